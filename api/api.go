@@ -1,0 +1,100 @@
+// Package api defines the JSON documents of navette's HTTP API (/api/v1),
+// shared by the server and the Go client so the two cannot drift apart.
+// Times are RFC 3339 in UTC; sizes are bytes; hashes are lower-case hex.
+package api
+
+import "time"
+
+// Version is the API path prefix.
+const Version = "/api/v1"
+
+// Paths of the API, relative to the server's root.
+const (
+	PathDeposits = Version + "/deposits"
+	PathUploads  = Version + "/uploads/" // tus 1.0 endpoint
+	PathOpenAPI  = Version + "/openapi.json"
+)
+
+// Upload-Metadata keys of a tus creation request.
+const (
+	MetaDeposit  = "deposit"  // id of the draft deposit the file belongs to
+	MetaFilename = "filename" // the file's name, shown to recipients
+)
+
+// CreateDeposit is the body of POST /api/v1/deposits.
+type CreateDeposit struct {
+	Recipients    []string `json:"recipients"`
+	Reference     string   `json:"reference"`
+	Message       string   `json:"message,omitempty"`
+	RetentionDays int      `json:"retention_days,omitempty"` // 0: the operator's default
+}
+
+// Person names a user.
+type Person struct {
+	Email string `json:"email"`
+	Name  string `json:"name,omitempty"`
+}
+
+// Recipient is a person a deposit is addressed to, with what they did.
+type Recipient struct {
+	Email           string     `json:"email"`
+	Name            string     `json:"name,omitempty"`
+	FirstDownloadAt *time.Time `json:"first_download_at,omitempty"`
+}
+
+// File describes one file of a deposit.
+type File struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Size   int64  `json:"size"`
+	Offset int64  `json:"offset"` // bytes received so far (equals size once stored)
+	SHA256 string `json:"sha256,omitempty"`
+	State  string `json:"state"` // uploading, stored, available, rejected, purged
+}
+
+// Deposit is a deposit as its sender or a recipient sees it.
+type Deposit struct {
+	ID            string      `json:"id"`
+	State         string      `json:"state"` // draft, checking, available, revoked, expired
+	Reference     string      `json:"reference,omitempty"`
+	Message       string      `json:"message,omitempty"`
+	RetentionDays int         `json:"retention_days"`
+	Sender        Person      `json:"sender"`
+	Recipients    []Recipient `json:"recipients"`
+	CreatedAt     time.Time   `json:"created_at"`
+	SubmittedAt   *time.Time  `json:"submitted_at,omitempty"`
+	ExpiresAt     *time.Time  `json:"expires_at,omitempty"`
+	RevokedAt     *time.Time  `json:"revoked_at,omitempty"`
+	FileCount     int         `json:"file_count"`
+	TotalSize     int64       `json:"total_size"`
+	Files         []File      `json:"files,omitempty"`
+	// UploadURL is where files of a draft are uploaded with tus.
+	UploadURL string `json:"upload_url,omitempty"`
+}
+
+// DepositList is the answer of GET /api/v1/deposits.
+type DepositList struct {
+	Deposits []Deposit `json:"deposits"`
+	// Next, when set, is the cursor to pass as ?before= for the next page.
+	Next string `json:"next,omitempty"`
+}
+
+// FileList is the answer of GET /api/v1/deposits/{id}/files.
+type FileList struct {
+	Files []File `json:"files"`
+}
+
+// Problem is an RFC 9457 problem details document, the body of every error
+// answer (Content-Type application/problem+json).
+type Problem struct {
+	Type     string `json:"type"`
+	Title    string `json:"title"`
+	Status   int    `json:"status"`
+	Detail   string `json:"detail,omitempty"`
+	Instance string `json:"instance,omitempty"`
+	// Code is navette's application error code (navette.ENOTFOUND…).
+	Code string `json:"code"`
+}
+
+// ProblemContentType is the media type of a Problem.
+const ProblemContentType = "application/problem+json"

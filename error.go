@@ -1,0 +1,83 @@
+package navette
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Application error codes. Every error a service returns to a caller carries
+// one of them; the HTTP adapter maps each code to a status in one place.
+const (
+	ECONFLICT       = "conflict"        // the resource exists already or is in a state that forbids the action
+	EFORBIDDEN      = "forbidden"       // the caller is known but may not do this
+	EGONE           = "gone"            // the deposit expired or was revoked
+	EINTERNAL       = "internal"        // a fault of the server; details are logged, never shown
+	EINVALID        = "invalid"         // the request is malformed or breaks a rule
+	ENOTFOUND       = "not_found"       // no such resource, or the caller may not know it exists
+	ETOOLARGE       = "too_large"       // a size or count limit is exceeded
+	EUNAUTHORIZED   = "unauthorized"    // no valid credentials
+	EUNAVAILABLE    = "unavailable"     // a dependency is down; try again later
+	ENOTIMPLEMENTED = "not_implemented" // the server does not offer this
+)
+
+// Error is navette's application error: a code for programs and a message
+// that is safe to show to the user. Internal details stay in Err, which is
+// logged but never sent to a client.
+type Error struct {
+	Code    string
+	Message string
+	Err     error
+}
+
+// Error returns the message, followed by the wrapped error if any.
+func (e *Error) Error() string {
+	if e.Err != nil {
+		if e.Message == "" {
+			return fmt.Sprintf("navette %s: %v", e.Code, e.Err)
+		}
+		return fmt.Sprintf("navette %s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return fmt.Sprintf("navette %s: %s", e.Code, e.Message)
+}
+
+// Unwrap returns the wrapped error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an application error with the given code and a formatted
+// message meant for users.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// WrapError returns an application error of the given code that wraps err,
+// with a message for users. Use it once, at a package boundary.
+func WrapError(code string, err error, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Err: err}
+}
+
+// ErrorCode returns the code of the first application error in err's chain,
+// EINTERNAL for any other non-nil error, and "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the user-facing message of the first application error
+// in err's chain, or a generic message for any other error.
+func ErrorMessage(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) && e.Message != "" {
+		return e.Message
+	}
+	return "An internal error occurred."
+}
+
+// IsCode reports whether err carries the application error code.
+func IsCode(err error, code string) bool { return ErrorCode(err) == code }

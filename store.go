@@ -1,0 +1,139 @@
+package navette
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// MetaStore keeps navette's metadata: users, tokens, deposits, files and the
+// event journal. Implementations (SQLite, PostgreSQL) must behave exactly
+// alike; the suite in package storetest checks that. Each method is atomic:
+// the events passed to or returned by a method are appended in the same
+// transaction as the change they describe. Times are kept to the microsecond.
+type MetaStore interface {
+	// CreateUser adds u. Returns ECONFLICT if a user with the same id or
+	// e-mail exists.
+	CreateUser(ctx context.Context, u *User, events ...Event) error
+	// User returns the user with the given id. Returns ENOTFOUND if none.
+	User(ctx context.Context, id string) (*User, error)
+	// UserByEmail returns the user with the given normalized e-mail.
+	// Returns ENOTFOUND if none.
+	UserByEmail(ctx context.Context, email string) (*User, error)
+
+	// CreateToken adds t. Returns ECONFLICT if its id or hash exists, and
+	// ENOTFOUND if its user does not exist.
+	CreateToken(ctx context.Context, t *Token, events ...Event) error
+	// TokenByHash returns the token whose secret hashes to hash, revoked or
+	// expired ones included. Returns ENOTFOUND if none.
+	TokenByHash(ctx context.Context, hash []byte) (*Token, error)
+
+	// CreateDeposit adds d with its recipients. Returns ECONFLICT if its id
+	// exists, ENOTFOUND if the sender or a recipient does not exist.
+	CreateDeposit(ctx context.Context, d *DepositRecord, events ...Event) error
+	// Deposit returns the deposit with the given id, with its recipients.
+	// Returns ENOTFOUND if none.
+	Deposit(ctx context.Context, id string) (*DepositRecord, error)
+	// DepositFor returns the deposit with the given id if userID sent it or
+	// is one of its recipients, in one query so that a miss and a refusal
+	// cost the same. Returns ENOTFOUND otherwise.
+	DepositFor(ctx context.Context, id, userID string) (*DepositRecord, error)
+	// ListDeposits returns deposits matching f, newest first.
+	ListDeposits(ctx context.Context, f DepositFilter) ([]*DepositRecord, error)
+	// UpdateDeposit loads the deposit and its files, locks them against
+	// concurrent updates, and calls fn. If fn returns no error, the changes
+	// fn made to the deposit (state, times, key, sealed fields, recipients'
+	// first downloads) and to the files (state, key, name, resume, blob
+	// deletion) are written, together with the events fn returns. If fn
+	// returns an error nothing is written and that error is returned.
+	// Returns ENOTFOUND if there is no such deposit.
+	UpdateDeposit(ctx context.Context, id string, fn func(d *DepositRecord, files []*FileRecord) ([]Event, error)) error
+	// DueDeposits returns the ids of deposits that need the sweeper at now:
+	// available ones whose expiry has passed, revoked or expired ones not yet
+	// purged, and drafts created before abandonBefore. At most limit ids.
+	DueDeposits(ctx context.Context, now, abandonBefore time.Time, limit int) ([]string, error)
+
+	// CreateFile adds f to its deposit, which must be a draft with fewer than
+	// maxFiles files. Returns ENOTFOUND if the deposit does not exist,
+	// ECONFLICT if it is not a draft, ETOOLARGE if it has maxFiles files.
+	CreateFile(ctx context.Context, f *FileRecord, maxFiles int, events ...Event) error
+	// File returns the file with the given id. Returns ENOTFOUND if none.
+	File(ctx context.Context, id string) (*FileRecord, error)
+	// Files returns a deposit's files, oldest first.
+	Files(ctx context.Context, depositID string) ([]*FileRecord, error)
+	// UpdateFile loads the file, locks it, and calls fn; if fn succeeds its
+	// changes to the file (offset, state, resume, hash, stored time, key,
+	// name, blob deletion) are written with the events it returns. Returns
+	// ENOTFOUND if there is no such file.
+	UpdateFile(ctx context.Context, id string, fn func(f *FileRecord) ([]Event, error)) error
+	// BlobsToDelete returns up to limit purged files whose blob is not yet
+	// deleted.
+	BlobsToDelete(ctx context.Context, limit int) ([]*FileRecord, error)
+
+	// AppendEvents appends events that go with no other change.
+	AppendEvents(ctx context.Context, events ...Event) error
+	// Events returns events matching f, oldest first.
+	Events(ctx context.Context, f EventFilter) ([]Event, error)
+
+	// Close releases the store.
+	Close() error
+}
+
+// Box selects which deposits a listing shows.
+type Box string
+
+// Boxes.
+const (
+	BoxInbox Box = "inbox" // deposits addressed to the user, once available
+	BoxSent  Box = "sent"  // deposits the user sent, in every state
+)
+
+// DepositFilter selects deposits for ListDeposits.
+type DepositFilter struct {
+	UserID string
+	Box    Box
+	// States, if not empty, keeps only deposits in one of these states.
+	// For BoxInbox the default is available only.
+	States []DepositState
+	// Before, if not zero, keeps deposits created strictly before it (a
+	// pagination cursor), ties broken by id.
+	Before   time.Time
+	BeforeID string
+	Limit    int // at most this many; 0 means 100
+}
+
+// EventFilter selects events.
+type EventFilter struct {
+	DepositID string // if set, only this deposit's events
+	AfterSeq  int64  // only events with a greater sequence number
+	Limit     int    // 0 means 1000
+}
+
+// BlobStore keeps sealed file contents. It only ever sees ciphertext. A blob
+// is written by appends while its upload runs, then finished, after which it
+// is read-only. Keys are made by the server, never taken from a client.
+type BlobStore interface {
+	// Append opens the unfinished blob key for writing at off, its committed
+	// length (0 creates it). Bytes at or past off left by an earlier append
+	// that was not committed are discarded. Returns ECONFLICT if the blob is
+	// finished or shorter than off.
+	Append(ctx context.Context, key string, off int64) (BlobWriter, error)
+	// Finish makes an unfinished blob final and durable; only then can Open
+	// read it. Returns ENOTFOUND if there is no unfinished blob key.
+	Finish(ctx context.Context, key string) error
+	// Open reads n bytes (n < 0: to the end) of the finished blob key from
+	// off. Returns ENOTFOUND if there is no finished blob key.
+	Open(ctx context.Context, key string, off, n int64) (io.ReadCloser, error)
+	// Delete removes the blob key, finished or not. Deleting a blob that does
+	// not exist is not an error.
+	Delete(ctx context.Context, key string) error
+}
+
+// BlobWriter appends to an unfinished blob.
+type BlobWriter interface {
+	io.Writer
+	// Commit makes everything written so far durable.
+	Commit() error
+	// Close releases the writer; what was not committed may be lost.
+	Close() error
+}
