@@ -1,0 +1,394 @@
+// Package keyring keeps navette's key-encryption keys (KEKs), which wrap the
+// data keys of files and deposits stored in the database.
+//
+// The KEKs live in a directory outside the database, one file per key:
+//
+//	<dir>/<id>.key  64 lower-case hex digits (32 random bytes) and a newline, mode 0600
+//	<dir>/active    the id of the key that wraps new data keys, and a newline
+//
+// An id is 16 lower-case hex digits. The directory must be 0700 and key files
+// 0600: like ssh, the keyring refuses to load keys that group or others could
+// read. Files are written atomically (temporary file, fsync, rename, fsync of
+// the directory). Rotation adds a new active key; older keys stay to unwrap
+// what they wrapped.
+//
+// A wrapped key is AES-256-GCM under the KEK, Data = nonce (12) ||
+// ciphertext || tag (16), with associated data
+//
+//	"navette keywrap v1" || uint16be(len(keyID)) || keyID || ad
+//
+// where ad names the object that owns the data key (a file or deposit id),
+// so a wrapped key cannot be moved to another object or passed off as
+// wrapped by another KEK.
+package keyring
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"navette"
+)
+
+const (
+	kekSize    = 32                   // bytes of a KEK (AES-256)
+	idBytes    = 8                    // random bytes of a key id
+	nonceSize  = 12                   // GCM nonce
+	tagSize    = 16                   // GCM tag
+	keySuffix  = ".key"               // key file name suffix
+	activeFile = "active"             // name of the file holding the active id
+	wrapDomain = "navette keywrap v1" // starts the associated data of a wrapped key
+	maxKeyFile = 4 << 10              // a key file is never larger
+)
+
+// ErrCorrupt is wrapped by the error of Unwrap when a wrapped key does not
+// authenticate: it was altered, or it belongs to another object.
+var ErrCorrupt = errors.New("keyring: wrapped key is corrupt or belongs to another object")
+
+// Keyring holds the KEKs of a directory. It is safe for concurrent use.
+type Keyring struct {
+	dir string
+
+	mu     sync.RWMutex
+	keys   map[string]cipher.AEAD // by key id
+	active string
+}
+
+// Open loads the keyring in dir, creating the directory (mode 0700) and a
+// first active key if there is none. It refuses a directory or key file that
+// group or others may access, and any malformed key file. If keys exist but
+// no active one is named, a new key is made active.
+func Open(dir string) (*Keyring, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, loadError(fmt.Errorf("keyring: %w", err))
+	}
+	k := &Keyring{dir: dir}
+	keys, active, err := load(dir)
+	if err != nil {
+		return nil, loadError(err)
+	}
+	k.keys, k.active = keys, active
+	if active == "" {
+		if _, err := k.Rotate(); err != nil {
+			return nil, err
+		}
+	}
+	return k, nil
+}
+
+// loadError makes err, a failure to read or write the key directory, an
+// application error.
+func loadError(err error) error {
+	return navette.WrapError(navette.EINTERNAL, err, "cannot use the key ring")
+}
+
+// Reload rereads the key directory, to see keys another process (the admin
+// command) added or made active. On failure the keyring keeps what it had.
+func (k *Keyring) Reload() error {
+	keys, active, err := load(k.dir)
+	if err == nil && active == "" {
+		err = fmt.Errorf("keyring: %s: no active key", filepath.Join(k.dir, activeFile))
+	}
+	if err != nil {
+		return loadError(err)
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.keys, k.active = keys, active
+	return nil
+}
+
+// ActiveID returns the id of the key that wraps new data keys.
+func (k *Keyring) ActiveID() string {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.active
+}
+
+// IDs returns the ids of all the keys, sorted.
+func (k *Keyring) IDs() []string {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	ids := make([]string, 0, len(k.keys))
+	for id := range k.keys {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// Rotate creates a new key and makes it active, and returns its id. Older
+// keys stay to unwrap the data keys they wrapped.
+func (k *Keyring) Rotate() (string, error) {
+	raw := make([]byte, kekSize)
+	rand.Read(raw)
+	aead, err := newAEAD(raw)
+	if err != nil {
+		return "", loadError(err)
+	}
+	id := newID()
+
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if err := checkDir(k.dir); err != nil {
+		return "", loadError(err)
+	}
+	if err := writeFileAtomic(k.dir, id+keySuffix, []byte(hex.EncodeToString(raw)+"\n")); err != nil {
+		return "", loadError(err)
+	}
+	if err := writeFileAtomic(k.dir, activeFile, []byte(id+"\n")); err != nil {
+		return "", loadError(err)
+	}
+	if k.keys == nil {
+		k.keys = map[string]cipher.AEAD{}
+	}
+	k.keys[id], k.active = aead, id
+	return id, nil
+}
+
+// Wrap seals dataKey under the active key. ad must name the object that
+// owns the data key (its file or deposit id): Unwrap needs the same ad.
+func (k *Keyring) Wrap(dataKey []byte, ad string) (navette.WrappedKey, error) {
+	if len(dataKey) == 0 {
+		return navette.WrappedKey{}, navette.Errorf(navette.EINTERNAL, "no data key to wrap")
+	}
+	k.mu.RLock()
+	id, aead := k.active, k.keys[k.active]
+	k.mu.RUnlock()
+	if aead == nil {
+		return navette.WrappedKey{}, navette.Errorf(navette.EINTERNAL, "the key ring has no active key")
+	}
+	data := make([]byte, nonceSize, nonceSize+len(dataKey)+tagSize)
+	rand.Read(data)
+	return navette.WrappedKey{KeyID: id, Data: aead.Seal(data, data, dataKey, wrapAD(id, ad))}, nil
+}
+
+// Unwrap opens a data key wrapped by Wrap with the same ad. It returns an
+// error coded EGONE if w is zero (the key was destroyed at purge), ENOTFOUND
+// if no key has w's id even after a Reload (or the error of that Reload),
+// and EINTERNAL wrapping ErrCorrupt if w does not authenticate.
+func (k *Keyring) Unwrap(w navette.WrappedKey, ad string) ([]byte, error) {
+	if w.IsZero() {
+		return nil, navette.Errorf(navette.EGONE, "key destroyed")
+	}
+	aead := k.key(w.KeyID)
+	if aead == nil {
+		// Another process may have rotated: look again, once.
+		if err := k.Reload(); err != nil {
+			return nil, err
+		}
+		if aead = k.key(w.KeyID); aead == nil {
+			return nil, navette.Errorf(navette.ENOTFOUND, "key-encryption key %q not found", w.KeyID)
+		}
+	}
+	if len(w.Data) < nonceSize+tagSize {
+		return nil, corrupt(w.KeyID)
+	}
+	dataKey, err := aead.Open(nil, w.Data[:nonceSize], w.Data[nonceSize:], wrapAD(w.KeyID, ad))
+	if err != nil {
+		return nil, corrupt(w.KeyID)
+	}
+	return dataKey, nil
+}
+
+// corrupt returns the error of a wrapped key that does not authenticate.
+func corrupt(id string) error {
+	return navette.WrapError(navette.EINTERNAL, fmt.Errorf("%w (key-encryption key %s)", ErrCorrupt, id), "cannot unwrap a data key")
+}
+
+// key returns the AEAD of key id, or nil.
+func (k *Keyring) key(id string) cipher.AEAD {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.keys[id]
+}
+
+// wrapAD returns the associated data of a key wrapped by key id for ad.
+func wrapAD(id, ad string) []byte {
+	b := make([]byte, 0, len(wrapDomain)+2+len(id)+len(ad))
+	b = append(b, wrapDomain...)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(id)))
+	b = append(b, id...)
+	return append(b, ad...)
+}
+
+// newAEAD returns AES-256-GCM under raw.
+func newAEAD(raw []byte) (cipher.AEAD, error) {
+	b, err := aes.NewCipher(raw)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	return cipher.NewGCM(b)
+}
+
+// newID returns a new random key id.
+func newID() string {
+	b := make([]byte, idBytes)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// validID reports whether s has the shape of a key id.
+func validID(s string) bool { return len(s) == 2*idBytes && lowerHex(s) }
+
+// lowerHex reports whether s is made of lower-case hex digits only.
+func lowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// checkDir refuses a key directory that is not a directory or that group
+// or others may access.
+func checkDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("keyring: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("keyring: %s is not a directory", dir)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Errorf("keyring: %s has mode %04o, open to group or others; want 0700 (chmod 700 %s)", dir, perm, dir)
+	}
+	return nil
+}
+
+// load reads the keys and the active id of dir. The active id is "" if
+// the active file does not exist.
+func load(dir string) (map[string]cipher.AEAD, string, error) {
+	if err := checkDir(dir); err != nil {
+		return nil, "", err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, "", fmt.Errorf("keyring: %w", err)
+	}
+	keys := map[string]cipher.AEAD{}
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, keySuffix) {
+			continue // the active file, or a temporary file left by a crash
+		}
+		id := strings.TrimSuffix(name, keySuffix)
+		if !validID(id) {
+			return nil, "", fmt.Errorf("keyring: %s: malformed key file name, want 16 lower-case hex digits and %s", filepath.Join(dir, name), keySuffix)
+		}
+		raw, err := readKeyFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, "", err
+		}
+		if keys[id], err = newAEAD(raw); err != nil {
+			return nil, "", err
+		}
+	}
+
+	b, err := readPrivate(filepath.Join(dir, activeFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return keys, "", nil
+	} else if err != nil {
+		return nil, "", err
+	}
+	active, ok := bytes.CutSuffix(b, []byte("\n"))
+	if !ok || !validID(string(active)) {
+		return nil, "", fmt.Errorf("keyring: %s: malformed, want a key id and a newline", filepath.Join(dir, activeFile))
+	}
+	if keys[string(active)] == nil {
+		return nil, "", fmt.Errorf("keyring: %s names key %s, which has no key file", filepath.Join(dir, activeFile), active)
+	}
+	return keys, string(active), nil
+}
+
+// readKeyFile reads and decodes a key file.
+func readKeyFile(path string) ([]byte, error) {
+	b, err := readPrivate(path)
+	if err != nil {
+		return nil, err
+	}
+	h, ok := bytes.CutSuffix(b, []byte("\n"))
+	if !ok || len(h) != 2*kekSize || !lowerHex(string(h)) {
+		return nil, fmt.Errorf("keyring: %s: malformed key file, want %d lower-case hex digits and a newline", path, 2*kekSize)
+	}
+	return hex.DecodeString(string(h))
+}
+
+// readPrivate reads a regular file that group and others may not access.
+func readPrivate(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("keyring: %s is not a regular file", path)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return nil, fmt.Errorf("keyring: %s has mode %04o, open to group or others; want 0600 (chmod 600 %s)", path, perm, path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	if len(b) > maxKeyFile {
+		return nil, fmt.Errorf("keyring: %s is too large", path)
+	}
+	return b, nil
+}
+
+// writeFileAtomic writes data to dir/name with mode 0600 so that readers
+// see either the old file or the new one, never a part, even after a crash.
+func writeFileAtomic(dir, name string, data []byte) (err error) {
+	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("keyring: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err := f.Chmod(0o600); err != nil {
+		return fmt.Errorf("keyring: %w", err)
+	}
+	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("keyring: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("keyring: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("keyring: %w", err)
+	}
+	if err := os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
+		return fmt.Errorf("keyring: %w", err)
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("keyring: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("keyring: %w", err)
+	}
+	return nil
+}
