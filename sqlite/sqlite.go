@@ -1,0 +1,192 @@
+// Package sqlite keeps navette's metadata in a SQLite database file, through
+// the pure-Go driver modernc.org/sqlite and the SQL of package sqlstore.
+//
+// Every connection runs in WAL mode with synchronous=FULL (a commit is on disk
+// when it returns, so files are acknowledged only once durable), foreign keys
+// enforced, a busy timeout of 10 s, and secure_delete on (deleted or
+// overwritten content, such as purged keys, is zeroed in the file rather
+// than left in free space). Writes go through a single connection whose
+// transactions begin IMMEDIATE; reads through a pool of read-only
+// connections. Other processes, such as the admin command line, may open the
+// same file at the same time.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"navette"
+	"navette/sqlstore"
+)
+
+// migrations hold the schema, applied in order by goose at Open.
+//
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// readConns is the size of the read pool.
+const readConns = 8
+
+// pragmas are set on every connection, in the DSN.
+var pragmas = []string{
+	"busy_timeout(10000)",
+	"foreign_keys(1)",
+	"journal_mode(WAL)",
+	"synchronous(FULL)",
+	"secure_delete(ON)",
+}
+
+// dialect tells sqlstore how SQLite differs from PostgreSQL.
+var dialect = sqlstore.Dialect{
+	Name:     "sqlite",
+	LockRows: false, // the single writer connection and BEGIN IMMEDIATE exclude concurrent writes
+	IsUniqueViolation: func(err error) bool {
+		return hasCode(err, sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+	},
+	IsForeignKeyViolation: func(err error) bool {
+		return hasCode(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY)
+	},
+}
+
+// hasCode reports whether err is a SQLite error with one of the extended
+// result codes.
+func hasCode(err error, codes ...int) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	for _, c := range codes {
+		if e.Code() == c {
+			return true
+		}
+	}
+	return false
+}
+
+// Store is a navette.MetaStore in a SQLite database file. Its Close closes
+// both connection pools.
+type Store struct {
+	*sqlstore.Store
+	wdb *sql.DB
+}
+
+var _ navette.MetaStore = (*Store)(nil)
+
+// Open opens the database file at path, creating it (mode 0600, and its
+// directory mode 0700) if needed, and brings its schema up to date.
+func Open(path string) (*Store, error) {
+	s, err := open(path)
+	if err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, fmt.Errorf("sqlite: open %s: %w", path, err), "")
+	}
+	return s, nil
+}
+
+func open(path string) (_ *Store, err error) {
+	if path == "" {
+		return nil, errors.New("no path")
+	}
+	if strings.Contains(path, "?") {
+		return nil, errors.New("the path must not contain '?'")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return nil, err
+	}
+	// Create the file ourselves: SQLite would make it 0644, and gives its
+	// -wal and -shm files the mode of the database file.
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+
+	dsn := abs + "?_pragma=" + strings.Join(pragmas, "&_pragma=")
+	wdb, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	wdb.SetConnMaxIdleTime(0)
+	defer func() {
+		if err != nil {
+			wdb.Close()
+		}
+	}()
+	if err := migrate(context.Background(), wdb); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+
+	rdb, err := sql.Open("sqlite", dsn+"&_query_only=1")
+	if err != nil {
+		return nil, err
+	}
+	rdb.SetMaxOpenConns(readConns)
+	rdb.SetMaxIdleConns(readConns)
+	if err := rdb.PingContext(context.Background()); err != nil {
+		rdb.Close()
+		return nil, err
+	}
+	return &Store{Store: sqlstore.New(wdb, rdb, dialect), wdb: wdb}, nil
+}
+
+// migrate applies the migrations not yet applied.
+func migrate(ctx context.Context, db *sql.DB) error {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys)
+	if err != nil {
+		return err
+	}
+	// Another process opening the same file at the same time may apply a
+	// migration first, failing ours: then all is well if none is left.
+	for try := 0; ; try++ {
+		_, err := p.Up(ctx)
+		if err == nil {
+			return nil
+		}
+		if pending, perr := p.HasPending(ctx); perr == nil && !pending {
+			return nil
+		}
+		if try == 2 {
+			return err
+		}
+	}
+}
+
+// Checkpoint copies the write-ahead log into the database file and truncates
+// the log. Until then a purged key survives on disk, in the old version of
+// its page in the database file or in old frames of the log: the sweeper
+// should call it after purging. Returns EUNAVAILABLE if readers kept it from
+// completing within the busy timeout.
+func (s *Store) Checkpoint(ctx context.Context) error {
+	var busy, logFrames, done int
+	err := s.wdb.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done)
+	if err != nil {
+		return navette.WrapError(navette.EINTERNAL, fmt.Errorf("sqlite: checkpoint: %w", err), "")
+	}
+	if busy != 0 {
+		return navette.Errorf(navette.EUNAVAILABLE, "The database is busy; try again later.")
+	}
+	return nil
+}

@@ -1,0 +1,345 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"navette"
+)
+
+const (
+	depositCols = "d.id, d.sender_id, d.state, d.retention_days, d.key_id, d.key_data, d.reference, d.message, " +
+		"d.created_at, d.submitted_at, d.available_at, d.expires_at, d.revoked_at, d.purged_at"
+	recipientCols = "r.user_id, u.email, u.name, r.first_download_at"
+	// withRecipients joins a deposit row d to its recipients, one row per
+	// recipient, or one row of NULLs if it has none.
+	withRecipients = " LEFT JOIN deposit_recipients r ON r.deposit_id = d.id LEFT JOIN users u ON u.id = r.user_id"
+	recipientOrder = "u.email, r.user_id"
+)
+
+// depositRow receives the columns depositCols.
+type depositRow struct {
+	d                                                       navette.DepositRecord
+	state                                                   string
+	created, submitted, available, expires, revoked, purged sql.NullInt64
+}
+
+func (r *depositRow) dest() []any {
+	return []any{&r.d.ID, &r.d.SenderID, &r.state, &r.d.RetentionDays, &r.d.Key.KeyID, &r.d.Key.Data,
+		&r.d.Reference, &r.d.Message, &r.created, &r.submitted, &r.available, &r.expires, &r.revoked, &r.purged}
+}
+
+func (r *depositRow) record() *navette.DepositRecord {
+	d := r.d
+	d.State = navette.DepositState(r.state)
+	d.Key.Data = bytesCol(d.Key.Data)
+	d.Reference = bytesCol(d.Reference)
+	d.Message = bytesCol(d.Message)
+	d.CreatedAt = timeCol(r.created)
+	d.SubmittedAt = timeCol(r.submitted)
+	d.AvailableAt = timeCol(r.available)
+	d.ExpiresAt = timeCol(r.expires)
+	d.RevokedAt = timeCol(r.revoked)
+	d.PurgedAt = timeCol(r.purged)
+	return &d
+}
+
+// recipientRow receives the columns recipientCols, NULL when a deposit has
+// no recipient.
+type recipientRow struct {
+	userID, email, name sql.NullString
+	first               sql.NullInt64
+}
+
+func (r *recipientRow) dest() []any { return []any{&r.userID, &r.email, &r.name, &r.first} }
+
+func (r *recipientRow) recipient() navette.Recipient {
+	return navette.Recipient{UserID: r.userID.String, Email: r.email.String, Name: r.name.String, FirstDownloadAt: timeCol(r.first)}
+}
+
+// depositArgs returns the mutable columns of d in the order of the SET list
+// of updateDeposit: all but id, sender_id and created_at.
+func depositArgs(d *navette.DepositRecord) []any {
+	return []any{string(d.State), d.RetentionDays, d.Key.KeyID, bytesArg(d.Key.Data), bytesArg(d.Reference), bytesArg(d.Message),
+		timeArg(d.SubmittedAt), timeArg(d.AvailableAt), timeArg(d.ExpiresAt), timeArg(d.RevokedAt), timeArg(d.PurgedAt)}
+}
+
+const updateDeposit = `UPDATE deposits SET state = $2, retention_days = $3, key_id = $4, key_data = $5, reference = $6,
+	message = $7, submitted_at = $8, available_at = $9, expires_at = $10, revoked_at = $11, purged_at = $12 WHERE id = $1`
+
+// CreateDeposit adds d with its recipients.
+func (s *Store) CreateDeposit(ctx context.Context, d *navette.DepositRecord, events ...navette.Event) error {
+	if d == nil {
+		return invalid("No deposit given.")
+	}
+	if d.CreatedAt.IsZero() {
+		return invalid("A deposit needs a creation time.")
+	}
+	seen := make(map[string]bool, len(d.Recipients))
+	for _, r := range d.Recipients {
+		if seen[r.UserID] {
+			return invalid("A recipient is given twice.")
+		}
+		seen[r.UserID] = true
+	}
+	if err := checkEvents(events); err != nil {
+		return err
+	}
+	return s.inTx(ctx, "create deposit", func(tx *sql.Tx) error {
+		args := append([]any{d.ID, d.SenderID, timeArg(d.CreatedAt)}, depositArgs(d)...)
+		_, err := tx.ExecContext(ctx, `INSERT INTO deposits (id, sender_id, created_at, state, retention_days, key_id, key_data,
+			reference, message, submitted_at, available_at, expires_at, revoked_at, purged_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, args...)
+		if err != nil {
+			return s.insertErr(err, "create deposit", "A deposit with this id exists already.", "No such sender.")
+		}
+		for _, r := range d.Recipients {
+			_, err := tx.ExecContext(ctx, `INSERT INTO deposit_recipients (deposit_id, user_id, first_download_at)
+				VALUES ($1, $2, $3)`, d.ID, r.UserID, timeArg(r.FirstDownloadAt))
+			if err != nil {
+				return s.insertErr(err, "add recipient", "A recipient is given twice.", "No such recipient.")
+			}
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+}
+
+// Deposit returns the deposit with the given id, with its recipients.
+func (s *Store) Deposit(ctx context.Context, id string) (*navette.DepositRecord, error) {
+	return s.oneDeposit(ctx, `SELECT `+depositCols+`, `+recipientCols+` FROM deposits d`+withRecipients+`
+		WHERE d.id = $1 ORDER BY `+recipientOrder, id)
+}
+
+// DepositFor returns the deposit with the given id if userID sent it or is
+// one of its recipients. One query decides and reads, so that a deposit that
+// does not exist and one the user may not see take the same path.
+func (s *Store) DepositFor(ctx context.Context, id, userID string) (*navette.DepositRecord, error) {
+	return s.oneDeposit(ctx, `SELECT `+depositCols+`, `+recipientCols+` FROM deposits d`+withRecipients+`
+		WHERE d.id = $1 AND (d.sender_id = $2 OR EXISTS (
+			SELECT 1 FROM deposit_recipients x WHERE x.deposit_id = d.id AND x.user_id = $2))
+		ORDER BY `+recipientOrder, id, userID)
+}
+
+func (s *Store) oneDeposit(ctx context.Context, query string, args ...any) (*navette.DepositRecord, error) {
+	ds, err := s.queryDeposits(ctx, "get deposit", query, args...)
+	if err != nil {
+		return nil, err
+	}
+	if len(ds) == 0 {
+		return nil, navette.Errorf(navette.ENOTFOUND, "No such deposit.")
+	}
+	return ds[0], nil
+}
+
+// queryDeposits runs a query returning depositCols and recipientCols, the
+// rows of each deposit together, and gathers the deposits in row order.
+func (s *Store) queryDeposits(ctx context.Context, op, query string, args ...any) ([]*navette.DepositRecord, error) {
+	rows, err := s.rdb.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, s.internal(err, op)
+	}
+	defer rows.Close()
+	var out []*navette.DepositRecord
+	for rows.Next() {
+		var (
+			dr depositRow
+			rr recipientRow
+		)
+		if err := rows.Scan(append(dr.dest(), rr.dest()...)...); err != nil {
+			return nil, s.internal(err, op)
+		}
+		if n := len(out); n == 0 || out[n-1].ID != dr.d.ID {
+			out = append(out, dr.record())
+		}
+		if rr.userID.Valid {
+			d := out[len(out)-1]
+			d.Recipients = append(d.Recipients, rr.recipient())
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.internal(err, op)
+	}
+	return out, nil
+}
+
+// ListDeposits returns deposits matching f, newest first, with their
+// recipients.
+func (s *Store) ListDeposits(ctx context.Context, f navette.DepositFilter) ([]*navette.DepositRecord, error) {
+	limit, err := limitArg(f.Limit, 100)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		inner  strings.Builder
+		args   = []any{f.UserID}
+		states = f.States
+	)
+	switch f.Box {
+	case navette.BoxInbox:
+		inner.WriteString(`SELECT d.* FROM deposits d JOIN deposit_recipients m ON m.deposit_id = d.id WHERE m.user_id = $1`)
+		if len(states) == 0 {
+			states = []navette.DepositState{navette.DepositAvailable}
+		}
+	case navette.BoxSent:
+		inner.WriteString(`SELECT d.* FROM deposits d WHERE d.sender_id = $1`)
+	default:
+		return nil, invalid("Unknown box %q.", f.Box)
+	}
+	if len(states) > 0 {
+		inner.WriteString(` AND d.state IN (` + placeholders(len(args)+1, len(states)) + `)`)
+		for _, st := range states {
+			args = append(args, string(st))
+		}
+	}
+	if !f.Before.IsZero() {
+		n := len(args)
+		inner.WriteString(` AND (d.created_at < $` + strconv.Itoa(n+1) + ` OR (d.created_at = $` + strconv.Itoa(n+1) + ` AND d.id < $` + strconv.Itoa(n+2) + `))`)
+		args = append(args, timeArg(f.Before), f.BeforeID)
+	}
+	inner.WriteString(` ORDER BY d.created_at DESC, d.id DESC LIMIT $` + strconv.Itoa(len(args)+1))
+	args = append(args, limit)
+	return s.queryDeposits(ctx, "list deposits", `SELECT `+depositCols+`, `+recipientCols+`
+		FROM (`+inner.String()+`) d`+withRecipients+`
+		ORDER BY d.created_at DESC, d.id DESC, `+recipientOrder, args...)
+}
+
+// UpdateDeposit loads the deposit and its files in a write transaction,
+// calls fn, and writes back what fn changed with the events it returns.
+//
+// Written are the deposit's columns but its id, sender and creation time;
+// the first downloads of the recipients it was loaded with (recipients are
+// neither added nor removed); and the files' columns but their id, deposit,
+// size and creation time, as UpdateFile writes them. Rows fn did not change
+// are not written.
+func (s *Store) UpdateDeposit(ctx context.Context, id string, fn func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error)) error {
+	return s.inTx(ctx, "update deposit", func(tx *sql.Tx) error {
+		var dr depositRow
+		err := tx.QueryRowContext(ctx, `SELECT `+depositCols+` FROM deposits d WHERE d.id = $1`+s.lock, id).Scan(dr.dest()...)
+		if errors.Is(err, sql.ErrNoRows) {
+			return navette.Errorf(navette.ENOTFOUND, "No such deposit.")
+		} else if err != nil {
+			return s.internal(err, "load deposit")
+		}
+		d := dr.record()
+		if err := s.loadRecipients(ctx, tx, d); err != nil {
+			return err
+		}
+		files, err := s.queryFiles(ctx, tx, "load files", `SELECT `+fileCols+` FROM files WHERE deposit_id = $1
+			ORDER BY created_at, id`+s.lock, id)
+		if err != nil {
+			return err
+		}
+
+		// Snapshots of what fn may change, to write only what it did.
+		dBefore := depositArgs(d)
+		rBefore := make(map[string]any, len(d.Recipients))
+		for _, r := range d.Recipients {
+			rBefore[r.UserID] = timeArg(r.FirstDownloadAt)
+		}
+		loaded := slices.Clone(files)
+		fBefore := make([][]any, len(loaded))
+		fIDs := make([]string, len(loaded))
+		for i, f := range loaded {
+			fBefore[i], fIDs[i] = fileArgs(f), f.ID
+		}
+
+		events, err := fn(d, files)
+		if err != nil {
+			return err
+		}
+		if err := checkEvents(events); err != nil {
+			return err
+		}
+
+		if after := depositArgs(d); !reflect.DeepEqual(after, dBefore) {
+			if _, err := tx.ExecContext(ctx, updateDeposit, append([]any{id}, after...)...); err != nil {
+				return s.internal(err, "write deposit")
+			}
+		}
+		for _, r := range d.Recipients {
+			before, ok := rBefore[r.UserID]
+			if after := timeArg(r.FirstDownloadAt); ok && after != before {
+				_, err := tx.ExecContext(ctx, `UPDATE deposit_recipients SET first_download_at = $3
+					WHERE deposit_id = $1 AND user_id = $2`, id, r.UserID, after)
+				if err != nil {
+					return s.internal(err, "write recipient")
+				}
+			}
+		}
+		for i, f := range loaded {
+			if after := fileArgs(f); !reflect.DeepEqual(after, fBefore[i]) {
+				if _, err := tx.ExecContext(ctx, updateFile, append([]any{fIDs[i]}, after...)...); err != nil {
+					return s.internal(err, "write file")
+				}
+			}
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+}
+
+// loadRecipients reads d's recipients in tx.
+func (s *Store) loadRecipients(ctx context.Context, tx *sql.Tx, d *navette.DepositRecord) error {
+	rows, err := tx.QueryContext(ctx, `SELECT `+recipientCols+` FROM deposit_recipients r JOIN users u ON u.id = r.user_id
+		WHERE r.deposit_id = $1 ORDER BY `+recipientOrder, d.ID)
+	if err != nil {
+		return s.internal(err, "load recipients")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rr recipientRow
+		if err := rows.Scan(rr.dest()...); err != nil {
+			return s.internal(err, "load recipients")
+		}
+		d.Recipients = append(d.Recipients, rr.recipient())
+	}
+	if err := rows.Err(); err != nil {
+		return s.internal(err, "load recipients")
+	}
+	return nil
+}
+
+// DueDeposits returns the ids of deposits the sweeper must handle at now, in
+// this order: available deposits whose expiry is at or before now, the
+// earliest first; revoked or expired deposits not yet purged, oldest first;
+// drafts created before abandonBefore, oldest first. Purged deposits are
+// never due. limit must be positive.
+func (s *Store) DueDeposits(ctx context.Context, now, abandonBefore time.Time, limit int) ([]string, error) {
+	if limit <= 0 {
+		return nil, invalid("The limit must be positive.")
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT k, o, id FROM (
+			SELECT 1 AS k, expires_at AS o, id FROM deposits
+				WHERE state = 'available' AND expires_at <= $1 AND purged_at IS NULL
+			UNION ALL
+			SELECT 2 AS k, created_at AS o, id FROM deposits
+				WHERE state IN ('revoked', 'expired') AND purged_at IS NULL
+			UNION ALL
+			SELECT 3 AS k, created_at AS o, id FROM deposits
+				WHERE state = 'draft' AND created_at < $2 AND purged_at IS NULL
+		) due ORDER BY k, o, id LIMIT $3`, timeArg(now), timeArg(abandonBefore), limit)
+	if err != nil {
+		return nil, s.internal(err, "due deposits")
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var (
+			k, o int64
+			id   string
+		)
+		if err := rows.Scan(&k, &o, &id); err != nil {
+			return nil, s.internal(err, "due deposits")
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.internal(err, "due deposits")
+	}
+	return ids, nil
+}

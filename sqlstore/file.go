@@ -1,0 +1,170 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"reflect"
+
+	"navette"
+)
+
+// fileCols are the columns of files; stored_bytes keeps FileRecord.Offset
+// (OFFSET is an SQL keyword).
+const fileCols = "id, deposit_id, name, size, stored_bytes, state, key_id, key_data, resume, sha256, created_at, stored_at, blob_deleted"
+
+// fileArgs returns the mutable columns of f in the order of the SET list of
+// updateFile: all but id, deposit_id, size and created_at.
+func fileArgs(f *navette.FileRecord) []any {
+	return []any{bytesArg(f.Name), f.Offset, string(f.State), f.Key.KeyID, bytesArg(f.Key.Data), bytesArg(f.Resume),
+		bytesArg(f.SHA256), timeArg(f.StoredAt), boolArg(f.BlobDeleted)}
+}
+
+const updateFile = `UPDATE files SET name = $2, stored_bytes = $3, state = $4, key_id = $5, key_data = $6, resume = $7,
+	sha256 = $8, stored_at = $9, blob_deleted = $10 WHERE id = $1`
+
+// queryFiles runs a query returning fileCols through q.
+func (s *Store) queryFiles(ctx context.Context, q queryer, op, query string, args ...any) ([]*navette.FileRecord, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, s.internal(err, op)
+	}
+	defer rows.Close()
+	var out []*navette.FileRecord
+	for rows.Next() {
+		f, err := scanFile(rows)
+		if err != nil {
+			return nil, s.internal(err, op)
+		}
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.internal(err, op)
+	}
+	return out, nil
+}
+
+// scanFile reads the columns fileCols.
+func scanFile(row interface{ Scan(...any) error }) (*navette.FileRecord, error) {
+	var (
+		f               navette.FileRecord
+		state           string
+		created, stored sql.NullInt64
+		blobDeleted     int64
+	)
+	err := row.Scan(&f.ID, &f.DepositID, &f.Name, &f.Size, &f.Offset, &state, &f.Key.KeyID, &f.Key.Data,
+		&f.Resume, &f.SHA256, &created, &stored, &blobDeleted)
+	if err != nil {
+		return nil, err
+	}
+	f.Name = bytesCol(f.Name)
+	f.State = navette.FileState(state)
+	f.Key.Data = bytesCol(f.Key.Data)
+	f.Resume = bytesCol(f.Resume)
+	f.SHA256 = bytesCol(f.SHA256)
+	f.CreatedAt = timeCol(created)
+	f.StoredAt = timeCol(stored)
+	f.BlobDeleted = blobDeleted != 0
+	return &f, nil
+}
+
+// CreateFile adds f to its deposit, which must be a draft, not purged, with
+// fewer than maxFiles files. Purged files (removed from the draft) do not
+// count.
+func (s *Store) CreateFile(ctx context.Context, f *navette.FileRecord, maxFiles int, events ...navette.Event) error {
+	if f == nil {
+		return invalid("No file given.")
+	}
+	if f.CreatedAt.IsZero() {
+		return invalid("A file needs a creation time.")
+	}
+	if err := checkEvents(events); err != nil {
+		return err
+	}
+	return s.inTx(ctx, "create file", func(tx *sql.Tx) error {
+		var (
+			state  string
+			purged sql.NullInt64
+		)
+		err := tx.QueryRowContext(ctx, `SELECT state, purged_at FROM deposits WHERE id = $1`+s.lock, f.DepositID).Scan(&state, &purged)
+		if errors.Is(err, sql.ErrNoRows) {
+			return navette.Errorf(navette.ENOTFOUND, "No such deposit.")
+		} else if err != nil {
+			return s.internal(err, "load deposit")
+		}
+		if state != string(navette.DepositDraft) || purged.Valid {
+			return navette.Errorf(navette.ECONFLICT, "Files can only be added to a draft deposit.")
+		}
+		var n int
+		err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM files WHERE deposit_id = $1 AND state <> 'purged'`, f.DepositID).Scan(&n)
+		if err != nil {
+			return s.internal(err, "count files")
+		}
+		if n >= maxFiles {
+			return navette.Errorf(navette.ETOOLARGE, "A deposit can hold at most %d files.", maxFiles)
+		}
+		args := append([]any{f.ID, f.DepositID, f.Size, timeArg(f.CreatedAt)}, fileArgs(f)...)
+		_, err = tx.ExecContext(ctx, `INSERT INTO files (id, deposit_id, size, created_at, name, stored_bytes, state, key_id,
+			key_data, resume, sha256, stored_at, blob_deleted) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, args...)
+		if err != nil {
+			return s.insertErr(err, "create file", "A file with this id exists already.", "No such deposit.")
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+}
+
+// File returns the file with the given id.
+func (s *Store) File(ctx context.Context, id string) (*navette.FileRecord, error) {
+	f, err := scanFile(s.rdb.QueryRowContext(ctx, `SELECT `+fileCols+` FROM files WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, navette.Errorf(navette.ENOTFOUND, "No such file.")
+	} else if err != nil {
+		return nil, s.internal(err, "get file")
+	}
+	return f, nil
+}
+
+// Files returns a deposit's files, purged ones included, oldest first (ties
+// broken by id). A deposit that does not exist has no files.
+func (s *Store) Files(ctx context.Context, depositID string) ([]*navette.FileRecord, error) {
+	return s.queryFiles(ctx, s.rdb, "list files", `SELECT `+fileCols+` FROM files WHERE deposit_id = $1
+		ORDER BY created_at, id`, depositID)
+}
+
+// UpdateFile loads the file in a write transaction, calls fn, and writes back
+// what fn changed (all columns but id, deposit, size and creation time) with
+// the events it returns.
+func (s *Store) UpdateFile(ctx context.Context, id string, fn func(f *navette.FileRecord) ([]navette.Event, error)) error {
+	return s.inTx(ctx, "update file", func(tx *sql.Tx) error {
+		f, err := scanFile(tx.QueryRowContext(ctx, `SELECT `+fileCols+` FROM files WHERE id = $1`+s.lock, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return navette.Errorf(navette.ENOTFOUND, "No such file.")
+		} else if err != nil {
+			return s.internal(err, "load file")
+		}
+		before := fileArgs(f)
+		events, err := fn(f)
+		if err != nil {
+			return err
+		}
+		if err := checkEvents(events); err != nil {
+			return err
+		}
+		if after := fileArgs(f); !reflect.DeepEqual(after, before) {
+			if _, err := tx.ExecContext(ctx, updateFile, append([]any{id}, after...)...); err != nil {
+				return s.internal(err, "write file")
+			}
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+}
+
+// BlobsToDelete returns up to limit purged files whose blob is not yet
+// deleted, by id. limit must be positive.
+func (s *Store) BlobsToDelete(ctx context.Context, limit int) ([]*navette.FileRecord, error) {
+	if limit <= 0 {
+		return nil, invalid("The limit must be positive.")
+	}
+	return s.queryFiles(ctx, s.rdb, "blobs to delete", `SELECT `+fileCols+` FROM files
+		WHERE state = 'purged' AND blob_deleted = 0 ORDER BY id LIMIT $1`, limit)
+}

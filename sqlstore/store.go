@@ -1,0 +1,203 @@
+// Package sqlstore implements navette.MetaStore over database/sql with SQL
+// that SQLite and PostgreSQL both accept. What differs between the two
+// engines is described by a Dialect; the packages that open a database
+// (navette/sqlite, and later a PostgreSQL one) supply it and own the schema.
+//
+// The SQL it sends uses $1, $2… placeholders; times are INTEGER Unix
+// microseconds in UTC, NULL for the zero time; byte strings are BLOB/BYTEA,
+// NULL when empty; booleans are INTEGER 0 or 1.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"navette"
+)
+
+// Dialect describes what differs between the database engines a Store can
+// run on.
+type Dialect struct {
+	// Name names the engine in error messages, such as "sqlite".
+	Name string
+	// LockRows, when true, appends " FOR UPDATE" to the queries that load
+	// rows inside a write transaction before changing them (UpdateDeposit,
+	// UpdateFile, CreateFile). PostgreSQL needs it; SQLite does not, as its
+	// write transactions already exclude each other, and rejects the clause.
+	LockRows bool
+	// IsUniqueViolation reports whether err is the violation of a primary
+	// key or unique constraint. Required.
+	IsUniqueViolation func(err error) bool
+	// IsForeignKeyViolation reports whether err is the violation of a
+	// foreign key constraint. Required.
+	IsForeignKeyViolation func(err error) bool
+}
+
+// Store is a navette.MetaStore over database/sql. Writes go through the write
+// pool, each in one transaction; reads that need no transaction go through the
+// read pool. Its methods are safe for concurrent use.
+//
+// Besides the error codes of the navette.MetaStore documentation, methods
+// return EINVALID for input that the schema cannot hold (a nil record, a zero
+// creation time, an event without time or type, a negative limit, an unknown
+// box, recipients given twice) and EINTERNAL wrapping the driver error for
+// any other failure.
+//
+// Events are appended in the order given; the Seq they carry is ignored, as
+// the database assigns it.
+//
+// The functions given to UpdateDeposit and UpdateFile run while the write
+// transaction is open: they must not call the store's write methods, which
+// would wait for that very transaction.
+type Store struct {
+	wdb, rdb *sql.DB
+	d        Dialect
+	lock     string // " FOR UPDATE" or ""
+}
+
+var _ navette.MetaStore = (*Store)(nil)
+
+// New returns a Store that writes through writeDB and reads through readDB,
+// which may be the same pool. SQLite passes a pool of a single connection for
+// writes and a pool of several for reads; PostgreSQL passes one pool twice.
+// The schema must exist already. The Store owns the pools: Close closes them.
+func New(writeDB, readDB *sql.DB, d Dialect) *Store {
+	if d.IsUniqueViolation == nil || d.IsForeignKeyViolation == nil {
+		panic("sqlstore: Dialect " + d.Name + " lacks an error classifier")
+	}
+	s := &Store{wdb: writeDB, rdb: readDB, d: d}
+	if d.LockRows {
+		s.lock = " FOR UPDATE"
+	}
+	return s
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	err := s.wdb.Close()
+	if s.rdb != s.wdb {
+		err = errors.Join(err, s.rdb.Close())
+	}
+	if err != nil {
+		return s.internal(err, "close")
+	}
+	return nil
+}
+
+// internal wraps a driver error as an EINTERNAL navette error. The message is
+// left empty so that users see the generic one; op and the driver error are
+// kept for the logs.
+func (s *Store) internal(err error, op string) error {
+	return navette.WrapError(navette.EINTERNAL, fmt.Errorf("%s store: %s: %w", s.d.Name, op, err), "")
+}
+
+// insertErr classifies the error of an INSERT: a unique violation becomes
+// ECONFLICT with message conflict, a foreign key violation ENOTFOUND with
+// message notFound, anything else EINTERNAL.
+func (s *Store) insertErr(err error, op, conflict, notFound string) error {
+	switch {
+	case s.d.IsUniqueViolation(err):
+		return navette.WrapError(navette.ECONFLICT, err, "%s", conflict)
+	case notFound != "" && s.d.IsForeignKeyViolation(err):
+		return navette.WrapError(navette.ENOTFOUND, err, "%s", notFound)
+	}
+	return s.internal(err, op)
+}
+
+// inTx runs f in a write transaction, committed if f returns nil and rolled
+// back otherwise. f's error is returned unchanged: f reports driver errors as
+// navette errors itself, and errors of callers' functions must reach them as
+// they were.
+func (s *Store) inTx(ctx context.Context, op string, f func(tx *sql.Tx) error) error {
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return s.internal(err, op+": begin")
+	}
+	defer tx.Rollback() // a no-op after Commit
+	if err := f(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return s.internal(err, op+": commit")
+	}
+	return nil
+}
+
+// invalid returns an EINVALID error.
+func invalid(format string, args ...any) error {
+	return navette.Errorf(navette.EINVALID, format, args...)
+}
+
+// queryer is what *sql.DB and *sql.Tx have in common that queryFiles needs.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// Conversions between Go values and column values.
+
+// timeArg returns t as Unix microseconds, or nil (NULL) for the zero time.
+func timeArg(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+// timeCol returns the time stored in n: UTC, zero for NULL.
+func timeCol(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.UnixMicro(n.Int64).UTC()
+}
+
+// bytesArg returns a copy of b, or nil (NULL) when b is empty. The copy lets
+// argument lists serve as snapshots that fn cannot change in place.
+func bytesArg(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return append([]byte(nil), b...)
+}
+
+// bytesCol returns b, or nil when it is empty.
+func bytesCol(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// boolArg returns b as 0 or 1.
+func boolArg(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// placeholders returns "$from, $from+1, …" for n parameters.
+func placeholders(from, n int) string {
+	b := make([]byte, 0, n*5)
+	for i := range n {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = fmt.Appendf(b, "$%d", from+i)
+	}
+	return string(b)
+}
+
+// limitArg returns the limit to use: def for 0, EINVALID for a negative one.
+func limitArg(n, def int) (int, error) {
+	switch {
+	case n < 0:
+		return 0, invalid("The limit must not be negative.")
+	case n == 0:
+		return def, nil
+	}
+	return n, nil
+}
