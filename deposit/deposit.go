@@ -1,0 +1,301 @@
+package deposit
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"navette"
+	"navette/seal"
+)
+
+// Draft is what a sender asks for when creating a deposit.
+type Draft struct {
+	Recipients    []string // e-mail addresses
+	Reference     string
+	Message       string
+	RetentionDays int // 0: the default
+}
+
+// Limits on the text a sender may give.
+const (
+	MaxReferenceLen = 200
+	MaxMessageLen   = 10000
+	MaxNameLen      = 255
+)
+
+// Create makes a draft deposit from actor to the given recipients. Returns
+// EINVALID for a bad field or an unknown, disabled or forbidden recipient.
+func (s *Service) Create(ctx context.Context, actor *navette.User, in Draft) (*View, error) {
+	if actor == nil {
+		return nil, navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required.")
+	}
+	lim := s.limits()
+	ref := strings.TrimSpace(in.Reference)
+	if ref == "" || len(ref) > MaxReferenceLen || !printable(ref, false) {
+		return nil, navette.Errorf(navette.EINVALID, "A case reference of 1 to %d printable characters is required.", MaxReferenceLen)
+	}
+	msg := strings.TrimSpace(in.Message)
+	if len(msg) > MaxMessageLen || !printable(msg, true) {
+		return nil, navette.Errorf(navette.EINVALID, "The message must be printable text of at most %d bytes.", MaxMessageLen)
+	}
+	days := in.RetentionDays
+	if days == 0 {
+		days = s.DefaultRetentionDays
+		if days <= 0 || days > lim.MaxRetentionDays {
+			days = lim.MaxRetentionDays
+		}
+	}
+	if days < 1 || days > lim.MaxRetentionDays {
+		return nil, navette.Errorf(navette.EINVALID, "The retention must be between 1 and %d days.", lim.MaxRetentionDays)
+	}
+	if len(in.Recipients) == 0 {
+		return nil, navette.Errorf(navette.EINVALID, "At least one recipient is required.")
+	}
+	if len(in.Recipients) > lim.MaxRecipients {
+		return nil, navette.Errorf(navette.EINVALID, "At most %d recipients are allowed.", lim.MaxRecipients)
+	}
+	seen := map[string]bool{}
+	var recipients []navette.Recipient
+	for _, e := range in.Recipients {
+		email := navette.NormalizeEmail(e)
+		if seen[email] {
+			continue
+		}
+		seen[email] = true
+		u, err := s.Meta.UserByEmail(ctx, email)
+		if navette.IsCode(err, navette.ENOTFOUND) || (err == nil && u.Disabled) {
+			return nil, navette.Errorf(navette.EINVALID, "%q is not a recipient known to the platform.", email)
+		} else if err != nil {
+			return nil, err
+		}
+		if u.ID == actor.ID {
+			return nil, navette.Errorf(navette.EINVALID, "You cannot send a deposit to yourself.")
+		}
+		if actor.Role == navette.RolePartner && u.Role == navette.RolePartner {
+			return nil, navette.Errorf(navette.EINVALID, "Partners may send deposits only to ministry staff; %q is a partner.", email)
+		}
+		recipients = append(recipients, navette.Recipient{UserID: u.ID})
+	}
+
+	raw := seal.GenerateKey()
+	k, err := seal.NewKey(raw)
+	if err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	now := s.Clock.Now()
+	d := &navette.DepositRecord{
+		ID:            navette.NewID(),
+		SenderID:      actor.ID,
+		State:         navette.DepositDraft,
+		RetentionDays: days,
+		CreatedAt:     now,
+		Recipients:    recipients,
+	}
+	if d.Key, err = s.Keys.Wrap(raw, "deposit:"+d.ID); err != nil {
+		return nil, err
+	}
+	d.Reference = k.SealValue("reference", d.ID, []byte(ref))
+	if msg != "" {
+		d.Message = k.SealValue("message", d.ID, []byte(msg))
+	}
+	ev := navette.Event{Time: now, Type: navette.EventDepositCreated, ActorID: actor.ID, DepositID: d.ID}
+	if err := s.Meta.CreateDeposit(ctx, d, ev); err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, actor, d.ID)
+}
+
+// Get returns a deposit as actor may see it. Returns ENOTFOUND unless actor
+// sent it or received it (and it is available), EGONE for a recipient once it
+// expired or was revoked.
+func (s *Service) Get(ctx context.Context, actor *navette.User, id string) (*View, error) {
+	d, err := s.lookup(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if d.SenderID != actor.ID && Expired(d, s.Clock.Now()) {
+		s.deny(ctx, actor, id, "gone")
+		return nil, gone(d)
+	}
+	files, err := s.Meta.Files(ctx, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	if d.State == navette.DepositAvailable && Expired(d, s.Clock.Now()) {
+		d.State = navette.DepositExpired // the sweeper will record it; show the truth now
+	}
+	return s.view(ctx, d, files)
+}
+
+// List returns a page of the actor's inbox or sent deposits, newest first,
+// and the cursor of the next page ("" on the last).
+func (s *Service) List(ctx context.Context, actor *navette.User, box navette.Box, before string, limit int) ([]*View, string, error) {
+	if actor == nil {
+		return nil, "", navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required.")
+	}
+	if box != navette.BoxInbox && box != navette.BoxSent {
+		return nil, "", navette.Errorf(navette.EINVALID, "box must be inbox or sent.")
+	}
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	f := navette.DepositFilter{UserID: actor.ID, Box: box, Limit: limit + 1}
+	if before != "" {
+		t, id, ok := parseCursor(before)
+		if !ok {
+			return nil, "", navette.Errorf(navette.EINVALID, "Invalid page cursor.")
+		}
+		f.Before, f.BeforeID = t, id
+	}
+	recs, err := s.Meta.ListDeposits(ctx, f)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(recs) > limit {
+		recs = recs[:limit]
+		last := recs[limit-1]
+		next = formatCursor(last.CreatedAt, last.ID)
+	}
+	now := s.Clock.Now()
+	views := make([]*View, 0, len(recs))
+	for _, d := range recs {
+		if box == navette.BoxInbox && Expired(d, now) {
+			continue
+		}
+		files, err := s.Meta.Files(ctx, d.ID)
+		if err != nil {
+			return nil, "", err
+		}
+		if d.State == navette.DepositAvailable && Expired(d, now) {
+			d.State = navette.DepositExpired
+		}
+		v, err := s.view(ctx, d, files)
+		if err != nil {
+			return nil, "", err
+		}
+		views = append(views, v)
+	}
+	return views, next, nil
+}
+
+// Submit makes a draft available to its recipients once every file is
+// stored. Returns ECONFLICT if it is not a draft, has no file, or a file is
+// still uploading.
+func (s *Service) Submit(ctx context.Context, actor *navette.User, id string) (*View, error) {
+	d, err := s.lookup(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if d.SenderID != actor.ID {
+		s.deny(ctx, actor, id, "not_sender")
+		return nil, navette.Errorf(navette.EFORBIDDEN, "Only the sender may submit a deposit.")
+	}
+	// Files whose last write finished but were not yet marked stored (a
+	// crash between the two) are completed first.
+	files, err := s.Meta.Files(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		if f.State == navette.FileUploading && f.Offset == f.Size && len(f.SHA256) > 0 {
+			if err := s.completeStored(ctx, f.ID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	err = s.Meta.UpdateDeposit(ctx, id, func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
+		if d.State != navette.DepositDraft {
+			return nil, navette.Errorf(navette.ECONFLICT, "Only a draft can be submitted; this deposit is %s.", d.State)
+		}
+		live := 0
+		for _, f := range files {
+			switch f.State {
+			case navette.FileUploading:
+				return nil, navette.Errorf(navette.ECONFLICT, "A file is still uploading (%d of %d bytes received).", f.Offset, f.Size)
+			case navette.FileStored:
+				live++
+			}
+		}
+		if live == 0 {
+			return nil, navette.Errorf(navette.ECONFLICT, "A deposit needs at least one file.")
+		}
+		now := s.Clock.Now()
+		d.SubmittedAt = now
+		evs := []navette.Event{{Time: now, Type: navette.EventDepositSubmitted, ActorID: actor.ID, DepositID: d.ID}}
+		// No content check is configured yet: stored files become
+		// available at once. An antivirus will sit here, moving the deposit
+		// through DepositChecking.
+		for _, f := range files {
+			if f.State == navette.FileStored {
+				f.State = navette.FileAvailable
+			}
+		}
+		d.State = navette.DepositAvailable
+		d.AvailableAt = now
+		d.ExpiresAt = now.Add(time.Duration(d.RetentionDays) * 24 * time.Hour)
+		evs = append(evs, navette.Event{Time: now, Type: navette.EventDepositAvailable, DepositID: d.ID, Detail: d.ExpiresAt.Format(time.RFC3339)})
+		return evs, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, actor, id)
+}
+
+// Revoke withdraws a deposit: recipients get EGONE at once and the sweeper
+// purges it. Only the sender may revoke. Returns EGONE if it already ended.
+func (s *Service) Revoke(ctx context.Context, actor *navette.User, id string) error {
+	d, err := s.lookup(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	if d.SenderID != actor.ID {
+		s.deny(ctx, actor, id, "not_sender")
+		return navette.Errorf(navette.EFORBIDDEN, "Only the sender may withdraw a deposit.")
+	}
+	return s.Meta.UpdateDeposit(ctx, id, func(d *navette.DepositRecord, _ []*navette.FileRecord) ([]navette.Event, error) {
+		now := s.Clock.Now()
+		if Expired(d, now) {
+			return nil, gone(d)
+		}
+		d.State = navette.DepositRevoked
+		d.RevokedAt = now
+		return []navette.Event{{Time: now, Type: navette.EventDepositRevoked, ActorID: actor.ID, DepositID: d.ID}}, nil
+	})
+}
+
+// printable reports whether s is valid UTF-8 without control characters
+// (newlines and tabs allowed when multiline).
+func printable(s string, multiline bool) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if multiline && (r == '\n' || r == '\t' || r == '\r') {
+			continue
+		}
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// CleanFileName returns the name a file is kept under: the last element of
+// what the client sent (browsers and tools may send paths), checked to be
+// printable UTF-8 of at most MaxNameLen bytes. Storage paths never derive
+// from it. Returns EINVALID for an unusable name.
+func CleanFileName(name string) (string, error) {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || name == "." || name == ".." || len(name) > MaxNameLen || !printable(name, false) {
+		return "", navette.Errorf(navette.EINVALID, "A file name must be 1 to %d printable characters.", MaxNameLen)
+	}
+	return name, nil
+}

@@ -1,0 +1,234 @@
+package deposit
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"io"
+
+	"navette"
+	"navette/seal"
+)
+
+// Download is a file opened for reading by a sender or recipient.
+type Download struct {
+	s       *Service
+	actor   *navette.User
+	deposit *navette.DepositRecord
+	file    *navette.FileRecord
+	key     *seal.Key
+	// Name is the file's name as its sender gave it.
+	Name string
+}
+
+// Size returns the file's size in bytes.
+func (d *Download) Size() int64 { return d.file.Size }
+
+// SHA256 returns the SHA-256 of the file's content.
+func (d *Download) SHA256() []byte { return d.file.SHA256 }
+
+// File returns the file's record.
+func (d *Download) File() *navette.FileRecord { return d.file }
+
+// chunk is a decrypted segment, or the error that ends the stream.
+type chunk struct {
+	buf *[]byte
+	err error
+}
+
+// send passes c on unless the consumer has gone.
+func send(ch chan<- chunk, stop <-chan struct{}, c chunk) bool {
+	select {
+	case ch <- c:
+		return true
+	case <-stop:
+		return false
+	}
+}
+
+var errHashMismatch = errors.New("content does not match its SHA-256")
+
+// ErrCorrupt is returned (wrapped) when stored content fails its integrity
+// checks. The content is never served.
+var ErrCorrupt = errors.New("stored content is corrupt")
+
+// OpenFile opens an available file of a deposit for actor. Returns
+// ENOTFOUND as Get does, EGONE once the deposit expired or was revoked, and
+// ECONFLICT for a file that is not (or no longer) available.
+func (s *Service) OpenFile(ctx context.Context, actor *navette.User, depositID, fileID string) (*Download, error) {
+	d, err := s.lookup(ctx, actor, depositID)
+	if err != nil {
+		return nil, err
+	}
+	if Expired(d, s.Clock.Now()) {
+		s.deny(ctx, actor, depositID, "gone")
+		return nil, gone(d)
+	}
+	if !navette.ValidID(fileID) {
+		return nil, navette.Errorf(navette.ENOTFOUND, "No such file in this deposit.")
+	}
+	f, err := s.Meta.File(ctx, fileID)
+	if err != nil || f.DepositID != d.ID {
+		if err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
+			return nil, err
+		}
+		return nil, navette.Errorf(navette.ENOTFOUND, "No such file in this deposit.")
+	}
+	if f.State != navette.FileAvailable {
+		return nil, navette.Errorf(navette.ECONFLICT, "This file is not available for download.")
+	}
+	k, err := s.fileKey(f)
+	if err != nil {
+		return nil, err
+	}
+	dk, err := s.depositKey(d)
+	if err != nil {
+		return nil, err
+	}
+	name, err := dk.OpenValue("filename", f.ID, f.Name)
+	if err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	return &Download{s: s, actor: actor, deposit: d, file: f, key: k, Name: string(name)}, nil
+}
+
+// WriteRange writes bytes [off, off+n) of the file to w, decrypting only the
+// segments they span. Every segment is authenticated before any of its bytes
+// are written; when the whole file is read its SHA-256 is checked too, and
+// the last segment is held back until it matches, so a client never
+// receives a complete but altered file. Returns an error wrapping ErrCorrupt
+// on any integrity failure. When the read reaches the end of the file, the
+// download is recorded.
+func (d *Download) WriteRange(ctx context.Context, w io.Writer, off, n int64) error {
+	size := d.file.Size
+	if off < 0 || n < 0 || off+n > size {
+		return navette.Errorf(navette.EINVALID, "Range outside the file.")
+	}
+	first := off / seal.SegmentSize
+	count := seal.SegmentCount(size)
+	last := count - 1
+	if n > 0 {
+		last = (off + n - 1) / seal.SegmentSize
+	}
+	whole := off == 0 && n == size
+	start := seal.SegmentOffset(first)
+	end := seal.SegmentOffset(last) + int64(seal.SealedSegmentSize)
+	if last == count-1 {
+		end = seal.SealedSize(size)
+	}
+	if first == 0 {
+		start = 0 // check the header too
+	}
+	rc, err := d.s.Blobs.Open(ctx, d.file.ID, start, end-start)
+	if err != nil {
+		return navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	defer rc.Close()
+	if first == 0 {
+		var hdr [seal.HeaderSize]byte
+		if _, err := io.ReadFull(rc, hdr[:]); err != nil || !bytes.Equal(hdr[:], seal.Header()) {
+			d.s.log().Error("corrupt blob header refused", "file", d.file.ID, "err", err)
+			return navette.WrapError(navette.EINTERNAL, ErrCorrupt, "The stored file failed its integrity check.")
+		}
+	}
+	r := seal.NewReader(rc, d.key, d.file.ID, size, first)
+
+	// Stage 1 reads and decrypts; stage 2, for a whole file, hashes and
+	// holds the last segment back until the hash matches; stage 3 (here)
+	// writes. Each runs on its own goroutine so they overlap.
+	stop := make(chan struct{})
+	defer close(stop)
+	plain := make(chan chunk, pipelineDepth)
+	go func() {
+		defer close(plain)
+		for i := first; i <= last; i++ {
+			p, err := r.Next()
+			if err != nil {
+				send(plain, stop, chunk{err: err})
+				return
+			}
+			b := segmentPool.Get().(*[]byte)
+			*b = append((*b)[:0], p...)
+			if !send(plain, stop, chunk{buf: b}) {
+				segmentPool.Put(b)
+				return
+			}
+		}
+	}()
+	out := plain
+	if whole {
+		checked := make(chan chunk, pipelineDepth)
+		go func() {
+			defer close(checked)
+			h := sha256.New()
+			var pos int64
+			for c := range plain {
+				if c.err == nil {
+					h.Write(*c.buf)
+					pos += int64(len(*c.buf))
+					if pos == size && subtle.ConstantTimeCompare(h.Sum(nil), d.file.SHA256) != 1 {
+						segmentPool.Put(c.buf)
+						c = chunk{err: errHashMismatch}
+					}
+				}
+				if !send(checked, stop, c) {
+					if c.buf != nil {
+						segmentPool.Put(c.buf)
+					}
+					return
+				}
+			}
+		}()
+		out = checked
+	}
+	pos := first * seal.SegmentSize
+	for c := range out {
+		if c.err != nil {
+			if errors.Is(c.err, seal.ErrCorrupt) || errors.Is(c.err, io.ErrUnexpectedEOF) || errors.Is(c.err, io.EOF) || c.err == errHashMismatch {
+				d.s.log().Error("corrupt blob refused", "file", d.file.ID, "err", c.err)
+				return navette.WrapError(navette.EINTERNAL, errors.Join(ErrCorrupt, c.err), "The stored file failed its integrity check.")
+			}
+			return navette.WrapError(navette.EINTERNAL, c.err, "")
+		}
+		p := *c.buf
+		segStart := pos
+		pos += int64(len(p))
+		lo := max(off-segStart, 0)
+		hi := min(off+n-segStart, int64(len(p)))
+		_, err := w.Write(p[lo:hi])
+		segmentPool.Put(c.buf)
+		if err != nil {
+			return err
+		}
+	}
+	if pos != (last+1)*seal.SegmentSize && pos != size {
+		return navette.WrapError(navette.EINTERNAL, ErrCorrupt, "The stored file failed its integrity check.")
+	}
+	if off+n == size {
+		d.recordDownload(ctx, !whole)
+	}
+	return nil
+}
+
+// recordDownload notes that actor fetched the file to its end.
+func (d *Download) recordDownload(ctx context.Context, ranged bool) {
+	ctx = context.WithoutCancel(ctx)
+	detail := ""
+	if ranged {
+		detail = "range"
+	}
+	err := d.s.Meta.UpdateDeposit(ctx, d.deposit.ID, func(dep *navette.DepositRecord, _ []*navette.FileRecord) ([]navette.Event, error) {
+		now := d.s.Clock.Now()
+		for i := range dep.Recipients {
+			if dep.Recipients[i].UserID == d.actor.ID && dep.Recipients[i].FirstDownloadAt.IsZero() {
+				dep.Recipients[i].FirstDownloadAt = now
+			}
+		}
+		return []navette.Event{{Time: now, Type: navette.EventFileDownloaded, ActorID: d.actor.ID, DepositID: dep.ID, FileID: d.file.ID, Size: d.file.Size, SHA256: d.file.SHA256, Detail: detail}}, nil
+	})
+	if err != nil {
+		d.s.log().Error("recording a download", "file", d.file.ID, "err", err)
+	}
+}

@@ -1,0 +1,205 @@
+// Package deposit is navette's core: the life of a deposit from creation
+// through upload, submission, download, revocation and expiry to purge.
+// It owns the encryption of contents and metadata, and works only through
+// the storage interfaces navette.MetaStore and navette.BlobStore, so storage
+// backends can be added without touching it.
+package deposit
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"navette"
+	"navette/seal"
+)
+
+// KeyWrapper wraps data keys under a key-encryption key (see package
+// keyring). ad binds a wrapped key to the object that owns it.
+type KeyWrapper interface {
+	Wrap(dataKey []byte, ad string) (navette.WrappedKey, error)
+	Unwrap(w navette.WrappedKey, ad string) ([]byte, error)
+}
+
+// Service runs deposits. Its fields are set once before use.
+type Service struct {
+	Meta   navette.MetaStore
+	Blobs  navette.BlobStore
+	Keys   KeyWrapper
+	Clock  navette.Clock
+	Limits navette.Limits
+	// DefaultRetentionDays applies when a sender chooses none; it is capped
+	// by Limits.MaxRetentionDays.
+	DefaultRetentionDays int
+	// AbandonAfter is how long a draft may wait for submission before it
+	// and its uploads are purged.
+	AbandonAfter time.Duration
+	Log          *slog.Logger
+}
+
+// View is a deposit with its sealed fields opened, as its sender or a
+// recipient may see it.
+type View struct {
+	*navette.DepositRecord
+	Sender    *navette.User
+	Reference string
+	Message   string
+	Files     []FileView
+}
+
+// FileView is a file with its name opened.
+type FileView struct {
+	*navette.FileRecord
+	Name string
+}
+
+// Expired reports whether the deposit is past its expiry at now, even if the
+// sweeper has not yet marked it.
+func Expired(d *navette.DepositRecord, now time.Time) bool {
+	switch d.State {
+	case navette.DepositExpired, navette.DepositRevoked:
+		return true
+	case navette.DepositAvailable:
+		return !now.Before(d.ExpiresAt)
+	}
+	return !d.PurgedAt.IsZero()
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.Default()
+	}
+	return s.Log
+}
+
+func (s *Service) limits() navette.Limits {
+	l := s.Limits
+	d := navette.DefaultLimits
+	if l.MaxFileSize <= 0 {
+		l.MaxFileSize = d.MaxFileSize
+	}
+	if l.MaxFiles <= 0 {
+		l.MaxFiles = d.MaxFiles
+	}
+	if l.MaxRetentionDays <= 0 {
+		l.MaxRetentionDays = d.MaxRetentionDays
+	}
+	if l.MaxRecipients <= 0 {
+		l.MaxRecipients = d.MaxRecipients
+	}
+	return l
+}
+
+// notFound is the single answer for a deposit or file the caller may not
+// know about: it does not tell a missing id from a refused one.
+func notFound() error {
+	return navette.Errorf(navette.ENOTFOUND, "No such deposit.")
+}
+
+func gone(d *navette.DepositRecord) error {
+	if d.State == navette.DepositRevoked {
+		return navette.Errorf(navette.EGONE, "This deposit was withdrawn by its sender.")
+	}
+	return navette.Errorf(navette.EGONE, "This deposit has expired; its files were deleted.")
+}
+
+// depositKey opens the deposit's own key, which seals its reference, message
+// and file names.
+func (s *Service) depositKey(d *navette.DepositRecord) (*seal.Key, error) {
+	raw, err := s.Keys.Unwrap(d.Key, "deposit:"+d.ID)
+	if err != nil {
+		return nil, err
+	}
+	return seal.NewKey(raw)
+}
+
+// fileKey opens a file's data key.
+func (s *Service) fileKey(f *navette.FileRecord) (*seal.Key, error) {
+	raw, err := s.Keys.Unwrap(f.Key, "file:"+f.ID)
+	if err != nil {
+		return nil, err
+	}
+	return seal.NewKey(raw)
+}
+
+// view opens a deposit's sealed fields for display.
+func (s *Service) view(ctx context.Context, d *navette.DepositRecord, files []*navette.FileRecord) (*View, error) {
+	v := &View{DepositRecord: d}
+	sender, err := s.Meta.User(ctx, d.SenderID)
+	if err != nil {
+		return nil, err
+	}
+	v.Sender = sender
+	if d.Key.IsZero() { // purged: only the tombstone remains
+		for _, f := range files {
+			v.Files = append(v.Files, FileView{FileRecord: f})
+		}
+		return v, nil
+	}
+	k, err := s.depositKey(d)
+	if err != nil {
+		return nil, err
+	}
+	ref, err := k.OpenValue("reference", d.ID, d.Reference)
+	if err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	v.Reference = string(ref)
+	if len(d.Message) > 0 {
+		msg, err := k.OpenValue("message", d.ID, d.Message)
+		if err != nil {
+			return nil, navette.WrapError(navette.EINTERNAL, err, "")
+		}
+		v.Message = string(msg)
+	}
+	for _, f := range files {
+		fv := FileView{FileRecord: f}
+		if len(f.Name) > 0 {
+			name, err := k.OpenValue("filename", f.ID, f.Name)
+			if err != nil {
+				return nil, navette.WrapError(navette.EINTERNAL, err, "")
+			}
+			fv.Name = string(name)
+		}
+		v.Files = append(v.Files, fv)
+	}
+	return v, nil
+}
+
+// lookup returns the deposit if actor may know it exists, with an access
+// event recorded for every miss so that misses and refusals cost the same.
+func (s *Service) lookup(ctx context.Context, actor *navette.User, id string) (*navette.DepositRecord, error) {
+	if actor == nil {
+		return nil, navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required.")
+	}
+	var d *navette.DepositRecord
+	var err error
+	if navette.ValidID(id) {
+		d, err = s.Meta.DepositFor(ctx, id, actor.ID)
+	} else {
+		err = notFound()
+	}
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		s.deny(ctx, actor, id, "not_found")
+		return nil, notFound()
+	} else if err != nil {
+		return nil, err
+	}
+	// Recipients learn of a deposit only once it is available.
+	if d.SenderID != actor.ID && (d.State == navette.DepositDraft || d.State == navette.DepositChecking) {
+		s.deny(ctx, actor, id, "not_found")
+		return nil, notFound()
+	}
+	return d, nil
+}
+
+// deny records a refused access.
+func (s *Service) deny(ctx context.Context, actor *navette.User, depositID, detail string) {
+	if !navette.ValidID(depositID) {
+		depositID = ""
+	}
+	ev := navette.Event{Time: s.Clock.Now(), Type: navette.EventAccessDenied, ActorID: actor.ID, DepositID: depositID, Detail: detail}
+	if err := s.Meta.AppendEvents(context.WithoutCancel(ctx), ev); err != nil {
+		s.log().Error("recording a denied access", "err", err)
+	}
+}

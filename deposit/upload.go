@@ -1,0 +1,381 @@
+package deposit
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding"
+	"encoding/binary"
+	"errors"
+	"hash"
+	"io"
+	"strconv"
+	"sync"
+
+	"navette"
+	"navette/seal"
+)
+
+// StartFile adds a file of the given size to a draft deposit of actor's and
+// returns it; its id names the upload. Returns ENOTFOUND for a deposit actor
+// did not send, ECONFLICT if it is no longer a draft, ETOOLARGE past the
+// size or count limits, EINVALID for a bad name.
+func (s *Service) StartFile(ctx context.Context, actor *navette.User, depositID, name string, size int64) (*navette.FileRecord, error) {
+	lim := s.limits()
+	if size < 0 {
+		return nil, navette.Errorf(navette.EINVALID, "The file size must be known in advance.")
+	}
+	if size > lim.MaxFileSize {
+		return nil, navette.Errorf(navette.ETOOLARGE, "Files may be at most %d bytes.", lim.MaxFileSize)
+	}
+	name, err := CleanFileName(name)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.lookup(ctx, actor, depositID)
+	if err != nil {
+		return nil, err
+	}
+	if d.SenderID != actor.ID {
+		s.deny(ctx, actor, depositID, "not_sender")
+		return nil, notFound()
+	}
+	if d.State != navette.DepositDraft {
+		return nil, navette.Errorf(navette.ECONFLICT, "Files can only be added to a draft deposit.")
+	}
+	dk, err := s.depositKey(d)
+	if err != nil {
+		return nil, err
+	}
+	raw := seal.GenerateKey()
+	f := &navette.FileRecord{
+		ID:        navette.NewID(),
+		DepositID: d.ID,
+		Size:      size,
+		State:     navette.FileUploading,
+		CreatedAt: s.Clock.Now(),
+	}
+	f.Name = dk.SealValue("filename", f.ID, []byte(name))
+	if f.Key, err = s.Keys.Wrap(raw, "file:"+f.ID); err != nil {
+		return nil, err
+	}
+	if err := s.Meta.CreateFile(ctx, f, lim.MaxFiles); err != nil {
+		if navette.IsCode(err, navette.ETOOLARGE) {
+			return nil, navette.Errorf(navette.ETOOLARGE, "A deposit may hold at most %d files.", lim.MaxFiles)
+		}
+		return nil, err
+	}
+	return f, nil
+}
+
+// Upload returns a file being uploaded by actor, completing it first if a
+// crash interrupted its completion. Returns ENOTFOUND unless actor sent its
+// deposit, and for a purged file.
+func (s *Service) Upload(ctx context.Context, actor *navette.User, fileID string) (*navette.FileRecord, error) {
+	if actor == nil {
+		return nil, navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required.")
+	}
+	if !navette.ValidID(fileID) {
+		return nil, navette.Errorf(navette.ENOTFOUND, "No such upload.")
+	}
+	f, err := s.Meta.File(ctx, fileID)
+	if err != nil {
+		if navette.IsCode(err, navette.ENOTFOUND) {
+			return nil, navette.Errorf(navette.ENOTFOUND, "No such upload.")
+		}
+		return nil, err
+	}
+	d, err := s.Meta.DepositFor(ctx, f.DepositID, actor.ID)
+	if err != nil || d.SenderID != actor.ID || f.State == navette.FilePurged {
+		if err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
+			return nil, err
+		}
+		return nil, navette.Errorf(navette.ENOTFOUND, "No such upload.")
+	}
+	if f.State == navette.FileUploading && f.Offset == f.Size && len(f.SHA256) > 0 {
+		if err := s.completeStored(ctx, f.ID); err != nil {
+			return nil, err
+		}
+		return s.Meta.File(ctx, fileID)
+	}
+	return f, nil
+}
+
+// RemoveFile withdraws a file from a draft (tus termination): its key is
+// destroyed at once and its blob deleted by the sweeper.
+func (s *Service) RemoveFile(ctx context.Context, actor *navette.User, fileID string) error {
+	f, err := s.Upload(ctx, actor, fileID)
+	if err != nil {
+		return err
+	}
+	return s.Meta.UpdateDeposit(ctx, f.DepositID, func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
+		if d.State != navette.DepositDraft {
+			return nil, navette.Errorf(navette.ECONFLICT, "Files can only be removed from a draft deposit.")
+		}
+		for _, f := range files {
+			if f.ID == fileID {
+				shred(f)
+				return []navette.Event{{Time: s.Clock.Now(), Type: navette.EventFileRemoved, ActorID: actor.ID, DepositID: d.ID, FileID: f.ID, Size: f.Size}}, nil
+			}
+		}
+		return nil, navette.Errorf(navette.ENOTFOUND, "No such upload.")
+	})
+}
+
+// shred destroys what makes a file readable: its key, name and resume state.
+func shred(f *navette.FileRecord) {
+	f.State = navette.FilePurged
+	f.Key = navette.WrappedKey{}
+	f.Name = nil
+	f.Resume = nil
+}
+
+// An interrupted upload continues from its resume state: the SHA-256 state
+// over every byte so far, then the plaintext of the unfinished segment
+// (uint16 length of the hash state || hash state || partial segment). It is
+// sealed with the file key and bound to the file id and offset, so an old
+// state cannot be replayed at another offset.
+func resumeAD(fileID string, off int64) string { return fileID + "@" + strconv.FormatInt(off, 10) }
+
+func sealResume(k *seal.Key, fileID string, off int64, h hash.Hash, partial []byte) ([]byte, error) {
+	st, err := h.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	buf := make([]byte, 0, 2+len(st)+len(partial))
+	buf = binary.BigEndian.AppendUint16(buf, uint16(len(st)))
+	buf = append(buf, st...)
+	buf = append(buf, partial...)
+	return k.SealValue("resume", resumeAD(fileID, off), buf), nil
+}
+
+func openResume(k *seal.Key, fileID string, off int64, sealed []byte) (hash.Hash, []byte, error) {
+	buf, err := k.OpenValue("resume", resumeAD(fileID, off), sealed)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(buf) < 2 || len(buf) < 2+int(binary.BigEndian.Uint16(buf)) {
+		return nil, nil, errors.New("resume state too short")
+	}
+	n := int(binary.BigEndian.Uint16(buf))
+	h := sha256.New()
+	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(buf[2 : 2+n]); err != nil {
+		return nil, nil, err
+	}
+	return h, buf[2+n:], nil
+}
+
+// segment is one plaintext segment travelling from the reader to the sealer.
+type segment struct {
+	buf   *[]byte
+	index int64
+	last  bool
+}
+
+var segmentPool = sync.Pool{New: func() any { b := make([]byte, 0, seal.SegmentSize); return &b }}
+var sealedPool = sync.Pool{New: func() any { b := make([]byte, 0, seal.SealedSegmentSize); return &b }}
+
+// pipelineDepth is how many segments may wait between stages: 2 MiB.
+const pipelineDepth = 32
+
+// Write appends the bytes of src to the upload fileID, which must be at
+// offset off. Reading and hashing overlap with sealing and writing. Whatever
+// was received is kept even when src fails (a cut connection): the return is
+// the number of bytes durably stored. The upload completes when its last byte
+// is stored. Returns ECONFLICT if off is not the upload's offset, ETOOLARGE
+// if src holds more than the announced size.
+func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string, off int64, src io.Reader) (int64, error) {
+	f, err := s.Upload(ctx, actor, fileID)
+	if err != nil {
+		return 0, err
+	}
+	if f.State != navette.FileUploading || f.Offset == f.Size && len(f.SHA256) > 0 {
+		return 0, navette.Errorf(navette.ECONFLICT, "This upload is complete.")
+	}
+	if off != f.Offset {
+		return 0, navette.Errorf(navette.ECONFLICT, "The upload is at offset %d, not %d.", f.Offset, off)
+	}
+	k, err := s.fileKey(f)
+	if err != nil {
+		return 0, err
+	}
+	var h hash.Hash
+	var partial []byte
+	if len(f.Resume) > 0 {
+		if h, partial, err = openResume(k, f.ID, off, f.Resume); err != nil {
+			return 0, navette.WrapError(navette.EINTERNAL, err, "")
+		}
+	} else if off == 0 {
+		h = sha256.New()
+	} else {
+		return 0, navette.Errorf(navette.EINTERNAL, "upload %s at offset %d has no resume state", f.ID, off)
+	}
+	if int64(len(partial)) != off%seal.SegmentSize {
+		return 0, navette.Errorf(navette.EINTERNAL, "upload %s: resume state does not match offset", f.ID)
+	}
+	index := off / seal.SegmentSize
+	committed := int64(0)
+	if off > 0 {
+		committed = seal.SegmentOffset(index)
+	}
+	w, err := s.Blobs.Append(ctx, f.ID, committed)
+	if err != nil {
+		return 0, err
+	}
+	defer w.Close()
+	if off == 0 {
+		if _, err := w.Write(seal.Header()); err != nil {
+			return 0, navette.WrapError(navette.EINTERNAL, err, "")
+		}
+	}
+
+	// Stage 2: seal and write whole segments, in order.
+	segs := make(chan segment, pipelineDepth)
+	sealErr := make(chan error, 1)
+	go func() {
+		var err error
+		for sg := range segs {
+			if err == nil {
+				out := sealedPool.Get().(*[]byte)
+				*out = k.SealSegment((*out)[:0], f.ID, sg.index, sg.last, *sg.buf)
+				_, err = w.Write(*out)
+				sealedPool.Put(out)
+			}
+			segmentPool.Put(sg.buf)
+		}
+		sealErr <- err
+	}()
+
+	// Stage 1 (here): read, hash, cut into segments.
+	remaining := f.Size - off
+	cur := segmentPool.Get().(*[]byte)
+	*cur = append((*cur)[:0], partial...)
+	var n int64
+	var readErr error
+	for remaining > 0 {
+		want := min(int64(seal.SegmentSize-len(*cur)), remaining)
+		start := len(*cur)
+		buf := (*cur)[start : start+int(want)]
+		m, err := io.ReadFull(src, buf)
+		*cur = (*cur)[:start+m]
+		h.Write(buf[:m])
+		n += int64(m)
+		remaining -= int64(m)
+		if len(*cur) == seal.SegmentSize || remaining == 0 {
+			segs <- segment{buf: cur, index: index, last: remaining == 0}
+			index++
+			cur = segmentPool.Get().(*[]byte)
+			*cur = (*cur)[:0]
+		}
+		if err != nil {
+			if err != io.EOF && err != io.ErrUnexpectedEOF {
+				readErr = err
+			}
+			break
+		}
+	}
+	if f.Size == 0 { // an empty file is one empty final segment
+		segs <- segment{buf: cur, index: 0, last: true}
+		cur = segmentPool.Get().(*[]byte)
+		*cur = (*cur)[:0]
+	}
+	tooLong := false
+	if remaining == 0 && readErr == nil {
+		// A body longer than announced is refused whole: nothing of it is
+		// committed.
+		var one [1]byte
+		m, _ := src.Read(one[:])
+		tooLong = m > 0
+	}
+	close(segs)
+	if err := <-sealErr; tooLong {
+		segmentPool.Put(cur)
+		return 0, navette.Errorf(navette.ETOOLARGE, "More bytes were sent than the announced size.")
+	} else if err != nil {
+		segmentPool.Put(cur)
+		return 0, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	if err := w.Commit(); err != nil {
+		segmentPool.Put(cur)
+		return 0, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	newOff := off + n
+	if newOff == f.Size {
+		segmentPool.Put(cur)
+		sum := h.Sum(nil)
+		if err := s.recordProgress(ctx, f.ID, off, newOff, nil, sum); err != nil {
+			return 0, err
+		}
+		if err := s.completeStored(ctx, f.ID); err != nil {
+			return 0, err
+		}
+		return n, readErr
+	}
+	resume, err := sealResume(k, f.ID, newOff, h, *cur)
+	segmentPool.Put(cur)
+	if err != nil {
+		return 0, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	if err := s.recordProgress(ctx, f.ID, off, newOff, resume, nil); err != nil {
+		return 0, err
+	}
+	return n, readErr
+}
+
+// recordProgress moves the upload's offset from off to newOff, guarding
+// against a concurrent writer.
+func (s *Service) recordProgress(ctx context.Context, fileID string, off, newOff int64, resume, sum []byte) error {
+	return s.Meta.UpdateFile(context.WithoutCancel(ctx), fileID, func(f *navette.FileRecord) ([]navette.Event, error) {
+		if f.Offset != off || f.State != navette.FileUploading {
+			return nil, navette.Errorf(navette.ECONFLICT, "The upload changed while it was being written.")
+		}
+		f.Offset = newOff
+		f.Resume = resume
+		f.SHA256 = sum
+		return nil, nil
+	})
+}
+
+// completeStored makes a fully written upload's blob final and marks the
+// file stored. It is idempotent, so a crash between the steps is repaired
+// on the next access.
+func (s *Service) completeStored(ctx context.Context, fileID string) error {
+	ctx = context.WithoutCancel(ctx)
+	if err := s.Blobs.Finish(ctx, fileID); err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
+		return err
+	}
+	return s.Meta.UpdateFile(ctx, fileID, func(f *navette.FileRecord) ([]navette.Event, error) {
+		if f.State != navette.FileUploading {
+			return nil, nil
+		}
+		if f.Offset != f.Size || len(f.SHA256) == 0 {
+			return nil, navette.Errorf(navette.EINTERNAL, "upload %s is not complete", f.ID)
+		}
+		f.State = navette.FileStored
+		f.StoredAt = s.Clock.Now()
+		return []navette.Event{{Time: f.StoredAt, Type: navette.EventFileStored, DepositID: f.DepositID, FileID: f.ID, Size: f.Size, SHA256: f.SHA256}}, nil
+	})
+}
+
+// Finish completes an upload whose every byte has arrived; an empty file,
+// which no write ever touches, is written here.
+func (s *Service) Finish(ctx context.Context, actor *navette.User, fileID string) error {
+	f, err := s.Upload(ctx, actor, fileID)
+	if err != nil {
+		return err
+	}
+	if f.State != navette.FileUploading {
+		return nil
+	}
+	if f.Offset != f.Size {
+		return navette.Errorf(navette.ECONFLICT, "The upload is not complete.")
+	}
+	if len(f.SHA256) == 0 { // size 0: nothing was ever written
+		_, err := s.Write(ctx, actor, fileID, 0, eofReader{})
+		return err
+	}
+	return s.completeStored(ctx, fileID)
+}
+
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
