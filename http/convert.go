@@ -1,0 +1,60 @@
+package http
+
+import (
+	"encoding/hex"
+	"time"
+
+	"navette"
+	"navette/api"
+	"navette/deposit"
+)
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// depositJSON renders a deposit for the API; files are listed when
+// withFiles is set.
+func depositJSON(v *deposit.View, withFiles bool) api.Deposit {
+	d := api.Deposit{
+		ID:            v.ID,
+		State:         string(v.State),
+		Reference:     v.Reference,
+		Message:       v.Message,
+		RetentionDays: v.RetentionDays,
+		Sender:        api.Person{Email: v.Sender.Email, Name: v.Sender.Name},
+		Recipients:    []api.Recipient{},
+		CreatedAt:     v.CreatedAt.UTC(),
+		SubmittedAt:   timePtr(v.SubmittedAt),
+		ExpiresAt:     timePtr(v.ExpiresAt),
+		RevokedAt:     timePtr(v.RevokedAt),
+	}
+	for _, r := range v.Recipients {
+		d.Recipients = append(d.Recipients, api.Recipient{Email: r.Email, Name: r.Name, FirstDownloadAt: timePtr(r.FirstDownloadAt)})
+	}
+	for _, f := range v.Files {
+		if f.State == navette.FilePurged && f.SHA256 == nil {
+			continue // withdrawn before it was stored
+		}
+		d.FileCount++
+		d.TotalSize += f.Size
+		if withFiles {
+			d.Files = append(d.Files, fileJSON(f))
+		}
+	}
+	if withFiles && d.Files == nil {
+		d.Files = []api.File{}
+	}
+	if v.State == navette.DepositDraft {
+		d.UploadURL = api.PathUploads
+	}
+	return d
+}
+
+func fileJSON(f deposit.FileView) api.File {
+	return api.File{ID: f.ID, Name: f.Name, Size: f.Size, Offset: f.Offset, SHA256: hex.EncodeToString(f.SHA256), State: string(f.State)}
+}

@@ -1,0 +1,103 @@
+package http
+
+import (
+	"net/http"
+	"strconv"
+
+	"navette"
+	"navette/api"
+	"navette/deposit"
+)
+
+func (s *Server) handleCreateDeposit(w http.ResponseWriter, r *http.Request) {
+	var in api.CreateDeposit
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, err := s.Deposits.Create(r.Context(), navette.UserFromContext(r.Context()), deposit.Draft{
+		Recipients:    in.Recipients,
+		Reference:     in.Reference,
+		Message:       in.Message,
+		RetentionDays: in.RetentionDays,
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", api.PathDeposits+"/"+v.ID)
+	writeJSON(w, http.StatusCreated, depositJSON(v, true))
+}
+
+func (s *Server) handleListDeposits(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	box := navette.Box(q.Get("box"))
+	if box == "" {
+		box = navette.BoxInbox
+	}
+	limit := 0
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 200 {
+			s.writeError(w, r, navette.Errorf(navette.EINVALID, "limit must be a number from 1 to 200."))
+			return
+		}
+		limit = n
+	}
+	views, next, err := s.Deposits.List(r.Context(), navette.UserFromContext(r.Context()), box, q.Get("before"), limit)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := api.DepositList{Deposits: make([]api.Deposit, 0, len(views)), Next: next}
+	for _, v := range views {
+		out.Deposits = append(out.Deposits, depositJSON(v, false))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleGetDeposit(w http.ResponseWriter, r *http.Request) {
+	v, err := s.Deposits.Get(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, depositJSON(v, true))
+}
+
+func (s *Server) handleListFiles(w http.ResponseWriter, r *http.Request) {
+	actor := navette.UserFromContext(r.Context())
+	v, err := s.Deposits.Get(r.Context(), actor, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if deposit.Expired(v.DepositRecord, s.Deposits.Clock.Now()) {
+		s.writeError(w, r, navette.Errorf(navette.EGONE, "This deposit has ended; its files are no longer available."))
+		return
+	}
+	out := api.FileList{Files: []api.File{}}
+	for _, f := range v.Files {
+		if f.State != navette.FilePurged {
+			out.Files = append(out.Files, fileJSON(f))
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleSubmitDeposit(w http.ResponseWriter, r *http.Request) {
+	v, err := s.Deposits.Submit(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, depositJSON(v, true))
+}
+
+func (s *Server) handleRevokeDeposit(w http.ResponseWriter, r *http.Request) {
+	if err := s.Deposits.Revoke(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

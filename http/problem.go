@@ -1,0 +1,148 @@
+package http
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+
+	"navette"
+	"navette/api"
+)
+
+// statusOf maps an application error code to its HTTP status. It is the one
+// place where that mapping lives.
+func statusOf(code string) int {
+	switch code {
+	case navette.EINVALID:
+		return http.StatusUnprocessableEntity
+	case navette.ENOTFOUND:
+		return http.StatusNotFound
+	case navette.EGONE:
+		return http.StatusGone
+	case navette.ECONFLICT:
+		return http.StatusConflict
+	case navette.EFORBIDDEN:
+		return http.StatusForbidden
+	case navette.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case navette.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case navette.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	case navette.ENOTIMPLEMENTED:
+		return http.StatusNotImplemented
+	}
+	return http.StatusInternalServerError
+}
+
+// codeOf is the inverse of statusOf, for errors that arrive as a status
+// (from tusd); statuses without a code of their own are EINVALID.
+func codeOf(status int) string {
+	for _, c := range []string{navette.ENOTFOUND, navette.EGONE, navette.ECONFLICT, navette.EFORBIDDEN, navette.EUNAUTHORIZED, navette.ETOOLARGE, navette.EUNAVAILABLE, navette.ENOTIMPLEMENTED} {
+		if statusOf(c) == status {
+			return c
+		}
+	}
+	if status >= 500 {
+		return navette.EINTERNAL
+	}
+	return navette.EINVALID
+}
+
+// problemFor returns the problem document for err. Internal errors never
+// reveal their cause.
+func problemFor(err error, instance string) api.Problem {
+	code := navette.ErrorCode(err)
+	status := statusOf(code)
+	return api.Problem{
+		Type:     "tag:navette,2026:problem:" + code,
+		Title:    http.StatusText(status),
+		Status:   status,
+		Detail:   navette.ErrorMessage(err),
+		Instance: instance,
+		Code:     code,
+	}
+}
+
+// writeError answers with the RFC 9457 problem document for err and logs
+// internal errors.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	p := problemFor(err, r.URL.Path)
+	if p.Status >= 500 {
+		s.log().Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeProblem(w, p)
+}
+
+func writeProblem(w http.ResponseWriter, p api.Problem) {
+	if p.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="navette"`)
+	}
+	w.Header().Set("Content-Type", api.ProblemContentType)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// writeJSON answers with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// maxJSONBody bounds every JSON request body.
+const maxJSONBody = 1 << 20
+
+// decodeJSON reads a JSON request body into v, strictly: the right media
+// type, no unknown fields, no trailing data, at most maxJSONBody bytes.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return navette.Errorf(navette.EINVALID, "The request body must be application/json.")
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return navette.Errorf(navette.ETOOLARGE, "The request body is larger than %d bytes.", maxJSONBody)
+		}
+		return navette.Errorf(navette.EINVALID, "The request body is not valid JSON for this request: %s.", jsonErrorText(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return navette.Errorf(navette.EINVALID, "The request body holds more than one JSON value.")
+	}
+	return nil
+}
+
+// jsonErrorText describes a decoding error without echoing the input.
+func jsonErrorText(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return "syntax error"
+	case errors.As(err, &te):
+		return "field " + te.Field + " has the wrong type"
+	case errors.Is(err, io.EOF):
+		return "empty body"
+	}
+	return err.Error()
+}
+
+func (s *Server) log() *slog.Logger {
+	if s.Logger == nil {
+		return slog.Default()
+	}
+	return s.Logger
+}
+
+// withStatus returns the problem with another status.
+func withStatus(p api.Problem, status int) api.Problem {
+	p.Status, p.Title = status, http.StatusText(status)
+	return p
+}

@@ -1,0 +1,238 @@
+package http
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	tusd "github.com/tus/tusd/v2/pkg/handler"
+	"github.com/tus/tusd/v2/pkg/memorylocker"
+	xslog "golang.org/x/exp/slog"
+
+	"navette"
+	"navette/api"
+)
+
+// tusHandler builds the tus 1.0 endpoint (core, creation, termination,
+// expiration) on a data store that seals everything before it touches disk.
+func (s *Server) tusHandler() (*tusd.UnroutedHandler, error) {
+	store := &tusStore{s: s}
+	composer := tusd.NewStoreComposer()
+	composer.UseCore(store)
+	composer.UseTerminater(store)
+	locker := s.Locker
+	if locker == nil {
+		locker = memorylocker.New()
+	}
+	composer.UseLocker(locker)
+	lim := s.Deposits.Limits
+	if lim.MaxFileSize <= 0 {
+		lim.MaxFileSize = navette.DefaultLimits.MaxFileSize
+	}
+	h, err := tusd.NewUnroutedHandler(tusd.Config{
+		StoreComposer:        composer,
+		BasePath:             api.PathUploads,
+		MaxSize:              lim.MaxFileSize,
+		DisableDownload:      true,
+		DisableConcatenation: true,
+		Cors:                 &tusd.CorsConfig{Disable: true},
+		Logger:               xslog.New(xslog.NewTextHandler(io.Discard, nil)),
+		NetworkTimeout:       2 * time.Minute,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// tusRoute wraps a tusd handler method: tus protocol checks first, errors
+// rewritten as problem details, expiry advertised.
+func (s *Server) tusRoute(h *tusd.UnroutedHandler, method http.HandlerFunc) http.HandlerFunc {
+	// tusd takes the upload id from a path with the base path stripped.
+	inner := http.StripPrefix(strings.TrimSuffix(api.PathUploads, "/"), h.Middleware(method))
+	return func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Del("X-HTTP-Method-Override")
+		if r.Method == http.MethodPatch && r.ContentLength < 0 {
+			// With a length, tusd refuses a body longer than the upload
+			// before reading it.
+			writeProblem(w, withStatus(problemFor(navette.Errorf(navette.EINVALID, "A PATCH must carry Content-Length."), r.URL.Path), http.StatusLengthRequired))
+			return
+		}
+		meta := &uploadMeta{}
+		r = r.WithContext(context.WithValue(r.Context(), uploadMetaKey{}, meta))
+		inner.ServeHTTP(&tusWriter{ResponseWriter: w, meta: meta, path: r.URL.Path}, r)
+	}
+}
+
+// uploadMeta carries, from the store to the answer, when the upload expires.
+type uploadMeta struct{ expires time.Time }
+
+type uploadMetaKey struct{}
+
+func metaFrom(ctx context.Context) *uploadMeta {
+	if m, ok := ctx.Value(uploadMetaKey{}).(*uploadMeta); ok {
+		return m
+	}
+	return &uploadMeta{}
+}
+
+// tusWriter turns tusd's plain-text errors into problem documents and adds
+// the headers of the expiration extension.
+type tusWriter struct {
+	http.ResponseWriter
+	meta    *uploadMeta
+	path    string
+	problem bool
+	status  int
+}
+
+func (w *tusWriter) WriteHeader(code int) {
+	h := w.Header()
+	if ext := h.Get("Tus-Extension"); ext != "" {
+		h.Set("Tus-Extension", ext+",expiration")
+	}
+	if !w.meta.expires.IsZero() && code < 300 {
+		h.Set("Upload-Expires", w.meta.expires.UTC().Format(http.TimeFormat))
+	}
+	if code >= 400 && strings.HasPrefix(h.Get("Content-Type"), "text/plain") {
+		w.problem, w.status = true, code
+		h.Set("Content-Type", api.ProblemContentType)
+		h.Del("Content-Length")
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *tusWriter) Write(p []byte) (int, error) {
+	if !w.problem {
+		return w.ResponseWriter.Write(p)
+	}
+	// tusd writes "ERR_CODE: message\n" in one call.
+	msg := strings.TrimSpace(string(p))
+	if _, rest, ok := strings.Cut(msg, ": "); ok {
+		msg = rest
+	}
+	pr := withStatus(problemFor(navette.Errorf(codeOf(w.status), "%s", msg), w.path), w.status)
+	b, _ := json.Marshal(pr)
+	if _, err := w.ResponseWriter.Write(append(b, '\n')); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func (w *tusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// tusError converts an application error into a tusd error carrying a
+// problem document, so tusd answers with it as is.
+func (s *Server) tusError(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	var te tusd.Error
+	if errors.As(err, &te) {
+		return err
+	}
+	p := problemFor(err, "")
+	if p.Status >= 500 {
+		s.log().Error("upload failed", "err", err)
+	}
+	b, _ := json.Marshal(p)
+	return tusd.Error{
+		ErrorCode: "ERR_" + strings.ToUpper(p.Code),
+		Message:   p.Detail,
+		HTTPResponse: tusd.HTTPResponse{
+			StatusCode: p.Status,
+			Body:       string(b) + "\n",
+			Header:     tusd.HTTPHeader{"Content-Type": api.ProblemContentType},
+		},
+	}
+}
+
+// tusStore is a tusd data store over the deposit service: every byte is
+// hashed and sealed before it reaches the blob store.
+type tusStore struct{ s *Server }
+
+func (t *tusStore) NewUpload(ctx context.Context, info tusd.FileInfo) (tusd.Upload, error) {
+	actor := navette.UserFromContext(ctx)
+	if info.SizeIsDeferred {
+		return nil, t.s.tusError(ctx, navette.Errorf(navette.EINVALID, "Upload-Length is required; deferred lengths are not supported."))
+	}
+	if info.IsPartial || info.IsFinal {
+		return nil, t.s.tusError(ctx, navette.Errorf(navette.EINVALID, "Concatenation is not supported."))
+	}
+	depositID, name := info.MetaData[api.MetaDeposit], info.MetaData[api.MetaFilename]
+	if depositID == "" || name == "" {
+		return nil, t.s.tusError(ctx, navette.Errorf(navette.EINVALID, "Upload-Metadata must carry %q and %q.", api.MetaDeposit, api.MetaFilename))
+	}
+	f, err := t.s.Deposits.StartFile(ctx, actor, depositID, name, info.Size)
+	if err != nil {
+		return nil, t.s.tusError(ctx, err)
+	}
+	t.noteExpiry(ctx, f)
+	return &tusUpload{t: t, id: f.ID, size: f.Size, offset: 0, deposit: f.DepositID}, nil
+}
+
+func (t *tusStore) GetUpload(ctx context.Context, id string) (tusd.Upload, error) {
+	f, err := t.s.Deposits.Upload(ctx, navette.UserFromContext(ctx), id)
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		return nil, t.s.tusError(ctx, navette.Errorf(navette.ENOTFOUND, "No such upload."))
+	} else if err != nil {
+		return nil, t.s.tusError(ctx, err)
+	}
+	t.noteExpiry(ctx, f)
+	return &tusUpload{t: t, id: f.ID, size: f.Size, offset: f.Offset, deposit: f.DepositID}, nil
+}
+
+// noteExpiry records when an unfinished upload will be discarded.
+func (t *tusStore) noteExpiry(ctx context.Context, f *navette.FileRecord) {
+	if f.State != navette.FileUploading {
+		return
+	}
+	d, err := t.s.Deposits.Meta.Deposit(ctx, f.DepositID)
+	if err != nil {
+		return
+	}
+	after := t.s.Deposits.AbandonAfter
+	if after <= 0 {
+		after = 24 * time.Hour
+	}
+	metaFrom(ctx).expires = d.CreatedAt.Add(after)
+}
+
+func (t *tusStore) AsTerminatableUpload(u tusd.Upload) tusd.TerminatableUpload {
+	return u.(*tusUpload)
+}
+
+// tusUpload is one file being uploaded.
+type tusUpload struct {
+	t       *tusStore
+	id      string
+	deposit string
+	size    int64
+	offset  int64
+}
+
+func (u *tusUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader) (int64, error) {
+	n, err := u.t.s.Deposits.Write(ctx, navette.UserFromContext(ctx), u.id, offset, src)
+	u.offset = offset + n
+	return n, u.t.s.tusError(ctx, err)
+}
+
+func (u *tusUpload) GetInfo(ctx context.Context) (tusd.FileInfo, error) {
+	return tusd.FileInfo{ID: u.id, Size: u.size, Offset: u.offset, MetaData: tusd.MetaData{api.MetaDeposit: u.deposit}}, nil
+}
+
+func (u *tusUpload) GetReader(ctx context.Context) (io.ReadCloser, error) {
+	return nil, u.t.s.tusError(ctx, navette.Errorf(navette.ENOTIMPLEMENTED, "Uploads cannot be read back; download the submitted deposit instead."))
+}
+
+func (u *tusUpload) FinishUpload(ctx context.Context) error {
+	return u.t.s.tusError(ctx, u.t.s.Deposits.Finish(ctx, navette.UserFromContext(ctx), u.id))
+}
+
+func (u *tusUpload) Terminate(ctx context.Context) error {
+	return u.t.s.tusError(ctx, u.t.s.Deposits.RemoveFile(ctx, navette.UserFromContext(ctx), u.id))
+}
