@@ -1,0 +1,175 @@
+// Package cli implements the navette command line: one binary whose
+// subcommands run the server (serve, demo), administer it (admin) and act as
+// a client of its API (send, inbox, get, revoke).
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"golang.org/x/term"
+
+	"navette"
+)
+
+// Env is what a command may touch of the outside world, so tests can run
+// commands in-process.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+	// IsTerminal reports whether w is an interactive terminal (progress is
+	// shown only then).
+	IsTerminal func(w io.Writer) bool
+	// Context, if set, is the parent context of the command; interrupts
+	// cancel it.
+	Context context.Context
+}
+
+// OSEnv returns the environment of the running process.
+func OSEnv() *Env {
+	return &Env{
+		Stdin:  os.Stdin,
+		Stdout: os.Stdout,
+		Stderr: os.Stderr,
+		Getenv: os.Getenv,
+		IsTerminal: func(w io.Writer) bool {
+			f, ok := w.(*os.File)
+			return ok && term.IsTerminal(int(f.Fd()))
+		},
+	}
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *Env, args []string) error
+}
+
+var commands = map[string]command{}
+
+// register adds a subcommand; called from init functions, one per file.
+func register(name, summary string, run func(ctx context.Context, env *Env, args []string) error) {
+	commands[name] = command{name: name, summary: summary, run: run}
+}
+
+// errUsage marks an error in how a command was called (exit status 2).
+var errUsage = errors.New("usage")
+
+// usageError returns an error for a badly called command.
+func usageError(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+}
+
+// Main runs the command named by args[0] and returns the process exit status:
+// 0 on success, 1 on failure, 2 on a usage error. Failures print one
+// readable line on stderr.
+func Main(args []string, env *Env) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		printHelp(env.Stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "navette: unknown command %q (see \"navette help\")\n", args[0])
+		return 2
+	}
+	parent := env.Context
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := cmd.run(ctx, env, args[1:])
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(env.Stderr, "navette %s: %s\n", cmd.name, strings.TrimPrefix(err.Error(), "usage: "))
+		return 2
+	default:
+		fmt.Fprintf(env.Stderr, "navette %s: %s\n", cmd.name, oneLine(err))
+		return 1
+	}
+}
+
+// oneLine renders err as a single line for the terminal: the user-facing
+// message of an application error, or the error text.
+func oneLine(err error) string {
+	var e *navette.Error
+	msg := err.Error()
+	if errors.As(err, &e) && e.Code != navette.EINTERNAL {
+		msg = e.Message
+		if e.Err != nil {
+			msg += ": " + e.Err.Error()
+		}
+	}
+	return strings.Join(strings.Fields(msg), " ")
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprintln(w, "navette — secure exchange of large files\n\nUsage: navette COMMAND [flags]\n\nCommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nEvery flag --name may also be set by the environment variable NAVETTE_NAME.")
+}
+
+// newFlagSet returns a flag set for a command that reports errors through
+// the returned error rather than exiting.
+func newFlagSet(env *Env, name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stderr, "Usage: navette %s %s\n", name, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args, first taking defaults from NAVETTE_* variables:
+// flag --foo-bar is set by NAVETTE_FOO_BAR when the command line does not set
+// it.
+func parseFlags(fs *flag.FlagSet, env *Env, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError("%v", err)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] || err != nil {
+			return
+		}
+		key := "NAVETTE_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := env.Getenv(key); v != "" {
+			if e := f.Value.Set(v); e != nil {
+				err = usageError("%s: %v", key, e)
+			}
+		}
+	})
+	return err
+}

@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"navette"
+	"navette/app"
+)
+
+func init() {
+	register("serve", "run the server", runServe)
+}
+
+// serverFlags are the flags shared by serve and demo.
+type serverFlags struct {
+	data, db, blobs, addr, logLevel string
+	maxFileSize                     int64
+	maxFiles, maxRetention, defRet  int
+	abandonAfter, sweepInterval     time.Duration
+}
+
+func (f *serverFlags) define(fs *flag.FlagSet, defaultData string) {
+	fs.StringVar(&f.data, "data", defaultData, "data directory (keys; database and blobs by default)")
+	fs.StringVar(&f.db, "db", "", "metadata store: sqlite:PATH (default sqlite:DATA/navette.db)")
+	fs.StringVar(&f.blobs, "blobs", "", "blob store: file://PATH (default file://DATA/blobs)")
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listening address")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.Int64Var(&f.maxFileSize, "max-file-size", navette.DefaultLimits.MaxFileSize, "largest file accepted, in bytes")
+	fs.IntVar(&f.maxFiles, "max-files", navette.DefaultLimits.MaxFiles, "most files in one deposit")
+	fs.IntVar(&f.maxRetention, "max-retention-days", navette.DefaultLimits.MaxRetentionDays, "ceiling of the retention a sender may choose")
+	fs.IntVar(&f.defRet, "default-retention-days", 0, "retention when the sender chooses none (default: the ceiling)")
+	fs.DurationVar(&f.abandonAfter, "abandon-after", 24*time.Hour, "drafts never submitted are purged after this delay")
+	fs.DurationVar(&f.sweepInterval, "sweep-interval", time.Minute, "how often expired deposits are purged")
+}
+
+func (f *serverFlags) config(env *Env) (app.Config, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return app.Config{}, usageError("--log-level: %v", err)
+	}
+	if f.data == "" {
+		return app.Config{}, usageError("--data is required")
+	}
+	if f.maxFileSize < 1 || f.maxFiles < 1 || f.maxRetention < 1 || f.defRet < 0 || f.defRet > f.maxRetention {
+		return app.Config{}, usageError("limits must be positive, and --default-retention-days at most --max-retention-days")
+	}
+	return app.Config{
+		DataDir: f.data, DB: f.db, Blobs: f.blobs, Addr: f.addr,
+		Limits:               navette.Limits{MaxFileSize: f.maxFileSize, MaxFiles: f.maxFiles, MaxRetentionDays: f.maxRetention},
+		DefaultRetentionDays: f.defRet,
+		AbandonAfter:         f.abandonAfter,
+		SweepInterval:        f.sweepInterval,
+		Logger:               slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: lvl})),
+	}, nil
+}
+
+func runServe(ctx context.Context, env *Env, args []string) error {
+	var f serverFlags
+	fs := newFlagSet(env, "serve", "--data DIR [--addr HOST:PORT] [flags]")
+	f.define(fs, "")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected argument %q", fs.Arg(0))
+	}
+	cfg, err := f.config(env)
+	if err != nil {
+		return err
+	}
+	a, err := app.Listen(cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	fmt.Fprintf(env.Stderr, "navette: serving %s (data in %s)\n", a.URL(), strings.TrimSuffix(cfg.DataDir, "/"))
+	return a.Run(ctx)
+}
