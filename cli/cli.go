@@ -113,11 +113,14 @@ func Main(args []string, env *Env) int {
 func oneLine(err error) string {
 	var e *navette.Error
 	msg := err.Error()
-	if errors.As(err, &e) && e.Code != navette.EINTERNAL {
-		msg = e.Message
+	if errors.As(err, &e) && e.Code != navette.EINTERNAL && e.Message != "" {
+		// Keep the context wrapped around the application error, but show
+		// its message rather than its code.
+		text := e.Message
 		if e.Err != nil {
-			msg += ": " + e.Err.Error()
+			text += ": " + e.Err.Error()
 		}
+		msg = strings.Replace(msg, e.Error(), text, 1)
 	}
 	return strings.Join(strings.Fields(msg), " ")
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -94,6 +95,13 @@ func (w *tusWriter) WriteHeader(code int) {
 	h := w.Header()
 	if ext := h.Get("Tus-Extension"); ext != "" {
 		h.Set("Tus-Extension", ext+",expiration")
+	}
+	// tusd builds an absolute Location from the request's Host and scheme,
+	// which is wrong behind a TLS proxy; a path is right everywhere.
+	if loc := h.Get("Location"); loc != "" {
+		if u, err := url.Parse(loc); err == nil && u.IsAbs() {
+			h.Set("Location", u.RequestURI())
+		}
 	}
 	if !w.meta.expires.IsZero() && code < 300 {
 		h.Set("Upload-Expires", w.meta.expires.UTC().Format(http.TimeFormat))

@@ -1,0 +1,390 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"navette"
+	"navette/api"
+	"navette/client"
+)
+
+func init() {
+	register("get", "download the files of a deposit (get [--out DIR] DEPOSIT_ID)", runGet)
+}
+
+const getUsage = `[--out DIR] DEPOSIT_ID
+
+Downloads every file of the deposit into DIR, checking each against its
+SHA-256, and prints the path of each saved file. An interrupted download
+resumes when the command is run again. A file is never overwritten: a
+different file of the same name gets "name (1).ext"; an identical one is
+kept as is.
+
+Flags:`
+
+// partSuffix ends the names of files being downloaded.
+const partSuffix = ".navette-part"
+
+func runGet(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "get", getUsage)
+	var cf clientFlags
+	cf.define(fs)
+	out := fs.String("out", ".", "`directory` to save the files in (created if need be)")
+	if err := parseInterspersed(fs, env, args); err != nil {
+		return err
+	}
+	id, err := depositIDArg(fs)
+	if err != nil {
+		return err
+	}
+	c, err := cf.client(env)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*out, 0o750); err != nil {
+		return fmt.Errorf("--out: %v", err)
+	}
+	d, err := c.Deposit(ctx, id)
+	if err != nil {
+		return err
+	}
+	files := d.Files
+	if len(files) == 0 && d.FileCount > 0 {
+		l, err := c.Files(ctx, id)
+		if err != nil {
+			return err
+		}
+		files = l.Files
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("deposit %s has no file", id)
+	}
+	var failed []error
+	for _, f := range files {
+		path, err := getFile(ctx, env, c, id, f, *out)
+		if ctx.Err() != nil {
+			return errors.New("interrupted; run the command again to resume")
+		}
+		if err != nil {
+			err = fmt.Errorf("%s: %s", printable(f.Name, 80), oneLine(err))
+			fmt.Fprintf(env.Stderr, "navette get: %v\n", err)
+			failed = append(failed, err)
+			continue
+		}
+		fmt.Fprintln(env.Stdout, path)
+	}
+	switch len(failed) {
+	case 0:
+		return nil
+	case 1:
+		return failed[0]
+	}
+	return fmt.Errorf("%d of %d files could not be saved", len(failed), len(files))
+}
+
+// getFile downloads one file into dir and returns the path it is saved as.
+// Bytes go to a part file, hashed as they come; only a file whose SHA-256
+// matches is given its final name.
+func getFile(ctx context.Context, env *Env, c *client.Client, depositID string, f api.File, dir string) (string, error) {
+	if !navette.ValidID(f.ID) {
+		return "", fmt.Errorf("the server sent an invalid file id")
+	}
+	if f.State != "" && f.State != string(navette.FileAvailable) {
+		return "", fmt.Errorf("not available (%s)", printable(f.State, 20))
+	}
+	var want []byte
+	if f.SHA256 != "" {
+		var err error
+		if want, err = hex.DecodeString(f.SHA256); err != nil || len(want) != sha256.Size {
+			return "", errors.New("the server sent an invalid SHA-256")
+		}
+	}
+	name := sanitizeName(f.Name, f.ID)
+	if want != nil {
+		if p, ok := findIdentical(dir, name, f.Size, want); ok {
+			fmt.Fprintf(env.Stderr, "navette get: %s is already there\n", p)
+			return p, nil
+		}
+	}
+
+	part := filepath.Join(dir, "."+f.ID+partSuffix)
+	fh, have, h, err := openPart(part, f.Size)
+	if err != nil {
+		return "", err
+	}
+	defer fh.Close() // after the explicit Close below, a harmless error
+	p := newProgress(env, name, f.Size, have)
+	pw := &progressWriter{p: p, n: have}
+	info, err := c.Download(ctx, depositID, f.ID, io.MultiWriter(fh, h, pw), have)
+	p.finish(err == nil)
+	if err != nil {
+		if errors.Is(err, client.ErrChanged) {
+			os.Remove(part)
+		}
+		return "", err // the part file stays, for a later resume
+	}
+	sum := h.Sum(nil)
+	st, err := fh.Stat()
+	if err != nil {
+		return "", err
+	}
+	var bad string
+	switch {
+	case st.Size() != f.Size || info.Size != f.Size:
+		bad = fmt.Sprintf("%d bytes received, %d expected", st.Size(), f.Size)
+	case want == nil && info.SHA256 == nil:
+		bad = "the server gave no SHA-256 to check it against"
+	case want != nil && !bytes.Equal(sum, want):
+		bad = "its SHA-256 differs from the deposit's"
+	case info.SHA256 != nil && !bytes.Equal(sum, info.SHA256):
+		bad = "its SHA-256 differs from the server's Repr-Digest"
+	}
+	if bad != "" {
+		fh.Close()
+		os.Remove(part)
+		return "", fmt.Errorf("corrupted download, deleted (%s); nothing was saved", bad)
+	}
+	if err := fh.Sync(); err != nil {
+		return "", err
+	}
+	if err := fh.Close(); err != nil {
+		return "", err
+	}
+	final, existed, err := place(dir, name, part, f.Size, sum)
+	if err != nil {
+		return "", err
+	}
+	if existed {
+		fmt.Fprintf(env.Stderr, "navette get: %s is already there\n", final)
+	}
+	syncDir(dir)
+	return final, nil
+}
+
+// openPart opens (creating it, mode 0600) the part file of a download of
+// size bytes, and returns it positioned at its end, its length, and a hash
+// of its content. A complete part is cut by one byte, so the last byte is
+// fetched again with the server's digest headers.
+func openPart(path string, size int64) (*os.File, int64, hashWriter, error) {
+	if st, err := os.Lstat(path); err == nil && !st.Mode().IsRegular() {
+		return nil, 0, nil, fmt.Errorf("%s exists and is not a regular file", path)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	fail := func(err error) (*os.File, int64, hashWriter, error) {
+		f.Close()
+		return nil, 0, nil, err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		return fail(err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return fail(err)
+	}
+	have := st.Size()
+	if have > size {
+		have = 0
+	} else if have == size && size > 0 {
+		have = size - 1
+	}
+	if have != st.Size() {
+		if err := f.Truncate(have); err != nil {
+			return fail(err)
+		}
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(f, 0, have)); err != nil {
+		return fail(err)
+	}
+	if _, err := f.Seek(have, io.SeekStart); err != nil {
+		return fail(err)
+	}
+	return f, have, h, nil
+}
+
+// hashWriter is a running hash.
+type hashWriter interface {
+	io.Writer
+	Sum([]byte) []byte
+}
+
+// progressWriter counts bytes for a progress line.
+type progressWriter struct {
+	p *progress
+	n int64
+}
+
+// Write counts b and updates the progress line.
+func (w *progressWriter) Write(b []byte) (int, error) {
+	w.n += int64(len(b))
+	w.p.update(w.n)
+	return len(b), nil
+}
+
+// candidate returns the n-th name to try for name: name itself, then
+// "stem (1).ext", "stem (2).ext"…
+func candidate(name string, n int) string {
+	if n == 0 {
+		return name
+	}
+	ext := extension(name)
+	return fmt.Sprintf("%s (%d)%s", strings.TrimSuffix(name, ext), n, ext)
+}
+
+// maxCandidates bounds the search for a free name.
+const maxCandidates = 1000
+
+// findIdentical looks for name, name (1)… in dir holding exactly the file of
+// that size and digest, up to the first free name.
+func findIdentical(dir, name string, size int64, sum []byte) (string, bool) {
+	for n := 0; n < maxCandidates; n++ {
+		p := filepath.Join(dir, candidate(name, n))
+		st, err := os.Lstat(p)
+		if err != nil {
+			return "", false
+		}
+		if st.Mode().IsRegular() && st.Size() == size && sameContent(p, sum) {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// place gives the verified part file its final name in dir: name, or the
+// first "name (n)" that is free. It never replaces a file; if one of the
+// candidates already holds the same content, the part is dropped and that
+// file's path returned with existed set.
+func place(dir, name, part string, size int64, sum []byte) (path string, existed bool, err error) {
+	for n := 0; n < maxCandidates; n++ {
+		p := filepath.Join(dir, candidate(name, n))
+		// A hard link fails if p exists: no race can make it overwrite.
+		err := os.Link(part, p)
+		if err == nil {
+			return p, false, os.Remove(part)
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			// No hard links here (some file systems): check, then rename.
+			if _, lerr := os.Lstat(p); errors.Is(lerr, fs.ErrNotExist) {
+				if err := os.Rename(part, p); err != nil {
+					return "", false, err
+				}
+				return p, false, nil
+			}
+		}
+		if st, err := os.Lstat(p); err == nil && st.Mode().IsRegular() && st.Size() == size && sameContent(p, sum) {
+			return p, true, os.Remove(part)
+		}
+	}
+	os.Remove(part)
+	return "", false, fmt.Errorf("no free name for %s in %s", name, dir)
+}
+
+// sameContent reports whether the file at path has the SHA-256 sum.
+func sameContent(path string, sum []byte) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return false
+	}
+	return bytes.Equal(h.Sum(nil), sum)
+}
+
+// syncDir makes a rename in dir durable, where the system allows it.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+}
+
+// maxNameBytes bounds the length of the names given to saved files.
+const maxNameBytes = 200
+
+// sanitizeName turns a file name chosen by another user into a single,
+// harmless path element: no directory part (neither / nor \), no control or
+// invisible formatting characters (NUL, escapes, bidi overrides), none of
+// the characters Windows forbids, no leading dot (hidden files, "..") nor
+// trailing dot or space, no reserved device name, at most maxNameBytes
+// bytes with the extension kept. An empty result becomes fallback.
+func sanitizeName(name, fallback string) string {
+	name = strings.ToValidUTF8(name, "_")
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case unicode.Is(unicode.Cf, r):
+			// invisible: dropped
+		case unicode.IsControl(r) || strings.ContainsRune(`<>:"|?*`, r):
+			b.WriteByte('_')
+		case unicode.IsSpace(r):
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	name = strings.Trim(b.String(), ". ")
+	if name == "" {
+		return fallback
+	}
+	if reservedName(name) {
+		name = "_" + name
+	}
+	if len(name) > maxNameBytes {
+		ext := extension(name)
+		if len(ext) > 16 {
+			ext = ""
+		}
+		stem := name[:maxNameBytes-len(ext)]
+		for !utf8.ValidString(stem) { // do not cut a character in two
+			stem = stem[:len(stem)-1]
+		}
+		name = strings.TrimRight(stem, ". ") + ext
+		if strings.Trim(name, ". ") == "" {
+			return fallback
+		}
+	}
+	return name
+}
+
+// extension returns the extension of a file name ("" for none), the dot
+// included; a name that is only an extension has none.
+func extension(name string) string {
+	ext := filepath.Ext(name)
+	if ext == name || ext == "." {
+		return ""
+	}
+	return ext
+}
+
+// reservedName reports whether Windows reserves name for a device.
+func reservedName(name string) bool {
+	base, _, _ := strings.Cut(name, ".")
+	switch strings.ToUpper(strings.TrimRight(base, " ")) {
+	case "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+		"COM0", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "COM¹", "COM²", "COM³",
+		"LPT0", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "LPT¹", "LPT²", "LPT³":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,266 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"navette"
+	"navette/api"
+	"navette/client"
+)
+
+func init() {
+	register("send", "deposit files for recipients (send --to EMAIL --ref REF FILE…)", runSend)
+}
+
+const sendUsage = `--to EMAIL[,EMAIL…] --ref REF [--retention DAYS] [--message TEXT] FILE…
+
+Creates a deposit, uploads the files (resuming by itself when the connection
+drops), submits it and prints its id on the last line of standard output.
+Flags may come before or after the files; put -- before a file whose name
+begins with a dash. Prefer NAVETTE_TOKEN to --token: command lines are
+visible to other users of the machine.
+
+Flags:`
+
+func runSend(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "send", sendUsage)
+	var cf clientFlags
+	cf.define(fs)
+	var to listFlag
+	fs.Var(&to, "to", "recipients' e-mail `addresses`, comma-separated; may be repeated")
+	ref := fs.String("ref", "", "case `reference` shown to the recipients (required)")
+	retention := fs.Int("retention", 0, "`days` the files stay available (0: the server's default)")
+	message := fs.String("message", "", "`text` for the recipients")
+	if err := parseInterspersed(fs, env, args); err != nil {
+		return err
+	}
+	paths := fs.Args()
+	switch {
+	case len(to) == 0:
+		return usageError("--to is required")
+	case strings.TrimSpace(*ref) == "":
+		return usageError("--ref is required")
+	case *retention < 0:
+		return usageError("--retention must be a number of days")
+	case len(paths) == 0:
+		return usageError("no file to send")
+	}
+	c, err := cf.client(env)
+	if err != nil {
+		return err
+	}
+	// Every file must be there before anything is created on the server.
+	files := make([]localFile, 0, len(paths))
+	for _, p := range paths {
+		f, err := checkLocalFile(p)
+		if err != nil {
+			return err
+		}
+		files = append(files, f)
+	}
+
+	d, err := c.CreateDeposit(ctx, api.CreateDeposit{
+		Recipients: to, Reference: strings.TrimSpace(*ref), Message: *message, RetentionDays: *retention,
+	})
+	if err != nil {
+		return err
+	}
+	abandon := func(what string, err error) error {
+		fmt.Fprintf(env.Stderr, "navette send: deposit %s was not submitted; the server will delete the draft\n", d.ID)
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: interrupted", what)
+		}
+		return fmt.Errorf("%s: %s", what, oneLine(err))
+	}
+	var total int64
+	for _, f := range files {
+		if err := sendFile(ctx, env, c, d.ID, f); err != nil {
+			return abandon(f.path, err)
+		}
+		total += f.size
+	}
+	sub, err := c.Submit(ctx, d.ID)
+	if err != nil {
+		return abandon("submitting the deposit", err)
+	}
+	if env.IsTerminal != nil && env.IsTerminal(env.Stderr) {
+		until := ""
+		if sub.ExpiresAt != nil {
+			until = ", available until " + sub.ExpiresAt.In(paris()).Format("2006-01-02 15:04") + " (Paris time)"
+		}
+		plural := "s"
+		if len(files) == 1 {
+			plural = ""
+		}
+		fmt.Fprintf(env.Stderr, "Sent %d file%s, %s, to %s%s.\n", len(files), plural, humanSize(total), strings.Join(to, ", "), until)
+	}
+	fmt.Fprintln(env.Stdout, sub.ID)
+	return nil
+}
+
+// localFile is a file to send.
+type localFile struct {
+	path string // as given
+	name string // the name recipients see
+	size int64
+}
+
+// checkLocalFile checks that path is a readable regular file.
+func checkLocalFile(path string) (localFile, error) {
+	st, err := os.Stat(path)
+	if err == nil && !st.Mode().IsRegular() {
+		return localFile{}, fmt.Errorf("%s: not a regular file", path)
+	}
+	if err == nil {
+		var f *os.File
+		if f, err = os.Open(path); err == nil {
+			f.Close()
+		}
+	}
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return localFile{}, fmt.Errorf("%s: %v", path, err)
+	}
+	return localFile{path: path, name: filepath.Base(path), size: st.Size()}, nil
+}
+
+// sendFile uploads one file to the draft deposit.
+func sendFile(ctx context.Context, env *Env, c *client.Client, depositID string, lf localFile) error {
+	f, err := os.Open(lf.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	p := newProgress(env, lf.name, st.Size(), 0)
+	_, err = c.Upload(ctx, depositID, lf.name, f, st.Size(), p.update)
+	p.finish(err == nil)
+	return err
+}
+
+// listFlag is a flag of comma-separated values that may be repeated.
+type listFlag []string
+
+// String returns the values, comma-separated.
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+// Set adds the comma-separated values of s.
+func (l *listFlag) Set(s string) error {
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			*l = append(*l, v)
+		}
+	}
+	return nil
+}
+
+// ---- shared by the commands that talk to a server (send, inbox, get, revoke) ----
+
+// clientFlags are the flags naming the server and the credentials.
+type clientFlags struct {
+	server, token string
+}
+
+func (f *clientFlags) define(fs *flag.FlagSet) {
+	fs.StringVar(&f.server, "server", "", "`URL` of the navette server (or NAVETTE_SERVER)")
+	fs.StringVar(&f.token, "token", "", "API `token` (better set NAVETTE_TOKEN: command lines are visible to others)")
+}
+
+// client returns a client of the server the flags name.
+func (f *clientFlags) client(env *Env) (*client.Client, error) {
+	if f.server == "" {
+		return nil, usageError("no server: set --server or NAVETTE_SERVER")
+	}
+	if f.token == "" {
+		return nil, usageError("no token: set NAVETTE_TOKEN or --token")
+	}
+	c, err := client.New(f.server, f.token, client.WithUserAgent("navette-cli"))
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	if u, err := url.Parse(c.ServerURL()); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		fmt.Fprintf(env.Stderr, "navette: warning: %s is plain http: the token and the files travel unencrypted\n", u.Host)
+	}
+	return c, nil
+}
+
+// isLoopback reports whether host is this machine.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// parseInterspersed parses args like parseFlags, but lets flags follow
+// positional arguments ("send a.pdf b.pdf --to x@y"), as users expect. An
+// argument "--" ends the flags.
+func parseInterspersed(fs *flag.FlagSet, env *Env, args []string) error {
+	var flags, rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			rest = append(rest, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		if f := fs.Lookup(name); f != nil && !isBoolFlag(f) {
+			if i+1 == len(args) {
+				return usageError("flag needs an argument: %s", a)
+			}
+			i++
+			flags = append(flags, args[i])
+		}
+	}
+	return parseFlags(fs, env, append(append(flags, "--"), rest...))
+}
+
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// depositIDArg returns the single positional argument, a deposit id.
+func depositIDArg(fs *flag.FlagSet) (string, error) {
+	if fs.NArg() != 1 {
+		return "", usageError("expected one deposit id")
+	}
+	id := strings.TrimSpace(fs.Arg(0))
+	if !navette.ValidID(id) {
+		return "", usageError("%q is not a deposit id", printable(id, 60))
+	}
+	return id, nil
+}
+
+// paris returns the time zone expiry dates are shown in.
+func paris() *time.Location {
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil { // impossible with time/tzdata embedded
+		return time.UTC
+	}
+	return loc
+}

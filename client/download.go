@@ -1,0 +1,259 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// DownloadInfo describes a downloaded file, from the headers of the answer.
+type DownloadInfo struct {
+	// Size is the length of the whole file, -1 when the server did not say.
+	Size int64
+	// SHA256 is the file's digest from the Repr-Digest header (RFC 9530),
+	// nil when the server sent none.
+	SHA256 []byte
+	// ETag is the entity tag of the file, "" if none.
+	ETag string
+	// Name is the file name from Content-Disposition, as the server sent it:
+	// it comes from another user, so sanitize it before using it as a path.
+	Name string
+}
+
+// ErrChanged is returned by Download when the file changed on the server
+// while it was being downloaded: what was written is not one file.
+var ErrChanged = errors.New("the file changed on the server during the download")
+
+// Download writes to w the bytes of a deposit's file from offset on (what
+// the caller already holds is not sent again: offset > 0 sends a Range
+// request). When the connection drops it resumes where it stopped, within
+// the retry policy, checking with If-Range that the file did not change. It
+// fails if the body ends before its announced length, which is how the
+// server signals corruption it detects mid-stream. It does not check the
+// digest: hash what is written and compare with DownloadInfo.SHA256.
+//
+// An error of w is returned as is and not retried.
+func (c *Client) Download(ctx context.Context, depositID, fileID string, w io.Writer, offset int64) (DownloadInfo, error) {
+	if offset < 0 {
+		return DownloadInfo{Size: -1}, fmt.Errorf("invalid offset %d", offset)
+	}
+	u := c.endpoint(depositPath(depositID, "files", fileID), nil)
+	b := backoff{p: c.retry}
+	var info *DownloadInfo // from the first answer
+	for {
+		got, n, err := c.downloadOnce(ctx, u.String(), w, offset, info)
+		if info == nil && got != nil {
+			info = got
+		}
+		offset += n
+		if err == nil {
+			return *info, nil
+		}
+		var we *writeError
+		if errors.As(err, &we) {
+			return infoOr(info), we.err
+		}
+		if n > 0 {
+			b.progressed()
+		}
+		if !retryable(ctx, err, false) {
+			return infoOr(info), err
+		}
+		if err := b.wait(ctx, err); err != nil {
+			return infoOr(info), err
+		}
+	}
+}
+
+func infoOr(info *DownloadInfo) DownloadInfo {
+	if info == nil {
+		return DownloadInfo{Size: -1}
+	}
+	return *info
+}
+
+// writeError marks a failure of the caller's writer.
+type writeError struct{ err error }
+
+// Error returns the writer's error text.
+func (e *writeError) Error() string { return e.err.Error() }
+
+// downloadOnce makes one GET from offset and copies the body to w. prev is
+// the description of an earlier answer in this download, nil on the first
+// attempt. It returns the description of this answer and the number of
+// bytes written.
+func (c *Client) downloadOnce(ctx context.Context, rawURL string, w io.Writer, offset int64, prev *DownloadInfo) (*DownloadInfo, int64, error) {
+	rctx, wd := newWatchdog(ctx, c.stall)
+	defer wd.stop()
+	req, err := http.NewRequestWithContext(rctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, 0, permanent(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if c.userAgent != "" {
+		req.Header.Set("User-Agent", c.userAgent)
+	}
+	// No transparent compression: lengths and ranges are of the file.
+	req.Header.Set("Accept-Encoding", "identity")
+	if offset > 0 {
+		req.Header.Set("Range", "bytes="+strconv.FormatInt(offset, 10)+"-")
+		if prev != nil && prev.ETag != "" && !strings.HasPrefix(prev.ETag, "W/") {
+			req.Header.Set("If-Range", prev.ETag)
+		}
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, 0, requestError(ctx, rctx, err)
+	}
+	defer drainClose(resp.Body)
+
+	info := &DownloadInfo{Size: -1, ETag: resp.Header.Get("ETag")}
+	var skip int64 // bytes of the body the caller already has
+	switch {
+	case resp.StatusCode == http.StatusOK:
+		info.Size = resp.ContentLength
+		// The server ignored the range (or If-Range did not match, which
+		// the comparison with prev below catches): skip what the caller has.
+		skip = offset
+	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable && offset > 0 &&
+		resp.Header.Get("Content-Range") == "bytes */"+strconv.FormatInt(offset, 10):
+		// The caller has the whole file already.
+		info.Size = offset
+	case resp.StatusCode == http.StatusPartialContent && offset > 0:
+		start, total, err := parseContentRange(resp.Header.Get("Content-Range"))
+		if err != nil {
+			return nil, 0, protocolError("%v", err)
+		}
+		if start != offset {
+			return nil, 0, protocolError("range starts at %d, asked %d", start, offset)
+		}
+		if resp.ContentLength >= 0 && resp.ContentLength != total-start {
+			return nil, 0, protocolError("Content-Length %d does not match Content-Range", resp.ContentLength)
+		}
+		info.Size = total
+	default:
+		return nil, 0, responseError(resp)
+	}
+	if info.SHA256, err = ParseReprDigest(resp.Header.Values("Repr-Digest")); err != nil {
+		return nil, 0, protocolError("%v", err)
+	}
+	info.Name = contentDispositionName(resp.Header.Get("Content-Disposition"))
+	if prev != nil && (prev.Size != info.Size || prev.ETag != info.ETag || string(prev.SHA256) != string(info.SHA256)) {
+		return nil, 0, permanent(ErrChanged)
+	}
+	if info.Size >= 0 && offset > info.Size {
+		return info, 0, protocolError("the file has %d bytes, fewer than the %d already received", info.Size, offset)
+	}
+
+	if resp.StatusCode == http.StatusRequestedRangeNotSatisfiable {
+		return info, 0, nil
+	}
+	body := &watchedReader{r: resp.Body, wd: wd}
+	if skip > 0 {
+		if _, err := io.CopyN(io.Discard, body, skip); err != nil {
+			return info, 0, requestError(ctx, rctx, err)
+		}
+	}
+	var n int64
+	buf := make([]byte, 256<<10)
+	for {
+		m, rerr := body.Read(buf)
+		if m > 0 {
+			k, werr := w.Write(buf[:m])
+			n += int64(k)
+			if werr == nil && k < m {
+				werr = io.ErrShortWrite
+			}
+			if werr != nil {
+				return info, n, &writeError{werr}
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			return info, n, requestError(ctx, rctx, rerr)
+		}
+	}
+	if info.Size >= 0 && offset+n != info.Size {
+		// Connection closed early without the transport noticing: treat
+		// it like a dropped connection.
+		return info, n, fmt.Errorf("the download ended after %d of %d bytes: %w", offset+n, info.Size, io.ErrUnexpectedEOF)
+	}
+	if info.Size < 0 {
+		info.Size = offset + n
+	}
+	return info, n, nil
+}
+
+// watchedReader feeds a watchdog as bytes arrive.
+type watchedReader struct {
+	r  io.Reader
+	wd *watchdog
+}
+
+// Read reads from the body and feeds the watchdog.
+func (r *watchedReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if n > 0 {
+		r.wd.kick()
+	}
+	return n, err
+}
+
+// parseContentRange parses "bytes START-END/TOTAL" of an open-ended range
+// answer, which must run to the end of the file.
+func parseContentRange(s string) (start, total int64, err error) {
+	bad := fmt.Errorf("invalid Content-Range %q", s)
+	rest, ok := strings.CutPrefix(s, "bytes ")
+	if !ok {
+		return 0, 0, bad
+	}
+	rng, tot, ok := strings.Cut(rest, "/")
+	if !ok {
+		return 0, 0, bad
+	}
+	first, last, ok := strings.Cut(rng, "-")
+	if !ok {
+		return 0, 0, bad
+	}
+	start, err1 := parseDigits(first)
+	end, err2 := parseDigits(last)
+	total, err3 := parseDigits(tot)
+	if err1 != nil || err2 != nil || err3 != nil || start > end || end != total-1 {
+		return 0, 0, bad
+	}
+	return start, total, nil
+}
+
+// parseDigits parses a non-negative decimal number made of digits only.
+func parseDigits(s string) (int64, error) {
+	if s == "" || len(s) > 18 {
+		return 0, errors.New("bad number")
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, errors.New("bad number")
+		}
+	}
+	return strconv.ParseInt(s, 10, 64)
+}
+
+// contentDispositionName returns the file name of a Content-Disposition
+// header (the RFC 8187 filename* when present, else filename), or "" when
+// there is none or the header is malformed. The name is untrusted.
+func contentDispositionName(h string) string {
+	if h == "" {
+		return ""
+	}
+	_, params, err := mime.ParseMediaType(h)
+	if err != nil {
+		return ""
+	}
+	return params["filename"]
+}

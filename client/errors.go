@@ -1,0 +1,179 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"navette"
+	"navette/api"
+)
+
+// statusError is an error answer of the server: the application error it
+// carries (reachable with errors.As) and the HTTP status, which decides
+// whether a transfer is retried.
+type statusError struct {
+	status int
+	err    *navette.Error
+}
+
+// Error returns the application error's text.
+func (e *statusError) Error() string { return e.err.Error() }
+
+// Unwrap returns the application error.
+func (e *statusError) Unwrap() error { return e.err }
+
+// maxProblem bounds the error documents the client reads.
+const maxProblem = 64 << 10
+
+// responseError turns an error answer into a *statusError wrapping a
+// *navette.Error.
+func responseError(resp *http.Response) error {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxProblem))
+	return &statusError{status: resp.StatusCode, err: parseProblem(resp.StatusCode, resp.Header.Get("Content-Type"), body)}
+}
+
+// parseProblem makes an application error of an error answer: from its RFC
+// 9457 problem document when there is one, else from its status alone. The
+// result always has a known-shape code and a printable, bounded message.
+func parseProblem(status int, contentType string, body []byte) *navette.Error {
+	var p api.Problem
+	mt, _, _ := mime.ParseMediaType(contentType)
+	if mt == api.ProblemContentType || mt == "application/json" {
+		if json.Unmarshal(body, &p) != nil {
+			p = api.Problem{}
+		}
+	}
+	code := p.Code
+	if !validCode(code) {
+		code = statusCode(status)
+	}
+	msg := cleanText(p.Detail, 500)
+	if msg == "" {
+		msg = cleanText(p.Title, 500)
+	}
+	if msg == "" {
+		text := http.StatusText(status)
+		if text == "" {
+			text = "error"
+		}
+		msg = fmt.Sprintf("the server answered %d %s", status, text)
+	}
+	return &navette.Error{Code: code, Message: msg}
+}
+
+// validCode reports whether s looks like an application error code.
+func validCode(s string) bool {
+	if s == "" || len(s) > 40 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// statusCode returns the application error code of an HTTP status, for
+// answers that do not name one (a proxy's error page, for instance).
+func statusCode(status int) string {
+	switch status {
+	case http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusRequestedRangeNotSatisfiable,
+		http.StatusPreconditionFailed, http.StatusUnsupportedMediaType:
+		return navette.EINVALID
+	case http.StatusUnauthorized:
+		return navette.EUNAUTHORIZED
+	case http.StatusForbidden:
+		return navette.EFORBIDDEN
+	case http.StatusNotFound:
+		return navette.ENOTFOUND
+	case http.StatusConflict, http.StatusLocked:
+		return navette.ECONFLICT
+	case http.StatusGone:
+		return navette.EGONE
+	case http.StatusRequestEntityTooLarge:
+		return navette.ETOOLARGE
+	case http.StatusNotImplemented, http.StatusMethodNotAllowed:
+		return navette.ENOTIMPLEMENTED
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return navette.EUNAVAILABLE
+	}
+	return navette.EINTERNAL
+}
+
+// cleanText makes text from the server safe to print on a terminal: valid
+// UTF-8, no control or formatting characters (escape sequences, bidi
+// overrides), spaces collapsed, at most max bytes.
+func cleanText(s string, max int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		if b.Len()+utf8.RuneLen(r) > max {
+			break
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// retryable reports whether a transfer that failed with err may succeed if
+// tried again: network faults, and the transient statuses. conflict says
+// whether 409 counts (a tus offset mismatch, cured by asking the offset).
+func retryable(ctx context.Context, err error, conflict bool) bool {
+	if err == nil || ctx.Err() != nil {
+		return false
+	}
+	var se *statusError
+	if errors.As(err, &se) {
+		switch se.status {
+		case http.StatusConflict:
+			return conflict
+		case http.StatusRequestTimeout, http.StatusLocked, http.StatusTooManyRequests,
+			http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return true
+		}
+		return se.status >= 500 && se.status != http.StatusNotImplemented && se.status != http.StatusHTTPVersionNotSupported
+	}
+	var pe *permanentError
+	return !errors.As(err, &pe)
+}
+
+// permanentError marks a failure retrying cannot cure: a local read or
+// write error, or a protocol violation by the server.
+type permanentError struct{ err error }
+
+// Error returns the wrapped error's text.
+func (e *permanentError) Error() string { return e.err.Error() }
+
+// Unwrap returns the wrapped error.
+func (e *permanentError) Unwrap() error { return e.err }
+
+// permanent wraps err so that it is not retried.
+func permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &permanentError{err}
+}
+
+// protocolError is a permanent error for an answer that breaks the API.
+func protocolError(format string, args ...any) error {
+	return permanent(fmt.Errorf("unexpected answer from the server: "+format, args...))
+}
