@@ -1,0 +1,14 @@
+# Conveniences; each target is one command you can also run by hand.
+.PHONY: test bench demo build screenshots
+
+test:
+	scripts/test.sh
+
+bench:
+	go run ./internal/bench
+
+demo:
+	go run ./cmd/navette demo
+
+build:
+	CGO_ENABLED=0 go build -trimpath -o navette ./cmd/navette

@@ -1,0 +1,428 @@
+// Command bench measures navette's upload and download throughput and the
+// server's peak memory against a bare Go HTTP handler that only writes the
+// body to disk (with fsync) and serves it back, in the same run, on the same
+// disk, over loopback. Run it with "make bench".
+//
+//	go run ./internal/bench [-sizes 256MiB,1GiB] [-runs 3] [-dir DIR]
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"navette/api"
+	"navette/client"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "bare" {
+		if err := runBare(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "bench bare:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	sizesFlag := flag.String("sizes", "256MiB,1GiB", "file sizes to transfer, comma-separated")
+	runs := flag.Int("runs", 3, "transfers per size and direction (the median is shown)")
+	base := flag.String("dir", "", "directory on the disk to measure (default: the system temp dir)")
+	flag.Parse()
+	var sizes []int64
+	for _, s := range strings.Split(*sizesFlag, ",") {
+		n, err := parseSize(s)
+		if err != nil {
+			return err
+		}
+		sizes = append(sizes, n)
+	}
+	tmp, err := os.MkdirTemp(*base, "navette-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	fmt.Printf("building navette…\n")
+	bin := filepath.Join(tmp, "navette")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/navette")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("building navette: %w", err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+
+	var rows []result
+	for _, size := range sizes {
+		src := filepath.Join(tmp, "source.bin")
+		if err := makeSource(src, size); err != nil {
+			return err
+		}
+		r, err := measure(tmp, bin, self, src, size, *runs)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r)
+		os.Remove(src)
+	}
+	report(rows, *runs, tmp)
+	return nil
+}
+
+type result struct {
+	size                                 int64
+	bareUp, navUp, bareDown, navDown     time.Duration
+	bareRSSUp, navRSSUp, bareRSS, navRSS int64 // peak RSS after uploads, after everything (KiB)
+}
+
+func measure(tmp, bin, self, src string, size int64, runs int) (result, error) {
+	r := result{size: size}
+	ctx := context.Background()
+
+	// A fresh pair of servers for each size, so peak memory is per size.
+	bareDir := filepath.Join(tmp, "bare")
+	navDir := filepath.Join(tmp, "data")
+	os.RemoveAll(bareDir)
+	os.RemoveAll(navDir)
+	bare, bareURL, err := start(self, "bare", "-dir", bareDir)
+	if err != nil {
+		return r, err
+	}
+	defer stop(bare)
+
+	sender, recipient, err := makeUsers(bin, navDir)
+	if err != nil {
+		return r, err
+	}
+	nav, navURL, err := start(bin, "serve", "--data", navDir, "--addr", "127.0.0.1:0", "--log-level", "warn",
+		"--max-file-size", strconv.FormatInt(size, 10))
+	if err != nil {
+		return r, err
+	}
+	defer stop(nav)
+	up, err := client.New(navURL, sender)
+	if err != nil {
+		return r, err
+	}
+	down, err := client.New(navURL, recipient)
+	if err != nil {
+		return r, err
+	}
+	f, err := os.Open(src)
+	if err != nil {
+		return r, err
+	}
+	defer f.Close()
+
+	var bu, nu, bd, nd []time.Duration
+	var deposits []*api.Deposit
+	for i := 0; i < runs; i++ {
+		t, err := timed(func() error { return barePut(bareURL+"/f"+strconv.Itoa(i), f, size) })
+		if err != nil {
+			return r, fmt.Errorf("bare upload: %w", err)
+		}
+		bu = append(bu, t)
+		var d *api.Deposit
+		t, err = timed(func() error {
+			d, err = up.CreateDeposit(ctx, api.CreateDeposit{Recipients: []string{"avocat@bench.example"}, Reference: "bench"})
+			if err != nil {
+				return err
+			}
+			if _, err := up.Upload(ctx, d.ID, "bench.bin", f, size, nil); err != nil {
+				return err
+			}
+			d, err = up.Submit(ctx, d.ID)
+			return err
+		})
+		if err != nil {
+			return r, fmt.Errorf("navette upload: %w", err)
+		}
+		nu = append(nu, t)
+		deposits = append(deposits, d)
+	}
+	r.bareRSSUp, r.navRSSUp = peakRSS(bare), peakRSS(nav)
+	for i := 0; i < runs; i++ {
+		t, err := timed(func() error { return bareGet(bareURL + "/f" + strconv.Itoa(i)) })
+		if err != nil {
+			return r, fmt.Errorf("bare download: %w", err)
+		}
+		bd = append(bd, t)
+		d := deposits[i]
+		t, err = timed(func() error {
+			info, err := down.Download(ctx, d.ID, d.Files[0].ID, io.Discard, 0)
+			if err == nil && info.Size != size {
+				err = fmt.Errorf("downloaded %d bytes, want %d", info.Size, size)
+			}
+			return err
+		})
+		if err != nil {
+			return r, fmt.Errorf("navette download: %w", err)
+		}
+		nd = append(nd, t)
+	}
+	r.bareRSS, r.navRSS = peakRSS(bare), peakRSS(nav)
+	r.bareUp, r.navUp, r.bareDown, r.navDown = median(bu), median(nu), median(bd), median(nd)
+	return r, nil
+}
+
+func report(rows []result, runs int, dir string) {
+	fmt.Printf("\nnavette bench: median of %d transfers per figure, loopback, same disk (%s)\n", runs, dir)
+	fmt.Printf("baseline: a bare Go handler that writes the body to a file with fsync, and serves it with http.ServeFile\n\n")
+	fmt.Printf("%-9s %-9s %12s %12s %7s\n", "size", "transfer", "bare MB/s", "navette MB/s", "ratio")
+	for _, r := range rows {
+		for _, x := range []struct {
+			name      string
+			bare, nav time.Duration
+		}{{"upload", r.bareUp, r.navUp}, {"download", r.bareDown, r.navDown}} {
+			b, n := mbps(r.size, x.bare), mbps(r.size, x.nav)
+			fmt.Printf("%-9s %-9s %12.0f %12.0f %7.2f\n", human(r.size), x.name, b, n, n/b)
+		}
+	}
+	fmt.Printf("\n%-9s %22s %22s\n", "size", "bare peak RSS MiB", "navette peak RSS MiB")
+	fmt.Printf("%-9s %11s %10s %11s %10s\n", "", "uploads", "all", "uploads", "all")
+	for _, r := range rows {
+		fmt.Printf("%-9s %11.1f %10.1f %11.1f %10.1f\n", human(r.size), kib(r.bareRSSUp), kib(r.bareRSS), kib(r.navRSSUp), kib(r.navRSS))
+	}
+}
+
+func kib(k int64) float64 { return float64(k) / 1024 }
+
+func mbps(size int64, d time.Duration) float64 { return float64(size) / 1e6 / d.Seconds() }
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func timed(f func() error) (time.Duration, error) {
+	t := time.Now()
+	err := f()
+	return time.Since(t), err
+}
+
+func human(n int64) string {
+	if n >= 1<<30 && n%(1<<30) == 0 {
+		return strconv.FormatInt(n>>30, 10) + "GiB"
+	}
+	return strconv.FormatInt(n>>20, 10) + "MiB"
+}
+
+func parseSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	mult := int64(1)
+	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
+		if strings.HasSuffix(s, suffix) {
+			s, mult = strings.TrimSuffix(s, suffix), m
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("bad size %q", s)
+	}
+	return n * mult, nil
+}
+
+// makeSource writes size random bytes.
+func makeSource(path string, size int64) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := bufio.NewWriterSize(f, 1<<20)
+	if _, err := io.CopyN(w, rand.Reader, size); err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// makeUsers creates a sender and a recipient with the admin CLI, as an
+// operator would, and returns their tokens.
+func makeUsers(bin, data string) (sender, recipient string, err error) {
+	for _, u := range [][]string{{"greffe@bench.example", "agent"}, {"avocat@bench.example", "partner"}} {
+		if out, err := exec.Command(bin, "admin", "user", "add", "--data", data, "--email", u[0], "--name", "Bench", "--role", u[1]).CombinedOutput(); err != nil {
+			return "", "", fmt.Errorf("user add: %v: %s", err, out)
+		}
+	}
+	tok := func(email string) (string, error) {
+		out, err := exec.Command(bin, "admin", "token", "create", "--data", data, "--email", email).Output()
+		lines := strings.Fields(string(out))
+		if err != nil || len(lines) == 0 {
+			return "", fmt.Errorf("token create: %v", err)
+		}
+		return lines[len(lines)-1], nil
+	}
+	if sender, err = tok("greffe@bench.example"); err != nil {
+		return "", "", err
+	}
+	recipient, err = tok("avocat@bench.example")
+	return sender, recipient, err
+}
+
+// start runs a server and waits for the URL it prints on stderr.
+func start(bin string, args ...string) (*exec.Cmd, string, error) {
+	cmd := exec.Command(bin, args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, "", err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, "", err
+	}
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		sent := false
+		for sc.Scan() {
+			line := sc.Text()
+			if i := strings.Index(line, "http://"); i >= 0 && !sent {
+				u := strings.Fields(line[i:])[0]
+				urls <- u
+				sent = true
+			} else if sent {
+				fmt.Fprintln(os.Stderr, "server:", line)
+			}
+		}
+	}()
+	select {
+	case u := <-urls:
+		return cmd, u, nil
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		return nil, "", errors.New("server did not start")
+	}
+}
+
+func stop(cmd *exec.Cmd) {
+	cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+	}
+}
+
+// peakRSS returns the process's peak resident set size in KiB (VmHWM).
+func peakRSS(cmd *exec.Cmd) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			n, _ := strconv.ParseInt(f[1], 10, 64)
+			return n
+		}
+	}
+	return -1
+}
+
+func barePut(url string, f *os.File, size int64) error {
+	req, err := http.NewRequest("PUT", url, io.NewSectionReader(f, 0, size))
+	if err != nil {
+		return err
+	}
+	req.ContentLength = size
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusCreated {
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+func bareGet(url string) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err
+}
+
+// runBare is the baseline server: PUT writes the body to a file, fsyncs it,
+// renames it into place and fsyncs the directory; GET serves it.
+func runBare(args []string) error {
+	fs := flag.NewFlagSet("bare", flag.ExitOnError)
+	dir := fs.String("dir", "", "directory")
+	fs.Parse(args)
+	if err := os.MkdirAll(*dir, 0o700); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "bare: serving http://%s\n", ln.Addr())
+	mux := http.NewServeMux()
+	mux.HandleFunc("PUT /{name}", func(w http.ResponseWriter, r *http.Request) {
+		final := filepath.Join(*dir, filepath.Base(r.PathValue("name")))
+		f, err := os.CreateTemp(*dir, "up-")
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		_, err = io.Copy(f, r.Body)
+		if err == nil {
+			err = f.Sync()
+		}
+		if e := f.Close(); err == nil {
+			err = e
+		}
+		if err == nil {
+			err = os.Rename(f.Name(), final)
+		}
+		if err == nil {
+			var d *os.File
+			if d, err = os.Open(*dir); err == nil {
+				err = d.Sync()
+				d.Close()
+			}
+		}
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	})
+	mux.HandleFunc("GET /{name}", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFile(w, r, filepath.Join(*dir, filepath.Base(r.PathValue("name"))))
+	})
+	return http.Serve(ln, mux)
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The whole test suite of navette, from a fresh machine with Go: installs
+# what is missing, checks formatting and static analysis, runs every test
+# (unit, integration against real servers started here, fuzz seeds) with the
+# race detector, then fuzzes every parser of outside input for a short while.
+#   FUZZTIME=30s scripts/test.sh    fuzz longer
+#   FUZZTIME=0 scripts/test.sh      skip the fuzzing pass
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+FUZZTIME=${FUZZTIME:-4s}
+STATICCHECK_VERSION=v0.8.2
+export GOFLAGS=${GOFLAGS:--buildvcs=false}
+
+say() { printf '\n== %s\n' "$*"; }
+
+# Debian packages the suite needs (gcc for the race detector).
+need=()
+command -v gcc >/dev/null || need+=(gcc libc6-dev)
+if ((${#need[@]})); then
+  say "installing ${need[*]}"
+  if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# Pinned tools, built once into a cache beside the module cache.
+TOOLS=${NAVETTE_TOOLS:-$(go env GOPATH)/navette-tools}
+mkdir -p "$TOOLS"
+if [ ! -x "$TOOLS/staticcheck-$STATICCHECK_VERSION" ]; then
+  say "installing staticcheck $STATICCHECK_VERSION"
+  GOBIN="$TOOLS" go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION"
+  mv "$TOOLS/staticcheck" "$TOOLS/staticcheck-$STATICCHECK_VERSION"
+fi
+
+say "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "not gofmt-ed:"; echo "$unformatted"; exit 1
+fi
+
+say "go vet"
+go vet ./...
+
+say "staticcheck"
+"$TOOLS/staticcheck-$STATICCHECK_VERSION" ./...
+
+say "go mod tidy check"
+cp go.mod /tmp/navette-go.mod.$$; cp go.sum /tmp/navette-go.sum.$$
+go mod tidy
+if ! cmp -s go.mod /tmp/navette-go.mod.$$ || ! cmp -s go.sum /tmp/navette-go.sum.$$; then
+  cp /tmp/navette-go.mod.$$ go.mod; cp /tmp/navette-go.sum.$$ go.sum
+  rm -f /tmp/navette-go.mod.$$ /tmp/navette-go.sum.$$
+  echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1
+fi
+rm -f /tmp/navette-go.mod.$$ /tmp/navette-go.sum.$$
+
+if [ "$FUZZTIME" != 0 ]; then
+  say "fuzzing each target for $FUZZTIME"
+  for pkg in $(go list ./...); do
+    dir=$(go list -f '{{.Dir}}' "$pkg")
+    for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
+      echo "-- $pkg $target"
+      go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" "$pkg" >/tmp/navette-fuzz.$$ 2>&1 || { cat /tmp/navette-fuzz.$$; exit 1; }
+    done
+  done
+  rm -f /tmp/navette-fuzz.$$
+fi
+
+say "go test -race (unit, integration, fuzz seeds)"
+go test -race -count=1 -timeout 20m ./... 2>&1 | tee /tmp/navette-test.$$
+status=${PIPESTATUS[0]}
+passed=$(grep -c '^ok ' /tmp/navette-test.$$ || true)
+failed=$(grep -c '^FAIL' /tmp/navette-test.$$ || true)
+rm -f /tmp/navette-test.$$
+echo
+echo "packages: $passed passed, $failed failed"
+exit "$status"
