@@ -75,6 +75,10 @@ type MetaStore interface {
 	// Events returns events matching f, oldest first.
 	Events(ctx context.Context, f EventFilter) ([]Event, error)
 
+	// Ping checks that the store can be reached. Returns EUNAVAILABLE if
+	// not.
+	Ping(ctx context.Context) error
+
 	// Close releases the store.
 	Close() error
 }
@@ -127,6 +131,11 @@ type BlobStore interface {
 	// Delete removes the blob key, finished or not. Deleting a blob that does
 	// not exist is not an error.
 	Delete(ctx context.Context, key string) error
+	// Unfinished lists the keys of unfinished blobs, so that a janitor can
+	// remove those no file record owns any more.
+	Unfinished(ctx context.Context) ([]string, error)
+	// Ping checks that the store can be reached. Returns EUNAVAILABLE if not.
+	Ping(ctx context.Context) error
 }
 
 // BlobWriter appends to an unfinished blob.

@@ -107,7 +107,7 @@ func Listen(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv := &navhttp.Server{Deposits: a.Deposits, Accounts: a.Accounts, Logger: cfg.Logger}
+	srv := &navhttp.Server{Deposits: a.Deposits, Accounts: a.Accounts, Logger: cfg.Logger, Ready: a.ready}
 	h, err := srv.Handler()
 	if err != nil {
 		a.Close()
@@ -129,6 +129,13 @@ func Listen(cfg Config) (*App, error) {
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	return a, nil
+}
+
+// ready reports whether both stores answer.
+func (a *App) ready() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return errors.Join(a.Meta.Ping(ctx), a.Blobs.Ping(ctx))
 }
 
 // Addr returns the address the App listens on.

@@ -201,3 +201,52 @@ func TestTermination(t *testing.T) {
 		t.Errorf("terminated upload's blob not deleted: %+v", st)
 	}
 }
+
+func TestOrphanBlobsRemoved(t *testing.T) {
+	e := newEnv(t)
+	d := e.createDeposit(e.agent, lawyerEmail)
+	live := e.createUpload(e.agent, d.ID, "live.bin", 100)
+	e.patch(e.agent, live, 0, make([]byte, 10))
+	// A blob no file record owns (a crash between creating it and
+	// recording it, or a write racing a purge).
+	orphan := navette.NewID()
+	w, err := e.app.Blobs.Append(t.Context(), orphan, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("ciphertext"))
+	w.Commit()
+	w.Close()
+	st, err := e.app.Deposits.Sweep(t.Context())
+	if err != nil || st.Orphans != 1 {
+		t.Fatalf("sweep: %+v %v", st, err)
+	}
+	if e.blobFile(orphan) != "" {
+		t.Error("orphan blob still there")
+	}
+	if id := live[strings.LastIndexByte(live, '/')+1:]; e.blobFile(id) == "" {
+		t.Error("a live upload's blob was removed")
+	}
+}
+
+func TestProbes(t *testing.T) {
+	e := newEnv(t)
+	for _, p := range []string{"/healthz", "/readyz"} {
+		if resp, b := e.do("GET", p, "", nil); resp.StatusCode != 200 {
+			t.Errorf("%s: %d %s", p, resp.StatusCode, b)
+		}
+	}
+	// tus discovery advertises what is supported, expiration included.
+	resp, _ := e.do("OPTIONS", api.PathUploads, "", nil)
+	if ext := resp.Header.Get("Tus-Extension"); !strings.Contains(ext, "creation") || !strings.Contains(ext, "termination") || !strings.Contains(ext, "expiration") {
+		t.Errorf("Tus-Extension %q", ext)
+	}
+	if resp.Header.Get("Tus-Max-Size") != "1073741824" || resp.Header.Get("Tus-Version") != "1.0.0" {
+		t.Errorf("tus discovery headers: %v", resp.Header)
+	}
+	var doc map[string]any
+	e.doJSON("GET", api.PathOpenAPI, "", nil, 200, &doc)
+	if doc["openapi"] != "3.1.0" {
+		t.Errorf("openapi document: %v", doc["openapi"])
+	}
+}

@@ -13,6 +13,7 @@ type SweepStats struct {
 	Purged       int
 	Abandoned    int
 	BlobsDeleted int
+	Orphans      int // unfinished blobs no live upload owned
 }
 
 // Sweep purges what is due at the clock's time: available deposits past
@@ -64,6 +65,9 @@ func (s *Service) Sweep(ctx context.Context) (SweepStats, error) {
 			break
 		}
 	}
+	if err := s.removeOrphans(ctx, &st); err != nil {
+		return st, err
+	}
 	if st.Purged > 0 {
 		// Destroyed keys are overwritten in the database file only once its
 		// write-ahead log is checkpointed (SQLite); do it now.
@@ -112,4 +116,32 @@ func (s *Service) purge(ctx context.Context, id string, now time.Time, abandon t
 		st.Purged++
 		return evs, nil
 	})
+}
+
+// removeOrphans deletes unfinished blobs that no uploading file owns: left by
+// a write that raced a purge, or by a crash before the file record was made.
+// A blob younger than its upload's record is never at risk: only blobs whose
+// record is missing or no longer uploading are removed.
+func (s *Service) removeOrphans(ctx context.Context, st *SweepStats) error {
+	keys, err := s.Blobs.Unfinished(ctx)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		f, err := s.Meta.File(ctx, k)
+		switch {
+		case navette.IsCode(err, navette.ENOTFOUND):
+		case err != nil:
+			return err
+		case f.State == navette.FileUploading:
+			continue
+		case f.State == navette.FileStored || f.State == navette.FileAvailable:
+			continue // finished in the database, not yet renamed: the next access finishes it
+		}
+		if err := s.Blobs.Delete(ctx, k); err != nil {
+			return err
+		}
+		st.Orphans++
+	}
+	return nil
 }

@@ -296,6 +296,16 @@ func (s *Store) Unfinished(ctx context.Context) ([]string, error) {
 	return keys, nil
 }
 
+// Ping checks that the store's directories are there.
+func (s *Store) Ping(ctx context.Context) error {
+	for _, d := range []string{uploadsDir, blobsDir} {
+		if _, err := os.Stat(filepath.Join(s.dir, d)); err != nil {
+			return navette.WrapError(navette.EUNAVAILABLE, err, "The blob store cannot be reached.")
+		}
+	}
+	return nil
+}
+
 // syncDir fsyncs the directory at path, making the entries added or removed
 // in it durable.
 func syncDir(path string) error {

@@ -75,7 +75,17 @@ func New(writeDB, readDB *sql.DB, d Dialect) *Store {
 	return s
 }
 
-// Close closes both pools.
+// Ping checks that both pools reach the database.
+func (s *Store) Ping(ctx context.Context) error {
+	for _, db := range []*sql.DB{s.wdb, s.rdb} {
+		if err := db.PingContext(ctx); err != nil {
+			return navette.WrapError(navette.EUNAVAILABLE, err, "The database cannot be reached.")
+		}
+	}
+	return nil
+}
+
+// Close releases both pools.
 func (s *Store) Close() error {
 	err := s.wdb.Close()
 	if s.rdb != s.wdb {

@@ -38,6 +38,8 @@ func TestBlobStore(t *testing.T, open func(t *testing.T) navette.BlobStore) {
 		{"InvalidKeys", testBlobInvalidKeys},
 		{"Large", testBlobLarge},
 		{"Concurrent", testBlobConcurrent},
+		{"Unfinished", testBlobUnfinished},
+		{"Ping", testBlobPing},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
@@ -470,4 +472,28 @@ func writeConcurrent(ctx context.Context, s navette.BlobStore, key string, h has
 		}
 	}
 	return s.Finish(ctx, key)
+}
+
+func testBlobUnfinished(t *testing.T, s navette.BlobStore) {
+	a, b, c := navette.NewID(), navette.NewID(), navette.NewID()
+	appendBlob(t, s, a, 0, []byte("a"))
+	appendBlob(t, s, b, 0, []byte("b"))
+	appendBlob(t, s, c, 0, []byte("c"))
+	finishBlob(t, s, b)
+	if err := s.Delete(t.Context(), c); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Unfinished(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != a {
+		t.Errorf("Unfinished: got %q, want [%q]", got, a)
+	}
+}
+
+func testBlobPing(t *testing.T, s navette.BlobStore) {
+	if err := s.Ping(t.Context()); err != nil {
+		t.Errorf("Ping: %v", err)
+	}
 }

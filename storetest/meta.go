@@ -44,6 +44,7 @@ func TestMetaStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
 		{"BlobsToDelete", testMetaBlobsToDelete},
 		{"Events", testMetaEvents},
 		{"RoundTrip", testMetaRoundTrip},
+		{"Ping", testMetaPing},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1239,4 +1240,10 @@ func testMetaRoundTrip(t *testing.T, m *metaFixture) {
 		t.Fatalf("TokenByHash: %v", err)
 	}
 	metaEqual(t, "token at the Unix epoch", gotT, tok)
+}
+
+func testMetaPing(t *testing.T, m *metaFixture) {
+	if err := m.s.Ping(m.ctx); err != nil {
+		t.Errorf("Ping: %v", err)
+	}
 }
