@@ -68,11 +68,10 @@ if [ "$FUZZTIME" != 0 ]; then
 fi
 
 say "go test -race (unit, integration, fuzz seeds)"
-go test -race -count=1 -timeout 20m ./... 2>&1 | tee /tmp/navette-test.$$
-status=${PIPESTATUS[0]}
-passed=$(grep -c '^ok ' /tmp/navette-test.$$ || true)
-failed=$(grep -c '^FAIL' /tmp/navette-test.$$ || true)
-rm -f /tmp/navette-test.$$
-echo
-echo "packages: $passed passed, $failed failed"
+go build -o "$TOOLS/navette-testreport" ./internal/testreport
+set +e
+go test -race -count=1 -timeout 20m -json ./... | "$TOOLS/navette-testreport"
+status=$?
+set -e
+echo "suite took ${SECONDS}s"
 exit "$status"

@@ -1,0 +1,98 @@
+// Command testreport reads "go test -json" on standard input and prints what
+// a person needs: one line per package as go test prints it, the full output
+// of every failing test, every skipped test with its reason, and a closing
+// line "tests: N passed, N failed, N skipped". It exits non-zero if anything
+// failed. scripts/test.sh pipes the suite through it.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+type event struct {
+	Action  string
+	Package string
+	Test    string
+	Output  string
+	Elapsed float64
+}
+
+func main() {
+	os.Exit(run(os.Stdin, os.Stdout))
+}
+
+func run(in io.Reader, out io.Writer) int {
+	outputs := map[string]*strings.Builder{} // package/test → output
+	var passed, failed, skipped int
+	var failures, skips []string
+	failedPkgs := map[string]bool{}
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
+		var e event
+		if err := json.Unmarshal(line, &e); err != nil {
+			fmt.Fprintln(out, string(line)) // build errors come as plain text
+			continue
+		}
+		key := e.Package + " " + e.Test
+		switch e.Action {
+		case "output":
+			b := outputs[key]
+			if b == nil {
+				b = &strings.Builder{}
+				outputs[key] = b
+			}
+			b.WriteString(e.Output)
+		case "pass", "fail", "skip":
+			if e.Test == "" {
+				switch e.Action {
+				case "pass":
+					fmt.Fprintf(out, "ok  \t%s\t%.3fs\n", e.Package, e.Elapsed)
+				case "fail":
+					failedPkgs[e.Package] = true
+					fmt.Fprintf(out, "FAIL\t%s\t%.3fs\n", e.Package, e.Elapsed)
+					if b := outputs[key]; b != nil && !strings.Contains(b.String(), "--- FAIL") {
+						failures = append(failures, b.String()) // a panic or build failure
+					}
+				}
+				continue
+			}
+			switch e.Action {
+			case "pass":
+				passed++
+			case "fail":
+				failed++
+				if b := outputs[key]; b != nil {
+					failures = append(failures, b.String())
+				}
+			case "skip":
+				skipped++
+				reason := ""
+				if b := outputs[key]; b != nil {
+					reason = strings.TrimSpace(b.String())
+				}
+				skips = append(skips, e.Package+" "+e.Test+": "+reason)
+			}
+			delete(outputs, key)
+		}
+	}
+	sort.Strings(skips)
+	for _, s := range skips {
+		fmt.Fprintln(out, "SKIP", s)
+	}
+	for _, f := range failures {
+		fmt.Fprint(out, "\n", f)
+	}
+	fmt.Fprintf(out, "\ntests: %d passed, %d failed, %d skipped\n", passed, failed, skipped)
+	if failed > 0 || len(failedPkgs) > 0 {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestRun(t *testing.T) {
+	in := `{"Action":"run","Package":"p","Test":"TestA"}
+{"Action":"output","Package":"p","Test":"TestA","Output":"ok\n"}
+{"Action":"pass","Package":"p","Test":"TestA"}
+{"Action":"output","Package":"p","Test":"TestB","Output":"    b_test.go:3: boom\n"}
+{"Action":"fail","Package":"p","Test":"TestB"}
+{"Action":"output","Package":"p","Test":"TestC","Output":"    needs x\n"}
+{"Action":"skip","Package":"p","Test":"TestC"}
+{"Action":"fail","Package":"p","Elapsed":1.5}
+`
+	var out bytes.Buffer
+	if code := run(strings.NewReader(in), &out); code != 1 {
+		t.Errorf("exit: got %d, want 1", code)
+	}
+	for _, want := range []string{"FAIL\tp\t1.500s", "boom", "SKIP p TestC: needs x", "tests: 1 passed, 1 failed, 1 skipped"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	if code := run(strings.NewReader(`{"Action":"pass","Package":"p","Test":"T"}`+"\n"+`{"Action":"pass","Package":"p"}`+"\n"), &out); code != 0 || !strings.Contains(out.String(), "tests: 1 passed, 0 failed, 0 skipped") {
+		t.Errorf("all passing: %d %s", code, out.String())
+	}
+}
