@@ -53,7 +53,7 @@ func parseProblem(status int, contentType string, body []byte) *navette.Error {
 	}
 	code := p.Code
 	if !validCode(code) {
-		code = statusCode(status)
+		code = api.Code(status)
 	}
 	msg := cleanText(p.Detail, 500)
 	if msg == "" {
@@ -80,33 +80,6 @@ func validCode(s string) bool {
 		}
 	}
 	return true
-}
-
-// statusCode returns the application error code of an HTTP status, for
-// answers that do not name one (a proxy's error page, for instance).
-func statusCode(status int) string {
-	switch status {
-	case http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusRequestedRangeNotSatisfiable,
-		http.StatusPreconditionFailed, http.StatusUnsupportedMediaType:
-		return navette.EINVALID
-	case http.StatusUnauthorized:
-		return navette.EUNAUTHORIZED
-	case http.StatusForbidden:
-		return navette.EFORBIDDEN
-	case http.StatusNotFound:
-		return navette.ENOTFOUND
-	case http.StatusConflict, http.StatusLocked:
-		return navette.ECONFLICT
-	case http.StatusGone:
-		return navette.EGONE
-	case http.StatusRequestEntityTooLarge:
-		return navette.ETOOLARGE
-	case http.StatusNotImplemented, http.StatusMethodNotAllowed:
-		return navette.ENOTIMPLEMENTED
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return navette.EUNAVAILABLE
-	}
-	return navette.EINTERNAL
 }
 
 // cleanText makes text from the server safe to print on a terminal: valid

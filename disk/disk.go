@@ -308,19 +308,9 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // syncDir fsyncs the directory at path, making the entries added or removed
 // in it durable.
-func syncDir(path string) error {
-	d, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
+func syncDir(path string) error { return syncFile(path) }
 
-// syncFile fsyncs the file at path.
+// syncFile fsyncs the file or directory at path.
 func syncFile(path string) error {
 	f, err := os.Open(path)
 	if err != nil {

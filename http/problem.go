@@ -12,51 +12,11 @@ import (
 	"navette/api"
 )
 
-// statusOf maps an application error code to its HTTP status. It is the one
-// place where that mapping lives.
-func statusOf(code string) int {
-	switch code {
-	case navette.EINVALID:
-		return http.StatusUnprocessableEntity
-	case navette.ENOTFOUND:
-		return http.StatusNotFound
-	case navette.EGONE:
-		return http.StatusGone
-	case navette.ECONFLICT:
-		return http.StatusConflict
-	case navette.EFORBIDDEN:
-		return http.StatusForbidden
-	case navette.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case navette.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case navette.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	case navette.ENOTIMPLEMENTED:
-		return http.StatusNotImplemented
-	}
-	return http.StatusInternalServerError
-}
-
-// codeOf is the inverse of statusOf, for errors that arrive as a status
-// (from tusd); statuses without a code of their own are EINVALID.
-func codeOf(status int) string {
-	for _, c := range []string{navette.ENOTFOUND, navette.EGONE, navette.ECONFLICT, navette.EFORBIDDEN, navette.EUNAUTHORIZED, navette.ETOOLARGE, navette.EUNAVAILABLE, navette.ENOTIMPLEMENTED} {
-		if statusOf(c) == status {
-			return c
-		}
-	}
-	if status >= 500 {
-		return navette.EINTERNAL
-	}
-	return navette.EINVALID
-}
-
 // problemFor returns the problem document for err. Internal errors never
 // reveal their cause.
 func problemFor(err error, instance string) api.Problem {
 	code := navette.ErrorCode(err)
-	status := statusOf(code)
+	status := api.Status(code)
 	return api.Problem{
 		Type:     "tag:navette,2026:problem:" + code,
 		Title:    http.StatusText(status),

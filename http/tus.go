@@ -123,7 +123,7 @@ func (w *tusWriter) Write(p []byte) (int, error) {
 	if _, rest, ok := strings.Cut(msg, ": "); ok {
 		msg = rest
 	}
-	pr := withStatus(problemFor(navette.Errorf(codeOf(w.status), "%s", msg), w.path), w.status)
+	pr := withStatus(problemFor(navette.Errorf(api.Code(w.status), "%s", msg), w.path), w.status)
 	b, _ := json.Marshal(pr)
 	if _, err := w.ResponseWriter.Write(append(b, '\n')); err != nil {
 		return 0, err
