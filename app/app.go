@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"time"
 
+	tusd "github.com/tus/tusd/v2/pkg/handler"
+
 	"navette"
 	"navette/account"
 	"navette/deposit"
@@ -27,7 +29,8 @@ type Config struct {
 	// and the blobs.
 	DataDir string
 	// DB names the metadata store: "sqlite:PATH" (default
-	// sqlite:DATA/navette.db).
+	// sqlite:DATA/navette.db) or "postgres://…", whose store also locks
+	// uploads across nodes.
 	DB string
 	// Blobs names the blob store: "file://PATH" (default file://DATA/blobs).
 	Blobs string
@@ -108,6 +111,11 @@ func Listen(cfg Config) (*App, error) {
 		return nil, err
 	}
 	srv := &navhttp.Server{Deposits: a.Deposits, Accounts: a.Accounts, Logger: cfg.Logger, Ready: a.ready}
+	// A store shared by several nodes locks uploads across them; otherwise
+	// the server's in-process locker serves.
+	if l, ok := a.Meta.(interface{ Locker() tusd.Locker }); ok {
+		srv.Locker = l.Locker()
+	}
 	h, err := srv.Handler()
 	if err != nil {
 		a.Close()

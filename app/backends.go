@@ -1,16 +1,21 @@
 package app
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"navette"
 	"navette/disk"
+	"navette/postgres"
 	"navette/sqlite"
 )
 
-// OpenMeta opens the metadata store named by url: "sqlite:PATH". An empty
-// url means sqlite:DATADIR/navette.db.
+// OpenMeta opens the metadata store named by url: "sqlite:PATH", or a
+// PostgreSQL URL "postgres://…" or "postgresql://…". An empty url means
+// sqlite:DATADIR/navette.db. A PostgreSQL store also provides the upload
+// locker that several nodes need (Locker() tusd.Locker), which Listen uses.
 func OpenMeta(url, dataDir string) (navette.MetaStore, error) {
 	if url == "" {
 		url = "sqlite:" + filepath.Join(dataDir, "navette.db")
@@ -19,8 +24,17 @@ func OpenMeta(url, dataDir string) (navette.MetaStore, error) {
 	switch scheme {
 	case "sqlite":
 		return sqlite.Open(strings.TrimPrefix(rest, "//"))
+	case "postgres", "postgresql":
+		// Bounds the connection and the wait for other nodes migrating.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		s, err := postgres.Open(ctx, url)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
 	}
-	return nil, navette.Errorf(navette.EINVALID, "Unknown database %q: use sqlite:PATH.", url)
+	return nil, navette.Errorf(navette.EINVALID, "Unknown database %q: use sqlite:PATH or postgres://HOST/DB.", url)
 }
 
 // OpenBlobs opens the blob store named by url: "file://PATH". An empty url

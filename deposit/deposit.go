@@ -61,6 +61,9 @@ func (s *Service) Create(ctx context.Context, actor *navette.User, in Draft) (*V
 	var recipients []navette.Recipient
 	for _, e := range in.Recipients {
 		email := navette.NormalizeEmail(e)
+		if email == "" || len(email) > 254 || !printable(email, false) {
+			return nil, navette.Errorf(navette.EINVALID, "A recipient's e-mail address is empty, too long or holds control characters.")
+		}
 		if seen[email] {
 			continue
 		}

@@ -26,6 +26,11 @@ func checkEvents(events []navette.Event) error {
 // insertEvents appends events in tx, in their order; the database assigns
 // their sequence numbers.
 func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []navette.Event) error {
+	if len(events) > 0 && s.d.LockEvents != "" {
+		if _, err := tx.ExecContext(ctx, s.d.LockEvents); err != nil {
+			return s.internal(err, "lock events")
+		}
+	}
 	for _, e := range events {
 		_, err := tx.ExecContext(ctx, `INSERT INTO events (time, type, actor_id, deposit_id, file_id, size, sha256, detail)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,

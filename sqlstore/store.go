@@ -34,6 +34,21 @@ type Dialect struct {
 	// IsForeignKeyViolation reports whether err is the violation of a
 	// foreign key constraint. Required.
 	IsForeignKeyViolation func(err error) bool
+	// Classify, if set, gives the navette error code and the message for
+	// users of a driver error that would otherwise be EINTERNAL, or "" to
+	// leave it so: for instance EUNAVAILABLE when the server cannot be
+	// reached, or EINVALID for text the database refuses to hold
+	// (PostgreSQL refuses NUL bytes and invalid UTF-8; SQLite keeps any
+	// bytes).
+	Classify func(err error) (code, message string)
+	// LockEvents, if not empty, is a statement run in a write transaction
+	// just before it appends events. It must take a lock held until the
+	// transaction ends, so that transactions appending events commit in
+	// the order of the sequence numbers they draw and a reader paging with
+	// EventFilter.AfterSeq never steps over an event committed late.
+	// PostgreSQL, which draws identity values outside of any lock, needs it;
+	// SQLite, whose writes are serialized, does not.
+	LockEvents string
 }
 
 // Store is a navette.MetaStore over database/sql. Writes go through the write
@@ -44,7 +59,7 @@ type Dialect struct {
 // return EINVALID for input that the schema cannot hold (a nil record, a zero
 // creation time, an event without time or type, a negative limit, an unknown
 // box, recipients given twice) and EINTERNAL wrapping the driver error for
-// any other failure.
+// any other failure, unless the Dialect classifies it otherwise.
 //
 // Events are appended in the order given; the Seq they carry is ignored, as
 // the database assigns it.
@@ -97,10 +112,16 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// internal wraps a driver error as an EINTERNAL navette error. The message is
-// left empty so that users see the generic one; op and the driver error are
-// kept for the logs.
+// internal wraps a driver error as an EINTERNAL navette error, or as the
+// error Dialect.Classify chooses. The message of an EINTERNAL error is left
+// empty so that users see the generic one; op and the driver error are kept
+// for the logs.
 func (s *Store) internal(err error, op string) error {
+	if s.d.Classify != nil {
+		if code, msg := s.d.Classify(err); code != "" {
+			return navette.WrapError(code, fmt.Errorf("%s store: %s: %w", s.d.Name, op, err), "%s", msg)
+		}
+	}
 	return navette.WrapError(navette.EINTERNAL, fmt.Errorf("%s store: %s: %w", s.d.Name, op, err), "")
 }
 

@@ -1,0 +1,272 @@
+// Package postgres keeps navette's metadata in a PostgreSQL database, through
+// the pgx driver (github.com/jackc/pgx/v5, as a database/sql driver) and the
+// SQL of package sqlstore, so that several stateless navette nodes can share
+// one database.
+//
+// Open brings the schema up to date with goose under an advisory lock, so
+// nodes starting together migrate one after the other. Events are appended
+// under a transaction-level advisory lock: PostgreSQL draws identity values
+// before commit, and without the lock a transaction could commit an event
+// whose sequence number is lower than one a reader has already seen, which
+// a reader paging with navette.EventFilter.AfterSeq would skip.
+//
+// Text columns sort and compare by bytes (COLLATE "C"), as in SQLite. Text
+// holding NUL bytes or invalid UTF-8, which SQLite would keep, is refused
+// with EINVALID. Failures to reach the server are EUNAVAILABLE.
+//
+// The package also provides Locker, a tusd upload locker that works across
+// nodes.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	tusd "github.com/tus/tusd/v2/pkg/handler"
+
+	"navette"
+	"navette/sqlstore"
+)
+
+// migrations hold the schema, applied in order by goose at Open.
+//
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Pool limits of a Store's connection pool. Every node has its own pool:
+// the server's max_connections must exceed nodes × maxConns, plus the
+// connections of each node's upload locks (see Locker).
+const (
+	maxConns        = 16
+	connMaxLifetime = 30 * time.Minute
+	connMaxIdleTime = 5 * time.Minute
+)
+
+// Pool limits of the pool that holds upload locks, one connection per upload
+// in progress on the node, plus one that listens for unlock requests.
+const (
+	maxLockConns     = 64
+	maxIdleLockConns = 4
+)
+
+// Advisory lock keys. The two-integer form is used so that they cannot
+// collide with the single bigint keys of upload locks (PostgreSQL keeps the
+// two key spaces apart).
+const (
+	lockSpace     = 0x6e617665 // "nave"
+	lockMigration = 1          // held by the node migrating the schema
+	lockEvents    = 2          // held from a transaction's first event to its end
+)
+
+// dialect tells sqlstore how PostgreSQL differs from SQLite.
+var dialect = sqlstore.Dialect{
+	Name:     "postgres",
+	LockRows: true,
+	IsUniqueViolation: func(err error) bool {
+		return pgCode(err) == "23505" // unique_violation
+	},
+	IsForeignKeyViolation: func(err error) bool {
+		return pgCode(err) == "23503" // foreign_key_violation
+	},
+	Classify:   classify,
+	LockEvents: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d, %d)", lockSpace, lockEvents),
+}
+
+// pgCode returns the SQLSTATE of a PostgreSQL error in err's chain, or "".
+func pgCode(err error) string {
+	var e *pgconn.PgError
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// classify gives the navette code of the driver errors that are not
+// EINTERNAL: text the database refuses (EINVALID) and a server that cannot
+// be reached or is going away (EUNAVAILABLE).
+func classify(err error) (code, message string) {
+	const (
+		invalidText = "The text contains characters the database does not accept."
+		unavailable = "The database cannot be reached; try again later."
+	)
+	c := pgCode(err)
+	switch {
+	case c == "22021" || c == "22P05": // character_not_in_repertoire, untranslatable_character
+		return navette.EINVALID, invalidText
+	case strings.HasPrefix(c, "08") || // connection_exception
+		strings.HasPrefix(c, "57P") || // admin_shutdown, crash_shutdown, cannot_connect_now…
+		c == "53300": // too_many_connections
+		return navette.EUNAVAILABLE, unavailable
+	case c != "":
+		return "", ""
+	}
+	var (
+		connErr *pgconn.ConnectError
+		netErr  net.Error
+	)
+	if errors.As(err, &connErr) || errors.As(err, &netErr) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || pgconn.SafeToRetry(err) {
+		return navette.EUNAVAILABLE, unavailable
+	}
+	return "", ""
+}
+
+// Store is a navette.MetaStore in a PostgreSQL database. It also makes the
+// upload locker of its node (Locker).
+type Store struct {
+	*sqlstore.Store
+	cfg *pgx.ConnConfig
+
+	mu     sync.Mutex
+	closed bool
+	locker *Locker
+	lockDB *sql.DB
+}
+
+var _ navette.MetaStore = (*Store)(nil)
+
+// Open connects to the database named by url, a PostgreSQL connection URL
+// (postgres://user:password@host:port/dbname?sslmode=verify-full, or any
+// form pgx accepts, with the PG* environment variables as defaults), and
+// brings its schema up to date. The pool holds at most 16 connections.
+// Returns EINVALID for a malformed url, EUNAVAILABLE if the server cannot be
+// reached, EINTERNAL if the migration fails.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		// pgx's error hides the password.
+		return nil, navette.WrapError(navette.EINVALID, err, "The PostgreSQL URL is malformed.")
+	}
+	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
+		cfg.RuntimeParams["application_name"] = "navette"
+	}
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	db.SetConnMaxLifetime(connMaxLifetime)
+	db.SetConnMaxIdleTime(connMaxIdleTime)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, navette.WrapError(navette.EUNAVAILABLE, fmt.Errorf("postgres: connect to %s: %w", cfg.Host, err),
+			"The database cannot be reached.")
+	}
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		code := navette.EINTERNAL
+		if c, _ := classify(err); c == navette.EUNAVAILABLE {
+			code = c
+		}
+		return nil, navette.WrapError(code, fmt.Errorf("postgres: migrate: %w", err), "")
+	}
+	return &Store{Store: sqlstore.New(db, db, dialect), cfg: cfg}, nil
+}
+
+// migrate applies the migrations not yet applied, holding an advisory lock
+// so that nodes starting at the same time migrate one after the other.
+func migrate(ctx context.Context, db *sql.DB) (err error) {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys)
+	if err != nil {
+		return err
+	}
+	// The lock is a session lock, held by a connection of its own while
+	// goose works through others.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			// The lock may be held, or be granted as the query is cancelled:
+			// ending the session releases it.
+			discard(conn)
+			return
+		}
+		conn.Close()
+	}()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1, $2)", lockSpace, lockMigration); err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return err
+	}
+	var unlocked bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_advisory_unlock($1, $2)", lockSpace, lockMigration).Scan(&unlocked); err != nil {
+		return fmt.Errorf("unlock: %w", err)
+	}
+	if !unlocked {
+		return errors.New("unlock: the lock was not held")
+	}
+	return nil
+}
+
+// discard closes c and the connection under it instead of returning it to
+// its pool, ending its session and so releasing its session locks.
+func discard(c *sql.Conn) {
+	_ = c.Raw(func(any) error { return driver.ErrBadConn })
+	_ = c.Close() // already closed by Raw: ErrConnDone
+}
+
+// Locker returns the node's upload locker, which keeps its locks in the
+// database so that two nodes never serve the same upload at once (see
+// Locker). It is made on the first call, with a pool of connections of its
+// own, and closed with the Store. A Store that is closed returns a locker
+// whose locks fail.
+func (s *Store) Locker() tusd.Locker {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.locker == nil {
+		cfg := s.cfg.Copy()
+		if cfg.RuntimeParams["application_name"] == "navette" {
+			cfg.RuntimeParams["application_name"] = "navette-locks"
+		}
+		s.lockDB = stdlib.OpenDB(*cfg)
+		s.lockDB.SetMaxOpenConns(maxLockConns)
+		s.lockDB.SetMaxIdleConns(maxIdleLockConns)
+		s.lockDB.SetConnMaxIdleTime(connMaxIdleTime)
+		s.locker = NewLocker(s.lockDB)
+		if s.closed {
+			s.locker.Close()
+			s.lockDB.Close()
+		}
+	}
+	return s.locker
+}
+
+// Close releases the store's connections, and stops its locker: the
+// connections of locks still held close as they are unlocked.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	var errs []error
+	if s.locker != nil {
+		errs = append(errs, s.locker.Close(), s.lockDB.Close())
+	}
+	s.mu.Unlock()
+	if err := errors.Join(errs...); err != nil {
+		s.Store.Close()
+		return navette.WrapError(navette.EINTERNAL, fmt.Errorf("postgres: close locker: %w", err), "")
+	}
+	return s.Store.Close()
+}

@@ -1,0 +1,407 @@
+package postgres_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver of database/sql
+	tusd "github.com/tus/tusd/v2/pkg/handler"
+
+	"navette"
+	"navette/app"
+	"navette/internal/testpg"
+	"navette/postgres"
+	"navette/storetest"
+)
+
+// pg is the server of the package's tests, each of which makes its own
+// databases. Tests that stop it do not run in parallel with others.
+var pg *testpg.Server
+
+func TestMain(m *testing.M) {
+	var err error
+	if pg, err = testpg.StartServer(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	if err := pg.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+var epoch = time.Date(2025, 3, 14, 9, 26, 53, 589793000, time.UTC)
+
+// open opens a store on a new database, closed when t ends.
+func open(t *testing.T) (*postgres.Store, string) {
+	t.Helper()
+	url := pg.NewDatabase(t)
+	return openURL(t, url), url
+}
+
+// openURL opens a store on url, closed when t ends.
+func openURL(t *testing.T, url string) *postgres.Store {
+	t.Helper()
+	s, err := postgres.Open(t.Context(), url)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+// rawDB opens a plain pool on url, closed when t ends.
+func rawDB(t *testing.T, url string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestMetaStore(t *testing.T) {
+	storetest.TestMetaStore(t, func(t *testing.T) navette.MetaStore {
+		s, _ := open(t)
+		return s
+	})
+}
+
+// TestConcurrentMigration opens the same empty database from three nodes at
+// once: each waits for the one migrating, and the schema is made once.
+func TestConcurrentMigration(t *testing.T) {
+	url := pg.NewDatabase(t)
+	const nodes = 3
+	stores := make([]*postgres.Store, nodes)
+	errs := make([]error, nodes)
+	var wg sync.WaitGroup
+	for i := range nodes {
+		wg.Go(func() { stores[i], errs[i] = postgres.Open(t.Context(), url) })
+	}
+	wg.Wait()
+	for i, s := range stores {
+		if errs[i] != nil {
+			t.Errorf("Open %d: %v", i, errs[i])
+			continue
+		}
+		t.Cleanup(func() { s.Close() })
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	var applied int
+	err := rawDB(t, url).QueryRowContext(t.Context(), "SELECT COUNT(*) FROM goose_db_version WHERE version_id = 1 AND is_applied").Scan(&applied)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if applied != 1 {
+		t.Errorf("migration 1 recorded %d times", applied)
+	}
+	u := &navette.User{ID: navette.NewID(), Email: "alice@example.org", Role: navette.RoleAgent, CreatedAt: epoch}
+	if err := stores[0].CreateUser(t.Context(), u); err != nil {
+		t.Fatalf("CreateUser: %v", err)
+	}
+	for i, s := range stores[1:] {
+		if _, err := s.User(t.Context(), u.ID); err != nil {
+			t.Errorf("node %d: User: %v", i+1, err)
+		}
+	}
+	// A node starting later finds nothing to do.
+	openURL(t, url)
+}
+
+// TestEventOrder appends events from several goroutines while a reader
+// pages through the journal with AfterSeq, as an exporter would: it must
+// see every event exactly once, in increasing order.
+func TestEventOrder(t *testing.T) {
+	s, _ := open(t)
+	const (
+		writers = 8
+		txs     = 40
+	)
+	ctx := t.Context()
+	var (
+		wg          sync.WaitGroup
+		writersDone = make(chan struct{})
+		total       int
+	)
+	for w := range writers {
+		n := 1 + w%3 // one to three events in a transaction
+		total += txs * n
+		wg.Go(func() {
+			for i := range txs {
+				evs := make([]navette.Event, n)
+				for j := range evs {
+					evs[j] = navette.Event{Time: epoch, Type: navette.EventAccessDenied, Detail: fmt.Sprintf("%d/%d/%d", w, i, j)}
+				}
+				if err := s.AppendEvents(ctx, evs...); err != nil {
+					t.Errorf("AppendEvents: %v", err)
+					return
+				}
+			}
+		})
+	}
+	go func() {
+		wg.Wait()
+		close(writersDone)
+	}()
+
+	var (
+		seen  = make(map[string]int64)
+		after int64
+	)
+	page := func() int {
+		evs, err := s.Events(ctx, navette.EventFilter{AfterSeq: after, Limit: 7})
+		if err != nil {
+			t.Fatalf("Events: %v", err)
+		}
+		for _, e := range evs {
+			if e.Seq <= after {
+				t.Fatalf("event %d after %d", e.Seq, after)
+			}
+			if prev, ok := seen[e.Detail]; ok {
+				t.Fatalf("event %s seen twice, as %d and %d", e.Detail, prev, e.Seq)
+			}
+			seen[e.Detail] = e.Seq
+			after = e.Seq
+		}
+		return len(evs)
+	}
+	// Page while the writers write, then to the end.
+	for done := false; !done; {
+		select {
+		case <-writersDone:
+			done = true
+		default:
+		}
+		for page() > 0 {
+		}
+	}
+	if len(seen) != total {
+		all, err := s.Events(ctx, navette.EventFilter{Limit: total + 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var missed []string
+		for _, e := range all {
+			if _, ok := seen[e.Detail]; !ok {
+				missed = append(missed, fmt.Sprintf("%s (seq %d)", e.Detail, e.Seq))
+			}
+		}
+		t.Fatalf("the reader saw %d events of %d; it skipped %v", len(seen), len(all), missed)
+	}
+}
+
+// TestAppendOnly checks that the journal refuses changes made behind the
+// store's back.
+func TestAppendOnly(t *testing.T) {
+	s, url := open(t)
+	if err := s.AppendEvents(t.Context(), navette.Event{Time: epoch, Type: navette.EventAccessDenied}); err != nil {
+		t.Fatal(err)
+	}
+	db := rawDB(t, url)
+	for _, q := range []string{
+		"UPDATE events SET detail = 'forged'",
+		"DELETE FROM events",
+		"TRUNCATE events",
+	} {
+		_, err := db.ExecContext(t.Context(), q)
+		if err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: %v, want the append-only error", q, err)
+		}
+	}
+	evs, err := s.Events(t.Context(), navette.EventFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 1 || evs[0].Detail != "" {
+		t.Errorf("events after the attempts: %+v", evs)
+	}
+}
+
+// TestTextColumnsCollateC checks that every text column sorts by bytes, as
+// in SQLite, whatever the database's default collation.
+func TestTextColumnsCollateC(t *testing.T) {
+	_, url := open(t)
+	rows, err := rawDB(t, url).QueryContext(t.Context(), `SELECT table_name, column_name, COALESCE(collation_name, '')
+		FROM information_schema.columns
+		WHERE table_schema = 'public' AND data_type = 'text' AND table_name <> 'goose_db_version'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var table, column, collation string
+		if err := rows.Scan(&table, &column, &collation); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if collation != "C" {
+			t.Errorf("%s.%s has collation %q, want C", table, column, collation)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n < 20 {
+		t.Errorf("only %d text columns", n)
+	}
+}
+
+// TestInvalidText checks that text PostgreSQL cannot hold, which SQLite
+// would, is the caller's error.
+func TestInvalidText(t *testing.T) {
+	s, _ := open(t)
+	for _, email := range []string{"nul\x00@example.org", "bad\xff@example.org"} {
+		u := &navette.User{ID: navette.NewID(), Email: email, Role: navette.RoleAgent, CreatedAt: epoch}
+		if err := s.CreateUser(t.Context(), u); navette.ErrorCode(err) != navette.EINVALID {
+			t.Errorf("CreateUser(%q) = %v, want EINVALID", email, err)
+		}
+		if _, err := s.UserByEmail(t.Context(), email); navette.ErrorCode(err) != navette.EINVALID {
+			t.Errorf("UserByEmail(%q) = %v, want EINVALID", email, err)
+		}
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	_, err := postgres.Open(t.Context(), "postgres://test@127.0.0.1:notaport/x")
+	if navette.ErrorCode(err) != navette.EINVALID {
+		t.Errorf("Open(malformed URL) = %v, want EINVALID", err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	_, err = postgres.Open(ctx, pg.URL("no_such_database"))
+	if navette.ErrorCode(err) != navette.EUNAVAILABLE {
+		t.Errorf("Open(no such database) = %v, want EUNAVAILABLE", err)
+	}
+}
+
+// TestOpenMeta opens PostgreSQL through the app's URL switch, which also
+// hands the app the store's locker.
+func TestOpenMeta(t *testing.T) {
+	for _, scheme := range []string{"postgres", "postgresql"} {
+		url := scheme + strings.TrimPrefix(pg.NewDatabase(t), "postgres")
+		m, err := app.OpenMeta(url, t.TempDir())
+		if err != nil {
+			t.Fatalf("OpenMeta(%s): %v", url, err)
+		}
+		if _, ok := m.(*postgres.Store); !ok {
+			t.Errorf("OpenMeta(%s) = %T", url, m)
+		}
+		if _, ok := m.(interface{ Locker() tusd.Locker }); !ok {
+			t.Errorf("OpenMeta(%s) has no locker", url)
+		}
+		if err := m.Ping(t.Context()); err != nil {
+			t.Errorf("Ping: %v", err)
+		}
+		if err := m.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	}
+}
+
+var errAgain = errors.New("not tried yet")
+
+// TestRestart restarts the server under an open store: calls fail cleanly
+// while it is down and work again once it is back, on the same store.
+func TestRestart(t *testing.T) {
+	s, url := open(t)
+	ctx := t.Context()
+	// The locker listens before the restart, and its pool keeps a
+	// connection the restart breaks.
+	locker := s.Locker()
+	if err := lock(t, locker, "before-restart").Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	u := &navette.User{ID: navette.NewID(), Email: "alice@example.org", Role: navette.RoleAgent, CreatedAt: epoch}
+	if err := s.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	// Fill the pool, so that it holds connections the restart breaks.
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if _, err := s.User(ctx, u.ID); err != nil {
+				t.Errorf("User: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+
+	if err := pg.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	restarted := false
+	defer func() {
+		if !restarted {
+			if err := pg.Start(); err != nil {
+				t.Errorf("Start: %v", err)
+			}
+		}
+	}()
+	down := func(what string, err error) {
+		t.Helper()
+		if code := navette.ErrorCode(err); code != navette.EUNAVAILABLE && code != navette.EINTERNAL {
+			t.Errorf("%s with the server down: %v, want EUNAVAILABLE or EINTERNAL", what, err)
+		} else {
+			t.Logf("%s with the server down: %v", what, err)
+		}
+	}
+	if err := s.Ping(ctx); navette.ErrorCode(err) != navette.EUNAVAILABLE {
+		t.Errorf("Ping with the server down: %v, want EUNAVAILABLE", err)
+	}
+	_, err := s.User(ctx, u.ID)
+	down("User", err)
+	down("AppendEvents", s.AppendEvents(ctx, navette.Event{Time: epoch, Type: navette.EventAccessDenied}))
+	down("UpdateDeposit", s.UpdateDeposit(ctx, navette.NewID(), func(*navette.DepositRecord, []*navette.FileRecord) ([]navette.Event, error) {
+		return nil, nil
+	}))
+
+	if err := pg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	restarted = true
+	// Each call that meets a connection the restart broke discards it: the
+	// pool (16 connections at most) is clean after a bounded number.
+	var tries int
+	for err = errAgain; err != nil && tries < 20; tries++ {
+		_, err = s.User(ctx, u.ID)
+	}
+	if err != nil {
+		t.Fatalf("User after the restart: %v", err)
+	}
+	t.Logf("User works again at try %d", tries)
+	if err := s.Ping(ctx); err != nil {
+		t.Errorf("Ping after the restart: %v", err)
+	}
+	if err := s.AppendEvents(ctx, navette.Event{Time: epoch, Type: navette.EventAccessDenied}); err != nil {
+		t.Errorf("AppendEvents after the restart: %v", err)
+	}
+	u2 := &navette.User{ID: navette.NewID(), Email: "bob@example.org", Role: navette.RolePartner, CreatedAt: epoch}
+	if err := s.CreateUser(ctx, u2); err != nil {
+		t.Errorf("CreateUser after the restart: %v", err)
+	}
+
+	// The store's locker listens again: a waiter on another node gets the
+	// holder to let go.
+	other := postgres.NewLocker(rawDB(t, url))
+	defer other.Close()
+	testHandOver(t, locker, other, "after-restart")
+}
