@@ -1,118 +1,61 @@
 package cli
 
-// Tests of the client commands (send, inbox, get, revoke), run in-process
-// against clienttest.Server: an in-memory stand-in for the navette server,
-// used until integration tests against the real server are added.
-
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
-	"io/fs"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
 	"unicode/utf8"
 
+	"navette"
 	"navette/api"
+	"navette/app"
 	"navette/client"
-	"navette/client/clienttest"
+	"navette/internal/testproxy"
+	"navette/seal"
 )
-
-const (
-	agentToken  = "agent-token-0123456789"
-	lawyerToken = "lawyer-token-0123456789"
-	agent       = "agent@justice.example"
-	lawyer      = "avocat@barreau.example"
-)
-
-type run struct {
-	code           int
-	stdout, stderr string
-}
-
-// runCLI runs a command in-process with the given environment variables.
-func runCLI(t *testing.T, vars map[string]string, terminal bool, args ...string) run {
-	t.Helper()
-	var out, errb bytes.Buffer
-	env := &Env{
-		Stdin:      strings.NewReader(""),
-		Stdout:     &out,
-		Stderr:     &errb,
-		Getenv:     func(k string) string { return vars[k] },
-		IsTerminal: func(w io.Writer) bool { return terminal && w == io.Writer(&errb) },
-		Context:    context.Background(),
-	}
-	code := Main(args, env)
-	return run{code, out.String(), errb.String()}
-}
-
-func newTestServer(t *testing.T) *clienttest.Server {
-	s := clienttest.NewServer(t)
-	s.AddUser(agentToken, agent)
-	s.AddUser(lawyerToken, lawyer)
-	return s
-}
-
-func vars(s *clienttest.Server, token string) map[string]string {
-	return map[string]string{"NAVETTE_SERVER": s.URL, "NAVETTE_TOKEN": token}
-}
-
-func randomBytes(n int, seed uint64) []byte {
-	b := make([]byte, n)
-	r := rand.New(rand.NewPCG(seed, 7))
-	for i := range b {
-		b[i] = byte(r.Uint32())
-	}
-	return b
-}
-
-func writeFile(t *testing.T, dir, name string, data []byte) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	return lines[len(lines)-1]
-}
 
 func TestSend(t *testing.T) {
-	s := newTestServer(t)
+	t.Parallel()
+	e := newTestEnv(t)
+	ctx := context.Background()
 	dir := t.TempDir()
 	a := writeFile(t, dir, "conclusions.pdf", randomBytes(1<<20+3, 1))
-	b := writeFile(t, dir, "pièces jointes.zip", randomBytes(4000, 2))
+	b := writeFile(t, dir, "pièces jointes.zip", randomBytes(4001, 2))
 	empty := writeFile(t, dir, "vide.txt", nil)
 	for i, args := range [][]string{
-		{"send", "--to", lawyer + ", other@barreau.example", "--ref", "RG 24/001", "--retention", "10", a, b, empty},
+		{"send", "--to", lawyer + ", " + other, "--ref", "RG 24/001", "--retention", "10", a, b, empty},
 		{"send", a, "--to=" + lawyer, b, "--ref", "RG 24/002", "--message", "Bonjour", "--", empty}, // flags after files
 	} {
-		r := runCLI(t, vars(s, agentToken), i == 1, args...)
+		r := runCLI(t, e.vars(e.agent), i == 1, args...)
 		if r.code != 0 {
 			t.Fatalf("%v: exit %d: %s", args, r.code, r.stderr)
 		}
 		id := lastLine(r.stdout)
-		d, ok := s.Deposit(id)
-		if !ok || d.State != "available" || len(d.Files) != 3 {
-			t.Fatalf("last line %q: deposit %+v", id, d)
+		d, err := e.client(e.agent).Deposit(ctx, id)
+		if err != nil || d.State != "available" || len(d.Files) != 3 {
+			t.Fatalf("last line %q: deposit %+v, %v", id, d, err)
 		}
 		for j, p := range []string{a, b, empty} {
 			want, _ := os.ReadFile(p)
-			if d.Files[j].Name != filepath.Base(p) || !bytes.Equal(s.FileData(id, d.Files[j].ID), want) {
-				t.Errorf("file %d: %+v", j, d.Files[j])
+			if f := d.Files[j]; f.Name != filepath.Base(p) || f.Size != int64(len(want)) || f.SHA256 != sha(want) {
+				t.Errorf("file %d: %+v", j, f)
 			}
 		}
+		var to []string
+		for _, rc := range d.Recipients {
+			to = append(to, rc.Email)
+		}
 		if i == 1 {
-			if d.Message != "Bonjour" || len(d.Recipients) != 1 {
+			if d.Message != "Bonjour" || d.Reference != "RG 24/002" || !slices.Equal(to, []string{lawyer}) {
 				t.Errorf("deposit %+v", d)
 			}
 			// Progress went to the terminal, not to stdout.
@@ -122,18 +65,35 @@ func TestSend(t *testing.T) {
 			if strings.TrimSpace(r.stdout) != id {
 				t.Errorf("stdout %q", r.stdout)
 			}
-		} else if r.stderr != "" || d.RetentionDays != 10 || len(d.Recipients) != 2 {
+		} else if r.stderr != "" || d.RetentionDays != 10 || d.Reference != "RG 24/001" || len(to) != 2 || !slices.Contains(to, lawyer) || !slices.Contains(to, other) {
 			t.Errorf("stderr %q, deposit %+v", r.stderr, d)
+		}
+
+		// The recipient gets the files back, byte for byte, and is told
+		// where each one went.
+		out := t.TempDir()
+		g := runCLI(t, e.vars(e.lawyer), false, "get", "--out", out, id)
+		var want []string
+		for _, p := range []string{a, b, empty} {
+			want = append(want, filepath.Join(out, filepath.Base(p)))
+		}
+		if g.code != 0 || g.stdout != strings.Join(want, "\n")+"\n" {
+			t.Fatalf("get: exit %d, stdout %q, stderr %q", g.code, g.stdout, g.stderr)
+		}
+		for j, p := range []string{a, b, empty} {
+			sent, _ := os.ReadFile(p)
+			if got, err := os.ReadFile(want[j]); err != nil || !bytes.Equal(got, sent) {
+				t.Errorf("%s: not the file sent (%v)", want[j], err)
+			}
+		}
+		if got := tree(t, out); len(got) != 3 {
+			t.Errorf("files saved: %q", got)
 		}
 	}
 }
 
-func sentCount(t *testing.T, s *clienttest.Server) int {
-	c, err := client.New(s.URL, agentToken)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := c.List(context.Background(), client.BoxSent, "", 0)
+func sentCount(t *testing.T, e *testEnv) int {
+	l, err := e.client(e.agent).List(context.Background(), client.BoxSent, "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,148 +101,192 @@ func sentCount(t *testing.T, s *clienttest.Server) int {
 }
 
 func TestSendChecksFilesFirst(t *testing.T) {
-	s := newTestServer(t)
+	t.Parallel()
+	e := newTestEnv(t)
 	dir := t.TempDir()
 	a := writeFile(t, dir, "a.pdf", []byte("a"))
 	missing := filepath.Join(dir, "absent.pdf")
 	for _, bad := range []string{missing, dir} {
-		r := runCLI(t, vars(s, agentToken), false, "send", "--to", lawyer, "--ref", "R", a, bad)
+		r := runCLI(t, e.vars(e.agent), false, "send", "--to", lawyer, "--ref", "R", a, bad)
 		if r.code != 1 || !strings.Contains(r.stderr, bad) || r.stdout != "" {
 			t.Errorf("%s: %+v", bad, r)
 		}
 	}
-	if n := sentCount(t, s); n != 0 {
+	if n := sentCount(t, e); n != 0 {
 		t.Errorf("%d deposits created", n)
 	}
 }
 
 func TestSendFailure(t *testing.T) {
-	s := newTestServer(t)
-	s.SetMaxUploadSize(100)
+	t.Parallel()
+	e := newTestEnv(t, func(c *app.Config) { c.Limits.MaxFileSize = 100 })
 	dir := t.TempDir()
 	small := writeFile(t, dir, "small.pdf", []byte("small"))
 	big := writeFile(t, dir, "big.pdf", make([]byte, 101))
-	r := runCLI(t, vars(s, agentToken), false, "send", "--to", lawyer, "--ref", "R", small, big)
-	if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "big.pdf: The file is too large.") {
+	r := runCLI(t, e.vars(e.agent), false, "send", "--to", lawyer, "--ref", "R", small, big)
+	if r.code != 1 || r.stdout != "" || !strings.HasSuffix(r.stderr, "\nnavette send: "+big+": maximum size exceeded\n") {
 		t.Fatalf("%+v", r)
 	}
-	c, _ := client.New(s.URL, agentToken)
-	l, _ := c.List(context.Background(), client.BoxSent, "", 0)
-	if len(l.Deposits) != 1 || l.Deposits[0].State != "draft" || !strings.Contains(r.stderr, l.Deposits[0].ID) {
+	l, err := e.client(e.agent).List(context.Background(), client.BoxSent, "", 0)
+	if err != nil || len(l.Deposits) != 1 || l.Deposits[0].State != "draft" ||
+		!strings.HasPrefix(r.stderr, "navette send: deposit "+l.Deposits[0].ID+" was not submitted; the server will delete the draft\n") {
 		t.Errorf("draft not reported: %+v, %q", l, r.stderr)
 	}
 }
 
+// The server keeps only the last element of a name and refuses names with
+// control or bidi characters: send stops at once with the server's reason.
+func TestSendHostileNames(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	dir := t.TempDir()
+	for _, name := range []string{"facture\u202egnp.exe", "esc\x1b[2Jape.txt"} {
+		p := writeFile(t, dir, name, []byte("x"))
+		r := runCLI(t, e.vars(e.agent), false, "send", "--to", lawyer, "--ref", "R", p)
+		lines := strings.Split(r.stderr, "\n")
+		if r.code != 1 || r.stdout != "" || len(lines) != 3 || lines[2] != "" ||
+			!strings.HasPrefix(lines[0], "navette send: deposit ") || !strings.HasSuffix(lines[0], " was not submitted; the server will delete the draft") ||
+			lines[1] != "navette send: "+p+": A file name must be 1 to 255 printable characters." {
+			t.Errorf("%q: %+v", name, r)
+		}
+	}
+	// A backslash is a path separator to the server, which keeps what
+	// follows the last one.
+	p := writeFile(t, dir, `..\..\a\b.pdf`, []byte("b"))
+	r := runCLI(t, e.vars(e.agent), false, "send", "--to", lawyer, "--ref", "R", p)
+	if r.code != 0 {
+		t.Fatalf("%+v", r)
+	}
+	id := lastLine(r.stdout)
+	root := t.TempDir()
+	out := filepath.Join(root, "out")
+	g := runCLI(t, e.vars(e.lawyer), false, "get", "--out", out, id)
+	if g.code != 0 || g.stdout != filepath.Join(out, "b.pdf")+"\n" || !slices.Equal(tree(t, root), []string{filepath.Join("out", "b.pdf")}) {
+		t.Errorf("get: %+v, files %q", g, tree(t, root))
+	}
+}
+
 func TestUsageErrors(t *testing.T) {
-	s := newTestServer(t)
+	t.Parallel()
+	e := newTestEnv(t)
 	id := "a234567abcdefghijklmnopqrstuvwxy"
-	noServer := map[string]string{"NAVETTE_TOKEN": agentToken}
+	noServer := map[string]string{"NAVETTE_TOKEN": e.agent}
 	for _, c := range []struct {
 		vars map[string]string
 		args []string
+		msg  string
 	}{
-		{noServer, []string{"send", "--to", lawyer, "--ref", "R", "x"}},
-		{noServer, []string{"inbox"}},
-		{noServer, []string{"get", id}},
-		{noServer, []string{"revoke", id}},
-		{map[string]string{"NAVETTE_SERVER": s.URL}, []string{"inbox"}},
-		{vars(s, agentToken), []string{"send", "--ref", "R", "x"}},
-		{vars(s, agentToken), []string{"send", "--to", lawyer, "x"}},
-		{vars(s, agentToken), []string{"send", "--to", lawyer, "--ref", "R"}},
-		{vars(s, agentToken), []string{"send", "--to", lawyer, "--ref", "R", "--bogus", "x"}},
-		{vars(s, agentToken), []string{"get"}},
-		{vars(s, agentToken), []string{"get", "../etc"}},
-		{vars(s, agentToken), []string{"revoke", id, id}},
-		{vars(s, agentToken), []string{"inbox", "--box", "trash"}},
-		{map[string]string{"NAVETTE_SERVER": "ftp://x", "NAVETTE_TOKEN": "t"}, []string{"inbox"}},
+		{noServer, []string{"send", "--to", lawyer, "--ref", "R", "x"}, "navette send: no server: set --server or NAVETTE_SERVER\n"},
+		{noServer, []string{"inbox"}, "navette inbox: no server: set --server or NAVETTE_SERVER\n"},
+		{noServer, []string{"get", id}, "navette get: no server: set --server or NAVETTE_SERVER\n"},
+		{noServer, []string{"revoke", id}, "navette revoke: no server: set --server or NAVETTE_SERVER\n"},
+		{map[string]string{"NAVETTE_SERVER": e.url}, []string{"inbox"}, "navette inbox: no token: set NAVETTE_TOKEN or --token\n"},
+		{e.vars(e.agent), []string{"send", "--ref", "R", "x"}, ""},
+		{e.vars(e.agent), []string{"send", "--to", lawyer, "x"}, ""},
+		{e.vars(e.agent), []string{"send", "--to", lawyer, "--ref", "R"}, ""},
+		{e.vars(e.agent), []string{"send", "--to", lawyer, "--ref", "R", "--bogus", "x"}, ""},
+		{e.vars(e.agent), []string{"get"}, ""},
+		{e.vars(e.agent), []string{"get", "../etc"}, ""},
+		{e.vars(e.agent), []string{"revoke", id, id}, ""},
+		{e.vars(e.agent), []string{"inbox", "--box", "trash"}, ""},
+		{map[string]string{"NAVETTE_SERVER": "ftp://x", "NAVETTE_TOKEN": "t"}, []string{"inbox"}, ""},
 	} {
-		if r := runCLI(t, c.vars, false, c.args...); r.code != 2 {
+		if r := runCLI(t, c.vars, false, c.args...); r.code != 2 || c.msg != "" && r.stderr != c.msg {
 			t.Errorf("%v: exit %d, %q", c.args, r.code, r.stderr)
 		}
 	}
-	if r := runCLI(t, vars(s, agentToken), false, "send", "--help"); r.code != 0 || !strings.Contains(r.stderr, "Usage: navette send") {
+	if r := runCLI(t, e.vars(e.agent), false, "send", "--help"); r.code != 0 || !strings.Contains(r.stderr, "Usage: navette send") {
 		t.Errorf("help: %+v", r)
 	}
-}
-
-// tree returns the regular files under root, relative to it.
-func tree(t *testing.T, root string) []string {
-	var files []string
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() {
-			rel, _ := filepath.Rel(root, p)
-			files = append(files, rel)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	if n := sentCount(t, e); n != 0 {
+		t.Errorf("%d deposits created", n)
 	}
-	slices.Sort(files)
-	return files
 }
 
 func TestGetHostileNames(t *testing.T) {
-	s := newTestServer(t)
-	long := strings.Repeat("é", 150) + ".pdf"
-	names := []string{
-		"../../etc/passwd",
-		`"><img src=x onerror=alert(1)>.pdf`,
-		"..",
-		`a/b\c`,
-		"x\x00y.txt",
-		long,
-		".bashrc",
-		"CON.txt",
-		"facture\u202egnp.exe",
-		"",
-		"/etc/passwd", // a second "passwd", different: gets "passwd (1)"
-		"esc\x1b[2Jape\r\n.txt",
+	t.Parallel()
+	e := newTestEnv(t)
+	long := strings.Repeat("é", 123) + ".pdf" // 250 bytes: the server keeps it
+	// Names the server takes, and how it keeps them.
+	accepted := []struct{ sent, kept, saved string }{
+		{"../../etc/passwd", "passwd", "passwd"},
+		{`"><img src=x onerror=alert(1)>.pdf`, `"><img src=x onerror=alert(1)>.pdf`, "___img src=x onerror=alert(1)_.pdf"},
+		{`a/b\c`, "c", "c"},
+		{`C:\Windows\system32\evil.exe`, "evil.exe", "evil.exe"},
+		{long, long, "*"},
+		{".bashrc", ".bashrc", "bashrc"},
+		{"CON.txt", "CON.txt", "_CON.txt"},
+		{"/etc/passwd", "passwd", "passwd (1)"}, // a second, different "passwd"
 	}
-	var files []clienttest.File
-	for i, n := range names {
-		files = append(files, clienttest.File{Name: n, Data: randomBytes(1000+i, uint64(i))})
+	// Names the server refuses at upload, served all the same by a server
+	// that went wrong (see rename); "" means the file id, "*" a long name
+	// checked below.
+	refused := []struct{ name, saved string }{
+		{"..", ""},
+		{"x\x00y.txt", "x_y.txt"},
+		{strings.Repeat("è", 150) + ".pdf", "*"},
+		{"facture\u202egnp.exe", "facturegnp.exe"},
+		{"", ""},
+		{"esc\x1b[2Jape\r\n.txt", "esc_[2Jape__.txt"},
+		{"../../etc/passwd", "passwd (2)"},
+		{`..\..\Users\x\evil.lnk`, "evil.lnk"},
 	}
-	id, fids := s.AddDeposit(agent, []string{lawyer}, "RG", files...)
+	var files []file
+	for i, n := range accepted {
+		files = append(files, file{n.sent, randomBytes(1000+i, uint64(i))})
+	}
+	for i := range refused {
+		files = append(files, file{"placeholder.bin", randomBytes(2000+i, uint64(100+i))})
+	}
+	id, fids := e.deposit("RG", files...)
+	d, err := e.client(e.agent).Deposit(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range accepted {
+		if d.Files[i].Name != n.kept {
+			t.Errorf("the server kept %q as %q, want %q", n.sent, d.Files[i].Name, n.kept)
+		}
+	}
+	names := map[string]string{}
+	for i, n := range refused {
+		names[fids[len(accepted)+i]] = n.name
+	}
+	e.rename(id, names)
+
 	root := t.TempDir()
 	out := filepath.Join(root, "sub", "out")
-	r := runCLI(t, vars(s, lawyerToken), false, "get", "--out", out, id)
+	r := runCLI(t, e.vars(e.lawyer), false, "get", "--out", out, id)
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	want := map[string]string{
-		"../../etc/passwd":                   "passwd",
-		`"><img src=x onerror=alert(1)>.pdf`: "___img src=x onerror=alert(1)_.pdf",
-		"..":                                 fids[2],
-		`a/b\c`:                              "c",
-		"x\x00y.txt":                         "x_y.txt",
-		".bashrc":                            "bashrc",
-		"CON.txt":                            "_CON.txt",
-		"facture\u202egnp.exe":               "facturegnp.exe",
-		"":                                   fids[9],
-		"/etc/passwd":                        "passwd (1)",
-		"esc\x1b[2Jape\r\n.txt":              "esc_[2Jape__.txt",
+	var want []string
+	for _, n := range accepted {
+		want = append(want, n.saved)
+	}
+	for i, n := range refused {
+		if n.saved == "" {
+			n.saved = fids[len(accepted)+i]
+		}
+		want = append(want, n.saved)
 	}
 	paths := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if len(paths) != len(names) {
+	if len(paths) != len(files) {
 		t.Fatalf("stdout %q", r.stdout)
 	}
 	for i, p := range paths {
 		if filepath.Dir(p) != out {
-			t.Errorf("%q saved as %q, outside %s", names[i], p, out)
+			t.Errorf("file %d saved as %q, outside %s", i, p, out)
 		}
 		base := filepath.Base(p)
-		if w, ok := want[names[i]]; ok && base != w {
-			t.Errorf("%q saved as %q, want %q", names[i], base, w)
+		if want[i] != "*" && base != want[i] {
+			t.Errorf("file %d saved as %q, want %q", i, base, want[i])
 		}
-		if len(base) > maxNameBytes || !utf8.ValidString(base) {
+		if len(base) > maxNameBytes || !utf8.ValidString(base) || strings.IndexFunc(base, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }) >= 0 {
 			t.Errorf("bad name %q", base)
 		}
 		got, err := os.ReadFile(p)
-		if err != nil || !bytes.Equal(got, files[i].Data) {
+		if err != nil || !bytes.Equal(got, files[i].data) {
 			t.Errorf("%s: content differs (%v)", p, err)
 		}
 		st, _ := os.Stat(p)
@@ -290,11 +294,13 @@ func TestGetHostileNames(t *testing.T) {
 			t.Errorf("%s: mode %v", p, st.Mode())
 		}
 	}
-	if b := filepath.Base(paths[5]); !strings.HasSuffix(b, ".pdf") || len(b) < 190 {
-		t.Errorf("long name cut badly: %q (%d bytes)", b, len(b))
+	for i, c := range map[int]string{4: "é", len(accepted) + 2: "è"} {
+		if b := filepath.Base(paths[i]); !strings.HasSuffix(b, ".pdf") || len(b) < 190 || strings.Trim(strings.TrimSuffix(b, ".pdf"), c) != "" {
+			t.Errorf("long name cut badly: %q (%d bytes)", b, len(b))
+		}
 	}
 	got := tree(t, root)
-	if len(got) != len(names) {
+	if len(got) != len(files) {
 		t.Errorf("files under the root: %q", got)
 	}
 	for _, f := range got {
@@ -304,64 +310,118 @@ func TestGetHostileNames(t *testing.T) {
 	}
 
 	// Again: everything is there already, nothing is duplicated.
-	r2 := runCLI(t, vars(s, lawyerToken), false, "get", "--out", out, id)
-	if r2.code != 0 || r2.stdout != r.stdout || len(tree(t, root)) != len(names) {
+	r2 := runCLI(t, e.vars(e.lawyer), false, "get", "--out", out, id)
+	if r2.code != 0 || r2.stdout != r.stdout || len(tree(t, root)) != len(files) {
 		t.Errorf("second get: %+v", r2)
 	}
 }
 
+// A file whose stored blob was altered is refused by the server, and one
+// altered on the way is refused by get: either way get fails and leaves
+// neither the file nor a part file behind.
 func TestGetCorrupted(t *testing.T) {
-	s := newTestServer(t)
-	id, _ := s.AddDeposit(agent, []string{lawyer}, "RG", clienttest.File{Name: "acte.pdf", Data: randomBytes(300_000, 3)})
-	s.SetCorrupt(true)
-	out := t.TempDir()
-	r := runCLI(t, vars(s, lawyerToken), false, "get", "--out", out, id)
-	if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "acte.pdf: corrupted download") {
-		t.Errorf("%+v", r)
-	}
-	if files := tree(t, out); len(files) != 0 {
-		t.Errorf("left behind: %q", files)
+	t.Parallel()
+	e := newTestEnv(t)
+	p := e.proxy()
+	data := randomBytes(4*seal.SegmentSize+1000, 3)
+	for _, c := range []struct {
+		name   string
+		damage func(e *testEnv, fid string)
+		gets   int // requests for the file
+		msg    string
+	}{
+		{"first segment altered on disk", func(e *testEnv, fid string) {
+			e.damage(fid, func(b []byte) { b[seal.HeaderSize+100] ^= 1 })
+		}, 1, "navette internal: The stored file failed its integrity check."},
+		// The server sends the good segments, cuts the connection at the bad
+		// one, and refuses the resumption.
+		{"last segment altered on disk", func(e *testEnv, fid string) {
+			e.damage(fid, func(b []byte) { b[len(b)-20] ^= 0x80 })
+		}, 2, "navette internal: The stored file failed its integrity check."},
+		// The server sends the right bytes, one of which is altered on the
+		// way, well into the file's body.
+		{"byte altered in transit", func(*testEnv, string) { p.Corrupt(testproxy.Downstream, 150_000) }, 1,
+			"corrupted download, deleted (its SHA-256 differs from the deposit's); nothing was saved"},
+	} {
+		id, fids := e.deposit("RG", file{"acte.pdf", data})
+		c.damage(e, fids[0])
+		out := t.TempDir()
+		r := runCLI(t, varsAt(p.URL(), e.lawyer), false, "get", "--out", out, id)
+		if r.code != 1 || r.stdout != "" || !strings.HasPrefix(r.stderr, "navette get: acte.pdf: "+c.msg+"\n") {
+			t.Errorf("%s: %+v", c.name, r)
+		}
+		if files := tree(t, out); len(files) != 0 {
+			t.Errorf("%s: left behind: %q", c.name, files)
+		}
+		if n := len(fileGets(p, id, fids[0])); n != c.gets {
+			t.Errorf("%s: %d requests for the file, want %d", c.name, n, c.gets)
+		}
 	}
 }
 
 func TestGetCutMidStream(t *testing.T) {
-	s := newTestServer(t)
+	t.Parallel()
+	e := newTestEnv(t)
 	data := randomBytes(500_000, 4)
-	id, _ := s.AddDeposit(agent, []string{lawyer}, "RG", clienttest.File{Name: "acte.pdf", Data: data})
-	s.CutNextDownload(200_000) // the client retries by itself
+	id, fids := e.deposit("RG", file{"acte.pdf", data})
+	p := e.proxy()
+	const cut = 200_000
+	f := p.Cut(testproxy.Downstream, cut, 1) // get resumes by itself
 	out := t.TempDir()
-	r := runCLI(t, vars(s, lawyerToken), false, "get", "--out", out, id)
-	if r.code != 0 {
+	r := runCLI(t, varsAt(p.URL(), e.lawyer), false, "get", "--out", out, id)
+	if r.code != 0 || r.stdout != filepath.Join(out, "acte.pdf")+"\n" {
 		t.Fatalf("%+v", r)
+	}
+	select {
+	case <-f.Done():
+	default:
+		t.Fatal("the connection was not cut")
 	}
 	if got, _ := os.ReadFile(filepath.Join(out, "acte.pdf")); !bytes.Equal(got, data) {
 		t.Error("content differs")
 	}
-	if _, _, n := s.Counts(); n != 2 {
-		t.Errorf("%d downloads", n)
+	if files := tree(t, out); len(files) != 1 {
+		t.Errorf("files: %q", files)
+	}
+	// Two requests: the whole file, then the rest from where it stopped
+	// (the cut fell in the body of the file's answer, after its head).
+	tr := p.Transcript(testproxy.Downstream)
+	i := bytes.Index(tr, []byte("\r\nRepr-Digest: "))
+	body := i + bytes.Index(tr[i:], []byte("\r\n\r\n")) + 4
+	gets := fileGets(p, id, fids[0])
+	if len(gets) != 2 || gets[0].Header.Get("Range") != "" || gets[1].Header.Get("Range") != "bytes="+strconv.Itoa(cut-body)+"-" || gets[1].Header.Get("If-Range") == "" {
+		t.Errorf("%d requests (the cut left %d bytes): %v", len(gets), cut-body, gets)
+	}
+	if n := p.Forwarded(testproxy.Downstream); n >= int64(len(data))+cut {
+		t.Errorf("%d bytes came for a %d-byte file: the download started over", n, len(data))
 	}
 }
 
 func TestGetResumesPart(t *testing.T) {
-	s := newTestServer(t)
+	t.Parallel()
+	e := newTestEnv(t)
 	data := randomBytes(400_000, 5)
-	id, fids := s.AddDeposit(agent, []string{lawyer}, "RG", clienttest.File{Name: "acte.pdf", Data: data})
+	id, fids := e.deposit("RG", file{"acte.pdf", data})
+	p := e.proxy()
 	out := t.TempDir()
 	part := filepath.Join(out, "."+fids[0]+partSuffix)
 
 	for _, c := range []struct {
-		name string
-		part []byte
-		ok   bool
+		name  string
+		part  []byte
+		ok    bool
+		rng   string // the Range asked
+		stays bool
 	}{
-		{"half", data[:150_000], true},
-		{"complete", data, true},
-		{"too long", append(slices.Clone(data), 1, 2, 3), true},
-		{"bad prefix", append([]byte("garbage"), data[7:100_000]...), false},
+		{"half", data[:150_000], true, "bytes=150000-", false},
+		{"complete", data, true, "bytes=399999-", false},
+		{"too long", append(slices.Clone(data), 1, 2, 3), true, "", false},
+		{"bad prefix", append([]byte("garbage"), data[7:100_000]...), false, "bytes=100000-", false},
 	} {
 		os.Remove(filepath.Join(out, "acte.pdf"))
 		writeFile(t, out, "."+fids[0]+partSuffix, c.part)
-		r := runCLI(t, vars(s, lawyerToken), false, "get", "--out", out, id)
+		before := len(fileGets(p, id, fids[0]))
+		r := runCLI(t, varsAt(p.URL(), e.lawyer), false, "get", "--out", out, id)
 		got, _ := os.ReadFile(filepath.Join(out, "acte.pdf"))
 		if c.ok != (r.code == 0) || c.ok != bytes.Equal(got, data) {
 			t.Errorf("%s: %+v", c.name, r)
@@ -369,16 +429,22 @@ func TestGetResumesPart(t *testing.T) {
 		if _, err := os.Stat(part); err == nil {
 			t.Errorf("%s: part file left", c.name)
 		}
+		gets := fileGets(p, id, fids[0])[before:]
+		if len(gets) != 1 || gets[0].Header.Get("Range") != c.rng {
+			t.Errorf("%s: %d requests, want one with Range %q", c.name, len(gets), c.rng)
+		}
 	}
 }
 
 func TestGetExisting(t *testing.T) {
-	s := newTestServer(t)
+	t.Parallel()
+	e := newTestEnv(t)
 	data := randomBytes(10_000, 6)
-	id, _ := s.AddDeposit(agent, []string{lawyer}, "RG", clienttest.File{Name: "acte.pdf", Data: data})
+	id, fids := e.deposit("RG", file{"acte.pdf", data})
+	p := e.proxy()
 	out := t.TempDir()
 	other := writeFile(t, out, "acte.pdf", []byte("a different file"))
-	r := runCLI(t, vars(s, lawyerToken), false, "get", "--out", out, id)
+	r := runCLI(t, varsAt(p.URL(), e.lawyer), false, "get", "--out", out, id)
 	want := filepath.Join(out, "acte (1).pdf")
 	if r.code != 0 || strings.TrimSpace(r.stdout) != want {
 		t.Fatalf("%+v", r)
@@ -390,50 +456,91 @@ func TestGetExisting(t *testing.T) {
 		t.Error("content differs")
 	}
 	// The same file again: found, not downloaded.
-	_, _, before := s.Counts()
-	r = runCLI(t, vars(s, lawyerToken), false, "get", "--out", out, id)
-	if _, _, after := s.Counts(); r.code != 0 || strings.TrimSpace(r.stdout) != want || after != before {
+	before := len(fileGets(p, id, fids[0]))
+	r = runCLI(t, varsAt(p.URL(), e.lawyer), false, "get", "--out", out, id)
+	if after := len(fileGets(p, id, fids[0])); r.code != 0 || strings.TrimSpace(r.stdout) != want || after != before || before != 1 ||
+		r.stderr != "navette get: "+want+" is already there\n" {
 		t.Errorf("%+v, %d downloads", r, after-before)
 	}
 }
 
 func TestGetErrors(t *testing.T) {
-	s := newTestServer(t)
-	id, _ := s.AddDeposit(agent, []string{lawyer}, "RG", clienttest.File{Name: "a", Data: []byte("a")})
-	r := runCLI(t, vars(s, agentToken+"x"), false, "get", "--out", t.TempDir(), id)
-	if r.code != 1 || !strings.Contains(r.stderr, "Invalid or missing token.") || strings.Contains(r.stderr, agentToken) {
+	t.Parallel()
+	e := newTestEnv(t)
+	id, _ := e.deposit("RG", file{"a", []byte("a")})
+	r := runCLI(t, e.vars(e.agent+"x"), false, "get", "--out", t.TempDir(), id)
+	if r.code != 1 || r.stderr != "navette get: The API token is missing, unknown, expired or revoked.\n" || strings.Contains(r.stderr, e.agent) {
 		t.Errorf("%+v", r)
 	}
-	r = runCLI(t, vars(s, lawyerToken), false, "get", "--out", t.TempDir(), "a234567abcdefghijklmnopqrstuvwxy")
-	if r.code != 1 || r.stderr != "navette get: No such deposit.\n" {
-		t.Errorf("%+v", r)
+	// A deposit that does not exist, and someone else's: the same answer.
+	for _, c := range []struct{ token, id string }{{e.lawyer, "a234567abcdefghijklmnopqrstuvwxy"}, {e.stranger, id}} {
+		out := t.TempDir()
+		r = runCLI(t, e.vars(c.token), false, "get", "--out", out, c.id)
+		if r.code != 1 || r.stdout != "" || r.stderr != "navette get: No such deposit.\n" || len(tree(t, out)) != 0 {
+			t.Errorf("%s: %+v", c.id, r)
+		}
 	}
 }
 
 func TestInboxAndRevoke(t *testing.T) {
-	s := newTestServer(t)
-	id, _ := s.AddDeposit(agent, []string{lawyer}, "RG 24/001 \x1b[31mred", clienttest.File{Name: "a", Data: make([]byte, 1_500_000)})
-	r := runCLI(t, vars(s, lawyerToken), false, "inbox")
+	t.Parallel()
+	e := newTestEnv(t)
+	id, _ := e.deposit("RG 24/001 red", file{"a", make([]byte, 1_500_000)})
+	// Failure injection: the server refuses a reference with control
+	// characters (see rename), so an escape sequence is put in its store.
+	e.setReference(id, "RG 24/001 \x1b[31mred")
+	r := runCLI(t, e.vars(e.lawyer), false, "inbox")
 	if r.code != 0 || !strings.Contains(r.stdout, id) || !strings.Contains(r.stdout, agent) || !strings.Contains(r.stdout, "1.5 MB") ||
-		!strings.Contains(r.stdout, "RG 24/001 [31mred") || strings.Contains(r.stdout, "\x1b") {
+		!strings.Contains(r.stdout, "RG 24/001 [31mred") || strings.Contains(r.stdout, "\x1b") || !strings.HasPrefix(r.stdout, "ID ") {
 		t.Errorf("%+v", r)
 	}
-	r = runCLI(t, vars(s, agentToken), false, "inbox", "--box", "sent", "--json")
-	var l api.DepositList
-	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &l) != nil || len(l.Deposits) != 1 || l.Deposits[0].ID != id {
-		t.Errorf("%+v", r)
+	for _, c := range []struct {
+		token string
+		args  []string
+	}{{e.lawyer, []string{"inbox", "--json"}}, {e.agent, []string{"inbox", "--box", "sent", "--json"}}} {
+		r = runCLI(t, e.vars(c.token), false, c.args...)
+		var l api.DepositList
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &l) != nil || len(l.Deposits) != 1 || l.Deposits[0].ID != id ||
+			l.Deposits[0].TotalSize != 1_500_000 || l.Deposits[0].Reference != "RG 24/001 \x1b[31mred" {
+			t.Errorf("%v: %+v", c.args, r)
+		}
 	}
-	if r := runCLI(t, vars(s, lawyerToken), false, "revoke", id); r.code != 1 || !strings.Contains(r.stderr, "Only the sender") {
+	if r := runCLI(t, e.vars(e.lawyer), false, "revoke", id); r.code != 1 || r.stderr != "navette revoke: Only the sender may withdraw a deposit.\n" {
 		t.Errorf("recipient revokes: %+v", r)
 	}
-	if r := runCLI(t, vars(s, agentToken), false, "revoke", id); r.code != 0 {
+	if r := runCLI(t, e.vars(e.agent), false, "revoke", id); r.code != 0 || r.stdout != "Deposit "+id+" revoked.\n" {
 		t.Errorf("revoke: %+v", r)
 	}
-	if r := runCLI(t, vars(s, lawyerToken), false, "get", "--out", t.TempDir(), id); r.code != 1 || !strings.Contains(r.stderr, "revoked") {
+	out := t.TempDir()
+	if r := runCLI(t, e.vars(e.lawyer), false, "get", "--out", out, id); r.code != 1 || r.stdout != "" ||
+		r.stderr != "navette get: This deposit was withdrawn by its sender.\n" || len(tree(t, out)) != 0 {
 		t.Errorf("get after revoke: %+v", r)
 	}
-	if r := runCLI(t, vars(s, lawyerToken), false, "inbox"); r.code != 0 || !strings.Contains(r.stdout, "revoked") {
+	// Gone from the recipient's inbox; shown as revoked among the sender's.
+	if r := runCLI(t, e.vars(e.lawyer), false, "inbox"); r.code != 0 || r.stdout != "No deposits.\n" {
 		t.Errorf("inbox after revoke: %+v", r)
+	}
+	if r := runCLI(t, e.vars(e.agent), false, "inbox", "--box", "sent"); r.code != 0 || !strings.Contains(r.stdout, id) || !strings.Contains(r.stdout, "revoked") {
+		t.Errorf("sent box after revoke: %+v", r)
+	}
+}
+
+func TestRefused(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{navette.Errorf(navette.EINTERNAL, "The stored file failed its integrity check."), true},
+		{fmt.Errorf("wrapped: %w", navette.Errorf(navette.EGONE, "withdrawn")), true},
+		{navette.Errorf(navette.ENOTFOUND, "No such deposit."), true},
+		{navette.Errorf(navette.EUNAVAILABLE, "later"), false},
+		{navette.Errorf(navette.EUNAUTHORIZED, "token"), false},
+		{io.ErrUnexpectedEOF, false},
+		{context.Canceled, false},
+	} {
+		if got := refused(c.err); got != c.want {
+			t.Errorf("refused(%v) = %v", c.err, got)
+		}
 	}
 }
 

@@ -130,10 +130,13 @@ func getFile(ctx context.Context, env *Env, c *client.Client, depositID string, 
 	info, err := c.Download(ctx, depositID, f.ID, io.MultiWriter(fh, h, pw), have)
 	p.finish(err == nil)
 	if err != nil {
-		if errors.Is(err, client.ErrChanged) {
+		// The part file stays for a later resume, unless the file changed
+		// or the server refused it for good (damaged, withdrawn…).
+		if errors.Is(err, client.ErrChanged) || refused(err) {
+			fh.Close()
 			os.Remove(part)
 		}
-		return "", err // the part file stays, for a later resume
+		return "", err
 	}
 	sum := h.Sum(nil)
 	st, err := fh.Stat()
@@ -171,6 +174,14 @@ func getFile(ctx context.Context, env *Env, c *client.Client, depositID string, 
 	}
 	syncDir(dir)
 	return final, nil
+}
+
+// refused reports whether err is the server's answer that a file cannot be
+// had, which running the command again will not change: any but that it is
+// unavailable for now or that the token is not valid.
+func refused(err error) bool {
+	var e *navette.Error
+	return errors.As(err, &e) && e.Code != navette.EUNAVAILABLE && e.Code != navette.EUNAUTHORIZED
 }
 
 // openPart opens (creating it, mode 0600) the part file of a download of

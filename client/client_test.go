@@ -1,94 +1,27 @@
 package client_test
 
-// These tests run the client against clienttest.Server, an in-memory
-// stand-in for the navette server written before the real one exists. They
-// check the client's side of the protocol; integration tests against the
-// real server are still needed.
-
 import (
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
 	"io"
-	"math/rand/v2"
+	"net"
 	"net/http"
-	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"navette"
 	"navette/api"
+	"navette/app"
 	"navette/client"
-	"navette/client/clienttest"
+	"navette/internal/testproxy"
+	"navette/seal"
 )
-
-const (
-	senderToken    = "tok-sender-0123456789"
-	recipientToken = "tok-recipient-0123456789"
-	sender         = "greffe@justice.example"
-	recipient      = "avocat@barreau.example"
-)
-
-var fastRetry = client.RetryPolicy{InitialDelay: 5 * time.Millisecond, MaxDelay: 20 * time.Millisecond, Budget: 5 * time.Second}
-
-func newServer(t *testing.T) *clienttest.Server {
-	t.Helper()
-	s := clienttest.NewServer(t)
-	s.AddUser(senderToken, sender)
-	s.AddUser(recipientToken, recipient)
-	return s
-}
-
-func newClient(t *testing.T, s *clienttest.Server, token string, opts ...client.Option) *client.Client {
-	t.Helper()
-	c, err := client.New(s.URL, token, append([]client.Option{client.WithRetry(fastRetry)}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	r := rand.New(rand.NewPCG(uint64(n), 42))
-	for i := range b {
-		b[i] = byte(r.Uint32())
-	}
-	return b
-}
-
-func draft(t *testing.T, c *client.Client) *api.Deposit {
-	t.Helper()
-	d, err := c.CreateDeposit(context.Background(), api.CreateDeposit{Recipients: []string{recipient}, Reference: "RG 24/001"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.State != "draft" || d.ID == "" {
-		t.Fatalf("draft = %+v", d)
-	}
-	return d
-}
-
-// progressRecorder records progress calls, failing on concurrent calls.
-type progressRecorder struct {
-	mu   sync.Mutex
-	last int64
-	n    int
-	t    *testing.T
-}
-
-func (p *progressRecorder) fn(done int64) {
-	if !p.mu.TryLock() {
-		p.t.Error("concurrent progress calls")
-		return
-	}
-	defer p.mu.Unlock()
-	p.last = done
-	p.n++
-}
 
 func TestNew(t *testing.T) {
 	for _, u := range []string{"", "ftp://x", "http://", "https:///x", "x.example", "https://user:pw@x.example", "https://x.example/?a=b", "https://x.example/#f"} {
@@ -111,18 +44,19 @@ func TestNew(t *testing.T) {
 }
 
 func TestRoundTrip(t *testing.T) {
-	s := newServer(t)
-	c := newClient(t, s, senderToken)
+	t.Parallel()
+	e := newEnv(t)
+	c := e.client(e.sender)
 	ctx := context.Background()
-	d := draft(t, c)
+	d := e.draft(c)
 	content := randomBytes(3<<20 + 17)
 	p := &progressRecorder{t: t}
 	fid, err := c.Upload(ctx, d.ID, "conclusions.pdf", bytes.NewReader(content), int64(len(content)), p.fn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.last != int64(len(content)) {
-		t.Errorf("last progress %d, want %d", p.last, len(content))
+	if p.last() != int64(len(content)) {
+		t.Errorf("last progress %d, want %d", p.last(), len(content))
 	}
 	empty, err := c.Upload(ctx, d.ID, "empty.txt", bytes.NewReader(nil), 0, nil)
 	if err != nil {
@@ -135,8 +69,14 @@ func TestRoundTrip(t *testing.T) {
 	if sub.State != "available" || len(sub.Files) != 2 || sub.Files[0].ID != fid || sub.Files[1].ID != empty {
 		t.Fatalf("submitted = %+v", sub)
 	}
+	if f := sub.Files[0]; f.Name != "conclusions.pdf" || f.Size != int64(len(content)) || f.SHA256 != sha(content) {
+		t.Errorf("file on the server: %+v", f)
+	}
+	if f := sub.Files[1]; f.Name != "empty.txt" || f.Size != 0 || f.SHA256 != sha(nil) {
+		t.Errorf("empty file on the server: %+v", f)
+	}
 
-	r := newClient(t, s, recipientToken)
+	r := e.client(e.recipient)
 	list, err := r.List(ctx, client.BoxInbox, "", 0)
 	if err != nil || len(list.Deposits) != 1 || list.Deposits[0].ID != d.ID {
 		t.Fatalf("inbox = %+v, %v", list, err)
@@ -155,118 +95,260 @@ func TestRoundTrip(t *testing.T) {
 		t.Errorf("download: %d bytes, info %+v", buf.Len(), info)
 	}
 	buf.Reset()
-	if info, err := r.Download(ctx, d.ID, empty, &buf, 0); err != nil || info.Size != 0 || buf.Len() != 0 {
+	none := sha256.Sum256(nil)
+	if info, err := r.Download(ctx, d.ID, empty, &buf, 0); err != nil || info.Size != 0 || buf.Len() != 0 || !bytes.Equal(info.SHA256, none[:]) {
 		t.Errorf("empty download: %+v, %v", info, err)
 	}
 
 	if err := c.Revoke(ctx, d.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.Deposit(ctx, d.ID); navette.ErrorCode(err) != navette.EGONE {
+	var ne *navette.Error
+	if _, err := r.Deposit(ctx, d.ID); !errors.As(err, &ne) || ne.Code != navette.EGONE || ne.Message != "This deposit was withdrawn by its sender." {
 		t.Errorf("after revoke: %v", err)
 	}
 }
 
 func TestUploadResumesAfterCut(t *testing.T) {
-	s := newServer(t)
-	c := newClient(t, s, senderToken)
-	d := draft(t, c)
+	t.Parallel()
+	e := newEnv(t)
+	p := e.proxy()
+	c := e.clientAt(p.URL(), e.sender)
+	d := e.draft(c)
 	content := randomBytes(2<<20 + 5)
-	s.CutNextPatch(700_001)
-	p := &progressRecorder{t: t}
-	fid, err := c.Upload(context.Background(), d.ID, "big.bin", bytes.NewReader(content), int64(len(content)), p.fn)
+	size := int64(len(content))
+	// The connection is cut twice mid-PATCH, each time after 700,001 more
+	// bytes went to the server.
+	const cut = 700_001
+	before := p.Forwarded(testproxy.Upstream)
+	f := p.Cut(testproxy.Upstream, cut, 2)
+	pr := &progressRecorder{t: t}
+	fid, err := c.Upload(context.Background(), d.ID, "big.bin", bytes.NewReader(content), size, pr.fn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := s.UploadData(fid); !bytes.Equal(got, content) {
-		t.Fatalf("server holds %d bytes, not the file", len(got))
+	struck(t, f)
+
+	// Three PATCHes: from 0, then each time from the offset the server
+	// held, which the client asked with HEAD; each announced exactly the
+	// rest of the file.
+	path := api.PathUploads + fid
+	patches := p.Requests("PATCH", path)
+	offs, lens := header(patches, "Upload-Offset"), header(patches, "Content-Length")
+	if len(patches) != 3 || offs[0] != 0 {
+		t.Fatalf("PATCHes from offsets %v, want 0 then two resumptions", offs)
 	}
-	if got := s.UploadReceived(fid); got != int64(len(content)) {
-		t.Errorf("server received %d bytes for a %d-byte file: data was sent twice", got, len(content))
+	for i := range patches {
+		if lens[i] != size-offs[i] {
+			t.Errorf("PATCH from %d carried %d bytes", offs[i], lens[i])
+		}
 	}
-	heads, patches, _ := s.Counts()
-	if heads < 1 || patches != 2 {
-		t.Errorf("heads %d, patches %d; want >= 1 and 2", heads, patches)
+	// The server kept every byte that reached it, and the client resumed
+	// right after the last of them: nothing was sent twice (had it started
+	// over, the second PATCH would be from 0).
+	for i := range 2 {
+		cutAt := int(before) + (i+1)*cut // where the cut fell in the bytes sent up
+		if arrived := int64(cutAt - patches[i].Body); offs[i+1] != offs[i]+arrived {
+			t.Errorf("cut %d: %d bytes of the PATCH from %d reached the server, which then stood at %d", i+1, arrived, offs[i], offs[i+1])
+		}
 	}
-	if p.last != int64(len(content)) {
-		t.Errorf("last progress %d", p.last)
+	if heads := len(p.Requests("HEAD", path)); heads != 2 {
+		t.Errorf("%d HEAD requests; the offset must be asked once after each cut", heads)
+	}
+	if pr.last() != size {
+		t.Errorf("last progress %d", pr.last())
+	}
+	e.submit(d.ID, map[string][]byte{fid: content})
+	if got := e.fetch(d.ID, fid); !bytes.Equal(got, content) {
+		t.Fatalf("the server holds %d bytes, not the file", len(got))
 	}
 }
 
+// patchRecord is what a hookTransport saw of a PATCH.
+type patchRecord struct {
+	offset, sent int64
+	status       int
+}
+
+// hookTransport is the client's transport with a hook run before each
+// request; it records the PATCHes and how much of their bodies it sent.
+type hookTransport struct {
+	base   *http.Transport
+	before func(*http.Request)
+
+	mu      sync.Mutex
+	patches []*patchRecord
+}
+
+// countingBody counts the bytes the transport reads from a request body.
+type countingBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (b countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n.Add(int64(n))
+	return n, err
+}
+
+func (h *hookTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if h.before != nil {
+		h.before(r)
+	}
+	if r.Method != http.MethodPatch {
+		return h.base.RoundTrip(r)
+	}
+	var n atomic.Int64
+	off, _ := strconv.ParseInt(r.Header.Get("Upload-Offset"), 10, 64)
+	r2 := r.Clone(r.Context())
+	r2.Body = countingBody{r.Body, &n}
+	resp, err := h.base.RoundTrip(r2)
+	// Once the answer is in, the transport has sent all it will send.
+	rec := &patchRecord{offset: off, sent: n.Load()}
+	if resp != nil {
+		rec.status = resp.StatusCode
+	}
+	h.mu.Lock()
+	h.patches = append(h.patches, rec)
+	h.mu.Unlock()
+	return resp, err
+}
+
 func TestUploadConflict(t *testing.T) {
-	s := newServer(t)
-	c := newClient(t, s, senderToken)
-	d := draft(t, c)
+	t.Parallel()
+	e := newEnv(t)
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.ExpectContinueTimeout = wait // the body waits for the server's go-ahead
+	tr := &hookTransport{base: base}
+	c := e.client(e.sender, client.WithHTTPClient(&http.Client{Transport: tr}))
+	d := e.draft(c)
 	content := randomBytes(1 << 20)
+	size := int64(len(content))
+	// Another process sends the first 1000 bytes after the upload was
+	// created and before the client's first PATCH: the server refuses that
+	// PATCH at 0 (409) and the client must go on from the server's offset.
 	var once sync.Once
-	// Another process already sent the first 1000 bytes: the client's PATCH
-	// at 0 gets 409 and must continue from the server's offset.
-	s.SetBeforePatch(func(id string, off int64) {
-		once.Do(func() { s.SetUploadData(id, content[:1000]) })
-	})
-	fid, err := c.Upload(context.Background(), d.ID, "f", bytes.NewReader(content), int64(len(content)), nil)
+	tr.before = func(r *http.Request) {
+		if r.Method == http.MethodPatch {
+			once.Do(func() { otherProcess(t, e, r.URL.String(), content[:1000]) })
+		}
+	}
+	fid, err := c.Upload(context.Background(), d.ID, "f", bytes.NewReader(content), size, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(s.UploadData(fid), content) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if len(tr.patches) != 2 || *tr.patches[0] != (patchRecord{0, 0, http.StatusConflict}) ||
+		*tr.patches[1] != (patchRecord{1000, size - 1000, http.StatusNoContent}) {
+		for _, p := range tr.patches {
+			t.Logf("PATCH from %d: %d bytes sent, answer %d", p.offset, p.sent, p.status)
+		}
+		t.Fatal("want a refused PATCH from 0 with no data sent, then the rest from 1000")
+	}
+	e.submit(d.ID, map[string][]byte{fid: content})
+	if got := e.fetch(d.ID, fid); !bytes.Equal(got, content) {
 		t.Fatal("server data differs")
 	}
-	if got, want := s.UploadReceived(fid), int64(len(content)-1000); got != want {
-		t.Errorf("received %d, want %d", got, want)
+}
+
+// otherProcess sends data to the start of an upload, as another process
+// holding the same token would.
+func otherProcess(t *testing.T, e *env, uploadURL string, data []byte) {
+	req, err := http.NewRequest(http.MethodPatch, uploadURL, bytes.NewReader(data))
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	req.Header.Set("Authorization", "Bearer "+e.sender)
+	req.Header.Set("Tus-Resumable", "1.0.0")
+	req.Header.Set("Upload-Offset", "0")
+	req.Header.Set("Content-Type", "application/offset+octet-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Upload-Offset") != strconv.Itoa(len(data)) {
+		t.Errorf("the other process's PATCH: %s, offset %s", resp.Status, resp.Header.Get("Upload-Offset"))
 	}
 }
 
 func TestResumeUpload(t *testing.T) {
-	s := newServer(t)
+	t.Parallel()
+	e := newEnv(t)
+	p := e.proxy()
 	ctx := context.Background()
-	// A first process, which does not retry, is cut off.
-	c1 := newClient(t, s, senderToken, client.WithRetry(client.RetryPolicy{}))
-	d := draft(t, c1)
+	// A first process, which does not retry, is cut off mid-upload.
+	c1 := e.clientAt(p.URL(), e.sender, client.WithRetry(client.RetryPolicy{}))
+	d := e.draft(c1)
 	content := randomBytes(1<<20 + 3)
-	s.CutNextPatch(123_457)
-	fid, err := c1.Upload(ctx, d.ID, "f", bytes.NewReader(content), int64(len(content)), nil)
+	size := int64(len(content))
+	const cut = 123_457
+	before := p.Forwarded(testproxy.Upstream)
+	f := p.Cut(testproxy.Upstream, cut, 1)
+	fid, err := c1.Upload(ctx, d.ID, "f", bytes.NewReader(content), size, nil)
 	if err == nil || fid == "" {
 		t.Fatalf("upload = %q, %v; want an error and the file id", fid, err)
 	}
-	// A second one resumes with the upload's URL.
-	c2 := newClient(t, s, senderToken)
-	p := &progressRecorder{t: t}
-	if err := c2.ResumeUpload(ctx, api.PathUploads+fid, bytes.NewReader(content), int64(len(content)), p.fn); err != nil {
+	struck(t, f)
+	// A second one, with a Client of its own, resumes with the upload's URL.
+	c2 := e.clientAt(p.URL(), e.sender)
+	pr := &progressRecorder{t: t}
+	if err := c2.ResumeUpload(ctx, api.PathUploads+fid, bytes.NewReader(content), size, pr.fn); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(s.UploadData(fid), content) || s.UploadReceived(fid) != int64(len(content)) {
-		t.Error("resumed upload differs or was resent")
+	// It asked the server's offset, which counts every byte that reached
+	// the server, then sent exactly the rest.
+	path := api.PathUploads + fid
+	patches := p.Requests("PATCH", path)
+	offs, lens := header(patches, "Upload-Offset"), header(patches, "Content-Length")
+	if len(patches) != 2 || offs[0] != 0 || offs[1] != int64(int(before)+cut-patches[0].Body) || lens[1] != size-offs[1] {
+		t.Fatalf("PATCHes from %v carrying %v bytes", offs, lens)
 	}
+	if len(p.Requests("HEAD", path)) != 1 || pr.first() != offs[1] || pr.last() != size {
+		t.Errorf("progress went from %d to %d; resumed at %d", pr.first(), pr.last(), offs[1])
+	}
+	e.submit(d.ID, map[string][]byte{fid: content})
+	if got := e.fetch(d.ID, fid); !bytes.Equal(got, content) {
+		t.Fatal("resumed upload differs")
+	}
+
 	// A different file (length) is refused.
 	if err := c2.ResumeUpload(ctx, api.PathUploads+fid, bytes.NewReader(content), 5, nil); navette.ErrorCode(err) != navette.ECONFLICT {
 		t.Errorf("resume with the wrong size: %v", err)
 	}
 	// The token goes to the server's origin only.
-	if err := c2.ResumeUpload(ctx, "https://evil.example"+api.PathUploads+fid, bytes.NewReader(content), int64(len(content)), nil); err == nil {
+	if err := c2.ResumeUpload(ctx, "https://evil.example"+api.PathUploads+fid, bytes.NewReader(content), size, nil); err == nil {
 		t.Error("foreign upload URL accepted")
 	}
-	if err := c2.ResumeUpload(ctx, api.PathUploads+"unknown", bytes.NewReader(content), int64(len(content)), nil); navette.ErrorCode(err) != navette.ENOTFOUND {
-		t.Errorf("unknown upload: %v", err)
+	for _, id := range []string{"unknown", navette.NewID()} {
+		if err := c2.ResumeUpload(ctx, api.PathUploads+id, bytes.NewReader(content), size, nil); navette.ErrorCode(err) != navette.ENOTFOUND {
+			t.Errorf("unknown upload %s: %v", id, err)
+		}
 	}
 }
 
 func TestProblems(t *testing.T) {
-	s := newServer(t)
+	t.Parallel()
+	e := newEnv(t, func(c *app.Config) { c.Limits.MaxFileSize = 10 })
 	ctx := context.Background()
-	c := newClient(t, s, senderToken)
+	c := e.client(e.sender)
 	_, err := c.CreateDeposit(ctx, api.CreateDeposit{Recipients: nil, Reference: "x"})
-	var e *navette.Error
-	if !errors.As(err, &e) || e.Code != navette.EINVALID || e.Message != "A deposit needs recipients and a reference." {
+	var ne *navette.Error
+	if !errors.As(err, &ne) || ne.Code != navette.EINVALID || ne.Message != "At least one recipient is required." {
 		t.Errorf("create: %#v", err)
 	}
-	bad := newClient(t, s, "wrong-token")
-	if _, err := bad.List(ctx, client.BoxInbox, "", 0); navette.ErrorCode(err) != navette.EUNAUTHORIZED {
+	bad := e.client("wrong-token")
+	if _, err := bad.List(ctx, client.BoxInbox, "", 0); !errors.As(err, &ne) || ne.Code != navette.EUNAUTHORIZED ||
+		ne.Message != "The API token is missing, unknown, expired or revoked." {
 		t.Errorf("bad token: %v", err)
 	} else if strings.Contains(err.Error(), "wrong-token") {
 		t.Errorf("error shows the token: %v", err)
 	}
-	s.SetMaxUploadSize(10)
-	d := draft(t, c)
+	d := e.draft(c)
 	if _, err := c.Upload(ctx, d.ID, "f", bytes.NewReader(make([]byte, 11)), 11, nil); navette.ErrorCode(err) != navette.ETOOLARGE {
 		t.Errorf("too large: %v", err)
 	}
@@ -276,15 +358,33 @@ func TestProblems(t *testing.T) {
 	if _, err := c.Submit(ctx, d.ID); navette.ErrorCode(err) != navette.ECONFLICT {
 		t.Errorf("submit without files: %v", err)
 	}
-	if _, err := newClient(t, s, recipientToken).Deposit(ctx, d.ID); navette.ErrorCode(err) != navette.ENOTFOUND {
+	if _, err := e.client(e.recipient).Deposit(ctx, d.ID); navette.ErrorCode(err) != navette.ENOTFOUND {
 		t.Errorf("recipient reads a draft: %v", err)
+	}
+	// Someone else's deposit looks like one that does not exist.
+	fid, err := c.Upload(ctx, d.ID, "f", bytes.NewReader([]byte("12345")), 5, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.submit(d.ID, map[string][]byte{fid: []byte("12345")})
+	s := e.client(e.stranger)
+	for _, id := range []string{d.ID, navette.NewID()} {
+		if _, err := s.Deposit(ctx, id); !errors.As(err, &ne) || ne.Code != navette.ENOTFOUND || ne.Message != "No such deposit." {
+			t.Errorf("stranger reads %s: %v", id, err)
+		}
+	}
+	if _, err := s.Download(ctx, d.ID, fid, io.Discard, 0); navette.ErrorCode(err) != navette.ENOTFOUND {
+		t.Errorf("stranger downloads: %v", err)
 	}
 }
 
 func TestNetworkErrorsStayGoErrors(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	url := srv.URL
-	srv.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String()
+	ln.Close() // nothing listens there any more
 	c, err := client.New(url, "secret-token-123", client.WithRetry(client.RetryPolicy{}))
 	if err != nil {
 		t.Fatal(err)
@@ -296,88 +396,96 @@ func TestNetworkErrorsStayGoErrors(t *testing.T) {
 	}
 }
 
-func TestNotJSON(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html")
-		_, _ = io.WriteString(w, "<html>portal</html>")
-	}))
-	defer srv.Close()
-	c, _ := client.New(srv.URL, "t")
-	if _, err := c.List(context.Background(), client.BoxInbox, "", 0); err == nil || !strings.Contains(err.Error(), "text/html") {
-		t.Errorf("err = %v", err)
-	}
-}
-
-func setupFile(t *testing.T, s *clienttest.Server, content []byte) (string, string) {
-	t.Helper()
-	id, fids := s.AddDeposit(sender, []string{recipient}, "ref", clienttest.File{Name: "f.bin", Data: content})
-	return id, fids[0]
-}
-
 func TestDownloadFromOffset(t *testing.T) {
-	s := newServer(t)
+	t.Parallel()
+	e := newEnv(t)
 	content := randomBytes(1<<20 + 1)
-	id, fid := setupFile(t, s, content)
-	c := newClient(t, s, recipientToken)
-	for _, ignore := range []bool{false, true} {
-		s.SetIgnoreRange(ignore)
+	size := int64(len(content))
+	id, fid := e.send("f.bin", content)
+	sum := sha256.Sum256(content)
+	p := e.proxy()
+	ignoring := ignoreRange(t, e.url)
+	for _, server := range []string{p.URL(), ignoring.URL} {
 		var buf bytes.Buffer
-		info, err := c.Download(context.Background(), id, fid, &buf, 400_000)
+		before := p.Forwarded(testproxy.Downstream)
+		info, err := e.clientAt(server, e.recipient).Download(context.Background(), id, fid, &buf, 400_000)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(buf.Bytes(), content[400_000:]) || info.Size != int64(len(content)) {
-			t.Errorf("ignoreRange=%v: got %d bytes, size %d", ignore, buf.Len(), info.Size)
+		if !bytes.Equal(buf.Bytes(), content[400_000:]) || info.Size != size || !bytes.Equal(info.SHA256, sum[:]) {
+			t.Errorf("from %s: got %d bytes, info %+v", server, buf.Len(), info)
 		}
-		sum := sha256.Sum256(content)
-		if !bytes.Equal(info.SHA256, sum[:]) {
-			t.Error("digest")
+		if server == p.URL() {
+			// The server sent the range only.
+			if n := p.Forwarded(testproxy.Downstream) - before; n > size-400_000+4096 {
+				t.Errorf("%d bytes came for a range of %d", n, size-400_000)
+			}
 		}
 	}
-	// Everything already there.
+	if got := ignoring.statuses(); len(got) != 1 || got[0] != http.StatusOK {
+		t.Errorf("the range-ignoring proxy answered %v, want one 200", got)
+	}
+	// Everything is there already: the server says so (416), nothing comes.
 	var buf bytes.Buffer
-	s.SetIgnoreRange(false)
-	if info, err := c.Download(context.Background(), id, fid, &buf, int64(len(content))); err != nil || buf.Len() != 0 || info.Size != int64(len(content)) {
+	if info, err := e.client(e.recipient).Download(context.Background(), id, fid, &buf, size); err != nil || buf.Len() != 0 || info.Size != size {
 		t.Errorf("complete: %+v %v", info, err)
 	}
 }
 
 func TestDownloadResumesAfterCut(t *testing.T) {
-	s := newServer(t)
+	t.Parallel()
+	e := newEnv(t)
 	content := randomBytes(2 << 20)
-	id, fid := setupFile(t, s, content)
-	c := newClient(t, s, recipientToken)
-	s.CutNextDownload(300_000)
+	size := int64(len(content))
+	id, fid := e.send("f.bin", content)
+	p := e.proxy()
+	c := e.clientAt(p.URL(), e.recipient)
+	const cut = 300_000
+	f := p.Cut(testproxy.Downstream, cut, 1)
 	var buf bytes.Buffer
-	if _, err := c.Download(context.Background(), id, fid, &buf, 0); err != nil {
+	info, err := c.Download(context.Background(), id, fid, &buf, 0)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(buf.Bytes(), content) {
+	struck(t, f)
+	if !bytes.Equal(buf.Bytes(), content) || sha(buf.Bytes()) != sha(content) {
 		t.Fatalf("got %d bytes, not the file", buf.Len())
 	}
-	if _, _, n := s.Counts(); n != 2 {
-		t.Errorf("%d requests, want 2", n)
+	// Two requests: the whole file, then the rest from where the cut left
+	// it, provided the file is still the same.
+	gets := p.Requests("GET", api.PathDeposits+"/"+id+"/files/"+fid)
+	if len(gets) != 2 || gets[0].Header.Get("Range") != "" {
+		t.Fatalf("%d requests: %v", len(gets), gets)
+	}
+	head := bytes.Index(p.Transcript(testproxy.Downstream), []byte("\r\n\r\n")) + 4 // of the first answer
+	if want := "bytes=" + strconv.Itoa(cut-head) + "-"; gets[1].Header.Get("Range") != want || gets[1].Header.Get("If-Range") != info.ETag || info.ETag == "" {
+		t.Errorf("resumed with Range %q (want %q), If-Range %q (ETag %q)", gets[1].Header.Get("Range"), want, gets[1].Header.Get("If-Range"), info.ETag)
+	}
+	if n := p.Forwarded(testproxy.Downstream); n >= size+cut {
+		t.Errorf("%d bytes came for a %d-byte file: the download started over", n, size)
 	}
 
 	// Without retries, a short body is an error.
-	c0 := newClient(t, s, recipientToken, client.WithRetry(client.RetryPolicy{}))
-	s.CutNextDownload(1000)
+	c0 := e.clientAt(p.URL(), e.recipient, client.WithRetry(client.RetryPolicy{}))
+	f = p.Cut(testproxy.Downstream, 4000, 1)
 	buf.Reset()
 	if _, err := c0.Download(context.Background(), id, fid, &buf, 0); !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Errorf("short body: %v", err)
 	}
+	struck(t, f)
 }
 
 func TestDownloadWriteErrorNotRetried(t *testing.T) {
-	s := newServer(t)
-	id, fid := setupFile(t, s, randomBytes(1<<20))
-	c := newClient(t, s, recipientToken)
+	t.Parallel()
+	e := newEnv(t)
+	id, fid := e.send("f.bin", randomBytes(1<<20))
+	p := e.proxy()
 	boom := errors.New("disk full")
-	_, err := c.Download(context.Background(), id, fid, failingWriter{boom}, 0)
+	_, err := e.clientAt(p.URL(), e.recipient).Download(context.Background(), id, fid, failingWriter{boom}, 0)
 	if !errors.Is(err, boom) {
 		t.Errorf("err = %v", err)
 	}
-	if _, _, n := s.Counts(); n != 1 {
+	if n := len(p.Requests("GET", api.PathDeposits+"/"+id+"/files/"+fid)); n != 1 {
 		t.Errorf("%d requests", n)
 	}
 }
@@ -387,91 +495,96 @@ type failingWriter struct{ err error }
 func (w failingWriter) Write([]byte) (int, error) { return 0, w.err }
 
 func TestDownloadStall(t *testing.T) {
-	content := randomBytes(100_000)
-	var mu sync.Mutex
-	calls := 0
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		calls++
-		n := calls
-		mu.Unlock()
-		w.Header().Set("ETag", `"x"`)
-		if n == 1 {
-			w.Header().Set("Content-Length", "100000")
-			_, _ = w.Write(content[:1000])
-			_ = http.NewResponseController(w).Flush()
-			select { // hang, as a dead peer would
-			case <-r.Context().Done():
-			case <-time.After(10 * time.Second):
-			}
-			return
-		}
-		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(content))
-	}))
-	defer srv.Close()
-	c, _ := client.New(srv.URL, "t", client.WithRetry(fastRetry), client.WithStallTimeout(200*time.Millisecond))
+	t.Parallel()
+	e := newEnv(t)
+	content := randomBytes(300_000)
+	id, fid := e.send("f.bin", content)
+	p := e.proxy()
+	c := e.clientAt(p.URL(), e.recipient, client.WithStallTimeout(200*time.Millisecond))
+	// The connection freezes after a few kilobytes, as with a dead peer.
+	f := p.Stall(testproxy.Downstream, 5000)
 	var buf bytes.Buffer
-	start := time.Now()
-	if _, err := c.Download(context.Background(), "d", "f", &buf, 0); err != nil {
+	var err error
+	within(t, "a download from a dead peer", func() { _, err = c.Download(context.Background(), id, fid, &buf, 0) })
+	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(buf.Bytes(), content) || time.Since(start) > 5*time.Second {
-		t.Errorf("got %d bytes after %v", buf.Len(), time.Since(start))
+	struck(t, f) // the client dropped the frozen connection itself
+	if !bytes.Equal(buf.Bytes(), content) {
+		t.Errorf("got %d bytes", buf.Len())
+	}
+	// The whole file was asked, then the rest from where the connection
+	// froze (again if the watchdog, which counts time, fired on a slow
+	// machine).
+	tr := p.Transcript(testproxy.Downstream)
+	got := 5000 - (bytes.Index(tr, []byte("\r\n\r\n")) + 4) // bytes of the body before the stall
+	gets := p.Requests("GET", api.PathDeposits+"/"+id+"/files/"+fid)
+	if len(gets) < 2 || gets[0].Header.Get("Range") != "" || gets[1].Header.Get("Range") != "bytes="+strconv.Itoa(got)+"-" {
+		t.Errorf("%d requests: %v", len(gets), gets)
 	}
 }
 
 func TestUploadContextCancel(t *testing.T) {
-	s := newServer(t)
-	c := newClient(t, s, senderToken, client.WithRetry(client.RetryPolicy{InitialDelay: time.Hour, MaxDelay: time.Hour, Budget: 10 * time.Hour}))
-	d := draft(t, c)
+	t.Parallel()
+	e := newEnv(t)
+	p := e.proxy()
+	c := e.clientAt(p.URL(), e.sender, client.WithRetry(client.RetryPolicy{InitialDelay: time.Hour, MaxDelay: time.Hour, Budget: 10 * time.Hour}))
+	d := e.draft(c)
 	ctx, cancel := context.WithCancel(context.Background())
-	s.CutNextPatch(10)
-	s.SetBeforePatch(func(string, int64) { time.AfterFunc(50*time.Millisecond, cancel) })
+	defer cancel()
+	// The PATCH is cut; the client would wait an hour before trying again,
+	// but the context ends as soon as the cut happened.
+	f := p.Cut(testproxy.Upstream, 50_000, 1)
+	go func() {
+		select {
+		case <-f.Done():
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	content := randomBytes(100_000)
-	_, err := c.Upload(ctx, d.ID, "f", bytes.NewReader(content), int64(len(content)), nil)
+	var err error
+	within(t, "an upload whose context ended", func() {
+		_, err = c.Upload(ctx, d.ID, "f", bytes.NewReader(content), int64(len(content)), nil)
+	})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v", err)
 	}
 }
 
-func TestUploadLocation(t *testing.T) {
-	s := newServer(t)
-	c := newClient(t, s, senderToken)
-	ctx := context.Background()
-	content := randomBytes(1000)
-	// Absolute on the server's origin; then on its host but another scheme
-	// and port, as tusd behind a TLS proxy says: moved to the server's origin.
-	for _, origin := range []string{s.URL, strings.Replace(s.URL, "http://", "https://", 1) + "1"} {
-		s.SetLocationOrigin(origin)
-		d := draft(t, c)
-		fid, err := c.Upload(ctx, d.ID, "f", bytes.NewReader(content), int64(len(content)), nil)
-		if err != nil || !bytes.Equal(s.UploadData(fid), content) {
-			t.Errorf("origin %s: %v", origin, err)
+// The server refuses a file whose blob fails its integrity check: with a
+// problem document when the damage is in the first segment it reads, by
+// cutting the connection when it comes later. The client must neither pass
+// on altered bytes nor keep retrying: retrying cannot mend the file.
+func TestDownloadOfCorruptBlob(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p := e.proxy()
+	c := e.clientAt(p.URL(), e.recipient)
+	content := randomBytes(3*seal.SegmentSize + 500)
+	for _, tc := range []struct {
+		name string
+		at   func(blob []byte) int // the byte to alter
+		gets int                   // requests the client makes
+		got  int                   // bytes it receives
+	}{
+		{"first segment", func([]byte) int { return seal.HeaderSize + 100 }, 1, 0},
+		{"last segment", func(b []byte) int { return len(b) - 20 }, 2, 3 * seal.SegmentSize},
+	} {
+		id, fid := e.send("f.bin", content)
+		e.damage(fid, func(b []byte) { b[tc.at(b)] ^= 0x80 })
+		var buf bytes.Buffer
+		var err error
+		within(t, "a download of a corrupt file", func() { _, err = c.Download(context.Background(), id, fid, &buf, 0) })
+		var ne *navette.Error
+		if !errors.As(err, &ne) || ne.Code != navette.EINTERNAL || ne.Message != "The stored file failed its integrity check." {
+			t.Errorf("%s: err = %v", tc.name, err)
 		}
-	}
-	// Another host never gets the token.
-	s.SetLocationOrigin("http://evil.example")
-	d := draft(t, c)
-	if _, err := c.Upload(ctx, d.ID, "f", bytes.NewReader(content), int64(len(content)), nil); err == nil {
-		t.Error("foreign Location followed")
-	}
-	if _, patches, _ := s.Counts(); patches != 2 {
-		t.Errorf("%d PATCHes", patches)
-	}
-}
-
-func TestRedirectsKeepTheToken(t *testing.T) {
-	var leaked bool
-	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		leaked = leaked || r.Header.Get("Authorization") != ""
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"deposits":[]}`)
-	}))
-	defer evil.Close()
-	srv := httptest.NewServer(http.RedirectHandler(strings.Replace(evil.URL, "127.0.0.1", "localhost", 1)+"/x", http.StatusFound))
-	defer srv.Close()
-	c, _ := client.New(srv.URL, "secret-token-123")
-	if _, err := c.List(context.Background(), client.BoxInbox, "", 0); err == nil || leaked {
-		t.Errorf("err = %v, leaked = %v", err, leaked)
+		if n := len(p.Requests("GET", api.PathDeposits+"/"+id+"/files/"+fid)); n != tc.gets {
+			t.Errorf("%s: %d requests, want %d", tc.name, n, tc.gets)
+		}
+		if buf.Len() != tc.got || !bytes.Equal(buf.Bytes(), content[:buf.Len()]) {
+			t.Errorf("%s: received %d bytes (want %d), original: %v", tc.name, buf.Len(), tc.got, bytes.Equal(buf.Bytes(), content[:buf.Len()]))
+		}
 	}
 }

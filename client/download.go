@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"navette/api"
 )
 
 // DownloadInfo describes a downloaded file, from the headers of the answer.
@@ -34,8 +36,10 @@ var ErrChanged = errors.New("the file changed on the server during the download"
 // request). When the connection drops it resumes where it stopped, within
 // the retry policy, checking with If-Range that the file did not change. It
 // fails if the body ends before its announced length, which is how the
-// server signals corruption it detects mid-stream. It does not check the
-// digest: hash what is written and compare with DownloadInfo.SHA256.
+// server signals corruption it detects mid-stream; a resumption the server
+// then refuses with its own 500 problem document is not retried. It does
+// not check the digest: hash what is written and compare with
+// DownloadInfo.SHA256.
 //
 // An error of w is returned as is and not retried.
 func (c *Client) Download(ctx context.Context, depositID, fileID string, w io.Writer, offset int64) (DownloadInfo, error) {
@@ -137,7 +141,14 @@ func (c *Client) downloadOnce(ctx context.Context, rawURL string, w io.Writer, o
 		}
 		info.Size = total
 	default:
-		return nil, 0, responseError(resp)
+		err := responseError(resp)
+		if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); resp.StatusCode == http.StatusInternalServerError && mt == api.ProblemContentType {
+			// The server's own 500 refuses the file for good: it answers
+			// so when the stored file fails its integrity check (its
+			// transient faults are 503s). A proxy's bare 500 is retried.
+			return nil, 0, permanent(err)
+		}
+		return nil, 0, err
 	}
 	if info.SHA256, err = ParseReprDigest(resp.Header.Values("Repr-Digest")); err != nil {
 		return nil, 0, protocolError("%v", err)

@@ -113,6 +113,10 @@ func retryable(ctx context.Context, err error, conflict bool) bool {
 	if err == nil || ctx.Err() != nil {
 		return false
 	}
+	var pe *permanentError
+	if errors.As(err, &pe) {
+		return false
+	}
 	var se *statusError
 	if errors.As(err, &se) {
 		switch se.status {
@@ -124,12 +128,12 @@ func retryable(ctx context.Context, err error, conflict bool) bool {
 		}
 		return se.status >= 500 && se.status != http.StatusNotImplemented && se.status != http.StatusHTTPVersionNotSupported
 	}
-	var pe *permanentError
-	return !errors.As(err, &pe)
+	return true
 }
 
 // permanentError marks a failure retrying cannot cure: a local read or
-// write error, or a protocol violation by the server.
+// write error, a protocol violation by the server, or an error answer that
+// would be the same every time.
 type permanentError struct{ err error }
 
 // Error returns the wrapped error's text.
