@@ -9,6 +9,7 @@ import (
 	"navette"
 	"navette/disk"
 	"navette/postgres"
+	"navette/s3"
 	"navette/sqlite"
 )
 
@@ -34,11 +35,14 @@ func OpenMeta(url, dataDir string) (navette.MetaStore, error) {
 		}
 		return s, nil
 	}
-	return nil, navette.Errorf(navette.EINVALID, "Unknown database %q: use sqlite:PATH or postgres://HOST/DB.", url)
+	// Name only the scheme: a URL may carry a password.
+	return nil, navette.Errorf(navette.EINVALID, "Unknown database scheme %q: use sqlite:PATH or postgres://HOST/DB.", scheme)
 }
 
-// OpenBlobs opens the blob store named by url: "file://PATH". An empty url
-// means file://DATADIR/blobs.
+// OpenBlobs opens the blob store named by url: "file://PATH", or an
+// S3-compatible bucket "s3://BUCKET?endpoint=HOST:PORT&…" (parameters at
+// s3.ParseURL; credentials from NAVETTE_S3_ACCESS_KEY and
+// NAVETTE_S3_SECRET_KEY). An empty url means file://DATADIR/blobs.
 func OpenBlobs(url, dataDir string) (navette.BlobStore, error) {
 	if url == "" {
 		url = "file://" + filepath.Join(dataDir, "blobs")
@@ -47,6 +51,15 @@ func OpenBlobs(url, dataDir string) (navette.BlobStore, error) {
 	switch scheme {
 	case "file":
 		return disk.Open(rest)
+	case "s3":
+		// Bounds the check that the bucket is there.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		s, err := s3.Open(ctx, url)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
 	}
-	return nil, navette.Errorf(navette.EINVALID, "Unknown blob store %q: use file://PATH.", url)
+	return nil, navette.Errorf(navette.EINVALID, "Unknown blob store scheme %q: use file://PATH or s3://BUCKET?endpoint=HOST:PORT.", scheme)
 }

@@ -250,3 +250,14 @@ func TestProbes(t *testing.T) {
 		t.Errorf("openapi document: %v", doc["openapi"])
 	}
 }
+
+func TestBackendErrorsHideURLs(t *testing.T) {
+	_, err := app.OpenMeta("postgress://user:s3cret@db/navette", t.TempDir())
+	if navette.ErrorCode(err) != navette.EINVALID || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("OpenMeta: %v", err)
+	}
+	_, err = app.OpenBlobs("s4://bucket?secret=s3cret", t.TempDir())
+	if navette.ErrorCode(err) != navette.EINVALID || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("OpenBlobs: %v", err)
+	}
+}

@@ -1,0 +1,710 @@
+// Package s3 implements navette.BlobStore on an S3-compatible object store
+// run by the operator (MinIO, Ceph RGW, Garage, versitygw), so that several
+// stateless nodes share the blobs: everything an upload needs to go on is in
+// the object store, and an upload started through one node continues
+// through another.
+//
+// # Layout
+//
+// Under the configured prefix P, a blob key k has these objects:
+//
+//	P blobs/k                finished blob, one object, read with Range GETs
+//	P uploads/k.json         state of the unfinished blob: its commit record
+//	P uploads/k.tail.ID      committed bytes not yet in a part (ID is random)
+//
+// An unfinished blob is an S3 multipart upload of P blobs/k. Parts must be
+// at least 5 MiB but a Commit may come after any number of bytes, so the
+// state object lists the parts committed so far (number, ETag, size) and
+// names a tail object holding the committed bytes that follow them (fewer
+// than 5 MiB). A writer buffers up to PartSize bytes; each full buffer is
+// uploaded as a part while the next fills, so a writer holds at most two
+// buffers. Commit uploads the buffer as a part if it holds at least 5 MiB,
+// else writes it as a new tail object, then writes the state object: that
+// write is the commit point. A crash before it leaves the previous state,
+// whose parts and tail are untouched, so uncommitted bytes are simply
+// forgotten. The tail of the commit before the previous one is deleted
+// after each commit; the state keeps a summary of the previous commit, so
+// that a caller that never heard back from a Commit which did reach the
+// store can still resume at the offset it had before.
+//
+// Append reads the state and the tail back; Finish uploads the tail as the
+// last part and completes the upload (or, with no part, writes the tail in
+// place with one PUT), checks the size of the final object, then removes the
+// tail and state objects. Each step is idempotent, so a Finish interrupted
+// anywhere is completed by the next one.
+//
+// Callers must not run two writers, or a writer and Finish, on the same key
+// at once; navette's metadata locks serialize them across nodes.
+//
+// Parts a writer uploaded but did not commit stay in the multipart upload
+// until the next writer uploads parts of the same numbers or Finish
+// completes the upload without them. A multipart upload left behind by a
+// crash between making it and recording it is aborted by Delete. Operators may also give the bucket a
+// lifecycle rule aborting incomplete multipart uploads after some days
+// (more than the longest pause of an upload).
+package s3
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"navette"
+)
+
+const (
+	// PartSize is the size of the parts a writer uploads, and of each of
+	// its (at most two) buffers.
+	PartSize = 8 << 20
+	// minPart is the smallest part S3 accepts but for the last one. A
+	// Commit uploads its buffer as a part once it holds this much.
+	minPart = 5 << 20
+	// maxParts is the most parts a multipart upload may have, which makes
+	// the largest blob at least 10000 × 5 MiB (about 48 GiB).
+	maxParts = 10000
+	// maxStateSize bounds the state object read back.
+	maxStateSize = 4 << 20
+	// stateVersion is the version of the state object's format.
+	stateVersion = 1
+)
+
+// Store is a navette.BlobStore on an S3 bucket. It is safe for concurrent
+// use, and any number of Stores, in any number of processes, may share a
+// bucket and prefix.
+type Store struct {
+	core   *minio.Core
+	tr     *http.Transport
+	bucket string
+	prefix string
+}
+
+var _ navette.BlobStore = (*Store)(nil)
+
+// Open returns a Store for a URL of the form described at ParseURL, with
+// credentials from the environment (see CredentialsFromEnv). It checks that
+// the bucket exists. Returns EINVALID for a malformed URL, missing
+// credentials, an unreadable CA file, refused credentials or a missing
+// bucket, and EUNAVAILABLE if the service cannot be reached.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Credentials, err = CredentialsFromEnv(); err != nil {
+		return nil, err
+	}
+	return New(ctx, cfg)
+}
+
+// New returns a Store for cfg and checks that its bucket exists. Errors are
+// those of Open.
+func New(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.Bucket == "" || cfg.Endpoint == "" {
+		return nil, navette.Errorf(navette.EINVALID, "The S3 blob store needs a bucket and an endpoint.")
+	}
+	if cfg.Credentials.AccessKey == "" || cfg.Credentials.SecretKey == "" {
+		return nil, navette.Errorf(navette.EINVALID, "The S3 blob store needs credentials: set %s and %s.", EnvAccessKey, EnvSecretKey)
+	}
+	if cfg.Prefix != "" {
+		p, ok := cleanPrefix(cfg.Prefix)
+		if !ok {
+			return nil, navette.Errorf(navette.EINVALID, "Invalid S3 object prefix.")
+		}
+		cfg.Prefix = p
+	}
+	tr, err := minio.DefaultTransport(cfg.Secure)
+	if err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "Cannot set up the S3 client.")
+	}
+	if cfg.CAFile != "" {
+		if !cfg.Secure {
+			return nil, navette.Errorf(navette.EINVALID, "An S3 CA file needs secure=true.")
+		}
+		pem, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return nil, navette.WrapError(navette.EINVALID, err, "Cannot read the S3 CA file %s.", cfg.CAFile)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, navette.Errorf(navette.EINVALID, "The S3 CA file %s holds no PEM certificate.", cfg.CAFile)
+		}
+		tr.TLSClientConfig.RootCAs = pool
+	}
+	lookup := minio.BucketLookupAuto
+	switch cfg.Addressing {
+	case AddressPath:
+		lookup = minio.BucketLookupPath
+	case AddressVirtualHost:
+		lookup = minio.BucketLookupDNS
+	}
+	region := cfg.Region
+	if region == "" {
+		region = "us-east-1"
+	}
+	creds := cfg.Credentials
+	core, err := minio.NewCore(cfg.Endpoint, &minio.Options{
+		Creds:        credentials.NewStaticV4(creds.AccessKey, creds.SecretKey, creds.SessionToken),
+		Secure:       cfg.Secure,
+		Transport:    tr,
+		Region:       region,
+		BucketLookup: lookup,
+	})
+	if err != nil {
+		return nil, navette.WrapError(navette.EINVALID, err, "Invalid S3 endpoint %s.", cfg.Endpoint)
+	}
+	s := &Store{core: core, tr: tr, bucket: cfg.Bucket, prefix: cfg.Prefix}
+	if err := s.checkBucket(ctx, cfg.Endpoint); err != nil {
+		tr.CloseIdleConnections()
+		return nil, err
+	}
+	return s, nil
+}
+
+// checkBucket checks that the bucket exists, telling why not.
+func (s *Store) checkBucket(ctx context.Context, endpoint string) error {
+	ok, err := s.core.BucketExists(ctx, s.bucket)
+	switch {
+	case err != nil && isUntrusted(err):
+		return navette.WrapError(navette.EINVALID, err, "The TLS certificate of the S3 service at %s is not trusted (see ca=).", endpoint)
+	case err != nil && strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return navette.WrapError(navette.EINVALID, err, "The S3 service at %s answers plain HTTP (see secure=false).", endpoint)
+	case err != nil && isDenied(err):
+		return navette.WrapError(navette.EINVALID, err, "The S3 service at %s refused the credentials for bucket %s.", endpoint, s.bucket)
+	case err != nil && errorCode(err) == navette.EUNAVAILABLE:
+		return navette.WrapError(navette.EUNAVAILABLE, err, "Cannot reach the S3 service at %s.", endpoint)
+	case err != nil:
+		return navette.WrapError(navette.EINVALID, err, "The S3 service at %s refused to look up bucket %s.", endpoint, s.bucket)
+	case !ok:
+		return navette.Errorf(navette.EINVALID, "The S3 bucket %s does not exist at %s.", s.bucket, endpoint)
+	}
+	return nil
+}
+
+// Close releases the idle connections of the store's client. A Store needs
+// no closing otherwise; one used after Close makes new connections.
+func (s *Store) Close() error {
+	s.tr.CloseIdleConnections()
+	return nil
+}
+
+// Bucket returns the store's bucket.
+func (s *Store) Bucket() string { return s.bucket }
+
+// Prefix returns the prefix of the store's object names.
+func (s *Store) Prefix() string { return s.prefix }
+
+func (s *Store) blobName(key string) string  { return s.prefix + "blobs/" + key }
+func (s *Store) stateName(key string) string { return s.prefix + "uploads/" + key + ".json" }
+func (s *Store) tailName(key, id string) string {
+	return s.prefix + "uploads/" + key + ".tail." + id
+}
+
+// errorCode classifies an error of the S3 client: EUNAVAILABLE for what
+// may pass (network, cancellation, overload, server faults), EINTERNAL for
+// the rest.
+func errorCode(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
+		errors.As(err, &ne), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return navette.EUNAVAILABLE
+	}
+	r := minio.ToErrorResponse(err)
+	switch r.Code {
+	case "SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "NoSuchBucket",
+		"XMinioServerNotInitialized", "OperationAborted":
+		return navette.EUNAVAILABLE
+	}
+	if r.StatusCode >= 500 || r.StatusCode == http.StatusTooManyRequests {
+		return navette.EUNAVAILABLE
+	}
+	return navette.EINTERNAL
+}
+
+// wrap turns an error into a navette error, once: navette errors pass as
+// they are.
+func wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ne *navette.Error
+	if errors.As(err, &ne) {
+		return err
+	}
+	if errorCode(err) == navette.EUNAVAILABLE {
+		return navette.WrapError(navette.EUNAVAILABLE, err, "The blob store is unavailable.")
+	}
+	return navette.WrapError(navette.EINTERNAL, err, "Blob storage failed.")
+}
+
+// isUntrusted reports whether err is the failure to verify a TLS
+// certificate.
+func isUntrusted(err error) bool {
+	var (
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		verify   *tls.CertificateVerificationError
+	)
+	return errors.As(err, &unknown) || errors.As(err, &hostname) || errors.As(err, &invalid) || errors.As(err, &verify)
+}
+
+func isNotFound(err error) bool {
+	r := minio.ToErrorResponse(err)
+	return r.Code == minio.NoSuchKey || r.Code == "NotFound" || r.Code == "" && r.StatusCode == http.StatusNotFound
+}
+
+func isNoSuchUpload(err error) bool {
+	return minio.ToErrorResponse(err).Code == minio.NoSuchUpload
+}
+
+func isDenied(err error) bool {
+	switch minio.ToErrorResponse(err).Code {
+	case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken":
+		return true
+	}
+	return false
+}
+
+func checkKey(key string) error {
+	if !navette.ValidID(key) {
+		return navette.Errorf(navette.EINVALID, "Invalid blob key.")
+	}
+	return nil
+}
+
+func checkContext(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return navette.WrapError(navette.EUNAVAILABLE, err, "The request was canceled.")
+	}
+	return nil
+}
+
+// corrupt reports a blob whose objects contradict each other; the details
+// are for the log.
+func corrupt(key, format string, args ...any) error {
+	return navette.WrapError(navette.EINTERNAL, fmt.Errorf("blob %s: "+format, append([]any{key}, args...)...), "Blob storage failed.")
+}
+
+// Append opens the unfinished blob key for writing at off, its committed
+// length; off 0 creates the blob if needed. If off is less than the
+// committed length, the blob is cut to off at once, which is possible at
+// the end of any part, anywhere in the committed tail, and at the length of
+// the previous commit (so that a caller that saw a Commit fail may resume
+// where it was); elsewhere Append returns ECONFLICT. Returns ECONFLICT if
+// the blob is finished, or missing or shorter than off; EINVALID for a
+// malformed key or a negative offset; EUNAVAILABLE if the store cannot be
+// reached.
+//
+// The writer's requests keep ctx's values but not its cancellation or
+// deadline, so that what a cut connection delivered can still be committed;
+// Close cancels them.
+func (s *Store) Append(ctx context.Context, key string, off int64) (navette.BlobWriter, error) {
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
+	if off < 0 {
+		return nil, navette.Errorf(navette.EINVALID, "Negative blob offset.")
+	}
+	if err := checkContext(ctx); err != nil {
+		return nil, err
+	}
+	w, err := s.append(ctx, key, off)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	return w, nil
+}
+
+func (s *Store) append(ctx context.Context, key string, off int64) (*writer, error) {
+	if _, ok, err := s.finalSize(ctx, key); err != nil {
+		return nil, err
+	} else if ok {
+		return nil, navette.Errorf(navette.ECONFLICT, "The blob is finished.")
+	}
+	st, err := s.readState(ctx, key)
+	if err == errNoState {
+		if off != 0 {
+			return nil, navette.Errorf(navette.ECONFLICT, "The blob is shorter than the offset.")
+		}
+		return s.newWriter(ctx, key, &state{Version: stateVersion}, true)
+	} else if err != nil {
+		return nil, err
+	}
+	if off > st.Size {
+		return nil, navette.Errorf(navette.ECONFLICT, "The blob is shorter than the offset.")
+	}
+	if off < st.Size {
+		old := st
+		if st, err = cut(st, off); err != nil {
+			return nil, err
+		}
+		if err := s.writeState(ctx, key, st); err != nil {
+			return nil, err
+		}
+		// The tails the new state no longer names are garbage; Finish and
+		// Delete remove any that this misses.
+		for _, id := range []string{old.Tail, prevTail(old)} {
+			if id != "" && id != st.Tail {
+				_ = s.removeTail(ctx, key, id)
+			}
+		}
+	}
+	return s.newWriter(ctx, key, st, false)
+}
+
+func prevTail(st *state) string {
+	if st.Prev == nil {
+		return ""
+	}
+	return st.Prev.Tail
+}
+
+// cut returns st cut to off < st.Size, or ECONFLICT if off falls inside a
+// part of st that the previous commit did not end.
+func cut(st *state, off int64) (*state, error) {
+	if pv := st.Prev; pv != nil && pv.Size == off {
+		return &state{Version: stateVersion, Upload: st.Upload, Parts: st.Parts[:pv.Parts:pv.Parts], Tail: pv.Tail, TailSize: pv.TailSize, Size: off}, nil
+	}
+	end := int64(0)
+	for i, p := range st.Parts {
+		if end == off {
+			return &state{Version: stateVersion, Upload: st.Upload, Parts: st.Parts[:i:i], Size: off}, nil
+		}
+		end += p.Size
+	}
+	if off >= end {
+		ns := &state{Version: stateVersion, Upload: st.Upload, Parts: st.Parts, Tail: st.Tail, TailSize: off - end, Size: off}
+		if ns.TailSize == 0 {
+			ns.Tail = ""
+		}
+		return ns, nil
+	}
+	return nil, navette.Errorf(navette.ECONFLICT, "The blob cannot be cut at offset %d, inside a stored part.", off)
+}
+
+// Finish makes the unfinished blob key final: one object, readable by Open.
+// Finishing a blob that is already finished does nothing but clear what a
+// Finish interrupted after completing it left behind, so that a retried
+// Finish succeeds. Returns ENOTFOUND if there is no blob key, EINVALID for
+// a malformed key, EUNAVAILABLE if the store cannot be reached.
+func (s *Store) Finish(ctx context.Context, key string) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	if err := checkContext(ctx); err != nil {
+		return err
+	}
+	return wrap(s.finish(ctx, key))
+}
+
+func (s *Store) finish(ctx context.Context, key string) error {
+	st, err := s.readState(ctx, key)
+	if err == errNoState {
+		if _, ok, err := s.finalSize(ctx, key); err != nil {
+			return err
+		} else if !ok {
+			return navette.Errorf(navette.ENOTFOUND, "No such unfinished blob.")
+		}
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if size, ok, err := s.finalSize(ctx, key); err != nil {
+		return err
+	} else if ok {
+		// An earlier Finish made the blob and was interrupted before it
+		// cleared the upload: Append refuses a finished blob, so the state
+		// cannot be newer than the final object.
+		if size != st.Size {
+			return corrupt(key, "the finished blob has %d bytes, its upload state %d", size, st.Size)
+		}
+		return s.clearUpload(ctx, key, st, len(st.Parts) == 0)
+	}
+
+	if len(st.Parts) == 0 {
+		// One PUT of the tail, read into a pooled buffer (it is shorter
+		// than a part).
+		buf := getBuf()
+		defer putBuf(buf)
+		data, err := s.readTail(ctx, key, st.Tail, st.TailSize, (*buf)[:0])
+		if err != nil {
+			return err
+		}
+		if err := s.putObject(ctx, s.blobName(key), data, "application/octet-stream"); err != nil {
+			return err
+		}
+		return s.clearUpload(ctx, key, st, true)
+	}
+
+	parts := st.Parts
+	if st.TailSize > 0 {
+		if len(parts) == maxParts {
+			return navette.Errorf(navette.ETOOLARGE, "The blob has too many parts.")
+		}
+		buf := getBuf()
+		data, err := s.readTail(ctx, key, st.Tail, st.TailSize, (*buf)[:0])
+		if err == nil {
+			var p part
+			p, err = s.uploadPart(ctx, key, st.Upload, len(parts)+1, data)
+			parts = append(parts[:len(parts):len(parts)], p)
+		}
+		putBuf(buf)
+		if err != nil {
+			if isNoSuchUpload(err) {
+				return s.finishedElsewhere(ctx, key, st, err)
+			}
+			return err
+		}
+	}
+	complete := make([]minio.CompletePart, len(parts))
+	for i, p := range parts {
+		complete[i] = minio.CompletePart{PartNumber: p.N, ETag: p.ETag}
+	}
+	if _, err := s.core.CompleteMultipartUpload(ctx, s.bucket, s.blobName(key), st.Upload, complete, minio.PutObjectOptions{}); err != nil {
+		if isNoSuchUpload(err) {
+			return s.finishedElsewhere(ctx, key, st, err)
+		}
+		return err
+	}
+	size, ok, err := s.finalSize(ctx, key)
+	if err != nil {
+		return err
+	} else if !ok || size != st.Size {
+		return corrupt(key, "completing the upload made %d bytes (found: %t), want %d", size, ok, st.Size)
+	}
+	return s.clearUpload(ctx, key, st, false)
+}
+
+// finishedElsewhere handles a multipart upload found gone while finishing:
+// fine if a concurrent Finish completed it, corruption otherwise.
+func (s *Store) finishedElsewhere(ctx context.Context, key string, st *state, cause error) error {
+	size, ok, err := s.finalSize(ctx, key)
+	if err != nil {
+		return err
+	}
+	if !ok || size != st.Size {
+		return navette.WrapError(navette.EINTERNAL, fmt.Errorf("blob %s: its multipart upload is gone: %w", key, cause), "Blob storage failed.")
+	}
+	return s.clearUpload(ctx, key, st, false)
+}
+
+// clearUpload removes what remains of the upload of a finished blob: the
+// multipart upload if abort (it was not completed), the tail objects, then
+// the state object, last so that the blob stays listed as unfinished until
+// all is gone.
+func (s *Store) clearUpload(ctx context.Context, key string, st *state, abort bool) error {
+	if abort && st.Upload != "" {
+		if err := s.core.AbortMultipartUpload(ctx, s.bucket, s.blobName(key), st.Upload); err != nil && !isNoSuchUpload(err) {
+			return err
+		}
+	}
+	return s.removeUploadObjects(ctx, key)
+}
+
+// removeUploadObjects removes the tail objects of key, then its state
+// object.
+func (s *Store) removeUploadObjects(ctx context.Context, key string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var names []string
+	for obj := range s.core.Client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: s.prefix + "uploads/" + key + ".tail.", Recursive: true}) {
+		if obj.Err != nil {
+			return obj.Err
+		}
+		names = append(names, obj.Key)
+	}
+	for _, name := range append(names, s.stateName(key)) {
+		if err := s.core.RemoveObject(ctx, s.bucket, name, minio.RemoveObjectOptions{}); err != nil && !isNotFound(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// Open returns a reader of n bytes (n < 0: to the end) of the finished blob
+// key from off, fetched with one ranged GET. If the blob ends before off+n,
+// the reader returns io.ErrUnexpectedEOF after the bytes there are. Returns
+// ENOTFOUND if there is no finished blob key, EINVALID for a malformed key
+// or a negative offset, EUNAVAILABLE if the store cannot be reached. The
+// reader stops when ctx is canceled.
+func (s *Store) Open(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
+	if off < 0 {
+		return nil, navette.Errorf(navette.EINVALID, "Negative blob offset.")
+	}
+	if err := checkContext(ctx); err != nil {
+		return nil, err
+	}
+	r, err := s.open(ctx, key, off, n)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	return r, nil
+}
+
+func (s *Store) open(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
+	if n == 0 {
+		size, ok, err := s.finalSize(ctx, key)
+		if err != nil {
+			return nil, err
+		} else if !ok {
+			return nil, navette.Errorf(navette.ENOTFOUND, "No such blob.")
+		}
+		return endReader(off > size), nil
+	}
+	opts := minio.GetObjectOptions{}
+	ranged := n > 0 || off > 0
+	if n > 0 {
+		opts.Set("Range", fmt.Sprintf("bytes=%d-%d", off, off+n-1))
+	} else if off > 0 {
+		opts.Set("Range", fmt.Sprintf("bytes=%d-", off))
+	}
+	body, info, h, err := s.core.GetObject(ctx, s.bucket, s.blobName(key), opts)
+	if isNotFound(err) {
+		return nil, navette.Errorf(navette.ENOTFOUND, "No such blob.")
+	}
+	if r := minio.ToErrorResponse(err); r.Code == "InvalidRange" || r.StatusCode == http.StatusRequestedRangeNotSatisfiable {
+		// off is at or past the end.
+		size, ok, err := s.finalSize(ctx, key)
+		if err != nil {
+			return nil, err
+		} else if !ok {
+			return nil, navette.Errorf(navette.ENOTFOUND, "No such blob.")
+		}
+		return endReader(off > size || n > 0), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ranged {
+		start, total, ok := parseContentRange(h.Get("Content-Range"))
+		if !ok && off == 0 {
+			start, total, ok = 0, info.Size, true // the whole blob: fine from 0
+		}
+		if !ok || start != off {
+			body.Close()
+			return nil, fmt.Errorf("blob %s: asked for bytes from %d, got Content-Range %q", key, off, h.Get("Content-Range"))
+		}
+		if n > 0 && off+n > total {
+			// Short blob: read what there is, then ErrUnexpectedEOF.
+			return &reader{body: body, remain: total - off, end: io.ErrUnexpectedEOF}, nil
+		}
+	}
+	if n < 0 {
+		n = info.Size
+	}
+	return &reader{body: body, remain: n, end: io.EOF}, nil
+}
+
+// Delete removes the blob key, finished or not: it aborts the multipart
+// upload, removes the finished object, the tails and the state. A missing
+// blob is not an error. Returns EINVALID for a malformed key, EUNAVAILABLE
+// if the store cannot be reached.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	if err := checkContext(ctx); err != nil {
+		return err
+	}
+	return wrap(s.delete(ctx, key))
+}
+
+func (s *Store) delete(ctx context.Context, key string) error {
+	st, err := s.readState(ctx, key)
+	var ne *navette.Error
+	if err != nil && err != errNoState && !errors.As(err, &ne) {
+		return err // a corrupt state is deleted like any other
+	}
+	uploads := map[string]bool{}
+	if st != nil && st.Upload != "" {
+		uploads[st.Upload] = true
+	}
+	// Uploads no state records: made by a writer that died before it could
+	// write one.
+	name := s.blobName(key)
+	var keyMarker, idMarker string
+	for {
+		res, err := s.core.ListMultipartUploads(ctx, s.bucket, name, keyMarker, idMarker, "", 1000)
+		if err != nil {
+			if r := minio.ToErrorResponse(err); r.Code == "NotImplemented" || r.StatusCode == http.StatusNotImplemented {
+				break
+			}
+			return err
+		}
+		for _, u := range res.Uploads {
+			if u.Key == name {
+				uploads[u.UploadID] = true
+			}
+		}
+		if !res.IsTruncated || res.NextKeyMarker == "" && res.NextUploadIDMarker == "" {
+			break
+		}
+		keyMarker, idMarker = res.NextKeyMarker, res.NextUploadIDMarker
+	}
+	for _, id := range slices.Sorted(maps.Keys(uploads)) {
+		if err := s.core.AbortMultipartUpload(ctx, s.bucket, name, id); err != nil && !isNoSuchUpload(err) {
+			return err
+		}
+	}
+	if err := s.core.RemoveObject(ctx, s.bucket, name, minio.RemoveObjectOptions{}); err != nil && !isNotFound(err) {
+		return err
+	}
+	return s.removeUploadObjects(ctx, key)
+}
+
+// Unfinished returns the keys of the unfinished blobs, sorted: those with a
+// state or a tail object (a tail without state is left by a writer that died
+// before its first commit). Names that are not keys are left out.
+func (s *Store) Unfinished(ctx context.Context) ([]string, error) {
+	if err := checkContext(ctx); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	dir := s.prefix + "uploads/"
+	seen := map[string]bool{}
+	for obj := range s.core.Client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: dir, Recursive: true}) {
+		if obj.Err != nil {
+			return nil, wrap(obj.Err)
+		}
+		name := strings.TrimPrefix(obj.Key, dir)
+		if len(name) > navette.IDLen && name[navette.IDLen] == '.' && navette.ValidID(name[:navette.IDLen]) {
+			seen[name[:navette.IDLen]] = true
+		}
+	}
+	keys := slices.Sorted(maps.Keys(seen))
+	if keys == nil {
+		keys = []string{}
+	}
+	return keys, nil
+}
+
+// Ping checks that the bucket can be reached. Returns EUNAVAILABLE if not.
+func (s *Store) Ping(ctx context.Context) error {
+	ok, err := s.core.BucketExists(ctx, s.bucket)
+	if err != nil {
+		return navette.WrapError(navette.EUNAVAILABLE, err, "The blob store cannot be reached.")
+	}
+	if !ok {
+		return navette.Errorf(navette.EUNAVAILABLE, "The blob store's bucket %s is gone.", s.bucket)
+	}
+	return nil
+}

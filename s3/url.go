@@ -1,0 +1,287 @@
+package s3
+
+import (
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/minio/minio-go/v7/pkg/s3utils"
+
+	"navette"
+)
+
+// Addressing says how requests name the bucket.
+type Addressing int
+
+// Addressing styles.
+const (
+	// AddressAuto lets the client choose: virtual-host style for Amazon's
+	// endpoints, path style for every other.
+	AddressAuto Addressing = iota
+	// AddressPath puts the bucket in the path: http://host:port/bucket/key.
+	AddressPath
+	// AddressVirtualHost puts the bucket in the host name:
+	// http://bucket.host:port/key.
+	AddressVirtualHost
+)
+
+// Config says where a Store keeps its blobs and how to reach it. ParseURL
+// fills it from a store URL, CredentialsFromEnv its credentials.
+type Config struct {
+	Bucket     string     // bucket, which must exist
+	Endpoint   string     // host or host:port of the S3 service
+	Region     string     // region used to sign requests; us-east-1 by default
+	Secure     bool       // HTTPS (the default) rather than plain HTTP
+	Addressing Addressing // path or virtual-host style
+	CAFile     string     // if set, the PEM file of the only CAs trusted for HTTPS
+	Prefix     string     // prefix of every object name, empty or ending with "/"
+
+	// Credentials never come from the URL. Printing a Config with the fmt
+	// or slog packages shows them redacted.
+	Credentials Credentials `json:"-"`
+}
+
+// Credentials are an S3 access key pair, with an optional session token.
+// They print as "[redacted]" with fmt and slog.
+type Credentials struct {
+	AccessKey    string
+	SecretKey    string
+	SessionToken string
+}
+
+// String returns "[redacted]", so that credentials are never printed.
+func (Credentials) String() string { return "[redacted]" }
+
+// GoString returns "[redacted]", so that %#v never prints credentials.
+func (Credentials) GoString() string { return "[redacted]" }
+
+// LogValue returns "[redacted]", so that slog never logs credentials.
+func (Credentials) LogValue() slog.Value { return slog.StringValue("[redacted]") }
+
+// Environment variables that hold the credentials. The NAVETTE_ pair is
+// used when its access key is set, else the AWS_ pair.
+const (
+	EnvAccessKey    = "NAVETTE_S3_ACCESS_KEY"
+	EnvSecretKey    = "NAVETTE_S3_SECRET_KEY"
+	EnvAWSAccessKey = "AWS_ACCESS_KEY_ID"
+	EnvAWSSecretKey = "AWS_SECRET_ACCESS_KEY"
+	EnvAWSSession   = "AWS_SESSION_TOKEN"
+)
+
+// CredentialsFromEnv returns the credentials in NAVETTE_S3_ACCESS_KEY and
+// NAVETTE_S3_SECRET_KEY, or else in AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN. Returns EINVALID if neither
+// pair is set whole.
+func CredentialsFromEnv() (Credentials, error) {
+	if ak := os.Getenv(EnvAccessKey); ak != "" || os.Getenv(EnvSecretKey) != "" {
+		sk := os.Getenv(EnvSecretKey)
+		if ak == "" || sk == "" {
+			return Credentials{}, navette.Errorf(navette.EINVALID, "Set both %s and %s for the S3 blob store.", EnvAccessKey, EnvSecretKey)
+		}
+		return Credentials{AccessKey: ak, SecretKey: sk}, nil
+	}
+	ak, sk := os.Getenv(EnvAWSAccessKey), os.Getenv(EnvAWSSecretKey)
+	if ak == "" && sk == "" {
+		return Credentials{}, navette.Errorf(navette.EINVALID, "The S3 blob store needs credentials: set %s and %s.", EnvAccessKey, EnvSecretKey)
+	}
+	if ak == "" || sk == "" {
+		return Credentials{}, navette.Errorf(navette.EINVALID, "Set both %s and %s for the S3 blob store.", EnvAWSAccessKey, EnvAWSSecretKey)
+	}
+	return Credentials{AccessKey: ak, SecretKey: sk, SessionToken: os.Getenv(EnvAWSSession)}, nil
+}
+
+// urlUsage is appended to every URL error.
+const urlUsage = "use s3://BUCKET?endpoint=HOST:PORT[&region=R][&secure=false][&path_style=true][&ca=FILE][&prefix=P/]"
+
+// ParseURL parses a blob store URL:
+//
+//	s3://BUCKET?endpoint=HOST:PORT&region=R&secure=BOOL&path_style=BOOL&ca=FILE&prefix=P/
+//
+// endpoint is required; region defaults to us-east-1, secure to true (HTTPS);
+// path_style true forces path-style addressing, false virtual-host style,
+// and without it the client chooses. ca names a PEM file of the CAs to trust
+// (HTTPS only; it is read by New). prefix is prepended to every object name;
+// a "/" is added if it does not end with one. Unknown or repeated parameters
+// are refused, and so are credentials in the URL: they come from the
+// environment. The Config returned has no credentials. Returns EINVALID,
+// with a message that never repeats the URL, for anything malformed.
+func ParseURL(raw string) (Config, error) {
+	bad := func(format string, args ...any) (Config, error) {
+		return Config{}, navette.Errorf(navette.EINVALID, "Invalid S3 blob store URL: "+format+"; "+urlUsage+".", args...)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return bad("it does not parse")
+	}
+	if u.Scheme != "s3" {
+		return bad("the scheme must be s3")
+	}
+	if u.User != nil {
+		return bad("credentials must not be in the URL (set %s and %s)", EnvAccessKey, EnvSecretKey)
+	}
+	if u.Opaque != "" || u.Host == "" {
+		return bad("the bucket is missing")
+	}
+	if u.Port() != "" || strings.Contains(u.Host, ":") {
+		return bad("the bucket name must not have a port (the endpoint goes in endpoint=)")
+	}
+	if u.Path != "" && u.Path != "/" {
+		return bad("the URL must not have a path (use prefix=)")
+	}
+	if u.Fragment != "" || u.RawFragment != "" {
+		return bad("the URL must not have a fragment")
+	}
+	cfg := Config{Bucket: u.Host, Region: "us-east-1", Secure: true}
+	if s3utils.CheckValidBucketNameStrict(cfg.Bucket) != nil {
+		return bad("%q is not a valid bucket name", cfg.Bucket)
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return bad("the query does not parse")
+	}
+	for name, vals := range q {
+		if len(vals) != 1 {
+			return bad("parameter %q is repeated", name)
+		}
+		v := vals[0]
+		switch name {
+		case "endpoint":
+			if !validEndpoint(v) {
+				return bad("endpoint must be HOST or HOST:PORT, without scheme or path")
+			}
+			cfg.Endpoint = v
+		case "region":
+			if !validRegion(v) {
+				return bad("region must be letters, digits and hyphens")
+			}
+			cfg.Region = v
+		case "secure":
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return bad("secure must be true or false")
+			}
+			cfg.Secure = b
+		case "path_style":
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return bad("path_style must be true or false")
+			}
+			cfg.Addressing = AddressVirtualHost
+			if b {
+				cfg.Addressing = AddressPath
+			}
+		case "ca":
+			if v == "" || strings.ContainsRune(v, 0) {
+				return bad("ca must name a PEM file")
+			}
+			cfg.CAFile = v
+		case "prefix":
+			p, ok := cleanPrefix(v)
+			if !ok {
+				return bad("prefix must be made of letters, digits and . _ - /, without empty, . or .. segments")
+			}
+			cfg.Prefix = p
+		default:
+			return bad("unknown parameter %q", name)
+		}
+	}
+	if cfg.Endpoint == "" {
+		return bad("endpoint is required")
+	}
+	if cfg.CAFile != "" && !cfg.Secure {
+		return bad("ca needs secure=true")
+	}
+	return cfg, nil
+}
+
+// validEndpoint reports whether s is HOST or HOST:PORT, HOST being a DNS
+// name, an IPv4 address or a bracketed IPv6 address, PORT 1 to 65535.
+func validEndpoint(s string) bool {
+	if strings.HasPrefix(s, "[") {
+		end := strings.IndexByte(s, ']')
+		if end < 0 {
+			return false
+		}
+		host, rest := s[1:end], s[end+1:]
+		if rest != "" && (rest[0] != ':' || !validPort(rest[1:])) {
+			return false
+		}
+		return strings.Contains(host, ":") && net.ParseIP(host) != nil
+	}
+	host := s
+	if i := strings.LastIndexByte(s, ':'); i >= 0 {
+		if !validPort(s[i+1:]) {
+			return false
+		}
+		host = s[:i]
+	}
+	return validHost(host)
+}
+
+// validPort reports whether p is a decimal port number, 1 to 65535.
+func validPort(p string) bool {
+	if p == "" || len(p) > 5 || p[0] == '0' {
+		return false
+	}
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535 && strconv.Itoa(n) == p
+}
+
+// validHost reports whether h is a DNS name or an IPv4 address.
+func validHost(h string) bool {
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func validRegion(r string) bool {
+	if r == "" || len(r) > 64 {
+		return false
+	}
+	for i := 0; i < len(r); i++ {
+		c := r[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// cleanPrefix checks an object name prefix and makes it end with "/". An
+// empty prefix stays empty.
+func cleanPrefix(p string) (string, bool) {
+	if p == "" {
+		return "", true
+	}
+	if len(p) > 256 {
+		return "", false
+	}
+	p = strings.TrimSuffix(p, "/")
+	for seg := range strings.SplitSeq(p, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return "", false
+		}
+		for i := 0; i < len(seg); i++ {
+			c := seg[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+				return "", false
+			}
+		}
+	}
+	return p + "/", true
+}
