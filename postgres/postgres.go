@@ -84,6 +84,9 @@ var dialect = sqlstore.Dialect{
 	},
 	Classify:   classify,
 	LockEvents: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d, %d)", lockSpace, lockEvents),
+	// A migration copies the journal with its sequence numbers.
+	IdentityInsert: " OVERRIDING SYSTEM VALUE",
+	ResetIdentity:  "SELECT setval(pg_get_serial_sequence('events', 'seq'), GREATEST((SELECT max(seq) FROM events), 1))",
 }
 
 // pgCode returns the SQLSTATE of a PostgreSQL error in err's chain, or "".

@@ -49,6 +49,14 @@ type Dialect struct {
 	// PostgreSQL, which draws identity values outside of any lock, needs it;
 	// SQLite, whose writes are serialized, does not.
 	LockEvents string
+	// IdentityInsert, if not empty, is put between the column list and
+	// VALUES when CopyFrom inserts journal rows with their own sequence
+	// numbers (PostgreSQL: " OVERRIDING SYSTEM VALUE").
+	IdentityInsert string
+	// ResetIdentity, if not empty, is run after CopyFrom so that new journal
+	// rows are numbered after the copied ones (PostgreSQL's identity does
+	// not follow explicit inserts; SQLite's AUTOINCREMENT does).
+	ResetIdentity string
 }
 
 // Store is a navette.MetaStore over database/sql. Writes go through the write

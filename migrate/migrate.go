@@ -1,0 +1,330 @@
+// Package migrate moves a deployment from one pair of stores to another —
+// typically from the embedded default (SQLite and a local disk) to
+// PostgreSQL and an S3-compatible store — while the source keeps serving.
+//
+// A run copies the metadata (inserting what is missing, updating what
+// changed, keeping the journal's sequence numbers) and then every stored
+// blob the target lacks, verifying each copy by the SHA-256 of its bytes
+// read back from the target. Runs can be repeated and interrupted: each
+// copies only what is missing or changed. The switch is then a short
+// final pass (Final) with the server stopped, after which uploads still in
+// progress restart from their first byte. Blobs are copied sealed: the keys
+// directory must be copied to the new nodes as it is.
+package migrate
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+
+	"navette"
+	"navette/app"
+	"navette/seal"
+	"navette/sqlstore"
+)
+
+// Options says what to move where.
+type Options struct {
+	FromDB, FromBlobs string // source URLs ("" with FromDataDir: its embedded default)
+	FromDataDir       string
+	ToDB, ToBlobs     string // target URLs
+	// Final is the last pass, run with the source server stopped: uploads
+	// still in progress are reset in the target so their clients restart
+	// them.
+	Final bool
+	// Verify re-reads and compares every blob already in the target, not
+	// only those copied by this run.
+	Verify  bool
+	Workers int // blobs copied at once (default 4)
+	Log     *slog.Logger
+}
+
+// Stats says what a run did.
+type Stats struct {
+	Rows         map[string]int
+	BlobsCopied  int
+	BlobsPresent int // already in the target, checked
+	Bytes        int64
+	UploadsReset int
+}
+
+// sqlStore is a metadata store built on sqlstore (SQLite, PostgreSQL).
+type sqlStore interface {
+	navette.MetaStore
+	SQL() *sqlstore.Store
+}
+
+// Run performs one pass. It refuses stores whose schemas differ.
+func Run(ctx context.Context, o Options) (Stats, error) {
+	st := Stats{Rows: map[string]int{}}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Workers <= 0 {
+		o.Workers = 4
+	}
+	if o.ToDB == "" || o.ToBlobs == "" {
+		return st, navette.Errorf(navette.EINVALID, "Both the target database and the target blob store are required.")
+	}
+	if o.FromDataDir == "" && (o.FromDB == "" || o.FromBlobs == "") {
+		return st, navette.Errorf(navette.EINVALID, "Name the source by its data directory or by its database and blob store.")
+	}
+	fromMeta, err := app.OpenMeta(o.FromDB, o.FromDataDir)
+	if err != nil {
+		return st, fmt.Errorf("source database: %w", err)
+	}
+	defer fromMeta.Close()
+	toMeta, err := app.OpenMeta(o.ToDB, "")
+	if err != nil {
+		return st, fmt.Errorf("target database: %w", err)
+	}
+	defer toMeta.Close()
+	fromBlobs, err := app.OpenBlobs(o.FromBlobs, o.FromDataDir)
+	if err != nil {
+		return st, fmt.Errorf("source blobs: %w", err)
+	}
+	toBlobs, err := app.OpenBlobs(o.ToBlobs, "")
+	if err != nil {
+		return st, fmt.Errorf("target blobs: %w", err)
+	}
+	src, ok1 := fromMeta.(sqlStore)
+	dst, ok2 := toMeta.(sqlStore)
+	if !ok1 || !ok2 {
+		return st, navette.Errorf(navette.EINVALID, "Both databases must be SQL stores.")
+	}
+	if err := sameSchema(ctx, src.SQL(), dst.SQL()); err != nil {
+		return st, err
+	}
+
+	o.Log.Info("copying metadata")
+	err = dst.SQL().CopyFrom(ctx, src.SQL(), sqlstore.Tables, func(table string, n int) {
+		st.Rows[table] = n
+		o.Log.Info("copied", "table", table, "rows", n)
+	})
+	if err != nil {
+		return st, err
+	}
+	files, err := listFiles(ctx, src.SQL())
+	if err != nil {
+		return st, err
+	}
+	if err := copyBlobs(ctx, o, files, fromBlobs, toBlobs, &st); err != nil {
+		return st, err
+	}
+	if o.Final {
+		for _, f := range files {
+			if f.state != navette.FileUploading {
+				continue
+			}
+			err := toMeta.UpdateFile(ctx, f.id, func(r *navette.FileRecord) ([]navette.Event, error) {
+				r.Offset, r.Resume, r.SHA256 = 0, nil, nil
+				return nil, nil
+			})
+			if err != nil {
+				return st, err
+			}
+			if err := toBlobs.Delete(ctx, f.id); err != nil {
+				return st, err
+			}
+			st.UploadsReset++
+		}
+	}
+	return st, nil
+}
+
+// sameSchema refuses to copy between databases at different migration
+// versions.
+func sameSchema(ctx context.Context, a, b *sqlstore.Store) error {
+	version := func(s *sqlstore.Store) (int64, error) {
+		var v int64
+		err := s.ReadDB().QueryRowContext(ctx, "SELECT max(version_id) FROM goose_db_version").Scan(&v)
+		return v, err
+	}
+	va, err := version(a)
+	if err != nil {
+		return navette.WrapError(navette.EINTERNAL, err, "Cannot read the source's schema version.")
+	}
+	vb, err := version(b)
+	if err != nil {
+		return navette.WrapError(navette.EINTERNAL, err, "Cannot read the target's schema version.")
+	}
+	if va != vb {
+		return navette.Errorf(navette.EINVALID, "The source schema is at version %d and the target at %d: run both with the same navette.", va, vb)
+	}
+	return nil
+}
+
+type fileRow struct {
+	id    string
+	state navette.FileState
+	size  int64
+	gone  bool // blob deleted
+}
+
+func listFiles(ctx context.Context, s *sqlstore.Store) ([]fileRow, error) {
+	rows, err := s.ReadDB().QueryContext(ctx, "SELECT id, state, size, blob_deleted FROM files ORDER BY id")
+	if err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	defer rows.Close()
+	var out []fileRow
+	for rows.Next() {
+		var f fileRow
+		var gone int64
+		if err := rows.Scan(&f.id, &f.state, &f.size, &gone); err != nil {
+			return nil, navette.WrapError(navette.EINTERNAL, err, "")
+		}
+		f.gone = gone != 0
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	return out, nil
+}
+
+// copyBlobs copies, with o.Workers at once, every finished blob the target
+// lacks.
+func copyBlobs(ctx context.Context, o Options, files []fileRow, from, to navette.BlobStore, st *Stats) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	work := make(chan fileRow)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range o.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for f := range work {
+				copied, n, err := copyBlob(ctx, o, f, from, to)
+				if err != nil {
+					cancel(fmt.Errorf("blob of file %s: %w", f.id, err))
+					return
+				}
+				mu.Lock()
+				if copied {
+					st.BlobsCopied++
+					st.Bytes += n
+				} else {
+					st.BlobsPresent++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for _, f := range files {
+		if f.gone || (f.state != navette.FileStored && f.state != navette.FileAvailable) {
+			continue
+		}
+		select {
+		case work <- f:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	return context.Cause(ctx) // a worker's error, the caller's cancellation, or nil
+}
+
+// copyBlob copies one blob unless the target has it whole already.
+func copyBlob(ctx context.Context, o Options, f fileRow, from, to navette.BlobStore) (copied bool, n int64, err error) {
+	sealed := seal.SealedSize(f.size)
+	present, err := hasBlob(ctx, to, f.id, sealed)
+	if err != nil {
+		return false, 0, err
+	}
+	if present && !o.Verify {
+		return false, 0, nil
+	}
+	want, err := blobHash(ctx, from, f.id, sealed)
+	if err != nil {
+		return false, 0, fmt.Errorf("reading the source: %w", err)
+	}
+	if present {
+		got, err := blobHash(ctx, to, f.id, sealed)
+		if err == nil && got == want {
+			return false, 0, nil
+		}
+		o.Log.Warn("target blob differs from the source; copying it again", "file", f.id)
+		if err := to.Delete(ctx, f.id); err != nil {
+			return false, 0, err
+		}
+	}
+	r, err := from.Open(ctx, f.id, 0, -1)
+	if err != nil {
+		return false, 0, err
+	}
+	defer r.Close()
+	w, err := to.Append(ctx, f.id, 0)
+	if err != nil {
+		return false, 0, err
+	}
+	n, err = io.Copy(w, r)
+	if err == nil {
+		err = w.Commit()
+	}
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && n != sealed {
+		err = fmt.Errorf("copied %d bytes, want %d", n, sealed)
+	}
+	if err != nil {
+		to.Delete(context.WithoutCancel(ctx), f.id)
+		return false, 0, err
+	}
+	if err := to.Finish(ctx, f.id); err != nil {
+		return false, 0, err
+	}
+	got, err := blobHash(ctx, to, f.id, sealed)
+	if err != nil || got != want {
+		to.Delete(context.WithoutCancel(ctx), f.id)
+		if err == nil {
+			err = errors.New("the copy read back differs from the source")
+		}
+		return false, 0, err
+	}
+	o.Log.Info("copied blob", "file", f.id, "bytes", n)
+	return true, n, nil
+}
+
+// hasBlob reports whether the target holds a finished blob of the expected
+// length.
+func hasBlob(ctx context.Context, s navette.BlobStore, id string, sealed int64) (bool, error) {
+	r, err := s.Open(ctx, id, sealed-1, -1)
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	return err == nil && len(b) == 1, nil
+}
+
+// blobHash returns the SHA-256 of a finished blob's sealed bytes, checking
+// its length.
+func blobHash(ctx context.Context, s navette.BlobStore, id string, sealed int64) ([32]byte, error) {
+	var sum [32]byte
+	r, err := s.Open(ctx, id, 0, -1)
+	if err != nil {
+		return sum, err
+	}
+	defer r.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, r)
+	if err != nil {
+		return sum, err
+	}
+	if n != sealed {
+		return sum, fmt.Errorf("blob is %d bytes, want %d", n, sealed)
+	}
+	copy(sum[:], h.Sum(nil))
+	return sum, nil
+}

@@ -1,0 +1,164 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"navette"
+)
+
+// Table names a table for CopyFrom: its primary key columns, and whether
+// its rows are only ever inserted (the journal) rather than updated.
+type Table struct {
+	Name       string
+	Key        []string
+	InsertOnly bool
+}
+
+// Tables lists navette's tables in an order that respects foreign keys.
+var Tables = []Table{
+	{Name: "users", Key: []string{"id"}},
+	{Name: "tokens", Key: []string{"id"}},
+	{Name: "deposits", Key: []string{"id"}},
+	{Name: "deposit_recipients", Key: []string{"deposit_id", "user_id"}},
+	{Name: "files", Key: []string{"id"}},
+	{Name: "events", Key: []string{"seq"}, InsertOnly: true},
+}
+
+// SQL returns the Store itself, so that callers holding a store that embeds
+// it (sqlite.Store, postgres.Store) can reach it through an interface.
+func (s *Store) SQL() *Store { return s }
+
+// Dialect returns the store's dialect.
+func (s *Store) Dialect() Dialect { return s.d }
+
+// ReadDB returns the pool reads go through, for tools that walk a table
+// (migrate); writes must go through the Store's methods or CopyFrom.
+func (s *Store) ReadDB() *sql.DB { return s.rdb }
+
+// CopyFrom copies every row of the tables from src into s, in batches,
+// each batch in one transaction: rows missing in s are inserted, rows that
+// differ are updated (InsertOnly tables keep what they have), and journal
+// sequence numbers are kept. Running it again copies only what changed in
+// between, so a migration can be repeated up to a short final pass. progress,
+// if not nil, is told the rows copied per table. The two schemas must be at
+// the same version.
+func (s *Store) CopyFrom(ctx context.Context, src *Store, tables []Table, progress func(table string, rows int)) error {
+	for _, t := range tables {
+		n, err := s.copyTable(ctx, src, t)
+		if err != nil {
+			return err
+		}
+		if progress != nil {
+			progress(t.Name, n)
+		}
+	}
+	if s.d.ResetIdentity != "" {
+		if _, err := s.wdb.ExecContext(ctx, s.d.ResetIdentity); err != nil {
+			return s.internal(err, "reset identity")
+		}
+	}
+	return nil
+}
+
+const copyBatch = 500
+
+func (s *Store) copyTable(ctx context.Context, src *Store, t Table) (int, error) {
+	keys := strings.Join(t.Key, ", ")
+	var last []any
+	total := 0
+	for {
+		q := "SELECT * FROM " + t.Name
+		if last != nil {
+			q += " WHERE (" + keys + ") > (" + placeholders(1, len(t.Key)) + ")"
+		}
+		q += " ORDER BY " + keys + fmt.Sprintf(" LIMIT %d", copyBatch)
+		rows, err := src.rdb.QueryContext(ctx, q, last...)
+		if err != nil {
+			return total, src.internal(err, "copy: read "+t.Name)
+		}
+		cols, err := rows.Columns()
+		if err != nil {
+			rows.Close()
+			return total, src.internal(err, "copy: columns of "+t.Name)
+		}
+		var batch [][]any
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				rows.Close()
+				return total, src.internal(err, "copy: scan "+t.Name)
+			}
+			batch = append(batch, vals)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return total, src.internal(err, "copy: read "+t.Name)
+		}
+		if len(batch) == 0 {
+			return total, nil
+		}
+		if err := s.writeBatch(ctx, t, cols, batch); err != nil {
+			return total, err
+		}
+		total += len(batch)
+		lastRow := batch[len(batch)-1]
+		last = last[:0]
+		for _, k := range t.Key {
+			for i, c := range cols {
+				if c == k {
+					last = append(last, lastRow[i])
+				}
+			}
+		}
+		if len(last) != len(t.Key) {
+			return total, navette.Errorf(navette.EINTERNAL, "copy: %s lacks its key columns", t.Name)
+		}
+		if len(batch) < copyBatch {
+			return total, nil
+		}
+	}
+}
+
+func (s *Store) writeBatch(ctx context.Context, t Table, cols []string, batch [][]any) error {
+	q := "INSERT INTO " + t.Name + " (" + strings.Join(cols, ", ") + ")"
+	if t.InsertOnly {
+		q += s.d.IdentityInsert
+	}
+	q += " VALUES (" + placeholders(1, len(cols)) + ") ON CONFLICT (" + strings.Join(t.Key, ", ") + ") DO "
+	if t.InsertOnly {
+		q += "NOTHING"
+	} else {
+		var set []string
+		for _, c := range cols {
+			set = append(set, c+" = excluded."+c)
+		}
+		q += "UPDATE SET " + strings.Join(set, ", ")
+	}
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return s.internal(err, "copy: begin")
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, q)
+	if err != nil {
+		return s.internal(err, "copy: prepare "+t.Name)
+	}
+	defer stmt.Close()
+	for _, row := range batch {
+		if _, err := stmt.ExecContext(ctx, row...); err != nil {
+			return s.internal(err, "copy: write "+t.Name)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return s.internal(err, "copy: commit "+t.Name)
+	}
+	return nil
+}
