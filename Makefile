@@ -1,11 +1,17 @@
 # Conveniences; each target is one command you can also run by hand.
-.PHONY: test bench demo build screenshots
+.PHONY: test bench bench-cluster bench-mail demo build screenshots
 
 test:
 	scripts/test.sh
 
 bench:
 	go run ./internal/bench
+
+bench-cluster:
+	go run ./internal/bench -cluster
+
+bench-mail:
+	go run ./internal/benchmail
 
 demo:
 	go run ./cmd/navette demo

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"net/http"
 	"sync"
 	"time"
 
@@ -249,13 +250,16 @@ func (k *uploadLock) try(ctx context.Context, conn *sql.Conn, lastNotify *time.T
 	return false, nil
 }
 
-// lockErr returns the error of a Lock that failed with err.
+// lockErr returns the error of a Lock that failed with err. Besides err, it
+// holds the answer tusd is to give (503 and a message for users): tusd
+// answers any other error with a 500 that shows the error's text.
 func (k *uploadLock) lockErr(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return tusd.ErrLockTimeout
 	}
-	return navette.WrapError(navette.EUNAVAILABLE, fmt.Errorf("postgres: lock upload %s: %w", k.id, err),
-		"The database cannot be reached; try again later.")
+	const msg = "The database cannot be reached; try again later."
+	answer := tusd.NewError("ERR_UNAVAILABLE", msg, http.StatusServiceUnavailable)
+	return navette.WrapError(navette.EUNAVAILABLE, errors.Join(answer, fmt.Errorf("postgres: lock upload %s: %w", k.id, err)), msg)
 }
 
 // Unlock releases the lock. Releasing a lock not held does nothing. If the

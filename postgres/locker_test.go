@@ -3,11 +3,15 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"net"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	tusd "github.com/tus/tusd/v2/pkg/handler"
 
+	"navette"
 	"navette/postgres"
 )
 
@@ -203,5 +207,31 @@ func TestLockerDeadHolder(t *testing.T) {
 	}
 	if err := second.Unlock(); err != nil {
 		t.Errorf("Unlock: %v", err)
+	}
+}
+
+// TestLockerUnreachable takes a lock with the database out of reach: the
+// error is EUNAVAILABLE, and carries the tusd answer (503, a message for
+// users) so that tusd does not answer 500 with the error's text, which
+// names the database's address.
+func TestLockerUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	l := newLocker(t, "postgres://test@"+addr+"/none?sslmode=disable&connect_timeout=5")
+	k, _ := l.NewLock("upload-1")
+	ctx, cancel := context.WithTimeout(t.Context(), patience)
+	defer cancel()
+	err = k.Lock(ctx, func() {})
+	if code := navette.ErrorCode(err); code != navette.EUNAVAILABLE {
+		t.Errorf("Lock with the database out of reach = %v (%s), want EUNAVAILABLE", err, code)
+	}
+	var te tusd.Error
+	if !errors.As(err, &te) || te.HTTPResponse.StatusCode != http.StatusServiceUnavailable ||
+		strings.Contains(te.HTTPResponse.Body, addr) || strings.Contains(te.Message, addr) {
+		t.Errorf("Lock with the database out of reach = %v, want a tusd answer 503 that does not name the database (got %+v)", err, te)
 	}
 }

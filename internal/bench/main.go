@@ -4,6 +4,12 @@
 // disk, over loopback. Run it with "make bench".
 //
 //	go run ./internal/bench [-sizes 256MiB,1GiB] [-runs 3] [-dir DIR]
+//
+// With -cluster ("make bench-cluster") it measures instead concurrent
+// uploads to 1 and to 3 nodes sharing PostgreSQL and an S3 server, beside
+// the S3 server's own PUT throughput (see cluster.go):
+//
+//	go run ./internal/bench -cluster [-uploads 20] [-size 100MiB] [-runs 3]
 package main
 
 import (
@@ -46,7 +52,17 @@ func run() error {
 	sizesFlag := flag.String("sizes", "256MiB,1GiB", "file sizes to transfer, comma-separated")
 	runs := flag.Int("runs", 3, "transfers per size and direction (the median is shown)")
 	base := flag.String("dir", "", "directory on the disk to measure (default: the system temp dir)")
+	cluster := flag.Bool("cluster", false, "measure 1 and 3 nodes on PostgreSQL and S3 instead")
+	uploads := flag.Int("uploads", 20, "with -cluster: concurrent uploads, each its own deposit")
+	sizeFlag := flag.String("size", "100MiB", "with -cluster: size of each upload")
 	flag.Parse()
+	if *cluster {
+		size, err := parseSize(*sizeFlag)
+		if err != nil {
+			return err
+		}
+		return runCluster(*base, *uploads, size, *runs)
+	}
 	var sizes []int64
 	for _, s := range strings.Split(*sizesFlag, ",") {
 		n, err := parseSize(s)
@@ -61,12 +77,9 @@ func run() error {
 	}
 	defer os.RemoveAll(tmp)
 
-	fmt.Printf("building navette…\n")
-	bin := filepath.Join(tmp, "navette")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/navette")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("building navette: %w", err)
+	bin, err := buildNavette(tmp)
+	if err != nil {
+		return err
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -88,6 +101,18 @@ func run() error {
 	}
 	report(rows, *runs, tmp)
 	return nil
+}
+
+// buildNavette builds the navette command into dir.
+func buildNavette(dir string) (string, error) {
+	fmt.Printf("building navette…\n")
+	bin := filepath.Join(dir, "navette")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/navette")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("building navette: %w", err)
+	}
+	return bin, nil
 }
 
 type result struct {
@@ -262,15 +287,17 @@ func makeSource(path string, size int64) error {
 }
 
 // makeUsers creates a sender and a recipient with the admin CLI, as an
-// operator would, and returns their tokens.
-func makeUsers(bin, data string) (sender, recipient string, err error) {
+// operator would, and returns their tokens. extra is added to the admin
+// commands' flags (e.g. --db URL).
+func makeUsers(bin, data string, extra ...string) (sender, recipient string, err error) {
 	for _, u := range [][]string{{"greffe@bench.example", "agent"}, {"avocat@bench.example", "partner"}} {
-		if out, err := exec.Command(bin, "admin", "user", "add", "--data", data, "--email", u[0], "--name", "Bench", "--role", u[1]).CombinedOutput(); err != nil {
+		args := append([]string{"admin", "user", "add", "--data", data, "--email", u[0], "--name", "Bench", "--role", u[1]}, extra...)
+		if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
 			return "", "", fmt.Errorf("user add: %v: %s", err, out)
 		}
 	}
 	tok := func(email string) (string, error) {
-		out, err := exec.Command(bin, "admin", "token", "create", "--data", data, "--email", email).Output()
+		out, err := exec.Command(bin, append([]string{"admin", "token", "create", "--data", data, "--email", email}, extra...)...).Output()
 		lines := strings.Fields(string(out))
 		if err != nil || len(lines) == 0 {
 			return "", fmt.Errorf("token create: %v", err)
@@ -286,7 +313,11 @@ func makeUsers(bin, data string) (sender, recipient string, err error) {
 
 // start runs a server and waits for the URL it prints on stderr.
 func start(bin string, args ...string) (*exec.Cmd, string, error) {
-	cmd := exec.Command(bin, args...)
+	return startCmd(exec.Command(bin, args...))
+}
+
+// startCmd is start for a command set up by the caller.
+func startCmd(cmd *exec.Cmd) (*exec.Cmd, string, error) {
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, "", err

@@ -1,0 +1,269 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+
+	"navette/api"
+	"navette/client"
+	"navette/internal/testpg"
+	"navette/internal/tests3"
+	"navette/keyring"
+	"navette/s3"
+)
+
+// rawPartSize is the part size of the raw PUT baseline: that of navette's
+// S3 writer.
+const rawPartSize = s3.PartSize
+
+// clusterRound is one measured round of uploads to a set of nodes.
+type clusterRound struct {
+	elapsed time.Duration
+	rss     []int64 // peak RSS of each node, KiB
+}
+
+// runCluster measures uploads concurrent uploads of size bytes, each its
+// own deposit, through 1 node and through 3 nodes (round-robin) sharing a
+// PostgreSQL server and an S3 server, and the S3 server's own throughput for
+// as many concurrent PUTs of objects of that size, runs times each, in the
+// same run on the same machine.
+func runCluster(base string, uploads int, size int64, runs int) error {
+	tmp, err := os.MkdirTemp(base, "navette-bench-cluster-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	bin, err := buildNavette(tmp)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("starting PostgreSQL and versitygw…\n")
+	pg, err := testpg.StartServer()
+	if err != nil {
+		return err
+	}
+	defer pg.Close()
+	srv, err := tests3.Launch()
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	data := make([]byte, size)
+	rand.Read(data)
+
+	var raw []time.Duration
+	rounds := map[int][]clusterRound{}
+	for r := range runs {
+		fmt.Printf("run %d/%d: S3 raw PUTs…\n", r+1, runs)
+		d, err := rawPuts(srv, uploads, data, r)
+		if err != nil {
+			return fmt.Errorf("raw PUTs: %w", err)
+		}
+		raw = append(raw, d)
+		for _, n := range []int{1, 3} {
+			fmt.Printf("run %d/%d: %d node(s)…\n", r+1, runs, n)
+			cr, err := clusterRun(tmp, bin, pg, srv, n, uploads, data, r)
+			if err != nil {
+				return fmt.Errorf("%d node(s): %w", n, err)
+			}
+			rounds[n] = append(rounds[n], cr)
+		}
+	}
+	reportCluster(uploads, size, runs, raw, rounds)
+	return nil
+}
+
+// rawPuts PUTs uploads objects of data at once with minio-go and returns the
+// time until the last is complete.
+func rawPuts(srv *tests3.Server, uploads int, data []byte, run int) (time.Duration, error) {
+	ctx := context.Background()
+	cl := srv.Client()
+	bucket := fmt.Sprintf("raw-%d", run)
+	if err := cl.MakeBucket(ctx, bucket, minio.MakeBucketOptions{}); err != nil {
+		return 0, err
+	}
+	defer emptyBucket(srv, bucket)
+	errs := make([]error, uploads)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range uploads {
+		wg.Go(func() {
+			_, errs[i] = cl.PutObject(ctx, bucket, fmt.Sprintf("obj-%03d", i), bytes.NewReader(data), int64(len(data)),
+				minio.PutObjectOptions{PartSize: rawPartSize, ContentType: "application/octet-stream"})
+		})
+	}
+	wg.Wait()
+	return time.Since(start), errors.Join(errs...)
+}
+
+// clusterRun starts n nodes on a new database and bucket, uploads through
+// them round-robin, and stops them.
+func clusterRun(tmp, bin string, pg *testpg.Server, srv *tests3.Server, n, uploads int, data []byte, run int) (clusterRound, error) {
+	var res clusterRound
+	ctx := context.Background()
+	name := fmt.Sprintf("bench_%d_%d", n, run)
+	if err := pg.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return res, err
+	}
+	defer pg.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	dbURL := pg.URL(name)
+	bucket := fmt.Sprintf("nodes-%d-%d", n, run)
+	if err := srv.Client().MakeBucket(ctx, bucket, minio.MakeBucketOptions{}); err != nil {
+		return res, err
+	}
+	defer emptyBucket(srv, bucket)
+
+	// Nodes with data directories of their own and the same keys.
+	dirs := make([]string, n)
+	for i := range dirs {
+		dirs[i] = filepath.Join(tmp, name, "node"+strconv.Itoa(i+1))
+		if err := os.MkdirAll(dirs[i], 0o700); err != nil {
+			return res, err
+		}
+	}
+	defer os.RemoveAll(filepath.Join(tmp, name))
+	if _, err := keyring.Open(filepath.Join(dirs[0], "keys")); err != nil {
+		return res, err
+	}
+	for _, d := range dirs[1:] {
+		if err := copyKeys(filepath.Join(dirs[0], "keys"), filepath.Join(d, "keys")); err != nil {
+			return res, err
+		}
+	}
+	sender, _, err := makeUsers(bin, dirs[0], "--db", dbURL)
+	if err != nil {
+		return res, err
+	}
+	env := append(os.Environ(), "NAVETTE_S3_ACCESS_KEY="+srv.AccessKey, "NAVETTE_S3_SECRET_KEY="+srv.SecretKey)
+	var nodes []*exec.Cmd
+	defer func() {
+		for _, cmd := range nodes {
+			stop(cmd)
+		}
+	}()
+	var clients []*client.Client
+	for _, d := range dirs {
+		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", d, "--db", dbURL, "--blobs", srv.URL(bucket),
+			"--log-level", "warn", "--max-file-size", strconv.Itoa(len(data)))
+		cmd.Env = env
+		cmd, u, err := startCmd(cmd)
+		if err != nil {
+			return res, err
+		}
+		nodes = append(nodes, cmd)
+		cl, err := client.New(u, sender)
+		if err != nil {
+			return res, err
+		}
+		clients = append(clients, cl)
+	}
+
+	sum := sha256.Sum256(data)
+	want := hex.EncodeToString(sum[:])
+	errs := make([]error, uploads)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range uploads {
+		wg.Go(func() {
+			cl := clients[i%n]
+			d, err := cl.CreateDeposit(ctx, api.CreateDeposit{Recipients: []string{"avocat@bench.example"}, Reference: "bench " + strconv.Itoa(i)})
+			if err == nil {
+				_, err = cl.Upload(ctx, d.ID, "bench.bin", bytes.NewReader(data), int64(len(data)), nil)
+			}
+			if err == nil {
+				d, err = cl.Submit(ctx, d.ID)
+			}
+			if err == nil && (len(d.Files) != 1 || d.Files[0].SHA256 != want) {
+				err = fmt.Errorf("deposit %s: files %+v, want one with SHA-256 %s", d.ID, d.Files, want)
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	for _, cmd := range nodes {
+		res.rss = append(res.rss, peakRSS(cmd))
+	}
+	return res, errors.Join(errs...)
+}
+
+// copyKeys copies a keys directory, keeping it private.
+func copyKeys(from, to string) error {
+	if err := os.Mkdir(to, 0o700); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(from, e.Name()))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(to, e.Name()), b, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emptyBucket removes a bucket and what it holds, to free the disk.
+func emptyBucket(srv *tests3.Server, bucket string) {
+	ctx := context.Background()
+	cl := srv.Client()
+	objs := cl.ListObjects(ctx, bucket, minio.ListObjectsOptions{Recursive: true})
+	for e := range cl.RemoveObjects(ctx, bucket, objs, minio.RemoveObjectsOptions{}) {
+		fmt.Fprintf(os.Stderr, "bench: removing %s: %v\n", e.ObjectName, e.Err)
+	}
+	if err := cl.RemoveBucket(ctx, bucket); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: removing bucket %s: %v\n", bucket, err)
+	}
+}
+
+func reportCluster(uploads int, size int64, runs int, raw []time.Duration, rounds map[int][]clusterRound) {
+	total := int64(uploads) * size
+	fmt.Printf("\nnavette cluster bench: %d concurrent uploads of %s, each its own deposit (Go client, tus, one PATCH each);\n", uploads, human(size))
+	fmt.Printf("median of %d runs; PostgreSQL (fsync off) and versitygw %s (posix) on this machine (%d CPUs), loopback\n", runs, tests3.Version, runtime.NumCPU())
+	fmt.Printf("baseline: the S3 server's own PUT throughput, %d concurrent minio-go PutObject of %s (%s parts, up to 4 in flight each)\n\n",
+		uploads, human(size), human(rawPartSize))
+	base := mbps(total, median(raw))
+	fmt.Printf("%-30s %10s %14s\n", "", "MB/s", "ratio to raw")
+	fmt.Printf("%-30s %10.0f %14.2f\n", "S3 raw PUT", base, 1.0)
+	for _, n := range []int{1, 3} {
+		var ds []time.Duration
+		for _, r := range rounds[n] {
+			ds = append(ds, r.elapsed)
+		}
+		m := mbps(total, median(ds))
+		label := "navette, 1 node"
+		if n > 1 {
+			label = fmt.Sprintf("navette, %d nodes round-robin", n)
+		}
+		fmt.Printf("%-30s %10.0f %14.2f\n", label, m, m/base)
+	}
+	fmt.Printf("\npeak RSS of each node (VmHWM, MiB), per run:\n")
+	for _, n := range []int{1, 3} {
+		for i, r := range rounds[n] {
+			fmt.Printf("  %d node(s), run %d:", n, i+1)
+			for _, k := range r.rss {
+				fmt.Printf(" %.1f", kib(k))
+			}
+			fmt.Println()
+		}
+	}
+}

@@ -1,0 +1,9 @@
+package clustertest
+
+import "syscall"
+
+// sysProcAttr makes the kernel kill a node if the test process dies
+// without stopping it.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}
