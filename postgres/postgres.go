@@ -70,6 +70,7 @@ const (
 	lockSpace     = 0x6e617665 // "nave"
 	lockMigration = 1          // held by the node migrating the schema
 	lockEvents    = 2          // held from a transaction's first event to its end
+	lockSweep     = 3          // held by the one node sweeping
 )
 
 // dialect tells sqlstore how PostgreSQL differs from SQLite.
@@ -272,4 +273,32 @@ func (s *Store) Close() error {
 		return navette.WrapError(navette.EINTERNAL, fmt.Errorf("postgres: close locker: %w", err), "")
 	}
 	return s.Store.Close()
+}
+
+// Exclusive runs fn while holding a lock no other node can hold at the same
+// time, and reports whether it ran: if another node holds the lock, it
+// returns false at once. The lock is held on a connection of its own, so a
+// node that dies releases it. The sweeper uses it so that several nodes
+// never do the same purge or delete twice.
+func (s *Store) Exclusive(ctx context.Context, fn func(context.Context) error) (bool, error) {
+	conn, err := s.SQL().ReadDB().Conn(ctx)
+	if err != nil {
+		return false, navette.WrapError(navette.EUNAVAILABLE, err, "The database cannot be reached.")
+	}
+	defer conn.Close()
+	var got bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1, $2)", lockSpace, lockSweep).Scan(&got); err != nil {
+		return false, navette.WrapError(navette.EUNAVAILABLE, err, "The database cannot be reached.")
+	}
+	if !got {
+		return false, nil
+	}
+	defer func() {
+		// If the unlock fails the connection is dropped, which releases it.
+		var ok bool
+		if err := conn.QueryRowContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1, $2)", lockSpace, lockSweep).Scan(&ok); err != nil || !ok {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	return true, fn(ctx)
 }

@@ -405,3 +405,48 @@ func TestRestart(t *testing.T) {
 	defer other.Close()
 	testHandOver(t, locker, other, "after-restart")
 }
+
+func TestExclusive(t *testing.T) {
+	ctx := context.Background()
+	url := pg.NewDatabase(t)
+	a, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	inside := make(chan struct{})
+	release := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		ran, err := a.Exclusive(ctx, func(context.Context) error {
+			close(inside)
+			<-release
+			return nil
+		})
+		if err == nil && !ran {
+			err = errors.New("the first node did not run")
+		}
+		done <- err
+	}()
+	<-inside
+	// Another node does not run while the first holds the lock…
+	ran, err := b.Exclusive(ctx, func(context.Context) error { return nil })
+	if err != nil || ran {
+		t.Fatalf("second node while held: ran %v, %v", ran, err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// …and runs once it is released, with fn's error passed on.
+	boom := errors.New("boom")
+	ran, err = b.Exclusive(ctx, func(context.Context) error { return boom })
+	if !ran || !errors.Is(err, boom) {
+		t.Fatalf("second node after release: ran %v, %v", ran, err)
+	}
+}
