@@ -59,7 +59,13 @@ type DepositRecord struct {
 	ExpiresAt     time.Time // zero until available
 	RevokedAt     time.Time
 	PurgedAt      time.Time
-	Recipients    []Recipient
+	// NotifySender, when set, sends the sender a receipt as each recipient
+	// first downloads. Services set it on by default.
+	NotifySender bool
+	// RemindedAt is when reminders were queued for recipients who had not
+	// downloaded; zero until then. A deposit is reminded at most once.
+	RemindedAt time.Time
+	Recipients []Recipient
 }
 
 // Recipient is a person a deposit is addressed to.

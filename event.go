@@ -19,6 +19,10 @@ const (
 	EventDepositExpired   EventType = "deposit.expired"
 	EventDepositPurged    EventType = "deposit.purged"
 	EventAccessDenied     EventType = "access.denied"
+	EventDepositReminded  EventType = "deposit.reminded" // reminders were queued for recipients who had not downloaded
+	EventNoticeSent       EventType = "notice.sent"      // the mail server accepted a notice; Detail is "KIND USERID NOTICEID"
+	EventNoticeDead       EventType = "notice.dead"      // a notice failed for good; Detail as for notice.sent
+	EventNoticeReplayed   EventType = "notice.replayed"  // an admin queued a dead notice again; Detail as for notice.sent
 )
 
 // Event is one entry of the journal. Events are only ever appended, and never
@@ -33,4 +37,8 @@ type Event struct {
 	Size      int64
 	SHA256    []byte
 	Detail    string // short machine-readable detail, never user content
+	// Notices are the e-mail notices this event causes; they are written
+	// with it, in the same transaction, but are not part of the journal:
+	// reading events back never returns them.
+	Notices []Notice
 }

@@ -42,7 +42,7 @@ type MetaStore interface {
 	ListDeposits(ctx context.Context, f DepositFilter) ([]*DepositRecord, error)
 	// UpdateDeposit loads the deposit and its files, locks them against
 	// concurrent updates, and calls fn. If fn returns no error, the changes
-	// fn made to the deposit (state, times, key, sealed fields, recipients'
+	// fn made to the deposit (state, times, key, sealed fields, NotifySender, recipients'
 	// first downloads) and to the files (state, key, name, resume, blob
 	// deletion) are written, together with the events fn returns. If fn
 	// returns an error nothing is written and that error is returned.
@@ -69,6 +69,52 @@ type MetaStore interface {
 	// BlobsToDelete returns up to limit purged files whose blob is not yet
 	// deleted.
 	BlobsToDelete(ctx context.Context, limit int) ([]*FileRecord, error)
+
+	// DueReminders returns the ids of available deposits, not purged nor
+	// yet reminded, that expire after now but within the given duration of
+	// it, whose retention is longer than that duration (a deposit kept for
+	// less time than the reminder delay gets no reminder: its notice
+	// already told the expiry), and that have a recipient who has not
+	// downloaded. The earliest expiry first; at most limit ids, which must be
+	// positive.
+	DueReminders(ctx context.Context, now time.Time, within time.Duration, limit int) ([]string, error)
+
+	// Notices are created with the events that cause them (Event.Notices),
+	// by any method that appends events. Returns EINVALID for a notice
+	// without id, kind, addressee or creation time, ENOTFOUND if its
+	// addressee does not exist, ECONFLICT if its id exists.
+
+	// ClaimNotices returns up to limit pending notices due at now (their
+	// NextAttemptAt is at or before now), the earliest due first, and leases
+	// them to the caller: their NextAttemptAt becomes now+lease and their
+	// Attempts grows by one, in the returned copies as in storage. Until
+	// the lease ends no other call returns them, on this node or another;
+	// a caller that dies leaves them to be claimed again once it ends.
+	// limit must be positive and lease not negative.
+	ClaimNotices(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*Notice, error)
+	// NoticeSent records that the notice was handed to the mail server at
+	// at: it becomes sent, its key and payload are destroyed, and events are
+	// appended. A notice already sent is left as it is (its events are not
+	// appended again), so a delivery that was repeated is recorded once.
+	// Returns ENOTFOUND if there is no such notice.
+	NoticeSent(ctx context.Context, id string, at time.Time, events ...Event) error
+	// NoticeFailed records that the delivery started by the claim that
+	// made Attempts equal to attempt failed with errText: the notice is due
+	// again at next, or becomes dead if dead is set (keeping its payload, so
+	// that it can be replayed), with events. Returns ENOTFOUND if there is
+	// no such notice, and ECONFLICT if it is no longer pending or was
+	// claimed again since (the caller's lease ran out): then nothing
+	// changes.
+	NoticeFailed(ctx context.Context, id string, attempt int, errText string, next time.Time, dead bool, events ...Event) error
+	// Notice returns the notice with the given id. Returns ENOTFOUND if
+	// none.
+	Notice(ctx context.Context, id string) (*Notice, error)
+	// Notices returns notices matching f, oldest first.
+	Notices(ctx context.Context, f NoticeFilter) ([]*Notice, error)
+	// ReplayNotice makes a dead notice pending again, due at now with no
+	// attempt counted, with events. Returns ENOTFOUND if there is no such
+	// notice, ECONFLICT if it is not dead.
+	ReplayNotice(ctx context.Context, id string, now time.Time, events ...Event) error
 
 	// AppendEvents appends events that go with no other change.
 	AppendEvents(ctx context.Context, events ...Event) error

@@ -22,9 +22,20 @@ type User struct {
 	Email     string // normalized with NormalizeEmail
 	Name      string
 	Role      Role
-	Disabled  bool // a disabled user can neither sign in nor be chosen as a recipient
+	Disabled  bool   // a disabled user can neither sign in nor be chosen as a recipient
+	Lang      string // language of the user's e-mails: "fr" or "en"; "" is the default, French
 	CreatedAt time.Time
 }
+
+// Languages of e-mails and pages.
+const (
+	LangFrench  = "fr"
+	LangEnglish = "en"
+)
+
+// ValidLang reports whether lang is a language navette speaks, or "" for
+// the default.
+func ValidLang(lang string) bool { return lang == "" || lang == LangFrench || lang == LangEnglish }
 
 // Token is an API bearer token. Only a hash of the secret is stored.
 type Token struct {

@@ -26,10 +26,24 @@ type Service struct {
 	Clock navette.Clock
 }
 
-// CreateUser adds a user. Returns EINVALID for a bad e-mail, name or role,
-// ECONFLICT if the e-mail is taken.
+// NewUser is a user to create.
+type NewUser struct {
+	Email string
+	Name  string
+	Role  navette.Role
+	Lang  string // language of the user's e-mails: "fr", "en", or "" for the default (French)
+}
+
+// CreateUser adds a user whose e-mails are in the default language. Returns
+// what Create returns.
 func (s *Service) CreateUser(ctx context.Context, email, name string, role navette.Role) (*navette.User, error) {
-	email = navette.NormalizeEmail(email)
+	return s.Create(ctx, NewUser{Email: email, Name: name, Role: role})
+}
+
+// Create adds a user. Returns EINVALID for a bad e-mail, name, role or
+// language, ECONFLICT if the e-mail is taken.
+func (s *Service) Create(ctx context.Context, nu NewUser) (*navette.User, error) {
+	email, name, role := navette.NormalizeEmail(nu.Email), nu.Name, nu.Role
 	if err := ValidateEmail(email); err != nil {
 		return nil, err
 	}
@@ -40,7 +54,10 @@ func (s *Service) CreateUser(ctx context.Context, email, name string, role navet
 	if !role.Valid() {
 		return nil, navette.Errorf(navette.EINVALID, "Unknown role %q (agent, partner or admin).", role)
 	}
-	u := &navette.User{ID: navette.NewID(), Email: email, Name: name, Role: role, CreatedAt: s.Clock.Now()}
+	if !navette.ValidLang(nu.Lang) {
+		return nil, navette.Errorf(navette.EINVALID, "Unknown language %q (fr or en).", nu.Lang)
+	}
+	u := &navette.User{ID: navette.NewID(), Email: email, Name: name, Role: role, Lang: nu.Lang, CreatedAt: s.Clock.Now()}
 	ev := navette.Event{Time: u.CreatedAt, Type: navette.EventUserCreated, Detail: string(role)}
 	if err := s.Meta.CreateUser(ctx, u, ev); err != nil {
 		if navette.IsCode(err, navette.ECONFLICT) {

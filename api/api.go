@@ -13,6 +13,9 @@ const (
 	PathDeposits = Version + "/deposits"
 	PathUploads  = Version + "/uploads/" // tus 1.0 endpoint
 	PathOpenAPI  = Version + "/openapi.json"
+	// PathAdminNotices lists the e-mail notices (platform admins only);
+	// POST PathAdminNotices/{id}/replay queues a dead one again.
+	PathAdminNotices = Version + "/admin/notices"
 )
 
 // Upload-Metadata keys of a tus creation request.
@@ -27,6 +30,9 @@ type CreateDeposit struct {
 	Reference     string   `json:"reference"`
 	Message       string   `json:"message,omitempty"`
 	RetentionDays int      `json:"retention_days,omitempty"` // 0: the operator's default
+	// NotifySender, when false, spares the sender the e-mail receipt sent
+	// as each recipient first downloads; absent means true.
+	NotifySender *bool `json:"notify_sender,omitempty"`
 }
 
 // Person names a user.
@@ -65,6 +71,7 @@ type Deposit struct {
 	SubmittedAt   *time.Time  `json:"submitted_at,omitempty"`
 	ExpiresAt     *time.Time  `json:"expires_at,omitempty"`
 	RevokedAt     *time.Time  `json:"revoked_at,omitempty"`
+	NotifySender  bool        `json:"notify_sender"` // the sender gets a receipt as each recipient first downloads
 	FileCount     int         `json:"file_count"`
 	TotalSize     int64       `json:"total_size"`
 	Files         []File      `json:"files,omitempty"`
@@ -82,6 +89,25 @@ type DepositList struct {
 // FileList is the answer of GET /api/v1/deposits/{id}/files.
 type FileList struct {
 	Files []File `json:"files"`
+}
+
+// Notice is an e-mail notice of the outbox, as platform admins see it.
+type Notice struct {
+	ID            string     `json:"id"`
+	Kind          string     `json:"kind"`  // deposit, reminder, receipt, expiry_report, sign_in_code, access_revoked
+	State         string     `json:"state"` // pending, sent, dead
+	To            string     `json:"to"`    // the addressee's e-mail address
+	DepositID     string     `json:"deposit_id,omitempty"`
+	Attempts      int        `json:"attempts"`
+	LastError     string     `json:"last_error,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"` // pending notices only
+	SentAt        *time.Time `json:"sent_at,omitempty"`
+}
+
+// NoticeList is the answer of GET /api/v1/admin/notices.
+type NoticeList struct {
+	Notices []Notice `json:"notices"`
 }
 
 // Problem is an RFC 9457 problem details document, the body of every error

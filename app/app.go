@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/mail"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -21,6 +23,8 @@ import (
 	"navette/deposit"
 	navhttp "navette/http"
 	"navette/keyring"
+	"navette/notify"
+	"navette/smtp"
 )
 
 // Config is what an App is made from. Zero values take the defaults.
@@ -42,6 +46,39 @@ type Config struct {
 	SweepInterval        time.Duration // how often the sweeper runs (1 min)
 	Clock                navette.Clock
 	Logger               *slog.Logger
+
+	// SMTP names the mail server, smtp://… or smtps://… (see package
+	// navette/smtp). Empty, e-mails go to the local outbox DATA/mail.
+	SMTP string
+	// SMTPPassword is the mail server's password when the SMTP URL names a
+	// user but no password (NAVETTE_SMTP_PASSWORD).
+	SMTPPassword string
+	// MailFrom is the sender of e-mails, "Name <address>" or an address
+	// (default "navette <noreply@HOST>", HOST that of PublicURL).
+	MailFrom string
+	// PublicURL is the base URL users reach the service at, which links in
+	// e-mails start with; by default the listening address over http (the
+	// command line requires it with an SMTP server).
+	PublicURL string
+	// MailIncludeNames lets e-mails carry file names and the deposit's
+	// message (off by default: they carry neither).
+	MailIncludeNames bool
+	// ReminderDays is how many days before expiry recipients who have not
+	// downloaded are reminded (3 when zero; negative: no reminders).
+	ReminderDays int
+	// MailMaxAttempts is how many times a notice is tried before it becomes
+	// a dead letter (12 when zero).
+	MailMaxAttempts int
+	// MailPoll is how often each node looks for notices to send when
+	// nothing wakes it (15 s when zero).
+	MailPoll time.Duration
+	// DevMail serves the local outbox at /dev/mail, when no SMTP server is
+	// configured (the demo turns it on). Anyone who reaches the server can
+	// read every message there: never on a real deployment.
+	DevMail bool
+	// Mailer, if set, delivers e-mails instead of SMTP or the outbox (for
+	// tests that inject faults).
+	Mailer notify.Mailer
 }
 
 // App is a running navette node.
@@ -52,9 +89,16 @@ type App struct {
 	Keys     *keyring.Keyring
 	Deposits *deposit.Service
 	Accounts *account.Service
+	// Mail lets admins and operators see and replay notices.
+	Mail *notify.Admin
+	// Outbox is the local outbox, when no SMTP server is configured.
+	Outbox *notify.Outbox
+	// Worker delivers notices; made by Listen, run by Run.
+	Worker *notify.Worker
 
-	ln  net.Listener
-	srv *http.Server
+	ln   net.Listener
+	srv  *http.Server
+	smtp *smtp.Mailer
 }
 
 // Open opens the stores and services of cfg, without listening. Use it for
@@ -74,6 +118,9 @@ func Open(cfg Config) (*App, error) {
 	}
 	if cfg.SweepInterval <= 0 {
 		cfg.SweepInterval = time.Minute
+	}
+	if cfg.ReminderDays == 0 {
+		cfg.ReminderDays = 3
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, navette.WrapError(navette.EINVALID, err, "Cannot create the data directory %s.", cfg.DataDir)
@@ -99,9 +146,68 @@ func Open(cfg Config) (*App, error) {
 		Limits:               cfg.Limits,
 		DefaultRetentionDays: cfg.DefaultRetentionDays,
 		AbandonAfter:         cfg.AbandonAfter,
+		RemindBefore:         time.Duration(max(cfg.ReminderDays, 0)) * 24 * time.Hour,
+		MailNames:            cfg.MailIncludeNames,
 		Log:                  cfg.Logger,
 	}
+	a.Mail = &notify.Admin{Meta: a.Meta, Clock: cfg.Clock, Log: cfg.Logger}
+	if cfg.SMTP == "" {
+		a.Outbox = notify.NewOutbox(filepath.Join(cfg.DataDir, "mail"), a.Keys)
+	}
 	return a, nil
+}
+
+// startMail makes the Worker that delivers notices, through SMTP, the
+// injected Mailer or the outbox, with links to publicURL.
+func (a *App) startMail(publicURL string) error {
+	cfg := a.Config
+	if cfg.PublicURL != "" {
+		publicURL = cfg.PublicURL
+	}
+	from, err := mailFrom(cfg.MailFrom, publicURL)
+	if err != nil {
+		return err
+	}
+	r, err := notify.NewRenderer(publicURL, from, cfg.MailIncludeNames)
+	if err != nil {
+		return err
+	}
+	var m notify.Mailer
+	switch {
+	case cfg.Mailer != nil:
+		m = cfg.Mailer
+	case cfg.SMTP != "":
+		if a.smtp, err = smtp.New(smtp.Config{URL: cfg.SMTP, Password: cfg.SMTPPassword}); err != nil {
+			return err
+		}
+		m = a.smtp
+	default:
+		m = a.Outbox
+	}
+	a.Worker = &notify.Worker{
+		Meta: a.Meta, Keys: a.Keys, Mailer: m, Renderer: r, Clock: cfg.Clock, Log: cfg.Logger,
+		MaxAttempts: cfg.MailMaxAttempts, Poll: cfg.MailPoll,
+	}
+	a.Deposits.NoticesQueued = a.Worker.Kick
+	a.Mail.Kick = a.Worker.Kick
+	return nil
+}
+
+// mailFrom parses the sender of e-mails, by default "navette
+// <noreply@HOST>" with the host of publicURL.
+func mailFrom(s, publicURL string) (notify.Address, error) {
+	if s == "" {
+		host := "localhost"
+		if u, err := url.Parse(publicURL); err == nil && u.Hostname() != "" {
+			host = u.Hostname()
+		}
+		return notify.Address{Name: "navette", Email: "noreply@" + host}, nil
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil {
+		return notify.Address{}, navette.Errorf(navette.EINVALID, "The sender of e-mails (--mail-from) must be an address or \"Name <address>\".")
+	}
+	return notify.Address{Name: a.Name, Email: a.Address}, nil
 }
 
 // Listen opens the stores and services of cfg and binds its address.
@@ -110,7 +216,10 @@ func Listen(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv := &navhttp.Server{Deposits: a.Deposits, Accounts: a.Accounts, Logger: cfg.Logger, Ready: a.ready}
+	srv := &navhttp.Server{Deposits: a.Deposits, Accounts: a.Accounts, Mail: a.Mail, Logger: cfg.Logger, Ready: a.ready}
+	if cfg.DevMail && a.Outbox != nil && cfg.Mailer == nil {
+		srv.DevMail = a.Outbox
+	}
 	// A store shared by several nodes locks uploads across them; otherwise
 	// the server's in-process locker serves.
 	if l, ok := a.Meta.(interface{ Locker() tusd.Locker }); ok {
@@ -128,6 +237,10 @@ func Listen(cfg Config) (*App, error) {
 	if a.ln, err = net.Listen("tcp", addr); err != nil {
 		a.Close()
 		return nil, navette.WrapError(navette.EINVALID, err, "Cannot listen on %s.", addr)
+	}
+	if err := a.startMail(a.URL()); err != nil {
+		a.Close()
+		return nil, err
 	}
 	a.srv = &http.Server{
 		Handler:           h,
@@ -152,8 +265,8 @@ func (a *App) Addr() string { return a.ln.Addr().String() }
 // URL returns the base URL of the App's API.
 func (a *App) URL() string { return "http://" + a.Addr() }
 
-// Run serves requests and runs the sweeper until ctx is done, then shuts
-// down gracefully.
+// Run serves requests and runs the sweeper and the delivery of notices
+// until ctx is done, then shuts down gracefully.
 func (a *App) Run(ctx context.Context) error {
 	if a.srv == nil {
 		return errors.New("app: Run needs an App made by Listen")
@@ -166,6 +279,11 @@ func (a *App) Run(ctx context.Context) error {
 		defer close(sweepDone)
 		a.sweepLoop(sctx)
 	}()
+	mailDone := make(chan struct{})
+	go func() {
+		defer close(mailDone)
+		_ = a.Worker.Run(sctx)
+	}()
 	var err error
 	select {
 	case <-ctx.Done():
@@ -173,6 +291,7 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	stopSweep()
 	<-sweepDone
+	<-mailDone // deliveries in progress are recorded first
 	shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if e := a.srv.Shutdown(shut); e != nil && err == nil {
@@ -193,7 +312,7 @@ func (a *App) sweepLoop(ctx context.Context) {
 				a.Config.Logger.Error("sweep failed", "err", err)
 			}
 		} else if st != (deposit.SweepStats{}) {
-			a.Config.Logger.Info("sweep", "expired", st.Expired, "purged", st.Purged, "abandoned", st.Abandoned, "blobs_deleted", st.BlobsDeleted)
+			a.Config.Logger.Info("sweep", "reminded", st.Reminded, "expired", st.Expired, "purged", st.Purged, "abandoned", st.Abandoned, "blobs_deleted", st.BlobsDeleted)
 		}
 		select {
 		case <-ctx.Done():
@@ -210,6 +329,9 @@ func (a *App) Close() error {
 		if err := a.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 			errs = append(errs, err)
 		}
+	}
+	if a.smtp != nil {
+		errs = append(errs, a.smtp.Close())
 	}
 	if a.Meta != nil {
 		errs = append(errs, a.Meta.Close())

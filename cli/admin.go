@@ -6,16 +6,19 @@ import (
 	"time"
 
 	"navette"
+	"navette/account"
 	"navette/app"
 )
 
 func init() {
-	register("admin", "operator tasks: users, tokens, keys (admin help)", runAdmin)
+	register("admin", "operator tasks: users, tokens, keys, dead letters (admin help)", runAdmin)
 }
 
-const adminUsage = `navette admin user add --data DIR --email E --name "N" --role agent|partner|admin
+const adminUsage = `navette admin user add --data DIR --email E --name "N" --role agent|partner|admin [--lang fr|en]
 navette admin token create --data DIR --email E [--label L] [--ttl 720h]
-navette admin key rotate --data DIR`
+navette admin key rotate --data DIR
+navette admin mail dead --data DIR [--limit N]
+navette admin mail replay --data DIR NOTICE_ID`
 
 func runAdmin(ctx context.Context, env *Env, args []string) error {
 	if len(args) < 2 {
@@ -28,6 +31,10 @@ func runAdmin(ctx context.Context, env *Env, args []string) error {
 		return adminTokenCreate(ctx, env, args[2:])
 	case "key rotate":
 		return adminKeyRotate(ctx, env, args[2:])
+	case "mail dead":
+		return adminMailDead(ctx, env, args[2:])
+	case "mail replay":
+		return adminMailReplay(ctx, env, args[2:])
 	}
 	return usageError("unknown admin command %q\n%s", args[0]+" "+args[1], adminUsage)
 }
@@ -41,12 +48,13 @@ func openData(data, db, blobs string) (*app.App, error) {
 }
 
 func adminUserAdd(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin user add", "--data DIR --email E --name N --role agent|partner|admin")
+	fs := newFlagSet(env, "admin user add", "--data DIR --email E --name N --role agent|partner|admin [--lang fr|en]")
 	data := fs.String("data", "", "data directory")
 	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
 	email := fs.String("email", "", "the user's e-mail address")
 	name := fs.String("name", "", "the user's full name")
 	role := fs.String("role", "", "agent, partner or admin")
+	lang := fs.String("lang", "", "language of the user's e-mails: fr or en (default fr)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -58,7 +66,7 @@ func adminUserAdd(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	u, err := a.Accounts.CreateUser(ctx, *email, *name, navette.Role(*role))
+	u, err := a.Accounts.Create(ctx, account.NewUser{Email: *email, Name: *name, Role: navette.Role(*role), Lang: *lang})
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ var demoUsers = []struct {
 func runDemo(ctx context.Context, env *Env, args []string) error {
 	var f serverFlags
 	fs := newFlagSet(env, "demo", "[--data DIR] [--addr HOST:PORT]")
-	f.define(fs, "navette-demo")
+	f.define(fs, "navette-demo", true)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -69,5 +69,12 @@ Try it from another terminal (tokens are valid 7 days; restarting the demo print
 (with "go run ./cmd/navette" in place of "navette" if it is not installed)
 API description: %s/api/v1/openapi.json
 `, a.URL(), tokens[demoUsers[0].email], tokens[demoUsers[1].email], tokens[demoUsers[1].email], a.URL())
+	if cfg.SMTP == "" {
+		if cfg.DevMail {
+			fmt.Fprintf(w, "E-mails the platform sends: %s/dev/mail (or: navette mail ls --data %s)\n", a.URL(), cfg.DataDir)
+		} else {
+			fmt.Fprintf(w, "E-mails the platform sends: navette mail ls --data %s\n", cfg.DataDir)
+		}
+	}
 	return a.Run(ctx)
 }

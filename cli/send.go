@@ -21,7 +21,7 @@ func init() {
 	register("send", "deposit files for recipients (send --to EMAIL --ref REF FILE…)", runSend)
 }
 
-const sendUsage = `--to EMAIL[,EMAIL…] --ref REF [--retention DAYS] [--message TEXT] FILE…
+const sendUsage = `--to EMAIL[,EMAIL…] --ref REF [--retention DAYS] [--message TEXT] [--no-receipts] FILE…
 
 Creates a deposit, uploads the files (resuming by itself when the connection
 drops), submits it and prints its id on the last line of standard output.
@@ -40,6 +40,7 @@ func runSend(ctx context.Context, env *Env, args []string) error {
 	ref := fs.String("ref", "", "case `reference` shown to the recipients (required)")
 	retention := fs.Int("retention", 0, "`days` the files stay available (0: the server's default)")
 	message := fs.String("message", "", "`text` for the recipients")
+	noReceipts := fs.Bool("no-receipts", false, "do not e-mail me when each recipient first downloads")
 	if err := parseInterspersed(fs, env, args); err != nil {
 		return err
 	}
@@ -70,6 +71,7 @@ func runSend(ctx context.Context, env *Env, args []string) error {
 
 	d, err := c.CreateDeposit(ctx, api.CreateDeposit{
 		Recipients: to, Reference: strings.TrimSpace(*ref), Message: *message, RetentionDays: *retention,
+		NotifySender: notifySender(*noReceipts),
 	})
 	if err != nil {
 		return err
@@ -263,4 +265,14 @@ func paris() *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+// notifySender returns the notify_sender of a new deposit: absent (the
+// server's default, on) unless receipts are turned off.
+func notifySender(noReceipts bool) *bool {
+	if !noReceipts {
+		return nil
+	}
+	off := false
+	return &off
 }

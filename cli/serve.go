@@ -22,9 +22,14 @@ type serverFlags struct {
 	maxFileSize                     int64
 	maxFiles, maxRetention, defRet  int
 	abandonAfter, sweepInterval     time.Duration
+	smtp, mailFrom, publicURL       string
+	mailNames, devMail              bool
+	reminderDays, mailAttempts      int
 }
 
-func (f *serverFlags) define(fs *flag.FlagSet, defaultData string) {
+// define declares the flags; demo serves the local outbox at /dev/mail by
+// default.
+func (f *serverFlags) define(fs *flag.FlagSet, defaultData string, demo bool) {
 	fs.StringVar(&f.data, "data", defaultData, "data directory (keys; database and blobs by default)")
 	fs.StringVar(&f.db, "db", "", "metadata store: sqlite:PATH (default sqlite:DATA/navette.db)")
 	fs.StringVar(&f.blobs, "blobs", "", "blob store: file://PATH (default file://DATA/blobs)")
@@ -36,6 +41,13 @@ func (f *serverFlags) define(fs *flag.FlagSet, defaultData string) {
 	fs.IntVar(&f.defRet, "default-retention-days", 0, "retention when the sender chooses none (default: the ceiling)")
 	fs.DurationVar(&f.abandonAfter, "abandon-after", 24*time.Hour, "drafts never submitted are purged after this delay")
 	fs.DurationVar(&f.sweepInterval, "sweep-interval", time.Minute, "how often expired deposits are purged")
+	fs.StringVar(&f.smtp, "smtp", "", "mail server: smtp://[user[:pass]@]host[:port] (STARTTLS) or smtps://… (TLS); password also from NAVETTE_SMTP_PASSWORD; default: the local outbox DATA/mail")
+	fs.StringVar(&f.mailFrom, "mail-from", "", `sender of e-mails, "Name <address>" (default "navette <noreply@HOST>", HOST that of --public-url)`)
+	fs.StringVar(&f.publicURL, "public-url", "", "base URL users reach the service at, for the links in e-mails (required with --smtp; default http://ADDR)")
+	fs.BoolVar(&f.mailNames, "mail-include-names", false, "let e-mails carry file names and the deposit's message")
+	fs.IntVar(&f.reminderDays, "reminder-days", 3, "remind recipients who have not downloaded this many days before expiry (0: no reminders)")
+	fs.IntVar(&f.mailAttempts, "mail-max-attempts", 12, "attempts before a notice becomes a dead letter")
+	fs.BoolVar(&f.devMail, "dev-mail", demo, "without --smtp, serve the local outbox at /dev/mail, to anyone: for demos only")
 }
 
 func (f *serverFlags) config(env *Env) (app.Config, error) {
@@ -49,11 +61,29 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 	if f.maxFileSize < 1 || f.maxFiles < 1 || f.maxRetention < 1 || f.defRet < 0 || f.defRet > f.maxRetention {
 		return app.Config{}, usageError("limits must be positive, and --default-retention-days at most --max-retention-days")
 	}
+	if f.smtp != "" && f.publicURL == "" {
+		return app.Config{}, usageError("--public-url is required with --smtp: the links in e-mails start with it")
+	}
+	if f.reminderDays < 0 || f.mailAttempts < 1 {
+		return app.Config{}, usageError("--reminder-days must not be negative and --mail-max-attempts must be positive")
+	}
+	reminders := f.reminderDays
+	if reminders == 0 {
+		reminders = -1 // none
+	}
 	return app.Config{
 		DataDir: f.data, DB: f.db, Blobs: f.blobs, Addr: f.addr,
 		Limits:               navette.Limits{MaxFileSize: f.maxFileSize, MaxFiles: f.maxFiles, MaxRetentionDays: f.maxRetention},
 		DefaultRetentionDays: f.defRet,
 		AbandonAfter:         f.abandonAfter,
+		SMTP:                 f.smtp,
+		SMTPPassword:         env.Getenv("NAVETTE_SMTP_PASSWORD"),
+		MailFrom:             f.mailFrom,
+		PublicURL:            f.publicURL,
+		MailIncludeNames:     f.mailNames,
+		ReminderDays:         reminders,
+		MailMaxAttempts:      f.mailAttempts,
+		DevMail:              f.devMail,
 		SweepInterval:        f.sweepInterval,
 		Logger:               slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: lvl})),
 	}, nil
@@ -62,7 +92,7 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 func runServe(ctx context.Context, env *Env, args []string) error {
 	var f serverFlags
 	fs := newFlagSet(env, "serve", "--data DIR [--addr HOST:PORT] [flags]")
-	f.define(fs, "")
+	f.define(fs, "", false)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -79,5 +109,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	defer a.Close()
 	fmt.Fprintf(env.Stderr, "navette: serving %s (data in %s)\n", a.URL(), strings.TrimSuffix(cfg.DataDir, "/"))
+	if cfg.SMTP == "" {
+		fmt.Fprintf(env.Stderr, "navette: no --smtp: e-mails go to the local outbox (navette mail ls --data %s)\n", cfg.DataDir)
+	}
 	return a.Run(ctx)
 }

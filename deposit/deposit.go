@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"navette"
+	"navette/notify"
 	"navette/seal"
 )
 
@@ -17,6 +18,9 @@ type Draft struct {
 	Reference     string
 	Message       string
 	RetentionDays int // 0: the default
+	// NoReceipts turns off the e-mail the sender gets as each recipient
+	// first downloads.
+	NoReceipts bool
 }
 
 // Limits on the text a sender may give.
@@ -95,6 +99,7 @@ func (s *Service) Create(ctx context.Context, actor *navette.User, in Draft) (*V
 		State:         navette.DepositDraft,
 		RetentionDays: days,
 		CreatedAt:     now,
+		NotifySender:  !in.NoReceipts,
 		Recipients:    recipients,
 	}
 	if d.Key, err = s.Keys.Wrap(raw, "deposit:"+d.ID); err != nil {
@@ -240,12 +245,26 @@ func (s *Service) Submit(ctx context.Context, actor *navette.User, id string) (*
 		d.State = navette.DepositAvailable
 		d.AvailableAt = now
 		d.ExpiresAt = now.Add(time.Duration(d.RetentionDays) * 24 * time.Hour)
-		evs = append(evs, navette.Event{Time: now, Type: navette.EventDepositAvailable, DepositID: d.ID, Detail: d.ExpiresAt.Format(time.RFC3339)})
-		return evs, nil
+		available := navette.Event{Time: now, Type: navette.EventDepositAvailable, DepositID: d.ID, Detail: d.ExpiresAt.Format(time.RFC3339)}
+		// Each recipient's notice is written with the event that makes the
+		// deposit available: one never goes without the other.
+		nd, err := s.noticeData(d, files, actor)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range d.Recipients {
+			n, err := notify.NewNotice(s.Keys, navette.NoticeDeposit, r.UserID, d.ID, now, nd)
+			if err != nil {
+				return nil, err
+			}
+			available.Notices = append(available.Notices, n)
+		}
+		return append(evs, available), nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.kick()
 	return s.Get(ctx, actor, id)
 }
 

@@ -7,8 +7,10 @@ import (
 	"crypto/subtle"
 	"errors"
 	"io"
+	"time"
 
 	"navette"
+	"navette/notify"
 	"navette/seal"
 )
 
@@ -123,7 +125,7 @@ func (d *Download) WriteRange(ctx context.Context, w io.Writer, off, n int64) er
 	}
 	rc, err := d.s.Blobs.Open(ctx, d.file.ID, start, end-start)
 	if err != nil {
-		return navette.WrapError(navette.EINTERNAL, err, "")
+		return blobErr(err)
 	}
 	defer rc.Close()
 	if first == 0 {
@@ -219,16 +221,40 @@ func (d *Download) recordDownload(ctx context.Context, ranged bool) {
 	if ranged {
 		detail = "range"
 	}
-	err := d.s.Meta.UpdateDeposit(ctx, d.deposit.ID, func(dep *navette.DepositRecord, _ []*navette.FileRecord) ([]navette.Event, error) {
+	queued := false
+	err := d.s.Meta.UpdateDeposit(ctx, d.deposit.ID, func(dep *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
 		now := d.s.Clock.Now()
+		ev := navette.Event{Time: now, Type: navette.EventFileDownloaded, ActorID: d.actor.ID, DepositID: dep.ID, FileID: d.file.ID, Size: d.file.Size, SHA256: d.file.SHA256, Detail: detail}
 		for i := range dep.Recipients {
-			if dep.Recipients[i].UserID == d.actor.ID && dep.Recipients[i].FirstDownloadAt.IsZero() {
-				dep.Recipients[i].FirstDownloadAt = now
+			if dep.Recipients[i].UserID != d.actor.ID || !dep.Recipients[i].FirstDownloadAt.IsZero() {
+				continue
 			}
+			dep.Recipients[i].FirstDownloadAt = now
+			if !dep.NotifySender || dep.Key.IsZero() {
+				continue
+			}
+			// The sender's receipt goes with the recipient's first
+			// download.
+			nd, err := d.s.noticeData(dep, files, nil)
+			if err != nil {
+				return nil, err
+			}
+			nd.ExpiresAt = time.Time{}
+			nd.FileNames, nd.Message = nil, ""
+			nd.Recipient = notify.Person{Name: d.actor.Name, Email: d.actor.Email}
+			nd.DownloadedAt = now
+			n, err := notify.NewNotice(d.s.Keys, navette.NoticeReceipt, dep.SenderID, dep.ID, now, nd)
+			if err != nil {
+				return nil, err
+			}
+			ev.Notices = append(ev.Notices, n)
+			queued = true
 		}
-		return []navette.Event{{Time: now, Type: navette.EventFileDownloaded, ActorID: d.actor.ID, DepositID: dep.ID, FileID: d.file.ID, Size: d.file.Size, SHA256: d.file.SHA256, Detail: detail}}, nil
+		return []navette.Event{ev}, nil
 	})
 	if err != nil {
 		d.s.log().Error("recording a download", "file", d.file.ID, "err", err)
+	} else if queued {
+		d.s.kick()
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"navette"
+	"navette/notify"
 	"navette/seal"
 )
 
@@ -34,7 +35,17 @@ type Service struct {
 	// AbandonAfter is how long a draft may wait for submission before it
 	// and its uploads are purged.
 	AbandonAfter time.Duration
-	Log          *slog.Logger
+	// RemindBefore is how long before expiry the recipients who have not
+	// downloaded get a reminder; 0 sends none.
+	RemindBefore time.Duration
+	// MailNames lets notices carry file names and the deposit's message;
+	// off, they carry neither.
+	MailNames bool
+	// NoticesQueued, if set, is called after a change that queued e-mail
+	// notices is committed, so that delivery starts at once
+	// (notify.Worker.Kick).
+	NoticesQueued func()
+	Log           *slog.Logger
 }
 
 // View is a deposit with its sealed fields opened, as its sender or a
@@ -202,4 +213,51 @@ func (s *Service) deny(ctx context.Context, actor *navette.User, depositID, deta
 	if err := s.Meta.AppendEvents(context.WithoutCancel(ctx), ev); err != nil {
 		s.log().Error("recording a denied access", "err", err)
 	}
+}
+
+// kick tells the delivery worker that notices were queued.
+func (s *Service) kick() {
+	if s.NoticesQueued != nil {
+		s.NoticesQueued()
+	}
+}
+
+// noticeData returns what the notices about deposit d say: its reference
+// and number of available files, its expiry, its sender, and, if the
+// operator lets mails carry them, its file names and message. d must still
+// have its key.
+func (s *Service) noticeData(d *navette.DepositRecord, files []*navette.FileRecord, sender *navette.User) (*notify.Data, error) {
+	k, err := s.depositKey(d)
+	if err != nil {
+		return nil, err
+	}
+	ref, err := k.OpenValue("reference", d.ID, d.Reference)
+	if err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	nd := &notify.Data{Reference: string(ref), ExpiresAt: d.ExpiresAt}
+	if sender != nil {
+		nd.Sender = notify.Person{Name: sender.Name, Email: sender.Email}
+	}
+	for _, f := range files {
+		if f.State != navette.FileAvailable {
+			continue
+		}
+		nd.Files++
+		if s.MailNames && len(f.Name) > 0 {
+			name, err := k.OpenValue("filename", f.ID, f.Name)
+			if err != nil {
+				return nil, navette.WrapError(navette.EINTERNAL, err, "")
+			}
+			nd.FileNames = append(nd.FileNames, string(name))
+		}
+	}
+	if s.MailNames && len(d.Message) > 0 {
+		msg, err := k.OpenValue("message", d.ID, d.Message)
+		if err != nil {
+			return nil, navette.WrapError(navette.EINTERNAL, err, "")
+		}
+		nd.Message = string(msg)
+	}
+	return nd, nil
 }

@@ -2,13 +2,16 @@ package deposit
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"navette"
+	"navette/notify"
 )
 
 // SweepStats counts what one sweep did.
 type SweepStats struct {
+	Reminded     int // deposits whose recipients were reminded
 	Expired      int
 	Purged       int
 	Abandoned    int
@@ -16,18 +19,64 @@ type SweepStats struct {
 	Orphans      int // unfinished blobs no live upload owned
 }
 
-// Sweep purges what is due at the clock's time: available deposits past
-// their expiry (marked expired), revoked and expired ones, and drafts older
-// than AbandonAfter. A purge destroys the deposit's and files' keys and
-// sealed fields at once, leaving a tombstone (ids, sizes, hashes, dates);
-// blobs are then deleted. Each transition is conditional, so sweepers on
-// several nodes never record the same purge twice.
+// Sweep queues the reminders that are due and purges what is due at the
+// clock's time: available deposits past their expiry (marked expired, with
+// a report to the sender if someone never fetched), revoked and expired
+// ones, and drafts older than AbandonAfter. A purge destroys the deposit's
+// and files' keys and sealed fields at once, leaving a tombstone (ids,
+// sizes, hashes, dates); blobs are then deleted. Each transition is
+// conditional, so sweepers on several nodes never record the same reminder
+// or purge twice.
 func (s *Service) Sweep(ctx context.Context) (SweepStats, error) {
+	// With several nodes on one database, one sweeps at a time, so that no
+	// purge, delete or notice is worked on twice.
+	if ex, ok := s.Meta.(interface {
+		Exclusive(context.Context, func(context.Context) error) (bool, error)
+	}); ok {
+		var st SweepStats
+		_, err := ex.Exclusive(ctx, func(ctx context.Context) error {
+			var err error
+			st, err = s.sweep(ctx)
+			return err
+		})
+		return st, err
+	}
+	return s.sweep(ctx)
+}
+
+func (s *Service) sweep(ctx context.Context) (SweepStats, error) {
 	var st SweepStats
 	now := s.Clock.Now()
 	abandon := s.AbandonAfter
 	if abandon <= 0 {
 		abandon = 24 * time.Hour
+	}
+	queued := 0
+	defer func() {
+		if queued > 0 {
+			s.kick()
+		}
+	}()
+	if s.RemindBefore > 0 {
+		for {
+			ids, err := s.Meta.DueReminders(ctx, now, s.RemindBefore, 100)
+			if err != nil {
+				return st, err
+			}
+			for _, id := range ids {
+				n, done, err := s.remind(ctx, id, now)
+				if err != nil {
+					return st, err
+				}
+				queued += n
+				if done {
+					st.Reminded++
+				}
+			}
+			if len(ids) < 100 {
+				break
+			}
+		}
 	}
 	for {
 		ids, err := s.Meta.DueDeposits(ctx, now, now.Add(-abandon), 100)
@@ -35,9 +84,11 @@ func (s *Service) Sweep(ctx context.Context) (SweepStats, error) {
 			return st, err
 		}
 		for _, id := range ids {
-			if err := s.purge(ctx, id, now, abandon, &st); err != nil {
+			n, err := s.purge(ctx, id, now, abandon, &st)
+			if err != nil {
 				return st, err
 			}
+			queued += n
 		}
 		if len(ids) < 100 {
 			break
@@ -80,8 +131,62 @@ func (s *Service) Sweep(ctx context.Context) (SweepStats, error) {
 	return st, nil
 }
 
-func (s *Service) purge(ctx context.Context, id string, now time.Time, abandon time.Duration, st *SweepStats) error {
-	return s.Meta.UpdateDeposit(ctx, id, func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
+// remind queues a reminder for each recipient of deposit id who has not
+// downloaded, and marks the deposit reminded, if it is still due (another
+// node may have done it). Returns the number of notices queued and whether
+// this call marked the deposit reminded.
+func (s *Service) remind(ctx context.Context, id string, now time.Time) (int, bool, error) {
+	d, err := s.Meta.Deposit(ctx, id)
+	if err != nil {
+		return 0, false, err
+	}
+	sender, err := s.Meta.User(ctx, d.SenderID)
+	if err != nil {
+		return 0, false, err
+	}
+	queued, done := 0, false
+	err = s.Meta.UpdateDeposit(ctx, id, func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
+		queued, done = 0, false
+		if d.State != navette.DepositAvailable || !d.PurgedAt.IsZero() || !d.RemindedAt.IsZero() ||
+			!now.Before(d.ExpiresAt) || now.Add(s.RemindBefore).Before(d.ExpiresAt) {
+			return nil, nil // no longer due
+		}
+		d.RemindedAt = now
+		done = true
+		nd, err := s.noticeData(d, files, sender)
+		if err != nil {
+			return nil, err
+		}
+		ev := navette.Event{Time: now, Type: navette.EventDepositReminded, DepositID: d.ID}
+		for _, r := range d.Recipients {
+			if !r.FirstDownloadAt.IsZero() {
+				continue
+			}
+			n, err := notify.NewNotice(s.Keys, navette.NoticeReminder, r.UserID, d.ID, now, nd)
+			if err != nil {
+				return nil, err
+			}
+			ev.Notices = append(ev.Notices, n)
+		}
+		if len(ev.Notices) == 0 {
+			return nil, nil // everyone fetched meanwhile: nothing to journal
+		}
+		ev.Detail = strconv.Itoa(len(ev.Notices))
+		queued = len(ev.Notices)
+		return []navette.Event{ev}, nil
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	return queued, done, nil
+}
+
+// purge ends deposit id if it is due, and returns the number of notices
+// queued (the expiry report).
+func (s *Service) purge(ctx context.Context, id string, now time.Time, abandon time.Duration, st *SweepStats) (int, error) {
+	queued := 0
+	err := s.Meta.UpdateDeposit(ctx, id, func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
+		queued = 0
 		if !d.PurgedAt.IsZero() {
 			return nil, nil
 		}
@@ -91,7 +196,16 @@ func (s *Service) purge(ctx context.Context, id string, now time.Time, abandon t
 		case d.State == navette.DepositAvailable && !now.Before(d.ExpiresAt):
 			d.State = navette.DepositExpired
 			detail = "expired"
-			evs = append(evs, navette.Event{Time: now, Type: navette.EventDepositExpired, DepositID: d.ID})
+			expired := navette.Event{Time: now, Type: navette.EventDepositExpired, DepositID: d.ID}
+			// The report is made before the keys are destroyed, below, in
+			// the same transaction: its payload keeps what it needs.
+			report, err := s.expiryReport(d, files, now)
+			if err != nil {
+				return nil, err
+			}
+			expired.Notices = report
+			queued = len(report)
+			evs = append(evs, expired)
 			st.Expired++
 		case d.State == navette.DepositRevoked || d.State == navette.DepositExpired:
 		case d.State == navette.DepositDraft && !d.CreatedAt.After(now.Add(-abandon)):
@@ -116,6 +230,33 @@ func (s *Service) purge(ctx context.Context, id string, now time.Time, abandon t
 		st.Purged++
 		return evs, nil
 	})
+	return queued, err
+}
+
+// expiryReport returns the report to the sender of a deposit that expires
+// at now, naming the recipients who never downloaded: one notice, or none if
+// everyone did.
+func (s *Service) expiryReport(d *navette.DepositRecord, files []*navette.FileRecord, now time.Time) ([]navette.Notice, error) {
+	var never []notify.Person
+	for _, r := range d.Recipients {
+		if r.FirstDownloadAt.IsZero() {
+			never = append(never, notify.Person{Name: r.Name, Email: r.Email})
+		}
+	}
+	if len(never) == 0 || d.Key.IsZero() {
+		return nil, nil
+	}
+	nd, err := s.noticeData(d, files, nil)
+	if err != nil {
+		return nil, err
+	}
+	nd.FileNames, nd.Message = nil, ""
+	nd.NeverFetched = never
+	n, err := notify.NewNotice(s.Keys, navette.NoticeExpiryReport, d.SenderID, d.ID, now, nd)
+	if err != nil {
+		return nil, err
+	}
+	return []navette.Notice{n}, nil
 }
 
 // removeOrphans deletes unfinished blobs that no uploading file owns: left by

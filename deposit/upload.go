@@ -224,7 +224,7 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 	defer w.Close()
 	if off == 0 {
 		if _, err := w.Write(seal.Header()); err != nil {
-			return 0, navette.WrapError(navette.EINTERNAL, err, "")
+			return 0, blobErr(err)
 		}
 	}
 
@@ -292,11 +292,11 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 		return 0, navette.Errorf(navette.ETOOLARGE, "More bytes were sent than the announced size.")
 	} else if err != nil {
 		segmentPool.Put(cur)
-		return 0, navette.WrapError(navette.EINTERNAL, err, "")
+		return 0, blobErr(err)
 	}
 	if err := w.Commit(); err != nil {
 		segmentPool.Put(cur)
-		return 0, navette.WrapError(navette.EINTERNAL, err, "")
+		return 0, blobErr(err)
 	}
 	newOff := off + n
 	if newOff == f.Size {
@@ -379,3 +379,12 @@ func (s *Service) Finish(ctx context.Context, actor *navette.User, fileID string
 type eofReader struct{}
 
 func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+
+// blobErr passes on a blob store's error when it says the store is out of
+// reach (the client may retry: 503), and makes any other an internal one.
+func blobErr(err error) error {
+	if navette.IsCode(err, navette.EUNAVAILABLE) {
+		return err
+	}
+	return navette.WrapError(navette.EINTERNAL, err, "")
+}

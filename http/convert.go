@@ -7,6 +7,7 @@ import (
 	"navette"
 	"navette/api"
 	"navette/deposit"
+	"navette/notify"
 )
 
 func timePtr(t time.Time) *time.Time {
@@ -32,6 +33,7 @@ func depositJSON(v *deposit.View, withFiles bool) api.Deposit {
 		SubmittedAt:   timePtr(v.SubmittedAt),
 		ExpiresAt:     timePtr(v.ExpiresAt),
 		RevokedAt:     timePtr(v.RevokedAt),
+		NotifySender:  v.NotifySender,
 	}
 	for _, r := range v.Recipients {
 		d.Recipients = append(d.Recipients, api.Recipient{Email: r.Email, Name: r.Name, FirstDownloadAt: timePtr(r.FirstDownloadAt)})
@@ -57,4 +59,23 @@ func depositJSON(v *deposit.View, withFiles bool) api.Deposit {
 
 func fileJSON(f deposit.FileView) api.File {
 	return api.File{ID: f.ID, Name: f.Name, Size: f.Size, Offset: f.Offset, SHA256: hex.EncodeToString(f.SHA256), State: string(f.State)}
+}
+
+// noticeJSON renders a notice for admins.
+func noticeJSON(v notify.NoticeView) api.Notice {
+	n := api.Notice{
+		ID:        v.ID,
+		Kind:      string(v.Kind),
+		State:     string(v.State),
+		To:        v.Email,
+		DepositID: v.DepositID,
+		Attempts:  v.Attempts,
+		LastError: v.LastError,
+		CreatedAt: v.CreatedAt.UTC(),
+		SentAt:    timePtr(v.SentAt),
+	}
+	if v.State == navette.NoticePending {
+		n.NextAttemptAt = timePtr(v.NextAttemptAt)
+	}
+	return n
 }

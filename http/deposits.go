@@ -20,6 +20,7 @@ func (s *Server) handleCreateDeposit(w http.ResponseWriter, r *http.Request) {
 		Reference:     in.Reference,
 		Message:       in.Message,
 		RetentionDays: in.RetentionDays,
+		NoReceipts:    in.NotifySender != nil && !*in.NotifySender,
 	})
 	if err != nil {
 		s.writeError(w, r, err)

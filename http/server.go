@@ -17,13 +17,19 @@ import (
 	"navette/account"
 	"navette/api"
 	"navette/deposit"
+	"navette/notify"
 )
 
 // Server holds what the handlers need. Set its fields, then call Handler.
 type Server struct {
 	Deposits *deposit.Service
 	Accounts *account.Service
-	Logger   *slog.Logger
+	// Mail lets admins see and replay e-mail notices.
+	Mail   *notify.Admin
+	Logger *slog.Logger
+	// DevMail, if set, is the local outbox served at /dev/mail for the
+	// demo: unauthenticated, so never set on a real deployment.
+	DevMail *notify.Outbox
 	// Ready reports whether the server can take requests (for /readyz).
 	Ready func() error
 	// Locker serialises requests on the same upload; nil uses an in-process
@@ -46,6 +52,16 @@ func (s *Server) Handler() (http.Handler, error) {
 	mux.Handle("POST "+api.PathDeposits+"/{id}/submit", auth(s.handleSubmitDeposit))
 	mux.Handle("GET "+api.PathDeposits+"/{id}/files", auth(s.handleListFiles))
 	mux.Handle("GET "+api.PathDeposits+"/{id}/files/{fid}", auth(s.handleDownload))
+	mux.HandleFunc("GET "+notify.DepositPath("{id}"), s.handleDepositLink)
+	if s.Mail != nil {
+		mux.Handle("GET "+api.PathAdminNotices, auth(s.handleListNotices))
+		mux.Handle("POST "+api.PathAdminNotices+"/{id}/replay", auth(s.handleReplayNotice))
+	}
+	if s.DevMail != nil {
+		mux.HandleFunc("GET /dev/mail", s.handleDevMailList)
+		mux.HandleFunc("GET /dev/mail/{id}", s.handleDevMailShow)
+		mux.HandleFunc("GET /dev/mail/{id}/html", s.handleDevMailHTML)
+	}
 
 	tus, err := s.tusHandler()
 	if err != nil {

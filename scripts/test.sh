@@ -67,6 +67,9 @@ if [ "$FUZZTIME" != 0 ]; then
   rm -f /tmp/navette-fuzz.$$
 fi
 
+say "allocation tests (meaningless under the race detector, so run here without it)"
+go test -count=1 -run 'Allocs' ./seal/
+
 say "go test -race (unit, integration, fuzz seeds)"
 go build -o "$TOOLS/navette-testreport" ./internal/testreport
 set +e

@@ -24,6 +24,7 @@ var Tables = []Table{
 	{Name: "deposits", Key: []string{"id"}},
 	{Name: "deposit_recipients", Key: []string{"deposit_id", "user_id"}},
 	{Name: "files", Key: []string{"id"}},
+	{Name: "notices", Key: []string{"id"}},
 	{Name: "events", Key: []string{"seq"}, InsertOnly: true},
 }
 

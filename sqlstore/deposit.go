@@ -15,7 +15,7 @@ import (
 
 const (
 	depositCols = "d.id, d.sender_id, d.state, d.retention_days, d.key_id, d.key_data, d.reference, d.message, " +
-		"d.created_at, d.submitted_at, d.available_at, d.expires_at, d.revoked_at, d.purged_at"
+		"d.created_at, d.submitted_at, d.available_at, d.expires_at, d.revoked_at, d.purged_at, d.notify_sender, d.reminded_at"
 	recipientCols = "r.user_id, u.email, u.name, r.first_download_at"
 	// withRecipients joins a deposit row d to its recipients, one row per
 	// recipient, or one row of NULLs if it has none.
@@ -25,14 +25,16 @@ const (
 
 // depositRow receives the columns depositCols.
 type depositRow struct {
-	d                                                       navette.DepositRecord
-	state                                                   string
-	created, submitted, available, expires, revoked, purged sql.NullInt64
+	d                                                                 navette.DepositRecord
+	state                                                             string
+	created, submitted, available, expires, revoked, purged, reminded sql.NullInt64
+	notifySender                                                      int64
 }
 
 func (r *depositRow) dest() []any {
 	return []any{&r.d.ID, &r.d.SenderID, &r.state, &r.d.RetentionDays, &r.d.Key.KeyID, &r.d.Key.Data,
-		&r.d.Reference, &r.d.Message, &r.created, &r.submitted, &r.available, &r.expires, &r.revoked, &r.purged}
+		&r.d.Reference, &r.d.Message, &r.created, &r.submitted, &r.available, &r.expires, &r.revoked, &r.purged,
+		&r.notifySender, &r.reminded}
 }
 
 func (r *depositRow) record() *navette.DepositRecord {
@@ -47,6 +49,8 @@ func (r *depositRow) record() *navette.DepositRecord {
 	d.ExpiresAt = timeCol(r.expires)
 	d.RevokedAt = timeCol(r.revoked)
 	d.PurgedAt = timeCol(r.purged)
+	d.NotifySender = r.notifySender != 0
+	d.RemindedAt = timeCol(r.reminded)
 	return &d
 }
 
@@ -67,11 +71,13 @@ func (r *recipientRow) recipient() navette.Recipient {
 // of updateDeposit: all but id, sender_id and created_at.
 func depositArgs(d *navette.DepositRecord) []any {
 	return []any{string(d.State), d.RetentionDays, d.Key.KeyID, bytesArg(d.Key.Data), bytesArg(d.Reference), bytesArg(d.Message),
-		timeArg(d.SubmittedAt), timeArg(d.AvailableAt), timeArg(d.ExpiresAt), timeArg(d.RevokedAt), timeArg(d.PurgedAt)}
+		timeArg(d.SubmittedAt), timeArg(d.AvailableAt), timeArg(d.ExpiresAt), timeArg(d.RevokedAt), timeArg(d.PurgedAt),
+		boolArg(d.NotifySender), timeArg(d.RemindedAt)}
 }
 
 const updateDeposit = `UPDATE deposits SET state = $2, retention_days = $3, key_id = $4, key_data = $5, reference = $6,
-	message = $7, submitted_at = $8, available_at = $9, expires_at = $10, revoked_at = $11, purged_at = $12 WHERE id = $1`
+	message = $7, submitted_at = $8, available_at = $9, expires_at = $10, revoked_at = $11, purged_at = $12,
+	notify_sender = $13, reminded_at = $14 WHERE id = $1`
 
 // CreateDeposit adds d with its recipients.
 func (s *Store) CreateDeposit(ctx context.Context, d *navette.DepositRecord, events ...navette.Event) error {
@@ -94,8 +100,8 @@ func (s *Store) CreateDeposit(ctx context.Context, d *navette.DepositRecord, eve
 	return s.inTx(ctx, "create deposit", func(tx *sql.Tx) error {
 		args := append([]any{d.ID, d.SenderID, timeArg(d.CreatedAt)}, depositArgs(d)...)
 		_, err := tx.ExecContext(ctx, `INSERT INTO deposits (id, sender_id, created_at, state, retention_days, key_id, key_data,
-			reference, message, submitted_at, available_at, expires_at, revoked_at, purged_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, args...)
+			reference, message, submitted_at, available_at, expires_at, revoked_at, purged_at, notify_sender, reminded_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`, args...)
 		if err != nil {
 			return s.insertErr(err, "create deposit", "A deposit with this id exists already.", "No such sender.")
 		}
@@ -340,6 +346,41 @@ func (s *Store) DueDeposits(ctx context.Context, now, abandonBefore time.Time, l
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.internal(err, "due deposits")
+	}
+	return ids, nil
+}
+
+// DueReminders returns the ids of available deposits, neither purged nor
+// reminded, that expire in (now, now+within], were available for longer than
+// within before their expiry, and have a recipient who has not downloaded;
+// the earliest expiry first. limit must be positive.
+func (s *Store) DueReminders(ctx context.Context, now time.Time, within time.Duration, limit int) ([]string, error) {
+	if limit <= 0 {
+		return nil, invalid("The limit must be positive.")
+	}
+	if within <= 0 {
+		return nil, invalid("The reminder delay must be positive.")
+	}
+	w := within.Microseconds()
+	rows, err := s.rdb.QueryContext(ctx, `SELECT d.id FROM deposits d
+		WHERE d.state = 'available' AND d.purged_at IS NULL AND d.reminded_at IS NULL
+			AND d.expires_at > $1 AND d.expires_at <= $2 AND d.available_at + $3 < d.expires_at
+			AND EXISTS (SELECT 1 FROM deposit_recipients r WHERE r.deposit_id = d.id AND r.first_download_at IS NULL)
+		ORDER BY d.expires_at, d.id LIMIT $4`, timeArg(now), now.UnixMicro()+w, w, limit)
+	if err != nil {
+		return nil, s.internal(err, "due reminders")
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, s.internal(err, "due reminders")
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.internal(err, "due reminders")
 	}
 	return ids, nil
 }

@@ -10,7 +10,8 @@ import (
 const eventCols = "seq, time, type, actor_id, deposit_id, file_id, size, sha256, detail"
 
 // checkEvents refuses events the journal cannot hold: without a time or a
-// type. Their Seq is ignored: storage assigns it.
+// type, or with a notice the outbox cannot hold. Their Seq is ignored:
+// storage assigns it.
 func checkEvents(events []navette.Event) error {
 	for _, e := range events {
 		if e.Time.IsZero() {
@@ -19,12 +20,17 @@ func checkEvents(events []navette.Event) error {
 		if e.Type == "" {
 			return invalid("An event needs a type.")
 		}
+		for i := range e.Notices {
+			if err := checkNotice(&e.Notices[i]); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
 
-// insertEvents appends events in tx, in their order; the database assigns
-// their sequence numbers.
+// insertEvents appends events in tx, in their order, and adds the notices
+// they carry; the database assigns their sequence numbers.
 func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []navette.Event) error {
 	if len(events) > 0 && s.d.LockEvents != "" {
 		if _, err := tx.ExecContext(ctx, s.d.LockEvents); err != nil {
@@ -39,7 +45,7 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []navette.E
 			return s.internal(err, "append event")
 		}
 	}
-	return nil
+	return s.insertNotices(ctx, tx, events)
 }
 
 // AppendEvents appends events that go with no other change, in one

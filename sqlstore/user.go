@@ -8,7 +8,7 @@ import (
 	"navette"
 )
 
-const userCols = "id, email, name, role, disabled, created_at"
+const userCols = "id, email, name, role, disabled, lang, created_at"
 
 // CreateUser adds u.
 func (s *Store) CreateUser(ctx context.Context, u *navette.User, events ...navette.Event) error {
@@ -18,12 +18,15 @@ func (s *Store) CreateUser(ctx context.Context, u *navette.User, events ...navet
 	if u.CreatedAt.IsZero() {
 		return invalid("A user needs a creation time.")
 	}
+	if !navette.ValidLang(u.Lang) {
+		return invalid("Unknown language %q.", u.Lang)
+	}
 	if err := checkEvents(events); err != nil {
 		return err
 	}
 	return s.inTx(ctx, "create user", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-			u.ID, u.Email, u.Name, string(u.Role), boolArg(u.Disabled), timeArg(u.CreatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			u.ID, u.Email, u.Name, string(u.Role), boolArg(u.Disabled), u.Lang, timeArg(u.CreatedAt))
 		if err != nil {
 			return s.insertErr(err, "create user", "A user with this id or e-mail address exists already.", "")
 		}
@@ -50,7 +53,7 @@ func (s *Store) user(ctx context.Context, query, arg string) (*navette.User, err
 		disabled int64
 		created  sql.NullInt64
 	)
-	err := s.rdb.QueryRowContext(ctx, query, arg).Scan(&u.ID, &u.Email, &u.Name, &role, &disabled, &created)
+	err := s.rdb.QueryRowContext(ctx, query, arg).Scan(&u.ID, &u.Email, &u.Name, &role, &disabled, &u.Lang, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, navette.Errorf(navette.ENOTFOUND, "No such user.")
 	} else if err != nil {

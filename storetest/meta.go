@@ -45,6 +45,16 @@ func TestMetaStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
 		{"Events", testMetaEvents},
 		{"RoundTrip", testMetaRoundTrip},
 		{"Ping", testMetaPing},
+		{"UserLang", testMetaUserLang},
+		{"DueReminders", testMetaDueReminders},
+		{"NoticesWithEvents", testMetaNoticesWithEvents},
+		{"NoticesRefused", testMetaNoticesRefused},
+		{"ClaimNotices", testMetaClaimNotices},
+		{"ClaimNoticesConcurrent", testMetaClaimNoticesConcurrent},
+		{"NoticeSent", testMetaNoticeSent},
+		{"NoticeFailed", testMetaNoticeFailed},
+		{"ReplayNotice", testMetaReplayNotice},
+		{"NoticesFilter", testMetaNoticesFilter},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,6 +123,7 @@ func (m *metaFixture) newDeposit(sender *navette.User, recipients ...*navette.Us
 		Reference:     metaRandom(30),
 		Message:       metaRandom(50),
 		CreatedAt:     m.now(),
+		NotifySender:  true,
 	}
 	for _, r := range recipients {
 		d.Recipients = append(d.Recipients, navette.Recipient{UserID: r.ID, Email: r.Email, Name: r.Name})
@@ -304,6 +315,7 @@ func testMetaUsers(t *testing.T, m *metaFixture) {
 		Name:      "Ana Agent",
 		Role:      navette.RoleAgent,
 		Disabled:  true,
+		Lang:      navette.LangEnglish,
 		CreatedAt: m.now(),
 	}
 	ev := m.event(navette.EventUserCreated, "", "")
@@ -605,6 +617,8 @@ func testMetaUpdateDeposit(t *testing.T, m *metaFixture) {
 		got.Key = navette.WrappedKey{KeyID: "kek-2", Data: metaRandom(40)}
 		got.Reference = metaRandom(31)
 		got.Message = nil
+		got.NotifySender = false
+		got.RemindedAt = now.Add(2 * time.Second)
 		for i := range got.Recipients {
 			if got.Recipients[i].UserID == bob.ID {
 				got.Recipients[i].FirstDownloadAt = now.Add(time.Minute)

@@ -1,0 +1,165 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"navette"
+	"navette/notify"
+)
+
+func init() {
+	register("mail", "read the local outbox of e-mails: mail ls, mail show ID", runMail)
+}
+
+const mailUsage = `navette mail ls --data DIR [--limit N]
+navette mail show --data DIR [--html] ID`
+
+func runMail(ctx context.Context, env *Env, args []string) error {
+	if len(args) < 1 {
+		return usageError("\n%s", mailUsage)
+	}
+	switch args[0] {
+	case "ls":
+		return mailList(env, args[1:])
+	case "show":
+		return mailShow(env, args[1:])
+	}
+	return usageError("unknown mail command %q\n%s", args[0], mailUsage)
+}
+
+// openOutbox opens the local outbox of a data directory.
+func openOutbox(data string) (*notify.Outbox, func(), error) {
+	a, err := openData(data, "", "")
+	if err != nil {
+		return nil, nil, err
+	}
+	return a.Outbox, func() { a.Close() }, nil
+}
+
+func mailList(env *Env, args []string) error {
+	fs := newFlagSet(env, "mail ls", "--data DIR [--limit N]")
+	data := fs.String("data", "", "data directory")
+	limit := fs.Int("limit", 50, "show at most this many messages, newest first")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected argument %q", fs.Arg(0))
+	}
+	if *limit < 1 {
+		return usageError("--limit must be positive")
+	}
+	o, done, err := openOutbox(*data)
+	if err != nil {
+		return err
+	}
+	defer done()
+	ms, err := o.List(*limit)
+	if err != nil {
+		return err
+	}
+	if len(ms) == 0 {
+		fmt.Fprintf(env.Stderr, "no message in %s\n", o.Dir())
+		return nil
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tDATE (PARIS)\tKIND\tTO\tSUBJECT")
+	for _, m := range ms {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.NoticeID, m.Date.In(paris()).Format("2006-01-02 15:04"), m.Kind, m.To.Email, m.Subject)
+	}
+	return tw.Flush()
+}
+
+func mailShow(env *Env, args []string) error {
+	fs := newFlagSet(env, "mail show", "--data DIR [--html] ID")
+	data := fs.String("data", "", "data directory")
+	html := fs.Bool("html", false, "print the HTML version instead of the text")
+	if err := parseInterspersed(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError("one message ID is required (see navette mail ls)")
+	}
+	o, done, err := openOutbox(*data)
+	if err != nil {
+		return err
+	}
+	defer done()
+	m, err := o.Get(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if *html {
+		fmt.Fprint(env.Stdout, m.HTML)
+		return nil
+	}
+	w := env.Stdout
+	fmt.Fprintf(w, "Message-ID: <%s>\nDate: %s\nFrom: %s\nTo: %s\nSubject: %s\nContent-Language: %s\n\n",
+		m.ID, m.Date.In(paris()).Format("2006-01-02 15:04:05 MST"), m.From.Display(), m.To.Display(), m.Subject, m.Lang)
+	fmt.Fprint(w, m.Text)
+	if !strings.HasSuffix(m.Text, "\n") {
+		fmt.Fprintln(w)
+	}
+	return nil
+}
+
+func adminMailDead(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "admin mail dead", "--data DIR [--limit N]")
+	data := fs.String("data", "", "data directory")
+	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
+	limit := fs.Int("limit", 100, "show at most this many, oldest first")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected argument %q", fs.Arg(0))
+	}
+	if *limit < 1 {
+		return usageError("--limit must be positive")
+	}
+	a, err := openData(*data, *db, "")
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	vs, err := a.Mail.OperatorNotices(ctx, navette.NoticeFilter{State: navette.NoticeDead, Limit: *limit})
+	if err != nil {
+		return err
+	}
+	if len(vs) == 0 {
+		fmt.Fprintln(env.Stderr, "no dead letter")
+		return nil
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tCREATED (PARIS)\tKIND\tTO\tATTEMPTS\tLAST ERROR")
+	for _, v := range vs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", v.ID, v.CreatedAt.In(paris()).Format("2006-01-02 15:04"), v.Kind, v.Email, v.Attempts, v.LastError)
+	}
+	return tw.Flush()
+}
+
+func adminMailReplay(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "admin mail replay", "--data DIR NOTICE_ID")
+	data := fs.String("data", "", "data directory")
+	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
+	if err := parseInterspersed(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError("one notice ID is required (see navette admin mail dead)")
+	}
+	a, err := openData(*data, *db, "")
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	v, err := a.Mail.OperatorReplay(ctx, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "notice %s to %s queued again; the server sends it within its poll interval\n", v.ID, v.Email)
+	return nil
+}

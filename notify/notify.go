@@ -1,0 +1,121 @@
+// Package notify is navette's e-mail: what a notice says (templates in
+// French and English, plain text and HTML) and how it reaches its addressee
+// (a Worker that claims due notices from the durable outbox of the metadata
+// store, renders them and hands them to a Mailer, with retries, exponential
+// backoff and dead letters). The SMTP Mailer is in package navette/smtp; the
+// local Outbox, for when no mail server is configured, is here.
+//
+// Notices are made by the services whose events cause them (NewNotice) and
+// written in the same transaction as those events (navette.Event.Notices).
+// What a message needs that a purge may destroy travels in the notice's
+// payload, sealed with a key of its own: a report at expiry can still name
+// who never fetched after the deposit's keys are gone, and the database
+// never holds it in clear.
+package notify
+
+import (
+	"encoding/json"
+	"time"
+
+	"navette"
+	"navette/seal"
+)
+
+// KeyWrapper wraps data keys under a key-encryption key (see package
+// keyring). ad binds a wrapped key to the object that owns it.
+type KeyWrapper interface {
+	Wrap(dataKey []byte, ad string) (navette.WrappedKey, error)
+	Unwrap(w navette.WrappedKey, ad string) ([]byte, error)
+}
+
+// Person names someone a message mentions.
+type Person struct {
+	Name  string `json:"name,omitempty"`
+	Email string `json:"email"`
+}
+
+// Data is what a notice's message says beyond its addressee and kind: the
+// sealed payload of a notice. Fields a kind does not use stay empty. File
+// names and the deposit's message are set only when the operator lets mails
+// carry them.
+type Data struct {
+	Reference string    `json:"reference,omitempty"` // the deposit's case reference
+	Files     int       `json:"files,omitempty"`     // number of files
+	ExpiresAt time.Time `json:"expires_at,omitzero"` // when the deposit expires (or expired)
+	Sender    Person    `json:"sender,omitzero"`     // who deposited
+	// Recipient is who downloaded, in a receipt.
+	Recipient Person `json:"recipient,omitzero"`
+	// DownloadedAt is when, in a receipt.
+	DownloadedAt time.Time `json:"downloaded_at,omitzero"`
+	// NeverFetched are the recipients who never downloaded, in an expiry
+	// report.
+	NeverFetched []Person `json:"never_fetched,omitempty"`
+	FileNames    []string `json:"file_names,omitempty"` // only if the operator enables names in mails
+	Message      string   `json:"message,omitempty"`    // only if the operator enables it
+	Code         string   `json:"code,omitempty"`       // a sign-in code
+	// CodeExpiresAt is when a sign-in code stops working.
+	CodeExpiresAt time.Time `json:"code_expires_at,omitzero"`
+}
+
+// Purposes and associated data of what notify seals.
+const (
+	noticeKeyAD   = "notice:" // + notice id: the wrapped key of a notice
+	noticePurpose = "notice"  // the sealed payload, id = notice id
+)
+
+// NewNotice returns a pending notice of kind to userID about depositID (""
+// for none), created and due at now, with d sealed in its payload under a
+// new key wrapped by keys.
+func NewNotice(keys KeyWrapper, kind navette.NoticeKind, userID, depositID string, now time.Time, d *Data) (navette.Notice, error) {
+	n := navette.Notice{
+		ID:            navette.NewID(),
+		Kind:          kind,
+		UserID:        userID,
+		DepositID:     depositID,
+		State:         navette.NoticePending,
+		NextAttemptAt: now,
+		CreatedAt:     now,
+	}
+	if d == nil {
+		d = &Data{}
+	}
+	plain, err := json.Marshal(d)
+	if err != nil {
+		return n, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	raw := seal.GenerateKey()
+	k, err := seal.NewKey(raw)
+	if err != nil {
+		return n, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	if n.Key, err = keys.Wrap(raw, noticeKeyAD+n.ID); err != nil {
+		return n, err
+	}
+	n.Payload = k.SealValue(noticePurpose, n.ID, plain)
+	return n, nil
+}
+
+// Open returns the data sealed in n's payload. Returns EINTERNAL if the
+// payload is gone (the notice was sent) or does not authenticate.
+func Open(keys KeyWrapper, n *navette.Notice) (*Data, error) {
+	if n.Key.IsZero() || len(n.Payload) == 0 {
+		return nil, navette.Errorf(navette.EINTERNAL, "The notice %s has no payload.", n.ID)
+	}
+	raw, err := keys.Unwrap(n.Key, noticeKeyAD+n.ID)
+	if err != nil {
+		return nil, err
+	}
+	k, err := seal.NewKey(raw)
+	if err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	plain, err := k.OpenValue(noticePurpose, n.ID, n.Payload)
+	if err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	var d Data
+	if err := json.Unmarshal(plain, &d); err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	return &d, nil
+}

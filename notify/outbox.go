@@ -1,0 +1,235 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"navette"
+	"navette/seal"
+)
+
+// Outbox is the Mailer used when no mail server is configured: it keeps
+// each message in a file of a local directory (DATA/mail), sealed with a
+// key of its own wrapped by the key-encryption key, so that the demo and a
+// pilot without SMTP can read what would have been sent ("navette mail ls",
+// "navette mail show", /dev/mail). A message sent twice (a retry after a
+// crash) replaces its file: the outbox holds each notice once. Messages
+// older than MaxAge are removed. Its methods are safe for concurrent use.
+type Outbox struct {
+	dir  string
+	keys KeyWrapper
+	// MaxAge is how long messages are kept (30 days, the retention ceiling,
+	// when zero).
+	MaxAge time.Duration
+
+	mu        sync.Mutex
+	lastPrune time.Time
+}
+
+// outboxSuffix ends the name of every message file.
+const outboxSuffix = ".mail"
+
+// outboxFile is the content of a message file.
+type outboxFile struct {
+	Version int    `json:"v"`
+	KeyID   string `json:"key_id"`
+	Key     []byte `json:"key"`
+	Sealed  []byte `json:"sealed"`
+}
+
+// NewOutbox returns the outbox in dir, which the first message creates
+// with mode 0700.
+func NewOutbox(dir string, keys KeyWrapper) *Outbox {
+	return &Outbox{dir: dir, keys: keys}
+}
+
+// Dir returns the outbox's directory.
+func (o *Outbox) Dir() string { return o.dir }
+
+// Send writes m to the outbox, durably, replacing an earlier copy of the
+// same notice. Returns EINVALID for a message without a valid notice id.
+func (o *Outbox) Send(ctx context.Context, m *Message) error {
+	if !navette.ValidID(m.NoticeID) {
+		return navette.Errorf(navette.EINVALID, "A message of the outbox needs its notice's id.")
+	}
+	plain, err := json.Marshal(m)
+	if err != nil {
+		return navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	raw := seal.GenerateKey()
+	k, err := seal.NewKey(raw)
+	if err != nil {
+		return navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	w, err := o.keys.Wrap(raw, "mail:"+m.NoticeID)
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(outboxFile{Version: 1, KeyID: w.KeyID, Key: w.Data, Sealed: k.SealValue("mail", m.NoticeID, plain)})
+	if err != nil {
+		return navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	if err := os.MkdirAll(o.dir, 0o700); err != nil {
+		return navette.WrapError(navette.EUNAVAILABLE, err, "The mail outbox cannot be created.")
+	}
+	if err := writeFileAtomic(o.dir, m.NoticeID+outboxSuffix, data); err != nil {
+		return navette.WrapError(navette.EUNAVAILABLE, err, "The mail outbox cannot be written.")
+	}
+	o.prune()
+	return nil
+}
+
+// List returns up to limit messages, the most recently written first.
+func (o *Outbox) List(limit int) ([]*Message, error) {
+	entries, err := os.ReadDir(o.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return []*Message{}, nil // nothing sent yet
+	} else if err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "Cannot read the mail outbox %s.", o.dir)
+	}
+	type file struct {
+		id  string
+		mod time.Time
+	}
+	var files []file
+	for _, e := range entries {
+		id, ok := strings.CutSuffix(e.Name(), outboxSuffix)
+		if !ok || !navette.ValidID(id) || !e.Type().IsRegular() {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil {
+			continue // removed meanwhile
+		}
+		files = append(files, file{id, fi.ModTime()})
+	}
+	slices.SortFunc(files, func(a, b file) int {
+		if c := b.mod.Compare(a.mod); c != 0 {
+			return c
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	if limit > 0 && len(files) > limit {
+		files = files[:limit]
+	}
+	out := make([]*Message, 0, len(files))
+	for _, f := range files {
+		m, err := o.Get(f.id)
+		if navette.IsCode(err, navette.ENOTFOUND) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// Get returns the message of notice id. Returns ENOTFOUND if the outbox
+// has none, EINTERNAL if its file does not open.
+func (o *Outbox) Get(id string) (*Message, error) {
+	notFound := navette.Errorf(navette.ENOTFOUND, "No message %q in the outbox.", id)
+	if !navette.ValidID(id) {
+		return nil, notFound
+	}
+	data, err := os.ReadFile(filepath.Join(o.dir, id+outboxSuffix))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, notFound
+	} else if err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	var f outboxFile
+	if err := json.Unmarshal(data, &f); err != nil || f.Version != 1 {
+		return nil, navette.WrapError(navette.EINTERNAL, fmt.Errorf("outbox: %s: malformed (%v)", id, err), "")
+	}
+	raw, err := o.keys.Unwrap(navette.WrappedKey{KeyID: f.KeyID, Data: f.Key}, "mail:"+id)
+	if err != nil {
+		return nil, err
+	}
+	k, err := seal.NewKey(raw)
+	if err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	plain, err := k.OpenValue("mail", id, f.Sealed)
+	if err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, fmt.Errorf("outbox: %s: %w", id, err), "")
+	}
+	var m Message
+	if err := json.Unmarshal(plain, &m); err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	return &m, nil
+}
+
+// prune removes messages older than MaxAge, at most once an hour.
+func (o *Outbox) prune() {
+	o.mu.Lock()
+	now := time.Now()
+	if now.Sub(o.lastPrune) < time.Hour {
+		o.mu.Unlock()
+		return
+	}
+	o.lastPrune = now
+	o.mu.Unlock()
+	maxAge := o.MaxAge
+	if maxAge <= 0 {
+		maxAge = time.Duration(navette.DefaultLimits.MaxRetentionDays) * 24 * time.Hour
+	}
+	entries, err := os.ReadDir(o.dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), outboxSuffix) {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && now.Sub(fi.ModTime()) > maxAge {
+			_ = os.Remove(filepath.Join(o.dir, e.Name()))
+		}
+	}
+}
+
+// writeFileAtomic writes data to dir/name through a temporary file, synced
+// and renamed into place, mode 0600, then syncs the directory.
+func writeFileAtomic(dir, name string, data []byte) (err error) {
+	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err = f.Chmod(0o600); err != nil {
+		return err
+	}
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

@@ -1,0 +1,208 @@
+package notify
+
+import (
+	"bytes"
+	"embed"
+	htmltemplate "html/template"
+	"net/url"
+	"strconv"
+	"strings"
+	texttemplate "text/template"
+	"time"
+	_ "time/tzdata" // Europe/Paris, whatever the system has
+
+	"navette"
+)
+
+// templates hold, per language, the subject and text body of each kind
+// (LANG.txt, text/template: "KIND.subject", "KIND.text") and its HTML body
+// (LANG.html, html/template: "KIND.html").
+//
+//go:embed templates/*.txt templates/*.html
+var templates embed.FS
+
+var (
+	textTemplates = map[string]*texttemplate.Template{}
+	htmlTemplates = map[string]*htmltemplate.Template{}
+	paris         *time.Location
+)
+
+func init() {
+	var err error
+	if paris, err = time.LoadLocation("Europe/Paris"); err != nil {
+		panic("notify: " + err.Error())
+	}
+	for _, lang := range []string{navette.LangFrench, navette.LangEnglish} {
+		textTemplates[lang] = texttemplate.Must(texttemplate.New(lang).Funcs(texttemplate.FuncMap{"plural": plural}).
+			ParseFS(templates, "templates/"+lang+".txt"))
+		htmlTemplates[lang] = htmltemplate.Must(htmltemplate.New(lang).Funcs(htmltemplate.FuncMap{"plural": plural}).
+			ParseFS(templates, "templates/"+lang+".html"))
+	}
+}
+
+// plural returns one when n is 1 (or 0, in French usage, which the
+// templates do not need), else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// Renderer makes messages from notices. Its fields are set once before use.
+type Renderer struct {
+	// PublicURL is the base URL of the service as users reach it, such as
+	// https://navette.justice.fr: the links of the messages start with it,
+	// and its host names their Message-IDs.
+	PublicURL string
+	// From is the sender of every message.
+	From Address
+	// IncludeNames lets messages show file names and the deposit's
+	// message. Off, they never do, even if the notice carries them.
+	IncludeNames bool
+}
+
+// NewRenderer returns a Renderer, checking its settings. Returns EINVALID
+// for a public URL that is not an absolute http or https URL, or a sender
+// address that is not a plain e-mail address.
+func NewRenderer(publicURL string, from Address, includeNames bool) (*Renderer, error) {
+	u, err := url.Parse(publicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, navette.Errorf(navette.EINVALID, "The public URL must be an absolute http or https URL such as https://navette.example.")
+	}
+	from.Name = headerText(from.Name)
+	if !validAddress(from.Email) {
+		return nil, navette.Errorf(navette.EINVALID, "The sender of e-mails must be a plain address such as navette@justice.example.")
+	}
+	return &Renderer{PublicURL: strings.TrimSuffix(publicURL, "/"), From: from, IncludeNames: includeNames}, nil
+}
+
+// DepositPath is the path, under the public URL, of the link to a deposit
+// that messages carry. It stays valid whatever the web interface becomes.
+func DepositPath(depositID string) string { return "/d/" + depositID }
+
+// view is what templates see.
+type view struct {
+	Kind         navette.NoticeKind
+	To           Person
+	Home         string // the public URL
+	Link         string // the deposit's link, if the notice is about one
+	Reference    string
+	Files        int
+	Expires      string // formatted in Paris time, in the message's language
+	Sender       Person
+	Recipient    Person
+	Downloaded   string
+	NeverFetched []Person
+	FileNames    []string
+	Message      string
+	Code         string
+	CodeExpires  string
+}
+
+// Render makes the message of notice n to its addressee to, with the data
+// of its payload. Returns EINVALID if the addressee's address is not fit for
+// a message (the notice can never be delivered).
+func (r *Renderer) Render(n *navette.Notice, to *navette.User, d *Data) (*Message, error) {
+	if !validAddress(to.Email) {
+		return nil, navette.Errorf(navette.EINVALID, "The addressee's e-mail address is not usable.")
+	}
+	lang := to.Lang
+	if lang != navette.LangEnglish {
+		lang = navette.LangFrench
+	}
+	tt, ht := textTemplates[lang], htmlTemplates[lang]
+	kind := string(n.Kind)
+	if tt.Lookup(kind+".subject") == nil || ht.Lookup(kind+".html") == nil {
+		return nil, navette.Errorf(navette.EINVALID, "No template for notices of kind %q.", n.Kind)
+	}
+	// Every value but the deposit's message is one line: none can forge a
+	// line of the body (a fake link, say) any more than a header.
+	v := view{
+		Kind:        n.Kind,
+		To:          Person{Name: headerText(to.Name), Email: to.Email},
+		Home:        r.PublicURL + "/",
+		Reference:   oneLine(d.Reference, maxLineText),
+		Files:       d.Files,
+		Expires:     formatTime(d.ExpiresAt, lang),
+		Sender:      person(d.Sender),
+		Recipient:   person(d.Recipient),
+		Downloaded:  formatTime(d.DownloadedAt, lang),
+		Code:        oneLine(d.Code, maxLineText),
+		CodeExpires: formatTime(d.CodeExpiresAt, lang),
+	}
+	if n.DepositID != "" {
+		v.Link = r.PublicURL + DepositPath(n.DepositID)
+	}
+	for _, p := range d.NeverFetched {
+		v.NeverFetched = append(v.NeverFetched, person(p))
+	}
+	if r.IncludeNames {
+		for _, name := range d.FileNames {
+			v.FileNames = append(v.FileNames, oneLine(name, maxLineText))
+		}
+		v.Message = strings.ToValidUTF8(d.Message, "\uFFFD")
+	}
+	var subject, text, html bytes.Buffer
+	if err := tt.ExecuteTemplate(&subject, kind+".subject", v); err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	if err := tt.ExecuteTemplate(&text, kind+".text", v); err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	if err := ht.ExecuteTemplate(&html, kind+".html", v); err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	return &Message{
+		ID:       n.ID + "@" + r.host(),
+		NoticeID: n.ID,
+		Kind:     n.Kind,
+		Lang:     lang,
+		Date:     n.CreatedAt,
+		From:     r.From,
+		To:       Address{Name: headerText(to.Name), Email: to.Email},
+		Subject:  headerText(subject.String()),
+		Text:     strings.ToValidUTF8(text.String(), "\uFFFD"),
+		HTML:     strings.ToValidUTF8(html.String(), "\uFFFD"),
+	}, nil
+}
+
+// maxLineText bounds a value shown on a line of a body.
+const maxLineText = 300
+
+// person returns p with its name and address on one line each.
+func person(p Person) Person {
+	return Person{Name: oneLine(p.Name, maxLineText), Email: oneLine(p.Email, maxLineText)}
+}
+
+// host returns the host name of the public URL, for Message-IDs.
+func (r *Renderer) host() string {
+	if u, err := url.Parse(r.PublicURL); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return "navette.invalid"
+}
+
+var (
+	frDays   = [...]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"}
+	frMonths = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
+)
+
+// formatTime writes t in Paris time, in the language: "lundi 9 novembre
+// 2026 à 10:00 (heure de Paris)" or "Monday 9 November 2026 at 10:00 (Paris
+// time)". The zero time gives "".
+func formatTime(t time.Time, lang string) string {
+	if t.IsZero() {
+		return ""
+	}
+	t = t.In(paris)
+	if lang == navette.LangEnglish {
+		return t.Format("Monday 2 January 2006 at 15:04") + " (Paris time)"
+	}
+	day := t.Day()
+	d := strconv.Itoa(day)
+	if day == 1 {
+		d = "1er"
+	}
+	return frDays[t.Weekday()] + " " + d + " " + frMonths[t.Month()-1] + " " + strconv.Itoa(t.Year()) + " à " + t.Format("15:04") + " (heure de Paris)"
+}

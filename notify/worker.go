@@ -1,0 +1,240 @@
+package notify
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"navette"
+)
+
+// Defaults of a Worker.
+const (
+	DefaultMaxAttempts = 12
+	DefaultConcurrency = 4
+	DefaultBatch       = 32
+	DefaultLease       = 5 * time.Minute
+	DefaultPoll        = 15 * time.Second
+	DefaultBackoff     = 30 * time.Second
+	DefaultMaxBackoff  = time.Hour
+	DefaultSendTimeout = 2 * time.Minute
+)
+
+// maxErrorText bounds the error text kept with a notice.
+const maxErrorText = 500
+
+// Worker delivers the notices of the outbox: it claims a batch of due
+// notices, renders each, hands it to the Mailer, and records the outcome. A
+// failed delivery is retried after an exponential backoff (Backoff, doubled
+// at each attempt, at most MaxBackoff); a notice the mail server refuses for
+// good, or that failed MaxAttempts times, becomes a dead letter that an
+// admin can replay. Every node runs a Worker: the lease taken by
+// MetaStore.ClaimNotices keeps them from sending the same notice twice.
+//
+// A notice is recorded as sent only after the Mailer accepted it. If the
+// process dies in between, the notice is claimed again once its lease ends
+// and sent again, with the same Message-ID: a rare duplicate, never a loss.
+//
+// Set the fields, then call Run. Zero values take the defaults.
+type Worker struct {
+	Meta     navette.MetaStore
+	Keys     KeyWrapper
+	Mailer   Mailer
+	Renderer *Renderer
+	Clock    navette.Clock
+	Log      *slog.Logger
+
+	MaxAttempts int           // a notice failing this many times is dead (12)
+	Concurrency int           // messages handed to the Mailer at once (4)
+	Batch       int           // notices claimed at once (32)
+	Lease       time.Duration // how long a claimed notice is kept from other workers; longer than SendTimeout (5 min)
+	Poll        time.Duration // how often the outbox is looked at when nothing kicks the worker (15 s)
+	Backoff     time.Duration // wait after the first failure, doubled after each (30 s)
+	MaxBackoff  time.Duration // longest wait between attempts (1 h)
+	SendTimeout time.Duration // bound of one Send (2 min)
+
+	once sync.Once
+	kick chan struct{}
+}
+
+func (w *Worker) init() {
+	w.once.Do(func() {
+		w.kick = make(chan struct{}, 1)
+		if w.MaxAttempts <= 0 {
+			w.MaxAttempts = DefaultMaxAttempts
+		}
+		if w.Concurrency <= 0 {
+			w.Concurrency = DefaultConcurrency
+		}
+		if w.Batch <= 0 {
+			w.Batch = DefaultBatch
+		}
+		if w.SendTimeout <= 0 {
+			w.SendTimeout = DefaultSendTimeout
+		}
+		if w.Lease <= 0 {
+			w.Lease = max(DefaultLease, 2*w.SendTimeout)
+		}
+		if w.Poll <= 0 {
+			w.Poll = DefaultPoll
+		}
+		if w.Backoff <= 0 {
+			w.Backoff = DefaultBackoff
+		}
+		if w.MaxBackoff <= 0 {
+			w.MaxBackoff = DefaultMaxBackoff
+		}
+		if w.Clock == nil {
+			w.Clock = navette.SystemClock{}
+		}
+		if w.Log == nil {
+			w.Log = slog.Default()
+		}
+	})
+}
+
+// Kick wakes the worker so that it looks at the outbox now rather than at
+// its next poll: call it after writing notices. It never blocks.
+func (w *Worker) Kick() {
+	w.init()
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers notices until ctx is done, then waits for the deliveries in
+// progress to be recorded and returns nil.
+func (w *Worker) Run(ctx context.Context) error {
+	w.init()
+	timer := time.NewTimer(w.Poll)
+	defer timer.Stop()
+	for {
+		n, err := w.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			w.Log.Error("delivering notices", "err", err)
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if n == w.Batch && err == nil {
+			continue // more may be due
+		}
+		timer.Reset(w.Poll) // discards a stale tick (Go 1.23 timers)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-w.kick:
+		case <-timer.C:
+		}
+	}
+}
+
+// RunOnce claims one batch of due notices and delivers them, at most
+// Concurrency at once, and returns how many it claimed. Outcomes are
+// recorded even if ctx ends meanwhile.
+func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	w.init()
+	ns, err := w.Meta.ClaimNotices(ctx, w.Clock.Now(), w.Lease, w.Batch)
+	if err != nil {
+		return 0, err
+	}
+	sem := make(chan struct{}, w.Concurrency)
+	var wg sync.WaitGroup
+	for _, n := range ns {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			w.deliver(ctx, n)
+		})
+	}
+	wg.Wait()
+	return len(ns), nil
+}
+
+// deliver sends one claimed notice and records the outcome.
+func (w *Worker) deliver(ctx context.Context, n *navette.Notice) {
+	rec := context.WithoutCancel(ctx) // outcomes are recorded even on shutdown
+	msg, err := w.message(rec, n)
+	if err == nil {
+		sctx, cancel := context.WithTimeout(ctx, w.SendTimeout)
+		err = w.Mailer.Send(sctx, msg)
+		cancel()
+	}
+	if err == nil {
+		ev := w.event(navette.EventNoticeSent, n)
+		if err := w.Meta.NoticeSent(rec, n.ID, w.Clock.Now(), ev); err != nil {
+			// The lease will end and the notice be sent again, with the
+			// same Message-ID.
+			w.Log.Error("recording a sent notice", "notice", n.ID, "err", err)
+		}
+		return
+	}
+	dead := Permanent(err) || n.Attempts >= w.MaxAttempts
+	next := time.Time{}
+	var evs []navette.Event
+	if dead {
+		evs = append(evs, w.event(navette.EventNoticeDead, n))
+		w.Log.Warn("notice failed for good", "notice", n.ID, "kind", n.Kind, "attempts", n.Attempts, "err", err)
+	} else {
+		next = w.Clock.Now().Add(w.backoff(n.Attempts))
+		w.Log.Info("notice delivery failed; will retry", "notice", n.ID, "kind", n.Kind, "attempts", n.Attempts, "next", next, "err", err)
+	}
+	if err := w.Meta.NoticeFailed(rec, n.ID, n.Attempts, errorText(err), next, dead, evs...); err != nil {
+		if navette.IsCode(err, navette.ECONFLICT) {
+			w.Log.Info("notice was taken over by another delivery", "notice", n.ID)
+			return
+		}
+		w.Log.Error("recording a failed notice", "notice", n.ID, "err", err)
+	}
+}
+
+// message loads the addressee and the payload of n and renders it.
+func (w *Worker) message(ctx context.Context, n *navette.Notice) (*Message, error) {
+	to, err := w.Meta.User(ctx, n.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if to.Disabled && n.Kind != navette.NoticeAccessRevoked {
+		return nil, navette.Errorf(navette.EINVALID, "The addressee is disabled.")
+	}
+	d, err := Open(w.Keys, n)
+	if err != nil {
+		// A payload that does not open never will: a dead letter.
+		return nil, navette.WrapError(navette.EINVALID, err, "The notice's payload cannot be opened.")
+	}
+	return w.Renderer.Render(n, to, d)
+}
+
+// backoff returns the wait after the given number of failed attempts.
+func (w *Worker) backoff(attempts int) time.Duration {
+	d := w.Backoff
+	for i := 1; i < attempts && d < w.MaxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, w.MaxBackoff)
+}
+
+// event returns the journal event of an outcome of n.
+func (w *Worker) event(typ navette.EventType, n *navette.Notice) navette.Event {
+	return navette.Event{Time: w.Clock.Now(), Type: typ, DepositID: n.DepositID, Detail: NoticeDetail(n)}
+}
+
+// NoticeDetail is the Detail of the journal events about notice n: "KIND
+// USERID NOTICEID".
+func NoticeDetail(n *navette.Notice) string {
+	return string(n.Kind) + " " + n.UserID + " " + n.ID
+}
+
+// errorText returns err as the single line of bounded length kept with a
+// notice.
+func errorText(err error) string {
+	s := strings.Join(strings.Fields(strings.ToValidUTF8(err.Error(), "?")), " ")
+	if len(s) > maxErrorText {
+		s = s[:maxErrorText]
+		s = strings.ToValidUTF8(s, "")
+	}
+	return s
+}
