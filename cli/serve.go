@@ -31,8 +31,8 @@ type serverFlags struct {
 // default.
 func (f *serverFlags) define(fs *flag.FlagSet, defaultData string, demo bool) {
 	fs.StringVar(&f.data, "data", defaultData, "data directory (keys; database and blobs by default)")
-	fs.StringVar(&f.db, "db", "", "metadata store: sqlite:PATH (default sqlite:DATA/navette.db)")
-	fs.StringVar(&f.blobs, "blobs", "", "blob store: file://PATH (default file://DATA/blobs)")
+	fs.StringVar(&f.db, "db", "", "metadata store: sqlite:PATH (default sqlite:DATA/navette.db) or postgres://… (password from PGPASSWORD or .pgpass)")
+	fs.StringVar(&f.blobs, "blobs", "", "blob store: file://PATH (default file://DATA/blobs) or s3://BUCKET?endpoint=HOST:PORT[&region=…&path_style=true&ca=FILE&prefix=P] (keys from NAVETTE_S3_ACCESS_KEY, NAVETTE_S3_SECRET_KEY)")
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listening address")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.Int64Var(&f.maxFileSize, "max-file-size", navette.DefaultLimits.MaxFileSize, "largest file accepted, in bytes")
