@@ -113,14 +113,19 @@ func Main(args []string, env *Env) int {
 func oneLine(err error) string {
 	var e *navette.Error
 	msg := err.Error()
-	if errors.As(err, &e) && e.Code != navette.EINTERNAL && e.Message != "" {
+	if errors.As(err, &e) {
 		// Keep the context wrapped around the application error, but show
 		// its message rather than its code.
-		text := e.Message
-		if e.Err != nil {
-			text += ": " + e.Err.Error()
+		var parts []string
+		if e.Message != "" {
+			parts = append(parts, e.Message)
 		}
-		msg = strings.Replace(msg, e.Error(), text, 1)
+		if e.Err != nil {
+			parts = append(parts, e.Err.Error())
+		}
+		if len(parts) > 0 {
+			msg = strings.Replace(msg, e.Error(), strings.Join(parts, ": "), 1)
+		}
 	}
 	return strings.Join(strings.Fields(msg), " ")
 }

@@ -332,12 +332,12 @@ func TestGetCorrupted(t *testing.T) {
 	}{
 		{"first segment altered on disk", func(e *testEnv, fid string) {
 			e.damage(fid, func(b []byte) { b[seal.HeaderSize+100] ^= 1 })
-		}, 1, "navette internal: The stored file failed its integrity check."},
+		}, 1, "The stored file failed its integrity check."},
 		// The server sends the good segments, cuts the connection at the bad
 		// one, and refuses the resumption.
 		{"last segment altered on disk", func(e *testEnv, fid string) {
 			e.damage(fid, func(b []byte) { b[len(b)-20] ^= 0x80 })
-		}, 2, "navette internal: The stored file failed its integrity check."},
+		}, 2, "The stored file failed its integrity check."},
 		// The server sends the right bytes, one of which is altered on the
 		// way, well into the file's body.
 		{"byte altered in transit", func(*testEnv, string) { p.Corrupt(testproxy.Downstream, 150_000) }, 1,

@@ -88,9 +88,8 @@ func runGet(ctx context.Context, env *Env, args []string) error {
 	switch len(failed) {
 	case 0:
 		return nil
-	case 1:
-		return failed[0]
 	}
+	// Each failure was printed above; end with the count alone.
 	return fmt.Errorf("%d of %d files could not be saved", len(failed), len(files))
 }
 

@@ -120,7 +120,7 @@ type localFile struct {
 func checkLocalFile(path string) (localFile, error) {
 	st, err := os.Stat(path)
 	if err == nil && !st.Mode().IsRegular() {
-		return localFile{}, fmt.Errorf("%s: not a regular file", path)
+		return localFile{}, fmt.Errorf("%s: not a regular file", printable(path, 200))
 	}
 	if err == nil {
 		var f *os.File
@@ -133,7 +133,7 @@ func checkLocalFile(path string) (localFile, error) {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return localFile{}, fmt.Errorf("%s: %v", path, err)
+		return localFile{}, fmt.Errorf("%s: %v", printable(path, 200), err)
 	}
 	return localFile{path: path, name: filepath.Base(path), size: st.Size()}, nil
 }
