@@ -166,9 +166,10 @@ func openResume(k *seal.Key, fileID string, off int64, sealed []byte) (hash.Hash
 
 // segment is one plaintext segment travelling from the reader to the sealer.
 type segment struct {
-	buf   *[]byte
-	index int64
-	last  bool
+	buf      *[]byte
+	index    int64
+	last     bool
+	hashFrom int // bytes at the start already hashed (a resumed partial segment)
 }
 
 var segmentPool = sync.Pool{New: func() any { b := make([]byte, 0, seal.SegmentSize); return &b }}
@@ -228,12 +229,23 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 		}
 	}
 
-	// Stage 2: seal and write whole segments, in order.
-	segs := make(chan segment, pipelineDepth)
+	// Three stages, each on its own goroutine so they overlap: this one
+	// reads and cuts segments, the next hashes them, the last seals and
+	// writes them. The resumed partial segment's bytes were hashed by the
+	// request that received them: hashFrom skips them.
+	hashIn := make(chan segment, pipelineDepth)
+	sealIn := make(chan segment, pipelineDepth)
 	sealErr := make(chan error, 1)
 	go func() {
+		defer close(sealIn)
+		for sg := range hashIn {
+			h.Write((*sg.buf)[sg.hashFrom:])
+			sealIn <- sg
+		}
+	}()
+	go func() {
 		var err error
-		for sg := range segs {
+		for sg := range sealIn {
 			if err == nil {
 				out := sealedPool.Get().(*[]byte)
 				*out = k.SealSegment((*out)[:0], f.ID, sg.index, sg.last, *sg.buf)
@@ -245,10 +257,10 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 		sealErr <- err
 	}()
 
-	// Stage 1 (here): read, hash, cut into segments.
 	remaining := f.Size - off
 	cur := segmentPool.Get().(*[]byte)
 	*cur = append((*cur)[:0], partial...)
+	hashFrom := len(partial)
 	var n int64
 	var readErr error
 	for remaining > 0 {
@@ -257,12 +269,12 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 		buf := (*cur)[start : start+int(want)]
 		m, err := io.ReadFull(src, buf)
 		*cur = (*cur)[:start+m]
-		h.Write(buf[:m])
 		n += int64(m)
 		remaining -= int64(m)
 		if len(*cur) == seal.SegmentSize || remaining == 0 {
-			segs <- segment{buf: cur, index: index, last: remaining == 0}
+			hashIn <- segment{buf: cur, index: index, last: remaining == 0, hashFrom: hashFrom}
 			index++
+			hashFrom = 0
 			cur = segmentPool.Get().(*[]byte)
 			*cur = (*cur)[:0]
 		}
@@ -274,7 +286,7 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 		}
 	}
 	if f.Size == 0 { // an empty file is one empty final segment
-		segs <- segment{buf: cur, index: 0, last: true}
+		hashIn <- segment{buf: cur, index: 0, last: true}
 		cur = segmentPool.Get().(*[]byte)
 		*cur = (*cur)[:0]
 	}
@@ -286,8 +298,12 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 		m, _ := src.Read(one[:])
 		tooLong = m > 0
 	}
-	close(segs)
-	if err := <-sealErr; tooLong {
+	close(hashIn)
+	err = <-sealErr // the hash stage has ended too: h is ours again
+	// The bytes of a segment left unfinished are hashed here; they travel
+	// to the next request in the resume state.
+	h.Write((*cur)[hashFrom:])
+	if tooLong {
 		segmentPool.Put(cur)
 		return 0, navette.Errorf(navette.ETOOLARGE, "More bytes were sent than the announced size.")
 	} else if err != nil {
