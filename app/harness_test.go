@@ -2,12 +2,10 @@ package app_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -18,6 +16,7 @@ import (
 	"navette"
 	"navette/api"
 	"navette/app"
+	"navette/internal/testnode"
 )
 
 // env is one navette node booted whole for a test, with three users.
@@ -40,33 +39,9 @@ const (
 
 func newEnv(t *testing.T, tweak ...func(*app.Config)) *env {
 	t.Helper()
-	dir := t.TempDir()
 	clock := navette.NewFakeClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
-	cfg := app.Config{
-		DataDir:       dir,
-		Addr:          "127.0.0.1:0",
-		Clock:         clock,
-		SweepInterval: time.Hour, // tests sweep by hand
-		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
-	for _, f := range tweak {
-		f(&cfg)
-	}
-	a, err := app.Listen(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		a.Close()
-	})
-	e := &env{t: t, app: a, clock: clock, url: a.URL(), dir: dir}
+	a := testnode.Start(t, clock, tweak...)
+	e := &env{t: t, app: a, clock: clock, url: a.URL(), dir: a.Config.DataDir}
 	e.agent = e.user(agentEmail, "Greffe", navette.RoleAgent)
 	e.lawyer = e.user(lawyerEmail, "Maître Avocat", navette.RolePartner)
 	e.stranger = e.user(strangerEmail, "Maître Autre", navette.RolePartner)
@@ -75,15 +50,7 @@ func newEnv(t *testing.T, tweak ...func(*app.Config)) *env {
 
 func (e *env) user(email, name string, role navette.Role) string {
 	e.t.Helper()
-	ctx := context.Background()
-	if _, err := e.app.Accounts.CreateUser(ctx, email, name, role); err != nil {
-		e.t.Fatal(err)
-	}
-	tok, _, err := e.app.Accounts.CreateToken(ctx, email, "test", 0)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return tok
+	return testnode.User(e.t, e.app, email, name, role)
 }
 
 // do sends a request and returns the answer with its body read.

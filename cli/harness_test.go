@@ -14,7 +14,6 @@ import (
 	"encoding/hex"
 	"io"
 	"io/fs"
-	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -28,6 +27,7 @@ import (
 	"navette/api"
 	"navette/app"
 	"navette/client"
+	"navette/internal/testnode"
 	"navette/internal/testproxy"
 	"navette/seal"
 )
@@ -68,32 +68,8 @@ type testEnv struct {
 // newTestEnv boots the real server. tweak may change its configuration.
 func newTestEnv(t *testing.T, tweak ...func(*app.Config)) *testEnv {
 	t.Helper()
-	dir := t.TempDir()
-	cfg := app.Config{
-		DataDir:       dir,
-		Addr:          "127.0.0.1:0",
-		Clock:         &tickingClock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)},
-		SweepInterval: time.Hour,
-		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
-	for _, f := range tweak {
-		f(&cfg)
-	}
-	a, err := app.Listen(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		a.Close()
-	})
-	e := &testEnv{t: t, app: a, url: a.URL(), dir: dir}
+	a := testnode.Start(t, &tickingClock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}, tweak...)
+	e := &testEnv{t: t, app: a, url: a.URL(), dir: a.Config.DataDir}
 	e.agent = e.user(agent, navette.RoleAgent)
 	e.lawyer = e.user(lawyer, navette.RolePartner)
 	e.other = e.user(other, navette.RolePartner)
@@ -103,15 +79,7 @@ func newTestEnv(t *testing.T, tweak ...func(*app.Config)) *testEnv {
 
 func (e *testEnv) user(email string, role navette.Role) string {
 	e.t.Helper()
-	ctx := context.Background()
-	if _, err := e.app.Accounts.CreateUser(ctx, email, email, role); err != nil {
-		e.t.Fatal(err)
-	}
-	tok, _, err := e.app.Accounts.CreateToken(ctx, email, "test", 0)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return tok
+	return testnode.User(e.t, e.app, email, email, role)
 }
 
 // vars returns the environment of a command run against the server.

@@ -12,8 +12,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
-	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -26,6 +24,7 @@ import (
 	"navette/api"
 	"navette/app"
 	"navette/client"
+	"navette/internal/testnode"
 	"navette/internal/testproxy"
 )
 
@@ -70,32 +69,8 @@ type env struct {
 // newEnv boots the real server. tweak may change its configuration.
 func newEnv(t *testing.T, tweak ...func(*app.Config)) *env {
 	t.Helper()
-	dir := t.TempDir()
-	cfg := app.Config{
-		DataDir:       dir,
-		Addr:          "127.0.0.1:0",
-		Clock:         &tickingClock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)},
-		SweepInterval: time.Hour,
-		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}
-	for _, f := range tweak {
-		f(&cfg)
-	}
-	a, err := app.Listen(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		a.Close()
-	})
-	e := &env{t: t, app: a, url: a.URL(), dir: dir}
+	a := testnode.Start(t, &tickingClock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}, tweak...)
+	e := &env{t: t, app: a, url: a.URL(), dir: a.Config.DataDir}
 	e.sender = e.user(sender, navette.RoleAgent)
 	e.recipient = e.user(recipient, navette.RolePartner)
 	e.stranger = e.user(stranger, navette.RolePartner)
@@ -104,15 +79,7 @@ func newEnv(t *testing.T, tweak ...func(*app.Config)) *env {
 
 func (e *env) user(email string, role navette.Role) string {
 	e.t.Helper()
-	ctx := context.Background()
-	if _, err := e.app.Accounts.CreateUser(ctx, email, email, role); err != nil {
-		e.t.Fatal(err)
-	}
-	tok, _, err := e.app.Accounts.CreateToken(ctx, email, "test", 0)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return tok
+	return testnode.User(e.t, e.app, email, email, role)
 }
 
 // client returns a client of the server with the fast retry policy.

@@ -1,0 +1,60 @@
+// Package testnode boots a whole navette node for tests: the real server
+// on a free port of 127.0.0.1, over a temporary data directory (SQLite and
+// a local disk), stopped when the test ends. Only tests import it.
+package testnode
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"navette"
+	"navette/app"
+)
+
+// Start boots a node on clock, with the test defaults (temporary data
+// directory, free port, no logs, the sweeper left to the test) changed by
+// tweak, and stops it when t ends.
+func Start(t testing.TB, clock navette.Clock, tweak ...func(*app.Config)) *app.App {
+	t.Helper()
+	cfg := app.Config{
+		DataDir:       t.TempDir(),
+		Addr:          "127.0.0.1:0",
+		Clock:         clock,
+		SweepInterval: time.Hour, // tests sweep by hand
+		Logger:        slog.New(slog.DiscardHandler),
+	}
+	for _, f := range tweak {
+		f(&cfg)
+	}
+	a, err := app.Listen(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		a.Close()
+	})
+	return a
+}
+
+// User creates a user of the node and returns an API token of theirs.
+func User(t testing.TB, a *app.App, email, name string, role navette.Role) string {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := a.Accounts.CreateUser(ctx, email, name, role); err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := a.Accounts.CreateToken(ctx, email, "test", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
