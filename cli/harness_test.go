@@ -19,7 +19,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -39,22 +38,6 @@ const (
 	stranger = "autre@barreau.example"
 )
 
-// tickingClock is a fake clock that moves one millisecond at each reading:
-// independent of the wall clock, yet files created one after the other are
-// listed in that order, as with a real clock.
-type tickingClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// Now returns the next millisecond.
-func (c *tickingClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Millisecond)
-	return c.t
-}
-
 // testEnv is a navette server running for one test, with four users.
 type testEnv struct {
 	t   *testing.T
@@ -68,7 +51,7 @@ type testEnv struct {
 // newTestEnv boots the real server. tweak may change its configuration.
 func newTestEnv(t *testing.T, tweak ...func(*app.Config)) *testEnv {
 	t.Helper()
-	a := testnode.Start(t, &tickingClock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}, tweak...)
+	a := testnode.Start(t, testnode.NewTickingClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)), tweak...)
 	e := &testEnv{t: t, app: a, url: a.URL(), dir: a.Config.DataDir}
 	e.agent = e.user(agent, navette.RoleAgent)
 	e.lawyer = e.user(lawyer, navette.RolePartner)

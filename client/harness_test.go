@@ -40,22 +40,6 @@ const wait = 30 * time.Second
 
 var fastRetry = client.RetryPolicy{InitialDelay: 5 * time.Millisecond, MaxDelay: 20 * time.Millisecond, Budget: 5 * time.Second}
 
-// tickingClock is a fake clock that moves one millisecond at each reading:
-// independent of the wall clock, yet files created one after the other are
-// listed in that order, as with a real clock.
-type tickingClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// Now returns the next millisecond.
-func (c *tickingClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Millisecond)
-	return c.t
-}
-
 // env is a navette server running for one test, with three users.
 type env struct {
 	t   *testing.T
@@ -69,7 +53,7 @@ type env struct {
 // newEnv boots the real server. tweak may change its configuration.
 func newEnv(t *testing.T, tweak ...func(*app.Config)) *env {
 	t.Helper()
-	a := testnode.Start(t, &tickingClock{t: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}, tweak...)
+	a := testnode.Start(t, testnode.NewTickingClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)), tweak...)
 	e := &env{t: t, app: a, url: a.URL(), dir: a.Config.DataDir}
 	e.sender = e.user(sender, navette.RoleAgent)
 	e.recipient = e.user(recipient, navette.RolePartner)

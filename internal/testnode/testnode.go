@@ -6,6 +6,7 @@ package testnode
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,4 +58,23 @@ func User(t testing.TB, a *app.App, email, name string, role navette.Role) strin
 		t.Fatal(err)
 	}
 	return tok
+}
+
+// TickingClock is a fake clock that moves one millisecond at each reading:
+// independent of the wall clock, yet records made one after the other are
+// ordered as with a real clock.
+type TickingClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewTickingClock returns a ticking clock starting at t.
+func NewTickingClock(t time.Time) *TickingClock { return &TickingClock{t: t} }
+
+// Now returns the next millisecond.
+func (c *TickingClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(time.Millisecond)
+	return c.t
 }
