@@ -68,12 +68,17 @@ type DepositRecord struct {
 	Recipients []Recipient
 }
 
-// Recipient is a person a deposit is addressed to.
+// Recipient is a person or a service mailbox a deposit is addressed to.
 type Recipient struct {
 	UserID          string
 	Email           string // filled by storage when reading
 	Name            string // filled by storage when reading
+	Role            Role   // filled by storage when reading; RoleService for a mailbox
+	Disabled        bool   // filled by storage when reading: the recipient lost access since
 	FirstDownloadAt time.Time
+	// FirstDownloadBy is who first downloaded: the recipient, or for a
+	// service mailbox the member who did.
+	FirstDownloadBy string
 }
 
 // FileRecord is a file of a deposit as storage keeps it.

@@ -15,6 +15,7 @@ const (
 	EINVALID        = "invalid"         // the request is malformed or breaks a rule
 	ENOTFOUND       = "not_found"       // no such resource, or the caller may not know it exists
 	ETOOLARGE       = "too_large"       // a size or count limit is exceeded
+	ETOOMANY        = "too_many"        // too many attempts or requests; try again later
 	EUNAUTHORIZED   = "unauthorized"    // no valid credentials
 	EUNAVAILABLE    = "unavailable"     // a dependency is down; try again later
 	ENOTIMPLEMENTED = "not_implemented" // the server does not offer this

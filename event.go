@@ -23,6 +23,21 @@ const (
 	EventNoticeSent       EventType = "notice.sent"      // the mail server accepted a notice; Detail is "KIND USERID NOTICEID"
 	EventNoticeDead       EventType = "notice.dead"      // a notice failed for good; Detail as for notice.sent
 	EventNoticeReplayed   EventType = "notice.replayed"  // an admin queued a dead notice again; Detail as for notice.sent
+
+	EventUserUpdated     EventType = "user.updated"     // Detail names the fields changed
+	EventUserRevoked     EventType = "user.revoked"     // access removed (directory sync or admin); Detail is the reason
+	EventUserRestored    EventType = "user.restored"    // access given back
+	EventRoleChanged     EventType = "user.role"        // Detail is "OLD NEW"
+	EventDirectorySynced EventType = "directory.synced" // Detail is "SOURCE added=N updated=N revoked=N restored=N"
+	EventSignIn          EventType = "session.created"  // Detail is the method
+	EventSignOut         EventType = "session.ended"    // Detail is why: "signout", "revoked", "expired"
+	EventSignInFailed    EventType = "signin.failed"    // Detail is why, never the secret
+	EventSignInCodeSent  EventType = "signin.code"      // a code was queued for e-mail
+	EventTOTPEnrolled    EventType = "totp.enrolled"    // a second factor was enrolled
+	EventTokenRevoked    EventType = "token.revoked"    // Detail is the token id
+	EventCourtCreated    EventType = "court.created"    // Detail is the code
+	EventMemberAdded     EventType = "member.added"     // Detail is "SERVICEID USERID"
+	EventMemberRemoved   EventType = "member.removed"   // Detail is "SERVICEID USERID"
 )
 
 // Event is one entry of the journal. Events are only ever appended, and never

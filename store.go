@@ -28,15 +28,119 @@ type MetaStore interface {
 	// expired ones included. Returns ENOTFOUND if none.
 	TokenByHash(ctx context.Context, hash []byte) (*Token, error)
 
+	// UpdateUser loads the user, locks it, and calls fn. If fn returns no
+	// error, its changes to the user (e-mail, name, role, disabled, language,
+	// kind, organisation, court, directory status, revocation time, TOTP
+	// secret and step, updated time) are written with the events fn returns;
+	// a user who becomes disabled loses every session in the same
+	// transaction. If fn returns an error nothing is written and that error
+	// is returned. Returns ENOTFOUND if there is no such user, ECONFLICT if
+	// the new e-mail is another user's.
+	UpdateUser(ctx context.Context, id string, fn func(u *User) ([]Event, error)) error
+	// UsersBySource returns every user of the directory source, disabled
+	// ones included, in no particular order.
+	UsersBySource(ctx context.Context, source string) ([]*User, error)
+	// SaveUsers creates the users of create and rewrites every field listed
+	// for UpdateUser of the users of update (found by id), all in one
+	// transaction with events: a directory sync is applied whole or not at
+	// all. Users who become disabled lose their sessions in it. Returns
+	// ECONFLICT, naming the e-mail or external id, if a created user's id,
+	// e-mail or (source, external id) exists or an updated user's e-mail is
+	// another's, and ENOTFOUND if an updated user does not exist; then
+	// nothing is written.
+	SaveUsers(ctx context.Context, create, update []*User, events ...Event) error
+	// SearchUsers returns users matching f: with f.Text, ordered by name
+	// then id; without, by id.
+	SearchUsers(ctx context.Context, f UserFilter) ([]*User, error)
+
+	// CreateCourt adds c. Returns ECONFLICT if its id or code exists.
+	CreateCourt(ctx context.Context, c *Court, events ...Event) error
+	// Court returns the court with the given id. Returns ENOTFOUND if none.
+	Court(ctx context.Context, id string) (*Court, error)
+	// CourtByCode returns the court with the given code. Returns ENOTFOUND
+	// if none.
+	CourtByCode(ctx context.Context, code string) (*Court, error)
+	// Courts returns every court, by code.
+	Courts(ctx context.Context) ([]*Court, error)
+
+	// AddMember makes m.UserID a member of the service m.ServiceID, with
+	// events. Returns ENOTFOUND if either user does not exist, EINVALID if
+	// the service is not a user with RoleService, ECONFLICT if the
+	// membership exists.
+	AddMember(ctx context.Context, m *Member, events ...Event) error
+	// RemoveMember ends a membership, with events. Returns ENOTFOUND if
+	// there is no such membership.
+	RemoveMember(ctx context.Context, serviceID, userID string, events ...Event) error
+	// SetMembers makes userIDs the members of serviceID whose membership
+	// comes from source, adding and removing only memberships of that
+	// source, at the given time, with events. Returns ENOTFOUND if the
+	// service or a user does not exist, EINVALID if the service is not a
+	// user with RoleService.
+	SetMembers(ctx context.Context, serviceID, source string, userIDs []string, at time.Time, events ...Event) error
+	// Members returns the memberships of a service, oldest first.
+	Members(ctx context.Context, serviceID string) ([]*Member, error)
+	// Memberships returns the memberships of a user, oldest first.
+	Memberships(ctx context.Context, userID string) ([]*Member, error)
+
+	// CreateSession adds s, with events. Returns ECONFLICT if its id or hash
+	// exists, ENOTFOUND if its user does not exist.
+	CreateSession(ctx context.Context, s *Session, events ...Event) error
+	// SessionByHash returns the session whose secret hashes to hash,
+	// expired ones included. Returns ENOTFOUND if none.
+	SessionByHash(ctx context.Context, hash []byte) (*Session, error)
+	// UpdateSession loads the session, locks it, and calls fn; if fn
+	// succeeds its changes to the session (stage, method, seen time,
+	// expiry, pending state) are written with the events fn returns.
+	// Returns ENOTFOUND if there is no such session.
+	UpdateSession(ctx context.Context, id string, fn func(s *Session) ([]Event, error)) error
+	// DeleteSession ends the session, with events. Returns ENOTFOUND if
+	// there is no such session.
+	DeleteSession(ctx context.Context, id string, events ...Event) error
+	// DeleteSessions ends every session of a user, with events, and
+	// returns how many there were.
+	DeleteSessions(ctx context.Context, userID string, events ...Event) (int, error)
+	// DeleteStaleSessions removes sessions whose absolute expiry is at or
+	// before now or that were last seen at or before idleSince, and returns
+	// how many.
+	DeleteStaleSessions(ctx context.Context, now, idleSince time.Time) (int, error)
+
+	// CreateSignInCode adds c, with events (which carry its e-mail notice).
+	// Returns ECONFLICT if its id exists, ENOTFOUND if its user does not
+	// exist.
+	CreateSignInCode(ctx context.Context, c *SignInCode, events ...Event) error
+	// SignInCodes returns the user's codes created at or after since,
+	// newest first.
+	SignInCodes(ctx context.Context, userID string, since time.Time) ([]*SignInCode, error)
+	// UpdateSignInCode loads the code, locks it, and calls fn; if fn
+	// succeeds its changes (attempts, used time) are written with the
+	// events fn returns; a wrong guess is recorded by returning no error and
+	// telling the caller otherwise. Returns ENOTFOUND if there is no such
+	// code.
+	UpdateSignInCode(ctx context.Context, id string, fn func(c *SignInCode) ([]Event, error)) error
+	// DeleteSignInCodes removes codes that expired at or before before, and
+	// returns how many.
+	DeleteSignInCodes(ctx context.Context, before time.Time) (int, error)
+
+	// Tokens returns the user's tokens, revoked and expired ones included,
+	// newest first.
+	Tokens(ctx context.Context, userID string) ([]*Token, error)
+	// RevokeToken revokes the token at the given time, with events.
+	// Revoking a revoked token changes nothing and appends nothing.
+	// Returns ENOTFOUND if there is no such token.
+	RevokeToken(ctx context.Context, id string, at time.Time, events ...Event) error
+	// TouchToken records that the token was used at at.
+	TouchToken(ctx context.Context, id string, at time.Time) error
+
 	// CreateDeposit adds d with its recipients. Returns ECONFLICT if its id
 	// exists, ENOTFOUND if the sender or a recipient does not exist.
 	CreateDeposit(ctx context.Context, d *DepositRecord, events ...Event) error
 	// Deposit returns the deposit with the given id, with its recipients.
 	// Returns ENOTFOUND if none.
 	Deposit(ctx context.Context, id string) (*DepositRecord, error)
-	// DepositFor returns the deposit with the given id if userID sent it or
-	// is one of its recipients, in one query so that a miss and a refusal
-	// cost the same. Returns ENOTFOUND otherwise.
+	// DepositFor returns the deposit with the given id if userID sent it,
+	// is one of its recipients, or is a member of a service that is one, in
+	// one query so that a miss and a refusal cost the same. Returns
+	// ENOTFOUND otherwise.
 	DepositFor(ctx context.Context, id, userID string) (*DepositRecord, error)
 	// ListDeposits returns deposits matching f, newest first.
 	ListDeposits(ctx context.Context, f DepositFilter) ([]*DepositRecord, error)
@@ -134,7 +238,7 @@ type Box string
 
 // Boxes.
 const (
-	BoxInbox Box = "inbox" // deposits addressed to the user, once available
+	BoxInbox Box = "inbox" // deposits addressed to the user or to a service the user is a member of, once available
 	BoxSent  Box = "sent"  // deposits the user sent, in every state
 )
 

@@ -24,6 +24,8 @@ func Status(code string) int {
 		return http.StatusUnauthorized
 	case navette.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
+	case navette.ETOOMANY:
+		return http.StatusTooManyRequests
 	case navette.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
 	case navette.ENOTIMPLEMENTED:
@@ -55,7 +57,9 @@ func Code(status int) string {
 		return navette.ETOOLARGE
 	case http.StatusNotImplemented, http.StatusMethodNotAllowed:
 		return navette.ENOTIMPLEMENTED
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+	case http.StatusTooManyRequests:
+		return navette.ETOOMANY
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		return navette.EUNAVAILABLE
 	}
 	if status >= 400 && status < 500 {

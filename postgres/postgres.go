@@ -186,7 +186,7 @@ func migrate(ctx context.Context, db *sql.DB) (err error) {
 	if err != nil {
 		return err
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys)
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys, goose.WithGoMigrations(sqlstore.GoMigrations()...))
 	if err != nil {
 		return err
 	}

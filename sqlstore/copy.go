@@ -4,27 +4,36 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"navette"
 )
 
-// Table names a table for CopyFrom: its primary key columns, and whether
-// its rows are only ever inserted (the journal) rather than updated.
+// Table names a table for CopyFrom: its primary key columns, whether its
+// rows are only ever inserted (the journal) rather than updated, and
+// whether rows are deleted from it (memberships, sessions…), so that rows
+// the source no longer has must go from the target too.
 type Table struct {
 	Name       string
 	Key        []string
 	InsertOnly bool
+	Deletes    bool
 }
 
 // Tables lists navette's tables in an order that respects foreign keys.
 var Tables = []Table{
+	{Name: "courts", Key: []string{"id"}},
 	{Name: "users", Key: []string{"id"}},
 	{Name: "tokens", Key: []string{"id"}},
 	{Name: "deposits", Key: []string{"id"}},
 	{Name: "deposit_recipients", Key: []string{"deposit_id", "user_id"}},
 	{Name: "files", Key: []string{"id"}},
 	{Name: "notices", Key: []string{"id"}},
+	{Name: "members", Key: []string{"service_id", "user_id"}, Deletes: true},
+	{Name: "sessions", Key: []string{"id"}, Deletes: true},
+	{Name: "sign_in_codes", Key: []string{"id"}, Deletes: true},
+	{Name: "user_terms", Key: []string{"term", "user_id"}, Deletes: true},
 	{Name: "events", Key: []string{"seq"}, InsertOnly: true},
 }
 
@@ -41,8 +50,9 @@ func (s *Store) ReadDB() *sql.DB { return s.rdb }
 
 // CopyFrom copies every row of the tables from src into s, in batches,
 // each batch in one transaction: rows missing in s are inserted, rows that
-// differ are updated (InsertOnly tables keep what they have), and journal
-// sequence numbers are kept. Running it again copies only what changed in
+// differ are updated (InsertOnly tables keep what they have), rows of
+// Deletes tables that src no longer has are deleted, and journal sequence
+// numbers are kept. Running it again copies only what changed in
 // between, so a migration can be repeated up to a short final pass. progress,
 // if not nil, is told the rows copied per table. The two schemas must be at
 // the same version.
@@ -51,6 +61,11 @@ func (s *Store) CopyFrom(ctx context.Context, src *Store, tables []Table, progre
 		n, err := s.copyTable(ctx, src, t)
 		if err != nil {
 			return err
+		}
+		if t.Deletes {
+			if err := s.deleteMissing(ctx, src, t); err != nil {
+				return err
+			}
 		}
 		if progress != nil {
 			progress(t.Name, n)
@@ -156,6 +171,115 @@ func (s *Store) writeBatch(ctx context.Context, t Table, cols []string, batch []
 	for _, row := range batch {
 		if _, err := stmt.ExecContext(ctx, row...); err != nil {
 			return s.internal(err, "copy: write "+t.Name)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return s.internal(err, "copy: commit "+t.Name)
+	}
+	return nil
+}
+
+// deleteMissing deletes the rows of t that s has and src has not: it walks
+// the keys of s in batches, and for each asks src for its keys in the same
+// range.
+func (s *Store) deleteMissing(ctx context.Context, src *Store, t Table) error {
+	keys := strings.Join(t.Key, ", ")
+	n := len(t.Key)
+	var last []any
+	for {
+		q := "SELECT " + keys + " FROM " + t.Name
+		if last != nil {
+			q += " WHERE (" + keys + ") > (" + placeholders(1, n) + ")"
+		}
+		q += " ORDER BY " + keys + fmt.Sprintf(" LIMIT %d", copyBatch)
+		mine, err := readKeys(ctx, s.wdb, q, n, last...)
+		if err != nil {
+			return s.internal(err, "copy: read keys of "+t.Name)
+		}
+		if len(mine) == 0 {
+			return nil
+		}
+		first, end := mine[0], mine[len(mine)-1]
+		theirs, err := readKeys(ctx, src.rdb, "SELECT "+keys+" FROM "+t.Name+" WHERE ("+keys+") >= ("+placeholders(1, n)+
+			") AND ("+keys+") <= ("+placeholders(n+1, n)+")", n, append(slices.Clone(first), end...)...)
+		if err != nil {
+			return src.internal(err, "copy: read keys of "+t.Name)
+		}
+		kept := make(map[string]bool, len(theirs))
+		for _, k := range theirs {
+			kept[keyString(k)] = true
+		}
+		var gone [][]any
+		for _, k := range mine {
+			if !kept[keyString(k)] {
+				gone = append(gone, k)
+			}
+		}
+		if len(gone) > 0 {
+			if err := s.deleteKeys(ctx, t, gone); err != nil {
+				return err
+			}
+		}
+		if len(mine) < copyBatch {
+			return nil
+		}
+		last = end
+	}
+}
+
+// readKeys runs a query returning n key columns.
+func readKeys(ctx context.Context, db *sql.DB, q string, n int, args ...any) ([][]any, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][]any
+	for rows.Next() {
+		k := make([]any, n)
+		ptrs := make([]any, n)
+		for i := range k {
+			ptrs[i] = &k[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// keyString returns a key as a string that tells keys apart.
+func keyString(k []any) string {
+	var b strings.Builder
+	for _, v := range k {
+		if bs, ok := v.([]byte); ok {
+			v = string(bs)
+		}
+		fmt.Fprintf(&b, "%v\x00", v)
+	}
+	return b.String()
+}
+
+// deleteKeys deletes the rows of t with the given keys, in one transaction.
+func (s *Store) deleteKeys(ctx context.Context, t Table, keys [][]any) error {
+	cond := make([]string, len(t.Key))
+	for i, k := range t.Key {
+		cond[i] = fmt.Sprintf("%s = $%d", k, i+1)
+	}
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return s.internal(err, "copy: begin")
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, "DELETE FROM "+t.Name+" WHERE "+strings.Join(cond, " AND "))
+	if err != nil {
+		return s.internal(err, "copy: prepare "+t.Name)
+	}
+	defer stmt.Close()
+	for _, k := range keys {
+		if _, err := stmt.ExecContext(ctx, k...); err != nil {
+			return s.internal(err, "copy: delete from "+t.Name)
 		}
 	}
 	if err := tx.Commit(); err != nil {

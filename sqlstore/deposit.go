@@ -16,7 +16,7 @@ import (
 const (
 	depositCols = "d.id, d.sender_id, d.state, d.retention_days, d.key_id, d.key_data, d.reference, d.message, " +
 		"d.created_at, d.submitted_at, d.available_at, d.expires_at, d.revoked_at, d.purged_at, d.notify_sender, d.reminded_at"
-	recipientCols = "r.user_id, u.email, u.name, r.first_download_at"
+	recipientCols = "r.user_id, u.email, u.name, u.role, u.disabled, r.first_download_at, r.first_download_by"
 	// withRecipients joins a deposit row d to its recipients, one row per
 	// recipient, or one row of NULLs if it has none.
 	withRecipients = " LEFT JOIN deposit_recipients r ON r.deposit_id = d.id LEFT JOIN users u ON u.id = r.user_id"
@@ -57,14 +57,18 @@ func (r *depositRow) record() *navette.DepositRecord {
 // recipientRow receives the columns recipientCols, NULL when a deposit has
 // no recipient.
 type recipientRow struct {
-	userID, email, name sql.NullString
-	first               sql.NullInt64
+	userID, email, name, role, firstBy sql.NullString
+	disabled, first                    sql.NullInt64
 }
 
-func (r *recipientRow) dest() []any { return []any{&r.userID, &r.email, &r.name, &r.first} }
+func (r *recipientRow) dest() []any {
+	return []any{&r.userID, &r.email, &r.name, &r.role, &r.disabled, &r.first, &r.firstBy}
+}
 
 func (r *recipientRow) recipient() navette.Recipient {
-	return navette.Recipient{UserID: r.userID.String, Email: r.email.String, Name: r.name.String, FirstDownloadAt: timeCol(r.first)}
+	return navette.Recipient{UserID: r.userID.String, Email: r.email.String, Name: r.name.String,
+		Role: navette.Role(r.role.String), Disabled: r.disabled.Int64 != 0,
+		FirstDownloadAt: timeCol(r.first), FirstDownloadBy: r.firstBy.String}
 }
 
 // depositArgs returns the mutable columns of d in the order of the SET list
@@ -106,8 +110,8 @@ func (s *Store) CreateDeposit(ctx context.Context, d *navette.DepositRecord, eve
 			return s.insertErr(err, "create deposit", "A deposit with this id exists already.", "No such sender.")
 		}
 		for _, r := range d.Recipients {
-			_, err := tx.ExecContext(ctx, `INSERT INTO deposit_recipients (deposit_id, user_id, first_download_at)
-				VALUES ($1, $2, $3)`, d.ID, r.UserID, timeArg(r.FirstDownloadAt))
+			_, err := tx.ExecContext(ctx, `INSERT INTO deposit_recipients (deposit_id, user_id, first_download_at, first_download_by)
+				VALUES ($1, $2, $3, $4)`, d.ID, r.UserID, timeArg(r.FirstDownloadAt), r.FirstDownloadBy)
 			if err != nil {
 				return s.insertErr(err, "add recipient", "A recipient is given twice.", "No such recipient.")
 			}
@@ -122,13 +126,16 @@ func (s *Store) Deposit(ctx context.Context, id string) (*navette.DepositRecord,
 		WHERE d.id = $1 ORDER BY `+recipientOrder, id)
 }
 
-// DepositFor returns the deposit with the given id if userID sent it or is
-// one of its recipients. One query decides and reads, so that a deposit that
-// does not exist and one the user may not see take the same path.
+// DepositFor returns the deposit with the given id if userID sent it, is one
+// of its recipients or is a member of a service that is one. One query
+// decides and reads, so that a deposit that does not exist and one the user
+// may not see take the same path.
 func (s *Store) DepositFor(ctx context.Context, id, userID string) (*navette.DepositRecord, error) {
 	return s.oneDeposit(ctx, `SELECT `+depositCols+`, `+recipientCols+` FROM deposits d`+withRecipients+`
-		WHERE d.id = $1 AND (d.sender_id = $2 OR EXISTS (
-			SELECT 1 FROM deposit_recipients x WHERE x.deposit_id = d.id AND x.user_id = $2))
+		WHERE d.id = $1 AND (d.sender_id = $2
+			OR EXISTS (SELECT 1 FROM deposit_recipients x WHERE x.deposit_id = d.id AND x.user_id = $2)
+			OR EXISTS (SELECT 1 FROM deposit_recipients x JOIN members m ON m.service_id = x.user_id
+				WHERE x.deposit_id = d.id AND m.user_id = $2))
 		ORDER BY `+recipientOrder, id, userID)
 }
 
@@ -188,7 +195,9 @@ func (s *Store) ListDeposits(ctx context.Context, f navette.DepositFilter) ([]*n
 	)
 	switch f.Box {
 	case navette.BoxInbox:
-		inner.WriteString(`SELECT d.* FROM deposits d JOIN deposit_recipients m ON m.deposit_id = d.id WHERE m.user_id = $1`)
+		inner.WriteString(`SELECT d.* FROM deposits d WHERE d.id IN (
+			SELECT x.deposit_id FROM deposit_recipients x WHERE x.user_id = $1
+			UNION SELECT x.deposit_id FROM members m JOIN deposit_recipients x ON x.user_id = m.service_id WHERE m.user_id = $1)`)
 		if len(states) == 0 {
 			states = []navette.DepositState{navette.DepositAvailable}
 		}
@@ -219,10 +228,10 @@ func (s *Store) ListDeposits(ctx context.Context, f navette.DepositFilter) ([]*n
 // calls fn, and writes back what fn changed with the events it returns.
 //
 // Written are the deposit's columns but its id, sender and creation time;
-// the first downloads of the recipients it was loaded with (recipients are
-// neither added nor removed); and the files' columns but their id, deposit,
-// size and creation time, as UpdateFile writes them. Rows fn did not change
-// are not written.
+// the first downloads (time and downloader) of the recipients it was loaded
+// with (recipients are neither added nor removed); and the files' columns
+// but their id, deposit, size and creation time, as UpdateFile writes them.
+// Rows fn did not change are not written.
 func (s *Store) UpdateDeposit(ctx context.Context, id string, fn func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error)) error {
 	return s.inTx(ctx, "update deposit", func(tx *sql.Tx) error {
 		var dr depositRow
@@ -244,9 +253,13 @@ func (s *Store) UpdateDeposit(ctx context.Context, id string, fn func(d *navette
 
 		// Snapshots of what fn may change, to write only what it did.
 		dBefore := depositArgs(d)
-		rBefore := make(map[string]any, len(d.Recipients))
+		type firstDownload struct {
+			at any
+			by string
+		}
+		rBefore := make(map[string]firstDownload, len(d.Recipients))
 		for _, r := range d.Recipients {
-			rBefore[r.UserID] = timeArg(r.FirstDownloadAt)
+			rBefore[r.UserID] = firstDownload{timeArg(r.FirstDownloadAt), r.FirstDownloadBy}
 		}
 		loaded := slices.Clone(files)
 		fBefore := make([][]any, len(loaded))
@@ -270,9 +283,9 @@ func (s *Store) UpdateDeposit(ctx context.Context, id string, fn func(d *navette
 		}
 		for _, r := range d.Recipients {
 			before, ok := rBefore[r.UserID]
-			if after := timeArg(r.FirstDownloadAt); ok && after != before {
-				_, err := tx.ExecContext(ctx, `UPDATE deposit_recipients SET first_download_at = $3
-					WHERE deposit_id = $1 AND user_id = $2`, id, r.UserID, after)
+			if after := (firstDownload{timeArg(r.FirstDownloadAt), r.FirstDownloadBy}); ok && after != before {
+				_, err := tx.ExecContext(ctx, `UPDATE deposit_recipients SET first_download_at = $3, first_download_by = $4
+					WHERE deposit_id = $1 AND user_id = $2`, id, r.UserID, after.at, after.by)
 				if err != nil {
 					return s.internal(err, "write recipient")
 				}

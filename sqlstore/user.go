@@ -4,31 +4,109 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"reflect"
+	"strings"
 
 	"navette"
 )
 
-const userCols = "id, email, name, role, disabled, lang, created_at"
+// userCols are the columns of users, in the order scanUser reads them.
+const userCols = "id, email, name, role, disabled, lang, source, external_id, kind, org, court_id, directory_status, " +
+	"revoked_at, totp_key_id, totp_key_data, totp_step, created_at, updated_at"
 
-// CreateUser adds u.
-func (s *Store) CreateUser(ctx context.Context, u *navette.User, events ...navette.Event) error {
+// userColsU are userCols of the table aliased u.
+var userColsU = "u." + strings.ReplaceAll(userCols, ", ", ", u.")
+
+// insertUserCols are the columns insertUserArgs gives: the fixed ones, then
+// those of userArgs.
+const insertUserCols = "id, source, external_id, created_at, email, name, role, disabled, lang, kind, org, court_id, " +
+	"directory_status, revoked_at, totp_key_id, totp_key_data, totp_step, updated_at"
+
+// insertUserN is the number of columns of insertUserCols.
+const insertUserN = 18
+
+// userArgs returns the columns of u that UpdateUser and SaveUsers write, in
+// the order of the SET list of updateUser.
+func userArgs(u *navette.User) []any {
+	return []any{u.Email, u.Name, string(u.Role), boolArg(u.Disabled), u.Lang, u.Kind, u.Org, u.CourtID,
+		u.DirectoryStatus, timeArg(u.RevokedAt), u.TOTP.KeyID, bytesArg(u.TOTP.Data), u.TOTPStep, timeArg(u.UpdatedAt)}
+}
+
+// insertUserArgs returns the columns of u in the order of insertUserCols.
+func insertUserArgs(u *navette.User) []any {
+	return append([]any{u.ID, u.Source, u.ExternalID, timeArg(u.CreatedAt)}, userArgs(u)...)
+}
+
+const updateUser = `UPDATE users SET email = $2, name = $3, role = $4, disabled = $5, lang = $6, kind = $7, org = $8,
+	court_id = $9, directory_status = $10, revoked_at = $11, totp_key_id = $12, totp_key_data = $13, totp_step = $14,
+	updated_at = $15 WHERE id = $1`
+
+// scanUser reads the columns userCols.
+func scanUser(row interface{ Scan(...any) error }) (*navette.User, error) {
+	var (
+		u                         navette.User
+		role                      string
+		disabled                  int64
+		revoked, created, updated sql.NullInt64
+	)
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &role, &disabled, &u.Lang, &u.Source, &u.ExternalID, &u.Kind, &u.Org,
+		&u.CourtID, &u.DirectoryStatus, &revoked, &u.TOTP.KeyID, &u.TOTP.Data, &u.TOTPStep, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	u.Role = navette.Role(role)
+	u.Disabled = disabled != 0
+	u.RevokedAt = timeCol(revoked)
+	u.TOTP.Data = bytesCol(u.TOTP.Data)
+	u.CreatedAt = timeCol(created)
+	u.UpdatedAt = timeCol(updated)
+	return &u, nil
+}
+
+// checkUserFields refuses a user whose role or language the schema cannot
+// hold.
+func checkUserFields(u *navette.User) error {
+	if !u.Role.Valid() {
+		return invalid("Unknown role %q.", u.Role)
+	}
+	if !navette.ValidLang(u.Lang) {
+		return invalid("Unknown language %q.", u.Lang)
+	}
+	return nil
+}
+
+// checkNewUser refuses a user to create that the schema cannot hold.
+func checkNewUser(u *navette.User) error {
 	if u == nil {
 		return invalid("No user given.")
 	}
 	if u.CreatedAt.IsZero() {
 		return invalid("A user needs a creation time.")
 	}
-	if !navette.ValidLang(u.Lang) {
-		return invalid("Unknown language %q.", u.Lang)
+	return checkUserFields(u)
+}
+
+// CreateUser adds u and its search terms.
+func (s *Store) CreateUser(ctx context.Context, u *navette.User, events ...navette.Event) error {
+	if err := checkNewUser(u); err != nil {
+		return err
 	}
 	if err := checkEvents(events); err != nil {
 		return err
 	}
 	return s.inTx(ctx, "create user", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			u.ID, u.Email, u.Name, string(u.Role), boolArg(u.Disabled), u.Lang, timeArg(u.CreatedAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+insertUserCols+`) VALUES (`+placeholders(1, insertUserN)+`)`,
+			insertUserArgs(u)...)
 		if err != nil {
-			return s.insertErr(err, "create user", "A user with this id or e-mail address exists already.", "")
+			return s.insertErr(err, "create user", "A user with this id, e-mail address or external id exists already.", "")
+		}
+		w := newTermWriter(ctx, tx)
+		defer w.close()
+		if err := w.add(u); err != nil {
+			return s.internal(err, "index user")
+		}
+		if err := w.flush(); err != nil {
+			return s.internal(err, "index user")
 		}
 		return s.insertEvents(ctx, tx, events)
 	})
@@ -47,69 +125,287 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*navette.User, e
 }
 
 func (s *Store) user(ctx context.Context, query, arg string) (*navette.User, error) {
-	var (
-		u        navette.User
-		role     string
-		disabled int64
-		created  sql.NullInt64
-	)
-	err := s.rdb.QueryRowContext(ctx, query, arg).Scan(&u.ID, &u.Email, &u.Name, &role, &disabled, &u.Lang, &created)
+	u, err := scanUser(s.rdb.QueryRowContext(ctx, query, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, navette.Errorf(navette.ENOTFOUND, "No such user.")
 	} else if err != nil {
 		return nil, s.internal(err, "get user")
 	}
-	u.Role = navette.Role(role)
-	u.Disabled = disabled != 0
-	u.CreatedAt = timeCol(created)
-	return &u, nil
+	return u, nil
 }
 
-const tokenCols = "id, user_id, hash, label, created_at, expires_at, revoked_at"
-
-// CreateToken adds t.
-func (s *Store) CreateToken(ctx context.Context, t *navette.Token, events ...navette.Event) error {
-	if t == nil {
-		return invalid("No token given.")
+// queryUsers runs a query returning userCols through q.
+func (s *Store) queryUsers(ctx context.Context, q queryer, op, query string, args ...any) ([]*navette.User, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, s.internal(err, op)
 	}
-	if len(t.Hash) == 0 {
-		return invalid("A token needs a hash.")
-	}
-	if t.CreatedAt.IsZero() {
-		return invalid("A token needs a creation time.")
-	}
-	if err := checkEvents(events); err != nil {
-		return err
-	}
-	return s.inTx(ctx, "create token", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO tokens (`+tokenCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			t.ID, t.UserID, bytesArg(t.Hash), t.Label, timeArg(t.CreatedAt), timeArg(t.ExpiresAt), timeArg(t.RevokedAt))
+	defer rows.Close()
+	var out []*navette.User
+	for rows.Next() {
+		u, err := scanUser(rows)
 		if err != nil {
-			return s.insertErr(err, "create token", "A token with this id or secret exists already.", "No such user.")
+			return nil, s.internal(err, op)
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.internal(err, op)
+	}
+	return out, nil
+}
+
+// UpdateUser loads the user in a write transaction, calls fn, and writes
+// back what fn changed among the fields userArgs lists (the id, source,
+// external id and creation time stay as they were), with the events fn
+// returns. The user's search terms follow its name, e-mail address,
+// organisation and court; if the user is disabled after fn, its sessions are
+// deleted.
+func (s *Store) UpdateUser(ctx context.Context, id string, fn func(u *navette.User) ([]navette.Event, error)) error {
+	return s.inTx(ctx, "update user", func(tx *sql.Tx) error {
+		u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`+s.lock, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return navette.Errorf(navette.ENOTFOUND, "No such user.")
+		} else if err != nil {
+			return s.internal(err, "load user")
+		}
+		fixed := *u
+		before := userArgs(u)
+		events, err := fn(u)
+		if err != nil {
+			return err
+		}
+		if err := checkUserFields(u); err != nil {
+			return err
+		}
+		if err := checkEvents(events); err != nil {
+			return err
+		}
+		after := *u
+		after.ID, after.Source, after.ExternalID, after.CreatedAt = fixed.ID, fixed.Source, fixed.ExternalID, fixed.CreatedAt
+		if args := userArgs(&after); !reflect.DeepEqual(args, before) {
+			if _, err := tx.ExecContext(ctx, updateUser, append([]any{id}, args...)...); err != nil {
+				if s.d.IsUniqueViolation(err) {
+					return navette.WrapError(navette.ECONFLICT, err, "The e-mail address %s is another user's.", after.Email)
+				}
+				return s.internal(err, "write user")
+			}
+		}
+		if termsChanged(&fixed, &after) {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM user_terms WHERE user_id = $1`, id); err != nil {
+				return s.internal(err, "index user")
+			}
+			w := newTermWriter(ctx, tx)
+			defer w.close()
+			if err := w.add(&after); err != nil {
+				return s.internal(err, "index user")
+			}
+			if err := w.flush(); err != nil {
+				return s.internal(err, "index user")
+			}
+		}
+		if after.Disabled {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
+				return s.internal(err, "end sessions")
+			}
 		}
 		return s.insertEvents(ctx, tx, events)
 	})
 }
 
-// TokenByHash returns the token whose secret hashes to hash.
-func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*navette.Token, error) {
-	if len(hash) == 0 {
-		return nil, navette.Errorf(navette.ENOTFOUND, "No such token.")
+// termsChanged reports whether a and b differ in a field their search terms
+// come from.
+func termsChanged(a, b *navette.User) bool {
+	return a.Name != b.Name || a.Email != b.Email || a.Org != b.Org || a.ExternalID != b.ExternalID || a.CourtID != b.CourtID
+}
+
+// UsersBySource returns every user of the directory source, by id.
+func (s *Store) UsersBySource(ctx context.Context, source string) ([]*navette.User, error) {
+	return s.queryUsers(ctx, s.rdb, "users by source", `SELECT `+userCols+` FROM users WHERE source = $1 ORDER BY id`, source)
+}
+
+// saveBatch is the number of users a multi-row INSERT of SaveUsers writes.
+const saveBatch = 100
+
+// SaveUsers creates and updates users in one transaction: the updates
+// first, so that an e-mail address one user gives up can go to a new one.
+// Updated users are rewritten whole (the fields userArgs lists); those
+// disabled lose their sessions. Users given twice, or two users given the
+// same e-mail address or external id, are refused with ECONFLICT before
+// anything is written.
+func (s *Store) SaveUsers(ctx context.Context, create, update []*navette.User, events ...navette.Event) error {
+	if err := checkSave(create, update); err != nil {
+		return err
 	}
-	var (
-		t                         navette.Token
-		created, expires, revoked sql.NullInt64
-	)
-	err := s.rdb.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE hash = $1`, hash).
-		Scan(&t.ID, &t.UserID, &t.Hash, &t.Label, &created, &expires, &revoked)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, navette.Errorf(navette.ENOTFOUND, "No such token.")
-	} else if err != nil {
-		return nil, s.internal(err, "get token")
+	if err := checkEvents(events); err != nil {
+		return err
 	}
-	t.Hash = bytesCol(t.Hash)
-	t.CreatedAt = timeCol(created)
-	t.ExpiresAt = timeCol(expires)
-	t.RevokedAt = timeCol(revoked)
-	return &t, nil
+	return s.inTx(ctx, "save users", func(tx *sql.Tx) error {
+		w := newTermWriter(ctx, tx)
+		defer w.close()
+		if len(update) > 0 {
+			if err := s.saveUpdates(ctx, tx, w, update); err != nil {
+				return err
+			}
+		}
+		var full *sql.Stmt
+		for start := 0; start < len(create); start += saveBatch {
+			batch := create[start:min(start+saveBatch, len(create))]
+			args := make([]any, 0, len(batch)*insertUserN)
+			for _, u := range batch {
+				args = append(args, insertUserArgs(u)...)
+			}
+			var err error
+			if len(batch) == saveBatch {
+				if full == nil {
+					if full, err = tx.PrepareContext(ctx, insertUsersSQL(saveBatch)); err != nil {
+						return s.internal(err, "save users: prepare")
+					}
+					defer full.Close()
+				}
+				_, err = full.ExecContext(ctx, args...)
+			} else {
+				_, err = tx.ExecContext(ctx, insertUsersSQL(len(batch)), args...)
+			}
+			if err != nil {
+				if s.d.IsUniqueViolation(err) {
+					return navette.WrapError(navette.ECONFLICT, err, "%s", s.whyConflict(ctx, batch))
+				}
+				return s.internal(err, "save users: create")
+			}
+			for _, u := range batch {
+				if err := w.add(u); err != nil {
+					return s.internal(err, "save users: index")
+				}
+			}
+		}
+		if err := w.flush(); err != nil {
+			return s.internal(err, "save users: index")
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+}
+
+// saveUpdates rewrites the users of update in tx, with their search terms
+// and, for the disabled, their sessions.
+func (s *Store) saveUpdates(ctx context.Context, tx *sql.Tx, w *termWriter, update []*navette.User) error {
+	upd, err := tx.PrepareContext(ctx, `UPDATE users SET email = $2, name = $3, role = $4, disabled = $5, lang = $6,
+		kind = $7, org = $8, court_id = $9, directory_status = $10, revoked_at = $11, totp_key_id = $12,
+		totp_key_data = $13, totp_step = $14, updated_at = $15 WHERE id = $1 RETURNING source, external_id`)
+	if err != nil {
+		return s.internal(err, "save users: prepare")
+	}
+	defer upd.Close()
+	unindex, err := tx.PrepareContext(ctx, `DELETE FROM user_terms WHERE user_id = $1`)
+	if err != nil {
+		return s.internal(err, "save users: prepare")
+	}
+	defer unindex.Close()
+	var endSessions *sql.Stmt
+	for _, u := range update {
+		var stored navette.User
+		err := upd.QueryRowContext(ctx, append([]any{u.ID}, userArgs(u)...)...).Scan(&stored.Source, &stored.ExternalID)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return navette.Errorf(navette.ENOTFOUND, "No such user: %s.", u.ID)
+		case err != nil && s.d.IsUniqueViolation(err):
+			return navette.WrapError(navette.ECONFLICT, err, "The e-mail address %s is another user's.", u.Email)
+		case err != nil:
+			return s.internal(err, "save users: update")
+		}
+		if _, err := unindex.ExecContext(ctx, u.ID); err != nil {
+			return s.internal(err, "save users: index")
+		}
+		indexed := *u
+		indexed.Source, indexed.ExternalID = stored.Source, stored.ExternalID
+		if err := w.add(&indexed); err != nil {
+			return s.internal(err, "save users: index")
+		}
+		if u.Disabled {
+			if endSessions == nil {
+				if endSessions, err = tx.PrepareContext(ctx, `DELETE FROM sessions WHERE user_id = $1`); err != nil {
+					return s.internal(err, "save users: prepare")
+				}
+				defer endSessions.Close()
+			}
+			if _, err := endSessions.ExecContext(ctx, u.ID); err != nil {
+				return s.internal(err, "save users: end sessions")
+			}
+		}
+	}
+	return nil
+}
+
+// insertUsersSQL returns an INSERT of n users.
+func insertUsersSQL(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO users (` + insertUserCols + `) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(" + placeholders(i*insertUserN+1, insertUserN) + ")")
+	}
+	return b.String()
+}
+
+// checkSave refuses what SaveUsers cannot write: invalid users, and users,
+// e-mail addresses or external ids given twice.
+func checkSave(create, update []*navette.User) error {
+	type extKey struct{ source, id string }
+	ids := make(map[string]bool, len(create)+len(update))
+	emails := make(map[string]bool, len(create)+len(update))
+	exts := make(map[extKey]bool, len(create))
+	for i, u := range append(update[:len(update):len(update)], create...) {
+		if i < len(update) {
+			if u == nil {
+				return invalid("No user given.")
+			}
+			if err := checkUserFields(u); err != nil {
+				return err
+			}
+		} else if err := checkNewUser(u); err != nil {
+			return err
+		}
+		if ids[u.ID] {
+			return navette.Errorf(navette.ECONFLICT, "The user %s is given twice.", u.ID)
+		}
+		ids[u.ID] = true
+		if emails[u.Email] {
+			return navette.Errorf(navette.ECONFLICT, "The e-mail address %s is given to two users.", u.Email)
+		}
+		emails[u.Email] = true
+		if i >= len(update) && u.ExternalID != "" {
+			k := extKey{u.Source, u.ExternalID}
+			if exts[k] {
+				return navette.Errorf(navette.ECONFLICT, "The external id %s of %s is given to two users.", u.ExternalID, u.Source)
+			}
+			exts[k] = true
+		}
+	}
+	return nil
+}
+
+// whyConflict names what a user of batch shares with a stored user, once an
+// INSERT of the batch failed on a unique constraint. It reads through the
+// read pool, as the failed transaction may not be usable any more.
+func (s *Store) whyConflict(ctx context.Context, batch []*navette.User) string {
+	for _, u := range batch {
+		var id, email, source, ext string
+		err := s.rdb.QueryRowContext(ctx, `SELECT id, email, source, external_id FROM users
+			WHERE id = $1 OR email = $2 OR (source = $3 AND external_id = $4 AND external_id <> '') LIMIT 1`,
+			u.ID, u.Email, u.Source, u.ExternalID).Scan(&id, &email, &source, &ext)
+		if err != nil {
+			continue
+		}
+		switch {
+		case email == u.Email:
+			return "A user with the e-mail address " + u.Email + " exists already."
+		case u.ExternalID != "" && source == u.Source && ext == u.ExternalID:
+			return "A user with the external id " + u.ExternalID + " of " + u.Source + " exists already."
+		default:
+			return "A user with the id " + u.ID + " exists already."
+		}
+	}
+	return "A user to create has the id, e-mail address or external id of another."
 }

@@ -56,6 +56,7 @@ func TestMetaStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
 		{"ReplayNotice", testMetaReplayNotice},
 		{"NoticesFilter", testMetaNoticesFilter},
 	}
+	tests = append(tests, identityTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.fn(t, &metaFixture{
@@ -112,7 +113,8 @@ func (m *metaFixture) user(name string) *navette.User {
 
 // newDeposit returns a deposit in state draft from sender to recipients,
 // with every field a draft has set, not yet stored. Its recipients carry
-// e-mail and name, sorted by e-mail, as storage returns them.
+// e-mail, name, role and disabled flag, sorted by e-mail, as storage returns
+// them.
 func (m *metaFixture) newDeposit(sender *navette.User, recipients ...*navette.User) *navette.DepositRecord {
 	d := &navette.DepositRecord{
 		ID:            navette.NewID(),
@@ -126,7 +128,7 @@ func (m *metaFixture) newDeposit(sender *navette.User, recipients ...*navette.Us
 		NotifySender:  true,
 	}
 	for _, r := range recipients {
-		d.Recipients = append(d.Recipients, navette.Recipient{UserID: r.ID, Email: r.Email, Name: r.Name})
+		d.Recipients = append(d.Recipients, navette.Recipient{UserID: r.ID, Email: r.Email, Name: r.Name, Role: r.Role, Disabled: r.Disabled})
 	}
 	slices.SortFunc(d.Recipients, func(a, b navette.Recipient) int { return strings.Compare(a.Email, b.Email) })
 	return d
@@ -366,6 +368,7 @@ func testMetaTokens(t *testing.T, m *metaFixture) {
 		UserID:    u.ID,
 		Hash:      metaRandom(32),
 		Label:     "laptop",
+		Scopes:    []navette.Scope{navette.ScopeRead},
 		CreatedAt: m.now(),
 	}
 	ev := m.event(navette.EventTokenCreated, u.ID, "")
@@ -383,9 +386,11 @@ func testMetaTokens(t *testing.T, m *metaFixture) {
 		ID:        navette.NewID(),
 		UserID:    u.ID,
 		Hash:      metaRandom(32),
+		Scopes:    []navette.Scope{navette.ScopeWrite, navette.ScopeRead, navette.ScopeAdmin, navette.ScopeAudit},
 		CreatedAt: m.now(),
 		ExpiresAt: metaEpoch.Add(time.Hour),
 		RevokedAt: metaEpoch.Add(time.Minute),
+		LastUsed:  metaEpoch.Add(30 * time.Second),
 	}
 	if err := m.s.CreateToken(m.ctx, old); err != nil {
 		t.Fatalf("CreateToken(old): %v", err)
@@ -396,11 +401,11 @@ func testMetaTokens(t *testing.T, m *metaFixture) {
 	}
 	metaEqual(t, "TokenByHash(old)", got, old)
 
-	sameHash := &navette.Token{ID: navette.NewID(), UserID: u.ID, Hash: bytes.Clone(tok.Hash), CreatedAt: m.now()}
+	sameHash := &navette.Token{ID: navette.NewID(), UserID: u.ID, Hash: bytes.Clone(tok.Hash), Scopes: tok.Scopes, CreatedAt: m.now()}
 	metaCode(t, "CreateToken with a taken hash", m.s.CreateToken(m.ctx, sameHash, ev), navette.ECONFLICT)
-	sameID := &navette.Token{ID: tok.ID, UserID: u.ID, Hash: metaRandom(32), CreatedAt: m.now()}
+	sameID := &navette.Token{ID: tok.ID, UserID: u.ID, Hash: metaRandom(32), Scopes: tok.Scopes, CreatedAt: m.now()}
 	metaCode(t, "CreateToken with a taken id", m.s.CreateToken(m.ctx, sameID, ev), navette.ECONFLICT)
-	ghost := &navette.Token{ID: navette.NewID(), UserID: navette.NewID(), Hash: metaRandom(32), CreatedAt: m.now()}
+	ghost := &navette.Token{ID: navette.NewID(), UserID: navette.NewID(), Hash: metaRandom(32), Scopes: tok.Scopes, CreatedAt: m.now()}
 	metaCode(t, "CreateToken for an unknown user", m.s.CreateToken(m.ctx, ghost, ev), navette.ENOTFOUND)
 	_, err = m.s.TokenByHash(m.ctx, ghost.Hash)
 	metaCode(t, "TokenByHash after a failed create", err, navette.ENOTFOUND)
@@ -1245,7 +1250,8 @@ func testMetaRoundTrip(t *testing.T, m *metaFixture) {
 	wantF.Name = nil
 	metaEqual(t, "file", gotF, wantF)
 
-	tok := &navette.Token{ID: navette.NewID(), UserID: u.ID, Hash: []byte{0, 0}, CreatedAt: time.Unix(0, 1000).UTC(), ExpiresAt: time.Unix(0, 0).UTC()}
+	tok := &navette.Token{ID: navette.NewID(), UserID: u.ID, Hash: []byte{0, 0}, Scopes: []navette.Scope{navette.ScopeRead},
+		CreatedAt: time.Unix(0, 1000).UTC(), ExpiresAt: time.Unix(0, 0).UTC()}
 	if err := m.s.CreateToken(m.ctx, tok); err != nil {
 		t.Fatalf("CreateToken: %v", err)
 	}
