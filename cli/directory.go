@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"navette/directory"
+)
+
+func init() {
+	register("directory", "sync the users of a directory flow (directory help)", runDirectory)
+}
+
+const directoryUsage = `navette directory import --data DIR --kind lawyers [--dry-run] [--force] [--max-revoke 0.10] FILE
+  --kind names the flow: lawyers (the national table), or any name with
+  --partner-kind K and --map field=column,… (fields: id, last_name,
+  first_name, org, email, status, updated) to read another professional table.`
+
+func runDirectory(ctx context.Context, env *Env, args []string) error {
+	if len(args) < 1 || args[0] != "import" {
+		return usageError("\n%s", directoryUsage)
+	}
+	fs := newFlagSet(env, "directory import", "--data DIR --kind NAME [--dry-run] [--force] FILE")
+	data := fs.String("data", "", "data directory")
+	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
+	kind := fs.String("kind", "lawyers", "the flow's source name")
+	partnerKind := fs.String("partner-kind", "", "the partners' profession, for flows other than lawyers")
+	mapping := fs.String("map", "", "column names of the flow, field=column,…")
+	dry := fs.Bool("dry-run", false, "print the changes without applying them")
+	force := fs.Bool("force", false, "apply even if the flow revokes more than --max-revoke of the directory")
+	maxRevoke := fs.Float64("max-revoke", directory.DefaultMaxRevokeShare, "largest share of the directory one import may revoke without --force")
+	if err := parseFlags(fs, env, args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError("one flow file is required\n%s", directoryUsage)
+	}
+	m, err := flowMapping(*kind, *partnerKind, *mapping)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return fmt.Errorf("cannot read the flow: %w", err)
+	}
+	defer f.Close()
+	entries, err := directory.Parse(f, m)
+	if err != nil {
+		return err
+	}
+	a, err := openData(*data, *db, "")
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	rep, err := a.Directory.Apply(ctx, m.Source, entries, directory.Options{DryRun: *dry, Force: *force, MaxRevokeShare: *maxRevoke})
+	if err != nil {
+		return err
+	}
+	return rep.WriteText(env.Stdout)
+}
+
+// flowMapping returns the mapping of a flow: the lawyers' by default,
+// renamed and remapped as asked.
+func flowMapping(source, kind, spec string) (directory.Mapping, error) {
+	m := directory.LawyersMapping()
+	if source != "lawyers" {
+		if kind == "" {
+			return m, usageError("--partner-kind is required for a flow other than lawyers")
+		}
+		m.Source = source
+	}
+	if kind != "" {
+		m.Kind = kind
+	}
+	if spec == "" {
+		return m, nil
+	}
+	for _, kv := range strings.Split(spec, ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || v == "" {
+			return m, usageError("--map takes field=column pairs separated by commas, not %q", kv)
+		}
+		col := strings.TrimSpace(v)
+		switch strings.TrimSpace(k) {
+		case "id":
+			m.ExternalID = col
+		case "last_name":
+			m.LastName = col
+		case "first_name":
+			m.FirstName = col
+		case "org":
+			m.Org = col
+		case "email":
+			m.Email = col
+		case "status":
+			m.Status = col
+		case "updated":
+			m.Updated = col
+		default:
+			return m, usageError("--map: unknown field %q (id, last_name, first_name, org, email, status, updated)", k)
+		}
+	}
+	return m, nil
+}

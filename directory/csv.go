@@ -1,0 +1,626 @@
+package directory
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+
+	"navette"
+	"navette/account"
+)
+
+// Mapping describes a professional directory's CSV flow: which directory
+// it feeds, what its people are, and which columns hold what. Column names
+// are matched against the header line ignoring case and surrounding
+// spaces; a column left empty is not read. ExternalID, LastName and Email
+// are required; FirstName, Org, Status and Updated are optional.
+type Mapping struct {
+	Source    string       // directory the flow feeds, such as "lawyers"
+	Kind      string       // the partners' profession, such as "lawyer"
+	Role      navette.Role // role of the people listed; zero means navette.RolePartner
+	Separator rune         // field separator; zero means ';'
+
+	ExternalID string // column of the person's id in the directory, such as "cnbf"
+	LastName   string // column of the family name
+	FirstName  string // column of the given name
+	Org        string // column of the organisation, such as the bar
+	Email      string // column of the professional e-mail address
+	Status     string // column of the status; without it everyone listed is active
+	Updated    string // column of the date of last change; checked to be there, not used
+
+	// ActiveStatuses are the statuses that let a person in, compared
+	// ignoring case; nil means DefaultActiveStatuses.
+	ActiveStatuses []string
+	// KnownStatuses are the statuses a flow may hold besides the active
+	// ones, compared ignoring case; nil means DefaultKnownStatuses. Any
+	// other status is refused, so that a new word in the flow is noticed
+	// rather than taken for a revocation.
+	KnownStatuses []string
+}
+
+// DefaultActiveStatuses are the statuses of the national table of lawyers
+// that let a lawyer in.
+var DefaultActiveStatuses = []string{"actif"}
+
+// DefaultKnownStatuses are the statuses of the national table of lawyers.
+var DefaultKnownStatuses = []string{"actif", "omis", "suspendu", "radie"}
+
+// LawyersMapping returns the mapping of the national table of lawyers:
+// columns cnbf, nom, prenom, barreau, email, statut, date_maj separated by
+// ';', feeding the directory "lawyers" with partners of kind "lawyer".
+func LawyersMapping() Mapping {
+	return Mapping{
+		Source:     "lawyers",
+		Kind:       "lawyer",
+		Role:       navette.RolePartner,
+		Separator:  ';',
+		ExternalID: "cnbf",
+		LastName:   "nom",
+		FirstName:  "prenom",
+		Org:        "barreau",
+		Email:      "email",
+		Status:     "statut",
+		Updated:    "date_maj",
+	}
+}
+
+// Limits on a flow's fields, in bytes, and on its size.
+const (
+	MaxExternalIDLen = 64
+	MaxNamePartLen   = 100 // first or last name
+	MaxOrgLen        = 200
+	MaxEmailLen      = 254
+	MaxStatusLen     = 40
+	MaxRows          = 1_000_000
+	// MaxProblems is how many problems Parse and Sync.Apply collect before
+	// they stop looking.
+	MaxProblems = 100
+)
+
+// mappingKeys maps the keys of a mapping file and of --map to the column
+// fields they set.
+var mappingKeys = map[string]func(m *Mapping) *string{
+	"externalid":  func(m *Mapping) *string { return &m.ExternalID },
+	"external_id": func(m *Mapping) *string { return &m.ExternalID },
+	"id":          func(m *Mapping) *string { return &m.ExternalID },
+	"lastname":    func(m *Mapping) *string { return &m.LastName },
+	"last_name":   func(m *Mapping) *string { return &m.LastName },
+	"firstname":   func(m *Mapping) *string { return &m.FirstName },
+	"first_name":  func(m *Mapping) *string { return &m.FirstName },
+	"org":         func(m *Mapping) *string { return &m.Org },
+	"email":       func(m *Mapping) *string { return &m.Email },
+	"status":      func(m *Mapping) *string { return &m.Status },
+	"updated":     func(m *Mapping) *string { return &m.Updated },
+}
+
+// Set sets one setting of m by name, as a mapping file or the command line
+// gives it: a column (external_id or id, last_name, first_name, org, email,
+// status, updated: the column's name in the header, empty for none), or
+// source, kind, role, separator (one character, or "tab"), active and
+// known (comma-separated statuses).
+func (m *Mapping) Set(key, value string) error {
+	key, value = strings.ToLower(strings.TrimSpace(key)), strings.TrimSpace(value)
+	if col, ok := mappingKeys[key]; ok {
+		*col(m) = value
+		return nil
+	}
+	switch key {
+	case "source":
+		m.Source = value
+	case "kind":
+		m.Kind = value
+	case "role":
+		m.Role = navette.Role(value)
+	case "separator", "sep":
+		switch {
+		case strings.EqualFold(value, "tab") || value == `\t`:
+			m.Separator = '\t'
+		case utf8.RuneCountInString(value) == 1:
+			m.Separator, _ = utf8.DecodeRuneInString(value)
+		default:
+			return navette.Errorf(navette.EINVALID, "The separator must be one character or \"tab\", not %q.", value)
+		}
+	case "active":
+		m.ActiveStatuses = splitList(value)
+	case "known":
+		m.KnownStatuses = splitList(value)
+	default:
+		return navette.Errorf(navette.EINVALID, "Unknown mapping setting %q: use external_id, last_name, first_name, org, email, status, updated, source, kind, role, separator, active or known.", key)
+	}
+	return nil
+}
+
+// SetSpec sets one setting of m from "key=value", the form of the
+// command line's --map flag.
+func (m *Mapping) SetSpec(spec string) error {
+	key, value, ok := strings.Cut(spec, "=")
+	if !ok {
+		return navette.Errorf(navette.EINVALID, "A mapping is written key=value, such as email=courriel, not %q.", spec)
+	}
+	return m.Set(key, value)
+}
+
+// ReadMapping reads a mapping file onto base and returns the result. The
+// file holds one "key = value" setting a line (see Mapping.Set); blank
+// lines and lines starting with '#' are ignored.
+func ReadMapping(r io.Reader, base Mapping) (Mapping, error) {
+	m := base
+	m.ActiveStatuses = slices.Clone(base.ActiveStatuses)
+	m.KnownStatuses = slices.Clone(base.KnownStatuses)
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if !utf8.ValidString(line) {
+			return base, navette.Errorf(navette.EINVALID, "Line %d of the mapping is not UTF-8.", n)
+		}
+		if err := m.SetSpec(line); err != nil {
+			return base, navette.Errorf(navette.EINVALID, "Line %d of the mapping: %s", n, navette.ErrorMessage(err))
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return base, navette.WrapError(navette.EINVALID, err, "The mapping cannot be read.")
+	}
+	return m, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// withDefaults returns m with its zero settings replaced by their defaults.
+func (m Mapping) withDefaults() Mapping {
+	if m.Role == "" {
+		m.Role = navette.RolePartner
+	}
+	if m.Separator == 0 {
+		m.Separator = ';'
+	}
+	if m.ActiveStatuses == nil {
+		m.ActiveStatuses = DefaultActiveStatuses
+	}
+	if m.KnownStatuses == nil {
+		m.KnownStatuses = DefaultKnownStatuses
+	}
+	return m
+}
+
+// Validate checks that m, with its defaults, can read a flow.
+func (m Mapping) Validate() error {
+	m = m.withDefaults()
+	switch {
+	case m.Source == "" || len(m.Source) > 64 || strings.ContainsFunc(m.Source, badNameRune):
+		return navette.Errorf(navette.EINVALID, "A flow needs a source of 1 to 64 letters, digits, '-' or '_', such as \"lawyers\".")
+	case m.Role != navette.RolePartner && m.Role != navette.RoleAgent && m.Role != navette.RoleCourtAdmin:
+		return navette.Errorf(navette.EINVALID, "A flow lists partners, agents or court admins, not %q.", m.Role)
+	case m.Role == navette.RolePartner && (m.Kind == "" || len(m.Kind) > 64 || strings.ContainsFunc(m.Kind, badNameRune)):
+		return navette.Errorf(navette.EINVALID, "A flow of partners needs a kind of 1 to 64 letters, digits, '-' or '_', such as \"lawyer\".")
+	case m.Separator == '"' || m.Separator == '\r' || m.Separator == '\n' || m.Separator == utf8.RuneError || !utf8.ValidRune(m.Separator) || unicode.IsLetter(m.Separator) || unicode.IsDigit(m.Separator):
+		return navette.Errorf(navette.EINVALID, "%q cannot separate fields.", m.Separator)
+	case m.ExternalID == "" || m.LastName == "" || m.Email == "":
+		return navette.Errorf(navette.EINVALID, "A flow's mapping must name the columns of the external id, the last name and the e-mail.")
+	case len(m.ActiveStatuses) == 0:
+		return navette.Errorf(navette.EINVALID, "A flow's mapping needs at least one active status.")
+	}
+	seen := map[string]string{}
+	for _, c := range [][2]string{{"external_id", m.ExternalID}, {"last_name", m.LastName}, {"first_name", m.FirstName}, {"org", m.Org}, {"email", m.Email}, {"status", m.Status}, {"updated", m.Updated}} {
+		if c[1] == "" {
+			continue
+		}
+		k := columnKey(c[1])
+		if other, ok := seen[k]; ok {
+			return navette.Errorf(navette.EINVALID, "The column %q is mapped to both %s and %s.", c[1], other, c[0])
+		}
+		seen[k] = c[0]
+	}
+	return nil
+}
+
+func badNameRune(r rune) bool {
+	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+}
+
+func columnKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+
+// Problem is one thing wrong with a flow or a listing.
+type Problem struct {
+	// Line is the problem's line in the flow; 0 when it is about the flow
+	// as a whole or about a person absent from it.
+	Line    int    `json:"line,omitempty"`
+	Message string `json:"message"`
+}
+
+// String returns the problem as "line N: message".
+func (p Problem) String() string {
+	if p.Line == 0 {
+		return p.Message
+	}
+	return "line " + strconv.Itoa(p.Line) + ": " + p.Message
+}
+
+// ParseError is why a flow or a listing was refused: every problem found,
+// up to MaxProblems, with its line. Nothing of a refused flow is applied.
+// It unwraps to a navette.Error of code EINVALID whose message lists the
+// first problems.
+type ParseError struct {
+	Problems []Problem
+	// Truncated is set when more problems were found than MaxProblems and
+	// the rest were not looked for.
+	Truncated bool
+}
+
+// Error returns every problem, one a line.
+func (e *ParseError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "the listing was refused, nothing was applied (%s):", countProblems(e))
+	for _, p := range e.Problems {
+		b.WriteString("\n")
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+// messageProblems is how many problems the navette.Error message lists.
+const messageProblems = 5
+
+// Unwrap returns the navette.Error of code EINVALID that describes e, so
+// that navette.ErrorCode and navette.ErrorMessage work on it.
+func (e *ParseError) Unwrap() error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "The listing was refused and nothing was applied (%s): ", countProblems(e))
+	for i, p := range e.Problems {
+		if i == messageProblems {
+			fmt.Fprintf(&b, "; and %d more", len(e.Problems)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(p.String())
+	}
+	b.WriteString(".")
+	return &navette.Error{Code: navette.EINVALID, Message: b.String()}
+}
+
+func countProblems(e *ParseError) string {
+	switch n := len(e.Problems); {
+	case e.Truncated:
+		return fmt.Sprintf("%d problems, then checking stopped", n)
+	case n == 1:
+		return "1 problem"
+	default:
+		return fmt.Sprintf("%d problems", n)
+	}
+}
+
+// problems collects the problems of a flow or a listing.
+type problems struct{ err ParseError }
+
+// add records a problem and reports whether there is room for more.
+func (p *problems) add(line int, format string, args ...any) bool {
+	if len(p.err.Problems) >= MaxProblems {
+		p.err.Truncated = true
+		return false
+	}
+	p.err.Problems = append(p.err.Problems, Problem{Line: line, Message: fmt.Sprintf(format, args...)})
+	return true
+}
+
+func (p *problems) full() bool { return len(p.err.Problems) >= MaxProblems }
+
+func (p *problems) error() error {
+	if len(p.err.Problems) == 0 {
+		return nil
+	}
+	e := p.err
+	return &e
+}
+
+var utf8BOM = []byte{0xef, 0xbb, 0xbf}
+
+// column is a mapped column: its name in the mapping and its index in the
+// header.
+type column struct {
+	name  string
+	index int
+}
+
+// Parse reads a flow described by m: UTF-8 text (other encodings are
+// refused), with or without a byte-order mark, CRLF or LF line ends, one
+// header line, then one person a line; fields holding the separator or
+// quotes are quoted as in RFC 4180. Columns that m does not map are
+// ignored. It returns the entries in the order of the flow, or a
+// *ParseError listing every problem found (up to MaxProblems): bytes that
+// are not UTF-8, missing columns, lines with the wrong number of fields,
+// empty or too long fields, control characters, invalid e-mails, unknown
+// statuses, and external ids or e-mails listed twice.
+func Parse(r io.Reader, m Mapping) ([]Entry, error) {
+	m = m.withDefaults()
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	if b, _ := br.Peek(len(utf8BOM)); bytes.Equal(b, utf8BOM) {
+		br.Discard(len(utf8BOM))
+	}
+	cr := csv.NewReader(br)
+	cr.Comma = m.Separator
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+
+	var probs problems
+	header, err := cr.Read()
+	if err == io.EOF {
+		probs.add(0, "the flow is empty: a header line is expected")
+		return nil, probs.error()
+	} else if err != nil {
+		return nil, readError(err, &probs)
+	}
+	header = slices.Clone(header)
+	p := parser{m: m, probs: &probs, header: header}
+	if !p.readHeader() {
+		return nil, probs.error()
+	}
+	p.ids = make(map[string]int)
+	p.emails = make(map[string]int)
+	p.active = statusSet(m.ActiveStatuses)
+	p.known = statusSet(m.KnownStatuses)
+	for k := range p.active {
+		p.known[k] = true
+	}
+	var entries []Entry
+	rows := 0
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if probs.full() {
+			probs.err.Truncated = true
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				return nil, navette.WrapError(navette.EINVALID, err, "The flow cannot be read.")
+			}
+			probs.add(pe.StartLine, "%s", csvMessage(pe))
+			continue
+		}
+		line, _ := cr.FieldPos(0)
+		if rows++; rows > MaxRows {
+			probs.add(line, "the flow has more than %d rows", MaxRows)
+			break
+		}
+		if e, ok := p.row(line, rec); ok {
+			entries = append(entries, e)
+		}
+	}
+	if err := probs.error(); err != nil {
+		return nil, err
+	}
+	return entries, nil
+}
+
+func readError(err error, probs *problems) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		probs.add(pe.StartLine, "%s", csvMessage(pe))
+		return probs.error()
+	}
+	return navette.WrapError(navette.EINVALID, err, "The flow cannot be read.")
+}
+
+// csvMessage says what encoding/csv found wrong, in words for users.
+func csvMessage(pe *csv.ParseError) string {
+	switch {
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		return fmt.Sprintf("a quote appears inside a field that is not quoted (column %d); quote the whole field and double the quotes inside it", pe.Column)
+	case errors.Is(pe.Err, csv.ErrQuote):
+		return fmt.Sprintf("a quoted field is not closed properly (line %d, column %d)", pe.Line, pe.Column)
+	default:
+		return fmt.Sprintf("the line cannot be read: %v", pe.Err)
+	}
+}
+
+func statusSet(list []string) map[string]bool {
+	s := make(map[string]bool, len(list))
+	for _, x := range list {
+		s[strings.ToLower(strings.TrimSpace(x))] = true
+	}
+	return s
+}
+
+// parser checks the rows of one flow.
+type parser struct {
+	m      Mapping
+	probs  *problems
+	header []string
+
+	id, last, first, org, email, status column
+	ids, emails                         map[string]int // line of each external id and e-mail seen
+	active, known                       map[string]bool
+}
+
+// readHeader finds the mapped columns in the header line.
+func (p *parser) readHeader() bool {
+	for i, h := range p.header {
+		if !utf8.ValidString(h) {
+			p.probs.add(1, "the header line is not UTF-8 (column %d); the flow must be encoded in UTF-8", i+1)
+			return false
+		}
+	}
+	index := make(map[string]int, len(p.header))
+	for i, h := range p.header {
+		k := columnKey(h)
+		if _, dup := index[k]; dup {
+			index[k] = -1
+			continue
+		}
+		index[k] = i
+	}
+	var missing []string
+	find := func(name string) column {
+		if name == "" {
+			return column{index: -1}
+		}
+		i, ok := index[columnKey(name)]
+		switch {
+		case !ok:
+			missing = append(missing, name)
+		case i < 0:
+			p.probs.add(1, "the column %q appears more than once in the header", name)
+		}
+		return column{name: name, index: i}
+	}
+	p.id, p.last, p.first = find(p.m.ExternalID), find(p.m.LastName), find(p.m.FirstName)
+	p.org, p.email, p.status = find(p.m.Org), find(p.m.Email), find(p.m.Status)
+	find(p.m.Updated)
+	if len(missing) > 0 {
+		found := make([]string, len(p.header))
+		for i, h := range p.header {
+			found[i] = strings.TrimSpace(h)
+		}
+		p.probs.add(1, "the header has no column %s (it has %s); check the separator and the mapping",
+			quoteList(missing), quoteList(found))
+	}
+	return len(p.probs.err.Problems) == 0
+}
+
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		if len(n) > 40 {
+			n = n[:40] + "…"
+		}
+		q[i] = strconv.Quote(n)
+	}
+	if len(q) > 12 {
+		q = append(q[:12], "…")
+	}
+	return strings.Join(q, ", ")
+}
+
+// row checks one row and returns its entry; ok is false if it has a
+// problem, which is recorded.
+func (p *parser) row(line int, rec []string) (e Entry, ok bool) {
+	for i, f := range rec {
+		if !utf8.ValidString(f) {
+			bad := f[badUTF8(f)]
+			name := strconv.Itoa(i + 1)
+			if i < len(p.header) {
+				name = strconv.Quote(strings.TrimSpace(p.header[i]))
+			}
+			p.probs.add(line+strings.Count(f[:badUTF8(f)], "\n"), "byte 0x%02X in column %s is not UTF-8 (is the flow in Latin-1 or Windows-1252?); the flow must be encoded in UTF-8", bad, name)
+			return e, false
+		}
+	}
+	if len(rec) != len(p.header) {
+		p.probs.add(line, "the line has %d fields, the header %d", len(rec), len(p.header))
+		return e, false
+	}
+	ok = true
+	bad := func(format string, args ...any) {
+		ok = false
+		p.probs.add(line, format, args...)
+	}
+	get := func(c column, max int, required bool) string {
+		if c.index < 0 {
+			return ""
+		}
+		v := strings.TrimSpace(rec[c.index])
+		switch {
+		case required && v == "":
+			bad("the field %q is empty", c.name)
+		case len(v) > max:
+			bad("the field %q is longer than %d bytes", c.name, max)
+		case strings.ContainsFunc(v, badRune):
+			bad("the field %q holds a control or invisible character", c.name)
+		}
+		return v
+	}
+	e.Line = line
+	e.ExternalID = get(p.id, MaxExternalIDLen, true)
+	last := get(p.last, MaxNamePartLen, true)
+	first := get(p.first, MaxNamePartLen, false)
+	e.Org = cleanText(get(p.org, MaxOrgLen, false))
+	email := get(p.email, MaxEmailLen, true)
+	status := strings.ToLower(get(p.status, MaxStatusLen, p.status.index >= 0))
+	if !ok {
+		return e, false
+	}
+	e.Name = cleanText(first + " " + last)
+	e.Email = navette.NormalizeEmail(email)
+	if account.ValidateEmail(e.Email) != nil {
+		bad("%q is not a valid e-mail address", email)
+	} else if prev, dup := p.emails[e.Email]; dup {
+		bad("the e-mail %s is also on line %d", e.Email, prev)
+	} else {
+		p.emails[e.Email] = line
+	}
+	e.Status = status
+	if p.status.index < 0 {
+		e.Active = true
+	} else if !p.known[status] {
+		bad("the status %q is unknown (known: %s)", status, strings.Join(slices.Sorted(maps.Keys(p.known)), ", "))
+	} else {
+		e.Active = p.active[status]
+	}
+	e.Role = p.m.Role
+	e.Kind = p.m.Kind
+	if prev, dup := p.ids[e.ExternalID]; dup {
+		bad("the %s %s is also on line %d", p.id.name, e.ExternalID, prev)
+	} else {
+		p.ids[e.ExternalID] = line
+	}
+	return e, ok
+}
+
+// badUTF8 returns the index of the first byte of s that is not UTF-8.
+func badUTF8(s string) int {
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return 0
+}
+
+// badRune reports whether r may not appear in a name, an organisation, an
+// id, an e-mail or a status: control characters, invisible formatting
+// characters (such as direction overrides and byte-order marks) and the
+// replacement character, a sign of a botched conversion.
+func badRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r < 0x20 || r == 0x7f
+	}
+	return r < 0xa0 || unicode.Is(unicode.Cf, r) || r == utf8.RuneError
+}
+
+// cleanText returns s in Unicode normal form C with its runs of spaces made
+// one space, so that a flow's spelling of a name does not change with the
+// tool that wrote it.
+func cleanText(s string) string {
+	return norm.NFC.String(strings.Join(strings.Fields(s), " "))
+}

@@ -1,0 +1,329 @@
+package directory
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"navette"
+)
+
+// OrgReport is what ApplySnapshot did, or would do on a dry run. Report
+// covers the agents and the service mailboxes, which are users; a service
+// whose members change is listed in Report.Updated with the field
+// "members" (moved out of Unchanged if nothing else changed). The courts
+// made and the memberships added and removed are listed apart.
+type OrgReport struct {
+	*Report
+	// CourtsAdded are the courts the snapshot lists that did not exist.
+	CourtsAdded []CourtEntry
+	// UnknownCourts are the court codes of agents or services that name
+	// no court of the snapshot or of the store; those agents and services
+	// were synced without a court.
+	UnknownCourts []string
+	// MembersAdded and MembersRemoved are the memberships of the source
+	// made and ended, by service then member.
+	MembersAdded   []MemberChange
+	MembersRemoved []MemberChange
+}
+
+// MemberChange is one membership a sync makes or ends.
+type MemberChange struct {
+	Service   string // the service's code (its external id)
+	Member    string // the member's external id
+	ServiceID string // empty on a dry run for a service not yet made
+	UserID    string // empty on a dry run for an agent not yet made
+}
+
+// ApplySnapshot applies a complete listing of the ministry directory for
+// source ("ldap"): it makes the courts that do not exist (courts are never
+// renamed or removed); then, in one call to Apply, syncs the agents and the
+// service mailboxes (users with RoleService, the service's code as
+// external id), so that both are created, updated, revoked and restored by
+// the same rules; then makes the members of each service the snapshot's
+// active agents listed for it, with member.added and member.removed
+// events. Only memberships of source are touched: those a court admin set
+// by hand stay. The services of source the snapshot no longer lists lose
+// their memberships of source, as do revoked agents.
+//
+// The courts, the users and each service's members are written in separate
+// transactions; a sync that stops halfway is completed by the next one,
+// since the same snapshot applied twice changes nothing. On a dry run
+// nothing is written and the report says what would change.
+//
+// Agents and services whose court code names no court of the snapshot or
+// of the store are synced without a court (see OrgReport.UnknownCourts),
+// rather than holding up the whole directory. On a dry run, those of a
+// court the sync would make are reported without their court, which does
+// not exist yet.
+//
+// Returns EINVALID if the snapshot is missing or a service's code is also
+// an agent's id or another service's, and the errors of Apply: EINVALID
+// for invalid entries or an unknown court, and EINVALID with the report
+// (courts made, users that would be revoked) when the sync would revoke
+// more than opt.MaxRevokeShare without opt.Force.
+func (s *Sync) ApplySnapshot(ctx context.Context, source string, snap *Snapshot, opt Options) (*OrgReport, error) {
+	if snap == nil {
+		return nil, navette.Errorf(navette.EINVALID, "No directory listing to apply.")
+	}
+	entries := make([]Entry, 0, len(snap.People)+len(snap.Services))
+	ids := make(map[string]bool, len(snap.People)+len(snap.Services))
+	for _, p := range snap.People {
+		ids[p.ExternalID] = true
+		entries = append(entries, p)
+	}
+	for _, svc := range snap.Services {
+		if ids[svc.Code] {
+			return nil, navette.Errorf(navette.EINVALID, "Directory %s: the service code %q is also the id of an agent or another service.", source, svc.Code)
+		}
+		ids[svc.Code] = true
+		entries = append(entries, Entry{
+			ExternalID: svc.Code,
+			Email:      navette.NormalizeEmail(svc.Email),
+			Name:       svc.Name,
+			Status:     "active",
+			Active:     true,
+			Role:       navette.RoleService,
+			CourtCode:  svc.CourtCode,
+		})
+	}
+	now := s.orgNow()
+
+	rep := &OrgReport{}
+	courts, err := s.Meta.Courts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	known := make(map[string]bool, len(courts))
+	courtsBefore := make(map[string]bool, len(courts)+1)
+	courtsBefore[""] = true
+	for _, c := range courts {
+		known[c.Code] = true
+		courtsBefore[c.Code] = true
+	}
+	for _, c := range snap.Courts {
+		if c.Code != "" && !known[c.Code] {
+			known[c.Code] = true
+			rep.CourtsAdded = append(rep.CourtsAdded, c)
+		}
+	}
+	for i := range entries {
+		if code := entries[i].CourtCode; code != "" && !known[code] {
+			if !slices.Contains(rep.UnknownCourts, code) {
+				rep.UnknownCourts = append(rep.UnknownCourts, code)
+			}
+			entries[i].CourtCode = ""
+		}
+	}
+	slices.Sort(rep.UnknownCourts)
+	if len(rep.CourtsAdded) > 0 {
+		// Apply does not know the courts to make: check the listing without
+		// them first, so that a refused listing makes nothing. On a dry run
+		// that check is the report.
+		check := make([]Entry, len(entries))
+		copy(check, entries)
+		for i := range check {
+			if !courtsBefore[check[i].CourtCode] {
+				check[i].CourtCode = ""
+			}
+		}
+		dry := opt
+		dry.DryRun = true
+		rep.Report, err = s.Apply(ctx, source, check, dry)
+		if err == nil && !opt.DryRun {
+			for _, c := range rep.CourtsAdded {
+				court := &navette.Court{ID: navette.NewID(), Code: c.Code, Name: c.Name, Source: source, CreatedAt: now}
+				if err := s.Meta.CreateCourt(ctx, court, navette.Event{Time: now, Type: navette.EventCourtCreated, Detail: c.Code}); err != nil {
+					return nil, err
+				}
+			}
+			rep.Report, err = s.Apply(ctx, source, entries, opt)
+		}
+	} else {
+		rep.Report, err = s.Apply(ctx, source, entries, opt)
+	}
+	if err != nil {
+		if rep.Report == nil {
+			return nil, err
+		}
+		return rep, err
+	}
+	if err := s.orgMembers(ctx, source, snap, opt, rep); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// orgNow returns the time of the sync.
+func (s *Sync) orgNow() time.Time {
+	if s.Clock == nil {
+		return navette.SystemClock{}.Now()
+	}
+	return s.Clock.Now()
+}
+
+// orgMembers brings the memberships of source in line with snap, and
+// records the changes in rep.
+func (s *Sync) orgMembers(ctx context.Context, source string, snap *Snapshot, opt Options, rep *OrgReport) error {
+	users, err := s.Meta.UsersBySource(ctx, source)
+	if err != nil {
+		return err
+	}
+	byExt := make(map[string]*navette.User, len(users))
+	byID := make(map[string]*navette.User, len(users))
+	for _, u := range users {
+		byExt[u.ExternalID] = u
+		byID[u.ID] = u
+	}
+	active := make(map[string]bool, len(snap.People))
+	for _, p := range snap.People {
+		if p.Active {
+			active[p.ExternalID] = true
+		}
+	}
+	now := s.orgNow()
+	changed := map[string]bool{} // codes of services whose members change
+
+	apply := func(code string, svc *navette.User, want []string) error {
+		var cur, hand map[string]bool
+		if svc != nil {
+			ms, err := s.Meta.Members(ctx, svc.ID)
+			if err != nil {
+				return err
+			}
+			cur, hand = map[string]bool{}, map[string]bool{}
+			for _, m := range ms {
+				if m.Source == source {
+					cur[m.UserID] = true
+				} else {
+					hand[m.UserID] = true
+				}
+			}
+		}
+		serviceID := ""
+		if svc != nil {
+			serviceID = svc.ID
+		}
+		var (
+			userIDs []string
+			events  []navette.Event
+			keep    = map[string]bool{}
+		)
+		for _, ext := range want {
+			u := byExt[ext]
+			switch {
+			case u == nil && opt.DryRun: // made by the sync
+				rep.MembersAdded = append(rep.MembersAdded, MemberChange{Service: code, Member: ext, ServiceID: serviceID})
+				changed[code] = true
+				continue
+			case u == nil, u.Role == navette.RoleService, hand[u.ID], keep[u.ID]:
+				continue
+			case u.Disabled && !opt.DryRun:
+				continue
+			}
+			keep[u.ID] = true
+			userIDs = append(userIDs, u.ID)
+			if !cur[u.ID] {
+				rep.MembersAdded = append(rep.MembersAdded, MemberChange{Service: code, Member: ext, ServiceID: serviceID, UserID: u.ID})
+				events = append(events, navette.Event{Time: now, Type: navette.EventMemberAdded, Detail: serviceID + " " + u.ID})
+			}
+		}
+		var gone []string
+		for id := range cur {
+			if !keep[id] {
+				gone = append(gone, id)
+			}
+		}
+		slices.Sort(gone)
+		for _, id := range gone {
+			ext := id
+			if u := byID[id]; u != nil {
+				ext = u.ExternalID
+			}
+			rep.MembersRemoved = append(rep.MembersRemoved, MemberChange{Service: code, Member: ext, ServiceID: serviceID, UserID: id})
+			events = append(events, navette.Event{Time: now, Type: navette.EventMemberRemoved, Detail: serviceID + " " + id})
+		}
+		if len(events) == 0 {
+			return nil
+		}
+		changed[code] = true
+		if opt.DryRun || svc == nil {
+			return nil
+		}
+		return s.Meta.SetMembers(ctx, svc.ID, source, userIDs, now, events...)
+	}
+
+	listed := make(map[string]bool, len(snap.Services))
+	for _, svc := range snap.Services {
+		listed[svc.Code] = true
+		var want []string
+		for _, m := range svc.Members {
+			if active[m] && !slices.Contains(want, m) {
+				want = append(want, m)
+			}
+		}
+		slices.Sort(want)
+		u := byExt[svc.Code]
+		if u != nil && u.Role != navette.RoleService {
+			u = nil
+		}
+		if err := apply(svc.Code, u, want); err != nil {
+			return err
+		}
+	}
+	slices.SortFunc(users, func(a, b *navette.User) int { return strings.Compare(a.ExternalID, b.ExternalID) })
+	for _, u := range users {
+		if u.Role == navette.RoleService && !listed[u.ExternalID] {
+			if err := apply(u.ExternalID, u, nil); err != nil {
+				return err
+			}
+		}
+	}
+
+	byMember := func(a, b MemberChange) int {
+		if c := strings.Compare(a.Service, b.Service); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Member, b.Member)
+	}
+	slices.SortFunc(rep.MembersAdded, byMember)
+	slices.SortFunc(rep.MembersRemoved, byMember)
+
+	for i := range rep.Updated {
+		if c := &rep.Updated[i]; changed[c.ExternalID] {
+			c.Fields = append(c.Fields, "members")
+			delete(changed, c.ExternalID)
+		}
+	}
+	for _, c := range rep.Added {
+		delete(changed, c.ExternalID)
+	}
+	for _, c := range rep.Revoked {
+		delete(changed, c.ExternalID)
+	}
+	for _, c := range rep.Restored {
+		delete(changed, c.ExternalID)
+	}
+	for _, svc := range snap.Services {
+		if changed[svc.Code] {
+			rep.Updated = append(rep.Updated, Change{ExternalID: svc.Code, Email: navette.NormalizeEmail(svc.Email), Name: svc.Name, Fields: []string{"members"}})
+			if rep.Unchanged > 0 {
+				rep.Unchanged--
+			}
+		}
+	}
+	slices.SortStableFunc(rep.Updated, func(a, b Change) int {
+		if (a.Line == 0) != (b.Line == 0) {
+			if a.Line == 0 {
+				return 1
+			}
+			return -1
+		}
+		if a.Line != b.Line {
+			return a.Line - b.Line
+		}
+		return strings.Compare(a.ExternalID, b.ExternalID)
+	})
+	return nil
+}

@@ -1,0 +1,562 @@
+package directory
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"navette"
+	"navette/account"
+	"navette/notify"
+)
+
+// ReasonAbsent is the revocation reason, and the directory status kept, of
+// a person the listing no longer holds.
+const ReasonAbsent = "absent"
+
+// Apply makes the users of source match entries, the complete listing of
+// that directory, and reports what changed:
+//
+//   - a listed active person who is not a user is created (a listed
+//     inactive one is left out and counted as unchanged);
+//   - a user whose e-mail, name, organisation, kind, status or court
+//     changed is updated;
+//   - an enabled user who is absent or listed inactive is revoked: disabled,
+//     their sessions ended, and told by e-mail (service mailboxes, which
+//     cannot sign in, are not told);
+//   - a user revoked by this directory who is listed active again is
+//     restored. A user disabled otherwise (by an admin, while the directory
+//     still listed them as active) stays disabled: the directory only gives
+//     back what it took.
+//
+// A user's role is set when it is created and never changed by a sync, so
+// that an agent made court admin by hand stays one.
+//
+// The whole difference is written in one transaction with its journal
+// events, or nothing is: Apply refuses (EINVALID) a listing with invalid or
+// duplicate entries, an e-mail that another user holds, or an unknown
+// court, listing the problems with their lines (a *ParseError), and a
+// listing that would revoke more than opt.MaxRevokeShare of the source's
+// enabled users unless opt.Force; in that last case the report is returned
+// with the error, to show who would be revoked. A listing that changes
+// nothing writes nothing, not even a journal event. With opt.DryRun the
+// report says what would change and nothing is written. The report's
+// changes are ordered by line, then by external id.
+func (s *Sync) Apply(ctx context.Context, source string, entries []Entry, opt Options) (*Report, error) {
+	if source == "" {
+		return nil, navette.Errorf(navette.EINVALID, "A directory sync needs the name of its source.")
+	}
+	var clock navette.Clock = navette.SystemClock{}
+	if s.Clock != nil {
+		clock = s.Clock
+	}
+	now := clock.Now()
+
+	var probs problems
+	listed := checkEntries(entries, &probs)
+	if err := probs.error(); err != nil {
+		return nil, err
+	}
+	users, err := s.Meta.UsersBySource(ctx, source)
+	if err != nil {
+		return nil, err
+	}
+	d := diff{
+		sync:    s,
+		ctx:     ctx,
+		source:  source,
+		now:     now,
+		probs:   &probs,
+		entries: entries,
+		listed:  listed,
+		byExt:   make(map[string]*navette.User, len(users)),
+		byEmail: make(map[string]*navette.User, len(users)),
+		active:  map[string]bool{},
+		rep:     &Report{Source: source},
+	}
+	enabled := 0
+	for _, u := range users {
+		d.byExt[u.ExternalID] = u
+		d.byEmail[u.Email] = u
+		if !u.Disabled {
+			enabled++
+		}
+	}
+	for i := range entries {
+		if entries[i].Active {
+			d.active[entries[i].Status] = true
+		}
+	}
+	if err := d.run(users); err != nil {
+		return nil, err
+	}
+	d.orderUpdates()
+	if err := d.lookUpEmails(); err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(probs.err.Problems, func(a, b Problem) int { return cmp.Compare(a.Line, b.Line) })
+	if err := probs.error(); err != nil {
+		return nil, err
+	}
+	rep := d.rep
+	for _, list := range [][]Change{rep.Added, rep.Updated, rep.Revoked, rep.Restored} {
+		slices.SortStableFunc(list, compareChanges)
+	}
+
+	share := opt.MaxRevokeShare
+	if share <= 0 {
+		share = DefaultMaxRevokeShare
+	}
+	if n := len(rep.Revoked); n > 0 && !opt.Force && float64(n) > share*float64(enabled) {
+		return rep, navette.Errorf(navette.EINVALID,
+			"This listing would revoke %d of the %d enabled users of %q (%.3g %%), more than the %.3g %% allowed at once; check that the listing is complete, or apply it with --force.",
+			n, enabled, source, 100*float64(n)/float64(enabled), 100*share)
+	}
+	if opt.DryRun || len(d.create)+len(d.update) == 0 {
+		rep.Applied = !opt.DryRun
+		return rep, nil
+	}
+	events, notices, err := d.events()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Meta.SaveUsers(ctx, d.create, d.update, events...); err != nil {
+		if navette.IsCode(err, navette.ECONFLICT) {
+			return nil, navette.WrapError(navette.EINVALID, err, "The listing conflicts with other users and nothing was applied: %s", navette.ErrorMessage(err))
+		}
+		return nil, err
+	}
+	rep.Applied = true
+	if notices > 0 && s.NoticesQueued != nil {
+		s.NoticesQueued()
+	}
+	return rep, nil
+}
+
+// checkEntries checks a listing that may not come from Parse (an LDAP
+// directory) and returns the index of each external id.
+func checkEntries(entries []Entry, probs *problems) map[string]int {
+	listed := make(map[string]int, len(entries))
+	emails := make(map[string]int, len(entries))
+	for i := range entries {
+		e := &entries[i]
+		switch {
+		case e.ExternalID == "" || len(e.ExternalID) > MaxExternalIDLen || strings.ContainsFunc(e.ExternalID, badRune):
+			if e.Line > 0 {
+				probs.add(e.Line, "an external id of 1 to %d printable characters is required", MaxExternalIDLen)
+			} else {
+				probs.add(0, "the person with e-mail %q needs an external id of 1 to %d printable characters", e.Email, MaxExternalIDLen)
+			}
+			continue
+		case e.Name == "" || len(e.Name) > 2*MaxNamePartLen+1 || hasBadRune(e.Name, e.Org, e.Status, e.Kind, e.CourtCode):
+			probs.add(e.Line, "%sthe name is empty or too long, or a field holds a control character", who(e))
+		case len(e.Org) > MaxOrgLen || len(e.Status) > MaxStatusLen || e.Status == ReasonAbsent || len(e.Kind) > 64 || len(e.CourtCode) > 64:
+			probs.add(e.Line, "%sthe organisation, status, kind or court is too long or reserved", who(e))
+		case e.Role != "" && e.Role != navette.RolePartner && e.Role != navette.RoleAgent && e.Role != navette.RoleCourtAdmin && e.Role != navette.RoleService:
+			probs.add(e.Line, "%sa directory lists partners, agents, court admins or service mailboxes, not %q", who(e), e.Role)
+		case e.Email != navette.NormalizeEmail(e.Email) || account.ValidateEmail(e.Email) != nil:
+			probs.add(e.Line, "%s%q is not a valid, normalized e-mail address", who(e), e.Email)
+		}
+		if j, dup := listed[e.ExternalID]; dup {
+			probs.add(e.Line, "the external id %s is listed twice (%s)", e.ExternalID, lineOf(&entries[j]))
+		} else {
+			listed[e.ExternalID] = i
+		}
+		if j, dup := emails[e.Email]; dup {
+			probs.add(e.Line, "the e-mail %s is listed twice (%s)", e.Email, lineOf(&entries[j]))
+		} else {
+			emails[e.Email] = i
+		}
+	}
+	return listed
+}
+
+func hasBadRune(fields ...string) bool {
+	for _, f := range fields {
+		if strings.ContainsFunc(f, badRune) {
+			return true
+		}
+	}
+	return false
+}
+
+func lineOf(e *Entry) string {
+	if e.Line > 0 {
+		return fmt.Sprintf("also on line %d", e.Line)
+	}
+	return "also for external id " + e.ExternalID
+}
+
+// diff works out a sync.
+type diff struct {
+	sync    *Sync
+	ctx     context.Context
+	source  string
+	now     time.Time
+	probs   *problems
+	entries []Entry
+	listed  map[string]int           // index in entries of each external id
+	byExt   map[string]*navette.User // users of the source by external id
+	byEmail map[string]*navette.User // users of the source by e-mail
+	active  map[string]bool          // the statuses of active entries
+	courts  map[string]string        // court ids by code, loaded on first need
+
+	rep    *Report
+	create []*navette.User
+	update []*navette.User
+	kinds  []changeKind // what each user of update is
+	// lookups are the entries whose e-mail is new to the directory, to be
+	// looked up among other users.
+	lookups []*Entry
+}
+
+type changeKind struct {
+	kind   navette.EventType
+	detail string
+}
+
+func (d *diff) run(users []*navette.User) error {
+	for i := range d.entries {
+		if d.probs.full() {
+			d.probs.err.Truncated = true
+			return nil
+		}
+		e := &d.entries[i]
+		if err := d.entry(e, d.byExt[e.ExternalID]); err != nil {
+			return err
+		}
+	}
+	for _, u := range users {
+		if _, ok := d.listed[u.ExternalID]; ok {
+			continue
+		}
+		switch {
+		case !u.Disabled:
+			d.revoke(u, 0, ReasonAbsent)
+		case d.revokedByDirectory(u) && u.DirectoryStatus != ReasonAbsent:
+			v := *u
+			v.DirectoryStatus = ReasonAbsent
+			d.updated(u, &v, 0, []string{"status"})
+		}
+	}
+	return nil
+}
+
+// revokedByDirectory reports whether u was disabled by a sync of this
+// directory, rather than by an admin: its directory status is not one of
+// the statuses this listing treats as active.
+func (d *diff) revokedByDirectory(u *navette.User) bool {
+	return u.Disabled && (u.DirectoryStatus == ReasonAbsent || !d.active[u.DirectoryStatus])
+}
+
+// entry works out the change for one listed person and the user u they are
+// (nil if none).
+func (d *diff) entry(e *Entry, u *navette.User) error {
+	if u == nil && !e.Active {
+		d.rep.Unchanged++
+		return nil
+	}
+	var courtID string
+	if e.Active {
+		var err error
+		if courtID, err = d.court(e); err != nil {
+			return err
+		}
+	}
+	if u == nil {
+		d.checkEmail(e, nil)
+		role := e.Role
+		if role == "" {
+			role = navette.RolePartner
+		}
+		nu := &navette.User{
+			ID: navette.NewID(), Email: e.Email, Name: e.Name, Role: role,
+			Source: d.source, ExternalID: e.ExternalID, Kind: e.Kind, Org: e.Org,
+			CourtID: courtID, DirectoryStatus: e.Status, CreatedAt: d.now,
+		}
+		d.create = append(d.create, nu)
+		d.rep.Added = append(d.rep.Added, Change{Line: e.Line, ExternalID: e.ExternalID, Email: e.Email, Name: e.Name})
+		return nil
+	}
+
+	if !e.Active {
+		switch {
+		case !u.Disabled:
+			reason := e.Status
+			if reason == "" {
+				reason = "inactive"
+			}
+			d.revoke(u, e.Line, reason)
+		case d.revokedByDirectory(u) && u.DirectoryStatus != e.Status:
+			v := *u
+			v.DirectoryStatus = e.Status
+			d.updated(u, &v, e.Line, []string{"status"})
+		default:
+			d.rep.Unchanged++
+		}
+		return nil
+	}
+
+	v := *u
+	var fields []string
+	set := func(name string, field *string, value string) {
+		if *field != value {
+			*field = value
+			fields = append(fields, name)
+		}
+	}
+	set("email", &v.Email, e.Email)
+	set("name", &v.Name, e.Name)
+	set("org", &v.Org, e.Org)
+	set("kind", &v.Kind, e.Kind)
+	set("court", &v.CourtID, courtID)
+	if v.Email != u.Email {
+		d.checkEmail(e, u)
+	}
+	if u.Disabled && d.revokedByDirectory(u) {
+		v.DirectoryStatus = e.Status
+		v.Disabled = false
+		v.RevokedAt = time.Time{}
+		v.UpdatedAt = d.now
+		d.update = append(d.update, &v)
+		d.kinds = append(d.kinds, changeKind{navette.EventUserRestored, strings.Join(fields, ",")})
+		d.rep.Restored = append(d.rep.Restored, Change{Line: e.Line, ExternalID: e.ExternalID, Email: e.Email, Name: e.Name, Fields: fields})
+		return nil
+	}
+	set("status", &v.DirectoryStatus, e.Status)
+	if len(fields) == 0 {
+		d.rep.Unchanged++
+		return nil
+	}
+	d.updated(u, &v, e.Line, fields)
+	return nil
+}
+
+// updated records that u becomes v, its fields changed.
+func (d *diff) updated(u, v *navette.User, line int, fields []string) {
+	v.UpdatedAt = d.now
+	d.update = append(d.update, v)
+	d.kinds = append(d.kinds, changeKind{navette.EventUserUpdated, strings.Join(fields, ",")})
+	d.rep.Updated = append(d.rep.Updated, Change{Line: line, ExternalID: u.ExternalID, Email: v.Email, Name: v.Name, Fields: fields})
+}
+
+// revoke records that u loses access for reason.
+func (d *diff) revoke(u *navette.User, line int, reason string) {
+	v := *u
+	v.Disabled = true
+	v.RevokedAt = d.now
+	v.DirectoryStatus = reason
+	v.UpdatedAt = d.now
+	d.update = append(d.update, &v)
+	d.kinds = append(d.kinds, changeKind{navette.EventUserRevoked, reason})
+	d.rep.Revoked = append(d.rep.Revoked, Change{Line: line, ExternalID: u.ExternalID, Email: u.Email, Name: u.Name, Reason: reason})
+}
+
+// orderUpdates orders the updates so that a user who gives up an e-mail
+// is written before the one who takes it; e-mails exchanged in a cycle
+// cannot be written in one transaction and are a problem.
+func (d *diff) orderUpdates() {
+	byOldEmail := make(map[string]int)
+	for i, v := range d.update {
+		if u := d.byExt[v.ExternalID]; u.Email != v.Email {
+			byOldEmail[u.Email] = i
+		}
+	}
+	if len(byOldEmail) == 0 {
+		return
+	}
+	const (
+		unseen = iota
+		visiting
+		done
+	)
+	state := make([]int, len(d.update))
+	order := make([]int, 0, len(d.update))
+	for i := range d.update {
+		var chain []int
+		j := i
+		for state[j] == unseen {
+			state[j] = visiting
+			chain = append(chain, j)
+			k, ok := byOldEmail[d.update[j].Email]
+			if !ok || k == j {
+				break
+			}
+			j = k
+		}
+		if state[j] == visiting && len(chain) > 0 && j != chain[len(chain)-1] {
+			var who []string
+			for _, k := range chain[slices.Index(chain, j):] {
+				who = append(who, d.update[k].ExternalID)
+			}
+			d.probs.add(d.lineOf(d.update[j]), "the e-mails of the people with external ids %s are exchanged, which cannot be applied at once; change one of them by hand first", strings.Join(who, ", "))
+		}
+		for k := len(chain) - 1; k >= 0; k-- {
+			state[chain[k]] = done
+			order = append(order, chain[k])
+		}
+	}
+	update := make([]*navette.User, len(order))
+	kinds := make([]changeKind, len(order))
+	for i, k := range order {
+		update[i], kinds[i] = d.update[k], d.kinds[k]
+	}
+	d.update, d.kinds = update, kinds
+}
+
+// lineOf returns the line of u's entry, or 0.
+func (d *diff) lineOf(u *navette.User) int {
+	if i, ok := d.listed[u.ExternalID]; ok {
+		return d.entries[i].Line
+	}
+	return 0
+}
+
+// court returns the id of e's court, or "" if e has none; an unknown court
+// is a problem.
+func (d *diff) court(e *Entry) (string, error) {
+	if e.CourtCode == "" {
+		return "", nil
+	}
+	if d.courts == nil {
+		courts, err := d.sync.Meta.Courts(d.ctx)
+		if err != nil {
+			return "", err
+		}
+		d.courts = make(map[string]string, len(courts))
+		for _, c := range courts {
+			d.courts[c.Code] = c.ID
+		}
+	}
+	id, ok := d.courts[e.CourtCode]
+	if !ok {
+		d.probs.add(e.Line, "%sthe court %s is unknown", who(e), e.CourtCode)
+	}
+	return id, nil
+}
+
+func who(e *Entry) string {
+	if e.Line > 0 {
+		return ""
+	}
+	return fmt.Sprintf("the person with external id %q: ", e.ExternalID)
+}
+
+// checkEmail records a problem if e's e-mail, new to u (nil for a person
+// to create), is that of another user of the directory who keeps it, and
+// queues it for lookUpEmails if no user of the directory has it.
+func (d *diff) checkEmail(e *Entry, u *navette.User) {
+	owner := d.byEmail[e.Email]
+	switch {
+	case owner == nil:
+		d.lookups = append(d.lookups, e)
+	case owner == u:
+	case d.movesAway(owner):
+	default:
+		d.probs.add(e.Line, "%sthe e-mail %s is already that of the user with external id %s in this directory, who keeps it", who(e), e.Email, owner.ExternalID)
+	}
+}
+
+// movesAway reports whether the listing gives u, a user of the directory,
+// another e-mail.
+func (d *diff) movesAway(u *navette.User) bool {
+	j, ok := d.listed[u.ExternalID]
+	return ok && d.entries[j].Active && d.entries[j].Email != u.Email
+}
+
+// lookupWorkers is how many e-mails lookUpEmails looks up at once: a
+// first import looks up tens of thousands, and a remote database answers
+// each after a round trip.
+const lookupWorkers = 8
+
+// lookUpEmails records a problem for each e-mail of d.lookups, new to this
+// directory, that a user of another source or made by hand holds.
+func (d *diff) lookUpEmails() error {
+	if len(d.lookups) == 0 {
+		return nil
+	}
+	owners := make([]*navette.User, len(d.lookups))
+	ctx, cancel := context.WithCancelCause(d.ctx)
+	defer cancel(nil)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(lookupWorkers, len(d.lookups)) {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= len(d.lookups) {
+					return
+				}
+				u, err := d.sync.Meta.UserByEmail(ctx, d.lookups[i].Email)
+				switch {
+				case navette.IsCode(err, navette.ENOTFOUND):
+				case err != nil:
+					cancel(err)
+				default:
+					owners[i] = u
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return err
+	}
+	for i, e := range d.lookups {
+		switch other := owners[i]; {
+		case other == nil:
+		case other.Source == "":
+			d.probs.add(e.Line, "%sthe e-mail %s is already that of a user made by hand", who(e), e.Email)
+		default:
+			d.probs.add(e.Line, "%sthe e-mail %s is already that of a user of the directory %q", who(e), e.Email, other.Source)
+		}
+	}
+	return nil
+}
+
+// events returns the journal events of the sync, with an access-revoked
+// notice for each revoked user, and the number of notices.
+func (d *diff) events() ([]navette.Event, int, error) {
+	events := make([]navette.Event, 0, len(d.create)+len(d.update)+1)
+	for _, u := range d.create {
+		events = append(events, navette.Event{Time: d.now, Type: navette.EventUserCreated, Detail: u.ID + " " + string(u.Role)})
+	}
+	notices := 0
+	for i, u := range d.update {
+		k := d.kinds[i]
+		ev := navette.Event{Time: d.now, Type: k.kind, Detail: strings.TrimSpace(u.ID + " " + k.detail)}
+		if k.kind == navette.EventUserRevoked && u.Role.CanSignIn() {
+			if d.sync.Keys == nil {
+				return nil, 0, navette.Errorf(navette.EINTERNAL, "The directory sync has no key ring to seal its notices.")
+			}
+			n, err := notify.NewNotice(d.sync.Keys, navette.NoticeAccessRevoked, u.ID, "", d.now, &notify.Data{})
+			if err != nil {
+				return nil, 0, err
+			}
+			ev.Notices = []navette.Notice{n}
+			notices++
+		}
+		events = append(events, ev)
+	}
+	r := d.rep
+	events = append(events, navette.Event{Time: d.now, Type: navette.EventDirectorySynced,
+		Detail: fmt.Sprintf("%s added=%d updated=%d revoked=%d restored=%d", d.source, len(r.Added), len(r.Updated), len(r.Revoked), len(r.Restored))})
+	return events, notices, nil
+}
+
+// compareChanges orders changes by line, people absent from the listing
+// (line 0) last, then by external id.
+func compareChanges(a, b Change) int {
+	if (a.Line == 0) != (b.Line == 0) {
+		if a.Line == 0 {
+			return 1
+		}
+		return -1
+	}
+	return cmp.Or(cmp.Compare(a.Line, b.Line), strings.Compare(a.ExternalID, b.ExternalID))
+}
