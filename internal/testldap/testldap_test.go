@@ -1,0 +1,63 @@
+package testldap_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/go-ldap/ldap/v3"
+
+	"navette/internal/testldap"
+)
+
+func TestServer(t *testing.T) {
+	s := testldap.Start(t, "")
+	t.Logf("slapd started in %v", s.Started)
+
+	conn := s.Conn(t, s.BindDN, s.BindPassword)
+	res, err := conn.Search(ldap.NewSearchRequest(testldap.PeopleBase, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
+		"(uid=hmercier)", []string{"cn", "userPassword"}, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Entries) != 1 || res.Entries[0].GetAttributeValue("cn") != "Hélène Mercier" {
+		t.Fatalf("hmercier: %+v", res.Entries)
+	}
+	if pw := res.Entries[0].GetAttributeValue("userPassword"); pw != "" {
+		t.Errorf("the service account reads passwords: %q", pw)
+	}
+	s.Conn(t, "uid=hmercier,"+testldap.PeopleBase, testldap.AgentPassword)
+
+	dn := s.AddPerson(t, "ttest", "Théo", "Test", "theo.test@justice.example", "TJ-LILLE")
+	s.Replace(t, dn, "employeeType", "suspendu")
+	s.Move(t, dn, "uid=ttest", testldap.DepartedBase)
+	s.Delete(t, "uid=ttest,"+testldap.DepartedBase)
+
+	anon, err := ldap.DialURL(s.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer anon.Close()
+	res, err = anon.Search(ldap.NewSearchRequest(testldap.Suffix, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
+		"(objectClass=*)", nil, nil))
+	if err == nil && len(res.Entries) > 0 {
+		t.Errorf("anonymous search returned %d entries", len(res.Entries))
+	}
+}
+
+func TestCloseRemovesEverything(t *testing.T) {
+	s, err := testldap.StartServer("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pidfile, _ := filepath.Glob(filepath.Join(os.TempDir(), "testldap-*", "slapd.pid"))
+	if len(pidfile) == 0 {
+		t.Fatal("no pidfile")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ldap.DialURL(s.URL); err == nil {
+		t.Error("slapd still answers after Close")
+	}
+}
