@@ -1,0 +1,422 @@
+// Package oidc signs agents in with OpenID Connect: navette is a relying
+// party of the ministry's identity provider, using the authorization code
+// flow with PKCE (S256) and a nonce, as a confidential client.
+//
+// A sign-in takes two requests. The first makes a Flow (NewFlow), keeps it
+// server-side or sealed in a cookie, and redirects the browser to AuthURL.
+// The second receives the provider's redirect, checks that its state equals
+// the Flow's, and calls Exchange with the code, which returns the verified
+// Claims of the user.
+//
+// Every request to the provider goes through the http.Client given to New:
+// discovery, the token endpoint and the JWKS.
+package oidc
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"navette"
+)
+
+// Claim names read when Config leaves them empty.
+const (
+	DefaultEmailClaim  = "email"
+	DefaultGroupsClaim = "groups"
+)
+
+// DefaultScopes are the scopes asked for when Config.Scopes is empty.
+var DefaultScopes = []string{gooidc.ScopeOpenID, "email", "profile"}
+
+// signingAlgs are the ID token signature algorithms accepted, if the
+// provider announces them; never "none" nor a shared-secret HMAC.
+var signingAlgs = []string{
+	gooidc.RS256, gooidc.RS384, gooidc.RS512,
+	gooidc.ES256, gooidc.ES384, gooidc.ES512,
+	gooidc.PS256, gooidc.PS384, gooidc.PS512,
+	gooidc.EdDSA,
+}
+
+const defaultTimeout = 30 * time.Second
+
+// Config is navette's registration with an identity provider.
+type Config struct {
+	// Issuer is the provider's issuer URL, exactly as its discovery
+	// document states it. It must be https, except on a loopback address.
+	Issuer string
+	// ClientID and ClientSecret are navette's credentials as a confidential
+	// client of the provider.
+	ClientID, ClientSecret string
+	// RedirectURL is navette's callback URL, registered with the provider.
+	RedirectURL string
+	// Scopes are asked for in the authorization request; DefaultScopes if
+	// empty. "openid" is added if missing. Ask for the scope that carries
+	// GroupsClaim if the provider needs one (often "groups").
+	Scopes []string
+	// EmailClaim is the ID token claim that holds the user's e-mail
+	// address; DefaultEmailClaim if empty.
+	EmailClaim string
+	// GroupsClaim is the ID token claim that holds the user's groups, an
+	// array of strings or a single string; DefaultGroupsClaim if empty.
+	GroupsClaim string
+	// RequireVerifiedEmail refuses a user whose ID token does not say
+	// email_verified true.
+	RequireVerifiedEmail bool
+	// Clock tells the time against which ID tokens expire; the system clock
+	// if nil.
+	Clock navette.Clock
+}
+
+// Provider is a discovered identity provider. It is safe for concurrent use.
+type Provider struct {
+	cfg      Config
+	client   *http.Client
+	oauth    oauth2.Config
+	verifier *gooidc.IDTokenVerifier
+}
+
+// Flow holds the secrets of one sign-in, from AuthURL to Exchange. State
+// goes to the provider and comes back in the redirect; Nonce comes back in
+// the ID token; Verifier is sent only to the token endpoint. All three must
+// stay out of reach of the browser's scripts and of other users.
+type Flow struct {
+	State, Nonce, Verifier string
+}
+
+// NewFlow returns a Flow of new random secrets.
+func NewFlow() Flow {
+	return Flow{State: rand.Text(), Nonce: rand.Text(), Verifier: oauth2.GenerateVerifier()}
+}
+
+// Claims are what a verified ID token says about the user.
+type Claims struct {
+	// Subject is the provider's stable identifier of the user.
+	Subject string
+	// Email is the user's e-mail address, trimmed and in lower case; empty
+	// if the token has none.
+	Email string
+	// EmailVerified tells whether the provider vouches for Email.
+	EmailVerified bool
+	// Name is the user's display name: the name claim, or the given and
+	// family names.
+	Name string
+	// Groups are the values of the groups claim, if any.
+	Groups []string
+}
+
+// New checks cfg and fetches the provider's discovery document through
+// client (a client with a 30-second timeout if nil). It returns EINVALID
+// for a bad configuration or a discovery document that does not match it,
+// and EUNAVAILABLE if the provider cannot be reached or does not answer
+// discovery properly.
+func New(ctx context.Context, cfg Config, client *http.Client) (*Provider, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	if client == nil {
+		client = &http.Client{Timeout: defaultTimeout}
+	}
+	if len(cfg.Scopes) == 0 {
+		cfg.Scopes = DefaultScopes
+	}
+	if !slices.Contains(cfg.Scopes, gooidc.ScopeOpenID) {
+		cfg.Scopes = append([]string{gooidc.ScopeOpenID}, cfg.Scopes...)
+	}
+	cfg.Scopes = slices.Clone(cfg.Scopes)
+	if cfg.EmailClaim == "" {
+		cfg.EmailClaim = DefaultEmailClaim
+	}
+	if cfg.GroupsClaim == "" {
+		cfg.GroupsClaim = DefaultGroupsClaim
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = navette.SystemClock{}
+	}
+
+	disc, err := gooidc.NewProvider(gooidc.ClientContext(ctx, client), cfg.Issuer)
+	if err != nil {
+		var mismatch *gooidc.IssuerMismatchError
+		if errors.As(err, &mismatch) {
+			return nil, navette.WrapError(navette.EINVALID, err, "The identity provider at %s names another issuer.", cfg.Issuer)
+		}
+		return nil, navette.WrapError(navette.EUNAVAILABLE, err, "The identity provider at %s is unavailable.", cfg.Issuer)
+	}
+	var meta struct {
+		JWKSURL     string   `json:"jwks_uri"`
+		AuthMethods []string `json:"token_endpoint_auth_methods_supported"`
+		Algs        []string `json:"id_token_signing_alg_values_supported"`
+	}
+	if err := disc.Claims(&meta); err != nil {
+		return nil, navette.WrapError(navette.EUNAVAILABLE, err, "The identity provider at %s is unavailable.", cfg.Issuer)
+	}
+	endpoint := disc.Endpoint()
+	if endpoint.AuthURL == "" || endpoint.TokenURL == "" || meta.JWKSURL == "" {
+		return nil, navette.Errorf(navette.EINVALID, "The identity provider at %s does not announce an authorization, token and keys endpoint.", cfg.Issuer)
+	}
+	switch {
+	case len(meta.AuthMethods) == 0 || slices.Contains(meta.AuthMethods, "client_secret_basic"):
+		endpoint.AuthStyle = oauth2.AuthStyleInHeader
+	case slices.Contains(meta.AuthMethods, "client_secret_post"):
+		endpoint.AuthStyle = oauth2.AuthStyleInParams
+	default:
+		return nil, navette.Errorf(navette.EINVALID, "The identity provider at %s accepts neither client_secret_basic nor client_secret_post.", cfg.Issuer)
+	}
+	var algs []string
+	for _, a := range meta.Algs {
+		if slices.Contains(signingAlgs, a) {
+			algs = append(algs, a)
+		}
+	}
+	if len(meta.Algs) > 0 && len(algs) == 0 {
+		return nil, navette.Errorf(navette.EINVALID, "The identity provider at %s signs ID tokens with no algorithm navette accepts (%s).", cfg.Issuer, strings.Join(meta.Algs, ", "))
+	}
+
+	keys := keySet{gooidc.NewRemoteKeySet(gooidc.ClientContext(context.Background(), client), meta.JWKSURL)}
+	return &Provider{
+		cfg:    cfg,
+		client: client,
+		oauth: oauth2.Config{
+			ClientID:     cfg.ClientID,
+			ClientSecret: cfg.ClientSecret,
+			Endpoint:     endpoint,
+			RedirectURL:  cfg.RedirectURL,
+			Scopes:       cfg.Scopes,
+		},
+		verifier: gooidc.NewVerifier(cfg.Issuer, keys, &gooidc.Config{
+			ClientID:             cfg.ClientID,
+			SupportedSigningAlgs: algs,
+			Now:                  cfg.Clock.Now,
+		}),
+	}, nil
+}
+
+// check returns EINVALID if c lacks a field or has a malformed URL.
+func (c *Config) check() error {
+	u, err := url.Parse(c.Issuer)
+	switch {
+	case c.Issuer == "":
+		return navette.Errorf(navette.EINVALID, "The OIDC issuer is missing.")
+	case err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		return navette.Errorf(navette.EINVALID, "The OIDC issuer %q is not a valid URL.", c.Issuer)
+	case u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())):
+		return navette.Errorf(navette.EINVALID, "The OIDC issuer %q must use https.", c.Issuer)
+	case c.ClientID == "":
+		return navette.Errorf(navette.EINVALID, "The OIDC client id is missing.")
+	case c.ClientSecret == "":
+		return navette.Errorf(navette.EINVALID, "The OIDC client secret is missing.")
+	}
+	r, err := url.Parse(c.RedirectURL)
+	if err != nil || (r.Scheme != "https" && r.Scheme != "http") || r.Host == "" || r.Fragment != "" {
+		return navette.Errorf(navette.EINVALID, "The OIDC redirect URL %q is not an absolute http(s) URL.", c.RedirectURL)
+	}
+	for _, s := range c.Scopes {
+		if s == "" || strings.ContainsAny(s, " \t\r\n\"\\") {
+			return navette.Errorf(navette.EINVALID, "The OIDC scope %q is not valid.", s)
+		}
+	}
+	return nil
+}
+
+// isLoopback reports whether host names this machine.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// AuthURL returns the provider's authorization URL for a sign-in of the
+// code flow with state, nonce and the S256 challenge of verifier, taken
+// from a Flow.
+func (p *Provider) AuthURL(state, nonce, verifier string) string {
+	return p.oauth.AuthCodeURL(state, gooidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier))
+}
+
+// Exchange redeems code at the provider's token endpoint with verifier,
+// then verifies the ID token it returns (signature against the provider's
+// JWKS, issuer, audience, authorized party, expiry and nonce) and returns
+// its claims. The caller must have checked the state of the redirect.
+// It returns EUNAUTHORIZED if the provider refuses the code or the
+// verifier, if the ID token is missing or fails a check, or if the e-mail
+// address is not verified while Config.RequireVerifiedEmail is set; and
+// EUNAVAILABLE if the provider or its keys cannot be reached.
+func (p *Provider) Exchange(ctx context.Context, code, verifier, nonce string) (*Claims, error) {
+	if code == "" || verifier == "" || nonce == "" {
+		return nil, navette.Errorf(navette.EUNAUTHORIZED, "The sign-in is incomplete: the code, verifier or nonce is missing.")
+	}
+	tok, err := p.oauth.Exchange(context.WithValue(ctx, oauth2.HTTPClient, p.client), code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		var re *oauth2.RetrieveError
+		switch {
+		case errors.As(err, &re) && re.Response != nil && (re.Response.StatusCode >= 500 || re.Response.StatusCode == http.StatusTooManyRequests):
+			return nil, navette.WrapError(navette.EUNAVAILABLE, err, "The identity provider is unavailable; try again later.")
+		case errors.As(err, &re):
+			return nil, navette.WrapError(navette.EUNAUTHORIZED, err, "The identity provider refused the sign-in (%s).", errorCode(re))
+		default:
+			return nil, navette.WrapError(navette.EUNAVAILABLE, err, "The identity provider is unavailable; try again later.")
+		}
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	if raw == "" {
+		return nil, navette.Errorf(navette.EUNAUTHORIZED, "The identity provider returned no ID token.")
+	}
+	return p.verify(ctx, raw, tok.AccessToken, nonce)
+}
+
+// errorCode returns the OAuth error code of re, or its HTTP status.
+func errorCode(re *oauth2.RetrieveError) string {
+	if re.ErrorCode != "" {
+		return re.ErrorCode
+	}
+	if re.Response != nil {
+		return re.Response.Status
+	}
+	return "no response"
+}
+
+// verify checks the raw ID token and returns its claims.
+func (p *Provider) verify(ctx context.Context, raw, accessToken, nonce string) (*Claims, error) {
+	var fetch fetchError
+	idt, err := p.verifier.Verify(context.WithValue(ctx, fetchErrorKey{}, &fetch), raw)
+	if err != nil {
+		if fetch.err != nil {
+			return nil, navette.WrapError(navette.EUNAVAILABLE, err, "The identity provider's keys are unavailable; try again later.")
+		}
+		var expired *gooidc.TokenExpiredError
+		if errors.As(err, &expired) {
+			return nil, navette.WrapError(navette.EUNAUTHORIZED, err, "The ID token has expired; sign in again.")
+		}
+		return nil, navette.WrapError(navette.EUNAUTHORIZED, err, "The ID token is not valid.")
+	}
+	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1 {
+		return nil, navette.Errorf(navette.EUNAUTHORIZED, "The ID token does not belong to this sign-in (nonce mismatch).")
+	}
+	if idt.AccessTokenHash != "" && accessToken != "" {
+		if err := idt.VerifyAccessToken(accessToken); err != nil {
+			return nil, navette.WrapError(navette.EUNAUTHORIZED, err, "The ID token does not match its access token.")
+		}
+	}
+	var m map[string]json.RawMessage
+	if err := idt.Claims(&m); err != nil {
+		return nil, navette.WrapError(navette.EUNAUTHORIZED, err, "The ID token's claims cannot be read.")
+	}
+	var azp string
+	if err := decodeClaim(m, "azp", &azp); err != nil {
+		return nil, err
+	}
+	if azp != "" && azp != p.cfg.ClientID {
+		return nil, navette.Errorf(navette.EUNAUTHORIZED, "The ID token was issued to another client.")
+	}
+	if idt.Subject == "" {
+		return nil, navette.Errorf(navette.EUNAUTHORIZED, "The ID token has no subject.")
+	}
+
+	c := &Claims{Subject: idt.Subject}
+	var email, name, given, family string
+	var verified any
+	for _, f := range []struct {
+		claim string
+		dst   any
+	}{
+		{p.cfg.EmailClaim, &email},
+		{"email_verified", &verified},
+		{"name", &name},
+		{"given_name", &given},
+		{"family_name", &family},
+	} {
+		if err := decodeClaim(m, f.claim, f.dst); err != nil {
+			return nil, err
+		}
+	}
+	c.Email = navette.NormalizeEmail(email)
+	switch v := verified.(type) {
+	case bool:
+		c.EmailVerified = v
+	case string:
+		c.EmailVerified = strings.EqualFold(v, "true")
+	}
+	c.Name = strings.TrimSpace(name)
+	if c.Name == "" {
+		c.Name = strings.TrimSpace(strings.TrimSpace(given) + " " + strings.TrimSpace(family))
+	}
+	if c.Groups, err = groups(m[p.cfg.GroupsClaim]); err != nil {
+		return nil, navette.WrapError(navette.EUNAUTHORIZED, err, "The ID token's %s claim is neither a string nor an array of strings.", p.cfg.GroupsClaim)
+	}
+	if p.cfg.RequireVerifiedEmail && (c.Email == "" || !c.EmailVerified) {
+		return nil, navette.Errorf(navette.EUNAUTHORIZED, "The identity provider does not vouch for your e-mail address.")
+	}
+	return c, nil
+}
+
+// decodeClaim decodes the claim name of m into dst if present.
+func decodeClaim(m map[string]json.RawMessage, name string, dst any) error {
+	raw, ok := m[name]
+	if !ok || string(raw) == "null" {
+		return nil
+	}
+	if err := json.Unmarshal(raw, dst); err != nil {
+		return navette.WrapError(navette.EUNAUTHORIZED, err, "The ID token's %s claim has the wrong type.", name)
+	}
+	return nil
+}
+
+// groups decodes a groups claim: absent, null, a string or an array of
+// strings. No group is nil.
+func groups(raw json.RawMessage) ([]string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		if one == "" {
+			return nil, nil
+		}
+		return []string{one}, nil
+	}
+	var list []string
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, nil
+	}
+	return list, nil
+}
+
+// fetchErrorKey is the context key of the *fetchError that keySet fills
+// when it cannot fetch the provider's keys.
+type fetchErrorKey struct{}
+
+// fetchError records a failure to fetch the JWKS during one verification.
+type fetchError struct{ err error }
+
+// keySet is the provider's remote key set; it tells a failure to fetch the
+// keys, which go-oidc reports only as text, from a bad signature.
+type keySet struct{ remote *gooidc.RemoteKeySet }
+
+// VerifySignature verifies the signature of jwt against the provider's keys.
+func (k keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
+	payload, err := k.remote.VerifySignature(ctx, jwt)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "fetching keys") {
+			if f, ok := ctx.Value(fetchErrorKey{}).(*fetchError); ok {
+				f.err = err
+			}
+		}
+	}
+	return payload, err
+}
