@@ -9,6 +9,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -24,6 +25,12 @@ const TokenPrefix = "nvt_"
 type Service struct {
 	Meta  navette.MetaStore
 	Clock navette.Clock
+	// Internal is the internal mode: partners can neither sign in nor be
+	// recipients.
+	Internal bool
+	// PartnersToAgents lets partners send deposits to agents in person;
+	// by default they may send only to service mailboxes.
+	PartnersToAgents bool
 }
 
 // NewUser is a user to create.
@@ -32,6 +39,8 @@ type NewUser struct {
 	Name  string
 	Role  navette.Role
 	Lang  string // language of the user's e-mails: "fr", "en", or "" for the default (French)
+	// CourtID is a staff member's court; empty for partners.
+	CourtID string
 }
 
 // CreateUser adds a user whose e-mails are in the default language. Returns
@@ -51,13 +60,16 @@ func (s *Service) Create(ctx context.Context, nu NewUser) (*navette.User, error)
 	if name == "" || len(name) > 200 || !utf8.ValidString(name) || strings.ContainsFunc(name, isControl) {
 		return nil, navette.Errorf(navette.EINVALID, "A name of 1 to 200 printable characters is required.")
 	}
-	if !role.Valid() {
-		return nil, navette.Errorf(navette.EINVALID, "Unknown role %q (agent, partner or admin).", role)
+	if !role.Valid() || role == navette.RoleService {
+		return nil, navette.Errorf(navette.EINVALID, "Unknown role %q (agent, court_admin, partner, admin or auditor).", role)
 	}
 	if !navette.ValidLang(nu.Lang) {
 		return nil, navette.Errorf(navette.EINVALID, "Unknown language %q (fr or en).", nu.Lang)
 	}
-	u := &navette.User{ID: navette.NewID(), Email: email, Name: name, Role: role, Lang: nu.Lang, CreatedAt: s.Clock.Now()}
+	if nu.CourtID != "" && !role.Staff() {
+		return nil, navette.Errorf(navette.EINVALID, "Only staff belong to a court.")
+	}
+	u := &navette.User{ID: navette.NewID(), Email: email, Name: name, Role: role, Lang: nu.Lang, CourtID: nu.CourtID, CreatedAt: s.Clock.Now()}
 	ev := navette.Event{Time: u.CreatedAt, Type: navette.EventUserCreated, Detail: string(role)}
 	if err := s.Meta.CreateUser(ctx, u, ev); err != nil {
 		if navette.IsCode(err, navette.ECONFLICT) {
@@ -68,9 +80,30 @@ func (s *Service) Create(ctx context.Context, nu NewUser) (*navette.User, error)
 	return u, nil
 }
 
-// CreateToken makes a new API token for the user with the given e-mail and
-// returns its secret, which is shown once and never stored. ttl 0 means the
-// token does not expire. Returns ENOTFOUND if there is no such user.
+// Token lifetimes.
+const (
+	DefaultTokenTTL = 90 * 24 * time.Hour  // when none is asked for
+	MaxTokenTTL     = 366 * 24 * time.Hour // at most
+)
+
+// DefaultScopes returns the scopes a token of role gets when none are asked
+// for: everything the role may do.
+func DefaultScopes(role navette.Role) []navette.Scope {
+	switch role {
+	case navette.RoleAdmin:
+		return []navette.Scope{navette.ScopeRead, navette.ScopeWrite, navette.ScopeAdmin, navette.ScopeAudit}
+	case navette.RoleCourtAdmin:
+		return []navette.Scope{navette.ScopeRead, navette.ScopeWrite, navette.ScopeAdmin}
+	case navette.RoleAuditor:
+		return []navette.Scope{navette.ScopeRead, navette.ScopeAudit}
+	}
+	return []navette.Scope{navette.ScopeRead, navette.ScopeWrite}
+}
+
+// CreateToken makes a new API token for the user with the given e-mail, with
+// the default scopes of their role, and returns its secret, which is shown
+// once and never stored. ttl 0 means DefaultTokenTTL. Returns what
+// CreateTokenFor returns, and ENOTFOUND if there is no such user.
 func (s *Service) CreateToken(ctx context.Context, email, label string, ttl time.Duration) (string, *navette.Token, error) {
 	u, err := s.Meta.UserByEmail(ctx, navette.NormalizeEmail(email))
 	if err != nil {
@@ -79,56 +112,133 @@ func (s *Service) CreateToken(ctx context.Context, email, label string, ttl time
 		}
 		return "", nil, err
 	}
+	return s.CreateTokenFor(ctx, u, label, ttl, nil)
+}
+
+// CreateTokenFor makes a new API token for u with the given scopes (nil:
+// the defaults of u's role) and returns its secret, shown once and never
+// stored. ttl 0 means DefaultTokenTTL. Returns EINVALID for a scope u's
+// role does not allow, a ttl beyond MaxTokenTTL or a label too long,
+// EFORBIDDEN if u may not hold tokens.
+func (s *Service) CreateTokenFor(ctx context.Context, u *navette.User, label string, ttl time.Duration, scopes []navette.Scope) (string, *navette.Token, error) {
+	if u.Disabled || !u.Role.CanSignIn() {
+		return "", nil, navette.Errorf(navette.EFORBIDDEN, "This user may not hold API tokens.")
+	}
+	if len(label) > 100 || !utf8.ValidString(label) || strings.ContainsFunc(label, isControl) {
+		return "", nil, navette.Errorf(navette.EINVALID, "A token label is at most 100 printable characters.")
+	}
+	if ttl == 0 {
+		ttl = DefaultTokenTTL
+	}
+	if ttl < time.Minute || ttl > MaxTokenTTL {
+		return "", nil, navette.Errorf(navette.EINVALID, "A token lives between a minute and %d days.", int(MaxTokenTTL/(24*time.Hour)))
+	}
+	allowed := DefaultScopes(u.Role)
+	if scopes == nil {
+		scopes = allowed
+	}
+	if len(scopes) == 0 {
+		return "", nil, navette.Errorf(navette.EINVALID, "A token needs at least one scope.")
+	}
+	var clean []navette.Scope
+	for _, sc := range scopes {
+		if !slices.Contains(allowed, sc) {
+			return "", nil, navette.Errorf(navette.EINVALID, "The scope %q is unknown or not allowed for the role %s.", sc, u.Role)
+		}
+		if !slices.Contains(clean, sc) {
+			clean = append(clean, sc)
+		}
+	}
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", nil, navette.WrapError(navette.EINTERNAL, err, "")
 	}
 	secret := TokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
 	now := s.Clock.Now()
-	t := &navette.Token{ID: navette.NewID(), UserID: u.ID, Hash: hashToken(secret), Label: label, CreatedAt: now}
-	if ttl > 0 {
-		t.ExpiresAt = now.Add(ttl)
-	}
-	ev := navette.Event{Time: now, Type: navette.EventTokenCreated, ActorID: u.ID}
+	t := &navette.Token{ID: navette.NewID(), UserID: u.ID, Hash: hashToken(secret), Label: label, Scopes: clean, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	ev := navette.Event{Time: now, Type: navette.EventTokenCreated, ActorID: u.ID, Detail: t.ID}
 	if err := s.Meta.CreateToken(ctx, t, ev); err != nil {
 		return "", nil, err
 	}
 	return secret, t, nil
 }
 
-// Authenticate returns the user owning the token secret. Returns
-// EUNAUTHORIZED for an unknown, expired or revoked token or a disabled user.
-func (s *Service) Authenticate(ctx context.Context, secret string) (*navette.User, error) {
+// Tokens returns u's tokens, newest first.
+func (s *Service) Tokens(ctx context.Context, u *navette.User) ([]*navette.Token, error) {
+	return s.Meta.Tokens(ctx, u.ID)
+}
+
+// RevokeToken revokes the token id, which must be actor's own unless actor
+// is a platform admin. Returns ENOTFOUND if there is no such token or it is
+// someone else's.
+func (s *Service) RevokeToken(ctx context.Context, actor *navette.User, id string) error {
+	notFound := navette.Errorf(navette.ENOTFOUND, "No such token.")
+	if !navette.ValidID(id) {
+		return notFound
+	}
+	var owned bool
+	if actor.Role == navette.RoleAdmin {
+		owned = true
+	} else {
+		toks, err := s.Meta.Tokens(ctx, actor.ID)
+		if err != nil {
+			return err
+		}
+		owned = slices.ContainsFunc(toks, func(t *navette.Token) bool { return t.ID == id })
+	}
+	if !owned {
+		return notFound
+	}
+	now := s.Clock.Now()
+	ev := navette.Event{Time: now, Type: navette.EventTokenRevoked, ActorID: actor.ID, Detail: id}
+	if err := s.Meta.RevokeToken(ctx, id, now, ev); err != nil {
+		if navette.IsCode(err, navette.ENOTFOUND) {
+			return notFound
+		}
+		return err
+	}
+	return nil
+}
+
+// Authenticate returns the user owning the token secret, and the token.
+// Returns EUNAUTHORIZED for an unknown, expired or revoked token or a user
+// who may no longer sign in.
+func (s *Service) Authenticate(ctx context.Context, secret string) (*navette.User, *navette.Token, error) {
 	unauthorized := navette.Errorf(navette.EUNAUTHORIZED, "The API token is missing, unknown, expired or revoked.")
 	if !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 200 {
-		return nil, unauthorized
+		return nil, nil, unauthorized
 	}
 	h := hashToken(secret)
 	t, err := s.Meta.TokenByHash(ctx, h)
 	if navette.IsCode(err, navette.ENOTFOUND) {
-		return nil, unauthorized
+		return nil, nil, unauthorized
 	} else if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The lookup was by hash; compare again in constant time so that no
 	// index behaviour can ever turn into an oracle.
 	if subtle.ConstantTimeCompare(t.Hash, h) != 1 {
-		return nil, unauthorized
+		return nil, nil, unauthorized
 	}
 	now := s.Clock.Now()
 	if !t.RevokedAt.IsZero() || (!t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)) {
-		return nil, unauthorized
+		return nil, nil, unauthorized
 	}
 	u, err := s.Meta.User(ctx, t.UserID)
 	if navette.IsCode(err, navette.ENOTFOUND) {
-		return nil, unauthorized
+		return nil, nil, unauthorized
 	} else if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if u.Disabled {
-		return nil, unauthorized
+	if u.Disabled || !u.Role.CanSignIn() || (s.Internal && u.Role == navette.RolePartner) {
+		return nil, nil, unauthorized
 	}
-	return u, nil
+	if now.Sub(t.LastUsed) >= time.Minute {
+		if err := s.Meta.TouchToken(ctx, t.ID, now); err != nil {
+			return nil, nil, err
+		}
+	}
+	return u, t, nil
 }
 
 // ValidateEmail returns EINVALID unless email is a plain, normalized address.

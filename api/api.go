@@ -43,9 +43,17 @@ type Person struct {
 
 // Recipient is a person a deposit is addressed to, with what they did.
 type Recipient struct {
-	Email           string     `json:"email"`
-	Name            string     `json:"name,omitempty"`
+	Email string `json:"email"`
+	Name  string `json:"name,omitempty"`
+	// Service is set for a court's service mailbox.
+	Service bool `json:"service,omitempty"`
+	// Revoked is set when the recipient lost access to the platform since
+	// (struck off their directory): they can no longer fetch the deposit.
+	Revoked         bool       `json:"revoked,omitempty"`
 	FirstDownloadAt *time.Time `json:"first_download_at,omitempty"`
+	// FirstDownloadBy is, for a service mailbox, the member who first
+	// downloaded.
+	FirstDownloadBy string `json:"first_download_by,omitempty"`
 }
 
 // File describes one file of a deposit.

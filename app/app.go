@@ -14,16 +14,22 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	tusd "github.com/tus/tusd/v2/pkg/handler"
 
 	"navette"
 	"navette/account"
+	"navette/api"
+	"navette/auth"
 	"navette/deposit"
+	"navette/directory"
 	navhttp "navette/http"
 	"navette/keyring"
+	"navette/ldap"
 	"navette/notify"
+	"navette/oidc"
 	"navette/smtp"
 )
 
@@ -79,6 +85,38 @@ type Config struct {
 	// Mailer, if set, delivers e-mails instead of SMTP or the outbox (for
 	// tests that inject faults).
 	Mailer notify.Mailer
+
+	// Mode is "external" (default) or "internal": in internal mode partners
+	// can neither sign in nor be recipients.
+	Mode string
+	// PartnersToAgents lets partners send deposits to agents in person; by
+	// default they may send only to service mailboxes.
+	PartnersToAgents bool
+	// SessionIdle and SessionMaxAge end browser sessions unused for that
+	// long (30 min) or that old (12 h).
+	SessionIdle   time.Duration
+	SessionMaxAge time.Duration
+	// StaffCodes lets staff sign in with e-mailed codes and a second
+	// factor, for the demo and deployments without an identity provider.
+	StaffCodes bool
+	// Auth, if set, tunes sign-in beyond the fields above (for tests).
+	Auth auth.Config
+	// OIDC, if its Issuer is set, signs staff in through the ministry's
+	// identity provider; its RedirectURL defaults to PublicURL (or the
+	// listening address) + /api/v1/auth/oidc/callback.
+	OIDC oidc.Config
+	// LDAP, if set, is the ministry directory (see ldap.ParseConfig):
+	// agents, courts and services are synced from it every
+	// LDAPSyncInterval (1 h; negative: only on demand), and with
+	// LDAPSignIn agents may sign in with their directory password.
+	LDAP             string
+	LDAPSyncInterval time.Duration
+	LDAPSignIn       bool
+	// Getenv reads secrets from the environment (os.Getenv if nil).
+	Getenv func(string) string
+	// Directories are the directory flows admins may import, by source
+	// name; by default only "lawyers" (directory.LawyersMapping).
+	Directories map[string]directory.Mapping
 }
 
 // App is a running navette node.
@@ -89,12 +127,19 @@ type App struct {
 	Keys     *keyring.Keyring
 	Deposits *deposit.Service
 	Accounts *account.Service
+	Auth     *auth.Service
+	// Directory applies directory flows and syncs.
+	Directory *directory.Sync
+	// LDAP is the ministry directory, if configured.
+	LDAP *ldap.Directory
 	// Mail lets admins and operators see and replay notices.
 	Mail *notify.Admin
 	// Outbox is the local outbox, when no SMTP server is configured.
 	Outbox *notify.Outbox
 	// Worker delivers notices; made by Listen, run by Run.
 	Worker *notify.Worker
+	// Server is the HTTP server, made by Listen.
+	Server *navhttp.Server
 
 	ln   net.Listener
 	srv  *http.Server
@@ -137,7 +182,30 @@ func Open(cfg Config) (*App, error) {
 		a.Meta.Close()
 		return nil, err
 	}
-	a.Accounts = &account.Service{Meta: a.Meta, Clock: cfg.Clock}
+	if cfg.Mode == "" {
+		cfg.Mode = string(auth.ModeExternal)
+	}
+	if !auth.Mode(cfg.Mode).Valid() {
+		a.Close()
+		return nil, navette.Errorf(navette.EINVALID, "The mode must be external or internal, not %q.", cfg.Mode)
+	}
+	if cfg.Directories == nil {
+		cfg.Directories = map[string]directory.Mapping{"lawyers": directory.LawyersMapping()}
+	}
+	a.Config = cfg
+	internal := cfg.Mode == string(auth.ModeInternal)
+	a.Accounts = &account.Service{Meta: a.Meta, Clock: cfg.Clock, Internal: internal, PartnersToAgents: cfg.PartnersToAgents}
+	ac := cfg.Auth
+	ac.Mode = auth.Mode(cfg.Mode)
+	ac.IdleTimeout, ac.MaxAge = cfg.SessionIdle, cfg.SessionMaxAge
+	ac.StaffCodes = ac.StaffCodes || cfg.StaffCodes
+	a.Auth = &auth.Service{Meta: a.Meta, Clock: cfg.Clock, Keys: a.Keys, Config: ac}
+	a.Auth.Init()
+	a.Directory = &directory.Sync{Meta: a.Meta, Clock: cfg.Clock, Keys: a.Keys}
+	if err := a.openLDAP(); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.Deposits = &deposit.Service{
 		Meta:                 a.Meta,
 		Blobs:                a.Blobs,
@@ -149,6 +217,8 @@ func Open(cfg Config) (*App, error) {
 		RemindBefore:         time.Duration(max(cfg.ReminderDays, 0)) * 24 * time.Hour,
 		MailNames:            cfg.MailIncludeNames,
 		Log:                  cfg.Logger,
+		Internal:             internal,
+		PartnersToAgents:     cfg.PartnersToAgents,
 	}
 	a.Mail = &notify.Admin{Meta: a.Meta, Clock: cfg.Clock, Log: cfg.Logger}
 	if cfg.SMTP == "" {
@@ -189,6 +259,8 @@ func (a *App) startMail(publicURL string) error {
 		MaxAttempts: cfg.MailMaxAttempts, Poll: cfg.MailPoll,
 	}
 	a.Deposits.NoticesQueued = a.Worker.Kick
+	a.Auth.NoticesQueued = a.Worker.Kick
+	a.Directory.NoticesQueued = a.Worker.Kick
 	a.Mail.Kick = a.Worker.Kick
 	return nil
 }
@@ -216,10 +288,17 @@ func Listen(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv := &navhttp.Server{Deposits: a.Deposits, Accounts: a.Accounts, Mail: a.Mail, Logger: cfg.Logger, Ready: a.ready}
+	srv := &navhttp.Server{
+		Deposits: a.Deposits, Accounts: a.Accounts, Mail: a.Mail, Logger: cfg.Logger, Ready: a.ready,
+		Auth: a.Auth, Directory: a.Directory, Mappings: a.Config.Directories, PublicURL: cfg.PublicURL,
+	}
+	if a.LDAP != nil {
+		srv.LDAPSync = a.SyncLDAP
+	}
 	if cfg.DevMail && a.Outbox != nil && cfg.Mailer == nil {
 		srv.DevMail = a.Outbox
 	}
+	a.Server = srv
 	// A store shared by several nodes locks uploads across them; otherwise
 	// the server's in-process locker serves.
 	if l, ok := a.Meta.(interface{ Locker() tusd.Locker }); ok {
@@ -241,6 +320,20 @@ func Listen(cfg Config) (*App, error) {
 	if err := a.startMail(a.URL()); err != nil {
 		a.Close()
 		return nil, err
+	}
+	if cfg.OIDC.Issuer != "" {
+		oc := cfg.OIDC
+		if oc.RedirectURL == "" {
+			base := cfg.PublicURL
+			if base == "" {
+				base = a.URL()
+			}
+			oc.RedirectURL = strings.TrimSuffix(base, "/") + api.PathAuthOIDCReturn
+		}
+		if oc.Clock == nil {
+			oc.Clock = cfg.Clock
+		}
+		a.Auth.OIDC = &lazyOIDC{cfg: oc}
 	}
 	a.srv = &http.Server{
 		Handler:           h,
@@ -279,6 +372,11 @@ func (a *App) Run(ctx context.Context) error {
 		defer close(sweepDone)
 		a.sweepLoop(sctx)
 	}()
+	ldapDone := make(chan struct{})
+	go func() {
+		defer close(ldapDone)
+		a.ldapLoop(sctx)
+	}()
 	mailDone := make(chan struct{})
 	go func() {
 		defer close(mailDone)
@@ -291,6 +389,7 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	stopSweep()
 	<-sweepDone
+	<-ldapDone
 	<-mailDone // deliveries in progress are recorded first
 	shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -313,6 +412,9 @@ func (a *App) sweepLoop(ctx context.Context) {
 			}
 		} else if st != (deposit.SweepStats{}) {
 			a.Config.Logger.Info("sweep", "reminded", st.Reminded, "expired", st.Expired, "purged", st.Purged, "abandoned", st.Abandoned, "blobs_deleted", st.BlobsDeleted)
+		}
+		if err := a.Auth.Sweep(ctx); err != nil && ctx.Err() == nil {
+			a.Config.Logger.Error("removing ended sessions failed", "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -29,6 +29,8 @@ type env struct {
 	lawyer   string // token of a partner (recipient)
 	stranger string // token of another partner
 	dir      string
+	// seenCodes are the sign-in codes tests already took from the outbox.
+	seenCodes map[string]bool
 }
 
 const (

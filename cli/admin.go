@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"navette"
@@ -14,8 +15,15 @@ func init() {
 	register("admin", "operator tasks: users, tokens, keys, dead letters (admin help)", runAdmin)
 }
 
-const adminUsage = `navette admin user add --data DIR --email E --name "N" --role agent|partner|admin [--lang fr|en]
-navette admin token create --data DIR --email E [--label L] [--ttl 720h]
+const adminUsage = `navette admin user add --data DIR --email E --name "N" --role agent|court_admin|partner|admin|auditor [--court CODE] [--lang fr|en]
+navette admin user role --data DIR --email E --role ROLE
+navette admin user revoke|restore --data DIR --email E
+navette admin user reset-totp --data DIR --email E
+navette admin court add --data DIR --code CODE --name "N"
+navette admin service add --data DIR --court CODE --name "N" --email E
+navette admin member add|remove --data DIR --service E --email E
+navette admin token create --data DIR --email E [--label L] [--ttl 720h] [--scopes read,write]
+navette admin token revoke --data DIR TOKEN_ID
 navette admin key rotate --data DIR
 navette admin mail dead --data DIR [--limit N]
 navette admin mail replay --data DIR NOTICE_ID`
@@ -27,8 +35,18 @@ func runAdmin(ctx context.Context, env *Env, args []string) error {
 	switch args[0] + " " + args[1] {
 	case "user add":
 		return adminUserAdd(ctx, env, args[2:])
+	case "user role", "user revoke", "user restore", "user reset-totp":
+		return adminUserChange(ctx, env, args[1], args[2:])
+	case "court add":
+		return adminCourtAdd(ctx, env, args[2:])
+	case "service add":
+		return adminServiceAdd(ctx, env, args[2:])
+	case "member add", "member remove":
+		return adminMember(ctx, env, args[1], args[2:])
 	case "token create":
 		return adminTokenCreate(ctx, env, args[2:])
+	case "token revoke":
+		return adminTokenRevoke(ctx, env, args[2:])
 	case "key rotate":
 		return adminKeyRotate(ctx, env, args[2:])
 	case "mail dead":
@@ -48,13 +66,14 @@ func openData(data, db, blobs string) (*app.App, error) {
 }
 
 func adminUserAdd(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin user add", "--data DIR --email E --name N --role agent|partner|admin [--lang fr|en]")
+	fs := newFlagSet(env, "admin user add", "--data DIR --email E --name N --role ROLE [--court CODE] [--lang fr|en]")
 	data := fs.String("data", "", "data directory")
 	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
 	email := fs.String("email", "", "the user's e-mail address")
 	name := fs.String("name", "", "the user's full name")
-	role := fs.String("role", "", "agent, partner or admin")
+	role := fs.String("role", "", "agent, court_admin, partner, admin or auditor")
 	lang := fs.String("lang", "", "language of the user's e-mails: fr or en (default fr)")
+	court := fs.String("court", "", "code of the staff member's court")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -66,7 +85,15 @@ func adminUserAdd(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	u, err := a.Accounts.Create(ctx, account.NewUser{Email: *email, Name: *name, Role: navette.Role(*role), Lang: *lang})
+	nu := account.NewUser{Email: *email, Name: *name, Role: navette.Role(*role), Lang: *lang}
+	if *court != "" {
+		c, err := a.Meta.CourtByCode(ctx, *court)
+		if err != nil {
+			return fmt.Errorf("no court has the code %s", *court)
+		}
+		nu.CourtID = c.ID
+	}
+	u, err := a.Accounts.Create(ctx, nu)
 	if err != nil {
 		return err
 	}
@@ -80,7 +107,8 @@ func adminTokenCreate(ctx context.Context, env *Env, args []string) error {
 	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
 	email := fs.String("email", "", "the user's e-mail address")
 	label := fs.String("label", "cli", "what the token is for")
-	ttl := fs.Duration("ttl", 0, "lifetime (0: no expiry)")
+	ttl := fs.Duration("ttl", 0, "lifetime (default 2160h, at most 8784h)")
+	scopes := fs.String("scopes", "", "comma-separated scopes: read, write, admin, audit (default: all the role allows)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -95,7 +123,17 @@ func adminTokenCreate(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	secret, t, err := a.Accounts.CreateToken(ctx, *email, *label, *ttl)
+	u, err := a.Meta.UserByEmail(ctx, navette.NormalizeEmail(*email))
+	if err != nil {
+		return fmt.Errorf("no user has the e-mail %s", navette.NormalizeEmail(*email))
+	}
+	var sc []navette.Scope
+	if *scopes != "" {
+		for _, x := range strings.Split(*scopes, ",") {
+			sc = append(sc, navette.Scope(strings.TrimSpace(x)))
+		}
+	}
+	secret, t, err := a.Accounts.CreateTokenFor(ctx, u, *label, *ttl, sc)
 	if err != nil {
 		return err
 	}
@@ -122,5 +160,165 @@ func adminKeyRotate(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "new active key-encryption key %s; existing keys stay usable\n", id)
+	return nil
+}
+
+// operator is who acts from the command line: the platform's operator,
+// recorded as the system in the journal.
+var operator = &navette.User{Role: navette.RoleAdmin}
+
+// userByEmail finds a user for a command, with a readable error.
+func userByEmail(ctx context.Context, a *app.App, email string) (*navette.User, error) {
+	u, err := a.Meta.UserByEmail(ctx, navette.NormalizeEmail(email))
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		return nil, fmt.Errorf("no user has the e-mail %s", navette.NormalizeEmail(email))
+	}
+	return u, err
+}
+
+func adminUserChange(ctx context.Context, env *Env, what string, args []string) error {
+	fs := newFlagSet(env, "admin user "+what, "--data DIR --email E [--role ROLE]")
+	data := fs.String("data", "", "data directory")
+	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
+	email := fs.String("email", "", "the user's e-mail address")
+	role := fs.String("role", "", "the new role (user role)")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if *email == "" || (what == "role") != (*role != "") {
+		return usageError("--email is required, and --role with user role only")
+	}
+	a, err := openData(*data, *db, "")
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	u, err := userByEmail(ctx, a, *email)
+	if err != nil {
+		return err
+	}
+	switch what {
+	case "role":
+		u, err = a.Accounts.SetRole(ctx, operator, u.ID, navette.Role(*role))
+	case "revoke":
+		u, err = a.Accounts.SetDisabled(ctx, operator, u.ID, true)
+	case "restore":
+		u, err = a.Accounts.SetDisabled(ctx, operator, u.ID, false)
+	case "reset-totp":
+		err = a.Auth.ResetSecondFactor(ctx, operator, u.ID)
+	}
+	if err != nil {
+		return err
+	}
+	state := "active"
+	if u.Disabled {
+		state = "revoked"
+	}
+	fmt.Fprintf(env.Stdout, "%s %s: %s, %s\n", what, u.Email, u.Role, state)
+	return nil
+}
+
+func adminCourtAdd(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "admin court add", "--data DIR --code CODE --name N")
+	data := fs.String("data", "", "data directory")
+	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
+	code := fs.String("code", "", "the court's stable code, such as TJ-AMIENS")
+	name := fs.String("name", "", "the court's name")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	a, err := openData(*data, *db, "")
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	c, err := a.Accounts.CreateCourt(ctx, operator, *code, *name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "created court %s (%s)\n", c.Code, c.ID)
+	return nil
+}
+
+func adminServiceAdd(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "admin service add", "--data DIR --court CODE --name N --email E")
+	data := fs.String("data", "", "data directory")
+	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
+	court := fs.String("court", "", "the court's code")
+	name := fs.String("name", "", "the service's name, such as \"Greffe correctionnel\"")
+	email := fs.String("email", "", "the service's functional e-mail address, where its notices go")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	a, err := openData(*data, *db, "")
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	c, err := a.Meta.CourtByCode(ctx, *court)
+	if err != nil {
+		return fmt.Errorf("no court has the code %s", *court)
+	}
+	u, err := a.Accounts.CreateService(ctx, operator, c.ID, *name, *email)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "created service %s <%s> (%s)\n", u.Name, u.Email, u.ID)
+	return nil
+}
+
+func adminMember(ctx context.Context, env *Env, what string, args []string) error {
+	fs := newFlagSet(env, "admin member "+what, "--data DIR --service E --email E")
+	data := fs.String("data", "", "data directory")
+	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
+	service := fs.String("service", "", "the service's e-mail address")
+	email := fs.String("email", "", "the agent's e-mail address")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	a, err := openData(*data, *db, "")
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	svc, err := userByEmail(ctx, a, *service)
+	if err != nil {
+		return err
+	}
+	u, err := userByEmail(ctx, a, *email)
+	if err != nil {
+		return err
+	}
+	if what == "add" {
+		err = a.Accounts.AddMember(ctx, operator, svc.ID, u.ID)
+	} else {
+		err = a.Accounts.RemoveMember(ctx, operator, svc.ID, u.ID)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "member %s: %s in %s\n", what, u.Email, svc.Email)
+	return nil
+}
+
+func adminTokenRevoke(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "admin token revoke", "--data DIR TOKEN_ID")
+	data := fs.String("data", "", "data directory")
+	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError("one token id is required")
+	}
+	a, err := openData(*data, *db, "")
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.Accounts.RevokeToken(ctx, operator, fs.Arg(0)); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "revoked token %s\n", fs.Arg(0))
 	return nil
 }

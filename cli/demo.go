@@ -1,26 +1,86 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	_ "embed"
 	"fmt"
 	"time"
 
 	"navette"
+	"navette/account"
 	"navette/app"
+	"navette/directory"
 )
 
 func init() {
 	register("demo", "run the server with a demo court, agent and lawyer", runDemo)
 }
 
-// demoUsers are the people of the demo: a clerk of a court and a lawyer.
+// demoLawyers is the demo's flow of the national table of lawyers.
+//
+//go:embed demo-lawyers.csv
+var demoLawyers []byte
+
+// demoUsers are the ministry staff of the demo; its lawyers come from
+// demoLawyers.
 var demoUsers = []struct {
 	email, name string
 	role        navette.Role
+	member      bool // of the demo service
 }{
-	{"claire.martin@justice.example", "Claire Martin (greffe correctionnel, TJ Amiens)", navette.RoleAgent},
-	{"stephane.durand@avocat.example", "Maître Stéphane Durand (barreau d'Amiens)", navette.RolePartner},
-	{"admin@justice.example", "Administrateur de la plateforme", navette.RoleAdmin},
+	{"claire.martin@justice.example", "Claire Martin", navette.RoleAgent, true},
+	{"paul.bernard@justice.example", "Paul Bernard", navette.RoleCourtAdmin, true},
+	{"admin@justice.example", "Administrateur de la plateforme", navette.RoleAdmin, false},
+	{"audit@justice.example", "Inspection des services judiciaires", navette.RoleAuditor, false},
+}
+
+// demoLawyer is the lawyer the demo's walkthrough uses.
+const demoLawyer = "stephane.durand@avocat.example"
+
+// demoService is the demo court's service mailbox.
+const demoService = "greffe-correctionnel.tj-amiens@justice.example"
+
+// seedDemo makes the demo court, its service, its staff and its lawyers;
+// it may run again on the same data.
+func seedDemo(ctx context.Context, a *app.App) error {
+	c, err := a.Meta.CourtByCode(ctx, "TJ-AMIENS")
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		c, err = a.Accounts.CreateCourt(ctx, operator, "TJ-AMIENS", "Tribunal judiciaire d'Amiens")
+	}
+	if err != nil {
+		return err
+	}
+	svc, err := a.Meta.UserByEmail(ctx, demoService)
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		svc, err = a.Accounts.CreateService(ctx, operator, c.ID, "Greffe correctionnel", demoService)
+	}
+	if err != nil {
+		return err
+	}
+	for _, du := range demoUsers {
+		nu := account.NewUser{Email: du.email, Name: du.name, Role: du.role}
+		if du.role.Staff() && du.role != navette.RoleAdmin && du.role != navette.RoleAuditor {
+			nu.CourtID = c.ID
+		}
+		u, err := a.Accounts.Create(ctx, nu)
+		if navette.IsCode(err, navette.ECONFLICT) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		if du.member {
+			if err := a.Accounts.AddMember(ctx, operator, svc.ID, u.ID); err != nil {
+				return err
+			}
+		}
+	}
+	entries, err := directory.Parse(bytes.NewReader(demoLawyers), directory.LawyersMapping())
+	if err != nil {
+		return err
+	}
+	_, err = a.Directory.Apply(ctx, "lawyers", entries, directory.Options{Force: true})
+	return err
 }
 
 func runDemo(ctx context.Context, env *Env, args []string) error {
@@ -34,27 +94,34 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	cfg.StaffCodes = true
 	a, err := app.Listen(cfg)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	if err := seedDemo(ctx, a); err != nil {
+		return err
+	}
 	tokens := map[string]string{}
-	for _, u := range demoUsers {
-		if _, err := a.Accounts.CreateUser(ctx, u.email, u.name, u.role); err != nil && !navette.IsCode(err, navette.ECONFLICT) {
-			return err
-		}
-		tok, _, err := a.Accounts.CreateToken(ctx, u.email, "demo", 7*24*time.Hour)
+	people := []string{demoUsers[0].email, demoLawyer, demoUsers[1].email, demoUsers[2].email, demoUsers[3].email}
+	for _, email := range people {
+		tok, _, err := a.Accounts.CreateToken(ctx, email, "demo", 7*24*time.Hour)
 		if err != nil {
 			return err
 		}
-		tokens[u.email] = tok
+		tokens[email] = tok
 	}
 	w := env.Stdout
 	fmt.Fprintf(w, "navette demo — serving %s, data in %s\n\n", a.URL(), cfg.DataDir)
-	fmt.Fprintf(w, "Demo court: tribunal judiciaire d'Amiens, greffe correctionnel.\n\n")
-	for _, u := range demoUsers {
-		fmt.Fprintf(w, "  %-8s %-32s token %s\n", u.role, u.email, tokens[u.email])
+	fmt.Fprintf(w, "Demo court: tribunal judiciaire d'Amiens; its service mailbox %s.\n", demoService)
+	fmt.Fprintf(w, "Sign in at %s with any address below: the code arrives at /dev/mail, then enrol an authenticator app.\n\n", a.URL())
+	for _, email := range people {
+		u, err := a.Meta.UserByEmail(ctx, email)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "  %-12s %-32s token %s\n", u.Role, email, tokens[email])
 	}
 	fmt.Fprintf(w, `
 Try it from another terminal (tokens are valid 7 days; restarting the demo prints new ones):
@@ -65,10 +132,12 @@ Try it from another terminal (tokens are valid 7 days; restarting the demo print
   # the lawyer lists and fetches it
   NAVETTE_TOKEN=%s navette inbox
   NAVETTE_TOKEN=%s navette get --out ./received DEPOSIT_ID
+  # the lawyer answers to the court's service mailbox
+  NAVETTE_TOKEN=%s navette send --to `+demoService+` --ref "Parquet 26/12345" go.mod
 
 (with "go run ./cmd/navette" in place of "navette" if it is not installed)
 API description: %s/api/v1/openapi.json
-`, a.URL(), tokens[demoUsers[0].email], tokens[demoUsers[1].email], tokens[demoUsers[1].email], a.URL())
+`, a.URL(), tokens[demoUsers[0].email], tokens[demoLawyer], tokens[demoLawyer], tokens[demoLawyer], a.URL())
 	if cfg.SMTP == "" {
 		if cfg.DevMail {
 			fmt.Fprintf(w, "E-mails the platform sends: %s/dev/mail (or: navette mail ls --data %s)\n", a.URL(), cfg.DataDir)

@@ -10,6 +10,7 @@ import (
 
 	"navette"
 	"navette/app"
+	"navette/oidc"
 )
 
 func init() {
@@ -25,6 +26,13 @@ type serverFlags struct {
 	smtp, mailFrom, publicURL       string
 	mailNames, devMail              bool
 	reminderDays, mailAttempts      int
+	mode                            string
+	partnersToAgents, staffCodes    bool
+	sessionIdle, sessionMaxAge      time.Duration
+	oidcIssuer, oidcClientID        string
+	ldap                            string
+	ldapEvery                       time.Duration
+	ldapSignIn                      bool
 }
 
 // define declares the flags; demo serves the local outbox at /dev/mail by
@@ -47,6 +55,16 @@ func (f *serverFlags) define(fs *flag.FlagSet, defaultData string, demo bool) {
 	fs.BoolVar(&f.mailNames, "mail-include-names", false, "let e-mails carry file names and the deposit's message")
 	fs.IntVar(&f.reminderDays, "reminder-days", 3, "remind recipients who have not downloaded this many days before expiry (0: no reminders)")
 	fs.IntVar(&f.mailAttempts, "mail-max-attempts", 12, "attempts before a notice becomes a dead letter")
+	fs.StringVar(&f.mode, "mode", "external", "external, or internal: partners can neither sign in nor receive deposits")
+	fs.BoolVar(&f.partnersToAgents, "partners-to-agents", false, "let partners send deposits to agents in person, not only to service mailboxes")
+	fs.BoolVar(&f.staffCodes, "staff-codes", demo, "let staff sign in with e-mailed codes and a second factor (without an identity provider)")
+	fs.DurationVar(&f.sessionIdle, "session-idle", 30*time.Minute, "end browser sessions unused this long")
+	fs.DurationVar(&f.sessionMaxAge, "session-max-age", 12*time.Hour, "end browser sessions this long after sign-in")
+	fs.StringVar(&f.oidcIssuer, "oidc-issuer", "", "staff sign in through this OpenID Connect provider (issuer URL); its redirect URI is PUBLIC_URL/api/v1/auth/oidc/callback")
+	fs.StringVar(&f.oidcClientID, "oidc-client-id", "navette", "navette's client id at the identity provider; its secret comes from NAVETTE_OIDC_CLIENT_SECRET")
+	fs.StringVar(&f.ldap, "ldap", "", "the ministry directory, ldap[s]://HOST[:PORT]/BASE_DN?param=… (bind password from NAVETTE_LDAP_BIND_PASSWORD; see docs/operations.md)")
+	fs.DurationVar(&f.ldapEvery, "ldap-sync-interval", time.Hour, "how often agents, courts and services are synced from --ldap (0: only on demand)")
+	fs.BoolVar(&f.ldapSignIn, "ldap-sign-in", false, "let staff sign in with their --ldap password")
 	fs.BoolVar(&f.devMail, "dev-mail", demo, "without --smtp, serve the local outbox at /dev/mail, to anyone: for demos only")
 }
 
@@ -63,6 +81,15 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 	}
 	if f.smtp != "" && f.publicURL == "" {
 		return app.Config{}, usageError("--public-url is required with --smtp: the links in e-mails start with it")
+	}
+	if f.oidcIssuer != "" && env.Getenv("NAVETTE_OIDC_CLIENT_SECRET") == "" {
+		return app.Config{}, usageError("--oidc-issuer needs the client secret in NAVETTE_OIDC_CLIENT_SECRET")
+	}
+	if f.mode != "external" && f.mode != "internal" {
+		return app.Config{}, usageError("--mode must be external or internal")
+	}
+	if f.sessionIdle < time.Minute || f.sessionMaxAge < f.sessionIdle {
+		return app.Config{}, usageError("--session-idle must be at least 1m and --session-max-age at least --session-idle")
 	}
 	if f.reminderDays < 0 || f.mailAttempts < 1 {
 		return app.Config{}, usageError("--reminder-days must not be negative and --mail-max-attempts must be positive")
@@ -85,8 +112,26 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 		MailMaxAttempts:      f.mailAttempts,
 		DevMail:              f.devMail,
 		SweepInterval:        f.sweepInterval,
+		OIDC:                 oidc.Config{Issuer: f.oidcIssuer, ClientID: f.oidcClientID, ClientSecret: env.Getenv("NAVETTE_OIDC_CLIENT_SECRET")},
+		LDAP:                 f.ldap,
+		LDAPSyncInterval:     ldapEvery(f.ldapEvery),
+		LDAPSignIn:           f.ldapSignIn,
+		Getenv:               env.Getenv,
+		Mode:                 f.mode,
+		PartnersToAgents:     f.partnersToAgents,
+		StaffCodes:           f.staffCodes,
+		SessionIdle:          f.sessionIdle,
+		SessionMaxAge:        f.sessionMaxAge,
 		Logger:               slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: lvl})),
 	}, nil
+}
+
+// ldapEvery turns the flag's 0 (on demand only) into the App's negative.
+func ldapEvery(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {

@@ -36,6 +36,9 @@ func (s *Service) Create(ctx context.Context, actor *navette.User, in Draft) (*V
 	if actor == nil {
 		return nil, navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required.")
 	}
+	if !CanDeposit(actor.Role) || (s.Internal && actor.Role == navette.RolePartner) {
+		return nil, navette.Errorf(navette.EFORBIDDEN, "Your role does not allow sending deposits.")
+	}
 	lim := s.limits()
 	ref := strings.TrimSpace(in.Reference)
 	if ref == "" || len(ref) > MaxReferenceLen || !printable(ref, false) {
@@ -81,8 +84,8 @@ func (s *Service) Create(ctx context.Context, actor *navette.User, in Draft) (*V
 		if u.ID == actor.ID {
 			return nil, navette.Errorf(navette.EINVALID, "You cannot send a deposit to yourself.")
 		}
-		if actor.Role == navette.RolePartner && u.Role == navette.RolePartner {
-			return nil, navette.Errorf(navette.EINVALID, "Partners may send deposits only to ministry staff; %q is a partner.", email)
+		if err := s.mayReceive(actor, u); err != nil {
+			return nil, err
 		}
 		recipients = append(recipients, navette.Recipient{UserID: u.ID})
 	}
@@ -114,6 +117,26 @@ func (s *Service) Create(ctx context.Context, actor *navette.User, in Draft) (*V
 		return nil, err
 	}
 	return s.Get(ctx, actor, d.ID)
+}
+
+// mayReceive returns EINVALID unless actor may send a deposit to u.
+func (s *Service) mayReceive(actor, u *navette.User) error {
+	switch {
+	case u.Role == navette.RoleService:
+		return nil
+	case u.Role == navette.RolePartner && s.Internal:
+		return navette.Errorf(navette.EINVALID, "%q is a partner: partners cannot receive deposits on this platform.", u.Email)
+	case u.Role == navette.RolePartner && actor.Role == navette.RolePartner:
+		return navette.Errorf(navette.EINVALID, "Partners may send deposits only to the ministry; %q is a partner.", u.Email)
+	case u.Role == navette.RolePartner:
+		return nil
+	case u.Role == navette.RoleAgent || u.Role == navette.RoleCourtAdmin:
+		if actor.Role == navette.RolePartner && !s.PartnersToAgents {
+			return navette.Errorf(navette.EINVALID, "Partners may send deposits only to a court's service mailboxes, not to %q in person.", u.Email)
+		}
+		return nil
+	}
+	return navette.Errorf(navette.EINVALID, "%q is not a recipient known to the platform.", u.Email)
 }
 
 // Get returns a deposit as actor may see it. Returns ENOTFOUND unless actor

@@ -16,11 +16,14 @@ import (
 
 // Download is a file opened for reading by a sender or recipient.
 type Download struct {
-	s       *Service
-	actor   *navette.User
-	deposit *navette.DepositRecord
-	file    *navette.FileRecord
-	key     *seal.Key
+	s     *Service
+	actor *navette.User
+	// services are the mailboxes actor is a member of: a download by a
+	// member counts as the mailbox's.
+	services map[string]bool
+	deposit  *navette.DepositRecord
+	file     *navette.FileRecord
+	key      *seal.Key
 	// Name is the file's name as its sender gave it.
 	Name string
 }
@@ -93,7 +96,11 @@ func (s *Service) OpenFile(ctx context.Context, actor *navette.User, depositID, 
 	if err != nil {
 		return nil, navette.WrapError(navette.EINTERNAL, err, "")
 	}
-	return &Download{s: s, actor: actor, deposit: d, file: f, key: k, Name: string(name)}, nil
+	svcs, err := s.services(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	return &Download{s: s, actor: actor, services: svcs, deposit: d, file: f, key: k, Name: string(name)}, nil
 }
 
 // WriteRange writes bytes [off, off+n) of the file to w, decrypting only the
@@ -226,10 +233,11 @@ func (d *Download) recordDownload(ctx context.Context, ranged bool) {
 		now := d.s.Clock.Now()
 		ev := navette.Event{Time: now, Type: navette.EventFileDownloaded, ActorID: d.actor.ID, DepositID: dep.ID, FileID: d.file.ID, Size: d.file.Size, SHA256: d.file.SHA256, Detail: detail}
 		for i := range dep.Recipients {
-			if dep.Recipients[i].UserID != d.actor.ID || !dep.Recipients[i].FirstDownloadAt.IsZero() {
+			r := &dep.Recipients[i]
+			if (r.UserID != d.actor.ID && !d.services[r.UserID]) || !r.FirstDownloadAt.IsZero() {
 				continue
 			}
-			dep.Recipients[i].FirstDownloadAt = now
+			r.FirstDownloadAt, r.FirstDownloadBy = now, d.actor.ID
 			if !dep.NotifySender || dep.Key.IsZero() {
 				continue
 			}
@@ -242,6 +250,9 @@ func (d *Download) recordDownload(ctx context.Context, ranged bool) {
 			nd.ExpiresAt = time.Time{}
 			nd.FileNames, nd.Message = nil, ""
 			nd.Recipient = notify.Person{Name: d.actor.Name, Email: d.actor.Email}
+			if r.UserID != d.actor.ID {
+				nd.Recipient.Name = d.actor.Name + " (" + r.Name + ")"
+			}
 			nd.DownloadedAt = now
 			n, err := notify.NewNotice(d.s.Keys, navette.NoticeReceipt, dep.SenderID, dep.ID, now, nd)
 			if err != nil {

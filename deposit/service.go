@@ -46,6 +46,33 @@ type Service struct {
 	// (notify.Worker.Kick).
 	NoticesQueued func()
 	Log           *slog.Logger
+	// Internal is the internal mode: partners can be neither senders nor
+	// recipients.
+	Internal bool
+	// PartnersToAgents lets partners send deposits to agents in person; by
+	// default they may send only to service mailboxes.
+	PartnersToAgents bool
+}
+
+// CanDeposit reports whether a user with role r may send deposits.
+func CanDeposit(r navette.Role) bool {
+	return r == navette.RoleAgent || r == navette.RoleCourtAdmin || r == navette.RolePartner
+}
+
+// services returns the ids of the service mailboxes actor is a member of.
+func (s *Service) services(ctx context.Context, actor *navette.User) (map[string]bool, error) {
+	if actor.Role != navette.RoleAgent && actor.Role != navette.RoleCourtAdmin {
+		return nil, nil
+	}
+	ms, err := s.Meta.Memberships(ctx, actor.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(ms))
+	for _, m := range ms {
+		out[m.ServiceID] = true
+	}
+	return out, nil
 }
 
 // View is a deposit with its sealed fields opened, as its sender or a

@@ -36,7 +36,8 @@ func depositJSON(v *deposit.View, withFiles bool) api.Deposit {
 		NotifySender:  v.NotifySender,
 	}
 	for _, r := range v.Recipients {
-		d.Recipients = append(d.Recipients, api.Recipient{Email: r.Email, Name: r.Name, FirstDownloadAt: timePtr(r.FirstDownloadAt)})
+		d.Recipients = append(d.Recipients, api.Recipient{Email: r.Email, Name: r.Name, Service: r.Role == navette.RoleService,
+			Revoked: r.Disabled, FirstDownloadAt: timePtr(r.FirstDownloadAt), FirstDownloadBy: r.FirstDownloadBy})
 	}
 	for _, f := range v.Files {
 		if f.State == navette.FilePurged && f.SHA256 == nil {
@@ -78,4 +79,11 @@ func noticeJSON(v notify.NoticeView) api.Notice {
 		n.NextAttemptAt = timePtr(v.NextAttemptAt)
 	}
 	return n
+}
+
+func hexOrEmpty(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return hex.EncodeToString(b)
 }

@@ -40,6 +40,10 @@ func (s *Server) handleListNotices(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Limit = n
 	}
+	if s.Mail == nil {
+		s.writeError(w, r, navette.Errorf(navette.ENOTIMPLEMENTED, "E-mail is not configured."))
+		return
+	}
 	vs, err := s.Mail.Notices(r.Context(), navette.UserFromContext(r.Context()), f)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -53,6 +57,10 @@ func (s *Server) handleListNotices(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleReplayNotice(w http.ResponseWriter, r *http.Request) {
+	if s.Mail == nil {
+		s.writeError(w, r, navette.Errorf(navette.ENOTIMPLEMENTED, "E-mail is not configured."))
+		return
+	}
 	v, err := s.Mail.Replay(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)

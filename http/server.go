@@ -4,6 +4,7 @@
 package http
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -16,7 +17,9 @@ import (
 	"navette"
 	"navette/account"
 	"navette/api"
+	"navette/auth"
 	"navette/deposit"
+	"navette/directory"
 	"navette/notify"
 )
 
@@ -35,48 +38,62 @@ type Server struct {
 	// Locker serialises requests on the same upload; nil uses an in-process
 	// lock, which is right for a single node.
 	Locker tusd.Locker
+	// Auth signs people in and resolves their sessions.
+	Auth *auth.Service
+	// Directory applies directory flows; Mappings names the flows an admin
+	// may import, by source.
+	Directory *directory.Sync
+	Mappings  map[string]directory.Mapping
+	// LDAPSync, if set, syncs the ministry directory now.
+	LDAPSync func(ctx context.Context, opt directory.Options) (*directory.Report, error)
+	// PublicURL is the origin browsers reach the service at; requests
+	// changing state from a browser must come from it (or from the Host
+	// they were sent to).
+	PublicURL string
+	// Pages, if set, is the web interface, mounted beside the API.
+	Pages Pages
+}
+
+// Pages is the web interface.
+type Pages interface {
+	// Register adds the interface's routes.
+	Register(mux *http.ServeMux)
+	// Error answers a browser with the page for err.
+	Error(w http.ResponseWriter, r *http.Request, err error)
 }
 
 // Handler returns the server's root handler.
 func (s *Server) Handler() (http.Handler, error) {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.handleHealth)
-	mux.HandleFunc("GET /readyz", s.handleReady)
-	mux.HandleFunc("GET "+api.PathOpenAPI, s.handleOpenAPI)
-
-	auth := s.authenticate
-	mux.Handle("POST "+api.PathDeposits, auth(s.handleCreateDeposit))
-	mux.Handle("GET "+api.PathDeposits, auth(s.handleListDeposits))
-	mux.Handle("GET "+api.PathDeposits+"/{id}", auth(s.handleGetDeposit))
-	mux.Handle("DELETE "+api.PathDeposits+"/{id}", auth(s.handleRevokeDeposit))
-	mux.Handle("POST "+api.PathDeposits+"/{id}/submit", auth(s.handleSubmitDeposit))
-	mux.Handle("GET "+api.PathDeposits+"/{id}/files", auth(s.handleListFiles))
-	mux.Handle("GET "+api.PathDeposits+"/{id}/files/{fid}", auth(s.handleDownload))
-	mux.HandleFunc("GET "+notify.DepositPath("{id}"), s.handleDepositLink)
-	if s.Mail != nil {
-		mux.Handle("GET "+api.PathAdminNotices, auth(s.handleListNotices))
-		mux.Handle("POST "+api.PathAdminNotices+"/{id}/replay", auth(s.handleReplayNotice))
+	routes, err := s.routes()
+	if err != nil {
+		return nil, err
+	}
+	for _, rt := range routes {
+		mux.Handle(rt.Pattern, s.guard(rt))
 	}
 	if s.DevMail != nil {
 		mux.HandleFunc("GET /dev/mail", s.handleDevMailList)
 		mux.HandleFunc("GET /dev/mail/{id}", s.handleDevMailShow)
 		mux.HandleFunc("GET /dev/mail/{id}/html", s.handleDevMailHTML)
 	}
-
-	tus, err := s.tusHandler()
-	if err != nil {
-		return nil, err
+	if s.Pages != nil {
+		s.Pages.Register(mux)
 	}
-	mux.Handle("POST "+api.PathUploads+"{$}", auth(s.tusRoute(tus, tus.PostFile)))
-	mux.Handle("HEAD "+api.PathUploads+"{id}", auth(s.tusRoute(tus, tus.HeadFile)))
-	mux.Handle("PATCH "+api.PathUploads+"{id}", auth(s.tusRoute(tus, tus.PatchFile)))
-	mux.Handle("DELETE "+api.PathUploads+"{id}", auth(s.tusRoute(tus, tus.DelFile)))
-	mux.HandleFunc("OPTIONS "+api.PathUploads+"{$}", s.tusRoute(tus, http.NotFound))
-
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, problemFor(navette.Errorf(navette.ENOTFOUND, "No such resource."), r.URL.Path))
+		err := navette.Errorf(navette.ENOTFOUND, "No such resource.")
+		if s.Pages != nil && !strings.HasPrefix(r.URL.Path, api.Version+"/") && wantsHTML(r) {
+			s.Pages.Error(w, r, err)
+			return
+		}
+		writeProblem(w, problemFor(err, r.URL.Path))
 	})
-	return s.secure(mux), nil
+	return s.secure(s.identify(mux)), nil
+}
+
+// wantsHTML reports whether the request comes from a browser navigating.
+func wantsHTML(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
 // secure sets the headers every answer carries and recovers from panics.
@@ -150,24 +167,6 @@ func (w *statusWriter) Write(p []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection (tusd sets
 // deadlines through it).
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// authenticate requires a valid bearer token and puts its user in the
-// request's context.
-func (s *Server) authenticate(next http.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			s.writeError(w, r, navette.Errorf(navette.EUNAUTHORIZED, "A bearer token is required (Authorization: Bearer …)."))
-			return
-		}
-		u, err := s.Accounts.Authenticate(r.Context(), strings.TrimSpace(token))
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		next(w, r.WithContext(navette.NewContextWithUser(r.Context(), u)))
-	})
-}
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

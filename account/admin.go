@@ -1,0 +1,250 @@
+package account
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"navette"
+)
+
+// may reports whether actor administers users (platform admins only).
+func platformAdmin(actor *navette.User) error {
+	if actor == nil || actor.Role != navette.RoleAdmin {
+		return navette.Errorf(navette.EFORBIDDEN, "Only platform administrators may do this.")
+	}
+	return nil
+}
+
+// courtAdmin returns nil if actor administers the court: platform admins
+// administer every court, court admins their own.
+func courtAdmin(actor *navette.User, courtID string) error {
+	if actor != nil && (actor.Role == navette.RoleAdmin || (actor.Role == navette.RoleCourtAdmin && actor.CourtID == courtID && courtID != "")) {
+		return nil
+	}
+	return navette.Errorf(navette.EFORBIDDEN, "Only this court's administrators may do this.")
+}
+
+// SetRole changes a user's role; it takes effect on the user's next
+// request. Returns EFORBIDDEN unless actor is a platform admin, EINVALID for
+// an unknown role or a change to or from a service mailbox, ECONFLICT if
+// actor demotes themselves, ENOTFOUND if there is no such user.
+func (s *Service) SetRole(ctx context.Context, actor *navette.User, userID string, role navette.Role) (*navette.User, error) {
+	if err := platformAdmin(actor); err != nil {
+		return nil, err
+	}
+	if !role.Valid() || role == navette.RoleService {
+		return nil, navette.Errorf(navette.EINVALID, "Unknown role %q (agent, court_admin, partner, admin or auditor).", role)
+	}
+	if userID == actor.ID && role != navette.RoleAdmin {
+		return nil, navette.Errorf(navette.ECONFLICT, "You cannot remove your own administrator role.")
+	}
+	var out *navette.User
+	now := s.Clock.Now()
+	err := s.Meta.UpdateUser(ctx, userID, func(u *navette.User) ([]navette.Event, error) {
+		if u.Role == navette.RoleService {
+			return nil, navette.Errorf(navette.EINVALID, "A service mailbox has no role to change.")
+		}
+		if (u.Role == navette.RolePartner) != (role == navette.RolePartner) {
+			return nil, navette.Errorf(navette.EINVALID, "Partners and staff come from different directories: a partner cannot become staff or the reverse.")
+		}
+		old := u.Role
+		u.Role, u.UpdatedAt = role, now
+		out = u
+		if old == role {
+			return nil, nil
+		}
+		return []navette.Event{{Time: now, Type: navette.EventRoleChanged, ActorID: actor.ID, Detail: u.ID + " " + string(old) + " " + string(role)}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SetDisabled revokes (disabled true) or restores a user's access by hand:
+// a revoked user's sessions end at once and their tokens stop working.
+// Returns EFORBIDDEN unless actor is a platform admin, ECONFLICT if actor
+// revokes themselves, ENOTFOUND if there is no such user.
+func (s *Service) SetDisabled(ctx context.Context, actor *navette.User, userID string, disabled bool) (*navette.User, error) {
+	if err := platformAdmin(actor); err != nil {
+		return nil, err
+	}
+	if userID == actor.ID {
+		return nil, navette.Errorf(navette.ECONFLICT, "You cannot revoke your own access.")
+	}
+	var out *navette.User
+	now := s.Clock.Now()
+	err := s.Meta.UpdateUser(ctx, userID, func(u *navette.User) ([]navette.Event, error) {
+		out = u
+		if u.Disabled == disabled {
+			return nil, nil
+		}
+		u.Disabled, u.UpdatedAt = disabled, now
+		if disabled {
+			u.RevokedAt = now
+			return []navette.Event{{Time: now, Type: navette.EventUserRevoked, ActorID: actor.ID, Detail: u.ID + " admin"}}, nil
+		}
+		u.RevokedAt = time.Time{}
+		return []navette.Event{{Time: now, Type: navette.EventUserRestored, ActorID: actor.ID, Detail: u.ID}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CreateCourt adds a court by hand. Returns EFORBIDDEN unless actor is a
+// platform admin, EINVALID for a bad code or name, ECONFLICT if the code is
+// taken.
+func (s *Service) CreateCourt(ctx context.Context, actor *navette.User, code, name string) (*navette.Court, error) {
+	if err := platformAdmin(actor); err != nil {
+		return nil, err
+	}
+	code, name = strings.TrimSpace(code), strings.TrimSpace(name)
+	if !validCode(code) {
+		return nil, navette.Errorf(navette.EINVALID, "A court code is 1 to 64 letters, digits, '-', '_' or '.'.")
+	}
+	if err := validName(name); err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	c := &navette.Court{ID: navette.NewID(), Code: code, Name: name, CreatedAt: now}
+	ev := navette.Event{Time: now, Type: navette.EventCourtCreated, ActorID: actor.ID, Detail: code}
+	if err := s.Meta.CreateCourt(ctx, c, ev); err != nil {
+		if navette.IsCode(err, navette.ECONFLICT) {
+			return nil, navette.Errorf(navette.ECONFLICT, "A court with the code %s exists already.", code)
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+// CreateService adds a service mailbox to a court. Notices of deposits to it
+// go to its functional e-mail address. Returns EFORBIDDEN unless actor
+// administers the court, ENOTFOUND if there is no such court, EINVALID for
+// a bad name or address, ECONFLICT if the address is taken.
+func (s *Service) CreateService(ctx context.Context, actor *navette.User, courtID, name, email string) (*navette.User, error) {
+	if _, err := s.Meta.Court(ctx, courtID); err != nil {
+		return nil, err
+	}
+	if err := courtAdmin(actor, courtID); err != nil {
+		return nil, err
+	}
+	email = navette.NormalizeEmail(email)
+	if err := ValidateEmail(email); err != nil {
+		return nil, err
+	}
+	name = strings.TrimSpace(name)
+	if err := validName(name); err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	u := &navette.User{ID: navette.NewID(), Email: email, Name: name, Role: navette.RoleService, CourtID: courtID, CreatedAt: now}
+	ev := navette.Event{Time: now, Type: navette.EventUserCreated, ActorID: actor.ID, Detail: string(navette.RoleService) + " " + u.ID}
+	if err := s.Meta.CreateUser(ctx, u, ev); err != nil {
+		if navette.IsCode(err, navette.ECONFLICT) {
+			return nil, navette.Errorf(navette.ECONFLICT, "A user or mailbox with the e-mail %s exists already.", email)
+		}
+		return nil, err
+	}
+	return u, nil
+}
+
+// service returns the service mailbox id, checking that actor administers
+// its court. Returns ENOTFOUND if there is no such service, EFORBIDDEN if
+// actor does not administer it.
+func (s *Service) service(ctx context.Context, actor *navette.User, id string) (*navette.User, error) {
+	svc, err := s.Meta.User(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if svc.Role != navette.RoleService {
+		return nil, navette.Errorf(navette.ENOTFOUND, "No such service.")
+	}
+	if err := courtAdmin(actor, svc.CourtID); err != nil {
+		return nil, err
+	}
+	return svc, nil
+}
+
+// AddMember makes an agent a member of a service mailbox, by hand. Returns
+// EFORBIDDEN unless actor administers the service's court, ENOTFOUND if
+// there is no such service or user, EINVALID if the user is not staff of
+// that court (platform admins may add staff of any court), ECONFLICT if
+// they are a member already.
+func (s *Service) AddMember(ctx context.Context, actor *navette.User, serviceID, userID string) error {
+	svc, err := s.service(ctx, actor, serviceID)
+	if err != nil {
+		return err
+	}
+	u, err := s.Meta.User(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if u.Role != navette.RoleAgent && u.Role != navette.RoleCourtAdmin {
+		return navette.Errorf(navette.EINVALID, "Only agents can be members of a service.")
+	}
+	if actor.Role != navette.RoleAdmin && u.CourtID != svc.CourtID {
+		return navette.Errorf(navette.EINVALID, "This agent belongs to another court.")
+	}
+	now := s.Clock.Now()
+	ev := navette.Event{Time: now, Type: navette.EventMemberAdded, ActorID: actor.ID, Detail: serviceID + " " + userID}
+	err = s.Meta.AddMember(ctx, &navette.Member{ServiceID: serviceID, UserID: userID, CreatedAt: now}, ev)
+	if navette.IsCode(err, navette.ECONFLICT) {
+		return navette.Errorf(navette.ECONFLICT, "This agent is a member of the service already.")
+	}
+	return err
+}
+
+// RemoveMember ends an agent's membership of a service mailbox. Returns
+// EFORBIDDEN unless actor administers the service's court, ENOTFOUND if
+// there is no such service or membership.
+func (s *Service) RemoveMember(ctx context.Context, actor *navette.User, serviceID, userID string) error {
+	if _, err := s.service(ctx, actor, serviceID); err != nil {
+		return err
+	}
+	ev := navette.Event{Time: s.Clock.Now(), Type: navette.EventMemberRemoved, ActorID: actor.ID, Detail: serviceID + " " + userID}
+	return s.Meta.RemoveMember(ctx, serviceID, userID, ev)
+}
+
+// Members returns the members of a service mailbox. Returns what AddMember
+// returns for the service.
+func (s *Service) Members(ctx context.Context, actor *navette.User, serviceID string) ([]*navette.User, error) {
+	if _, err := s.service(ctx, actor, serviceID); err != nil {
+		return nil, err
+	}
+	ms, err := s.Meta.Members(ctx, serviceID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*navette.User, 0, len(ms))
+	for _, m := range ms {
+		u, err := s.Meta.User(ctx, m.UserID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+func validCode(code string) bool {
+	if code == "" || len(code) > 64 {
+		return false
+	}
+	for _, r := range code {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func validName(name string) error {
+	if name == "" || len(name) > 200 || !utf8.ValidString(name) || strings.ContainsFunc(name, isControl) {
+		return navette.Errorf(navette.EINVALID, "A name of 1 to 200 printable characters is required.")
+	}
+	return nil
+}

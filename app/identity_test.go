@@ -1,0 +1,630 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base32"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"navette"
+	"navette/api"
+	"navette/app"
+	"navette/auth"
+	"navette/directory"
+	"navette/totp"
+)
+
+// browser is a client that keeps the session cookie the way a browser
+// does: Go's cookie jar would not send a Secure cookie over the plain
+// http of the test server, which browsers do for loopback.
+type browser struct {
+	e      *env
+	cookie string
+	csrf   string
+	origin string
+}
+
+func (e *env) browser() *browser { return &browser{e: e, origin: e.url} }
+
+// do sends a request as a page of the platform would: with the cookie,
+// the Origin header and, when known, the CSRF token.
+func (b *browser) do(t *testing.T, method, path string, v any) (*http.Response, []byte) {
+	t.Helper()
+	var body io.Reader
+	if v != nil {
+		j, _ := json.Marshal(v)
+		body = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, b.e.url+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if b.cookie != "" {
+		req.AddCookie(&http.Cookie{Name: auth.CookieName, Value: b.cookie})
+	}
+	if b.origin != "" && method != "GET" {
+		req.Header.Set("Origin", b.origin)
+	}
+	if b.csrf != "" {
+		req.Header.Set("X-CSRF-Token", b.csrf)
+	}
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	for _, c := range resp.Cookies() {
+		if c.Name == auth.CookieName {
+			b.cookie = c.Value
+			if c.MaxAge < 0 {
+				b.cookie = ""
+			}
+		}
+	}
+	return resp, out
+}
+
+// session reads a session answer and keeps its CSRF token.
+func (b *browser) session(t *testing.T, resp *http.Response, body []byte, want int) api.Session {
+	t.Helper()
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s: got %d %s, want %d", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, body, want)
+	}
+	var s api.Session
+	if err := json.Unmarshal(body, &s); err != nil {
+		t.Fatal(err)
+	}
+	b.csrf = s.CSRF
+	return s
+}
+
+var codeRE = regexp.MustCompile(`\b(\d{4}) (\d{4})\b`)
+
+// codes returns the sign-in codes mailed to email so far.
+func (e *env) codes(t *testing.T, email string) map[string]bool {
+	t.Helper()
+	ms, err := e.app.Outbox.List(1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, m := range ms {
+		if m.To.Email == email {
+			if c := codeRE.FindStringSubmatch(m.Text); c != nil {
+				out[c[1]+c[2]] = true
+			}
+		}
+	}
+	return out
+}
+
+// newCode waits for a sign-in code mailed to email that is not in seen, and
+// returns it.
+func (e *env) newCode(t *testing.T, email string, seen map[string]bool) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		e.app.Worker.Kick()
+		for c := range e.codes(t, email) {
+			if !seen[c] {
+				return c
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no new sign-in code reached %s", email)
+	return ""
+}
+
+// code waits for a sign-in code mailed to email that no test took yet, and
+// returns it.
+func (e *env) code(t *testing.T, email string) string {
+	t.Helper()
+	if e.seenCodes == nil {
+		e.seenCodes = map[string]bool{}
+	}
+	c := e.newCode(t, email, e.seenCodes)
+	e.seenCodes[c] = true
+	return c
+}
+
+// signIn signs a partner in with an e-mailed code and an enrolled second
+// factor, and returns the browser and the TOTP secret.
+func (e *env) signIn(t *testing.T, email string) (*browser, []byte) {
+	t.Helper()
+	b := e.browser()
+	seen := e.codes(t, email)
+	resp, body := b.do(t, "POST", api.PathAuthCode, api.SignInCodeRequest{Email: email})
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("code request: %d %s", resp.StatusCode, body)
+	}
+	code := e.newCode(t, email, seen)
+	resp, body = b.do(t, "POST", api.PathAuthCodeVerify, api.SignInCodeVerify{Email: strings.ToUpper(email), Code: code[:4] + " " + code[4:]})
+	if s := b.session(t, resp, body, 200); s.Stage == string(navette.StageSecondFactor) {
+		return b, nil
+	} else if s.Stage != string(navette.StageEnrol) {
+		t.Fatalf("stage after the code: %q", s.Stage)
+	}
+	resp, body = b.do(t, "POST", api.PathAuthEnrol, nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("enrol: %d %s", resp.StatusCode, body)
+	}
+	var en api.Enrolment
+	json.Unmarshal(body, &en)
+	secret := decodeSecret(t, en.Secret)
+	resp, body = b.do(t, "POST", api.PathAuthEnrolDone, api.SecondFactor{Code: totp.Code(secret, totp.Step(e.clock.Now()))})
+	if s := b.session(t, resp, body, 200); s.Stage != string(navette.StageFull) {
+		t.Fatalf("stage after enrolment: %q", s.Stage)
+	}
+	return b, secret
+}
+
+func decodeSecret(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestSignInWithCodeAndTOTP(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+
+	// Before the second factor, the session reaches nothing.
+	b.do(t, "POST", api.PathAuthCode, api.SignInCodeRequest{Email: lawyerEmail})
+	code := e.code(t, lawyerEmail)
+	resp, body := b.do(t, "POST", api.PathAuthCodeVerify, api.SignInCodeVerify{Email: lawyerEmail, Code: code})
+	first := b.cookie
+	b.session(t, resp, body, 200)
+	setCookie := resp.Header.Get("Set-Cookie")
+	for _, attr := range []string{auth.CookieName + "=", "Path=/", "HttpOnly", "Secure", "SameSite=Lax"} {
+		if !strings.Contains(setCookie, attr) {
+			t.Errorf("session cookie %q lacks %q", setCookie, attr)
+		}
+	}
+	if strings.Contains(setCookie, "Domain=") {
+		t.Errorf("a __Host- cookie must not name a domain: %q", setCookie)
+	}
+	if resp, _ := b.do(t, "GET", api.PathDeposits, nil); resp.StatusCode != 401 {
+		t.Errorf("deposits before the second factor: got %d, want 401", resp.StatusCode)
+	}
+	// A code is used once.
+	if resp, _ := e.browser().do(t, "POST", api.PathAuthCodeVerify, api.SignInCodeVerify{Email: lawyerEmail, Code: code}); resp.StatusCode != 401 {
+		t.Errorf("code reused: got %d, want 401", resp.StatusCode)
+	}
+
+	b.do(t, "POST", api.PathAuthEnrol, nil)
+	resp, body = b.do(t, "POST", api.PathAuthEnrol, nil)
+	var en api.Enrolment
+	json.Unmarshal(body, &en)
+	if !strings.HasPrefix(en.URI, "otpauth://totp/") {
+		t.Fatalf("enrolment: %d %s", resp.StatusCode, body)
+	}
+	secret := decodeSecret(t, en.Secret)
+	if resp, _ := b.do(t, "POST", api.PathAuthEnrolDone, api.SecondFactor{Code: "000000"}); resp.StatusCode != 401 {
+		t.Errorf("wrong enrolment code: got %d, want 401", resp.StatusCode)
+	}
+	resp, body = b.do(t, "POST", api.PathAuthEnrolDone, api.SecondFactor{Code: totp.Code(secret, totp.Step(e.clock.Now()))})
+	b.session(t, resp, body, 200)
+	if b.cookie == first || b.cookie == "" {
+		t.Error("the session id did not change at sign-in")
+	}
+	var me api.Me
+	resp, body = b.do(t, "GET", api.PathMe, nil)
+	if json.Unmarshal(body, &me); resp.StatusCode != 200 || me.Email != lawyerEmail || !me.TOTP {
+		t.Fatalf("me: %d %s", resp.StatusCode, body)
+	}
+	// The old cookie is dead.
+	old := &browser{e: e, cookie: first}
+	if resp, _ := old.do(t, "GET", api.PathMe, nil); resp.StatusCode != 401 {
+		t.Errorf("the first-factor session still works: %d", resp.StatusCode)
+	}
+
+	// State changes need the CSRF token and this origin.
+	csrf := b.csrf
+	b.csrf = ""
+	if resp, _ := b.do(t, "POST", api.PathDeposits, api.CreateDeposit{Recipients: []string{agentEmail}, Reference: "R"}); resp.StatusCode != 403 {
+		t.Errorf("POST without CSRF token: got %d, want 403", resp.StatusCode)
+	}
+	b.csrf, b.origin = csrf, "https://evil.example"
+	if resp, _ := b.do(t, "POST", api.PathDeposits, api.CreateDeposit{Recipients: []string{agentEmail}, Reference: "R"}); resp.StatusCode != 403 {
+		t.Errorf("POST from another origin: got %d, want 403", resp.StatusCode)
+	}
+	b.origin = e.url
+	if resp, body := b.do(t, "GET", api.PathDeposits, nil); resp.StatusCode != 200 {
+		t.Errorf("inbox: %d %s", resp.StatusCode, body)
+	}
+
+	// The next sign-in asks for the second factor, and a TOTP code is
+	// accepted once.
+	e.clock.Advance(time.Minute)
+	b2 := e.browser()
+	b2.do(t, "POST", api.PathAuthCode, api.SignInCodeRequest{Email: lawyerEmail})
+	code = e.code(t, lawyerEmail)
+	resp, body = b2.do(t, "POST", api.PathAuthCodeVerify, api.SignInCodeVerify{Email: lawyerEmail, Code: code})
+	if s := b2.session(t, resp, body, 200); s.Stage != string(navette.StageSecondFactor) {
+		t.Fatalf("stage: %q", s.Stage)
+	}
+	now := totp.Code(secret, totp.Step(e.clock.Now()))
+	resp, body = b2.do(t, "POST", api.PathAuthTOTP, api.SecondFactor{Code: now})
+	b2.session(t, resp, body, 200)
+	e.clock.Advance(time.Second)
+	b3 := e.browser()
+	b3.do(t, "POST", api.PathAuthCode, api.SignInCodeRequest{Email: lawyerEmail})
+	code = e.code(t, lawyerEmail)
+	resp, body = b3.do(t, "POST", api.PathAuthCodeVerify, api.SignInCodeVerify{Email: lawyerEmail, Code: code})
+	b3.session(t, resp, body, 200)
+	if resp, _ := b3.do(t, "POST", api.PathAuthTOTP, api.SecondFactor{Code: now}); resp.StatusCode != 401 {
+		t.Errorf("replayed TOTP code: got %d, want 401", resp.StatusCode)
+	}
+
+	// Sign-out ends the session on the server.
+	kept := b.cookie
+	if resp, _ := b.do(t, "POST", api.PathAuthSignOut, nil); resp.StatusCode != 204 {
+		t.Fatalf("sign-out: %d", resp.StatusCode)
+	}
+	replay := &browser{e: e, cookie: kept}
+	if resp, _ := replay.do(t, "GET", api.PathMe, nil); resp.StatusCode != 401 {
+		t.Errorf("session after sign-out: got %d, want 401", resp.StatusCode)
+	}
+}
+
+func TestCodeBruteForceIsStopped(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	b.do(t, "POST", api.PathAuthCode, api.SignInCodeRequest{Email: lawyerEmail})
+	code := e.code(t, lawyerEmail)
+	wrong := "00000000"
+	if wrong == code {
+		wrong = "11111111"
+	}
+	for i := range 5 {
+		if resp, _ := b.do(t, "POST", api.PathAuthCodeVerify, api.SignInCodeVerify{Email: lawyerEmail, Code: wrong}); resp.StatusCode != 401 {
+			t.Fatalf("wrong code %d: got %d", i, resp.StatusCode)
+		}
+	}
+	// Burnt: the right code no longer works.
+	if resp, _ := b.do(t, "POST", api.PathAuthCodeVerify, api.SignInCodeVerify{Email: lawyerEmail, Code: code}); resp.StatusCode != 401 {
+		t.Errorf("right code after 5 wrong ones: got %d, want 401", resp.StatusCode)
+	}
+	evs, _ := e.app.Meta.Events(context.Background(), navette.EventFilter{Limit: 1000})
+	failed := 0
+	for _, ev := range evs {
+		if ev.Type == navette.EventSignInFailed {
+			failed++
+		}
+	}
+	if failed != 5 {
+		t.Errorf("signin.failed events: got %d, want 5", failed)
+	}
+}
+
+func TestCodeRequestTellsNothing(t *testing.T) {
+	e := newEnv(t)
+	var answers []string
+	for _, email := range []string{lawyerEmail, "nobody@avocat.example", agentEmail} {
+		resp, body := e.browser().do(t, "POST", api.PathAuthCode, api.SignInCodeRequest{Email: email})
+		answers = append(answers, resp.Status+" "+string(body))
+	}
+	if answers[0] != answers[1] || answers[1] != answers[2] {
+		t.Errorf("answers differ: %q", answers)
+	}
+	// The agent may not use codes (no StaffCodes), the unknown address has
+	// no account: only the lawyer gets a mail.
+	e.code(t, lawyerEmail)
+	ms, _ := e.app.Outbox.List(100)
+	if len(ms) != 1 {
+		t.Errorf("mails sent: got %d, want 1", len(ms))
+	}
+	// Past the hourly allowance of an address, no more mail, same answer.
+	for range 6 {
+		resp, body := e.browser().do(t, "POST", api.PathAuthCode, api.SignInCodeRequest{Email: lawyerEmail})
+		if got := resp.Status + " " + string(body); got != answers[0] {
+			t.Errorf("answer past the allowance: %q", got)
+		}
+	}
+	codes, _ := e.app.Meta.SignInCodes(context.Background(), userID(t, e, lawyerEmail), time.Time{})
+	if len(codes) != 5 {
+		t.Errorf("codes issued: got %d, want 5", len(codes))
+	}
+}
+
+func userID(t *testing.T, e *env, email string) string {
+	t.Helper()
+	u, err := e.app.Meta.UserByEmail(context.Background(), email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
+}
+
+func TestSessionTimeouts(t *testing.T) {
+	e := newEnv(t)
+	b, _ := e.signIn(t, lawyerEmail)
+	// Active every 20 minutes, the session lives 12 hours, not more.
+	for elapsed := 20 * time.Minute; elapsed < 12*time.Hour; elapsed += 20 * time.Minute {
+		e.clock.Advance(20 * time.Minute)
+		if resp, _ := b.do(t, "GET", api.PathMe, nil); resp.StatusCode != 200 {
+			t.Fatalf("after %v of activity: got %d", elapsed, resp.StatusCode)
+		}
+	}
+	e.clock.Advance(20 * time.Minute)
+	if resp, _ := b.do(t, "GET", api.PathMe, nil); resp.StatusCode != 401 {
+		t.Errorf("past 12 h: got %d, want 401", resp.StatusCode)
+	}
+	// Idle for 30 minutes ends it.
+	b, _ = e.signIn(t, strangerEmail)
+	e.clock.Advance(29 * time.Minute)
+	if resp, _ := b.do(t, "GET", api.PathMe, nil); resp.StatusCode != 200 {
+		t.Fatalf("after 29 idle minutes: %d", resp.StatusCode)
+	}
+	e.clock.Advance(30 * time.Minute)
+	if resp, _ := b.do(t, "GET", api.PathMe, nil); resp.StatusCode != 401 {
+		t.Errorf("after 30 idle minutes: got %d, want 401", resp.StatusCode)
+	}
+}
+
+// TestRevocationByDirectory strikes a lawyer off the directory flow: their
+// session and token stop at the next request, they can no longer be chosen
+// as a recipient, their deposits show it, and they are told.
+func TestRevocationByDirectory(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	flow := func(status string) []directory.Entry {
+		es, err := directory.Parse(strings.NewReader("cnbf;nom;prenom;barreau;email;statut;date_maj\n"+
+			"1;Durand;Paul;Amiens;paul.durand@avocat.example;"+status+";2026-11-01\n"+
+			"2;Martin;Léa;Amiens;lea.martin@avocat.example;actif;2026-11-01\n"), directory.LawyersMapping())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return es
+	}
+	if _, err := e.app.Directory.Apply(ctx, "lawyers", flow("actif"), directory.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := e.signIn(t, "paul.durand@avocat.example")
+	tok, _, err := e.app.Accounts.CreateToken(ctx, "paul.durand@avocat.example", "cli", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := e.createDeposit(e.agent, "paul.durand@avocat.example")
+
+	if _, err := e.app.Directory.Apply(ctx, "lawyers", flow("omis"), directory.Options{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := b.do(t, "GET", api.PathMe, nil); resp.StatusCode != 401 {
+		t.Errorf("session after revocation: got %d, want 401", resp.StatusCode)
+	}
+	if resp, _ := e.do("GET", api.PathMe, tok, nil); resp.StatusCode != 401 {
+		t.Errorf("token after revocation: got %d, want 401", resp.StatusCode)
+	}
+	resp, body := e.do("POST", api.PathDeposits, e.agent, strings.NewReader(`{"recipients":["paul.durand@avocat.example"],"reference":"R"}`), "Content-Type", "application/json")
+	if resp.StatusCode != 422 {
+		t.Errorf("deposit to a revoked lawyer: got %d %s, want 422", resp.StatusCode, body)
+	}
+	var got api.Deposit
+	e.doJSON("GET", api.PathDeposits+"/"+d.ID, e.agent, nil, 200, &got)
+	if len(got.Recipients) != 1 || !got.Recipients[0].Revoked {
+		t.Errorf("the sender does not see the revocation: %+v", got.Recipients)
+	}
+	var found api.RecipientList
+	e.doJSON("GET", api.PathRecipients+"?q=durand", e.agent, nil, 200, &found)
+	if len(found.Recipients) != 0 {
+		t.Errorf("a revoked lawyer is still offered as a recipient: %+v", found.Recipients)
+	}
+	ns, _ := e.app.Meta.Notices(ctx, navette.NoticeFilter{UserID: userID(t, e, "paul.durand@avocat.example")})
+	revoked := 0
+	for _, n := range ns {
+		if n.Kind == navette.NoticeAccessRevoked {
+			revoked++
+		}
+	}
+	if revoked != 1 {
+		t.Errorf("access-revoked notices: got %d, want 1", revoked)
+	}
+	// Back on the roll: access is restored.
+	if _, err := e.app.Directory.Apply(ctx, "lawyers", flow("actif"), directory.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Minute)
+	e.signIn(t, "paul.durand@avocat.example")
+}
+
+func TestDemotedAdminLosesAdminRoutesAtOnce(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	admin := e.user("root@justice.example", "Admin", navette.RoleAdmin)
+	other := e.user("root2@justice.example", "Admin 2", navette.RoleAdmin)
+	e.doJSON("GET", api.PathAdminUsers, admin, nil, 200, nil)
+	role := "agent"
+	e.doJSON("PATCH", api.PathAdminUsers+"/"+userID(t, e, "root@justice.example"), other, api.UpdateUser{Role: &role}, 200, nil)
+	if resp, _ := e.do("GET", api.PathAdminUsers, admin, nil); resp.StatusCode != 403 {
+		t.Errorf("admin route after demotion: got %d, want 403", resp.StatusCode)
+	}
+	// An admin cannot demote themselves (so there is always one left).
+	resp, _ := e.do("PATCH", api.PathAdminUsers+"/"+userID(t, e, "root2@justice.example"), other, strings.NewReader(`{"role":"agent"}`), "Content-Type", "application/json")
+	if resp.StatusCode != 409 {
+		t.Errorf("self-demotion: got %d, want 409", resp.StatusCode)
+	}
+	_ = ctx
+}
+
+func TestTokenScopesAndRevocation(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	u, _ := e.app.Meta.UserByEmail(ctx, agentEmail)
+	ro, t1, err := e.app.Accounts.CreateTokenFor(ctx, u, "read only", time.Hour, []navette.Scope{navette.ScopeRead})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.doJSON("GET", api.PathDeposits, ro, nil, 200, nil)
+	resp, _ := e.do("POST", api.PathDeposits, ro, strings.NewReader(`{"recipients":["`+lawyerEmail+`"],"reference":"R"}`), "Content-Type", "application/json")
+	if resp.StatusCode != 403 {
+		t.Errorf("write with a read-only token: got %d, want 403", resp.StatusCode)
+	}
+	if _, _, err := e.app.Accounts.CreateTokenFor(ctx, u, "x", time.Hour, []navette.Scope{navette.ScopeAdmin}); !navette.IsCode(err, navette.EINVALID) {
+		t.Errorf("admin scope for an agent: got %v, want EINVALID", err)
+	}
+	var list api.TokenList
+	e.doJSON("GET", api.PathTokens, ro, nil, 200, &list)
+	if len(list.Tokens) != 2 {
+		t.Errorf("tokens listed: %d", len(list.Tokens))
+	}
+	// Another user cannot revoke it, nor tell it exists.
+	if resp, _ := e.do("DELETE", api.PathTokens+"/"+t1.ID, e.lawyer, nil); resp.StatusCode != 404 {
+		t.Errorf("revoking another's token: got %d, want 404", resp.StatusCode)
+	}
+	if resp, _ := e.do("DELETE", api.PathTokens+"/"+t1.ID, ro, nil); resp.StatusCode != 204 {
+		t.Errorf("revoking one's token: got %d", resp.StatusCode)
+	}
+	if resp, _ := e.do("GET", api.PathDeposits, ro, nil); resp.StatusCode != 401 {
+		t.Errorf("revoked token: got %d, want 401", resp.StatusCode)
+	}
+	exp, _, _ := e.app.Accounts.CreateTokenFor(ctx, u, "short", time.Minute, nil)
+	e.clock.Advance(time.Minute)
+	if resp, _ := e.do("GET", api.PathDeposits, exp, nil); resp.StatusCode != 401 {
+		t.Errorf("expired token: got %d, want 401", resp.StatusCode)
+	}
+}
+
+func TestInternalMode(t *testing.T) {
+	e := newEnv(t, func(c *app.Config) { c.Mode = "internal" })
+	if resp, _ := e.do("GET", api.PathMe, e.lawyer, nil); resp.StatusCode != 401 {
+		t.Errorf("partner token in internal mode: got %d, want 401", resp.StatusCode)
+	}
+	e.browser().do(t, "POST", api.PathAuthCode, api.SignInCodeRequest{Email: lawyerEmail})
+	time.Sleep(100 * time.Millisecond)
+	e.app.Worker.Kick()
+	time.Sleep(100 * time.Millisecond)
+	if ms, _ := e.app.Outbox.List(10); len(ms) != 0 {
+		t.Errorf("a partner got a sign-in code in internal mode")
+	}
+	resp, body := e.do("POST", api.PathDeposits, e.agent, strings.NewReader(`{"recipients":["`+lawyerEmail+`"],"reference":"R"}`), "Content-Type", "application/json")
+	if resp.StatusCode != 422 {
+		t.Errorf("deposit to a partner in internal mode: got %d %s, want 422", resp.StatusCode, body)
+	}
+}
+
+// TestServiceMailbox: a deposit to a court's mailbox is seen by its
+// members, not by other agents; a member's download is the mailbox's, and
+// partners may write only to mailboxes.
+func TestServiceMailbox(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	op := &navette.User{Role: navette.RoleAdmin}
+	court, err := e.app.Accounts.CreateCourt(ctx, op, "TJ-AMIENS", "Tribunal judiciaire d'Amiens")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := e.app.Accounts.CreateService(ctx, op, court.ID, "Greffe correctionnel", "greffe.correctionnel@justice.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	member := e.user("membre@justice.example", "Membre", navette.RoleAgent)
+	outsider := e.user("autre@justice.example", "Autre", navette.RoleAgent)
+	if err := e.app.Accounts.AddMember(ctx, op, svc.ID, userID(t, e, "membre@justice.example")); err != nil {
+		t.Fatal(err)
+	}
+	// A partner may not write to an agent in person.
+	resp, _ := e.do("POST", api.PathDeposits, e.lawyer, strings.NewReader(`{"recipients":["`+agentEmail+`"],"reference":"R"}`), "Content-Type", "application/json")
+	if resp.StatusCode != 422 {
+		t.Errorf("partner to agent: got %d, want 422", resp.StatusCode)
+	}
+	d := e.createDeposit(e.lawyer, svc.Email)
+	e.upload(e.lawyer, d.ID, "conclusions.pdf", []byte("conclusions"))
+	e.submit(e.lawyer, d.ID)
+
+	var inbox api.DepositList
+	e.doJSON("GET", api.PathDeposits, member, nil, 200, &inbox)
+	if len(inbox.Deposits) != 1 || inbox.Deposits[0].ID != d.ID {
+		t.Fatalf("member's inbox: %+v", inbox.Deposits)
+	}
+	e.doJSON("GET", api.PathDeposits, outsider, nil, 200, &inbox)
+	if len(inbox.Deposits) != 0 {
+		t.Errorf("a non-member sees the mailbox: %+v", inbox.Deposits)
+	}
+	r1, b1 := e.do("GET", api.PathDeposits+"/"+d.ID, outsider, nil)
+	r2, b2 := e.do("GET", api.PathDeposits+"/"+navette.NewID(), outsider, nil)
+	if r1.StatusCode != 404 || r2.StatusCode != 404 || len(b1) != len(b2) {
+		t.Errorf("non-member: %d %s vs unknown: %d %s", r1.StatusCode, b1, r2.StatusCode, b2)
+	}
+	var full api.Deposit
+	e.doJSON("GET", api.PathDeposits+"/"+d.ID, member, nil, 200, &full)
+	if resp, _ := e.do("GET", api.PathDeposits+"/"+d.ID+"/files/"+full.Files[0].ID, member, nil); resp.StatusCode != 200 {
+		t.Fatalf("member download: %d", resp.StatusCode)
+	}
+	e.doJSON("GET", api.PathDeposits+"/"+d.ID, e.lawyer, nil, 200, &full)
+	if r := full.Recipients[0]; !r.Service || r.FirstDownloadAt == nil || r.FirstDownloadBy != userID(t, e, "membre@justice.example") {
+		t.Errorf("the sender does not see the member's download: %+v", r)
+	}
+	// Partners find the mailbox by court or service words, accents aside.
+	var found api.RecipientList
+	e.doJSON("GET", api.PathRecipients+"?q=greffe%20amiens", e.lawyer, nil, 200, &found)
+	if len(found.Recipients) != 1 || found.Recipients[0].Email != svc.Email || found.Recipients[0].Court == nil {
+		t.Errorf("search for the mailbox: %+v", found.Recipients)
+	}
+}
+
+// TestSignInAndRevocationMail delivers the two identity notices through a
+// real SMTP server: the sign-in code, which works, and the notice of
+// revoked access, sent once, in the person's language.
+func TestSignInAndRevocationMail(t *testing.T) {
+	e, srv := mailEnv(t)
+	ctx := context.Background()
+	flow := func(status string) []directory.Entry {
+		es, err := directory.Parse(strings.NewReader("cnbf;nom;prenom;barreau;email;statut;date_maj\n"+
+			"7;Lévêque;Hélène;Lille;helene.leveque@avocat.example;"+status+";2026-11-01\n"+
+			"8;Martin;Léa;Amiens;lea.martin@avocat.example;actif;2026-11-01\n"), directory.LawyersMapping())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return es
+	}
+	if _, err := e.app.Directory.Apply(ctx, "lawyers", flow("actif"), directory.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	b.do(t, "POST", api.PathAuthCode, api.SignInCodeRequest{Email: "helene.leveque@avocat.example"})
+	m := waitMail(t, srv, "helene.leveque@avocat.example", 1)[0]
+	if s := subject(t, m); s != "Votre code de connexion à navette" {
+		t.Errorf("subject %q", s)
+	}
+	text, html := parts(t, m)
+	c := codeRE.FindStringSubmatch(text)
+	if c == nil || !strings.Contains(html, c[1]+" "+c[2]) {
+		t.Fatalf("no code in the mail:\n%s", text)
+	}
+	if strings.Contains(m.Header.Get("Subject"), c[1]) {
+		t.Error("the code is in the subject, which mail servers log")
+	}
+	resp, body := b.do(t, "POST", api.PathAuthCodeVerify, api.SignInCodeVerify{Email: "helene.leveque@avocat.example", Code: c[1] + c[2]})
+	b.session(t, resp, body, 200)
+
+	if _, err := e.app.Directory.Apply(ctx, "lawyers", flow("radie"), directory.Options{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	m = waitMail(t, srv, "helene.leveque@avocat.example", 2)[1]
+	if s := subject(t, m); !strings.Contains(strings.ToLower(s), "accès") {
+		t.Errorf("revocation subject %q", s)
+	}
+	// Applying the same flow again sends nothing more.
+	if _, err := e.app.Directory.Apply(ctx, "lawyers", flow("radie"), directory.Options{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := len(srv.To("helene.leveque@avocat.example")); n != 2 {
+		t.Errorf("messages to the revoked lawyer: got %d, want 2", n)
+	}
+}

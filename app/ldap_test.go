@@ -1,0 +1,79 @@
+package app_test
+
+import (
+	"encoding/json"
+	"net/url"
+	"testing"
+
+	"navette"
+	"navette/api"
+	"navette/app"
+	"navette/internal/testldap"
+)
+
+// TestLDAPDirectory configures a node with a real OpenLDAP directory: an
+// admin syncs it on demand through the API, agents then sign in with their
+// directory password, and an agent removed from the directory loses access
+// at the next sync.
+func TestLDAPDirectory(t *testing.T) {
+	s := testldap.Start(t, "")
+	q := url.Values{"bind_dn": {s.BindDN}, "active_filter": {testldap.ActiveFilter}}
+	e := newEnv(t, func(c *app.Config) {
+		c.LDAP = s.URL + "/" + testldap.Suffix + "?" + q.Encode()
+		c.LDAPSignIn = true
+		c.LDAPSyncInterval = -1
+		c.Getenv = func(k string) string {
+			if k == "NAVETTE_LDAP_BIND_PASSWORD" {
+				return s.BindPassword
+			}
+			return ""
+		}
+	})
+	admin := e.user("root@justice.example", "Admin", navette.RoleAdmin)
+	var dry api.DirectoryReport
+	e.doJSON("POST", api.PathAdminLDAPSync+"?dry_run=1", admin, nil, 200, &dry)
+	if dry.Applied || len(dry.Added) == 0 {
+		t.Fatalf("dry run: %+v", dry)
+	}
+	var rep api.DirectoryReport
+	e.doJSON("POST", api.PathAdminLDAPSync, admin, nil, 200, &rep)
+	if !rep.Applied || len(rep.Added) != len(dry.Added) {
+		t.Fatalf("sync: %+v", rep)
+	}
+
+	b := e.browser()
+	resp, body := b.do(t, "POST", api.PathAuthPassword, api.PasswordSignIn{Login: "hmercier", Password: testldap.AgentPassword})
+	b.session(t, resp, body, 200)
+	var me api.Me
+	if r, body := b.do(t, "GET", api.PathMe, nil); r.StatusCode != 200 {
+		t.Fatalf("me: %d %s", r.StatusCode, body)
+	} else if decode(t, body, &me); me.Role != "agent" || me.Court == nil || me.Court.Code != "TJ-AMIENS" || me.Source != "ldap" {
+		t.Errorf("me: %+v", me)
+	}
+	for _, bad := range []api.PasswordSignIn{
+		{Login: "hmercier", Password: "faux"},
+		{Login: "personne", Password: testldap.AgentPassword},
+		{Login: "*)(uid=*", Password: testldap.AgentPassword},
+		{Login: "amartin", Password: testldap.AgentPassword}, // suspended
+	} {
+		if r, _ := e.browser().do(t, "POST", api.PathAuthPassword, bad); r.StatusCode != 401 {
+			t.Errorf("%q: got %d, want 401", bad.Login, r.StatusCode)
+		}
+	}
+
+	s.Delete(t, "uid=hmercier,ou=people,"+testldap.Suffix)
+	e.doJSON("POST", api.PathAdminLDAPSync+"?force=1", admin, nil, 200, &rep)
+	if len(rep.Revoked) != 1 || rep.Revoked[0].ExternalID != "hmercier" {
+		t.Errorf("revoked: %+v", rep.Revoked)
+	}
+	if r, _ := b.do(t, "GET", api.PathMe, nil); r.StatusCode != 401 {
+		t.Errorf("session of a removed agent: got %d, want 401", r.StatusCode)
+	}
+}
+
+func decode(t *testing.T, b []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%v in %s", err, b)
+	}
+}

@@ -1,0 +1,463 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"navette"
+	"navette/account"
+	"navette/api"
+)
+
+// The policy test walks every API route × every role × (own resource,
+// someone else's, unknown id) and checks each answer against the single
+// table below. A route the server has and the table lacks fails the test,
+// so no route can be added without stating who may call it.
+
+// Cases of a route with an id in its path.
+const (
+	own = iota
+	other
+	unknown
+)
+
+// want is the status expected for each case; 0 marks a case that does
+// not apply to the route (it has no id, or nothing of the role's own).
+type want [3]int
+
+// policyRoles are the callers: every role that signs in, and anonymous
+// ("").
+var policyRoles = []navette.Role{navette.RoleAgent, navette.RoleCourtAdmin, navette.RolePartner, navette.RoleAdmin, navette.RoleAuditor, ""}
+
+// rule states a route's policy: the answers of the roles it names, and of
+// every other signed-in role (rest), anonymous callers getting 401 unless
+// the route is public (anon).
+type rule struct {
+	roles map[navette.Role]want
+	rest  want // roles not listed; zero means 403 for each case that applies
+	anon  want // anonymous callers; zero means 401 for each case that applies
+}
+
+// only is a route without an id: one case.
+func only(status int) want { return want{status, 0, 0} }
+
+// each applies w to every role.
+func each(w want) map[navette.Role]want {
+	m := map[navette.Role]want{}
+	for _, r := range policyRoles {
+		m[r] = w
+	}
+	return m
+}
+
+var (
+	depositRoles = []navette.Role{navette.RoleAgent, navette.RoleCourtAdmin, navette.RolePartner}
+)
+
+func forRoles(w want, roles ...navette.Role) map[navette.Role]want {
+	m := map[navette.Role]want{}
+	for _, r := range roles {
+		m[r] = w
+	}
+	return m
+}
+
+// policy is the one table of who may call what.
+var policy = map[string]rule{
+	"GET /healthz":                          {roles: each(only(200))},
+	"GET /readyz":                           {roles: each(only(200))},
+	"GET /api/v1/openapi.json":              {roles: each(only(200))},
+	"GET /d/{id}":                           {roles: each(want{303, 303, 303})},
+	"POST /api/v1/auth/code":                {roles: each(only(202))},
+	"POST /api/v1/auth/code/verify":         {roles: each(only(401))},
+	"POST /api/v1/auth/password":            {roles: each(only(501))},
+	"GET /api/v1/auth/oidc":                 {roles: each(only(501))},
+	"GET /api/v1/auth/oidc/callback":        {roles: each(only(401))},
+	"POST /api/v1/auth/totp":                {rest: only(401)},
+	"POST /api/v1/auth/enrol":               {rest: only(401)},
+	"POST /api/v1/auth/enrol/verify":        {rest: only(401)},
+	"POST /api/v1/auth/signout":             {roles: each(only(204))},
+	"GET /api/v1/me":                        {rest: only(200)},
+	"GET /api/v1/tokens":                    {rest: only(200)},
+	"POST /api/v1/tokens":                   {rest: only(403)}, // sessions only: tokens cannot mint tokens
+	"DELETE /api/v1/tokens/{id}":            {rest: want{204, 404, 404}, roles: forRoles(want{204, 204, 404}, navette.RoleAdmin)},
+	"GET /api/v1/recipients":                {roles: forRoles(only(200), depositRoles...)},
+	"POST /api/v1/deposits":                 {roles: forRoles(only(201), depositRoles...)},
+	"GET /api/v1/deposits":                  {roles: forRoles(only(200), depositRoles...)},
+	"GET /api/v1/deposits/{id}":             {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"DELETE /api/v1/deposits/{id}":          {roles: forRoles(want{204, 404, 404}, depositRoles...)},
+	"POST /api/v1/deposits/{id}/submit":     {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"GET /api/v1/deposits/{id}/files":       {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"GET /api/v1/deposits/{id}/files/{fid}": {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"POST /api/v1/uploads/{$}":              {roles: forRoles(want{201, 404, 404}, depositRoles...)},
+	"HEAD /api/v1/uploads/{id}":             {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"PATCH /api/v1/uploads/{id}":            {roles: forRoles(want{204, 404, 404}, depositRoles...)},
+	"DELETE /api/v1/uploads/{id}":           {roles: forRoles(want{204, 404, 404}, depositRoles...)},
+	"OPTIONS /api/v1/uploads/{$}":           {roles: each(only(200))},
+	"GET /api/v1/courts":                    {roles: forRoles(only(200), navette.RoleAdmin, navette.RoleCourtAdmin)},
+	"POST /api/v1/courts":                   {roles: forRoles(only(201), navette.RoleAdmin)},
+	"GET /api/v1/courts/{id}/services": {roles: map[navette.Role]want{
+		navette.RoleAdmin: {200, 200, 404}, navette.RoleCourtAdmin: {200, 404, 404}}},
+	"POST /api/v1/courts/{id}/services": {roles: map[navette.Role]want{
+		navette.RoleAdmin: {201, 201, 404}, navette.RoleCourtAdmin: {201, 404, 404}}},
+	"GET /api/v1/services/{id}/members": {roles: map[navette.Role]want{
+		navette.RoleAdmin: {200, 200, 404}, navette.RoleCourtAdmin: {200, 404, 404}}},
+	"PUT /api/v1/services/{id}/members/{uid}": {roles: map[navette.Role]want{
+		navette.RoleAdmin: {204, 204, 404}, navette.RoleCourtAdmin: {204, 404, 404}}},
+	"DELETE /api/v1/services/{id}/members/{uid}": {roles: map[navette.Role]want{
+		navette.RoleAdmin: {204, 204, 404}, navette.RoleCourtAdmin: {204, 404, 404}}},
+	"GET /api/v1/admin/users":                        {roles: forRoles(only(200), navette.RoleAdmin)},
+	"GET /api/v1/admin/users/{id}":                   {roles: forRoles(want{200, 200, 404}, navette.RoleAdmin)},
+	"PATCH /api/v1/admin/users/{id}":                 {roles: forRoles(want{200, 200, 404}, navette.RoleAdmin)},
+	"POST /api/v1/admin/users/{id}/reset-totp":       {roles: forRoles(want{204, 204, 404}, navette.RoleAdmin)},
+	"POST /api/v1/admin/directories/{source}/import": {roles: forRoles(want{200, 0, 404}, navette.RoleAdmin)},
+	"POST /api/v1/admin/ldap/sync":                   {roles: forRoles(only(501), navette.RoleAdmin)},
+	"GET /api/v1/admin/notices":                      {roles: forRoles(only(200), navette.RoleAdmin)},
+	"POST /api/v1/admin/notices/{id}/replay":         {roles: forRoles(want{0, 0, 404}, navette.RoleAdmin)},
+	"GET /api/v1/events":                             {roles: forRoles(only(200), navette.RoleAdmin, navette.RoleAuditor)},
+}
+
+// expected returns the status rule r gives role for case c.
+func (r rule) expected(role navette.Role, c int) int {
+	w, ok := r.roles[role]
+	if !ok {
+		w = r.rest
+		if role == "" {
+			w = r.anon
+		}
+		if w == (want{}) {
+			// Nothing stated: refused for every case that applies.
+			return -1
+		}
+	}
+	return w[c]
+}
+
+// policyFixture is a platform with two courts, each with a service mailbox,
+// one user of every role in court A, and outsiders in court B.
+type policyFixture struct {
+	e        *env
+	tok      map[navette.Role]string
+	user     map[navette.Role]*navette.User
+	courtA   *navette.Court
+	courtB   *navette.Court
+	svcA     *navette.User
+	svcB     *navette.User
+	outAgent string // token of an agent of court B
+	outLaw   string // token of a lawyer nobody in court A deals with
+	lawyer   string // e-mail of the role users' lawyer recipient
+	seq      int
+}
+
+func newPolicyFixture(t *testing.T) *policyFixture {
+	e := newEnv(t)
+	ctx := context.Background()
+	op := &navette.User{Role: navette.RoleAdmin}
+	f := &policyFixture{e: e, tok: map[navette.Role]string{}, user: map[navette.Role]*navette.User{}, lawyer: lawyerEmail}
+	var err error
+	if f.courtA, err = e.app.Accounts.CreateCourt(ctx, op, "TJ-A", "Tribunal judiciaire A"); err != nil {
+		t.Fatal(err)
+	}
+	if f.courtB, err = e.app.Accounts.CreateCourt(ctx, op, "TJ-B", "Tribunal judiciaire B"); err != nil {
+		t.Fatal(err)
+	}
+	if f.svcA, err = e.app.Accounts.CreateService(ctx, op, f.courtA.ID, "Greffe A", "greffe.a@justice.example"); err != nil {
+		t.Fatal(err)
+	}
+	if f.svcB, err = e.app.Accounts.CreateService(ctx, op, f.courtB.ID, "Greffe B", "greffe.b@justice.example"); err != nil {
+		t.Fatal(err)
+	}
+	mk := func(email string, role navette.Role, court *navette.Court) (*navette.User, string) {
+		t.Helper()
+		nu := newUser(email, role)
+		if court != nil {
+			nu.CourtID = court.ID
+		}
+		u, err := e.app.Accounts.Create(ctx, nu)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, _, err := e.app.Accounts.CreateToken(ctx, email, "policy", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u, tok
+	}
+	for _, r := range []navette.Role{navette.RoleAgent, navette.RoleCourtAdmin, navette.RoleAdmin, navette.RoleAuditor} {
+		var court *navette.Court
+		if r == navette.RoleAgent || r == navette.RoleCourtAdmin {
+			court = f.courtA
+		}
+		f.user[r], f.tok[r] = mk(string(r)+"@justice.example", r, court)
+	}
+	// The partner role's user is the env's stranger; the env's lawyer is
+	// who the staff send to.
+	f.tok[navette.RolePartner] = e.stranger
+	if f.user[navette.RolePartner], err = e.app.Meta.UserByEmail(ctx, strangerEmail); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.app.Accounts.AddMember(ctx, op, f.svcA.ID, f.user[navette.RoleAgent].ID); err != nil {
+		t.Fatal(err)
+	}
+	_, f.outAgent = mk("outsider@justice.example", navette.RoleAgent, f.courtB)
+	_, f.outLaw = mk("outsider@avocat.example", navette.RolePartner, nil)
+	return f
+}
+
+// recipientOf is who role's user sends to: the court's mailbox for a
+// partner, the lawyer for staff.
+func (f *policyFixture) recipientOf(role navette.Role) string {
+	if role == navette.RolePartner {
+		return f.svcA.Email
+	}
+	return f.lawyer
+}
+
+// available makes an available deposit with one file from token to
+// recipient and returns it.
+func (f *policyFixture) available(token, recipient string) api.Deposit {
+	d := f.e.createDeposit(token, recipient)
+	f.e.upload(token, d.ID, "piece.pdf", []byte("contenu"))
+	return f.e.submit(token, d.ID)
+}
+
+// mine returns a deposit of role's user (sent by them), or someone
+// else's when role may not deposit.
+func (f *policyFixture) mine(role navette.Role, which int, submitted bool) (api.Deposit, string) {
+	if which == own && f.tok[role] != "" && isDepositor(role) {
+		if !submitted {
+			return f.e.createDeposit(f.tok[role], f.recipientOf(role)), f.tok[role]
+		}
+		return f.available(f.tok[role], f.recipientOf(role)), f.tok[role]
+	}
+	if !submitted {
+		return f.e.createDeposit(f.outAgent, "outsider@avocat.example"), f.outAgent
+	}
+	return f.available(f.outAgent, "outsider@avocat.example"), f.outAgent
+}
+
+// newUser describes a user to create.
+func newUser(email string, role navette.Role) account.NewUser {
+	return account.NewUser{Email: email, Name: "Test " + string(role), Role: role}
+}
+
+func isDepositor(r navette.Role) bool {
+	return r == navette.RoleAgent || r == navette.RoleCourtAdmin || r == navette.RolePartner
+}
+
+// call is one request of the walk.
+type call struct {
+	method, path string
+	body         []byte
+	hdr          []string
+}
+
+// request builds the request for route, role and case, making whatever the
+// case needs.
+func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role, which int) call {
+	t.Helper()
+	method, path, _ := strings.Cut(pattern, " ")
+	path = strings.TrimSuffix(path, "{$}")
+	unknownID := navette.NewID()
+	pick := func(ownID, otherID string) string {
+		switch which {
+		case own:
+			return ownID
+		case other:
+			return otherID
+		}
+		return unknownID
+	}
+	jsonBody := func(s string) ([]byte, []string) { return []byte(s), []string{"Content-Type", "application/json"} }
+	c := call{method: method, path: path}
+	f.seq++
+	n := f.seq
+	switch pattern {
+	case "GET /d/{id}":
+		d, _ := f.mine(role, which, true)
+		c.path = "/d/" + pick(d.ID, d.ID)
+	case "POST /api/v1/auth/code":
+		c.body, c.hdr = jsonBody(`{"email":"someone@avocat.example"}`)
+	case "POST /api/v1/auth/code/verify":
+		c.body, c.hdr = jsonBody(`{"email":"someone@avocat.example","code":"12345678"}`)
+	case "POST /api/v1/auth/password":
+		c.body, c.hdr = jsonBody(`{"login":"a","password":"b"}`)
+	case "POST /api/v1/auth/totp", "POST /api/v1/auth/enrol/verify":
+		c.body, c.hdr = jsonBody(`{"code":"123456"}`)
+	case "POST /api/v1/tokens":
+		c.body, c.hdr = jsonBody(`{"label":"x"}`)
+	case "DELETE /api/v1/tokens/{id}":
+		ownTok, otherTok := unknownID, ""
+		if role != "" {
+			_, t1, err := f.e.app.Accounts.CreateToken(context.Background(), f.user[role].Email, "spare", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ownTok = t1.ID
+		}
+		_, t2, err := f.e.app.Accounts.CreateToken(context.Background(), "outsider@justice.example", "spare", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		otherTok = t2.ID
+		c.path = api.PathTokens + "/" + pick(ownTok, otherTok)
+	case "GET /api/v1/recipients":
+		c.path += "?q=greffe"
+	case "POST /api/v1/deposits":
+		c.body, c.hdr = jsonBody(fmt.Sprintf(`{"recipients":[%q],"reference":"R %d"}`, f.recipientOf(role), n))
+	case "GET /api/v1/deposits/{id}", "GET /api/v1/deposits/{id}/files", "DELETE /api/v1/deposits/{id}":
+		d, _ := f.mine(role, which, true)
+		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)
+	case "POST /api/v1/deposits/{id}/submit":
+		d, tok := f.mine(role, which, false)
+		f.e.upload(tok, d.ID, "piece.pdf", []byte("contenu"))
+		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)
+	case "GET /api/v1/deposits/{id}/files/{fid}":
+		d, tok := f.mine(role, which, true)
+		var full api.Deposit
+		f.e.doJSON("GET", api.PathDeposits+"/"+d.ID, tok, nil, 200, &full)
+		c.path = api.PathDeposits + "/" + pick(d.ID, d.ID) + "/files/" + pick(full.Files[0].ID, full.Files[0].ID)
+	case "POST /api/v1/uploads/{$}":
+		d, _ := f.mine(role, which, false)
+		c.hdr = []string{"Tus-Resumable", "1.0.0", "Upload-Length", "5", "Upload-Metadata", tusMeta(api.MetaDeposit, pick(d.ID, d.ID), api.MetaFilename, "a.txt")}
+	case "HEAD /api/v1/uploads/{id}", "PATCH /api/v1/uploads/{id}", "DELETE /api/v1/uploads/{id}":
+		d, tok := f.mine(role, which, false)
+		up := f.e.createUpload(tok, d.ID, "a.txt", 5)
+		id := up[strings.LastIndexByte(up, '/')+1:]
+		c.path = api.PathUploads + pick(id, id)
+		c.hdr = []string{"Tus-Resumable", "1.0.0"}
+		if method == "PATCH" {
+			c.body = []byte("abc")
+			c.hdr = append(c.hdr, "Upload-Offset", "0", "Content-Type", "application/offset+octet-stream")
+		}
+	case "OPTIONS /api/v1/uploads/{$}":
+		c.hdr = []string{"Tus-Resumable", "1.0.0"}
+	case "POST /api/v1/courts":
+		c.body, c.hdr = jsonBody(fmt.Sprintf(`{"code":"TJ-%d","name":"Tribunal %d"}`, n, n))
+	case "GET /api/v1/courts/{id}/services", "POST /api/v1/courts/{id}/services":
+		c.path = strings.Replace(path, "{id}", pick(f.courtA.ID, f.courtB.ID), 1)
+		if method == "POST" {
+			c.body, c.hdr = jsonBody(fmt.Sprintf(`{"name":"Service %d","email":"service.%d@justice.example"}`, n, n))
+		}
+	case "GET /api/v1/services/{id}/members":
+		c.path = strings.Replace(path, "{id}", pick(f.svcA.ID, f.svcB.ID), 1)
+	case "PUT /api/v1/services/{id}/members/{uid}", "DELETE /api/v1/services/{id}/members/{uid}":
+		court, svc := f.courtA, f.svcA
+		if which == other {
+			court, svc = f.courtB, f.svcB
+		}
+		nu := newUser(fmt.Sprintf("member.%d@justice.example", n), navette.RoleAgent)
+		nu.CourtID = court.ID
+		u, err := f.e.app.Accounts.Create(context.Background(), nu)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if method == "DELETE" {
+			if err := f.e.app.Accounts.AddMember(context.Background(), &navette.User{Role: navette.RoleAdmin}, svc.ID, u.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c.path = api.PathServices + "/" + pick(svc.ID, svc.ID) + "/members/" + u.ID
+	case "GET /api/v1/admin/users/{id}", "PATCH /api/v1/admin/users/{id}", "POST /api/v1/admin/users/{id}/reset-totp":
+		ownID := f.svcA.ID
+		if u := f.user[role]; u != nil {
+			ownID = u.ID
+		}
+		c.path = strings.Replace(path, "{id}", pick(ownID, f.svcB.ID), 1)
+		if method == "PATCH" {
+			c.body, c.hdr = jsonBody(`{}`)
+		}
+	case "POST /api/v1/admin/directories/{source}/import":
+		c.path = strings.Replace(path, "{source}", pick("lawyers", "lawyers"), 1) + "?dry_run=1"
+		if which == unknown {
+			c.path = strings.Replace(path, "{source}", "nosuchflow", 1)
+		}
+		c.body = []byte("cnbf;nom;prenom;barreau;email;statut;date_maj\n1;Durand;Paul;Amiens;paul.durand@avocat.example;actif;2026-11-01\n")
+		c.hdr = []string{"Content-Type", "text/csv"}
+	case "POST /api/v1/admin/notices/{id}/replay":
+		c.path = strings.Replace(path, "{id}", unknownID, 1)
+	}
+	return c
+}
+
+// noRedirect is a client that shows redirects instead of following them.
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// do sends c with token and returns the answer with its body read.
+func (f *policyFixture) do(t *testing.T, c call, token string, body io.Reader) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(c.method, f.e.url+c.path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(c.hdr); i += 2 {
+		req.Header.Set(c.hdr[i], c.hdr[i+1])
+	}
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, b
+}
+
+func TestPolicy(t *testing.T) {
+	f := newPolicyFixture(t)
+	routes, err := f.e.app.Server.Routes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, rt := range routes {
+		seen[rt.Pattern] = true
+		rl, ok := policy[rt.Pattern]
+		if !ok {
+			t.Errorf("route %q is missing from the policy table", rt.Pattern)
+			continue
+		}
+		for _, role := range policyRoles {
+			for which := own; which <= unknown; which++ {
+				wantStatus := rl.expected(role, which)
+				if wantStatus == 0 {
+					continue
+				}
+				if wantStatus == -1 {
+					// Refused: check every case that the route has.
+					if which > own && !strings.Contains(rt.Pattern, "{") {
+						continue
+					}
+					wantStatus = 403
+					if role == "" {
+						wantStatus = 401
+					}
+				}
+				c := f.request(t, rt.Pattern, role, which)
+				var body io.Reader
+				if c.body != nil {
+					body = bytes.NewReader(c.body)
+				}
+				resp, b := f.do(t, c, f.tok[role], body)
+				if resp.StatusCode != wantStatus {
+					t.Errorf("%q as %q, case %d: got %d, want %d (%.200s)", rt.Pattern, role, which, resp.StatusCode, wantStatus, b)
+				}
+			}
+		}
+	}
+	for p := range policy {
+		if !seen[p] {
+			t.Errorf("the policy table names %q, which the server does not have", p)
+		}
+	}
+}

@@ -1,0 +1,316 @@
+// Package auth signs people in and keeps their sessions: one-time codes
+// e-mailed to partners followed by a second factor (TOTP), OpenID Connect
+// for agents against the ministry's identity provider, or an LDAP bind where
+// the operator configures it instead. Sessions live on the server; the
+// browser holds only a random secret whose SHA-256 names the session. Every
+// request resolves the session and its user afresh, so a revocation or a
+// change of role takes effect on the very next request.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"navette"
+	"navette/notify"
+)
+
+// SecretPrefix starts every session secret, so that leaked ones are easy to
+// recognise.
+const SecretPrefix = "nvs_"
+
+// Mode says who may use the platform.
+type Mode string
+
+// Modes. In internal mode (like the ministry's internal platform) partners
+// can neither sign in nor be recipients.
+const (
+	ModeExternal Mode = "external"
+	ModeInternal Mode = "internal"
+)
+
+// Valid reports whether m is a known mode.
+func (m Mode) Valid() bool { return m == ModeExternal || m == ModeInternal }
+
+// Config tunes sign-in and sessions. Zero values take the defaults.
+type Config struct {
+	Mode        Mode          // external by default
+	IdleTimeout time.Duration // a session unused this long ends (30 min)
+	MaxAge      time.Duration // a session ends this long after sign-in whatever happens (12 h)
+	// StaffCodes lets staff sign in with e-mailed codes and a second
+	// factor, like partners: for the demo and for deployments without an
+	// identity provider. Off, staff sign in through OIDC or LDAP only.
+	StaffCodes bool
+	CodeTTL    time.Duration // how long an e-mailed code works (10 min)
+	MaxTries   int           // wrong tries that burn a code, and wrong second factors that end a sign-in (5)
+	// CodesPerHour is how many codes one address may be sent per hour (5);
+	// requests beyond it get the usual answer but no e-mail.
+	CodesPerHour int
+	// PerIPPerHour is how many code requests, and ten times as many
+	// sign-in attempts, one client address may make per hour on one node
+	// (30).
+	PerIPPerHour int
+	// AnswerTime is the time a code request takes at least, so that its
+	// duration does not tell whether the address is known (250 ms).
+	AnswerTime time.Duration
+	// Issuer names the platform in authenticator applications ("navette").
+	Issuer string
+}
+
+func (c *Config) defaults() {
+	if c.Mode == "" {
+		c.Mode = ModeExternal
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 30 * time.Minute
+	}
+	if c.MaxAge <= 0 {
+		c.MaxAge = 12 * time.Hour
+	}
+	if c.CodeTTL <= 0 {
+		c.CodeTTL = 10 * time.Minute
+	}
+	if c.MaxTries <= 0 {
+		c.MaxTries = 5
+	}
+	if c.CodesPerHour <= 0 {
+		c.CodesPerHour = 5
+	}
+	if c.PerIPPerHour <= 0 {
+		c.PerIPPerHour = 30
+	}
+	if c.AnswerTime <= 0 {
+		c.AnswerTime = 250 * time.Millisecond
+	}
+	if c.Issuer == "" {
+		c.Issuer = "navette"
+	}
+}
+
+// KeyWrapper seals small secrets (TOTP secrets, sign-in state) under the
+// key ring.
+type KeyWrapper = notify.KeyWrapper
+
+// Identity is who an identity provider says signed in.
+type Identity struct {
+	Subject       string
+	Email         string
+	EmailVerified bool
+}
+
+// IdentityProvider is an OpenID Connect provider (package navette/oidc).
+type IdentityProvider interface {
+	// AuthURL returns where to send the browser to sign in, or "" if the
+	// provider cannot be reached.
+	AuthURL(state, nonce, verifier string) string
+	// Exchange trades an authorization code for the verified identity.
+	// Returns EUNAUTHORIZED if the code, verifier or nonce is wrong,
+	// EUNAVAILABLE if the provider cannot be reached.
+	Exchange(ctx context.Context, code, verifier, nonce string) (*Identity, error)
+}
+
+// PasswordChecker checks a login and password against a directory (LDAP
+// bind) and returns the person's e-mail address. Returns EUNAUTHORIZED if
+// they do not match, EUNAVAILABLE if the directory cannot be reached.
+type PasswordChecker interface {
+	CheckPassword(ctx context.Context, login, password string) (email string, err error)
+}
+
+// Service signs people in. Set its fields, then call Init.
+type Service struct {
+	Meta   navette.MetaStore
+	Clock  navette.Clock
+	Keys   KeyWrapper
+	Config Config
+	// OIDC, if set, signs staff in through the ministry's provider.
+	OIDC IdentityProvider
+	// LDAP, if set, signs staff in with their directory password.
+	LDAP PasswordChecker
+	// NoticesQueued, if set, is called after a code was queued for e-mail.
+	NoticesQueued func()
+
+	limits *limiter
+}
+
+// Init applies the defaults. Call it once before use.
+func (s *Service) Init() {
+	s.Config.defaults()
+	s.limits = newLimiter(time.Hour)
+}
+
+// Issued is a session just made: Secret goes into the browser's cookie
+// and is never stored.
+type Issued struct {
+	Secret  string
+	Session *navette.Session
+	User    *navette.User
+}
+
+// unauthorized is the one answer to a failed sign-in, whatever failed.
+func unauthorized() error {
+	return navette.Errorf(navette.EUNAUTHORIZED, "Sign-in failed: the code or the credentials are wrong or expired.")
+}
+
+// HashSecret returns the SHA-256 a session or token secret is stored as.
+func HashSecret(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+// CSRFToken returns the anti-forgery token of a session: state-changing
+// requests made with the session's cookie must carry it. It is derived from
+// the session's secret, so it needs no storage and changes with the session.
+func CSRFToken(secret string) string {
+	h := sha256.Sum256([]byte("navette csrf\x00" + secret))
+	return base64.RawURLEncoding.EncodeToString(h[:24])
+}
+
+func newSecret() string {
+	var b [32]byte
+	rand.Read(b[:])
+	return SecretPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// allowed reports whether u may sign in at all, by any method.
+func (s *Service) allowed(u *navette.User) bool {
+	if u.Disabled || !u.Role.CanSignIn() {
+		return false
+	}
+	if u.Role == navette.RolePartner && s.Config.Mode == ModeInternal {
+		return false
+	}
+	return true
+}
+
+// issue makes a new session for u at stage, ending old if given: every
+// step of a sign-in gets a new session id.
+func (s *Service) issue(ctx context.Context, u *navette.User, stage navette.SessionStage, method string, pending []byte, old *navette.Session) (*Issued, error) {
+	now := s.Clock.Now()
+	secret := newSecret()
+	sess := &navette.Session{
+		ID:        navette.NewID(),
+		Hash:      HashSecret(secret),
+		UserID:    u.ID,
+		Stage:     stage,
+		Method:    method,
+		CreatedAt: now,
+		SeenAt:    now,
+		ExpiresAt: now.Add(s.Config.MaxAge),
+		Pending:   pending,
+	}
+	if old != nil && !old.ExpiresAt.IsZero() && old.ExpiresAt.Before(sess.ExpiresAt) {
+		sess.ExpiresAt = old.ExpiresAt
+	}
+	var events []navette.Event
+	if stage == navette.StageFull {
+		events = append(events, navette.Event{Time: now, Type: navette.EventSignIn, ActorID: u.ID, Detail: method})
+	}
+	if err := s.Meta.CreateSession(ctx, sess, events...); err != nil {
+		return nil, err
+	}
+	if old != nil {
+		if err := s.Meta.DeleteSession(ctx, old.ID); err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
+			return nil, err
+		}
+	}
+	return &Issued{Secret: secret, Session: sess, User: u}, nil
+}
+
+// Resolve returns the session whose secret is given and its user, and
+// records the request. Returns EUNAUTHORIZED if the secret is unknown, the
+// session expired or idled out (it is then ended), or its user may no
+// longer sign in. The session may not be full: callers check its Stage.
+func (s *Service) Resolve(ctx context.Context, secret string) (*navette.Session, *navette.User, error) {
+	expired := navette.Errorf(navette.EUNAUTHORIZED, "Your session has ended: sign in again.")
+	if !strings.HasPrefix(secret, SecretPrefix) || len(secret) > 100 {
+		return nil, nil, expired
+	}
+	sess, err := s.Meta.SessionByHash(ctx, HashSecret(secret))
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		return nil, nil, expired
+	} else if err != nil {
+		return nil, nil, err
+	}
+	now := s.Clock.Now()
+	if !now.Before(sess.ExpiresAt) || !now.Before(sess.SeenAt.Add(s.Config.IdleTimeout)) {
+		ev := navette.Event{Time: now, Type: navette.EventSignOut, ActorID: sess.UserID, Detail: "expired"}
+		if err := s.Meta.DeleteSession(ctx, sess.ID, ev); err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
+			return nil, nil, err
+		}
+		return nil, nil, expired
+	}
+	u, err := s.Meta.User(ctx, sess.UserID)
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		return nil, nil, expired
+	} else if err != nil {
+		return nil, nil, err
+	}
+	if !s.allowed(u) {
+		return nil, nil, expired
+	}
+	if now.Sub(sess.SeenAt) >= time.Minute {
+		err := s.Meta.UpdateSession(ctx, sess.ID, func(x *navette.Session) ([]navette.Event, error) {
+			x.SeenAt = now
+			return nil, nil
+		})
+		if err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
+			return nil, nil, err
+		}
+		sess.SeenAt = now
+	}
+	return sess, u, nil
+}
+
+// SignOut ends the session. Ending a session already gone is not an error.
+func (s *Service) SignOut(ctx context.Context, sess *navette.Session) error {
+	ev := navette.Event{Time: s.Clock.Now(), Type: navette.EventSignOut, ActorID: sess.UserID, Detail: "signout"}
+	if err := s.Meta.DeleteSession(ctx, sess.ID, ev); err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
+		return err
+	}
+	return nil
+}
+
+// Sweep removes ended sessions and expired codes. The sweeper calls it.
+func (s *Service) Sweep(ctx context.Context) error {
+	now := s.Clock.Now()
+	if _, err := s.Meta.DeleteStaleSessions(ctx, now, now.Add(-s.Config.IdleTimeout)); err != nil {
+		return err
+	}
+	_, err := s.Meta.DeleteSignInCodes(ctx, now.Add(-time.Hour))
+	return err
+}
+
+// sealJSON seals v under the key ring for ad.
+func (s *Service) sealJSON(v any, ad string) ([]byte, error) {
+	plain, err := json.Marshal(v)
+	if err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	w, err := s.Keys.Wrap(plain, ad)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(w.KeyID + "." + base64.RawURLEncoding.EncodeToString(w.Data)), nil
+}
+
+// openJSON opens what sealJSON sealed for ad into v.
+func (s *Service) openJSON(b []byte, ad string, v any) error {
+	id, data, ok := strings.Cut(string(b), ".")
+	raw, err := base64.RawURLEncoding.DecodeString(data)
+	if !ok || err != nil {
+		return navette.Errorf(navette.EUNAUTHORIZED, "The sign-in state is damaged: start again.")
+	}
+	plain, err := s.Keys.Unwrap(navette.WrappedKey{KeyID: id, Data: raw}, ad)
+	if err != nil {
+		return navette.Errorf(navette.EUNAUTHORIZED, "The sign-in state is damaged: start again.")
+	}
+	if err := json.Unmarshal(plain, v); err != nil {
+		return navette.Errorf(navette.EUNAUTHORIZED, "The sign-in state is damaged: start again.")
+	}
+	return nil
+}

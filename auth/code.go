@@ -1,0 +1,178 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"navette"
+	"navette/account"
+	"navette/notify"
+)
+
+// CodeDigits is the length of an e-mailed sign-in code.
+const CodeDigits = 8
+
+// codeAllowed reports whether u may sign in with an e-mailed code.
+func (s *Service) codeAllowed(u *navette.User) bool {
+	if !s.allowed(u) {
+		return false
+	}
+	return u.Role == navette.RolePartner || s.Config.StaffCodes
+}
+
+// RequestCode e-mails a one-time sign-in code to email if it belongs to
+// someone who may sign in that way. The answer, and the time it takes, are
+// the same whether or not it does, and whether or not the address's hourly
+// allowance of codes is spent. Returns EINVALID for a malformed address and
+// ETOOMANY if the client address made too many requests.
+func (s *Service) RequestCode(ctx context.Context, email, ip string) error {
+	start := time.Now()
+	defer func() {
+		if d := s.Config.AnswerTime - time.Since(start); d > 0 {
+			select {
+			case <-time.After(d):
+			case <-ctx.Done():
+			}
+		}
+	}()
+	now := s.Clock.Now()
+	if !s.limits.allow("code "+ip, s.Config.PerIPPerHour, now) {
+		return navette.Errorf(navette.ETOOMANY, "Too many sign-in requests from your network: try again in an hour.")
+	}
+	email = navette.NormalizeEmail(email)
+	if err := account.ValidateEmail(email); err != nil {
+		return err
+	}
+	u, err := s.Meta.UserByEmail(ctx, email)
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if !s.codeAllowed(u) {
+		return nil
+	}
+	recent, err := s.Meta.SignInCodes(ctx, u.ID, now.Add(-time.Hour))
+	if err != nil {
+		return err
+	}
+	if len(recent) >= s.Config.CodesPerHour {
+		return nil
+	}
+	code := newCode()
+	c := &navette.SignInCode{
+		ID:        navette.NewID(),
+		UserID:    u.ID,
+		CreatedAt: now,
+		ExpiresAt: now.Add(s.Config.CodeTTL),
+	}
+	c.Hash = HashSecret(c.ID + ":" + code)
+	n, err := notify.NewNotice(s.Keys, navette.NoticeSignInCode, u.ID, "", now, &notify.Data{Code: FormatCode(code), CodeExpiresAt: c.ExpiresAt})
+	if err != nil {
+		return err
+	}
+	ev := navette.Event{Time: now, Type: navette.EventSignInCodeSent, ActorID: u.ID, Notices: []navette.Notice{n}}
+	if err := s.Meta.CreateSignInCode(ctx, c, ev); err != nil {
+		return err
+	}
+	if s.NoticesQueued != nil {
+		s.NoticesQueued()
+	}
+	return nil
+}
+
+// newCode returns CodeDigits random decimal digits, uniformly drawn.
+func newCode() string {
+	max := big.NewInt(1)
+	for range CodeDigits {
+		max.Mul(max, big.NewInt(10))
+	}
+	n, err := rand.Int(rand.Reader, max)
+	if err != nil {
+		panic(err)
+	}
+	return fmt.Sprintf("%0*d", CodeDigits, n)
+}
+
+// FormatCode groups a code's digits by four, as e-mails show it.
+func FormatCode(code string) string {
+	if len(code) == 8 {
+		return code[:4] + " " + code[4:]
+	}
+	return code
+}
+
+// normalizeCode keeps the digits of what a person typed.
+func normalizeCode(code string) string {
+	var b strings.Builder
+	for _, r := range code {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		} else if r != ' ' && r != '-' {
+			return ""
+		}
+	}
+	return b.String()
+}
+
+// VerifyCode checks the last code sent to email and, if it matches, starts
+// a session awaiting the second factor (StageSecondFactor, or StageEnrol if
+// the person has none yet). Only the newest code counts; it is burnt after
+// MaxTries wrong tries. Returns EUNAUTHORIZED, the same whatever went wrong,
+// and ETOOMANY if the client address made too many attempts.
+func (s *Service) VerifyCode(ctx context.Context, email, code, ip string) (*Issued, error) {
+	now := s.Clock.Now()
+	if !s.limits.allow("verify "+ip, 10*s.Config.PerIPPerHour, now) {
+		return nil, navette.Errorf(navette.ETOOMANY, "Too many sign-in attempts from your network: try again in an hour.")
+	}
+	code = normalizeCode(code)
+	u, err := s.Meta.UserByEmail(ctx, navette.NormalizeEmail(email))
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		subtle.ConstantTimeCompare(HashSecret(code), HashSecret(email))
+		return nil, unauthorized()
+	} else if err != nil {
+		return nil, err
+	}
+	if !s.codeAllowed(u) || len(code) != CodeDigits {
+		return nil, unauthorized()
+	}
+	codes, err := s.Meta.SignInCodes(ctx, u.ID, now.Add(-s.Config.CodeTTL))
+	if err != nil {
+		return nil, err
+	}
+	if len(codes) == 0 {
+		return nil, unauthorized()
+	}
+	ok := false
+	err = s.Meta.UpdateSignInCode(ctx, codes[0].ID, func(c *navette.SignInCode) ([]navette.Event, error) {
+		if !c.UsedAt.IsZero() || !now.Before(c.ExpiresAt) || c.Attempts >= s.Config.MaxTries {
+			return nil, unauthorized()
+		}
+		if subtle.ConstantTimeCompare(HashSecret(c.ID+":"+code), c.Hash) == 1 {
+			c.UsedAt, ok = now, true
+			return nil, nil
+		}
+		c.Attempts++
+		detail := "wrong code"
+		if c.Attempts >= s.Config.MaxTries {
+			detail = "code burnt"
+		}
+		return []navette.Event{{Time: now, Type: navette.EventSignInFailed, ActorID: u.ID, Detail: detail}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, unauthorized()
+	}
+	stage := navette.StageSecondFactor
+	if u.TOTP.IsZero() {
+		stage = navette.StageEnrol
+	}
+	return s.issue(ctx, u, stage, "code", nil, nil)
+}

@@ -1,0 +1,188 @@
+package auth
+
+import (
+	"context"
+
+	"navette"
+	"navette/totp"
+)
+
+// pending is what a session keeps, sealed, between the first and the
+// second factor.
+type pending struct {
+	Tries  int    `json:"tries,omitempty"`  // wrong second factors so far
+	Secret []byte `json:"secret,omitempty"` // a TOTP secret being enrolled
+}
+
+func pendingAD(sessionID string) string { return "session:" + sessionID }
+
+func totpAD(userID string) string { return "totp:" + userID }
+
+// Enrolment is a new TOTP secret to show, as text and as a URI for a QR
+// code, while a person enrols their second factor.
+type Enrolment struct {
+	Secret string // base32, to type into an authenticator application
+	URI    string // otpauth:// URI
+}
+
+// loadPending opens the pending state of sess.
+func (s *Service) loadPending(sess *navette.Session) (*pending, error) {
+	p := &pending{}
+	if len(sess.Pending) == 0 {
+		return p, nil
+	}
+	if err := s.openJSON(sess.Pending, pendingAD(sess.ID), p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// savePending seals p into the stored session.
+func (s *Service) savePending(ctx context.Context, sess *navette.Session, p *pending) error {
+	b, err := s.sealJSON(p, pendingAD(sess.ID))
+	if err != nil {
+		return err
+	}
+	sess.Pending = b
+	return s.Meta.UpdateSession(ctx, sess.ID, func(x *navette.Session) ([]navette.Event, error) {
+		x.Pending = b
+		return nil, nil
+	})
+}
+
+// wrong counts a wrong second factor on sess and ends the sign-in after
+// MaxTries of them.
+func (s *Service) wrong(ctx context.Context, sess *navette.Session, p *pending) error {
+	p.Tries++
+	now := s.Clock.Now()
+	if p.Tries >= s.Config.MaxTries {
+		ev := navette.Event{Time: now, Type: navette.EventSignInFailed, ActorID: sess.UserID, Detail: "second factor: too many tries"}
+		if err := s.Meta.DeleteSession(ctx, sess.ID, ev); err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
+			return err
+		}
+		return navette.Errorf(navette.EUNAUTHORIZED, "Too many wrong codes: sign in again from the start.")
+	}
+	if err := s.Meta.AppendEvents(ctx, navette.Event{Time: now, Type: navette.EventSignInFailed, ActorID: sess.UserID, Detail: "wrong second factor"}); err != nil {
+		return err
+	}
+	if err := s.savePending(ctx, sess, p); err != nil {
+		return err
+	}
+	return navette.Errorf(navette.EUNAUTHORIZED, "The code from your authenticator application is wrong.")
+}
+
+// SecondFactor checks the TOTP code of a session at StageSecondFactor and,
+// if it matches, replaces it with a full session. A code is accepted once.
+// Returns EFORBIDDEN if the session is not at that stage, EUNAUTHORIZED if
+// the code is wrong (the sign-in ends after MaxTries wrong codes).
+func (s *Service) SecondFactor(ctx context.Context, sess *navette.Session, u *navette.User, code string) (*Issued, error) {
+	if sess.Stage != navette.StageSecondFactor || u.TOTP.IsZero() {
+		return nil, navette.Errorf(navette.EFORBIDDEN, "No second factor is expected now.")
+	}
+	p, err := s.loadPending(sess)
+	if err != nil {
+		return nil, err
+	}
+	secret, err := s.Keys.Unwrap(u.TOTP, totpAD(u.ID))
+	if err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	accepted := false
+	err = s.Meta.UpdateUser(ctx, u.ID, func(x *navette.User) ([]navette.Event, error) {
+		step, ok := totp.Verify(secret, code, now, x.TOTPStep)
+		if !ok {
+			return nil, nil
+		}
+		x.TOTPStep, accepted = step, true
+		return nil, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !accepted {
+		return nil, s.wrong(ctx, sess, p)
+	}
+	return s.issue(ctx, u, navette.StageFull, "code+totp", nil, sess)
+}
+
+// StartEnrolment returns the TOTP secret a session at StageEnrol is to
+// enrol, made on the first call and kept, sealed, in the session. Returns
+// EFORBIDDEN if the session is not at that stage.
+func (s *Service) StartEnrolment(ctx context.Context, sess *navette.Session, u *navette.User) (*Enrolment, error) {
+	if sess.Stage != navette.StageEnrol {
+		return nil, navette.Errorf(navette.EFORBIDDEN, "No enrolment is expected now.")
+	}
+	p, err := s.loadPending(sess)
+	if err != nil {
+		return nil, err
+	}
+	if len(p.Secret) == 0 {
+		p.Secret = totp.NewSecret()
+		if err := s.savePending(ctx, sess, p); err != nil {
+			return nil, err
+		}
+	}
+	return &Enrolment{Secret: totp.EncodeSecret(p.Secret), URI: totp.URI(p.Secret, s.Config.Issuer, u.Email)}, nil
+}
+
+// FinishEnrolment checks a code of the secret StartEnrolment gave and, if it
+// matches, enrols it as the user's second factor and replaces the session
+// with a full one. Returns EFORBIDDEN if the session is not at StageEnrol or
+// no enrolment was started, EUNAUTHORIZED if the code is wrong.
+func (s *Service) FinishEnrolment(ctx context.Context, sess *navette.Session, u *navette.User, code string) (*Issued, error) {
+	if sess.Stage != navette.StageEnrol {
+		return nil, navette.Errorf(navette.EFORBIDDEN, "No enrolment is expected now.")
+	}
+	p, err := s.loadPending(sess)
+	if err != nil {
+		return nil, err
+	}
+	if len(p.Secret) == 0 {
+		return nil, navette.Errorf(navette.EFORBIDDEN, "Start the enrolment first.")
+	}
+	now := s.Clock.Now()
+	step, ok := totp.Verify(p.Secret, code, now, 0)
+	if !ok {
+		return nil, s.wrong(ctx, sess, p)
+	}
+	wrapped, err := s.Keys.Wrap(p.Secret, totpAD(u.ID))
+	if err != nil {
+		return nil, err
+	}
+	err = s.Meta.UpdateUser(ctx, u.ID, func(x *navette.User) ([]navette.Event, error) {
+		if !x.TOTP.IsZero() {
+			return nil, navette.Errorf(navette.ECONFLICT, "A second factor is enrolled already.")
+		}
+		x.TOTP, x.TOTPStep, x.UpdatedAt = wrapped, step, now
+		return []navette.Event{{Time: now, Type: navette.EventTOTPEnrolled, ActorID: u.ID}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	u.TOTP, u.TOTPStep = wrapped, step
+	return s.issue(ctx, u, navette.StageFull, "code+totp", nil, sess)
+}
+
+// ResetSecondFactor removes a user's enrolled second factor, so that they
+// enrol a new one at their next sign-in, and ends their sessions. An admin
+// does it for someone who lost their device.
+func (s *Service) ResetSecondFactor(ctx context.Context, actor *navette.User, userID string) error {
+	now := s.Clock.Now()
+	err := s.Meta.UpdateUser(ctx, userID, func(x *navette.User) ([]navette.Event, error) {
+		x.TOTP, x.TOTPStep, x.UpdatedAt = navette.WrappedKey{}, 0, now
+		return []navette.Event{{Time: now, Type: navette.EventUserUpdated, ActorID: actorID(actor), Detail: userID + " totp reset"}}, nil
+	})
+	if err != nil {
+		return err
+	}
+	_, err = s.Meta.DeleteSessions(ctx, userID)
+	return err
+}
+
+func actorID(u *navette.User) string {
+	if u == nil {
+		return ""
+	}
+	return u.ID
+}

@@ -1,0 +1,197 @@
+package http
+
+import (
+	"net/http"
+
+	"navette"
+	"navette/api"
+	"navette/directory"
+)
+
+func (s *Server) handleListUsers(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit, err := limitParam(q.Get("limit"), 1000)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if limit == 0 {
+		limit = 100
+	}
+	f := navette.UserFilter{Text: q.Get("q"), Source: q.Get("source"), After: q.Get("after"), Limit: limit + 1}
+	if role := q.Get("role"); role != "" {
+		if !navette.Role(role).Valid() {
+			s.writeError(w, r, navette.Errorf(navette.EINVALID, "Unknown role %q.", role))
+			return
+		}
+		f.Roles = []navette.Role{navette.Role(role)}
+	}
+	us, err := s.Accounts.Meta.SearchUsers(r.Context(), f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := api.UserList{Users: make([]api.User, 0, len(us))}
+	cs := courts{}
+	for i, u := range us {
+		if i == limit {
+			if f.Text == "" {
+				out.Next = us[i-1].ID
+			}
+			break
+		}
+		out.Users = append(out.Users, s.userJSON(r.Context(), u, cs))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleGetUser(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !navette.ValidID(id) {
+		s.writeError(w, r, navette.Errorf(navette.ENOTFOUND, "No such user."))
+		return
+	}
+	u, err := s.Accounts.Meta.User(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.userJSON(r.Context(), u, courts{}))
+}
+
+func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !navette.ValidID(id) {
+		s.writeError(w, r, navette.Errorf(navette.ENOTFOUND, "No such user."))
+		return
+	}
+	var in api.UpdateUser
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	actor := navette.UserFromContext(r.Context())
+	var (
+		u   *navette.User
+		err error
+	)
+	if in.Role != nil {
+		if u, err = s.Accounts.SetRole(r.Context(), actor, id, navette.Role(*in.Role)); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if in.Disabled != nil {
+		if u, err = s.Accounts.SetDisabled(r.Context(), actor, id, *in.Disabled); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if u == nil {
+		if u, err = s.Accounts.Meta.User(r.Context(), id); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, s.userJSON(r.Context(), u, courts{}))
+}
+
+func (s *Server) handleResetTOTP(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !navette.ValidID(id) {
+		s.writeError(w, r, navette.Errorf(navette.ENOTFOUND, "No such user."))
+		return
+	}
+	if err := s.Auth.ResetSecondFactor(r.Context(), navette.UserFromContext(r.Context()), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// maxDirectoryBody bounds a directory flow: 75,000 lawyers take about 10 MB.
+const maxDirectoryBody = 256 << 20
+
+// syncOptions reads the dry_run and force query parameters.
+func syncOptions(r *http.Request) directory.Options {
+	q := r.URL.Query()
+	yes := func(k string) bool { v := q.Get(k); return v == "1" || v == "true" }
+	return directory.Options{DryRun: yes("dry_run"), Force: yes("force")}
+}
+
+func reportJSON(rep *directory.Report) api.DirectoryReport {
+	conv := func(cs []directory.Change) []api.DirectoryChange {
+		out := make([]api.DirectoryChange, 0, len(cs))
+		for _, c := range cs {
+			out = append(out, api.DirectoryChange{Line: c.Line, ExternalID: c.ExternalID, Email: c.Email, Name: c.Name, Fields: c.Fields, Reason: c.Reason})
+		}
+		return out
+	}
+	return api.DirectoryReport{Source: rep.Source, Applied: rep.Applied, Added: conv(rep.Added), Updated: conv(rep.Updated),
+		Revoked: conv(rep.Revoked), Restored: conv(rep.Restored), Unchanged: rep.Unchanged}
+}
+
+func (s *Server) handleImportDirectory(w http.ResponseWriter, r *http.Request) {
+	m, ok := s.Mappings[r.PathValue("source")]
+	if !ok || s.Directory == nil {
+		s.writeError(w, r, navette.Errorf(navette.ENOTFOUND, "No directory flow is configured under this name."))
+		return
+	}
+	body := http.MaxBytesReader(w, r.Body, maxDirectoryBody)
+	entries, err := directory.Parse(body, m)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rep, err := s.Directory.Apply(r.Context(), m.Source, entries, syncOptions(r))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, reportJSON(rep))
+}
+
+func (s *Server) handleLDAPSync(w http.ResponseWriter, r *http.Request) {
+	if s.LDAPSync == nil {
+		s.writeError(w, r, navette.Errorf(navette.ENOTIMPLEMENTED, "No LDAP directory is configured."))
+		return
+	}
+	rep, err := s.LDAPSync(r.Context(), syncOptions(r))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, reportJSON(rep))
+}
+
+func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit, err := limitParam(q.Get("limit"), 1000)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	f := navette.EventFilter{DepositID: q.Get("deposit"), Limit: limit}
+	if a := q.Get("after"); a != "" {
+		var n int64
+		for _, c := range a {
+			if c < '0' || c > '9' || n > 1<<58 {
+				s.writeError(w, r, navette.Errorf(navette.EINVALID, "after must be a sequence number."))
+				return
+			}
+			n = n*10 + int64(c-'0')
+		}
+		f.AfterSeq = n
+	}
+	evs, err := s.Accounts.Meta.Events(r.Context(), f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := api.EventList{Events: make([]api.Event, 0, len(evs))}
+	for _, e := range evs {
+		out.Events = append(out.Events, api.Event{Seq: e.Seq, Time: e.Time.UTC(), Type: string(e.Type), ActorID: e.ActorID,
+			DepositID: e.DepositID, FileID: e.FileID, Size: e.Size, SHA256: hexOrEmpty(e.SHA256), Detail: e.Detail})
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,188 @@
+package http
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"navette"
+	"navette/auth"
+)
+
+// Access is who may call a route: the one place a route's policy is
+// stated, checked by guard and walked whole by the policy test.
+type Access struct {
+	// Public routes need no sign-in. Otherwise the caller must be signed
+	// in with a full session or an API token.
+	Public bool
+	// Roles may call the route; empty with Public unset means every role
+	// that can sign in.
+	Roles []navette.Role
+	// Scope is what an API token must carry; sessions carry every scope
+	// their role allows.
+	Scope navette.Scope
+	// SessionOnly refuses API tokens.
+	SessionOnly bool
+	// Partial admits sessions still at a sign-in stage (second factor,
+	// enrolment), and nothing else.
+	Partial bool
+}
+
+// Route is one API route: its method and path pattern, who may call it, and
+// its handler.
+type Route struct {
+	Pattern string
+	Access  Access
+	handler http.HandlerFunc
+}
+
+// Routes returns every API route with its access policy, for the policy
+// test and the documentation.
+func (s *Server) Routes() ([]Route, error) { return s.routes() }
+
+// Roles that appear in policies.
+var (
+	depositors = []navette.Role{navette.RoleAgent, navette.RoleCourtAdmin, navette.RolePartner}
+	admins     = []navette.Role{navette.RoleAdmin}
+	courtAdmin = []navette.Role{navette.RoleAdmin, navette.RoleCourtAdmin}
+	auditors   = []navette.Role{navette.RoleAdmin, navette.RoleAuditor}
+)
+
+type tokenKey struct{}
+
+// identify resolves the session cookie of every request that carries one,
+// and guards browsers against cross-site requests: a request that changes
+// state without an API token must come from this origin, and if it carries
+// the session cookie, with the session's CSRF token.
+func (s *Server) identify(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		bearer := strings.HasPrefix(strings.ToLower(r.Header.Get("Authorization")), "bearer ")
+		unsafe := r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions
+		if unsafe && !bearer && !s.sameOrigin(r) {
+			s.writeError(w, r, navette.Errorf(navette.EFORBIDDEN, "This request did not come from the platform's own pages."))
+			return
+		}
+		secret := auth.Secret(r)
+		if secret == "" || bearer || s.Auth == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		sess, u, err := s.Auth.Resolve(r.Context(), secret)
+		if err != nil {
+			if navette.ErrorCode(err) != navette.EUNAUTHORIZED {
+				s.writeError(w, r, err)
+				return
+			}
+			auth.ClearCookie(w)
+			next.ServeHTTP(w, r)
+			return
+		}
+		cur := &auth.Current{Session: sess, User: u, CSRF: auth.CSRFToken(secret)}
+		if unsafe {
+			got := r.Header.Get("X-CSRF-Token")
+			if got == "" && isForm(r) {
+				got = r.PostFormValue("csrf")
+			}
+			if subtle.ConstantTimeCompare([]byte(got), []byte(cur.CSRF)) != 1 {
+				s.writeError(w, r, navette.Errorf(navette.EFORBIDDEN, "The form has expired or did not come from the platform's own pages: reload the page and try again."))
+				return
+			}
+		}
+		ctx := auth.NewContext(r.Context(), cur)
+		if sess.Stage == navette.StageFull {
+			ctx = navette.NewContextWithUser(ctx, u)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// isForm reports whether the request body is an HTML form.
+func isForm(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	return strings.HasPrefix(ct, "application/x-www-form-urlencoded") || strings.HasPrefix(ct, "multipart/form-data")
+}
+
+// sameOrigin reports whether a browser sent r from this service's pages:
+// by its Origin header (the public URL's origin, or the origin of the host
+// it was sent to), or failing that its Sec-Fetch-Site header. A request
+// carrying neither, which browsers no longer send, is not from a browser
+// and is let through: it carries no ambient credentials either.
+func (s *Server) sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		site := r.Header.Get("Sec-Fetch-Site")
+		return site == "" || site == "same-origin" || site == "none"
+	}
+	if origin == "null" {
+		return false
+	}
+	if s.PublicURL != "" {
+		if u, err := url.Parse(s.PublicURL); err == nil && strings.EqualFold(origin, u.Scheme+"://"+u.Host) {
+			return true
+		}
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return strings.EqualFold(origin, scheme+"://"+r.Host)
+}
+
+// guard applies a route's access policy before its handler.
+func (s *Server) guard(rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rt.Access.Public {
+			rt.handler(w, r)
+			return
+		}
+		ctx := r.Context()
+		var (
+			u   = navette.UserFromContext(ctx)
+			tok *navette.Token
+		)
+		if cur := auth.FromContext(ctx); cur != nil && rt.Access.Partial {
+			if cur.Session.Stage == navette.StageFull {
+				s.writeError(w, r, navette.Errorf(navette.ECONFLICT, "You are signed in already."))
+				return
+			}
+			rt.handler(w, r)
+			return
+		}
+		if rt.Access.Partial {
+			s.writeError(w, r, navette.Errorf(navette.EUNAUTHORIZED, "Start by signing in with the code sent to you."))
+			return
+		}
+		if u == nil {
+			scheme, secret, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+			if !ok || !strings.EqualFold(scheme, "Bearer") {
+				msg := "Sign in, or give an API token (Authorization: Bearer …)."
+				if cur := auth.FromContext(ctx); cur != nil {
+					msg = "Finish signing in: your second factor is expected."
+				}
+				s.writeError(w, r, navette.Errorf(navette.EUNAUTHORIZED, "%s", msg))
+				return
+			}
+			var err error
+			if u, tok, err = s.Accounts.Authenticate(ctx, strings.TrimSpace(secret)); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			ctx = navette.NewContextWithUser(ctx, u)
+		}
+		if tok != nil && rt.Access.SessionOnly {
+			s.writeError(w, r, navette.Errorf(navette.EFORBIDDEN, "This can only be done from a signed-in browser session, not with an API token."))
+			return
+		}
+		if len(rt.Access.Roles) > 0 && !slices.Contains(rt.Access.Roles, u.Role) {
+			s.writeError(w, r, navette.Errorf(navette.EFORBIDDEN, "Your role does not allow this."))
+			return
+		}
+		if tok != nil && rt.Access.Scope != "" && !tok.HasScope(rt.Access.Scope) {
+			s.writeError(w, r, navette.Errorf(navette.EFORBIDDEN, "This API token lacks the %q scope.", rt.Access.Scope))
+			return
+		}
+		rt.handler(w, r.WithContext(ctx))
+	})
+}

@@ -1,0 +1,79 @@
+package http
+
+import (
+	"net/http"
+
+	"navette"
+	"navette/api"
+)
+
+// routes lists every API route with its access policy. A route is added
+// here and nowhere else, so none can escape the policy test.
+func (s *Server) routes() ([]Route, error) {
+	tus, err := s.tusHandler()
+	if err != nil {
+		return nil, err
+	}
+	public := Access{Public: true}
+	partial := Access{Partial: true}
+	anyone := Access{Scope: navette.ScopeRead}
+	read := Access{Roles: depositors, Scope: navette.ScopeRead}
+	write := Access{Roles: depositors, Scope: navette.ScopeWrite}
+	admin := Access{Roles: admins, Scope: navette.ScopeAdmin}
+	court := Access{Roles: courtAdmin, Scope: navette.ScopeAdmin}
+	audit := Access{Roles: auditors, Scope: navette.ScopeAudit}
+	rs := []Route{
+		{"GET /healthz", public, s.handleHealth},
+		{"GET /readyz", public, s.handleReady},
+		{"GET " + api.PathOpenAPI, public, s.handleOpenAPI},
+		{"GET " + "/d/{id}", public, s.handleDepositLink},
+
+		{"POST " + api.PathAuthCode, public, s.handleRequestCode},
+		{"POST " + api.PathAuthCodeVerify, public, s.handleVerifyCode},
+		{"POST " + api.PathAuthPassword, public, s.handlePasswordSignIn},
+		{"GET " + api.PathAuthOIDC, public, s.handleStartOIDC},
+		{"GET " + api.PathAuthOIDCReturn, public, s.handleFinishOIDC},
+		{"POST " + api.PathAuthTOTP, partial, s.handleSecondFactor},
+		{"POST " + api.PathAuthEnrol, partial, s.handleStartEnrolment},
+		{"POST " + api.PathAuthEnrolDone, partial, s.handleFinishEnrolment},
+		{"POST " + api.PathAuthSignOut, public, s.handleSignOut},
+		{"GET " + api.PathMe, anyone, s.handleMe},
+
+		{"GET " + api.PathTokens, Access{Scope: navette.ScopeRead}, s.handleListTokens},
+		{"POST " + api.PathTokens, Access{SessionOnly: true}, s.handleCreateToken},
+		{"DELETE " + api.PathTokens + "/{id}", Access{Scope: navette.ScopeRead}, s.handleRevokeToken},
+
+		{"GET " + api.PathRecipients, read, s.handleRecipients},
+		{"POST " + api.PathDeposits, write, s.handleCreateDeposit},
+		{"GET " + api.PathDeposits, read, s.handleListDeposits},
+		{"GET " + api.PathDeposits + "/{id}", read, s.handleGetDeposit},
+		{"DELETE " + api.PathDeposits + "/{id}", write, s.handleRevokeDeposit},
+		{"POST " + api.PathDeposits + "/{id}/submit", write, s.handleSubmitDeposit},
+		{"GET " + api.PathDeposits + "/{id}/files", read, s.handleListFiles},
+		{"GET " + api.PathDeposits + "/{id}/files/{fid}", read, s.handleDownload},
+		{"POST " + api.PathUploads + "{$}", write, s.tusRoute(tus, tus.PostFile)},
+		{"HEAD " + api.PathUploads + "{id}", write, s.tusRoute(tus, tus.HeadFile)},
+		{"PATCH " + api.PathUploads + "{id}", write, s.tusRoute(tus, tus.PatchFile)},
+		{"DELETE " + api.PathUploads + "{id}", write, s.tusRoute(tus, tus.DelFile)},
+		{"OPTIONS " + api.PathUploads + "{$}", public, s.tusRoute(tus, http.NotFound)},
+
+		{"GET " + api.PathCourts, court, s.handleListCourts},
+		{"POST " + api.PathCourts, admin, s.handleCreateCourt},
+		{"GET " + api.PathCourts + "/{id}/services", court, s.handleListServices},
+		{"POST " + api.PathCourts + "/{id}/services", court, s.handleCreateService},
+		{"GET " + api.PathServices + "/{id}/members", court, s.handleListMembers},
+		{"PUT " + api.PathServices + "/{id}/members/{uid}", court, s.handleAddMember},
+		{"DELETE " + api.PathServices + "/{id}/members/{uid}", court, s.handleRemoveMember},
+
+		{"GET " + api.PathAdminUsers, admin, s.handleListUsers},
+		{"GET " + api.PathAdminUsers + "/{id}", admin, s.handleGetUser},
+		{"PATCH " + api.PathAdminUsers + "/{id}", admin, s.handleUpdateUser},
+		{"POST " + api.PathAdminUsers + "/{id}/reset-totp", admin, s.handleResetTOTP},
+		{"POST " + api.PathAdminDirectory + "/{source}/import", admin, s.handleImportDirectory},
+		{"POST " + api.PathAdminLDAPSync, admin, s.handleLDAPSync},
+		{"GET " + api.PathAdminNotices, admin, s.handleListNotices},
+		{"POST " + api.PathAdminNotices + "/{id}/replay", admin, s.handleReplayNotice},
+		{"GET " + api.PathEvents, audit, s.handleListEvents},
+	}
+	return rs, nil
+}

@@ -1,0 +1,173 @@
+package http
+
+import (
+	"net"
+	"net/http"
+
+	"navette"
+	"navette/api"
+	"navette/auth"
+)
+
+// clientIP is the address rate limits count against: the peer's. Behind a
+// reverse proxy every client shares the proxy's address, which makes the
+// per-address limits stricter, never looser.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// sessionJSON describes an issued session.
+func sessionJSON(is *auth.Issued) api.Session {
+	return api.Session{Stage: string(is.Session.Stage), ExpiresAt: is.Session.ExpiresAt.UTC(), CSRF: auth.CSRFToken(is.Secret)}
+}
+
+func (s *Server) handleRequestCode(w http.ResponseWriter, r *http.Request) {
+	var in api.SignInCodeRequest
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.Auth.RequestCode(r.Context(), in.Email, clientIP(r)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]string{"status": "If this address may sign in, a code is on its way."})
+}
+
+func (s *Server) handleVerifyCode(w http.ResponseWriter, r *http.Request) {
+	var in api.SignInCodeVerify
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	is, err := s.Auth.VerifyCode(r.Context(), in.Email, in.Code, clientIP(r))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.endCurrent(r)
+	auth.SetCookie(w, is)
+	writeJSON(w, http.StatusOK, sessionJSON(is))
+}
+
+// endCurrent ends the session the request came with, if any, when a new
+// sign-in replaces it.
+func (s *Server) endCurrent(r *http.Request) {
+	if cur := auth.FromContext(r.Context()); cur != nil {
+		if err := s.Auth.SignOut(r.Context(), cur.Session); err != nil {
+			s.log().Error("ending a replaced session", "err", err)
+		}
+	}
+}
+
+func (s *Server) handlePasswordSignIn(w http.ResponseWriter, r *http.Request) {
+	var in api.PasswordSignIn
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	is, err := s.Auth.PasswordSignIn(r.Context(), in.Login, in.Password, clientIP(r))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.endCurrent(r)
+	auth.SetCookie(w, is)
+	writeJSON(w, http.StatusOK, sessionJSON(is))
+}
+
+func (s *Server) handleSecondFactor(w http.ResponseWriter, r *http.Request) {
+	var in api.SecondFactor
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cur := auth.FromContext(r.Context())
+	is, err := s.Auth.SecondFactor(r.Context(), cur.Session, cur.User, in.Code)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	auth.SetCookie(w, is)
+	writeJSON(w, http.StatusOK, sessionJSON(is))
+}
+
+func (s *Server) handleStartEnrolment(w http.ResponseWriter, r *http.Request) {
+	cur := auth.FromContext(r.Context())
+	e, err := s.Auth.StartEnrolment(r.Context(), cur.Session, cur.User)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, api.Enrolment{Secret: e.Secret, URI: e.URI})
+}
+
+func (s *Server) handleFinishEnrolment(w http.ResponseWriter, r *http.Request) {
+	var in api.SecondFactor
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cur := auth.FromContext(r.Context())
+	is, err := s.Auth.FinishEnrolment(r.Context(), cur.Session, cur.User, in.Code)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	auth.SetCookie(w, is)
+	writeJSON(w, http.StatusOK, sessionJSON(is))
+}
+
+func (s *Server) handleStartOIDC(w http.ResponseWriter, r *http.Request) {
+	u, sealed, err := s.Auth.StartOIDC(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	auth.SetFlowCookie(w, sealed)
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, u, http.StatusSeeOther)
+}
+
+func (s *Server) handleFinishOIDC(w http.ResponseWriter, r *http.Request) {
+	c, err := r.Cookie(auth.FlowCookieName)
+	if err != nil {
+		s.signInError(w, r, navette.Errorf(navette.EUNAUTHORIZED, "The sign-in was not started from this browser, or took too long: start again."))
+		return
+	}
+	auth.ClearFlowCookie(w)
+	q := r.URL.Query()
+	if e := q.Get("error"); e != "" {
+		s.signInError(w, r, navette.Errorf(navette.EUNAUTHORIZED, "The identity provider refused the sign-in."))
+		return
+	}
+	is, err := s.Auth.FinishOIDC(r.Context(), c.Value, q.Get("state"), q.Get("code"))
+	if err != nil {
+		s.signInError(w, r, err)
+		return
+	}
+	s.endCurrent(r)
+	auth.SetCookie(w, is)
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// signInError answers a failed browser sign-in with a page when there is a
+// web interface, a problem document otherwise.
+func (s *Server) signInError(w http.ResponseWriter, r *http.Request, err error) {
+	if s.Pages != nil && wantsHTML(r) {
+		s.Pages.Error(w, r, err)
+		return
+	}
+	s.writeError(w, r, err)
+}
+
+func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {
+	s.endCurrent(r)
+	auth.ClearCookie(w)
+	w.WriteHeader(http.StatusNoContent)
+}
