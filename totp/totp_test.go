@@ -1,6 +1,7 @@
 package totp
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -65,4 +66,24 @@ func TestURI(t *testing.T) {
 	if got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
+}
+
+// FuzzVerify feeds codes as people type them: only the right code at an
+// allowed step passes.
+func FuzzVerify(f *testing.F) {
+	secret := []byte("12345678901234567890")
+	now := time.Unix(1_800_000_000, 0)
+	f.Add(Code(secret, Step(now)))
+	f.Add("")
+	f.Add("000000")
+	f.Add(" 123 456 ")
+	f.Fuzz(func(t *testing.T, code string) {
+		step, ok := Verify(secret, code, now, 0)
+		if !ok {
+			return
+		}
+		if step < Step(now)-Skew || step > Step(now)+Skew || Code(secret, step) != strings.ReplaceAll(strings.TrimSpace(code), " ", "") {
+			t.Fatalf("%q accepted at step %d", code, step)
+		}
+	})
 }
