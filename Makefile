@@ -18,3 +18,7 @@ demo:
 
 build:
 	CGO_ENABLED=0 go build -trimpath -o navette ./cmd/navette
+
+# Refreshes the PNGs of the main pages under docs/screenshots/ (Chromium).
+screenshots:
+	go test ./web -run TestScreenshots -screenshots -count=1

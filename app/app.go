@@ -31,6 +31,7 @@ import (
 	"navette/notify"
 	"navette/oidc"
 	"navette/smtp"
+	"navette/web"
 )
 
 // Config is what an App is made from. Zero values take the defaults.
@@ -112,6 +113,9 @@ type Config struct {
 	LDAP             string
 	LDAPSyncInterval time.Duration
 	LDAPSignIn       bool
+	// Theme is the web interface's look: "navette" (default) or "dsfr",
+	// the State design system, for State services only.
+	Theme string
 	// Getenv reads secrets from the environment (os.Getenv if nil).
 	Getenv func(string) string
 	// Directories are the directory flows admins may import, by source
@@ -295,6 +299,12 @@ func Listen(cfg Config) (*App, error) {
 	if a.LDAP != nil {
 		srv.LDAPSync = a.SyncLDAP
 	}
+	pages := &web.Handler{Deposits: a.Deposits, Auth: a.Auth, Meta: a.Meta, Clock: cfg.Clock, Logger: cfg.Logger, Mail: a.Mail, Theme: cfg.Theme}
+	if err := pages.Init(); err != nil {
+		a.Close()
+		return nil, err
+	}
+	srv.Pages = pages
 	if cfg.DevMail && a.Outbox != nil && cfg.Mailer == nil {
 		srv.DevMail = a.Outbox
 	}

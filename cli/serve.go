@@ -33,6 +33,7 @@ type serverFlags struct {
 	ldap                            string
 	ldapEvery                       time.Duration
 	ldapSignIn                      bool
+	theme                           string
 }
 
 // define declares the flags; demo serves the local outbox at /dev/mail by
@@ -65,6 +66,7 @@ func (f *serverFlags) define(fs *flag.FlagSet, defaultData string, demo bool) {
 	fs.StringVar(&f.ldap, "ldap", "", "the ministry directory, ldap[s]://HOST[:PORT]/BASE_DN?param=… (bind password from NAVETTE_LDAP_BIND_PASSWORD; see docs/operations.md)")
 	fs.DurationVar(&f.ldapEvery, "ldap-sync-interval", time.Hour, "how often agents, courts and services are synced from --ldap (0: only on demand)")
 	fs.BoolVar(&f.ldapSignIn, "ldap-sign-in", false, "let staff sign in with their --ldap password")
+	fs.StringVar(&f.theme, "theme", "navette", "look of the web interface: navette, or dsfr (the State design system, for State services only)")
 	fs.BoolVar(&f.devMail, "dev-mail", demo, "without --smtp, serve the local outbox at /dev/mail, to anyone: for demos only")
 }
 
@@ -84,6 +86,9 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 	}
 	if f.oidcIssuer != "" && env.Getenv("NAVETTE_OIDC_CLIENT_SECRET") == "" {
 		return app.Config{}, usageError("--oidc-issuer needs the client secret in NAVETTE_OIDC_CLIENT_SECRET")
+	}
+	if f.theme != "navette" && f.theme != "dsfr" {
+		return app.Config{}, usageError("--theme must be navette or dsfr")
 	}
 	if f.mode != "external" && f.mode != "internal" {
 		return app.Config{}, usageError("--mode must be external or internal")
@@ -117,6 +122,7 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 		LDAPSyncInterval:     ldapEvery(f.ldapEvery),
 		LDAPSignIn:           f.ldapSignIn,
 		Getenv:               env.Getenv,
+		Theme:                f.theme,
 		Mode:                 f.mode,
 		PartnersToAgents:     f.partnersToAgents,
 		StaffCodes:           f.staffCodes,

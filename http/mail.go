@@ -22,6 +22,10 @@ func (s *Server) handleDepositLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	if s.Pages != nil && wantsHTML(r) {
+		http.Redirect(w, r, "/deposits/"+id, http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, api.PathDeposits+"/"+id, http.StatusSeeOther)
 }
 

@@ -1,0 +1,32 @@
+//go:build unix
+
+package testbrowser
+
+import (
+	"os"
+	"syscall"
+)
+
+// lockFile takes an exclusive lock on the file at path, creating it, and
+// returns the function that releases it. It blocks while another process
+// holds the lock.
+func lockFile(path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}

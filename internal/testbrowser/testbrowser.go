@@ -1,0 +1,318 @@
+// Package testbrowser drives Debian's Chromium, headless, for end-to-end
+// tests of the web interface. It installs the browser with apt-get when
+// /usr/bin/chromium is missing (under a lock file, so that test packages run
+// in parallel install it once), starts it with a fresh profile, records
+// every network request and fails the test if one leaves the origin under
+// test, and runs axe-core (vendored, see scripts/vendor-web.sh) on the pages
+// it is asked to check, failing on serious or critical violations. A browser
+// that cannot be installed or started fails the test: it is never skipped.
+// Only tests import it.
+package testbrowser
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// ExecPath is where Debian installs Chromium.
+const ExecPath = "/usr/bin/chromium"
+
+//go:embed axe/axe.min.js
+var axeSource string
+
+const installTimeout = 15 * time.Minute
+
+var install struct {
+	once sync.Once
+	err  error
+}
+
+// Install installs Debian's chromium package if ExecPath is missing.
+func Install() error {
+	install.once.Do(func() { install.err = installChromium() })
+	return install.err
+}
+
+func installChromium() error {
+	if _, err := os.Stat(ExecPath); err == nil {
+		return nil
+	}
+	unlock, err := lockFile(filepath.Join(os.TempDir(), "navette-chromium.lock"))
+	if err != nil {
+		return fmt.Errorf("lock the chromium install: %w", err)
+	}
+	defer unlock()
+	if _, err := os.Stat(ExecPath); err == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), installTimeout)
+	defer cancel()
+	env := append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+	for _, args := range [][]string{
+		{"apt-get", "-o", "DPkg::Lock::Timeout=600", "update"},
+		{"apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "--no-install-recommends", "chromium", "fonts-liberation"},
+	} {
+		cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("%s: %w\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	if _, err := os.Stat(ExecPath); err != nil {
+		return fmt.Errorf("apt-get installed chromium but %s is missing: %w", ExecPath, err)
+	}
+	return nil
+}
+
+// Browser is a headless Chromium tab bound to one origin.
+type Browser struct {
+	// Ctx is the chromedp context of the tab: pass it to chromedp.Run.
+	Ctx    context.Context
+	t      testing.TB
+	origin string
+
+	mu        sync.Mutex
+	requests  []string
+	offOrigin []string
+}
+
+// New starts a browser for pages of origin (scheme://host:port), stopped
+// when t ends. Every request the tab makes is recorded; one to another
+// origin fails t at its end.
+func New(t testing.TB, origin string) *Browser {
+	t.Helper()
+	if err := Install(); err != nil {
+		t.Fatalf("testbrowser: %v", err)
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		t.Fatalf("testbrowser: bad origin %q", origin)
+	}
+	profile := t.TempDir()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(ExecPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1280, 900),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints,DialMediaRouteProvider"),
+		chromedp.Flag("lang", "fr-FR"),
+		chromedp.Env("TZ=Europe/Paris", "TMPDIR="+profile),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	b := &Browser{Ctx: ctx, t: t, origin: u.Scheme + "://" + u.Host}
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for _, r := range b.offOrigin {
+			t.Errorf("testbrowser: a request left the origin %s: %s", b.origin, r)
+		}
+	})
+	if err := chromedp.Listen(ctx, b.record); err != nil {
+		t.Fatalf("testbrowser: start chromium: %v", err)
+	}
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatalf("testbrowser: enable the network domain: %v", err)
+	}
+	return b
+}
+
+// record notes each request; it runs on the browser's reading goroutine.
+func (b *Browser) record(ev any) {
+	e, ok := ev.(*network.EventRequestWillBeSent)
+	if !ok {
+		return
+	}
+	raw := e.Request.URL
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.requests = append(b.requests, e.Request.Method+" "+raw)
+	if strings.HasPrefix(raw, "data:") || strings.HasPrefix(raw, "blob:") || raw == "about:blank" {
+		return
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme+"://"+u.Host != b.origin {
+		b.offOrigin = append(b.offOrigin, e.Request.Method+" "+raw)
+	}
+}
+
+// Requests returns the requests made so far, as "METHOD URL".
+func (b *Browser) Requests() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.requests...)
+}
+
+// Run runs actions in the tab, failing the test on error.
+func (b *Browser) Run(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.Ctx, time.Minute)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// Eval evaluates a JavaScript expression in the page and decodes its value.
+func Eval[T any](b *Browser, expr string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.Ctx, time.Minute)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+// Violation is an axe-core finding.
+type Violation struct {
+	ID     string   `json:"id"`
+	Impact string   `json:"impact"`
+	Help   string   `json:"help"`
+	Nodes  []string `json:"nodes"`
+}
+
+// Axe runs axe-core on the current page (WCAG 2.0, 2.1 A and AA rules and
+// best practices) and fails the test for each serious or critical
+// violation; minor and moderate ones are logged. axe-core is evaluated
+// through the DevTools protocol, which the page's Content-Security-Policy
+// does not govern, so the page needs no allowance for it.
+func (b *Browser) Axe(page string) []Violation {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.Ctx, time.Minute)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](axeSource+";void 0")); err != nil {
+		b.t.Fatalf("axe on %s: load: %v", page, err)
+	}
+	const run = `axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}, resultTypes: ["violations"]})
+	.then(r => JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact || "", help: v.help, nodes: v.nodes.map(n => n.target.join(" ") + " — " + (n.failureSummary || ""))}))))`
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](run, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("axe on %s: %v", page, err)
+	}
+	var vs []Violation
+	if err := json.Unmarshal([]byte(out), &vs); err != nil {
+		b.t.Fatalf("axe on %s: %v", page, err)
+	}
+	for _, v := range vs {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			b.t.Errorf("axe on %s: %s (%s): %s\n  %s", page, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
+		} else {
+			b.t.Logf("axe on %s: %s (%s): %s", page, v.ID, v.Impact, v.Help)
+		}
+	}
+	return vs
+}
+
+// Navigate loads url and waits for it.
+func (b *Browser) Navigate(url string) {
+	b.t.Helper()
+	b.Run("navigate to "+url, chromedp.Navigate(url))
+}
+
+// Location returns the tab's URL.
+func (b *Browser) Location() string {
+	b.t.Helper()
+	loc, err := chromedp.Run(b.Ctx, chromedp.Location())
+	if err != nil {
+		b.t.Fatalf("location: %v", err)
+	}
+	return loc
+}
+
+// Text returns the text of the first element matching the CSS selector.
+func (b *Browser) Text(sel string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.Ctx, 30*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+// Cookies returns the browser's cookies.
+func (b *Browser) Cookies() []*network.Cookie {
+	b.t.Helper()
+	res, err := chromedp.Call(b.Ctx, network.GetCookies, network.GetCookiesParams{})
+	if err != nil {
+		b.t.Fatalf("cookies: %v", err)
+	}
+	return res.Cookies
+}
+
+// Download runs click, which must start a download, and returns the path of
+// the file once the browser has written it whole.
+func (b *Browser) Download(click chromedp.Action[chromedp.Void]) string {
+	b.t.Helper()
+	dir := b.t.TempDir()
+	ctx, cancel := context.WithTimeout(b.Ctx, 2*time.Minute)
+	defer cancel()
+	done := make(chan string, 1)
+	guids := map[string]string{}
+	var mu sync.Mutex
+	lctx, stop := context.WithCancel(ctx)
+	defer stop()
+	err := chromedp.ListenBrowser(lctx, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch e := ev.(type) {
+		case *browser.EventDownloadWillBegin:
+			guids[e.GUID] = e.SuggestedFilename
+		case *browser.EventDownloadProgress:
+			if e.State == browser.DownloadProgressStateCompleted {
+				select {
+				case done <- e.GUID:
+				default:
+				}
+			}
+		}
+	})
+	if err != nil {
+		b.t.Fatalf("download: %v", err)
+	}
+	_, err = chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: ptr(true),
+	})
+	if err != nil {
+		b.t.Fatalf("download: %v", err)
+	}
+	if err := chromedp.Do(ctx, click); err != nil {
+		b.t.Fatalf("download: %v", err)
+	}
+	select {
+	case guid := <-done:
+		return filepath.Join(dir, guid)
+	case <-ctx.Done():
+		b.t.Fatalf("download: not finished: %v", ctx.Err())
+	}
+	return ""
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,405 @@
+package web
+
+import (
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"navette"
+	"navette/deposit"
+)
+
+// pageSize is how many deposits a list page shows.
+const pageSize = 50
+
+// searchScan bounds how many deposits one search request reads: names and
+// references are sealed, so a search opens them one by one.
+const searchScan = 2000
+
+// row is one deposit of a list.
+type row struct {
+	ID         string
+	Reference  string
+	Sender     string
+	Recipients []string
+	Via        string // the service mailbox it reached the user through
+	Files      int
+	Size       int64
+	Created    time.Time
+	Expires    time.Time
+	State      navette.DepositState
+	Ended      bool
+	New        bool // inbox: not yet downloaded by the user (or their service)
+	Pending    int  // sent: recipients who have not downloaded
+}
+
+// listData is what a list page shows.
+type listData struct {
+	Box     string
+	Query   string
+	Rows    []row
+	Next    string
+	First   string
+	Scanned int
+}
+
+func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) { h.list(w, r, navette.BoxInbox) }
+func (h *Handler) sent(w http.ResponseWriter, r *http.Request)  { h.list(w, r, navette.BoxSent) }
+
+func (h *Handler) list(w http.ResponseWriter, r *http.Request, box navette.Box) {
+	u := navette.UserFromContext(r.Context())
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if len(q) > 200 {
+		q = q[:200]
+	}
+	before := r.URL.Query().Get("before")
+	title, nav := "Dépôts reçus", "inbox"
+	if box == navette.BoxSent {
+		title, nav = "Dépôts envoyés", "sent"
+	}
+	p := h.newPage(w, r, title, nav)
+	d := &listData{Box: string(box), Query: q}
+	var services map[string]bool
+	if box == navette.BoxInbox {
+		services = h.services(r, u)
+	}
+	words := navette.SearchWords(q)
+	var views []*deposit.View
+	next := ""
+	if len(words) == 0 {
+		var err error
+		views, next, err = h.Deposits.List(r.Context(), u, box, before, pageSize)
+		if err != nil {
+			h.Error(w, r, err)
+			return
+		}
+	} else {
+		cursor := before
+		for {
+			batch, nx, err := h.Deposits.List(r.Context(), u, box, cursor, 200)
+			if err != nil {
+				h.Error(w, r, err)
+				return
+			}
+			d.Scanned += len(batch)
+			for _, v := range batch {
+				if matches(v, words) {
+					views = append(views, v)
+				}
+			}
+			cursor = nx
+			if nx == "" || len(views) >= pageSize || d.Scanned >= searchScan {
+				break
+			}
+		}
+		if len(views) > pageSize {
+			views = views[:pageSize]
+			last := views[pageSize-1]
+			cursor = strconv.FormatInt(last.CreatedAt.UnixMicro(), 10) + "." + last.ID // deposit's cursor format
+		}
+		next = cursor
+		if next == "" || d.Scanned < searchScan {
+			d.Scanned = 0
+		}
+	}
+	now := h.now()
+	for _, v := range views {
+		d.Rows = append(d.Rows, h.row(v, u, services, now))
+	}
+	if next != "" {
+		d.Next = "/" + string(box) + "?" + url.Values{"before": {next}, "q": {q}}.Encode()
+		if q == "" {
+			d.Next = "/" + string(box) + "?" + url.Values{"before": {next}}.Encode()
+		}
+	}
+	if before != "" {
+		d.First = "/" + string(box)
+		if q != "" {
+			d.First += "?" + url.Values{"q": {q}}.Encode()
+		}
+	}
+	p.Data = d
+	h.render(w, r, http.StatusOK, "list", p)
+}
+
+// services returns the ids of the service mailboxes u is a member of.
+func (h *Handler) services(r *http.Request, u *navette.User) map[string]bool {
+	out := map[string]bool{}
+	if h.Meta == nil {
+		return out
+	}
+	ms, err := h.Meta.Memberships(r.Context(), u.ID)
+	if err != nil {
+		h.log().Warn("web: memberships", "err", err)
+		return out
+	}
+	for _, m := range ms {
+		out[m.ServiceID] = true
+	}
+	return out
+}
+
+// matches reports whether each word starts a word of the deposit's
+// reference, sender, recipients or file names.
+func matches(v *deposit.View, words []string) bool {
+	var hay []string
+	hay = append(hay, navette.SearchWords(v.Reference)...)
+	if v.Sender != nil {
+		hay = append(hay, navette.SearchWords(v.Sender.Name+" "+v.Sender.Email)...)
+	}
+	for _, rc := range v.Recipients {
+		hay = append(hay, navette.SearchWords(rc.Name+" "+rc.Email)...)
+	}
+	for _, f := range v.Files {
+		hay = append(hay, navette.SearchWords(f.Name)...)
+	}
+	for _, w := range words {
+		found := false
+		for _, x := range hay {
+			if strings.HasPrefix(x, w) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func (h *Handler) row(v *deposit.View, u *navette.User, services map[string]bool, now time.Time) row {
+	rw := row{ID: v.ID, Reference: v.Reference, Created: v.CreatedAt, Expires: v.ExpiresAt, State: v.State}
+	if v.Sender != nil {
+		rw.Sender = v.Sender.Name
+	}
+	rw.Ended = deposit.Expired(v.DepositRecord, now)
+	for _, f := range v.Files {
+		if f.State == navette.FilePurged && f.SHA256 == nil {
+			continue
+		}
+		rw.Files++
+		rw.Size += f.Size
+	}
+	mine := false
+	for _, rc := range v.Recipients {
+		name := rc.Name
+		if name == "" {
+			name = rc.Email
+		}
+		rw.Recipients = append(rw.Recipients, name)
+		if rc.FirstDownloadAt.IsZero() {
+			rw.Pending++
+		}
+		if rc.UserID == u.ID {
+			mine = true
+			rw.New = rc.FirstDownloadAt.IsZero()
+		}
+	}
+	if !mine {
+		for _, rc := range v.Recipients {
+			if services[rc.UserID] {
+				rw.Via = rc.Name
+				rw.New = rc.FirstDownloadAt.IsZero()
+				break
+			}
+		}
+	}
+	if v.SenderID == u.ID {
+		rw.New = false
+	}
+	if rw.Ended {
+		rw.New = false
+	}
+	return rw
+}
+
+// fileRow is a file of the deposit page.
+type fileRow struct {
+	ID        string
+	Name      string
+	Size      int64
+	Hash      string
+	State     navette.FileState
+	Available bool
+}
+
+// recipientRow is a recipient of the deposit page, with what happened.
+type recipientRow struct {
+	Name            string
+	Email           string
+	Service         bool
+	Disabled        bool
+	NotifiedAt      time.Time
+	NoticeState     string
+	FirstDownloadAt time.Time
+	By              string // who downloaded, for a service mailbox
+	Files           int    // distinct files downloaded
+}
+
+// depositData is what the deposit page shows.
+type depositData struct {
+	ID            string
+	Reference     string
+	Message       string
+	State         navette.DepositState
+	Sender        *navette.User
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	RevokedAt     time.Time
+	RetentionDays int
+	Files         []fileRow
+	FileCount     int
+	TotalSize     int64
+	Recipients    []recipientRow
+	IsSender      bool
+	CanDownload   bool
+	CanRevoke     bool
+}
+
+// view returns the deposit for the page's user, or renders the error page:
+// a recipient of a deposit that ended learns whether it expired or was
+// withdrawn.
+func (h *Handler) view(w http.ResponseWriter, r *http.Request) (*deposit.View, bool) {
+	u := navette.UserFromContext(r.Context())
+	id := r.PathValue("id")
+	v, err := h.Deposits.Get(r.Context(), u, id)
+	if err != nil {
+		if navette.IsCode(err, navette.EGONE) && h.Meta != nil {
+			if d, e := h.Meta.DepositFor(r.Context(), id, u.ID); e == nil && d.State == navette.DepositRevoked {
+				err = &navette.Error{Code: navette.EGONE, Message: navette.ErrorMessage(err), Err: errRevoked}
+			}
+		}
+		h.Error(w, r, err)
+		return nil, false
+	}
+	return v, true
+}
+
+func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request) {
+	u := navette.UserFromContext(r.Context())
+	v, ok := h.view(w, r)
+	if !ok {
+		return
+	}
+	now := h.now()
+	ended := deposit.Expired(v.DepositRecord, now)
+	d := &depositData{
+		ID: v.ID, Reference: v.Reference, Message: v.Message, State: v.State, Sender: v.Sender,
+		CreatedAt: v.CreatedAt, ExpiresAt: v.ExpiresAt, RevokedAt: v.RevokedAt, RetentionDays: v.RetentionDays,
+		IsSender: v.SenderID == u.ID,
+	}
+	d.CanDownload = !ended && v.State == navette.DepositAvailable
+	d.CanRevoke = d.IsSender && !ended && (v.State == navette.DepositAvailable || v.State == navette.DepositDraft || v.State == navette.DepositChecking)
+	for _, f := range v.Files {
+		if f.State == navette.FilePurged && f.SHA256 == nil {
+			continue
+		}
+		d.Files = append(d.Files, fileRow{ID: f.ID, Name: f.Name, Size: f.Size, Hash: hex.EncodeToString(f.SHA256), State: f.State, Available: f.State == navette.FileAvailable})
+		d.FileCount++
+		d.TotalSize += f.Size
+	}
+	notified := map[string]*navette.Notice{}
+	downloads := map[string]map[string]bool{}
+	firstBy := map[string]string{}
+	if d.IsSender && h.Meta != nil {
+		if ns, err := h.Meta.Notices(r.Context(), navette.NoticeFilter{DepositID: v.ID, Limit: 1000}); err == nil {
+			for _, n := range ns {
+				if n.Kind == navette.NoticeDeposit {
+					notified[n.UserID] = n
+				}
+			}
+		}
+		if evs, err := h.Meta.Events(r.Context(), navette.EventFilter{DepositID: v.ID, Limit: 10000}); err == nil {
+			for _, e := range evs {
+				if e.Type != navette.EventFileDownloaded {
+					continue
+				}
+				if downloads[e.ActorID] == nil {
+					downloads[e.ActorID] = map[string]bool{}
+				}
+				downloads[e.ActorID][e.FileID] = true
+			}
+		}
+	}
+	lang := h.lang(nil, r)
+	for _, rc := range v.Recipients {
+		rr := recipientRow{Name: rc.Name, Email: rc.Email, Service: rc.Role == navette.RoleService, Disabled: rc.Disabled, FirstDownloadAt: rc.FirstDownloadAt}
+		if n := notified[rc.UserID]; n != nil {
+			switch n.State {
+			case navette.NoticeSent:
+				rr.NotifiedAt = n.SentAt
+			case navette.NoticeDead:
+				rr.NoticeState = tr(lang, "échec de l’envoi")
+			default:
+				rr.NoticeState = tr(lang, "en cours d’envoi")
+			}
+		}
+		if rc.FirstDownloadBy != "" && rc.FirstDownloadBy != rc.UserID && d.IsSender && h.Meta != nil {
+			if by, ok := firstBy[rc.FirstDownloadBy]; ok {
+				rr.By = by
+			} else if m, err := h.Meta.User(r.Context(), rc.FirstDownloadBy); err == nil {
+				firstBy[rc.FirstDownloadBy] = m.Name
+				rr.By = m.Name
+			}
+		}
+		rr.Files = len(downloads[rc.UserID])
+		if rr.By != "" {
+			rr.Files = len(downloads[rc.FirstDownloadBy])
+		}
+		d.Recipients = append(d.Recipients, rr)
+	}
+	p := h.newPage(w, r, "Dépôt", "")
+	if d.IsSender {
+		p.Nav = "sent"
+	} else {
+		p.Nav = "inbox"
+	}
+	if v.Reference != "" {
+		p.Title = v.Reference
+	}
+	switch r.URL.Query().Get("done") {
+	case "sent":
+		p.Flash = tr(p.Lang, "Le dépôt est envoyé : ses destinataires sont avisés par courriel.")
+	case "revoked":
+		p.Flash = tr(p.Lang, "Le dépôt est retiré.")
+	}
+	p.Data = d
+	h.render(w, r, http.StatusOK, "deposit", p)
+}
+
+func (h *Handler) revoke(w http.ResponseWriter, r *http.Request) {
+	u := navette.UserFromContext(r.Context())
+	id := r.PathValue("id")
+	if r.PostFormValue("confirm") != "yes" {
+		http.Redirect(w, r, DepositPath(id), http.StatusSeeOther)
+		return
+	}
+	if err := h.Deposits.Revoke(r.Context(), u, id); err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, DepositPath(id)+"?done=revoked", http.StatusSeeOther)
+}
+
+// newData is what the new-deposit page needs.
+type newData struct {
+	Limits    navette.Limits
+	Retention int
+	Messages  map[string]string
+}
+
+func (h *Handler) newDeposit(w http.ResponseWriter, r *http.Request) {
+	p := h.newPage(w, r, "Nouveau dépôt", "new")
+	lim := h.limits()
+	days := lim.MaxRetentionDays
+	if h.Deposits != nil && h.Deposits.DefaultRetentionDays > 0 && h.Deposits.DefaultRetentionDays < days {
+		days = h.Deposits.DefaultRetentionDays
+	}
+	p.Scripts = []string{"vendor/tus/tus.min.js", "js/new.js"}
+	p.Data = &newData{Limits: lim, Retention: days, Messages: scriptMessages(p.Lang)}
+	h.render(w, r, http.StatusOK, "new", p)
+}

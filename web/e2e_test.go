@@ -1,0 +1,448 @@
+package web_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"navette"
+	"navette/app"
+	"navette/internal/testbrowser"
+	"navette/internal/testnode"
+	"navette/totp"
+	"navette/web"
+)
+
+// node is a whole navette node behind a front server on 127.0.0.1 that can
+// slow uploads down and records where each tus PATCH starts. Until the node
+// serves the pages itself, the front server mounts them, resolving the
+// session cookie as the API's middleware does.
+type node struct {
+	app  *app.App
+	URL  string
+	rate atomic.Int64 // bytes per second of upload bodies; 0: no limit
+
+	mu      sync.Mutex
+	patches []int64
+}
+
+func startNode(t *testing.T) *node { return startThemed(t, "") }
+
+// startThemed starts a node whose pages are in theme, behind a front
+// server that records and can slow tus uploads.
+func startThemed(t *testing.T, theme string) *node {
+	t.Helper()
+	a := testnode.Start(t, nil, func(c *app.Config) {
+		c.StaffCodes = true
+		c.Limits = navette.Limits{MaxFileSize: 64 << 20, MaxFiles: 5}
+		c.Theme = theme
+	})
+	n := &node{app: a}
+	target, _ := url.Parse(a.URL())
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target)
+			pr.Out.Host = pr.In.Host
+		},
+		FlushInterval: -1,
+		ErrorLog:      log.New(io.Discard, "", 0),
+	}
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPatch && strings.HasPrefix(r.URL.Path, "/api/v1/uploads/") {
+			off, _ := strconv.ParseInt(r.Header.Get("Upload-Offset"), 10, 64)
+			n.mu.Lock()
+			n.patches = append(n.patches, off)
+			n.mu.Unlock()
+			if rate := n.rate.Load(); rate > 0 {
+				r.Body = &slowBody{r: r.Body, rate: rate}
+			}
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	n.URL = front.URL
+	return n
+}
+
+// slowBody reads at most rate bytes a second.
+type slowBody struct {
+	r     io.ReadCloser
+	rate  int64
+	start time.Time
+	n     int64
+}
+
+func (s *slowBody) Read(p []byte) (int, error) {
+	if s.start.IsZero() {
+		s.start = time.Now()
+	}
+	if len(p) > 32<<10 {
+		p = p[:32<<10]
+	}
+	m, err := s.r.Read(p)
+	s.n += int64(m)
+	if ahead := time.Duration(float64(s.n)/float64(s.rate)*float64(time.Second)) - time.Since(s.start); ahead > 0 {
+		time.Sleep(ahead)
+	}
+	return m, err
+}
+
+func (s *slowBody) Close() error { return s.r.Close() }
+
+func (n *node) patchOffsets() []int64 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]int64(nil), n.patches...)
+}
+
+// user creates a user of the node.
+func (n *node) user(t *testing.T, email, name string, role navette.Role) *navette.User {
+	t.Helper()
+	u, err := n.app.Accounts.CreateUser(context.Background(), email, name, role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// code waits for the newest sign-in code e-mailed to email.
+func (n *node) code(t *testing.T, email string, after time.Time) string {
+	t.Helper()
+	re := regexp.MustCompile(`\b(\d{4} \d{4})\b`)
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		msgs, err := n.app.Outbox.List(50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msgs {
+			if m.To.Email == email && m.Kind == navette.NoticeSignInCode && !m.Date.Before(after.Add(-time.Second)) {
+				if c := re.FindStringSubmatch(m.Text); c != nil {
+					return c[1]
+				}
+			}
+		}
+	}
+	t.Fatalf("no sign-in code for %s in the outbox", email)
+	return ""
+}
+
+// signIn signs email in through the pages: e-mailed code, then TOTP
+// enrolment, checking each page with axe.
+func signIn(t *testing.T, n *node, b *testbrowser.Browser, email string) {
+	t.Helper()
+	b.Navigate(n.URL + "/signin")
+	b.Axe("/signin")
+	start := time.Now()
+	b.Run("ask for a code",
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.Submit(chromedp.CSS("#email")),
+		chromedp.WaitVisible(chromedp.CSS("#code")),
+	)
+	b.Axe("/signin/code")
+	code := n.code(t, email, start)
+	b.Run("give the code",
+		chromedp.SendKeys(chromedp.CSS("#code"), code),
+		chromedp.Submit(chromedp.CSS("#code")),
+		chromedp.WaitVisible(chromedp.CSS("#totp-secret")),
+	)
+	b.Axe("/signin/enrol")
+	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ReplaceAll(b.Text("#totp-secret"), " ", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Run("enrol the second factor",
+		chromedp.SendKeys(chromedp.CSS("#code"), totp.Code(secret, totp.Step(time.Now()))),
+		chromedp.Submit(chromedp.CSS("#code")),
+		chromedp.WaitVisible(chromedp.CSS("table, .empty")),
+	)
+	if loc := b.Location(); !strings.HasSuffix(loc, "/inbox") {
+		t.Fatalf("after sign-in: %s", loc)
+	}
+}
+
+// tempFile writes size random bytes to a file named name and returns its
+// path and SHA-256.
+func tempFile(t *testing.T, name string, size int) (string, string) {
+	t.Helper()
+	data := make([]byte, size)
+	rand.Read(data)
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	return p, hex.EncodeToString(sum[:])
+}
+
+func fileSHA(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// fillDeposit fills the new-deposit form for recipient.
+func fillDeposit(b *testbrowser.Browser, n *node, recipient, ref string, files ...string) {
+	b.Navigate(n.URL + "/new")
+	b.Run("fill the deposit",
+		chromedp.SendKeys(chromedp.CSS("#recipient-input"), recipient),
+		chromedp.WaitVisible(chromedp.CSS("#recipient-option-0")),
+		chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS("#recipients li")),
+		chromedp.SendKeys(chromedp.CSS("#reference"), ref),
+		chromedp.SendKeys(chromedp.CSS("#message"), "Pièces de la procédure."),
+		chromedp.SetUploadFiles(chromedp.CSS("#files"), files),
+		chromedp.WaitVisible(chromedp.CSS("#file-list li")),
+	)
+}
+
+// waitProgress waits until the total progress is at least frac, and
+// returns the status text then.
+func waitProgress(t *testing.T, b *testbrowser.Browser, frac float64) string {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		p := testbrowser.Eval[float64](b, `document.getElementById("total-progress").value / document.getElementById("total-progress").max`)
+		if p >= frac {
+			return testbrowser.Eval[string](b, `document.getElementById("total-text").textContent`)
+		}
+	}
+	t.Fatalf("the upload did not reach %.0f %%", frac*100)
+	return ""
+}
+
+// depositID returns the id in a /deposits/{id} location.
+func depositID(t *testing.T, loc string) string {
+	t.Helper()
+	m := regexp.MustCompile(`/deposits/([a-z2-7]{32})`).FindStringSubmatch(loc)
+	if m == nil {
+		t.Fatalf("not a deposit page: %s", loc)
+	}
+	return m[1]
+}
+
+// TestEndToEnd: an agent deposits two files and sees the progress; the
+// lawyer signs in with the code from the outbox, enrols a second factor,
+// finds the deposit, downloads a file and the ZIP, and the SHA-256 match; a
+// stranger gets the 404 page.
+func TestEndToEnd(t *testing.T) {
+	n := startNode(t)
+	agent := n.user(t, "greffe.amiens@justice.example", "Greffe correctionnel Amiens", navette.RoleAgent)
+	lawyer := n.user(t, "leveque@avocat.example", "Maître Lévêque", navette.RolePartner)
+	n.user(t, "autre@avocat.example", "Maître Autre", navette.RolePartner)
+
+	p1, sum1 := tempFile(t, "procès-verbal.pdf", 3<<20)
+	p2, sum2 := tempFile(t, "audition.mp4", 5<<20)
+
+	ab := testbrowser.New(t, n.URL)
+	signIn(t, n, ab, agent.Email)
+	n.rate.Store(4 << 20)
+	fillDeposit(ab, n, "leveque", "PARQUET 26/12345", p1, p2)
+	ab.Axe("/new")
+	ab.Run("upload", chromedp.Click(chromedp.CSS("#upload")))
+	text := waitProgress(t, ab, 0.2)
+	if !strings.Contains(text, "%") || !strings.Contains(text, "/s") || !strings.Contains(text, "restantes") {
+		t.Errorf("progress shows no speed or time left: %q", text)
+	}
+	if s := ab.Text("#file-list li .status"); !strings.Contains(s, "%") {
+		t.Errorf("per-file progress: %q", s)
+	}
+	ab.Run("wait for every file", chromedp.WaitEnabled(chromedp.CSS("#send")))
+	n.rate.Store(0)
+	if live := testbrowser.Eval[string](ab, `document.getElementById("live").textContent`); live == "" {
+		t.Error("nothing announced to screen readers")
+	}
+	ab.Axe("/new (uploaded)")
+	ab.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS(".facts")))
+	id := depositID(t, ab.Location())
+	ab.Axe("/deposits/{id} (sender)")
+	page := ab.Text("main")
+	for _, s := range []string{sum1, sum2, "Maître Lévêque", "Pas encore téléchargé"} {
+		if !strings.Contains(page, s) {
+			t.Errorf("the sender's page lacks %q", s)
+		}
+	}
+
+	lb := testbrowser.New(t, n.URL)
+	signIn(t, n, lb, lawyer.Email)
+	lb.Axe("/inbox")
+	if in := lb.Text("main"); !strings.Contains(in, "PARQUET 26/12345") || !strings.Contains(in, "Nouveau") {
+		t.Errorf("inbox: %s", in)
+	}
+	lb.Run("open the deposit", chromedp.Click(chromedp.CSS(`a[href="/deposits/`+id+`"]`)), chromedp.WaitVisible(chromedp.CSS(".facts")))
+	lb.Axe("/deposits/{id} (recipient)")
+	got := lb.Download(chromedp.Click(chromedp.CSS(`a[href^="/deposits/` + id + `/files/"]`)))
+	if s := fileSHA(t, got); s != sum1 && s != sum2 {
+		t.Errorf("downloaded file's SHA-256 %s matches neither file", s)
+	} else if !strings.Contains(lb.Text("main"), s) {
+		t.Errorf("the SHA-256 shown differs from the download's %s", s)
+	}
+	zipPath := lb.Download(chromedp.Click(chromedp.CSS(`a[href="/deposits/` + id + `/zip"]`)))
+	checkZip(t, zipPath, map[string]string{"procès-verbal.pdf": sum1, "audition.mp4": sum2})
+
+	sb := testbrowser.New(t, n.URL)
+	signIn(t, n, sb, "autre@avocat.example")
+	res, err := chromedp.Run(sb.Ctx, chromedp.NavigateResponse(n.URL+"/deposits/"+id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != http.StatusNotFound || !strings.Contains(sb.Text("h1"), "Page introuvable") {
+		t.Errorf("stranger: %d %q", res.Status, sb.Text("h1"))
+	}
+	sb.Axe("404")
+}
+
+func checkZip(t *testing.T, path string, want map[string]string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zipReader(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(zr) != len(want) {
+		t.Errorf("zip holds %d files", len(zr))
+	}
+	for name, sum := range zr {
+		if want[name] != sum {
+			t.Errorf("zip: %s has SHA-256 %s, want %s", name, sum, want[name])
+		}
+	}
+}
+
+// TestResumeAfterReload: an upload cut halfway by a reload resumes where
+// it stopped once the file is chosen again.
+func TestResumeAfterReload(t *testing.T) {
+	n := startNode(t)
+	agent := n.user(t, "greffe@justice.example", "Greffe", navette.RoleAgent)
+	lawyer := n.user(t, "avocat@avocat.example", "Maître Avocat", navette.RolePartner)
+	big, sum := tempFile(t, "scelle.bin", 24<<20)
+	b := testbrowser.New(t, n.URL)
+	signIn(t, n, b, agent.Email)
+	n.rate.Store(6 << 20)
+	fillDeposit(b, n, "avocat@", "RG 26/999", big)
+	b.Run("upload", chromedp.Click(chromedp.CSS("#upload")))
+	waitProgress(t, b, 0.45)
+	b.Run("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#resume")))
+	b.Axe("/new (resume)")
+	if s := b.Text("#file-list li .status"); !strings.Contains(s, "Interrompu") {
+		t.Errorf("after reload: %q", s)
+	}
+	before := len(n.patchOffsets())
+	b.Run("choose the file again",
+		chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{big}),
+		chromedp.WaitEnabled(chromedp.CSS("#send")),
+	)
+	n.rate.Store(0)
+	after := n.patchOffsets()[before:]
+	if len(after) == 0 || after[0] < 8<<20 {
+		t.Errorf("the upload restarted from %v, not where it stopped", after)
+	}
+	b.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS(".facts")))
+	id := depositID(t, b.Location())
+	v, err := n.app.Deposits.Get(context.Background(), lawyer, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Files) != 1 || hex.EncodeToString(v.Files[0].SHA256) != sum {
+		t.Errorf("stored file differs from the one chosen")
+	}
+	dl, err := n.app.Deposits.OpenFile(context.Background(), lawyer, id, v.Files[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	if err := dl.WriteRange(context.Background(), h, 0, dl.Size()); err != nil {
+		t.Fatal(err)
+	}
+	if hex.EncodeToString(h.Sum(nil)) != sum {
+		t.Error("downloaded content differs")
+	}
+}
+
+// TestKeyboardOnlyDeposit fills and sends a deposit with the keyboard
+// alone (the operating system's file dialog aside), checking that the
+// focus is visible.
+func TestKeyboardOnlyDeposit(t *testing.T) {
+	n := startNode(t)
+	agent := n.user(t, "greffe@justice.example", "Greffe", navette.RoleAgent)
+	n.user(t, "avocat@avocat.example", "Maître Avocat", navette.RolePartner)
+	f, _ := tempFile(t, "piece.pdf", 100<<10)
+	b := testbrowser.New(t, n.URL)
+	signIn(t, n, b, agent.Email)
+	b.Navigate(n.URL + "/new")
+	tabTo := func(id string) {
+		t.Helper()
+		for range 40 {
+			b.Run("tab", chromedp.KeyEvent("\t"))
+			if testbrowser.Eval[string](b, `document.activeElement.id`) == id {
+				if o := testbrowser.Eval[string](b, `getComputedStyle(document.activeElement).outlineStyle`); o == "none" {
+					t.Errorf("#%s has no visible focus", id)
+				}
+				return
+			}
+		}
+		t.Fatalf("tab never reached #%s", id)
+	}
+	tabTo("recipient-input")
+	b.Run("type a recipient", chromedp.KeyEvent("avocat@"), chromedp.WaitVisible(chromedp.CSS("#recipient-option-0")), chromedp.KeyEvent("\r"),
+		chromedp.WaitVisible(chromedp.CSS("#recipients li")))
+	tabTo("reference")
+	b.Run("type the reference", chromedp.KeyEvent("RG 26/1"))
+	tabTo("files")
+	b.Run("choose a file", chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{f}), chromedp.WaitVisible(chromedp.CSS("#file-list li")))
+	tabTo("upload")
+	b.Run("upload", chromedp.KeyEvent("\r"), chromedp.WaitEnabled(chromedp.CSS("#send")))
+	tabTo("send")
+	b.Run("send", chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS(".facts")))
+	if !strings.Contains(b.Text("main"), "Le dépôt est envoyé") {
+		t.Errorf("not sent: %s", b.Text("main"))
+	}
+}
+
+// TestDSFRTheme signs in and deposits with the State theme, checking its
+// pages with axe and that its assets load from the origin.
+func TestDSFRTheme(t *testing.T) {
+	n := startThemed(t, web.ThemeDSFR)
+	agent := n.user(t, "greffe@justice.example", "Greffe", navette.RoleAgent)
+	n.user(t, "avocat@avocat.example", "Maître Avocat", navette.RolePartner)
+	f, _ := tempFile(t, "piece.pdf", 10<<10)
+	b := testbrowser.New(t, n.URL)
+	signIn(t, n, b, agent.Email)
+	fillDeposit(b, n, "avocat@", "RG 26/7", f)
+	b.Axe("/new (dsfr)")
+	b.Run("upload", chromedp.Click(chromedp.CSS("#upload")), chromedp.WaitEnabled(chromedp.CSS("#send")))
+	b.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS(".facts")))
+	b.Axe("/deposits/{id} (dsfr)")
+	b.Navigate(n.URL + "/sent")
+	b.Axe("/sent (dsfr)")
+	reqs := strings.Join(b.Requests(), "\n")
+	for _, want := range []string{"/static/vendor/dsfr/dsfr.min.css", "/static/vendor/dsfr/fonts/Marianne-Regular.woff2"} {
+		if !strings.Contains(reqs, want) {
+			t.Errorf("the DSFR asset %s was not loaded", want)
+		}
+	}
+}

@@ -1,0 +1,147 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"navette"
+	"navette/api"
+)
+
+// errorData is what an error page shows.
+type errorData struct {
+	Status    int
+	Heading   string
+	Text      string
+	Detail    string
+	Next      []string
+	SignIn    bool
+	NextURL   string
+	RequestID string
+}
+
+// Error renders the error page for err: 404, 410 (expired or revoked),
+// 403, 401, 429 and others, in the visitor's language, saying what happened
+// and what to do next. Internal details are logged, never shown.
+func (h *Handler) Error(w http.ResponseWriter, r *http.Request, err error) {
+	if err := h.init(); err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	pageHeaders(w)
+	w.Header().Del("Content-Disposition")
+	code := navette.ErrorCode(err)
+	status := api.Status(code)
+	p := h.newPage(w, r, "Erreur", "")
+	lang := p.Lang
+	d := &errorData{Status: status, RequestID: w.Header().Get("X-Request-Id")}
+	switch {
+	case errors.Is(err, errRevoked):
+		d.Heading = tr(lang, "Ce dépôt a été retiré")
+		d.Text = tr(lang, "Son expéditeur l’a retiré : ses fichiers ne sont plus disponibles et seront effacés définitivement.")
+		d.Next = []string{tr(lang, "Si vous avez encore besoin de ces documents, contactez l’expéditeur ; il peut vous les déposer à nouveau.")}
+	case code == navette.EGONE:
+		d.Heading = tr(lang, "Ce dépôt a expiré")
+		d.Text = tr(lang, "Sa durée de conservation est écoulée : ses fichiers ont été effacés définitivement et ne peuvent être récupérés par personne.")
+		d.Next = []string{tr(lang, "Demandez à l’expéditeur de vous déposer à nouveau les documents.")}
+	case code == navette.ENOTFOUND:
+		d.Heading = tr(lang, "Page introuvable")
+		d.Text = tr(lang, "Cette adresse ne correspond à rien que vous puissiez consulter : le lien est peut-être incomplet, ou le dépôt ne vous est pas destiné.")
+		d.Next = []string{
+			tr(lang, "Vérifiez que le lien est complet, tel qu’il figure dans le courriel reçu."),
+			tr(lang, "Si le dépôt a été adressé à une autre adresse que la vôtre, connectez-vous avec celle-ci."),
+		}
+	case code == navette.EFORBIDDEN:
+		d.Heading = tr(lang, "Accès refusé")
+		d.Text = tr(lang, "Vous êtes bien connecté, mais votre rôle ne permet pas cette action.")
+		d.Next = []string{tr(lang, "Si vous pensez devoir y avoir accès, contactez l’administrateur de votre juridiction.")}
+	case code == navette.EUNAUTHORIZED:
+		d.Heading = tr(lang, "Connexion nécessaire")
+		d.Text = tr(lang, "Votre session a pris fin ou vous n’êtes pas connecté.")
+		d.Next = []string{tr(lang, "Connectez-vous, puis recommencez.")}
+		d.SignIn = true
+		if r.Method == http.MethodGet {
+			d.NextURL = url.QueryEscape(safeNext(r.URL.RequestURI()))
+		}
+	case code == navette.ETOOMANY:
+		d.Heading = tr(lang, "Trop de tentatives")
+		d.Text = h.message(lang, err)
+		d.Next = []string{tr(lang, "Patientez avant de réessayer.")}
+	case code == navette.EINVALID || code == navette.ECONFLICT || code == navette.ETOOLARGE:
+		d.Heading = tr(lang, "Demande impossible")
+		d.Text = h.message(lang, err)
+		d.Next = []string{tr(lang, "Revenez à la page précédente et corrigez la demande.")}
+	case code == navette.EUNAVAILABLE:
+		d.Heading = tr(lang, "Service momentanément indisponible")
+		d.Text = tr(lang, "Un composant de la plateforme ne répond pas.")
+		d.Next = []string{tr(lang, "Réessayez dans quelques minutes ; rien de ce que vous avez déposé n’est perdu.")}
+	default:
+		status = http.StatusInternalServerError
+		h.log().Error("web: page failed", "path", r.URL.Path, "err", err)
+		d.Heading = tr(lang, "Erreur interne")
+		d.Text = tr(lang, "Une erreur s’est produite de notre côté. Elle a été enregistrée.")
+		d.Next = []string{tr(lang, "Réessayez dans quelques minutes. Si l’erreur persiste, contactez l’assistance en indiquant la référence ci-dessous.")}
+	}
+	d.Status = status
+	p.Title = d.Heading
+	p.Data = d
+	h.render(w, r, status, "error", p)
+}
+
+// statusOf returns the HTTP status of an application error.
+func statusOf(err error) int { return api.Status(navette.ErrorCode(err)) }
+
+// message returns the user-facing message of err in lang. Services speak
+// English; their known messages have a French version, and others fall back
+// to a French text per error code.
+func (h *Handler) message(lang string, err error) string {
+	msg := navette.ErrorMessage(err)
+	code := navette.ErrorCode(err)
+	if code == navette.EINTERNAL {
+		return tr(lang, "Une erreur s’est produite de notre côté. Elle a été enregistrée.")
+	}
+	if lang == navette.LangEnglish {
+		return msg
+	}
+	if f, ok := french[msg]; ok {
+		return f
+	}
+	switch code {
+	case navette.EUNAUTHORIZED:
+		return "La connexion a échoué : le code ou les identifiants sont faux ou ont expiré."
+	case navette.ETOOMANY:
+		return "Trop de tentatives depuis votre réseau : réessayez dans une heure."
+	case navette.EINVALID:
+		return "La demande n’est pas valide : " + msg
+	case navette.ETOOLARGE:
+		return "Une limite est dépassée : " + msg
+	case navette.ECONFLICT:
+		return "Action impossible dans l’état actuel : " + msg
+	case navette.EUNAVAILABLE:
+		return "Un composant de la plateforme ne répond pas ; réessayez dans quelques minutes."
+	}
+	return msg
+}
+
+// french translates the messages of the services that users see most.
+var french = map[string]string{
+	"Sign-in failed: the code or the credentials are wrong or expired.":           "La connexion a échoué : le code ou les identifiants sont faux ou ont expiré.",
+	"Too many sign-in requests from your network: try again in an hour.":          "Trop de demandes de connexion depuis votre réseau : réessayez dans une heure.",
+	"Too many sign-in attempts from your network: try again in an hour.":          "Trop de tentatives de connexion depuis votre réseau : réessayez dans une heure.",
+	"Too many wrong codes: sign in again from the start.":                         "Trop de codes erronés : recommencez la connexion depuis le début.",
+	"The code from your authenticator application is wrong.":                      "Le code de votre application d’authentification est faux.",
+	"The sign-in took too long or was not started here: start again.":             "La connexion a pris trop de temps ou n’a pas commencé ici : recommencez.",
+	"Your account is not in the platform's directory, or its access was revoked.": "Votre compte ne figure pas dans l’annuaire de la plateforme, ou son accès a été retiré.",
+	"Your session has ended: sign in again.":                                      "Votre session a pris fin : reconnectez-vous.",
+	"The sign-in state is damaged: start again.":                                  "L’état de la connexion est altéré : recommencez.",
+	"No identity provider is configured.":                                         "Aucun fournisseur d’identité n’est configuré.",
+	"Sign-in with a directory password is not configured.":                        "La connexion par mot de passe de l’annuaire n’est pas configurée.",
+	"A second factor is enrolled already.":                                        "Un second facteur est déjà activé.",
+	"Only the sender may withdraw a deposit.":                                     "Seul l’expéditeur peut retirer un dépôt.",
+	"This deposit was withdrawn by its sender.":                                   "Ce dépôt a été retiré par son expéditeur.",
+	"This deposit has expired; its files were deleted.":                           "Ce dépôt a expiré ; ses fichiers ont été effacés.",
+	"This file is not available for download.":                                    "Ce fichier n’est pas disponible au téléchargement.",
+	"Authentication is required.":                                                 "Connexion nécessaire.",
+	"An e-mail address is required.":                                              "Une adresse électronique est nécessaire.",
+}

@@ -1,0 +1,129 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"navette"
+	"navette/account"
+	"navette/auth"
+	"navette/deposit"
+	"navette/disk"
+	"navette/keyring"
+	"navette/sqlite"
+)
+
+// fixture is a Handler over real stores in a temporary directory.
+type fixture struct {
+	h        *Handler
+	mux      *http.ServeMux
+	meta     navette.MetaStore
+	clock    *navette.FakeClock
+	accounts *account.Service
+	agent    *navette.User
+	lawyer   *navette.User
+	stranger *navette.User
+}
+
+func newFixture(t testing.TB, theme string) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	meta, err := sqlite.Open(filepath.Join(dir, "navette.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { meta.Close() })
+	blobs, err := disk.Open(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := keyring.Open(filepath.Join(dir, "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := navette.NewFakeClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	acc := &account.Service{Meta: meta, Clock: clock}
+	dep := &deposit.Service{Meta: meta, Blobs: blobs, Keys: keys, Clock: clock, Log: log}
+	au := &auth.Service{Meta: meta, Clock: clock, Keys: keys}
+	au.Init()
+	f := &fixture{meta: meta, clock: clock, accounts: acc}
+	f.h = &Handler{Deposits: dep, Auth: au, Meta: meta, Clock: clock, Logger: log, Theme: theme}
+	f.mux = http.NewServeMux()
+	f.h.Register(f.mux)
+	ctx := context.Background()
+	mk := func(email, name string, role navette.Role) *navette.User {
+		u, err := acc.CreateUser(ctx, email, name, role)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	f.agent = mk("greffe@justice.example", "Greffe correctionnel", navette.RoleAgent)
+	f.lawyer = mk("avocat@avocat.example", "Maître Lévêque", navette.RolePartner)
+	f.stranger = mk("autre@avocat.example", "Maître Autre", navette.RolePartner)
+	return f
+}
+
+// deposit makes an available deposit from the agent to the lawyer with the
+// given files.
+func (f *fixture) deposit(t testing.TB, ref string, files map[string][]byte) *deposit.View {
+	t.Helper()
+	ctx := context.Background()
+	svc := f.h.Deposits
+	v, err := svc.Create(ctx, f.agent, deposit.Draft{Recipients: []string{f.lawyer.Email}, Reference: ref, Message: "Pièces du dossier."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range files {
+		fr, err := svc.StartFile(ctx, f.agent, v.ID, name, int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Write(ctx, f.agent, fr.ID, 0, bytes.NewReader(data)); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.Finish(ctx, f.agent, fr.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err = svc.Submit(ctx, f.agent, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// get serves a request as u (nil: anonymous) with a full session.
+func (f *fixture) do(t testing.TB, u *navette.User, method, target string, body io.Reader) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(method, target, body)
+	if body != nil {
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if u != nil {
+		ctx := navette.NewContextWithUser(r.Context(), u)
+		ctx = auth.NewContext(ctx, &auth.Current{Session: &navette.Session{ID: "s", UserID: u.ID, Stage: navette.StageFull}, User: u, CSRF: "csrf-token"})
+		r = r.WithContext(ctx)
+	}
+	w := httptest.NewRecorder()
+	f.mux.ServeHTTP(w, r)
+	return w
+}
+
+func (f *fixture) get(t testing.TB, u *navette.User, target string) *httptest.ResponseRecorder {
+	return f.do(t, u, http.MethodGet, target, nil)
+}
+
+// post sends a form as u.
+func (f *fixture) post(t testing.TB, u *navette.User, target, form string) *httptest.ResponseRecorder {
+	return f.do(t, u, http.MethodPost, target, strings.NewReader(form))
+}

@@ -1,0 +1,370 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"math"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"navette"
+	"navette/auth"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// langCookie keeps the language a visitor chose with ?lang=.
+const langCookie = "navette-lang"
+
+var paris = mustLoadParis()
+
+func mustLoadParis() *time.Location {
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		panic("web: no Europe/Paris time zone: " + err.Error())
+	}
+	return loc
+}
+
+// page is what every template sees.
+type page struct {
+	Lang          string
+	OtherLang     string
+	OtherLangName string
+	SwitchURL     string
+	Title         string
+	User          *navette.User
+	CSRF          string
+	Nav           string
+	Flash         string
+	Brand         []string
+	Scripts       []string
+	Data          any
+}
+
+// pageNames are the templates that are pages; each is parsed with the
+// layout.
+var pageNames = []string{"signin", "totp", "enrol", "error", "list", "deposit", "new", "admin", "admin-courts", "admin-service", "admin-stats"}
+
+func (h *Handler) init() error {
+	h.once.Do(func() {
+		h.files, h.err = loadAssets()
+		if h.err != nil {
+			return
+		}
+		h.pages = map[string]*template.Template{}
+		for _, lang := range []string{navette.LangFrench, navette.LangEnglish} {
+			base, err := template.New("").Funcs(h.funcs(lang)).ParseFS(templateFS, "templates/layout.html")
+			if err != nil {
+				h.err = err
+				return
+			}
+			for _, name := range pageNames {
+				t, err := base.Clone()
+				if err == nil {
+					_, err = t.ParseFS(templateFS, "templates/"+name+".html")
+				}
+				if err != nil {
+					h.err = fmt.Errorf("web: template %s: %w", name, err)
+					return
+				}
+				h.pages[lang+"/"+name] = t
+			}
+		}
+	})
+	return h.err
+}
+
+// funcs returns the template functions in lang.
+func (h *Handler) funcs(lang string) template.FuncMap {
+	theme := h.theme()
+	return template.FuncMap{
+		"t":  func(s string) string { return tr(lang, s) },
+		"tf": func(f string, args ...any) string { return fmt.Sprintf(tr(lang, f), args...) },
+		"plural": func(n int, one, many string) string {
+			if n == 1 || (lang == navette.LangFrench && n == 0) {
+				return fmt.Sprintf("%d %s", n, tr(lang, one))
+			}
+			return fmt.Sprintf("%d %s", n, tr(lang, many))
+		},
+		"date":     func(t time.Time) string { return formatDate(t, lang) },
+		"size":     func(n int64) string { return formatSize(n, lang) },
+		"daysLeft": func(t time.Time) string { return h.daysLeft(t, lang) },
+		"state":    func(s any) string { return stateName(fmt.Sprint(s), lang) },
+		"asset":    h.assetURL,
+		"cls":      func(name string) string { return class(theme, name) },
+		"dsfr":     func() bool { return theme == ThemeDSFR },
+		"isAdmin": func(u *navette.User) bool {
+			return u != nil && (u.Role == navette.RoleAdmin || u.Role == navette.RoleCourtAdmin)
+		},
+	}
+}
+
+// classes maps the few class names pages use to each theme's.
+var classes = map[string][2]string{
+	"container":     {"container", "fr-container fr-my-4w"},
+	"btn":           {"btn", "fr-btn"},
+	"btn-secondary": {"btn btn-secondary", "fr-btn fr-btn--secondary"},
+	"btn-danger":    {"btn btn-danger", "fr-btn fr-btn--secondary"},
+	"group":         {"field", "fr-input-group"},
+	"label":         {"label", "fr-label"},
+	"hint":          {"hint", "fr-hint-text"},
+	"input":         {"input", "fr-input"},
+	"upload":        {"input-file", "fr-upload"},
+	"checkbox":      {"check", "fr-checkbox-group"},
+	"fieldset":      {"fieldset", "fr-fieldset"},
+	"legend":        {"legend", "fr-fieldset__legend"},
+	"table":         {"table-wrap", "fr-table"},
+	"alert-error":   {"alert alert-error", "fr-alert fr-alert--error fr-alert--sm fr-mb-3w"},
+	"alert-info":    {"alert alert-info", "fr-alert fr-alert--info fr-alert--sm fr-mb-3w"},
+	"alert-success": {"alert alert-success", "fr-alert fr-alert--success fr-alert--sm fr-mb-3w"},
+	"alert-warning": {"alert alert-warning", "fr-alert fr-alert--warning fr-alert--sm fr-mb-3w"},
+	"error-text":    {"error-text", "fr-error-text"},
+	"badge":         {"badge", "fr-badge fr-badge--sm"},
+	"badge-new":     {"badge badge-new", "fr-badge fr-badge--sm fr-badge--new"},
+	"badge-warn":    {"badge badge-warn", "fr-badge fr-badge--sm fr-badge--warning"},
+	"badge-ok":      {"badge badge-ok", "fr-badge fr-badge--sm fr-badge--success"},
+}
+
+func class(theme, name string) string {
+	c, ok := classes[name]
+	if !ok {
+		return name
+	}
+	if theme == ThemeDSFR {
+		return c[1]
+	}
+	return c[0]
+}
+
+// lang returns the language of the request: ?lang= (remembered in a
+// cookie), then the cookie, then the user's, then French.
+func (h *Handler) lang(w http.ResponseWriter, r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); (l == navette.LangFrench || l == navette.LangEnglish) && w != nil {
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+		return l
+	}
+	if c, err := r.Cookie(langCookie); err == nil && (c.Value == navette.LangFrench || c.Value == navette.LangEnglish) {
+		return c.Value
+	}
+	if u := navette.UserFromContext(r.Context()); u != nil && u.Lang == navette.LangEnglish {
+		return navette.LangEnglish
+	}
+	return navette.LangFrench
+}
+
+// newPage returns the common part of a page.
+func (h *Handler) newPage(w http.ResponseWriter, r *http.Request, title, nav string) *page {
+	lang := h.lang(w, r)
+	p := &page{Lang: lang, Title: tr(lang, title), Nav: nav, Brand: h.Brand}
+	if len(p.Brand) == 0 {
+		p.Brand = []string{"Ministère", "de la Justice"}
+	}
+	p.OtherLang, p.OtherLangName = navette.LangEnglish, "English"
+	if lang == navette.LangEnglish {
+		p.OtherLang, p.OtherLangName = navette.LangFrench, "Français"
+	}
+	q := url.Values{}
+	for k, v := range r.URL.Query() {
+		if k != "lang" {
+			q[k] = v
+		}
+	}
+	q.Set("lang", p.OtherLang)
+	path := r.URL.Path
+	if r.Method != http.MethodGet {
+		path = "/signin"
+		q = url.Values{"lang": {p.OtherLang}}
+	}
+	p.SwitchURL = path + "?" + q.Encode()
+	if u := navette.UserFromContext(r.Context()); u != nil {
+		if cur := auth.FromContext(r.Context()); cur == nil || cur.Session == nil || cur.Session.Stage == navette.StageFull {
+			p.User = u
+		}
+	}
+	if cur := auth.FromContext(r.Context()); cur != nil {
+		p.CSRF = cur.CSRF
+	}
+	return p
+}
+
+// render writes page name with status.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	if err := h.init(); err != nil {
+		h.log().Error("web: templates", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	t := h.pages[p.Lang+"/"+name]
+	if t == nil {
+		t = h.pages[navette.LangFrench+"/"+name]
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		h.log().Error("web: rendering", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", p.Lang)
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+var frMonths = [...]string{"janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."}
+
+// formatDate shows t in Paris time: "2 déc. 2026 à 14:05" or
+// "2 Dec 2026, 14:05".
+func formatDate(t time.Time, lang string) string {
+	if t.IsZero() {
+		return "—"
+	}
+	t = t.In(paris)
+	if lang == navette.LangEnglish {
+		return t.Format("2 Jan 2006, 15:04")
+	}
+	return fmt.Sprintf("%d %s %d à %s", t.Day(), frMonths[t.Month()-1], t.Year(), t.Format("15:04"))
+}
+
+// formatSize shows a size in decimal units: "1,5 Mo" or "1.5 MB".
+func formatSize(n int64, lang string) string {
+	units := []string{"octets", "ko", "Mo", "Go", "To"}
+	if lang == navette.LangEnglish {
+		units = []string{"bytes", "kB", "MB", "GB", "TB"}
+	}
+	if n < 1000 {
+		if n == 1 {
+			if lang == navette.LangEnglish {
+				return "1 byte"
+			}
+			return "1 octet"
+		}
+		return fmt.Sprintf("%d %s", n, units[0])
+	}
+	v := float64(n)
+	i := 0
+	for v >= 1000 && i < len(units)-1 {
+		v /= 1000
+		i++
+	}
+	s := fmt.Sprintf("%.1f", v)
+	if v >= 100 {
+		s = fmt.Sprintf("%.0f", v)
+	}
+	s = strings.TrimSuffix(s, ".0")
+	if lang != navette.LangEnglish {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s + "\u00a0" + units[i]
+}
+
+func (h *Handler) now() time.Time {
+	if h.Clock != nil {
+		return h.Clock.Now()
+	}
+	return time.Now()
+}
+
+// daysLeft says how long until t: "3 jours restants", "expire aujourd'hui".
+func (h *Handler) daysLeft(t time.Time, lang string) string {
+	d := t.Sub(h.now())
+	if d <= 0 {
+		return tr(lang, "expiré")
+	}
+	days := int(math.Ceil(d.Hours() / 24))
+	if d < 24*time.Hour {
+		hours := int(math.Ceil(d.Hours()))
+		if hours <= 1 {
+			return tr(lang, "moins d’une heure")
+		}
+		return fmt.Sprintf(tr(lang, "%d heures restantes"), hours)
+	}
+	if days == 1 {
+		return tr(lang, "1 jour restant")
+	}
+	return fmt.Sprintf(tr(lang, "%d jours restants"), days)
+}
+
+// stateName names a deposit's or a file's state.
+func stateName(s, lang string) string {
+	switch s {
+	case string(navette.DepositDraft):
+		return tr(lang, "brouillon")
+	case string(navette.DepositChecking):
+		return tr(lang, "en vérification")
+	case string(navette.DepositAvailable):
+		return tr(lang, "disponible")
+	case string(navette.DepositRevoked):
+		return tr(lang, "retiré")
+	case string(navette.DepositExpired):
+		return tr(lang, "expiré")
+	case string(navette.FileUploading):
+		return tr(lang, "en cours d’envoi")
+	case string(navette.FileStored):
+		return tr(lang, "reçu")
+	case string(navette.FileRejected):
+		return tr(lang, "refusé")
+	case string(navette.FilePurged):
+		return tr(lang, "effacé")
+	}
+	return s
+}
+
+// tr translates a French text of the interface into lang.
+func tr(lang, s string) string {
+	if lang == navette.LangEnglish {
+		if e, ok := english[s]; ok {
+			return e
+		}
+	}
+	return s
+}
+
+// templateStrings returns every text the templates translate, for tests.
+func templateStrings() ([]string, error) {
+	var out []string
+	err := fs.WalkDir(templateFS, "templates", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := templateFS.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		out = append(out, extractStrings(string(b))...)
+		return nil
+	})
+	return out, err
+}
+
+// extractStrings finds the literal arguments of t, tf and plural calls.
+func extractStrings(s string) []string {
+	var out []string
+	for _, fn := range []string{"{{t \"", "{{tf \"", "(tf \"", "{{plural "} {
+		rest := s
+		for {
+			i := strings.Index(rest, fn)
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len(fn):]
+			if fn == "{{plural " {
+				end := strings.Index(rest, "}}")
+				parts := strings.Split(rest[:end], "\"")
+				for j := 1; j < len(parts); j += 2 {
+					out = append(out, parts[j])
+				}
+				continue
+			}
+			end := strings.Index(rest, "\"")
+			out = append(out, rest[:end])
+		}
+	}
+	return out
+}

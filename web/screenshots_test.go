@@ -1,0 +1,74 @@
+package web_test
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"navette"
+	"navette/internal/testbrowser"
+)
+
+var screenshots = flag.Bool("screenshots", false, "write PNGs of the main pages to docs/screenshots/")
+
+// TestScreenshots refreshes docs/screenshots/ from a node with sample
+// deposits, in a real browser:
+//
+//	go test ./web -run TestScreenshots -screenshots -count=1
+func TestScreenshots(t *testing.T) {
+	if !*screenshots {
+		t.Skip("run with -screenshots to refresh docs/screenshots/")
+	}
+	dir := filepath.Join("..", "docs", "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	n := startNode(t)
+	agent := n.user(t, "greffe.correctionnel@tj-amiens.justice.example", "Greffe correctionnel — TJ Amiens", navette.RoleAgent)
+	n.user(t, "c.leveque@avocat-amiens.example", "Maître Claire Lévêque", navette.RolePartner)
+	n.user(t, "p.martin@avocat-amiens.example", "Maître Paul Martin", navette.RolePartner)
+	pv, _ := tempFile(t, "PV d'audition — M. X.pdf", 2<<20)
+	scelle, _ := tempFile(t, "Scellé n° 4 — vidéosurveillance.mp4", 12<<20)
+	b := testbrowser.New(t, n.URL)
+	shot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(b.Ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.Run("viewport", chromedp.EmulateViewport(1280, 860))
+	b.Navigate(n.URL + "/signin")
+	shot("signin")
+	signIn(t, n, b, agent.Email)
+	for _, ref := range []string{"PARQUET 26/004512", "RG 26/01877"} {
+		n.rate.Store(0)
+		fillDeposit(b, n, "leveque", ref, pv)
+		b.Run("upload", chromedp.Click(chromedp.CSS("#upload")), chromedp.WaitEnabled(chromedp.CSS("#send")))
+		b.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS(".facts")))
+	}
+	n.rate.Store(3 << 20)
+	fillDeposit(b, n, "martin", "PARQUET 26/004533 — comparution immédiate", pv, scelle)
+	b.Run("upload", chromedp.Click(chromedp.CSS("#upload")))
+	waitProgress(t, b, 0.3)
+	time.Sleep(300 * time.Millisecond)
+	shot("new-deposit")
+	b.Run("wait", chromedp.WaitEnabled(chromedp.CSS("#send")))
+	n.rate.Store(0)
+	b.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS(".facts")))
+	shot("deposit")
+	b.Navigate(n.URL + "/sent")
+	shot("sent")
+	b.Navigate(n.URL + "/deposits/" + navette.NewID())
+	shot("not-found")
+	b.Navigate(n.URL + "/sent?lang=en")
+	shot("sent-en")
+	b.Navigate(n.URL + "/sent?lang=fr")
+}

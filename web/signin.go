@@ -1,0 +1,293 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"navette"
+	"navette/auth"
+)
+
+// signinData is what the sign-in page shows.
+type signinData struct {
+	Step     string // "" (choose) or "code"
+	Email    string
+	Next     string
+	OIDC     bool
+	Password bool
+	Codes    bool
+	Problem  string
+}
+
+func (h *Handler) signinOptions(d *signinData) {
+	if h.Auth == nil {
+		d.Codes = true
+		return
+	}
+	d.OIDC = h.Auth.OIDC != nil
+	d.Password = h.Auth.LDAP != nil
+	d.Codes = h.Auth.Config.Mode != auth.ModeInternal || h.Auth.Config.StaffCodes
+}
+
+func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
+	next := safeNext(r.URL.Query().Get("next"))
+	if u := navette.UserFromContext(r.Context()); u != nil {
+		if cur := session(r); cur == nil || cur.Session == nil || cur.Session.Stage == navette.StageFull {
+			http.Redirect(w, r, next, http.StatusSeeOther)
+			return
+		}
+	}
+	d := &signinData{Next: next}
+	h.signinOptions(d)
+	p := h.newPage(w, r, "Connexion", "")
+	p.Data = d
+	h.render(w, r, http.StatusOK, "signin", p)
+}
+
+func (h *Handler) signinCode(w http.ResponseWriter, r *http.Request) {
+	email := strings.TrimSpace(r.PostFormValue("email"))
+	d := &signinData{Step: "code", Email: email, Next: safeNext(r.PostFormValue("next"))}
+	h.signinOptions(d)
+	p := h.newPage(w, r, "Connexion", "")
+	p.Data = d
+	if err := h.Auth.RequestCode(r.Context(), email, h.clientIP(r)); err != nil {
+		d.Step, d.Problem = "", h.message(p.Lang, err)
+		h.render(w, r, statusOf(err), "signin", p)
+		return
+	}
+	h.render(w, r, http.StatusOK, "signin", p)
+}
+
+func (h *Handler) signinVerify(w http.ResponseWriter, r *http.Request) {
+	email := strings.TrimSpace(r.PostFormValue("email"))
+	next := safeNext(r.PostFormValue("next"))
+	is, err := h.Auth.VerifyCode(r.Context(), email, r.PostFormValue("code"), h.clientIP(r))
+	if err != nil {
+		d := &signinData{Step: "code", Email: email, Next: next}
+		h.signinOptions(d)
+		p := h.newPage(w, r, "Connexion", "")
+		p.Data = d
+		d.Problem = h.message(p.Lang, err)
+		h.render(w, r, statusOf(err), "signin", p)
+		return
+	}
+	h.issued(w, r, is, next)
+}
+
+// issued gives the browser a new session and sends it to the next step.
+func (h *Handler) issued(w http.ResponseWriter, r *http.Request, is *auth.Issued, next string) {
+	auth.SetCookie(w, is)
+	if is.Session.Stage != navette.StageFull {
+		h.redirectStage(w, r, is.Session.Stage, next)
+		return
+	}
+	if next == "/" {
+		next = "/inbox"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// partial returns the session and user of a sign-in stopped at stage, or
+// sends the browser where it belongs.
+func (h *Handler) partial(w http.ResponseWriter, r *http.Request, stage navette.SessionStage) (*navette.Session, *navette.User, bool) {
+	cur := session(r)
+	if cur == nil || cur.Session == nil {
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return nil, nil, false
+	}
+	if cur.Session.Stage != stage {
+		if cur.Session.Stage == navette.StageFull {
+			http.Redirect(w, r, "/inbox", http.StatusSeeOther)
+		} else {
+			h.redirectStage(w, r, cur.Session.Stage, nextOf(r))
+		}
+		return nil, nil, false
+	}
+	u := navette.UserFromContext(r.Context())
+	if u == nil || u.ID != cur.Session.UserID {
+		var err error
+		if u, err = h.Meta.User(r.Context(), cur.Session.UserID); err != nil {
+			h.Error(w, r, err)
+			return nil, nil, false
+		}
+	}
+	return cur.Session, u, true
+}
+
+func nextOf(r *http.Request) string {
+	if r.Method == http.MethodPost {
+		return safeNext(r.PostFormValue("next"))
+	}
+	return safeNext(r.URL.Query().Get("next"))
+}
+
+// codeData is what the second-factor pages show.
+type codeData struct {
+	Next    string
+	Problem string
+	Secret  string
+	URI     string
+	QR      string
+}
+
+func (h *Handler) totpPage(w http.ResponseWriter, r *http.Request) {
+	if _, _, ok := h.partial(w, r, navette.StageSecondFactor); !ok {
+		return
+	}
+	p := h.newPage(w, r, "Second facteur", "")
+	p.Data = &codeData{Next: nextOf(r)}
+	h.render(w, r, http.StatusOK, "totp", p)
+}
+
+func (h *Handler) totpPost(w http.ResponseWriter, r *http.Request) {
+	sess, u, ok := h.partial(w, r, navette.StageSecondFactor)
+	if !ok {
+		return
+	}
+	next := nextOf(r)
+	is, err := h.Auth.SecondFactor(r.Context(), sess, u, r.PostFormValue("code"))
+	if err != nil {
+		if navette.IsCode(err, navette.EUNAUTHORIZED) && h.ended(r.Context(), sess) {
+			auth.ClearCookie(w)
+		}
+		p := h.newPage(w, r, "Second facteur", "")
+		p.Data = &codeData{Next: next, Problem: h.message(p.Lang, err)}
+		h.render(w, r, statusOf(err), "totp", p)
+		return
+	}
+	h.issued(w, r, is, next)
+}
+
+// ended reports whether a session was ended (too many wrong codes).
+func (h *Handler) ended(ctx context.Context, sess *navette.Session) bool {
+	_, err := h.Meta.SessionByHash(ctx, sess.Hash)
+	return navette.IsCode(err, navette.ENOTFOUND)
+}
+
+func (h *Handler) enrolPage(w http.ResponseWriter, r *http.Request) {
+	sess, u, ok := h.partial(w, r, navette.StageEnrol)
+	if !ok {
+		return
+	}
+	h.renderEnrol(w, r, sess, u, "", http.StatusOK)
+}
+
+func (h *Handler) renderEnrol(w http.ResponseWriter, r *http.Request, sess *navette.Session, u *navette.User, problem string, status int) {
+	p := h.newPage(w, r, "Activer le second facteur", "")
+	e, err := h.Auth.StartEnrolment(r.Context(), sess, u)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	p.Data = &codeData{Next: nextOf(r), Secret: groupSecret(e.Secret), URI: e.URI, QR: qrDataURI(e.URI), Problem: problem}
+	h.render(w, r, status, "enrol", p)
+}
+
+// groupSecret shows a base32 secret in groups of four, easier to type.
+func groupSecret(s string) string {
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func (h *Handler) enrolPost(w http.ResponseWriter, r *http.Request) {
+	sess, u, ok := h.partial(w, r, navette.StageEnrol)
+	if !ok {
+		return
+	}
+	is, err := h.Auth.FinishEnrolment(r.Context(), sess, u, r.PostFormValue("code"))
+	if err != nil {
+		if navette.IsCode(err, navette.EUNAUTHORIZED) && h.ended(r.Context(), sess) {
+			auth.ClearCookie(w)
+			p := h.newPage(w, r, "Connexion", "")
+			d := &signinData{Next: nextOf(r), Problem: h.message(p.Lang, err)}
+			h.signinOptions(d)
+			p.Data = d
+			h.render(w, r, statusOf(err), "signin", p)
+			return
+		}
+		lang := h.lang(nil, r)
+		h.renderEnrol(w, r, sess, u, h.message(lang, err), statusOf(err))
+		return
+	}
+	h.issued(w, r, is, nextOf(r))
+}
+
+func (h *Handler) signinPassword(w http.ResponseWriter, r *http.Request) {
+	next := safeNext(r.PostFormValue("next"))
+	is, err := h.Auth.PasswordSignIn(r.Context(), r.PostFormValue("login"), r.PostFormValue("password"), h.clientIP(r))
+	if err != nil {
+		p := h.newPage(w, r, "Connexion", "")
+		d := &signinData{Next: next, Problem: h.message(p.Lang, err)}
+		h.signinOptions(d)
+		p.Data = d
+		h.render(w, r, statusOf(err), "signin", p)
+		return
+	}
+	h.issued(w, r, is, next)
+}
+
+// oidcNextCookie keeps where to go after an OpenID Connect sign-in.
+const oidcNextCookie = "__Host-navette-next"
+
+func (h *Handler) oidcStart(w http.ResponseWriter, r *http.Request) {
+	authURL, state, err := h.Auth.StartOIDC(r.Context())
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	auth.SetFlowCookie(w, state)
+	if next := safeNext(r.URL.Query().Get("next")); next != "/" {
+		http.SetCookie(w, &http.Cookie{Name: oidcNextCookie, Value: next, Path: "/", MaxAge: 600, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	}
+	http.Redirect(w, r, authURL, http.StatusSeeOther)
+}
+
+func (h *Handler) oidcCallback(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	sealed := ""
+	if c, err := r.Cookie(auth.FlowCookieName); err == nil {
+		sealed = c.Value
+	}
+	auth.ClearFlowCookie(w)
+	next := "/"
+	if c, err := r.Cookie(oidcNextCookie); err == nil {
+		next = safeNext(c.Value)
+		http.SetCookie(w, &http.Cookie{Name: oidcNextCookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	}
+	if e := q.Get("error"); e != "" || sealed == "" {
+		p := h.newPage(w, r, "Connexion", "")
+		d := &signinData{Next: next, Problem: tr(p.Lang, "La connexion avec le compte du ministère n’a pas abouti. Recommencez.")}
+		h.signinOptions(d)
+		p.Data = d
+		h.render(w, r, http.StatusUnauthorized, "signin", p)
+		return
+	}
+	is, err := h.Auth.FinishOIDC(r.Context(), sealed, q.Get("state"), q.Get("code"))
+	if err != nil {
+		p := h.newPage(w, r, "Connexion", "")
+		d := &signinData{Next: next, Problem: h.message(p.Lang, err)}
+		h.signinOptions(d)
+		p.Data = d
+		h.render(w, r, statusOf(err), "signin", p)
+		return
+	}
+	h.issued(w, r, is, next)
+}
+
+func (h *Handler) signout(w http.ResponseWriter, r *http.Request) {
+	if cur := session(r); cur != nil && cur.Session != nil {
+		if err := h.Auth.SignOut(r.Context(), cur.Session); err != nil {
+			h.Error(w, r, err)
+			return
+		}
+	}
+	auth.ClearCookie(w)
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}

@@ -1,0 +1,502 @@
+// navette — new deposit: recipient picker, file checks, resumable uploads
+// (tus), progress, submission. Loaded only on /new; no inline code.
+(function () {
+  'use strict';
+
+  var form = document.getElementById('deposit-form');
+  if (!form || !window.tus) { return; }
+
+  var M = JSON.parse(document.getElementById('messages').textContent || '{}');
+  function msg(key) {
+    var args = Array.prototype.slice.call(arguments, 1);
+    return (M[key] || key).replace(/\{(\d+)\}/g, function (_, i) { return String(args[+i]); });
+  }
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = meta ? meta.getAttribute('content') : '';
+  var lang = form.getAttribute('data-lang') || 'fr';
+  var maxSize = Number(form.getAttribute('data-max-file-size'));
+  var maxFiles = Number(form.getAttribute('data-max-files'));
+  var maxRecipients = Number(form.getAttribute('data-max-recipients'));
+  var draftKey = 'navette-draft-' + form.getAttribute('data-user');
+
+  var $ = function (id) { return document.getElementById(id); };
+  var problem = $('problem'), resumeBox = $('resume'), live = $('live');
+  var input = $('recipient-input'), options = $('recipient-options'), chips = $('recipients'), pickStatus = $('recipient-status');
+  var reference = $('reference'), message = $('message'), retention = $('retention');
+  var fileInput = $('files'), dropzone = $('dropzone'), fileList = $('file-list');
+  var total = $('total'), totalBar = $('total-progress'), totalText = $('total-text');
+  var uploadBtn = $('upload'), sendBtn = $('send');
+
+  var recipients = [];   // {email, label}
+  var entries = [];      // one per file
+  var depositId = '';
+  var busy = false;
+
+  // ---- formatting ----
+  function size(n) {
+    var units = lang === 'en' ? ['bytes', 'kB', 'MB', 'GB', 'TB'] : ['octets', 'ko', 'Mo', 'Go', 'To'];
+    if (n < 1000) { return n + '\u00a0' + units[0]; }
+    var i = 0;
+    while (n >= 1000 && i < units.length - 1) { n /= 1000; i++; }
+    var s = n >= 100 ? n.toFixed(0) : n.toFixed(1).replace(/\.0$/, '');
+    if (lang !== 'en') { s = s.replace('.', ','); }
+    return s + '\u00a0' + units[i];
+  }
+  function duration(sec) {
+    if (!isFinite(sec) || sec < 0) { return ''; }
+    sec = Math.ceil(sec);
+    if (sec < 60) { return msg('seconds', sec); }
+    if (sec < 3600) { return msg('minutes', Math.ceil(sec / 60)); }
+    return msg('hours', Math.floor(sec / 3600), Math.round((sec % 3600) / 60));
+  }
+  function percent(done, all) { return all > 0 ? Math.floor(done * 100 / all) : 100; }
+
+  // ---- messages ----
+  function showProblem(lines) {
+    if (!lines || !lines.length) { problem.hidden = true; problem.textContent = ''; return; }
+    problem.textContent = '';
+    var ul = document.createElement('ul');
+    lines.forEach(function (l) { var li = document.createElement('li'); li.textContent = l; ul.appendChild(li); });
+    problem.appendChild(ul);
+    problem.hidden = false;
+    problem.focus();
+  }
+  function announce(text) { live.textContent = text; }
+
+  function api(method, path, body) {
+    var init = { method: method, credentials: 'same-origin', headers: { 'Accept': 'application/json', 'X-CSRF-Token': csrf } };
+    if (body !== undefined) {
+      init.headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    return fetch(path, init).then(function (res) {
+      var ct = res.headers.get('Content-Type') || '';
+      var parse = ct.indexOf('json') >= 0 ? res.json() : Promise.resolve({});
+      return parse.then(function (j) {
+        if (!res.ok) {
+          var e = new Error((j && (j.detail || j.title)) || (msg('httpError') + ' ' + res.status));
+          e.status = res.status;
+          throw e;
+        }
+        return j;
+      });
+    });
+  }
+
+  // ---- recipient picker ----
+  var found = [], active = -1, timer = 0, seq = 0;
+  function closeOptions() {
+    options.hidden = true;
+    input.setAttribute('aria-expanded', 'false');
+    input.removeAttribute('aria-activedescendant');
+    active = -1;
+  }
+  function describe(r) {
+    var parts = [r.email];
+    var where = r.service || (r.court && (r.court.name || r.court)) || r.org;
+    if (where) { parts.push(where); }
+    if (r.kind) { parts.push(r.kind); } else if (r.role === 'service') { parts.push(msg('serviceMailbox')); }
+    return parts.join(' · ');
+  }
+  function renderOptions() {
+    options.textContent = '';
+    found.forEach(function (r, i) {
+      var li = document.createElement('li');
+      li.id = 'recipient-option-' + i;
+      li.setAttribute('role', 'option');
+      li.setAttribute('aria-selected', i === active ? 'true' : 'false');
+      var name = document.createElement('span');
+      name.textContent = r.name || r.email;
+      var hint = document.createElement('span');
+      hint.className = 'hint';
+      hint.textContent = describe(r);
+      li.appendChild(name);
+      li.appendChild(hint);
+      li.addEventListener('mousedown', function (e) { e.preventDefault(); });
+      li.addEventListener('click', function () { choose(r); });
+      options.appendChild(li);
+    });
+    if (found.length) {
+      options.hidden = false;
+      input.setAttribute('aria-expanded', 'true');
+      if (active >= 0) { input.setAttribute('aria-activedescendant', 'recipient-option-' + active); }
+    } else {
+      closeOptions();
+    }
+  }
+  function search() {
+    var q = input.value.trim();
+    if (q.length < 2) { found = []; renderOptions(); return; }
+    var mine = ++seq;
+    api('GET', '/api/v1/recipients?q=' + encodeURIComponent(q)).then(function (j) {
+      if (mine !== seq) { return; }
+      var list = Array.isArray(j) ? j : (j.recipients || j.users || []);
+      found = list.filter(function (r) { return r && r.email && !recipients.some(function (x) { return x.email === r.email; }); }).slice(0, 10);
+      active = found.length ? 0 : -1;
+      renderOptions();
+      pickStatus.textContent = found.length ? msg('suggestions', found.length) : msg('noSuggestion');
+    }).catch(function () {
+      if (mine !== seq) { return; }
+      found = [];
+      renderOptions();
+      pickStatus.textContent = msg('searchFailed');
+    });
+  }
+  function choose(r) {
+    if (recipients.length >= maxRecipients) { showProblem([msg('tooManyRecipients', maxRecipients)]); return; }
+    var email = String(r.email).trim().toLowerCase();
+    if (!recipients.some(function (x) { return x.email === email; })) {
+      recipients.push({ email: email, label: r.name ? r.name + ' <' + email + '>' : email });
+      renderChips();
+      announce(msg('recipientAdded', r.name || email));
+    }
+    input.value = '';
+    found = [];
+    closeOptions();
+    input.focus();
+  }
+  function renderChips() {
+    chips.textContent = '';
+    recipients.forEach(function (r, i) {
+      var li = document.createElement('li');
+      var label = document.createElement('span');
+      label.textContent = r.label;
+      li.appendChild(label);
+      if (!depositId) {
+        var b = document.createElement('button');
+        b.type = 'button';
+        b.textContent = '\u00d7';
+        b.setAttribute('aria-label', msg('removeRecipient', r.label));
+        b.addEventListener('click', function () {
+          recipients.splice(i, 1);
+          renderChips();
+          announce(msg('recipientRemoved', r.label));
+          input.focus();
+        });
+        li.appendChild(b);
+      }
+      chips.appendChild(li);
+    });
+  }
+  function looksLikeEmail(s) { return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s); }
+  input.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(search, 200); });
+  input.addEventListener('blur', function () { setTimeout(closeOptions, 150); });
+  input.addEventListener('keydown', function (e) {
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      if (!found.length) { return; }
+      e.preventDefault();
+      active = (active + (e.key === 'ArrowDown' ? 1 : found.length - 1)) % found.length;
+      renderOptions();
+    } else if (e.key === 'Enter') {
+      e.preventDefault();
+      if (!options.hidden && active >= 0) { choose(found[active]); } else if (looksLikeEmail(input.value.trim())) { choose({ email: input.value.trim() }); }
+    } else if (e.key === 'Escape') {
+      closeOptions();
+    }
+  });
+
+  // ---- files ----
+  function addFiles(list) {
+    var refused = [];
+    Array.prototype.forEach.call(list, function (f) {
+      var waiting = entries.filter(function (x) { return !x.file && !x.done && x.name === f.name && x.size === f.size; })[0];
+      if (waiting) {
+        waiting.file = f;
+        if (depositId) { start(waiting); }
+        return;
+      }
+      if (entries.some(function (x) { return x.file && x.name === f.name && x.size === f.size && x.file.lastModified === f.lastModified; })) {
+        refused.push(msg('duplicate', f.name));
+        return;
+      }
+      if (f.size > maxSize) { refused.push(msg('tooBig', f.name, size(f.size), size(maxSize))); return; }
+      if (entries.length >= maxFiles) { refused.push(msg('tooMany', f.name, maxFiles)); return; }
+      var e = makeEntry(f.name, f.size);
+      e.file = f;
+      if (depositId) { start(e); }
+    });
+    showProblem(refused);
+    update();
+  }
+  function makeEntry(name, bytes) {
+    var e = { name: name, size: bytes, sent: 0, done: false, file: null, upload: null, samples: [], error: '' };
+    e.li = document.createElement('li');
+    var n = document.createElement('span');
+    n.className = 'name';
+    n.textContent = name;
+    var s = document.createElement('span');
+    s.textContent = size(bytes);
+    e.bar = document.createElement('progress');
+    e.bar.max = Math.max(bytes, 1);
+    e.bar.value = 0;
+    e.bar.setAttribute('aria-label', msg('progressOf', name));
+    e.status = document.createElement('span');
+    e.status.className = 'status';
+    e.status.textContent = msg('waiting');
+    e.li.appendChild(n);
+    e.li.appendChild(s);
+    e.li.appendChild(e.bar);
+    e.li.appendChild(e.status);
+    e.remove = document.createElement('button');
+    e.remove.type = 'button';
+    e.remove.className = 'linkish';
+    e.remove.textContent = msg('remove');
+    e.remove.setAttribute('aria-label', msg('removeFile', name));
+    e.remove.addEventListener('click', function () { removeEntry(e); });
+    e.li.appendChild(e.remove);
+    fileList.appendChild(e.li);
+    entries.push(e);
+    return e;
+  }
+  function removeEntry(e) {
+    if (e.upload) { e.upload.abort(true).catch(function () {}); }
+    entries.splice(entries.indexOf(e), 1);
+    e.li.remove();
+    announce(msg('fileRemoved', e.name));
+    update();
+    fileInput.focus();
+  }
+  fileInput.addEventListener('change', function () { addFiles(fileInput.files); fileInput.value = ''; });
+  ['dragenter', 'dragover'].forEach(function (t) {
+    dropzone.addEventListener(t, function (e) { e.preventDefault(); dropzone.classList.add('is-over'); });
+  });
+  ['dragleave', 'drop'].forEach(function (t) {
+    dropzone.addEventListener(t, function () { dropzone.classList.remove('is-over'); });
+  });
+  dropzone.addEventListener('drop', function (e) {
+    e.preventDefault();
+    if (e.dataTransfer && e.dataTransfer.files) { addFiles(e.dataTransfer.files); }
+  });
+
+  // ---- tus: upload URLs kept without the file names ----
+  var storePrefix = 'navette-tus::';
+  var urlStorage = {
+    findAllUploads: function () { return Promise.resolve(scan(storePrefix)); },
+    findUploadsByFingerprint: function (fp) { return Promise.resolve(scan(storePrefix + fp + '::')); },
+    removeUpload: function (key) { localStorage.removeItem(key); return Promise.resolve(); },
+    addUpload: function (fp, up) {
+      var key = storePrefix + fp + '::' + Math.random().toString(36).slice(2);
+      localStorage.setItem(key, JSON.stringify({ size: up.size, creationTime: up.creationTime, uploadUrl: up.uploadUrl }));
+      return Promise.resolve(key);
+    }
+  };
+  function scan(prefix) {
+    var out = [];
+    for (var i = 0; i < localStorage.length; i++) {
+      var k = localStorage.key(i);
+      if (k && k.indexOf(prefix) === 0) {
+        try { var v = JSON.parse(localStorage.getItem(k)); v.urlStorageKey = k; v.metadata = {}; out.push(v); } catch (err) { localStorage.removeItem(k); }
+      }
+    }
+    return out;
+  }
+
+  function start(e) {
+    if (e.upload || e.done || !e.file) { return; }
+    e.error = '';
+    e.li.classList.remove('is-error');
+    e.remove.hidden = true;
+    var opts = {
+      endpoint: '/api/v1/uploads/',
+      chunkSize: 8 * 1024 * 1024,
+      retryDelays: [0, 1000, 3000, 5000, 10000, 20000, 30000],
+      metadata: { deposit: depositId, filename: e.name },
+      headers: { 'X-CSRF-Token': csrf },
+      urlStorage: urlStorage,
+      storeFingerprintForResuming: true,
+      removeFingerprintOnSuccess: true,
+      fingerprint: function (file) { return Promise.resolve(['navette', depositId, file.name, file.size, file.lastModified].join('/')); },
+      onProgress: function (sent) { progress(e, sent); },
+      onSuccess: function () {
+        e.done = true;
+        e.sent = e.size;
+        e.bar.value = e.bar.max;
+        e.li.classList.add('is-done');
+        e.status.textContent = msg('stored');
+        announce(msg('fileStored', e.name));
+        update();
+      },
+      onError: function (err) {
+        e.upload = null;
+        e.error = (err && err.originalResponse && parseDetail(err.originalResponse.getBody())) || msg('uploadFailed');
+        e.li.classList.add('is-error');
+        e.status.textContent = e.error;
+        e.remove.hidden = false;
+        announce(msg('fileFailed', e.name));
+        update();
+      }
+    };
+    if (e.url) { opts.uploadUrl = e.url; }
+    e.upload = new tus.Upload(e.file, opts);
+    e.status.textContent = msg('starting');
+    e.upload.findPreviousUploads().then(function (prev) {
+      if (prev.length && !e.url) { e.upload.resumeFromPreviousUpload(prev[0]); }
+      e.upload.start();
+    });
+    update();
+  }
+  function parseDetail(body) {
+    try { var j = JSON.parse(body); return j.detail || j.title || ''; } catch (err) { return ''; }
+  }
+
+  var lastAnnounced = -1;
+  function progress(e, sent) {
+    var now = Date.now();
+    if (!e.samples.length && sent > 0 && e.sent === 0) { e.resumedAt = sent; }
+    e.sent = sent;
+    e.samples.push([now, sent]);
+    while (e.samples.length > 2 && now - e.samples[0][0] > 5000) { e.samples.shift(); }
+    e.bar.value = sent;
+    var speed = rate(e.samples);
+    var text = msg('percent', percent(sent, e.size));
+    if (speed > 0) { text += ' — ' + size(speed) + '/s — ' + msg('left', duration((e.size - sent) / speed)); }
+    e.status.textContent = text;
+    update();
+  }
+  function rate(samples) {
+    if (samples.length < 2) { return 0; }
+    var a = samples[0], b = samples[samples.length - 1];
+    return b[0] > a[0] ? (b[1] - a[1]) * 1000 / (b[0] - a[0]) : 0;
+  }
+
+  var totalSamples = [];
+  function update() {
+    var all = 0, done = 0, running = false, ready = entries.length > 0;
+    entries.forEach(function (e) {
+      all += e.size;
+      done += e.done ? e.size : e.sent;
+      if (e.upload && !e.done) { running = true; }
+      if (!e.done) { ready = false; }
+    });
+    busy = running;
+    sendBtn.disabled = !ready || !depositId;
+    uploadBtn.hidden = !!depositId && entries.every(function (e) { return e.upload || e.done || !e.file; });
+    total.hidden = entries.length === 0;
+    totalBar.max = Math.max(all, 1);
+    totalBar.value = done;
+    var now = Date.now();
+    totalSamples.push([now, done]);
+    while (totalSamples.length > 2 && now - totalSamples[0][0] > 5000) { totalSamples.shift(); }
+    var p = percent(done, all);
+    var text = msg('totalOf', p, size(done), size(all));
+    var speed = rate(totalSamples);
+    if (running && speed > 0) { text += ' — ' + size(speed) + '/s — ' + msg('left', duration((all - done) / speed)); }
+    totalText.textContent = text;
+    var milestone = Math.floor(p / 25);
+    if (running && milestone !== lastAnnounced) {
+      lastAnnounced = milestone;
+      announce(msg('totalAnnounce', p));
+    }
+    if (ready && depositId && lastAnnounced !== 100) {
+      lastAnnounced = 100;
+      announce(msg('allStored'));
+    }
+  }
+
+  // ---- creating the draft, sending ----
+  function fields() {
+    var errs = [];
+    var typed = input.value.trim();
+    if (typed && looksLikeEmail(typed)) { choose({ email: typed }); }
+    if (!recipients.length) { errs.push(msg('needRecipient')); }
+    if (!reference.value.trim()) { errs.push(msg('needReference')); }
+    var days = Number(retention.value);
+    if (!(days >= 1 && days <= Number(retention.max))) { errs.push(msg('badRetention', retention.max)); }
+    if (!entries.length) { errs.push(msg('needFile')); }
+    reference.setAttribute('aria-invalid', reference.value.trim() ? 'false' : 'true');
+    return errs;
+  }
+  function lock() {
+    [reference, message, retention, input].forEach(function (el) { el.readOnly = true; });
+    input.disabled = true;
+    renderChips();
+  }
+  uploadBtn.addEventListener('click', function () {
+    var errs = fields();
+    if (errs.length) { showProblem(errs); return; }
+    showProblem([]);
+    var ready = depositId ? Promise.resolve() : api('POST', '/api/v1/deposits', {
+      recipients: recipients.map(function (r) { return r.email; }),
+      reference: reference.value.trim(),
+      message: message.value,
+      retention_days: Number(retention.value)
+    }).then(function (d) {
+      depositId = d.id;
+      try { localStorage.setItem(draftKey, depositId); } catch (err) { /* private mode: no resume after reload */ }
+      lock();
+    });
+    uploadBtn.disabled = true;
+    ready.then(function () {
+      entries.forEach(start);
+      announce(msg('uploading'));
+    }).catch(function (err) {
+      showProblem([err.message]);
+    }).then(function () { uploadBtn.disabled = false; update(); });
+  });
+  form.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    if (sendBtn.disabled) { return; }
+    sendBtn.disabled = true;
+    api('POST', '/api/v1/deposits/' + encodeURIComponent(depositId) + '/submit').then(function () {
+      try { localStorage.removeItem(draftKey); } catch (err) { /* nothing kept */ }
+      window.location.assign('/deposits/' + encodeURIComponent(depositId) + '?done=sent');
+    }).catch(function (err) {
+      showProblem([err.message]);
+      update();
+    });
+  });
+
+  // ---- a draft left by a reload or a crash ----
+  function restore() {
+    var id = null;
+    try { id = localStorage.getItem(draftKey); } catch (err) { return; }
+    if (!id) { return; }
+    api('GET', '/api/v1/deposits/' + encodeURIComponent(id)).then(function (d) {
+      if (d.state !== 'draft') { localStorage.removeItem(draftKey); return; }
+      depositId = d.id;
+      reference.value = d.reference || '';
+      message.value = d.message || '';
+      retention.value = d.retention_days;
+      recipients = (d.recipients || []).map(function (r) { return { email: r.email, label: r.name ? r.name + ' <' + r.email + '>' : r.email }; });
+      lock();
+      var waiting = 0;
+      (d.files || []).forEach(function (f) {
+        if (f.state === 'purged') { return; }
+        var e = makeEntry(f.name, f.size);
+        e.remove.hidden = true;
+        e.sent = f.offset;
+        e.bar.value = f.offset;
+        if (f.state === 'stored' || f.state === 'available') {
+          e.done = true;
+          e.li.classList.add('is-done');
+          e.status.textContent = msg('stored');
+        } else {
+          waiting++;
+          e.url = '/api/v1/uploads/' + f.id;
+          e.status.textContent = msg('interrupted', percent(f.offset, f.size));
+        }
+      });
+      resumeBox.textContent = '';
+      var p = document.createElement('p');
+      p.textContent = waiting ? msg('resumeWaiting', d.reference, waiting) : msg('resumeFound', d.reference);
+      var b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'linkish';
+      b.textContent = msg('discard');
+      b.addEventListener('click', function () {
+        api('DELETE', '/api/v1/deposits/' + encodeURIComponent(depositId)).catch(function () {}).then(function () {
+          localStorage.removeItem(draftKey);
+          window.location.reload();
+        });
+      });
+      resumeBox.appendChild(p);
+      resumeBox.appendChild(b);
+      resumeBox.hidden = false;
+      update();
+    }).catch(function (err) {
+      if (err.status === 404 || err.status === 410) { localStorage.removeItem(draftKey); }
+    });
+  }
+  restore();
+  update();
+}());

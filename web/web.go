@@ -1,0 +1,251 @@
+// Package web serves navette's web interface: server-rendered pages
+// (html/template) for signing in, the inbox and sent lists, a deposit's
+// detail with downloads of one file or of everything as a ZIP streamed on the
+// fly, the new-deposit page whose uploads go through the tus endpoint of the
+// API, the admin pages and the error pages. Pages are French by default,
+// English on request, with dates in Europe/Paris. Every asset is embedded and
+// served from /static/ under a strict Content-Security-Policy: no inline
+// script or style, nothing from another origin. Reading and downloading work
+// without JavaScript; only uploading needs it.
+package web
+
+import (
+	"errors"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	_ "time/tzdata" // Europe/Paris whatever the host has
+
+	"navette"
+	"navette/auth"
+	"navette/deposit"
+	"navette/notify"
+)
+
+// Themes.
+const (
+	// ThemeNavette is the default: navette's own sober, accessible theme,
+	// with no State brand.
+	ThemeNavette = "navette"
+	// ThemeDSFR is the State design system, for ministry deployments only:
+	// its brand elements are reserved to State services and never altered.
+	ThemeDSFR = "dsfr"
+)
+
+// Handler serves the pages. Set its fields, then call Register.
+type Handler struct {
+	Deposits *deposit.Service
+	Auth     *auth.Service
+	Meta     navette.MetaStore
+	Clock    navette.Clock
+	Logger   *slog.Logger
+	// Theme is ThemeNavette (the default when empty) or ThemeDSFR.
+	Theme string
+	// Brand is the name of the ministry shown in the DSFR brand block, one
+	// line per element ("Ministère", "de la Justice"); ignored by the
+	// default theme.
+	Brand []string
+	// Limits are the operator's bounds shown and enforced before uploads;
+	// zero fields take Deposits.Limits, then navette.DefaultLimits.
+	Limits navette.Limits
+	// Mail, if set, gives admins the notices page.
+	Mail *notify.Admin
+	// ClientIP returns the address of the client for sign-in rate limits;
+	// nil takes the host of the request's RemoteAddr.
+	ClientIP func(*http.Request) string
+
+	once  sync.Once
+	err   error
+	pages map[string]*template.Template // by language
+	files map[string]*asset             // static files by path under /static/
+}
+
+// Init parses the templates and indexes the static files. Register calls
+// it; call it first to get its error rather than a panic.
+func (h *Handler) Init() error { return h.init() }
+
+// Register adds the page routes to mux. It does not add a catch-all: the
+// caller routes unknown paths, through Error for page-like requests. It
+// panics if the embedded templates do not parse, which tests catch.
+func (h *Handler) Register(mux *http.ServeMux) {
+	if err := h.init(); err != nil {
+		panic(err)
+	}
+	page := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, h.wrap(fn)) }
+	mux.Handle("GET /static/{path...}", http.HandlerFunc(h.serveStatic))
+
+	page("GET /{$}", h.home)
+	page("GET /inbox", h.full(h.inbox))
+	page("GET /sent", h.full(h.sent))
+	page("GET /new", h.full(h.newDeposit))
+	page("GET /deposits/{id}", h.full(h.depositPage))
+	page("GET /deposits/{id}/zip", h.full(h.zip))
+	page("GET /deposits/{id}/files/{fid}", h.full(h.download))
+	page("POST /deposits/{id}/revoke", h.full(h.revoke))
+
+	page("GET /signin", h.signin)
+	page("POST /signin/code", h.signinCode)
+	page("POST /signin/verify", h.signinVerify)
+	page("GET /signin/totp", h.totpPage)
+	page("POST /signin/totp", h.totpPost)
+	page("GET /signin/enrol", h.enrolPage)
+	page("POST /signin/enrol", h.enrolPost)
+	page("POST /signin/password", h.signinPassword)
+	page("GET /signin/oidc", h.oidcStart)
+	page("GET /signin/oidc/callback", h.oidcCallback)
+	page("POST /signout", h.signout)
+
+	page("GET /admin", h.full(h.admin))
+	page("GET /admin/courts", h.full(h.adminCourts))
+	page("GET /admin/services/{id}", h.full(h.adminService))
+	page("GET /admin/stats", h.full(h.adminStats))
+	page("GET /admin/stats/chart.svg", h.full(h.adminChart))
+}
+
+// DepositPath is the page of a deposit: where the links of e-mails
+// (/d/{id}) should redirect.
+func DepositPath(id string) string { return "/deposits/" + url.PathEscape(id) }
+
+func (h *Handler) log() *slog.Logger {
+	if h.Logger == nil {
+		return slog.Default()
+	}
+	return h.Logger
+}
+
+func (h *Handler) theme() string {
+	if h.Theme == ThemeDSFR {
+		return ThemeDSFR
+	}
+	return ThemeNavette
+}
+
+// limits returns the limits in force, with defaults.
+func (h *Handler) limits() navette.Limits {
+	l := h.Limits
+	var s navette.Limits
+	if h.Deposits != nil {
+		s = h.Deposits.Limits
+	}
+	d := navette.DefaultLimits
+	pick := func(a, b, c int64) int64 {
+		if a > 0 {
+			return a
+		}
+		if b > 0 {
+			return b
+		}
+		return c
+	}
+	l.MaxFileSize = pick(l.MaxFileSize, s.MaxFileSize, d.MaxFileSize)
+	l.MaxFiles = int(pick(int64(l.MaxFiles), int64(s.MaxFiles), int64(d.MaxFiles)))
+	l.MaxRetentionDays = int(pick(int64(l.MaxRetentionDays), int64(s.MaxRetentionDays), int64(d.MaxRetentionDays)))
+	l.MaxRecipients = int(pick(int64(l.MaxRecipients), int64(s.MaxRecipients), int64(d.MaxRecipients)))
+	return l
+}
+
+func (h *Handler) clientIP(r *http.Request) string {
+	if h.ClientIP != nil {
+		return h.ClientIP(r)
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// pageCSP is the policy of every page: this origin only, no inline code,
+// no framing.
+const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; manifest-src 'self'"
+
+// wrap sets the headers of a page answer. Referrer-Policy is same-origin,
+// not no-referrer: with no-referrer a browser sends "Origin: null" on the
+// page's own POSTs, which an Origin check must refuse.
+func (h *Handler) wrap(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pageHeaders(w)
+		next(w, r)
+	})
+}
+
+// pageHeaders sets the headers of a page answer.
+func pageHeaders(w http.ResponseWriter) {
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", pageCSP)
+	hd.Set("Referrer-Policy", "same-origin")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+	hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+}
+
+// session returns the request's session, or nil.
+func session(r *http.Request) *auth.Current { return auth.FromContext(r.Context()) }
+
+// full runs next for a signed-in user with a full session; others go to
+// sign-in, or to the step of it they stopped at.
+func (h *Handler) full(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u := navette.UserFromContext(r.Context())
+		cur := session(r)
+		if cur != nil && cur.Session != nil && cur.Session.Stage != navette.StageFull {
+			h.redirectStage(w, r, cur.Session.Stage, r.URL.RequestURI())
+			return
+		}
+		if u == nil {
+			if r.Method != http.MethodGet {
+				h.Error(w, r, navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required."))
+				return
+			}
+			http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		next(w, r)
+	}
+}
+
+func (h *Handler) redirectStage(w http.ResponseWriter, r *http.Request, stage navette.SessionStage, next string) {
+	target := "/signin/totp"
+	if stage == navette.StageEnrol {
+		target = "/signin/enrol"
+	}
+	if next = safeNext(next); next != "/" {
+		target += "?next=" + url.QueryEscape(next)
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// safeNext returns next if it is a path of this site, "/" otherwise.
+func safeNext(next string) string {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.HasPrefix(next, `/\`) || strings.ContainsAny(next, "\r\n\t") {
+		return "/"
+	}
+	if strings.HasPrefix(next, "/signin") || strings.HasPrefix(next, "/signout") {
+		return "/"
+	}
+	return next
+}
+
+func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
+	if navette.UserFromContext(r.Context()) == nil {
+		if cur := session(r); cur != nil && cur.Session != nil && cur.Session.Stage != navette.StageFull {
+			h.redirectStage(w, r, cur.Session.Stage, "/")
+			return
+		}
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return
+	}
+	h.full(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/inbox", http.StatusSeeOther)
+	})(w, r)
+}
+
+// errRevoked marks a deposit its sender withdrew, for the error page.
+var errRevoked = errors.New("revoked")

@@ -1,0 +1,396 @@
+package web
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"navette"
+)
+
+// checkPage fails unless body is a page that a strict CSP allows: no inline
+// script or style, no event handler or style attribute, nothing from
+// another origin, and a language.
+func checkPage(t *testing.T, what, body string) {
+	t.Helper()
+	bad := []*regexp.Regexp{
+		regexp.MustCompile(`(?i)\sstyle=`),
+		regexp.MustCompile(`(?i)\son[a-z]+=`),
+		regexp.MustCompile(`(?i)<style`),
+		regexp.MustCompile(`(?i)<script>`),
+		regexp.MustCompile(`(?i)<script(?: [^>]*)?>[^<]`),
+		regexp.MustCompile(`(?i)(src|href)="(https?:)?//`),
+		regexp.MustCompile(`(?i)javascript:`),
+	}
+	for _, re := range bad {
+		if loc := re.FindStringIndex(body); loc != nil {
+			if strings.Contains(body[loc[0]:min(loc[1]+40, len(body))], `type="application/json"`) {
+				continue
+			}
+			t.Errorf("%s: %q at %q", what, re, body[max(loc[0]-60, 0):min(loc[1]+60, len(body))])
+		}
+	}
+	if !regexp.MustCompile(`<html lang="(fr|en)"`).MatchString(body) {
+		t.Errorf("%s: no lang attribute", what)
+	}
+	if !strings.Contains(body, `id="main"`) {
+		t.Errorf("%s: no main landmark", what)
+	}
+}
+
+func TestPagesRender(t *testing.T) {
+	for _, theme := range []string{ThemeNavette, ThemeDSFR} {
+		f := newFixture(t, theme)
+		v := f.deposit(t, "PARQUET 26/123", map[string][]byte{"pv.pdf": []byte("%PDF-1.7 procès-verbal")})
+		admin, err := f.accounts.CreateUser(t.Context(), "admin@justice.example", "Admin", navette.RoleAdmin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, lang := range []string{"fr", "en"} {
+			for _, c := range []struct {
+				u    *navette.User
+				path string
+				want int
+			}{
+				{nil, "/signin", 200},
+				{f.lawyer, "/inbox", 200},
+				{f.agent, "/sent", 200},
+				{f.agent, "/new", 200},
+				{f.lawyer, "/deposits/" + v.ID, 200},
+				{f.agent, "/deposits/" + v.ID, 200},
+				{f.stranger, "/deposits/" + v.ID, 404},
+				{f.lawyer, "/admin", 403},
+				{admin, "/admin", 200},
+				{admin, "/admin/courts", 200},
+				{admin, "/admin/stats", 200},
+			} {
+				w := f.get(t, c.u, c.path+"?lang="+lang)
+				what := theme + " " + lang + " " + c.path
+				if w.Code != c.want {
+					t.Errorf("%s: status %d, want %d", what, w.Code, c.want)
+				}
+				body := w.Body.String()
+				checkPage(t, what, body)
+				if !strings.Contains(body, `<html lang="`+lang+`"`) {
+					t.Errorf("%s: not in %s", what, lang)
+				}
+				if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") {
+					t.Errorf("%s: CSP %q", what, csp)
+				}
+				if theme == ThemeDSFR && !strings.Contains(body, "dsfr.min.css") || theme == ThemeNavette && strings.Contains(body, "dsfr") {
+					t.Errorf("%s: wrong theme", what)
+				}
+			}
+		}
+	}
+}
+
+func TestTranslations(t *testing.T) {
+	strs, err := templateStrings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range scriptTexts {
+		strs = append(strs, s)
+	}
+	for _, s := range strs {
+		if _, ok := english[s]; !ok {
+			t.Errorf("no English for %q", s)
+		}
+	}
+	if len(strs) < 100 {
+		t.Fatalf("only %d texts found: the extraction is broken", len(strs))
+	}
+}
+
+func TestParisDates(t *testing.T) {
+	winter := time.Date(2026, 12, 2, 13, 5, 0, 0, time.UTC)
+	summer := time.Date(2026, 7, 14, 13, 5, 0, 0, time.UTC)
+	for _, c := range []struct {
+		t          time.Time
+		lang, want string
+	}{
+		{winter, "fr", "2 déc. 2026 à 14:05"},
+		{summer, "fr", "14 juil. 2026 à 15:05"},
+		{winter, "en", "2 Dec 2026, 14:05"},
+	} {
+		if got := formatDate(c.t, c.lang); got != c.want {
+			t.Errorf("formatDate(%v, %s) = %q, want %q", c.t, c.lang, got, c.want)
+		}
+	}
+	if got := formatSize(1_500_000, "fr"); got != "1,5\u00a0Mo" {
+		t.Errorf("formatSize = %q", got)
+	}
+	if got := formatSize(1_500_000, "en"); got != "1.5\u00a0MB" {
+		t.Errorf("formatSize = %q", got)
+	}
+}
+
+func TestSignedOutGoesToSignIn(t *testing.T) {
+	f := newFixture(t, "")
+	for _, p := range []string{"/", "/inbox", "/sent", "/new", "/deposits/" + navette.NewID()} {
+		w := f.get(t, nil, p)
+		if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/signin") {
+			t.Errorf("%s: %d %s", p, w.Code, w.Header().Get("Location"))
+		}
+	}
+	w := f.get(t, nil, "/deposits/x")
+	if loc := w.Header().Get("Location"); loc != "/signin?next=%2Fdeposits%2Fx" {
+		t.Errorf("next not kept: %s", loc)
+	}
+}
+
+func TestInboxAndSent(t *testing.T) {
+	f := newFixture(t, "")
+	v1 := f.deposit(t, "RG 26/00001", map[string][]byte{"conclusions.pdf": []byte("a"), "pièce 1.pdf": []byte("bb")})
+	f.clock.Advance(time.Minute)
+	v2 := f.deposit(t, "PARQUET 26/777", map[string][]byte{"audition.mp4": []byte("ccc")})
+	in := f.get(t, f.lawyer, "/inbox").Body.String()
+	for _, want := range []string{"RG 26/00001", "PARQUET 26/777", "Greffe correctionnel", "2 fichiers", "Nouveau", "30 jours restants"} {
+		if !strings.Contains(in, want) {
+			t.Errorf("inbox lacks %q", want)
+		}
+	}
+	if strings.Index(in, "PARQUET 26/777") > strings.Index(in, "RG 26/00001") {
+		t.Error("inbox not newest first")
+	}
+	s := f.get(t, f.lawyer, "/inbox?q=audition").Body.String()
+	if !strings.Contains(s, v2.ID) || strings.Contains(s, v1.ID) {
+		t.Error("search by file name")
+	}
+	s = f.get(t, f.lawyer, "/inbox?q=rg+00001").Body.String()
+	if strings.Contains(s, v2.ID) || !strings.Contains(s, v1.ID) {
+		t.Error("search by reference")
+	}
+	s = f.get(t, f.agent, "/sent?q=leveque").Body.String()
+	if !strings.Contains(s, v2.ID) || !strings.Contains(s, "Maître Lévêque") {
+		t.Error("search sent by recipient name, ignoring accents")
+	}
+	if strings.Contains(f.get(t, f.stranger, "/inbox").Body.String(), v1.ID) {
+		t.Error("a stranger sees the deposit")
+	}
+	if s := f.get(t, f.lawyer, "/inbox?lang=en").Body.String(); !strings.Contains(s, "30 days left") || !strings.Contains(s, "Received deposits") {
+		t.Error("English inbox")
+	}
+}
+
+func TestPagination(t *testing.T) {
+	f := newFixture(t, "")
+	for i := range pageSize + 3 {
+		f.deposit(t, "REF "+string(rune('A'+i%26))+string(rune('a'+i/26)), map[string][]byte{"f": {1}})
+		f.clock.Advance(time.Second)
+	}
+	first := f.get(t, f.lawyer, "/inbox").Body.String()
+	m := regexp.MustCompile(`href="(/inbox\?before=[^"]+)" rel="next"`).FindStringSubmatch(first)
+	if m == nil {
+		t.Fatal("no next page")
+	}
+	second := f.get(t, f.lawyer, strings.ReplaceAll(m[1], "&amp;", "&")).Body.String()
+	if n := strings.Count(second, `<tr class="is-new">`); n != 3 {
+		t.Errorf("second page has %d rows, want 3", n)
+	}
+}
+
+func TestDepositDownloadAndZip(t *testing.T) {
+	f := newFixture(t, "")
+	files := map[string][]byte{
+		"conclusions.pdf": bytes.Repeat([]byte("navette "), 100_000),
+		"pièce 2.pdf":     []byte("second"),
+		"vide.txt":        {},
+	}
+	v := f.deposit(t, "RG 26/00042", files)
+	page := f.get(t, f.lawyer, "/deposits/"+v.ID).Body.String()
+	for name, data := range files {
+		sum := sha256.Sum256(data)
+		if !strings.Contains(page, hex.EncodeToString(sum[:])) {
+			t.Errorf("page lacks the SHA-256 of %s", name)
+		}
+	}
+	if strings.Contains(page, "/revoke") {
+		t.Error("a recipient is offered to revoke")
+	}
+	// One file, without JavaScript: a plain link.
+	re := regexp.MustCompile(`href="/deposits/` + v.ID + `/files/([a-z2-7]{32})"`)
+	links := re.FindAllStringSubmatch(page, -1)
+	if len(links) != 3 {
+		t.Fatalf("%d download links", len(links))
+	}
+	w := f.get(t, f.lawyer, "/deposits/"+v.ID+"/files/"+links[0][1])
+	if w.Code != 200 || !strings.HasPrefix(w.Header().Get("Content-Disposition"), "attachment;") {
+		t.Fatalf("download: %d %v", w.Code, w.Header())
+	}
+	// The whole deposit as a ZIP.
+	w = f.get(t, f.lawyer, "/deposits/"+v.ID+"/zip")
+	if w.Code != 200 || w.Header().Get("Content-Type") != "application/zip" {
+		t.Fatalf("zip: %d %s", w.Code, w.Body.String())
+	}
+	if cd := w.Header().Get("Content-Disposition"); !strings.Contains(cd, "RG 26_00042.zip") {
+		t.Errorf("zip name: %s", cd)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(w.Body.Bytes()), int64(w.Body.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(zr.File) != len(files) {
+		t.Fatalf("%d files in the zip", len(zr.File))
+	}
+	for _, zf := range zr.File {
+		if zf.Method != zip.Store {
+			t.Errorf("%s compressed", zf.Name)
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, files[zf.Name]) {
+			t.Errorf("%s differs", zf.Name)
+		}
+	}
+	// The sender sees who downloaded.
+	sent := f.get(t, f.agent, "/deposits/"+v.ID).Body.String()
+	if strings.Contains(sent, "Pas encore téléchargé") || !strings.Contains(sent, "3 fichier(s) sur 3") {
+		t.Error("sender does not see the download")
+	}
+}
+
+func TestRange(t *testing.T) {
+	f := newFixture(t, "")
+	data := []byte("0123456789abcdefghij")
+	v := f.deposit(t, "R", map[string][]byte{"a.bin": data})
+	fid := v.Files[0].ID
+	r := httptestRequest(f, "/deposits/"+v.ID+"/files/"+fid, "bytes=5-9")
+	if r.Code != http.StatusPartialContent || r.Body.String() != "56789" || r.Header().Get("Content-Range") != "bytes 5-9/20" {
+		t.Errorf("range: %d %q %s", r.Code, r.Body.String(), r.Header().Get("Content-Range"))
+	}
+	r = httptestRequest(f, "/deposits/"+v.ID+"/files/"+fid, "bytes=-3")
+	if r.Body.String() != "hij" {
+		t.Errorf("suffix range: %q", r.Body.String())
+	}
+	r = httptestRequest(f, "/deposits/"+v.ID+"/files/"+fid, "bytes=40-")
+	if r.Code != http.StatusUnprocessableEntity && r.Code != http.StatusRequestedRangeNotSatisfiable {
+		t.Errorf("range outside: %d", r.Code)
+	}
+}
+
+func TestRevokedAndExpired(t *testing.T) {
+	f := newFixture(t, "")
+	v := f.deposit(t, "RG 1", map[string][]byte{"a": {1}})
+	if w := f.post(t, f.lawyer, "/deposits/"+v.ID+"/revoke", "confirm=yes&csrf=csrf-token"); w.Code != http.StatusForbidden {
+		t.Errorf("recipient revokes: %d", w.Code)
+	}
+	w := f.post(t, f.agent, "/deposits/"+v.ID+"/revoke", "confirm=yes&csrf=csrf-token")
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("revoke: %d %s", w.Code, w.Body.String())
+	}
+	w = f.get(t, f.lawyer, "/deposits/"+v.ID)
+	if w.Code != http.StatusGone || !strings.Contains(w.Body.String(), "Ce dépôt a été retiré") {
+		t.Errorf("revoked: %d", w.Code)
+	}
+	w = f.get(t, f.lawyer, "/deposits/"+v.ID+"/files/"+v.Files[0].ID)
+	if w.Code != http.StatusGone || !strings.Contains(w.Body.String(), "Ce dépôt a été retiré") {
+		t.Errorf("revoked download: %d", w.Code)
+	}
+	v2 := f.deposit(t, "RG 2", map[string][]byte{"a": {1}})
+	f.clock.Advance(31 * 24 * time.Hour)
+	w = f.get(t, f.lawyer, "/deposits/"+v2.ID)
+	if w.Code != http.StatusGone || !strings.Contains(w.Body.String(), "Ce dépôt a expiré") {
+		t.Errorf("expired: %d", w.Code)
+	}
+	w = f.get(t, f.stranger, "/deposits/"+v2.ID)
+	if w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), "Page introuvable") {
+		t.Errorf("stranger: %d", w.Code)
+	}
+}
+
+func TestErrorPages(t *testing.T) {
+	f := newFixture(t, "")
+	for code, want := range map[string]string{
+		navette.ENOTFOUND:     "Page introuvable",
+		navette.EFORBIDDEN:    "Accès refusé",
+		navette.EUNAUTHORIZED: "Connexion nécessaire",
+		navette.EGONE:         "Ce dépôt a expiré",
+		navette.EINTERNAL:     "Erreur interne",
+	} {
+		w := httpRecorder()
+		f.h.Error(w, httpRequest("/nowhere"), navette.Errorf(code, "x"))
+		if !strings.Contains(w.Body.String(), want) {
+			t.Errorf("%s: page lacks %q", code, want)
+		}
+		checkPage(t, code, w.Body.String())
+	}
+}
+
+func TestStatic(t *testing.T) {
+	f := newFixture(t, "")
+	url := f.h.assetURL("css/navette.css")
+	w := f.get(t, nil, url)
+	if w.Code != 200 || !strings.Contains(w.Header().Get("Cache-Control"), "immutable") || w.Header().Get("Content-Type") != "text/css; charset=utf-8" {
+		t.Fatalf("asset: %d %v", w.Code, w.Header())
+	}
+	r := httpRequest("/static/css/navette.css")
+	r.Header.Set("If-None-Match", w.Header().Get("ETag"))
+	w2 := httpRecorder()
+	f.mux.ServeHTTP(w2, r)
+	if w2.Code != http.StatusNotModified {
+		t.Errorf("revalidation: %d", w2.Code)
+	}
+	if w := f.get(t, nil, "/static/vendor/VERSIONS"); w.Code != 404 {
+		t.Errorf("a non-asset is served: %d", w.Code)
+	}
+	if w := f.get(t, nil, "/static/../web.go"); w.Code == 200 {
+		t.Error("path escape")
+	}
+}
+
+// TestVendoredFiles checks the vendored files against the manifest that
+// scripts/vendor-web.sh wrote.
+func TestVendoredFiles(t *testing.T) {
+	b, err := os.ReadFile("static/vendor/SHA256SUMS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		sum, path, ok := strings.Cut(line, "  ")
+		if !ok {
+			t.Fatalf("bad line %q", line)
+		}
+		data, err := os.ReadFile(filepath.Join("..", path))
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		got := sha256.Sum256(data)
+		if hex.EncodeToString(got[:]) != sum {
+			t.Errorf("%s was changed: run scripts/vendor-web.sh", path)
+		}
+		n++
+	}
+	if n < 10 {
+		t.Errorf("only %d files in the manifest", n)
+	}
+}
+
+func TestSafeNext(t *testing.T) {
+	for in, want := range map[string]string{
+		"/deposits/abc": "/deposits/abc", "//evil.example": "/", "/\\evil": "/", "https://evil.example": "/",
+		"": "/", "/signin/totp": "/", "/inbox?q=a": "/inbox?q=a",
+	} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
