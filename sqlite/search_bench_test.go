@@ -85,7 +85,7 @@ func seedDirectory(b *testing.B, s *sqlite.Store) (courts []*navette.Court, save
 			kind = "CA"
 		}
 		c := &navette.Court{ID: navette.NewID(), Code: kind + "-" + strings.ToUpper(strings.Join(navette.SearchWords(city), "-")),
-			Name: map[string]string{"TJ": "Tribunal judiciaire de ", "CA": "Cour d'appel de "}[kind] + strings.ReplaceAll(city, "-", " "),
+			Name:   map[string]string{"TJ": "Tribunal judiciaire de ", "CA": "Cour d'appel de "}[kind] + strings.ReplaceAll(city, "-", " "),
 			Source: "ldap", CreatedAt: epoch}
 		if err := s.CreateCourt(ctx, c); err != nil {
 			b.Fatal(err)
