@@ -50,8 +50,6 @@ var (
 	auditors   = []navette.Role{navette.RoleAdmin, navette.RoleAuditor}
 )
 
-type tokenKey struct{}
-
 // identify resolves the session cookie of every request that carries one,
 // and guards browsers against cross-site requests: a request that changes
 // state without an API token must come from this origin, and if it carries
