@@ -299,7 +299,10 @@ func Listen(cfg Config) (*App, error) {
 	if a.LDAP != nil {
 		srv.LDAPSync = a.SyncLDAP
 	}
-	pages := &web.Handler{Deposits: a.Deposits, Auth: a.Auth, Meta: a.Meta, Clock: cfg.Clock, Logger: cfg.Logger, Mail: a.Mail, Theme: cfg.Theme}
+	pages := &web.Handler{
+		Deposits: a.Deposits, Auth: a.Auth, Meta: a.Meta, Clock: cfg.Clock, Logger: cfg.Logger, Mail: a.Mail, Theme: cfg.Theme,
+		Accounts: a.Accounts, Directory: a.Directory, Mappings: a.Config.Directories,
+	}
 	if err := pages.Init(); err != nil {
 		a.Close()
 		return nil, err

@@ -80,7 +80,12 @@ func (s *Server) identify(next http.Handler) http.Handler {
 		cur := &auth.Current{Session: sess, User: u, CSRF: auth.CSRFToken(secret)}
 		if unsafe {
 			got := r.Header.Get("X-CSRF-Token")
-			if got == "" && isForm(r) {
+			if got == "" && isMultipart(r) {
+				// A file upload's body is the handler's to stream: the
+				// token travels in the form's action URL instead.
+				got = r.URL.Query().Get("csrf")
+			} else if got == "" && isForm(r) {
+				r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 				got = r.PostFormValue("csrf")
 			}
 			if subtle.ConstantTimeCompare([]byte(got), []byte(cur.CSRF)) != 1 {
@@ -96,10 +101,18 @@ func (s *Server) identify(next http.Handler) http.Handler {
 	})
 }
 
-// isForm reports whether the request body is an HTML form.
+// maxFormBody bounds the url-encoded forms the CSRF check reads.
+const maxFormBody = 1 << 20
+
+// isForm reports whether the request body is a url-encoded HTML form.
 func isForm(r *http.Request) bool {
-	ct := r.Header.Get("Content-Type")
-	return strings.HasPrefix(ct, "application/x-www-form-urlencoded") || strings.HasPrefix(ct, "multipart/form-data")
+	return strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")
+}
+
+// isMultipart reports whether the request body is a multipart form, which
+// may carry a large file.
+func isMultipart(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data")
 }
 
 // sameOrigin reports whether a browser sent r from this service's pages:

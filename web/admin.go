@@ -61,6 +61,25 @@ func (h *Handler) admin(w http.ResponseWriter, r *http.Request) {
 type courtRow struct {
 	Court    *navette.Court
 	Services []*navette.User
+	// Form is the new-service form of the court, with its problem.
+	Form *serviceForm
+}
+
+// serviceForm is the new-service form of a court as sent.
+type serviceForm struct {
+	Court   string
+	Name    string
+	Email   string
+	Problem string
+	// Field is the id suffix of the field Problem is about: "name" or "email".
+	Field string
+}
+
+// courtsData is what the courts page shows.
+type courtsData struct {
+	Courts []courtRow
+	// Editable is set when service mailboxes can be created here.
+	Editable bool
 }
 
 func (h *Handler) adminCourts(w http.ResponseWriter, r *http.Request) {
@@ -68,12 +87,17 @@ func (h *Handler) adminCourts(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	h.renderCourts(w, r, u, http.StatusOK, nil)
+}
+
+// renderCourts renders the courts u administers, with form on its court.
+func (h *Handler) renderCourts(w http.ResponseWriter, r *http.Request, u *navette.User, status int, form *serviceForm) {
 	courts, err := h.Meta.Courts(r.Context())
 	if err != nil {
 		h.Error(w, r, err)
 		return
 	}
-	var rows []courtRow
+	d := &courtsData{Editable: h.Accounts != nil}
 	for _, c := range courts {
 		if u.Role == navette.RoleCourtAdmin && c.ID != u.CourtID {
 			continue
@@ -83,17 +107,26 @@ func (h *Handler) adminCourts(w http.ResponseWriter, r *http.Request) {
 			h.Error(w, r, err)
 			return
 		}
-		rows = append(rows, courtRow{Court: c, Services: svcs})
+		row := courtRow{Court: c, Services: svcs, Form: &serviceForm{Court: c.ID}}
+		if form != nil && form.Court == c.ID {
+			row.Form = form
+		}
+		d.Courts = append(d.Courts, row)
 	}
 	p := h.newPage(w, r, "Juridictions et services", "admin")
-	p.Data = rows
-	h.render(w, r, http.StatusOK, "admin-courts", p)
+	p.Data = d
+	h.render(w, r, status, "admin-courts", p)
 }
 
 // serviceData is a service mailbox with its members.
 type serviceData struct {
 	Service *navette.User
 	Members []memberRow
+	// Editable is set when the members can be edited here.
+	Editable bool
+	// Problem is why the last change was refused; Email is what was typed.
+	Problem string
+	Email   string
 }
 
 type memberRow struct {
@@ -102,22 +135,37 @@ type memberRow struct {
 	Since  time.Time
 }
 
+// adminServiceOf returns the service mailbox of the request's path if u
+// may administer it; otherwise it renders 404 and returns nil.
+func (h *Handler) adminServiceOf(w http.ResponseWriter, r *http.Request, u *navette.User) *navette.User {
+	svc, err := h.Meta.User(r.Context(), r.PathValue("id"))
+	if err != nil || svc.Role != navette.RoleService || (u.Role == navette.RoleCourtAdmin && svc.CourtID != u.CourtID) {
+		h.Error(w, r, navette.Errorf(navette.ENOTFOUND, "No such service."))
+		return nil
+	}
+	return svc
+}
+
 func (h *Handler) adminService(w http.ResponseWriter, r *http.Request) {
 	u, ok := h.adminOnly(w, r)
 	if !ok {
 		return
 	}
-	svc, err := h.Meta.User(r.Context(), r.PathValue("id"))
-	if err != nil || svc.Role != navette.RoleService || (u.Role == navette.RoleCourtAdmin && svc.CourtID != u.CourtID) {
-		h.Error(w, r, navette.Errorf(navette.ENOTFOUND, "No such service."))
+	svc := h.adminServiceOf(w, r, u)
+	if svc == nil {
 		return
 	}
+	h.renderService(w, r, svc, http.StatusOK, &serviceData{})
+}
+
+// renderService renders the page of svc with its members and d's problem.
+func (h *Handler) renderService(w http.ResponseWriter, r *http.Request, svc *navette.User, status int, d *serviceData) {
 	ms, err := h.Meta.Members(r.Context(), svc.ID)
 	if err != nil {
 		h.Error(w, r, err)
 		return
 	}
-	d := &serviceData{Service: svc}
+	d.Service, d.Editable = svc, h.Accounts != nil
 	for _, m := range ms {
 		mu, err := h.Meta.User(r.Context(), m.UserID)
 		if err != nil {
@@ -127,8 +175,16 @@ func (h *Handler) adminService(w http.ResponseWriter, r *http.Request) {
 	}
 	p := h.newPage(w, r, "Service", "admin")
 	p.Title = svc.Name
+	switch r.URL.Query().Get("done") {
+	case "added":
+		p.Flash = tr(p.Lang, "Le membre est ajouté.")
+	case "removed":
+		p.Flash = tr(p.Lang, "Le membre est retiré.")
+	case "created":
+		p.Flash = tr(p.Lang, "La boîte de service est créée.")
+	}
 	p.Data = d
-	h.render(w, r, http.StatusOK, "admin-service", p)
+	h.render(w, r, status, "admin-service", p)
 }
 
 // Stats are the platform's figures per month and court, from the journal.

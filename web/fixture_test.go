@@ -31,6 +31,8 @@ type fixture struct {
 	agent    *navette.User
 	lawyer   *navette.User
 	stranger *navette.User
+	// preparse makes upload parse its form before serving it.
+	preparse bool
 }
 
 func newFixture(t testing.TB, theme string) *fixture {

@@ -50,7 +50,7 @@ type page struct {
 
 // pageNames are the templates that are pages; each is parsed with the
 // layout.
-var pageNames = []string{"signin", "totp", "enrol", "error", "list", "deposit", "new", "admin", "admin-courts", "admin-service", "admin-stats"}
+var pageNames = []string{"signin", "totp", "enrol", "error", "list", "deposit", "new", "admin", "admin-courts", "admin-service", "admin-stats", "admin-imports"}
 
 func (h *Handler) init() error {
 	h.once.Do(func() {
@@ -100,6 +100,8 @@ func (h *Handler) funcs(lang string) template.FuncMap {
 		"asset":    h.assetURL,
 		"cls":      func(name string) string { return class(theme, name) },
 		"dsfr":     func() bool { return theme == ThemeDSFR },
+		"list":     func(v ...any) []any { return v },
+		"join":     func(v []string) string { return strings.Join(v, ", ") },
 		"isAdmin": func(u *navette.User) bool {
 			return u != nil && (u.Role == navette.RoleAdmin || u.Role == navette.RoleCourtAdmin)
 		},

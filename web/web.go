@@ -21,8 +21,10 @@ import (
 	_ "time/tzdata" // Europe/Paris whatever the host has
 
 	"navette"
+	"navette/account"
 	"navette/auth"
 	"navette/deposit"
+	"navette/directory"
 	"navette/notify"
 )
 
@@ -57,6 +59,15 @@ type Handler struct {
 	// ClientIP returns the address of the client for sign-in rate limits;
 	// nil takes the host of the request's RemoteAddr.
 	ClientIP func(*http.Request) string
+	// Accounts, if set, lets admins create service mailboxes and edit
+	// their members.
+	Accounts *account.Service
+	// Directory, with Mappings, gives platform admins the directory
+	// imports page; if either is unset the page says imports are not
+	// configured.
+	Directory *directory.Sync
+	// Mappings are the flows an admin may import, by source name.
+	Mappings map[string]directory.Mapping
 
 	once  sync.Once
 	err   error
@@ -102,6 +113,12 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	page("GET /admin", h.full(h.admin))
 	page("GET /admin/courts", h.full(h.adminCourts))
 	page("GET /admin/services/{id}", h.full(h.adminService))
+	page("POST /admin/services/{id}/members", h.full(h.addMember))
+	page("POST /admin/services/{id}/members/remove", h.full(h.removeMember))
+	page("POST /admin/courts/{id}/services", h.full(h.createService))
+	page("GET /admin/imports", h.full(h.adminImports))
+	page("POST /admin/imports/preview", h.full(h.importPreview))
+	page("POST /admin/imports/apply", h.full(h.importApply))
 	page("GET /admin/stats", h.full(h.adminStats))
 	page("GET /admin/stats/chart.svg", h.full(h.adminChart))
 }

@@ -1,0 +1,272 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"slices"
+	"strings"
+
+	"navette"
+	"navette/directory"
+)
+
+// MaxImportSize is the largest directory flow the imports page takes.
+const MaxImportSize = 256 << 20
+
+// importData is what the directory imports page shows.
+type importData struct {
+	Configured bool
+	Sources    []string
+	Source     string
+	// Report is the dry run's, or the applied sync's, difference.
+	Report *directory.Report
+	// Applied is set once the flow was applied.
+	Applied bool
+	// Refused is set when the revocation guard refused the flow; the page
+	// then offers to force it.
+	Refused int
+	Force   bool
+	// Problems are the flow's faults, with their lines.
+	Problems  []directory.Problem
+	Truncated bool
+	// Problem is a message about the request as a whole.
+	Problem string
+	// Field is the id of the field Problem is about, if any.
+	Field string
+	// Hash is the SHA-256 of the flow of the dry run, which the apply
+	// form carries to check that the same file is sent again.
+	Hash     string
+	FileName string
+}
+
+// platformOnly renders 403 unless the user is a platform admin.
+func (h *Handler) platformOnly(w http.ResponseWriter, r *http.Request) (*navette.User, bool) {
+	u := navette.UserFromContext(r.Context())
+	if u.Role != navette.RoleAdmin {
+		h.Error(w, r, navette.Errorf(navette.EFORBIDDEN, "Directory imports are for platform administrators."))
+		return nil, false
+	}
+	return u, true
+}
+
+func (h *Handler) importSources() []string {
+	var out []string
+	for k := range h.Mappings {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (h *Handler) newImportData() *importData {
+	d := &importData{Configured: h.Directory != nil && len(h.Mappings) > 0, Sources: h.importSources()}
+	if len(d.Sources) > 0 {
+		d.Source = d.Sources[0]
+	}
+	return d
+}
+
+func (h *Handler) renderImports(w http.ResponseWriter, r *http.Request, status int, d *importData) {
+	p := h.newPage(w, r, "Imports d’annuaire", "admin")
+	if d.Applied {
+		p.Flash = tr(p.Lang, "Le fichier est appliqué.")
+	}
+	p.Data = d
+	h.render(w, r, status, "admin-imports", p)
+}
+
+func (h *Handler) adminImports(w http.ResponseWriter, r *http.Request) {
+	if _, ok := h.platformOnly(w, r); !ok {
+		return
+	}
+	h.renderImports(w, r, http.StatusOK, h.newImportData())
+}
+
+func (h *Handler) importPreview(w http.ResponseWriter, r *http.Request) { h.importFlow(w, r, false) }
+
+func (h *Handler) importApply(w http.ResponseWriter, r *http.Request) { h.importFlow(w, r, true) }
+
+// importFlow reads the uploaded flow as it streams in, parses it with the
+// chosen source's mapping and runs the sync: a dry run, or for apply the
+// real one, which needs the hash of the dry run's file.
+func (h *Handler) importFlow(w http.ResponseWriter, r *http.Request, apply bool) {
+	u, ok := h.platformOnly(w, r)
+	if !ok {
+		return
+	}
+	d := h.newImportData()
+	if !d.Configured {
+		h.renderImports(w, r, http.StatusConflict, d)
+		return
+	}
+	lang := h.lang(w, r)
+	fail := func(status int, field, msg string) {
+		d.Problem, d.Field = tr(lang, msg), field
+		h.renderImports(w, r, status, d)
+	}
+	var (
+		entries []directory.Entry
+		perr    error
+		sum     string
+		seen    bool
+		wantSum string
+	)
+	mapping := func() (directory.Mapping, bool) {
+		m, ok := h.Mappings[d.Source]
+		return m, ok
+	}
+	read := func(name string, body io.Reader) {
+		seen = true
+		d.FileName = name
+		m, _ := mapping()
+		hash := sha256.New()
+		entries, perr = directory.Parse(io.TeeReader(body, hash), m)
+		io.Copy(hash, body)
+		sum = hex.EncodeToString(hash.Sum(nil))
+	}
+	d.Source = ""
+	if r.MultipartForm != nil {
+		form := r.MultipartForm
+		d.Source = first(form.Value["source"])
+		d.Force = first(form.Value["force"]) == "yes"
+		wantSum = first(form.Value["hash"])
+		if _, ok := mapping(); !ok {
+			fail(http.StatusBadRequest, "source", "Choisissez la source de l’annuaire.")
+			return
+		}
+		if fhs := form.File["file"]; len(fhs) > 0 && fhs[0].Size > 0 {
+			f, err := fhs[0].Open()
+			if err != nil {
+				h.Error(w, r, err)
+				return
+			}
+			read(fhs[0].Filename, f)
+			f.Close()
+		}
+	} else {
+		r.Body = http.MaxBytesReader(w, r.Body, MaxImportSize)
+		mr, err := r.MultipartReader()
+		if err != nil {
+			fail(http.StatusBadRequest, "file", "Choisissez un fichier.")
+			return
+		}
+		for {
+			part, err := mr.NextPart()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				h.importReadError(w, r, d, err)
+				return
+			}
+			switch part.FormName() {
+			case "source":
+				d.Source = formText(part)
+			case "force":
+				d.Force = formText(part) == "yes"
+			case "hash":
+				wantSum = formText(part)
+			case "file":
+				if _, ok := mapping(); !ok {
+					part.Close()
+					fail(http.StatusBadRequest, "source", "Choisissez la source de l’annuaire.")
+					return
+				}
+				if part.FileName() == "" {
+					break
+				}
+				read(part.FileName(), part)
+			}
+			part.Close()
+		}
+		var mbe *http.MaxBytesError
+		if errors.As(perr, &mbe) {
+			h.importReadError(w, r, d, perr)
+			return
+		}
+	}
+	if _, ok := mapping(); !ok {
+		fail(http.StatusBadRequest, "source", "Choisissez la source de l’annuaire.")
+		return
+	}
+	if !seen || sum == "" {
+		fail(http.StatusBadRequest, "file", "Choisissez un fichier.")
+		return
+	}
+	if apply && wantSum != sum {
+		fail(http.StatusBadRequest, "file", "Ce fichier n’est pas celui de l’aperçu : choisissez le même fichier, ou refaites l’aperçu.")
+		return
+	}
+	d.Hash = sum
+	if perr != nil {
+		if !h.importProblems(w, r, d, perr) {
+			h.Error(w, r, perr)
+		}
+		return
+	}
+	m, _ := mapping()
+	source := m.Source
+	if source == "" {
+		source = d.Source
+	}
+	rep, err := h.Directory.Apply(r.Context(), source, entries, directory.Options{DryRun: !apply, Force: apply && d.Force})
+	d.Report = rep
+	switch {
+	case err != nil && rep != nil && navette.IsCode(err, navette.EINVALID):
+		d.Refused, d.Force = len(rep.Revoked), false
+		h.renderImports(w, r, http.StatusOK, d)
+	case err != nil:
+		if !h.importProblems(w, r, d, err) {
+			h.Error(w, r, err)
+		}
+	default:
+		if apply {
+			h.log().Info("web: directory import applied", "actor", u.ID, "source", source,
+				"added", len(rep.Added), "updated", len(rep.Updated), "revoked", len(rep.Revoked), "restored", len(rep.Restored))
+		}
+		d.Applied = apply
+		h.renderImports(w, r, http.StatusOK, d)
+	}
+}
+
+// importProblems renders the page with the problems of a refused flow and
+// reports whether err was one.
+func (h *Handler) importProblems(w http.ResponseWriter, r *http.Request, d *importData, err error) bool {
+	var pe *directory.ParseError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	d.Problems, d.Truncated, d.Hash = pe.Problems, pe.Truncated, ""
+	d.Problem, d.Field = tr(h.lang(nil, r), "Le fichier est refusé et rien n’a été appliqué : corrigez les lignes ci-dessous."), "file"
+	h.renderImports(w, r, http.StatusUnprocessableEntity, d)
+	return true
+}
+
+func (h *Handler) importReadError(w http.ResponseWriter, r *http.Request, d *importData, err error) {
+	lang := h.lang(nil, r)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		d.Problem, d.Field = tr(lang, "Le fichier dépasse 256 Mo."), "file"
+		h.renderImports(w, r, http.StatusRequestEntityTooLarge, d)
+		return
+	}
+	d.Problem, d.Field = tr(lang, "Le fichier n’a pas pu être reçu en entier : recommencez."), "file"
+	h.renderImports(w, r, http.StatusBadRequest, d)
+}
+
+// formText reads a small text field of a multipart form.
+func formText(p *multipart.Part) string {
+	b, _ := io.ReadAll(io.LimitReader(p, 1024))
+	return strings.TrimSpace(string(b))
+}
+
+func first(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}
