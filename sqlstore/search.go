@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"navette"
 )
@@ -16,17 +17,95 @@ import (
 // query word w matches the terms of the range [w, w+U+10FFFF): those that
 // start with w, as terms hold only letters and digits.
 
-// termBatch is the number of terms a multi-row INSERT writes.
-const termBatch = 500
+const (
+	// termBatch is the number of terms a multi-row INSERT writes (few, for
+	// the reason told at saveBatch).
+	termBatch = 32
+	// maxSearch is the most users SearchUsers returns.
+	maxSearch = 1000
+)
 
-// denseTerms is the number of terms a query word's range may hold for
-// SearchUsers to start from them. Beyond it, a word so short that it
-// matches many users is cheaper to check on users taken in name order,
-// where the first ones matching fill the page.
-const denseTerms = 1500
+// Recipient search chooses its plan from the number of terms of each query
+// word's range (counted up to denseTerms) and of users.
+//
+// Driving from a word, its users are taken from its terms, checked against
+// the filters and the other words, and sorted: that costs about a user
+// looked up per term, and suits a rare word, the rarest of the query.
+// Scanning, users are read in name order from a covering index until the
+// page is full: that costs the rows read, and suits common words. How many
+// rows that takes cannot be told well: the users a word matches are not
+// spread evenly in name order (a first name gathers them), so a scan of
+// all users reads at most scanBudget of them and, if the page is not full
+// then, the search drives instead. A scan within a court reads at most its
+// users. Either way the other words are checked on the user's row, in
+// users.terms.
+//
+// The costs below, in microseconds, were measured on SQLite; PostgreSQL
+// plans the query itself from the same SQL.
+const (
+	denseTerms = 30000
+	scanBudget = 4000
+	costTerm   = 1.5  // per term driven from
+	costRow    = 0.12 // per row scanned in name order
+	costFetch  = 1.5  // per row of users read from a scan
+	costLike   = 0.3  // per word checked in users.terms
+	// userCountTTL is how long the number of users SearchUsers plans with
+	// is kept.
+	userCountTTL = 5 * time.Minute
+)
 
-// maxSearch is the most users SearchUsers returns.
-const maxSearch = 1000
+// searchPlan is how SearchUsers finds the users matching its words: the
+// word it drives from (-1: it scans), and for a scan of all users, the
+// most rows it reads (0: no limit).
+type searchPlan struct {
+	drive  int
+	budget int
+}
+
+// searchCase is what planSearch plans for: the terms of each word's range,
+// the users a scan would read (all, or those of the court), the users in
+// all, the share of them the other filters keep, the page size, whether
+// the scan is of all users, and whether scanning all users is allowed.
+type searchCase struct {
+	counts     []int
+	scope, all int
+	sel        float64
+	limit      int
+	scanAll    bool
+	noScanAll  bool
+}
+
+// planSearch returns the cheapest plan for c. A user has about two terms
+// in the range of a word that matches it (a word of its name, and its
+// e-mail address's); the words are taken as independent.
+func planSearch(c searchCase) searchPlan {
+	if len(c.counts) == 0 {
+		return searchPlan{drive: -1}
+	}
+	u := max(float64(c.all), 1)
+	match := float64(c.scope) * c.sel
+	d := 0
+	for i, n := range c.counts {
+		match *= min(1, float64(n)/2/u)
+		if n < c.counts[d] {
+			d = i
+		}
+	}
+	k := float64(len(c.counts))
+	drive := costTerm*float64(c.counts[d]) + costLike*float64(c.counts[d])/2*c.sel*(k-1)
+	rows := float64(c.scope)
+	if match > 0 {
+		rows = min(rows, float64(c.limit)*float64(c.scope)/match)
+	}
+	scan := rows * (costRow + costFetch + costLike*k)
+	switch {
+	case !c.scanAll && scan < drive:
+		return searchPlan{drive: -1}
+	case c.scanAll && !c.noScanAll && 2*rows <= scanBudget && scan < drive:
+		return searchPlan{drive: -1, budget: scanBudget}
+	}
+	return searchPlan{drive: d}
+}
 
 // userTerms returns the distinct terms u can be found by: the words of its
 // name, e-mail address (and its local part as one word), organisation,
@@ -58,78 +137,123 @@ func userTerms(u *navette.User, c *navette.Court) []string {
 // prefixEnd returns the end of the range of terms that start with w.
 func prefixEnd(w string) string { return w + "\U0010FFFF" }
 
-// termWriter writes the search terms of users in a transaction, in
-// multi-row INSERTs. It looks courts up as it needs them. Its errors are
-// the driver's.
-type termWriter struct {
-	ctx    context.Context
-	tx     *sql.Tx
-	courts map[string]*navette.Court
-	args   []any
-	full   *sql.Stmt
+// termsColumn returns terms as users.terms holds them: " t1 t2 … ", or ""
+// for none.
+func termsColumn(terms []string) string {
+	if len(terms) == 0 {
+		return ""
+	}
+	return " " + strings.Join(terms, " ") + " "
 }
 
-func newTermWriter(ctx context.Context, tx *sql.Tx) *termWriter {
-	return &termWriter{ctx: ctx, tx: tx, courts: map[string]*navette.Court{}}
+// termRow is a row of user_terms.
+type termRow struct{ term, userID string }
+
+// indexer keeps the search terms of users up to date in a transaction: it
+// gives the users.terms of a user and queues the changes to its rows of
+// user_terms, which flush writes in term order, so that the index grows
+// in order rather than at random. It looks courts up as it needs them. Its
+// errors are the driver's.
+type indexer struct {
+	ctx      context.Context
+	tx       *sql.Tx
+	courts   map[string]*navette.Court
+	add, del []termRow
 }
 
-// add queues the terms of u, writing a batch when one is full. The user's
-// former terms must have been deleted.
-func (w *termWriter) add(u *navette.User) error {
+func newIndexer(ctx context.Context, tx *sql.Tx) *indexer {
+	return &indexer{ctx: ctx, tx: tx, courts: map[string]*navette.Court{}}
+}
+
+// index returns the users.terms of u, and queues the changes to user_terms
+// from old, its users.terms until now.
+func (x *indexer) index(u *navette.User, old string) (string, error) {
 	var c *navette.Court
 	if u.CourtID != "" {
 		var ok bool
-		if c, ok = w.courts[u.CourtID]; !ok {
+		if c, ok = x.courts[u.CourtID]; !ok {
 			c = &navette.Court{ID: u.CourtID}
-			err := w.tx.QueryRowContext(w.ctx, `SELECT code, name FROM courts WHERE id = $1`, u.CourtID).Scan(&c.Code, &c.Name)
+			err := x.tx.QueryRowContext(x.ctx, `SELECT code, name FROM courts WHERE id = $1`, u.CourtID).Scan(&c.Code, &c.Name)
 			if errors.Is(err, sql.ErrNoRows) {
 				c = nil
 			} else if err != nil {
-				return err
+				return "", err
 			}
-			w.courts[u.CourtID] = c
+			x.courts[u.CourtID] = c
 		}
 	}
-	for _, t := range userTerms(u, c) {
-		w.args = append(w.args, t, u.ID)
-		if len(w.args) == 2*termBatch {
-			if err := w.write(); err != nil {
-				return err
-			}
+	terms := userTerms(u, c)
+	col := termsColumn(terms)
+	if col == old {
+		return col, nil
+	}
+	before := strings.Fields(old)
+	for _, t := range before {
+		if _, found := slices.BinarySearch(terms, t); !found {
+			x.del = append(x.del, termRow{t, u.ID})
 		}
 	}
-	return nil
+	slices.Sort(before)
+	for _, t := range terms {
+		if _, found := slices.BinarySearch(before, t); !found {
+			x.add = append(x.add, termRow{t, u.ID})
+		}
+	}
+	return col, nil
 }
 
-// write inserts the queued terms.
-func (w *termWriter) write() error {
-	n := len(w.args) / 2
-	if n == 0 {
+// flush writes the queued changes to user_terms.
+func (x *indexer) flush() error {
+	cmp := func(a, b termRow) int {
+		if c := strings.Compare(a.term, b.term); c != 0 {
+			return c
+		}
+		return strings.Compare(a.userID, b.userID)
+	}
+	if len(x.del) > 0 {
+		slices.SortFunc(x.del, cmp)
+		stmt, err := x.tx.PrepareContext(x.ctx, `DELETE FROM user_terms WHERE term = $1 AND user_id = $2`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, r := range x.del {
+			if _, err := stmt.ExecContext(x.ctx, r.term, r.userID); err != nil {
+				return err
+			}
+		}
+		x.del = x.del[:0]
+	}
+	if len(x.add) == 0 {
 		return nil
 	}
-	var err error
-	if n == termBatch {
-		if w.full == nil {
-			if w.full, err = w.tx.PrepareContext(w.ctx, insertTermsSQL(termBatch)); err != nil {
-				return err
-			}
+	slices.SortFunc(x.add, cmp)
+	var full *sql.Stmt
+	args := make([]any, 0, 2*termBatch)
+	for start := 0; start < len(x.add); start += termBatch {
+		batch := x.add[start:min(start+termBatch, len(x.add))]
+		args = args[:0]
+		for _, r := range batch {
+			args = append(args, r.term, r.userID)
 		}
-		_, err = w.full.ExecContext(w.ctx, w.args...)
-	} else {
-		_, err = w.tx.ExecContext(w.ctx, insertTermsSQL(n), w.args...)
+		var err error
+		if len(batch) < termBatch {
+			_, err = x.tx.ExecContext(x.ctx, insertTermsSQL(len(batch)), args...)
+		} else {
+			if full == nil {
+				if full, err = x.tx.PrepareContext(x.ctx, insertTermsSQL(termBatch)); err != nil {
+					return err
+				}
+				defer full.Close()
+			}
+			_, err = full.ExecContext(x.ctx, args...)
+		}
+		if err != nil {
+			return err
+		}
 	}
-	w.args = w.args[:0]
-	return err
-}
-
-// flush writes what is queued.
-func (w *termWriter) flush() error { return w.write() }
-
-// close releases the writer's statement.
-func (w *termWriter) close() {
-	if w.full != nil {
-		w.full.Close()
-	}
+	x.add = x.add[:0]
+	return nil
 }
 
 // insertTermsSQL returns an INSERT of n terms.
@@ -152,22 +276,25 @@ func IndexUsers(ctx context.Context, tx *sql.Tx) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM user_terms`); err != nil {
 		return err
 	}
-	w := newTermWriter(ctx, tx)
-	defer w.close()
+	x := newIndexer(ctx, tx)
 	after := ""
 	for {
-		rows, err := tx.QueryContext(ctx, `SELECT `+userCols+` FROM users WHERE id > $1 ORDER BY id LIMIT 1000`, after)
+		rows, err := tx.QueryContext(ctx, `SELECT `+userCols+`, terms FROM users WHERE id > $1 ORDER BY id LIMIT 1000`, after)
 		if err != nil {
 			return err
 		}
-		var users []*navette.User
+		var (
+			users []*navette.User
+			olds  []string
+		)
 		for rows.Next() {
-			u, err := scanUser(rows)
+			var old string
+			u, err := scanUser(rows, &old)
 			if err != nil {
 				rows.Close()
 				return err
 			}
-			users = append(users, u)
+			users, olds = append(users, u), append(olds, old)
 		}
 		err = rows.Err()
 		rows.Close()
@@ -175,11 +302,17 @@ func IndexUsers(ctx context.Context, tx *sql.Tx) error {
 			return err
 		}
 		if len(users) == 0 {
-			return w.flush()
+			return x.flush()
 		}
-		for _, u := range users {
-			if err := w.add(u); err != nil {
+		for i, u := range users {
+			col, err := x.index(u, "")
+			if err != nil {
 				return err
+			}
+			if col != olds[i] {
+				if _, err := tx.ExecContext(ctx, `UPDATE users SET terms = $2 WHERE id = $1`, u.ID, col); err != nil {
+					return err
+				}
 			}
 		}
 		after = users[len(users)-1].ID
@@ -189,21 +322,41 @@ func IndexUsers(ctx context.Context, tx *sql.Tx) error {
 // indexCourtUsers rewrites the search terms of the users of a court, which
 // has just been created.
 func (s *Store) indexCourtUsers(ctx context.Context, tx *sql.Tx, courtID string) error {
-	users, err := s.queryUsers(ctx, tx, "index court", `SELECT `+userCols+` FROM users WHERE court_id = $1`+s.lock, courtID)
-	if err != nil || len(users) == 0 {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM user_terms WHERE user_id IN (SELECT id FROM users WHERE court_id = $1)`, courtID); err != nil {
+	rows, err := tx.QueryContext(ctx, `SELECT `+userCols+`, terms FROM users WHERE court_id = $1`+s.lock, courtID)
+	if err != nil {
 		return s.internal(err, "index court")
 	}
-	w := newTermWriter(ctx, tx)
-	defer w.close()
-	for _, u := range users {
-		if err := w.add(u); err != nil {
+	var (
+		users []*navette.User
+		olds  []string
+	)
+	for rows.Next() {
+		var old string
+		u, err := scanUser(rows, &old)
+		if err != nil {
+			rows.Close()
 			return s.internal(err, "index court")
 		}
+		users, olds = append(users, u), append(olds, old)
 	}
-	if err := w.flush(); err != nil {
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return s.internal(err, "index court")
+	}
+	x := newIndexer(ctx, tx)
+	for i, u := range users {
+		col, err := x.index(u, olds[i])
+		if err != nil {
+			return s.internal(err, "index court")
+		}
+		if col != olds[i] {
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET terms = $2 WHERE id = $1`, u.ID, col); err != nil {
+				return s.internal(err, "index court")
+			}
+		}
+	}
+	if err := x.flush(); err != nil {
 		return s.internal(err, "index court")
 	}
 	return nil
@@ -211,76 +364,161 @@ func (s *Store) indexCourtUsers(ctx context.Context, tx *sql.Tx, courtID string)
 
 // SearchUsers returns users matching f. With text, each word of the query
 // must start a term of the user; a word that starts another word of the
-// query adds nothing and is dropped. The longest word is looked up first:
-// if its range of terms is small, the users it gives are checked against
-// the other words and filters, then sorted; otherwise users are read in
-// name order (within the court, if f.CourtID is set) and checked one by one
-// until the page is full. A Text without any word matches every user. The
-// limit is capped at 1000.
+// query adds nothing and is dropped; a Text without any word matches every
+// user. The query is planned by planSearch. The page of ids is found first
+// on indexes that cover the filters, then the users are read. The limit is
+// capped at 1000.
 func (s *Store) SearchUsers(ctx context.Context, f navette.UserFilter) ([]*navette.User, error) {
 	limit, err := limitArg(f.Limit, 20)
 	if err != nil {
 		return nil, err
 	}
 	limit = min(limit, maxSearch)
+	for _, r := range f.Roles {
+		if !r.Valid() {
+			return nil, invalid("Unknown role %q.", r)
+		}
+	}
+	if f.Text == "" {
+		q, args := searchSQL(f, nil, searchPlan{drive: -1}, limit)
+		return s.queryUsers(ctx, s.rdb, "search users", q, args...)
+	}
+	words := searchWords(f.Text)
+	counts, scope, err := s.countTerms(ctx, words, f.CourtID)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.userCount(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := searchCase{counts: counts, scope: scope, all: all, sel: 1, limit: limit, scanAll: f.CourtID == ""}
+	if c.scanAll {
+		c.scope = all
+	}
+	if len(f.Roles) > 0 {
+		c.sel /= 2
+	}
+	if f.Source != "" {
+		c.sel /= 2
+	}
+	plan := planSearch(c)
+	q, args := searchSQL(f, words, plan, limit)
+	users, err := s.queryUsers(ctx, s.rdb, "search users", q, args...)
+	if err != nil || plan.budget == 0 || len(users) == limit {
+		return users, err
+	}
+	c.noScanAll = true
+	q, args = searchSQL(f, words, planSearch(c), limit)
+	return s.queryUsers(ctx, s.rdb, "search users", q, args...)
+}
+
+// searchSQL returns the query of SearchUsers for f, its words and plan,
+// with its arguments. It finds the page of ids in a subquery that reads
+// only the covering indexes, then reads those users.
+func searchSQL(f navette.UserFilter, words []string, plan searchPlan, limit int) (string, []any) {
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	filters := func(t string) []string {
+		var cond []string
+		if len(f.Roles) > 0 {
+			ps := make([]string, len(f.Roles))
+			for i, r := range f.Roles {
+				ps[i] = arg(string(r))
+			}
+			cond = append(cond, t+".role IN ("+strings.Join(ps, ", ")+")")
+		}
+		if f.CourtID != "" {
+			cond = append(cond, t+".court_id = "+arg(f.CourtID))
+		}
+		if f.Source != "" {
+			cond = append(cond, t+".source = "+arg(f.Source))
+		}
+		if f.Enabled {
+			cond = append(cond, t+".disabled = 0")
+		}
+		if f.After != "" {
+			cond = append(cond, t+".id > "+arg(f.After))
+		}
+		return cond
+	}
+	cond := filters("v")
+	if f.Text == "" {
+		return `SELECT ` + userColsU + ` FROM users u WHERE u.id IN (SELECT v.id FROM users v` + where(cond) +
+			` ORDER BY v.id LIMIT ` + arg(limit) + `) ORDER BY u.id`, args
+	}
+
+	from := "users v"
+	if plan.drive >= 0 {
+		// CROSS JOIN makes SQLite start from the terms.
+		w := words[plan.drive]
+		from = `(SELECT DISTINCT user_id FROM user_terms WHERE term >= ` + arg(w) + ` AND term < ` +
+			arg(prefixEnd(w)) + `) m CROSS JOIN users v`
+		cond = append([]string{"v.id = m.user_id"}, cond...)
+	} else if plan.budget > 0 {
+		// The scan stops at the name of the budget-th user the filters
+		// keep, or goes to the end if there are fewer.
+		cond = append(cond, `v.name <= COALESCE((SELECT b.name FROM users b`+where(filters("b"))+
+			` ORDER BY b.name, b.id LIMIT 1 OFFSET `+arg(plan.budget-1)+`), `+arg(prefixEnd(""))+`)`)
+	}
+	for i, w := range words {
+		if i != plan.drive {
+			cond = append(cond, `v.terms LIKE `+arg("% "+w+"%"))
+		}
+	}
+	q := `SELECT ` + userColsU + ` FROM users u WHERE u.id IN (SELECT v.id FROM ` + from + where(cond) +
+		` ORDER BY v.name, v.id LIMIT ` + arg(limit) + `) ORDER BY u.name, u.id`
+	return q, args
+}
+
+// countTerms returns the number of terms of each word's range, up to
+// denseTerms, and the number of users of the court courtID if not empty, in
+// one query.
+func (s *Store) countTerms(ctx context.Context, words []string, courtID string) ([]int, int, error) {
 	var (
-		cond []string
+		cols []string
 		args []any
 	)
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	if len(f.Roles) > 0 {
-		var ps []string
-		for _, r := range f.Roles {
-			if !r.Valid() {
-				return nil, invalid("Unknown role %q.", r)
-			}
-			ps = append(ps, arg(string(r)))
-		}
-		cond = append(cond, "u.role IN ("+strings.Join(ps, ", ")+")")
+	if courtID != "" {
+		cols = append(cols, `(SELECT COUNT(*) FROM users WHERE court_id = `+arg(courtID)+`)`)
+	} else {
+		cols = append(cols, `0`)
 	}
-	if f.CourtID != "" {
-		cond = append(cond, "u.court_id = "+arg(f.CourtID))
+	for i, w := range words {
+		cols = append(cols, `(SELECT COUNT(*) FROM (SELECT 1 FROM user_terms WHERE term >= `+arg(w)+
+			` AND term < `+arg(prefixEnd(w))+` LIMIT `+arg(denseTerms)+`) c`+strconv.Itoa(i)+`)`)
 	}
-	if f.Source != "" {
-		cond = append(cond, "u.source = "+arg(f.Source))
+	var scope int
+	counts := make([]int, len(words))
+	dest := []any{&scope}
+	for i := range counts {
+		dest = append(dest, &counts[i])
 	}
-	if f.Enabled {
-		cond = append(cond, "u.disabled = 0")
+	if err := s.rdb.QueryRowContext(ctx, `SELECT `+strings.Join(cols, ", "), args...).Scan(dest...); err != nil {
+		return nil, 0, s.internal(err, "search users")
 	}
-	if f.After != "" {
-		cond = append(cond, "u.id > "+arg(f.After))
-	}
-	if f.Text == "" {
-		q := `SELECT ` + userColsU + ` FROM users u` + where(cond) + ` ORDER BY u.id LIMIT ` + arg(limit)
-		return s.queryUsers(ctx, s.rdb, "search users", q, args...)
-	}
+	return counts, scope, nil
+}
 
-	words := searchWords(f.Text)
-	from := "users u"
-	if len(words) > 0 {
-		var n int
-		err := s.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM user_terms
-			WHERE term >= $1 AND term < $2 LIMIT $3) t`, words[0], prefixEnd(words[0]), denseTerms).Scan(&n)
-		if err != nil {
-			return nil, s.internal(err, "search users")
+// userCount returns the number of users, as counted at most userCountTTL
+// ago.
+func (s *Store) userCount(ctx context.Context) (int, error) {
+	s.users.Lock()
+	defer s.users.Unlock()
+	if now := time.Now(); s.users.at.IsZero() || now.Sub(s.users.at) > userCountTTL {
+		if err := s.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&s.users.n); err != nil {
+			return 0, s.internal(err, "count users")
 		}
-		if n < denseTerms {
-			// CROSS JOIN makes SQLite start from the terms.
-			from = `(SELECT DISTINCT user_id FROM user_terms WHERE term >= ` + arg(words[0]) + ` AND term < ` +
-				arg(prefixEnd(words[0])) + `) m CROSS JOIN users u`
-			cond = append([]string{"u.id = m.user_id"}, cond...)
-			words = words[1:]
-		}
+		s.users.at = now
 	}
-	for _, w := range words {
-		cond = append(cond, `EXISTS (SELECT 1 FROM user_terms t WHERE t.user_id = u.id AND t.term >= `+arg(w)+
-			` AND t.term < `+arg(prefixEnd(w))+`)`)
-	}
-	q := `SELECT ` + userColsU + ` FROM ` + from + where(cond) + ` ORDER BY u.name, u.id LIMIT ` + arg(limit)
-	return s.queryUsers(ctx, s.rdb, "search users", q, args...)
+	return s.users.n, nil
 }
 
 // searchWords returns the words of a query that matter, the longest first:

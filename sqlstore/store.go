@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"navette"
@@ -25,8 +26,10 @@ type Dialect struct {
 	Name string
 	// LockRows, when true, appends " FOR UPDATE" to the queries that load
 	// rows inside a write transaction before changing them (UpdateDeposit,
-	// UpdateFile, CreateFile). PostgreSQL needs it; SQLite does not, as its
-	// write transactions already exclude each other, and rejects the clause.
+	// UpdateFile, CreateFile, UpdateUser, UpdateSession, UpdateSignInCode,
+	// RevokeToken, SetMembers, CreateCourt). PostgreSQL needs it; SQLite
+	// does not, as its write transactions already exclude each other, and
+	// rejects the clause.
 	LockRows bool
 	// IsUniqueViolation reports whether err is the violation of a primary
 	// key or unique constraint. Required.
@@ -72,13 +75,22 @@ type Dialect struct {
 // Events are appended in the order given; the Seq they carry is ignored, as
 // the database assigns it.
 //
-// The functions given to UpdateDeposit and UpdateFile run while the write
-// transaction is open: they must not call the store's write methods, which
-// would wait for that very transaction.
+// The functions given to UpdateDeposit, UpdateFile, UpdateUser,
+// UpdateSession and UpdateSignInCode run while the write transaction is
+// open: they must not call the store's write methods, which would wait for
+// that very transaction.
 type Store struct {
 	wdb, rdb *sql.DB
 	d        Dialect
 	lock     string // " FOR UPDATE" or ""
+
+	// users caches the number of users for SearchUsers' plans, counted
+	// again once older than userCountTTL.
+	users struct {
+		sync.Mutex
+		n  int
+		at time.Time
+	}
 }
 
 var _ navette.MetaStore = (*Store)(nil)

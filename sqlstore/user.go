@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 
 	"navette"
@@ -17,13 +18,13 @@ const userCols = "id, email, name, role, disabled, lang, source, external_id, ki
 // userColsU are userCols of the table aliased u.
 var userColsU = "u." + strings.ReplaceAll(userCols, ", ", ", u.")
 
-// insertUserCols are the columns insertUserArgs gives: the fixed ones, then
-// those of userArgs.
+// insertUserCols are the columns insertUserArgs gives: the fixed ones, those
+// of userArgs, and the search terms.
 const insertUserCols = "id, source, external_id, created_at, email, name, role, disabled, lang, kind, org, court_id, " +
-	"directory_status, revoked_at, totp_key_id, totp_key_data, totp_step, updated_at"
+	"directory_status, revoked_at, totp_key_id, totp_key_data, totp_step, updated_at, terms"
 
 // insertUserN is the number of columns of insertUserCols.
-const insertUserN = 18
+const insertUserN = 19
 
 // userArgs returns the columns of u that UpdateUser and SaveUsers write, in
 // the order of the SET list of updateUser.
@@ -32,25 +33,29 @@ func userArgs(u *navette.User) []any {
 		u.DirectoryStatus, timeArg(u.RevokedAt), u.TOTP.KeyID, bytesArg(u.TOTP.Data), u.TOTPStep, timeArg(u.UpdatedAt)}
 }
 
-// insertUserArgs returns the columns of u in the order of insertUserCols.
-func insertUserArgs(u *navette.User) []any {
-	return append([]any{u.ID, u.Source, u.ExternalID, timeArg(u.CreatedAt)}, userArgs(u)...)
+// insertUserArgs returns the columns of u, whose users.terms is terms, in the
+// order of insertUserCols.
+func insertUserArgs(u *navette.User, terms string) []any {
+	args := append([]any{u.ID, u.Source, u.ExternalID, timeArg(u.CreatedAt)}, userArgs(u)...)
+	return append(args, terms)
 }
 
+// updateUser writes the columns of userArgs and the search terms ($16).
 const updateUser = `UPDATE users SET email = $2, name = $3, role = $4, disabled = $5, lang = $6, kind = $7, org = $8,
 	court_id = $9, directory_status = $10, revoked_at = $11, totp_key_id = $12, totp_key_data = $13, totp_step = $14,
-	updated_at = $15 WHERE id = $1`
+	updated_at = $15, terms = $16 WHERE id = $1`
 
-// scanUser reads the columns userCols.
-func scanUser(row interface{ Scan(...any) error }) (*navette.User, error) {
+// scanUser reads the columns userCols, then those extra points to.
+func scanUser(row interface{ Scan(...any) error }, extra ...any) (*navette.User, error) {
 	var (
 		u                         navette.User
 		role                      string
 		disabled                  int64
 		revoked, created, updated sql.NullInt64
 	)
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &role, &disabled, &u.Lang, &u.Source, &u.ExternalID, &u.Kind, &u.Org,
-		&u.CourtID, &u.DirectoryStatus, &revoked, &u.TOTP.KeyID, &u.TOTP.Data, &u.TOTPStep, &created, &updated)
+	err := row.Scan(append([]any{&u.ID, &u.Email, &u.Name, &role, &disabled, &u.Lang, &u.Source, &u.ExternalID, &u.Kind,
+		&u.Org, &u.CourtID, &u.DirectoryStatus, &revoked, &u.TOTP.KeyID, &u.TOTP.Data, &u.TOTPStep, &created, &updated},
+		extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -95,17 +100,17 @@ func (s *Store) CreateUser(ctx context.Context, u *navette.User, events ...navet
 		return err
 	}
 	return s.inTx(ctx, "create user", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+insertUserCols+`) VALUES (`+placeholders(1, insertUserN)+`)`,
-			insertUserArgs(u)...)
+		x := newIndexer(ctx, tx)
+		terms, err := x.index(u, "")
+		if err != nil {
+			return s.internal(err, "index user")
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO users (`+insertUserCols+`) VALUES (`+placeholders(1, insertUserN)+`)`,
+			insertUserArgs(u, terms)...)
 		if err != nil {
 			return s.insertErr(err, "create user", "A user with this id, e-mail address or external id exists already.", "")
 		}
-		w := newTermWriter(ctx, tx)
-		defer w.close()
-		if err := w.add(u); err != nil {
-			return s.internal(err, "index user")
-		}
-		if err := w.flush(); err != nil {
+		if err := x.flush(); err != nil {
 			return s.internal(err, "index user")
 		}
 		return s.insertEvents(ctx, tx, events)
@@ -158,12 +163,12 @@ func (s *Store) queryUsers(ctx context.Context, q queryer, op, query string, arg
 // UpdateUser loads the user in a write transaction, calls fn, and writes
 // back what fn changed among the fields userArgs lists (the id, source,
 // external id and creation time stay as they were), with the events fn
-// returns. The user's search terms follow its name, e-mail address,
-// organisation and court; if the user is disabled after fn, its sessions are
-// deleted.
+// returns, and the search terms that follow. If the user is disabled after
+// fn, its sessions are deleted.
 func (s *Store) UpdateUser(ctx context.Context, id string, fn func(u *navette.User) ([]navette.Event, error)) error {
 	return s.inTx(ctx, "update user", func(tx *sql.Tx) error {
-		u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`+s.lock, id))
+		var old string
+		u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+`, terms FROM users WHERE id = $1`+s.lock, id), &old)
 		if errors.Is(err, sql.ErrNoRows) {
 			return navette.Errorf(navette.ENOTFOUND, "No such user.")
 		} else if err != nil {
@@ -184,23 +189,20 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(u *navette.Us
 		after := *u
 		after.ID, after.Source, after.ExternalID, after.CreatedAt = fixed.ID, fixed.Source, fixed.ExternalID, fixed.CreatedAt
 		if args := userArgs(&after); !reflect.DeepEqual(args, before) {
-			if _, err := tx.ExecContext(ctx, updateUser, append([]any{id}, args...)...); err != nil {
+			x := newIndexer(ctx, tx)
+			terms := old
+			if after.Name != fixed.Name || after.Email != fixed.Email || after.Org != fixed.Org || after.CourtID != fixed.CourtID {
+				if terms, err = x.index(&after, old); err != nil {
+					return s.internal(err, "index user")
+				}
+			}
+			if _, err := tx.ExecContext(ctx, updateUser, append(append([]any{id}, args...), terms)...); err != nil {
 				if s.d.IsUniqueViolation(err) {
 					return navette.WrapError(navette.ECONFLICT, err, "The e-mail address %s is another user's.", after.Email)
 				}
 				return s.internal(err, "write user")
 			}
-		}
-		if termsChanged(&fixed, &after) {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM user_terms WHERE user_id = $1`, id); err != nil {
-				return s.internal(err, "index user")
-			}
-			w := newTermWriter(ctx, tx)
-			defer w.close()
-			if err := w.add(&after); err != nil {
-				return s.internal(err, "index user")
-			}
-			if err := w.flush(); err != nil {
+			if err := x.flush(); err != nil {
 				return s.internal(err, "index user")
 			}
 		}
@@ -213,19 +215,15 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(u *navette.Us
 	})
 }
 
-// termsChanged reports whether a and b differ in a field their search terms
-// come from.
-func termsChanged(a, b *navette.User) bool {
-	return a.Name != b.Name || a.Email != b.Email || a.Org != b.Org || a.ExternalID != b.ExternalID || a.CourtID != b.CourtID
-}
-
 // UsersBySource returns every user of the directory source, by id.
 func (s *Store) UsersBySource(ctx context.Context, source string) ([]*navette.User, error) {
 	return s.queryUsers(ctx, s.rdb, "users by source", `SELECT `+userCols+` FROM users WHERE source = $1 ORDER BY id`, source)
 }
 
 // saveBatch is the number of users a multi-row INSERT of SaveUsers writes.
-const saveBatch = 100
+// Statements stay short: the SQLite driver looks each $N up in a list of
+// the statement's parameters, a cost that grows with their square.
+const saveBatch = 8
 
 // SaveUsers creates and updates users in one transaction: the updates
 // first, so that an e-mail address one user gives up can go to a new one.
@@ -241,19 +239,26 @@ func (s *Store) SaveUsers(ctx context.Context, create, update []*navette.User, e
 		return err
 	}
 	return s.inTx(ctx, "save users", func(tx *sql.Tx) error {
-		w := newTermWriter(ctx, tx)
-		defer w.close()
+		x := newIndexer(ctx, tx)
 		if len(update) > 0 {
-			if err := s.saveUpdates(ctx, tx, w, update); err != nil {
+			if err := s.saveUpdates(ctx, tx, x, update); err != nil {
 				return err
 			}
 		}
+		// In id order, users go into their table in order.
+		create = slices.Clone(create)
+		slices.SortFunc(create, func(a, b *navette.User) int { return strings.Compare(a.ID, b.ID) })
 		var full *sql.Stmt
+		args := make([]any, 0, saveBatch*insertUserN)
 		for start := 0; start < len(create); start += saveBatch {
 			batch := create[start:min(start+saveBatch, len(create))]
-			args := make([]any, 0, len(batch)*insertUserN)
+			args = args[:0]
 			for _, u := range batch {
-				args = append(args, insertUserArgs(u)...)
+				terms, err := x.index(u, "")
+				if err != nil {
+					return s.internal(err, "save users: index")
+				}
+				args = append(args, insertUserArgs(u, terms)...)
 			}
 			var err error
 			if len(batch) == saveBatch {
@@ -273,13 +278,8 @@ func (s *Store) SaveUsers(ctx context.Context, create, update []*navette.User, e
 				}
 				return s.internal(err, "save users: create")
 			}
-			for _, u := range batch {
-				if err := w.add(u); err != nil {
-					return s.internal(err, "save users: index")
-				}
-			}
 		}
-		if err := w.flush(); err != nil {
+		if err := x.flush(); err != nil {
 			return s.internal(err, "save users: index")
 		}
 		return s.insertEvents(ctx, tx, events)
@@ -288,38 +288,40 @@ func (s *Store) SaveUsers(ctx context.Context, create, update []*navette.User, e
 
 // saveUpdates rewrites the users of update in tx, with their search terms
 // and, for the disabled, their sessions.
-func (s *Store) saveUpdates(ctx context.Context, tx *sql.Tx, w *termWriter, update []*navette.User) error {
-	upd, err := tx.PrepareContext(ctx, `UPDATE users SET email = $2, name = $3, role = $4, disabled = $5, lang = $6,
-		kind = $7, org = $8, court_id = $9, directory_status = $10, revoked_at = $11, totp_key_id = $12,
-		totp_key_data = $13, totp_step = $14, updated_at = $15 WHERE id = $1 RETURNING source, external_id`)
+func (s *Store) saveUpdates(ctx context.Context, tx *sql.Tx, x *indexer, update []*navette.User) error {
+	load, err := tx.PrepareContext(ctx, `SELECT source, external_id, terms FROM users WHERE id = $1`+s.lock)
+	if err != nil {
+		return s.internal(err, "save users: prepare")
+	}
+	defer load.Close()
+	upd, err := tx.PrepareContext(ctx, updateUser)
 	if err != nil {
 		return s.internal(err, "save users: prepare")
 	}
 	defer upd.Close()
-	unindex, err := tx.PrepareContext(ctx, `DELETE FROM user_terms WHERE user_id = $1`)
-	if err != nil {
-		return s.internal(err, "save users: prepare")
-	}
-	defer unindex.Close()
 	var endSessions *sql.Stmt
 	for _, u := range update {
-		var stored navette.User
-		err := upd.QueryRowContext(ctx, append([]any{u.ID}, userArgs(u)...)...).Scan(&stored.Source, &stored.ExternalID)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
+		var (
+			stored navette.User
+			old    string
+		)
+		err := load.QueryRowContext(ctx, u.ID).Scan(&stored.Source, &stored.ExternalID, &old)
+		if errors.Is(err, sql.ErrNoRows) {
 			return navette.Errorf(navette.ENOTFOUND, "No such user: %s.", u.ID)
-		case err != nil && s.d.IsUniqueViolation(err):
-			return navette.WrapError(navette.ECONFLICT, err, "The e-mail address %s is another user's.", u.Email)
-		case err != nil:
-			return s.internal(err, "save users: update")
-		}
-		if _, err := unindex.ExecContext(ctx, u.ID); err != nil {
-			return s.internal(err, "save users: index")
+		} else if err != nil {
+			return s.internal(err, "save users: load")
 		}
 		indexed := *u
 		indexed.Source, indexed.ExternalID = stored.Source, stored.ExternalID
-		if err := w.add(&indexed); err != nil {
+		terms, err := x.index(&indexed, old)
+		if err != nil {
 			return s.internal(err, "save users: index")
+		}
+		if _, err := upd.ExecContext(ctx, append(append([]any{u.ID}, userArgs(u)...), terms)...); err != nil {
+			if s.d.IsUniqueViolation(err) {
+				return navette.WrapError(navette.ECONFLICT, err, "The e-mail address %s is another user's.", u.Email)
+			}
+			return s.internal(err, "save users: update")
 		}
 		if u.Disabled {
 			if endSessions == nil {

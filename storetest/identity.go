@@ -40,18 +40,21 @@ var identityTests = []struct {
 	{"SearchFilters", testMetaSearchFilters},
 	{"SearchFollowsChanges", testMetaSearchFollowsChanges},
 	{"SearchMany", testMetaSearchMany},
+	{"SearchClustered", testMetaSearchClustered},
 }
 
 // newPerson returns a user with the given name and role, whose e-mail
-// address is made from the name, not yet stored.
+// address is made from the name and made unique by a word that no search
+// of the suite starts, not yet stored.
 func (m *metaFixture) newPerson(name string, role navette.Role) *navette.User {
+	created := m.now()
 	local := strings.Join(navette.SearchWords(name), ".")
 	return &navette.User{
 		ID:        navette.NewID(),
-		Email:     local + "." + strings.ToLower(navette.NewID()[:6]) + "@example.org",
+		Email:     fmt.Sprintf("%s.xq%d@example.org", local, created.Sub(metaEpoch)/time.Second),
 		Name:      name,
 		Role:      role,
-		CreatedAt: m.now(),
+		CreatedAt: created,
 	}
 }
 
@@ -1304,11 +1307,15 @@ func testMetaSearchMany(t *testing.T, m *metaFixture) {
 	// terms, as on a national directory.
 	first := []string{"Marie", "Martin", "Marc", "Mathilde", "Maxime", "Jean", "Julie"}
 	last := []string{"Martin", "Marchand", "Masson", "Mercier", "Durand", "Moreau"}
+	court := m.court("TJ-MEAUX", "Tribunal judiciaire de Meaux")
 	var create []*navette.User
 	for i := range 3000 {
 		u := m.newPerson(fmt.Sprintf("%s %s %04d", first[i%len(first)], last[(i/len(first))%len(last)], i), navette.RolePartner)
 		if i%3 == 0 {
 			u.Role = navette.RoleAgent
+		}
+		if i%20 == 0 {
+			u.CourtID = court.ID
 		}
 		u.Disabled = i%10 == 0
 		create = append(create, u)
@@ -1321,10 +1328,14 @@ func testMetaSearchMany(t *testing.T, m *metaFixture) {
 		qs := navette.SearchWords(f.Text)
 	users:
 		for _, u := range create {
-			if f.Enabled && u.Disabled || len(f.Roles) > 0 && !slices.Contains(f.Roles, u.Role) {
+			if f.Enabled && u.Disabled || len(f.Roles) > 0 && !slices.Contains(f.Roles, u.Role) ||
+				f.CourtID != "" && u.CourtID != f.CourtID {
 				continue
 			}
 			words := navette.SearchWords(u.Name + " " + u.Email)
+			if u.CourtID != "" {
+				words = append(words, navette.SearchWords(court.Code+" "+court.Name)...)
+			}
 			for _, q := range qs {
 				if !slices.ContainsFunc(words, func(w string) bool { return strings.HasPrefix(w, q) }) {
 					continue users
@@ -1353,7 +1364,41 @@ func testMetaSearchMany(t *testing.T, m *metaFixture) {
 		{Text: "m j 00", Limit: 25, Enabled: true, Roles: []navette.Role{navette.RolePartner}},
 		{Text: "julie moreau", Limit: 1000},
 		{Text: "maxime durand 12", Limit: 40},
+		{Text: "meaux", Limit: 30},
+		{Text: "ma", Limit: 10, CourtID: court.ID},
+		{Text: "mar dur", Limit: 100, CourtID: court.ID},
+		{Text: "ju 02", Limit: 100, CourtID: court.ID, Enabled: true},
+		{Text: "jean 2", Limit: 10},
+		{Text: "ma mo 1", Limit: 30, Roles: []navette.Role{navette.RoleAgent}},
 	} {
 		metaEqual(t, fmt.Sprintf("search %+v", f), m.search(f), match(f))
+	}
+}
+
+func testMetaSearchClustered(t *testing.T, m *metaFixture) {
+	// The users a word matches can all come late in name order: a search
+	// that reads users in name order must still find them.
+	var create []*navette.User
+	for i := range 5000 {
+		first := "Alice"
+		if i%10 == 9 {
+			first = "Zoé"
+		}
+		u := m.newPerson(fmt.Sprintf("%s Dupont %04d", first, i), navette.RolePartner)
+		u.Email = fmt.Sprintf("%s.dupont.%04d@example.org", strings.ToLower(first[:1]), i)
+		create = append(create, u)
+	}
+	if err := m.s.SaveUsers(m.ctx, create, nil); err != nil {
+		t.Fatalf("SaveUsers: %v", err)
+	}
+	var zoes []string
+	for i := 9; len(zoes) < 20; i += 10 {
+		zoes = append(zoes, fmt.Sprintf("Zoé Dupont %04d", i))
+	}
+	metaEqual(t, "search zo", m.search(navette.UserFilter{Text: "zo"}), zoes)
+	metaEqual(t, "search zoe dup", m.search(navette.UserFilter{Text: "zoe dup", Limit: 3}), zoes[:3])
+	metaEqual(t, "search dupont", m.search(navette.UserFilter{Text: "dupont", Limit: 2}), []string{"Alice Dupont 0000", "Alice Dupont 0001"})
+	if got := m.search(navette.UserFilter{Text: "zo", Limit: 1000}); len(got) != 500 {
+		t.Errorf("search zo, limit 1000: %d users, want 500", len(got))
 	}
 }

@@ -1,9 +1,10 @@
 -- Identity for PostgreSQL: the copy of sqlite/migrations/00003_identity.sql
--- that behaves the same (BIGINT for INTEGER, BYTEA for BLOB, COLLATE "C").
--- PostgreSQL alters the role constraint in place. The term index
--- (user_terms) is filled by the Go migration 4, as its terms are words
--- folded by navette.SearchWords; its terms are COLLATE "C" so that its
--- btree serves the prefix ranges of recipient search.
+-- that behaves the same (BIGINT for INTEGER, BYTEA for BLOB, COLLATE "C"),
+-- and whose comments say more. PostgreSQL alters the role constraint in
+-- place. The search terms (users.terms, user_terms) are filled by the Go
+-- migration 4, as they are words folded by navette.SearchWords; terms are
+-- COLLATE "C" so that the btree serves the prefix ranges of recipient
+-- search.
 
 -- +goose Up
 ALTER TABLE users DROP CONSTRAINT users_role_check;
@@ -20,12 +21,12 @@ ALTER TABLE users
     ADD COLUMN totp_key_id      TEXT COLLATE "C" NOT NULL DEFAULT '',
     ADD COLUMN totp_key_data    BYTEA,
     ADD COLUMN totp_step        BIGINT NOT NULL DEFAULT 0,
-    ADD COLUMN updated_at       BIGINT;
+    ADD COLUMN updated_at       BIGINT,
+    ADD COLUMN terms            TEXT COLLATE "C" NOT NULL DEFAULT '';
 
 CREATE UNIQUE INDEX users_external ON users (source, external_id) WHERE external_id <> '';
-CREATE INDEX users_source ON users (source, id);
-CREATE INDEX users_name ON users (name, id);
-CREATE INDEX users_court ON users (court_id, name, id);
+CREATE INDEX users_name ON users (name, id, role, disabled, court_id, source);
+CREATE INDEX users_court ON users (court_id, name, id, role, disabled, source);
 
 CREATE TABLE courts (
     id         TEXT COLLATE "C" NOT NULL PRIMARY KEY,
@@ -73,10 +74,9 @@ CREATE INDEX sign_in_codes_expiry ON sign_in_codes (expires_at);
 
 CREATE TABLE user_terms (
     term    TEXT COLLATE "C" NOT NULL,
-    user_id TEXT COLLATE "C" NOT NULL REFERENCES users (id),
+    user_id TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (term, user_id)
 );
-CREATE INDEX user_terms_user ON user_terms (user_id, term);
 
 ALTER TABLE tokens ADD COLUMN scopes TEXT COLLATE "C" NOT NULL DEFAULT 'read write' CHECK (scopes <> '');
 ALTER TABLE tokens ADD COLUMN last_used_at BIGINT;
@@ -100,7 +100,6 @@ DROP TABLE members;
 DROP TABLE courts;
 DROP INDEX users_court;
 DROP INDEX users_name;
-DROP INDEX users_source;
 DROP INDEX users_external;
 ALTER TABLE users
     DROP COLUMN source,
@@ -113,7 +112,8 @@ ALTER TABLE users
     DROP COLUMN totp_key_id,
     DROP COLUMN totp_key_data,
     DROP COLUMN totp_step,
-    DROP COLUMN updated_at;
+    DROP COLUMN updated_at,
+    DROP COLUMN terms;
 UPDATE users SET role = 'agent' WHERE role NOT IN ('agent', 'partner', 'admin');
 ALTER TABLE users DROP CONSTRAINT users_role_check;
 ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('agent', 'partner', 'admin'));

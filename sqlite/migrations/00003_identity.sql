@@ -5,14 +5,15 @@
 -- the term index of recipient search. PostgreSQL has its copy in
 -- postgres/migrations/00003_identity.sql.
 --
--- SQLite cannot alter a CHECK constraint, so users is rebuilt. goose runs
--- this file in a transaction, where PRAGMA foreign_keys cannot change: the
--- foreign keys that point at users are deferred to the commit instead. The
--- DROP deletes every user (counting each row of tokens, deposits… left
--- without its user), and inserting them back into the new table finds those
--- rows their user again (uncounting them), so the commit sees no violation.
--- Renaming a new table in place of the old one would not do: with
--- foreign keys on, the rename rewrites the other tables' references.
+-- SQLite cannot alter a CHECK constraint, so users is rebuilt (now WITHOUT
+-- ROWID, for recipient search). goose runs this file in a transaction,
+-- where PRAGMA foreign_keys cannot change: the foreign keys that point at
+-- users are deferred to the commit instead. The DROP deletes every user
+-- (counting each row of tokens, deposits… left without its user), and
+-- inserting them back into the new table finds those rows their user again
+-- (uncounting them), so the commit sees no violation. Renaming a new table
+-- in place of the old one would not do: with foreign keys on, the rename
+-- rewrites the other tables' references.
 --
 -- The term index (user_terms) is filled by the Go migration 4, as its
 -- terms are words folded by navette.SearchWords.
@@ -41,19 +42,21 @@ CREATE TABLE users (
     totp_key_data    BLOB,
     totp_step        INTEGER NOT NULL DEFAULT 0,
     created_at       INTEGER NOT NULL,
-    updated_at       INTEGER
-);
+    updated_at       INTEGER,
+    terms            TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
 INSERT INTO users (id, email, name, role, disabled, lang, created_at)
     SELECT id, email, name, role, disabled, lang, created_at FROM users_v2;
 DROP TABLE users_v2;
 
 -- A directory's id of a person is unique within the directory.
 CREATE UNIQUE INDEX users_external ON users (source, external_id) WHERE external_id <> '';
--- UsersBySource.
-CREATE INDEX users_source ON users (source, id);
--- SearchUsers: by name, in a court by name.
-CREATE INDEX users_name ON users (name, id);
-CREATE INDEX users_court ON users (court_id, name, id);
+-- SearchUsers reads users in name order, or in a court in name order, on
+-- these, which hold every column of its filters. Users are kept in id
+-- order (WITHOUT ROWID), so the users of a range of terms are each found in
+-- one lookup.
+CREATE INDEX users_name ON users (name, id, role, disabled, court_id, source);
+CREATE INDEX users_court ON users (court_id, name, id, role, disabled, source);
 
 CREATE TABLE courts (
     id         TEXT NOT NULL PRIMARY KEY,
@@ -105,12 +108,17 @@ CREATE INDEX sign_in_codes_expiry ON sign_in_codes (expires_at);
 -- Recipient search: each word of a user's name, e-mail address,
 -- organisation, external id and court, folded by navette.SearchWords. A
 -- query word is looked up as a prefix: term >= w AND term < w || U+10FFFF.
+-- users.terms holds the same words, as ' w1 w2 … ', so that the other words
+-- of a query are checked on the user's row (terms LIKE '% w%') and a
+-- user's terms are found without an index by user. Only the store writes
+-- these rows, from users.terms, and users are never deleted: user_id has no
+-- foreign key, whose check would cost a lookup per term on a directory
+-- import.
 CREATE TABLE user_terms (
     term    TEXT NOT NULL,
-    user_id TEXT NOT NULL REFERENCES users (id),
+    user_id TEXT NOT NULL,
     PRIMARY KEY (term, user_id)
 ) WITHOUT ROWID;
-CREATE INDEX user_terms_user ON user_terms (user_id, term);
 
 -- Scopes are space-separated, never empty. Tokens made before scopes could
 -- read and write, and administer for admins.
