@@ -12,6 +12,7 @@ import (
 
 	"navette"
 	"navette/deposit"
+	"navette/internal/httpfile"
 )
 
 // download serves one file, with single ranges so browsers can resume.
@@ -37,25 +38,25 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Cache-Control", "private, no-store")
 	off, n, status := int64(0), size, http.StatusOK
 	if rh := r.Header.Get("Range"); rh != "" && (r.Header.Get("If-Range") == "" || r.Header.Get("If-Range") == etag) {
-		a, k, ok := parseRange(rh, size)
-		if !ok {
+		a, k, ok, unsatisfiable := httpfile.ParseRange(rh, size)
+		if unsatisfiable {
 			hd.Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
 			h.Error(w, r, navette.Errorf(navette.EINVALID, "The requested range is outside the file."))
 			return
 		}
-		if k >= 0 {
+		if ok {
 			off, n, status = a, k, http.StatusPartialContent
 			hd.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", a, a+k-1, size))
 		}
 	}
-	lw := &lazyWriter{w: w, start: func() {
+	lw := &httpfile.LazyWriter{W: w, Start: func() {
 		hd.Set("Content-Type", "application/octet-stream")
-		hd.Set("Content-Disposition", attachment(dl.Name))
+		hd.Set("Content-Disposition", httpfile.ContentDisposition(dl.Name))
 		hd.Set("Content-Length", strconv.FormatInt(n, 10))
 		w.WriteHeader(status)
 	}}
 	if err := dl.WriteRange(r.Context(), lw, off, n); err != nil {
-		if !lw.started {
+		if !lw.Started() {
 			hd.Del("Content-Range")
 			h.Error(w, r, err)
 			return
@@ -63,69 +64,7 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request) {
 		h.log().Error("web: download aborted", "file", dl.File().ID, "err", err)
 		panic(http.ErrAbortHandler)
 	}
-	lw.begin()
-}
-
-// parseRange reads a single "bytes=" range of a file of size bytes. It
-// returns n < 0 for a header to ignore (several ranges, bad syntax) and
-// ok false for a range outside the file.
-func parseRange(h string, size int64) (off, n int64, ok bool) {
-	spec, found := strings.CutPrefix(h, "bytes=")
-	if !found || strings.Contains(spec, ",") {
-		return 0, -1, true
-	}
-	a, b, found := strings.Cut(strings.TrimSpace(spec), "-")
-	if !found {
-		return 0, -1, true
-	}
-	if a == "" {
-		k, err := strconv.ParseInt(b, 10, 64)
-		if err != nil || k < 0 {
-			return 0, -1, true
-		}
-		if k == 0 {
-			return 0, 0, false
-		}
-		k = min(k, size)
-		return size - k, k, true
-	}
-	start, err := strconv.ParseInt(a, 10, 64)
-	if err != nil || start < 0 {
-		return 0, -1, true
-	}
-	if start >= size {
-		return 0, 0, false
-	}
-	end := size - 1
-	if b != "" {
-		e, err := strconv.ParseInt(b, 10, 64)
-		if err != nil || e < start {
-			return 0, -1, true
-		}
-		end = min(e, size-1)
-	}
-	return start, end - start + 1, true
-}
-
-// lazyWriter writes the status line only with the first byte, so that a
-// failure before it still gets an error page.
-type lazyWriter struct {
-	w       http.ResponseWriter
-	start   func()
-	started bool
-}
-
-func (l *lazyWriter) begin() {
-	if !l.started {
-		l.started = true
-		l.start()
-	}
-}
-
-// Write writes p, after the status line if it is the first write.
-func (l *lazyWriter) Write(p []byte) (int, error) {
-	l.begin()
-	return l.w.Write(p)
+	lw.Begin()
 }
 
 // zip streams every available file of a deposit as one ZIP archive, stored
@@ -167,7 +106,7 @@ func (h *Handler) zip(w http.ResponseWriter, r *http.Request) {
 	name := zipName(v.Reference, v.ID)
 	hd := w.Header()
 	hd.Set("Content-Type", "application/zip")
-	hd.Set("Content-Disposition", attachment(name))
+	hd.Set("Content-Disposition", httpfile.ContentDisposition(name))
 	hd.Set("Cache-Control", "private, no-store")
 	zw := zip.NewWriter(w)
 	used := map[string]bool{}
@@ -219,30 +158,4 @@ func zipName(ref, id string) string {
 		s = "navette-" + id[:8]
 	}
 	return s + ".zip"
-}
-
-// attachment renders a Content-Disposition per RFC 6266: an ASCII fallback
-// and the exact name as RFC 8187 filename*.
-func attachment(name string) string {
-	var fallback strings.Builder
-	for _, r := range name {
-		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '/' || r == '%' || r == ';' {
-			fallback.WriteByte('_')
-		} else {
-			fallback.WriteRune(r)
-		}
-	}
-	const hexdigits = "0123456789ABCDEF"
-	var enc strings.Builder
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
-			enc.WriteByte(c)
-		} else {
-			enc.WriteByte('%')
-			enc.WriteByte(hexdigits[c>>4])
-			enc.WriteByte(hexdigits[c&15])
-		}
-	}
-	return `attachment; filename="` + fallback.String() + `"; filename*=UTF-8''` + enc.String()
 }
