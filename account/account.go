@@ -57,8 +57,8 @@ func (s *Service) Create(ctx context.Context, nu NewUser) (*navette.User, error)
 		return nil, err
 	}
 	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 200 || !utf8.ValidString(name) || strings.ContainsFunc(name, isControl) {
-		return nil, navette.Errorf(navette.EINVALID, "A name of 1 to 200 printable characters is required.")
+	if err := validName(name); err != nil {
+		return nil, err
 	}
 	if !role.Valid() || role == navette.RoleService {
 		return nil, navette.Errorf(navette.EINVALID, "Unknown role %q (agent, court_admin, partner, admin or auditor).", role)

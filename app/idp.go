@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"navette"
 	"navette/auth"
 	"navette/oidc"
 )
@@ -59,13 +58,4 @@ func (l *lazyOIDC) Exchange(ctx context.Context, code, verifier, nonce string) (
 		return nil, err
 	}
 	return &auth.Identity{Subject: c.Subject, Email: c.Email, EmailVerified: c.EmailVerified}, nil
-}
-
-// Ready reports whether the provider can be discovered.
-func (l *lazyOIDC) Ready(ctx context.Context) error {
-	_, err := l.provider(ctx)
-	if err != nil {
-		return navette.WrapError(navette.EUNAVAILABLE, err, "The identity provider cannot be reached.")
-	}
-	return nil
 }

@@ -123,9 +123,9 @@ func adminTokenCreate(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	u, err := a.Meta.UserByEmail(ctx, navette.NormalizeEmail(*email))
+	u, err := userByEmail(ctx, a, *email)
 	if err != nil {
-		return fmt.Errorf("no user has the e-mail %s", navette.NormalizeEmail(*email))
+		return err
 	}
 	var sc []navette.Scope
 	if *scopes != "" {
