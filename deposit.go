@@ -79,6 +79,11 @@ type Recipient struct {
 	// FirstDownloadBy is who first downloaded: the recipient, or for a
 	// service mailbox the member who did.
 	FirstDownloadBy string
+	// FirstOpenedAt is when the recipient first opened the deposit (saw its
+	// detail or downloaded from it), and FirstOpenedBy who did, as for
+	// downloads.
+	FirstOpenedAt time.Time
+	FirstOpenedBy string
 }
 
 // FileRecord is a file of a deposit as storage keeps it.
@@ -105,6 +110,60 @@ type Limits struct {
 	MaxFiles         int   // files per deposit
 	MaxRetentionDays int   // ceiling of the retention a sender may choose
 	MaxRecipients    int   // recipients per deposit
+}
+
+// Valid returns EINVALID, naming the first field that is set (non-zero)
+// and out of MaxLimits' bounds; zero fields are "not set" and valid.
+func (l Limits) Valid() error {
+	switch {
+	case l.MaxFileSize != 0 && (l.MaxFileSize < MinFileSizeLimit || l.MaxFileSize > MaxLimits.MaxFileSize):
+		return Errorf(EINVALID, "The file size limit must be between %d and %d bytes.", int64(MinFileSizeLimit), MaxLimits.MaxFileSize)
+	case l.MaxFiles != 0 && (l.MaxFiles < 1 || l.MaxFiles > MaxLimits.MaxFiles):
+		return Errorf(EINVALID, "The number of files per deposit must be between 1 and %d.", MaxLimits.MaxFiles)
+	case l.MaxRetentionDays != 0 && (l.MaxRetentionDays < 1 || l.MaxRetentionDays > MaxLimits.MaxRetentionDays):
+		return Errorf(EINVALID, "The retention ceiling must be between 1 and %d days.", MaxLimits.MaxRetentionDays)
+	case l.MaxRecipients != 0 && (l.MaxRecipients < 1 || l.MaxRecipients > MaxLimits.MaxRecipients):
+		return Errorf(EINVALID, "The number of recipients per deposit must be between 1 and %d.", MaxLimits.MaxRecipients)
+	}
+	return nil
+}
+
+// Or returns l with its zero fields taken from d.
+func (l Limits) Or(d Limits) Limits {
+	if l.MaxFileSize <= 0 {
+		l.MaxFileSize = d.MaxFileSize
+	}
+	if l.MaxFiles <= 0 {
+		l.MaxFiles = d.MaxFiles
+	}
+	if l.MaxRetentionDays <= 0 {
+		l.MaxRetentionDays = d.MaxRetentionDays
+	}
+	if l.MaxRecipients <= 0 {
+		l.MaxRecipients = d.MaxRecipients
+	}
+	return l
+}
+
+// MinFileSizeLimit is the smallest file size limit that may be set: 1 MiB.
+const MinFileSizeLimit = 1 << 20
+
+// MaxLimits bound what an operator or an admin may set: 4 TiB per file
+// (under an object store's 5 TiB), 1,000 files or recipients per deposit,
+// ten years of retention.
+var MaxLimits = Limits{
+	MaxFileSize:      1 << 42,
+	MaxFiles:         1000,
+	MaxRetentionDays: 3650,
+	MaxRecipients:    1000,
+}
+
+// Settings are the platform settings an admin changes at run time. Zero
+// limits are not set: the server's configuration applies to them.
+type Settings struct {
+	Limits    Limits
+	UpdatedAt time.Time // when they were last saved; zero if never
+	UpdatedBy string    // the id of the user who last saved them
 }
 
 // DefaultLimits are the limits when the operator sets none.

@@ -38,6 +38,8 @@ const (
 	EventCourtCreated    EventType = "court.created"    // Detail is the code
 	EventMemberAdded     EventType = "member.added"     // Detail is "SERVICEID USERID"
 	EventMemberRemoved   EventType = "member.removed"   // Detail is "SERVICEID USERID"
+	EventDepositOpened   EventType = "deposit.opened"   // a recipient (or a member of a recipient mailbox) first opened a deposit; Detail is the recipient's id
+	EventSettingsChanged EventType = "settings.changed" // Detail lists the settings saved, "name=value …"
 )
 
 // Event is one entry of the journal. Events are only ever appended, and never

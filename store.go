@@ -147,7 +147,7 @@ type MetaStore interface {
 	// UpdateDeposit loads the deposit and its files, locks them against
 	// concurrent updates, and calls fn. If fn returns no error, the changes
 	// fn made to the deposit (state, times, key, sealed fields, NotifySender, recipients'
-	// first downloads) and to the files (state, key, name, resume, blob
+	// first downloads and first openings) and to the files (state, key, name, resume, blob
 	// deletion) are written, together with the events fn returns. If fn
 	// returns an error nothing is written and that error is returned.
 	// Returns ENOTFOUND if there is no such deposit.
@@ -219,6 +219,14 @@ type MetaStore interface {
 	// attempt counted, with events. Returns ENOTFOUND if there is no such
 	// notice, ECONFLICT if it is not dead.
 	ReplayNotice(ctx context.Context, id string, now time.Time, events ...Event) error
+
+	// Settings returns the platform settings as last saved; the zero
+	// Settings, not an error, if none ever were.
+	Settings(ctx context.Context) (*Settings, error)
+	// SaveSettings replaces the platform settings with st, with events, in
+	// one transaction: a zero limit removes its setting. Returns EINVALID if
+	// a limit is out of bounds (Limits.Valid).
+	SaveSettings(ctx context.Context, st *Settings, events ...Event) error
 
 	// AppendEvents appends events that go with no other change.
 	AppendEvents(ctx context.Context, events ...Event) error

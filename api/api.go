@@ -54,6 +54,11 @@ type Recipient struct {
 	// FirstDownloadBy is, for a service mailbox, the member who first
 	// downloaded.
 	FirstDownloadBy string `json:"first_download_by,omitempty"`
+	// FirstOpenedAt is when the recipient first opened the deposit (or
+	// downloaded from it), and FirstOpenedBy, for a service mailbox, the
+	// member who did.
+	FirstOpenedAt *time.Time `json:"first_opened_at,omitempty"`
+	FirstOpenedBy string     `json:"first_opened_by,omitempty"`
 }
 
 // File describes one file of a deposit.

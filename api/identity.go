@@ -26,6 +26,9 @@ const (
 	// PathAdminLDAPSync syncs the ministry directory now (POST
 	// ?dry_run=1&force=1).
 	PathAdminLDAPSync = Version + "/admin/ldap/sync"
+	// PathAdminSettings holds the platform settings: GET PlatformSettings,
+	// PUT Settings (platform admins only).
+	PathAdminSettings = Version + "/admin/settings"
 	PathEvents        = Version + "/events" // GET ?deposit=&after=&limit=: EventList (auditors, admins)
 )
 
@@ -195,4 +198,23 @@ type Event struct {
 // next.
 type EventList struct {
 	Events []Event `json:"events"`
+}
+
+// Settings are the limits platform admins set; a zero (or absent) field
+// leaves the server's configuration in force.
+type Settings struct {
+	MaxFileSize      int64 `json:"max_file_size,omitempty"`      // bytes per file
+	MaxFiles         int   `json:"max_files,omitempty"`          // files per deposit
+	MaxRetentionDays int   `json:"max_retention_days,omitempty"` // ceiling of the retention a sender may choose
+	MaxRecipients    int   `json:"max_recipients,omitempty"`     // recipients per deposit
+}
+
+// PlatformSettings are the settings admins set, the configuration's, and
+// the ones in force as a result.
+type PlatformSettings struct {
+	Set        Settings   `json:"set"`
+	Configured Settings   `json:"configured"`
+	Effective  Settings   `json:"effective"`
+	UpdatedAt  *time.Time `json:"updated_at,omitempty"`
+	UpdatedBy  string     `json:"updated_by,omitempty"` // the e-mail of the admin who last saved them
 }

@@ -118,6 +118,8 @@ var policy = map[string]rule{
 	"POST /api/v1/admin/directories/{source}/import": {roles: forRoles(want{200, 0, 404}, navette.RoleAdmin)},
 	"POST /api/v1/admin/ldap/sync":                   {roles: forRoles(only(501), navette.RoleAdmin)},
 	"GET /api/v1/admin/notices":                      {roles: forRoles(only(200), navette.RoleAdmin)},
+	"GET /api/v1/admin/settings":                     {roles: forRoles(only(200), navette.RoleAdmin)},
+	"PUT /api/v1/admin/settings":                     {roles: forRoles(only(200), navette.RoleAdmin)},
 	"POST /api/v1/admin/notices/{id}/replay":         {roles: forRoles(want{0, 0, 404}, navette.RoleAdmin)},
 	"GET /api/v1/events":                             {roles: forRoles(only(200), navette.RoleAdmin, navette.RoleAuditor)},
 }
@@ -291,6 +293,8 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 		c.body, c.hdr = jsonBody(`{"code":"123456"}`)
 	case "POST /api/v1/tokens":
 		c.body, c.hdr = jsonBody(`{"label":"x"}`)
+	case "PUT /api/v1/admin/settings":
+		c.body, c.hdr = jsonBody(`{}`)
 	case "DELETE /api/v1/tokens/{id}":
 		ownTok, otherTok := unknownID, ""
 		if role != "" {

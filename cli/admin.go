@@ -24,11 +24,15 @@ navette admin service add --data DIR --court CODE --name "N" --email E
 navette admin member add|remove --data DIR --service E --email E
 navette admin token create --data DIR --email E [--label L] [--ttl 720h] [--scopes read,write]
 navette admin token revoke --data DIR TOKEN_ID
+navette admin settings --data DIR [--max-file-size BYTES] [--max-files N] [--max-retention DAYS] [--max-recipients N]
 navette admin key rotate --data DIR
 navette admin mail dead --data DIR [--limit N]
 navette admin mail replay --data DIR NOTICE_ID`
 
 func runAdmin(ctx context.Context, env *Env, args []string) error {
+	if len(args) > 0 && args[0] == "settings" {
+		return adminSettings(ctx, env, args[1:])
+	}
 	if len(args) < 2 {
 		return usageError("\n%s", adminUsage)
 	}

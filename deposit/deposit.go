@@ -39,7 +39,10 @@ func (s *Service) Create(ctx context.Context, actor *navette.User, in Draft) (*V
 	if !CanDeposit(actor.Role) || (s.Internal && actor.Role == navette.RolePartner) {
 		return nil, navette.Errorf(navette.EFORBIDDEN, "Your role does not allow sending deposits.")
 	}
-	lim := s.limits()
+	lim, err := s.CurrentLimits(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ref := strings.TrimSpace(in.Reference)
 	if ref == "" || len(ref) > MaxReferenceLen || !printable(ref, false) {
 		return nil, navette.Errorf(navette.EINVALID, "A case reference of 1 to %d printable characters is required.", MaxReferenceLen)
@@ -50,10 +53,7 @@ func (s *Service) Create(ctx context.Context, actor *navette.User, in Draft) (*V
 	}
 	days := in.RetentionDays
 	if days == 0 {
-		days = s.DefaultRetentionDays
-		if days <= 0 || days > lim.MaxRetentionDays {
-			days = lim.MaxRetentionDays
-		}
+		days = s.DefaultRetention(lim)
 	}
 	if days < 1 || days > lim.MaxRetentionDays {
 		return nil, navette.Errorf(navette.EINVALID, "The retention must be between 1 and %d days.", lim.MaxRetentionDays)
@@ -158,7 +158,53 @@ func (s *Service) Get(ctx context.Context, actor *navette.User, id string) (*Vie
 	if d.State == navette.DepositAvailable && Expired(d, s.Clock.Now()) {
 		d.State = navette.DepositExpired // the sweeper will record it; show the truth now
 	}
+	if d.SenderID != actor.ID {
+		s.recordOpened(ctx, actor, d)
+	}
 	return s.view(ctx, d, files)
+}
+
+// recordOpened notes that actor opened d now, on each recipient of d that
+// stands for actor (actor in person, or a service mailbox actor is a member
+// of) and was not opened before, with a deposit.opened event each. A
+// failure is logged: it does not keep the recipient from the deposit.
+func (s *Service) recordOpened(ctx context.Context, actor *navette.User, d *navette.DepositRecord) {
+	pending := false
+	for _, r := range d.Recipients {
+		if r.FirstOpenedAt.IsZero() && (r.UserID == actor.ID || r.Role == navette.RoleService) {
+			pending = true
+		}
+	}
+	if !pending {
+		return
+	}
+	svcs, err := s.services(ctx, actor)
+	if err == nil {
+		err = s.Meta.UpdateDeposit(context.WithoutCancel(ctx), d.ID, func(dep *navette.DepositRecord, _ []*navette.FileRecord) ([]navette.Event, error) {
+			return markOpened(dep, actor, svcs, s.Clock.Now()), nil
+		})
+	}
+	if err != nil {
+		s.log().Error("recording an opening", "deposit", d.ID, "err", err)
+		return
+	}
+	markOpened(d, actor, svcs, s.Clock.Now())
+}
+
+// markOpened sets the first opening of the recipients of d that stand for
+// actor and were not opened yet, and returns a deposit.opened event for
+// each.
+func markOpened(d *navette.DepositRecord, actor *navette.User, services map[string]bool, now time.Time) []navette.Event {
+	var evs []navette.Event
+	for i := range d.Recipients {
+		r := &d.Recipients[i]
+		if (r.UserID != actor.ID && !services[r.UserID]) || !r.FirstOpenedAt.IsZero() {
+			continue
+		}
+		r.FirstOpenedAt, r.FirstOpenedBy = now, actor.ID
+		evs = append(evs, navette.Event{Time: now, Type: navette.EventDepositOpened, ActorID: actor.ID, DepositID: d.ID, Detail: r.UserID})
+	}
+	return evs
 }
 
 // List returns a page of the actor's inbox or sent deposits, newest first,

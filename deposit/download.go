@@ -231,6 +231,9 @@ func (d *Download) recordDownload(ctx context.Context, ranged bool) {
 	queued := false
 	err := d.s.Meta.UpdateDeposit(ctx, d.deposit.ID, func(dep *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
 		now := d.s.Clock.Now()
+		// A download through the API may come without the deposit being
+		// opened first: it counts as its opening.
+		events := markOpened(dep, d.actor, d.services, now)
 		ev := navette.Event{Time: now, Type: navette.EventFileDownloaded, ActorID: d.actor.ID, DepositID: dep.ID, FileID: d.file.ID, Size: d.file.Size, SHA256: d.file.SHA256, Detail: detail}
 		for i := range dep.Recipients {
 			r := &dep.Recipients[i]
@@ -261,7 +264,7 @@ func (d *Download) recordDownload(ctx context.Context, ranged bool) {
 			ev.Notices = append(ev.Notices, n)
 			queued = true
 		}
-		return []navette.Event{ev}, nil
+		return append(events, ev), nil
 	})
 	if err != nil {
 		d.s.log().Error("recording a download", "file", d.file.ID, "err", err)

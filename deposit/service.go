@@ -24,10 +24,12 @@ type KeyWrapper interface {
 
 // Service runs deposits. Its fields are set once before use.
 type Service struct {
-	Meta   navette.MetaStore
-	Blobs  navette.BlobStore
-	Keys   KeyWrapper
-	Clock  navette.Clock
+	Meta  navette.MetaStore
+	Blobs navette.BlobStore
+	Keys  KeyWrapper
+	Clock navette.Clock
+	// Limits are the configuration's bounds on deposits; admins' settings
+	// (SaveSettings) take precedence over them.
 	Limits navette.Limits
 	// DefaultRetentionDays applies when a sender chooses none; it is capped
 	// by Limits.MaxRetentionDays.
@@ -108,24 +110,6 @@ func (s *Service) log() *slog.Logger {
 		return slog.Default()
 	}
 	return s.Log
-}
-
-func (s *Service) limits() navette.Limits {
-	l := s.Limits
-	d := navette.DefaultLimits
-	if l.MaxFileSize <= 0 {
-		l.MaxFileSize = d.MaxFileSize
-	}
-	if l.MaxFiles <= 0 {
-		l.MaxFiles = d.MaxFiles
-	}
-	if l.MaxRetentionDays <= 0 {
-		l.MaxRetentionDays = d.MaxRetentionDays
-	}
-	if l.MaxRecipients <= 0 {
-		l.MaxRecipients = d.MaxRecipients
-	}
-	return l
 }
 
 // notFound is the single answer for a deposit or file the caller may not

@@ -20,14 +20,17 @@ import (
 // did not send, ECONFLICT if it is no longer a draft, ETOOLARGE past the
 // size or count limits, EINVALID for a bad name.
 func (s *Service) StartFile(ctx context.Context, actor *navette.User, depositID, name string, size int64) (*navette.FileRecord, error) {
-	lim := s.limits()
+	lim, err := s.CurrentLimits(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if size < 0 {
 		return nil, navette.Errorf(navette.EINVALID, "The file size must be known in advance.")
 	}
 	if size > lim.MaxFileSize {
 		return nil, navette.Errorf(navette.ETOOLARGE, "Files may be at most %d bytes.", lim.MaxFileSize)
 	}
-	name, err := CleanFileName(name)
+	name, err = CleanFileName(name)
 	if err != nil {
 		return nil, err
 	}

@@ -37,7 +37,8 @@ func depositJSON(v *deposit.View, withFiles bool) api.Deposit {
 	}
 	for _, r := range v.Recipients {
 		d.Recipients = append(d.Recipients, api.Recipient{Email: r.Email, Name: r.Name, Service: r.Role == navette.RoleService,
-			Revoked: r.Disabled, FirstDownloadAt: timePtr(r.FirstDownloadAt), FirstDownloadBy: r.FirstDownloadBy})
+			Revoked: r.Disabled, FirstDownloadAt: timePtr(r.FirstDownloadAt), FirstDownloadBy: r.FirstDownloadBy,
+			FirstOpenedAt: timePtr(r.FirstOpenedAt), FirstOpenedBy: r.FirstOpenedBy})
 	}
 	for _, f := range v.Files {
 		if f.State == navette.FilePurged && f.SHA256 == nil {

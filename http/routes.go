@@ -71,6 +71,8 @@ func (s *Server) routes() ([]Route, error) {
 		{"POST " + api.PathAdminUsers + "/{id}/reset-totp", admin, s.handleResetTOTP},
 		{"POST " + api.PathAdminDirectory + "/{source}/import", admin, s.handleImportDirectory},
 		{"POST " + api.PathAdminLDAPSync, admin, s.handleLDAPSync},
+		{"GET " + api.PathAdminSettings, admin, s.handleGetSettings},
+		{"PUT " + api.PathAdminSettings, admin, s.handleSaveSettings},
 		{"GET " + api.PathAdminNotices, admin, s.handleListNotices},
 		{"POST " + api.PathAdminNotices + "/{id}/replay", admin, s.handleReplayNotice},
 		{"GET " + api.PathEvents, audit, s.handleListEvents},

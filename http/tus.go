@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,14 +31,12 @@ func (s *Server) tusHandler() (*tusd.UnroutedHandler, error) {
 		locker = memorylocker.New()
 	}
 	composer.UseLocker(locker)
-	lim := s.Deposits.Limits
-	if lim.MaxFileSize <= 0 {
-		lim.MaxFileSize = navette.DefaultLimits.MaxFileSize
-	}
 	h, err := tusd.NewUnroutedHandler(tusd.Config{
-		StoreComposer:        composer,
-		BasePath:             api.PathUploads,
-		MaxSize:              lim.MaxFileSize,
+		StoreComposer: composer,
+		BasePath:      api.PathUploads,
+		// The limit in force may change at run time (admins' settings):
+		// tusd gets the hard bound and Service.StartFile the limit.
+		MaxSize:              navette.MaxLimits.MaxFileSize,
 		DisableDownload:      true,
 		DisableConcatenation: true,
 		Cors:                 &tusd.CorsConfig{Disable: true},
@@ -64,13 +63,23 @@ func (s *Server) tusRoute(h *tusd.UnroutedHandler, method http.HandlerFunc) http
 			return
 		}
 		meta := &uploadMeta{}
+		if r.Method == http.MethodOptions {
+			if lim, err := s.Deposits.CurrentLimits(r.Context()); err == nil {
+				meta.maxSize = lim.MaxFileSize
+			}
+		}
 		r = r.WithContext(context.WithValue(r.Context(), uploadMetaKey{}, meta))
 		inner.ServeHTTP(&tusWriter{ResponseWriter: w, meta: meta, path: r.URL.Path}, r)
 	}
 }
 
 // uploadMeta carries, from the store to the answer, when the upload expires.
-type uploadMeta struct{ expires time.Time }
+// uploadMeta carries what a response says beyond tusd's: the upload's
+// expiry, and the file size limit in force (tusd knows only the hard bound).
+type uploadMeta struct {
+	expires time.Time
+	maxSize int64
+}
 
 type uploadMetaKey struct{}
 
@@ -102,6 +111,9 @@ func (w *tusWriter) WriteHeader(code int) {
 		if u, err := url.Parse(loc); err == nil && u.IsAbs() {
 			h.Set("Location", u.RequestURI())
 		}
+	}
+	if w.meta.maxSize > 0 && h.Get("Tus-Max-Size") != "" {
+		h.Set("Tus-Max-Size", strconv.FormatInt(w.meta.maxSize, 10))
 	}
 	if !w.meta.expires.IsZero() && code < 300 {
 		h.Set("Upload-Expires", w.meta.expires.UTC().Format(http.TimeFormat))

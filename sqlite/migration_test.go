@@ -85,6 +85,9 @@ func TestMigrateIdentity(t *testing.T) {
 		if by := map[string]string{"lawyer1": "lawyer1", "admin1": ""}[r.UserID]; r.FirstDownloadBy != by {
 			t.Errorf("recipient %s: first download by %q, want %q", r.UserID, r.FirstDownloadBy, by)
 		}
+		if by := map[string]string{"lawyer1": "lawyer1", "admin1": ""}[r.UserID]; r.FirstOpenedBy != by || r.FirstOpenedAt != r.FirstDownloadAt {
+			t.Errorf("recipient %s: first opened by %q at %v, want %q at %v", r.UserID, r.FirstOpenedBy, r.FirstOpenedAt, by, r.FirstDownloadAt)
+		}
 	}
 	found, err := s.SearchUsers(ctx, navette.UserFilter{Text: "leveque"})
 	if err != nil || len(found) != 1 || found[0].ID != "agent1" {
@@ -113,7 +116,7 @@ func TestMigrateIdentity(t *testing.T) {
 		t.Errorf("CreateToken for an unknown user after migration: %v, want ENOTFOUND", err)
 	}
 	var version int64
-	if err := raw.QueryRowContext(ctx, `SELECT max(version_id) FROM goose_db_version`).Scan(&version); err != nil || version != 4 {
-		t.Errorf("schema version %d, %v; want 4", version, err)
+	if err := raw.QueryRowContext(ctx, `SELECT max(version_id) FROM goose_db_version`).Scan(&version); err != nil || version != 5 {
+		t.Errorf("schema version %d, %v; want 5", version, err)
 	}
 }

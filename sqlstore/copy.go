@@ -34,6 +34,7 @@ var Tables = []Table{
 	{Name: "sessions", Key: []string{"id"}, Deletes: true},
 	{Name: "sign_in_codes", Key: []string{"id"}, Deletes: true},
 	{Name: "user_terms", Key: []string{"term", "user_id"}, Deletes: true},
+	{Name: "settings", Key: []string{"name"}, Deletes: true},
 	{Name: "events", Key: []string{"seq"}, InsertOnly: true},
 }
 

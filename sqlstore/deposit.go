@@ -16,7 +16,7 @@ import (
 const (
 	depositCols = "d.id, d.sender_id, d.state, d.retention_days, d.key_id, d.key_data, d.reference, d.message, " +
 		"d.created_at, d.submitted_at, d.available_at, d.expires_at, d.revoked_at, d.purged_at, d.notify_sender, d.reminded_at"
-	recipientCols = "r.user_id, u.email, u.name, u.role, u.disabled, r.first_download_at, r.first_download_by"
+	recipientCols = "r.user_id, u.email, u.name, u.role, u.disabled, r.first_download_at, r.first_download_by, r.first_opened_at, r.first_opened_by"
 	// withRecipients joins a deposit row d to its recipients, one row per
 	// recipient, or one row of NULLs if it has none.
 	withRecipients = " LEFT JOIN deposit_recipients r ON r.deposit_id = d.id LEFT JOIN users u ON u.id = r.user_id"
@@ -57,18 +57,19 @@ func (r *depositRow) record() *navette.DepositRecord {
 // recipientRow receives the columns recipientCols, NULL when a deposit has
 // no recipient.
 type recipientRow struct {
-	userID, email, name, role, firstBy sql.NullString
-	disabled, first                    sql.NullInt64
+	userID, email, name, role, firstBy, openedBy sql.NullString
+	disabled, first, opened                      sql.NullInt64
 }
 
 func (r *recipientRow) dest() []any {
-	return []any{&r.userID, &r.email, &r.name, &r.role, &r.disabled, &r.first, &r.firstBy}
+	return []any{&r.userID, &r.email, &r.name, &r.role, &r.disabled, &r.first, &r.firstBy, &r.opened, &r.openedBy}
 }
 
 func (r *recipientRow) recipient() navette.Recipient {
 	return navette.Recipient{UserID: r.userID.String, Email: r.email.String, Name: r.name.String,
 		Role: navette.Role(r.role.String), Disabled: r.disabled.Int64 != 0,
-		FirstDownloadAt: timeCol(r.first), FirstDownloadBy: r.firstBy.String}
+		FirstDownloadAt: timeCol(r.first), FirstDownloadBy: r.firstBy.String,
+		FirstOpenedAt: timeCol(r.opened), FirstOpenedBy: r.openedBy.String}
 }
 
 // depositArgs returns the mutable columns of d in the order of the SET list
@@ -110,8 +111,8 @@ func (s *Store) CreateDeposit(ctx context.Context, d *navette.DepositRecord, eve
 			return s.insertErr(err, "create deposit", "A deposit with this id exists already.", "No such sender.")
 		}
 		for _, r := range d.Recipients {
-			_, err := tx.ExecContext(ctx, `INSERT INTO deposit_recipients (deposit_id, user_id, first_download_at, first_download_by)
-				VALUES ($1, $2, $3, $4)`, d.ID, r.UserID, timeArg(r.FirstDownloadAt), r.FirstDownloadBy)
+			_, err := tx.ExecContext(ctx, `INSERT INTO deposit_recipients (deposit_id, user_id, first_download_at, first_download_by, first_opened_at, first_opened_by)
+				VALUES ($1, $2, $3, $4, $5, $6)`, d.ID, r.UserID, timeArg(r.FirstDownloadAt), r.FirstDownloadBy, timeArg(r.FirstOpenedAt), r.FirstOpenedBy)
 			if err != nil {
 				return s.insertErr(err, "add recipient", "A recipient is given twice.", "No such recipient.")
 			}
@@ -228,7 +229,7 @@ func (s *Store) ListDeposits(ctx context.Context, f navette.DepositFilter) ([]*n
 // calls fn, and writes back what fn changed with the events it returns.
 //
 // Written are the deposit's columns but its id, sender and creation time;
-// the first downloads (time and downloader) of the recipients it was loaded
+// the first downloads and openings (time and who) of the recipients it was loaded
 // with (recipients are neither added nor removed); and the files' columns
 // but their id, deposit, size and creation time, as UpdateFile writes them.
 // Rows fn did not change are not written.
@@ -253,13 +254,18 @@ func (s *Store) UpdateDeposit(ctx context.Context, id string, fn func(d *navette
 
 		// Snapshots of what fn may change, to write only what it did.
 		dBefore := depositArgs(d)
-		type firstDownload struct {
-			at any
-			by string
+		type firsts struct {
+			at       any
+			by       string
+			openedAt any
+			openedBy string
 		}
-		rBefore := make(map[string]firstDownload, len(d.Recipients))
-		for _, r := range d.Recipients {
-			rBefore[r.UserID] = firstDownload{timeArg(r.FirstDownloadAt), r.FirstDownloadBy}
+		firstsOf := func(r *navette.Recipient) firsts {
+			return firsts{timeArg(r.FirstDownloadAt), r.FirstDownloadBy, timeArg(r.FirstOpenedAt), r.FirstOpenedBy}
+		}
+		rBefore := make(map[string]firsts, len(d.Recipients))
+		for i := range d.Recipients {
+			rBefore[d.Recipients[i].UserID] = firstsOf(&d.Recipients[i])
 		}
 		loaded := slices.Clone(files)
 		fBefore := make([][]any, len(loaded))
@@ -281,11 +287,13 @@ func (s *Store) UpdateDeposit(ctx context.Context, id string, fn func(d *navette
 				return s.internal(err, "write deposit")
 			}
 		}
-		for _, r := range d.Recipients {
+		for i := range d.Recipients {
+			r := &d.Recipients[i]
 			before, ok := rBefore[r.UserID]
-			if after := (firstDownload{timeArg(r.FirstDownloadAt), r.FirstDownloadBy}); ok && after != before {
-				_, err := tx.ExecContext(ctx, `UPDATE deposit_recipients SET first_download_at = $3, first_download_by = $4
-					WHERE deposit_id = $1 AND user_id = $2`, id, r.UserID, after.at, after.by)
+			if after := firstsOf(r); ok && after != before {
+				_, err := tx.ExecContext(ctx, `UPDATE deposit_recipients SET first_download_at = $3, first_download_by = $4,
+					first_opened_at = $5, first_opened_by = $6
+					WHERE deposit_id = $1 AND user_id = $2`, id, r.UserID, after.at, after.by, after.openedAt, after.openedBy)
 				if err != nil {
 					return s.internal(err, "write recipient")
 				}

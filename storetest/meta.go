@@ -55,6 +55,7 @@ func TestMetaStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
 		{"NoticeFailed", testMetaNoticeFailed},
 		{"ReplayNotice", testMetaReplayNotice},
 		{"NoticesFilter", testMetaNoticesFilter},
+		{"Settings", testMetaSettings},
 	}
 	tests = append(tests, identityTests...)
 	for _, tt := range tests {
@@ -625,8 +626,14 @@ func testMetaUpdateDeposit(t *testing.T, m *metaFixture) {
 		got.NotifySender = false
 		got.RemindedAt = now.Add(2 * time.Second)
 		for i := range got.Recipients {
-			if got.Recipients[i].UserID == bob.ID {
+			switch got.Recipients[i].UserID {
+			case bob.ID:
 				got.Recipients[i].FirstDownloadAt = now.Add(time.Minute)
+				got.Recipients[i].FirstOpenedAt = now.Add(time.Second)
+				got.Recipients[i].FirstOpenedBy = bob.ID
+			case carol.ID:
+				got.Recipients[i].FirstOpenedAt = now.Add(2 * time.Second)
+				got.Recipients[i].FirstOpenedBy = alice.ID
 			}
 		}
 		files[0].State = navette.FileAvailable
