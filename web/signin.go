@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 	"strings"
 
@@ -127,8 +128,8 @@ type codeData struct {
 	Next    string
 	Problem string
 	Secret  string
-	URI     string
-	QR      string
+	URI     template.URL  // otpauth: URI of the key, see otpauthURL
+	QR      template.HTML // inline SVG of URI, see qrSVG
 }
 
 func (h *Handler) totpPage(w http.ResponseWriter, r *http.Request) {
@@ -180,8 +181,19 @@ func (h *Handler) renderEnrol(w http.ResponseWriter, r *http.Request, sess *nave
 		h.Error(w, r, err)
 		return
 	}
-	p.Data = &codeData{Next: nextOf(r), Secret: groupSecret(e.Secret), URI: e.URI, QR: qrDataURI(e.URI), Problem: problem}
+	p.Data = &codeData{Next: nextOf(r), Secret: groupSecret(e.Secret), URI: otpauthURL(e.URI), QR: qrSVG(e.URI, tr(p.Lang, "Code QR de la clé de votre second facteur")), Problem: problem}
 	h.render(w, r, status, "enrol", p)
+}
+
+// otpauthURL returns uri, the otpauth: URI of a key being enrolled, as a
+// URL a template may put in a link: html/template would otherwise replace
+// the otpauth scheme, which it does not know, with "#ZgotmplZ". Anything
+// but an otpauth: URI gives "".
+func otpauthURL(uri string) template.URL {
+	if !strings.HasPrefix(uri, "otpauth://") {
+		return ""
+	}
+	return template.URL(uri)
 }
 
 // groupSecret shows a base32 secret in groups of four, easier to type.
