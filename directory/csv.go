@@ -247,6 +247,59 @@ type Problem struct {
 	// as a whole or about a person absent from it.
 	Line    int    `json:"line,omitempty"`
 	Message string `json:"message"`
+	// Format and Args are Message before formatting, kept so that a user
+	// interface can show the problem in its own language: Message is
+	// fmt.Sprintf(Format, Args...). An argument of type Text is itself a
+	// phrase to translate, one of type Names a list of quoted names. They
+	// are empty in a Problem decoded from JSON.
+	Format string `json:"-"`
+	Args   []any  `json:"-"`
+}
+
+// Text is an English phrase kept with its format and arguments, so that a
+// user interface can translate it: what encoding/csv found wrong, or the
+// part of a problem's message saying whom it is about. String returns it
+// in English.
+type Text struct {
+	Format string
+	Args   []any
+}
+
+// String returns t in English: fmt.Sprintf(t.Format, t.Args...), or "" for
+// the zero Text.
+func (t Text) String() string {
+	if t.Format == "" {
+		return ""
+	}
+	return fmt.Sprintf(t.Format, t.Args...)
+}
+
+// Names is a list of names, such as columns of a header, that a problem
+// quotes.
+type Names []string
+
+// String returns the names quoted as Go strings and separated by commas,
+// as in English messages.
+func (n Names) String() string { return n.Quote(strconv.Quote) }
+
+// Quote returns the names each quoted by quote and separated by commas;
+// names longer than 40 bytes are cut at a character boundary, and only the first 12 are shown.
+func (n Names) Quote(quote func(string) string) string {
+	q := make([]string, len(n))
+	for i, s := range n {
+		if len(s) > 40 {
+			cut := 40
+			for cut > 0 && !utf8.RuneStart(s[cut]) {
+				cut--
+			}
+			s = s[:cut] + "…"
+		}
+		q[i] = quote(s)
+	}
+	if len(q) > 12 {
+		q = append(q[:12], "…")
+	}
+	return strings.Join(q, ", ")
 }
 
 // String returns the problem as "line N: message".
@@ -321,9 +374,12 @@ func (p *problems) add(line int, format string, args ...any) bool {
 		p.err.Truncated = true
 		return false
 	}
-	p.err.Problems = append(p.err.Problems, Problem{Line: line, Message: fmt.Sprintf(format, args...)})
+	p.err.Problems = append(p.err.Problems, Problem{Line: line, Message: fmt.Sprintf(format, args...), Format: format, Args: args})
 	return true
 }
+
+// addText records a problem whose message is t.
+func (p *problems) addText(line int, t Text) bool { return p.add(line, t.Format, t.Args...) }
 
 func (p *problems) full() bool { return len(p.err.Problems) >= MaxProblems }
 
@@ -403,7 +459,7 @@ func Parse(r io.Reader, m Mapping) ([]Entry, error) {
 			if !errors.As(err, &pe) {
 				return nil, navette.WrapError(navette.EINVALID, err, "The flow cannot be read.")
 			}
-			probs.add(pe.StartLine, "%s", csvMessage(pe))
+			probs.addText(pe.StartLine, csvMessage(pe))
 			continue
 		}
 		line, _ := cr.FieldPos(0)
@@ -424,21 +480,21 @@ func Parse(r io.Reader, m Mapping) ([]Entry, error) {
 func readError(err error, probs *problems) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		probs.add(pe.StartLine, "%s", csvMessage(pe))
+		probs.addText(pe.StartLine, csvMessage(pe))
 		return probs.error()
 	}
 	return navette.WrapError(navette.EINVALID, err, "The flow cannot be read.")
 }
 
 // csvMessage says what encoding/csv found wrong, in words for users.
-func csvMessage(pe *csv.ParseError) string {
+func csvMessage(pe *csv.ParseError) Text {
 	switch {
 	case errors.Is(pe.Err, csv.ErrBareQuote):
-		return fmt.Sprintf("a quote appears inside a field that is not quoted (column %d); quote the whole field and double the quotes inside it", pe.Column)
+		return Text{"a quote appears inside a field that is not quoted (column %d); quote the whole field and double the quotes inside it", []any{pe.Column}}
 	case errors.Is(pe.Err, csv.ErrQuote):
-		return fmt.Sprintf("a quoted field is not closed properly (line %d, column %d)", pe.Line, pe.Column)
+		return Text{"a quoted field is not closed properly (line %d, column %d)", []any{pe.Line, pe.Column}}
 	default:
-		return fmt.Sprintf("the line cannot be read: %v", pe.Err)
+		return Text{"the line cannot be read: %v", []any{pe.Err}}
 	}
 }
 
@@ -501,23 +557,9 @@ func (p *parser) readHeader() bool {
 			found[i] = strings.TrimSpace(h)
 		}
 		p.probs.add(1, "the header has no column %s (it has %s); check the separator and the mapping",
-			quoteList(missing), quoteList(found))
+			Names(missing), Names(found))
 	}
 	return len(p.probs.err.Problems) == 0
-}
-
-func quoteList(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		if len(n) > 40 {
-			n = n[:40] + "…"
-		}
-		q[i] = strconv.Quote(n)
-	}
-	if len(q) > 12 {
-		q = append(q[:12], "…")
-	}
-	return strings.Join(q, ", ")
 }
 
 // row checks one row and returns its entry; ok is false if it has a
@@ -526,9 +568,9 @@ func (p *parser) row(line int, rec []string) (e Entry, ok bool) {
 	for i, f := range rec {
 		if !utf8.ValidString(f) {
 			bad := f[badUTF8(f)]
-			name := strconv.Itoa(i + 1)
+			name := Text{"%d", []any{i + 1}}
 			if i < len(p.header) {
-				name = strconv.Quote(strings.TrimSpace(p.header[i]))
+				name = Text{"%q", []any{strings.TrimSpace(p.header[i])}}
 			}
 			p.probs.add(line+strings.Count(f[:badUTF8(f)], "\n"), "byte 0x%02X in column %s is not UTF-8 (is the flow in Latin-1 or Windows-1252?); the flow must be encoded in UTF-8", bad, name)
 			return e, false

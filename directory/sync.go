@@ -185,11 +185,12 @@ func hasBadRune(fields ...string) bool {
 	return false
 }
 
-func lineOf(e *Entry) string {
+// lineOf says where else e is listed, for a problem about a duplicate.
+func lineOf(e *Entry) Text {
 	if e.Line > 0 {
-		return fmt.Sprintf("also on line %d", e.Line)
+		return Text{"also on line %d", []any{e.Line}}
 	}
-	return "also for external id " + e.ExternalID
+	return Text{"also for external id %s", []any{e.ExternalID}}
 }
 
 // diff works out a sync.
@@ -440,11 +441,13 @@ func (d *diff) court(e *Entry) (string, error) {
 	return id, nil
 }
 
-func who(e *Entry) string {
+// who starts a problem about e that has no line, naming its person; it is
+// the zero Text, "", when e has a line.
+func who(e *Entry) Text {
 	if e.Line > 0 {
-		return ""
+		return Text{}
 	}
-	return fmt.Sprintf("the person with external id %q: ", e.ExternalID)
+	return Text{"the person with external id %q: ", []any{e.ExternalID}}
 }
 
 // checkEmail records a problem if e's e-mail, new to u (nil for a person

@@ -41,6 +41,47 @@ type importData struct {
 	// form carries to check that the same file is sent again.
 	Hash     string
 	FileName string
+
+	// Shown are Problems and the changes of Report in the page's
+	// language, set by renderImports.
+	Shown struct {
+		Problems                          []shownProblem
+		Added, Updated, Revoked, Restored []shownChange
+	}
+}
+
+// shownProblem is a problem of a flow in the page's language.
+type shownProblem struct {
+	Line    int
+	Message string
+}
+
+// shownChange is a change of a directory sync, its detail in the page's
+// language.
+type shownChange struct {
+	Line                    int
+	ExternalID, Name, Email string
+	Detail                  string
+}
+
+// localize fills d.Shown in lang.
+func (d *importData) localize(lang string) {
+	d.Shown.Problems = nil
+	for _, p := range d.Problems {
+		d.Shown.Problems = append(d.Shown.Problems, shownProblem{Line: p.Line, Message: directoryProblem(lang, p)})
+	}
+	changes := func(list []directory.Change) []shownChange {
+		var out []shownChange
+		for _, c := range list {
+			out = append(out, shownChange{Line: c.Line, ExternalID: c.ExternalID, Name: c.Name, Email: c.Email, Detail: directoryDetail(lang, c)})
+		}
+		return out
+	}
+	d.Shown.Added, d.Shown.Updated, d.Shown.Revoked, d.Shown.Restored = nil, nil, nil, nil
+	if r := d.Report; r != nil {
+		d.Shown.Added, d.Shown.Updated = changes(r.Added), changes(r.Updated)
+		d.Shown.Revoked, d.Shown.Restored = changes(r.Revoked), changes(r.Restored)
+	}
 }
 
 // platformOnly renders 403 unless the user is a platform admin.
@@ -75,6 +116,7 @@ func (h *Handler) renderImports(w http.ResponseWriter, r *http.Request, status i
 	if d.Applied {
 		p.Flash = tr(p.Lang, "Le fichier est appliqué.")
 	}
+	d.localize(p.Lang)
 	p.Data = d
 	h.render(w, r, status, "admin-imports", p)
 }
