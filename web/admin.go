@@ -25,6 +25,7 @@ func (h *Handler) adminOnly(w http.ResponseWriter, r *http.Request) (*navette.Us
 // adminData is what the admin overview shows.
 type adminData struct {
 	Limits   navette.Limits
+	FileMiB  int64 // Limits.MaxFileSize in Mo, as the settings page counts them
 	Default  int
 	Mode     string
 	OIDC     bool
@@ -40,9 +41,14 @@ func (h *Handler) admin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := h.newPage(w, r, "Administration", "admin")
-	d := &adminData{Limits: h.limits(), Theme: h.theme(), Platform: u.Role == navette.RoleAdmin, Mode: "external"}
+	lim, err := h.limits(r.Context())
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	d := &adminData{Limits: lim, FileMiB: lim.MaxFileSize / mebibyte, Theme: h.theme(), Platform: u.Role == navette.RoleAdmin, Mode: "external"}
 	if h.Deposits != nil {
-		d.Default = h.Deposits.DefaultRetentionDays
+		d.Default = h.Deposits.DefaultRetention(lim)
 	}
 	if h.Auth != nil {
 		d.Mode = string(h.Auth.Config.Mode)

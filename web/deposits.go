@@ -235,6 +235,8 @@ type recipientRow struct {
 	Disabled        bool
 	NotifiedAt      time.Time
 	NoticeState     string
+	FirstOpenedAt   time.Time
+	OpenedBy        string // who opened, for a service mailbox
 	FirstDownloadAt time.Time
 	By              string // who downloaded, for a service mailbox
 	Files           int    // distinct files downloaded
@@ -304,7 +306,21 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request) {
 	}
 	notified := map[string]*navette.Notice{}
 	downloads := map[string]map[string]bool{}
-	firstBy := map[string]string{}
+	// memberName is the name of the member who acted for a service
+	// mailbox recipient, "" when the recipient acted in person.
+	names := map[string]string{}
+	memberName := func(recipient, by string) string {
+		if by == "" || by == recipient || h.Meta == nil {
+			return ""
+		}
+		if n, ok := names[by]; ok {
+			return n
+		}
+		if m, err := h.Meta.User(r.Context(), by); err == nil {
+			names[by] = m.Name
+		}
+		return names[by]
+	}
 	if d.IsSender && h.Meta != nil {
 		if ns, err := h.Meta.Notices(r.Context(), navette.NoticeFilter{DepositID: v.ID, Limit: 1000}); err == nil {
 			for _, n := range ns {
@@ -327,7 +343,8 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request) {
 	}
 	lang := h.lang(nil, r)
 	for _, rc := range v.Recipients {
-		rr := recipientRow{Name: rc.Name, Email: rc.Email, Service: rc.Role == navette.RoleService, Disabled: rc.Disabled, FirstDownloadAt: rc.FirstDownloadAt}
+		rr := recipientRow{Name: rc.Name, Email: rc.Email, Service: rc.Role == navette.RoleService, Disabled: rc.Disabled,
+			FirstOpenedAt: rc.FirstOpenedAt, FirstDownloadAt: rc.FirstDownloadAt}
 		if n := notified[rc.UserID]; n != nil {
 			switch n.State {
 			case navette.NoticeSent:
@@ -338,13 +355,8 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request) {
 				rr.NoticeState = tr(lang, "en cours d’envoi")
 			}
 		}
-		if rc.FirstDownloadBy != "" && rc.FirstDownloadBy != rc.UserID && d.IsSender && h.Meta != nil {
-			if by, ok := firstBy[rc.FirstDownloadBy]; ok {
-				rr.By = by
-			} else if m, err := h.Meta.User(r.Context(), rc.FirstDownloadBy); err == nil {
-				firstBy[rc.FirstDownloadBy] = m.Name
-				rr.By = m.Name
-			}
+		if d.IsSender {
+			rr.By, rr.OpenedBy = memberName(rc.UserID, rc.FirstDownloadBy), memberName(rc.UserID, rc.FirstOpenedBy)
 		}
 		rr.Files = len(downloads[rc.UserID])
 		if rr.By != "" {
@@ -394,10 +406,14 @@ type newData struct {
 
 func (h *Handler) newDeposit(w http.ResponseWriter, r *http.Request) {
 	p := h.newPage(w, r, "Nouveau dépôt", "new")
-	lim := h.limits()
+	lim, err := h.limits(r.Context())
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
 	days := lim.MaxRetentionDays
-	if h.Deposits != nil && h.Deposits.DefaultRetentionDays > 0 && h.Deposits.DefaultRetentionDays < days {
-		days = h.Deposits.DefaultRetentionDays
+	if h.Deposits != nil {
+		days = h.Deposits.DefaultRetention(lim)
 	}
 	p.Scripts = []string{"vendor/tus/tus.min.js", "js/new.js"}
 	p.Data = &newData{Limits: lim, Retention: days, Messages: scriptMessages(p.Lang)}

@@ -16,6 +16,7 @@ import (
 	"navette/account"
 	"navette/auth"
 	"navette/deposit"
+	"navette/directory"
 	"navette/disk"
 	"navette/keyring"
 	"navette/sqlite"
@@ -128,4 +129,47 @@ func (f *fixture) get(t testing.TB, u *navette.User, target string) *httptest.Re
 // post sends a form as u.
 func (f *fixture) post(t testing.TB, u *navette.User, target, form string) *httptest.ResponseRecorder {
 	return f.do(t, u, http.MethodPost, target, strings.NewReader(form))
+}
+
+// newThemedAdminFixture is newAdminFixture's setup in theme: directory
+// imports configured, a platform admin, the courts of Amiens and Lille with
+// a service mailbox each, a court admin and a clerk of Amiens (a member of
+// its service) and a clerk of Lille.
+func newThemedAdminFixture(t *testing.T, theme string) *adminFixture {
+	t.Helper()
+	f := &adminFixture{fixture: newFixture(t, theme)}
+	f.h.Accounts = f.accounts
+	f.h.Directory = &directory.Sync{Meta: f.meta, Clock: f.clock, Keys: f.h.Deposits.Keys}
+	f.h.Mappings = map[string]directory.Mapping{"lawyers": directory.LawyersMapping()}
+	ctx := context.Background()
+	mk := func(email, name string, role navette.Role, court string) *navette.User {
+		t.Helper()
+		u, err := f.accounts.Create(ctx, account.NewUser{Email: email, Name: name, Role: role, CourtID: court})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	f.admin = mk("admin@justice.example", "Admin", navette.RoleAdmin, "")
+	amiens, err := f.accounts.CreateCourt(ctx, f.admin, "TJ-AMIENS", "Tribunal judiciaire d’Amiens")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lille, err := f.accounts.CreateCourt(ctx, f.admin, "TJ-LILLE", "Tribunal judiciaire de Lille")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.courtAdmin = mk("chef@amiens.justice.example", "Chef de greffe", navette.RoleCourtAdmin, amiens.ID)
+	f.clerk = mk("clerk@amiens.justice.example", "Greffier Amiens", navette.RoleAgent, amiens.ID)
+	f.otherClerk = mk("clerk@lille.justice.example", "Greffier Lille", navette.RoleAgent, lille.ID)
+	if f.service, err = f.accounts.CreateService(ctx, f.admin, amiens.ID, "Greffe pénal", "penal@amiens.justice.example"); err != nil {
+		t.Fatal(err)
+	}
+	if f.otherService, err = f.accounts.CreateService(ctx, f.admin, lille.ID, "Greffe civil", "civil@lille.justice.example"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.accounts.AddMember(ctx, f.admin, f.service.ID, f.clerk.ID); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }

@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,7 +51,7 @@ type page struct {
 
 // pageNames are the templates that are pages; each is parsed with the
 // layout.
-var pageNames = []string{"signin", "totp", "enrol", "error", "list", "deposit", "new", "admin", "admin-courts", "admin-service", "admin-stats", "admin-imports"}
+var pageNames = []string{"signin", "totp", "enrol", "error", "list", "deposit", "new", "admin", "admin-courts", "admin-service", "admin-stats", "admin-imports", "admin-settings"}
 
 func (h *Handler) init() error {
 	h.once.Do(func() {
@@ -95,6 +96,7 @@ func (h *Handler) funcs(lang string) template.FuncMap {
 		},
 		"date":     func(t time.Time) string { return formatDate(t, lang) },
 		"size":     func(n int64) string { return formatSize(n, lang) },
+		"num":      func(n int64) string { return formatNumber(n, lang) },
 		"daysLeft": func(t time.Time) string { return h.daysLeft(t, lang) },
 		"state":    func(s any) string { return stateName(fmt.Sprint(s), lang) },
 		"asset":    h.assetURL,
@@ -115,6 +117,7 @@ var classes = map[string][2]string{
 	"btn-secondary": {"btn btn-secondary", "fr-btn fr-btn--secondary"},
 	"btn-danger":    {"btn btn-danger", "fr-btn fr-btn--secondary"},
 	"group":         {"field", "fr-input-group"},
+	"group-error":   {"field-error", "fr-input-group--error"},
 	"label":         {"label", "fr-label"},
 	"hint":          {"hint", "fr-hint-text"},
 	"input":         {"input", "fr-input"},
@@ -264,6 +267,29 @@ func formatSize(n int64, lang string) string {
 		s = strings.Replace(s, ".", ",", 1)
 	}
 	return s + "\u00a0" + units[i]
+}
+
+// formatNumber writes n with its thousands grouped: "1 024" (narrow
+// no-break spaces) in French, "1,024" in English.
+func formatNumber(n int64, lang string) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	sep := "\u202f"
+	if lang == navette.LangEnglish {
+		sep = ","
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString(sep)
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
 }
 
 func (h *Handler) now() time.Time {

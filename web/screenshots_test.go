@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"flag"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"navette"
+	"navette/account"
 	"navette/internal/testbrowser"
 )
 
@@ -28,7 +30,16 @@ func TestScreenshots(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := startNode(t)
-	agent := n.user(t, "greffe.correctionnel@tj-amiens.justice.example", "Greffe correctionnel — TJ Amiens", navette.RoleAgent)
+	ctx := context.Background()
+	admin := n.user(t, "admin@justice.example", "Administrateur de la plateforme", navette.RoleAdmin)
+	court, err := n.app.Accounts.CreateCourt(ctx, admin, "TJ-AMIENS", "Tribunal judiciaire d'Amiens")
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent, err := n.app.Accounts.Create(ctx, account.NewUser{Email: "greffe.correctionnel@tj-amiens.justice.example", Name: "Greffe correctionnel — TJ Amiens", Role: navette.RoleAgent, CourtID: court.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
 	n.user(t, "c.leveque@avocat-amiens.example", "Maître Claire Lévêque", navette.RolePartner)
 	n.user(t, "p.martin@avocat-amiens.example", "Maître Paul Martin", navette.RolePartner)
 	pv, _ := tempFile(t, "PV d'audition — M. X.pdf", 2<<20)
@@ -71,4 +82,28 @@ func TestScreenshots(t *testing.T) {
 	b.Navigate(n.URL + "/sent?lang=en")
 	shot("sent-en")
 	b.Navigate(n.URL + "/sent?lang=fr")
+
+	// The admin pages, as the platform admin, in a browser of their own.
+	b = testbrowser.New(t, n.URL)
+	b.Run("viewport", chromedp.EmulateViewport(1280, 860))
+	signIn(t, n, b, admin.Email)
+	b.Navigate(n.URL + "/admin")
+	shot("admin")
+	b.Navigate(n.URL + "/admin/stats")
+	b.Run("wait for the chart", chromedp.Poll[chromedp.Void](`document.querySelector("img.chart").complete`))
+	shot("admin-stats")
+	flow, err := filepath.Abs(filepath.Join("..", "cli", "demo-lawyers.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Navigate(n.URL + "/admin/imports")
+	b.Run("preview the demo's lawyers",
+		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{flow}),
+		chromedp.Evaluate[chromedp.Void](`document.documentElement.dataset.left = "1"`),
+		chromedp.Click(chromedp.CSS(`section[aria-labelledby="upload-title"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`html:not([data-left]) #counts`)),
+	)
+	shot("admin-imports")
+	b.Navigate(n.URL + "/admin/settings")
+	shot("admin-settings")
 }

@@ -10,6 +10,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"html/template"
 	"log/slog"
@@ -51,9 +52,6 @@ type Handler struct {
 	// line per element ("Ministère", "de la Justice"); ignored by the
 	// default theme.
 	Brand []string
-	// Limits are the operator's bounds shown and enforced before uploads;
-	// zero fields take Deposits.Limits, then navette.DefaultLimits.
-	Limits navette.Limits
 	// Mail, if set, gives admins the notices page.
 	Mail *notify.Admin
 	// ClientIP returns the address of the client for sign-in rate limits;
@@ -119,6 +117,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	page("GET /admin/imports", h.full(h.adminImports))
 	page("POST /admin/imports/preview", h.full(h.importPreview))
 	page("POST /admin/imports/apply", h.full(h.importApply))
+	page("GET /admin/settings", h.full(h.adminSettings))
+	page("POST /admin/settings", h.full(h.saveSettings))
 	page("GET /admin/stats", h.full(h.adminStats))
 	page("GET /admin/stats/chart.svg", h.full(h.adminChart))
 }
@@ -141,28 +141,13 @@ func (h *Handler) theme() string {
 	return ThemeNavette
 }
 
-// limits returns the limits in force, with defaults.
-func (h *Handler) limits() navette.Limits {
-	l := h.Limits
-	var s navette.Limits
-	if h.Deposits != nil {
-		s = h.Deposits.Limits
+// limits returns the limits in force: the admins' settings over the
+// configuration's (deposit.Service.CurrentLimits).
+func (h *Handler) limits(ctx context.Context) (navette.Limits, error) {
+	if h.Deposits == nil {
+		return navette.DefaultLimits, nil
 	}
-	d := navette.DefaultLimits
-	pick := func(a, b, c int64) int64 {
-		if a > 0 {
-			return a
-		}
-		if b > 0 {
-			return b
-		}
-		return c
-	}
-	l.MaxFileSize = pick(l.MaxFileSize, s.MaxFileSize, d.MaxFileSize)
-	l.MaxFiles = int(pick(int64(l.MaxFiles), int64(s.MaxFiles), int64(d.MaxFiles)))
-	l.MaxRetentionDays = int(pick(int64(l.MaxRetentionDays), int64(s.MaxRetentionDays), int64(d.MaxRetentionDays)))
-	l.MaxRecipients = int(pick(int64(l.MaxRecipients), int64(s.MaxRecipients), int64(d.MaxRecipients)))
-	return l
+	return h.Deposits.CurrentLimits(ctx)
 }
 
 func (h *Handler) clientIP(r *http.Request) string {

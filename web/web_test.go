@@ -7,9 +7,12 @@ import (
 	"encoding/hex"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -49,32 +52,75 @@ func checkPage(t *testing.T, what, body string) {
 
 func TestPagesRender(t *testing.T) {
 	for _, theme := range []string{ThemeNavette, ThemeDSFR} {
-		f := newFixture(t, theme)
+		af := newThemedAdminFixture(t, theme)
+		f, admin := af.fixture, af.admin
 		v := f.deposit(t, "PARQUET 26/123", map[string][]byte{"pv.pdf": []byte("%PDF-1.7 procès-verbal")})
-		admin, err := f.accounts.CreateUser(t.Context(), "admin@justice.example", "Admin", navette.RoleAdmin)
-		if err != nil {
-			t.Fatal(err)
-		}
+		svc := "/admin/services/" + af.service.ID
+		malformed := []byte(flowHeader + "1;A;B;Amiens;a@barreau.example;actif;2026-11-01\n2;C;D;Amiens;pas-une-adresse;actif;2026-11-01\n3;E;F\n")
 		for _, lang := range []string{"fr", "en"} {
 			for _, c := range []struct {
 				u    *navette.User
 				path string
 				want int
+				// form, if set, is POSTed; flow, if set, is uploaded as
+				// the lawyers' file with the fields; has is a string the
+				// page must hold.
+				form   string
+				flow   []byte
+				fields [][2]string
+				has    string
 			}{
-				{nil, "/signin", 200},
-				{f.lawyer, "/inbox", 200},
-				{f.agent, "/sent", 200},
-				{f.agent, "/new", 200},
-				{f.lawyer, "/deposits/" + v.ID, 200},
-				{f.agent, "/deposits/" + v.ID, 200},
-				{f.stranger, "/deposits/" + v.ID, 404},
-				{f.lawyer, "/admin", 403},
-				{admin, "/admin", 200},
-				{admin, "/admin/courts", 200},
-				{admin, "/admin/stats", 200},
+				{u: nil, path: "/signin", want: 200},
+				{u: f.lawyer, path: "/inbox", want: 200},
+				{u: f.agent, path: "/sent", want: 200},
+				{u: f.agent, path: "/new", want: 200},
+				{u: f.lawyer, path: "/deposits/" + v.ID, want: 200},
+				{u: f.agent, path: "/deposits/" + v.ID, want: 200},
+				{u: f.stranger, path: "/deposits/" + v.ID, want: 404},
+				{u: f.lawyer, path: "/admin", want: 403},
+				{u: admin, path: "/admin", want: 200, has: `href="/admin/imports"`},
+				{u: admin, path: "/admin/courts", want: 200, has: `href="` + svc + `"`},
+				{u: admin, path: "/admin/stats", want: 200, has: `src="/admin/stats/chart.svg"`},
+				{u: admin, path: svc, want: 200, has: af.clerk.Email},
+				{u: admin, path: svc + "?done=added", want: 200, has: `role="status"`},
+				{u: admin, path: svc + "/members", want: 422, form: "email=" + url.QueryEscape(f.lawyer.Email), has: `aria-describedby="member-email-error"`},
+				{u: admin, path: "/admin/courts/" + af.service.CourtID + "/services", want: 422, form: "name=&email=x@amiens.justice.example", has: `id="name-` + af.service.CourtID + `-error"`},
+				{u: admin, path: "/admin/imports", want: 200, has: `id="file"`},
+				// In English, after the French apply below, this dry run
+				// would revoke every lawyer: the guard refuses it and
+				// the page offers to force it.
+				{u: admin, path: "/admin/imports/preview", want: 200, flow: flow(100, 3), fields: [][2]string{{"source", "lawyers"}}, has: `id="counts"`},
+				{u: admin, path: "/admin/imports/apply", want: 200, flow: flow(200, 2), fields: [][2]string{{"source", "lawyers"}, {"hash", sum(flow(200, 2))}}, has: `role="status"`},
+				{u: admin, path: "/admin/imports/preview", want: 422, flow: malformed, fields: [][2]string{{"source", "lawyers"}}, has: `id="import-problems"`},
+				{u: admin, path: "/admin/settings", want: 200, has: `name="max_file_size"`},
+				{u: admin, path: "/admin/settings", want: 422, form: "max_files=0", has: `id="max_files-error"`},
+				{u: af.courtAdmin, path: "/admin/settings", want: 403},
+				{u: af.courtAdmin, path: "/admin", want: 200},
+				{u: af.courtAdmin, path: "/admin/courts", want: 200, has: `href="` + svc + `"`},
+				{u: af.courtAdmin, path: "/admin/stats", want: 200},
+				{u: af.courtAdmin, path: "/admin/services/" + af.otherService.ID, want: 404},
+				{u: af.courtAdmin, path: "/admin/imports", want: 403},
 			} {
-				w := f.get(t, c.u, c.path+"?lang="+lang)
-				what := theme + " " + lang + " " + c.path
+				target := c.path + "?lang=" + lang
+				if strings.Contains(c.path, "?") {
+					target = c.path + "&lang=" + lang
+				}
+				var w *httptest.ResponseRecorder
+				method := "GET"
+				switch {
+				case c.flow != nil:
+					method = "POST"
+					w = f.upload(t, c.u, target, c.fields, c.flow)
+				case c.form != "":
+					method = "POST"
+					w = f.post(t, c.u, target, c.form)
+				default:
+					w = f.get(t, c.u, target)
+				}
+				what := theme + " " + lang + " " + method + " " + c.path
+				if c.flow != nil {
+					what += " (" + strconv.Itoa(len(c.flow)) + " bytes)"
+				}
 				if w.Code != c.want {
 					t.Errorf("%s: status %d, want %d", what, w.Code, c.want)
 				}
@@ -82,6 +128,9 @@ func TestPagesRender(t *testing.T) {
 				checkPage(t, what, body)
 				if !strings.Contains(body, `<html lang="`+lang+`"`) {
 					t.Errorf("%s: not in %s", what, lang)
+				}
+				if c.has != "" && !strings.Contains(body, c.has) {
+					t.Errorf("%s: lacks %s", what, c.has)
 				}
 				if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") {
 					t.Errorf("%s: CSP %q", what, csp)

@@ -1,0 +1,74 @@
+package web
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// goStrings returns the French texts the Go code of the package translates:
+// the literal second argument of tr and the literal argument of text.
+func goStrings(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			id, ok := call.Fun.(*ast.Ident)
+			if !ok {
+				return true
+			}
+			var arg ast.Expr
+			switch {
+			case id.Name == "tr" && len(call.Args) == 2:
+				arg = call.Args[1]
+			case id.Name == "text" && len(call.Args) == 1:
+				arg = call.Args[0]
+			default:
+				return true
+			}
+			if lit, ok := arg.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				s, err := strconv.Unquote(lit.Value)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, s)
+			}
+			return true
+		})
+	}
+	return out
+}
+
+// TestGoTranslations checks that every text the Go code translates has its
+// English, as TestTranslations does for the templates.
+func TestGoTranslations(t *testing.T) {
+	strs := goStrings(t)
+	if len(strs) < 20 {
+		t.Fatalf("only %d texts found: the extraction is broken", len(strs))
+	}
+	for _, s := range strs {
+		if _, ok := english[s]; !ok {
+			t.Errorf("no English for %q", s)
+		}
+	}
+}

@@ -1,0 +1,82 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"navette"
+)
+
+// TestSettingsPage: a platform admin changes the deposit limits on the
+// settings page; a bad value is shown on its field and nothing is saved;
+// the new limits show on the overview and the new-deposit page; a court
+// admin may neither see nor post the form.
+func TestSettingsPage(t *testing.T) {
+	f := newAdminFixture(t)
+	f.h.Deposits.Limits = navette.Limits{MaxFileSize: 1 << 30, MaxRetentionDays: 30}
+	current := func() navette.Limits {
+		l, err := f.h.Deposits.CurrentLimits(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	before := current()
+
+	w := f.get(t, f.admin, "/admin/settings")
+	body := w.Body.String()
+	if w.Code != 200 || !strings.Contains(body, "Vide : 1\u202f024 Mo, la valeur de la configuration.") || !strings.Contains(body, `name="max_retention_days"`) {
+		t.Fatalf("settings page: %d\n%s", w.Code, body)
+	}
+	checkPage(t, "settings", body)
+
+	for _, bad := range []struct{ form, field string }{
+		{"max_file_size=abc", "max_file_size"},
+		{"max_files=0", "max_files"},
+		{"max_retention_days=9999", "max_retention_days"},
+		{"max_recipients=-3", "max_recipients"},
+	} {
+		w := f.post(t, f.admin, "/admin/settings", "csrf=csrf-token&"+bad.form)
+		body := w.Body.String()
+		if w.Code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="`+bad.field+`-error"`) || !strings.Contains(body, "Indiquez un nombre entier de 1 à") {
+			t.Errorf("%s: got %d, want 422 with the problem on %s", bad.form, w.Code, bad.field)
+		}
+		checkPage(t, "settings with a problem", body)
+	}
+	if got := current(); got != before {
+		t.Fatalf("limits after refused forms: got %+v, want %+v", got, before)
+	}
+
+	w = f.post(t, f.admin, "/admin/settings", "csrf=csrf-token&max_file_size=2+048&max_files=&max_retention_days=45&max_recipients=")
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/admin/settings?done=saved" {
+		t.Fatalf("save: %d %s", w.Code, w.Header().Get("Location"))
+	}
+	want := before
+	want.MaxFileSize, want.MaxRetentionDays = 2048<<20, 45
+	if got := current(); got != want {
+		t.Fatalf("limits after saving: got %+v, want %+v", got, want)
+	}
+	body = f.get(t, f.admin, "/admin/settings?done=saved").Body.String()
+	if !strings.Contains(body, "Les réglages sont enregistrés") || !strings.Contains(body, `value="2048"`) || !strings.Contains(body, "par Admin") {
+		t.Errorf("settings page after saving:\n%s", body)
+	}
+	if body := f.get(t, f.admin, "/admin").Body.String(); !strings.Contains(body, "2\u202f048 Mo") || !strings.Contains(body, "45 jours") {
+		t.Errorf("overview after saving does not show the new limits:\n%s", body)
+	}
+	if body := f.get(t, f.clerk, "/new").Body.String(); !strings.Contains(body, "45") {
+		t.Errorf("new-deposit page after saving does not offer 45 days")
+	}
+
+	// Court admins see the limits but may not change them.
+	if body := f.get(t, f.courtAdmin, "/admin").Body.String(); strings.Contains(body, `href="/admin/settings"`) {
+		t.Error("a court admin is offered the settings page")
+	}
+	if w := f.get(t, f.courtAdmin, "/admin/settings"); w.Code != http.StatusForbidden {
+		t.Errorf("court admin GET: %d, want 403", w.Code)
+	}
+	if w := f.post(t, f.courtAdmin, "/admin/settings", "csrf=csrf-token&max_files=1"); w.Code != http.StatusForbidden || current() != want {
+		t.Errorf("court admin POST: %d, limits %+v", w.Code, current())
+	}
+}
