@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"navette"
 	"navette/api"
@@ -107,6 +108,14 @@ func (h *Handler) message(lang string, err error) string {
 	if f, ok := french[msg]; ok {
 		return f
 	}
+	for en, fr := range frenchPrefixes {
+		if rest, ok := strings.CutPrefix(msg, en); ok {
+			if f, ok := french[rest]; ok {
+				rest = f
+			}
+			return fr + rest
+		}
+	}
 	switch code {
 	case navette.EUNAUTHORIZED:
 		return "La connexion a échoué : le code ou les identifiants sont faux ou ont expiré."
@@ -144,4 +153,13 @@ var french = map[string]string{
 	"This file is not available for download.":                                    "Ce fichier n’est pas disponible au téléchargement.",
 	"Authentication is required.":                                                 "Connexion nécessaire.",
 	"An e-mail address is required.":                                              "Une adresse électronique est nécessaire.",
+	"The flow cannot be read.":                                                    "Le fichier de l’annuaire ne peut pas être lu.",
+	"A directory sync needs the name of its source.":                              "Un import d’annuaire doit nommer sa source.",
+	"A user with this id, e-mail address or external id exists already.":          "Un utilisateur a déjà cet identifiant, cette adresse électronique ou cet identifiant externe.",
+}
+
+// frenchPrefixes translate the fixed beginnings of messages that end with
+// another message, itself translated if french has it.
+var frenchPrefixes = map[string]string{
+	"The listing conflicts with other users and nothing was applied: ": "Le fichier contredit d’autres utilisateurs et rien n’a été appliqué : ",
 }

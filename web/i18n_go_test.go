@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"navette"
 )
 
 // goStrings returns the French texts the Go code of the package translates:
@@ -69,6 +71,28 @@ func TestGoTranslations(t *testing.T) {
 	for _, s := range strs {
 		if _, ok := english[s]; !ok {
 			t.Errorf("no English for %q", s)
+		}
+	}
+}
+
+// TestErrorMessagesInFrench: the page of an error says it in French,
+// whole when the message is known, by its known beginning otherwise.
+func TestErrorMessagesInFrench(t *testing.T) {
+	h := &Handler{}
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{navette.Errorf(navette.EINVALID, "The flow cannot be read."), "Le fichier de l’annuaire ne peut pas être lu."},
+		{navette.Errorf(navette.EINVALID, "The listing conflicts with other users and nothing was applied: %s", "A user with this id, e-mail address or external id exists already."),
+			"Le fichier contredit d’autres utilisateurs et rien n’a été appliqué : Un utilisateur a déjà cet identifiant, cette adresse électronique ou cet identifiant externe."},
+		{navette.Errorf(navette.EINVALID, "Something new."), "La demande n’est pas valide : Something new."},
+	} {
+		if got := h.message(navette.LangFrench, c.err); got != c.want {
+			t.Errorf("%q: got %q, want %q", navette.ErrorMessage(c.err), got, c.want)
+		}
+		if got := h.message(navette.LangEnglish, c.err); got != navette.ErrorMessage(c.err) {
+			t.Errorf("%q in English: got %q", navette.ErrorMessage(c.err), got)
 		}
 	}
 }
