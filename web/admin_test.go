@@ -14,9 +14,7 @@ import (
 	"testing"
 
 	"navette"
-	"navette/account"
 	"navette/auth"
-	"navette/directory"
 )
 
 // adminFixture is a fixture with directory imports configured, a platform
@@ -29,37 +27,7 @@ type adminFixture struct {
 
 func newAdminFixture(t *testing.T) *adminFixture {
 	t.Helper()
-	f := &adminFixture{fixture: newFixture(t, "")}
-	f.h.Accounts = f.accounts
-	f.h.Directory = &directory.Sync{Meta: f.meta, Clock: f.clock, Keys: f.h.Deposits.Keys}
-	f.h.Mappings = map[string]directory.Mapping{"lawyers": directory.LawyersMapping()}
-	ctx := context.Background()
-	mk := func(email, name string, role navette.Role, court string) *navette.User {
-		u, err := f.accounts.Create(ctx, account.NewUser{Email: email, Name: name, Role: role, CourtID: court})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u
-	}
-	f.admin = mk("admin@justice.example", "Admin", navette.RoleAdmin, "")
-	amiens, err := f.accounts.CreateCourt(ctx, f.admin, "TJ-AMIENS", "Tribunal judiciaire d’Amiens")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lille, err := f.accounts.CreateCourt(ctx, f.admin, "TJ-LILLE", "Tribunal judiciaire de Lille")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.courtAdmin = mk("chef@amiens.justice.example", "Chef de greffe", navette.RoleCourtAdmin, amiens.ID)
-	f.clerk = mk("clerk@amiens.justice.example", "Greffier Amiens", navette.RoleAgent, amiens.ID)
-	f.otherClerk = mk("clerk@lille.justice.example", "Greffier Lille", navette.RoleAgent, lille.ID)
-	if f.service, err = f.accounts.CreateService(ctx, f.admin, amiens.ID, "Greffe pénal", "penal@amiens.justice.example"); err != nil {
-		t.Fatal(err)
-	}
-	if f.otherService, err = f.accounts.CreateService(ctx, f.admin, lille.ID, "Greffe civil", "civil@lille.justice.example"); err != nil {
-		t.Fatal(err)
-	}
-	return f
+	return newThemedAdminFixture(t, "")
 }
 
 // upload posts a multipart form as u: the fields in order, then the file.

@@ -131,10 +131,10 @@ func (f *fixture) post(t testing.TB, u *navette.User, target, form string) *http
 	return f.do(t, u, http.MethodPost, target, strings.NewReader(form))
 }
 
-// newThemedAdminFixture is newAdminFixture's setup in theme: directory
+// newThemedAdminFixture is a fixture in theme with directory
 // imports configured, a platform admin, the courts of Amiens and Lille with
-// a service mailbox each, a court admin and a clerk of Amiens (a member of
-// its service) and a clerk of Lille.
+// a service mailbox each, a court admin and a clerk of Amiens and a clerk
+// of Lille.
 func newThemedAdminFixture(t *testing.T, theme string) *adminFixture {
 	t.Helper()
 	f := &adminFixture{fixture: newFixture(t, theme)}
@@ -166,9 +166,6 @@ func newThemedAdminFixture(t *testing.T, theme string) *adminFixture {
 		t.Fatal(err)
 	}
 	if f.otherService, err = f.accounts.CreateService(ctx, f.admin, lille.ID, "Greffe civil", "civil@lille.justice.example"); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.accounts.AddMember(ctx, f.admin, f.service.ID, f.clerk.ID); err != nil {
 		t.Fatal(err)
 	}
 	return f

@@ -60,13 +60,20 @@ func settingFields(st, conf navette.Limits) []*settingField {
 	}
 }
 
-func (h *Handler) adminSettings(w http.ResponseWriter, r *http.Request) {
+// settingsAdmin returns the platform admin who may change the settings,
+// or answers with the error page.
+func (h *Handler) settingsAdmin(w http.ResponseWriter, r *http.Request) (*navette.User, bool) {
 	u, ok := h.platformOnly(w, r)
-	if !ok {
-		return
-	}
-	if h.Deposits == nil {
+	if ok && h.Deposits == nil {
 		h.Error(w, r, navette.Errorf(navette.ENOTFOUND, "No settings here."))
+		return nil, false
+	}
+	return u, ok
+}
+
+func (h *Handler) adminSettings(w http.ResponseWriter, r *http.Request) {
+	u, ok := h.settingsAdmin(w, r)
+	if !ok {
 		return
 	}
 	st, err := h.Deposits.Settings(r.Context(), u)
@@ -78,12 +85,8 @@ func (h *Handler) adminSettings(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
-	u, ok := h.platformOnly(w, r)
+	u, ok := h.settingsAdmin(w, r)
 	if !ok {
-		return
-	}
-	if h.Deposits == nil {
-		h.Error(w, r, navette.Errorf(navette.ENOTFOUND, "No settings here."))
 		return
 	}
 	lang := h.lang(w, r)

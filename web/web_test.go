@@ -54,6 +54,9 @@ func TestPagesRender(t *testing.T) {
 	for _, theme := range []string{ThemeNavette, ThemeDSFR} {
 		af := newThemedAdminFixture(t, theme)
 		f, admin := af.fixture, af.admin
+		if err := af.accounts.AddMember(t.Context(), admin, af.service.ID, af.clerk.ID); err != nil {
+			t.Fatal(err)
+		}
 		v := f.deposit(t, "PARQUET 26/123", map[string][]byte{"pv.pdf": []byte("%PDF-1.7 procès-verbal")})
 		svc := "/admin/services/" + af.service.ID
 		malformed := []byte(flowHeader + "1;A;B;Amiens;a@barreau.example;actif;2026-11-01\n2;C;D;Amiens;pas-une-adresse;actif;2026-11-01\n3;E;F\n")
