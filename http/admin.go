@@ -1,6 +1,7 @@
 package http
 
 import (
+	"errors"
 	"net/http"
 
 	"navette"
@@ -110,7 +111,7 @@ func (s *Server) handleResetTOTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // maxDirectoryBody bounds a directory flow: 75,000 lawyers take about 10 MB.
-const maxDirectoryBody = 256 << 20
+var maxDirectoryBody int64 = 256 << 20 // a variable for tests
 
 // syncOptions reads the dry_run and force query parameters.
 func syncOptions(r *http.Request) directory.Options {
@@ -139,6 +140,9 @@ func (s *Server) handleImportDirectory(w http.ResponseWriter, r *http.Request) {
 	}
 	body := http.MaxBytesReader(w, r.Body, maxDirectoryBody)
 	entries, err := directory.Parse(body, m)
+	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+		err = navette.Errorf(navette.ETOOLARGE, "A directory flow may be at most %d MiB.", maxDirectoryBody>>20)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
