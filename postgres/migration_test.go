@@ -100,8 +100,12 @@ func TestMigrateIdentity(t *testing.T) {
 	if err := s.CreateToken(ctx, tok); navette.ErrorCode(err) != navette.ENOTFOUND {
 		t.Errorf("CreateToken for an unknown user after migration: %v, want ENOTFOUND", err)
 	}
+	var stale int
+	if err := raw.QueryRowContext(ctx, `SELECT count(*) FROM deposit_recipients x JOIN deposits d ON d.id = x.deposit_id WHERE x.created_at <> d.created_at`).Scan(&stale); err != nil || stale != 0 {
+		t.Errorf("recipient rows without their deposit's creation time: %d, %v", stale, err)
+	}
 	var version int64
-	if err := raw.QueryRowContext(ctx, `SELECT max(version_id) FROM goose_db_version`).Scan(&version); err != nil || version != 5 {
-		t.Errorf("schema version %d, %v; want 5", version, err)
+	if err := raw.QueryRowContext(ctx, `SELECT max(version_id) FROM goose_db_version`).Scan(&version); err != nil || version != 6 {
+		t.Errorf("schema version %d, %v; want 6", version, err)
 	}
 }

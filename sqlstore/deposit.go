@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -111,8 +112,8 @@ func (s *Store) CreateDeposit(ctx context.Context, d *navette.DepositRecord, eve
 			return s.insertErr(err, "create deposit", "A deposit with this id exists already.", "No such sender.")
 		}
 		for _, r := range d.Recipients {
-			_, err := tx.ExecContext(ctx, `INSERT INTO deposit_recipients (deposit_id, user_id, first_download_at, first_download_by, first_opened_at, first_opened_by)
-				VALUES ($1, $2, $3, $4, $5, $6)`, d.ID, r.UserID, timeArg(r.FirstDownloadAt), r.FirstDownloadBy, timeArg(r.FirstOpenedAt), r.FirstOpenedBy)
+			_, err := tx.ExecContext(ctx, `INSERT INTO deposit_recipients (deposit_id, user_id, created_at, first_download_at, first_download_by, first_opened_at, first_opened_by)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)`, d.ID, r.UserID, timeArg(d.CreatedAt), timeArg(r.FirstDownloadAt), r.FirstDownloadBy, timeArg(r.FirstOpenedAt), r.FirstOpenedBy)
 			if err != nil {
 				return s.insertErr(err, "add recipient", "A recipient is given twice.", "No such recipient.")
 			}
@@ -196,12 +197,20 @@ func (s *Store) ListDeposits(ctx context.Context, f navette.DepositFilter) ([]*n
 	)
 	switch f.Box {
 	case navette.BoxInbox:
-		inner.WriteString(`SELECT d.* FROM deposits d WHERE d.id IN (
-			SELECT x.deposit_id FROM deposit_recipients x WHERE x.user_id = $1
-			UNION SELECT x.deposit_id FROM members m JOIN deposit_recipients x ON x.user_id = m.service_id WHERE m.user_id = $1)`)
 		if len(states) == 0 {
 			states = []navette.DepositState{navette.DepositAvailable}
 		}
+		ids, err := s.inboxIDs(ctx, f.UserID, states, f.Before, f.BeforeID, limit)
+		if err != nil || len(ids) == 0 {
+			return nil, err
+		}
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			args[i] = id
+		}
+		return s.queryDeposits(ctx, "list deposits", `SELECT `+depositCols+`, `+recipientCols+`
+			FROM deposits d`+withRecipients+` WHERE d.id IN (`+placeholders(1, len(ids))+`)
+			ORDER BY d.created_at DESC, d.id DESC, `+recipientOrder, args...)
 	case navette.BoxSent:
 		inner.WriteString(`SELECT d.* FROM deposits d WHERE d.sender_id = $1`)
 	default:
@@ -223,6 +232,89 @@ func (s *Store) ListDeposits(ctx context.Context, f navette.DepositFilter) ([]*n
 	return s.queryDeposits(ctx, "list deposits", `SELECT `+depositCols+`, `+recipientCols+`
 		FROM (`+inner.String()+`) d`+withRecipients+`
 		ORDER BY d.created_at DESC, d.id DESC, `+recipientOrder, args...)
+}
+
+// inboxIDs returns the ids of the newest deposits, at most limit, in the
+// given states and before the cursor, addressed to userID or to a service
+// mailbox userID is a member of, newest first. Each addressee's deposits
+// are read in order from the index of its recipient rows by creation time,
+// stopping at limit, and the lists are merged: a page costs the same for a
+// user with three deposits as for one with ten thousand, however many the
+// platform holds.
+func (s *Store) inboxIDs(ctx context.Context, userID string, states []navette.DepositState, before time.Time, beforeID string, limit int) ([]string, error) {
+	owners := []string{userID}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT service_id FROM members WHERE user_id = $1`, userID)
+	if err != nil {
+		return nil, s.internal(err, "list memberships")
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, s.internal(err, "list memberships")
+		}
+		owners = append(owners, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, s.internal(err, "list memberships")
+	}
+
+	query := `SELECT x.deposit_id, x.created_at FROM deposit_recipients x JOIN deposits d ON d.id = x.deposit_id
+		WHERE x.user_id = $1 AND d.state IN (` + placeholders(2, len(states)) + `)`
+	args := []any{""}
+	for _, st := range states {
+		args = append(args, string(st))
+	}
+	if !before.IsZero() {
+		n := len(args)
+		query += ` AND (x.created_at < $` + strconv.Itoa(n+1) + ` OR (x.created_at = $` + strconv.Itoa(n+1) + ` AND x.deposit_id < $` + strconv.Itoa(n+2) + `))`
+		args = append(args, timeArg(before), beforeID)
+	}
+	query += ` ORDER BY x.created_at DESC, x.deposit_id DESC LIMIT $` + strconv.Itoa(len(args)+1)
+	args = append(args, limit)
+
+	type hit struct {
+		id string
+		at int64
+	}
+	var hits []hit
+	for _, owner := range owners {
+		args[0] = owner
+		rows, err := s.rdb.QueryContext(ctx, query, args...)
+		if err != nil {
+			return nil, s.internal(err, "list inbox")
+		}
+		for rows.Next() {
+			var h hit
+			if err := rows.Scan(&h.id, &h.at); err != nil {
+				rows.Close()
+				return nil, s.internal(err, "list inbox")
+			}
+			hits = append(hits, h)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, s.internal(err, "list inbox")
+		}
+	}
+	slices.SortFunc(hits, func(a, b hit) int {
+		if c := cmp.Compare(b.at, a.at); c != 0 {
+			return c
+		}
+		return strings.Compare(b.id, a.id)
+	})
+	ids := make([]string, 0, min(limit, len(hits)))
+	for i, h := range hits {
+		if len(ids) == limit {
+			break
+		}
+		if i > 0 && h == hits[i-1] {
+			continue // addressed to the user and to a mailbox of theirs
+		}
+		ids = append(ids, h.id)
+	}
+	return ids, nil
 }
 
 // UpdateDeposit loads the deposit and its files in a write transaction,

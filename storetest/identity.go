@@ -731,6 +731,9 @@ func testMetaServiceMailbox(t *testing.T, m *metaFixture) {
 		States: []navette.DepositState{navette.DepositDraft, navette.DepositAvailable}})), []string{d3.ID, d2.ID, d1.ID})
 	metaEqual(t, "judge's inbox, page", metaIDs(m.list(navette.DepositFilter{UserID: judge.ID, Box: navette.BoxInbox,
 		Before: d2.CreatedAt, BeforeID: d2.ID})), []string{d1.ID})
+	metaEqual(t, "clerk's inbox, one at a time", metaIDs(m.list(navette.DepositFilter{UserID: clerk.ID, Box: navette.BoxInbox, Limit: 1})), []string{d2.ID})
+	metaEqual(t, "clerk's inbox, second page of one", metaIDs(m.list(navette.DepositFilter{UserID: clerk.ID, Box: navette.BoxInbox, Limit: 1,
+		Before: d2.CreatedAt, BeforeID: d2.ID})), []string{d1.ID})
 	metaEqual(t, "service's own inbox", metaIDs(m.list(navette.DepositFilter{UserID: svc.ID, Box: navette.BoxInbox})), []string{d2.ID, d1.ID})
 	metaEqual(t, "outsider's inbox", metaIDs(m.list(navette.DepositFilter{UserID: outsider.ID, Box: navette.BoxInbox})), []string{d4.ID})
 
