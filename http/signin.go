@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"net"
 	"net/http"
 
@@ -81,13 +82,19 @@ func (s *Server) handlePasswordSignIn(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleSecondFactor(w http.ResponseWriter, r *http.Request) {
+	s.totpStep(w, r, s.Auth.SecondFactor)
+}
+
+// totpStep reads the TOTP code of a sign-in's second step, gives it to step
+// (SecondFactor or FinishEnrolment) and answers with the session it issues.
+func (s *Server) totpStep(w http.ResponseWriter, r *http.Request, step func(context.Context, *navette.Session, *navette.User, string) (*auth.Issued, error)) {
 	var in api.SecondFactor
 	if err := decodeJSON(w, r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	cur := auth.FromContext(r.Context())
-	is, err := s.Auth.SecondFactor(r.Context(), cur.Session, cur.User, in.Code)
+	is, err := step(r.Context(), cur.Session, cur.User, in.Code)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -107,19 +114,7 @@ func (s *Server) handleStartEnrolment(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleFinishEnrolment(w http.ResponseWriter, r *http.Request) {
-	var in api.SecondFactor
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	cur := auth.FromContext(r.Context())
-	is, err := s.Auth.FinishEnrolment(r.Context(), cur.Session, cur.User, in.Code)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	auth.SetCookie(w, is)
-	writeJSON(w, http.StatusOK, sessionJSON(is))
+	s.totpStep(w, r, s.Auth.FinishEnrolment)
 }
 
 func (s *Server) handleStartOIDC(w http.ResponseWriter, r *http.Request) {

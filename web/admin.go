@@ -347,10 +347,13 @@ type statsRow struct {
 	Bytes    int64
 }
 
-func (h *Handler) adminStats(w http.ResponseWriter, r *http.Request) {
+// adminFigures returns the figures the signed-in admin may see: the whole
+// platform's, or their court's for a court admin; otherwise it answers with
+// the error page.
+func (h *Handler) adminFigures(w http.ResponseWriter, r *http.Request) (*Stats, bool) {
 	u, ok := h.adminOnly(w, r)
 	if !ok {
-		return
+		return nil, false
 	}
 	court := ""
 	if u.Role == navette.RoleCourtAdmin {
@@ -359,6 +362,14 @@ func (h *Handler) adminStats(w http.ResponseWriter, r *http.Request) {
 	st, err := h.stats(r, court)
 	if err != nil {
 		h.Error(w, r, err)
+		return nil, false
+	}
+	return st, true
+}
+
+func (h *Handler) adminStats(w http.ResponseWriter, r *http.Request) {
+	st, ok := h.adminFigures(w, r)
+	if !ok {
 		return
 	}
 	p := h.newPage(w, r, "Statistiques", "admin")
@@ -367,7 +378,7 @@ func (h *Handler) adminStats(w http.ResponseWriter, r *http.Request) {
 		d.Share = st.Downloaded * 100 / st.Available
 	}
 	d.Median = formatDuration(st.Median(), p.Lang)
-	labels := []string{"moins d’un jour", "1 à 3 jours", "3 à 7 jours", "7 à 14 jours", "plus de 14 jours"}
+	labels := []string{text("moins d’un jour"), text("1 à 3 jours"), text("3 à 7 jours"), text("7 à 14 jours"), text("plus de 14 jours")}
 	for i, c := range st.Buckets() {
 		d.Buckets = append(d.Buckets, bucket{Label: tr(p.Lang, labels[i]), Count: c})
 	}
@@ -394,22 +405,13 @@ func formatDuration(d time.Duration, lang string) string {
 
 // adminChart draws deposits per month as an SVG bar chart, one bar a month.
 func (h *Handler) adminChart(w http.ResponseWriter, r *http.Request) {
-	u, ok := h.adminOnly(w, r)
+	st, ok := h.adminFigures(w, r)
 	if !ok {
-		return
-	}
-	court := ""
-	if u.Role == navette.RoleCourtAdmin {
-		court = u.CourtID
-	}
-	st, err := h.stats(r, court)
-	if err != nil {
-		h.Error(w, r, err)
 		return
 	}
 	lang := h.lang(nil, r)
 	w.Header().Set("Content-Type", "image/svg+xml")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox")
+	w.Header().Set("Content-Security-Policy", assetCSP)
 	w.Write([]byte(chartSVG(st, tr(lang, "Dépôts par mois"))))
 }
 

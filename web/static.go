@@ -69,6 +69,10 @@ func (h *Handler) assetURL(name string) string {
 
 // serveStatic serves an embedded file. A URL carrying the file's current
 // version is cached for a year; any other is revalidated by ETag.
+// assetCSP is the policy of what is not a page (assets, the statistics
+// chart): opened alone, such a file runs nothing and may not be framed.
+const assetCSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox"
+
 func (h *Handler) serveStatic(w http.ResponseWriter, r *http.Request) {
 	if err := h.init(); err != nil {
 		http.Error(w, "internal error", http.StatusInternalServerError)
@@ -83,7 +87,7 @@ func (h *Handler) serveStatic(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
 	hd.Set("Content-Type", a.ctype)
 	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox")
+	hd.Set("Content-Security-Policy", assetCSP)
 	hd.Set("Cross-Origin-Resource-Policy", "same-origin")
 	hd.Set("ETag", `"`+a.hash+`"`)
 	if r.URL.Query().Get("v") == a.hash {
