@@ -287,7 +287,7 @@ var english = map[string]string{
 	"Aperçu d’un fichier":                                                        "Preview a file",
 	"Appliquer les changements":                                                  "Apply the changes",
 	"Appliquer":                                                                  "Apply",
-	"Ce fichier retirerait l’accès à %d personnes, plus que la part autorisée d’un seul coup (10 % des utilisateurs actifs de la source) : vérifiez que le fichier est complet. Rien n’a été appliqué.": "This file would revoke the access of %d people, more than the share allowed at once (10 % of the source's active users): check that the file is complete. Nothing was applied.",
+	"Ce fichier retirerait l’accès à %d personnes, plus que la part autorisée d’un seul coup (10 %% des utilisateurs actifs de la source) : vérifiez que le fichier est complet. Rien n’a été appliqué.": "This file would revoke the access of %d people, more than the share allowed at once (10 %% of the source's active users): check that the file is complete. Nothing was applied.",
 	"Changements appliqués":     "Changes applied",
 	"Créer la boîte de service": "Create the service mailbox",
 	"Détail":                    "Detail",

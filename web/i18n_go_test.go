@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -71,6 +72,16 @@ func TestGoTranslations(t *testing.T) {
 	for _, s := range strs {
 		if _, ok := english[s]; !ok {
 			t.Errorf("no English for %q", s)
+		}
+	}
+}
+
+// TestTranslationVerbs checks that every English text has the verbs of its
+// French, in the same order, so that formatting it cannot go wrong.
+func TestTranslationVerbs(t *testing.T) {
+	for fr, en := range english {
+		if vf, ve := printfVerb.FindAllString(fr, -1), printfVerb.FindAllString(en, -1); !slices.Equal(vf, ve) {
+			t.Errorf("English of %q has verbs %v, want %v", fr, ve, vf)
 		}
 	}
 }

@@ -22,10 +22,12 @@ import (
 
 // checkPage fails unless body is a page that a strict CSP allows: no inline
 // script or style, no event handler or style attribute, nothing from
-// another origin, and a language.
+// another origin, and a language; and no text formatted with the wrong
+// arguments.
 func checkPage(t *testing.T, what, body string) {
 	t.Helper()
 	bad := []*regexp.Regexp{
+		regexp.MustCompile(`%!`), // a text formatted with the wrong arguments
 		regexp.MustCompile(`(?i)\sstyle=`),
 		regexp.MustCompile(`(?i)\son[a-z]+=`),
 		regexp.MustCompile(`(?i)<style`),
