@@ -26,6 +26,8 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"navette/internal/testtool"
 )
 
 // ExecPath is where Debian installs Chromium.
@@ -36,29 +38,21 @@ var axeSource string
 
 const installTimeout = 15 * time.Minute
 
-var install struct {
-	once sync.Once
-	err  error
-}
+var install = sync.OnceValue(installChromium)
 
 // Install installs Debian's chromium package if ExecPath is missing.
-func Install() error {
-	install.once.Do(func() { install.err = installChromium() })
-	return install.err
-}
+func Install() error { return install() }
 
 func installChromium() error {
-	if _, err := os.Stat(ExecPath); err == nil {
-		return nil
+	installed := func() bool {
+		_, err := os.Stat(ExecPath)
+		return err == nil
 	}
-	unlock, err := lockFile(filepath.Join(os.TempDir(), "navette-chromium.lock"))
-	if err != nil {
-		return fmt.Errorf("lock the chromium install: %w", err)
-	}
-	defer unlock()
-	if _, err := os.Stat(ExecPath); err == nil {
-		return nil
-	}
+	return testtool.Install(filepath.Join(os.TempDir(), "navette-chromium.lock"), "the chromium install", installed, aptInstall)
+}
+
+// aptInstall installs chromium with apt-get.
+func aptInstall() error {
 	ctx, cancel := context.WithTimeout(context.Background(), installTimeout)
 	defer cancel()
 	env := append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")

@@ -43,15 +43,8 @@ package testldap
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -64,6 +57,8 @@ import (
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"navette/internal/testtool"
 )
 
 // Directory layout and credentials of the default seed.
@@ -344,7 +339,7 @@ func StartServer(seed string) (*Server, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	if s.CAFile, s.certFile, s.keyFile, err = writeCerts(dir); err != nil {
+	if s.CAFile, s.certFile, s.keyFile, err = testtool.WriteCerts(dir); err != nil {
 		s.stopWatchdog()
 		return nil, err
 	}
@@ -355,10 +350,10 @@ func StartServer(seed string) (*Server, error) {
 	// Another process may take the free port before slapd binds it: try a
 	// few.
 	for range 5 {
-		if s.Port, err = freePort(); err != nil {
+		if s.Port, err = testtool.FreePort(); err != nil {
 			break
 		}
-		if s.tlsPort, err = freePort(); err != nil {
+		if s.tlsPort, err = testtool.FreePort(); err != nil {
 			break
 		}
 		if err = s.launch(); err == nil {
@@ -376,27 +371,14 @@ func StartServer(seed string) (*Server, error) {
 // ensureInstalled installs slapd and ldap-utils with apt-get if slapd is
 // missing, under a file lock.
 func ensureInstalled() error {
-	if isExec(slapdPath) && isExec(slapaddPath) {
-		return nil
-	}
-	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "testldap-install.lock"), os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return err
-	}
-	defer lock.Close()
-	for {
-		err = syscall.Flock(int(lock.Fd()), syscall.LOCK_EX)
-		if err != syscall.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("lock the slapd install: %w", err)
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-	if isExec(slapdPath) && isExec(slapaddPath) {
-		return nil // installed by another process meanwhile
-	}
+	return testtool.Install(filepath.Join(os.TempDir(), "testldap-install.lock"), "the slapd install", installed, aptInstall)
+}
+
+// installed reports whether slapd and slapadd are there.
+func installed() bool { return isExec(slapdPath) && isExec(slapaddPath) }
+
+// aptInstall installs slapd and ldap-utils with apt-get, as root.
+func aptInstall() error {
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("%s is missing: install slapd and ldap-utils, or run as root to have them installed", slapdPath)
 	}
@@ -410,7 +392,7 @@ func ensureInstalled() error {
 			return fmt.Errorf("apt-get %s: %w\n%s", strings.Join(args, " "), err, tail(out))
 		}
 	}
-	if !isExec(slapdPath) || !isExec(slapaddPath) {
+	if !installed() {
 		return fmt.Errorf("slapd was installed but %s or %s is missing", slapdPath, slapaddPath)
 	}
 	return nil
@@ -713,84 +695,10 @@ func (s *Server) Stop() {
 	s.kill()
 }
 
-// freePort returns a TCP port of 127.0.0.1 that was free a moment ago.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
 func isExec(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
 }
 
 // tail returns the end of a command's output, to explain a failure.
-func tail(out []byte) string {
-	out = bytes.TrimSpace(out)
-	if len(out) > 4000 {
-		out = out[len(out)-4000:]
-	}
-	return string(out)
-}
-
-// writeCerts makes a CA and a certificate it signs for 127.0.0.1 and
-// localhost, and writes them to dir as ca.pem, cert.pem and key.pem.
-func writeCerts(dir string) (caFile, certFile, keyFile string, err error) {
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return "", "", "", err
-	}
-	now := time.Now()
-	ca := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "navette test CA"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
-	if err != nil {
-		return "", "", "", err
-	}
-	if ca, err = x509.ParseCertificate(caDER); err != nil {
-		return "", "", "", err
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return "", "", "", err
-	}
-	leaf := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		DNSNames:     []string{"localhost"},
-	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, ca, &key.PublicKey, caKey)
-	if err != nil {
-		return "", "", "", err
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		return "", "", "", err
-	}
-	caFile, certFile, keyFile = filepath.Join(dir, "ca.pem"), filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	for _, f := range []struct {
-		path, typ string
-		der       []byte
-	}{{caFile, "CERTIFICATE", caDER}, {certFile, "CERTIFICATE", leafDER}, {keyFile, "EC PRIVATE KEY", keyDER}} {
-		if err := os.WriteFile(f.path, pem.EncodeToMemory(&pem.Block{Type: f.typ, Bytes: f.der}), 0o600); err != nil {
-			return "", "", "", err
-		}
-	}
-	return caFile, certFile, keyFile, nil
-}
+func tail(out []byte) string { return testtool.Tail(out, 4000) }

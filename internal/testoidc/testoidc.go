@@ -13,7 +13,6 @@ package testoidc
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -23,12 +22,10 @@ import (
 	"html"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -36,6 +33,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"navette/internal/testtool"
 )
 
 const (
@@ -43,8 +42,7 @@ const (
 
 	buildTimeout = 10 * time.Minute // a cold build with an empty module cache takes about a minute
 	readyTimeout = 30 * time.Second // for discovery to answer
-	pollEvery    = 20 * time.Millisecond
-	maxHops      = 20 // redirects and form posts in one Login
+	maxHops      = 20               // redirects and form posts in one Login
 )
 
 // buildArgs are the arguments of the provider's "go build", before the
@@ -80,47 +78,21 @@ type Provider struct {
 	dir string
 
 	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{} // closed when cmd has exited
+	proc *testtool.Process // nil when stopped
 }
 
-var build struct {
-	once sync.Once
-	bin  string
-	err  error
-}
+var binary = sync.OnceValues(buildBinary)
 
 // Binary returns the path of the provider binary, building it on first use
 // in this process unless a binary of the same sources is there already.
-func Binary() (string, error) {
-	build.once.Do(func() { build.bin, build.err = buildBinary() })
-	return build.bin, build.err
-}
+func Binary() (string, error) { return binary() }
 
 func buildBinary() (string, error) {
-	gocmd, err := exec.LookPath("go")
+	gocmd, tools, env, err := testtool.GoTools("the OIDC provider", "GOMOD", "GOVERSION")
 	if err != nil {
-		if root := os.Getenv("GOROOT"); root != "" {
-			gocmd = filepath.Join(root, "bin", "go")
-		} else {
-			return "", fmt.Errorf("no go command to build the OIDC provider: %w", err)
-		}
+		return "", err
 	}
-	out, err := exec.Command(gocmd, "env", "GOPATH", "GOMOD", "GOVERSION").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env: %w", err)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if len(lines) != 3 {
-		return "", fmt.Errorf("go env GOPATH GOMOD GOVERSION printed %q", out)
-	}
-	gopath, gomod, goversion := strings.TrimSpace(lines[0]), strings.TrimSpace(lines[1]), strings.TrimSpace(lines[2])
-	if i := strings.IndexByte(gopath, os.PathListSeparator); i >= 0 {
-		gopath = gopath[:i]
-	}
-	if gopath == "" {
-		return "", errors.New("go env GOPATH is empty")
-	}
+	gomod, goversion := env[0], env[1]
 	if gomod == "" || gomod == os.DevNull {
 		return "", errors.New("not inside navette's module: cannot find the OIDC provider's sources")
 	}
@@ -129,45 +101,21 @@ func buildBinary() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("OIDC provider sources: %w", err)
 	}
-	gobin := filepath.Join(gopath, "navette-tools")
-	bin := filepath.Join(gobin, "oidcprovider-"+sum)
-	if isFile(bin) {
-		return bin, nil
-	}
-	if err := os.MkdirAll(gobin, 0o755); err != nil {
-		return "", err
-	}
-	unlock, err := lockFile(filepath.Join(gobin, ".oidcprovider.lock"))
-	if err != nil {
-		return "", fmt.Errorf("lock the OIDC provider build: %w", err)
-	}
-	defer unlock()
-	if isFile(bin) { // built by another test process while we waited
-		return bin, nil
-	}
-	tmp, err := os.CreateTemp(gobin, ".oidcprovider-*")
-	if err != nil {
-		return "", err
-	}
-	tmp.Close()
-	defer os.Remove(tmp.Name())
-	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, gocmd, slices.Concat(buildArgs, []string{tmp.Name(), "."})...)
-	cmd.Dir = src
-	env := []string{"GOFLAGS=-buildvcs=false", "GOWORK=off"}
-	for _, kv := range os.Environ() {
-		switch name, _, _ := strings.Cut(kv, "="); name {
-		case "GOFLAGS", "GOWORK", "GOOS", "GOARCH":
-		default:
-			env = append(env, kv)
+	bin := filepath.Join(tools, "oidcprovider-"+sum)
+	err = testtool.Install(filepath.Join(tools, ".oidcprovider.lock"), "the OIDC provider build", func() bool { return isFile(bin) }, func() error {
+		tmp, err := os.CreateTemp(tools, ".oidcprovider-*")
+		if err != nil {
+			return err
 		}
-	}
-	cmd.Env = env
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build %s in %s: %w\n%s", providerModule, src, err, out)
-	}
-	if err := os.Rename(tmp.Name(), bin); err != nil {
+		tmp.Close()
+		defer os.Remove(tmp.Name())
+		env := testtool.Env([]string{"GOFLAGS=-buildvcs=false", "GOWORK=off"}, "GOOS", "GOARCH")
+		if out, err := testtool.Run(buildTimeout, src, env, gocmd, slices.Concat(buildArgs, []string{tmp.Name(), "."})...); err != nil {
+			return fmt.Errorf("go build %s in %s: %w\n%s", providerModule, src, err, out)
+		}
+		return os.Rename(tmp.Name(), bin)
+	})
+	if err != nil {
 		return "", err
 	}
 	return bin, nil
@@ -264,7 +212,7 @@ func launch(dir string, users []User, redirectURL string) (*Provider, error) {
 	// try a few.
 	for range 5 {
 		var addr string
-		if addr, err = freePort(); err != nil {
+		if addr, err = testtool.FreeAddr(); err != nil {
 			break
 		}
 		p.Issuer = "http://" + addr
@@ -278,72 +226,26 @@ func launch(dir string, users []User, redirectURL string) (*Provider, error) {
 	return p, nil
 }
 
-// freePort returns 127.0.0.1:PORT for a port that was free a moment ago.
-func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr, nil
-}
-
+// start starts the provider on addr and waits until discovery answers with
+// its issuer, for at most readyTimeout.
 func (p *Provider) start(bin, addr, usersFile string) error {
-	logf, err := os.OpenFile(p.logFile(), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		return err
-	}
-	defer logf.Close()
-	cmd := exec.Command(bin,
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Timeout: 2 * time.Second, Transport: tr}
+	proc, err := testtool.Start("OIDC provider", addr, p.logFile(), readyTimeout, func() error { return p.discover(client) }, bin,
 		"-addr", addr,
 		"-client-id", p.ClientID,
 		"-client-secret", p.ClientSecret,
 		"-redirect-uri", p.RedirectURL,
 		"-users", usersFile,
 	)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start the OIDC provider: %w", err)
-	}
-	done := make(chan struct{})
-	go func() {
-		cmd.Wait()
-		close(done)
-	}()
-	if err := p.waitReady(done); err != nil {
-		cmd.Process.Kill()
-		<-done
-		return fmt.Errorf("OIDC provider on %s: %w\n%s", addr, err, p.logTail())
+	if err != nil {
+		return err
 	}
 	p.mu.Lock()
-	p.cmd, p.done = cmd, done
+	p.proc = proc
 	p.mu.Unlock()
 	return nil
-}
-
-// waitReady polls discovery until it answers with the provider's issuer,
-// the process exits, or readyTimeout passes.
-func (p *Provider) waitReady(exited <-chan struct{}) error {
-	tr := &http.Transport{}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Timeout: 2 * time.Second, Transport: tr}
-	deadline := time.Now().Add(readyTimeout)
-	for {
-		err := p.discover(client)
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("no discovery after %v: %w", readyTimeout, err)
-		}
-		select {
-		case <-exited:
-			return errors.New("exited at start")
-		case <-time.After(pollEvery):
-		}
-	}
 }
 
 func (p *Provider) discover(client *http.Client) error {
@@ -372,10 +274,7 @@ func (p *Provider) logFile() string { return filepath.Join(p.dir, "oidcprovider.
 // logTail returns the end of the provider's log.
 func (p *Provider) logTail() string {
 	b, _ := os.ReadFile(p.logFile())
-	if len(b) > 8192 {
-		b = b[len(b)-8192:]
-	}
-	return string(bytes.TrimSpace(b))
+	return testtool.Tail(b, 8192)
 }
 
 // Stop kills the provider and waits for it to exit, so that its address no
@@ -383,12 +282,11 @@ func (p *Provider) logTail() string {
 func (p *Provider) Stop() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.cmd == nil {
+	if p.proc == nil {
 		return
 	}
-	p.cmd.Process.Kill()
-	<-p.done
-	p.cmd, p.done = nil, nil
+	p.proc.Stop()
+	p.proc = nil
 }
 
 // Login signs username in as a browser would: it follows authURL (an

@@ -12,19 +12,17 @@
 package tests3
 
 import (
-	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"debug/buildinfo"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +31,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"navette"
+	"navette/internal/testtool"
 )
 
 // Version is the version of versitygw the tests run.
@@ -44,7 +43,6 @@ const (
 
 	buildTimeout = 15 * time.Minute // a cold build takes about 3 minutes
 	readyTimeout = time.Minute      // for the server to answer
-	pollEvery    = 20 * time.Millisecond
 )
 
 // Environment variables that Setenv sets, as package navette/s3 reads them.
@@ -73,77 +71,34 @@ type Server struct {
 	client            *minio.Client
 
 	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{} // closed when cmd has exited
+	proc *testtool.Process // nil when stopped
 }
 
-var build struct {
-	once sync.Once
-	bin  string
-	err  error
-}
+var binary = sync.OnceValues(buildBinary)
 
 // Binary returns the path of the versitygw binary, building it on first use
 // in this process, or in any process since the last version change.
-func Binary() (string, error) {
-	build.once.Do(func() { build.bin, build.err = buildBinary() })
-	return build.bin, build.err
-}
+func Binary() (string, error) { return binary() }
 
 func buildBinary() (string, error) {
-	gocmd, err := exec.LookPath("go")
+	gocmd, tools, _, err := testtool.GoTools("versitygw")
 	if err != nil {
-		if root := os.Getenv("GOROOT"); root != "" {
-			gocmd = filepath.Join(root, "bin", "go")
-		} else {
-			return "", fmt.Errorf("no go command to build versitygw: %w", err)
-		}
-	}
-	out, err := exec.Command(gocmd, "env", "GOPATH").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOPATH: %w", err)
-	}
-	gopath := strings.TrimSpace(string(out))
-	if i := strings.IndexByte(gopath, os.PathListSeparator); i >= 0 {
-		gopath = gopath[:i]
-	}
-	if gopath == "" {
-		return "", errors.New("go env GOPATH is empty")
-	}
-	gobin := filepath.Join(gopath, "navette-tools")
-	bin := filepath.Join(gobin, "versitygw")
-	if isVersion(bin) {
-		return bin, nil
-	}
-	if err := os.MkdirAll(gobin, 0o755); err != nil {
 		return "", err
 	}
-	unlock, err := lockFile(filepath.Join(gobin, ".versitygw.lock"))
-	if err != nil {
-		return "", fmt.Errorf("lock the versitygw build: %w", err)
-	}
-	defer unlock()
-	if isVersion(bin) { // built by another test process while we waited
-		return bin, nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, gocmd, "install", cmdPath+"@"+Version)
-	cmd.Dir = os.TempDir() // outside any module
-	env := []string{"GOBIN=" + gobin, "GOFLAGS=", "GOWORK=off"}
-	for _, kv := range os.Environ() {
-		switch name, _, _ := strings.Cut(kv, "="); name {
-		case "GOBIN", "GOFLAGS", "GOWORK":
-		default:
-			env = append(env, kv)
+	bin := filepath.Join(tools, "versitygw")
+	err = testtool.Install(filepath.Join(tools, ".versitygw.lock"), "the versitygw build", func() bool { return isVersion(bin) }, func() error {
+		env := testtool.Env([]string{"GOBIN=" + tools, "GOFLAGS=", "GOWORK=off"})
+		// Run outside any module.
+		if out, err := testtool.Run(buildTimeout, os.TempDir(), env, gocmd, "install", cmdPath+"@"+Version); err != nil {
+			return fmt.Errorf("go install %s@%s: %w\n%s", cmdPath, Version, err, out)
 		}
-	}
-	cmd.Env = env
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go install %s@%s: %w\n%s", cmdPath, Version, err, out)
-	}
-	if !isVersion(bin) {
-		return "", fmt.Errorf("go install %s@%s did not leave %s", cmdPath, Version, bin)
+		if !isVersion(bin) {
+			return fmt.Errorf("go install %s@%s did not leave %s", cmdPath, Version, bin)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
 	}
 	return bin, nil
 }
@@ -183,7 +138,7 @@ func launch(withTLS bool) (*Server, error) {
 		dir:       dir,
 	}
 	if withTLS {
-		if s.CAFile, s.certFile, s.keyFile, err = writeCerts(dir); err != nil {
+		if s.CAFile, s.certFile, s.keyFile, err = testtool.WriteCerts(dir); err != nil {
 			os.RemoveAll(dir)
 			return nil, err
 		}
@@ -191,7 +146,7 @@ func launch(withTLS bool) (*Server, error) {
 	// Another process may take the free port before the server does:
 	// try a few.
 	for range 5 {
-		if s.Endpoint, err = freePort(); err != nil {
+		if s.Endpoint, err = testtool.FreeAddr(); err != nil {
 			break
 		}
 		if err = s.Start(); err == nil {
@@ -217,17 +172,6 @@ func launch(withTLS bool) (*Server, error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-// freePort returns 127.0.0.1:PORT for a port that was free a moment ago.
-func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr, nil
 }
 
 // New starts a server for t alone, closed when t ends. It fails t if the
@@ -281,45 +225,14 @@ func Main(m *testing.M) {
 }
 
 // Start starts the server, on its port and over its directory, and waits
-// until it answers. Starting a running server does nothing.
+// until it answers HTTP, for at most readyTimeout. Starting a running server
+// does nothing.
 func (s *Server) Start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cmd != nil {
+	if s.proc != nil {
 		return nil
 	}
-	logf, err := os.OpenFile(filepath.Join(s.dir, "versitygw.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		return err
-	}
-	defer logf.Close()
-	args := []string{"--access", s.AccessKey, "--secret", s.SecretKey, "--port", s.Endpoint, "--quiet", "--keep-alive"}
-	if s.certFile != "" {
-		args = append(args, "--cert", s.certFile, "--key", s.keyFile)
-	}
-	cmd := exec.Command(s.bin, append(args, "posix", filepath.Join(s.dir, "data"))...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start versitygw: %w", err)
-	}
-	done := make(chan struct{})
-	go func() {
-		cmd.Wait()
-		close(done)
-	}()
-	if err := s.waitReady(done); err != nil {
-		cmd.Process.Kill()
-		<-done
-		return fmt.Errorf("versitygw on %s: %w\n%s", s.Endpoint, err, s.logTail())
-	}
-	s.cmd, s.done = cmd, done
-	return nil
-}
-
-// waitReady polls the server until it answers HTTP, it exits, or
-// readyTimeout passes.
-func (s *Server) waitReady(exited <-chan struct{}) error {
 	tr, err := s.transport()
 	if err != nil {
 		return err
@@ -330,37 +243,22 @@ func (s *Server) waitReady(exited <-chan struct{}) error {
 	if s.CAFile != "" {
 		scheme = "https://"
 	}
-	deadline := time.Now().Add(readyTimeout)
-	for {
+	answers := func() error {
 		resp, err := client.Get(scheme + s.Endpoint + "/")
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			return nil
+		if err != nil {
+			return err
 		}
-		select {
-		case <-exited:
-			return errors.New("exited at start")
-		default:
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("no answer after %v: %w", readyTimeout, err)
-		}
-		select {
-		case <-exited:
-			return errors.New("exited at start")
-		case <-time.After(pollEvery):
-		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return nil
 	}
-}
-
-// logTail returns the end of the server's log.
-func (s *Server) logTail() string {
-	b, _ := os.ReadFile(filepath.Join(s.dir, "versitygw.log"))
-	if len(b) > 4096 {
-		b = b[len(b)-4096:]
+	args := []string{"--access", s.AccessKey, "--secret", s.SecretKey, "--port", s.Endpoint, "--quiet", "--keep-alive"}
+	if s.certFile != "" {
+		args = append(args, "--cert", s.certFile, "--key", s.keyFile)
 	}
-	return string(bytes.TrimSpace(b))
+	args = append(args, "posix", filepath.Join(s.dir, "data"))
+	s.proc, err = testtool.Start("versitygw", s.Endpoint, filepath.Join(s.dir, "versitygw.log"), readyTimeout, answers, s.bin, args...)
+	return err
 }
 
 // Stop kills the server, as a crash would, and waits for it to exit; its
@@ -368,16 +266,12 @@ func (s *Server) logTail() string {
 func (s *Server) Stop() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cmd == nil {
+	if s.proc == nil {
 		return nil
 	}
-	err := s.cmd.Process.Kill()
-	<-s.done
-	s.cmd, s.done = nil, nil
-	if err != nil && !errors.Is(err, os.ErrProcessDone) {
-		return err
-	}
-	return nil
+	err := s.proc.Stop()
+	s.proc = nil
+	return err
 }
 
 // Close stops the server and removes its directory.
@@ -430,3 +324,21 @@ func (s *Server) Setenv(t testing.TB) {
 
 // Client returns a client of s with its root credentials.
 func (s *Server) Client() *minio.Client { return s.client }
+
+// transport returns an HTTP transport for s: one that trusts s's CA if it
+// serves HTTPS.
+func (s *Server) transport() (*http.Transport, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DisableKeepAlives = true
+	if s.CAFile == "" {
+		return tr, nil
+	}
+	pem, err := os.ReadFile(s.CAFile)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return tr, nil
+}

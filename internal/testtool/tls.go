@@ -1,24 +1,24 @@
-package tests3
+package testtool
 
 import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
 )
 
-// writeCerts makes a CA and a certificate it signs for 127.0.0.1 and
-// localhost, and writes them to dir as ca.pem, cert.pem and key.pem.
-func writeCerts(dir string) (caFile, certFile, keyFile string, err error) {
+// WriteCerts makes a throwaway CA and a server certificate it signs for
+// 127.0.0.1 and localhost, valid for a day, and writes them to dir as
+// ca.pem, cert.pem and key.pem (PEM, mode 0600): the files of a test
+// server that serves TLS, and of the clients that trust it.
+func WriteCerts(dir string) (caFile, certFile, keyFile string, err error) {
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return "", "", "", err
@@ -72,22 +72,4 @@ func writeCerts(dir string) (caFile, certFile, keyFile string, err error) {
 		}
 	}
 	return caFile, certFile, keyFile, nil
-}
-
-// transport returns an HTTP transport for s: one that trusts s's CA if it
-// serves HTTPS.
-func (s *Server) transport() (*http.Transport, error) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.DisableKeepAlives = true
-	if s.CAFile == "" {
-		return tr, nil
-	}
-	pem, err := os.ReadFile(s.CAFile)
-	if err != nil {
-		return nil, err
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	return tr, nil
 }

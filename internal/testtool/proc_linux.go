@@ -1,8 +1,8 @@
-package testoidc
+package testtool
 
 import "syscall"
 
-// sysProcAttr makes the kernel kill the provider if the test process dies
+// sysProcAttr makes the kernel kill a server if the test process dies
 // without stopping it.
 func sysProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

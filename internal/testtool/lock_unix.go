@@ -1,16 +1,17 @@
 //go:build unix
 
-package testoidc
+package testtool
 
 import (
 	"os"
 	"syscall"
 )
 
-// lockFile takes an exclusive lock on the file at path, creating it, and
+// Lock takes an exclusive lock on the file at path, creating it, and
 // returns the function that releases it. It blocks while another process
-// holds the lock.
-func lockFile(path string) (func(), error) {
+// holds the lock: the harnesses take one around installing or building a
+// tool, so that test packages run in parallel do it once.
+func Lock(path string) (unlock func(), err error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, err

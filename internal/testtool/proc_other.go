@@ -1,6 +1,6 @@
 //go:build !linux
 
-package testoidc
+package testtool
 
 import "syscall"
 
