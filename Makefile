@@ -22,10 +22,11 @@ bench-identity:
 # Pages of a lawyer with 10,000 deposits: p95 render time (under 50 ms)
 # beside an empty inbox measured in the same run; then the inbox query of a
 # busy and a quiet user among 100,000 deposits beside a lookup by id
-# (SQLite). About 6 minutes.
+# (SQLite, then PostgreSQL). About 8 minutes.
 bench-web:
 	go test ./web -run '^$$' -bench Render -benchtime 200x -timeout 30m
 	go test ./sqlite -run '^$$' -bench Inbox -benchtime 300x -timeout 30m
+	go test ./postgres -run '^$$' -bench Inbox -benchtime 300x -timeout 30m
 
 demo:
 	go run ./cmd/navette demo

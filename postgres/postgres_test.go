@@ -450,3 +450,19 @@ func TestExclusive(t *testing.T) {
 		t.Fatalf("second node after release: ran %v, %v", ran, err)
 	}
 }
+
+// BenchmarkInbox runs storetest.BenchInbox on PostgreSQL, analyzed once
+// loaded as autovacuum would:
+//
+//	go test ./postgres -run '^$' -bench Inbox -benchtime 300x
+func BenchmarkInbox(b *testing.B) {
+	s, err := postgres.Open(b.Context(), pg.NewDatabase(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchInbox(b, s, func() error {
+		_, err := s.SQL().ReadDB().ExecContext(b.Context(), "ANALYZE")
+		return err
+	})
+}
