@@ -108,6 +108,13 @@ func Run(ctx context.Context, o Options) (Stats, error) {
 	if err != nil {
 		return st, err
 	}
+	if dst.SQL().Dialect().Name == "postgres" {
+		// SQLite plans well without statistics; PostgreSQL needs them.
+		o.Log.Info("analyzing the target database")
+		if err := dst.SQL().Analyze(ctx); err != nil {
+			return st, err
+		}
+	}
 	files, err := listFiles(ctx, src.SQL())
 	if err != nil {
 		return st, err

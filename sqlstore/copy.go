@@ -38,6 +38,16 @@ var Tables = []Table{
 	{Name: "events", Key: []string{"seq"}, InsertOnly: true},
 }
 
+// Analyze refreshes the planner's statistics of every table, as after a
+// bulk load (CopyFrom), so that queries get their plans at once rather than
+// after autovacuum's next round.
+func (s *Store) Analyze(ctx context.Context) error {
+	if _, err := s.wdb.ExecContext(ctx, "ANALYZE"); err != nil {
+		return s.internal(err, "analyze")
+	}
+	return nil
+}
+
 // SQL returns the Store itself, so that callers holding a store that embeds
 // it (sqlite.Store, postgres.Store) can reach it through an interface.
 func (s *Store) SQL() *Store { return s }
