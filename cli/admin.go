@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"strings"
 	"time"
@@ -61,18 +62,27 @@ func runAdmin(ctx context.Context, env *Env, args []string) error {
 	return usageError("unknown admin command %q\n%s", args[0]+" "+args[1], adminUsage)
 }
 
-// openData opens the data directory's stores, also while a server runs.
-func openData(data, db, blobs string) (*app.App, error) {
+// storeFlags adds --data and --db to fs and returns what opens the platform
+// they name, once fs is parsed.
+func storeFlags(fs *flag.FlagSet) func() (*app.App, error) {
+	data := fs.String("data", "", "data directory")
+	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
+	return func() (*app.App, error) { return openData(*data, *db) }
+}
+
+// openData opens the platform of the data directory data, on the metadata
+// store db (default: the directory's SQLite database), also while a server
+// runs.
+func openData(data, db string) (*app.App, error) {
 	if data == "" {
 		return nil, usageError("--data is required")
 	}
-	return app.Open(app.Config{DataDir: data, DB: db, Blobs: blobs})
+	return app.Open(app.Config{DataDir: data, DB: db})
 }
 
 func adminUserAdd(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "admin user add", "--data DIR --email E --name N --role ROLE [--court CODE] [--lang fr|en]")
-	data := fs.String("data", "", "data directory")
-	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
+	open := storeFlags(fs)
 	email := fs.String("email", "", "the user's e-mail address")
 	name := fs.String("name", "", "the user's full name")
 	role := fs.String("role", "", "agent, court_admin, partner, admin or auditor")
@@ -84,7 +94,7 @@ func adminUserAdd(ctx context.Context, env *Env, args []string) error {
 	if *email == "" || *name == "" || *role == "" {
 		return usageError("--email, --name and --role are required")
 	}
-	a, err := openData(*data, *db, "")
+	a, err := open()
 	if err != nil {
 		return err
 	}
@@ -107,8 +117,7 @@ func adminUserAdd(ctx context.Context, env *Env, args []string) error {
 
 func adminTokenCreate(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "admin token create", "--data DIR --email E [--label L] [--ttl DURATION]")
-	data := fs.String("data", "", "data directory")
-	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
+	open := storeFlags(fs)
 	email := fs.String("email", "", "the user's e-mail address")
 	label := fs.String("label", "cli", "what the token is for")
 	ttl := fs.Duration("ttl", 0, "lifetime (default 2160h, at most 8784h)")
@@ -122,7 +131,7 @@ func adminTokenCreate(ctx context.Context, env *Env, args []string) error {
 	if *ttl < 0 {
 		return usageError("--ttl must not be negative")
 	}
-	a, err := openData(*data, *db, "")
+	a, err := open()
 	if err != nil {
 		return err
 	}
@@ -154,7 +163,7 @@ func adminKeyRotate(ctx context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	a, err := openData(*data, "", "")
+	a, err := openData(*data, "")
 	if err != nil {
 		return err
 	}
@@ -182,8 +191,7 @@ func userByEmail(ctx context.Context, a *app.App, email string) (*navette.User, 
 
 func adminUserChange(ctx context.Context, env *Env, what string, args []string) error {
 	fs := newFlagSet(env, "admin user "+what, "--data DIR --email E [--role ROLE]")
-	data := fs.String("data", "", "data directory")
-	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
+	open := storeFlags(fs)
 	email := fs.String("email", "", "the user's e-mail address")
 	role := fs.String("role", "", "the new role (user role)")
 	if err := parseFlags(fs, env, args); err != nil {
@@ -192,7 +200,7 @@ func adminUserChange(ctx context.Context, env *Env, what string, args []string) 
 	if *email == "" || (what == "role") != (*role != "") {
 		return usageError("--email is required, and --role with user role only")
 	}
-	a, err := openData(*data, *db, "")
+	a, err := open()
 	if err != nil {
 		return err
 	}
@@ -224,14 +232,13 @@ func adminUserChange(ctx context.Context, env *Env, what string, args []string) 
 
 func adminCourtAdd(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "admin court add", "--data DIR --code CODE --name N")
-	data := fs.String("data", "", "data directory")
-	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
+	open := storeFlags(fs)
 	code := fs.String("code", "", "the court's stable code, such as TJ-AMIENS")
 	name := fs.String("name", "", "the court's name")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	a, err := openData(*data, *db, "")
+	a, err := open()
 	if err != nil {
 		return err
 	}
@@ -246,15 +253,14 @@ func adminCourtAdd(ctx context.Context, env *Env, args []string) error {
 
 func adminServiceAdd(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "admin service add", "--data DIR --court CODE --name N --email E")
-	data := fs.String("data", "", "data directory")
-	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
+	open := storeFlags(fs)
 	court := fs.String("court", "", "the court's code")
 	name := fs.String("name", "", "the service's name, such as \"Greffe correctionnel\"")
 	email := fs.String("email", "", "the service's functional e-mail address, where its notices go")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	a, err := openData(*data, *db, "")
+	a, err := open()
 	if err != nil {
 		return err
 	}
@@ -273,14 +279,13 @@ func adminServiceAdd(ctx context.Context, env *Env, args []string) error {
 
 func adminMember(ctx context.Context, env *Env, what string, args []string) error {
 	fs := newFlagSet(env, "admin member "+what, "--data DIR --service E --email E")
-	data := fs.String("data", "", "data directory")
-	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
+	open := storeFlags(fs)
 	service := fs.String("service", "", "the service's e-mail address")
 	email := fs.String("email", "", "the agent's e-mail address")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	a, err := openData(*data, *db, "")
+	a, err := open()
 	if err != nil {
 		return err
 	}
@@ -307,15 +312,14 @@ func adminMember(ctx context.Context, env *Env, what string, args []string) erro
 
 func adminTokenRevoke(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "admin token revoke", "--data DIR TOKEN_ID")
-	data := fs.String("data", "", "data directory")
-	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
+	open := storeFlags(fs)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return usageError("one token id is required")
 	}
-	a, err := openData(*data, *db, "")
+	a, err := open()
 	if err != nil {
 		return err
 	}

@@ -124,7 +124,7 @@ func TestSendFailure(t *testing.T) {
 	small := writeFile(t, dir, "small.pdf", []byte("small"))
 	big := writeFile(t, dir, "big.pdf", make([]byte, 101))
 	r := runCLI(t, e.vars(e.agent), false, "send", "--to", lawyer, "--ref", "R", small, big)
-	if r.code != 1 || r.stdout != "" || !strings.HasSuffix(r.stderr, "\nnavette send: "+big+": maximum size exceeded\n") {
+	if r.code != 1 || r.stdout != "" || !strings.HasSuffix(r.stderr, "\nnavette send: "+big+": Files may be at most 100 B (100 bytes); this one has 101 bytes.\n") {
 		t.Fatalf("%+v", r)
 	}
 	l, err := e.client(e.agent).List(context.Background(), client.BoxSent, "", 0)

@@ -23,8 +23,7 @@ func runDirectory(ctx context.Context, env *Env, args []string) error {
 		return usageError("\n%s", directoryUsage)
 	}
 	fs := newFlagSet(env, "directory import", "--data DIR --kind NAME [--dry-run] [--force] FILE")
-	data := fs.String("data", "", "data directory")
-	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
+	open := storeFlags(fs)
 	kind := fs.String("kind", "lawyers", "the flow's source name")
 	partnerKind := fs.String("partner-kind", "", "the partners' profession, for flows other than lawyers")
 	mapping := fs.String("map", "", "column names of the flow, field=column,…")
@@ -50,7 +49,7 @@ func runDirectory(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := openData(*data, *db, "")
+	a, err := open()
 	if err != nil {
 		return err
 	}

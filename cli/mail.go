@@ -32,7 +32,7 @@ func runMail(ctx context.Context, env *Env, args []string) error {
 
 // openOutbox opens the local outbox of a data directory.
 func openOutbox(data string) (*notify.Outbox, func(), error) {
-	a, err := openData(data, "", "")
+	a, err := openData(data, "")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -108,8 +108,7 @@ func mailShow(env *Env, args []string) error {
 
 func adminMailDead(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "admin mail dead", "--data DIR [--limit N]")
-	data := fs.String("data", "", "data directory")
-	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
+	open := storeFlags(fs)
 	limit := fs.Int("limit", 100, "show at most this many, oldest first")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
@@ -120,7 +119,7 @@ func adminMailDead(ctx context.Context, env *Env, args []string) error {
 	if *limit < 1 {
 		return usageError("--limit must be positive")
 	}
-	a, err := openData(*data, *db, "")
+	a, err := open()
 	if err != nil {
 		return err
 	}
@@ -143,15 +142,14 @@ func adminMailDead(ctx context.Context, env *Env, args []string) error {
 
 func adminMailReplay(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "admin mail replay", "--data DIR NOTICE_ID")
-	data := fs.String("data", "", "data directory")
-	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
+	open := storeFlags(fs)
 	if err := parseInterspersed(fs, env, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return usageError("one notice ID is required (see navette admin mail dead)")
 	}
-	a, err := openData(*data, *db, "")
+	a, err := open()
 	if err != nil {
 		return err
 	}

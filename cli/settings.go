@@ -11,8 +11,7 @@ import (
 // given: 0 puts a limit back to the server's configuration.
 func adminSettings(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "admin settings", "--data DIR [--max-file-size BYTES] [--max-files N] [--max-retention DAYS] [--max-recipients N]")
-	data := fs.String("data", "", "data directory")
-	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
+	open := storeFlags(fs)
 	size := fs.Int64("max-file-size", 0, "largest file accepted, in bytes (0: the configuration's)")
 	files := fs.Int("max-files", 0, "files per deposit (0: the configuration's)")
 	days := fs.Int("max-retention", 0, "ceiling of the retention senders choose, in days (0: the configuration's)")
@@ -23,7 +22,7 @@ func adminSettings(ctx context.Context, env *Env, args []string) error {
 	if fs.NArg() != 0 {
 		return usageError("unexpected argument %q", fs.Arg(0))
 	}
-	a, err := openData(*data, *db, "")
+	a, err := open()
 	if err != nil {
 		return err
 	}

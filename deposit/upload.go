@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"strconv"
+	"strings"
 	"sync"
 
 	"navette"
@@ -28,7 +29,7 @@ func (s *Service) StartFile(ctx context.Context, actor *navette.User, depositID,
 		return nil, navette.Errorf(navette.EINVALID, "The file size must be known in advance.")
 	}
 	if size > lim.MaxFileSize {
-		return nil, navette.Errorf(navette.ETOOLARGE, "Files may be at most %d bytes.", lim.MaxFileSize)
+		return nil, navette.Errorf(navette.ETOOLARGE, "Files may be at most %s (%d bytes); this one has %d bytes.", iec(lim.MaxFileSize), lim.MaxFileSize, size)
 	}
 	name, err = CleanFileName(name)
 	if err != nil {
@@ -406,4 +407,19 @@ func blobErr(err error) error {
 		return err
 	}
 	return navette.WrapError(navette.EINTERNAL, err, "")
+}
+
+// iec writes n bytes in binary units, as file managers do: "1 GiB",
+// "1.5 MiB", "100 B".
+func iec(n int64) string {
+	const units = "KMGTPE"
+	if n < 1024 {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	v, i := float64(n)/1024, 0
+	for v >= 1024 && i < len(units)-1 {
+		v /= 1024
+		i++
+	}
+	return strings.TrimSuffix(strconv.FormatFloat(v, 'f', 1, 64), ".0") + " " + units[i:i+1] + "iB"
 }

@@ -1,0 +1,4 @@
+package deposit
+
+// IEC is iec, for tests.
+var IEC = iec
