@@ -90,6 +90,11 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := h.lang(w, r)
+	cur, err := h.Deposits.Settings(r.Context(), u)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
 	fields := settingFields(navette.Limits{}, h.Deposits.ConfiguredLimits())
 	var l navette.Limits
 	bad := false
@@ -106,6 +111,11 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 		switch f.ID {
 		case "max_file_size":
 			l.MaxFileSize = n * mebibyte
+			if old := cur.Limits.MaxFileSize; old/mebibyte == n {
+				// Unchanged on the form, which shows whole Mo: a size set
+				// to the byte through the API or the CLI stays as it is.
+				l.MaxFileSize = old
+			}
 		case "max_files":
 			l.MaxFiles = int(n)
 		case "max_recipients":
@@ -115,12 +125,7 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if bad {
-		st, err := h.Deposits.Settings(r.Context(), u)
-		if err != nil {
-			h.Error(w, r, err)
-			return
-		}
-		h.renderSettings(w, r, http.StatusUnprocessableEntity, st, fields)
+		h.renderSettings(w, r, http.StatusUnprocessableEntity, cur, fields)
 		return
 	}
 	if _, err := h.Deposits.SaveSettings(r.Context(), u, l); err != nil {

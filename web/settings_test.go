@@ -80,3 +80,31 @@ func TestSettingsPage(t *testing.T) {
 		t.Errorf("court admin POST: %d, limits %+v", w.Code, current())
 	}
 }
+
+// TestSettingsPageKeepsExactSize: a file size limit set to the byte
+// through the API is shown in whole Mo and kept as it is when the form is
+// saved without changing it; changed on the form, it becomes whole Mo.
+func TestSettingsPageKeepsExactSize(t *testing.T) {
+	f := newAdminFixture(t)
+	ctx := context.Background()
+	exact := int64(1500 * 1000 * 1000) // 1,430.5 MiB
+	if _, err := f.h.Deposits.SaveSettings(ctx, f.admin, navette.Limits{MaxFileSize: exact}); err != nil {
+		t.Fatal(err)
+	}
+	if body := f.get(t, f.admin, "/admin/settings").Body.String(); !strings.Contains(body, `value="1430"`) {
+		t.Fatalf("the form does not show 1430 Mo:\n%s", body)
+	}
+	size := func() int64 {
+		st, err := f.h.Deposits.Settings(ctx, f.admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Limits.MaxFileSize
+	}
+	if w := f.post(t, f.admin, "/admin/settings", "max_file_size=1430&max_files=9"); w.Code != http.StatusSeeOther || size() != exact {
+		t.Fatalf("saved unchanged: %d, size %d, want %d", w.Code, size(), exact)
+	}
+	if w := f.post(t, f.admin, "/admin/settings", "max_file_size=1431"); w.Code != http.StatusSeeOther || size() != 1431<<20 {
+		t.Fatalf("saved changed: %d, size %d, want %d", w.Code, size(), int64(1431<<20))
+	}
+}
