@@ -3,7 +3,6 @@ package deposit
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"navette"
 )
@@ -68,8 +67,6 @@ func (s *Service) SaveSettings(ctx context.Context, actor *navette.User, l navet
 // settingsDetail writes limits as the journal keeps them: "name=value"
 // for each, 0 meaning the configuration's.
 func settingsDetail(l navette.Limits) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "max_file_size=%d max_files=%d max_retention_days=%d max_recipients=%d",
+	return fmt.Sprintf("max_file_size=%d max_files=%d max_retention_days=%d max_recipients=%d",
 		l.MaxFileSize, l.MaxFiles, l.MaxRetentionDays, l.MaxRecipients)
-	return b.String()
 }
