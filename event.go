@@ -54,6 +54,10 @@ type Event struct {
 	Size      int64
 	SHA256    []byte
 	Detail    string // short machine-readable detail, never user content
+	// Hash links the event to the one before it (ChainHash); set by
+	// storage as it appends the event, empty for events journaled before
+	// the chain began.
+	Hash []byte
 	// Notices are the e-mail notices this event causes; they are written
 	// with it, in the same transaction, but are not part of the journal:
 	// reading events back never returns them.

@@ -228,6 +228,9 @@ type MetaStore interface {
 	// a limit is out of bounds (Limits.Valid).
 	SaveSettings(ctx context.Context, st *Settings, events ...Event) error
 
+	// JournalHead returns the last event of the journal, with its hash.
+	// Returns ENOTFOUND if the journal is empty.
+	JournalHead(ctx context.Context) (*Event, error)
 	// AppendEvents appends events that go with no other change.
 	AppendEvents(ctx context.Context, events ...Event) error
 	// Events returns events matching f, oldest first.

@@ -192,6 +192,10 @@ type Event struct {
 	Size      int64     `json:"size,omitempty"`
 	SHA256    string    `json:"sha256,omitempty"`
 	Detail    string    `json:"detail,omitempty"`
+	// Hash links the event to the one before it in the whole journal, in
+	// hex: see navette.ChainHash. Empty for events journaled before the
+	// chain began.
+	Hash string `json:"hash,omitempty"`
 }
 
 // EventList is a page of the journal; pass the last Seq as after for the

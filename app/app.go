@@ -418,7 +418,16 @@ func (a *App) Run(ctx context.Context) error {
 func (a *App) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(a.Config.SweepInterval)
 	defer t.Stop()
+	var headLogged time.Time
 	for {
+		// The journal's head, in the logs every hour: checkpoints kept
+		// outside the database, against which a rewritten journal shows.
+		if now := a.Config.Clock.Now(); now.Sub(headLogged) >= time.Hour {
+			if head, err := a.Meta.JournalHead(ctx); err == nil {
+				a.Config.Logger.Info("journal head", "checkpoint", fmt.Sprintf("%d:%x", head.Seq, head.Hash))
+				headLogged = now
+			}
+		}
 		if st, err := a.Deposits.Sweep(ctx); err != nil {
 			if ctx.Err() == nil {
 				a.Config.Logger.Error("sweep failed", "err", err)

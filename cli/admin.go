@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register("admin", "operator tasks: users, tokens, keys, dead letters (admin help)", runAdmin)
+	register("admin", "operator tasks: users, courts, tokens, settings, keys, journal, dead letters (admin help)", runAdmin)
 }
 
 const adminUsage = `navette admin user add --data DIR --email E --name "N" --role agent|court_admin|partner|admin|auditor [--court CODE] [--lang fr|en]
@@ -26,6 +26,7 @@ navette admin member add|remove --data DIR --service E --email E
 navette admin token create --data DIR --email E [--label L] [--ttl 720h] [--scopes read,write]
 navette admin token revoke --data DIR TOKEN_ID
 navette admin settings --data DIR [--max-file-size BYTES] [--max-files N] [--max-retention DAYS] [--max-recipients N]
+navette admin journal verify --data DIR [--checkpoint SEQ:HASH]
 navette admin key rotate --data DIR
 navette admin mail dead --data DIR [--limit N]
 navette admin mail replay --data DIR NOTICE_ID`
@@ -52,6 +53,8 @@ func runAdmin(ctx context.Context, env *Env, args []string) error {
 		return adminTokenCreate(ctx, env, args[2:])
 	case "token revoke":
 		return adminTokenRevoke(ctx, env, args[2:])
+	case "journal verify":
+		return adminJournalVerify(ctx, env, args[2:])
 	case "key rotate":
 		return adminKeyRotate(ctx, env, args[2:])
 	case "mail dead":

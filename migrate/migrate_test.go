@@ -197,9 +197,13 @@ func TestMigrateToPostgresAndS3(t *testing.T) {
 		t.Fatalf("journal: %d events in the source, %d in the target", len(srcEv), len(dstEv))
 	}
 	for i := range srcEv {
-		if srcEv[i].Seq != dstEv[i].Seq || srcEv[i].Type != dstEv[i].Type || !srcEv[i].Time.Equal(dstEv[i].Time) {
+		if srcEv[i].Seq != dstEv[i].Seq || srcEv[i].Type != dstEv[i].Type || !srcEv[i].Time.Equal(dstEv[i].Time) || !bytes.Equal(srcEv[i].Hash, dstEv[i].Hash) {
 			t.Fatalf("event %d: %+v vs %+v", i, srcEv[i], dstEv[i])
 		}
+	}
+	// The chain goes on across the move: the target's appends extend it.
+	if c, err := navette.VerifyJournal(ctx, dst.Meta, &srcEv[len(srcEv)-1]); err != nil || c.Events != len(dstEv) || c.Unchained != 0 {
+		t.Errorf("the journal's chain on the target: %+v, %v", c, err)
 	}
 	for _, ev := range dstEv[len(srcEv):] {
 		if ev.Seq <= srcEv[len(srcEv)-1].Seq || (ev.Type != navette.EventFileDownloaded && ev.Type != navette.EventDepositOpened && ev.Type != navette.EventAccessDenied) {

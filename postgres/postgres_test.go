@@ -466,3 +466,14 @@ func BenchmarkInbox(b *testing.B) {
 		return err
 	})
 }
+
+func TestJournalTamper(t *testing.T) {
+	storetest.TestJournalTamper(t, func(t *testing.T) (navette.MetaStore, func(string, ...any) error) {
+		s, url := open(t)
+		raw := rawDB(t, url)
+		return s, func(q string, args ...any) error {
+			_, err := raw.ExecContext(t.Context(), q, args...)
+			return err
+		}
+	}, "ALTER TABLE events DISABLE TRIGGER USER")
+}

@@ -3,11 +3,12 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 
 	"navette"
 )
 
-const eventCols = "seq, time, type, actor_id, deposit_id, file_id, size, sha256, detail"
+const eventCols = "seq, time, type, actor_id, deposit_id, file_id, size, sha256, detail, hash"
 
 // checkEvents refuses events the journal cannot hold: without a time or a
 // type, or with a notice the outbox cannot hold. Their Seq is ignored:
@@ -29,21 +30,34 @@ func checkEvents(events []navette.Event) error {
 	return nil
 }
 
-// insertEvents appends events in tx, in their order, and adds the notices
-// they carry; the database assigns their sequence numbers.
+// insertEvents appends events in tx, in their order, each linked to the one
+// before it by its hash (navette.ChainHash), and adds the notices they
+// carry; the database assigns their sequence numbers.
 func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []navette.Event) error {
 	if len(events) > 0 && s.d.LockEvents != "" {
 		if _, err := tx.ExecContext(ctx, s.d.LockEvents); err != nil {
 			return s.internal(err, "lock events")
 		}
 	}
+	if len(events) == 0 {
+		return s.insertNotices(ctx, tx, events)
+	}
+	// The chain goes on from the last event, read under the lock above (or
+	// SQLite's single writer), so that no two appends link to the same one.
+	var prev []byte
+	err := tx.QueryRowContext(ctx, `SELECT hash FROM events ORDER BY seq DESC LIMIT 1`).Scan(&prev)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return s.internal(err, "read the journal's head")
+	}
 	for _, e := range events {
-		_, err := tx.ExecContext(ctx, `INSERT INTO events (time, type, actor_id, deposit_id, file_id, size, sha256, detail)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			timeArg(e.Time), string(e.Type), e.ActorID, e.DepositID, e.FileID, e.Size, bytesArg(e.SHA256), e.Detail)
+		h := navette.ChainHash(prev, &e)
+		_, err := tx.ExecContext(ctx, `INSERT INTO events (time, type, actor_id, deposit_id, file_id, size, sha256, detail, hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			timeArg(e.Time), string(e.Type), e.ActorID, e.DepositID, e.FileID, e.Size, bytesArg(e.SHA256), e.Detail, h)
 		if err != nil {
 			return s.internal(err, "append event")
 		}
+		prev = h
 	}
 	return s.insertNotices(ctx, tx, events)
 }
@@ -60,6 +74,23 @@ func (s *Store) AppendEvents(ctx context.Context, events ...navette.Event) error
 	return s.inTx(ctx, "append events", func(tx *sql.Tx) error {
 		return s.insertEvents(ctx, tx, events)
 	})
+}
+
+// JournalHead returns the last event of the journal. Returns ENOTFOUND if
+// it is empty.
+func (s *Store) JournalHead(ctx context.Context) (*navette.Event, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+eventCols+` FROM events ORDER BY seq DESC LIMIT 1`)
+	if err != nil {
+		return nil, s.internal(err, "read the journal's head")
+	}
+	evs, err := s.scanEvents(rows)
+	if err != nil {
+		return nil, err
+	}
+	if len(evs) == 0 {
+		return nil, navette.Errorf(navette.ENOTFOUND, "The journal is empty.")
+	}
+	return &evs[0], nil
 }
 
 // Events returns events matching f, oldest first.
@@ -79,6 +110,11 @@ func (s *Store) Events(ctx context.Context, f navette.EventFilter) ([]navette.Ev
 	if err != nil {
 		return nil, s.internal(err, "list events")
 	}
+	return s.scanEvents(rows)
+}
+
+// scanEvents reads the columns eventCols of rows, and closes them.
+func (s *Store) scanEvents(rows *sql.Rows) ([]navette.Event, error) {
 	defer rows.Close()
 	var out []navette.Event
 	for rows.Next() {
@@ -87,12 +123,13 @@ func (s *Store) Events(ctx context.Context, f navette.EventFilter) ([]navette.Ev
 			t   sql.NullInt64
 			typ string
 		)
-		if err := rows.Scan(&e.Seq, &t, &typ, &e.ActorID, &e.DepositID, &e.FileID, &e.Size, &e.SHA256, &e.Detail); err != nil {
+		if err := rows.Scan(&e.Seq, &t, &typ, &e.ActorID, &e.DepositID, &e.FileID, &e.Size, &e.SHA256, &e.Detail, &e.Hash); err != nil {
 			return nil, s.internal(err, "list events")
 		}
 		e.Time = timeCol(t)
 		e.Type = navette.EventType(typ)
 		e.SHA256 = bytesCol(e.SHA256)
+		e.Hash = bytesCol(e.Hash)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {

@@ -56,6 +56,7 @@ func TestMetaStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
 		{"ReplayNotice", testMetaReplayNotice},
 		{"NoticesFilter", testMetaNoticesFilter},
 		{"Settings", testMetaSettings},
+		{"JournalChain", testMetaJournalChain},
 	}
 	tests = append(tests, identityTests...)
 	for _, tt := range tests {
@@ -296,7 +297,8 @@ func metaCloneFile(f *navette.FileRecord) *navette.FileRecord {
 }
 
 // metaSeqs checks that events have strictly increasing, positive sequence
-// numbers, and returns them with Seq cleared for comparison.
+// numbers and a chain hash, and returns them with Seq and Hash cleared for
+// comparison.
 func metaSeqs(t *testing.T, evs []navette.Event) []navette.Event {
 	t.Helper()
 	out := slices.Clone(evs)
@@ -307,6 +309,10 @@ func metaSeqs(t *testing.T, evs []navette.Event) []navette.Event {
 		}
 		last = out[i].Seq
 		out[i].Seq = 0
+		if len(out[i].Hash) != 32 {
+			t.Errorf("event %d has a hash of %d bytes, want 32", i, len(out[i].Hash))
+		}
+		out[i].Hash = nil
 	}
 	return out
 }

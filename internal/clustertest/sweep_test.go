@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -147,6 +148,10 @@ feed:
 	}
 	if bad > 0 {
 		t.Errorf("%d of %d deposits are not journaled as expired and purged exactly once", bad, deposits)
+	}
+	// Three nodes appended to the journal at once: it is still one chain.
+	if out := c.admin("journal", "verify"); !strings.HasPrefix(out, "journal intact: ") || strings.Contains(out, "before the chain began") {
+		t.Errorf("journal verify: %s", out)
 	}
 
 	// Nothing left in the bucket, not even an aborted upload.
