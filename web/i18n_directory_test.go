@@ -2,10 +2,8 @@ package web
 
 import (
 	"go/ast"
-	"go/parser"
 	"go/token"
 	"net/http"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -21,11 +19,7 @@ import (
 // format of every directory.Text, with where each is.
 func directoryFormats(t *testing.T) map[string]string {
 	t.Helper()
-	files, err := filepath.Glob("../directory/*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
+	var fset *token.FileSet
 	formats := map[string]string{}
 	literal := func(e ast.Expr, what string) {
 		lit, ok := e.(*ast.BasicLit)
@@ -46,42 +40,34 @@ func directoryFormats(t *testing.T) map[string]string {
 		}
 		formats[s] = fset.Position(e.Pos()).String()
 	}
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.CallExpr:
-				switch fun := n.Fun.(type) {
-				case *ast.SelectorExpr:
-					if fun.Sel.Name == "add" && len(n.Args) >= 2 {
-						literal(n.Args[1], "add")
-					}
-				case *ast.Ident:
-					if fun.Name == "bad" && len(n.Args) >= 1 {
-						literal(n.Args[0], "bad")
-					}
+	inspectGo(t, "../directory/*.go", func(fs *token.FileSet, n ast.Node) bool {
+		fset = fs
+		switch n := n.(type) {
+		case *ast.CallExpr:
+			switch fun := n.Fun.(type) {
+			case *ast.SelectorExpr:
+				if fun.Sel.Name == "add" && len(n.Args) >= 2 {
+					literal(n.Args[1], "add")
 				}
-			case *ast.CompositeLit:
-				if id, ok := n.Type.(*ast.Ident); ok && id.Name == "Text" && len(n.Elts) > 0 {
-					e := n.Elts[0]
-					if kv, ok := e.(*ast.KeyValueExpr); ok {
-						if k, ok := kv.Key.(*ast.Ident); !ok || k.Name != "Format" {
-							return true
-						}
-						e = kv.Value
-					}
-					literal(e, "Text")
+			case *ast.Ident:
+				if fun.Name == "bad" && len(n.Args) >= 1 {
+					literal(n.Args[0], "bad")
 				}
 			}
-			return true
-		})
-	}
+		case *ast.CompositeLit:
+			if id, ok := n.Type.(*ast.Ident); ok && id.Name == "Text" && len(n.Elts) > 0 {
+				e := n.Elts[0]
+				if kv, ok := e.(*ast.KeyValueExpr); ok {
+					if k, ok := kv.Key.(*ast.Ident); !ok || k.Name != "Format" {
+						return true
+					}
+					e = kv.Value
+				}
+				literal(e, "Text")
+			}
+		}
+		return true
+	})
 	return formats
 }
 

@@ -13,15 +13,14 @@ import (
 	"navette"
 )
 
-// goStrings returns the French texts the Go code of the package translates:
-// the literal second argument of tr and the literal argument of text.
-func goStrings(t *testing.T) []string {
+// inspectGo parses the Go files of glob, tests left out, and walks each
+// with fn as ast.Inspect does.
+func inspectGo(t *testing.T, glob string, fn func(fset *token.FileSet, n ast.Node) bool) {
 	t.Helper()
-	files, err := filepath.Glob("*.go")
+	files, err := filepath.Glob(glob)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []string
 	fset := token.NewFileSet()
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
@@ -31,34 +30,42 @@ func goStrings(t *testing.T) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok {
-				return true
-			}
-			id, ok := call.Fun.(*ast.Ident)
-			if !ok {
-				return true
-			}
-			var arg ast.Expr
-			switch {
-			case id.Name == "tr" && len(call.Args) == 2:
-				arg = call.Args[1]
-			case id.Name == "text" && len(call.Args) == 1:
-				arg = call.Args[0]
-			default:
-				return true
-			}
-			if lit, ok := arg.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-				s, err := strconv.Unquote(lit.Value)
-				if err != nil {
-					t.Fatal(err)
-				}
-				out = append(out, s)
-			}
-			return true
-		})
+		ast.Inspect(f, func(n ast.Node) bool { return fn(fset, n) })
 	}
+}
+
+// goStrings returns the French texts the Go code of the package translates:
+// the literal second argument of tr and the literal argument of text.
+func goStrings(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	inspectGo(t, "*.go", func(_ *token.FileSet, n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		id, ok := call.Fun.(*ast.Ident)
+		if !ok {
+			return true
+		}
+		var arg ast.Expr
+		switch {
+		case id.Name == "tr" && len(call.Args) == 2:
+			arg = call.Args[1]
+		case id.Name == "text" && len(call.Args) == 1:
+			arg = call.Args[0]
+		default:
+			return true
+		}
+		if lit, ok := arg.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+			s, err := strconv.Unquote(lit.Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, s)
+		}
+		return true
+	})
 	return out
 }
 
