@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -26,6 +27,7 @@ import (
 	"navette/deposit"
 	"navette/directory"
 	navhttp "navette/http"
+	"navette/internal/realip"
 	"navette/keyring"
 	"navette/ldap"
 	"navette/notify"
@@ -121,6 +123,10 @@ type Config struct {
 	// Directories are the directory flows admins may import, by source
 	// name; by default only "lawyers" (directory.LawyersMapping).
 	Directories map[string]directory.Mapping
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For gives
+	// the client's address to the per-address sign-in limits; without
+	// them every client behind a proxy counts as the proxy.
+	TrustedProxies []netip.Prefix
 }
 
 // App is a running navette node.
@@ -292,16 +298,18 @@ func Listen(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	clientIP := realip.Resolver{Trusted: cfg.TrustedProxies}.ClientIP
 	srv := &navhttp.Server{
 		Deposits: a.Deposits, Accounts: a.Accounts, Mail: a.Mail, Logger: cfg.Logger, Ready: a.ready,
 		Auth: a.Auth, Directory: a.Directory, Mappings: a.Config.Directories, PublicURL: cfg.PublicURL,
+		ClientIP: clientIP,
 	}
 	if a.LDAP != nil {
 		srv.LDAPSync = a.SyncLDAP
 	}
 	pages := &web.Handler{
 		Deposits: a.Deposits, Auth: a.Auth, Meta: a.Meta, Clock: cfg.Clock, Logger: cfg.Logger, Mail: a.Mail, Theme: cfg.Theme,
-		Accounts: a.Accounts, Directory: a.Directory, Mappings: a.Config.Directories,
+		Accounts: a.Accounts, Directory: a.Directory, Mappings: a.Config.Directories, ClientIP: clientIP,
 	}
 	if err := pages.Init(); err != nil {
 		a.Close()

@@ -190,6 +190,10 @@ func TestUsageErrors(t *testing.T) {
 		{e.vars(e.agent), []string{"revoke", id, id}, ""},
 		{e.vars(e.agent), []string{"inbox", "--box", "trash"}, ""},
 		{map[string]string{"NAVETTE_SERVER": "ftp://x", "NAVETTE_TOKEN": "t"}, []string{"inbox"}, ""},
+		{nil, []string{"serve", "--data", t.TempDir(), "--trusted-proxies", "10.0.0.0/8,proxy.example"},
+			"navette serve: --trusted-proxies: not a network (10.0.0.0/8) or an address (192.0.2.7): proxy.example\n"},
+		{map[string]string{"NAVETTE_TRUSTED_PROXIES": "10.0.0.0/33"}, []string{"serve", "--data", t.TempDir()},
+			"navette serve: --trusted-proxies: not a network (10.0.0.0/8) or an address (192.0.2.7): 10.0.0.0/33\n"},
 	} {
 		if r := runCLI(t, c.vars, false, c.args...); r.code != 2 || c.msg != "" && r.stderr != c.msg {
 			t.Errorf("%v: exit %d, %q", c.args, r.code, r.stderr)

@@ -10,6 +10,7 @@ import (
 
 	"navette"
 	"navette/app"
+	"navette/internal/realip"
 	"navette/oidc"
 )
 
@@ -34,6 +35,7 @@ type serverFlags struct {
 	ldapEvery                       time.Duration
 	ldapSignIn                      bool
 	theme                           string
+	trustedProxies                  string
 }
 
 // define declares the flags; demo serves the local outbox at /dev/mail by
@@ -67,6 +69,7 @@ func (f *serverFlags) define(fs *flag.FlagSet, defaultData string, demo bool) {
 	fs.DurationVar(&f.ldapEvery, "ldap-sync-interval", time.Hour, "how often agents, courts and services are synced from --ldap (0: only on demand)")
 	fs.BoolVar(&f.ldapSignIn, "ldap-sign-in", false, "let staff sign in with their --ldap password")
 	fs.StringVar(&f.theme, "theme", "navette", "look of the web interface: navette, or dsfr (the State design system, for State services only)")
+	fs.StringVar(&f.trustedProxies, "trusted-proxies", "", "reverse proxies whose X-Forwarded-For names the client for the per-address sign-in limits: networks or addresses, comma-separated (10.0.0.0/8,192.0.2.7)")
 	fs.BoolVar(&f.devMail, "dev-mail", demo, "without --smtp, serve the local outbox at /dev/mail, to anyone: for demos only")
 }
 
@@ -99,6 +102,10 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 	if f.reminderDays < 0 || f.mailAttempts < 1 {
 		return app.Config{}, usageError("--reminder-days must not be negative and --mail-max-attempts must be positive")
 	}
+	proxies, err := realip.ParseTrusted(f.trustedProxies)
+	if err != nil {
+		return app.Config{}, usageError("--trusted-proxies: %v", err)
+	}
 	reminders := f.reminderDays
 	if reminders == 0 {
 		reminders = -1 // none
@@ -128,6 +135,7 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 		StaffCodes:           f.staffCodes,
 		SessionIdle:          f.sessionIdle,
 		SessionMaxAge:        f.sessionMaxAge,
+		TrustedProxies:       proxies,
 		Logger:               slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: lvl})),
 	}, nil
 }

@@ -35,6 +35,9 @@ type Server struct {
 	DevMail *notify.Outbox
 	// Ready reports whether the server can take requests (for /readyz).
 	Ready func() error
+	// ClientIP returns the client's address for the per-address sign-in
+	// limits (realip.Resolver.ClientIP); nil takes the peer's.
+	ClientIP func(*http.Request) string
 	// Locker serialises requests on the same upload; nil uses an in-process
 	// lock, which is right for a single node.
 	Locker tusd.Locker

@@ -2,23 +2,21 @@ package http
 
 import (
 	"context"
-	"net"
 	"net/http"
 
 	"navette"
 	"navette/api"
 	"navette/auth"
+	"navette/internal/realip"
 )
 
-// clientIP is the address rate limits count against: the peer's. Behind a
-// reverse proxy every client shares the proxy's address, which makes the
-// per-address limits stricter, never looser.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// clientIP is the address rate limits count against: Server.ClientIP's
+// answer, or the peer's.
+func (s *Server) clientIP(r *http.Request) string {
+	if s.ClientIP != nil {
+		return s.ClientIP(r)
 	}
-	return host
+	return realip.Resolver{}.ClientIP(r)
 }
 
 // sessionJSON describes an issued session.
@@ -32,7 +30,7 @@ func (s *Server) handleRequestCode(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.Auth.RequestCode(r.Context(), in.Email, clientIP(r)); err != nil {
+	if err := s.Auth.RequestCode(r.Context(), in.Email, s.clientIP(r)); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -45,7 +43,7 @@ func (s *Server) handleVerifyCode(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	is, err := s.Auth.VerifyCode(r.Context(), in.Email, in.Code, clientIP(r))
+	is, err := s.Auth.VerifyCode(r.Context(), in.Email, in.Code, s.clientIP(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -71,7 +69,7 @@ func (s *Server) handlePasswordSignIn(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	is, err := s.Auth.PasswordSignIn(r.Context(), in.Login, in.Password, clientIP(r))
+	is, err := s.Auth.PasswordSignIn(r.Context(), in.Login, in.Password, s.clientIP(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"html/template"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -26,6 +25,7 @@ import (
 	"navette/auth"
 	"navette/deposit"
 	"navette/directory"
+	"navette/internal/realip"
 	"navette/notify"
 )
 
@@ -154,11 +154,7 @@ func (h *Handler) clientIP(r *http.Request) string {
 	if h.ClientIP != nil {
 		return h.ClientIP(r)
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return realip.Resolver{}.ClientIP(r)
 }
 
 // pageCSP is the policy of every page: this origin only, no inline code,
