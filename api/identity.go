@@ -179,6 +179,9 @@ type DirectoryReport struct {
 	Revoked   []DirectoryChange `json:"revoked"`
 	Restored  []DirectoryChange `json:"restored"`
 	Unchanged int               `json:"unchanged"`
+	// Ignored counts the people listed as not active who are not on the
+	// platform: nothing to do for them.
+	Ignored int `json:"ignored"`
 }
 
 // Event is one entry of the audit journal.

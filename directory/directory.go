@@ -92,6 +92,9 @@ type Report struct {
 	Revoked   []Change
 	Restored  []Change
 	Unchanged int
+	// Ignored counts the people listed as not active who are not on the
+	// platform: there is nothing to do for them.
+	Ignored int
 	// Applied is false for a dry run.
 	Applied bool
 }

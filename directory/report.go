@@ -13,8 +13,8 @@ import (
 // that changed), "-" revoked (with the reason), "↺" restored.
 func (r *Report) WriteText(w io.Writer) error {
 	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, "%s: added %d, updated %d, revoked %d, restored %d, unchanged %d",
-		r.Source, len(r.Added), len(r.Updated), len(r.Revoked), len(r.Restored), r.Unchanged)
+	fmt.Fprintf(bw, "%s: added %d, updated %d, revoked %d, restored %d, unchanged %d, ignored %d",
+		r.Source, len(r.Added), len(r.Updated), len(r.Revoked), len(r.Restored), r.Unchanged, r.Ignored)
 	if !r.Applied {
 		bw.WriteString(" (not applied)")
 	}
@@ -58,6 +58,7 @@ type countsJSON struct {
 	Revoked   int `json:"revoked"`
 	Restored  int `json:"restored"`
 	Unchanged int `json:"unchanged"`
+	Ignored   int `json:"ignored"`
 }
 
 // changeJSON is the JSON form of a Change.
@@ -71,7 +72,7 @@ type changeJSON struct {
 }
 
 // MarshalJSON encodes r for the admin API: source, applied, counts (added,
-// updated, revoked, restored, unchanged) and the lists of changes, never
+// updated, revoked, restored, unchanged, ignored) and the lists of changes, never
 // null.
 func (r Report) MarshalJSON() ([]byte, error) {
 	nonNil := func(c []Change) []Change {
@@ -84,7 +85,7 @@ func (r Report) MarshalJSON() ([]byte, error) {
 		Source:  r.Source,
 		Applied: r.Applied,
 		Counts: countsJSON{Added: len(r.Added), Updated: len(r.Updated), Revoked: len(r.Revoked),
-			Restored: len(r.Restored), Unchanged: r.Unchanged},
+			Restored: len(r.Restored), Unchanged: r.Unchanged, Ignored: r.Ignored},
 		Added: nonNil(r.Added), Updated: nonNil(r.Updated), Revoked: nonNil(r.Revoked), Restored: nonNil(r.Restored),
 	})
 }
@@ -95,7 +96,7 @@ func (r *Report) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
-	*r = Report{Source: v.Source, Applied: v.Applied, Unchanged: v.Counts.Unchanged,
+	*r = Report{Source: v.Source, Applied: v.Applied, Unchanged: v.Counts.Unchanged, Ignored: v.Counts.Ignored,
 		Added: v.Added, Updated: v.Updated, Revoked: v.Revoked, Restored: v.Restored}
 	return nil
 }

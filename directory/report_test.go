@@ -24,7 +24,7 @@ func TestWriteText(t *testing.T) {
 	if err := sampleReport().WriteText(&b); err != nil {
 		t.Fatal(err)
 	}
-	want := `lawyers: added 1, updated 1, revoked 2, restored 1, unchanged 40
+	want := `lawyers: added 1, updated 1, revoked 2, restored 1, unchanged 40, ignored 0
 + line 12 id 12345 Marie Lévêque <marie.leveque@avocat.example>
 ~ line 13 id 12346 Jean Dupont <jean.dupont@avocat.example> (email, name)
 - line 14 id 12347 Luc Petit <luc.petit@avocat.example> (omis)
@@ -37,7 +37,7 @@ func TestWriteText(t *testing.T) {
 
 	b.Reset()
 	(&Report{Source: "lawyers", Unchanged: 3}).WriteText(&b)
-	if want := "lawyers: added 0, updated 0, revoked 0, restored 0, unchanged 3 (not applied)\n"; b.String() != want {
+	if want := "lawyers: added 0, updated 0, revoked 0, restored 0, unchanged 3, ignored 0 (not applied)\n"; b.String() != want {
 		t.Errorf("got %q, want %q", b.String(), want)
 	}
 }
@@ -48,7 +48,7 @@ func TestReportJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{`"source":"lawyers"`, `"applied":true`, `"counts":{"added":1,"updated":1,"revoked":2,"restored":1,"unchanged":40}`,
+	for _, w := range []string{`"source":"lawyers"`, `"applied":true`, `"counts":{"added":1,"updated":1,"revoked":2,"restored":1,"unchanged":40,"ignored":0}`,
 		`{"external_id":"12348","email":"anne.roux@avocat.example","name":"Anne Roux","reason":"absent"}`, `"fields":["email","name"]`} {
 		if !strings.Contains(string(b), w) {
 			t.Errorf("%s: want it to hold %s", b, w)
@@ -63,7 +63,7 @@ func TestReportJSON(t *testing.T) {
 	}
 
 	b, _ = json.Marshal(&Report{Source: "ldap"})
-	if want := `{"source":"ldap","applied":false,"counts":{"added":0,"updated":0,"revoked":0,"restored":0,"unchanged":0},"added":[],"updated":[],"revoked":[],"restored":[]}`; string(b) != want {
+	if want := `{"source":"ldap","applied":false,"counts":{"added":0,"updated":0,"revoked":0,"restored":0,"unchanged":0,"ignored":0},"added":[],"updated":[],"revoked":[],"restored":[]}`; string(b) != want {
 		t.Errorf("empty report: got %s, want %s", b, want)
 	}
 }

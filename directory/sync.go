@@ -259,7 +259,7 @@ func (d *diff) revokedByDirectory(u *navette.User) bool {
 // (nil if none).
 func (d *diff) entry(e *Entry, u *navette.User) error {
 	if u == nil && !e.Active {
-		d.rep.Unchanged++
+		d.rep.Ignored++
 		return nil
 	}
 	var courtID string

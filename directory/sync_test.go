@@ -147,8 +147,8 @@ func ids(changes []Change) []string {
 }
 
 func counts(r *Report) string {
-	return fmt.Sprintf("added %d, updated %d, revoked %d, restored %d, unchanged %d",
-		len(r.Added), len(r.Updated), len(r.Revoked), len(r.Restored), r.Unchanged)
+	return fmt.Sprintf("added %d, updated %d, revoked %d, restored %d, unchanged %d, ignored %d",
+		len(r.Added), len(r.Updated), len(r.Revoked), len(r.Restored), r.Unchanged, r.Ignored)
 }
 
 func TestSyncCreates(t *testing.T) {
@@ -158,7 +158,7 @@ func TestSyncCreates(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep := e.apply(entries, Options{})
-	if got, want := counts(rep), "added 40, updated 0, revoked 0, restored 0, unchanged 0"; got != want || !rep.Applied {
+	if got, want := counts(rep), "added 40, updated 0, revoked 0, restored 0, unchanged 0, ignored 0"; got != want || !rep.Applied {
 		t.Fatalf("report: got %s (applied %v), want %s (applied)", got, rep.Applied, want)
 	}
 	if rep.Added[0].Line != 2 || rep.Added[39].Line != 41 {
@@ -208,7 +208,7 @@ func TestSyncTwiceChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep := e.apply(again, Options{})
-	if got, want := counts(rep), "added 0, updated 0, revoked 0, restored 0, unchanged 40"; got != want || !rep.Applied {
+	if got, want := counts(rep), "added 0, updated 0, revoked 0, restored 0, unchanged 40, ignored 0"; got != want || !rep.Applied {
 		t.Errorf("report: got %s (applied %v), want %s (applied)", got, rep.Applied, want)
 	}
 	if after := e.events(); len(after) != len(before) {
@@ -232,7 +232,7 @@ func TestSyncUpdates(t *testing.T) {
 		9:  "9;Martin;Léa;Paris;lea.martin.9@avocat.example;Actif;2026-11-02", // same status
 		12: "12; Martin ;Léa  ;Paris;Lea.Martin.12@Avocat.Example;actif;2026-11-02",
 	}), Options{})
-	if got, want := counts(rep), "added 0, updated 2, revoked 0, restored 0, unchanged 18"; got != want {
+	if got, want := counts(rep), "added 0, updated 2, revoked 0, restored 0, unchanged 18, ignored 0"; got != want {
 		t.Fatalf("report: got %s, want %s", got, want)
 	}
 	if c := rep.Updated[0]; c.Line != 4 || c.ExternalID != "3" || !slices.Equal(c.Fields, []string{"email", "name"}) || c.Email != "lea.durand.3@avocat.example" || c.Name != "Léa Martin-Durand" {
@@ -282,7 +282,7 @@ func TestSyncRevokesAndRestores(t *testing.T) {
 	revokedAt := e.clock.Now()
 	before := len(e.events())
 	rep := e.apply(flow(t, 40, map[int]string{5: "", 6: "6;Martin;Léa;Paris;lea.martin.6@avocat.example;omis;2026-11-02"}), Options{})
-	if got, want := counts(rep), "added 0, updated 0, revoked 2, restored 0, unchanged 38"; got != want {
+	if got, want := counts(rep), "added 0, updated 0, revoked 2, restored 0, unchanged 38, ignored 0"; got != want {
 		t.Fatalf("report: got %s, want %s", got, want)
 	}
 	if got := fmt.Sprint(rep.Revoked); got != fmt.Sprint([]Change{
@@ -328,13 +328,13 @@ func TestSyncRevokesAndRestores(t *testing.T) {
 
 	e.clock.Advance(time.Hour)
 	rep = e.apply(flow(t, 40, map[int]string{5: "", 6: "6;Martin;Léa;Paris;lea.martin.6@avocat.example;radie;2026-11-03"}), Options{})
-	if got, want := counts(rep), "added 0, updated 1, revoked 0, restored 0, unchanged 38"; got != want || !slices.Equal(rep.Updated[0].Fields, []string{"status"}) {
+	if got, want := counts(rep), "added 0, updated 1, revoked 0, restored 0, unchanged 38, ignored 0"; got != want || !slices.Equal(rep.Updated[0].Fields, []string{"status"}) {
 		t.Errorf("omis then radie: got %s %+v, want %s and the status updated", got, rep.Updated, want)
 	}
 
 	e.clock.Advance(time.Hour)
 	rep = e.apply(flow(t, 40, map[int]string{5: "5;Martin;Léa;Lille;lea.martin.5@avocat.example;actif;2026-11-04"}), Options{})
-	if got, want := counts(rep), "added 0, updated 0, revoked 0, restored 2, unchanged 38"; got != want {
+	if got, want := counts(rep), "added 0, updated 0, revoked 0, restored 2, unchanged 38, ignored 0"; got != want {
 		t.Fatalf("back to actif: got %s, want %s", got, want)
 	}
 	if c := rep.Restored[0]; c.ExternalID != "5" || !slices.Equal(c.Fields, []string{"org"}) {
@@ -370,7 +370,7 @@ func TestSyncKeepsAdminRevocations(t *testing.T) {
 	for _, status := range []string{"actif", "omis", "actif"} {
 		e.clock.Advance(time.Hour)
 		rep := e.apply(flow(t, 20, map[int]string{4: "4;Martin;Léa;Paris;lea.martin.4@avocat.example;" + status + ";"}), Options{})
-		if got, want := counts(rep), "added 0, updated 0, revoked 0, restored 0, unchanged 20"; got != want {
+		if got, want := counts(rep), "added 0, updated 0, revoked 0, restored 0, unchanged 20, ignored 0"; got != want {
 			t.Errorf("%q: got %s, want %s", status, got, want)
 		}
 		if got := e.user("4"); !got.Disabled {
@@ -415,7 +415,7 @@ func TestSyncRevokeGuard(t *testing.T) {
 func TestSyncDryRun(t *testing.T) {
 	e := newEnv(t)
 	rep := e.apply(flow(t, 10, nil), Options{DryRun: true})
-	if got, want := counts(rep), "added 10, updated 0, revoked 0, restored 0, unchanged 0"; got != want || rep.Applied {
+	if got, want := counts(rep), "added 10, updated 0, revoked 0, restored 0, unchanged 0, ignored 0"; got != want || rep.Applied {
 		t.Errorf("report: got %s (applied %v), want %s (not applied)", got, rep.Applied, want)
 	}
 	users, err := e.meta.UsersBySource(t.Context(), "lawyers")
@@ -425,7 +425,7 @@ func TestSyncDryRun(t *testing.T) {
 
 	e.apply(flow(t, 10, nil), Options{})
 	rep = e.apply(flow(t, 9, map[int]string{2: "2;Martin;Léa;Nice;lea.martin.2@avocat.example;actif;"}), Options{DryRun: true, Force: true})
-	if got, want := counts(rep), "added 0, updated 1, revoked 1, restored 0, unchanged 8"; got != want || rep.Applied {
+	if got, want := counts(rep), "added 0, updated 1, revoked 1, restored 0, unchanged 8, ignored 0"; got != want || rep.Applied {
 		t.Errorf("report: got %s (applied %v), want %s (not applied)", got, rep.Applied, want)
 	}
 	if e.user("10").Disabled || e.user("2").Org != "Paris" || e.queued != 0 {
@@ -486,7 +486,7 @@ func TestSyncConflictingEmail(t *testing.T) {
 		4: "4;Martin;Léa;Paris;lea.martin.5@avocat.example;actif;",
 		5: "5;Martin;Léa;Paris;lea.martin.new5@avocat.example;actif;",
 	}), Options{})
-	if got, want := counts(rep), "added 0, updated 3, revoked 0, restored 0, unchanged 7"; got != want {
+	if got, want := counts(rep), "added 0, updated 3, revoked 0, restored 0, unchanged 7, ignored 0"; got != want {
 		t.Errorf("e-mails passed on: got %s, want %s", got, want)
 	}
 	if u := e.user("3"); u.Email != "lea.martin.4@avocat.example" {
@@ -623,5 +623,30 @@ func TestSyncGuardOnDryRun(t *testing.T) {
 	}
 	if rep == nil || !slices.Equal(ids(rep.Revoked), []string{"10", "9"}) || rep.Applied {
 		t.Errorf("got report %+v, want the 2 revocations not applied, absent people by external id", rep)
+	}
+}
+
+// TestSyncIgnoresInactiveStrangers: a person listed as not active who is
+// not on the platform is counted as ignored, not unchanged, and gets no
+// account.
+func TestSyncIgnoresInactiveStrangers(t *testing.T) {
+	e := newEnv(t)
+	flow := "cnbf;nom;prenom;barreau;email;statut;date_maj\n" +
+		"1;Martin;Claire;Amiens;claire.martin@avocat.example;actif;2026-11-01\n" +
+		"2;Petit;Luc;Amiens;luc.petit@avocat.example;omis;2026-11-01\n"
+	entries, err := Parse(strings.NewReader(flow), LawyersMapping())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := e.apply(entries, Options{})
+	if got, want := counts(rep), "added 1, updated 0, revoked 0, restored 0, unchanged 0, ignored 1"; got != want {
+		t.Fatalf("report: got %s, want %s", got, want)
+	}
+	if _, err := e.meta.UserByEmail(t.Context(), "luc.petit@avocat.example"); !navette.IsCode(err, navette.ENOTFOUND) {
+		t.Errorf("the inactive stranger has an account: %v", err)
+	}
+	rep = e.apply(entries, Options{})
+	if got, want := counts(rep), "added 0, updated 0, revoked 0, restored 0, unchanged 1, ignored 1"; got != want {
+		t.Errorf("again: got %s, want %s", got, want)
 	}
 }

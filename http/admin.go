@@ -129,7 +129,7 @@ func reportJSON(rep *directory.Report) api.DirectoryReport {
 		return out
 	}
 	return api.DirectoryReport{Source: rep.Source, Applied: rep.Applied, Added: conv(rep.Added), Updated: conv(rep.Updated),
-		Revoked: conv(rep.Revoked), Restored: conv(rep.Restored), Unchanged: rep.Unchanged}
+		Revoked: conv(rep.Revoked), Restored: conv(rep.Restored), Unchanged: rep.Unchanged, Ignored: rep.Ignored}
 }
 
 func (s *Server) handleImportDirectory(w http.ResponseWriter, r *http.Request) {

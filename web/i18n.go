@@ -299,6 +299,7 @@ var english = map[string]string{
 	"Forcer : appliquer ce fichier malgré le nombre d’accès retirés": "Force: apply this file despite the number of revocations",
 	"Imports d’annuaire":                "Directory imports",
 	"Inchangés":                         "Unchanged",
+	"Ignorés (inactifs, sans compte)":   "Ignored (inactive, no account)",
 	"Le même fichier, à nouveau":        "The same file, again",
 	"Les avis de dépôt y sont envoyés.": "Deposit notices are sent there.",
 	"Les imports d’annuaire ne sont pas configurés sur ce serveur : aucune source n’est déclarée dans sa configuration.": "Directory imports are not configured on this server: its configuration declares no source.",
