@@ -80,9 +80,13 @@ type User struct {
 	TOTP WrappedKey
 	// TOTPStep is the last TOTP time step accepted, so a code is never
 	// accepted twice.
-	TOTPStep  int64
-	CreatedAt time.Time
-	UpdatedAt time.Time // zero until first updated
+	TOTPStep int64
+	// OIDCSubject is the identity provider's identifier (sub) of the
+	// person, bound at their first sign-in through it; later sign-ins must
+	// present the same one. Empty until then.
+	OIDCSubject string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time // zero until first updated
 }
 
 // Languages of e-mails and pages.

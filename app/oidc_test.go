@@ -28,6 +28,9 @@ func TestOIDCSignIn(t *testing.T) {
 		{Subject: "a1", Username: "greffe", Password: "Mot-de-passe-1", Email: agentEmail, EmailVerified: true, GivenName: "Claire", FamilyName: "Martin"},
 		{Subject: "a2", Username: "avocat", Password: "Mot-de-passe-2", Email: lawyerEmail, EmailVerified: true},
 		{Subject: "a3", Username: "inconnu", Password: "Mot-de-passe-3", Email: "inconnu@justice.example", EmailVerified: true},
+		// Another account of the provider with the agent's address, as after
+		// the address was given to someone else there.
+		{Subject: "a4", Username: "homonyme", Password: "Mot-de-passe-4", Email: agentEmail, EmailVerified: true},
 	}, "http://"+addr+api.PathAuthOIDCReturn)
 	e := newEnv(t, func(c *app.Config) {
 		c.Addr = addr
@@ -96,10 +99,27 @@ func TestOIDCSignIn(t *testing.T) {
 		{"partner", "avocat", "Mot-de-passe-2", false},
 		{"not in the directory", "inconnu", "Mot-de-passe-3", false},
 		{"forged state", "greffe", "Mot-de-passe-1", true},
+		{"another account with the same address", "homonyme", "Mot-de-passe-4", false},
 	} {
 		resp, b := signIn(tt.user, tt.pass, tt.tamper)
 		if resp.StatusCode != http.StatusUnauthorized || b.cookie != "" {
 			t.Errorf("%q: got %d, cookie %q, want 401 and none", tt.name, resp.StatusCode, b.cookie)
 		}
+	}
+	agent, err := e.app.Meta.UserByEmail(t.Context(), agentEmail)
+	if err != nil || agent.OIDCSubject != "a1" {
+		t.Fatalf("the agent's bound subject: %+v, %v", agent, err)
+	}
+
+	// Once an admin unbinds it, the next account through the provider is
+	// bound, and the first one is refused in turn.
+	if err := e.app.Auth.ResetOIDCSubject(t.Context(), nil, agent.ID); err != nil {
+		t.Fatal(err)
+	}
+	if resp, b := signIn("homonyme", "Mot-de-passe-4", false); resp.StatusCode != http.StatusSeeOther || b.cookie == "" {
+		t.Errorf("after the reset: %d", resp.StatusCode)
+	}
+	if resp, _ := signIn("greffe", "Mot-de-passe-1", false); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the first account after the rebinding: %d, want 401", resp.StatusCode)
 	}
 }

@@ -71,12 +71,15 @@ func (s *Service) FinishOIDC(ctx context.Context, sealed, state, code string) (*
 	if err != nil {
 		return nil, err
 	}
-	return s.staffSignIn(ctx, id.Email, "oidc")
+	return s.staffSignIn(ctx, id.Email, "oidc", id.Subject)
 }
 
 // staffSignIn makes a full session for the staff member with the given
-// e-mail, once another system vouched for them.
-func (s *Service) staffSignIn(ctx context.Context, email, method string) (*Issued, error) {
+// e-mail, once another system vouched for them. subject, when the identity
+// provider vouched, is its identifier of the person: bound to the user at
+// their first sign-in through it, it must match at every later one, so that
+// an address reassigned at the provider does not open another's account.
+func (s *Service) staffSignIn(ctx context.Context, email, method, subject string) (*Issued, error) {
 	refused := navette.Errorf(navette.EUNAUTHORIZED, "Your account is not in the platform's directory, or its access was revoked.")
 	u, err := s.Meta.UserByEmail(ctx, navette.NormalizeEmail(email))
 	if navette.IsCode(err, navette.ENOTFOUND) {
@@ -84,10 +87,30 @@ func (s *Service) staffSignIn(ctx context.Context, email, method string) (*Issue
 	} else if err != nil {
 		return nil, err
 	}
-	if !s.allowed(u) || !u.Role.Staff() {
-		now := s.Clock.Now()
-		_ = s.Meta.AppendEvents(ctx, navette.Event{Time: now, Type: navette.EventSignInFailed, ActorID: u.ID, Detail: method + ": not allowed"})
+	now := s.Clock.Now()
+	fail := func(why string) (*Issued, error) {
+		_ = s.Meta.AppendEvents(ctx, navette.Event{Time: now, Type: navette.EventSignInFailed, ActorID: u.ID, Detail: method + ": " + why})
 		return nil, refused
+	}
+	if !s.allowed(u) || !u.Role.Staff() {
+		return fail("not allowed")
+	}
+	if subject != "" && u.OIDCSubject != subject {
+		if u.OIDCSubject != "" {
+			return fail("another subject")
+		}
+		err := s.Meta.UpdateUser(ctx, u.ID, func(x *navette.User) ([]navette.Event, error) {
+			if x.OIDCSubject != "" && x.OIDCSubject != subject {
+				return nil, navette.Errorf(navette.ECONFLICT, "Another subject was bound meanwhile.")
+			}
+			x.OIDCSubject, x.UpdatedAt = subject, now
+			return []navette.Event{{Time: now, Type: navette.EventUserUpdated, ActorID: u.ID, Detail: u.ID + " oidc subject bound"}}, nil
+		})
+		if navette.IsCode(err, navette.ECONFLICT) {
+			return fail("another subject")
+		} else if err != nil {
+			return nil, err
+		}
 	}
 	return s.issue(ctx, u, navette.StageFull, method, nil, nil)
 }
@@ -110,5 +133,5 @@ func (s *Service) PasswordSignIn(ctx context.Context, login, password, ip string
 	if err != nil {
 		return nil, err
 	}
-	return s.staffSignIn(ctx, email, "ldap")
+	return s.staffSignIn(ctx, email, "ldap", "")
 }

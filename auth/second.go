@@ -180,6 +180,23 @@ func (s *Service) ResetSecondFactor(ctx context.Context, actor *navette.User, us
 	return err
 }
 
+// ResetOIDCSubject unbinds userID from the identity provider account it
+// signed in with, so that the next sign-in through the provider binds the
+// one it presents (after the person's account was recreated there), and
+// ends their sessions. Returns ENOTFOUND for an unknown user.
+func (s *Service) ResetOIDCSubject(ctx context.Context, actor *navette.User, userID string) error {
+	now := s.Clock.Now()
+	err := s.Meta.UpdateUser(ctx, userID, func(x *navette.User) ([]navette.Event, error) {
+		x.OIDCSubject, x.UpdatedAt = "", now
+		return []navette.Event{{Time: now, Type: navette.EventUserUpdated, ActorID: actorID(actor), Detail: userID + " oidc subject reset"}}, nil
+	})
+	if err != nil {
+		return err
+	}
+	_, err = s.Meta.DeleteSessions(ctx, userID)
+	return err
+}
+
 func actorID(u *navette.User) string {
 	if u == nil {
 		return ""

@@ -19,7 +19,7 @@ func init() {
 const adminUsage = `navette admin user add --data DIR --email E --name "N" --role agent|court_admin|partner|admin|auditor [--court CODE] [--lang fr|en]
 navette admin user role --data DIR --email E --role ROLE
 navette admin user revoke|restore --data DIR --email E
-navette admin user reset-totp --data DIR --email E
+navette admin user reset-totp|reset-oidc --data DIR --email E
 navette admin court add --data DIR --code CODE --name "N"
 navette admin service add --data DIR --court CODE --name "N" --email E
 navette admin member add|remove --data DIR --service E --email E
@@ -41,7 +41,7 @@ func runAdmin(ctx context.Context, env *Env, args []string) error {
 	switch args[0] + " " + args[1] {
 	case "user add":
 		return adminUserAdd(ctx, env, args[2:])
-	case "user role", "user revoke", "user restore", "user reset-totp":
+	case "user role", "user revoke", "user restore", "user reset-totp", "user reset-oidc":
 		return adminUserChange(ctx, env, args[1], args[2:])
 	case "court add":
 		return adminCourtAdd(ctx, env, args[2:])
@@ -221,6 +221,8 @@ func adminUserChange(ctx context.Context, env *Env, what string, args []string) 
 		u, err = a.Accounts.SetDisabled(ctx, operator, u.ID, false)
 	case "reset-totp":
 		err = a.Auth.ResetSecondFactor(ctx, operator, u.ID)
+	case "reset-oidc":
+		err = a.Auth.ResetOIDCSubject(ctx, operator, u.ID)
 	}
 	if err != nil {
 		return err

@@ -279,7 +279,10 @@ func IndexUsers(ctx context.Context, tx *sql.Tx) error {
 	x := newIndexer(ctx, tx)
 	after := ""
 	for {
-		rows, err := tx.QueryContext(ctx, `SELECT `+userCols+`, terms FROM users WHERE id > $1 ORDER BY id LIMIT 1000`, after)
+		// Only the columns of schema version 4, which runs this: later
+		// versions add others.
+		rows, err := tx.QueryContext(ctx, `SELECT id, email, name, external_id, org, court_id, terms FROM users
+			WHERE id > $1 ORDER BY id LIMIT 1000`, after)
 		if err != nil {
 			return err
 		}
@@ -288,13 +291,16 @@ func IndexUsers(ctx context.Context, tx *sql.Tx) error {
 			olds  []string
 		)
 		for rows.Next() {
-			var old string
-			u, err := scanUser(rows, &old)
+			var (
+				old string
+				u   navette.User
+			)
+			err := rows.Scan(&u.ID, &u.Email, &u.Name, &u.ExternalID, &u.Org, &u.CourtID, &old)
 			if err != nil {
 				rows.Close()
 				return err
 			}
-			users, olds = append(users, u), append(olds, old)
+			users, olds = append(users, &u), append(olds, old)
 		}
 		err = rows.Err()
 		rows.Close()

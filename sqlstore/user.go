@@ -13,7 +13,7 @@ import (
 
 // userCols are the columns of users, in the order scanUser reads them.
 const userCols = "id, email, name, role, disabled, lang, source, external_id, kind, org, court_id, directory_status, " +
-	"revoked_at, totp_key_id, totp_key_data, totp_step, created_at, updated_at"
+	"revoked_at, totp_key_id, totp_key_data, totp_step, created_at, updated_at, oidc_subject"
 
 // userColsU are userCols of the table aliased u.
 var userColsU = "u." + strings.ReplaceAll(userCols, ", ", ", u.")
@@ -21,16 +21,16 @@ var userColsU = "u." + strings.ReplaceAll(userCols, ", ", ", u.")
 // insertUserCols are the columns insertUserArgs gives: the fixed ones, those
 // of userArgs, and the search terms.
 const insertUserCols = "id, source, external_id, created_at, email, name, role, disabled, lang, kind, org, court_id, " +
-	"directory_status, revoked_at, totp_key_id, totp_key_data, totp_step, updated_at, terms"
+	"directory_status, revoked_at, totp_key_id, totp_key_data, totp_step, updated_at, oidc_subject, terms"
 
 // insertUserN is the number of columns of insertUserCols.
-const insertUserN = 19
+const insertUserN = 20
 
 // userArgs returns the columns of u that UpdateUser and SaveUsers write, in
 // the order of the SET list of updateUser.
 func userArgs(u *navette.User) []any {
 	return []any{u.Email, u.Name, string(u.Role), boolArg(u.Disabled), u.Lang, u.Kind, u.Org, u.CourtID,
-		u.DirectoryStatus, timeArg(u.RevokedAt), u.TOTP.KeyID, bytesArg(u.TOTP.Data), u.TOTPStep, timeArg(u.UpdatedAt)}
+		u.DirectoryStatus, timeArg(u.RevokedAt), u.TOTP.KeyID, bytesArg(u.TOTP.Data), u.TOTPStep, timeArg(u.UpdatedAt), u.OIDCSubject}
 }
 
 // insertUserArgs returns the columns of u, whose users.terms is terms, in the
@@ -40,10 +40,10 @@ func insertUserArgs(u *navette.User, terms string) []any {
 	return append(args, terms)
 }
 
-// updateUser writes the columns of userArgs and the search terms ($16).
+// updateUser writes the columns of userArgs and the search terms ($17).
 const updateUser = `UPDATE users SET email = $2, name = $3, role = $4, disabled = $5, lang = $6, kind = $7, org = $8,
 	court_id = $9, directory_status = $10, revoked_at = $11, totp_key_id = $12, totp_key_data = $13, totp_step = $14,
-	updated_at = $15, terms = $16 WHERE id = $1`
+	updated_at = $15, oidc_subject = $16, terms = $17 WHERE id = $1`
 
 // scanUser reads the columns userCols, then those extra points to.
 func scanUser(row interface{ Scan(...any) error }, extra ...any) (*navette.User, error) {
@@ -54,7 +54,7 @@ func scanUser(row interface{ Scan(...any) error }, extra ...any) (*navette.User,
 		revoked, created, updated sql.NullInt64
 	)
 	err := row.Scan(append([]any{&u.ID, &u.Email, &u.Name, &role, &disabled, &u.Lang, &u.Source, &u.ExternalID, &u.Kind,
-		&u.Org, &u.CourtID, &u.DirectoryStatus, &revoked, &u.TOTP.KeyID, &u.TOTP.Data, &u.TOTPStep, &created, &updated},
+		&u.Org, &u.CourtID, &u.DirectoryStatus, &revoked, &u.TOTP.KeyID, &u.TOTP.Data, &u.TOTPStep, &created, &updated, &u.OIDCSubject},
 		extra...)...)
 	if err != nil {
 		return nil, err
@@ -197,6 +197,9 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(u *navette.Us
 				}
 			}
 			if _, err := tx.ExecContext(ctx, updateUser, append(append([]any{id}, args...), terms)...); err != nil {
+				if s.d.IsUniqueViolation(err) && after.OIDCSubject != fixed.OIDCSubject {
+					return navette.WrapError(navette.ECONFLICT, err, "This identity provider account is another user's.")
+				}
 				if s.d.IsUniqueViolation(err) {
 					return navette.WrapError(navette.ECONFLICT, err, "The e-mail address %s is another user's.", after.Email)
 				}

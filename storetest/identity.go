@@ -349,6 +349,24 @@ func testMetaUpdateUser(t *testing.T, m *metaFixture) {
 	if called {
 		t.Error("UpdateUser(unknown) called fn")
 	}
+
+	// An identity provider subject is kept, and stands for one user only.
+	bind := func(id, sub string) error {
+		return m.s.UpdateUser(m.ctx, id, func(got *navette.User) ([]navette.Event, error) {
+			got.OIDCSubject = sub
+			return nil, nil
+		})
+	}
+	if err := bind(u.ID, "sub-ana"); err != nil {
+		t.Fatalf("UpdateUser(subject): %v", err)
+	}
+	if got := m.getUser(u.ID); got.OIDCSubject != "sub-ana" {
+		t.Errorf("subject after UpdateUser: %q", got.OIDCSubject)
+	}
+	metaCode(t, "UpdateUser(another user's subject)", bind(other.ID, "sub-ana"), navette.ECONFLICT)
+	if err := bind(other.ID, "sub-other"); err != nil {
+		t.Errorf("UpdateUser(own subject): %v", err)
+	}
 }
 
 func testMetaUpdateUserConcurrent(t *testing.T, m *metaFixture) {
