@@ -92,7 +92,9 @@ type UserFilter struct {
 // them.
 func SearchWords(text string) []string {
 	var b strings.Builder
-	for _, r := range norm.NFD.String(text) {
+	// NFKD also unfolds compatibility forms: ligatures (ﬁ), full-width
+	// letters, and letter symbols with no lower case of their own (ϒ).
+	for _, r := range norm.NFKD.String(text) {
 		switch {
 		case unicode.Is(unicode.Mn, r):
 			continue
@@ -103,7 +105,10 @@ func SearchWords(text string) []string {
 		case r == 'ß':
 			b.WriteString("ss")
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(unicode.ToLower(r))
+			if r = unicode.ToLower(r); unicode.IsUpper(r) {
+				continue // an upper-case letter without a lower case
+			}
+			b.WriteRune(r)
 		default:
 			b.WriteByte(' ')
 		}

@@ -17,6 +17,7 @@ func TestSearchWords(t *testing.T) {
 		{"greffe.correctionnel@justice.example", []string{"greffe", "correctionnel", "justice", "example"}},
 		{"", nil},
 		{"  --  ", nil},
+		{"ϔ ﬁlle ＡＢＣ", []string{"υ", "fille", "abc"}}, // compatibility forms unfolded
 	} {
 		if got := SearchWords(tt.in); !slices.Equal(got, tt.want) {
 			t.Errorf("%q: got %q, want %q", tt.in, got, tt.want)
