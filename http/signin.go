@@ -48,9 +48,15 @@ func (s *Server) handleVerifyCode(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.replaceSession(w, r, is)
+	writeJSON(w, http.StatusOK, sessionJSON(is))
+}
+
+// replaceSession ends the session the request came with, if any, and sets
+// the cookie of is, the session a new sign-in issued.
+func (s *Server) replaceSession(w http.ResponseWriter, r *http.Request, is *auth.Issued) {
 	s.endCurrent(r)
 	auth.SetCookie(w, is)
-	writeJSON(w, http.StatusOK, sessionJSON(is))
 }
 
 // endCurrent ends the session the request came with, if any, when a new
@@ -74,8 +80,7 @@ func (s *Server) handlePasswordSignIn(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.endCurrent(r)
-	auth.SetCookie(w, is)
+	s.replaceSession(w, r, is)
 	writeJSON(w, http.StatusOK, sessionJSON(is))
 }
 
@@ -143,8 +148,7 @@ func (s *Server) handleFinishOIDC(w http.ResponseWriter, r *http.Request) {
 		s.signInError(w, r, err)
 		return
 	}
-	s.endCurrent(r)
-	auth.SetCookie(w, is)
+	s.replaceSession(w, r, is)
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
