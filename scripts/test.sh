@@ -18,6 +18,7 @@ say() { printf '\n== %s\n' "$*"; }
 # Debian packages the suite needs (gcc for the race detector).
 need=()
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
+command -v pdftotext >/dev/null || need+=(poppler-utils)   # reading receipt PDFs back
 if ((${#need[@]})); then
   say "installing ${need[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
