@@ -65,6 +65,14 @@ type DepositRecord struct {
 	// RemindedAt is when reminders were queued for recipients who had not
 	// downloaded; zero until then. A deposit is reminded at most once.
 	RemindedAt time.Time
+	// ProofKey seals the deposit's evidence (the claims documents of its
+	// events, see EvidenceStore). Unlike Key it survives the purge: it is
+	// destroyed only once the proof retention ends. Zero for deposits made
+	// before proofs were kept, and once destroyed.
+	ProofKey WrappedKey
+	// ProofUntil is when the proof retention ends: set at the purge, zero
+	// until then.
+	ProofUntil time.Time
 	Recipients []Recipient
 }
 

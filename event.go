@@ -40,6 +40,7 @@ const (
 	EventMemberRemoved   EventType = "member.removed"   // Detail is "SERVICEID USERID"
 	EventDepositOpened   EventType = "deposit.opened"   // a recipient (or a member of a recipient mailbox) first opened a deposit; Detail is the recipient's id
 	EventSettingsChanged EventType = "settings.changed" // Detail lists the settings saved, "name=value …"
+	EventEvidenceDeleted EventType = "evidence.deleted" // a deposit's proof retention ended: its proof key and sealed claims were destroyed; Detail is the number of claims
 )
 
 // Event is one entry of the journal. Events are only ever appended, and never
@@ -58,8 +59,18 @@ type Event struct {
 	// storage as it appends the event, empty for events journaled before
 	// the chain began.
 	Hash []byte
+	// Claims is the SHA-256 of the event's claims document (the evidence
+	// that must not be in clear in the journal: reference, file names,
+	// people), or empty when it has none. It is covered by the leaf.
+	Claims []byte
 	// Notices are the e-mail notices this event causes; they are written
 	// with it, in the same transaction, but are not part of the journal:
 	// reading events back never returns them.
 	Notices []Notice
+	// SealedClaims is the claims document whose digest is Claims, sealed
+	// under the deposit's proof key: storage keeps it as the deposit's
+	// evidence (EvidenceStore), in the same transaction as the event,
+	// until the proof retention ends. Like Notices it is not part of the
+	// journal: reading events back never returns it.
+	SealedClaims []byte
 }

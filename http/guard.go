@@ -96,6 +96,7 @@ func (s *Server) identify(next http.Handler) http.Handler {
 		ctx := auth.NewContext(r.Context(), cur)
 		if sess.Stage == navette.StageFull {
 			ctx = navette.NewContextWithUser(ctx, u)
+			ctx = navette.NewContextWithSignIn(ctx, navette.SignIn{Method: sess.Method, At: sess.CreatedAt})
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
@@ -181,6 +182,7 @@ func (s *Server) guard(rt Route) http.Handler {
 				return
 			}
 			ctx = navette.NewContextWithUser(ctx, u)
+			ctx = navette.NewContextWithSignIn(ctx, navette.SignIn{Method: "token", At: tok.CreatedAt})
 		}
 		if tok != nil && rt.Access.SessionOnly {
 			s.writeError(w, r, navette.Errorf(navette.EFORBIDDEN, "This can only be done from a signed-in browser session, not with an API token."))

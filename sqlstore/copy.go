@@ -28,6 +28,7 @@ var Tables = []Table{
 	{Name: "tokens", Key: []string{"id"}},
 	{Name: "deposits", Key: []string{"id"}},
 	{Name: "deposit_recipients", Key: []string{"deposit_id", "user_id"}},
+	{Name: "evidence", Key: []string{"digest"}, Deletes: true},
 	{Name: "files", Key: []string{"id"}},
 	{Name: "notices", Key: []string{"id"}},
 	{Name: "members", Key: []string{"service_id", "user_id"}, Deletes: true},

@@ -26,6 +26,9 @@ func checkEvents(events []navette.Event) error {
 				return err
 			}
 		}
+		if err := checkEvidence(&e); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -58,6 +61,9 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []navette.E
 			return s.internal(err, "append event")
 		}
 		prev = h
+	}
+	if err := s.insertEvidence(ctx, tx, events); err != nil {
+		return err
 	}
 	return s.insertNotices(ctx, tx, events)
 }
