@@ -56,6 +56,10 @@ type Config struct {
 	Clock                navette.Clock
 	Logger               *slog.Logger
 
+	// ProofRetentionDays is how long the evidence of a deposit is kept
+	// after its purge, in days: 365 by default, never less.
+	ProofRetentionDays int
+
 	// SMTP names the mail server, smtp://… or smtps://… (see package
 	// navette/smtp). Empty, e-mails go to the local outbox DATA/mail.
 	SMTP string
@@ -171,6 +175,12 @@ func Open(cfg Config) (*App, error) {
 	if cfg.AbandonAfter <= 0 {
 		cfg.AbandonAfter = 24 * time.Hour
 	}
+	if cfg.ProofRetentionDays == 0 {
+		cfg.ProofRetentionDays = 365
+	}
+	if cfg.ProofRetentionDays < 365 {
+		return nil, navette.Errorf(navette.EINVALID, "The proof retention must be at least 365 days, not %d: proofs are kept at least one year after a deposit's purge.", cfg.ProofRetentionDays)
+	}
 	if cfg.SweepInterval <= 0 {
 		cfg.SweepInterval = time.Minute
 	}
@@ -229,6 +239,7 @@ func Open(cfg Config) (*App, error) {
 		Log:                  cfg.Logger,
 		Internal:             internal,
 		PartnersToAgents:     cfg.PartnersToAgents,
+		ProofRetention:       time.Duration(cfg.ProofRetentionDays) * 24 * time.Hour,
 	}
 	a.Mail = &notify.Admin{Meta: a.Meta, Clock: cfg.Clock, Log: cfg.Logger}
 	if cfg.SMTP == "" {
@@ -266,7 +277,7 @@ func (a *App) startMail(publicURL string) error {
 	}
 	a.Worker = &notify.Worker{
 		Meta: a.Meta, Keys: a.Keys, Mailer: m, Renderer: r, Clock: cfg.Clock, Log: cfg.Logger,
-		MaxAttempts: cfg.MailMaxAttempts, Poll: cfg.MailPoll,
+		MaxAttempts: cfg.MailMaxAttempts, Poll: cfg.MailPoll, Evidence: a.Deposits.NoticeClaims,
 	}
 	a.Deposits.NoticesQueued = a.Worker.Kick
 	a.Auth.NoticesQueued = a.Worker.Kick

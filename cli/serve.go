@@ -36,6 +36,7 @@ type serverFlags struct {
 	ldapSignIn                      bool
 	theme                           string
 	trustedProxies                  string
+	proofRetention                  int
 }
 
 // define declares the flags; demo serves the local outbox at /dev/mail by
@@ -50,6 +51,7 @@ func (f *serverFlags) define(fs *flag.FlagSet, defaultData string, demo bool) {
 	fs.IntVar(&f.maxFiles, "max-files", navette.DefaultLimits.MaxFiles, "most files in one deposit")
 	fs.IntVar(&f.maxRetention, "max-retention-days", navette.DefaultLimits.MaxRetentionDays, "ceiling of the retention a sender may choose")
 	fs.IntVar(&f.defRet, "default-retention-days", 0, "retention when the sender chooses none (default: the ceiling)")
+	fs.IntVar(&f.proofRetention, "proof-retention", 365, "`days` the evidence of a deposit (reference, file names, parties, sealed) is kept after its purge, for its receipts; at least 365")
 	fs.DurationVar(&f.abandonAfter, "abandon-after", 24*time.Hour, "drafts never submitted are purged after this delay")
 	fs.DurationVar(&f.sweepInterval, "sweep-interval", time.Minute, "how often expired deposits are purged")
 	fs.StringVar(&f.smtp, "smtp", "", "mail server: smtp://[user[:pass]@]host[:port] (STARTTLS) or smtps://… (TLS); password also from NAVETTE_SMTP_PASSWORD; default: the local outbox DATA/mail")
@@ -84,6 +86,9 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 	if f.maxFileSize < 1 || f.maxFiles < 1 || f.maxRetention < 1 || f.defRet < 0 || f.defRet > f.maxRetention {
 		return app.Config{}, usageError("limits must be positive, and --default-retention-days at most --max-retention-days")
 	}
+	if f.proofRetention < 365 {
+		return app.Config{}, usageError("--proof-retention must be at least 365 days: proofs are kept at least one year after a deposit's purge")
+	}
 	if f.smtp != "" && f.publicURL == "" {
 		return app.Config{}, usageError("--public-url is required with --smtp: the links in e-mails start with it")
 	}
@@ -115,6 +120,7 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 		Limits:               navette.Limits{MaxFileSize: f.maxFileSize, MaxFiles: f.maxFiles, MaxRetentionDays: f.maxRetention},
 		DefaultRetentionDays: f.defRet,
 		AbandonAfter:         f.abandonAfter,
+		ProofRetentionDays:   f.proofRetention,
 		SMTP:                 f.smtp,
 		SMTPPassword:         env.Getenv("NAVETTE_SMTP_PASSWORD"),
 		MailFrom:             f.mailFrom,

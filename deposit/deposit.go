@@ -108,6 +108,9 @@ func (s *Service) Create(ctx context.Context, actor *navette.User, in Draft) (*V
 	if d.Key, err = s.Keys.Wrap(raw, "deposit:"+d.ID); err != nil {
 		return nil, err
 	}
+	if err := s.newProofKey(d); err != nil {
+		return nil, err
+	}
 	d.Reference = k.SealValue("reference", d.ID, []byte(ref))
 	if msg != "" {
 		d.Message = k.SealValue("message", d.ID, []byte(msg))
@@ -180,8 +183,8 @@ func (s *Service) recordOpened(ctx context.Context, actor *navette.User, d *nave
 	}
 	svcs, err := s.services(ctx, actor)
 	if err == nil {
-		err = s.Meta.UpdateDeposit(context.WithoutCancel(ctx), d.ID, func(dep *navette.DepositRecord, _ []*navette.FileRecord) ([]navette.Event, error) {
-			return markOpened(dep, actor, svcs, s.Clock.Now()), nil
+		err = s.Meta.UpdateDeposit(context.WithoutCancel(ctx), d.ID, func(dep *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
+			return s.withClaims(ctx, dep, files, actor, svcs, markOpened(dep, actor, svcs, s.Clock.Now()))
 		})
 	}
 	if err != nil {
@@ -328,7 +331,7 @@ func (s *Service) Submit(ctx context.Context, actor *navette.User, id string) (*
 			}
 			available.Notices = append(available.Notices, n)
 		}
-		return append(evs, available), nil
+		return s.withClaims(ctx, d, files, actor, nil, append(evs, available))
 	})
 	if err != nil {
 		return nil, err
@@ -348,14 +351,14 @@ func (s *Service) Revoke(ctx context.Context, actor *navette.User, id string) er
 		s.deny(ctx, actor, id, "not_sender")
 		return navette.Errorf(navette.EFORBIDDEN, "Only the sender may withdraw a deposit.")
 	}
-	return s.Meta.UpdateDeposit(ctx, id, func(d *navette.DepositRecord, _ []*navette.FileRecord) ([]navette.Event, error) {
+	return s.Meta.UpdateDeposit(ctx, id, func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
 		now := s.Clock.Now()
 		if Expired(d, now) {
 			return nil, gone(d)
 		}
 		d.State = navette.DepositRevoked
 		d.RevokedAt = now
-		return []navette.Event{{Time: now, Type: navette.EventDepositRevoked, ActorID: actor.ID, DepositID: d.ID}}, nil
+		return s.withClaims(ctx, d, files, actor, nil, []navette.Event{{Time: now, Type: navette.EventDepositRevoked, ActorID: actor.ID, DepositID: d.ID}})
 	})
 }
 

@@ -26,6 +26,7 @@ type fixture struct {
 	sender    *navette.User
 	recipient *navette.User
 	blobs     navette.BlobStore
+	dbPath    string
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -55,7 +56,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	svc := &deposit.Service{Meta: meta, Blobs: blobs, Keys: keys, Clock: clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	return &fixture{svc: svc, sender: sender, recipient: recipient, blobs: blobs}
+	return &fixture{svc: svc, sender: sender, recipient: recipient, blobs: blobs, dbPath: filepath.Join(dir, "navette.db")}
 }
 
 func (f *fixture) draft(t *testing.T) *deposit.View {

@@ -264,7 +264,7 @@ func (d *Download) recordDownload(ctx context.Context, ranged bool) {
 			ev.Notices = append(ev.Notices, n)
 			queued = true
 		}
-		return append(events, ev), nil
+		return d.s.withClaims(ctx, dep, files, d.actor, d.services, append(events, ev))
 	})
 	if err != nil {
 		d.s.log().Error("recording a download", "file", d.file.ID, "err", err)

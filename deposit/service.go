@@ -54,6 +54,12 @@ type Service struct {
 	// PartnersToAgents lets partners send deposits to agents in person; by
 	// default they may send only to service mailboxes.
 	PartnersToAgents bool
+	// ProofRetention is how long a deposit's evidence is kept after its
+	// purge (DefaultProofRetention if zero).
+	ProofRetention time.Duration
+	// Evidence reads and ends the evidence of deposits; if nil, Meta is
+	// used if it keeps evidence.
+	Evidence navette.EvidenceStore
 }
 
 // CanDeposit reports whether a user with role r may send deposits.
@@ -103,6 +109,22 @@ func Expired(d *navette.DepositRecord, now time.Time) bool {
 		return !now.Before(d.ExpiresAt)
 	}
 	return !d.PurgedAt.IsZero()
+}
+
+func (s *Service) proofRetention() time.Duration {
+	if s.ProofRetention <= 0 {
+		return DefaultProofRetention
+	}
+	return s.ProofRetention
+}
+
+// evidence returns the store of evidence, or nil if there is none.
+func (s *Service) evidence() navette.EvidenceStore {
+	if s.Evidence != nil {
+		return s.Evidence
+	}
+	es, _ := s.Meta.(navette.EvidenceStore)
+	return es
 }
 
 func (s *Service) log() *slog.Logger {

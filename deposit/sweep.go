@@ -17,6 +17,9 @@ type SweepStats struct {
 	Abandoned    int
 	BlobsDeleted int
 	Orphans      int // unfinished blobs no live upload owned
+	// ProofsEnded counts deposits whose proof retention ended: their
+	// proof key destroyed, their evidence deleted.
+	ProofsEnded int
 }
 
 // Sweep queues the reminders that are due and purges what is due at the
@@ -119,7 +122,10 @@ func (s *Service) sweep(ctx context.Context) (SweepStats, error) {
 	if err := s.removeOrphans(ctx, &st); err != nil {
 		return st, err
 	}
-	if st.Purged > 0 {
+	if err := s.endProofs(ctx, now, &st); err != nil {
+		return st, err
+	}
+	if st.Purged > 0 || st.ProofsEnded > 0 {
 		// Destroyed keys are overwritten in the database file only once its
 		// write-ahead log is checkpointed (SQLite); do it now.
 		if c, ok := s.Meta.(interface{ Checkpoint(context.Context) error }); ok {
@@ -214,7 +220,20 @@ func (s *Service) purge(ctx context.Context, id string, now time.Time, abandon t
 		default:
 			return nil, nil // no longer due
 		}
+		for _, f := range files {
+			evs = append(evs, navette.Event{Time: now, Type: navette.EventDepositPurged, DepositID: d.ID, FileID: f.ID, Size: f.Size, SHA256: f.SHA256, Detail: detail})
+		}
+		if len(files) == 0 {
+			evs = append(evs, navette.Event{Time: now, Type: navette.EventDepositPurged, DepositID: d.ID, Detail: detail})
+		}
+		// The claims are made while the keys are still there: the proofs
+		// keep the reference and file names the purge destroys.
+		evs, err := s.withClaims(ctx, d, files, nil, nil, evs)
+		if err != nil {
+			return nil, err
+		}
 		d.PurgedAt = now
+		d.ProofUntil = now.Add(s.proofRetention())
 		d.Key = navette.WrappedKey{}
 		d.Reference = nil
 		d.Message = nil
@@ -222,10 +241,6 @@ func (s *Service) purge(ctx context.Context, id string, now time.Time, abandon t
 			if f.State != navette.FilePurged {
 				shred(f)
 			}
-			evs = append(evs, navette.Event{Time: now, Type: navette.EventDepositPurged, DepositID: d.ID, FileID: f.ID, Size: f.Size, SHA256: f.SHA256, Detail: detail})
-		}
-		if len(files) == 0 {
-			evs = append(evs, navette.Event{Time: now, Type: navette.EventDepositPurged, DepositID: d.ID, Detail: detail})
 		}
 		st.Purged++
 		return evs, nil
@@ -285,4 +300,36 @@ func (s *Service) removeOrphans(ctx context.Context, st *SweepStats) error {
 		st.Orphans++
 	}
 	return nil
+}
+
+// endProofs destroys the proof keys and deletes the evidence of deposits
+// whose proof retention ended at now, with an evidence.deleted event each.
+func (s *Service) endProofs(ctx context.Context, now time.Time, st *SweepStats) error {
+	es := s.evidence()
+	if es == nil {
+		return nil
+	}
+	for {
+		ids, err := es.DueEvidence(ctx, now, 100)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			evs, err := es.DepositEvidence(ctx, id)
+			if err != nil {
+				return err
+			}
+			ev := navette.Event{Time: now, Type: navette.EventEvidenceDeleted, DepositID: id, Detail: strconv.Itoa(len(evs))}
+			done, err := es.DeleteEvidence(ctx, id, now, ev)
+			if err != nil {
+				return err
+			}
+			if done {
+				st.ProofsEnded++
+			}
+		}
+		if len(ids) < 100 {
+			return nil
+		}
+	}
 }

@@ -45,6 +45,13 @@ type Worker struct {
 	Renderer *Renderer
 	Clock    navette.Clock
 	Log      *slog.Logger
+	// Evidence, if set, gives the claims of the "notified" evidence of
+	// notice n, which the mail server accepted at at as message m (see
+	// deposit.Service.NoticeClaims): their digest and the claims sealed,
+	// or nil for a notice that gives no evidence. They go with the
+	// notice.sent event; a failure is logged and the event recorded
+	// without them.
+	Evidence func(ctx context.Context, n *navette.Notice, m *Message, at time.Time) (digest, sealed []byte, err error)
 
 	MaxAttempts int           // a notice failing this many times is dead (12)
 	Concurrency int           // messages handed to the Mailer at once (4)
@@ -164,8 +171,16 @@ func (w *Worker) deliver(ctx context.Context, n *navette.Notice) {
 		cancel()
 	}
 	if err == nil {
+		at := w.Clock.Now()
 		ev := w.event(navette.EventNoticeSent, n)
-		if err := w.Meta.NoticeSent(rec, n.ID, w.Clock.Now(), ev); err != nil {
+		ev.Time = at
+		if w.Evidence != nil {
+			if ev.Claims, ev.SealedClaims, err = w.Evidence(rec, n, msg, at); err != nil {
+				w.Log.Error("making the evidence of a sent notice", "notice", n.ID, "err", err)
+				ev.Claims, ev.SealedClaims = nil, nil
+			}
+		}
+		if err := w.Meta.NoticeSent(rec, n.ID, at, ev); err != nil {
 			// The lease will end and the notice be sent again, with the
 			// same Message-ID.
 			w.Log.Error("recording a sent notice", "notice", n.ID, "err", err)

@@ -1,0 +1,449 @@
+package deposit
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+
+	"navette"
+	"navette/notify"
+	"navette/seal"
+)
+
+// A deposit's evidence is a claims document per event that matters to it
+// (docs/proofs.md): what a proof needs that must not be in clear in the
+// journal (reference, file names, people) and structured facts. Each is a
+// JSON object serialised once, at event time: the SHA-256 of those exact
+// bytes is the event's Claims, covered by the journal's Merkle tree, and the
+// bytes themselves, sealed under the deposit's proof key, are the event's
+// SealedClaims, which storage keeps as evidence. The proof key is wrapped
+// by a key-encryption key like the deposit key, but the purge leaves it:
+// it is destroyed, and the evidence deleted, once the proof retention
+// ends.
+
+// DefaultProofRetention is the proof retention when none is set, and the
+// least allowed: one year after the purge, as French electronic registered
+// letters require (CPCE R53-3).
+const DefaultProofRetention = 365 * 24 * time.Hour
+
+// Purposes and associated data of what the evidence seals.
+const (
+	proofKeyAD    = "proof:" // + deposit id: the wrapped proof key
+	claimsPurpose = "claims" // a sealed claims document, id = hex of its digest
+)
+
+// Claims is a claims document. Fields a kind does not use are omitted.
+type Claims struct {
+	V    int               `json:"v"`
+	Salt []byte            `json:"salt"` // 16 random bytes, so that a digest cannot be tried against guessed contents
+	Kind navette.ProofKind `json:"kind"`
+
+	Deposit      *ClaimsDeposit `json:"deposit,omitempty"`
+	Sender       *ClaimsParty   `json:"sender,omitempty"`
+	Recipients   []ClaimsParty  `json:"recipients,omitempty"`
+	Files        []ClaimsFile   `json:"files,omitempty"`
+	By           *ClaimsParty   `json:"by,omitempty"`  // who acted: opener, downloader, the sender who revoked
+	For          *ClaimsParty   `json:"for,omitempty"` // the recipient (person or service mailbox) it counts for
+	File         *ClaimsFile    `json:"file,omitempty"`
+	Notice       *ClaimsNotice  `json:"notice,omitempty"`
+	NotFetchedBy []ClaimsParty  `json:"not_fetched_by,omitempty"`
+	Antivirus    string         `json:"antivirus,omitempty"` // "clean" or "not scanned", when known
+}
+
+// ClaimsDeposit is what a claims document says of its deposit.
+type ClaimsDeposit struct {
+	ID            string     `json:"id"`
+	Reference     string     `json:"reference,omitempty"`
+	CreatedAt     ClaimsTime `json:"created_at,omitzero"`
+	ExpiresAt     ClaimsTime `json:"expires_at,omitzero"`
+	RetentionDays int        `json:"retention_days,omitempty"`
+}
+
+// ClaimsParty is a person or a service mailbox.
+type ClaimsParty struct {
+	ID    string      `json:"id"`
+	Name  string      `json:"name,omitempty"`
+	Email string      `json:"email,omitempty"`
+	Org   string      `json:"org,omitempty"`
+	Kind  string      `json:"kind,omitempty"` // "person" or "service", for recipients
+	Auth  *ClaimsAuth `json:"auth,omitempty"`
+}
+
+// ClaimsAuth is how someone who acted had signed in.
+type ClaimsAuth struct {
+	Method string     `json:"method"` // the session's method ("oidc", "ldap", "code+totp"…) or "token"
+	At     ClaimsTime `json:"at,omitzero"`
+}
+
+// ClaimsFile is a file of a deposit.
+type ClaimsFile struct {
+	ID     string `json:"id"`
+	Name   string `json:"name,omitempty"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256,omitempty"` // hex
+}
+
+// ClaimsNotice is a notice the mail server accepted.
+type ClaimsNotice struct {
+	To         string     `json:"to"`
+	MessageID  string     `json:"message_id"`
+	AcceptedAt ClaimsTime `json:"accepted_at"`
+}
+
+// ClaimsTime is a time as claims documents write it: RFC 3339 in UTC with
+// microseconds.
+type ClaimsTime time.Time
+
+// claimsTimeLayout writes six fractional digits always.
+const claimsTimeLayout = "2006-01-02T15:04:05.000000Z07:00"
+
+// MarshalJSON writes t in UTC with microseconds.
+func (t ClaimsTime) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Time(t).UTC().Format(claimsTimeLayout))
+}
+
+// UnmarshalJSON reads an RFC 3339 time.
+func (t *ClaimsTime) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return err
+	}
+	*t = ClaimsTime(v.UTC())
+	return nil
+}
+
+// IsZero reports whether t is the zero time, for omitzero.
+func (t ClaimsTime) IsZero() bool { return time.Time(t).IsZero() }
+
+// Time returns t as a time.Time.
+func (t ClaimsTime) Time() time.Time { return time.Time(t) }
+
+// ParseClaims reads a claims document.
+func ParseClaims(b []byte) (*Claims, error) {
+	var c Claims
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, navette.WrapError(navette.EINVALID, err, "The claims document is not valid JSON.")
+	}
+	if c.V != 1 {
+		return nil, navette.Errorf(navette.EINVALID, "Unknown claims document version %d.", c.V)
+	}
+	return &c, nil
+}
+
+// attach serialises c, with a new salt, and sets e's Claims (its SHA-256)
+// and SealedClaims (sealed under k).
+func attach(e *navette.Event, k *seal.Key, c *Claims) error {
+	c.V = 1
+	c.Salt = make([]byte, 16)
+	rand.Read(c.Salt)
+	c.Kind = e.Type.ProofKind()
+	b, err := json.Marshal(c)
+	if err != nil {
+		return navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	sum := sha256.Sum256(b)
+	e.Claims = sum[:]
+	e.SealedClaims = k.SealValue(claimsPurpose, hex.EncodeToString(sum[:]), b)
+	return nil
+}
+
+// newProofKey gives d a new proof key.
+func (s *Service) newProofKey(d *navette.DepositRecord) error {
+	w, err := s.Keys.Wrap(seal.GenerateKey(), proofKeyAD+d.ID)
+	if err != nil {
+		return err
+	}
+	d.ProofKey = w
+	return nil
+}
+
+// proofKey opens d's proof key; nil if it has none (a deposit made before
+// proofs were kept, or whose proof retention ended).
+func (s *Service) proofKey(d *navette.DepositRecord) (*seal.Key, error) {
+	if d.ProofKey.IsZero() {
+		return nil, nil
+	}
+	raw, err := s.Keys.Unwrap(d.ProofKey, proofKeyAD+d.ID)
+	if err != nil {
+		return nil, err
+	}
+	return seal.NewKey(raw)
+}
+
+// OpenClaims returns the claims document of ev, a piece of the evidence of
+// deposit d, checked against its digest. Returns EGONE if d's proof key
+// was destroyed, EINTERNAL if the evidence does not open or does not match
+// its digest.
+func (s *Service) OpenClaims(d *navette.DepositRecord, ev *navette.Evidence) ([]byte, error) {
+	k, err := s.proofKey(d)
+	if err != nil {
+		return nil, err
+	}
+	if k == nil {
+		return nil, navette.Errorf(navette.EGONE, "The evidence of this deposit was deleted at the end of its proof retention.")
+	}
+	b, err := k.OpenValue(claimsPurpose, hex.EncodeToString(ev.Digest), ev.Sealed)
+	if err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	if sum := sha256.Sum256(b); subtle.ConstantTimeCompare(sum[:], ev.Digest) != 1 {
+		return nil, navette.Errorf(navette.EINTERNAL, "The claims of evidence %x do not match their digest.", ev.Digest)
+	}
+	return b, nil
+}
+
+// facts is what the claims of a deposit's events draw on, opened once per
+// transaction.
+type facts struct {
+	s        *Service
+	d        *navette.DepositRecord
+	files    []*navette.FileRecord
+	dk       *seal.Key // nil once purged
+	ref      string
+	names    map[string]string
+	services map[string]bool // the mailboxes the actor is a member of
+}
+
+// openFacts opens what d's claims need: its reference and file names, if
+// its key is still there.
+func (s *Service) openFacts(d *navette.DepositRecord, files []*navette.FileRecord) (*facts, error) {
+	f := &facts{s: s, d: d, files: files, names: map[string]string{}}
+	if d.Key.IsZero() {
+		return f, nil
+	}
+	k, err := s.depositKey(d)
+	if err != nil {
+		return nil, err
+	}
+	f.dk = k
+	ref, err := k.OpenValue("reference", d.ID, d.Reference)
+	if err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	f.ref = string(ref)
+	for _, fr := range files {
+		if len(fr.Name) == 0 {
+			continue
+		}
+		name, err := k.OpenValue("filename", fr.ID, fr.Name)
+		if err != nil {
+			return nil, navette.WrapError(navette.EINTERNAL, err, "")
+		}
+		f.names[fr.ID] = string(name)
+	}
+	return f, nil
+}
+
+// deposit returns the deposit's part of a claims document; whole adds its
+// dates and retention.
+func (f *facts) deposit(whole bool) *ClaimsDeposit {
+	c := &ClaimsDeposit{ID: f.d.ID, Reference: f.ref}
+	if whole {
+		c.CreatedAt, c.ExpiresAt, c.RetentionDays = ClaimsTime(f.d.CreatedAt), ClaimsTime(f.d.ExpiresAt), f.d.RetentionDays
+	}
+	return c
+}
+
+func (f *facts) file(fr *navette.FileRecord) ClaimsFile {
+	c := ClaimsFile{ID: fr.ID, Name: f.names[fr.ID], Size: fr.Size}
+	if len(fr.SHA256) > 0 {
+		c.SHA256 = hex.EncodeToString(fr.SHA256)
+	}
+	return c
+}
+
+// availableFiles returns the files of the deposit its recipients get.
+func (f *facts) availableFiles() []ClaimsFile {
+	var out []ClaimsFile
+	for _, fr := range f.files {
+		if fr.State == navette.FileAvailable {
+			out = append(out, f.file(fr))
+		}
+	}
+	return out
+}
+
+func recipientParty(r *navette.Recipient) ClaimsParty {
+	kind := "person"
+	if r.Role == navette.RoleService {
+		kind = "service"
+	}
+	return ClaimsParty{ID: r.UserID, Name: r.Name, Email: r.Email, Kind: kind}
+}
+
+func (f *facts) recipients() []ClaimsParty {
+	out := make([]ClaimsParty, 0, len(f.d.Recipients))
+	for i := range f.d.Recipients {
+		out = append(out, recipientParty(&f.d.Recipients[i]))
+	}
+	return out
+}
+
+func (f *facts) recipient(id string) *ClaimsParty {
+	for i := range f.d.Recipients {
+		if f.d.Recipients[i].UserID == id {
+			p := recipientParty(&f.d.Recipients[i])
+			return &p
+		}
+	}
+	return nil
+}
+
+// forActor returns the recipient actor counts for: actor in person, or a
+// service mailbox actor is a member of.
+func (f *facts) forActor(actor *navette.User) *ClaimsParty {
+	if p := f.recipient(actor.ID); p != nil {
+		return p
+	}
+	for i := range f.d.Recipients {
+		if f.services[f.d.Recipients[i].UserID] {
+			p := recipientParty(&f.d.Recipients[i])
+			return &p
+		}
+	}
+	return nil
+}
+
+// person returns the party of a user who acted, with how they signed in if
+// ctx tells.
+func person(ctx context.Context, u *navette.User) *ClaimsParty {
+	p := &ClaimsParty{ID: u.ID, Name: u.Name, Email: u.Email, Org: u.Org}
+	if si, ok := navette.SignInFromContext(ctx); ok {
+		p.Auth = &ClaimsAuth{Method: si.Method, At: ClaimsTime(si.At)}
+	}
+	return p
+}
+
+// withClaims attaches its claims to every event of evs that gives evidence
+// about deposit d (whose files are files), acted by actor (nil for the
+// system), who is a member of the mailboxes services. It is called in the
+// transaction that appends evs, so that the claims state what the events
+// do. A deposit that has no proof key yet but still its deposit key (made
+// before proofs were kept) is given one; one without either gets no claims.
+func (s *Service) withClaims(ctx context.Context, d *navette.DepositRecord, files []*navette.FileRecord, actor *navette.User, services map[string]bool, evs []navette.Event) ([]navette.Event, error) {
+	some := false
+	for i := range evs {
+		if evs[i].Type.ProofKind() != "" && evs[i].Type != navette.EventNoticeSent && evs[i].DepositID == d.ID {
+			some = true
+		}
+	}
+	if !some {
+		return evs, nil
+	}
+	if d.ProofKey.IsZero() {
+		if d.Key.IsZero() {
+			return evs, nil
+		}
+		if err := s.newProofKey(d); err != nil {
+			return nil, err
+		}
+	}
+	pk, err := s.proofKey(d)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.openFacts(d, files)
+	if err != nil {
+		return nil, err
+	}
+	f.services = services
+	purged := false
+	for i := range evs {
+		e := &evs[i]
+		if e.DepositID != d.ID || len(e.Claims) > 0 {
+			continue
+		}
+		var c *Claims
+		switch e.Type {
+		case navette.EventDepositSubmitted:
+			c = &Claims{Deposit: f.deposit(true), Recipients: f.recipients(), Files: f.availableFiles()}
+			if actor != nil {
+				c.Sender = person(ctx, actor)
+			}
+		case navette.EventDepositAvailable:
+			c = &Claims{Deposit: f.deposit(true), Recipients: f.recipients(), Files: f.availableFiles()}
+		case navette.EventDepositOpened:
+			c = &Claims{Deposit: f.deposit(false), For: f.recipient(e.Detail)}
+			if actor != nil {
+				c.By = person(ctx, actor)
+			}
+		case navette.EventFileDownloaded:
+			c = &Claims{Deposit: f.deposit(false)}
+			for _, fr := range files {
+				if fr.ID == e.FileID {
+					cf := f.file(fr)
+					c.File = &cf
+				}
+			}
+			if actor != nil {
+				c.By, c.For = person(ctx, actor), f.forActor(actor)
+			}
+		case navette.EventDepositExpired:
+			var never []ClaimsParty
+			for i := range d.Recipients {
+				if r := &d.Recipients[i]; r.FirstDownloadAt.IsZero() {
+					never = append(never, ClaimsParty{ID: r.UserID, Name: r.Name, Email: r.Email})
+				}
+			}
+			if len(never) == 0 {
+				continue // everyone fetched: nothing went unclaimed
+			}
+			c = &Claims{Deposit: f.deposit(true), Recipients: f.recipients(), NotFetchedBy: never}
+		case navette.EventDepositRevoked:
+			c = &Claims{Deposit: f.deposit(true)}
+			if actor != nil {
+				c.By = person(ctx, actor)
+			}
+		case navette.EventDepositPurged:
+			if purged {
+				continue // one deposit.purged event per file: the first carries the claims
+			}
+			purged = true
+			c = &Claims{Deposit: f.deposit(true), Recipients: f.recipients(), Files: f.availableFiles()}
+		default:
+			continue
+		}
+		if err := attach(e, pk, c); err != nil {
+			return nil, err
+		}
+	}
+	return evs, nil
+}
+
+// NoticeClaims returns the claims of the "notified" evidence for notice
+// n, which the mail server accepted at at as message m: for the notices
+// that tell a recipient of a deposit (deposit, reminder) of a deposit that
+// has a proof key, its digest and the claims sealed; nil otherwise. It is
+// the notify.Worker's Evidence.
+func (s *Service) NoticeClaims(ctx context.Context, n *navette.Notice, m *notify.Message, at time.Time) (digest, sealed []byte, err error) {
+	if n.DepositID == "" || (n.Kind != navette.NoticeDeposit && n.Kind != navette.NoticeReminder) {
+		return nil, nil, nil
+	}
+	d, err := s.Meta.Deposit(ctx, n.DepositID)
+	if err != nil {
+		return nil, nil, err
+	}
+	pk, err := s.proofKey(d)
+	if err != nil || pk == nil {
+		return nil, nil, err
+	}
+	f, err := s.openFacts(d, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	c := &Claims{Deposit: f.deposit(false), For: f.recipient(n.UserID),
+		Notice: &ClaimsNotice{To: m.To.Email, MessageID: m.ID, AcceptedAt: ClaimsTime(at)}}
+	e := navette.Event{Type: navette.EventNoticeSent}
+	if err := attach(&e, pk, c); err != nil {
+		return nil, nil, err
+	}
+	return e.Claims, e.SealedClaims, nil
+}
