@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"navette"
@@ -315,7 +316,7 @@ func (f *facts) forActor(actor *navette.User) *ClaimsParty {
 // person returns the party of a user who acted, with how they signed in if
 // ctx tells.
 func person(ctx context.Context, u *navette.User) *ClaimsParty {
-	p := &ClaimsParty{ID: u.ID, Name: u.Name, Email: u.Email, Org: u.Org}
+	p := &ClaimsParty{ID: u.ID, Name: u.Name, Email: u.Email}
 	if si, ok := navette.SignInFromContext(ctx); ok {
 		p.Auth = &ClaimsAuth{Method: si.Method, At: ClaimsTime(si.At)}
 	}
@@ -356,6 +357,7 @@ func (s *Service) withClaims(ctx context.Context, d *navette.DepositRecord, file
 	}
 	f.services = services
 	purged := false
+	avail := f.availableFiles()
 	for i := range evs {
 		e := &evs[i]
 		if e.DepositID != d.ID || len(e.Claims) > 0 {
@@ -367,6 +369,7 @@ func (s *Service) withClaims(ctx context.Context, d *navette.DepositRecord, file
 			c = &Claims{Deposit: f.deposit(true), Recipients: f.recipients(), Files: f.availableFiles()}
 			if actor != nil {
 				c.Sender = person(ctx, actor)
+				c.Sender.Org = actor.Org
 			}
 		case navette.EventDepositAvailable:
 			c = &Claims{Deposit: f.deposit(true), Recipients: f.recipients(), Files: f.availableFiles()}
@@ -403,11 +406,11 @@ func (s *Service) withClaims(ctx context.Context, d *navette.DepositRecord, file
 				c.By = person(ctx, actor)
 			}
 		case navette.EventDepositPurged:
-			if purged {
-				continue // one deposit.purged event per file: the first carries the claims
+			if purged || (len(avail) > 0 && !slices.ContainsFunc(avail, func(cf ClaimsFile) bool { return cf.ID == e.FileID })) {
+				continue // one deposit.purged event per file: the first of a file it lists carries the claims
 			}
 			purged = true
-			c = &Claims{Deposit: f.deposit(true), Recipients: f.recipients(), Files: f.availableFiles()}
+			c = &Claims{Deposit: f.deposit(true), Recipients: f.recipients(), Files: avail}
 		default:
 			continue
 		}
