@@ -40,7 +40,13 @@ const (
 	EventMemberRemoved   EventType = "member.removed"   // Detail is "SERVICEID USERID"
 	EventDepositOpened   EventType = "deposit.opened"   // a recipient (or a member of a recipient mailbox) first opened a deposit; Detail is the recipient's id
 	EventSettingsChanged EventType = "settings.changed" // Detail lists the settings saved, "name=value …"
-	EventEvidenceDeleted EventType = "evidence.deleted" // a deposit's proof retention ended: its proof key and sealed claims were destroyed; Detail is the number of claims
+
+	// A deposit's proof retention ended: its proof key and sealed claims
+	// were destroyed; Detail is the number of claims.
+	EventEvidenceDeleted EventType = "evidence.deleted"
+	// A deposit's evidence bundle was exported; Detail is the number of
+	// receipts, then "operator" when exported from the command line.
+	EventEvidenceExported EventType = "evidence.exported"
 )
 
 // Event is one entry of the journal. Events are only ever appended, and never
