@@ -74,6 +74,9 @@ type EvidenceStore interface {
 	// DepositEvidence returns the evidence of a deposit, oldest first; none
 	// (an unknown deposit included) is not an error.
 	DepositEvidence(ctx context.Context, depositID string) ([]*Evidence, error)
+	// SearchEvidence returns the evidence matching f, the newest first.
+	// Returns EINVALID for a negative limit.
+	SearchEvidence(ctx context.Context, f EvidenceFilter) ([]*Evidence, error)
 	// DueEvidence returns the ids of deposits whose proof retention ended
 	// at or before now (ProofUntil) and that still hold a proof key or
 	// evidence, the earliest end first; at most limit, which must be
@@ -86,4 +89,16 @@ type EvidenceStore interface {
 	// as it is, its events are not appended, and it returns false.
 	// Returns ENOTFOUND if there is no such deposit.
 	DeleteEvidence(ctx context.Context, depositID string, now time.Time, events ...Event) (bool, error)
+}
+
+// EvidenceFilter selects evidence for SearchEvidence.
+type EvidenceFilter struct {
+	Kind  ProofKind // if set, only evidence of this kind
+	Since time.Time // if set, only evidence of events at or after it
+	Until time.Time // if set, only evidence of events before it
+	// Before and BeforeDigest, if set, keep only evidence older than the
+	// evidence of that time and digest: a cursor for the next page.
+	Before       time.Time
+	BeforeDigest []byte
+	Limit        int // at most this many; 0 means 1000
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
+	"strings"
 	"time"
 
 	"navette"
@@ -94,6 +96,41 @@ func (s *Store) queryEvidence(ctx context.Context, query string, args ...any) ([
 		return nil, s.internal(err, "read evidence")
 	}
 	return out, nil
+}
+
+// SearchEvidence returns the evidence matching f, the newest first.
+func (s *Store) SearchEvidence(ctx context.Context, f navette.EvidenceFilter) ([]*navette.Evidence, error) {
+	limit, err := limitArg(f.Limit, 1000)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if f.Kind != "" {
+		where = append(where, "kind = "+arg(string(f.Kind)))
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "created_at >= "+arg(timeArg(f.Since)))
+	}
+	if !f.Until.IsZero() {
+		where = append(where, "created_at < "+arg(timeArg(f.Until)))
+	}
+	if !f.Before.IsZero() {
+		t, d := arg(timeArg(f.Before)), arg(bytesArg(f.BeforeDigest))
+		where = append(where, "(created_at < "+t+" OR (created_at = "+t+" AND digest < "+d+"))")
+	}
+	q := `SELECT ` + evidenceCols + ` FROM evidence`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY created_at DESC, digest DESC LIMIT " + arg(limit)
+	return s.queryEvidence(ctx, q, args...)
 }
 
 // DueEvidence returns the ids of deposits whose proof retention ended at

@@ -19,6 +19,7 @@ var evidenceTests = []struct {
 	{"ProofKey", testMetaProofKey},
 	{"EvidenceWithEvents", testMetaEvidenceWithEvents},
 	{"EvidenceRefused", testMetaEvidenceRefused},
+	{"SearchEvidence", testMetaSearchEvidence},
 	{"DueEvidence", testMetaDueEvidence},
 	{"DeleteEvidence", testMetaDeleteEvidence},
 	{"DeleteEvidenceConcurrent", testMetaDeleteEvidenceConcurrent},
@@ -352,4 +353,49 @@ func testMetaDeleteEvidenceConcurrent(t *testing.T, m *metaFixture) {
 	if n != 1 {
 		t.Errorf("%d evidence.deleted events, want 1", n)
 	}
+}
+
+func testMetaSearchEvidence(t *testing.T, m *metaFixture) {
+	es := m.evidenceStore()
+	alice, bob := m.user("Alice"), m.user("Bob")
+	d := m.deposit(navette.DepositAvailable, alice, bob)
+	var all []navette.Event // oldest first
+	for i, typ := range []navette.EventType{navette.EventDepositSubmitted, navette.EventDepositAvailable, navette.EventDepositOpened,
+		navette.EventFileDownloaded, navette.EventFileDownloaded, navette.EventDepositPurged} {
+		e := m.claimed(typ, d.ID)
+		if i == 4 {
+			e.Time = all[3].Time // two at the same time: the digest orders them
+		}
+		if err := m.s.AppendEvents(m.ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, e)
+		m.now()
+	}
+	if bytes.Compare(all[3].Claims, all[4].Claims) > 0 {
+		all[3], all[4] = all[4], all[3]
+	}
+	want := func(idx ...int) []*navette.Evidence {
+		var out []*navette.Evidence
+		for _, i := range idx {
+			out = append(out, wantEvidence(all[i]))
+		}
+		return out
+	}
+	search := func(f navette.EvidenceFilter) []*navette.Evidence {
+		t.Helper()
+		got, err := es.SearchEvidence(m.ctx, f)
+		if err != nil {
+			t.Fatalf("SearchEvidence(%+v): %v", f, err)
+		}
+		return got
+	}
+	metaEqual(t, "every piece", search(navette.EvidenceFilter{}), want(5, 4, 3, 2, 1, 0))
+	metaEqual(t, "downloads", search(navette.EvidenceFilter{Kind: navette.ProofDownloaded}), want(4, 3))
+	metaEqual(t, "a period", search(navette.EvidenceFilter{Since: all[1].Time, Until: all[5].Time}), want(4, 3, 2, 1))
+	metaEqual(t, "limit", search(navette.EvidenceFilter{Limit: 2}), want(5, 4))
+	metaEqual(t, "next page", search(navette.EvidenceFilter{Limit: 2, Before: all[4].Time, BeforeDigest: all[4].Claims}), want(3, 2))
+	metaEqual(t, "before a time", search(navette.EvidenceFilter{Before: all[3].Time}), want(2, 1, 0))
+	_, err := es.SearchEvidence(m.ctx, navette.EvidenceFilter{Limit: -1})
+	metaCode(t, "SearchEvidence with a negative limit", err, navette.EINVALID)
 }
