@@ -450,3 +450,42 @@ func (s *Service) NoticeClaims(ctx context.Context, n *navette.Notice, m *notify
 	}
 	return e.Claims, e.SealedClaims, nil
 }
+
+// provenFacts returns the reference and file names of a purged deposit as
+// its evidence keeps them until the end of its proof retention: from the
+// claims of its purge, or of its submission; empty if it has none.
+func (s *Service) provenFacts(ctx context.Context, d *navette.DepositRecord) (string, map[string]string, error) {
+	es := s.evidence()
+	if es == nil || d.ProofKey.IsZero() {
+		return "", nil, nil
+	}
+	evs, err := es.DepositEvidence(ctx, d.ID)
+	if err != nil {
+		return "", nil, err
+	}
+	var best *navette.Evidence
+	for _, ev := range evs {
+		if ev.Kind == navette.ProofPurged || (ev.Kind == navette.ProofDeposited && best == nil) {
+			best = ev
+		}
+	}
+	if best == nil {
+		return "", nil, nil
+	}
+	b, err := s.OpenClaims(d, best)
+	if err != nil {
+		return "", nil, err
+	}
+	c, err := ParseClaims(b)
+	if err != nil {
+		return "", nil, err
+	}
+	names := map[string]string{}
+	for _, f := range c.Files {
+		names[f.ID] = f.Name
+	}
+	if c.Deposit == nil {
+		return "", names, nil
+	}
+	return c.Deposit.Reference, names, nil
+}

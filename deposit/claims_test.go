@@ -248,6 +248,9 @@ func TestClaimsOfEveryKind(t *testing.T) {
 		t.Fatalf("%d purged claims, want 1", len(pu))
 	}
 	checkWhole("purged a year later", pu[0])
+	if view, err := fx.svc.Get(ctx, fx.sender, v.ID); err != nil || view.Reference != ref || len(view.Files) != 1 || view.Files[0].Name != name {
+		t.Errorf("the sender's view of the purged deposit a year later: %+v, %v", view, err)
+	}
 	checkWhole("deposited a year later", gone[navette.ProofDeposited][0])
 	if pu2 := fx.evidence(t, v2.ID)[navette.ProofPurged]; len(pu2) != 1 || pu2[0].Deposit.Reference != "RG 26/00043" || len(pu2[0].Files) != 1 || pu2[0].Files[0].Name != "piece.pdf" {
 		t.Errorf("purged after revocation: %+v", pu2)
@@ -294,6 +297,9 @@ func TestClaimsOfEveryKind(t *testing.T) {
 	}
 	if st, err := fx.svc.Sweep(ctx); err != nil || st.ProofsEnded != 0 {
 		t.Errorf("second sweep: %+v, %v", st, err)
+	}
+	if view, err := fx.svc.Get(ctx, fx.sender, v.ID); err != nil || view.Reference != "" || view.Files[0].Name != "" {
+		t.Errorf("the sender's view after the proof retention: %+v, %v", view, err)
 	}
 }
 

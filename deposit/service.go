@@ -174,9 +174,14 @@ func (s *Service) view(ctx context.Context, d *navette.DepositRecord, files []*n
 		return nil, err
 	}
 	v.Sender = sender
-	if d.Key.IsZero() { // purged: only the tombstone remains
+	if d.Key.IsZero() { // purged: the tombstone, and what the proofs keep
+		ref, names, err := s.provenFacts(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		v.Reference = ref
 		for _, f := range files {
-			v.Files = append(v.Files, FileView{FileRecord: f})
+			v.Files = append(v.Files, FileView{FileRecord: f, Name: names[f.ID]})
 		}
 		return v, nil
 	}
