@@ -176,7 +176,12 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		}
 		return nil, navette.WrapError(code, fmt.Errorf("postgres: migrate: %w", err), "")
 	}
-	return &Store{Store: sqlstore.New(db, db, dialect), cfg: cfg}, nil
+	st := sqlstore.New(db, db, dialect)
+	if err := st.CompleteTree(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Store{Store: st, cfg: cfg}, nil
 }
 
 // migrate applies the migrations not yet applied, holding an advisory lock
