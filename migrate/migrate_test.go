@@ -14,10 +14,10 @@ import (
 	"navette/app"
 	"navette/deposit"
 	"navette/internal/testpg"
-	"navette/storetest"
 	"navette/internal/tests3"
 	"navette/migrate"
 	"navette/seal"
+	"navette/storetest"
 )
 
 var pg *testpg.Server
