@@ -477,3 +477,14 @@ func TestJournalTamper(t *testing.T) {
 		}
 	}, "ALTER TABLE events DISABLE TRIGGER USER")
 }
+
+func TestJournalTreeTamper(t *testing.T) {
+	storetest.TestJournalTreeTamper(t, func(t *testing.T) (navette.MetaStore, func(string, ...any) error) {
+		s, url := open(t)
+		raw := rawDB(t, url)
+		return s, func(q string, args ...any) error {
+			_, err := raw.ExecContext(t.Context(), q, args...)
+			return err
+		}
+	}, "ALTER TABLE events DISABLE TRIGGER USER; ALTER TABLE journal_hashes DISABLE TRIGGER USER")
+}

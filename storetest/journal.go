@@ -1,9 +1,11 @@
 package storetest
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -12,6 +14,8 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"navette"
+	"navette/keyring"
+	"navette/proof"
 )
 
 // testMetaJournalChain checks that every event appended, by every kind of
@@ -338,4 +342,180 @@ func CheckJournalTree(t *testing.T, s navette.JournalStore) []tlog.Hash {
 		}
 	}
 	return hashes
+}
+
+// TestJournalTreeTamper checks that proof.Verify names the leaf of an
+// event or tree row altered, removed, moved or inserted behind the store's
+// back, and that a journal rewritten with its tree is caught by the
+// checkpoints signed before: Verify names the span between them, and no
+// checkpoint can be issued any more. open returns a fresh store and exec,
+// which runs SQL on its database as its owner; disable is the statement
+// that lifts the append-only triggers of the events and journal_hashes
+// tables.
+func TestJournalTreeTamper(t *testing.T, open func(t *testing.T) (navette.MetaStore, func(query string, args ...any) error), disable string) {
+	node := func(level int, n int64) int64 { return tlog.StoredHashIndex(level, n) }
+	for _, c := range []struct {
+		name    string
+		queries []string
+		args    []any
+		leaf    int64
+	}{
+		{"event altered", []string{`UPDATE events SET detail = 'forged' WHERE leaf = $1`}, []any{5}, 5},
+		{"event time altered", []string{`UPDATE events SET time = time + 1 WHERE leaf = $1`}, []any{13}, 13},
+		{"event removed", []string{`DELETE FROM events WHERE leaf = $1`}, []any{5}, 5},
+		{"events reordered", []string{`UPDATE events SET leaf = -1 WHERE leaf = $1`, `UPDATE events SET leaf = $1 WHERE leaf = $1 + 1`, `UPDATE events SET leaf = $1 + 1 WHERE leaf = -1`}, []any{5}, 5},
+		{"event inserted without leaf", []string{`INSERT INTO events (time, type, detail) VALUES ($1, 'deposit.purged', '')`}, []any{metaEpoch.UnixMicro()}, 20},
+		{"event inserted without hashes", []string{`INSERT INTO events (time, type, detail, leaf) VALUES ($1, 'deposit.purged', '', 20)`}, []any{metaEpoch.UnixMicro()}, 20},
+		{"last events removed", []string{`DELETE FROM events WHERE leaf >= $1`, `DELETE FROM journal_hashes WHERE idx >= $1 * 0 + ` + fmt.Sprint(tlog.StoredHashCount(12))}, []any{12}, 12},
+		{"leaf hash altered", []string{`UPDATE journal_hashes SET hash = $1 WHERE idx = ` + fmt.Sprint(node(0, 7))}, []any{make([]byte, 32)}, 7},
+		{"tree node altered", []string{`UPDATE journal_hashes SET hash = $1 WHERE idx = ` + fmt.Sprint(node(1, 2))}, []any{make([]byte, 32)}, 4},
+		{"tree row removed", []string{`DELETE FROM journal_hashes WHERE idx = $1`}, []any{node(0, 9)}, 9},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			j := newTamperJournal(t, open)
+			if err := j.exec(disable); err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range c.queries {
+				if err := j.exec(q, c.args...); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			j.wantBad(c.leaf, c.leaf)
+		})
+	}
+
+	t.Run("rewritten with its tree", func(t *testing.T) {
+		j := newTamperJournal(t, open)
+		before, err := proof.Inclusion(j.ctx, j.s, 5, 12)
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaf5, _ := j.s.EventByLeaf(j.ctx, 5)
+		if err := j.exec(disable); err != nil {
+			t.Fatal(err)
+		}
+		if err := j.exec(`UPDATE events SET detail = 'forged' WHERE leaf = 5`); err != nil {
+			t.Fatal(err)
+		}
+		if err := j.exec(`DELETE FROM journal_hashes`); err != nil {
+			t.Fatal(err)
+		}
+		var hashes []tlog.Hash
+		mem := tlog.HashReaderFunc(func(xs []int64) ([]tlog.Hash, error) {
+			out := make([]tlog.Hash, len(xs))
+			for i, x := range xs {
+				out[i] = hashes[x]
+			}
+			return out, nil
+		})
+		evs, _ := j.s.Events(j.ctx, navette.EventFilter{})
+		for i := range evs {
+			hs, err := tlog.StoredHashes(int64(i), navette.EventLeaf(&evs[i]), mem)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hashes = append(hashes, hs...)
+		}
+		for i, h := range hashes {
+			if err := j.exec(`INSERT INTO journal_hashes (idx, hash) VALUES ($1, $2)`, i, h[:]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Only the checkpoints show it, between the last one that holds
+		// (4 leaves) and the first that does not (12).
+		j.wantBad(4, 11)
+
+		// A receipt issued before still verifies against its checkpoint.
+		if err := tlog.CheckRecord(before, 12, j.cp12.Root, 5, tlog.RecordHash(navette.EventLeaf(leaf5))); err != nil {
+			t.Errorf("an inclusion proof made before the rewrite: %v", err)
+		}
+		// No checkpoint can be issued over the rewritten tree, and one
+		// signed anyway is not consistent with the one before.
+		if err := j.s.AppendEvents(j.ctx, navette.Event{Time: metaEpoch, Type: navette.EventAccessDenied}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := j.cp.Checkpoint(j.ctx); !errors.Is(err, proof.ErrInconsistent) {
+			t.Errorf("Checkpoint after the rewrite = %v, want ErrInconsistent", err)
+		}
+		r := proof.HashReader(j.ctx, j.s)
+		root, err := tlog.TreeHash(21, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := tlog.ProveTree(21, 20, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tlog.CheckTree(p, 21, root, 20, j.cp20.Root); err == nil {
+			t.Error("a tree signed after the rewrite is consistent with the checkpoint signed before")
+		}
+	})
+}
+
+// tamperJournal is a journal of 20 events with checkpoints of 4, 12 and 20
+// leaves.
+type tamperJournal struct {
+	t          *testing.T
+	ctx        context.Context
+	s          navette.MetaStore
+	exec       func(string, ...any) error
+	keys       *keyring.JournalKeys
+	cp         *proof.Checkpointer
+	cp12, cp20 *navette.Checkpoint
+}
+
+func newTamperJournal(t *testing.T, open func(t *testing.T) (navette.MetaStore, func(query string, args ...any) error)) *tamperJournal {
+	s, exec := open(t)
+	keys, err := keyring.OpenJournalKeys(filepath.Join(t.TempDir(), "keys"), "navette.example/navette-journal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := &tamperJournal{t: t, ctx: t.Context(), s: s, exec: exec, keys: keys,
+		cp: &proof.Checkpointer{Store: s, Keys: keys, Clock: navette.NewFakeClock(metaEpoch)}}
+	clock := navette.NewFakeClock(metaEpoch)
+	for i := range 20 {
+		e := navette.Event{Time: clock.Now(), Type: navette.EventAccessDenied, ActorID: fmt.Sprint("u", i), Detail: "not a recipient"}
+		clock.Advance(time.Second)
+		if err := s.AppendEvents(j.ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		switch i + 1 {
+		case 4, 12, 20:
+			cp, err := j.cp.Checkpoint(j.ctx)
+			if err != nil || cp.Size != int64(i+1) {
+				t.Fatalf("Checkpoint = %+v, %v", cp, err)
+			}
+			if i+1 == 12 {
+				j.cp12 = cp
+			} else if i+1 == 20 {
+				j.cp20 = cp
+			}
+		}
+	}
+	if r, err := proof.Verify(j.ctx, s, keys.Verifiers()); err != nil || r.Leaves != 20 || r.Checkpoints != 3 || r.Latest.Size != 20 {
+		t.Fatalf("Verify before = %+v, %v", r, err)
+	}
+	if err := exec(`UPDATE events SET detail = 'x' WHERE leaf = 3`); err == nil {
+		t.Fatal("the journal accepted an update with its triggers on")
+	}
+	if err := exec(`DELETE FROM journal_hashes WHERE idx = 3`); err == nil {
+		t.Fatal("the tree accepted a deletion with its triggers on")
+	}
+	if err := exec(`UPDATE journal_checkpoints SET note = root WHERE size = 4`); err == nil {
+		t.Fatal("a checkpoint's note was changed")
+	}
+	return j
+}
+
+// wantBad fails the test unless proof.Verify finds the journal broken at
+// a leaf from first to last.
+func (j *tamperJournal) wantBad(first, last int64) {
+	j.t.Helper()
+	_, err := proof.Verify(j.ctx, j.s, j.keys.Verifiers())
+	var bad *proof.BadLeafError
+	if !errors.As(err, &bad) || !errors.Is(err, proof.ErrTampered) || bad.Leaf != first || bad.Last != last {
+		j.t.Fatalf("Verify = %v, want the journal broken at leaves %d to %d", err, first, last)
+	}
+	j.t.Log(err)
 }
