@@ -71,6 +71,7 @@ const (
 	lockMigration = 1          // held by the node migrating the schema
 	lockEvents    = 2          // held from a transaction's first event to its end
 	lockSweep     = 3          // held by the one node sweeping
+	lockJournal   = 4          // held by the one node signing or stamping journal checkpoints
 )
 
 // dialect tells sqlstore how PostgreSQL differs from SQLite.
@@ -286,13 +287,26 @@ func (s *Store) Close() error {
 // node that dies releases it. The sweeper uses it so that several nodes
 // never do the same purge or delete twice.
 func (s *Store) Exclusive(ctx context.Context, fn func(context.Context) error) (bool, error) {
+	return s.exclusive(ctx, lockSweep, fn)
+}
+
+// ExclusiveJournal is Exclusive with a lock of its own, held by the node
+// that signs or time-stamps the journal's checkpoints (proof.Checkpointer),
+// so that it neither waits for the sweeper nor makes it wait.
+func (s *Store) ExclusiveJournal(ctx context.Context, fn func(context.Context) error) (bool, error) {
+	return s.exclusive(ctx, lockJournal, fn)
+}
+
+// exclusive runs fn holding the advisory lock (lockSpace, key), if no other
+// session holds it.
+func (s *Store) exclusive(ctx context.Context, key int, fn func(context.Context) error) (bool, error) {
 	conn, err := s.SQL().ReadDB().Conn(ctx)
 	if err != nil {
 		return false, navette.WrapError(navette.EUNAVAILABLE, err, "The database cannot be reached.")
 	}
 	defer conn.Close()
 	var got bool
-	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1, $2)", lockSpace, lockSweep).Scan(&got); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1, $2)", lockSpace, key).Scan(&got); err != nil {
 		return false, navette.WrapError(navette.EUNAVAILABLE, err, "The database cannot be reached.")
 	}
 	if !got {
@@ -301,7 +315,7 @@ func (s *Store) Exclusive(ctx context.Context, fn func(context.Context) error) (
 	defer func() {
 		// If the unlock fails the connection is dropped, which releases it.
 		var ok bool
-		if err := conn.QueryRowContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1, $2)", lockSpace, lockSweep).Scan(&ok); err != nil || !ok {
+		if err := conn.QueryRowContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1, $2)", lockSpace, key).Scan(&ok); err != nil || !ok {
 			conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
 	}()

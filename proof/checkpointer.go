@@ -298,8 +298,11 @@ type Status struct {
 	StampLag time.Duration
 	// Problem says what is wrong, "" if nothing is: checkpoints cannot be
 	// issued (the tree is not consistent with the last one) or the
-	// time-stamping authority fails.
+	// time-stamping authority fails. It names no server: it may be shown
+	// to anyone.
 	Problem string
+	// Err is the error behind Problem, for the logs.
+	Err error
 }
 
 // Status returns the state of the journal's checkpoints.
@@ -329,9 +332,35 @@ func (c *Checkpointer) Status(ctx context.Context) (Status, error) {
 	defer c.st.Unlock()
 	switch {
 	case c.st.problem != nil:
-		s.Problem = "journal checkpoints stopped: " + c.st.problem.Error()
+		s.Problem, s.Err = "no journal checkpoint can be signed: the tree is not consistent with the last one signed (run navette admin journal verify)", c.st.problem
 	case c.st.stampErr != nil:
-		s.Problem = fmt.Sprintf("time-stamping authority failing, checkpoints unstamped for %s: %v", s.StampLag.Round(time.Second), c.st.stampErr)
+		s.Problem, s.Err = fmt.Sprintf("the time-stamping authority fails: checkpoints have waited %s for their time-stamp", s.StampLag.Round(time.Second)), c.st.stampErr
 	}
 	return s, nil
+}
+
+// Latest returns the latest checkpoint, issuing the first one if none was
+// signed yet. Returns ENOTFOUND if the journal is empty.
+func (c *Checkpointer) Latest(ctx context.Context) (*navette.Checkpoint, error) {
+	cp, err := c.Store.LatestCheckpoint(ctx)
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		return c.Checkpoint(ctx)
+	}
+	return cp, err
+}
+
+// VerifierKeys returns the verifier keys, current and past, that open the
+// journal's checkpoints, in note's verifier key text form.
+func (c *Checkpointer) VerifierKeys() []string { return c.Keys.Verifiers() }
+
+// Inclusion returns the proof that leaf is in the tree of size leaves; see
+// the function Inclusion.
+func (c *Checkpointer) Inclusion(ctx context.Context, leaf, size int64) (tlog.RecordProof, error) {
+	return Inclusion(ctx, c.Store, leaf, size)
+}
+
+// Consistency returns the proof that the tree of from leaves is a prefix of
+// the tree of to leaves; see the function Consistency.
+func (c *Checkpointer) Consistency(ctx context.Context, from, to int64) (tlog.TreeProof, error) {
+	return Consistency(ctx, c.Store, from, to)
 }

@@ -239,7 +239,7 @@ func TestStamping(t *testing.T) {
 		t.Errorf("StampPending before the delay = %v, %d calls; want it to wait", err, st.calls)
 	}
 	s, err := f.cp.Status(f.ctx)
-	if err != nil || s.TimeSource != proof.TimeSourceTSA || s.Size != 4 || s.StampLag < time.Second || !strings.Contains(s.Problem, "connection refused") {
+	if err != nil || s.TimeSource != proof.TimeSourceTSA || s.Size != 4 || s.StampLag < time.Second || s.Problem == "" || !strings.Contains(s.Err.Error(), "connection refused") {
 		t.Errorf("Status while down = %+v, %v", s, err)
 	}
 	st.mu.Lock()
