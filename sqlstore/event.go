@@ -59,7 +59,7 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []navette.E
 	if last.Valid {
 		leaf = last.Int64 + 1
 	}
-	tree := s.newTreeWriter(ctx, tx, leaf)
+	tree := s.newTreeWriter(ctx, tx, leaf, prev)
 	for _, e := range events {
 		h := navette.ChainHash(prev, &e)
 		_, err := tx.ExecContext(ctx, `INSERT INTO events (time, type, actor_id, deposit_id, file_id, size, sha256, detail, hash, leaf, claims)
@@ -77,6 +77,7 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []navette.E
 	if err := tree.flush(); err != nil {
 		return err
 	}
+	tree.keepEdge(prev)
 	return s.insertNotices(ctx, tx, events)
 }
 

@@ -1,11 +1,14 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -32,9 +35,49 @@ type treeWriter struct {
 	known   map[int64]tlog.Hash // pending hashes by index, for StoredHashes' reads
 }
 
-// newTreeWriter returns a treeWriter whose next leaf is next.
-func (s *Store) newTreeWriter(ctx context.Context, tx *sql.Tx, next int64) *treeWriter {
-	return &treeWriter{s: s, ctx: ctx, tx: tx, next: next, start: tlog.StoredHashIndex(0, next)}
+// treeEdge is the edge of the tree of size leaves whose last event has the
+// chain hash head: the hashes of its complete subtrees, which are all that
+// appending to it reads. It is kept in memory between appends, and used
+// only by an append that finds, under the journal's lock, the same size
+// and head: then no other writer appended in between (the head's chain
+// hash covers every event before it), and a transaction that set it and
+// rolled back left another head.
+type treeEdge struct {
+	sync.Mutex
+	size   int64
+	head   []byte
+	hashes map[int64]tlog.Hash
+}
+
+// newTreeWriter returns a treeWriter whose next leaf is next, after the
+// event whose chain hash is head.
+func (s *Store) newTreeWriter(ctx context.Context, tx *sql.Tx, next int64, head []byte) *treeWriter {
+	w := &treeWriter{s: s, ctx: ctx, tx: tx, next: next, start: tlog.StoredHashIndex(0, next), known: map[int64]tlog.Hash{}}
+	s.edge.Lock()
+	if len(head) > 0 && s.edge.size == next && bytes.Equal(s.edge.head, head) {
+		maps.Copy(w.known, s.edge.hashes)
+	}
+	s.edge.Unlock()
+	return w
+}
+
+// keepEdge remembers the edge of the tree after the appends of w, whose
+// last event has the chain hash head.
+func (w *treeWriter) keepEdge(head []byte) {
+	edge := map[int64]tlog.Hash{}
+	for l := 0; w.next>>l > 0; l++ {
+		if (w.next>>l)&1 == 1 {
+			x := tlog.StoredHashIndex(l, w.next>>l-1)
+			h, ok := w.known[x]
+			if !ok {
+				return
+			}
+			edge[x] = h
+		}
+	}
+	w.s.edge.Lock()
+	w.s.edge.size, w.s.edge.head, w.s.edge.hashes = w.next, bytes.Clone(head), edge
+	w.s.edge.Unlock()
 }
 
 // add makes e the next leaf.
@@ -42,9 +85,6 @@ func (w *treeWriter) add(e *navette.Event) error {
 	hs, err := tlog.StoredHashesForRecordHash(w.next, tlog.RecordHash(navette.EventLeaf(e)), tlog.HashReaderFunc(w.read))
 	if err != nil {
 		return navette.WrapError(navette.EINTERNAL, fmt.Errorf("%s store: journal tree, leaf %d: %w", w.s.d.Name, w.next, err), "")
-	}
-	if w.known == nil {
-		w.known = make(map[int64]tlog.Hash)
 	}
 	idx := tlog.StoredHashIndex(0, w.next)
 	for i, h := range hs {
@@ -80,6 +120,7 @@ func (w *treeWriter) read(indexes []int64) ([]tlog.Hash, error) {
 	for i, x := range indexes {
 		if h, ok := got[x]; ok {
 			out[i] = h
+			w.known[x] = h
 		} else if _, ok := w.known[x]; !ok {
 			return nil, fmt.Errorf("stored hash %d is missing", x)
 		}
@@ -206,7 +247,7 @@ func (s *Store) CompleteTree(ctx context.Context) error {
 		if tlog.StoredHashCount(lo) != hashed {
 			return navette.Errorf(navette.EINTERNAL, "the journal tree holds %d stored hashes, which no tree size has", hashed)
 		}
-		w := s.newTreeWriter(ctx, tx, lo)
+		w := s.newTreeWriter(ctx, tx, lo, nil)
 		for w.next < size {
 			rows, err := tx.QueryContext(ctx, `SELECT `+eventCols+` FROM events WHERE leaf >= $1 ORDER BY leaf LIMIT 1000`, w.next)
 			if err != nil {
