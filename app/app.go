@@ -220,7 +220,7 @@ func Open(cfg Config) (*App, error) {
 	a.Checkpointer = &proof.Checkpointer{Store: a.Meta, Keys: a.JournalKeys, Clock: cfg.Clock, Stamper: cfg.Stamper,
 		Log: cfg.Logger, Interval: cfg.CheckpointInterval}
 	if ex, ok := a.Meta.(interface {
-		ExclusiveJournal(context.Context, func(context.Context) error) (bool, error)
+		ExclusiveJournal(context.Context, string, func(context.Context) error) (bool, error)
 	}); ok {
 		a.Checkpointer.Exclusive = ex.ExclusiveJournal
 	}

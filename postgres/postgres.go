@@ -67,11 +67,12 @@ const (
 // collide with the single bigint keys of upload locks (PostgreSQL keeps the
 // two key spaces apart).
 const (
-	lockSpace     = 0x6e617665 // "nave"
-	lockMigration = 1          // held by the node migrating the schema
-	lockEvents    = 2          // held from a transaction's first event to its end
-	lockSweep     = 3          // held by the one node sweeping
-	lockJournal   = 4          // held by the one node signing or stamping journal checkpoints
+	lockSpace        = 0x6e617665 // "nave"
+	lockMigration    = 1          // held by the node migrating the schema
+	lockEvents       = 2          // held from a transaction's first event to its end
+	lockSweep        = 3          // held by the one node sweeping
+	lockJournalSign  = 4          // held by the one node signing a journal checkpoint
+	lockJournalStamp = 5          // held by the one node time-stamping journal checkpoints
 )
 
 // dialect tells sqlstore how PostgreSQL differs from SQLite.
@@ -290,11 +291,19 @@ func (s *Store) Exclusive(ctx context.Context, fn func(context.Context) error) (
 	return s.exclusive(ctx, lockSweep, fn)
 }
 
-// ExclusiveJournal is Exclusive with a lock of its own, held by the node
-// that signs or time-stamps the journal's checkpoints (proof.Checkpointer),
-// so that it neither waits for the sweeper nor makes it wait.
-func (s *Store) ExclusiveJournal(ctx context.Context, fn func(context.Context) error) (bool, error) {
-	return s.exclusive(ctx, lockJournal, fn)
+// ExclusiveJournal is Exclusive with a lock of its own for each task of
+// the journal's checkpoints (proof.Checkpointer): "sign", held by the node
+// that signs a checkpoint, and "stamp", by the node that has them
+// time-stamped; neither waits for the sweeper nor makes it wait. Returns
+// EINVALID for another task.
+func (s *Store) ExclusiveJournal(ctx context.Context, task string, fn func(context.Context) error) (bool, error) {
+	switch task {
+	case "sign":
+		return s.exclusive(ctx, lockJournalSign, fn)
+	case "stamp":
+		return s.exclusive(ctx, lockJournalStamp, fn)
+	}
+	return false, navette.Errorf(navette.EINVALID, "No journal task is named %q.", task)
 }
 
 // exclusive runs fn holding the advisory lock (lockSpace, key), if no other

@@ -41,12 +41,15 @@ type Checkpointer struct {
 	// Interval is how often Run issues a checkpoint if the tree grew (one
 	// minute if zero).
 	Interval time.Duration
-	// Exclusive, if set, runs fn while no other node runs it, and reports
-	// whether it ran (postgres.Store's ExclusiveJournal): nodes sharing a
-	// database then issue and stamp checkpoints one at a time.
-	Exclusive func(ctx context.Context, fn func(context.Context) error) (bool, error)
+	// Exclusive, if set, runs fn while no other node runs fn for the same
+	// task, and reports whether it ran (postgres.Store's
+	// ExclusiveJournal): nodes sharing a database then issue checkpoints
+	// (task TaskSign) one at a time, and time-stamp them (TaskStamp) one at
+	// a time, a slow authority never delaying a signature.
+	Exclusive func(ctx context.Context, task string, fn func(context.Context) error) (bool, error)
 
-	mu   sync.Mutex // held while issuing or stamping, on this node
+	signMu  sync.Mutex // held while issuing, on this node
+	stampMu sync.Mutex // held while stamping, on this node
 	kick chan struct{}
 	once sync.Once
 
@@ -58,6 +61,12 @@ type Checkpointer struct {
 		backoff   time.Duration
 	}
 }
+
+// Tasks that Exclusive runs one node at a time.
+const (
+	TaskSign  = "sign"
+	TaskStamp = "stamp"
+)
 
 // Stamping retries start after minBackoff and grow to maxBackoff.
 const (
@@ -104,16 +113,17 @@ func (c *Checkpointer) Run(ctx context.Context) error {
 	}
 }
 
-// exclusive runs fn on this node alone, and across nodes alone if
-// Exclusive is set, waiting for the node that holds the lock if wait.
-func (c *Checkpointer) exclusive(ctx context.Context, wait bool, fn func(context.Context) error) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+// exclusive runs fn on this node alone, holding mu, and across nodes
+// alone for task if Exclusive is set, waiting for the node that runs it if
+// wait.
+func (c *Checkpointer) exclusive(ctx context.Context, mu *sync.Mutex, task string, wait bool, fn func(context.Context) error) error {
+	mu.Lock()
+	defer mu.Unlock()
 	if c.Exclusive == nil {
 		return fn(ctx)
 	}
 	for {
-		ran, err := c.Exclusive(ctx, fn)
+		ran, err := c.Exclusive(ctx, task, fn)
 		if ran || err != nil || !wait {
 			return err
 		}
@@ -134,7 +144,7 @@ func (c *Checkpointer) exclusive(ctx context.Context, wait bool, fn func(context
 func (c *Checkpointer) Checkpoint(ctx context.Context) (*navette.Checkpoint, error) {
 	c.init()
 	var cp *navette.Checkpoint
-	err := c.exclusive(ctx, true, func(ctx context.Context) error {
+	err := c.exclusive(ctx, &c.signMu, TaskSign, true, func(ctx context.Context) error {
 		var err error
 		cp, err = c.issue(ctx)
 		return err
@@ -250,7 +260,7 @@ func (c *Checkpointer) StampPending(ctx context.Context) error {
 	if wait {
 		return nil
 	}
-	err := c.exclusive(ctx, false, c.stamp)
+	err := c.exclusive(ctx, &c.stampMu, TaskStamp, false, c.stamp)
 	c.st.Lock()
 	defer c.st.Unlock()
 	c.st.stampErr = err
