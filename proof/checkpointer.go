@@ -50,8 +50,8 @@ type Checkpointer struct {
 
 	signMu  sync.Mutex // held while issuing, on this node
 	stampMu sync.Mutex // held while stamping, on this node
-	kick chan struct{}
-	once sync.Once
+	kick    chan struct{}
+	once    sync.Once
 
 	st struct {
 		sync.Mutex
