@@ -69,6 +69,10 @@ type Event struct {
 	// that must not be in clear in the journal: reference, file names,
 	// people), or empty when it has none. It is covered by the leaf.
 	Claims []byte
+	// Leaf is the event's index in the journal's Merkle tree, 0 for the
+	// first event; assigned by storage as it appends the event (the value
+	// given is ignored), -1 for an event read back that has none.
+	Leaf int64
 	// Notices are the e-mail notices this event causes; they are written
 	// with it, in the same transaction, but are not part of the journal:
 	// reading events back never returns them.

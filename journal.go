@@ -104,3 +104,36 @@ func VerifyJournal(ctx context.Context, s MetaStore, checkpoint *Event) (*Journa
 	}
 	return c, nil
 }
+
+// The journal is also an RFC 6962 Merkle tree (a C2SP tlog): each event,
+// in the order storage appends it, is the next leaf, so that a signed
+// checkpoint of the tree (origin, size, root hash) commits to every event
+// before it and an inclusion proof shows that one event is in it. The leaf
+// of an event is EventLeaf; its hash is tlog.RecordHash of it, SHA-256 of
+// a zero byte and the leaf. docs/proofs-journal.md describes the tree.
+
+// leafDomain starts every leaf.
+const leafDomain = "navette event v1\x00"
+
+// EventLeaf returns the bytes of e's leaf in the journal's Merkle tree: the
+// domain "navette event v1" and a NUL byte, the time in Unix microseconds
+// (8 bytes, big-endian, two's complement), the size (likewise), then the
+// type, actor id, deposit id, file id, SHA-256, detail and claims digest,
+// each as a 4-byte big-endian length and its bytes. Seq, Leaf, Hash and the
+// notices are not covered: the tree orders the events.
+func EventLeaf(e *Event) []byte {
+	fields := [][]byte{[]byte(e.Type), []byte(e.ActorID), []byte(e.DepositID), []byte(e.FileID), e.SHA256, []byte(e.Detail), e.Claims}
+	n := len(leafDomain) + 16 + 4*len(fields)
+	for _, f := range fields {
+		n += len(f)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, leafDomain...)
+	b = binary.BigEndian.AppendUint64(b, uint64(e.Time.UnixMicro()))
+	b = binary.BigEndian.AppendUint64(b, uint64(e.Size))
+	for _, f := range fields {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(f)))
+		b = append(b, f...)
+	}
+	return b
+}

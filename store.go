@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // MetaStore keeps navette's metadata: users, tokens, deposits, files and the
@@ -12,6 +14,8 @@ import (
 // the events passed to or returned by a method are appended in the same
 // transaction as the change they describe. Times are kept to the microsecond.
 type MetaStore interface {
+	JournalStore
+
 	// CreateUser adds u. Returns ECONFLICT if a user with the same id or
 	// e-mail exists.
 	CreateUser(ctx context.Context, u *User, events ...Event) error
@@ -228,6 +232,21 @@ type MetaStore interface {
 	// a limit is out of bounds (Limits.Valid).
 	SaveSettings(ctx context.Context, st *Settings, events ...Event) error
 
+	// Ping checks that the store can be reached. Returns EUNAVAILABLE if
+	// not.
+	Ping(ctx context.Context) error
+
+	// Close releases the store.
+	Close() error
+}
+
+// JournalStore keeps the journal: its events, the Merkle tree they are the
+// leaves of, and the tree's signed checkpoints. Every method that appends
+// events, here or in MetaStore, also appends each event as the next leaf
+// of the tree (Event.Leaf, navette.EventLeaf) and the tree's new stored
+// hashes (tlog.StoredHashes), in the same transaction, one append after
+// the other even across nodes.
+type JournalStore interface {
 	// JournalHead returns the last event of the journal, with its hash.
 	// Returns ENOTFOUND if the journal is empty.
 	JournalHead(ctx context.Context) (*Event, error)
@@ -236,12 +255,53 @@ type MetaStore interface {
 	// Events returns events matching f, oldest first.
 	Events(ctx context.Context, f EventFilter) ([]Event, error)
 
-	// Ping checks that the store can be reached. Returns EUNAVAILABLE if
-	// not.
-	Ping(ctx context.Context) error
+	// TreeSize returns the number of leaves of the journal's tree: the
+	// number of events, as of a committed append.
+	TreeSize(ctx context.Context) (int64, error)
+	// ReadHashes returns the tree's stored hashes at the given stored hash
+	// indexes (tlog.StoredHashIndex), in the same order. Returns ENOTFOUND
+	// if one is not stored (the tree is not that large).
+	ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error)
+	// EventByLeaf returns the event that is leaf n of the tree. Returns
+	// ENOTFOUND if none.
+	EventByLeaf(ctx context.Context, n int64) (*Event, error)
 
-	// Close releases the store.
-	Close() error
+	// AddCheckpoint stores a signed checkpoint of the tree. Returns
+	// EINVALID if its size is not positive, its note is empty or its
+	// creation time is zero, and ECONFLICT if a checkpoint of the same size
+	// is stored.
+	AddCheckpoint(ctx context.Context, c *Checkpoint) error
+	// LatestCheckpoint returns the checkpoint of the largest tree. Returns
+	// ENOTFOUND if none is stored.
+	LatestCheckpoint(ctx context.Context) (*Checkpoint, error)
+	// Checkpoints returns the checkpoints matching f, smallest tree first.
+	// Returns EINVALID for a negative limit.
+	Checkpoints(ctx context.Context, f CheckpointFilter) ([]*Checkpoint, error)
+	// StampCheckpoint adds the time-stamp token of the checkpoint of the
+	// given size, obtained at at. Returns ENOTFOUND if there is no such
+	// checkpoint, ECONFLICT if it has a token already, EINVALID if token is
+	// empty or at is zero.
+	StampCheckpoint(ctx context.Context, size int64, token []byte, at time.Time) error
+}
+
+// Checkpoint is a signed statement of the journal tree's size and root
+// hash: a C2SP tlog-checkpoint in a signed note (package proof).
+type Checkpoint struct {
+	Size      int64     // number of leaves
+	Root      tlog.Hash // root hash of the tree of Size leaves
+	Note      []byte    // the whole signed note
+	CreatedAt time.Time // by the server's clock
+	// Token is an RFC 3161 TimeStampToken (DER) over SHA-256(Note), from a
+	// time-stamping authority; nil until one was obtained.
+	Token     []byte
+	StampedAt time.Time // when Token was obtained, by the server's clock
+}
+
+// CheckpointFilter selects checkpoints.
+type CheckpointFilter struct {
+	MinSize   int64 // only checkpoints of trees of at least this many leaves
+	Unstamped bool  // only checkpoints without a time-stamp token
+	Limit     int   // at most this many; 0 means 100
 }
 
 // Box selects which deposits a listing shows.

@@ -32,6 +32,7 @@ import (
 	"navette/ldap"
 	"navette/notify"
 	"navette/oidc"
+	"navette/proof"
 	"navette/smtp"
 	"navette/web"
 )
@@ -131,6 +132,21 @@ type Config struct {
 	// the client's address to the per-address sign-in limits; without
 	// them every client behind a proxy counts as the proxy.
 	TrustedProxies []netip.Prefix
+
+	// JournalOrigin names the journal in its signed checkpoints, and its
+	// signing key: by default the host of PublicURL and
+	// "/navette-journal"; without either, the name of the existing key, or
+	// keyring.DefaultJournalName for the first one.
+	JournalOrigin string
+	// CheckpointInterval is how often a checkpoint of the journal is
+	// signed while events arrive (1 min).
+	CheckpointInterval time.Duration
+	// TSA is the URL of the RFC 3161 time-stamping authority that stamps
+	// the journal's checkpoints. It needs a Stamper for it: until package
+	// tsa is wired here, Open refuses a TSA without one.
+	TSA string
+	// Stamper, if set, time-stamps the journal's checkpoints.
+	Stamper proof.Stamper
 }
 
 // App is a running navette node.
@@ -154,6 +170,10 @@ type App struct {
 	Worker *notify.Worker
 	// Server is the HTTP server, made by Listen.
 	Server *navhttp.Server
+	// JournalKeys sign the journal's checkpoints; Checkpointer signs them,
+	// run by Run.
+	JournalKeys  *keyring.JournalKeys
+	Checkpointer *proof.Checkpointer
 
 	ln   net.Listener
 	srv  *http.Server
@@ -195,8 +215,24 @@ func Open(cfg Config) (*App, error) {
 	if a.Keys, err = keyring.Open(filepath.Join(cfg.DataDir, "keys")); err != nil {
 		return nil, err
 	}
+	if strings.ContainsAny(cfg.JournalOrigin, "+ \t\n") {
+		return nil, navette.Errorf(navette.EINVALID, "The journal's origin (--journal-origin) must not contain a plus sign or a space.")
+	}
+	if a.JournalKeys, err = keyring.OpenJournalKeys(filepath.Join(cfg.DataDir, "keys"), journalOrigin(cfg)); err != nil {
+		return nil, err
+	}
+	if cfg.TSA != "" && cfg.Stamper == nil {
+		return nil, navette.Errorf(navette.ENOTIMPLEMENTED, "This build cannot time-stamp with a time-stamping authority yet (--tsa).")
+	}
 	if a.Meta, err = OpenMeta(cfg.DB, cfg.DataDir); err != nil {
 		return nil, err
+	}
+	a.Checkpointer = &proof.Checkpointer{Store: a.Meta, Keys: a.JournalKeys, Clock: cfg.Clock, Stamper: cfg.Stamper,
+		Log: cfg.Logger, Interval: cfg.CheckpointInterval}
+	if ex, ok := a.Meta.(interface {
+		ExclusiveJournal(context.Context, string, func(context.Context) error) (bool, error)
+	}); ok {
+		a.Checkpointer.Exclusive = ex.ExclusiveJournal
 	}
 	if a.Blobs, err = OpenBlobs(cfg.Blobs, cfg.DataDir); err != nil {
 		a.Meta.Close()
@@ -246,6 +282,18 @@ func Open(cfg Config) (*App, error) {
 		a.Outbox = notify.NewOutbox(filepath.Join(cfg.DataDir, "mail"), a.Keys)
 	}
 	return a, nil
+}
+
+// journalOrigin returns the origin of the journal's checkpoints that cfg
+// asks for, "" to keep the existing key's.
+func journalOrigin(cfg Config) string {
+	if cfg.JournalOrigin != "" {
+		return cfg.JournalOrigin
+	}
+	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Hostname() != "" {
+		return u.Host + "/navette-journal"
+	}
+	return ""
 }
 
 // startMail makes the Worker that delivers notices, through SMTP, the
@@ -313,7 +361,7 @@ func Listen(cfg Config) (*App, error) {
 	srv := &navhttp.Server{
 		Deposits: a.Deposits, Accounts: a.Accounts, Mail: a.Mail, Logger: cfg.Logger, Ready: a.ready,
 		Auth: a.Auth, Directory: a.Directory, Mappings: a.Config.Directories, PublicURL: cfg.PublicURL,
-		ClientIP: clientIP,
+		ClientIP: clientIP, Journal: a.Checkpointer,
 	}
 	if a.LDAP != nil {
 		srv.LDAPSync = a.SyncLDAP
@@ -409,6 +457,11 @@ func (a *App) Run(ctx context.Context) error {
 		defer close(ldapDone)
 		a.ldapLoop(sctx)
 	}()
+	journalDone := make(chan struct{})
+	go func() {
+		defer close(journalDone)
+		_ = a.Checkpointer.Run(sctx)
+	}()
 	mailDone := make(chan struct{})
 	go func() {
 		defer close(mailDone)
@@ -422,6 +475,7 @@ func (a *App) Run(ctx context.Context) error {
 	stopSweep()
 	<-sweepDone
 	<-ldapDone
+	<-journalDone
 	<-mailDone // deliveries in progress are recorded first
 	shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()

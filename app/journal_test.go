@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -9,9 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"navette"
+	"navette/api"
 	"navette/app"
 	"navette/internal/testnode"
+	"navette/proof"
 )
 
 // lockedBuffer is a log destination the node and the test share.
@@ -52,5 +58,122 @@ func TestJournalHeadLogged(t *testing.T) {
 	waitFor(t, "the journal's head in the log", func() bool { return strings.Contains(logs.String(), want) })
 	if _, err := navette.VerifyJournal(t.Context(), a.Meta, head); err != nil {
 		t.Errorf("VerifyJournal with the logged checkpoint: %v", err)
+	}
+}
+
+// flakyStamper fails while down: a time-stamping authority that is out of
+// reach, which a real one cannot be made into on demand. Package tsa's
+// tests run a real one.
+type flakyStamper struct {
+	mu   sync.Mutex
+	down bool
+}
+
+func (s *flakyStamper) Stamp(ctx context.Context, digest []byte) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.down {
+		return nil, errors.New("dial tcp 192.0.2.1:80: connection refused")
+	}
+	return append([]byte("token:"), digest...), nil
+}
+
+// TestJournalProofs: the signed checkpoint and the keys are public and
+// verify together; auditors get inclusion and consistency proofs that
+// verify against it, others are refused; bad parameters are a problem;
+// /readyz tells when the time-stamping authority fails, and stays ready.
+func TestJournalProofs(t *testing.T) {
+	st := &flakyStamper{down: true}
+	e := newEnv(t, func(c *app.Config) {
+		c.Stamper = st
+		c.CheckpointInterval = 10 * time.Millisecond
+		c.PublicURL = "https://navette.justice.example"
+	})
+	auditor := e.user("audit@justice.example", "Audit", navette.RoleAuditor)
+	resp, note := e.do("GET", api.PathJournalCheckpoint, "", nil)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/plain; charset=utf-8" ||
+		!strings.HasPrefix(string(note), "navette.justice.example/navette-journal\n") {
+		t.Fatalf("checkpoint: %d %s", resp.StatusCode, note)
+	}
+	resp, keys := e.do("GET", api.PathJournalKeys, "", nil)
+	if resp.StatusCode != 200 || strings.Count(string(keys), "\n") != 1 {
+		t.Fatalf("keys: %d %s", resp.StatusCode, keys)
+	}
+	size, root, err := proof.OpenCheckpoint(note, strings.Fields(string(keys)))
+	if err != nil || size < 1 {
+		t.Fatalf("the checkpoint does not verify with the published keys: %d, %v", size, err)
+	}
+
+	ev, err := e.app.Meta.EventByLeaf(t.Context(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p api.Proof
+	e.doJSON("GET", fmt.Sprintf("%s?index=0&size=%d", api.PathJournalProof, size), auditor, nil, 200, &p)
+	if err := tlog.CheckRecord(hashes(t, p), size, root, 0, tlog.RecordHash(navette.EventLeaf(ev))); err != nil {
+		t.Errorf("inclusion proof: %v", err)
+	}
+	e.user("autre.audit@justice.example", "Audit 2", navette.RoleAuditor)
+	c, err := e.app.Checkpointer.Checkpoint(t.Context())
+	if err != nil || c.Size <= size {
+		t.Fatalf("Checkpoint = %+v, %v", c, err)
+	}
+	e.doJSON("GET", fmt.Sprintf("%s?from=%d&to=%d", api.PathJournalConsistency, size, c.Size), auditor, nil, 200, &p)
+	if err := tlog.CheckTree(hashes(t, p), c.Size, c.Root, size, root); err != nil {
+		t.Errorf("consistency proof: %v", err)
+	}
+	for _, q := range []string{"?index=1", "?index=-1&size=2", "?index=x&size=2", "?index=5&size=5", fmt.Sprintf("?index=0&size=%d", c.Size+1)} {
+		resp, b := e.do("GET", api.PathJournalProof+q, auditor, nil)
+		e.problem(resp, b, 422)
+	}
+	resp, b := e.do("GET", api.PathJournalConsistency+"?from=2&to=1", auditor, nil)
+	e.problem(resp, b, 422)
+	resp, b = e.do("GET", api.PathJournalProof+"?index=0&size=1", e.lawyer, nil)
+	e.problem(resp, b, 403)
+
+	ready := func() map[string]any {
+		var out struct {
+			Status  string
+			Journal map[string]any
+		}
+		e.doJSON("GET", "/readyz", "", nil, 200, &out)
+		if out.Status != "ready" || out.Journal == nil {
+			t.Fatalf("readyz: %+v", out)
+		}
+		return out.Journal
+	}
+	if j := ready(); j["time_source"] != "tsa" || !strings.Contains(fmt.Sprint(j["problem"]), "time-stamping authority") ||
+		strings.Contains(fmt.Sprint(j["problem"]), "192.0.2.1") {
+		t.Errorf("readyz with the authority down: %v", j)
+	}
+	st.mu.Lock()
+	st.down = false
+	st.mu.Unlock()
+	e.clock.Advance(time.Hour) // past the retry delay
+	waitFor(t, "checkpoints stamped", func() bool {
+		cps, err := e.app.Meta.Checkpoints(t.Context(), navette.CheckpointFilter{Unstamped: true})
+		return err == nil && len(cps) == 0
+	})
+	waitFor(t, "readyz without problem", func() bool { _, bad := ready()["problem"]; return !bad })
+}
+
+func hashes(t *testing.T, p api.Proof) []tlog.Hash {
+	t.Helper()
+	out := make([]tlog.Hash, len(p.Hashes))
+	for i, s := range p.Hashes {
+		h, err := tlog.ParseHash(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = h
+	}
+	return out
+}
+
+// TestTSARefused: --tsa is refused until a time-stamping client is wired.
+func TestTSARefused(t *testing.T) {
+	_, err := app.Open(app.Config{DataDir: t.TempDir(), TSA: "http://tsa.example/"})
+	if !navette.IsCode(err, navette.ENOTIMPLEMENTED) {
+		t.Errorf("Open with a TSA and no Stamper = %v, want ENOTIMPLEMENTED", err)
 	}
 }

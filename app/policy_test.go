@@ -122,6 +122,10 @@ var policy = map[string]rule{
 	"PUT /api/v1/admin/settings":                     {roles: forRoles(only(200), navette.RoleAdmin)},
 	"POST /api/v1/admin/notices/{id}/replay":         {roles: forRoles(want{0, 0, 404}, navette.RoleAdmin)},
 	"GET /api/v1/events":                             {roles: forRoles(only(200), navette.RoleAdmin, navette.RoleAuditor)},
+	"GET /api/v1/journal/checkpoint":                 {roles: each(only(200))},
+	"GET /api/v1/journal/keys":                       {roles: each(only(200))},
+	"GET /api/v1/journal/proof":                      {roles: forRoles(only(200), navette.RoleAdmin, navette.RoleAuditor)},
+	"GET /api/v1/journal/consistency":                {roles: forRoles(only(200), navette.RoleAdmin, navette.RoleAuditor)},
 }
 
 // expected returns the status rule r gives role for case c.
@@ -312,6 +316,10 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 		c.path = api.PathTokens + "/" + pick(ownTok, otherTok)
 	case "GET /api/v1/recipients":
 		c.path += "?q=greffe"
+	case "GET /api/v1/journal/proof":
+		c.path += "?index=0&size=1"
+	case "GET /api/v1/journal/consistency":
+		c.path += "?from=1&to=1"
 	case "POST /api/v1/deposits":
 		c.body, c.hdr = jsonBody(fmt.Sprintf(`{"recipients":[%q],"reference":"R %d"}`, f.recipientOf(role), n))
 	case "GET /api/v1/deposits/{id}", "GET /api/v1/deposits/{id}/files", "DELETE /api/v1/deposits/{id}":

@@ -26,7 +26,8 @@ navette admin member add|remove --data DIR --service E --email E
 navette admin token create --data DIR --email E [--label L] [--ttl 720h] [--scopes read,write]
 navette admin token revoke --data DIR TOKEN_ID
 navette admin settings --data DIR [--max-file-size BYTES] [--max-files N] [--max-retention DAYS] [--max-recipients N]
-navette admin journal verify --data DIR [--checkpoint SEQ:HASH]
+navette admin journal verify --data DIR [--checkpoint FILE|SEQ:HASH] [--keys FILE]
+navette admin journal key [rotate] --data DIR
 navette admin key rotate --data DIR
 navette admin mail dead --data DIR [--limit N]
 navette admin mail replay --data DIR NOTICE_ID`
@@ -55,6 +56,8 @@ func runAdmin(ctx context.Context, env *Env, args []string) error {
 		return adminTokenRevoke(ctx, env, args[2:])
 	case "journal verify":
 		return adminJournalVerify(ctx, env, args[2:])
+	case "journal key":
+		return adminJournalKey(ctx, env, args[2:])
 	case "key rotate":
 		return adminKeyRotate(ctx, env, args[2:])
 	case "mail dead":

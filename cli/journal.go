@@ -2,39 +2,79 @@ package cli
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"os"
+	"regexp"
 	"strconv"
 	"strings"
 
 	"navette"
+	"navette/proof"
 )
 
-// adminJournalVerify recomputes the journal's hash chain and prints its
-// head, which the operator may keep as a checkpoint for the next run.
+// chainCheckpoint is the form of a head printed by earlier versions of
+// adminJournalVerify: SEQ:HASH of the hash chain.
+var chainCheckpoint = regexp.MustCompile(`^[0-9]+:`)
+
+// adminJournalVerify recomputes every leaf of the journal's tree from the
+// events and the whole tree, checks them against the stored tree and every
+// signed checkpoint (and one saved earlier, with --checkpoint FILE), and
+// recomputes the hash chain; it prints the tree's root and the chain's
+// head, or names the first bad leaf.
 func adminJournalVerify(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin journal verify", "--data DIR [--checkpoint SEQ:HASH]")
+	fs := newFlagSet(env, "admin journal verify", "--data DIR [--checkpoint FILE|SEQ:HASH] [--keys FILE]")
 	open := storeFlags(fs)
-	cp := fs.String("checkpoint", "", "a head printed by an earlier run, SEQ:HASH: that event must still have that hash")
+	cp := fs.String("checkpoint", "", "a signed checkpoint saved earlier (GET /api/v1/journal/checkpoint), in FILE; or a chain head SEQ:HASH printed by this command")
+	keysFile := fs.String("keys", "", "verifier keys saved earlier (GET /api/v1/journal/keys), one a line, in FILE (default: the keys of the data directory)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	var checkpoint *navette.Event
+	var (
+		chain *navette.Event
+		note  []byte
+	)
 	if *cp != "" {
-		seq, h, ok := strings.Cut(*cp, ":")
-		n, err1 := strconv.ParseInt(seq, 10, 64)
-		sum, err2 := hex.DecodeString(h)
-		if !ok || err1 != nil || err2 != nil || n < 1 || len(sum) != 32 {
-			return usageError("--checkpoint is SEQ:HASH, as printed by this command, not %q", *cp)
+		if b, err := os.ReadFile(*cp); err == nil {
+			note = b
+		} else if chainCheckpoint.MatchString(*cp) {
+			seq, h, _ := strings.Cut(*cp, ":")
+			n, err1 := strconv.ParseInt(seq, 10, 64)
+			sum, err2 := hex.DecodeString(h)
+			if err1 != nil || err2 != nil || n < 1 || len(sum) != 32 {
+				return usageError("--checkpoint is SEQ:HASH, as printed by this command, or a file holding a signed checkpoint, not %q", *cp)
+			}
+			chain = &navette.Event{Seq: n, Hash: sum}
+		} else {
+			return usageError("--checkpoint: %v", err)
 		}
-		checkpoint = &navette.Event{Seq: n, Hash: sum}
+	}
+	var keys []string
+	if *keysFile != "" {
+		b, err := os.ReadFile(*keysFile)
+		if err != nil {
+			return usageError("--keys: %v", err)
+		}
+		keys = strings.Fields(string(b))
 	}
 	a, err := open()
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	c, err := navette.VerifyJournal(ctx, a.Meta, checkpoint)
+	if keys == nil {
+		keys = a.JournalKeys.Verifiers()
+	}
+	var extra [][]byte
+	if note != nil {
+		extra = append(extra, note)
+	}
+	rep, err := proof.Verify(ctx, a.Meta, keys, extra...)
+	if err != nil {
+		return err
+	}
+	c, err := navette.VerifyJournal(ctx, a.Meta, chain)
 	if err != nil {
 		return err
 	}
@@ -42,9 +82,49 @@ func adminJournalVerify(ctx context.Context, env *Env, args []string) error {
 	if c.Unchained > 0 {
 		fmt.Fprintf(env.Stdout, " (the first %d journaled before the chain began)", c.Unchained)
 	}
-	if checkpoint != nil {
-		fmt.Fprintf(env.Stdout, ", checkpoint %d holds", checkpoint.Seq)
+	if chain != nil {
+		fmt.Fprintf(env.Stdout, ", checkpoint %d holds", chain.Seq)
 	}
-	fmt.Fprintf(env.Stdout, "\nhead %d:%x\n", c.LastSeq, c.Head)
+	fmt.Fprintf(env.Stdout, "\ntree %d leaves, root %s\n", rep.Leaves, base64.StdEncoding.EncodeToString(rep.Root[:]))
+	if rep.Latest != nil {
+		fmt.Fprintf(env.Stdout, "%d signed checkpoints hold, the latest of %d leaves", rep.Checkpoints, rep.Latest.Size)
+		if note != nil {
+			fmt.Fprint(env.Stdout, ", and the one given")
+		}
+		fmt.Fprintln(env.Stdout)
+	} else {
+		fmt.Fprintln(env.Stdout, "no signed checkpoint yet: the server signs one within a minute of events")
+	}
+	fmt.Fprintf(env.Stdout, "head %d:%x\n", c.LastSeq, c.Head)
+	return nil
+}
+
+// adminJournalKey prints the key that verifies the journal's checkpoints,
+// or, with "rotate", makes a new signing key and prints its verifier key.
+func adminJournalKey(ctx context.Context, env *Env, args []string) error {
+	rotate := len(args) > 0 && args[0] == "rotate"
+	if rotate {
+		args = args[1:]
+	}
+	fs := newFlagSet(env, "admin journal key [rotate]", "--data DIR")
+	data := fs.String("data", "", "data directory")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	a, err := openData(*data, "")
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	var key string
+	if rotate {
+		if key, err = a.JournalKeys.Rotate(); err != nil {
+			return err
+		}
+		fmt.Fprintln(env.Stderr, "new journal signing key; the previous verifier keys stay published, and running servers sign with the new key from their next checkpoint")
+	} else if key, err = a.JournalKeys.Verifier(); err != nil {
+		return err
+	}
+	fmt.Fprintln(env.Stdout, key)
 	return nil
 }

@@ -1,16 +1,24 @@
 package cli
 
 import (
+	"context"
+	"crypto/rand"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"navette/app"
 )
 
 // TestAdminJournalVerify: the command accepts an intact journal and prints
-// its head, accepts that head as a checkpoint later, and refuses, in one
-// line with a non-zero exit, a journal altered behind the store's back or a
-// malformed checkpoint.
+// its tree and its chain's head, accepts that head or a signed checkpoint
+// saved earlier as a checkpoint later, and refuses, in one line with a
+// non-zero exit, a journal altered behind the store's back (naming the
+// leaf), a checkpoint it does not reach, or a malformed checkpoint.
 func TestAdminJournalVerify(t *testing.T) {
 	dir := t.TempDir()
 	for _, days := range []string{"40", "50"} {
@@ -19,19 +27,50 @@ func TestAdminJournalVerify(t *testing.T) {
 		}
 	}
 	r := runCLI(t, nil, false, "admin", "journal", "verify", "--data", dir)
-	if r.code != 0 || !strings.HasPrefix(r.stdout, "journal intact: 2 events\nhead 2:") {
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "journal intact: 2 events\ntree 2 leaves, root ") || !strings.Contains(r.stdout, "\nno signed checkpoint yet") {
 		t.Fatalf("verify: %+v", r)
 	}
-	head := strings.TrimPrefix(strings.TrimSpace(strings.Split(r.stdout, "\n")[1]), "head ")
+	head := strings.TrimPrefix(strings.TrimSpace(strings.Split(r.stdout, "\n")[3]), "head ")
+
+	// A checkpoint signed now, as the server does, and saved by an auditor.
+	a, err := app.Open(app.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := a.Checkpointer.Checkpoint(context.Background())
+	a.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := filepath.Join(t.TempDir(), "checkpoint")
+	if err := os.WriteFile(saved, cp.Note, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
 	if r := runCLI(t, nil, false, "admin", "settings", "--data", dir, "--max-files", "7"); r.code != 0 {
 		t.Fatalf("settings: %+v", r)
 	}
 	r = runCLI(t, nil, false, "admin", "journal", "verify", "--data", dir, "--checkpoint", head)
-	if r.code != 0 || !strings.Contains(r.stdout, "3 events, checkpoint 2 holds\nhead 3:") {
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "journal intact: 3 events, checkpoint 2 holds\ntree 3 leaves") || !strings.Contains(r.stdout, "\n1 signed checkpoints hold, the latest of 2 leaves\nhead 3:") {
 		t.Fatalf("verify with a checkpoint: %+v", r)
+	}
+	r = runCLI(t, nil, false, "admin", "journal", "verify", "--data", dir, "--checkpoint", saved)
+	if r.code != 0 || !strings.Contains(r.stdout, "the latest of 2 leaves, and the one given\n") {
+		t.Fatalf("verify with a saved checkpoint: %+v", r)
 	}
 	if r := runCLI(t, nil, false, "admin", "journal", "verify", "--data", dir, "--checkpoint", "2:zz"); r.code != 2 || !strings.Contains(r.stderr, "--checkpoint is SEQ:HASH") {
 		t.Errorf("bad checkpoint: %+v", r)
+	}
+	_, vkey, err := note.GenerateKey(rand.Reader, "localhost/navette-journal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(t.TempDir(), "keys")
+	if err := os.WriteFile(other, []byte(vkey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := runCLI(t, nil, false, "admin", "journal", "verify", "--data", dir, "--keys", other); r.code != 1 || !strings.Contains(r.stderr, "does not verify") {
+		t.Errorf("verify with other keys: %+v", r)
 	}
 
 	raw, err := sql.Open("sqlite", filepath.Join(dir, "navette.db"))
@@ -43,7 +82,34 @@ func TestAdminJournalVerify(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = runCLI(t, nil, false, "admin", "journal", "verify", "--data", dir)
-	if r.code != 1 || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "broken at event 1") {
+	if r.code != 1 || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "broken at leaf 0:") {
 		t.Errorf("altered journal: %+v", r)
+	}
+}
+
+// TestAdminJournalKey: the command prints the verifier key, and rotate
+// makes a new one, after which both are published.
+func TestAdminJournalKey(t *testing.T) {
+	dir := t.TempDir()
+	r := runCLI(t, nil, false, "admin", "journal", "key", "--data", dir)
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "localhost/navette-journal+") || strings.Count(r.stdout, "\n") != 1 {
+		t.Fatalf("key: %+v", r)
+	}
+	first := strings.TrimSpace(r.stdout)
+	r = runCLI(t, nil, false, "admin", "journal", "key", "rotate", "--data", dir)
+	second := strings.TrimSpace(r.stdout)
+	if r.code != 0 || second == first || !strings.HasPrefix(second, "localhost/navette-journal+") {
+		t.Fatalf("rotate: %+v", r)
+	}
+	if r := runCLI(t, nil, false, "admin", "journal", "key", "--data", dir); strings.TrimSpace(r.stdout) != second {
+		t.Errorf("key after rotation: %+v", r)
+	}
+	a, err := app.Open(app.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if ks := strings.Join(a.JournalKeys.Verifiers(), "\n"); !strings.Contains(ks, first) || !strings.Contains(ks, second) {
+		t.Errorf("published keys after rotation: %s", ks)
 	}
 }

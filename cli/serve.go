@@ -37,6 +37,7 @@ type serverFlags struct {
 	theme                           string
 	trustedProxies                  string
 	proofRetention                  int
+	journalOrigin, tsa              string
 }
 
 // define declares the flags; demo serves the local outbox at /dev/mail by
@@ -73,6 +74,8 @@ func (f *serverFlags) define(fs *flag.FlagSet, defaultData string, demo bool) {
 	fs.StringVar(&f.theme, "theme", "navette", "look of the web interface: navette, or dsfr (the State design system, for State services only)")
 	fs.StringVar(&f.trustedProxies, "trusted-proxies", "", "reverse proxies whose X-Forwarded-For names the client for the per-address sign-in limits: networks or addresses, comma-separated (10.0.0.0/8,192.0.2.7)")
 	fs.BoolVar(&f.devMail, "dev-mail", demo, "without --smtp, serve the local outbox at /dev/mail, to anyone: for demos only")
+	fs.StringVar(&f.journalOrigin, "journal-origin", "", "name of the journal in its signed checkpoints and of their signing key (default HOST/navette-journal, HOST that of --public-url; without it, the existing key's name or localhost/navette-journal)")
+	fs.StringVar(&f.tsa, "tsa", "", "URL of an RFC 3161 time-stamping authority that stamps the journal's checkpoints (not available in this build yet)")
 }
 
 func (f *serverFlags) config(env *Env) (app.Config, error) {
@@ -142,6 +145,8 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 		SessionIdle:          f.sessionIdle,
 		SessionMaxAge:        f.sessionMaxAge,
 		TrustedProxies:       proxies,
+		JournalOrigin:        f.journalOrigin,
+		TSA:                  f.tsa,
 		Logger:               slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: lvl})),
 	}, nil
 }

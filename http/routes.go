@@ -76,6 +76,10 @@ func (s *Server) routes() ([]Route, error) {
 		{"GET " + api.PathAdminNotices, admin, s.handleListNotices},
 		{"POST " + api.PathAdminNotices + "/{id}/replay", admin, s.handleReplayNotice},
 		{"GET " + api.PathEvents, audit, s.handleListEvents},
+		{"GET " + api.PathJournalCheckpoint, public, s.handleJournalCheckpoint},
+		{"GET " + api.PathJournalKeys, public, s.handleJournalKeys},
+		{"GET " + api.PathJournalProof, audit, s.handleJournalProof},
+		{"GET " + api.PathJournalConsistency, audit, s.handleJournalConsistency},
 	}
 	return rs, nil
 }

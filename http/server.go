@@ -21,6 +21,7 @@ import (
 	"navette/deposit"
 	"navette/directory"
 	"navette/notify"
+	"navette/proof"
 )
 
 // Server holds what the handlers need. Set its fields, then call Handler.
@@ -55,6 +56,9 @@ type Server struct {
 	PublicURL string
 	// Pages, if set, is the web interface, mounted beside the API.
 	Pages Pages
+	// Journal, if set, serves the journal's checkpoints, verifier keys and
+	// proofs, and its state is reported by /readyz.
+	Journal *proof.Checkpointer
 }
 
 // Pages is the web interface.
@@ -182,5 +186,23 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	out := map[string]any{"status": "ready"}
+	if s.Journal != nil {
+		// A journal whose checkpoints lag does not stop deposits: the
+		// server stays ready, and says why it lags.
+		if st, err := s.Journal.Status(r.Context()); err == nil {
+			j := map[string]any{"time_source": st.TimeSource, "checkpoint_size": st.Size}
+			if !st.CheckpointAt.IsZero() {
+				j["checkpoint_time"] = st.CheckpointAt.UTC()
+			}
+			if st.StampLag > 0 {
+				j["stamp_lag_seconds"] = int64(st.StampLag.Seconds())
+			}
+			if st.Problem != "" {
+				j["problem"] = st.Problem
+			}
+			out["journal"] = j
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }

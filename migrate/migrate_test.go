@@ -17,6 +17,7 @@ import (
 	"navette/internal/tests3"
 	"navette/migrate"
 	"navette/seal"
+	"navette/storetest"
 )
 
 var pg *testpg.Server
@@ -205,6 +206,8 @@ func TestMigrateToPostgresAndS3(t *testing.T) {
 	if c, err := navette.VerifyJournal(ctx, dst.Meta, &srcEv[len(srcEv)-1]); err != nil || c.Events != len(dstEv) || c.Unchained != 0 {
 		t.Errorf("the journal's chain on the target: %+v, %v", c, err)
 	}
+	// So does the tree: the target's appends are its next leaves.
+	storetest.CheckJournalTree(t, dst.Meta)
 	for _, ev := range dstEv[len(srcEv):] {
 		if ev.Seq <= srcEv[len(srcEv)-1].Seq || (ev.Type != navette.EventFileDownloaded && ev.Type != navette.EventDepositOpened && ev.Type != navette.EventAccessDenied) {
 			t.Errorf("event recorded on the target after migration: %+v", ev)

@@ -10,6 +10,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"navette"
+	"navette/storetest"
 )
 
 // TestMigrateIdentity brings a database made at version 2, with users,
@@ -103,6 +104,10 @@ func TestMigrateIdentity(t *testing.T) {
 	var stale int
 	if err := raw.QueryRowContext(ctx, `SELECT count(*) FROM deposit_recipients x JOIN deposits d ON d.id = x.deposit_id WHERE x.created_at <> d.created_at`).Scan(&stale); err != nil || stale != 0 {
 		t.Errorf("recipient rows without their deposit's creation time: %d, %v", stale, err)
+	}
+	storetest.CheckJournalTree(t, s)
+	if n, err := s.TreeSize(ctx); err != nil || n != 1 {
+		t.Errorf("journal tree of %d leaves after migration, %v; want the event journaled before", n, err)
 	}
 	var version int64
 	if err := raw.QueryRowContext(ctx, `SELECT max(version_id) FROM goose_db_version`).Scan(&version); err != nil || version != 14 {

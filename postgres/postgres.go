@@ -67,10 +67,12 @@ const (
 // collide with the single bigint keys of upload locks (PostgreSQL keeps the
 // two key spaces apart).
 const (
-	lockSpace     = 0x6e617665 // "nave"
-	lockMigration = 1          // held by the node migrating the schema
-	lockEvents    = 2          // held from a transaction's first event to its end
-	lockSweep     = 3          // held by the one node sweeping
+	lockSpace        = 0x6e617665 // "nave"
+	lockMigration    = 1          // held by the node migrating the schema
+	lockEvents       = 2          // held from a transaction's first event to its end
+	lockSweep        = 3          // held by the one node sweeping
+	lockJournalSign  = 4          // held by the one node signing a journal checkpoint
+	lockJournalStamp = 5          // held by the one node time-stamping journal checkpoints
 )
 
 // dialect tells sqlstore how PostgreSQL differs from SQLite.
@@ -176,7 +178,12 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		}
 		return nil, navette.WrapError(code, fmt.Errorf("postgres: migrate: %w", err), "")
 	}
-	return &Store{Store: sqlstore.New(db, db, dialect), cfg: cfg}, nil
+	st := sqlstore.New(db, db, dialect)
+	if err := st.CompleteTree(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Store{Store: st, cfg: cfg}, nil
 }
 
 // migrate applies the migrations not yet applied, holding an advisory lock
@@ -281,13 +288,34 @@ func (s *Store) Close() error {
 // node that dies releases it. The sweeper uses it so that several nodes
 // never do the same purge or delete twice.
 func (s *Store) Exclusive(ctx context.Context, fn func(context.Context) error) (bool, error) {
+	return s.exclusive(ctx, lockSweep, fn)
+}
+
+// ExclusiveJournal is Exclusive with a lock of its own for each task of
+// the journal's checkpoints (proof.Checkpointer): "sign", held by the node
+// that signs a checkpoint, and "stamp", by the node that has them
+// time-stamped; neither waits for the sweeper nor makes it wait. Returns
+// EINVALID for another task.
+func (s *Store) ExclusiveJournal(ctx context.Context, task string, fn func(context.Context) error) (bool, error) {
+	switch task {
+	case "sign":
+		return s.exclusive(ctx, lockJournalSign, fn)
+	case "stamp":
+		return s.exclusive(ctx, lockJournalStamp, fn)
+	}
+	return false, navette.Errorf(navette.EINVALID, "No journal task is named %q.", task)
+}
+
+// exclusive runs fn holding the advisory lock (lockSpace, key), if no other
+// session holds it.
+func (s *Store) exclusive(ctx context.Context, key int, fn func(context.Context) error) (bool, error) {
 	conn, err := s.SQL().ReadDB().Conn(ctx)
 	if err != nil {
 		return false, navette.WrapError(navette.EUNAVAILABLE, err, "The database cannot be reached.")
 	}
 	defer conn.Close()
 	var got bool
-	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1, $2)", lockSpace, lockSweep).Scan(&got); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1, $2)", lockSpace, key).Scan(&got); err != nil {
 		return false, navette.WrapError(navette.EUNAVAILABLE, err, "The database cannot be reached.")
 	}
 	if !got {
@@ -296,7 +324,7 @@ func (s *Store) Exclusive(ctx context.Context, fn func(context.Context) error) (
 	defer func() {
 		// If the unlock fails the connection is dropped, which releases it.
 		var ok bool
-		if err := conn.QueryRowContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1, $2)", lockSpace, lockSweep).Scan(&ok); err != nil || !ok {
+		if err := conn.QueryRowContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1, $2)", lockSpace, key).Scan(&ok); err != nil || !ok {
 			conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
 	}()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +18,9 @@ import (
 	"navette"
 	"navette/app"
 	"navette/internal/testpg"
+	"navette/keyring"
 	"navette/postgres"
+	"navette/proof"
 	"navette/storetest"
 )
 
@@ -476,4 +479,73 @@ func TestJournalTamper(t *testing.T) {
 			return err
 		}
 	}, "ALTER TABLE events DISABLE TRIGGER USER")
+}
+
+func TestJournalTreeTamper(t *testing.T) {
+	storetest.TestJournalTreeTamper(t, func(t *testing.T) (navette.MetaStore, func(string, ...any) error) {
+		s, url := open(t)
+		raw := rawDB(t, url)
+		return s, func(q string, args ...any) error {
+			_, err := raw.ExecContext(t.Context(), q, args...)
+			return err
+		}
+	}, "ALTER TABLE events DISABLE TRIGGER USER; ALTER TABLE journal_hashes DISABLE TRIGGER USER")
+}
+
+// TestJournalCheckpointsAcrossNodes runs a checkpointer on each of three
+// nodes sharing a database, with ExclusiveJournal, while each appends
+// events: none fails, and the journal, its tree and every checkpoint they
+// signed verify. The sign and stamp tasks have locks of their own.
+func TestJournalCheckpointsAcrossNodes(t *testing.T) {
+	url := pg.NewDatabase(t)
+	keys, err := keyring.OpenJournalKeys(filepath.Join(t.TempDir(), "keys"), "navette.example/navette-journal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nodes []*postgres.Store
+	for range 3 {
+		nodes = append(nodes, openURL(t, url))
+	}
+	ctx := t.Context()
+
+	inside, release := make(chan struct{}), make(chan struct{})
+	go nodes[0].ExclusiveJournal(ctx, proof.TaskSign, func(context.Context) error {
+		close(inside)
+		<-release
+		return nil
+	})
+	<-inside
+	if ran, err := nodes[1].ExclusiveJournal(ctx, proof.TaskSign, func(context.Context) error { return nil }); ran || err != nil {
+		t.Errorf("sign on a second node while the first signs: ran %v, %v", ran, err)
+	}
+	if ran, err := nodes[1].ExclusiveJournal(ctx, proof.TaskStamp, func(context.Context) error { return nil }); !ran || err != nil {
+		t.Errorf("stamp on a second node while the first signs: ran %v, %v", ran, err)
+	}
+	close(release)
+	if _, err := nodes[1].ExclusiveJournal(ctx, "other", func(context.Context) error { return nil }); navette.ErrorCode(err) != navette.EINVALID {
+		t.Errorf("an unknown task: %v", err)
+	}
+
+	clock := navette.NewFakeClock(time.Date(2026, 12, 5, 13, 0, 0, 0, time.UTC))
+	var wg sync.WaitGroup
+	for i, s := range nodes {
+		cp := &proof.Checkpointer{Store: s, Keys: keys, Clock: clock, Exclusive: s.ExclusiveJournal}
+		wg.Go(func() {
+			for j := range 20 {
+				if err := s.AppendEvents(ctx, navette.Event{Time: clock.Now(), Type: navette.EventAccessDenied, Detail: fmt.Sprint(i, j)}); err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := cp.Checkpoint(ctx); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	rep, err := proof.Verify(ctx, nodes[0], keys.Verifiers())
+	if err != nil || rep.Leaves != 60 || rep.Checkpoints == 0 || rep.Latest.Size != 60 {
+		t.Errorf("Verify = %+v, %v", rep, err)
+	}
 }

@@ -154,7 +154,12 @@ func open(path string) (_ *Store, err error) {
 		rdb.Close()
 		return nil, err
 	}
-	return &Store{Store: sqlstore.New(wdb, rdb, dialect), wdb: wdb}, nil
+	st := sqlstore.New(wdb, rdb, dialect)
+	if err := st.CompleteTree(context.Background()); err != nil {
+		rdb.Close()
+		return nil, err
+	}
+	return &Store{Store: st, wdb: wdb}, nil
 }
 
 // migrate applies the migrations not yet applied.

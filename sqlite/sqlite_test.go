@@ -295,3 +295,19 @@ func TestJournalTamper(t *testing.T) {
 		}
 	}, "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete")
 }
+
+func TestJournalTreeTamper(t *testing.T) {
+	storetest.TestJournalTreeTamper(t, func(t *testing.T) (navette.MetaStore, func(string, ...any) error) {
+		path := filepath.Join(t.TempDir(), "meta.db")
+		s := open(t, path)
+		raw, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { raw.Close() })
+		return s, func(q string, args ...any) error {
+			_, err := raw.ExecContext(t.Context(), q, args...)
+			return err
+		}
+	}, "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete; DROP TRIGGER journal_hashes_no_update; DROP TRIGGER journal_hashes_no_delete")
+}

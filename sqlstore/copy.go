@@ -37,6 +37,8 @@ var Tables = []Table{
 	{Name: "user_terms", Key: []string{"term", "user_id"}, Deletes: true},
 	{Name: "settings", Key: []string{"name"}, Deletes: true},
 	{Name: "events", Key: []string{"seq"}, InsertOnly: true},
+	{Name: "journal_hashes", Key: []string{"idx"}, InsertOnly: true},
+	{Name: "journal_checkpoints", Key: []string{"size"}},
 }
 
 // Analyze refreshes the planner's statistics of every table, as after a

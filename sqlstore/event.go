@@ -8,7 +8,7 @@ import (
 	"navette"
 )
 
-const eventCols = "seq, time, type, actor_id, deposit_id, file_id, size, sha256, detail, hash"
+const eventCols = "seq, time, type, actor_id, deposit_id, file_id, size, sha256, detail, hash, leaf, claims"
 
 // checkEvents refuses events the journal cannot hold: without a time or a
 // type, or with a notice the outbox cannot hold. Their Seq is ignored:
@@ -34,8 +34,10 @@ func checkEvents(events []navette.Event) error {
 }
 
 // insertEvents appends events in tx, in their order, each linked to the one
-// before it by its hash (navette.ChainHash), and adds the notices they
-// carry; the database assigns their sequence numbers.
+// before it by its hash (navette.ChainHash) and made the next leaf of the
+// journal's tree (navette.EventLeaf), whose new stored hashes it appends
+// too, and adds the notices they carry; the database assigns their
+// sequence numbers.
 func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []navette.Event) error {
 	if len(events) > 0 && s.d.LockEvents != "" {
 		if _, err := tx.ExecContext(ctx, s.d.LockEvents); err != nil {
@@ -45,23 +47,40 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []navette.E
 	if len(events) == 0 {
 		return s.insertNotices(ctx, tx, events)
 	}
-	// The chain goes on from the last event, read under the lock above (or
-	// SQLite's single writer), so that no two appends link to the same one.
-	var prev []byte
-	err := tx.QueryRowContext(ctx, `SELECT hash FROM events ORDER BY seq DESC LIMIT 1`).Scan(&prev)
+	// The chain and the tree go on from the last event, read under the lock
+	// above (or SQLite's single writer), so that no two appends link to the
+	// same one or take the same leaf.
+	var (
+		prev []byte
+		last sql.NullInt64
+	)
+	err := tx.QueryRowContext(ctx, `SELECT hash, leaf FROM events ORDER BY seq DESC LIMIT 1`).Scan(&prev, &last)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return s.internal(err, "read the journal's head")
 	}
+	leaf := int64(0)
+	if last.Valid {
+		leaf = last.Int64 + 1
+	}
+	tree := s.newTreeWriter(ctx, tx, leaf, prev)
 	for _, e := range events {
 		h := navette.ChainHash(prev, &e)
-		_, err := tx.ExecContext(ctx, `INSERT INTO events (time, type, actor_id, deposit_id, file_id, size, sha256, detail, hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			timeArg(e.Time), string(e.Type), e.ActorID, e.DepositID, e.FileID, e.Size, bytesArg(e.SHA256), e.Detail, h)
+		_, err := tx.ExecContext(ctx, `INSERT INTO events (time, type, actor_id, deposit_id, file_id, size, sha256, detail, hash, leaf, claims)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			timeArg(e.Time), string(e.Type), e.ActorID, e.DepositID, e.FileID, e.Size, bytesArg(e.SHA256), e.Detail, h,
+			tree.next, bytesArg(e.Claims))
 		if err != nil {
 			return s.internal(err, "append event")
 		}
+		if err := tree.add(&e); err != nil {
+			return err
+		}
 		prev = h
 	}
+	if err := tree.flush(); err != nil {
+		return err
+	}
+	tree.keepEdge(prev)
 	if err := s.insertEvidence(ctx, tx, events); err != nil {
 		return err
 	}
@@ -125,17 +144,23 @@ func (s *Store) scanEvents(rows *sql.Rows) ([]navette.Event, error) {
 	var out []navette.Event
 	for rows.Next() {
 		var (
-			e   navette.Event
-			t   sql.NullInt64
-			typ string
+			e    navette.Event
+			t    sql.NullInt64
+			typ  string
+			leaf sql.NullInt64
 		)
-		if err := rows.Scan(&e.Seq, &t, &typ, &e.ActorID, &e.DepositID, &e.FileID, &e.Size, &e.SHA256, &e.Detail, &e.Hash); err != nil {
+		if err := rows.Scan(&e.Seq, &t, &typ, &e.ActorID, &e.DepositID, &e.FileID, &e.Size, &e.SHA256, &e.Detail, &e.Hash, &leaf, &e.Claims); err != nil {
 			return nil, s.internal(err, "list events")
 		}
 		e.Time = timeCol(t)
 		e.Type = navette.EventType(typ)
 		e.SHA256 = bytesCol(e.SHA256)
 		e.Hash = bytesCol(e.Hash)
+		e.Claims = bytesCol(e.Claims)
+		e.Leaf = -1
+		if leaf.Valid {
+			e.Leaf = leaf.Int64
+		}
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {

@@ -91,6 +91,10 @@ type Store struct {
 		n  int
 		at time.Time
 	}
+
+	// edge caches the journal tree's edge after this store's last append,
+	// so that the next one need not read it back (see treeWriter).
+	edge treeEdge
 }
 
 var _ navette.MetaStore = (*Store)(nil)

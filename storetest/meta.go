@@ -57,6 +57,8 @@ func TestMetaStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
 		{"NoticesFilter", testMetaNoticesFilter},
 		{"Settings", testMetaSettings},
 		{"JournalChain", testMetaJournalChain},
+		{"JournalTree", testMetaJournalTree},
+		{"Checkpoints", testMetaCheckpoints},
 	}
 	tests = append(tests, identityTests...)
 	tests = append(tests, evidenceTests...)
@@ -298,18 +300,22 @@ func metaCloneFile(f *navette.FileRecord) *navette.FileRecord {
 }
 
 // metaSeqs checks that events have strictly increasing, positive sequence
-// numbers and a chain hash, and returns them with Seq and Hash cleared for
-// comparison.
+// numbers and leaves and a chain hash, and returns them with Seq, Leaf and
+// Hash cleared for comparison.
 func metaSeqs(t *testing.T, evs []navette.Event) []navette.Event {
 	t.Helper()
 	out := slices.Clone(evs)
 	var last int64
+	lastLeaf := int64(-1)
 	for i := range out {
 		if out[i].Seq <= last {
 			t.Errorf("event %d has seq %d after %d", i, out[i].Seq, last)
 		}
-		last = out[i].Seq
-		out[i].Seq = 0
+		if out[i].Leaf <= lastLeaf {
+			t.Errorf("event %d has leaf %d after %d", i, out[i].Leaf, lastLeaf)
+		}
+		last, lastLeaf = out[i].Seq, out[i].Leaf
+		out[i].Seq, out[i].Leaf = 0, 0
 		if len(out[i].Hash) != 32 {
 			t.Errorf("event %d has a hash of %d bytes, want 32", i, len(out[i].Hash))
 		}

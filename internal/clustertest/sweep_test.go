@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"navette"
+	"navette/api"
 	"navette/client"
+	"navette/proof"
 )
 
 // TestMassExpiryPurgedOnce expires 500 deposits at the same instant while
@@ -149,8 +151,24 @@ feed:
 	if bad > 0 {
 		t.Errorf("%d of %d deposits are not journaled as expired and purged exactly once", bad, deposits)
 	}
-	// Three nodes appended to the journal at once: it is still one chain.
-	if out := c.admin("journal", "verify"); !strings.HasPrefix(out, "journal intact: ") || strings.Contains(out, "before the chain began") {
+	// Three nodes appended to the journal at once: it is still one chain,
+	// and one tree, whose checkpoint every node serves, signed with the
+	// key they share, and which holds as a whole.
+	_, keys, err := c.do(0, "GET", api.PathJournalKeys, c.agent, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range c.nodes {
+		resp, note, err := c.do(i, "GET", api.PathJournalCheckpoint, c.agent, nil, 0)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("checkpoint from node %d: %v %s", i+1, err, note)
+		}
+		if size, _, err := proof.OpenCheckpoint(note, strings.Fields(string(keys))); err != nil || size < int64(2*deposits) {
+			t.Errorf("checkpoint from node %d: %d leaves, %v", i+1, size, err)
+		}
+	}
+	if out := c.admin("journal", "verify"); !strings.HasPrefix(out, "journal intact: ") || strings.Contains(out, "before the chain began") ||
+		!strings.Contains(out, " signed checkpoints hold, the latest of ") {
 		t.Errorf("journal verify: %s", out)
 	}
 

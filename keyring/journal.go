@@ -1,0 +1,250 @@
+package keyring
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"golang.org/x/mod/sumdb/note"
+)
+
+// The journal's signing keys sign its checkpoints (package proof) as C2SP
+// signed notes, with Ed25519. They live in the key directory beside the
+// KEKs, never in the database:
+//
+//	<dir>/journal-<hash>.ed25519  the signer key, in note's text form
+//	                              (PRIVATE+KEY+<name>+<hash>+<base64>) and a newline
+//	<dir>/journal-<hash>.pub      its verifier key (<name>+<hash>+<base64>) and a newline
+//	<dir>/journal-active          the hash of the key that signs, and a newline
+//
+// where <hash> is the key's note key hash, 8 lower-case hex digits, and
+// <name> the journal's origin. Every file is mode 0600. Rotation makes a
+// new active key and deletes the previous signer key, keeping its verifier
+// key, so that checkpoints signed before still verify while nobody can
+// sign with the old key any more.
+
+const (
+	journalPrefix      = "journal-"
+	journalSignerExt   = ".ed25519"
+	journalVerifierExt = ".pub"
+	journalActiveFile  = "journal-active"
+)
+
+// JournalKeys holds the journal's signing keys of a key directory. It is
+// safe for concurrent use.
+type JournalKeys struct {
+	dir  string
+	name string
+
+	mu        sync.Mutex
+	signer    note.Signer
+	verifiers []string // verifier keys, sorted
+}
+
+// DefaultJournalName names the first journal key when OpenJournalKeys is
+// given no name.
+const DefaultJournalName = "localhost/navette-journal"
+
+// OpenJournalKeys loads the journal's keys in dir, creating the directory
+// (mode 0700) and a first active key named name if there is none, or if
+// the active key has another name (the origin changed). An empty name keeps
+// the active key whatever its name, or names the first key
+// DefaultJournalName: operator commands, which do not know the origin, pass
+// it. It refuses a directory or key file that group or others may access
+// and any malformed key file.
+func OpenJournalKeys(dir, name string) (*JournalKeys, error) {
+	if strings.ContainsAny(name, "+ \n") {
+		return nil, loadError(fmt.Errorf("keyring: %q cannot name journal keys", name))
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, loadError(fmt.Errorf("keyring: %w", err))
+	}
+	k := &JournalKeys{dir: dir, name: name}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if err := k.load(); err != nil {
+		return nil, loadError(err)
+	}
+	if k.name == "" && k.signer != nil {
+		k.name = k.signer.Name()
+	}
+	if k.name == "" {
+		k.name = DefaultJournalName
+	}
+	if k.signer == nil || k.signer.Name() != k.name {
+		if err := k.rotate(); err != nil {
+			return nil, loadError(err)
+		}
+	}
+	return k, nil
+}
+
+// Signer returns the active signer, reloading the directory first so that
+// a rotation made by another process (the admin command) is followed.
+// Returns the signer loaded before if the directory cannot be read.
+func (k *JournalKeys) Signer() (note.Signer, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if err := k.load(); err != nil && k.signer == nil {
+		return nil, loadError(err)
+	}
+	if k.signer == nil {
+		return nil, loadError(errors.New("keyring: no active journal key"))
+	}
+	return k.signer, nil
+}
+
+// Verifiers returns the verifier keys, current and past, in note's
+// verifier key text form, sorted.
+func (k *JournalKeys) Verifiers() []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	_ = k.load() // on failure, what was loaded before
+	return slices.Clone(k.verifiers)
+}
+
+// Verifier returns the verifier key of the active signer.
+func (k *JournalKeys) Verifier() (string, error) {
+	s, err := k.Signer()
+	if err != nil {
+		return "", err
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, v := range k.verifiers {
+		if vk, err := note.NewVerifier(v); err == nil && vk.KeyHash() == s.KeyHash() && vk.Name() == s.Name() {
+			return v, nil
+		}
+	}
+	return "", loadError(fmt.Errorf("keyring: the active journal key %08x has no verifier key file", s.KeyHash()))
+}
+
+// Rotate makes a new active key and deletes the previous signer key,
+// keeping its verifier key. It returns the new verifier key.
+func (k *JournalKeys) Rotate() (string, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if err := k.rotate(); err != nil {
+		return "", loadError(err)
+	}
+	for _, v := range k.verifiers {
+		if vk, err := note.NewVerifier(v); err == nil && vk.KeyHash() == k.signer.KeyHash() && vk.Name() == k.signer.Name() {
+			return v, nil
+		}
+	}
+	return "", loadError(errors.New("keyring: the new journal key is missing"))
+}
+
+// rotate does Rotate's work with k.mu held.
+func (k *JournalKeys) rotate() error {
+	if err := checkDir(k.dir); err != nil {
+		return err
+	}
+	var skey, vkey string
+	var signer note.Signer
+	for {
+		var err error
+		if skey, vkey, err = note.GenerateKey(rand.Reader, k.name); err != nil {
+			return fmt.Errorf("keyring: %w", err)
+		}
+		if signer, err = note.NewSigner(skey); err != nil {
+			return fmt.Errorf("keyring: %w", err)
+		}
+		// A new key must not take an existing one's file name.
+		if _, err := os.Lstat(filepath.Join(k.dir, journalFile(signer.KeyHash(), journalVerifierExt))); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+	}
+	h := signer.KeyHash()
+	if err := writeFileAtomic(k.dir, journalFile(h, journalVerifierExt), []byte(vkey+"\n")); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(k.dir, journalFile(h, journalSignerExt), []byte(skey+"\n")); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(k.dir, journalActiveFile, fmt.Appendf(nil, "%08x\n", h)); err != nil {
+		return err
+	}
+	old := k.signer
+	if err := k.load(); err != nil {
+		return err
+	}
+	if old != nil && old.KeyHash() != h {
+		if err := os.Remove(filepath.Join(k.dir, journalFile(old.KeyHash(), journalSignerExt))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("keyring: %w", err)
+		}
+	}
+	return nil
+}
+
+// journalFile returns the name of the file of key hash h with extension
+// ext.
+func journalFile(h uint32, ext string) string {
+	return fmt.Sprintf("%s%08x%s", journalPrefix, h, ext)
+}
+
+// load reads the journal's keys of the directory, with k.mu held.
+func (k *JournalKeys) load() error {
+	if err := checkDir(k.dir); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(k.dir)
+	if err != nil {
+		return fmt.Errorf("keyring: %w", err)
+	}
+	var verifiers []string
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, journalPrefix) || !strings.HasSuffix(name, journalVerifierExt) {
+			continue
+		}
+		b, err := readPrivate(filepath.Join(k.dir, name))
+		if err != nil {
+			return err
+		}
+		text, ok := bytes.CutSuffix(b, []byte("\n"))
+		v, err := note.NewVerifier(string(text))
+		if !ok || err != nil || name != journalFile(v.KeyHash(), journalVerifierExt) {
+			return fmt.Errorf("keyring: %s: malformed, want a note verifier key of that hash and a newline", filepath.Join(k.dir, name))
+		}
+		verifiers = append(verifiers, string(text))
+	}
+	slices.Sort(verifiers)
+
+	b, err := readPrivate(filepath.Join(k.dir, journalActiveFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		k.signer, k.verifiers = nil, verifiers
+		return nil
+	} else if err != nil {
+		return err
+	}
+	active, ok := bytes.CutSuffix(b, []byte("\n"))
+	if !ok || len(active) != 8 || !lowerHex(string(active)) {
+		return fmt.Errorf("keyring: %s: malformed, want a key hash and a newline", filepath.Join(k.dir, journalActiveFile))
+	}
+	path := filepath.Join(k.dir, journalPrefix+string(active)+journalSignerExt)
+	b, err = readPrivate(path)
+	if err != nil {
+		return err
+	}
+	text, ok := bytes.CutSuffix(b, []byte("\n"))
+	signer, err := note.NewSigner(string(text))
+	if !ok || err != nil || fmt.Sprintf("%08x", signer.KeyHash()) != string(active) {
+		return fmt.Errorf("keyring: %s: malformed, want a note signer key of that hash and a newline", path)
+	}
+	if !slices.ContainsFunc(verifiers, func(v string) bool {
+		vk, _ := note.NewVerifier(v)
+		return vk.KeyHash() == signer.KeyHash() && vk.Name() == signer.Name()
+	}) {
+		return fmt.Errorf("keyring: %s has no verifier key file %s", path, journalFile(signer.KeyHash(), journalVerifierExt))
+	}
+	k.signer, k.verifiers = signer, verifiers
+	return nil
+}

@@ -1,0 +1,317 @@
+package proof
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"navette"
+)
+
+// ErrTampered is wrapped by the errors of Verify that show the journal or
+// its tree was changed.
+var ErrTampered = errors.New("the journal was tampered with")
+
+// BadLeafError says where Verify found the journal broken: at leaf Leaf,
+// or, when the events and the tree were rewritten together so that only a
+// signed checkpoint shows it, at some leaf from Leaf to Last.
+type BadLeafError struct {
+	Leaf   int64
+	Last   int64 // equal to Leaf when the leaf is known
+	Reason string
+}
+
+func (e *BadLeafError) Error() string {
+	if e.Last != e.Leaf {
+		return fmt.Sprintf("journal broken at a leaf from %d to %d: %s", e.Leaf, e.Last, e.Reason)
+	}
+	return fmt.Sprintf("journal broken at leaf %d: %s", e.Leaf, e.Reason)
+}
+
+// Unwrap returns ErrTampered.
+func (e *BadLeafError) Unwrap() error { return ErrTampered }
+
+// Report is what Verify checked.
+type Report struct {
+	Leaves      int64     // events, each a leaf of the tree
+	Root        tlog.Hash // the whole tree's root hash
+	Checkpoints int       // signed checkpoints checked, stored and given
+	// Latest is the latest signed checkpoint, nil if none was signed.
+	Latest *navette.Checkpoint
+}
+
+// Verify recomputes every leaf of the journal from its events and the
+// whole tree from the leaves, checks them against the stored tree, checks
+// that every stored checkpoint, and each of extra (signed notes kept
+// elsewhere), is signed by one of the verifier keys and signs the root the
+// recomputed tree has at its size (so that consecutive checkpoints are
+// consistent), and that no checkpoint signed a larger tree than there is.
+// A journal that does not hold gives a *BadLeafError that names the first
+// bad leaf; a storage failure, its error.
+func Verify(ctx context.Context, s navette.JournalStore, keys []string, extra ...[]byte) (*Report, error) {
+	if _, err := Verifiers(keys); err != nil {
+		return nil, err
+	}
+	v := &verifier{ctx: ctx, s: s, keys: keys, frontier: map[int64]tlog.Hash{}, report: &Report{}}
+	for _, msg := range extra {
+		size, root, err := OpenCheckpoint(msg, keys)
+		if err != nil {
+			return nil, fmt.Errorf("the checkpoint given: %w", err)
+		}
+		v.extra = append(v.extra, &navette.Checkpoint{Size: size, Root: root, Note: msg})
+	}
+	if err := v.run(); err != nil {
+		return v.report, err
+	}
+	return v.report, nil
+}
+
+// verifier is the state of Verify.
+type verifier struct {
+	ctx    context.Context
+	s      navette.JournalStore
+	keys   []string
+	report *Report
+
+	n        int64               // leaves read
+	frontier map[int64]tlog.Hash // hashes of complete left subtrees, by stored hash index
+	next     int64               // stored hash index of the first hash in pending
+	pending  []tlog.Hash         // recomputed hashes not yet compared with the store
+
+	cps    []*navette.Checkpoint // stored checkpoints read ahead, smallest first
+	cpNext int64                 // size of the next stored checkpoint to read
+	cpEnd  bool                  // no more stored checkpoints to read
+	extra  []*navette.Checkpoint // checkpoints given
+	good   int64                 // size of the largest checkpoint that held
+}
+
+func (v *verifier) run() error {
+	var after int64
+	for {
+		evs, err := v.s.Events(v.ctx, navette.EventFilter{AfterSeq: after, Limit: 1000})
+		if err != nil {
+			return err
+		}
+		for i := range evs {
+			e := &evs[i]
+			after = e.Seq
+			if e.Leaf != v.n {
+				return v.bad(v.n, fmt.Sprintf("the event at this place (seq %d) has leaf %d: an event was removed, inserted or moved", e.Seq, e.Leaf))
+			}
+			if err := v.add(e); err != nil {
+				return err
+			}
+			if err := v.checkpoints(); err != nil {
+				return err
+			}
+		}
+		if len(evs) < 1000 {
+			break
+		}
+	}
+	if err := v.compare(); err != nil {
+		return err
+	}
+	v.report.Leaves = v.n
+	// Events may be appended while Verify runs: a larger tree is fine, a
+	// smaller one is not.
+	size, err := v.s.TreeSize(v.ctx)
+	if err != nil {
+		return err
+	}
+	if size < v.n {
+		return v.bad(size, fmt.Sprintf("the store counts %d leaves, the journal has %d events", size, v.n))
+	}
+	if size == v.n {
+		if _, err := v.s.ReadHashes(v.ctx, []int64{v.next}); err == nil {
+			return v.bad(v.n, "the tree has hashes past its last leaf")
+		} else if !navette.IsCode(err, navette.ENOTFOUND) {
+			return err
+		}
+	}
+	if v.n > 0 {
+		root, err := tlog.TreeHash(v.n, v.mem())
+		if err != nil {
+			return wrapTree(err)
+		}
+		v.report.Root = root
+	}
+	// Checkpoints of larger trees than there is show events removed from
+	// the end.
+	if err := v.checkpoints(); err != nil {
+		return err
+	}
+	late := v.extra
+	if len(v.cps) > 0 {
+		late = append(late, v.cps[0])
+	}
+	for _, c := range late {
+		if c.Size > v.n && c.Size > size {
+			return v.bad(v.n, fmt.Sprintf("a checkpoint signed a tree of %d leaves, the journal has %d: events were removed from its end", c.Size, size))
+		}
+	}
+	return nil
+}
+
+// add makes e the next leaf of the recomputed tree.
+func (v *verifier) add(e *navette.Event) error {
+	hs, err := tlog.StoredHashesForRecordHash(v.n, tlog.RecordHash(navette.EventLeaf(e)), tlog.HashReaderFunc(func(xs []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(xs))
+		for i, x := range xs {
+			h, ok := v.frontier[x]
+			if !ok {
+				return nil, fmt.Errorf("proof: verify: stored hash %d not kept", x)
+			}
+			out[i] = h
+			delete(v.frontier, x) // a left subtree is merged once
+		}
+		return out, nil
+	}))
+	if err != nil {
+		return wrapTree(err)
+	}
+	idx := tlog.StoredHashIndex(0, v.n)
+	for i, h := range hs {
+		x := idx + int64(i)
+		if _, m := tlog.SplitStoredHashIndex(x); m%2 == 0 {
+			v.frontier[x] = h // a left subtree, or the tree's edge
+		}
+	}
+	v.pending = append(v.pending, hs...)
+	v.n++
+	if len(v.pending) >= 1000 {
+		return v.compare()
+	}
+	return nil
+}
+
+// mem reads the recomputed tree's edge.
+func (v *verifier) mem() tlog.HashReader {
+	return tlog.HashReaderFunc(func(xs []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(xs))
+		for i, x := range xs {
+			h, ok := v.frontier[x]
+			if !ok {
+				return nil, fmt.Errorf("proof: verify: stored hash %d not kept", x)
+			}
+			out[i] = h
+		}
+		return out, nil
+	})
+}
+
+// compare checks the pending recomputed hashes against the stored ones.
+func (v *verifier) compare() error {
+	if len(v.pending) == 0 {
+		return nil
+	}
+	idx := make([]int64, len(v.pending))
+	for i := range idx {
+		idx[i] = v.next + int64(i)
+	}
+	stored, err := v.s.ReadHashes(v.ctx, idx)
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		// Find the first missing one.
+		for _, x := range idx {
+			if _, err := v.s.ReadHashes(v.ctx, []int64{x}); navette.IsCode(err, navette.ENOTFOUND) {
+				return v.badHash(x, "is missing from the tree")
+			} else if err != nil {
+				return err
+			}
+		}
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	for i := range stored {
+		if stored[i] != v.pending[i] {
+			return v.badHash(idx[i], "differs from the one recomputed from the events")
+		}
+	}
+	v.next += int64(len(v.pending))
+	v.pending = v.pending[:0]
+	return nil
+}
+
+// badHash reports the stored hash at index x as bad: the event of a leaf
+// hash, the first leaf under an interior node.
+func (v *verifier) badHash(x int64, what string) error {
+	level, m := tlog.SplitStoredHashIndex(x)
+	if level == 0 {
+		return v.bad(m, "the event's leaf hash "+what+": the event or its leaf hash was altered")
+	}
+	first, last := m<<level, (m+1)<<level-1
+	return v.bad(first, fmt.Sprintf("the tree's node over leaves %d to %d (stored hash %d) %s", first, last, x, what))
+}
+
+func (v *verifier) bad(leaf int64, reason string) error {
+	return &BadLeafError{Leaf: leaf, Last: leaf, Reason: reason}
+}
+
+// checkpoints checks the checkpoints of a tree of v.n leaves, reading
+// stored ones ahead as needed.
+func (v *verifier) checkpoints() error {
+	for {
+		if len(v.cps) == 0 {
+			if v.cpEnd {
+				break
+			}
+			cps, err := v.s.Checkpoints(v.ctx, navette.CheckpointFilter{MinSize: v.cpNext, Limit: 100})
+			if err != nil {
+				return err
+			}
+			v.cps, v.cpEnd = cps, len(cps) < 100
+			if len(cps) == 0 {
+				break
+			}
+		}
+		c := v.cps[0]
+		if c.Size > v.n {
+			break
+		}
+		v.cps, v.cpNext = v.cps[1:], c.Size+1
+		if err := checkStored(c, v.keys); err != nil {
+			return v.badCheckpoint(c, "its signature does not verify with the published keys, or it was altered: "+err.Error())
+		}
+		if c.Size < v.n {
+			return v.badCheckpoint(c, "it was not read in order")
+		}
+		if err := v.holds(c); err != nil {
+			return err
+		}
+		v.report.Latest = c
+	}
+	for _, c := range v.extra {
+		if c.Size == v.n {
+			if err := v.holds(c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// holds checks that the recomputed tree of c.Size leaves has c's root.
+func (v *verifier) holds(c *navette.Checkpoint) error {
+	if err := v.compare(); err != nil {
+		return err
+	}
+	root, err := tlog.TreeHash(c.Size, v.mem())
+	if err != nil {
+		return wrapTree(err)
+	}
+	if root != c.Root {
+		return &BadLeafError{Leaf: v.good, Last: c.Size - 1, Reason: fmt.Sprintf(
+			"the tree of %d leaves recomputed from the events does not have the root hash its signed checkpoint states: events and tree were rewritten", c.Size)}
+	}
+	v.good = c.Size
+	v.report.Checkpoints++
+	return nil
+}
+
+func (v *verifier) badCheckpoint(c *navette.Checkpoint, reason string) error {
+	return &BadLeafError{Leaf: v.good, Last: c.Size - 1, Reason: fmt.Sprintf("the checkpoint of %d leaves: %s", c.Size, reason)}
+}
