@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"errors"
 	"time"
 
 	"github.com/digitorus/pkcs7"
@@ -101,6 +102,9 @@ func VerifyToken(token, msg []byte, roots *x509.CertPool) (*TSAResult, error) {
 	}
 	if len(token) > MaxTokenSize {
 		return nil, bad("larger than %d bytes", "plus de %d octets", MaxTokenSize)
+	}
+	if err := strictDER(token); err != nil {
+		return nil, bad("not a DER CMS structure (%v)", "structure CMS DER illisible (%v)", err)
 	}
 	var ci tokenContentInfo
 	if rest, err := asn1.Unmarshal(token, &ci); err != nil || len(rest) != 0 {
@@ -218,4 +222,61 @@ func hasEKU(c *x509.Certificate, u x509.ExtKeyUsage) bool {
 		}
 	}
 	return false
+}
+
+// maxDERDepth bounds the nesting strictDER follows.
+const maxDERDepth = 32
+
+// strictDER checks that b is exactly one DER element whose every
+// constructed element is exactly filled by its children, each length in its
+// shortest form: encoding/asn1 and the CMS parser skip some lengths (an
+// explicit tag's, an attribute set's), so a token must pass this first for
+// every byte of it to matter.
+func strictDER(b []byte) error {
+	rest, err := derElement(b, 0)
+	if err == nil && len(rest) != 0 {
+		err = errors.New("data after the DER element")
+	}
+	return err
+}
+
+func derElement(b []byte, depth int) ([]byte, error) {
+	if depth > maxDERDepth {
+		return nil, errors.New("DER nested too deep")
+	}
+	if len(b) < 2 {
+		return nil, errors.New("DER element truncated")
+	}
+	id, l := b[0], int(b[1])
+	if id&0x1f == 0x1f {
+		return nil, errors.New("DER high tag number")
+	}
+	b = b[2:]
+	if l&0x80 != 0 {
+		n := l & 0x7f
+		if n == 0 || n > 3 || len(b) < n || b[0] == 0 {
+			return nil, errors.New("DER length not in its shortest definite form")
+		}
+		l = 0
+		for _, c := range b[:n] {
+			l = l<<8 | int(c)
+		}
+		if l < 0x80 {
+			return nil, errors.New("DER length not in its shortest form")
+		}
+		b = b[n:]
+	}
+	if l > len(b) {
+		return nil, errors.New("DER element truncated")
+	}
+	content, rest := b[:l], b[l:]
+	if id&0x20 != 0 {
+		for len(content) > 0 {
+			var err error
+			if content, err = derElement(content, depth+1); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return rest, nil
 }
