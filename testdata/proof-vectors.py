@@ -165,6 +165,27 @@ def path(m, hashes):
     return path(m - k, hashes[k:]) + [mth(hashes[:k])]
 
 
+def check_inclusion(index, size, leaf, proof, root):
+    """RFC 9162, section 2.1.3.2, as docs/proofs.md states it."""
+    if index >= size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root
+
+
 # --- JSON as navette writes it (compact, UTF-8, no HTML escaping) ----------
 
 def dumps(v):
@@ -256,6 +277,10 @@ def main():
     size = len(hashes)
     proofs = [{"index": i, "tree_size": size, "hashes": [h.hex() for h in path(i, hashes)]} for i in (3, 6)]
     proofs.append({"index": 0, "tree_size": 1, "hashes": []})
+    for n in range(1, size + 1):
+        for i in range(n):
+            assert check_inclusion(i, n, hashes[i], path(i, hashes[:n]), mth(hashes[:n]))
+            assert not check_inclusion(i, n, hashes[(i + 1) % n], path(i, hashes[:n]), mth(hashes[:n])) or n == 1
 
     # The signed checkpoint (C2SP tlog-checkpoint, C2SP signed-note).
     pub = ed25519_public(SEED)
