@@ -90,6 +90,14 @@ func (l *testLog) add(e Event, kind string) int64 {
 		}
 		claims, e.ClaimsSHA256 = data, sum
 	}
+	return l.addClaims(e, claims, e.ClaimsSHA256)
+}
+
+// addClaims journals an event committing to the given claims.
+func (l *testLog) addClaims(e Event, claims, sum []byte) int64 {
+	l.t.Helper()
+	n := int64(len(l.events))
+	e.Index, e.ClaimsSHA256 = n, sum
 	hs, err := tlog.StoredHashes(n, LeafBytes(&e), l)
 	if err != nil {
 		l.t.Fatal(err)

@@ -75,7 +75,7 @@ func (r *Result) Text(lang string) string {
 				b.WriteString(" : ")
 			}
 		}
-		fmt.Fprintf(&b, format, args...)
+		b.WriteString(strings.Map(noControl, fmt.Sprintf(format, args...)))
 		b.WriteByte('\n')
 	}
 	line("", "%s — %s", w.valid, w.kinds[r.Kind])
@@ -224,6 +224,9 @@ func (r *Result) doesNotProve(english bool) []string {
 			s = append(s, "The time of the event comes from the navette server's clock: no independent time-stamping authority vouches for it.")
 		} else {
 			s = append(s, "The exact time of the event comes from the server's clock; the time stamp only bounds it from above.")
+			if r.clockAhead() {
+				s = append(s, fmt.Sprintf("Beware: the server dated the event %s, after the time stamp: its clock was ahead.", date(&en, true, r.Time)))
+			}
 			if !r.TSA.Trusted {
 				s = append(s, "The time-stamping authority's certificate was not checked against a trusted root: only the signature by the certificate inside the token was (give the authority's root with --tsa-ca).")
 			}
@@ -246,6 +249,9 @@ func (r *Result) doesNotProve(english bool) []string {
 		s = append(s, "La date de l'événement provient de l'horloge du serveur navette : aucune autorité d'horodatage indépendante ne l'atteste.")
 	} else {
 		s = append(s, "La date exacte de l'événement provient de l'horloge du serveur ; l'horodatage n'en garantit que la borne supérieure.")
+		if r.clockAhead() {
+			s = append(s, fmt.Sprintf("Attention : le serveur a daté l'événement du %s, après l'horodatage : son horloge avançait.", date(&fr, false, r.Time)))
+		}
 		if !r.TSA.Trusted {
 			s = append(s, "Le certificat de l'autorité d'horodatage n'a pas été vérifié jusqu'à une racine de confiance : seule la signature par le certificat joint au jeton a été contrôlée (fournissez la racine de l'autorité avec --tsa-ca).")
 		}
@@ -265,6 +271,15 @@ func (r *Result) doesNotProve(english bool) []string {
 	return s
 }
 
+// noControl replaces control characters, so that no text of a receipt can
+// drive the reader's terminal.
+func noControl(r rune) rune {
+	if r < 0x20 || r >= 0x7f && r < 0xa0 {
+		return '\uFFFD'
+	}
+	return r
+}
+
 // whom names who acted: the person shown, or the user id alone.
 func (r *Result) whom(english bool) string {
 	switch {
@@ -276,6 +291,12 @@ func (r *Result) whom(english bool) string {
 		return fmt.Sprintf("the user whose id is %q", r.Event.ActorID)
 	}
 	return fmt.Sprintf("l'utilisateur d'identifiant « %s »", r.Event.ActorID)
+}
+
+// clockAhead reports whether the server dated the event after the TSA saw
+// the checkpoint that holds it (beyond the token's accuracy and a second).
+func (r *Result) clockAhead() bool {
+	return r.TSA != nil && r.Time.After(r.TSA.Time.Add(r.TSA.Accuracy+time.Second))
 }
 
 // party renders a person or mailbox.

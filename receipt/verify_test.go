@@ -260,3 +260,27 @@ func TestAssembleRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestTextWarns: a TSA time before the server's time of the event is
+// pointed out, and control characters in the claims never reach the text.
+func TestTextWarns(t *testing.T) {
+	l := newTestLog(t, 1)
+	tsa := newTestTSA(t, true)
+	tsa.now = time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	data, sum, err := NewClaims(Claims{Kind: "opened", Deposit: &ClaimsDeposit{ID: "dep1", Reference: "RG\x1b[31m 1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.addClaims(Event{Time: Time{time.Date(2026, 12, 5, 13, 0, 0, 0, time.UTC)}, Type: "deposit.opened", DepositID: "dep1"}, data, sum)
+	res, err := Verify(l.receipt(0, 0, tsa, false), []string{l.vkey}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr, en := res.Text("fr"), res.Text("en")
+	if !strings.Contains(fr, "après l'horodatage : son horloge avançait") || !strings.Contains(en, "its clock was ahead") {
+		t.Errorf("no warning:\n%s\n%s", fr, en)
+	}
+	if strings.ContainsRune(fr, 0x1b) || !strings.Contains(fr, "RG\uFFFD[31m 1") {
+		t.Errorf("control character in the text:\n%s", fr)
+	}
+}
