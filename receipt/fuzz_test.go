@@ -1,0 +1,72 @@
+package receipt
+
+import (
+	"bytes"
+	"os"
+	"testing"
+)
+
+// FuzzParse: Parse never panics, and what it accepts is written back by
+// Marshal as a document it accepts again, identically; Verify of it never
+// panics.
+func FuzzParse(f *testing.F) {
+	l := smallLog(f, 1)
+	tsa := newTestTSA(f, true)
+	f.Add(mustMarshal(f, l.receipt(2, 0, tsa, false)))
+	f.Add(mustMarshal(f, l.receipt(3, 0, nil, true)))
+	if v, err := os.ReadFile("../testdata/proof-vectors.json"); err == nil {
+		f.Add(v)
+	}
+	f.Add([]byte(`{"format":"navette-receipt/v1"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := Parse(data)
+		if err != nil {
+			return
+		}
+		again, err := r.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r2, err := Parse(again)
+		if err != nil {
+			t.Fatalf("Parse accepts %q but not its own rewrite %q: %v", data, again, err)
+		}
+		if again2, _ := r2.Marshal(); !bytes.Equal(again, again2) {
+			t.Fatalf("rewrite not stable")
+		}
+		if res, err := Verify(r, []string{l.vkey}, &Options{TSARoots: tsa.roots}); err == nil {
+			_ = res.Text("fr") + res.Text("en")
+		}
+	})
+}
+
+// FuzzVerifyToken: the time-stamp token check never panics on any bytes.
+func FuzzVerifyToken(f *testing.F) {
+	l := smallLog(f, 1)
+	tsa := newTestTSA(f, true)
+	r := l.receipt(2, 0, tsa, false)
+	f.Add([]byte(r.Timestamp))
+	f.Add(tsa.stampWith([]byte(r.Checkpoint), false))
+	f.Fuzz(func(t *testing.T, token []byte) {
+		_, _ = VerifyToken(token, []byte(r.Checkpoint), tsa.roots)
+	})
+}
+
+// FuzzParseKeys: the key list parser never panics, and every key it
+// accepts is written back as it was read.
+func FuzzParseKeys(f *testing.F) {
+	l := smallLog(f, 1)
+	f.Add(l.vkey + "\n# old\n" + l.vkey)
+	f.Add("a+00000000+AQ==")
+	f.Fuzz(func(t *testing.T, text string) {
+		keys, err := ParseKeys(text)
+		if err != nil {
+			return
+		}
+		for _, k := range keys {
+			if k2, err := ParseKey(k.String()); err != nil || k2.String() != k.String() {
+				t.Fatalf("key %q not read back: %v", k, err)
+			}
+		}
+	})
+}

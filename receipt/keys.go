@@ -1,0 +1,140 @@
+package receipt
+
+import (
+	"bufio"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/mod/sumdb/note"
+)
+
+// algEd25519 is the signed-note algorithm byte of an Ed25519 key.
+const algEd25519 = 0x01
+
+// maxKeys bounds how many verifier keys a key list may hold.
+const maxKeys = 1000
+
+// Key is a journal verifier key: the public half of a key that signs
+// checkpoints, in the signed-note verifier key form
+// name+hash+base64(0x01 || 32-byte Ed25519 public key), where hash is the
+// first 4 bytes, in 8 hex digits, of SHA-256(name || "\n" || 0x01 || key).
+// It implements note.Verifier.
+type Key struct {
+	name string
+	hash uint32
+	pub  ed25519.PublicKey
+	text string
+}
+
+// ParseKey reads one verifier key.
+func ParseKey(text string) (*Key, error) {
+	bad := func(why string) error {
+		return failf("%q is not a journal verifier key (name+hash+base64 key): %s", "%q n'est pas une clé de vérification du journal (nom+empreinte+clé en base64) : %s", clip(text), why)
+	}
+	name, rest, ok1 := strings.Cut(text, "+")
+	hash16, key64, ok2 := strings.Cut(rest, "+")
+	if !ok1 || !ok2 || !validName(name) {
+		return nil, bad("malformed")
+	}
+	hash, err := strconv.ParseUint(hash16, 16, 32)
+	if len(hash16) != 8 || err != nil {
+		return nil, bad("the hash is not 8 hex digits")
+	}
+	key, err := base64.StdEncoding.Strict().DecodeString(key64)
+	if err != nil || len(key) != 1+ed25519.PublicKeySize || key[0] != algEd25519 {
+		return nil, bad("not an Ed25519 key")
+	}
+	if uint32(hash) != keyHash(name, key) {
+		return nil, bad("the hash does not match the name and key")
+	}
+	return &Key{name: name, hash: uint32(hash), pub: ed25519.PublicKey(key[1:]), text: text}, nil
+}
+
+// ParseKeys reads verifier keys, one a line; blank lines and lines
+// starting with # are skipped.
+func ParseKeys(text string) ([]*Key, error) {
+	var keys []*Key
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if len(keys) == maxKeys {
+			return nil, failf("more than %d keys", "plus de %d clés", maxKeys)
+		}
+		k, err := ParseKey(line)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, failf("cannot read the keys: %v", "lecture des clés impossible : %v", err)
+	}
+	return keys, nil
+}
+
+// NewKey returns the verifier key of an Ed25519 public key under name.
+func NewKey(name string, pub ed25519.PublicKey) (*Key, error) {
+	if !validName(name) || len(pub) != ed25519.PublicKeySize {
+		return nil, failf("invalid key name or public key", "nom de clé ou clé publique invalide")
+	}
+	enc := append([]byte{algEd25519}, pub...)
+	h := keyHash(name, enc)
+	return &Key{name: name, hash: h, pub: append(ed25519.PublicKey(nil), pub...),
+		text: fmt.Sprintf("%s+%08x+%s", name, h, base64.StdEncoding.EncodeToString(enc))}, nil
+}
+
+// Name returns the key's name, which is also the origin of the checkpoints
+// it signs.
+func (k *Key) Name() string { return k.name }
+
+// KeyHash returns the key hash that signature lines carry.
+func (k *Key) KeyHash() uint32 { return k.hash }
+
+// String returns the key in verifier key form.
+func (k *Key) String() string { return k.text }
+
+// Verify reports whether sig is the key's Ed25519 signature of msg.
+func (k *Key) Verify(msg, sig []byte) bool { return verifyEd25519(k.pub, msg, sig) }
+
+// verifyEd25519 is the signature check of every checkpoint: RFC 8032
+// Ed25519 with canonical encodings only (s < L, R and A valid points), as
+// crypto/ed25519 does. Wycheproof's vectors drive it (and Key.Verify).
+func verifyEd25519(pub, msg, sig []byte) bool {
+	if len(pub) != ed25519.PublicKeySize || len(sig) != ed25519.SignatureSize {
+		return false
+	}
+	return ed25519.Verify(pub, msg, sig)
+}
+
+// keyHash is the signed-note key hash of a name and an encoded key.
+func keyHash(name string, key []byte) uint32 {
+	h := sha256.New()
+	h.Write([]byte(name))
+	h.Write([]byte("\n"))
+	h.Write(key)
+	return binary.BigEndian.Uint32(h.Sum(nil))
+}
+
+// validName is the signed-note rule: non-empty UTF-8, no space, no "+".
+func validName(name string) bool {
+	return name != "" && utf8.ValidString(name) && strings.IndexFunc(name, unicode.IsSpace) < 0 && !strings.Contains(name, "+")
+}
+
+func clip(s string) string {
+	if len(s) > 60 {
+		return strings.ToValidUTF8(s[:60], "") + "…"
+	}
+	return s
+}
+
+var _ note.Verifier = (*Key)(nil)

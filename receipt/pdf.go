@@ -1,0 +1,429 @@
+package receipt
+
+import (
+	"bytes"
+	"compress/zlib"
+	"errors"
+	"io"
+	"regexp"
+	"strconv"
+	"unicode/utf16"
+)
+
+// Bounds of FromPDF.
+const (
+	MaxPDFSize       = 64 << 20 // the whole PDF
+	maxPDFObjects    = 100000   // objects scanned
+	maxEmbeddedFiles = 64
+	maxPDFDict       = 64 << 10 // one dictionary's text
+	maxPDFDepth      = 16
+)
+
+// AttachmentName is the name of the receipt's JSON attached to its PDF.
+const AttachmentName = "receipt.json"
+
+var objHeader = regexp.MustCompile(`(\d{1,10})[ \t\r\n\f\x00]+(\d{1,5})[ \t\r\n\f\x00]+obj\b`)
+
+// FromPDF returns the receipt JSON attached to a receipt PDF: the embedded
+// file named receipt.json (or the only embedded file), uncompressed if it
+// is FlateDecode-compressed. It reads plain (unencrypted, not
+// object-stream) PDFs such as navette writes, and is bounded in size,
+// object count and output.
+func FromPDF(pdf []byte) ([]byte, error) {
+	if len(pdf) > MaxPDFSize {
+		return nil, failf("the PDF is larger than %d bytes", "le PDF dépasse %d octets", MaxPDFSize)
+	}
+	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		return nil, failf("not a PDF", "ce n'est pas un PDF")
+	}
+	files := map[int][]byte{} // embedded file streams by object number
+	var order []int
+	names := map[string]int{} // file spec names to their stream's object number
+	pos, n := 0, 0
+	for pos < len(pdf) {
+		m := objHeader.FindSubmatchIndex(pdf[pos:])
+		if m == nil {
+			break
+		}
+		if n++; n > maxPDFObjects {
+			return nil, failf("the PDF has too many objects", "le PDF a trop d'objets")
+		}
+		num, _ := strconv.Atoi(string(pdf[pos+m[2] : pos+m[3]]))
+		p := &pdfParser{b: pdf, i: pos + m[1]}
+		pos += m[1]
+		p.space()
+		if !p.has("<<") {
+			continue
+		}
+		v, err := p.value(0)
+		if err != nil {
+			continue
+		}
+		pos = p.i
+		dict, _ := v.(pdfDict)
+		switch {
+		case dict.name("Type") == "EmbeddedFile":
+			data, end, err := p.stream(dict)
+			if err != nil {
+				return nil, err
+			}
+			pos = end
+			if len(files) == maxEmbeddedFiles {
+				return nil, failf("the PDF has too many attached files", "le PDF a trop de fichiers joints")
+			}
+			if _, dup := files[num]; !dup {
+				order = append(order, num)
+			}
+			files[num] = data
+		case dict["EF"] != nil:
+			ef, _ := dict["EF"].(pdfDict)
+			ref, ok := ef["F"].(pdfRef)
+			if !ok {
+				ref, ok = ef["UF"].(pdfRef)
+			}
+			if !ok {
+				continue
+			}
+			for _, k := range []string{"UF", "F"} {
+				if s, ok := dict[k].(pdfString); ok && s.text() != "" {
+					names[s.text()] = int(ref)
+					break
+				}
+			}
+		}
+	}
+	if num, ok := names[AttachmentName]; ok && files[num] != nil {
+		return inflate(files[num])
+	}
+	if len(order) == 1 {
+		return inflate(files[order[0]])
+	}
+	if len(order) == 0 {
+		return nil, failf("the PDF has no attached receipt (receipt.json)", "le PDF n'a pas de reçu joint (receipt.json)")
+	}
+	return nil, failf("the PDF has several attached files and none named receipt.json", "le PDF a plusieurs fichiers joints et aucun ne s'appelle receipt.json")
+}
+
+func inflate(e []byte) ([]byte, error) {
+	if e[0] == 0 {
+		return e[1:], nil
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(e[1:]))
+	if err != nil {
+		return nil, failf("the attached receipt cannot be decompressed", "le reçu joint ne peut être décompressé")
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, MaxReceiptSize+1))
+	if err != nil {
+		return nil, failf("the attached receipt cannot be decompressed", "le reçu joint ne peut être décompressé")
+	}
+	if len(out) > MaxReceiptSize {
+		return nil, failf("the attached receipt is larger than %d bytes", "le reçu joint dépasse %d octets", MaxReceiptSize)
+	}
+	return out, nil
+}
+
+// PDF values: dictionaries, arrays, names, strings, numbers, references.
+type (
+	pdfDict   map[string]any
+	pdfName   string
+	pdfString []byte
+	pdfRef    int
+	pdfNum    int64
+)
+
+func (d pdfDict) name(k string) string {
+	n, _ := d[k].(pdfName)
+	return string(n)
+}
+
+// text decodes a PDF text string: UTF-16BE after a byte order mark, or
+// PDFDocEncoding (read as Latin-1, enough for a file name).
+func (s pdfString) text() string {
+	if len(s) >= 2 && s[0] == 0xfe && s[1] == 0xff {
+		u := make([]uint16, 0, len(s)/2)
+		for i := 2; i+1 < len(s); i += 2 {
+			u = append(u, uint16(s[i])<<8|uint16(s[i+1]))
+		}
+		return string(utf16.Decode(u))
+	}
+	r := make([]rune, len(s))
+	for i, c := range s {
+		r[i] = rune(c)
+	}
+	return string(r)
+}
+
+var errPDF = errors.New("malformed PDF object")
+
+type pdfParser struct {
+	b     []byte
+	i     int
+	start int
+}
+
+func (p *pdfParser) has(s string) bool { return bytes.HasPrefix(p.b[p.i:], []byte(s)) }
+
+func isPDFSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == 0
+}
+
+func isPDFDelim(c byte) bool {
+	return isPDFSpace(c) || bytes.IndexByte([]byte("()<>[]{}/%"), c) >= 0
+}
+
+// space skips white space and comments.
+func (p *pdfParser) space() {
+	for p.i < len(p.b) {
+		switch c := p.b[p.i]; {
+		case isPDFSpace(c):
+			p.i++
+		case c == '%':
+			for p.i < len(p.b) && p.b[p.i] != '\n' && p.b[p.i] != '\r' {
+				p.i++
+			}
+		default:
+			return
+		}
+	}
+}
+
+// value reads one value (a dictionary at the top, as an object starts).
+func (p *pdfParser) value(depth int) (any, error) {
+	if depth == 0 {
+		p.start = p.i
+	}
+	if depth > maxPDFDepth || p.i-p.start > maxPDFDict {
+		return nil, errPDF
+	}
+	p.space()
+	if p.i >= len(p.b) {
+		return nil, errPDF
+	}
+	switch c := p.b[p.i]; {
+	case p.has("<<"):
+		p.i += 2
+		d := pdfDict{}
+		for {
+			p.space()
+			if p.has(">>") {
+				p.i += 2
+				return d, nil
+			}
+			k, err := p.value(depth + 1)
+			if err != nil {
+				return nil, err
+			}
+			name, ok := k.(pdfName)
+			if !ok {
+				return nil, errPDF
+			}
+			v, err := p.value(depth + 1)
+			if err != nil {
+				return nil, err
+			}
+			d[string(name)] = v
+		}
+	case c == '[':
+		p.i++
+		var a []any
+		for {
+			p.space()
+			if p.i < len(p.b) && p.b[p.i] == ']' {
+				p.i++
+				return a, nil
+			}
+			v, err := p.value(depth + 1)
+			if err != nil {
+				return nil, err
+			}
+			a = append(a, v)
+		}
+	case c == '/':
+		p.i++
+		s := p.i
+		for p.i < len(p.b) && !isPDFDelim(p.b[p.i]) {
+			p.i++
+		}
+		return pdfName(p.b[s:p.i]), nil
+	case c == '(':
+		return p.literal()
+	case c == '<':
+		return p.hexString()
+	case c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.':
+		s := p.i
+		for p.i < len(p.b) && !isPDFDelim(p.b[p.i]) {
+			p.i++
+		}
+		n, err := strconv.ParseInt(string(p.b[s:p.i]), 10, 64)
+		if err != nil {
+			return pdfNum(-1), nil // a real number; not needed here
+		}
+		// "N G R" is a reference.
+		save := p.i
+		p.space()
+		g := p.i
+		for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
+			p.i++
+		}
+		if p.i > g {
+			p.space()
+			if p.has("R") && (p.i+1 == len(p.b) || isPDFDelim(p.b[p.i+1])) {
+				p.i++
+				return pdfRef(n), nil
+			}
+		}
+		p.i = save
+		return pdfNum(n), nil
+	default:
+		s := p.i
+		for p.i < len(p.b) && !isPDFDelim(p.b[p.i]) {
+			p.i++
+		}
+		if p.i == s {
+			return nil, errPDF
+		}
+		return pdfName(p.b[s:p.i]), nil // true, false, null
+	}
+}
+
+func (p *pdfParser) literal() (pdfString, error) {
+	p.i++
+	var s []byte
+	nest := 0
+	for p.i < len(p.b) {
+		if p.i-p.start > maxPDFDict {
+			return nil, errPDF
+		}
+		c := p.b[p.i]
+		p.i++
+		switch c {
+		case '(':
+			nest++
+		case ')':
+			if nest == 0 {
+				return s, nil
+			}
+			nest--
+		case '\\':
+			if p.i >= len(p.b) {
+				return nil, errPDF
+			}
+			c = p.b[p.i]
+			p.i++
+			switch c {
+			case 'n':
+				c = '\n'
+			case 'r':
+				c = '\r'
+			case 't':
+				c = '\t'
+			case 'b':
+				c = '\b'
+			case 'f':
+				c = '\f'
+			case '\r', '\n':
+				if c == '\r' && p.i < len(p.b) && p.b[p.i] == '\n' {
+					p.i++
+				}
+				continue
+			default:
+				if c >= '0' && c <= '7' {
+					v := int(c - '0')
+					for k := 0; k < 2 && p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '7'; k++ {
+						v = v*8 + int(p.b[p.i]-'0')
+						p.i++
+					}
+					c = byte(v)
+				}
+			}
+		}
+		s = append(s, c)
+	}
+	return nil, errPDF
+}
+
+func (p *pdfParser) hexString() (pdfString, error) {
+	p.i++
+	var digits []byte
+	for p.i < len(p.b) && p.b[p.i] != '>' {
+		if p.i-p.start > maxPDFDict {
+			return nil, errPDF
+		}
+		c := p.b[p.i]
+		p.i++
+		if isPDFSpace(c) {
+			continue
+		}
+		if _, err := strconv.ParseUint(string(c), 16, 8); err != nil {
+			return nil, errPDF
+		}
+		digits = append(digits, c)
+	}
+	if p.i >= len(p.b) {
+		return nil, errPDF
+	}
+	p.i++
+	if len(digits)%2 == 1 {
+		digits = append(digits, '0')
+	}
+	s := make([]byte, len(digits)/2)
+	for i := range s {
+		v, _ := strconv.ParseUint(string(digits[2*i:2*i+2]), 16, 8)
+		s[i] = byte(v)
+	}
+	return s, nil
+}
+
+// stream reads the stream after an embedded file's dictionary and returns
+// its bytes prefixed by 1 if they are Flate-compressed, 0 if not, and the
+// position after it.
+func (p *pdfParser) stream(d pdfDict) ([]byte, int, error) {
+	bad := failf("the PDF's attached file cannot be read", "le fichier joint au PDF est illisible")
+	n, ok := d["Length"].(pdfNum)
+	if !ok || n < 0 || n > MaxReceiptSize {
+		return nil, 0, bad
+	}
+	var flate bool
+	switch f := d["Filter"].(type) {
+	case nil:
+	case pdfName:
+		flate = f == "FlateDecode"
+		if !flate {
+			return nil, 0, bad
+		}
+	case []any:
+		if len(f) > 1 || len(f) == 1 && f[0] != pdfName("FlateDecode") {
+			return nil, 0, bad
+		}
+		flate = len(f) == 1
+	default:
+		return nil, 0, bad
+	}
+	p.space()
+	if !p.has("stream") {
+		return nil, 0, bad
+	}
+	p.i += len("stream")
+	if p.has("\r\n") {
+		p.i += 2
+	} else if p.has("\n") {
+		p.i++
+	} else {
+		return nil, 0, bad
+	}
+	if int64(len(p.b)-p.i) < int64(n) {
+		return nil, 0, bad
+	}
+	data := p.b[p.i : p.i+int(n)]
+	end := p.i + int(n)
+	p.i = end
+	p.space()
+	if !p.has("endstream") {
+		return nil, 0, bad
+	}
+	out := make([]byte, 1, len(data)+1)
+	if flate {
+		out[0] = 1
+	}
+	return append(out, data...), end, nil
+}

@@ -1,0 +1,99 @@
+package receipt
+
+import (
+	"bytes"
+	"compress/zlib"
+	"fmt"
+	"testing"
+
+	"codeberg.org/go-pdf/fpdf"
+)
+
+// pdfWith returns a PDF made by fpdf with the given attachments, as
+// tsapdf's receipt PDF attaches its JSON.
+func pdfWith(t testing.TB, as ...fpdf.Attachment) []byte {
+	t.Helper()
+	p := fpdf.New("P", "mm", "A4", "")
+	p.AddPage()
+	p.SetFont("Helvetica", "", 12)
+	p.Cell(40, 10, "Attestation")
+	p.SetAttachments(as)
+	var b bytes.Buffer
+	if err := p.Output(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestFromPDF: the receipt attached to a PDF by fpdf is found, by its name
+// among other attachments or as the only one, and verifies.
+func TestFromPDF(t *testing.T) {
+	l := smallLog(t, 1)
+	tsa := newTestTSA(t, true)
+	data := mustMarshal(t, l.receipt(2, 0, tsa, false))
+	for _, tc := range []struct {
+		name string
+		pdf  []byte
+		ok   bool
+	}{
+		{"only attachment", pdfWith(t, fpdf.Attachment{Content: data, Filename: "receipt.json", Description: "Reçu (JSON)"}), true},
+		{"among others", pdfWith(t, fpdf.Attachment{Content: []byte("x"), Filename: "readme (1).txt"},
+			fpdf.Attachment{Content: data, Filename: "receipt.json"}, fpdf.Attachment{Content: []byte("{}"), Filename: "keys.txt"}), true},
+		{"only one, other name", pdfWith(t, fpdf.Attachment{Content: data, Filename: "reçu.json"}), true},
+		{"uncompressed", []byte(fmt.Sprintf("%%PDF-1.4\n3 0 obj\n<</Type/EmbeddedFile/Length %d>>\nstream\n%s\nendstream\nendobj\n", len(data), data)), true},
+		{"none", pdfWith(t), false},
+		{"two, none named", pdfWith(t, fpdf.Attachment{Content: data, Filename: "a.json"}, fpdf.Attachment{Content: data, Filename: "b.json"}), false},
+		{"not a PDF", data, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := FromPDF(tc.pdf)
+			if !tc.ok {
+				if err == nil {
+					t.Fatalf("extracted %q", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, data) {
+				t.Fatalf("extracted %q", got)
+			}
+			r, err := Parse(got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Verify(r, []string{l.vkey}, nil); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestFromPDFBomb: an attachment that inflates beyond a receipt's size is
+// refused without inflating it all.
+func TestFromPDFBomb(t *testing.T) {
+	var z bytes.Buffer
+	w := zlib.NewWriter(&z)
+	w.Write(make([]byte, 64<<20))
+	w.Close()
+	pdf := fmt.Appendf(nil, "%%PDF-1.4\n1 0 obj\n<< /Type /EmbeddedFile /Length %d /Filter /FlateDecode >>\nstream\n", z.Len())
+	pdf = append(append(pdf, z.Bytes()...), "\nendstream\nendobj\n"...)
+	if _, err := FromPDF(pdf); err == nil {
+		t.Fatal("a bomb was extracted")
+	}
+}
+
+// FuzzFromPDF: the extractor never panics and never returns more than a
+// receipt's size.
+func FuzzFromPDF(f *testing.F) {
+	f.Add(pdfWith(f, fpdf.Attachment{Content: []byte(`{"format":"navette-receipt/v1"}`), Filename: "receipt.json"}))
+	f.Add([]byte("%PDF-1.4\n1 0 obj\n<</Type/EmbeddedFile/Length 3>>\nstream\n{}\n\nendstream\nendobj\n2 0 obj <</F (receipt.json) /EF <</F 1 0 R>> >> endobj"))
+	f.Add([]byte("%PDF-1.4\n1 0 obj <</A [1 2 R (a\\(b\\)) <414> /N] /B <</C -1.5>> >> endobj"))
+	f.Fuzz(func(t *testing.T, pdf []byte) {
+		out, err := FromPDF(pdf)
+		if err == nil && len(out) > MaxReceiptSize {
+			t.Fatalf("%d bytes out", len(out))
+		}
+	})
+}

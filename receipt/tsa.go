@@ -1,0 +1,282 @@
+package receipt
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"errors"
+	"time"
+
+	"github.com/digitorus/pkcs7"
+	"github.com/digitorus/timestamp"
+)
+
+// Object identifiers of the time-stamp token's structure.
+var (
+	oidSignedData         = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
+	oidTSTInfo            = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 1, 4}
+	oidContentType        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}
+	oidSigningCertificate = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 12}
+	oidSigningCertV2      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}
+	oidSHA256             = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
+)
+
+// The token's CMS structure (RFC 5652), read strictly (DER, nothing after).
+type tokenContentInfo struct {
+	ContentType asn1.ObjectIdentifier
+	Content     tokenSignedData `asn1:"explicit,tag:0"`
+}
+
+type tokenSignedData struct {
+	Version          int
+	DigestAlgorithms []pkix.AlgorithmIdentifier `asn1:"set"`
+	EncapContentInfo struct {
+		EContentType asn1.ObjectIdentifier
+		EContent     []byte `asn1:"explicit,tag:0"`
+	}
+	Certificates asn1.RawValue     `asn1:"optional,tag:0"`
+	CRLs         asn1.RawValue     `asn1:"optional,tag:1"`
+	SignerInfos  []tokenSignerInfo `asn1:"set"`
+}
+
+type tokenSignerInfo struct {
+	Version            int
+	SID                asn1.RawValue
+	DigestAlgorithm    pkix.AlgorithmIdentifier
+	SignedAttrs        asn1.RawValue `asn1:"optional,tag:0"`
+	SignatureAlgorithm pkix.AlgorithmIdentifier
+	Signature          []byte
+	UnsignedAttrs      asn1.RawValue `asn1:"optional,tag:1"`
+}
+
+// ESS signing-certificate attributes (RFC 2634, RFC 5035), which bind the
+// signer's certificate to the signature.
+type essCertID struct {
+	CertHash     []byte
+	IssuerSerial asn1.RawValue `asn1:"optional"`
+}
+
+type signingCertificate struct {
+	Certs    []essCertID
+	Policies asn1.RawValue `asn1:"optional"`
+}
+
+type essCertIDv2 struct {
+	HashAlgorithm pkix.AlgorithmIdentifier `asn1:"optional"`
+	CertHash      []byte
+	IssuerSerial  asn1.RawValue `asn1:"optional"`
+}
+
+type signingCertificateV2 struct {
+	Certs    []essCertIDv2
+	Policies asn1.RawValue `asn1:"optional"`
+}
+
+// TSAResult is what a valid time-stamp token says.
+type TSAResult struct {
+	Time     time.Time // the TSA's genTime: the checkpoint existed then
+	Accuracy time.Duration
+	Serial   string // the token's serial number, in hex
+	Policy   string // the TSA's policy OID
+	Subject  string // the TSA certificate's subject
+	Issuer   string // and its issuer
+	// Trusted is set when the TSA certificate chains, at Time, to one of
+	// the roots given; otherwise only the signature by the certificate the
+	// token embeds was checked.
+	Trusted bool
+}
+
+// VerifyToken checks an RFC 3161 time-stamp token (DER TimeStampToken, a
+// CMS SignedData) over msg: its structure, that its message imprint is
+// SHA-256(msg), the CMS signature by the certificate it embeds, that the
+// signed ESS signing-certificate attribute names that certificate, that the
+// certificate is for time stamping, and, when roots is set, that it chains
+// to one of them at the token's time.
+func VerifyToken(token, msg []byte, roots *x509.CertPool) (*TSAResult, error) {
+	bad := func(en, fr string, args ...any) error {
+		f := failf(en, fr, args...)
+		return &Failure{EN: "the time-stamp token is invalid: " + f.EN, FR: "le jeton d'horodatage est invalide : " + f.FR}
+	}
+	if len(token) > MaxTokenSize {
+		return nil, bad("larger than %d bytes", "plus de %d octets", MaxTokenSize)
+	}
+	if err := strictDER(token); err != nil {
+		return nil, bad("not a DER CMS structure (%v)", "structure CMS DER illisible (%v)", err)
+	}
+	var ci tokenContentInfo
+	if rest, err := asn1.Unmarshal(token, &ci); err != nil || len(rest) != 0 {
+		return nil, bad("not a DER CMS structure", "structure CMS DER illisible")
+	}
+	sd := &ci.Content
+	if !ci.ContentType.Equal(oidSignedData) || sd.Version != 3 || !sd.EncapContentInfo.EContentType.Equal(oidTSTInfo) ||
+		len(sd.SignerInfos) != 1 || len(sd.DigestAlgorithms) != 1 || len(sd.CRLs.FullBytes) != 0 {
+		return nil, bad("not a time-stamp token with one signer", "pas un jeton d'horodatage à un seul signataire")
+	}
+	si := &sd.SignerInfos[0]
+	if si.Version != 1 || !sd.DigestAlgorithms[0].Algorithm.Equal(si.DigestAlgorithm.Algorithm) ||
+		!nullParams(sd.DigestAlgorithms[0]) || !nullParams(si.DigestAlgorithm) || !nullParams(si.SignatureAlgorithm) ||
+		len(si.SignedAttrs.FullBytes) == 0 || len(si.UnsignedAttrs.FullBytes) != 0 {
+		return nil, bad("unexpected signer information", "informations de signataire inattendues")
+	}
+
+	ts, err := timestamp.Parse(token)
+	if err != nil {
+		return nil, bad("the signature does not hold (%v)", "la signature ne tient pas (%v)", err)
+	}
+	if len(ts.Certificates) == 0 {
+		return nil, bad("it carries no TSA certificate, so its signature cannot be checked", "il ne porte pas le certificat de l'autorité, sa signature ne peut être vérifiée")
+	}
+	sum := sha256.Sum256(msg)
+	if ts.HashAlgorithm != crypto.SHA256 || !bytes.Equal(ts.HashedMessage, sum[:]) {
+		return nil, bad("it does not time-stamp this checkpoint (SHA-256 of the checkpoint differs)", "il n'horodate pas ce point de contrôle (l'empreinte SHA-256 diffère)")
+	}
+	p7, err := pkcs7.Parse(token)
+	if err != nil {
+		return nil, bad("%v", "%v", err)
+	}
+	var ct asn1.ObjectIdentifier
+	if err := p7.UnmarshalSignedAttribute(oidContentType, &ct); err != nil || !ct.Equal(oidTSTInfo) {
+		return nil, bad("the signed content type is not a TSTInfo", "le type de contenu signé n'est pas un TSTInfo")
+	}
+	cert := p7.GetOnlySigner()
+	if cert == nil {
+		return nil, bad("no certificate for its signer", "aucun certificat pour son signataire")
+	}
+	if !essNames(p7, cert) {
+		return nil, bad("its signed signing-certificate attribute does not name the certificate it carries", "son attribut signé de certificat de signature ne désigne pas le certificat qu'il porte")
+	}
+	if !hasEKU(cert, x509.ExtKeyUsageTimeStamping) {
+		return nil, bad("the TSA certificate is not for time stamping", "le certificat de l'autorité n'est pas destiné à l'horodatage")
+	}
+	res := &TSAResult{
+		Time:     ts.Time.UTC(),
+		Accuracy: ts.Accuracy,
+		Policy:   ts.Policy.String(),
+		Subject:  cert.Subject.String(),
+		Issuer:   cert.Issuer.String(),
+	}
+	if ts.SerialNumber != nil {
+		res.Serial = ts.SerialNumber.Text(16)
+	}
+	if roots != nil {
+		inter := x509.NewCertPool()
+		for _, c := range p7.Certificates {
+			inter.AddCert(c)
+		}
+		if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: ts.Time,
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}); err != nil {
+			return nil, bad("the TSA certificate does not chain to a trusted root (%v)", "le certificat de l'autorité ne remonte pas à une racine de confiance (%v)", err)
+		}
+		res.Trusted = true
+	}
+	return res, nil
+}
+
+// nullParams reports whether an algorithm identifier has no parameters or
+// an ASN.1 NULL.
+func nullParams(a pkix.AlgorithmIdentifier) bool {
+	p := a.Parameters.FullBytes
+	return len(p) == 0 || bytes.Equal(p, []byte{0x05, 0x00})
+}
+
+// essNames reports whether the token's signed ESS signing-certificate
+// attribute (v2, or v1 with SHA-1) holds the hash of cert first.
+func essNames(p7 *pkcs7.PKCS7, cert *x509.Certificate) bool {
+	var v2 signingCertificateV2
+	if err := p7.UnmarshalSignedAttribute(oidSigningCertV2, &v2); err == nil {
+		if len(v2.Certs) == 0 {
+			return false
+		}
+		id := v2.Certs[0]
+		h := crypto.SHA256
+		if alg := id.HashAlgorithm.Algorithm; len(alg) != 0 && !alg.Equal(oidSHA256) {
+			switch {
+			case alg.Equal(pkcs7.OIDDigestAlgorithmSHA384):
+				h = crypto.SHA384
+			case alg.Equal(pkcs7.OIDDigestAlgorithmSHA512):
+				h = crypto.SHA512
+			default:
+				return false
+			}
+		}
+		d := h.New()
+		d.Write(cert.Raw)
+		return bytes.Equal(d.Sum(nil), id.CertHash)
+	}
+	var v1 signingCertificate
+	if err := p7.UnmarshalSignedAttribute(oidSigningCertificate, &v1); err == nil && len(v1.Certs) > 0 {
+		d := crypto.SHA1.New()
+		d.Write(cert.Raw)
+		return bytes.Equal(d.Sum(nil), v1.Certs[0].CertHash)
+	}
+	return false
+}
+
+func hasEKU(c *x509.Certificate, u x509.ExtKeyUsage) bool {
+	for _, e := range c.ExtKeyUsage {
+		if e == u {
+			return true
+		}
+	}
+	return false
+}
+
+// maxDERDepth bounds the nesting strictDER follows.
+const maxDERDepth = 32
+
+// strictDER checks that b is exactly one DER element whose every
+// constructed element is exactly filled by its children, each length in its
+// shortest form: encoding/asn1 and the CMS parser skip some lengths (an
+// explicit tag's, an attribute set's), so a token must pass this first for
+// every byte of it to matter.
+func strictDER(b []byte) error {
+	rest, err := derElement(b, 0)
+	if err == nil && len(rest) != 0 {
+		err = errors.New("data after the DER element")
+	}
+	return err
+}
+
+func derElement(b []byte, depth int) ([]byte, error) {
+	if depth > maxDERDepth {
+		return nil, errors.New("DER nested too deep")
+	}
+	if len(b) < 2 {
+		return nil, errors.New("DER element truncated")
+	}
+	id, l := b[0], int(b[1])
+	if id&0x1f == 0x1f {
+		return nil, errors.New("DER high tag number")
+	}
+	b = b[2:]
+	if l&0x80 != 0 {
+		n := l & 0x7f
+		if n == 0 || n > 3 || len(b) < n || b[0] == 0 {
+			return nil, errors.New("DER length not in its shortest definite form")
+		}
+		l = 0
+		for _, c := range b[:n] {
+			l = l<<8 | int(c)
+		}
+		if l < 0x80 {
+			return nil, errors.New("DER length not in its shortest form")
+		}
+		b = b[n:]
+	}
+	if l > len(b) {
+		return nil, errors.New("DER element truncated")
+	}
+	content, rest := b[:l], b[l:]
+	if id&0x20 != 0 {
+		for len(content) > 0 {
+			var err error
+			if content, err = derElement(content, depth+1); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return rest, nil
+}

@@ -1,0 +1,247 @@
+package receipt
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Options tune Verify.
+type Options struct {
+	// TSARoots are the certificates a time-stamp token's signer must chain
+	// to. Without them, the token's signature is checked against the
+	// certificate it embeds, and the result says the TSA was not checked
+	// against a trusted root.
+	TSARoots *x509.CertPool
+}
+
+// Result is what a valid receipt proves, with all a reader needs to see.
+type Result struct {
+	ReceiptID string // the server's label for the receipt (not covered by any proof)
+	Kind      string
+	Event     Event     // the event, as proven by the inclusion proof
+	Time      time.Time // the event's time, UTC, from the server's clock
+	// Claims is the claims document, proven by its SHA-256 in the event;
+	// nil when the receipt does not disclose it (Redacted).
+	Claims   *Claims
+	Redacted bool // the event commits to claims the receipt does not disclose
+
+	Origin   string    // the journal's name (checkpoint origin)
+	TreeSize int64     // the signed tree holds this many events
+	Root     tlog.Hash // its root hash
+	Key      *Key      // the verifier key that signed the checkpoint
+
+	// TimeSource is TimeSourceTSA when an RFC 3161 token dates the
+	// checkpoint (TSA), TimeSourceServer otherwise.
+	TimeSource string
+	TSA        *TSAResult
+}
+
+// Verify checks a receipt with the given verifier keys (in verifier key
+// form, one per string) and returns what it proves: that the checkpoint is a
+// signed note, by one of the keys, of a tree whose origin is the key's name
+// and whose size is the proof's; that the event's leaf is in that tree at
+// its index; that the disclosed claims are those the event commits to and
+// agree with the event; and that the time-stamp token, if any, is a valid
+// RFC 3161 token over the checkpoint. Any failure is a *Failure naming the
+// first check that did not hold.
+func Verify(r *Receipt, keys []string, opts *Options) (*Result, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	if r.Format != Format {
+		return nil, failf("unknown receipt format %q (expected %q)", "format de reçu inconnu %q (attendu : %q)", r.Format, Format)
+	}
+	if err := r.checkForm(); err != nil {
+		return nil, err
+	}
+	known, err := keyList(keys)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{ReceiptID: r.ID, Kind: r.Kind, Event: r.Event, Time: r.Event.Time.UTC(), TimeSource: r.TimeSource}
+
+	// 1. The checkpoint: a note signed by a known key whose name is its
+	// origin, of the tree the proof is for.
+	key, origin, size, root, err := openCheckpoint([]byte(r.Checkpoint), known)
+	if err != nil {
+		return nil, err
+	}
+	res.Key, res.Origin, res.TreeSize, res.Root = key, origin, size, root
+	if size != r.Inclusion.TreeSize {
+		return nil, failf("the checkpoint is of a tree of %d events, the inclusion proof of a tree of %d", "le point de contrôle porte sur un arbre de %d événements, la preuve d'inclusion sur un arbre de %d", size, r.Inclusion.TreeSize)
+	}
+
+	// 2. The event is the leaf at its index.
+	proof := make(tlog.RecordProof, len(r.Inclusion.Hashes))
+	for i, h := range r.Inclusion.Hashes {
+		copy(proof[i][:], h)
+	}
+	if err := tlog.CheckRecord(proof, size, root, r.Event.Index, LeafHash(&r.Event)); err != nil {
+		return nil, failf("the event is not in the signed journal at index %d: the inclusion proof does not lead to the checkpoint's root hash", "l'événement ne figure pas dans le journal signé à l'index %d : la preuve d'inclusion ne mène pas à l'empreinte racine du point de contrôle", r.Event.Index)
+	}
+
+	// 3. The receipt's labels agree with the proven event.
+	if t := kindEvents[r.Kind]; t != r.Event.Type {
+		return nil, failf("a receipt of kind %q cannot rest on an event of type %q", "un reçu de type %q ne peut reposer sur un événement de type %q", r.Kind, r.Event.Type)
+	}
+	if r.DepositID != r.Event.DepositID {
+		return nil, failf("the receipt's deposit %q is not the event's (%q)", "le dépôt du reçu %q n'est pas celui de l'événement (%q)", r.DepositID, r.Event.DepositID)
+	}
+
+	// 4. The claims are those the event commits to, and agree with it.
+	if r.Claims == "" {
+		res.Redacted = len(r.Event.ClaimsSHA256) != 0
+	} else {
+		sum := sha256.Sum256([]byte(r.Claims))
+		if !bytes.Equal(sum[:], r.Event.ClaimsSHA256) {
+			return nil, failf("the claims are not those the event commits to (their SHA-256 differs from event.claims_sha256)", "les données détaillées ne sont pas celles que l'événement engage (leur SHA-256 diffère de event.claims_sha256)")
+		}
+		c, err := ParseClaims([]byte(r.Claims))
+		if err != nil {
+			return nil, err
+		}
+		if err := c.agree(r); err != nil {
+			return nil, err
+		}
+		res.Claims = c
+	}
+
+	// 5. The time-stamp token, over the checkpoint's exact bytes.
+	if len(r.Timestamp) != 0 {
+		tsa, err := VerifyToken(r.Timestamp, []byte(r.Checkpoint), opts.TSARoots)
+		if err != nil {
+			return nil, err
+		}
+		res.TSA = tsa
+	}
+	return res, nil
+}
+
+// keyList parses and de-duplicates verifier keys.
+func keyList(keys []string) (note.Verifiers, error) {
+	if len(keys) == 0 {
+		return nil, failf("no verifier key given: the checkpoint's signature cannot be checked", "aucune clé de vérification fournie : la signature du point de contrôle ne peut être vérifiée")
+	}
+	if len(keys) > maxKeys {
+		return nil, failf("more than %d keys", "plus de %d clés", maxKeys)
+	}
+	seen := map[string]bool{}
+	var vs []note.Verifier
+	for _, s := range keys {
+		k, err := ParseKey(strings.TrimSpace(s))
+		if err != nil {
+			return nil, err
+		}
+		if !seen[k.text] {
+			seen[k.text] = true
+			vs = append(vs, k)
+		}
+	}
+	return note.VerifierList(vs...), nil
+}
+
+// openCheckpoint opens a signed checkpoint note and reads its body, the
+// C2SP tlog-checkpoint "<origin>\n<size>\n<base64 root>\n".
+func openCheckpoint(msg []byte, known note.Verifiers) (*Key, string, int64, tlog.Hash, error) {
+	var zero tlog.Hash
+	n, err := note.Open(msg, known)
+	if err != nil {
+		var unverified *note.UnverifiedNoteError
+		var invalid *note.InvalidSignatureError
+		switch {
+		case errors.As(err, &unverified):
+			return nil, "", 0, zero, failf("the checkpoint is not signed by any of the given keys", "le point de contrôle n'est signé par aucune des clés fournies")
+		case errors.As(err, &invalid):
+			return nil, "", 0, zero, failf("the checkpoint's signature by key %s+%08x is invalid", "la signature du point de contrôle par la clé %s+%08x est invalide", invalid.Name, invalid.Hash)
+		}
+		return nil, "", 0, zero, failf("the checkpoint is not a well-formed signed note", "le point de contrôle n'est pas une note signée bien formée")
+	}
+	lines := strings.Split(n.Text, "\n")
+	if len(lines) != 4 || lines[3] != "" {
+		return nil, "", 0, zero, failf("the checkpoint is not origin, tree size and root hash", "le point de contrôle n'est pas formé de l'origine, de la taille et de l'empreinte racine")
+	}
+	origin := lines[0]
+	size, err := strconv.ParseInt(lines[1], 10, 64)
+	if err != nil || size < 1 || strconv.FormatInt(size, 10) != lines[1] {
+		return nil, "", 0, zero, failf("the checkpoint's tree size %q is not a positive decimal number", "la taille d'arbre %q du point de contrôle n'est pas un nombre décimal positif", clip(lines[1]))
+	}
+	rb, err := base64.StdEncoding.Strict().DecodeString(lines[2])
+	if err != nil || len(rb) != len(zero) {
+		return nil, "", 0, zero, failf("the checkpoint's root hash is not 32 bytes in base64", "l'empreinte racine du point de contrôle n'est pas de 32 octets en base64")
+	}
+	var root tlog.Hash
+	copy(root[:], rb)
+	var key *Key
+	for _, s := range n.Sigs {
+		sig, err := base64.StdEncoding.DecodeString(s.Base64)
+		if err != nil || base64.StdEncoding.EncodeToString(sig) != s.Base64 {
+			return nil, "", 0, zero, failf("a signature of the checkpoint is not in canonical base64", "une signature du point de contrôle n'est pas en base64 canonique")
+		}
+		v, _ := known.Verifier(s.Name, s.Hash)
+		if k, ok := v.(*Key); ok && key == nil && s.Name == origin {
+			key = k
+		}
+	}
+	if key == nil {
+		return nil, "", 0, zero, failf("the checkpoint's origin %q is not the name of the key that signed it", "l'origine %q du point de contrôle n'est pas le nom de la clé qui l'a signé", clip(origin))
+	}
+	return key, origin, size, root, nil
+}
+
+// agree checks that the claims match the receipt and its event.
+func (c *Claims) agree(r *Receipt) error {
+	e := &r.Event
+	mismatch := func(what string) error {
+		return failf("the claims disagree with the event: %s", "les données détaillées contredisent l'événement : %s", what)
+	}
+	if c.Kind != r.Kind {
+		return mismatch("kind " + quote(c.Kind) + " ≠ " + quote(r.Kind))
+	}
+	if c.Deposit != nil && c.Deposit.ID != e.DepositID {
+		return mismatch("deposit " + quote(c.Deposit.ID) + " ≠ " + quote(e.DepositID))
+	}
+	if c.By != nil && c.By.ID != "" && e.ActorID != "" && c.By.ID != e.ActorID {
+		return mismatch("actor " + quote(c.By.ID) + " ≠ " + quote(e.ActorID))
+	}
+	if e.FileID == "" {
+		if c.File != nil {
+			return mismatch("the claims name a file, the event none")
+		}
+		return nil
+	}
+	var f *File
+	if c.File != nil {
+		if c.File.ID != e.FileID {
+			return mismatch("file " + quote(c.File.ID) + " ≠ " + quote(e.FileID))
+		}
+		f = c.File
+	} else {
+		for i := range c.Files {
+			if c.Files[i].ID == e.FileID {
+				f = &c.Files[i]
+				break
+			}
+		}
+		if f == nil && len(c.Files) > 0 {
+			return mismatch("the event's file " + quote(e.FileID) + " is not among the claims' files")
+		}
+	}
+	if f != nil {
+		if f.Size != e.Size {
+			return mismatch("size " + strconv.FormatInt(f.Size, 10) + " ≠ " + strconv.FormatInt(e.Size, 10))
+		}
+		if len(e.SHA256) != 0 && !bytes.Equal(f.SHA256, e.SHA256) {
+			return mismatch("the file's SHA-256 differs")
+		}
+	}
+	return nil
+}
