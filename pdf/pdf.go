@@ -12,6 +12,7 @@
 package pdf
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -256,9 +257,25 @@ func Write(w io.Writer, a *Attestation) error {
 	if len(a.JSON) == 0 {
 		return navette.Errorf(navette.EINVALID, "An attestation carries its receipt's JSON.")
 	}
+	var buf bytes.Buffer
+	if err := build(&buf, a, title); err != nil {
+		return err
+	}
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// build draws the attestation into buf. fpdf panics on some inputs that
+// clean keeps away; a panic left is an error, not a crash of the server.
+func build(buf *bytes.Buffer, a *Attestation, title string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("pdf: rendering failed: %v", r)
+		}
+	}()
 	p := &page{Fpdf: fpdf.New("P", "mm", "A4", ""), a: a, title: title}
 	p.render()
-	if err := p.Output(w); err != nil {
+	if err := p.Output(buf); err != nil {
 		return fmt.Errorf("pdf: %w", err)
 	}
 	return nil
@@ -789,8 +806,9 @@ func wrapHex(s string, n int) string {
 }
 
 // clean makes text safe to show: control and bidirectional formatting
-// characters, which could hide or reorder what a reader sees, are shown as
-// <U+XXXX>.
+// characters, which could hide or reorder what a reader sees, invalid
+// UTF-8, and characters beyond the Basic Multilingual Plane, which the
+// fonts lack, are shown as <U+XXXX>.
 func clean(s string) string {
 	ok := true
 	for _, r := range s {
@@ -814,7 +832,8 @@ func clean(s string) string {
 }
 
 func unsafeRune(r rune) bool {
-	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029' || r == unicode.ReplacementChar
+	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029' ||
+		r == unicode.ReplacementChar || r > 0xFFFF
 }
 
 // or returns s, or def if s is empty.

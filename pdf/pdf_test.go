@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -229,6 +230,7 @@ func TestClean(t *testing.T) {
 		{"facture\u202Efdp.exe", "facture<U+202E>fdp.exe"},
 		{"a\nb\tc", "a<U+000A>b<U+0009>c"},
 		{"bad \xff byte", "bad <U+FFFD> byte"},
+		{"trombone 📎", "trombone <U+1F4CE>"},
 	} {
 		if got := clean(tc.in); got != tc.want {
 			t.Errorf("clean(%q) = %q, want %q", tc.in, got, tc.want)
@@ -251,4 +253,22 @@ func TestSize(t *testing.T) {
 			t.Errorf("size(%d) = %q, want %q", tc.n, got, tc.want)
 		}
 	}
+}
+
+// FuzzWrite renders attestations whose texts come from outside (file
+// names, reference, people's names): whatever they hold, Write succeeds.
+func FuzzWrite(f *testing.F) {
+	f.Add("Pièce 12 — « constat ».pdf", "RG 24/01234", "Éléonore")
+	f.Add("📎 emoji 𝔘𝔫𝔦𝔠𝔬𝔡𝔢.pdf", "漢字の参照", "\u202Eevil\x00\xff")
+	f.Add(strings.Repeat("x", 2000), strings.Repeat("long ", 400), "")
+	f.Fuzz(func(t *testing.T, name, reference, person string) {
+		a := realistic(KindDownloaded)
+		a.Files = a.Files[:1]
+		a.Files[0].Name = name
+		a.Reference = reference
+		a.By.Name = person
+		if err := Write(io.Discard, a); err != nil {
+			t.Fatal(err)
+		}
+	})
 }

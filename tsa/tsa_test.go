@@ -303,3 +303,8 @@ func query(tb testing.TB, url string, digest []byte) []byte {
 	}
 	return b
 }
+
+// Client is the stamper the journal's checkpointer takes.
+var _ interface {
+	Stamp(ctx context.Context, digest []byte) ([]byte, error)
+} = (*Client)(nil)
