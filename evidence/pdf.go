@@ -1,0 +1,115 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+
+	"navette"
+	"navette/pdf"
+	"navette/receipt"
+)
+
+// ReceiptJSON returns receipt rid as its JSON document, as Receipt gives
+// it.
+func (s *Service) ReceiptJSON(ctx context.Context, actor *navette.User, rid string) ([]byte, error) {
+	r, err := s.Receipt(ctx, actor, rid)
+	if err != nil {
+		return nil, err
+	}
+	b, err := r.Marshal()
+	if err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	return b, nil
+}
+
+// ReceiptPDF returns receipt rid as a PDF attestation with its JSON
+// attached, as Receipt gives it.
+func (s *Service) ReceiptPDF(ctx context.Context, actor *navette.User, rid string) ([]byte, error) {
+	r, err := s.Receipt(ctx, actor, rid)
+	if err != nil {
+		return nil, err
+	}
+	b, err := r.Marshal()
+	if err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	return s.renderPDF(r, b)
+}
+
+// renderPDF makes the attestation of receipt r, whose JSON is js: what it
+// states is what verifying r proves, so the PDF never says more than the
+// receipt.
+func (s *Service) renderPDF(r *receipt.Receipt, js []byte) ([]byte, error) {
+	res, err := receipt.Verify(r, s.Verifiers(), nil)
+	if err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	a := &pdf.Attestation{
+		Kind:      res.Kind,
+		ID:        r.ID,
+		IssuedAt:  r.IssuedAt.Time,
+		Operator:  s.Operator,
+		Platform:  "navette",
+		DepositID: r.DepositID,
+		Events:    []pdf.Event{{Index: res.Event.Index, Time: res.Time, Type: res.Event.Type}},
+		Checkpoint: pdf.Checkpoint{Origin: res.Origin, Size: res.TreeSize, RootHash: base64.StdEncoding.EncodeToString(res.Root[:]),
+			KeyName: res.Key.Name(), KeyHash: fmt.Sprintf("%08x", res.Key.KeyHash())},
+		JSON: js,
+	}
+	if s.PublicURL != "" {
+		a.KeysURL = s.PublicURL + "/api/v1/journal/keys"
+	}
+	if res.TSA != nil {
+		a.Time = pdf.TimeSource{TSA: res.TSA.Subject, Time: res.TSA.Time, Serial: res.TSA.Serial, Chained: res.TSA.Trusted}
+	}
+	if c := res.Claims; c != nil {
+		if c.Deposit != nil {
+			a.Reference, a.CreatedAt, a.ExpiresAt = c.Deposit.Reference, c.Deposit.CreatedAt.Time, c.Deposit.ExpiresAt.Time
+		}
+		a.Sender = pdfParty(c.Sender)
+		for i := range c.Recipients {
+			a.Recipients = append(a.Recipients, *pdfParty(&c.Recipients[i]))
+		}
+		if c.By != nil {
+			a.By = &pdf.Party{Name: c.By.Name, Email: c.By.Email}
+			if c.By.Auth != nil {
+				a.By.Auth = &pdf.Auth{Method: c.By.Auth.Method, At: c.By.Auth.At.Time}
+			}
+		}
+		a.For = pdfParty(c.For)
+		for i := range c.NotFetchedBy {
+			a.NotFetchedBy = append(a.NotFetchedBy, *pdfParty(&c.NotFetchedBy[i]))
+		}
+		if c.Notice != nil {
+			a.Notice = &pdf.Notice{To: c.Notice.To, MessageID: c.Notice.MessageID, AcceptedAt: c.Notice.AcceptedAt.Time}
+		}
+		files := c.Files
+		if c.File != nil {
+			files = []receipt.File{*c.File}
+		}
+		for _, f := range files {
+			a.Files = append(a.Files, pdf.File{Name: f.Name, Size: f.Size, SHA256: hex.EncodeToString(f.SHA256)})
+		}
+		a.Antivirus = c.Antivirus
+	} else if res.Event.FileID != "" && len(res.Event.SHA256) > 0 {
+		// Without claims (withheld, or an event older than the evidence),
+		// the journal still gives the file's size and SHA-256.
+		a.Files = []pdf.File{{Size: res.Event.Size, SHA256: hex.EncodeToString(res.Event.SHA256)}}
+	}
+	var buf bytes.Buffer
+	if err := pdf.Write(&buf, a); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func pdfParty(p *receipt.Party) *pdf.Party {
+	if p == nil {
+		return nil
+	}
+	return &pdf.Party{Name: p.Name, Email: p.Email, Org: p.Org, Kind: p.Kind}
+}

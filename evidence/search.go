@@ -1,0 +1,195 @@
+package evidence
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"navette"
+	"navette/deposit"
+)
+
+// Query is what an auditor looks for in the evidence. Empty fields match
+// everything.
+type Query struct {
+	// Reference matches the case references the claims state, ignoring
+	// case, accents and punctuation: every word given must start a word of
+	// the reference, in order.
+	Reference string
+	// Person matches the people the claims name (sender, recipients, who
+	// acted, for whom): every word given must start a word of one person's
+	// name or e-mail address.
+	Person string
+	Kind   navette.ProofKind
+	Since  time.Time // events at or after
+	Until  time.Time // events before
+}
+
+// Hit is a deposit the search found, with its evidence that matched, the
+// newest first.
+type Hit struct {
+	DepositID string
+	Reference string
+	Sender    string // "Name <address>"
+	Pieces    []Piece
+}
+
+// Piece is a piece of evidence that matched.
+type Piece struct {
+	Kind navette.ProofKind
+	Time time.Time
+	// Who is the person the piece is about, when it names one: who acted,
+	// or the recipient notified.
+	Who string
+}
+
+// Bounds of a search: the pieces of evidence read, and the deposits
+// returned.
+const (
+	maxScanned = 20000
+	maxHits    = 200
+)
+
+// Search returns the deposits whose evidence matches q, the newest piece
+// first, for an auditor; the claims are opened to match, as references and
+// names are never in clear in the database. more is true if the search
+// stopped before the end: narrow the period. Returns EFORBIDDEN unless
+// actor is an auditor.
+func (s *Service) Search(ctx context.Context, actor *navette.User, q Query) (hits []*Hit, more bool, err error) {
+	if actor == nil {
+		return nil, false, navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required.")
+	}
+	if !Auditor(actor.Role) {
+		return nil, false, navette.Errorf(navette.EFORBIDDEN, "Only auditors may search the evidence.")
+	}
+	if s.Evidence == nil {
+		return nil, false, nil
+	}
+	ref, who := navette.SearchWords(q.Reference), navette.SearchWords(q.Person)
+	deposits := map[string]*navette.DepositRecord{}
+	byDeposit := map[string]*Hit{}
+	f := navette.EvidenceFilter{Kind: q.Kind, Since: q.Since, Until: q.Until, Limit: 500}
+	scanned := 0
+	for {
+		page, err := s.Evidence.SearchEvidence(ctx, f)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, ev := range page {
+			scanned++
+			d, ok := deposits[ev.DepositID]
+			if !ok {
+				if d, err = s.Meta.Deposit(ctx, ev.DepositID); err != nil {
+					return nil, false, err
+				}
+				deposits[ev.DepositID] = d
+			}
+			b, err := s.Deposits.OpenClaims(d, ev)
+			if navette.IsCode(err, navette.EGONE) {
+				continue
+			} else if err != nil {
+				return nil, false, err
+			}
+			c, err := deposit.ParseClaims(b)
+			if err != nil {
+				return nil, false, err
+			}
+			if c.Deposit == nil || !wordsMatch(ref, c.Deposit.Reference) || !personMatch(who, c) {
+				continue
+			}
+			h := byDeposit[ev.DepositID]
+			if h == nil {
+				if len(hits) == maxHits {
+					return hits, true, nil
+				}
+				h = &Hit{DepositID: ev.DepositID}
+				byDeposit[ev.DepositID] = h
+				hits = append(hits, h)
+			}
+			if h.Reference == "" {
+				h.Reference = c.Deposit.Reference
+			}
+			if h.Sender == "" && c.Sender != nil {
+				h.Sender = display(c.Sender)
+			}
+			p := Piece{Kind: ev.Kind, Time: ev.CreatedAt}
+			switch {
+			case c.By != nil:
+				p.Who = display(c.By)
+			case c.For != nil:
+				p.Who = display(c.For)
+			}
+			h.Pieces = append(h.Pieces, p)
+		}
+		if len(page) < f.Limit {
+			return hits, false, nil
+		}
+		if scanned >= maxScanned {
+			return hits, true, nil
+		}
+		last := page[len(page)-1]
+		f.Before, f.BeforeDigest = last.CreatedAt, last.Digest
+	}
+}
+
+func display(p *deposit.ClaimsParty) string {
+	if p.Name == "" {
+		return "<" + p.Email + ">"
+	}
+	return p.Name + " <" + p.Email + ">"
+}
+
+// wordsMatch reports whether the words of text include want's, each
+// starting the word at its place, in order.
+func wordsMatch(want []string, text string) bool {
+	if len(want) == 0 {
+		return true
+	}
+	have := navette.SearchWords(text)
+	i := 0
+	for _, w := range have {
+		if i < len(want) && strings.HasPrefix(w, want[i]) {
+			i++
+		}
+	}
+	return i == len(want)
+}
+
+// personMatch reports whether one of the people c names matches want: each
+// word of want starts a word of their name or address.
+func personMatch(want []string, c *deposit.Claims) bool {
+	if len(want) == 0 {
+		return true
+	}
+	var people []deposit.ClaimsParty
+	for _, p := range []*deposit.ClaimsParty{c.Sender, c.By, c.For} {
+		if p != nil {
+			people = append(people, *p)
+		}
+	}
+	people = append(append(people, c.Recipients...), c.NotFetchedBy...)
+	if c.Notice != nil {
+		people = append(people, deposit.ClaimsParty{Email: c.Notice.To})
+	}
+	for _, p := range people {
+		have := navette.SearchWords(p.Name + " " + p.Email)
+		all := true
+		for _, w := range want {
+			found := false
+			for _, h := range have {
+				if strings.HasPrefix(h, w) {
+					found = true
+					break
+				}
+			}
+			if !found {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
