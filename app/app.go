@@ -26,6 +26,7 @@ import (
 	"navette/auth"
 	"navette/deposit"
 	"navette/directory"
+	"navette/evidence"
 	navhttp "navette/http"
 	"navette/internal/realip"
 	"navette/keyring"
@@ -174,6 +175,8 @@ type App struct {
 	// run by Run.
 	JournalKeys  *keyring.JournalKeys
 	Checkpointer *proof.Checkpointer
+	// Evidence issues the receipts and evidence bundles of deposits.
+	Evidence *evidence.Service
 
 	ln   net.Listener
 	srv  *http.Server
@@ -277,6 +280,10 @@ func Open(cfg Config) (*App, error) {
 		PartnersToAgents:     cfg.PartnersToAgents,
 		ProofRetention:       time.Duration(cfg.ProofRetentionDays) * 24 * time.Hour,
 	}
+	es, _ := a.Meta.(navette.EvidenceStore)
+	a.Deposits.Evidence = es
+	a.Evidence = &evidence.Service{Meta: a.Meta, Evidence: es, Deposits: a.Deposits, Checkpoints: a.Checkpointer,
+		Verifiers: a.JournalKeys.Verifiers, Clock: cfg.Clock, Log: cfg.Logger, PublicURL: cfg.PublicURL}
 	a.Mail = &notify.Admin{Meta: a.Meta, Clock: cfg.Clock, Log: cfg.Logger}
 	if cfg.SMTP == "" {
 		a.Outbox = notify.NewOutbox(filepath.Join(cfg.DataDir, "mail"), a.Keys)
@@ -306,6 +313,9 @@ func (a *App) startMail(publicURL string) error {
 	from, err := mailFrom(cfg.MailFrom, publicURL)
 	if err != nil {
 		return err
+	}
+	if a.Evidence.PublicURL == "" {
+		a.Evidence.PublicURL = publicURL
 	}
 	r, err := notify.NewRenderer(publicURL, from, cfg.MailIncludeNames)
 	if err != nil {
@@ -361,7 +371,7 @@ func Listen(cfg Config) (*App, error) {
 	srv := &navhttp.Server{
 		Deposits: a.Deposits, Accounts: a.Accounts, Mail: a.Mail, Logger: cfg.Logger, Ready: a.ready,
 		Auth: a.Auth, Directory: a.Directory, Mappings: a.Config.Directories, PublicURL: cfg.PublicURL,
-		ClientIP: clientIP, Journal: a.Checkpointer,
+		ClientIP: clientIP, Journal: a.Checkpointer, Evidence: a.Evidence,
 	}
 	if a.LDAP != nil {
 		srv.LDAPSync = a.SyncLDAP
@@ -369,6 +379,7 @@ func Listen(cfg Config) (*App, error) {
 	pages := &web.Handler{
 		Deposits: a.Deposits, Auth: a.Auth, Meta: a.Meta, Clock: cfg.Clock, Logger: cfg.Logger, Mail: a.Mail, Theme: cfg.Theme,
 		Accounts: a.Accounts, Directory: a.Directory, Mappings: a.Config.Directories, ClientIP: clientIP,
+		Evidence: a.Evidence,
 	}
 	if err := pages.Init(); err != nil {
 		a.Close()

@@ -12,6 +12,7 @@ import (
 	"navette"
 	"navette/account"
 	"navette/api"
+	"navette/evidence"
 )
 
 // The policy test walks every API route × every role × (own resource,
@@ -59,6 +60,13 @@ var (
 	depositRoles = []navette.Role{navette.RoleAgent, navette.RoleCourtAdmin, navette.RolePartner}
 )
 
+// proofRoles: the sender (and recipients) of a deposit and auditors get
+// its proofs; the others the 404 of an unknown deposit.
+var proofRoles = map[navette.Role]want{
+	navette.RoleAgent: {200, 404, 404}, navette.RoleCourtAdmin: {200, 404, 404}, navette.RolePartner: {200, 404, 404},
+	navette.RoleAdmin: {200, 200, 404}, navette.RoleAuditor: {200, 200, 404},
+}
+
 func forRoles(w want, roles ...navette.Role) map[navette.Role]want {
 	m := map[navette.Role]want{}
 	for _, r := range roles {
@@ -94,6 +102,9 @@ var policy = map[string]rule{
 	"POST /api/v1/deposits/{id}/submit":     {roles: forRoles(want{200, 404, 404}, depositRoles...)},
 	"GET /api/v1/deposits/{id}/files":       {roles: forRoles(want{200, 404, 404}, depositRoles...)},
 	"GET /api/v1/deposits/{id}/files/{fid}": {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"GET /api/v1/deposits/{id}/receipts":    {roles: proofRoles},
+	"GET /api/v1/deposits/{id}/evidence":    {roles: proofRoles},
+	"GET /api/v1/receipts/{rid}":            {roles: proofRoles},
 	"POST /api/v1/uploads/{$}":              {roles: forRoles(want{201, 404, 404}, depositRoles...)},
 	"HEAD /api/v1/uploads/{id}":             {roles: forRoles(want{200, 404, 404}, depositRoles...)},
 	"PATCH /api/v1/uploads/{id}":            {roles: forRoles(want{204, 404, 404}, depositRoles...)},
@@ -393,6 +404,22 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 		c.hdr = []string{"Content-Type", "text/csv"}
 	case "POST /api/v1/admin/notices/{id}/replay":
 		c.path = strings.Replace(path, "{id}", unknownID, 1)
+	case "GET /api/v1/deposits/{id}/receipts", "GET /api/v1/deposits/{id}/evidence":
+		d, _ := f.mine(role, which, true)
+		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)
+	case "GET /api/v1/receipts/{rid}":
+		d, _ := f.mine(role, which, true)
+		evs, err := f.e.app.Meta.Events(context.Background(), navette.EventFilter{DepositID: d.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rid := unknownID + "-0"
+		for _, e := range evs {
+			if e.Type == navette.EventDepositSubmitted && which != unknown {
+				rid = evidence.ReceiptID(d.ID, e.Leaf)
+			}
+		}
+		c.path = api.PathReceipts + "/" + rid
 	}
 	return c
 }

@@ -28,6 +28,7 @@ navette admin token revoke --data DIR TOKEN_ID
 navette admin settings --data DIR [--max-file-size BYTES] [--max-files N] [--max-retention DAYS] [--max-recipients N]
 navette admin journal verify --data DIR [--checkpoint FILE|SEQ:HASH] [--keys FILE]
 navette admin journal key [rotate] --data DIR
+navette admin evidence --data DIR DEPOSIT_ID > bundle.zip
 navette admin key rotate --data DIR
 navette admin mail dead --data DIR [--limit N]
 navette admin mail replay --data DIR NOTICE_ID`
@@ -35,6 +36,9 @@ navette admin mail replay --data DIR NOTICE_ID`
 func runAdmin(ctx context.Context, env *Env, args []string) error {
 	if len(args) > 0 && args[0] == "settings" {
 		return adminSettings(ctx, env, args[1:])
+	}
+	if len(args) > 0 && args[0] == "evidence" {
+		return adminEvidence(ctx, env, args[1:])
 	}
 	if len(args) < 2 {
 		return usageError("\n%s", adminUsage)

@@ -20,6 +20,7 @@ import (
 	"navette/auth"
 	"navette/deposit"
 	"navette/directory"
+	"navette/evidence"
 	"navette/notify"
 	"navette/proof"
 )
@@ -59,6 +60,8 @@ type Server struct {
 	// Journal, if set, serves the journal's checkpoints, verifier keys and
 	// proofs, and its state is reported by /readyz.
 	Journal *proof.Checkpointer
+	// Evidence issues the receipts and evidence bundles of deposits.
+	Evidence *evidence.Service
 }
 
 // Pages is the web interface.

@@ -260,6 +260,7 @@ type depositData struct {
 	IsSender      bool
 	CanDownload   bool
 	CanRevoke     bool
+	Proofs        *proofs
 }
 
 // view returns the deposit for the page's user, or renders the error page:
@@ -275,7 +276,11 @@ func (h *Handler) view(w http.ResponseWriter, r *http.Request) (*deposit.View, b
 				err = &navette.Error{Code: navette.EGONE, Message: navette.ErrorMessage(err), Err: errRevoked}
 			}
 		}
-		h.Error(w, r, err)
+		var pr *proofs
+		if navette.IsCode(err, navette.EGONE) {
+			pr = h.depositProofs(r, u, id, false, h.lang(nil, r))
+		}
+		h.errorPage(w, r, err, pr)
 		return nil, false
 	}
 	return v, true
@@ -364,6 +369,7 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Recipients = append(d.Recipients, rr)
 	}
+	d.Proofs = h.depositProofs(r, u, v.ID, d.IsSender, lang)
 	p := h.newPage(w, r, "Dépôt", "")
 	if d.IsSender {
 		p.Nav = "sent"

@@ -20,12 +20,21 @@ type errorData struct {
 	SignIn    bool
 	NextURL   string
 	RequestID string
+	// Proofs are the receipts of a deposit that ended, which its
+	// recipient may still take away.
+	Proofs *proofs
 }
 
 // Error renders the error page for err: 404, 410 (expired or revoked),
 // 403, 401, 429 and others, in the visitor's language, saying what happened
 // and what to do next. Internal details are logged, never shown.
 func (h *Handler) Error(w http.ResponseWriter, r *http.Request, err error) {
+	h.errorPage(w, r, err, nil)
+}
+
+// errorPage is Error, with the receipts of the deposit the page is about,
+// if any.
+func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, err error, pr *proofs) {
 	if err := h.init(); err != nil {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -86,6 +95,7 @@ func (h *Handler) Error(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	d.Status = status
 	p.Title = d.Heading
+	d.Proofs = pr
 	p.Data = d
 	h.render(w, r, status, "error", p)
 }

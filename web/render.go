@@ -15,6 +15,7 @@ import (
 
 	"navette"
 	"navette/auth"
+	"navette/evidence"
 )
 
 //go:embed templates/*.html
@@ -51,7 +52,7 @@ type page struct {
 
 // pageNames are the templates that are pages; each is parsed with the
 // layout.
-var pageNames = []string{"signin", "totp", "enrol", "error", "list", "deposit", "new", "admin", "admin-courts", "admin-service", "admin-stats", "admin-imports", "admin-settings"}
+var pageNames = []string{"signin", "totp", "enrol", "error", "list", "deposit", "new", "admin", "admin-courts", "admin-service", "admin-stats", "admin-imports", "admin-settings", "audit"}
 
 func (h *Handler) init() error {
 	h.once.Do(func() {
@@ -107,6 +108,7 @@ func (h *Handler) funcs(lang string) template.FuncMap {
 		"isAdmin": func(u *navette.User) bool {
 			return u != nil && (u.Role == navette.RoleAdmin || u.Role == navette.RoleCourtAdmin)
 		},
+		"isAuditor": func(u *navette.User) bool { return u != nil && evidence.Auditor(u.Role) },
 	}
 }
 

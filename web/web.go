@@ -25,6 +25,7 @@ import (
 	"navette/auth"
 	"navette/deposit"
 	"navette/directory"
+	"navette/evidence"
 	"navette/internal/realip"
 	"navette/notify"
 )
@@ -66,6 +67,9 @@ type Handler struct {
 	Directory *directory.Sync
 	// Mappings are the flows an admin may import, by source name.
 	Mappings map[string]directory.Mapping
+	// Evidence, if set, lists the receipts of deposits and gives auditors
+	// the evidence search.
+	Evidence *evidence.Service
 
 	once  sync.Once
 	err   error
@@ -108,6 +112,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	page("GET /signin/oidc/callback", h.oidcCallback)
 	page("POST /signout", h.signout)
 
+	page("GET /audit", h.full(h.audit))
 	page("GET /admin", h.full(h.admin))
 	page("GET /admin/courts", h.full(h.adminCourts))
 	page("GET /admin/services/{id}", h.full(h.adminService))

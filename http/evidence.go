@@ -1,0 +1,92 @@
+package http
+
+import (
+	"net/http"
+
+	"navette"
+	"navette/api"
+	"navette/evidence"
+)
+
+func (s *Server) handleListReceipts(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	es, err := s.Evidence.List(r.Context(), navette.UserFromContext(r.Context()), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := []api.ReceiptEntry{}
+	for _, e := range es {
+		out = append(out, receiptEntryJSON(e))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// receiptEntryJSON returns a receipt as a deposit's list shows it.
+func receiptEntryJSON(e evidence.Entry) api.ReceiptEntry {
+	return api.ReceiptEntry{ID: e.ID, Kind: string(e.Kind), Time: e.Time, URL: api.PathReceipts + "/" + e.ID}
+}
+
+func (s *Server) handleGetReceipt(w http.ResponseWriter, r *http.Request) {
+	actor := navette.UserFromContext(r.Context())
+	rid := r.PathValue("rid")
+	var (
+		body     []byte
+		err      error
+		ctype    = api.MediaTypeReceipt
+		filename = "recu-" + rid + ".json"
+	)
+	switch f := r.URL.Query().Get("format"); f {
+	case "", "json":
+		body, err = s.Evidence.ReceiptJSON(r.Context(), actor, rid)
+	case "pdf":
+		body, err = s.Evidence.ReceiptPDF(r.Context(), actor, rid)
+		ctype, filename = "application/pdf", "attestation-"+rid+".pdf"
+	default:
+		err = navette.Errorf(navette.EINVALID, "format must be json or pdf.")
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", ctype)
+	h.Set("Content-Disposition", `attachment; filename="`+filename+`"`)
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(body)
+}
+
+func (s *Server) handleEvidenceBundle(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	zw := &lazyHeaders{w: w, set: func(h http.Header) {
+		h.Set("Content-Type", "application/zip")
+		h.Set("Content-Disposition", `attachment; filename="preuves-`+id+`.zip"`)
+		h.Set("Cache-Control", "no-store")
+	}}
+	err := s.Evidence.Bundle(r.Context(), navette.UserFromContext(r.Context()), id, zw)
+	if err != nil && !zw.wrote {
+		s.writeError(w, r, err)
+		return
+	}
+	if err != nil {
+		s.log().Error("evidence bundle cut short", "deposit", id, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// lazyHeaders sets its headers at the first write, so that an error before
+// it can still be answered with a problem document.
+type lazyHeaders struct {
+	w     http.ResponseWriter
+	set   func(http.Header)
+	wrote bool
+}
+
+func (l *lazyHeaders) Write(p []byte) (int, error) {
+	if !l.wrote {
+		l.wrote = true
+		l.set(l.w.Header())
+	}
+	return l.w.Write(p)
+}

@@ -1,0 +1,131 @@
+package web_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"navette"
+	"navette/deposit"
+	"navette/internal/testbrowser"
+)
+
+// TestProofsPages: the sender's deposit page lists its receipts in a
+// "Preuves" section, each as PDF and JSON, with the evidence bundle; the
+// recipient's lists theirs; an auditor finds the deposit by a few words of
+// its reference on the evidence search page and downloads its bundle.
+func TestProofsPages(t *testing.T) {
+	n := startNode(t)
+	ctx := context.Background()
+	agent := n.user(t, "greffe.proofs@justice.example", "Greffe civil", navette.RoleAgent)
+	lawyer := n.user(t, "martin@avocat.example", "Maître Martin", navette.RolePartner)
+	auditor := n.user(t, "inspection@justice.example", "Inspection des services", navette.RoleAuditor)
+	svc := n.app.Deposits
+	v, err := svc.Create(ctx, agent, deposit.Draft{Recipients: []string{lawyer.Email}, Reference: "RG 26/555 Martin c. Durand"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := svc.StartFile(ctx, agent, v.ID, "assignation.pdf", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Write(ctx, agent, f.ID, 0, strings.NewReader("%PDF-")); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Finish(ctx, agent, f.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Submit(ctx, agent, v.ID); err != nil {
+		t.Fatal(err)
+	}
+	dl, err := svc.OpenFile(ctx, lawyer, v.ID, f.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dl.WriteRange(ctx, &bytes.Buffer{}, 0, dl.Size()); err != nil {
+		t.Fatal(err)
+	}
+
+	ab := testbrowser.New(t, n.URL)
+	signIn(t, n, ab, agent.Email)
+	ab.Navigate(n.URL + "/deposits/" + v.ID)
+	ab.Run("the proofs", chromedp.WaitVisible(chromedp.CSS("#proofs-title")))
+	ab.Axe("/deposits/{id} (proofs, sender)")
+	page := ab.Text("main")
+	for _, s := range []string{"Preuves", "Mise à disposition", "Première ouverture", "Téléchargement complet — assignation.pdf", "Maître Martin <martin@avocat.example>"} {
+		if !strings.Contains(page, s) {
+			t.Errorf("the sender's page lacks %q:\n%s", s, page)
+		}
+	}
+	pdf := ab.Download(chromedp.Click(chromedp.CSS(`a[href$="?format=pdf"]`)))
+	if b, err := os.ReadFile(pdf); err != nil || !bytes.HasPrefix(b, []byte("%PDF-")) {
+		t.Errorf("the receipt's PDF: %v, %.20q", err, b)
+	}
+	checkBundle(t, ab.Download(chromedp.Click(chromedp.CSS(`a[href$="/evidence"]`))))
+
+	lb := testbrowser.New(t, n.URL)
+	signIn(t, n, lb, lawyer.Email)
+	lb.Navigate(n.URL + "/deposits/" + v.ID)
+	lb.Run("the proofs", chromedp.WaitVisible(chromedp.CSS("#proofs-title")))
+	lb.Axe("/deposits/{id} (proofs, recipient)")
+	if page := lb.Text("main"); !strings.Contains(page, "Téléchargement complet") || strings.Contains(page, "Dossier de preuves") {
+		t.Errorf("the recipient's proofs:\n%s", page)
+	}
+
+	// Withdrawn, the deposit answers 410, and its receipts stay there.
+	if err := svc.Revoke(ctx, agent, v.ID); err != nil {
+		t.Fatal(err)
+	}
+	lb.Navigate(n.URL + "/deposits/" + v.ID)
+	lb.Run("the proofs of a withdrawn deposit", chromedp.WaitVisible(chromedp.CSS("#proofs-title")))
+	lb.Axe("410 (proofs)")
+	if page := lb.Text("main"); !strings.Contains(page, "Ce dépôt a été retiré") || !strings.Contains(page, "Retrait par l’expéditeur") {
+		t.Errorf("the recipient's page of a withdrawn deposit:\n%s", page)
+	}
+	if pdf := lb.Download(chromedp.Click(chromedp.CSS(`a[href$="?format=pdf"]`))); pdf == "" {
+		t.Error("no PDF from the 410 page")
+	}
+
+	xb := testbrowser.New(t, n.URL)
+	signIn(t, n, xb, auditor.Email)
+	xb.Navigate(n.URL + "/audit")
+	xb.Axe("/audit")
+	xb.Run("search",
+		chromedp.SendKeys(chromedp.CSS("#reference"), "555 martin"),
+		chromedp.Submit(chromedp.CSS("#reference")),
+		chromedp.WaitVisible(chromedp.CSS("#hits-title")),
+	)
+	xb.Axe("/audit (results)")
+	if res := xb.Text("main"); !strings.Contains(res, "RG 26/555 Martin c. Durand") || !strings.Contains(res, "Greffe civil") {
+		t.Errorf("search results:\n%s", res)
+	}
+	checkBundle(t, xb.Download(chromedp.Click(chromedp.CSS(`a[href$="/evidence"]`))))
+	xb.Navigate(n.URL + "/audit?reference=nothing+like+it")
+	if res := xb.Text("main"); !strings.Contains(res, "Aucun dépôt ne correspond") {
+		t.Errorf("a search that finds nothing:\n%s", res)
+	}
+}
+
+func checkBundle(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("the bundle is no ZIP: %v", err)
+	}
+	names := map[string]bool{}
+	for _, f := range zr.File {
+		names[f.Name] = true
+	}
+	if !names["LISEZMOI.txt"] || !names["cles-publiques.txt"] || len(names) < 8 {
+		t.Errorf("bundle files: %v", names)
+	}
+}
