@@ -105,7 +105,7 @@ func TestMigrateIdentity(t *testing.T) {
 		t.Errorf("recipient rows without their deposit's creation time: %d, %v", stale, err)
 	}
 	var version int64
-	if err := raw.QueryRowContext(ctx, `SELECT max(version_id) FROM goose_db_version`).Scan(&version); err != nil || version != 8 {
-		t.Errorf("schema version %d, %v; want 8", version, err)
+	if err := raw.QueryRowContext(ctx, `SELECT max(version_id) FROM goose_db_version`).Scan(&version); err != nil || version != 9 {
+		t.Errorf("schema version %d, %v; want 9", version, err)
 	}
 }

@@ -29,6 +29,7 @@ var Tables = []Table{
 	{Name: "deposits", Key: []string{"id"}},
 	{Name: "deposit_recipients", Key: []string{"deposit_id", "user_id"}},
 	{Name: "files", Key: []string{"id"}},
+	{Name: "deliveries", Key: []string{"file_id", "user_id"}, Deletes: true},
 	{Name: "notices", Key: []string{"id"}},
 	{Name: "members", Key: []string{"service_id", "user_id"}, Deletes: true},
 	{Name: "sessions", Key: []string{"id"}, Deletes: true},
