@@ -26,6 +26,11 @@ type KeyWrapper interface {
 type Service struct {
 	Meta  navette.MetaStore
 	Blobs navette.BlobStore
+	// Deliveries keeps the bytes of each file delivered to each person, so
+	// that a download spread over several requests is recorded once they
+	// cover the file. If nil, Meta's own is used if it has one; without
+	// any, only a whole file sent in one answer is recorded.
+	Deliveries navette.DeliveryStore
 	Keys  KeyWrapper
 	Clock navette.Clock
 	// Limits are the configuration's bounds on deposits; admins' settings
@@ -54,6 +59,17 @@ type Service struct {
 	// PartnersToAgents lets partners send deposits to agents in person; by
 	// default they may send only to service mailboxes.
 	PartnersToAgents bool
+
+	denied denials
+}
+
+// deliveries returns the DeliveryStore in use, or nil.
+func (s *Service) deliveries() navette.DeliveryStore {
+	if s.Deliveries != nil {
+		return s.Deliveries
+	}
+	ds, _ := s.Meta.(navette.DeliveryStore)
+	return ds
 }
 
 // CanDeposit reports whether a user with role r may send deposits.
@@ -213,17 +229,6 @@ func (s *Service) lookup(ctx context.Context, actor *navette.User, id string) (*
 		return nil, notFound()
 	}
 	return d, nil
-}
-
-// deny records a refused access.
-func (s *Service) deny(ctx context.Context, actor *navette.User, depositID, detail string) {
-	if !navette.ValidID(depositID) {
-		depositID = ""
-	}
-	ev := navette.Event{Time: s.Clock.Now(), Type: navette.EventAccessDenied, ActorID: actor.ID, DepositID: depositID, Detail: detail}
-	if err := s.Meta.AppendEvents(context.WithoutCancel(ctx), ev); err != nil {
-		s.log().Error("recording a denied access", "err", err)
-	}
 }
 
 // kick tells the delivery worker that notices were queued.

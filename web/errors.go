@@ -8,6 +8,7 @@ import (
 
 	"navette"
 	"navette/api"
+	"navette/internal/httpfile"
 )
 
 // errorData is what an error page shows.
@@ -34,6 +35,9 @@ func (h *Handler) Error(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Del("Content-Disposition")
 	code := navette.ErrorCode(err)
 	status := api.Status(code)
+	if errors.Is(err, httpfile.ErrUnsatisfiable) {
+		status = http.StatusRequestedRangeNotSatisfiable
+	}
 	p := h.newPage(w, r, "Erreur", "")
 	lang := p.Lang
 	d := &errorData{Status: status, RequestID: w.Header().Get("X-Request-Id")}
