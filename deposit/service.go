@@ -31,8 +31,8 @@ type Service struct {
 	// cover the file. If nil, Meta's own is used if it has one; without
 	// any, only a whole file sent in one answer is recorded.
 	Deliveries navette.DeliveryStore
-	Keys  KeyWrapper
-	Clock navette.Clock
+	Keys       KeyWrapper
+	Clock      navette.Clock
 	// Limits are the configuration's bounds on deposits; admins' settings
 	// (SaveSettings) take precedence over them.
 	Limits navette.Limits
