@@ -26,13 +26,8 @@ type KeyWrapper interface {
 type Service struct {
 	Meta  navette.MetaStore
 	Blobs navette.BlobStore
-	// Deliveries keeps the bytes of each file delivered to each person, so
-	// that a download spread over several requests is recorded once they
-	// cover the file. If nil, Meta's own is used if it has one; without
-	// any, only a whole file sent in one answer is recorded.
-	Deliveries navette.DeliveryStore
-	Keys       KeyWrapper
-	Clock      navette.Clock
+	Keys  KeyWrapper
+	Clock navette.Clock
 	// Limits are the configuration's bounds on deposits; admins' settings
 	// (SaveSettings) take precedence over them.
 	Limits navette.Limits
@@ -59,6 +54,11 @@ type Service struct {
 	// PartnersToAgents lets partners send deposits to agents in person; by
 	// default they may send only to service mailboxes.
 	PartnersToAgents bool
+	// Deliveries keeps the bytes of each file delivered to each person, so
+	// that a download spread over several requests is recorded once they
+	// cover the file. If nil, Meta's own is used if it has one; without
+	// any, only a whole file sent in one answer is recorded.
+	Deliveries navette.DeliveryStore
 
 	denied denials
 }
