@@ -204,8 +204,8 @@ func (s *Service) view(ctx context.Context, d *navette.DepositRecord, files []*n
 	return v, nil
 }
 
-// lookup returns the deposit if actor may know it exists, with an access
-// event recorded for every miss so that misses and refusals cost the same.
+// lookup returns the deposit if actor may know it exists, denying every
+// miss (deny) so that misses and refusals cost the same.
 func (s *Service) lookup(ctx context.Context, actor *navette.User, id string) (*navette.DepositRecord, error) {
 	if actor == nil {
 		return nil, navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required.")
