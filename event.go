@@ -14,11 +14,11 @@ const (
 	EventFileRemoved      EventType = "file.removed"
 	EventDepositSubmitted EventType = "deposit.submitted"
 	EventDepositAvailable EventType = "deposit.available"
-	EventFileDownloaded   EventType = "file.downloaded"
+	EventFileDownloaded   EventType = "file.downloaded" // every byte of the file reached the actor; Detail is how: "whole" (one answer) or "ranges" (several)
 	EventDepositRevoked   EventType = "deposit.revoked"
 	EventDepositExpired   EventType = "deposit.expired"
 	EventDepositPurged    EventType = "deposit.purged"
-	EventAccessDenied     EventType = "access.denied"
+	EventAccessDenied     EventType = "access.denied"    // Detail is why ("not_found", "gone", "not_sender"), or for denials counted together "count=N REASON=N…"
 	EventDepositReminded  EventType = "deposit.reminded" // reminders were queued for recipients who had not downloaded
 	EventNoticeSent       EventType = "notice.sent"      // the mail server accepted a notice; Detail is "KIND USERID NOTICEID"
 	EventNoticeDead       EventType = "notice.dead"      // a notice failed for good; Detail as for notice.sent
@@ -47,6 +47,7 @@ const (
 	// A deposit's evidence bundle was exported; Detail is the number of
 	// receipts, then "operator" when exported from the command line.
 	EventEvidenceExported EventType = "evidence.exported"
+	EventFileCorrupt      EventType = "file.corrupt" // stored content failed its integrity check as it was read; Detail is where: "header", "segment N", "hash", "length"
 )
 
 // Event is one entry of the journal. Events are only ever appended, and never

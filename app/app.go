@@ -493,6 +493,7 @@ func (a *App) Run(ctx context.Context) error {
 	if e := a.srv.Shutdown(shut); e != nil && err == nil {
 		err = e
 	}
+	a.Deposits.FlushDenials(shut, true) // denials counted but not yet journaled
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
@@ -522,6 +523,7 @@ func (a *App) sweepLoop(ctx context.Context) {
 		if err := a.Auth.Sweep(ctx); err != nil && ctx.Err() == nil {
 			a.Config.Logger.Error("removing ended sessions failed", "err", err)
 		}
+		a.Deposits.FlushDenials(ctx, false)
 		select {
 		case <-ctx.Done():
 			return

@@ -323,23 +323,25 @@ func TestCorruptionRefused(t *testing.T) {
 		// early: caught before the answer begins (a problem document);
 		// otherwise the transfer is cut.
 		early bool
+		// where is what the journal says of the failure.
+		where string
 	}{
-		{"flip a byte in the first segment", func(t *testing.T, b, _ []byte) []byte { b[seal.HeaderSize+100] ^= 1; return b }, true},
-		{"flip a byte in the last segment", func(t *testing.T, b, _ []byte) []byte { b[len(b)-20] ^= 0x80; return b }, false},
-		{"flip a byte of the header", func(t *testing.T, b, _ []byte) []byte { b[3] ^= 1; return b }, true},
+		{"flip a byte in the first segment", func(t *testing.T, b, _ []byte) []byte { b[seal.HeaderSize+100] ^= 1; return b }, true, "segment 0"},
+		{"flip a byte in the last segment", func(t *testing.T, b, _ []byte) []byte { b[len(b)-20] ^= 0x80; return b }, false, "segment 3"},
+		{"flip a byte of the header", func(t *testing.T, b, _ []byte) []byte { b[3] ^= 1; return b }, true, "header"},
 		{"swap two segments", func(t *testing.T, b, _ []byte) []byte {
 			s1 := append([]byte(nil), b[seal.HeaderSize:seal.HeaderSize+S]...)
 			copy(b[seal.HeaderSize:], b[seal.HeaderSize+S:seal.HeaderSize+2*S])
 			copy(b[seal.HeaderSize+S:], s1)
 			return b
-		}, true},
-		{"drop the last segment", func(t *testing.T, b, _ []byte) []byte { return b[:seal.HeaderSize+3*S] }, false},
-		{"truncate the last segment", func(t *testing.T, b, _ []byte) []byte { return b[:len(b)-7] }, false},
+		}, true, "segment 0"},
+		{"drop the last segment", func(t *testing.T, b, _ []byte) []byte { return b[:seal.HeaderSize+3*S] }, false, "segment 3"},
+		{"truncate the last segment", func(t *testing.T, b, _ []byte) []byte { return b[:len(b)-7] }, false, "segment 3"},
 		{"segment moved from another file", func(t *testing.T, b, o []byte) []byte {
 			copy(b[seal.HeaderSize+S:seal.HeaderSize+2*S], o[seal.HeaderSize+S:seal.HeaderSize+2*S])
 			return b
-		}, false},
-		{"whole blob replaced by another file's", func(t *testing.T, b, o []byte) []byte { return append([]byte(nil), o...) }, true},
+		}, false, "segment 1"},
+		{"whole blob replaced by another file's", func(t *testing.T, b, o []byte) []byte { return append([]byte(nil), o...) }, true, "segment 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
@@ -368,6 +370,30 @@ func TestCorruptionRefused(t *testing.T) {
 			}
 			defer resp.Body.Close()
 			got, rerr := io.ReadAll(resp.Body)
+			// The refusal is journaled, once, saying where it failed; it
+			// is no download.
+			defer func() {
+				var corrupt []navette.Event
+				waitFor(t, "the corruption journaled", func() bool {
+					evs, err := e.app.Meta.Events(t.Context(), navette.EventFilter{DepositID: d.ID})
+					if err != nil {
+						t.Fatal(err)
+					}
+					corrupt = corrupt[:0]
+					for _, ev := range evs {
+						if ev.Type == navette.EventFileCorrupt {
+							corrupt = append(corrupt, ev)
+						}
+						if ev.Type == navette.EventFileDownloaded {
+							t.Errorf("a download of the corrupt file was recorded: %+v", ev)
+						}
+					}
+					return len(corrupt) > 0
+				})
+				if len(corrupt) != 1 || corrupt[0].FileID != fa.ID || corrupt[0].Detail != tc.where {
+					t.Errorf("file.corrupt events %+v, want one for %s at %q", corrupt, fa.ID, tc.where)
+				}
+			}()
 			if tc.early {
 				e.problem(resp, got, http.StatusInternalServerError)
 				return

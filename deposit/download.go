@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"io"
+	"strconv"
 	"time"
 
 	"navette"
@@ -34,13 +35,17 @@ func (d *Download) Size() int64 { return d.file.Size }
 // SHA256 returns the SHA-256 of the file's content.
 func (d *Download) SHA256() []byte { return d.file.SHA256 }
 
+// FileName returns the file's name as its sender gave it.
+func (d *Download) FileName() string { return d.Name }
+
 // File returns the file's record.
 func (d *Download) File() *navette.FileRecord { return d.file }
 
 // chunk is a decrypted segment, or the error that ends the stream.
 type chunk struct {
-	buf *[]byte
-	err error
+	buf   *[]byte
+	err   error
+	where string // where err arose: "segment N", "hash"
 }
 
 // send passes c on unless the consumer has gone.
@@ -108,12 +113,27 @@ func (s *Service) OpenFile(ctx context.Context, actor *navette.User, depositID, 
 // are written; when the whole file is read its SHA-256 is checked too, and
 // the last segment is held back until it matches, so a client never
 // receives a complete but altered file. Returns an error wrapping ErrCorrupt
-// on any integrity failure. When the read reaches the end of the file, the
-// download is recorded.
+// on any integrity failure, which is journaled (EventFileCorrupt).
+//
+// The bytes w accepts without error count as delivered to the actor, so w
+// must pass them on before it returns (an HTTP answer flushed after each
+// write): what an aborted transfer did not send never counts. The download
+// is recorded, once, when the bytes delivered to the actor by this call and
+// earlier ones cover the whole file (Service.Deliveries); they then start
+// again from nothing, so that a later complete download is recorded anew.
 func (d *Download) WriteRange(ctx context.Context, w io.Writer, off, n int64) error {
+	written, err := d.writeRange(ctx, w, off, n)
+	if written > 0 || err == nil && d.file.Size == 0 {
+		d.delivered(ctx, navette.ByteRange{Start: off, End: off + written})
+	}
+	return err
+}
+
+// writeRange does WriteRange's work and returns how many bytes w accepted.
+func (d *Download) writeRange(ctx context.Context, w io.Writer, off, n int64) (int64, error) {
 	size := d.file.Size
 	if off < 0 || n < 0 || off+n > size {
-		return navette.Errorf(navette.EINVALID, "Range outside the file.")
+		return 0, navette.Errorf(navette.EINVALID, "Range outside the file.")
 	}
 	first := off / seal.SegmentSize
 	count := seal.SegmentCount(size)
@@ -132,14 +152,13 @@ func (d *Download) WriteRange(ctx context.Context, w io.Writer, off, n int64) er
 	}
 	rc, err := d.s.Blobs.Open(ctx, d.file.ID, start, end-start)
 	if err != nil {
-		return blobErr(err)
+		return 0, blobErr(err)
 	}
 	defer rc.Close()
 	if first == 0 {
 		var hdr [seal.HeaderSize]byte
 		if _, err := io.ReadFull(rc, hdr[:]); err != nil || !bytes.Equal(hdr[:], seal.Header()) {
-			d.s.log().Error("corrupt blob header refused", "file", d.file.ID, "err", err)
-			return navette.WrapError(navette.EINTERNAL, ErrCorrupt, "The stored file failed its integrity check.")
+			return 0, d.corrupt(ctx, "header", err)
 		}
 	}
 	r := seal.NewReader(rc, d.key, d.file.ID, size, first)
@@ -155,7 +174,7 @@ func (d *Download) WriteRange(ctx context.Context, w io.Writer, off, n int64) er
 		for i := first; i <= last; i++ {
 			p, err := r.Next()
 			if err != nil {
-				send(plain, stop, chunk{err: err})
+				send(plain, stop, chunk{err: err, where: "segment " + strconv.FormatInt(i, 10)})
 				return
 			}
 			b := segmentPool.Get().(*[]byte)
@@ -179,7 +198,7 @@ func (d *Download) WriteRange(ctx context.Context, w io.Writer, off, n int64) er
 					pos += int64(len(*c.buf))
 					if pos == size && subtle.ConstantTimeCompare(h.Sum(nil), d.file.SHA256) != 1 {
 						segmentPool.Put(c.buf)
-						c = chunk{err: errHashMismatch}
+						c = chunk{err: errHashMismatch, where: "hash"}
 					}
 				}
 				if !send(checked, stop, c) {
@@ -193,48 +212,82 @@ func (d *Download) WriteRange(ctx context.Context, w io.Writer, off, n int64) er
 		out = checked
 	}
 	pos := first * seal.SegmentSize
+	var written int64
 	for c := range out {
 		if c.err != nil {
 			if errors.Is(c.err, seal.ErrCorrupt) || errors.Is(c.err, io.ErrUnexpectedEOF) || errors.Is(c.err, io.EOF) || c.err == errHashMismatch {
-				d.s.log().Error("corrupt blob refused", "file", d.file.ID, "err", c.err)
-				return navette.WrapError(navette.EINTERNAL, errors.Join(ErrCorrupt, c.err), "The stored file failed its integrity check.")
+				return written, d.corrupt(ctx, c.where, c.err)
 			}
-			return navette.WrapError(navette.EINTERNAL, c.err, "")
+			return written, navette.WrapError(navette.EINTERNAL, c.err, "")
 		}
 		p := *c.buf
 		segStart := pos
 		pos += int64(len(p))
 		lo := max(off-segStart, 0)
 		hi := min(off+n-segStart, int64(len(p)))
-		_, err := w.Write(p[lo:hi])
+		k, err := w.Write(p[lo:hi])
+		written += int64(k)
 		segmentPool.Put(c.buf)
 		if err != nil {
-			return err
+			return written, err
 		}
 	}
 	if pos != (last+1)*seal.SegmentSize && pos != size {
-		return navette.WrapError(navette.EINTERNAL, ErrCorrupt, "The stored file failed its integrity check.")
+		return written, d.corrupt(ctx, "length", nil)
 	}
-	if off+n == size {
-		d.recordDownload(ctx, !whole)
-	}
-	return nil
+	return written, nil
 }
 
-// recordDownload notes that actor fetched the file to its end.
-func (d *Download) recordDownload(ctx context.Context, ranged bool) {
-	ctx = context.WithoutCancel(ctx)
-	detail := ""
-	if ranged {
-		detail = "range"
+// corrupt journals that the file failed its integrity check at where
+// ("header", "segment N", "hash", "length") and returns the error that
+// refuses it.
+func (d *Download) corrupt(ctx context.Context, where string, err error) error {
+	d.s.log().Error("corrupt blob refused", "file", d.file.ID, "where", where, "err", err)
+	ev := navette.Event{Time: d.s.Clock.Now(), Type: navette.EventFileCorrupt, ActorID: d.actor.ID, DepositID: d.deposit.ID,
+		FileID: d.file.ID, Size: d.file.Size, SHA256: d.file.SHA256, Detail: where}
+	if jerr := d.s.Meta.AppendEvents(context.WithoutCancel(ctx), ev); jerr != nil {
+		d.s.log().Error("journaling a corrupt blob", "file", d.file.ID, "err", jerr)
 	}
+	return navette.WrapError(navette.EINTERNAL, errors.Join(ErrCorrupt, err), "The stored file failed its integrity check.")
+}
+
+// delivered adds r to the bytes delivered to the actor, and records the
+// download if they now cover the file: "whole" when r alone does, "ranges"
+// when it completes what earlier calls delivered. Without a DeliveryStore
+// only a whole file delivered at once counts.
+func (d *Download) delivered(ctx context.Context, r navette.ByteRange) {
+	ctx = context.WithoutCancel(ctx)
+	whole := r.Start == 0 && r.End == d.file.Size
+	complete := whole
+	if ds := d.s.deliveries(); ds != nil {
+		done, err := ds.AddDelivered(ctx, d.file.ID, d.actor.ID, r, d.s.Clock.Now())
+		if err != nil {
+			d.s.log().Error("recording delivered bytes", "file", d.file.ID, "err", err)
+		} else {
+			complete = done
+		}
+		complete = complete || whole
+	}
+	if !complete {
+		return
+	}
+	how := "ranges"
+	if whole {
+		how = "whole"
+	}
+	d.recordDownload(ctx, how)
+}
+
+// recordDownload records that every byte of the file reached the actor;
+// how is the event's detail.
+func (d *Download) recordDownload(ctx context.Context, how string) {
 	queued := false
 	err := d.s.Meta.UpdateDeposit(ctx, d.deposit.ID, func(dep *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
 		now := d.s.Clock.Now()
 		// A download through the API may come without the deposit being
 		// opened first: it counts as its opening.
 		events := markOpened(dep, d.actor, d.services, now)
-		ev := navette.Event{Time: now, Type: navette.EventFileDownloaded, ActorID: d.actor.ID, DepositID: dep.ID, FileID: d.file.ID, Size: d.file.Size, SHA256: d.file.SHA256, Detail: detail}
+		ev := navette.Event{Time: now, Type: navette.EventFileDownloaded, ActorID: d.actor.ID, DepositID: dep.ID, FileID: d.file.ID, Size: d.file.Size, SHA256: d.file.SHA256, Detail: how}
 		for i := range dep.Recipients {
 			r := &dep.Recipients[i]
 			if (r.UserID != d.actor.ID && !d.services[r.UserID]) || !r.FirstDownloadAt.IsZero() {

@@ -60,6 +60,22 @@ type Service struct {
 	// Evidence reads and ends the evidence of deposits; if nil, Meta is
 	// used if it keeps evidence.
 	Evidence navette.EvidenceStore
+	// Deliveries keeps the bytes of each file delivered to each person, so
+	// that a download spread over several requests is recorded once they
+	// cover the file. If nil, Meta's own is used if it has one; without
+	// any, only a whole file sent in one answer is recorded.
+	Deliveries navette.DeliveryStore
+
+	denied denials
+}
+
+// deliveries returns the DeliveryStore in use, or nil.
+func (s *Service) deliveries() navette.DeliveryStore {
+	if s.Deliveries != nil {
+		return s.Deliveries
+	}
+	ds, _ := s.Meta.(navette.DeliveryStore)
+	return ds
 }
 
 // CanDeposit reports whether a user with role r may send deposits.
@@ -215,8 +231,8 @@ func (s *Service) view(ctx context.Context, d *navette.DepositRecord, files []*n
 	return v, nil
 }
 
-// lookup returns the deposit if actor may know it exists, with an access
-// event recorded for every miss so that misses and refusals cost the same.
+// lookup returns the deposit if actor may know it exists, denying every
+// miss (deny) so that misses and refusals cost the same.
 func (s *Service) lookup(ctx context.Context, actor *navette.User, id string) (*navette.DepositRecord, error) {
 	if actor == nil {
 		return nil, navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required.")
@@ -240,17 +256,6 @@ func (s *Service) lookup(ctx context.Context, actor *navette.User, id string) (*
 		return nil, notFound()
 	}
 	return d, nil
-}
-
-// deny records a refused access.
-func (s *Service) deny(ctx context.Context, actor *navette.User, depositID, detail string) {
-	if !navette.ValidID(depositID) {
-		depositID = ""
-	}
-	ev := navette.Event{Time: s.Clock.Now(), Type: navette.EventAccessDenied, ActorID: actor.ID, DepositID: depositID, Detail: detail}
-	if err := s.Meta.AppendEvents(context.WithoutCancel(ctx), ev); err != nil {
-		s.log().Error("recording a denied access", "err", err)
-	}
 }
 
 // kick tells the delivery worker that notices were queued.

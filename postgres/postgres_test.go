@@ -86,6 +86,13 @@ func TestMetaStore(t *testing.T) {
 	})
 }
 
+func TestDeliveryStore(t *testing.T) {
+	storetest.TestDeliveryStore(t, func(t *testing.T) storetest.DeliveryMetaStore {
+		s, _ := open(t)
+		return s
+	})
+}
+
 // TestConcurrentMigration opens the same empty database from three nodes at
 // once: each waits for the one migrating, and the schema is made once.
 func TestConcurrentMigration(t *testing.T) {

@@ -40,6 +40,12 @@ func TestMetaStore(t *testing.T) {
 	})
 }
 
+func TestDeliveryStore(t *testing.T) {
+	storetest.TestDeliveryStore(t, func(t *testing.T) storetest.DeliveryMetaStore {
+		return open(t, filepath.Join(t.TempDir(), "meta.db"))
+	})
+}
+
 // user creates a user in s.
 func user(t *testing.T, s navette.MetaStore, name string) *navette.User {
 	t.Helper()

@@ -2,12 +2,10 @@ package web
 
 import (
 	"archive/zip"
-	"encoding/base64"
-	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"path"
-	"strconv"
 	"strings"
 
 	"navette"
@@ -15,7 +13,8 @@ import (
 	"navette/internal/httpfile"
 )
 
-// download serves one file, with single ranges so browsers can resume.
+// download serves one file, with single ranges so browsers can resume,
+// through the handler the API uses too.
 func (h *Handler) download(w http.ResponseWriter, r *http.Request) {
 	u := navette.UserFromContext(r.Context())
 	id := r.PathValue("id")
@@ -29,42 +28,7 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	size := dl.Size()
-	etag := `"sha256-` + hex.EncodeToString(dl.SHA256()) + `"`
-	hd := w.Header()
-	hd.Set("Accept-Ranges", "bytes")
-	hd.Set("ETag", etag)
-	hd.Set("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(dl.SHA256())+":")
-	hd.Set("Cache-Control", "private, no-store")
-	off, n, status := int64(0), size, http.StatusOK
-	if rh := r.Header.Get("Range"); rh != "" && (r.Header.Get("If-Range") == "" || r.Header.Get("If-Range") == etag) {
-		a, k, ok, unsatisfiable := httpfile.ParseRange(rh, size)
-		if unsatisfiable {
-			hd.Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
-			h.Error(w, r, navette.Errorf(navette.EINVALID, "The requested range is outside the file."))
-			return
-		}
-		if ok {
-			off, n, status = a, k, http.StatusPartialContent
-			hd.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", a, a+k-1, size))
-		}
-	}
-	lw := &httpfile.LazyWriter{W: w, Start: func() {
-		hd.Set("Content-Type", "application/octet-stream")
-		hd.Set("Content-Disposition", httpfile.ContentDisposition(dl.Name))
-		hd.Set("Content-Length", strconv.FormatInt(n, 10))
-		w.WriteHeader(status)
-	}}
-	if err := dl.WriteRange(r.Context(), lw, off, n); err != nil {
-		if !lw.Started() {
-			hd.Del("Content-Range")
-			h.Error(w, r, err)
-			return
-		}
-		h.log().Error("web: download aborted", "file", dl.File().ID, "err", err)
-		panic(http.ErrAbortHandler)
-	}
-	lw.Begin()
+	httpfile.Serve(w, r, dl, h.Error, h.log())
 }
 
 // zip streams every available file of a deposit as one ZIP archive, stored
@@ -103,19 +67,23 @@ func (h *Handler) zip(w http.ResponseWriter, r *http.Request) {
 		}
 		dls = append(dls, dl)
 	}
-	name := zipName(v.Reference, v.ID)
 	hd := w.Header()
+	httpfile.SetAttachment(hd, zipName(v.Reference, v.ID))
 	hd.Set("Content-Type", "application/zip")
-	hd.Set("Content-Disposition", httpfile.ContentDisposition(name))
-	hd.Set("Cache-Control", "private, no-store")
-	zw := zip.NewWriter(w)
+	if r.Method == http.MethodHead {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	zw := zip.NewWriter(httpfile.Flushing(w, w))
 	used := map[string]bool{}
 	for _, dl := range dls {
 		fh := &zip.FileHeader{Name: uniqueName(dl.Name, used), Method: zip.Store, Modified: dl.File().StoredAt.In(paris)}
 		fh.UncompressedSize64 = uint64(dl.Size())
 		fw, err := zw.CreateHeader(fh)
 		if err == nil {
-			err = dl.WriteRange(r.Context(), fw, 0, dl.Size())
+			// Each file's bytes go to the client as they are written, so
+			// that a file counts as downloaded once they all reached it.
+			err = dl.WriteRange(r.Context(), zipEntry{fw, zw}, 0, dl.Size())
 		}
 		if err != nil {
 			h.log().Error("web: zip aborted", "deposit", v.ID, "file", dl.File().ID, "err", err)
@@ -126,6 +94,23 @@ func (h *Handler) zip(w http.ResponseWriter, r *http.Request) {
 		h.log().Error("web: zip aborted", "deposit", v.ID, "err", err)
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// zipEntry writes to a file of a ZIP archive and flushes the archive, so
+// that a write succeeds only once its bytes were sent on.
+type zipEntry struct {
+	w  io.Writer
+	zw *zip.Writer
+}
+
+func (e zipEntry) Write(p []byte) (int, error) {
+	n, err := e.w.Write(p)
+	if err == nil {
+		if err = e.zw.Flush(); err != nil {
+			n = 0
+		}
+	}
+	return n, err
 }
 
 // uniqueName returns name, or "name (2).ext" and so on if it was used.

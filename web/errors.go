@@ -8,6 +8,7 @@ import (
 
 	"navette"
 	"navette/api"
+	"navette/internal/httpfile"
 )
 
 // errorData is what an error page shows.
@@ -43,6 +44,9 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, err error, p
 	w.Header().Del("Content-Disposition")
 	code := navette.ErrorCode(err)
 	status := api.Status(code)
+	if errors.Is(err, httpfile.ErrUnsatisfiable) {
+		status = http.StatusRequestedRangeNotSatisfiable
+	}
 	p := h.newPage(w, r, "Erreur", "")
 	lang := p.Lang
 	d := &errorData{Status: status, RequestID: w.Header().Get("X-Request-Id")}

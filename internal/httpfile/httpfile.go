@@ -1,14 +1,141 @@
-// Package httpfile holds what the API and the web pages share to serve a
-// file over HTTP: the Range header, the Content-Disposition of an
-// attachment, and a writer that sends the status line only with the first
-// byte.
+// Package httpfile serves a file over HTTP, for the API and the web pages
+// alike (Serve): one Range at most, HEAD, If-Range, ETag and Repr-Digest,
+// the headers that keep a browser from running what it downloads, and
+// writes flushed to the client one by one so that only what reached the
+// connection counts as delivered.
 package httpfile
 
 import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"navette"
 )
+
+// Content is a file Serve can send: deposit.Download.
+type Content interface {
+	Size() int64
+	SHA256() []byte
+	FileName() string
+	// WriteRange writes bytes [off, off+n) to w; the bytes w accepts count
+	// as delivered.
+	WriteRange(ctx context.Context, w io.Writer, off, n int64) error
+}
+
+// ErrorWriter renders err as the caller's error answer: problem details for
+// the API, the error page for the web. An error wrapping ErrUnsatisfiable
+// is answered with status 416.
+type ErrorWriter func(w http.ResponseWriter, r *http.Request, err error)
+
+// ErrUnsatisfiable is wrapped by the error of a Range outside the file.
+var ErrUnsatisfiable = errors.New("range not satisfiable")
+
+// SandboxCSP is the Content-Security-Policy of every answer carrying file
+// bytes: should a browser render one anyway, it runs nothing and loads
+// nothing.
+const SandboxCSP = "sandbox; default-src 'none'"
+
+// SetAttachment sets the headers of an answer that carries file bytes: a
+// download under the name given, never rendered, run or cached.
+func SetAttachment(h http.Header, name string) {
+	h.Set("Content-Security-Policy", SandboxCSP)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Disposition", ContentDisposition(name))
+	h.Set("Cache-Control", "private, no-store")
+}
+
+// Serve answers a GET or HEAD of c: the whole file, or one range of it
+// (several ranges get the whole file, as RFC 9110 allows), honoured only
+// if an If-Range names the current ETag. A HEAD gets the headers alone and
+// reads nothing, so it is never a download. An error before the first byte
+// is rendered by fail; after it, the connection is cut (logged to log) so
+// that the client sees a failed transfer, never a complete one.
+func Serve(w http.ResponseWriter, r *http.Request, c Content, fail ErrorWriter, log *slog.Logger) {
+	size := c.Size()
+	etag := `"sha256-` + hex.EncodeToString(c.SHA256()) + `"`
+	h := w.Header()
+	h.Set("Accept-Ranges", "bytes")
+	h.Set("ETag", etag)
+	h.Set("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(c.SHA256())+":")
+	h.Set("Cache-Control", "private, no-store")
+
+	off, n, status := int64(0), size, http.StatusOK
+	if rh := r.Header.Get("Range"); rh != "" && ifRange(r.Header.Get("If-Range"), etag) {
+		a, k, ok, unsatisfiable := ParseRange(rh, size)
+		if unsatisfiable {
+			h.Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
+			fail(w, r, navette.WrapError(navette.EINVALID, ErrUnsatisfiable, "The requested range is outside the file (%d bytes).", size))
+			return
+		}
+		if ok {
+			off, n, status = a, k, http.StatusPartialContent
+			h.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", a, a+k-1, size))
+		}
+	}
+	lw := &LazyWriter{W: w, Start: func() {
+		SetAttachment(h, c.FileName())
+		h.Set("Content-Type", "application/octet-stream")
+		h.Set("Content-Length", strconv.FormatInt(n, 10))
+		w.WriteHeader(status)
+	}}
+	if r.Method == http.MethodHead {
+		lw.Begin()
+		return
+	}
+	if err := c.WriteRange(r.Context(), Flushing(lw, w), off, n); err != nil {
+		if !lw.Started() {
+			h.Del("Content-Range")
+			fail(w, r, err)
+			return
+		}
+		if log == nil {
+			log = slog.Default()
+		}
+		log.Error("download aborted", "path", r.URL.Path, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	lw.Begin()
+	_ = http.NewResponseController(w).Flush()
+}
+
+// ifRange reports whether a Range may be honoured given If-Range: only
+// when it is absent or names the current strong ETag (there is no
+// Last-Modified, so a date never matches).
+func ifRange(h, etag string) bool {
+	return h == "" || h == etag
+}
+
+// Flushing returns a writer that writes to dst, then flushes rw's answer
+// to the connection, so that a write succeeds only once its bytes left the
+// server's buffers; a failed flush makes the write count for nothing. If
+// rw cannot flush, bytes count once written.
+func Flushing(dst io.Writer, rw http.ResponseWriter) io.Writer {
+	return &flusher{dst: dst, rc: http.NewResponseController(rw)}
+}
+
+type flusher struct {
+	dst io.Writer
+	rc  *http.ResponseController
+}
+
+func (f *flusher) Write(p []byte) (int, error) {
+	n, err := f.dst.Write(p)
+	if err != nil {
+		return n, err
+	}
+	if err := f.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return 0, err
+	}
+	return n, nil
+}
 
 // ParseRange parses an RFC 9110 Range header against a representation of
 // the given size. It serves exactly one range: ok is false when the header
