@@ -35,6 +35,7 @@ import (
 	"navette/oidc"
 	"navette/proof"
 	"navette/smtp"
+	"navette/tsa"
 	"navette/web"
 )
 
@@ -143,9 +144,10 @@ type Config struct {
 	// signed while events arrive (1 min).
 	CheckpointInterval time.Duration
 	// TSA is the URL of the RFC 3161 time-stamping authority that stamps
-	// the journal's checkpoints. It needs a Stamper for it: until package
-	// tsa is wired here, Open refuses a TSA without one.
-	TSA string
+	// the journal's checkpoints; TSACA, if set, a PEM file of the CAs its
+	// certificate (and its TLS certificate) must chain to.
+	TSA   string
+	TSACA string
 	// Stamper, if set, time-stamps the journal's checkpoints.
 	Stamper proof.Stamper
 }
@@ -225,7 +227,11 @@ func Open(cfg Config) (*App, error) {
 		return nil, err
 	}
 	if cfg.TSA != "" && cfg.Stamper == nil {
-		return nil, navette.Errorf(navette.ENOTIMPLEMENTED, "This build cannot time-stamp with a time-stamping authority yet (--tsa).")
+		c, err := tsa.New(tsa.Config{URL: cfg.TSA, CAFile: cfg.TSACA})
+		if err != nil {
+			return nil, err
+		}
+		cfg.Stamper = c
 	}
 	if a.Meta, err = OpenMeta(cfg.DB, cfg.DataDir); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,7 +18,9 @@ import (
 	"navette/api"
 	"navette/app"
 	"navette/internal/testnode"
+	"navette/internal/testtsa"
 	"navette/proof"
+	"navette/tsa"
 )
 
 // lockedBuffer is a log destination the node and the test share.
@@ -170,10 +173,71 @@ func hashes(t *testing.T, p api.Proof) []tlog.Hash {
 	return out
 }
 
-// TestTSARefused: --tsa is refused until a time-stamping client is wired.
+// TestTSAStampsCheckpoints runs --tsa against a real RFC 3161 responder
+// on 127.0.0.1: checkpoints are stamped, a TSA outage leaves new ones
+// unstamped without stopping the journal, and they are stamped once it
+// returns.
+func TestTSAStampsCheckpoints(t *testing.T) {
+	ts := testtsa.Start(t, testtsa.Options{})
+	e := newEnv(t, func(c *app.Config) { c.TSA, c.TSACA = ts.URL(), ts.CAFile() })
+	ctx := t.Context()
+	cp := e.app.Checkpointer
+	stamped := func(c *navette.Checkpoint) {
+		t.Helper()
+		got, err := e.app.Meta.Checkpoints(ctx, navette.CheckpointFilter{MinSize: c.Size, Limit: 1})
+		if err != nil || len(got) == 0 || got[0].Size != c.Size {
+			t.Fatalf("checkpoint of %d leaves not stored: %v", c.Size, err)
+		}
+		sum := sha256.Sum256(got[0].Note)
+		st, err := tsa.Verify(got[0].Token, sum[:], ts.Roots())
+		if err != nil {
+			t.Fatalf("checkpoint of %d leaves: token does not verify: %v", c.Size, err)
+		}
+		if !st.Chained {
+			t.Errorf("token not checked against the TSA's CA")
+		}
+	}
+
+	c1, err := cp.Checkpoint(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cp.StampPending(ctx); err != nil {
+		t.Fatalf("StampPending: %v", err)
+	}
+	stamped(c1)
+
+	ts.Stop()
+	e.user("tsa.down@justice.fr", "Pendant la panne", navette.RoleAgent)
+	c2, err := cp.Checkpoint(ctx)
+	if err != nil {
+		t.Fatalf("a checkpoint while the TSA is down: %v", err)
+	}
+	if c2.Size <= c1.Size {
+		t.Fatalf("tree did not grow: %d then %d", c1.Size, c2.Size)
+	}
+	if err := cp.StampPending(ctx); err == nil {
+		t.Fatal("StampPending succeeded with the TSA stopped")
+	}
+	pending, err := e.app.Meta.Checkpoints(ctx, navette.CheckpointFilter{Unstamped: true, Limit: 10})
+	if err != nil || len(pending) == 0 {
+		t.Fatalf("no unstamped checkpoint during the outage: %v", err)
+	}
+
+	if err := ts.Start(); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(time.Hour) // past any backoff
+	if err := cp.StampPending(ctx); err != nil {
+		t.Fatalf("StampPending after the TSA returned: %v", err)
+	}
+	stamped(c2)
+}
+
+// TestTSARefused: a --tsa that is not an http(s) URL is refused at start.
 func TestTSARefused(t *testing.T) {
-	_, err := app.Open(app.Config{DataDir: t.TempDir(), TSA: "http://tsa.example/"})
-	if !navette.IsCode(err, navette.ENOTIMPLEMENTED) {
-		t.Errorf("Open with a TSA and no Stamper = %v, want ENOTIMPLEMENTED", err)
+	_, err := app.Open(app.Config{DataDir: t.TempDir(), TSA: "ftp://tsa.example/"})
+	if !navette.IsCode(err, navette.EINVALID) {
+		t.Errorf("Open with an ftp TSA = %v, want EINVALID", err)
 	}
 }

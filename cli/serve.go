@@ -37,7 +37,7 @@ type serverFlags struct {
 	theme                           string
 	trustedProxies                  string
 	proofRetention                  int
-	journalOrigin, tsa              string
+	journalOrigin, tsa, tsaCA       string
 }
 
 // define declares the flags; demo serves the local outbox at /dev/mail by
@@ -75,7 +75,8 @@ func (f *serverFlags) define(fs *flag.FlagSet, defaultData string, demo bool) {
 	fs.StringVar(&f.trustedProxies, "trusted-proxies", "", "reverse proxies whose X-Forwarded-For names the client for the per-address sign-in limits: networks or addresses, comma-separated (10.0.0.0/8,192.0.2.7)")
 	fs.BoolVar(&f.devMail, "dev-mail", demo, "without --smtp, serve the local outbox at /dev/mail, to anyone: for demos only")
 	fs.StringVar(&f.journalOrigin, "journal-origin", "", "name of the journal in its signed checkpoints and of their signing key (default HOST/navette-journal, HOST that of --public-url; without it, the existing key's name or localhost/navette-journal)")
-	fs.StringVar(&f.tsa, "tsa", "", "URL of an RFC 3161 time-stamping authority that stamps the journal's checkpoints (not available in this build yet)")
+	fs.StringVar(&f.tsa, "tsa", "", "URL of an RFC 3161 time-stamping authority that stamps the journal's checkpoints")
+	fs.StringVar(&f.tsaCA, "tsa-ca", "", "PEM file of the CAs the time-stamping authority's certificates must chain to")
 }
 
 func (f *serverFlags) config(env *Env) (app.Config, error) {
@@ -147,6 +148,7 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 		TrustedProxies:       proxies,
 		JournalOrigin:        f.journalOrigin,
 		TSA:                  f.tsa,
+		TSACA:                f.tsaCA,
 		Logger:               slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: lvl})),
 	}, nil
 }
