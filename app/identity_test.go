@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -486,7 +487,10 @@ func TestTokenScopesAndRevocation(t *testing.T) {
 	if resp, _ := e.do("DELETE", api.PathTokens+"/"+t1.ID, e.lawyer, nil); resp.StatusCode != 404 {
 		t.Errorf("revoking another's token: got %d, want 404", resp.StatusCode)
 	}
-	if resp, _ := e.do("DELETE", api.PathTokens+"/"+t1.ID, ro, nil); resp.StatusCode != 204 {
+	if resp, _ := e.do("DELETE", api.PathTokens+"/"+t1.ID, ro, nil); resp.StatusCode != 403 {
+		t.Errorf("revoking one's token with a read-only token: got %d, want 403", resp.StatusCode)
+	}
+	if resp, _ := e.do("DELETE", api.PathTokens+"/"+t1.ID, e.agent, nil); resp.StatusCode != 204 {
 		t.Errorf("revoking one's token: got %d", resp.StatusCode)
 	}
 	if resp, _ := e.do("GET", api.PathDeposits, ro, nil); resp.StatusCode != 401 {
@@ -497,6 +501,66 @@ func TestTokenScopesAndRevocation(t *testing.T) {
 	if resp, _ := e.do("GET", api.PathDeposits, exp, nil); resp.StatusCode != 401 {
 		t.Errorf("expired token: got %d, want 401", resp.StatusCode)
 	}
+}
+
+// TestTokenRevocationNeedsWriteAndOwnership: deleting a token through
+// /tokens takes the write scope and only ever reaches one's own tokens, an
+// admin's included; admins revoke others' tokens through the admin API, with
+// the admin scope.
+func TestTokenRevocationNeedsWriteAndOwnership(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.user("root@justice.example", "Admin", navette.RoleAdmin)
+	root, _ := e.app.Meta.UserByEmail(ctx, "root@justice.example")
+	lawyer, _ := e.app.Meta.UserByEmail(ctx, lawyerEmail)
+	mint := func(u *navette.User, scopes ...navette.Scope) (string, *navette.Token) {
+		t.Helper()
+		secret, tok, err := e.app.Accounts.CreateTokenFor(ctx, u, "t", time.Hour, scopes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return secret, tok
+	}
+	works := func(secret string) bool {
+		resp, _ := e.do("GET", api.PathMe, secret, nil)
+		return resp.StatusCode == 200
+	}
+	victim, victimTok := mint(lawyer, navette.ScopeRead)
+	ownRead, _ := mint(lawyer, navette.ScopeRead)
+	_, spare := mint(lawyer, navette.ScopeRead, navette.ScopeWrite)
+	adminRead, _ := mint(root, navette.ScopeRead)
+	adminWrite, _ := mint(root, navette.ScopeRead, navette.ScopeWrite)
+	adminAdmin, _ := mint(root, navette.ScopeAdmin)
+
+	cases := []struct {
+		name, token, path string
+		want              int
+	}{
+		{"a read token, own token", ownRead, api.PathTokens + "/" + spare.ID, 403},
+		{"an admin's read token, another's token", adminRead, api.PathTokens + "/" + victimTok.ID, 403},
+		{"an admin's write token, another's token", adminWrite, api.PathTokens + "/" + victimTok.ID, 404},
+		{"an admin's admin token, another's token through /tokens", adminAdmin, api.PathTokens + "/" + victimTok.ID, 403},
+		{"an admin's write token through the admin API", adminWrite, api.PathAdminTokens + "/" + victimTok.ID, 403},
+		{"a partner through the admin API", e.lawyer, api.PathAdminTokens + "/" + victimTok.ID, 403},
+	}
+	for _, c := range cases {
+		if resp, body := e.do("DELETE", c.path, c.token, nil); resp.StatusCode != c.want {
+			t.Errorf("%s: got %d %s, want %d", c.name, resp.StatusCode, body, c.want)
+		}
+		if !works(victim) {
+			t.Fatalf("%s: the token was revoked", c.name)
+		}
+	}
+	var list api.TokenList
+	e.doJSON("GET", api.PathAdminUsers+"/"+lawyer.ID+"/tokens", adminAdmin, nil, 200, &list)
+	if !slices.ContainsFunc(list.Tokens, func(x api.Token) bool { return x.ID == victimTok.ID }) {
+		t.Errorf("the admin's list of the lawyer's tokens lacks %s", victimTok.ID)
+	}
+	e.doJSON("DELETE", api.PathAdminTokens+"/"+victimTok.ID, adminAdmin, nil, 204, nil)
+	if works(victim) {
+		t.Error("the token revoked through the admin API still works")
+	}
+	e.doJSON("DELETE", api.PathTokens+"/"+spare.ID, e.lawyer, nil, 204, nil)
 }
 
 func TestInternalMode(t *testing.T) {
