@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/base32"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -18,6 +21,7 @@ import (
 	"navette/app"
 	"navette/auth"
 	"navette/directory"
+	"navette/keyring"
 	"navette/totp"
 )
 
@@ -339,6 +343,49 @@ func TestCodeRequestTellsNothing(t *testing.T) {
 	codes, _ := e.app.Meta.SignInCodes(context.Background(), userID(t, e, lawyerEmail), time.Time{})
 	if len(codes) != 5 {
 		t.Errorf("codes issued: got %d, want 5", len(codes))
+	}
+}
+
+// TestSignInCodeDigestIsKeyed: a copy of the database alone cannot test
+// guesses of a live code. The stored digest is not the plain SHA-256 of
+// what the database holds and the code; it is an HMAC under the MAC key in
+// keys/, named by its id, and the code no longer checks once that key is
+// gone.
+func TestSignInCodeDigestIsKeyed(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.browser().do(t, "POST", api.PathAuthCode, api.SignInCodeRequest{Email: lawyerEmail})
+	code := e.code(t, lawyerEmail)
+	codes, err := e.app.Meta.SignInCodes(ctx, userID(t, e, lawyerEmail), time.Time{})
+	if err != nil || len(codes) != 1 {
+		t.Fatalf("stored codes: %v, %v", codes, err)
+	}
+	c := codes[0]
+	for _, guess := range []string{c.ID + ":" + code, code, c.ID + code} {
+		if bytes.Equal(c.Hash, auth.HashSecret(guess)) {
+			t.Fatalf("the stored digest is SHA-256(%q): a database copy cracks it", guess)
+		}
+	}
+	if len(c.Hash) != keyring.DigestSize || hex.EncodeToString(c.Hash[:8]) != e.app.MAC.ActiveID() {
+		t.Fatalf("stored digest %x: want the MAC key id %s then a tag", c.Hash, e.app.MAC.ActiveID())
+	}
+	keyFile := filepath.Join(e.dir, "keys", e.app.MAC.ActiveID()+".hmac")
+	if _, err := os.Stat(keyFile); err != nil {
+		t.Fatalf("the MAC key is not beside the KEKs: %v", err)
+	}
+	// With another MAC key (a database copy taken elsewhere), the right
+	// code does not check.
+	other, err := keyring.OpenMAC(filepath.Join(t.TempDir(), "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := *e.app.Auth
+	elsewhere.Codes = other
+	if _, err := elsewhere.VerifyCode(ctx, lawyerEmail, code, "192.0.2.1"); !navette.IsCode(err, navette.EUNAUTHORIZED) {
+		t.Errorf("the code checked under another MAC key: %v", err)
+	}
+	if resp, body := e.browser().do(t, "POST", api.PathAuthCodeVerify, api.SignInCodeVerify{Email: lawyerEmail, Code: code}); resp.StatusCode != 200 {
+		t.Errorf("the code under its own key: %d %s", resp.StatusCode, body)
 	}
 }
 

@@ -119,6 +119,9 @@ func newCluster(t *testing.T, n int, opts ...option) *cluster {
 	if _, err := keyring.Open(keys); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := keyring.OpenMAC(keys); err != nil {
+		t.Fatal(err)
+	}
 	for _, nd := range c.nodes[1:] {
 		if err := copyDir(keys, filepath.Join(nd.dir, "keys")); err != nil {
 			t.Fatal(err)
