@@ -389,6 +389,81 @@ func TestSignInCodeDigestIsKeyed(t *testing.T) {
 	}
 }
 
+// TestSignInRefusalsAreAlike: each step of a sign-in by code refuses
+// everyone with the same answer, byte for byte: a partner with a wrong code,
+// one with no code or an expired one, a revoked partner with the right code,
+// staff (who may not use codes), a service mailbox and an unknown address.
+func TestSignInRefusalsAreAlike(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.user("root@justice.example", "Admin", navette.RoleAdmin)
+	op := &navette.User{ID: "operator", Role: navette.RoleAdmin}
+	court, err := e.app.Accounts.CreateCourt(ctx, op, "TJ-X", "Tribunal X")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.Accounts.CreateService(ctx, op, court.ID, "Greffe X", "greffe.x@justice.example"); err != nil {
+		t.Fatal(err)
+	}
+	revoked := "revoque@avocat.example"
+	e.user(revoked, "Maître Révoqué", navette.RolePartner)
+	expired := "expire@avocat.example"
+	e.user(expired, "Maître Expiré", navette.RolePartner)
+
+	askers := []string{lawyerEmail, strangerEmail, revoked, expired, agentEmail, "root@justice.example", "greffe.x@justice.example", "personne@avocat.example"}
+	var asked string
+	for _, email := range askers {
+		resp, body := e.browser().do(t, "POST", api.PathAuthCode, api.SignInCodeRequest{Email: email})
+		got := resp.Status + " " + string(body)
+		if asked == "" {
+			asked = got
+		} else if got != asked {
+			t.Errorf("code request for %s: %q, another got %q", email, got, asked)
+		}
+	}
+	lawyerCode := e.code(t, lawyerEmail)
+	revokedCode := e.code(t, revoked)
+	expiredCode := e.code(t, expired)
+	if _, err := e.app.Accounts.SetDisabled(ctx, op, userID(t, e, revoked), true); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(10 * time.Minute)
+	e.browser().do(t, "POST", api.PathAuthCode, api.SignInCodeRequest{Email: lawyerEmail})
+	lawyerCode = e.newCode(t, lawyerEmail, map[string]bool{lawyerCode: true})
+	wrong := "00000000"
+	if wrong == lawyerCode {
+		wrong = "11111111"
+	}
+	tries := []struct{ who, email, code string }{
+		{"a partner, wrong code", lawyerEmail, wrong},
+		{"a partner with no code", strangerEmail, wrong},
+		{"a partner, expired code", expired, expiredCode},
+		{"a revoked partner, right code", revoked, revokedCode},
+		{"an agent", agentEmail, wrong},
+		{"an admin", "root@justice.example", wrong},
+		{"a service mailbox", "greffe.x@justice.example", wrong},
+		{"an unknown address", "personne@avocat.example", wrong},
+		{"a malformed code", lawyerEmail, "12"},
+	}
+	var refusal string
+	for _, tr := range tries {
+		resp, body := e.browser().do(t, "POST", api.PathAuthCodeVerify, api.SignInCodeVerify{Email: tr.email, Code: tr.code})
+		got := resp.Status + " " + string(body)
+		if resp.StatusCode != 401 {
+			t.Errorf("%s: got %s, want 401", tr.who, got)
+		}
+		if refusal == "" {
+			refusal = got
+		} else if got != refusal {
+			t.Errorf("%s: refused with %q, another refusal was %q", tr.who, got, refusal)
+		}
+	}
+	resp, body := e.browser().do(t, "POST", api.PathAuthCodeVerify, api.SignInCodeVerify{Email: lawyerEmail, Code: lawyerCode})
+	if resp.StatusCode != 200 {
+		t.Errorf("the right code after the refusals: %d %s", resp.StatusCode, body)
+	}
+}
+
 func userID(t *testing.T, e *env, email string) string {
 	t.Helper()
 	u, err := e.app.Meta.UserByEmail(context.Background(), email)

@@ -162,7 +162,9 @@ type Issued struct {
 	User    *navette.User
 }
 
-// unauthorized is the one answer to a failed sign-in, whatever failed.
+// unauthorized is the one answer to a failed sign-in, whatever failed and
+// whoever asked: the same problem for a partner, an agent, an unknown or a
+// revoked address, in every step that checks who is signing in.
 func unauthorized() error {
 	return navette.Errorf(navette.EUNAUTHORIZED, "Sign-in failed: the code or the credentials are wrong or expired.")
 }
