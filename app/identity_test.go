@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -813,4 +814,107 @@ func TestSignInAndRevocationMail(t *testing.T) {
 	if n := len(srv.To("helene.leveque@avocat.example")); n != 2 {
 		t.Errorf("messages to the revoked lawyer: got %d, want 2", n)
 	}
+}
+
+// form posts a web page's form as the browser b would, with its cookie,
+// the platform's Origin and the session's CSRF token, and keeps the session
+// cookie the answer sets.
+func (b *browser) form(t *testing.T, path string, v url.Values) *http.Response {
+	t.Helper()
+	if b.csrf != "" {
+		v.Set("csrf", b.csrf)
+	}
+	req, err := http.NewRequest("POST", b.e.url+path, strings.NewReader(v.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", b.origin)
+	req.Header.Set("Accept", "text/html")
+	if b.cookie != "" {
+		req.AddCookie(&http.Cookie{Name: auth.CookieName, Value: b.cookie})
+	}
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	for _, c := range resp.Cookies() {
+		if c.Name == auth.CookieName && c.MaxAge >= 0 {
+			b.cookie, b.csrf = c.Value, auth.CSRFToken(c.Value)
+		}
+	}
+	return resp
+}
+
+// TestSignInOnTheWebEndsTheReplacedSession: signing in again from the web
+// pages, while signed in, ends the session the browser had; that session
+// never works again.
+func TestSignInOnTheWebEndsTheReplacedSession(t *testing.T) {
+	e := newEnv(t)
+	b, _ := e.signIn(t, lawyerEmail)
+	old := *b
+	e.clock.Advance(time.Second) // the new code is the newest
+	seen := e.codes(t, lawyerEmail)
+	if resp := b.form(t, "/signin/code", url.Values{"email": {lawyerEmail}}); resp.StatusCode != 200 {
+		t.Fatalf("web code request: %d", resp.StatusCode)
+	}
+	code := e.newCode(t, lawyerEmail, seen)
+	if resp := b.form(t, "/signin/verify", url.Values{"email": {lawyerEmail}, "code": {code}}); resp.StatusCode != http.StatusSeeOther || b.cookie == old.cookie {
+		t.Fatalf("web code check: %d, new cookie %v", resp.StatusCode, b.cookie != old.cookie)
+	}
+	if resp, body := old.do(t, "GET", api.PathMe, nil); resp.StatusCode != 401 {
+		t.Errorf("the replaced session after a web sign-in: %d %s, want 401", resp.StatusCode, body)
+	}
+	if _, err := e.app.Meta.SessionByHash(t.Context(), auth.HashSecret(old.cookie)); !navette.IsCode(err, navette.ENOTFOUND) {
+		t.Errorf("the replaced session is still stored: %v", err)
+	}
+}
+
+// TestRevokedNeverComesBack: a user revoked then restored gets neither
+// their old tokens nor their old sessions back, by the admin API or by a
+// directory sync; a token revoked by hand stays revoked through it all.
+func TestRevokedNeverComesBack(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	admin := e.user("root@justice.example", "Admin", navette.RoleAdmin)
+	lawyer := userID(t, e, lawyerEmail)
+	b, _ := e.signIn(t, lawyerEmail)
+	second, _, err := e.app.Accounts.CreateToken(ctx, lawyerEmail, "second", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	handRevoked, ht, err := e.app.Accounts.CreateToken(ctx, lawyerEmail, "revoked by hand", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.doJSON("DELETE", api.PathTokens+"/"+ht.ID, e.lawyer, nil, 204, nil)
+
+	yes, no := true, false
+	e.doJSON("PATCH", api.PathAdminUsers+"/"+lawyer, admin, api.UpdateUser{Disabled: &yes}, 200, nil)
+	e.clock.Advance(time.Minute)
+	e.doJSON("PATCH", api.PathAdminUsers+"/"+lawyer, admin, api.UpdateUser{Disabled: &no}, 200, nil)
+	for name, tok := range map[string]string{"first": e.lawyer, "second": second, "revoked by hand": handRevoked} {
+		if resp, body := e.do("GET", api.PathMe, tok, nil); resp.StatusCode != 401 {
+			t.Errorf("%s token after revocation and restoration: %d %s, want 401", name, resp.StatusCode, body)
+		}
+	}
+	if resp, _ := b.do(t, "GET", api.PathMe, nil); resp.StatusCode != 401 {
+		t.Errorf("session after revocation and restoration: %d, want 401", resp.StatusCode)
+	}
+	var list api.TokenList
+	e.doJSON("GET", api.PathAdminUsers+"/"+lawyer+"/tokens", admin, nil, 200, &list)
+	for _, tok := range list.Tokens {
+		if tok.RevokedAt == nil {
+			t.Errorf("token %s (%s) is listed as live", tok.ID, tok.Label)
+		}
+	}
+	// A token made after the restoration works, and a session too.
+	fresh, _, err := e.app.Accounts.CreateToken(ctx, lawyerEmail, "after", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.doJSON("GET", api.PathMe, fresh, nil, 200, nil)
+	e.signIn(t, lawyerEmail)
 }
