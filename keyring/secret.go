@@ -76,7 +76,11 @@ func OpenMAC(dir string) (*MACKeys, error) {
 	err = os.Link(tmp, filepath.Join(dir, macActiveFile))
 	os.Remove(tmp)
 	if err != nil && !errors.Is(err, fs.ErrExist) {
-		return nil, loadError(fmt.Errorf("keyring: %w", err))
+		// A file system without hard links: a plain atomic write, which
+		// a process starting at the same instant could overwrite.
+		if err := writeFileAtomic(dir, macActiveFile, []byte(id+"\n")); err != nil {
+			return nil, loadError(err)
+		}
 	}
 	if err := syncDir(dir); err != nil {
 		return nil, loadError(err)
