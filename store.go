@@ -36,8 +36,9 @@ type MetaStore interface {
 	// error, its changes to the user (e-mail, name, role, disabled, language,
 	// kind, organisation, court, directory status, revocation time, TOTP
 	// secret and step, updated time) are written with the events fn returns;
-	// a user who becomes disabled loses every session in the same
-	// transaction. If fn returns an error nothing is written and that error
+	// a user who becomes disabled loses every session, and has every token
+	// revoked (at its revocation time), in the same transaction, so that
+	// restoring the user brings none back. If fn returns an error nothing is written and that error
 	// is returned. Returns ENOTFOUND if there is no such user, ECONFLICT if
 	// the new e-mail is another user's.
 	UpdateUser(ctx context.Context, id string, fn func(u *User) ([]Event, error)) error
@@ -47,7 +48,7 @@ type MetaStore interface {
 	// SaveUsers creates the users of create and rewrites every field listed
 	// for UpdateUser of the users of update (found by id), all in one
 	// transaction with events: a directory sync is applied whole or not at
-	// all. Users who become disabled lose their sessions in it. Returns
+	// all. Users who become disabled lose their sessions and tokens in it. Returns
 	// ECONFLICT, naming the e-mail or external id, if a created user's id,
 	// e-mail or (source, external id) exists or an updated user's e-mail is
 	// another's, and ENOTFOUND if an updated user does not exist; then

@@ -168,32 +168,60 @@ func (s *Service) Tokens(ctx context.Context, u *navette.User) ([]*navette.Token
 	return s.Meta.Tokens(ctx, u.ID)
 }
 
-// RevokeToken revokes the token id, which must be actor's own unless actor
-// is a platform admin. Returns ENOTFOUND if there is no such token or it is
-// someone else's.
+// RevokeToken revokes the token id, which must be actor's own, whatever
+// actor's role: platform admins revoke others' tokens with RevokeAnyToken.
+// Returns ENOTFOUND if there is no such token or it is someone else's.
 func (s *Service) RevokeToken(ctx context.Context, actor *navette.User, id string) error {
 	notFound := navette.Errorf(navette.ENOTFOUND, "No such token.")
 	if !navette.ValidID(id) {
 		return notFound
 	}
-	var owned bool
-	if actor.Role == navette.RoleAdmin {
-		owned = true
-	} else {
-		toks, err := s.Meta.Tokens(ctx, actor.ID)
-		if err != nil {
-			return err
-		}
-		owned = slices.ContainsFunc(toks, func(t *navette.Token) bool { return t.ID == id })
+	toks, err := s.Meta.Tokens(ctx, actor.ID)
+	if err != nil {
+		return err
 	}
-	if !owned {
+	if !slices.ContainsFunc(toks, func(t *navette.Token) bool { return t.ID == id }) {
 		return notFound
 	}
+	return s.revokeToken(ctx, actor, id)
+}
+
+// RevokeAnyToken revokes the token id, whoever holds it. Returns
+// EFORBIDDEN unless actor is a platform admin, ENOTFOUND if there is no such
+// token.
+func (s *Service) RevokeAnyToken(ctx context.Context, actor *navette.User, id string) error {
+	if err := platformAdmin(actor); err != nil {
+		return err
+	}
+	if !navette.ValidID(id) {
+		return navette.Errorf(navette.ENOTFOUND, "No such token.")
+	}
+	return s.revokeToken(ctx, actor, id)
+}
+
+// UserTokens returns the tokens of the user userID, newest first. Returns
+// EFORBIDDEN unless actor is a platform admin, ENOTFOUND if there is no such
+// user.
+func (s *Service) UserTokens(ctx context.Context, actor *navette.User, userID string) ([]*navette.Token, error) {
+	if err := platformAdmin(actor); err != nil {
+		return nil, err
+	}
+	if !navette.ValidID(userID) {
+		return nil, navette.Errorf(navette.ENOTFOUND, "No such user.")
+	}
+	if _, err := s.Meta.User(ctx, userID); err != nil {
+		return nil, err
+	}
+	return s.Meta.Tokens(ctx, userID)
+}
+
+// revokeToken revokes the token id in actor's name.
+func (s *Service) revokeToken(ctx context.Context, actor *navette.User, id string) error {
 	now := s.Clock.Now()
 	ev := navette.Event{Time: now, Type: navette.EventTokenRevoked, ActorID: actor.ID, Detail: id}
 	if err := s.Meta.RevokeToken(ctx, id, now, ev); err != nil {
 		if navette.IsCode(err, navette.ENOTFOUND) {
-			return notFound
+			return navette.Errorf(navette.ENOTFOUND, "No such token.")
 		}
 		return err
 	}

@@ -18,7 +18,10 @@ const (
 	PathTokens         = Version + "/tokens"       // GET TokenList, POST CreateToken, DELETE /{id}
 	PathCourts         = Version + "/courts"       // GET CourtList, POST CreateCourt, GET|POST /{id}/services
 	PathServices       = Version + "/services"     // GET /{id}/members, PUT|DELETE /{id}/members/{uid}
-	PathAdminUsers     = Version + "/admin/users"  // GET ?q=&role=&after=: UserList, GET|PATCH /{id}, POST /{id}/reset-totp
+	PathAdminUsers     = Version + "/admin/users"  // GET ?q=&role=&after=: UserList, GET|PATCH /{id}, POST /{id}/reset-totp, GET /{id}/tokens
+	// PathAdminTokens revokes anyone's API token: DELETE /{id} (platform
+	// admins only).
+	PathAdminTokens = Version + "/admin/tokens"
 	// PathAdminDirectory receives a directory flow: POST
 	// /admin/directories/{source}/import?dry_run=1&force=1 with the CSV as
 	// body answers a DirectoryReport.

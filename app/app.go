@@ -158,6 +158,7 @@ type App struct {
 	Meta     navette.MetaStore
 	Blobs    navette.BlobStore
 	Keys     *keyring.Keyring
+	MAC      *keyring.MACKeys // keys the digests sign-in codes are stored as
 	Deposits *deposit.Service
 	Accounts *account.Service
 	Auth     *auth.Service
@@ -233,6 +234,9 @@ func Open(cfg Config) (*App, error) {
 		}
 		cfg.Stamper = c
 	}
+	if a.MAC, err = keyring.OpenMAC(filepath.Join(cfg.DataDir, "keys")); err != nil {
+		return nil, err
+	}
 	if a.Meta, err = OpenMeta(cfg.DB, cfg.DataDir); err != nil {
 		return nil, err
 	}
@@ -264,7 +268,7 @@ func Open(cfg Config) (*App, error) {
 	ac.Mode = auth.Mode(cfg.Mode)
 	ac.IdleTimeout, ac.MaxAge = cfg.SessionIdle, cfg.SessionMaxAge
 	ac.StaffCodes = ac.StaffCodes || cfg.StaffCodes
-	a.Auth = &auth.Service{Meta: a.Meta, Clock: cfg.Clock, Keys: a.Keys, Config: ac}
+	a.Auth = &auth.Service{Meta: a.Meta, Clock: cfg.Clock, Keys: a.Keys, Codes: a.MAC, Config: ac}
 	a.Auth.Init()
 	a.Directory = &directory.Sync{Meta: a.Meta, Clock: cfg.Clock, Keys: a.Keys}
 	if err := a.openLDAP(); err != nil {

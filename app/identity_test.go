@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/base32"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +22,7 @@ import (
 	"navette/app"
 	"navette/auth"
 	"navette/directory"
+	"navette/keyring"
 	"navette/totp"
 )
 
@@ -341,6 +347,124 @@ func TestCodeRequestTellsNothing(t *testing.T) {
 	}
 }
 
+// TestSignInCodeDigestIsKeyed: a copy of the database alone cannot test
+// guesses of a live code. The stored digest is not the plain SHA-256 of
+// what the database holds and the code; it is an HMAC under the MAC key in
+// keys/, named by its id, and the code no longer checks once that key is
+// gone.
+func TestSignInCodeDigestIsKeyed(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.browser().do(t, "POST", api.PathAuthCode, api.SignInCodeRequest{Email: lawyerEmail})
+	code := e.code(t, lawyerEmail)
+	codes, err := e.app.Meta.SignInCodes(ctx, userID(t, e, lawyerEmail), time.Time{})
+	if err != nil || len(codes) != 1 {
+		t.Fatalf("stored codes: %v, %v", codes, err)
+	}
+	c := codes[0]
+	for _, guess := range []string{c.ID + ":" + code, code, c.ID + code} {
+		if bytes.Equal(c.Hash, auth.HashSecret(guess)) {
+			t.Fatalf("the stored digest is SHA-256(%q): a database copy cracks it", guess)
+		}
+	}
+	if len(c.Hash) != keyring.DigestSize || hex.EncodeToString(c.Hash[:8]) != e.app.MAC.ActiveID() {
+		t.Fatalf("stored digest %x: want the MAC key id %s then a tag", c.Hash, e.app.MAC.ActiveID())
+	}
+	keyFile := filepath.Join(e.dir, "keys", e.app.MAC.ActiveID()+".hmac")
+	if _, err := os.Stat(keyFile); err != nil {
+		t.Fatalf("the MAC key is not beside the KEKs: %v", err)
+	}
+	// With another MAC key (a database copy taken elsewhere), the right
+	// code does not check.
+	other, err := keyring.OpenMAC(filepath.Join(t.TempDir(), "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := *e.app.Auth
+	elsewhere.Codes = other
+	if _, err := elsewhere.VerifyCode(ctx, lawyerEmail, code, "192.0.2.1"); !navette.IsCode(err, navette.EUNAUTHORIZED) {
+		t.Errorf("the code checked under another MAC key: %v", err)
+	}
+	if resp, body := e.browser().do(t, "POST", api.PathAuthCodeVerify, api.SignInCodeVerify{Email: lawyerEmail, Code: code}); resp.StatusCode != 200 {
+		t.Errorf("the code under its own key: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestSignInRefusalsAreAlike: each step of a sign-in by code refuses
+// everyone with the same answer, byte for byte: a partner with a wrong code,
+// one with no code or an expired one, a revoked partner with the right code,
+// staff (who may not use codes), a service mailbox and an unknown address.
+func TestSignInRefusalsAreAlike(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.user("root@justice.example", "Admin", navette.RoleAdmin)
+	op := &navette.User{ID: "operator", Role: navette.RoleAdmin}
+	court, err := e.app.Accounts.CreateCourt(ctx, op, "TJ-X", "Tribunal X")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.Accounts.CreateService(ctx, op, court.ID, "Greffe X", "greffe.x@justice.example"); err != nil {
+		t.Fatal(err)
+	}
+	revoked := "revoque@avocat.example"
+	e.user(revoked, "Maître Révoqué", navette.RolePartner)
+	expired := "expire@avocat.example"
+	e.user(expired, "Maître Expiré", navette.RolePartner)
+
+	askers := []string{lawyerEmail, strangerEmail, revoked, expired, agentEmail, "root@justice.example", "greffe.x@justice.example", "personne@avocat.example"}
+	var asked string
+	for _, email := range askers {
+		resp, body := e.browser().do(t, "POST", api.PathAuthCode, api.SignInCodeRequest{Email: email})
+		got := resp.Status + " " + string(body)
+		if asked == "" {
+			asked = got
+		} else if got != asked {
+			t.Errorf("code request for %s: %q, another got %q", email, got, asked)
+		}
+	}
+	lawyerCode := e.code(t, lawyerEmail)
+	revokedCode := e.code(t, revoked)
+	expiredCode := e.code(t, expired)
+	if _, err := e.app.Accounts.SetDisabled(ctx, op, userID(t, e, revoked), true); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(10 * time.Minute)
+	e.browser().do(t, "POST", api.PathAuthCode, api.SignInCodeRequest{Email: lawyerEmail})
+	lawyerCode = e.newCode(t, lawyerEmail, map[string]bool{lawyerCode: true})
+	wrong := "00000000"
+	if wrong == lawyerCode {
+		wrong = "11111111"
+	}
+	tries := []struct{ who, email, code string }{
+		{"a partner, wrong code", lawyerEmail, wrong},
+		{"a partner with no code", strangerEmail, wrong},
+		{"a partner, expired code", expired, expiredCode},
+		{"a revoked partner, right code", revoked, revokedCode},
+		{"an agent", agentEmail, wrong},
+		{"an admin", "root@justice.example", wrong},
+		{"a service mailbox", "greffe.x@justice.example", wrong},
+		{"an unknown address", "personne@avocat.example", wrong},
+		{"a malformed code", lawyerEmail, "12"},
+	}
+	var refusal string
+	for _, tr := range tries {
+		resp, body := e.browser().do(t, "POST", api.PathAuthCodeVerify, api.SignInCodeVerify{Email: tr.email, Code: tr.code})
+		got := resp.Status + " " + string(body)
+		if resp.StatusCode != 401 {
+			t.Errorf("%s: got %s, want 401", tr.who, got)
+		}
+		if refusal == "" {
+			refusal = got
+		} else if got != refusal {
+			t.Errorf("%s: refused with %q, another refusal was %q", tr.who, got, refusal)
+		}
+	}
+	resp, body := e.browser().do(t, "POST", api.PathAuthCodeVerify, api.SignInCodeVerify{Email: lawyerEmail, Code: lawyerCode})
+	if resp.StatusCode != 200 {
+		t.Errorf("the right code after the refusals: %d %s", resp.StatusCode, body)
+	}
+}
+
 func userID(t *testing.T, e *env, email string) string {
 	t.Helper()
 	u, err := e.app.Meta.UserByEmail(context.Background(), email)
@@ -486,7 +610,10 @@ func TestTokenScopesAndRevocation(t *testing.T) {
 	if resp, _ := e.do("DELETE", api.PathTokens+"/"+t1.ID, e.lawyer, nil); resp.StatusCode != 404 {
 		t.Errorf("revoking another's token: got %d, want 404", resp.StatusCode)
 	}
-	if resp, _ := e.do("DELETE", api.PathTokens+"/"+t1.ID, ro, nil); resp.StatusCode != 204 {
+	if resp, _ := e.do("DELETE", api.PathTokens+"/"+t1.ID, ro, nil); resp.StatusCode != 403 {
+		t.Errorf("revoking one's token with a read-only token: got %d, want 403", resp.StatusCode)
+	}
+	if resp, _ := e.do("DELETE", api.PathTokens+"/"+t1.ID, e.agent, nil); resp.StatusCode != 204 {
 		t.Errorf("revoking one's token: got %d", resp.StatusCode)
 	}
 	if resp, _ := e.do("GET", api.PathDeposits, ro, nil); resp.StatusCode != 401 {
@@ -497,6 +624,66 @@ func TestTokenScopesAndRevocation(t *testing.T) {
 	if resp, _ := e.do("GET", api.PathDeposits, exp, nil); resp.StatusCode != 401 {
 		t.Errorf("expired token: got %d, want 401", resp.StatusCode)
 	}
+}
+
+// TestTokenRevocationNeedsWriteAndOwnership: deleting a token through
+// /tokens takes the write scope and only ever reaches one's own tokens, an
+// admin's included; admins revoke others' tokens through the admin API, with
+// the admin scope.
+func TestTokenRevocationNeedsWriteAndOwnership(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.user("root@justice.example", "Admin", navette.RoleAdmin)
+	root, _ := e.app.Meta.UserByEmail(ctx, "root@justice.example")
+	lawyer, _ := e.app.Meta.UserByEmail(ctx, lawyerEmail)
+	mint := func(u *navette.User, scopes ...navette.Scope) (string, *navette.Token) {
+		t.Helper()
+		secret, tok, err := e.app.Accounts.CreateTokenFor(ctx, u, "t", time.Hour, scopes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return secret, tok
+	}
+	works := func(secret string) bool {
+		resp, _ := e.do("GET", api.PathMe, secret, nil)
+		return resp.StatusCode == 200
+	}
+	victim, victimTok := mint(lawyer, navette.ScopeRead)
+	ownRead, _ := mint(lawyer, navette.ScopeRead)
+	_, spare := mint(lawyer, navette.ScopeRead, navette.ScopeWrite)
+	adminRead, _ := mint(root, navette.ScopeRead)
+	adminWrite, _ := mint(root, navette.ScopeRead, navette.ScopeWrite)
+	adminAdmin, _ := mint(root, navette.ScopeAdmin)
+
+	cases := []struct {
+		name, token, path string
+		want              int
+	}{
+		{"a read token, own token", ownRead, api.PathTokens + "/" + spare.ID, 403},
+		{"an admin's read token, another's token", adminRead, api.PathTokens + "/" + victimTok.ID, 403},
+		{"an admin's write token, another's token", adminWrite, api.PathTokens + "/" + victimTok.ID, 404},
+		{"an admin's admin token, another's token through /tokens", adminAdmin, api.PathTokens + "/" + victimTok.ID, 403},
+		{"an admin's write token through the admin API", adminWrite, api.PathAdminTokens + "/" + victimTok.ID, 403},
+		{"a partner through the admin API", e.lawyer, api.PathAdminTokens + "/" + victimTok.ID, 403},
+	}
+	for _, c := range cases {
+		if resp, body := e.do("DELETE", c.path, c.token, nil); resp.StatusCode != c.want {
+			t.Errorf("%s: got %d %s, want %d", c.name, resp.StatusCode, body, c.want)
+		}
+		if !works(victim) {
+			t.Fatalf("%s: the token was revoked", c.name)
+		}
+	}
+	var list api.TokenList
+	e.doJSON("GET", api.PathAdminUsers+"/"+lawyer.ID+"/tokens", adminAdmin, nil, 200, &list)
+	if !slices.ContainsFunc(list.Tokens, func(x api.Token) bool { return x.ID == victimTok.ID }) {
+		t.Errorf("the admin's list of the lawyer's tokens lacks %s", victimTok.ID)
+	}
+	e.doJSON("DELETE", api.PathAdminTokens+"/"+victimTok.ID, adminAdmin, nil, 204, nil)
+	if works(victim) {
+		t.Error("the token revoked through the admin API still works")
+	}
+	e.doJSON("DELETE", api.PathTokens+"/"+spare.ID, e.lawyer, nil, 204, nil)
 }
 
 func TestInternalMode(t *testing.T) {
@@ -627,4 +814,107 @@ func TestSignInAndRevocationMail(t *testing.T) {
 	if n := len(srv.To("helene.leveque@avocat.example")); n != 2 {
 		t.Errorf("messages to the revoked lawyer: got %d, want 2", n)
 	}
+}
+
+// form posts a web page's form as the browser b would, with its cookie,
+// the platform's Origin and the session's CSRF token, and keeps the session
+// cookie the answer sets.
+func (b *browser) form(t *testing.T, path string, v url.Values) *http.Response {
+	t.Helper()
+	if b.csrf != "" {
+		v.Set("csrf", b.csrf)
+	}
+	req, err := http.NewRequest("POST", b.e.url+path, strings.NewReader(v.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", b.origin)
+	req.Header.Set("Accept", "text/html")
+	if b.cookie != "" {
+		req.AddCookie(&http.Cookie{Name: auth.CookieName, Value: b.cookie})
+	}
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	for _, c := range resp.Cookies() {
+		if c.Name == auth.CookieName && c.MaxAge >= 0 {
+			b.cookie, b.csrf = c.Value, auth.CSRFToken(c.Value)
+		}
+	}
+	return resp
+}
+
+// TestSignInOnTheWebEndsTheReplacedSession: signing in again from the web
+// pages, while signed in, ends the session the browser had; that session
+// never works again.
+func TestSignInOnTheWebEndsTheReplacedSession(t *testing.T) {
+	e := newEnv(t)
+	b, _ := e.signIn(t, lawyerEmail)
+	old := *b
+	e.clock.Advance(time.Second) // the new code is the newest
+	seen := e.codes(t, lawyerEmail)
+	if resp := b.form(t, "/signin/code", url.Values{"email": {lawyerEmail}}); resp.StatusCode != 200 {
+		t.Fatalf("web code request: %d", resp.StatusCode)
+	}
+	code := e.newCode(t, lawyerEmail, seen)
+	if resp := b.form(t, "/signin/verify", url.Values{"email": {lawyerEmail}, "code": {code}}); resp.StatusCode != http.StatusSeeOther || b.cookie == old.cookie {
+		t.Fatalf("web code check: %d, new cookie %v", resp.StatusCode, b.cookie != old.cookie)
+	}
+	if resp, body := old.do(t, "GET", api.PathMe, nil); resp.StatusCode != 401 {
+		t.Errorf("the replaced session after a web sign-in: %d %s, want 401", resp.StatusCode, body)
+	}
+	if _, err := e.app.Meta.SessionByHash(t.Context(), auth.HashSecret(old.cookie)); !navette.IsCode(err, navette.ENOTFOUND) {
+		t.Errorf("the replaced session is still stored: %v", err)
+	}
+}
+
+// TestRevokedNeverComesBack: a user revoked then restored gets neither
+// their old tokens nor their old sessions back, by the admin API or by a
+// directory sync; a token revoked by hand stays revoked through it all.
+func TestRevokedNeverComesBack(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	admin := e.user("root@justice.example", "Admin", navette.RoleAdmin)
+	lawyer := userID(t, e, lawyerEmail)
+	b, _ := e.signIn(t, lawyerEmail)
+	second, _, err := e.app.Accounts.CreateToken(ctx, lawyerEmail, "second", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	handRevoked, ht, err := e.app.Accounts.CreateToken(ctx, lawyerEmail, "revoked by hand", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.doJSON("DELETE", api.PathTokens+"/"+ht.ID, e.lawyer, nil, 204, nil)
+
+	yes, no := true, false
+	e.doJSON("PATCH", api.PathAdminUsers+"/"+lawyer, admin, api.UpdateUser{Disabled: &yes}, 200, nil)
+	e.clock.Advance(time.Minute)
+	e.doJSON("PATCH", api.PathAdminUsers+"/"+lawyer, admin, api.UpdateUser{Disabled: &no}, 200, nil)
+	for name, tok := range map[string]string{"first": e.lawyer, "second": second, "revoked by hand": handRevoked} {
+		if resp, body := e.do("GET", api.PathMe, tok, nil); resp.StatusCode != 401 {
+			t.Errorf("%s token after revocation and restoration: %d %s, want 401", name, resp.StatusCode, body)
+		}
+	}
+	if resp, _ := b.do(t, "GET", api.PathMe, nil); resp.StatusCode != 401 {
+		t.Errorf("session after revocation and restoration: %d, want 401", resp.StatusCode)
+	}
+	var list api.TokenList
+	e.doJSON("GET", api.PathAdminUsers+"/"+lawyer+"/tokens", admin, nil, 200, &list)
+	for _, tok := range list.Tokens {
+		if tok.RevokedAt == nil {
+			t.Errorf("token %s (%s) is listed as live", tok.ID, tok.Label)
+		}
+	}
+	// A token made after the restoration works, and a session too.
+	fresh, _, err := e.app.Accounts.CreateToken(ctx, lawyerEmail, "after", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.doJSON("GET", api.PathMe, fresh, nil, 200, nil)
+	e.signIn(t, lawyerEmail)
 }

@@ -50,16 +50,44 @@ func TestLDAPDirectory(t *testing.T) {
 	} else if decode(t, body, &me); me.Role != "agent" || me.Court == nil || me.Court.Code != "TJ-AMIENS" || me.Source != "ldap" {
 		t.Errorf("me: %+v", me)
 	}
+	// Every refusal is the same problem, byte for byte: a wrong password
+	// does not tell from a right one for someone the platform refuses.
+	var refusal string
+	refused := func(bad api.PasswordSignIn) {
+		t.Helper()
+		r, body := e.browser().do(t, "POST", api.PathAuthPassword, bad)
+		if r.StatusCode != 401 {
+			t.Errorf("%q: got %d, want 401", bad.Login, r.StatusCode)
+		}
+		if refusal == "" {
+			refusal = string(body)
+		} else if string(body) != refusal {
+			t.Errorf("%q: refused with %s, another refusal was %s", bad.Login, body, refusal)
+		}
+	}
 	for _, bad := range []api.PasswordSignIn{
 		{Login: "hmercier", Password: "faux"},
 		{Login: "personne", Password: testldap.AgentPassword},
 		{Login: "*)(uid=*", Password: testldap.AgentPassword},
 		{Login: "amartin", Password: testldap.AgentPassword}, // suspended
 	} {
-		if r, _ := e.browser().do(t, "POST", api.PathAuthPassword, bad); r.StatusCode != 401 {
-			t.Errorf("%q: got %d, want 401", bad.Login, r.StatusCode)
-		}
+		refused(bad)
 	}
+	// Right password, but revoked on the platform.
+	hm, err := e.app.Meta.UserByEmail(t.Context(), me.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.Accounts.SetDisabled(t.Context(), &navette.User{ID: "operator", Role: navette.RoleAdmin}, hm.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	refused(api.PasswordSignIn{Login: "hmercier", Password: testldap.AgentPassword})
+	if _, err := e.app.Accounts.SetDisabled(t.Context(), &navette.User{ID: "operator", Role: navette.RoleAdmin}, hm.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	b = e.browser()
+	resp, body = b.do(t, "POST", api.PathAuthPassword, api.PasswordSignIn{Login: "hmercier", Password: testldap.AgentPassword})
+	b.session(t, resp, body, 200)
 
 	s.Delete(t, "uid=hmercier,ou=people,"+testldap.Suffix)
 	e.doJSON("POST", api.PathAdminLDAPSync+"?force=1", admin, nil, 200, &rep)

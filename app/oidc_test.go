@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -37,6 +38,7 @@ func TestOIDCSignIn(t *testing.T) {
 		c.OIDC = oidc.Config{Issuer: idp.Issuer, ClientID: idp.ClientID, ClientSecret: idp.ClientSecret}
 	})
 
+	var lastBody []byte
 	signIn := func(username, password string, tamper bool) (*http.Response, *browser) {
 		t.Helper()
 		resp, err := noRedirect.Get(e.url + api.PathAuthOIDC)
@@ -69,6 +71,7 @@ func TestOIDCSignIn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		lastBody, _ = io.ReadAll(back.Body)
 		back.Body.Close()
 		b := e.browser()
 		for _, c := range back.Cookies() {
@@ -92,6 +95,9 @@ func TestOIDCSignIn(t *testing.T) {
 		t.Errorf("last event: %+v", last)
 	}
 
+	// Whoever the provider vouches for, a refusal is the same problem, byte
+	// for byte.
+	var refusal string
 	for _, tt := range []struct {
 		name, user, pass string
 		tamper           bool
@@ -104,6 +110,14 @@ func TestOIDCSignIn(t *testing.T) {
 		resp, b := signIn(tt.user, tt.pass, tt.tamper)
 		if resp.StatusCode != http.StatusUnauthorized || b.cookie != "" {
 			t.Errorf("%q: got %d, cookie %q, want 401 and none", tt.name, resp.StatusCode, b.cookie)
+		}
+		if tt.tamper {
+			continue // not about who signs in
+		}
+		if refusal == "" {
+			refusal = string(lastBody)
+		} else if string(lastBody) != refusal {
+			t.Errorf("%q: refused with %s, another refusal was %s", tt.name, lastBody, refusal)
 		}
 	}
 	agent, err := e.app.Meta.UserByEmail(t.Context(), agentEmail)

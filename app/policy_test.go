@@ -93,7 +93,7 @@ var policy = map[string]rule{
 	"GET /api/v1/me":                        {rest: only(200)},
 	"GET /api/v1/tokens":                    {rest: only(200)},
 	"POST /api/v1/tokens":                   {rest: only(403)}, // sessions only: tokens cannot mint tokens
-	"DELETE /api/v1/tokens/{id}":            {rest: want{204, 404, 404}, roles: forRoles(want{204, 204, 404}, navette.RoleAdmin)},
+	"DELETE /api/v1/tokens/{id}":            {rest: want{204, 404, 404}, roles: forRoles(want{403, 403, 403}, navette.RoleAuditor)},
 	"GET /api/v1/recipients":                {roles: forRoles(only(200), depositRoles...)},
 	"POST /api/v1/deposits":                 {roles: forRoles(only(201), depositRoles...)},
 	"GET /api/v1/deposits":                  {roles: forRoles(only(200), depositRoles...)},
@@ -126,6 +126,8 @@ var policy = map[string]rule{
 	"GET /api/v1/admin/users/{id}":                   {roles: forRoles(want{200, 200, 404}, navette.RoleAdmin)},
 	"PATCH /api/v1/admin/users/{id}":                 {roles: forRoles(want{200, 200, 404}, navette.RoleAdmin)},
 	"POST /api/v1/admin/users/{id}/reset-totp":       {roles: forRoles(want{204, 204, 404}, navette.RoleAdmin)},
+	"GET /api/v1/admin/users/{id}/tokens":            {roles: forRoles(want{200, 200, 404}, navette.RoleAdmin)},
+	"DELETE /api/v1/admin/tokens/{id}":               {roles: forRoles(want{204, 204, 404}, navette.RoleAdmin)},
 	"POST /api/v1/admin/directories/{source}/import": {roles: forRoles(want{200, 0, 404}, navette.RoleAdmin)},
 	"POST /api/v1/admin/ldap/sync":                   {roles: forRoles(only(501), navette.RoleAdmin)},
 	"GET /api/v1/admin/notices":                      {roles: forRoles(only(200), navette.RoleAdmin)},
@@ -310,7 +312,9 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 		c.body, c.hdr = jsonBody(`{"label":"x"}`)
 	case "PUT /api/v1/admin/settings":
 		c.body, c.hdr = jsonBody(`{}`)
-	case "DELETE /api/v1/tokens/{id}":
+	case "DELETE /api/v1/tokens/{id}", "DELETE /api/v1/admin/tokens/{id}":
+		// /tokens reaches one's own tokens only, with the write scope (an
+		// auditor's token has none); the admin route reaches anyone's.
 		ownTok, otherTok := unknownID, ""
 		if role != "" {
 			_, t1, err := f.e.app.Accounts.CreateToken(context.Background(), f.user[role].Email, "spare", 0)
@@ -324,7 +328,7 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 			t.Fatal(err)
 		}
 		otherTok = t2.ID
-		c.path = api.PathTokens + "/" + pick(ownTok, otherTok)
+		c.path = strings.Replace(path, "{id}", pick(ownTok, otherTok), 1)
 	case "GET /api/v1/recipients":
 		c.path += "?q=greffe"
 	case "GET /api/v1/journal/proof":
@@ -386,7 +390,7 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 			}
 		}
 		c.path = api.PathServices + "/" + pick(svc.ID, svc.ID) + "/members/" + u.ID
-	case "GET /api/v1/admin/users/{id}", "PATCH /api/v1/admin/users/{id}", "POST /api/v1/admin/users/{id}/reset-totp":
+	case "GET /api/v1/admin/users/{id}", "PATCH /api/v1/admin/users/{id}", "POST /api/v1/admin/users/{id}/reset-totp", "GET /api/v1/admin/users/{id}/tokens":
 		ownID := f.svcA.ID
 		if u := f.user[role]; u != nil {
 			ownID = u.ID

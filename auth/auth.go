@@ -96,6 +96,16 @@ func (c *Config) defaults() {
 // key ring.
 type KeyWrapper = notify.KeyWrapper
 
+// CodeMAC makes and checks the keyed digests that short secrets (e-mailed
+// sign-in codes) are stored as: a plain hash of 8 digits falls to 10^8
+// guesses by whoever reads the database.
+type CodeMAC interface {
+	// Sum returns the digest of msg under the active key.
+	Sum(msg []byte) []byte
+	// Verify reports, in constant time, whether sum is a digest of msg.
+	Verify(msg, sum []byte) bool
+}
+
 // Identity is who an identity provider says signed in.
 type Identity struct {
 	Subject       string
@@ -126,6 +136,7 @@ type Service struct {
 	Meta   navette.MetaStore
 	Clock  navette.Clock
 	Keys   KeyWrapper
+	Codes  CodeMAC // keys the digests e-mailed codes are stored as (keyring.MACKeys)
 	Config Config
 	// OIDC, if set, signs staff in through the ministry's provider.
 	OIDC IdentityProvider
@@ -151,12 +162,16 @@ type Issued struct {
 	User    *navette.User
 }
 
-// unauthorized is the one answer to a failed sign-in, whatever failed.
+// unauthorized is the one answer to a failed sign-in, whatever failed and
+// whoever asked: the same problem for a partner, an agent, an unknown or a
+// revoked address, in every step that checks who is signing in.
 func unauthorized() error {
 	return navette.Errorf(navette.EUNAUTHORIZED, "Sign-in failed: the code or the credentials are wrong or expired.")
 }
 
-// HashSecret returns the SHA-256 a session or token secret is stored as.
+// HashSecret returns the SHA-256 a session or token secret is stored as:
+// they are 256 random bits, so a plain hash suffices. Short secrets are
+// stored as keyed digests instead (CodeMAC).
 func HashSecret(secret string) []byte {
 	h := sha256.Sum256([]byte(secret))
 	return h[:]

@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"fmt"
 	"math/big"
 	"strings"
@@ -71,7 +70,7 @@ func (s *Service) RequestCode(ctx context.Context, email, ip string) error {
 		CreatedAt: now,
 		ExpiresAt: now.Add(s.Config.CodeTTL),
 	}
-	c.Hash = HashSecret(c.ID + ":" + code)
+	c.Hash = s.Codes.Sum(codeMessage(c.ID, code))
 	n, err := notify.NewNotice(s.Keys, navette.NoticeSignInCode, u.ID, "", now, &notify.Data{Code: FormatCode(code), CodeExpiresAt: c.ExpiresAt})
 	if err != nil {
 		return err
@@ -97,6 +96,13 @@ func newCode() string {
 		panic(err)
 	}
 	return fmt.Sprintf("%0*d", CodeDigits, n)
+}
+
+// codeMessage is what the stored digest of code, sent as the sign-in code
+// id, is made of. Codes stored before digests were keyed (plain SHA-256)
+// never match: they simply stop working, and lived 10 minutes anyway.
+func codeMessage(id, code string) []byte {
+	return []byte("navette sign-in code v1\x00" + id + "\x00" + code)
 }
 
 // FormatCode groups a code's digits by four, as e-mails show it.
@@ -133,7 +139,7 @@ func (s *Service) VerifyCode(ctx context.Context, email, code, ip string) (*Issu
 	code = normalizeCode(code)
 	u, err := s.Meta.UserByEmail(ctx, navette.NormalizeEmail(email))
 	if navette.IsCode(err, navette.ENOTFOUND) {
-		subtle.ConstantTimeCompare(HashSecret(code), HashSecret(email))
+		s.Codes.Verify(codeMessage(email, code), nil)
 		return nil, unauthorized()
 	} else if err != nil {
 		return nil, err
@@ -153,7 +159,7 @@ func (s *Service) VerifyCode(ctx context.Context, email, code, ip string) (*Issu
 		if !c.UsedAt.IsZero() || !now.Before(c.ExpiresAt) || c.Attempts >= s.Config.MaxTries {
 			return nil, unauthorized()
 		}
-		if subtle.ConstantTimeCompare(HashSecret(c.ID+":"+code), c.Hash) == 1 {
+		if s.Codes.Verify(codeMessage(c.ID, code), c.Hash) {
 			c.UsedAt, ok = now, true
 			return nil, nil
 		}

@@ -75,12 +75,14 @@ func (s *Service) FinishOIDC(ctx context.Context, sealed, state, code string) (*
 }
 
 // staffSignIn makes a full session for the staff member with the given
-// e-mail, once another system vouched for them. subject, when the identity
+// e-mail, once another system vouched for them. Every refusal is the one
+// answer of unauthorized, whoever the person is (unknown, partner, revoked,
+// bound to another subject), so that it tells nothing about them. subject, when the identity
 // provider vouched, is its identifier of the person: bound to the user at
 // their first sign-in through it, it must match at every later one, so that
 // an address reassigned at the provider does not open another's account.
 func (s *Service) staffSignIn(ctx context.Context, email, method, subject string) (*Issued, error) {
-	refused := navette.Errorf(navette.EUNAUTHORIZED, "Your account is not in the platform's directory, or its access was revoked.")
+	refused := unauthorized()
 	u, err := s.Meta.UserByEmail(ctx, navette.NormalizeEmail(email))
 	if navette.IsCode(err, navette.ENOTFOUND) {
 		return nil, refused
@@ -130,7 +132,9 @@ func (s *Service) PasswordSignIn(ctx context.Context, login, password, ip string
 		return nil, unauthorized()
 	}
 	email, err := s.LDAP.CheckPassword(ctx, login, password)
-	if err != nil {
+	if navette.IsCode(err, navette.EUNAUTHORIZED) {
+		return nil, unauthorized()
+	} else if err != nil {
 		return nil, err
 	}
 	return s.staffSignIn(ctx, email, "ldap", "")

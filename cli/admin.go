@@ -336,7 +336,7 @@ func adminTokenRevoke(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	if err := a.Accounts.RevokeToken(ctx, operator, fs.Arg(0)); err != nil {
+	if err := a.Accounts.RevokeAnyToken(ctx, operator, fs.Arg(0)); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "revoked token %s\n", fs.Arg(0))

@@ -153,3 +153,24 @@ func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+func (s *Server) handleUserTokens(w http.ResponseWriter, r *http.Request) {
+	ts, err := s.Accounts.UserTokens(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := api.TokenList{Tokens: make([]api.Token, 0, len(ts))}
+	for _, t := range ts {
+		out.Tokens = append(out.Tokens, tokenJSON(t))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleRevokeAnyToken(w http.ResponseWriter, r *http.Request) {
+	if err := s.Accounts.RevokeAnyToken(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -41,7 +41,7 @@ func (s *Server) routes() ([]Route, error) {
 
 		{"GET " + api.PathTokens, Access{Scope: navette.ScopeRead}, s.handleListTokens},
 		{"POST " + api.PathTokens, Access{SessionOnly: true}, s.handleCreateToken},
-		{"DELETE " + api.PathTokens + "/{id}", Access{Scope: navette.ScopeRead}, s.handleRevokeToken},
+		{"DELETE " + api.PathTokens + "/{id}", Access{Scope: navette.ScopeWrite}, s.handleRevokeToken},
 
 		{"GET " + api.PathRecipients, read, s.handleRecipients},
 		{"POST " + api.PathDeposits, write, s.handleCreateDeposit},
@@ -72,6 +72,8 @@ func (s *Server) routes() ([]Route, error) {
 		{"GET " + api.PathAdminUsers + "/{id}", admin, s.handleGetUser},
 		{"PATCH " + api.PathAdminUsers + "/{id}", admin, s.handleUpdateUser},
 		{"POST " + api.PathAdminUsers + "/{id}/reset-totp", admin, s.handleResetTOTP},
+		{"GET " + api.PathAdminUsers + "/{id}/tokens", admin, s.handleUserTokens},
+		{"DELETE " + api.PathAdminTokens + "/{id}", admin, s.handleRevokeAnyToken},
 		{"POST " + api.PathAdminDirectory + "/{source}/import", admin, s.handleImportDirectory},
 		{"POST " + api.PathAdminLDAPSync, admin, s.handleLDAPSync},
 		{"GET " + api.PathAdminSettings, admin, s.handleGetSettings},

@@ -37,8 +37,8 @@ func TestMigrateIdentity(t *testing.T) {
 			('admin1', 'root@justice.example', 'Root', 'admin', 0, 1000, ''),
 			('agent1', 'anne.leveque@justice.example', 'Anne Lévêque', 'agent', 0, 2000, 'fr'),
 			('lawyer1', 'bob@avocat.example', 'Bob Avocat', 'partner', 1, 3000, 'en')`, nil},
-		{`INSERT INTO tokens (id, user_id, hash, label, created_at) VALUES ('t1', 'admin1', $1, 'ops', 4000), ('t2', 'agent1', $2, '', 4000)`,
-			[]any{[]byte{1}, []byte{2}}},
+		{`INSERT INTO tokens (id, user_id, hash, label, created_at) VALUES ('t1', 'admin1', $1, 'ops', 4000), ('t2', 'agent1', $2, '', 4000), ('t3', 'lawyer1', $3, '', 4000)`,
+			[]any{[]byte{1}, []byte{2}, []byte{3}}},
 		{`INSERT INTO deposits (id, sender_id, state, retention_days, created_at) VALUES ('d1', 'agent1', 'available', 7, 5000)`, nil},
 		{`INSERT INTO deposit_recipients (deposit_id, user_id, first_download_at) VALUES ('d1', 'lawyer1', 6000), ('d1', 'admin1', NULL)`, nil},
 		{`INSERT INTO notices (id, kind, user_id, state, next_attempt_at, created_at) VALUES ('n1', 'deposit', 'lawyer1', 'pending', 5000, 5000)`, nil},
@@ -65,10 +65,18 @@ func TestMigrateIdentity(t *testing.T) {
 	for hash, scopes := range map[byte][]navette.Scope{
 		1: {navette.ScopeRead, navette.ScopeWrite, navette.ScopeAdmin},
 		2: {navette.ScopeRead, navette.ScopeWrite},
+		3: {navette.ScopeRead, navette.ScopeWrite},
 	} {
 		tok, err := s.TokenByHash(ctx, []byte{hash})
 		if err != nil || !slices.Equal(tok.Scopes, scopes) {
 			t.Errorf("token %d: %+v, %v; want scopes %v", hash, tok, err, scopes)
+			continue
+		}
+		// The disabled lawyer's token is revoked, as of their revocation
+		// (here their creation, the only time known): restoring them does
+		// not bring it back.
+		if revoked := !tok.RevokedAt.IsZero(); revoked != (hash == 3) || revoked && !tok.RevokedAt.Equal(time.UnixMicro(3000)) {
+			t.Errorf("token %d: revoked at %v", hash, tok.RevokedAt)
 		}
 	}
 	d, err := s.Deposit(ctx, "d1")
@@ -97,7 +105,7 @@ func TestMigrateIdentity(t *testing.T) {
 	if _, err := raw.ExecContext(ctx, `DELETE FROM users WHERE id = 'lawyer1'`); err == nil {
 		t.Error("deleting a recipient succeeded: the foreign keys lost users")
 	}
-	tok := &navette.Token{ID: navette.NewID(), UserID: navette.NewID(), Hash: []byte{3}, Scopes: []navette.Scope{navette.ScopeRead}, CreatedAt: epoch}
+	tok := &navette.Token{ID: navette.NewID(), UserID: navette.NewID(), Hash: []byte{9}, Scopes: []navette.Scope{navette.ScopeRead}, CreatedAt: epoch}
 	if err := s.CreateToken(ctx, tok); navette.ErrorCode(err) != navette.ENOTFOUND {
 		t.Errorf("CreateToken for an unknown user after migration: %v, want ENOTFOUND", err)
 	}

@@ -235,13 +235,29 @@ func (k *Key) sealSegment(dst, nonce []byte, fileID string, index int64, last bo
 	if len(fileID) > math.MaxUint16 {
 		panic("seal: file id too long")
 	}
+	ad := getAD(fileID, index, last)
+	out := k.sealAD(dst, nonce, plaintext, *ad)
+	putAD(ad)
+	return out
+}
+
+// sealAD is the AEAD step of every sealing: it seals plaintext under nonce
+// (NonceSize bytes) with associated data ad and appends
+// nonce || ciphertext || tag to dst, with the aliasing rules of SealSegment.
+// The Wycheproof test runs its vectors through it.
+func (k *Key) sealAD(dst, nonce, plaintext, ad []byte) []byte {
 	n := len(dst)
 	out := grow(dst, NonceSize+len(plaintext)+TagSize)
 	copy(out[n:], nonce)
-	ad := getAD(fileID, index, last)
-	out = k.aead.Seal(out[:n+NonceSize], out[n:n+NonceSize], plaintext, *ad)
-	putAD(ad)
-	return out
+	return k.aead.Seal(out[:n+NonceSize], out[n:n+NonceSize], plaintext, ad)
+}
+
+// openAD is the AEAD step of every opening: it authenticates and decrypts
+// sealed, nonce || ciphertext || tag, with associated data ad and appends
+// the plaintext to dst, with the aliasing rules of OpenSegment. sealed must
+// be at least Overhead bytes long.
+func (k *Key) openAD(dst, sealed, ad []byte) ([]byte, error) {
+	return k.aead.Open(dst, sealed[:NonceSize], sealed[NonceSize:], ad)
 }
 
 // OpenSegment authenticates and decrypts sealed, which must be segment index
@@ -261,7 +277,7 @@ func (k *Key) OpenSegment(dst []byte, fileID string, index int64, last bool, sea
 		return nil, fmt.Errorf("%w: segment %d of file id of length %d cannot exist", ErrCorrupt, index, len(fileID))
 	}
 	ad := getAD(fileID, index, last)
-	out, err := k.aead.Open(dst, sealed[:NonceSize], sealed[NonceSize:], *ad)
+	out, err := k.openAD(dst, sealed, *ad)
 	putAD(ad)
 	if err != nil {
 		return nil, fmt.Errorf("%w: segment %d does not authenticate", ErrCorrupt, index)
@@ -286,9 +302,7 @@ func (k *Key) sealValue(nonce []byte, purpose, id string, plaintext []byte) []by
 	if len(purpose) > math.MaxUint16 || len(id) > math.MaxUint16 {
 		panic("seal: value purpose or id too long")
 	}
-	out := make([]byte, NonceSize, NonceSize+len(plaintext)+TagSize)
-	copy(out, nonce)
-	return k.aead.Seal(out, out[:NonceSize], plaintext, appendValueAD(nil, purpose, id))
+	return k.sealAD(make([]byte, 0, NonceSize+len(plaintext)+TagSize), nonce, plaintext, appendValueAD(nil, purpose, id))
 }
 
 // OpenValue authenticates and decrypts a value sealed by SealValue with the
@@ -300,7 +314,7 @@ func (k *Key) OpenValue(purpose, id string, sealed []byte) ([]byte, error) {
 	if len(purpose) > math.MaxUint16 || len(id) > math.MaxUint16 {
 		return nil, fmt.Errorf("%w: value purpose or id too long", ErrCorrupt)
 	}
-	out, err := k.aead.Open(nil, sealed[:NonceSize], sealed[NonceSize:], appendValueAD(nil, purpose, id))
+	out, err := k.openAD(nil, sealed, appendValueAD(nil, purpose, id))
 	if err != nil {
 		return nil, fmt.Errorf("%w: sealed %s does not authenticate", ErrCorrupt, purpose)
 	}

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"navette"
 )
@@ -164,7 +165,7 @@ func (s *Store) queryUsers(ctx context.Context, q queryer, op, query string, arg
 // back what fn changed among the fields userArgs lists (the id, source,
 // external id and creation time stay as they were), with the events fn
 // returns, and the search terms that follow. If the user is disabled after
-// fn, its sessions are deleted.
+// fn, its sessions are deleted and its tokens revoked.
 func (s *Store) UpdateUser(ctx context.Context, id string, fn func(u *navette.User) ([]navette.Event, error)) error {
 	return s.inTx(ctx, "update user", func(tx *sql.Tx) error {
 		var old string
@@ -213,9 +214,26 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(u *navette.Us
 			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
 				return s.internal(err, "end sessions")
 			}
+			if _, err := tx.ExecContext(ctx, revokeUserTokens, id, timeArg(revokedAt(&after))); err != nil {
+				return s.internal(err, "revoke tokens")
+			}
 		}
 		return s.insertEvents(ctx, tx, events)
 	})
+}
+
+// revokeUserTokens revokes, at $2, the tokens of user $1 not revoked yet.
+const revokeUserTokens = `UPDATE tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL`
+
+// revokedAt returns when the disabled user u was revoked: RevokedAt, or
+// failing that the last change or the creation.
+func revokedAt(u *navette.User) time.Time {
+	for _, t := range []time.Time{u.RevokedAt, u.UpdatedAt, u.CreatedAt} {
+		if !t.IsZero() {
+			return t
+		}
+	}
+	return time.UnixMicro(1)
 }
 
 // UsersBySource returns every user of the directory source, by id.
@@ -231,7 +249,7 @@ const saveBatch = 8
 // SaveUsers creates and updates users in one transaction: the updates
 // first, so that an e-mail address one user gives up can go to a new one.
 // Updated users are rewritten whole (the fields userArgs lists); those
-// disabled lose their sessions. Users given twice, or two users given the
+// disabled lose their sessions and their tokens are revoked. Users given twice, or two users given the
 // same e-mail address or external id, are refused with ECONFLICT before
 // anything is written.
 func (s *Store) SaveUsers(ctx context.Context, create, update []*navette.User, events ...navette.Event) error {
@@ -290,7 +308,7 @@ func (s *Store) SaveUsers(ctx context.Context, create, update []*navette.User, e
 }
 
 // saveUpdates rewrites the users of update in tx, with their search terms
-// and, for the disabled, their sessions.
+// and, for the disabled, their sessions and tokens.
 func (s *Store) saveUpdates(ctx context.Context, tx *sql.Tx, x *indexer, update []*navette.User) error {
 	load, err := tx.PrepareContext(ctx, `SELECT source, external_id, terms FROM users WHERE id = $1`+s.lock)
 	if err != nil {
@@ -302,7 +320,7 @@ func (s *Store) saveUpdates(ctx context.Context, tx *sql.Tx, x *indexer, update 
 		return s.internal(err, "save users: prepare")
 	}
 	defer upd.Close()
-	var endSessions *sql.Stmt
+	var endSessions, revokeTokens *sql.Stmt
 	for _, u := range update {
 		var (
 			stored navette.User
@@ -335,6 +353,15 @@ func (s *Store) saveUpdates(ctx context.Context, tx *sql.Tx, x *indexer, update 
 			}
 			if _, err := endSessions.ExecContext(ctx, u.ID); err != nil {
 				return s.internal(err, "save users: end sessions")
+			}
+			if revokeTokens == nil {
+				if revokeTokens, err = tx.PrepareContext(ctx, revokeUserTokens); err != nil {
+					return s.internal(err, "save users: prepare")
+				}
+				defer revokeTokens.Close()
+			}
+			if _, err := revokeTokens.ExecContext(ctx, u.ID, timeArg(revokedAt(u))); err != nil {
+				return s.internal(err, "save users: revoke tokens")
 			}
 		}
 	}

@@ -240,11 +240,37 @@ func testMetaUserFields(t *testing.T, m *metaFixture) {
 	metaCode(t, "CreateUser(nil)", m.s.CreateUser(m.ctx, nil), navette.EINVALID)
 }
 
+// liveToken stores a token of u, not revoked.
+func (m *metaFixture) liveToken(t *testing.T, u *navette.User) *navette.Token {
+	t.Helper()
+	tok := &navette.Token{ID: navette.NewID(), UserID: u.ID, Hash: metaRandom(32), Label: "ci", Scopes: []navette.Scope{navette.ScopeRead}, CreatedAt: m.now()}
+	if err := m.s.CreateToken(m.ctx, tok); err != nil {
+		t.Fatalf("CreateToken: %v", err)
+	}
+	return tok
+}
+
+// tokenRevokedAt returns the revocation time of tok as stored.
+func (m *metaFixture) tokenRevokedAt(t *testing.T, tok *navette.Token) time.Time {
+	t.Helper()
+	got, err := m.s.TokenByHash(m.ctx, tok.Hash)
+	if err != nil {
+		t.Fatalf("TokenByHash: %v", err)
+	}
+	return got.RevokedAt
+}
+
 func testMetaUpdateUser(t *testing.T, m *metaFixture) {
 	court := m.court("TJ-AMIENS", "Tribunal judiciaire d'Amiens")
 	u := m.person("Ana Agent", navette.RoleAgent, func(u *navette.User) { u.Source, u.ExternalID = "ldap", "aagent" })
 	other := m.person("Other", navette.RoleAgent)
 	s1, s2, kept := m.session(u), m.session(u), m.session(other)
+	tok, otherTok := m.liveToken(t, u), m.liveToken(t, other)
+	revokedBefore := m.liveToken(t, u)
+	earlier := m.now()
+	if err := m.s.RevokeToken(m.ctx, revokedBefore.ID, earlier); err != nil {
+		t.Fatalf("RevokeToken: %v", err)
+	}
 
 	var want *navette.User
 	ev := m.event(navette.EventUserUpdated, "", "")
@@ -295,6 +321,17 @@ func testMetaUpdateUser(t *testing.T, m *metaFixture) {
 	if !m.hasSession(kept) {
 		t.Error("another user lost a session")
 	}
+	// ... and revokes every token of theirs at the revocation time, keeping
+	// an earlier revocation as it was.
+	if got := m.tokenRevokedAt(t, tok); !got.Equal(want.RevokedAt) {
+		t.Errorf("token of a disabled user: revoked at %v, want %v", got, want.RevokedAt)
+	}
+	if got := m.tokenRevokedAt(t, revokedBefore); !got.Equal(earlier) {
+		t.Errorf("token revoked before: now revoked at %v, want %v", got, earlier)
+	}
+	if got := m.tokenRevokedAt(t, otherTok); !got.IsZero() {
+		t.Errorf("another user's token was revoked at %v", got)
+	}
 	metaEqual(t, "events", metaSeqs(t, m.events("")), []navette.Event{ev, ev2})
 
 	// Restored, then a failing fn: nothing written, sessions kept, fn's
@@ -306,6 +343,9 @@ func testMetaUpdateUser(t *testing.T, m *metaFixture) {
 	})
 	if err != nil {
 		t.Fatalf("UpdateUser(restore): %v", err)
+	}
+	if got := m.tokenRevokedAt(t, tok); got.IsZero() {
+		t.Error("restoring the user brought their token back")
 	}
 	s3 := m.session(u)
 	failure := &errMetaTest{4}
@@ -425,6 +465,7 @@ func testMetaSaveUsers(t *testing.T, m *metaFixture) {
 	b := m.person("Bruno Avocat", navette.RolePartner, lawyer)
 	untouched := m.person("Chloé Avocat", navette.RolePartner, lawyer)
 	sa, sb, sc := m.session(a), m.session(b), m.session(untouched)
+	ta, tb := m.liveToken(t, a), m.liveToken(t, b)
 
 	// a gives up its address, which a new user takes; b is struck off.
 	upA, upB := new(*a), new(*b)
@@ -452,6 +493,12 @@ func testMetaSaveUsers(t *testing.T, m *metaFixture) {
 	}
 	if !m.hasSession(sa) || m.hasSession(sb) || !m.hasSession(sc) {
 		t.Errorf("sessions after SaveUsers: a %v, b %v, c %v; want only b's gone", m.hasSession(sa), m.hasSession(sb), m.hasSession(sc))
+	}
+	if got := m.tokenRevokedAt(t, tb); !got.Equal(upB.RevokedAt) {
+		t.Errorf("token of a user struck off: revoked at %v, want %v", got, upB.RevokedAt)
+	}
+	if got := m.tokenRevokedAt(t, ta); !got.IsZero() {
+		t.Errorf("token of a user kept: revoked at %v", got)
 	}
 	metaEqual(t, "events", metaSeqs(t, m.events("")), []navette.Event{ev})
 

@@ -56,7 +56,11 @@ func newFixture(t testing.TB, theme string) *fixture {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	acc := &account.Service{Meta: meta, Clock: clock}
 	dep := &deposit.Service{Meta: meta, Blobs: blobs, Keys: keys, Clock: clock, Log: log}
-	au := &auth.Service{Meta: meta, Clock: clock, Keys: keys}
+	mac, err := keyring.OpenMAC(filepath.Join(dir, "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	au := &auth.Service{Meta: meta, Clock: clock, Keys: keys, Codes: mac}
 	au.Init()
 	f := &fixture{meta: meta, clock: clock, accounts: acc}
 	f.h = &Handler{Deposits: dep, Auth: au, Meta: meta, Clock: clock, Logger: log, Theme: theme}

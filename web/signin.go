@@ -77,7 +77,15 @@ func (h *Handler) signinVerify(w http.ResponseWriter, r *http.Request) {
 }
 
 // issued gives the browser a new session and sends it to the next step.
+// The session the request came with, if any, ends: a sign-in never leaves
+// the session it replaces alive.
 func (h *Handler) issued(w http.ResponseWriter, r *http.Request, is *auth.Issued, next string) {
+	if cur := session(r); cur != nil && cur.Session != nil && cur.Session.ID != is.Session.ID {
+		if err := h.Auth.SignOut(r.Context(), cur.Session); err != nil {
+			h.Error(w, r, err)
+			return
+		}
+	}
 	auth.SetCookie(w, is)
 	if is.Session.Stage != navette.StageFull {
 		h.redirectStage(w, r, is.Session.Stage, next)

@@ -139,6 +139,9 @@ func clusterRun(tmp, bin string, pg *testpg.Server, srv *tests3.Server, n, uploa
 	if _, err := keyring.Open(filepath.Join(dirs[0], "keys")); err != nil {
 		return res, err
 	}
+	if _, err := keyring.OpenMAC(filepath.Join(dirs[0], "keys")); err != nil {
+		return res, err
+	}
 	for _, d := range dirs[1:] {
 		if err := copyKeys(filepath.Join(dirs[0], "keys"), filepath.Join(d, "keys")); err != nil {
 			return res, err

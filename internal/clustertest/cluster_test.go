@@ -122,6 +122,9 @@ func newCluster(t *testing.T, n int, opts ...option) *cluster {
 	if _, err := keyring.OpenJournalKeys(keys, ""); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := keyring.OpenMAC(keys); err != nil {
+		t.Fatal(err)
+	}
 	for _, nd := range c.nodes[1:] {
 		if err := copyDir(keys, filepath.Join(nd.dir, "keys")); err != nil {
 			t.Fatal(err)
