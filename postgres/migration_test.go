@@ -118,7 +118,7 @@ func TestMigrateIdentity(t *testing.T) {
 		t.Errorf("journal tree of %d leaves after migration, %v; want the event journaled before", n, err)
 	}
 	var version int64
-	if err := raw.QueryRowContext(ctx, `SELECT max(version_id) FROM goose_db_version`).Scan(&version); err != nil || version != 14 {
-		t.Errorf("schema version %d, %v; want 14", version, err)
+	if err := raw.QueryRowContext(ctx, `SELECT max(version_id) FROM goose_db_version`).Scan(&version); err != nil || version != 15 {
+		t.Errorf("schema version %d, %v; want 15", version, err)
 	}
 }
