@@ -51,9 +51,9 @@ func (s *Server) routes() ([]Route, error) {
 		{"POST " + api.PathDeposits + "/{id}/submit", write, s.handleSubmitDeposit},
 		{"GET " + api.PathDeposits + "/{id}/files", read, s.handleListFiles},
 		{"GET " + api.PathDeposits + "/{id}/files/{fid}", read, s.handleDownload},
-		{"POST " + api.PathUploads + "{$}", write, s.tusRoute(tus, tus.PostFile)},
+		{"POST " + api.PathUploads + "{$}", write, s.capUploads(s.tusRoute(tus, tus.PostFile))},
 		{"HEAD " + api.PathUploads + "{id}", write, s.tusRoute(tus, tus.HeadFile)},
-		{"PATCH " + api.PathUploads + "{id}", write, s.tusRoute(tus, tus.PatchFile)},
+		{"PATCH " + api.PathUploads + "{id}", write, s.capUploads(s.tusRoute(tus, tus.PatchFile))},
 		{"DELETE " + api.PathUploads + "{id}", write, s.tusRoute(tus, tus.DelFile)},
 		{"OPTIONS " + api.PathUploads + "{$}", public, s.tusRoute(tus, http.NotFound)},
 
