@@ -390,11 +390,11 @@ func Listen(cfg Config) (*App, error) {
 		}
 		a.Auth.OIDC = &lazyOIDC{cfg: oc}
 	}
+	// No ReadTimeout nor WriteTimeout: they would cut long uploads and
+	// downloads; the handler sets a deadline at every read and write of a
+	// body instead.
 	a.srv = &http.Server{
 		Handler:           h,
-		// No ReadTimeout nor WriteTimeout: they would cut long uploads
-		// and downloads; the handler sets a deadline at every read and
-		// write of a body instead.
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
