@@ -62,11 +62,14 @@ func (s *Server) pace(next http.Handler) http.Handler {
 			r.Body = body
 		}
 		next.ServeHTTP(pw, r)
-		// The server may still flush the answer and discard what is left
-		// of the body: as slowly as the rest, no slower.
-		_ = rc.SetWriteDeadline(time.Now().Add(idle))
+		// The server may still discard what is left of the body, then
+		// flush the answer: each as slowly as the rest, no slower.
+		now := time.Now()
 		if body != nil && !body.done() {
-			_ = rc.SetReadDeadline(time.Now().Add(idle))
+			_ = rc.SetReadDeadline(now.Add(idle))
+			_ = rc.SetWriteDeadline(now.Add(2 * idle))
+		} else {
+			_ = rc.SetWriteDeadline(now.Add(idle))
 		}
 	})
 }
