@@ -302,5 +302,3 @@ func raiseFileLimit(t *testing.T, n uint64) {
 		t.Fatalf("open files limited to %d (hard limit %d), %d needed: %v", lim.Cur, lim.Max, n, err)
 	}
 }
-
-
