@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -300,5 +301,75 @@ func raiseFileLimit(t *testing.T, n uint64) {
 	lim.Cur = min(n, lim.Max)
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur < n {
 		t.Fatalf("open files limited to %d (hard limit %d), %d needed: %v", lim.Cur, lim.Max, n, err)
+	}
+}
+
+// TestStalledUploadKeepsItsBytes: a PATCH whose body stops arriving is cut
+// after the idle timeout, answered 408 with a problem document, and the
+// upload keeps the bytes received; the client resumes from there.
+func TestStalledUploadKeepsItsBytes(t *testing.T) {
+	e := newEnv(t, func(c *app.Config) { c.BodyIdleTimeout = time.Second })
+	data := randomBytes(300<<10, 3)
+	d := e.createDeposit(e.agent, lawyerEmail)
+	path := e.createUpload(e.agent, d.ID, "coupé.bin", int64(len(data)))
+	const sent = 100 << 10
+	c, err := net.Dial("tcp", e.app.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "PATCH %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: %d\r\n\r\n", path, e.agent, len(data))
+	if _, err := c.Write(data[:sent]); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	var p api.Problem
+	if resp.StatusCode != http.StatusRequestTimeout || resp.Header.Get("Content-Type") != api.ProblemContentType || json.Unmarshal(b, &p) != nil || p.Status != http.StatusRequestTimeout {
+		t.Fatalf("stalled PATCH: %d %s", resp.StatusCode, b)
+	}
+	if n, err := c.Read(make([]byte, 1)); n != 0 || err == nil {
+		t.Errorf("the stalled connection stays open: %d, %v", n, err)
+	}
+	if off := waitOffset(t, e, path, sent); off != sent {
+		t.Fatalf("offset after the stall: %d, want %d", off, sent)
+	}
+	e.patch(e.agent, path, sent, data[sent:])
+	sub := e.submit(e.agent, d.ID)
+	if sub.Files[0].SHA256 != sha(data) {
+		t.Errorf("resumed file: %+v", sub.Files[0])
+	}
+}
+
+// TestStalledDownloadIsCut: a client that reads nothing of a download for
+// the idle timeout is cut, however long downloads may take otherwise.
+func TestStalledDownloadIsCut(t *testing.T) {
+	e := newEnv(t, func(c *app.Config) { c.BodyIdleTimeout = time.Second })
+	data := randomBytes(16<<20, 4)
+	d := e.send(map[string][]byte{"gros.bin": data})
+	http.DefaultClient.CloseIdleConnections()
+	waitFor(t, "the test's other connections to end", func() bool { return e.app.OpenConns() == 0 })
+	c, err := net.Dial("tcp", e.app.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// A small receive buffer, as a slow reader's: the server's writes
+	// stall once it and the server's send buffer are full.
+	if err := c.(*net.TCPConn).SetReadBuffer(64 << 10); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", filePath(d, d.Files[0]), e.lawyer)
+	if _, err := io.ReadFull(c, make([]byte, 12)); err != nil {
+		t.Fatal(err)
+	}
+	// Then the client reads nothing.
+	waitFor(t, "the server to cut the stalled download", func() bool { return e.app.OpenConns() == 0 })
+	n, _ := io.Copy(io.Discard, c)
+	if n >= int64(len(data)) {
+		t.Errorf("the whole file (%d bytes) reached the stalled client", n)
 	}
 }
