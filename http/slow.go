@@ -59,6 +59,10 @@ func (s *Server) pace(next http.Handler) http.Handler {
 		if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
 			_ = rc.SetReadDeadline(time.Now().Add(idle))
 			body = &pacedBody{src: r.Body, rc: rc, idle: idle, minRate: rate}
+			// A copy: the server must still see its own body in its
+			// request, to close a connection whose body was left unread
+			// rather than read the rest as the next request.
+			r = r.WithContext(r.Context())
 			r.Body = body
 		}
 		next.ServeHTTP(pw, r)
