@@ -146,3 +146,27 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestServeFlagsRefused: the TLS and slow-client flags are checked before
+// anything starts, from the command line or the environment.
+func TestServeFlagsRefused(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		vars map[string]string
+		want string
+	}{
+		{[]string{"--tls-cert", "c.pem"}, nil, "--tls-cert and --tls-key go together"},
+		{nil, map[string]string{"NAVETTE_TLS_KEY": "k.pem"}, "--tls-cert and --tls-key go together"},
+		{[]string{"--body-idle-timeout", "100ms"}, nil, "--body-idle-timeout must be at least 1s"},
+		{[]string{"--max-conns", "0"}, nil, "--max-conns positive"},
+		{[]string{"--max-uploads-per-ip", "-1"}, nil, "not negative"},
+		{[]string{"--body-min-rate", "-5"}, nil, "not negative"},
+	} {
+		args := append([]string{"serve", "--data", dir, "--addr", "127.0.0.1:0"}, c.args...)
+		r := runCLI(t, c.vars, false, args...)
+		if r.code != 2 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%v %v: exit %d, %q; want 2 and %q", c.args, c.vars, r.code, r.stderr, c.want)
+		}
+	}
+}
