@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -150,6 +151,19 @@ type Config struct {
 	TSACA string
 	// Stamper, if set, time-stamps the journal's checkpoints.
 	Stamper proof.Stamper
+	// TLSCert and TLSKey, if set, are the PEM files of the certificate
+	// and key the server speaks TLS with; ReloadTLS reads them again.
+	TLSCert, TLSKey string
+	// BodyIdleTimeout, BodyMinRate and MaxUploadsPer… bound slow clients
+	// and concurrent uploads (see navette/http.Server).
+	BodyIdleTimeout    time.Duration
+	BodyMinRate        int64
+	MaxUploadsPerUser  int
+	MaxUploadsPerToken int
+	MaxUploadsPerIP    int
+	// MaxConns caps the client connections open at once (4096 when zero);
+	// more are shed at once.
+	MaxConns int
 }
 
 // App is a running navette node.
@@ -181,9 +195,11 @@ type App struct {
 	// Evidence issues the receipts and evidence bundles of deposits.
 	Evidence *evidence.Service
 
-	ln   net.Listener
-	srv  *http.Server
-	smtp *smtp.Mailer
+	ln    net.Listener
+	conns *navhttp.ConnLimiter
+	cert  *certificate
+	srv   *http.Server
+	smtp  *smtp.Mailer
 }
 
 // Open opens the stores and services of cfg, without listening. Use it for
@@ -382,6 +398,8 @@ func Listen(cfg Config) (*App, error) {
 		Deposits: a.Deposits, Accounts: a.Accounts, Mail: a.Mail, Logger: cfg.Logger, Ready: a.ready,
 		Auth: a.Auth, Directory: a.Directory, Mappings: a.Config.Directories, PublicURL: cfg.PublicURL,
 		ClientIP: clientIP, Journal: a.Checkpointer, Evidence: a.Evidence,
+		BodyIdleTimeout: cfg.BodyIdleTimeout, BodyMinRate: cfg.BodyMinRate,
+		MaxUploadsPerUser: cfg.MaxUploadsPerUser, MaxUploadsPerToken: cfg.MaxUploadsPerToken, MaxUploadsPerIP: cfg.MaxUploadsPerIP,
 	}
 	if a.LDAP != nil {
 		srv.LDAPSync = a.SyncLDAP
@@ -414,9 +432,25 @@ func Listen(cfg Config) (*App, error) {
 	if addr == "" {
 		addr = "127.0.0.1:8080"
 	}
-	if a.ln, err = net.Listen("tcp", addr); err != nil {
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		a.Close()
+		return nil, navette.Errorf(navette.EINVALID, "A TLS certificate needs its key, and a key its certificate (--tls-cert, --tls-key).")
+	}
+	if cfg.TLSCert != "" {
+		if a.cert, err = newCertificate(cfg.TLSCert, cfg.TLSKey, cfg.Logger); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	raw, err := net.Listen("tcp", addr)
+	if err != nil {
 		a.Close()
 		return nil, navette.WrapError(navette.EINVALID, err, "Cannot listen on %s.", addr)
+	}
+	a.conns = &navhttp.ConnLimiter{Listener: raw, Max: cfg.MaxConns, Plain: a.cert == nil}
+	a.ln = a.conns
+	if a.cert != nil {
+		a.ln = tls.NewListener(a.conns, a.cert.config())
 	}
 	if err := a.startMail(a.URL()); err != nil {
 		a.Close()
@@ -436,6 +470,9 @@ func Listen(cfg Config) (*App, error) {
 		}
 		a.Auth.OIDC = &lazyOIDC{cfg: oc}
 	}
+	// No ReadTimeout nor WriteTimeout: they would cut long uploads and
+	// downloads; the handler sets a deadline at every read and write of a
+	// body instead.
 	a.srv = &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -457,7 +494,26 @@ func (a *App) ready() error {
 func (a *App) Addr() string { return a.ln.Addr().String() }
 
 // URL returns the base URL of the App's API.
-func (a *App) URL() string { return "http://" + a.Addr() }
+func (a *App) URL() string {
+	if a.cert != nil {
+		return "https://" + a.Addr()
+	}
+	return "http://" + a.Addr()
+}
+
+// ReloadTLS reads the TLS certificate and key files again, for the
+// handshakes to come ("navette serve" calls it on SIGHUP). If they are
+// unusable, the certificate in use stays and the error is logged and
+// returned.
+func (a *App) ReloadTLS() error {
+	if a.cert == nil {
+		return navette.Errorf(navette.EINVALID, "The server does not speak TLS (--tls-cert, --tls-key).")
+	}
+	return a.cert.reload()
+}
+
+// OpenConns returns the number of client connections open now.
+func (a *App) OpenConns() int { return a.conns.Open() }
 
 // Run serves requests and runs the sweeper and the delivery of notices
 // until ctx is done, then shuts down gracefully.

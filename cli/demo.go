@@ -100,6 +100,11 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer a.Close()
+	if cfg.TLSCert != "" {
+		stop := make(chan struct{})
+		defer close(stop)
+		reloadOnHangup(a, stop)
+	}
 	if err := seedDemo(ctx, a); err != nil {
 		return err
 	}

@@ -5,11 +5,15 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"navette"
 	"navette/app"
+	navhttp "navette/http"
 	"navette/internal/realip"
 	"navette/oidc"
 )
@@ -38,6 +42,11 @@ type serverFlags struct {
 	trustedProxies                  string
 	proofRetention                  int
 	journalOrigin, tsa, tsaCA       string
+	tlsCert, tlsKey                 string
+	bodyIdle                        time.Duration
+	bodyMinRate                     int64
+	uploadsPerUser, uploadsPerToken int
+	uploadsPerIP, maxConns          int
 }
 
 // define declares the flags; demo serves the local outbox at /dev/mail by
@@ -73,6 +82,14 @@ func (f *serverFlags) define(fs *flag.FlagSet, defaultData string, demo bool) {
 	fs.BoolVar(&f.ldapSignIn, "ldap-sign-in", false, "let staff sign in with their --ldap password")
 	fs.StringVar(&f.theme, "theme", "navette", "look of the web interface: navette, or dsfr (the State design system, for State services only)")
 	fs.StringVar(&f.trustedProxies, "trusted-proxies", "", "reverse proxies whose X-Forwarded-For names the client for the per-address sign-in limits: networks or addresses, comma-separated (10.0.0.0/8,192.0.2.7)")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "serve TLS with this certificate (PEM, chain after it); read again on SIGHUP")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "private key of --tls-cert (PEM); read again on SIGHUP")
+	fs.DurationVar(&f.bodyIdle, "body-idle-timeout", navhttp.DefaultBodyIdleTimeout, "cut a client that sends nothing of a request body, or reads nothing of an answer, for this long")
+	fs.Int64Var(&f.bodyMinRate, "body-min-rate", navhttp.DefaultBodyMinRate, "cut a request body arriving slower than this many bytes per second, averaged over windows of --body-idle-timeout (0: no minimum)")
+	fs.IntVar(&f.uploadsPerUser, "max-uploads-per-user", navhttp.DefaultMaxUploadsPerUser, "uploads in progress at once per person; more are answered 429 (0: no cap)")
+	fs.IntVar(&f.uploadsPerToken, "max-uploads-per-token", navhttp.DefaultMaxUploadsPerToken, "uploads in progress at once per API token (0: no cap)")
+	fs.IntVar(&f.uploadsPerIP, "max-uploads-per-ip", navhttp.DefaultMaxUploadsPerIP, "uploads in progress at once per client address, as --trusted-proxies tell it (0: no cap)")
+	fs.IntVar(&f.maxConns, "max-conns", navhttp.DefaultMaxConns, "client connections open at once; more are answered 503 and closed at once")
 	fs.BoolVar(&f.devMail, "dev-mail", demo, "without --smtp, serve the local outbox at /dev/mail, to anyone: for demos only")
 	fs.StringVar(&f.journalOrigin, "journal-origin", "", "name of the journal in its signed checkpoints and of their signing key (default HOST/navette-journal, HOST that of --public-url; without it, the existing key's name or localhost/navette-journal)")
 	fs.StringVar(&f.tsa, "tsa", "", "URL of an RFC 3161 time-stamping authority that stamps the journal's checkpoints")
@@ -110,6 +127,12 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 	}
 	if f.reminderDays < 0 || f.mailAttempts < 1 {
 		return app.Config{}, usageError("--reminder-days must not be negative and --mail-max-attempts must be positive")
+	}
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		return app.Config{}, usageError("--tls-cert and --tls-key go together")
+	}
+	if f.bodyIdle < time.Second || f.bodyMinRate < 0 || f.uploadsPerUser < 0 || f.uploadsPerToken < 0 || f.uploadsPerIP < 0 || f.maxConns < 1 {
+		return app.Config{}, usageError("--body-idle-timeout must be at least 1s, --max-conns positive, and --body-min-rate and --max-uploads-per-* not negative")
 	}
 	proxies, err := realip.ParseTrusted(f.trustedProxies)
 	if err != nil {
@@ -149,6 +172,14 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 		JournalOrigin:        f.journalOrigin,
 		TSA:                  f.tsa,
 		TSACA:                f.tsaCA,
+		TLSCert:              f.tlsCert,
+		TLSKey:               f.tlsKey,
+		BodyIdleTimeout:      f.bodyIdle,
+		BodyMinRate:          orNone64(f.bodyMinRate),
+		MaxUploadsPerUser:    orNone(f.uploadsPerUser),
+		MaxUploadsPerToken:   orNone(f.uploadsPerToken),
+		MaxUploadsPerIP:      orNone(f.uploadsPerIP),
+		MaxConns:             f.maxConns,
 		Logger:               slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: lvl})),
 	}, nil
 }
@@ -159,6 +190,39 @@ func ldapEvery(d time.Duration) time.Duration {
 		return -1
 	}
 	return d
+}
+
+// orNone turns a flag's 0 (no cap) into the App's negative.
+func orNone(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
+func orNone64(n int64) int64 {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
+// reloadOnHangup reads the TLS certificate again at every SIGHUP until
+// stop is closed.
+func reloadOnHangup(a *app.App, stop <-chan struct{}) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-hup:
+				_ = a.ReloadTLS() // logged
+			}
+		}
+	}()
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {
@@ -180,6 +244,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer a.Close()
+	if cfg.TLSCert != "" {
+		stop := make(chan struct{})
+		defer close(stop)
+		reloadOnHangup(a, stop)
+	}
 	fmt.Fprintf(env.Stderr, "navette: serving %s (data in %s)\n", a.URL(), strings.TrimSuffix(cfg.DataDir, "/"))
 	if cfg.SMTP == "" {
 		fmt.Fprintf(env.Stderr, "navette: no --smtp: e-mails go to the local outbox (navette mail ls --data %s)\n", cfg.DataDir)

@@ -54,9 +54,9 @@ func (s *Server) routes() ([]Route, error) {
 		{"GET " + api.PathDeposits + "/{id}/receipts", anyone, s.handleListReceipts},
 		{"GET " + api.PathDeposits + "/{id}/evidence", anyone, s.handleEvidenceBundle},
 		{"GET " + api.PathReceipts + "/{rid}", anyone, s.handleGetReceipt},
-		{"POST " + api.PathUploads + "{$}", write, s.tusRoute(tus, tus.PostFile)},
+		{"POST " + api.PathUploads + "{$}", write, s.capUploads(s.tusRoute(tus, tus.PostFile))},
 		{"HEAD " + api.PathUploads + "{id}", write, s.tusRoute(tus, tus.HeadFile)},
-		{"PATCH " + api.PathUploads + "{id}", write, s.tusRoute(tus, tus.PatchFile)},
+		{"PATCH " + api.PathUploads + "{id}", write, s.capUploads(s.tusRoute(tus, tus.PatchFile))},
 		{"DELETE " + api.PathUploads + "{id}", write, s.tusRoute(tus, tus.DelFile)},
 		{"OPTIONS " + api.PathUploads + "{$}", public, s.tusRoute(tus, http.NotFound)},
 

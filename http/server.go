@@ -62,6 +62,22 @@ type Server struct {
 	Journal *proof.Checkpointer
 	// Evidence issues the receipts and evidence bundles of deposits.
 	Evidence *evidence.Service
+	// BodyIdleTimeout cuts a client that sends nothing of a request body,
+	// or reads nothing of an answer, for that long (60 s when zero); a
+	// tus upload keeps what it received until then.
+	BodyIdleTimeout time.Duration
+	// BodyMinRate cuts a request body arriving slower than this many
+	// bytes per second, averaged over windows of BodyIdleTimeout spent
+	// waiting for it (1 KiB/s when zero; negative: no minimum).
+	BodyMinRate int64
+	// MaxUploadsPerUser, MaxUploadsPerToken and MaxUploadsPerIP bound the
+	// uploads in progress at once of a person, an API token and a client
+	// address (8, 4 and 64 when zero; negative: no cap).
+	MaxUploadsPerUser  int
+	MaxUploadsPerToken int
+	MaxUploadsPerIP    int
+
+	uploads uploadSlots
 }
 
 // Pages is the web interface.
@@ -98,7 +114,7 @@ func (s *Server) Handler() (http.Handler, error) {
 		}
 		writeProblem(w, problemFor(err, r.URL.Path))
 	})
-	return s.secure(s.identify(mux)), nil
+	return s.pace(s.secure(s.identify(mux))), nil
 }
 
 // wantsHTML reports whether the request comes from a browser navigating.
@@ -115,7 +131,7 @@ func (s *Server) secure(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cross-Origin-Resource-Policy", "same-origin")
-		if r.TLS != nil {
+		if r.TLS != nil || s.httpsOnly() {
 			h.Set("Strict-Transport-Security", "max-age=63072000")
 		}
 		rid := requestID()
@@ -136,6 +152,12 @@ func (s *Server) secure(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// httpsOnly reports whether browsers reach the service over https only,
+// through a TLS proxy if not through the server's own TLS.
+func (s *Server) httpsOnly() bool {
+	return len(s.PublicURL) > 8 && strings.EqualFold(s.PublicURL[:8], "https://")
 }
 
 // redactPath keeps a path loggable: it has only server-made ids, but cap it.

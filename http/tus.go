@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -41,7 +42,7 @@ func (s *Server) tusHandler() (*tusd.UnroutedHandler, error) {
 		DisableConcatenation: true,
 		Cors:                 &tusd.CorsConfig{Disable: true},
 		Logger:               xslog.New(xslog.NewTextHandler(io.Discard, nil)),
-		NetworkTimeout:       2 * time.Minute,
+		NetworkTimeout:       s.bodyIdle(),
 	})
 	if err != nil {
 		return nil, err
@@ -69,6 +70,9 @@ func (s *Server) tusRoute(h *tusd.UnroutedHandler, method http.HandlerFunc) http
 			}
 		}
 		r = r.WithContext(context.WithValue(r.Context(), uploadMetaKey{}, meta))
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = &tusBody{ReadCloser: r.Body, path: r.URL.Path}
+		}
 		inner.ServeHTTP(&tusWriter{ResponseWriter: w, meta: meta, path: r.URL.Path}, r)
 	}
 }
@@ -144,6 +148,50 @@ func (w *tusWriter) Write(p []byte) (int, error) {
 }
 
 func (w *tusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// tusBody turns a request body cut for its pace into the error tusd
+// answers with: 408 and a problem document. tusd still sees a deadline
+// error, so it does not push the deadline back.
+type tusBody struct {
+	io.ReadCloser
+	path string
+}
+
+func (b *tusBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF && isSlowBody(err) {
+		pr := withStatus(problemFor(navette.Errorf(navette.EINVALID, "The request body stopped arriving or arrived too slowly; the upload keeps what was received: resume it from its offset."), b.path), http.StatusRequestTimeout)
+		body, _ := json.Marshal(pr)
+		err = tusBodyError{tusd.Error{
+			ErrorCode: "ERR_READ_TIMEOUT",
+			Message:   pr.Detail,
+			HTTPResponse: tusd.HTTPResponse{
+				StatusCode: pr.Status,
+				Body:       string(body) + "\n",
+				Header:     tusd.HTTPHeader{"Content-Type": api.ProblemContentType, "Connection": "close"},
+			},
+		}}
+	}
+	return n, err
+}
+
+// tusBodyError is a tusd error that is also a deadline error, and not a
+// net.Error, which tusd would answer with its own 500.
+type tusBodyError struct{ te tusd.Error }
+
+func (e tusBodyError) Error() string { return e.te.Error() }
+
+// Is makes the error a deadline error for errors.Is.
+func (e tusBodyError) Is(target error) bool { return target == os.ErrDeadlineExceeded }
+
+// As gives tusd its error.
+func (e tusBodyError) As(target any) bool {
+	if p, ok := target.(*tusd.Error); ok {
+		*p = e.te
+		return true
+	}
+	return false
+}
 
 // tusError converts an application error into a tusd error carrying a
 // problem document, so tusd answers with it as is.

@@ -1,0 +1,251 @@
+package http
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"navette"
+)
+
+// Defaults of the bounds on slow clients and concurrent uploads.
+const (
+	DefaultBodyIdleTimeout    = 60 * time.Second
+	DefaultBodyMinRate        = 1024 // bytes per second
+	DefaultMaxUploadsPerUser  = 8
+	DefaultMaxUploadsPerToken = 4
+	DefaultMaxUploadsPerIP    = 64
+)
+
+// retryUploadsAfter is the Retry-After of an upload refused for the caps.
+const retryUploadsAfter = 10 * time.Second
+
+func (s *Server) bodyIdle() time.Duration {
+	if s.BodyIdleTimeout > 0 {
+		return s.BodyIdleTimeout
+	}
+	return DefaultBodyIdleTimeout
+}
+
+func (s *Server) bodyMinRate() int64 {
+	switch {
+	case s.BodyMinRate > 0:
+		return s.BodyMinRate
+	case s.BodyMinRate < 0:
+		return 0
+	}
+	return DefaultBodyMinRate
+}
+
+// pace bounds how slowly a client may send a request body or read an
+// answer: no byte for the body idle timeout, either way, and the
+// connection is cut; a body arriving slower than the minimum rate, averaged
+// over the time spent waiting for it in windows of the idle timeout, is
+// cut too. Long transfers at a decent pace are never cut: every deadline
+// is set afresh at each read and write.
+func (s *Server) pace(next http.Handler) http.Handler {
+	idle, rate := s.bodyIdle(), s.bodyMinRate()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc := http.NewResponseController(w)
+		pw := &pacedWriter{ResponseWriter: w, rc: rc, idle: idle}
+		var body *pacedBody
+		if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
+			_ = rc.SetReadDeadline(time.Now().Add(idle))
+			body = &pacedBody{src: r.Body, rc: rc, idle: idle, minRate: rate}
+			// A copy: the server must still see its own body in its
+			// request, to close a connection whose body was left unread
+			// rather than read the rest as the next request.
+			r = r.WithContext(r.Context())
+			r.Body = body
+		}
+		next.ServeHTTP(pw, r)
+		// The server may still discard what is left of the body, then
+		// flush the answer: each as slowly as the rest, no slower.
+		now := time.Now()
+		if body != nil && !body.done() {
+			_ = rc.SetReadDeadline(now.Add(idle))
+			_ = rc.SetWriteDeadline(now.Add(2 * idle))
+		} else {
+			_ = rc.SetWriteDeadline(now.Add(idle))
+		}
+	})
+}
+
+// slowBodyError is what reading a body that stalled or crawled returns. It
+// is a timeout, like the connection's own deadline errors, so that callers
+// that tell timeouts apart (tusd) treat both alike.
+type slowBodyError struct{ msg string }
+
+func (e *slowBodyError) Error() string   { return e.msg }
+func (e *slowBodyError) Timeout() bool   { return true }
+func (e *slowBodyError) Temporary() bool { return false }
+
+// Is makes the error a deadline error for errors.Is.
+func (e *slowBodyError) Is(target error) bool { return target == os.ErrDeadlineExceeded }
+
+var (
+	errBodyIdle = &slowBodyError{"the request body stopped arriving"}
+	errBodySlow = &slowBodyError{"the request body arrives too slowly"}
+)
+
+// isSlowBody reports whether err comes from a body cut for its pace.
+func isSlowBody(err error) bool {
+	var se *slowBodyError
+	return errors.As(err, &se) || errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// pacedBody is a request body read under the idle deadline and the
+// minimum rate.
+type pacedBody struct {
+	src     io.ReadCloser
+	rc      *http.ResponseController
+	idle    time.Duration
+	minRate int64
+
+	mu     sync.Mutex
+	eof    bool
+	err    error
+	waited time.Duration // time blocked in reads in the current window
+	got    int64         // bytes read in the current window
+}
+
+func (b *pacedBody) done() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.eof || b.err != nil
+}
+
+func (b *pacedBody) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.err != nil {
+		return 0, b.err
+	}
+	if b.eof {
+		return b.src.Read(p)
+	}
+	start := time.Now()
+	// Once the body has ended the server reads the connection in the
+	// background, with its own deadlines: none is set after the end.
+	_ = b.rc.SetReadDeadline(start.Add(b.idle))
+	n, err := b.src.Read(p)
+	if err != nil {
+		if err == io.EOF {
+			b.eof = true
+			return n, err
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			b.err = errBodyIdle
+			return n, b.err
+		}
+		return n, err
+	}
+	b.waited += time.Since(start)
+	b.got += int64(n)
+	if b.waited >= b.idle {
+		if b.minRate > 0 && float64(b.got) < float64(b.minRate)*b.waited.Seconds() {
+			b.err = errBodySlow
+			// Nothing more is read from this connection: it is closed
+			// after the answer.
+			_ = b.rc.SetReadDeadline(time.Now())
+			return n, b.err
+		}
+		b.waited, b.got = 0, 0
+	}
+	return n, nil
+}
+
+func (b *pacedBody) Close() error { return b.src.Close() }
+
+// pacedWriter gives every write to the client the idle timeout: a client
+// that reads nothing of an answer for that long is cut, however long the
+// whole download takes.
+type pacedWriter struct {
+	http.ResponseWriter
+	rc   *http.ResponseController
+	idle time.Duration
+	set  time.Time // when the write deadline was last pushed back
+}
+
+func (w *pacedWriter) Write(p []byte) (int, error) {
+	// Pushing the deadline back at every small write costs a timer
+	// update each time: a sixteenth of the timeout is precise enough.
+	if now := time.Now(); now.Sub(w.set) > w.idle/16 {
+		_ = w.rc.SetWriteDeadline(now.Add(w.idle))
+		w.set = now
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *pacedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// uploadSlots counts the uploads in progress by person, token and client
+// address.
+type uploadSlots struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// capUploads bounds the concurrent uploads of each person, API token and
+// client address: beyond a cap the upload is refused with 429 and a
+// Retry-After, before any of its body is read.
+func (s *Server) capUploads(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		type cap struct {
+			key   string
+			limit int
+			msg   string
+		}
+		caps := []cap{{"ip:" + s.clientIP(r), capOr(s.MaxUploadsPerIP, DefaultMaxUploadsPerIP), "Too many uploads are in progress from your network: try again shortly."}}
+		if u := navette.UserFromContext(r.Context()); u != nil {
+			caps = append(caps, cap{"user:" + u.ID, capOr(s.MaxUploadsPerUser, DefaultMaxUploadsPerUser), "You have too many uploads in progress: wait for one to end."})
+		}
+		if scheme, secret, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+			sum := sha256.Sum256([]byte(strings.TrimSpace(secret)))
+			caps = append(caps, cap{"token:" + hex.EncodeToString(sum[:16]), capOr(s.MaxUploadsPerToken, DefaultMaxUploadsPerToken), "This API token has too many uploads in progress: wait for one to end."})
+		}
+		sl := &s.uploads
+		sl.mu.Lock()
+		if sl.n == nil {
+			sl.n = map[string]int{}
+		}
+		for _, c := range caps {
+			if c.limit > 0 && sl.n[c.key] >= c.limit {
+				sl.mu.Unlock()
+				w.Header().Set("Retry-After", strconv.Itoa(int(retryUploadsAfter/time.Second)))
+				s.writeError(w, r, navette.Errorf(navette.ETOOMANY, "%s", c.msg))
+				return
+			}
+		}
+		for _, c := range caps {
+			sl.n[c.key]++
+		}
+		sl.mu.Unlock()
+		defer func() {
+			sl.mu.Lock()
+			for _, c := range caps {
+				if sl.n[c.key]--; sl.n[c.key] <= 0 {
+					delete(sl.n, c.key)
+				}
+			}
+			sl.mu.Unlock()
+		}()
+		h(w, r)
+	}
+}
+
+// capOr returns the cap n, def when n is zero; a negative cap is none.
+func capOr(n, def int) int {
+	if n == 0 {
+		return def
+	}
+	return n
+}
