@@ -59,6 +59,7 @@ func TestMetaStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
 		{"JournalChain", testMetaJournalChain},
 	}
 	tests = append(tests, identityTests...)
+	tests = append(tests, checkTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.fn(t, &metaFixture{
