@@ -127,6 +127,31 @@ type Config struct {
 	// the client's address to the per-address sign-in limits; without
 	// them every client behind a proxy counts as the proxy.
 	TrustedProxies []netip.Prefix
+
+	// Clamd is the antivirus every file is scanned by before it is
+	// offered: unix:/run/clamav/clamd.ctl or tcp://HOST:PORT (package
+	// clamav). Empty, there is none: files are offered marked "non analysé
+	// par un antivirus" (the command line requires --antivirus=off for
+	// that).
+	Clamd string
+	// Antivirus, if set, is used instead of Clamd (for tests).
+	Antivirus navette.Antivirus
+	// DeliverMarked offers, marked, files the antivirus could not fully
+	// scan (over its limits, encrypted, scan errors); by default they are
+	// refused (--antivirus-policy).
+	DeliverMarked bool
+	// RefusedTypes are the types of content refused whatever the file's
+	// name (deposit.ParseRefusedTypes: pe, elf, macho, script).
+	RefusedTypes []string
+	// CheckInterval is how often files waiting for their checks are
+	// looked for (10 s).
+	CheckInterval time.Duration
+	// ScrubRate bounds the scrubber's reading, in bytes per second (50 MB/s
+	// when zero; negative: no scrubber).
+	ScrubRate int64
+	// ScrubInterval is the time between the starts of two scrub passes
+	// (24 h when zero).
+	ScrubInterval time.Duration
 }
 
 // App is a running navette node.
@@ -154,6 +179,7 @@ type App struct {
 	ln   net.Listener
 	srv  *http.Server
 	smtp *smtp.Mailer
+	av   antivirusState
 }
 
 // Open opens the stores and services of cfg, without listening. Use it for
@@ -230,6 +256,10 @@ func Open(cfg Config) (*App, error) {
 		Internal:             internal,
 		PartnersToAgents:     cfg.PartnersToAgents,
 	}
+	if err := a.openAntivirus(); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.Mail = &notify.Admin{Meta: a.Meta, Clock: cfg.Clock, Log: cfg.Logger}
 	if cfg.SMTP == "" {
 		a.Outbox = notify.NewOutbox(filepath.Join(cfg.DataDir, "mail"), a.Keys)
@@ -302,7 +332,7 @@ func Listen(cfg Config) (*App, error) {
 	srv := &navhttp.Server{
 		Deposits: a.Deposits, Accounts: a.Accounts, Mail: a.Mail, Logger: cfg.Logger, Ready: a.ready,
 		Auth: a.Auth, Directory: a.Directory, Mappings: a.Config.Directories, PublicURL: cfg.PublicURL,
-		ClientIP: clientIP,
+		ClientIP: clientIP, Health: a.health,
 	}
 	if a.LDAP != nil {
 		srv.LDAPSync = a.SyncLDAP
@@ -310,6 +340,10 @@ func Listen(cfg Config) (*App, error) {
 	pages := &web.Handler{
 		Deposits: a.Deposits, Auth: a.Auth, Meta: a.Meta, Clock: cfg.Clock, Logger: cfg.Logger, Mail: a.Mail, Theme: cfg.Theme,
 		Accounts: a.Accounts, Directory: a.Directory, Mappings: a.Config.Directories, ClientIP: clientIP,
+	}
+	if err := a.probeAntivirus(); err != nil {
+		a.Close()
+		return nil, err
 	}
 	if err := pages.Init(); err != nil {
 		a.Close()
@@ -366,7 +400,8 @@ func Listen(cfg Config) (*App, error) {
 	return a, nil
 }
 
-// ready reports whether both stores answer.
+// ready reports whether both stores answer; the antivirus's health is
+// reported beside (health): a node whose antivirus is down still serves.
 func (a *App) ready() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -398,6 +433,16 @@ func (a *App) Run(ctx context.Context) error {
 		defer close(ldapDone)
 		a.ldapLoop(sctx)
 	}()
+	checkDone := make(chan struct{})
+	go func() {
+		defer close(checkDone)
+		a.checkLoop(sctx)
+	}()
+	scrubDone := make(chan struct{})
+	go func() {
+		defer close(scrubDone)
+		a.scrubLoop(sctx)
+	}()
 	mailDone := make(chan struct{})
 	go func() {
 		defer close(mailDone)
@@ -411,6 +456,8 @@ func (a *App) Run(ctx context.Context) error {
 	stopSweep()
 	<-sweepDone
 	<-ldapDone
+	<-checkDone
+	<-scrubDone
 	<-mailDone // deliveries in progress are recorded first
 	shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()

@@ -54,6 +54,18 @@ type Service struct {
 	// PartnersToAgents lets partners send deposits to agents in person; by
 	// default they may send only to service mailboxes.
 	PartnersToAgents bool
+	// Antivirus scans every file as it arrives (see CheckFiles); nil, files
+	// are offered marked unscanned.
+	Antivirus navette.Antivirus
+	// DeliverMarked offers, marked, the files the antivirus could not
+	// fully scan (over its limits, encrypted, scan errors); by default they
+	// are refused.
+	DeliverMarked bool
+	// RefusedTypes are the types of content refused, told by their first
+	// bytes whatever the file's name (see ParseRefusedTypes).
+	RefusedTypes []string
+
+	scans scans
 }
 
 // CanDeposit reports whether a user with role r may send deposits.
@@ -246,7 +258,7 @@ func (s *Service) noticeData(d *navette.DepositRecord, files []*navette.FileReco
 	if err != nil {
 		return nil, navette.WrapError(navette.EINTERNAL, err, "")
 	}
-	nd := &notify.Data{Reference: string(ref), ExpiresAt: d.ExpiresAt}
+	nd := &notify.Data{Reference: string(ref), ExpiresAt: d.ExpiresAt, Unscanned: s.Antivirus == nil}
 	if sender != nil {
 		nd.Sender = notify.Person{Name: sender.Name, Email: sender.Email}
 	}
@@ -255,6 +267,9 @@ func (s *Service) noticeData(d *navette.DepositRecord, files []*navette.FileReco
 			continue
 		}
 		nd.Files++
+		if f.Check.Marked() {
+			nd.Unscanned = true
+		}
 		if s.MailNames && len(f.Name) > 0 {
 			name, err := k.OpenValue("filename", f.ID, f.Name)
 			if err != nil {

@@ -71,6 +71,8 @@ const (
 	lockMigration = 1          // held by the node migrating the schema
 	lockEvents    = 2          // held from a transaction's first event to its end
 	lockSweep     = 3          // held by the one node sweeping
+	lockCheck     = 4          // held by the one node checking stored files (antivirus)
+	lockScrub     = 5          // held by the one node scrubbing
 )
 
 // dialect tells sqlstore how PostgreSQL differs from SQLite.
@@ -281,13 +283,31 @@ func (s *Store) Close() error {
 // node that dies releases it. The sweeper uses it so that several nodes
 // never do the same purge or delete twice.
 func (s *Store) Exclusive(ctx context.Context, fn func(context.Context) error) (bool, error) {
+	return s.exclusive(ctx, lockSweep, fn)
+}
+
+// ExclusiveJob is Exclusive for the background job named job, each with a
+// lock of its own so that jobs do not wait for one another: "check" (the
+// content checks of stored files) and "scrub" (the scrubber). Returns
+// EINVALID for another name.
+func (s *Store) ExclusiveJob(ctx context.Context, job string, fn func(context.Context) error) (bool, error) {
+	switch job {
+	case "check":
+		return s.exclusive(ctx, lockCheck, fn)
+	case "scrub":
+		return s.exclusive(ctx, lockScrub, fn)
+	}
+	return false, navette.Errorf(navette.EINVALID, "No background job %q.", job)
+}
+
+func (s *Store) exclusive(ctx context.Context, key int, fn func(context.Context) error) (bool, error) {
 	conn, err := s.SQL().ReadDB().Conn(ctx)
 	if err != nil {
 		return false, navette.WrapError(navette.EUNAVAILABLE, err, "The database cannot be reached.")
 	}
 	defer conn.Close()
 	var got bool
-	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1, $2)", lockSpace, lockSweep).Scan(&got); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1, $2)", lockSpace, key).Scan(&got); err != nil {
 		return false, navette.WrapError(navette.EUNAVAILABLE, err, "The database cannot be reached.")
 	}
 	if !got {
@@ -296,7 +316,7 @@ func (s *Store) Exclusive(ctx context.Context, fn func(context.Context) error) (
 	defer func() {
 		// If the unlock fails the connection is dropped, which releases it.
 		var ok bool
-		if err := conn.QueryRowContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1, $2)", lockSpace, lockSweep).Scan(&ok); err != nil || !ok {
+		if err := conn.QueryRowContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1, $2)", lockSpace, key).Scan(&ok); err != nil || !ok {
 			conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
 	}()
