@@ -29,11 +29,15 @@ navette admin settings --data DIR [--max-file-size BYTES] [--max-files N] [--max
 navette admin journal verify --data DIR [--checkpoint SEQ:HASH]
 navette admin key rotate --data DIR
 navette admin mail dead --data DIR [--limit N]
-navette admin mail replay --data DIR NOTICE_ID`
+navette admin mail replay --data DIR NOTICE_ID
+navette admin scrub --data DIR [--db URL] [--blobs URL] [--rate BYTES_PER_SECOND]`
 
 func runAdmin(ctx context.Context, env *Env, args []string) error {
 	if len(args) > 0 && args[0] == "settings" {
 		return adminSettings(ctx, env, args[1:])
+	}
+	if len(args) > 0 && args[0] == "scrub" {
+		return adminScrub(ctx, env, args[1:])
 	}
 	if len(args) < 2 {
 		return usageError("\n%s", adminUsage)
