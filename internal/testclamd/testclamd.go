@@ -59,10 +59,11 @@ const Signature = "Eicar-Test-Signature.UNOFFICIAL"
 type Options struct {
 	// StreamMaxLength is the largest stream clamd accepts (2000 MiB).
 	StreamMaxLength int64
-	// MaxFileSize and MaxScanSize are the largest file clamd scans and
-	// the most it scans of one stream, archives unpacked (StreamMaxLength).
-	// Past them clamd reports Heuristics.Limits.Exceeded (AlertExceedsMax
-	// is on).
+	// MaxFileSize is the largest file clamd scans (StreamMaxLength), and
+	// MaxScanSize the most it scans of one stream, counting what it finds
+	// inside again (four times StreamMaxLength, at most 4000 MiB: random
+	// bytes hold what looks like embedded files). Past them clamd reports
+	// Heuristics.Limits.Exceeded (AlertExceedsMax is on).
 	MaxFileSize, MaxScanSize int64
 	// TCP listens on a free port of 127.0.0.1 instead of a unix socket.
 	TCP bool
@@ -111,7 +112,7 @@ func Launch(opts Options) (*Server, error) {
 		opts.MaxFileSize = opts.StreamMaxLength
 	}
 	if opts.MaxScanSize <= 0 {
-		opts.MaxScanSize = opts.StreamMaxLength
+		opts.MaxScanSize = min(4*opts.StreamMaxLength, 4000<<20)
 	}
 	dir, err := os.MkdirTemp("", "testclamd-")
 	if err != nil {
