@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"io"
 	"io/fs"
 	"math/rand/v2"
@@ -326,6 +327,11 @@ func TestAntivirusOverLimit(t *testing.T) {
 		t.Run("deliver-marked="+strconv.FormatBool(marked), func(t *testing.T) {
 			e := newEnv(t, withClamd(srv.URL), func(c *app.Config) { c.DeliverMarked = marked })
 			e.user(adminEmail, "Admin", navette.RoleAdmin)
+			// The start-up probe found clamd's StreamMaxLength (1 MiB) under
+			// the largest file allowed (1 GiB).
+			if r := e.ready(); !strings.Contains(fmt.Sprint(r["antivirus_limit"]), "StreamMaxLength") || r["antivirus"] != "ok" {
+				t.Errorf("/readyz: %v", r)
+			}
 			for _, tt := range []struct {
 				name   string
 				size   int
