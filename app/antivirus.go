@@ -16,12 +16,20 @@ type antivirusState struct {
 	mu      sync.Mutex
 	version string // clamd's VERSION line
 	limit   string // a warning: clamd will not scan files as large as allowed
+	wake    chan struct{}
 }
 
 // openAntivirus sets the deposit service's content checks from the
 // configuration.
 func (a *App) openAntivirus() error {
 	cfg := a.Config
+	a.av.wake = make(chan struct{}, 1)
+	a.Deposits.ChecksQueued = func() {
+		select {
+		case a.av.wake <- struct{}{}:
+		default:
+		}
+	}
 	a.Deposits.DeliverMarked = cfg.DeliverMarked
 	a.Deposits.RefusedTypes = cfg.RefusedTypes
 	switch {
@@ -140,6 +148,7 @@ func (a *App) checkLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-a.av.wake:
 		}
 	}
 }

@@ -202,7 +202,9 @@ func (s *Service) finishScan(ctx context.Context, fileID string, c *scan) (bool,
 		return true, s.decide(ctx, fileID, navette.ScanVerdict{Check: navette.CheckUnscanned})
 	}
 	if c.lost || c.stream == nil {
-		return false, s.checkLater(ctx, fileID, 0, nil)
+		err := s.checkLater(ctx, fileID, 0, nil)
+		s.wakeChecker()
+		return false, err
 	}
 	v, err := c.stream.Close()
 	c.stream = nil
@@ -210,6 +212,13 @@ func (s *Service) finishScan(ctx context.Context, fileID string, c *scan) (bool,
 		return false, s.checkLater(ctx, fileID, 1, err)
 	}
 	return true, s.decide(ctx, fileID, v)
+}
+
+// wakeChecker asks the background checker to run now.
+func (s *Service) wakeChecker() {
+	if s.ChecksQueued != nil {
+		s.ChecksQueued()
+	}
 }
 
 // checkLater leaves a checking file to the background checker: at once

@@ -64,6 +64,10 @@ type Service struct {
 	// RefusedTypes are the types of content refused, told by their first
 	// bytes whatever the file's name (see ParseRefusedTypes).
 	RefusedTypes []string
+	// ChecksQueued, if set, is called when a stored file waits for the
+	// background checker (CheckFiles) with nothing to wait for, so that it
+	// runs at once.
+	ChecksQueued func()
 
 	scans scans
 }

@@ -359,6 +359,8 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 			if _, err := s.finishScan(ctx, f.ID, sc); err != nil {
 				s.log().Error("recording a file's checks failed; the background checker will redo them", "file", f.ID, "err", err)
 			}
+		} else if s.checks() {
+			s.wakeChecker() // the upload moved or its node restarted: check it from its blob
 		}
 		return n, readErr
 	}

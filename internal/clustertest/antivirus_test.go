@@ -20,8 +20,9 @@ import (
 // TestAntivirusAcrossNodes: uploads begun on one node and ended on
 // another, on PostgreSQL and S3, are scanned from their sealed blob by the
 // background checker of one node: EICAR split across the resume is found
-// and the file destroyed; a clean file, submitted while it was checking,
-// becomes available by itself. Then the scrubber finds a byte flipped in
+// and the file destroyed; a clean file stored while clamd was down,
+// submitted while it was checking, becomes available by itself once clamd
+// is back. Then the scrubber finds a byte flipped in
 // the clean file's object in one pass, and it is refused at download.
 func TestAntivirusAcrossNodes(t *testing.T) {
 	clamd := testclamd.New(t, testclamd.Options{})
@@ -52,8 +53,12 @@ func TestAntivirusAcrossNodes(t *testing.T) {
 		return d, path.Base(loc)
 	}
 	bad, badID := upload("Parquet 26/00066", infected)
+	// clamd goes down before the clean file: it waits, and so does its
+	// deposit, submitted meanwhile.
+	if err := clamd.Stop(); err != nil {
+		t.Fatal(err)
+	}
 	good, goodID := upload("Parquet 26/00067", clean)
-
 	agent := c.client(1, c.agent)
 	sub, err := agent.Submit(ctx, good.ID)
 	if err != nil || sub.State != "checking" {
@@ -62,9 +67,13 @@ func TestAntivirusAcrossNodes(t *testing.T) {
 	if _, err := c.client(0, c.lawyer).Deposit(ctx, good.ID); err == nil {
 		t.Errorf("the lawyer sees a deposit whose file is checking")
 	}
+	if err := clamd.Start(); err != nil {
+		t.Fatal(err)
+	}
 
-	// The background checkers (every 10 s, one node at a time) decide.
-	deadline := time.Now().Add(time.Minute)
+	// The background checkers (one node at a time; the clean file after
+	// its backoff of 30 s) decide.
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		b, err1 := agent.Deposit(ctx, bad.ID)
 		g, err2 := agent.Deposit(ctx, good.ID)
