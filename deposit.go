@@ -20,12 +20,15 @@ const (
 // FileState is where a file is in its life.
 type FileState string
 
-// File states. A file is uploading until its last byte is durably stored; a
-// stored file waits for checks (antivirus) before it becomes available;
-// a file that fails a check is rejected; purged files have lost their key
-// and blob.
+// File states. A file is uploading until its last byte is durably stored,
+// then checking until the content checks (antivirus, refused types) decide:
+// stored once they pass (clean, or offered marked), available once its
+// deposit is; a file that fails a check is rejected (an infected one loses
+// its key and blob at once), as is a stored file the scrubber finds
+// corrupt; purged files have lost their key and blob.
 const (
 	FileUploading FileState = "uploading"
+	FileChecking  FileState = "checking"
 	FileStored    FileState = "stored"
 	FileAvailable FileState = "available"
 	FileRejected  FileState = "rejected"
@@ -110,6 +113,16 @@ type FileRecord struct {
 	// BlobDeleted records that the blob is gone; purged files keep a
 	// tombstone until then so a failed delete is retried.
 	BlobDeleted bool
+	// Check is what the content checks found, and CheckDetail its detail
+	// (a signature's name, a type, where a blob is corrupt); empty until
+	// they decide.
+	Check       FileCheck
+	CheckDetail string
+	// CheckAttempts counts the times a check could not get a verdict (the
+	// antivirus down or failing); CheckAfter is when a checking file is
+	// next due for the background checker.
+	CheckAttempts int
+	CheckAfter    time.Time
 }
 
 // Limits are the operator's bounds on deposits.

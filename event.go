@@ -47,7 +47,7 @@ const (
 	// A deposit's evidence bundle was exported; Detail is the number of
 	// receipts, then "operator" when exported from the command line.
 	EventEvidenceExported EventType = "evidence.exported"
-	EventFileCorrupt      EventType = "file.corrupt" // stored content failed its integrity check as it was read; Detail is where: "header", "segment N", "hash", "length"
+	EventFileCorrupt      EventType = "file.corrupt" // stored content failed its integrity check as it was read for a download (Detail is where: "header", "segment N", "hash", "length") or by the scrubber (Detail "corrupt …"; the file is never served again)
 )
 
 // Event is one entry of the journal. Events are only ever appended, and never

@@ -16,7 +16,7 @@ const (
 )
 
 // NoticeKinds lists every kind, for templates and tests.
-var NoticeKinds = []NoticeKind{NoticeDeposit, NoticeReminder, NoticeReceipt, NoticeExpiryReport, NoticeSignInCode, NoticeAccessRevoked}
+var NoticeKinds = []NoticeKind{NoticeDeposit, NoticeReminder, NoticeReceipt, NoticeExpiryReport, NoticeSignInCode, NoticeAccessRevoked, NoticeContentAlert}
 
 // Valid reports whether k is a known kind.
 func (k NoticeKind) Valid() bool {

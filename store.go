@@ -153,7 +153,7 @@ type MetaStore interface {
 	// concurrent updates, and calls fn. If fn returns no error, the changes
 	// fn made to the deposit (state, times, key, sealed fields, NotifySender, recipients'
 	// first downloads and first openings) and to the files (state, key, name, resume, blob
-	// deletion) are written, together with the events fn returns. If fn
+	// deletion, checks) are written, together with the events fn returns. If fn
 	// returns an error nothing is written and that error is returned.
 	// Returns ENOTFOUND if there is no such deposit.
 	UpdateDeposit(ctx context.Context, id string, fn func(d *DepositRecord, files []*FileRecord) ([]Event, error)) error
@@ -172,12 +172,21 @@ type MetaStore interface {
 	Files(ctx context.Context, depositID string) ([]*FileRecord, error)
 	// UpdateFile loads the file, locks it, and calls fn; if fn succeeds its
 	// changes to the file (offset, state, resume, hash, stored time, key,
-	// name, blob deletion) are written with the events it returns. Returns
+	// name, blob deletion, checks) are written with the events it returns. Returns
 	// ENOTFOUND if there is no such file.
 	UpdateFile(ctx context.Context, id string, fn func(f *FileRecord) ([]Event, error)) error
-	// BlobsToDelete returns up to limit purged files whose blob is not yet
-	// deleted.
+	// BlobsToDelete returns up to limit purged files, and rejected files
+	// whose key is destroyed, whose blob is not yet deleted.
 	BlobsToDelete(ctx context.Context, limit int) ([]*FileRecord, error)
+	// FilesToCheck returns up to limit files in state checking whose
+	// CheckAfter is at or before now (or unset), the earliest due first.
+	// limit must be positive.
+	FilesToCheck(ctx context.Context, now time.Time, limit int) ([]*FileRecord, error)
+	// StoredFiles returns up to limit files whose blob is finished and
+	// kept (checking, stored or available), in id order, after the id
+	// after (from the start if empty): the scrubber's walk. limit must be
+	// positive.
+	StoredFiles(ctx context.Context, after string, limit int) ([]*FileRecord, error)
 
 	// DueReminders returns the ids of available deposits, not purged nor
 	// yet reminded, that expire after now but within the given duration of

@@ -68,7 +68,13 @@ type File struct {
 	Size   int64  `json:"size"`
 	Offset int64  `json:"offset"` // bytes received so far (equals size once stored)
 	SHA256 string `json:"sha256,omitempty"`
-	State  string `json:"state"` // uploading, stored, available, rejected, purged
+	State  string `json:"state"` // uploading, checking, stored, available, rejected, purged
+	// Check is what the content checks found (navette.FileCheck: clean,
+	// unscanned, infected, refused_type, over_limit, encrypted,
+	// scan_error, corrupt), and CheckDetail its detail: the signature's
+	// name, the type, the antivirus's message.
+	Check       string `json:"check,omitempty"`
+	CheckDetail string `json:"check_detail,omitempty"`
 }
 
 // Deposit is a deposit as its sender or a recipient sees it.

@@ -164,6 +164,30 @@ type Config struct {
 	// MaxConns caps the client connections open at once (4096 when zero);
 	// more are shed at once.
 	MaxConns int
+	// Clamd is the antivirus every file is scanned by before it is
+	// offered: unix:/run/clamav/clamd.ctl or tcp://HOST:PORT (package
+	// clamav). Empty, there is none: files are offered marked "non analysé
+	// par un antivirus" (the command line requires --antivirus=off for
+	// that).
+	Clamd string
+	// Antivirus, if set, is used instead of Clamd (for tests).
+	Antivirus navette.Antivirus
+	// DeliverMarked offers, marked, files the antivirus could not fully
+	// scan (over its limits, encrypted, scan errors); by default they are
+	// refused (--antivirus-policy).
+	DeliverMarked bool
+	// RefusedTypes are the types of content refused whatever the file's
+	// name (deposit.ParseRefusedTypes: pe, elf, macho, script).
+	RefusedTypes []string
+	// CheckInterval is how often files waiting for their checks are
+	// looked for (10 s).
+	CheckInterval time.Duration
+	// ScrubRate bounds the scrubber's reading, in bytes per second (50 MB/s
+	// when zero; negative: no scrubber).
+	ScrubRate int64
+	// ScrubInterval is the time between the starts of two scrub passes
+	// (24 h when zero).
+	ScrubInterval time.Duration
 }
 
 // App is a running navette node.
@@ -200,6 +224,7 @@ type App struct {
 	cert  *certificate
 	srv   *http.Server
 	smtp  *smtp.Mailer
+	av    antivirusState
 }
 
 // Open opens the stores and services of cfg, without listening. Use it for
@@ -310,6 +335,10 @@ func Open(cfg Config) (*App, error) {
 	a.Deposits.Evidence = es
 	a.Evidence = &evidence.Service{Meta: a.Meta, Evidence: es, Deposits: a.Deposits, Checkpoints: a.Checkpointer,
 		Verifiers: a.JournalKeys.Verifiers, Clock: cfg.Clock, Log: cfg.Logger, PublicURL: cfg.PublicURL}
+	if err := a.openAntivirus(); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.Mail = &notify.Admin{Meta: a.Meta, Clock: cfg.Clock, Log: cfg.Logger}
 	if cfg.SMTP == "" {
 		a.Outbox = notify.NewOutbox(filepath.Join(cfg.DataDir, "mail"), a.Keys)
@@ -397,7 +426,7 @@ func Listen(cfg Config) (*App, error) {
 	srv := &navhttp.Server{
 		Deposits: a.Deposits, Accounts: a.Accounts, Mail: a.Mail, Logger: cfg.Logger, Ready: a.ready,
 		Auth: a.Auth, Directory: a.Directory, Mappings: a.Config.Directories, PublicURL: cfg.PublicURL,
-		ClientIP: clientIP, Journal: a.Checkpointer, Evidence: a.Evidence,
+		ClientIP: clientIP, Journal: a.Checkpointer, Evidence: a.Evidence, Health: a.health,
 		BodyIdleTimeout: cfg.BodyIdleTimeout, BodyMinRate: cfg.BodyMinRate,
 		MaxUploadsPerUser: cfg.MaxUploadsPerUser, MaxUploadsPerToken: cfg.MaxUploadsPerToken, MaxUploadsPerIP: cfg.MaxUploadsPerIP,
 	}
@@ -408,6 +437,10 @@ func Listen(cfg Config) (*App, error) {
 		Deposits: a.Deposits, Auth: a.Auth, Meta: a.Meta, Clock: cfg.Clock, Logger: cfg.Logger, Mail: a.Mail, Theme: cfg.Theme,
 		Accounts: a.Accounts, Directory: a.Directory, Mappings: a.Config.Directories, ClientIP: clientIP,
 		Evidence: a.Evidence,
+	}
+	if err := a.probeAntivirus(); err != nil {
+		a.Close()
+		return nil, err
 	}
 	if err := pages.Init(); err != nil {
 		a.Close()
@@ -483,7 +516,8 @@ func Listen(cfg Config) (*App, error) {
 	return a, nil
 }
 
-// ready reports whether both stores answer.
+// ready reports whether both stores answer; the antivirus's health is
+// reported beside (health): a node whose antivirus is down still serves.
 func (a *App) ready() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -539,6 +573,16 @@ func (a *App) Run(ctx context.Context) error {
 		defer close(journalDone)
 		_ = a.Checkpointer.Run(sctx)
 	}()
+	checkDone := make(chan struct{})
+	go func() {
+		defer close(checkDone)
+		a.checkLoop(sctx)
+	}()
+	scrubDone := make(chan struct{})
+	go func() {
+		defer close(scrubDone)
+		a.scrubLoop(sctx)
+	}()
 	mailDone := make(chan struct{})
 	go func() {
 		defer close(mailDone)
@@ -553,6 +597,8 @@ func (a *App) Run(ctx context.Context) error {
 	<-sweepDone
 	<-ldapDone
 	<-journalDone
+	<-checkDone
+	<-scrubDone
 	<-mailDone // deliveries in progress are recorded first
 	shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()

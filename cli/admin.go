@@ -31,7 +31,8 @@ navette admin journal key [rotate] --data DIR
 navette admin evidence --data DIR DEPOSIT_ID > bundle.zip
 navette admin key rotate --data DIR
 navette admin mail dead --data DIR [--limit N]
-navette admin mail replay --data DIR NOTICE_ID`
+navette admin mail replay --data DIR NOTICE_ID
+navette admin scrub --data DIR [--db URL] [--blobs URL] [--rate BYTES_PER_SECOND]`
 
 func runAdmin(ctx context.Context, env *Env, args []string) error {
 	if len(args) > 0 && args[0] == "settings" {
@@ -39,6 +40,9 @@ func runAdmin(ctx context.Context, env *Env, args []string) error {
 	}
 	if len(args) > 0 && args[0] == "evidence" {
 		return adminEvidence(ctx, env, args[1:])
+	}
+	if len(args) > 0 && args[0] == "scrub" {
+		return adminScrub(ctx, env, args[1:])
 	}
 	if len(args) < 2 {
 		return usageError("\n%s", adminUsage)

@@ -143,6 +143,11 @@ Try it from another terminal (tokens are valid 7 days; restarting the demo print
 (with "go run ./cmd/navette" in place of "navette" if it is not installed)
 API description: %s/api/v1/openapi.json
 `, a.URL(), tokens[demoUsers[0].email], tokens[demoLawyer], tokens[demoLawyer], tokens[demoLawyer], a.URL())
+	if cfg.Clamd == "" {
+		fmt.Fprintf(w, "Antivirus: off (no --clamd): files are offered marked \"non analysé par un antivirus\". With clamd installed: --clamd unix:/run/clamav/clamd.ctl\n")
+	} else {
+		fmt.Fprintf(w, "Antivirus: clamd at %s scans every file before it is offered\n", cfg.Clamd)
+	}
 	if cfg.SMTP == "" {
 		if cfg.DevMail {
 			fmt.Fprintf(w, "E-mails the platform sends: %s/dev/mail (or: navette mail ls --data %s)\n", a.URL(), cfg.DataDir)

@@ -94,6 +94,11 @@ func runSend(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return abandon("submitting the deposit", err)
 	}
+	if sub.State == string(navette.DepositChecking) {
+		if sub, err = waitChecked(ctx, env, c, sub); err != nil {
+			return err
+		}
+	}
 	if env.IsTerminal != nil && env.IsTerminal(env.Stderr) {
 		until := ""
 		if sub.ExpiresAt != nil {
@@ -275,4 +280,58 @@ func notifySender(noReceipts bool) *bool {
 	}
 	off := false
 	return &off
+}
+
+// checkWait bounds how long send waits for the antivirus's verdicts on a
+// submitted deposit.
+const checkWait = 2 * time.Minute
+
+// waitChecked waits while a submitted deposit is checking: it becomes
+// available with its files' verdicts, or returns to draft if one was
+// rejected, which is an error naming the file and why. If the antivirus
+// takes longer than checkWait, send says so and ends: the deposit will be
+// offered once its files are clean.
+func waitChecked(ctx context.Context, env *Env, c *client.Client, d *api.Deposit) (*api.Deposit, error) {
+	deadline := time.Now().Add(checkWait)
+	for d.State == string(navette.DepositChecking) {
+		if time.Now().After(deadline) {
+			fmt.Fprintf(env.Stderr, "navette send: deposit %s is submitted; the antivirus has not checked every file yet: it will be offered once they are clean\n", d.ID)
+			return d, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+		var err error
+		if d, err = c.Deposit(ctx, d.ID); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range d.Files {
+		if f.State == string(navette.FileRejected) {
+			return nil, fmt.Errorf("%s: refused: %s; deposit %s was not sent", printable(f.Name, 200), checkReason(f.Check, f.CheckDetail), d.ID)
+		}
+	}
+	return d, nil
+}
+
+// checkReason says why content checks refused a file (as
+// deposit.CheckReason does on the server).
+func checkReason(check, detail string) string {
+	switch navette.FileCheck(check) {
+	case navette.CheckInfected:
+		return "the antivirus found a virus in it (" + printable(detail, 200) + ")"
+	case navette.CheckRefusedType:
+		return "files of its type (" + printable(detail, 200) + ") are not accepted"
+	case navette.CheckOverLimit:
+		return "it is larger than the antivirus can scan"
+	case navette.CheckEncrypted:
+		return "it is encrypted, so the antivirus cannot scan it"
+	case navette.CheckFailed:
+		return "the antivirus could not scan it"
+	case navette.CheckCorrupt:
+		return "it was damaged in storage"
+	}
+	return "it did not pass the content checks"
 }

@@ -14,6 +14,7 @@ import (
 	"navette"
 	"navette/app"
 	navhttp "navette/http"
+	"navette/deposit"
 	"navette/internal/realip"
 	"navette/oidc"
 )
@@ -47,6 +48,10 @@ type serverFlags struct {
 	bodyMinRate                     int64
 	uploadsPerUser, uploadsPerToken int
 	uploadsPerIP, maxConns          int
+	clamd, antivirus, avPolicy      string
+	refusedTypes                    string
+	scrubRate                       int64
+	demo                            bool
 }
 
 // define declares the flags; demo serves the local outbox at /dev/mail by
@@ -94,6 +99,41 @@ func (f *serverFlags) define(fs *flag.FlagSet, defaultData string, demo bool) {
 	fs.StringVar(&f.journalOrigin, "journal-origin", "", "name of the journal in its signed checkpoints and of their signing key (default HOST/navette-journal, HOST that of --public-url; without it, the existing key's name or localhost/navette-journal)")
 	fs.StringVar(&f.tsa, "tsa", "", "URL of an RFC 3161 time-stamping authority that stamps the journal's checkpoints")
 	fs.StringVar(&f.tsaCA, "tsa-ca", "", "PEM file of the CAs the time-stamping authority's certificates must chain to")
+	f.demo = demo
+	fs.StringVar(&f.clamd, "clamd", "", "the antivirus every file is scanned by before it is offered: unix:/run/clamav/clamd.ctl or tcp://HOST:PORT (see docs/operations.md)")
+	avDefault := "on"
+	if demo {
+		avDefault = "off unless --clamd"
+	}
+	fs.StringVar(&f.antivirus, "antivirus", avDefault, `on (--clamd required), or off: no antivirus, files are offered marked "non analysé par un antivirus"`)
+	fs.StringVar(&f.avPolicy, "antivirus-policy", "refuse", "files the antivirus cannot fully scan (over its limits, encrypted, scan errors): refuse, or deliver-marked (offered with a warning)")
+	fs.StringVar(&f.refusedTypes, "refused-types", "", "types of content refused, told by their first bytes whatever the name: comma-separated among pe (Windows executables), elf, macho, script")
+	fs.Int64Var(&f.scrubRate, "scrub-rate", deposit.DefaultScrubRate, "the scrubber verifies every stored file once a day, reading at most this many bytes per second (0: no scrubber)")
+}
+
+// antivirusConfig checks the antivirus flags and returns whether files
+// are scanned.
+func (f *serverFlags) antivirusConfig() (bool, error) {
+	av := f.antivirus
+	if av == "off unless --clamd" {
+		av = "off"
+		if f.clamd != "" {
+			av = "on"
+		}
+	}
+	switch {
+	case av != "on" && av != "off":
+		return false, usageError("--antivirus must be on or off")
+	case av == "on" && f.clamd == "":
+		return false, usageError(`--clamd is required: every file is scanned before it is offered. To run without an antivirus, say so with --antivirus=off: files are then offered marked "non analysé par un antivirus"`)
+	case av == "off" && f.clamd != "":
+		return false, usageError("--clamd and --antivirus=off contradict each other")
+	case f.avPolicy != "refuse" && f.avPolicy != "deliver-marked":
+		return false, usageError("--antivirus-policy must be refuse or deliver-marked")
+	case f.scrubRate < 0:
+		return false, usageError("--scrub-rate must not be negative")
+	}
+	return av == "on", nil
 }
 
 func (f *serverFlags) config(env *Env) (app.Config, error) {
@@ -138,6 +178,22 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 	if err != nil {
 		return app.Config{}, usageError("--trusted-proxies: %v", err)
 	}
+	scanned, err := f.antivirusConfig()
+	if err != nil {
+		return app.Config{}, err
+	}
+	refused, err := deposit.ParseRefusedTypes(f.refusedTypes)
+	if err != nil {
+		return app.Config{}, usageError("--refused-types: %s", navette.ErrorMessage(err))
+	}
+	scrubRate := f.scrubRate
+	if scrubRate == 0 {
+		scrubRate = -1 // none
+	}
+	clamd := ""
+	if scanned {
+		clamd = f.clamd
+	}
 	reminders := f.reminderDays
 	if reminders == 0 {
 		reminders = -1 // none
@@ -180,6 +236,10 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 		MaxUploadsPerToken:   orNone(f.uploadsPerToken),
 		MaxUploadsPerIP:      orNone(f.uploadsPerIP),
 		MaxConns:             f.maxConns,
+		Clamd:                clamd,
+		DeliverMarked:        f.avPolicy == "deliver-marked",
+		RefusedTypes:         refused,
+		ScrubRate:            scrubRate,
 		Logger:               slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: lvl})),
 	}, nil
 }
@@ -252,6 +312,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(env.Stderr, "navette: serving %s (data in %s)\n", a.URL(), strings.TrimSuffix(cfg.DataDir, "/"))
 	if cfg.SMTP == "" {
 		fmt.Fprintf(env.Stderr, "navette: no --smtp: e-mails go to the local outbox (navette mail ls --data %s)\n", cfg.DataDir)
+	}
+	if cfg.Clamd == "" {
+		fmt.Fprintf(env.Stderr, "navette: --antivirus=off: files are offered marked \"non analysé par un antivirus\"\n")
 	}
 	return a.Run(ctx)
 }

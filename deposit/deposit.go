@@ -263,8 +263,10 @@ func (s *Service) List(ctx context.Context, actor *navette.User, box navette.Box
 }
 
 // Submit makes a draft available to its recipients once every file is
-// stored. Returns ECONFLICT if it is not a draft, has no file, or a file is
-// still uploading.
+// stored and has passed its content checks; a deposit whose files are still
+// checking becomes checking, and available with their last verdict.
+// Returns ECONFLICT if it is not a draft, has no file, a file is still
+// uploading, or a file was rejected (naming it and why).
 func (s *Service) Submit(ctx context.Context, actor *navette.User, id string) (*View, error) {
 	d, err := s.lookup(ctx, actor, id)
 	if err != nil {
@@ -282,7 +284,7 @@ func (s *Service) Submit(ctx context.Context, actor *navette.User, id string) (*
 	}
 	for _, f := range files {
 		if f.State == navette.FileUploading && f.Offset == f.Size && len(f.SHA256) > 0 {
-			if err := s.completeStored(ctx, f.ID); err != nil {
+			if err := s.completeStored(ctx, f.ID, false); err != nil {
 				return nil, err
 			}
 		}
@@ -291,11 +293,16 @@ func (s *Service) Submit(ctx context.Context, actor *navette.User, id string) (*
 		if d.State != navette.DepositDraft {
 			return nil, navette.Errorf(navette.ECONFLICT, "Only a draft can be submitted; this deposit is %s.", d.State)
 		}
-		live := 0
+		live, checking := 0, 0
 		for _, f := range files {
 			switch f.State {
 			case navette.FileUploading:
 				return nil, navette.Errorf(navette.ECONFLICT, "A file is still uploading (%d of %d bytes received).", f.Offset, f.Size)
+			case navette.FileRejected:
+				return nil, s.rejectedError(d, f)
+			case navette.FileChecking:
+				checking++
+				live++
 			case navette.FileStored:
 				live++
 			}
@@ -306,30 +313,14 @@ func (s *Service) Submit(ctx context.Context, actor *navette.User, id string) (*
 		now := s.Clock.Now()
 		d.SubmittedAt = now
 		evs := []navette.Event{{Time: now, Type: navette.EventDepositSubmitted, ActorID: actor.ID, DepositID: d.ID}}
-		// No content check is configured yet: stored files become
-		// available at once. An antivirus will sit here, moving the deposit
-		// through DepositChecking.
-		for _, f := range files {
-			if f.State == navette.FileStored {
-				f.State = navette.FileAvailable
-			}
+		if checking > 0 {
+			// Offered with its last file's verdict (decide).
+			d.State = navette.DepositChecking
+			return s.withClaims(ctx, d, files, actor, nil, evs)
 		}
-		d.State = navette.DepositAvailable
-		d.AvailableAt = now
-		d.ExpiresAt = now.Add(time.Duration(d.RetentionDays) * 24 * time.Hour)
-		available := navette.Event{Time: now, Type: navette.EventDepositAvailable, DepositID: d.ID, Detail: d.ExpiresAt.Format(time.RFC3339)}
-		// Each recipient's notice is written with the event that makes the
-		// deposit available: one never goes without the other.
-		nd, err := s.noticeData(d, files, actor)
+		available, err := s.makeAvailable(d, files, actor, now)
 		if err != nil {
 			return nil, err
-		}
-		for _, r := range d.Recipients {
-			n, err := notify.NewNotice(s.Keys, navette.NoticeDeposit, r.UserID, d.ID, now, nd)
-			if err != nil {
-				return nil, err
-			}
-			available.Notices = append(available.Notices, n)
 		}
 		return s.withClaims(ctx, d, files, actor, nil, append(evs, available))
 	})
@@ -338,6 +329,33 @@ func (s *Service) Submit(ctx context.Context, actor *navette.User, id string) (*
 	}
 	s.kick()
 	return s.Get(ctx, actor, id)
+}
+
+// makeAvailable offers d, whose files have all passed their checks, to its
+// recipients from now, and returns the event that says so, carrying each
+// recipient's notice: one never goes without the other.
+func (s *Service) makeAvailable(d *navette.DepositRecord, files []*navette.FileRecord, sender *navette.User, now time.Time) (navette.Event, error) {
+	for _, f := range files {
+		if f.State == navette.FileStored {
+			f.State = navette.FileAvailable
+		}
+	}
+	d.State = navette.DepositAvailable
+	d.AvailableAt = now
+	d.ExpiresAt = now.Add(time.Duration(d.RetentionDays) * 24 * time.Hour)
+	available := navette.Event{Time: now, Type: navette.EventDepositAvailable, DepositID: d.ID, Detail: d.ExpiresAt.Format(time.RFC3339)}
+	nd, err := s.noticeData(d, files, sender)
+	if err != nil {
+		return available, err
+	}
+	for _, r := range d.Recipients {
+		n, err := notify.NewNotice(s.Keys, navette.NoticeDeposit, r.UserID, d.ID, now, nd)
+		if err != nil {
+			return available, err
+		}
+		available.Notices = append(available.Notices, n)
+	}
+	return available, nil
 }
 
 // Revoke withdraws a deposit: recipients get EGONE at once and the sweeper

@@ -66,7 +66,23 @@ type Service struct {
 	// any, only a whole file sent in one answer is recorded.
 	Deliveries navette.DeliveryStore
 
+	// Antivirus scans every file as it arrives (see CheckFiles); nil, files
+	// are offered marked unscanned.
+	Antivirus navette.Antivirus
+	// DeliverMarked offers, marked, the files the antivirus could not
+	// fully scan (over its limits, encrypted, scan errors); by default they
+	// are refused.
+	DeliverMarked bool
+	// RefusedTypes are the types of content refused, told by their first
+	// bytes whatever the file's name (see ParseRefusedTypes).
+	RefusedTypes []string
+	// ChecksQueued, if set, is called when a stored file waits for the
+	// background checker (CheckFiles) with nothing to wait for, so that it
+	// runs at once.
+	ChecksQueued func()
+
 	denied denials
+	scans  scans
 }
 
 // deliveries returns the DeliveryStore in use, or nil.
@@ -278,7 +294,7 @@ func (s *Service) noticeData(d *navette.DepositRecord, files []*navette.FileReco
 	if err != nil {
 		return nil, navette.WrapError(navette.EINTERNAL, err, "")
 	}
-	nd := &notify.Data{Reference: string(ref), ExpiresAt: d.ExpiresAt}
+	nd := &notify.Data{Reference: string(ref), ExpiresAt: d.ExpiresAt, Unscanned: s.Antivirus == nil}
 	if sender != nil {
 		nd.Sender = notify.Person{Name: sender.Name, Email: sender.Email}
 	}
@@ -287,6 +303,9 @@ func (s *Service) noticeData(d *navette.DepositRecord, files []*navette.FileReco
 			continue
 		}
 		nd.Files++
+		if f.Check.Marked() {
+			nd.Unscanned = true
+		}
 		if s.MailNames && len(f.Name) > 0 {
 			name, err := k.OpenValue("filename", f.ID, f.Name)
 			if err != nil {

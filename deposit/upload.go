@@ -96,7 +96,7 @@ func (s *Service) Upload(ctx context.Context, actor *navette.User, fileID string
 		return nil, navette.Errorf(navette.ENOTFOUND, "No such upload.")
 	}
 	if f.State == navette.FileUploading && f.Offset == f.Size && len(f.SHA256) > 0 {
-		if err := s.completeStored(ctx, f.ID); err != nil {
+		if err := s.completeStored(ctx, f.ID, false); err != nil {
 			return nil, err
 		}
 		return s.Meta.File(ctx, fileID)
@@ -240,11 +240,25 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 	hashIn := make(chan segment, pipelineDepth)
 	sealIn := make(chan segment, pipelineDepth)
 	sealErr := make(chan error, 1)
+	// With content checks, a stage between hashing and sealing feeds them
+	// the same new bytes as the hash, as they arrive.
+	sc := s.startScan(ctx, f.ID, off)
+	hashOut := sealIn
+	if sc != nil {
+		hashOut = make(chan segment, pipelineDepth)
+		go func() {
+			defer close(sealIn)
+			for sg := range hashOut {
+				sc.feed((*sg.buf)[sg.hashFrom:])
+				sealIn <- sg
+			}
+		}()
+	}
 	go func() {
-		defer close(sealIn)
+		defer close(hashOut)
 		for sg := range hashIn {
 			h.Write((*sg.buf)[sg.hashFrom:])
-			sealIn <- sg
+			hashOut <- sg
 		}
 	}()
 	go func() {
@@ -307,36 +321,65 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 	// The bytes of a segment left unfinished are hashed here; they travel
 	// to the next request in the resume state.
 	h.Write((*cur)[hashFrom:])
+	if sc != nil {
+		sc.feed((*cur)[hashFrom:])
+	}
+	fail := func(err error) (int64, error) {
+		segmentPool.Put(cur)
+		if sc != nil {
+			sc.abort() // the next request starts over from the blob
+		}
+		return 0, err
+	}
 	if tooLong {
-		segmentPool.Put(cur)
-		return 0, navette.Errorf(navette.ETOOLARGE, "More bytes were sent than the announced size.")
+		return fail(navette.Errorf(navette.ETOOLARGE, "More bytes were sent than the announced size."))
 	} else if err != nil {
-		segmentPool.Put(cur)
-		return 0, blobErr(err)
+		return fail(blobErr(err))
 	}
 	if err := w.Commit(); err != nil {
-		segmentPool.Put(cur)
-		return 0, blobErr(err)
+		return fail(blobErr(err))
 	}
 	newOff := off + n
 	if newOff == f.Size {
 		segmentPool.Put(cur)
 		sum := h.Sum(nil)
 		if err := s.recordProgress(ctx, f.ID, off, newOff, nil, sum); err != nil {
+			if sc != nil {
+				sc.abort()
+			}
 			return 0, err
 		}
-		if err := s.completeStored(ctx, f.ID); err != nil {
+		if err := s.completeStored(ctx, f.ID, sc != nil); err != nil {
+			if sc != nil {
+				sc.abort()
+			}
 			return 0, err
+		}
+		if sc != nil {
+			if _, err := s.finishScan(ctx, f.ID, sc); err != nil {
+				s.log().Error("recording a file's checks failed; the background checker will redo them", "file", f.ID, "err", err)
+			}
+		} else if s.checks() {
+			s.wakeChecker() // the upload moved or its node restarted: check it from its blob
 		}
 		return n, readErr
 	}
 	resume, err := sealResume(k, f.ID, newOff, h, *cur)
 	segmentPool.Put(cur)
 	if err != nil {
+		if sc != nil {
+			sc.abort()
+		}
 		return 0, navette.WrapError(navette.EINTERNAL, err, "")
 	}
 	if err := s.recordProgress(ctx, f.ID, off, newOff, resume, nil); err != nil {
+		if sc != nil {
+			sc.abort()
+		}
 		return 0, err
+	}
+	if sc != nil {
+		s.keepScan(f.ID, sc)
 	}
 	return n, readErr
 }
@@ -356,9 +399,12 @@ func (s *Service) recordProgress(ctx context.Context, fileID string, off, newOff
 }
 
 // completeStored makes a fully written upload's blob final and marks the
-// file stored. It is idempotent, so a crash between the steps is repaired
-// on the next access.
-func (s *Service) completeStored(ctx context.Context, fileID string) error {
+// file checking, or stored, marked unscanned, when no content check is
+// configured. It is idempotent, so a crash between the steps is repaired on
+// the next access. inline tells that the caller awaits the verdict of
+// checks fed as the file arrived: the background checker leaves the file
+// alone for a while.
+func (s *Service) completeStored(ctx context.Context, fileID string, inline bool) error {
 	ctx = context.WithoutCancel(ctx)
 	if err := s.Blobs.Finish(ctx, fileID); err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
 		return err
@@ -370,9 +416,18 @@ func (s *Service) completeStored(ctx context.Context, fileID string) error {
 		if f.Offset != f.Size || len(f.SHA256) == 0 {
 			return nil, navette.Errorf(navette.EINTERNAL, "upload %s is not complete", f.ID)
 		}
-		f.State = navette.FileStored
 		f.StoredAt = s.Clock.Now()
-		return []navette.Event{{Time: f.StoredAt, Type: navette.EventFileStored, DepositID: f.DepositID, FileID: f.ID, Size: f.Size, SHA256: f.SHA256}}, nil
+		evs := []navette.Event{{Time: f.StoredAt, Type: navette.EventFileStored, DepositID: f.DepositID, FileID: f.ID, Size: f.Size, SHA256: f.SHA256}}
+		if !s.checks() {
+			f.State, f.Check = navette.FileStored, navette.CheckUnscanned
+			return append(evs, navette.Event{Time: f.StoredAt, Type: navette.EventFileChecked, DepositID: f.DepositID, FileID: f.ID,
+				Size: f.Size, SHA256: f.SHA256, Detail: string(navette.CheckUnscanned)}), nil
+		}
+		f.State, f.CheckAfter = navette.FileChecking, f.StoredAt
+		if inline {
+			f.CheckAfter = f.CheckAfter.Add(inlineGrace)
+		}
+		return evs, nil
 	})
 }
 
@@ -393,7 +448,7 @@ func (s *Service) Finish(ctx context.Context, actor *navette.User, fileID string
 		_, err := s.Write(ctx, actor, fileID, 0, eofReader{})
 		return err
 	}
-	return s.completeStored(ctx, fileID)
+	return s.completeStored(ctx, fileID, false)
 }
 
 type eofReader struct{}

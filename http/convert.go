@@ -60,7 +60,8 @@ func depositJSON(v *deposit.View, withFiles bool) api.Deposit {
 }
 
 func fileJSON(f deposit.FileView) api.File {
-	return api.File{ID: f.ID, Name: f.Name, Size: f.Size, Offset: f.Offset, SHA256: hex.EncodeToString(f.SHA256), State: string(f.State)}
+	return api.File{ID: f.ID, Name: f.Name, Size: f.Size, Offset: f.Offset, SHA256: hex.EncodeToString(f.SHA256), State: string(f.State),
+		Check: string(f.Check), CheckDetail: f.CheckDetail}
 }
 
 // noticeJSON renders a notice for admins.

@@ -37,6 +37,9 @@ type Server struct {
 	DevMail *notify.Outbox
 	// Ready reports whether the server can take requests (for /readyz).
 	Ready func() error
+	// Health, if set, adds to /readyz's answer the state of what the
+	// server runs without (the antivirus: files wait while it is down).
+	Health func() map[string]any
 	// ClientIP returns the client's address for the per-address sign-in
 	// limits (realip.Resolver.ClientIP); nil takes the peer's.
 	ClientIP func(*http.Request) string
@@ -211,7 +214,11 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	out := map[string]any{"status": "ready"}
+	out := map[string]any{}
+	if s.Health != nil {
+		out = s.Health()
+	}
+	out["status"] = "ready"
 	if s.Journal != nil {
 		// A journal whose checkpoints lag does not stop deposits: the
 		// server stays ready, and says why it lags.

@@ -225,7 +225,7 @@ func copyBlobs(ctx context.Context, o Options, files []fileRow, from, to navette
 	}
 feed:
 	for _, f := range files {
-		if f.gone || (f.state != navette.FileStored && f.state != navette.FileAvailable) {
+		if f.gone || (f.state != navette.FileChecking && f.state != navette.FileStored && f.state != navette.FileAvailable) {
 			continue
 		}
 		select {

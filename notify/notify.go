@@ -55,6 +55,21 @@ type Data struct {
 	Code         string   `json:"code,omitempty"`       // a sign-in code
 	// CodeExpiresAt is when a sign-in code stops working.
 	CodeExpiresAt time.Time `json:"code_expires_at,omitzero"`
+	// Unscanned tells that files of the deposit were not (fully) scanned
+	// by an antivirus: the message says "non analysé par un antivirus".
+	Unscanned bool `json:"unscanned,omitempty"`
+	// Alert is what a content alert to admins reports.
+	Alert *Alert `json:"alert,omitempty"`
+}
+
+// Alert is a file the content checks rejected, or found corrupt at rest,
+// as a content alert to admins tells it: nothing of its content or name.
+type Alert struct {
+	FileID string `json:"file_id"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256,omitempty"`
+	Check  string `json:"check"`            // a navette.FileCheck
+	Detail string `json:"detail,omitempty"` // the signature's name, the type…
 }
 
 // Purposes and associated data of what notify seals.

@@ -98,6 +98,15 @@ type view struct {
 	Message      string
 	Code         string
 	CodeExpires  string
+	Unscanned    bool
+	Alert        notifyAlert
+}
+
+// notifyAlert is a content alert as templates see it, each value on one
+// line.
+type notifyAlert struct {
+	FileID, SHA256, Check, Detail string
+	Size                          int64
 }
 
 // Render makes the message of notice n to its addressee to, with the data
@@ -130,6 +139,11 @@ func (r *Renderer) Render(n *navette.Notice, to *navette.User, d *Data) (*Messag
 		Downloaded:  formatTime(d.DownloadedAt, lang),
 		Code:        oneLine(d.Code, maxLineText),
 		CodeExpires: formatTime(d.CodeExpiresAt, lang),
+		Unscanned:   d.Unscanned,
+	}
+	if a := d.Alert; a != nil {
+		v.Alert = notifyAlert{FileID: oneLine(a.FileID, maxLineText), SHA256: oneLine(a.SHA256, maxLineText),
+			Check: oneLine(a.Check, maxLineText), Detail: oneLine(a.Detail, maxLineText), Size: a.Size}
 	}
 	if n.DepositID != "" {
 		v.Link = r.PublicURL + DepositPath(n.DepositID)

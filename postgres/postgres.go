@@ -73,6 +73,8 @@ const (
 	lockSweep        = 3          // held by the one node sweeping
 	lockJournalSign  = 4          // held by the one node signing a journal checkpoint
 	lockJournalStamp = 5          // held by the one node time-stamping journal checkpoints
+	lockCheck        = 6          // held by the one node checking stored files (antivirus)
+	lockScrub        = 7          // held by the one node scrubbing
 )
 
 // dialect tells sqlstore how PostgreSQL differs from SQLite.
@@ -304,6 +306,20 @@ func (s *Store) ExclusiveJournal(ctx context.Context, task string, fn func(conte
 		return s.exclusive(ctx, lockJournalStamp, fn)
 	}
 	return false, navette.Errorf(navette.EINVALID, "No journal task is named %q.", task)
+}
+
+// ExclusiveJob is Exclusive for the background job named job, each with a
+// lock of its own so that jobs do not wait for one another: "check" (the
+// content checks of stored files) and "scrub" (the scrubber). Returns
+// EINVALID for another name.
+func (s *Store) ExclusiveJob(ctx context.Context, job string, fn func(context.Context) error) (bool, error) {
+	switch job {
+	case "check":
+		return s.exclusive(ctx, lockCheck, fn)
+	case "scrub":
+		return s.exclusive(ctx, lockScrub, fn)
+	}
+	return false, navette.Errorf(navette.EINVALID, "No background job %q.", job)
 }
 
 // exclusive runs fn holding the advisory lock (lockSpace, key), if no other

@@ -461,6 +461,43 @@ func TestExclusive(t *testing.T) {
 	}
 }
 
+// TestExclusiveJob: each background job has its lock, apart from the
+// sweeper's and from the other jobs'.
+func TestExclusiveJob(t *testing.T) {
+	ctx := context.Background()
+	url := pg.NewDatabase(t)
+	a, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := postgres.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ran, err := a.ExclusiveJob(ctx, "check", func(ctx context.Context) error {
+		if ran, err := b.ExclusiveJob(ctx, "check", func(context.Context) error { return nil }); err != nil || ran {
+			t.Errorf("check on another node while held: ran %v, %v", ran, err)
+		}
+		for _, other := range []func() (bool, error){
+			func() (bool, error) { return b.ExclusiveJob(ctx, "scrub", func(context.Context) error { return nil }) },
+			func() (bool, error) { return b.Exclusive(ctx, func(context.Context) error { return nil }) },
+		} {
+			if ran, err := other(); err != nil || !ran {
+				t.Errorf("another job while check is held: ran %v, %v", ran, err)
+			}
+		}
+		return nil
+	})
+	if err != nil || !ran {
+		t.Fatalf("check: ran %v, %v", ran, err)
+	}
+	if _, err := a.ExclusiveJob(ctx, "nope", func(context.Context) error { return nil }); !navette.IsCode(err, navette.EINVALID) {
+		t.Errorf("unknown job: %v, want EINVALID", err)
+	}
+}
+
 // BenchmarkInbox runs storetest.BenchInbox on PostgreSQL, analyzed once
 // loaded as autovacuum would:
 //

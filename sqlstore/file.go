@@ -5,23 +5,26 @@ import (
 	"database/sql"
 	"errors"
 	"reflect"
+	"time"
 
 	"navette"
 )
 
 // fileCols are the columns of files; stored_bytes keeps FileRecord.Offset
 // (OFFSET is an SQL keyword).
-const fileCols = "id, deposit_id, name, size, stored_bytes, state, key_id, key_data, resume, sha256, created_at, stored_at, blob_deleted"
+const fileCols = "id, deposit_id, name, size, stored_bytes, state, key_id, key_data, resume, sha256, created_at, stored_at, blob_deleted, " +
+	"check_outcome, check_detail, check_attempts, check_after"
 
 // fileArgs returns the mutable columns of f in the order of the SET list of
 // updateFile: all but id, deposit_id, size and created_at.
 func fileArgs(f *navette.FileRecord) []any {
 	return []any{bytesArg(f.Name), f.Offset, string(f.State), f.Key.KeyID, bytesArg(f.Key.Data), bytesArg(f.Resume),
-		bytesArg(f.SHA256), timeArg(f.StoredAt), boolArg(f.BlobDeleted)}
+		bytesArg(f.SHA256), timeArg(f.StoredAt), boolArg(f.BlobDeleted), string(f.Check), f.CheckDetail, f.CheckAttempts, timeArg(f.CheckAfter)}
 }
 
 const updateFile = `UPDATE files SET name = $2, stored_bytes = $3, state = $4, key_id = $5, key_data = $6, resume = $7,
-	sha256 = $8, stored_at = $9, blob_deleted = $10 WHERE id = $1`
+	sha256 = $8, stored_at = $9, blob_deleted = $10, check_outcome = $11, check_detail = $12, check_attempts = $13,
+	check_after = $14 WHERE id = $1`
 
 // queryFiles runs a query returning fileCols through q.
 func (s *Store) queryFiles(ctx context.Context, q queryer, op, query string, args ...any) ([]*navette.FileRecord, error) {
@@ -47,13 +50,13 @@ func (s *Store) queryFiles(ctx context.Context, q queryer, op, query string, arg
 // scanFile reads the columns fileCols.
 func scanFile(row interface{ Scan(...any) error }) (*navette.FileRecord, error) {
 	var (
-		f               navette.FileRecord
-		state           string
-		created, stored sql.NullInt64
-		blobDeleted     int64
+		f                        navette.FileRecord
+		state, check             string
+		created, stored, checkAt sql.NullInt64
+		blobDeleted              int64
 	)
 	err := row.Scan(&f.ID, &f.DepositID, &f.Name, &f.Size, &f.Offset, &state, &f.Key.KeyID, &f.Key.Data,
-		&f.Resume, &f.SHA256, &created, &stored, &blobDeleted)
+		&f.Resume, &f.SHA256, &created, &stored, &blobDeleted, &check, &f.CheckDetail, &f.CheckAttempts, &checkAt)
 	if err != nil {
 		return nil, err
 	}
@@ -65,6 +68,8 @@ func scanFile(row interface{ Scan(...any) error }) (*navette.FileRecord, error) 
 	f.CreatedAt = timeCol(created)
 	f.StoredAt = timeCol(stored)
 	f.BlobDeleted = blobDeleted != 0
+	f.Check = navette.FileCheck(check)
+	f.CheckAfter = timeCol(checkAt)
 	return &f, nil
 }
 
@@ -105,7 +110,8 @@ func (s *Store) CreateFile(ctx context.Context, f *navette.FileRecord, maxFiles 
 		}
 		args := append([]any{f.ID, f.DepositID, f.Size, timeArg(f.CreatedAt)}, fileArgs(f)...)
 		_, err = tx.ExecContext(ctx, `INSERT INTO files (id, deposit_id, size, created_at, name, stored_bytes, state, key_id,
-			key_data, resume, sha256, stored_at, blob_deleted) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, args...)
+			key_data, resume, sha256, stored_at, blob_deleted, check_outcome, check_detail, check_attempts, check_after)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`, args...)
 		if err != nil {
 			return s.insertErr(err, "create file", "A file with this id exists already.", "No such deposit.")
 		}
@@ -159,12 +165,33 @@ func (s *Store) UpdateFile(ctx context.Context, id string, fn func(f *navette.Fi
 	})
 }
 
-// BlobsToDelete returns up to limit purged files whose blob is not yet
-// deleted, by id. limit must be positive.
+// BlobsToDelete returns up to limit purged files, and rejected files whose
+// key is destroyed, whose blob is not yet deleted, by id. limit must be
+// positive.
 func (s *Store) BlobsToDelete(ctx context.Context, limit int) ([]*navette.FileRecord, error) {
 	if limit <= 0 {
 		return nil, invalid("The limit must be positive.")
 	}
 	return s.queryFiles(ctx, s.rdb, "blobs to delete", `SELECT `+fileCols+` FROM files
-		WHERE state = 'purged' AND blob_deleted = 0 ORDER BY id LIMIT $1`, limit)
+		WHERE blob_deleted = 0 AND (state = 'purged' OR (state = 'rejected' AND key_id = '')) ORDER BY id LIMIT $1`, limit)
+}
+
+// FilesToCheck returns up to limit checking files due at now, the
+// earliest first (unset times first). limit must be positive.
+func (s *Store) FilesToCheck(ctx context.Context, now time.Time, limit int) ([]*navette.FileRecord, error) {
+	if limit <= 0 {
+		return nil, invalid("The limit must be positive.")
+	}
+	return s.queryFiles(ctx, s.rdb, "files to check", `SELECT `+fileCols+` FROM files
+		WHERE state = 'checking' AND (check_after IS NULL OR check_after <= $1) ORDER BY COALESCE(check_after, 0), id LIMIT $2`, timeArg(now), limit)
+}
+
+// StoredFiles returns up to limit files with a finished, kept blob, by id,
+// after the id after. limit must be positive.
+func (s *Store) StoredFiles(ctx context.Context, after string, limit int) ([]*navette.FileRecord, error) {
+	if limit <= 0 {
+		return nil, invalid("The limit must be positive.")
+	}
+	return s.queryFiles(ctx, s.rdb, "stored files", `SELECT `+fileCols+` FROM files
+		WHERE id > $1 AND state IN ('checking', 'stored', 'available') ORDER BY id LIMIT $2`, after, limit)
 }

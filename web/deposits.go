@@ -225,6 +225,11 @@ type fileRow struct {
 	Hash      string
 	State     navette.FileState
 	Available bool
+	// Check and CheckDetail are what the content checks found; Unscanned
+	// marks a file offered without a (full) antivirus scan.
+	Check       navette.FileCheck
+	CheckDetail string
+	Unscanned   bool
 }
 
 // recipientRow is a recipient of the deposit page, with what happened.
@@ -244,6 +249,9 @@ type recipientRow struct {
 
 // depositData is what the deposit page shows.
 type depositData struct {
+	// Unscanned tells that files are offered without a (full) antivirus
+	// scan: the page says "non analysé par un antivirus".
+	Unscanned     bool
 	ID            string
 	Reference     string
 	Message       string
@@ -305,7 +313,11 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request) {
 		if f.State == navette.FilePurged && f.SHA256 == nil {
 			continue
 		}
-		d.Files = append(d.Files, fileRow{ID: f.ID, Name: f.Name, Size: f.Size, Hash: hex.EncodeToString(f.SHA256), State: f.State, Available: f.State == navette.FileAvailable})
+		row := fileRow{ID: f.ID, Name: f.Name, Size: f.Size, Hash: hex.EncodeToString(f.SHA256), State: f.State, Available: f.State == navette.FileAvailable,
+			Check: f.Check, CheckDetail: f.CheckDetail}
+		row.Unscanned = (f.State == navette.FileStored || f.State == navette.FileAvailable) && f.Check.Marked()
+		d.Unscanned = d.Unscanned || row.Unscanned
+		d.Files = append(d.Files, row)
 		d.FileCount++
 		d.TotalSize += f.Size
 	}

@@ -161,7 +161,7 @@ func clusterRun(tmp, bin string, pg *testpg.Server, srv *tests3.Server, n, uploa
 	var clients []*client.Client
 	for _, d := range dirs {
 		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", d, "--db", dbURL, "--blobs", srv.URL(bucket),
-			"--log-level", "warn", "--max-file-size", strconv.Itoa(len(data)))
+			"--log-level", "warn", "--max-file-size", strconv.Itoa(len(data)), "--antivirus=off")
 		cmd.Env = env
 		cmd, u, err := startCmd(cmd)
 		if err != nil {

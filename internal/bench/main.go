@@ -5,6 +5,9 @@
 //
 //	go run ./internal/bench [-sizes 256MiB,1GiB] [-runs 3] [-dir DIR]
 //
+// With -av ("make bench-av") it measures uploads scanned by a real clamd
+// against unscanned ones, in the same run (see av.go).
+//
 // With -cluster ("make bench-cluster") it measures instead concurrent
 // uploads to 1 and to 3 nodes sharing PostgreSQL and an S3 server, beside
 // the S3 server's own PUT throughput (see cluster.go):
@@ -53,6 +56,7 @@ func run() error {
 	runs := flag.Int("runs", 3, "transfers per size and direction (the median is shown)")
 	base := flag.String("dir", "", "directory on the disk to measure (default: the system temp dir)")
 	cluster := flag.Bool("cluster", false, "measure 1 and 3 nodes on PostgreSQL and S3 instead")
+	av := flag.Bool("av", false, "measure uploads scanned by a real clamd against unscanned ones instead (av.go)")
 	uploads := flag.Int("uploads", 20, "with -cluster: concurrent uploads, each its own deposit")
 	sizeFlag := flag.String("size", "100MiB", "with -cluster: size of each upload")
 	flag.Parse()
@@ -70,6 +74,9 @@ func run() error {
 			return err
 		}
 		sizes = append(sizes, n)
+	}
+	if *av {
+		return runAV(*base, sizes, *runs)
 	}
 	tmp, err := os.MkdirTemp(*base, "navette-bench-")
 	if err != nil {
@@ -141,7 +148,7 @@ func measure(tmp, bin, self, src string, size int64, runs int) (result, error) {
 		return r, err
 	}
 	nav, navURL, err := start(bin, "serve", "--data", navDir, "--addr", "127.0.0.1:0", "--log-level", "warn",
-		"--max-file-size", strconv.FormatInt(size, 10))
+		"--max-file-size", strconv.FormatInt(size, 10), "--antivirus=off")
 	if err != nil {
 		return r, err
 	}

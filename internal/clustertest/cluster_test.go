@@ -51,6 +51,7 @@ const (
 type settings struct {
 	sweepInterval time.Duration
 	logLevel      string
+	clamd         string
 }
 
 // option changes the settings of a cluster.
@@ -58,6 +59,10 @@ type option func(*settings)
 
 // sweepEvery sets the nodes' --sweep-interval.
 func sweepEvery(d time.Duration) option { return func(s *settings) { s.sweepInterval = d } }
+
+// withClamd has the nodes scan every file with the clamd at url; without
+// it they run with --antivirus=off.
+func withClamd(url string) option { return func(s *settings) { s.clamd = url } }
 
 // logLevel sets the nodes' --log-level.
 func logLevel(l string) option { return func(s *settings) { s.logLevel = l } }
@@ -220,6 +225,11 @@ func (n *node) start() error {
 	cmd := exec.Command(navetteBin, "serve", "--addr", "127.0.0.1:0", "--data", n.dir,
 		"--db", n.c.db, "--blobs", n.c.blobs,
 		"--log-level", s.logLevel, "--sweep-interval", s.sweepInterval.String())
+	if s.clamd != "" {
+		cmd.Args = append(cmd.Args, "--clamd", s.clamd)
+	} else {
+		cmd.Args = append(cmd.Args, "--antivirus=off")
+	}
 	cmd.Env = nodeEnv()
 	lw := &lineWriter{w: logf, serving: make(chan string, 1)}
 	cmd.Stdout, cmd.Stderr = lw, lw

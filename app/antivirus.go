@@ -1,0 +1,198 @@
+package app
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	"navette/clamav"
+	"navette/deposit"
+)
+
+// antivirusState is what the start-up probe and the background checker
+// last learnt of the antivirus, for /readyz.
+type antivirusState struct {
+	mu      sync.Mutex
+	version string // clamd's VERSION line
+	limit   string // a warning: clamd will not scan files as large as allowed
+	wake    chan struct{}
+}
+
+// openAntivirus sets the deposit service's content checks from the
+// configuration.
+func (a *App) openAntivirus() error {
+	cfg := a.Config
+	a.av.wake = make(chan struct{}, 1)
+	a.Deposits.ChecksQueued = func() {
+		select {
+		case a.av.wake <- struct{}{}:
+		default:
+		}
+	}
+	a.Deposits.DeliverMarked = cfg.DeliverMarked
+	a.Deposits.RefusedTypes = cfg.RefusedTypes
+	switch {
+	case cfg.Antivirus != nil:
+		a.Deposits.Antivirus = cfg.Antivirus
+	case cfg.Clamd != "":
+		c, err := clamav.New(cfg.Clamd)
+		if err != nil {
+			return err
+		}
+		a.Deposits.Antivirus = c
+	}
+	return nil
+}
+
+// probeAntivirus asks clamd, at start-up, its version and whether it
+// accepts streams as large as the largest file allowed (its
+// StreamMaxLength). A clamd out of reach is no reason not to start: files
+// wait until it answers, and /readyz tells. A clamd that will not scan
+// files as large as allowed is logged as an error and shown in /readyz:
+// such files are then refused, or offered marked under the deliver-marked
+// policy.
+func (a *App) probeAntivirus() error {
+	c, ok := a.Deposits.Antivirus.(*clamav.Client)
+	if !ok {
+		if a.Deposits.Antivirus == nil {
+			a.Config.Logger.Warn("no antivirus (--antivirus=off): files are offered marked \"non analysé par un antivirus\"")
+		}
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	log := a.Config.Logger
+	v, err := c.Version(ctx)
+	if err != nil {
+		log.Error("antivirus unreachable at start-up: files wait until it answers", "clamd", c.String(), "err", err)
+		return nil
+	}
+	if _, err := c.Stats(ctx); err != nil {
+		log.Error("antivirus answers VERSION but not STATS", "clamd", c.String(), "err", err)
+	}
+	lim, err := a.Deposits.CurrentLimits(ctx)
+	if err != nil {
+		return err
+	}
+	a.av.mu.Lock()
+	a.av.version = v
+	a.av.mu.Unlock()
+	okSize, err := c.StreamLimit(ctx, lim.MaxFileSize)
+	switch {
+	case err != nil:
+		log.Error("antivirus: probing its stream limit failed", "clamd", c.String(), "err", err)
+	case !okSize:
+		policy := "refused"
+		if a.Deposits.DeliverMarked {
+			policy = "offered marked as not scanned"
+		}
+		msg := "clamd's StreamMaxLength is smaller than the largest file allowed (" + iecBytes(lim.MaxFileSize) + "): larger files will be " + policy + "; raise StreamMaxLength, MaxFileSize and MaxScanSize in clamd.conf (docs/operations.md)"
+		a.av.mu.Lock()
+		a.av.limit = msg
+		a.av.mu.Unlock()
+		log.Error("antivirus limit", "clamd", c.String(), "problem", msg)
+	default:
+		log.Info("antivirus ready", "clamd", c.String(), "version", v, "max_file_size", lim.MaxFileSize)
+	}
+	return nil
+}
+
+// health reports the antivirus for /readyz: "ok", "degraded" (it does not
+// answer: files wait in checking, nothing is offered unscanned) or "off",
+// with the number of files waiting for their checks.
+func (a *App) health() map[string]any {
+	out := map[string]any{}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	switch av := a.Deposits.Antivirus; {
+	case av == nil:
+		out["antivirus"] = "off"
+	case av.Ping(ctx) != nil:
+		out["antivirus"] = "degraded"
+	default:
+		out["antivirus"] = "ok"
+	}
+	a.av.mu.Lock()
+	if a.av.version != "" {
+		out["antivirus_version"] = a.av.version
+	}
+	if a.av.limit != "" {
+		out["antivirus_limit"] = a.av.limit
+	}
+	a.av.mu.Unlock()
+	if n, err := a.Deposits.Waiting(ctx); err == nil {
+		out["files_checking"] = n
+	}
+	return out
+}
+
+// checkLoop runs the background checker every CheckInterval, until ctx
+// ends.
+func (a *App) checkLoop(ctx context.Context) {
+	every := a.Config.CheckInterval
+	if every <= 0 {
+		every = 10 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if st, err := a.Deposits.CheckFiles(ctx); err != nil {
+			if ctx.Err() == nil {
+				a.Config.Logger.Error("content checks failed", "err", err)
+			}
+		} else if st != (deposit.CheckStats{}) {
+			a.Config.Logger.Info("content checks", "checked", st.Checked, "waiting", st.Waiting)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-a.av.wake:
+		}
+	}
+}
+
+// scrubLoop runs a scrub pass every ScrubInterval, the first one an
+// interval after start-up, until ctx ends.
+func (a *App) scrubLoop(ctx context.Context) {
+	rate := a.Config.ScrubRate
+	if rate < 0 {
+		return
+	}
+	if rate == 0 {
+		rate = deposit.DefaultScrubRate
+	}
+	every := a.Config.ScrubInterval
+	if every <= 0 {
+		every = 24 * time.Hour
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		st, err := a.Deposits.Scrub(ctx, rate)
+		if err != nil {
+			if ctx.Err() == nil {
+				a.Config.Logger.Error("scrub failed", "err", err)
+			}
+			continue
+		}
+		a.Config.Logger.Info("scrub", "files", st.Files, "bytes", st.Bytes, "corrupt", len(st.Corrupt), "unreadable", st.Unreadable)
+	}
+}
+
+// iecBytes writes n in binary units: "1 GiB", "1536 MiB".
+func iecBytes(n int64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
+	i := 0
+	for n >= 1024 && n%1024 == 0 && i < len(units)-1 {
+		n /= 1024
+		i++
+	}
+	return strconv.FormatInt(n, 10) + " " + units[i]
+}
