@@ -13,8 +13,8 @@ import (
 
 	"navette"
 	"navette/app"
-	navhttp "navette/http"
 	"navette/deposit"
+	navhttp "navette/http"
 	"navette/internal/realip"
 	"navette/oidc"
 )
