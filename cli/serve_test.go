@@ -93,7 +93,7 @@ func TestServeReloadsTLSOnHangup(t *testing.T) {
 	}
 	done := make(chan int, 1)
 	go func() {
-		done <- Main([]string{"serve", "--data", filepath.Join(dir, "data"), "--addr", "127.0.0.1:0", "--tls-cert", certFile, "--tls-key", keyFile}, env)
+		done <- Main([]string{"serve", "--data", filepath.Join(dir, "data"), "--addr", "127.0.0.1:0", "--tls-cert", certFile, "--tls-key", keyFile, "--antivirus=off"}, env)
 	}()
 	serving := regexp.MustCompile(`serving https://(127\.0\.0\.1:\d+)`)
 	var addr string
