@@ -55,8 +55,9 @@ type Config struct {
 	// sign-in attempts, one client address may make per hour on one node
 	// (30).
 	PerIPPerHour int
-	// AnswerTime is the time a code request takes at least, so that its
-	// duration does not tell whether the address is known (250 ms).
+	// AnswerTime is the time a code request, and a refused code check,
+	// take at least, so that their duration does not tell whether the
+	// address is known (250 ms).
 	AnswerTime time.Duration
 	// Issuer names the platform in authenticator applications ("navette").
 	Issuer string

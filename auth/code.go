@@ -30,15 +30,7 @@ func (s *Service) codeAllowed(u *navette.User) bool {
 // allowance of codes is spent. Returns EINVALID for a malformed address and
 // ETOOMANY if the client address made too many requests.
 func (s *Service) RequestCode(ctx context.Context, email, ip string) error {
-	start := time.Now()
-	defer func() {
-		if d := s.Config.AnswerTime - time.Since(start); d > 0 {
-			select {
-			case <-time.After(d):
-			case <-ctx.Done():
-			}
-		}
-	}()
+	defer s.answerAfter(ctx, time.Now())
 	now := s.Clock.Now()
 	if !s.limits.allow("code "+ip, s.Config.PerIPPerHour, now) {
 		return navette.Errorf(navette.ETOOMANY, "Too many sign-in requests from your network: try again in an hour.")
@@ -83,6 +75,17 @@ func (s *Service) RequestCode(ctx context.Context, email, ip string) error {
 		s.NoticesQueued()
 	}
 	return nil
+}
+
+// answerAfter waits until Config.AnswerTime has passed since start, so that
+// an answer's time tells nothing of the work done for it.
+func (s *Service) answerAfter(ctx context.Context, start time.Time) {
+	if d := s.Config.AnswerTime - time.Since(start); d > 0 {
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+		}
+	}
 }
 
 // newCode returns CodeDigits random decimal digits, uniformly drawn.
@@ -130,8 +133,14 @@ func normalizeCode(code string) string {
 // a session awaiting the second factor (StageSecondFactor, or StageEnrol if
 // the person has none yet). Only the newest code counts; it is burnt after
 // MaxTries wrong tries. Returns EUNAUTHORIZED, the same whatever went wrong,
-// and ETOOMANY if the client address made too many attempts.
-func (s *Service) VerifyCode(ctx context.Context, email, code, ip string) (*Issued, error) {
+// and ETOOMANY if the client address made too many attempts. A refusal
+// takes the same time whether or not email has an account, or a code.
+func (s *Service) VerifyCode(ctx context.Context, email, code, ip string) (is *Issued, err error) {
+	defer func(start time.Time) {
+		if err != nil {
+			s.answerAfter(ctx, start)
+		}
+	}(time.Now())
 	now := s.Clock.Now()
 	if !s.limits.allow("verify "+ip, 10*s.Config.PerIPPerHour, now) {
 		return nil, navette.Errorf(navette.ETOOMANY, "Too many sign-in attempts from your network: try again in an hour.")
