@@ -257,6 +257,7 @@ func TestSize(t *testing.T) {
 
 // FuzzWrite renders attestations whose texts come from outside (file
 // names, reference, people's names): whatever they hold, Write succeeds.
+// fuzz: 2000x
 func FuzzWrite(f *testing.F) {
 	f.Add("Pièce 12 — « constat ».pdf", "RG 24/01234", "Éléonore")
 	f.Add("📎 emoji 𝔘𝔫𝔦𝔠𝔬𝔡𝔢.pdf", "漢字の参照", "\u202Eevil\x00\xff")

@@ -6,6 +6,8 @@
 #   FUZZTIME=30s scripts/test.sh    fuzz longer (default: 20000 inputs per target, a count
 #                                   rather than a time, which is steadier on a shared machine)
 #   FUZZTIME=0 scripts/test.sh      skip the fuzzing pass
+# A target whose every input is costly (a whole PDF) says how many inputs it
+# gets by default on the line above it: "// fuzz: 2000x".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -62,8 +64,13 @@ if [ "$FUZZTIME" != 0 ]; then
   for pkg in $(go list ./...); do
     dir=$(go list -f '{{.Dir}}' "$pkg")
     for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
-      echo "-- $pkg $target"
-      go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" "$pkg" >/tmp/navette-fuzz.$$ 2>&1 || { cat /tmp/navette-fuzz.$$; exit 1; }
+      budget=$FUZZTIME
+      if [ "$FUZZTIME" = 20000x ]; then
+        own=$(grep -h -B1 "^func ${target}(" "$dir"/*_test.go | sed -n 's|^// fuzz: \([0-9]*x\)$|\1|p' | head -1)
+        budget=${own:-$FUZZTIME}
+      fi
+      echo "-- $pkg $target ($budget)"
+      go test -run '^$' -fuzz "^${target}\$" -fuzztime "$budget" "$pkg" >/tmp/navette-fuzz.$$ 2>&1 || { cat /tmp/navette-fuzz.$$; exit 1; }
     done
   done
   rm -f /tmp/navette-fuzz.$$
