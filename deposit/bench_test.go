@@ -2,18 +2,10 @@ package deposit_test
 
 import (
 	"bytes"
-	"context"
-	"io"
-	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"navette"
-	"navette/account"
 	"navette/deposit"
-	"navette/disk"
-	"navette/keyring"
 	"navette/sqlite"
 )
 
@@ -29,8 +21,8 @@ func BenchmarkDeposit(b *testing.B) {
 	ctx := b.Context()
 	withTree, without := benchService(b, true), benchService(b, false)
 	data := bytes.Repeat([]byte("navette "), 8<<10)
-	deposit1 := func(bs *benchSvc) error {
-		v, err := bs.svc.Create(ctx, bs.sender, deposit.Draft{Recipients: []string{"avocat@avocat.example"}, Reference: "RG 26/1"})
+	deposit1 := func(bs *fixture) error {
+		v, err := bs.svc.Create(ctx, bs.sender, deposit.Draft{Recipients: []string{bs.recipient.Email}, Reference: "RG 26/1"})
 		if err != nil {
 			return err
 		}
@@ -74,41 +66,12 @@ func BenchmarkDeposit(b *testing.B) {
 	b.ReportMetric(float64(tTree)/float64(tNo), "tree/no-tree")
 }
 
-type benchSvc struct {
-	svc    *deposit.Service
-	sender *navette.User
-}
-
 // benchService returns a deposit service on SQLite and a disk, with the
 // journal's tree on or off.
-func benchService(b *testing.B, tree bool) *benchSvc {
-	ctx := context.Background()
-	dir := b.TempDir()
-	meta, err := sqlite.Open(filepath.Join(dir, "navette.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { meta.Close() })
+func benchService(b *testing.B, tree bool) *fixture {
+	fx := newFixture(b)
 	if !tree {
-		meta.WithoutTree()
+		fx.svc.Meta.(*sqlite.Store).WithoutTree()
 	}
-	blobs, err := disk.Open(filepath.Join(dir, "blobs"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	keys, err := keyring.Open(filepath.Join(dir, "keys"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	clock := navette.NewFakeClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
-	acc := &account.Service{Meta: meta, Clock: clock}
-	sender, err := acc.CreateUser(ctx, "greffe@justice.example", "Greffe", navette.RoleAgent)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := acc.CreateUser(ctx, "avocat@avocat.example", "Avocat", navette.RolePartner); err != nil {
-		b.Fatal(err)
-	}
-	svc := &deposit.Service{Meta: meta, Blobs: blobs, Keys: keys, Clock: clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	return &benchSvc{svc: svc, sender: sender}
+	return fx
 }

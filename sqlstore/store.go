@@ -103,8 +103,8 @@ type Store struct {
 // WithoutTree makes s append events to the hash chain only, with no leaf
 // in the journal's Merkle tree, so that a benchmark can measure what the
 // tree costs against the same code path without it. Only for benchmarks:
-// such events have no inclusion proof, hence no receipt. Call it before
-// the first append.
+// the events appended after it have no leaf, hence no inclusion proof and
+// no receipt.
 func (s *Store) WithoutTree() { s.noTree = true }
 
 var _ navette.MetaStore = (*Store)(nil)
