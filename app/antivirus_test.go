@@ -489,6 +489,16 @@ func TestAntivirusOutage(t *testing.T) {
 			if got.State != string(navette.DepositAvailable) || got.Files[0].Check != "clean" {
 				t.Fatalf("once clamd is back: %s %+v", got.State, got.Files)
 			}
+			// Its deposit receipt lists the file, submitted unchecked; the
+			// receipt of its being made available, clean.
+			dep, _ := e.receiptOf(e.agent, d.ID, "deposited")
+			avail, _ := e.receiptOf(e.agent, d.ID, "available")
+			if fs := dep.Claims.Files; len(fs) != 1 || fs[0].Name != "pv.pdf" || fs[0].Check != "" {
+				t.Errorf("deposited receipt's files: %+v", fs)
+			}
+			if fs := avail.Claims.Files; len(fs) != 1 || fs[0].Name != "pv.pdf" || fs[0].Check != "clean" {
+				t.Errorf("available receipt's files: %+v", fs)
+			}
 			if r := e.ready(); r["antivirus"] != "ok" || r["files_checking"] != float64(0) {
 				t.Errorf("/readyz once clamd is back: %v", r)
 			}

@@ -273,6 +273,20 @@ func (f *facts) availableFiles() []ClaimsFile {
 	return out
 }
 
+// submittedFiles returns the files of a deposit being submitted: those
+// available, and those still being checked or checked but not yet offered
+// (a deposit submitted while its files are checked), the outcome of whose
+// checks is not known yet or is.
+func (f *facts) submittedFiles() []ClaimsFile {
+	var out []ClaimsFile
+	for _, fr := range f.files {
+		if fr.State == navette.FileAvailable || fr.State == navette.FileChecking || fr.State == navette.FileStored {
+			out = append(out, f.file(fr))
+		}
+	}
+	return out
+}
+
 func recipientParty(r *navette.Recipient) ClaimsParty {
 	kind := "person"
 	if r.Role == navette.RoleService {
@@ -367,7 +381,7 @@ func (s *Service) withClaims(ctx context.Context, d *navette.DepositRecord, file
 		var c *Claims
 		switch e.Type {
 		case navette.EventDepositSubmitted:
-			c = &Claims{Deposit: f.deposit(true), Recipients: f.recipients(), Files: f.availableFiles()}
+			c = &Claims{Deposit: f.deposit(true), Recipients: f.recipients(), Files: f.submittedFiles()}
 			c.Antivirus = s.antivirus(ctx, c.Files)
 			if actor != nil {
 				c.Sender = person(ctx, actor)
