@@ -110,7 +110,7 @@ func VerifyJournal(ctx context.Context, s MetaStore, checkpoint *Event) (*Journa
 // checkpoint of the tree (origin, size, root hash) commits to every event
 // before it and an inclusion proof shows that one event is in it. The leaf
 // of an event is EventLeaf; its hash is tlog.RecordHash of it, SHA-256 of
-// a zero byte and the leaf. docs/proofs-journal.md describes the tree.
+// a zero byte and the leaf. docs/proofs.md describes the tree.
 
 // leafDomain starts every leaf.
 const leafDomain = "navette event v1\x00"

@@ -1,6 +1,6 @@
 package api
 
-// Paths of the journal's proofs (docs/proofs-journal.md).
+// Paths of the journal's proofs (docs/proofs.md).
 const (
 	// PathJournalCheckpoint is the latest signed checkpoint of the
 	// journal's tree, a C2SP signed note (GET, text/plain, public).

@@ -30,6 +30,11 @@ func (a *App) openAntivirus() error {
 		default:
 		}
 	}
+	a.Deposits.AntivirusVersion = func(context.Context) string {
+		a.av.mu.Lock()
+		defer a.av.mu.Unlock()
+		return a.av.version
+	}
 	a.Deposits.DeliverMarked = cfg.DeliverMarked
 	a.Deposits.RefusedTypes = cfg.RefusedTypes
 	switch {

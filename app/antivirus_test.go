@@ -24,6 +24,7 @@ import (
 	"navette/internal/testclamd"
 	"navette/internal/testnode"
 	"navette/notify"
+	"navette/receipt"
 )
 
 const adminEmail = "admin@justice.example"
@@ -179,6 +180,16 @@ func TestAntivirusInfected(t *testing.T) {
 			}
 			if got.State != string(navette.DepositAvailable) || clean != 1 {
 				t.Fatalf("after removing the infected file: %+v", got)
+			}
+			// Its receipts say so, and which antivirus.
+			for _, kind := range []string{"deposited", "available"} {
+				res, _ := e.receiptOf(e.agent, got.ID, kind)
+				if fs := res.Claims.Files; len(fs) != 1 || fs[0].Name != "propre.txt" || fs[0].Check != "clean" || !strings.HasPrefix(res.Claims.Antivirus, "ClamAV ") {
+					t.Errorf("%s receipt: files %+v, antivirus %q", kind, fs, res.Claims.Antivirus)
+				}
+				if txt := res.Text("fr"); !strings.Contains(txt, "propre.txt — 14 octets — SHA-256 "+sha([]byte("procès-verbal"))+" — aucun virus détecté par l'antivirus") {
+					t.Errorf("%s receipt's text:\n%s", kind, txt)
+				}
 			}
 		})
 	}
@@ -366,6 +377,23 @@ func TestAntivirusOverLimit(t *testing.T) {
 	}
 }
 
+// receiptOf returns deposit id's receipt of kind, as token gets it,
+// verified against the published keys, and its URL.
+func (e *env) receiptOf(token, id, kind string) (*receipt.Result, string) {
+	e.t.Helper()
+	for _, r := range e.receipts(token, id) {
+		if r.Kind == kind {
+			res, _ := e.verifyReceipt(token, r.URL)
+			if res.Claims == nil {
+				e.t.Fatalf("the %s receipt of %s has no claims", kind, id)
+			}
+			return res, r.URL
+		}
+	}
+	e.t.Fatalf("deposit %s has no %s receipt", id, kind)
+	return nil, ""
+}
+
 // noticeSays reports whether the deposit notice of depositID, as the
 // outbox received it, holds text, in its text and HTML bodies alike.
 func (e *env) noticeSays(depositID, text string) bool {
@@ -461,6 +489,16 @@ func TestAntivirusOutage(t *testing.T) {
 			if got.State != string(navette.DepositAvailable) || got.Files[0].Check != "clean" {
 				t.Fatalf("once clamd is back: %s %+v", got.State, got.Files)
 			}
+			// Its deposit receipt lists the file, submitted unchecked; the
+			// receipt of its being made available, clean.
+			dep, _ := e.receiptOf(e.agent, d.ID, "deposited")
+			avail, _ := e.receiptOf(e.agent, d.ID, "available")
+			if fs := dep.Claims.Files; len(fs) != 1 || fs[0].Name != "pv.pdf" || fs[0].Check != "" {
+				t.Errorf("deposited receipt's files: %+v", fs)
+			}
+			if fs := avail.Claims.Files; len(fs) != 1 || fs[0].Name != "pv.pdf" || fs[0].Check != "clean" {
+				t.Errorf("available receipt's files: %+v", fs)
+			}
 			if r := e.ready(); r["antivirus"] != "ok" || r["files_checking"] != float64(0) {
 				t.Errorf("/readyz once clamd is back: %v", r)
 			}
@@ -500,6 +538,22 @@ func TestAntivirusOff(t *testing.T) {
 	}
 	if !e.noticeSays(d.ID, "non analysés par un antivirus") {
 		t.Errorf("the notice does not say the files were not scanned")
+	}
+	// So do its receipts, in their text and in the PDF.
+	for _, kind := range []string{"deposited", "available"} {
+		res, url := e.receiptOf(e.agent, d.ID, kind)
+		if fs := res.Claims.Files; len(fs) != 1 || fs[0].Check != "unscanned" || res.Claims.Antivirus != "" {
+			t.Errorf("%s receipt: files %+v, antivirus %q", kind, fs, res.Claims.Antivirus)
+		}
+		if txt := res.Text("fr"); !strings.Contains(txt, " — non analysé par un antivirus") {
+			t.Errorf("%s receipt's text:\n%s", kind, txt)
+		}
+		if txt := res.Text("en"); !strings.Contains(txt, " — not scanned by an antivirus") {
+			t.Errorf("%s receipt's English text:\n%s", kind, txt)
+		}
+		if txt := pdfText(t, e.get(e.agent, url+"?format=pdf")); !strings.Contains(txt, "non analysé par un antivirus") {
+			t.Errorf("%s receipt's PDF:\n%s", kind, txt)
+		}
 	}
 	if r := e.ready(); r["antivirus"] != "off" {
 		t.Errorf("/readyz: %v", r)

@@ -52,7 +52,7 @@ type Claims struct {
 	File         *ClaimsFile    `json:"file,omitempty"`
 	Notice       *ClaimsNotice  `json:"notice,omitempty"`
 	NotFetchedBy []ClaimsParty  `json:"not_fetched_by,omitempty"`
-	Antivirus    string         `json:"antivirus,omitempty"` // "clean" or "not scanned", when known
+	Antivirus    string         `json:"antivirus,omitempty"` // the antivirus and its version, when a file was scanned and it is known
 }
 
 // ClaimsDeposit is what a claims document says of its deposit.
@@ -86,6 +86,7 @@ type ClaimsFile struct {
 	Name   string `json:"name,omitempty"`
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256,omitempty"` // hex
+	Check  string `json:"check,omitempty"`  // what the content checks found (navette.FileCheck), once decided
 }
 
 // ClaimsNotice is a notice the mail server accepted.
@@ -254,7 +255,7 @@ func (f *facts) deposit(whole bool) *ClaimsDeposit {
 }
 
 func (f *facts) file(fr *navette.FileRecord) ClaimsFile {
-	c := ClaimsFile{ID: fr.ID, Name: f.names[fr.ID], Size: fr.Size}
+	c := ClaimsFile{ID: fr.ID, Name: f.names[fr.ID], Size: fr.Size, Check: string(fr.Check)}
 	if len(fr.SHA256) > 0 {
 		c.SHA256 = hex.EncodeToString(fr.SHA256)
 	}
@@ -266,6 +267,20 @@ func (f *facts) availableFiles() []ClaimsFile {
 	var out []ClaimsFile
 	for _, fr := range f.files {
 		if fr.State == navette.FileAvailable {
+			out = append(out, f.file(fr))
+		}
+	}
+	return out
+}
+
+// submittedFiles returns the files of a deposit being submitted: those
+// available, and those still being checked or checked but not yet offered
+// (a deposit submitted while its files are checked), the outcome of whose
+// checks is not known yet or is.
+func (f *facts) submittedFiles() []ClaimsFile {
+	var out []ClaimsFile
+	for _, fr := range f.files {
+		if fr.State == navette.FileAvailable || fr.State == navette.FileChecking || fr.State == navette.FileStored {
 			out = append(out, f.file(fr))
 		}
 	}
@@ -366,13 +381,15 @@ func (s *Service) withClaims(ctx context.Context, d *navette.DepositRecord, file
 		var c *Claims
 		switch e.Type {
 		case navette.EventDepositSubmitted:
-			c = &Claims{Deposit: f.deposit(true), Recipients: f.recipients(), Files: f.availableFiles()}
+			c = &Claims{Deposit: f.deposit(true), Recipients: f.recipients(), Files: f.submittedFiles()}
+			c.Antivirus = s.antivirus(ctx, c.Files)
 			if actor != nil {
 				c.Sender = person(ctx, actor)
 				c.Sender.Org = actor.Org
 			}
 		case navette.EventDepositAvailable:
 			c = &Claims{Deposit: f.deposit(true), Recipients: f.recipients(), Files: f.availableFiles()}
+			c.Antivirus = s.antivirus(ctx, c.Files)
 		case navette.EventDepositOpened:
 			c = &Claims{Deposit: f.deposit(false), For: f.recipient(e.Detail)}
 			if actor != nil {
@@ -419,6 +436,17 @@ func (s *Service) withClaims(ctx context.Context, d *navette.DepositRecord, file
 		}
 	}
 	return evs, nil
+}
+
+// antivirus names the antivirus and its version (AntivirusVersion) for
+// claims whose files it scanned, if it is known.
+func (s *Service) antivirus(ctx context.Context, files []ClaimsFile) string {
+	if s.AntivirusVersion == nil || !slices.ContainsFunc(files, func(f ClaimsFile) bool {
+		return f.Check != "" && f.Check != string(navette.CheckUnscanned)
+	}) {
+		return ""
+	}
+	return navette.CleanDetail(s.AntivirusVersion(ctx))
 }
 
 // NoticeClaims returns the claims of the "notified" evidence for notice

@@ -149,7 +149,7 @@ func TestClaimsOfEveryKind(t *testing.T) {
 	}
 
 	sum := sha256.Sum256([]byte(body))
-	wantFile := deposit.ClaimsFile{ID: file.ID, Name: name, Size: int64(len(body)), SHA256: hex.EncodeToString(sum[:])}
+	wantFile := deposit.ClaimsFile{ID: file.ID, Name: name, Size: int64(len(body)), SHA256: hex.EncodeToString(sum[:]), Check: "unscanned"}
 	checkWhole := func(what string, c *deposit.Claims) {
 		t.Helper()
 		if c.Deposit.Reference != ref || c.Deposit.RetentionDays != 7 || c.Deposit.CreatedAt.Time() != v.CreatedAt ||

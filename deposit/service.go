@@ -69,6 +69,10 @@ type Service struct {
 	// Antivirus scans every file as it arrives (see CheckFiles); nil, files
 	// are offered marked unscanned.
 	Antivirus navette.Antivirus
+	// AntivirusVersion, if set, names the antivirus and its version
+	// ("ClamAV 1.4.6/27000/…"), or "" if unknown, for the claims of the
+	// deposits whose files it scanned.
+	AntivirusVersion func(context.Context) string
 	// DeliverMarked offers, marked, the files the antivirus could not
 	// fully scan (over its limits, encrypted, scan errors); by default they
 	// are refused.

@@ -92,7 +92,11 @@ func (s *Service) renderPDF(r *receipt.Receipt, js []byte) ([]byte, error) {
 			files = []receipt.File{*c.File}
 		}
 		for _, f := range files {
-			a.Files = append(a.Files, pdf.File{Name: f.Name, Size: f.Size, SHA256: hex.EncodeToString(f.SHA256)})
+			pf := pdf.File{Name: f.Name, Size: f.Size, SHA256: hex.EncodeToString(f.SHA256)}
+			if f.Check != "" {
+				pf.Check = receipt.CheckText(f.Check, "fr")
+			}
+			a.Files = append(a.Files, pf)
 		}
 		a.Antivirus = c.Antivirus
 	} else if res.Event.FileID != "" && len(res.Event.SHA256) > 0 {

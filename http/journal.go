@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"encoding/base64"
 	"net/http"
 	"strconv"
@@ -46,27 +47,23 @@ func (s *Server) handleJournalKeys(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleJournalProof(w http.ResponseWriter, r *http.Request) {
-	index, err1 := treeParam(r, "index", 0)
-	size, err2 := treeParam(r, "size", 1)
-	if err := firstErr(err1, err2); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if s.Journal == nil {
-		s.writeError(w, r, journalUnavailable())
-		return
-	}
-	p, err := s.Journal.Inclusion(r.Context(), index, size)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, proofJSON(p))
+	s.serveProof(w, r, "index", 0, "size", 1, func(ctx context.Context, index, size int64) ([]tlog.Hash, error) {
+		return s.Journal.Inclusion(ctx, index, size)
+	})
 }
 
 func (s *Server) handleJournalConsistency(w http.ResponseWriter, r *http.Request) {
-	from, err1 := treeParam(r, "from", 1)
-	to, err2 := treeParam(r, "to", 1)
+	s.serveProof(w, r, "from", 1, "to", 1, func(ctx context.Context, from, to int64) ([]tlog.Hash, error) {
+		return s.Journal.Consistency(ctx, from, to)
+	})
+}
+
+// serveProof answers with the proof that prove makes of the query
+// parameters a and b, whole numbers at least minA and minB; prove is
+// called only on a server that signs its journal.
+func (s *Server) serveProof(w http.ResponseWriter, r *http.Request, a string, minA int64, b string, minB int64, prove func(ctx context.Context, a, b int64) ([]tlog.Hash, error)) {
+	x, err1 := treeParam(r, a, minA)
+	y, err2 := treeParam(r, b, minB)
 	if err := firstErr(err1, err2); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -75,7 +72,7 @@ func (s *Server) handleJournalConsistency(w http.ResponseWriter, r *http.Request
 		s.writeError(w, r, journalUnavailable())
 		return
 	}
-	p, err := s.Journal.Consistency(r.Context(), from, to)
+	p, err := prove(r.Context(), x, y)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

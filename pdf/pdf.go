@@ -84,7 +84,8 @@ type Attestation struct {
 
 	// Files are the files the attestation is about.
 	Files []File
-	// Antivirus is "clean" or "not scanned" when known.
+	// Antivirus names the antivirus that checked the files, and its
+	// version, when known.
 	Antivirus string
 
 	// Events are the journal events the receipt proves.
@@ -135,6 +136,10 @@ type File struct {
 	Name   string
 	Size   int64
 	SHA256 string // hex
+	// Check says in words what the content checks found, when known:
+	// "aucun virus détecté par l'antivirus", "non analysé par un
+	// antivirus".
+	Check string
 }
 
 // Event is a journal event.
@@ -444,9 +449,6 @@ func (p *page) parties() {
 	p.field("Identifiant du dépôt", clean(a.DepositID))
 	p.field("Déposé le", frenchDate(a.CreatedAt))
 	p.field("Disponible jusqu'au", frenchDate(a.ExpiresAt))
-	if a.Antivirus != "" {
-		p.field("Analyse antivirus", map[string]string{"clean": "aucune menace détectée", "not scanned": "non analysé"}[a.Antivirus])
-	}
 
 	p.section("Parties", 3*lineH)
 	if a.Sender != nil {
@@ -521,6 +523,19 @@ func (p *page) files() {
 		rows = append(rows, []string{strconv.Itoa(i + 1), clean(f.Name), size(f.Size), wrapHex(f.SHA256, 32)})
 	}
 	p.table(cols, rows)
+	label := "Analyse antivirus"
+	for i, f := range a.Files {
+		if f.Check == "" {
+			continue
+		}
+		v := clean(f.Check)
+		if len(a.Files) > 1 {
+			v = "n° " + strconv.Itoa(i+1) + " : " + v
+		}
+		p.field(label, v)
+		label = ""
+	}
+	p.field("Antivirus", clean(a.Antivirus))
 }
 
 func (p *page) events() {

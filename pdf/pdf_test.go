@@ -39,7 +39,7 @@ func realistic(kind string) *Attestation {
 		},
 		By:        &Party{Name: "François-Xavier Œhlenschläger", Email: "fx.oehlenschlaeger@justice.fr", Auth: &Auth{Method: "code+totp", At: at.Add(-9 * time.Minute)}},
 		For:       &Party{Name: "Greffe du tribunal judiciaire", Email: "greffe.tj-saint-etienne-du-rouvray@justice.fr", Kind: "service"},
-		Antivirus: "clean",
+		Antivirus: "ClamAV 1.4.6/27000/Thu Dec  4 09:21:01 2026",
 		Checkpoint: Checkpoint{
 			Origin:   "navette.justice.fr/navette-journal",
 			Size:     1235,
@@ -65,7 +65,11 @@ func realistic(kind string) *Attestation {
 	}
 	for i, n := range names {
 		sum := sha256.Sum256([]byte(n))
-		a.Files = append(a.Files, File{Name: n, Size: int64(i+1) * 1234567 * int64(i*i+1), SHA256: hex.EncodeToString(sum[:])})
+		check := "aucun virus détecté par l'antivirus"
+		if i == 4 {
+			check = "non analysé par l'antivirus : chiffré"
+		}
+		a.Files = append(a.Files, File{Name: n, Size: int64(i+1) * 1234567 * int64(i*i+1), SHA256: hex.EncodeToString(sum[:]), Check: check})
 	}
 	a.Events = []Event{{Index: 1234, Time: at, Type: eventType(kind)}}
 	return a
@@ -137,6 +141,9 @@ func TestWrite(t *testing.T) {
 				"docs/proofs.md",
 				a.Checkpoint.RootHash,
 				"CN=Horodatage Qualifié Test,O=Autorité de Test,C=FR",
+				"Analyse antivirus n° 1 : aucun virus détecté par l'antivirus",
+				"n° 5 : non analysé par l'antivirus : chiffré",
+				"Antivirus ClamAV 1.4.6/27000/Thu Dec 4 09:21:01 2026",
 			} {
 				if !strings.Contains(txt, want) {
 					t.Errorf("text lacks %q:\n%s", want, txt)

@@ -3,7 +3,7 @@
 // time-stamps from a time-stamping authority, inclusion and consistency
 // proofs, and the verification of the whole journal against its
 // checkpoints. The tree itself is kept by storage (navette.JournalStore);
-// docs/proofs-journal.md describes the construction.
+// docs/proofs.md describes the construction.
 package proof
 
 import (

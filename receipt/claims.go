@@ -26,7 +26,7 @@ type Claims struct {
 	File         *File          `json:"file,omitempty"`
 	Notice       *Notice        `json:"notice,omitempty"`
 	NotFetchedBy []Party        `json:"not_fetched_by,omitempty"`
-	Antivirus    string         `json:"antivirus,omitempty"` // "clean" or "not scanned", when known
+	Antivirus    string         `json:"antivirus,omitempty"` // the antivirus that checked the files, and its version, when known: "ClamAV 1.4.6/27000/…"
 }
 
 // ClaimsDeposit describes the deposit.
@@ -67,6 +67,11 @@ type File struct {
 	Name   string `json:"name,omitempty"`
 	Size   int64  `json:"size"`
 	SHA256 Hex    `json:"sha256"`
+	// Check is the outcome of the file's content checks when the claims
+	// were written: clean, unscanned (no antivirus), over_limit, encrypted
+	// or scan_error (offered marked as not fully scanned). Absent from
+	// claims written before navette checked contents.
+	Check string `json:"check,omitempty"`
 }
 
 // Notice is an e-mail notice the mail server accepted.

@@ -16,64 +16,142 @@ var paris = func() *time.Location {
 	return loc
 }()
 
-// words are the texts of a rendering, French or English.
+// words are the texts of a rendering, one table per language; Text is
+// their one renderer.
 type words struct {
+	colon                                                                                                                string // between a label and its value
 	actor, valid, label, deposit, reference, sender, recipients, files, file, by, forWhom, notice, notFetched, antivirus string
 	event, eventTime, journal, key, timeSource, serverClock, proves, doesNot, bytes, person, service, auth, to, accepted string
+	eventAt, journalAt                                                                                                   string // formats: type and index; origin and size
 	kinds                                                                                                                map[string]string
+	checks                                                                                                               map[string]string // content-check outcomes of files
 	month                                                                                                                [12]string
-	at                                                                                                                   string
+	at, zone, thousands                                                                                                  string
+	whomShown, whomID                                                                                                    string
+
+	// What a receipt proves, and what it does not: formats.
+	inJournal, claimsMatch, fingerprints, downloaded, tsaBound, tsaTrusted                                        string
+	clockOnly, clockExact, clockAhead, tsaUntrusted, redacted, keyUnchecked, labelUnproven, notRead, notDelivered string
+	notSeen                                                                                                       string
 }
 
 var fr = words{
+	colon: " : ",
 	actor: "Acteur (identifiant)", valid: "REÇU VALIDE", label: "Reçu %s (libellé attribué par le serveur)",
 	deposit: "Dépôt", reference: "Référence", sender: "Expéditeur", recipients: "Destinataires", files: "Fichiers",
 	file: "Fichier", by: "Par", forWhom: "Pour le compte de", notice: "Avis", notFetched: "Non retiré par", antivirus: "Antivirus",
 	event: "Événement", eventTime: "Date de l'événement", journal: "Journal", key: "Clé de signature", timeSource: "Horodatage",
 	serverClock: "horloge du serveur navette (aucune autorité d'horodatage)", proves: "Ce que ce reçu prouve :", doesNot: "Ce qu'il ne prouve pas :",
 	bytes: "octets", person: "personne", service: "boîte de service", auth: "authentifié par %s le %s", to: "destinataire %s, Message-ID %s", accepted: "accepté le %s",
+	eventAt: "%s, n° %d du journal", journalAt: "%s, état signé à %d événements",
 	kinds: map[string]string{
 		"deposited": "Dépôt de fichiers", "available": "Mise à disposition du dépôt", "notified": "Avis accepté par le serveur de messagerie",
 		"opened": "Ouverture du dépôt", "downloaded": "Téléchargement complet d'un fichier", "unclaimed": "Dépôt non retiré à son expiration",
 		"revoked": "Retrait du dépôt par l'expéditeur", "purged": "Purge du dépôt : clé de chiffrement détruite",
 	},
-	month: [12]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
-	at:    "à",
+	checks: map[string]string{
+		"clean": "aucun virus détecté par l'antivirus", "unscanned": "non analysé par un antivirus",
+		"over_limit": "non analysé par l'antivirus : trop volumineux", "encrypted": "non analysé par l'antivirus : chiffré",
+		"scan_error": "non analysé : l'analyse antivirus a échoué",
+	},
+	month:     [12]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
+	at:        "à",
+	zone:      "heure de Paris",
+	thousands: " ",
+	whomShown: "la personne indiquée, authentifiée comme telle", whomID: "l'utilisateur d'identifiant « %s »",
+
+	inJournal:     "Cet événement est inscrit au journal navette « %s » à la position %d, dans l'état du journal à %d événements signé par la clé %s. Ni l'événement ni sa place ne peuvent être modifiés sans que cette signature cesse de correspondre.",
+	claimsMatch:   "Les détails ci-dessus (parties, référence, fichiers) sont exactement ceux que le journal a engagés, par leur empreinte SHA-256, au moment de l'événement.",
+	fingerprints:  "Les empreintes SHA-256 identifient le contenu des fichiers : quiconque détient un fichier peut recalculer son empreinte et la comparer.",
+	downloaded:    "navette a envoyé la totalité des octets du fichier à %s (un transfert partiel ou interrompu n'est jamais enregistré comme un téléchargement).",
+	tsaBound:      "L'autorité d'horodatage « %s » atteste (RFC 3161) que cet état du journal existait au plus tard le %s ; l'événement, qui y figure, lui est donc antérieur.",
+	tsaTrusted:    "Le certificat de l'autorité a été vérifié jusqu'à une racine de confiance fournie au vérificateur.",
+	clockOnly:     "La date de l'événement provient de l'horloge du serveur navette : aucune autorité d'horodatage indépendante ne l'atteste.",
+	clockExact:    "La date exacte de l'événement provient de l'horloge du serveur ; l'horodatage n'en garantit que la borne supérieure.",
+	clockAhead:    "Attention : le serveur a daté l'événement du %s, après l'horodatage : son horloge avançait.",
+	tsaUntrusted:  "Le certificat de l'autorité d'horodatage n'a pas été vérifié jusqu'à une racine de confiance : seule la signature par le certificat joint au jeton a été contrôlée (fournissez la racine de l'autorité avec --tsa-ca).",
+	redacted:      "Les noms, la référence et les noms de fichiers ne sont pas divulgués dans ce reçu : le journal n'en contient que l'empreinte, et ce reçu ne permet pas de les connaître.",
+	notRead:       "Que le destinataire a ouvert ou lu le fichier : seulement que le serveur le lui a envoyé en entier.",
+	notDelivered:  "Que l'avis est parvenu dans la boîte du destinataire ou a été lu : seulement que le serveur de messagerie l'a accepté pour le remettre.",
+	notSeen:       "Qu'un destinataire a vu ou retiré le dépôt.",
+	keyUnchecked:  "Que la clé %s est bien celle du service navette : comparez-la à la liste des clés publiée par le service (/api/v1/journal/keys) ou obtenue par un autre canal.",
+	labelUnproven: "Le libellé et la date d'émission du reçu sont ceux du serveur ; aucune preuve ne les couvre.",
 }
 
 var en = words{
+	colon: ": ",
 	actor: "Actor (user id)", valid: "VALID RECEIPT", label: "Receipt %s (a label given by the server)",
 	deposit: "Deposit", reference: "Reference", sender: "Sender", recipients: "Recipients", files: "Files",
 	file: "File", by: "By", forWhom: "On behalf of", notice: "Notice", notFetched: "Not fetched by", antivirus: "Antivirus",
 	event: "Event", eventTime: "Time of the event", journal: "Journal", key: "Signing key", timeSource: "Time stamp",
 	serverClock: "the navette server's clock (no time-stamping authority)", proves: "What this receipt proves:", doesNot: "What it does not prove:",
 	bytes: "bytes", person: "person", service: "service mailbox", auth: "signed in by %s at %s", to: "to %s, Message-ID %s", accepted: "accepted at %s",
+	eventAt: "%s, number %d in the journal", journalAt: "%s, signed state of %d events",
 	kinds: map[string]string{
 		"deposited": "Files deposited", "available": "Deposit made available", "notified": "Notice accepted by the mail server",
 		"opened": "Deposit opened", "downloaded": "File downloaded in full", "unclaimed": "Deposit not fetched by its expiry",
 		"revoked": "Deposit withdrawn by its sender", "purged": "Deposit purged: encryption key destroyed",
 	},
-	month: [12]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
-	at:    "at",
+	checks: map[string]string{
+		"clean": "no virus found by the antivirus", "unscanned": "not scanned by an antivirus",
+		"over_limit": "not scanned by the antivirus: too large", "encrypted": "not scanned by the antivirus: encrypted",
+		"scan_error": "not scanned: the antivirus scan failed",
+	},
+	month:     [12]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
+	at:        "at",
+	zone:      "Paris time",
+	thousands: ",",
+	whomShown: "the person shown, signed in as such", whomID: "the user whose id is %q",
+
+	inJournal:     "This event is recorded in the navette journal %q at position %d, in the state of the journal at %d events signed by the key %s. Neither the event nor its place can be changed without that signature ceasing to match.",
+	claimsMatch:   "The details above (parties, reference, files) are exactly those the journal committed to, by their SHA-256, when the event was recorded.",
+	fingerprints:  "The SHA-256 fingerprints identify the files' content: whoever holds a file can compute its fingerprint and compare.",
+	downloaded:    "navette sent every byte of the file to %s (a partial or interrupted transfer is never recorded as a download).",
+	tsaBound:      "The time-stamping authority %q certifies (RFC 3161) that this state of the journal existed no later than %s; the event, which it holds, is therefore earlier.",
+	tsaTrusted:    "The authority's certificate was checked up to a trusted root given to the verifier.",
+	clockOnly:     "The time of the event comes from the navette server's clock: no independent time-stamping authority vouches for it.",
+	clockExact:    "The exact time of the event comes from the server's clock; the time stamp only bounds it from above.",
+	clockAhead:    "Beware: the server dated the event %s, after the time stamp: its clock was ahead.",
+	tsaUntrusted:  "The time-stamping authority's certificate was not checked against a trusted root: only the signature by the certificate inside the token was (give the authority's root with --tsa-ca).",
+	redacted:      "The names, the reference and the file names are not disclosed in this receipt: the journal holds only their fingerprint, and this receipt does not reveal them.",
+	notRead:       "That the recipient opened or read the file: only that the server sent all of it.",
+	notDelivered:  "That the notice reached the mailbox or was read: only that the mail server accepted it for delivery.",
+	notSeen:       "That a recipient has seen or fetched the deposit.",
+	keyUnchecked:  "That the key %s is the navette service's: compare it with the list of keys the service publishes (/api/v1/journal/keys) or obtained another way.",
+	labelUnproven: "The receipt's label and issue date are the server's; no proof covers them.",
+}
+
+// lang returns the table of lang: English for "en", French otherwise.
+func lang(l string) *words {
+	if l == "en" {
+		return &en
+	}
+	return &fr
+}
+
+// CheckText says in plain words, French (the default) or English (lang
+// "en"), what a file's content-check outcome in a claims document means:
+// "non analysé par un antivirus" for "unscanned". An unknown outcome is
+// returned as it is.
+func CheckText(check, language string) string { return lang(language).check(check) }
+
+func (w *words) check(c string) string {
+	if s, ok := w.checks[c]; ok {
+		return s
+	}
+	return c
 }
 
 // Text renders the result for a person, in plain French (the default) or
 // English (lang "en"): what happened, to what and whom, when, and precisely
 // what the receipt proves and what it does not.
-func (r *Result) Text(lang string) string {
-	w, english := &fr, lang == "en"
-	if english {
-		w = &en
-	}
+func (r *Result) Text(language string) string {
+	w := lang(language)
 	var b strings.Builder
 	line := func(label, format string, args ...any) {
 		if label != "" {
 			b.WriteString(label)
-			if english {
-				b.WriteString(": ")
-			} else {
-				b.WriteString(" : ")
-			}
+			b.WriteString(w.colon)
 		}
 		b.WriteString(strings.Map(noControl, fmt.Sprintf(format, args...)))
 		b.WriteByte('\n')
@@ -105,16 +183,16 @@ func (r *Result) Text(lang string) string {
 		if len(c.Files) > 0 {
 			line(w.files, "")
 			for i := range c.Files {
-				line("", "  - %s", file(w, english, &c.Files[i]))
+				line("", "  - %s", file(w, &c.Files[i]))
 			}
 		}
 		if c.File != nil {
-			line(w.file, "%s", file(w, english, c.File))
+			line(w.file, "%s", file(w, c.File))
 		}
 		if c.By != nil {
 			p := party(w, &Party{ID: c.By.ID, Name: c.By.Name, Email: c.By.Email})
 			if c.By.Auth != nil {
-				p += " (" + fmt.Sprintf(w.auth, c.By.Auth.Method, date(w, english, c.By.Auth.At.Time)) + ")"
+				p += " (" + fmt.Sprintf(w.auth, c.By.Auth.Method, date(w, c.By.Auth.At.Time)) + ")"
 			}
 			line(w.by, "%s", p)
 		}
@@ -124,7 +202,7 @@ func (r *Result) Text(lang string) string {
 		if c.Notice != nil {
 			s := fmt.Sprintf(w.to, c.Notice.To, c.Notice.MessageID)
 			if !c.Notice.AcceptedAt.IsZero() {
-				s += ", " + fmt.Sprintf(w.accepted, date(w, english, c.Notice.AcceptedAt.Time))
+				s += ", " + fmt.Sprintf(w.accepted, date(w, c.Notice.AcceptedAt.Time))
 			}
 			line(w.notice, "%s", s)
 		}
@@ -140,135 +218,79 @@ func (r *Result) Text(lang string) string {
 		}
 	} else {
 		if e.FileID != "" {
-			line(w.file, "%s", file(w, english, &File{ID: e.FileID, Size: e.Size, SHA256: e.SHA256}))
+			line(w.file, "%s", file(w, &File{ID: e.FileID, Size: e.Size, SHA256: e.SHA256}))
 		}
 		if e.ActorID != "" {
 			line(w.actor, "%s", e.ActorID)
 		}
 	}
 	b.WriteByte('\n')
-	if english {
-		line(w.event, "%s, number %d in the journal", e.Type, e.Index)
-	} else {
-		line(w.event, "%s, n° %d du journal", e.Type, e.Index)
-	}
-	line(w.eventTime, "%s", date(w, english, r.Time))
-	if english {
-		line(w.journal, "%s, signed state of %d events", r.Origin, r.TreeSize)
-	} else {
-		line(w.journal, "%s, état signé à %d événements", r.Origin, r.TreeSize)
-	}
+	line(w.event, w.eventAt, e.Type, e.Index)
+	line(w.eventTime, "%s", date(w, r.Time))
+	line(w.journal, w.journalAt, r.Origin, r.TreeSize)
 	line(w.key, "%s", r.Key)
 	if r.TSA != nil {
-		line(w.timeSource, "%s — %s", r.TSA.Subject, date(w, english, r.TSA.Time))
+		line(w.timeSource, "%s — %s", r.TSA.Subject, date(w, r.TSA.Time))
 	} else {
 		line(w.timeSource, "%s", w.serverClock)
 	}
 	b.WriteByte('\n')
 	line("", "%s", w.proves)
-	for _, s := range r.proves(english) {
+	for _, s := range r.proves(w) {
 		line("", "  • %s", s)
 	}
 	line("", "%s", w.doesNot)
-	for _, s := range r.doesNotProve(english) {
+	for _, s := range r.doesNotProve(w) {
 		line("", "  • %s", s)
 	}
 	return b.String()
 }
 
-func (r *Result) proves(english bool) []string {
-	var s []string
-	keyName := fmt.Sprintf("%s+%08x", r.Key.Name(), r.Key.KeyHash())
-	if english {
-		s = append(s, fmt.Sprintf("This event is recorded in the navette journal %q at position %d, in the state of the journal at %d events signed by the key %s. Neither the event nor its place can be changed without that signature ceasing to match.", r.Origin, r.Event.Index, r.TreeSize, keyName))
-		if r.Claims != nil {
-			s = append(s, "The details above (parties, reference, files) are exactly those the journal committed to, by their SHA-256, when the event was recorded.")
-		}
-		if r.Claims != nil && (len(r.Claims.Files) > 0 || r.Claims.File != nil) || len(r.Event.SHA256) != 0 {
-			s = append(s, "The SHA-256 fingerprints identify the files' content: whoever holds a file can compute its fingerprint and compare.")
-		}
-		if r.Kind == "downloaded" {
-			s = append(s, fmt.Sprintf("navette sent every byte of the file to %s (a partial or interrupted transfer is never recorded as a download).", r.whom(true)))
-		}
-		if r.TSA != nil {
-			s = append(s, fmt.Sprintf("The time-stamping authority %q certifies (RFC 3161) that this state of the journal existed no later than %s; the event, which it holds, is therefore earlier.", r.TSA.Subject, date(&en, true, r.TSA.Time)))
-			if r.TSA.Trusted {
-				s = append(s, "The authority's certificate was checked up to a trusted root given to the verifier.")
-			}
-		}
-		return s
-	}
-	s = append(s, fmt.Sprintf("Cet événement est inscrit au journal navette « %s » à la position %d, dans l'état du journal à %d événements signé par la clé %s. Ni l'événement ni sa place ne peuvent être modifiés sans que cette signature cesse de correspondre.", r.Origin, r.Event.Index, r.TreeSize, keyName))
+func (r *Result) proves(w *words) []string {
+	s := []string{fmt.Sprintf(w.inJournal, r.Origin, r.Event.Index, r.TreeSize, fmt.Sprintf("%s+%08x", r.Key.Name(), r.Key.KeyHash()))}
 	if r.Claims != nil {
-		s = append(s, "Les détails ci-dessus (parties, référence, fichiers) sont exactement ceux que le journal a engagés, par leur empreinte SHA-256, au moment de l'événement.")
+		s = append(s, w.claimsMatch)
 	}
 	if r.Claims != nil && (len(r.Claims.Files) > 0 || r.Claims.File != nil) || len(r.Event.SHA256) != 0 {
-		s = append(s, "Les empreintes SHA-256 identifient le contenu des fichiers : quiconque détient un fichier peut recalculer son empreinte et la comparer.")
+		s = append(s, w.fingerprints)
 	}
 	if r.Kind == "downloaded" {
-		s = append(s, fmt.Sprintf("navette a envoyé la totalité des octets du fichier à %s (un transfert partiel ou interrompu n'est jamais enregistré comme un téléchargement).", r.whom(false)))
+		s = append(s, fmt.Sprintf(w.downloaded, r.whom(w)))
 	}
 	if r.TSA != nil {
-		s = append(s, fmt.Sprintf("L'autorité d'horodatage « %s » atteste (RFC 3161) que cet état du journal existait au plus tard le %s ; l'événement, qui y figure, lui est donc antérieur.", r.TSA.Subject, date(&fr, false, r.TSA.Time)))
+		s = append(s, fmt.Sprintf(w.tsaBound, r.TSA.Subject, date(w, r.TSA.Time)))
 		if r.TSA.Trusted {
-			s = append(s, "Le certificat de l'autorité a été vérifié jusqu'à une racine de confiance fournie au vérificateur.")
+			s = append(s, w.tsaTrusted)
 		}
 	}
 	return s
 }
 
-func (r *Result) doesNotProve(english bool) []string {
+func (r *Result) doesNotProve(w *words) []string {
 	var s []string
-	if english {
-		if r.TSA == nil {
-			s = append(s, "The time of the event comes from the navette server's clock: no independent time-stamping authority vouches for it.")
-		} else {
-			s = append(s, "The exact time of the event comes from the server's clock; the time stamp only bounds it from above.")
-			if r.clockAhead() {
-				s = append(s, fmt.Sprintf("Beware: the server dated the event %s, after the time stamp: its clock was ahead.", date(&en, true, r.Time)))
-			}
-			if !r.TSA.Trusted {
-				s = append(s, "The time-stamping authority's certificate was not checked against a trusted root: only the signature by the certificate inside the token was (give the authority's root with --tsa-ca).")
-			}
-		}
-		if r.Redacted {
-			s = append(s, "The names, the reference and the file names are not disclosed in this receipt: the journal holds only their fingerprint, and this receipt does not reveal them.")
-		}
-		switch r.Kind {
-		case "downloaded":
-			s = append(s, "That the recipient opened or read the file: only that the server sent all of it.")
-		case "notified":
-			s = append(s, "That the notice reached the mailbox or was read: only that the mail server accepted it for delivery.")
-		case "available", "deposited":
-			s = append(s, "That a recipient has seen or fetched the deposit.")
-		}
-		s = append(s, fmt.Sprintf("That the key %s is the navette service's: compare it with the list of keys the service publishes (/api/v1/journal/keys) or obtained another way.", r.Key), "The receipt's label and issue date are the server's; no proof covers them.")
-		return s
-	}
 	if r.TSA == nil {
-		s = append(s, "La date de l'événement provient de l'horloge du serveur navette : aucune autorité d'horodatage indépendante ne l'atteste.")
+		s = append(s, w.clockOnly)
 	} else {
-		s = append(s, "La date exacte de l'événement provient de l'horloge du serveur ; l'horodatage n'en garantit que la borne supérieure.")
+		s = append(s, w.clockExact)
 		if r.clockAhead() {
-			s = append(s, fmt.Sprintf("Attention : le serveur a daté l'événement du %s, après l'horodatage : son horloge avançait.", date(&fr, false, r.Time)))
+			s = append(s, fmt.Sprintf(w.clockAhead, date(w, r.Time)))
 		}
 		if !r.TSA.Trusted {
-			s = append(s, "Le certificat de l'autorité d'horodatage n'a pas été vérifié jusqu'à une racine de confiance : seule la signature par le certificat joint au jeton a été contrôlée (fournissez la racine de l'autorité avec --tsa-ca).")
+			s = append(s, w.tsaUntrusted)
 		}
 	}
 	if r.Redacted {
-		s = append(s, "Les noms, la référence et les noms de fichiers ne sont pas divulgués dans ce reçu : le journal n'en contient que l'empreinte, et ce reçu ne permet pas de les connaître.")
+		s = append(s, w.redacted)
 	}
 	switch r.Kind {
 	case "downloaded":
-		s = append(s, "Que le destinataire a ouvert ou lu le fichier : seulement que le serveur le lui a envoyé en entier.")
+		s = append(s, w.notRead)
 	case "notified":
-		s = append(s, "Que l'avis est parvenu dans la boîte du destinataire ou a été lu : seulement que le serveur de messagerie l'a accepté pour le remettre.")
+		s = append(s, w.notDelivered)
 	case "available", "deposited":
-		s = append(s, "Qu'un destinataire a vu ou retiré le dépôt.")
+		s = append(s, w.notSeen)
 	}
-	s = append(s, fmt.Sprintf("Que la clé %s est bien celle du service navette : comparez-la à la liste des clés publiée par le service (/api/v1/journal/keys) ou obtenue par un autre canal.", r.Key), "Le libellé et la date d'émission du reçu sont ceux du serveur ; aucune preuve ne les couvre.")
-	return s
+	return append(s, fmt.Sprintf(w.keyUnchecked, r.Key), w.labelUnproven)
 }
 
 // noControl replaces control characters, so that no text of a receipt can
@@ -281,16 +303,11 @@ func noControl(r rune) rune {
 }
 
 // whom names who acted: the person shown, or the user id alone.
-func (r *Result) whom(english bool) string {
-	switch {
-	case r.Claims != nil && r.Claims.By != nil && english:
-		return "the person shown, signed in as such"
-	case r.Claims != nil && r.Claims.By != nil:
-		return "la personne indiquée, authentifiée comme telle"
-	case english:
-		return fmt.Sprintf("the user whose id is %q", r.Event.ActorID)
+func (r *Result) whom(w *words) string {
+	if r.Claims != nil && r.Claims.By != nil {
+		return w.whomShown
 	}
-	return fmt.Sprintf("l'utilisateur d'identifiant « %s »", r.Event.ActorID)
+	return fmt.Sprintf(w.whomID, r.Event.ActorID)
 }
 
 // clockAhead reports whether the server dated the event after the TSA saw
@@ -328,19 +345,19 @@ func party(w *words, p *Party) string {
 	return out
 }
 
-// file renders a file: name, size and SHA-256.
-func file(w *words, english bool, f *File) string {
+// file renders a file: name, size, SHA-256 and, when its claims tell,
+// its content check.
+func file(w *words, f *File) string {
 	name := f.Name
 	if name == "" {
 		name = f.ID
 	}
-	sep := " "
-	if english {
-		sep = ","
-	}
-	s := fmt.Sprintf("%s — %s %s", name, group(f.Size, sep), w.bytes)
+	s := fmt.Sprintf("%s — %s %s", name, group(f.Size, w.thousands), w.bytes)
 	if len(f.SHA256) != 0 {
 		s += fmt.Sprintf(" — SHA-256 %x", []byte(f.SHA256))
+	}
+	if f.Check != "" {
+		s += " — " + w.check(f.Check)
 	}
 	return s
 }
@@ -365,11 +382,7 @@ func group(n int64, sep string) string {
 
 // date renders a time in Paris, to the second, and in UTC, to the
 // microsecond.
-func date(w *words, english bool, t time.Time) string {
+func date(w *words, t time.Time) string {
 	p := t.In(paris)
-	zone := "heure de Paris"
-	if english {
-		zone = "Paris time"
-	}
-	return fmt.Sprintf("%d %s %d %s %s (%s) — %s UTC", p.Day(), w.month[p.Month()-1], p.Year(), w.at, p.Format("15:04:05"), zone, t.UTC().Format("2006-01-02 15:04:05.000000"))
+	return fmt.Sprintf("%d %s %d %s %s (%s) — %s UTC", p.Day(), w.month[p.Month()-1], p.Year(), w.at, p.Format("15:04:05"), w.zone, t.UTC().Format("2006-01-02 15:04:05.000000"))
 }

@@ -284,3 +284,53 @@ func TestTextWarns(t *testing.T) {
 		t.Errorf("control character in the text:\n%s", fr)
 	}
 }
+
+// TestTextChecks: the files' content-check outcomes of a deposited receipt
+// are told in words, in French and in English, with the antivirus that
+// checked them; a receipt whose claims predate the checks says nothing of
+// them.
+func TestTextChecks(t *testing.T) {
+	l := newTestLog(t, 1)
+	sum := sha256.Sum256([]byte("x"))
+	for _, c := range []Claims{
+		{Kind: "deposited", Deposit: &ClaimsDeposit{ID: "dep1"}, Antivirus: "ClamAV 1.4.6/27000",
+			Files: []File{{ID: "f1", Name: "a.pdf", Size: 1, SHA256: sum[:], Check: "clean"}, {ID: "f2", Name: "b.zip", Size: 1, SHA256: sum[:], Check: "encrypted"}}},
+		{Kind: "available", Deposit: &ClaimsDeposit{ID: "dep1"}, Files: []File{{ID: "f1", Name: "a.pdf", Size: 1, SHA256: sum[:], Check: "unscanned"}}},
+		{Kind: "available", Deposit: &ClaimsDeposit{ID: "dep1"}, Files: []File{{ID: "f1", Name: "a.pdf", Size: 1, SHA256: sum[:]}}},
+	} {
+		data, digest, err := NewClaims(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		typ := map[string]string{"deposited": "deposit.submitted", "available": "deposit.available"}[c.Kind]
+		l.addClaims(Event{Time: Time{time.Date(2026, 12, 5, 13, 0, 0, 0, time.UTC)}, Type: typ, DepositID: "dep1"}, data, digest)
+	}
+	for i, tc := range []struct{ fr, en, absent []string }{
+		{[]string{"a.pdf — 1 octets — SHA-256 2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881 — aucun virus détecté par l'antivirus",
+			"b.zip — 1 octets — SHA-256 2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881 — non analysé par l'antivirus : chiffré", "Antivirus : ClamAV 1.4.6/27000"},
+			[]string{"— no virus found by the antivirus", "— not scanned by the antivirus: encrypted", "Antivirus: ClamAV 1.4.6/27000"}, nil},
+		{[]string{"— non analysé par un antivirus"}, []string{"— not scanned by an antivirus"}, []string{"Antivirus"}},
+		{nil, nil, []string{"antivirus", "Antivirus"}},
+	} {
+		res, err := Verify(l.receipt(int64(i), 0, nil, false), []string{l.vkey}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fr, en := res.Text("fr"), res.Text("en")
+		for _, s := range tc.fr {
+			if !strings.Contains(fr, s) {
+				t.Errorf("receipt %d: French text lacks %q:\n%s", i, s, fr)
+			}
+		}
+		for _, s := range tc.en {
+			if !strings.Contains(en, s) {
+				t.Errorf("receipt %d: English text lacks %q:\n%s", i, s, en)
+			}
+		}
+		for _, s := range tc.absent {
+			if strings.Contains(fr, s) {
+				t.Errorf("receipt %d: French text has %q:\n%s", i, s, fr)
+			}
+		}
+	}
+}

@@ -65,22 +65,30 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []navette.E
 	tree := s.newTreeWriter(ctx, tx, leaf, prev)
 	for _, e := range events {
 		h := navette.ChainHash(prev, &e)
+		var leaf any = tree.next
+		if s.noTree {
+			leaf = nil
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO events (time, type, actor_id, deposit_id, file_id, size, sha256, detail, hash, leaf, claims)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 			timeArg(e.Time), string(e.Type), e.ActorID, e.DepositID, e.FileID, e.Size, bytesArg(e.SHA256), e.Detail, h,
-			tree.next, bytesArg(e.Claims))
+			leaf, bytesArg(e.Claims))
 		if err != nil {
 			return s.internal(err, "append event")
 		}
-		if err := tree.add(&e); err != nil {
-			return err
+		if !s.noTree {
+			if err := tree.add(&e); err != nil {
+				return err
+			}
 		}
 		prev = h
 	}
-	if err := tree.flush(); err != nil {
-		return err
+	if !s.noTree {
+		if err := tree.flush(); err != nil {
+			return err
+		}
+		tree.keepEdge(prev)
 	}
-	tree.keepEdge(prev)
 	if err := s.insertEvidence(ctx, tx, events); err != nil {
 		return err
 	}

@@ -95,7 +95,17 @@ type Store struct {
 	// edge caches the journal tree's edge after this store's last append,
 	// so that the next one need not read it back (see treeWriter).
 	edge treeEdge
+
+	// noTree is set by WithoutTree.
+	noTree bool
 }
+
+// WithoutTree makes s append events to the hash chain only, with no leaf
+// in the journal's Merkle tree, so that a benchmark can measure what the
+// tree costs against the same code path without it. Only for benchmarks:
+// the events appended after it have no leaf, hence no inclusion proof and
+// no receipt.
+func (s *Store) WithoutTree() { s.noTree = true }
 
 var _ navette.MetaStore = (*Store)(nil)
 

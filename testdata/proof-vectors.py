@@ -210,8 +210,8 @@ CLAIMS_DEPOSITED = dumps({
                 "created_at": "2026-11-02T08:59:00.000000Z", "expires_at": "2026-12-02T08:59:00.000000Z", "retention_days": 30},
     "sender": {"id": SENDER, "name": "Greffe du tribunal judiciaire", "email": "greffe@justice.example", "org": "TJ Paris"},
     "recipients": [{"id": LAWYER, "name": "Maître Élodie Durand", "email": "e.durand@avocats.example", "kind": "person"}],
-    "files": [{"id": FILE, "name": "conclusions.pdf", "size": 1073741824, "sha256": FILE_SHA}],
-    "antivirus": "clean",
+    "files": [{"id": FILE, "name": "conclusions.pdf", "size": 1073741824, "sha256": FILE_SHA, "check": "clean"}],
+    "antivirus": "ClamAV 1.4.6/27000/Thu Dec  4 09:21:01 2026",
 })
 
 CLAIMS_DOWNLOADED = dumps({

@@ -4,7 +4,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,12 +15,15 @@ import (
 	"navette"
 	"navette/deposit"
 	"navette/internal/testbrowser"
+	"navette/receipt"
 )
 
 // TestProofsPages: the sender's deposit page lists its receipts in a
 // "Preuves" section, each as PDF and JSON, with the evidence bundle; the
-// recipient's lists theirs; an auditor finds the deposit by a few words of
-// its reference on the evidence search page and downloads its bundle.
+// recipient's lists theirs likewise; an auditor finds the deposit by a few
+// words of its reference on the evidence search page, with the same list,
+// and downloads its bundle. Every JSON link gives a receipt that verifies
+// against the journal's keys.
 func TestProofsPages(t *testing.T) {
 	n := startNode(t)
 	ctx := context.Background()
@@ -62,6 +67,7 @@ func TestProofsPages(t *testing.T) {
 			t.Errorf("the sender's page lacks %q:\n%s", s, page)
 		}
 	}
+	checkReceiptLinks(t, n, ab, "the sender's", agent, v.ID)
 	pdf := ab.Download(chromedp.Click(chromedp.CSS(`a[href$="?format=pdf"]`)))
 	if b, err := os.ReadFile(pdf); err != nil || !bytes.HasPrefix(b, []byte("%PDF-")) {
 		t.Errorf("the receipt's PDF: %v, %.20q", err, b)
@@ -76,6 +82,7 @@ func TestProofsPages(t *testing.T) {
 	if page := lb.Text("main"); !strings.Contains(page, "Téléchargement complet") || strings.Contains(page, "Dossier de preuves") {
 		t.Errorf("the recipient's proofs:\n%s", page)
 	}
+	checkReceiptLinks(t, n, lb, "the recipient's", lawyer, v.ID)
 
 	// Withdrawn, the deposit answers 410, and its receipts stay there.
 	if err := svc.Revoke(ctx, agent, v.ID); err != nil {
@@ -104,10 +111,60 @@ func TestProofsPages(t *testing.T) {
 	if res := xb.Text("main"); !strings.Contains(res, "RG 26/555 Martin c. Durand") || !strings.Contains(res, "Greffe civil") {
 		t.Errorf("search results:\n%s", res)
 	}
+	checkReceiptLinks(t, n, xb, "the auditor's", auditor, v.ID)
 	checkBundle(t, xb.Download(chromedp.Click(chromedp.CSS(`a[href$="/evidence"]`))))
 	xb.Navigate(n.URL + "/audit?reference=nothing+like+it")
 	if res := xb.Text("main"); !strings.Contains(res, "Aucun dépôt ne correspond") {
 		t.Errorf("a search that finds nothing:\n%s", res)
+	}
+}
+
+// checkReceiptLinks checks that the page in b lists the receipts of
+// deposit id that u is entitled to (those of a deposit made, made
+// available, opened and downloaded at least), in order, each with a link
+// to its PDF and one to its JSON, and that each JSON, downloaded through
+// the browser, is a receipt of that kind that verifies against the
+// journal's keys.
+func checkReceiptLinks(t *testing.T, n *node, b *testbrowser.Browser, whose string, u *navette.User, id string) {
+	t.Helper()
+	es, err := n.app.Evidence.List(context.Background(), u, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range es {
+		kinds = append(kinds, string(e.Kind))
+	}
+	for _, k := range []string{"deposited", "available", "opened", "downloaded"} {
+		if !slices.Contains(kinds, k) {
+			t.Errorf("%s receipts: %v, no %s", whose, kinds, k)
+		}
+	}
+	var rows [][]string
+	js := testbrowser.Eval[string](b, `JSON.stringify([...document.querySelectorAll("table.receipts tbody tr")].map(tr => [...tr.querySelectorAll("a")].map(a => a.getAttribute("href"))))`)
+	if err := json.Unmarshal([]byte(js), &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(kinds) {
+		t.Fatalf("%s page lists %d receipts, want %d (%v): %v", whose, len(rows), len(kinds), kinds, rows)
+	}
+	for i, links := range rows {
+		if len(links) != 2 || links[0] != links[1]+"?format=pdf" || !strings.HasPrefix(links[1], "/api/v1/receipts/") {
+			t.Errorf("%s receipt %d: links %v, want its PDF and its JSON", whose, i, links)
+			continue
+		}
+		data, err := os.ReadFile(b.Download(chromedp.Click(chromedp.CSS(`table.receipts a[href="` + links[1] + `"]`))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := receipt.Parse(data)
+		if err != nil {
+			t.Errorf("%s receipt %d: %v", whose, i, err)
+			continue
+		}
+		if _, err := receipt.Verify(r, n.app.Evidence.Verifiers(), nil); err != nil || r.Kind != kinds[i] {
+			t.Errorf("%s receipt %d: kind %s, want %s; verify: %v", whose, i, r.Kind, kinds[i], err)
+		}
 	}
 }
 

@@ -79,6 +79,7 @@ type cluster struct {
 	nodes  []*node
 
 	agent, lawyer string // API tokens
+	auditor       string // an auditor's API token, once checkReceipts made one
 }
 
 // node is one navette process of a cluster. Its URL changes when it is

@@ -18,8 +18,9 @@ import (
 
 // TestMassExpiryPurgedOnce expires 500 deposits at the same instant while
 // the sweepers of three nodes run every 200 ms: the journal holds exactly
-// one expiry and one purge per deposit (per file), every blob is gone from
-// the bucket, and recipients get 410 Gone through every node.
+// one expiry and one purge per deposit (per file), every receipt of every
+// deposit verifies offline against one tree, every blob is gone from the
+// bucket, and recipients get 410 Gone through every node.
 func TestMassExpiryPurgedOnce(t *testing.T) {
 	const deposits = 500
 	const workers = 12
@@ -79,6 +80,9 @@ feed:
 	}
 	t.Logf("%d deposits made through 3 nodes in %v", deposits, time.Since(start).Round(time.Millisecond))
 	c.checkBucket(files...)
+	// The receipts of the first deposits, while they are available, rest
+	// on an earlier checkpoint than those checked after the purge.
+	c.checkReceipts(ids[:30], "deposited", "available")
 
 	// Test-only manipulation of the database: the nodes' clocks cannot be
 	// moved, so the deposits' expiry is moved to the past, all in one
@@ -171,6 +175,11 @@ feed:
 		!strings.Contains(out, " signed checkpoints hold, the latest of ") {
 		t.Errorf("journal verify: %s", out)
 	}
+
+	// Every receipt of every deposit verifies offline with the published
+	// keys, on checkpoints of that one tree: the deposit's, its being made
+	// available, left unclaimed and purged.
+	c.checkReceipts(ids, "deposited", "available", "unclaimed", "purged")
 
 	// Nothing left in the bucket, not even an aborted upload.
 	if uploads := c.checkBucket(); len(uploads) > 0 {

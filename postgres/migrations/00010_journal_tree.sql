@@ -1,4 +1,4 @@
--- The journal becomes a Merkle tree (RFC 6962, see docs/proofs-journal.md):
+-- The journal becomes a Merkle tree (RFC 6962, see docs/proofs.md):
 -- each event is a leaf, numbered from 0 in the order of appends; the tree's
 -- stored hashes (golang.org/x/mod/sumdb/tlog's StoredHashes, by stored hash
 -- index) are appended with the events; signed checkpoints of the tree are
