@@ -304,12 +304,12 @@ func Open(cfg Config) (*App, error) {
 	}
 	a.Config = cfg
 	internal := cfg.Mode == string(auth.ModeInternal)
-	a.Accounts = &account.Service{Meta: a.Meta, Clock: cfg.Clock, Internal: internal, PartnersToAgents: cfg.PartnersToAgents}
+	a.Accounts = &account.Service{Meta: a.Meta, Clock: cfg.Clock, Internal: internal, PartnersToAgents: cfg.PartnersToAgents, Log: cfg.Logger}
 	ac := cfg.Auth
 	ac.Mode = auth.Mode(cfg.Mode)
 	ac.IdleTimeout, ac.MaxAge = cfg.SessionIdle, cfg.SessionMaxAge
 	ac.StaffCodes = ac.StaffCodes || cfg.StaffCodes
-	a.Auth = &auth.Service{Meta: a.Meta, Clock: cfg.Clock, Keys: a.Keys, Codes: a.MAC, Config: ac}
+	a.Auth = &auth.Service{Meta: a.Meta, Clock: cfg.Clock, Keys: a.Keys, Codes: a.MAC, Config: ac, Log: cfg.Logger}
 	a.Auth.Init()
 	a.Directory = &directory.Sync{Meta: a.Meta, Clock: cfg.Clock, Keys: a.Keys}
 	if err := a.openLDAP(); err != nil {
