@@ -347,7 +347,7 @@ func Open(cfg Config) (*App, error) {
 			a.Close()
 			return nil, err
 		}
-		a.Deposits.Room = &deposit.Room{Space: sr, Reserve: reserve, Clock: cfg.Clock, Hold: cfg.AbandonAfter, Log: cfg.Logger}
+		a.Deposits.Room = &deposit.Room{Space: sr, Reserve: reserve, Clock: cfg.Clock, Log: cfg.Logger}
 	}
 	es, _ := a.Meta.(navette.EvidenceStore)
 	a.Deposits.Evidence = es

@@ -15,29 +15,35 @@ import (
 // less the reserve and less the bytes still to come of the uploads in
 // progress on this node, cannot hold it. The free space is read afresh at
 // every creation, so uploads are taken again as soon as space returns.
-// Uploads in progress on other nodes, or before a restart, are not counted:
-// the reserve covers them.
+//
+// An upload counts as in progress while a write to it runs, and for Hold
+// after its creation and after each write: one paused longer is not
+// counted until it resumes, so that uploads created and left idle cannot
+// keep everyone else's out. Uploads on other nodes, or from before a
+// restart, are not counted: the reserve is their margin.
 type Room struct {
 	Space   navette.SpaceReporter
 	Reserve navette.Reserve
 	Clock   navette.Clock
-	// Hold is how long an upload that makes no progress keeps the room
-	// promised to it (DefaultRoomHold if zero).
+	// Hold is how long an upload keeps its room without writing
+	// (DefaultRoomHold if zero).
 	Hold time.Duration
 	Log  *slog.Logger
 
 	mu       sync.Mutex
-	promised map[string]promise // by file id
+	promised map[string]*promise // by file id
 }
 
-// DefaultRoomHold is how long an upload that makes no progress keeps the
-// room promised to it by default: the time a draft may wait.
-const DefaultRoomHold = 24 * time.Hour
+// DefaultRoomHold is how long an upload keeps its room without writing by
+// default: long enough for a client to send its first PATCH, or the next
+// after a cut connection.
+const DefaultRoomHold = 2 * time.Minute
 
 // promise is the room promised to an upload in progress.
 type promise struct {
-	bytes int64     // of sealed blob still to come
-	at    time.Time // last progress
+	bytes   int64     // of sealed blob still to come
+	at      time.Time // creation, or end of the last write
+	writing int       // writes running
 }
 
 // RoomState is the room on the blob storage at one moment.
@@ -85,9 +91,9 @@ func (r *Room) claim(ctx context.Context, id string, size int64) error {
 		return navette.Errorf(navette.ENOSPACE, "The server does not have room for a file of %s now; try again later.", navette.FormatSize(size))
 	}
 	if r.promised == nil {
-		r.promised = map[string]promise{}
+		r.promised = map[string]*promise{}
 	}
-	r.promised[id] = promise{bytes: need, at: now}
+	r.promised[id] = &promise{bytes: need, at: now}
 	return nil
 }
 
@@ -100,7 +106,7 @@ func (r *Room) sum(now time.Time) int64 {
 	}
 	var n int64
 	for id, p := range r.promised {
-		if now.Sub(p.at) > hold {
+		if p.writing == 0 && now.Sub(p.at) > hold {
 			delete(r.promised, id)
 			continue
 		}
@@ -109,19 +115,47 @@ func (r *Room) sum(now time.Time) int64 {
 	return n
 }
 
-// progress records that the upload id of a file of size bytes has off
-// bytes stored: the room it still needs is what remains.
-func (r *Room) progress(id string, size, off int64) {
+// begin records that a write to the upload id of a file of size bytes
+// starts at offset off; its room counts, whatever the free space, until
+// the matching end. An upload resumed after its room lapsed gets it back
+// here without a check: it was accepted, and a full disk fails its write
+// cleanly.
+func (r *Room) begin(id string, size, off int64) {
 	if r == nil {
 		return
 	}
-	left := seal.SealedSize(size) - seal.SegmentOffset(off/seal.SegmentSize)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.promised == nil {
-		r.promised = map[string]promise{}
+		r.promised = map[string]*promise{}
 	}
-	r.promised[id] = promise{bytes: max(left, 0), at: r.Clock.Now()}
+	p := r.promised[id]
+	if p == nil {
+		p = &promise{}
+		r.promised[id] = p
+	}
+	p.bytes = remaining(size, off)
+	p.writing++
+}
+
+// end records that a write begun with begin is over, having stored the
+// file up to offset off.
+func (r *Room) end(id string, size, off int64) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p := r.promised[id]; p != nil {
+		p.bytes, p.at = remaining(size, off), r.Clock.Now()
+		p.writing = max(p.writing-1, 0)
+	}
+}
+
+// remaining returns the sealed bytes still to come of a file of size bytes
+// stored up to off.
+func remaining(size, off int64) int64 {
+	return max(seal.SealedSize(size)-seal.SegmentOffset(off/seal.SegmentSize), 0)
 }
 
 // release forgets the room promised to the upload id: it is complete,

@@ -228,6 +228,9 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 	if off > 0 {
 		committed = seal.SegmentOffset(index)
 	}
+	s.Room.begin(f.ID, f.Size, off)
+	newOff := off // where the upload stands when this write ends
+	defer func() { s.Room.end(f.ID, f.Size, newOff) }()
 	w, err := s.Blobs.Append(ctx, f.ID, committed)
 	if err != nil {
 		return 0, err
@@ -350,7 +353,7 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 	if err := w.Commit(); err != nil {
 		return fail(blobErr(err))
 	}
-	newOff := off + n
+	newOff = off + n
 	if newOff == f.Size {
 		segmentPool.Put(cur)
 		sum := h.Sum(nil)
@@ -358,6 +361,7 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 			if sc != nil {
 				sc.abort()
 			}
+			newOff = off
 			s.uncommit(ctx, w, f.ID, committed, err)
 			return 0, err
 		}
@@ -383,16 +387,17 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 		if sc != nil {
 			sc.abort()
 		}
+		newOff = off
 		return 0, navette.WrapError(navette.EINTERNAL, err, "")
 	}
 	if err := s.recordProgress(ctx, f.ID, off, newOff, resume, nil); err != nil {
 		if sc != nil {
 			sc.abort()
 		}
+		newOff = off
 		s.uncommit(ctx, w, f.ID, committed, err)
 		return 0, err
 	}
-	s.Room.progress(f.ID, f.Size, newOff)
 	if sc != nil {
 		s.keepScan(f.ID, sc)
 	}
