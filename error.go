@@ -21,6 +21,11 @@ const (
 	ENOTIMPLEMENTED = "not_implemented" // the server does not offer this
 )
 
+// ENOSPACE is the code of a refusal for want of storage: the disk is full,
+// or an upload would leave less free space than the reserve. It passes once
+// space returns.
+const ENOSPACE = "insufficient_storage"
+
 // Error is navette's application error: a code for programs and a message
 // that is safe to show to the user. Internal details stay in Err, which is
 // logged but never sent to a client.

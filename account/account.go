@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"log/slog"
 	"net/mail"
 	"slices"
 	"strings"
@@ -31,6 +32,16 @@ type Service struct {
 	// PartnersToAgents lets partners send deposits to agents in person;
 	// by default they may send only to service mailboxes.
 	PartnersToAgents bool
+	// Log receives what fails without failing a request (slog.Default if
+	// nil).
+	Log *slog.Logger
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.Default()
+	}
+	return s.Log
 }
 
 // NewUser is a user to create.
@@ -262,8 +273,10 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*navette.Use
 		return nil, nil, unauthorized
 	}
 	if now.Sub(t.LastUsed) >= time.Minute {
+		// Only a hint for the token's owner: a failure (a full disk) is
+		// logged and never fails the request.
 		if err := s.Meta.TouchToken(ctx, t.ID, now); err != nil {
-			return nil, nil, err
+			s.log().Warn("recording a token's use failed", "token", t.ID, "err", err)
 		}
 	}
 	return u, t, nil

@@ -30,6 +30,8 @@ func Status(code string) int {
 		return http.StatusServiceUnavailable
 	case navette.ENOTIMPLEMENTED:
 		return http.StatusNotImplemented
+	case navette.ENOSPACE:
+		return http.StatusInsufficientStorage
 	}
 	return http.StatusInternalServerError
 }
@@ -61,6 +63,8 @@ func Code(status int) string {
 		return navette.ETOOMANY
 	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		return navette.EUNAVAILABLE
+	case http.StatusInsufficientStorage:
+		return navette.ENOSPACE
 	}
 	if status >= 400 && status < 500 {
 		return navette.EINVALID

@@ -129,6 +129,11 @@ func (a *App) health() map[string]any {
 	if n, err := a.Deposits.Waiting(ctx); err == nil {
 		out["files_checking"] = n
 	}
+	if a.Deposits.Room != nil {
+		if st, err := a.Deposits.Room.State(ctx); err == nil {
+			out["storage"] = map[string]int64{"free_bytes": st.Free, "total_bytes": st.Total, "reserve_bytes": st.Reserve, "promised_bytes": st.Promised}
+		}
+	}
 	return out
 }
 

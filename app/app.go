@@ -51,6 +51,12 @@ type Config struct {
 	DB string
 	// Blobs names the blob store: "file://PATH" (default file://DATA/blobs).
 	Blobs string
+	// MinFree is the free space kept on a local blob store, as
+	// navette.ParseReserve reads it (navette.DefaultReserve, "5%/1GiB",
+	// when empty; "0" keeps none): uploads that would leave less are
+	// refused (507) and /readyz answers 503 while there is less. An
+	// object store has no such check.
+	MinFree string
 	// Addr is the listening address, e.g. 127.0.0.1:8080 or 127.0.0.1:0.
 	Addr                 string
 	Limits               navette.Limits
@@ -304,12 +310,12 @@ func Open(cfg Config) (*App, error) {
 	}
 	a.Config = cfg
 	internal := cfg.Mode == string(auth.ModeInternal)
-	a.Accounts = &account.Service{Meta: a.Meta, Clock: cfg.Clock, Internal: internal, PartnersToAgents: cfg.PartnersToAgents}
+	a.Accounts = &account.Service{Meta: a.Meta, Clock: cfg.Clock, Internal: internal, PartnersToAgents: cfg.PartnersToAgents, Log: cfg.Logger}
 	ac := cfg.Auth
 	ac.Mode = auth.Mode(cfg.Mode)
 	ac.IdleTimeout, ac.MaxAge = cfg.SessionIdle, cfg.SessionMaxAge
 	ac.StaffCodes = ac.StaffCodes || cfg.StaffCodes
-	a.Auth = &auth.Service{Meta: a.Meta, Clock: cfg.Clock, Keys: a.Keys, Codes: a.MAC, Config: ac}
+	a.Auth = &auth.Service{Meta: a.Meta, Clock: cfg.Clock, Keys: a.Keys, Codes: a.MAC, Config: ac, Log: cfg.Logger}
 	a.Auth.Init()
 	a.Directory = &directory.Sync{Meta: a.Meta, Clock: cfg.Clock, Keys: a.Keys}
 	if err := a.openLDAP(); err != nil {
@@ -330,6 +336,18 @@ func Open(cfg Config) (*App, error) {
 		Internal:             internal,
 		PartnersToAgents:     cfg.PartnersToAgents,
 		ProofRetention:       time.Duration(cfg.ProofRetentionDays) * 24 * time.Hour,
+	}
+	if sr, ok := a.Blobs.(navette.SpaceReporter); ok {
+		minFree := cfg.MinFree
+		if minFree == "" {
+			minFree = navette.DefaultReserve
+		}
+		reserve, err := navette.ParseReserve(minFree)
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		a.Deposits.Room = &deposit.Room{Space: sr, Reserve: reserve, Clock: cfg.Clock, Log: cfg.Logger}
 	}
 	es, _ := a.Meta.(navette.EvidenceStore)
 	a.Deposits.Evidence = es
@@ -516,12 +534,17 @@ func Listen(cfg Config) (*App, error) {
 	return a, nil
 }
 
-// ready reports whether both stores answer; the antivirus's health is
-// reported beside (health): a node whose antivirus is down still serves.
+// ready reports whether both stores answer and a local blob store has
+// its reserve of free space; the antivirus's health is reported beside
+// (health): a node whose antivirus is down still serves.
 func (a *App) ready() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return errors.Join(a.Meta.Ping(ctx), a.Blobs.Ping(ctx))
+	var room error
+	if a.Deposits.Room != nil {
+		_, room = a.Deposits.Room.State(ctx)
+	}
+	return errors.Join(a.Meta.Ping(ctx), a.Blobs.Ping(ctx), room)
 }
 
 // Addr returns the address the App listens on.

@@ -53,7 +53,9 @@ func TestSlowClientsAreCut(t *testing.T) {
 		if len(uploads)%100 == 0 {
 			d = e.createDeposit(attacker, agentEmail)
 		}
-		uploads[i] = e.createUpload(attacker, d.ID, "f"+itoa(i)+".bin", 1<<30)
+		// 1 MiB each: 500 uploads of 1 GiB would outgrow the disk's free
+		// space, and be refused (507) before any slow client starts.
+		uploads[i] = e.createUpload(attacker, d.ID, "f"+itoa(i)+".bin", 1<<20)
 	}
 
 	runtime.GC()

@@ -13,6 +13,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -145,8 +146,18 @@ type Service struct {
 	LDAP PasswordChecker
 	// NoticesQueued, if set, is called after a code was queued for e-mail.
 	NoticesQueued func()
+	// Log receives what fails without failing a request (slog.Default if
+	// nil).
+	Log *slog.Logger
 
 	limits *limiter
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.Default()
+	}
+	return s.Log
 }
 
 // Init applies the defaults. Call it once before use.
@@ -254,9 +265,11 @@ func (s *Service) Resolve(ctx context.Context, secret string) (*navette.Session,
 	}
 	now := s.Clock.Now()
 	if !now.Before(sess.ExpiresAt) || !now.Before(sess.SeenAt.Add(s.Config.IdleTimeout)) {
+		// The session is refused whether or not it can be ended now; the
+		// sweeper ends it otherwise.
 		ev := navette.Event{Time: now, Type: navette.EventSignOut, ActorID: sess.UserID, Detail: "expired"}
 		if err := s.Meta.DeleteSession(ctx, sess.ID, ev); err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
-			return nil, nil, err
+			s.log().Warn("ending an expired session failed", "user", sess.UserID, "err", err)
 		}
 		return nil, nil, expired
 	}
@@ -270,14 +283,17 @@ func (s *Service) Resolve(ctx context.Context, secret string) (*navette.Session,
 		return nil, nil, expired
 	}
 	if now.Sub(sess.SeenAt) >= time.Minute {
+		// Recording the request only pushes the idle timeout back: a
+		// failure (a full disk) is logged and never fails the request.
 		err := s.Meta.UpdateSession(ctx, sess.ID, func(x *navette.Session) ([]navette.Event, error) {
 			x.SeenAt = now
 			return nil, nil
 		})
 		if err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
-			return nil, nil, err
+			s.log().Warn("recording a session's use failed", "user", sess.UserID, "err", err)
+		} else {
+			sess.SeenAt = now
 		}
-		sess.SeenAt = now
 	}
 	return sess, u, nil
 }

@@ -26,6 +26,7 @@ func init() {
 // serverFlags are the flags shared by serve and demo.
 type serverFlags struct {
 	data, db, blobs, addr, logLevel string
+	minFree                         string
 	maxFileSize                     int64
 	maxFiles, maxRetention, defRet  int
 	abandonAfter, sweepInterval     time.Duration
@@ -60,6 +61,7 @@ func (f *serverFlags) define(fs *flag.FlagSet, defaultData string, demo bool) {
 	fs.StringVar(&f.data, "data", defaultData, "data directory (keys; database and blobs by default)")
 	fs.StringVar(&f.db, "db", "", "metadata store: sqlite:PATH (default sqlite:DATA/navette.db) or postgres://… (password from PGPASSWORD or .pgpass)")
 	fs.StringVar(&f.blobs, "blobs", "", "blob store: file://PATH (default file://DATA/blobs) or s3://BUCKET?endpoint=HOST:PORT[&region=…&path_style=true&ca=FILE&prefix=P] (keys from NAVETTE_S3_ACCESS_KEY, NAVETTE_S3_SECRET_KEY)")
+	fs.StringVar(&f.minFree, "min-free", navette.DefaultReserve, "free space kept on a file:// blob store: uploads that would leave less are refused (507) and /readyz answers 503 while there is less; a size (10GiB), a share of the file system (2%), or both as 5%/1GiB (the larger); 0 keeps none; s3:// stores are not checked")
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listening address")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.Int64Var(&f.maxFileSize, "max-file-size", navette.DefaultLimits.MaxFileSize, "largest file accepted, in bytes")
@@ -174,6 +176,9 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 	if f.bodyIdle < time.Second || f.bodyMinRate < 0 || f.uploadsPerUser < 0 || f.uploadsPerToken < 0 || f.uploadsPerIP < 0 || f.maxConns < 1 {
 		return app.Config{}, usageError("--body-idle-timeout must be at least 1s, --max-conns positive, and --body-min-rate and --max-uploads-per-* not negative")
 	}
+	if _, err := navette.ParseReserve(f.minFree); err != nil {
+		return app.Config{}, usageError("--min-free: %s", navette.ErrorMessage(err))
+	}
 	proxies, err := realip.ParseTrusted(f.trustedProxies)
 	if err != nil {
 		return app.Config{}, usageError("--trusted-proxies: %v", err)
@@ -199,7 +204,7 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 		reminders = -1 // none
 	}
 	return app.Config{
-		DataDir: f.data, DB: f.db, Blobs: f.blobs, Addr: f.addr,
+		DataDir: f.data, DB: f.db, Blobs: f.blobs, Addr: f.addr, MinFree: f.minFree,
 		Limits:               navette.Limits{MaxFileSize: f.maxFileSize, MaxFiles: f.maxFiles, MaxRetentionDays: f.maxRetention},
 		DefaultRetentionDays: f.defRet,
 		AbandonAfter:         f.abandonAfter,

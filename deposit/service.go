@@ -80,6 +80,9 @@ type Service struct {
 	// RefusedTypes are the types of content refused, told by their first
 	// bytes whatever the file's name (see ParseRefusedTypes).
 	RefusedTypes []string
+	// Room, if set, refuses uploads the blob storage cannot hold above its
+	// reserve of free space (a local disk; an object store has none).
+	Room *Room
 	// ChecksQueued, if set, is called when a stored file waits for the
 	// background checker (CheckFiles) with nothing to wait for, so that it
 	// runs at once.

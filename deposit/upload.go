@@ -19,7 +19,8 @@ import (
 // StartFile adds a file of the given size to a draft deposit of actor's and
 // returns it; its id names the upload. Returns ENOTFOUND for a deposit actor
 // did not send, ECONFLICT if it is no longer a draft, ETOOLARGE past the
-// size or count limits, EINVALID for a bad name.
+// size or count limits, EINVALID for a bad name, ENOSPACE if the blob
+// storage has no room for it above its reserve (Room).
 func (s *Service) StartFile(ctx context.Context, actor *navette.User, depositID, name string, size int64) (*navette.FileRecord, error) {
 	lim, err := s.CurrentLimits(ctx)
 	if err != nil {
@@ -62,7 +63,11 @@ func (s *Service) StartFile(ctx context.Context, actor *navette.User, depositID,
 	if f.Key, err = s.Keys.Wrap(raw, "file:"+f.ID); err != nil {
 		return nil, err
 	}
+	if err := s.Room.claim(ctx, f.ID, size); err != nil {
+		return nil, err
+	}
 	if err := s.Meta.CreateFile(ctx, f, lim.MaxFiles); err != nil {
+		s.Room.release(f.ID)
 		if navette.IsCode(err, navette.ETOOLARGE) {
 			return nil, navette.Errorf(navette.ETOOLARGE, "A deposit may hold at most %d files.", lim.MaxFiles)
 		}
@@ -118,6 +123,7 @@ func (s *Service) RemoveFile(ctx context.Context, actor *navette.User, fileID st
 		for _, f := range files {
 			if f.ID == fileID {
 				shred(f)
+				s.Room.release(f.ID)
 				return []navette.Event{{Time: s.Clock.Now(), Type: navette.EventFileRemoved, ActorID: actor.ID, DepositID: d.ID, FileID: f.ID, Size: f.Size}}, nil
 			}
 		}
@@ -222,6 +228,9 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 	if off > 0 {
 		committed = seal.SegmentOffset(index)
 	}
+	s.Room.begin(f.ID, f.Size, off)
+	newOff := off // where the upload stands when this write ends
+	defer func() { s.Room.end(f.ID, f.Size, newOff) }()
 	w, err := s.Blobs.Append(ctx, f.ID, committed)
 	if err != nil {
 		return 0, err
@@ -329,6 +338,11 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 		if sc != nil {
 			sc.abort() // the next request starts over from the blob
 		}
+		if navette.IsCode(err, navette.ENOSPACE) {
+			// The writer cuts what it wrote at Close: the room it took is
+			// free again for other uploads, which this one no longer holds.
+			s.Room.release(f.ID)
+		}
 		return 0, err
 	}
 	if tooLong {
@@ -339,7 +353,7 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 	if err := w.Commit(); err != nil {
 		return fail(blobErr(err))
 	}
-	newOff := off + n
+	newOff = off + n
 	if newOff == f.Size {
 		segmentPool.Put(cur)
 		sum := h.Sum(nil)
@@ -347,8 +361,11 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 			if sc != nil {
 				sc.abort()
 			}
+			newOff = off
+			s.uncommit(ctx, w, f.ID, committed, err)
 			return 0, err
 		}
+		s.Room.release(f.ID)
 		if err := s.completeStored(ctx, f.ID, sc != nil); err != nil {
 			if sc != nil {
 				sc.abort()
@@ -370,18 +387,39 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 		if sc != nil {
 			sc.abort()
 		}
+		newOff = off
 		return 0, navette.WrapError(navette.EINTERNAL, err, "")
 	}
 	if err := s.recordProgress(ctx, f.ID, off, newOff, resume, nil); err != nil {
 		if sc != nil {
 			sc.abort()
 		}
+		newOff = off
+		s.uncommit(ctx, w, f.ID, committed, err)
 		return 0, err
 	}
 	if sc != nil {
 		s.keepScan(f.ID, sc)
 	}
 	return n, readErr
+}
+
+// uncommit cuts the blob of an upload back to the length its recorded
+// offset stands for, when the bytes just committed could not be recorded for
+// want of space (the database is full): the next write would cut them, but
+// only now is their room freed.
+func (s *Service) uncommit(ctx context.Context, w navette.BlobWriter, fileID string, committed int64, err error) {
+	if !navette.IsCode(err, navette.ENOSPACE) {
+		return
+	}
+	s.Room.release(fileID)
+	_ = w.Close()
+	ctx = context.WithoutCancel(ctx)
+	if w, err := s.Blobs.Append(ctx, fileID, committed); err != nil {
+		s.log().Error("cutting an upload's unrecorded bytes failed; its next write will", "file", fileID, "err", err)
+	} else {
+		_ = w.Close()
+	}
 }
 
 // recordProgress moves the upload's offset from off to newOff, guarding
@@ -456,9 +494,10 @@ type eofReader struct{}
 func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
 
 // blobErr passes on a blob store's error when it says the store is out of
-// reach (the client may retry: 503), and makes any other an internal one.
+// reach (the client may retry: 503) or full (507), and makes any other an
+// internal one.
 func blobErr(err error) error {
-	if navette.IsCode(err, navette.EUNAVAILABLE) {
+	if c := navette.ErrorCode(err); c == navette.EUNAVAILABLE || c == navette.ENOSPACE {
 		return err
 	}
 	return navette.WrapError(navette.EINTERNAL, err, "")

@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"syscall"
 
 	"navette"
 )
@@ -124,7 +125,27 @@ func checkContext(ctx context.Context) error {
 }
 
 func internal(err error) error {
+	if noSpace(err) {
+		return navette.WrapError(navette.ENOSPACE, err, "The server's storage is full; try again later.")
+	}
 	return navette.WrapError(navette.EINTERNAL, err, "Blob storage failed.")
+}
+
+// noSpace reports whether err says the file system or the quota is full.
+func noSpace(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}
+
+// Space returns the room on the file system of the store's directory: the
+// bytes an unprivileged process may still write, and the file system's
+// size.
+func (s *Store) Space(ctx context.Context) (navette.Space, error) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(s.dir, &st); err != nil {
+		return navette.Space{}, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	bs := int64(st.Bsize)
+	return navette.Space{Free: int64(st.Bavail) * bs, Total: int64(st.Blocks) * bs}, nil
 }
 
 // Append opens the unfinished blob key for writing at off, its committed
@@ -331,7 +352,8 @@ var bufPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, bufSiz
 type writer struct {
 	bw         *bufio.Writer
 	fw         fileWriter
-	fromStart  bool // opened at offset 0: the first Commit syncs uploads/
+	committed  int64 // file offset up to which bytes are committed
+	fromStart  bool  // opened at offset 0: the first Commit syncs uploads/
 	dirSynced  bool
 	closed     bool
 	err        error // the first failure; the writer refuses everything after
@@ -380,6 +402,7 @@ func newWriter(f *os.File, off int64) (*writer, error) {
 	}
 	w := &writer{
 		fw:         fileWriter{f: f, pos: off, hinted: off},
+		committed:  off,
 		fromStart:  off == 0,
 		uploadsDir: filepath.Dir(f.Name()),
 	}
@@ -441,7 +464,7 @@ func (w *writer) Commit() error {
 	if err := w.fw.f.Sync(); err != nil {
 		return w.fail(err)
 	}
-	w.fw.hinted = w.fw.pos
+	w.fw.hinted, w.committed = w.fw.pos, w.fw.pos
 	if w.fromStart && !w.dirSynced {
 		if err := syncDir(w.uploadsDir); err != nil {
 			return w.fail(err)
@@ -451,8 +474,9 @@ func (w *writer) Commit() error {
 	return nil
 }
 
-// Close releases the file and the buffer; what was not committed may be
-// lost, or left for the next Append to cut. Closing twice does nothing.
+// Close releases the file and the buffer. What was not committed is cut
+// off the file at once, so that a failed write (a full disk) leaves no
+// space taken behind it. Closing twice does nothing.
 func (w *writer) Close() error {
 	if w.closed {
 		return nil
@@ -461,7 +485,14 @@ func (w *writer) Close() error {
 	w.bw.Reset(nil)
 	bufPool.Put(w.bw)
 	w.bw = nil
-	if err := w.fw.f.Close(); err != nil {
+	var err error
+	if w.fw.pos > w.committed {
+		err = w.fw.f.Truncate(w.committed)
+	}
+	if cerr := w.fw.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return internal(err)
 	}
 	return nil

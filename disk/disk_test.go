@@ -15,6 +15,7 @@ import (
 
 	"navette"
 	"navette/disk"
+	"navette/internal/testtmpfs"
 	"navette/storetest"
 )
 
@@ -474,5 +475,62 @@ func BenchmarkOpenRead(b *testing.B) {
 			b.Fatalf("read %d, %v", n, err)
 		}
 		r.Close()
+	}
+}
+
+// TestFullDisk fills a real tmpfs through a writer: the failure is
+// ENOSPACE, the bytes written since the last commit are cut off at once, so
+// the space is free again, and the blob goes on from its committed length
+// once there is room. Space reports the file system's room.
+func TestFullDisk(t *testing.T) {
+	const size = 8 << 20
+	dir := testtmpfs.Mount(t, size)
+	s, err := disk.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := s.Space(t.Context())
+	if err != nil || sp.Total != size || sp.Free <= 0 || sp.Free > size {
+		t.Fatalf("Space = %+v, %v; want a total of %d", sp, err, size)
+	}
+	key := navette.NewID()
+	w, err := s.Append(t.Context(), key, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(make([]byte, 1<<20)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	before := testtmpfs.Free(t, dir)
+	_, err = io.Copy(w, io.LimitReader(zeros{}, 2*size))
+	if err == nil {
+		err = w.Commit()
+	}
+	if !navette.IsCode(err, navette.ENOSPACE) {
+		t.Fatalf("writing past the end of the disk: %v, want ENOSPACE", err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if free := testtmpfs.Free(t, dir); free != before {
+		t.Errorf("free space after the failed write: %d, want %d as before it", free, before)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "uploads", key))
+	if err != nil || fi.Size() != 1<<20 {
+		t.Fatalf("unfinished blob after the failed write: %v, %v; want its committed %d bytes", fi, err, 1<<20)
+	}
+	w, err = s.Append(t.Context(), key, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if _, err := w.Write([]byte("more")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatalf("Commit once there is room: %v", err)
 	}
 }

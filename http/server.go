@@ -207,10 +207,28 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// notReady tells why the server is not ready: the messages of the errors
+// err joins.
+func notReady(err error) string {
+	var msgs []string
+	var walk func(error)
+	walk = func(err error) {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		msgs = append(msgs, navette.ErrorMessage(err))
+	}
+	walk(err)
+	return "Not ready: " + strings.Join(msgs, " ")
+}
+
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	if s.Ready != nil {
 		if err := s.Ready(); err != nil {
-			s.writeError(w, r, navette.WrapError(navette.EUNAVAILABLE, err, "Not ready."))
+			s.writeError(w, r, navette.WrapError(navette.EUNAVAILABLE, err, "%s", notReady(err)))
 			return
 		}
 	}

@@ -213,8 +213,8 @@ func (s *Store) tailName(key, id string) string {
 }
 
 // errorCode classifies an error of the S3 client: EUNAVAILABLE for what
-// may pass (network, cancellation, overload, server faults), EINTERNAL for
-// the rest.
+// may pass (network, cancellation, overload, server faults), ENOSPACE for
+// a store that says it is full, EINTERNAL for the rest.
 func errorCode(err error) string {
 	var ne net.Error
 	switch {
@@ -224,6 +224,9 @@ func errorCode(err error) string {
 		return navette.EUNAVAILABLE
 	}
 	r := minio.ToErrorResponse(err)
+	if r.Code == "XMinioStorageFull" || r.StatusCode == http.StatusInsufficientStorage {
+		return navette.ENOSPACE
+	}
 	switch r.Code {
 	case "SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "NoSuchBucket",
 		"XMinioServerNotInitialized", "OperationAborted":
@@ -245,8 +248,11 @@ func wrap(err error) error {
 	if errors.As(err, &ne) {
 		return err
 	}
-	if errorCode(err) == navette.EUNAVAILABLE {
+	switch errorCode(err) {
+	case navette.EUNAVAILABLE:
 		return navette.WrapError(navette.EUNAVAILABLE, err, "The blob store is unavailable.")
+	case navette.ENOSPACE:
+		return navette.WrapError(navette.ENOSPACE, err, "The server's storage is full; try again later.")
 	}
 	return navette.WrapError(navette.EINTERNAL, err, "Blob storage failed.")
 }

@@ -66,6 +66,17 @@ var dialect = sqlstore.Dialect{
 	IsForeignKeyViolation: func(err error) bool {
 		return hasCode(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY)
 	},
+	Classify: classify,
+}
+
+// classify makes a write refused for a full disk (SQLITE_FULL, whatever
+// its extended code) an ENOSPACE error.
+func classify(err error) (code, message string) {
+	var e *sqlite.Error
+	if errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_FULL {
+		return navette.ENOSPACE, "The server's storage is full; try again later."
+	}
+	return "", ""
 }
 
 // hasCode reports whether err is a SQLite error with one of the extended

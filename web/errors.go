@@ -86,6 +86,10 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, err error, p
 		d.Heading = tr(lang, "Demande impossible")
 		d.Text = h.message(lang, err)
 		d.Next = []string{tr(lang, "Revenez à la page précédente et corrigez la demande.")}
+	case code == navette.ENOSPACE:
+		d.Heading = tr(lang, "Espace de stockage insuffisant")
+		d.Text = tr(lang, "L’espace de stockage de la plateforme est plein pour le moment.")
+		d.Next = []string{tr(lang, "Réessayez plus tard ; rien de ce que vous avez déjà déposé n’est perdu.")}
 	case code == navette.EUNAVAILABLE:
 		d.Heading = tr(lang, "Service momentanément indisponible")
 		d.Text = tr(lang, "Un composant de la plateforme ne répond pas.")

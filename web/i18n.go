@@ -3,13 +3,16 @@ package web
 // english translates the French texts of the interface; French is the
 // source language. TestTranslations checks that every text has an entry.
 var english = map[string]string{
+	"Espace de stockage insuffisant":                                        "Insufficient storage",
 	"Les réglages sont enregistrés ; ils s’appliquent aux nouveaux dépôts.": "The settings are saved; they apply to new deposits.",
 	"Indiquez un nombre entier de 1 à %d, ou laissez vide.":                 "Enter a whole number from 1 to %d, or leave it empty.",
+	"L’espace de stockage de la plateforme est plein pour le moment.":       "The platform's storage is full for the moment.",
 	"Pas encore ouvert":  "Not opened yet",
 	"Première ouverture": "First opened",
 	"Ces réglages sont fixés par les administrateurs de la plateforme.":                         "These settings are set by the platform administrators.",
 	"Modifier les limites des dépôts":                                                           "Change the deposit limits",
 	"Conservation proposée":                                                                     "Proposed retention",
+	"Réessayez plus tard ; rien de ce que vous avez déjà déposé n’est perdu.":                   "Try again later; nothing you already deposited is lost.",
 	"Vide : %s jours, la valeur de la configuration. Les dépôts déjà faits gardent leur durée.": "Empty: %s days, the configuration's value. Deposits already made keep their retention.",
 	"Vide : %s, la valeur de la configuration.":                                                 "Empty: %s, the configuration's value.",
 	"Vide : %s Mo, la valeur de la configuration. 1 Go = 1 024 Mo.":                             "Empty: %s MB, the configuration's value. 1 GB = 1,024 MB.",
