@@ -3,6 +3,7 @@ package app_test
 import (
 	"net/http"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -278,6 +279,26 @@ func TestMetrics(t *testing.T) {
 	wantValue(t, m, 30, "navette_journal_stamp_lag_seconds")
 	wantValue(t, m, 120, "navette_journal_stamped_checkpoint_age_seconds")
 	wantValue(t, m, 30, "navette_journal_checkpoint_age_seconds")
+
+	// Every metric is documented, and every one documented is served.
+	doc, err := os.ReadFile("../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := map[string]bool{}
+	for _, d := range regexp.MustCompile("(?m)^\\| `(navette_[a-z0-9_]+)` \\|").FindAllSubmatch(doc, -1) {
+		docs[string(d[1])] = true
+	}
+	for name := range m {
+		if strings.HasPrefix(name, "navette_") && !docs[name] {
+			t.Errorf("%s is not documented in docs/operations.md", name)
+		}
+	}
+	for name := range docs {
+		if _, ok := m[name]; !ok {
+			t.Errorf("%s is documented but not served", name)
+		}
+	}
 }
 
 // TestMetricsOff: without --metrics-addr nothing listens for metrics.

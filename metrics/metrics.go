@@ -7,6 +7,7 @@
 package metrics
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -138,7 +139,7 @@ func (r *Registry) Route(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		_, pattern := mux.Handler(req)
 		if rt, ok := req.Context().Value(routeKey{}).(*route); ok {
-			rt.pattern = pattern
+			rt.pattern = cmp.Or(pattern, "unmatched")
 		}
 		switch {
 		case isUpload(pattern):
