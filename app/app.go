@@ -642,7 +642,7 @@ func (a *App) sweepLoop(ctx context.Context) {
 			}
 		}
 		st, err := a.Deposits.Sweep(ctx)
-		a.recordSweep(st, err)
+		a.recordSweep(ctx, st, err)
 		if err != nil {
 			if ctx.Err() == nil {
 				a.Config.Logger.Error("sweep failed", "err", err)

@@ -83,9 +83,10 @@ func (a *App) serveMetrics(ctx context.Context) {
 // sweptKinds label navette_sweep_items_total.
 var sweptKinds = []string{"reminded", "expired", "purged", "abandoned", "blobs_deleted", "orphans", "proofs_ended"}
 
-// recordSweep counts a sweep and what it did.
-func (a *App) recordSweep(st deposit.SweepStats, err error) {
-	if a.reg == nil {
+// recordSweep counts a sweep and what it did; one cut short by the
+// node's stopping is not counted.
+func (a *App) recordSweep(ctx context.Context, st deposit.SweepStats, err error) {
+	if a.reg == nil || ctx.Err() != nil {
 		return
 	}
 	a.reg.Counter("navette_sweeps_total").Inc()
@@ -111,6 +112,7 @@ func (a *App) recordScrub(running bool, st deposit.ScrubStats, err error) {
 	if err != nil {
 		return
 	}
+	// On PostgreSQL, a node whose turn another took ends an empty pass.
 	a.reg.Counter("navette_scrub_passes_total").Inc()
 	a.reg.Counter("navette_scrub_corrupt_found_total").Add(len(st.Corrupt))
 	a.reg.Counter("navette_scrub_unreadable_total").Add(st.Unreadable)
