@@ -17,6 +17,7 @@ import (
 	"navette/api"
 	"navette/app"
 	"navette/internal/testclamd"
+	"navette/internal/testpg"
 	"navette/internal/testtsa"
 )
 
@@ -309,5 +310,36 @@ func TestMetricsOff(t *testing.T) {
 	}
 	if resp, _ := e.do("GET", "/metrics", "", nil); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("GET /metrics on the public listener: %d, want 404", resp.StatusCode)
+	}
+}
+
+// TestMetricsPostgreSQL: on PostgreSQL the store's counts and its one
+// connection pool are reported too.
+func TestMetricsPostgreSQL(t *testing.T) {
+	pg := testpg.Start(t)
+	e := newEnv(t, func(c *app.Config) {
+		c.MetricsAddr = "127.0.0.1:0"
+		c.DB = pg.NewDatabase(t)
+	})
+	d := e.send(map[string][]byte{"a.txt": randomBytes(5000, 31), "b.txt": randomBytes(7000, 32)})
+	if d.State != string(navette.DepositAvailable) {
+		t.Fatalf("deposit %s", d.State)
+	}
+	m := scrape(t, e.app)
+	wantValue(t, m, 1, "navette_store_up")
+	wantValue(t, m, 2, "navette_files", "state", "available")
+	wantValue(t, m, 12000, "navette_upload_bytes_total")
+	if v := value(t, m, "navette_db_connections_max", "pool", "main"); v < 1 {
+		t.Errorf("navette_db_connections_max{pool=main} = %v", v)
+	}
+	if has(m, "navette_db_connections", "pool", "write") {
+		t.Errorf("a write pool reported on PostgreSQL, which has one pool")
+	}
+	size, err := e.app.Meta.TreeSize(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := value(t, m, "navette_journal_tree_size"); v < 1 || v > float64(size) {
+		t.Errorf("navette_journal_tree_size = %v, tree of %d", v, size)
 	}
 }
