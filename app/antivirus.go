@@ -185,7 +185,9 @@ func (a *App) scrubLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		a.recordScrub(true, deposit.ScrubStats{}, nil)
 		st, err := a.Deposits.Scrub(ctx, rate)
+		a.recordScrub(false, st, err)
 		if err != nil {
 			if ctx.Err() == nil {
 				a.Config.Logger.Error("scrub failed", "err", err)

@@ -32,6 +32,7 @@ import (
 	"navette/internal/realip"
 	"navette/keyring"
 	"navette/ldap"
+	"navette/metrics"
 	"navette/notify"
 	"navette/oidc"
 	"navette/proof"
@@ -194,6 +195,9 @@ type Config struct {
 	// ScrubInterval is the time between the starts of two scrub passes
 	// (24 h when zero).
 	ScrubInterval time.Duration
+	// MetricsAddr, if set, is the address Prometheus metrics are served
+	// at (/metrics), on a listener of their own (see docs/operations.md).
+	MetricsAddr string
 }
 
 // App is a running navette node.
@@ -231,6 +235,8 @@ type App struct {
 	srv   *http.Server
 	smtp  *smtp.Mailer
 	av    antivirusState
+	reg   *metrics.Registry // nil without MetricsAddr
+	mln   net.Listener      // the metrics listener
 }
 
 // Open opens the stores and services of cfg, without listening. Use it for
@@ -474,6 +480,10 @@ func Listen(cfg Config) (*App, error) {
 	if l, ok := a.Meta.(interface{ Locker() tusd.Locker }); ok {
 		srv.Locker = l.Locker()
 	}
+	if err := a.listenMetrics(srv); err != nil {
+		a.Close()
+		return nil, err
+	}
 	h, err := srv.Handler()
 	if err != nil {
 		a.Close()
@@ -611,6 +621,11 @@ func (a *App) Run(ctx context.Context) error {
 		defer close(mailDone)
 		_ = a.Worker.Run(sctx)
 	}()
+	metricsDone := make(chan struct{})
+	go func() {
+		defer close(metricsDone)
+		a.serveMetrics(sctx)
+	}()
 	var err error
 	select {
 	case <-ctx.Done():
@@ -623,6 +638,7 @@ func (a *App) Run(ctx context.Context) error {
 	<-checkDone
 	<-scrubDone
 	<-mailDone // deliveries in progress are recorded first
+	<-metricsDone
 	shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if e := a.srv.Shutdown(shut); e != nil && err == nil {
@@ -648,7 +664,9 @@ func (a *App) sweepLoop(ctx context.Context) {
 				headLogged = now
 			}
 		}
-		if st, err := a.Deposits.Sweep(ctx); err != nil {
+		st, err := a.Deposits.Sweep(ctx)
+		a.recordSweep(ctx, st, err)
+		if err != nil {
 			if ctx.Err() == nil {
 				a.Config.Logger.Error("sweep failed", "err", err)
 			}
@@ -672,6 +690,11 @@ func (a *App) Close() error {
 	var errs []error
 	if a.ln != nil {
 		if err := a.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
+	if a.mln != nil {
+		if err := a.mln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 			errs = append(errs, err)
 		}
 	}

@@ -52,6 +52,7 @@ type serverFlags struct {
 	clamd, antivirus, avPolicy      string
 	refusedTypes                    string
 	scrubRate                       int64
+	metricsAddr                     string
 	demo                            bool
 }
 
@@ -111,6 +112,7 @@ func (f *serverFlags) define(fs *flag.FlagSet, defaultData string, demo bool) {
 	fs.StringVar(&f.avPolicy, "antivirus-policy", "refuse", "files the antivirus cannot fully scan (over its limits, encrypted, scan errors): refuse, or deliver-marked (offered with a warning)")
 	fs.StringVar(&f.refusedTypes, "refused-types", "", "types of content refused, told by their first bytes whatever the name: comma-separated among pe (Windows executables), elf, macho, script")
 	fs.Int64Var(&f.scrubRate, "scrub-rate", deposit.DefaultScrubRate, "the scrubber verifies every stored file once a day, reading at most this many bytes per second (0: no scrubber)")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics on a listener of their own, e.g. 127.0.0.1:9090 (default: off; never on the public address)")
 }
 
 // antivirusConfig checks the antivirus flags and returns whether files
@@ -245,6 +247,7 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 		DeliverMarked:        f.avPolicy == "deliver-marked",
 		RefusedTypes:         refused,
 		ScrubRate:            scrubRate,
+		MetricsAddr:          f.metricsAddr,
 		Logger:               slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: lvl})),
 	}, nil
 }
@@ -317,6 +320,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(env.Stderr, "navette: serving %s (data in %s)\n", a.URL(), strings.TrimSuffix(cfg.DataDir, "/"))
 	if cfg.SMTP == "" {
 		fmt.Fprintf(env.Stderr, "navette: no --smtp: e-mails go to the local outbox (navette mail ls --data %s)\n", cfg.DataDir)
+	}
+	if a.MetricsAddr() != "" {
+		fmt.Fprintf(env.Stderr, "navette: metrics at http://%s/metrics\n", a.MetricsAddr())
 	}
 	if cfg.Clamd == "" {
 		fmt.Fprintf(env.Stderr, "navette: --antivirus=off: files are offered marked \"non analysé par un antivirus\"\n")

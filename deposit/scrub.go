@@ -65,6 +65,9 @@ func (s *Service) scrub(ctx context.Context, rate int64) (ScrubStats, error) {
 			case err == nil:
 				st.Files++
 				st.Bytes += seal.SealedSize(f.Size)
+				if s.Scrubbed != nil {
+					s.Scrubbed(seal.SealedSize(f.Size))
+				}
 			case errors.Is(err, ErrCorrupt):
 				// A file purged or rejected meanwhile lost its blob
 				// rightly: markCorrupt only marks a file still kept.

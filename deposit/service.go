@@ -87,6 +87,9 @@ type Service struct {
 	// background checker (CheckFiles) with nothing to wait for, so that it
 	// runs at once.
 	ChecksQueued func()
+	// Scrubbed, if set, is told of each file the scrubber verified whole
+	// and of the sealed bytes it read: the scrubber's progress.
+	Scrubbed func(sealedBytes int64)
 
 	denied denials
 	scans  scans

@@ -21,6 +21,7 @@ import (
 	"navette/deposit"
 	"navette/directory"
 	"navette/evidence"
+	"navette/metrics"
 	"navette/notify"
 	"navette/proof"
 )
@@ -79,6 +80,8 @@ type Server struct {
 	MaxUploadsPerUser  int
 	MaxUploadsPerToken int
 	MaxUploadsPerIP    int
+	// Metrics, if set, counts and times requests by route.
+	Metrics *metrics.Registry
 
 	uploads uploadSlots
 }
@@ -117,7 +120,7 @@ func (s *Server) Handler() (http.Handler, error) {
 		}
 		writeProblem(w, problemFor(err, r.URL.Path))
 	})
-	return s.pace(s.secure(s.identify(mux))), nil
+	return s.Metrics.Instrument(s.pace(s.secure(s.identify(s.Metrics.Route(mux))))), nil
 }
 
 // wantsHTML reports whether the request comes from a browser navigating.
