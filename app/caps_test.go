@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"strings"
 	"testing"
 
 	"navette"
@@ -65,7 +66,20 @@ func TestUploadCaps(t *testing.T) {
 		var b []byte
 		waitFor(t, what+" to be refused", func() bool {
 			resp, b = tusCreate(t, e, tok, depositID, xff)
-			return resp.StatusCode != http.StatusCreated
+			if resp.StatusCode == http.StatusCreated {
+				// Too early: the stall is not held yet. The upload made
+				// is deleted, so that a slow machine does not fill the
+				// deposit up to its file limit while waiting.
+				loc := resp.Header.Get("Location")
+				if i := strings.Index(loc, api.PathUploads); i >= 0 {
+					loc = loc[i:]
+				}
+				if r, b := e.do("DELETE", loc, tok, nil, "Tus-Resumable", "1.0.0"); r.StatusCode != http.StatusNoContent {
+					t.Fatalf("deleting %s: %d %s", loc, r.StatusCode, b)
+				}
+				return false
+			}
+			return true
 		})
 		p := e.problem(resp, b, http.StatusTooManyRequests)
 		if p.Type != "tag:navette,2026:problem:"+navette.ETOOMANY || p.Detail != detail {
