@@ -137,6 +137,11 @@ func TestKeyRotationLive(t *testing.T) {
 		t.Fatalf("a refused retire removed the key: %v", err)
 	}
 
+	code, out, _ = admin(t, "key", "status", "--data", e.dir)
+	if code != 0 || !strings.Contains(out, old+": deposit=") || !strings.Contains(out, fresh+" (active): deposit=") {
+		t.Errorf("key status before rewrap: %d %q", code, out)
+	}
+
 	// A rewrap interrupted after its first batch, from another process.
 	other, err := app.Open(app.Config{DataDir: e.dir, Clock: e.clock})
 	if err != nil {
@@ -166,6 +171,10 @@ func TestKeyRotationLive(t *testing.T) {
 		}
 	}
 
+	code, out, _ = admin(t, "key", "status", "--data", e.dir)
+	if code != 0 || !strings.Contains(out, old+": nothing\n") || strings.Contains(out, "MISSING") {
+		t.Errorf("key status after rewrap: %d %q", code, out)
+	}
 	code, out, errs = admin(t, "key", "retire", "--data", e.dir, old)
 	if code != 0 {
 		t.Fatalf("retire after rewrap: %d %q %q", code, out, errs)

@@ -242,10 +242,11 @@ func printKeyCounts(ctx context.Context, env *Env, a *app.App) error {
 		}
 		fmt.Fprintf(env.Stdout, "%s%s:%s\n", id, mark, keyCountsOf(counts, id))
 	}
+	var missing []string
 	for _, c := range counts {
-		if !slices.Contains(a.Keys.IDs(), c.KeyID) {
+		if !slices.Contains(a.Keys.IDs(), c.KeyID) && !slices.Contains(missing, c.KeyID) {
+			missing = append(missing, c.KeyID)
 			fmt.Fprintf(env.Stdout, "%s (MISSING from this node):%s\n", c.KeyID, keyCountsOf(counts, c.KeyID))
-			break
 		}
 	}
 	return nil
