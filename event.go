@@ -48,7 +48,8 @@ const (
 	// receipts, then "operator" when exported from the command line.
 	EventEvidenceExported EventType = "evidence.exported"
 	EventFileCorrupt      EventType = "file.corrupt" // stored content failed its integrity check as it was read for a download (Detail is where: "header", "segment N", "hash", "length") or by the scrubber (Detail "corrupt …"; the file is never served again)
-	// Key-encryption keys: a new one was made active (Detail "KEYID"), the
+	// Key-encryption keys: a new one was made active (Detail "KEYID"), or
+	// staged ("KEYID staged") then activated ("KEYID activated"), the
 	// stored keys were re-wrapped under the active one (Detail "start
 	// to=KEYID stale=N" as it starts, then "done to=KEYID rewrapped=N
 	// changed=N failed=N left=N", or "interrupted …" with the same counts),

@@ -74,37 +74,18 @@ func TestKeyRotationLive(t *testing.T) {
 	}
 
 	// Downloads go on while the key is rotated.
-	stop := make(chan struct{})
-	var served, failed atomic.Int64
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			resp, body := e.do("GET", filePath(d1, f1), e.lawyer, nil)
-			if resp.StatusCode != http.StatusOK || sha256.Sum256(body) != want {
-				failed.Add(1)
-			}
-			served.Add(1)
+	var code int
+	var out, errs string
+	e.serving(d1, f1, want, func() {
+		code, out, errs = admin(t, "key", "rotate", "--data", e.dir)
+		if code != 0 {
+			t.Fatalf("key rotate: %d %s %s", code, out, errs)
 		}
+		waitFor(t, "the running node picks up the new key", func() bool { return e.app.Keys.ActiveID() != old })
 	})
-	code, out, errs := admin(t, "key", "rotate", "--data", e.dir)
-	if code != 0 {
-		t.Fatalf("key rotate: %d %s %s", code, out, errs)
-	}
-	waitFor(t, "the running node picks up the new key", func() bool { return e.app.Keys.ActiveID() != old })
 	fresh := e.app.Keys.ActiveID()
 	if !strings.Contains(out, fresh) {
 		t.Errorf("rotate printed %q, want the new key %s", out, fresh)
-	}
-	waitFor(t, "downloads after the rotation", func() bool { return served.Load() >= 3 })
-	close(stop)
-	wg.Wait()
-	if failed.Load() != 0 {
-		t.Errorf("%d of %d downloads failed during the rotation", failed.Load(), served.Load())
 	}
 
 	// A deposit made now has its keys under the new key, without restart.
@@ -153,7 +134,9 @@ func TestKeyRotationLive(t *testing.T) {
 	if err == nil || st.Rewrapped != 1 || st.Left == 0 || st.Left != st.Stale-1 {
 		t.Fatalf("interrupted rewrap = %+v, %v; want one key done and an error", st, err)
 	}
-	code, out, errs = admin(t, "key", "rewrap", "--data", e.dir, "--batch", "2")
+	e.serving(d1, f1, want, func() {
+		code, out, errs = admin(t, "key", "rewrap", "--data", e.dir, "--batch", "2")
+	})
 	if code != 0 || !strings.Contains(out, "0 left") {
 		t.Fatalf("rewrap: %d %q %q", code, out, errs)
 	}
@@ -218,6 +201,55 @@ func TestKeyRotationLive(t *testing.T) {
 			t.Errorf("key event %d = %q, want %q…", i, got[i], wantEv[i])
 		}
 	}
+}
+
+// serving runs fn while a recipient downloads file f of deposit d over and
+// over, and fails the test if a download fails or differs.
+func (e *env) serving(d api.Deposit, f api.File, want [32]byte, fn func()) {
+	e.t.Helper()
+	stop := make(chan struct{})
+	var served, failed atomic.Int64
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if !downloads(e.url+filePath(d, f), e.lawyer, want) {
+				failed.Add(1)
+			}
+			served.Add(1)
+		}
+	})
+	fn()
+	waitFor(e.t, "downloads", func() bool { return served.Load() >= 3 })
+	close(stop)
+	wg.Wait()
+	if failed.Load() != 0 {
+		e.t.Errorf("%d of %d downloads failed meanwhile", failed.Load(), served.Load())
+	}
+}
+
+// downloads reports whether GET url with token answers 200 with content
+// of SHA-256 want.
+func downloads(url, token string, want [32]byte) bool {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		return false
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, resp.Body); err != nil {
+		return false
+	}
+	return resp.StatusCode == http.StatusOK && [32]byte(h.Sum(nil)) == want
 }
 
 // TestMissingKEKOnNode runs a second node on the same database and blobs
