@@ -211,7 +211,7 @@ func adminKeyRotate(ctx context.Context, env *Env, args []string) error {
 func adminKeyActivate(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "admin key activate", "--data DIR [--db URL] KEYID")
 	open := storeFlags(fs)
-	if err := parseFlags(fs, env, args); err != nil {
+	if err := parseInterspersed(fs, env, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -310,7 +310,7 @@ func adminKeyRewrap(ctx context.Context, env *Env, args []string) error {
 func adminKeyRetire(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "admin key retire", "--data DIR [--db URL] KEYID")
 	open := storeFlags(fs)
-	if err := parseFlags(fs, env, args); err != nil {
+	if err := parseInterspersed(fs, env, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
