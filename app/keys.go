@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"navette"
 )
@@ -173,10 +174,17 @@ func (a *App) stale(ctx context.Context, ks navette.KeyStore, id string) (int, e
 	return n, nil
 }
 
+// RetireAfter is how long after the active key-encryption key changed
+// RetireKey refuses to destroy a key: long enough for every server on the
+// directory to have reloaded it (they look every 5 s), so that none still
+// wraps new keys under the old one after the check.
+const RetireAfter = time.Minute
+
 // RetireKey destroys the key-encryption key id and journals it. It is
-// refused (ECONFLICT) while id is the active key or a stored key still
-// needs it: the message then counts them per column. Running servers drop
-// it within Config.KeyringInterval.
+// refused (ECONFLICT) while id is the active key, for RetireAfter after
+// the active key changed, and while a stored key still needs id: the
+// message then counts them per column. Running servers drop it within
+// Config.KeyringInterval.
 func (a *App) RetireKey(ctx context.Context, id string) error {
 	ks, err := a.keyStore()
 	if err != nil {
@@ -187,6 +195,16 @@ func (a *App) RetireKey(ctx context.Context, id string) error {
 	}
 	if id == a.Keys.ActiveID() {
 		return navette.Errorf(navette.ECONFLICT, "Key-encryption key %s is the active key: rotate first.", id)
+	}
+	since, err := a.Keys.ActiveSince()
+	if err != nil {
+		return err
+	}
+	// The active file's time is the file system's: compare it with the
+	// system's clock, not the platform's.
+	if ready := since.Add(RetireAfter); time.Now().Before(ready) {
+		return navette.Errorf(navette.ECONFLICT, "The active key changed at %s: servers may still wrap new keys under %s until they reload; run \"navette admin key rewrap\" again, then retire after %s.",
+			since.UTC().Format(time.TimeOnly), id, ready.UTC().Format(time.TimeOnly))
 	}
 	counts, err := ks.CountKeys(ctx)
 	if err != nil {

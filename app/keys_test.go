@@ -105,8 +105,19 @@ func TestKeyRotationLive(t *testing.T) {
 		t.Errorf("old deposit's key under %s before the rewrap, want %s", rec.Key.KeyID, old)
 	}
 
-	// Retiring the old key is refused while stored keys need it, and so is
+	// Retiring the old key is refused right after the rotation, as servers
+	// may not have reloaded yet, then while stored keys need it; and so is
 	// retiring the active key.
+	code, _, errs = admin(t, "key", "retire", "--data", e.dir, old)
+	if code != 1 || !strings.Contains(errs, "active key changed at") {
+		t.Errorf("retire right after the rotation: %d %q; want refused", code, errs)
+	}
+	// The node reloaded (above): make the rotation look as old as it would
+	// be after the servers' reload delay, rather than wait for it.
+	ago := time.Now().Add(-2 * app.RetireAfter)
+	if err := os.Chtimes(filepath.Join(e.dir, "keys", "active"), ago, ago); err != nil {
+		t.Fatal(err)
+	}
 	code, out, errs = admin(t, "key", "retire", "--data", e.dir, old)
 	if code != 1 || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "deposit=") || !strings.Contains(errs, "file=2") || !strings.Contains(errs, "rewrap") {
 		t.Errorf("retire before rewrap: %d %q %q; want exit 1 and one line counting the keys", code, out, errs)

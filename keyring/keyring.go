@@ -350,6 +350,16 @@ func overwrite(path string) error {
 	return f.Close()
 }
 
+// ActiveSince returns when the active key was last chosen: the
+// modification time of the directory's active file.
+func (k *Keyring) ActiveSince() (time.Time, error) {
+	fi, err := os.Stat(filepath.Join(k.dir, activeFile))
+	if err != nil {
+		return time.Time{}, loadError(fmt.Errorf("keyring: %w", err))
+	}
+	return fi.ModTime(), nil
+}
+
 // Rewrap returns w wrapped by the active key for the same ad, or w itself
 // if the active key wraps it already. Its errors are those of Unwrap.
 func (k *Keyring) Rewrap(w navette.WrappedKey, ad string) (navette.WrappedKey, error) {

@@ -102,6 +102,17 @@ func TestKeyRotationAcrossNodes(t *testing.T) {
 		}
 	}
 
+	if code, out := c.nodeAdmin(1, "key", "retire", old); code != 1 || !strings.Contains(out, "active key changed at") {
+		t.Errorf("retire right after activation: %d %q; want refused", code, out)
+	}
+	// Every node reloaded (above): make the activation look as old as it
+	// would be after the servers' reload delay, rather than wait for it.
+	ago := time.Now().Add(-2 * time.Minute)
+	for _, nd := range c.nodes {
+		if err := os.Chtimes(filepath.Join(nd.dir, "keys", "active"), ago, ago); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if code, out := c.nodeAdmin(1, "key", "retire", old); code != 1 || !strings.Contains(out, "deposit=") {
 		t.Errorf("retire before rewrap: %d %q; want refused with counts", code, out)
 	}
