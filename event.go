@@ -48,6 +48,15 @@ const (
 	// receipts, then "operator" when exported from the command line.
 	EventEvidenceExported EventType = "evidence.exported"
 	EventFileCorrupt      EventType = "file.corrupt" // stored content failed its integrity check as it was read for a download (Detail is where: "header", "segment N", "hash", "length") or by the scrubber (Detail "corrupt …"; the file is never served again)
+	// Key-encryption keys: a new one was made active (Detail "KEYID"), or
+	// staged ("KEYID staged") then activated ("KEYID activated"), the
+	// stored keys were re-wrapped under the active one (Detail "start
+	// to=KEYID stale=N" as it starts, then "done to=KEYID rewrapped=N
+	// changed=N failed=N left=N", or "interrupted …" with the same counts),
+	// an old one was destroyed (Detail "KEYID").
+	EventKeyRotated EventType = "key.rotated"
+	EventKeyRewrap  EventType = "key.rewrap"
+	EventKeyRetired EventType = "key.retired"
 )
 
 // Event is one entry of the journal. Events are only ever appended, and never

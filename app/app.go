@@ -198,6 +198,9 @@ type Config struct {
 	// MetricsAddr, if set, is the address Prometheus metrics are served
 	// at (/metrics), on a listener of their own (see docs/operations.md).
 	MetricsAddr string
+	// KeyringInterval is how often a running server looks for keys added,
+	// activated or retired in its key directory (5 s when zero).
+	KeyringInterval time.Duration
 }
 
 // App is a running navette node.
@@ -263,6 +266,9 @@ func Open(cfg Config) (*App, error) {
 	if cfg.SweepInterval <= 0 {
 		cfg.SweepInterval = time.Minute
 	}
+	if cfg.KeyringInterval <= 0 {
+		cfg.KeyringInterval = 5 * time.Second
+	}
 	if cfg.ReminderDays == 0 {
 		cfg.ReminderDays = 3
 	}
@@ -274,6 +280,7 @@ func Open(cfg Config) (*App, error) {
 	if a.Keys, err = keyring.Open(filepath.Join(cfg.DataDir, "keys")); err != nil {
 		return nil, err
 	}
+	a.Keys.SetLogger(cfg.Logger)
 	if strings.ContainsAny(cfg.JournalOrigin, "+ \t\n") {
 		return nil, navette.Errorf(navette.EINVALID, "The journal's origin (--journal-origin) must not contain a plus sign or a space.")
 	}
@@ -626,6 +633,11 @@ func (a *App) Run(ctx context.Context) error {
 		defer close(metricsDone)
 		a.serveMetrics(sctx)
 	}()
+	keysDone := make(chan struct{})
+	go func() {
+		defer close(keysDone)
+		a.Keys.Watch(sctx, a.Config.KeyringInterval)
+	}()
 	var err error
 	select {
 	case <-ctx.Done():
@@ -639,6 +651,7 @@ func (a *App) Run(ctx context.Context) error {
 	<-scrubDone
 	<-mailDone // deliveries in progress are recorded first
 	<-metricsDone
+	<-keysDone
 	shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if e := a.srv.Shutdown(shut); e != nil && err == nil {

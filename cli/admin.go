@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,7 +30,11 @@ navette admin settings --data DIR [--max-file-size BYTES] [--max-files N] [--max
 navette admin journal verify --data DIR [--checkpoint FILE|SEQ:HASH] [--keys FILE]
 navette admin journal key [rotate] --data DIR
 navette admin evidence --data DIR DEPOSIT_ID > bundle.zip
-navette admin key rotate --data DIR
+navette admin key rotate --data DIR [--db URL] [--stage]
+navette admin key activate --data DIR [--db URL] KEYID
+navette admin key status --data DIR [--db URL]
+navette admin key rewrap --data DIR [--db URL] [--batch N]
+navette admin key retire --data DIR [--db URL] KEYID
 navette admin mail dead --data DIR [--limit N]
 navette admin mail replay --data DIR NOTICE_ID
 navette admin scrub --data DIR [--db URL] [--blobs URL] [--rate BYTES_PER_SECOND]`
@@ -68,6 +73,14 @@ func runAdmin(ctx context.Context, env *Env, args []string) error {
 		return adminJournalKey(ctx, env, args[2:])
 	case "key rotate":
 		return adminKeyRotate(ctx, env, args[2:])
+	case "key activate":
+		return adminKeyActivate(ctx, env, args[2:])
+	case "key status":
+		return adminKeyStatus(ctx, env, args[2:])
+	case "key rewrap":
+		return adminKeyRewrap(ctx, env, args[2:])
+	case "key retire":
+		return adminKeyRetire(ctx, env, args[2:])
 	case "mail dead":
 		return adminMailDead(ctx, env, args[2:])
 	case "mail replay":
@@ -172,21 +185,146 @@ func adminTokenCreate(ctx context.Context, env *Env, args []string) error {
 }
 
 func adminKeyRotate(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin key rotate", "--data DIR")
-	data := fs.String("data", "", "data directory")
+	fs := newFlagSet(env, "admin key rotate", "--data DIR [--db URL] [--stage]")
+	open := storeFlags(fs)
+	stage := fs.Bool("stage", false, "make the key without activating it: copy it to every node, then \"admin key activate\"")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	a, err := openData(*data, "")
+	a, err := open()
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	id, err := a.Keys.Rotate()
+	id, err := a.RotateKey(ctx, *stage)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "new active key-encryption key %s; existing keys stay usable\n", id)
+	if *stage {
+		fmt.Fprintf(env.Stdout, "new key-encryption key %s, not active: copy keys/%s.key to every node, then run \"navette admin key activate %s\"\n", id, id, id)
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "new active key-encryption key %s; running servers use it within seconds, existing keys stay usable\n", id)
+	return nil
+}
+
+func adminKeyActivate(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "admin key activate", "--data DIR [--db URL] KEYID")
+	open := storeFlags(fs)
+	if err := parseInterspersed(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError("one key id is required")
+	}
+	a, err := open()
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.ActivateKey(ctx, fs.Arg(0)); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "key-encryption key %s is active; running servers use it within seconds\n", fs.Arg(0))
+	return nil
+}
+
+// printKeyCounts prints the key-encryption keys of a and what each wraps.
+func printKeyCounts(ctx context.Context, env *Env, a *app.App) error {
+	counts, err := a.KeyCounts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range a.Keys.IDs() {
+		mark := ""
+		if id == a.Keys.ActiveID() {
+			mark = " (active)"
+		}
+		fmt.Fprintf(env.Stdout, "%s%s:%s\n", id, mark, keyCountsOf(counts, id))
+	}
+	var missing []string
+	for _, c := range counts {
+		if !slices.Contains(a.Keys.IDs(), c.KeyID) && !slices.Contains(missing, c.KeyID) {
+			missing = append(missing, c.KeyID)
+			fmt.Fprintf(env.Stdout, "%s (MISSING from this node):%s\n", c.KeyID, keyCountsOf(counts, c.KeyID))
+		}
+	}
+	return nil
+}
+
+// keyCountsOf renders what key id wraps: " deposit=N file=N …", or " nothing".
+func keyCountsOf(counts []navette.KeyCount, id string) string {
+	var b strings.Builder
+	for _, c := range counts {
+		if c.KeyID == id {
+			fmt.Fprintf(&b, " %s=%d", c.Column, c.N)
+		}
+	}
+	if b.Len() == 0 {
+		return " nothing"
+	}
+	return b.String()
+}
+
+func adminKeyStatus(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "admin key status", "--data DIR [--db URL]")
+	open := storeFlags(fs)
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	a, err := open()
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return printKeyCounts(ctx, env, a)
+}
+
+func adminKeyRewrap(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "admin key rewrap", "--data DIR [--db URL] [--batch N]")
+	open := storeFlags(fs)
+	batch := fs.Int("batch", app.DefaultRewrapBatch, "stored keys listed at a time")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if *batch <= 0 {
+		return usageError("--batch must be positive")
+	}
+	a, err := open()
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	st, err := a.RewrapKeys(ctx, *batch, nil)
+	fmt.Fprintf(env.Stdout, "re-wrapped %d of %d stored keys under %s: %d changed meanwhile, %d could not be opened, %d left under other keys\n",
+		st.Rewrapped, st.Stale, st.To, st.Changed, st.Failed, st.Left)
+	if err != nil {
+		return fmt.Errorf("interrupted (run it again to finish): %w", err)
+	}
+	if st.Left > 0 {
+		return fmt.Errorf("%d stored keys are still under other keys (see the log, and \"navette admin key status\")", st.Left)
+	}
+	return nil
+}
+
+func adminKeyRetire(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "admin key retire", "--data DIR [--db URL] KEYID")
+	open := storeFlags(fs)
+	if err := parseInterspersed(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError("one key id is required")
+	}
+	a, err := open()
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.RetireKey(ctx, fs.Arg(0)); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "key-encryption key %s destroyed; running servers drop it within seconds\n", fs.Arg(0))
 	return nil
 }
 

@@ -20,10 +20,16 @@
 // where ad names the object that owns the data key (a file or deposit id),
 // so a wrapped key cannot be moved to another object or passed off as
 // wrapped by another KEK.
+//
+// A running server sees keys another process (the admin command, or an
+// operator copying a key file from another node) added, activated or
+// retired without a restart: Watch looks at the directory every few
+// seconds and reloads it when its keys or active key change.
 package keyring
 
 import (
 	"bytes"
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -33,11 +39,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"navette"
 )
@@ -64,6 +72,11 @@ type Keyring struct {
 	mu     sync.RWMutex
 	keys   map[string]cipher.AEAD // by key id
 	active string
+
+	logMu     sync.Mutex
+	log       *slog.Logger
+	missing   map[string]bool // ids of keys logged as missing since the last change
+	lastError string          // the last error Refresh logged
 }
 
 // Open loads the keyring in dir, creating the directory (mode 0700) and a
@@ -110,6 +123,105 @@ func (k *Keyring) Reload() error {
 	return nil
 }
 
+// SetLogger makes the keyring log to l what the operator must know: keys
+// picked up by Watch, a directory it cannot read, a stored key whose KEK
+// this node lacks.
+func (k *Keyring) SetLogger(l *slog.Logger) {
+	k.logMu.Lock()
+	defer k.logMu.Unlock()
+	k.log = l
+}
+
+// logger returns the keyring's logger, or one that discards.
+func (k *Keyring) logger() *slog.Logger {
+	k.logMu.Lock()
+	defer k.logMu.Unlock()
+	if k.log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return k.log
+}
+
+// Refresh reloads the key directory if its keys or its active key differ
+// from those held, and reports whether it did. It reads only the
+// directory's listing and the active file unless something changed.
+func (k *Keyring) Refresh() (bool, error) {
+	ids, active, err := listing(k.dir)
+	if err == nil {
+		k.mu.RLock()
+		same := active == k.active && len(ids) == len(k.keys)
+		for _, id := range ids {
+			same = same && k.keys[id] != nil
+		}
+		k.mu.RUnlock()
+		if same {
+			return false, nil
+		}
+		err = k.Reload()
+	}
+	if err != nil {
+		return false, err
+	}
+	k.logMu.Lock()
+	k.missing = nil
+	k.logMu.Unlock()
+	return true, nil
+}
+
+// Watch calls Refresh every interval until ctx is done, and logs the keys
+// it picks up and, once until it changes, an error.
+func (k *Keyring) Watch(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		changed, err := k.Refresh()
+		msg := ""
+		if err != nil {
+			msg = err.Error()
+		}
+		k.logMu.Lock()
+		logErr := msg != "" && msg != k.lastError
+		k.lastError = msg
+		k.logMu.Unlock()
+		switch {
+		case logErr:
+			k.logger().Error("cannot reload the key ring; the keys loaded before stay in use", "dir", k.dir, "err", err)
+		case changed:
+			k.logger().Info("key ring reloaded", "dir", k.dir, "active", k.ActiveID(), "keys", strings.Join(k.IDs(), " "))
+		}
+	}
+}
+
+// listing returns the ids of the key files of dir, sorted, and the
+// content of its active file ("" if there is none), without reading keys.
+func listing(dir string) ([]string, string, error) {
+	if err := checkDir(dir); err != nil {
+		return nil, "", err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, "", fmt.Errorf("keyring: %w", err)
+	}
+	var ids []string
+	for _, e := range entries {
+		if id, ok := strings.CutSuffix(e.Name(), keySuffix); ok {
+			ids = append(ids, id)
+		}
+	}
+	b, err := readPrivate(filepath.Join(dir, activeFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return ids, "", nil
+	} else if err != nil {
+		return nil, "", err
+	}
+	return ids, strings.TrimSuffix(string(b), "\n"), nil
+}
+
 // ActiveID returns the id of the key that wraps new data keys.
 func (k *Keyring) ActiveID() string {
 	k.mu.RLock()
@@ -131,7 +243,13 @@ func (k *Keyring) IDs() []string {
 
 // Rotate creates a new key and makes it active, and returns its id. Older
 // keys stay to unwrap the data keys they wrapped.
-func (k *Keyring) Rotate() (string, error) {
+func (k *Keyring) Rotate() (string, error) { return k.Create(true) }
+
+// Create creates a new key, makes it active if activate is set, and
+// returns its id. An inactive key unwraps but does not wrap: on a cluster
+// it is copied to every node before Activate makes it active, so that no
+// node meets a data key wrapped by a key it lacks.
+func (k *Keyring) Create(activate bool) (string, error) {
 	raw := make([]byte, kekSize)
 	rand.Read(raw)
 	aead, err := newAEAD(raw)
@@ -148,14 +266,112 @@ func (k *Keyring) Rotate() (string, error) {
 	if err := writeFileAtomic(k.dir, id+keySuffix, []byte(hex.EncodeToString(raw)+"\n")); err != nil {
 		return "", loadError(err)
 	}
-	if err := writeFileAtomic(k.dir, activeFile, []byte(id+"\n")); err != nil {
-		return "", loadError(err)
-	}
 	if k.keys == nil {
 		k.keys = map[string]cipher.AEAD{}
 	}
-	k.keys[id], k.active = aead, id
+	k.keys[id] = aead
+	if activate {
+		if err := writeFileAtomic(k.dir, activeFile, []byte(id+"\n")); err != nil {
+			return "", loadError(err)
+		}
+		k.active = id
+	}
 	return id, nil
+}
+
+// Activate makes key id, which must be in the directory, the one that
+// wraps new data keys. Returns ENOTFOUND if there is no such key.
+func (k *Keyring) Activate(id string) error {
+	if err := k.Reload(); err != nil && k.key(id) == nil {
+		return err
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !validID(id) || k.keys[id] == nil {
+		return navette.Errorf(navette.ENOTFOUND, "There is no key-encryption key %q in %s.", id, k.dir)
+	}
+	if err := writeFileAtomic(k.dir, activeFile, []byte(id+"\n")); err != nil {
+		return loadError(err)
+	}
+	k.active = id
+	return nil
+}
+
+// Retire destroys key id: its file is overwritten, synced, then removed.
+// Only the caller knows whether a stored key still needs it: check first
+// (navette.KeyStore). Returns ECONFLICT if id is the active key (as the
+// directory names it now), ENOTFOUND if there is no such key.
+func (k *Keyring) Retire(id string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	keys, active, err := load(k.dir)
+	if err != nil {
+		return loadError(err)
+	}
+	k.keys, k.active = keys, active
+	if id == active {
+		return navette.Errorf(navette.ECONFLICT, "Key-encryption key %s is the active key: rotate first.", id)
+	}
+	if !validID(id) || keys[id] == nil {
+		return navette.Errorf(navette.ENOTFOUND, "There is no key-encryption key %q in %s.", id, k.dir)
+	}
+	path := filepath.Join(k.dir, id+keySuffix)
+	if err := overwrite(path); err != nil {
+		return loadError(err)
+	}
+	if err := os.Remove(path); err != nil {
+		return loadError(fmt.Errorf("keyring: %w", err))
+	}
+	if err := syncDir(k.dir); err != nil {
+		return loadError(err)
+	}
+	delete(k.keys, id)
+	return nil
+}
+
+// overwrite writes zeros over the file at path, in place, and syncs it, so
+// that the key is gone from the file system's blocks as far as it can tell.
+func overwrite(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("keyring: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("keyring: %w", err)
+	}
+	if _, err := f.WriteAt(make([]byte, fi.Size()), 0); err != nil {
+		return fmt.Errorf("keyring: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("keyring: %w", err)
+	}
+	return f.Close()
+}
+
+// ActiveSince returns when the active key was last chosen: the
+// modification time of the directory's active file.
+func (k *Keyring) ActiveSince() (time.Time, error) {
+	fi, err := os.Stat(filepath.Join(k.dir, activeFile))
+	if err != nil {
+		return time.Time{}, loadError(fmt.Errorf("keyring: %w", err))
+	}
+	return fi.ModTime(), nil
+}
+
+// Rewrap returns w wrapped by the active key for the same ad, or w itself
+// if the active key wraps it already. Its errors are those of Unwrap.
+func (k *Keyring) Rewrap(w navette.WrappedKey, ad string) (navette.WrappedKey, error) {
+	if w.KeyID == k.ActiveID() {
+		return w, nil
+	}
+	raw, err := k.Unwrap(w, ad)
+	if err != nil {
+		return navette.WrappedKey{}, err
+	}
+	defer clear(raw)
+	return k.Wrap(raw, ad)
 }
 
 // Wrap seals dataKey under the active key. ad must name the object that
@@ -176,21 +392,26 @@ func (k *Keyring) Wrap(dataKey []byte, ad string) (navette.WrappedKey, error) {
 }
 
 // Unwrap opens a data key wrapped by Wrap with the same ad. It returns an
-// error coded EGONE if w is zero (the key was destroyed at purge), ENOTFOUND
-// if no key has w's id even after a Reload (or the error of that Reload),
-// and EINTERNAL wrapping ErrCorrupt if w does not authenticate.
+// error coded EGONE if w is zero (the key was destroyed at purge),
+// EUNAVAILABLE wrapping ErrMissing if no key has w's id even after a
+// Refresh (logged: the operator must install the key on this node), and
+// EINTERNAL wrapping ErrCorrupt if w does not authenticate or names no
+// possible key.
 func (k *Keyring) Unwrap(w navette.WrappedKey, ad string) ([]byte, error) {
 	if w.IsZero() {
 		return nil, navette.Errorf(navette.EGONE, "key destroyed")
 	}
+	if !validID(w.KeyID) {
+		return nil, corrupt(w.KeyID)
+	}
 	aead := k.key(w.KeyID)
 	if aead == nil {
-		// Another process may have rotated: look again, once.
-		if err := k.Reload(); err != nil {
-			return nil, err
+		// Another process may have added it since the last Watch.
+		if _, err := k.Refresh(); err == nil {
+			aead = k.key(w.KeyID)
 		}
-		if aead = k.key(w.KeyID); aead == nil {
-			return nil, navette.Errorf(navette.ENOTFOUND, "key-encryption key %q not found", w.KeyID)
+		if aead == nil {
+			return nil, k.missingKey(w.KeyID)
 		}
 	}
 	if len(w.Data) < nonceSize+tagSize {
@@ -201,6 +422,31 @@ func (k *Keyring) Unwrap(w navette.WrappedKey, ad string) ([]byte, error) {
 		return nil, corrupt(w.KeyID)
 	}
 	return dataKey, nil
+}
+
+// ErrMissing is wrapped by the error of Unwrap when the key-encryption key
+// that wrapped a data key is not in this node's key directory.
+var ErrMissing = errors.New("keyring: key-encryption key missing")
+
+// missingKey logs, once per key until the keys change, that key id is
+// missing, and returns the error of Unwrap for it.
+func (k *Keyring) missingKey(id string) error {
+	k.logMu.Lock()
+	first := !k.missing[id]
+	if first {
+		if k.missing == nil {
+			k.missing = map[string]bool{}
+		}
+		k.missing[id] = true
+	}
+	k.logMu.Unlock()
+	if first {
+		k.logger().Error("a stored data key is wrapped by a key-encryption key this node lacks: copy "+id+keySuffix+
+			" from the node that made it into this node's key directory (mode 0600); it is picked up within seconds",
+			"key", id, "dir", k.dir)
+	}
+	return navette.WrapError(navette.EUNAVAILABLE, fmt.Errorf("%w: %s not in %s", ErrMissing, id, k.dir),
+		"This server cannot open this item yet: it lacks the key-encryption key %s. The operator has been told; try again later.", id)
 }
 
 // corrupt returns the error of a wrapped key that does not authenticate.
@@ -382,13 +628,5 @@ func writeFileAtomic(dir, name string, data []byte) (err error) {
 	if err := os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
 		return fmt.Errorf("keyring: %w", err)
 	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("keyring: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("keyring: %w", err)
-	}
-	return nil
+	return syncDir(dir)
 }

@@ -144,8 +144,8 @@ func TestUnwrapRefused(t *testing.T) {
 		{"truncated", k, navette.WrappedKey{KeyID: w.KeyID, Data: w.Data[:len(w.Data)-1]}, "file1", navette.EINTERNAL},
 		{"too short", k, navette.WrappedKey{KeyID: w.KeyID, Data: w.Data[:nonceSize+tagSize-1]}, "file1", navette.EINTERNAL},
 		{"no data", k, navette.WrappedKey{KeyID: w.KeyID}, "file1", navette.EINTERNAL},
-		{"unknown key id", other, w, "file1", navette.ENOTFOUND},
-		{"malformed key id", k, navette.WrappedKey{KeyID: "../active", Data: w.Data}, "file1", navette.ENOTFOUND},
+		{"unknown key id", other, w, "file1", navette.EUNAVAILABLE},
+		{"malformed key id", k, navette.WrappedKey{KeyID: "../active", Data: w.Data}, "file1", navette.EINTERNAL},
 		{"destroyed", k, navette.WrappedKey{}, "file1", navette.EGONE},
 	}
 	for _, tt := range tests {

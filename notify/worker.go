@@ -216,7 +216,11 @@ func (w *Worker) message(ctx context.Context, n *navette.Notice) (*Message, erro
 		return nil, navette.Errorf(navette.EINVALID, "The addressee is disabled.")
 	}
 	d, err := Open(w.Keys, n)
-	if err != nil {
+	if navette.IsCode(err, navette.EUNAVAILABLE) {
+		// This node lacks the key-encryption key (not copied yet): another
+		// attempt, here once it is or on another node, will open it.
+		return nil, err
+	} else if err != nil {
 		// A payload that does not open never will: a dead letter.
 		return nil, navette.WrapError(navette.EINVALID, err, "The notice's payload cannot be opened.")
 	}

@@ -579,3 +579,44 @@ func fileMode(t *testing.T, p string) os.FileMode {
 	}
 	return fi.Mode().Perm()
 }
+
+// TestWorkerMissingKeyRetries checks that a notice wrapped by a
+// key-encryption key this node lacks (a cluster node the new key was not
+// copied to yet) is retried, not dead, and goes once the key is there.
+func TestWorkerMissingKeyRetries(t *testing.T) {
+	f := newFixture(t)
+	elsewhereDir, nodeDir := filepath.Join(t.TempDir(), "keys"), filepath.Join(t.TempDir(), "keys")
+	elsewhere, err := keyring.Open(elsewhereDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	node, err := keyring.Open(nodeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := notify.NewNotice(elsewhere, navette.NoticeDeposit, f.alice.ID, f.deposit, f.clock.Now(), data())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.meta.AppendEvents(context.Background(), navette.Event{Time: f.clock.Now(), Type: navette.EventDepositAvailable, Notices: []navette.Notice{n}}); err != nil {
+		t.Fatal(err)
+	}
+	w := f.worker(notify.MailerFunc(func(context.Context, *notify.Message) error { return nil }))
+	w.Keys = node
+	f.runOnce(w)
+	if got := f.notice(n.ID); got.State != navette.NoticePending || got.Attempts != 1 || !strings.Contains(got.LastError, n.Key.KeyID) {
+		t.Fatalf("notice under a missing key: %+v; want pending, to be retried", got)
+	}
+	raw, err := os.ReadFile(filepath.Join(elsewhereDir, n.Key.KeyID+".key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(nodeDir, n.Key.KeyID+".key"), raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(24 * time.Hour)
+	f.runOnce(w)
+	if got := f.notice(n.ID); got.State != navette.NoticeSent {
+		t.Errorf("notice once the key was copied: %+v; want sent", got)
+	}
+}

@@ -86,6 +86,13 @@ func TestMetaStore(t *testing.T) {
 	})
 }
 
+func TestKeyStore(t *testing.T) {
+	storetest.TestKeyStore(t, func(t *testing.T) storetest.KeyMetaStore {
+		s, _ := open(t)
+		return s
+	})
+}
+
 func TestDeliveryStore(t *testing.T) {
 	storetest.TestDeliveryStore(t, func(t *testing.T) storetest.DeliveryMetaStore {
 		s, _ := open(t)

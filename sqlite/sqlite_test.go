@@ -40,6 +40,12 @@ func TestMetaStore(t *testing.T) {
 	})
 }
 
+func TestKeyStore(t *testing.T) {
+	storetest.TestKeyStore(t, func(t *testing.T) storetest.KeyMetaStore {
+		return open(t, filepath.Join(t.TempDir(), "meta.db"))
+	})
+}
+
 func TestDeliveryStore(t *testing.T) {
 	storetest.TestDeliveryStore(t, func(t *testing.T) storetest.DeliveryMetaStore {
 		return open(t, filepath.Join(t.TempDir(), "meta.db"))

@@ -9,7 +9,8 @@
 // which share the same key-encryption keys. The tests send the chunks of one
 // tus upload to alternating nodes, kill a node with SIGKILL in the middle of
 // an upload and finish it through another, expire 500 deposits at once under
-// the sweepers of three nodes, restart PostgreSQL under load, and take the
-// S3 server down for 30 seconds. Tests that take a server down do not run
+// the sweepers of three nodes, restart PostgreSQL under load, take the
+// S3 server down for 30 seconds, and rotate the key-encryption key of
+// running nodes (stage, copy, activate, rewrap, retire). Tests that take a server down do not run
 // in parallel with others.
 package clustertest

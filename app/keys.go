@@ -1,0 +1,226 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"navette"
+)
+
+// DefaultRewrapBatch is how many stored keys RewrapKeys lists at a time.
+const DefaultRewrapBatch = 200
+
+// RewrapStats counts what RewrapKeys did.
+type RewrapStats struct {
+	To        string // the key-encryption key the stored keys were moved under
+	Stale     int    // stored keys under another key at the start
+	Rewrapped int    // keys re-wrapped
+	Changed   int    // keys that changed meanwhile (destroyed, sent, re-wrapped by another run): left as they are
+	Failed    int    // keys that could not be opened (their key-encryption key missing, or corrupt): logged and left
+	Left      int    // stored keys under another key at the end
+}
+
+// keyStore returns the metadata store as a navette.KeyStore.
+func (a *App) keyStore() (navette.KeyStore, error) {
+	ks, ok := a.Meta.(navette.KeyStore)
+	if !ok {
+		return nil, navette.Errorf(navette.ENOTIMPLEMENTED, "This metadata store cannot re-wrap its keys.")
+	}
+	return ks, nil
+}
+
+// KeyCounts returns how many stored keys each key-encryption key wraps,
+// per column (navette.KeyStore.CountKeys).
+func (a *App) KeyCounts(ctx context.Context) ([]navette.KeyCount, error) {
+	ks, err := a.keyStore()
+	if err != nil {
+		return nil, err
+	}
+	return ks.CountKeys(ctx)
+}
+
+// RotateKey makes a new key-encryption key, active unless stage is set
+// (then ActivateKey activates it once every node has it), and journals it.
+// Running servers pick it up within Config.KeyringInterval.
+func (a *App) RotateKey(ctx context.Context, stage bool) (string, error) {
+	id, err := a.Keys.Create(!stage)
+	if err != nil {
+		return "", err
+	}
+	detail := id
+	if stage {
+		detail += " staged"
+	}
+	return id, a.Meta.AppendEvents(ctx, navette.Event{Time: a.Config.Clock.Now(), Type: navette.EventKeyRotated, Detail: detail})
+}
+
+// ActivateKey makes the staged key-encryption key id active, and journals
+// it.
+func (a *App) ActivateKey(ctx context.Context, id string) error {
+	if err := a.Keys.Activate(id); err != nil {
+		return err
+	}
+	return a.Meta.AppendEvents(ctx, navette.Event{Time: a.Config.Clock.Now(), Type: navette.EventKeyRotated, Detail: id + " activated"})
+}
+
+// RewrapKeys re-wraps every stored key that the active key-encryption key
+// does not wrap, batch keys at a time (DefaultRewrapBatch if not
+// positive), each in its own short transaction with a compare-and-set
+// (navette.KeyStore.ReplaceKey), so that it is safe while servers run. It
+// is idempotent: run again after an interruption, it does what is left.
+// progress, if set, is called after each batch. One event is journaled as
+// it starts and one as it ends (or is interrupted), with the counts.
+func (a *App) RewrapKeys(ctx context.Context, batch int, progress func(RewrapStats)) (RewrapStats, error) {
+	ks, err := a.keyStore()
+	if err != nil {
+		return RewrapStats{}, err
+	}
+	if batch <= 0 {
+		batch = DefaultRewrapBatch
+	}
+	if _, err := a.Keys.Refresh(); err != nil {
+		return RewrapStats{}, err
+	}
+	st := RewrapStats{To: a.Keys.ActiveID()}
+	if st.Stale, err = a.stale(ctx, ks, st.To); err != nil {
+		return st, err
+	}
+	start := navette.Event{Time: a.Config.Clock.Now(), Type: navette.EventKeyRewrap, Detail: fmt.Sprintf("start to=%s stale=%d", st.To, st.Stale)}
+	if err := a.Meta.AppendEvents(ctx, start); err != nil {
+		return st, err
+	}
+	err = a.rewrap(ctx, ks, batch, &st, progress)
+	end := "done"
+	if err != nil {
+		end = "interrupted"
+	}
+	// The end is journaled even when ctx was cancelled.
+	ectx := context.WithoutCancel(ctx)
+	left, lerr := a.stale(ectx, ks, st.To)
+	if lerr != nil {
+		if err == nil {
+			err = lerr
+		}
+		left = -1
+	}
+	st.Left = left
+	ev := navette.Event{Time: a.Config.Clock.Now(), Type: navette.EventKeyRewrap,
+		Detail: fmt.Sprintf("%s to=%s rewrapped=%d changed=%d failed=%d left=%d", end, st.To, st.Rewrapped, st.Changed, st.Failed, st.Left)}
+	if jerr := a.Meta.AppendEvents(ectx, ev); jerr != nil && err == nil {
+		err = jerr
+	}
+	return st, err
+}
+
+// rewrap walks every column of ks for keys not under st.To.
+func (a *App) rewrap(ctx context.Context, ks navette.KeyStore, batch int, st *RewrapStats, progress func(RewrapStats)) error {
+	for _, c := range navette.KeyColumns {
+		after := ""
+		for {
+			keys, err := ks.KeysNotUnder(ctx, c, st.To, after, batch)
+			if err != nil {
+				return err
+			}
+			if len(keys) == 0 {
+				break
+			}
+			for _, k := range keys {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				to, err := a.Keys.Rewrap(k.Key, c.AD(k.ID))
+				if err != nil {
+					st.Failed++
+					a.Config.Logger.Error("cannot re-wrap a stored key", "column", string(c), "id", k.ID, "kek", k.Key.KeyID, "err", err)
+					continue
+				}
+				if to.KeyID != st.To {
+					// Rotated again meanwhile: the next run moves it on.
+					st.To = to.KeyID
+				}
+				ok, err := ks.ReplaceKey(ctx, k, to)
+				if err != nil {
+					return err
+				}
+				if ok {
+					st.Rewrapped++
+				} else {
+					st.Changed++
+				}
+			}
+			after = keys[len(keys)-1].ID
+			if progress != nil {
+				progress(*st)
+			}
+		}
+	}
+	return nil
+}
+
+// stale counts the stored keys not under key id.
+func (a *App) stale(ctx context.Context, ks navette.KeyStore, id string) (int, error) {
+	counts, err := ks.CountKeys(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, c := range counts {
+		if c.KeyID != id {
+			n += c.N
+		}
+	}
+	return n, nil
+}
+
+// RetireAfter is how long after the active key-encryption key changed
+// RetireKey refuses to destroy a key: long enough for every server on the
+// directory to have reloaded it (they look every 5 s), so that none still
+// wraps new keys under the old one after the check.
+const RetireAfter = time.Minute
+
+// RetireKey destroys the key-encryption key id and journals it. It is
+// refused (ECONFLICT) while id is the active key, for RetireAfter after
+// the active key changed, and while a stored key still needs id: the
+// message then counts them per column. Running servers drop it within
+// Config.KeyringInterval.
+func (a *App) RetireKey(ctx context.Context, id string) error {
+	ks, err := a.keyStore()
+	if err != nil {
+		return err
+	}
+	if _, err := a.Keys.Refresh(); err != nil {
+		return err
+	}
+	if id == a.Keys.ActiveID() {
+		return navette.Errorf(navette.ECONFLICT, "Key-encryption key %s is the active key: rotate first.", id)
+	}
+	since, err := a.Keys.ActiveSince()
+	if err != nil {
+		return err
+	}
+	// The active file's time is the file system's: compare it with the
+	// system's clock, not the platform's.
+	if ready := since.Add(RetireAfter); time.Now().Before(ready) {
+		return navette.Errorf(navette.ECONFLICT, "The active key changed at %s: servers may still wrap new keys under %s until they reload; run \"navette admin key rewrap\" again, then retire after %s.",
+			since.UTC().Format(time.TimeOnly), id, ready.UTC().Format(time.TimeOnly))
+	}
+	counts, err := ks.CountKeys(ctx)
+	if err != nil {
+		return err
+	}
+	var needs []string
+	for _, c := range counts {
+		if c.KeyID == id {
+			needs = append(needs, fmt.Sprintf("%s=%d", c.Column, c.N))
+		}
+	}
+	if len(needs) > 0 {
+		return navette.Errorf(navette.ECONFLICT, "Key-encryption key %s still wraps stored keys (%s): run \"navette admin key rewrap\" first.", id, strings.Join(needs, " "))
+	}
+	if err := a.Keys.Retire(id); err != nil {
+		return err
+	}
+	return a.Meta.AppendEvents(ctx, navette.Event{Time: a.Config.Clock.Now(), Type: navette.EventKeyRetired, Detail: id})
+}

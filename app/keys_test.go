@@ -1,0 +1,331 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"navette"
+	"navette/api"
+	"navette/app"
+	"navette/cli"
+	"navette/internal/testnode"
+)
+
+// admin runs "navette admin ARGS" and returns its exit status and output.
+func admin(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env := &cli.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" },
+		IsTerminal: func(io.Writer) bool { return false }, Context: t.Context()}
+	code := cli.Main(append([]string{"admin"}, args...), env)
+	return code, out.String(), errb.String()
+}
+
+// keyEvents returns the details of the key.* events of the journal, in
+// order, each prefixed by its type.
+func keyEvents(t *testing.T, a *app.App) []string {
+	t.Helper()
+	evs, err := a.Meta.Events(t.Context(), navette.EventFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range evs {
+		if strings.HasPrefix(string(e.Type), "key.") {
+			got = append(got, string(e.Type)+" "+e.Detail)
+		}
+	}
+	return got
+}
+
+// TestKeyRotationLive rotates the key-encryption key under a running node
+// that keeps serving, re-wraps the stored keys (interrupted once, then
+// resumed), retires the old key, and downloads an old deposit after.
+func TestKeyRotationLive(t *testing.T) {
+	e := newEnv(t, func(c *app.Config) { c.KeyringInterval = 5 * time.Millisecond })
+	ctx := t.Context()
+	old := e.app.Keys.ActiveID()
+
+	purged := e.send(map[string][]byte{"ancien.pdf": randomBytes(1000, 1)})
+	e.clock.Advance(8 * 24 * time.Hour)
+	if st, err := e.app.Deposits.Sweep(ctx); err != nil || st.Purged != 1 {
+		t.Fatalf("Sweep = %+v, %v; want one purge", st, err)
+	}
+	data := randomBytes(70_000, 2)
+	want := sha256.Sum256(data)
+	d1 := e.send(map[string][]byte{"pv.pdf": data, "annexe.txt": []byte("annexe")})
+	var f1 api.File
+	for _, f := range d1.Files {
+		if f.Size == int64(len(data)) {
+			f1 = f
+		}
+	}
+
+	// Downloads go on while the key is rotated.
+	var code int
+	var out, errs string
+	e.serving(d1, f1, want, func() {
+		code, out, errs = admin(t, "key", "rotate", "--data", e.dir)
+		if code != 0 {
+			t.Fatalf("key rotate: %d %s %s", code, out, errs)
+		}
+		waitFor(t, "the running node picks up the new key", func() bool { return e.app.Keys.ActiveID() != old })
+	})
+	fresh := e.app.Keys.ActiveID()
+	if !strings.Contains(out, fresh) {
+		t.Errorf("rotate printed %q, want the new key %s", out, fresh)
+	}
+
+	// A deposit made now has its keys under the new key, without restart.
+	d2 := e.send(map[string][]byte{"nouveau.pdf": randomBytes(5000, 3)})
+	rec, err := e.app.Meta.Deposit(ctx, d2.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := e.app.Meta.Files(ctx, d2.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Key.KeyID != fresh || rec.ProofKey.KeyID != fresh || files[0].Key.KeyID != fresh {
+		t.Errorf("new deposit's keys under %s, %s, %s; want %s", rec.Key.KeyID, rec.ProofKey.KeyID, files[0].Key.KeyID, fresh)
+	}
+	if rec, _ := e.app.Meta.Deposit(ctx, d1.ID); rec.Key.KeyID != old {
+		t.Errorf("old deposit's key under %s before the rewrap, want %s", rec.Key.KeyID, old)
+	}
+
+	// Retiring the old key is refused right after the rotation, as servers
+	// may not have reloaded yet, then while stored keys need it; and so is
+	// retiring the active key.
+	code, _, errs = admin(t, "key", "retire", "--data", e.dir, old)
+	if code != 1 || !strings.Contains(errs, "active key changed at") {
+		t.Errorf("retire right after the rotation: %d %q; want refused", code, errs)
+	}
+	// The node reloaded (above): make the rotation look as old as it would
+	// be after the servers' reload delay, rather than wait for it.
+	ago := time.Now().Add(-2 * app.RetireAfter)
+	if err := os.Chtimes(filepath.Join(e.dir, "keys", "active"), ago, ago); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = admin(t, "key", "retire", "--data", e.dir, old)
+	if code != 1 || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "deposit=") || !strings.Contains(errs, "file=2") || !strings.Contains(errs, "rewrap") {
+		t.Errorf("retire before rewrap: %d %q %q; want exit 1 and one line counting the keys", code, out, errs)
+	}
+	if code, _, errs := admin(t, "key", "retire", "--data", e.dir, fresh); code != 1 || !strings.Contains(errs, "active") {
+		t.Errorf("retire the active key: %d %q", code, errs)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "keys", old+".key")); err != nil {
+		t.Fatalf("a refused retire removed the key: %v", err)
+	}
+
+	code, out, _ = admin(t, "key", "status", "--data", e.dir)
+	if code != 0 || !strings.Contains(out, old+": deposit=") || !strings.Contains(out, fresh+" (active): deposit=") {
+		t.Errorf("key status before rewrap: %d %q", code, out)
+	}
+
+	// A rewrap interrupted after its first batch, from another process.
+	other, err := app.Open(app.Config{DataDir: e.dir, Clock: e.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	st, err := other.RewrapKeys(cctx, 1, func(app.RewrapStats) { cancel() })
+	other.Close()
+	if err == nil || st.Rewrapped != 1 || st.Left == 0 || st.Left != st.Stale-1 {
+		t.Fatalf("interrupted rewrap = %+v, %v; want one key done and an error", st, err)
+	}
+	e.serving(d1, f1, want, func() {
+		code, out, errs = admin(t, "key", "rewrap", "--data", e.dir, "--batch", "2")
+	})
+	if code != 0 || !strings.Contains(out, "0 left") {
+		t.Fatalf("rewrap: %d %q %q", code, out, errs)
+	}
+	code, out, _ = admin(t, "key", "rewrap", "--data", e.dir)
+	if code != 0 || !strings.Contains(out, "re-wrapped 0 of 0") {
+		t.Errorf("second rewrap: %d %q; want nothing to do", code, out)
+	}
+	counts, err := e.app.KeyCounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range counts {
+		if c.KeyID != fresh {
+			t.Errorf("after rewrap, %d %s keys under %s", c.N, c.Column, c.KeyID)
+		}
+	}
+
+	code, out, _ = admin(t, "key", "status", "--data", e.dir)
+	if code != 0 || !strings.Contains(out, old+": nothing\n") || strings.Contains(out, "MISSING") {
+		t.Errorf("key status after rewrap: %d %q", code, out)
+	}
+	code, out, errs = admin(t, "key", "retire", "--data", e.dir, old)
+	if code != 0 {
+		t.Fatalf("retire after rewrap: %d %q %q", code, out, errs)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "keys", old+".key")); !os.IsNotExist(err) {
+		t.Errorf("the retired key file is still there: %v", err)
+	}
+	waitFor(t, "the running node drops the retired key", func() bool { return !slices.Contains(e.app.Keys.IDs(), old) })
+
+	// The old deposit still downloads, whole and the same; the purged one
+	// was no obstacle.
+	resp, body := e.do("GET", filePath(d1, f1), e.lawyer, nil)
+	if resp.StatusCode != http.StatusOK || sha256.Sum256(body) != want {
+		t.Errorf("old deposit after retire: %d, %d bytes", resp.StatusCode, len(body))
+	}
+	var seen api.Deposit
+	e.doJSON("GET", api.PathDeposits+"/"+d1.ID, e.lawyer, nil, 200, &seen)
+	if len(seen.Files) != 2 {
+		t.Errorf("old deposit after retire: %+v", seen)
+	}
+	if rec, _ := e.app.Meta.Deposit(ctx, purged.ID); !rec.Key.IsZero() {
+		t.Errorf("purged deposit has a key again: %+v", rec.Key)
+	}
+
+	got := keyEvents(t, e.app)
+	wantEv := []string{
+		"key.rotated " + fresh,
+		"key.rewrap start to=" + fresh,
+		"key.rewrap interrupted to=" + fresh + " rewrapped=1",
+		"key.rewrap start to=" + fresh,
+		"key.rewrap done to=" + fresh,
+		"key.rewrap start to=" + fresh + " stale=0",
+		"key.rewrap done to=" + fresh + " rewrapped=0 changed=0 failed=0 left=0",
+		"key.retired " + old,
+	}
+	if len(got) != len(wantEv) {
+		t.Fatalf("key events:\n%s\nwant %d", strings.Join(got, "\n"), len(wantEv))
+	}
+	for i := range got {
+		if !strings.HasPrefix(got[i], wantEv[i]) {
+			t.Errorf("key event %d = %q, want %q…", i, got[i], wantEv[i])
+		}
+	}
+}
+
+// serving runs fn while a recipient downloads file f of deposit d over and
+// over, and fails the test if a download fails or differs.
+func (e *env) serving(d api.Deposit, f api.File, want [32]byte, fn func()) {
+	e.t.Helper()
+	stop := make(chan struct{})
+	var served, failed atomic.Int64
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if !downloads(e.url+filePath(d, f), e.lawyer, want) {
+				failed.Add(1)
+			}
+			served.Add(1)
+		}
+	})
+	fn()
+	waitFor(e.t, "downloads", func() bool { return served.Load() >= 3 })
+	close(stop)
+	wg.Wait()
+	if failed.Load() != 0 {
+		e.t.Errorf("%d of %d downloads failed meanwhile", failed.Load(), served.Load())
+	}
+}
+
+// downloads reports whether GET url with token answers 200 with content
+// of SHA-256 want.
+func downloads(url, token string, want [32]byte) bool {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		return false
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, resp.Body); err != nil {
+		return false
+	}
+	return resp.StatusCode == http.StatusOK && [32]byte(h.Sum(nil)) == want
+}
+
+// TestMissingKEKOnNode runs a second node on the same database and blobs
+// but its own key directory, as a cluster node the new key was not copied
+// to yet: what needs the key is refused as unavailable, saying so, until
+// the key file is copied.
+func TestMissingKEKOnNode(t *testing.T) {
+	e := newEnv(t)
+	data := randomBytes(3000, 4)
+	d := e.send(map[string][]byte{"pv.pdf": data})
+	var logs syncLog
+	b := testnode.Start(t, e.clock, func(c *app.Config) {
+		c.DB = "sqlite:" + filepath.Join(e.dir, "navette.db")
+		c.Blobs = "file://" + filepath.Join(e.dir, "blobs")
+		c.KeyringInterval = 5 * time.Millisecond
+		c.Logger = logs.logger()
+	})
+	kek := e.app.Keys.ActiveID()
+	url := b.URL()
+	get := func() (*http.Response, []byte) {
+		e.t.Helper()
+		saved := e.url
+		e.url = url
+		defer func() { e.url = saved }()
+		return e.do("GET", filePath(d, d.Files[0]), e.lawyer, nil)
+	}
+	resp, body := get()
+	p := e.problem(resp, body, http.StatusServiceUnavailable)
+	if !strings.Contains(p.Detail, kek) {
+		t.Errorf("problem = %+v, want it to name the missing key %s", p, kek)
+	}
+	if !strings.Contains(logs.String(), kek) || !strings.Contains(logs.String(), "lacks") {
+		t.Errorf("logs = %q, want the missing key named", logs.String())
+	}
+
+	raw, err := os.ReadFile(filepath.Join(e.dir, "keys", kek+".key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(b.Config.DataDir, "keys", kek+".key"), raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	resp, body = get()
+	if resp.StatusCode != http.StatusOK || !bytes.Equal(body, data) {
+		t.Errorf("once the key is copied: %d, %d bytes", resp.StatusCode, len(body))
+	}
+}
+
+// syncLog is a log a node and the test may use at once.
+type syncLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// logger returns a logger that writes to l.
+func (l *syncLog) logger() *slog.Logger { return slog.New(slog.NewTextHandler(l, nil)) }
