@@ -29,10 +29,16 @@ import (
 	"navette"
 )
 
-// Default bounds of a Client.
+// Default bounds of a Client. DefaultScanTimeout is longer than the
+// MaxScanTime docs/operations.md gives clamd (10 minutes), so that clamd
+// tells a scan that took too long (Heuristics.Limits.Exceeded.MaxScanTime,
+// an over-limit verdict) before navette gives up waiting: otherwise a file
+// clamd scans more slowly than the timeout would be retried forever.
+// clamd's own default MaxScanTime is 2 minutes: a 1 GiB file of random
+// bytes takes 16 s or more of a CPU to scan with only the EICAR signature.
 const (
 	DefaultTimeout     = 10 * time.Second
-	DefaultScanTimeout = 2 * time.Minute
+	DefaultScanTimeout = 15 * time.Minute
 )
 
 // maxChunk is the largest chunk sent at once; larger writes are cut.

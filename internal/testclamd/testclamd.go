@@ -16,6 +16,12 @@
 // there is one, as production must (docs/operations.md): plaintext never
 // lands on a disk.
 //
+// Its cache of clean verdicts is off, as docs/operations.md advises: it
+// costs an MD5 pass over every stream and only spares the scan of a stream
+// seen before, which uploads of different files never are. Its MaxScanTime
+// is 10 minutes, as the docs advise, not clamd's 2: on a busy machine a
+// large stream takes longer, and would be reported over the limit.
+//
 // Garbage starts a fake: a plain listener that answers junk to anything.
 // It exists only to inject that failure, which a real clamd cannot be made
 // to produce.
@@ -187,6 +193,8 @@ AlertEncrypted yes
 MaxThreads 10
 ReadTimeout 30
 SelfCheck 0
+DisableCache yes
+MaxScanTime 600000
 `, filepath.Join(s.dir, "db"), s.TempDir, filepath.Join(s.dir, "clamd.log"), s.opts.StreamMaxLength, s.opts.MaxFileSize, s.opts.MaxScanSize)
 }
 
@@ -229,6 +237,16 @@ func (s *Server) Stop() error {
 	err := s.proc.Stop()
 	s.proc = nil
 	return err
+}
+
+// Pid returns the id of the running clamd, 0 when it is stopped.
+func (s *Server) Pid() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil {
+		return 0
+	}
+	return s.proc.Pid()
 }
 
 // Close stops clamd and removes its files.
