@@ -80,6 +80,14 @@ type Service struct {
 	// background checker (CheckFiles) with nothing to wait for, so that it
 	// runs at once.
 	ChecksQueued func()
+	// CommitBytes and CommitEvery bound what a crash loses of an upload
+	// whose request body is still arriving: the bytes received are made
+	// durable and the upload's offset moved once CommitBytes have arrived
+	// since the last commit (DefaultCommitBytes when zero), or at the end
+	// of the first segment after CommitEvery has passed since it
+	// (DefaultCommitEvery when zero).
+	CommitBytes int64
+	CommitEvery time.Duration
 
 	denied denials
 	scans  scans
