@@ -593,6 +593,13 @@ func (a *App) Run(ctx context.Context) error {
 	case <-ctx.Done():
 	case err = <-errc:
 	}
+	// No new connection is taken; uploads in progress are cut and keep
+	// what they received; other requests may end within the grace.
+	shut, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
+	defer cancel()
+	a.Server.StopUploads()
+	shutErr := make(chan error, 1)
+	go func() { shutErr <- a.srv.Shutdown(shut) }()
 	stopSweep()
 	<-sweepDone
 	<-ldapDone
@@ -600,9 +607,13 @@ func (a *App) Run(ctx context.Context) error {
 	<-checkDone
 	<-scrubDone
 	<-mailDone // deliveries in progress are recorded first
-	shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if e := a.srv.Shutdown(shut); e != nil && err == nil {
+	if e := <-shutErr; errors.Is(e, context.DeadlineExceeded) {
+		// Downloads resume with Range, uploads from their offset.
+		a.Config.Logger.Warn("shutdown grace over: closing the connections still open", "grace", ShutdownGrace, "open", a.conns.Open())
+		if e := a.srv.Close(); e != nil && err == nil {
+			err = e
+		}
+	} else if e != nil && err == nil {
 		err = e
 	}
 	a.Deposits.FlushDenials(shut, true) // denials counted but not yet journaled
@@ -611,6 +622,11 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	return err
 }
+
+// ShutdownGrace is how long Run waits, once its context is done, for the
+// requests in progress to end before it closes their connections. Uploads
+// are cut at once and keep what they received.
+const ShutdownGrace = 15 * time.Second
 
 func (a *App) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(a.Config.SweepInterval)

@@ -81,6 +81,7 @@ type Server struct {
 	MaxUploadsPerIP    int
 
 	uploads uploadSlots
+	stop    stopper
 }
 
 // Pages is the web interface.
