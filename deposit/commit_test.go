@@ -15,12 +15,14 @@ import (
 )
 
 // commitFails is a blob store whose writers' Commit fails from the n-th
-// call of the store's life on, standing in for a crash right after the
-// commits before it: a real disk cannot be made to stop at exactly that
-// point of a request.
+// call of the store's life on, standing in for a crash right before that
+// commit, or right after it (after: the blob is committed, the offset not
+// recorded): a real disk cannot be made to stop at exactly that point of a
+// request.
 type commitFails struct {
 	navette.BlobStore
 	n       int // 0: never
+	after   bool
 	commits int
 }
 
@@ -39,10 +41,15 @@ type commitFailsWriter struct {
 
 func (w *commitFailsWriter) Commit() error {
 	w.b.commits++
-	if w.b.n > 0 && w.b.commits >= w.b.n {
-		return errors.New("injected crash before the commit")
+	if w.b.n == 0 || w.b.commits < w.b.n {
+		return w.BlobWriter.Commit()
 	}
-	return w.BlobWriter.Commit()
+	if w.b.after && w.b.commits == w.b.n {
+		if err := w.BlobWriter.Commit(); err != nil {
+			return err
+		}
+	}
+	return errors.New("injected crash at the commit")
 }
 
 // probeReader reads r and, once, when at bytes have been read, calls
@@ -78,18 +85,20 @@ func TestWriteCommitsWhileBodyArrives(t *testing.T) {
 		commitBytes int64
 		commitEvery time.Duration
 		failAt      int   // the Commit that fails, 0: none
+		failAfter   bool  // it fails after committing the blob
 		probeAt     int64 // body bytes read when the offset is looked at
 		during      int64 // the offset then
 		after       int64 // the offset after the request
 	}{
-		{"every MiB", 1 << 20, time.Hour, 0, 3<<20 + 5, 3 << 20, 5<<20 + 12345},
-		{"every MiB, then a crash", 1 << 20, time.Hour, 4, 3<<20 + 5, 3 << 20, 3 << 20},
-		{"every moment", 0, time.Nanosecond, 0, 5*S + 100, 5 * S, 5<<20 + 12345},
-		{"every moment, then a crash", 0, time.Nanosecond, 10, 5*S + 100, 5 * S, 9 * S},
+		{"every MiB", 1 << 20, time.Hour, 0, false, 3<<20 + 5, 3 << 20, 5<<20 + 12345},
+		{"every MiB, then a crash", 1 << 20, time.Hour, 4, false, 3<<20 + 5, 3 << 20, 3 << 20},
+		{"every MiB, then a crash after the blob's commit", 1 << 20, time.Hour, 4, true, 3<<20 + 5, 3 << 20, 3 << 20},
+		{"every moment", 0, time.Nanosecond, 0, false, 5*S + 100, 5 * S, 5<<20 + 12345},
+		{"every moment, then a crash", 0, time.Nanosecond, 10, false, 5*S + 100, 5 * S, 9 * S},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fx := newFixture(t)
-			inj := &commitFails{BlobStore: fx.blobs, n: tc.failAt}
+			inj := &commitFails{BlobStore: fx.blobs, n: tc.failAt, after: tc.failAfter}
 			fx.svc.Blobs = inj
 			fx.svc.CommitBytes, fx.svc.CommitEvery = tc.commitBytes, tc.commitEvery
 			d := fx.draft(t)
