@@ -171,6 +171,9 @@ type Config struct {
 	// MaxConns caps the client connections open at once (4096 when zero);
 	// more are shed at once.
 	MaxConns int
+	// ShutdownGrace is how long Run lets requests end once its context is
+	// done (ShutdownGrace when zero).
+	ShutdownGrace time.Duration
 	// Clamd is the antivirus every file is scanned by before it is
 	// offered: unix:/run/clamav/clamd.ctl or tcp://HOST:PORT (package
 	// clamav). Empty, there is none: files are offered marked "non analysé
@@ -643,6 +646,17 @@ func (a *App) Run(ctx context.Context) error {
 	case <-ctx.Done():
 	case err = <-errc:
 	}
+	// No new connection is taken; uploads in progress are cut and keep
+	// what they received; other requests may end within the grace.
+	grace := a.Config.ShutdownGrace
+	if grace <= 0 {
+		grace = ShutdownGrace
+	}
+	shut, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	a.Server.StopUploads()
+	shutErr := make(chan error, 1)
+	go func() { shutErr <- a.srv.Shutdown(shut) }()
 	stopSweep()
 	<-sweepDone
 	<-ldapDone
@@ -652,9 +666,13 @@ func (a *App) Run(ctx context.Context) error {
 	<-mailDone // deliveries in progress are recorded first
 	<-metricsDone
 	<-keysDone
-	shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if e := a.srv.Shutdown(shut); e != nil && err == nil {
+	if e := <-shutErr; errors.Is(e, context.DeadlineExceeded) {
+		// Downloads resume with Range, uploads from their offset.
+		a.Config.Logger.Warn("shutdown grace over: closing the connections still open", "grace", grace, "open", a.conns.Open())
+		if e := a.srv.Close(); e != nil && err == nil {
+			err = e
+		}
+	} else if e != nil && err == nil {
 		err = e
 	}
 	a.Deposits.FlushDenials(shut, true) // denials counted but not yet journaled
@@ -663,6 +681,11 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	return err
 }
+
+// ShutdownGrace is how long Run waits by default, once its context is
+// done, for the requests in progress to end before it closes their
+// connections. Uploads are cut at once and keep what they received.
+const ShutdownGrace = 15 * time.Second
 
 func (a *App) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(a.Config.SweepInterval)

@@ -19,15 +19,18 @@ import (
 )
 
 // stall starts a PATCH of an upload whose body never comes, holding one
-// upload in progress until the connection is closed.
+// upload in progress until the connection is closed, and returns once the
+// server holds it: nothing else runs meanwhile that could take its place.
 func stall(t *testing.T, e *env, token, path, xff string) net.Conn {
 	t.Helper()
+	before := e.app.Server.UploadsInProgress()
 	c, err := net.Dial("tcp", e.app.Addr())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
 	fmt.Fprintf(c, "PATCH %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nX-Forwarded-For: %s\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: 1000\r\n\r\n", path, token, xff)
+	waitFor(t, "the server to hold the stalled upload", func() bool { return e.app.Server.UploadsInProgress() > before })
 	return c
 }
 

@@ -140,7 +140,9 @@ func TestFullDisk(t *testing.T) {
 	}
 
 	// An upload that fits when created, then finds the disk filled by
-	// something else: its PATCH gets 507 and the bytes it wrote are gone.
+	// something else: its PATCH gets 507; what it committed while the body
+	// arrived (every 8 MiB) is kept, to resume from, and the bytes it wrote
+	// after are gone at once.
 	const bigSize = 24 << 20
 	path := e.createUpload(e.agent, d.ID, "scelles.bin", bigSize)
 	testtmpfs.Take(t, filepath.Join(fillers, "1"), testtmpfs.Free(t, dir)-reserve-4<<20)
@@ -149,17 +151,26 @@ func TestFullDisk(t *testing.T) {
 		"Tus-Resumable", "1.0.0", "Upload-Offset", "0", "Content-Type", "application/offset+octet-stream")
 	e.insufficientStorage(resp, body)
 	after := testtmpfs.Free(t, dir)
-	if diff := before - after; diff > 256<<10 || diff < -256<<10 {
-		t.Errorf("free space before the failed PATCH %d, after %d: %d bytes left behind", before, after, diff)
+	kept := e.head(e.agent, path)
+	if kept%seal.SegmentSize != 0 || kept >= bigSize {
+		t.Errorf("offset after the failed PATCH: %d, want a commit point", kept)
 	}
-	if got := e.head(e.agent, path); got != 0 {
-		t.Errorf("offset after the failed PATCH: %d, want 0", got)
+	var sealed int64
+	if kept > 0 {
+		sealed = seal.SegmentOffset(kept / seal.SegmentSize)
 	}
-	if fi, err := os.Stat(e.blobFile(path[strings.LastIndexByte(path, '/')+1:])); err == nil && fi.Size() > seal.HeaderSize {
-		t.Errorf("the failed upload's blob holds %d bytes", fi.Size())
+	if fi, err := os.Stat(e.blobFile(path[strings.LastIndexByte(path, '/')+1:])); err == nil && fi.Size() > max(sealed, seal.HeaderSize) {
+		t.Errorf("the failed upload's blob holds %d bytes; its offset %d stands for %d", fi.Size(), kept, sealed)
+	}
+	if diff := before - after - sealed; diff > 256<<10 || diff < -256<<10 {
+		t.Errorf("free space before the failed PATCH %d, after %d, %d committed: %d bytes left behind", before, after, sealed, diff)
 	}
 	if !strings.Contains(logs.String(), "insufficient_storage") {
 		t.Errorf("the failed upload is not in the logs:\n%s", logs.String())
+	}
+	// The sender gives up on it: its room is free again.
+	if resp, b := e.do("DELETE", path, e.agent, nil, "Tus-Resumable", "1.0.0"); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("terminating the failed upload: %d %s", resp.StatusCode, b)
 	}
 
 	// The next small deposit goes through.

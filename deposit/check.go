@@ -342,16 +342,18 @@ func (s *Service) decide(ctx context.Context, fileID string, v navette.ScanVerdi
 	}
 	if rejected {
 		s.log().Warn("file rejected by the content checks", "file", fileID, "deposit", f.DepositID, "verdict", v.String())
-		s.deleteRejected(ctx, fileID)
+		s.deleteBlob(ctx, fileID)
 	}
 	return nil
 }
 
-// deleteRejected deletes the blob of a rejected file whose key is gone; the
+// deleteBlob deletes the blob of a rejected or removed file whose key is
+// gone, at once rather than at the next sweep, so that its room is free; the
 // sweeper retries a failure.
-func (s *Service) deleteRejected(ctx context.Context, fileID string) {
+func (s *Service) deleteBlob(ctx context.Context, fileID string) {
+	ctx = context.WithoutCancel(ctx)
 	if err := s.Blobs.Delete(ctx, fileID); err != nil {
-		s.log().Error("deleting a rejected blob failed; the sweeper will retry", "file", fileID, "err", err)
+		s.log().Error("deleting a blob failed; the sweeper will retry", "file", fileID, "err", err)
 		return
 	}
 	err := s.Meta.UpdateFile(ctx, fileID, func(f *navette.FileRecord) ([]navette.Event, error) {

@@ -90,6 +90,14 @@ type Service struct {
 	// Scrubbed, if set, is told of each file the scrubber verified whole
 	// and of the sealed bytes it read: the scrubber's progress.
 	Scrubbed func(sealedBytes int64)
+	// CommitBytes and CommitEvery bound what a crash loses of an upload
+	// whose request body is still arriving: the bytes received are made
+	// durable and the upload's offset moved once CommitBytes have arrived
+	// since the last commit (DefaultCommitBytes when zero), or at the end
+	// of the first segment after CommitEvery has passed since it
+	// (DefaultCommitEvery when zero).
+	CommitBytes int64
+	CommitEvery time.Duration
 
 	denied denials
 	scans  scans

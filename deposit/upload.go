@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"navette"
 	"navette/seal"
@@ -110,13 +111,13 @@ func (s *Service) Upload(ctx context.Context, actor *navette.User, fileID string
 }
 
 // RemoveFile withdraws a file from a draft (tus termination): its key is
-// destroyed at once and its blob deleted by the sweeper.
+// destroyed and its blob deleted at once (by the sweeper if that fails).
 func (s *Service) RemoveFile(ctx context.Context, actor *navette.User, fileID string) error {
 	f, err := s.Upload(ctx, actor, fileID)
 	if err != nil {
 		return err
 	}
-	return s.Meta.UpdateDeposit(ctx, f.DepositID, func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
+	err = s.Meta.UpdateDeposit(ctx, f.DepositID, func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
 		if d.State != navette.DepositDraft {
 			return nil, navette.Errorf(navette.ECONFLICT, "Files can only be removed from a draft deposit.")
 		}
@@ -129,6 +130,11 @@ func (s *Service) RemoveFile(ctx context.Context, actor *navette.User, fileID st
 		}
 		return nil, navette.Errorf(navette.ENOTFOUND, "No such upload.")
 	})
+	if err != nil {
+		return err
+	}
+	s.deleteBlob(ctx, fileID)
+	return nil
 }
 
 // shred destroys what makes a file readable: its key, name and resume state.
@@ -151,11 +157,16 @@ func sealResume(k *seal.Key, fileID string, off int64, h hash.Hash, partial []by
 	if err != nil {
 		return nil, err
 	}
+	return sealResumeState(k, fileID, off, st, partial), nil
+}
+
+// sealResumeState is sealResume with the hash state already marshalled.
+func sealResumeState(k *seal.Key, fileID string, off int64, st, partial []byte) []byte {
 	buf := make([]byte, 0, 2+len(st)+len(partial))
 	buf = binary.BigEndian.AppendUint16(buf, uint16(len(st)))
 	buf = append(buf, st...)
 	buf = append(buf, partial...)
-	return k.SealValue("resume", resumeAD(fileID, off), buf), nil
+	return k.SealValue("resume", resumeAD(fileID, off), buf)
 }
 
 func openResume(k *seal.Key, fileID string, off int64, sealed []byte) (hash.Hash, []byte, error) {
@@ -174,12 +185,47 @@ func openResume(k *seal.Key, fileID string, off int64, sealed []byte) (hash.Hash
 	return h, buf[2+n:], nil
 }
 
-// segment is one plaintext segment travelling from the reader to the sealer.
+// segment is one plaintext segment travelling from the reader to the
+// sealer, or (mark set, buf nil) a commit point between two segments.
 type segment struct {
 	buf      *[]byte
 	index    int64
 	last     bool
 	hashFrom int // bytes at the start already hashed (a resumed partial segment)
+	mark     *commitMark
+}
+
+// commitMark is a commit point of an upload while its body arrives: at
+// off, the end of a segment, where the hash stage records its state and
+// the last stage makes the blob durable and moves the upload's offset.
+type commitMark struct {
+	off  int64
+	hash []byte // state of the SHA-256 of the bytes before off
+	err  error
+}
+
+// Commits while a body arrives (Service.CommitBytes, CommitEvery).
+const (
+	// DefaultCommitBytes is how many bytes of a body may arrive between
+	// two commits of the upload.
+	DefaultCommitBytes = 8 << 20
+	// DefaultCommitEvery is how long after a commit the next one comes,
+	// at the end of the segment arriving then, however few bytes came.
+	DefaultCommitEvery = 5 * time.Second
+)
+
+func (s *Service) commitBytes() int64 {
+	if s.CommitBytes > 0 {
+		return s.CommitBytes
+	}
+	return DefaultCommitBytes
+}
+
+func (s *Service) commitEvery() time.Duration {
+	if s.CommitEvery > 0 {
+		return s.CommitEvery
+	}
+	return DefaultCommitEvery
 }
 
 var segmentPool = sync.Pool{New: func() any { b := make([]byte, 0, seal.SegmentSize); return &b }}
@@ -191,9 +237,12 @@ const pipelineDepth = 32
 // Write appends the bytes of src to the upload fileID, which must be at
 // offset off. Reading and hashing overlap with sealing and writing. Whatever
 // was received is kept even when src fails (a cut connection): the return is
-// the number of bytes durably stored. The upload completes when its last byte
-// is stored. Returns ECONFLICT if off is not the upload's offset, ETOOLARGE
-// if src holds more than the announced size.
+// the number of bytes durably stored. While src is read, what arrived is
+// committed every CommitBytes and CommitEvery, at segment ends, so that a
+// crash loses little more than that. The upload completes when its last
+// byte is stored. Returns ECONFLICT if off is not the upload's offset,
+// ETOOLARGE if src holds more than the announced size (what came before a
+// commit point is kept).
 func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string, off int64, src io.Reader) (int64, error) {
 	f, err := s.Upload(ctx, actor, fileID)
 	if err != nil {
@@ -224,14 +273,14 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 		return 0, navette.Errorf(navette.EINTERNAL, "upload %s: resume state does not match offset", f.ID)
 	}
 	index := off / seal.SegmentSize
-	committed := int64(0)
+	blobOff := int64(0)
 	if off > 0 {
-		committed = seal.SegmentOffset(index)
+		blobOff = seal.SegmentOffset(index)
 	}
 	s.Room.begin(f.ID, f.Size, off)
 	newOff := off // where the upload stands when this write ends
 	defer func() { s.Room.end(f.ID, f.Size, newOff) }()
-	w, err := s.Blobs.Append(ctx, f.ID, committed)
+	w, err := s.Blobs.Append(ctx, f.ID, blobOff)
 	if err != nil {
 		return 0, err
 	}
@@ -245,7 +294,8 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 	// Three stages, each on its own goroutine so they overlap: this one
 	// reads and cuts segments, the next hashes them, the last seals and
 	// writes them. The resumed partial segment's bytes were hashed by the
-	// request that received them: hashFrom skips them.
+	// request that received them: hashFrom skips them. Commit marks follow
+	// the segments they end through every stage.
 	hashIn := make(chan segment, pipelineDepth)
 	sealIn := make(chan segment, pipelineDepth)
 	sealErr := make(chan error, 1)
@@ -258,7 +308,9 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 		go func() {
 			defer close(sealIn)
 			for sg := range hashOut {
-				sc.feed((*sg.buf)[sg.hashFrom:])
+				if sg.buf != nil {
+					sc.feed((*sg.buf)[sg.hashFrom:])
+				}
 				sealIn <- sg
 			}
 		}()
@@ -266,20 +318,35 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 	go func() {
 		defer close(hashOut)
 		for sg := range hashIn {
-			h.Write((*sg.buf)[sg.hashFrom:])
+			if sg.mark != nil {
+				sg.mark.hash, sg.mark.err = h.(encoding.BinaryMarshaler).MarshalBinary()
+			} else {
+				h.Write((*sg.buf)[sg.hashFrom:])
+			}
 			hashOut <- sg
 		}
 	}()
+	// durable is the offset recorded last, by the last stage until it
+	// ends, then here.
+	durable := off
 	go func() {
 		var err error
 		for sg := range sealIn {
-			if err == nil {
+			switch {
+			case err != nil:
+			case sg.mark != nil:
+				if err = s.commitAt(ctx, w, k, f.ID, durable, sg.mark); err == nil {
+					durable = sg.mark.off
+				}
+			default:
 				out := sealedPool.Get().(*[]byte)
 				*out = k.SealSegment((*out)[:0], f.ID, sg.index, sg.last, *sg.buf)
 				_, err = w.Write(*out)
 				sealedPool.Put(out)
 			}
-			segmentPool.Put(sg.buf)
+			if sg.buf != nil {
+				segmentPool.Put(sg.buf)
+			}
 		}
 		sealErr <- err
 	}()
@@ -290,6 +357,8 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 	hashFrom := len(partial)
 	var n int64
 	var readErr error
+	every, everyBytes := s.commitEvery(), s.commitBytes()
+	marked, markedAt := off, time.Now()
 	for remaining > 0 {
 		want := min(int64(seal.SegmentSize-len(*cur)), remaining)
 		start := len(*cur)
@@ -304,6 +373,10 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 			hashFrom = 0
 			cur = segmentPool.Get().(*[]byte)
 			*cur = (*cur)[:0]
+			if at := off + n; remaining > 0 && (at-marked >= everyBytes || time.Since(markedAt) >= every) {
+				hashIn <- segment{mark: &commitMark{off: at}}
+				marked, markedAt = at, time.Now()
+			}
 		}
 		if err != nil {
 			if err != io.EOF && err != io.ErrUnexpectedEOF {
@@ -333,17 +406,19 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 	if sc != nil {
 		sc.feed((*cur)[hashFrom:])
 	}
-	fail := func(err error) (int64, error) {
-		segmentPool.Put(cur)
+	// undo leaves the upload where it was recorded last: on a full disk
+	// the bytes written since are cut at once and their room freed.
+	undo := func(err error) (int64, error) {
 		if sc != nil {
 			sc.abort() // the next request starts over from the blob
 		}
-		if navette.IsCode(err, navette.ENOSPACE) {
-			// The writer cuts what it wrote at Close: the room it took is
-			// free again for other uploads, which this one no longer holds.
-			s.Room.release(f.ID)
-		}
-		return 0, err
+		newOff = durable
+		s.uncommit(ctx, w, f.ID, sealedOffset(durable), err)
+		return durable - off, err
+	}
+	fail := func(err error) (int64, error) {
+		segmentPool.Put(cur)
+		return undo(err)
 	}
 	if tooLong {
 		return fail(navette.Errorf(navette.ETOOLARGE, "More bytes were sent than the announced size."))
@@ -357,13 +432,8 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 	if newOff == f.Size {
 		segmentPool.Put(cur)
 		sum := h.Sum(nil)
-		if err := s.recordProgress(ctx, f.ID, off, newOff, nil, sum); err != nil {
-			if sc != nil {
-				sc.abort()
-			}
-			newOff = off
-			s.uncommit(ctx, w, f.ID, committed, err)
-			return 0, err
+		if err := s.recordProgress(ctx, f.ID, durable, newOff, nil, sum); err != nil {
+			return undo(err)
 		}
 		s.Room.release(f.ID)
 		if err := s.completeStored(ctx, f.ID, sc != nil); err != nil {
@@ -384,30 +454,31 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 	resume, err := sealResume(k, f.ID, newOff, h, *cur)
 	segmentPool.Put(cur)
 	if err != nil {
-		if sc != nil {
-			sc.abort()
-		}
-		newOff = off
-		return 0, navette.WrapError(navette.EINTERNAL, err, "")
+		return undo(navette.WrapError(navette.EINTERNAL, err, ""))
 	}
-	if err := s.recordProgress(ctx, f.ID, off, newOff, resume, nil); err != nil {
-		if sc != nil {
-			sc.abort()
-		}
-		newOff = off
-		s.uncommit(ctx, w, f.ID, committed, err)
-		return 0, err
+	if err := s.recordProgress(ctx, f.ID, durable, newOff, resume, nil); err != nil {
+		return undo(err)
 	}
+	s.log().Debug("upload committed", "file", f.ID, "offset", newOff)
 	if sc != nil {
 		s.keepScan(f.ID, sc)
 	}
 	return n, readErr
 }
 
-// uncommit cuts the blob of an upload back to the length its recorded
-// offset stands for, when the bytes just committed could not be recorded for
-// want of space (the database is full): the next write would cut them, but
-// only now is their room freed.
+// sealedOffset is where the sealed blob of an upload recorded at offset
+// off ends: its header and its whole segments.
+func sealedOffset(off int64) int64 {
+	if off == 0 {
+		return 0
+	}
+	return seal.SegmentOffset(off / seal.SegmentSize)
+}
+
+// uncommit cuts the blob of an upload back to committed, the length its
+// recorded offset stands for, when bytes written since could not be kept or
+// recorded for want of space (the disk or the database is full): the next
+// write would cut them, but only now is their room freed.
 func (s *Service) uncommit(ctx context.Context, w navette.BlobWriter, fileID string, committed int64, err error) {
 	if !navette.IsCode(err, navette.ENOSPACE) {
 		return
@@ -420,6 +491,23 @@ func (s *Service) uncommit(ctx context.Context, w navette.BlobWriter, fileID str
 	} else {
 		_ = w.Close()
 	}
+}
+
+// commitAt makes what w was given durable, which ends with the segment
+// that ends at m.off, and moves the upload's offset there from off with the
+// resume state of that point.
+func (s *Service) commitAt(ctx context.Context, w navette.BlobWriter, k *seal.Key, fileID string, off int64, m *commitMark) error {
+	if m.err != nil {
+		return m.err
+	}
+	if err := w.Commit(); err != nil {
+		return err
+	}
+	if err := s.recordProgress(ctx, fileID, off, m.off, sealResumeState(k, fileID, m.off, m.hash, nil), nil); err != nil {
+		return err
+	}
+	s.log().Debug("upload committed", "file", fileID, "offset", m.off)
+	return nil
 }
 
 // recordProgress moves the upload's offset from off to newOff, guarding

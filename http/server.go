@@ -84,6 +84,7 @@ type Server struct {
 	Metrics *metrics.Registry
 
 	uploads uploadSlots
+	stop    stopper
 }
 
 // Pages is the web interface.

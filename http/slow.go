@@ -190,8 +190,17 @@ func (w *pacedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // uploadSlots counts the uploads in progress by person, token and client
 // address.
 type uploadSlots struct {
-	mu sync.Mutex
-	n  map[string]int
+	mu   sync.Mutex
+	n    map[string]int
+	held int // uploads holding their places
+}
+
+// UploadsInProgress returns how many upload requests (tus creations and
+// PATCHes) hold their places under the caps now.
+func (s *Server) UploadsInProgress() int {
+	s.uploads.mu.Lock()
+	defer s.uploads.mu.Unlock()
+	return s.uploads.held
 }
 
 // capUploads bounds the concurrent uploads of each person, API token and
@@ -228,19 +237,48 @@ func (s *Server) capUploads(h http.HandlerFunc) http.HandlerFunc {
 		for _, c := range caps {
 			sl.n[c.key]++
 		}
+		sl.held++
 		sl.mu.Unlock()
-		defer func() {
-			sl.mu.Lock()
-			for _, c := range caps {
-				if sl.n[c.key]--; sl.n[c.key] <= 0 {
-					delete(sl.n, c.key)
+		// The place is given back as the answer starts, before the client
+		// can read it: its next request, sent at once, finds it free.
+		var once sync.Once
+		release := func() {
+			once.Do(func() {
+				sl.mu.Lock()
+				for _, c := range caps {
+					if sl.n[c.key]--; sl.n[c.key] <= 0 {
+						delete(sl.n, c.key)
+					}
 				}
-			}
-			sl.mu.Unlock()
-		}()
-		h(w, r)
+				sl.held--
+				sl.mu.Unlock()
+			})
+		}
+		defer release()
+		h(&releasingWriter{ResponseWriter: w, release: release}, r)
 	}
 }
+
+// releasingWriter calls release when its answer starts.
+type releasingWriter struct {
+	http.ResponseWriter
+	release func()
+}
+
+func (w *releasingWriter) WriteHeader(code int) {
+	if code >= 200 {
+		w.release()
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *releasingWriter) Write(b []byte) (int, error) {
+	w.release()
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap gives http.ResponseController the writer underneath.
+func (w *releasingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // capOr returns the cap n, def when n is zero; a negative cap is none.
 func capOr(n, def int) int {

@@ -10,6 +10,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	tusd "github.com/tus/tusd/v2/pkg/handler"
@@ -71,7 +73,14 @@ func (s *Server) tusRoute(h *tusd.UnroutedHandler, method http.HandlerFunc) http
 		}
 		r = r.WithContext(context.WithValue(r.Context(), uploadMetaKey{}, meta))
 		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = &tusBody{ReadCloser: r.Body, path: r.URL.Path}
+			body := &tusBody{ReadCloser: r.Body, path: r.URL.Path}
+			rc := http.NewResponseController(w)
+			stop := context.AfterFunc(s.stopping(), func() { body.stop(rc) })
+			defer func() {
+				stop()
+				body.end()
+			}()
+			r.Body = body
 		}
 		inner.ServeHTTP(&tusWriter{ResponseWriter: w, meta: meta, path: r.URL.Path}, r)
 	}
@@ -149,16 +158,68 @@ func (w *tusWriter) Write(p []byte) (int, error) {
 
 func (w *tusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// tusBody turns a request body cut for its pace into the error tusd
-// answers with: 408 and a problem document. tusd still sees a deadline
-// error, so it does not push the deadline back.
+// retryStoppedAfter is the Retry-After of an upload cut by a shutdown.
+const retryStoppedAfter = 5 * time.Second
+
+// stopper ends the uploads in progress when the server shuts down.
+type stopper struct {
+	once   sync.Once
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func (s *Server) stopping() context.Context {
+	s.stop.once.Do(func() { s.stop.ctx, s.stop.cancel = context.WithCancel(context.Background()) })
+	return s.stop.ctx
+}
+
+// StopUploads cuts the request bodies of the uploads in progress, and of
+// any that start after: each keeps what it received, committed, and is
+// answered 503 with a Retry-After, so that its client resumes from its
+// offset once the server is back (or through another node). App.Run calls
+// it as the server shuts down, so that uploads end within the grace.
+func (s *Server) StopUploads() {
+	s.stopping()
+	s.stop.cancel()
+}
+
+// tusBody turns a request body cut for its pace, or by a shutdown, into
+// the error tusd answers with: 408 or 503 and a problem document. tusd
+// still sees a deadline error, so it does not push the deadline back.
 type tusBody struct {
 	io.ReadCloser
-	path string
+	path    string
+	stopped atomic.Bool
+
+	mu    sync.Mutex
+	ended bool // the handler returned: the connection is no longer ours
+}
+
+// stop cuts the body: a read waiting for the client ends at once, and
+// every read after fails.
+func (b *tusBody) stop(rc *http.ResponseController) {
+	b.stopped.Store(true)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.ended {
+		_ = rc.SetReadDeadline(time.Now())
+	}
+}
+
+func (b *tusBody) end() {
+	b.mu.Lock()
+	b.ended = true
+	b.mu.Unlock()
 }
 
 func (b *tusBody) Read(p []byte) (int, error) {
+	if b.stopped.Load() {
+		return 0, b.stoppedError()
+	}
 	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF && b.stopped.Load() {
+		return n, b.stoppedError()
+	}
 	if err != nil && err != io.EOF && isSlowBody(err) {
 		pr := withStatus(problemFor(navette.Errorf(navette.EINVALID, "The request body stopped arriving or arrived too slowly; the upload keeps what was received: resume it from its offset."), b.path), http.StatusRequestTimeout)
 		body, _ := json.Marshal(pr)
@@ -173,6 +234,21 @@ func (b *tusBody) Read(p []byte) (int, error) {
 		}}
 	}
 	return n, err
+}
+
+func (b *tusBody) stoppedError() error {
+	pr := withStatus(problemFor(navette.Errorf(navette.EUNAVAILABLE, "The server is shutting down; the upload keeps what was received: resume it from its offset shortly."), b.path), http.StatusServiceUnavailable)
+	body, _ := json.Marshal(pr)
+	return tusBodyError{tusd.Error{
+		ErrorCode: "ERR_SERVER_SHUTDOWN",
+		Message:   pr.Detail,
+		HTTPResponse: tusd.HTTPResponse{
+			StatusCode: pr.Status,
+			Body:       string(body) + "\n",
+			Header: tusd.HTTPHeader{"Content-Type": api.ProblemContentType, "Connection": "close",
+				"Retry-After": strconv.Itoa(int(retryStoppedAfter / time.Second))},
+		},
+	}}
 }
 
 // tusBodyError is a tusd error that is also a deadline error, and not a

@@ -1,0 +1,158 @@
+package deposit_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"navette"
+	"navette/seal"
+)
+
+// commitFails is a blob store whose writers' Commit fails from the n-th
+// call of the store's life on, standing in for a crash right before that
+// commit, or right after it (after: the blob is committed, the offset not
+// recorded): a real disk cannot be made to stop at exactly that point of a
+// request.
+type commitFails struct {
+	navette.BlobStore
+	n       int // 0: never
+	after   bool
+	commits int
+}
+
+func (b *commitFails) Append(ctx context.Context, key string, off int64) (navette.BlobWriter, error) {
+	w, err := b.BlobStore.Append(ctx, key, off)
+	if err != nil {
+		return nil, err
+	}
+	return &commitFailsWriter{BlobWriter: w, b: b}, nil
+}
+
+type commitFailsWriter struct {
+	navette.BlobWriter
+	b *commitFails
+}
+
+func (w *commitFailsWriter) Commit() error {
+	w.b.commits++
+	if w.b.n == 0 || w.b.commits < w.b.n {
+		return w.BlobWriter.Commit()
+	}
+	if w.b.after && w.b.commits == w.b.n {
+		if err := w.BlobWriter.Commit(); err != nil {
+			return err
+		}
+	}
+	return errors.New("injected crash at the commit")
+}
+
+// probeReader reads r and, once, when at bytes have been read, calls
+// probe before going on.
+type probeReader struct {
+	r     io.Reader
+	n, at int64
+	probe func()
+}
+
+func (p *probeReader) Read(b []byte) (int, error) {
+	if p.n < p.at && p.n+int64(len(b)) > p.at {
+		b = b[:p.at-p.n]
+	}
+	m, err := p.r.Read(b)
+	p.n += int64(m)
+	if p.n == p.at && p.probe != nil {
+		p.probe()
+		p.probe = nil
+	}
+	return m, err
+}
+
+// TestWriteCommitsWhileBodyArrives: the offset of an upload moves while
+// its body is still arriving, every CommitBytes or every CommitEvery; when
+// the request then dies before its end (a commit that fails stands in for
+// a crash), the upload resumes from the last commit and the file is whole.
+func TestWriteCommitsWhileBodyArrives(t *testing.T) {
+	const S = seal.SegmentSize
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name        string
+		commitBytes int64
+		commitEvery time.Duration
+		failAt      int   // the Commit that fails, 0: none
+		failAfter   bool  // it fails after committing the blob
+		probeAt     int64 // body bytes read when the offset is looked at
+		during      int64 // the offset then
+		after       int64 // the offset after the request
+	}{
+		{"every MiB", 1 << 20, time.Hour, 0, false, 3<<20 + 5, 3 << 20, 5<<20 + 12345},
+		{"every MiB, then a crash", 1 << 20, time.Hour, 4, false, 3<<20 + 5, 3 << 20, 3 << 20},
+		{"every MiB, then a crash after the blob's commit", 1 << 20, time.Hour, 4, true, 3<<20 + 5, 3 << 20, 3 << 20},
+		{"every moment", 0, time.Nanosecond, 0, false, 5*S + 100, 5 * S, 5<<20 + 12345},
+		{"every moment, then a crash", 0, time.Nanosecond, 10, false, 5*S + 100, 5 * S, 9 * S},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fx := newFixture(t)
+			inj := &commitFails{BlobStore: fx.blobs, n: tc.failAt, after: tc.failAfter}
+			fx.svc.Blobs = inj
+			fx.svc.CommitBytes, fx.svc.CommitEvery = tc.commitBytes, tc.commitEvery
+			d := fx.draft(t)
+			data := make([]byte, 5<<20+12345)
+			rand.NewChaCha8([32]byte{7}).Read(data)
+			f, err := fx.svc.StartFile(ctx, fx.sender, d.ID, "f.bin", int64(len(data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			offset := func() int64 {
+				got, err := fx.svc.Upload(ctx, fx.sender, f.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return got.Offset
+			}
+			src := &probeReader{r: bytes.NewReader(data), at: tc.probeAt, probe: func() {
+				// The stages after the reader commit what they were
+				// given while the reader waits here.
+				deadline := time.Now().Add(30 * time.Second)
+				for offset() < tc.during && time.Now().Before(deadline) {
+					time.Sleep(time.Millisecond)
+				}
+				if got := offset(); got != tc.during {
+					t.Errorf("offset while the body arrives: %d, want %d", got, tc.during)
+				}
+			}}
+			n, err := fx.svc.Write(ctx, fx.sender, f.ID, 0, src)
+			if (err != nil) != (tc.failAt > 0) || n != tc.after {
+				t.Fatalf("write: %d, %v; want %d", n, err, tc.after)
+			}
+			if got := offset(); got != tc.after {
+				t.Fatalf("offset after the request: %d, want %d", got, tc.after)
+			}
+			inj.n = 0
+			if tc.after < int64(len(data)) {
+				if n, err := fx.svc.Write(ctx, fx.sender, f.ID, tc.after, bytes.NewReader(data[tc.after:])); err != nil || n != int64(len(data))-tc.after {
+					t.Fatalf("resume at %d: %d, %v", tc.after, n, err)
+				}
+			}
+			if _, err := fx.svc.Submit(ctx, fx.sender, d.ID); err != nil {
+				t.Fatal(err)
+			}
+			dl, err := fx.svc.OpenFile(ctx, fx.recipient, d.ID, f.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum := sha256.Sum256(data); !bytes.Equal(dl.SHA256(), sum[:]) {
+				t.Fatalf("sha256: got %x, want %x", dl.SHA256(), sum)
+			}
+			var buf bytes.Buffer
+			if err := dl.WriteRange(ctx, &buf, 0, int64(len(data))); err != nil || !bytes.Equal(buf.Bytes(), data) {
+				t.Fatalf("read back: %v, equal %v", err, bytes.Equal(buf.Bytes(), data))
+			}
+		})
+	}
+}
