@@ -12,6 +12,7 @@ import (
 	"navette"
 	"navette/account"
 	"navette/api"
+	"navette/app"
 	"navette/evidence"
 )
 
@@ -139,6 +140,10 @@ var policy = map[string]rule{
 	"GET /api/v1/journal/keys":                       {roles: each(only(200))},
 	"GET /api/v1/journal/proof":                      {roles: forRoles(only(200), navette.RoleAdmin, navette.RoleAuditor)},
 	"GET /api/v1/journal/consistency":                {roles: forRoles(only(200), navette.RoleAdmin, navette.RoleAuditor)},
+	"GET /dev/mail":                                  {roles: each(only(200))},
+	"GET /dev/mail/{id}":                             {roles: each(want{0, 0, 404})},
+	"GET /dev/mail/{id}/html":                        {roles: each(want{0, 0, 404})},
+	"/":                                              {roles: each(only(404))},
 }
 
 // expected returns the status rule r gives role for case c.
@@ -173,8 +178,8 @@ type policyFixture struct {
 	seq      int
 }
 
-func newPolicyFixture(t *testing.T) *policyFixture {
-	e := newEnv(t)
+func newPolicyFixture(t *testing.T, tweak ...func(*app.Config)) *policyFixture {
+	e := newEnv(t, tweak...)
 	ctx := context.Background()
 	op := &navette.User{Role: navette.RoleAdmin}
 	f := &policyFixture{e: e, tok: map[navette.Role]string{}, user: map[navette.Role]*navette.User{}, lawyer: lawyerEmail}
@@ -406,6 +411,10 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 		}
 		c.body = []byte("cnbf;nom;prenom;barreau;email;statut;date_maj\n1;Durand;Paul;Amiens;paul.durand@avocat.example;actif;2026-11-01\n")
 		c.hdr = []string{"Content-Type", "text/csv"}
+	case "/":
+		c.method, c.path = "GET", "/no/such/page"
+	case "GET /dev/mail/{id}", "GET /dev/mail/{id}/html":
+		c.path = strings.Replace(path, "{id}", unknownID, 1)
 	case "POST /api/v1/admin/notices/{id}/replay":
 		c.path = strings.Replace(path, "{id}", unknownID, 1)
 	case "GET /api/v1/deposits/{id}/receipts", "GET /api/v1/deposits/{id}/evidence":
@@ -457,7 +466,7 @@ func (f *policyFixture) do(t *testing.T, c call, token string, body io.Reader) (
 }
 
 func TestPolicy(t *testing.T) {
-	f := newPolicyFixture(t)
+	f := newPolicyFixture(t, func(c *app.Config) { c.DevMail = true })
 	routes, err := f.e.app.Server.Routes()
 	if err != nil {
 		t.Fatal(err)

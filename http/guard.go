@@ -38,9 +38,16 @@ type Route struct {
 	handler http.HandlerFunc
 }
 
-// Routes returns every API route with its access policy, for the policy
+// Routes returns every route the server itself registers (the API's, the
+// demo outbox's, the catch-all), with its access policy, for the policy
 // test and the documentation.
-func (s *Server) Routes() ([]Route, error) { return s.routes() }
+func (s *Server) Routes() ([]Route, error) {
+	rs, err := s.routes()
+	if err != nil {
+		return nil, err
+	}
+	return append(rs, s.extraRoutes()...), nil
+}
 
 // Roles that appear in policies.
 var (

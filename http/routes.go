@@ -88,3 +88,18 @@ func (s *Server) routes() ([]Route, error) {
 	}
 	return rs, nil
 }
+
+// extraRoutes lists what the server serves beside the API's operations:
+// the local outbox of the demo when DevMail is set, and the catch-all
+// that answers 404.
+func (s *Server) extraRoutes() []Route {
+	public := Access{Public: true}
+	var rs []Route
+	if s.DevMail != nil {
+		rs = append(rs,
+			Route{"GET /dev/mail", public, s.handleDevMailList},
+			Route{"GET /dev/mail/{id}", public, s.handleDevMailShow},
+			Route{"GET /dev/mail/{id}/html", public, s.handleDevMailHTML})
+	}
+	return append(rs, Route{"/", public, s.handleNotFound})
+}

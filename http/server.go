@@ -85,43 +85,70 @@ type Server struct {
 
 	uploads uploadSlots
 	stop    stopper
+	// patterns are those of the mux Handler built, in registration order.
+	patterns []string
 }
 
 // Pages is the web interface.
 type Pages interface {
 	// Register adds the interface's routes.
-	Register(mux *http.ServeMux)
+	Register(mux Mux)
 	// Error answers a browser with the page for err.
 	Error(w http.ResponseWriter, r *http.Request, err error)
 }
 
+// Mux is where routes are added: the server's mux hands the web interface
+// one that records every pattern registered.
+type Mux = interface {
+	Handle(pattern string, handler http.Handler)
+}
+
+// recorder is a ServeMux that keeps the patterns registered on it.
+type recorder struct {
+	*http.ServeMux
+	patterns []string
+}
+
+func (m *recorder) Handle(pattern string, handler http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(pattern, handler)
+}
+
+func (m *recorder) HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request)) {
+	m.Handle(pattern, http.HandlerFunc(handler))
+}
+
 // Handler returns the server's root handler.
 func (s *Server) Handler() (http.Handler, error) {
-	mux := http.NewServeMux()
-	routes, err := s.routes()
+	mux := &recorder{ServeMux: http.NewServeMux()}
+	routes, err := s.Routes()
 	if err != nil {
 		return nil, err
 	}
 	for _, rt := range routes {
 		mux.Handle(rt.Pattern, s.guard(rt))
 	}
-	if s.DevMail != nil {
-		mux.HandleFunc("GET /dev/mail", s.handleDevMailList)
-		mux.HandleFunc("GET /dev/mail/{id}", s.handleDevMailShow)
-		mux.HandleFunc("GET /dev/mail/{id}/html", s.handleDevMailHTML)
-	}
 	if s.Pages != nil {
 		s.Pages.Register(mux)
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		err := navette.Errorf(navette.ENOTFOUND, "No such resource.")
-		if s.Pages != nil && !strings.HasPrefix(r.URL.Path, api.Version+"/") && wantsHTML(r) {
-			s.Pages.Error(w, r, err)
-			return
-		}
-		writeProblem(w, problemFor(err, r.URL.Path))
-	})
-	return s.Metrics.Instrument(s.pace(s.secure(s.identify(s.Metrics.Route(mux))))), nil
+	s.patterns = mux.patterns
+	return s.Metrics.Instrument(s.pace(s.secure(s.identify(s.Metrics.Route(mux.ServeMux))))), nil
+}
+
+// Patterns returns every pattern of the mux the last call to Handler
+// built, API and web alike: what the policy test checks against the route
+// tables, so that nothing is served without a stated policy.
+func (s *Server) Patterns() []string { return s.patterns }
+
+// handleNotFound answers what no route matches: the 404 page for a
+// browser outside the API, a problem document otherwise.
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	err := navette.Errorf(navette.ENOTFOUND, "No such resource.")
+	if s.Pages != nil && !strings.HasPrefix(r.URL.Path, api.Version+"/") && wantsHTML(r) {
+		s.Pages.Error(w, r, err)
+		return
+	}
+	writeProblem(w, problemFor(err, r.URL.Path))
 }
 
 // wantsHTML reports whether the request comes from a browser navigating.

@@ -12,16 +12,6 @@ import (
 	"navette"
 )
 
-// adminOnly renders 403 unless u is a platform or court admin.
-func (h *Handler) adminOnly(w http.ResponseWriter, r *http.Request) (*navette.User, bool) {
-	u := navette.UserFromContext(r.Context())
-	if u.Role != navette.RoleAdmin && u.Role != navette.RoleCourtAdmin {
-		h.Error(w, r, navette.Errorf(navette.EFORBIDDEN, "Administration is for administrators."))
-		return nil, false
-	}
-	return u, true
-}
-
 // adminData is what the admin overview shows.
 type adminData struct {
 	Limits   navette.Limits
@@ -36,10 +26,7 @@ type adminData struct {
 }
 
 func (h *Handler) admin(w http.ResponseWriter, r *http.Request) {
-	u, ok := h.adminOnly(w, r)
-	if !ok {
-		return
-	}
+	u := navette.UserFromContext(r.Context())
 	p := h.newPage(w, r, "Administration", "admin")
 	lim, err := h.limits(r.Context())
 	if err != nil {
@@ -89,10 +76,7 @@ type courtsData struct {
 }
 
 func (h *Handler) adminCourts(w http.ResponseWriter, r *http.Request) {
-	u, ok := h.adminOnly(w, r)
-	if !ok {
-		return
-	}
+	u := navette.UserFromContext(r.Context())
 	h.renderCourts(w, r, u, http.StatusOK, nil)
 }
 
@@ -153,10 +137,7 @@ func (h *Handler) adminServiceOf(w http.ResponseWriter, r *http.Request, u *nave
 }
 
 func (h *Handler) adminService(w http.ResponseWriter, r *http.Request) {
-	u, ok := h.adminOnly(w, r)
-	if !ok {
-		return
-	}
+	u := navette.UserFromContext(r.Context())
 	svc := h.adminServiceOf(w, r, u)
 	if svc == nil {
 		return
@@ -351,10 +332,7 @@ type statsRow struct {
 // platform's, or their court's for a court admin; otherwise it answers with
 // the error page.
 func (h *Handler) adminFigures(w http.ResponseWriter, r *http.Request) (*Stats, bool) {
-	u, ok := h.adminOnly(w, r)
-	if !ok {
-		return nil, false
-	}
+	u := navette.UserFromContext(r.Context())
 	court := ""
 	if u.Role == navette.RoleCourtAdmin {
 		court = u.CourtID

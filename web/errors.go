@@ -82,7 +82,7 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, err error, p
 		d.Heading = tr(lang, "Trop de tentatives")
 		d.Text = h.message(lang, err)
 		d.Next = []string{tr(lang, "Patientez avant de réessayer.")}
-	case code == navette.EINVALID || code == navette.ECONFLICT || code == navette.ETOOLARGE:
+	case code == navette.EINVALID || code == navette.ECONFLICT || code == navette.ETOOLARGE || code == navette.ENOTIMPLEMENTED:
 		d.Heading = tr(lang, "Demande impossible")
 		d.Text = h.message(lang, err)
 		d.Next = []string{tr(lang, "Revenez à la page précédente et corrigez la demande.")}

@@ -14,10 +14,7 @@ func (h *Handler) removeMember(w http.ResponseWriter, r *http.Request) { h.editM
 // editMember adds or removes the member of a service mailbox given by
 // e-mail, for an admin of the service's court.
 func (h *Handler) editMember(w http.ResponseWriter, r *http.Request, add bool) {
-	u, ok := h.adminOnly(w, r)
-	if !ok {
-		return
-	}
+	u := navette.UserFromContext(r.Context())
 	svc := h.adminServiceOf(w, r, u)
 	if svc == nil {
 		return
@@ -85,10 +82,7 @@ func memberMessage(lang string, err error, add bool) string {
 
 // createService adds a service mailbox to a court.
 func (h *Handler) createService(w http.ResponseWriter, r *http.Request) {
-	u, ok := h.adminOnly(w, r)
-	if !ok {
-		return
-	}
+	u := navette.UserFromContext(r.Context())
 	courtID := r.PathValue("id")
 	if u.Role == navette.RoleCourtAdmin && courtID != u.CourtID {
 		h.Error(w, r, navette.Errorf(navette.ENOTFOUND, "No such court."))

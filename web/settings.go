@@ -63,12 +63,11 @@ func settingFields(st, conf navette.Limits) []*settingField {
 // settingsAdmin returns the platform admin who may change the settings,
 // or answers with the error page.
 func (h *Handler) settingsAdmin(w http.ResponseWriter, r *http.Request) (*navette.User, bool) {
-	u, ok := h.platformOnly(w, r)
-	if ok && h.Deposits == nil {
+	if h.Deposits == nil {
 		h.Error(w, r, navette.Errorf(navette.ENOTFOUND, "No settings here."))
 		return nil, false
 	}
-	return u, ok
+	return navette.UserFromContext(r.Context()), true
 }
 
 func (h *Handler) adminSettings(w http.ResponseWriter, r *http.Request) {

@@ -97,22 +97,10 @@ func (h *Handler) issued(w http.ResponseWriter, r *http.Request, is *auth.Issued
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// partial returns the session and user of a sign-in stopped at stage, or
-// sends the browser where it belongs.
-func (h *Handler) partial(w http.ResponseWriter, r *http.Request, stage navette.SessionStage) (*navette.Session, *navette.User, bool) {
+// partial returns the session and user of a sign-in stopped at a stage:
+// the guard of the route let only such a session through.
+func (h *Handler) partial(w http.ResponseWriter, r *http.Request) (*navette.Session, *navette.User, bool) {
 	cur := session(r)
-	if cur == nil || cur.Session == nil {
-		http.Redirect(w, r, "/signin", http.StatusSeeOther)
-		return nil, nil, false
-	}
-	if cur.Session.Stage != stage {
-		if cur.Session.Stage == navette.StageFull {
-			http.Redirect(w, r, "/inbox", http.StatusSeeOther)
-		} else {
-			h.redirectStage(w, r, cur.Session.Stage, nextOf(r))
-		}
-		return nil, nil, false
-	}
 	u := navette.UserFromContext(r.Context())
 	if u == nil || u.ID != cur.Session.UserID {
 		var err error
@@ -141,7 +129,7 @@ type codeData struct {
 }
 
 func (h *Handler) totpPage(w http.ResponseWriter, r *http.Request) {
-	if _, _, ok := h.partial(w, r, navette.StageSecondFactor); !ok {
+	if _, _, ok := h.partial(w, r); !ok {
 		return
 	}
 	p := h.newPage(w, r, "Second facteur", "")
@@ -150,7 +138,7 @@ func (h *Handler) totpPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) totpPost(w http.ResponseWriter, r *http.Request) {
-	sess, u, ok := h.partial(w, r, navette.StageSecondFactor)
+	sess, u, ok := h.partial(w, r)
 	if !ok {
 		return
 	}
@@ -175,7 +163,7 @@ func (h *Handler) ended(ctx context.Context, sess *navette.Session) bool {
 }
 
 func (h *Handler) enrolPage(w http.ResponseWriter, r *http.Request) {
-	sess, u, ok := h.partial(w, r, navette.StageEnrol)
+	sess, u, ok := h.partial(w, r)
 	if !ok {
 		return
 	}
@@ -217,7 +205,7 @@ func groupSecret(s string) string {
 }
 
 func (h *Handler) enrolPost(w http.ResponseWriter, r *http.Request) {
-	sess, u, ok := h.partial(w, r, navette.StageEnrol)
+	sess, u, ok := h.partial(w, r)
 	if !ok {
 		return
 	}

@@ -81,51 +81,21 @@ type Handler struct {
 // it; call it first to get its error rather than a panic.
 func (h *Handler) Init() error { return h.init() }
 
-// Register adds the page routes to mux. It does not add a catch-all: the
-// caller routes unknown paths, through Error for page-like requests. It
-// panics if the embedded templates do not parse, which tests catch.
-func (h *Handler) Register(mux *http.ServeMux) {
+// Register adds the routes of Routes to mux, each behind its guard. It
+// does not add a catch-all: the caller routes unknown paths, through Error
+// for page-like requests. It panics if the embedded templates do not parse,
+// which tests catch.
+func (h *Handler) Register(mux Mux) {
 	if err := h.init(); err != nil {
 		panic(err)
 	}
-	page := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, h.wrap(fn)) }
-	mux.Handle("GET /static/{path...}", http.HandlerFunc(h.serveStatic))
-
-	page("GET /{$}", h.home)
-	page("GET /inbox", h.full(h.inbox))
-	page("GET /sent", h.full(h.sent))
-	page("GET /new", h.full(h.newDeposit))
-	page("GET /deposits/{id}", h.full(h.depositPage))
-	page("GET /deposits/{id}/zip", h.full(h.zip))
-	page("GET /deposits/{id}/files/{fid}", h.full(h.download))
-	page("POST /deposits/{id}/revoke", h.full(h.revoke))
-
-	page("GET /signin", h.signin)
-	page("POST /signin/code", h.signinCode)
-	page("POST /signin/verify", h.signinVerify)
-	page("GET /signin/totp", h.totpPage)
-	page("POST /signin/totp", h.totpPost)
-	page("GET /signin/enrol", h.enrolPage)
-	page("POST /signin/enrol", h.enrolPost)
-	page("POST /signin/password", h.signinPassword)
-	page("GET /signin/oidc", h.oidcStart)
-	page("GET /signin/oidc/callback", h.oidcCallback)
-	page("POST /signout", h.signout)
-
-	page("GET /audit", h.full(h.audit))
-	page("GET /admin", h.full(h.admin))
-	page("GET /admin/courts", h.full(h.adminCourts))
-	page("GET /admin/services/{id}", h.full(h.adminService))
-	page("POST /admin/services/{id}/members", h.full(h.addMember))
-	page("POST /admin/services/{id}/members/remove", h.full(h.removeMember))
-	page("POST /admin/courts/{id}/services", h.full(h.createService))
-	page("GET /admin/imports", h.full(h.adminImports))
-	page("POST /admin/imports/preview", h.full(h.importPreview))
-	page("POST /admin/imports/apply", h.full(h.importApply))
-	page("GET /admin/settings", h.full(h.adminSettings))
-	page("POST /admin/settings", h.full(h.saveSettings))
-	page("GET /admin/stats", h.full(h.adminStats))
-	page("GET /admin/stats/chart.svg", h.full(h.adminChart))
+	for _, rt := range h.Routes() {
+		if rt.asset {
+			mux.Handle(rt.Pattern, h.guard(rt))
+			continue
+		}
+		mux.Handle(rt.Pattern, h.wrap(h.guard(rt)))
+	}
 }
 
 // DepositPath is the page of a deposit: where the links of e-mails
@@ -192,28 +162,6 @@ func pageHeaders(w http.ResponseWriter) {
 // session returns the request's session, or nil.
 func session(r *http.Request) *auth.Current { return auth.FromContext(r.Context()) }
 
-// full runs next for a signed-in user with a full session; others go to
-// sign-in, or to the step of it they stopped at.
-func (h *Handler) full(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		u := navette.UserFromContext(r.Context())
-		cur := session(r)
-		if cur != nil && cur.Session != nil && cur.Session.Stage != navette.StageFull {
-			h.redirectStage(w, r, cur.Session.Stage, r.URL.RequestURI())
-			return
-		}
-		if u == nil {
-			if r.Method != http.MethodGet {
-				h.Error(w, r, navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required."))
-				return
-			}
-			http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-			return
-		}
-		next(w, r)
-	}
-}
-
 func (h *Handler) redirectStage(w http.ResponseWriter, r *http.Request, stage navette.SessionStage, next string) {
 	target := "/signin/totp"
 	if stage == navette.StageEnrol {
@@ -237,17 +185,15 @@ func safeNext(next string) string {
 }
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
-	if navette.UserFromContext(r.Context()) == nil {
-		if cur := session(r); cur != nil && cur.Session != nil && cur.Session.Stage != navette.StageFull {
-			h.redirectStage(w, r, cur.Session.Stage, "/")
-			return
-		}
-		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+	if navette.UserFromContext(r.Context()) != nil {
+		http.Redirect(w, r, "/inbox", http.StatusSeeOther)
 		return
 	}
-	h.full(func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/inbox", http.StatusSeeOther)
-	})(w, r)
+	if cur := session(r); cur != nil && cur.Session != nil && cur.Session.Stage != navette.StageFull {
+		h.redirectStage(w, r, cur.Session.Stage, "/")
+		return
+	}
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
 
 // errRevoked marks a deposit its sender withdrew, for the error page.

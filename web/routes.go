@@ -1,0 +1,134 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+
+	"navette"
+)
+
+// Access is who may open a page, in the API's vocabulary
+// (navette/http.Access) and with the same meaning; pages are for browser
+// sessions only, so there is no token scope. The guard refuses the way
+// pages do: an anonymous GET goes to the sign-in page and back, a session
+// stopped at a sign-in step goes to that step, any other request without a
+// session gets the 401 page, and a role not listed the 403 page.
+type Access struct {
+	// Public pages need no sign-in.
+	Public bool
+	// Partial, when set, is the sign-in stage whose sessions, and only
+	// they, may open the page: the steps of signing in.
+	Partial navette.SessionStage
+	// Roles may open the page; empty with Public and Partial unset means
+	// every role that can sign in, with a full session.
+	Roles []navette.Role
+}
+
+// Route is one web route: its method and path pattern, who may open it,
+// and its handler.
+type Route struct {
+	Pattern string
+	Access  Access
+	handler http.HandlerFunc
+	// asset routes serve files, not pages: they set their own headers.
+	asset bool
+}
+
+// Mux is where Register adds the routes: an *http.ServeMux, or the
+// server's mux that records what is registered on it.
+type Mux = interface {
+	Handle(pattern string, handler http.Handler)
+}
+
+// Routes returns every web route with its access policy: the one table of
+// what the web interface serves, registered by Register and walked by the
+// policy test.
+func (h *Handler) Routes() []Route {
+	public := Access{Public: true}
+	signedIn := Access{}
+	admin := Access{Roles: []navette.Role{navette.RoleAdmin}}
+	courtAdmin := Access{Roles: []navette.Role{navette.RoleAdmin, navette.RoleCourtAdmin}}
+	audit := Access{Roles: []navette.Role{navette.RoleAdmin, navette.RoleAuditor}}
+	return []Route{
+		{Pattern: "GET /static/{path...}", Access: public, handler: h.serveStatic, asset: true},
+
+		{Pattern: "GET /{$}", Access: public, handler: h.home},
+		{Pattern: "GET /inbox", Access: signedIn, handler: h.inbox},
+		{Pattern: "GET /sent", Access: signedIn, handler: h.sent},
+		{Pattern: "GET /new", Access: signedIn, handler: h.newDeposit},
+		{Pattern: "GET /deposits/{id}", Access: signedIn, handler: h.depositPage},
+		{Pattern: "GET /deposits/{id}/zip", Access: signedIn, handler: h.zip},
+		{Pattern: "GET /deposits/{id}/files/{fid}", Access: signedIn, handler: h.download},
+		{Pattern: "POST /deposits/{id}/revoke", Access: signedIn, handler: h.revoke},
+
+		{Pattern: "GET /signin", Access: public, handler: h.signin},
+		{Pattern: "POST /signin/code", Access: public, handler: h.signinCode},
+		{Pattern: "POST /signin/verify", Access: public, handler: h.signinVerify},
+		{Pattern: "GET /signin/totp", Access: Access{Partial: navette.StageSecondFactor}, handler: h.totpPage},
+		{Pattern: "POST /signin/totp", Access: Access{Partial: navette.StageSecondFactor}, handler: h.totpPost},
+		{Pattern: "GET /signin/enrol", Access: Access{Partial: navette.StageEnrol}, handler: h.enrolPage},
+		{Pattern: "POST /signin/enrol", Access: Access{Partial: navette.StageEnrol}, handler: h.enrolPost},
+		{Pattern: "POST /signin/password", Access: public, handler: h.signinPassword},
+		{Pattern: "GET /signin/oidc", Access: public, handler: h.oidcStart},
+		{Pattern: "GET /signin/oidc/callback", Access: public, handler: h.oidcCallback},
+		{Pattern: "POST /signout", Access: public, handler: h.signout},
+
+		{Pattern: "GET /audit", Access: audit, handler: h.audit},
+		{Pattern: "GET /admin", Access: courtAdmin, handler: h.admin},
+		{Pattern: "GET /admin/courts", Access: courtAdmin, handler: h.adminCourts},
+		{Pattern: "GET /admin/services/{id}", Access: courtAdmin, handler: h.adminService},
+		{Pattern: "POST /admin/services/{id}/members", Access: courtAdmin, handler: h.addMember},
+		{Pattern: "POST /admin/services/{id}/members/remove", Access: courtAdmin, handler: h.removeMember},
+		{Pattern: "POST /admin/courts/{id}/services", Access: courtAdmin, handler: h.createService},
+		{Pattern: "GET /admin/imports", Access: admin, handler: h.adminImports},
+		{Pattern: "POST /admin/imports/preview", Access: admin, handler: h.importPreview},
+		{Pattern: "POST /admin/imports/apply", Access: admin, handler: h.importApply},
+		{Pattern: "GET /admin/settings", Access: admin, handler: h.adminSettings},
+		{Pattern: "POST /admin/settings", Access: admin, handler: h.saveSettings},
+		{Pattern: "GET /admin/stats", Access: courtAdmin, handler: h.adminStats},
+		{Pattern: "GET /admin/stats/chart.svg", Access: courtAdmin, handler: h.adminChart},
+	}
+}
+
+// guard applies a route's access policy before its handler.
+func (h *Handler) guard(rt Route) http.HandlerFunc {
+	if rt.Access.Public {
+		return rt.handler
+	}
+	if rt.Access.Partial != "" {
+		return func(w http.ResponseWriter, r *http.Request) {
+			cur := session(r)
+			switch {
+			case cur == nil || cur.Session == nil:
+				http.Redirect(w, r, "/signin", http.StatusSeeOther)
+			case cur.Session.Stage == navette.StageFull:
+				http.Redirect(w, r, "/inbox", http.StatusSeeOther)
+			case cur.Session.Stage != rt.Access.Partial:
+				h.redirectStage(w, r, cur.Session.Stage, nextOf(r))
+			default:
+				rt.handler(w, r)
+			}
+		}
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		u := navette.UserFromContext(r.Context())
+		if cur := session(r); cur != nil && cur.Session != nil && cur.Session.Stage != navette.StageFull {
+			h.redirectStage(w, r, cur.Session.Stage, r.URL.RequestURI())
+			return
+		}
+		if u == nil {
+			if r.Method != http.MethodGet {
+				h.Error(w, r, navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required."))
+				return
+			}
+			http.Redirect(w, r, "/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		if len(rt.Access.Roles) > 0 && !slices.Contains(rt.Access.Roles, u.Role) {
+			h.Error(w, r, navette.Errorf(navette.EFORBIDDEN, "Your role does not allow this."))
+			return
+		}
+		rt.handler(w, r)
+	}
+}
