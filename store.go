@@ -45,8 +45,9 @@ type MetaStore interface {
 	// UsersBySource returns every user of the directory source, disabled
 	// ones included, in no particular order.
 	UsersBySource(ctx context.Context, source string) ([]*User, error)
-	// SaveUsers creates the users of create and rewrites every field listed
-	// for UpdateUser of the users of update (found by id), all in one
+	// SaveUsers creates the users of create and rewrites the fields of the
+	// users of update (found by id) that a directory gives, leaving their
+	// second factor and identity provider subject as stored, all in one
 	// transaction with events: a directory sync is applied whole or not at
 	// all. Users who become disabled lose their sessions and tokens in it. Returns
 	// ECONFLICT, naming the e-mail or external id, if a created user's id,

@@ -46,6 +46,19 @@ const updateUser = `UPDATE users SET email = $2, name = $3, role = $4, disabled 
 	court_id = $9, directory_status = $10, revoked_at = $11, totp_key_id = $12, totp_key_data = $13, totp_step = $14,
 	updated_at = $15, oidc_subject = $16, terms = $17 WHERE id = $1`
 
+// syncUser is updateUser for a directory sync (SaveUsers): it leaves what
+// sign-in binds to a person (second factor, identity provider subject)
+// as stored, since a sync works from a read made without a lock: a key
+// rewrapped or a subject bound meanwhile must not be written back stale.
+const syncUser = `UPDATE users SET email = $2, name = $3, role = $4, disabled = $5, lang = $6, kind = $7, org = $8,
+	court_id = $9, directory_status = $10, revoked_at = $11, updated_at = $12, terms = $13 WHERE id = $1`
+
+// syncArgs returns the arguments of syncUser for u.
+func syncArgs(u *navette.User, terms string) []any {
+	return []any{u.ID, u.Email, u.Name, string(u.Role), boolArg(u.Disabled), u.Lang, u.Kind, u.Org, u.CourtID,
+		u.DirectoryStatus, timeArg(u.RevokedAt), timeArg(u.UpdatedAt), terms}
+}
+
 // scanUser reads the columns userCols, then those extra points to.
 func scanUser(row interface{ Scan(...any) error }, extra ...any) (*navette.User, error) {
 	var (
@@ -248,7 +261,8 @@ const saveBatch = 8
 
 // SaveUsers creates and updates users in one transaction: the updates
 // first, so that an e-mail address one user gives up can go to a new one.
-// Updated users are rewritten whole (the fields userArgs lists); those
+// Updated users are rewritten (the fields syncArgs lists: not what sign-in
+// binds to them, their second factor and identity provider subject); those
 // disabled lose their sessions and their tokens are revoked. Users given twice, or two users given the
 // same e-mail address or external id, are refused with ECONFLICT before
 // anything is written.
@@ -315,7 +329,7 @@ func (s *Store) saveUpdates(ctx context.Context, tx *sql.Tx, x *indexer, update 
 		return s.internal(err, "save users: prepare")
 	}
 	defer load.Close()
-	upd, err := tx.PrepareContext(ctx, updateUser)
+	upd, err := tx.PrepareContext(ctx, syncUser)
 	if err != nil {
 		return s.internal(err, "save users: prepare")
 	}
@@ -338,7 +352,7 @@ func (s *Store) saveUpdates(ctx context.Context, tx *sql.Tx, x *indexer, update 
 		if err != nil {
 			return s.internal(err, "save users: index")
 		}
-		if _, err := upd.ExecContext(ctx, append(append([]any{u.ID}, userArgs(u)...), terms)...); err != nil {
+		if _, err := upd.ExecContext(ctx, syncArgs(u, terms)...); err != nil {
 			if s.d.IsUniqueViolation(err) {
 				return navette.WrapError(navette.ECONFLICT, err, "The e-mail address %s is another user's.", u.Email)
 			}

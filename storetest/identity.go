@@ -502,6 +502,26 @@ func testMetaSaveUsers(t *testing.T, m *metaFixture) {
 	}
 	metaEqual(t, "events", metaSeqs(t, m.events("")), []navette.Event{ev})
 
+	// A sync works from a read made without a lock: what sign-in bound to a
+	// person meanwhile (a second factor, rewrapped under a new key; an
+	// identity provider subject) is not written back stale.
+	bound := new(*m.getUser(a.ID))
+	if err := m.s.UpdateUser(m.ctx, a.ID, func(u *navette.User) ([]navette.Event, error) {
+		u.TOTP, u.TOTPStep, u.OIDCSubject = navette.WrappedKey{KeyID: "kek-9", Data: metaRandom(40)}, 7, "sub-123"
+		*bound = *u
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	stale := new(*upA)
+	stale.Name, stale.UpdatedAt = "Anne Avocat-Martin", m.now()
+	if err := m.s.SaveUsers(m.ctx, nil, []*navette.User{stale}); err != nil {
+		t.Fatalf("SaveUsers(stale read): %v", err)
+	}
+	want := new(*bound)
+	want.Name, want.UpdatedAt = stale.Name, stale.UpdatedAt
+	metaEqual(t, "synced over a sign-in binding", m.getUser(a.ID), want)
+
 	// Nothing to do is no error.
 	if err := m.s.SaveUsers(m.ctx, nil, nil); err != nil {
 		t.Errorf("SaveUsers(nothing): %v", err)
