@@ -160,7 +160,9 @@ func (s *Service) VerifyCode(ctx context.Context, email, code, ip string) (is *I
 	if err != nil {
 		return nil, err
 	}
-	if len(codes) == 0 {
+	// A code already used, expired or burnt is refused from the read,
+	// without taking the write lock its check needs.
+	if len(codes) == 0 || !codes[0].UsedAt.IsZero() || !now.Before(codes[0].ExpiresAt) || codes[0].Attempts >= s.Config.MaxTries {
 		return nil, unauthorized()
 	}
 	ok := false

@@ -6,6 +6,7 @@ package testnode
 import (
 	"context"
 	"log/slog"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,20 @@ import (
 	"navette"
 	"navette/app"
 )
+
+// testLogger discards the node's logs, unless NAVETTE_TEST_LOG names a
+// level (debug, info, warn, error): then they go to standard error from it.
+func testLogger() *slog.Logger {
+	v := os.Getenv("NAVETTE_TEST_LOG")
+	if v == "" {
+		return slog.New(slog.DiscardHandler)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(v)); err != nil {
+		level = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
 
 // Start boots a node on clock, with the test defaults (temporary data
 // directory, free port, no logs, the sweeper left to the test) changed by
@@ -24,7 +39,7 @@ func Start(t testing.TB, clock navette.Clock, tweak ...func(*app.Config)) *app.A
 		Addr:          "127.0.0.1:0",
 		Clock:         clock,
 		SweepInterval: time.Hour, // tests sweep by hand
-		Logger:        slog.New(slog.DiscardHandler),
+		Logger:        testLogger(),
 	}
 	for _, f := range tweak {
 		f(&cfg)
