@@ -126,9 +126,9 @@ func Create(ctx context.Context, dataDir, out string, compress bool, now time.Ti
 		return nil, navette.Errorf(navette.ECONFLICT, "%s exists: choose a new file for the backup.", out)
 	}
 	var err error
-	for range Attempts {
+	for attempt := range Attempts {
 		var m *Manifest
-		m, err = createOnce(ctx, dataDir, out, compress, now)
+		m, err = createOnce(ctx, dataDir, out, compress, now, attempt)
 		if err == nil {
 			return m, nil
 		}
@@ -139,6 +139,10 @@ func Create(ctx context.Context, dataDir, out string, compress bool, now time.Ti
 	return nil, fmt.Errorf("%w, at each of %d attempts: the platform purges too fast to copy; try again later", err, Attempts)
 }
 
+// beforeCopy, if set, runs after each snapshot, before its blobs are
+// copied (tests delete blobs there).
+var beforeCopy func(attempt int)
+
 // blob is a blob a snapshot references.
 type blob struct {
 	key      string
@@ -146,7 +150,7 @@ type blob struct {
 	size     int64 // of an unfinished upload: its committed bytes
 }
 
-func createOnce(ctx context.Context, dataDir, out string, compress bool, now time.Time) (_ *Manifest, err error) {
+func createOnce(ctx context.Context, dataDir, out string, compress bool, now time.Time, attempt int) (_ *Manifest, err error) {
 	tmpDir, err := os.MkdirTemp(dataDir, ".backup-")
 	if err != nil {
 		return nil, err
@@ -163,6 +167,9 @@ func createOnce(ctx context.Context, dataDir, out string, compress bool, now tim
 	}
 	if m.Verifiers, err = verifierKeys(filepath.Join(dataDir, "keys")); err != nil {
 		return nil, err
+	}
+	if beforeCopy != nil {
+		beforeCopy(attempt)
 	}
 
 	partial := out + ".partial"
