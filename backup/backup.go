@@ -50,6 +50,7 @@ import (
 
 	"navette"
 	"navette/proof"
+	"navette/seal"
 	"navette/sqlite"
 )
 
@@ -147,7 +148,7 @@ var beforeCopy func(attempt int)
 type blob struct {
 	key      string
 	finished bool
-	size     int64 // of an unfinished upload: its committed bytes
+	size     int64 // of an unfinished upload: the length of its blob at the snapshot
 }
 
 func createOnce(ctx context.Context, dataDir, out string, compress bool, now time.Time, attempt int) (_ *Manifest, err error) {
@@ -266,6 +267,11 @@ func inspect(ctx context.Context, path string, m *Manifest) ([]blob, error) {
 			return nil, fmt.Errorf("backup: the snapshot references a malformed blob key %q", b.key)
 		}
 		b.finished = state != string(navette.FileUploading)
+		if !b.finished {
+			// stored_bytes counts plaintext: the blob holds the header and
+			// the whole segments; the partial one is in the resume state.
+			b.size = seal.SegmentOffset(b.size / seal.SegmentSize)
+		}
 		blobs = append(blobs, b)
 	}
 	if err := rows.Err(); err != nil {

@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"navette"
+	"navette/api"
 	"navette/app"
 	"navette/client"
 	"navette/internal/testnode"
+	"navette/internal/testproxy"
 )
 
 // TestAdminBackupRestore: a backup taken while the server runs, restored
@@ -30,10 +32,40 @@ func TestAdminBackupRestore(t *testing.T) {
 	files := []file{{"acte.pdf", randomBytes(300<<10, 1)}, {"note.txt", []byte("court")}}
 	before, beforeIDs := e.deposit("RG 26/00017", files...)
 
+	// An upload cut off midway: its committed bytes are in the backup, and
+	// it resumes on the restored server.
+	p := e.proxy()
+	cut, err := client.New(p.URL(), e.agent, client.WithRetry(client.RetryPolicy{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	draft, err := cut.CreateDeposit(ctx, api.CreateDeposit{Recipients: []string{lawyer}, Reference: "RG 26/00019"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := randomBytes(3<<20, 4)
+	p.Cut(testproxy.Upstream, 1<<20, 1)
+	bigID, err := cut.Upload(ctx, draft.ID, "gros.bin", bytes.NewReader(big), int64(len(big)), nil)
+	if err == nil || bigID == "" {
+		t.Fatalf("cut upload = %q, %v", bigID, err)
+	}
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+		f, err := e.app.Meta.File(ctx, bigID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Offset > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the cut upload never recorded its bytes")
+		}
+	}
+
 	tmp := t.TempDir()
 	out := filepath.Join(tmp, "navette.tar")
 	r := runCLI(t, nil, false, "admin", "backup", "--data", e.dir, "--out", out)
-	if r.code != 0 || !strings.HasPrefix(r.stdout, "backup "+out+": schema ") || !strings.Contains(r.stdout, " 2 blobs (") {
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "backup "+out+": schema ") || !strings.Contains(r.stdout, " 3 blobs (") {
 		t.Fatalf("backup: %+v", r)
 	}
 	if r := runCLI(t, nil, false, "admin", "backup", "--data", e.dir, "--out", out); r.code != 1 || !strings.Contains(r.stderr, "exists") {
@@ -97,7 +129,7 @@ func TestAdminBackupRestore(t *testing.T) {
 
 	restored := filepath.Join(tmp, "restored")
 	r = runCLI(t, nil, false, "admin", "restore", "--data", restored, "--from", out, "--keys", keys)
-	if r.code != 0 || !strings.Contains(r.stdout, " 2 blobs (") || !strings.Contains(r.stdout, "\njournal intact: ") {
+	if r.code != 0 || !strings.Contains(r.stdout, " 3 blobs (") || !strings.Contains(r.stdout, "\njournal intact: ") {
 		t.Fatalf("restore: %+v", r)
 	}
 	nokeys := filepath.Join(tmp, "nokeys")
@@ -118,6 +150,20 @@ func TestAdminBackupRestore(t *testing.T) {
 		if sha(buf.Bytes()) != sha(files[i].data) {
 			t.Errorf("%s on the restored server: SHA-256 %s, want %s", files[i].name, sha(buf.Bytes()), sha(files[i].data))
 		}
+	}
+	sender, err := client.New(b.URL(), e.agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sender.ResumeUpload(ctx, api.PathUploads+bigID, bytes.NewReader(big), int64(len(big)), nil); err != nil {
+		t.Fatalf("resuming the cut upload on the restored server: %v", err)
+	}
+	if _, err := sender.Submit(ctx, draft.ID); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := c.Download(ctx, draft.ID, bigID, &buf, 0); err != nil || sha(buf.Bytes()) != sha(big) {
+		t.Errorf("the resumed upload on the restored server: SHA-256 %s, %v; want %s", sha(buf.Bytes()), err, sha(big))
 	}
 	if _, err := c.Download(ctx, after, afterIDs[0], io.Discard, 0); err == nil {
 		t.Error("the deposit made after the backup is on the restored server")
