@@ -51,7 +51,7 @@ import (
 	"navette"
 	"navette/proof"
 	"navette/seal"
-	"navette/sqlite"
+	"navette/sqlstore"
 )
 
 // Format names the archive format in Manifest.Format.
@@ -294,13 +294,16 @@ func schemaVersion(ctx context.Context, raw *sql.DB) (int64, error) {
 }
 
 // journalState returns the size and root of the journal's tree in the
-// database at path.
+// database at path, read as it is: no migration runs on a snapshot.
 func journalState(ctx context.Context, path string) (JournalState, error) {
-	s, err := sqlite.Open(path)
+	raw, err := sql.Open("sqlite", path)
 	if err != nil {
 		return JournalState{}, err
 	}
-	defer s.Close()
+	defer raw.Close()
+	// Only reads run on it: no constraint can be violated.
+	never := func(error) bool { return false }
+	s := sqlstore.New(raw, raw, sqlstore.Dialect{Name: "sqlite", IsUniqueViolation: never, IsForeignKeyViolation: never})
 	size, err := s.TreeSize(ctx)
 	if err != nil {
 		return JournalState{}, err
@@ -311,7 +314,7 @@ func journalState(ctx context.Context, path string) (JournalState, error) {
 			return JournalState{}, fmt.Errorf("backup: journal root: %w", err)
 		}
 	}
-	return JournalState{Size: size, Root: base64.StdEncoding.EncodeToString(root[:])}, s.Close()
+	return JournalState{Size: size, Root: base64.StdEncoding.EncodeToString(root[:])}, raw.Close()
 }
 
 // verifierKeys returns the journal verifier keys in the key directory dir
