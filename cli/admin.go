@@ -37,7 +37,10 @@ navette admin key rewrap --data DIR [--db URL] [--batch N]
 navette admin key retire --data DIR [--db URL] KEYID
 navette admin mail dead --data DIR [--limit N]
 navette admin mail replay --data DIR NOTICE_ID
-navette admin scrub --data DIR [--db URL] [--blobs URL] [--rate BYTES_PER_SECOND]`
+navette admin scrub --data DIR [--db URL] [--blobs URL] [--rate BYTES_PER_SECOND]
+navette admin backup --data DIR --out FILE[.gz]
+navette admin restore --data NEWDIR --from FILE [--keys FILE]
+navette admin key export --data DIR --out FILE`
 
 func runAdmin(ctx context.Context, env *Env, args []string) error {
 	if len(args) > 0 && args[0] == "settings" {
@@ -48,6 +51,12 @@ func runAdmin(ctx context.Context, env *Env, args []string) error {
 	}
 	if len(args) > 0 && args[0] == "scrub" {
 		return adminScrub(ctx, env, args[1:])
+	}
+	if len(args) > 0 && args[0] == "backup" {
+		return adminBackup(ctx, env, args[1:])
+	}
+	if len(args) > 0 && args[0] == "restore" {
+		return adminRestore(ctx, env, args[1:])
 	}
 	if len(args) < 2 {
 		return usageError("\n%s", adminUsage)
@@ -81,6 +90,8 @@ func runAdmin(ctx context.Context, env *Env, args []string) error {
 		return adminKeyRewrap(ctx, env, args[2:])
 	case "key retire":
 		return adminKeyRetire(ctx, env, args[2:])
+	case "key export":
+		return adminKeyExport(ctx, env, args[2:])
 	case "mail dead":
 		return adminMailDead(ctx, env, args[2:])
 	case "mail replay":

@@ -1,0 +1,137 @@
+package backup
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"navette"
+	"navette/api"
+	"navette/client"
+	"navette/internal/testnode"
+)
+
+var start = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+
+// deposit sends data from the agent of token to avocat@barreau.example and
+// returns the deposit's id.
+func deposit(t *testing.T, c *client.Client, data []byte) string {
+	t.Helper()
+	ctx := context.Background()
+	d, err := c.CreateDeposit(ctx, api.CreateDeposit{Recipients: []string{"avocat@barreau.example"}, Reference: "RG 26/00017"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Upload(ctx, d.ID, "acte.pdf", bytes.NewReader(data), int64(len(data)), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Submit(ctx, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	return d.ID
+}
+
+// TestCreateBlobDeletedMeanwhile: a blob the snapshot references that the
+// sweeper deletes before it is copied makes Create take a new snapshot,
+// without it; a blob that is gone at every attempt fails the backup,
+// leaving neither the file nor a temporary one behind. The moment of the
+// deletion is injected (beforeCopy): a real sweeper cannot be made to run
+// between the snapshot and the copy otherwise.
+func TestCreateBlobDeletedMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	a := testnode.Start(t, testnode.NewTickingClock(start))
+	token := testnode.User(t, a, "agent@justice.example", "Agent", navette.RoleAgent)
+	testnode.User(t, a, "avocat@barreau.example", "Avocat", navette.RolePartner)
+	c, err := client.New(a.URL(), token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deposit(t, c, []byte("gardé"))
+	gone := deposit(t, c, []byte("purgé"))
+
+	var attempts []int
+	t.Cleanup(func() { beforeCopy = nil })
+	beforeCopy = func(attempt int) {
+		attempts = append(attempts, attempt)
+		if attempt > 0 {
+			return
+		}
+		if err := c.Revoke(ctx, gone); err != nil {
+			t.Error(err)
+		}
+		if st, err := a.Deposits.Sweep(ctx); err != nil || st.BlobsDeleted != 1 {
+			t.Errorf("Sweep = %+v, %v; want one blob deleted", st, err)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "b.tar")
+	m, err := Create(ctx, a.Config.DataDir, out, false, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := m.Blobs(); n != 1 || len(attempts) != 2 {
+		t.Errorf("%d blobs after attempts %v; want 1 after a retry", n, attempts)
+	}
+
+	attempts = nil
+	beforeCopy = func(attempt int) {
+		attempts = append(attempts, attempt)
+		blobs, _ := filepath.Glob(filepath.Join(a.Config.DataDir, "blobs", "blobs", "*", "*"))
+		for _, b := range blobs {
+			os.Remove(b)
+		}
+	}
+	out2 := filepath.Join(filepath.Dir(out), "b2.tar")
+	if _, err := Create(ctx, a.Config.DataDir, out2, false, start); !errors.Is(err, ErrBlobGone) || len(attempts) != Attempts {
+		t.Errorf("Create with blobs gone = %v after attempts %v", err, attempts)
+	}
+	left, _ := filepath.Glob(filepath.Join(filepath.Dir(out), "b2*"))
+	tmp, _ := filepath.Glob(filepath.Join(a.Config.DataDir, ".backup-*"))
+	if len(left) != 0 || len(tmp) != 0 {
+		t.Errorf("left behind: %v %v", left, tmp)
+	}
+}
+
+// craft returns an archive as Create writes it, with the given entries and
+// a manifest listing them, around a database that is not one.
+func craft(t testing.TB, entries map[string]string) []byte {
+	var buf bytes.Buffer
+	aw := newArchiveWriter(&buf, start)
+	for _, name := range []string{dbEntry, blobPrefix + strings.Repeat("a", 32), uploadPrefix + strings.Repeat("b", 32)} {
+		if v, ok := entries[name]; ok {
+			if err := aw.add(name, strings.NewReader(v), int64(len(v))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := aw.finish(&Manifest{Format: Format, CreatedAt: start, Files: aw.files}); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// FuzzRestore: whatever the archive, Restore does not panic, and when it
+// refuses it leaves no directory behind.
+//
+// fuzz: 2000x
+func FuzzRestore(f *testing.F) {
+	f.Add([]byte{})
+	f.Add(craft(f, map[string]string{dbEntry: "not sqlite"}))
+	f.Add(craft(f, map[string]string{dbEntry: "x", blobPrefix + strings.Repeat("a", 32): "sealed", uploadPrefix + strings.Repeat("b", 32): "half"}))
+	root := f.TempDir()
+	n := 0
+	f.Fuzz(func(t *testing.T, b []byte) {
+		n++
+		dir := filepath.Join(root, "r", strings.Repeat("x", n%3+1))
+		os.RemoveAll(filepath.Join(root, "r"))
+		if _, err := Restore(context.Background(), bytes.NewReader(b), dir, nil); err != nil {
+			if _, serr := os.Stat(dir); serr == nil {
+				t.Fatalf("refused (%v) but left %s", err, dir)
+			}
+		}
+	})
+}

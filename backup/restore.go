@@ -1,0 +1,324 @@
+package backup
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"navette"
+	"navette/disk"
+	"navette/proof"
+	"navette/sqlite"
+)
+
+// maxManifest bounds the manifest read into memory (some 2 million blobs).
+const maxManifest = 256 << 20
+
+// Restored is what Restore restored and verified.
+type Restored struct {
+	Manifest *Manifest
+	Journal  *navette.JournalCheck // the hash chain, recomputed
+	Proof    *proof.Report         // the tree and its signed checkpoints, recomputed
+	Keys     int                   // key files restored
+}
+
+// Restore restores the backup read from r into the directory dir, which
+// must be empty or absent, and the key directory from the export read from
+// keys, if not nil. It refuses an archive any byte of which differs from
+// what Create wrote, then verifies the journal of the restored metadata
+// (hash chain, tree and signed checkpoints) and checks it has the size and
+// root the manifest recorded. On any error it leaves dir empty.
+func Restore(ctx context.Context, r io.Reader, dir string, keys io.Reader) (_ *Restored, err error) {
+	created, err := emptyDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			empty(dir, created)
+		}
+	}()
+	m, err := extract(ctx, r, dir)
+	if err != nil {
+		return nil, fmt.Errorf("backup refused: %w", err)
+	}
+	res := &Restored{Manifest: m}
+	if keys != nil {
+		if res.Keys, err = ImportKeys(keys, filepath.Join(dir, "keys")); err != nil {
+			return nil, err
+		}
+	}
+	if err := verify(ctx, dir, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// emptyDir makes sure dir is an empty directory, creating it (mode 0700)
+// if absent, and reports whether it did.
+func emptyDir(dir string) (bool, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return true, os.MkdirAll(dir, 0o700)
+	}
+	if err != nil {
+		return false, err
+	}
+	if len(entries) > 0 {
+		return false, navette.Errorf(navette.ECONFLICT, "%s is not empty: restore only into an empty directory.", dir)
+	}
+	return false, nil
+}
+
+// empty empties dir, and removes it if created.
+func empty(dir string, created bool) {
+	if created {
+		os.RemoveAll(dir)
+		return
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		os.RemoveAll(filepath.Join(dir, e.Name()))
+	}
+}
+
+// laggedHash passes reads through and hashes every byte but the last
+// block read, so that once the reader of the archive has read a header,
+// the hash covers exactly the bytes before it.
+type laggedHash struct {
+	r    io.Reader
+	h    hash.Hash
+	tail []byte // the last bytes read, up to a block, not hashed yet
+}
+
+func (l *laggedHash) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	l.tail = append(l.tail, p[:n]...)
+	if over := len(l.tail) - 512; over > 0 {
+		l.h.Write(l.tail[:over])
+		l.tail = append(l.tail[:0], l.tail[over:]...)
+	}
+	return n, err
+}
+
+// extract writes the entries of the archive read from r into dir and
+// checks them against the manifest and the archive's hash.
+func extract(ctx context.Context, r io.Reader, dir string) (*Manifest, error) {
+	br := bufio.NewReader(r)
+	var src io.Reader = br
+	if magic, _ := br.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, err
+		}
+		src = zr
+	}
+	lag := &laggedHash{r: src, h: sha256.New()}
+	tr := tar.NewReader(lag)
+	blobs, err := disk.Open(filepath.Join(dir, "blobs"))
+	if err != nil {
+		return nil, err
+	}
+	var (
+		got      []File
+		seen     = map[string]bool{}
+		manifest []byte
+	)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return nil, errors.New("the archive ends before its manifest's hash")
+		}
+		if err != nil {
+			return nil, err
+		}
+		if hdr.Typeflag != tar.TypeReg || hdr.Size < 0 {
+			return nil, fmt.Errorf("unexpected entry %q", hdr.Name)
+		}
+		if seen[hdr.Name] {
+			return nil, fmt.Errorf("entry %q twice", hdr.Name)
+		}
+		seen[hdr.Name] = true
+		if hdr.Name == trailerEntry {
+			if manifest == nil {
+				return nil, errors.New("no manifest before its hash")
+			}
+			if err := checkTrailer(tr, hdr, lag); err != nil {
+				if _, merr := checkManifest(manifest, got); merr != nil {
+					return nil, fmt.Errorf("%w: %w", err, merr)
+				}
+				return nil, err
+			}
+			return checkManifest(manifest, got)
+		}
+		if manifest != nil {
+			return nil, fmt.Errorf("entry %q after the manifest", hdr.Name)
+		}
+		if hdr.Name == manifestEntry {
+			if hdr.Size > maxManifest {
+				return nil, errors.New("manifest too large")
+			}
+			if manifest, err = io.ReadAll(tr); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		h := sha256.New()
+		in := io.TeeReader(tr, h)
+		switch name := hdr.Name; {
+		case name == dbEntry:
+			err = writeFile(filepath.Join(dir, dbEntry), in)
+		case strings.HasPrefix(name, blobPrefix) && navette.ValidID(name[len(blobPrefix):]):
+			err = writeBlob(ctx, blobs, name[len(blobPrefix):], in, true)
+		case strings.HasPrefix(name, uploadPrefix) && navette.ValidID(name[len(uploadPrefix):]):
+			err = writeBlob(ctx, blobs, name[len(uploadPrefix):], in, false)
+		default:
+			return nil, fmt.Errorf("unexpected entry %q", name)
+		}
+		if err != nil {
+			return nil, err
+		}
+		got = append(got, File{Path: hdr.Name, Size: hdr.Size, SHA256: hex.EncodeToString(h.Sum(nil))})
+	}
+}
+
+// checkTrailer checks the last entry against the hash of the archive before
+// it, and that only end-of-archive zeros follow it.
+func checkTrailer(tr *tar.Reader, hdr *tar.Header, lag *laggedHash) error {
+	want := hex.EncodeToString(lag.h.Sum(nil)) + "\n"
+	if hdr.Size != int64(len(want)) {
+		return errors.New("malformed manifest hash")
+	}
+	b := make([]byte, len(want))
+	if _, err := io.ReadFull(tr, b); err != nil {
+		return err
+	}
+	if string(b) != want {
+		return errors.New("the archive does not match its hash: it is damaged or altered")
+	}
+	rest, err := io.ReadAll(io.LimitReader(lag.r, 1<<20))
+	if err != nil {
+		return err
+	}
+	if len(rest) < 512-len(want)+1024 || len(rest) == 1<<20 || bytes.ContainsFunc(rest, func(r rune) bool { return r != 0 }) {
+		return errors.New("the archive does not end as written: it is damaged or altered")
+	}
+	return nil
+}
+
+// checkManifest parses the manifest and checks it lists exactly the
+// entries read.
+func checkManifest(b []byte, got []File) (*Manifest, error) {
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("manifest: %w", err)
+	}
+	if m.Format != Format {
+		return nil, fmt.Errorf("format %q, not %q", m.Format, Format)
+	}
+	if len(m.Files) != len(got) {
+		return nil, fmt.Errorf("the manifest lists %d files, the archive holds %d", len(m.Files), len(got))
+	}
+	for i, f := range m.Files {
+		if f != got[i] {
+			return nil, fmt.Errorf("%s does not match the manifest (size %d, SHA-256 %s; listed %d, %s)", got[i].Path, got[i].Size, got[i].SHA256, f.Size, f.SHA256)
+		}
+	}
+	if len(got) == 0 || got[0].Path != dbEntry {
+		return nil, errors.New("no metadata database")
+	}
+	return &m, nil
+}
+
+// writeFile writes r to a new file at path (mode 0600) and syncs it.
+func writeFile(path string, r io.Reader) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// writeBlob writes r as blob key of s, finished or left unfinished.
+func writeBlob(ctx context.Context, s navette.BlobStore, key string, r io.Reader, finished bool) error {
+	w, err := s.Append(ctx, key, 0)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(w, r); err != nil {
+		w.Close()
+		return err
+	}
+	if err := w.Commit(); err != nil {
+		w.Close()
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	if finished {
+		return s.Finish(ctx, key)
+	}
+	return nil
+}
+
+// verify checks the schema version of the restored metadata, verifies its
+// journal, and checks the tree is the one the manifest recorded.
+func verify(ctx context.Context, dir string, res *Restored) error {
+	m := res.Manifest
+	path := filepath.Join(dir, dbEntry)
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		return err
+	}
+	v, err := schemaVersion(ctx, raw)
+	raw.Close()
+	if err != nil {
+		return err
+	}
+	if v != m.Schema {
+		return fmt.Errorf("the metadata is at schema version %d, the manifest says %d", v, m.Schema)
+	}
+	s, err := sqlite.Open(path)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if res.Journal, err = navette.VerifyJournal(ctx, s, nil); err != nil {
+		return err
+	}
+	if len(m.Verifiers) > 0 {
+		if res.Proof, err = proof.Verify(ctx, s, m.Verifiers); err != nil {
+			return err
+		}
+		if root := base64.StdEncoding.EncodeToString(res.Proof.Root[:]); res.Proof.Leaves != m.Journal.Size || root != m.Journal.Root {
+			return fmt.Errorf("the restored journal's tree has %d leaves and root %s, the manifest says %d and %s", res.Proof.Leaves, root, m.Journal.Size, m.Journal.Root)
+		}
+	}
+	return s.Close()
+}

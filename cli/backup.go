@@ -1,0 +1,107 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"navette"
+	"navette/backup"
+)
+
+// adminBackup writes an online snapshot of a data directory (SQLite
+// metadata, local blobs, no keys) to a new file.
+func adminBackup(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "admin backup", "--data DIR --out FILE[.gz]")
+	data := fs.String("data", "", "data directory (SQLite metadata and local blobs); the server may run")
+	out := fs.String("out", "", "the backup file to create (gzip-compressed if it ends in .gz or .tgz); keys are not in it: see admin key export")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if *data == "" || *out == "" {
+		return usageError("--data and --out are required")
+	}
+	compress := strings.HasSuffix(*out, ".gz") || strings.HasSuffix(*out, ".tgz")
+	m, err := backup.Create(ctx, *data, *out, compress, navette.SystemClock{}.Now())
+	if err != nil {
+		return err
+	}
+	n, bytes := m.Blobs()
+	fmt.Fprintf(env.Stdout, "backup %s: schema %d, journal %d leaves, root %s, %d blobs (%d bytes)\n", *out, m.Schema, m.Journal.Size, m.Journal.Root, n, bytes)
+	fmt.Fprintln(env.Stderr, "the keys are not in the backup: export them with \"navette admin key export\" to another medium")
+	return nil
+}
+
+// adminRestore restores a backup, and keys exported apart, into an empty
+// directory, and verifies it.
+func adminRestore(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "admin restore", "--data NEWDIR --from FILE [--keys FILE]")
+	data := fs.String("data", "", "the data directory to restore into: empty or absent")
+	from := fs.String("from", "", "the backup file (admin backup)")
+	keys := fs.String("keys", "", "the keys exported apart (admin key export); without them the files cannot be opened")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if *data == "" || *from == "" {
+		return usageError("--data and --from are required")
+	}
+	f, err := os.Open(*from)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var kr io.Reader
+	if *keys != "" {
+		kf, err := os.Open(*keys)
+		if err != nil {
+			return err
+		}
+		defer kf.Close()
+		kr = kf
+	}
+	res, err := backup.Restore(ctx, f, *data, kr)
+	if err != nil {
+		return err
+	}
+	n, bytes := res.Manifest.Blobs()
+	fmt.Fprintf(env.Stdout, "restored %s into %s: backup of %s, schema %d, %d blobs (%d bytes), %d key files\n",
+		filepath.Base(*from), *data, res.Manifest.CreatedAt.Format("2006-01-02 15:04:05Z"), res.Manifest.Schema, n, bytes, res.Keys)
+	fmt.Fprintf(env.Stdout, "journal intact: %d events, tree %d leaves, root %s\n", res.Journal.Events, res.Manifest.Journal.Size, res.Manifest.Journal.Root)
+	if res.Keys == 0 {
+		fmt.Fprintln(env.Stderr, "no keys restored: the files and references cannot be opened until the keys exported with the backup are in DIR/keys")
+	}
+	return nil
+}
+
+// adminKeyExport writes the key directory to a new file, mode 0600.
+func adminKeyExport(_ context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "admin key export", "--data DIR --out FILE")
+	data := fs.String("data", "", "data directory")
+	out := fs.String("out", "", "the file to create, mode 0600, to keep on another medium than the backups")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if *data == "" || *out == "" {
+		return usageError("--data and --out are required")
+	}
+	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	n, err := backup.ExportKeys(filepath.Join(*data, "keys"), f, navette.SystemClock{}.Now())
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(*out)
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "%d key files exported to %s: keep it apart from the backups, which it opens\n", n, *out)
+	return nil
+}
