@@ -189,6 +189,8 @@ func TestPostgresS3(t *testing.T) {
 	r = doctor.Run(context.Background(), cfg, doctor.Options{})
 	if c := find(r, "database"); c.Status == doctor.OK {
 		t.Errorf("empty database: %+v, want not OK", c)
+	} else {
+		t.Logf("empty database: %s %s", c.Status, c.Detail)
 	}
 }
 
@@ -212,6 +214,16 @@ func TestFailures(t *testing.T) {
 				t.Fatal("no journal key file")
 			}
 			chmod(t, keys[0], 0o640)
+		}},
+		{"journal verifier key readable by others", "key directory", func(t *testing.T, cfg *app.Config) {
+			keys, _ := filepath.Glob(filepath.Join(cfg.DataDir, "keys", "journal-*.pub"))
+			if len(keys) == 0 {
+				t.Fatal("no journal verifier key file")
+			}
+			chmod(t, keys[0], 0o604)
+		}},
+		{"key directory open", "key directory", func(t *testing.T, cfg *app.Config) {
+			chmod(t, filepath.Join(cfg.DataDir, "keys"), 0o755)
 		}},
 		{"mac key missing", "mac key", func(t *testing.T, cfg *app.Config) {
 			keys, _ := filepath.Glob(filepath.Join(cfg.DataDir, "keys", "*.hmac"))
@@ -367,4 +379,35 @@ func writeCert(t *testing.T, notAfter time.Time) (certFile, keyFile string) {
 		t.Fatal(err)
 	}
 	return certFile, keyFile
+}
+
+// offsetClock is the system clock moved by an offset.
+type offsetClock time.Duration
+
+func (c offsetClock) Now() time.Time { return time.Now().Add(time.Duration(c)) }
+
+// TestTSAOffset compares the clock with a real time-stamping authority's,
+// the local clock moved.
+func TestTSAOffset(t *testing.T) {
+	stamps := testtsa.Start(t, testtsa.Options{})
+	cfg := newDeployment(t, func(c *app.Config) {
+		c.TSA, c.TSACA = stamps.URL(), stamps.CAFile()
+	})
+	for _, tt := range []struct {
+		offset time.Duration
+		want   doctor.Status
+	}{
+		{0, doctor.OK},
+		{20 * time.Second, doctor.Warn},
+		{-20 * time.Second, doctor.Warn},
+		{10 * time.Minute, doctor.Fail},
+	} {
+		cfg.Clock = offsetClock(tt.offset)
+		r := doctor.Run(context.Background(), cfg, doctor.Options{})
+		if c := find(r, "clock vs tsa"); c.Status != tt.want {
+			t.Errorf("clock %v off: %s %s, want %s", tt.offset, c.Status, c.Detail, tt.want)
+		} else {
+			t.Logf("clock %v off: %s %s", tt.offset, c.Status, c.Detail)
+		}
+	}
 }

@@ -50,10 +50,37 @@ func (d *doctor) keys() []Check {
 	if err != nil {
 		return append(checks, fail("key files", "%s: %s", dir, message(err)))
 	}
+	var bad []string
+	for _, e := range entries {
+		if kindOf(e.Name()) == nil {
+			if p := fileProblem(filepath.Join(dir, e.Name())); p != "" {
+				bad = append(bad, p)
+			}
+		}
+	}
+	if len(bad) > 0 && checks[0].Status == OK {
+		checks[0] = fail("key directory", "%s", strings.Join(bad, "; "))
+	}
 	for _, k := range keyKinds {
 		checks = append(checks, d.keyKind(dir, k, entries))
 	}
 	return checks
+}
+
+// kindOf returns the kind of key a file of the key directory holds, or
+// nil for another file (a journal verifier key, a temporary file).
+func kindOf(name string) *keyKind {
+	for i, k := range keyKinds {
+		if k.owns(name) {
+			return &keyKinds[i]
+		}
+	}
+	return nil
+}
+
+// owns reports whether a file of the key directory is of kind k.
+func (k keyKind) owns(name string) bool {
+	return name == k.active || (strings.HasPrefix(name, k.prefix) && strings.HasSuffix(name, k.suffix))
 }
 
 // keyKind checks the files of one kind of key: the active one named and
@@ -63,7 +90,7 @@ func (d *doctor) keyKind(dir string, k keyKind, entries []os.DirEntry) Check {
 	var files, bad []string
 	for _, e := range entries {
 		n := e.Name()
-		if n == k.active || (strings.HasPrefix(n, k.prefix) && strings.HasSuffix(n, k.suffix)) {
+		if k.owns(n) {
 			files = append(files, n)
 			if p := fileProblem(filepath.Join(dir, n)); p != "" {
 				bad = append(bad, p)

@@ -156,10 +156,12 @@ func (d *doctor) resolve(ctx context.Context, host string) ([]string, error) {
 // plain path is returned as it is.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" {
-		return raw
-	}
-	if u.Scheme == "sqlite" || u.Scheme == "file" {
+	switch {
+	case err != nil:
+		return "(malformed URL)"
+	case u.Scheme == "":
+		return raw // a path
+	case u.User == nil && (u.Scheme == "sqlite" || u.Scheme == "file"):
 		return raw
 	}
 	q := u.Query()

@@ -90,9 +90,13 @@ func (d *doctor) tsa(ctx context.Context) Check {
 	rtt := got.Sub(sent)
 	local := sent.Add(rtt / 2)
 	offset := local.Sub(st.Time)
+	if st.Time.Nanosecond() == 0 && offset > 0 {
+		// A genTime given to the second says the time was within the
+		// second that follows it.
+		offset = max(0, offset-time.Second)
+	}
 	abs := max(offset, -offset)
-	// The authority's time may be given to the second.
-	slack := clockWarn + st.Accuracy + rtt/2 + time.Second
+	slack := clockWarn + st.Accuracy + rtt/2
 	detail := fmt.Sprintf("%s: the clock is %+.1fs from the authority's (genTime %s, round trip %s)",
 		c, offset.Seconds(), st.Time.UTC().Format(time.RFC3339), rtt.Round(time.Millisecond))
 	switch {

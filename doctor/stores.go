@@ -108,7 +108,7 @@ func (d *doctor) blobs(ctx context.Context) Check {
 	switch {
 	case sp.Free < keep:
 		return fail(name, "%s: %s free of %s, under the reserve of %s (--min-free %s): uploads are refused (507) and /readyz answers 503", where, free, total, navette.FormatSize(keep), minFree)
-	case sp.Free-keep < keep || sp.Free-keep < sp.Total/10:
+	case sp.Free-keep < keep:
 		return warn(name, "%s: writable; %s free of %s, close to the reserve of %s (--min-free %s)", where, free, total, navette.FormatSize(keep), minFree)
 	}
 	return ok(name, "%s: writable; %s free of %s, reserve %s (--min-free %s)", where, free, total, navette.FormatSize(keep), minFree)
