@@ -225,6 +225,26 @@ func TestFailures(t *testing.T) {
 		{"key directory open", "key directory", func(t *testing.T, cfg *app.Config) {
 			chmod(t, filepath.Join(cfg.DataDir, "keys"), 0o755)
 		}},
+		{"database of another user", "database", func(t *testing.T, cfg *app.Config) {
+			chown(t, filepath.Join(cfg.DataDir, "navette.db"))
+		}},
+		{"blob store of another user", "blob store", func(t *testing.T, cfg *app.Config) {
+			chown(t, filepath.Join(cfg.DataDir, "blobs"))
+		}},
+		{"kek of another user", "kek", func(t *testing.T, cfg *app.Config) {
+			keys, _ := filepath.Glob(filepath.Join(cfg.DataDir, "keys", "*.key"))
+			chown(t, keys[0])
+		}},
+		{"blob store missing", "blob store", func(t *testing.T, cfg *app.Config) {
+			if err := os.RemoveAll(filepath.Join(cfg.DataDir, "blobs")); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				if _, err := os.Stat(filepath.Join(cfg.DataDir, "blobs")); err == nil {
+					t.Error("doctor created the missing blob store")
+				}
+			})
+		}},
 		{"mac key missing", "mac key", func(t *testing.T, cfg *app.Config) {
 			keys, _ := filepath.Glob(filepath.Join(cfg.DataDir, "keys", "*.hmac"))
 			for _, k := range keys {
@@ -316,6 +336,9 @@ func TestJSON(t *testing.T) {
 			t.Errorf("no %q in %s", k, b.String())
 		}
 	}
+	if eps, ok := raw["endpoints"].([]any); !ok || len(eps) != 0 {
+		t.Errorf("endpoints %v, want [] on a local deployment", raw["endpoints"])
+	}
 }
 
 func find(r *doctor.Report, name string) doctor.Check {
@@ -325,6 +348,17 @@ func find(r *doctor.Report, name string) doctor.Check {
 		}
 	}
 	return doctor.Check{Name: name, Status: "missing"}
+}
+
+// chown gives path to another user (nobody), which only root can do.
+func chown(t *testing.T, path string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("only root can give a file to another user")
+	}
+	if err := os.Chown(path, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func chmod(t *testing.T, path string, mode os.FileMode) {

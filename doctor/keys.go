@@ -44,7 +44,7 @@ func (d *doctor) keys() []Check {
 	case fi.Mode().Perm()&0o077 != 0:
 		checks[0] = fail("key directory", "%s has mode %04o, open to group or others: chmod 700 %s", dir, fi.Mode().Perm(), dir)
 	case owner(fi) != os.Geteuid():
-		checks[0] = fail("key directory", "%s is owned by uid %d, not by uid %d running navette", dir, owner(fi), os.Geteuid())
+		checks[0] = fail("key directory", "%s is owned by uid %d, not by uid %d running doctor: run doctor as the user navette runs as", dir, owner(fi), os.Geteuid())
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -118,9 +118,9 @@ func (d *doctor) keyKind(dir string, k keyKind, entries []os.DirEntry) Check {
 		if name := journalName(filepath.Join(dir, k.file(id))); name != "" {
 			detail += " for " + name
 		}
-		return ok(k.name, "%s; files mode 0600, owned by uid %d", detail, os.Geteuid())
+		return ok(k.name, "%s; files mode 0600, owned by uid %d running doctor", detail, os.Geteuid())
 	}
-	return ok(k.name, "%s (%d in all); files mode 0600, owned by uid %d", detail, n, os.Geteuid())
+	return ok(k.name, "%s (%d in all); files mode 0600, owned by uid %d running doctor", detail, n, os.Geteuid())
 }
 
 // fileProblem says what is wrong with a key file, or "".
@@ -134,7 +134,7 @@ func fileProblem(path string) string {
 	case fi.Mode().Perm()&0o077 != 0:
 		return fmt.Sprintf("%s has mode %04o, open to group or others: chmod 600 %s", path, fi.Mode().Perm(), path)
 	case owner(fi) != os.Geteuid():
-		return fmt.Sprintf("%s is owned by uid %d, not by uid %d running navette", path, owner(fi), os.Geteuid())
+		return fmt.Sprintf("%s is owned by uid %d, not by uid %d running doctor: run doctor as the user navette runs as", path, owner(fi), os.Geteuid())
 	}
 	return ""
 }

@@ -95,7 +95,8 @@ func pgEndpoint(raw, host string, port uint16) Endpoint {
 // endpoints lists every server the configuration makes navette connect
 // to, resolved.
 func (d *doctor) endpoints(ctx context.Context) []Endpoint {
-	eps := append(d.storeEndpoints(d.dbURL()), d.storeEndpoints(d.blobsURL())...)
+	eps := append([]Endpoint{}, d.storeEndpoints(d.dbURL())...)
+	eps = append(eps, d.storeEndpoints(d.blobsURL())...)
 	if d.cfg.SMTP != "" {
 		host, port, _ := hostPort(d.cfg.SMTP, map[string]string{"smtp": "587", "smtps": "465"})
 		eps = append(eps, Endpoint{Service: "smtp", URL: redactURL(d.cfg.SMTP), Network: "tcp", Host: host, Port: port})

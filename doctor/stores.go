@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -46,10 +48,14 @@ func (d *doctor) database(ctx context.Context) Check {
 	switch scheme {
 	case "sqlite":
 		where = strings.TrimPrefix(rest, "//")
-		current, latest, err = sqlite.SchemaVersion(ctx, where)
-		if navette.ErrorCode(err) == navette.ENOTFOUND {
+		fi, serr := os.Stat(where)
+		if serr != nil {
 			return fail(name, "%s does not exist: navette serve creates it at its first start", where)
 		}
+		if p := foreign(where, fi); p != "" {
+			return fail(name, "%s", p)
+		}
+		current, latest, err = sqlite.SchemaVersion(ctx, where)
 	case "postgres", "postgresql":
 		where = redactURL(url)
 		current, latest, err = postgres.SchemaVersion(ctx, url)
@@ -67,6 +73,16 @@ func (d *doctor) database(ctx context.Context) Check {
 	return ok(name, "%s answers; schema version %d, the latest", where, current)
 }
 
+// foreign says why doctor must not touch a file or directory another
+// user owns, or "": what it would create there (a probe's directories,
+// SQLite's -shm file) would belong to the wrong user and stop the server.
+func foreign(path string, fi os.FileInfo) string {
+	if uid := owner(fi); uid != os.Geteuid() {
+		return fmt.Sprintf("%s is owned by uid %d, not by uid %d running doctor: run it as the user navette runs as (sudo -u USER navette doctor …), so that it creates nothing the server could not use", path, uid, os.Geteuid())
+	}
+	return ""
+}
+
 // probeSize is the size of the object the blob check writes.
 const probeSize = 64 << 10
 
@@ -77,6 +93,15 @@ func (d *doctor) blobs(ctx context.Context) Check {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 	where := redactURL(d.blobsURL())
+	if dir, isFile := strings.CutPrefix(d.blobsURL(), "file://"); isFile {
+		fi, err := os.Stat(dir)
+		if err != nil {
+			return fail(name, "%s: %s: navette serve creates it at its first start", where, message(err))
+		}
+		if p := foreign(dir, fi); p != "" {
+			return fail(name, "%s", p)
+		}
+	}
 	store, err := app.OpenBlobs(d.cfg.Blobs, d.cfg.DataDir)
 	if err != nil {
 		return fail(name, "%s: %s", where, message(err))
