@@ -349,3 +349,37 @@ func (s *Store) exclusive(ctx context.Context, key int, fn func(context.Context)
 	}()
 	return true, fn(ctx)
 }
+
+// SchemaVersion returns the schema version of the database at url and the
+// latest one this binary knows, without changing anything. Returns
+// EINVALID for a malformed url, EUNAVAILABLE if the server cannot be
+// reached.
+func SchemaVersion(ctx context.Context, url string) (current, latest int64, err error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return 0, 0, navette.WrapError(navette.EINVALID, err, "The PostgreSQL URL is malformed.")
+	}
+	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
+		cfg.RuntimeParams["application_name"] = "navette doctor"
+	}
+	db := stdlib.OpenDB(*cfg)
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if err := db.PingContext(ctx); err != nil {
+		return 0, 0, navette.WrapError(navette.EUNAVAILABLE, fmt.Errorf("postgres: connect to %s: %w", cfg.Host, err),
+			"The database cannot be reached.")
+	}
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return 0, 0, err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys, goose.WithGoMigrations(sqlstore.GoMigrations()...))
+	if err != nil {
+		return 0, 0, err
+	}
+	current, latest, err = p.GetVersions(ctx)
+	if err != nil {
+		return 0, latest, navette.WrapError(navette.EINTERNAL, fmt.Errorf("postgres: schema version: %w", err), "")
+	}
+	return current, latest, nil
+}

@@ -310,3 +310,22 @@ func build(msg *notify.Message) (*mail.Msg, error) {
 	}
 	return gm, nil
 }
+
+// Check connects to the server as Send would (EHLO, STARTTLS or TLS,
+// authentication when a user is set) and says QUIT, sending no mail.
+// Returns EUNAVAILABLE if any step fails.
+func (m *Mailer) Check(ctx context.Context) error {
+	c, err := m.client.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		var op *net.OpError
+		if errors.As(err, &op) {
+			err = op
+		}
+		return navette.WrapError(navette.EUNAVAILABLE, fmt.Errorf("smtp %s: %w", m.desc, err), "The mail server cannot be reached.")
+	}
+	if err := c.Quit(); err != nil {
+		_ = c.Close()
+		return navette.WrapError(navette.EUNAVAILABLE, fmt.Errorf("smtp %s: quit: %w", m.desc, err), "The mail server cannot be reached.")
+	}
+	return nil
+}

@@ -215,3 +215,38 @@ func (s *Store) Checkpoint(ctx context.Context) error {
 	}
 	return nil
 }
+
+// SchemaVersion returns the schema version of the database file at path
+// and the latest one this binary knows, without changing anything: the
+// file is opened read-only. Returns ENOTFOUND if there is no such file.
+func SchemaVersion(ctx context.Context, path string) (current, latest int64, err error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return 0, 0, navette.WrapError(navette.EINVALID, err, "")
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return 0, 0, navette.WrapError(navette.ENOTFOUND, fmt.Errorf("sqlite: %w", err), "")
+	}
+	db, err := sql.Open("sqlite", "file:"+abs+"?mode=ro&_pragma=busy_timeout(10000)")
+	if err != nil {
+		return 0, 0, navette.WrapError(navette.EINTERNAL, fmt.Errorf("sqlite: open %s: %w", path, err), "")
+	}
+	defer db.Close()
+	return schemaVersion(ctx, db)
+}
+
+func schemaVersion(ctx context.Context, db *sql.DB) (current, latest int64, err error) {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return 0, 0, err
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithGoMigrations(sqlstore.GoMigrations()...))
+	if err != nil {
+		return 0, 0, err
+	}
+	current, latest, err = p.GetVersions(ctx)
+	if err != nil {
+		return 0, latest, navette.WrapError(navette.EINTERNAL, fmt.Errorf("sqlite: schema version: %w", err), "")
+	}
+	return current, latest, nil
+}

@@ -1,0 +1,45 @@
+package cli
+
+import (
+	"context"
+	"errors"
+
+	"navette/doctor"
+)
+
+func init() {
+	register("doctor", "check a deployment and tell where its data lives and what it talks to", runDoctor)
+}
+
+// errDoctorFailed makes doctor exit 1 once its report is written.
+var errDoctorFailed = errors.New("at least one check failed")
+
+func runDoctor(ctx context.Context, env *Env, args []string) error {
+	var f serverFlags
+	fs := newFlagSet(env, "doctor", "--data DIR [the flags of serve] [--json]")
+	f.define(fs, "", false)
+	asJSON := fs.Bool("json", false, "write the report as JSON")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected argument %q", fs.Arg(0))
+	}
+	cfg, err := f.config(env)
+	if err != nil {
+		return err
+	}
+	r := doctor.Run(ctx, cfg, doctor.Options{})
+	if *asJSON {
+		err = r.WriteJSON(env.Stdout)
+	} else {
+		err = r.WriteText(env.Stdout)
+	}
+	if err != nil {
+		return err
+	}
+	if r.Failed {
+		return errDoctorFailed
+	}
+	return nil
+}

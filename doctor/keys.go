@@ -1,0 +1,162 @@
+package doctor
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// keyKind is one kind of key file in the key directory.
+type keyKind struct {
+	name   string // the check's name
+	what   string // what the key is, for explanations
+	suffix string // its files' suffix
+	prefix string // its files' prefix
+	active string // the file naming the active key
+	// file returns the name of the active key's file.
+	file func(active string) string
+}
+
+var keyKinds = []keyKind{
+	{name: "kek", what: "key-encryption key", suffix: ".key", active: "active",
+		file: func(id string) string { return id + ".key" }},
+	{name: "mac key", what: "MAC key of sign-in codes", suffix: ".hmac", active: "hmac-active",
+		file: func(id string) string { return id + ".hmac" }},
+	{name: "journal key", what: "journal signing key", prefix: "journal-", suffix: ".ed25519", active: "journal-active",
+		file: func(h string) string { return "journal-" + h + ".ed25519" }},
+}
+
+// keys checks the key directory and each kind of key in it.
+func (d *doctor) keys() []Check {
+	dir := filepath.Join(d.cfg.DataDir, "keys")
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return []Check{fail("key directory", "%s: %s", dir, message(err))}
+	}
+	checks := []Check{ok("key directory", "%s, mode %04o, owned by uid %d", dir, fi.Mode().Perm(), owner(fi))}
+	switch {
+	case !fi.IsDir():
+		checks[0] = fail("key directory", "%s is not a directory", dir)
+		return checks
+	case fi.Mode().Perm()&0o077 != 0:
+		checks[0] = fail("key directory", "%s has mode %04o, open to group or others: chmod 700 %s", dir, fi.Mode().Perm(), dir)
+	case owner(fi) != os.Geteuid():
+		checks[0] = fail("key directory", "%s is owned by uid %d, not by uid %d running doctor: run doctor as the user navette runs as", dir, owner(fi), os.Geteuid())
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return append(checks, fail("key files", "%s: %s", dir, message(err)))
+	}
+	var bad []string
+	for _, e := range entries {
+		if kindOf(e.Name()) == nil {
+			if p := fileProblem(filepath.Join(dir, e.Name())); p != "" {
+				bad = append(bad, p)
+			}
+		}
+	}
+	if len(bad) > 0 && checks[0].Status == OK {
+		checks[0] = fail("key directory", "%s", strings.Join(bad, "; "))
+	}
+	for _, k := range keyKinds {
+		checks = append(checks, d.keyKind(dir, k, entries))
+	}
+	return checks
+}
+
+// kindOf returns the kind of key a file of the key directory holds, or
+// nil for another file (a journal verifier key, a temporary file).
+func kindOf(name string) *keyKind {
+	for i, k := range keyKinds {
+		if k.owns(name) {
+			return &keyKinds[i]
+		}
+	}
+	return nil
+}
+
+// owns reports whether a file of the key directory is of kind k.
+func (k keyKind) owns(name string) bool {
+	return name == k.active || (strings.HasPrefix(name, k.prefix) && strings.HasSuffix(name, k.suffix))
+}
+
+// keyKind checks the files of one kind of key: the active one named and
+// present, each file (the active file included) mode 0600 and owned by the
+// running user.
+func (d *doctor) keyKind(dir string, k keyKind, entries []os.DirEntry) Check {
+	var files, bad []string
+	for _, e := range entries {
+		n := e.Name()
+		if k.owns(n) {
+			files = append(files, n)
+			if p := fileProblem(filepath.Join(dir, n)); p != "" {
+				bad = append(bad, p)
+			}
+		}
+	}
+	if len(bad) > 0 {
+		sort.Strings(bad)
+		return fail(k.name, "%s", strings.Join(bad, "; "))
+	}
+	b, err := os.ReadFile(filepath.Join(dir, k.active))
+	if err != nil {
+		return fail(k.name, "no active %s (%s): navette serve makes one at its first start", k.what, message(err))
+	}
+	id, found := strings.CutSuffix(string(b), "\n")
+	if !found || id == "" || strings.ContainsAny(id, "/\n") {
+		return fail(k.name, "%s is malformed: want the active key's id and a newline", filepath.Join(dir, k.active))
+	}
+	if _, err := os.Stat(filepath.Join(dir, k.file(id))); err != nil {
+		return fail(k.name, "%s names %s, whose file %s is missing", filepath.Join(dir, k.active), id, k.file(id))
+	}
+	n := len(files) - 1
+	detail := fmt.Sprintf("active %s %s", k.what, id)
+	if k.name == "journal key" {
+		if name := journalName(filepath.Join(dir, k.file(id))); name != "" {
+			detail += " for " + name
+		}
+		return ok(k.name, "%s; files mode 0600, owned by uid %d running doctor", detail, os.Geteuid())
+	}
+	return ok(k.name, "%s (%d in all); files mode 0600, owned by uid %d running doctor", detail, n, os.Geteuid())
+}
+
+// fileProblem says what is wrong with a key file, or "".
+func fileProblem(path string) string {
+	fi, err := os.Lstat(path)
+	switch {
+	case err != nil:
+		return message(err)
+	case !fi.Mode().IsRegular():
+		return path + " is not a regular file"
+	case fi.Mode().Perm()&0o077 != 0:
+		return fmt.Sprintf("%s has mode %04o, open to group or others: chmod 600 %s", path, fi.Mode().Perm(), path)
+	case owner(fi) != os.Geteuid():
+		return fmt.Sprintf("%s is owned by uid %d, not by uid %d running doctor: run doctor as the user navette runs as", path, owner(fi), os.Geteuid())
+	}
+	return ""
+}
+
+// journalName returns the journal origin a signer key file names
+// (PRIVATE+KEY+<name>+<hash>+<key>), never the key itself.
+func journalName(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	parts := strings.SplitN(strings.TrimSpace(string(b)), "+", 5)
+	if len(parts) != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY" {
+		return ""
+	}
+	return parts[2]
+}
+
+// owner returns the uid owning a file.
+func owner(fi os.FileInfo) int {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return int(st.Uid)
+	}
+	return -1
+}

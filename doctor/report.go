@@ -1,0 +1,178 @@
+package doctor
+
+import (
+	"context"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"navette/clamav"
+	"navette/ldap"
+	"navette/s3"
+)
+
+// local is the host of data on this machine's file systems.
+const local = "local"
+
+// places says where each kind of data lives.
+func (d *doctor) places(ctx context.Context) []Place {
+	meta := d.place(ctx, "metadata", d.dbURL())
+	blobs := d.place(ctx, "blobs", d.blobsURL())
+	keys := Place{Data: "keys", Where: filepath.Join(d.cfg.DataDir, "keys"), Host: local}
+	journal := meta
+	journal.Data = "journal"
+	outbox := Place{Data: "outbox", Where: filepath.Join(d.cfg.DataDir, "mail"), Host: local}
+	if d.cfg.SMTP != "" {
+		outbox = meta
+		outbox.Data = "outbox"
+		outbox.Where = "notices queued in " + meta.Where + " until " + redactURL(d.cfg.SMTP) + " takes them"
+	}
+	logs := Place{Data: "logs", Where: "standard error (the journal of systemd under its unit)", Host: local}
+	return []Place{meta, blobs, keys, journal, outbox, logs}
+}
+
+// place locates the store a URL names.
+func (d *doctor) place(ctx context.Context, data, raw string) Place {
+	p := Place{Data: data, Where: redactURL(raw), Host: local}
+	for _, e := range d.storeEndpoints(raw) {
+		if e.Network == "tcp" {
+			p.Host = e.Host
+			p.Addrs, _ = d.resolve(ctx, e.Host)
+			break
+		}
+	}
+	return p
+}
+
+// storeEndpoints returns the servers behind a store URL: none for a local
+// path.
+func (d *doctor) storeEndpoints(raw string) []Endpoint {
+	scheme, _, _ := strings.Cut(raw, ":")
+	switch scheme {
+	case "postgres", "postgresql":
+		cfg, err := pgx.ParseConfig(raw)
+		if err != nil {
+			return []Endpoint{{Service: "postgresql", URL: redactURL(raw), Network: "tcp", Error: "malformed URL"}}
+		}
+		eps := []Endpoint{pgEndpoint(raw, cfg.Host, cfg.Port)}
+		for _, f := range cfg.Fallbacks {
+			eps = append(eps, pgEndpoint(raw, f.Host, f.Port))
+		}
+		return eps
+	case "s3":
+		cfg, err := s3.ParseURL(raw)
+		if err != nil {
+			return []Endpoint{{Service: "s3", URL: redactURL(raw), Network: "tcp", Error: "malformed URL"}}
+		}
+		host, port, err := net.SplitHostPort(cfg.Endpoint)
+		if err != nil {
+			host, port = cfg.Endpoint, "443"
+			if !cfg.Secure {
+				port = "80"
+			}
+		}
+		if cfg.Addressing == s3.AddressVirtualHost || (cfg.Addressing == s3.AddressAuto && strings.HasSuffix(host, "amazonaws.com")) {
+			host = cfg.Bucket + "." + host
+		}
+		return []Endpoint{{Service: "s3", URL: redactURL(raw), Network: "tcp", Host: host, Port: port}}
+	}
+	return nil
+}
+
+func pgEndpoint(raw, host string, port uint16) Endpoint {
+	e := Endpoint{Service: "postgresql", URL: redactURL(raw), Network: "tcp", Host: host, Port: strconv.Itoa(int(port))}
+	if strings.HasPrefix(host, "/") {
+		e.Network, e.Port = "unix", ""
+		e.Host = filepath.Join(host, ".s.PGSQL."+strconv.Itoa(int(port)))
+	}
+	return e
+}
+
+// endpoints lists every server the configuration makes navette connect
+// to, resolved.
+func (d *doctor) endpoints(ctx context.Context) []Endpoint {
+	eps := append([]Endpoint{}, d.storeEndpoints(d.dbURL())...)
+	eps = append(eps, d.storeEndpoints(d.blobsURL())...)
+	if d.cfg.SMTP != "" {
+		host, port, _ := hostPort(d.cfg.SMTP, map[string]string{"smtp": "587", "smtps": "465"})
+		eps = append(eps, Endpoint{Service: "smtp", URL: redactURL(d.cfg.SMTP), Network: "tcp", Host: host, Port: port})
+	}
+	if d.cfg.Clamd != "" {
+		if c, err := clamav.New(d.cfg.Clamd); err == nil {
+			e := Endpoint{Service: "clamd", URL: d.cfg.Clamd, Network: c.Network, Host: c.Addr}
+			if c.Network == "tcp" {
+				e.Host, e.Port, _ = net.SplitHostPort(c.Addr)
+			}
+			eps = append(eps, e)
+		}
+	}
+	if d.cfg.TSA != "" {
+		eps = append(eps, urlEndpoint("tsa", d.cfg.TSA))
+	}
+	if d.cfg.LDAP != "" {
+		if cfg, err := ldap.ParseConfig(d.cfg.LDAP, d.cfg.Getenv); err == nil {
+			host, port, _ := hostPort(cfg.URL, map[string]string{"ldap": "389", "ldaps": "636"})
+			eps = append(eps, Endpoint{Service: "ldap", URL: cfg.URL, Network: "tcp", Host: host, Port: port})
+		}
+	}
+	if d.cfg.OIDC.Issuer != "" {
+		eps = append(eps, urlEndpoint("oidc", d.cfg.OIDC.Issuer))
+		for _, u := range d.oidcURLs {
+			eps = append(eps, urlEndpoint("oidc", u))
+		}
+	}
+	for i := range eps {
+		if eps[i].Network == "tcp" && eps[i].Host != "" {
+			addrs, err := d.resolve(ctx, eps[i].Host)
+			eps[i].Addrs = addrs
+			if err != nil {
+				eps[i].Error = message(err)
+			}
+		}
+	}
+	return eps
+}
+
+// urlEndpoint is the endpoint of an http(s) URL.
+func urlEndpoint(service, raw string) Endpoint {
+	host, port, _ := hostPort(raw, map[string]string{"http": "80", "https": "443"})
+	return Endpoint{Service: service, URL: redactURL(raw), Network: "tcp", Host: host, Port: port}
+}
+
+// resolve returns the addresses host resolves to.
+func (d *doctor) resolve(ctx context.Context, host string) ([]string, error) {
+	if host == "" || host == local {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	return net.DefaultResolver.LookupHost(ctx, host)
+}
+
+// redactURL returns a URL without its password and query secrets; a
+// plain path is returned as it is.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return "(malformed URL)"
+	case u.Scheme == "":
+		return raw // a path
+	case u.User == nil && (u.Scheme == "sqlite" || u.Scheme == "file"):
+		return raw
+	}
+	q := u.Query()
+	for k := range q {
+		if k == "password" || k == "sslpassword" {
+			q.Set(k, "xxxxx")
+		}
+	}
+	if len(q) > 0 {
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
