@@ -40,19 +40,19 @@ const slowClients = 1500
 func TestSlowClientsAreCut(t *testing.T) {
 	raiseFileLimit(t, 4*slowClients+1024)
 	const idle = 2 * time.Second
-	// The server's warnings and errors are shown if the test fails: under
+	// The server's errors are shown if the test fails: under
 	// the race detector on a loaded machine the honest upload once got a
 	// 500 that could not be reproduced since.
 	logs := &syncBuffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("server warnings and errors:\n%s", logs)
+			t.Logf("server errors:\n%s", logs)
 		}
 	})
 	e := newEnv(t, func(c *app.Config) {
 		c.BodyIdleTimeout = idle
 		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
-		c.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		c.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelError}))
 	})
 	attacker := e.user("attaquant@avocat.example", "Attaquant", navette.RoleAgent)
 	// An upload of its own for each slow client that uploads: two
