@@ -162,7 +162,7 @@ func ParseRange(h string, size int64) (off, n int64, ok, unsatisfiable bool) {
 		if !valid {
 			return 0, 0, false, false
 		}
-		if k == 0 {
+		if k == 0 || size == 0 { // nothing to send the end of
 			return 0, 0, true, true
 		}
 		k = min(k, size)

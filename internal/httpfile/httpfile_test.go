@@ -28,6 +28,7 @@ func TestParseRange(t *testing.T) {
 		{"bytes=99999999999999999999-", 100, 0, 0, false, false},
 		{"bytes=", 100, 0, 0, false, false},
 		{"", 100, 0, 0, false, false},
+		{"bytes=-1", 0, 0, 0, true, true},
 	} {
 		off, n, ok, uns := ParseRange(tc.h, tc.size)
 		if off != tc.off || n != tc.n || ok != tc.ok || uns != tc.unsatisfiable {
