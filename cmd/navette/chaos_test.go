@@ -23,6 +23,7 @@ import (
 	"navette/api"
 	"navette/client"
 	"navette/deposit"
+	"navette/internal/testtmpfs"
 )
 
 var chaosFull = flag.Bool("chaos.full", false, "TestChaos with the counts of issue 14 (also NAVETTE_CHAOS=full)")
@@ -71,6 +72,7 @@ func chaosTable(rows []*chaosRow) string {
 // chaosCounts are the sizes of a run of TestChaos.
 type chaosCounts struct {
 	kills, terms, downloadKills int
+	full, rot                   int   // disk full, bit rot
 	size                        int64 // bytes of each file
 }
 
@@ -98,11 +100,12 @@ func TestChaos(t *testing.T) {
 	if _, err := os.Stat("/proc/self/io"); err != nil {
 		t.Fatalf("the test counts the server's reads in /proc/PID/io: %v", err)
 	}
-	n := chaosCounts{kills: 4, terms: 2, downloadKills: 4, size: 16 << 20}
+	n := chaosCounts{kills: 4, terms: 2, downloadKills: 4, full: 2, rot: 2, size: 16 << 20}
 	if *chaosFull || os.Getenv("NAVETTE_CHAOS") == "full" {
-		n = chaosCounts{kills: 100, terms: 20, downloadKills: 100, size: 256 << 20}
+		n = chaosCounts{kills: 100, terms: 20, downloadKills: 100, full: 10, rot: 10, size: 256 << 20}
 	}
-	c := newChaos(t)
+	bin := buildNavette(t)
+	c := newChaos(t, bin, filepath.Join(t.TempDir(), "data"))
 	ctx := context.Background()
 	sc := c.client(t, c.sender)
 	d, err := sc.CreateDeposit(ctx, api.CreateDeposit{Recipients: []string{"avocat@avocat.example"}, Reference: "RG 26/14 chaos"})
@@ -113,7 +116,9 @@ func TestChaos(t *testing.T) {
 	kill := &chaosRow{fault: "kill -9 during uploads"}
 	term := &chaosRow{fault: "SIGTERM during uploads"}
 	down := &chaosRow{fault: "kill -9 during downloads"}
-	rows := []*chaosRow{kill, term, down}
+	full := &chaosRow{fault: "disk full with recovery"}
+	rot := &chaosRow{fault: "bit rot"}
+	rows := []*chaosRow{kill, term, down, full, rot}
 	defer func() { t.Log(chaosTable(rows)) }()
 
 	killSrc, termSrc := newStream(91), newStream(15)
@@ -141,24 +146,36 @@ func TestChaos(t *testing.T) {
 	} else if dep.Recipients[0].FirstDownloadAt == nil {
 		down.fail(t, "a whole download after the restarts is not recorded")
 	}
+	for i := range n.rot {
+		c.bitRot(t, rot, []string{ids["kill.bin"], ids["term.bin"]}, i, rng)
+	}
+	diskFull(t, full, bin, n.full, rng)
 }
 
 // chaos is the binary under test, its data directory and the server
 // running now.
 type chaos struct {
 	bin, data         string
-	sender, recipient string // API tokens
+	args              []string // added to the flags of serve
+	sender, recipient string   // API tokens
 	srv               *server
 }
 
-func newChaos(t *testing.T) *chaos {
-	dir := t.TempDir()
-	c := &chaos{bin: filepath.Join(dir, "navette"), data: filepath.Join(dir, "data")}
-	build := exec.Command("go", "build", "-o", c.bin, ".")
+// buildNavette builds the binary under test.
+func buildNavette(t *testing.T) string {
+	bin := filepath.Join(t.TempDir(), "navette")
+	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	return bin
+}
+
+// newChaos creates a platform with a sender and a recipient in data and
+// serves it, with args added to the flags of serve.
+func newChaos(t *testing.T, bin, data string, args ...string) *chaos {
+	c := &chaos{bin: bin, data: data, args: args}
 	admin := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command(c.bin, append([]string{"admin"}, append(args, "--data", c.data)...)...)
@@ -174,7 +191,7 @@ func newChaos(t *testing.T) *chaos {
 	admin("user", "add", "--email", "avocat@avocat.example", "--name", "Avocat", "--role", "partner")
 	c.sender = admin("token", "create", "--email", "greffe@justice.example", "--scopes", "read,write", "--ttl", "24h")
 	c.recipient = admin("token", "create", "--email", "avocat@avocat.example", "--scopes", "read", "--ttl", "24h")
-	c.srv = startServer(t, c.bin, c.data)
+	c.srv = startServer(t, c.bin, c.data, c.args...)
 	return c
 }
 
@@ -189,7 +206,7 @@ func (c *chaos) client(t *testing.T, token string) *client.Client {
 // restart waits for the server to exit and starts it again.
 func (c *chaos) restart(t *testing.T) int {
 	code := c.srv.wait(t)
-	c.srv = startServer(t, c.bin, c.data)
+	c.srv = startServer(t, c.bin, c.data, c.args...)
 	return code
 }
 
@@ -415,5 +432,154 @@ func chaosCompare(got, want io.Reader) (int64, error) {
 		if err != nil {
 			return n, err
 		}
+	}
+}
+
+// bitRot stores a small file, flips one of its bytes on disk, and checks
+// that a scrub pass finds it and names no other file, that the recipient's
+// download of it fails, and that no download of it is recorded.
+func (c *chaos) bitRot(t *testing.T, row *chaosRow, healthy []string, try int, rng *rand.Rand) {
+	ctx := context.Background()
+	sc := c.client(t, c.sender)
+	d, err := sc.CreateDeposit(ctx, api.CreateDeposit{Recipients: []string{"avocat@avocat.example"}, Reference: "RG 26/14 rot " + strconv.Itoa(try)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const size = 1 << 20
+	content, err := io.ReadAll(newStream(uint64(1000+try)).reader(0, size))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fid, err := sc.Upload(ctx, d.ID, "rot.bin", bytes.NewReader(content), size, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sc.Submit(ctx, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	blob := c.blobFile(t, fid)
+	f, err := os.OpenFile(blob, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := rng.Int64N(fi.Size())
+	b := []byte{0}
+	if _, err := f.ReadAt(b, at); err != nil {
+		t.Fatal(err)
+	}
+	b[0] ^= 1 << rng.IntN(8)
+	if _, err := f.WriteAt(b, at); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	row.tries++
+
+	var out bytes.Buffer
+	scrub := exec.Command(c.bin, "admin", "scrub", "--data", c.data, "--rate", "0")
+	scrub.Stdout = &out
+	scrub.Stderr = &out
+	err = scrub.Run()
+	if err == nil {
+		row.fail(t, "try %d: the scrub pass after a flipped byte at %d of %d succeeded:\n%s", try, at, fi.Size(), out.String())
+	}
+	if !strings.Contains(out.String(), "corrupt file "+fid+" ") {
+		row.fail(t, "try %d: the scrub pass does not name the file with a flipped byte at %d of %d:\n%s", try, at, fi.Size(), out.String())
+	}
+	for _, id := range healthy {
+		if strings.Contains(out.String(), id) {
+			row.fail(t, "try %d: the scrub pass names the healthy file %s:\n%s", try, id, out.String())
+		}
+	}
+	h := sha256.New()
+	dctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if _, err := c.client(t, c.recipient).Download(dctx, d.ID, fid, h, 0); err == nil {
+		row.fail(t, "try %d: the file with a flipped byte at %d downloaded (SHA-256 %x)", try, at, h.Sum(nil))
+	}
+	dep, err := sc.Deposit(ctx, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dep.Recipients[0].FirstDownloadAt != nil {
+		row.fail(t, "try %d: a download of the rotten file is recorded", try)
+	}
+}
+
+// blobFile returns the path of the blob of file id in the data directory.
+func (c *chaos) blobFile(t *testing.T, id string) string {
+	var found string
+	err := filepath.WalkDir(c.data, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && d.Name() == id {
+			found = p
+		}
+		return err
+	})
+	if err != nil || found == "" {
+		t.Fatalf("the blob of file %s is not under %s: %v", id, c.data, err)
+	}
+	return found
+}
+
+// diskFull runs a platform on a small tmpfs; each try fills the disk while
+// an upload's PATCH runs, which must be refused 507 while the server stays
+// up, then frees the room: the upload resumes where the server says,
+// completes, and the file downloads with its SHA-256.
+func diskFull(t *testing.T, row *chaosRow, bin string, tries int, rng *rand.Rand) {
+	const size = 4 << 20
+	dir := testtmpfs.Mount(t, int64(tries)*size+48<<20)
+	c := newChaos(t, bin, filepath.Join(dir, "data"), "--min-free", "0")
+	t.Cleanup(func() {
+		_ = c.srv.cmd.Process.Kill()
+		c.srv.wait(t)
+	})
+	ctx := context.Background()
+	filler := filepath.Join(dir, "filler")
+	for i := range tries {
+		sc := c.client(t, c.sender)
+		d, err := sc.CreateDeposit(ctx, api.CreateDeposit{Recipients: []string{"avocat@avocat.example"}, Reference: "RG 26/14 full " + strconv.Itoa(i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := newStream(uint64(2000 + i))
+		upload := c.createUpload(t, d.ID, "plein.bin", size)
+		room := rng.Int64N(size / 2)
+		testtmpfs.Take(t, filler, testtmpfs.Free(t, dir)-room)
+		row.tries++
+		status, _, err := c.srv.patch(upload, c.sender, 0, size, src.reader(0, size))
+		if err != nil || status != http.StatusInsufficientStorage {
+			row.fail(t, "try %d: a PATCH of %d bytes with %d bytes of room: %d, %v, want 507", i, size, room, status, err)
+		}
+		select {
+		case code := <-c.srv.exited:
+			t.Fatalf("%s: try %d: serve exited with %d on a full disk:\n%s", row.fault, i, code, c.srv.tail())
+		default:
+		}
+		if err := os.Remove(filler); err != nil {
+			t.Fatal(err)
+		}
+		off := c.srv.head(t, upload, c.sender)
+		if off < 0 || off >= size {
+			row.fail(t, "try %d: resumes at %d of %d after the full disk", i, off, size)
+			continue
+		}
+		if status, _, err := c.srv.patch(upload, c.sender, off, size, src.reader(off, size)); err != nil || status != http.StatusNoContent {
+			row.fail(t, "try %d: the PATCH from %d once the room is back: %d, %v", i, off, status, err)
+			continue
+		}
+		if _, err := sc.Submit(ctx, d.ID); err != nil {
+			row.fail(t, "try %d: submitting once the room is back: %v", i, err)
+			continue
+		}
+		files, err := sc.Files(ctx, d.ID)
+		if err != nil || len(files.Files) != 1 {
+			t.Fatalf("files: %+v, %v", files, err)
+		}
+		c.verify(t, row, d.ID, files.Files[0].ID, src, size)
 	}
 }
