@@ -23,6 +23,7 @@ import (
 	"navette/api"
 	"navette/client"
 	"navette/deposit"
+	"navette/internal/testsmtp"
 	"navette/internal/testtmpfs"
 )
 
@@ -72,7 +73,7 @@ func chaosTable(rows []*chaosRow) string {
 // chaosCounts are the sizes of a run of TestChaos.
 type chaosCounts struct {
 	kills, terms, downloadKills int
-	full, rot                   int   // disk full, bit rot
+	full, rot, smtp             int   // disk full, bit rot, SMTP down
 	size                        int64 // bytes of each file
 }
 
@@ -100,9 +101,9 @@ func TestChaos(t *testing.T) {
 	if _, err := os.Stat("/proc/self/io"); err != nil {
 		t.Fatalf("the test counts the server's reads in /proc/PID/io: %v", err)
 	}
-	n := chaosCounts{kills: 4, terms: 2, downloadKills: 4, full: 2, rot: 2, size: 16 << 20}
+	n := chaosCounts{kills: 4, terms: 2, downloadKills: 4, full: 2, rot: 2, smtp: 1, size: 16 << 20}
 	if *chaosFull || os.Getenv("NAVETTE_CHAOS") == "full" {
-		n = chaosCounts{kills: 100, terms: 20, downloadKills: 100, full: 10, rot: 10, size: 256 << 20}
+		n = chaosCounts{kills: 100, terms: 20, downloadKills: 100, full: 10, rot: 10, smtp: 4, size: 256 << 20}
 	}
 	bin := buildNavette(t)
 	c := newChaos(t, bin, filepath.Join(t.TempDir(), "data"))
@@ -118,7 +119,8 @@ func TestChaos(t *testing.T) {
 	down := &chaosRow{fault: "kill -9 during downloads"}
 	full := &chaosRow{fault: "disk full with recovery"}
 	rot := &chaosRow{fault: "bit rot"}
-	rows := []*chaosRow{kill, term, down, full, rot}
+	mail := &chaosRow{fault: "SMTP down"}
+	rows := []*chaosRow{kill, term, down, full, rot, mail}
 	defer func() { t.Log(chaosTable(rows)) }()
 
 	killSrc, termSrc := newStream(91), newStream(15)
@@ -150,6 +152,7 @@ func TestChaos(t *testing.T) {
 		c.bitRot(t, rot, []string{ids["kill.bin"], ids["term.bin"]}, i, rng)
 	}
 	diskFull(t, full, bin, n.full, rng)
+	smtpDown(t, mail, bin, n.smtp)
 }
 
 // chaos is the binary under test, its data directory and the server
@@ -330,7 +333,7 @@ func (c *chaos) cutDownload(t *testing.T, row *chaosRow, depositID, fileID strin
 	path := api.PathDeposits + "/" + depositID + "/files/" + fileID
 	held := int64(0)
 	digest := ""
-	for i := 0; ; i++ {
+	for i := 0; held < size; i++ {
 		last := i >= cuts || size-held < 2
 		at := int64(-1)
 		if !last {
@@ -582,4 +585,60 @@ func diskFull(t *testing.T, row *chaosRow, bin string, tries int, rng *rand.Rand
 		}
 		c.verify(t, row, d.ID, files.Files[0].ID, src, size)
 	}
+}
+
+// smtpDown serves with a real SMTP server that is down when deposits are
+// submitted: the recipient's notice fails, is kept, and is delivered once
+// the mail server is back, also across a kill -9 of navette (every other
+// try) while it waits.
+func smtpDown(t *testing.T, row *chaosRow, bin string, tries int) {
+	mail := testsmtp.Start(t, testsmtp.Options{})
+	c := newChaos(t, bin, filepath.Join(t.TempDir(), "data"), "--smtp", mail.URL(), "--public-url", "https://navette.example")
+	ctx := context.Background()
+	const to = "avocat@avocat.example"
+	for i := range tries {
+		mail.Stop()
+		before := len(mail.To(to))
+		failed := strings.Count(c.srv.log.String(), "notice delivery failed")
+		sc := c.client(t, c.sender)
+		d, err := sc.CreateDeposit(ctx, api.CreateDeposit{Recipients: []string{to}, Reference: "RG 26/14 smtp " + strconv.Itoa(i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sc.Upload(ctx, d.ID, "pv.bin", bytes.NewReader(make([]byte, 64<<10)), 64<<10, nil); err != nil {
+			t.Fatal(err)
+		}
+		row.tries++
+		if _, err := sc.Submit(ctx, d.ID); err != nil {
+			row.fail(t, "try %d: submitting while the mail server is down: %v", i, err)
+			continue
+		}
+		if !waitFor(func() bool { return strings.Count(c.srv.log.String(), "notice delivery failed") > failed }) {
+			row.fail(t, "try %d: no failed delivery logged while the mail server is down:\n%s", i, c.srv.tail())
+		}
+		if i%2 == 1 {
+			if err := c.srv.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			c.restart(t)
+		}
+		if err := mail.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if !waitFor(func() bool { return len(mail.To(to)) > before }) {
+			row.lose(t, "try %d: the recipient's notice (not delivered once the mail server was back)", i)
+		}
+	}
+}
+
+// waitFor polls cond for at most three minutes, the first retry of a
+// notice (30 s) and the worker's poll far within.
+func waitFor(cond func() bool) bool {
+	for range 900 {
+		if cond() {
+			return true
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return cond()
 }
