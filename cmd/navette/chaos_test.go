@@ -9,11 +9,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,6 +25,7 @@ import (
 	"navette/api"
 	"navette/client"
 	"navette/deposit"
+	"navette/internal/testpg"
 	"navette/internal/tests3"
 	"navette/internal/testsmtp"
 	"navette/internal/testtmpfs"
@@ -74,7 +77,7 @@ func chaosTable(rows []*chaosRow) string {
 // chaosCounts are the sizes of a run of TestChaos.
 type chaosCounts struct {
 	kills, terms, downloadKills int
-	full, rot, smtp, s3         int   // disk full, bit rot, SMTP down, S3 down
+	full, rot, smtp, s3, pg     int   // disk full, bit rot, SMTP down, S3 down, PostgreSQL restarted
 	size                        int64 // bytes of each file
 }
 
@@ -103,6 +106,9 @@ type chaosCounts struct {
 //     a PATCH; 503 with Retry-After meanwhile, nothing lost (s3Down).
 //   - SMTP down: a real SMTP server stopped while deposits are submitted;
 //     the notices arrive once it is back, across a kill -9 too (smtpDown).
+//   - PostgreSQL restarted: the metadata store restarted at once during a
+//     PATCH; 204 or 503 with Retry-After, then the upload resumes and the
+//     file downloads whole (pgRestart).
 //
 // The counts are small by default (the test suite's run); -chaos.full or
 // NAVETTE_CHAOS=full gives those of the issue (kill -9 ×100, SIGTERM ×20,
@@ -112,9 +118,9 @@ func TestChaos(t *testing.T) {
 	if _, err := os.Stat("/proc/self/io"); err != nil {
 		t.Fatalf("the test counts the server's reads in /proc/PID/io: %v", err)
 	}
-	n := chaosCounts{kills: 4, terms: 2, downloadKills: 4, full: 2, rot: 2, smtp: 1, s3: 2, size: 16 << 20}
+	n := chaosCounts{kills: 4, terms: 2, downloadKills: 4, full: 2, rot: 2, smtp: 1, s3: 2, pg: 2, size: 16 << 20}
 	if *chaosFull || os.Getenv("NAVETTE_CHAOS") == "full" {
-		n = chaosCounts{kills: 100, terms: 20, downloadKills: 100, full: 10, rot: 10, smtp: 4, s3: 10, size: 256 << 20}
+		n = chaosCounts{kills: 100, terms: 20, downloadKills: 100, full: 10, rot: 10, smtp: 4, s3: 10, pg: 10, size: 256 << 20}
 	}
 	bin := buildNavette(t)
 	c := newChaos(t, bin, filepath.Join(t.TempDir(), "data"))
@@ -132,7 +138,8 @@ func TestChaos(t *testing.T) {
 	rot := &chaosRow{fault: "bit rot"}
 	mail := &chaosRow{fault: "SMTP down"}
 	s3 := &chaosRow{fault: "S3 stopped and restarted"}
-	rows := []*chaosRow{kill, term, down, full, rot, mail, s3}
+	pg := &chaosRow{fault: "PostgreSQL restarted"}
+	rows := []*chaosRow{kill, term, down, full, rot, mail, s3, pg}
 	defer func() { t.Log(chaosTable(rows)) }()
 
 	killSrc, termSrc := newStream(91), newStream(15)
@@ -168,6 +175,7 @@ func TestChaos(t *testing.T) {
 	}
 	diskFull(t, full, bin, n.full, rng)
 	s3Down(t, s3, bin, n.s3, rng)
+	pgRestart(t, pg, bin, n.pg, rng)
 	smtpDown(t, mail, bin, n.smtp)
 }
 
@@ -195,9 +203,13 @@ func buildNavette(t *testing.T) string {
 // serves it, with args added to the flags of serve.
 func newChaos(t *testing.T, bin, data string, args ...string) *chaos {
 	c := &chaos{bin: bin, data: data, args: args}
+	var db []string
+	if i := slices.Index(args, "--db"); i >= 0 {
+		db = args[i : i+2]
+	}
 	admin := func(args ...string) string {
 		t.Helper()
-		cmd := exec.Command(c.bin, append([]string{"admin"}, append(args, "--data", c.data)...)...)
+		cmd := exec.Command(c.bin, append([]string{"admin"}, append(append(args, "--data", c.data), db...)...)...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
@@ -765,4 +777,83 @@ type readerAt struct{ s stream }
 
 func (r readerAt) ReadAt(p []byte, off int64) (int, error) {
 	return io.ReadFull(r.s.reader(off, off+int64(len(p))), p)
+}
+
+// pgRestart serves with its metadata in a real PostgreSQL server that is
+// restarted at once (as after a crash) during an upload's PATCH: the
+// upload resumes where the server says once the database is back, and
+// the file downloads whole.
+func pgRestart(t *testing.T, row *chaosRow, bin string, tries int, rng *rand.Rand) {
+	pg := testpg.Start(t)
+	c := newChaos(t, bin, filepath.Join(t.TempDir(), "data"), "--db", pg.NewDatabase(t))
+	t.Cleanup(func() {
+		_ = c.srv.cmd.Process.Kill()
+		c.srv.wait(t)
+	})
+	ctx := context.Background()
+	const size = 24 << 20
+	sc := c.client(t, c.sender)
+	outcomes := map[string]int{}
+	defer func() {
+		var o []string
+		for _, k := range slices.Sorted(maps.Keys(outcomes)) {
+			o = append(o, fmt.Sprintf("%s ×%d", k, outcomes[k]))
+		}
+		row.notes = append(row.notes, "the PATCHes across the restart: "+strings.Join(o, ", "))
+	}()
+	for i := range tries {
+		d, err := sc.CreateDeposit(ctx, api.CreateDeposit{Recipients: []string{"avocat@avocat.example"}, Reference: "RG 26/14 pg " + strconv.Itoa(i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := newStream(uint64(4000 + i))
+		upload := c.createUpload(t, d.ID, "pg.bin", size)
+		body := &cutReader{r: src.reader(0, size), at: 1 + rng.Int64N(size-1), cut: func() {
+			if err := pg.Restart(); err != nil {
+				t.Errorf("restarting PostgreSQL: %v", err)
+			}
+		}}
+		row.tries++
+		status, retryAfter, err := c.srv.patch(upload, c.sender, 0, size, body)
+		if err != nil {
+			outcomes["connection cut"]++
+		} else {
+			outcomes[strconv.Itoa(status)]++
+		}
+		if err == nil && status != http.StatusNoContent && (status != http.StatusServiceUnavailable || retryAfter == "") {
+			row.fail(t, "try %d: the PATCH across the database's restart: %d, Retry-After %q; want 204, or 503 with Retry-After", i, status, retryAfter)
+		}
+		off := int64(-1)
+		if !waitFor(func() bool {
+			req, err := c.srv.request(http.MethodHead, upload, c.sender, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return false
+			}
+			resp.Body.Close()
+			off, err = strconv.ParseInt(resp.Header.Get("Upload-Offset"), 10, 64)
+			return resp.StatusCode == http.StatusOK && err == nil
+		}) {
+			row.fail(t, "try %d: the upload's offset cannot be had once the database is back", i)
+			continue
+		}
+		if off < size {
+			if status, _, err := c.srv.patch(upload, c.sender, off, size, src.reader(off, size)); err != nil || status != http.StatusNoContent {
+				row.fail(t, "try %d: the PATCH from %d once the database is back: %d, %v", i, off, status, err)
+				continue
+			}
+		}
+		if _, err := sc.Submit(ctx, d.ID); err != nil {
+			row.fail(t, "try %d: submitting once the database is back: %v", i, err)
+			continue
+		}
+		files, err := sc.Files(ctx, d.ID)
+		if err != nil || len(files.Files) != 1 {
+			t.Fatalf("files: %+v, %v", files, err)
+		}
+		c.verify(t, row, d.ID, files.Files[0].ID, src, size)
+	}
 }
