@@ -651,7 +651,7 @@ func smtpDown(t *testing.T, row *chaosRow, bin string, tries int) {
 			row.fail(t, "try %d: submitting while the mail server is down: %v", i, err)
 			continue
 		}
-		if !waitFor(func() bool { return strings.Count(c.srv.log.String(), "notice delivery failed") > failed }) {
+		if !waitFor(3*time.Minute, func() bool { return strings.Count(c.srv.log.String(), "notice delivery failed") > failed }) {
 			row.fail(t, "try %d: no failed delivery logged while the mail server is down:\n%s", i, c.srv.tail())
 		}
 		if i%2 == 1 {
@@ -663,17 +663,18 @@ func smtpDown(t *testing.T, row *chaosRow, bin string, tries int) {
 		if err := mail.Start(); err != nil {
 			t.Fatal(err)
 		}
-		if !waitFor(func() bool { return len(mail.To(to)) > before }) {
+		// A notice the worker held when navette was killed waits for its
+		// lease to end (notify.DefaultLease, 5 min) before it is tried again.
+		if !waitFor(8*time.Minute, func() bool { return len(mail.To(to)) > before }) {
 			row.lose(t, "try %d: the recipient's notice (not delivered once the mail server was back)", i)
 		}
 	}
 	c.journalIntact(t, row)
 }
 
-// waitFor polls cond for at most three minutes, the first retry of a
-// notice (30 s) and the worker's poll far within.
-func waitFor(cond func() bool) bool {
-	for range 900 {
+// waitFor polls cond for at most d.
+func waitFor(d time.Duration, cond func() bool) bool {
+	for end := time.Now().Add(d); time.Now().Before(end); {
 		if cond() {
 			return true
 		}
@@ -802,9 +803,18 @@ func pgRestart(t *testing.T, row *chaosRow, bin string, tries int, rng *rand.Ran
 		row.notes = append(row.notes, "the PATCHes across the restart: "+strings.Join(o, ", "))
 	}()
 	for i := range tries {
-		d, err := sc.CreateDeposit(ctx, api.CreateDeposit{Recipients: []string{"avocat@avocat.example"}, Reference: "RG 26/14 pg " + strconv.Itoa(i)})
-		if err != nil {
-			t.Fatal(err)
+		// A request may meet a connection of the pool the restart broke:
+		// it is refused 503 and tried again.
+		var d *api.Deposit
+		if !waitFor(time.Minute, func() bool {
+			var err error
+			d, err = sc.CreateDeposit(ctx, api.CreateDeposit{Recipients: []string{"avocat@avocat.example"}, Reference: "RG 26/14 pg " + strconv.Itoa(i)})
+			if err != nil {
+				outcomes["deposit refused after the restart"]++
+			}
+			return err == nil
+		}) {
+			t.Fatalf("%s: try %d: no deposit can be created once the database is back", row.fault, i)
 		}
 		src := newStream(uint64(4000 + i))
 		upload := c.createUpload(t, d.ID, "pg.bin", size)
@@ -824,7 +834,7 @@ func pgRestart(t *testing.T, row *chaosRow, bin string, tries int, rng *rand.Ran
 			row.fail(t, "try %d: the PATCH across the database's restart: %d, Retry-After %q; want 204, or 503 with Retry-After", i, status, retryAfter)
 		}
 		off := int64(-1)
-		if !waitFor(func() bool {
+		if !waitFor(3*time.Minute, func() bool {
 			req, err := c.srv.request(http.MethodHead, upload, c.sender, nil)
 			if err != nil {
 				t.Fatal(err)
