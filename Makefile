@@ -10,7 +10,7 @@ test:
 # and PostgreSQL servers stopped and restarted; prints a table of each
 # fault, its tries, failures and what was lost (nothing, or it fails). The
 # test suite runs the same test with small counts. Then the 1,500 slow
-# clients and the disk full of the application's own tests. About 5 minutes.
+# clients and the disk full of the application's own tests. About 7 minutes.
 chaos:
 	NAVETTE_CHAOS=full go test ./cmd/navette -run '^TestChaos$$' -count=1 -v -timeout 2h
 	go test ./app -run '^(TestSlowClientsAreCut|TestFullDisk)$$' -count=1
