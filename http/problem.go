@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
+	"time"
 
 	"navette"
 	"navette/api"
@@ -37,9 +39,16 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeProblem(w, p)
 }
 
+// retryUnavailableAfter is the Retry-After of a request refused because a
+// part the server needs (the blob store, the database) cannot be reached.
+const retryUnavailableAfter = 10 * time.Second
+
 func writeProblem(w http.ResponseWriter, p api.Problem) {
 	if p.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="navette"`)
+	}
+	if p.Status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", strconv.Itoa(int(retryUnavailableAfter/time.Second)))
 	}
 	w.Header().Set("Content-Type", api.ProblemContentType)
 	w.Header().Set("Cache-Control", "no-store")

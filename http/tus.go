@@ -284,13 +284,17 @@ func (s *Server) tusError(ctx context.Context, err error) error {
 		s.log().Error("upload failed", "err", err)
 	}
 	b, _ := json.Marshal(p)
+	h := tusd.HTTPHeader{"Content-Type": api.ProblemContentType}
+	if p.Status == http.StatusServiceUnavailable {
+		h["Retry-After"] = strconv.Itoa(int(retryUnavailableAfter / time.Second))
+	}
 	return tusd.Error{
 		ErrorCode: "ERR_" + strings.ToUpper(p.Code),
 		Message:   p.Detail,
 		HTTPResponse: tusd.HTTPResponse{
 			StatusCode: p.Status,
 			Body:       string(b) + "\n",
-			Header:     tusd.HTTPHeader{"Content-Type": api.ProblemContentType},
+			Header:     h,
 		},
 	}
 }

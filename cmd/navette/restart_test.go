@@ -240,9 +240,9 @@ type server struct {
 var servingRE = regexp.MustCompile(`serving (http://127\.0\.0\.1:\d+)`)
 var committedRE = regexp.MustCompile(`msg="upload committed" .*offset=(\d+)`)
 
-// startServer starts "navette serve" on a free port and waits until it
-// says it serves.
-func startServer(t *testing.T, bin, data string) *server {
+// startServer starts "navette serve" on a free port, with args added to
+// its flags, and waits until it says it serves.
+func startServer(t *testing.T, bin, data string, args ...string) *server {
 	t.Helper()
 	s := &server{exited: make(chan int, 1)}
 	served := make(chan string, 1)
@@ -258,6 +258,7 @@ func startServer(t *testing.T, bin, data string) *server {
 		}
 	}}
 	s.cmd = exec.Command(bin, "serve", "--data", data, "--addr", "127.0.0.1:0", "--antivirus=off", "--log-level", "debug", "--sweep-interval", "1h", "--scrub-rate", "0")
+	s.cmd.Args = append(s.cmd.Args, args...)
 	s.cmd.Stderr = s.log
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
