@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"navette"
 	"navette/api"
 	"navette/client"
 	"navette/deposit"
@@ -856,8 +857,15 @@ func pgRestart(t *testing.T, row *chaosRow, bin string, tries int, rng *rand.Ran
 				continue
 			}
 		}
-		if _, err := sc.Submit(ctx, d.ID); err != nil {
-			row.fail(t, "try %d: submitting once the database is back: %v", i, err)
+		// A connection of the server's pool that the restart broke may
+		// still answer one request 503 (with Retry-After): a client tries
+		// again, and so does this one.
+		var subErr error
+		if !waitFor(time.Minute, func() bool {
+			_, subErr = sc.Submit(ctx, d.ID)
+			return !navette.IsCode(subErr, navette.EUNAVAILABLE)
+		}) || subErr != nil {
+			row.fail(t, "try %d: submitting once the database is back: %v", i, subErr)
 			continue
 		}
 		files, err := sc.Files(ctx, d.ID)
