@@ -134,16 +134,26 @@ func (s *Store) Deposit(ctx context.Context, id string) (*navette.DepositRecord,
 }
 
 // DepositFor returns the deposit with the given id if userID sent it, is one
-// of its recipients or is a member of a service that is one. One query
-// decides and reads, so that a deposit that does not exist and one the user
-// may not see take the same path.
+// of its recipients or is a member of a service that is one.
+//
+// Whether the user may see it is decided first, and so that a deposit that
+// does not exist and one the user may not see cost the same work: the
+// sender probe reads the first deposit at or after id, which exists in
+// both cases, and the other probes are index seeks keyed on both the id and
+// the user. Only a deposit the user may see is then read.
 func (s *Store) DepositFor(ctx context.Context, id, userID string) (*navette.DepositRecord, error) {
-	return s.oneDeposit(ctx, `SELECT `+depositCols+`, `+recipientCols+` FROM deposits d`+withRecipients+`
-		WHERE d.id = $1 AND (d.sender_id = $2
-			OR EXISTS (SELECT 1 FROM deposit_recipients x WHERE x.deposit_id = d.id AND x.user_id = $2)
-			OR EXISTS (SELECT 1 FROM deposit_recipients x JOIN members m ON m.service_id = x.user_id
-				WHERE x.deposit_id = d.id AND m.user_id = $2))
-		ORDER BY `+recipientOrder, id, userID)
+	var may bool
+	err := s.rdb.QueryRowContext(ctx, `SELECT COALESCE((SELECT id = $1 AND sender_id = $2 FROM deposits WHERE id >= $1 ORDER BY id LIMIT 1), FALSE)
+		OR EXISTS (SELECT 1 FROM deposit_recipients WHERE deposit_id = $1 AND user_id = $2)
+		OR EXISTS (SELECT 1 FROM members m JOIN deposit_recipients x ON x.user_id = m.service_id
+			WHERE m.user_id = $2 AND x.deposit_id = $1)`, id, userID).Scan(&may)
+	if err != nil {
+		return nil, s.internal(err, "get deposit")
+	}
+	if !may {
+		return nil, navette.Errorf(navette.ENOTFOUND, "No such deposit.")
+	}
+	return s.Deposit(ctx, id)
 }
 
 func (s *Store) oneDeposit(ctx context.Context, query string, args ...any) (*navette.DepositRecord, error) {
