@@ -40,10 +40,10 @@ type Mapping struct {
 	Updated    string // column of the date of last change; checked to be there, not used
 
 	// ActiveStatuses are the statuses that let a person in, compared
-	// ignoring case; nil means DefaultActiveStatuses.
+	// ignoring case and accents; nil means DefaultActiveStatuses.
 	ActiveStatuses []string
 	// KnownStatuses are the statuses a flow may hold besides the active
-	// ones, compared ignoring case; nil means DefaultKnownStatuses. Any
+	// ones, compared ignoring case and accents; nil means DefaultKnownStatuses. Any
 	// other status is refused, so that a new word in the flow is noticed
 	// rather than taken for a revocation.
 	KnownStatuses []string
@@ -501,10 +501,14 @@ func csvMessage(pe *csv.ParseError) Text {
 func statusSet(list []string) map[string]bool {
 	s := make(map[string]bool, len(list))
 	for _, x := range list {
-		s[strings.ToLower(strings.TrimSpace(x))] = true
+		s[statusKey(x)] = true
 	}
 	return s
 }
+
+// statusKey is how statuses compare: ignoring case, accents and
+// punctuation, so that "Radié", "radie" and "RADIÉ" are one status.
+func statusKey(s string) string { return strings.Join(navette.SearchWords(s), " ") }
 
 // parser checks the rows of one flow.
 type parser struct {
@@ -622,10 +626,10 @@ func (p *parser) row(line int, rec []string) (e Entry, ok bool) {
 	e.Status = status
 	if p.status.index < 0 {
 		e.Active = true
-	} else if !p.known[status] {
+	} else if !p.known[statusKey(status)] {
 		bad("the status %q is unknown (known: %s)", status, strings.Join(slices.Sorted(maps.Keys(p.known)), ", "))
 	} else {
-		e.Active = p.active[status]
+		e.Active = p.active[statusKey(status)]
 	}
 	e.Role = p.m.Role
 	e.Kind = p.m.Kind

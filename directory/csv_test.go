@@ -106,6 +106,10 @@ func TestParseStatusesAndColumns(t *testing.T) {
 	if got[2].Name != "Chloé Petit" || got[2].Email != "c.petit@avocat.example" || got[2].Status != "suspendu" {
 		t.Errorf("reordered columns: got %+v", got[2])
 	}
+	// Statuses compare ignoring case and accents: "RADIÉ" is "radie".
+	if got[5].Status != "radié" || got[5].Active {
+		t.Errorf("an accented status: got %+v", got[5])
+	}
 }
 
 func TestParseOtherMapping(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	_ "time/tzdata" // Europe/Paris, whatever the system has
 
 	"navette"
+	"navette/i18n"
 )
 
 // templates hold, per language, the subject and text body of each kind
@@ -33,20 +34,22 @@ func init() {
 		panic("notify: " + err.Error())
 	}
 	for _, lang := range []string{navette.LangFrench, navette.LangEnglish} {
-		textTemplates[lang] = texttemplate.Must(texttemplate.New(lang).Funcs(texttemplate.FuncMap{"plural": plural}).
+		textTemplates[lang] = texttemplate.Must(texttemplate.New(lang).Funcs(texttemplate.FuncMap(funcs(lang))).
 			ParseFS(templates, "templates/"+lang+".txt"))
-		htmlTemplates[lang] = htmltemplate.Must(htmltemplate.New(lang).Funcs(htmltemplate.FuncMap{"plural": plural}).
+		htmlTemplates[lang] = htmltemplate.Must(htmltemplate.New(lang).Funcs(htmltemplate.FuncMap(funcs(lang))).
 			ParseFS(templates, "templates/"+lang+".html"))
 	}
 }
 
-// plural returns one when n is 1 (or 0, in French usage, which the
-// templates do not need), else many.
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
+// funcs are the templates' functions in lang: plural picks the form n
+// takes by the language's rule (French puts 0 and 1 in the singular);
+// count writes n, grouped, and the noun in that form.
+func funcs(lang string) map[string]any {
+	return map[string]any{
+		"plural": func(n int, one, other string) string { return i18n.Plural(lang, int64(n), one, other) },
+		"count":  func(n int, one, other string) string { return i18n.Count(lang, int64(n), one, other) },
+		"num":    func(n int) string { return i18n.Number(lang, int64(n)) },
 	}
-	return many
 }
 
 // Renderer makes messages from notices. Its fields are set once before use.

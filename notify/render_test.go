@@ -93,7 +93,7 @@ func TestRenderEveryKind(t *testing.T) {
 				}
 				switch kind {
 				case navette.NoticeDeposit, navette.NoticeReminder:
-					for _, want := range []string{"Parquet 26/12345", "Claire Martin (greffe correctionnel, TJ Amiens)", "claire.martin@justice.example", "3 "} {
+					for _, want := range []string{"Parquet 26/12345", "Claire Martin (greffe correctionnel, TJ Amiens)", "claire.martin@justice.example", "3\u00a0"} {
 						if !strings.Contains(m.Text, want) {
 							t.Errorf("%s: %q missing from\n%s", what, want, m.Text)
 						}

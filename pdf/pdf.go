@@ -30,6 +30,7 @@ import (
 	"golang.org/x/image/font/gofont/goregular"
 
 	"navette"
+	"navette/i18n"
 )
 
 // AttachmentName is the name of the receipt's JSON attached to the PDF.
@@ -780,8 +781,8 @@ func utcTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05") + " UTC"
 }
 
-// size writes n bytes in French: "1 234 567 octets" and, from 1 kio, the
-// rounded size.
+// size writes n bytes in French: "1 234 567 octets" and, from 1 ko, the
+// rounded size in decimal units as everywhere else ("1,2 Mo").
 func size(n int64) string {
 	s := strconv.FormatInt(n, 10)
 	var b strings.Builder
@@ -796,15 +797,8 @@ func size(n int64) string {
 		unit = " octets"
 	}
 	out := b.String() + unit
-	units := []string{"kio", "Mio", "Gio", "Tio"}
-	f := float64(n)
-	i := -1
-	for f >= 1024 && i < len(units)-1 {
-		f /= 1024
-		i++
-	}
-	if i >= 0 {
-		out += "\n(" + strings.Replace(strconv.FormatFloat(f, 'f', 1, 64), ".", ",", 1) + "\u00a0" + units[i] + ")"
+	if n >= 1000 {
+		out += "\n(" + i18n.Size(navette.LangFrench, n) + ")"
 	}
 	return out
 }

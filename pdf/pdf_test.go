@@ -253,8 +253,8 @@ func TestSize(t *testing.T) {
 		{0, "0 octet"},
 		{1, "1 octet"},
 		{999, "999 octets"},
-		{1234567, "1 234 567 octets\n(1,2 Mio)"},
-		{5 << 30, "5 368 709 120 octets\n(5,0 Gio)"},
+		{1234567, "1 234 567 octets\n(1,2 Mo)"},
+		{5 << 30, "5 368 709 120 octets\n(5,4 Go)"},
 	} {
 		if got := strings.ReplaceAll(size(tc.n), "\u00a0", " "); got != tc.want {
 			t.Errorf("size(%d) = %q, want %q", tc.n, got, tc.want)

@@ -28,6 +28,8 @@ type words struct {
 	month                                                                                                                [12]string
 	at, zone, thousands                                                                                                  string
 	whomShown, whomID                                                                                                    string
+	byte1                                                                                                                string             // "octet": the unit's singular
+	one                                                                                                                  func(n int64) bool // whether n takes the singular
 
 	// What a receipt proves, and what it does not: formats.
 	inJournal, claimsMatch, fingerprints, downloaded, tsaBound, tsaTrusted                                        string
@@ -42,6 +44,7 @@ var fr = words{
 	file: "Fichier", by: "Par", forWhom: "Pour le compte de", notice: "Avis", notFetched: "Non retiré par", antivirus: "Antivirus",
 	event: "Événement", eventTime: "Date de l'événement", journal: "Journal", key: "Clé de signature", timeSource: "Horodatage",
 	serverClock: "horloge du serveur navette (aucune autorité d'horodatage)", proves: "Ce que ce reçu prouve :", doesNot: "Ce qu'il ne prouve pas :",
+	byte1: "octet", one: func(n int64) bool { return n == 0 || n == 1 },
 	bytes: "octets", person: "personne", service: "boîte de service", auth: "authentifié par %s le %s", to: "destinataire %s, Message-ID %s", accepted: "accepté le %s",
 	eventAt: "%s, n° %d du journal", journalAt: "%s, état signé à %d événements",
 	kinds: map[string]string{
@@ -85,6 +88,7 @@ var en = words{
 	file: "File", by: "By", forWhom: "On behalf of", notice: "Notice", notFetched: "Not fetched by", antivirus: "Antivirus",
 	event: "Event", eventTime: "Time of the event", journal: "Journal", key: "Signing key", timeSource: "Time stamp",
 	serverClock: "the navette server's clock (no time-stamping authority)", proves: "What this receipt proves:", doesNot: "What it does not prove:",
+	byte1: "byte", one: func(n int64) bool { return n == 1 },
 	bytes: "bytes", person: "person", service: "service mailbox", auth: "signed in by %s at %s", to: "to %s, Message-ID %s", accepted: "accepted at %s",
 	eventAt: "%s, number %d in the journal", journalAt: "%s, signed state of %d events",
 	kinds: map[string]string{
@@ -352,7 +356,11 @@ func file(w *words, f *File) string {
 	if name == "" {
 		name = f.ID
 	}
-	s := fmt.Sprintf("%s — %s %s", name, group(f.Size, w.thousands), w.bytes)
+	unit := w.bytes
+	if w.one(f.Size) {
+		unit = w.byte1
+	}
+	s := fmt.Sprintf("%s — %s %s", name, group(f.Size, w.thousands), unit)
 	if len(f.SHA256) != 0 {
 		s += fmt.Sprintf(" — SHA-256 %x", []byte(f.SHA256))
 	}

@@ -306,8 +306,8 @@ func TestTextChecks(t *testing.T) {
 		l.addClaims(Event{Time: Time{time.Date(2026, 12, 5, 13, 0, 0, 0, time.UTC)}, Type: typ, DepositID: "dep1"}, data, digest)
 	}
 	for i, tc := range []struct{ fr, en, absent []string }{
-		{[]string{"a.pdf — 1 octets — SHA-256 2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881 — aucun virus détecté par l'antivirus",
-			"b.zip — 1 octets — SHA-256 2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881 — non analysé par l'antivirus : chiffré", "Antivirus : ClamAV 1.4.6/27000"},
+		{[]string{"a.pdf — 1 octet — SHA-256 2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881 — aucun virus détecté par l'antivirus",
+			"b.zip — 1 octet — SHA-256 2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881 — non analysé par l'antivirus : chiffré", "Antivirus : ClamAV 1.4.6/27000"},
 			[]string{"— no virus found by the antivirus", "— not scanned by the antivirus: encrypted", "Antivirus: ClamAV 1.4.6/27000"}, nil},
 		{[]string{"— non analysé par un antivirus"}, []string{"— not scanned by an antivirus"}, []string{"Antivirus"}},
 		{nil, nil, []string{"antivirus", "Antivirus"}},

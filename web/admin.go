@@ -15,7 +15,6 @@ import (
 // adminData is what the admin overview shows.
 type adminData struct {
 	Limits   navette.Limits
-	FileMiB  int64 // Limits.MaxFileSize in Mo, as the settings page counts them
 	Default  int
 	Mode     string
 	OIDC     bool
@@ -33,7 +32,7 @@ func (h *Handler) admin(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	d := &adminData{Limits: lim, FileMiB: lim.MaxFileSize / mebibyte, Theme: h.theme(), Platform: u.Role == navette.RoleAdmin, Mode: "external"}
+	d := &adminData{Limits: lim, Theme: h.theme(), Platform: u.Role == navette.RoleAdmin, Mode: "external"}
 	if h.Deposits != nil {
 		d.Default = h.Deposits.DefaultRetention(lim)
 	}

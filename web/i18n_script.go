@@ -10,14 +10,17 @@ func scriptMessages(lang string) map[string]string {
 }
 
 // scriptTexts are the upload script's texts by key, in French; {0}, {1}…
-// are replaced by the script.
+// are replaced by the script. A text that counts has one key per plural
+// category, KEY.one and KEY.other, which the script picks with the
+// language's plural rule (Intl.PluralRules).
 var scriptTexts = map[string]string{
 	"seconds":           "{0} s",
 	"minutes":           "{0} min",
 	"hours":             "{0} h {1} min",
 	"httpError":         "Erreur du serveur",
 	"serviceMailbox":    "boîte de service",
-	"suggestions":       "{0} suggestion(s) ; flèches haut et bas pour choisir, Entrée pour ajouter.",
+	"suggestions.one":   "{0} suggestion ; flèches haut et bas pour choisir, Entrée pour ajouter.",
+	"suggestions.other": "{0} suggestions ; flèches haut et bas pour choisir, Entrée pour ajouter.",
 	"noSuggestion":      "Aucun destinataire trouvé.",
 	"searchFailed":      "La recherche est indisponible : saisissez l’adresse électronique complète puis Entrée.",
 	"tooManyRecipients": "Un dépôt compte au plus {0} destinataires.",
@@ -48,7 +51,8 @@ var scriptTexts = map[string]string{
 	"needFile":          "Ajoutez au moins un fichier.",
 	"uploading":         "Téléversement en cours.",
 	"interrupted":       "Interrompu à {0} % : choisissez de nouveau ce fichier pour reprendre.",
-	"resumeWaiting":     "Le dépôt « {0} » était en cours : choisissez de nouveau les {1} fichier(s) interrompu(s), leur envoi reprendra là où il s’était arrêté.",
+	"resumeWaiting.one":   "Le dépôt « {0} » était en cours : choisissez de nouveau le fichier interrompu, son envoi reprendra là où il s’était arrêté.",
+	"resumeWaiting.other": "Le dépôt « {0} » était en cours : choisissez de nouveau les {1} fichiers interrompus, leur envoi reprendra là où il s’était arrêté.",
 	"resumeFound":       "Le dépôt « {0} » était en cours ; ses fichiers sont téléversés.",
 	"discard":           "Abandonner ce brouillon",
 }

@@ -7,9 +7,9 @@ import (
 	"html/template"
 	"io/fs"
 	"math"
+	"navette/i18n"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -90,14 +90,11 @@ func (h *Handler) funcs(lang string) template.FuncMap {
 		"t":  func(s string) string { return tr(lang, s) },
 		"tf": func(f string, args ...any) string { return fmt.Sprintf(tr(lang, f), args...) },
 		"plural": func(n int, one, many string) string {
-			if n == 1 || (lang == navette.LangFrench && n == 0) {
-				return fmt.Sprintf("%d %s", n, tr(lang, one))
-			}
-			return fmt.Sprintf("%d %s", n, tr(lang, many))
+			return i18n.Count(lang, int64(n), tr(lang, one), tr(lang, many))
 		},
 		"date":     func(t time.Time) string { return formatDate(t, lang) },
-		"size":     func(n int64) string { return formatSize(n, lang) },
-		"num":      func(n int64) string { return formatNumber(n, lang) },
+		"size":     func(n int64) string { return i18n.Size(lang, n) },
+		"num":      func(n int64) string { return i18n.Number(lang, n) },
 		"daysLeft": func(t time.Time) string { return h.daysLeft(t, lang) },
 		"state":    func(s any) string { return stateName(fmt.Sprint(s), lang) },
 		"asset":    h.assetURL,
@@ -237,61 +234,6 @@ func formatDate(t time.Time, lang string) string {
 		return t.Format("2 Jan 2006, 15:04")
 	}
 	return fmt.Sprintf("%d %s %d à %s", t.Day(), frMonths[t.Month()-1], t.Year(), t.Format("15:04"))
-}
-
-// formatSize shows a size in decimal units: "1,5 Mo" or "1.5 MB".
-func formatSize(n int64, lang string) string {
-	units := []string{"octets", "ko", "Mo", "Go", "To"}
-	if lang == navette.LangEnglish {
-		units = []string{"bytes", "kB", "MB", "GB", "TB"}
-	}
-	if n < 1000 {
-		if n == 1 {
-			if lang == navette.LangEnglish {
-				return "1 byte"
-			}
-			return "1 octet"
-		}
-		return fmt.Sprintf("%d %s", n, units[0])
-	}
-	v := float64(n)
-	i := 0
-	for v >= 1000 && i < len(units)-1 {
-		v /= 1000
-		i++
-	}
-	s := fmt.Sprintf("%.1f", v)
-	if v >= 100 {
-		s = fmt.Sprintf("%.0f", v)
-	}
-	s = strings.TrimSuffix(s, ".0")
-	if lang != navette.LangEnglish {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	return s + "\u00a0" + units[i]
-}
-
-// formatNumber writes n with its thousands grouped: "1 024" (narrow
-// no-break spaces) in French, "1,024" in English.
-func formatNumber(n int64, lang string) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	sep := "\u202f"
-	if lang == navette.LangEnglish {
-		sep = ","
-	}
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteString(sep)
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
 }
 
 func (h *Handler) now() time.Time {

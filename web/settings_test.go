@@ -62,7 +62,7 @@ func TestSettingsPage(t *testing.T) {
 	if !strings.Contains(body, "Les réglages sont enregistrés") || !strings.Contains(body, `value="2048"`) || !strings.Contains(body, "par Admin") {
 		t.Errorf("settings page after saving:\n%s", body)
 	}
-	if body := f.get(t, f.admin, "/admin").Body.String(); !strings.Contains(body, "2\u202f048 Mo") || !strings.Contains(body, "45 jours") {
+	if body := f.get(t, f.admin, "/admin").Body.String(); !strings.Contains(body, "2,1\u00a0Go") || !strings.Contains(body, "45\u00a0jours") {
 		t.Errorf("overview after saving does not show the new limits:\n%s", body)
 	}
 	if body := f.get(t, f.clerk, "/new").Body.String(); !strings.Contains(body, "45") {

@@ -11,6 +11,14 @@
     var args = Array.prototype.slice.call(arguments, 1);
     return (M[key] || key).replace(/\{(\d+)\}/g, function (_, i) { return String(args[+i]); });
   }
+  function one(n) { return new Intl.PluralRules(lang === 'en' ? 'en' : 'fr').select(n) === 'one'; }
+  // msgN is msg for a text that counts n: KEY.one or KEY.other, by the
+  // language's plural rule; n is also {0} unless more arguments follow.
+  function msgN(key, n) {
+    var args = Array.prototype.slice.call(arguments, 2);
+    if (!args.length) { args = [n]; }
+    return msg.apply(null, [key + (one(n) ? '.one' : '.other')].concat(args));
+  }
   var meta = document.querySelector('meta[name="csrf-token"]');
   var csrf = meta ? meta.getAttribute('content') : '';
   var lang = form.getAttribute('data-lang') || 'fr';
@@ -35,7 +43,7 @@
   // ---- formatting ----
   function size(n) {
     var units = lang === 'en' ? ['bytes', 'kB', 'MB', 'GB', 'TB'] : ['octets', 'ko', 'Mo', 'Go', 'To'];
-    if (n < 1000) { return n + '\u00a0' + units[0]; }
+    if (n < 1000) { return n + '\u00a0' + units[0].replace(/s$/, '') + (one(n) ? '' : 's'); }
     var i = 0;
     while (n >= 1000 && i < units.length - 1) { n /= 1000; i++; }
     var s = n >= 100 ? n.toFixed(0) : n.toFixed(1).replace(/\.0$/, '');
@@ -134,7 +142,7 @@
       found = list.filter(function (r) { return r && r.email && !recipients.some(function (x) { return x.email === r.email; }); }).slice(0, 10);
       active = found.length ? 0 : -1;
       renderOptions();
-      pickStatus.textContent = found.length ? msg('suggestions', found.length) : msg('noSuggestion');
+      pickStatus.textContent = found.length ? msgN('suggestions', found.length) : msg('noSuggestion');
     }).catch(function () {
       if (mine !== seq) { return; }
       found = [];
@@ -478,7 +486,7 @@
       });
       resumeBox.textContent = '';
       var p = document.createElement('p');
-      p.textContent = waiting ? msg('resumeWaiting', d.reference, waiting) : msg('resumeFound', d.reference);
+      p.textContent = waiting ? msgN('resumeWaiting', waiting, d.reference, waiting) : msg('resumeFound', d.reference);
       var b = document.createElement('button');
       b.type = 'button';
       b.className = 'linkish';
