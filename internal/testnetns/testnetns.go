@@ -142,7 +142,6 @@ type Capture struct {
 	attempts []Attempt
 	markers  int
 	err      error
-	drops    uint32
 	marked   *sync.Cond
 }
 
