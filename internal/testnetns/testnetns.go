@@ -33,6 +33,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -46,6 +47,9 @@ import (
 // namespace.
 const envInside = "NAVETTE_TESTNETNS"
 
+// InNamespace reports whether t runs in the namespace Isolate made for it.
+func InNamespace(t *testing.T) bool { return os.Getenv(envInside) == t.Name() }
+
 // Isolate runs t's test function again, alone, in a child process in a
 // fresh network namespace, and reports whether the caller is that child.
 // The parent (false) relays the child's output to t's log and fails t if
@@ -55,7 +59,7 @@ const envInside = "NAVETTE_TESTNETNS"
 // building tools) in the parent, before calling Isolate.
 func Isolate(t *testing.T) bool {
 	t.Helper()
-	if os.Getenv(envInside) == t.Name() {
+	if InNamespace(t) {
 		if err := setUp(); err != nil {
 			t.Fatalf("testnetns: %v", err)
 		}
@@ -77,6 +81,9 @@ func Isolate(t *testing.T) bool {
 		t.Fatal(err)
 	}
 	cmd.Stderr = cmd.Stdout
+	// Pdeathsig follows the thread that started the child: keep it.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("testnetns: start the test in a new network namespace: %v", err)
 	}
@@ -122,10 +129,17 @@ type Attempt struct {
 	Proto string // "tcp" or "udp"
 	Src   netip.AddrPort
 	Dst   netip.AddrPort
+	// Query is the name a datagram to port 53 asks for, as far as the
+	// capture kept of it.
+	Query string
 }
 
 func (a Attempt) String() string {
-	return fmt.Sprintf("%s %s → %s at %s", a.Proto, a.Src, a.Dst, a.Time.Format("15:04:05.000"))
+	s := fmt.Sprintf("%s %s → %s at %s", a.Proto, a.Src, a.Dst, a.Time.Format("15:04:05.000"))
+	if a.Query != "" {
+		s += " (DNS query for " + a.Query + ")"
+	}
+	return s
 }
 
 // marker is where Sync sends its datagrams, which Attempts leaves out.
@@ -303,10 +317,32 @@ func parse(b []byte) (Attempt, bool) {
 		a.Proto = "tcp"
 	case unix.IPPROTO_UDP:
 		a.Proto = "udp"
+		if a.Dst.Port() == 53 && len(l4) > 8 {
+			a.Query = dnsName(l4[8:])
+		}
 	default:
 		return a, false
 	}
 	return a, true
+}
+
+// dnsName returns the name of the first question of a DNS message, as far
+// as msg holds it.
+func dnsName(msg []byte) string {
+	if len(msg) < 12 {
+		return ""
+	}
+	var labels []string
+	for b := msg[12:]; len(b) > 0 && b[0] != 0 && b[0] < 64; {
+		n := int(b[0])
+		if len(b) < 1+n {
+			labels = append(labels, string(b[1:])+"…")
+			break
+		}
+		labels = append(labels, string(b[1:1+n]))
+		b = b[1+n:]
+	}
+	return strings.Join(labels, ".")
 }
 
 // Sync returns once every attempt made before it was called is recorded:
