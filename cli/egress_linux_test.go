@@ -13,6 +13,7 @@ import (
 	"mime/multipart"
 	"mime/quotedprintable"
 	"net/http"
+	"net/http/cookiejar"
 	"net/netip"
 	"net/url"
 	"os"
@@ -29,12 +30,14 @@ import (
 	"navette"
 	"navette/api"
 	"navette/app"
+	"navette/auth"
 	"navette/client"
 	"navette/doctor"
 	"navette/internal/testbrowser"
 	"navette/internal/testclamd"
 	"navette/internal/testldap"
 	"navette/internal/testnetns"
+	"navette/internal/testoidc"
 	"navette/internal/testpg"
 	"navette/internal/tests3"
 	"navette/internal/testsmtp"
@@ -47,12 +50,14 @@ import (
 // own (internal/testnetns) where every IPv4 and IPv6 address is local, so
 // nothing can leave, and where every TCP SYN and UDP datagram (DNS queries
 // included) is recorded, to any address and port, listened on or not.
-// PostgreSQL, S3 (versitygw), SMTP, OpenLDAP, clamd and Chromium run in the
-// namespace too, and navette is configured with all of them, by address.
+// PostgreSQL, S3 (versitygw), SMTP, OpenLDAP, clamd, an OpenID provider
+// and Chromium run in the namespace too, and navette is configured with
+// all of them, by address.
 //
 // The server boots with the flags of serve and runs a whole scenario: an
 // admin syncs the LDAP directory, an agent from it signs in with the
-// directory password and deposits a file (scanned by clamd, stored in S3,
+// directory password, then through the identity provider, and deposits a
+// file (scanned by clamd, stored in S3,
 // the notice mailed over SMTP); the lawyer signs in through the pages in
 // Chromium with the code the mail server received and a TOTP second
 // factor, opens the deposit and downloads the file, whose SHA-256 matches;
@@ -72,6 +77,9 @@ func TestNoEgress(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := testbrowser.Install(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := testoidc.Binary(); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -109,10 +117,13 @@ func TestNoEgress(t *testing.T) {
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	base := "http://" + addr
+	idp := testoidc.Start(t, []testoidc.User{{Subject: "h1", Username: "hmercier", Password: "Mot-de-passe-1",
+		Email: "helene.mercier@justice.example", EmailVerified: true, GivenName: "Hélène", FamilyName: "Mercier"}}, base+api.PathAuthOIDCReturn)
 	vars := map[string]string{
 		"NAVETTE_S3_ACCESS_KEY":      s3.AccessKey,
 		"NAVETTE_S3_SECRET_KEY":      s3.SecretKey,
 		"NAVETTE_LDAP_BIND_PASSWORD": dir.BindPassword,
+		"NAVETTE_OIDC_CLIENT_SECRET": idp.ClientSecret,
 	}
 	ldapQuery := url.Values{"bind_dn": {dir.BindDN}, "active_filter": {testldap.ActiveFilter}}
 	flags := []string{
@@ -120,6 +131,7 @@ func TestNoEgress(t *testing.T) {
 		"--db", db, "--blobs", s3.URL(bucket),
 		"--smtp", mail.URL(), "--clamd", av.URL,
 		"--ldap", dir.URL + "/" + testldap.Suffix + "?" + ldapQuery.Encode(), "--ldap-sign-in", "--ldap-sync-interval", "0",
+		"--oidc-issuer", idp.Issuer, "--oidc-client-id", idp.ClientID,
 		"--sweep-interval", "1h", "--log-level", "warn",
 	}
 	setup := since(0)
@@ -157,7 +169,7 @@ func TestNoEgress(t *testing.T) {
 				t.Logf("server log:\n%s", logs.String())
 			}
 		}()
-		egressScenario(t, a, base, mail)
+		egressScenario(t, a, base, mail, idp)
 	}()
 	serveAttempts := since(len(setup))
 
@@ -188,8 +200,8 @@ func TestNoEgress(t *testing.T) {
 				return
 			}
 		}
-	}); !slices.Equal(services, []string{"clamd", "ldap", "postgresql", "s3", "smtp"}) {
-		t.Errorf("the doctor lists %v, want clamd, ldap, postgresql, s3 and smtp", services)
+	}); !slices.Equal(slices.Compact(services), []string{"clamd", "ldap", "oidc", "postgresql", "s3", "smtp"}) {
+		t.Errorf("the doctor lists %v, want clamd, ldap, oidc, postgresql, s3 and smtp", services)
 	}
 	for _, a := range doctorAttempts {
 		if _, ok := listed[a.Dst]; !ok || a.Proto != "tcp" {
@@ -229,7 +241,7 @@ func TestNoEgress(t *testing.T) {
 }
 
 // egressScenario runs the scenario of TestNoEgress against a.
-func egressScenario(t *testing.T, a *app.App, base string, mail *testsmtp.Server) {
+func egressScenario(t *testing.T, a *app.App, base string, mail *testsmtp.Server, idp *testoidc.Provider) {
 	ctx := t.Context()
 	const lawyer = "avocat@barreau.example"
 	if _, err := a.Accounts.CreateUser(ctx, "root@justice.example", "Admin", navette.RoleAdmin); err != nil {
@@ -253,6 +265,32 @@ func egressScenario(t *testing.T, a *app.App, base string, mail *testsmtp.Server
 	signIn, _ := json.Marshal(api.PasswordSignIn{Login: "hmercier", Password: testldap.AgentPassword})
 	if code, body := egressDo(t, "POST", base+api.PathAuthPassword, "", base, signIn); code != 200 {
 		t.Fatalf("directory password sign-in: %d %s", code, body)
+	}
+	// And through the identity provider: navette fetches its token and
+	// keys.
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.Get(base + api.PathAuthOIDC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var flow *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == auth.FlowCookieName {
+			flow = c
+		}
+	}
+	if resp.StatusCode != http.StatusSeeOther || flow == nil {
+		t.Fatalf("OIDC sign-in: %d, flow cookie %v", resp.StatusCode, flow)
+	}
+	jar, _ := cookiejar.New(nil)
+	cb := idp.Login(t, &http.Client{Jar: jar}, resp.Header.Get("Location"), "hmercier", "Mot-de-passe-1")
+	req, _ := http.NewRequest("GET", cb.String(), nil)
+	req.AddCookie(flow)
+	if back, err := noRedirect.Do(req); err != nil {
+		t.Fatal(err)
+	} else if back.Body.Close(); back.StatusCode != http.StatusSeeOther || !slices.ContainsFunc(back.Cookies(), func(c *http.Cookie) bool { return c.Name == auth.CookieName && c.Value != "" }) {
+		t.Fatalf("OIDC callback: %d, no session", back.StatusCode)
 	}
 	agentToken, _, err := a.Accounts.CreateToken(ctx, "helene.mercier@justice.example", "egress", 0)
 	if err != nil {
