@@ -203,6 +203,15 @@ func TestNoEgress(t *testing.T) {
 	}); !slices.Equal(slices.Compact(services), []string{"clamd", "ldap", "oidc", "postgresql", "s3", "smtp"}) {
 		t.Errorf("the doctor lists %v, want clamd, ldap, oidc, postgresql, s3 and smtp", services)
 	}
+	hosts := map[string]bool{}
+	for _, e := range rep.Endpoints {
+		hosts[e.Host] = true
+	}
+	for _, p := range rep.Data {
+		if p.Host != "local" && !hosts[p.Host] {
+			t.Errorf("the doctor says %s lives on %s, which is none of its endpoints", p.Data, p.Host)
+		}
+	}
 	for _, a := range doctorAttempts {
 		if _, ok := listed[a.Dst]; !ok || a.Proto != "tcp" {
 			t.Errorf("doctor: an attempt to something it does not list: %s", a)
