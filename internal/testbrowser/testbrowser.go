@@ -111,6 +111,14 @@ func New(t testing.TB, origin string) *Browser {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints,DialMediaRouteProvider"),
+		// Chromium's own background requests (component and extension
+		// updates to update.googleapis.com and clients2.google.com, fetched
+		// from gvt1.com) survive the flags above: Google's names do not
+		// resolve, so that they never leave, and a test can prove that
+		// nothing else does (TestNoEgress).
+		// A page's request to any origin but its own fails the test all the
+		// same (record).
+		chromedp.Flag("host-resolver-rules", "MAP *.google.com ~NOTFOUND, MAP *.googleapis.com ~NOTFOUND, MAP *.gstatic.com ~NOTFOUND, MAP *.gvt1.com ~NOTFOUND"),
 		chromedp.Flag("lang", "fr-FR"),
 		chromedp.Env("TZ=Europe/Paris", "TMPDIR="+profile),
 	}

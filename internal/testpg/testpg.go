@@ -187,6 +187,10 @@ func (s *Server) URL(database string) string {
 	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", User, s.port, database)
 }
 
+// Tool returns the path of a client program of the server's version
+// (pg_dump, pg_restore, psql…), from the directory of its binaries.
+func (s *Server) Tool(name string) string { return filepath.Join(s.bin, name) }
+
 // Start starts the server if it is stopped, and waits until it accepts
 // connections.
 func (s *Server) Start() error {
