@@ -7,6 +7,7 @@ package deposit
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -190,9 +191,13 @@ func notFound() error {
 	return navette.Errorf(navette.ENOTFOUND, "No such deposit.")
 }
 
+// ErrRevoked is wrapped by the EGONE errors about a deposit its sender
+// withdrew, to tell them from those about a deposit that expired.
+var ErrRevoked = errors.New("deposit revoked")
+
 func gone(d *navette.DepositRecord) error {
 	if d.State == navette.DepositRevoked {
-		return navette.Errorf(navette.EGONE, "This deposit was withdrawn by its sender.")
+		return &navette.Error{Code: navette.EGONE, Message: "This deposit was withdrawn by its sender.", Err: ErrRevoked}
 	}
 	return navette.Errorf(navette.EGONE, "This deposit has expired; its files were deleted.")
 }
