@@ -297,6 +297,21 @@ func (s *Service) lookup(ctx context.Context, actor *navette.User, id string) (*
 	return d, nil
 }
 
+// lookupSent is lookup for what only a deposit's sender may do: anyone
+// else who may know the deposit gets EFORBIDDEN saying refusal, and the
+// denial is journaled.
+func (s *Service) lookupSent(ctx context.Context, actor *navette.User, id, refusal string) (*navette.DepositRecord, error) {
+	d, err := s.lookup(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if d.SenderID != actor.ID {
+		s.deny(ctx, actor, id, "not_sender")
+		return nil, navette.Errorf(navette.EFORBIDDEN, "%s", refusal)
+	}
+	return d, nil
+}
+
 // kick tells the delivery worker that notices were queued.
 func (s *Service) kick() {
 	if s.NoticesQueued != nil {

@@ -29,13 +29,9 @@ type Tracking struct {
 // for a mailbox, how many files were downloaded. Returns what Get returns,
 // and EFORBIDDEN (journaled) unless actor sent it.
 func (s *Service) Track(ctx context.Context, actor *navette.User, id string) (map[string]Tracking, error) {
-	d, err := s.lookup(ctx, actor, id)
+	d, err := s.lookupSent(ctx, actor, id, "Only the sender may follow a deposit.")
 	if err != nil {
 		return nil, err
-	}
-	if d.SenderID != actor.ID {
-		s.deny(ctx, actor, id, "not_sender")
-		return nil, navette.Errorf(navette.EFORBIDDEN, "Only the sender may follow a deposit.")
 	}
 	notices, err := s.Meta.Notices(ctx, navette.NoticeFilter{DepositID: d.ID, Limit: 1000})
 	if err != nil {

@@ -1,10 +1,8 @@
 package deposit_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
 	"testing"
 	"time"
 
@@ -13,37 +11,13 @@ import (
 	"navette/deposit"
 )
 
-// sent makes an available deposit of one file from the sender to the
-// recipient.
-func (f *fixture) sent(t *testing.T) (*deposit.View, *navette.FileRecord) {
-	t.Helper()
-	ctx := context.Background()
-	d := f.draft(t)
-	data := []byte("pièce 1")
-	fr, err := f.svc.StartFile(ctx, f.sender, d.ID, "p1.pdf", int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.Write(ctx, f.sender, fr.ID, 0, bytes.NewReader(data)); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.svc.Finish(ctx, f.sender, fr.ID); err != nil {
-		t.Fatal(err)
-	}
-	v, err := f.svc.Submit(ctx, f.sender, d.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v, fr
-}
-
 // TestTrackAndStats follows a deposit as its sender, before and after its
 // recipient downloads it, and counts it in the statistics each admin may
 // see.
 func TestTrackAndStats(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	v, fr := f.sent(t)
+	v, fr := f.availableData(t, []byte("pièce 1"))
 	acc := &account.Service{Meta: f.svc.Meta, Clock: f.svc.Clock}
 	stranger, err := acc.CreateUser(ctx, "autre@avocat.example", "Autre", navette.RolePartner)
 	if err != nil {
@@ -57,13 +31,7 @@ func TestTrackAndStats(t *testing.T) {
 	if got := tr[f.recipient.ID]; got.NoticeState != navette.NoticePending || got.Files != 0 || got.DownloadedBy != "" || len(tr) != 1 {
 		t.Fatalf("before the download: %+v", tr)
 	}
-	dl, err := f.svc.OpenFile(ctx, f.recipient, v.ID, fr.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := dl.WriteRange(ctx, io.Discard, 0, dl.Size()); err != nil {
-		t.Fatal(err)
-	}
+	f.download(t, v.ID, fr.ID)
 	if tr, err = f.svc.Track(ctx, f.sender, v.ID); err != nil || tr[f.recipient.ID].Files != 1 || tr[f.recipient.ID].DownloadedBy != "" {
 		t.Fatalf("after the download: %+v, %v", tr, err)
 	}
@@ -135,7 +103,7 @@ func TestUploadExpiresAndRevoked(t *testing.T) {
 		t.Fatalf("UploadExpires by the recipient: %v", err)
 	}
 
-	v, _ := f.sent(t)
+	v, _ := f.availableData(t, []byte("pièce 2"))
 	if err := f.svc.Revoke(ctx, f.sender, v.ID); err != nil {
 		t.Fatal(err)
 	}
