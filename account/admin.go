@@ -175,11 +175,22 @@ func (s *Service) service(ctx context.Context, actor *navette.User, id string) (
 // that court (platform admins may add staff of any court), ECONFLICT if
 // they are a member already.
 func (s *Service) AddMember(ctx context.Context, actor *navette.User, serviceID, userID string) error {
+	return s.addMember(ctx, actor, serviceID, func() (*navette.User, error) { return s.Meta.User(ctx, userID) })
+}
+
+// AddMemberByEmail is AddMember for the user with the given e-mail.
+func (s *Service) AddMemberByEmail(ctx context.Context, actor *navette.User, serviceID, email string) error {
+	return s.addMember(ctx, actor, serviceID, func() (*navette.User, error) { return s.Meta.UserByEmail(ctx, navette.NormalizeEmail(email)) })
+}
+
+// addMember adds the user find returns to the service mailbox, once actor
+// is known to administer it.
+func (s *Service) addMember(ctx context.Context, actor *navette.User, serviceID string, find func() (*navette.User, error)) error {
 	svc, err := s.service(ctx, actor, serviceID)
 	if err != nil {
 		return err
 	}
-	u, err := s.Meta.User(ctx, userID)
+	u, err := find()
 	if err != nil {
 		return err
 	}
@@ -190,8 +201,8 @@ func (s *Service) AddMember(ctx context.Context, actor *navette.User, serviceID,
 		return navette.Errorf(navette.EINVALID, "This agent belongs to another court.")
 	}
 	now := s.Clock.Now()
-	ev := navette.Event{Time: now, Type: navette.EventMemberAdded, ActorID: actor.ID, Detail: serviceID + " " + userID}
-	err = s.Meta.AddMember(ctx, &navette.Member{ServiceID: serviceID, UserID: userID, CreatedAt: now}, ev)
+	ev := navette.Event{Time: now, Type: navette.EventMemberAdded, ActorID: actor.ID, Detail: serviceID + " " + u.ID}
+	err = s.Meta.AddMember(ctx, &navette.Member{ServiceID: serviceID, UserID: u.ID, CreatedAt: now}, ev)
 	if navette.IsCode(err, navette.ECONFLICT) {
 		return navette.Errorf(navette.ECONFLICT, "This agent is a member of the service already.")
 	}
@@ -205,6 +216,22 @@ func (s *Service) RemoveMember(ctx context.Context, actor *navette.User, service
 	if _, err := s.service(ctx, actor, serviceID); err != nil {
 		return err
 	}
+	return s.removeMember(ctx, actor, serviceID, userID)
+}
+
+// RemoveMemberByEmail is RemoveMember for the user with the given e-mail.
+func (s *Service) RemoveMemberByEmail(ctx context.Context, actor *navette.User, serviceID, email string) error {
+	if _, err := s.service(ctx, actor, serviceID); err != nil {
+		return err
+	}
+	u, err := s.Meta.UserByEmail(ctx, navette.NormalizeEmail(email))
+	if err != nil {
+		return err
+	}
+	return s.removeMember(ctx, actor, serviceID, u.ID)
+}
+
+func (s *Service) removeMember(ctx context.Context, actor *navette.User, serviceID, userID string) error {
 	ev := navette.Event{Time: s.Clock.Now(), Type: navette.EventMemberRemoved, ActorID: actor.ID, Detail: serviceID + " " + userID}
 	return s.Meta.RemoveMember(ctx, serviceID, userID, ev)
 }
@@ -212,20 +239,13 @@ func (s *Service) RemoveMember(ctx context.Context, actor *navette.User, service
 // Members returns the members of a service mailbox. Returns what AddMember
 // returns for the service.
 func (s *Service) Members(ctx context.Context, actor *navette.User, serviceID string) ([]*navette.User, error) {
-	if _, err := s.service(ctx, actor, serviceID); err != nil {
-		return nil, err
-	}
-	ms, err := s.Meta.Members(ctx, serviceID)
+	rows, err := s.MemberRows(ctx, actor, serviceID)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*navette.User, 0, len(ms))
-	for _, m := range ms {
-		u, err := s.Meta.User(ctx, m.UserID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
+	out := make([]*navette.User, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r.User)
 	}
 	return out, nil
 }

@@ -468,7 +468,7 @@ func Listen(cfg Config) (*App, error) {
 		srv.LDAPSync = a.SyncLDAP
 	}
 	pages := &web.Handler{
-		Deposits: a.Deposits, Auth: a.Auth, Meta: a.Meta, Clock: cfg.Clock, Logger: cfg.Logger, Mail: a.Mail, Theme: cfg.Theme,
+		Deposits: a.Deposits, Auth: a.Auth, Clock: cfg.Clock, Logger: cfg.Logger, Mail: a.Mail, Theme: cfg.Theme,
 		Accounts: a.Accounts, Directory: a.Directory, Mappings: a.Config.Directories, ClientIP: clientIP,
 		Evidence: a.Evidence,
 	}

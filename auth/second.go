@@ -203,3 +203,10 @@ func actorID(u *navette.User) string {
 	}
 	return u.ID
 }
+
+// Ended reports whether sess has ended: signed out, swept, or ended by too
+// many wrong codes. A failure to tell counts as not ended.
+func (s *Service) Ended(ctx context.Context, sess *navette.Session) bool {
+	_, err := s.Meta.SessionByHash(ctx, sess.Hash)
+	return navette.IsCode(err, navette.ENOTFOUND)
+}

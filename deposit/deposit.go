@@ -268,13 +268,8 @@ func (s *Service) List(ctx context.Context, actor *navette.User, box navette.Box
 // Returns ECONFLICT if it is not a draft, has no file, a file is still
 // uploading, or a file was rejected (naming it and why).
 func (s *Service) Submit(ctx context.Context, actor *navette.User, id string) (*View, error) {
-	d, err := s.lookup(ctx, actor, id)
-	if err != nil {
+	if _, err := s.lookupSent(ctx, actor, id, "Only the sender may submit a deposit."); err != nil {
 		return nil, err
-	}
-	if d.SenderID != actor.ID {
-		s.deny(ctx, actor, id, "not_sender")
-		return nil, navette.Errorf(navette.EFORBIDDEN, "Only the sender may submit a deposit.")
 	}
 	// Files whose last write finished but were not yet marked stored (a
 	// crash between the two) are completed first.
@@ -361,13 +356,8 @@ func (s *Service) makeAvailable(d *navette.DepositRecord, files []*navette.FileR
 // Revoke withdraws a deposit: recipients get EGONE at once and the sweeper
 // purges it. Only the sender may revoke. Returns EGONE if it already ended.
 func (s *Service) Revoke(ctx context.Context, actor *navette.User, id string) error {
-	d, err := s.lookup(ctx, actor, id)
-	if err != nil {
+	if _, err := s.lookupSent(ctx, actor, id, "Only the sender may withdraw a deposit."); err != nil {
 		return err
-	}
-	if d.SenderID != actor.ID {
-		s.deny(ctx, actor, id, "not_sender")
-		return navette.Errorf(navette.EFORBIDDEN, "Only the sender may withdraw a deposit.")
 	}
 	return s.Meta.UpdateDeposit(ctx, id, func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
 		now := s.Clock.Now()

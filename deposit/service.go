@@ -7,6 +7,7 @@ package deposit
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -190,9 +191,13 @@ func notFound() error {
 	return navette.Errorf(navette.ENOTFOUND, "No such deposit.")
 }
 
+// ErrRevoked is wrapped by the EGONE errors about a deposit its sender
+// withdrew, to tell them from those about a deposit that expired.
+var ErrRevoked = errors.New("deposit revoked")
+
 func gone(d *navette.DepositRecord) error {
 	if d.State == navette.DepositRevoked {
-		return navette.Errorf(navette.EGONE, "This deposit was withdrawn by its sender.")
+		return &navette.Error{Code: navette.EGONE, Message: "This deposit was withdrawn by its sender.", Err: ErrRevoked}
 	}
 	return navette.Errorf(navette.EGONE, "This deposit has expired; its files were deleted.")
 }
@@ -288,6 +293,21 @@ func (s *Service) lookup(ctx context.Context, actor *navette.User, id string) (*
 	if d.SenderID != actor.ID && (d.State == navette.DepositDraft || d.State == navette.DepositChecking) {
 		s.deny(ctx, actor, id, "not_found")
 		return nil, notFound()
+	}
+	return d, nil
+}
+
+// lookupSent is lookup for what only a deposit's sender may do: anyone
+// else who may know the deposit gets EFORBIDDEN saying refusal, and the
+// denial is journaled.
+func (s *Service) lookupSent(ctx context.Context, actor *navette.User, id, refusal string) (*navette.DepositRecord, error) {
+	d, err := s.lookup(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if d.SenderID != actor.ID {
+		s.deny(ctx, actor, id, "not_sender")
+		return nil, navette.Errorf(navette.EFORBIDDEN, "%s", refusal)
 	}
 	return d, nil
 }

@@ -50,10 +50,7 @@ func (s *Service) Sweep(ctx context.Context) (SweepStats, error) {
 func (s *Service) sweep(ctx context.Context) (SweepStats, error) {
 	var st SweepStats
 	now := s.Clock.Now()
-	abandon := s.AbandonAfter
-	if abandon <= 0 {
-		abandon = 24 * time.Hour
-	}
+	abandon := s.abandonAfter()
 	queued := 0
 	defer func() {
 		if queued > 0 {

@@ -193,3 +193,16 @@ func personMatch(want []string, c *deposit.Claims) bool {
 	}
 	return false
 }
+
+// Events returns the events of the journal matching f, for an auditor.
+// Returns EUNAUTHORIZED without actor, EFORBIDDEN unless actor is an
+// auditor.
+func (s *Service) Events(ctx context.Context, actor *navette.User, f navette.EventFilter) ([]navette.Event, error) {
+	if actor == nil {
+		return nil, navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required.")
+	}
+	if !Auditor(actor.Role) {
+		return nil, navette.Errorf(navette.EFORBIDDEN, "Only auditors may read the journal.")
+	}
+	return s.Meta.Events(ctx, f)
+}

@@ -27,7 +27,7 @@ func (s *Server) handleListUsers(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Roles = []navette.Role{navette.Role(role)}
 	}
-	us, err := s.Accounts.Meta.SearchUsers(r.Context(), f)
+	us, err := s.Accounts.Users(r.Context(), navette.UserFromContext(r.Context()), f)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -47,12 +47,7 @@ func (s *Server) handleListUsers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleGetUser(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if !navette.ValidID(id) {
-		s.writeError(w, r, navette.Errorf(navette.ENOTFOUND, "No such user."))
-		return
-	}
-	u, err := s.Accounts.Meta.User(r.Context(), id)
+	u, err := s.Accounts.User(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -89,10 +84,8 @@ func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if u == nil {
-		if u, err = s.Accounts.Meta.User(r.Context(), id); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
+		s.handleGetUser(w, r)
+		return
 	}
 	writeJSON(w, http.StatusOK, s.userJSON(r.Context(), u, courts{}))
 }
@@ -187,7 +180,7 @@ func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		f.AfterSeq = n
 	}
-	evs, err := s.Accounts.Meta.Events(r.Context(), f)
+	evs, err := s.Evidence.Events(r.Context(), navette.UserFromContext(r.Context()), f)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -10,17 +10,14 @@ import (
 func courtJSON(c *navette.Court) api.Court { return api.Court{ID: c.ID, Code: c.Code, Name: c.Name} }
 
 func (s *Server) handleListCourts(w http.ResponseWriter, r *http.Request) {
-	actor := navette.UserFromContext(r.Context())
-	cs, err := s.Accounts.Meta.Courts(r.Context())
+	cs, err := s.Accounts.Courts(r.Context(), navette.UserFromContext(r.Context()))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	out := api.CourtList{Courts: []api.Court{}}
+	out := api.CourtList{Courts: make([]api.Court, 0, len(cs))}
 	for _, c := range cs {
-		if actor.Role == navette.RoleAdmin || c.ID == actor.CourtID {
-			out.Courts = append(out.Courts, courtJSON(c))
-		}
+		out.Courts = append(out.Courts, courtJSON(c))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -39,44 +36,17 @@ func (s *Server) handleCreateCourt(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, courtJSON(c))
 }
 
-// courtFor returns the court of the path if actor administers it, and
-// ENOTFOUND otherwise, so that a court admin cannot tell other courts' ids
-// from unknown ones.
-func (s *Server) courtFor(r *http.Request) (*navette.Court, error) {
-	actor := navette.UserFromContext(r.Context())
-	id := r.PathValue("id")
-	notFound := navette.Errorf(navette.ENOTFOUND, "No such court.")
-	if !navette.ValidID(id) || (actor.Role != navette.RoleAdmin && actor.CourtID != id) {
-		return nil, notFound
-	}
-	c, err := s.Accounts.Meta.Court(r.Context(), id)
-	if navette.IsCode(err, navette.ENOTFOUND) {
-		return nil, notFound
-	}
-	return c, err
-}
-
 func (s *Server) handleListServices(w http.ResponseWriter, r *http.Request) {
-	c, err := s.courtFor(r)
+	us, err := s.Accounts.CourtMailboxes(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	us, err := s.Accounts.Meta.SearchUsers(r.Context(), navette.UserFilter{Roles: []navette.Role{navette.RoleService}, CourtID: c.ID, Limit: 1000})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	cs := courts{}
-	out := api.UserList{Users: make([]api.User, 0, len(us))}
-	for _, u := range us {
-		out.Users = append(out.Users, s.userJSON(r.Context(), u, cs))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, s.userListJSON(r.Context(), us, s.userJSON))
 }
 
 func (s *Server) handleCreateService(w http.ResponseWriter, r *http.Request) {
-	c, err := s.courtFor(r)
+	c, err := s.Accounts.Court(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -109,12 +79,7 @@ func (s *Server) handleListMembers(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, serviceErr(err))
 		return
 	}
-	cs := courts{}
-	out := api.UserList{Users: make([]api.User, 0, len(us))}
-	for _, u := range us {
-		out.Users = append(out.Users, s.recipientJSON(r.Context(), u, cs))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, s.userListJSON(r.Context(), us, s.recipientJSON))
 }
 
 func (s *Server) handleAddMember(w http.ResponseWriter, r *http.Request) {

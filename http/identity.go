@@ -24,12 +24,22 @@ func (s *Server) userJSON(ctx context.Context, u *navette.User, cs courts) api.U
 	if u.CourtID != "" {
 		c, ok := cs[u.CourtID]
 		if !ok {
-			if rec, err := s.Accounts.Meta.Court(ctx, u.CourtID); err == nil {
+			if rec, err := s.Accounts.CourtOf(ctx, u); err == nil && rec != nil {
 				c = &api.Court{ID: rec.ID, Code: rec.Code, Name: rec.Name}
 			}
 			cs[u.CourtID] = c
 		}
 		out.Court = c
+	}
+	return out
+}
+
+// userListJSON describes us, each by describe (userJSON or recipientJSON).
+func (s *Server) userListJSON(ctx context.Context, us []*navette.User, describe func(context.Context, *navette.User, courts) api.User) api.UserList {
+	cs := courts{}
+	out := api.UserList{Users: make([]api.User, 0, len(us))}
+	for _, u := range us {
+		out.Users = append(out.Users, describe(ctx, u, cs))
 	}
 	return out
 }
@@ -46,17 +56,12 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 	u := navette.UserFromContext(ctx)
 	cs := courts{}
 	out := api.Me{User: s.userJSON(ctx, u, cs)}
-	ms, err := s.Accounts.Meta.Memberships(ctx, u.ID)
+	svcs, err := s.Accounts.Mailboxes(ctx, u)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	for _, m := range ms {
-		svc, err := s.Accounts.Meta.User(ctx, m.ServiceID)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
+	for _, svc := range svcs {
 		out.Services = append(out.Services, s.recipientJSON(ctx, svc, cs))
 	}
 	if cur := auth.FromContext(ctx); cur != nil {
@@ -108,6 +113,11 @@ func tokenJSON(t *navette.Token) api.Token {
 
 func (s *Server) handleListTokens(w http.ResponseWriter, r *http.Request) {
 	ts, err := s.Accounts.Tokens(r.Context(), navette.UserFromContext(r.Context()))
+	s.writeTokens(w, r, ts, err)
+}
+
+// writeTokens answers with the list ts, or with err.
+func (s *Server) writeTokens(w http.ResponseWriter, r *http.Request, ts []*navette.Token, err error) {
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -156,15 +166,7 @@ func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleUserTokens(w http.ResponseWriter, r *http.Request) {
 	ts, err := s.Accounts.UserTokens(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out := api.TokenList{Tokens: make([]api.Token, 0, len(ts))}
-	for _, t := range ts {
-		out.Tokens = append(out.Tokens, tokenJSON(t))
-	}
-	writeJSON(w, http.StatusOK, out)
+	s.writeTokens(w, r, ts, err)
 }
 
 func (s *Server) handleRevokeAnyToken(w http.ResponseWriter, r *http.Request) {

@@ -42,7 +42,7 @@ func (s *Server) settingsJSON(r *http.Request, st *navette.Settings) api.Platfor
 		UpdatedAt:  timePtr(st.UpdatedAt),
 	}
 	if st.UpdatedBy != "" {
-		if u, err := s.Deposits.Meta.User(r.Context(), st.UpdatedBy); err == nil {
+		if u, err := s.Accounts.User(r.Context(), navette.UserFromContext(r.Context()), st.UpdatedBy); err == nil {
 			out.UpdatedBy = u.Email
 		}
 	}

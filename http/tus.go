@@ -336,18 +336,9 @@ func (t *tusStore) GetUpload(ctx context.Context, id string) (tusd.Upload, error
 
 // noteExpiry records when an unfinished upload will be discarded.
 func (t *tusStore) noteExpiry(ctx context.Context, f *navette.FileRecord) {
-	if f.State != navette.FileUploading {
-		return
+	if at, err := t.s.Deposits.UploadExpires(ctx, navette.UserFromContext(ctx), f); err == nil && !at.IsZero() {
+		metaFrom(ctx).expires = at
 	}
-	d, err := t.s.Deposits.Meta.Deposit(ctx, f.DepositID)
-	if err != nil {
-		return
-	}
-	after := t.s.Deposits.AbandonAfter
-	if after <= 0 {
-		after = 24 * time.Hour
-	}
-	metaFrom(ctx).expires = d.CreatedAt.Add(after)
 }
 
 func (t *tusStore) AsTerminatableUpload(u tusd.Upload) tusd.TerminatableUpload {

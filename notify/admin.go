@@ -129,3 +129,16 @@ func (a *Admin) log() *slog.Logger {
 	}
 	return a.Log
 }
+
+// DeadCount counts the dead notices, up to limit, for an admin. Returns
+// what Notices returns.
+func (a *Admin) DeadCount(ctx context.Context, actor *navette.User, limit int) (int, error) {
+	if err := a.check(ctx, actor); err != nil {
+		return 0, err
+	}
+	ns, err := a.Meta.Notices(ctx, navette.NoticeFilter{State: navette.NoticeDead, Limit: limit})
+	if err != nil {
+		return 0, err
+	}
+	return len(ns), nil
+}

@@ -226,6 +226,14 @@ func TestWorkerBackoffThenDead(t *testing.T) {
 	if c := m.calls.Load(); c != 5 {
 		t.Errorf("%d sends, want 5", c)
 	}
+	a := &notify.Admin{Meta: f.meta, Clock: f.clock}
+	admin := &navette.User{ID: navette.NewID(), Role: navette.RoleAdmin}
+	if n, err := a.DeadCount(context.Background(), admin, 1000); err != nil || n != 1 {
+		t.Errorf("DeadCount: %d, %v; want 1", n, err)
+	}
+	if _, err := a.DeadCount(context.Background(), f.bob, 1000); !navette.IsCode(err, navette.EFORBIDDEN) {
+		t.Errorf("DeadCount by a partner: %v", err)
+	}
 }
 
 func TestWorkerBackoffCap(t *testing.T) {

@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"slices"
-	"sort"
 	"strings"
 	"time"
 
 	"navette"
+	"navette/account"
+	"navette/deposit"
 )
 
 // adminData is what the admin overview shows.
@@ -40,9 +40,9 @@ func (h *Handler) admin(w http.ResponseWriter, r *http.Request) {
 		d.Mode = string(h.Auth.Config.Mode)
 		d.OIDC, d.Password = h.Auth.OIDC != nil, h.Auth.LDAP != nil
 	}
-	if d.Platform && h.Meta != nil {
-		if ns, err := h.Meta.Notices(r.Context(), navette.NoticeFilter{State: navette.NoticeDead, Limit: 1000}); err == nil {
-			d.Dead = len(ns)
+	if d.Platform && h.Mail != nil {
+		if n, err := h.Mail.DeadCount(r.Context(), u, 1000); err == nil {
+			d.Dead = n
 		}
 	}
 	p.Data = d
@@ -81,23 +81,15 @@ func (h *Handler) adminCourts(w http.ResponseWriter, r *http.Request) {
 
 // renderCourts renders the courts u administers, with form on its court.
 func (h *Handler) renderCourts(w http.ResponseWriter, r *http.Request, u *navette.User, status int, form *serviceForm) {
-	courts, err := h.Meta.Courts(r.Context())
+	courts, err := h.Accounts.CourtRows(r.Context(), u)
 	if err != nil {
 		h.Error(w, r, err)
 		return
 	}
 	d := &courtsData{Editable: h.Accounts != nil}
 	for _, c := range courts {
-		if u.Role == navette.RoleCourtAdmin && c.ID != u.CourtID {
-			continue
-		}
-		svcs, err := h.Meta.SearchUsers(r.Context(), navette.UserFilter{Roles: []navette.Role{navette.RoleService}, CourtID: c.ID, Limit: 1000})
-		if err != nil {
-			h.Error(w, r, err)
-			return
-		}
-		row := courtRow{Court: c, Services: svcs, Form: &serviceForm{Court: c.ID}}
-		if form != nil && form.Court == c.ID {
+		row := courtRow{Court: c.Court, Services: c.Mailboxes, Form: &serviceForm{Court: c.Court.ID}}
+		if form != nil && form.Court == c.Court.ID {
 			row.Form = form
 		}
 		d.Courts = append(d.Courts, row)
@@ -110,7 +102,7 @@ func (h *Handler) renderCourts(w http.ResponseWriter, r *http.Request, u *navett
 // serviceData is a service mailbox with its members.
 type serviceData struct {
 	Service *navette.User
-	Members []memberRow
+	Members []account.MemberRow
 	// Editable is set when the members can be edited here.
 	Editable bool
 	// Problem is why the last change was refused; Email is what was typed.
@@ -118,17 +110,11 @@ type serviceData struct {
 	Email   string
 }
 
-type memberRow struct {
-	User   *navette.User
-	Source string
-	Since  time.Time
-}
-
 // adminServiceOf returns the service mailbox of the request's path if u
 // may administer it; otherwise it renders 404 and returns nil.
 func (h *Handler) adminServiceOf(w http.ResponseWriter, r *http.Request, u *navette.User) *navette.User {
-	svc, err := h.Meta.User(r.Context(), r.PathValue("id"))
-	if err != nil || svc.Role != navette.RoleService || (u.Role == navette.RoleCourtAdmin && svc.CourtID != u.CourtID) {
+	svc, err := h.Accounts.Mailbox(r.Context(), u, r.PathValue("id"))
+	if err != nil {
 		h.Error(w, r, navette.Errorf(navette.ENOTFOUND, "No such service."))
 		return nil
 	}
@@ -146,19 +132,12 @@ func (h *Handler) adminService(w http.ResponseWriter, r *http.Request) {
 
 // renderService renders the page of svc with its members and d's problem.
 func (h *Handler) renderService(w http.ResponseWriter, r *http.Request, svc *navette.User, status int, d *serviceData) {
-	ms, err := h.Meta.Members(r.Context(), svc.ID)
+	ms, err := h.Accounts.MemberRows(r.Context(), navette.UserFromContext(r.Context()), svc.ID)
 	if err != nil {
 		h.Error(w, r, err)
 		return
 	}
-	d.Service, d.Editable = svc, h.Accounts != nil
-	for _, m := range ms {
-		mu, err := h.Meta.User(r.Context(), m.UserID)
-		if err != nil {
-			continue
-		}
-		d.Members = append(d.Members, memberRow{User: mu, Source: m.Source, Since: m.CreatedAt})
-	}
+	d.Service, d.Editable, d.Members = svc, h.Accounts != nil, ms
 	p := h.newPage(w, r, "Service", "admin")
 	p.Title = svc.Name
 	switch r.URL.Query().Get("done") {
@@ -173,142 +152,9 @@ func (h *Handler) renderService(w http.ResponseWriter, r *http.Request, svc *nav
 	h.render(w, r, status, "admin-service", p)
 }
 
-// Stats are the platform's figures per month and court, from the journal.
-type Stats struct {
-	Months     []string // "2026-11", oldest first
-	Courts     []string // court names, in order
-	Deposits   map[string]map[string]int
-	Bytes      map[string]map[string]int64
-	Available  int
-	Downloaded int
-	// Delays are the times from availability to first download, sorted.
-	Delays []time.Duration
-}
-
-// Median returns the median delay to the first download.
-func (s *Stats) Median() time.Duration {
-	if len(s.Delays) == 0 {
-		return 0
-	}
-	return s.Delays[len(s.Delays)/2]
-}
-
-// Buckets returns how many first downloads came within each of: a day,
-// 3 days, a week, two weeks, and later.
-func (s *Stats) Buckets() []int {
-	limits := []time.Duration{24 * time.Hour, 72 * time.Hour, 7 * 24 * time.Hour, 14 * 24 * time.Hour}
-	out := make([]int, len(limits)+1)
-	for _, d := range s.Delays {
-		i := sort.Search(len(limits), func(i int) bool { return d < limits[i] })
-		out[i]++
-	}
-	return out
-}
-
-// stats reads the journal (at most maxEvents events) into Stats.
-func (h *Handler) stats(r *http.Request, courtID string) (*Stats, error) {
-	const maxEvents = 1_000_000
-	ctx := r.Context()
-	st := &Stats{Deposits: map[string]map[string]int{}, Bytes: map[string]map[string]int64{}}
-	courtOf := map[string]string{}   // user id → court name
-	depCourt := map[string]string{}  // deposit id → court name
-	depBytes := map[string]int64{}   // deposit id → bytes stored
-	depSender := map[string]string{} // deposit id → sender
-	available := map[string]time.Time{}
-	first := map[string]bool{}
-	courtNames := map[string]string{}
-	if cs, err := h.Meta.Courts(ctx); err == nil {
-		for _, c := range cs {
-			courtNames[c.ID] = c.Name
-		}
-	}
-	court := func(userID string) string {
-		if c, ok := courtOf[userID]; ok {
-			return c
-		}
-		name := ""
-		if u, err := h.Meta.User(ctx, userID); err == nil {
-			if courtID != "" && u.CourtID != courtID {
-				name = "-"
-			} else if u.CourtID != "" {
-				name = courtNames[u.CourtID]
-			} else if u.Role == navette.RolePartner {
-				name = "partenaires"
-			} else {
-				name = "(sans juridiction)"
-			}
-		}
-		courtOf[userID] = name
-		return name
-	}
-	seen := map[string]bool{}
-	var after int64
-	for n := 0; n < maxEvents; {
-		evs, err := h.Meta.Events(ctx, navette.EventFilter{AfterSeq: after, Limit: 1000})
-		if err != nil {
-			return nil, err
-		}
-		if len(evs) == 0 {
-			break
-		}
-		n += len(evs)
-		for _, e := range evs {
-			after = e.Seq
-			switch e.Type {
-			case navette.EventFileStored:
-				depBytes[e.DepositID] += e.Size
-			case navette.EventDepositSubmitted:
-				c := court(e.ActorID)
-				depSender[e.DepositID] = e.ActorID
-				if c == "-" {
-					continue
-				}
-				depCourt[e.DepositID] = c
-				m := e.Time.In(paris).Format("2006-01")
-				if !seen[m] {
-					seen[m] = true
-					st.Months = append(st.Months, m)
-				}
-				if st.Deposits[m] == nil {
-					st.Deposits[m], st.Bytes[m] = map[string]int{}, map[string]int64{}
-				}
-				st.Deposits[m][c]++
-				st.Bytes[m][c] += depBytes[e.DepositID]
-			case navette.EventDepositAvailable:
-				if _, ok := depCourt[e.DepositID]; ok {
-					available[e.DepositID] = e.Time
-					st.Available++
-				}
-			case navette.EventFileDownloaded:
-				at, ok := available[e.DepositID]
-				if !ok || first[e.DepositID] || e.ActorID == depSender[e.DepositID] {
-					continue
-				}
-				first[e.DepositID] = true
-				st.Downloaded++
-				st.Delays = append(st.Delays, e.Time.Sub(at))
-			}
-			delete(depBytes, "")
-		}
-	}
-	slices.Sort(st.Months)
-	cs := map[string]bool{}
-	for _, m := range st.Deposits {
-		for c := range m {
-			cs[c] = true
-		}
-	}
-	for c := range cs {
-		st.Courts = append(st.Courts, c)
-	}
-	slices.Sort(st.Courts)
-	slices.Sort(st.Delays)
-	return st, nil
-}
-
 // statsData is what the statistics page shows.
 type statsData struct {
-	Stats   *Stats
+	Stats   *deposit.Stats
 	Share   int
 	Median  string
 	Buckets []bucket
@@ -330,13 +176,8 @@ type statsRow struct {
 // adminFigures returns the figures the signed-in admin may see: the whole
 // platform's, or their court's for a court admin; otherwise it answers with
 // the error page.
-func (h *Handler) adminFigures(w http.ResponseWriter, r *http.Request) (*Stats, bool) {
-	u := navette.UserFromContext(r.Context())
-	court := ""
-	if u.Role == navette.RoleCourtAdmin {
-		court = u.CourtID
-	}
-	st, err := h.stats(r, court)
+func (h *Handler) adminFigures(w http.ResponseWriter, r *http.Request) (*deposit.Stats, bool) {
+	st, err := h.Deposits.Stats(r.Context(), navette.UserFromContext(r.Context()))
 	if err != nil {
 		h.Error(w, r, err)
 		return nil, false
@@ -393,7 +234,7 @@ func (h *Handler) adminChart(w http.ResponseWriter, r *http.Request) {
 }
 
 // chartSVG renders the monthly totals of st as bars.
-func chartSVG(st *Stats, title string) string {
+func chartSVG(st *deposit.Stats, title string) string {
 	const width, height, pad = 640, 240, 32
 	totals := make([]int, len(st.Months))
 	top := 1

@@ -128,10 +128,10 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, box navette.Box) 
 // services returns the ids of the service mailboxes u is a member of.
 func (h *Handler) services(r *http.Request, u *navette.User) map[string]bool {
 	out := map[string]bool{}
-	if h.Meta == nil {
+	if h.Accounts == nil {
 		return out
 	}
-	ms, err := h.Meta.Memberships(r.Context(), u.ID)
+	ms, err := h.Accounts.Memberships(r.Context(), u)
 	if err != nil {
 		h.log().Warn("web: memberships", "err", err)
 		return out
@@ -279,11 +279,6 @@ func (h *Handler) view(w http.ResponseWriter, r *http.Request) (*deposit.View, b
 	id := r.PathValue("id")
 	v, err := h.Deposits.Get(r.Context(), u, id)
 	if err != nil {
-		if navette.IsCode(err, navette.EGONE) && h.Meta != nil {
-			if d, e := h.Meta.DepositFor(r.Context(), id, u.ID); e == nil && d.State == navette.DepositRevoked {
-				err = &navette.Error{Code: navette.EGONE, Message: navette.ErrorMessage(err), Err: errRevoked}
-			}
-		}
 		var pr *proofs
 		if navette.IsCode(err, navette.EGONE) {
 			pr = h.depositProofs(r, u, id, false, h.lang(nil, r))
@@ -321,63 +316,24 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request) {
 		d.FileCount++
 		d.TotalSize += f.Size
 	}
-	notified := map[string]*navette.Notice{}
-	downloads := map[string]map[string]bool{}
-	// memberName is the name of the member who acted for a service
-	// mailbox recipient, "" when the recipient acted in person.
-	names := map[string]string{}
-	memberName := func(recipient, by string) string {
-		if by == "" || by == recipient || h.Meta == nil {
-			return ""
-		}
-		if n, ok := names[by]; ok {
-			return n
-		}
-		if m, err := h.Meta.User(r.Context(), by); err == nil {
-			names[by] = m.Name
-		}
-		return names[by]
-	}
-	if d.IsSender && h.Meta != nil {
-		if ns, err := h.Meta.Notices(r.Context(), navette.NoticeFilter{DepositID: v.ID, Limit: 1000}); err == nil {
-			for _, n := range ns {
-				if n.Kind == navette.NoticeDeposit {
-					notified[n.UserID] = n
-				}
-			}
-		}
-		if evs, err := h.Meta.Events(r.Context(), navette.EventFilter{DepositID: v.ID, Limit: 10000}); err == nil {
-			for _, e := range evs {
-				if e.Type != navette.EventFileDownloaded {
-					continue
-				}
-				if downloads[e.ActorID] == nil {
-					downloads[e.ActorID] = map[string]bool{}
-				}
-				downloads[e.ActorID][e.FileID] = true
-			}
+	var tracked map[string]deposit.Tracking
+	if d.IsSender {
+		var err error
+		if tracked, err = h.Deposits.Track(r.Context(), u, v.ID); err != nil {
+			h.log().Warn("web: following a deposit", "deposit", v.ID, "err", err)
 		}
 	}
 	lang := h.lang(nil, r)
 	for _, rc := range v.Recipients {
+		t := tracked[rc.UserID]
 		rr := recipientRow{Name: rc.Name, Email: rc.Email, Service: rc.Role == navette.RoleService, Disabled: rc.Disabled,
-			FirstOpenedAt: rc.FirstOpenedAt, FirstDownloadAt: rc.FirstDownloadAt}
-		if n := notified[rc.UserID]; n != nil {
-			switch n.State {
-			case navette.NoticeSent:
-				rr.NotifiedAt = n.SentAt
-			case navette.NoticeDead:
-				rr.NoticeState = tr(lang, "échec de l’envoi")
-			default:
-				rr.NoticeState = tr(lang, "en cours d’envoi")
-			}
-		}
-		if d.IsSender {
-			rr.By, rr.OpenedBy = memberName(rc.UserID, rc.FirstDownloadBy), memberName(rc.UserID, rc.FirstOpenedBy)
-		}
-		rr.Files = len(downloads[rc.UserID])
-		if rr.By != "" {
-			rr.Files = len(downloads[rc.FirstDownloadBy])
+			FirstOpenedAt: rc.FirstOpenedAt, FirstDownloadAt: rc.FirstDownloadAt,
+			NotifiedAt: t.NotifiedAt, OpenedBy: t.OpenedBy, By: t.DownloadedBy, Files: t.Files}
+		switch t.NoticeState {
+		case navette.NoticeDead:
+			rr.NoticeState = tr(lang, "échec de l’envoi")
+		case navette.NoticePending:
+			rr.NoticeState = tr(lang, "en cours d’envoi")
 		}
 		d.Recipients = append(d.Recipients, rr)
 	}

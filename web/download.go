@@ -17,14 +17,8 @@ import (
 // through the handler the API uses too.
 func (h *Handler) download(w http.ResponseWriter, r *http.Request) {
 	u := navette.UserFromContext(r.Context())
-	id := r.PathValue("id")
-	dl, err := h.Deposits.OpenFile(r.Context(), u, id, r.PathValue("fid"))
+	dl, err := h.Deposits.OpenFile(r.Context(), u, r.PathValue("id"), r.PathValue("fid"))
 	if err != nil {
-		if navette.IsCode(err, navette.EGONE) && h.Meta != nil {
-			if d, e := h.Meta.DepositFor(r.Context(), id, u.ID); e == nil && d.State == navette.DepositRevoked {
-				err = &navette.Error{Code: navette.EGONE, Message: navette.ErrorMessage(err), Err: errRevoked}
-			}
-		}
 		h.Error(w, r, err)
 		return
 	}

@@ -8,6 +8,7 @@ import (
 
 	"navette"
 	"navette/api"
+	"navette/deposit"
 	"navette/internal/httpfile"
 )
 
@@ -51,7 +52,7 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, err error, p
 	lang := p.Lang
 	d := &errorData{Status: status, RequestID: w.Header().Get("X-Request-Id")}
 	switch {
-	case errors.Is(err, errRevoked):
+	case errors.Is(err, deposit.ErrRevoked):
 		d.Heading = tr(lang, "Ce dépôt a été retiré")
 		d.Text = tr(lang, "Son expéditeur l’a retiré : ses fichiers ne sont plus disponibles et seront effacés définitivement.")
 		d.Next = []string{tr(lang, "Si vous avez encore besoin de ces documents, contactez l’expéditeur ; il peut vous les déposer à nouveau.")}

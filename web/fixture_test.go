@@ -63,7 +63,7 @@ func newFixture(t testing.TB, theme string) *fixture {
 	au := &auth.Service{Meta: meta, Clock: clock, Keys: keys, Codes: mac}
 	au.Init()
 	f := &fixture{meta: meta, clock: clock, accounts: acc}
-	f.h = &Handler{Deposits: dep, Auth: au, Meta: meta, Clock: clock, Logger: log, Theme: theme}
+	f.h = &Handler{Deposits: dep, Auth: au, Accounts: acc, Clock: clock, Logger: log, Theme: theme}
 	f.mux = http.NewServeMux()
 	f.h.Register(f.mux)
 	ctx := context.Background()

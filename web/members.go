@@ -37,17 +37,12 @@ func (h *Handler) editMember(w http.ResponseWriter, r *http.Request, add bool) {
 		refuse(navette.Errorf(navette.EINVALID, "An e-mail address is required."))
 		return
 	}
-	member, err := h.Meta.UserByEmail(r.Context(), email)
-	if err != nil {
-		refuse(err)
-		return
-	}
-	done := "removed"
+	done, err := "removed", error(nil)
 	if add {
 		done = "added"
-		err = h.Accounts.AddMember(r.Context(), u, svc.ID, member.ID)
+		err = h.Accounts.AddMemberByEmail(r.Context(), u, svc.ID, email)
 	} else {
-		err = h.Accounts.RemoveMember(r.Context(), u, svc.ID, member.ID)
+		err = h.Accounts.RemoveMemberByEmail(r.Context(), u, svc.ID, email)
 	}
 	if err != nil {
 		refuse(err)

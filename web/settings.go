@@ -137,8 +137,8 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 // renderSettings renders the settings page with its form fields.
 func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, status int, st *navette.Settings, fields []*settingField) {
 	d := &settingsData{Fields: fields, Settings: st}
-	if st.UpdatedBy != "" && h.Meta != nil {
-		if by, err := h.Meta.User(r.Context(), st.UpdatedBy); err == nil {
+	if st.UpdatedBy != "" && h.Accounts != nil {
+		if by, err := h.Accounts.User(r.Context(), navette.UserFromContext(r.Context()), st.UpdatedBy); err == nil {
 			d.UpdatedBy = by.Name
 		}
 	}

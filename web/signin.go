@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"html/template"
 	"net/http"
 	"strings"
@@ -101,15 +100,11 @@ func (h *Handler) issued(w http.ResponseWriter, r *http.Request, is *auth.Issued
 // the guard of the route let only such a session through.
 func (h *Handler) partial(w http.ResponseWriter, r *http.Request) (*navette.Session, *navette.User, bool) {
 	cur := session(r)
-	u := navette.UserFromContext(r.Context())
-	if u == nil || u.ID != cur.Session.UserID {
-		var err error
-		if u, err = h.Meta.User(r.Context(), cur.Session.UserID); err != nil {
-			h.Error(w, r, err)
-			return nil, nil, false
-		}
+	if cur.User == nil || cur.User.ID != cur.Session.UserID {
+		h.Error(w, r, navette.Errorf(navette.EUNAUTHORIZED, "Your session has ended: sign in again."))
+		return nil, nil, false
 	}
-	return cur.Session, u, true
+	return cur.Session, cur.User, true
 }
 
 func nextOf(r *http.Request) string {
@@ -145,7 +140,7 @@ func (h *Handler) totpPost(w http.ResponseWriter, r *http.Request) {
 	next := nextOf(r)
 	is, err := h.Auth.SecondFactor(r.Context(), sess, u, r.PostFormValue("code"))
 	if err != nil {
-		if navette.IsCode(err, navette.EUNAUTHORIZED) && h.ended(r.Context(), sess) {
+		if navette.IsCode(err, navette.EUNAUTHORIZED) && h.Auth.Ended(r.Context(), sess) {
 			auth.ClearCookie(w)
 		}
 		p := h.newPage(w, r, "Second facteur", "")
@@ -154,12 +149,6 @@ func (h *Handler) totpPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.issued(w, r, is, next)
-}
-
-// ended reports whether a session was ended (too many wrong codes).
-func (h *Handler) ended(ctx context.Context, sess *navette.Session) bool {
-	_, err := h.Meta.SessionByHash(ctx, sess.Hash)
-	return navette.IsCode(err, navette.ENOTFOUND)
 }
 
 func (h *Handler) enrolPage(w http.ResponseWriter, r *http.Request) {
@@ -211,7 +200,7 @@ func (h *Handler) enrolPost(w http.ResponseWriter, r *http.Request) {
 	}
 	is, err := h.Auth.FinishEnrolment(r.Context(), sess, u, r.PostFormValue("code"))
 	if err != nil {
-		if navette.IsCode(err, navette.EUNAUTHORIZED) && h.ended(r.Context(), sess) {
+		if navette.IsCode(err, navette.EUNAUTHORIZED) && h.Auth.Ended(r.Context(), sess) {
 			auth.ClearCookie(w)
 			p := h.newPage(w, r, "Connexion", "")
 			d := &signinData{Next: nextOf(r), Problem: h.message(p.Lang, err)}

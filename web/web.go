@@ -11,7 +11,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -44,7 +43,6 @@ const (
 type Handler struct {
 	Deposits *deposit.Service
 	Auth     *auth.Service
-	Meta     navette.MetaStore
 	Clock    navette.Clock
 	Logger   *slog.Logger
 	// Theme is ThemeNavette (the default when empty) or ThemeDSFR.
@@ -58,8 +56,9 @@ type Handler struct {
 	// ClientIP returns the address of the client for sign-in rate limits;
 	// nil takes the host of the request's RemoteAddr.
 	ClientIP func(*http.Request) string
-	// Accounts, if set, lets admins create service mailboxes and edit
-	// their members.
+	// Accounts reads the service mailboxes a user is a member of and, for
+	// admins, users, courts and mailboxes; it lets admins create service
+	// mailboxes and edit their members.
 	Accounts *account.Service
 	// Directory, with Mappings, gives platform admins the directory
 	// imports page; if either is unset the page says imports are not
@@ -195,6 +194,3 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
-
-// errRevoked marks a deposit its sender withdrew, for the error page.
-var errRevoked = errors.New("revoked")

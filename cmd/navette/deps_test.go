@@ -38,19 +38,3 @@ func TestBinaryImports(t *testing.T) {
 		}
 	}
 }
-
-// TestHandlersHoldNoStore checks that the HTTP API and the web pages reach
-// storage only through services and the interfaces of package navette,
-// never through a storage adapter.
-func TestHandlersHoldNoStore(t *testing.T) {
-	adapters := []string{"navette/sqlstore", "navette/sqlite", "navette/postgres", "navette/disk", "navette/s3", "navette/keyring"}
-	for _, pkg := range []string{"navette/http", "navette/web"} {
-		for _, p := range deps(t, pkg) {
-			for _, a := range adapters {
-				if p == a {
-					t.Errorf("%s depends on the storage adapter %s", pkg, a)
-				}
-			}
-		}
-	}
-}

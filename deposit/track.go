@@ -1,0 +1,89 @@
+package deposit
+
+import (
+	"context"
+	"time"
+
+	"navette"
+)
+
+// Tracking is what became of a deposit at one of its recipients, as its
+// sender follows it.
+type Tracking struct {
+	// NoticeState is the state of the deposit's notice to the recipient,
+	// "" if none was queued; NotifiedAt is when it was sent.
+	NoticeState navette.NoticeState
+	NotifiedAt  time.Time
+	// OpenedBy and DownloadedBy name the member who first opened and first
+	// downloaded the deposit for a service mailbox; "" when the recipient
+	// did in person, or nobody did.
+	OpenedBy     string
+	DownloadedBy string
+	// Files counts the distinct files downloaded by the recipient, or by
+	// the member who first downloaded for it.
+	Files int
+}
+
+// Track returns, for the sender of deposit id, what became of it at each of
+// its recipients, by recipient id: the notice, who opened and downloaded it
+// for a mailbox, how many files were downloaded. Returns what Get returns,
+// and EFORBIDDEN (journaled) unless actor sent it.
+func (s *Service) Track(ctx context.Context, actor *navette.User, id string) (map[string]Tracking, error) {
+	d, err := s.lookupSent(ctx, actor, id, "Only the sender may follow a deposit.")
+	if err != nil {
+		return nil, err
+	}
+	notices, err := s.Meta.Notices(ctx, navette.NoticeFilter{DepositID: d.ID, Limit: 1000})
+	if err != nil {
+		return nil, err
+	}
+	notified := map[string]*navette.Notice{}
+	for _, n := range notices {
+		if n.Kind == navette.NoticeDeposit {
+			notified[n.UserID] = n
+		}
+	}
+	evs, err := s.Meta.Events(ctx, navette.EventFilter{DepositID: d.ID, Limit: 10000})
+	if err != nil {
+		return nil, err
+	}
+	downloads := map[string]map[string]bool{} // by actor: the files downloaded
+	for _, e := range evs {
+		if e.Type != navette.EventFileDownloaded {
+			continue
+		}
+		if downloads[e.ActorID] == nil {
+			downloads[e.ActorID] = map[string]bool{}
+		}
+		downloads[e.ActorID][e.FileID] = true
+	}
+	names := map[string]string{}
+	memberName := func(recipient, by string) string {
+		if by == "" || by == recipient {
+			return ""
+		}
+		if n, ok := names[by]; ok {
+			return n
+		}
+		if m, err := s.Meta.User(ctx, by); err == nil {
+			names[by] = m.Name
+		}
+		return names[by]
+	}
+	out := make(map[string]Tracking, len(d.Recipients))
+	for _, rc := range d.Recipients {
+		t := Tracking{OpenedBy: memberName(rc.UserID, rc.FirstOpenedBy), DownloadedBy: memberName(rc.UserID, rc.FirstDownloadBy)}
+		if n := notified[rc.UserID]; n != nil {
+			t.NoticeState = n.State
+			if n.State == navette.NoticeSent {
+				t.NotifiedAt = n.SentAt
+			}
+		}
+		t.Files = len(downloads[rc.UserID])
+		if t.DownloadedBy != "" {
+			t.Files = len(downloads[rc.FirstDownloadBy])
+		}
+		out[rc.UserID] = t
+	}
+	return out, nil
+}
