@@ -24,7 +24,7 @@ import (
 type Dialect struct {
 	// Name names the engine in error messages, such as "sqlite".
 	Name string
-	// LockRows, when true, appends " FOR UPDATE" to the queries that load
+	// LockRows, when true, appends " FOR NO KEY UPDATE" to the queries that load
 	// rows inside a write transaction before changing them (UpdateDeposit,
 	// UpdateFile, CreateFile, UpdateUser, UpdateSession, UpdateSignInCode,
 	// RevokeToken, SetMembers, CreateCourt). PostgreSQL needs it; SQLite
@@ -82,7 +82,7 @@ type Dialect struct {
 type Store struct {
 	wdb, rdb *sql.DB
 	d        Dialect
-	lock     string // " FOR UPDATE" or ""
+	lock     string // " FOR NO KEY UPDATE" or ""
 
 	// users caches the number of users for SearchUsers' plans, counted
 	// again once older than userCountTTL.
@@ -119,7 +119,13 @@ func New(writeDB, readDB *sql.DB, d Dialect) *Store {
 	}
 	s := &Store{wdb: writeDB, rdb: readDB, d: d}
 	if d.LockRows {
-		s.lock = " FOR UPDATE"
+		// Not FOR UPDATE: that lock also blocks the key-share locks
+		// foreign-key checks take, so a transaction appending events (whose
+		// rows refer to the deposit) under the journal's lock would wait
+		// for one holding the deposit's row and waiting for the journal's
+		// lock: a deadlock, seen when a recipient opened a deposit while
+		// another download was journaled. Nothing locked changes a key.
+		s.lock = " FOR NO KEY UPDATE"
 	}
 	return s
 }

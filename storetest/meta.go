@@ -36,6 +36,7 @@ func TestMetaStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
 		{"UpdateDeposit", testMetaUpdateDeposit},
 		{"UpdateDepositRollback", testMetaUpdateDepositRollback},
 		{"UpdateDepositConcurrent", testMetaUpdateDepositConcurrent},
+		{"JournalAndRowLocks", testMetaJournalAndRowLocks},
 		{"DueDeposits", testMetaDueDeposits},
 		{"CreateFile", testMetaCreateFile},
 		{"CreateFileConcurrent", testMetaCreateFileConcurrent},
