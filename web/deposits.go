@@ -260,6 +260,7 @@ type depositData struct {
 	CreatedAt     time.Time
 	ExpiresAt     time.Time
 	RevokedAt     time.Time
+	PurgedAt      time.Time // when its files were deleted for good; zero until the purge
 	RetentionDays int
 	Files         []fileRow
 	FileCount     int
@@ -299,7 +300,7 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request) {
 	ended := deposit.Expired(v.DepositRecord, now)
 	d := &depositData{
 		ID: v.ID, Reference: v.Reference, Message: v.Message, State: v.State, Sender: v.Sender,
-		CreatedAt: v.CreatedAt, ExpiresAt: v.ExpiresAt, RevokedAt: v.RevokedAt, RetentionDays: v.RetentionDays,
+		CreatedAt: v.CreatedAt, ExpiresAt: v.ExpiresAt, RevokedAt: v.RevokedAt, PurgedAt: v.PurgedAt, RetentionDays: v.RetentionDays,
 		IsSender: v.SenderID == u.ID,
 	}
 	d.CanDownload = !ended && v.State == navette.DepositAvailable

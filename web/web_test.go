@@ -351,6 +351,17 @@ func TestRevokedAndExpired(t *testing.T) {
 	if w.Code != http.StatusGone || !strings.Contains(w.Body.String(), "Ce dépôt a été retiré") {
 		t.Errorf("revoked download: %d", w.Code)
 	}
+	// The sender reads what became of the files: to be deleted, then
+	// deleted on a date once the sweep has purged them.
+	if body := f.get(t, f.agent, "/deposits/"+v.ID).Body.String(); !strings.Contains(body, "ses fichiers vont être effacés") {
+		t.Errorf("revoked, not purged yet, as the sender sees it:\n%s", body)
+	}
+	if _, err := f.h.Deposits.Sweep(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if body := f.get(t, f.agent, "/deposits/"+v.ID).Body.String(); !strings.Contains(body, "Ses fichiers ont été effacés définitivement le ") {
+		t.Errorf("revoked and purged, as the sender sees it:\n%s", body)
+	}
 	v2 := f.deposit(t, "RG 2", map[string][]byte{"a": {1}})
 	f.clock.Advance(31 * 24 * time.Hour)
 	w = f.get(t, f.lawyer, "/deposits/"+v2.ID)
