@@ -140,7 +140,7 @@ func printHelp(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nEvery flag --name may also be set by the environment variable NAVETTE_NAME.")
+	fmt.Fprintln(w, "\nEvery flag --name may also be set by the environment variable NAVETTE_NAME;\nthose of serve and doctor also by name = value in /etc/navette/navette.toml (--config).")
 }
 
 // newFlagSet returns a flag set for a command that reports errors through
