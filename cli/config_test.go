@@ -172,6 +172,9 @@ public-url = "https://navette.example"
 	if r := runCLI(t, nil, false, "serve", "--config", file, "--max-files", "3", "--print-config"); r.code != 2 {
 		t.Errorf("a wrong value under an override: %d %q", r.code, r.stderr)
 	}
+	if r := runCLI(t, nil, false, "serve", "--config", "", "--data", dir, "--antivirus=off", "--log-format", "yaml"); r.code != 2 || !strings.Contains(r.stderr, "--log-format must be text or json") {
+		t.Errorf("--log-format yaml: %d %q", r.code, r.stderr)
+	}
 	// A named file must exist.
 	if r := runCLI(t, nil, false, "serve", "--config", filepath.Join(dir, "none.toml")); r.code != 2 || !strings.Contains(r.stderr, "no such file") {
 		t.Errorf("missing named file: %d %q", r.code, r.stderr)
