@@ -1,5 +1,5 @@
 # Conveniences; each target is one command you can also run by hand.
-.PHONY: test chaos bench bench-av bench-cluster bench-mail bench-identity bench-web demo build screenshots
+.PHONY: test deb chaos bench bench-av bench-cluster bench-mail bench-identity bench-web demo build screenshots
 
 test:
 	scripts/test.sh
@@ -61,6 +61,19 @@ demo:
 
 build:
 	CGO_ENABLED=0 go build -trimpath -o navette ./cmd/navette
+
+# The Debian package, in $(DIST)/: the static binary, the hardened unit, the
+# default configuration in /etc/navette/ and the data directory
+# (deploy/nfpm.yaml). nfpm is a build tool run from the Go module cache,
+# not a dependency of navette; the first run downloads and builds it
+# (a few minutes).
+VERSION ?= 0.1.0
+DIST ?= dist
+NFPM = github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.48.0
+deb:
+	mkdir -p $(DIST)
+	CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o $(DIST)/navette ./cmd/navette
+	NAVETTE_BIN=$(DIST)/navette NAVETTE_VERSION=$(VERSION) go run $(NFPM) package --config deploy/nfpm.yaml --packager deb --target $(DIST)/
 
 # Refreshes the PNGs of the main pages under docs/screenshots/ (Chromium).
 screenshots:

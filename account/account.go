@@ -276,7 +276,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*navette.Use
 		// Only a hint for the token's owner: a failure (a full disk) is
 		// logged and never fails the request.
 		if err := s.Meta.TouchToken(ctx, t.ID, now); err != nil {
-			s.log().Warn("recording a token's use failed", "token", t.ID, "err", err)
+			s.log().WarnContext(ctx, "recording a token's use failed", "token", t.ID, "err", err)
 		}
 	}
 	return u, t, nil

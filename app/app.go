@@ -257,6 +257,7 @@ func Open(cfg Config) (*App, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	cfg.Logger = slog.New(navette.LogRequestIDs(cfg.Logger.Handler()))
 	if cfg.AbandonAfter <= 0 {
 		cfg.AbandonAfter = 24 * time.Hour
 	}
@@ -456,6 +457,7 @@ func Listen(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg.Logger = a.Config.Logger
 	clientIP := realip.Resolver{Trusted: cfg.TrustedProxies}.ClientIP
 	srv := &navhttp.Server{
 		Deposits: a.Deposits, Accounts: a.Accounts, Mail: a.Mail, Logger: cfg.Logger, Ready: a.ready,

@@ -269,7 +269,7 @@ func (s *Service) Resolve(ctx context.Context, secret string) (*navette.Session,
 		// sweeper ends it otherwise.
 		ev := navette.Event{Time: now, Type: navette.EventSignOut, ActorID: sess.UserID, Detail: "expired"}
 		if err := s.Meta.DeleteSession(ctx, sess.ID, ev); err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
-			s.log().Warn("ending an expired session failed", "user", sess.UserID, "err", err)
+			s.log().WarnContext(ctx, "ending an expired session failed", "user", sess.UserID, "err", err)
 		}
 		return nil, nil, expired
 	}
@@ -290,7 +290,7 @@ func (s *Service) Resolve(ctx context.Context, secret string) (*navette.Session,
 			return nil, nil
 		})
 		if err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
-			s.log().Warn("recording a session's use failed", "user", sess.UserID, "err", err)
+			s.log().WarnContext(ctx, "recording a session's use failed", "user", sess.UserID, "err", err)
 		} else {
 			sess.SeenAt = now
 		}

@@ -140,7 +140,7 @@ func printHelp(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nEvery flag --name may also be set by the environment variable NAVETTE_NAME.")
+	fmt.Fprintln(w, "\nEvery flag --name may also be set by the environment variable NAVETTE_NAME;\nthose of serve and doctor also by name = value in /etc/navette/navette.toml (--config).")
 }
 
 // newFlagSet returns a flag set for a command that reports errors through
@@ -157,27 +157,9 @@ func newFlagSet(env *Env, name, usage string) *flag.FlagSet {
 
 // parseFlags parses args, first taking defaults from NAVETTE_* variables:
 // flag --foo-bar is set by NAVETTE_FOO_BAR when the command line does not set
-// it.
+// it; a command with a --config flag also reads its configuration file
+// (parseLayers).
 func parseFlags(fs *flag.FlagSet, env *Env, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError("%v", err)
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		if set[f.Name] || err != nil {
-			return
-		}
-		key := "NAVETTE_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v := env.Getenv(key); v != "" {
-			if e := f.Value.Set(v); e != nil {
-				err = usageError("%s: %v", key, e)
-			}
-		}
-	})
+	_, err := parseLayers(fs, env, args)
 	return err
 }

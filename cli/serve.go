@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -53,6 +54,7 @@ type serverFlags struct {
 	refusedTypes                    string
 	scrubRate                       int64
 	metricsAddr                     string
+	configFile, logFormat           string
 	demo                            bool
 }
 
@@ -65,6 +67,12 @@ func (f *serverFlags) define(fs *flag.FlagSet, defaultData string, demo bool) {
 	fs.StringVar(&f.minFree, "min-free", navette.DefaultReserve, "free space kept on a file:// blob store: uploads that would leave less are refused (507) and /readyz answers 503 while there is less; a size (10GiB), a share of the file system (2%), or both as 5%/1GiB (the larger); 0 keeps none; s3:// stores are not checked")
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listening address")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.logFormat, "log-format", "text", "logs on standard error as text (key=value) or json (one object a line)")
+	configDefault := DefaultConfigFile
+	if demo {
+		configDefault = ""
+	}
+	fs.StringVar(&f.configFile, flagConfig, configDefault, "configuration file of name = value lines named as these flags (TOML); the command line and NAVETTE_* variables win over it; the default is read only if it exists")
 	fs.Int64Var(&f.maxFileSize, "max-file-size", navette.DefaultLimits.MaxFileSize, "largest file accepted, in bytes")
 	fs.IntVar(&f.maxFiles, "max-files", navette.DefaultLimits.MaxFiles, "most files in one deposit")
 	fs.IntVar(&f.maxRetention, "max-retention-days", navette.DefaultLimits.MaxRetentionDays, "ceiling of the retention a sender may choose")
@@ -144,6 +152,9 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return app.Config{}, usageError("--log-level: %v", err)
+	}
+	if f.logFormat != "text" && f.logFormat != "json" {
+		return app.Config{}, usageError("--log-format must be text or json")
 	}
 	if f.data == "" {
 		return app.Config{}, usageError("--data is required")
@@ -248,8 +259,18 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 		RefusedTypes:         refused,
 		ScrubRate:            scrubRate,
 		MetricsAddr:          f.metricsAddr,
-		Logger:               slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: lvl})),
+		Logger:               newLogger(env.Stderr, f.logFormat, lvl),
 	}, nil
+}
+
+// newLogger returns the server's logger: text or JSON lines on w, from
+// level on.
+func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // ldapEvery turns the flag's 0 (on demand only) into the App's negative.
@@ -297,14 +318,21 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	var f serverFlags
 	fs := newFlagSet(env, "serve", "--data DIR [--addr HOST:PORT] [flags]")
 	f.define(fs, "", false)
-	if err := parseFlags(fs, env, args); err != nil {
+	printCfg := fs.Bool(flagPrintConfig, false, "print the effective configuration, secrets masked, each value with where it came from, and exit")
+	src, err := parseLayers(fs, env, args)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError("unexpected argument %q", fs.Arg(0))
 	}
+	if *printCfg {
+		if err := printConfig(env.Stdout, fs, src, env); err != nil {
+			return err
+		}
+	}
 	cfg, err := f.config(env)
-	if err != nil {
+	if err != nil || *printCfg {
 		return err
 	}
 	a, err := app.Listen(cfg)

@@ -165,7 +165,7 @@ func (s *Service) startScan(ctx context.Context, fileID string, off int64) *scan
 	if s.Antivirus != nil {
 		st, err := s.Antivirus.Scan(ctx)
 		if err != nil {
-			s.log().Warn("antivirus unreachable: the file will be checked once it is stored", "file", fileID, "err", err)
+			s.log().WarnContext(ctx, "antivirus unreachable: the file will be checked once it is stored", "file", fileID, "err", err)
 			c.lost = true
 		} else {
 			c.stream = st
@@ -226,7 +226,7 @@ func (s *Service) wakeChecker() {
 // failed to answer (failed tries are counted).
 func (s *Service) checkLater(ctx context.Context, fileID string, failed int, cause error) error {
 	if cause != nil {
-		s.log().Warn("antivirus gave no verdict: the file waits", "file", fileID, "err", cause)
+		s.log().WarnContext(ctx, "antivirus gave no verdict: the file waits", "file", fileID, "err", cause)
 	}
 	return s.Meta.UpdateFile(ctx, fileID, func(f *navette.FileRecord) ([]navette.Event, error) {
 		if f.State != navette.FileChecking {
@@ -341,7 +341,7 @@ func (s *Service) decide(ctx context.Context, fileID string, v navette.ScanVerdi
 		s.kick()
 	}
 	if rejected {
-		s.log().Warn("file rejected by the content checks", "file", fileID, "deposit", f.DepositID, "verdict", v.String())
+		s.log().WarnContext(ctx, "file rejected by the content checks", "file", fileID, "deposit", f.DepositID, "verdict", v.String())
 		s.deleteBlob(ctx, fileID)
 	}
 	return nil
@@ -353,7 +353,7 @@ func (s *Service) decide(ctx context.Context, fileID string, v navette.ScanVerdi
 func (s *Service) deleteBlob(ctx context.Context, fileID string) {
 	ctx = context.WithoutCancel(ctx)
 	if err := s.Blobs.Delete(ctx, fileID); err != nil {
-		s.log().Error("deleting a blob failed; the sweeper will retry", "file", fileID, "err", err)
+		s.log().ErrorContext(ctx, "deleting a blob failed; the sweeper will retry", "file", fileID, "err", err)
 		return
 	}
 	err := s.Meta.UpdateFile(ctx, fileID, func(f *navette.FileRecord) ([]navette.Event, error) {
@@ -361,7 +361,7 @@ func (s *Service) deleteBlob(ctx context.Context, fileID string) {
 		return nil, nil
 	})
 	if err != nil {
-		s.log().Error("recording a deleted blob failed; the sweeper will retry", "file", fileID, "err", err)
+		s.log().ErrorContext(ctx, "recording a deleted blob failed; the sweeper will retry", "file", fileID, "err", err)
 	}
 }
 
@@ -586,7 +586,7 @@ func (p pacedReader) Read(b []byte) (int, error) {
 func (s *Service) markCorrupt(ctx context.Context, f *navette.FileRecord, cause error) error {
 	detail := navette.CleanDetail(strings.TrimPrefix(strings.ReplaceAll(cause.Error(), ErrCorrupt.Error(), ""), ": "))
 	detail = strings.TrimSpace(strings.Trim(detail, ":\n "))
-	s.log().Error("stored file is corrupt: it will not be served", "file", f.ID, "deposit", f.DepositID, "err", cause)
+	s.log().ErrorContext(ctx, "stored file is corrupt: it will not be served", "file", f.ID, "deposit", f.DepositID, "err", cause)
 	admins, err := s.Meta.SearchUsers(ctx, navette.UserFilter{Roles: []navette.Role{navette.RoleAdmin}, Enabled: true, Limit: 1000})
 	if err != nil {
 		return err

@@ -123,6 +123,6 @@ func (s *Service) appendDenials(ctx context.Context, evs []navette.Event) {
 		return
 	}
 	if err := s.Meta.AppendEvents(context.WithoutCancel(ctx), evs...); err != nil {
-		s.log().Error("recording a denied access", "err", err)
+		s.log().ErrorContext(ctx, "recording a denied access", "err", err)
 	}
 }

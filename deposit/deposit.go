@@ -188,7 +188,7 @@ func (s *Service) recordOpened(ctx context.Context, actor *navette.User, d *nave
 		})
 	}
 	if err != nil {
-		s.log().Error("recording an opening", "deposit", d.ID, "err", err)
+		s.log().ErrorContext(ctx, "recording an opening", "deposit", d.ID, "err", err)
 		return
 	}
 	markOpened(d, actor, svcs, s.Clock.Now())

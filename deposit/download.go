@@ -242,11 +242,11 @@ func (d *Download) writeRange(ctx context.Context, w io.Writer, off, n int64) (i
 // ("header", "segment N", "hash", "length") and returns the error that
 // refuses it.
 func (d *Download) corrupt(ctx context.Context, where string, err error) error {
-	d.s.log().Error("corrupt blob refused", "file", d.file.ID, "where", where, "err", err)
+	d.s.log().ErrorContext(ctx, "corrupt blob refused", "file", d.file.ID, "where", where, "err", err)
 	ev := navette.Event{Time: d.s.Clock.Now(), Type: navette.EventFileCorrupt, ActorID: d.actor.ID, DepositID: d.deposit.ID,
 		FileID: d.file.ID, Size: d.file.Size, SHA256: d.file.SHA256, Detail: where}
 	if jerr := d.s.Meta.AppendEvents(context.WithoutCancel(ctx), ev); jerr != nil {
-		d.s.log().Error("journaling a corrupt blob", "file", d.file.ID, "err", jerr)
+		d.s.log().ErrorContext(ctx, "journaling a corrupt blob", "file", d.file.ID, "err", jerr)
 	}
 	return navette.WrapError(navette.EINTERNAL, errors.Join(ErrCorrupt, err), "The stored file failed its integrity check.")
 }
@@ -262,7 +262,7 @@ func (d *Download) delivered(ctx context.Context, r navette.ByteRange) {
 	if ds := d.s.deliveries(); ds != nil {
 		done, err := ds.AddDelivered(ctx, d.file.ID, d.actor.ID, r, d.s.Clock.Now())
 		if err != nil {
-			d.s.log().Error("recording delivered bytes", "file", d.file.ID, "err", err)
+			d.s.log().ErrorContext(ctx, "recording delivered bytes", "file", d.file.ID, "err", err)
 		} else {
 			complete = done
 		}
@@ -320,7 +320,7 @@ func (d *Download) recordDownload(ctx context.Context, how string) {
 		return d.s.withClaims(ctx, dep, files, d.actor, d.services, append(events, ev))
 	})
 	if err != nil {
-		d.s.log().Error("recording a download", "file", d.file.ID, "err", err)
+		d.s.log().ErrorContext(ctx, "recording a download", "file", d.file.ID, "err", err)
 	} else if queued {
 		d.s.kick()
 	}

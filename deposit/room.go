@@ -87,7 +87,7 @@ func (r *Room) claim(ctx context.Context, id string, size int64) error {
 	now := r.Clock.Now()
 	reserve, promised := r.Reserve.Of(sp.Total), r.sum(now)
 	if sp.Free-reserve-promised < need {
-		r.log().Warn("upload refused for want of space", "size", size, "free", sp.Free, "reserve", reserve, "promised", promised)
+		r.log().WarnContext(ctx, "upload refused for want of space", "size", size, "free", sp.Free, "reserve", reserve, "promised", promised)
 		return navette.Errorf(navette.ENOSPACE, "The server does not have room for a file of %s now; try again later.", navette.FormatSize(size))
 	}
 	if r.promised == nil {

@@ -85,7 +85,7 @@ func (s *Service) scrub(ctx context.Context, rate int64) (ScrubStats, error) {
 				if ctx.Err() != nil {
 					return st, ctx.Err()
 				}
-				s.log().Warn("scrub: a file could not be read; it is verified on the next pass", "file", f.ID, "err", err)
+				s.log().WarnContext(ctx, "scrub: a file could not be read; it is verified on the next pass", "file", f.ID, "err", err)
 				st.Unreadable++
 			}
 		}

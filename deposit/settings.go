@@ -60,7 +60,7 @@ func (s *Service) SaveSettings(ctx context.Context, actor *navette.User, l navet
 	if err := s.Meta.SaveSettings(ctx, st, ev); err != nil {
 		return nil, err
 	}
-	s.log().Info("platform settings changed", "by", actor.ID, "settings", ev.Detail)
+	s.log().InfoContext(ctx, "platform settings changed", "by", actor.ID, "settings", ev.Detail)
 	return st, nil
 }
 

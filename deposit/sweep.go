@@ -127,7 +127,7 @@ func (s *Service) sweep(ctx context.Context) (SweepStats, error) {
 		// write-ahead log is checkpointed (SQLite); do it now.
 		if c, ok := s.Meta.(interface{ Checkpoint(context.Context) error }); ok {
 			if err := c.Checkpoint(ctx); err != nil {
-				s.log().Warn("checkpoint after purge deferred", "err", err)
+				s.log().WarnContext(ctx, "checkpoint after purge deferred", "err", err)
 			}
 		}
 	}

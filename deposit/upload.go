@@ -444,7 +444,7 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 		}
 		if sc != nil {
 			if _, err := s.finishScan(ctx, f.ID, sc); err != nil {
-				s.log().Error("recording a file's checks failed; the background checker will redo them", "file", f.ID, "err", err)
+				s.log().ErrorContext(ctx, "recording a file's checks failed; the background checker will redo them", "file", f.ID, "err", err)
 			}
 		} else if s.checks() {
 			s.wakeChecker() // the upload moved or its node restarted: check it from its blob
@@ -459,7 +459,7 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 	if err := s.recordProgress(ctx, f.ID, durable, newOff, resume, nil); err != nil {
 		return undo(err)
 	}
-	s.log().Debug("upload committed", "file", f.ID, "offset", newOff)
+	s.log().DebugContext(ctx, "upload committed", "file", f.ID, "offset", newOff)
 	if sc != nil {
 		s.keepScan(f.ID, sc)
 	}
@@ -487,7 +487,7 @@ func (s *Service) uncommit(ctx context.Context, w navette.BlobWriter, fileID str
 	_ = w.Close()
 	ctx = context.WithoutCancel(ctx)
 	if w, err := s.Blobs.Append(ctx, fileID, committed); err != nil {
-		s.log().Error("cutting an upload's unrecorded bytes failed; its next write will", "file", fileID, "err", err)
+		s.log().ErrorContext(ctx, "cutting an upload's unrecorded bytes failed; its next write will", "file", fileID, "err", err)
 	} else {
 		_ = w.Close()
 	}
@@ -506,7 +506,7 @@ func (s *Service) commitAt(ctx context.Context, w navette.BlobWriter, k *seal.Ke
 	if err := s.recordProgress(ctx, fileID, off, m.off, sealResumeState(k, fileID, m.off, m.hash, nil), nil); err != nil {
 		return err
 	}
-	s.log().Debug("upload committed", "file", fileID, "offset", m.off)
+	s.log().DebugContext(ctx, "upload committed", "file", fileID, "offset", m.off)
 	return nil
 }
 

@@ -136,7 +136,7 @@ func (s *Service) deny(ctx context.Context, actor *navette.User, id string) {
 	}
 	ev := navette.Event{Time: s.Clock.Now(), Type: navette.EventAccessDenied, ActorID: actor.ID, DepositID: id, Detail: "not_found"}
 	if err := s.Meta.AppendEvents(context.WithoutCancel(ctx), ev); err != nil {
-		s.log().Error("recording a denied access", "err", err)
+		s.log().ErrorContext(ctx, "recording a denied access", "err", err)
 	}
 }
 

@@ -70,7 +70,7 @@ func (s *Server) handleEvidenceBundle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.log().Error("evidence bundle cut short", "deposit", id, "err", err)
+		s.log().ErrorContext(r.Context(), "evidence bundle cut short", "deposit", id, "err", err)
 		panic(http.ErrAbortHandler)
 	}
 }

@@ -103,6 +103,7 @@ func (s *Server) identify(next http.Handler) http.Handler {
 		ctx := auth.NewContext(r.Context(), cur)
 		if sess.Stage == navette.StageFull {
 			ctx = navette.NewContextWithUser(ctx, u)
+			noteUser(ctx, u)
 			ctx = navette.NewContextWithSignIn(ctx, navette.SignIn{Method: sess.Method, At: sess.CreatedAt})
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
@@ -189,6 +190,7 @@ func (s *Server) guard(rt Route) http.Handler {
 				return
 			}
 			ctx = navette.NewContextWithUser(ctx, u)
+			noteUser(ctx, u)
 			ctx = navette.NewContextWithSignIn(ctx, navette.SignIn{Method: "token", At: tok.CreatedAt})
 		}
 		if tok != nil && rt.Access.SessionOnly {

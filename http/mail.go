@@ -156,6 +156,6 @@ func (s *Server) devMailPage(w http.ResponseWriter, r *http.Request, name string
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	if err := devMailPages.ExecuteTemplate(w, name, data); err != nil {
-		s.log().Error("rendering /dev/mail", "err", err)
+		s.log().ErrorContext(r.Context(), "rendering /dev/mail", "err", err)
 	}
 }

@@ -34,7 +34,7 @@ func problemFor(err error, instance string) api.Problem {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	p := problemFor(err, r.URL.Path)
 	if p.Status >= 500 {
-		s.log().Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log().ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	writeProblem(w, p)
 }

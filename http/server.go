@@ -168,8 +168,14 @@ func (s *Server) secure(next http.Handler) http.Handler {
 		if r.TLS != nil || s.httpsOnly() {
 			h.Set("Strict-Transport-Security", "max-age=63072000")
 		}
-		rid := requestID()
+		rid := r.Header.Get("X-Request-Id")
+		if !wellFormedRequestID(rid) {
+			rid = requestID()
+		}
 		h.Set("X-Request-Id", rid)
+		who := &requestUser{}
+		ctx := context.WithValue(navette.NewContextWithRequestID(r.Context(), rid), requestUserKey{}, who)
+		r = r.WithContext(ctx)
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: 200}
 		defer func() {
@@ -177,12 +183,13 @@ func (s *Server) secure(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log().Error("panic serving request", "path", r.URL.Path, "panic", v)
+				s.log().ErrorContext(ctx, "panic serving request", "path", redactPath(r.URL.Path), "panic", v)
 				if !sw.wrote {
 					writeProblem(sw, problemFor(navette.Errorf(navette.EINTERNAL, ""), r.URL.Path))
 				}
 			}
-			s.log().Info("request", "id", rid, "method", r.Method, "path", redactPath(r.URL.Path), "status", sw.status, "bytes", sw.bytes, "ms", time.Since(start).Milliseconds())
+			s.log().LogAttrs(ctx, slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", redactPath(r.URL.Path)),
+				slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes), slog.Int64("ms", time.Since(start).Milliseconds()), slog.String("user", who.id))
 		}()
 		next.ServeHTTP(sw, r)
 	})
@@ -200,6 +207,36 @@ func redactPath(p string) string {
 		return p[:200] + "…"
 	}
 	return p
+}
+
+// wellFormedRequestID reports whether a client's X-Request-Id may be
+// kept: 8 to 64 letters, digits, '-', '_' or '.'; others are replaced by
+// an id of the server's.
+func wellFormedRequestID(id string) bool {
+	if len(id) < 8 || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// requestUser is who made a request, told to the access log by the
+// middleware that identifies them.
+type requestUser struct{ id string }
+
+type requestUserKey struct{}
+
+// noteUser records u as the user of the request of ctx, for its access
+// log line.
+func noteUser(ctx context.Context, u *navette.User) {
+	if who, ok := ctx.Value(requestUserKey{}).(*requestUser); ok && u != nil {
+		who.id = u.ID
+	}
 }
 
 func requestID() string {

@@ -64,7 +64,7 @@ func (s *Server) replaceSession(w http.ResponseWriter, r *http.Request, is *auth
 func (s *Server) endCurrent(r *http.Request) {
 	if cur := auth.FromContext(r.Context()); cur != nil {
 		if err := s.Auth.SignOut(r.Context(), cur.Session); err != nil {
-			s.log().Error("ending a replaced session", "err", err)
+			s.log().ErrorContext(r.Context(), "ending a replaced session", "err", err)
 		}
 	}
 }

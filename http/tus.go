@@ -281,7 +281,7 @@ func (s *Server) tusError(ctx context.Context, err error) error {
 	}
 	p := problemFor(err, "")
 	if p.Status >= 500 {
-		s.log().Error("upload failed", "err", err)
+		s.log().ErrorContext(ctx, "upload failed", "err", err)
 	}
 	b, _ := json.Marshal(p)
 	h := tusd.HTTPHeader{"Content-Type": api.ProblemContentType}

@@ -118,7 +118,7 @@ func (a *Admin) check(ctx context.Context, actor *navette.User) error {
 	}
 	ev := navette.Event{Time: a.Clock.Now(), Type: navette.EventAccessDenied, ActorID: actor.ID, Detail: "not_admin"}
 	if err := a.Meta.AppendEvents(context.WithoutCancel(ctx), ev); err != nil {
-		a.log().Error("recording a denied access", "err", err)
+		a.log().ErrorContext(ctx, "recording a denied access", "err", err)
 	}
 	return navette.Errorf(navette.EFORBIDDEN, "Only platform admins may see and replay notices.")
 }

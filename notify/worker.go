@@ -121,7 +121,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	for {
 		n, err := w.RunOnce(ctx)
 		if err != nil && ctx.Err() == nil {
-			w.Log.Error("delivering notices", "err", err)
+			w.Log.ErrorContext(ctx, "delivering notices", "err", err)
 		}
 		if ctx.Err() != nil {
 			return nil
@@ -176,14 +176,14 @@ func (w *Worker) deliver(ctx context.Context, n *navette.Notice) {
 		ev.Time = at
 		if w.Evidence != nil {
 			if ev.Claims, ev.SealedClaims, err = w.Evidence(rec, n, msg, at); err != nil {
-				w.Log.Error("making the evidence of a sent notice", "notice", n.ID, "err", err)
+				w.Log.ErrorContext(ctx, "making the evidence of a sent notice", "notice", n.ID, "err", err)
 				ev.Claims, ev.SealedClaims = nil, nil
 			}
 		}
 		if err := w.Meta.NoticeSent(rec, n.ID, at, ev); err != nil {
 			// The lease will end and the notice be sent again, with the
 			// same Message-ID.
-			w.Log.Error("recording a sent notice", "notice", n.ID, "err", err)
+			w.Log.ErrorContext(ctx, "recording a sent notice", "notice", n.ID, "err", err)
 		}
 		return
 	}
@@ -192,17 +192,17 @@ func (w *Worker) deliver(ctx context.Context, n *navette.Notice) {
 	var evs []navette.Event
 	if dead {
 		evs = append(evs, w.event(navette.EventNoticeDead, n))
-		w.Log.Warn("notice failed for good", "notice", n.ID, "kind", n.Kind, "attempts", n.Attempts, "err", err)
+		w.Log.WarnContext(ctx, "notice failed for good", "notice", n.ID, "kind", n.Kind, "attempts", n.Attempts, "err", err)
 	} else {
 		next = w.Clock.Now().Add(w.backoff(n.Attempts))
-		w.Log.Info("notice delivery failed; will retry", "notice", n.ID, "kind", n.Kind, "attempts", n.Attempts, "next", next, "err", err)
+		w.Log.InfoContext(ctx, "notice delivery failed; will retry", "notice", n.ID, "kind", n.Kind, "attempts", n.Attempts, "next", next, "err", err)
 	}
 	if err := w.Meta.NoticeFailed(rec, n.ID, n.Attempts, errorText(err), next, dead, evs...); err != nil {
 		if navette.IsCode(err, navette.ECONFLICT) {
-			w.Log.Info("notice was taken over by another delivery", "notice", n.ID)
+			w.Log.InfoContext(ctx, "notice was taken over by another delivery", "notice", n.ID)
 			return
 		}
-		w.Log.Error("recording a failed notice", "notice", n.ID, "err", err)
+		w.Log.ErrorContext(ctx, "recording a failed notice", "notice", n.ID, "err", err)
 	}
 }
 

@@ -81,9 +81,29 @@ go test -count=1 -run 'Allocs' ./seal/
 
 say "go test -race (unit, integration, fuzz seeds)"
 go build -o "$TOOLS/navette-testreport" ./internal/testreport
+# Every node the tests boot (internal/testnode) also writes its logs, at
+# debug level, under NAVETTE_TEST_LOG_DIR; tests plant canaries starting
+# with CANARY- (file names, references, messages, contents) that no log
+# line may hold.
+NAVETTE_TEST_LOG_DIR=$(mktemp -d /tmp/navette-test-logs.XXXXXX)
+export NAVETTE_TEST_LOG_DIR
 set +e
 go test -race -count=1 -timeout 20m -json ./... | "$TOOLS/navette-testreport"
 status=$?
 set -e
+
+say "server logs of the suite: no canary"
+lines=$(cat "$NAVETTE_TEST_LOG_DIR"/*.log 2>/dev/null | wc -l)
+leaks=$(grep -h -F 'CANARY-' "$NAVETTE_TEST_LOG_DIR"/*.log 2>/dev/null | head -20 || true)
+if [ -n "$leaks" ]; then
+  echo "log lines holding a planted canary:"; echo "$leaks"
+  status=1
+elif [ "$lines" -eq 0 ]; then
+  echo "no server logs were collected in $NAVETTE_TEST_LOG_DIR"
+  status=1
+else
+  echo "$lines log lines, none with a canary"
+fi
+rm -rf "$NAVETTE_TEST_LOG_DIR"
 echo "suite took ${SECONDS}s"
 exit "$status"

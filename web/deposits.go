@@ -133,7 +133,7 @@ func (h *Handler) services(r *http.Request, u *navette.User) map[string]bool {
 	}
 	ms, err := h.Accounts.Memberships(r.Context(), u)
 	if err != nil {
-		h.log().Warn("web: memberships", "err", err)
+		h.log().WarnContext(r.Context(), "web: memberships", "err", err)
 		return out
 	}
 	for _, m := range ms {

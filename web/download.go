@@ -80,12 +80,12 @@ func (h *Handler) zip(w http.ResponseWriter, r *http.Request) {
 			err = dl.WriteRange(r.Context(), zipEntry{fw, zw}, 0, dl.Size())
 		}
 		if err != nil {
-			h.log().Error("web: zip aborted", "deposit", v.ID, "file", dl.File().ID, "err", err)
+			h.log().ErrorContext(r.Context(), "web: zip aborted", "deposit", v.ID, "file", dl.File().ID, "err", err)
 			panic(http.ErrAbortHandler)
 		}
 	}
 	if err := zw.Close(); err != nil {
-		h.log().Error("web: zip aborted", "deposit", v.ID, "err", err)
+		h.log().ErrorContext(r.Context(), "web: zip aborted", "deposit", v.ID, "err", err)
 		panic(http.ErrAbortHandler)
 	}
 }

@@ -97,7 +97,7 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, err error, p
 		d.Next = []string{tr(lang, "Réessayez dans quelques minutes ; rien de ce que vous avez déposé n’est perdu.")}
 	default:
 		status = http.StatusInternalServerError
-		h.log().Error("web: page failed", "path", r.URL.Path, "err", err)
+		h.log().ErrorContext(r.Context(), "web: page failed", "path", r.URL.Path, "err", err)
 		d.Heading = tr(lang, "Erreur interne")
 		d.Text = tr(lang, "Une erreur s’est produite de notre côté. Elle a été enregistrée.")
 		d.Next = []string{tr(lang, "Réessayez dans quelques minutes. Si l’erreur persiste, contactez l’assistance en indiquant la référence ci-dessous.")}

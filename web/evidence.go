@@ -57,7 +57,7 @@ func (h *Handler) depositProofs(r *http.Request, u *navette.User, id string, sen
 	case navette.IsCode(err, navette.EGONE):
 		return &proofs{Ended: true}
 	case err != nil:
-		h.log().Error("web: listing receipts", "deposit", id, "err", err)
+		h.log().ErrorContext(r.Context(), "web: listing receipts", "deposit", id, "err", err)
 		return nil
 	}
 	p := &proofs{Receipts: receiptRows(es, lang)}

@@ -251,7 +251,7 @@ func (h *Handler) importFlow(w http.ResponseWriter, r *http.Request, apply bool)
 		}
 	default:
 		if apply {
-			h.log().Info("web: directory import applied", "actor", u.ID, "source", source,
+			h.log().InfoContext(r.Context(), "web: directory import applied", "actor", u.ID, "source", source,
 				"added", len(rep.Added), "updated", len(rep.Updated), "revoked", len(rep.Revoked), "restored", len(rep.Restored))
 		}
 		d.Applied = apply

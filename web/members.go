@@ -29,7 +29,7 @@ func (h *Handler) editMember(w http.ResponseWriter, r *http.Request, add bool) {
 	refuse := func(err error) {
 		d.Problem = memberMessage(lang, err, add)
 		if navette.ErrorCode(err) == navette.EINTERNAL {
-			h.log().Error("web: member change failed", "service", svc.ID, "err", err)
+			h.log().ErrorContext(r.Context(), "web: member change failed", "service", svc.ID, "err", err)
 		}
 		h.renderService(w, r, svc, statusOf(err), d)
 	}

@@ -201,7 +201,7 @@ func (h *Handler) newPage(w http.ResponseWriter, r *http.Request, title, nav str
 // render writes page name with status.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
 	if err := h.init(); err != nil {
-		h.log().Error("web: templates", "err", err)
+		h.log().ErrorContext(r.Context(), "web: templates", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
@@ -211,7 +211,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
-		h.log().Error("web: rendering", "page", name, "err", err)
+		h.log().ErrorContext(r.Context(), "web: rendering", "page", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}

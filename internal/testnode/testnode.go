@@ -5,8 +5,11 @@ package testnode
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -17,16 +20,57 @@ import (
 
 // testLogger discards the node's logs, unless NAVETTE_TEST_LOG names a
 // level (debug, info, warn, error): then they go to standard error from it.
+// Whatever NAVETTE_TEST_LOG says, they are also written at debug level to
+// the suite's log (SuiteLog) when NAVETTE_TEST_LOG_DIR is set.
 func testLogger() *slog.Logger {
-	v := os.Getenv("NAVETTE_TEST_LOG")
-	if v == "" {
+	var hs []slog.Handler
+	if v := os.Getenv("NAVETTE_TEST_LOG"); v != "" {
+		var level slog.Level
+		if err := level.UnmarshalText([]byte(v)); err != nil {
+			level = slog.LevelInfo
+		}
+		hs = append(hs, slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	}
+	if w := SuiteLog(); w != nil {
+		hs = append(hs, slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	switch len(hs) {
+	case 0:
 		return slog.New(slog.DiscardHandler)
+	case 1:
+		return slog.New(hs[0])
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(v)); err != nil {
-		level = slog.LevelInfo
+	return slog.New(slog.NewMultiHandler(hs...))
+}
+
+var suiteLog = sync.OnceValue(func() io.Writer {
+	dir := os.Getenv("NAVETTE_TEST_LOG_DIR")
+	if dir == "" {
+		return nil
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("%s-%d.log", filepath.Base(os.Args[0]), os.Getpid())), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		panic(fmt.Sprintf("NAVETTE_TEST_LOG_DIR: %v", err))
+	}
+	return &lockedWriter{w: f}
+})
+
+// SuiteLog returns where the test suite collects the logs of every node
+// its tests boot, to search them for the canaries tests plant (a file of
+// NAVETTE_TEST_LOG_DIR, shared by the process), or nil when the variable is
+// not set. Tests that make their own logger tee it there.
+func SuiteLog() io.Writer { return suiteLog() }
+
+// lockedWriter serialises writes from several handlers.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // Start boots a node on clock, with the test defaults (temporary data
