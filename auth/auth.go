@@ -133,9 +133,17 @@ type PasswordChecker interface {
 	CheckPassword(ctx context.Context, login, password string) (email string, err error)
 }
 
+// Store is what the sign-in service needs of the metadata store, by role;
+// navette.MetaStore has them all.
+type Store interface {
+	navette.SessionStore
+	navette.UserStore
+	navette.JournalStore
+}
+
 // Service signs people in. Set its fields, then call Init.
 type Service struct {
-	Meta   navette.MetaStore
+	Meta   Store
 	Clock  navette.Clock
 	Keys   KeyWrapper
 	Codes  CodeMAC // keys the digests e-mailed codes are stored as (keyring.MACKeys)

@@ -22,9 +22,20 @@ type KeyWrapper interface {
 	Unwrap(w navette.WrappedKey, ad string) ([]byte, error)
 }
 
+// Store is what the deposit service needs of the metadata store, by role;
+// navette.MetaStore has them all.
+type Store interface {
+	navette.DepositStore
+	navette.FileStore
+	navette.UserStore
+	navette.MailboxStore
+	navette.SettingsStore
+	navette.JournalStore
+}
+
 // Service runs deposits. Its fields are set once before use.
 type Service struct {
-	Meta  navette.MetaStore
+	Meta  Store
 	Blobs navette.BlobStore
 	Keys  KeyWrapper
 	Clock navette.Clock

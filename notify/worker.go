@@ -39,7 +39,7 @@ const maxErrorText = 500
 //
 // Set the fields, then call Run. Zero values take the defaults.
 type Worker struct {
-	Meta     navette.MetaStore
+	Meta     Store
 	Keys     KeyWrapper
 	Mailer   Mailer
 	Renderer *Renderer
