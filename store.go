@@ -463,3 +463,22 @@ type BlobWriter interface {
 	// Close releases the writer; what was not committed may be lost.
 	Close() error
 }
+
+// UploadLocker locks uploads, so that two requests, on one node or on
+// several, never work on the same upload at once. Package app adapts it to
+// tusd's locker.
+type UploadLocker interface {
+	// NewLock returns the lock of upload id, not yet taken.
+	NewLock(id string) (UploadLock, error)
+}
+
+// UploadLock is the lock of one upload, used from one goroutine at a time.
+type UploadLock interface {
+	// Lock takes the lock, asking its holder to let go if needed, until
+	// ctx is done; while it is held, requestUnlock is called when another
+	// request wants it. Returns an error wrapping ctx.Err() if ctx ended
+	// first, EUNAVAILABLE if the lock's storage cannot be reached.
+	Lock(ctx context.Context, requestUnlock func()) error
+	// Unlock releases the lock. Releasing a lock not held does nothing.
+	Unlock() error
+}

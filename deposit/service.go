@@ -15,13 +15,6 @@ import (
 	"navette/seal"
 )
 
-// KeyWrapper wraps data keys under a key-encryption key (see package
-// keyring). ad binds a wrapped key to the object that owns it.
-type KeyWrapper interface {
-	Wrap(dataKey []byte, ad string) (navette.WrappedKey, error)
-	Unwrap(w navette.WrappedKey, ad string) ([]byte, error)
-}
-
 // Store is what the deposit service needs of the metadata store, by role;
 // navette.MetaStore has them all.
 type Store interface {
@@ -37,7 +30,7 @@ type Store interface {
 type Service struct {
 	Meta  Store
 	Blobs navette.BlobStore
-	Keys  KeyWrapper
+	Keys  navette.KeyWrapper
 	Clock navette.Clock
 	// Limits are the configuration's bounds on deposits; admins' settings
 	// (SaveSettings) take precedence over them.

@@ -15,7 +15,6 @@ package directory
 
 import (
 	"navette"
-	"navette/notify"
 )
 
 // Entry is one person as a directory lists them.
@@ -112,7 +111,7 @@ type Sync struct {
 	Meta  Store
 	Clock navette.Clock
 	// Keys seal the access-revoked notices sent to revoked users.
-	Keys notify.KeyWrapper
+	Keys navette.KeyWrapper
 	// NoticesQueued, if set, is called after a sync that queued e-mail.
 	NoticesQueued func()
 }

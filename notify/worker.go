@@ -40,7 +40,7 @@ const maxErrorText = 500
 // Set the fields, then call Run. Zero values take the defaults.
 type Worker struct {
 	Meta     Store
-	Keys     KeyWrapper
+	Keys     navette.KeyWrapper
 	Mailer   Mailer
 	Renderer *Renderer
 	Clock    navette.Clock
