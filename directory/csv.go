@@ -208,19 +208,24 @@ func (m Mapping) withDefaults() Mapping {
 func (m Mapping) Validate() error {
 	m = m.withDefaults()
 	switch {
-	case m.Source == "" || len(m.Source) > 64 || strings.ContainsFunc(m.Source, badNameRune):
+	case !validName(m.Source):
 		return navette.Errorf(navette.EINVALID, "A flow needs a source of 1 to 64 letters, digits, '-' or '_', such as \"lawyers\".")
 	case m.Role != navette.RolePartner && m.Role != navette.RoleAgent && m.Role != navette.RoleCourtAdmin:
 		return navette.Errorf(navette.EINVALID, "A flow lists partners, agents or court admins, not %q.", m.Role)
-	case m.Role == navette.RolePartner && (m.Kind == "" || len(m.Kind) > 64 || strings.ContainsFunc(m.Kind, badNameRune)):
+	case m.Role == navette.RolePartner && !validName(m.Kind):
 		return navette.Errorf(navette.EINVALID, "A flow of partners needs a kind of 1 to 64 letters, digits, '-' or '_', such as \"lawyer\".")
-	case m.Separator == '"' || m.Separator == '\r' || m.Separator == '\n' || m.Separator == utf8.RuneError || !utf8.ValidRune(m.Separator) || unicode.IsLetter(m.Separator) || unicode.IsDigit(m.Separator):
+	case !validSeparator(m.Separator):
 		return navette.Errorf(navette.EINVALID, "%q cannot separate fields.", m.Separator)
 	case m.ExternalID == "" || m.LastName == "" || m.Email == "":
 		return navette.Errorf(navette.EINVALID, "A flow's mapping must name the columns of the external id, the last name and the e-mail.")
 	case len(m.ActiveStatuses) == 0:
 		return navette.Errorf(navette.EINVALID, "A flow's mapping needs at least one active status.")
 	}
+	return m.checkColumns()
+}
+
+// checkColumns refuses a mapping that maps one column to two fields.
+func (m Mapping) checkColumns() error {
 	seen := map[string]string{}
 	for _, c := range [][2]string{{"external_id", m.ExternalID}, {"last_name", m.LastName}, {"first_name", m.FirstName}, {"org", m.Org}, {"email", m.Email}, {"status", m.Status}, {"updated", m.Updated}} {
 		if c[1] == "" {
@@ -233,6 +238,21 @@ func (m Mapping) Validate() error {
 		seen[k] = c[0]
 	}
 	return nil
+}
+
+// validName reports whether s is a name of 1 to 64 letters, digits, '-' or
+// '_': a source or a kind.
+func validName(s string) bool {
+	return s != "" && len(s) <= 64 && !strings.ContainsFunc(s, badNameRune)
+}
+
+// validSeparator reports whether r can separate the fields of a flow.
+func validSeparator(r rune) bool {
+	switch r {
+	case '"', '\r', '\n', utf8.RuneError:
+		return false
+	}
+	return utf8.ValidRune(r) && !unicode.IsLetter(r) && !unicode.IsDigit(r)
 }
 
 func badNameRune(r rune) bool {

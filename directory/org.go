@@ -68,6 +68,36 @@ func (s *Sync) ApplySnapshot(ctx context.Context, source string, snap *Snapshot,
 	if snap == nil {
 		return nil, navette.Errorf(navette.EINVALID, "No directory listing to apply.")
 	}
+	entries, err := snapshotEntries(source, snap)
+	if err != nil {
+		return nil, err
+	}
+	rep := &OrgReport{}
+	courtsBefore, err := s.orgCourts(ctx, snap, entries, rep)
+	if err != nil {
+		return nil, err
+	}
+	if len(rep.CourtsAdded) > 0 {
+		err = s.applyWithCourts(ctx, source, entries, courtsBefore, opt, rep)
+	} else {
+		rep.Report, err = s.Apply(ctx, source, entries, opt)
+	}
+	if err != nil {
+		if rep.Report == nil {
+			return nil, err
+		}
+		return rep, err
+	}
+	if err := s.orgMembers(ctx, source, snap, opt, rep); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// snapshotEntries returns the entries of the people and services of snap.
+// Returns EINVALID if a service's code is also an agent's id or another
+// service's.
+func snapshotEntries(source string, snap *Snapshot) ([]Entry, error) {
 	entries := make([]Entry, 0, len(snap.People)+len(snap.Services))
 	ids := make(map[string]bool, len(snap.People)+len(snap.Services))
 	for _, p := range snap.People {
@@ -89,9 +119,13 @@ func (s *Sync) ApplySnapshot(ctx context.Context, source string, snap *Snapshot,
 			CourtCode:  svc.CourtCode,
 		})
 	}
-	now := s.orgNow()
+	return entries, nil
+}
 
-	rep := &OrgReport{}
+// orgCourts lists in rep the courts of snap to make and the courts entries
+// name that neither the store nor snap knows, whose code it removes from
+// entries, and returns the codes of the courts stored, "" included.
+func (s *Sync) orgCourts(ctx context.Context, snap *Snapshot, entries []Entry, rep *OrgReport) (map[string]bool, error) {
 	courts, err := s.Meta.Courts(ctx)
 	if err != nil {
 		return nil, err
@@ -118,42 +152,37 @@ func (s *Sync) ApplySnapshot(ctx context.Context, source string, snap *Snapshot,
 		}
 	}
 	slices.Sort(rep.UnknownCourts)
-	if len(rep.CourtsAdded) > 0 {
-		// Apply does not know the courts to make: check the listing without
-		// them first, so that a refused listing makes nothing. On a dry run
-		// that check is the report.
-		check := make([]Entry, len(entries))
-		copy(check, entries)
-		for i := range check {
-			if !courtsBefore[check[i].CourtCode] {
-				check[i].CourtCode = ""
-			}
+	return courtsBefore, nil
+}
+
+// applyWithCourts applies entries, some of which name courts to make
+// (rep.CourtsAdded). Apply does not know the courts to make: the listing
+// is checked without them first, so that a refused listing makes nothing.
+// On a dry run that check is the report.
+func (s *Sync) applyWithCourts(ctx context.Context, source string, entries []Entry, courtsBefore map[string]bool, opt Options, rep *OrgReport) error {
+	check := make([]Entry, len(entries))
+	copy(check, entries)
+	for i := range check {
+		if !courtsBefore[check[i].CourtCode] {
+			check[i].CourtCode = ""
 		}
-		dry := opt
-		dry.DryRun = true
-		rep.Report, err = s.Apply(ctx, source, check, dry)
-		if err == nil && !opt.DryRun {
-			for _, c := range rep.CourtsAdded {
-				court := &navette.Court{ID: navette.NewID(), Code: c.Code, Name: c.Name, Source: source, CreatedAt: now}
-				if err := s.Meta.CreateCourt(ctx, court, navette.Event{Time: now, Type: navette.EventCourtCreated, Detail: c.Code}); err != nil {
-					return nil, err
-				}
-			}
-			rep.Report, err = s.Apply(ctx, source, entries, opt)
+	}
+	dry := opt
+	dry.DryRun = true
+	var err error
+	if rep.Report, err = s.Apply(ctx, source, check, dry); err != nil || opt.DryRun {
+		return err
+	}
+	now := s.orgNow()
+	for _, c := range rep.CourtsAdded {
+		court := &navette.Court{ID: navette.NewID(), Code: c.Code, Name: c.Name, Source: source, CreatedAt: now}
+		if err := s.Meta.CreateCourt(ctx, court, navette.Event{Time: now, Type: navette.EventCourtCreated, Detail: c.Code}); err != nil {
+			rep.Report = nil // no report with a failure to write
+			return err
 		}
-	} else {
-		rep.Report, err = s.Apply(ctx, source, entries, opt)
 	}
-	if err != nil {
-		if rep.Report == nil {
-			return nil, err
-		}
-		return rep, err
-	}
-	if err := s.orgMembers(ctx, source, snap, opt, rep); err != nil {
-		return nil, err
-	}
-	return rep, nil
+	rep.Report, err = s.Apply(ctx, source, entries, opt)
+	return err
 }
 
 // orgNow returns the time of the sync.
