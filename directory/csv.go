@@ -582,9 +582,9 @@ func (p *parser) readHeader() bool {
 	return len(p.probs.err.Problems) == 0
 }
 
-// row checks one row and returns its entry; ok is false if it has a
-// problem, which is recorded.
-func (p *parser) row(line int, rec []string) (e Entry, ok bool) {
+// validUTF8 reports whether the fields of rec, on line line, are UTF-8, and
+// adds the problem of the first that is not.
+func (p *parser) validUTF8(line int, rec []string) bool {
 	for i, f := range rec {
 		if !utf8.ValidString(f) {
 			bad := f[badUTF8(f)]
@@ -593,8 +593,17 @@ func (p *parser) row(line int, rec []string) (e Entry, ok bool) {
 				name = Text{"%q", []any{strings.TrimSpace(p.header[i])}}
 			}
 			p.probs.add(line+strings.Count(f[:badUTF8(f)], "\n"), "byte 0x%02X in column %s is not UTF-8 (is the flow in Latin-1 or Windows-1252?); the flow must be encoded in UTF-8", bad, name)
-			return e, false
+			return false
 		}
+	}
+	return true
+}
+
+// row checks one row and returns its entry; ok is false if it has a
+// problem, which is recorded.
+func (p *parser) row(line int, rec []string) (e Entry, ok bool) {
+	if !p.validUTF8(line, rec) {
+		return e, false
 	}
 	if len(rec) != len(p.header) {
 		p.probs.add(line, "the line has %d fields, the header %d", len(rec), len(p.header))

@@ -200,7 +200,7 @@ func checkEntry(e *Entry, probs *problems) bool {
 		return false
 	case e.Name == "" || len(e.Name) > 2*MaxNamePartLen+1 || hasBadRune(e.Name, e.Org, e.Status, e.Kind, e.CourtCode):
 		probs.add(e.Line, "%sthe name is empty or too long, or a field holds a control character", who(e))
-	case len(e.Org) > MaxOrgLen || len(e.Status) > MaxStatusLen || e.Status == ReasonAbsent || len(e.Kind) > 64 || len(e.CourtCode) > 64:
+	case !validFields(e):
 		probs.add(e.Line, "%sthe organisation, status, kind or court is too long or reserved", who(e))
 	case !directoryRole(e.Role):
 		probs.add(e.Line, "%sa directory lists partners, agents, court admins or service mailboxes, not %q", who(e), e.Role)
@@ -208,6 +208,12 @@ func checkEntry(e *Entry, probs *problems) bool {
 		probs.add(e.Line, "%s%q is not a valid, normalized e-mail address", who(e), e.Email)
 	}
 	return true
+}
+
+// validFields reports whether e's organisation, status, kind and court fit
+// and its status is not reserved.
+func validFields(e *Entry) bool {
+	return len(e.Org) <= MaxOrgLen && len(e.Status) <= MaxStatusLen && e.Status != ReasonAbsent && len(e.Kind) <= 64 && len(e.CourtCode) <= 64
 }
 
 // directoryRole reports whether a directory may give role r: none (the
@@ -313,40 +319,55 @@ func (d *diff) entry(e *Entry, u *navette.User) error {
 			return err
 		}
 	}
-	if u == nil {
-		d.checkEmail(e, nil)
-		role := e.Role
-		if role == "" {
-			role = navette.RolePartner
-		}
-		nu := &navette.User{
-			ID: navette.NewID(), Email: e.Email, Name: e.Name, Role: role,
-			Source: d.source, ExternalID: e.ExternalID, Kind: e.Kind, Org: e.Org,
-			CourtID: courtID, DirectoryStatus: e.Status, CreatedAt: d.now,
-		}
-		d.create = append(d.create, nu)
-		d.rep.Added = append(d.rep.Added, Change{Line: e.Line, ExternalID: e.ExternalID, Email: e.Email, Name: e.Name})
-		return nil
+	switch {
+	case u == nil:
+		d.add(e, courtID)
+	case !e.Active:
+		d.inactive(e, u)
+	default:
+		d.refresh(e, u, courtID)
 	}
+	return nil
+}
 
-	if !e.Active {
-		switch {
-		case !u.Disabled:
-			reason := e.Status
-			if reason == "" {
-				reason = "inactive"
-			}
-			d.revoke(u, e.Line, reason)
-		case d.revokedByDirectory(u) && u.DirectoryStatus != e.Status:
-			v := *u
-			v.DirectoryStatus = e.Status
-			d.updated(u, &v, e.Line, []string{"status"})
-		default:
-			d.rep.Unchanged++
-		}
-		return nil
+// add creates the user of entry e, active, of the court courtID.
+func (d *diff) add(e *Entry, courtID string) {
+	d.checkEmail(e, nil)
+	role := e.Role
+	if role == "" {
+		role = navette.RolePartner
 	}
+	nu := &navette.User{
+		ID: navette.NewID(), Email: e.Email, Name: e.Name, Role: role,
+		Source: d.source, ExternalID: e.ExternalID, Kind: e.Kind, Org: e.Org,
+		CourtID: courtID, DirectoryStatus: e.Status, CreatedAt: d.now,
+	}
+	d.create = append(d.create, nu)
+	d.rep.Added = append(d.rep.Added, Change{Line: e.Line, ExternalID: e.ExternalID, Email: e.Email, Name: e.Name})
+}
 
+// inactive revokes u, whose entry e is not active, or records the status
+// of a user the directory revoked.
+func (d *diff) inactive(e *Entry, u *navette.User) {
+	switch {
+	case !u.Disabled:
+		reason := e.Status
+		if reason == "" {
+			reason = "inactive"
+		}
+		d.revoke(u, e.Line, reason)
+	case d.revokedByDirectory(u) && u.DirectoryStatus != e.Status:
+		v := *u
+		v.DirectoryStatus = e.Status
+		d.updated(u, &v, e.Line, []string{"status"})
+	default:
+		d.rep.Unchanged++
+	}
+}
+
+// refresh updates u from its active entry e, of the court courtID, and
+// restores u if the directory revoked it.
+func (d *diff) refresh(e *Entry, u *navette.User, courtID string) {
 	v := *u
 	var fields []string
 	set := func(name string, field *string, value string) {
@@ -371,15 +392,14 @@ func (d *diff) entry(e *Entry, u *navette.User) error {
 		d.update = append(d.update, &v)
 		d.kinds = append(d.kinds, changeKind{navette.EventUserRestored, strings.Join(fields, ",")})
 		d.rep.Restored = append(d.rep.Restored, Change{Line: e.Line, ExternalID: e.ExternalID, Email: e.Email, Name: e.Name, Fields: fields})
-		return nil
+		return
 	}
 	set("status", &v.DirectoryStatus, e.Status)
 	if len(fields) == 0 {
 		d.rep.Unchanged++
-		return nil
+		return
 	}
 	d.updated(u, &v, e.Line, fields)
-	return nil
 }
 
 // updated records that u becomes v, its fields changed.

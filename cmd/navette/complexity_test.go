@@ -20,10 +20,14 @@ import (
 // them.
 const (
 	maxComplexity     = 52
-	maxAvgComplexity  = 5.16
+	maxAvgComplexity  = 5.08
 	reportComplexity  = 15 // functions above this are listed
 	complexityPackage = "navette"
 )
+
+// simplePackages are the directories where no function is above
+// reportComplexity any more: it stays so.
+var simplePackages = []string{"cli/", "directory/", "keyring/"}
 
 // funcComplexity is the cyclomatic complexity of one function.
 type funcComplexity struct {
@@ -140,10 +144,13 @@ func TestComplexity(t *testing.T) {
 		if f.n > reportComplexity {
 			above++
 			t.Logf("%3d %s", f.n, f.name)
+			if slices.ContainsFunc(simplePackages, func(p string) bool { return strings.HasPrefix(f.name, p) }) {
+				t.Errorf("%s has complexity %d, above %d in a package kept below: split it", f.name, f.n, reportComplexity)
+			}
 		}
 	}
 	avg := float64(total) / float64(len(fns))
-	t.Logf("%d functions, %d above %d, largest %d, average %.2f", len(fns), above, reportComplexity, fns[0].n, avg)
+	t.Logf("%d functions, %d above %d, largest %d, average %.3f", len(fns), above, reportComplexity, fns[0].n, avg)
 	if fns[0].n > maxComplexity {
 		t.Errorf("%s has complexity %d, above the ratchet's %d: split it", fns[0].name, fns[0].n, maxComplexity)
 	}
