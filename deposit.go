@@ -35,16 +35,6 @@ const (
 	FilePurged    FileState = "purged"
 )
 
-// WrappedKey is a data key sealed under a key-encryption key, named by that
-// key's id so keys can be rotated.
-type WrappedKey struct {
-	KeyID string
-	Data  []byte
-}
-
-// IsZero reports whether the key is absent (never set, or destroyed).
-func (k WrappedKey) IsZero() bool { return k.KeyID == "" && len(k.Data) == 0 }
-
 // DepositRecord is a deposit as storage keeps it: its reference and message
 // are sealed with the deposit's own key, which is wrapped by a key-encryption
 // key. Storage never sees them in clear.

@@ -66,7 +66,7 @@ type JournalCheck struct {
 // from the end since. Returns an error wrapping ErrJournalBroken that names
 // the first event that does not follow: altered, inserted, or preceded by
 // an event removed or altered.
-func VerifyJournal(ctx context.Context, s MetaStore, checkpoint *Event) (*JournalCheck, error) {
+func VerifyJournal(ctx context.Context, s JournalStore, checkpoint *Event) (*JournalCheck, error) {
 	c := &JournalCheck{}
 	var prev []byte
 	chained, checked := false, checkpoint == nil

@@ -13,24 +13,46 @@ import (
 // alike; the suite in package storetest checks that. Each method is atomic:
 // the events passed to or returned by a method are appended in the same
 // transaction as the change they describe. Times are kept to the microsecond.
+//
+// MetaStore is the sum of the role interfaces below, one per kind of
+// record; each service asks only for the roles it uses, so that a fake in a
+// test implements only those. Each method's comment states the errors it
+// returns; any method may also return EUNAVAILABLE when the store cannot be
+// reached. The optional roles KeyStore, DeliveryStore, EvidenceStore and
+// StatsStore are implemented by the SQL stores besides.
 type MetaStore interface {
 	JournalStore
+	UserStore
+	TokenStore
+	SessionStore
+	CourtStore
+	MailboxStore
+	DepositStore
+	FileStore
+	OutboxStore
+	SettingsStore
 
+	// Ping checks that the store can be reached. Returns EUNAVAILABLE if
+	// not.
+	Ping(ctx context.Context) error
+
+	// Close releases the store.
+	Close() error
+}
+
+// UserStore keeps the people and service mailboxes who use navette, with
+// what a directory says of them.
+type UserStore interface {
 	// CreateUser adds u. Returns ECONFLICT if a user with the same id or
 	// e-mail exists.
 	CreateUser(ctx context.Context, u *User, events ...Event) error
+
 	// User returns the user with the given id. Returns ENOTFOUND if none.
 	User(ctx context.Context, id string) (*User, error)
+
 	// UserByEmail returns the user with the given normalized e-mail.
 	// Returns ENOTFOUND if none.
 	UserByEmail(ctx context.Context, email string) (*User, error)
-
-	// CreateToken adds t. Returns ECONFLICT if its id or hash exists, and
-	// ENOTFOUND if its user does not exist.
-	CreateToken(ctx context.Context, t *Token, events ...Event) error
-	// TokenByHash returns the token whose secret hashes to hash, revoked or
-	// expired ones included. Returns ENOTFOUND if none.
-	TokenByHash(ctx context.Context, hash []byte) (*Token, error)
 
 	// UpdateUser loads the user, locks it, and calls fn. If fn returns no
 	// error, its changes to the user (e-mail, name, role, disabled, language,
@@ -42,9 +64,11 @@ type MetaStore interface {
 	// is returned. Returns ENOTFOUND if there is no such user, ECONFLICT if
 	// the new e-mail is another user's.
 	UpdateUser(ctx context.Context, id string, fn func(u *User) ([]Event, error)) error
+
 	// UsersBySource returns every user of the directory source, disabled
 	// ones included, in no particular order.
 	UsersBySource(ctx context.Context, source string) ([]*User, error)
+
 	// SaveUsers creates the users of create and rewrites the fields of the
 	// users of update (found by id) that a directory gives, leaving their
 	// second factor and identity provider subject as stored, all in one
@@ -55,56 +79,60 @@ type MetaStore interface {
 	// another's, and ENOTFOUND if an updated user does not exist; then
 	// nothing is written.
 	SaveUsers(ctx context.Context, create, update []*User, events ...Event) error
+
 	// SearchUsers returns users matching f: with f.Text, ordered by name
 	// then id; without, by id.
 	SearchUsers(ctx context.Context, f UserFilter) ([]*User, error)
+}
 
-	// CreateCourt adds c. Returns ECONFLICT if its id or code exists.
-	CreateCourt(ctx context.Context, c *Court, events ...Event) error
-	// Court returns the court with the given id. Returns ENOTFOUND if none.
-	Court(ctx context.Context, id string) (*Court, error)
-	// CourtByCode returns the court with the given code. Returns ENOTFOUND
-	// if none.
-	CourtByCode(ctx context.Context, code string) (*Court, error)
-	// Courts returns every court, by code.
-	Courts(ctx context.Context) ([]*Court, error)
+// TokenStore keeps API tokens, stored as the hashes of their secrets.
+type TokenStore interface {
+	// CreateToken adds t. Returns ECONFLICT if its id or hash exists, and
+	// ENOTFOUND if its user does not exist.
+	CreateToken(ctx context.Context, t *Token, events ...Event) error
 
-	// AddMember makes m.UserID a member of the service m.ServiceID, with
-	// events. Returns ENOTFOUND if either user does not exist, EINVALID if
-	// the service is not a user with RoleService, ECONFLICT if the
-	// membership exists.
-	AddMember(ctx context.Context, m *Member, events ...Event) error
-	// RemoveMember ends a membership, with events. Returns ENOTFOUND if
-	// there is no such membership.
-	RemoveMember(ctx context.Context, serviceID, userID string, events ...Event) error
-	// SetMembers makes userIDs the members of serviceID whose membership
-	// comes from source, adding and removing only memberships of that
-	// source, at the given time, with events. Returns ENOTFOUND if the
-	// service or a user does not exist, EINVALID if the service is not a
-	// user with RoleService.
-	SetMembers(ctx context.Context, serviceID, source string, userIDs []string, at time.Time, events ...Event) error
-	// Members returns the memberships of a service, oldest first.
-	Members(ctx context.Context, serviceID string) ([]*Member, error)
-	// Memberships returns the memberships of a user, oldest first.
-	Memberships(ctx context.Context, userID string) ([]*Member, error)
+	// TokenByHash returns the token whose secret hashes to hash, revoked or
+	// expired ones included. Returns ENOTFOUND if none.
+	TokenByHash(ctx context.Context, hash []byte) (*Token, error)
 
+	// Tokens returns the user's tokens, revoked and expired ones included,
+	// newest first.
+	Tokens(ctx context.Context, userID string) ([]*Token, error)
+
+	// RevokeToken revokes the token at the given time, with events.
+	// Revoking a revoked token changes nothing and appends nothing.
+	// Returns ENOTFOUND if there is no such token.
+	RevokeToken(ctx context.Context, id string, at time.Time, events ...Event) error
+
+	// TouchToken records that the token was used at at.
+	TouchToken(ctx context.Context, id string, at time.Time) error
+}
+
+// SessionStore keeps web sessions and the one-time codes e-mailed to sign
+// in, stored as the hashes of their secrets.
+type SessionStore interface {
 	// CreateSession adds s, with events. Returns ECONFLICT if its id or hash
 	// exists, ENOTFOUND if its user does not exist.
 	CreateSession(ctx context.Context, s *Session, events ...Event) error
+
 	// SessionByHash returns the session whose secret hashes to hash,
 	// expired ones included. Returns ENOTFOUND if none.
 	SessionByHash(ctx context.Context, hash []byte) (*Session, error)
+
 	// UpdateSession loads the session, locks it, and calls fn; if fn
 	// succeeds its changes to the session (stage, method, seen time,
 	// expiry, pending state) are written with the events fn returns.
 	// Returns ENOTFOUND if there is no such session.
 	UpdateSession(ctx context.Context, id string, fn func(s *Session) ([]Event, error)) error
+
 	// DeleteSession ends the session, with events. Returns ENOTFOUND if
 	// there is no such session.
 	DeleteSession(ctx context.Context, id string, events ...Event) error
+
 	// DeleteSessions ends every session of a user, with events, and
 	// returns how many there were.
 	DeleteSessions(ctx context.Context, userID string, events ...Event) (int, error)
+
 	// DeleteStaleSessions removes sessions whose absolute expiry is at or
 	// before now or that were last seen at or before idleSince, and returns
 	// how many.
@@ -114,42 +142,84 @@ type MetaStore interface {
 	// Returns ECONFLICT if its id exists, ENOTFOUND if its user does not
 	// exist.
 	CreateSignInCode(ctx context.Context, c *SignInCode, events ...Event) error
+
 	// SignInCodes returns the user's codes created at or after since,
 	// newest first.
 	SignInCodes(ctx context.Context, userID string, since time.Time) ([]*SignInCode, error)
+
 	// UpdateSignInCode loads the code, locks it, and calls fn; if fn
 	// succeeds its changes (attempts, used time) are written with the
 	// events fn returns; a wrong guess is recorded by returning no error and
 	// telling the caller otherwise. Returns ENOTFOUND if there is no such
 	// code.
 	UpdateSignInCode(ctx context.Context, id string, fn func(c *SignInCode) ([]Event, error)) error
+
 	// DeleteSignInCodes removes codes that expired at or before before, and
 	// returns how many.
 	DeleteSignInCodes(ctx context.Context, before time.Time) (int, error)
+}
 
-	// Tokens returns the user's tokens, revoked and expired ones included,
-	// newest first.
-	Tokens(ctx context.Context, userID string) ([]*Token, error)
-	// RevokeToken revokes the token at the given time, with events.
-	// Revoking a revoked token changes nothing and appends nothing.
-	// Returns ENOTFOUND if there is no such token.
-	RevokeToken(ctx context.Context, id string, at time.Time, events ...Event) error
-	// TouchToken records that the token was used at at.
-	TouchToken(ctx context.Context, id string, at time.Time) error
+// CourtStore keeps the courts users belong to.
+type CourtStore interface {
+	// CreateCourt adds c. Returns ECONFLICT if its id or code exists.
+	CreateCourt(ctx context.Context, c *Court, events ...Event) error
 
+	// Court returns the court with the given id. Returns ENOTFOUND if none.
+	Court(ctx context.Context, id string) (*Court, error)
+
+	// CourtByCode returns the court with the given code. Returns ENOTFOUND
+	// if none.
+	CourtByCode(ctx context.Context, code string) (*Court, error)
+
+	// Courts returns every court, by code.
+	Courts(ctx context.Context) ([]*Court, error)
+}
+
+// MailboxStore keeps the members of service mailboxes.
+type MailboxStore interface {
+	// AddMember makes m.UserID a member of the service m.ServiceID, with
+	// events. Returns ENOTFOUND if either user does not exist, EINVALID if
+	// the service is not a user with RoleService, ECONFLICT if the
+	// membership exists.
+	AddMember(ctx context.Context, m *Member, events ...Event) error
+
+	// RemoveMember ends a membership, with events. Returns ENOTFOUND if
+	// there is no such membership.
+	RemoveMember(ctx context.Context, serviceID, userID string, events ...Event) error
+
+	// SetMembers makes userIDs the members of serviceID whose membership
+	// comes from source, adding and removing only memberships of that
+	// source, at the given time, with events. Returns ENOTFOUND if the
+	// service or a user does not exist, EINVALID if the service is not a
+	// user with RoleService.
+	SetMembers(ctx context.Context, serviceID, source string, userIDs []string, at time.Time, events ...Event) error
+
+	// Members returns the memberships of a service, oldest first.
+	Members(ctx context.Context, serviceID string) ([]*Member, error)
+
+	// Memberships returns the memberships of a user, oldest first.
+	Memberships(ctx context.Context, userID string) ([]*Member, error)
+}
+
+// DepositStore keeps deposits with their recipients.
+type DepositStore interface {
 	// CreateDeposit adds d with its recipients. Returns ECONFLICT if its id
 	// exists, ENOTFOUND if the sender or a recipient does not exist.
 	CreateDeposit(ctx context.Context, d *DepositRecord, events ...Event) error
+
 	// Deposit returns the deposit with the given id, with its recipients.
 	// Returns ENOTFOUND if none.
 	Deposit(ctx context.Context, id string) (*DepositRecord, error)
+
 	// DepositFor returns the deposit with the given id if userID sent it,
 	// is one of its recipients, or is a member of a service that is one, in
 	// one query so that a miss and a refusal cost the same. Returns
 	// ENOTFOUND otherwise.
 	DepositFor(ctx context.Context, id, userID string) (*DepositRecord, error)
+
 	// ListDeposits returns deposits matching f, newest first.
 	ListDeposits(ctx context.Context, f DepositFilter) ([]*DepositRecord, error)
+
 	// UpdateDeposit loads the deposit and its files, locks them against
 	// concurrent updates, and calls fn. If fn returns no error, the changes
 	// fn made to the deposit (state, times, key, sealed fields, NotifySender, recipients'
@@ -158,36 +228,11 @@ type MetaStore interface {
 	// returns an error nothing is written and that error is returned.
 	// Returns ENOTFOUND if there is no such deposit.
 	UpdateDeposit(ctx context.Context, id string, fn func(d *DepositRecord, files []*FileRecord) ([]Event, error)) error
+
 	// DueDeposits returns the ids of deposits that need the sweeper at now:
 	// available ones whose expiry has passed, revoked or expired ones not yet
 	// purged, and drafts created before abandonBefore. At most limit ids.
 	DueDeposits(ctx context.Context, now, abandonBefore time.Time, limit int) ([]string, error)
-
-	// CreateFile adds f to its deposit, which must be a draft with fewer than
-	// maxFiles files. Returns ENOTFOUND if the deposit does not exist,
-	// ECONFLICT if it is not a draft, ETOOLARGE if it has maxFiles files.
-	CreateFile(ctx context.Context, f *FileRecord, maxFiles int, events ...Event) error
-	// File returns the file with the given id. Returns ENOTFOUND if none.
-	File(ctx context.Context, id string) (*FileRecord, error)
-	// Files returns a deposit's files, oldest first.
-	Files(ctx context.Context, depositID string) ([]*FileRecord, error)
-	// UpdateFile loads the file, locks it, and calls fn; if fn succeeds its
-	// changes to the file (offset, state, resume, hash, stored time, key,
-	// name, blob deletion, checks) are written with the events it returns. Returns
-	// ENOTFOUND if there is no such file.
-	UpdateFile(ctx context.Context, id string, fn func(f *FileRecord) ([]Event, error)) error
-	// BlobsToDelete returns up to limit purged files, and rejected files
-	// whose key is destroyed, whose blob is not yet deleted.
-	BlobsToDelete(ctx context.Context, limit int) ([]*FileRecord, error)
-	// FilesToCheck returns up to limit files in state checking whose
-	// CheckAfter is at or before now (or unset), the earliest due first.
-	// limit must be positive.
-	FilesToCheck(ctx context.Context, now time.Time, limit int) ([]*FileRecord, error)
-	// StoredFiles returns up to limit files whose blob is finished and
-	// kept (checking, stored or available), in id order, after the id
-	// after (from the start if empty): the scrubber's walk. limit must be
-	// positive.
-	StoredFiles(ctx context.Context, after string, limit int) ([]*FileRecord, error)
 
 	// DueReminders returns the ids of available deposits, not purged nor
 	// yet reminded, that expire after now but within the given duration of
@@ -197,12 +242,50 @@ type MetaStore interface {
 	// downloaded. The earliest expiry first; at most limit ids, which must be
 	// positive.
 	DueReminders(ctx context.Context, now time.Time, within time.Duration, limit int) ([]string, error)
+}
 
-	// Notices are created with the events that cause them (Event.Notices),
-	// by any method that appends events. Returns EINVALID for a notice
-	// without id, kind, addressee or creation time, ENOTFOUND if its
-	// addressee does not exist, ECONFLICT if its id exists.
+// FileStore keeps the files of deposits.
+type FileStore interface {
+	// CreateFile adds f to its deposit, which must be a draft with fewer than
+	// maxFiles files. Returns ENOTFOUND if the deposit does not exist,
+	// ECONFLICT if it is not a draft, ETOOLARGE if it has maxFiles files.
+	CreateFile(ctx context.Context, f *FileRecord, maxFiles int, events ...Event) error
 
+	// File returns the file with the given id. Returns ENOTFOUND if none.
+	File(ctx context.Context, id string) (*FileRecord, error)
+
+	// Files returns a deposit's files, oldest first.
+	Files(ctx context.Context, depositID string) ([]*FileRecord, error)
+
+	// UpdateFile loads the file, locks it, and calls fn; if fn succeeds its
+	// changes to the file (offset, state, resume, hash, stored time, key,
+	// name, blob deletion, checks) are written with the events it returns. Returns
+	// ENOTFOUND if there is no such file.
+	UpdateFile(ctx context.Context, id string, fn func(f *FileRecord) ([]Event, error)) error
+
+	// BlobsToDelete returns up to limit purged files, and rejected files
+	// whose key is destroyed, whose blob is not yet deleted.
+	BlobsToDelete(ctx context.Context, limit int) ([]*FileRecord, error)
+
+	// FilesToCheck returns up to limit files in state checking whose
+	// CheckAfter is at or before now (or unset), the earliest due first.
+	// limit must be positive.
+	FilesToCheck(ctx context.Context, now time.Time, limit int) ([]*FileRecord, error)
+
+	// StoredFiles returns up to limit files whose blob is finished and
+	// kept (checking, stored or available), in id order, after the id
+	// after (from the start if empty): the scrubber's walk. limit must be
+	// positive.
+	StoredFiles(ctx context.Context, after string, limit int) ([]*FileRecord, error)
+}
+
+// OutboxStore keeps the e-mail notices waiting to go out, sent, or dead.
+//
+// Notices are created with the events that cause them (Event.Notices),
+// by any method that appends events. Returns EINVALID for a notice
+// without id, kind, addressee or creation time, ENOTFOUND if its
+// addressee does not exist, ECONFLICT if its id exists.
+type OutboxStore interface {
 	// ClaimNotices returns up to limit pending notices due at now (their
 	// NextAttemptAt is at or before now), the earliest due first, and leases
 	// them to the caller: their NextAttemptAt becomes now+lease and their
@@ -211,12 +294,14 @@ type MetaStore interface {
 	// a caller that dies leaves them to be claimed again once it ends.
 	// limit must be positive and lease not negative.
 	ClaimNotices(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*Notice, error)
+
 	// NoticeSent records that the notice was handed to the mail server at
 	// at: it becomes sent, its key and payload are destroyed, and events are
 	// appended. A notice already sent is left as it is (its events are not
 	// appended again), so a delivery that was repeated is recorded once.
 	// Returns ENOTFOUND if there is no such notice.
 	NoticeSent(ctx context.Context, id string, at time.Time, events ...Event) error
+
 	// NoticeFailed records that the delivery started by the claim that
 	// made Attempts equal to attempt failed with errText: the notice is due
 	// again at next, or becomes dead if dead is set (keeping its payload, so
@@ -225,30 +310,30 @@ type MetaStore interface {
 	// claimed again since (the caller's lease ran out): then nothing
 	// changes.
 	NoticeFailed(ctx context.Context, id string, attempt int, errText string, next time.Time, dead bool, events ...Event) error
+
 	// Notice returns the notice with the given id. Returns ENOTFOUND if
 	// none.
 	Notice(ctx context.Context, id string) (*Notice, error)
+
 	// Notices returns notices matching f, oldest first.
 	Notices(ctx context.Context, f NoticeFilter) ([]*Notice, error)
+
 	// ReplayNotice makes a dead notice pending again, due at now with no
 	// attempt counted, with events. Returns ENOTFOUND if there is no such
 	// notice, ECONFLICT if it is not dead.
 	ReplayNotice(ctx context.Context, id string, now time.Time, events ...Event) error
+}
 
+// SettingsStore keeps the platform settings admins change at run time.
+type SettingsStore interface {
 	// Settings returns the platform settings as last saved; the zero
 	// Settings, not an error, if none ever were.
 	Settings(ctx context.Context) (*Settings, error)
+
 	// SaveSettings replaces the platform settings with st, with events, in
 	// one transaction: a zero limit removes its setting. Returns EINVALID if
 	// a limit is out of bounds (Limits.Valid).
 	SaveSettings(ctx context.Context, st *Settings, events ...Event) error
-
-	// Ping checks that the store can be reached. Returns EUNAVAILABLE if
-	// not.
-	Ping(ctx context.Context) error
-
-	// Close releases the store.
-	Close() error
 }
 
 // JournalStore keeps the journal: its events, the Merkle tree they are the
@@ -377,4 +462,23 @@ type BlobWriter interface {
 	Commit() error
 	// Close releases the writer; what was not committed may be lost.
 	Close() error
+}
+
+// UploadLocker locks uploads, so that two requests, on one node or on
+// several, never work on the same upload at once. Package app adapts it to
+// tusd's locker.
+type UploadLocker interface {
+	// NewLock returns the lock of upload id, not yet taken.
+	NewLock(id string) (UploadLock, error)
+}
+
+// UploadLock is the lock of one upload, used from one goroutine at a time.
+type UploadLock interface {
+	// Lock takes the lock, asking its holder to let go if needed, until
+	// ctx is done; while it is held, requestUnlock is called when another
+	// request wants it. Returns an error wrapping ctx.Err() if ctx ended
+	// first, EUNAVAILABLE if the lock's storage cannot be reached.
+	Lock(ctx context.Context, requestUnlock func()) error
+	// Unlock releases the lock. Releasing a lock not held does nothing.
+	Unlock() error
 }

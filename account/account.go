@@ -22,9 +22,19 @@ import (
 // recognise by secret scanners.
 const TokenPrefix = "nvt_"
 
+// Store is what the account service needs of the metadata store, by role;
+// navette.MetaStore has them all.
+type Store interface {
+	navette.UserStore
+	navette.TokenStore
+	navette.CourtStore
+	navette.MailboxStore
+	navette.JournalStore
+}
+
 // Service creates users and tokens and authenticates tokens.
 type Service struct {
-	Meta  navette.MetaStore
+	Meta  Store
 	Clock navette.Clock
 	// Internal is the internal mode: partners can neither sign in nor be
 	// recipients.

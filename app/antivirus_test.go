@@ -20,9 +20,9 @@ import (
 	"navette"
 	"navette/api"
 	"navette/app"
+	"navette/app/apptest"
 	"navette/cli"
 	"navette/internal/testclamd"
-	"navette/internal/testnode"
 	"navette/notify"
 	"navette/receipt"
 )
@@ -207,7 +207,7 @@ func TestAntivirusResumeElsewhere(t *testing.T) {
 	srv := testclamd.New(t, testclamd.Options{})
 	e := newEnv(t, withClamd(srv.URL))
 	e.user(adminEmail, "Admin", navette.RoleAdmin)
-	other := testnode.Start(t, e.clock, withClamd(srv.URL), func(c *app.Config) { c.DataDir = e.dir })
+	other := apptest.Start(t, e.clock, withClamd(srv.URL), func(c *app.Config) { c.DataDir = e.dir })
 	eicarAt := 2*seg64 - 10
 	for _, tt := range []struct {
 		name string

@@ -19,8 +19,6 @@ import (
 	"strings"
 	"time"
 
-	tusd "github.com/tus/tusd/v2/pkg/handler"
-
 	"navette"
 	"navette/account"
 	"navette/api"
@@ -489,8 +487,8 @@ func Listen(cfg Config) (*App, error) {
 	a.Server = srv
 	// A store shared by several nodes locks uploads across them; otherwise
 	// the server's in-process locker serves.
-	if l, ok := a.Meta.(interface{ Locker() tusd.Locker }); ok {
-		srv.Locker = l.Locker()
+	if l, ok := a.Meta.(interface{ Locker() navette.UploadLocker }); ok {
+		srv.Locker = tusLocker{l.Locker()}
 	}
 	if err := a.listenMetrics(srv); err != nil {
 		a.Close()

@@ -16,7 +16,7 @@ import (
 // OpenMeta opens the metadata store named by url: "sqlite:PATH", or a
 // PostgreSQL URL "postgres://…" or "postgresql://…". An empty url means
 // sqlite:DATADIR/navette.db. A PostgreSQL store also provides the upload
-// locker that several nodes need (Locker() tusd.Locker), which Listen uses.
+// locker that several nodes need (Locker() navette.UploadLocker), which Listen uses.
 func OpenMeta(url, dataDir string) (navette.MetaStore, error) {
 	if url == "" {
 		url = "sqlite:" + filepath.Join(dataDir, "navette.db")

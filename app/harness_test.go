@@ -16,7 +16,7 @@ import (
 	"navette"
 	"navette/api"
 	"navette/app"
-	"navette/internal/testnode"
+	"navette/app/apptest"
 )
 
 // env is one navette node booted whole for a test, with three users.
@@ -42,7 +42,7 @@ const (
 func newEnv(t *testing.T, tweak ...func(*app.Config)) *env {
 	t.Helper()
 	clock := navette.NewFakeClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
-	a := testnode.Start(t, clock, tweak...)
+	a := apptest.Start(t, clock, tweak...)
 	e := &env{t: t, app: a, clock: clock, url: a.URL(), dir: a.Config.DataDir}
 	e.agent = e.user(agentEmail, "Greffe", navette.RoleAgent)
 	e.lawyer = e.user(lawyerEmail, "Maître Avocat", navette.RolePartner)
@@ -52,7 +52,7 @@ func newEnv(t *testing.T, tweak ...func(*app.Config)) *env {
 
 func (e *env) user(email, name string, role navette.Role) string {
 	e.t.Helper()
-	return testnode.User(e.t, e.app, email, name, role)
+	return apptest.User(e.t, e.app, email, name, role)
 }
 
 // do sends a request and returns the answer with its body read.

@@ -17,7 +17,7 @@ import (
 	"navette"
 	"navette/api"
 	"navette/app"
-	"navette/internal/testnode"
+	"navette/app/apptest"
 	"navette/internal/testtsa"
 	"navette/proof"
 	"navette/tsa"
@@ -47,11 +47,11 @@ func (l *lockedBuffer) String() string {
 func TestJournalHeadLogged(t *testing.T) {
 	clock := navette.NewFakeClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
 	var logs lockedBuffer
-	a := testnode.Start(t, clock, func(c *app.Config) {
+	a := apptest.Start(t, clock, func(c *app.Config) {
 		c.SweepInterval = 5 * time.Millisecond
 		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	})
-	testnode.User(t, a, "greffe@justice.example", "Greffe", navette.RoleAgent)
+	apptest.User(t, a, "greffe@justice.example", "Greffe", navette.RoleAgent)
 	clock.Advance(time.Hour)
 	head, err := a.Meta.JournalHead(t.Context())
 	if err != nil {

@@ -19,8 +19,8 @@ import (
 	"navette"
 	"navette/api"
 	"navette/app"
+	"navette/app/apptest"
 	"navette/cli"
-	"navette/internal/testnode"
 )
 
 // admin runs "navette admin ARGS" and returns its exit status and output.
@@ -272,7 +272,7 @@ func TestMissingKEKOnNode(t *testing.T) {
 	data := randomBytes(3000, 4)
 	d := e.send(map[string][]byte{"pv.pdf": data})
 	var logs syncLog
-	b := testnode.Start(t, e.clock, func(c *app.Config) {
+	b := apptest.Start(t, e.clock, func(c *app.Config) {
 		c.DB = "sqlite:" + filepath.Join(e.dir, "navette.db")
 		c.Blobs = "file://" + filepath.Join(e.dir, "blobs")
 		c.KeyringInterval = 5 * time.Millisecond

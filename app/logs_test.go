@@ -15,7 +15,7 @@ import (
 	"navette"
 	"navette/api"
 	"navette/app"
-	"navette/internal/testnode"
+	"navette/app/apptest"
 )
 
 // CanaryPrefix starts every canary a test plants where the logs must never
@@ -35,7 +35,7 @@ const CanaryPrefix = "CANARY-"
 func TestLogsKeepSecrets(t *testing.T) {
 	var logs syncBuffer
 	var w io.Writer = &logs
-	if s := testnode.SuiteLog(); s != nil {
+	if s := apptest.SuiteLog(); s != nil {
 		w = io.MultiWriter(&logs, s)
 	}
 	e := newEnv(t, func(c *app.Config) {

@@ -17,7 +17,7 @@ import (
 	"navette"
 	"navette/api"
 	"navette/app"
-	"navette/internal/testnode"
+	"navette/app/apptest"
 )
 
 // TestShutdownCutsUploadsThenEnds: once Run's context is done, an upload
@@ -109,7 +109,7 @@ func TestShutdownCutsUploadsThenEnds(t *testing.T) {
 	}
 	a.Close()
 
-	b2 := testnode.Start(t, clock, func(c *app.Config) { c.DataDir = dir })
+	b2 := apptest.Start(t, clock, func(c *app.Config) { c.DataDir = dir })
 	e2 := &env{t: t, app: b2, clock: clock, url: b2.URL(), dir: dir, agent: e.agent}
 	if off := e2.head(e.agent, path); off != part {
 		t.Fatalf("offset after the shutdown: %d, want %d", off, part)

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"navette"
-	"navette/notify"
 )
 
 // SecretPrefix starts every session secret, so that leaked ones are easy to
@@ -94,10 +93,6 @@ func (c *Config) defaults() {
 	}
 }
 
-// KeyWrapper seals small secrets (TOTP secrets, sign-in state) under the
-// key ring.
-type KeyWrapper = notify.KeyWrapper
-
 // CodeMAC makes and checks the keyed digests that short secrets (e-mailed
 // sign-in codes) are stored as: a plain hash of 8 digits falls to 10^8
 // guesses by whoever reads the database.
@@ -133,12 +128,20 @@ type PasswordChecker interface {
 	CheckPassword(ctx context.Context, login, password string) (email string, err error)
 }
 
+// Store is what the sign-in service needs of the metadata store, by role;
+// navette.MetaStore has them all.
+type Store interface {
+	navette.SessionStore
+	navette.UserStore
+	navette.JournalStore
+}
+
 // Service signs people in. Set its fields, then call Init.
 type Service struct {
-	Meta   navette.MetaStore
+	Meta   Store
 	Clock  navette.Clock
-	Keys   KeyWrapper
-	Codes  CodeMAC // keys the digests e-mailed codes are stored as (keyring.MACKeys)
+	Keys   navette.KeyWrapper // seals small secrets (TOTP secrets, sign-in state)
+	Codes  CodeMAC            // keys the digests e-mailed codes are stored as (keyring.MACKeys)
 	Config Config
 	// OIDC, if set, signs staff in through the ministry's provider.
 	OIDC IdentityProvider

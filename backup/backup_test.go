@@ -12,8 +12,8 @@ import (
 
 	"navette"
 	"navette/api"
+	"navette/app/apptest"
 	"navette/client"
-	"navette/internal/testnode"
 )
 
 var start = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
@@ -44,9 +44,9 @@ func deposit(t *testing.T, c *client.Client, data []byte) string {
 // between the snapshot and the copy otherwise.
 func TestCreateBlobDeletedMeanwhile(t *testing.T) {
 	ctx := context.Background()
-	a := testnode.Start(t, testnode.NewTickingClock(start))
-	token := testnode.User(t, a, "agent@justice.example", "Agent", navette.RoleAgent)
-	testnode.User(t, a, "avocat@barreau.example", "Avocat", navette.RolePartner)
+	a := apptest.Start(t, apptest.NewTickingClock(start))
+	token := apptest.User(t, a, "agent@justice.example", "Agent", navette.RoleAgent)
+	apptest.User(t, a, "avocat@barreau.example", "Avocat", navette.RolePartner)
 	c, err := client.New(a.URL(), token)
 	if err != nil {
 		t.Fatal(err)

@@ -42,62 +42,101 @@ navette admin backup --data DIR --out FILE[.gz]
 navette admin restore --data NEWDIR --from FILE [--keys FILE]
 navette admin key export --data DIR --out FILE`
 
+// adminCommands are the admin subcommands, named by one word or two.
+var adminCommands = map[string]func(ctx context.Context, env *Env, args []string) error{
+	"settings":        adminSettings,
+	"evidence":        adminEvidence,
+	"scrub":           adminScrub,
+	"backup":          adminBackup,
+	"restore":         adminRestore,
+	"user add":        adminUserAdd,
+	"user role":       adminUserChange("role"),
+	"user revoke":     adminUserChange("revoke"),
+	"user restore":    adminUserChange("restore"),
+	"user reset-totp": adminUserChange("reset-totp"),
+	"user reset-oidc": adminUserChange("reset-oidc"),
+	"court add":       adminCourtAdd,
+	"service add":     adminServiceAdd,
+	"member add":      adminMember("add"),
+	"member remove":   adminMember("remove"),
+	"token create":    adminTokenCreate,
+	"token revoke":    adminTokenRevoke,
+	"journal verify":  adminJournalVerify,
+	"journal key":     adminJournalKey,
+	"key rotate":      adminKeyRotate,
+	"key activate":    adminKeyActivate,
+	"key status":      adminKeyStatus,
+	"key rewrap":      adminKeyRewrap,
+	"key retire":      adminKeyRetire,
+	"key export":      adminKeyExport,
+	"mail dead":       adminMailDead,
+	"mail replay":     adminMailReplay,
+}
+
 func runAdmin(ctx context.Context, env *Env, args []string) error {
-	if len(args) > 0 && args[0] == "settings" {
-		return adminSettings(ctx, env, args[1:])
-	}
-	if len(args) > 0 && args[0] == "evidence" {
-		return adminEvidence(ctx, env, args[1:])
-	}
-	if len(args) > 0 && args[0] == "scrub" {
-		return adminScrub(ctx, env, args[1:])
-	}
-	if len(args) > 0 && args[0] == "backup" {
-		return adminBackup(ctx, env, args[1:])
-	}
-	if len(args) > 0 && args[0] == "restore" {
-		return adminRestore(ctx, env, args[1:])
+	if len(args) > 0 {
+		if cmd, ok := adminCommands[args[0]]; ok {
+			return cmd(ctx, env, args[1:])
+		}
 	}
 	if len(args) < 2 {
 		return usageError("\n%s", adminUsage)
 	}
-	switch args[0] + " " + args[1] {
-	case "user add":
-		return adminUserAdd(ctx, env, args[2:])
-	case "user role", "user revoke", "user restore", "user reset-totp", "user reset-oidc":
-		return adminUserChange(ctx, env, args[1], args[2:])
-	case "court add":
-		return adminCourtAdd(ctx, env, args[2:])
-	case "service add":
-		return adminServiceAdd(ctx, env, args[2:])
-	case "member add", "member remove":
-		return adminMember(ctx, env, args[1], args[2:])
-	case "token create":
-		return adminTokenCreate(ctx, env, args[2:])
-	case "token revoke":
-		return adminTokenRevoke(ctx, env, args[2:])
-	case "journal verify":
-		return adminJournalVerify(ctx, env, args[2:])
-	case "journal key":
-		return adminJournalKey(ctx, env, args[2:])
-	case "key rotate":
-		return adminKeyRotate(ctx, env, args[2:])
-	case "key activate":
-		return adminKeyActivate(ctx, env, args[2:])
-	case "key status":
-		return adminKeyStatus(ctx, env, args[2:])
-	case "key rewrap":
-		return adminKeyRewrap(ctx, env, args[2:])
-	case "key retire":
-		return adminKeyRetire(ctx, env, args[2:])
-	case "key export":
-		return adminKeyExport(ctx, env, args[2:])
-	case "mail dead":
-		return adminMailDead(ctx, env, args[2:])
-	case "mail replay":
-		return adminMailReplay(ctx, env, args[2:])
+	if cmd, ok := adminCommands[args[0]+" "+args[1]]; ok {
+		return cmd(ctx, env, args[2:])
 	}
 	return usageError("unknown admin command %q\n%s", args[0]+" "+args[1], adminUsage)
+}
+
+// adminCmd is what the subcommands that work on a platform share: their
+// flags, --data and --db among them, parsed and checked before the
+// platform they name is opened for the command.
+type adminCmd struct {
+	fs   *flag.FlagSet
+	env  *Env
+	open func() (*app.App, error)
+	// interspersed lets arguments come before flags (parseInterspersed).
+	interspersed bool
+}
+
+// newAdminCmd returns the flag set of the command name, with --data and
+// --db.
+func newAdminCmd(env *Env, name, usage string) *adminCmd {
+	fs := newFlagSet(env, name, usage)
+	return &adminCmd{fs: fs, env: env, open: storeFlags(fs)}
+}
+
+// run parses args, checks them with check if it is set, opens the platform
+// and calls fn with it, closing it after.
+func (c *adminCmd) run(args []string, check func() error, fn func(a *app.App) error) error {
+	parse := parseFlags
+	if c.interspersed {
+		parse = parseInterspersed
+	}
+	if err := parse(c.fs, c.env, args); err != nil {
+		return err
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	a, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return fn(a)
+}
+
+// oneArg returns a check that one argument, a what, follows the flags.
+func (c *adminCmd) oneArg(what string) func() error {
+	return func() error {
+		if c.fs.NArg() != 1 {
+			return usageError("one %s is required", what)
+		}
+		return nil
+	}
 }
 
 // storeFlags adds --data and --db to fs and returns what opens the platform
@@ -119,125 +158,101 @@ func openData(data, db string) (*app.App, error) {
 }
 
 func adminUserAdd(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin user add", "--data DIR --email E --name N --role ROLE [--court CODE] [--lang fr|en]")
-	open := storeFlags(fs)
-	email := fs.String("email", "", "the user's e-mail address")
-	name := fs.String("name", "", "the user's full name")
-	role := fs.String("role", "", "agent, court_admin, partner, admin or auditor")
-	lang := fs.String("lang", "", "language of the user's e-mails: fr or en (default fr)")
-	court := fs.String("court", "", "code of the staff member's court")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
-	}
-	if *email == "" || *name == "" || *role == "" {
-		return usageError("--email, --name and --role are required")
-	}
-	a, err := open()
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	nu := account.NewUser{Email: *email, Name: *name, Role: navette.Role(*role), Lang: *lang}
-	if *court != "" {
-		c, err := a.Meta.CourtByCode(ctx, *court)
-		if err != nil {
-			return fmt.Errorf("no court has the code %s", *court)
+	c := newAdminCmd(env, "admin user add", "--data DIR --email E --name N --role ROLE [--court CODE] [--lang fr|en]")
+	email := c.fs.String("email", "", "the user's e-mail address")
+	name := c.fs.String("name", "", "the user's full name")
+	role := c.fs.String("role", "", "agent, court_admin, partner, admin or auditor")
+	lang := c.fs.String("lang", "", "language of the user's e-mails: fr or en (default fr)")
+	court := c.fs.String("court", "", "code of the staff member's court")
+	check := func() error {
+		if *email == "" || *name == "" || *role == "" {
+			return usageError("--email, --name and --role are required")
 		}
-		nu.CourtID = c.ID
+		return nil
 	}
-	u, err := a.Accounts.Create(ctx, nu)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "created %s %s (%s)\n", u.Role, u.Email, u.ID)
-	return nil
+	return c.run(args, check, func(a *app.App) error {
+		nu := account.NewUser{Email: *email, Name: *name, Role: navette.Role(*role), Lang: *lang}
+		if *court != "" {
+			ct, err := a.Meta.CourtByCode(ctx, *court)
+			if err != nil {
+				return fmt.Errorf("no court has the code %s", *court)
+			}
+			nu.CourtID = ct.ID
+		}
+		u, err := a.Accounts.Create(ctx, nu)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "created %s %s (%s)\n", u.Role, u.Email, u.ID)
+		return nil
+	})
 }
 
 func adminTokenCreate(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin token create", "--data DIR --email E [--label L] [--ttl DURATION]")
-	open := storeFlags(fs)
-	email := fs.String("email", "", "the user's e-mail address")
-	label := fs.String("label", "cli", "what the token is for")
-	ttl := fs.Duration("ttl", 0, "lifetime (default 2160h, at most 8784h)")
-	scopes := fs.String("scopes", "", "comma-separated scopes: read, write, admin, audit (default: all the role allows)")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
-	}
-	if *email == "" {
-		return usageError("--email is required")
-	}
-	if *ttl < 0 {
-		return usageError("--ttl must not be negative")
-	}
-	a, err := open()
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	u, err := userByEmail(ctx, a, *email)
-	if err != nil {
-		return err
-	}
-	var sc []navette.Scope
-	if *scopes != "" {
-		for _, x := range strings.Split(*scopes, ",") {
-			sc = append(sc, navette.Scope(strings.TrimSpace(x)))
+	c := newAdminCmd(env, "admin token create", "--data DIR --email E [--label L] [--ttl DURATION]")
+	email := c.fs.String("email", "", "the user's e-mail address")
+	label := c.fs.String("label", "cli", "what the token is for")
+	ttl := c.fs.Duration("ttl", 0, "lifetime (default 2160h, at most 8784h)")
+	scopes := c.fs.String("scopes", "", "comma-separated scopes: read, write, admin, audit (default: all the role allows)")
+	check := func() error {
+		if *email == "" {
+			return usageError("--email is required")
 		}
+		if *ttl < 0 {
+			return usageError("--ttl must not be negative")
+		}
+		return nil
 	}
-	secret, t, err := a.Accounts.CreateTokenFor(ctx, u, *label, *ttl, sc)
-	if err != nil {
-		return err
-	}
-	if !t.ExpiresAt.IsZero() {
-		fmt.Fprintf(env.Stderr, "token %s expires %s\n", t.ID, t.ExpiresAt.Format(time.RFC3339))
-	}
-	fmt.Fprintln(env.Stdout, secret)
-	return nil
+	return c.run(args, check, func(a *app.App) error {
+		u, err := userByEmail(ctx, a, *email)
+		if err != nil {
+			return err
+		}
+		var sc []navette.Scope
+		if *scopes != "" {
+			for _, x := range strings.Split(*scopes, ",") {
+				sc = append(sc, navette.Scope(strings.TrimSpace(x)))
+			}
+		}
+		secret, t, err := a.Accounts.CreateTokenFor(ctx, u, *label, *ttl, sc)
+		if err != nil {
+			return err
+		}
+		if !t.ExpiresAt.IsZero() {
+			fmt.Fprintf(env.Stderr, "token %s expires %s\n", t.ID, t.ExpiresAt.Format(time.RFC3339))
+		}
+		fmt.Fprintln(env.Stdout, secret)
+		return nil
+	})
 }
 
 func adminKeyRotate(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin key rotate", "--data DIR [--db URL] [--stage]")
-	open := storeFlags(fs)
-	stage := fs.Bool("stage", false, "make the key without activating it: copy it to every node, then \"admin key activate\"")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
-	}
-	a, err := open()
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	id, err := a.RotateKey(ctx, *stage)
-	if err != nil {
-		return err
-	}
-	if *stage {
-		fmt.Fprintf(env.Stdout, "new key-encryption key %s, not active: copy keys/%s.key to every node, then run \"navette admin key activate %s\"\n", id, id, id)
+	c := newAdminCmd(env, "admin key rotate", "--data DIR [--db URL] [--stage]")
+	stage := c.fs.Bool("stage", false, "make the key without activating it: copy it to every node, then \"admin key activate\"")
+	return c.run(args, nil, func(a *app.App) error {
+		id, err := a.RotateKey(ctx, *stage)
+		if err != nil {
+			return err
+		}
+		if *stage {
+			fmt.Fprintf(env.Stdout, "new key-encryption key %s, not active: copy keys/%s.key to every node, then run \"navette admin key activate %s\"\n", id, id, id)
+			return nil
+		}
+		fmt.Fprintf(env.Stdout, "new active key-encryption key %s; running servers use it within seconds, existing keys stay usable\n", id)
 		return nil
-	}
-	fmt.Fprintf(env.Stdout, "new active key-encryption key %s; running servers use it within seconds, existing keys stay usable\n", id)
-	return nil
+	})
 }
 
 func adminKeyActivate(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin key activate", "--data DIR [--db URL] KEYID")
-	open := storeFlags(fs)
-	if err := parseInterspersed(fs, env, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usageError("one key id is required")
-	}
-	a, err := open()
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	if err := a.ActivateKey(ctx, fs.Arg(0)); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "key-encryption key %s is active; running servers use it within seconds\n", fs.Arg(0))
-	return nil
+	c := newAdminCmd(env, "admin key activate", "--data DIR [--db URL] KEYID")
+	c.interspersed = true
+	return c.run(args, c.oneArg("key id"), func(a *app.App) error {
+		if err := a.ActivateKey(ctx, c.fs.Arg(0)); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "key-encryption key %s is active; running servers use it within seconds\n", c.fs.Arg(0))
+		return nil
+	})
 }
 
 // printKeyCounts prints the key-encryption keys of a and what each wraps.
@@ -278,65 +293,43 @@ func keyCountsOf(counts []navette.KeyCount, id string) string {
 }
 
 func adminKeyStatus(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin key status", "--data DIR [--db URL]")
-	open := storeFlags(fs)
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
-	}
-	a, err := open()
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	return printKeyCounts(ctx, env, a)
+	c := newAdminCmd(env, "admin key status", "--data DIR [--db URL]")
+	return c.run(args, nil, func(a *app.App) error { return printKeyCounts(ctx, env, a) })
 }
 
 func adminKeyRewrap(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin key rewrap", "--data DIR [--db URL] [--batch N]")
-	open := storeFlags(fs)
-	batch := fs.Int("batch", app.DefaultRewrapBatch, "stored keys listed at a time")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+	c := newAdminCmd(env, "admin key rewrap", "--data DIR [--db URL] [--batch N]")
+	batch := c.fs.Int("batch", app.DefaultRewrapBatch, "stored keys listed at a time")
+	check := func() error {
+		if *batch <= 0 {
+			return usageError("--batch must be positive")
+		}
+		return nil
 	}
-	if *batch <= 0 {
-		return usageError("--batch must be positive")
-	}
-	a, err := open()
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	st, err := a.RewrapKeys(ctx, *batch, nil)
-	fmt.Fprintf(env.Stdout, "re-wrapped %d of %d stored keys under %s: %d changed meanwhile, %d could not be opened, %d left under other keys\n",
-		st.Rewrapped, st.Stale, st.To, st.Changed, st.Failed, st.Left)
-	if err != nil {
-		return fmt.Errorf("interrupted (run it again to finish): %w", err)
-	}
-	if st.Left > 0 {
-		return fmt.Errorf("%d stored keys are still under other keys (see the log, and \"navette admin key status\")", st.Left)
-	}
-	return nil
+	return c.run(args, check, func(a *app.App) error {
+		st, err := a.RewrapKeys(ctx, *batch, nil)
+		fmt.Fprintf(env.Stdout, "re-wrapped %d of %d stored keys under %s: %d changed meanwhile, %d could not be opened, %d left under other keys\n",
+			st.Rewrapped, st.Stale, st.To, st.Changed, st.Failed, st.Left)
+		if err != nil {
+			return fmt.Errorf("interrupted (run it again to finish): %w", err)
+		}
+		if st.Left > 0 {
+			return fmt.Errorf("%d stored keys are still under other keys (see the log, and \"navette admin key status\")", st.Left)
+		}
+		return nil
+	})
 }
 
 func adminKeyRetire(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin key retire", "--data DIR [--db URL] KEYID")
-	open := storeFlags(fs)
-	if err := parseInterspersed(fs, env, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usageError("one key id is required")
-	}
-	a, err := open()
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	if err := a.RetireKey(ctx, fs.Arg(0)); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "key-encryption key %s destroyed; running servers drop it within seconds\n", fs.Arg(0))
-	return nil
+	c := newAdminCmd(env, "admin key retire", "--data DIR [--db URL] KEYID")
+	c.interspersed = true
+	return c.run(args, c.oneArg("key id"), func(a *app.App) error {
+		if err := a.RetireKey(ctx, c.fs.Arg(0)); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "key-encryption key %s destroyed; running servers drop it within seconds\n", c.fs.Arg(0))
+		return nil
+	})
 }
 
 // operator is who acts from the command line: the platform's operator,
@@ -352,146 +345,124 @@ func userByEmail(ctx context.Context, a *app.App, email string) (*navette.User, 
 	return u, err
 }
 
-func adminUserChange(ctx context.Context, env *Env, what string, args []string) error {
-	fs := newFlagSet(env, "admin user "+what, "--data DIR --email E [--role ROLE]")
-	open := storeFlags(fs)
-	email := fs.String("email", "", "the user's e-mail address")
-	role := fs.String("role", "", "the new role (user role)")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+// adminUserChange returns the command "admin user what": role, revoke,
+// restore, reset-totp or reset-oidc.
+func adminUserChange(what string) func(ctx context.Context, env *Env, args []string) error {
+	return func(ctx context.Context, env *Env, args []string) error {
+		c := newAdminCmd(env, "admin user "+what, "--data DIR --email E [--role ROLE]")
+		email := c.fs.String("email", "", "the user's e-mail address")
+		role := c.fs.String("role", "", "the new role (user role)")
+		check := func() error {
+			if *email == "" || (what == "role") != (*role != "") {
+				return usageError("--email is required, and --role with user role only")
+			}
+			return nil
+		}
+		return c.run(args, check, func(a *app.App) error {
+			u, err := userByEmail(ctx, a, *email)
+			if err != nil {
+				return err
+			}
+			if u, err = changeUser(ctx, a, what, u, navette.Role(*role)); err != nil {
+				return err
+			}
+			state := "active"
+			if u.Disabled {
+				state = "revoked"
+			}
+			fmt.Fprintf(env.Stdout, "%s %s: %s, %s\n", what, u.Email, u.Role, state)
+			return nil
+		})
 	}
-	if *email == "" || (what == "role") != (*role != "") {
-		return usageError("--email is required, and --role with user role only")
-	}
-	a, err := open()
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	u, err := userByEmail(ctx, a, *email)
-	if err != nil {
-		return err
-	}
+}
+
+// changeUser makes the change what (see adminUserChange) to u, and returns
+// the user as changed.
+func changeUser(ctx context.Context, a *app.App, what string, u *navette.User, role navette.Role) (*navette.User, error) {
 	switch what {
 	case "role":
-		u, err = a.Accounts.SetRole(ctx, operator, u.ID, navette.Role(*role))
+		return a.Accounts.SetRole(ctx, operator, u.ID, role)
 	case "revoke":
-		u, err = a.Accounts.SetDisabled(ctx, operator, u.ID, true)
+		return a.Accounts.SetDisabled(ctx, operator, u.ID, true)
 	case "restore":
-		u, err = a.Accounts.SetDisabled(ctx, operator, u.ID, false)
+		return a.Accounts.SetDisabled(ctx, operator, u.ID, false)
 	case "reset-totp":
-		err = a.Auth.ResetSecondFactor(ctx, operator, u.ID)
+		return u, a.Auth.ResetSecondFactor(ctx, operator, u.ID)
 	case "reset-oidc":
-		err = a.Auth.ResetOIDCSubject(ctx, operator, u.ID)
+		return u, a.Auth.ResetOIDCSubject(ctx, operator, u.ID)
 	}
-	if err != nil {
-		return err
-	}
-	state := "active"
-	if u.Disabled {
-		state = "revoked"
-	}
-	fmt.Fprintf(env.Stdout, "%s %s: %s, %s\n", what, u.Email, u.Role, state)
-	return nil
+	return u, nil
 }
 
 func adminCourtAdd(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin court add", "--data DIR --code CODE --name N")
-	open := storeFlags(fs)
-	code := fs.String("code", "", "the court's stable code, such as TJ-AMIENS")
-	name := fs.String("name", "", "the court's name")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
-	}
-	a, err := open()
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	c, err := a.Accounts.CreateCourt(ctx, operator, *code, *name)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "created court %s (%s)\n", c.Code, c.ID)
-	return nil
+	c := newAdminCmd(env, "admin court add", "--data DIR --code CODE --name N")
+	code := c.fs.String("code", "", "the court's stable code, such as TJ-AMIENS")
+	name := c.fs.String("name", "", "the court's name")
+	return c.run(args, nil, func(a *app.App) error {
+		ct, err := a.Accounts.CreateCourt(ctx, operator, *code, *name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "created court %s (%s)\n", ct.Code, ct.ID)
+		return nil
+	})
 }
 
 func adminServiceAdd(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin service add", "--data DIR --court CODE --name N --email E")
-	open := storeFlags(fs)
-	court := fs.String("court", "", "the court's code")
-	name := fs.String("name", "", "the service's name, such as \"Greffe correctionnel\"")
-	email := fs.String("email", "", "the service's functional e-mail address, where its notices go")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
-	}
-	a, err := open()
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	c, err := a.Meta.CourtByCode(ctx, *court)
-	if err != nil {
-		return fmt.Errorf("no court has the code %s", *court)
-	}
-	u, err := a.Accounts.CreateService(ctx, operator, c.ID, *name, *email)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "created service %s <%s> (%s)\n", u.Name, u.Email, u.ID)
-	return nil
+	c := newAdminCmd(env, "admin service add", "--data DIR --court CODE --name N --email E")
+	court := c.fs.String("court", "", "the court's code")
+	name := c.fs.String("name", "", "the service's name, such as \"Greffe correctionnel\"")
+	email := c.fs.String("email", "", "the service's functional e-mail address, where its notices go")
+	return c.run(args, nil, func(a *app.App) error {
+		ct, err := a.Meta.CourtByCode(ctx, *court)
+		if err != nil {
+			return fmt.Errorf("no court has the code %s", *court)
+		}
+		u, err := a.Accounts.CreateService(ctx, operator, ct.ID, *name, *email)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "created service %s <%s> (%s)\n", u.Name, u.Email, u.ID)
+		return nil
+	})
 }
 
-func adminMember(ctx context.Context, env *Env, what string, args []string) error {
-	fs := newFlagSet(env, "admin member "+what, "--data DIR --service E --email E")
-	open := storeFlags(fs)
-	service := fs.String("service", "", "the service's e-mail address")
-	email := fs.String("email", "", "the agent's e-mail address")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+// adminMember returns the command "admin member what": add or remove.
+func adminMember(what string) func(ctx context.Context, env *Env, args []string) error {
+	return func(ctx context.Context, env *Env, args []string) error {
+		c := newAdminCmd(env, "admin member "+what, "--data DIR --service E --email E")
+		service := c.fs.String("service", "", "the service's e-mail address")
+		email := c.fs.String("email", "", "the agent's e-mail address")
+		return c.run(args, nil, func(a *app.App) error {
+			svc, err := userByEmail(ctx, a, *service)
+			if err != nil {
+				return err
+			}
+			u, err := userByEmail(ctx, a, *email)
+			if err != nil {
+				return err
+			}
+			if what == "add" {
+				err = a.Accounts.AddMember(ctx, operator, svc.ID, u.ID)
+			} else {
+				err = a.Accounts.RemoveMember(ctx, operator, svc.ID, u.ID)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "member %s: %s in %s\n", what, u.Email, svc.Email)
+			return nil
+		})
 	}
-	a, err := open()
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	svc, err := userByEmail(ctx, a, *service)
-	if err != nil {
-		return err
-	}
-	u, err := userByEmail(ctx, a, *email)
-	if err != nil {
-		return err
-	}
-	if what == "add" {
-		err = a.Accounts.AddMember(ctx, operator, svc.ID, u.ID)
-	} else {
-		err = a.Accounts.RemoveMember(ctx, operator, svc.ID, u.ID)
-	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "member %s: %s in %s\n", what, u.Email, svc.Email)
-	return nil
 }
 
 func adminTokenRevoke(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin token revoke", "--data DIR TOKEN_ID")
-	open := storeFlags(fs)
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usageError("one token id is required")
-	}
-	a, err := open()
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	if err := a.Accounts.RevokeAnyToken(ctx, operator, fs.Arg(0)); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "revoked token %s\n", fs.Arg(0))
-	return nil
+	c := newAdminCmd(env, "admin token revoke", "--data DIR TOKEN_ID")
+	return c.run(args, c.oneArg("token id"), func(a *app.App) error {
+		if err := a.Accounts.RevokeAnyToken(ctx, operator, c.fs.Arg(0)); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "revoked token %s\n", c.fs.Arg(0))
+		return nil
+	})
 }

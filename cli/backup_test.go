@@ -14,8 +14,8 @@ import (
 	"navette"
 	"navette/api"
 	"navette/app"
+	"navette/app/apptest"
 	"navette/client"
-	"navette/internal/testnode"
 	"navette/internal/testproxy"
 )
 
@@ -137,7 +137,7 @@ func TestAdminBackupRestore(t *testing.T) {
 		t.Errorf("restore of the compressed backup without keys: %+v", r)
 	}
 
-	b := testnode.Start(t, testnode.NewTickingClock(time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)), func(c *app.Config) { c.DataDir = restored })
+	b := apptest.Start(t, apptest.NewTickingClock(time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)), func(c *app.Config) { c.DataDir = restored })
 	c, err := client.New(b.URL(), e.lawyer)
 	if err != nil {
 		t.Fatal(err)

@@ -102,31 +102,39 @@ func applyConfigFile(fs *flag.FlagSet, path string, named bool, src sources) err
 		return usageError("%s: %v", path, err)
 	}
 	for _, s := range settings {
-		at := fmt.Sprintf("%s:%d", path, s.Line)
-		fl := fs.Lookup(s.Key)
-		if fl == nil || s.Key == flagConfig || s.Key == flagPrintConfig {
-			return usageError("%s: unknown setting %q%s", at, s.Key, suggest(fs, s.Key))
+		if err := applySetting(fs, fmt.Sprintf("%s:%d", path, s.Line), s, src); err != nil {
+			return err
 		}
-		if want := flagKind(fl); want != s.Kind {
-			hint := ""
-			if isDuration(fl) {
-				hint = ` (a duration in quotes, e.g. "30m")`
-			}
-			return usageError("%s: %s must be %s%s, not %s", at, s.Key, want, hint, s.Kind)
-		}
-		if isDuration(fl) {
-			if _, err := time.ParseDuration(s.Text); err != nil {
-				return usageError("%s: %s: %q is not a duration (e.g. \"90s\", \"30m\", \"1h30m\")", at, s.Key, s.Text)
-			}
-		}
-		if src[s.Key] != "" {
-			continue // the command line or the environment wins; the value is still checked
-		}
-		if err := fl.Value.Set(s.Text); err != nil {
-			return usageError("%s: %s: %v", at, s.Key, unwrapFlagErr(err))
-		}
-		src[s.Key] = at
 	}
+	return nil
+}
+
+// applySetting checks setting s of the file, read at at, against its flag,
+// and sets the flag unless the command line or the environment did.
+func applySetting(fs *flag.FlagSet, at string, s fileSetting, src sources) error {
+	fl := fs.Lookup(s.Key)
+	if fl == nil || s.Key == flagConfig || s.Key == flagPrintConfig {
+		return usageError("%s: unknown setting %q%s", at, s.Key, suggest(fs, s.Key))
+	}
+	if want := flagKind(fl); want != s.Kind {
+		hint := ""
+		if isDuration(fl) {
+			hint = ` (a duration in quotes, e.g. "30m")`
+		}
+		return usageError("%s: %s must be %s%s, not %s", at, s.Key, want, hint, s.Kind)
+	}
+	if isDuration(fl) {
+		if _, err := time.ParseDuration(s.Text); err != nil {
+			return usageError("%s: %s: %q is not a duration (e.g. \"90s\", \"30m\", \"1h30m\")", at, s.Key, s.Text)
+		}
+	}
+	if src[s.Key] != "" {
+		return nil // the command line or the environment wins; the value is still checked
+	}
+	if err := fl.Value.Set(s.Text); err != nil {
+		return usageError("%s: %s: %v", at, s.Key, unwrapFlagErr(err))
+	}
+	src[s.Key] = at
 	return nil
 }
 

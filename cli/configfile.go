@@ -108,35 +108,51 @@ func parseConfigLine(line string) (s fileSetting, ok bool, err error) {
 	if rest[0] == '[' {
 		return s, false, errors.New("tables are not used: every setting is a top-level name = value")
 	}
-	i := 0
-	for i < len(rest) && isBareKeyByte(rest[i]) {
-		i++
+	if s.Key, rest, err = parseConfigKey(rest); err != nil {
+		return s, false, err
 	}
-	if i == 0 {
-		return s, false, errors.New(`expected a setting name = value (names are those of the flags of "navette serve", e.g. max-file-size)`)
-	}
-	s.Key = rest[:i]
-	rest = strings.TrimLeft(rest[i:], " \t")
-	if rest == "" || rest[0] != '=' {
-		if rest != "" && rest[0] == '.' {
-			return s, false, fmt.Errorf("%s: dotted names are not used", s.Key)
-		}
-		return s, false, fmt.Errorf("%s: expected = after the name", s.Key)
-	}
-	rest = strings.TrimLeft(rest[1:], " \t")
 	var n int
 	s.Kind, s.Text, n, err = parseConfigValue(rest)
 	if err != nil {
 		return s, false, fmt.Errorf("%s: %v", s.Key, err)
 	}
-	tail := strings.TrimLeft(rest[n:], " \t")
-	if tail != "" && tail[0] != '#' {
-		return s, false, fmt.Errorf("%s: unexpected %q after the value", s.Key, clip(tail))
-	}
-	if tail != "" && strings.ContainsFunc(tail, isControl) {
-		return s, false, errors.New("control character in a comment")
+	if err := checkConfigTail(s.Key, rest[n:]); err != nil {
+		return s, false, err
 	}
 	return s, true, nil
+}
+
+// parseConfigKey reads a setting's name and the = after it, and returns the
+// rest of the line, from its value.
+func parseConfigKey(rest string) (key, value string, err error) {
+	i := 0
+	for i < len(rest) && isBareKeyByte(rest[i]) {
+		i++
+	}
+	if i == 0 {
+		return "", "", errors.New(`expected a setting name = value (names are those of the flags of "navette serve", e.g. max-file-size)`)
+	}
+	key = rest[:i]
+	rest = strings.TrimLeft(rest[i:], " \t")
+	if rest == "" || rest[0] != '=' {
+		if rest != "" && rest[0] == '.' {
+			return key, "", fmt.Errorf("%s: dotted names are not used", key)
+		}
+		return key, "", fmt.Errorf("%s: expected = after the name", key)
+	}
+	return key, strings.TrimLeft(rest[1:], " \t"), nil
+}
+
+// checkConfigTail checks what follows a value: nothing, or a comment.
+func checkConfigTail(key, tail string) error {
+	tail = strings.TrimLeft(tail, " \t")
+	if tail != "" && tail[0] != '#' {
+		return fmt.Errorf("%s: unexpected %q after the value", key, clip(tail))
+	}
+	if tail != "" && strings.ContainsFunc(tail, isControl) {
+		return errors.New("control character in a comment")
+	}
+	return nil
 }
 
 func isBareKeyByte(c byte) bool {
@@ -196,24 +212,34 @@ func parseTOMLInt(w string) (string, error) {
 	if body == "" || len(body) > 1 && body[0] == '0' {
 		return "", bad
 	}
-	var b strings.Builder
-	if w[0] == '-' {
-		b.WriteByte('-')
+	digits, ok := tomlDigits(body)
+	if !ok {
+		return "", bad
 	}
+	if w[0] == '-' {
+		digits = "-" + digits
+	}
+	if _, err := strconv.ParseInt(digits, 10, 64); err != nil {
+		return "", fmt.Errorf("%s is out of range", clip(w))
+	}
+	return digits, nil
+}
+
+// tomlDigits returns body's digits without the underscores between them;
+// ok is false for any other byte, or an underscore not between digits.
+func tomlDigits(body string) (string, bool) {
+	var b strings.Builder
 	for i := 0; i < len(body); i++ {
 		c := body[i]
 		switch {
-		case c >= '0' && c <= '9':
+		case isDigit(c):
 			b.WriteByte(c)
 		case c == '_' && i > 0 && i < len(body)-1 && isDigit(body[i-1]) && isDigit(body[i+1]):
 		default:
-			return "", bad
+			return "", false
 		}
 	}
-	if _, err := strconv.ParseInt(b.String(), 10, 64); err != nil {
-		return "", fmt.Errorf("%s is out of range", clip(w))
-	}
-	return b.String(), nil
+	return b.String(), true
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
@@ -227,45 +253,11 @@ func parseBasicString(v string) (valueKind, string, int, error) {
 		case r == '"':
 			return kindString, b.String(), i + 1, nil
 		case r == '\\':
-			if i+1 >= len(v) {
-				return 0, "", 0, errors.New("the string has no closing \"")
+			n, err := unescape(&b, v[i:])
+			if err != nil {
+				return 0, "", 0, err
 			}
-			esc := v[i+1]
-			i += 2
-			switch esc {
-			case 'b':
-				b.WriteByte('\b')
-			case 't':
-				b.WriteByte('\t')
-			case 'n':
-				b.WriteByte('\n')
-			case 'f':
-				b.WriteByte('\f')
-			case 'r':
-				b.WriteByte('\r')
-			case 'e':
-				b.WriteByte(0x1b)
-			case '"':
-				b.WriteByte('"')
-			case '\\':
-				b.WriteByte('\\')
-			case 'u', 'U':
-				n := 4
-				if esc == 'U' {
-					n = 8
-				}
-				if i+n > len(v) {
-					return 0, "", 0, errors.New("short \\u escape")
-				}
-				cp, err := strconv.ParseUint(v[i:i+n], 16, 32)
-				if err != nil || !utf8.ValidRune(rune(cp)) {
-					return 0, "", 0, fmt.Errorf("bad escape \\%c%s", esc, v[i:i+n])
-				}
-				b.WriteRune(rune(cp))
-				i += n
-			default:
-				return 0, "", 0, fmt.Errorf("bad escape \\%c", esc)
-			}
+			i += n
 		case isControl(r):
 			return 0, "", 0, errors.New("control character in a string")
 		default:
@@ -274,6 +266,38 @@ func parseBasicString(v string) (valueKind, string, int, error) {
 		}
 	}
 	return 0, "", 0, errors.New("the string has no closing \"")
+}
+
+// escapes are TOML's one-letter escapes and what they stand for.
+var escapes = map[byte]byte{'b': '\b', 't': '\t', 'n': '\n', 'f': '\f', 'r': '\r', 'e': 0x1b, '"': '"', '\\': '\\'}
+
+// unescape writes to b what the escape at the start of v (a backslash)
+// stands for, and returns its length.
+func unescape(b *strings.Builder, v string) (int, error) {
+	if len(v) < 2 {
+		return 0, errors.New("the string has no closing \"")
+	}
+	esc := v[1]
+	if c, ok := escapes[esc]; ok {
+		b.WriteByte(c)
+		return 2, nil
+	}
+	if esc != 'u' && esc != 'U' {
+		return 0, fmt.Errorf("bad escape \\%c", esc)
+	}
+	n := 4
+	if esc == 'U' {
+		n = 8
+	}
+	if 2+n > len(v) {
+		return 0, errors.New("short \\u escape")
+	}
+	cp, err := strconv.ParseUint(v[2:2+n], 16, 32)
+	if err != nil || !utf8.ValidRune(rune(cp)) {
+		return 0, fmt.Errorf("bad escape \\%c%s", esc, v[2:2+n])
+	}
+	b.WriteRune(rune(cp))
+	return 2 + n, nil
 }
 
 // clip shortens s for an error message.

@@ -3,27 +3,25 @@ package cli
 import (
 	"context"
 	"fmt"
+
+	"navette/app"
 )
 
 // adminEvidence writes the evidence bundle of a deposit (a ZIP) to
 // standard output.
 func adminEvidence(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin evidence", "--data DIR DEPOSIT_ID > bundle.zip")
-	open := storeFlags(fs)
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+	c := newAdminCmd(env, "admin evidence", "--data DIR DEPOSIT_ID > bundle.zip")
+	check := func() error {
+		if c.fs.NArg() != 1 {
+			return usageError("give one deposit id")
+		}
+		return nil
 	}
-	if fs.NArg() != 1 {
-		return usageError("give one deposit id")
-	}
-	a, err := open()
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	if err := a.Evidence.OperatorBundle(ctx, fs.Arg(0), env.Stdout); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stderr, "evidence bundle of deposit %s written; its export is journaled\n", fs.Arg(0))
-	return nil
+	return c.run(args, check, func(a *app.App) error {
+		if err := a.Evidence.OperatorBundle(ctx, c.fs.Arg(0), env.Stdout); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stderr, "evidence bundle of deposit %s written; its export is journaled\n", c.fs.Arg(0))
+		return nil
+	})
 }

@@ -97,18 +97,9 @@ func runGet(ctx context.Context, env *Env, args []string) error {
 // Bytes go to a part file, hashed as they come; only a file whose SHA-256
 // matches is given its final name.
 func getFile(ctx context.Context, env *Env, c *client.Client, depositID string, f api.File, dir string) (string, error) {
-	if !navette.ValidID(f.ID) {
-		return "", fmt.Errorf("the server sent an invalid file id")
-	}
-	if f.State != "" && f.State != string(navette.FileAvailable) {
-		return "", fmt.Errorf("not available (%s)", printable(f.State, 20))
-	}
-	var want []byte
-	if f.SHA256 != "" {
-		var err error
-		if want, err = hex.DecodeString(f.SHA256); err != nil || len(want) != sha256.Size {
-			return "", errors.New("the server sent an invalid SHA-256")
-		}
+	want, err := wantedSHA256(f)
+	if err != nil {
+		return "", err
 	}
 	name := sanitizeName(f.Name, f.ID)
 	if want != nil {
@@ -142,18 +133,7 @@ func getFile(ctx context.Context, env *Env, c *client.Client, depositID string, 
 	if err != nil {
 		return "", err
 	}
-	var bad string
-	switch {
-	case st.Size() != f.Size || info.Size != f.Size:
-		bad = fmt.Sprintf("%d bytes received, %d expected", st.Size(), f.Size)
-	case want == nil && info.SHA256 == nil:
-		bad = "the server gave no SHA-256 to check it against"
-	case want != nil && !bytes.Equal(sum, want):
-		bad = "its SHA-256 differs from the deposit's"
-	case info.SHA256 != nil && !bytes.Equal(sum, info.SHA256):
-		bad = "its SHA-256 differs from the server's Repr-Digest"
-	}
-	if bad != "" {
+	if bad := mismatch(f.Size, st.Size(), info, sum, want); bad != "" {
 		fh.Close()
 		os.Remove(part)
 		return "", fmt.Errorf("corrupted download, deleted (%s); nothing was saved", bad)
@@ -173,6 +153,42 @@ func getFile(ctx context.Context, env *Env, c *client.Client, depositID string, 
 	}
 	syncDir(dir)
 	return final, nil
+}
+
+// wantedSHA256 checks what the server says of file f, and returns the
+// SHA-256 it gives, or nil.
+func wantedSHA256(f api.File) ([]byte, error) {
+	if !navette.ValidID(f.ID) {
+		return nil, fmt.Errorf("the server sent an invalid file id")
+	}
+	if f.State != "" && f.State != string(navette.FileAvailable) {
+		return nil, fmt.Errorf("not available (%s)", printable(f.State, 20))
+	}
+	if f.SHA256 == "" {
+		return nil, nil
+	}
+	want, err := hex.DecodeString(f.SHA256)
+	if err != nil || len(want) != sha256.Size {
+		return nil, errors.New("the server sent an invalid SHA-256")
+	}
+	return want, nil
+}
+
+// mismatch returns what is wrong with a download of a file of size bytes
+// that received got bytes hashing to sum, given the deposit's SHA-256 want
+// (nil if unknown) and the answer's info, or "" if nothing is.
+func mismatch(size, got int64, info client.DownloadInfo, sum, want []byte) string {
+	switch {
+	case got != size || info.Size != size:
+		return fmt.Sprintf("%d bytes received, %d expected", got, size)
+	case want == nil && info.SHA256 == nil:
+		return "the server gave no SHA-256 to check it against"
+	case want != nil && !bytes.Equal(sum, want):
+		return "its SHA-256 differs from the deposit's"
+	case info.SHA256 != nil && !bytes.Equal(sum, info.SHA256):
+		return "its SHA-256 differs from the server's Repr-Digest"
+	}
+	return ""
 }
 
 // refused reports whether err is the server's answer that a file cannot be

@@ -25,8 +25,8 @@ import (
 	"navette"
 	"navette/api"
 	"navette/app"
+	"navette/app/apptest"
 	"navette/client"
-	"navette/internal/testnode"
 	"navette/internal/testproxy"
 	"navette/seal"
 )
@@ -51,7 +51,7 @@ type testEnv struct {
 // newTestEnv boots the real server. tweak may change its configuration.
 func newTestEnv(t *testing.T, tweak ...func(*app.Config)) *testEnv {
 	t.Helper()
-	a := testnode.Start(t, testnode.NewTickingClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)), tweak...)
+	a := apptest.Start(t, apptest.NewTickingClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)), tweak...)
 	e := &testEnv{t: t, app: a, url: a.URL(), dir: a.Config.DataDir}
 	e.agent = e.user(agent, navette.RoleAgent)
 	e.lawyer = e.user(lawyer, navette.RolePartner)
@@ -62,7 +62,7 @@ func newTestEnv(t *testing.T, tweak ...func(*app.Config)) *testEnv {
 
 func (e *testEnv) user(email string, role navette.Role) string {
 	e.t.Helper()
-	return testnode.User(e.t, e.app, email, email, role)
+	return apptest.User(e.t, e.app, email, email, role)
 }
 
 // vars returns the environment of a command run against the server.

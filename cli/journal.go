@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"navette"
+	"navette/app"
 	"navette/proof"
 )
 
@@ -24,60 +25,75 @@ var chainCheckpoint = regexp.MustCompile(`^[0-9]+:`)
 // recomputes the hash chain; it prints the tree's root and the chain's
 // head, or names the first bad leaf.
 func adminJournalVerify(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin journal verify", "--data DIR [--checkpoint FILE|SEQ:HASH] [--keys FILE]")
-	open := storeFlags(fs)
-	cp := fs.String("checkpoint", "", "a signed checkpoint saved earlier (GET /api/v1/journal/checkpoint), in FILE; or a chain head SEQ:HASH printed by this command")
-	keysFile := fs.String("keys", "", "verifier keys saved earlier (GET /api/v1/journal/keys), one a line, in FILE (default: the keys of the data directory)")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
-	}
+	c := newAdminCmd(env, "admin journal verify", "--data DIR [--checkpoint FILE|SEQ:HASH] [--keys FILE]")
+	cp := c.fs.String("checkpoint", "", "a signed checkpoint saved earlier (GET /api/v1/journal/checkpoint), in FILE; or a chain head SEQ:HASH printed by this command")
+	keysFile := c.fs.String("keys", "", "verifier keys saved earlier (GET /api/v1/journal/keys), one a line, in FILE (default: the keys of the data directory)")
 	var (
 		chain *navette.Event
 		note  []byte
+		keys  []string
 	)
-	if *cp != "" {
-		if b, err := os.ReadFile(*cp); err == nil {
-			note = b
-		} else if chainCheckpoint.MatchString(*cp) {
-			seq, h, _ := strings.Cut(*cp, ":")
-			n, err1 := strconv.ParseInt(seq, 10, 64)
-			sum, err2 := hex.DecodeString(h)
-			if err1 != nil || err2 != nil || n < 1 || len(sum) != 32 {
-				return usageError("--checkpoint is SEQ:HASH, as printed by this command, or a file holding a signed checkpoint, not %q", *cp)
+	check := func() (err error) {
+		if chain, note, err = parseCheckpointFlag(*cp); err != nil {
+			return err
+		}
+		if *keysFile != "" {
+			b, err := os.ReadFile(*keysFile)
+			if err != nil {
+				return usageError("--keys: %v", err)
 			}
-			chain = &navette.Event{Seq: n, Hash: sum}
-		} else {
-			return usageError("--checkpoint: %v", err)
+			keys = strings.Fields(string(b))
 		}
+		return nil
 	}
-	var keys []string
-	if *keysFile != "" {
-		b, err := os.ReadFile(*keysFile)
+	return c.run(args, check, func(a *app.App) error {
+		if keys == nil {
+			keys = a.JournalKeys.Verifiers()
+		}
+		var extra [][]byte
+		if note != nil {
+			extra = append(extra, note)
+		}
+		rep, err := proof.Verify(ctx, a.Meta, keys, extra...)
 		if err != nil {
-			return usageError("--keys: %v", err)
+			return err
 		}
-		keys = strings.Fields(string(b))
+		jc, err := navette.VerifyJournal(ctx, a.Meta, chain)
+		if err != nil {
+			return err
+		}
+		printJournalCheck(env, jc, rep, chain, note != nil)
+		return nil
+	})
+}
+
+// parseCheckpointFlag reads the value of --checkpoint: a file holding a
+// signed checkpoint (note), or a chain head SEQ:HASH (chain); neither if
+// cp is empty.
+func parseCheckpointFlag(cp string) (chain *navette.Event, note []byte, err error) {
+	if cp == "" {
+		return nil, nil, nil
 	}
-	a, err := open()
-	if err != nil {
-		return err
+	b, err := os.ReadFile(cp)
+	if err == nil {
+		return nil, b, nil
 	}
-	defer a.Close()
-	if keys == nil {
-		keys = a.JournalKeys.Verifiers()
+	if !chainCheckpoint.MatchString(cp) {
+		return nil, nil, usageError("--checkpoint: %v", err)
 	}
-	var extra [][]byte
-	if note != nil {
-		extra = append(extra, note)
+	seq, h, _ := strings.Cut(cp, ":")
+	n, err1 := strconv.ParseInt(seq, 10, 64)
+	sum, err2 := hex.DecodeString(h)
+	if err1 != nil || err2 != nil || n < 1 || len(sum) != 32 {
+		return nil, nil, usageError("--checkpoint is SEQ:HASH, as printed by this command, or a file holding a signed checkpoint, not %q", cp)
 	}
-	rep, err := proof.Verify(ctx, a.Meta, keys, extra...)
-	if err != nil {
-		return err
-	}
-	c, err := navette.VerifyJournal(ctx, a.Meta, chain)
-	if err != nil {
-		return err
-	}
+	return &navette.Event{Seq: n, Hash: sum}, nil, nil
+}
+
+// printJournalCheck prints what the journal's verification found: the
+// chain's check c, the tree's rep, whether the chain head given holds, and
+// whether a checkpoint was given.
+func printJournalCheck(env *Env, c *navette.JournalCheck, rep *proof.Report, chain *navette.Event, noteGiven bool) {
 	fmt.Fprintf(env.Stdout, "journal intact: %d events", c.Events)
 	if c.Unchained > 0 {
 		fmt.Fprintf(env.Stdout, " (the first %d journaled before the chain began)", c.Unchained)
@@ -88,7 +104,7 @@ func adminJournalVerify(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "\ntree %d leaves, root %s\n", rep.Leaves, base64.StdEncoding.EncodeToString(rep.Root[:]))
 	if rep.Latest != nil {
 		fmt.Fprintf(env.Stdout, "%d signed checkpoints hold, the latest of %d leaves", rep.Checkpoints, rep.Latest.Size)
-		if note != nil {
+		if noteGiven {
 			fmt.Fprint(env.Stdout, ", and the one given")
 		}
 		fmt.Fprintln(env.Stdout)
@@ -96,7 +112,6 @@ func adminJournalVerify(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintln(env.Stdout, "no signed checkpoint yet: the server signs one within a minute of events")
 	}
 	fmt.Fprintf(env.Stdout, "head %d:%x\n", c.LastSeq, c.Head)
-	return nil
 }
 
 // adminJournalKey prints the key that verifies the journal's checkpoints,

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"navette"
+	"navette/app"
 	"navette/notify"
 )
 
@@ -107,57 +108,50 @@ func mailShow(env *Env, args []string) error {
 }
 
 func adminMailDead(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin mail dead", "--data DIR [--limit N]")
-	open := storeFlags(fs)
-	limit := fs.Int("limit", 100, "show at most this many, oldest first")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError("unexpected argument %q", fs.Arg(0))
-	}
-	if *limit < 1 {
-		return usageError("--limit must be positive")
-	}
-	a, err := open()
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	vs, err := a.Mail.OperatorNotices(ctx, navette.NoticeFilter{State: navette.NoticeDead, Limit: *limit})
-	if err != nil {
-		return err
-	}
-	if len(vs) == 0 {
-		fmt.Fprintln(env.Stderr, "no dead letter")
+	c := newAdminCmd(env, "admin mail dead", "--data DIR [--limit N]")
+	limit := c.fs.Int("limit", 100, "show at most this many, oldest first")
+	check := func() error {
+		if c.fs.NArg() > 0 {
+			return usageError("unexpected argument %q", c.fs.Arg(0))
+		}
+		if *limit < 1 {
+			return usageError("--limit must be positive")
+		}
 		return nil
 	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tCREATED (PARIS)\tKIND\tTO\tATTEMPTS\tLAST ERROR")
-	for _, v := range vs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", v.ID, v.CreatedAt.In(paris()).Format("2006-01-02 15:04"), v.Kind, v.Email, v.Attempts, v.LastError)
-	}
-	return tw.Flush()
+	return c.run(args, check, func(a *app.App) error {
+		vs, err := a.Mail.OperatorNotices(ctx, navette.NoticeFilter{State: navette.NoticeDead, Limit: *limit})
+		if err != nil {
+			return err
+		}
+		if len(vs) == 0 {
+			fmt.Fprintln(env.Stderr, "no dead letter")
+			return nil
+		}
+		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tCREATED (PARIS)\tKIND\tTO\tATTEMPTS\tLAST ERROR")
+		for _, v := range vs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", v.ID, v.CreatedAt.In(paris()).Format("2006-01-02 15:04"), v.Kind, v.Email, v.Attempts, v.LastError)
+		}
+		return tw.Flush()
+	})
 }
 
 func adminMailReplay(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin mail replay", "--data DIR NOTICE_ID")
-	open := storeFlags(fs)
-	if err := parseInterspersed(fs, env, args); err != nil {
-		return err
+	c := newAdminCmd(env, "admin mail replay", "--data DIR NOTICE_ID")
+	c.interspersed = true
+	check := func() error {
+		if c.fs.NArg() != 1 {
+			return usageError("one notice ID is required (see navette admin mail dead)")
+		}
+		return nil
 	}
-	if fs.NArg() != 1 {
-		return usageError("one notice ID is required (see navette admin mail dead)")
-	}
-	a, err := open()
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	v, err := a.Mail.OperatorReplay(ctx, fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "notice %s to %s queued again; the server sends it within its poll interval\n", v.ID, v.Email)
-	return nil
+	return c.run(args, check, func(a *app.App) error {
+		v, err := a.Mail.OperatorReplay(ctx, c.fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "notice %s to %s queued again; the server sends it within its poll interval\n", v.ID, v.Email)
+		return nil
+	})
 }

@@ -60,13 +60,9 @@ func runSend(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	// Every file must be there before anything is created on the server.
-	files := make([]localFile, 0, len(paths))
-	for _, p := range paths {
-		f, err := checkLocalFile(p)
-		if err != nil {
-			return err
-		}
-		files = append(files, f)
+	files, err := checkLocalFiles(paths)
+	if err != nil {
+		return err
 	}
 
 	d, err := c.CreateDeposit(ctx, api.CreateDeposit{
@@ -76,8 +72,24 @@ func runSend(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	sub, total, err := sendDraft(ctx, env, c, d.ID, files)
+	if err != nil {
+		return err
+	}
+	if env.IsTerminal != nil && env.IsTerminal(env.Stderr) {
+		printSent(env, len(files), total, to, sub)
+	}
+	fmt.Fprintln(env.Stdout, sub.ID)
+	return nil
+}
+
+// sendDraft uploads files into the draft id and submits it, waiting for
+// the checks of its files, and returns it with the bytes sent. If an
+// upload or the submission fails, the draft is left for the server to
+// delete.
+func sendDraft(ctx context.Context, env *Env, c *client.Client, id string, files []localFile) (*api.Deposit, int64, error) {
 	abandon := func(what string, err error) error {
-		fmt.Fprintf(env.Stderr, "navette send: deposit %s was not submitted; the server will delete the draft\n", d.ID)
+		fmt.Fprintf(env.Stderr, "navette send: deposit %s was not submitted; the server will delete the draft\n", id)
 		if ctx.Err() != nil {
 			return fmt.Errorf("%s: interrupted", what)
 		}
@@ -85,33 +97,48 @@ func runSend(ctx context.Context, env *Env, args []string) error {
 	}
 	var total int64
 	for _, f := range files {
-		if err := sendFile(ctx, env, c, d.ID, f); err != nil {
-			return abandon(f.path, err)
+		if err := sendFile(ctx, env, c, id, f); err != nil {
+			return nil, 0, abandon(f.path, err)
 		}
 		total += f.size
 	}
-	sub, err := c.Submit(ctx, d.ID)
+	sub, err := c.Submit(ctx, id)
 	if err != nil {
-		return abandon("submitting the deposit", err)
+		return nil, 0, abandon("submitting the deposit", err)
 	}
 	if sub.State == string(navette.DepositChecking) {
 		if sub, err = waitChecked(ctx, env, c, sub); err != nil {
-			return err
+			return nil, 0, err
 		}
 	}
-	if env.IsTerminal != nil && env.IsTerminal(env.Stderr) {
-		until := ""
-		if sub.ExpiresAt != nil {
-			until = ", available until " + sub.ExpiresAt.In(paris()).Format("2006-01-02 15:04") + " (Paris time)"
+	return sub, total, nil
+}
+
+// checkLocalFiles checks the files to send (checkLocalFile).
+func checkLocalFiles(paths []string) ([]localFile, error) {
+	files := make([]localFile, 0, len(paths))
+	for _, p := range paths {
+		f, err := checkLocalFile(p)
+		if err != nil {
+			return nil, err
 		}
-		plural := "s"
-		if len(files) == 1 {
-			plural = ""
-		}
-		fmt.Fprintf(env.Stderr, "Sent %d file%s, %s, to %s%s.\n", len(files), plural, humanSize(total), strings.Join(to, ", "), until)
+		files = append(files, f)
 	}
-	fmt.Fprintln(env.Stdout, sub.ID)
-	return nil
+	return files, nil
+}
+
+// printSent tells the person at the terminal what was sent: n files of
+// total bytes, to whom, until when.
+func printSent(env *Env, n int, total int64, to []string, sub *api.Deposit) {
+	until := ""
+	if sub.ExpiresAt != nil {
+		until = ", available until " + sub.ExpiresAt.In(paris()).Format("2006-01-02 15:04") + " (Paris time)"
+	}
+	plural := "s"
+	if n == 1 {
+		plural = ""
+	}
+	fmt.Fprintf(env.Stderr, "Sent %d file%s, %s, to %s%s.\n", n, plural, humanSize(total), strings.Join(to, ", "), until)
 }
 
 // localFile is a file to send.

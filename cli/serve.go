@@ -156,38 +156,11 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 	if f.logFormat != "text" && f.logFormat != "json" {
 		return app.Config{}, usageError("--log-format must be text or json")
 	}
-	if f.data == "" {
-		return app.Config{}, usageError("--data is required")
+	if err := firstBad(f.platformChecks(env)); err != nil {
+		return app.Config{}, err
 	}
-	if f.maxFileSize < 1 || f.maxFiles < 1 || f.maxRetention < 1 || f.defRet < 0 || f.defRet > f.maxRetention {
-		return app.Config{}, usageError("limits must be positive, and --default-retention-days at most --max-retention-days")
-	}
-	if f.proofRetention < 365 {
-		return app.Config{}, usageError("--proof-retention must be at least 365 days: proofs are kept at least one year after a deposit's purge")
-	}
-	if f.smtp != "" && f.publicURL == "" {
-		return app.Config{}, usageError("--public-url is required with --smtp: the links in e-mails start with it")
-	}
-	if f.oidcIssuer != "" && env.Getenv("NAVETTE_OIDC_CLIENT_SECRET") == "" {
-		return app.Config{}, usageError("--oidc-issuer needs the client secret in NAVETTE_OIDC_CLIENT_SECRET")
-	}
-	if f.theme != "navette" && f.theme != "dsfr" {
-		return app.Config{}, usageError("--theme must be navette or dsfr")
-	}
-	if f.mode != "external" && f.mode != "internal" {
-		return app.Config{}, usageError("--mode must be external or internal")
-	}
-	if f.sessionIdle < time.Minute || f.sessionMaxAge < f.sessionIdle {
-		return app.Config{}, usageError("--session-idle must be at least 1m and --session-max-age at least --session-idle")
-	}
-	if f.reminderDays < 0 || f.mailAttempts < 1 {
-		return app.Config{}, usageError("--reminder-days must not be negative and --mail-max-attempts must be positive")
-	}
-	if (f.tlsCert == "") != (f.tlsKey == "") {
-		return app.Config{}, usageError("--tls-cert and --tls-key go together")
-	}
-	if f.bodyIdle < time.Second || f.bodyMinRate < 0 || f.uploadsPerUser < 0 || f.uploadsPerToken < 0 || f.uploadsPerIP < 0 || f.maxConns < 1 {
-		return app.Config{}, usageError("--body-idle-timeout must be at least 1s, --max-conns positive, and --body-min-rate and --max-uploads-per-* not negative")
+	if err := firstBad(f.serverChecks()); err != nil {
+		return app.Config{}, err
 	}
 	if _, err := navette.ParseReserve(f.minFree); err != nil {
 		return app.Config{}, usageError("--min-free: %s", navette.ErrorMessage(err))
@@ -204,17 +177,9 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 	if err != nil {
 		return app.Config{}, usageError("--refused-types: %s", navette.ErrorMessage(err))
 	}
-	scrubRate := f.scrubRate
-	if scrubRate == 0 {
-		scrubRate = -1 // none
-	}
 	clamd := ""
 	if scanned {
 		clamd = f.clamd
-	}
-	reminders := f.reminderDays
-	if reminders == 0 {
-		reminders = -1 // none
 	}
 	return app.Config{
 		DataDir: f.data, DB: f.db, Blobs: f.blobs, Addr: f.addr, MinFree: f.minFree,
@@ -227,7 +192,7 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 		MailFrom:             f.mailFrom,
 		PublicURL:            f.publicURL,
 		MailIncludeNames:     f.mailNames,
-		ReminderDays:         reminders,
+		ReminderDays:         orNone(f.reminderDays),
 		MailMaxAttempts:      f.mailAttempts,
 		DevMail:              f.devMail,
 		SweepInterval:        f.sweepInterval,
@@ -257,7 +222,7 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 		Clamd:                clamd,
 		DeliverMarked:        f.avPolicy == "deliver-marked",
 		RefusedTypes:         refused,
-		ScrubRate:            scrubRate,
+		ScrubRate:            orNone64(f.scrubRate),
 		MetricsAddr:          f.metricsAddr,
 		Logger:               newLogger(env.Stderr, f.logFormat, lvl),
 	}, nil
@@ -271,6 +236,50 @@ func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// flagCheck is a check of the flags: bad, they are refused with msg.
+type flagCheck struct {
+	bad bool
+	msg string
+}
+
+// firstBad returns a usage error with the message of the first check that
+// fails, or nil.
+func firstBad(checks []flagCheck) error {
+	for _, c := range checks {
+		if c.bad {
+			return usageError("%s", c.msg)
+		}
+	}
+	return nil
+}
+
+// platformChecks are the checks of the flags that describe the platform:
+// its data, limits, mail, sign-in, look and mode.
+func (f *serverFlags) platformChecks(env *Env) []flagCheck {
+	return []flagCheck{
+		{f.data == "", "--data is required"},
+		{f.maxFileSize < 1 || f.maxFiles < 1 || f.maxRetention < 1 || f.defRet < 0 || f.defRet > f.maxRetention,
+			"limits must be positive, and --default-retention-days at most --max-retention-days"},
+		{f.proofRetention < 365, "--proof-retention must be at least 365 days: proofs are kept at least one year after a deposit's purge"},
+		{f.smtp != "" && f.publicURL == "", "--public-url is required with --smtp: the links in e-mails start with it"},
+		{f.oidcIssuer != "" && env.Getenv("NAVETTE_OIDC_CLIENT_SECRET") == "", "--oidc-issuer needs the client secret in NAVETTE_OIDC_CLIENT_SECRET"},
+		{f.theme != "navette" && f.theme != "dsfr", "--theme must be navette or dsfr"},
+		{f.mode != "external" && f.mode != "internal", "--mode must be external or internal"},
+	}
+}
+
+// serverChecks are the checks of the flags that tune the server: sessions,
+// reminders, TLS, request bodies and connections.
+func (f *serverFlags) serverChecks() []flagCheck {
+	return []flagCheck{
+		{f.sessionIdle < time.Minute || f.sessionMaxAge < f.sessionIdle, "--session-idle must be at least 1m and --session-max-age at least --session-idle"},
+		{f.reminderDays < 0 || f.mailAttempts < 1, "--reminder-days must not be negative and --mail-max-attempts must be positive"},
+		{(f.tlsCert == "") != (f.tlsKey == ""), "--tls-cert and --tls-key go together"},
+		{f.bodyIdle < time.Second || f.bodyMinRate < 0 || f.uploadsPerUser < 0 || f.uploadsPerToken < 0 || f.uploadsPerIP < 0 || f.maxConns < 1,
+			"--body-idle-timeout must be at least 1s, --max-conns positive, and --body-min-rate and --max-uploads-per-* not negative"},
+	}
 }
 
 // ldapEvery turns the flag's 0 (on demand only) into the App's negative.

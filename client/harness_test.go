@@ -23,8 +23,8 @@ import (
 	"navette"
 	"navette/api"
 	"navette/app"
+	"navette/app/apptest"
 	"navette/client"
-	"navette/internal/testnode"
 	"navette/internal/testproxy"
 )
 
@@ -53,7 +53,7 @@ type env struct {
 // newEnv boots the real server. tweak may change its configuration.
 func newEnv(t *testing.T, tweak ...func(*app.Config)) *env {
 	t.Helper()
-	a := testnode.Start(t, testnode.NewTickingClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)), tweak...)
+	a := apptest.Start(t, apptest.NewTickingClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)), tweak...)
 	e := &env{t: t, app: a, url: a.URL(), dir: a.Config.DataDir}
 	e.sender = e.user(sender, navette.RoleAgent)
 	e.recipient = e.user(recipient, navette.RolePartner)
@@ -63,7 +63,7 @@ func newEnv(t *testing.T, tweak ...func(*app.Config)) *env {
 
 func (e *env) user(email string, role navette.Role) string {
 	e.t.Helper()
-	return testnode.User(e.t, e.app, email, email, role)
+	return apptest.User(e.t, e.app, email, email, role)
 }
 
 // client returns a client of the server with the fast retry policy.

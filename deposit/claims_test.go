@@ -67,7 +67,7 @@ func signedIn(method string, at time.Time) context.Context {
 func TestClaimsOfEveryKind(t *testing.T) {
 	fx := newFixture(t)
 	clock := fx.svc.Clock.(*navette.FakeClock)
-	acc := &account.Service{Meta: fx.svc.Meta, Clock: clock}
+	acc := &account.Service{Meta: fx.meta, Clock: clock}
 	ctx := context.Background()
 	other, err := acc.CreateUser(ctx, "huissier@etude.example", "Huissier", navette.RolePartner)
 	if err != nil {
@@ -104,7 +104,7 @@ func TestClaimsOfEveryKind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &notify.Worker{Meta: fx.svc.Meta, Keys: fx.svc.Keys, Mailer: outbox, Renderer: r, Clock: clock, Evidence: fx.svc.NoticeClaims}
+	w := &notify.Worker{Meta: fx.meta, Keys: fx.svc.Keys, Mailer: outbox, Renderer: r, Clock: clock, Evidence: fx.svc.NoticeClaims}
 	clock.Advance(time.Minute)
 	if n, err := w.RunOnce(ctx); err != nil || n != 2 {
 		t.Fatalf("RunOnce: %d, %v", n, err)
@@ -319,7 +319,7 @@ func TestClaimsOfAMailbox(t *testing.T) {
 	fx := newFixture(t)
 	clock := fx.svc.Clock.(*navette.FakeClock)
 	ctx := context.Background()
-	acc := &account.Service{Meta: fx.svc.Meta, Clock: clock}
+	acc := &account.Service{Meta: fx.meta, Clock: clock}
 	svc := &navette.User{ID: navette.NewID(), Email: "greffe.civil@tj.example", Name: "Greffe civil", Role: navette.RoleService, CreatedAt: clock.Now()}
 	if err := fx.svc.Meta.CreateUser(ctx, svc); err != nil {
 		t.Fatal(err)

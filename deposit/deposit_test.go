@@ -23,6 +23,7 @@ import (
 
 type fixture struct {
 	svc       *deposit.Service
+	meta      *sqlite.Store // svc.Meta, with every role
 	sender    *navette.User
 	recipient *navette.User
 	blobs     navette.BlobStore
@@ -56,7 +57,7 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	svc := &deposit.Service{Meta: meta, Blobs: blobs, Keys: keys, Clock: clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	return &fixture{svc: svc, sender: sender, recipient: recipient, blobs: blobs, dbPath: filepath.Join(dir, "navette.db")}
+	return &fixture{svc: svc, meta: meta, sender: sender, recipient: recipient, blobs: blobs, dbPath: filepath.Join(dir, "navette.db")}
 }
 
 func (f *fixture) draft(t *testing.T) *deposit.View {

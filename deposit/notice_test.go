@@ -41,7 +41,7 @@ func (f *fixture) available(t *testing.T, in deposit.Draft) (*deposit.View, *nav
 // notices returns the notices about deposit id and the data they carry.
 func (f *fixture) notices(t *testing.T, id string) ([]*navette.Notice, []*notify.Data) {
 	t.Helper()
-	ns, err := f.svc.Meta.Notices(context.Background(), navette.NoticeFilter{DepositID: id})
+	ns, err := f.meta.Notices(context.Background(), navette.NoticeFilter{DepositID: id})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,18 +16,24 @@ import (
 	"navette/seal"
 )
 
-// KeyWrapper wraps data keys under a key-encryption key (see package
-// keyring). ad binds a wrapped key to the object that owns it.
-type KeyWrapper interface {
-	Wrap(dataKey []byte, ad string) (navette.WrappedKey, error)
-	Unwrap(w navette.WrappedKey, ad string) ([]byte, error)
+// Store is what the deposit service needs of the metadata store, by role;
+// navette.MetaStore has them all.
+type Store interface {
+	navette.DepositStore
+	navette.FileStore
+	navette.UserStore
+	navette.MailboxStore
+	navette.CourtStore  // statistics per court
+	navette.OutboxStore // the notices of a deposit, for its sender
+	navette.SettingsStore
+	navette.JournalStore
 }
 
 // Service runs deposits. Its fields are set once before use.
 type Service struct {
-	Meta  navette.MetaStore
+	Meta  Store
 	Blobs navette.BlobStore
-	Keys  KeyWrapper
+	Keys  navette.KeyWrapper
 	Clock navette.Clock
 	// Limits are the configuration's bounds on deposits; admins' settings
 	// (SaveSettings) take precedence over them.

@@ -18,7 +18,7 @@ func TestSettingsApply(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	f.svc.Limits = navette.Limits{MaxFileSize: 8 << 20, MaxRetentionDays: 20}
-	acc := &account.Service{Meta: f.svc.Meta, Clock: f.svc.Clock}
+	acc := &account.Service{Meta: f.meta, Clock: f.svc.Clock}
 	admin, err := acc.CreateUser(ctx, "admin@justice.example", "Admin", navette.RoleAdmin)
 	if err != nil {
 		t.Fatal(err)
@@ -174,7 +174,7 @@ func TestFirstOpened(t *testing.T) {
 	if err := f.svc.Meta.CreateUser(ctx, box); err != nil {
 		t.Fatal(err)
 	}
-	acc := &account.Service{Meta: f.svc.Meta, Clock: f.svc.Clock}
+	acc := &account.Service{Meta: f.meta, Clock: f.svc.Clock}
 	member, err := acc.CreateUser(ctx, "membre@justice.example", "Membre", navette.RoleAgent)
 	if err != nil {
 		t.Fatal(err)

@@ -18,7 +18,7 @@ func TestTrackAndStats(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
 	v, fr := f.availableData(t, []byte("pièce 1"))
-	acc := &account.Service{Meta: f.svc.Meta, Clock: f.svc.Clock}
+	acc := &account.Service{Meta: f.meta, Clock: f.svc.Clock}
 	stranger, err := acc.CreateUser(ctx, "autre@avocat.example", "Autre", navette.RolePartner)
 	if err != nil {
 		t.Fatal(err)

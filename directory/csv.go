@@ -208,19 +208,24 @@ func (m Mapping) withDefaults() Mapping {
 func (m Mapping) Validate() error {
 	m = m.withDefaults()
 	switch {
-	case m.Source == "" || len(m.Source) > 64 || strings.ContainsFunc(m.Source, badNameRune):
+	case !validName(m.Source):
 		return navette.Errorf(navette.EINVALID, "A flow needs a source of 1 to 64 letters, digits, '-' or '_', such as \"lawyers\".")
 	case m.Role != navette.RolePartner && m.Role != navette.RoleAgent && m.Role != navette.RoleCourtAdmin:
 		return navette.Errorf(navette.EINVALID, "A flow lists partners, agents or court admins, not %q.", m.Role)
-	case m.Role == navette.RolePartner && (m.Kind == "" || len(m.Kind) > 64 || strings.ContainsFunc(m.Kind, badNameRune)):
+	case m.Role == navette.RolePartner && !validName(m.Kind):
 		return navette.Errorf(navette.EINVALID, "A flow of partners needs a kind of 1 to 64 letters, digits, '-' or '_', such as \"lawyer\".")
-	case m.Separator == '"' || m.Separator == '\r' || m.Separator == '\n' || m.Separator == utf8.RuneError || !utf8.ValidRune(m.Separator) || unicode.IsLetter(m.Separator) || unicode.IsDigit(m.Separator):
+	case !validSeparator(m.Separator):
 		return navette.Errorf(navette.EINVALID, "%q cannot separate fields.", m.Separator)
 	case m.ExternalID == "" || m.LastName == "" || m.Email == "":
 		return navette.Errorf(navette.EINVALID, "A flow's mapping must name the columns of the external id, the last name and the e-mail.")
 	case len(m.ActiveStatuses) == 0:
 		return navette.Errorf(navette.EINVALID, "A flow's mapping needs at least one active status.")
 	}
+	return m.checkColumns()
+}
+
+// checkColumns refuses a mapping that maps one column to two fields.
+func (m Mapping) checkColumns() error {
 	seen := map[string]string{}
 	for _, c := range [][2]string{{"external_id", m.ExternalID}, {"last_name", m.LastName}, {"first_name", m.FirstName}, {"org", m.Org}, {"email", m.Email}, {"status", m.Status}, {"updated", m.Updated}} {
 		if c[1] == "" {
@@ -233,6 +238,21 @@ func (m Mapping) Validate() error {
 		seen[k] = c[0]
 	}
 	return nil
+}
+
+// validName reports whether s is a name of 1 to 64 letters, digits, '-' or
+// '_': a source or a kind.
+func validName(s string) bool {
+	return s != "" && len(s) <= 64 && !strings.ContainsFunc(s, badNameRune)
+}
+
+// validSeparator reports whether r can separate the fields of a flow.
+func validSeparator(r rune) bool {
+	switch r {
+	case '"', '\r', '\n', utf8.RuneError:
+		return false
+	}
+	return utf8.ValidRune(r) && !unicode.IsLetter(r) && !unicode.IsDigit(r)
 }
 
 func badNameRune(r rune) bool {
@@ -566,9 +586,9 @@ func (p *parser) readHeader() bool {
 	return len(p.probs.err.Problems) == 0
 }
 
-// row checks one row and returns its entry; ok is false if it has a
-// problem, which is recorded.
-func (p *parser) row(line int, rec []string) (e Entry, ok bool) {
+// validUTF8 reports whether the fields of rec, on line line, are UTF-8, and
+// adds the problem of the first that is not.
+func (p *parser) validUTF8(line int, rec []string) bool {
 	for i, f := range rec {
 		if !utf8.ValidString(f) {
 			bad := f[badUTF8(f)]
@@ -577,8 +597,17 @@ func (p *parser) row(line int, rec []string) (e Entry, ok bool) {
 				name = Text{"%q", []any{strings.TrimSpace(p.header[i])}}
 			}
 			p.probs.add(line+strings.Count(f[:badUTF8(f)], "\n"), "byte 0x%02X in column %s is not UTF-8 (is the flow in Latin-1 or Windows-1252?); the flow must be encoded in UTF-8", bad, name)
-			return e, false
+			return false
 		}
+	}
+	return true
+}
+
+// row checks one row and returns its entry; ok is false if it has a
+// problem, which is recorded.
+func (p *parser) row(line int, rec []string) (e Entry, ok bool) {
+	if !p.validUTF8(line, rec) {
+		return e, false
 	}
 	if len(rec) != len(p.header) {
 		p.probs.add(line, "the line has %d fields, the header %d", len(rec), len(p.header))

@@ -15,7 +15,6 @@ package directory
 
 import (
 	"navette"
-	"navette/notify"
 )
 
 // Entry is one person as a directory lists them.
@@ -99,12 +98,20 @@ type Report struct {
 	Applied bool
 }
 
+// Store is what a directory sync needs of the metadata store, by role;
+// navette.MetaStore has them all.
+type Store interface {
+	navette.UserStore
+	navette.CourtStore
+	navette.MailboxStore
+}
+
 // Sync applies directory listings to the metadata store.
 type Sync struct {
-	Meta  navette.MetaStore
+	Meta  Store
 	Clock navette.Clock
 	// Keys seal the access-revoked notices sent to revoked users.
-	Keys notify.KeyWrapper
+	Keys navette.KeyWrapper
 	// NoticesQueued, if set, is called after a sync that queued e-mail.
 	NoticesQueued func()
 }

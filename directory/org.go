@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -67,6 +68,36 @@ func (s *Sync) ApplySnapshot(ctx context.Context, source string, snap *Snapshot,
 	if snap == nil {
 		return nil, navette.Errorf(navette.EINVALID, "No directory listing to apply.")
 	}
+	entries, err := snapshotEntries(source, snap)
+	if err != nil {
+		return nil, err
+	}
+	rep := &OrgReport{}
+	courtsBefore, err := s.orgCourts(ctx, snap, entries, rep)
+	if err != nil {
+		return nil, err
+	}
+	if len(rep.CourtsAdded) > 0 {
+		err = s.applyWithCourts(ctx, source, entries, courtsBefore, opt, rep)
+	} else {
+		rep.Report, err = s.Apply(ctx, source, entries, opt)
+	}
+	if err != nil {
+		if rep.Report == nil {
+			return nil, err
+		}
+		return rep, err
+	}
+	if err := s.orgMembers(ctx, source, snap, opt, rep); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// snapshotEntries returns the entries of the people and services of snap.
+// Returns EINVALID if a service's code is also an agent's id or another
+// service's.
+func snapshotEntries(source string, snap *Snapshot) ([]Entry, error) {
 	entries := make([]Entry, 0, len(snap.People)+len(snap.Services))
 	ids := make(map[string]bool, len(snap.People)+len(snap.Services))
 	for _, p := range snap.People {
@@ -88,9 +119,13 @@ func (s *Sync) ApplySnapshot(ctx context.Context, source string, snap *Snapshot,
 			CourtCode:  svc.CourtCode,
 		})
 	}
-	now := s.orgNow()
+	return entries, nil
+}
 
-	rep := &OrgReport{}
+// orgCourts lists in rep the courts of snap to make and the courts entries
+// name that neither the store nor snap knows, whose code it removes from
+// entries, and returns the codes of the courts stored, "" included.
+func (s *Sync) orgCourts(ctx context.Context, snap *Snapshot, entries []Entry, rep *OrgReport) (map[string]bool, error) {
 	courts, err := s.Meta.Courts(ctx)
 	if err != nil {
 		return nil, err
@@ -117,42 +152,37 @@ func (s *Sync) ApplySnapshot(ctx context.Context, source string, snap *Snapshot,
 		}
 	}
 	slices.Sort(rep.UnknownCourts)
-	if len(rep.CourtsAdded) > 0 {
-		// Apply does not know the courts to make: check the listing without
-		// them first, so that a refused listing makes nothing. On a dry run
-		// that check is the report.
-		check := make([]Entry, len(entries))
-		copy(check, entries)
-		for i := range check {
-			if !courtsBefore[check[i].CourtCode] {
-				check[i].CourtCode = ""
-			}
+	return courtsBefore, nil
+}
+
+// applyWithCourts applies entries, some of which name courts to make
+// (rep.CourtsAdded). Apply does not know the courts to make: the listing
+// is checked without them first, so that a refused listing makes nothing.
+// On a dry run that check is the report.
+func (s *Sync) applyWithCourts(ctx context.Context, source string, entries []Entry, courtsBefore map[string]bool, opt Options, rep *OrgReport) error {
+	check := make([]Entry, len(entries))
+	copy(check, entries)
+	for i := range check {
+		if !courtsBefore[check[i].CourtCode] {
+			check[i].CourtCode = ""
 		}
-		dry := opt
-		dry.DryRun = true
-		rep.Report, err = s.Apply(ctx, source, check, dry)
-		if err == nil && !opt.DryRun {
-			for _, c := range rep.CourtsAdded {
-				court := &navette.Court{ID: navette.NewID(), Code: c.Code, Name: c.Name, Source: source, CreatedAt: now}
-				if err := s.Meta.CreateCourt(ctx, court, navette.Event{Time: now, Type: navette.EventCourtCreated, Detail: c.Code}); err != nil {
-					return nil, err
-				}
-			}
-			rep.Report, err = s.Apply(ctx, source, entries, opt)
+	}
+	dry := opt
+	dry.DryRun = true
+	var err error
+	if rep.Report, err = s.Apply(ctx, source, check, dry); err != nil || opt.DryRun {
+		return err
+	}
+	now := s.orgNow()
+	for _, c := range rep.CourtsAdded {
+		court := &navette.Court{ID: navette.NewID(), Code: c.Code, Name: c.Name, Source: source, CreatedAt: now}
+		if err := s.Meta.CreateCourt(ctx, court, navette.Event{Time: now, Type: navette.EventCourtCreated, Detail: c.Code}); err != nil {
+			rep.Report = nil // no report with a failure to write
+			return err
 		}
-	} else {
-		rep.Report, err = s.Apply(ctx, source, entries, opt)
 	}
-	if err != nil {
-		if rep.Report == nil {
-			return nil, err
-		}
-		return rep, err
-	}
-	if err := s.orgMembers(ctx, source, snap, opt, rep); err != nil {
-		return nil, err
-	}
-	return rep, nil
+	rep.Report, err = s.Apply(ctx, source, entries, opt)
+	return err
 }
 
 // orgNow returns the time of the sync.
@@ -170,11 +200,11 @@ func (s *Sync) orgMembers(ctx context.Context, source string, snap *Snapshot, op
 	if err != nil {
 		return err
 	}
-	byExt := make(map[string]*navette.User, len(users))
-	byID := make(map[string]*navette.User, len(users))
+	ms := &memberSync{s: s, source: source, opt: opt, rep: rep, now: s.orgNow(), changed: map[string]bool{},
+		byExt: make(map[string]*navette.User, len(users)), byID: make(map[string]*navette.User, len(users))}
 	for _, u := range users {
-		byExt[u.ExternalID] = u
-		byID[u.ID] = u
+		ms.byExt[u.ExternalID] = u
+		ms.byID[u.ID] = u
 	}
 	active := make(map[string]bool, len(snap.People))
 	for _, p := range snap.People {
@@ -182,148 +212,187 @@ func (s *Sync) orgMembers(ctx context.Context, source string, snap *Snapshot, op
 			active[p.ExternalID] = true
 		}
 	}
-	now := s.orgNow()
-	changed := map[string]bool{} // codes of services whose members change
-
-	apply := func(code string, svc *navette.User, want []string) error {
-		var cur, hand map[string]bool
-		if svc != nil {
-			ms, err := s.Meta.Members(ctx, svc.ID)
-			if err != nil {
-				return err
-			}
-			cur, hand = map[string]bool{}, map[string]bool{}
-			for _, m := range ms {
-				if m.Source == source {
-					cur[m.UserID] = true
-				} else {
-					hand[m.UserID] = true
-				}
-			}
-		}
-		serviceID := ""
-		if svc != nil {
-			serviceID = svc.ID
-		}
-		var (
-			userIDs []string
-			events  []navette.Event
-			keep    = map[string]bool{}
-		)
-		for _, ext := range want {
-			u := byExt[ext]
-			switch {
-			case u == nil && opt.DryRun: // made by the sync
-				rep.MembersAdded = append(rep.MembersAdded, MemberChange{Service: code, Member: ext, ServiceID: serviceID})
-				changed[code] = true
-				continue
-			case u == nil, u.Role == navette.RoleService, hand[u.ID], keep[u.ID]:
-				continue
-			case u.Disabled && !opt.DryRun:
-				continue
-			}
-			keep[u.ID] = true
-			userIDs = append(userIDs, u.ID)
-			if !cur[u.ID] {
-				rep.MembersAdded = append(rep.MembersAdded, MemberChange{Service: code, Member: ext, ServiceID: serviceID, UserID: u.ID})
-				events = append(events, navette.Event{Time: now, Type: navette.EventMemberAdded, Detail: serviceID + " " + u.ID})
-			}
-		}
-		var gone []string
-		for id := range cur {
-			if !keep[id] {
-				gone = append(gone, id)
-			}
-		}
-		slices.Sort(gone)
-		for _, id := range gone {
-			ext := id
-			if u := byID[id]; u != nil {
-				ext = u.ExternalID
-			}
-			rep.MembersRemoved = append(rep.MembersRemoved, MemberChange{Service: code, Member: ext, ServiceID: serviceID, UserID: id})
-			events = append(events, navette.Event{Time: now, Type: navette.EventMemberRemoved, Detail: serviceID + " " + id})
-		}
-		if len(events) == 0 {
-			return nil
-		}
-		changed[code] = true
-		if opt.DryRun || svc == nil {
-			return nil
-		}
-		return s.Meta.SetMembers(ctx, svc.ID, source, userIDs, now, events...)
-	}
-
 	listed := make(map[string]bool, len(snap.Services))
 	for _, svc := range snap.Services {
 		listed[svc.Code] = true
-		var want []string
-		for _, m := range svc.Members {
-			if active[m] && !slices.Contains(want, m) {
-				want = append(want, m)
-			}
-		}
-		slices.Sort(want)
-		u := byExt[svc.Code]
+		u := ms.byExt[svc.Code]
 		if u != nil && u.Role != navette.RoleService {
 			u = nil
 		}
-		if err := apply(svc.Code, u, want); err != nil {
+		if err := ms.apply(ctx, svc.Code, u, activeMembers(svc.Members, active)); err != nil {
 			return err
 		}
 	}
 	slices.SortFunc(users, func(a, b *navette.User) int { return strings.Compare(a.ExternalID, b.ExternalID) })
 	for _, u := range users {
 		if u.Role == navette.RoleService && !listed[u.ExternalID] {
-			if err := apply(u.ExternalID, u, nil); err != nil {
+			if err := ms.apply(ctx, u.ExternalID, u, nil); err != nil {
 				return err
 			}
 		}
 	}
-
-	byMember := func(a, b MemberChange) int {
-		if c := strings.Compare(a.Service, b.Service); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Member, b.Member)
-	}
 	slices.SortFunc(rep.MembersAdded, byMember)
 	slices.SortFunc(rep.MembersRemoved, byMember)
+	ms.reportServices(snap)
+	return nil
+}
 
-	for i := range rep.Updated {
-		if c := &rep.Updated[i]; changed[c.ExternalID] {
-			c.Fields = append(c.Fields, "members")
-			delete(changed, c.ExternalID)
+// activeMembers returns the members of a service who are active, sorted,
+// each once.
+func activeMembers(members []string, active map[string]bool) []string {
+	var want []string
+	for _, m := range members {
+		if active[m] && !slices.Contains(want, m) {
+			want = append(want, m)
 		}
 	}
-	for _, c := range rep.Added {
-		delete(changed, c.ExternalID)
+	slices.Sort(want)
+	return want
+}
+
+// byMember orders member changes by service, then member.
+func byMember(a, b MemberChange) int {
+	return cmp.Or(strings.Compare(a.Service, b.Service), strings.Compare(a.Member, b.Member))
+}
+
+// memberSync is the state of orgMembers: the users of the source and the
+// services whose members change.
+type memberSync struct {
+	s       *Sync
+	source  string
+	opt     Options
+	rep     *OrgReport
+	now     time.Time
+	byExt   map[string]*navette.User // the source's users by external id
+	byID    map[string]*navette.User // and by id
+	changed map[string]bool          // codes of services whose members change
+}
+
+// apply makes want (external ids) the members from the source of the
+// service code, svc (nil if the sync has yet to make it), and records the
+// changes.
+func (m *memberSync) apply(ctx context.Context, code string, svc *navette.User, want []string) error {
+	var cur, hand map[string]bool
+	serviceID := ""
+	if svc != nil {
+		var err error
+		if cur, hand, err = m.members(ctx, svc.ID); err != nil {
+			return err
+		}
+		serviceID = svc.ID
 	}
-	for _, c := range rep.Revoked {
-		delete(changed, c.ExternalID)
+	userIDs, keep, events := m.added(code, serviceID, want, cur, hand)
+	events = append(events, m.removed(code, serviceID, cur, keep)...)
+	if len(events) == 0 {
+		return nil
 	}
-	for _, c := range rep.Restored {
-		delete(changed, c.ExternalID)
+	m.changed[code] = true
+	if m.opt.DryRun || svc == nil {
+		return nil
+	}
+	return m.s.Meta.SetMembers(ctx, svc.ID, m.source, userIDs, m.now, events...)
+}
+
+// members returns the ids of the members of service serviceID from the
+// source (cur) and from elsewhere (hand: made by hand).
+func (m *memberSync) members(ctx context.Context, serviceID string) (cur, hand map[string]bool, err error) {
+	ms, err := m.s.Meta.Members(ctx, serviceID)
+	if err != nil {
+		return nil, nil, err
+	}
+	cur, hand = map[string]bool{}, map[string]bool{}
+	for _, x := range ms {
+		if x.Source == m.source {
+			cur[x.UserID] = true
+		} else {
+			hand[x.UserID] = true
+		}
+	}
+	return cur, hand, nil
+}
+
+// added returns the ids of the users of want who are to be members from the
+// source (keep, as a set), and the events of those who are not yet.
+func (m *memberSync) added(code, serviceID string, want []string, cur, hand map[string]bool) (userIDs []string, keep map[string]bool, events []navette.Event) {
+	keep = map[string]bool{}
+	for _, ext := range want {
+		u := m.byExt[ext]
+		switch {
+		case u == nil && m.opt.DryRun: // made by the sync
+			m.rep.MembersAdded = append(m.rep.MembersAdded, MemberChange{Service: code, Member: ext, ServiceID: serviceID})
+			m.changed[code] = true
+			continue
+		case u == nil, u.Role == navette.RoleService, hand[u.ID], keep[u.ID]:
+			continue
+		case u.Disabled && !m.opt.DryRun:
+			continue
+		}
+		keep[u.ID] = true
+		userIDs = append(userIDs, u.ID)
+		if !cur[u.ID] {
+			m.rep.MembersAdded = append(m.rep.MembersAdded, MemberChange{Service: code, Member: ext, ServiceID: serviceID, UserID: u.ID})
+			events = append(events, navette.Event{Time: m.now, Type: navette.EventMemberAdded, Detail: serviceID + " " + u.ID})
+		}
+	}
+	return userIDs, keep, events
+}
+
+// removed returns the events of the members of cur not kept, and records
+// them.
+func (m *memberSync) removed(code, serviceID string, cur, keep map[string]bool) []navette.Event {
+	var gone []string
+	for id := range cur {
+		if !keep[id] {
+			gone = append(gone, id)
+		}
+	}
+	slices.Sort(gone)
+	var events []navette.Event
+	for _, id := range gone {
+		ext := id
+		if u := m.byID[id]; u != nil {
+			ext = u.ExternalID
+		}
+		m.rep.MembersRemoved = append(m.rep.MembersRemoved, MemberChange{Service: code, Member: ext, ServiceID: serviceID, UserID: id})
+		events = append(events, navette.Event{Time: m.now, Type: navette.EventMemberRemoved, Detail: serviceID + " " + id})
+	}
+	return events
+}
+
+// reportServices lists "members" among the changed fields of each service
+// whose members change: in its change if it has one, else in a new one.
+func (m *memberSync) reportServices(snap *Snapshot) {
+	rep := m.rep
+	for i := range rep.Updated {
+		if c := &rep.Updated[i]; m.changed[c.ExternalID] {
+			c.Fields = append(c.Fields, "members")
+			delete(m.changed, c.ExternalID)
+		}
+	}
+	for _, cs := range [][]Change{rep.Added, rep.Revoked, rep.Restored} {
+		for _, c := range cs {
+			delete(m.changed, c.ExternalID)
+		}
 	}
 	for _, svc := range snap.Services {
-		if changed[svc.Code] {
+		if m.changed[svc.Code] {
 			rep.Updated = append(rep.Updated, Change{ExternalID: svc.Code, Email: navette.NormalizeEmail(svc.Email), Name: svc.Name, Fields: []string{"members"}})
 			if rep.Unchanged > 0 {
 				rep.Unchanged--
 			}
 		}
 	}
-	slices.SortStableFunc(rep.Updated, func(a, b Change) int {
-		if (a.Line == 0) != (b.Line == 0) {
-			if a.Line == 0 {
-				return 1
-			}
-			return -1
+	slices.SortStableFunc(rep.Updated, byLine)
+}
+
+// byLine orders changes by line of the listing, those without a line last,
+// ties by external id.
+func byLine(a, b Change) int {
+	if (a.Line == 0) != (b.Line == 0) {
+		if a.Line == 0 {
+			return 1
 		}
-		if a.Line != b.Line {
-			return a.Line - b.Line
-		}
-		return strings.Compare(a.ExternalID, b.ExternalID)
-	})
-	return nil
+		return -1
+	}
+	return cmp.Or(a.Line-b.Line, strings.Compare(a.ExternalID, b.ExternalID))
 }

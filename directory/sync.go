@@ -79,19 +79,7 @@ func (s *Sync) Apply(ctx context.Context, source string, entries []Entry, opt Op
 		active:  map[string]bool{},
 		rep:     &Report{Source: source},
 	}
-	enabled := 0
-	for _, u := range users {
-		d.byExt[u.ExternalID] = u
-		d.byEmail[u.Email] = u
-		if !u.Disabled {
-			enabled++
-		}
-	}
-	for i := range entries {
-		if entries[i].Active {
-			d.active[entries[i].Status] = true
-		}
-	}
+	enabled := d.index(users)
 	if err := d.run(users); err != nil {
 		return nil, err
 	}
@@ -108,34 +96,70 @@ func (s *Sync) Apply(ctx context.Context, source string, entries []Entry, opt Op
 		slices.SortStableFunc(list, compareChanges)
 	}
 
-	share := opt.MaxRevokeShare
-	if share <= 0 {
-		share = DefaultMaxRevokeShare
-	}
-	if n := len(rep.Revoked); n > 0 && !opt.Force && float64(n) > share*float64(enabled) {
-		return rep, navette.Errorf(navette.EINVALID,
-			"This listing would revoke %d of the %d enabled users of %q (%.3g %%), more than the %.3g %% allowed at once; check that the listing is complete, or apply it with --force.",
-			n, enabled, source, 100*float64(n)/float64(enabled), 100*share)
+	if err := revokeGuard(rep, opt, enabled, source); err != nil {
+		return rep, err
 	}
 	if opt.DryRun || len(d.create)+len(d.update) == 0 {
 		rep.Applied = !opt.DryRun
 		return rep, nil
 	}
-	events, notices, err := d.events()
-	if err != nil {
-		return nil, err
-	}
-	if err := s.Meta.SaveUsers(ctx, d.create, d.update, events...); err != nil {
-		if navette.IsCode(err, navette.ECONFLICT) {
-			return nil, navette.WrapError(navette.EINVALID, err, "The listing conflicts with other users and nothing was applied: %s", navette.ErrorMessage(err))
-		}
+	if err := s.save(ctx, &d); err != nil {
 		return nil, err
 	}
 	rep.Applied = true
+	return rep, nil
+}
+
+// index indexes the source's users and the statuses of the listing's
+// active entries, and returns how many of the users are enabled.
+func (d *diff) index(users []*navette.User) (enabled int) {
+	for _, u := range users {
+		d.byExt[u.ExternalID] = u
+		d.byEmail[u.Email] = u
+		if !u.Disabled {
+			enabled++
+		}
+	}
+	for i := range d.entries {
+		if d.entries[i].Active {
+			d.active[d.entries[i].Status] = true
+		}
+	}
+	return enabled
+}
+
+// revokeGuard refuses (EINVALID) a report that revokes more than
+// opt.MaxRevokeShare of the enabled users of source, unless opt.Force.
+func revokeGuard(rep *Report, opt Options, enabled int, source string) error {
+	share := opt.MaxRevokeShare
+	if share <= 0 {
+		share = DefaultMaxRevokeShare
+	}
+	if n := len(rep.Revoked); n > 0 && !opt.Force && float64(n) > share*float64(enabled) {
+		return navette.Errorf(navette.EINVALID,
+			"This listing would revoke %d of the %d enabled users of %q (%.3g %%), more than the %.3g %% allowed at once; check that the listing is complete, or apply it with --force.",
+			n, enabled, source, 100*float64(n)/float64(enabled), 100*share)
+	}
+	return nil
+}
+
+// save writes the users d creates and updates, with their events, in one
+// transaction, and wakes the mail delivery if notices were queued.
+func (s *Sync) save(ctx context.Context, d *diff) error {
+	events, notices, err := d.events()
+	if err != nil {
+		return err
+	}
+	if err := s.Meta.SaveUsers(ctx, d.create, d.update, events...); err != nil {
+		if navette.IsCode(err, navette.ECONFLICT) {
+			return navette.WrapError(navette.EINVALID, err, "The listing conflicts with other users and nothing was applied: %s", navette.ErrorMessage(err))
+		}
+		return err
+	}
 	if notices > 0 && s.NoticesQueued != nil {
 		s.NoticesQueued()
 	}
-	return rep, nil
+	return nil
 }
 
 // checkEntries checks a listing that may not come from Parse (an LDAP
@@ -145,22 +169,8 @@ func checkEntries(entries []Entry, probs *problems) map[string]int {
 	emails := make(map[string]int, len(entries))
 	for i := range entries {
 		e := &entries[i]
-		switch {
-		case e.ExternalID == "" || len(e.ExternalID) > MaxExternalIDLen || strings.ContainsFunc(e.ExternalID, badRune):
-			if e.Line > 0 {
-				probs.add(e.Line, "an external id of 1 to %d printable characters is required", MaxExternalIDLen)
-			} else {
-				probs.add(0, "the person with e-mail %q needs an external id of 1 to %d printable characters", e.Email, MaxExternalIDLen)
-			}
+		if !checkEntry(e, probs) {
 			continue
-		case e.Name == "" || len(e.Name) > 2*MaxNamePartLen+1 || hasBadRune(e.Name, e.Org, e.Status, e.Kind, e.CourtCode):
-			probs.add(e.Line, "%sthe name is empty or too long, or a field holds a control character", who(e))
-		case len(e.Org) > MaxOrgLen || len(e.Status) > MaxStatusLen || e.Status == ReasonAbsent || len(e.Kind) > 64 || len(e.CourtCode) > 64:
-			probs.add(e.Line, "%sthe organisation, status, kind or court is too long or reserved", who(e))
-		case e.Role != "" && e.Role != navette.RolePartner && e.Role != navette.RoleAgent && e.Role != navette.RoleCourtAdmin && e.Role != navette.RoleService:
-			probs.add(e.Line, "%sa directory lists partners, agents, court admins or service mailboxes, not %q", who(e), e.Role)
-		case e.Email != navette.NormalizeEmail(e.Email) || account.ValidateEmail(e.Email) != nil:
-			probs.add(e.Line, "%s%q is not a valid, normalized e-mail address", who(e), e.Email)
 		}
 		if j, dup := listed[e.ExternalID]; dup {
 			probs.add(e.Line, "the external id %s is listed twice (%s)", e.ExternalID, lineOf(&entries[j]))
@@ -174,6 +184,46 @@ func checkEntries(entries []Entry, probs *problems) map[string]int {
 		}
 	}
 	return listed
+}
+
+// checkEntry adds the first problem of e's fields to probs, if any, and
+// reports whether e has an external id, so that duplicates can be looked
+// for.
+func checkEntry(e *Entry, probs *problems) bool {
+	switch {
+	case e.ExternalID == "" || len(e.ExternalID) > MaxExternalIDLen || strings.ContainsFunc(e.ExternalID, badRune):
+		if e.Line > 0 {
+			probs.add(e.Line, "an external id of 1 to %d printable characters is required", MaxExternalIDLen)
+		} else {
+			probs.add(0, "the person with e-mail %q needs an external id of 1 to %d printable characters", e.Email, MaxExternalIDLen)
+		}
+		return false
+	case e.Name == "" || len(e.Name) > 2*MaxNamePartLen+1 || hasBadRune(e.Name, e.Org, e.Status, e.Kind, e.CourtCode):
+		probs.add(e.Line, "%sthe name is empty or too long, or a field holds a control character", who(e))
+	case !validFields(e):
+		probs.add(e.Line, "%sthe organisation, status, kind or court is too long or reserved", who(e))
+	case !directoryRole(e.Role):
+		probs.add(e.Line, "%sa directory lists partners, agents, court admins or service mailboxes, not %q", who(e), e.Role)
+	case e.Email != navette.NormalizeEmail(e.Email) || account.ValidateEmail(e.Email) != nil:
+		probs.add(e.Line, "%s%q is not a valid, normalized e-mail address", who(e), e.Email)
+	}
+	return true
+}
+
+// validFields reports whether e's organisation, status, kind and court fit
+// and its status is not reserved.
+func validFields(e *Entry) bool {
+	return len(e.Org) <= MaxOrgLen && len(e.Status) <= MaxStatusLen && e.Status != ReasonAbsent && len(e.Kind) <= 64 && len(e.CourtCode) <= 64
+}
+
+// directoryRole reports whether a directory may give role r: none (the
+// source's default), partner, agent, court admin or service mailbox.
+func directoryRole(r navette.Role) bool {
+	switch r {
+	case "", navette.RolePartner, navette.RoleAgent, navette.RoleCourtAdmin, navette.RoleService:
+		return true
+	}
+	return false
 }
 
 func hasBadRune(fields ...string) bool {
@@ -269,40 +319,55 @@ func (d *diff) entry(e *Entry, u *navette.User) error {
 			return err
 		}
 	}
-	if u == nil {
-		d.checkEmail(e, nil)
-		role := e.Role
-		if role == "" {
-			role = navette.RolePartner
-		}
-		nu := &navette.User{
-			ID: navette.NewID(), Email: e.Email, Name: e.Name, Role: role,
-			Source: d.source, ExternalID: e.ExternalID, Kind: e.Kind, Org: e.Org,
-			CourtID: courtID, DirectoryStatus: e.Status, CreatedAt: d.now,
-		}
-		d.create = append(d.create, nu)
-		d.rep.Added = append(d.rep.Added, Change{Line: e.Line, ExternalID: e.ExternalID, Email: e.Email, Name: e.Name})
-		return nil
+	switch {
+	case u == nil:
+		d.add(e, courtID)
+	case !e.Active:
+		d.inactive(e, u)
+	default:
+		d.refresh(e, u, courtID)
 	}
+	return nil
+}
 
-	if !e.Active {
-		switch {
-		case !u.Disabled:
-			reason := e.Status
-			if reason == "" {
-				reason = "inactive"
-			}
-			d.revoke(u, e.Line, reason)
-		case d.revokedByDirectory(u) && u.DirectoryStatus != e.Status:
-			v := *u
-			v.DirectoryStatus = e.Status
-			d.updated(u, &v, e.Line, []string{"status"})
-		default:
-			d.rep.Unchanged++
-		}
-		return nil
+// add creates the user of entry e, active, of the court courtID.
+func (d *diff) add(e *Entry, courtID string) {
+	d.checkEmail(e, nil)
+	role := e.Role
+	if role == "" {
+		role = navette.RolePartner
 	}
+	nu := &navette.User{
+		ID: navette.NewID(), Email: e.Email, Name: e.Name, Role: role,
+		Source: d.source, ExternalID: e.ExternalID, Kind: e.Kind, Org: e.Org,
+		CourtID: courtID, DirectoryStatus: e.Status, CreatedAt: d.now,
+	}
+	d.create = append(d.create, nu)
+	d.rep.Added = append(d.rep.Added, Change{Line: e.Line, ExternalID: e.ExternalID, Email: e.Email, Name: e.Name})
+}
 
+// inactive revokes u, whose entry e is not active, or records the status
+// of a user the directory revoked.
+func (d *diff) inactive(e *Entry, u *navette.User) {
+	switch {
+	case !u.Disabled:
+		reason := e.Status
+		if reason == "" {
+			reason = "inactive"
+		}
+		d.revoke(u, e.Line, reason)
+	case d.revokedByDirectory(u) && u.DirectoryStatus != e.Status:
+		v := *u
+		v.DirectoryStatus = e.Status
+		d.updated(u, &v, e.Line, []string{"status"})
+	default:
+		d.rep.Unchanged++
+	}
+}
+
+// refresh updates u from its active entry e, of the court courtID, and
+// restores u if the directory revoked it.
+func (d *diff) refresh(e *Entry, u *navette.User, courtID string) {
 	v := *u
 	var fields []string
 	set := func(name string, field *string, value string) {
@@ -327,15 +392,14 @@ func (d *diff) entry(e *Entry, u *navette.User) error {
 		d.update = append(d.update, &v)
 		d.kinds = append(d.kinds, changeKind{navette.EventUserRestored, strings.Join(fields, ",")})
 		d.rep.Restored = append(d.rep.Restored, Change{Line: e.Line, ExternalID: e.ExternalID, Email: e.Email, Name: e.Name, Fields: fields})
-		return nil
+		return
 	}
 	set("status", &v.DirectoryStatus, e.Status)
 	if len(fields) == 0 {
 		d.rep.Unchanged++
-		return nil
+		return
 	}
 	d.updated(u, &v, e.Line, fields)
-	return nil
 }
 
 // updated records that u becomes v, its fields changed.

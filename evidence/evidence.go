@@ -32,9 +32,17 @@ type Checkpoints interface {
 	CheckpointFor(ctx context.Context, leaf int64) (*navette.Checkpoint, error)
 }
 
+// Store is what the evidence service needs of the metadata store, by role;
+// navette.MetaStore has them all.
+type Store interface {
+	navette.DepositStore
+	navette.MailboxStore
+	navette.JournalStore
+}
+
 // Service issues receipts and evidence bundles. Set its fields before use.
 type Service struct {
-	Meta     navette.MetaStore
+	Meta     Store
 	Evidence navette.EvidenceStore
 	// Deposits opens the claims of a deposit's evidence.
 	Deposits    *deposit.Service

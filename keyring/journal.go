@@ -192,32 +192,10 @@ func journalFile(h uint32, ext string) string {
 
 // load reads the journal's keys of the directory, with k.mu held.
 func (k *JournalKeys) load() error {
-	if err := checkDir(k.dir); err != nil {
+	verifiers, err := journalVerifiers(k.dir)
+	if err != nil {
 		return err
 	}
-	entries, err := os.ReadDir(k.dir)
-	if err != nil {
-		return fmt.Errorf("keyring: %w", err)
-	}
-	var verifiers []string
-	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasPrefix(name, journalPrefix) || !strings.HasSuffix(name, journalVerifierExt) {
-			continue
-		}
-		b, err := readPrivate(filepath.Join(k.dir, name))
-		if err != nil {
-			return err
-		}
-		text, ok := bytes.CutSuffix(b, []byte("\n"))
-		v, err := note.NewVerifier(string(text))
-		if !ok || err != nil || name != journalFile(v.KeyHash(), journalVerifierExt) {
-			return fmt.Errorf("keyring: %s: malformed, want a note verifier key of that hash and a newline", filepath.Join(k.dir, name))
-		}
-		verifiers = append(verifiers, string(text))
-	}
-	slices.Sort(verifiers)
-
 	b, err := readPrivate(filepath.Join(k.dir, journalActiveFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		k.signer, k.verifiers = nil, verifiers
@@ -229,22 +207,62 @@ func (k *JournalKeys) load() error {
 	if !ok || len(active) != 8 || !lowerHex(string(active)) {
 		return fmt.Errorf("keyring: %s: malformed, want a key hash and a newline", filepath.Join(k.dir, journalActiveFile))
 	}
-	path := filepath.Join(k.dir, journalPrefix+string(active)+journalSignerExt)
-	b, err = readPrivate(path)
+	signer, err := journalSigner(k.dir, string(active), verifiers)
 	if err != nil {
 		return err
 	}
+	k.signer, k.verifiers = signer, verifiers
+	return nil
+}
+
+// journalVerifiers reads the verifier keys of the journal in dir, sorted.
+func journalVerifiers(dir string) ([]string, error) {
+	if err := checkDir(dir); err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	var verifiers []string
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, journalPrefix) || !strings.HasSuffix(name, journalVerifierExt) {
+			continue
+		}
+		b, err := readPrivate(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		text, ok := bytes.CutSuffix(b, []byte("\n"))
+		v, err := note.NewVerifier(string(text))
+		if !ok || err != nil || name != journalFile(v.KeyHash(), journalVerifierExt) {
+			return nil, fmt.Errorf("keyring: %s: malformed, want a note verifier key of that hash and a newline", filepath.Join(dir, name))
+		}
+		verifiers = append(verifiers, string(text))
+	}
+	slices.Sort(verifiers)
+	return verifiers, nil
+}
+
+// journalSigner reads the signer key of hash active in dir, which must
+// have its verifier key among verifiers.
+func journalSigner(dir, active string, verifiers []string) (note.Signer, error) {
+	path := filepath.Join(dir, journalPrefix+active+journalSignerExt)
+	b, err := readPrivate(path)
+	if err != nil {
+		return nil, err
+	}
 	text, ok := bytes.CutSuffix(b, []byte("\n"))
 	signer, err := note.NewSigner(string(text))
-	if !ok || err != nil || fmt.Sprintf("%08x", signer.KeyHash()) != string(active) {
-		return fmt.Errorf("keyring: %s: malformed, want a note signer key of that hash and a newline", path)
+	if !ok || err != nil || fmt.Sprintf("%08x", signer.KeyHash()) != active {
+		return nil, fmt.Errorf("keyring: %s: malformed, want a note signer key of that hash and a newline", path)
 	}
 	if !slices.ContainsFunc(verifiers, func(v string) bool {
 		vk, _ := note.NewVerifier(v)
 		return vk.KeyHash() == signer.KeyHash() && vk.Name() == signer.Name()
 	}) {
-		return fmt.Errorf("keyring: %s has no verifier key file %s", path, journalFile(signer.KeyHash(), journalVerifierExt))
+		return nil, fmt.Errorf("keyring: %s has no verifier key file %s", path, journalFile(signer.KeyHash(), journalVerifierExt))
 	}
-	k.signer, k.verifiers = signer, verifiers
-	return nil
+	return signer, nil
 }

@@ -250,20 +250,14 @@ func (k *Keyring) Rotate() (string, error) { return k.Create(true) }
 // it is copied to every node before Activate makes it active, so that no
 // node meets a data key wrapped by a key it lacks.
 func (k *Keyring) Create(activate bool) (string, error) {
-	raw := make([]byte, kekSize)
-	rand.Read(raw)
-	aead, err := newAEAD(raw)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	id, raw, err := newKeyFile(k.dir, keySuffix, kekSize)
 	if err != nil {
 		return "", loadError(err)
 	}
-	id := newID()
-
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if err := checkDir(k.dir); err != nil {
-		return "", loadError(err)
-	}
-	if err := writeFileAtomic(k.dir, id+keySuffix, []byte(hex.EncodeToString(raw)+"\n")); err != nil {
+	aead, err := newAEAD(raw)
+	if err != nil {
 		return "", loadError(err)
 	}
 	if k.keys == nil {
@@ -518,6 +512,34 @@ func checkDir(dir string) error {
 // load reads the keys and the active id of dir. The active id is "" if
 // the active file does not exist.
 func load(dir string) (map[string]cipher.AEAD, string, error) {
+	raws, active, err := kekFiles.load(dir)
+	if err != nil {
+		return nil, "", err
+	}
+	keys := make(map[string]cipher.AEAD, len(raws))
+	for id, raw := range raws {
+		if keys[id], err = newAEAD(raw); err != nil {
+			return nil, "", err
+		}
+	}
+	return keys, active, nil
+}
+
+// keyFiles names the files of one kind of key in a key directory: one file
+// per key, <id><suffix>, of hex digits and a newline, and a file naming the
+// active key.
+type keyFiles struct {
+	suffix string // of the key files' names
+	active string // name of the file holding the active key's id
+	what   string // the kind of key, in errors
+}
+
+// kekFiles are the files of the key-encryption keys.
+var kekFiles = keyFiles{suffix: keySuffix, active: activeFile, what: "key"}
+
+// load reads the keys of kind f in dir, by id, and the active key's id: ""
+// if the active file does not exist.
+func (f keyFiles) load(dir string) (map[string][]byte, string, error) {
 	if err := checkDir(dir); err != nil {
 		return nil, "", err
 	}
@@ -525,26 +547,23 @@ func load(dir string) (map[string]cipher.AEAD, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("keyring: %w", err)
 	}
-	keys := map[string]cipher.AEAD{}
+	keys := map[string][]byte{}
 	for _, e := range entries {
 		name := e.Name()
-		if !strings.HasSuffix(name, keySuffix) {
-			continue // the active file, or a temporary file left by a crash
+		if !strings.HasSuffix(name, f.suffix) {
+			continue // another kind's file, or a temporary file left by a crash
 		}
-		id := strings.TrimSuffix(name, keySuffix)
+		id := strings.TrimSuffix(name, f.suffix)
 		if !validID(id) {
-			return nil, "", fmt.Errorf("keyring: %s: malformed key file name, want 16 lower-case hex digits and %s", filepath.Join(dir, name), keySuffix)
+			return nil, "", fmt.Errorf("keyring: %s: malformed %s file name, want 16 lower-case hex digits and %s", filepath.Join(dir, name), f.what, f.suffix)
 		}
-		raw, err := readKeyFile(filepath.Join(dir, name))
-		if err != nil {
-			return nil, "", err
-		}
-		if keys[id], err = newAEAD(raw); err != nil {
+		if keys[id], err = readKeyFile(filepath.Join(dir, name)); err != nil {
 			return nil, "", err
 		}
 	}
 
-	b, err := readPrivate(filepath.Join(dir, activeFile))
+	path := filepath.Join(dir, f.active)
+	b, err := readPrivate(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return keys, "", nil
 	} else if err != nil {
@@ -552,12 +571,27 @@ func load(dir string) (map[string]cipher.AEAD, string, error) {
 	}
 	active, ok := bytes.CutSuffix(b, []byte("\n"))
 	if !ok || !validID(string(active)) {
-		return nil, "", fmt.Errorf("keyring: %s: malformed, want a key id and a newline", filepath.Join(dir, activeFile))
+		return nil, "", fmt.Errorf("keyring: %s: malformed, want a %s id and a newline", path, f.what)
 	}
 	if keys[string(active)] == nil {
-		return nil, "", fmt.Errorf("keyring: %s names key %s, which has no key file", filepath.Join(dir, activeFile), active)
+		return nil, "", fmt.Errorf("keyring: %s names %s %s, which has no key file", path, f.what, active)
 	}
 	return keys, string(active), nil
+}
+
+// newKeyFile makes a random key of size bytes, writes it to a new file of
+// dir named for its id and suffix, and returns the id and the key.
+func newKeyFile(dir, suffix string, size int) (string, []byte, error) {
+	raw := make([]byte, size)
+	rand.Read(raw)
+	id := newID()
+	if err := checkDir(dir); err != nil {
+		return "", nil, err
+	}
+	if err := writeFileAtomic(dir, id+suffix, []byte(hex.EncodeToString(raw)+"\n")); err != nil {
+		return "", nil, err
+	}
+	return id, raw, nil
 }
 
 // readKeyFile reads and decodes a key file.

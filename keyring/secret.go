@@ -1,9 +1,7 @@
 package keyring
 
 import (
-	"bytes"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -11,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 )
 
@@ -133,13 +130,8 @@ func (m *MACKeys) Rotate() (string, error) {
 // newKey writes a new MAC key file and adds the key, not active, and
 // returns its id.
 func (m *MACKeys) newKey() (string, error) {
-	raw := make([]byte, macKeySize)
-	rand.Read(raw)
-	id := newID()
-	if err := checkDir(m.dir); err != nil {
-		return "", err
-	}
-	if err := writeFileAtomic(m.dir, id+macSuffix, []byte(hex.EncodeToString(raw)+"\n")); err != nil {
+	id, raw, err := newKeyFile(m.dir, macSuffix, macKeySize)
+	if err != nil {
 		return "", err
 	}
 	m.mu.Lock()
@@ -209,48 +201,13 @@ func verifyMAC(key, msg, tag []byte) bool {
 	return hmac.Equal(mac(key, msg), tag)
 }
 
+// macFiles are the files of the MAC keys. A MAC key file has the shape of
+// a KEK file.
+var macFiles = keyFiles{suffix: macSuffix, active: macActiveFile, what: "MAC key"}
+
 // loadMAC reads the MAC keys and the active MAC key id of dir. The active
 // id is "" if the active file does not exist.
-func loadMAC(dir string) (map[string][]byte, string, error) {
-	if err := checkDir(dir); err != nil {
-		return nil, "", err
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, "", fmt.Errorf("keyring: %w", err)
-	}
-	keys := map[string][]byte{}
-	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasSuffix(name, macSuffix) {
-			continue
-		}
-		id := strings.TrimSuffix(name, macSuffix)
-		if !validID(id) {
-			return nil, "", fmt.Errorf("keyring: %s: malformed MAC key file name, want 16 lower-case hex digits and %s", filepath.Join(dir, name), macSuffix)
-		}
-		// A MAC key file has the shape of a KEK file.
-		raw, err := readKeyFile(filepath.Join(dir, name))
-		if err != nil {
-			return nil, "", err
-		}
-		keys[id] = raw
-	}
-	b, err := readPrivate(filepath.Join(dir, macActiveFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return keys, "", nil
-	} else if err != nil {
-		return nil, "", err
-	}
-	active, ok := bytes.CutSuffix(b, []byte("\n"))
-	if !ok || !validID(string(active)) {
-		return nil, "", fmt.Errorf("keyring: %s: malformed, want a MAC key id and a newline", filepath.Join(dir, macActiveFile))
-	}
-	if keys[string(active)] == nil {
-		return nil, "", fmt.Errorf("keyring: %s names MAC key %s, which has no key file", filepath.Join(dir, macActiveFile), active)
-	}
-	return keys, string(active), nil
-}
+func loadMAC(dir string) (map[string][]byte, string, error) { return macFiles.load(dir) }
 
 // syncDir makes the entries of dir durable.
 func syncDir(dir string) error {

@@ -7,11 +7,19 @@ import (
 	"navette"
 )
 
+// Store is what the delivery Worker and the outbox Admin needs of the metadata store, by role;
+// navette.MetaStore has them all.
+type Store interface {
+	navette.OutboxStore
+	navette.UserStore
+	navette.JournalStore
+}
+
 // Admin lets platform admins, through the API, and operators, on the
 // command line, see the notices of the outbox (dead letters first of all)
 // and replay them. Its fields are set once before use.
 type Admin struct {
-	Meta  navette.MetaStore
+	Meta  Store
 	Clock navette.Clock
 	// Kick, if set, is called after a replay so that delivery starts at
 	// once (Worker.Kick).

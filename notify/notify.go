@@ -21,13 +21,6 @@ import (
 	"navette/seal"
 )
 
-// KeyWrapper wraps data keys under a key-encryption key (see package
-// keyring). ad binds a wrapped key to the object that owns it.
-type KeyWrapper interface {
-	Wrap(dataKey []byte, ad string) (navette.WrappedKey, error)
-	Unwrap(w navette.WrappedKey, ad string) ([]byte, error)
-}
-
 // Person names someone a message mentions.
 type Person struct {
 	Name  string `json:"name,omitempty"`
@@ -81,7 +74,7 @@ const (
 // NewNotice returns a pending notice of kind to userID about depositID (""
 // for none), created and due at now, with d sealed in its payload under a
 // new key wrapped by keys.
-func NewNotice(keys KeyWrapper, kind navette.NoticeKind, userID, depositID string, now time.Time, d *Data) (navette.Notice, error) {
+func NewNotice(keys navette.KeyWrapper, kind navette.NoticeKind, userID, depositID string, now time.Time, d *Data) (navette.Notice, error) {
 	n := navette.Notice{
 		ID:            navette.NewID(),
 		Kind:          kind,
@@ -112,7 +105,7 @@ func NewNotice(keys KeyWrapper, kind navette.NoticeKind, userID, depositID strin
 
 // Open returns the data sealed in n's payload. Returns EINTERNAL if the
 // payload is gone (the notice was sent) or does not authenticate.
-func Open(keys KeyWrapper, n *navette.Notice) (*Data, error) {
+func Open(keys navette.KeyWrapper, n *navette.Notice) (*Data, error) {
 	if n.Key.IsZero() || len(n.Payload) == 0 {
 		return nil, navette.Errorf(navette.EINTERNAL, "The notice %s has no payload.", n.ID)
 	}

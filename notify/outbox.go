@@ -26,7 +26,7 @@ import (
 // older than MaxAge are removed. Its methods are safe for concurrent use.
 type Outbox struct {
 	dir  string
-	keys KeyWrapper
+	keys navette.KeyWrapper
 	// MaxAge is how long messages are kept (30 days, the retention ceiling,
 	// when zero).
 	MaxAge time.Duration
@@ -48,7 +48,7 @@ type outboxFile struct {
 
 // NewOutbox returns the outbox in dir, which the first message creates
 // with mode 0700.
-func NewOutbox(dir string, keys KeyWrapper) *Outbox {
+func NewOutbox(dir string, keys navette.KeyWrapper) *Outbox {
 	return &Outbox{dir: dir, keys: keys}
 }
 

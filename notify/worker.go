@@ -39,8 +39,8 @@ const maxErrorText = 500
 //
 // Set the fields, then call Run. Zero values take the defaults.
 type Worker struct {
-	Meta     navette.MetaStore
-	Keys     KeyWrapper
+	Meta     Store
+	Keys     navette.KeyWrapper
 	Mailer   Mailer
 	Renderer *Renderer
 	Clock    navette.Clock

@@ -6,12 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"net/http"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/stdlib"
-	tusd "github.com/tus/tusd/v2/pkg/handler"
 
 	"navette"
 )
@@ -29,7 +27,7 @@ const (
 	listenWait = 2 * time.Second        // at most, before listening again after a failure
 )
 
-// Locker is a tusd upload locker for several navette nodes sharing one
+// Locker is a navette.UploadLocker for several navette nodes sharing one
 // PostgreSQL database: two requests, on the same node or on two, never work
 // on the same upload at once.
 //
@@ -37,7 +35,7 @@ const (
 // upload id, held by a connection of its own from Lock to Unlock. A lock
 // whose node dies is released by PostgreSQL when its connection drops.
 //
-// As tusd requires, a request that wants a lock someone holds asks the
+// As tusd, whose locker it serves as, requires, a request that wants a lock someone holds asks the
 // holder to release it: it calls the holder's requestUnlock directly when
 // the holder is on the same node, and sends a notification on the channel
 // navette_upload_unlock for holders on other nodes; each Locker listens on
@@ -57,7 +55,7 @@ type Locker struct {
 	held map[string]*uploadLock // the locks this node holds, by upload id
 }
 
-var _ tusd.Locker = (*Locker)(nil)
+var _ navette.UploadLocker = (*Locker)(nil)
 
 // NewLocker returns a Locker keeping its locks in the database of db, a pool
 // opened with pgx's database/sql driver (github.com/jackc/pgx/v5/stdlib).
@@ -72,7 +70,7 @@ func NewLocker(db *sql.DB) *Locker {
 }
 
 // NewLock returns the lock of upload id, not yet taken.
-func (l *Locker) NewLock(id string) (tusd.Lock, error) {
+func (l *Locker) NewLock(id string) (navette.UploadLock, error) {
 	h := fnv.New64a()
 	h.Write([]byte(id))
 	return &uploadLock{l: l, id: id, key: int64(h.Sum64())}, nil
@@ -160,8 +158,7 @@ func (l *Locker) requestUnlock(id string) {
 	}
 }
 
-// uploadLock is the lock of one upload. tusd uses each from one goroutine at
-// a time.
+// uploadLock is the lock of one upload, used from one goroutine at a time.
 type uploadLock struct {
 	l   *Locker
 	id  string
@@ -169,13 +166,13 @@ type uploadLock struct {
 
 	// While held:
 	conn          *sql.Conn // the session holding the advisory lock
-	requestUnlock func()    // tusd's request to release it
+	requestUnlock func()    // the holder's request to release it
 	requested     bool      // requestUnlock was called; guarded by l.mu
 }
 
 // Lock takes the lock, asking its holder to release it if needed, until ctx
-// is done: then it returns tusd.ErrLockTimeout. Returns EUNAVAILABLE if
-// the database cannot be reached.
+// is done: then it returns an error wrapping ctx.Err(). Returns
+// EUNAVAILABLE if the database cannot be reached.
 func (k *uploadLock) Lock(ctx context.Context, requestUnlock func()) error {
 	if k.conn != nil {
 		return navette.Errorf(navette.EINTERNAL, "The upload lock is held already.")
@@ -214,7 +211,7 @@ func (k *uploadLock) Lock(ctx context.Context, requestUnlock func()) error {
 		case <-ctx.Done():
 			t.Stop()
 			conn.Close()
-			return tusd.ErrLockTimeout
+			return fmt.Errorf("postgres: lock upload %s: %w", k.id, ctx.Err())
 		case <-t.C:
 		}
 	}
@@ -250,16 +247,14 @@ func (k *uploadLock) try(ctx context.Context, conn *sql.Conn, lastNotify *time.T
 	return false, nil
 }
 
-// lockErr returns the error of a Lock that failed with err. Besides err, it
-// holds the answer tusd is to give (503 and a message for users): tusd
-// answers any other error with a 500 that shows the error's text.
+// lockErr returns the error of a Lock that failed with err: one wrapping
+// ctx.Err() if ctx is done, else EUNAVAILABLE with a message for users that
+// does not name the database.
 func (k *uploadLock) lockErr(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
-		return tusd.ErrLockTimeout
+		return fmt.Errorf("postgres: lock upload %s: %w", k.id, ctx.Err())
 	}
-	const msg = "The database cannot be reached; try again later."
-	answer := tusd.NewError("ERR_UNAVAILABLE", msg, http.StatusServiceUnavailable)
-	return navette.WrapError(navette.EUNAVAILABLE, errors.Join(answer, fmt.Errorf("postgres: lock upload %s: %w", k.id, err)), msg)
+	return navette.WrapError(navette.EUNAVAILABLE, fmt.Errorf("postgres: lock upload %s: %w", k.id, err), "The database cannot be reached; try again later.")
 }
 
 // Unlock releases the lock. Releasing a lock not held does nothing. If the

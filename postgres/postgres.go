@@ -14,8 +14,8 @@
 // holding NUL bytes or invalid UTF-8, which SQLite would keep, is refused
 // with EINVALID. Failures to reach the server are EUNAVAILABLE.
 //
-// The package also provides Locker, a tusd upload locker that works across
-// nodes.
+// The package also provides Locker, an upload locker (navette.UploadLocker)
+// that works across nodes.
 package postgres
 
 import (
@@ -36,7 +36,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
-	tusd "github.com/tus/tusd/v2/pkg/handler"
 
 	"navette"
 	"navette/sqlstore"
@@ -245,7 +244,7 @@ func discard(c *sql.Conn) {
 // Locker). It is made on the first call, with a pool of connections of its
 // own, and closed with the Store. A Store that is closed returns a locker
 // whose locks fail.
-func (s *Store) Locker() tusd.Locker {
+func (s *Store) Locker() navette.UploadLocker {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.locker == nil {

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver of database/sql
-	tusd "github.com/tus/tusd/v2/pkg/handler"
 
 	"navette"
 	"navette/app"
@@ -322,7 +321,7 @@ func TestOpenMeta(t *testing.T) {
 		if _, ok := m.(*postgres.Store); !ok {
 			t.Errorf("OpenMeta(%s) = %T", url, m)
 		}
-		if _, ok := m.(interface{ Locker() tusd.Locker }); !ok {
+		if _, ok := m.(interface{ Locker() navette.UploadLocker }); !ok {
 			t.Errorf("OpenMeta(%s) has no locker", url)
 		}
 		if err := m.Ping(t.Context()); err != nil {

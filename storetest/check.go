@@ -7,20 +7,6 @@ import (
 	"navette"
 )
 
-// checkTests are the subtests of TestMetaStore about content checks: the
-// check columns of files, the files due for the background checker, the
-// scrubber's walk, and the content alert notice.
-var checkTests = []struct {
-	name string
-	fn   func(t *testing.T, m *metaFixture)
-}{
-	{"FileChecks", testMetaFileChecks},
-	{"FilesToCheck", testMetaFilesToCheck},
-	{"StoredFiles", testMetaStoredFiles},
-	{"RejectedBlobsToDelete", testMetaRejectedBlobsToDelete},
-	{"ContentAlert", testMetaContentAlert},
-}
-
 // setFile changes f in storage with fn and returns what was stored.
 func (m *metaFixture) setFile(f *navette.FileRecord, fn func(f *navette.FileRecord)) *navette.FileRecord {
 	m.t.Helper()

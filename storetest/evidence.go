@@ -10,21 +10,6 @@ import (
 	"navette"
 )
 
-// evidenceTests are the subtests of TestMetaStore about the evidence of
-// deposits (navette.EvidenceStore), which every MetaStore must keep.
-var evidenceTests = []struct {
-	name string
-	fn   func(t *testing.T, m *metaFixture)
-}{
-	{"ProofKey", testMetaProofKey},
-	{"EvidenceWithEvents", testMetaEvidenceWithEvents},
-	{"EvidenceRefused", testMetaEvidenceRefused},
-	{"SearchEvidence", testMetaSearchEvidence},
-	{"DueEvidence", testMetaDueEvidence},
-	{"DeleteEvidence", testMetaDeleteEvidence},
-	{"DeleteEvidenceConcurrent", testMetaDeleteEvidenceConcurrent},
-}
-
 // evidenceStore returns the store under test as a navette.EvidenceStore.
 func (m *metaFixture) evidenceStore() navette.EvidenceStore {
 	m.t.Helper()

@@ -12,37 +12,6 @@ import (
 	"navette"
 )
 
-// identityTests are the subtests of TestMetaStore about identity: users from
-// directories, courts, service mailboxes, sessions, sign-in codes, token
-// scopes and recipient search.
-var identityTests = []struct {
-	name string
-	fn   func(t *testing.T, m *metaFixture)
-}{
-	{"UserFields", testMetaUserFields},
-	{"UpdateUser", testMetaUpdateUser},
-	{"UpdateUserConcurrent", testMetaUpdateUserConcurrent},
-	{"UsersBySource", testMetaUsersBySource},
-	{"SaveUsers", testMetaSaveUsers},
-	{"SaveUsersRefused", testMetaSaveUsersRefused},
-	{"Courts", testMetaCourts},
-	{"Members", testMetaMembers},
-	{"SetMembers", testMetaSetMembers},
-	{"ServiceMailbox", testMetaServiceMailbox},
-	{"FirstDownloadBy", testMetaFirstDownloadBy},
-	{"Sessions", testMetaSessions},
-	{"DeleteStaleSessions", testMetaDeleteStaleSessions},
-	{"SignInCodes", testMetaSignInCodes},
-	{"TokenScopes", testMetaTokenScopes},
-	{"RevokeToken", testMetaRevokeToken},
-	{"TouchToken", testMetaTouchToken},
-	{"Search", testMetaSearch},
-	{"SearchFilters", testMetaSearchFilters},
-	{"SearchFollowsChanges", testMetaSearchFollowsChanges},
-	{"SearchMany", testMetaSearchMany},
-	{"SearchClustered", testMetaSearchClustered},
-}
-
 // newPerson returns a user with the given name and role, whose e-mail
 // address is made from the name and made unique by a word that no search
 // of the suite starts, not yet stored.

@@ -17,63 +17,15 @@ import (
 	"navette"
 )
 
-// TestMetaStore runs the conformance suite for navette.MetaStore. open must
-// return a new, empty store for each subtest and release it with t.Cleanup.
-// The subtests run one after the other; some of them call the store from
-// several goroutines at once.
+// TestMetaStore runs the conformance suite for navette.MetaStore: the
+// suite of each of its roles, and of the optional roles EvidenceStore and
+// StatsStore, as subtests named for the role. open must return a new,
+// empty store for each subtest and release it with t.Cleanup. The subtests
+// run one after the other; some of them call the store from several
+// goroutines at once.
 func TestMetaStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, m *metaFixture)
-	}{
-		{"Users", testMetaUsers},
-		{"Tokens", testMetaTokens},
-		{"CreateDeposit", testMetaCreateDeposit},
-		{"DepositFor", testMetaDepositFor},
-		{"ListDeposits", testMetaListDeposits},
-		{"ListPagination", testMetaListPagination},
-		{"ListDefaultLimit", testMetaListDefaultLimit},
-		{"UpdateDeposit", testMetaUpdateDeposit},
-		{"UpdateDepositRollback", testMetaUpdateDepositRollback},
-		{"UpdateDepositConcurrent", testMetaUpdateDepositConcurrent},
-		{"JournalAndRowLocks", testMetaJournalAndRowLocks},
-		{"DueDeposits", testMetaDueDeposits},
-		{"CreateFile", testMetaCreateFile},
-		{"CreateFileConcurrent", testMetaCreateFileConcurrent},
-		{"Files", testMetaFiles},
-		{"UpdateFile", testMetaUpdateFile},
-		{"BlobsToDelete", testMetaBlobsToDelete},
-		{"Events", testMetaEvents},
-		{"RoundTrip", testMetaRoundTrip},
-		{"Ping", testMetaPing},
-		{"UserLang", testMetaUserLang},
-		{"DueReminders", testMetaDueReminders},
-		{"NoticesWithEvents", testMetaNoticesWithEvents},
-		{"NoticesRefused", testMetaNoticesRefused},
-		{"ClaimNotices", testMetaClaimNotices},
-		{"ClaimNoticesConcurrent", testMetaClaimNoticesConcurrent},
-		{"NoticeSent", testMetaNoticeSent},
-		{"NoticeFailed", testMetaNoticeFailed},
-		{"ReplayNotice", testMetaReplayNotice},
-		{"NoticesFilter", testMetaNoticesFilter},
-		{"Settings", testMetaSettings},
-		{"JournalChain", testMetaJournalChain},
-		{"JournalTree", testMetaJournalTree},
-		{"Checkpoints", testMetaCheckpoints},
-	}
-	tests = append(tests, identityTests...)
-	tests = append(tests, evidenceTests...)
-	tests = append(tests, checkTests...)
-	tests = append(tests, statsTests...)
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			tt.fn(t, &metaFixture{
-				t:     t,
-				s:     open(t),
-				ctx:   t.Context(),
-				clock: navette.NewFakeClock(metaEpoch),
-			})
-		})
+	for _, r := range roleSuites {
+		t.Run(r.role, func(t *testing.T) { r.run(t, open) })
 	}
 }
 

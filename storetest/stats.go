@@ -8,14 +8,6 @@ import (
 	"navette"
 )
 
-// statsTests are the subtests of TestMetaStore about navette.StatsStore.
-var statsTests = []struct {
-	name string
-	fn   func(t *testing.T, m *metaFixture)
-}{
-	{"Stats", testMetaStats},
-}
-
 func testMetaStats(t *testing.T, m *metaFixture) {
 	ss, ok := m.s.(navette.StatsStore)
 	if !ok {

@@ -26,8 +26,8 @@ import (
 
 	"navette"
 	"navette/app"
+	"navette/app/apptest"
 	"navette/internal/testbrowser"
-	"navette/internal/testnode"
 	"navette/totp"
 	"navette/web"
 )
@@ -51,7 +51,7 @@ func startNode(t *testing.T) *node { return startThemed(t, "") }
 // server that records and can slow tus uploads.
 func startThemed(t *testing.T, theme string) *node {
 	t.Helper()
-	a := testnode.Start(t, nil, func(c *app.Config) {
+	a := apptest.Start(t, nil, func(c *app.Config) {
 		c.StaffCodes = true
 		c.Limits = navette.Limits{MaxFileSize: 64 << 20, MaxFiles: 5}
 		c.Theme = theme

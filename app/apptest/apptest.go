@@ -1,7 +1,7 @@
-// Package testnode boots a whole navette node for tests: the real server
+// Package apptest boots a whole navette node for tests: the real server
 // on a free port of 127.0.0.1, over a temporary data directory (SQLite and
 // a local disk), stopped when the test ends. Only tests import it.
-package testnode
+package apptest
 
 import (
 	"context"

@@ -1,0 +1,59 @@
+package app
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	tusd "github.com/tus/tusd/v2/pkg/handler"
+
+	"navette"
+	"navette/postgres"
+)
+
+// TestTusLocker takes a lock of PostgreSQL's locker through the tus adapter
+// with the database out of reach: tusd gets a 503 answer that does not name
+// the database (tusd answers other errors with a 500 showing their text),
+// and ErrLockTimeout when the request's context ended first.
+func TestTusLocker(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	db, err := sql.Open("pgx", "postgres://test@"+addr+"/none?sslmode=disable&connect_timeout=5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl := postgres.NewLocker(db)
+	t.Cleanup(func() { pl.Close(); db.Close() })
+	l := tusLocker{pl}
+
+	k, err := l.NewLock("upload-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	err = k.Lock(ctx, func() {})
+	if code := navette.ErrorCode(err); code != navette.EUNAVAILABLE {
+		t.Errorf("Lock with the database out of reach = %v (%s), want EUNAVAILABLE", err, code)
+	}
+	var te tusd.Error
+	if !errors.As(err, &te) || te.HTTPResponse.StatusCode != http.StatusServiceUnavailable ||
+		strings.Contains(te.HTTPResponse.Body, addr) || strings.Contains(te.Message, addr) {
+		t.Errorf("Lock with the database out of reach = %v, want a tusd answer 503 that does not name the database (got %+v)", err, te)
+	}
+
+	done, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := k.Lock(done, func() {}); !errors.Is(err, tusd.ErrLockTimeout) {
+		t.Errorf("Lock with its context done = %v, want ErrLockTimeout", err)
+	}
+}

@@ -1,0 +1,48 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestAdminCommands runs the admin commands that manage people, courts,
+// service mailboxes and tokens one after the other on one platform, and
+// their usage errors: each answers what it did, or one line and code 2.
+func TestAdminCommands(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		args []string
+		code int
+		out  string // in standard output if code is 0, else in standard error
+	}{
+		{[]string{"court", "add", "--code", "TJ-AMIENS", "--name", "Tribunal judiciaire d'Amiens"}, 0, "created court TJ-AMIENS"},
+		{[]string{"user", "add", "--email", "greffe@justice.example", "--name", "Greffe", "--role", "agent", "--court", "TJ-AMIENS"}, 0, "created agent greffe@justice.example"},
+		{[]string{"user", "add", "--email", "x@justice.example", "--name", "X", "--role", "agent", "--court", "TJ-NOWHERE"}, 1, "no court has the code TJ-NOWHERE"},
+		{[]string{"user", "add", "--email", "x@justice.example"}, 2, "--email, --name and --role are required"},
+		{[]string{"service", "add", "--court", "TJ-AMIENS", "--name", "Greffe correctionnel", "--email", "greffe.correctionnel@justice.example"}, 0, "created service Greffe correctionnel <greffe.correctionnel@justice.example>"},
+		{[]string{"member", "add", "--service", "greffe.correctionnel@justice.example", "--email", "greffe@justice.example"}, 0, "member add: greffe@justice.example in greffe.correctionnel@justice.example"},
+		{[]string{"member", "remove", "--service", "greffe.correctionnel@justice.example", "--email", "greffe@justice.example"}, 0, "member remove: greffe@justice.example in greffe.correctionnel@justice.example"},
+		{[]string{"user", "role", "--email", "greffe@justice.example", "--role", "court_admin"}, 0, "role greffe@justice.example: court_admin, active"},
+		{[]string{"user", "revoke", "--email", "greffe@justice.example"}, 0, "revoke greffe@justice.example: court_admin, revoked"},
+		{[]string{"user", "restore", "--email", "greffe@justice.example"}, 0, "restore greffe@justice.example: court_admin, active"},
+		{[]string{"user", "revoke", "--email", "greffe@justice.example", "--role", "agent"}, 2, "--role with user role only"},
+		{[]string{"user", "reset-totp", "--email", "nobody@justice.example"}, 1, "no user has the e-mail nobody@justice.example"},
+		{[]string{"token", "create", "--email", "greffe@justice.example", "--ttl", "-1h"}, 2, "--ttl must not be negative"},
+		{[]string{"token", "create", "--email", "greffe@justice.example", "--ttl", "24h"}, 0, "nvt_"},
+		{[]string{"token", "revoke"}, 2, "one token id is required"},
+		{[]string{"key", "activate"}, 2, "one key id is required"},
+		{[]string{"mail", "replay"}, 2, "one notice ID is required"},
+		{[]string{"mail", "dead", "--limit", "0"}, 2, "--limit must be positive"},
+		{[]string{"evidence"}, 2, "give one deposit id"},
+		{[]string{"user", "rename"}, 2, `unknown admin command "user rename"`},
+	} {
+		r := runCLI(t, nil, false, append(append([]string{"admin"}, tt.args...), "--data", dir)...)
+		got := r.stdout
+		if tt.code != 0 {
+			got = r.stderr
+		}
+		if r.code != tt.code || !strings.Contains(got, tt.out) {
+			t.Errorf("admin %s = %d, %q %q; want %d, %q", strings.Join(tt.args, " "), r.code, r.stdout, r.stderr, tt.code, tt.out)
+		}
+	}
+}
