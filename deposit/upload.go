@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"navette"
@@ -185,13 +186,12 @@ func openResume(k *seal.Key, fileID string, off int64, sealed []byte) (hash.Hash
 	return h, buf[2+n:], nil
 }
 
-// segment is one plaintext segment travelling from the reader to the
-// sealer, or (mark set, buf nil) a commit point between two segments.
+// segment is one plaintext segment (or the start of one, at the end of a
+// request) travelling from the reader to the sealer, or (mark set, buf nil)
+// a commit point between two segments.
 type segment struct {
 	buf      *[]byte
-	index    int64
-	last     bool
-	hashFrom int // bytes at the start already hashed (a resumed partial segment)
+	hashFrom int // bytes at the start already hashed and sealed (a resumed partial segment)
 	mark     *commitMark
 }
 
@@ -229,7 +229,6 @@ func (s *Service) commitEvery() time.Duration {
 }
 
 var segmentPool = sync.Pool{New: func() any { b := make([]byte, 0, seal.SegmentSize); return &b }}
-var sealedPool = sync.Pool{New: func() any { b := make([]byte, 0, seal.SealedSegmentSize); return &b }}
 
 // pipelineDepth is how many segments may wait between stages: 2 MiB.
 const pipelineDepth = 32
@@ -272,11 +271,7 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 	if int64(len(partial)) != off%seal.SegmentSize {
 		return 0, navette.Errorf(navette.EINTERNAL, "upload %s: resume state does not match offset", f.ID)
 	}
-	index := off / seal.SegmentSize
-	blobOff := int64(0)
-	if off > 0 {
-		blobOff = seal.SegmentOffset(index)
-	}
+	blobOff := sealedOffset(off)
 	s.Room.begin(f.ID, f.Size, off)
 	newOff := off // where the upload stands when this write ends
 	defer func() { s.Room.end(f.ID, f.Size, newOff) }()
@@ -285,17 +280,14 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 		return 0, err
 	}
 	defer w.Close()
-	if off == 0 {
-		if _, err := w.Write(seal.Header()); err != nil {
-			return 0, blobErr(err)
-		}
-	}
+	sw := seal.NewWriter(w, k, f.ID, f.Size, off, partial)
+	defer sw.Close()
 
 	// Three stages, each on its own goroutine so they overlap: this one
 	// reads and cuts segments, the next hashes them, the last seals and
-	// writes them. The resumed partial segment's bytes were hashed by the
-	// request that received them: hashFrom skips them. Commit marks follow
-	// the segments they end through every stage.
+	// writes them. The resumed partial segment's bytes were hashed and
+	// sealed by the request that received them: hashFrom skips them. Commit
+	// marks follow the segments they end through every stage.
 	hashIn := make(chan segment, pipelineDepth)
 	sealIn := make(chan segment, pipelineDepth)
 	sealErr := make(chan error, 1)
@@ -326,30 +318,10 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 			hashOut <- sg
 		}
 	}()
-	// durable is the offset recorded last, by the last stage until it
-	// ends, then here.
+	// durable is the offset recorded last, by the stage that commits until
+	// it ends, then here.
 	durable := off
-	go func() {
-		var err error
-		for sg := range sealIn {
-			switch {
-			case err != nil:
-			case sg.mark != nil:
-				if err = s.commitAt(ctx, w, k, f.ID, durable, sg.mark); err == nil {
-					durable = sg.mark.off
-				}
-			default:
-				out := sealedPool.Get().(*[]byte)
-				*out = k.SealSegment((*out)[:0], f.ID, sg.index, sg.last, *sg.buf)
-				_, err = w.Write(*out)
-				sealedPool.Put(out)
-			}
-			if sg.buf != nil {
-				segmentPool.Put(sg.buf)
-			}
-		}
-		sealErr <- err
-	}()
+	go func() { sealErr <- s.sealStage(ctx, w, sw, k, f.ID, &durable, sealIn) }()
 
 	remaining := f.Size - off
 	cur := segmentPool.Get().(*[]byte)
@@ -368,8 +340,7 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 		n += int64(m)
 		remaining -= int64(m)
 		if len(*cur) == seal.SegmentSize || remaining == 0 {
-			hashIn <- segment{buf: cur, index: index, last: remaining == 0, hashFrom: hashFrom}
-			index++
+			hashIn <- segment{buf: cur, hashFrom: hashFrom}
 			hashFrom = 0
 			cur = segmentPool.Get().(*[]byte)
 			*cur = (*cur)[:0]
@@ -385,10 +356,12 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 			break
 		}
 	}
-	if f.Size == 0 { // an empty file is one empty final segment
-		hashIn <- segment{buf: cur, index: 0, last: true}
-		cur = segmentPool.Get().(*[]byte)
-		*cur = (*cur)[:0]
+	// The bytes of a segment left unfinished go through the stages too: the
+	// sealing writer keeps them (Pending) for the resume state.
+	if len(*cur) > hashFrom {
+		hashIn <- segment{buf: cur, hashFrom: hashFrom}
+	} else {
+		segmentPool.Put(cur)
 	}
 	tooLong := false
 	if remaining == 0 && readErr == nil {
@@ -399,13 +372,7 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 		tooLong = m > 0
 	}
 	close(hashIn)
-	err = <-sealErr // the hash stage has ended too: h is ours again
-	// The bytes of a segment left unfinished are hashed here; they travel
-	// to the next request in the resume state.
-	h.Write((*cur)[hashFrom:])
-	if sc != nil {
-		sc.feed((*cur)[hashFrom:])
-	}
+	err = <-sealErr // the other stages have ended too: h and sw are ours again
 	// undo leaves the upload where it was recorded last: on a full disk
 	// the bytes written since are cut at once and their room freed.
 	undo := func(err error) (int64, error) {
@@ -416,21 +383,16 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 		s.uncommit(ctx, w, f.ID, sealedOffset(durable), err)
 		return durable - off, err
 	}
-	fail := func(err error) (int64, error) {
-		segmentPool.Put(cur)
-		return undo(err)
-	}
 	if tooLong {
-		return fail(navette.Errorf(navette.ETOOLARGE, "More bytes were sent than the announced size."))
+		return undo(navette.Errorf(navette.ETOOLARGE, "More bytes were sent than the announced size."))
 	} else if err != nil {
-		return fail(blobErr(err))
+		return undo(blobErr(err))
 	}
 	if err := w.Commit(); err != nil {
-		return fail(blobErr(err))
+		return undo(blobErr(err))
 	}
 	newOff = off + n
 	if newOff == f.Size {
-		segmentPool.Put(cur)
 		sum := h.Sum(nil)
 		if err := s.recordProgress(ctx, f.ID, durable, newOff, nil, sum); err != nil {
 			return undo(err)
@@ -451,8 +413,7 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 		}
 		return n, readErr
 	}
-	resume, err := sealResume(k, f.ID, newOff, h, *cur)
-	segmentPool.Put(cur)
+	resume, err := sealResume(k, f.ID, newOff, h, sw.Pending())
 	if err != nil {
 		return undo(navette.WrapError(navette.EINTERNAL, err, ""))
 	}
@@ -464,6 +425,87 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 		s.keepScan(f.ID, sc)
 	}
 	return n, readErr
+}
+
+// errCommitFailed stops the sealing stage once a commit in the background
+// has failed; the commit's own error is returned instead.
+var errCommitFailed = errors.New("an earlier commit failed")
+
+// pendingCommit is a commit point whose bytes were handed to the blob store
+// and await sync, in the background, before the offset moves to mark.off.
+type pendingCommit struct {
+	sync func() error
+	mark *commitMark
+}
+
+// sealStage is the last stage of Write: it seals the segments from in
+// through sw and commits at each mark. With a store that can checkpoint
+// (navette.BlobCheckpointer), a commit's fsync and record run on a goroutine
+// of their own while the next segments are written; at most one more waits
+// behind it. durable is the offset recorded last; it is written here, and
+// read once sealStage has returned. An empty file's only segment is sealed
+// here, and sw closed, once the file is complete.
+func (s *Service) sealStage(ctx context.Context, w navette.BlobWriter, sw *seal.Writer, k *seal.Key, fileID string, durable *int64, in <-chan segment) error {
+	cp, async := w.(navette.BlobCheckpointer)
+	var commits chan pendingCommit
+	var committed chan error
+	var failed atomic.Bool
+	if async {
+		commits, committed = make(chan pendingCommit, 1), make(chan error, 1)
+		go func() {
+			var err error
+			for c := range commits {
+				if err != nil {
+					continue
+				}
+				if err = c.mark.err; err == nil {
+					err = c.sync()
+				}
+				if err == nil {
+					err = s.recordProgress(ctx, fileID, *durable, c.mark.off, sealResumeState(k, fileID, c.mark.off, c.mark.hash, nil), nil)
+				}
+				if err != nil {
+					failed.Store(true)
+					continue
+				}
+				*durable = c.mark.off
+				s.log().Debug("upload committed", "file", fileID, "offset", c.mark.off)
+			}
+			committed <- err
+		}()
+	}
+	var err error
+	for sg := range in {
+		switch {
+		case err != nil:
+		case sg.mark != nil && async:
+			var sync func() error
+			if failed.Load() {
+				err = errCommitFailed
+			} else if sync, err = cp.Checkpoint(); err == nil {
+				commits <- pendingCommit{sync: sync, mark: sg.mark}
+			}
+		case sg.mark != nil:
+			if err = s.commitAt(ctx, w, k, fileID, *durable, sg.mark); err == nil {
+				*durable = sg.mark.off
+			}
+		default:
+			_, err = sw.Write((*sg.buf)[sg.hashFrom:])
+		}
+		if sg.buf != nil {
+			segmentPool.Put(sg.buf)
+		}
+	}
+	if err == nil && sw.Offset() == sw.Size() {
+		err = sw.Close()
+	}
+	if async {
+		close(commits)
+		if cerr := <-committed; cerr != nil && (err == nil || err == errCommitFailed) {
+			err = cerr
+		}
+	}
+	return err
 }
 
 // sealedOffset is where the sealed blob of an upload recorded at offset

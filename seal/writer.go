@@ -62,6 +62,9 @@ func NewWriter(w io.Writer, k *Key, fileID string, size, off int64, partial []by
 // Offset returns the number of plaintext bytes of the file given so far.
 func (w *Writer) Offset() int64 { return w.off }
 
+// Size returns the size of the file.
+func (w *Writer) Size() int64 { return w.size }
+
 // Pending returns the plaintext of the unfinished segment: the bytes since
 // the last segment written out. The slice is valid until the next Write or
 // Close.
