@@ -24,6 +24,16 @@ import (
 // size or count limits, EINVALID for a bad name, ENOSPACE if the blob
 // storage has no room for it above its reserve (Room).
 func (s *Service) StartFile(ctx context.Context, actor *navette.User, depositID, name string, size int64) (*navette.FileRecord, error) {
+	u, err := s.StartUpload(ctx, actor, depositID, name, size)
+	if err != nil {
+		return nil, err
+	}
+	return u.file, nil
+}
+
+// StartUpload is StartFile returning the new upload, for the request that
+// creates it to go on with.
+func (s *Service) StartUpload(ctx context.Context, actor *navette.User, depositID, name string, size int64) (*Upload, error) {
 	lim, err := s.CurrentLimits(ctx)
 	if err != nil {
 		return nil, err
@@ -75,13 +85,48 @@ func (s *Service) StartFile(ctx context.Context, actor *navette.User, depositID,
 		}
 		return nil, err
 	}
-	return f, nil
+	return &Upload{s: s, actor: actor, file: f, created: d.CreatedAt}, nil
 }
 
 // Upload returns a file being uploaded by actor, completing it first if a
 // crash interrupted its completion. Returns ENOTFOUND unless actor sent its
 // deposit, and for a purged file.
 func (s *Service) Upload(ctx context.Context, actor *navette.User, fileID string) (*navette.FileRecord, error) {
+	u, err := s.OpenUpload(ctx, actor, fileID)
+	if err != nil {
+		return nil, err
+	}
+	return u.file, nil
+}
+
+// Upload is a file being uploaded, as one request sees it: its file and
+// deposit rows are read once, by OpenUpload, and what the request's writes
+// change is kept up to date here, so that a tus PATCH reads them once
+// whatever it does.
+type Upload struct {
+	s       *Service
+	actor   *navette.User
+	file    *navette.FileRecord
+	created time.Time // the deposit's creation
+}
+
+// File returns the file record as it stands after the request's writes.
+func (u *Upload) File() *navette.FileRecord { return u.file }
+
+// Expires returns when the upload, if not complete and submitted, will be
+// discarded with its draft (AbandonAfter).
+func (u *Upload) Expires() time.Time {
+	after := u.s.AbandonAfter
+	if after <= 0 {
+		after = 24 * time.Hour
+	}
+	return u.created.Add(after)
+}
+
+// OpenUpload returns a file being uploaded by actor, completing it first if
+// a crash interrupted its completion. Returns ENOTFOUND unless actor sent
+// its deposit, and for a purged file.
+func (s *Service) OpenUpload(ctx context.Context, actor *navette.User, fileID string) (*Upload, error) {
 	if actor == nil {
 		return nil, navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required.")
 	}
@@ -106,19 +151,27 @@ func (s *Service) Upload(ctx context.Context, actor *navette.User, fileID string
 		if err := s.completeStored(ctx, f.ID, false); err != nil {
 			return nil, err
 		}
-		return s.Meta.File(ctx, fileID)
+		if f, err = s.Meta.File(ctx, fileID); err != nil {
+			return nil, err
+		}
 	}
-	return f, nil
+	return &Upload{s: s, actor: actor, file: f, created: d.CreatedAt}, nil
 }
 
 // RemoveFile withdraws a file from a draft (tus termination): its key is
 // destroyed and its blob deleted at once (by the sweeper if that fails).
 func (s *Service) RemoveFile(ctx context.Context, actor *navette.User, fileID string) error {
-	f, err := s.Upload(ctx, actor, fileID)
+	u, err := s.OpenUpload(ctx, actor, fileID)
 	if err != nil {
 		return err
 	}
-	err = s.Meta.UpdateDeposit(ctx, f.DepositID, func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
+	return u.Remove(ctx)
+}
+
+// Remove is Service.RemoveFile on the upload.
+func (u *Upload) Remove(ctx context.Context) error {
+	s, actor, f, fileID := u.s, u.actor, u.file, u.file.ID
+	err := s.Meta.UpdateDeposit(ctx, f.DepositID, func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
 		if d.State != navette.DepositDraft {
 			return nil, navette.Errorf(navette.ECONFLICT, "Files can only be removed from a draft deposit.")
 		}
@@ -134,6 +187,7 @@ func (s *Service) RemoveFile(ctx context.Context, actor *navette.User, fileID st
 	if err != nil {
 		return err
 	}
+	shred(u.file)
 	s.deleteBlob(ctx, fileID)
 	return nil
 }
@@ -243,10 +297,30 @@ const pipelineDepth = 32
 // ETOOLARGE if src holds more than the announced size (what came before a
 // commit point is kept).
 func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string, off int64, src io.Reader) (int64, error) {
-	f, err := s.Upload(ctx, actor, fileID)
+	u, err := s.OpenUpload(ctx, actor, fileID)
 	if err != nil {
 		return 0, err
 	}
+	return u.Write(ctx, off, src)
+}
+
+// Write is Service.Write on the upload.
+func (u *Upload) Write(ctx context.Context, off int64, src io.Reader) (int64, error) {
+	n, err := u.s.write(ctx, u.file, off, src)
+	if err != nil && n > 0 {
+		// A failed write moved the upload to its last commit point: read
+		// where it stands (a failure is rare, a success is kept up to date
+		// by write).
+		if f, ferr := u.s.Meta.File(ctx, u.file.ID); ferr == nil {
+			u.file = f
+		}
+	}
+	return n, err
+}
+
+// write does Service.Write's work on the upload f, and brings f up to
+// date with what it recorded.
+func (s *Service) write(ctx context.Context, f *navette.FileRecord, off int64, src io.Reader) (int64, error) {
 	if f.State != navette.FileUploading || f.Offset == f.Size && len(f.SHA256) > 0 {
 		return 0, navette.Errorf(navette.ECONFLICT, "This upload is complete.")
 	}
@@ -397,12 +471,17 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 		if err := s.recordProgress(ctx, f.ID, durable, newOff, nil, sum); err != nil {
 			return undo(err)
 		}
+		f.Offset, f.Resume, f.SHA256 = newOff, nil, sum
 		s.Room.release(f.ID)
 		if err := s.completeStored(ctx, f.ID, sc != nil); err != nil {
 			if sc != nil {
 				sc.abort()
 			}
 			return 0, err
+		}
+		f.State = navette.FileChecking
+		if !s.checks() {
+			f.State, f.Check = navette.FileStored, navette.CheckUnscanned
 		}
 		if sc != nil {
 			if _, err := s.finishScan(ctx, f.ID, sc); err != nil {
@@ -420,6 +499,7 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 	if err := s.recordProgress(ctx, f.ID, durable, newOff, resume, nil); err != nil {
 		return undo(err)
 	}
+	f.Offset, f.Resume = newOff, resume
 	s.log().Debug("upload committed", "file", f.ID, "offset", newOff)
 	if sc != nil {
 		s.keepScan(f.ID, sc)
@@ -602,10 +682,16 @@ func (s *Service) completeStored(ctx context.Context, fileID string, inline bool
 // Finish completes an upload whose every byte has arrived; an empty file,
 // which no write ever touches, is written here.
 func (s *Service) Finish(ctx context.Context, actor *navette.User, fileID string) error {
-	f, err := s.Upload(ctx, actor, fileID)
+	u, err := s.OpenUpload(ctx, actor, fileID)
 	if err != nil {
 		return err
 	}
+	return u.Finish(ctx)
+}
+
+// Finish is Service.Finish on the upload.
+func (u *Upload) Finish(ctx context.Context) error {
+	f := u.file
 	if f.State != navette.FileUploading {
 		return nil
 	}
@@ -613,10 +699,10 @@ func (s *Service) Finish(ctx context.Context, actor *navette.User, fileID string
 		return navette.Errorf(navette.ECONFLICT, "The upload is not complete.")
 	}
 	if len(f.SHA256) == 0 { // size 0: nothing was ever written
-		_, err := s.Write(ctx, actor, fileID, 0, eofReader{})
+		_, err := u.Write(ctx, 0, eofReader{})
 		return err
 	}
-	return s.completeStored(ctx, fileID, false)
+	return u.s.completeStored(ctx, f.ID, false)
 }
 
 type eofReader struct{}
