@@ -284,8 +284,12 @@ func (s *Service) commitEvery() time.Duration {
 
 var segmentPool = sync.Pool{New: func() any { b := make([]byte, 0, seal.SegmentSize); return &b }}
 
-// pipelineDepth is how many segments may wait between stages: 2 MiB.
-const pipelineDepth = 32
+// pipelineDepth is how many segments may wait between two stages: 1 MiB.
+// A commit does not stall the last stage when the store can checkpoint
+// (navette.BlobCheckpointer), so the
+// queues only absorb scheduling, and shallow ones keep memory per transfer
+// low under many concurrent ones.
+const pipelineDepth = 16
 
 // Write appends the bytes of src to the upload fileID, which must be at
 // offset off. Reading and hashing overlap with sealing and writing. Whatever
