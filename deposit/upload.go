@@ -286,9 +286,8 @@ var segmentPool = sync.Pool{New: func() any { b := make([]byte, 0, seal.SegmentS
 
 // pipelineDepth is how many segments may wait between two stages: 1 MiB.
 // A commit does not stall the last stage when the store can checkpoint
-// (navette.BlobCheckpointer), so the
-// queues only absorb scheduling, and shallow ones keep memory per transfer
-// low under many concurrent ones.
+// (navette.BlobCheckpointer), so the queues only absorb scheduling, and
+// shallow ones keep memory per transfer low under many concurrent ones.
 const pipelineDepth = 16
 
 // Write appends the bytes of src to the upload fileID, which must be at
