@@ -15,7 +15,10 @@ chaos:
 	NAVETTE_CHAOS=full go test ./cmd/navette -run '^TestChaos$$' -count=1 -v -timeout 2h
 	go test ./app -run '^(TestSlowClientsAreCut|TestFullDisk)$$' -count=1
 
-# Transfers against a bare handler, then the antivirus's share (bench-av),
+# Transfers against a bare handler (throughput, server CPU-s per GiB, the
+# one-core SHA-256 limit of a download, 20 concurrent 50 MiB uploads' peak
+# RSS and aggregate throughput; -profile DIR for CPU profiles, see
+# docs/performance.md), then the antivirus's share (bench-av),
 # then the proofs (issue 13), each beside its baseline in the same run: a
 # whole deposit on SQLite with the journal's Merkle tree against the same
 # deposit with the store's tree off (target: ratio <= 1.10); a journal

@@ -482,3 +482,14 @@ type UploadLock interface {
 	// Unlock releases the lock. Releasing a lock not held does nothing.
 	Unlock() error
 }
+
+// BlobCheckpointer is a BlobWriter that can make what it was given durable
+// while more is written, so that an upload does not wait for the disk at
+// each commit. Checkpoint hands everything written so far to the storage
+// and returns sync, which makes those bytes durable, as Commit would, and
+// may run on another goroutine while later Writes go on (but not together
+// with Commit, Close or another sync). A failed sync fails the writer.
+type BlobCheckpointer interface {
+	BlobWriter
+	Checkpoint() (sync func() error, err error)
+}

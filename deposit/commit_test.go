@@ -19,10 +19,14 @@ import (
 // commit, or right after it (after: the blob is committed, the offset not
 // recorded): a real disk cannot be made to stop at exactly that point of a
 // request.
+//
+// With async, its writers are navette.BlobCheckpointers when the store's
+// are, and a checkpoint's sync counts as a commit.
 type commitFails struct {
 	navette.BlobStore
 	n       int // 0: never
 	after   bool
+	async   bool
 	commits int
 }
 
@@ -31,7 +35,24 @@ func (b *commitFails) Append(ctx context.Context, key string, off int64) (navett
 	if err != nil {
 		return nil, err
 	}
+	if cp, ok := w.(navette.BlobCheckpointer); ok && b.async {
+		return &checkpointFailsWriter{commitFailsWriter{BlobWriter: w, b: b}, cp}, nil
+	}
 	return &commitFailsWriter{BlobWriter: w, b: b}, nil
+}
+
+// commit counts a commit, done by do, and fails it from the n-th on.
+func (b *commitFails) commit(do func() error) error {
+	b.commits++
+	if b.n == 0 || b.commits < b.n {
+		return do()
+	}
+	if b.after && b.commits == b.n {
+		if err := do(); err != nil {
+			return err
+		}
+	}
+	return errors.New("injected crash at the commit")
 }
 
 type commitFailsWriter struct {
@@ -39,17 +60,19 @@ type commitFailsWriter struct {
 	b *commitFails
 }
 
-func (w *commitFailsWriter) Commit() error {
-	w.b.commits++
-	if w.b.n == 0 || w.b.commits < w.b.n {
-		return w.BlobWriter.Commit()
+func (w *commitFailsWriter) Commit() error { return w.b.commit(w.BlobWriter.Commit) }
+
+type checkpointFailsWriter struct {
+	commitFailsWriter
+	cp navette.BlobCheckpointer
+}
+
+func (w *checkpointFailsWriter) Checkpoint() (func() error, error) {
+	sync, err := w.cp.Checkpoint()
+	if err != nil {
+		return nil, err
 	}
-	if w.b.after && w.b.commits == w.b.n {
-		if err := w.BlobWriter.Commit(); err != nil {
-			return err
-		}
-	}
-	return errors.New("injected crash at the commit")
+	return func() error { return w.b.commit(sync) }, nil
 }
 
 // probeReader reads r and, once, when at bytes have been read, calls
@@ -77,7 +100,17 @@ func (p *probeReader) Read(b []byte) (int, error) {
 // its body is still arriving, every CommitBytes or every CommitEvery; when
 // the request then dies before its end (a commit that fails stands in for
 // a crash), the upload resumes from the last commit and the file is whole.
+// Each case runs with commits in line and with the disk's checkpoints,
+// whose syncs run beside the next writes.
 func TestWriteCommitsWhileBodyArrives(t *testing.T) {
+	for _, async := range []bool{false, true} {
+		t.Run(map[bool]string{false: "in line", true: "checkpoints"}[async], func(t *testing.T) {
+			testWriteCommitsWhileBodyArrives(t, async)
+		})
+	}
+}
+
+func testWriteCommitsWhileBodyArrives(t *testing.T, async bool) {
 	const S = seal.SegmentSize
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -98,7 +131,7 @@ func TestWriteCommitsWhileBodyArrives(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fx := newFixture(t)
-			inj := &commitFails{BlobStore: fx.blobs, n: tc.failAt, after: tc.failAfter}
+			inj := &commitFails{BlobStore: fx.blobs, n: tc.failAt, after: tc.failAfter, async: async}
 			fx.svc.Blobs = inj
 			fx.svc.CommitBytes, fx.svc.CommitEvery = tc.commitBytes, tc.commitEvery
 			d := fx.draft(t)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"sync"
 	"time"
 
 	"navette"
@@ -43,7 +44,8 @@ func (d *Download) File() *navette.FileRecord { return d.file }
 
 // chunk is a decrypted segment, or the error that ends the stream.
 type chunk struct {
-	buf   *[]byte
+	buf   *[]byte // from sealedPool
+	p     []byte  // the plaintext, in buf
 	err   error
 	where string // where err arose: "segment N", "hash"
 }
@@ -57,6 +59,10 @@ func send(ch chan<- chunk, stop <-chan struct{}, c chunk) bool {
 		return false
 	}
 }
+
+// sealedPool holds the buffers of downloads: one sealed segment each,
+// decrypted in place.
+var sealedPool = sync.Pool{New: func() any { b := make([]byte, seal.SealedSegmentSize); return &b }}
 
 var errHashMismatch = errors.New("content does not match its SHA-256")
 
@@ -172,15 +178,15 @@ func (d *Download) writeRange(ctx context.Context, w io.Writer, off, n int64) (i
 	go func() {
 		defer close(plain)
 		for i := first; i <= last; i++ {
-			p, err := r.Next()
+			b := sealedPool.Get().(*[]byte)
+			p, err := r.NextInto(*b)
 			if err != nil {
+				sealedPool.Put(b)
 				send(plain, stop, chunk{err: err, where: "segment " + strconv.FormatInt(i, 10)})
 				return
 			}
-			b := segmentPool.Get().(*[]byte)
-			*b = append((*b)[:0], p...)
-			if !send(plain, stop, chunk{buf: b}) {
-				segmentPool.Put(b)
+			if !send(plain, stop, chunk{buf: b, p: p}) {
+				sealedPool.Put(b)
 				return
 			}
 		}
@@ -194,16 +200,16 @@ func (d *Download) writeRange(ctx context.Context, w io.Writer, off, n int64) (i
 			var pos int64
 			for c := range plain {
 				if c.err == nil {
-					h.Write(*c.buf)
-					pos += int64(len(*c.buf))
+					h.Write(c.p)
+					pos += int64(len(c.p))
 					if pos == size && subtle.ConstantTimeCompare(h.Sum(nil), d.file.SHA256) != 1 {
-						segmentPool.Put(c.buf)
+						sealedPool.Put(c.buf)
 						c = chunk{err: errHashMismatch, where: "hash"}
 					}
 				}
 				if !send(checked, stop, c) {
 					if c.buf != nil {
-						segmentPool.Put(c.buf)
+						sealedPool.Put(c.buf)
 					}
 					return
 				}
@@ -220,14 +226,14 @@ func (d *Download) writeRange(ctx context.Context, w io.Writer, off, n int64) (i
 			}
 			return written, navette.WrapError(navette.EINTERNAL, c.err, "")
 		}
-		p := *c.buf
+		p := c.p
 		segStart := pos
 		pos += int64(len(p))
 		lo := max(off-segStart, 0)
 		hi := min(off+n-segStart, int64(len(p)))
 		k, err := w.Write(p[lo:hi])
 		written += int64(k)
-		segmentPool.Put(c.buf)
+		sealedPool.Put(c.buf)
 		if err != nil {
 			return written, err
 		}

@@ -96,11 +96,15 @@ func TestUploadExpiresAndRevoked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if at, err := f.svc.UploadExpires(ctx, f.sender, fr); err != nil || !at.Equal(d.CreatedAt.Add(24*time.Hour)) {
-		t.Fatalf("UploadExpires: %v, %v; want %v", at, err, d.CreatedAt.Add(24*time.Hour))
+	u, err := f.svc.OpenUpload(ctx, f.sender, fr.ID)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := f.svc.UploadExpires(ctx, f.recipient, fr); !navette.IsCode(err, navette.ENOTFOUND) {
-		t.Fatalf("UploadExpires by the recipient: %v", err)
+	if at := u.Expires(); !at.Equal(d.CreatedAt.Add(24 * time.Hour)) {
+		t.Fatalf("Expires: %v; want %v", at, d.CreatedAt.Add(24*time.Hour))
+	}
+	if _, err := f.svc.OpenUpload(ctx, f.recipient, fr.ID); !navette.IsCode(err, navette.ENOTFOUND) {
+		t.Fatalf("OpenUpload by the recipient: %v", err)
 	}
 
 	v, _ := f.availableData(t, []byte("pièce 2"))

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"navette"
@@ -23,6 +24,16 @@ import (
 // size or count limits, EINVALID for a bad name, ENOSPACE if the blob
 // storage has no room for it above its reserve (Room).
 func (s *Service) StartFile(ctx context.Context, actor *navette.User, depositID, name string, size int64) (*navette.FileRecord, error) {
+	u, err := s.StartUpload(ctx, actor, depositID, name, size)
+	if err != nil {
+		return nil, err
+	}
+	return u.file, nil
+}
+
+// StartUpload is StartFile returning the new upload, for the request that
+// creates it to go on with.
+func (s *Service) StartUpload(ctx context.Context, actor *navette.User, depositID, name string, size int64) (*Upload, error) {
 	lim, err := s.CurrentLimits(ctx)
 	if err != nil {
 		return nil, err
@@ -74,13 +85,44 @@ func (s *Service) StartFile(ctx context.Context, actor *navette.User, depositID,
 		}
 		return nil, err
 	}
-	return f, nil
+	return &Upload{s: s, actor: actor, file: f, created: d.CreatedAt}, nil
 }
 
 // Upload returns a file being uploaded by actor, completing it first if a
 // crash interrupted its completion. Returns ENOTFOUND unless actor sent its
 // deposit, and for a purged file.
 func (s *Service) Upload(ctx context.Context, actor *navette.User, fileID string) (*navette.FileRecord, error) {
+	u, err := s.OpenUpload(ctx, actor, fileID)
+	if err != nil {
+		return nil, err
+	}
+	return u.file, nil
+}
+
+// Upload is a file being uploaded, as one request sees it: its file and
+// deposit rows are read once, by OpenUpload, and what the request's writes
+// change is kept up to date here, so that a tus PATCH reads them once
+// whatever it does.
+type Upload struct {
+	s       *Service
+	actor   *navette.User
+	file    *navette.FileRecord
+	created time.Time // the deposit's creation
+}
+
+// File returns the file record as it stands after the request's writes.
+func (u *Upload) File() *navette.FileRecord { return u.file }
+
+// Expires returns when the upload, if not complete and submitted, will be
+// discarded with its draft (AbandonAfter).
+func (u *Upload) Expires() time.Time {
+	return u.created.Add(u.s.abandonAfter())
+}
+
+// OpenUpload returns a file being uploaded by actor, completing it first if
+// a crash interrupted its completion. Returns ENOTFOUND unless actor sent
+// its deposit, and for a purged file.
+func (s *Service) OpenUpload(ctx context.Context, actor *navette.User, fileID string) (*Upload, error) {
 	if actor == nil {
 		return nil, navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required.")
 	}
@@ -105,19 +147,27 @@ func (s *Service) Upload(ctx context.Context, actor *navette.User, fileID string
 		if err := s.completeStored(ctx, f.ID, false); err != nil {
 			return nil, err
 		}
-		return s.Meta.File(ctx, fileID)
+		if f, err = s.Meta.File(ctx, fileID); err != nil {
+			return nil, err
+		}
 	}
-	return f, nil
+	return &Upload{s: s, actor: actor, file: f, created: d.CreatedAt}, nil
 }
 
 // RemoveFile withdraws a file from a draft (tus termination): its key is
 // destroyed and its blob deleted at once (by the sweeper if that fails).
 func (s *Service) RemoveFile(ctx context.Context, actor *navette.User, fileID string) error {
-	f, err := s.Upload(ctx, actor, fileID)
+	u, err := s.OpenUpload(ctx, actor, fileID)
 	if err != nil {
 		return err
 	}
-	err = s.Meta.UpdateDeposit(ctx, f.DepositID, func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
+	return u.Remove(ctx)
+}
+
+// Remove is Service.RemoveFile on the upload.
+func (u *Upload) Remove(ctx context.Context) error {
+	s, actor, f, fileID := u.s, u.actor, u.file, u.file.ID
+	err := s.Meta.UpdateDeposit(ctx, f.DepositID, func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
 		if d.State != navette.DepositDraft {
 			return nil, navette.Errorf(navette.ECONFLICT, "Files can only be removed from a draft deposit.")
 		}
@@ -133,6 +183,7 @@ func (s *Service) RemoveFile(ctx context.Context, actor *navette.User, fileID st
 	if err != nil {
 		return err
 	}
+	shred(u.file)
 	s.deleteBlob(ctx, fileID)
 	return nil
 }
@@ -185,13 +236,12 @@ func openResume(k *seal.Key, fileID string, off int64, sealed []byte) (hash.Hash
 	return h, buf[2+n:], nil
 }
 
-// segment is one plaintext segment travelling from the reader to the
-// sealer, or (mark set, buf nil) a commit point between two segments.
+// segment is one plaintext segment (or the start of one, at the end of a
+// request) travelling from the reader to the sealer, or (mark set, buf nil)
+// a commit point between two segments.
 type segment struct {
 	buf      *[]byte
-	index    int64
-	last     bool
-	hashFrom int // bytes at the start already hashed (a resumed partial segment)
+	hashFrom int // bytes at the start already hashed and sealed (a resumed partial segment)
 	mark     *commitMark
 }
 
@@ -229,10 +279,12 @@ func (s *Service) commitEvery() time.Duration {
 }
 
 var segmentPool = sync.Pool{New: func() any { b := make([]byte, 0, seal.SegmentSize); return &b }}
-var sealedPool = sync.Pool{New: func() any { b := make([]byte, 0, seal.SealedSegmentSize); return &b }}
 
-// pipelineDepth is how many segments may wait between stages: 2 MiB.
-const pipelineDepth = 32
+// pipelineDepth is how many segments may wait between two stages: 1 MiB.
+// A commit does not stall the last stage when the store can checkpoint
+// (navette.BlobCheckpointer), so the queues only absorb scheduling, and
+// shallow ones keep memory per transfer low under many concurrent ones.
+const pipelineDepth = 16
 
 // Write appends the bytes of src to the upload fileID, which must be at
 // offset off. Reading and hashing overlap with sealing and writing. Whatever
@@ -244,10 +296,30 @@ const pipelineDepth = 32
 // ETOOLARGE if src holds more than the announced size (what came before a
 // commit point is kept).
 func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string, off int64, src io.Reader) (int64, error) {
-	f, err := s.Upload(ctx, actor, fileID)
+	u, err := s.OpenUpload(ctx, actor, fileID)
 	if err != nil {
 		return 0, err
 	}
+	return u.Write(ctx, off, src)
+}
+
+// Write is Service.Write on the upload.
+func (u *Upload) Write(ctx context.Context, off int64, src io.Reader) (int64, error) {
+	n, err := u.s.write(ctx, u.file, off, src)
+	if err != nil && n > 0 {
+		// A failed write moved the upload to its last commit point: read
+		// where it stands (a failure is rare, a success is kept up to date
+		// by write).
+		if f, ferr := u.s.Meta.File(ctx, u.file.ID); ferr == nil {
+			u.file = f
+		}
+	}
+	return n, err
+}
+
+// write does Service.Write's work on the upload f, and brings f up to
+// date with what it recorded.
+func (s *Service) write(ctx context.Context, f *navette.FileRecord, off int64, src io.Reader) (int64, error) {
 	if f.State != navette.FileUploading || f.Offset == f.Size && len(f.SHA256) > 0 {
 		return 0, navette.Errorf(navette.ECONFLICT, "This upload is complete.")
 	}
@@ -272,11 +344,7 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 	if int64(len(partial)) != off%seal.SegmentSize {
 		return 0, navette.Errorf(navette.EINTERNAL, "upload %s: resume state does not match offset", f.ID)
 	}
-	index := off / seal.SegmentSize
-	blobOff := int64(0)
-	if off > 0 {
-		blobOff = seal.SegmentOffset(index)
-	}
+	blobOff := sealedOffset(off)
 	s.Room.begin(f.ID, f.Size, off)
 	newOff := off // where the upload stands when this write ends
 	defer func() { s.Room.end(f.ID, f.Size, newOff) }()
@@ -285,17 +353,14 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 		return 0, err
 	}
 	defer w.Close()
-	if off == 0 {
-		if _, err := w.Write(seal.Header()); err != nil {
-			return 0, blobErr(err)
-		}
-	}
+	sw := seal.NewWriter(w, k, f.ID, f.Size, off, partial)
+	defer sw.Close()
 
 	// Three stages, each on its own goroutine so they overlap: this one
 	// reads and cuts segments, the next hashes them, the last seals and
-	// writes them. The resumed partial segment's bytes were hashed by the
-	// request that received them: hashFrom skips them. Commit marks follow
-	// the segments they end through every stage.
+	// writes them. The resumed partial segment's bytes were hashed and
+	// sealed by the request that received them: hashFrom skips them. Commit
+	// marks follow the segments they end through every stage.
 	hashIn := make(chan segment, pipelineDepth)
 	sealIn := make(chan segment, pipelineDepth)
 	sealErr := make(chan error, 1)
@@ -326,30 +391,10 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 			hashOut <- sg
 		}
 	}()
-	// durable is the offset recorded last, by the last stage until it
-	// ends, then here.
+	// durable is the offset recorded last, by the stage that commits until
+	// it ends, then here.
 	durable := off
-	go func() {
-		var err error
-		for sg := range sealIn {
-			switch {
-			case err != nil:
-			case sg.mark != nil:
-				if err = s.commitAt(ctx, w, k, f.ID, durable, sg.mark); err == nil {
-					durable = sg.mark.off
-				}
-			default:
-				out := sealedPool.Get().(*[]byte)
-				*out = k.SealSegment((*out)[:0], f.ID, sg.index, sg.last, *sg.buf)
-				_, err = w.Write(*out)
-				sealedPool.Put(out)
-			}
-			if sg.buf != nil {
-				segmentPool.Put(sg.buf)
-			}
-		}
-		sealErr <- err
-	}()
+	go func() { sealErr <- s.sealStage(ctx, w, sw, k, f.ID, &durable, sealIn) }()
 
 	remaining := f.Size - off
 	cur := segmentPool.Get().(*[]byte)
@@ -368,8 +413,7 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 		n += int64(m)
 		remaining -= int64(m)
 		if len(*cur) == seal.SegmentSize || remaining == 0 {
-			hashIn <- segment{buf: cur, index: index, last: remaining == 0, hashFrom: hashFrom}
-			index++
+			hashIn <- segment{buf: cur, hashFrom: hashFrom}
 			hashFrom = 0
 			cur = segmentPool.Get().(*[]byte)
 			*cur = (*cur)[:0]
@@ -385,10 +429,12 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 			break
 		}
 	}
-	if f.Size == 0 { // an empty file is one empty final segment
-		hashIn <- segment{buf: cur, index: 0, last: true}
-		cur = segmentPool.Get().(*[]byte)
-		*cur = (*cur)[:0]
+	// The bytes of a segment left unfinished go through the stages too: the
+	// sealing writer keeps them (Pending) for the resume state.
+	if len(*cur) > hashFrom {
+		hashIn <- segment{buf: cur, hashFrom: hashFrom}
+	} else {
+		segmentPool.Put(cur)
 	}
 	tooLong := false
 	if remaining == 0 && readErr == nil {
@@ -399,13 +445,7 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 		tooLong = m > 0
 	}
 	close(hashIn)
-	err = <-sealErr // the hash stage has ended too: h is ours again
-	// The bytes of a segment left unfinished are hashed here; they travel
-	// to the next request in the resume state.
-	h.Write((*cur)[hashFrom:])
-	if sc != nil {
-		sc.feed((*cur)[hashFrom:])
-	}
+	err = <-sealErr // the other stages have ended too: h and sw are ours again
 	// undo leaves the upload where it was recorded last: on a full disk
 	// the bytes written since are cut at once and their room freed.
 	undo := func(err error) (int64, error) {
@@ -416,31 +456,31 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 		s.uncommit(ctx, w, f.ID, sealedOffset(durable), err)
 		return durable - off, err
 	}
-	fail := func(err error) (int64, error) {
-		segmentPool.Put(cur)
-		return undo(err)
-	}
 	if tooLong {
-		return fail(navette.Errorf(navette.ETOOLARGE, "More bytes were sent than the announced size."))
+		return undo(navette.Errorf(navette.ETOOLARGE, "More bytes were sent than the announced size."))
 	} else if err != nil {
-		return fail(blobErr(err))
+		return undo(blobErr(err))
 	}
 	if err := w.Commit(); err != nil {
-		return fail(blobErr(err))
+		return undo(blobErr(err))
 	}
 	newOff = off + n
 	if newOff == f.Size {
-		segmentPool.Put(cur)
 		sum := h.Sum(nil)
 		if err := s.recordProgress(ctx, f.ID, durable, newOff, nil, sum); err != nil {
 			return undo(err)
 		}
+		f.Offset, f.Resume, f.SHA256 = newOff, nil, sum
 		s.Room.release(f.ID)
 		if err := s.completeStored(ctx, f.ID, sc != nil); err != nil {
 			if sc != nil {
 				sc.abort()
 			}
 			return 0, err
+		}
+		f.State = navette.FileChecking
+		if !s.checks() {
+			f.State, f.Check = navette.FileStored, navette.CheckUnscanned
 		}
 		if sc != nil {
 			if _, err := s.finishScan(ctx, f.ID, sc); err != nil {
@@ -451,19 +491,100 @@ func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string,
 		}
 		return n, readErr
 	}
-	resume, err := sealResume(k, f.ID, newOff, h, *cur)
-	segmentPool.Put(cur)
+	resume, err := sealResume(k, f.ID, newOff, h, sw.Pending())
 	if err != nil {
 		return undo(navette.WrapError(navette.EINTERNAL, err, ""))
 	}
 	if err := s.recordProgress(ctx, f.ID, durable, newOff, resume, nil); err != nil {
 		return undo(err)
 	}
+	f.Offset, f.Resume = newOff, resume
 	s.log().DebugContext(ctx, "upload committed", "file", f.ID, "offset", newOff)
 	if sc != nil {
 		s.keepScan(f.ID, sc)
 	}
 	return n, readErr
+}
+
+// errCommitFailed stops the sealing stage once a commit in the background
+// has failed; the commit's own error is returned instead.
+var errCommitFailed = errors.New("an earlier commit failed")
+
+// pendingCommit is a commit point whose bytes were handed to the blob store
+// and await sync, in the background, before the offset moves to mark.off.
+type pendingCommit struct {
+	sync func() error
+	mark *commitMark
+}
+
+// sealStage is the last stage of Write: it seals the segments from in
+// through sw and commits at each mark. With a store that can checkpoint
+// (navette.BlobCheckpointer), a commit's fsync and record run on a goroutine
+// of their own while the next segments are written; at most one more waits
+// behind it. durable is the offset recorded last; it is written here, and
+// read once sealStage has returned. An empty file's only segment is sealed
+// here, and sw closed, once the file is complete.
+func (s *Service) sealStage(ctx context.Context, w navette.BlobWriter, sw *seal.Writer, k *seal.Key, fileID string, durable *int64, in <-chan segment) error {
+	cp, async := w.(navette.BlobCheckpointer)
+	var commits chan pendingCommit
+	var committed chan error
+	var failed atomic.Bool
+	if async {
+		commits, committed = make(chan pendingCommit, 1), make(chan error, 1)
+		go func() {
+			var err error
+			for c := range commits {
+				if err != nil {
+					continue
+				}
+				if err = c.mark.err; err == nil {
+					err = c.sync()
+				}
+				if err == nil {
+					err = s.recordProgress(ctx, fileID, *durable, c.mark.off, sealResumeState(k, fileID, c.mark.off, c.mark.hash, nil), nil)
+				}
+				if err != nil {
+					failed.Store(true)
+					continue
+				}
+				*durable = c.mark.off
+				s.log().Debug("upload committed", "file", fileID, "offset", c.mark.off)
+			}
+			committed <- err
+		}()
+	}
+	var err error
+	for sg := range in {
+		switch {
+		case err != nil:
+		case sg.mark != nil && async:
+			var sync func() error
+			if failed.Load() {
+				err = errCommitFailed
+			} else if sync, err = cp.Checkpoint(); err == nil {
+				commits <- pendingCommit{sync: sync, mark: sg.mark}
+			}
+		case sg.mark != nil:
+			if err = s.commitAt(ctx, w, k, fileID, *durable, sg.mark); err == nil {
+				*durable = sg.mark.off
+			}
+		default:
+			_, err = sw.Write((*sg.buf)[sg.hashFrom:])
+		}
+		if sg.buf != nil {
+			segmentPool.Put(sg.buf)
+		}
+	}
+	if err == nil && sw.Offset() == sw.Size() {
+		err = sw.Close()
+	}
+	if async {
+		close(commits)
+		if cerr := <-committed; cerr != nil && (err == nil || err == errCommitFailed) {
+			err = cerr
+		}
+	}
+	return err
 }
 
 // sealedOffset is where the sealed blob of an upload recorded at offset
@@ -560,10 +681,16 @@ func (s *Service) completeStored(ctx context.Context, fileID string, inline bool
 // Finish completes an upload whose every byte has arrived; an empty file,
 // which no write ever touches, is written here.
 func (s *Service) Finish(ctx context.Context, actor *navette.User, fileID string) error {
-	f, err := s.Upload(ctx, actor, fileID)
+	u, err := s.OpenUpload(ctx, actor, fileID)
 	if err != nil {
 		return err
 	}
+	return u.Finish(ctx)
+}
+
+// Finish is Service.Finish on the upload.
+func (u *Upload) Finish(ctx context.Context) error {
+	f := u.file
 	if f.State != navette.FileUploading {
 		return nil
 	}
@@ -571,10 +698,10 @@ func (s *Service) Finish(ctx context.Context, actor *navette.User, fileID string
 		return navette.Errorf(navette.ECONFLICT, "The upload is not complete.")
 	}
 	if len(f.SHA256) == 0 { // size 0: nothing was ever written
-		_, err := s.Write(ctx, actor, fileID, 0, eofReader{})
+		_, err := u.Write(ctx, 0, eofReader{})
 		return err
 	}
-	return s.completeStored(ctx, fileID, false)
+	return u.s.completeStored(ctx, f.ID, false)
 }
 
 type eofReader struct{}

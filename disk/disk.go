@@ -349,16 +349,22 @@ func syncFile(path string) error {
 var bufPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, bufSize) }}
 
 // writer is the navette.BlobWriter of a Store: a bufio.Writer over a file.
+// A sync returned by Checkpoint may run beside Write: mu guards what both
+// touch.
 type writer struct {
 	bw         *bufio.Writer
 	fw         fileWriter
-	committed  int64 // file offset up to which bytes are committed
-	fromStart  bool  // opened at offset 0: the first Commit syncs uploads/
-	dirSynced  bool
+	fromStart  bool // opened at offset 0: the first Commit syncs uploads/
 	closed     bool
-	err        error // the first failure; the writer refuses everything after
 	uploadsDir string
+
+	mu        sync.Mutex
+	committed int64 // file offset up to which bytes are committed
+	dirSynced bool
+	err       error // the first failure; the writer refuses everything after
 }
+
+var _ navette.BlobCheckpointer = (*writer)(nil)
 
 // fileWriter writes to the file at its offset and hints the kernel to start
 // writeback of every writeBehind bytes.
@@ -415,11 +421,17 @@ func (w *writer) check() error {
 	if w.closed {
 		return navette.WrapError(navette.EINTERNAL, os.ErrClosed, "The blob writer is closed.")
 	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	return w.err
 }
 
 func (w *writer) fail(err error) error {
-	w.err = internal(err)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err == nil {
+		w.err = internal(err)
+	}
 	return w.err
 }
 
@@ -458,19 +470,50 @@ func (w *writer) Commit() error {
 	if err := w.bw.Flush(); err != nil {
 		return w.fail(err)
 	}
+	if err := w.sync(w.fw.pos); err != nil {
+		return err
+	}
+	w.fw.hinted = w.fw.pos
+	return nil
+}
+
+// Checkpoint writes out the buffer and returns a sync that fsyncs the file
+// (and uploads/, as Commit does) while later writes go on.
+func (w *writer) Checkpoint() (func() error, error) {
+	if err := w.check(); err != nil {
+		return nil, err
+	}
+	if err := w.bw.Flush(); err != nil {
+		return nil, w.fail(err)
+	}
+	pos := w.fw.pos
+	return func() error { return w.sync(pos) }, nil
+}
+
+// sync fsyncs the file, whose first pos bytes were written out, and
+// records them committed.
+func (w *writer) sync(pos int64) error {
 	// After a failed fsync the kernel may have dropped the dirty pages:
 	// nothing written since the last good Commit can be trusted, so the
 	// writer fails for good.
 	if err := w.fw.f.Sync(); err != nil {
 		return w.fail(err)
 	}
-	w.fw.hinted, w.committed = w.fw.pos, w.fw.pos
-	if w.fromStart && !w.dirSynced {
+	w.mu.Lock()
+	needDir := w.fromStart && !w.dirSynced
+	w.mu.Unlock()
+	if needDir {
 		if err := syncDir(w.uploadsDir); err != nil {
 			return w.fail(err)
 		}
-		w.dirSynced = true
 	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return w.err
+	}
+	w.dirSynced = w.dirSynced || needDir
+	w.committed = max(w.committed, pos)
 	return nil
 }
 
@@ -486,8 +529,11 @@ func (w *writer) Close() error {
 	bufPool.Put(w.bw)
 	w.bw = nil
 	var err error
-	if w.fw.pos > w.committed {
-		err = w.fw.f.Truncate(w.committed)
+	w.mu.Lock()
+	committed := w.committed
+	w.mu.Unlock()
+	if w.fw.pos > committed {
+		err = w.fw.f.Truncate(committed)
 	}
 	if cerr := w.fw.f.Close(); err == nil {
 		err = cerr

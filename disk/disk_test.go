@@ -534,3 +534,50 @@ func TestFullDisk(t *testing.T) {
 		t.Fatalf("Commit once there is room: %v", err)
 	}
 }
+
+// A checkpoint's sync, run while more is written, commits what was written
+// before the checkpoint: Close keeps that and cuts the rest.
+func TestCheckpoint(t *testing.T) {
+	s := openStore(t)
+	key := navette.NewID()
+	w, err := s.Append(t.Context(), key, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, ok := w.(navette.BlobCheckpointer)
+	if !ok {
+		t.Fatal("the disk's writer is not a BlobCheckpointer")
+	}
+	first := bytes.Repeat([]byte("a"), 3<<20)
+	if _, err := w.Write(first); err != nil {
+		t.Fatal(err)
+	}
+	sync, err := cp.Checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	synced := make(chan error, 1)
+	go func() { synced <- sync() }()
+	for range 8 {
+		if _, err := w.Write(bytes.Repeat([]byte("b"), 1<<20)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-synced; err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Finish(t.Context(), key); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Open(t.Context(), key, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if b, err := io.ReadAll(r); !bytes.Equal(b, first) || err != nil {
+		t.Errorf("read %d bytes, %v; want the %d bytes before the checkpoint", len(b), err, len(first))
+	}
+}

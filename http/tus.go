@@ -20,6 +20,7 @@ import (
 
 	"navette"
 	"navette/api"
+	"navette/deposit"
 )
 
 // tusHandler builds the tus 1.0 endpoint (core, creation, termination,
@@ -315,53 +316,51 @@ func (t *tusStore) NewUpload(ctx context.Context, info tusd.FileInfo) (tusd.Uplo
 	if depositID == "" || name == "" {
 		return nil, t.s.tusError(ctx, navette.Errorf(navette.EINVALID, "Upload-Metadata must carry %q and %q.", api.MetaDeposit, api.MetaFilename))
 	}
-	f, err := t.s.Deposits.StartFile(ctx, actor, depositID, name, info.Size)
+	u, err := t.s.Deposits.StartUpload(ctx, actor, depositID, name, info.Size)
 	if err != nil {
 		return nil, t.s.tusError(ctx, err)
 	}
-	t.noteExpiry(ctx, f)
-	return &tusUpload{t: t, id: f.ID, size: f.Size, offset: 0, deposit: f.DepositID}, nil
+	return t.upload(ctx, u), nil
 }
 
+// GetUpload reads the upload's rows once (deposit.Service.OpenUpload); the
+// request's writes, completion or removal go through the same handle.
 func (t *tusStore) GetUpload(ctx context.Context, id string) (tusd.Upload, error) {
-	f, err := t.s.Deposits.Upload(ctx, navette.UserFromContext(ctx), id)
+	u, err := t.s.Deposits.OpenUpload(ctx, navette.UserFromContext(ctx), id)
 	if navette.IsCode(err, navette.ENOTFOUND) {
 		return nil, t.s.tusError(ctx, navette.Errorf(navette.ENOTFOUND, "No such upload."))
 	} else if err != nil {
 		return nil, t.s.tusError(ctx, err)
 	}
-	t.noteExpiry(ctx, f)
-	return &tusUpload{t: t, id: f.ID, size: f.Size, offset: f.Offset, deposit: f.DepositID}, nil
+	return t.upload(ctx, u), nil
 }
 
-// noteExpiry records when an unfinished upload will be discarded.
-func (t *tusStore) noteExpiry(ctx context.Context, f *navette.FileRecord) {
-	if at, err := t.s.Deposits.UploadExpires(ctx, navette.UserFromContext(ctx), f); err == nil && !at.IsZero() {
-		metaFrom(ctx).expires = at
+// upload wraps u for tusd, noting when it will be discarded if unfinished.
+func (t *tusStore) upload(ctx context.Context, u *deposit.Upload) *tusUpload {
+	if u.File().State == navette.FileUploading {
+		metaFrom(ctx).expires = u.Expires()
 	}
+	return &tusUpload{t: t, u: u}
 }
 
 func (t *tusStore) AsTerminatableUpload(u tusd.Upload) tusd.TerminatableUpload {
 	return u.(*tusUpload)
 }
 
-// tusUpload is one file being uploaded.
+// tusUpload is one file being uploaded, for one request.
 type tusUpload struct {
-	t       *tusStore
-	id      string
-	deposit string
-	size    int64
-	offset  int64
+	t *tusStore
+	u *deposit.Upload
 }
 
 func (u *tusUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader) (int64, error) {
-	n, err := u.t.s.Deposits.Write(ctx, navette.UserFromContext(ctx), u.id, offset, src)
-	u.offset = offset + n
+	n, err := u.u.Write(ctx, offset, src)
 	return n, u.t.s.tusError(ctx, err)
 }
 
 func (u *tusUpload) GetInfo(ctx context.Context) (tusd.FileInfo, error) {
-	return tusd.FileInfo{ID: u.id, Size: u.size, Offset: u.offset, MetaData: tusd.MetaData{api.MetaDeposit: u.deposit}}, nil
+	f := u.u.File()
+	return tusd.FileInfo{ID: f.ID, Size: f.Size, Offset: f.Offset, MetaData: tusd.MetaData{api.MetaDeposit: f.DepositID}}, nil
 }
 
 func (u *tusUpload) GetReader(ctx context.Context) (io.ReadCloser, error) {
@@ -369,9 +368,9 @@ func (u *tusUpload) GetReader(ctx context.Context) (io.ReadCloser, error) {
 }
 
 func (u *tusUpload) FinishUpload(ctx context.Context) error {
-	return u.t.s.tusError(ctx, u.t.s.Deposits.Finish(ctx, navette.UserFromContext(ctx), u.id))
+	return u.t.s.tusError(ctx, u.u.Finish(ctx))
 }
 
 func (u *tusUpload) Terminate(ctx context.Context) error {
-	return u.t.s.tusError(ctx, u.t.s.Deposits.RemoveFile(ctx, navette.UserFromContext(ctx), u.id))
+	return u.t.s.tusError(ctx, u.u.Remove(ctx))
 }

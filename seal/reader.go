@@ -68,6 +68,15 @@ func (r *Reader) Next() ([]byte, error) {
 		r.pending = nil
 		return p, nil
 	}
+	return r.NextInto(r.buf)
+}
+
+// NextInto is Next reading the segment into buf, which must hold
+// SealedSegmentSize bytes, instead of the Reader's own buffer, so that a
+// caller can hand segments on without copying them: the plaintext returned
+// is a slice of buf. It must not follow a Read that left part of a segment
+// unread.
+func (r *Reader) NextInto(buf []byte) ([]byte, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -77,7 +86,7 @@ func (r *Reader) Next() ([]byte, error) {
 	}
 	i := r.next
 	n := segmentLen(r.size, r.count, i)
-	sealed := r.buf[:n+Overhead]
+	sealed := buf[:n+Overhead]
 	if _, err := io.ReadFull(r.r, sealed); err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			r.err = fmt.Errorf("%w: segment %d is truncated", ErrCorrupt, i)

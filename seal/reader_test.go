@@ -295,3 +295,26 @@ func BenchmarkReader(b *testing.B) {
 		}
 	}
 }
+
+// NextInto reads each segment into the caller's buffer, so that segments
+// already returned stay intact while the next ones are read.
+func TestReaderNextInto(t *testing.T) {
+	k := keyFrom(t, "next into")
+	for _, size := range testSizes {
+		plain := content(size)
+		r := readerAt(k, testFileID, buildBlob(k, testFileID, plain), size, 0)
+		var segs [][]byte
+		for {
+			p, err := r.NextInto(make([]byte, SealedSegmentSize))
+			if err == io.EOF {
+				break
+			} else if err != nil {
+				t.Fatalf("size %d: %v", size, err)
+			}
+			segs = append(segs, p)
+		}
+		if got := bytes.Join(segs, nil); !bytes.Equal(got, plain) {
+			t.Fatalf("size %d: read %d bytes, not the file", size, len(got))
+		}
+	}
+}

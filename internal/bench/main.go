@@ -59,6 +59,9 @@ func run() error {
 	av := flag.Bool("av", false, "measure uploads scanned by a real clamd against unscanned ones instead (av.go)")
 	uploads := flag.Int("uploads", 20, "with -cluster: concurrent uploads, each its own deposit")
 	sizeFlag := flag.String("size", "100MiB", "with -cluster: size of each upload")
+	concFlag := flag.String("concurrent", "20", "concurrent upload counts to measure, comma-separated (empty: none)")
+	concSize := flag.String("concurrent-size", "50MiB", "size of each concurrent upload")
+	profDir := flag.String("profile", "", "build navette with -tags pprof and write CPU profiles of its upload, download and concurrent phases into this directory")
 	flag.Parse()
 	if *cluster {
 		size, err := parseSize(*sizeFlag)
@@ -84,7 +87,23 @@ func run() error {
 	}
 	defer os.RemoveAll(tmp)
 
-	bin, err := buildNavette(tmp)
+	var prof *profiler
+	if *profDir != "" {
+		if err := os.MkdirAll(*profDir, 0o755); err != nil {
+			return err
+		}
+		abs, err := filepath.Abs(*profDir)
+		if err != nil {
+			return err
+		}
+		prof = &profiler{dir: abs, addr: freeAddr()}
+		fmt.Fprintf(os.Stderr, "profiles in %s; navette's profile listener on %s\n", abs, prof.addr)
+	}
+	var tags []string
+	if prof != nil {
+		tags = []string{"-tags", "pprof"}
+	}
+	bin, err := buildNavette(tmp, tags...)
 	if err != nil {
 		return err
 	}
@@ -99,22 +118,41 @@ func run() error {
 		if err := makeSource(src, size); err != nil {
 			return err
 		}
-		r, err := measure(tmp, bin, self, src, size, *runs)
+		r, err := measure(tmp, bin, self, src, size, *runs, prof)
 		if err != nil {
 			return err
 		}
 		rows = append(rows, r)
 		os.Remove(src)
 	}
+	var conc []concResult
+	if *concFlag != "" {
+		csize, err := parseSize(*concSize)
+		if err != nil {
+			return err
+		}
+		for _, c := range strings.Split(*concFlag, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(c))
+			if err != nil || n <= 0 {
+				return fmt.Errorf("bad count %q", c)
+			}
+			r, err := measureConcurrent(tmp, bin, self, n, csize, *runs, prof)
+			if err != nil {
+				return err
+			}
+			conc = append(conc, r)
+		}
+	}
 	report(rows, *runs, tmp)
+	reportConcurrent(conc)
 	return nil
 }
 
 // buildNavette builds the navette command into dir.
-func buildNavette(dir string) (string, error) {
+func buildNavette(dir string, flags ...string) (string, error) {
 	fmt.Printf("building navette…\n")
 	bin := filepath.Join(dir, "navette")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/navette")
+	build := exec.Command("go", append(append([]string{"build"}, flags...), "-o", bin, "./cmd/navette")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		return "", fmt.Errorf("building navette: %w", err)
@@ -124,12 +162,16 @@ func buildNavette(dir string) (string, error) {
 
 type result struct {
 	size                                 int64
+	runs                                 int
 	bareUp, navUp, bareDown, navDown     time.Duration
-	bareRSSUp, navRSSUp, bareRSS, navRSS int64 // peak RSS after uploads, after everything (KiB)
+	hash                                 time.Duration // one core's SHA-256 of the file
+	bareRSSUp, navRSSUp, bareRSS, navRSS int64         // peak RSS after uploads, after everything (KiB)
+	bareCPUUp, navCPUUp                  time.Duration // server CPU over all uploads
+	bareCPUDown, navCPUDown              time.Duration // server CPU over all downloads
 }
 
-func measure(tmp, bin, self, src string, size int64, runs int) (result, error) {
-	r := result{size: size}
+func measure(tmp, bin, self, src string, size int64, runs int, prof *profiler) (result, error) {
+	r := result{size: size, runs: runs}
 	ctx := context.Background()
 
 	// A fresh pair of servers for each size, so peak memory is per size.
@@ -147,8 +189,7 @@ func measure(tmp, bin, self, src string, size int64, runs int) (result, error) {
 	if err != nil {
 		return r, err
 	}
-	nav, navURL, err := start(bin, "serve", "--data", navDir, "--addr", "127.0.0.1:0", "--log-level", "warn",
-		"--max-file-size", strconv.FormatInt(size, 10), "--antivirus=off")
+	nav, navURL, err := startNavette(bin, navDir, size, prof)
 	if err != nil {
 		return r, err
 	}
@@ -167,14 +208,20 @@ func measure(tmp, bin, self, src string, size int64, runs int) (result, error) {
 	}
 	defer f.Close()
 
-	var bu, nu, bd, nd []time.Duration
+	var bu, nu, bd, nd, ht []time.Duration
 	var deposits []*api.Deposit
 	for i := 0; i < runs; i++ {
+		c0 := cpuTime(bare.Process.Pid)
 		t, err := timed(func() error { return barePut(bareURL+"/f"+strconv.Itoa(i), f, size) })
 		if err != nil {
 			return r, fmt.Errorf("bare upload: %w", err)
 		}
+		r.bareCPUUp += cpuTime(bare.Process.Pid) - c0
 		bu = append(bu, t)
+		if i == 0 {
+			prof.start(fmt.Sprintf("up-%s.pprof", human(size)))
+		}
+		c0 = cpuTime(nav.Process.Pid)
 		var d *api.Deposit
 		t, err = timed(func() error {
 			d, err = up.CreateDeposit(ctx, api.CreateDeposit{Recipients: []string{"avocat@bench.example"}, Reference: "bench"})
@@ -187,20 +234,34 @@ func measure(tmp, bin, self, src string, size int64, runs int) (result, error) {
 			d, err = up.Submit(ctx, d.ID)
 			return err
 		})
+		if i == 0 {
+			prof.stop()
+		}
 		if err != nil {
 			return r, fmt.Errorf("navette upload: %w", err)
 		}
+		r.navCPUUp += cpuTime(nav.Process.Pid) - c0
 		nu = append(nu, t)
 		deposits = append(deposits, d)
+		if t, err = hashTime(src); err != nil {
+			return r, err
+		}
+		ht = append(ht, t)
 	}
 	r.bareRSSUp, r.navRSSUp = peakRSS(bare), peakRSS(nav)
 	for i := 0; i < runs; i++ {
+		c0 := cpuTime(bare.Process.Pid)
 		t, err := timed(func() error { return bareGet(bareURL + "/f" + strconv.Itoa(i)) })
 		if err != nil {
 			return r, fmt.Errorf("bare download: %w", err)
 		}
+		r.bareCPUDown += cpuTime(bare.Process.Pid) - c0
 		bd = append(bd, t)
 		d := deposits[i]
+		if i == 0 {
+			prof.start(fmt.Sprintf("down-%s.pprof", human(size)))
+		}
+		c0 = cpuTime(nav.Process.Pid)
 		t, err = timed(func() error {
 			info, err := down.Download(ctx, d.ID, d.Files[0].ID, io.Discard, 0)
 			if err == nil && info.Size != size {
@@ -208,28 +269,38 @@ func measure(tmp, bin, self, src string, size int64, runs int) (result, error) {
 			}
 			return err
 		})
+		if i == 0 {
+			prof.stop()
+		}
 		if err != nil {
 			return r, fmt.Errorf("navette download: %w", err)
 		}
+		r.navCPUDown += cpuTime(nav.Process.Pid) - c0
 		nd = append(nd, t)
 	}
 	r.bareRSS, r.navRSS = peakRSS(bare), peakRSS(nav)
 	r.bareUp, r.navUp, r.bareDown, r.navDown = median(bu), median(nu), median(bd), median(nd)
+	r.hash = median(ht)
 	return r, nil
 }
 
 func report(rows []result, runs int, dir string) {
-	fmt.Printf("\nnavette bench: median of %d transfers per figure, loopback, same disk (%s)\n", runs, dir)
-	fmt.Printf("baseline: a bare Go handler that writes the body to a file with fsync, and serves it with http.ServeFile\n\n")
-	fmt.Printf("%-9s %-9s %12s %12s %7s\n", "size", "transfer", "bare MB/s", "navette MB/s", "ratio")
+	fmt.Printf("\nnavette bench: median of %d transfers per figure, loopback, same disk (%s), load %s\n", runs, dir, loadAvg())
+	fmt.Printf("baseline: a bare Go handler that writes the body to a file with fsync, and serves it with http.ServeFile;\n")
+	fmt.Printf("the download's limit is the slower of that ServeFile and one core's SHA-256 of the file (navette verifies it as it serves)\n\n")
+	fmt.Printf("%-9s %-9s %12s %12s %12s %7s %11s %11s\n", "size", "transfer", "bare MB/s", "limit MB/s", "navette MB/s", "ratio", "bare CPU", "navette CPU")
+	fmt.Printf("%-9s %-9s %12s %12s %12s %7s %11s %11s\n", "", "", "", "", "", "", "s/GiB", "s/GiB")
 	for _, r := range rows {
+		moved := r.size * int64(r.runs)
 		for _, x := range []struct {
-			name      string
-			bare, nav time.Duration
-		}{{"upload", r.bareUp, r.navUp}, {"download", r.bareDown, r.navDown}} {
-			b, n := mbps(r.size, x.bare), mbps(r.size, x.nav)
-			fmt.Printf("%-9s %-9s %12.0f %12.0f %7.2f\n", human(r.size), x.name, b, n, n/b)
+			name             string
+			bare, limit, nav time.Duration
+			bareCPU, navCPU  time.Duration
+		}{{"upload", r.bareUp, r.bareUp, r.navUp, r.bareCPUUp, r.navCPUUp}, {"download", r.bareDown, max(r.bareDown, r.hash), r.navDown, r.bareCPUDown, r.navCPUDown}} {
+			b, l, n := mbps(r.size, x.bare), mbps(r.size, x.limit), mbps(r.size, x.nav)
+			fmt.Printf("%-9s %-9s %12.0f %12.0f %12.0f %7.2f %11.2f %11.2f\n", human(r.size), x.name, b, l, n, n/l, cpuPerGiB(x.bareCPU, moved), cpuPerGiB(x.navCPU, moved))
 		}
+		fmt.Printf("%-9s %-9s %12s %12.0f\n", human(r.size), "sha-256", "", mbps(r.size, r.hash))
 	}
 	fmt.Printf("\n%-9s %22s %22s\n", "size", "bare peak RSS MiB", "navette peak RSS MiB")
 	fmt.Printf("%-9s %11s %10s %11s %10s\n", "", "uploads", "all", "uploads", "all")

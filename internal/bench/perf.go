@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"navette/api"
+	"navette/client"
+)
+
+// cpuPerGiB is the CPU time spent per GiB moved.
+func cpuPerGiB(cpu time.Duration, bytes int64) float64 {
+	if bytes == 0 {
+		return 0
+	}
+	return cpu.Seconds() / (float64(bytes) / (1 << 30))
+}
+
+// hashTime is how long one core takes to compute the SHA-256 of the file at
+// path, read from the page cache: the ceiling of a download that verifies
+// the hash as it serves.
+func hashTime(path string) (time.Duration, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	buf := make([]byte, 1<<20)
+	start := time.Now()
+	if _, err := io.CopyBuffer(h, f, buf); err != nil {
+		return 0, err
+	}
+	h.Sum(nil)
+	return time.Since(start), nil
+}
+
+// profiler drives the CPU profile of a navette built with -tags pprof.
+type profiler struct {
+	dir, addr string
+}
+
+// env returns the environment that turns the profile listener on.
+func (p *profiler) env() []string {
+	if p == nil {
+		return nil
+	}
+	return []string{"NAVETTE_PPROF=" + p.addr}
+}
+
+func (p *profiler) start(name string) {
+	if p == nil {
+		return
+	}
+	resp, err := http.Post("http://"+p.addr+"/start?file="+url.QueryEscape(filepath.Join(p.dir, name)), "", nil)
+	if err == nil {
+		resp.Body.Close()
+	}
+}
+
+func (p *profiler) stop() {
+	if p == nil {
+		return
+	}
+	resp, err := http.Post("http://"+p.addr+"/stop", "", nil)
+	if err == nil {
+		resp.Body.Close()
+	}
+}
+
+// freeAddr returns a free loopback host:port.
+func freeAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "127.0.0.1:6061"
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startNavette starts navette serve on data with the profile listener when
+// prof is set.
+func startNavette(bin, data string, maxSize int64, prof *profiler) (*exec.Cmd, string, error) {
+	cmd := exec.Command(bin, "serve", "--data", data, "--addr", "127.0.0.1:0", "--log-level", "warn",
+		"--max-file-size", strconv.FormatInt(maxSize, 10), "--antivirus=off")
+	cmd.Env = append(os.Environ(), prof.env()...)
+	return startCmd(cmd)
+}
+
+// concResult is one concurrency level: aggregate throughput, peak memory
+// and CPU of n simultaneous uploads, navette's beside the bare handler's.
+type concResult struct {
+	n               int
+	size            int64
+	bare, nav       time.Duration // median wall time of a round
+	bareRSS, navRSS int64         // KiB
+	bareCPU, navCPU time.Duration // over all rounds
+	rounds          int
+}
+
+// measureConcurrent starts fresh servers and runs rounds of n simultaneous
+// uploads of size bytes to each, interleaved.
+func measureConcurrent(tmp, bin, self string, n int, size int64, runs int, prof *profiler) (concResult, error) {
+	r := concResult{n: n, size: size, rounds: runs}
+	ctx := context.Background()
+	src := filepath.Join(tmp, "conc.bin")
+	if err := makeSource(src, size); err != nil {
+		return r, err
+	}
+	defer os.Remove(src)
+	f, err := os.Open(src)
+	if err != nil {
+		return r, err
+	}
+	defer f.Close()
+	bareDir := filepath.Join(tmp, "bare-conc")
+	navDir := filepath.Join(tmp, "data-conc")
+	os.RemoveAll(bareDir)
+	os.RemoveAll(navDir)
+	defer os.RemoveAll(bareDir)
+	defer os.RemoveAll(navDir)
+	bare, bareURL, err := start(self, "bare", "-dir", bareDir)
+	if err != nil {
+		return r, err
+	}
+	defer stop(bare)
+	sender, _, err := makeUsers(bin, navDir)
+	if err != nil {
+		return r, err
+	}
+	nav, navURL, err := startNavette(bin, navDir, size, prof)
+	if err != nil {
+		return r, err
+	}
+	defer stop(nav)
+	up, err := client.New(navURL, sender)
+	if err != nil {
+		return r, err
+	}
+	var bt, nt []time.Duration
+	for round := 0; round < runs; round++ {
+		c0 := cpuTime(bare.Process.Pid)
+		t, err := timed(func() error {
+			return parallel(n, func(i int) error {
+				return barePut(bareURL+"/c"+strconv.Itoa(i), f, size)
+			})
+		})
+		if err != nil {
+			return r, fmt.Errorf("bare concurrent upload: %w", err)
+		}
+		r.bareCPU += cpuTime(bare.Process.Pid) - c0
+		bt = append(bt, t)
+		deposits := make([]*api.Deposit, n)
+		for i := range deposits {
+			if deposits[i], err = up.CreateDeposit(ctx, api.CreateDeposit{Recipients: []string{"avocat@bench.example"}, Reference: "bench"}); err != nil {
+				return r, err
+			}
+		}
+		if round == 0 {
+			prof.start(fmt.Sprintf("conc%d.pprof", n))
+		}
+		c0 = cpuTime(nav.Process.Pid)
+		t, err = timed(func() error {
+			return parallel(n, func(i int) error {
+				_, err := up.Upload(ctx, deposits[i].ID, "bench.bin", f, size, nil)
+				return err
+			})
+		})
+		if round == 0 {
+			prof.stop()
+		}
+		if err != nil {
+			return r, fmt.Errorf("navette concurrent upload: %w", err)
+		}
+		r.navCPU += cpuTime(nav.Process.Pid) - c0
+		nt = append(nt, t)
+	}
+	r.bareRSS, r.navRSS = peakRSS(bare), peakRSS(nav)
+	r.bare, r.nav = median(bt), median(nt)
+	return r, nil
+}
+
+// parallel runs f(0) … f(n-1) at once and returns the first error.
+func parallel(n int, f func(i int) error) error {
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() { errs[i] = f(i) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func reportConcurrent(rows []concResult) {
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Printf("\n%-22s %10s %10s %7s %9s %9s %9s %9s\n", "concurrent uploads", "bare MB/s", "nav MB/s", "ratio", "bare RSS", "nav RSS", "bare CPU", "nav CPU")
+	fmt.Printf("%-22s %10s %10s %7s %9s %9s %9s %9s\n", "", "aggregate", "aggregate", "", "MiB", "MiB", "s/GiB", "s/GiB")
+	for _, r := range rows {
+		total := int64(r.n) * r.size
+		b, v := mbps(total, r.bare), mbps(total, r.nav)
+		moved := total * int64(r.rounds)
+		fmt.Printf("%-22s %10.0f %10.0f %7.2f %9.1f %9.1f %9.2f %9.2f\n", fmt.Sprintf("%d x %s", r.n, human(r.size)), b, v, v/b,
+			kib(r.bareRSS), kib(r.navRSS), cpuPerGiB(r.bareCPU, moved), cpuPerGiB(r.navCPU, moved))
+	}
+}
