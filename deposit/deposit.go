@@ -276,6 +276,11 @@ func (s *Service) Submit(ctx context.Context, actor *navette.User, id string) (*
 		s.deny(ctx, actor, id, "not_sender")
 		return nil, navette.Errorf(navette.EFORBIDDEN, "Only the sender may submit a deposit.")
 	}
+	if d.State == navette.DepositDraft {
+		if _, err := s.joinCase(ctx, actor, d); err != nil {
+			return nil, err
+		}
+	}
 	// Files whose last write finished but were not yet marked stored (a
 	// crash between the two) are completed first.
 	files, err := s.Meta.Files(ctx, id)
