@@ -16,7 +16,7 @@ import (
 // mailbox, two lawyers of one bar and one of another, and an outsider.
 type caseFixture struct {
 	*fixture
-	clerk, colleague, service         *navette.User
+	clerk, colleague, service           *navette.User
 	lawyer, partner, otherBar, stranger *navette.User
 }
 
