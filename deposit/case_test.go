@@ -262,3 +262,67 @@ func TestReply(t *testing.T) {
 		t.Fatalf("with partners to agents allowed, Reply = %v, %v", r3, err)
 	}
 }
+
+func TestExtend(t *testing.T) {
+	c := newCaseFixture(t)
+	ctx := context.Background()
+	c.svc.Limits = navette.Limits{MaxRetentionDays: 30}
+	c.svc.DefaultRetentionDays = 7
+	d := c.send(t, c.clerk, "RG 1", c.lawyer, c.service)
+	expires := d.ExpiresAt
+	for _, tc := range []struct {
+		name string
+		who  *navette.User
+		days int
+		code string
+	}{
+		{"zero days", c.clerk, 0, navette.EINVALID},
+		{"past the ceiling", c.clerk, 24, navette.EINVALID},
+		{"a recipient", c.lawyer, 3, navette.EFORBIDDEN},
+		{"a stranger", c.stranger, 3, navette.ENOTFOUND},
+	} {
+		if _, err := c.svc.Extend(ctx, tc.who, d.ID, tc.days); !navette.IsCode(err, tc.code) {
+			t.Errorf("%s: Extend = %v, want %s", tc.name, err, tc.code)
+		}
+	}
+	v, err := c.svc.Extend(ctx, c.clerk, d.ID, 23) // 7 + 23 = 30 days from creation
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := expires.Add(23 * 24 * time.Hour); !v.ExpiresAt.Equal(want) || v.RetentionDays != 30 {
+		t.Errorf("expires %v after %d days, want %v after 30", v.ExpiresAt, v.RetentionDays, want)
+	}
+	if _, err := c.svc.Extend(ctx, c.clerk, d.ID, 1); !navette.IsCode(err, navette.EINVALID) {
+		t.Errorf("Extend past the ceiling = %v, want EINVALID", err)
+	}
+	ns, err := c.svc.Meta.Notices(ctx, navette.NoticeFilter{DepositID: d.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	told := map[string]bool{}
+	for _, n := range ns {
+		if n.Kind == navette.NoticeExtended {
+			told[n.UserID] = true
+		}
+	}
+	if !told[c.lawyer.ID] || !told[c.service.ID] || len(told) != 2 {
+		t.Errorf("extension notices to %v, want the lawyer and the mailbox", told)
+	}
+	evs, err := c.svc.Meta.Events(ctx, navette.EventFilter{DepositID: d.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ext *navette.Event
+	for i := range evs {
+		if evs[i].Type == navette.EventDepositExtended {
+			ext = &evs[i]
+		}
+	}
+	if ext == nil || ext.Detail != v.ExpiresAt.UTC().Format(time.RFC3339) || len(ext.Claims) == 0 {
+		t.Fatalf("extension event %+v; want one with the new expiry and claims", ext)
+	}
+	c.svc.Clock.(*navette.FakeClock).Advance(31 * 24 * time.Hour)
+	if _, err := c.svc.Extend(ctx, c.clerk, d.ID, 1); !navette.IsCode(err, navette.EGONE) {
+		t.Errorf("Extend after expiry = %v, want EGONE", err)
+	}
+}
