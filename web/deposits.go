@@ -269,6 +269,11 @@ type depositData struct {
 	CanDownload   bool
 	CanRevoke     bool
 	Proofs        *proofs
+	// CaseID is the deposit's case; CanReply and CanExtend offer a reply
+	// (to a recipient who may deposit) and an extension (to the sender).
+	CaseID    string
+	CanReply  bool
+	CanExtend bool
 }
 
 // view returns the deposit for the page's user, or renders the error page:
@@ -309,6 +314,9 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d.CanDownload = !ended && v.State == navette.DepositAvailable
 	d.CanRevoke = d.IsSender && !ended && (v.State == navette.DepositAvailable || v.State == navette.DepositDraft || v.State == navette.DepositChecking)
+	d.CaseID = v.CaseID
+	d.CanReply = !d.IsSender && deposit.CanDeposit(u.Role) && !v.Key.IsZero()
+	d.CanExtend = d.IsSender && !ended && v.State == navette.DepositAvailable
 	for _, f := range v.Files {
 		if f.State == navette.FilePurged && f.SHA256 == nil {
 			continue
@@ -396,6 +404,8 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request) {
 		p.Flash = tr(p.Lang, "Le dépôt est envoyé : ses destinataires sont avisés par courriel.")
 	case "revoked":
 		p.Flash = tr(p.Lang, "Le dépôt est retiré.")
+	case "extended":
+		p.Flash = tr(p.Lang, "Le dépôt est prolongé : ses destinataires sont avisés de la nouvelle échéance.")
 	}
 	p.Data = d
 	h.render(w, r, http.StatusOK, "deposit", p)
