@@ -105,6 +105,7 @@ var policy = map[string]rule{
 	"POST /api/v1/deposits/{id}/extend":     {roles: forRoles(want{200, 404, 404}, depositRoles...)},
 	"GET /api/v1/cases":                     {roles: forRoles(only(200), depositRoles...)},
 	"GET /api/v1/cases/{id}":                {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"GET /api/v1/cases/{id}/bundle":         {roles: forRoles(want{200, 404, 404}, depositRoles...)},
 	"GET /api/v1/deposits/{id}/files":       {roles: forRoles(want{200, 404, 404}, depositRoles...)},
 	"GET /api/v1/deposits/{id}/files/{fid}": {roles: forRoles(want{200, 404, 404}, depositRoles...)},
 	"GET /api/v1/deposits/{id}/receipts":    {roles: proofRoles},
@@ -366,7 +367,7 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 		d, _ := f.mine(role, which, true)
 		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)
 		c.body, c.hdr = jsonBody(`{"days":1}`)
-	case "GET /api/v1/cases/{id}":
+	case "GET /api/v1/cases/{id}", "GET /api/v1/cases/{id}/bundle":
 		d, _ := f.mine(role, which, true)
 		if d.CaseID == "" {
 			t.Fatalf("deposit %s is in no case", d.ID)

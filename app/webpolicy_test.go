@@ -96,6 +96,7 @@ var webPolicy = map[string]outcomes{
 	"POST /deposits/{id}/extend":               fullSession("404"), // an unknown deposit
 	"GET /cases":                               fullSession("200"),
 	"GET /cases/{id}":                          {navette.RoleAgent: "200", navette.RolePartner: "200", restCaller: "404"},
+	"GET /cases/{id}/zip":                      {navette.RoleAgent: "200", navette.RolePartner: "200", restCaller: "404"},
 	"GET /signin":                              {restCaller: "303 /", "": "200", partialCaller: "200"},
 	"POST /signin/code":                        everyone("422"),
 	"POST /signin/verify":                      everyone("401"),
@@ -201,7 +202,7 @@ func (f *webFixture) webRequest(pattern string) webRequest {
 	case "POST /deposits/{id}/reply", "POST /deposits/{id}/extend":
 		rq.path = strings.Replace(path, "{id}", navette.NewID(), 1)
 		rq.form = "days=1&message=x"
-	case "GET /cases/{id}":
+	case "GET /cases/{id}", "GET /cases/{id}/zip":
 		rq.path = strings.Replace(path, "{id}", f.deposit.CaseID, 1)
 	case "POST /signin/code":
 		rq.form = "email="

@@ -1,9 +1,16 @@
 package cli
 
 import (
+	"archive/zip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -13,23 +20,26 @@ import (
 )
 
 func init() {
-	register("case", "list your cases, or show one (case ls [--q TEXT] | case show CASE_ID)", runCase)
+	register("case", "list your cases, show one, or get its files (case ls [--q TEXT] | case show CASE_ID | case get CASE_ID)", runCase)
 	register("reply", "answer a deposit you received, in its case (reply DEPOSIT_ID [--message TEXT] FILE…)", runReply)
 	register("extend", "extend a deposit you sent (extend DEPOSIT_ID --days N)", runExtend)
 }
 
-const caseUsage = `ls [--q TEXT] [--json] | show CASE_ID [--json]
+const caseUsage = `ls [--q TEXT] [--json] | show CASE_ID [--json] | get CASE_ID [--out FILE]
 
 A case groups the deposits of one reference, court and parties, in both
 directions. ls lists yours, the most recently active first (--q keeps those
 whose reference holds TEXT, case, accents, spaces and separators aside);
-show lists the deposits of one, newest first, with who fetched them.
+show lists the deposits of one, newest first, with who fetched them; get
+saves every available file of it as one ZIP (a folder per deposit, and a
+manifest, manifeste.csv and manifeste.json, whose SHA-256s are checked
+once it is saved) and prints where.
 
 Flags:`
 
 func runCase(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || (args[0] != "ls" && args[0] != "show") {
-		return usageError("expected ls or show")
+	if len(args) == 0 || (args[0] != "ls" && args[0] != "show" && args[0] != "get") {
+		return usageError("expected ls, show or get")
 	}
 	sub := args[0]
 	fs := newFlagSet(env, "case "+sub, caseUsage)
@@ -37,6 +47,7 @@ func runCase(ctx context.Context, env *Env, args []string) error {
 	cf.define(fs)
 	q := fs.String("q", "", "only cases whose reference holds `TEXT`")
 	asJSON := fs.Bool("json", false, "print the server's JSON instead of a table")
+	out := fs.String("out", "", "get: save the archive as `FILE` (default: CASE_ID.zip here); it must not exist")
 	if err := parseInterspersed(fs, env, args[1:]); err != nil {
 		return err
 	}
@@ -44,7 +55,7 @@ func runCase(ctx context.Context, env *Env, args []string) error {
 	switch {
 	case sub == "ls" && fs.NArg() > 0:
 		return usageError("unexpected argument %q", printable(fs.Arg(0), 60))
-	case sub == "show":
+	case sub == "show" || sub == "get":
 		if fs.NArg() != 1 || !navette.ValidID(strings.TrimSpace(fs.Arg(0))) {
 			return usageError("expected one case id")
 		}
@@ -54,13 +65,16 @@ func runCase(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var out any
+	if sub == "get" {
+		return getCase(ctx, env, c, id, *out)
+	}
+	var doc any
 	if sub == "ls" {
 		l, err := c.Cases(ctx, *q)
 		if err != nil {
 			return err
 		}
-		out = l
+		doc = l
 		if !*asJSON {
 			writeCaseTable(env, l.Cases)
 			return nil
@@ -70,7 +84,7 @@ func runCase(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		out = k
+		doc = k
 		if !*asJSON {
 			writeCase(env, k)
 			return nil
@@ -78,7 +92,101 @@ func runCase(ctx context.Context, env *Env, args []string) error {
 	}
 	enc := json.NewEncoder(env.Stdout)
 	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return enc.Encode(doc)
+}
+
+// getCase saves the case's bundle as path, through a temporary file that
+// is renamed once the archive is whole and its files match the SHA-256s
+// of its manifest.
+func getCase(ctx context.Context, env *Env, c *client.Client, id, path string) error {
+	if path == "" {
+		path = id + ".zip"
+	}
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("%s exists; choose another --out", printable(path, 200))
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".navette-case-*.zip.part")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	n, err := c.CaseBundle(ctx, id, tmp)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	files, err := checkBundle(tmp.Name())
+	if err != nil {
+		return fmt.Errorf("the archive received is not whole: %v", err)
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		return err
+	}
+	if env.IsTerminal != nil && env.IsTerminal(env.Stderr) {
+		fmt.Fprintf(env.Stderr, "%d files, %s, checked against the manifest.\n", files, humanSize(n))
+	}
+	fmt.Fprintln(env.Stdout, path)
+	return nil
+}
+
+// checkBundle reads the archive at path and checks that each file its
+// JSON manifest lists is there with that size and SHA-256; it returns how
+// many there are.
+func checkBundle(path string) (int, error) {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return 0, err
+	}
+	defer zr.Close()
+	byName := map[string]*zip.File{}
+	for _, f := range zr.File {
+		byName[f.Name] = f
+	}
+	mf := byName["manifeste.json"]
+	if mf == nil {
+		return 0, errors.New("no manifest")
+	}
+	var m struct {
+		Files []struct {
+			Path   string `json:"path"`
+			Size   int64  `json:"size"`
+			SHA256 string `json:"sha256"`
+		} `json:"files"`
+	}
+	rc, err := mf.Open()
+	if err != nil {
+		return 0, err
+	}
+	err = json.NewDecoder(io.LimitReader(rc, 64<<20)).Decode(&m)
+	rc.Close()
+	if err != nil {
+		return 0, fmt.Errorf("manifest: %v", err)
+	}
+	for _, e := range m.Files {
+		f := byName[e.Path]
+		if f == nil {
+			return 0, fmt.Errorf("%s: missing", printable(e.Path, 200))
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return 0, err
+		}
+		h := sha256.New()
+		n, err := io.Copy(h, rc)
+		rc.Close()
+		if err != nil {
+			return 0, fmt.Errorf("%s: %v", printable(e.Path, 200), err)
+		}
+		if n != e.Size || hex.EncodeToString(h.Sum(nil)) != e.SHA256 {
+			return 0, fmt.Errorf("%s: not the file the manifest describes", printable(e.Path, 200))
+		}
+	}
+	return len(m.Files), nil
 }
 
 // writeCaseTable prints cases as an aligned table.

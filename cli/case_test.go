@@ -1,7 +1,12 @@
 package cli
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -62,5 +67,60 @@ func TestCaseReplyExtend(t *testing.T) {
 	}
 	if y := runCLI(t, e.vars(e.lawyer), false, "extend", sent, "--days", "3"); y.code == 0 {
 		t.Errorf("a recipient extended the deposit: %q", y.stdout)
+	}
+}
+
+// TestCaseGet saves a case's bundle with navette case get, and finds in
+// it each file sent, byte for byte.
+func TestCaseGet(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	dir := t.TempDir()
+	a := writeFile(t, dir, "requisitions.pdf", randomBytes(70000, 3))
+	b := writeFile(t, dir, "annexe.pdf", randomBytes(1000, 4))
+	var ids []string
+	for _, f := range []string{a, b} {
+		s := runCLI(t, e.vars(e.agent), false, "send", "--to", lawyer, "--ref", "RG 24/7", f)
+		if s.code != 0 {
+			t.Fatalf("send: exit %d: %s", s.code, s.stderr)
+		}
+		ids = append(ids, lastLine(s.stdout))
+	}
+	d, err := e.client(e.lawyer).Deposit(context.Background(), ids[0])
+	if err != nil || d.CaseID == "" {
+		t.Fatalf("deposit %+v, %v", d, err)
+	}
+	out := filepath.Join(t.TempDir(), "affaire.zip")
+	g := runCLI(t, e.vars(e.lawyer), false, "case", "get", d.CaseID, "--out", out)
+	if g.code != 0 || strings.TrimSpace(g.stdout) != out {
+		t.Fatalf("case get: exit %d, stdout %q, stderr %q", g.code, g.stdout, g.stderr)
+	}
+	zr, err := zip.OpenReader(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	found := 0
+	for _, f := range zr.File {
+		for _, p := range []string{a, b} {
+			if strings.HasSuffix(f.Name, "/"+filepath.Base(p)) {
+				rc, _ := f.Open()
+				got, _ := io.ReadAll(rc)
+				rc.Close()
+				if want, _ := os.ReadFile(p); !bytes.Equal(got, want) {
+					t.Errorf("%s: not the file sent", f.Name)
+				}
+				found++
+			}
+		}
+	}
+	if found != 2 {
+		t.Errorf("found %d of the 2 files in the archive", found)
+	}
+	if again := runCLI(t, e.vars(e.lawyer), false, "case", "get", d.CaseID, "--out", out); again.code == 0 {
+		t.Error("case get overwrote an existing file")
+	}
+	if miss := runCLI(t, e.vars(e.stranger), false, "case", "get", d.CaseID, "--out", out+".2"); miss.code == 0 {
+		t.Error("a stranger got the case's files")
 	}
 }

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 
@@ -49,4 +50,25 @@ func (c *Client) Extend(ctx context.Context, depositID string, days int) (*api.D
 		return nil, err
 	}
 	return &d, nil
+}
+
+// CaseBundle writes every available file of a case, as the ZIP archive
+// the server streams (folders by deposit, manifeste.csv and
+// manifeste.json), to w, and returns how many bytes it wrote. The archive
+// is not resumable: an interrupted one must be fetched again.
+func (c *Client) CaseBundle(ctx context.Context, caseID string, w io.Writer) (int64, error) {
+	req, err := c.newRequest(ctx, http.MethodGet, c.endpoint(api.PathCases+"/"+url.PathEscape(caseID)+"/bundle", nil), nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Accept", "application/zip, "+api.ProblemContentType)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer drainClose(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return 0, responseError(resp)
+	}
+	return io.Copy(w, resp.Body)
 }

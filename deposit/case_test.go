@@ -1,8 +1,14 @@
 package deposit_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"io"
 	"path/filepath"
 	"testing"
 	"time"
@@ -324,5 +330,74 @@ func TestExtend(t *testing.T) {
 	c.svc.Clock.(*navette.FakeClock).Advance(31 * 24 * time.Hour)
 	if _, err := c.svc.Extend(ctx, c.clerk, d.ID, 1); !navette.IsCode(err, navette.EGONE) {
 		t.Errorf("Extend after expiry = %v, want EGONE", err)
+	}
+}
+
+func TestCaseBundle(t *testing.T) {
+	c := newCaseFixture(t)
+	ctx := context.Background()
+	d1 := c.send(t, c.clerk, "RG 24/00042", c.lawyer)
+	d2 := c.send(t, c.lawyer, "rg 24-00042", c.service)
+	if _, err := c.svc.CaseBundle(ctx, c.otherBar, d1.CaseID); !navette.IsCode(err, navette.ENOTFOUND) {
+		t.Fatalf("a stranger's bundle: %v, want ENOTFOUND", err)
+	}
+	b, err := c.svc.CaseBundle(ctx, c.lawyer, d1.CaseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := b.WriteTo(ctx, &buf); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	content := map[string][]byte{}
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		content[f.Name], _ = io.ReadAll(rc)
+		rc.Close()
+	}
+	wantNames := []string{deposit.ManifestCSV, deposit.ManifestJSON,
+		d1.CreatedAt.UTC().Format("2006-01-02") + " RG 24-00042 (" + d1.ID[:8] + ")/piece.pdf",
+		d2.CreatedAt.UTC().Format("2006-01-02") + " rg 24-00042 (" + d2.ID[:8] + ")/piece.pdf"}
+	if !equal(names, wantNames) {
+		t.Fatalf("archive holds %q, want %q", names, wantNames)
+	}
+	var m struct {
+		Case  string `json:"case"`
+		Files []struct {
+			Path, SHA256, Direction string
+			DepositID               string `json:"deposit_id"`
+			Size                    int64
+		} `json:"files"`
+	}
+	if err := json.Unmarshal(content[deposit.ManifestJSON], &m); err != nil || m.Case != d1.CaseID || len(m.Files) != 2 {
+		t.Fatalf("manifest %s: %v", content[deposit.ManifestJSON], err)
+	}
+	for i, f := range m.Files {
+		data := content[f.Path]
+		sum := sha256.Sum256(data)
+		if hex.EncodeToString(sum[:]) != f.SHA256 || int64(len(data)) != f.Size || !bytes.Equal(data, []byte("pièce "+f.DepositID)) {
+			t.Errorf("file %s: %d bytes, SHA-256 %x; manifest says %d, %s", f.Path, len(data), sum, f.Size, f.SHA256)
+		}
+		if want := []string{"received", "sent"}[i]; f.Direction != want {
+			t.Errorf("file %s: direction %s, want %s", f.Path, f.Direction, want)
+		}
+	}
+	rows, err := csv.NewReader(bytes.NewReader(content[deposit.ManifestCSV])).ReadAll()
+	if err != nil || len(rows) != 3 || rows[1][0] != m.Files[0].Path || rows[2][2] != m.Files[1].SHA256 {
+		t.Errorf("CSV manifest %q, %v", rows, err)
+	}
+	// The lawyer's download of the clerk's deposit was recorded.
+	v, err := c.svc.Get(ctx, c.clerk, d1.ID)
+	if err != nil || v.Recipients[0].FirstDownloadAt.IsZero() {
+		t.Errorf("the bundle's download is not recorded: %+v, %v", v.Recipients, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"navette"
 	"navette/api"
 	"navette/deposit"
+	"navette/internal/httpfile"
 )
 
 func (s *Server) handleListCases(w http.ResponseWriter, r *http.Request) {
@@ -75,4 +76,19 @@ func (s *Server) handleExtendDeposit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, depositJSON(v, true))
+}
+
+func (s *Server) handleCaseBundle(w http.ResponseWriter, r *http.Request) {
+	b, err := s.Deposits.CaseBundle(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	hd := w.Header()
+	httpfile.SetAttachment(hd, b.Name())
+	hd.Set("Content-Type", "application/zip")
+	if err := b.WriteTo(r.Context(), httpfile.Flushing(w, w)); err != nil {
+		s.log().Error("case bundle aborted", "case", b.Case.ID, "err", err)
+		panic(http.ErrAbortHandler)
+	}
 }

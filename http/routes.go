@@ -53,6 +53,7 @@ func (s *Server) routes() ([]Route, error) {
 		{"POST " + api.PathDeposits + "/{id}/extend", write, s.handleExtendDeposit},
 		{"GET " + api.PathCases, read, s.handleListCases},
 		{"GET " + api.PathCases + "/{id}", read, s.handleGetCase},
+		{"GET " + api.PathCases + "/{id}/bundle", read, s.handleCaseBundle},
 		{"GET " + api.PathDeposits + "/{id}/files", read, s.handleListFiles},
 		{"GET " + api.PathDeposits + "/{id}/files/{fid}", read, s.handleDownload},
 		{"GET " + api.PathDeposits + "/{id}/receipts", anyone, s.handleListReceipts},

@@ -9,6 +9,7 @@ import (
 
 	"navette"
 	"navette/deposit"
+	"navette/internal/httpfile"
 )
 
 // CasePath is the path of a case's page.
@@ -146,4 +147,25 @@ func (h *Handler) extend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, DepositPath(id)+"?done=extended", http.StatusSeeOther)
+}
+
+// caseZip sends every available file of the case as one ZIP, with its
+// manifest (deposit.Bundle).
+func (h *Handler) caseZip(w http.ResponseWriter, r *http.Request) {
+	b, err := h.Deposits.CaseBundle(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	hd := w.Header()
+	httpfile.SetAttachment(hd, b.Name())
+	hd.Set("Content-Type", "application/zip")
+	if r.Method == http.MethodHead {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if err := b.WriteTo(r.Context(), httpfile.Flushing(w, w)); err != nil {
+		h.log().Error("web: case zip aborted", "case", b.Case.ID, "err", err)
+		panic(http.ErrAbortHandler)
+	}
 }

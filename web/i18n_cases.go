@@ -28,6 +28,7 @@ var casesEnglish = map[string]string{
 	"Le dépôt est prolongé : ses destinataires sont avisés de la nouvelle échéance.": "The deposit is extended: its recipients are told of the new expiry.",
 	"La durée de conservation doit être un nombre de jours.":                         "The retention must be a number of days.",
 	"Message": "Message",
+	"Télécharger les fichiers de l’affaire (ZIP)": "Download the files of the case (ZIP)",
 }
 
 func init() {

@@ -65,6 +65,7 @@ func (h *Handler) Routes() []Route {
 		{Pattern: "POST /deposits/{id}/extend", Access: signedIn, handler: h.extend},
 		{Pattern: "GET /cases", Access: signedIn, handler: h.cases},
 		{Pattern: "GET /cases/{id}", Access: signedIn, handler: h.casePage},
+		{Pattern: "GET /cases/{id}/zip", Access: signedIn, handler: h.caseZip},
 
 		{Pattern: "GET /signin", Access: public, handler: h.signin},
 		{Pattern: "POST /signin/code", Access: public, handler: h.signinCode},
