@@ -169,3 +169,26 @@ func (h *Handler) caseZip(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler)
 	}
 }
+
+// groupByCase orders rows case by case, each case where its newest row
+// was, and marks the first row of each; rows in no case come last.
+func groupByCase(rows []row) []row {
+	var order []string
+	byCase := map[string][]row{}
+	for _, rw := range rows {
+		if _, ok := byCase[rw.CaseID]; !ok && rw.CaseID != "" {
+			order = append(order, rw.CaseID)
+		}
+		byCase[rw.CaseID] = append(byCase[rw.CaseID], rw)
+	}
+	if len(byCase[""]) > 0 {
+		order = append(order, "")
+	}
+	out := make([]row, 0, len(rows))
+	for _, id := range order {
+		g := byCase[id]
+		g[0].GroupStart = true
+		out = append(out, g...)
+	}
+	return out
+}

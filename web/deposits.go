@@ -34,6 +34,10 @@ type row struct {
 	Ended      bool
 	New        bool // inbox: not yet downloaded by the user (or their service)
 	Pending    int  // sent: recipients who have not downloaded
+	// CaseID is the deposit's case; GroupStart marks the first row of a
+	// case when the list is grouped by case.
+	CaseID     string
+	GroupStart bool
 }
 
 // listData is what a list page shows.
@@ -44,6 +48,8 @@ type listData struct {
 	Next    string
 	First   string
 	Scanned int
+	// Grouped lists the rows case by case (?group=case).
+	Grouped bool
 }
 
 func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) { h.list(w, r, navette.BoxInbox) }
@@ -107,7 +113,13 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, box navette.Box) 
 	}
 	now := h.now()
 	for _, v := range views {
-		d.Rows = append(d.Rows, h.row(v, u, services, now))
+		rw := h.row(v, u, services, now)
+		rw.CaseID = v.CaseID
+		d.Rows = append(d.Rows, rw)
+	}
+	if r.URL.Query().Get("group") == "case" {
+		d.Grouped = true
+		d.Rows = groupByCase(d.Rows)
 	}
 	if next != "" {
 		d.Next = "/" + string(box) + "?" + url.Values{"before": {next}, "q": {q}}.Encode()
@@ -120,6 +132,9 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, box navette.Box) 
 		if q != "" {
 			d.First += "?" + url.Values{"q": {q}}.Encode()
 		}
+	}
+	if d.Grouped && d.Next != "" {
+		d.Next += "&group=case"
 	}
 	p.Data = d
 	h.render(w, r, http.StatusOK, "list", p)

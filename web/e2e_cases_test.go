@@ -152,6 +152,11 @@ func TestCaseReplyInBrowser(t *testing.T) {
 	if !regexp.MustCompile(`prolongé`).MatchString(ab.Text("main")) {
 		t.Errorf("no word of the extension: %s", ab.Text("main"))
 	}
+	ab.Navigate(n.URL + "/inbox?group=case")
+	ab.Axe("/inbox?group=case")
+	if in := ab.Text("main"); !strings.Contains(in, "Affaire PARQUET 26/12345") || !strings.Contains(in, "Maître Lévêque") {
+		t.Errorf("the inbox grouped by case: %s", in)
+	}
 	if v, err := n.app.Deposits.Get(ctx, agent, d.ID); err != nil || v.RetentionDays != 12 {
 		t.Errorf("retention %d days after the extension, %v; want 12", v.RetentionDays, err)
 	}

@@ -27,7 +27,12 @@ var casesEnglish = map[string]string{
 	"Prolonger":             "Extend",
 	"Le dépôt est prolongé : ses destinataires sont avisés de la nouvelle échéance.": "The deposit is extended: its recipients are told of the new expiry.",
 	"La durée de conservation doit être un nombre de jours.":                         "The retention must be a number of days.",
-	"Message": "Message",
+	"Message":                    "Message",
+	"Ne pas grouper par affaire": "Do not group by case",
+	"Grouper par affaire":        "Group by case",
+	"Toutes les affaires":        "All cases",
+	"Affaire %s":                 "Case %s",
+	"Hors affaire":               "In no case",
 	"Télécharger les fichiers de l’affaire (ZIP)": "Download the files of the case (ZIP)",
 }
 
