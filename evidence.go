@@ -19,10 +19,11 @@ const (
 	ProofUnclaimed  ProofKind = "unclaimed"  // it expired with recipients who never fetched it
 	ProofRevoked    ProofKind = "revoked"    // the sender withdrew it
 	ProofPurged     ProofKind = "purged"     // its keys and contents were destroyed
+	ProofExtended   ProofKind = "extended"   // the sender extended its retention
 )
 
 // ProofKinds lists every kind, in the order of a deposit's life.
-var ProofKinds = []ProofKind{ProofDeposited, ProofAvailable, ProofNotified, ProofOpened, ProofDownloaded, ProofUnclaimed, ProofRevoked, ProofPurged}
+var ProofKinds = []ProofKind{ProofDeposited, ProofAvailable, ProofNotified, ProofOpened, ProofDownloaded, ProofUnclaimed, ProofRevoked, ProofExtended, ProofPurged}
 
 // ProofKind returns the kind of evidence an event of type t gives, or ""
 // if it gives none.
@@ -44,6 +45,8 @@ func (t EventType) ProofKind() ProofKind {
 		return ProofRevoked
 	case EventDepositPurged:
 		return ProofPurged
+	case EventDepositExtended:
+		return ProofExtended
 	}
 	return ""
 }

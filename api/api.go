@@ -96,6 +96,9 @@ type Deposit struct {
 	Files         []File      `json:"files,omitempty"`
 	// UploadURL is where files of a draft are uploaded with tus.
 	UploadURL string `json:"upload_url,omitempty"`
+	// CaseID is the case the deposit belongs to (GET /api/v1/cases/{id}),
+	// once submitted.
+	CaseID string `json:"case_id,omitempty"`
 }
 
 // DepositList is the answer of GET /api/v1/deposits.

@@ -366,6 +366,7 @@ func Open(cfg Config) (*App, error) {
 	}
 	es, _ := a.Meta.(navette.EvidenceStore)
 	a.Deposits.Evidence = es
+	a.Deposits.CaseKeys = a.MAC
 	a.Evidence = &evidence.Service{Meta: a.Meta, Evidence: es, Deposits: a.Deposits, Checkpoints: a.Checkpointer,
 		Verifiers: a.JournalKeys.Verifiers, Clock: cfg.Clock, Log: cfg.Logger, PublicURL: cfg.PublicURL}
 	if err := a.openAntivirus(); err != nil {

@@ -101,6 +101,11 @@ var policy = map[string]rule{
 	"GET /api/v1/deposits/{id}":             {roles: forRoles(want{200, 404, 404}, depositRoles...)},
 	"DELETE /api/v1/deposits/{id}":          {roles: forRoles(want{204, 404, 404}, depositRoles...)},
 	"POST /api/v1/deposits/{id}/submit":     {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"POST /api/v1/deposits/{id}/reply":      {roles: forRoles(want{201, 404, 404}, depositRoles...)},
+	"POST /api/v1/deposits/{id}/extend":     {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"GET /api/v1/cases":                     {roles: forRoles(only(200), depositRoles...)},
+	"GET /api/v1/cases/{id}":                {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"GET /api/v1/cases/{id}/bundle":         {roles: forRoles(want{200, 404, 404}, depositRoles...)},
 	"GET /api/v1/deposits/{id}/files":       {roles: forRoles(want{200, 404, 404}, depositRoles...)},
 	"GET /api/v1/deposits/{id}/files/{fid}": {roles: forRoles(want{200, 404, 404}, depositRoles...)},
 	"GET /api/v1/deposits/{id}/receipts":    {roles: proofRoles},
@@ -345,6 +350,29 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 	case "GET /api/v1/deposits/{id}", "GET /api/v1/deposits/{id}/files", "DELETE /api/v1/deposits/{id}":
 		d, _ := f.mine(role, which, true)
 		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)
+	case "POST /api/v1/deposits/{id}/reply":
+		// Own: a deposit role's user received (from the agent, whose
+		// mailbox the reply goes to; the agent's from the court admin).
+		d, _ := f.mine(role, which, true)
+		if which == own && isDepositor(role) {
+			from := navette.RoleAgent
+			if role == navette.RoleAgent {
+				from = navette.RoleCourtAdmin
+			}
+			d = f.available(f.tok[from], f.user[role].Email)
+		}
+		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)
+		c.body, c.hdr = jsonBody(`{"message":"Observations"}`)
+	case "POST /api/v1/deposits/{id}/extend":
+		d, _ := f.mine(role, which, true)
+		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)
+		c.body, c.hdr = jsonBody(`{"days":1}`)
+	case "GET /api/v1/cases/{id}", "GET /api/v1/cases/{id}/bundle":
+		d, _ := f.mine(role, which, true)
+		if d.CaseID == "" {
+			t.Fatalf("deposit %s is in no case", d.ID)
+		}
+		c.path = strings.Replace(path, "{id}", pick(d.CaseID, d.CaseID), 1)
 	case "POST /api/v1/deposits/{id}/submit":
 		d, tok := f.mine(role, which, false)
 		f.e.upload(tok, d.ID, "piece.pdf", []byte("contenu"))

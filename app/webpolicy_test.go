@@ -92,6 +92,11 @@ var webPolicy = map[string]outcomes{
 	"GET /deposits/{id}/zip":                   {navette.RoleAgent: "200", navette.RolePartner: "200", restCaller: "404"},
 	"GET /deposits/{id}/files/{fid}":           {navette.RoleAgent: "200", navette.RolePartner: "200", restCaller: "404"},
 	"POST /deposits/{id}/revoke":               fullSession("404"), // an unknown deposit
+	"POST /deposits/{id}/reply":                fullSession("404"), // an unknown deposit
+	"POST /deposits/{id}/extend":               fullSession("404"), // an unknown deposit
+	"GET /cases":                               fullSession("200"),
+	"GET /cases/{id}":                          {navette.RoleAgent: "200", navette.RolePartner: "200", restCaller: "404"},
+	"GET /cases/{id}/zip":                      {navette.RoleAgent: "200", navette.RolePartner: "200", restCaller: "404"},
 	"GET /signin":                              {restCaller: "303 /", "": "200", partialCaller: "200"},
 	"POST /signin/code":                        everyone("422"),
 	"POST /signin/verify":                      everyone("401"),
@@ -194,6 +199,11 @@ func (f *webFixture) webRequest(pattern string) webRequest {
 	case "POST /deposits/{id}/revoke":
 		rq.path = strings.Replace(path, "{id}", navette.NewID(), 1)
 		rq.form = "confirm=yes"
+	case "POST /deposits/{id}/reply", "POST /deposits/{id}/extend":
+		rq.path = strings.Replace(path, "{id}", navette.NewID(), 1)
+		rq.form = "days=1&message=x"
+	case "GET /cases/{id}", "GET /cases/{id}/zip":
+		rq.path = strings.Replace(path, "{id}", f.deposit.CaseID, 1)
 	case "POST /signin/code":
 		rq.form = "email="
 	case "POST /signin/verify":

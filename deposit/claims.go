@@ -417,7 +417,7 @@ func (s *Service) withClaims(ctx context.Context, d *navette.DepositRecord, file
 				continue // everyone fetched: nothing went unclaimed
 			}
 			c = &Claims{Deposit: f.deposit(true), Recipients: f.recipients(), NotFetchedBy: never}
-		case navette.EventDepositRevoked:
+		case navette.EventDepositRevoked, navette.EventDepositExtended:
 			c = &Claims{Deposit: f.deposit(true)}
 			if actor != nil {
 				c.By = person(ctx, actor)

@@ -268,8 +268,14 @@ func (s *Service) List(ctx context.Context, actor *navette.User, box navette.Box
 // Returns ECONFLICT if it is not a draft, has no file, a file is still
 // uploading, or a file was rejected (naming it and why).
 func (s *Service) Submit(ctx context.Context, actor *navette.User, id string) (*View, error) {
-	if _, err := s.lookupSent(ctx, actor, id, "Only the sender may submit a deposit."); err != nil {
+	d, err := s.lookupSent(ctx, actor, id, "Only the sender may submit a deposit.")
+	if err != nil {
 		return nil, err
+	}
+	if d.State == navette.DepositDraft {
+		if _, err := s.joinCase(ctx, actor, d); err != nil {
+			return nil, err
+		}
 	}
 	// Files whose last write finished but were not yet marked stored (a
 	// crash between the two) are completed first.

@@ -105,6 +105,9 @@ type Service struct {
 	// (DefaultCommitEvery when zero).
 	CommitBytes int64
 	CommitEvery time.Duration
+	// CaseKeys, if set, names the cases deposits join (see Cases); nil,
+	// deposits join none.
+	CaseKeys CaseMAC
 
 	denied denials
 	scans  scans
@@ -148,6 +151,8 @@ type View struct {
 	Reference string
 	Message   string
 	Files     []FileView
+	// CaseID is the case the deposit belongs to, "" if none.
+	CaseID string
 }
 
 // FileView is a file with its name opened.
@@ -235,6 +240,9 @@ func (s *Service) view(ctx context.Context, d *navette.DepositRecord, files []*n
 		return nil, err
 	}
 	v.Sender = sender
+	if v.CaseID, err = s.caseOf(ctx, d.ID); err != nil {
+		return nil, err
+	}
 	if d.Key.IsZero() { // purged: the tombstone, and what the proofs keep
 		ref, names, err := s.provenFacts(ctx, d)
 		if err != nil {

@@ -340,5 +340,6 @@ var kindName = map[navette.ProofKind]string{
 	navette.ProofDownloaded: "telechargement",
 	navette.ProofUnclaimed:  "non-retrait",
 	navette.ProofRevoked:    "retrait",
+	navette.ProofExtended:   "prolongation",
 	navette.ProofPurged:     "effacement",
 }

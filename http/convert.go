@@ -34,6 +34,7 @@ func depositJSON(v *deposit.View, withFiles bool) api.Deposit {
 		ExpiresAt:     timePtr(v.ExpiresAt),
 		RevokedAt:     timePtr(v.RevokedAt),
 		NotifySender:  v.NotifySender,
+		CaseID:        v.CaseID,
 	}
 	for _, r := range v.Recipients {
 		d.Recipients = append(d.Recipients, api.Recipient{Email: r.Email, Name: r.Name, Service: r.Role == navette.RoleService,

@@ -46,6 +46,7 @@ const (
 	KindUnclaimed  = "unclaimed"
 	KindRevoked    = "revoked"
 	KindPurged     = "purged"
+	KindExtended   = "extended"
 )
 
 // Attestation is what an attestation shows. Empty fields are left out,
@@ -187,6 +188,7 @@ var titles = map[string]string{
 	KindUnclaimed:  "Attestation de non-retrait",
 	KindRevoked:    "Attestation de retrait (révocation)",
 	KindPurged:     "Attestation de purge",
+	KindExtended:   "Attestation de prolongation",
 }
 
 // statements say what the platform attests, by kind, after "La
@@ -200,6 +202,7 @@ var statements = map[string]string{
 	KindUnclaimed:  "les destinataires indiqués n'avaient pas retiré le dépôt à son expiration, à la date et à l'heure indiquées.",
 	KindRevoked:    "le dépôt a été retiré (révoqué) avant son terme, à la date et à l'heure indiquées ; ses fichiers ne sont plus téléchargeables.",
 	KindPurged:     "le contenu des fichiers énumérés a été rendu définitivement illisible par la destruction de sa clé de chiffrement, à la date et à l'heure indiquées.",
+	KindExtended:   "l'expéditeur désigné ci-dessous a prolongé la durée de conservation du dépôt, à la date et à l'heure indiquées, jusqu'à la nouvelle échéance indiquée.",
 }
 
 // eventLabels name navette's event types in French.
@@ -214,6 +217,7 @@ var eventLabels = map[string]string{
 	"deposit.unclaimed": "Non-retrait constaté à l'expiration",
 	"deposit.revoked":   "Retrait (révocation) du dépôt",
 	"deposit.purged":    "Purge : destruction de la clé de chiffrement",
+	"deposit.extended":  "Prolongation du dépôt",
 }
 
 // authMethods name the sign-in methods in French.
@@ -497,6 +501,8 @@ func byLabel(kind string) string {
 		return "Ouvert par"
 	case KindRevoked:
 		return "Retiré par"
+	case KindExtended:
+		return "Prolongé par"
 	}
 	return "Action de"
 }

@@ -92,6 +92,13 @@ func TestKeyStore(t *testing.T) {
 	})
 }
 
+func TestCaseStore(t *testing.T) {
+	storetest.TestCaseStore(t, func(t *testing.T) storetest.CaseMetaStore {
+		s, _ := open(t)
+		return s
+	})
+}
+
 func TestDeliveryStore(t *testing.T) {
 	storetest.TestDeliveryStore(t, func(t *testing.T) storetest.DeliveryMetaStore {
 		s, _ := open(t)

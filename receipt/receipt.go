@@ -60,6 +60,7 @@ var kindEvents = map[string]string{
 	"downloaded": "file.downloaded",
 	"unclaimed":  "deposit.expired",
 	"revoked":    "deposit.revoked",
+	"extended":   "deposit.extended",
 	"purged":     "deposit.purged",
 }
 

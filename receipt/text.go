@@ -50,7 +50,7 @@ var fr = words{
 	kinds: map[string]string{
 		"deposited": "Dépôt de fichiers", "available": "Mise à disposition du dépôt", "notified": "Avis accepté par le serveur de messagerie",
 		"opened": "Ouverture du dépôt", "downloaded": "Téléchargement complet d'un fichier", "unclaimed": "Dépôt non retiré à son expiration",
-		"revoked": "Retrait du dépôt par l'expéditeur", "purged": "Purge du dépôt : clé de chiffrement détruite",
+		"revoked": "Retrait du dépôt par l'expéditeur", "extended": "Prolongation du dépôt par l'expéditeur", "purged": "Purge du dépôt : clé de chiffrement détruite",
 	},
 	checks: map[string]string{
 		"clean": "aucun virus détecté par l'antivirus", "unscanned": "non analysé par un antivirus",
@@ -94,7 +94,7 @@ var en = words{
 	kinds: map[string]string{
 		"deposited": "Files deposited", "available": "Deposit made available", "notified": "Notice accepted by the mail server",
 		"opened": "Deposit opened", "downloaded": "File downloaded in full", "unclaimed": "Deposit not fetched by its expiry",
-		"revoked": "Deposit withdrawn by its sender", "purged": "Deposit purged: encryption key destroyed",
+		"revoked": "Deposit withdrawn by its sender", "extended": "Deposit extended by its sender", "purged": "Deposit purged: encryption key destroyed",
 	},
 	checks: map[string]string{
 		"clean": "no virus found by the antivirus", "unscanned": "not scanned by an antivirus",

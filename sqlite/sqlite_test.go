@@ -46,6 +46,12 @@ func TestKeyStore(t *testing.T) {
 	})
 }
 
+func TestCaseStore(t *testing.T) {
+	storetest.TestCaseStore(t, func(t *testing.T) storetest.CaseMetaStore {
+		return open(t, filepath.Join(t.TempDir(), "meta.db"))
+	})
+}
+
 func TestDeliveryStore(t *testing.T) {
 	storetest.TestDeliveryStore(t, func(t *testing.T) storetest.DeliveryMetaStore {
 		return open(t, filepath.Join(t.TempDir(), "meta.db"))

@@ -34,6 +34,10 @@ type row struct {
 	Ended      bool
 	New        bool // inbox: not yet downloaded by the user (or their service)
 	Pending    int  // sent: recipients who have not downloaded
+	// CaseID is the deposit's case; GroupStart marks the first row of a
+	// case when the list is grouped by case.
+	CaseID     string
+	GroupStart bool
 }
 
 // listData is what a list page shows.
@@ -44,6 +48,8 @@ type listData struct {
 	Next    string
 	First   string
 	Scanned int
+	// Grouped lists the rows case by case (?group=case).
+	Grouped bool
 }
 
 func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) { h.list(w, r, navette.BoxInbox) }
@@ -107,7 +113,13 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, box navette.Box) 
 	}
 	now := h.now()
 	for _, v := range views {
-		d.Rows = append(d.Rows, h.row(v, u, services, now))
+		rw := h.row(v, u, services, now)
+		rw.CaseID = v.CaseID
+		d.Rows = append(d.Rows, rw)
+	}
+	if r.URL.Query().Get("group") == "case" {
+		d.Grouped = true
+		d.Rows = groupByCase(d.Rows)
 	}
 	if next != "" {
 		d.Next = "/" + string(box) + "?" + url.Values{"before": {next}, "q": {q}}.Encode()
@@ -120,6 +132,9 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, box navette.Box) 
 		if q != "" {
 			d.First += "?" + url.Values{"q": {q}}.Encode()
 		}
+	}
+	if d.Grouped && d.Next != "" {
+		d.Next += "&group=case"
 	}
 	p.Data = d
 	h.render(w, r, http.StatusOK, "list", p)
@@ -270,6 +285,11 @@ type depositData struct {
 	CanDownload   bool
 	CanRevoke     bool
 	Proofs        *proofs
+	// CaseID is the deposit's case; CanReply and CanExtend offer a reply
+	// (to a recipient who may deposit) and an extension (to the sender).
+	CaseID    string
+	CanReply  bool
+	CanExtend bool
 }
 
 // view returns the deposit for the page's user, or renders the error page:
@@ -305,6 +325,9 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d.CanDownload = !ended && v.State == navette.DepositAvailable
 	d.CanRevoke = d.IsSender && !ended && (v.State == navette.DepositAvailable || v.State == navette.DepositDraft || v.State == navette.DepositChecking)
+	d.CaseID = v.CaseID
+	d.CanReply = !d.IsSender && deposit.CanDeposit(u.Role) && !v.Key.IsZero()
+	d.CanExtend = d.IsSender && !ended && v.State == navette.DepositAvailable
 	for _, f := range v.Files {
 		if f.State == navette.FilePurged && f.SHA256 == nil {
 			continue
@@ -353,6 +376,8 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request) {
 		p.Flash = tr(p.Lang, "Le dépôt est envoyé : ses destinataires sont avisés par courriel.")
 	case "revoked":
 		p.Flash = tr(p.Lang, "Le dépôt est retiré.")
+	case "extended":
+		p.Flash = tr(p.Lang, "Le dépôt est prolongé : ses destinataires sont avisés de la nouvelle échéance.")
 	}
 	p.Data = d
 	h.render(w, r, http.StatusOK, "deposit", p)

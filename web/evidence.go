@@ -27,6 +27,7 @@ var kindLabels = map[navette.ProofKind]string{
 	navette.ProofDownloaded: "Téléchargement complet",
 	navette.ProofUnclaimed:  "Non retiré à l’expiration",
 	navette.ProofRevoked:    "Retrait par l’expéditeur",
+	navette.ProofExtended:   "Prolongation par l’expéditeur",
 	navette.ProofPurged:     "Effacement des fichiers",
 }
 

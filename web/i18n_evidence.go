@@ -29,6 +29,7 @@ var evidenceEnglish = map[string]string{
 	"Téléchargement complet":                                         "Complete download",
 	"Non retiré à l’expiration":                                      "Not fetched by expiry",
 	"Retrait par l’expéditeur":                                       "Withdrawn by the sender",
+	"Prolongation par l’expéditeur":                                  "Extended by the sender",
 	"Effacement des fichiers":                                        "Files erased",
 	"Vérifiez les dates (jj/mm/aaaa) et le type d’événement.":        "Check the dates (dd/mm/yyyy) and the kind of event.",
 	"Preuves trouvées :":                                             "Proofs found:",

@@ -61,6 +61,11 @@ func (h *Handler) Routes() []Route {
 		{Pattern: "GET /deposits/{id}/zip", Access: signedIn, handler: h.zip},
 		{Pattern: "GET /deposits/{id}/files/{fid}", Access: signedIn, handler: h.download},
 		{Pattern: "POST /deposits/{id}/revoke", Access: signedIn, handler: h.revoke},
+		{Pattern: "POST /deposits/{id}/reply", Access: signedIn, handler: h.reply},
+		{Pattern: "POST /deposits/{id}/extend", Access: signedIn, handler: h.extend},
+		{Pattern: "GET /cases", Access: signedIn, handler: h.cases},
+		{Pattern: "GET /cases/{id}", Access: signedIn, handler: h.casePage},
+		{Pattern: "GET /cases/{id}/zip", Access: signedIn, handler: h.caseZip},
 
 		{Pattern: "GET /signin", Access: public, handler: h.signin},
 		{Pattern: "POST /signin/code", Access: public, handler: h.signinCode},

@@ -457,6 +457,10 @@
   // ---- a draft left by a reload or a crash ----
   function restore() {
     var id = null;
+    var given = new URLSearchParams(window.location.search).get('draft');
+    if (given) {
+      try { localStorage.setItem(draftKey, given); } catch (err) { /* private mode: the draft is not offered */ }
+    }
     try { id = localStorage.getItem(draftKey); } catch (err) { return; }
     if (!id) { return; }
     api('GET', '/api/v1/deposits/' + encodeURIComponent(id)).then(function (d) {

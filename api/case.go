@@ -1,0 +1,47 @@
+package api
+
+import "time"
+
+// PathCases lists the caller's cases (GET ?q=TEXT: CaseList); a case is
+// GET PathCases/{id} (Case), its files as one ZIP GET PathCases/{id}/bundle.
+const PathCases = Version + "/cases"
+
+// Case is a case as the caller sees it: the deposits of it they may see,
+// in both directions, newest first.
+type Case struct {
+	ID string `json:"id"`
+	// Reference is the reference of its newest deposit the caller sees.
+	Reference string    `json:"reference"`
+	Sent      int       `json:"sent"`     // deposits the caller sent
+	Received  int       `json:"received"` // deposits the caller received
+	LastAt    time.Time `json:"last_at"`  // when its newest deposit was made
+	// Deposits are in GET PathCases/{id} only, with their files; each
+	// carries its direction.
+	Deposits []CaseDeposit `json:"deposits,omitempty"`
+}
+
+// CaseDeposit is a deposit of a case, with its direction for the caller.
+type CaseDeposit struct {
+	Deposit
+	Direction string `json:"direction"` // sent or received
+}
+
+// CaseList is the answer of GET /api/v1/cases.
+type CaseList struct {
+	Cases []Case `json:"cases"`
+}
+
+// Reply is the body of POST /api/v1/deposits/{id}/reply: the answer
+// becomes a draft to the deposit's sender's side, in its case, under its
+// reference; upload its files and submit it as any draft.
+type Reply struct {
+	Message       string `json:"message,omitempty"`
+	RetentionDays int    `json:"retention_days,omitempty"` // 0: the operator's default
+	NotifySender  *bool  `json:"notify_sender,omitempty"`  // absent means true
+}
+
+// Extend is the body of POST /api/v1/deposits/{id}/extend: the days added
+// to the deposit's retention.
+type Extend struct {
+	Days int `json:"days"`
+}

@@ -1,0 +1,342 @@
+package cli
+
+import (
+	"archive/zip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"navette"
+	"navette/api"
+	"navette/client"
+)
+
+func init() {
+	register("case", "list your cases, show one, or get its files (case ls [--q TEXT] | case show CASE_ID | case get CASE_ID)", runCase)
+	register("reply", "answer a deposit you received, in its case (reply DEPOSIT_ID [--message TEXT] FILE…)", runReply)
+	register("extend", "extend a deposit you sent (extend DEPOSIT_ID --days N)", runExtend)
+}
+
+const caseUsage = `ls [--q TEXT] [--json] | show CASE_ID [--json] | get CASE_ID [--out FILE]
+
+A case groups the deposits of one reference, court and parties, in both
+directions. ls lists yours, the most recently active first (--q keeps those
+whose reference holds TEXT, case, accents, spaces and separators aside);
+show lists the deposits of one, newest first, with who fetched them; get
+saves every available file of it as one ZIP (a folder per deposit, and a
+manifest, manifeste.csv and manifeste.json, whose SHA-256s are checked
+once it is saved) and prints where.
+
+Flags:`
+
+func runCase(ctx context.Context, env *Env, args []string) error {
+	if len(args) == 0 || (args[0] != "ls" && args[0] != "show" && args[0] != "get") {
+		return usageError("expected ls, show or get")
+	}
+	sub := args[0]
+	fs := newFlagSet(env, "case "+sub, caseUsage)
+	var cf clientFlags
+	cf.define(fs)
+	q := fs.String("q", "", "only cases whose reference holds `TEXT`")
+	asJSON := fs.Bool("json", false, "print the server's JSON instead of a table")
+	out := fs.String("out", "", "get: save the archive as `FILE` (default: CASE_ID.zip here); it must not exist")
+	if err := parseInterspersed(fs, env, args[1:]); err != nil {
+		return err
+	}
+	id, err := caseArg(sub, fs)
+	if err != nil {
+		return err
+	}
+	c, err := cf.client(env)
+	if err != nil {
+		return err
+	}
+	switch sub {
+	case "get":
+		return getCase(ctx, env, c, id, *out)
+	case "ls":
+		l, err := c.Cases(ctx, *q)
+		if err != nil {
+			return err
+		}
+		return printCase(env, *asJSON, l, func() { writeCaseTable(env, l.Cases) })
+	default:
+		k, err := c.Case(ctx, id)
+		if err != nil {
+			return err
+		}
+		return printCase(env, *asJSON, k, func() { writeCase(env, k) })
+	}
+}
+
+// caseArg returns the case id that show and get take, checking that ls
+// takes none.
+func caseArg(sub string, fs *flag.FlagSet) (string, error) {
+	if sub == "ls" {
+		if fs.NArg() > 0 {
+			return "", usageError("unexpected argument %q", printable(fs.Arg(0), 60))
+		}
+		return "", nil
+	}
+	if fs.NArg() != 1 || !navette.ValidID(strings.TrimSpace(fs.Arg(0))) {
+		return "", usageError("expected one case id")
+	}
+	return strings.TrimSpace(fs.Arg(0)), nil
+}
+
+// printCase prints doc as the server's JSON, or with table.
+func printCase(env *Env, asJSON bool, doc any, table func()) error {
+	if !asJSON {
+		table()
+		return nil
+	}
+	enc := json.NewEncoder(env.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
+
+// getCase saves the case's bundle as path, through a temporary file that
+// is renamed once the archive is whole and its files match the SHA-256s
+// of its manifest.
+func getCase(ctx context.Context, env *Env, c *client.Client, id, path string) error {
+	if path == "" {
+		path = id + ".zip"
+	}
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("%s exists; choose another --out", printable(path, 200))
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".navette-case-*.zip.part")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	n, err := c.CaseBundle(ctx, id, tmp)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	files, err := checkBundle(tmp.Name())
+	if err != nil {
+		return fmt.Errorf("the archive received is not whole: %v", err)
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		return err
+	}
+	if env.IsTerminal != nil && env.IsTerminal(env.Stderr) {
+		fmt.Fprintf(env.Stderr, "%d files, %s, checked against the manifest.\n", files, humanSize(n))
+	}
+	fmt.Fprintln(env.Stdout, path)
+	return nil
+}
+
+// checkBundle reads the archive at path and checks that each file its
+// JSON manifest lists is there with that size and SHA-256; it returns how
+// many there are.
+func checkBundle(path string) (int, error) {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return 0, err
+	}
+	defer zr.Close()
+	byName := map[string]*zip.File{}
+	for _, f := range zr.File {
+		byName[f.Name] = f
+	}
+	mf := byName["manifeste.json"]
+	if mf == nil {
+		return 0, errors.New("no manifest")
+	}
+	var m struct {
+		Files []struct {
+			Path   string `json:"path"`
+			Size   int64  `json:"size"`
+			SHA256 string `json:"sha256"`
+		} `json:"files"`
+	}
+	rc, err := mf.Open()
+	if err != nil {
+		return 0, err
+	}
+	err = json.NewDecoder(io.LimitReader(rc, 64<<20)).Decode(&m)
+	rc.Close()
+	if err != nil {
+		return 0, fmt.Errorf("manifest: %v", err)
+	}
+	for _, e := range m.Files {
+		f := byName[e.Path]
+		if f == nil {
+			return 0, fmt.Errorf("%s: missing", printable(e.Path, 200))
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return 0, err
+		}
+		h := sha256.New()
+		n, err := io.Copy(h, rc)
+		rc.Close()
+		if err != nil {
+			return 0, fmt.Errorf("%s: %v", printable(e.Path, 200), err)
+		}
+		if n != e.Size || hex.EncodeToString(h.Sum(nil)) != e.SHA256 {
+			return 0, fmt.Errorf("%s: not the file the manifest describes", printable(e.Path, 200))
+		}
+	}
+	return len(m.Files), nil
+}
+
+// writeCaseTable prints cases as an aligned table.
+func writeCaseTable(env *Env, cases []api.Case) {
+	if len(cases) == 0 {
+		fmt.Fprintln(env.Stdout, "No cases.")
+		return
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tREFERENCE\tSENT\tRECEIVED\tLAST (PARIS)")
+	for _, k := range cases {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", printable(k.ID, 40), printable(k.Reference, 50), k.Sent, k.Received,
+			k.LastAt.In(paris()).Format("2006-01-02 15:04"))
+	}
+	tw.Flush()
+}
+
+// writeCase prints a case's deposits, newest first, each with its
+// recipients and their first download.
+func writeCase(env *Env, k *api.Case) {
+	fmt.Fprintf(env.Stdout, "Case %s: %s (%d sent, %d received)\n", printable(k.ID, 40), printable(k.Reference, 100), k.Sent, k.Received)
+	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "DATE (PARIS)\tDIRECTION\tDEPOSIT\tFROM\tTO\tFILES\tSTATE")
+	for _, d := range k.Deposits {
+		var to []string
+		for _, r := range d.Recipients {
+			s := r.Email
+			if r.FirstDownloadAt != nil {
+				s += " (fetched " + r.FirstDownloadAt.In(paris()).Format("2006-01-02 15:04") + ")"
+			}
+			to = append(to, s)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", d.CreatedAt.In(paris()).Format("2006-01-02 15:04"), d.Direction,
+			printable(d.ID, 40), printable(d.Sender.Email, 50), printable(strings.Join(to, ", "), 120), d.FileCount, printable(d.State, 20))
+	}
+	tw.Flush()
+}
+
+const replyUsage = `DEPOSIT_ID [--message TEXT] [--retention DAYS] [--no-receipts] FILE…
+
+Answers a deposit you received: a new deposit to its sender's side (the
+service mailbox of the case it came from, or the sender), in the same case
+and under the same reference, with the files (uploads resume by themselves),
+then submitted. Prints the new deposit's id on the last line.
+
+Flags:`
+
+func runReply(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "reply", replyUsage)
+	var cf clientFlags
+	cf.define(fs)
+	retention := fs.Int("retention", 0, "`days` the files stay available (0: the server's default)")
+	message := fs.String("message", "", "`text` for the recipients")
+	noReceipts := fs.Bool("no-receipts", false, "do not e-mail me when each recipient first downloads")
+	if err := parseInterspersed(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() < 2 {
+		return usageError("expected a deposit id and at least one file")
+	}
+	id := strings.TrimSpace(fs.Arg(0))
+	if !navette.ValidID(id) {
+		return usageError("%q is not a deposit id", printable(id, 60))
+	}
+	if *retention < 0 {
+		return usageError("--retention must be a number of days")
+	}
+	files := make([]localFile, 0, fs.NArg()-1)
+	for _, p := range fs.Args()[1:] {
+		f, err := checkLocalFile(p)
+		if err != nil {
+			return err
+		}
+		files = append(files, f)
+	}
+	c, err := cf.client(env)
+	if err != nil {
+		return err
+	}
+	d, err := c.Reply(ctx, id, api.Reply{Message: *message, RetentionDays: *retention, NotifySender: notifySender(*noReceipts)})
+	if err != nil {
+		return err
+	}
+	return uploadAndSubmit(ctx, env, c, "reply", d, files)
+}
+
+// uploadAndSubmit uploads files to the draft d and submits it, printing
+// its id; on failure it says the draft is left for the server to delete.
+func uploadAndSubmit(ctx context.Context, env *Env, c *client.Client, cmd string, d *api.Deposit, files []localFile) error {
+	abandon := func(what string, err error) error {
+		fmt.Fprintf(env.Stderr, "navette %s: deposit %s was not submitted; the server will delete the draft\n", cmd, d.ID)
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: interrupted", what)
+		}
+		return fmt.Errorf("%s: %s", what, oneLine(err))
+	}
+	for _, f := range files {
+		if err := sendFile(ctx, env, c, d.ID, f); err != nil {
+			return abandon(f.path, err)
+		}
+	}
+	sub, err := c.Submit(ctx, d.ID)
+	if err != nil {
+		return abandon("submitting the deposit", err)
+	}
+	if sub.State == string(navette.DepositChecking) {
+		if sub, err = waitChecked(ctx, env, c, sub); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(env.Stdout, sub.ID)
+	return nil
+}
+
+func runExtend(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "extend", "DEPOSIT_ID --days N\n\nExtends a deposit you sent by N days, within the platform's ceiling counted\nfrom its creation; its recipients are told.\n\nFlags:")
+	var cf clientFlags
+	cf.define(fs)
+	days := fs.Int("days", 0, "`N` days to add (required)")
+	if err := parseInterspersed(fs, env, args); err != nil {
+		return err
+	}
+	id, err := depositIDArg(fs)
+	if err != nil {
+		return err
+	}
+	if *days < 1 {
+		return usageError("--days must be at least 1")
+	}
+	c, err := cf.client(env)
+	if err != nil {
+		return err
+	}
+	d, err := c.Extend(ctx, id, *days)
+	if err != nil {
+		return err
+	}
+	until := ""
+	if d.ExpiresAt != nil {
+		until = d.ExpiresAt.In(paris()).Format("2006-01-02 15:04") + " (Paris time)"
+	}
+	fmt.Fprintf(env.Stdout, "Deposit %s extended until %s.\n", id, until)
+	return nil
+}

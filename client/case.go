@@ -1,0 +1,74 @@
+package client
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+
+	"navette/api"
+)
+
+// Cases returns the caller's cases, the most recently active first; with
+// q, only those a reference of which holds q (both normalised).
+func (c *Client) Cases(ctx context.Context, q string) (*api.CaseList, error) {
+	var qv url.Values
+	if q != "" {
+		qv = url.Values{"q": {q}}
+	}
+	var l api.CaseList
+	if err := c.doJSON(ctx, http.MethodGet, c.endpoint(api.PathCases, qv), nil, &l, http.StatusOK); err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+// Case returns a case with the deposits of it the caller sent or received.
+func (c *Client) Case(ctx context.Context, caseID string) (*api.Case, error) {
+	var k api.Case
+	if err := c.doJSON(ctx, http.MethodGet, c.endpoint(api.PathCases+"/"+url.PathEscape(caseID), nil), nil, &k, http.StatusOK); err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
+
+// Reply makes a draft that answers a deposit the caller received: to its
+// sender's side, in its case, under its reference. Files are then
+// uploaded to it and it is submitted as any draft.
+func (c *Client) Reply(ctx context.Context, depositID string, in api.Reply) (*api.Deposit, error) {
+	var d api.Deposit
+	if err := c.doJSON(ctx, http.MethodPost, c.endpoint(depositPath(depositID, "reply"), nil), in, &d, http.StatusCreated); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// Extend lengthens the retention of a deposit the caller sent by days.
+func (c *Client) Extend(ctx context.Context, depositID string, days int) (*api.Deposit, error) {
+	var d api.Deposit
+	if err := c.doJSON(ctx, http.MethodPost, c.endpoint(depositPath(depositID, "extend"), nil), api.Extend{Days: days}, &d, http.StatusOK); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// CaseBundle writes every available file of a case, as the ZIP archive
+// the server streams (folders by deposit, manifeste.csv and
+// manifeste.json), to w, and returns how many bytes it wrote. The archive
+// is not resumable: an interrupted one must be fetched again.
+func (c *Client) CaseBundle(ctx context.Context, caseID string, w io.Writer) (int64, error) {
+	req, err := c.newRequest(ctx, http.MethodGet, c.endpoint(api.PathCases+"/"+url.PathEscape(caseID)+"/bundle", nil), nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Accept", "application/zip, "+api.ProblemContentType)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer drainClose(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return 0, responseError(resp)
+	}
+	return io.Copy(w, resp.Body)
+}

@@ -1,0 +1,248 @@
+package deposit
+
+import (
+	"archive/zip"
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"navette"
+)
+
+// Bundle is every available file of a case a person may download, opened
+// and ready to be written as one ZIP archive (WriteTo).
+type Bundle struct {
+	Case    *Case
+	Entries []BundleEntry
+	at      time.Time
+}
+
+// BundleEntry is a file of a bundle: where it goes in the archive, and the
+// deposit it comes from.
+type BundleEntry struct {
+	Path      string // DATE REFERENCE (DEPOSIT)/NAME
+	Deposit   *View
+	Direction string // sent or received, for the person
+	dl        *Download
+}
+
+// Manifest names of a bundle, at the root of the archive.
+const (
+	ManifestCSV  = "manifeste.csv"
+	ManifestJSON = "manifeste.json"
+)
+
+// CaseBundle opens every available file of the deposits of case id that
+// actor may see, laid out by deposit (oldest first, then by reference),
+// each deposit in a folder "YYYY-MM-DD REFERENCE (ID)". Every file is opened
+// before anything is written, so that a refusal is an error, not a cut
+// archive. Returns ENOTFOUND as Case does, EGONE if no file of the case is
+// available any more.
+func (s *Service) CaseBundle(ctx context.Context, actor *navette.User, id string) (*Bundle, error) {
+	c, err := s.Case(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	deps := slices.Clone(c.Deposits)
+	slices.SortFunc(deps, func(a, b *View) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.Reference, b.Reference), strings.Compare(a.ID, b.ID))
+	})
+	b := &Bundle{Case: c, at: now}
+	for _, v := range deps {
+		if v.State != navette.DepositAvailable || Expired(v.DepositRecord, now) {
+			continue
+		}
+		dir := v.CreatedAt.UTC().Format("2006-01-02") + " " + pathPart(v.Reference, 80) + " (" + v.ID[:8] + ")"
+		used := map[string]bool{}
+		for _, f := range v.Files {
+			if f.State != navette.FileAvailable {
+				continue
+			}
+			dl, err := s.OpenFile(ctx, actor, v.ID, f.ID)
+			if navette.IsCode(err, navette.EGONE) || navette.IsCode(err, navette.ECONFLICT) {
+				continue // ended or withdrawn since
+			} else if err != nil {
+				return nil, err
+			}
+			b.Entries = append(b.Entries, BundleEntry{Path: dir + "/" + uniquePart(pathPart(dl.Name, 200), used),
+				Deposit: v, Direction: Direction(v, actor), dl: dl})
+		}
+	}
+	if len(b.Entries) == 0 {
+		return nil, navette.Errorf(navette.EGONE, "No file of this case is available any more.")
+	}
+	return b, nil
+}
+
+// Name is the archive's file name: the case's reference.
+func (b *Bundle) Name() string {
+	name := pathPart(b.Case.Reference, 100)
+	if name == "" {
+		name = "affaire-" + b.Case.ID[:8]
+	}
+	return name + ".zip"
+}
+
+// manifestEntry is a line of the manifest.
+type manifestEntry struct {
+	Path        string     `json:"path"`
+	Size        int64      `json:"size"`
+	SHA256      string     `json:"sha256"`
+	DepositID   string     `json:"deposit_id"`
+	Reference   string     `json:"reference"`
+	Direction   string     `json:"direction"`
+	Sender      string     `json:"sender"`
+	SenderEmail string     `json:"sender_email"`
+	CreatedAt   time.Time  `json:"created_at"`
+	AvailableAt *time.Time `json:"available_at,omitempty"`
+	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
+}
+
+func (b *Bundle) manifest() []manifestEntry {
+	out := make([]manifestEntry, 0, len(b.Entries))
+	opt := func(t time.Time) *time.Time {
+		if t.IsZero() {
+			return nil
+		}
+		t = t.UTC()
+		return &t
+	}
+	for _, e := range b.Entries {
+		v := e.Deposit
+		out = append(out, manifestEntry{Path: e.Path, Size: e.dl.Size(), SHA256: hex.EncodeToString(e.dl.SHA256()),
+			DepositID: v.ID, Reference: v.Reference, Direction: e.Direction, Sender: v.Sender.Name, SenderEmail: v.Sender.Email,
+			CreatedAt: v.CreatedAt.UTC(), AvailableAt: opt(v.AvailableAt), ExpiresAt: opt(v.ExpiresAt)})
+	}
+	return out
+}
+
+// WriteTo writes the bundle as a ZIP archive to w: the manifest (CSV and
+// JSON: each file's path, size, SHA-256, deposit, reference, direction,
+// sender and dates), then the files, stored as they are, each read,
+// checked and recorded as a download as any download is. The archive is
+// streamed: nothing of it is held in memory but the manifest. w should
+// send on what it is given (httpfile.Flushing), so that a file counts as
+// downloaded once its bytes all left. An error after the first byte leaves
+// a cut archive: the caller must abort the transfer.
+func (b *Bundle) WriteTo(ctx context.Context, w io.Writer) error {
+	zw := zip.NewWriter(w)
+	m := b.manifest()
+	var csvBuf bytes.Buffer
+	cw := csv.NewWriter(&csvBuf)
+	cw.Write([]string{"path", "size", "sha256", "deposit_id", "reference", "direction", "sender", "sender_email", "created_at", "available_at", "expires_at"})
+	ts := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.Format(time.RFC3339)
+	}
+	for _, e := range m {
+		cw.Write([]string{csvSafe(e.Path), strconv.FormatInt(e.Size, 10), e.SHA256, e.DepositID, csvSafe(e.Reference), e.Direction,
+			csvSafe(e.Sender), csvSafe(e.SenderEmail), e.CreatedAt.Format(time.RFC3339), ts(e.AvailableAt), ts(e.ExpiresAt)})
+	}
+	cw.Flush()
+	js, err := json.MarshalIndent(struct {
+		Case        string          `json:"case"`
+		Reference   string          `json:"reference"`
+		GeneratedAt time.Time       `json:"generated_at"`
+		Files       []manifestEntry `json:"files"`
+	}{b.Case.ID, b.Case.Reference, b.at.UTC(), m}, "", "  ")
+	if err != nil {
+		return navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{ManifestCSV, csvBuf.Bytes()}, {ManifestJSON, append(js, '\n')}} {
+		fw, err := zw.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: b.at})
+		if err != nil {
+			return err
+		}
+		if _, err := fw.Write(f.data); err != nil {
+			return err
+		}
+	}
+	for _, e := range b.Entries {
+		fh := &zip.FileHeader{Name: e.Path, Method: zip.Store, Modified: e.dl.File().StoredAt}
+		fh.UncompressedSize64 = uint64(e.dl.Size())
+		fw, err := zw.CreateHeader(fh)
+		if err != nil {
+			return err
+		}
+		if err := e.dl.WriteRange(ctx, flushed{fw, zw}, 0, e.dl.Size()); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
+}
+
+// flushed writes to a file of a ZIP archive and flushes the archive, so
+// that a write succeeds only once its bytes were passed on.
+type flushed struct {
+	w  io.Writer
+	zw *zip.Writer
+}
+
+func (f flushed) Write(p []byte) (int, error) {
+	n, err := f.w.Write(p)
+	if err == nil {
+		if err = f.zw.Flush(); err != nil {
+			n = 0
+		}
+	}
+	return n, err
+}
+
+// pathPart makes s usable as one element of a path in an archive: no
+// separators, control or reserved characters, no leading dots, at most max
+// bytes.
+func pathPart(s string, max int) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || strings.ContainsRune(`/\:*?"<>|`, r) {
+			r = '-'
+		}
+		b.WriteRune(r)
+	}
+	out := strings.TrimLeft(strings.TrimSpace(b.String()), ".")
+	for len(out) > max {
+		_, n := utf8.DecodeLastRuneInString(out)
+		out = out[:len(out)-n]
+	}
+	return strings.TrimSpace(out)
+}
+
+// uniquePart returns name, or "name (2).ext" and so on if it was used.
+func uniquePart(name string, used map[string]bool) string {
+	if name == "" {
+		name = "fichier"
+	}
+	out := name
+	for i := 2; used[out]; i++ {
+		ext := ""
+		if j := strings.LastIndexByte(name, '.'); j > 0 {
+			ext = name[j:]
+		}
+		out = strings.TrimSuffix(name, ext) + " (" + strconv.Itoa(i) + ")" + ext
+	}
+	used[out] = true
+	return out
+}
+
+// csvSafe keeps a spreadsheet from reading a cell as a formula.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

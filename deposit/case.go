@@ -1,0 +1,271 @@
+package deposit
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"navette"
+)
+
+// CaseMAC makes the keyed digests that name cases (keyring.MACKeys): one
+// per key, the active key's first.
+type CaseMAC interface {
+	SumAll(msg []byte) [][]byte
+}
+
+// caseDomain starts every message whose digest names a case, so that no
+// other digest made with the same keys can name one.
+const caseDomain = "navette/case/v1"
+
+// caseMessage returns what names the case of a deposit with reference ref
+// between sender and recipients: the normalised reference, the courts of
+// the parties (agents, court admins and mailboxes), and the organisations
+// of the others (a partner's directory organisation, or the person when
+// the directory gives none), each set sorted. It is only ever kept as
+// keyed digests. Returns "" when the reference normalises to nothing.
+func caseMessage(ref string, parties []*navette.User) []byte {
+	nref := navette.NormalizeReference(ref)
+	if nref == "" {
+		return nil
+	}
+	var courts, orgs []string
+	for _, u := range parties {
+		switch {
+		case u.CourtID != "":
+			courts = append(courts, u.CourtID)
+		case u.Org != "":
+			orgs = append(orgs, "org:"+strings.ToLower(strings.Join(strings.Fields(u.Org), " ")))
+		default:
+			orgs = append(orgs, "user:"+u.ID)
+		}
+	}
+	var b []byte
+	field := func(s string) { b = strconv.AppendQuote(append(b, ' '), s) }
+	b = append(b, caseDomain...)
+	field(nref)
+	for _, set := range [][]string{courts, orgs} {
+		slices.Sort(set)
+		set = slices.Compact(set)
+		b = strconv.AppendInt(append(b, ' '), int64(len(set)), 10)
+		for _, s := range set {
+			field(s)
+		}
+	}
+	return b
+}
+
+// cases returns the store of cases, or nil if there is none or no keys to
+// name cases with: then deposits join no case.
+func (s *Service) cases() navette.CaseStore {
+	if s.CaseKeys == nil {
+		return nil
+	}
+	cs, _ := s.Meta.(navette.CaseStore)
+	return cs
+}
+
+// joinCase puts d, sent by actor, in the case its reference, court and
+// parties name, creating the case if it is the first, unless it is in one
+// already, and returns the case's id ("" without cases).
+func (s *Service) joinCase(ctx context.Context, actor *navette.User, d *navette.DepositRecord) (string, error) {
+	cs := s.cases()
+	if cs == nil || d.Key.IsZero() {
+		return "", nil
+	}
+	if id, err := cs.CaseOf(ctx, d.ID); err == nil {
+		return id, nil
+	} else if !navette.IsCode(err, navette.ENOTFOUND) {
+		return "", err
+	}
+	k, err := s.depositKey(d)
+	if err != nil {
+		return "", err
+	}
+	ref, err := k.OpenValue("reference", d.ID, d.Reference)
+	if err != nil {
+		return "", navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	sender := actor
+	if sender == nil || sender.ID != d.SenderID {
+		if sender, err = s.Meta.User(ctx, d.SenderID); err != nil {
+			return "", err
+		}
+	}
+	parties := []*navette.User{sender}
+	for _, r := range d.Recipients {
+		u, err := s.Meta.User(ctx, r.UserID)
+		if err != nil {
+			return "", err
+		}
+		parties = append(parties, u)
+	}
+	msg := caseMessage(string(ref), parties)
+	if msg == nil {
+		return "", nil
+	}
+	now := s.Clock.Now()
+	id, err := cs.CaseByDigest(ctx, s.CaseKeys.SumAll(msg), navette.NewID(), now)
+	if err != nil {
+		return "", err
+	}
+	return cs.JoinCase(ctx, id, d.ID, now, caseEvent(actor, d.ID, id, now))
+}
+
+func caseEvent(actor *navette.User, depositID, caseID string, now time.Time) navette.Event {
+	ev := navette.Event{Time: now, Type: navette.EventDepositCase, DepositID: depositID, Detail: caseID}
+	if actor != nil {
+		ev.ActorID = actor.ID
+	}
+	return ev
+}
+
+// caseOf returns the id of d's case, "" if it is in none.
+func (s *Service) caseOf(ctx context.Context, id string) (string, error) {
+	cs := s.cases()
+	if cs == nil {
+		return "", nil
+	}
+	c, err := cs.CaseOf(ctx, id)
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		return "", nil
+	}
+	return c, err
+}
+
+// Case is a case as a person sees it: the deposits of it they may see, in
+// both directions.
+type Case struct {
+	ID string
+	// Reference is the reference of its newest deposit the person sees.
+	Reference string
+	// Deposits are newest first.
+	Deposits []*View
+	// Sent and Received count the person's deposits of each direction.
+	Sent, Received int
+	// LastAt is when its newest deposit was made.
+	LastAt time.Time
+}
+
+// Direction returns "sent" if actor sent v, "received" otherwise.
+func Direction(v *View, actor *navette.User) string {
+	if v.SenderID == actor.ID {
+		return "sent"
+	}
+	return "received"
+}
+
+// MaxCaseDeposits bounds the deposits read to list a person's cases.
+const MaxCaseDeposits = 1000
+
+// Cases returns the cases of the deposits actor may see, the most recently
+// active first; with q, only those one of whose deposits' references holds
+// q once both are normalised (NormalizeReference).
+func (s *Service) Cases(ctx context.Context, actor *navette.User, q string) ([]*Case, error) {
+	if actor == nil {
+		return nil, navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required.")
+	}
+	cs := s.cases()
+	if cs == nil {
+		return []*Case{}, nil
+	}
+	if len(q) > MaxReferenceLen {
+		return nil, navette.Errorf(navette.EINVALID, "The search text must be at most %d bytes.", MaxReferenceLen)
+	}
+	recs, err := cs.CaseDeposits(ctx, navette.CaseFilter{UserID: actor.ID, Limit: MaxCaseDeposits})
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.caseViews(ctx, actor, recs, false)
+	if err != nil {
+		return nil, err
+	}
+	nq := navette.NormalizeReference(q)
+	if strings.TrimSpace(q) != "" && nq == "" {
+		return []*Case{}, nil
+	}
+	out := make([]*Case, 0, len(all))
+	for _, c := range all {
+		if nq == "" || slices.ContainsFunc(c.Deposits, func(v *View) bool {
+			return strings.Contains(navette.NormalizeReference(v.Reference), nq)
+		}) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// Case returns the case id as actor sees it: the deposits of it actor may
+// see, with their files. Returns ENOTFOUND, the same way, for a case that
+// does not exist and for one of which actor may see nothing.
+func (s *Service) Case(ctx context.Context, actor *navette.User, id string) (*Case, error) {
+	if actor == nil {
+		return nil, navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required.")
+	}
+	var recs []navette.CaseDeposit
+	cs := s.cases()
+	if cs != nil && navette.ValidID(id) {
+		var err error
+		if recs, err = cs.CaseDeposits(ctx, navette.CaseFilter{UserID: actor.ID, CaseID: id, Limit: MaxCaseDeposits}); err != nil {
+			return nil, err
+		}
+	}
+	cases, err := s.caseViews(ctx, actor, recs, true)
+	if err != nil {
+		return nil, err
+	}
+	if len(cases) == 0 {
+		s.deny(ctx, actor, "", "case_not_found")
+		return nil, navette.Errorf(navette.ENOTFOUND, "No such case.")
+	}
+	return cases[0], nil
+}
+
+// caseViews groups recs, newest first, into cases, keeping of each
+// deposit what actor may see: a recipient never sees a deposit before it
+// is available, nor the files and message of one that ended.
+func (s *Service) caseViews(ctx context.Context, actor *navette.User, recs []navette.CaseDeposit, withFiles bool) ([]*Case, error) {
+	now := s.Clock.Now()
+	byID := map[string]*Case{}
+	var out []*Case
+	for _, cd := range recs {
+		d := cd.Deposit
+		sent := d.SenderID == actor.ID
+		if !sent && (d.State == navette.DepositDraft || d.State == navette.DepositChecking) {
+			continue
+		}
+		var files []*navette.FileRecord
+		if withFiles {
+			var err error
+			if files, err = s.Meta.Files(ctx, d.ID); err != nil {
+				return nil, err
+			}
+		}
+		if d.State == navette.DepositAvailable && Expired(d, now) {
+			d.State = navette.DepositExpired
+		}
+		v, err := s.view(ctx, d, files)
+		if err != nil {
+			return nil, err
+		}
+		v.CaseID = cd.CaseID
+		if !sent && Expired(d, now) {
+			v.Message, v.Files = "", nil
+		}
+		c := byID[cd.CaseID]
+		if c == nil {
+			c = &Case{ID: cd.CaseID, Reference: v.Reference, LastAt: d.CreatedAt}
+			byID[cd.CaseID] = c
+			out = append(out, c)
+		}
+		c.Deposits = append(c.Deposits, v)
+		if sent {
+			c.Sent++
+		} else {
+			c.Received++
+		}
+	}
+	return out, nil
+}

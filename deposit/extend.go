@@ -1,0 +1,69 @@
+package deposit
+
+import (
+	"context"
+	"time"
+
+	"navette"
+	"navette/notify"
+)
+
+// Extend lengthens the retention of an available deposit by days, within
+// the operator's ceiling counted from the deposit's creation: its new
+// expiry is at most MaxRetentionDays after it was made. Its recipients are
+// told by a notice, the extension is journaled with its claims. Only the
+// sender may extend. Returns EINVALID for days below 1 or past the ceiling
+// (saying how far it may go), ECONFLICT for a deposit not yet available,
+// EGONE for one that ended.
+func (s *Service) Extend(ctx context.Context, actor *navette.User, id string, days int) (*View, error) {
+	d, err := s.lookup(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if d.SenderID != actor.ID {
+		s.deny(ctx, actor, id, "not_sender")
+		return nil, navette.Errorf(navette.EFORBIDDEN, "Only the sender may extend a deposit.")
+	}
+	lim, err := s.CurrentLimits(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = s.Meta.UpdateDeposit(ctx, id, func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
+		now := s.Clock.Now()
+		if Expired(d, now) {
+			return nil, gone(d)
+		}
+		if d.State != navette.DepositAvailable {
+			return nil, navette.Errorf(navette.ECONFLICT, "Only an available deposit can be extended; this one is %s.", d.State)
+		}
+		ceiling := d.CreatedAt.Add(time.Duration(lim.MaxRetentionDays) * 24 * time.Hour)
+		if days < 1 || days > lim.MaxRetentionDays || d.ExpiresAt.Add(time.Duration(days)*24*time.Hour).After(ceiling) {
+			most := int(ceiling.Sub(d.ExpiresAt) / (24 * time.Hour))
+			if most < 1 {
+				return nil, navette.Errorf(navette.EINVALID, "This deposit cannot be extended: it is kept as long as the platform allows (%d days from its creation).", lim.MaxRetentionDays)
+			}
+			return nil, navette.Errorf(navette.EINVALID, "A deposit can be extended by 1 to %d days (at most %d days from its creation).", most, lim.MaxRetentionDays)
+		}
+		d.ExpiresAt = d.ExpiresAt.Add(time.Duration(days) * 24 * time.Hour)
+		d.RetentionDays += days
+		d.RemindedAt = time.Time{} // a new reminder before the new expiry
+		ev := navette.Event{Time: now, Type: navette.EventDepositExtended, ActorID: actor.ID, DepositID: d.ID, Detail: d.ExpiresAt.UTC().Format(time.RFC3339)}
+		nd, err := s.noticeData(d, files, actor)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range d.Recipients {
+			n, err := notify.NewNotice(s.Keys, navette.NoticeExtended, r.UserID, d.ID, now, nd)
+			if err != nil {
+				return nil, err
+			}
+			ev.Notices = append(ev.Notices, n)
+		}
+		return s.withClaims(ctx, d, files, actor, nil, []navette.Event{ev})
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.kick()
+	return s.Get(ctx, actor, id)
+}

@@ -1,0 +1,94 @@
+package http
+
+import (
+	"net/http"
+
+	"navette"
+	"navette/api"
+	"navette/deposit"
+	"navette/internal/httpfile"
+)
+
+func (s *Server) handleListCases(w http.ResponseWriter, r *http.Request) {
+	cases, err := s.Deposits.Cases(r.Context(), navette.UserFromContext(r.Context()), r.URL.Query().Get("q"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := api.CaseList{Cases: make([]api.Case, 0, len(cases))}
+	for _, c := range cases {
+		out.Cases = append(out.Cases, caseJSON(c, nil))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleGetCase(w http.ResponseWriter, r *http.Request) {
+	actor := navette.UserFromContext(r.Context())
+	c, err := s.Deposits.Case(r.Context(), actor, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, caseJSON(c, actor))
+}
+
+// caseJSON renders a case; with actor, its deposits too, with their files
+// and their direction for actor.
+func caseJSON(c *deposit.Case, actor *navette.User) api.Case {
+	out := api.Case{ID: c.ID, Reference: c.Reference, Sent: c.Sent, Received: c.Received, LastAt: c.LastAt.UTC()}
+	if actor != nil {
+		out.Deposits = make([]api.CaseDeposit, 0, len(c.Deposits))
+		for _, v := range c.Deposits {
+			out.Deposits = append(out.Deposits, api.CaseDeposit{Deposit: depositJSON(v, true), Direction: deposit.Direction(v, actor)})
+		}
+	}
+	return out
+}
+
+func (s *Server) handleReplyDeposit(w http.ResponseWriter, r *http.Request) {
+	var in api.Reply
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, err := s.Deposits.Reply(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"), deposit.Answer{
+		Message:       in.Message,
+		RetentionDays: in.RetentionDays,
+		NoReceipts:    in.NotifySender != nil && !*in.NotifySender,
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", api.PathDeposits+"/"+v.ID)
+	writeJSON(w, http.StatusCreated, depositJSON(v, true))
+}
+
+func (s *Server) handleExtendDeposit(w http.ResponseWriter, r *http.Request) {
+	var in api.Extend
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, err := s.Deposits.Extend(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"), in.Days)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, depositJSON(v, true))
+}
+
+func (s *Server) handleCaseBundle(w http.ResponseWriter, r *http.Request) {
+	b, err := s.Deposits.CaseBundle(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	hd := w.Header()
+	httpfile.SetAttachment(hd, b.Name())
+	hd.Set("Content-Type", "application/zip")
+	if err := b.WriteTo(r.Context(), httpfile.Flushing(w, w)); err != nil {
+		s.log().Error("case bundle aborted", "case", b.Case.ID, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+}

@@ -1,0 +1,167 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"navette"
+)
+
+var _ navette.CaseStore = (*Store)(nil)
+
+// CaseByDigest returns the case one of digests names, creating it as newID
+// if none does, and makes digests[0] name it. The insert of a new name does
+// nothing if a concurrent call made it first; the name is then read back.
+func (s *Store) CaseByDigest(ctx context.Context, digests [][]byte, newID string, at time.Time) (string, error) {
+	if len(digests) == 0 {
+		return "", invalid("A case needs a digest.")
+	}
+	for _, d := range digests {
+		if len(d) == 0 {
+			return "", invalid("A case digest is empty.")
+		}
+	}
+	if !navette.ValidID(newID) {
+		return "", invalid("Invalid case id.")
+	}
+	if at.IsZero() {
+		return "", invalid("A case needs a creation time.")
+	}
+	var id string
+	err := s.inTx(ctx, "find case", func(tx *sql.Tx) error {
+		args := make([]any, len(digests))
+		for i, d := range digests {
+			args[i] = d
+		}
+		err := tx.QueryRowContext(ctx, `SELECT case_id FROM case_keys WHERE digest IN (`+placeholders(1, len(digests))+`)
+			ORDER BY created_at, case_id LIMIT 1`, args...).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			id = newID
+			if _, err := tx.ExecContext(ctx, `INSERT INTO cases (id, created_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, id, timeArg(at)); err != nil {
+				return s.internal(err, "create case")
+			}
+		} else if err != nil {
+			return s.internal(err, "find case")
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO case_keys (digest, case_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING`,
+			digests[0], id, timeArg(at)); err != nil {
+			return s.internal(err, "name case")
+		}
+		return tx.QueryRowContext(ctx, `SELECT case_id FROM case_keys WHERE digest = $1`, digests[0]).Scan(&id)
+	})
+	if err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// JoinCase puts the deposit in the case unless it belongs to one.
+func (s *Store) JoinCase(ctx context.Context, caseID, depositID string, at time.Time, events ...navette.Event) (string, error) {
+	if at.IsZero() {
+		return "", invalid("Joining a case needs a time.")
+	}
+	if err := checkEvents(events); err != nil {
+		return "", err
+	}
+	var got string
+	err := s.inTx(ctx, "join case", func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT id FROM deposits WHERE id = $1`+s.lock, depositID).Scan(&got)
+		if errors.Is(err, sql.ErrNoRows) {
+			return navette.Errorf(navette.ENOTFOUND, "No such deposit.")
+		} else if err != nil {
+			return s.internal(err, "join case")
+		}
+		err = tx.QueryRowContext(ctx, `SELECT case_id FROM case_deposits WHERE deposit_id = $1`, depositID).Scan(&got)
+		if err == nil {
+			return nil
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return s.internal(err, "join case")
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases WHERE id = $1`, caseID).Scan(&n); err != nil {
+			return s.internal(err, "join case")
+		}
+		if n == 0 {
+			return navette.Errorf(navette.ENOTFOUND, "No such case.")
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO case_deposits (deposit_id, case_id, created_at) VALUES ($1, $2, $3)`,
+			depositID, caseID, timeArg(at)); err != nil {
+			return s.insertErr(err, "join case", "The deposit is in a case already.", "No such case.")
+		}
+		got = caseID
+		return s.insertEvents(ctx, tx, events)
+	})
+	if err != nil {
+		return "", err
+	}
+	return got, nil
+}
+
+// CaseOf returns the case of the deposit.
+func (s *Store) CaseOf(ctx context.Context, depositID string) (string, error) {
+	var id string
+	err := s.rdb.QueryRowContext(ctx, `SELECT case_id FROM case_deposits WHERE deposit_id = $1`, depositID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", navette.Errorf(navette.ENOTFOUND, "No case.")
+	} else if err != nil {
+		return "", s.internal(err, "case of deposit")
+	}
+	return id, nil
+}
+
+// CaseDeposits returns the deposits in cases that f.UserID may see. One
+// query decides and reads, as DepositFor does.
+func (s *Store) CaseDeposits(ctx context.Context, f navette.CaseFilter) ([]navette.CaseDeposit, error) {
+	limit, err := limitArg(f.Limit, 1000)
+	if err != nil {
+		return nil, err
+	}
+	query := `SELECT c.deposit_id, c.case_id FROM case_deposits c JOIN deposits d ON d.id = c.deposit_id
+		WHERE (d.sender_id = $1
+			OR EXISTS (SELECT 1 FROM deposit_recipients x WHERE x.deposit_id = d.id AND x.user_id = $1)
+			OR EXISTS (SELECT 1 FROM deposit_recipients x JOIN members m ON m.service_id = x.user_id
+				WHERE x.deposit_id = d.id AND m.user_id = $1))`
+	args := []any{f.UserID, limit}
+	if f.CaseID != "" {
+		query += ` AND c.case_id = $3`
+		args = append(args, f.CaseID)
+	}
+	query += ` ORDER BY d.created_at DESC, d.id DESC LIMIT $2`
+	rows, err := s.rdb.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, s.internal(err, "list case deposits")
+	}
+	var (
+		ids   []any
+		cases = map[string]string{}
+	)
+	for rows.Next() {
+		var d, c string
+		if err := rows.Scan(&d, &c); err != nil {
+			rows.Close()
+			return nil, s.internal(err, "list case deposits")
+		}
+		ids = append(ids, d)
+		cases[d] = c
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, s.internal(err, "list case deposits")
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	ds, err := s.queryDeposits(ctx, "list case deposits", `SELECT `+depositCols+`, `+recipientCols+`
+		FROM deposits d`+withRecipients+` WHERE d.id IN (`+placeholders(1, len(ids))+`)
+		ORDER BY d.created_at DESC, d.id DESC, `+recipientOrder, ids...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]navette.CaseDeposit, len(ds))
+	for i, d := range ds {
+		out[i] = navette.CaseDeposit{CaseID: cases[d.ID], Deposit: d}
+	}
+	return out, nil
+}

@@ -1,0 +1,194 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"navette"
+	"navette/deposit"
+	"navette/internal/httpfile"
+)
+
+// CasePath is the path of a case's page.
+func CasePath(id string) string { return "/cases/" + url.PathEscape(id) }
+
+// casesData is what the cases page shows.
+type casesData struct {
+	Query string
+	Cases []caseRow
+}
+
+// caseRow is one case of the list.
+type caseRow struct {
+	ID        string
+	Reference string
+	Sent      int
+	Received  int
+	LastAt    time.Time
+}
+
+func (h *Handler) cases(w http.ResponseWriter, r *http.Request) {
+	u := navette.UserFromContext(r.Context())
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if len(q) > deposit.MaxReferenceLen {
+		q = q[:deposit.MaxReferenceLen]
+	}
+	cs, err := h.Deposits.Cases(r.Context(), u, q)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	p := h.newPage(w, r, "Affaires", "cases")
+	d := &casesData{Query: q}
+	for _, c := range cs {
+		d.Cases = append(d.Cases, caseRow{ID: c.ID, Reference: c.Reference, Sent: c.Sent, Received: c.Received, LastAt: c.LastAt})
+	}
+	p.Data = d
+	h.render(w, r, http.StatusOK, "cases", p)
+}
+
+// caseData is what a case's page shows.
+type caseData struct {
+	ID        string
+	Reference string
+	Sent      int
+	Received  int
+	Deposits  []caseDeposit
+}
+
+// caseDeposit is a deposit of a case's page: its direction, parties, files
+// and who fetched it.
+type caseDeposit struct {
+	ID         string
+	Reference  string
+	Sent       bool
+	Sender     string
+	Recipients []caseRecipient
+	Files      int
+	Size       int64
+	Created    time.Time
+	Expires    time.Time
+	State      navette.DepositState
+	Ended      bool
+}
+
+// caseRecipient is a recipient with their first download.
+type caseRecipient struct {
+	Name       string
+	Downloaded time.Time
+}
+
+func (h *Handler) casePage(w http.ResponseWriter, r *http.Request) {
+	u := navette.UserFromContext(r.Context())
+	c, err := h.Deposits.Case(r.Context(), u, r.PathValue("id"))
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	now := h.now()
+	d := &caseData{ID: c.ID, Reference: c.Reference, Sent: c.Sent, Received: c.Received}
+	for _, v := range c.Deposits {
+		cd := caseDeposit{ID: v.ID, Reference: v.Reference, Sent: v.SenderID == u.ID, Sender: v.Sender.Name,
+			Created: v.CreatedAt, Expires: v.ExpiresAt, State: v.State, Ended: deposit.Expired(v.DepositRecord, now)}
+		for _, rc := range v.Recipients {
+			cd.Recipients = append(cd.Recipients, caseRecipient{Name: rc.Name, Downloaded: rc.FirstDownloadAt})
+		}
+		for _, f := range v.Files {
+			if f.State == navette.FilePurged && f.SHA256 == nil {
+				continue
+			}
+			cd.Files++
+			cd.Size += f.Size
+		}
+		d.Deposits = append(d.Deposits, cd)
+	}
+	p := h.newPage(w, r, "Affaire", "cases")
+	if c.Reference != "" {
+		p.Title = c.Reference
+	}
+	p.Data = d
+	h.render(w, r, http.StatusOK, "case", p)
+}
+
+// reply makes a draft answering the deposit, and opens it on the page of
+// a new deposit, where its files are added and it is sent.
+func (h *Handler) reply(w http.ResponseWriter, r *http.Request) {
+	u := navette.UserFromContext(r.Context())
+	days := 0
+	if s := strings.TrimSpace(r.PostFormValue("retention")); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			h.Error(w, r, navette.Errorf(navette.EINVALID, "La durée de conservation doit être un nombre de jours."))
+			return
+		}
+		days = n
+	}
+	v, err := h.Deposits.Reply(r.Context(), u, r.PathValue("id"), deposit.Answer{Message: r.PostFormValue("message"), RetentionDays: days})
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/new?"+url.Values{"draft": {v.ID}}.Encode(), http.StatusSeeOther)
+}
+
+// extend lengthens the deposit by the days asked.
+func (h *Handler) extend(w http.ResponseWriter, r *http.Request) {
+	u := navette.UserFromContext(r.Context())
+	id := r.PathValue("id")
+	days, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("days")))
+	if err != nil {
+		days = 0 // refused by the service, with its message
+	}
+	if _, err := h.Deposits.Extend(r.Context(), u, id, days); err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, DepositPath(id)+"?done=extended", http.StatusSeeOther)
+}
+
+// caseZip sends every available file of the case as one ZIP, with its
+// manifest (deposit.Bundle).
+func (h *Handler) caseZip(w http.ResponseWriter, r *http.Request) {
+	b, err := h.Deposits.CaseBundle(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	hd := w.Header()
+	httpfile.SetAttachment(hd, b.Name())
+	hd.Set("Content-Type", "application/zip")
+	if r.Method == http.MethodHead {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if err := b.WriteTo(r.Context(), httpfile.Flushing(w, w)); err != nil {
+		h.log().Error("web: case zip aborted", "case", b.Case.ID, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// groupByCase orders rows case by case, each case where its newest row
+// was, and marks the first row of each; rows in no case come last.
+func groupByCase(rows []row) []row {
+	var order []string
+	byCase := map[string][]row{}
+	for _, rw := range rows {
+		if _, ok := byCase[rw.CaseID]; !ok && rw.CaseID != "" {
+			order = append(order, rw.CaseID)
+		}
+		byCase[rw.CaseID] = append(byCase[rw.CaseID], rw)
+	}
+	if len(byCase[""]) > 0 {
+		order = append(order, "")
+	}
+	out := make([]row, 0, len(rows))
+	for _, id := range order {
+		g := byCase[id]
+		g[0].GroupStart = true
+		out = append(out, g...)
+	}
+	return out
+}
