@@ -64,6 +64,7 @@ func TestMetaStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
 	tests = append(tests, evidenceTests...)
 	tests = append(tests, checkTests...)
 	tests = append(tests, statsTests...)
+	tests = append(tests, passkeyTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.fn(t, &metaFixture{
