@@ -117,6 +117,16 @@ var webPolicy = map[string]outcomes{
 	"POST /admin/settings":                     rolesOnly("422", navette.RoleAdmin),
 	"GET /admin/stats":                         rolesOnly("200", navette.RoleAdmin, navette.RoleCourtAdmin),
 	"GET /admin/stats/chart.svg":               rolesOnly("200", navette.RoleAdmin, navette.RoleCourtAdmin),
+
+	// Passkeys need a public URL, which this fixture has not.
+	"GET /account":                       fullSession("200"),
+	"POST /account/passkeys/options":     fullSession("503"),
+	"POST /account/passkeys":             fullSession("422"),
+	"POST /account/passkeys/{id}/remove": fullSession("503"),
+	"POST /signin/passkey/options":       toSignIn,
+	"POST /signin/passkey":               toSignIn,
+	"POST /signin/passkey-only/options":  everyone("503"),
+	"POST /signin/passkey-only":          everyone("422"),
 }
 
 // expected returns what the route of pattern answers caller at path.
@@ -210,6 +220,8 @@ func (f *webFixture) webRequest(pattern string) webRequest {
 		rq.form = "name=&email="
 	case "POST /admin/settings":
 		rq.form = "max_files=0"
+	case "POST /account/passkeys/{id}/remove":
+		rq.path = strings.Replace(path, "{id}", navette.NewID(), 1)
 	}
 	if !strings.HasPrefix(pattern, "GET ") && rq.form == "" {
 		rq.form = "x="

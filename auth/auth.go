@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"navette"
 	"navette/notify"
 )
@@ -62,6 +64,13 @@ type Config struct {
 	AnswerTime time.Duration
 	// Issuer names the platform in authenticator applications ("navette").
 	Issuer string
+	// PublicURL is the platform's address: its host is the relying party
+	// id of passkeys and its origin the only one they are accepted from.
+	// Empty, passkeys are not available.
+	PublicURL string
+	// PasskeyOnly lets people sign in with a passkey alone (possession and
+	// user verification), without an e-mailed code.
+	PasskeyOnly bool
 }
 
 func (c *Config) defaults() {
@@ -150,7 +159,8 @@ type Service struct {
 	// nil).
 	Log *slog.Logger
 
-	limits *limiter
+	limits       *limiter
+	relyingParty *webauthn.WebAuthn
 }
 
 func (s *Service) log() *slog.Logger {
@@ -164,6 +174,9 @@ func (s *Service) log() *slog.Logger {
 func (s *Service) Init() {
 	s.Config.defaults()
 	s.limits = newLimiter(time.Hour)
+	if err := s.initPasskeys(); err != nil {
+		s.log().Warn("passkeys are not available", "err", err)
+	}
 }
 
 // Issued is a session just made: Secret goes into the browser's cookie
@@ -313,8 +326,15 @@ func (s *Service) Sweep(ctx context.Context) error {
 	if _, err := s.Meta.DeleteStaleSessions(ctx, now, now.Add(-s.Config.IdleTimeout)); err != nil {
 		return err
 	}
-	_, err := s.Meta.DeleteSignInCodes(ctx, now.Add(-time.Hour))
-	return err
+	if _, err := s.Meta.DeleteSignInCodes(ctx, now.Add(-time.Hour)); err != nil {
+		return err
+	}
+	if ps, ok := s.Meta.(navette.PasskeyStore); ok {
+		if _, err := ps.DeletePasskeyChallenges(ctx, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // sealJSON seals v under the key ring for ad.

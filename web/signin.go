@@ -18,7 +18,9 @@ type signinData struct {
 	OIDC     bool
 	Password bool
 	Codes    bool
-	Problem  string
+	// PasskeyAlone offers signing in with a passkey alone.
+	PasskeyAlone bool
+	Problem      string
 }
 
 func (h *Handler) signinOptions(d *signinData) {
@@ -29,6 +31,7 @@ func (h *Handler) signinOptions(d *signinData) {
 	d.OIDC = h.Auth.OIDC != nil
 	d.Password = h.Auth.LDAP != nil
 	d.Codes = h.Auth.Config.Mode != auth.ModeInternal || h.Auth.Config.StaffCodes
+	d.PasskeyAlone = h.Auth.PasskeyAlone()
 }
 
 func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
@@ -42,6 +45,9 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 	d := &signinData{Next: next}
 	h.signinOptions(d)
 	p := h.newPage(w, r, "Connexion", "")
+	if d.PasskeyAlone {
+		p.Scripts = append(p.Scripts, "js/passkey.js")
+	}
 	p.Data = d
 	h.render(w, r, http.StatusOK, "signin", p)
 }
@@ -126,15 +132,36 @@ type codeData struct {
 	Secret  string
 	URI     template.URL  // otpauth: URI of the key, see otpauthURL
 	QR      template.HTML // inline SVG of URI, see qrSVG
+	// TOTP and Passkey say which second factors the person may give.
+	TOTP, Passkey bool
 }
 
 func (h *Handler) totpPage(w http.ResponseWriter, r *http.Request) {
-	if _, _, ok := h.partial(w, r); !ok {
+	_, u, ok := h.partial(w, r)
+	if !ok {
 		return
 	}
 	p := h.newPage(w, r, "Second facteur", "")
-	p.Data = &codeData{Next: nextOf(r)}
+	d := &codeData{Next: nextOf(r)}
+	if err := h.secondFactors(r, u, d, p); err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	p.Data = d
 	h.render(w, r, http.StatusOK, "totp", p)
+}
+
+// secondFactors sets which second factors u may give on the page p.
+func (h *Handler) secondFactors(r *http.Request, u *navette.User, d *codeData, p *page) error {
+	d.TOTP = !u.TOTP.IsZero()
+	has, err := h.Auth.HasPasskeys(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	if d.Passkey = has; has {
+		p.Scripts = append(p.Scripts, "js/passkey.js")
+	}
+	return nil
 }
 
 func (h *Handler) totpPost(w http.ResponseWriter, r *http.Request) {
@@ -149,7 +176,12 @@ func (h *Handler) totpPost(w http.ResponseWriter, r *http.Request) {
 			auth.ClearCookie(w)
 		}
 		p := h.newPage(w, r, "Second facteur", "")
-		p.Data = &codeData{Next: next, Problem: h.message(p.Lang, err)}
+		d := &codeData{Next: next, Problem: h.message(p.Lang, err)}
+		if err := h.secondFactors(r, u, d, p); err != nil {
+			h.Error(w, r, err)
+			return
+		}
+		p.Data = d
 		h.render(w, r, statusOf(err), "totp", p)
 		return
 	}
