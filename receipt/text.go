@@ -19,15 +19,15 @@ var paris = func() *time.Location {
 // words are the texts of a rendering, one table per language; Text is
 // their one renderer.
 type words struct {
-	colon                                                                                                                string // between a label and its value
-	actor, valid, label, deposit, reference, sender, recipients, files, file, by, forWhom, notice, notFetched, antivirus string
-	event, eventTime, journal, key, timeSource, serverClock, proves, doesNot, bytes, person, service, auth, to, accepted string
-	eventAt, journalAt                                                                                                   string // formats: type and index; origin and size
-	kinds                                                                                                                map[string]string
-	checks                                                                                                               map[string]string // content-check outcomes of files
-	month                                                                                                                [12]string
-	at, zone, thousands                                                                                                  string
-	whomShown, whomID                                                                                                    string
+	colon                                                                                                                       string // between a label and its value
+	actor, valid, label, deposit, reference, sender, recipients, files, file, by, forWhom, notice, notFetched, antivirus        string
+	event, eventTime, journal, key, timeSource, serverClock, proves, doesNot, bytes, person, service, auth, level, to, accepted string
+	eventAt, journalAt                                                                                                          string // formats: type and index; origin and size
+	kinds                                                                                                                       map[string]string
+	checks                                                                                                                      map[string]string // content-check outcomes of files
+	month                                                                                                                       [12]string
+	at, zone, thousands                                                                                                         string
+	whomShown, whomID                                                                                                           string
 
 	// What a receipt proves, and what it does not: formats.
 	inJournal, claimsMatch, fingerprints, downloaded, tsaBound, tsaTrusted                                        string
@@ -42,7 +42,7 @@ var fr = words{
 	file: "Fichier", by: "Par", forWhom: "Pour le compte de", notice: "Avis", notFetched: "Non retiré par", antivirus: "Antivirus",
 	event: "Événement", eventTime: "Date de l'événement", journal: "Journal", key: "Clé de signature", timeSource: "Horodatage",
 	serverClock: "horloge du serveur navette (aucune autorité d'horodatage)", proves: "Ce que ce reçu prouve :", doesNot: "Ce qu'il ne prouve pas :",
-	bytes: "octets", person: "personne", service: "boîte de service", auth: "authentifié par %s le %s", to: "destinataire %s, Message-ID %s", accepted: "accepté le %s",
+	bytes: "octets", person: "personne", service: "boîte de service", auth: "authentifié par %s le %s", level: "niveau de garantie %s", to: "destinataire %s, Message-ID %s", accepted: "accepté le %s",
 	eventAt: "%s, n° %d du journal", journalAt: "%s, état signé à %d événements",
 	kinds: map[string]string{
 		"deposited": "Dépôt de fichiers", "available": "Mise à disposition du dépôt", "notified": "Avis accepté par le serveur de messagerie",
@@ -85,7 +85,7 @@ var en = words{
 	file: "File", by: "By", forWhom: "On behalf of", notice: "Notice", notFetched: "Not fetched by", antivirus: "Antivirus",
 	event: "Event", eventTime: "Time of the event", journal: "Journal", key: "Signing key", timeSource: "Time stamp",
 	serverClock: "the navette server's clock (no time-stamping authority)", proves: "What this receipt proves:", doesNot: "What it does not prove:",
-	bytes: "bytes", person: "person", service: "service mailbox", auth: "signed in by %s at %s", to: "to %s, Message-ID %s", accepted: "accepted at %s",
+	bytes: "bytes", person: "person", service: "service mailbox", auth: "signed in by %s at %s", level: "assurance level %s", to: "to %s, Message-ID %s", accepted: "accepted at %s",
 	eventAt: "%s, number %d in the journal", journalAt: "%s, signed state of %d events",
 	kinds: map[string]string{
 		"deposited": "Files deposited", "available": "Deposit made available", "notified": "Notice accepted by the mail server",
@@ -192,7 +192,11 @@ func (r *Result) Text(language string) string {
 		if c.By != nil {
 			p := party(w, &Party{ID: c.By.ID, Name: c.By.Name, Email: c.By.Email})
 			if c.By.Auth != nil {
-				p += " (" + fmt.Sprintf(w.auth, c.By.Auth.Method, date(w, c.By.Auth.At.Time)) + ")"
+				p += " (" + fmt.Sprintf(w.auth, c.By.Auth.Method, date(w, c.By.Auth.At.Time))
+				if c.By.Auth.Level != "" {
+					p += ", " + fmt.Sprintf(w.level, c.By.Auth.Level)
+				}
+				p += ")"
 			}
 			line(w.by, "%s", p)
 		}
