@@ -119,14 +119,17 @@ var webPolicy = map[string]outcomes{
 	"GET /admin/stats/chart.svg":               rolesOnly("200", navette.RoleAdmin, navette.RoleCourtAdmin),
 
 	// Passkeys need a public URL, which this fixture has not.
-	"GET /account":                       fullSession("200"),
-	"POST /account/passkeys/options":     fullSession("503"),
-	"POST /account/passkeys":             fullSession("422"),
-	"POST /account/passkeys/{id}/remove": fullSession("503"),
-	"POST /signin/passkey/options":       toSignIn,
-	"POST /signin/passkey":               toSignIn,
-	"POST /signin/passkey-only/options":  everyone("503"),
-	"POST /signin/passkey-only":          everyone("422"),
+	"GET /account":                          fullSession("200"),
+	"POST /account/passkeys/options":        fullSession("503"),
+	"POST /account/passkeys":                fullSession("422"),
+	"POST /account/passkeys/{id}/remove":    fullSession("503"),
+	"POST /signin/passkey/options":          toSignIn,
+	"POST /signin/passkey":                  toSignIn,
+	"POST /signin/passkey-only/options":     everyone("503"),
+	"POST /signin/passkey-only":             everyone("422"),
+	"POST /account/step-up/totp":            fullSession("401"), // a wrong code
+	"POST /account/step-up/passkey/options": fullSession("503"),
+	"POST /account/step-up/passkey":         fullSession("422"),
 }
 
 // expected returns what the route of pattern answers caller at path.

@@ -71,6 +71,11 @@ type Config struct {
 	// PasskeyOnly lets people sign in with a passkey alone (possession and
 	// user verification), without an e-mailed code.
 	PasskeyOnly bool
+	// StepUpAge is how recent a session's last proof of its person must
+	// be for a sensitive action (creating an API token, changing one's
+	// factors): older, the person gives a passkey or TOTP code again (5
+	// min).
+	StepUpAge time.Duration
 }
 
 func (c *Config) defaults() {
@@ -100,6 +105,9 @@ func (c *Config) defaults() {
 	}
 	if c.Issuer == "" {
 		c.Issuer = "navette"
+	}
+	if c.StepUpAge <= 0 {
+		c.StepUpAge = 5 * time.Minute
 	}
 }
 
@@ -242,6 +250,9 @@ func (s *Service) issue(ctx context.Context, u *navette.User, stage navette.Sess
 		SeenAt:    now,
 		ExpiresAt: now.Add(s.Config.MaxAge),
 		Pending:   pending,
+	}
+	if stage == navette.StageFull {
+		sess.VerifiedAt = now
 	}
 	if old != nil && !old.ExpiresAt.IsZero() && old.ExpiresAt.Before(sess.ExpiresAt) {
 		sess.ExpiresAt = old.ExpiresAt

@@ -248,6 +248,9 @@ func (s *Service) BeginPasskeyRegistration(ctx context.Context, sess *navette.Se
 	if sess.Stage != navette.StageFull || sess.UserID != u.ID {
 		return nil, navette.Errorf(navette.EFORBIDDEN, "Sign in before adding a passkey.")
 	}
+	if err := s.RequireFresh(sess); err != nil {
+		return nil, err
+	}
 	pu, err := s.loadPasskeyUser(ctx, ps, u)
 	if err != nil {
 		return nil, err
@@ -320,13 +323,17 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, sess *navette.S
 	return p, nil
 }
 
-// RemovePasskey removes the passkey id of u. Someone who signs in with
-// e-mailed codes keeps at least one second factor: removing their last
-// one (no TOTP, no other passkey) is refused with ECONFLICT. Returns
-// ENOTFOUND if u has no such passkey.
-func (s *Service) RemovePasskey(ctx context.Context, u *navette.User, id string) error {
+// RemovePasskey removes the passkey id of the person of sess, u. Someone
+// who signs in with e-mailed codes keeps at least one second factor:
+// removing their last one (no TOTP, no other passkey) is refused with
+// ECONFLICT. Returns ESTEPUP if the session is not Fresh, ENOTFOUND if u
+// has no such passkey.
+func (s *Service) RemovePasskey(ctx context.Context, sess *navette.Session, u *navette.User, id string) error {
 	ps, err := s.passkeyStore()
 	if err != nil {
+		return err
+	}
+	if err := s.RequireFresh(sess); err != nil {
 		return err
 	}
 	ev := navette.Event{Time: s.Clock.Now(), Type: navette.EventPasskeyRemoved, ActorID: u.ID, Detail: id}

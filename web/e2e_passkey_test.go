@@ -10,6 +10,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -38,16 +39,35 @@ func freePort(t *testing.T) int {
 // startPasskeyNode starts a node whose public URL is http://localhost:PORT:
 // WebAuthn takes a domain as the relying party id, never an IP address, and
 // browsers treat localhost as a secure origin.
-func startPasskeyNode(t *testing.T) *node {
+func startPasskeyNode(t *testing.T, clock navette.Clock) *node {
 	t.Helper()
 	port := freePort(t)
 	public := fmt.Sprintf("http://localhost:%d", port)
-	a := testnode.Start(t, nil, func(c *app.Config) {
+	a := testnode.Start(t, clock, func(c *app.Config) {
 		c.Addr = fmt.Sprintf("127.0.0.1:%d", port)
 		c.PublicURL = public
 		c.Auth.PasskeyOnly = true
 	})
 	return &node{app: a, URL: public}
+}
+
+// aheadClock is the system clock moved forward by Advance, so that the
+// browser's steps keep their real pace and order.
+type aheadClock struct {
+	mu    sync.Mutex
+	ahead time.Duration
+}
+
+func (c *aheadClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return navette.SystemClock{}.Now().Add(c.ahead)
+}
+
+func (c *aheadClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ahead += d
 }
 
 // virtualAuthenticator gives the browser a platform authenticator that
@@ -204,7 +224,10 @@ func waitProblem(b *testbrowser.Browser) string {
 // refused; a copied key (its signature counter gone back) is refused;
 // once removed, the passkey no longer signs in.
 func TestPasskeys(t *testing.T) {
-	n := startPasskeyNode(t)
+	// The clock is the system's, moved on to let the confirmation of
+	// identity go stale.
+	clock := &aheadClock{}
+	n := startPasskeyNode(t, clock)
 	lawyer := n.user(t, "passkey@avocat.example", "Maître Clé", navette.RolePartner)
 	b := testbrowser.New(t, n.URL)
 	auth := virtualAuthenticator(t, b)
@@ -305,7 +328,19 @@ func TestPasskeys(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#passkey-start")),
 		chromedp.WaitVisible(chromedp.CSS("table, .empty")),
 	)
+	// Six minutes on, changing factors needs a step-up, given in place
+	// with the passkey; then the removal goes through.
+	clock.Advance(6 * time.Minute)
 	b.Navigate(n.URL + "/account")
+	b.Run("see the step-up", chromedp.WaitVisible(chromedp.CSS("#stepup-passkey")))
+	if testbrowser.Eval[bool](b, `document.querySelector(".passkey-remove") !== null || document.getElementById("passkey-add") !== null`) {
+		t.Error("a stale session is offered to change its factors")
+	}
+	b.Axe("/account asking for a step-up")
+	b.Run("step up with the passkey",
+		chromedp.Click(chromedp.CSS("#stepup-passkey")),
+		chromedp.WaitVisible(chromedp.CSS(".passkey-remove")),
+	)
 	b.Run("remove the passkey",
 		chromedp.Click(chromedp.CSS(".passkey-remove")),
 		chromedp.WaitVisible(chromedp.CSS("#no-passkey")),
@@ -320,7 +355,7 @@ func TestPasskeys(t *testing.T) {
 	if got := signInMethods(t, n, lawyer); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("sign-ins journaled: %v, want %v", got, want)
 	}
-	if a, r := countEvents(t, n, navette.EventPasskeyAdded), countEvents(t, n, navette.EventPasskeyRemoved); a != 1 || r != 1 {
-		t.Errorf("passkey.added %d, passkey.removed %d; want 1 and 1", a, r)
+	if a, r, s := countEvents(t, n, navette.EventPasskeyAdded), countEvents(t, n, navette.EventPasskeyRemoved), countEvents(t, n, navette.EventSteppedUp); a != 1 || r != 1 || s != 1 {
+		t.Errorf("passkey.added %d, passkey.removed %d, session.stepped_up %d; want 1, 1 and 1", a, r, s)
 	}
 }

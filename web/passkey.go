@@ -47,12 +47,50 @@ func (h *Handler) passkeyProblem(w http.ResponseWriter, r *http.Request, err err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
+	code := navette.ErrorCode(err)
 	json.NewEncoder(w).Encode(map[string]any{
-		"type":   "about:blank",
+		"type":   "tag:navette,2026:problem:" + code,
 		"title":  http.StatusText(status),
 		"status": status,
 		"detail": h.message(h.lang(nil, r), err),
+		"code":   code,
 	})
+}
+
+func (h *Handler) stepUpTOTP(w http.ResponseWriter, r *http.Request) {
+	cur := session(r)
+	if err := h.Auth.StepUpTOTP(r.Context(), cur.Session, cur.User, r.PostFormValue("code")); err != nil {
+		if status := statusOf(err); status < 500 {
+			h.renderAccount(w, r, status, h.message(h.lang(nil, r), err))
+			return
+		}
+		h.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/account?done=verified", http.StatusSeeOther)
+}
+
+func (h *Handler) stepUpPasskeyOptions(w http.ResponseWriter, r *http.Request) {
+	cur := session(r)
+	c, err := h.Auth.BeginStepUpPasskey(r.Context(), cur.Session, cur.User)
+	if err != nil {
+		h.passkeyProblem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ceremonyJSON{ID: c.ID, Options: c.Options})
+}
+
+func (h *Handler) stepUpPasskey(w http.ResponseWriter, r *http.Request) {
+	cur := session(r)
+	a, err := readAnswer(w, r)
+	if err == nil {
+		err = h.Auth.FinishStepUpPasskey(r.Context(), cur.Session, cur.User, a.ID, a.Credential)
+	}
+	if err != nil {
+		h.passkeyProblem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, nextJSON{Next: "/account?done=verified"})
 }
 
 // readAnswer reads the answer of a ceremony.
@@ -81,6 +119,11 @@ type accountData struct {
 	SignedIn  time.Time
 	Passkeys  []passkeyRow
 	Problem   string
+	// StepUp is set when changing factors first needs the person to
+	// prove who they are again, with TOTP or a passkey (StepUpTOTP,
+	// StepUpPasskey).
+	StepUp                    bool
+	StepUpTOTP, StepUpPasskey bool
 }
 
 func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
@@ -90,7 +133,8 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status int, problem string) {
 	u := navette.UserFromContext(r.Context())
 	d := &accountData{Available: h.Auth != nil && h.Auth.PasskeysAvailable(), TOTP: !u.TOTP.IsZero(), Problem: problem}
-	if cur := session(r); cur != nil && cur.Session != nil {
+	cur := session(r)
+	if cur != nil && cur.Session != nil {
 		d.Method, d.SignedIn = cur.Session.Method, cur.Session.CreatedAt
 	}
 	if d.Available {
@@ -103,14 +147,24 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 			d.Passkeys = append(d.Passkeys, passkeyRow{ID: k.ID, Name: k.Name, Created: k.CreatedAt, LastUsed: k.LastUsedAt})
 		}
 	}
+	if cur != nil && cur.Session != nil && !h.Auth.Fresh(cur.Session) {
+		var err error
+		if d.StepUpTOTP, d.StepUpPasskey, err = h.Auth.CanStepUp(r.Context(), u); err != nil {
+			h.Error(w, r, err)
+			return
+		}
+		d.StepUp = true
+	}
 	p := h.newPage(w, r, "Mon compte", "account")
 	switch r.URL.Query().Get("done") {
 	case "added":
 		p.Flash = tr(p.Lang, "La clé d’accès est enregistrée.")
 	case "removed":
 		p.Flash = tr(p.Lang, "La clé d’accès est supprimée.")
+	case "verified":
+		p.Flash = tr(p.Lang, "Votre identité est confirmée : vous pouvez modifier vos facteurs pendant quelques minutes.")
 	}
-	if d.Available {
+	if d.Available || d.StepUpPasskey {
 		p.Scripts = append(p.Scripts, "js/passkey.js")
 	}
 	p.Data = d
@@ -141,9 +195,9 @@ func (h *Handler) passkeyRegister(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) passkeyRemove(w http.ResponseWriter, r *http.Request) {
-	u := navette.UserFromContext(r.Context())
-	if err := h.Auth.RemovePasskey(r.Context(), u, r.PathValue("id")); err != nil {
-		if navette.IsCode(err, navette.ECONFLICT) {
+	cur := session(r)
+	if err := h.Auth.RemovePasskey(r.Context(), cur.Session, cur.User, r.PathValue("id")); err != nil {
+		if navette.IsCode(err, navette.ECONFLICT) || navette.IsCode(err, navette.ESTEPUP) {
 			h.renderAccount(w, r, http.StatusConflict, h.message(h.lang(nil, r), err))
 			return
 		}
@@ -272,18 +326,25 @@ var passkeyEnglish = map[string]string{
 	"Utiliser une clé d’accès":          "Use a passkey",
 	"Se connecter avec une clé d’accès": "Sign in with a passkey",
 	"ou":                                "or",
+	"Votre identité est confirmée : vous pouvez modifier vos facteurs pendant quelques minutes.": "Your identity is confirmed: you may change your factors for a few minutes.",
+	"Confirmez votre identité": "Confirm who you are",
+	"Pour ajouter ou supprimer une clé d’accès, confirmez d’abord votre identité avec une clé d’accès ou le code de votre application d’authentification.": "To add or remove a passkey, first confirm who you are with a passkey or the code of your authenticator application.",
+	"Confirmer avec une clé d’accès": "Confirm with a passkey",
+	"Confirmer":                      "Confirm",
 }
 
 // passkeyFrench translates the messages of the passkey ceremonies.
 var passkeyFrench = map[string]string{
-	"The passkey request expired or was already answered: try again.":                                                    "La demande de clé d’accès a expiré ou a déjà reçu une réponse : recommencez.",
-	"The browser's answer is not a passkey.":                                                                             "La réponse du navigateur n’est pas une clé d’accès.",
-	"The passkey was refused: use one registered for your account on this platform.":                                     "La clé d’accès a été refusée : utilisez une clé enregistrée pour votre compte sur cette plateforme.",
-	"This passkey is your last second factor: add another one before removing it.":                                       "Cette clé d’accès est votre dernier second facteur : ajoutez-en un autre avant de la supprimer.",
-	"Name the passkey in 1 to 60 characters.":                                                                            "Nommez la clé d’accès en 1 à 60 caractères.",
-	"A passkey's name cannot hold control characters.":                                                                   "Le nom d’une clé d’accès ne peut pas contenir de caractères de contrôle.",
-	"Signing in with a passkey alone is not allowed on this platform.":                                                   "La connexion avec une clé d’accès seule n’est pas permise sur cette plateforme.",
-	"You have no passkey: use your authenticator application.":                                                           "Vous n’avez pas de clé d’accès : utilisez votre application d’authentification.",
-	"Passkeys are not available on this platform.":                                                                       "Les clés d’accès ne sont pas disponibles sur cette plateforme.",
-	"The passkey could not be checked: it was not made for this platform, or without verifying you (PIN, fingerprint…).": "La clé d’accès n’a pas pu être vérifiée : elle n’a pas été créée pour cette plateforme, ou sans vous vérifier (code, empreinte…).",
+	"The passkey request expired or was already answered: try again.":                                                                      "La demande de clé d’accès a expiré ou a déjà reçu une réponse : recommencez.",
+	"The browser's answer is not a passkey.":                                                                                               "La réponse du navigateur n’est pas une clé d’accès.",
+	"The passkey was refused: use one registered for your account on this platform.":                                                       "La clé d’accès a été refusée : utilisez une clé enregistrée pour votre compte sur cette plateforme.",
+	"This passkey is your last second factor: add another one before removing it.":                                                         "Cette clé d’accès est votre dernier second facteur : ajoutez-en un autre avant de la supprimer.",
+	"Name the passkey in 1 to 60 characters.":                                                                                              "Nommez la clé d’accès en 1 à 60 caractères.",
+	"A passkey's name cannot hold control characters.":                                                                                     "Le nom d’une clé d’accès ne peut pas contenir de caractères de contrôle.",
+	"This action needs you to confirm who you are again: give your passkey or the code of your authenticator application, then try again.": "Cette action demande de confirmer à nouveau votre identité : donnez votre clé d’accès ou le code de votre application d’authentification, puis recommencez.",
+	"No authenticator application is enrolled.":                                                                                            "Aucune application d’authentification n’est activée.",
+	"Signing in with a passkey alone is not allowed on this platform.":                                                                     "La connexion avec une clé d’accès seule n’est pas permise sur cette plateforme.",
+	"You have no passkey: use your authenticator application.":                                                                             "Vous n’avez pas de clé d’accès : utilisez votre application d’authentification.",
+	"Passkeys are not available on this platform.":                                                                                         "Les clés d’accès ne sont pas disponibles sur cette plateforme.",
+	"The passkey could not be checked: it was not made for this platform, or without verifying you (PIN, fingerprint…).":                   "La clé d’accès n’a pas pu être vérifiée : elle n’a pas été créée pour cette plateforme, ou sans vous vérifier (code, empreinte…).",
 }

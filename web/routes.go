@@ -82,6 +82,9 @@ func (h *Handler) Routes() []Route {
 		{Pattern: "POST /account/passkeys/options", Access: signedIn, handler: h.passkeyRegisterOptions},
 		{Pattern: "POST /account/passkeys", Access: signedIn, handler: h.passkeyRegister},
 		{Pattern: "POST /account/passkeys/{id}/remove", Access: signedIn, handler: h.passkeyRemove},
+		{Pattern: "POST /account/step-up/totp", Access: signedIn, handler: h.stepUpTOTP},
+		{Pattern: "POST /account/step-up/passkey/options", Access: signedIn, handler: h.stepUpPasskeyOptions},
+		{Pattern: "POST /account/step-up/passkey", Access: signedIn, handler: h.stepUpPasskey},
 
 		{Pattern: "GET /audit", Access: audit, handler: h.audit},
 		{Pattern: "GET /admin", Access: courtAdmin, handler: h.admin},

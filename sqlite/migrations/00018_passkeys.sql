@@ -1,6 +1,7 @@
 -- Passkeys (WebAuthn credentials) people register as a second factor, or
 -- as their only one where the operator allows it, and the challenges of
--- ceremonies in progress: kept on the server, taken once, short-lived.
+-- ceremonies in progress: kept on the server, taken once, short-lived;
+-- and when a session last proved its person (step-up).
 -- PostgreSQL has its copy in postgres/migrations/00018_passkeys.sql.
 
 -- +goose Up
@@ -24,6 +25,11 @@ CREATE TABLE passkey_challenges (
 );
 CREATE INDEX passkey_challenges_expiry ON passkey_challenges (expires_at);
 
+-- When the person last proved who they are in a session: its sign-in,
+-- or the last step-up before a sensitive action.
+ALTER TABLE sessions ADD COLUMN verified_at INTEGER;
+
 -- +goose Down
+ALTER TABLE sessions DROP COLUMN verified_at;
 DROP TABLE passkey_challenges;
 DROP TABLE passkeys;

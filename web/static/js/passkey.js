@@ -5,27 +5,9 @@
 (function () {
   'use strict';
 
-  var box = document.querySelector('[data-passkey]');
-  if (!box) { return; }
-  var button = document.getElementById('passkey-start');
-  var problem = document.getElementById('passkey-problem');
-  var nameInput = document.getElementById('passkey-name');
   var meta = document.querySelector('meta[name="csrf-token"]');
   var csrf = meta ? meta.getAttribute('content') : '';
-  var kind = box.getAttribute('data-passkey');
-
-  function show(text) {
-    problem.querySelector('p').textContent = text;
-    problem.hidden = false;
-    problem.setAttribute('tabindex', '-1');
-    problem.focus();
-  }
-
-  if (!window.PublicKeyCredential || !navigator.credentials) {
-    show(box.getAttribute('data-unsupported'));
-    button.disabled = true;
-    return;
-  }
+  var supported = !!(window.PublicKeyCredential && navigator.credentials);
 
   function toB64u(buf) {
     var bytes = new Uint8Array(buf), s = '';
@@ -49,6 +31,7 @@
           if (!res.ok) {
             var e = new Error(j.detail || res.statusText);
             e.server = true;
+            e.code = j.code || '';
             throw e;
           }
           return j;
@@ -87,29 +70,57 @@
     return out;
   }
 
-  button.addEventListener('click', function () {
-    problem.hidden = true;
-    var name = nameInput ? nameInput.value.trim() : '';
-    if (nameInput && !name) { nameInput.reportValidity(); return; }
-    button.disabled = true;
-    var id = '';
-    post(box.getAttribute('data-options'))
-      .then(function (c) {
-        id = c.id;
-        var opts = c.options;
-        if (kind === 'register') {
-          return navigator.credentials.create({ publicKey: creationOptions(opts.publicKey || opts) });
-        }
-        return navigator.credentials.get({ publicKey: requestOptions(opts.publicKey || opts) });
-      })
-      .then(function (cred) {
-        if (!cred) { throw new Error(box.getAttribute('data-cancelled')); }
-        return post(box.getAttribute('data-finish'), { id: id, name: name, credential: answer(cred) });
-      })
-      .then(function (res) { window.location.assign(res.next); })
-      .catch(function (e) {
-        button.disabled = false;
-        show(e && e.server ? e.message : box.getAttribute('data-cancelled'));
-      });
-  });
+  function setUp(box) {
+    var button = box.querySelector('[data-start]');
+    var problem = box.querySelector('[role="alert"]');
+    var nameInput = box.querySelector('input[name="name"]');
+    var kind = box.getAttribute('data-passkey');
+
+    function show(text) {
+      problem.querySelector('p').textContent = text;
+      problem.hidden = false;
+      problem.setAttribute('tabindex', '-1');
+      problem.focus();
+    }
+
+    if (!supported) {
+      show(box.getAttribute('data-unsupported'));
+      button.disabled = true;
+      return;
+    }
+
+    button.addEventListener('click', function () {
+      problem.hidden = true;
+      var name = nameInput ? nameInput.value.trim() : '';
+      if (nameInput && !name) { nameInput.reportValidity(); return; }
+      button.disabled = true;
+      var id = '';
+      post(box.getAttribute('data-options'))
+        .then(function (c) {
+          id = c.id;
+          var opts = c.options;
+          if (kind === 'register') {
+            return navigator.credentials.create({ publicKey: creationOptions(opts.publicKey || opts) });
+          }
+          return navigator.credentials.get({ publicKey: requestOptions(opts.publicKey || opts) });
+        })
+        .then(function (cred) {
+          if (!cred) { throw new Error(box.getAttribute('data-cancelled')); }
+          return post(box.getAttribute('data-finish'), { id: id, name: name, credential: answer(cred) });
+        })
+        .then(function (res) { window.location.assign(res.next); })
+        .catch(function (e) {
+          button.disabled = false;
+          if (e && e.code === 'step_up_required') {
+            // The confirmation of identity went stale on this page: the
+            // account page asks for it again.
+            window.location.assign('/account');
+            return;
+          }
+          show(e && e.server ? e.message : box.getAttribute('data-cancelled'));
+        });
+    });
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll('[data-passkey]'), setUp);
 }());
