@@ -18,6 +18,37 @@ var passkeyTests = []struct {
 	{"PasskeyLastFactor", testMetaPasskeyLastFactor},
 	{"PasskeyLastFactorConcurrent", testMetaPasskeyLastFactorConcurrent},
 	{"PasskeyChallenges", testMetaPasskeyChallenges},
+	{"SessionVerifiedAt", testMetaSessionVerifiedAt},
+}
+
+// testMetaSessionVerifiedAt: a session keeps when its person last proved
+// who they are, set at creation and moved by UpdateSession.
+func testMetaSessionVerifiedAt(t *testing.T, m *metaFixture) {
+	u := m.user("Fanny")
+	s := m.newSession(u)
+	s.VerifiedAt = s.CreatedAt
+	if err := m.s.CreateSession(m.ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.s.SessionByHash(m.ctx, s.Hash)
+	if err != nil || !got.VerifiedAt.Equal(s.CreatedAt) {
+		t.Fatalf("SessionByHash = %+v, %v; want VerifiedAt %v", got, err, s.CreatedAt)
+	}
+	later := m.now().Add(5 * time.Minute)
+	err = m.s.UpdateSession(m.ctx, s.ID, func(x *navette.Session) ([]navette.Event, error) {
+		x.VerifiedAt = later
+		return []navette.Event{{Time: later, Type: navette.EventSteppedUp, ActorID: u.ID, Detail: "totp"}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := m.s.SessionByHash(m.ctx, s.Hash); err != nil || !got.VerifiedAt.Equal(later) {
+		t.Fatalf("after UpdateSession: %+v, %v; want VerifiedAt %v", got, err, later)
+	}
+	old := m.session(u)
+	if got, err := m.s.SessionByHash(m.ctx, old.Hash); err != nil || !got.VerifiedAt.IsZero() {
+		t.Errorf("a session made without VerifiedAt reads back %+v, %v", got, err)
+	}
 }
 
 func (m *metaFixture) passkeyStore() navette.PasskeyStore {
