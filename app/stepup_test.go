@@ -1,12 +1,14 @@
 package app_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 	"time"
 
 	"navette"
 	"navette/api"
+	"navette/app"
 	"navette/totp"
 )
 
@@ -57,5 +59,47 @@ func TestStepUp(t *testing.T) {
 	}
 	if ups != 1 || wrong != 2 {
 		t.Errorf("journal: %d step-ups, %d wrong codes; want 1 and 2", ups, wrong)
+	}
+}
+
+// TestMinimumAssurance: where partners need a high-assurance sign-in, a
+// lawyer signed in with a code and TOTP reaches only "Mon compte" (to add a
+// passkey), their own details and signing out; an agent is not held back,
+// and the lawyer's API token still works.
+func TestMinimumAssurance(t *testing.T) {
+	e := newEnv(t, func(c *app.Config) {
+		c.StaffCodes = true
+		c.Auth.MinAssurance = map[navette.Role]navette.Assurance{navette.RolePartner: navette.AssuranceHigh}
+	})
+	e.user("faible@avocat.example", "Maître Faible", navette.RolePartner)
+	e.user("minimum.greffe@justice.example", "Greffe minimum", navette.RoleAgent)
+	lawyer, _ := e.signIn(t, "faible@avocat.example")
+	agent, _ := e.signIn(t, "minimum.greffe@justice.example")
+
+	for _, c := range []struct {
+		b      *browser
+		method string
+		path   string
+		want   int
+		where  string
+	}{
+		{lawyer, "GET", api.PathDeposits, 403, ""},
+		{lawyer, "GET", api.PathMe, 200, ""},
+		{lawyer, "GET", "/inbox", 303, "/account"},
+		{lawyer, "GET", "/account", 200, ""},
+		{agent, "GET", api.PathDeposits, 200, ""},
+		{agent, "GET", "/inbox", 200, ""},
+	} {
+		resp, body := c.b.do(t, c.method, c.path, nil)
+		if resp.StatusCode != c.want || resp.Header.Get("Location") != c.where {
+			t.Errorf("%s %s: %d %s %.200s; want %d %s", c.method, c.path, resp.StatusCode, resp.Header.Get("Location"), body, c.want, c.where)
+		}
+		if c.path == "/account" && !bytes.Contains(body, []byte(`id="weak-signin"`)) {
+			t.Errorf("the account page does not say the sign-in is too weak")
+		}
+	}
+	e.doJSON("GET", api.PathDeposits, e.lawyer, nil, 200, nil)
+	if resp, body := lawyer.do(t, "POST", api.PathAuthSignOut, nil); resp.StatusCode != 204 {
+		t.Errorf("sign out: %d %s", resp.StatusCode, body)
 	}
 }

@@ -76,6 +76,10 @@ type Config struct {
 	// factors): older, the person gives a passkey or TOTP code again (5
 	// min).
 	StepUpAge time.Duration
+	// MinAssurance is the weakest sign-in each role accepts (none when
+	// absent): a session below it reaches only "Mon compte", to add a
+	// passkey, and signing out (CheckAssurance).
+	MinAssurance map[navette.Role]navette.Assurance
 }
 
 func (c *Config) defaults() {

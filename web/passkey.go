@@ -124,6 +124,9 @@ type accountData struct {
 	// StepUpPasskey).
 	StepUp                    bool
 	StepUpTOTP, StepUpPasskey bool
+	// Weak is set when the session is below the minimum assurance of the
+	// person's role: they must add a passkey and sign in with it.
+	Weak bool
 }
 
 func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
@@ -146,6 +149,9 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 		for _, k := range keys {
 			d.Passkeys = append(d.Passkeys, passkeyRow{ID: k.ID, Name: k.Name, Created: k.CreatedAt, LastUsed: k.LastUsedAt})
 		}
+	}
+	if cur != nil && cur.Session != nil && h.Auth.CheckAssurance(u, cur.Session) != nil {
+		d.Weak = true
 	}
 	if cur != nil && cur.Session != nil && !h.Auth.Fresh(cur.Session) {
 		var err error
@@ -326,7 +332,8 @@ var passkeyEnglish = map[string]string{
 	"Utiliser une clé d’accès":          "Use a passkey",
 	"Se connecter avec une clé d’accès": "Sign in with a passkey",
 	"ou":                                "or",
-	"Votre identité est confirmée : vous pouvez modifier vos facteurs pendant quelques minutes.": "Your identity is confirmed: you may change your factors for a few minutes.",
+	"Votre rôle demande une connexion plus sûre : ajoutez une clé d’accès ci-dessous, puis reconnectez-vous avec elle. D’ici là, seule cette page vous est ouverte.": "Your role needs a stronger sign-in: add a passkey below, then sign in again with it. Until then, only this page is open to you.",
+	"Votre identité est confirmée : vous pouvez modifier vos facteurs pendant quelques minutes.":                                                                     "Your identity is confirmed: you may change your factors for a few minutes.",
 	"Confirmez votre identité": "Confirm who you are",
 	"Pour ajouter ou supprimer une clé d’accès, confirmez d’abord votre identité avec une clé d’accès ou le code de votre application d’authentification.": "To add or remove a passkey, first confirm who you are with a passkey or the code of your authenticator application.",
 	"Confirmer avec une clé d’accès": "Confirm with a passkey",
@@ -343,6 +350,7 @@ var passkeyFrench = map[string]string{
 	"A passkey's name cannot hold control characters.":                                                                                     "Le nom d’une clé d’accès ne peut pas contenir de caractères de contrôle.",
 	"This action needs you to confirm who you are again: give your passkey or the code of your authenticator application, then try again.": "Cette action demande de confirmer à nouveau votre identité : donnez votre clé d’accès ou le code de votre application d’authentification, puis recommencez.",
 	"No authenticator application is enrolled.":                                                                                            "Aucune application d’authentification n’est activée.",
+	"Your role needs a stronger sign-in: add a passkey in your account, then sign in with it.":                                             "Votre rôle demande une connexion plus sûre : ajoutez une clé d’accès dans votre compte, puis connectez-vous avec elle.",
 	"Signing in with a passkey alone is not allowed on this platform.":                                                                     "La connexion avec une clé d’accès seule n’est pas permise sur cette plateforme.",
 	"You have no passkey: use your authenticator application.":                                                                             "Vous n’avez pas de clé d’accès : utilisez votre application d’authentification.",
 	"Passkeys are not available on this platform.":                                                                                         "Les clés d’accès ne sont pas disponibles sur cette plateforme.",

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"navette"
 )
@@ -140,6 +141,16 @@ func (h *Handler) guard(rt Route) http.HandlerFunc {
 		if len(rt.Access.Roles) > 0 && !slices.Contains(rt.Access.Roles, u.Role) {
 			h.Error(w, r, navette.Errorf(navette.EFORBIDDEN, "Your role does not allow this."))
 			return
+		}
+		if cur := session(r); h.Auth != nil && cur != nil && !strings.HasPrefix(rt.Pattern, r.Method+" /account") {
+			if err := h.Auth.CheckAssurance(u, cur.Session); err != nil {
+				if r.Method == http.MethodGet {
+					http.Redirect(w, r, "/account", http.StatusSeeOther)
+					return
+				}
+				h.Error(w, r, err)
+				return
+			}
 		}
 		rt.handler(w, r)
 	}
