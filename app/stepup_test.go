@@ -17,7 +17,7 @@ import (
 // their TOTP code again (a wrong one is refused and journaled), and the
 // step-up is journaled.
 func TestStepUp(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, func(c *app.Config) { c.StaffCodes = true })
 	e.user("etape@avocat.example", "Maître Étape", navette.RolePartner)
 	b, secret := e.signIn(t, "etape@avocat.example")
 
@@ -44,6 +44,26 @@ func TestStepUp(t *testing.T) {
 	if resp, body := b.do(t, "POST", api.PathTokens, api.CreateToken{Label: "stepped up"}); resp.StatusCode != 201 {
 		t.Fatalf("a token after the step-up: %d %s", resp.StatusCode, body)
 	}
+	// Admin operations that grant access or change settings ask the same.
+	e.user("etape.admin@justice.example", "Admin Étape", navette.RoleAdmin)
+	ab, asecret := e.signIn(t, "etape.admin@justice.example")
+	if resp, body := ab.do(t, "PUT", api.PathAdminSettings, map[string]any{}); resp.StatusCode != 200 {
+		t.Fatalf("settings right after sign-in: %d %s", resp.StatusCode, body)
+	}
+	e.clock.Advance(6 * time.Minute)
+	if resp, body := ab.do(t, "PUT", api.PathAdminSettings, map[string]any{}); resp.StatusCode != 401 || !bytes.Contains(body, []byte(navette.ESTEPUP)) {
+		t.Fatalf("settings 6 minutes later: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := ab.do(t, "GET", api.PathAdminSettings, nil); resp.StatusCode != 200 {
+		t.Fatalf("reading the settings needs no step-up: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := ab.do(t, "POST", api.PathAuthStepUp, api.SecondFactor{Code: totp.Code(asecret, totp.Step(e.clock.Now()))}); resp.StatusCode != 204 {
+		t.Fatalf("admin step-up: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := ab.do(t, "PUT", api.PathAdminSettings, map[string]any{}); resp.StatusCode != 200 {
+		t.Fatalf("settings after the step-up: %d %s", resp.StatusCode, body)
+	}
+
 	evs, err := e.app.Meta.Events(t.Context(), navette.EventFilter{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
@@ -57,8 +77,8 @@ func TestStepUp(t *testing.T) {
 			wrong++
 		}
 	}
-	if ups != 1 || wrong != 2 {
-		t.Errorf("journal: %d step-ups, %d wrong codes; want 1 and 2", ups, wrong)
+	if ups != 2 || wrong != 2 {
+		t.Errorf("journal: %d step-ups, %d wrong codes; want 2 and 2", ups, wrong)
 	}
 }
 

@@ -30,7 +30,7 @@ func (s *Service) RequireFresh(sess *navette.Session) error {
 	if sess == nil || s.Fresh(sess) {
 		return nil
 	}
-	return navette.Errorf(navette.ESTEPUP, "This action needs you to confirm who you are again: give your passkey or the code of your authenticator application, then try again.")
+	return navette.Errorf(navette.ESTEPUP, "This action needs you to confirm who you are again: give your passkey or the code of your authenticator application (in \"Mon compte\"), then try again.")
 }
 
 // CanStepUp reports which factors u may step up with.

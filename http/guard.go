@@ -209,6 +209,12 @@ func (s *Server) guard(rt Route) http.Handler {
 				s.writeError(w, r, err)
 				return
 			}
+			if stepUpRoutes[rt.Pattern] {
+				if err := s.Auth.RequireFresh(cur.Session); err != nil {
+					s.writeError(w, r, err)
+					return
+				}
+			}
 		}
 		rt.handler(w, r.WithContext(ctx))
 	})

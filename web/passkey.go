@@ -10,6 +10,16 @@ import (
 	"navette/auth"
 )
 
+// stepUpPages are the web routes that need a fresh strong authentication
+// (auth.Service.RequireFresh): adding members to a service mailbox,
+// applying a directory import, saving the platform's settings. Adding or
+// removing a passkey checks it in the auth service.
+var stepUpPages = map[string]bool{
+	"POST /admin/services/{id}/members": true,
+	"POST /admin/imports/apply":         true,
+	"POST /admin/settings":              true,
+}
+
 // maxPasskeyBody bounds the JSON a passkey ceremony's answer comes in.
 const maxPasskeyBody = 64 << 10
 
@@ -342,17 +352,17 @@ var passkeyEnglish = map[string]string{
 
 // passkeyFrench translates the messages of the passkey ceremonies.
 var passkeyFrench = map[string]string{
-	"The passkey request expired or was already answered: try again.":                                                                      "La demande de clé d’accès a expiré ou a déjà reçu une réponse : recommencez.",
-	"The browser's answer is not a passkey.":                                                                                               "La réponse du navigateur n’est pas une clé d’accès.",
-	"The passkey was refused: use one registered for your account on this platform.":                                                       "La clé d’accès a été refusée : utilisez une clé enregistrée pour votre compte sur cette plateforme.",
-	"This passkey is your last second factor: add another one before removing it.":                                                         "Cette clé d’accès est votre dernier second facteur : ajoutez-en un autre avant de la supprimer.",
-	"Name the passkey in 1 to 60 characters.":                                                                                              "Nommez la clé d’accès en 1 à 60 caractères.",
-	"A passkey's name cannot hold control characters.":                                                                                     "Le nom d’une clé d’accès ne peut pas contenir de caractères de contrôle.",
-	"This action needs you to confirm who you are again: give your passkey or the code of your authenticator application, then try again.": "Cette action demande de confirmer à nouveau votre identité : donnez votre clé d’accès ou le code de votre application d’authentification, puis recommencez.",
-	"No authenticator application is enrolled.":                                                                                            "Aucune application d’authentification n’est activée.",
-	"Your role needs a stronger sign-in: add a passkey in your account, then sign in with it.":                                             "Votre rôle demande une connexion plus sûre : ajoutez une clé d’accès dans votre compte, puis connectez-vous avec elle.",
-	"Signing in with a passkey alone is not allowed on this platform.":                                                                     "La connexion avec une clé d’accès seule n’est pas permise sur cette plateforme.",
-	"You have no passkey: use your authenticator application.":                                                                             "Vous n’avez pas de clé d’accès : utilisez votre application d’authentification.",
-	"Passkeys are not available on this platform.":                                                                                         "Les clés d’accès ne sont pas disponibles sur cette plateforme.",
-	"The passkey could not be checked: it was not made for this platform, or without verifying you (PIN, fingerprint…).":                   "La clé d’accès n’a pas pu être vérifiée : elle n’a pas été créée pour cette plateforme, ou sans vous vérifier (code, empreinte…).",
+	"The passkey request expired or was already answered: try again.":                "La demande de clé d’accès a expiré ou a déjà reçu une réponse : recommencez.",
+	"The browser's answer is not a passkey.":                                         "La réponse du navigateur n’est pas une clé d’accès.",
+	"The passkey was refused: use one registered for your account on this platform.": "La clé d’accès a été refusée : utilisez une clé enregistrée pour votre compte sur cette plateforme.",
+	"This passkey is your last second factor: add another one before removing it.":   "Cette clé d’accès est votre dernier second facteur : ajoutez-en un autre avant de la supprimer.",
+	"Name the passkey in 1 to 60 characters.":                                        "Nommez la clé d’accès en 1 à 60 caractères.",
+	"A passkey's name cannot hold control characters.":                               "Le nom d’une clé d’accès ne peut pas contenir de caractères de contrôle.",
+	"This action needs you to confirm who you are again: give your passkey or the code of your authenticator application (in \"Mon compte\"), then try again.": "Cette action demande de confirmer à nouveau votre identité : donnez votre clé d’accès ou le code de votre application d’authentification (dans « Mon compte »), puis recommencez.",
+	"No authenticator application is enrolled.":                                                                          "Aucune application d’authentification n’est activée.",
+	"Your role needs a stronger sign-in: add a passkey in your account, then sign in with it.":                           "Votre rôle demande une connexion plus sûre : ajoutez une clé d’accès dans votre compte, puis connectez-vous avec elle.",
+	"Signing in with a passkey alone is not allowed on this platform.":                                                   "La connexion avec une clé d’accès seule n’est pas permise sur cette plateforme.",
+	"You have no passkey: use your authenticator application.":                                                           "Vous n’avez pas de clé d’accès : utilisez votre application d’authentification.",
+	"Passkeys are not available on this platform.":                                                                       "Les clés d’accès ne sont pas disponibles sur cette plateforme.",
+	"The passkey could not be checked: it was not made for this platform, or without verifying you (PIN, fingerprint…).": "La clé d’accès n’a pas pu être vérifiée : elle n’a pas été créée pour cette plateforme, ou sans vous vérifier (code, empreinte…).",
 }

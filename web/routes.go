@@ -151,6 +151,13 @@ func (h *Handler) guard(rt Route) http.HandlerFunc {
 				h.Error(w, r, err)
 				return
 			}
+			if stepUpPages[rt.Pattern] {
+				if err := h.Auth.RequireFresh(cur.Session); err != nil {
+					// "Mon compte" asks for the passkey or TOTP code.
+					h.renderAccount(w, r, http.StatusUnauthorized, h.message(h.lang(nil, r), err))
+					return
+				}
+			}
 		}
 		rt.handler(w, r)
 	}
