@@ -127,6 +127,8 @@ var webPolicy = map[string]outcomes{
 	"POST /signin/passkey":                  toSignIn,
 	"POST /signin/passkey-only/options":     everyone("503"),
 	"POST /signin/passkey-only":             everyone("422"),
+	"POST /signin/enrol/passkey/options":    toSignIn.with(outcomes{partialCaller: "503"}),
+	"POST /signin/enrol/passkey":            toSignIn.with(outcomes{partialCaller: "422"}),
 	"POST /account/step-up/totp":            fullSession("401"), // a wrong code
 	"POST /account/step-up/passkey/options": fullSession("503"),
 	"POST /account/step-up/passkey":         fullSession("422"),

@@ -20,6 +20,7 @@ import (
 // Passkey ceremonies: what a challenge was made for.
 const (
 	ceremonyRegister = "register" // adding a passkey to a full session
+	ceremonyEnrol    = "enrol"    // a passkey as the first second factor, at StageEnrol
 	ceremonySecond   = "second"   // a passkey as the second factor of a code sign-in
 	ceremonyAlone    = "alone"    // a passkey as the only factor, without a session
 )
@@ -233,22 +234,36 @@ func ValidPasskeyName(name string) (string, error) {
 }
 
 // BeginPasskeyRegistration starts adding a passkey to the account of a
-// full session. Returns EFORBIDDEN if the session is not full, ECONFLICT
-// if the user has MaxPasskeys already, EUNAVAILABLE if passkeys are not
-// set up.
+// full session. Returns EFORBIDDEN if the session is not full, ESTEPUP if
+// it is not Fresh, ECONFLICT if the user has MaxPasskeys already,
+// EUNAVAILABLE if passkeys are not set up.
 func (s *Service) BeginPasskeyRegistration(ctx context.Context, sess *navette.Session, u *navette.User) (*Ceremony, error) {
+	if sess.Stage != navette.StageFull || sess.UserID != u.ID {
+		return nil, navette.Errorf(navette.EFORBIDDEN, "Sign in before adding a passkey.")
+	}
+	if err := s.RequireFresh(sess); err != nil {
+		return nil, err
+	}
+	return s.beginRegistration(ctx, sess, u, ceremonyRegister)
+}
+
+// BeginPasskeyEnrolment starts registering a passkey as the second factor
+// of a sign-in at StageEnrol, instead of a TOTP secret. Returns EFORBIDDEN
+// if the session is not at that stage.
+func (s *Service) BeginPasskeyEnrolment(ctx context.Context, sess *navette.Session, u *navette.User) (*Ceremony, error) {
+	if sess.Stage != navette.StageEnrol || sess.UserID != u.ID {
+		return nil, navette.Errorf(navette.EFORBIDDEN, "No enrolment is expected now.")
+	}
+	return s.beginRegistration(ctx, sess, u, ceremonyEnrol)
+}
+
+func (s *Service) beginRegistration(ctx context.Context, sess *navette.Session, u *navette.User, kind string) (*Ceremony, error) {
 	wa, err := s.rp()
 	if err != nil {
 		return nil, err
 	}
 	ps, err := s.passkeyStore()
 	if err != nil {
-		return nil, err
-	}
-	if sess.Stage != navette.StageFull || sess.UserID != u.ID {
-		return nil, navette.Errorf(navette.EFORBIDDEN, "Sign in before adding a passkey.")
-	}
-	if err := s.RequireFresh(sess); err != nil {
 		return nil, err
 	}
 	pu, err := s.loadPasskeyUser(ctx, ps, u)
@@ -268,7 +283,7 @@ func (s *Service) BeginPasskeyRegistration(ctx context.Context, sess *navette.Se
 	if err != nil {
 		return nil, navette.WrapError(navette.EINTERNAL, err, "")
 	}
-	return s.saveChallenge(ctx, ps, sessionBinding(sess), &challengeState{Kind: ceremonyRegister, UserID: u.ID, Session: *sd}, creation.Response)
+	return s.saveChallenge(ctx, ps, sessionBinding(sess), &challengeState{Kind: kind, UserID: u.ID, Session: *sd}, creation.Response)
 }
 
 // FinishPasskeyRegistration checks the browser's answer (the JSON of the
@@ -278,6 +293,28 @@ func (s *Service) BeginPasskeyRegistration(ctx context.Context, sess *navette.Se
 // expired, was answered already or is another session's, ECONFLICT if the
 // credential is registered already.
 func (s *Service) FinishPasskeyRegistration(ctx context.Context, sess *navette.Session, u *navette.User, id, name string, answer []byte) (*navette.Passkey, error) {
+	if sess.Stage != navette.StageFull || sess.UserID != u.ID {
+		return nil, navette.Errorf(navette.EFORBIDDEN, "Sign in before adding a passkey.")
+	}
+	return s.finishRegistration(ctx, sess, u, id, name, answer, ceremonyRegister)
+}
+
+// FinishPasskeyEnrolment checks the answer to a BeginPasskeyEnrolment
+// ceremony, registers the passkey under name as the person's second
+// factor, and replaces the session with a full one (method
+// "code+passkey"). Errors as FinishPasskeyRegistration; EFORBIDDEN if the
+// session is not at StageEnrol.
+func (s *Service) FinishPasskeyEnrolment(ctx context.Context, sess *navette.Session, u *navette.User, id, name string, answer []byte) (*Issued, error) {
+	if sess.Stage != navette.StageEnrol || sess.UserID != u.ID {
+		return nil, navette.Errorf(navette.EFORBIDDEN, "No enrolment is expected now.")
+	}
+	if _, err := s.finishRegistration(ctx, sess, u, id, name, answer, ceremonyEnrol); err != nil {
+		return nil, err
+	}
+	return s.issue(ctx, u, navette.StageFull, CodePasskeyMethod, nil, sess)
+}
+
+func (s *Service) finishRegistration(ctx context.Context, sess *navette.Session, u *navette.User, id, name string, answer []byte, kind string) (*navette.Passkey, error) {
 	wa, err := s.rp()
 	if err != nil {
 		return nil, err
@@ -289,10 +326,7 @@ func (s *Service) FinishPasskeyRegistration(ctx context.Context, sess *navette.S
 	if name, err = ValidPasskeyName(name); err != nil {
 		return nil, err
 	}
-	if sess.Stage != navette.StageFull || sess.UserID != u.ID {
-		return nil, navette.Errorf(navette.EFORBIDDEN, "Sign in before adding a passkey.")
-	}
-	st, err := s.takeChallenge(ctx, ps, id, sessionBinding(sess), ceremonyRegister)
+	st, err := s.takeChallenge(ctx, ps, id, sessionBinding(sess), kind)
 	if err != nil {
 		return nil, err
 	}

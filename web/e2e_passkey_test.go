@@ -359,3 +359,50 @@ func TestPasskeys(t *testing.T) {
 		t.Errorf("passkey.added %d, passkey.removed %d, session.stepped_up %d; want 1, 1 and 1", a, r, s)
 	}
 }
+
+// TestPasskeyEnrolment: at their first sign-in, a lawyer enrols a passkey
+// instead of a TOTP application; their next sign-in asks for the passkey
+// only; removing their only second factor is refused.
+func TestPasskeyEnrolment(t *testing.T) {
+	n := startPasskeyNode(t, nil)
+	lawyer := n.user(t, "premiere@avocat.example", "Maître Première", navette.RolePartner)
+	b := testbrowser.New(t, n.URL)
+	virtualAuthenticator(t, b)
+
+	codeStep(t, n, b, lawyer.Email)
+	b.Axe("/signin/enrol with passkeys")
+	b.Run("enrol a passkey",
+		chromedp.SendKeys(chromedp.CSS("#passkey-name"), "Téléphone"),
+		chromedp.Click(chromedp.CSS("#passkey-start")),
+		chromedp.WaitVisible(chromedp.CSS("table, .empty")),
+	)
+	if loc := b.Location(); !strings.HasSuffix(loc, "/inbox") {
+		t.Fatalf("after enrolling a passkey: %s", loc)
+	}
+	signOut(b)
+	codeStep(t, n, b, lawyer.Email)
+	if testbrowser.Eval[bool](b, `document.querySelector('form[action="/signin/totp"]') !== null`) {
+		t.Error("a TOTP code is asked of someone who has none")
+	}
+	b.Run("sign in with the passkey",
+		chromedp.Click(chromedp.CSS("#passkey-start")),
+		chromedp.WaitVisible(chromedp.CSS("table, .empty")),
+	)
+	b.Navigate(n.URL + "/account")
+	if got := b.Text("#totp-state"); got != "Non activée" {
+		t.Errorf("TOTP state %q", got)
+	}
+	b.Run("remove the only second factor",
+		chromedp.Click(chromedp.CSS(".passkey-remove")),
+		chromedp.WaitVisible(chromedp.CSS("#problem")),
+	)
+	if got := b.Text("#problem"); !strings.Contains(got, "dernier second facteur") {
+		t.Errorf("removing the last factor: %q", got)
+	}
+	if got := b.Text("#passkeys .passkey-name"); got != "Téléphone" {
+		t.Errorf("the passkey is gone: %q", got)
+	}
+	if got := signInMethods(t, n, lawyer); strings.Join(got, " ") != "code+passkey code+passkey" {
+		t.Errorf("sign-ins journaled: %v", got)
+	}
+}

@@ -223,6 +223,37 @@ func (h *Handler) passkeyRemove(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/account?done=removed", http.StatusSeeOther)
 }
 
+func (h *Handler) passkeyEnrolOptions(w http.ResponseWriter, r *http.Request) {
+	sess, u, ok := h.partial(w, r)
+	if !ok {
+		return
+	}
+	c, err := h.Auth.BeginPasskeyEnrolment(r.Context(), sess, u)
+	if err != nil {
+		h.passkeyProblem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ceremonyJSON{ID: c.ID, Options: c.Options})
+}
+
+func (h *Handler) passkeyEnrol(w http.ResponseWriter, r *http.Request) {
+	sess, u, ok := h.partial(w, r)
+	if !ok {
+		return
+	}
+	a, err := readAnswer(w, r)
+	if err != nil {
+		h.passkeyProblem(w, r, err)
+		return
+	}
+	is, err := h.Auth.FinishPasskeyEnrolment(r.Context(), sess, u, a.ID, a.Name, a.Credential)
+	if err != nil {
+		h.passkeyProblem(w, r, err)
+		return
+	}
+	h.issuedJSON(w, r, is, safeNext(r.URL.Query().Get("next")))
+}
+
 func (h *Handler) passkeySecondOptions(w http.ResponseWriter, r *http.Request) {
 	sess, u, ok := h.partial(w, r)
 	if !ok {
@@ -339,9 +370,12 @@ var passkeyEnglish = map[string]string{
 	"Les clés d’accès ne sont pas disponibles sur cette plateforme.":                            "Passkeys are not available on this platform.",
 	"Votre navigateur ne permet pas d’utiliser une clé d’accès.":                                "Your browser cannot use a passkey.",
 	"La clé d’accès n’a pas été utilisée : l’opération a été annulée ou a expiré. Recommencez.": "The passkey was not used: the operation was cancelled or timed out. Try again.",
-	"Utiliser une clé d’accès":          "Use a passkey",
-	"Se connecter avec une clé d’accès": "Sign in with a passkey",
-	"ou":                                "or",
+	"Utiliser une clé d’accès":                 "Use a passkey",
+	"Se connecter avec une clé d’accès":        "Sign in with a passkey",
+	"ou":                                       "or",
+	"Ou utilisez une clé d’accès":              "Or use a passkey",
+	"Utiliser une clé d’accès et se connecter": "Use a passkey and sign in",
+	"Ou une application d’authentification":    "Or an authenticator application",
 	"Votre rôle demande une connexion plus sûre : ajoutez une clé d’accès ci-dessous, puis reconnectez-vous avec elle. D’ici là, seule cette page vous est ouverte.": "Your role needs a stronger sign-in: add a passkey below, then sign in again with it. Until then, only this page is open to you.",
 	"Votre identité est confirmée : vous pouvez modifier vos facteurs pendant quelques minutes.":                                                                     "Your identity is confirmed: you may change your factors for a few minutes.",
 	"Confirmez votre identité": "Confirm who you are",

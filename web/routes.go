@@ -70,6 +70,8 @@ func (h *Handler) Routes() []Route {
 		{Pattern: "POST /signin/totp", Access: Access{Partial: navette.StageSecondFactor}, handler: h.totpPost},
 		{Pattern: "GET /signin/enrol", Access: Access{Partial: navette.StageEnrol}, handler: h.enrolPage},
 		{Pattern: "POST /signin/enrol", Access: Access{Partial: navette.StageEnrol}, handler: h.enrolPost},
+		{Pattern: "POST /signin/enrol/passkey/options", Access: Access{Partial: navette.StageEnrol}, handler: h.passkeyEnrolOptions},
+		{Pattern: "POST /signin/enrol/passkey", Access: Access{Partial: navette.StageEnrol}, handler: h.passkeyEnrol},
 		{Pattern: "POST /signin/passkey/options", Access: Access{Partial: navette.StageSecondFactor}, handler: h.passkeySecondOptions},
 		{Pattern: "POST /signin/passkey", Access: Access{Partial: navette.StageSecondFactor}, handler: h.passkeySecond},
 		{Pattern: "POST /signin/passkey-only/options", Access: public, handler: h.passkeyAloneOptions},

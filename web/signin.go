@@ -209,7 +209,11 @@ func (h *Handler) renderEnrol(w http.ResponseWriter, r *http.Request, sess *nave
 		h.Error(w, r, err)
 		return
 	}
-	p.Data = &codeData{Next: nextOf(r), Secret: groupSecret(e.Secret), URI: otpauthURL(e.URI), QR: qrSVG(e.URI, tr(p.Lang, "Code QR de la clé de votre second facteur")), Problem: problem}
+	p.Data = &codeData{Next: nextOf(r), Secret: groupSecret(e.Secret), URI: otpauthURL(e.URI), QR: qrSVG(e.URI, tr(p.Lang, "Code QR de la clé de votre second facteur")), Problem: problem,
+		Passkey: h.Auth.PasskeysAvailable()}
+	if h.Auth.PasskeysAvailable() {
+		p.Scripts = append(p.Scripts, "js/passkey.js")
+	}
 	h.render(w, r, status, "enrol", p)
 }
 
