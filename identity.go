@@ -53,6 +53,11 @@ type Session struct {
 	// Pending holds state sealed by the key ring while the session is not
 	// full, such as a TOTP secret being enrolled; empty otherwise.
 	Pending []byte
+	// VerifiedAt is when the person last proved who they are in this
+	// session: the end of the sign-in, or the last step-up (a passkey or
+	// TOTP code given again before a sensitive action). Zero for sessions
+	// made before it was kept.
+	VerifiedAt time.Time
 }
 
 // SignInCode is a one-time code e-mailed to a user. Only a hash is stored.

@@ -121,7 +121,8 @@ type SessionStore interface {
 
 	// UpdateSession loads the session, locks it, and calls fn; if fn
 	// succeeds its changes to the session (stage, method, seen time,
-	// expiry, pending state) are written with the events fn returns.
+	// expiry, pending state, verification time) are written with the
+	// events fn returns.
 	// Returns ENOTFOUND if there is no such session.
 	UpdateSession(ctx context.Context, id string, fn func(s *Session) ([]Event, error)) error
 

@@ -13,6 +13,7 @@ const (
 	PathAuthOIDC       = Version + "/auth/oidc"         // GET: redirect to the identity provider
 	PathAuthOIDCReturn = Version + "/auth/oidc/callback"
 	PathAuthSignOut    = Version + "/auth/signout" // POST: end the session
+	PathAuthStepUp     = Version + "/auth/step-up" // POST SecondFactor: make a full session fresh again
 	PathMe             = Version + "/me"           // GET Me
 	PathRecipients     = Version + "/recipients"   // GET ?q=TEXT&limit=N: RecipientList
 	PathTokens         = Version + "/tokens"       // GET TokenList, POST CreateToken, DELETE /{id}

@@ -20,7 +20,7 @@ func Status(code string) int {
 		return http.StatusConflict
 	case navette.EFORBIDDEN:
 		return http.StatusForbidden
-	case navette.EUNAUTHORIZED:
+	case navette.EUNAUTHORIZED, navette.ESTEPUP:
 		return http.StatusUnauthorized
 	case navette.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge

@@ -330,6 +330,9 @@ func Open(cfg Config) (*App, error) {
 	ac.Mode = auth.Mode(cfg.Mode)
 	ac.IdleTimeout, ac.MaxAge = cfg.SessionIdle, cfg.SessionMaxAge
 	ac.StaffCodes = ac.StaffCodes || cfg.StaffCodes
+	if ac.PublicURL == "" {
+		ac.PublicURL = cfg.PublicURL
+	}
 	a.Auth = &auth.Service{Meta: a.Meta, Clock: cfg.Clock, Keys: a.Keys, Codes: a.MAC, Config: ac, Log: cfg.Logger}
 	a.Auth.Init()
 	a.Directory = &directory.Sync{Meta: a.Meta, Clock: cfg.Clock, Keys: a.Keys}

@@ -91,6 +91,7 @@ var policy = map[string]rule{
 	"POST /api/v1/auth/enrol":               {rest: only(401)},
 	"POST /api/v1/auth/enrol/verify":        {rest: only(401)},
 	"POST /api/v1/auth/signout":             {roles: each(only(204))},
+	"POST /api/v1/auth/step-up":             {rest: only(403)}, // sessions only
 	"GET /api/v1/me":                        {rest: only(200)},
 	"GET /api/v1/tokens":                    {rest: only(200)},
 	"POST /api/v1/tokens":                   {rest: only(403)}, // sessions only: tokens cannot mint tokens
@@ -316,7 +317,7 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 		c.body, c.hdr = jsonBody(`{"email":"someone@avocat.example","code":"12345678"}`)
 	case "POST /api/v1/auth/password":
 		c.body, c.hdr = jsonBody(`{"login":"a","password":"b"}`)
-	case "POST /api/v1/auth/totp", "POST /api/v1/auth/enrol/verify":
+	case "POST /api/v1/auth/totp", "POST /api/v1/auth/enrol/verify", "POST /api/v1/auth/step-up":
 		c.body, c.hdr = jsonBody(`{"code":"123456"}`)
 	case "POST /api/v1/tokens":
 		c.body, c.hdr = jsonBody(`{"label":"x"}`)

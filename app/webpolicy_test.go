@@ -122,6 +122,21 @@ var webPolicy = map[string]outcomes{
 	"POST /admin/settings":                     rolesOnly("422", navette.RoleAdmin),
 	"GET /admin/stats":                         rolesOnly("200", navette.RoleAdmin, navette.RoleCourtAdmin),
 	"GET /admin/stats/chart.svg":               rolesOnly("200", navette.RoleAdmin, navette.RoleCourtAdmin),
+
+	// Passkeys need a public URL, which this fixture has not.
+	"GET /account":                          fullSession("200"),
+	"POST /account/passkeys/options":        fullSession("503"),
+	"POST /account/passkeys":                fullSession("422"),
+	"POST /account/passkeys/{id}/remove":    fullSession("503"),
+	"POST /signin/passkey/options":          toSignIn,
+	"POST /signin/passkey":                  toSignIn,
+	"POST /signin/passkey-only/options":     everyone("503"),
+	"POST /signin/passkey-only":             everyone("422"),
+	"POST /signin/enrol/passkey/options":    toSignIn.with(outcomes{partialCaller: "503"}),
+	"POST /signin/enrol/passkey":            toSignIn.with(outcomes{partialCaller: "422"}),
+	"POST /account/step-up/totp":            fullSession("401"), // a wrong code
+	"POST /account/step-up/passkey/options": fullSession("503"),
+	"POST /account/step-up/passkey":         fullSession("422"),
 }
 
 // expected returns what the route of pattern answers caller at path.
@@ -220,6 +235,8 @@ func (f *webFixture) webRequest(pattern string) webRequest {
 		rq.form = "name=&email="
 	case "POST /admin/settings":
 		rq.form = "max_files=0"
+	case "POST /account/passkeys/{id}/remove":
+		rq.path = strings.Replace(path, "{id}", navette.NewID(), 1)
 	}
 	if !strings.HasPrefix(pattern, "GET ") && rq.form == "" {
 		rq.form = "x="

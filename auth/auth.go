@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"navette"
 )
 
@@ -61,6 +63,22 @@ type Config struct {
 	AnswerTime time.Duration
 	// Issuer names the platform in authenticator applications ("navette").
 	Issuer string
+	// PublicURL is the platform's address: its host is the relying party
+	// id of passkeys and its origin the only one they are accepted from.
+	// Empty, passkeys are not available.
+	PublicURL string
+	// PasskeyOnly lets people sign in with a passkey alone (possession and
+	// user verification), without an e-mailed code.
+	PasskeyOnly bool
+	// StepUpAge is how recent a session's last proof of its person must
+	// be for a sensitive action (creating an API token, changing one's
+	// factors): older, the person gives a passkey or TOTP code again (5
+	// min).
+	StepUpAge time.Duration
+	// MinAssurance is the weakest sign-in each role accepts (none when
+	// absent): a session below it reaches only "Mon compte", to add a
+	// passkey, and signing out (CheckAssurance).
+	MinAssurance map[navette.Role]navette.Assurance
 }
 
 func (c *Config) defaults() {
@@ -90,6 +108,9 @@ func (c *Config) defaults() {
 	}
 	if c.Issuer == "" {
 		c.Issuer = "navette"
+	}
+	if c.StepUpAge <= 0 {
+		c.StepUpAge = 5 * time.Minute
 	}
 }
 
@@ -153,7 +174,8 @@ type Service struct {
 	// nil).
 	Log *slog.Logger
 
-	limits *limiter
+	limits       *limiter
+	relyingParty *webauthn.WebAuthn
 }
 
 func (s *Service) log() *slog.Logger {
@@ -167,6 +189,9 @@ func (s *Service) log() *slog.Logger {
 func (s *Service) Init() {
 	s.Config.defaults()
 	s.limits = newLimiter(time.Hour)
+	if err := s.initPasskeys(); err != nil {
+		s.log().Warn("passkeys are not available", "err", err)
+	}
 }
 
 // Issued is a session just made: Secret goes into the browser's cookie
@@ -232,6 +257,9 @@ func (s *Service) issue(ctx context.Context, u *navette.User, stage navette.Sess
 		SeenAt:    now,
 		ExpiresAt: now.Add(s.Config.MaxAge),
 		Pending:   pending,
+	}
+	if stage == navette.StageFull {
+		sess.VerifiedAt = now
 	}
 	if old != nil && !old.ExpiresAt.IsZero() && old.ExpiresAt.Before(sess.ExpiresAt) {
 		sess.ExpiresAt = old.ExpiresAt
@@ -316,8 +344,15 @@ func (s *Service) Sweep(ctx context.Context) error {
 	if _, err := s.Meta.DeleteStaleSessions(ctx, now, now.Add(-s.Config.IdleTimeout)); err != nil {
 		return err
 	}
-	_, err := s.Meta.DeleteSignInCodes(ctx, now.Add(-time.Hour))
-	return err
+	if _, err := s.Meta.DeleteSignInCodes(ctx, now.Add(-time.Hour)); err != nil {
+		return err
+	}
+	if ps, ok := s.Meta.(navette.PasskeyStore); ok {
+		if _, err := ps.DeletePasskeyChallenges(ctx, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // sealJSON seals v under the key ring for ad.

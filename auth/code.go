@@ -189,7 +189,11 @@ func (s *Service) VerifyCode(ctx context.Context, email, code, ip string) (is *I
 	}
 	stage := navette.StageSecondFactor
 	if u.TOTP.IsZero() {
-		stage = navette.StageEnrol
+		if has, err := s.HasPasskeys(ctx, u); err != nil {
+			return nil, err
+		} else if !has {
+			stage = navette.StageEnrol
+		}
 	}
 	return s.issue(ctx, u, stage, "code", nil, nil)
 }

@@ -164,9 +164,9 @@ func (s *Service) FinishEnrolment(ctx context.Context, sess *navette.Session, u 
 	return s.issue(ctx, u, navette.StageFull, "code+totp", nil, sess)
 }
 
-// ResetSecondFactor removes a user's enrolled second factor, so that they
-// enrol a new one at their next sign-in, and ends their sessions. An admin
-// does it for someone who lost their device.
+// ResetSecondFactor removes a user's enrolled second factors (TOTP and
+// passkeys), so that they enrol a new one at their next sign-in, and ends
+// their sessions. An admin does it for someone who lost their device.
 func (s *Service) ResetSecondFactor(ctx context.Context, actor *navette.User, userID string) error {
 	now := s.Clock.Now()
 	err := s.Meta.UpdateUser(ctx, userID, func(x *navette.User) ([]navette.Event, error) {
@@ -175,6 +175,18 @@ func (s *Service) ResetSecondFactor(ctx context.Context, actor *navette.User, us
 	})
 	if err != nil {
 		return err
+	}
+	if ps, ok := s.Meta.(navette.PasskeyStore); ok {
+		keys, err := ps.Passkeys(ctx, userID)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			ev := navette.Event{Time: now, Type: navette.EventPasskeyRemoved, ActorID: actorID(actor), Detail: k.ID}
+			if err := ps.DeletePasskey(ctx, userID, k.ID, false, ev); err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
+				return err
+			}
+		}
 	}
 	_, err = s.Meta.DeleteSessions(ctx, userID)
 	return err

@@ -14,6 +14,7 @@ import (
 
 	"navette"
 	"navette/app"
+	"navette/auth"
 	"navette/deposit"
 	navhttp "navette/http"
 	"navette/internal/realip"
@@ -36,6 +37,8 @@ type serverFlags struct {
 	reminderDays, mailAttempts      int
 	mode                            string
 	partnersToAgents, staffCodes    bool
+	passkeyOnly                     bool
+	minAssurance                    string
 	sessionIdle, sessionMaxAge      time.Duration
 	oidcIssuer, oidcClientID        string
 	ldap                            string
@@ -89,6 +92,8 @@ func (f *serverFlags) define(fs *flag.FlagSet, defaultData string, demo bool) {
 	fs.StringVar(&f.mode, "mode", "external", "external, or internal: partners can neither sign in nor receive deposits")
 	fs.BoolVar(&f.partnersToAgents, "partners-to-agents", false, "let partners send deposits to agents in person, not only to service mailboxes")
 	fs.BoolVar(&f.staffCodes, "staff-codes", demo, "let staff sign in with e-mailed codes and a second factor (without an identity provider)")
+	fs.BoolVar(&f.passkeyOnly, "passkey-only", false, "let people sign in with a passkey alone (possession and user verification), without an e-mailed code; passkeys need --public-url")
+	fs.StringVar(&f.minAssurance, "min-assurance", "", "weakest sign-in each role accepts, ROLE=LEVEL,… with levels low (password, code alone), substantial (code and TOTP, OIDC), high (passkey); e.g. admin=high,partner=substantial")
 	fs.DurationVar(&f.sessionIdle, "session-idle", 30*time.Minute, "end browser sessions unused this long")
 	fs.DurationVar(&f.sessionMaxAge, "session-max-age", 12*time.Hour, "end browser sessions this long after sign-in")
 	fs.StringVar(&f.oidcIssuer, "oidc-issuer", "", "staff sign in through this OpenID Connect provider (issuer URL); its redirect URI is PUBLIC_URL/api/v1/auth/oidc/callback")
@@ -177,6 +182,10 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 	if err != nil {
 		return app.Config{}, usageError("--refused-types: %s", navette.ErrorMessage(err))
 	}
+	minAssurance, err := auth.ParseMinAssurance(f.minAssurance)
+	if err != nil {
+		return app.Config{}, usageError("--min-assurance: %s", navette.ErrorMessage(err))
+	}
 	clamd := ""
 	if scanned {
 		clamd = f.clamd
@@ -205,6 +214,7 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 		Mode:                 f.mode,
 		PartnersToAgents:     f.partnersToAgents,
 		StaffCodes:           f.staffCodes,
+		Auth:                 auth.Config{PasskeyOnly: f.passkeyOnly, MinAssurance: minAssurance},
 		SessionIdle:          f.sessionIdle,
 		SessionMaxAge:        f.sessionMaxAge,
 		TrustedProxies:       proxies,

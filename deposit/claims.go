@@ -76,8 +76,11 @@ type ClaimsParty struct {
 
 // ClaimsAuth is how someone who acted had signed in.
 type ClaimsAuth struct {
-	Method string     `json:"method"` // the session's method ("oidc", "ldap", "code+totp"…) or "token"
+	Method string     `json:"method"` // the session's method ("oidc", "ldap", "code+totp", "code+passkey", "passkey"…) or "token"
 	At     ClaimsTime `json:"at,omitzero"`
+	// Level is the method's assurance (navette.MethodAssurance): "low",
+	// "substantial" or "high".
+	Level string `json:"level,omitempty"`
 }
 
 // ClaimsFile is a file of a deposit.
@@ -333,7 +336,7 @@ func (f *facts) forActor(actor *navette.User) *ClaimsParty {
 func person(ctx context.Context, u *navette.User) *ClaimsParty {
 	p := &ClaimsParty{ID: u.ID, Name: u.Name, Email: u.Email}
 	if si, ok := navette.SignInFromContext(ctx); ok {
-		p.Auth = &ClaimsAuth{Method: si.Method, At: ClaimsTime(si.At)}
+		p.Auth = &ClaimsAuth{Method: si.Method, At: ClaimsTime(si.At), Level: string(navette.MethodAssurance(si.Method))}
 	}
 	return p
 }

@@ -197,7 +197,7 @@ func TestClaimsOfEveryKind(t *testing.T) {
 	}
 
 	op := live[navette.ProofOpened][0]
-	if op.By == nil || op.By.ID != fx.recipient.ID || op.By.Auth == nil || op.By.Auth.Method != "code+totp" || op.By.Auth.At.Time() != signIn.Add(time.Minute) ||
+	if op.By == nil || op.By.ID != fx.recipient.ID || op.By.Auth == nil || op.By.Auth.Method != "code+totp" || op.By.Auth.Level != "substantial" || op.By.Auth.At.Time() != signIn.Add(time.Minute) ||
 		op.For == nil || op.For.ID != fx.recipient.ID || op.Deposit.Reference != ref {
 		t.Errorf("opened: by %+v for %+v", op.By, op.For)
 	}

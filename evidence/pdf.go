@@ -77,7 +77,7 @@ func (s *Service) renderPDF(r *receipt.Receipt, js []byte) ([]byte, error) {
 		if c.By != nil {
 			a.By = &pdf.Party{Name: c.By.Name, Email: c.By.Email}
 			if c.By.Auth != nil {
-				a.By.Auth = &pdf.Auth{Method: c.By.Auth.Method, At: c.By.Auth.At.Time}
+				a.By.Auth = &pdf.Auth{Method: c.By.Auth.Method, At: c.By.Auth.At.Time, Level: c.By.Auth.Level}
 			}
 		}
 		a.For = pdfParty(c.For)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"navette"
+	"navette/api"
 	"navette/auth"
 )
 
@@ -204,6 +205,18 @@ func (s *Server) guard(rt Route) http.Handler {
 		if tok != nil && rt.Access.Scope != "" && !tok.HasScope(rt.Access.Scope) {
 			s.writeError(w, r, navette.Errorf(navette.EFORBIDDEN, "This API token lacks the %q scope.", rt.Access.Scope))
 			return
+		}
+		if cur := auth.FromContext(ctx); tok == nil && cur != nil && s.Auth != nil && rt.Pattern != "GET "+api.PathMe {
+			if err := s.Auth.CheckAssurance(u, cur.Session); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			if stepUpRoutes[rt.Pattern] {
+				if err := s.Auth.RequireFresh(cur.Session); err != nil {
+					s.writeError(w, r, err)
+					return
+				}
+			}
 		}
 		rt.handler(w, r.WithContext(ctx))
 	})

@@ -135,6 +135,12 @@ func (s *Server) handleCreateToken(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if cur := auth.FromContext(r.Context()); cur != nil && s.Auth != nil {
+		if err := s.Auth.RequireFresh(cur.Session); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	var scopes []navette.Scope
 	for _, sc := range in.Scopes {
 		scopes = append(scopes, navette.Scope(sc))

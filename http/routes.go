@@ -37,6 +37,7 @@ func (s *Server) routes() ([]Route, error) {
 		{"POST " + api.PathAuthEnrol, partial, s.handleStartEnrolment},
 		{"POST " + api.PathAuthEnrolDone, partial, s.handleFinishEnrolment},
 		{"POST " + api.PathAuthSignOut, public, s.handleSignOut},
+		{"POST " + api.PathAuthStepUp, Access{SessionOnly: true}, s.handleStepUp},
 		{"GET " + api.PathMe, anyone, s.handleMe},
 
 		{"GET " + api.PathTokens, Access{Scope: navette.ScopeRead}, s.handleListTokens},

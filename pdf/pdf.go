@@ -124,6 +124,9 @@ type Auth struct {
 	// "code+totp", "token".
 	Method string
 	At     time.Time
+	// Level is the method's assurance ("low", "substantial", "high"), ""
+	// if the claims do not say.
+	Level string
 }
 
 // Notice is an e-mail notice the mail server accepted.
@@ -222,12 +225,13 @@ var eventLabels = map[string]string{
 
 // authMethods name the sign-in methods in French.
 var authMethods = map[string]string{
-	"oidc":      "fournisseur d'identité (OpenID Connect)",
-	"ldap":      "annuaire (LDAP)",
-	"code":      "code à usage unique envoyé par courriel",
-	"code+totp": "code envoyé par courriel et second facteur (TOTP)",
-	"token":     "jeton d'accès à l'API",
-	"passkey":   "clé d'accès (passkey)",
+	"oidc":         "fournisseur d'identité (OpenID Connect)",
+	"ldap":         "annuaire (LDAP)",
+	"code":         "code à usage unique envoyé par courriel",
+	"code+totp":    "code envoyé par courriel et second facteur (TOTP)",
+	"code+passkey": "code envoyé par courriel et clé d'accès (passkey)",
+	"token":        "jeton d'accès à l'API",
+	"passkey":      "clé d'accès (passkey)",
 }
 
 var paris = mustParis()
@@ -749,8 +753,14 @@ func signIn(a *Auth) string {
 	if !a.At.IsZero() {
 		m += ", session ouverte le " + frenchDate(a.At)
 	}
+	if l := assuranceLevels[a.Level]; l != "" {
+		m += ", niveau de garantie " + l
+	}
 	return m
 }
+
+// assuranceLevels name the assurance levels in French, as eIDAS does.
+var assuranceLevels = map[string]string{"low": "faible", "substantial": "substantiel", "high": "élevé"}
 
 var (
 	frDays   = [...]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"}

@@ -59,6 +59,9 @@ type Actor struct {
 type Auth struct {
 	Method string `json:"method"`
 	At     Time   `json:"at,omitzero"`
+	// Level is the method's assurance: "low", "substantial" or "high";
+	// absent from claims made before levels were recorded.
+	Level string `json:"level,omitempty"`
 }
 
 // File is one file of a deposit.

@@ -19,17 +19,17 @@ var paris = func() *time.Location {
 // words are the texts of a rendering, one table per language; Text is
 // their one renderer.
 type words struct {
-	colon                                                                                                                string // between a label and its value
-	actor, valid, label, deposit, reference, sender, recipients, files, file, by, forWhom, notice, notFetched, antivirus string
-	event, eventTime, journal, key, timeSource, serverClock, proves, doesNot, bytes, person, service, auth, to, accepted string
-	eventAt, journalAt                                                                                                   string // formats: type and index; origin and size
-	kinds                                                                                                                map[string]string
-	checks                                                                                                               map[string]string // content-check outcomes of files
-	month                                                                                                                [12]string
-	at, zone, thousands                                                                                                  string
-	whomShown, whomID                                                                                                    string
-	byte1                                                                                                                string             // "octet": the unit's singular
-	one                                                                                                                  func(n int64) bool // whether n takes the singular
+	colon                                                                                                                       string // between a label and its value
+	actor, valid, label, deposit, reference, sender, recipients, files, file, by, forWhom, notice, notFetched, antivirus        string
+	event, eventTime, journal, key, timeSource, serverClock, proves, doesNot, bytes, person, service, auth, level, to, accepted string
+	eventAt, journalAt                                                                                                          string // formats: type and index; origin and size
+	kinds                                                                                                                       map[string]string
+	checks                                                                                                                      map[string]string // content-check outcomes of files
+	month                                                                                                                       [12]string
+	at, zone, thousands                                                                                                         string
+	whomShown, whomID                                                                                                           string
+	byte1                                                                                                                       string             // "octet": the unit's singular
+	one                                                                                                                         func(n int64) bool // whether n takes the singular
 
 	// What a receipt proves, and what it does not: formats.
 	inJournal, claimsMatch, fingerprints, downloaded, tsaBound, tsaTrusted                                        string
@@ -45,7 +45,7 @@ var fr = words{
 	event: "Événement", eventTime: "Date de l'événement", journal: "Journal", key: "Clé de signature", timeSource: "Horodatage",
 	serverClock: "horloge du serveur navette (aucune autorité d'horodatage)", proves: "Ce que ce reçu prouve :", doesNot: "Ce qu'il ne prouve pas :",
 	byte1: "octet", one: func(n int64) bool { return n == 0 || n == 1 },
-	bytes: "octets", person: "personne", service: "boîte de service", auth: "authentifié par %s le %s", to: "destinataire %s, Message-ID %s", accepted: "accepté le %s",
+	bytes: "octets", person: "personne", service: "boîte de service", auth: "authentifié par %s le %s", level: "niveau de garantie %s", to: "destinataire %s, Message-ID %s", accepted: "accepté le %s",
 	eventAt: "%s, n° %d du journal", journalAt: "%s, état signé à %d événements",
 	kinds: map[string]string{
 		"deposited": "Dépôt de fichiers", "available": "Mise à disposition du dépôt", "notified": "Avis accepté par le serveur de messagerie",
@@ -89,7 +89,7 @@ var en = words{
 	event: "Event", eventTime: "Time of the event", journal: "Journal", key: "Signing key", timeSource: "Time stamp",
 	serverClock: "the navette server's clock (no time-stamping authority)", proves: "What this receipt proves:", doesNot: "What it does not prove:",
 	byte1: "byte", one: func(n int64) bool { return n == 1 },
-	bytes: "bytes", person: "person", service: "service mailbox", auth: "signed in by %s at %s", to: "to %s, Message-ID %s", accepted: "accepted at %s",
+	bytes: "bytes", person: "person", service: "service mailbox", auth: "signed in by %s at %s", level: "assurance level %s", to: "to %s, Message-ID %s", accepted: "accepted at %s",
 	eventAt: "%s, number %d in the journal", journalAt: "%s, signed state of %d events",
 	kinds: map[string]string{
 		"deposited": "Files deposited", "available": "Deposit made available", "notified": "Notice accepted by the mail server",
@@ -196,7 +196,11 @@ func (r *Result) Text(language string) string {
 		if c.By != nil {
 			p := party(w, &Party{ID: c.By.ID, Name: c.By.Name, Email: c.By.Email})
 			if c.By.Auth != nil {
-				p += " (" + fmt.Sprintf(w.auth, c.By.Auth.Method, date(w, c.By.Auth.At.Time)) + ")"
+				p += " (" + fmt.Sprintf(w.auth, c.By.Auth.Method, date(w, c.By.Auth.At.Time))
+				if c.By.Auth.Level != "" {
+					p += ", " + fmt.Sprintf(w.level, c.By.Auth.Level)
+				}
+				p += ")"
 			}
 			line(w.by, "%s", p)
 		}

@@ -38,6 +38,8 @@ var Tables = []Table{
 	{Name: "members", Key: []string{"service_id", "user_id"}, Deletes: true},
 	{Name: "sessions", Key: []string{"id"}, Deletes: true},
 	{Name: "sign_in_codes", Key: []string{"id"}, Deletes: true},
+	{Name: "passkeys", Key: []string{"id"}, Deletes: true},
+	{Name: "passkey_challenges", Key: []string{"id"}, Deletes: true},
 	{Name: "user_terms", Key: []string{"term", "user_id"}, Deletes: true},
 	{Name: "settings", Key: []string{"name"}, Deletes: true},
 	{Name: "events", Key: []string{"seq"}, InsertOnly: true},

@@ -11,7 +11,7 @@ import (
 )
 
 const (
-	sessionCols = "id, hash, user_id, stage, method, created_at, seen_at, expires_at, pending"
+	sessionCols = "id, hash, user_id, stage, method, created_at, seen_at, expires_at, pending, verified_at"
 	codeCols    = "id, user_id, hash, created_at, expires_at, attempts, used_at"
 )
 
@@ -21,8 +21,9 @@ func scanSession(row interface{ Scan(...any) error }) (*navette.Session, error) 
 		s                      navette.Session
 		stage                  string
 		created, seen, expires sql.NullInt64
+		verified               sql.NullInt64
 	)
-	err := row.Scan(&s.ID, &s.Hash, &s.UserID, &stage, &s.Method, &created, &seen, &expires, &s.Pending)
+	err := row.Scan(&s.ID, &s.Hash, &s.UserID, &stage, &s.Method, &created, &seen, &expires, &s.Pending, &verified)
 	if err != nil {
 		return nil, err
 	}
@@ -32,13 +33,14 @@ func scanSession(row interface{ Scan(...any) error }) (*navette.Session, error) 
 	s.SeenAt = timeCol(seen)
 	s.ExpiresAt = timeCol(expires)
 	s.Pending = bytesCol(s.Pending)
+	s.VerifiedAt = timeCol(verified)
 	return &s, nil
 }
 
 // sessionArgs returns the columns of s that UpdateSession writes, in the
 // order of its SET list.
 func sessionArgs(s *navette.Session) []any {
-	return []any{string(s.Stage), s.Method, timeArg(s.SeenAt), timeArg(s.ExpiresAt), bytesArg(s.Pending)}
+	return []any{string(s.Stage), s.Method, timeArg(s.SeenAt), timeArg(s.ExpiresAt), bytesArg(s.Pending), timeArg(s.VerifiedAt)}
 }
 
 // checkStage refuses an unknown stage.
@@ -71,8 +73,8 @@ func (s *Store) CreateSession(ctx context.Context, sess *navette.Session, events
 		return err
 	}
 	return s.inTx(ctx, "create session", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, hash, user_id, created_at, stage, method, seen_at, expires_at, pending)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, hash, user_id, created_at, stage, method, seen_at, expires_at, pending, verified_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 			append([]any{sess.ID, bytesArg(sess.Hash), sess.UserID, timeArg(sess.CreatedAt)}, sessionArgs(sess)...)...)
 		if err != nil {
 			return s.insertErr(err, "create session", "A session with this id or secret exists already.", "No such user.")
@@ -97,7 +99,7 @@ func (s *Store) SessionByHash(ctx context.Context, hash []byte) (*navette.Sessio
 
 // UpdateSession loads the session in a write transaction, calls fn, and
 // writes back what fn changed (stage, method, seen time, expiry, pending
-// state) with the events it returns. Returns EINVALID if fn leaves an
+// state, verification time) with the events it returns. Returns EINVALID if fn leaves an
 // unknown stage or no expiry.
 func (s *Store) UpdateSession(ctx context.Context, id string, fn func(sess *navette.Session) ([]navette.Event, error)) error {
 	return s.inTx(ctx, "update session", func(tx *sql.Tx) error {
@@ -123,7 +125,7 @@ func (s *Store) UpdateSession(ctx context.Context, id string, fn func(sess *nave
 		}
 		if after := sessionArgs(sess); !reflect.DeepEqual(after, before) {
 			_, err := tx.ExecContext(ctx, `UPDATE sessions SET stage = $2, method = $3, seen_at = $4, expires_at = $5,
-				pending = $6 WHERE id = $1`, append([]any{id}, after...)...)
+				pending = $6, verified_at = $7 WHERE id = $1`, append([]any{id}, after...)...)
 			if err != nil {
 				return s.internal(err, "write session")
 			}

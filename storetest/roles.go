@@ -45,6 +45,7 @@ var roleSuites = []struct {
 	{"Journal", TestJournalStore},
 	{"Evidence", TestEvidenceStore},
 	{"Stats", TestStatsStore},
+	{"Passkeys", TestPasskeyStore},
 	{"Ping", TestMetaPing},
 }
 
@@ -202,6 +203,17 @@ func TestStatsStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
 	runMeta(t, open, []metaTest{
 		{"Stats", testMetaStats},
 	})
+}
+
+// TestPasskeyStore runs the conformance suite for navette.PasskeyStore:
+// passkeys, their challenges, and the refusal to remove a last factor.
+// open is as for TestMetaStore.
+func TestPasskeyStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
+	var tests []metaTest
+	for _, p := range passkeyTests {
+		tests = append(tests, metaTest{p.name, p.fn})
+	}
+	runMeta(t, open, tests)
 }
 
 // TestMetaPing runs the conformance suite for MetaStore.Ping. open is as for

@@ -48,7 +48,7 @@ func (f *fixture) upload(t *testing.T, u *navette.User, target string, fields []
 	r := httptest.NewRequest(http.MethodPost, target, &body)
 	r.Header.Set("Content-Type", mw.FormDataContentType())
 	ctx := navette.NewContextWithUser(r.Context(), u)
-	ctx = auth.NewContext(ctx, &auth.Current{Session: &navette.Session{ID: "s", UserID: u.ID, Stage: navette.StageFull}, User: u, CSRF: "csrf-token"})
+	ctx = auth.NewContext(ctx, &auth.Current{Session: &navette.Session{ID: "s", UserID: u.ID, Stage: navette.StageFull, VerifiedAt: f.clock.Now()}, User: u, CSRF: "csrf-token"})
 	r = r.WithContext(ctx)
 	if f.preparse {
 		if err := r.ParseMultipartForm(1 << 20); err != nil {

@@ -118,7 +118,7 @@ func (f *fixture) do(t testing.TB, u *navette.User, method, target string, body 
 	}
 	if u != nil {
 		ctx := navette.NewContextWithUser(r.Context(), u)
-		ctx = auth.NewContext(ctx, &auth.Current{Session: &navette.Session{ID: "s", UserID: u.ID, Stage: navette.StageFull}, User: u, CSRF: "csrf-token"})
+		ctx = auth.NewContext(ctx, &auth.Current{Session: &navette.Session{ID: "s", UserID: u.ID, Stage: navette.StageFull, VerifiedAt: f.clock.Now()}, User: u, CSRF: "csrf-token"})
 		r = r.WithContext(ctx)
 	}
 	w := httptest.NewRecorder()

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"navette"
 )
@@ -74,10 +75,24 @@ func (h *Handler) Routes() []Route {
 		{Pattern: "POST /signin/totp", Access: Access{Partial: navette.StageSecondFactor}, handler: h.totpPost},
 		{Pattern: "GET /signin/enrol", Access: Access{Partial: navette.StageEnrol}, handler: h.enrolPage},
 		{Pattern: "POST /signin/enrol", Access: Access{Partial: navette.StageEnrol}, handler: h.enrolPost},
+		{Pattern: "POST /signin/enrol/passkey/options", Access: Access{Partial: navette.StageEnrol}, handler: h.passkeyEnrolOptions},
+		{Pattern: "POST /signin/enrol/passkey", Access: Access{Partial: navette.StageEnrol}, handler: h.passkeyEnrol},
+		{Pattern: "POST /signin/passkey/options", Access: Access{Partial: navette.StageSecondFactor}, handler: h.passkeySecondOptions},
+		{Pattern: "POST /signin/passkey", Access: Access{Partial: navette.StageSecondFactor}, handler: h.passkeySecond},
+		{Pattern: "POST /signin/passkey-only/options", Access: public, handler: h.passkeyAloneOptions},
+		{Pattern: "POST /signin/passkey-only", Access: public, handler: h.passkeyAlone},
 		{Pattern: "POST /signin/password", Access: public, handler: h.signinPassword},
 		{Pattern: "GET /signin/oidc", Access: public, handler: h.oidcStart},
 		{Pattern: "GET /signin/oidc/callback", Access: public, handler: h.oidcCallback},
 		{Pattern: "POST /signout", Access: public, handler: h.signout},
+
+		{Pattern: "GET /account", Access: signedIn, handler: h.account},
+		{Pattern: "POST /account/passkeys/options", Access: signedIn, handler: h.passkeyRegisterOptions},
+		{Pattern: "POST /account/passkeys", Access: signedIn, handler: h.passkeyRegister},
+		{Pattern: "POST /account/passkeys/{id}/remove", Access: signedIn, handler: h.passkeyRemove},
+		{Pattern: "POST /account/step-up/totp", Access: signedIn, handler: h.stepUpTOTP},
+		{Pattern: "POST /account/step-up/passkey/options", Access: signedIn, handler: h.stepUpPasskeyOptions},
+		{Pattern: "POST /account/step-up/passkey", Access: signedIn, handler: h.stepUpPasskey},
 
 		{Pattern: "GET /audit", Access: audit, handler: h.audit},
 		{Pattern: "GET /admin", Access: courtAdmin, handler: h.admin},
@@ -133,6 +148,23 @@ func (h *Handler) guard(rt Route) http.HandlerFunc {
 		if len(rt.Access.Roles) > 0 && !slices.Contains(rt.Access.Roles, u.Role) {
 			h.Error(w, r, navette.Errorf(navette.EFORBIDDEN, "Your role does not allow this."))
 			return
+		}
+		if cur := session(r); h.Auth != nil && cur != nil && !strings.HasPrefix(rt.Pattern, r.Method+" /account") {
+			if err := h.Auth.CheckAssurance(u, cur.Session); err != nil {
+				if r.Method == http.MethodGet {
+					http.Redirect(w, r, "/account", http.StatusSeeOther)
+					return
+				}
+				h.Error(w, r, err)
+				return
+			}
+			if stepUpPages[rt.Pattern] {
+				if err := h.Auth.RequireFresh(cur.Session); err != nil {
+					// "Mon compte" asks for the passkey or TOTP code.
+					h.renderAccount(w, r, http.StatusUnauthorized, h.message(h.lang(nil, r), err))
+					return
+				}
+			}
 		}
 		rt.handler(w, r)
 	}

@@ -17,7 +17,9 @@ type signinData struct {
 	OIDC     bool
 	Password bool
 	Codes    bool
-	Problem  string
+	// PasskeyAlone offers signing in with a passkey alone.
+	PasskeyAlone bool
+	Problem      string
 }
 
 func (h *Handler) signinOptions(d *signinData) {
@@ -28,6 +30,7 @@ func (h *Handler) signinOptions(d *signinData) {
 	d.OIDC = h.Auth.OIDC != nil
 	d.Password = h.Auth.LDAP != nil
 	d.Codes = h.Auth.Config.Mode != auth.ModeInternal || h.Auth.Config.StaffCodes
+	d.PasskeyAlone = h.Auth.PasskeyAlone()
 }
 
 func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
@@ -41,6 +44,9 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 	d := &signinData{Next: next}
 	h.signinOptions(d)
 	p := h.newPage(w, r, "Connexion", "")
+	if d.PasskeyAlone {
+		p.Scripts = append(p.Scripts, "js/passkey.js")
+	}
 	p.Data = d
 	h.render(w, r, http.StatusOK, "signin", p)
 }
@@ -121,15 +127,36 @@ type codeData struct {
 	Secret  string
 	URI     template.URL  // otpauth: URI of the key, see otpauthURL
 	QR      template.HTML // inline SVG of URI, see qrSVG
+	// TOTP and Passkey say which second factors the person may give.
+	TOTP, Passkey bool
 }
 
 func (h *Handler) totpPage(w http.ResponseWriter, r *http.Request) {
-	if _, _, ok := h.partial(w, r); !ok {
+	_, u, ok := h.partial(w, r)
+	if !ok {
 		return
 	}
 	p := h.newPage(w, r, "Second facteur", "")
-	p.Data = &codeData{Next: nextOf(r)}
+	d := &codeData{Next: nextOf(r)}
+	if err := h.secondFactors(r, u, d, p); err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	p.Data = d
 	h.render(w, r, http.StatusOK, "totp", p)
+}
+
+// secondFactors sets which second factors u may give on the page p.
+func (h *Handler) secondFactors(r *http.Request, u *navette.User, d *codeData, p *page) error {
+	d.TOTP = !u.TOTP.IsZero()
+	has, err := h.Auth.HasPasskeys(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	if d.Passkey = has; has {
+		p.Scripts = append(p.Scripts, "js/passkey.js")
+	}
+	return nil
 }
 
 func (h *Handler) totpPost(w http.ResponseWriter, r *http.Request) {
@@ -144,7 +171,12 @@ func (h *Handler) totpPost(w http.ResponseWriter, r *http.Request) {
 			auth.ClearCookie(w)
 		}
 		p := h.newPage(w, r, "Second facteur", "")
-		p.Data = &codeData{Next: next, Problem: h.message(p.Lang, err)}
+		d := &codeData{Next: next, Problem: h.message(p.Lang, err)}
+		if err := h.secondFactors(r, u, d, p); err != nil {
+			h.Error(w, r, err)
+			return
+		}
+		p.Data = d
 		h.render(w, r, statusOf(err), "totp", p)
 		return
 	}
@@ -166,7 +198,11 @@ func (h *Handler) renderEnrol(w http.ResponseWriter, r *http.Request, sess *nave
 		h.Error(w, r, err)
 		return
 	}
-	p.Data = &codeData{Next: nextOf(r), Secret: groupSecret(e.Secret), URI: otpauthURL(e.URI), QR: qrSVG(e.URI, tr(p.Lang, "Code QR de la clé de votre second facteur")), Problem: problem}
+	p.Data = &codeData{Next: nextOf(r), Secret: groupSecret(e.Secret), URI: otpauthURL(e.URI), QR: qrSVG(e.URI, tr(p.Lang, "Code QR de la clé de votre second facteur")), Problem: problem,
+		Passkey: h.Auth.PasskeysAvailable()}
+	if h.Auth.PasskeysAvailable() {
+		p.Scripts = append(p.Scripts, "js/passkey.js")
+	}
 	h.render(w, r, status, "enrol", p)
 }
 

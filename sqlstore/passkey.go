@@ -1,0 +1,253 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"reflect"
+	"time"
+
+	"navette"
+)
+
+var _ navette.PasskeyStore = (*Store)(nil)
+
+const passkeyCols = "id, user_id, credential_id, name, record, sign_count, created_at, last_used_at"
+
+// scanPasskey reads the columns passkeyCols.
+func scanPasskey(row interface{ Scan(...any) error }) (*navette.Passkey, error) {
+	var (
+		p             navette.Passkey
+		created, used sql.NullInt64
+	)
+	if err := row.Scan(&p.ID, &p.UserID, &p.CredentialID, &p.Name, &p.Record, &p.SignCount, &created, &used); err != nil {
+		return nil, err
+	}
+	p.CredentialID = bytesCol(p.CredentialID)
+	p.Record = bytesCol(p.Record)
+	p.CreatedAt = timeCol(created)
+	p.LastUsedAt = timeCol(used)
+	return &p, nil
+}
+
+// passkeyArgs returns the columns of p that UpdatePasskey writes, in the
+// order of its SET list.
+func passkeyArgs(p *navette.Passkey) []any {
+	return []any{p.Name, bytesArg(p.Record), p.SignCount, timeArg(p.LastUsedAt)}
+}
+
+// checkPasskey refuses a passkey that storage cannot keep.
+func checkPasskey(p *navette.Passkey) error {
+	switch {
+	case len(p.Record) == 0:
+		return invalid("A passkey needs its credential record.")
+	case p.SignCount < 0:
+		return invalid("A passkey's signature counter cannot be negative.")
+	}
+	return nil
+}
+
+// CreatePasskey adds p.
+func (s *Store) CreatePasskey(ctx context.Context, p *navette.Passkey, events ...navette.Event) error {
+	switch {
+	case p == nil:
+		return invalid("No passkey given.")
+	case len(p.CredentialID) == 0:
+		return invalid("A passkey needs a credential id.")
+	case p.CreatedAt.IsZero():
+		return invalid("A passkey needs a creation time.")
+	}
+	if err := checkPasskey(p); err != nil {
+		return err
+	}
+	if err := checkEvents(events); err != nil {
+		return err
+	}
+	return s.inTx(ctx, "create passkey", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO passkeys (`+passkeyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			p.ID, p.UserID, bytesArg(p.CredentialID), p.Name, bytesArg(p.Record), p.SignCount, timeArg(p.CreatedAt), timeArg(p.LastUsedAt))
+		if err != nil {
+			return s.insertErr(err, "create passkey", "This passkey is registered already.", "No such user.")
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+}
+
+// Passkeys returns the user's passkeys, oldest first (ties by id).
+func (s *Store) Passkeys(ctx context.Context, userID string) ([]*navette.Passkey, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+passkeyCols+` FROM passkeys WHERE user_id = $1 ORDER BY created_at, id`, userID)
+	if err != nil {
+		return nil, s.internal(err, "list passkeys")
+	}
+	defer rows.Close()
+	var out []*navette.Passkey
+	for rows.Next() {
+		p, err := scanPasskey(rows)
+		if err != nil {
+			return nil, s.internal(err, "list passkeys")
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.internal(err, "list passkeys")
+	}
+	return out, nil
+}
+
+// PasskeyByCredentialID returns the passkey with the given credential id.
+func (s *Store) PasskeyByCredentialID(ctx context.Context, credentialID []byte) (*navette.Passkey, error) {
+	if len(credentialID) == 0 {
+		return nil, navette.Errorf(navette.ENOTFOUND, "No such passkey.")
+	}
+	p, err := scanPasskey(s.rdb.QueryRowContext(ctx, `SELECT `+passkeyCols+` FROM passkeys WHERE credential_id = $1`, credentialID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, navette.Errorf(navette.ENOTFOUND, "No such passkey.")
+	} else if err != nil {
+		return nil, s.internal(err, "get passkey")
+	}
+	return p, nil
+}
+
+// UpdatePasskey loads the passkey in a write transaction, calls fn, and
+// writes back what fn changed (name, record, sign count, last use).
+func (s *Store) UpdatePasskey(ctx context.Context, id string, fn func(p *navette.Passkey) ([]navette.Event, error)) error {
+	return s.inTx(ctx, "update passkey", func(tx *sql.Tx) error {
+		p, err := scanPasskey(tx.QueryRowContext(ctx, `SELECT `+passkeyCols+` FROM passkeys WHERE id = $1`+s.lock, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return navette.Errorf(navette.ENOTFOUND, "No such passkey.")
+		} else if err != nil {
+			return s.internal(err, "load passkey")
+		}
+		before := passkeyArgs(p)
+		events, err := fn(p)
+		if err != nil {
+			return err
+		}
+		if err := checkPasskey(p); err != nil {
+			return err
+		}
+		if err := checkEvents(events); err != nil {
+			return err
+		}
+		if after := passkeyArgs(p); !reflect.DeepEqual(after, before) {
+			_, err := tx.ExecContext(ctx, `UPDATE passkeys SET name = $2, record = $3, sign_count = $4, last_used_at = $5
+				WHERE id = $1`, append([]any{id}, after...)...)
+			if err != nil {
+				return s.internal(err, "write passkey")
+			}
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+}
+
+// DeletePasskey removes the passkey id of userID. With keepFactor, the
+// user's row is locked first, so that two removals at once cannot both
+// see the other's passkey and leave none.
+func (s *Store) DeletePasskey(ctx context.Context, userID, id string, keepFactor bool, events ...navette.Event) error {
+	if err := checkEvents(events); err != nil {
+		return err
+	}
+	return s.inTx(ctx, "delete passkey", func(tx *sql.Tx) error {
+		if keepFactor {
+			var totp string
+			err := tx.QueryRowContext(ctx, `SELECT totp_key_id FROM users WHERE id = $1`+s.lock, userID).Scan(&totp)
+			if errors.Is(err, sql.ErrNoRows) {
+				return navette.Errorf(navette.ENOTFOUND, "No such passkey.")
+			} else if err != nil {
+				return s.internal(err, "delete passkey")
+			}
+			if totp == "" {
+				var others int
+				err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM passkeys WHERE user_id = $1 AND id <> $2`, userID, id).Scan(&others)
+				if err != nil {
+					return s.internal(err, "delete passkey")
+				}
+				if others == 0 {
+					var mine int
+					if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM passkeys WHERE user_id = $1 AND id = $2`, userID, id).Scan(&mine); err != nil {
+						return s.internal(err, "delete passkey")
+					}
+					if mine == 0 {
+						return navette.Errorf(navette.ENOTFOUND, "No such passkey.")
+					}
+					return navette.Errorf(navette.ECONFLICT, "This passkey is your last second factor: add another one before removing it.")
+				}
+			}
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM passkeys WHERE id = $1 AND user_id = $2`, id, userID)
+		if err != nil {
+			return s.internal(err, "delete passkey")
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return s.internal(err, "delete passkey")
+		} else if n == 0 {
+			return navette.Errorf(navette.ENOTFOUND, "No such passkey.")
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+}
+
+// CreatePasskeyChallenge adds c.
+func (s *Store) CreatePasskeyChallenge(ctx context.Context, c *navette.PasskeyChallenge) error {
+	switch {
+	case c == nil:
+		return invalid("No challenge given.")
+	case len(c.Binding) == 0:
+		return invalid("A challenge needs a binding.")
+	case len(c.Data) == 0:
+		return invalid("A challenge needs its data.")
+	case c.ExpiresAt.IsZero():
+		return invalid("A challenge needs an expiry.")
+	}
+	_, err := s.wdb.ExecContext(ctx, `INSERT INTO passkey_challenges (id, binding, data, expires_at) VALUES ($1, $2, $3, $4)`,
+		c.ID, bytesArg(c.Binding), bytesArg(c.Data), timeArg(c.ExpiresAt))
+	if err != nil {
+		return s.insertErr(err, "create passkey challenge", "A challenge with this id exists already.", "")
+	}
+	return nil
+}
+
+// TakePasskeyChallenge removes the challenge id and returns it.
+func (s *Store) TakePasskeyChallenge(ctx context.Context, id string) (*navette.PasskeyChallenge, error) {
+	var c *navette.PasskeyChallenge
+	err := s.inTx(ctx, "take passkey challenge", func(tx *sql.Tx) error {
+		var (
+			x       navette.PasskeyChallenge
+			expires sql.NullInt64
+		)
+		err := tx.QueryRowContext(ctx, `SELECT id, binding, data, expires_at FROM passkey_challenges WHERE id = $1`+s.lock, id).
+			Scan(&x.ID, &x.Binding, &x.Data, &expires)
+		if errors.Is(err, sql.ErrNoRows) {
+			return navette.Errorf(navette.ENOTFOUND, "No such challenge.")
+		} else if err != nil {
+			return s.internal(err, "take passkey challenge")
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM passkey_challenges WHERE id = $1`, id)
+		if err != nil {
+			return s.internal(err, "take passkey challenge")
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return s.internal(err, "take passkey challenge")
+		} else if n == 0 {
+			return navette.Errorf(navette.ENOTFOUND, "No such challenge.")
+		}
+		x.Binding, x.Data, x.ExpiresAt = bytesCol(x.Binding), bytesCol(x.Data), timeCol(expires)
+		c = &x
+		return nil
+	})
+	return c, err
+}
+
+// DeletePasskeyChallenges removes challenges that expired at or before
+// before.
+func (s *Store) DeletePasskeyChallenges(ctx context.Context, before time.Time) (int, error) {
+	res, err := s.wdb.ExecContext(ctx, `DELETE FROM passkey_challenges WHERE expires_at <= $1`, before.UnixMicro())
+	if err != nil {
+		return 0, s.internal(err, "delete passkey challenges")
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, s.internal(err, "delete passkey challenges")
+	}
+	return int(n), nil
+}

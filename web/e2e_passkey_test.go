@@ -1,0 +1,408 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/webauthn"
+	"github.com/chromedp/chromedp"
+
+	"navette"
+	"navette/app"
+	"navette/internal/testbrowser"
+	"navette/app/apptest"
+)
+
+// freePort returns a TCP port of 127.0.0.1 free a moment ago: the node's
+// public URL must name it before the node listens on it.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startPasskeyNode starts a node whose public URL is http://localhost:PORT:
+// WebAuthn takes a domain as the relying party id, never an IP address, and
+// browsers treat localhost as a secure origin.
+func startPasskeyNode(t *testing.T, clock navette.Clock) *node {
+	t.Helper()
+	port := freePort(t)
+	public := fmt.Sprintf("http://localhost:%d", port)
+	a := apptest.Start(t, clock, func(c *app.Config) {
+		c.Addr = fmt.Sprintf("127.0.0.1:%d", port)
+		c.PublicURL = public
+		c.Auth.PasskeyOnly = true
+	})
+	return &node{app: a, URL: public}
+}
+
+// aheadClock is the system clock moved forward by Advance, so that the
+// browser's steps keep their real pace and order.
+type aheadClock struct {
+	mu    sync.Mutex
+	ahead time.Duration
+}
+
+func (c *aheadClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return navette.SystemClock{}.Now().Add(c.ahead)
+}
+
+func (c *aheadClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ahead += d
+}
+
+// virtualAuthenticator gives the browser a platform authenticator that
+// verifies its user and keeps discoverable credentials.
+func virtualAuthenticator(t *testing.T, b *testbrowser.Browser) webauthn.AuthenticatorID {
+	t.Helper()
+	if _, err := chromedp.Call(b.Ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
+		t.Fatalf("WebAuthn.enable: %v", err)
+	}
+	res, err := chromedp.Call(b.Ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
+		Options: &webauthn.VirtualAuthenticatorOptions{
+			Protocol:                    webauthn.AuthenticatorProtocolCtap2,
+			Ctap2version:                webauthn.Ctap2versionCtap21,
+			Transport:                   webauthn.AuthenticatorTransportInternal,
+			HasResidentKey:              true,
+			HasUserVerification:         true,
+			IsUserVerified:              true,
+			AutomaticPresenceSimulation: true,
+		},
+	})
+	if err != nil {
+		t.Fatalf("WebAuthn.addVirtualAuthenticator: %v", err)
+	}
+	return res.AuthenticatorID
+}
+
+// signInEvents returns the methods of the sign-ins of u, oldest first.
+func signInMethods(t *testing.T, n *node, u *navette.User) []string {
+	t.Helper()
+	evs, err := n.app.Meta.Events(context.Background(), navette.EventFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range evs {
+		if e.Type == navette.EventSignIn && e.ActorID == u.ID {
+			out = append(out, e.Detail)
+		}
+	}
+	return out
+}
+
+func countEvents(t *testing.T, n *node, typ navette.EventType) int {
+	t.Helper()
+	evs, err := n.app.Meta.Events(context.Background(), navette.EventFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := 0
+	for _, e := range evs {
+		if e.Type == typ {
+			c++
+		}
+	}
+	return c
+}
+
+func signOut(b *testbrowser.Browser) {
+	b.Run("sign out",
+		chromedp.Click(chromedp.CSS(`form[action="/signout"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+	)
+}
+
+// codeStep signs email in with an e-mailed code, up to the second factor.
+func codeStep(t *testing.T, n *node, b *testbrowser.Browser, email string) {
+	t.Helper()
+	b.Navigate(n.URL + "/signin")
+	start := time.Now()
+	b.Run("ask for a code",
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.Submit(chromedp.CSS("#email")),
+		chromedp.WaitVisible(chromedp.CSS("#code")),
+	)
+	code := n.code(t, email, start)
+	b.Run("give the code",
+		chromedp.SendKeys(chromedp.CSS("#code"), code),
+		chromedp.Submit(chromedp.CSS("#code")),
+		chromedp.WaitVisible(chromedp.CSS("#passkey-start")),
+	)
+}
+
+// keyCopy is a credential to add to a virtual authenticator: the fields
+// of webauthn.Credential that Chromium accepts from an authenticator
+// without CMTG keys (cdproto always sends generateCmtgKeyOnNextOperation,
+// which such an authenticator refuses).
+type keyCopy struct {
+	CredentialID         []byte  `json:"credentialId"`
+	IsResidentCredential bool    `json:"isResidentCredential"`
+	RpID                 string  `json:"rpId"`
+	PrivateKey           []byte  `json:"privateKey"`
+	UserHandle           []byte  `json:"userHandle,omitempty"`
+	SignCount            float64 `json:"signCount"`
+}
+
+type addKeyParams struct {
+	AuthenticatorID webauthn.AuthenticatorID `json:"authenticatorId"`
+	Credential      keyCopy                  `json:"credential"`
+}
+
+var addKey = cdp.Command[addKeyParams, cdp.Empty]{Method: webauthn.CommandAddCredential}
+
+// copyCredential returns a copy of c with the signature counter count.
+func copyCredential(c *webauthn.Credential, count float64) keyCopy {
+	return keyCopy{CredentialID: c.CredentialID, IsResidentCredential: c.IsResidentCredential, RpID: c.RpID,
+		PrivateKey: c.PrivateKey, UserHandle: c.UserHandle, SignCount: count}
+}
+
+// addCredential adds c to the authenticator.
+func addCredential(t *testing.T, b *testbrowser.Browser, auth webauthn.AuthenticatorID, c keyCopy) {
+	t.Helper()
+	if _, err := chromedp.Call(b.Ctx, addKey, addKeyParams{AuthenticatorID: auth, Credential: c}); err != nil {
+		t.Fatalf("WebAuthn.addCredential: %v", err)
+	}
+}
+
+// setCredential replaces the credential of the authenticator with c.
+func setCredential(t *testing.T, b *testbrowser.Browser, auth webauthn.AuthenticatorID, c keyCopy) {
+	t.Helper()
+	if _, err := chromedp.Call(b.Ctx, webauthn.RemoveCredential, webauthn.RemoveCredentialParams{AuthenticatorID: auth, CredentialID: c.CredentialID}); err != nil {
+		t.Fatal(err)
+	}
+	addCredential(t, b, auth, c)
+}
+
+// phishingProxy relays every request to target, keeping the Host the
+// browser sent, as a phishing site relaying the platform would: its pages
+// look the same, and its origin is http://localhost:PORT of its own.
+func phishingProxy(t *testing.T, target string) string {
+	t.Helper()
+	u, _ := url.Parse(target)
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(u)
+			pr.Out.Host = pr.In.Host
+		},
+		ErrorLog: log.New(io.Discard, "", 0),
+	}
+	front := httptest.NewServer(rp)
+	t.Cleanup(front.Close)
+	return strings.Replace(front.URL, "127.0.0.1", "localhost", 1)
+}
+
+// waitProblem waits for the passkey script's problem and returns it.
+func waitProblem(b *testbrowser.Browser) string {
+	b.Run("wait for the refusal", chromedp.WaitVisible(chromedp.CSS("#passkey-problem p")))
+	return b.Text("#passkey-problem p")
+}
+
+// TestPasskeys: in a real Chromium with a virtual authenticator, a lawyer
+// who signed in with a code and TOTP adds a passkey in "Mon compte", then
+// signs in with a code and the passkey instead of TOTP, and with the
+// passkey alone; the same credential answering a page of another origin is
+// refused; a copied key (its signature counter gone back) is refused;
+// once removed, the passkey no longer signs in.
+func TestPasskeys(t *testing.T) {
+	// The clock is the system's, moved on to let the confirmation of
+	// identity go stale.
+	clock := &aheadClock{}
+	n := startPasskeyNode(t, clock)
+	lawyer := n.user(t, "passkey@avocat.example", "Maître Clé", navette.RolePartner)
+	b := testbrowser.New(t, n.URL)
+	auth := virtualAuthenticator(t, b)
+
+	signIn(t, n, b, lawyer.Email)
+	b.Navigate(n.URL + "/account")
+	b.Run("see the account page", chromedp.WaitVisible(chromedp.CSS("#no-passkey")))
+	b.Axe("/account")
+	b.Run("add a passkey",
+		chromedp.SendKeys(chromedp.CSS("#passkey-name"), "Ordinateur du cabinet"),
+		chromedp.Click(chromedp.CSS("#passkey-start")),
+		chromedp.WaitVisible(chromedp.CSS("#passkeys .passkey-name")),
+	)
+	if got := b.Text("#passkeys .passkey-name"); got != "Ordinateur du cabinet" {
+		t.Fatalf("passkey listed as %q", got)
+	}
+	if got := b.Text("#passkeys tbody tr td:nth-child(3)"); got != "Jamais" {
+		t.Errorf("a new passkey's last use: %q, want Jamais", got)
+	}
+	b.Axe("/account with a passkey")
+	creds, err := chromedp.Call(b.Ctx, webauthn.GetCredentials, webauthn.GetCredentialsParams{AuthenticatorID: auth})
+	if err != nil || len(creds.Credentials) != 1 || creds.Credentials[0].RpID != "localhost" || !creds.Credentials[0].IsResidentCredential {
+		t.Fatalf("the authenticator holds %+v, %v; want one discoverable credential for localhost", creds, err)
+	}
+
+	// The passkey as the second factor.
+	signOut(b)
+	codeStep(t, n, b, lawyer.Email)
+	b.Axe("/signin/totp with a passkey")
+	b.Run("use the passkey as second factor",
+		chromedp.Click(chromedp.CSS("#passkey-start")),
+		chromedp.WaitVisible(chromedp.CSS("table, .empty")),
+	)
+	if loc := b.Location(); !strings.HasSuffix(loc, "/inbox") {
+		t.Fatalf("after the passkey: %s", loc)
+	}
+	b.Navigate(n.URL + "/account")
+	if got := b.Text("#signin-method"); !strings.Contains(got, "code+passkey") {
+		t.Errorf("account page says %q, want code+passkey", got)
+	}
+	if got := b.Text("#passkeys tbody tr td:nth-child(3)"); got == "Jamais" {
+		t.Errorf("the passkey's last use is still %q", got)
+	}
+
+	// The passkey alone.
+	signOut(b)
+	b.Axe("/signin with passkeys")
+	b.Run("sign in with the passkey alone",
+		chromedp.Click(chromedp.CSS("#passkey-start")),
+		chromedp.WaitVisible(chromedp.CSS("table, .empty")),
+	)
+	if loc := b.Location(); !strings.HasSuffix(loc, "/inbox") {
+		t.Fatalf("after the passkey alone: %s", loc)
+	}
+
+	// A phishing proxy at another origin (http://localhost:OTHER, which
+	// the browser lets use the relying party id localhost) relays the
+	// platform's pages: a browser holding the same key signs in there, and
+	// the server refuses the answer made for the proxy's origin.
+	failed := countEvents(t, n, navette.EventSignInFailed)
+	creds, err = chromedp.Call(b.Ctx, webauthn.GetCredentials, webauthn.GetCredentialsParams{AuthenticatorID: auth})
+	if err != nil || len(creds.Credentials) != 1 {
+		t.Fatalf("credentials: %v, %v", creds, err)
+	}
+	proxy := phishingProxy(t, n.app.URL())
+	pb := testbrowser.New(t, proxy)
+	pauth := virtualAuthenticator(t, pb)
+	addCredential(t, pb, pauth, copyCredential(creds.Credentials[0], 0))
+	pb.Navigate(proxy + "/signin")
+	pb.Run("answer the proxy's page", chromedp.Click(chromedp.CSS("#passkey-start")))
+	if got := waitProblem(pb); !strings.Contains(got, "La connexion a échoué") {
+		t.Errorf("another origin: %q", got)
+	}
+	if loc := pb.Location(); !strings.HasSuffix(loc, "/signin") {
+		t.Errorf("another origin signed in: %s", loc)
+	}
+	if got := countEvents(t, n, navette.EventSignInFailed); got != failed+1 {
+		t.Errorf("%d sign-in failures journaled, want %d", got, failed+1)
+	}
+
+	// A copy of the key whose signature counter went back is refused and
+	// journaled.
+	signOut(b)
+	cred := creds.Credentials[0]
+	setCredential(t, b, auth, copyCredential(cred, 1))
+	b.Run("sign in with a copied key", chromedp.Click(chromedp.CSS("#passkey-start")))
+	if got := waitProblem(b); !strings.Contains(got, "La connexion a échoué") {
+		t.Errorf("copied key: %q", got)
+	}
+	if c := countEvents(t, n, navette.EventPasskeyCloned); c != 1 {
+		t.Errorf("%d passkey.cloned events, want 1", c)
+	}
+	setCredential(t, b, auth, copyCredential(cred, 1000))
+
+	// Removed, the passkey no longer signs in.
+	codeStep(t, n, b, lawyer.Email)
+	b.Run("use the passkey again",
+		chromedp.Click(chromedp.CSS("#passkey-start")),
+		chromedp.WaitVisible(chromedp.CSS("table, .empty")),
+	)
+	// Six minutes on, changing factors needs a step-up, given in place
+	// with the passkey; then the removal goes through.
+	clock.Advance(6 * time.Minute)
+	b.Navigate(n.URL + "/account")
+	b.Run("see the step-up", chromedp.WaitVisible(chromedp.CSS("#stepup-passkey")))
+	if testbrowser.Eval[bool](b, `document.querySelector(".passkey-remove") !== null || document.getElementById("passkey-add") !== null`) {
+		t.Error("a stale session is offered to change its factors")
+	}
+	b.Axe("/account asking for a step-up")
+	b.Run("step up with the passkey",
+		chromedp.Click(chromedp.CSS("#stepup-passkey")),
+		chromedp.WaitVisible(chromedp.CSS(".passkey-remove")),
+	)
+	b.Run("remove the passkey",
+		chromedp.Click(chromedp.CSS(".passkey-remove")),
+		chromedp.WaitVisible(chromedp.CSS("#no-passkey")),
+	)
+	signOut(b)
+	b.Run("sign in with the removed passkey", chromedp.Click(chromedp.CSS("#passkey-start")))
+	if got := waitProblem(b); !strings.Contains(got, "La connexion a échoué") {
+		t.Errorf("removed passkey: %q", got)
+	}
+
+	want := []string{"code+totp", "code+passkey", "passkey", "code+passkey"}
+	if got := signInMethods(t, n, lawyer); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("sign-ins journaled: %v, want %v", got, want)
+	}
+	if a, r, s := countEvents(t, n, navette.EventPasskeyAdded), countEvents(t, n, navette.EventPasskeyRemoved), countEvents(t, n, navette.EventSteppedUp); a != 1 || r != 1 || s != 1 {
+		t.Errorf("passkey.added %d, passkey.removed %d, session.stepped_up %d; want 1, 1 and 1", a, r, s)
+	}
+}
+
+// TestPasskeyEnrolment: at their first sign-in, a lawyer enrols a passkey
+// instead of a TOTP application; their next sign-in asks for the passkey
+// only; removing their only second factor is refused.
+func TestPasskeyEnrolment(t *testing.T) {
+	n := startPasskeyNode(t, nil)
+	lawyer := n.user(t, "premiere@avocat.example", "Maître Première", navette.RolePartner)
+	b := testbrowser.New(t, n.URL)
+	virtualAuthenticator(t, b)
+
+	codeStep(t, n, b, lawyer.Email)
+	b.Axe("/signin/enrol with passkeys")
+	b.Run("enrol a passkey",
+		chromedp.SendKeys(chromedp.CSS("#passkey-name"), "Téléphone"),
+		chromedp.Click(chromedp.CSS("#passkey-start")),
+		chromedp.WaitVisible(chromedp.CSS("table, .empty")),
+	)
+	if loc := b.Location(); !strings.HasSuffix(loc, "/inbox") {
+		t.Fatalf("after enrolling a passkey: %s", loc)
+	}
+	signOut(b)
+	codeStep(t, n, b, lawyer.Email)
+	if testbrowser.Eval[bool](b, `document.querySelector('form[action="/signin/totp"]') !== null`) {
+		t.Error("a TOTP code is asked of someone who has none")
+	}
+	b.Run("sign in with the passkey",
+		chromedp.Click(chromedp.CSS("#passkey-start")),
+		chromedp.WaitVisible(chromedp.CSS("table, .empty")),
+	)
+	b.Navigate(n.URL + "/account")
+	if got := b.Text("#totp-state"); got != "Non activée" {
+		t.Errorf("TOTP state %q", got)
+	}
+	b.Run("remove the only second factor",
+		chromedp.Click(chromedp.CSS(".passkey-remove")),
+		chromedp.WaitVisible(chromedp.CSS("#problem")),
+	)
+	if got := b.Text("#problem"); !strings.Contains(got, "dernier second facteur") {
+		t.Errorf("removing the last factor: %q", got)
+	}
+	if got := b.Text("#passkeys .passkey-name"); got != "Téléphone" {
+		t.Errorf("the passkey is gone: %q", got)
+	}
+	if got := signInMethods(t, n, lawyer); strings.Join(got, " ") != "code+passkey code+passkey" {
+		t.Errorf("sign-ins journaled: %v", got)
+	}
+}
