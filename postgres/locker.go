@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -250,6 +251,11 @@ func (k *uploadLock) try(ctx context.Context, conn *sql.Conn, lastNotify *time.T
 	return false, nil
 }
 
+// retryLockAfter is the Retry-After of an upload whose lock cannot be
+// taken for the database is out of reach, as the server's other answers
+// 503 for it.
+const retryLockAfter = 10 * time.Second
+
 // lockErr returns the error of a Lock that failed with err. Besides err, it
 // holds the answer tusd is to give (503 and a message for users): tusd
 // answers any other error with a 500 that shows the error's text.
@@ -259,6 +265,7 @@ func (k *uploadLock) lockErr(ctx context.Context, err error) error {
 	}
 	const msg = "The database cannot be reached; try again later."
 	answer := tusd.NewError("ERR_UNAVAILABLE", msg, http.StatusServiceUnavailable)
+	answer.HTTPResponse.Header = tusd.HTTPHeader{"Retry-After": strconv.Itoa(int(retryLockAfter / time.Second))}
 	return navette.WrapError(navette.EUNAVAILABLE, errors.Join(answer, fmt.Errorf("postgres: lock upload %s: %w", k.id, err)), msg)
 }
 

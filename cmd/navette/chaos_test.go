@@ -80,6 +80,7 @@ func chaosTable(rows []*chaosRow) string {
 type chaosCounts struct {
 	kills, terms, downloadKills int
 	full, rot, smtp, s3, pg     int   // disk full, bit rot, SMTP down, S3 down, PostgreSQL restarted
+	cluster                     int   // PostgreSQL restarted under a cluster's load
 	purgeKills, purgeBatch      int   // kill -9 during purges, expired deposits purged at once
 	syncKills, lawyers          int   // kill -9 during directory syncs, lawyers in each flow
 	slow                        int   // slow clients
@@ -120,6 +121,10 @@ type chaosCounts struct {
 //   - PostgreSQL restarted: the metadata store restarted at once during a
 //     PATCH; 204 or 503 with Retry-After, then the upload resumes and the
 //     file downloads whole (pgRestart).
+//   - PostgreSQL restarted, cluster: three nodes on one database and one
+//     S3 bucket under deposits and downloads while PostgreSQL restarts:
+//     only 503 with Retry-After meanwhile, every deposit acknowledged
+//     downloads whole (pgCluster).
 //   - slow clients: connections dribbling request bodies or sending none
 //     while an honest client deposits and downloads a file: it succeeds,
 //     every slow one is cut, the server's memory stays bounded
@@ -137,10 +142,10 @@ func TestChaos(t *testing.T) {
 		t.Fatalf("the test counts the server's reads in /proc/PID/io: %v", err)
 	}
 	n := chaosCounts{kills: 4, terms: 2, downloadKills: 4, full: 2, rot: 2, smtp: 1, s3: 2, pg: 2,
-		purgeKills: 2, purgeBatch: 16, syncKills: 2, lawyers: 1000, slow: 90, size: 16 << 20, slowSize: 4 << 20}
+		purgeKills: 2, purgeBatch: 16, syncKills: 2, lawyers: 1000, slow: 90, cluster: 1, size: 16 << 20, slowSize: 4 << 20}
 	if *chaosFull || os.Getenv("NAVETTE_CHAOS") == "full" {
 		n = chaosCounts{kills: 100, terms: 20, downloadKills: 100, full: 10, rot: 10, smtp: 4, s3: 10, pg: 10,
-			purgeKills: 100, purgeBatch: 40, syncKills: 100, lawyers: 2000, slow: 1500, size: 256 << 20, slowSize: 50 << 20}
+			purgeKills: 100, purgeBatch: 40, syncKills: 100, lawyers: 2000, slow: 1500, cluster: 5, size: 256 << 20, slowSize: 50 << 20}
 	}
 	bin := buildNavette(t)
 	c := newChaos(t, bin, filepath.Join(t.TempDir(), "data"))
@@ -161,8 +166,9 @@ func TestChaos(t *testing.T) {
 	pg := &chaosRow{fault: "PostgreSQL restarted"}
 	purge := &chaosRow{fault: "kill -9 during purges"}
 	sync := &chaosRow{fault: "kill -9 during directory syncs"}
+	cluster := &chaosRow{fault: "PostgreSQL restarted, cluster"}
 	slow := &chaosRow{fault: "slow clients"}
-	rows := []*chaosRow{kill, term, down, purge, sync, full, rot, mail, s3, pg, slow}
+	rows := []*chaosRow{kill, term, down, purge, sync, full, rot, mail, s3, pg, cluster, slow}
 	defer func() { t.Log(chaosTable(rows)) }()
 
 	killSrc, termSrc := newStream(91), newStream(15)
@@ -199,8 +205,11 @@ func TestChaos(t *testing.T) {
 	purgeKills(t, purge, bin, n.purgeKills, n.purgeBatch, rng)
 	directoryKills(t, sync, bin, n.syncKills, n.lawyers, rng)
 	diskFull(t, full, bin, n.full, rng)
-	s3Down(t, s3, bin, n.s3, rng)
-	pgRestart(t, pg, bin, n.pg, rng)
+	s3srv := tests3.New(t)
+	s3Down(t, s3, bin, s3srv, n.s3, rng)
+	pgsrv := testpg.Start(t)
+	pgRestart(t, pg, bin, pgsrv, n.pg, rng)
+	pgCluster(t, cluster, bin, pgsrv, s3srv, 3, n.cluster)
 	smtpDown(t, mail, bin, n.smtp)
 	slowClients(t, slow, bin, n.slow, n.slowSize)
 }
@@ -727,8 +736,7 @@ func waitFor(d time.Duration, cond func() bool) bool {
 // killed during an upload's PATCH and restarted: the PATCH and a download
 // meanwhile are answered 503 with Retry-After, and once S3 is back the
 // upload resumes where the server says and both files download whole.
-func s3Down(t *testing.T, row *chaosRow, bin string, tries int, rng *rand.Rand) {
-	s3 := tests3.New(t)
+func s3Down(t *testing.T, row *chaosRow, bin string, s3 *tests3.Server, tries int, rng *rand.Rand) {
 	s3.Setenv(t)
 	c := newChaos(t, bin, filepath.Join(t.TempDir(), "data"), "--blobs", s3.URL(s3.NewBucket(t)))
 	ctx := context.Background()
@@ -824,8 +832,7 @@ func (r readerAt) ReadAt(p []byte, off int64) (int, error) {
 // restarted at once (as after a crash) during an upload's PATCH: the
 // upload resumes where the server says once the database is back, and
 // the file downloads whole.
-func pgRestart(t *testing.T, row *chaosRow, bin string, tries int, rng *rand.Rand) {
-	pg := testpg.Start(t)
+func pgRestart(t *testing.T, row *chaosRow, bin string, pg *testpg.Server, tries int, rng *rand.Rand) {
 	c := newChaos(t, bin, filepath.Join(t.TempDir(), "data"), "--db", pg.NewDatabase(t))
 	t.Cleanup(func() {
 		_ = c.srv.cmd.Process.Kill()
