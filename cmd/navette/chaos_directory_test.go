@@ -46,7 +46,7 @@ func directoryKills(t *testing.T, row *chaosRow, bin string, kills, n int, rng *
 		p := flow(v)
 		took := ref.importFlow(t, p)
 		after := ref.directory(t)
-		delay := time.Duration(rng.Int64N(int64(took) * 5 / 4))
+		delay := time.Duration(rng.Int64N(int64(took)))
 		cmd := exec.Command(c.bin, "directory", "import", "--data", c.data, "--kind", "lawyers", "--force", p)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)

@@ -142,10 +142,10 @@ func TestChaos(t *testing.T) {
 		t.Fatalf("the test counts the server's reads in /proc/PID/io: %v", err)
 	}
 	n := chaosCounts{kills: 4, terms: 2, downloadKills: 4, full: 2, rot: 2, smtp: 1, s3: 2, pg: 2,
-		purgeKills: 2, purgeBatch: 16, syncKills: 2, lawyers: 1000, slow: 90, cluster: 1, size: 16 << 20, slowSize: 4 << 20}
+		purgeKills: 2, purgeBatch: 12, syncKills: 2, lawyers: 500, slow: 60, cluster: 1, size: 16 << 20, slowSize: 4 << 20}
 	if *chaosFull || os.Getenv("NAVETTE_CHAOS") == "full" {
 		n = chaosCounts{kills: 100, terms: 20, downloadKills: 100, full: 10, rot: 10, smtp: 4, s3: 10, pg: 10,
-			purgeKills: 100, purgeBatch: 40, syncKills: 100, lawyers: 2000, slow: 1500, cluster: 5, size: 256 << 20, slowSize: 50 << 20}
+			purgeKills: 100, purgeBatch: 40, syncKills: 100, lawyers: 1000, slow: 1500, cluster: 5, size: 256 << 20, slowSize: 50 << 20}
 	}
 	bin := buildNavette(t)
 	c := newChaos(t, bin, filepath.Join(t.TempDir(), "data"))
