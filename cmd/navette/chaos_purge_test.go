@@ -99,8 +99,9 @@ func (c *chaos) leftovers(t *testing.T, row *chaosRow) {
 			case f.BlobDeleted || f.State == navette.FilePurged:
 				row.lose(t, "room: %s, the blob of a file %s, left after the sweep", rel, f.State)
 			}
-		case strings.HasPrefix(name, ".") || strings.HasPrefix(lower, "tmp") || strings.HasPrefix(lower, "temp") ||
-			strings.HasSuffix(lower, ".tmp") || strings.HasSuffix(lower, ".part") || strings.HasSuffix(lower, ".partial") || strings.HasSuffix(lower, "~"):
+		case strings.HasPrefix(name, ".") || strings.HasSuffix(lower, ".tmp") || strings.HasSuffix(lower, ".part") ||
+			strings.HasSuffix(lower, ".partial") || strings.HasSuffix(lower, "~") ||
+			(strings.HasPrefix(lower, "tmp") || strings.HasPrefix(lower, "temp")) && !navette.ValidID(strings.SplitN(name, ".", 2)[0]):
 			temps = append(temps, p)
 		}
 		return nil
