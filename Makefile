@@ -11,7 +11,8 @@ test:
 # slow clients; no temporary file left after any kill; prints a table of
 # each fault, its tries, failures and what was lost (nothing, or it fails).
 # The test suite runs the same test with small counts. Then the disk full
-# of the application's own tests.
+# of the application's own tests. About 20 minutes (17 for the table on 2
+# busy cores).
 chaos:
 	NAVETTE_CHAOS=full go test ./cmd/navette -run '^TestChaos$$' -count=1 -v -timeout 2h
 	go test ./app -run '^TestFullDisk$$' -count=1
