@@ -602,6 +602,11 @@ func (a *App) Run(ctx context.Context) error {
 	if a.srv == nil {
 		return errors.New("app: Run needs an App made by Listen")
 	}
+	if a.Outbox != nil {
+		if err := a.Outbox.RemoveTemp(); err != nil {
+			a.Config.Logger.Warn("removing the temporary files of the mail outbox", "err", err)
+		}
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.srv.Serve(a.ln) }()
 	sweepDone := make(chan struct{})
@@ -712,6 +717,9 @@ func (a *App) sweepLoop(ctx context.Context) {
 			}
 		} else if st != (deposit.SweepStats{}) {
 			a.Config.Logger.Info("sweep", "reminded", st.Reminded, "expired", st.Expired, "purged", st.Purged, "abandoned", st.Abandoned, "blobs_deleted", st.BlobsDeleted)
+		}
+		if err == nil {
+			a.Config.Logger.Debug("sweep done", "orphans", st.Orphans)
 		}
 		if err := a.Auth.Sweep(ctx); err != nil && ctx.Err() == nil {
 			a.Config.Logger.Error("removing ended sessions failed", "err", err)

@@ -198,10 +198,36 @@ func (o *Outbox) prune() {
 	}
 }
 
+// outboxTemp starts the name of the temporary file of a message being
+// written.
+const outboxTemp = ".tmp-"
+
+// RemoveTemp removes the temporary files that writers killed before their
+// rename left in the outbox (a crash, kill -9): nothing else would. Call it
+// only while nothing writes to the outbox, as the server starts, before it
+// delivers notices.
+func (o *Outbox) RemoveTemp() error {
+	entries, err := os.ReadDir(o.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), outboxTemp) && e.Type().IsRegular() {
+			if err := os.Remove(filepath.Join(o.dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // writeFileAtomic writes data to dir/name through a temporary file, synced
 // and renamed into place, mode 0600, then syncs the directory.
 func writeFileAtomic(dir, name string, data []byte) (err error) {
-	f, err := os.CreateTemp(dir, ".tmp-*")
+	f, err := os.CreateTemp(dir, outboxTemp+"*")
 	if err != nil {
 		return err
 	}

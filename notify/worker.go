@@ -192,17 +192,23 @@ func (w *Worker) deliver(ctx context.Context, n *navette.Notice) {
 	var evs []navette.Event
 	if dead {
 		evs = append(evs, w.event(navette.EventNoticeDead, n))
-		w.Log.WarnContext(ctx, "notice failed for good", "notice", n.ID, "kind", n.Kind, "attempts", n.Attempts, "err", err)
 	} else {
 		next = w.Clock.Now().Add(w.backoff(n.Attempts))
-		w.Log.InfoContext(ctx, "notice delivery failed; will retry", "notice", n.ID, "kind", n.Kind, "attempts", n.Attempts, "next", next, "err", err)
 	}
-	if err := w.Meta.NoticeFailed(rec, n.ID, n.Attempts, errorText(err), next, dead, evs...); err != nil {
-		if navette.IsCode(err, navette.ECONFLICT) {
+	// The outcome is logged once recorded: a notice logged as failed is no
+	// longer held by this worker's lease.
+	if rerr := w.Meta.NoticeFailed(rec, n.ID, n.Attempts, errorText(err), next, dead, evs...); rerr != nil {
+		if navette.IsCode(rerr, navette.ECONFLICT) {
 			w.Log.InfoContext(ctx, "notice was taken over by another delivery", "notice", n.ID)
 			return
 		}
-		w.Log.ErrorContext(ctx, "recording a failed notice", "notice", n.ID, "err", err)
+		w.Log.ErrorContext(ctx, "recording a failed notice", "notice", n.ID, "kind", n.Kind, "attempts", n.Attempts, "err", rerr, "delivery_err", err)
+		return
+	}
+	if dead {
+		w.Log.WarnContext(ctx, "notice failed for good", "notice", n.ID, "kind", n.Kind, "attempts", n.Attempts, "err", err)
+	} else {
+		w.Log.InfoContext(ctx, "notice delivery failed; will retry", "notice", n.ID, "kind", n.Kind, "attempts", n.Attempts, "next", next, "err", err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -567,6 +568,32 @@ func TestOutbox(t *testing.T) {
 		if mode := fileMode(t, p); mode != 0o600 {
 			t.Errorf("%s has mode %v", p, mode)
 		}
+	}
+}
+
+// TestOutboxRemoveTemp: the temporary file of a message whose writer was
+// killed before its rename is removed, and the messages stay.
+func TestOutboxRemoveTemp(t *testing.T) {
+	f := newFixture(t)
+	dir := filepath.Join(t.TempDir(), "mail")
+	o := notify.NewOutbox(dir, f.keys)
+	if err := o.RemoveTemp(); err != nil {
+		t.Fatalf("RemoveTemp of an outbox never written: %v", err)
+	}
+	a := f.queue(navette.NoticeDeposit, f.bob, data())
+	f.runOnce(f.worker(o))
+	stray := filepath.Join(dir, ".tmp-1605677579")
+	if err := os.WriteFile(stray, []byte("{\"v\":1,"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.RemoveTemp(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stray); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the temporary file is still there: %v", err)
+	}
+	if _, err := o.Get(a.ID); err != nil {
+		t.Errorf("the message is gone: %v", err)
 	}
 }
 

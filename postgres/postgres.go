@@ -104,8 +104,9 @@ func pgCode(err error) string {
 
 // classify gives the navette code of the driver errors that are not
 // EINTERNAL: text the database refuses (EINVALID), a server that cannot
-// be reached or is going away (EUNAVAILABLE), and a server whose disk is
-// full (ENOSPACE).
+// be reached or is going away and a transaction it rolled back as a
+// deadlock's victim (EUNAVAILABLE: the client tries again), and a server
+// whose disk is full (ENOSPACE).
 func classify(err error) (code, message string) {
 	const (
 		invalidText = "The text contains characters the database does not accept."
@@ -119,6 +120,8 @@ func classify(err error) (code, message string) {
 		strings.HasPrefix(c, "57P") || // admin_shutdown, crash_shutdown, cannot_connect_now…
 		c == "53300": // too_many_connections
 		return navette.EUNAVAILABLE, unavailable
+	case c == "40P01" || c == "40001": // deadlock_detected, serialization_failure: rolled back, may be tried again
+		return navette.EUNAVAILABLE, "The database was busy; try again later."
 	case c == "53100": // disk_full
 		return navette.ENOSPACE, "The database server's storage is full; try again later."
 	case c != "":

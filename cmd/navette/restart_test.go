@@ -234,11 +234,13 @@ type server struct {
 	url       string
 	exited    chan int
 	committed atomic.Int64 // the highest offset logged as committed
+	sweeps    atomic.Int64 // sweeps ended
 	log       *serverLog
 }
 
 var servingRE = regexp.MustCompile(`serving (http://127\.0\.0\.1:\d+)`)
 var committedRE = regexp.MustCompile(`msg="upload committed" .*offset=(\d+)`)
+var sweptRE = regexp.MustCompile(`msg="sweep done"`)
 
 // startServer starts "navette serve" on a free port, with args added to
 // its flags, and waits until it says it serves.
@@ -249,6 +251,9 @@ func startServer(t *testing.T, bin, data string, args ...string) *server {
 	s.log = &serverLog{line: func(l string) {
 		if m := servingRE.FindStringSubmatch(l); m != nil {
 			served <- m[1]
+		}
+		if sweptRE.MatchString(l) {
+			s.sweeps.Add(1)
 		}
 		if m := committedRE.FindStringSubmatch(l); m != nil {
 			n, _ := strconv.ParseInt(m[1], 10, 64)
