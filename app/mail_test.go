@@ -185,7 +185,7 @@ func TestEveryKindOfMail(t *testing.T) {
 			t.Errorf("notice to %s: subject %q in %q", r.email, got, m.Header.Get("Content-Language"))
 		}
 		text, _ := parts(t, m)
-		for _, want := range []string{"Parquet 26/00042", "Greffe <" + agentEmail + ">", "2 "} {
+		for _, want := range []string{"Parquet 26/00042", "Greffe <" + agentEmail + ">", "2\u00a0"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("notice to %s lacks %q:\n%s", r.email, want, text)
 			}

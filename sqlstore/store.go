@@ -152,11 +152,18 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// internal wraps a driver error as an EINTERNAL navette error, or as the
-// error Dialect.Classify chooses. The message of an EINTERNAL error is left
+// internal wraps a driver error as an EINTERNAL navette error, as
+// EUNAVAILABLE if the request's context ended, or as the error
+// Dialect.Classify chooses. The message of an EINTERNAL error is left
 // empty so that users see the generic one; op and the driver error are kept
 // for the logs.
 func (s *Store) internal(err error, op string) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		// The request ended before its answer: nothing is wrong with the
+		// store, and the truthful answer, if one is still read, is to try
+		// again.
+		return navette.WrapError(navette.EUNAVAILABLE, fmt.Errorf("%s store: %s: %w", s.d.Name, op, err), "The request was interrupted; try again.")
+	}
 	if s.d.Classify != nil {
 		if code, msg := s.d.Classify(err); code != "" {
 			return navette.WrapError(code, fmt.Errorf("%s store: %s: %w", s.d.Name, op, err), "%s", msg)
