@@ -20,8 +20,8 @@ import (
 
 	"navette"
 	"navette/app"
-	"navette/internal/testbrowser"
 	"navette/app/apptest"
+	"navette/internal/testbrowser"
 )
 
 // freePort returns a TCP port of 127.0.0.1 free a moment ago: the node's
