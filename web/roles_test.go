@@ -3,10 +3,13 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
 	"navette"
+	"navette/deposit"
 )
 
 // Each role sees what it can use: the deposit form and its links only for
@@ -64,5 +67,35 @@ func TestRoleFitNavigation(t *testing.T) {
 			t.Errorf("%s: /new answers %d:\n%s", tc.name, w.Code, body)
 		}
 		checkPage(t, tc.name+" /new", body)
+	}
+}
+
+// Every error page says what happened and what to do next, and offers a
+// way on: signing in, or the visitor's start page.
+func TestEveryErrorPageTellsWhatToDo(t *testing.T) {
+	f := newFixture(t, "")
+	errs := []error{
+		&navette.Error{Code: navette.EGONE, Message: "This deposit was withdrawn by its sender.", Err: deposit.ErrRevoked},
+		navette.Errorf(navette.EFORBIDDEN, "%s", msgNoDeposit),
+	}
+	for _, code := range []string{navette.ECONFLICT, navette.EFORBIDDEN, navette.EGONE, navette.EINTERNAL, navette.EINVALID, navette.ENOTFOUND,
+		navette.ETOOLARGE, navette.ETOOMANY, navette.EUNAUTHORIZED, navette.EUNAVAILABLE, navette.ENOTIMPLEMENTED, navette.ENOSPACE} {
+		errs = append(errs, navette.Errorf(code, "Something went wrong."))
+	}
+	next := regexp.MustCompile(`(?s)<h2>Que faire \?</h2>\s*<ul>\s*<li>[^<]{10,}</li>.*<a class="[^"]*" href="(/signin[^"]*|/inbox)">[^<]+</a>`)
+	for _, err := range errs {
+		for _, u := range []*navette.User{f.agent, nil} {
+			r := httptest.NewRequest(http.MethodGet, "/deposits/x", nil)
+			if u != nil {
+				r = r.WithContext(navette.NewContextWithUser(r.Context(), u))
+			}
+			w := httptest.NewRecorder()
+			f.h.Error(w, r, err)
+			body := w.Body.String()
+			if w.Code < 400 || !next.MatchString(body) {
+				t.Errorf("%v (signed in: %v): %d, no next step or way on in\n%s", err, u != nil, w.Code, body)
+			}
+			checkPage(t, err.Error(), body)
+		}
 	}
 }
