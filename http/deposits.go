@@ -97,7 +97,7 @@ func (s *Server) handleSubmitDeposit(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleRevokeDeposit(w http.ResponseWriter, r *http.Request) {
 	var in api.Revoke
-	if r.ContentLength != 0 || r.Header.Get("Content-Type") != "" {
+	if r.ContentLength != 0 {
 		if err := decodeJSON(w, r, &in); err != nil {
 			s.writeError(w, r, err)
 			return
