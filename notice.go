@@ -13,10 +13,11 @@ const (
 	NoticeExpiryReport  NoticeKind = "expiry_report"  // to the sender at expiry: who never fetched
 	NoticeSignInCode    NoticeKind = "sign_in_code"   // a one-time code to sign in (no producer yet)
 	NoticeAccessRevoked NoticeKind = "access_revoked" // the addressee lost access to the platform (no producer yet)
+	NoticeWithdrawn     NoticeKind = "withdrawn"      // to each recipient notified: the sender withdrew the deposit
 )
 
 // NoticeKinds lists every kind, for templates and tests.
-var NoticeKinds = []NoticeKind{NoticeDeposit, NoticeReminder, NoticeReceipt, NoticeExpiryReport, NoticeSignInCode, NoticeAccessRevoked, NoticeContentAlert}
+var NoticeKinds = []NoticeKind{NoticeDeposit, NoticeReminder, NoticeReceipt, NoticeExpiryReport, NoticeSignInCode, NoticeAccessRevoked, NoticeContentAlert, NoticeWithdrawn}
 
 // Valid reports whether k is a known kind.
 func (k NoticeKind) Valid() bool {

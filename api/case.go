@@ -45,3 +45,10 @@ type Reply struct {
 type Extend struct {
 	Days int `json:"days"`
 }
+
+// Revoke is the optional body of DELETE /api/v1/deposits/{id}: why the
+// sender withdraws the deposit, told to its recipients by e-mail (never in
+// the subject).
+type Revoke struct {
+	Reason string `json:"reason,omitempty"`
+}

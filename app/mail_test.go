@@ -627,3 +627,45 @@ func TestMailCommandLine(t *testing.T) {
 }
 
 func writeFile(path string, b []byte) error { return os.WriteFile(path, b, 0o600) }
+
+func TestWithdrawalMail(t *testing.T) {
+	e, srv := mailEnv(t)
+	e.userLang(englishEmail, "Counsel Smith", navette.RolePartner, navette.LangEnglish)
+	d := e.createDeposit(e.agent, lawyerEmail, englishEmail)
+	e.upload(e.agent, d.ID, "pv-audition.pdf", []byte("%PDF-1.7 pièce"))
+	d = e.submit(e.agent, d.ID)
+	waitMail(t, srv, lawyerEmail, 1)
+	waitMail(t, srv, englishEmail, 1)
+
+	path := "/api/v1/deposits/" + d.ID
+	if resp, _ := e.do("DELETE", path, e.agent, strings.NewReader(`{"reason":"a\nb"}`), "Content-Type", "application/json"); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("a reason on two lines: %d, want 422", resp.StatusCode)
+	}
+	if resp, b := e.do("DELETE", path, e.agent, strings.NewReader(`{"reason":"Destinataire erroné"}`), "Content-Type", "application/json"); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("revoke: %d %s", resp.StatusCode, b)
+	}
+	for _, r := range []struct{ email, subject, reason string }{
+		{lawyerEmail, "Dépôt retiré par Greffe", "Motif indiqué par l'expéditeur : Destinataire erroné"},
+		{englishEmail, "Deposit withdrawn by Greffe", "Reason given by the sender: Destinataire erroné"},
+	} {
+		m := waitMail(t, srv, r.email, 2)[1]
+		if got := subject(t, m); got != r.subject {
+			t.Errorf("withdrawal to %s: subject %q, want %q", r.email, got, r.subject)
+		}
+		text, html := parts(t, m)
+		if !strings.Contains(text, r.reason) || !strings.Contains(text, "Parquet 26/00042") || !strings.Contains(html, "Destinataire erroné") {
+			t.Errorf("withdrawal to %s lacks the reason or reference:\n%s", r.email, text)
+		}
+	}
+	waitFor(t, "every notice recorded as sent", func() bool {
+		for _, n := range e.notices(d.ID) {
+			if n.State != navette.NoticeSent {
+				return false
+			}
+		}
+		return true
+	})
+	if n := srv.Count(); n != 4 {
+		t.Errorf("%d messages, want 4 (2 notices, 2 withdrawals)", n)
+	}
+}

@@ -73,21 +73,25 @@ func (m outcomes) with(more outcomes) outcomes {
 	return out
 }
 
-// toSignIn is how sign-in pages answer: signed-in callers go to their
-// inbox, anonymous ones back to signing in, the partial session to its
-// step.
-var toSignIn = outcomes{restCaller: "303 /inbox", "": "303 /signin", partialCaller: "303 /signin/enrol"}
+// landings are where each full session starts: its inbox, or the page
+// its role is for.
+var landings = outcomes{restCaller: "303 /inbox", navette.RoleAuditor: "303 /audit", navette.RoleCourtAdmin: "303 /admin/courts", navette.RoleAdmin: "303 /admin"}
+
+// toSignIn is how sign-in pages answer: signed-in callers go to where
+// they start, anonymous ones back to signing in, the partial session to
+// its step.
+var toSignIn = landings.with(outcomes{"": "303 /signin", partialCaller: "303 /signin/enrol"})
 
 // webPolicy is the one table of who may open which page. Deposit routes
 // are walked on a deposit an agent of court A sent to the partner; admin
 // routes on court A and its service mailbox.
 var webPolicy = map[string]outcomes{
 	"GET /static/{path...}": everyone("200"),
-	"GET /{$}":              {restCaller: "303 /inbox", "": "303 /signin", partialCaller: "303 /signin/enrol"},
+	"GET /{$}":              toSignIn,
 
 	"GET /inbox":                               fullSession("200"),
 	"GET /sent":                                fullSession("200"),
-	"GET /new":                                 fullSession("200"),
+	"GET /new":                                 rolesOnly("200", navette.RoleAgent, navette.RoleCourtAdmin, navette.RolePartner),
 	"GET /deposits/{id}":                       {navette.RoleAgent: "200", navette.RolePartner: "200", restCaller: "404"},
 	"GET /deposits/{id}/zip":                   {navette.RoleAgent: "200", navette.RolePartner: "200", restCaller: "404"},
 	"GET /deposits/{id}/files/{fid}":           {navette.RoleAgent: "200", navette.RolePartner: "200", restCaller: "404"},

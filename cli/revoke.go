@@ -10,9 +10,10 @@ func init() {
 }
 
 func runRevoke(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "revoke", "DEPOSIT_ID\n\nWithdraws a deposit you sent: its recipients can no longer download it.")
+	fs := newFlagSet(env, "revoke", "DEPOSIT_ID\n\nWithdraws a deposit you sent: its recipients can no longer download it,\nand those it was offered to are told by e-mail, with --reason if given.")
 	var cf clientFlags
 	cf.define(fs)
+	reason := fs.String("reason", "", "why you withdraw it, told to its recipients by e-mail (one line)")
 	if err := parseInterspersed(fs, env, args); err != nil {
 		return err
 	}
@@ -24,7 +25,7 @@ func runRevoke(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := c.Revoke(ctx, id); err != nil {
+	if err := c.RevokeWithReason(ctx, id, *reason); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Deposit %s revoked.\n", id)

@@ -308,3 +308,9 @@ func (c *Client) List(ctx context.Context, box, before string, limit int) (*api.
 func (c *Client) Revoke(ctx context.Context, depositID string) error {
 	return c.doJSON(ctx, http.MethodDelete, c.endpoint(depositPath(depositID), nil), nil, nil, http.StatusNoContent)
 }
+
+// RevokeWithReason withdraws a deposit its caller sent, telling its
+// recipients why by e-mail.
+func (c *Client) RevokeWithReason(ctx context.Context, depositID, reason string) error {
+	return c.doJSON(ctx, http.MethodDelete, c.endpoint(depositPath(depositID), nil), api.Revoke{Reason: reason}, nil, http.StatusNoContent)
+}

@@ -28,6 +28,7 @@ const (
 	MaxReferenceLen = 200
 	MaxMessageLen   = 10000
 	MaxNameLen      = 255
+	MaxReasonLen    = 500
 )
 
 // Create makes a draft deposit from actor to the given recipients. Returns
@@ -359,21 +360,63 @@ func (s *Service) makeAvailable(d *navette.DepositRecord, files []*navette.FileR
 	return available, nil
 }
 
-// Revoke withdraws a deposit: recipients get EGONE at once and the sweeper
-// purges it. Only the sender may revoke. Returns EGONE if it already ended.
+// Revoke withdraws a deposit without giving a reason (see RevokeWithReason).
 func (s *Service) Revoke(ctx context.Context, actor *navette.User, id string) error {
+	return s.RevokeWithReason(ctx, actor, id, "")
+}
+
+// RevokeWithReason withdraws a deposit: recipients get EGONE at once and
+// the sweeper purges it. The recipients it was offered to are told by a
+// notice, with reason if not empty: one line of printable text of at most
+// MaxReasonLen bytes, kept only sealed in the notices. Only the sender may
+// revoke. Returns EINVALID for a bad reason, EGONE if it already ended.
+func (s *Service) RevokeWithReason(ctx context.Context, actor *navette.User, id, reason string) error {
+	reason = strings.TrimSpace(reason)
+	if len(reason) > MaxReasonLen || !printable(reason, false) {
+		return navette.Errorf(navette.EINVALID, "The reason must be one line of printable text of at most %d bytes.", MaxReasonLen)
+	}
 	if _, err := s.lookupSent(ctx, actor, id, "Only the sender may withdraw a deposit."); err != nil {
 		return err
 	}
-	return s.Meta.UpdateDeposit(ctx, id, func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
+	err := s.Meta.UpdateDeposit(ctx, id, func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
 		now := s.Clock.Now()
 		if Expired(d, now) {
 			return nil, gone(d)
 		}
+		ev := navette.Event{Time: now, Type: navette.EventDepositRevoked, ActorID: actor.ID, DepositID: d.ID}
+		if d.State == navette.DepositAvailable {
+			var err error
+			if ev.Notices, err = s.withdrawnNotices(d, files, actor, reason, now); err != nil {
+				return nil, err
+			}
+		}
 		d.State = navette.DepositRevoked
 		d.RevokedAt = now
-		return s.withClaims(ctx, d, files, actor, nil, []navette.Event{{Time: now, Type: navette.EventDepositRevoked, ActorID: actor.ID, DepositID: d.ID}})
+		return s.withClaims(ctx, d, files, actor, nil, []navette.Event{ev})
 	})
+	if err == nil {
+		s.kick()
+	}
+	return err
+}
+
+// withdrawnNotices returns the notices that tell each recipient of d, an
+// available deposit, that its sender withdrew it, and why.
+func (s *Service) withdrawnNotices(d *navette.DepositRecord, files []*navette.FileRecord, sender *navette.User, reason string, now time.Time) ([]navette.Notice, error) {
+	nd, err := s.noticeData(d, files, sender)
+	if err != nil {
+		return nil, err
+	}
+	nd.FileNames, nd.Message, nd.Reason = nil, "", reason
+	var out []navette.Notice
+	for _, r := range d.Recipients {
+		n, err := notify.NewNotice(s.Keys, navette.NoticeWithdrawn, r.UserID, d.ID, now, nd)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // printable reports whether s is valid UTF-8 without control characters

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,5 +158,50 @@ func TestNoticesCarryNamesOnlyIfAllowed(t *testing.T) {
 	_, ds := f.notices(t, v.ID)
 	if len(ds) != 1 || len(ds[0].FileNames) != 1 || ds[0].FileNames[0] != "pv-secret.pdf" || ds[0].Message != "secret message" {
 		t.Errorf("deposit notice with names allowed carries %+v", ds)
+	}
+}
+
+func TestRevokeTellsTheRecipients(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	kicks := 0
+	f.svc.NoticesQueued = func() { kicks++ }
+	v, _ := f.available(t, deposit.Draft{Reference: "RG 26/9", Message: "secret message", RetentionDays: 7})
+	f.svc.Clock.(*navette.FakeClock).Advance(time.Second)
+	for _, bad := range []string{strings.Repeat("x", deposit.MaxReasonLen+1), "two\nlines", "bell\a"} {
+		if err := f.svc.RevokeWithReason(ctx, f.sender, v.ID, bad); !navette.IsCode(err, navette.EINVALID) {
+			t.Errorf("RevokeWithReason(%q) = %v, want EINVALID", bad, err)
+		}
+	}
+	if err := f.svc.RevokeWithReason(ctx, f.recipient, v.ID, ""); !navette.IsCode(err, navette.EFORBIDDEN) {
+		t.Errorf("RevokeWithReason by the recipient = %v, want EFORBIDDEN", err)
+	}
+	if err := f.svc.RevokeWithReason(ctx, f.sender, v.ID, "  Pièce jointe par erreur "); err != nil {
+		t.Fatal(err)
+	}
+	ns, ds := f.notices(t, v.ID)
+	if len(ns) != 2 || ns[1].Kind != navette.NoticeWithdrawn || ns[1].UserID != f.recipient.ID || ns[1].State != navette.NoticePending {
+		t.Fatalf("notices after revoke: %+v", ns)
+	}
+	if d := ds[1]; d.Reason != "Pièce jointe par erreur" || d.Reference != "RG 26/9" || d.Sender.Email != f.sender.Email || d.Message != "" || d.FileNames != nil {
+		t.Errorf("withdrawal notice carries %+v", d)
+	}
+	if bytes.Contains(ns[1].Payload, []byte("erreur")) {
+		t.Errorf("the reason is stored in clear")
+	}
+	if kicks != 2 {
+		t.Errorf("%d kicks after submit and revoke, want 2", kicks)
+	}
+
+	// A draft was never offered: withdrawing it tells no one.
+	draft, err := f.svc.Create(ctx, f.sender, deposit.Draft{Reference: "RG 26/10", Recipients: []string{f.recipient.Email}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Revoke(ctx, f.sender, draft.ID); err != nil {
+		t.Fatal(err)
+	}
+	if ns, _ := f.notices(t, draft.ID); len(ns) != 0 {
+		t.Errorf("withdrawing a draft made notices: %+v", ns)
 	}
 }

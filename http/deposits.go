@@ -96,7 +96,14 @@ func (s *Server) handleSubmitDeposit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleRevokeDeposit(w http.ResponseWriter, r *http.Request) {
-	if err := s.Deposits.Revoke(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id")); err != nil {
+	var in api.Revoke
+	if r.ContentLength != 0 {
+		if err := decodeJSON(w, r, &in); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if err := s.Deposits.RevokeWithReason(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"), in.Reason); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

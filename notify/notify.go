@@ -51,6 +51,9 @@ type Data struct {
 	// Unscanned tells that files of the deposit were not (fully) scanned
 	// by an antivirus: the message says "non analysé par un antivirus".
 	Unscanned bool `json:"unscanned,omitempty"`
+	// Reason is why the sender withdrew the deposit, in a withdrawal
+	// notice; empty if none was given. Never in a subject.
+	Reason string `json:"reason,omitempty"`
 	// Alert is what a content alert to admins reports.
 	Alert *Alert `json:"alert,omitempty"`
 }

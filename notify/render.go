@@ -99,6 +99,7 @@ type view struct {
 	NeverFetched []Person
 	FileNames    []string
 	Message      string
+	Reason       string
 	Code         string
 	CodeExpires  string
 	Unscanned    bool
@@ -140,6 +141,7 @@ func (r *Renderer) Render(n *navette.Notice, to *navette.User, d *Data) (*Messag
 		Sender:      person(d.Sender),
 		Recipient:   person(d.Recipient),
 		Downloaded:  formatTime(d.DownloadedAt, lang),
+		Reason:      oneLine(d.Reason, maxLineText),
 		Code:        oneLine(d.Code, maxLineText),
 		CodeExpires: formatTime(d.CodeExpiresAt, lang),
 		Unscanned:   d.Unscanned,

@@ -24,6 +24,7 @@ func sample() *notify.Data {
 		Message:       "Pièces confidentielles du dossier",
 		Code:          "482913",
 		CodeExpiresAt: time.Date(2026, 11, 2, 9, 15, 0, 0, time.UTC),
+		Reason:        "Pièce jointe par erreur",
 	}
 }
 
@@ -110,6 +111,10 @@ func TestRenderEveryKind(t *testing.T) {
 				case navette.NoticeExpiryReport:
 					if !strings.Contains(m.Text, "anne.roy@avocat.example") || !strings.Contains(m.Text, "x@avocat.example") || !strings.Contains(m.Subject, "2") {
 						t.Errorf("%s: who never fetched missing:\n%s\n%s", what, m.Subject, m.Text)
+					}
+				case navette.NoticeWithdrawn:
+					if !strings.Contains(m.Text, "Pièce jointe par erreur") || !strings.Contains(m.HTML, "Pièce jointe par erreur") || strings.Contains(m.Subject, "erreur") {
+						t.Errorf("%s: the reason is not in the body, or is in the subject:\n%s\n%s", what, m.Subject, m.Text)
 					}
 				case navette.NoticeSignInCode:
 					if !strings.Contains(m.Text, "482913") || !strings.Contains(m.HTML, "482913") || strings.Contains(m.Subject, "482913") {

@@ -375,7 +375,7 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request) {
 	case "sent":
 		p.Flash = tr(p.Lang, "Le dépôt est envoyé : ses destinataires sont avisés par courriel.")
 	case "revoked":
-		p.Flash = tr(p.Lang, "Le dépôt est retiré.")
+		p.Flash = tr(p.Lang, "Le dépôt est retiré : ceux de ses destinataires qui en avaient été avisés le sont aussi du retrait.")
 	case "extended":
 		p.Flash = tr(p.Lang, "Le dépôt est prolongé : ses destinataires sont avisés de la nouvelle échéance.")
 	}
@@ -390,7 +390,7 @@ func (h *Handler) revoke(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, DepositPath(id), http.StatusSeeOther)
 		return
 	}
-	if err := h.Deposits.Revoke(r.Context(), u, id); err != nil {
+	if err := h.Deposits.RevokeWithReason(r.Context(), u, id, r.PostFormValue("reason")); err != nil {
 		h.Error(w, r, err)
 		return
 	}

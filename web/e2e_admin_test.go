@@ -181,7 +181,10 @@ func TestAdminPagesInBrowser(t *testing.T) {
 	n := s.n
 	b := testbrowser.New(t, n.URL)
 	signIn(t, n, b, s.admin.Email)
-	b.Axe("/inbox (admin)")
+	if loc := b.Location(); !strings.HasSuffix(loc, "/admin") {
+		t.Errorf("the admin starts at %s, want /admin", loc)
+	}
+	b.Axe("/admin (admin, landing)")
 
 	// The overview, reached from the main navigation.
 	submitAndWait(b, "open the administration", `a[href="/admin/stats"]`, chromedp.Click(chromedp.CSS(`nav a[href="/admin"]`)))
@@ -387,7 +390,10 @@ func TestCourtAdminInBrowser(t *testing.T) {
 	s.deposit(t, s.otherClerk, s.partner, "RG 26/01877", []byte("Lille"))
 	b := testbrowser.New(t, n.URL)
 	signIn(t, n, b, s.courtAdmin.Email)
-	b.Axe("/inbox (court admin)")
+	if loc := b.Location(); !strings.HasSuffix(loc, "/admin/courts") {
+		t.Errorf("the court admin starts at %s, want /admin/courts", loc)
+	}
+	b.Axe("/admin/courts (court admin, landing)")
 
 	visit(t, b, n, "/admin", http.StatusOK)
 	if testbrowser.Eval[bool](b, `!!document.querySelector('main a[href="/admin/imports"]')`) {

@@ -100,7 +100,9 @@ func TestProofsPages(t *testing.T) {
 
 	xb := testbrowser.New(t, n.URL)
 	signIn(t, n, xb, auditor.Email)
-	xb.Navigate(n.URL + "/audit")
+	if loc := xb.Location(); !strings.HasSuffix(loc, "/audit") {
+		t.Errorf("the auditor starts at %s, want /audit", loc)
+	}
 	xb.Axe("/audit")
 	xb.Run("search",
 		chromedp.SendKeys(chromedp.CSS("#reference"), "555 martin"),

@@ -21,6 +21,8 @@ type errorData struct {
 	Next      []string
 	SignIn    bool
 	NextURL   string
+	Home      string // the visitor's landing page, the way out
+	HomeLabel string
 	RequestID string
 	// Proofs are the receipts of a deposit that ended, which its
 	// recipient may still take away.
@@ -50,7 +52,8 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, err error, p
 	}
 	p := h.newPage(w, r, "Erreur", "")
 	lang := p.Lang
-	d := &errorData{Status: status, RequestID: w.Header().Get("X-Request-Id")}
+	d := &errorData{Status: status, RequestID: w.Header().Get("X-Request-Id"), Home: landing(navette.UserFromContext(r.Context()))}
+	d.HomeLabel = landingLabel(lang, d.Home)
 	switch {
 	case errors.Is(err, deposit.ErrRevoked):
 		d.Heading = tr(lang, "Ce dépôt a été retiré")
@@ -66,6 +69,13 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, err error, p
 		d.Next = []string{
 			tr(lang, "Vérifiez que le lien est complet, tel qu’il figure dans le courriel reçu."),
 			tr(lang, "Si le dépôt a été adressé à une autre adresse que la vôtre, connectez-vous avec celle-ci."),
+		}
+	case code == navette.EFORBIDDEN && navette.ErrorMessage(err) == msgNoDeposit:
+		d.Heading = tr(lang, "Envoi impossible avec ce rôle")
+		d.Text = h.message(lang, err)
+		d.Next = []string{
+			tr(lang, "Votre compte sert à administrer ou à contrôler la plateforme : les pages de votre menu sont celles qu’il peut utiliser."),
+			tr(lang, "Pour envoyer des documents, connectez-vous avec un compte d’agent de juridiction ou de partenaire."),
 		}
 	case code == navette.EFORBIDDEN:
 		d.Heading = tr(lang, "Accès refusé")
@@ -167,14 +177,15 @@ var french = map[string]string{
 	"Sign-in with a directory password is not configured.":                        "La connexion par mot de passe de l’annuaire n’est pas configurée.",
 	"A second factor is enrolled already.":                                        "Un second facteur est déjà activé.",
 	"Only the sender may withdraw a deposit.":                                     "Seul l’expéditeur peut retirer un dépôt.",
-	"This deposit was withdrawn by its sender.":                                   "Ce dépôt a été retiré par son expéditeur.",
-	"This deposit has expired; its files were deleted.":                           "Ce dépôt a expiré ; ses fichiers ont été effacés.",
-	"This file is not available for download.":                                    "Ce fichier n’est pas disponible au téléchargement.",
-	"Authentication is required.":                                                 "Connexion nécessaire.",
-	"An e-mail address is required.":                                              "Une adresse électronique est nécessaire.",
-	"The flow cannot be read.":                                                    "Le fichier de l’annuaire ne peut pas être lu.",
-	"A directory sync needs the name of its source.":                              "Un import d’annuaire doit nommer sa source.",
-	"A user with this id, e-mail address or external id exists already.":          "Un utilisateur a déjà cet identifiant, cette adresse électronique ou cet identifiant externe.",
+	msgNoDeposit: "Votre rôle ne permet pas d’envoyer des dépôts : ce sont les agents des juridictions et les partenaires qui en envoient.",
+	"This deposit was withdrawn by its sender.":                          "Ce dépôt a été retiré par son expéditeur.",
+	"This deposit has expired; its files were deleted.":                  "Ce dépôt a expiré ; ses fichiers ont été effacés.",
+	"This file is not available for download.":                           "Ce fichier n’est pas disponible au téléchargement.",
+	"Authentication is required.":                                        "Connexion nécessaire.",
+	"An e-mail address is required.":                                     "Une adresse électronique est nécessaire.",
+	"The flow cannot be read.":                                           "Le fichier de l’annuaire ne peut pas être lu.",
+	"A directory sync needs the name of its source.":                     "Un import d’annuaire doit nommer sa source.",
+	"A user with this id, e-mail address or external id exists already.": "Un utilisateur a déjà cet identifiant, cette adresse électronique ou cet identifiant externe.",
 }
 
 // frenchPrefixes translate the fixed beginnings of messages that end with

@@ -300,7 +300,7 @@ func (h *Handler) issuedJSON(w http.ResponseWriter, r *http.Request, is *auth.Is
 	}
 	auth.SetCookie(w, is)
 	if next == "/" {
-		next = "/inbox"
+		next = landing(is.User)
 	}
 	writeJSON(w, http.StatusOK, nextJSON{Next: next})
 }

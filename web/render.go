@@ -15,6 +15,7 @@ import (
 
 	"navette"
 	"navette/auth"
+	"navette/deposit"
 	"navette/evidence"
 )
 
@@ -105,7 +106,8 @@ func (h *Handler) funcs(lang string) template.FuncMap {
 		"isAdmin": func(u *navette.User) bool {
 			return u != nil && (u.Role == navette.RoleAdmin || u.Role == navette.RoleCourtAdmin)
 		},
-		"isAuditor": func(u *navette.User) bool { return u != nil && evidence.Auditor(u.Role) },
+		"isAuditor":  func(u *navette.User) bool { return u != nil && evidence.Auditor(u.Role) },
+		"canDeposit": func(u *navette.User) bool { return u != nil && deposit.CanDeposit(u.Role) },
 	}
 }
 

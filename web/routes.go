@@ -24,6 +24,9 @@ type Access struct {
 	// Roles may open the page; empty with Public and Partial unset means
 	// every role that can sign in, with a full session.
 	Roles []navette.Role
+	// Refused is what the 403 page tells the roles not listed, if more
+	// than that their role does not allow it.
+	Refused string
 }
 
 // Route is one web route: its method and path pattern, who may open it,
@@ -51,13 +54,14 @@ func (h *Handler) Routes() []Route {
 	admin := Access{Roles: []navette.Role{navette.RoleAdmin}}
 	courtAdmin := Access{Roles: []navette.Role{navette.RoleAdmin, navette.RoleCourtAdmin}}
 	audit := Access{Roles: []navette.Role{navette.RoleAdmin, navette.RoleAuditor}}
+	depositors := Access{Roles: []navette.Role{navette.RoleAgent, navette.RoleCourtAdmin, navette.RolePartner}, Refused: msgNoDeposit}
 	return []Route{
 		{Pattern: "GET /static/{path...}", Access: public, handler: h.serveStatic, asset: true},
 
 		{Pattern: "GET /{$}", Access: public, handler: h.home},
 		{Pattern: "GET /inbox", Access: signedIn, handler: h.inbox},
 		{Pattern: "GET /sent", Access: signedIn, handler: h.sent},
-		{Pattern: "GET /new", Access: signedIn, handler: h.newDeposit},
+		{Pattern: "GET /new", Access: depositors, handler: h.newDeposit},
 		{Pattern: "GET /deposits/{id}", Access: signedIn, handler: h.depositPage},
 		{Pattern: "GET /deposits/{id}/zip", Access: signedIn, handler: h.zip},
 		{Pattern: "GET /deposits/{id}/files/{fid}", Access: signedIn, handler: h.download},
@@ -123,7 +127,7 @@ func (h *Handler) guard(rt Route) http.HandlerFunc {
 			case cur == nil || cur.Session == nil:
 				http.Redirect(w, r, "/signin", http.StatusSeeOther)
 			case cur.Session.Stage == navette.StageFull:
-				http.Redirect(w, r, "/inbox", http.StatusSeeOther)
+				http.Redirect(w, r, landing(cur.User), http.StatusSeeOther)
 			case cur.Session.Stage != rt.Access.Partial:
 				h.redirectStage(w, r, cur.Session.Stage, nextOf(r))
 			default:
@@ -146,7 +150,7 @@ func (h *Handler) guard(rt Route) http.HandlerFunc {
 			return
 		}
 		if len(rt.Access.Roles) > 0 && !slices.Contains(rt.Access.Roles, u.Role) {
-			h.Error(w, r, navette.Errorf(navette.EFORBIDDEN, "Your role does not allow this."))
+			h.Error(w, r, refusal(rt.Access))
 			return
 		}
 		if cur := session(r); h.Auth != nil && cur != nil && !strings.HasPrefix(rt.Pattern, r.Method+" /account") {

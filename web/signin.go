@@ -97,7 +97,7 @@ func (h *Handler) issued(w http.ResponseWriter, r *http.Request, is *auth.Issued
 		return
 	}
 	if next == "/" {
-		next = "/inbox"
+		next = landing(is.User)
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }

@@ -184,8 +184,8 @@ func safeNext(next string) string {
 }
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
-	if navette.UserFromContext(r.Context()) != nil {
-		http.Redirect(w, r, "/inbox", http.StatusSeeOther)
+	if u := navette.UserFromContext(r.Context()); u != nil {
+		http.Redirect(w, r, landing(u), http.StatusSeeOther)
 		return
 	}
 	if cur := session(r); cur != nil && cur.Session != nil && cur.Session.Stage != navette.StageFull {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"navette"
+	"navette/notify"
 )
 
 // checkPage fails unless body is a page that a strict CSP allows: no inline
@@ -339,9 +340,29 @@ func TestRevokedAndExpired(t *testing.T) {
 	if w := f.post(t, f.lawyer, "/deposits/"+v.ID+"/revoke", "confirm=yes&csrf=csrf-token"); w.Code != http.StatusForbidden {
 		t.Errorf("recipient revokes: %d", w.Code)
 	}
-	w := f.post(t, f.agent, "/deposits/"+v.ID+"/revoke", "confirm=yes&csrf=csrf-token")
+	if body := f.get(t, f.agent, "/deposits/"+v.ID).Body.String(); !strings.Contains(body, `name="reason"`) {
+		t.Errorf("no reason in the revoke form:\n%s", body)
+	}
+	w := f.post(t, f.agent, "/deposits/"+v.ID+"/revoke", "confirm=yes&reason=Erreur+de+destinataire&csrf=csrf-token")
 	if w.Code != http.StatusSeeOther {
 		t.Fatalf("revoke: %d %s", w.Code, w.Body.String())
+	}
+	ns, err := f.h.Deposits.Meta.Notices(t.Context(), navette.NoticeFilter{DepositID: v.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var told []string
+	for _, n := range ns {
+		if n.Kind == navette.NoticeWithdrawn {
+			d, err := notify.Open(f.h.Deposits.Keys, n)
+			if err != nil || d.Reason != "Erreur de destinataire" {
+				t.Errorf("withdrawal notice: %+v, %v", d, err)
+			}
+			told = append(told, n.UserID)
+		}
+	}
+	if len(told) != 1 || told[0] != f.lawyer.ID {
+		t.Errorf("withdrawal notices to %v, want the lawyer", told)
 	}
 	w = f.get(t, f.lawyer, "/deposits/"+v.ID)
 	if w.Code != http.StatusGone || !strings.Contains(w.Body.String(), "Ce dépôt a été retiré") {
