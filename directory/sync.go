@@ -321,7 +321,7 @@ func (d *diff) entry(e *Entry, u *navette.User) error {
 	}
 	switch {
 	case u == nil:
-		d.add(e, courtID)
+		d.addUser(e, courtID)
 	case !e.Active:
 		d.inactive(e, u)
 	default:
@@ -330,8 +330,8 @@ func (d *diff) entry(e *Entry, u *navette.User) error {
 	return nil
 }
 
-// add creates the user of entry e, active, of the court courtID.
-func (d *diff) add(e *Entry, courtID string) {
+// addUser creates the user of entry e, active, of the court courtID.
+func (d *diff) addUser(e *Entry, courtID string) {
 	d.checkEmail(e, nil)
 	role := e.Role
 	if role == "" {
