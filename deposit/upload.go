@@ -581,27 +581,7 @@ func (s *Service) sealStage(ctx context.Context, w navette.BlobWriter, sw *seal.
 	var failed atomic.Bool
 	if async {
 		commits, committed = make(chan pendingCommit, 1), make(chan error, 1)
-		go func() {
-			var err error
-			for c := range commits {
-				if err != nil {
-					continue
-				}
-				if err = c.mark.err; err == nil {
-					err = c.sync()
-				}
-				if err == nil {
-					err = s.recordProgress(ctx, fileID, *durable, c.mark.off, sealResumeState(k, fileID, c.mark.off, c.mark.hash, nil), nil)
-				}
-				if err != nil {
-					failed.Store(true)
-					continue
-				}
-				*durable = c.mark.off
-				s.log().Debug("upload committed", "file", fileID, "offset", c.mark.off)
-			}
-			committed <- err
-		}()
+		go func() { committed <- s.syncCommits(ctx, k, fileID, durable, &failed, commits) }()
 	}
 	var err error
 	for sg := range in {
@@ -630,9 +610,42 @@ func (s *Service) sealStage(ctx context.Context, w navette.BlobWriter, sw *seal.
 	}
 	if async {
 		close(commits)
-		if cerr := <-committed; cerr != nil && (err == nil || err == errCommitFailed) {
-			err = cerr
+		err = commitErr(err, <-committed)
+	}
+	return err
+}
+
+// syncCommits runs the commits of sealStage handed over in the
+// background: it syncs each and records its offset in durable, until one
+// fails, which it marks in failed. It returns the first error once commits
+// is closed.
+func (s *Service) syncCommits(ctx context.Context, k *seal.Key, fileID string, durable *int64, failed *atomic.Bool, commits <-chan pendingCommit) error {
+	var err error
+	for c := range commits {
+		if err != nil {
+			continue
 		}
+		if err = c.mark.err; err == nil {
+			err = c.sync()
+		}
+		if err == nil {
+			err = s.recordProgress(ctx, fileID, *durable, c.mark.off, sealResumeState(k, fileID, c.mark.off, c.mark.hash, nil), nil)
+		}
+		if err != nil {
+			failed.Store(true)
+			continue
+		}
+		*durable = c.mark.off
+		s.log().Debug("upload committed", "file", fileID, "offset", c.mark.off)
+	}
+	return err
+}
+
+// commitErr is the error of sealStage, err, given the error of its
+// background commits, cerr: a commit's failure comes first.
+func commitErr(err, cerr error) error {
+	if cerr != nil && (err == nil || err == errCommitFailed) {
+		return cerr
 	}
 	return err
 }
