@@ -360,7 +360,14 @@ func newDepositData(v *deposit.View, u *navette.User, now time.Time) *depositDat
 	d.CaseID = v.CaseID
 	d.CanReply = !d.IsSender && deposit.CanDeposit(u.Role) && !v.Key.IsZero()
 	d.CanExtend = d.IsSender && !ended && v.State == navette.DepositAvailable
-	for _, f := range v.Files {
+	d.addFiles(v.Files)
+	return d
+}
+
+// addFiles adds the rows of files to d, but for those purged before they
+// were complete.
+func (d *depositData) addFiles(files []deposit.FileView) {
+	for _, f := range files {
 		if f.State == navette.FilePurged && f.SHA256 == nil {
 			continue
 		}
@@ -372,7 +379,6 @@ func newDepositData(v *deposit.View, u *navette.User, now time.Time) *depositDat
 		d.FileCount++
 		d.TotalSize += f.Size
 	}
-	return d
 }
 
 // addRecipients adds the recipients of v to d, with, for its sender, what
