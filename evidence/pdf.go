@@ -15,27 +15,30 @@ import (
 // ReceiptJSON returns receipt rid as its JSON document, as Receipt gives
 // it.
 func (s *Service) ReceiptJSON(ctx context.Context, actor *navette.User, rid string) ([]byte, error) {
+	_, b, err := s.receiptJSON(ctx, actor, rid)
+	return b, err
+}
+
+// receiptJSON returns receipt rid, as Receipt gives it, and its JSON
+// document.
+func (s *Service) receiptJSON(ctx context.Context, actor *navette.User, rid string) (*receipt.Receipt, []byte, error) {
 	r, err := s.Receipt(ctx, actor, rid)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	b, err := r.Marshal()
 	if err != nil {
-		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+		return nil, nil, navette.WrapError(navette.EINTERNAL, err, "")
 	}
-	return b, nil
+	return r, b, nil
 }
 
 // ReceiptPDF returns receipt rid as a PDF attestation with its JSON
 // attached, as Receipt gives it.
 func (s *Service) ReceiptPDF(ctx context.Context, actor *navette.User, rid string) ([]byte, error) {
-	r, err := s.Receipt(ctx, actor, rid)
+	r, b, err := s.receiptJSON(ctx, actor, rid)
 	if err != nil {
 		return nil, err
-	}
-	b, err := r.Marshal()
-	if err != nil {
-		return nil, navette.WrapError(navette.EINTERNAL, err, "")
 	}
 	return s.renderPDF(r, b)
 }
