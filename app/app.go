@@ -246,57 +246,12 @@ type App struct {
 // Open opens the stores and services of cfg, without listening. Use it for
 // operator commands that work on the data directly.
 func Open(cfg Config) (*App, error) {
-	if cfg.DataDir == "" {
-		return nil, navette.Errorf(navette.EINVALID, "A data directory is required (--data).")
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = navette.SystemClock{}
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
-	cfg.Logger = slog.New(navette.LogRequestIDs(cfg.Logger.Handler()))
-	if cfg.AbandonAfter <= 0 {
-		cfg.AbandonAfter = 24 * time.Hour
-	}
-	if cfg.ProofRetentionDays == 0 {
-		cfg.ProofRetentionDays = 365
-	}
-	if cfg.ProofRetentionDays < 365 {
-		return nil, navette.Errorf(navette.EINVALID, "The proof retention must be at least 365 days, not %d: proofs are kept at least one year after a deposit's purge.", cfg.ProofRetentionDays)
-	}
-	if cfg.SweepInterval <= 0 {
-		cfg.SweepInterval = time.Minute
-	}
-	if cfg.KeyringInterval <= 0 {
-		cfg.KeyringInterval = 5 * time.Second
-	}
-	if cfg.ReminderDays == 0 {
-		cfg.ReminderDays = 3
-	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, navette.WrapError(navette.EINVALID, err, "Cannot create the data directory %s.", cfg.DataDir)
+	cfg, err := withDefaults(cfg)
+	if err != nil {
+		return nil, err
 	}
 	a := &App{Config: cfg}
-	var err error
-	if a.Keys, err = keyring.Open(filepath.Join(cfg.DataDir, "keys")); err != nil {
-		return nil, err
-	}
-	a.Keys.SetLogger(cfg.Logger)
-	if strings.ContainsAny(cfg.JournalOrigin, "+ \t\n") {
-		return nil, navette.Errorf(navette.EINVALID, "The journal's origin (--journal-origin) must not contain a plus sign or a space.")
-	}
-	if a.JournalKeys, err = keyring.OpenJournalKeys(filepath.Join(cfg.DataDir, "keys"), journalOrigin(cfg)); err != nil {
-		return nil, err
-	}
-	if cfg.TSA != "" && cfg.Stamper == nil {
-		c, err := tsa.New(tsa.Config{URL: cfg.TSA, CAFile: cfg.TSACA})
-		if err != nil {
-			return nil, err
-		}
-		cfg.Stamper = c
-	}
-	if a.MAC, err = keyring.OpenMAC(filepath.Join(cfg.DataDir, "keys")); err != nil {
+	if err := a.openKeys(&cfg); err != nil {
 		return nil, err
 	}
 	if a.Meta, err = OpenMeta(cfg.DB, cfg.DataDir); err != nil {
@@ -355,17 +310,9 @@ func Open(cfg Config) (*App, error) {
 		PartnersToAgents:     cfg.PartnersToAgents,
 		ProofRetention:       time.Duration(cfg.ProofRetentionDays) * 24 * time.Hour,
 	}
-	if sr, ok := a.Blobs.(navette.SpaceReporter); ok {
-		minFree := cfg.MinFree
-		if minFree == "" {
-			minFree = navette.DefaultReserve
-		}
-		reserve, err := navette.ParseReserve(minFree)
-		if err != nil {
-			a.Close()
-			return nil, err
-		}
-		a.Deposits.Room = &deposit.Room{Space: sr, Reserve: reserve, Clock: cfg.Clock, Log: cfg.Logger}
+	if err := a.openRoom(); err != nil {
+		a.Close()
+		return nil, err
 	}
 	es, _ := a.Meta.(navette.EvidenceStore)
 	a.Deposits.Evidence = es
@@ -381,6 +328,88 @@ func Open(cfg Config) (*App, error) {
 		a.Outbox = notify.NewOutbox(filepath.Join(cfg.DataDir, "mail"), a.Keys)
 	}
 	return a, nil
+}
+
+// withDefaults returns cfg with the defaults of what it leaves out, its
+// data directory created. It refuses a configuration without one or with
+// too short a proof retention.
+func withDefaults(cfg Config) (Config, error) {
+	if cfg.DataDir == "" {
+		return cfg, navette.Errorf(navette.EINVALID, "A data directory is required (--data).")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = navette.SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	cfg.Logger = slog.New(navette.LogRequestIDs(cfg.Logger.Handler()))
+	if cfg.AbandonAfter <= 0 {
+		cfg.AbandonAfter = 24 * time.Hour
+	}
+	if cfg.ProofRetentionDays == 0 {
+		cfg.ProofRetentionDays = 365
+	}
+	if cfg.ProofRetentionDays < 365 {
+		return cfg, navette.Errorf(navette.EINVALID, "The proof retention must be at least 365 days, not %d: proofs are kept at least one year after a deposit's purge.", cfg.ProofRetentionDays)
+	}
+	if cfg.SweepInterval <= 0 {
+		cfg.SweepInterval = time.Minute
+	}
+	if cfg.KeyringInterval <= 0 {
+		cfg.KeyringInterval = 5 * time.Second
+	}
+	if cfg.ReminderDays == 0 {
+		cfg.ReminderDays = 3
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return cfg, navette.WrapError(navette.EINVALID, err, "Cannot create the data directory %s.", cfg.DataDir)
+	}
+	return cfg, nil
+}
+
+// openKeys opens the keyrings of the data directory, and the time-stamping
+// authority of cfg into cfg.Stamper unless one is given.
+func (a *App) openKeys(cfg *Config) error {
+	var err error
+	if a.Keys, err = keyring.Open(filepath.Join(cfg.DataDir, "keys")); err != nil {
+		return err
+	}
+	a.Keys.SetLogger(cfg.Logger)
+	if strings.ContainsAny(cfg.JournalOrigin, "+ \t\n") {
+		return navette.Errorf(navette.EINVALID, "The journal's origin (--journal-origin) must not contain a plus sign or a space.")
+	}
+	if a.JournalKeys, err = keyring.OpenJournalKeys(filepath.Join(cfg.DataDir, "keys"), journalOrigin(*cfg)); err != nil {
+		return err
+	}
+	if cfg.TSA != "" && cfg.Stamper == nil {
+		c, err := tsa.New(tsa.Config{URL: cfg.TSA, CAFile: cfg.TSACA})
+		if err != nil {
+			return err
+		}
+		cfg.Stamper = c
+	}
+	a.MAC, err = keyring.OpenMAC(filepath.Join(cfg.DataDir, "keys"))
+	return err
+}
+
+// openRoom gives the deposits a reserve of free space, of the
+// configuration's MinFree, when the blob store reports its space.
+func (a *App) openRoom() error {
+	sr, ok := a.Blobs.(navette.SpaceReporter)
+	if !ok {
+		return nil
+	}
+	minFree := a.Config.MinFree
+	if minFree == "" {
+		minFree = navette.DefaultReserve
+	}
+	reserve, err := navette.ParseReserve(minFree)
+	if err != nil {
+		return err
+	}
+	a.Deposits.Room = &deposit.Room{Space: sr, Reserve: reserve, Clock: a.Config.Clock, Log: a.Config.Logger}
+	return nil
 }
 
 // journalOrigin returns the origin of the journal's checkpoints that cfg

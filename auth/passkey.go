@@ -382,6 +382,14 @@ func (s *Service) RemovePasskey(ctx context.Context, sess *navette.Session, u *n
 // StageSecondFactor, offering the user's passkeys. Returns EFORBIDDEN if
 // the session is not at that stage or the user has no passkey.
 func (s *Service) BeginPasskeySecondFactor(ctx context.Context, sess *navette.Session, u *navette.User) (*Ceremony, error) {
+	return s.beginAssertion(ctx, sess, u, navette.StageSecondFactor, "No second factor is expected now.", ceremonySecond)
+}
+
+// beginAssertion starts a passkey ceremony of the given kind that offers
+// u's passkeys, in the session sess, which must be u's at stage: refused
+// is the EFORBIDDEN message otherwise. Returns EFORBIDDEN too if u has no
+// passkey.
+func (s *Service) beginAssertion(ctx context.Context, sess *navette.Session, u *navette.User, stage navette.SessionStage, refused, kind string) (*Ceremony, error) {
 	wa, err := s.rp()
 	if err != nil {
 		return nil, err
@@ -390,8 +398,8 @@ func (s *Service) BeginPasskeySecondFactor(ctx context.Context, sess *navette.Se
 	if err != nil {
 		return nil, err
 	}
-	if sess.Stage != navette.StageSecondFactor || sess.UserID != u.ID {
-		return nil, navette.Errorf(navette.EFORBIDDEN, "No second factor is expected now.")
+	if sess.Stage != stage || sess.UserID != u.ID {
+		return nil, navette.Errorf(navette.EFORBIDDEN, "%s", refused)
 	}
 	pu, err := s.loadPasskeyUser(ctx, ps, u)
 	if err != nil {
@@ -404,7 +412,7 @@ func (s *Service) BeginPasskeySecondFactor(ctx context.Context, sess *navette.Se
 	if err != nil {
 		return nil, navette.WrapError(navette.EINTERNAL, err, "")
 	}
-	return s.saveChallenge(ctx, ps, sessionBinding(sess), &challengeState{Kind: ceremonySecond, UserID: u.ID, Session: *sd}, assertion.Response)
+	return s.saveChallenge(ctx, ps, sessionBinding(sess), &challengeState{Kind: kind, UserID: u.ID, Session: *sd}, assertion.Response)
 }
 
 // FinishPasskeySecondFactor checks the browser's answer to the ceremony

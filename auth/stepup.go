@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/go-webauthn/webauthn/protocol"
-	"github.com/go-webauthn/webauthn/webauthn"
 
 	"navette"
 	"navette/totp"
@@ -95,29 +94,7 @@ func (s *Service) StepUpTOTP(ctx context.Context, sess *navette.Session, u *nave
 // Fresh. Returns EFORBIDDEN if the session is not full or u has no
 // passkey.
 func (s *Service) BeginStepUpPasskey(ctx context.Context, sess *navette.Session, u *navette.User) (*Ceremony, error) {
-	wa, err := s.rp()
-	if err != nil {
-		return nil, err
-	}
-	ps, err := s.passkeyStore()
-	if err != nil {
-		return nil, err
-	}
-	if sess.Stage != navette.StageFull || sess.UserID != u.ID {
-		return nil, navette.Errorf(navette.EFORBIDDEN, "Sign in first.")
-	}
-	pu, err := s.loadPasskeyUser(ctx, ps, u)
-	if err != nil {
-		return nil, err
-	}
-	if len(pu.creds) == 0 {
-		return nil, navette.Errorf(navette.EFORBIDDEN, "You have no passkey: use your authenticator application.")
-	}
-	assertion, sd, err := wa.BeginLogin(pu, webauthn.WithUserVerification(protocol.VerificationRequired))
-	if err != nil {
-		return nil, navette.WrapError(navette.EINTERNAL, err, "")
-	}
-	return s.saveChallenge(ctx, ps, sessionBinding(sess), &challengeState{Kind: ceremonyStepUp, UserID: u.ID, Session: *sd}, assertion.Response)
+	return s.beginAssertion(ctx, sess, u, navette.StageFull, "Sign in first.", ceremonyStepUp)
 }
 
 // FinishStepUpPasskey checks the answer to a BeginStepUpPasskey ceremony

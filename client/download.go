@@ -94,9 +94,51 @@ func (e *writeError) Error() string { return e.err.Error() }
 func (c *Client) downloadOnce(ctx context.Context, rawURL string, w io.Writer, offset int64, prev *DownloadInfo) (*DownloadInfo, int64, error) {
 	rctx, wd := newWatchdog(ctx, c.stall)
 	defer wd.stop()
-	req, err := http.NewRequestWithContext(rctx, http.MethodGet, rawURL, nil)
+	req, err := c.downloadRequest(rctx, rawURL, offset, prev)
 	if err != nil {
 		return nil, 0, permanent(err)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, 0, requestError(ctx, rctx, err)
+	}
+	defer drainClose(resp.Body)
+	info, skip, err := describeAnswer(resp, offset, prev)
+	if err != nil || resp.StatusCode == http.StatusRequestedRangeNotSatisfiable {
+		return info, 0, err
+	}
+	body := &watchedReader{r: resp.Body, wd: wd}
+	if skip > 0 {
+		if _, err := io.CopyN(io.Discard, body, skip); err != nil {
+			return info, 0, requestError(ctx, rctx, err)
+		}
+	}
+	n, err := copyBody(w, body)
+	var we *writeError
+	if err != nil && !errors.As(err, &we) {
+		err = requestError(ctx, rctx, err)
+	}
+	if err != nil {
+		return info, n, err
+	}
+	if info.Size >= 0 && offset+n != info.Size {
+		// Connection closed early without the transport noticing: treat
+		// it like a dropped connection.
+		return info, n, fmt.Errorf("the download ended after %d of %d bytes: %w", offset+n, info.Size, io.ErrUnexpectedEOF)
+	}
+	if info.Size < 0 {
+		info.Size = offset + n
+	}
+	return info, n, nil
+}
+
+// downloadRequest returns the GET of a download from offset; prev is the
+// description of an earlier answer in this download, nil on the first
+// attempt.
+func (c *Client) downloadRequest(ctx context.Context, rawURL string, offset int64, prev *DownloadInfo) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	if c.userAgent != "" {
@@ -110,14 +152,15 @@ func (c *Client) downloadOnce(ctx context.Context, rawURL string, w io.Writer, o
 			req.Header.Set("If-Range", prev.ETag)
 		}
 	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return nil, 0, requestError(ctx, rctx, err)
-	}
-	defer drainClose(resp.Body)
+	return req, nil
+}
 
-	info := &DownloadInfo{Size: -1, ETag: resp.Header.Get("ETag")}
-	var skip int64 // bytes of the body the caller already has
+// describeAnswer returns the description of the answer to a download from
+// offset, and the bytes of its body the caller already has; prev is the
+// description of an earlier answer in this download, nil on the first
+// attempt. It refuses an answer that does not match the request or prev.
+func describeAnswer(resp *http.Response, offset int64, prev *DownloadInfo) (info *DownloadInfo, skip int64, err error) {
+	info = &DownloadInfo{Size: -1, ETag: resp.Header.Get("ETag")}
 	switch {
 	case resp.StatusCode == http.StatusOK:
 		info.Size = resp.ContentLength
@@ -129,26 +172,11 @@ func (c *Client) downloadOnce(ctx context.Context, rawURL string, w io.Writer, o
 		// The caller has the whole file already.
 		info.Size = offset
 	case resp.StatusCode == http.StatusPartialContent && offset > 0:
-		start, total, err := parseContentRange(resp.Header.Get("Content-Range"))
-		if err != nil {
-			return nil, 0, protocolError("%v", err)
+		if info.Size, err = rangeSize(resp, offset); err != nil {
+			return nil, 0, err
 		}
-		if start != offset {
-			return nil, 0, protocolError("range starts at %d, asked %d", start, offset)
-		}
-		if resp.ContentLength >= 0 && resp.ContentLength != total-start {
-			return nil, 0, protocolError("Content-Length %d does not match Content-Range", resp.ContentLength)
-		}
-		info.Size = total
 	default:
-		err := responseError(resp)
-		if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); resp.StatusCode == http.StatusInternalServerError && mt == api.ProblemContentType {
-			// The server's own 500 refuses the file for good: it answers
-			// so when the stored file fails its integrity check (its
-			// transient faults are 503s). A proxy's bare 500 is retried.
-			return nil, 0, permanent(err)
-		}
-		return nil, 0, err
+		return nil, 0, answerError(resp)
 	}
 	if info.SHA256, err = ParseReprDigest(resp.Header.Values("Repr-Digest")); err != nil {
 		return nil, 0, protocolError("%v", err)
@@ -160,16 +188,39 @@ func (c *Client) downloadOnce(ctx context.Context, rawURL string, w io.Writer, o
 	if info.Size >= 0 && offset > info.Size {
 		return info, 0, protocolError("the file has %d bytes, fewer than the %d already received", info.Size, offset)
 	}
+	return info, skip, nil
+}
 
-	if resp.StatusCode == http.StatusRequestedRangeNotSatisfiable {
-		return info, 0, nil
+// rangeSize returns the size of the file of a partial answer from offset.
+func rangeSize(resp *http.Response, offset int64) (int64, error) {
+	start, total, err := parseContentRange(resp.Header.Get("Content-Range"))
+	if err != nil {
+		return 0, protocolError("%v", err)
 	}
-	body := &watchedReader{r: resp.Body, wd: wd}
-	if skip > 0 {
-		if _, err := io.CopyN(io.Discard, body, skip); err != nil {
-			return info, 0, requestError(ctx, rctx, err)
-		}
+	if start != offset {
+		return 0, protocolError("range starts at %d, asked %d", start, offset)
 	}
+	if resp.ContentLength >= 0 && resp.ContentLength != total-start {
+		return 0, protocolError("Content-Length %d does not match Content-Range", resp.ContentLength)
+	}
+	return total, nil
+}
+
+// answerError returns the error of an answer that refuses a download.
+func answerError(resp *http.Response) error {
+	err := responseError(resp)
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); resp.StatusCode == http.StatusInternalServerError && mt == api.ProblemContentType {
+		// The server's own 500 refuses the file for good: it answers so
+		// when the stored file fails its integrity check (its transient
+		// faults are 503s). A proxy's bare 500 is retried.
+		return permanent(err)
+	}
+	return err
+}
+
+// copyBody copies body to w and returns the bytes written; a failure of w
+// is a *writeError.
+func copyBody(w io.Writer, body io.Reader) (int64, error) {
 	var n int64
 	buf := make([]byte, 256<<10)
 	for {
@@ -181,25 +232,16 @@ func (c *Client) downloadOnce(ctx context.Context, rawURL string, w io.Writer, o
 				werr = io.ErrShortWrite
 			}
 			if werr != nil {
-				return info, n, &writeError{werr}
+				return n, &writeError{werr}
 			}
 		}
 		if rerr == io.EOF {
-			break
+			return n, nil
 		}
 		if rerr != nil {
-			return info, n, requestError(ctx, rctx, rerr)
+			return n, rerr
 		}
 	}
-	if info.Size >= 0 && offset+n != info.Size {
-		// Connection closed early without the transport noticing: treat
-		// it like a dropped connection.
-		return info, n, fmt.Errorf("the download ended after %d of %d bytes: %w", offset+n, info.Size, io.ErrUnexpectedEOF)
-	}
-	if info.Size < 0 {
-		info.Size = offset + n
-	}
-	return info, n, nil
 }
 
 // watchedReader feeds a watchdog as bytes arrive.

@@ -348,13 +348,7 @@ func person(ctx context.Context, u *navette.User) *ClaimsParty {
 // do. A deposit that has no proof key yet but still its deposit key (made
 // before proofs were kept) is given one; one without either gets no claims.
 func (s *Service) withClaims(ctx context.Context, d *navette.DepositRecord, files []*navette.FileRecord, actor *navette.User, services map[string]bool, evs []navette.Event) ([]navette.Event, error) {
-	some := false
-	for i := range evs {
-		if evs[i].Type.ProofKind() != "" && evs[i].Type != navette.EventNoticeSent && evs[i].DepositID == d.ID {
-			some = true
-		}
-	}
-	if !some {
+	if !givesEvidence(d, evs) {
 		return evs, nil
 	}
 	if d.ProofKey.IsZero() {
@@ -374,64 +368,14 @@ func (s *Service) withClaims(ctx context.Context, d *navette.DepositRecord, file
 		return nil, err
 	}
 	f.services = services
-	purged := false
-	avail := f.availableFiles()
+	cl := &claimer{s: s, ctx: ctx, d: d, files: files, actor: actor, f: f, avail: f.availableFiles()}
 	for i := range evs {
 		e := &evs[i]
 		if e.DepositID != d.ID || len(e.Claims) > 0 {
 			continue
 		}
-		var c *Claims
-		switch e.Type {
-		case navette.EventDepositSubmitted:
-			c = &Claims{Deposit: f.deposit(true), Recipients: f.recipients(), Files: f.submittedFiles()}
-			c.Antivirus = s.antivirus(ctx, c.Files)
-			if actor != nil {
-				c.Sender = person(ctx, actor)
-				c.Sender.Org = actor.Org
-			}
-		case navette.EventDepositAvailable:
-			c = &Claims{Deposit: f.deposit(true), Recipients: f.recipients(), Files: f.availableFiles()}
-			c.Antivirus = s.antivirus(ctx, c.Files)
-		case navette.EventDepositOpened:
-			c = &Claims{Deposit: f.deposit(false), For: f.recipient(e.Detail)}
-			if actor != nil {
-				c.By = person(ctx, actor)
-			}
-		case navette.EventFileDownloaded:
-			c = &Claims{Deposit: f.deposit(false)}
-			for _, fr := range files {
-				if fr.ID == e.FileID {
-					cf := f.file(fr)
-					c.File = &cf
-				}
-			}
-			if actor != nil {
-				c.By, c.For = person(ctx, actor), f.forActor(actor)
-			}
-		case navette.EventDepositExpired:
-			var never []ClaimsParty
-			for i := range d.Recipients {
-				if r := &d.Recipients[i]; r.FirstDownloadAt.IsZero() {
-					never = append(never, ClaimsParty{ID: r.UserID, Name: r.Name, Email: r.Email})
-				}
-			}
-			if len(never) == 0 {
-				continue // everyone fetched: nothing went unclaimed
-			}
-			c = &Claims{Deposit: f.deposit(true), Recipients: f.recipients(), NotFetchedBy: never}
-		case navette.EventDepositRevoked, navette.EventDepositExtended:
-			c = &Claims{Deposit: f.deposit(true)}
-			if actor != nil {
-				c.By = person(ctx, actor)
-			}
-		case navette.EventDepositPurged:
-			if purged || (len(avail) > 0 && !slices.ContainsFunc(avail, func(cf ClaimsFile) bool { return cf.ID == e.FileID })) {
-				continue // one deposit.purged event per file: the first of a file it lists carries the claims
-			}
-			purged = true
-			c = &Claims{Deposit: f.deposit(true), Recipients: f.recipients(), Files: avail}
-		default:
+		c := cl.claims(e)
+		if c == nil {
 			continue
 		}
 		if err := attach(e, pk, c); err != nil {
@@ -439,6 +383,105 @@ func (s *Service) withClaims(ctx context.Context, d *navette.DepositRecord, file
 		}
 	}
 	return evs, nil
+}
+
+// givesEvidence reports whether an event of evs gives evidence about
+// deposit d.
+func givesEvidence(d *navette.DepositRecord, evs []navette.Event) bool {
+	for i := range evs {
+		if evs[i].Type.ProofKind() != "" && evs[i].Type != navette.EventNoticeSent && evs[i].DepositID == d.ID {
+			return true
+		}
+	}
+	return false
+}
+
+// claimer states the claims of the events of one call of withClaims.
+type claimer struct {
+	s      *Service
+	ctx    context.Context
+	d      *navette.DepositRecord
+	files  []*navette.FileRecord
+	actor  *navette.User // nil for the system
+	f      *facts
+	avail  []ClaimsFile
+	purged bool // whether a deposit.purged event was given the claims
+}
+
+// claims returns the claims of the event e, nil if it has none.
+func (cl *claimer) claims(e *navette.Event) *Claims {
+	f, actor := cl.f, cl.actor
+	var c *Claims
+	switch e.Type {
+	case navette.EventDepositSubmitted:
+		c = &Claims{Deposit: f.deposit(true), Recipients: f.recipients(), Files: f.submittedFiles()}
+		c.Antivirus = cl.s.antivirus(cl.ctx, c.Files)
+		if actor != nil {
+			c.Sender = person(cl.ctx, actor)
+			c.Sender.Org = actor.Org
+		}
+	case navette.EventDepositAvailable:
+		c = &Claims{Deposit: f.deposit(true), Recipients: f.recipients(), Files: f.availableFiles()}
+		c.Antivirus = cl.s.antivirus(cl.ctx, c.Files)
+	case navette.EventDepositOpened:
+		c = &Claims{Deposit: f.deposit(false), For: f.recipient(e.Detail)}
+		if actor != nil {
+			c.By = person(cl.ctx, actor)
+		}
+	case navette.EventFileDownloaded:
+		c = cl.downloaded(e)
+	case navette.EventDepositExpired:
+		c = cl.expired()
+	case navette.EventDepositRevoked, navette.EventDepositExtended:
+		c = &Claims{Deposit: f.deposit(true)}
+		if actor != nil {
+			c.By = person(cl.ctx, actor)
+		}
+	case navette.EventDepositPurged:
+		c = cl.purgedClaims(e)
+	}
+	return c
+}
+
+// downloaded returns the claims of the download of a file, e.
+func (cl *claimer) downloaded(e *navette.Event) *Claims {
+	c := &Claims{Deposit: cl.f.deposit(false)}
+	for _, fr := range cl.files {
+		if fr.ID == e.FileID {
+			cf := cl.f.file(fr)
+			c.File = &cf
+		}
+	}
+	if cl.actor != nil {
+		c.By, c.For = person(cl.ctx, cl.actor), cl.f.forActor(cl.actor)
+	}
+	return c
+}
+
+// expired returns the claims of the deposit's expiry: who never fetched
+// it; nil if everyone did, as nothing went unclaimed.
+func (cl *claimer) expired() *Claims {
+	var never []ClaimsParty
+	for i := range cl.d.Recipients {
+		if r := &cl.d.Recipients[i]; r.FirstDownloadAt.IsZero() {
+			never = append(never, ClaimsParty{ID: r.UserID, Name: r.Name, Email: r.Email})
+		}
+	}
+	if len(never) == 0 {
+		return nil
+	}
+	return &Claims{Deposit: cl.f.deposit(true), Recipients: cl.f.recipients(), NotFetchedBy: never}
+}
+
+// purgedClaims returns the claims of the deposit's purge: one
+// deposit.purged event per file, the first of a file they list carries
+// them; nil for the others.
+func (cl *claimer) purgedClaims(e *navette.Event) *Claims {
+	if cl.purged || (len(cl.avail) > 0 && !slices.ContainsFunc(cl.avail, func(cf ClaimsFile) bool { return cf.ID == e.FileID })) {
+		return nil
+	}
+	cl.purged = true
+	return &Claims{Deposit: cl.f.deposit(true), Recipients: cl.f.recipients(), Files: cl.avail}
 }
 
 // antivirus names the antivirus and its version (AntivirusVersion) for

@@ -141,90 +141,27 @@ func (d *Download) writeRange(ctx context.Context, w io.Writer, off, n int64) (i
 	if off < 0 || n < 0 || off+n > size {
 		return 0, navette.Errorf(navette.EINVALID, "Range outside the file.")
 	}
-	first := off / seal.SegmentSize
-	count := seal.SegmentCount(size)
-	last := count - 1
-	if n > 0 {
-		last = (off + n - 1) / seal.SegmentSize
-	}
-	whole := off == 0 && n == size
-	start := seal.SegmentOffset(first)
-	end := seal.SegmentOffset(last) + int64(seal.SealedSegmentSize)
-	if last == count-1 {
-		end = seal.SealedSize(size)
-	}
-	if first == 0 {
-		start = 0 // check the header too
-	}
-	rc, err := d.s.Blobs.Open(ctx, d.file.ID, start, end-start)
+	first, last := segmentSpan(size, off, n)
+	r, closer, err := d.openSegments(ctx, first, last)
 	if err != nil {
-		return 0, blobErr(err)
+		return 0, err
 	}
-	defer rc.Close()
-	if first == 0 {
-		var hdr [seal.HeaderSize]byte
-		if _, err := io.ReadFull(rc, hdr[:]); err != nil || !bytes.Equal(hdr[:], seal.Header()) {
-			return 0, d.corrupt(ctx, "header", err)
-		}
-	}
-	r := seal.NewReader(rc, d.key, d.file.ID, size, first)
+	defer closer.Close()
 
 	// Stage 1 reads and decrypts; stage 2, for a whole file, hashes and
 	// holds the last segment back until the hash matches; stage 3 (here)
 	// writes. Each runs on its own goroutine so they overlap.
 	stop := make(chan struct{})
 	defer close(stop)
-	plain := make(chan chunk, pipelineDepth)
-	go func() {
-		defer close(plain)
-		for i := first; i <= last; i++ {
-			b := sealedPool.Get().(*[]byte)
-			p, err := r.NextInto(*b)
-			if err != nil {
-				sealedPool.Put(b)
-				send(plain, stop, chunk{err: err, where: "segment " + strconv.FormatInt(i, 10)})
-				return
-			}
-			if !send(plain, stop, chunk{buf: b, p: p}) {
-				sealedPool.Put(b)
-				return
-			}
-		}
-	}()
-	out := plain
-	if whole {
-		checked := make(chan chunk, pipelineDepth)
-		go func() {
-			defer close(checked)
-			h := sha256.New()
-			var pos int64
-			for c := range plain {
-				if c.err == nil {
-					h.Write(c.p)
-					pos += int64(len(c.p))
-					if pos == size && subtle.ConstantTimeCompare(h.Sum(nil), d.file.SHA256) != 1 {
-						sealedPool.Put(c.buf)
-						c = chunk{err: errHashMismatch, where: "hash"}
-					}
-				}
-				if !send(checked, stop, c) {
-					if c.buf != nil {
-						sealedPool.Put(c.buf)
-					}
-					return
-				}
-			}
-		}()
-		out = checked
+	out := decryptStage(r, first, last, stop)
+	if off == 0 && n == size {
+		out = hashStage(out, size, d.file.SHA256, stop)
 	}
 	pos := first * seal.SegmentSize
 	var written int64
 	for c := range out {
 		if c.err != nil {
-			if errors.Is(c.err, seal.ErrCorrupt) || errors.Is(c.err, io.ErrUnexpectedEOF) || errors.Is(c.err, io.EOF) || c.err == errHashMismatch {
-				return written, d.corrupt(ctx, c.where, c.err)
-			}
-			return written, navette.WrapError(navette.EINTERNAL, c.err, "")
+			return written, d.chunkErr(ctx, c)
 		}
 		p := c.p
 		segStart := pos
@@ -242,6 +179,104 @@ func (d *Download) writeRange(ctx context.Context, w io.Writer, off, n int64) (i
 		return written, d.corrupt(ctx, "length", nil)
 	}
 	return written, nil
+}
+
+// segmentSpan returns the first and last segments of a file of size that
+// hold the n bytes from off; the last segment of the file when n is 0.
+func segmentSpan(size, off, n int64) (first, last int64) {
+	first = off / seal.SegmentSize
+	last = seal.SegmentCount(size) - 1
+	if n > 0 {
+		last = (off + n - 1) / seal.SegmentSize
+	}
+	return first, last
+}
+
+// openSegments opens the sealed segments first to last of the file, its
+// header checked with the first one.
+func (d *Download) openSegments(ctx context.Context, first, last int64) (*seal.Reader, io.Closer, error) {
+	size := d.file.Size
+	start := seal.SegmentOffset(first)
+	end := seal.SegmentOffset(last) + int64(seal.SealedSegmentSize)
+	if last == seal.SegmentCount(size)-1 {
+		end = seal.SealedSize(size)
+	}
+	if first == 0 {
+		start = 0 // check the header too
+	}
+	rc, err := d.s.Blobs.Open(ctx, d.file.ID, start, end-start)
+	if err != nil {
+		return nil, nil, blobErr(err)
+	}
+	if first == 0 {
+		var hdr [seal.HeaderSize]byte
+		if _, err := io.ReadFull(rc, hdr[:]); err != nil || !bytes.Equal(hdr[:], seal.Header()) {
+			rc.Close()
+			return nil, nil, d.corrupt(ctx, "header", err)
+		}
+	}
+	return seal.NewReader(rc, d.key, d.file.ID, size, first), rc, nil
+}
+
+// decryptStage reads and decrypts the segments first to last from r, on a
+// goroutine of its own, until stop is closed.
+func decryptStage(r *seal.Reader, first, last int64, stop <-chan struct{}) <-chan chunk {
+	plain := make(chan chunk, pipelineDepth)
+	go func() {
+		defer close(plain)
+		for i := first; i <= last; i++ {
+			b := sealedPool.Get().(*[]byte)
+			p, err := r.NextInto(*b)
+			if err != nil {
+				sealedPool.Put(b)
+				send(plain, stop, chunk{err: err, where: "segment " + strconv.FormatInt(i, 10)})
+				return
+			}
+			if !send(plain, stop, chunk{buf: b, p: p}) {
+				sealedPool.Put(b)
+				return
+			}
+		}
+	}()
+	return plain
+}
+
+// hashStage passes on the chunks of a whole file of size from in, on a
+// goroutine of its own, holding the last one back until the file's hash
+// matches sum, until stop is closed.
+func hashStage(in <-chan chunk, size int64, sum []byte, stop <-chan struct{}) <-chan chunk {
+	checked := make(chan chunk, pipelineDepth)
+	go func() {
+		defer close(checked)
+		h := sha256.New()
+		var pos int64
+		for c := range in {
+			if c.err == nil {
+				h.Write(c.p)
+				pos += int64(len(c.p))
+				if pos == size && subtle.ConstantTimeCompare(h.Sum(nil), sum) != 1 {
+					sealedPool.Put(c.buf)
+					c = chunk{err: errHashMismatch, where: "hash"}
+				}
+			}
+			if !send(checked, stop, c) {
+				if c.buf != nil {
+					sealedPool.Put(c.buf)
+				}
+				return
+			}
+		}
+	}()
+	return checked
+}
+
+// chunkErr returns the error of a chunk that failed: the file's refusal
+// when it failed its integrity check.
+func (d *Download) chunkErr(ctx context.Context, c chunk) error {
+	if errors.Is(c.err, seal.ErrCorrupt) || errors.Is(c.err, io.ErrUnexpectedEOF) || errors.Is(c.err, io.EOF) || c.err == errHashMismatch {
+		return d.corrupt(ctx, c.where, c.err)
+	}
+	return navette.WrapError(navette.EINTERNAL, c.err, "")
 }
 
 // corrupt journals that the file failed its integrity check at where

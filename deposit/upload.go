@@ -320,35 +320,21 @@ func (u *Upload) Write(ctx context.Context, off int64, src io.Reader) (int64, er
 // write does Service.Write's work on the upload f, and brings f up to
 // date with what it recorded.
 func (s *Service) write(ctx context.Context, f *navette.FileRecord, off int64, src io.Reader) (int64, error) {
-	if f.State != navette.FileUploading || f.Offset == f.Size && len(f.SHA256) > 0 {
-		return 0, navette.Errorf(navette.ECONFLICT, "This upload is complete.")
-	}
-	if off != f.Offset {
-		return 0, navette.Errorf(navette.ECONFLICT, "The upload is at offset %d, not %d.", f.Offset, off)
+	if err := writable(f, off); err != nil {
+		return 0, err
 	}
 	k, err := s.fileKey(f)
 	if err != nil {
 		return 0, err
 	}
-	var h hash.Hash
-	var partial []byte
-	if len(f.Resume) > 0 {
-		if h, partial, err = openResume(k, f.ID, off, f.Resume); err != nil {
-			return 0, navette.WrapError(navette.EINTERNAL, err, "")
-		}
-	} else if off == 0 {
-		h = sha256.New()
-	} else {
-		return 0, navette.Errorf(navette.EINTERNAL, "upload %s at offset %d has no resume state", f.ID, off)
+	h, partial, err := resumeHash(k, f, off)
+	if err != nil {
+		return 0, err
 	}
-	if int64(len(partial)) != off%seal.SegmentSize {
-		return 0, navette.Errorf(navette.EINTERNAL, "upload %s: resume state does not match offset", f.ID)
-	}
-	blobOff := sealedOffset(off)
 	s.Room.begin(f.ID, f.Size, off)
 	newOff := off // where the upload stands when this write ends
 	defer func() { s.Room.end(f.ID, f.Size, newOff) }()
-	w, err := s.Blobs.Append(ctx, f.ID, blobOff)
+	w, err := s.Blobs.Append(ctx, f.ID, sealedOffset(off))
 	if err != nil {
 		return 0, err
 	}
@@ -362,88 +348,14 @@ func (s *Service) write(ctx context.Context, f *navette.FileRecord, off int64, s
 	// sealed by the request that received them: hashFrom skips them. Commit
 	// marks follow the segments they end through every stage.
 	hashIn := make(chan segment, pipelineDepth)
-	sealIn := make(chan segment, pipelineDepth)
-	sealErr := make(chan error, 1)
-	// With content checks, a stage between hashing and sealing feeds them
-	// the same new bytes as the hash, as they arrive.
 	sc := s.startScan(ctx, f.ID, off)
-	hashOut := sealIn
-	if sc != nil {
-		hashOut = make(chan segment, pipelineDepth)
-		go func() {
-			defer close(sealIn)
-			for sg := range hashOut {
-				if sg.buf != nil {
-					sc.feed((*sg.buf)[sg.hashFrom:])
-				}
-				sealIn <- sg
-			}
-		}()
-	}
-	go func() {
-		defer close(hashOut)
-		for sg := range hashIn {
-			if sg.mark != nil {
-				sg.mark.hash, sg.mark.err = h.(encoding.BinaryMarshaler).MarshalBinary()
-			} else {
-				h.Write((*sg.buf)[sg.hashFrom:])
-			}
-			hashOut <- sg
-		}
-	}()
+	sealIn := hashStages(h, sc, hashIn)
 	// durable is the offset recorded last, by the stage that commits until
 	// it ends, then here.
 	durable := off
+	sealErr := make(chan error, 1)
 	go func() { sealErr <- s.sealStage(ctx, w, sw, k, f.ID, &durable, sealIn) }()
-
-	remaining := f.Size - off
-	cur := segmentPool.Get().(*[]byte)
-	*cur = append((*cur)[:0], partial...)
-	hashFrom := len(partial)
-	var n int64
-	var readErr error
-	every, everyBytes := s.commitEvery(), s.commitBytes()
-	marked, markedAt := off, time.Now()
-	for remaining > 0 {
-		want := min(int64(seal.SegmentSize-len(*cur)), remaining)
-		start := len(*cur)
-		buf := (*cur)[start : start+int(want)]
-		m, err := io.ReadFull(src, buf)
-		*cur = (*cur)[:start+m]
-		n += int64(m)
-		remaining -= int64(m)
-		if len(*cur) == seal.SegmentSize || remaining == 0 {
-			hashIn <- segment{buf: cur, hashFrom: hashFrom}
-			hashFrom = 0
-			cur = segmentPool.Get().(*[]byte)
-			*cur = (*cur)[:0]
-			if at := off + n; remaining > 0 && (at-marked >= everyBytes || time.Since(markedAt) >= every) {
-				hashIn <- segment{mark: &commitMark{off: at}}
-				marked, markedAt = at, time.Now()
-			}
-		}
-		if err != nil {
-			if err != io.EOF && err != io.ErrUnexpectedEOF {
-				readErr = err
-			}
-			break
-		}
-	}
-	// The bytes of a segment left unfinished go through the stages too: the
-	// sealing writer keeps them (Pending) for the resume state.
-	if len(*cur) > hashFrom {
-		hashIn <- segment{buf: cur, hashFrom: hashFrom}
-	} else {
-		segmentPool.Put(cur)
-	}
-	tooLong := false
-	if remaining == 0 && readErr == nil {
-		// A body longer than announced is refused whole: nothing of it is
-		// committed.
-		var one [1]byte
-		m, _ := src.Read(one[:])
-		tooLong = m > 0
-	}
+	n, tooLong, readErr := s.readSegments(src, hashIn, off, f.Size-off, partial)
 	close(hashIn)
 	err = <-sealErr // the other stages have ended too: h and sw are ours again
 	// undo leaves the upload where it was recorded last: on a full disk
@@ -470,40 +382,178 @@ func (s *Service) write(ctx context.Context, f *navette.FileRecord, off int64, s
 		if err := s.recordProgress(ctx, f.ID, durable, newOff, nil, sum); err != nil {
 			return undo(err)
 		}
-		f.Offset, f.Resume, f.SHA256 = newOff, nil, sum
-		s.Room.release(f.ID)
-		if err := s.completeStored(ctx, f.ID, sc != nil); err != nil {
-			if sc != nil {
-				sc.abort()
-			}
+		if err := s.completeUpload(ctx, f, sum, sc); err != nil {
 			return 0, err
-		}
-		f.State = navette.FileChecking
-		if !s.checks() {
-			f.State, f.Check = navette.FileStored, navette.CheckUnscanned
-		}
-		if sc != nil {
-			if _, err := s.finishScan(ctx, f.ID, sc); err != nil {
-				s.log().ErrorContext(ctx, "recording a file's checks failed; the background checker will redo them", "file", f.ID, "err", err)
-			}
-		} else if s.checks() {
-			s.wakeChecker() // the upload moved or its node restarted: check it from its blob
 		}
 		return n, readErr
 	}
-	resume, err := sealResume(k, f.ID, newOff, h, sw.Pending())
-	if err != nil {
-		return undo(navette.WrapError(navette.EINTERNAL, err, ""))
-	}
-	if err := s.recordProgress(ctx, f.ID, durable, newOff, resume, nil); err != nil {
+	if err := s.recordResume(ctx, f, k, durable, newOff, h, sw.Pending()); err != nil {
 		return undo(err)
 	}
-	f.Offset, f.Resume = newOff, resume
-	s.log().DebugContext(ctx, "upload committed", "file", f.ID, "offset", newOff)
 	if sc != nil {
 		s.keepScan(f.ID, sc)
 	}
 	return n, readErr
+}
+
+// writable refuses a write at off to the upload f when it is complete or
+// stands at another offset.
+func writable(f *navette.FileRecord, off int64) error {
+	if f.State != navette.FileUploading || f.Offset == f.Size && len(f.SHA256) > 0 {
+		return navette.Errorf(navette.ECONFLICT, "This upload is complete.")
+	}
+	if off != f.Offset {
+		return navette.Errorf(navette.ECONFLICT, "The upload is at offset %d, not %d.", f.Offset, off)
+	}
+	return nil
+}
+
+// resumeHash returns the SHA-256 of the upload f's first off bytes and the
+// bytes of its unfinished last segment, from its resume state.
+func resumeHash(k *seal.Key, f *navette.FileRecord, off int64) (hash.Hash, []byte, error) {
+	var h hash.Hash
+	var partial []byte
+	if len(f.Resume) > 0 {
+		var err error
+		if h, partial, err = openResume(k, f.ID, off, f.Resume); err != nil {
+			return nil, nil, navette.WrapError(navette.EINTERNAL, err, "")
+		}
+	} else if off == 0 {
+		h = sha256.New()
+	} else {
+		return nil, nil, navette.Errorf(navette.EINTERNAL, "upload %s at offset %d has no resume state", f.ID, off)
+	}
+	if int64(len(partial)) != off%seal.SegmentSize {
+		return nil, nil, navette.Errorf(navette.EINTERNAL, "upload %s: resume state does not match offset", f.ID)
+	}
+	return h, partial, nil
+}
+
+// hashStages starts the hashing stage of Write, reading in, and, with
+// content checks (sc), a stage after it that feeds them the same new bytes
+// as the hash, as they arrive. It returns the channel of the sealing stage.
+func hashStages(h hash.Hash, sc *scan, in <-chan segment) <-chan segment {
+	sealIn := make(chan segment, pipelineDepth)
+	hashOut := sealIn
+	if sc != nil {
+		hashOut = make(chan segment, pipelineDepth)
+		go func() {
+			defer close(sealIn)
+			for sg := range hashOut {
+				if sg.buf != nil {
+					sc.feed((*sg.buf)[sg.hashFrom:])
+				}
+				sealIn <- sg
+			}
+		}()
+	}
+	go func() {
+		defer close(hashOut)
+		for sg := range in {
+			if sg.mark != nil {
+				sg.mark.hash, sg.mark.err = h.(encoding.BinaryMarshaler).MarshalBinary()
+			} else {
+				h.Write((*sg.buf)[sg.hashFrom:])
+			}
+			hashOut <- sg
+		}
+	}()
+	return sealIn
+}
+
+// readSegments is the first stage of Write: it reads the remaining bytes
+// of an upload at off from src, cuts them into segments, the first one
+// starting with partial, and sends them to out with commit marks between
+// them. It returns the bytes read, whether src had more than remaining,
+// and the read error other than an early end.
+func (s *Service) readSegments(src io.Reader, out chan<- segment, off, remaining int64, partial []byte) (n int64, tooLong bool, readErr error) {
+	cur := segmentPool.Get().(*[]byte)
+	*cur = append((*cur)[:0], partial...)
+	hashFrom := len(partial)
+	every, everyBytes := s.commitEvery(), s.commitBytes()
+	marked, markedAt := off, time.Now()
+	for remaining > 0 {
+		want := min(int64(seal.SegmentSize-len(*cur)), remaining)
+		start := len(*cur)
+		buf := (*cur)[start : start+int(want)]
+		m, err := io.ReadFull(src, buf)
+		*cur = (*cur)[:start+m]
+		n += int64(m)
+		remaining -= int64(m)
+		if len(*cur) == seal.SegmentSize || remaining == 0 {
+			out <- segment{buf: cur, hashFrom: hashFrom}
+			hashFrom = 0
+			cur = segmentPool.Get().(*[]byte)
+			*cur = (*cur)[:0]
+			if at := off + n; remaining > 0 && (at-marked >= everyBytes || time.Since(markedAt) >= every) {
+				out <- segment{mark: &commitMark{off: at}}
+				marked, markedAt = at, time.Now()
+			}
+		}
+		if err != nil {
+			if err != io.EOF && err != io.ErrUnexpectedEOF {
+				readErr = err
+			}
+			break
+		}
+	}
+	// The bytes of a segment left unfinished go through the stages too: the
+	// sealing writer keeps them (Pending) for the resume state.
+	if len(*cur) > hashFrom {
+		out <- segment{buf: cur, hashFrom: hashFrom}
+	} else {
+		segmentPool.Put(cur)
+	}
+	if remaining == 0 && readErr == nil {
+		// A body longer than announced is refused whole: nothing of it is
+		// committed.
+		var one [1]byte
+		m, _ := src.Read(one[:])
+		tooLong = m > 0
+	}
+	return n, tooLong, readErr
+}
+
+// completeUpload brings the upload f, whose last bytes, of SHA-256 sum,
+// were recorded, to its checks: those run as it arrived (sc) are finished
+// here, the others are left to the background checker.
+func (s *Service) completeUpload(ctx context.Context, f *navette.FileRecord, sum []byte, sc *scan) error {
+	f.Offset, f.Resume, f.SHA256 = f.Size, nil, sum
+	s.Room.release(f.ID)
+	if err := s.completeStored(ctx, f.ID, sc != nil); err != nil {
+		if sc != nil {
+			sc.abort()
+		}
+		return err
+	}
+	f.State = navette.FileChecking
+	if !s.checks() {
+		f.State, f.Check = navette.FileStored, navette.CheckUnscanned
+	}
+	if sc != nil {
+		if _, err := s.finishScan(ctx, f.ID, sc); err != nil {
+			s.log().ErrorContext(ctx, "recording a file's checks failed; the background checker will redo them", "file", f.ID, "err", err)
+		}
+	} else if s.checks() {
+		s.wakeChecker() // the upload moved or its node restarted: check it from its blob
+	}
+	return nil
+}
+
+// recordResume moves the unfinished upload f from durable to newOff, with
+// the resume state of the hash h and the pending bytes of its unfinished
+// last segment.
+func (s *Service) recordResume(ctx context.Context, f *navette.FileRecord, k *seal.Key, durable, newOff int64, h hash.Hash, pending []byte) error {
+	resume, err := sealResume(k, f.ID, newOff, h, pending)
+	if err != nil {
+		return navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	if err := s.recordProgress(ctx, f.ID, durable, newOff, resume, nil); err != nil {
+		return err
+	}
+	f.Offset, f.Resume = newOff, resume
+	s.log().DebugContext(ctx, "upload committed", "file", f.ID, "offset", newOff)
+	return nil
 }
 
 // errCommitFailed stops the sealing stage once a commit in the background
@@ -531,27 +581,7 @@ func (s *Service) sealStage(ctx context.Context, w navette.BlobWriter, sw *seal.
 	var failed atomic.Bool
 	if async {
 		commits, committed = make(chan pendingCommit, 1), make(chan error, 1)
-		go func() {
-			var err error
-			for c := range commits {
-				if err != nil {
-					continue
-				}
-				if err = c.mark.err; err == nil {
-					err = c.sync()
-				}
-				if err == nil {
-					err = s.recordProgress(ctx, fileID, *durable, c.mark.off, sealResumeState(k, fileID, c.mark.off, c.mark.hash, nil), nil)
-				}
-				if err != nil {
-					failed.Store(true)
-					continue
-				}
-				*durable = c.mark.off
-				s.log().Debug("upload committed", "file", fileID, "offset", c.mark.off)
-			}
-			committed <- err
-		}()
+		go func() { committed <- s.syncCommits(ctx, k, fileID, durable, &failed, commits) }()
 	}
 	var err error
 	for sg := range in {
@@ -580,9 +610,42 @@ func (s *Service) sealStage(ctx context.Context, w navette.BlobWriter, sw *seal.
 	}
 	if async {
 		close(commits)
-		if cerr := <-committed; cerr != nil && (err == nil || err == errCommitFailed) {
-			err = cerr
+		err = commitErr(err, <-committed)
+	}
+	return err
+}
+
+// syncCommits runs the commits of sealStage handed over in the
+// background: it syncs each and records its offset in durable, until one
+// fails, which it marks in failed. It returns the first error once commits
+// is closed.
+func (s *Service) syncCommits(ctx context.Context, k *seal.Key, fileID string, durable *int64, failed *atomic.Bool, commits <-chan pendingCommit) error {
+	var err error
+	for c := range commits {
+		if err != nil {
+			continue
 		}
+		if err = c.mark.err; err == nil {
+			err = c.sync()
+		}
+		if err == nil {
+			err = s.recordProgress(ctx, fileID, *durable, c.mark.off, sealResumeState(k, fileID, c.mark.off, c.mark.hash, nil), nil)
+		}
+		if err != nil {
+			failed.Store(true)
+			continue
+		}
+		*durable = c.mark.off
+		s.log().Debug("upload committed", "file", fileID, "offset", c.mark.off)
+	}
+	return err
+}
+
+// commitErr is the error of sealStage, err, given the error of its
+// background commits, cerr: a commit's failure comes first.
+func commitErr(err, cerr error) error {
+	if cerr != nil && (err == nil || err == errCommitFailed) {
+		return cerr
 	}
 	return err
 }

@@ -191,20 +191,10 @@ func (s *Service) receiptEvents(ctx context.Context, d *navette.DepositRecord) (
 		}
 		for _, e := range evs {
 			after = e.Seq
-			if e.Type.ProofKind() == "" || e.Leaf < 0 {
+			if e.Type.ProofKind() == "" || e.Leaf < 0 || !ownReceipt(e) {
 				continue
 			}
-			switch e.Type {
-			case navette.EventNoticeSent:
-				kind, _, _ := strings.Cut(e.Detail, " ")
-				if kind != string(navette.NoticeDeposit) && kind != string(navette.NoticeReminder) {
-					continue
-				}
-			case navette.EventDepositExpired:
-				if len(e.Claims) == 0 {
-					continue
-				}
-			case navette.EventDepositPurged:
+			if e.Type == navette.EventDepositPurged {
 				switch {
 				case purged < 0:
 					purged = len(out)
@@ -221,6 +211,20 @@ func (s *Service) receiptEvents(ctx context.Context, d *navette.DepositRecord) (
 			return out, nil
 		}
 	}
+}
+
+// ownReceipt reports whether the event e of a ProofKind, purges aside, has
+// a receipt: not a notice that does not tell a recipient of the deposit,
+// nor an expiry without claims.
+func ownReceipt(e navette.Event) bool {
+	switch e.Type {
+	case navette.EventNoticeSent:
+		kind, _, _ := strings.Cut(e.Detail, " ")
+		return kind == string(navette.NoticeDeposit) || kind == string(navette.NoticeReminder)
+	case navette.EventDepositExpired:
+		return len(e.Claims) > 0
+	}
+	return true
 }
 
 // claims returns the claims document of event e of deposit d, opened, or

@@ -15,27 +15,30 @@ import (
 // ReceiptJSON returns receipt rid as its JSON document, as Receipt gives
 // it.
 func (s *Service) ReceiptJSON(ctx context.Context, actor *navette.User, rid string) ([]byte, error) {
+	_, b, err := s.receiptJSON(ctx, actor, rid)
+	return b, err
+}
+
+// receiptJSON returns receipt rid, as Receipt gives it, and its JSON
+// document.
+func (s *Service) receiptJSON(ctx context.Context, actor *navette.User, rid string) (*receipt.Receipt, []byte, error) {
 	r, err := s.Receipt(ctx, actor, rid)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	b, err := r.Marshal()
 	if err != nil {
-		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+		return nil, nil, navette.WrapError(navette.EINTERNAL, err, "")
 	}
-	return b, nil
+	return r, b, nil
 }
 
 // ReceiptPDF returns receipt rid as a PDF attestation with its JSON
 // attached, as Receipt gives it.
 func (s *Service) ReceiptPDF(ctx context.Context, actor *navette.User, rid string) ([]byte, error) {
-	r, err := s.Receipt(ctx, actor, rid)
+	r, b, err := s.receiptJSON(ctx, actor, rid)
 	if err != nil {
 		return nil, err
-	}
-	b, err := r.Marshal()
-	if err != nil {
-		return nil, navette.WrapError(navette.EINTERNAL, err, "")
 	}
 	return s.renderPDF(r, b)
 }
@@ -67,38 +70,7 @@ func (s *Service) renderPDF(r *receipt.Receipt, js []byte) ([]byte, error) {
 		a.Time = pdf.TimeSource{TSA: res.TSA.Subject, Time: res.TSA.Time, Serial: res.TSA.Serial, Chained: res.TSA.Trusted}
 	}
 	if c := res.Claims; c != nil {
-		if c.Deposit != nil {
-			a.Reference, a.CreatedAt, a.ExpiresAt = c.Deposit.Reference, c.Deposit.CreatedAt.Time, c.Deposit.ExpiresAt.Time
-		}
-		a.Sender = pdfParty(c.Sender)
-		for i := range c.Recipients {
-			a.Recipients = append(a.Recipients, *pdfParty(&c.Recipients[i]))
-		}
-		if c.By != nil {
-			a.By = &pdf.Party{Name: c.By.Name, Email: c.By.Email}
-			if c.By.Auth != nil {
-				a.By.Auth = &pdf.Auth{Method: c.By.Auth.Method, At: c.By.Auth.At.Time, Level: c.By.Auth.Level}
-			}
-		}
-		a.For = pdfParty(c.For)
-		for i := range c.NotFetchedBy {
-			a.NotFetchedBy = append(a.NotFetchedBy, *pdfParty(&c.NotFetchedBy[i]))
-		}
-		if c.Notice != nil {
-			a.Notice = &pdf.Notice{To: c.Notice.To, MessageID: c.Notice.MessageID, AcceptedAt: c.Notice.AcceptedAt.Time}
-		}
-		files := c.Files
-		if c.File != nil {
-			files = []receipt.File{*c.File}
-		}
-		for _, f := range files {
-			pf := pdf.File{Name: f.Name, Size: f.Size, SHA256: hex.EncodeToString(f.SHA256)}
-			if f.Check != "" {
-				pf.Check = receipt.CheckText(f.Check, "fr")
-			}
-			a.Files = append(a.Files, pf)
-		}
-		a.Antivirus = c.Antivirus
+		attestClaims(a, c)
 	} else if res.Event.FileID != "" && len(res.Event.SHA256) > 0 {
 		// Without claims (withheld, or an event older than the evidence),
 		// the journal still gives the file's size and SHA-256.
@@ -109,6 +81,42 @@ func (s *Service) renderPDF(r *receipt.Receipt, js []byte) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// attestClaims adds to a what the verified claims c state.
+func attestClaims(a *pdf.Attestation, c *receipt.Claims) {
+	if c.Deposit != nil {
+		a.Reference, a.CreatedAt, a.ExpiresAt = c.Deposit.Reference, c.Deposit.CreatedAt.Time, c.Deposit.ExpiresAt.Time
+	}
+	a.Sender = pdfParty(c.Sender)
+	for i := range c.Recipients {
+		a.Recipients = append(a.Recipients, *pdfParty(&c.Recipients[i]))
+	}
+	if c.By != nil {
+		a.By = &pdf.Party{Name: c.By.Name, Email: c.By.Email}
+		if c.By.Auth != nil {
+			a.By.Auth = &pdf.Auth{Method: c.By.Auth.Method, At: c.By.Auth.At.Time, Level: c.By.Auth.Level}
+		}
+	}
+	a.For = pdfParty(c.For)
+	for i := range c.NotFetchedBy {
+		a.NotFetchedBy = append(a.NotFetchedBy, *pdfParty(&c.NotFetchedBy[i]))
+	}
+	if c.Notice != nil {
+		a.Notice = &pdf.Notice{To: c.Notice.To, MessageID: c.Notice.MessageID, AcceptedAt: c.Notice.AcceptedAt.Time}
+	}
+	files := c.Files
+	if c.File != nil {
+		files = []receipt.File{*c.File}
+	}
+	for _, f := range files {
+		pf := pdf.File{Name: f.Name, Size: f.Size, SHA256: hex.EncodeToString(f.SHA256)}
+		if f.Check != "" {
+			pf.Check = receipt.CheckText(f.Check, "fr")
+		}
+		a.Files = append(a.Files, pf)
+	}
+	a.Antivirus = c.Antivirus
 }
 
 func pdfParty(p *receipt.Party) *pdf.Party {

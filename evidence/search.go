@@ -65,9 +65,8 @@ func (s *Service) Search(ctx context.Context, actor *navette.User, q Query) (hit
 	if s.Evidence == nil {
 		return nil, false, nil
 	}
-	ref, who := navette.SearchWords(q.Reference), navette.SearchWords(q.Person)
-	deposits := map[string]*navette.DepositRecord{}
-	byDeposit := map[string]*Hit{}
+	sr := &search{s: s, ref: navette.SearchWords(q.Reference), who: navette.SearchWords(q.Person),
+		deposits: map[string]*navette.DepositRecord{}, byDeposit: map[string]*Hit{}}
 	f := navette.EvidenceFilter{Kind: q.Kind, Since: q.Since, Until: q.Until, Limit: 500}
 	scanned := 0
 	for {
@@ -77,59 +76,89 @@ func (s *Service) Search(ctx context.Context, actor *navette.User, q Query) (hit
 		}
 		for _, ev := range page {
 			scanned++
-			d, ok := deposits[ev.DepositID]
-			if !ok {
-				if d, err = s.Meta.Deposit(ctx, ev.DepositID); err != nil {
-					return nil, false, err
-				}
-				deposits[ev.DepositID] = d
-			}
-			b, err := s.Deposits.OpenClaims(d, ev)
-			if navette.IsCode(err, navette.EGONE) {
-				continue
-			} else if err != nil {
-				return nil, false, err
-			}
-			c, err := deposit.ParseClaims(b)
+			c, err := sr.claims(ctx, ev)
 			if err != nil {
 				return nil, false, err
 			}
-			if c.Deposit == nil || !wordsMatch(ref, c.Deposit.Reference) || !personMatch(who, c) {
-				continue
+			if c != nil && !sr.add(ev, c) {
+				return sr.hits, true, nil
 			}
-			h := byDeposit[ev.DepositID]
-			if h == nil {
-				if len(hits) == maxHits {
-					return hits, true, nil
-				}
-				h = &Hit{DepositID: ev.DepositID}
-				byDeposit[ev.DepositID] = h
-				hits = append(hits, h)
-			}
-			if h.Reference == "" {
-				h.Reference = c.Deposit.Reference
-			}
-			if h.Sender == "" && c.Sender != nil {
-				h.Sender = display(c.Sender)
-			}
-			p := Piece{Kind: ev.Kind, Time: ev.CreatedAt}
-			switch {
-			case c.By != nil:
-				p.Who = display(c.By)
-			case c.For != nil:
-				p.Who = display(c.For)
-			}
-			h.Pieces = append(h.Pieces, p)
 		}
 		if len(page) < f.Limit {
-			return hits, false, nil
+			return sr.hits, false, nil
 		}
 		if scanned >= maxScanned {
-			return hits, true, nil
+			return sr.hits, true, nil
 		}
 		last := page[len(page)-1]
 		f.Before, f.BeforeDigest = last.CreatedAt, last.Digest
 	}
+}
+
+// search is one run of Service.Search.
+type search struct {
+	s         *Service
+	ref, who  []string // the words searched for in the reference and the parties
+	deposits  map[string]*navette.DepositRecord
+	byDeposit map[string]*Hit
+	hits      []*Hit
+}
+
+// claims returns the claims of the piece of evidence ev if they match the
+// search, nil if they do not or were erased.
+func (sr *search) claims(ctx context.Context, ev *navette.Evidence) (*deposit.Claims, error) {
+	d, ok := sr.deposits[ev.DepositID]
+	if !ok {
+		var err error
+		if d, err = sr.s.Meta.Deposit(ctx, ev.DepositID); err != nil {
+			return nil, err
+		}
+		sr.deposits[ev.DepositID] = d
+	}
+	b, err := sr.s.Deposits.OpenClaims(d, ev)
+	if navette.IsCode(err, navette.EGONE) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	c, err := deposit.ParseClaims(b)
+	if err != nil {
+		return nil, err
+	}
+	if c.Deposit == nil || !wordsMatch(sr.ref, c.Deposit.Reference) || !personMatch(sr.who, c) {
+		return nil, nil
+	}
+	return c, nil
+}
+
+// add adds the matching piece of evidence ev, of claims c, to its
+// deposit's hit; it returns false, adding nothing, when that would be one
+// hit more than maxHits.
+func (sr *search) add(ev *navette.Evidence, c *deposit.Claims) bool {
+	h := sr.byDeposit[ev.DepositID]
+	if h == nil {
+		if len(sr.hits) == maxHits {
+			return false
+		}
+		h = &Hit{DepositID: ev.DepositID}
+		sr.byDeposit[ev.DepositID] = h
+		sr.hits = append(sr.hits, h)
+	}
+	if h.Reference == "" {
+		h.Reference = c.Deposit.Reference
+	}
+	if h.Sender == "" && c.Sender != nil {
+		h.Sender = display(c.Sender)
+	}
+	p := Piece{Kind: ev.Kind, Time: ev.CreatedAt}
+	switch {
+	case c.By != nil:
+		p.Who = display(c.By)
+	case c.For != nil:
+		p.Who = display(c.For)
+	}
+	h.Pieces = append(h.Pieces, p)
+	return true
 }
 
 func display(p *deposit.ClaimsParty) string {

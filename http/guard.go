@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"crypto/subtle"
 	"net/http"
 	"net/url"
@@ -87,16 +88,7 @@ func (s *Server) identify(next http.Handler) http.Handler {
 		}
 		cur := &auth.Current{Session: sess, User: u, CSRF: auth.CSRFToken(secret)}
 		if unsafe {
-			got := r.Header.Get("X-CSRF-Token")
-			if got == "" && isMultipart(r) {
-				// A file upload's body is the handler's to stream: the
-				// token travels in the form's action URL instead.
-				got = r.URL.Query().Get("csrf")
-			} else if got == "" && isForm(r) {
-				r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-				got = r.PostFormValue("csrf")
-			}
-			if subtle.ConstantTimeCompare([]byte(got), []byte(cur.CSRF)) != 1 {
+			if subtle.ConstantTimeCompare([]byte(csrfToken(w, r)), []byte(cur.CSRF)) != 1 {
 				s.writeError(w, r, navette.Errorf(navette.EFORBIDDEN, "The form has expired or did not come from the platform's own pages: reload the page and try again."))
 				return
 			}
@@ -109,6 +101,21 @@ func (s *Server) identify(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// csrfToken returns the CSRF token a request that changes state sent: in
+// its X-CSRF-Token header, or else in its form.
+func csrfToken(w http.ResponseWriter, r *http.Request) string {
+	got := r.Header.Get("X-CSRF-Token")
+	if got == "" && isMultipart(r) {
+		// A file upload's body is the handler's to stream: the token
+		// travels in the form's action URL instead.
+		got = r.URL.Query().Get("csrf")
+	} else if got == "" && isForm(r) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+		got = r.PostFormValue("csrf")
+	}
+	return got
 }
 
 // maxFormBody bounds the url-encoded forms the CSRF check reads.
@@ -159,65 +166,85 @@ func (s *Server) guard(rt Route) http.Handler {
 			return
 		}
 		ctx := r.Context()
-		var (
-			u   = navette.UserFromContext(ctx)
-			tok *navette.Token
-		)
-		if cur := auth.FromContext(ctx); cur != nil && rt.Access.Partial {
-			if cur.Session.Stage == navette.StageFull {
-				s.writeError(w, r, navette.Errorf(navette.ECONFLICT, "You are signed in already."))
+		if rt.Access.Partial {
+			if err := partialAccess(ctx); err != nil {
+				s.writeError(w, r, err)
 				return
 			}
 			rt.handler(w, r)
 			return
 		}
-		if rt.Access.Partial {
-			s.writeError(w, r, navette.Errorf(navette.EUNAUTHORIZED, "Start by signing in with the code sent to you."))
-			return
-		}
+		u := navette.UserFromContext(ctx)
+		var tok *navette.Token
 		if u == nil {
-			scheme, secret, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-			if !ok || !strings.EqualFold(scheme, "Bearer") {
-				msg := "Sign in, or give an API token (Authorization: Bearer …)."
-				if cur := auth.FromContext(ctx); cur != nil {
-					msg = "Finish signing in: your second factor is expected."
-				}
-				s.writeError(w, r, navette.Errorf(navette.EUNAUTHORIZED, "%s", msg))
-				return
-			}
 			var err error
-			if u, tok, err = s.Accounts.Authenticate(ctx, strings.TrimSpace(secret)); err != nil {
+			if ctx, u, tok, err = s.tokenUser(r); err != nil {
 				s.writeError(w, r, err)
 				return
 			}
-			ctx = navette.NewContextWithUser(ctx, u)
-			noteUser(ctx, u)
-			ctx = navette.NewContextWithSignIn(ctx, navette.SignIn{Method: "token", At: tok.CreatedAt})
 		}
-		if tok != nil && rt.Access.SessionOnly {
-			s.writeError(w, r, navette.Errorf(navette.EFORBIDDEN, "This can only be done from a signed-in browser session, not with an API token."))
+		if err := s.allow(ctx, rt, u, tok); err != nil {
+			s.writeError(w, r, err)
 			return
-		}
-		if len(rt.Access.Roles) > 0 && !slices.Contains(rt.Access.Roles, u.Role) {
-			s.writeError(w, r, navette.Errorf(navette.EFORBIDDEN, "Your role does not allow this."))
-			return
-		}
-		if tok != nil && rt.Access.Scope != "" && !tok.HasScope(rt.Access.Scope) {
-			s.writeError(w, r, navette.Errorf(navette.EFORBIDDEN, "This API token lacks the %q scope.", rt.Access.Scope))
-			return
-		}
-		if cur := auth.FromContext(ctx); tok == nil && cur != nil && s.Auth != nil && rt.Pattern != "GET "+api.PathMe {
-			if err := s.Auth.CheckAssurance(u, cur.Session); err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-			if stepUpRoutes[rt.Pattern] {
-				if err := s.Auth.RequireFresh(cur.Session); err != nil {
-					s.writeError(w, r, err)
-					return
-				}
-			}
 		}
 		rt.handler(w, r.WithContext(ctx))
 	})
+}
+
+// partialAccess refuses a route for the partly signed-in (Access.Partial)
+// to a request that is not, or is fully signed in.
+func partialAccess(ctx context.Context) error {
+	cur := auth.FromContext(ctx)
+	if cur == nil {
+		return navette.Errorf(navette.EUNAUTHORIZED, "Start by signing in with the code sent to you.")
+	}
+	if cur.Session.Stage == navette.StageFull {
+		return navette.Errorf(navette.ECONFLICT, "You are signed in already.")
+	}
+	return nil
+}
+
+// tokenUser authenticates a request without a signed-in session by its
+// API token, and returns its context with the token's user.
+func (s *Server) tokenUser(r *http.Request) (context.Context, *navette.User, *navette.Token, error) {
+	ctx := r.Context()
+	scheme, secret, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		msg := "Sign in, or give an API token (Authorization: Bearer …)."
+		if cur := auth.FromContext(ctx); cur != nil {
+			msg = "Finish signing in: your second factor is expected."
+		}
+		return nil, nil, nil, navette.Errorf(navette.EUNAUTHORIZED, "%s", msg)
+	}
+	u, tok, err := s.Accounts.Authenticate(ctx, strings.TrimSpace(secret))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ctx = navette.NewContextWithUser(ctx, u)
+	noteUser(ctx, u)
+	ctx = navette.NewContextWithSignIn(ctx, navette.SignIn{Method: "token", At: tok.CreatedAt})
+	return ctx, u, tok, nil
+}
+
+// allow applies the route's policy to u, signed in with a session or with
+// the API token tok.
+func (s *Server) allow(ctx context.Context, rt Route, u *navette.User, tok *navette.Token) error {
+	if tok != nil && rt.Access.SessionOnly {
+		return navette.Errorf(navette.EFORBIDDEN, "This can only be done from a signed-in browser session, not with an API token.")
+	}
+	if len(rt.Access.Roles) > 0 && !slices.Contains(rt.Access.Roles, u.Role) {
+		return navette.Errorf(navette.EFORBIDDEN, "Your role does not allow this.")
+	}
+	if tok != nil && rt.Access.Scope != "" && !tok.HasScope(rt.Access.Scope) {
+		return navette.Errorf(navette.EFORBIDDEN, "This API token lacks the %q scope.", rt.Access.Scope)
+	}
+	if cur := auth.FromContext(ctx); tok == nil && cur != nil && s.Auth != nil && rt.Pattern != "GET "+api.PathMe {
+		if err := s.Auth.CheckAssurance(u, cur.Session); err != nil {
+			return err
+		}
+		if stepUpRoutes[rt.Pattern] {
+			return s.Auth.RequireFresh(cur.Session)
+		}
+	}
+	return nil
 }

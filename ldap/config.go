@@ -315,9 +315,23 @@ func (c Config) withDefaults() Config {
 // check validates c, whose empty fields have their defaults. Returns
 // EINVALID saying what is wrong.
 func (c Config) check() error {
-	bad := func(format string, args ...any) error {
-		return navette.Errorf(navette.EINVALID, "LDAP directory: "+format, args...)
+	if err := c.checkServer(); err != nil {
+		return err
 	}
+	if err := c.checkDNs(); err != nil {
+		return err
+	}
+	return c.checkSearches()
+}
+
+// badConfig returns check's error for what format says.
+func badConfig(format string, args ...any) error {
+	return navette.Errorf(navette.EINVALID, "LDAP directory: "+format, args...)
+}
+
+// checkServer validates the server's URL and how passwords travel to it.
+func (c Config) checkServer() error {
+	bad := badConfig
 	u, err := url.Parse(c.URL)
 	if err != nil || (u.Scheme != "ldap" && u.Scheme != "ldaps") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
 		return bad("the URL must be ldap://HOST[:PORT] or ldaps://HOST[:PORT].")
@@ -333,6 +347,12 @@ func (c Config) check() error {
 	if u.Scheme == "ldap" && !c.StartTLS && !c.Plaintext && !isLoopback(u.Hostname()) {
 		return bad("%s would carry passwords in clear: use ldaps://, starttls=true, or plaintext=true on a network you trust.", c.URL)
 	}
+	return nil
+}
+
+// checkDNs validates the base, bind and search DNs.
+func (c Config) checkDNs() error {
+	bad := badConfig
 	if c.BaseDN == "" {
 		return bad("the base DN is missing (the URL's path, or base_dn).")
 	}
@@ -354,6 +374,12 @@ func (c Config) check() error {
 			return bad("%s %q is not a DN.", b.name, b.v)
 		}
 	}
+	return nil
+}
+
+// checkSearches validates the search filters and the attribute names.
+func (c Config) checkSearches() error {
+	bad := badConfig
 	for _, f := range []struct{ name, v string }{
 		{"people_filter", c.PeopleFilter}, {"active_filter", c.ActiveFilter},
 		{"court_filter", c.CourtFilter}, {"group_filter", c.GroupFilter},

@@ -202,88 +202,101 @@ func (p *pdfParser) value(depth int) (any, error) {
 	switch c := p.b[p.i]; {
 	case p.has("<<"):
 		p.i += 2
-		d := pdfDict{}
-		for {
-			p.space()
-			if p.has(">>") {
-				p.i += 2
-				return d, nil
-			}
-			k, err := p.value(depth + 1)
-			if err != nil {
-				return nil, err
-			}
-			name, ok := k.(pdfName)
-			if !ok {
-				return nil, errPDF
-			}
-			v, err := p.value(depth + 1)
-			if err != nil {
-				return nil, err
-			}
-			d[string(name)] = v
-		}
+		return p.dict(depth)
 	case c == '[':
 		p.i++
-		var a []any
-		for {
-			p.space()
-			if p.i < len(p.b) && p.b[p.i] == ']' {
-				p.i++
-				return a, nil
-			}
-			v, err := p.value(depth + 1)
-			if err != nil {
-				return nil, err
-			}
-			a = append(a, v)
-		}
+		return p.array(depth)
 	case c == '/':
 		p.i++
-		s := p.i
-		for p.i < len(p.b) && !isPDFDelim(p.b[p.i]) {
-			p.i++
-		}
-		return pdfName(p.b[s:p.i]), nil
+		return pdfName(p.token()), nil
 	case c == '(':
 		return p.literal()
 	case c == '<':
 		return p.hexString()
 	case c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.':
-		s := p.i
-		for p.i < len(p.b) && !isPDFDelim(p.b[p.i]) {
-			p.i++
-		}
-		n, err := strconv.ParseInt(string(p.b[s:p.i]), 10, 64)
-		if err != nil {
-			return pdfNum(-1), nil // a real number; not needed here
-		}
-		// "N G R" is a reference.
-		save := p.i
-		p.space()
-		g := p.i
-		for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
-			p.i++
-		}
-		if p.i > g {
-			p.space()
-			if p.has("R") && (p.i+1 == len(p.b) || isPDFDelim(p.b[p.i+1])) {
-				p.i++
-				return pdfRef(n), nil
-			}
-		}
-		p.i = save
-		return pdfNum(n), nil
+		return p.number(), nil
 	default:
-		s := p.i
-		for p.i < len(p.b) && !isPDFDelim(p.b[p.i]) {
-			p.i++
-		}
-		if p.i == s {
+		t := p.token()
+		if len(t) == 0 {
 			return nil, errPDF
 		}
-		return pdfName(p.b[s:p.i]), nil // true, false, null
+		return pdfName(t), nil // true, false, null
 	}
+}
+
+// token reads the bytes up to the next delimiter.
+func (p *pdfParser) token() []byte {
+	s := p.i
+	for p.i < len(p.b) && !isPDFDelim(p.b[p.i]) {
+		p.i++
+	}
+	return p.b[s:p.i]
+}
+
+// dict reads the rest of a dictionary after its "<<", of the given depth.
+func (p *pdfParser) dict(depth int) (any, error) {
+	d := pdfDict{}
+	for {
+		p.space()
+		if p.has(">>") {
+			p.i += 2
+			return d, nil
+		}
+		k, err := p.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		name, ok := k.(pdfName)
+		if !ok {
+			return nil, errPDF
+		}
+		v, err := p.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		d[string(name)] = v
+	}
+}
+
+// array reads the rest of an array after its "[", of the given depth.
+func (p *pdfParser) array(depth int) (any, error) {
+	var a []any
+	for {
+		p.space()
+		if p.i < len(p.b) && p.b[p.i] == ']' {
+			p.i++
+			return a, nil
+		}
+		v, err := p.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		a = append(a, v)
+	}
+}
+
+// number reads an integer, or a reference "N G R"; a real number, not
+// needed here, reads as -1.
+func (p *pdfParser) number() any {
+	n, err := strconv.ParseInt(string(p.token()), 10, 64)
+	if err != nil {
+		return pdfNum(-1)
+	}
+	save := p.i
+	p.space()
+	g := p.i
+	for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
+		p.i++
+	}
+	if p.i > g {
+		p.space()
+		if p.has("R") && (p.i+1 == len(p.b) || isPDFDelim(p.b[p.i+1])) {
+			p.i++
+			return pdfRef(n)
+		}
+	}
+	p.i = save
+	return pdfNum(n)
 }
 
 func (p *pdfParser) literal() (pdfString, error) {

@@ -96,30 +96,9 @@ type TSAResult struct {
 // certificate is for time stamping, and, when roots is set, that it chains
 // to one of them at the token's time.
 func VerifyToken(token, msg []byte, roots *x509.CertPool) (*TSAResult, error) {
-	bad := func(en, fr string, args ...any) error {
-		f := failf(en, fr, args...)
-		return &Failure{EN: "the time-stamp token is invalid: " + f.EN, FR: "le jeton d'horodatage est invalide : " + f.FR}
-	}
-	if len(token) > MaxTokenSize {
-		return nil, bad("larger than %d bytes", "plus de %d octets", MaxTokenSize)
-	}
-	if err := strictDER(token); err != nil {
-		return nil, bad("not a DER CMS structure (%v)", "structure CMS DER illisible (%v)", err)
-	}
-	var ci tokenContentInfo
-	if rest, err := asn1.Unmarshal(token, &ci); err != nil || len(rest) != 0 {
-		return nil, bad("not a DER CMS structure", "structure CMS DER illisible")
-	}
-	sd := &ci.Content
-	if !ci.ContentType.Equal(oidSignedData) || sd.Version != 3 || !sd.EncapContentInfo.EContentType.Equal(oidTSTInfo) ||
-		len(sd.SignerInfos) != 1 || len(sd.DigestAlgorithms) != 1 || len(sd.CRLs.FullBytes) != 0 {
-		return nil, bad("not a time-stamp token with one signer", "pas un jeton d'horodatage à un seul signataire")
-	}
-	si := &sd.SignerInfos[0]
-	if si.Version != 1 || !sd.DigestAlgorithms[0].Algorithm.Equal(si.DigestAlgorithm.Algorithm) ||
-		!nullParams(sd.DigestAlgorithms[0]) || !nullParams(si.DigestAlgorithm) || !nullParams(si.SignatureAlgorithm) ||
-		len(si.SignedAttrs.FullBytes) == 0 || len(si.UnsignedAttrs.FullBytes) != 0 {
-		return nil, bad("unexpected signer information", "informations de signataire inattendues")
+	bad := badToken
+	if err := checkTokenShape(token); err != nil {
+		return nil, err
 	}
 
 	ts, err := timestamp.Parse(token)
@@ -162,17 +141,60 @@ func VerifyToken(token, msg []byte, roots *x509.CertPool) (*TSAResult, error) {
 		res.Serial = ts.SerialNumber.Text(16)
 	}
 	if roots != nil {
-		inter := x509.NewCertPool()
-		for _, c := range p7.Certificates {
-			inter.AddCert(c)
-		}
-		if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: ts.Time,
-			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}); err != nil {
-			return nil, bad("the TSA certificate does not chain to a trusted root (%v)", "le certificat de l'autorité ne remonte pas à une racine de confiance (%v)", err)
+		if err := chainsTo(roots, p7, cert, ts.Time); err != nil {
+			return nil, err
 		}
 		res.Trusted = true
 	}
 	return res, nil
+}
+
+// badToken returns VerifyToken's failure, in English and French.
+func badToken(en, fr string, args ...any) error {
+	f := failf(en, fr, args...)
+	return &Failure{EN: "the time-stamp token is invalid: " + f.EN, FR: "le jeton d'horodatage est invalide : " + f.FR}
+}
+
+// checkTokenShape checks that token is a DER CMS SignedData of a TSTInfo
+// with one signer, as a time-stamp token is.
+func checkTokenShape(token []byte) error {
+	bad := badToken
+	if len(token) > MaxTokenSize {
+		return bad("larger than %d bytes", "plus de %d octets", MaxTokenSize)
+	}
+	if err := strictDER(token); err != nil {
+		return bad("not a DER CMS structure (%v)", "structure CMS DER illisible (%v)", err)
+	}
+	var ci tokenContentInfo
+	if rest, err := asn1.Unmarshal(token, &ci); err != nil || len(rest) != 0 {
+		return bad("not a DER CMS structure", "structure CMS DER illisible")
+	}
+	sd := &ci.Content
+	if !ci.ContentType.Equal(oidSignedData) || sd.Version != 3 || !sd.EncapContentInfo.EContentType.Equal(oidTSTInfo) ||
+		len(sd.SignerInfos) != 1 || len(sd.DigestAlgorithms) != 1 || len(sd.CRLs.FullBytes) != 0 {
+		return bad("not a time-stamp token with one signer", "pas un jeton d'horodatage à un seul signataire")
+	}
+	si := &sd.SignerInfos[0]
+	if si.Version != 1 || !sd.DigestAlgorithms[0].Algorithm.Equal(si.DigestAlgorithm.Algorithm) ||
+		!nullParams(sd.DigestAlgorithms[0]) || !nullParams(si.DigestAlgorithm) || !nullParams(si.SignatureAlgorithm) ||
+		len(si.SignedAttrs.FullBytes) == 0 || len(si.UnsignedAttrs.FullBytes) != 0 {
+		return bad("unexpected signer information", "informations de signataire inattendues")
+	}
+	return nil
+}
+
+// chainsTo checks that the TSA certificate cert of the token p7 chains to
+// one of roots at the token's time at.
+func chainsTo(roots *x509.CertPool, p7 *pkcs7.PKCS7, cert *x509.Certificate, at time.Time) error {
+	inter := x509.NewCertPool()
+	for _, c := range p7.Certificates {
+		inter.AddCert(c)
+	}
+	if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}); err != nil {
+		return badToken("the TSA certificate does not chain to a trusted root (%v)", "le certificat de l'autorité ne remonte pas à une racine de confiance (%v)", err)
+	}
+	return nil
 }
 
 // nullParams reports whether an algorithm identifier has no parameters or

@@ -109,92 +109,110 @@ const urlUsage = "use s3://BUCKET?endpoint=HOST:PORT[&region=R][&secure=false][&
 // environment. The Config returned has no credentials. Returns EINVALID,
 // with a message that never repeats the URL, for anything malformed.
 func ParseURL(raw string) (Config, error) {
-	bad := func(format string, args ...any) (Config, error) {
-		return Config{}, navette.Errorf(navette.EINVALID, "Invalid S3 blob store URL: "+format+"; "+urlUsage+".", args...)
-	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return bad("it does not parse")
+		return Config{}, badURL("it does not parse")
 	}
-	if u.Scheme != "s3" {
-		return bad("the scheme must be s3")
-	}
-	if u.User != nil {
-		return bad("credentials must not be in the URL (set %s and %s)", EnvAccessKey, EnvSecretKey)
-	}
-	if u.Opaque != "" || u.Host == "" {
-		return bad("the bucket is missing")
-	}
-	if u.Port() != "" || strings.Contains(u.Host, ":") {
-		return bad("the bucket name must not have a port (the endpoint goes in endpoint=)")
-	}
-	if u.Path != "" && u.Path != "/" {
-		return bad("the URL must not have a path (use prefix=)")
-	}
-	if u.Fragment != "" || u.RawFragment != "" {
-		return bad("the URL must not have a fragment")
+	if err := checkURLShape(u); err != nil {
+		return Config{}, err
 	}
 	cfg := Config{Bucket: u.Host, Region: "us-east-1", Secure: true}
 	if s3utils.CheckValidBucketNameStrict(cfg.Bucket) != nil {
-		return bad("%q is not a valid bucket name", cfg.Bucket)
+		return Config{}, badURL("%q is not a valid bucket name", cfg.Bucket)
 	}
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
-		return bad("the query does not parse")
+		return Config{}, badURL("the query does not parse")
 	}
 	for name, vals := range q {
 		if len(vals) != 1 {
-			return bad("parameter %q is repeated", name)
+			return Config{}, badURL("parameter %q is repeated", name)
 		}
-		v := vals[0]
-		switch name {
-		case "endpoint":
-			if !validEndpoint(v) {
-				return bad("endpoint must be HOST or HOST:PORT, without scheme or path")
-			}
-			cfg.Endpoint = v
-		case "region":
-			if !validRegion(v) {
-				return bad("region must be letters, digits and hyphens")
-			}
-			cfg.Region = v
-		case "secure":
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return bad("secure must be true or false")
-			}
-			cfg.Secure = b
-		case "path_style":
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return bad("path_style must be true or false")
-			}
-			cfg.Addressing = AddressVirtualHost
-			if b {
-				cfg.Addressing = AddressPath
-			}
-		case "ca":
-			if v == "" || strings.ContainsRune(v, 0) {
-				return bad("ca must name a PEM file")
-			}
-			cfg.CAFile = v
-		case "prefix":
-			p, ok := cleanPrefix(v)
-			if !ok {
-				return bad("prefix must be made of letters, digits and . _ - /, without empty, . or .. segments")
-			}
-			cfg.Prefix = p
-		default:
-			return bad("unknown parameter %q", name)
+		if err := cfg.setParam(name, vals[0]); err != nil {
+			return Config{}, err
 		}
 	}
 	if cfg.Endpoint == "" {
-		return bad("endpoint is required")
+		return Config{}, badURL("endpoint is required")
 	}
 	if cfg.CAFile != "" && !cfg.Secure {
-		return bad("ca needs secure=true")
+		return Config{}, badURL("ca needs secure=true")
 	}
 	return cfg, nil
+}
+
+// badURL returns ParseURL's error for a URL malformed as format says.
+func badURL(format string, args ...any) error {
+	return navette.Errorf(navette.EINVALID, "Invalid S3 blob store URL: "+format+"; "+urlUsage+".", args...)
+}
+
+// checkURLShape refuses a blob store URL that is not s3://BUCKET with
+// parameters only.
+func checkURLShape(u *url.URL) error {
+	if u.Scheme != "s3" {
+		return badURL("the scheme must be s3")
+	}
+	if u.User != nil {
+		return badURL("credentials must not be in the URL (set %s and %s)", EnvAccessKey, EnvSecretKey)
+	}
+	if u.Opaque != "" || u.Host == "" {
+		return badURL("the bucket is missing")
+	}
+	if u.Port() != "" || strings.Contains(u.Host, ":") {
+		return badURL("the bucket name must not have a port (the endpoint goes in endpoint=)")
+	}
+	if u.Path != "" && u.Path != "/" {
+		return badURL("the URL must not have a path (use prefix=)")
+	}
+	if u.Fragment != "" || u.RawFragment != "" {
+		return badURL("the URL must not have a fragment")
+	}
+	return nil
+}
+
+// setParam sets the parameter name of a blob store URL to v.
+func (cfg *Config) setParam(name, v string) error {
+	switch name {
+	case "endpoint":
+		if !validEndpoint(v) {
+			return badURL("endpoint must be HOST or HOST:PORT, without scheme or path")
+		}
+		cfg.Endpoint = v
+	case "region":
+		if !validRegion(v) {
+			return badURL("region must be letters, digits and hyphens")
+		}
+		cfg.Region = v
+	case "secure":
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return badURL("secure must be true or false")
+		}
+		cfg.Secure = b
+	case "path_style":
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return badURL("path_style must be true or false")
+		}
+		cfg.Addressing = AddressVirtualHost
+		if b {
+			cfg.Addressing = AddressPath
+		}
+	case "ca":
+		if v == "" || strings.ContainsRune(v, 0) {
+			return badURL("ca must name a PEM file")
+		}
+		cfg.CAFile = v
+	case "prefix":
+		p, ok := cleanPrefix(v)
+		if !ok {
+			return badURL("prefix must be made of letters, digits and . _ - /, without empty, . or .. segments")
+		}
+		cfg.Prefix = p
+	default:
+		return badURL("unknown parameter %q", name)
+	}
+	return nil
 }
 
 // validEndpoint reports whether s is HOST or HOST:PORT, HOST being a DNS

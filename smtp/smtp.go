@@ -94,49 +94,18 @@ func New(cfg Config) (*Mailer, error) {
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	opts := []mail.Option{mail.WithTimeout(timeout)}
-	port := 587
-	switch u.Scheme {
-	case "smtp":
-		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
-	case "smtps":
-		port = 465
-		opts = append(opts, mail.WithSSL())
-	default:
-		return nil, invalid("unknown scheme %q (smtp or smtps).", u.Scheme)
+	opts, err := portOptions(u, invalid)
+	if err != nil {
+		return nil, err
 	}
-	if p := u.Port(); p != "" {
-		if port, err = strconv.Atoi(p); err != nil || port < 1 || port > 65535 {
-			return nil, invalid("bad port %q.", p)
-		}
-	}
-	opts = append(opts, mail.WithPort(port))
+	opts = append(opts, mail.WithTimeout(timeout))
 	host := u.Hostname()
 	tlsConfig := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
-	q := u.Query()
-	for k, v := range q {
-		switch {
-		case k == "starttls" && len(v) == 1 && (v[0] == "required" || v[0] == "opportunistic"):
-			if u.Scheme != "smtp" {
-				return nil, invalid("starttls applies to smtp:// only.")
-			}
-			if v[0] == "opportunistic" {
-				opts = append(opts, mail.WithTLSPolicy(mail.TLSOpportunistic))
-			}
-		case k == "ca" && len(v) == 1 && v[0] != "":
-			pem, err := os.ReadFile(v[0])
-			if err != nil {
-				return nil, navette.WrapError(navette.EINVALID, err, "SMTP server %s: cannot read the CA file.", desc)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, invalid("the CA file %s holds no PEM certificate.", v[0])
-			}
-			tlsConfig.RootCAs = pool
-		default:
-			return nil, invalid("unknown or repeated parameter %q (starttls=opportunistic, ca=PATH).", k)
-		}
+	qopts, err := queryOptions(u, tlsConfig, invalid)
+	if err != nil {
+		return nil, err
 	}
+	opts = append(opts, qopts...)
 	opts = append(opts, mail.WithTLSConfig(tlsConfig))
 	if u.User != nil && u.User.Username() != "" {
 		pass, ok := u.User.Password()
@@ -160,6 +129,58 @@ func New(cfg Config) (*Mailer, error) {
 		m.idleTimeout = 30 * time.Second
 	}
 	return m, nil
+}
+
+// portOptions returns the options of the URL u's scheme and port.
+func portOptions(u *url.URL, invalid func(format string, args ...any) error) ([]mail.Option, error) {
+	var opts []mail.Option
+	port := 587
+	switch u.Scheme {
+	case "smtp":
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+	case "smtps":
+		port = 465
+		opts = append(opts, mail.WithSSL())
+	default:
+		return nil, invalid("unknown scheme %q (smtp or smtps).", u.Scheme)
+	}
+	if p := u.Port(); p != "" {
+		var err error
+		if port, err = strconv.Atoi(p); err != nil || port < 1 || port > 65535 {
+			return nil, invalid("bad port %q.", p)
+		}
+	}
+	return append(opts, mail.WithPort(port)), nil
+}
+
+// queryOptions returns the options of the URL u's parameters, and sets
+// the CA of tlsConfig from its ca.
+func queryOptions(u *url.URL, tlsConfig *tls.Config, invalid func(format string, args ...any) error) ([]mail.Option, error) {
+	var opts []mail.Option
+	for k, v := range u.Query() {
+		switch {
+		case k == "starttls" && len(v) == 1 && (v[0] == "required" || v[0] == "opportunistic"):
+			if u.Scheme != "smtp" {
+				return nil, invalid("starttls applies to smtp:// only.")
+			}
+			if v[0] == "opportunistic" {
+				opts = append(opts, mail.WithTLSPolicy(mail.TLSOpportunistic))
+			}
+		case k == "ca" && len(v) == 1 && v[0] != "":
+			pem, err := os.ReadFile(v[0])
+			if err != nil {
+				return nil, navette.WrapError(navette.EINVALID, err, "SMTP server %s: cannot read the CA file.", u.Redacted())
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, invalid("the CA file %s holds no PEM certificate.", v[0])
+			}
+			tlsConfig.RootCAs = pool
+		default:
+			return nil, invalid("unknown or repeated parameter %q (starttls=opportunistic, ca=PATH).", k)
+		}
+	}
+	return opts, nil
 }
 
 // String names the server, without its password.

@@ -26,34 +26,16 @@ func (s *Store) AddDelivered(ctx context.Context, fileID, userID string, r navet
 	}
 	complete := false
 	err := s.inTx(ctx, "add delivered bytes", func(tx *sql.Tx) error {
-		var size int64
-		err := tx.QueryRowContext(ctx, `SELECT size FROM files WHERE id = $1`+s.lock, fileID).Scan(&size)
-		if errors.Is(err, sql.ErrNoRows) {
-			return navette.Errorf(navette.ENOTFOUND, "No such file.")
-		} else if err != nil {
-			return s.internal(err, "lock file")
-		}
-		if r.End > size {
-			return invalid("Byte range %d-%d outside a file of %d bytes.", r.Start, r.End, size)
-		}
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE id = $1`, userID).Scan(&n); err != nil {
-			return s.internal(err, "find user")
-		}
-		if n == 0 {
-			return navette.Errorf(navette.ENOTFOUND, "No such user.")
+		size, err := s.lockDeliveryFile(ctx, tx, fileID, userID, r)
+		if err != nil {
+			return err
 		}
 		if r.Len() == 0 && size > 0 {
 			return nil
 		}
-		var text string
-		err = tx.QueryRowContext(ctx, `SELECT ranges FROM deliveries WHERE file_id = $1 AND user_id = $2`, fileID, userID).Scan(&text)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return s.internal(err, "read delivered bytes")
-		}
-		have, err := parseRanges(text)
+		have, err := s.readDelivered(ctx, tx, fileID, userID)
 		if err != nil {
-			return s.internal(err, "read delivered bytes")
+			return err
 		}
 		have = mergeRange(have, r)
 		if size == 0 || len(have) == 1 && have[0].Start == 0 && have[0].End >= size {
@@ -80,8 +62,19 @@ func (s *Store) AddDelivered(ctx context.Context, fileID, userID string, r navet
 // Delivered returns the ranges of fileID delivered to userID since their
 // last complete cover.
 func (s *Store) Delivered(ctx context.Context, fileID, userID string) ([]navette.ByteRange, error) {
+	return s.readDelivered(ctx, s.rdb, fileID, userID)
+}
+
+// rowQueryer is a database or a transaction, to read one row from.
+type rowQueryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// readDelivered returns the ranges of fileID delivered to userID since
+// their last complete cover, read with q.
+func (s *Store) readDelivered(ctx context.Context, q rowQueryer, fileID, userID string) ([]navette.ByteRange, error) {
 	var text string
-	err := s.rdb.QueryRowContext(ctx, `SELECT ranges FROM deliveries WHERE file_id = $1 AND user_id = $2`, fileID, userID).Scan(&text)
+	err := q.QueryRowContext(ctx, `SELECT ranges FROM deliveries WHERE file_id = $1 AND user_id = $2`, fileID, userID).Scan(&text)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {
@@ -92,6 +85,29 @@ func (s *Store) Delivered(ctx context.Context, fileID, userID string) ([]navette
 		return nil, s.internal(err, "read delivered bytes")
 	}
 	return rs, nil
+}
+
+// lockDeliveryFile locks the row of fileID, to which the delivery r of
+// userID must belong, and returns the file's size.
+func (s *Store) lockDeliveryFile(ctx context.Context, tx *sql.Tx, fileID, userID string, r navette.ByteRange) (int64, error) {
+	var size int64
+	err := tx.QueryRowContext(ctx, `SELECT size FROM files WHERE id = $1`+s.lock, fileID).Scan(&size)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, navette.Errorf(navette.ENOTFOUND, "No such file.")
+	} else if err != nil {
+		return 0, s.internal(err, "lock file")
+	}
+	if r.End > size {
+		return 0, invalid("Byte range %d-%d outside a file of %d bytes.", r.Start, r.End, size)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE id = $1`, userID).Scan(&n); err != nil {
+		return 0, s.internal(err, "find user")
+	}
+	if n == 0 {
+		return 0, navette.Errorf(navette.ENOTFOUND, "No such user.")
+	}
+	return size, nil
 }
 
 // mergeRange adds r to rs, sorted, disjoint and non-adjacent ranges, and

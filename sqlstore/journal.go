@@ -194,30 +194,7 @@ func readHashes(ctx context.Context, q queryer, indexes []int64) (map[int64]tlog
 // schema migration assigned. The stores call it as they open; it does
 // nothing when the tree is complete.
 func (s *Store) CompleteTree(ctx context.Context) error {
-	complete := func(q queryer) (size, hashed int64, err error) {
-		var maxLeaf, maxIdx sql.NullInt64
-		rows, err := q.QueryContext(ctx, `SELECT (SELECT max(leaf) FROM events), (SELECT max(idx) FROM journal_hashes)`)
-		if err != nil {
-			return 0, 0, err
-		}
-		defer rows.Close()
-		if rows.Next() {
-			if err := rows.Scan(&maxLeaf, &maxIdx); err != nil {
-				return 0, 0, err
-			}
-		}
-		if err := rows.Err(); err != nil {
-			return 0, 0, err
-		}
-		if maxLeaf.Valid {
-			size = maxLeaf.Int64 + 1
-		}
-		if maxIdx.Valid {
-			hashed = maxIdx.Int64 + 1
-		}
-		return size, hashed, nil
-	}
-	size, hashed, err := complete(s.wdb)
+	size, hashed, err := treeExtent(ctx, s.wdb)
 	if err != nil {
 		return s.internal(err, "read the journal tree's size")
 	}
@@ -230,53 +207,93 @@ func (s *Store) CompleteTree(ctx context.Context) error {
 				return s.internal(err, "lock events")
 			}
 		}
-		size, hashed, err := complete(tx)
+		size, hashed, err := treeExtent(ctx, tx)
 		if err != nil {
 			return s.internal(err, "read the journal tree's size")
 		}
-		// The leaves already hashed: the k whose StoredHashCount is hashed.
-		lo, hi := int64(0), size
-		for lo < hi {
-			mid := lo + (hi-lo)/2
-			if tlog.StoredHashCount(mid) < hashed {
-				lo = mid + 1
-			} else {
-				hi = mid
-			}
+		done, err := hashedLeaves(size, hashed)
+		if err != nil {
+			return err
 		}
-		if tlog.StoredHashCount(lo) != hashed {
-			return navette.Errorf(navette.EINTERNAL, "the journal tree holds %d stored hashes, which no tree size has", hashed)
-		}
-		w := s.newTreeWriter(ctx, tx, lo, nil)
-		for w.next < size {
-			rows, err := tx.QueryContext(ctx, `SELECT `+eventCols+` FROM events WHERE leaf >= $1 ORDER BY leaf LIMIT 1000`, w.next)
-			if err != nil {
-				return s.internal(err, "read events")
-			}
-			evs, err := s.scanEvents(rows)
-			if err != nil {
-				return err
-			}
-			if len(evs) == 0 {
-				break
-			}
-			for i := range evs {
-				if evs[i].Leaf != w.next {
-					return navette.Errorf(navette.EINTERNAL, "the journal has no leaf %d", w.next)
-				}
-				if err := w.add(&evs[i]); err != nil {
-					return err
-				}
-			}
-			// Pending hashes of earlier leaves are read from the database
-			// from now on.
-			if err := w.flush(); err != nil {
-				return err
-			}
-			clear(w.known)
-		}
-		return w.flush()
+		return s.hashLeaves(ctx, tx, s.newTreeWriter(ctx, tx, done, nil), size)
 	})
+}
+
+// treeExtent returns the number of leaves of the journal's tree, its
+// events, and the number of its stored hashes.
+func treeExtent(ctx context.Context, q queryer) (size, hashed int64, err error) {
+	var maxLeaf, maxIdx sql.NullInt64
+	rows, err := q.QueryContext(ctx, `SELECT (SELECT max(leaf) FROM events), (SELECT max(idx) FROM journal_hashes)`)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		if err := rows.Scan(&maxLeaf, &maxIdx); err != nil {
+			return 0, 0, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, 0, err
+	}
+	if maxLeaf.Valid {
+		size = maxLeaf.Int64 + 1
+	}
+	if maxIdx.Valid {
+		hashed = maxIdx.Int64 + 1
+	}
+	return size, hashed, nil
+}
+
+// hashedLeaves returns the number of leaves, of the size a tree has, whose
+// hashes are among the hashed stored ones: the k whose StoredHashCount is
+// hashed.
+func hashedLeaves(size, hashed int64) (int64, error) {
+	lo, hi := int64(0), size
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if tlog.StoredHashCount(mid) < hashed {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if tlog.StoredHashCount(lo) != hashed {
+		return 0, navette.Errorf(navette.EINTERNAL, "the journal tree holds %d stored hashes, which no tree size has", hashed)
+	}
+	return lo, nil
+}
+
+// hashLeaves adds the events from w's next leaf up to size to the tree.
+func (s *Store) hashLeaves(ctx context.Context, tx *sql.Tx, w *treeWriter, size int64) error {
+	for w.next < size {
+		rows, err := tx.QueryContext(ctx, `SELECT `+eventCols+` FROM events WHERE leaf >= $1 ORDER BY leaf LIMIT 1000`, w.next)
+		if err != nil {
+			return s.internal(err, "read events")
+		}
+		evs, err := s.scanEvents(rows)
+		if err != nil {
+			return err
+		}
+		if len(evs) == 0 {
+			break
+		}
+		for i := range evs {
+			if evs[i].Leaf != w.next {
+				return navette.Errorf(navette.EINTERNAL, "the journal has no leaf %d", w.next)
+			}
+			if err := w.add(&evs[i]); err != nil {
+				return err
+			}
+		}
+		// Pending hashes of earlier leaves are read from the database from
+		// now on.
+		if err := w.flush(); err != nil {
+			return err
+		}
+		clear(w.known)
+	}
+	return w.flush()
 }
 
 // TreeSize returns the number of leaves of the journal's tree.

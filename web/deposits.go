@@ -72,44 +72,17 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, box navette.Box) 
 	if box == navette.BoxInbox {
 		services = h.services(r, u)
 	}
-	words := navette.SearchWords(q)
 	var views []*deposit.View
-	next := ""
-	if len(words) == 0 {
-		var err error
+	var next string
+	var err error
+	if words := navette.SearchWords(q); len(words) == 0 {
 		views, next, err = h.Deposits.List(r.Context(), u, box, before, pageSize)
-		if err != nil {
-			h.Error(w, r, err)
-			return
-		}
 	} else {
-		cursor := before
-		for {
-			batch, nx, err := h.Deposits.List(r.Context(), u, box, cursor, 200)
-			if err != nil {
-				h.Error(w, r, err)
-				return
-			}
-			d.Scanned += len(batch)
-			for _, v := range batch {
-				if matches(v, words) {
-					views = append(views, v)
-				}
-			}
-			cursor = nx
-			if nx == "" || len(views) >= pageSize || d.Scanned >= searchScan {
-				break
-			}
-		}
-		if len(views) > pageSize {
-			views = views[:pageSize]
-			last := views[pageSize-1]
-			cursor = strconv.FormatInt(last.CreatedAt.UnixMicro(), 10) + "." + last.ID // deposit's cursor format
-		}
-		next = cursor
-		if next == "" || d.Scanned < searchScan {
-			d.Scanned = 0
-		}
+		views, next, err = h.search(r, u, box, before, words, d)
+	}
+	if err != nil {
+		h.Error(w, r, err)
+		return
 	}
 	now := h.now()
 	for _, v := range views {
@@ -121,6 +94,47 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, box navette.Box) 
 		d.Grouped = true
 		d.Rows = groupByCase(d.Rows)
 	}
+	d.links(box, q, before, next)
+	p.Data = d
+	h.render(w, r, http.StatusOK, "list", p)
+}
+
+// search returns a page of the deposits of u's box from before whose words
+// start with words, and the cursor of the next one, scanning at most
+// searchScan deposits; it counts them in d.Scanned when it stopped there.
+func (h *Handler) search(r *http.Request, u *navette.User, box navette.Box, before string, words []string, d *listData) ([]*deposit.View, string, error) {
+	var views []*deposit.View
+	cursor := before
+	for {
+		batch, nx, err := h.Deposits.List(r.Context(), u, box, cursor, 200)
+		if err != nil {
+			return nil, "", err
+		}
+		d.Scanned += len(batch)
+		for _, v := range batch {
+			if matches(v, words) {
+				views = append(views, v)
+			}
+		}
+		cursor = nx
+		if nx == "" || len(views) >= pageSize || d.Scanned >= searchScan {
+			break
+		}
+	}
+	if len(views) > pageSize {
+		views = views[:pageSize]
+		last := views[pageSize-1]
+		cursor = strconv.FormatInt(last.CreatedAt.UnixMicro(), 10) + "." + last.ID // deposit's cursor format
+	}
+	if cursor == "" || d.Scanned < searchScan {
+		d.Scanned = 0
+	}
+	return views, cursor, nil
+}
+
+// links sets the list's links to its next page, from the cursor next, and
+// back to its first one when it is not that one.
+func (d *listData) links(box navette.Box, q, before, next string) {
 	if next != "" {
 		d.Next = "/" + string(box) + "?" + url.Values{"before": {next}, "q": {q}}.Encode()
 		if q == "" {
@@ -136,8 +150,6 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, box navette.Box) 
 	if d.Grouped && d.Next != "" {
 		d.Next += "&group=case"
 	}
-	p.Data = d
-	h.render(w, r, http.StatusOK, "list", p)
 }
 
 // services returns the ids of the service mailboxes u is a member of.
@@ -316,7 +328,27 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	now := h.now()
+	d := newDepositData(v, u, h.now())
+	lang := h.lang(nil, r)
+	h.addRecipients(r, u, v, d, lang)
+	d.Proofs = h.depositProofs(r, u, v.ID, d.IsSender, lang)
+	p := h.newPage(w, r, "Dépôt", "")
+	if d.IsSender {
+		p.Nav = "sent"
+	} else {
+		p.Nav = "inbox"
+	}
+	if v.Reference != "" {
+		p.Title = v.Reference
+	}
+	p.Flash = depositFlash(p.Lang, r.URL.Query().Get("done"))
+	p.Data = d
+	h.render(w, r, http.StatusOK, "deposit", p)
+}
+
+// newDepositData returns the deposit page's data on v and its files for u
+// at now, its recipients aside.
+func newDepositData(v *deposit.View, u *navette.User, now time.Time) *depositData {
 	ended := deposit.Expired(v.DepositRecord, now)
 	d := &depositData{
 		ID: v.ID, Reference: v.Reference, Message: v.Message, State: v.State, Sender: v.Sender,
@@ -328,7 +360,14 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request) {
 	d.CaseID = v.CaseID
 	d.CanReply = !d.IsSender && deposit.CanDeposit(u.Role) && !v.Key.IsZero()
 	d.CanExtend = d.IsSender && !ended && v.State == navette.DepositAvailable
-	for _, f := range v.Files {
+	d.addFiles(v.Files)
+	return d
+}
+
+// addFiles adds the rows of files to d, but for those purged before they
+// were complete.
+func (d *depositData) addFiles(files []deposit.FileView) {
+	for _, f := range files {
 		if f.State == navette.FilePurged && f.SHA256 == nil {
 			continue
 		}
@@ -340,6 +379,11 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request) {
 		d.FileCount++
 		d.TotalSize += f.Size
 	}
+}
+
+// addRecipients adds the recipients of v to d, with, for its sender, what
+// each was sent and opened.
+func (h *Handler) addRecipients(r *http.Request, u *navette.User, v *deposit.View, d *depositData, lang string) {
 	var tracked map[string]deposit.Tracking
 	if d.IsSender {
 		var err error
@@ -347,7 +391,6 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request) {
 			h.log().Warn("web: following a deposit", "deposit", v.ID, "err", err)
 		}
 	}
-	lang := h.lang(nil, r)
 	for _, rc := range v.Recipients {
 		t := tracked[rc.UserID]
 		rr := recipientRow{Name: rc.Name, Email: rc.Email, Service: rc.Role == navette.RoleService, Disabled: rc.Disabled,
@@ -361,26 +404,19 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Recipients = append(d.Recipients, rr)
 	}
-	d.Proofs = h.depositProofs(r, u, v.ID, d.IsSender, lang)
-	p := h.newPage(w, r, "Dépôt", "")
-	if d.IsSender {
-		p.Nav = "sent"
-	} else {
-		p.Nav = "inbox"
-	}
-	if v.Reference != "" {
-		p.Title = v.Reference
-	}
-	switch r.URL.Query().Get("done") {
+}
+
+// depositFlash is the deposit page's message after the action done.
+func depositFlash(lang, done string) string {
+	switch done {
 	case "sent":
-		p.Flash = tr(p.Lang, "Le dépôt est envoyé : ses destinataires sont avisés par courriel.")
+		return tr(lang, "Le dépôt est envoyé : ses destinataires sont avisés par courriel.")
 	case "revoked":
-		p.Flash = tr(p.Lang, "Le dépôt est retiré : ceux de ses destinataires qui en avaient été avisés le sont aussi du retrait.")
+		return tr(lang, "Le dépôt est retiré : ceux de ses destinataires qui en avaient été avisés le sont aussi du retrait.")
 	case "extended":
-		p.Flash = tr(p.Lang, "Le dépôt est prolongé : ses destinataires sont avisés de la nouvelle échéance.")
+		return tr(lang, "Le dépôt est prolongé : ses destinataires sont avisés de la nouvelle échéance.")
 	}
-	p.Data = d
-	h.render(w, r, http.StatusOK, "deposit", p)
+	return ""
 }
 
 func (h *Handler) revoke(w http.ResponseWriter, r *http.Request) {

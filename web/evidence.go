@@ -112,42 +112,61 @@ func (h *Handler) audit(w http.ResponseWriter, r *http.Request) {
 	}
 	if q.Has("reference") || q.Has("person") || q.Has("kind") || q.Has("since") || q.Has("until") {
 		d.Searched = true
-		eq := evidence.Query{Reference: d.Reference, Person: d.Person}
-		var bad bool
-		if d.Kind != "" {
-			eq.Kind = navette.ProofKind(d.Kind)
-			bad = kindLabels[eq.Kind] == ""
-		}
-		since, ok1 := parseDay(d.Since)
-		until, ok2 := parseDay(d.Until)
-		if !ok1 || !ok2 || bad {
+		eq, ok := d.query()
+		if !ok {
 			d.Error = tr(p.Lang, "Vérifiez les dates (jj/mm/aaaa) et le type d’événement.")
 		} else {
-			eq.Since = since
-			if !until.IsZero() {
-				eq.Until = until.AddDate(0, 0, 1)
-			}
 			hits, more, err := h.Evidence.Search(r.Context(), u, eq)
 			if err != nil {
 				h.Error(w, r, err)
 				return
 			}
 			d.More = more
-			for _, hit := range hits {
-				ah := auditHit{DepositID: hit.DepositID, Reference: hit.Reference, Sender: hit.Sender,
-					Bundle: api.PathDeposits + "/" + hit.DepositID + "/evidence"}
-				for _, pc := range hit.Pieces {
-					ah.Pieces = append(ah.Pieces, auditPiece{Kind: tr(p.Lang, kindLabels[pc.Kind]), Time: pc.Time, Who: pc.Who})
-				}
-				if es, err := h.Evidence.List(r.Context(), u, hit.DepositID); err == nil {
-					ah.Receipts = receiptRows(es, p.Lang)
-				}
-				d.Hits = append(d.Hits, ah)
-			}
+			d.Hits = h.auditHits(r, u, hits, p.Lang)
 		}
 	}
 	p.Data = d
 	h.render(w, r, http.StatusOK, "audit", p)
+}
+
+// query returns the evidence search of the form, false if a date or the
+// kind of event is not one.
+func (d *auditData) query() (evidence.Query, bool) {
+	eq := evidence.Query{Reference: d.Reference, Person: d.Person}
+	if d.Kind != "" {
+		eq.Kind = navette.ProofKind(d.Kind)
+		if kindLabels[eq.Kind] == "" {
+			return eq, false
+		}
+	}
+	since, ok1 := parseDay(d.Since)
+	until, ok2 := parseDay(d.Until)
+	if !ok1 || !ok2 {
+		return eq, false
+	}
+	eq.Since = since
+	if !until.IsZero() {
+		eq.Until = until.AddDate(0, 0, 1)
+	}
+	return eq, true
+}
+
+// auditHits returns the rows of the search's hits, each with its deposit's
+// receipts.
+func (h *Handler) auditHits(r *http.Request, u *navette.User, hits []*evidence.Hit, lang string) []auditHit {
+	var rows []auditHit
+	for _, hit := range hits {
+		ah := auditHit{DepositID: hit.DepositID, Reference: hit.Reference, Sender: hit.Sender,
+			Bundle: api.PathDeposits + "/" + hit.DepositID + "/evidence"}
+		for _, pc := range hit.Pieces {
+			ah.Pieces = append(ah.Pieces, auditPiece{Kind: tr(lang, kindLabels[pc.Kind]), Time: pc.Time, Who: pc.Who})
+		}
+		if es, err := h.Evidence.List(r.Context(), u, hit.DepositID); err == nil {
+			ah.Receipts = receiptRows(es, lang)
+		}
+		rows = append(rows, ah)
+	}
+	return rows
 }
 
 // parseDay reads a date of a form (an HTML date input's 2006-01-02, or

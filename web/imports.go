@@ -123,7 +123,6 @@ func (h *Handler) importApply(w http.ResponseWriter, r *http.Request) { h.import
 // chosen source's mapping and runs the sync: a dry run, or for apply the
 // real one, which needs the hash of the dry run's file.
 func (h *Handler) importFlow(w http.ResponseWriter, r *http.Request, apply bool) {
-	u := navette.UserFromContext(r.Context())
 	d := h.newImportData()
 	if !d.Configured {
 		h.renderImports(w, r, http.StatusConflict, d)
@@ -134,112 +133,145 @@ func (h *Handler) importFlow(w http.ResponseWriter, r *http.Request, apply bool)
 		d.Problem, d.Field = tr(lang, msg), field
 		h.renderImports(w, r, status, d)
 	}
-	var (
-		entries []directory.Entry
-		perr    error
-		sum     string
-		seen    bool
-		wantSum string
-	)
-	mapping := func() (directory.Mapping, bool) {
-		m, ok := h.Mappings[d.Source]
-		return m, ok
-	}
-	read := func(name string, body io.Reader) {
-		seen = true
-		d.FileName = name
-		m, _ := mapping()
-		hash := sha256.New()
-		entries, perr = directory.Parse(io.TeeReader(body, hash), m)
-		io.Copy(hash, body)
-		sum = hex.EncodeToString(hash.Sum(nil))
-	}
+	f := &importForm{mappings: h.Mappings, d: d}
 	d.Source = ""
 	if r.MultipartForm != nil {
-		form := r.MultipartForm
-		d.Source = first(form.Value["source"])
-		d.Force = first(form.Value["force"]) == "yes"
-		wantSum = first(form.Value["hash"])
-		if _, ok := mapping(); !ok {
-			fail(http.StatusBadRequest, "source", "Choisissez la source de l’annuaire.")
+		if !h.readParsedImport(w, r, f, fail) {
 			return
 		}
-		if fhs := form.File["file"]; len(fhs) > 0 && fhs[0].Size > 0 {
-			f, err := fhs[0].Open()
-			if err != nil {
-				h.Error(w, r, err)
-				return
-			}
-			read(fhs[0].Filename, f)
-			f.Close()
-		}
-	} else {
-		r.Body = http.MaxBytesReader(w, r.Body, MaxImportSize)
-		mr, err := r.MultipartReader()
-		if err != nil {
-			fail(http.StatusBadRequest, "file", "Choisissez un fichier.")
-			return
-		}
-		for {
-			part, err := mr.NextPart()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				h.importReadError(w, r, d, err)
-				return
-			}
-			switch part.FormName() {
-			case "source":
-				d.Source = formText(part)
-			case "force":
-				d.Force = formText(part) == "yes"
-			case "hash":
-				wantSum = formText(part)
-			case "file":
-				if _, ok := mapping(); !ok {
-					part.Close()
-					fail(http.StatusBadRequest, "source", "Choisissez la source de l’annuaire.")
-					return
-				}
-				if part.FileName() == "" {
-					break
-				}
-				read(part.FileName(), part)
-			}
-			part.Close()
-		}
-		var mbe *http.MaxBytesError
-		if errors.As(perr, &mbe) {
-			h.importReadError(w, r, d, perr)
-			return
-		}
+	} else if !h.readStreamedImport(w, r, f, fail) {
+		return
 	}
-	if _, ok := mapping(); !ok {
+	if _, ok := f.mapping(); !ok {
 		fail(http.StatusBadRequest, "source", "Choisissez la source de l’annuaire.")
 		return
 	}
-	if !seen || sum == "" {
+	if !f.seen || f.sum == "" {
 		fail(http.StatusBadRequest, "file", "Choisissez un fichier.")
 		return
 	}
-	if apply && wantSum != sum {
+	if apply && f.wantSum != f.sum {
 		fail(http.StatusBadRequest, "file", "Ce fichier n’est pas celui de l’aperçu : choisissez le même fichier, ou refaites l’aperçu.")
 		return
 	}
-	d.Hash = sum
-	if perr != nil {
-		if !h.importProblems(w, r, d, perr) {
-			h.Error(w, r, perr)
+	d.Hash = f.sum
+	if f.perr != nil {
+		if !h.importProblems(w, r, d, f.perr) {
+			h.Error(w, r, f.perr)
 		}
 		return
 	}
-	m, _ := mapping()
+	h.applyImport(w, r, f, apply)
+}
+
+// importForm is what an import request sent, its flow parsed as it
+// streamed in.
+type importForm struct {
+	mappings map[string]directory.Mapping
+	d        *importData
+	entries  []directory.Entry
+	perr     error  // the flow's parse error
+	sum      string // hex SHA-256 of the flow
+	seen     bool   // whether a flow was sent
+	wantSum  string // the hash of the dry run's flow, for apply
+}
+
+// mapping returns the mapping of the chosen source.
+func (f *importForm) mapping() (directory.Mapping, bool) {
+	m, ok := f.mappings[f.d.Source]
+	return m, ok
+}
+
+// read parses the flow named name from body, and hashes it whole.
+func (f *importForm) read(name string, body io.Reader) {
+	f.seen = true
+	f.d.FileName = name
+	m, _ := f.mapping()
+	hash := sha256.New()
+	f.entries, f.perr = directory.Parse(io.TeeReader(body, hash), m)
+	io.Copy(hash, body)
+	f.sum = hex.EncodeToString(hash.Sum(nil))
+}
+
+// readParsedImport reads the import form already parsed into
+// r.MultipartForm. It returns false once it has answered the request.
+func (h *Handler) readParsedImport(w http.ResponseWriter, r *http.Request, f *importForm, fail func(status int, field, msg string)) bool {
+	form := r.MultipartForm
+	f.d.Source = first(form.Value["source"])
+	f.d.Force = first(form.Value["force"]) == "yes"
+	f.wantSum = first(form.Value["hash"])
+	if _, ok := f.mapping(); !ok {
+		fail(http.StatusBadRequest, "source", "Choisissez la source de l’annuaire.")
+		return false
+	}
+	if fhs := form.File["file"]; len(fhs) > 0 && fhs[0].Size > 0 {
+		file, err := fhs[0].Open()
+		if err != nil {
+			h.Error(w, r, err)
+			return false
+		}
+		f.read(fhs[0].Filename, file)
+		file.Close()
+	}
+	return true
+}
+
+// readStreamedImport reads the import form from the request's body as it
+// streams in. It returns false once it has answered the request.
+func (h *Handler) readStreamedImport(w http.ResponseWriter, r *http.Request, f *importForm, fail func(status int, field, msg string)) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxImportSize)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		fail(http.StatusBadRequest, "file", "Choisissez un fichier.")
+		return false
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			h.importReadError(w, r, f.d, err)
+			return false
+		}
+		switch part.FormName() {
+		case "source":
+			f.d.Source = formText(part)
+		case "force":
+			f.d.Force = formText(part) == "yes"
+		case "hash":
+			f.wantSum = formText(part)
+		case "file":
+			if _, ok := f.mapping(); !ok {
+				part.Close()
+				fail(http.StatusBadRequest, "source", "Choisissez la source de l’annuaire.")
+				return false
+			}
+			if part.FileName() == "" {
+				break
+			}
+			f.read(part.FileName(), part)
+		}
+		part.Close()
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(f.perr, &mbe) {
+		h.importReadError(w, r, f.d, f.perr)
+		return false
+	}
+	return true
+}
+
+// applyImport runs the sync of the parsed flow of f, a dry run unless
+// apply, and renders its report.
+func (h *Handler) applyImport(w http.ResponseWriter, r *http.Request, f *importForm, apply bool) {
+	d := f.d
+	m, _ := f.mapping()
 	source := m.Source
 	if source == "" {
 		source = d.Source
 	}
-	rep, err := h.Directory.Apply(r.Context(), source, entries, directory.Options{DryRun: !apply, Force: apply && d.Force})
+	rep, err := h.Directory.Apply(r.Context(), source, f.entries, directory.Options{DryRun: !apply, Force: apply && d.Force})
 	d.Report = rep
 	switch {
 	case err != nil && rep != nil && navette.IsCode(err, navette.EINVALID):
@@ -251,6 +283,7 @@ func (h *Handler) importFlow(w http.ResponseWriter, r *http.Request, apply bool)
 		}
 	default:
 		if apply {
+			u := navette.UserFromContext(r.Context())
 			h.log().InfoContext(r.Context(), "web: directory import applied", "actor", u.ID, "source", source,
 				"added", len(rep.Added), "updated", len(rep.Updated), "revoked", len(rep.Revoked), "restored", len(rep.Restored))
 		}

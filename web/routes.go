@@ -121,19 +121,7 @@ func (h *Handler) guard(rt Route) http.HandlerFunc {
 		return rt.handler
 	}
 	if rt.Access.Partial != "" {
-		return func(w http.ResponseWriter, r *http.Request) {
-			cur := session(r)
-			switch {
-			case cur == nil || cur.Session == nil:
-				http.Redirect(w, r, "/signin", http.StatusSeeOther)
-			case cur.Session.Stage == navette.StageFull:
-				http.Redirect(w, r, landing(cur.User), http.StatusSeeOther)
-			case cur.Session.Stage != rt.Access.Partial:
-				h.redirectStage(w, r, cur.Session.Stage, nextOf(r))
-			default:
-				rt.handler(w, r)
-			}
-		}
+		return h.partialGuard(rt)
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		u := navette.UserFromContext(r.Context())
@@ -153,23 +141,53 @@ func (h *Handler) guard(rt Route) http.HandlerFunc {
 			h.Error(w, r, refusal(rt.Access))
 			return
 		}
-		if cur := session(r); h.Auth != nil && cur != nil && !strings.HasPrefix(rt.Pattern, r.Method+" /account") {
-			if err := h.Auth.CheckAssurance(u, cur.Session); err != nil {
-				if r.Method == http.MethodGet {
-					http.Redirect(w, r, "/account", http.StatusSeeOther)
-					return
-				}
-				h.Error(w, r, err)
-				return
-			}
-			if stepUpPages[rt.Pattern] {
-				if err := h.Auth.RequireFresh(cur.Session); err != nil {
-					// "Mon compte" asks for the passkey or TOTP code.
-					h.renderAccount(w, r, http.StatusUnauthorized, h.message(h.lang(nil, r), err))
-					return
-				}
-			}
+		if h.assured(w, r, rt, u) {
+			rt.handler(w, r)
 		}
-		rt.handler(w, r)
 	}
+}
+
+// partialGuard lets through to a route of a sign-in's stage
+// (Access.Partial) the sessions at that stage, and sends the others where
+// they stand.
+func (h *Handler) partialGuard(rt Route) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		cur := session(r)
+		switch {
+		case cur == nil || cur.Session == nil:
+			http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		case cur.Session.Stage == navette.StageFull:
+			http.Redirect(w, r, landing(cur.User), http.StatusSeeOther)
+		case cur.Session.Stage != rt.Access.Partial:
+			h.redirectStage(w, r, cur.Session.Stage, nextOf(r))
+		default:
+			rt.handler(w, r)
+		}
+	}
+}
+
+// assured reports whether the session of u signed in strongly enough for
+// the route, and recently enough for a step-up page; if not, it answers
+// the request.
+func (h *Handler) assured(w http.ResponseWriter, r *http.Request, rt Route, u *navette.User) bool {
+	cur := session(r)
+	if h.Auth == nil || cur == nil || strings.HasPrefix(rt.Pattern, r.Method+" /account") {
+		return true
+	}
+	if err := h.Auth.CheckAssurance(u, cur.Session); err != nil {
+		if r.Method == http.MethodGet {
+			http.Redirect(w, r, "/account", http.StatusSeeOther)
+			return false
+		}
+		h.Error(w, r, err)
+		return false
+	}
+	if stepUpPages[rt.Pattern] {
+		if err := h.Auth.RequireFresh(cur.Session); err != nil {
+			// "Mon compte" asks for the passkey or TOTP code.
+			h.renderAccount(w, r, http.StatusUnauthorized, h.message(h.lang(nil, r), err))
+			return false
+		}
+	}
+	return true
 }

@@ -19,15 +19,15 @@ import (
 // was last tightened. Lower them when the code gets simpler; never raise
 // them.
 const (
-	maxComplexity     = 52
-	maxAvgComplexity  = 5.08
+	maxComplexity     = 32
+	maxAvgComplexity  = 4.91
 	reportComplexity  = 15 // functions above this are listed
 	complexityPackage = "navette"
 )
 
 // simplePackages are the directories where no function is above
 // reportComplexity any more: it stays so.
-var simplePackages = []string{"cli/", "directory/", "keyring/"}
+var simplePackages = []string{"cli/", "client/", "directory/", "evidence/", "http/", "keyring/"}
 
 // funcComplexity is the cyclomatic complexity of one function.
 type funcComplexity struct {
