@@ -61,7 +61,7 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, err error, p
 		d.Next = []string{tr(lang, "Si vous avez encore besoin de ces documents, contactez l’expéditeur ; il peut vous les déposer à nouveau.")}
 	case code == navette.EGONE:
 		d.Heading = tr(lang, "Ce dépôt a expiré")
-		d.Text = tr(lang, "Sa durée de conservation est écoulée : ses fichiers ont été effacés définitivement et ne peuvent être récupérés par personne.")
+		d.Text = tr(lang, "Sa durée de conservation est écoulée : ses fichiers ne sont plus remis à personne, et la purge qui suit l’expiration les efface définitivement.")
 		d.Next = []string{tr(lang, "Demandez à l’expéditeur de vous déposer à nouveau les documents.")}
 	case code == navette.ENOTFOUND:
 		d.Heading = tr(lang, "Page introuvable")
