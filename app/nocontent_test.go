@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -29,7 +30,9 @@ import (
 // §15): receipts and the evidence bundle, whose claims name the reference
 // and the file names, never the message nor a byte of a file. GET and HEAD
 // routes are all walked, so a new one is covered as soon as it is added;
-// any other route must be in noContentRoutes or depositWrites.
+// any other route must be in noContentRoutes or depositWrites. The demo's
+// public outbox (--dev-mail, never in production: docs/security.md) is
+// walked too and is the one place the mails, reference and all, show.
 
 // nobody is one caller of the walk, by API token and browser session.
 type nobody struct {
@@ -129,9 +132,10 @@ var proofRoutes = []string{
 	"GET /audit",
 }
 
-// secretFixture is the policy fixture with the sealed deposit, sent by
-// the lawyer to the service mailbox of court A (its agent is a member),
-// and a draft of the lawyer's with an upload under way.
+// secretFixture is the policy fixture with the sealed deposit, sent to a
+// party of the fixture (a partner to the service mailbox of court A, whose
+// agent is a member, or that agent to a partner), and a draft of the
+// sender's with an upload under way.
 type secretFixture struct {
 	*policyFixture
 	callers []*nobody
@@ -140,17 +144,26 @@ type secretFixture struct {
 	rid     string
 	draft   api.Deposit
 	upload  string
+	sender  string // the sender's token
+	mail    string // a notice of the demo outbox
 }
 
-func newSecretFixture(t *testing.T) *secretFixture {
-	f := &secretFixture{policyFixture: newPolicyFixture(t, func(c *app.Config) { c.StaffCodes = true })}
+// newSecretFixture makes the deposit: sent by the agent of court A to the
+// lawyer if fromAgent, by the lawyer to court A's mailbox otherwise.
+func newSecretFixture(t *testing.T, fromAgent bool) *secretFixture {
+	f := &secretFixture{policyFixture: newPolicyFixture(t, func(c *app.Config) { c.StaffCodes, c.DevMail = true, true })}
 	e := f.e
-	e.doJSON("POST", api.PathDeposits, e.lawyer, api.CreateDeposit{Recipients: []string{f.svcA.Email},
+	from, to := e.lawyer, f.svcA.Email
+	if fromAgent {
+		from, to = f.tok[navette.RoleAgent], lawyerEmail
+	}
+	f.sender = from
+	e.doJSON("POST", api.PathDeposits, from, api.CreateDeposit{Recipients: []string{to},
 		Reference: secret.reference, Message: secret.message, RetentionDays: 7}, http.StatusCreated, &f.dep)
-	e.upload(e.lawyer, f.dep.ID, secret.filename, secret.content)
-	f.dep = e.submit(e.lawyer, f.dep.ID)
+	e.upload(from, f.dep.ID, secret.filename, secret.content)
+	f.dep = e.submit(from, f.dep.ID)
 	var full api.Deposit
-	e.doJSON("GET", api.PathDeposits+"/"+f.dep.ID, e.lawyer, nil, http.StatusOK, &full)
+	e.doJSON("GET", api.PathDeposits+"/"+f.dep.ID, from, nil, http.StatusOK, &full)
 	f.fileID = full.Files[0].ID
 	if f.dep.CaseID == "" {
 		t.Fatal("the deposit is in no case")
@@ -164,9 +177,9 @@ func newSecretFixture(t *testing.T) *secretFixture {
 			f.rid = evidence.ReceiptID(f.dep.ID, ev.Leaf)
 		}
 	}
-	e.doJSON("POST", api.PathDeposits, e.lawyer, api.CreateDeposit{Recipients: []string{f.svcA.Email},
+	e.doJSON("POST", api.PathDeposits, from, api.CreateDeposit{Recipients: []string{to},
 		Reference: secret.reference, Message: secret.message, RetentionDays: 7}, http.StatusCreated, &f.draft)
-	up := e.createUpload(e.lawyer, f.draft.ID, secret.upload, int64(len(secret.content)))
+	up := e.createUpload(from, f.draft.ID, secret.upload, int64(len(secret.content)))
 	f.upload = up[strings.LastIndexByte(up, '/')+1:]
 	for _, c := range []struct{ name, email, token string }{
 		{"admin", f.user[navette.RoleAdmin].Email, f.tok[navette.RoleAdmin]},
@@ -178,6 +191,11 @@ func newSecretFixture(t *testing.T) *secretFixture {
 		b, _ := e.signIn(t, c.email)
 		f.callers = append(f.callers, &nobody{name: c.name, email: c.email, token: c.token, b: b})
 	}
+	ms, err := e.app.Outbox.List(1)
+	if err != nil || len(ms) == 0 {
+		t.Fatalf("the outbox: %v, %d messages", err, len(ms))
+	}
+	f.mail = ms[0].NoticeID
 	return f
 }
 
@@ -204,6 +222,8 @@ func (f *secretFixture) path(pattern string) (method, path string, ok bool) {
 		id = f.svcA.ID
 	case strings.HasPrefix(path, "/api/v1/admin/users/"):
 		id = lawyer.ID
+	case strings.HasPrefix(path, "/dev/mail/"):
+		id = f.mail
 	}
 	r := strings.NewReplacer("{id}", id, "{fid}", f.fileID, "{rid}", f.rid, "{path...}", "css/navette.css")
 	path = r.Replace(path)
@@ -320,8 +340,12 @@ func leaks(b []byte) []string {
 	return found
 }
 
-// allowed is what the auditor may see on a proof route.
+// allowed is what the auditor may see on a proof route; the demo outbox
+// shows every mail to anyone.
 func allowed(caller, pattern string, leak string) bool {
+	if strings.HasPrefix(pattern, "GET /dev/mail") {
+		return true
+	}
 	return caller == "auditor" && slices.Contains(proofRoutes, pattern) && (leak == "reference" || leak == "file name")
 }
 
@@ -337,7 +361,16 @@ func depositRoute(pattern string) bool {
 }
 
 func TestNoContentByRole(t *testing.T) {
-	f := newSecretFixture(t)
+	for _, tc := range []struct {
+		name      string
+		fromAgent bool
+	}{{"partner to a mailbox", false}, {"agent to a partner", true}} {
+		t.Run(tc.name, func(t *testing.T) { walkNoContent(t, newSecretFixture(t, tc.fromAgent)) })
+	}
+}
+
+// walkNoContent walks every route as every caller of f.
+func walkNoContent(t *testing.T, f *secretFixture) {
 	apiRoutes, err := f.e.app.Server.Routes()
 	if err != nil {
 		t.Fatal(err)
@@ -358,6 +391,7 @@ func TestNoContentByRole(t *testing.T) {
 		return slices.Index(depositWrites, a.pattern) - slices.Index(depositWrites, b.pattern)
 	})
 	var matrix strings.Builder
+	shown := map[string][]string{}
 	fmt.Fprintf(&matrix, "%-45s", "route")
 	for _, c := range f.callers {
 		fmt.Fprintf(&matrix, " %-13s", c.name)
@@ -379,7 +413,12 @@ func TestNoContentByRole(t *testing.T) {
 		fmt.Fprintf(&matrix, "%-45s", rt.pattern)
 		for _, c := range f.callers {
 			h := f.send(t, c, rt.page, method, path)
-			fmt.Fprintf(&matrix, " %-13d", h.status)
+			cell := fmt.Sprint(h.status)
+			if len(h.leaks) > 0 {
+				cell += "*" // an allowed disclosure, listed below the table
+				shown[rt.pattern+" as "+c.name] = h.leaks
+			}
+			fmt.Fprintf(&matrix, " %-13s", cell)
 			for _, l := range h.leaks {
 				if !allowed(c.name, rt.pattern, l) {
 					t.Errorf("%s as %s (%s): the answer (%d) holds the deposit's %s", rt.pattern, c.name, path, h.status, l)
@@ -403,7 +442,7 @@ func TestNoContentByRole(t *testing.T) {
 		page      bool
 		path, has string
 	}{
-		{&nobody{token: f.e.lawyer}, false, api.PathDeposits + "/" + f.dep.ID + "/files/" + f.fileID, "content"},
+		{&nobody{token: f.sender}, false, api.PathDeposits + "/" + f.dep.ID + "/files/" + f.fileID, "content"},
 		{f.callers[2], false, api.PathDeposits + "/" + f.dep.ID + "/evidence", "file name"},
 		{f.callers[2], true, "/audit?reference=" + strings.ReplaceAll(secret.reference, " ", "+"), "reference"},
 	} {
@@ -411,9 +450,12 @@ func TestNoContentByRole(t *testing.T) {
 			t.Errorf("%s: got %d with %v, want 200 with the %s", c.path, h.status, h.leaks, c.has)
 		}
 	}
+	for _, k := range slices.Sorted(maps.Keys(shown)) {
+		fmt.Fprintf(&matrix, "* %s: %s\n", k, strings.Join(slices.Sorted(slices.Values(shown[k])), ", "))
+	}
 	t.Logf("routes × callers → status on a deposit none of them is party to:\n%s", matrix.String())
 	var d api.Deposit
-	f.e.doJSON("GET", api.PathDeposits+"/"+f.dep.ID, f.e.lawyer, nil, http.StatusOK, &d)
+	f.e.doJSON("GET", api.PathDeposits+"/"+f.dep.ID, f.sender, nil, http.StatusOK, &d)
 	if d.State != f.dep.State {
 		t.Errorf("the deposit went from %s to %s", f.dep.State, d.State)
 	}
