@@ -62,10 +62,11 @@ var (
 )
 
 // proofRoles: the sender (and recipients) of a deposit and auditors get
-// its proofs; the others the 404 of an unknown deposit.
+// its proofs; the others, platform admins included, the 404 of an unknown
+// deposit.
 var proofRoles = map[navette.Role]want{
 	navette.RoleAgent: {200, 404, 404}, navette.RoleCourtAdmin: {200, 404, 404}, navette.RolePartner: {200, 404, 404},
-	navette.RoleAdmin: {200, 200, 404}, navette.RoleAuditor: {200, 200, 404},
+	navette.RoleAdmin: {404, 404, 404}, navette.RoleAuditor: {200, 200, 404},
 }
 
 func forRoles(w want, roles ...navette.Role) map[navette.Role]want {

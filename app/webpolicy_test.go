@@ -112,7 +112,7 @@ var webPolicy = map[string]outcomes{
 	"GET /signin/oidc":                         everyone("501"),
 	"GET /signin/oidc/callback":                everyone("401"),
 	"POST /signout":                            everyone("303 /signin"),
-	"GET /audit":                               rolesOnly("200", navette.RoleAdmin, navette.RoleAuditor),
+	"GET /audit":                               rolesOnly("200", navette.RoleAuditor),
 	"GET /admin":                               rolesOnly("200", navette.RoleAdmin, navette.RoleCourtAdmin),
 	"GET /admin/courts":                        rolesOnly("200", navette.RoleAdmin, navette.RoleCourtAdmin),
 	"GET /admin/services/{id}":                 rolesOnly("200", navette.RoleAdmin, navette.RoleCourtAdmin),

@@ -92,8 +92,15 @@ type access struct {
 func notFound() error { return navette.Errorf(navette.ENOTFOUND, "No such deposit.") }
 
 // Auditor reports whether a user with role r sees the evidence of every
-// deposit.
-func Auditor(r navette.Role) bool { return r == navette.RoleAuditor || r == navette.RoleAdmin }
+// deposit, whose claims name its reference and file names: auditors only.
+// Platform admins see the proofs of the deposits they are party to, like
+// anyone (issue 18: admins never read content by role).
+func Auditor(r navette.Role) bool { return r == navette.RoleAuditor }
+
+// JournalReader reports whether a user with role r may read the journal's
+// events and proofs, which hold no reference, name nor content: auditors
+// and platform admins.
+func JournalReader(r navette.Role) bool { return r == navette.RoleAuditor || r == navette.RoleAdmin }
 
 // access returns what actor may see of deposit id: everything for its
 // sender and for auditors, their share for its recipients and the members

@@ -230,7 +230,7 @@ func (s *Service) Events(ctx context.Context, actor *navette.User, f navette.Eve
 	if actor == nil {
 		return nil, navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required.")
 	}
-	if !Auditor(actor.Role) {
+	if !JournalReader(actor.Role) {
 		return nil, navette.Errorf(navette.EFORBIDDEN, "Only auditors may read the journal.")
 	}
 	return s.Meta.Events(ctx, f)

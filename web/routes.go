@@ -53,7 +53,7 @@ func (h *Handler) Routes() []Route {
 	signedIn := Access{}
 	admin := Access{Roles: []navette.Role{navette.RoleAdmin}}
 	courtAdmin := Access{Roles: []navette.Role{navette.RoleAdmin, navette.RoleCourtAdmin}}
-	audit := Access{Roles: []navette.Role{navette.RoleAdmin, navette.RoleAuditor}}
+	audit := Access{Roles: []navette.Role{navette.RoleAuditor}}
 	depositors := Access{Roles: []navette.Role{navette.RoleAgent, navette.RoleCourtAdmin, navette.RolePartner}, Refused: msgNoDeposit}
 	return []Route{
 		{Pattern: "GET /static/{path...}", Access: public, handler: h.serveStatic, asset: true},
