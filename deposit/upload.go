@@ -271,6 +271,27 @@ func (s *Service) commitBytes() int64 {
 	return DefaultCommitBytes
 }
 
+// marks is how often the reading stage puts a commit mark between
+// segments: after bytes, or every, whichever comes first.
+type marks struct {
+	bytes int64
+	every time.Duration
+}
+
+// markEvery returns how often to mark commits for writes to w. A commit
+// is durable once its fsync and record are done. When they run beside
+// the next writes (w is a navette.BlobCheckpointer), one commit may be in
+// flight while the next interval is written: marks come twice as often,
+// so that a crash still loses at most CommitBytes (and CommitEvery) of
+// what was read, plus the pipeline.
+func (s *Service) markEvery(w navette.BlobWriter) marks {
+	m := marks{bytes: s.commitBytes(), every: s.commitEvery()}
+	if _, async := w.(navette.BlobCheckpointer); async {
+		m.bytes, m.every = max(m.bytes/2, seal.SegmentSize), m.every/2
+	}
+	return m
+}
+
 func (s *Service) commitEvery() time.Duration {
 	if s.CommitEvery > 0 {
 		return s.CommitEvery
@@ -355,7 +376,7 @@ func (s *Service) write(ctx context.Context, f *navette.FileRecord, off int64, s
 	durable := off
 	sealErr := make(chan error, 1)
 	go func() { sealErr <- s.sealStage(ctx, w, sw, k, f.ID, &durable, sealIn) }()
-	n, tooLong, readErr := s.readSegments(src, hashIn, off, f.Size-off, partial)
+	n, tooLong, readErr := s.readSegments(src, hashIn, off, f.Size-off, partial, s.markEvery(w))
 	close(hashIn)
 	err = <-sealErr // the other stages have ended too: h and sw are ours again
 	// undo leaves the upload where it was recorded last: on a full disk
@@ -466,11 +487,11 @@ func hashStages(h hash.Hash, sc *scan, in <-chan segment) <-chan segment {
 // starting with partial, and sends them to out with commit marks between
 // them. It returns the bytes read, whether src had more than remaining,
 // and the read error other than an early end.
-func (s *Service) readSegments(src io.Reader, out chan<- segment, off, remaining int64, partial []byte) (n int64, tooLong bool, readErr error) {
+func (s *Service) readSegments(src io.Reader, out chan<- segment, off, remaining int64, partial []byte, m marks) (n int64, tooLong bool, readErr error) {
 	cur := segmentPool.Get().(*[]byte)
 	*cur = append((*cur)[:0], partial...)
 	hashFrom := len(partial)
-	every, everyBytes := s.commitEvery(), s.commitBytes()
+	every, everyBytes := m.every, m.bytes
 	marked, markedAt := off, time.Now()
 	for remaining > 0 {
 		want := min(int64(seal.SegmentSize-len(*cur)), remaining)
@@ -570,8 +591,8 @@ type pendingCommit struct {
 // sealStage is the last stage of Write: it seals the segments from in
 // through sw and commits at each mark. With a store that can checkpoint
 // (navette.BlobCheckpointer), a commit's fsync and record run on a goroutine
-// of their own while the next segments are written; at most one more waits
-// behind it. durable is the offset recorded last; it is written here, and
+// of their own while the next segments are written; the next one waits for
+// it. durable is the offset recorded last; it is written here, and
 // read once sealStage has returned. An empty file's only segment is sealed
 // here, and sw closed, once the file is complete.
 func (s *Service) sealStage(ctx context.Context, w navette.BlobWriter, sw *seal.Writer, k *seal.Key, fileID string, durable *int64, in <-chan segment) error {
@@ -580,7 +601,9 @@ func (s *Service) sealStage(ctx context.Context, w navette.BlobWriter, sw *seal.
 	var committed chan error
 	var failed atomic.Bool
 	if async {
-		commits, committed = make(chan pendingCommit, 1), make(chan error, 1)
+		// Unbuffered: a commit is handed over only once the one before it
+		// is durable, so at most one is in flight (see markEvery).
+		commits, committed = make(chan pendingCommit), make(chan error, 1)
 		go func() { committed <- s.syncCommits(ctx, k, fileID, durable, &failed, commits) }()
 	}
 	var err error

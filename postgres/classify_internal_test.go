@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"database/sql"
+	"errors"
 	"fmt"
 	"testing"
 
@@ -29,5 +31,18 @@ func TestClassify(t *testing.T) {
 		if got, msg := classify(err); got != tc.want || (got != "" && msg == "") {
 			t.Errorf("classify(SQLSTATE %s) = %q, %q; want %q", tc.sqlState, got, msg, tc.want)
 		}
+	}
+}
+
+// A transaction whose connection was lost under it is unavailable, not
+// internal: the request may be tried again.
+func TestClassifyLostConnection(t *testing.T) {
+	for _, err := range []error{sql.ErrTxDone, sql.ErrConnDone, errors.New("conn closed")} {
+		if got, _ := classify(fmt.Errorf("commit: %w", err)); got != navette.EUNAVAILABLE {
+			t.Errorf("classify(%v) = %q, want %q", err, got, navette.EUNAVAILABLE)
+		}
+	}
+	if got, _ := classify(errors.New("syntax error")); got != "" {
+		t.Errorf("classify(another error) = %q, want none", got)
 	}
 }

@@ -132,7 +132,10 @@ func classify(err error) (code, message string) {
 		netErr  net.Error
 	)
 	if errors.As(err, &connErr) || errors.As(err, &netErr) || errors.Is(err, driver.ErrBadConn) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || pgconn.SafeToRetry(err) {
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || pgconn.SafeToRetry(err) ||
+		// A transaction whose connection was lost under it (the server
+		// restarted) ends with these rather than the network error.
+		errors.Is(err, sql.ErrTxDone) || errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "conn closed") {
 		return navette.EUNAVAILABLE, unavailable
 	}
 	return "", ""

@@ -84,7 +84,9 @@ func (w *treeWriter) keepEdge(head []byte) {
 func (w *treeWriter) add(e *navette.Event) error {
 	hs, err := tlog.StoredHashesForRecordHash(w.next, tlog.RecordHash(navette.EventLeaf(e)), tlog.HashReaderFunc(w.read))
 	if err != nil {
-		return navette.WrapError(navette.EINTERNAL, fmt.Errorf("%s store: journal tree, leaf %d: %w", w.s.d.Name, w.next, err), "")
+		// The hashes are read from the database: a connection lost there is
+		// classified as any other store error (503, try again).
+		return w.s.internal(err, fmt.Sprintf("journal tree, leaf %d", w.next))
 	}
 	idx := tlog.StoredHashIndex(0, w.next)
 	for i, h := range hs {
