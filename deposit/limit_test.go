@@ -89,6 +89,10 @@ func TestDownloadLimit(t *testing.T) {
 	if denied != 1 {
 		t.Errorf("%d refusals journaled at once, want 1 (the others counted in the minute's window)", denied)
 	}
+	tr, err := fx.svc.Track(ctx, fx.sender, v.ID)
+	if err != nil || tr[fx.recipient.ID].AtLimit != 1 || tr[fx.recipient.ID].Files != 1 {
+		t.Errorf("Track: %+v (%v), want the recipient at the limit of 1 file", tr, err)
+	}
 }
 
 // TestDownloadLimitBounds refuses caps out of 0 to MaxDownloadCap.
