@@ -8,6 +8,7 @@ import (
 
 	"navette"
 	"navette/api"
+	"navette/cli"
 	"navette/seal"
 )
 
@@ -69,5 +70,31 @@ func TestDownloadLimit(t *testing.T) {
 		if resp, body := e.fetch(t, sender, "GET", d, f); resp.StatusCode != http.StatusOK || !bytes.Equal(body, data) {
 			t.Fatalf("sender's download %d: %d", i+1, resp.StatusCode)
 		}
+	}
+}
+
+// TestSendMaxDownloads: navette send --max-downloads sets the deposit's cap.
+func TestSendMaxDownloads(t *testing.T) {
+	e := newEnv(t)
+	file := t.TempDir() + "/pv.pdf"
+	if err := writeFile(file, []byte("%PDF")); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	vars := map[string]string{"NAVETTE_SERVER": e.url, "NAVETTE_TOKEN": e.agent}
+	env := &cli.Env{Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return vars[k] }}
+	if code := cli.Main([]string{"send", "--to", lawyerEmail, "--ref", "RG 2", "--max-downloads", "3", file}, env); code != 0 {
+		t.Fatalf("send: %d %s", code, errOut.String())
+	}
+	var d api.Deposit
+	e.doJSON("GET", api.PathDeposits+"/"+strings.TrimSpace(out.String()), e.agent, nil, http.StatusOK, &d)
+	if d.MaxDownloads != 3 {
+		t.Errorf("send --max-downloads 3 made a deposit with max_downloads %d", d.MaxDownloads)
+	}
+	out.Reset()
+	errOut.Reset()
+	if code := cli.Main([]string{"send", "--to", lawyerEmail, "--ref", "RG 3", "--max-downloads", "101", file}, env); code == 0 ||
+		!strings.Contains(errOut.String(), "download limit") {
+		t.Errorf("send --max-downloads 101: %d %q", code, errOut.String())
 	}
 }
