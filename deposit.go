@@ -66,7 +66,11 @@ type DepositRecord struct {
 	// ProofUntil is when the proof retention ends: set at the purge, zero
 	// until then.
 	ProofUntil time.Time
-	Recipients []Recipient
+	// MaxDownloads caps the complete downloads of each file by each
+	// recipient person (file.downloaded events of that person and file);
+	// 0 means no cap. Partial fetches never count, nor the sender's own.
+	MaxDownloads int
+	Recipients   []Recipient
 }
 
 // Recipient is a person or a service mailbox a deposit is addressed to.

@@ -26,6 +26,15 @@ const (
 // space returns.
 const ENOSPACE = "insufficient_storage"
 
+// ErrDownloadLimit is wrapped in the EGONE error that refuses a file to a
+// recipient who reached the deposit's cap of complete downloads
+// (DepositRecord.MaxDownloads); the HTTP adapter answers it with the problem
+// type ProblemDownloadLimit.
+var ErrDownloadLimit = errors.New("download limit reached")
+
+// ProblemDownloadLimit is the RFC 9457 problem type of ErrDownloadLimit.
+const ProblemDownloadLimit = "tag:navette,2026:problem:download_limit"
+
 // Error is navette's application error: a code for programs and a message
 // that is safe to show to the user. Internal details stay in Err, which is
 // logged but never sent to a client.

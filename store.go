@@ -223,8 +223,8 @@ type DepositStore interface {
 
 	// UpdateDeposit loads the deposit and its files, locks them against
 	// concurrent updates, and calls fn. If fn returns no error, the changes
-	// fn made to the deposit (state, times, key, sealed fields, NotifySender, recipients'
-	// first downloads and first openings) and to the files (state, key, name, resume, blob
+	// fn made to the deposit (state, times, key, sealed fields, NotifySender, MaxDownloads,
+	// recipients' first downloads and first openings) and to the files (state, key, name, resume, blob
 	// deletion, checks) are written, together with the events fn returns. If fn
 	// returns an error nothing is written and that error is returned.
 	// Returns ENOTFOUND if there is no such deposit.
@@ -351,6 +351,10 @@ type JournalStore interface {
 	AppendEvents(ctx context.Context, events ...Event) error
 	// Events returns events matching f, oldest first.
 	Events(ctx context.Context, f EventFilter) ([]Event, error)
+	// DownloadCount returns how many times userID downloaded file fileID
+	// of deposit depositID completely: the number of its EventFileDownloaded
+	// events with that deposit, file and actor. 0 if there are none.
+	DownloadCount(ctx context.Context, depositID, fileID, userID string) (int, error)
 
 	// TreeSize returns the number of leaves of the journal's tree: the
 	// number of events, as of a committed append.

@@ -33,6 +33,11 @@ type CreateDeposit struct {
 	// NotifySender, when false, spares the sender the e-mail receipt sent
 	// as each recipient first downloads; absent means true.
 	NotifySender *bool `json:"notify_sender,omitempty"`
+	// MaxDownloads caps the complete downloads of each file by each
+	// recipient person (1 to 100); 0 or absent means no cap. Once reached,
+	// the file answers 410 with the problem type
+	// tag:navette,2026:problem:download_limit.
+	MaxDownloads int `json:"max_downloads,omitempty"`
 }
 
 // Person names a user.
@@ -91,6 +96,7 @@ type Deposit struct {
 	ExpiresAt     *time.Time  `json:"expires_at,omitempty"`
 	RevokedAt     *time.Time  `json:"revoked_at,omitempty"`
 	NotifySender  bool        `json:"notify_sender"` // the sender gets a receipt as each recipient first downloads
+	MaxDownloads  int         `json:"max_downloads"` // complete downloads of each file allowed per recipient person; 0: no cap
 	FileCount     int         `json:"file_count"`
 	TotalSize     int64       `json:"total_size"`
 	Files         []File      `json:"files,omitempty"`

@@ -21,7 +21,7 @@ func init() {
 	register("send", "deposit files for recipients (send --to EMAIL --ref REF FILE…)", runSend)
 }
 
-const sendUsage = `--to EMAIL[,EMAIL…] --ref REF [--retention DAYS] [--message TEXT] [--no-receipts] FILE…
+const sendUsage = `--to EMAIL[,EMAIL…] --ref REF [--retention DAYS] [--message TEXT] [--no-receipts] [--max-downloads N] FILE…
 
 Creates a deposit, uploads the files (resuming by itself when the connection
 drops), submits it and prints its id on the last line of standard output.
@@ -41,6 +41,7 @@ func runSend(ctx context.Context, env *Env, args []string) error {
 	retention := fs.Int("retention", 0, "`days` the files stay available (0: the server's default)")
 	message := fs.String("message", "", "`text` for the recipients")
 	noReceipts := fs.Bool("no-receipts", false, "do not e-mail me when each recipient first downloads")
+	maxDownloads := fs.Int("max-downloads", 0, "complete downloads of each file allowed per recipient (0: no limit)")
 	if err := parseInterspersed(fs, env, args); err != nil {
 		return err
 	}
@@ -67,7 +68,7 @@ func runSend(ctx context.Context, env *Env, args []string) error {
 
 	d, err := c.CreateDeposit(ctx, api.CreateDeposit{
 		Recipients: to, Reference: strings.TrimSpace(*ref), Message: *message, RetentionDays: *retention,
-		NotifySender: notifySender(*noReceipts),
+		NotifySender: notifySender(*noReceipts), MaxDownloads: *maxDownloads,
 	})
 	if err != nil {
 		return err

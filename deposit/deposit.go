@@ -21,7 +21,13 @@ type Draft struct {
 	// NoReceipts turns off the e-mail the sender gets as each recipient
 	// first downloads.
 	NoReceipts bool
+	// MaxDownloads caps the complete downloads of each file by each
+	// recipient person, from 1 to MaxDownloadCap; 0 means no cap.
+	MaxDownloads int
 }
+
+// MaxDownloadCap is the largest cap of downloads a sender may set.
+const MaxDownloadCap = 100
 
 // Limits on the text a sender may give.
 const (
@@ -44,13 +50,9 @@ func (s *Service) Create(ctx context.Context, actor *navette.User, in Draft) (*V
 	if err != nil {
 		return nil, err
 	}
-	ref := strings.TrimSpace(in.Reference)
-	if ref == "" || len(ref) > MaxReferenceLen || !printable(ref, false) {
-		return nil, navette.Errorf(navette.EINVALID, "A case reference of 1 to %d printable characters is required.", MaxReferenceLen)
-	}
-	msg := strings.TrimSpace(in.Message)
-	if len(msg) > MaxMessageLen || !printable(msg, true) {
-		return nil, navette.Errorf(navette.EINVALID, "The message must be printable text of at most %d bytes.", MaxMessageLen)
+	ref, msg, err := checkDraft(in)
+	if err != nil {
+		return nil, err
 	}
 	days := in.RetentionDays
 	if days == 0 {
@@ -104,6 +106,7 @@ func (s *Service) Create(ctx context.Context, actor *navette.User, in Draft) (*V
 		RetentionDays: days,
 		CreatedAt:     now,
 		NotifySender:  !in.NoReceipts,
+		MaxDownloads:  in.MaxDownloads,
 		Recipients:    recipients,
 	}
 	if d.Key, err = s.Keys.Wrap(raw, "deposit:"+d.ID); err != nil {
@@ -121,6 +124,23 @@ func (s *Service) Create(ctx context.Context, actor *navette.User, in Draft) (*V
 		return nil, err
 	}
 	return s.Get(ctx, actor, d.ID)
+}
+
+// checkDraft returns the reference and message of in, trimmed, or EINVALID
+// for a bad reference, message or download limit.
+func checkDraft(in Draft) (ref, msg string, err error) {
+	ref = strings.TrimSpace(in.Reference)
+	if ref == "" || len(ref) > MaxReferenceLen || !printable(ref, false) {
+		return "", "", navette.Errorf(navette.EINVALID, "A case reference of 1 to %d printable characters is required.", MaxReferenceLen)
+	}
+	msg = strings.TrimSpace(in.Message)
+	if len(msg) > MaxMessageLen || !printable(msg, true) {
+		return "", "", navette.Errorf(navette.EINVALID, "The message must be printable text of at most %d bytes.", MaxMessageLen)
+	}
+	if in.MaxDownloads < 0 || in.MaxDownloads > MaxDownloadCap {
+		return "", "", navette.Errorf(navette.EINVALID, "The download limit must be from 1 to %d, or 0 for none.", MaxDownloadCap)
+	}
+	return ref, msg, nil
 }
 
 // mayReceive returns EINVALID unless actor may send a deposit to u.

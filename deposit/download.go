@@ -107,11 +107,37 @@ func (s *Service) OpenFile(ctx context.Context, actor *navette.User, depositID, 
 	if err != nil {
 		return nil, navette.WrapError(navette.EINTERNAL, err, "")
 	}
+	if err := s.checkDownloadLimit(ctx, actor, d, f); err != nil {
+		return nil, err
+	}
 	svcs, err := s.services(ctx, actor)
 	if err != nil {
 		return nil, err
 	}
 	return &Download{s: s, actor: actor, services: svcs, deposit: d, file: f, key: k, Name: string(name)}, nil
+}
+
+// checkDownloadLimit returns an EGONE error wrapping navette.ErrDownloadLimit
+// if d caps downloads and actor, not its sender, downloaded f completely as
+// many times already (DownloadCount), and journals the refusal
+// (EventAccessDenied, detail "download_limit") for the sender's deposit
+// page. The count is per person: a member of a service mailbox has a cap
+// of their own. A download that starts below the cap runs to its end, so
+// downloads running at once may together pass it.
+func (s *Service) checkDownloadLimit(ctx context.Context, actor *navette.User, d *navette.DepositRecord, f *navette.FileRecord) error {
+	if d.MaxDownloads <= 0 || actor.ID == d.SenderID {
+		return nil
+	}
+	n, err := s.Meta.DownloadCount(ctx, d.ID, f.ID, actor.ID)
+	if err != nil {
+		return err
+	}
+	if n < d.MaxDownloads {
+		return nil
+	}
+	s.deny(ctx, actor, d.ID, "download_limit")
+	return navette.WrapError(navette.EGONE, navette.ErrDownloadLimit,
+		"You have reached the limit of %d complete download(s) of this file that its sender set; ask the sender to send it again if you need it.", d.MaxDownloads)
 }
 
 // WriteRange writes bytes [off, off+n) of the file to w, decrypting only the

@@ -22,6 +22,10 @@ type Tracking struct {
 	// Files counts the distinct files downloaded by the recipient, or by
 	// the member who first downloaded for it.
 	Files int
+	// AtLimit counts the files that person downloaded completely as many
+	// times as the deposit's MaxDownloads allows: they are refused them
+	// from then on. 0 when the deposit has no cap.
+	AtLimit int
 }
 
 // Track returns, for the sender of deposit id, what became of it at each of
@@ -47,15 +51,15 @@ func (s *Service) Track(ctx context.Context, actor *navette.User, id string) (ma
 	if err != nil {
 		return nil, err
 	}
-	downloads := map[string]map[string]bool{} // by actor: the files downloaded
+	downloads := map[string]map[string]int{} // by actor: complete downloads by file
 	for _, e := range evs {
 		if e.Type != navette.EventFileDownloaded {
 			continue
 		}
 		if downloads[e.ActorID] == nil {
-			downloads[e.ActorID] = map[string]bool{}
+			downloads[e.ActorID] = map[string]int{}
 		}
-		downloads[e.ActorID][e.FileID] = true
+		downloads[e.ActorID][e.FileID]++
 	}
 	names := map[string]string{}
 	memberName := func(recipient, by string) string {
@@ -79,11 +83,27 @@ func (s *Service) Track(ctx context.Context, actor *navette.User, id string) (ma
 				t.NotifiedAt = n.SentAt
 			}
 		}
-		t.Files = len(downloads[rc.UserID])
+		by := rc.UserID
 		if t.DownloadedBy != "" {
-			t.Files = len(downloads[rc.FirstDownloadBy])
+			by = rc.FirstDownloadBy
 		}
+		t.Files, t.AtLimit = len(downloads[by]), atLimit(downloads[by], d.MaxDownloads)
 		out[rc.UserID] = t
 	}
 	return out, nil
+}
+
+// atLimit returns how many files of counts (complete downloads by file)
+// reached limit; none if limit is 0, no cap.
+func atLimit(counts map[string]int, limit int) int {
+	if limit <= 0 {
+		return 0
+	}
+	n := 0
+	for _, c := range counts {
+		if c >= limit {
+			n++
+		}
+	}
+	return n
 }

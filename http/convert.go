@@ -34,6 +34,7 @@ func depositJSON(v *deposit.View, withFiles bool) api.Deposit {
 		ExpiresAt:     timePtr(v.ExpiresAt),
 		RevokedAt:     timePtr(v.RevokedAt),
 		NotifySender:  v.NotifySender,
+		MaxDownloads:  v.MaxDownloads,
 		CaseID:        v.CaseID,
 	}
 	for _, r := range v.Recipients {

@@ -21,6 +21,7 @@ func (s *Server) handleCreateDeposit(w http.ResponseWriter, r *http.Request) {
 		Message:       in.Message,
 		RetentionDays: in.RetentionDays,
 		NoReceipts:    in.NotifySender != nil && !*in.NotifySender,
+		MaxDownloads:  in.MaxDownloads,
 	})
 	if err != nil {
 		s.writeError(w, r, err)

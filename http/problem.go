@@ -19,8 +19,12 @@ import (
 func problemFor(err error, instance string) api.Problem {
 	code := navette.ErrorCode(err)
 	status := api.Status(code)
+	typ := "tag:navette,2026:problem:" + code
+	if errors.Is(err, navette.ErrDownloadLimit) {
+		typ = navette.ProblemDownloadLimit
+	}
 	return api.Problem{
-		Type:     "tag:navette,2026:problem:" + code,
+		Type:     typ,
 		Title:    http.StatusText(status),
 		Status:   status,
 		Detail:   navette.ErrorMessage(err),

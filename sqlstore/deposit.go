@@ -17,7 +17,7 @@ import (
 const (
 	depositCols = "d.id, d.sender_id, d.state, d.retention_days, d.key_id, d.key_data, d.reference, d.message, " +
 		"d.created_at, d.submitted_at, d.available_at, d.expires_at, d.revoked_at, d.purged_at, d.notify_sender, d.reminded_at, " +
-		"d.proof_key_id, d.proof_key_data, d.proof_until"
+		"d.proof_key_id, d.proof_key_data, d.proof_until, d.max_downloads"
 	recipientCols = "r.user_id, u.email, u.name, u.role, u.disabled, r.first_download_at, r.first_download_by, r.first_opened_at, r.first_opened_by"
 	// withRecipients joins a deposit row d to its recipients, one row per
 	// recipient, or one row of NULLs if it has none.
@@ -37,7 +37,7 @@ type depositRow struct {
 func (r *depositRow) dest() []any {
 	return []any{&r.d.ID, &r.d.SenderID, &r.state, &r.d.RetentionDays, &r.d.Key.KeyID, &r.d.Key.Data,
 		&r.d.Reference, &r.d.Message, &r.created, &r.submitted, &r.available, &r.expires, &r.revoked, &r.purged,
-		&r.notifySender, &r.reminded, &r.d.ProofKey.KeyID, &r.d.ProofKey.Data, &r.proofUntil}
+		&r.notifySender, &r.reminded, &r.d.ProofKey.KeyID, &r.d.ProofKey.Data, &r.proofUntil, &r.d.MaxDownloads}
 }
 
 func (r *depositRow) record() *navette.DepositRecord {
@@ -82,12 +82,12 @@ func (r *recipientRow) recipient() navette.Recipient {
 func depositArgs(d *navette.DepositRecord) []any {
 	return []any{string(d.State), d.RetentionDays, d.Key.KeyID, bytesArg(d.Key.Data), bytesArg(d.Reference), bytesArg(d.Message),
 		timeArg(d.SubmittedAt), timeArg(d.AvailableAt), timeArg(d.ExpiresAt), timeArg(d.RevokedAt), timeArg(d.PurgedAt),
-		boolArg(d.NotifySender), timeArg(d.RemindedAt), d.ProofKey.KeyID, bytesArg(d.ProofKey.Data), timeArg(d.ProofUntil)}
+		boolArg(d.NotifySender), timeArg(d.RemindedAt), d.ProofKey.KeyID, bytesArg(d.ProofKey.Data), timeArg(d.ProofUntil), d.MaxDownloads}
 }
 
 const updateDeposit = `UPDATE deposits SET state = $2, retention_days = $3, key_id = $4, key_data = $5, reference = $6,
 	message = $7, submitted_at = $8, available_at = $9, expires_at = $10, revoked_at = $11, purged_at = $12,
-	notify_sender = $13, reminded_at = $14, proof_key_id = $15, proof_key_data = $16, proof_until = $17 WHERE id = $1`
+	notify_sender = $13, reminded_at = $14, proof_key_id = $15, proof_key_data = $16, proof_until = $17, max_downloads = $18 WHERE id = $1`
 
 // CreateDeposit adds d with its recipients.
 func (s *Store) CreateDeposit(ctx context.Context, d *navette.DepositRecord, events ...navette.Event) error {
@@ -111,8 +111,8 @@ func (s *Store) CreateDeposit(ctx context.Context, d *navette.DepositRecord, eve
 		args := append([]any{d.ID, d.SenderID, timeArg(d.CreatedAt)}, depositArgs(d)...)
 		_, err := tx.ExecContext(ctx, `INSERT INTO deposits (id, sender_id, created_at, state, retention_days, key_id, key_data,
 			reference, message, submitted_at, available_at, expires_at, revoked_at, purged_at, notify_sender, reminded_at,
-			proof_key_id, proof_key_data, proof_until)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`, args...)
+			proof_key_id, proof_key_data, proof_until, max_downloads)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`, args...)
 		if err != nil {
 			return s.insertErr(err, "create deposit", "A deposit with this id exists already.", "No such sender.")
 		}

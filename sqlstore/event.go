@@ -109,6 +109,18 @@ func (s *Store) AppendEvents(ctx context.Context, events ...navette.Event) error
 	})
 }
 
+// DownloadCount returns how many file.downloaded events the journal holds
+// for this deposit, file and actor.
+func (s *Store) DownloadCount(ctx context.Context, depositID, fileID, userID string) (int, error) {
+	var n int
+	err := s.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE deposit_id = $1 AND type = $2 AND file_id = $3 AND actor_id = $4`,
+		depositID, string(navette.EventFileDownloaded), fileID, userID).Scan(&n)
+	if err != nil {
+		return 0, s.internal(err, "count downloads")
+	}
+	return n, nil
+}
+
 // JournalHead returns the last event of the journal. Returns ENOTFOUND if
 // it is empty.
 func (s *Store) JournalHead(ctx context.Context) (*navette.Event, error) {

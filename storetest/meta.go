@@ -86,6 +86,7 @@ func (m *metaFixture) newDeposit(sender *navette.User, recipients ...*navette.Us
 		Message:       metaRandom(50),
 		CreatedAt:     m.now(),
 		NotifySender:  true,
+		MaxDownloads:  3,
 	}
 	for _, r := range recipients {
 		d.Recipients = append(d.Recipients, navette.Recipient{UserID: r.ID, Email: r.Email, Name: r.Name, Role: r.Role, Disabled: r.Disabled})
@@ -592,6 +593,7 @@ func testMetaUpdateDeposit(t *testing.T, m *metaFixture) {
 		got.Reference = metaRandom(31)
 		got.Message = nil
 		got.NotifySender = false
+		got.MaxDownloads = 0
 		got.RemindedAt = now.Add(2 * time.Second)
 		for i := range got.Recipients {
 			switch got.Recipients[i].UserID {

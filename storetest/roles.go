@@ -180,6 +180,7 @@ func TestJournalStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
 		{"JournalChain", testMetaJournalChain},
 		{"JournalTree", testMetaJournalTree},
 		{"Checkpoints", testMetaCheckpoints},
+		{"DownloadCount", testMetaDownloadCount},
 	})
 }
 

@@ -272,6 +272,7 @@ type recipientRow struct {
 	FirstDownloadAt time.Time
 	By              string // who downloaded, for a service mailbox
 	Files           int    // distinct files downloaded
+	AtLimit         int    // files whose download limit the recipient reached
 }
 
 // depositData is what the deposit page shows.
@@ -289,6 +290,7 @@ type depositData struct {
 	RevokedAt     time.Time
 	PurgedAt      time.Time // when its files were deleted for good; zero until the purge
 	RetentionDays int
+	MaxDownloads  int // complete downloads of each file per recipient; 0: no cap
 	Files         []fileRow
 	FileCount     int
 	TotalSize     int64
@@ -353,7 +355,8 @@ func newDepositData(v *deposit.View, u *navette.User, now time.Time) *depositDat
 	d := &depositData{
 		ID: v.ID, Reference: v.Reference, Message: v.Message, State: v.State, Sender: v.Sender,
 		CreatedAt: v.CreatedAt, ExpiresAt: v.ExpiresAt, RevokedAt: v.RevokedAt, PurgedAt: v.PurgedAt, RetentionDays: v.RetentionDays,
-		IsSender: v.SenderID == u.ID,
+		MaxDownloads: v.MaxDownloads,
+		IsSender:     v.SenderID == u.ID,
 	}
 	d.CanDownload = !ended && v.State == navette.DepositAvailable
 	d.CanRevoke = d.IsSender && !ended && (v.State == navette.DepositAvailable || v.State == navette.DepositDraft || v.State == navette.DepositChecking)
@@ -395,7 +398,7 @@ func (h *Handler) addRecipients(r *http.Request, u *navette.User, v *deposit.Vie
 		t := tracked[rc.UserID]
 		rr := recipientRow{Name: rc.Name, Email: rc.Email, Service: rc.Role == navette.RoleService, Disabled: rc.Disabled,
 			FirstOpenedAt: rc.FirstOpenedAt, FirstDownloadAt: rc.FirstDownloadAt,
-			NotifiedAt: t.NotifiedAt, OpenedBy: t.OpenedBy, By: t.DownloadedBy, Files: t.Files}
+			NotifiedAt: t.NotifiedAt, OpenedBy: t.OpenedBy, By: t.DownloadedBy, Files: t.Files, AtLimit: t.AtLimit}
 		switch t.NoticeState {
 		case navette.NoticeDead:
 			rr.NoticeState = tr(lang, "échec de l’envoi")

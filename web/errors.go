@@ -59,6 +59,10 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, err error, p
 		d.Heading = tr(lang, "Ce dépôt a été retiré")
 		d.Text = tr(lang, "Son expéditeur l’a retiré : ses fichiers ne sont plus disponibles et seront effacés définitivement.")
 		d.Next = []string{tr(lang, "Si vous avez encore besoin de ces documents, contactez l’expéditeur ; il peut vous les déposer à nouveau.")}
+	case errors.Is(err, navette.ErrDownloadLimit):
+		d.Heading = tr(lang, "Limite de téléchargements atteinte")
+		d.Text = tr(lang, "Vous avez déjà téléchargé ce fichier autant de fois que son expéditeur le permet.")
+		d.Next = []string{tr(lang, "Si vous avez encore besoin de ce fichier, demandez à l’expéditeur de vous le déposer à nouveau.")}
 	case code == navette.EGONE:
 		d.Heading = tr(lang, "Ce dépôt a expiré")
 		d.Text = tr(lang, "Sa durée de conservation est écoulée : ses fichiers ne sont plus remis à personne, et la purge qui suit l’expiration les efface définitivement.")

@@ -48,6 +48,7 @@ var scriptTexts = map[string]string{
 	"needRecipient":       "Choisissez au moins un destinataire.",
 	"needReference":       "Indiquez la référence du dossier.",
 	"badRetention":        "La durée de conservation va de 1 à {0} jours.",
+	"badMaxDownloads":     "Le nombre de téléchargements permis va de 0 (sans limite) à {0}.",
 	"needFile":            "Ajoutez au moins un fichier.",
 	"uploading":           "Téléversement en cours.",
 	"interrupted":         "Interrompu à {0} % : choisissez de nouveau ce fichier pour reprendre.",

@@ -30,7 +30,7 @@
   var $ = function (id) { return document.getElementById(id); };
   var problem = $('problem'), resumeBox = $('resume'), live = $('live');
   var input = $('recipient-input'), options = $('recipient-options'), chips = $('recipients'), pickStatus = $('recipient-status');
-  var reference = $('reference'), message = $('message'), retention = $('retention');
+  var reference = $('reference'), message = $('message'), retention = $('retention'), maxDownloads = $('max-downloads');
   var fileInput = $('files'), dropzone = $('dropzone'), fileList = $('file-list');
   var total = $('total'), totalBar = $('total-progress'), totalText = $('total-text');
   var uploadBtn = $('upload'), sendBtn = $('send');
@@ -410,12 +410,14 @@
     if (!reference.value.trim()) { errs.push(msg('needReference')); }
     var days = Number(retention.value);
     if (!(days >= 1 && days <= Number(retention.max))) { errs.push(msg('badRetention', retention.max)); }
+    var cap = Number(maxDownloads.value || 0);
+    if (!(cap >= 0 && cap <= Number(maxDownloads.max) && Math.floor(cap) === cap)) { errs.push(msg('badMaxDownloads', maxDownloads.max)); }
     if (!entries.length) { errs.push(msg('needFile')); }
     reference.setAttribute('aria-invalid', reference.value.trim() ? 'false' : 'true');
     return errs;
   }
   function lock() {
-    [reference, message, retention, input].forEach(function (el) { el.readOnly = true; });
+    [reference, message, retention, maxDownloads, input].forEach(function (el) { el.readOnly = true; });
     input.disabled = true;
     renderChips();
   }
@@ -427,7 +429,8 @@
       recipients: recipients.map(function (r) { return r.email; }),
       reference: reference.value.trim(),
       message: message.value,
-      retention_days: Number(retention.value)
+      retention_days: Number(retention.value),
+      max_downloads: Number(maxDownloads.value || 0)
     }).then(function (d) {
       depositId = d.id;
       try { localStorage.setItem(draftKey, depositId); } catch (err) { /* private mode: no resume after reload */ }
@@ -469,6 +472,7 @@
       reference.value = d.reference || '';
       message.value = d.message || '';
       retention.value = d.retention_days;
+      maxDownloads.value = d.max_downloads || 0;
       recipients = (d.recipients || []).map(function (r) { return { email: r.email, label: r.name ? r.name + ' <' + r.email + '>' : r.email }; });
       lock();
       var waiting = 0;
