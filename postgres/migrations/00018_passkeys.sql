@@ -9,7 +9,7 @@ CREATE TABLE passkeys (
     id            TEXT COLLATE "C" NOT NULL PRIMARY KEY,
     user_id       TEXT COLLATE "C" NOT NULL REFERENCES users (id),
     credential_id BYTEA NOT NULL UNIQUE,
-    name          TEXT NOT NULL DEFAULT '',
+    name          TEXT COLLATE "C" NOT NULL DEFAULT '',
     record        BYTEA NOT NULL,
     sign_count    BIGINT NOT NULL DEFAULT 0 CHECK (sign_count >= 0),
     created_at    BIGINT NOT NULL,
