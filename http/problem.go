@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -38,7 +39,7 @@ func problemFor(err error, instance string) api.Problem {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	p := problemFor(err, r.URL.Path)
 	if p.Status >= 500 {
-		s.log().ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log().ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err, "cause", context.Cause(r.Context()), "ctxerr", r.Context().Err())
 	}
 	writeProblem(w, p)
 }
