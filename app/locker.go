@@ -47,7 +47,7 @@ func (k tusLock) Lock(ctx context.Context, requestUnlock func()) error {
 	case navette.IsCode(err, navette.EUNAVAILABLE):
 		msg := navette.ErrorMessage(err)
 		answer := tusd.NewError("ERR_UNAVAILABLE", msg, http.StatusServiceUnavailable)
-		answer.HTTPResponse.Header = tusd.HTTPHeader{"Retry-After": strconv.Itoa(int(retryLockAfter / time.Second))}
+		answer.HTTPResponse.Header["Retry-After"] = strconv.Itoa(int(retryLockAfter / time.Second))
 		return navette.WrapError(navette.EUNAVAILABLE, errors.Join(answer, err), "%s", msg)
 	}
 	return err
