@@ -4,18 +4,11 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
-	"time"
 
 	tusd "github.com/tus/tusd/v2/pkg/handler"
 
 	"navette"
 )
-
-// retryLockAfter is the Retry-After of an upload whose lock cannot be
-// taken because the database is out of reach, as the server's other 503
-// answers carry.
-const retryLockAfter = 10 * time.Second
 
 // tusLocker is a navette.UploadLocker as tusd's upload locker.
 type tusLocker struct{ l navette.UploadLocker }
@@ -47,7 +40,6 @@ func (k tusLock) Lock(ctx context.Context, requestUnlock func()) error {
 	case navette.IsCode(err, navette.EUNAVAILABLE):
 		msg := navette.ErrorMessage(err)
 		answer := tusd.NewError("ERR_UNAVAILABLE", msg, http.StatusServiceUnavailable)
-		answer.HTTPResponse.Header["Retry-After"] = strconv.Itoa(int(retryLockAfter / time.Second))
 		return navette.WrapError(navette.EUNAVAILABLE, errors.Join(answer, err), "%s", msg)
 	}
 	return err

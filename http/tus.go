@@ -104,8 +104,9 @@ func metaFrom(ctx context.Context) *uploadMeta {
 	return &uploadMeta{}
 }
 
-// tusWriter turns tusd's plain-text errors into problem documents and adds
-// the headers of the expiration extension.
+// tusWriter turns tusd's plain-text errors into problem documents (a 503
+// with its Retry-After, as every other 503 of the server) and adds the
+// headers of the expiration extension.
 type tusWriter struct {
 	http.ResponseWriter
 	meta    *uploadMeta
@@ -136,6 +137,9 @@ func (w *tusWriter) WriteHeader(code int) {
 		w.problem, w.status = true, code
 		h.Set("Content-Type", api.ProblemContentType)
 		h.Del("Content-Length")
+		if code == http.StatusServiceUnavailable && h.Get("Retry-After") == "" {
+			h.Set("Retry-After", strconv.Itoa(int(retryUnavailableAfter/time.Second)))
+		}
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
