@@ -45,7 +45,13 @@ type Service struct {
 	// Log receives what fails without failing a request (slog.Default if
 	// nil).
 	Log *slog.Logger
+
+	touches navette.Toucher
 }
+
+// Wait returns once the last-use times being written have been: call it
+// before closing the store.
+func (s *Service) Wait() { s.touches.Wait() }
 
 func (s *Service) log() *slog.Logger {
 	if s.Log == nil {
@@ -283,11 +289,13 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*navette.Use
 		return nil, nil, unauthorized
 	}
 	if now.Sub(t.LastUsed) >= time.Minute {
-		// Only a hint for the token's owner: a failure (a full disk) is
-		// logged and never fails the request.
-		if err := s.Meta.TouchToken(ctx, t.ID, now); err != nil {
-			s.log().WarnContext(ctx, "recording a token's use failed", "token", t.ID, "err", err)
-		}
+		// Only a hint for the token's owner, written in the background: a
+		// failure (a full disk) is logged and never fails or delays the
+		// request.
+		id := t.ID
+		s.touches.Touch(ctx, "token:"+id, s.log().With("token", id), "recording a token's use", func(ctx context.Context) error {
+			return s.Meta.TouchToken(ctx, id, now)
+		})
 	}
 	return u, t, nil
 }

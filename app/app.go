@@ -778,6 +778,12 @@ func (a *App) Close() error {
 	if a.smtp != nil {
 		errs = append(errs, a.smtp.Close())
 	}
+	if a.Accounts != nil {
+		a.Accounts.Wait()
+	}
+	if a.Auth != nil {
+		a.Auth.Wait()
+	}
 	if a.Meta != nil {
 		errs = append(errs, a.Meta.Close())
 	}

@@ -176,7 +176,12 @@ type Service struct {
 
 	limits       *limiter
 	relyingParty *webauthn.WebAuthn
+	touches      navette.Toucher
 }
+
+// Wait returns once the last-use times being written have been: call it
+// before closing the store.
+func (s *Service) Wait() { s.touches.Wait() }
 
 func (s *Service) log() *slog.Logger {
 	if s.Log == nil {
@@ -314,17 +319,19 @@ func (s *Service) Resolve(ctx context.Context, secret string) (*navette.Session,
 		return nil, nil, expired
 	}
 	if now.Sub(sess.SeenAt) >= time.Minute {
-		// Recording the request only pushes the idle timeout back: a
-		// failure (a full disk) is logged and never fails the request.
-		err := s.Meta.UpdateSession(ctx, sess.ID, func(x *navette.Session) ([]navette.Event, error) {
-			x.SeenAt = now
-			return nil, nil
+		// Recording the request only pushes the idle timeout back, in the
+		// background: a failure (a full disk) is logged and never fails or
+		// delays the request.
+		id := sess.ID
+		s.touches.Touch(ctx, "session:"+id, s.log().With("user", sess.UserID), "recording a session's use", func(ctx context.Context) error {
+			return s.Meta.UpdateSession(ctx, id, func(x *navette.Session) ([]navette.Event, error) {
+				if x.SeenAt.Before(now) {
+					x.SeenAt = now
+				}
+				return nil, nil
+			})
 		})
-		if err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
-			s.log().WarnContext(ctx, "recording a session's use failed", "user", sess.UserID, "err", err)
-		} else {
-			sess.SeenAt = now
-		}
+		sess.SeenAt = now
 	}
 	return sess, u, nil
 }

@@ -8,6 +8,10 @@
 // With -av ("make bench-av") it measures uploads scanned by a real clamd
 // against unscanned ones, in the same run (see av.go).
 //
+// With -latency ("make bench-latency") it measures how soon a file is
+// available after its last byte, beside the bare handler, and the API's
+// latency at rest and under transfers (see latency.go).
+//
 // With -cluster ("make bench-cluster") it measures instead concurrent
 // uploads to 1 and to 3 nodes sharing PostgreSQL and an S3 server, beside
 // the S3 server's own PUT throughput (see cluster.go):
@@ -57,7 +61,8 @@ func run() error {
 	base := flag.String("dir", "", "directory on the disk to measure (default: the system temp dir)")
 	cluster := flag.Bool("cluster", false, "measure 1 and 3 nodes on PostgreSQL and S3 instead")
 	av := flag.Bool("av", false, "measure uploads scanned by a real clamd against unscanned ones instead (av.go)")
-	uploads := flag.Int("uploads", 20, "with -cluster: concurrent uploads, each its own deposit")
+	latency := flag.Bool("latency", false, "measure how soon a file of the largest size is available after its last byte, and the API's latency under -uploads uploads and as many downloads of -concurrent-size, instead (latency.go)")
+	uploads := flag.Int("uploads", 20, "with -cluster or -latency: concurrent uploads, each its own deposit")
 	sizeFlag := flag.String("size", "100MiB", "with -cluster: size of each upload")
 	concFlag := flag.String("concurrent", "20", "concurrent upload counts to measure, comma-separated (empty: none)")
 	concSize := flag.String("concurrent-size", "50MiB", "size of each concurrent upload")
@@ -80,6 +85,13 @@ func run() error {
 	}
 	if *av {
 		return runAV(*base, sizes, *runs)
+	}
+	if *latency {
+		csize, err := parseSize(*concSize)
+		if err != nil {
+			return err
+		}
+		return runLatency(*base, slices.Max(sizes), *uploads, csize, *runs)
 	}
 	tmp, err := os.MkdirTemp(*base, "navette-bench-")
 	if err != nil {
