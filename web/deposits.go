@@ -50,6 +50,8 @@ type listData struct {
 	Scanned int
 	// Grouped lists the rows case by case (?group=case).
 	Grouped bool
+	// Drafts counts the user's drafts, on the sent page.
+	Drafts int
 }
 
 func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) { h.list(w, r, navette.BoxInbox) }
@@ -71,6 +73,8 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, box navette.Box) 
 	var services map[string]bool
 	if box == navette.BoxInbox {
 		services = h.services(r, u)
+	} else {
+		d.Drafts = h.draftCount(r, u)
 	}
 	var views []*deposit.View
 	var next string
