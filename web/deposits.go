@@ -445,6 +445,7 @@ type newData struct {
 	Limits    navette.Limits
 	Retention int
 	Messages  map[string]string
+	Drafts    int // the user's drafts, to resume or discard
 }
 
 func (h *Handler) newDeposit(w http.ResponseWriter, r *http.Request) {
@@ -459,6 +460,6 @@ func (h *Handler) newDeposit(w http.ResponseWriter, r *http.Request) {
 		days = h.Deposits.DefaultRetention(lim)
 	}
 	p.Scripts = []string{"vendor/tus/tus.min.js", "js/new.js"}
-	p.Data = &newData{Limits: lim, Retention: days, Messages: scriptMessages(p.Lang)}
+	p.Data = &newData{Limits: lim, Retention: days, Messages: scriptMessages(p.Lang), Drafts: h.draftCount(r, navette.UserFromContext(r.Context()))}
 	h.render(w, r, http.StatusOK, "new", p)
 }

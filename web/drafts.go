@@ -10,11 +10,25 @@ import (
 
 func init() {
 	pageNames = append(pageNames, "drafts")
+	for k, v := range sendTexts {
+		scriptTexts[k] = v
+	}
 	for fr, en := range draftsEnglish {
 		if _, ok := english[fr]; !ok {
 			english[fr] = en
 		}
 	}
+}
+
+// sendTexts are the upload script's texts of one-step sending (see
+// scriptTexts).
+var sendTexts = map[string]string{
+	"sending":           "Envoi en cours…",
+	"submitting":        "Tous les fichiers sont reçus : envoi du dépôt.",
+	"chooseAgain.one":   "Choisissez de nouveau le fichier interrompu : le dépôt sera envoyé dès qu’il sera reçu.",
+	"chooseAgain.other": "Choisissez de nouveau les {0} fichiers interrompus : le dépôt sera envoyé dès qu’ils seront reçus.",
+	"rejected":          "Refusé par les vérifications : retirez ce fichier pour envoyer le dépôt.",
+	"resumeSending":     "Son envoi était demandé : il partira de lui-même quand tous ses fichiers seront reçus.",
 }
 
 // draftRow is one draft of the drafts page.
@@ -113,6 +127,7 @@ var draftsEnglish = map[string]string{
 	"Fichiers téléversés":          "Files uploaded",
 	"%d sur %d":                    "%d of %d",
 	"aucun":                        "none",
+	"Reprendre l’envoi":            "Resume sending",
 	"Reprendre":                    "Resume",
 	"Reprendre le brouillon %s":    "Resume the draft %s",
 	"Abandonner":                   "Discard",
@@ -120,5 +135,11 @@ var draftsEnglish = map[string]string{
 	"Le brouillon est abandonné : ses fichiers sont effacés définitivement.": "The draft is discarded: its files are erased for good.",
 	"Brouillons en attente : %d": "Drafts waiting: %d",
 	"Envoyer":                    "Send",
+	"Envoi en cours…":            "Sending…",
+	"Tous les fichiers sont reçus : envoi du dépôt.":                                                     "Every file is received: sending the deposit.",
+	"Choisissez de nouveau le fichier interrompu : le dépôt sera envoyé dès qu’il sera reçu.":            "Choose the interrupted file again: the deposit will be sent as soon as it is received.",
+	"Choisissez de nouveau les {0} fichiers interrompus : le dépôt sera envoyé dès qu’ils seront reçus.": "Choose the {0} interrupted files again: the deposit will be sent as soon as they are received.",
+	"Refusé par les vérifications : retirez ce fichier pour envoyer le dépôt.":                           "Refused by the checks: remove this file to send the deposit.",
+	"Son envoi était demandé : il partira de lui-même quand tous ses fichiers seront reçus.":             "Its sending was asked: it will go by itself when all its files are received.",
 	"En appuyant sur « Envoyer », le dépôt est créé, les fichiers sont téléversés puis le dépôt est envoyé à ses destinataires dès que le dernier fichier est reçu. Si vous quittez la page avant, revenez-y : l’envoi reprendra.": "When you press “Send”, the deposit is created, the files are uploaded and the deposit is sent to its recipients as soon as the last file is received. If you leave the page before, come back to it: the sending will resume.",
 }

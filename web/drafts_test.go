@@ -76,6 +76,12 @@ func testDraftsPage(t *testing.T, theme string) {
 	if s := f.get(t, f.agent, "/sent").Body.String(); !strings.Contains(s, `href="/drafts"`) || !strings.Contains(s, "Brouillons en attente : 2") {
 		t.Error("the sent page does not lead to the drafts")
 	}
+	if s := f.get(t, f.agent, "/deposits/"+half.ID).Body.String(); !strings.Contains(s, `href="/new?draft=`+half.ID+`"`) {
+		t.Error("the draft's page does not offer to resume it")
+	}
+	if s := f.get(t, f.agent, "/deposits/"+sent.ID).Body.String(); strings.Contains(s, `/new?draft=`) {
+		t.Error("a sent deposit's page offers to resume it")
+	}
 	if s := f.get(t, f.lawyer, "/drafts").Body.String(); !strings.Contains(s, "Vous n’avez aucun brouillon.") || strings.Contains(s, "RG 26/100") {
 		t.Error("the lawyer sees the agent's drafts")
 	}

@@ -1,0 +1,125 @@
+package web_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"navette"
+	"navette/deposit"
+	"navette/internal/testbrowser"
+)
+
+// dropped is a file made in the page and dropped on the form: size bytes
+// of the xorshift32 stream from seed.
+type dropped struct {
+	name string
+	seed uint32
+	size int
+}
+
+// xorshift returns the bytes the page makes for f.
+func (f dropped) bytes() []byte {
+	out := make([]byte, f.size)
+	x := f.seed
+	for i := range out {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		out[i] = byte(x)
+	}
+	return out
+}
+
+// dropFiles drops files on the form's drop zone, as a drag from the
+// desktop does, and returns their SHA-256 in order.
+func dropFiles(t *testing.T, b *testbrowser.Browser, files ...dropped) []string {
+	t.Helper()
+	var sums []string
+	var specs []string
+	for _, f := range files {
+		sum := sha256.Sum256(f.bytes())
+		sums = append(sums, hex.EncodeToString(sum[:]))
+		name, _ := json.Marshal(f.name)
+		specs = append(specs, fmt.Sprintf("[%s,%d,%d]", name, f.seed, f.size))
+	}
+	js := `(function (specs) {
+  var dt = new DataTransfer();
+  specs.forEach(function (s) {
+    var a = new Uint8Array(s[2]), x = s[1] >>> 0;
+    for (var i = 0; i < a.length; i++) { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; a[i] = x & 255; }
+    dt.items.add(new File([a], s[0]));
+  });
+  var z = document.getElementById('dropzone');
+  z.dispatchEvent(new DragEvent('dragenter', {bubbles: true, cancelable: true, dataTransfer: dt}));
+  z.dispatchEvent(new DragEvent('drop', {bubbles: true, cancelable: true, dataTransfer: dt}));
+  return document.querySelectorAll('#file-list li').length;
+})([` + strings.Join(specs, ",") + `])`
+	if got := testbrowser.Eval[int](b, js); got != len(files) {
+		t.Fatalf("%d files listed after the drop, want %d", got, len(files))
+	}
+	return sums
+}
+
+// TestDraftsInBrowser: a clerk leaves the page while sending; the drafts
+// page lists that draft and another one; they discard the other and
+// resume the first from the list: once its file is chosen again, it is
+// sent on its own.
+func TestDraftsInBrowser(t *testing.T) {
+	n := startNode(t)
+	agent := n.user(t, "greffe@justice.example", "Greffe", navette.RoleAgent)
+	lawyer := n.user(t, "avocat@avocat.example", "Maître Avocat", navette.RolePartner)
+	ctx := context.Background()
+	other, err := n.app.Deposits.Create(ctx, agent, deposit.Draft{Recipients: []string{lawyer.Email}, Reference: "RG 26/OUBLI"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big, sum := tempFile(t, "scelle.bin", 12<<20)
+	b := testbrowser.New(t, n.URL)
+	signIn(t, n, b, agent.Email)
+	n.rate.Store(4 << 20)
+	fillDeposit(b, n, "avocat@", "RG 26/LONG", big)
+	b.Run("send", chromedp.Click(chromedp.CSS("#send")))
+	waitProgress(t, b, 0.2)
+
+	b.Navigate(n.URL + "/sent")
+	b.Run("go to the drafts", chromedp.Click(chromedp.CSS("#drafts-link")), chromedp.WaitVisible(chromedp.CSS("#drafts")))
+	b.Axe("/drafts")
+	page := b.Text("#drafts")
+	if !strings.Contains(page, "RG 26/LONG") || !strings.Contains(page, "RG 26/OUBLI") || !strings.Contains(page, "0 sur 1") {
+		t.Errorf("the drafts: %s", page)
+	}
+	b.Run("discard the other draft",
+		chromedp.Click(chromedp.CSS(`form[action="/deposits/`+other.ID+`/discard"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`[role="status"]`)),
+	)
+	if page := b.Text("main"); !strings.Contains(page, "Le brouillon est abandonné") || strings.Contains(page, "RG 26/OUBLI") {
+		t.Errorf("after the discard: %s", page)
+	}
+	if d, err := n.app.Meta.Deposit(ctx, other.ID); err != nil || d.State != navette.DepositRevoked {
+		t.Errorf("the discarded draft: %+v, %v", d, err)
+	}
+
+	b.Run("resume the draft", chromedp.Click(chromedp.CSS(`a[href^="/new?draft="]`)), chromedp.WaitVisible(chromedp.CSS("#resume")))
+	b.Axe("/new?draft= (resume)")
+	if s := b.Text("#resume"); !strings.Contains(s, "RG 26/LONG") || !strings.Contains(s, "il partira de lui-même") {
+		t.Errorf("the resume message: %q", s)
+	}
+	n.rate.Store(0)
+	b.Run("choose the file again", chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{big}), chromedp.WaitVisible(chromedp.CSS(".facts")))
+	id := depositID(t, b.Location())
+	v, err := n.app.Deposits.Get(ctx, lawyer, id)
+	if err != nil || v.State != navette.DepositAvailable || len(v.Files) != 1 || hex.EncodeToString(v.Files[0].SHA256) != sum {
+		t.Fatalf("the resumed deposit as its recipient sees it: %+v, %v", v, err)
+	}
+	b.Navigate(n.URL + "/sent")
+	if testbrowser.Eval[bool](b, `!!document.getElementById("drafts-link")`) {
+		t.Error("the sent page still shows drafts")
+	}
+}
