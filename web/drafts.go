@@ -77,7 +77,7 @@ func (h *Handler) drafts(w http.ResponseWriter, r *http.Request) {
 	}
 	p := h.newPage(w, r, "Brouillons", "sent")
 	if r.URL.Query().Get("done") == "discarded" {
-		p.Flash = tr(p.Lang, "Le brouillon est abandonné : ses fichiers sont effacés définitivement.")
+		p.Flash = tr(p.Lang, "Le brouillon est abandonné : ses fichiers vont être effacés définitivement.")
 	}
 	p.Data = d
 	h.render(w, r, http.StatusOK, "drafts", p)
@@ -132,7 +132,7 @@ var draftsEnglish = map[string]string{
 	"Reprendre le brouillon %s":    "Resume the draft %s",
 	"Abandonner":                   "Discard",
 	"Abandonner le brouillon %s":   "Discard the draft %s",
-	"Le brouillon est abandonné : ses fichiers sont effacés définitivement.": "The draft is discarded: its files are erased for good.",
+	"Le brouillon est abandonné : ses fichiers vont être effacés définitivement.": "The draft is discarded: its files are about to be erased for good.",
 	"Brouillons en attente : %d": "Drafts waiting: %d",
 	"Envoyer":                    "Send",
 	"Envoi en cours…":            "Sending…",

@@ -375,6 +375,9 @@ func TestResumeAfterReload(t *testing.T) {
 	if s := b.Text("#resume"); !strings.Contains(s, "choisissez de nouveau le fichier interrompu") || !strings.Contains(s, "il partira de lui-même") {
 		t.Errorf("the resume message: %q", s)
 	}
+	if kept := testbrowser.Eval[string](b, `Object.keys(localStorage).map(k => k + "=" + localStorage.getItem(k)).join("\n")`); strings.Contains(kept, "scelle") || !strings.Contains(kept, "navette-tus::") {
+		t.Errorf("the browser keeps a file name, or no upload to resume:\n%s", kept)
+	}
 	before := len(n.patchOffsets())
 	b.Run("choose the file again",
 		chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{big}),

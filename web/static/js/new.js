@@ -310,6 +310,19 @@
     return out;
   }
 
+  // fingerprint names a file's upload in localStorage by a digest, so the
+  // browser's storage keeps no file name (without WebCrypto, outside a
+  // secure context, by the file's size and date alone).
+  function fingerprint(file) {
+    var fp = ['navette', depositId, file.name, file.size, file.lastModified].join('/');
+    if (!window.crypto || !crypto.subtle || !window.TextEncoder) {
+      return Promise.resolve(['navette', depositId, file.size, file.lastModified].join('/'));
+    }
+    return crypto.subtle.digest('SHA-256', new TextEncoder().encode(fp)).then(function (d) {
+      return Array.prototype.map.call(new Uint8Array(d), function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+    });
+  }
+
   function start(e) {
     if (e.upload || e.done || !e.file) { return; }
     e.error = '';
@@ -324,7 +337,7 @@
       urlStorage: urlStorage,
       storeFingerprintForResuming: true,
       removeFingerprintOnSuccess: true,
-      fingerprint: function (file) { return Promise.resolve(['navette', depositId, file.name, file.size, file.lastModified].join('/')); },
+      fingerprint: fingerprint,
       onProgress: function (sent) { progress(e, sent); },
       onSuccess: function () {
         e.done = true;
