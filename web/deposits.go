@@ -347,7 +347,7 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request) {
 	if v.Reference != "" {
 		p.Title = v.Reference
 	}
-	p.Flash = depositFlash(p.Lang, r.URL.Query().Get("done"))
+	p.Flash = sentFlash(p.Lang, r.URL.Query().Get("done"), v.State)
 	p.Data = d
 	h.render(w, r, http.StatusOK, "deposit", p)
 }

@@ -107,6 +107,15 @@ func (h *Handler) draftCount(r *http.Request, u *navette.User) int {
 	return len(views)
 }
 
+// sentFlash is depositFlash for a deposit in state st: one sent while its
+// files are still being checked is not offered yet.
+func sentFlash(lang, done string, st navette.DepositState) string {
+	if done == "sent" && st == navette.DepositChecking {
+		return tr(lang, "Le dépôt est envoyé : ses destinataires en seront avisés dès que l’antivirus aura reconnu ses fichiers sains.")
+	}
+	return depositFlash(lang, done)
+}
+
 // nameOr returns a if not empty, else b.
 func nameOr(a, b string) string {
 	if a != "" {
@@ -127,11 +136,12 @@ var draftsEnglish = map[string]string{
 	"Fichiers téléversés":          "Files uploaded",
 	"%d sur %d":                    "%d of %d",
 	"aucun":                        "none",
-	"Reprendre l’envoi":            "Resume sending",
-	"Reprendre":                    "Resume",
-	"Reprendre le brouillon %s":    "Resume the draft %s",
-	"Abandonner":                   "Discard",
-	"Abandonner le brouillon %s":   "Discard the draft %s",
+	"Le dépôt est envoyé : ses destinataires en seront avisés dès que l’antivirus aura reconnu ses fichiers sains.": "The deposit is sent: its recipients will be told as soon as the antivirus has found its files clean.",
+	"Reprendre l’envoi":          "Resume sending",
+	"Reprendre":                  "Resume",
+	"Reprendre le brouillon %s":  "Resume the draft %s",
+	"Abandonner":                 "Discard",
+	"Abandonner le brouillon %s": "Discard the draft %s",
 	"Le brouillon est abandonné : ses fichiers vont être effacés définitivement.": "The draft is discarded: its files are about to be erased for good.",
 	"Brouillons en attente : %d": "Drafts waiting: %d",
 	"Envoyer":                    "Send",

@@ -6,12 +6,15 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"navette"
+	"navette/app"
 	"navette/deposit"
 	"navette/internal/testbrowser"
 )
@@ -121,5 +124,37 @@ func TestDraftsInBrowser(t *testing.T) {
 	b.Navigate(n.URL + "/sent")
 	if testbrowser.Eval[bool](b, `!!document.getElementById("drafts-link")`) {
 		t.Error("the sent page still shows drafts")
+	}
+}
+
+// TestSendWhileChecking: with the antivirus down (clamd not started), the
+// files stay checking; "Envoyer" submits all the same, and the deposit
+// waits for its verdict, which its page tells the sender, unseen by its
+// recipient.
+func TestSendWhileChecking(t *testing.T) {
+	n := startWith(t, func(c *app.Config) {
+		c.Clamd = "unix:" + filepath.Join(t.TempDir(), "clamd.sock")
+		c.CheckInterval = time.Hour
+	})
+	agent := n.user(t, "greffe@justice.example", "Greffe", navette.RoleAgent)
+	lawyer := n.user(t, "avocat@avocat.example", "Maître Avocat", navette.RolePartner)
+	f, _ := tempFile(t, "piece.pdf", 200<<10)
+	b := testbrowser.New(t, n.URL)
+	signIn(t, n, b, agent.Email)
+	fillDeposit(b, n, "avocat@", "RG 26/AV", f)
+	b.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS(".facts")))
+	id := depositID(t, b.Location())
+	page := b.Text("main")
+	for _, s := range []string{"dès que l’antivirus aura reconnu ses fichiers sains", "L’antivirus analyse les fichiers"} {
+		if !strings.Contains(page, s) {
+			t.Errorf("the sender's page lacks %q: %s", s, page)
+		}
+	}
+	b.Axe("/deposits/{id} (checking)")
+	if d, err := n.app.Meta.Deposit(context.Background(), id); err != nil || d.State != navette.DepositChecking {
+		t.Errorf("the deposit: %+v, %v", d, err)
+	}
+	if _, err := n.app.Deposits.Get(context.Background(), lawyer, id); !navette.IsCode(err, navette.ENOTFOUND) {
+		t.Errorf("the lawyer gets a deposit still checking: %v", err)
 	}
 }

@@ -51,10 +51,17 @@ func startNode(t *testing.T) *node { return startThemed(t, "") }
 // server that records and can slow tus uploads.
 func startThemed(t *testing.T, theme string) *node {
 	t.Helper()
+	return startWith(t, func(c *app.Config) { c.Theme = theme })
+}
+
+// startWith starts a node configured by more too, behind a front server
+// that records and can slow tus uploads.
+func startWith(t *testing.T, more func(*app.Config)) *node {
+	t.Helper()
 	a := apptest.Start(t, nil, func(c *app.Config) {
 		c.StaffCodes = true
 		c.Limits = navette.Limits{MaxFileSize: 64 << 20, MaxFiles: 5}
-		c.Theme = theme
+		more(c)
 	})
 	n := &node{app: a}
 	target, _ := url.Parse(a.URL())
