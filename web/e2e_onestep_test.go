@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"navette/app"
 	"navette/deposit"
 	"navette/internal/testbrowser"
+	"navette/internal/testclamd"
 )
 
 // dropped is a file made in the page and dropped on the form: size bytes
@@ -156,5 +158,52 @@ func TestSendWhileChecking(t *testing.T) {
 	}
 	if _, err := n.app.Deposits.Get(context.Background(), lawyer, id); !navette.IsCode(err, navette.ENOTFOUND) {
 		t.Errorf("the lawyer gets a deposit still checking: %v", err)
+	}
+}
+
+// TestSendRejectedFile: with clamd running, one of two files holds the
+// EICAR test signature. "Envoyer" uploads both; the submission is refused
+// naming it, the page marks it refused; once it is removed, "Envoyer"
+// sends the clean one.
+func TestSendRejectedFile(t *testing.T) {
+	srv := testclamd.New(t, testclamd.Options{})
+	n := startWith(t, func(c *app.Config) { c.Clamd = srv.URL })
+	agent := n.user(t, "greffe@justice.example", "Greffe", navette.RoleAgent)
+	lawyer := n.user(t, "avocat@avocat.example", "Maître Avocat", navette.RolePartner)
+	clean, sum := tempFile(t, "piece.pdf", 100<<10)
+	infected := filepath.Join(t.TempDir(), "virus.txt")
+	if err := os.WriteFile(infected, []byte(testclamd.EICAR), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := testbrowser.New(t, n.URL)
+	signIn(t, n, b, agent.Email)
+	fillDeposit(b, n, "avocat@", "RG 26/VIRUS", clean, infected)
+	b.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS("#problem")), chromedp.WaitVisible(chromedp.CSS("#file-list li.is-error")))
+	if p := b.Text("#problem"); !strings.Contains(p, "virus.txt") {
+		t.Errorf("the problem does not name the file: %q", p)
+	}
+	if s := b.Text("#file-list li.is-error"); !strings.Contains(s, "virus.txt") || !strings.Contains(s, "Refusé") {
+		t.Errorf("the refused file: %q", s)
+	}
+	b.Axe("/new (refused file)")
+	b.Run("remove the refused file and send again",
+		chromedp.Click(chromedp.CSS("#file-list li.is-error button")),
+		chromedp.WaitNotPresent(chromedp.CSS("#file-list li.is-error")),
+		chromedp.Click(chromedp.CSS("#send")),
+		chromedp.WaitVisible(chromedp.CSS(".facts")),
+	)
+	id := depositID(t, b.Location())
+	v, err := n.app.Deposits.Get(context.Background(), lawyer, id)
+	if err != nil || v.State != navette.DepositAvailable {
+		t.Fatalf("the deposit as its recipient sees it: %+v, %v", v, err)
+	}
+	var offered []string
+	for _, f := range v.Files {
+		if f.State == navette.FileAvailable {
+			offered = append(offered, f.Name+" "+hex.EncodeToString(f.SHA256))
+		}
+	}
+	if len(offered) != 1 || offered[0] != "piece.pdf "+sum {
+		t.Errorf("files offered %v, want piece.pdf %s", offered, sum)
 	}
 }

@@ -503,7 +503,27 @@
       stopSending();
       showProblem([err.message]);
       update();
+      if (err.status === 409) { markRejected(); }
     });
+  }
+  // markRejected shows the files the checks refused, each to remove
+  // before sending again.
+  function markRejected() {
+    api('GET', '/api/v1/deposits/' + encodeURIComponent(depositId)).then(function (d) {
+      (d.files || []).forEach(function (f) {
+        if (f.state !== 'rejected') { return; }
+        var e = entries.filter(function (x) { return x.done && !x.rejected && x.name === f.name && x.size === f.size; })[0];
+        if (!e) { return; }
+        e.done = false;
+        e.rejected = true;
+        e.url = '/api/v1/uploads/' + f.id;
+        e.li.classList.remove('is-done');
+        e.li.classList.add('is-error');
+        e.status.textContent = msg('rejected');
+        e.remove.hidden = false;
+      });
+      update();
+    }).catch(function () { /* the problem shown names the file */ });
   }
   form.addEventListener('submit', function (ev) {
     ev.preventDefault();
