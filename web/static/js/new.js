@@ -540,7 +540,7 @@
     try { id = localStorage.getItem(draftKey); } catch (err) { return; }
     if (!id) { return; }
     api('GET', '/api/v1/deposits/' + encodeURIComponent(id)).then(function (d) {
-      if (d.state !== 'draft') { localStorage.removeItem(draftKey); return; }
+      if (d.state !== 'draft') { keep(draftKey, ''); keep(sendKey, ''); return; }
       depositId = d.id;
       try { sending = localStorage.getItem(sendKey) === depositId; } catch (err) { sending = false; }
       reference.value = d.reference || '';
@@ -592,7 +592,7 @@
       resumeBox.hidden = false;
       update();
     }).catch(function (err) {
-      if (err.status === 404 || err.status === 410) { localStorage.removeItem(draftKey); }
+      if (err.status === 404 || err.status === 410) { keep(draftKey, ''); keep(sendKey, ''); }
     });
   }
   restore();
