@@ -63,6 +63,7 @@ var depositWrites = []string{
 	"POST /deposits/{id}/reply",
 	"POST /deposits/{id}/extend",
 	"PATCH /api/v1/uploads/{id}",
+	"POST /deposits/{id}/discard",
 	"POST /deposits/{id}/revoke",
 	"DELETE /api/v1/uploads/{id}",
 	"DELETE /api/v1/deposits/{id}",

@@ -92,6 +92,8 @@ var webPolicy = map[string]outcomes{
 	"GET /inbox":                               fullSession("200"),
 	"GET /sent":                                fullSession("200"),
 	"GET /new":                                 rolesOnly("200", navette.RoleAgent, navette.RoleCourtAdmin, navette.RolePartner),
+	"GET /drafts":                              rolesOnly("200", navette.RoleAgent, navette.RoleCourtAdmin, navette.RolePartner),
+	"POST /deposits/{id}/discard":              rolesOnly("404", navette.RoleAgent, navette.RoleCourtAdmin, navette.RolePartner), // an unknown deposit
 	"GET /deposits/{id}":                       {navette.RoleAgent: "200", navette.RolePartner: "200", restCaller: "404"},
 	"GET /deposits/{id}/zip":                   {navette.RoleAgent: "200", navette.RolePartner: "200", restCaller: "404"},
 	"GET /deposits/{id}/files/{fid}":           {navette.RoleAgent: "200", navette.RolePartner: "200", restCaller: "404"},
@@ -218,6 +220,8 @@ func (f *webFixture) webRequest(pattern string) webRequest {
 	case "POST /deposits/{id}/revoke":
 		rq.path = strings.Replace(path, "{id}", navette.NewID(), 1)
 		rq.form = "confirm=yes"
+	case "POST /deposits/{id}/discard":
+		rq.path = strings.Replace(path, "{id}", navette.NewID(), 1)
 	case "POST /deposits/{id}/reply", "POST /deposits/{id}/extend":
 		rq.path = strings.Replace(path, "{id}", navette.NewID(), 1)
 		rq.form = "days=1&message=x"

@@ -50,6 +50,8 @@ type listData struct {
 	Scanned int
 	// Grouped lists the rows case by case (?group=case).
 	Grouped bool
+	// Drafts counts the user's drafts, on the sent page.
+	Drafts int
 }
 
 func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) { h.list(w, r, navette.BoxInbox) }
@@ -71,6 +73,8 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, box navette.Box) 
 	var services map[string]bool
 	if box == navette.BoxInbox {
 		services = h.services(r, u)
+	} else {
+		d.Drafts = h.draftCount(r, u)
 	}
 	var views []*deposit.View
 	var next string
@@ -343,7 +347,7 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request) {
 	if v.Reference != "" {
 		p.Title = v.Reference
 	}
-	p.Flash = depositFlash(p.Lang, r.URL.Query().Get("done"))
+	p.Flash = sentFlash(p.Lang, r.URL.Query().Get("done"), v.State)
 	p.Data = d
 	h.render(w, r, http.StatusOK, "deposit", p)
 }
@@ -441,6 +445,7 @@ type newData struct {
 	Limits    navette.Limits
 	Retention int
 	Messages  map[string]string
+	Drafts    int // the user's drafts, to resume or discard
 }
 
 func (h *Handler) newDeposit(w http.ResponseWriter, r *http.Request) {
@@ -455,6 +460,6 @@ func (h *Handler) newDeposit(w http.ResponseWriter, r *http.Request) {
 		days = h.Deposits.DefaultRetention(lim)
 	}
 	p.Scripts = []string{"vendor/tus/tus.min.js", "js/new.js"}
-	p.Data = &newData{Limits: lim, Retention: days, Messages: scriptMessages(p.Lang)}
+	p.Data = &newData{Limits: lim, Retention: days, Messages: scriptMessages(p.Lang), Drafts: h.draftCount(r, navette.UserFromContext(r.Context()))}
 	h.render(w, r, http.StatusOK, "new", p)
 }

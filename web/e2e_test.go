@@ -51,10 +51,17 @@ func startNode(t *testing.T) *node { return startThemed(t, "") }
 // server that records and can slow tus uploads.
 func startThemed(t *testing.T, theme string) *node {
 	t.Helper()
+	return startWith(t, func(c *app.Config) { c.Theme = theme })
+}
+
+// startWith starts a node configured by more too, behind a front server
+// that records and can slow tus uploads.
+func startWith(t *testing.T, more func(*app.Config)) *node {
+	t.Helper()
 	a := apptest.Start(t, nil, func(c *app.Config) {
 		c.StaffCodes = true
 		c.Limits = navette.Limits{MaxFileSize: 64 << 20, MaxFiles: 5}
-		c.Theme = theme
+		more(c)
 	})
 	n := &node{app: a}
 	target, _ := url.Parse(a.URL())
@@ -205,7 +212,8 @@ func fileSHA(t *testing.T, path string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// fillDeposit fills the new-deposit form for recipient.
+// fillDeposit fills the new-deposit form for recipient, choosing files
+// if any.
 func fillDeposit(b *testbrowser.Browser, n *node, recipient, ref string, files ...string) {
 	b.Navigate(n.URL + "/new")
 	b.Run("fill the deposit",
@@ -215,9 +223,10 @@ func fillDeposit(b *testbrowser.Browser, n *node, recipient, ref string, files .
 		chromedp.WaitVisible(chromedp.CSS("#recipients li")),
 		chromedp.SendKeys(chromedp.CSS("#reference"), ref),
 		chromedp.SendKeys(chromedp.CSS("#message"), "Pièces de la procédure."),
-		chromedp.SetUploadFiles(chromedp.CSS("#files"), files),
-		chromedp.WaitVisible(chromedp.CSS("#file-list li")),
 	)
+	if len(files) > 0 {
+		b.Run("choose the files", chromedp.SetUploadFiles(chromedp.CSS("#files"), files), chromedp.WaitVisible(chromedp.CSS("#file-list li")))
+	}
 }
 
 // waitProgress waits until the total progress is at least frac, and
@@ -244,9 +253,11 @@ func depositID(t *testing.T, loc string) string {
 	return m[1]
 }
 
-// TestEndToEnd: an agent deposits two files and sees the progress; the
-// lawyer signs in with the code from the outbox, enrols a second factor,
-// finds the deposit, downloads a file and the ZIP, and the SHA-256 match; a
+// TestEndToEnd: an agent fills the form, drops two files and presses
+// "Envoyer" once: the deposit is created, the files upload with their
+// progress, and it is sent when the last is stored. The lawyer signs in
+// with the code from the outbox, enrols a second factor, finds the
+// deposit, downloads each file and the ZIP, and the SHA-256 match; a
 // stranger gets the 404 page.
 func TestEndToEnd(t *testing.T) {
 	n := startNode(t)
@@ -254,15 +265,14 @@ func TestEndToEnd(t *testing.T) {
 	lawyer := n.user(t, "leveque@avocat.example", "Maître Lévêque", navette.RolePartner)
 	n.user(t, "autre@avocat.example", "Maître Autre", navette.RolePartner)
 
-	p1, sum1 := tempFile(t, "procès-verbal.pdf", 3<<20)
-	p2, sum2 := tempFile(t, "audition.mp4", 5<<20)
-
 	ab := testbrowser.New(t, n.URL)
 	signIn(t, n, ab, agent.Email)
 	n.rate.Store(4 << 20)
-	fillDeposit(ab, n, "leveque", "PARQUET 26/12345", p1, p2)
+	fillDeposit(ab, n, "leveque", "PARQUET 26/12345")
+	sums := dropFiles(t, ab, dropped{"procès-verbal.pdf", 1, 3 << 20}, dropped{"audition.mp4", 2, 5 << 20})
+	sum1, sum2 := sums[0], sums[1]
 	ab.Axe("/new")
-	ab.Run("upload", chromedp.Click(chromedp.CSS("#upload")))
+	ab.Run("send", chromedp.Click(chromedp.CSS("#send")))
 	text := waitProgress(t, ab, 0.2)
 	if !strings.Contains(text, "%") || !strings.Contains(text, "/s") || !strings.Contains(text, "restantes") {
 		t.Errorf("progress shows no speed or time left: %q", text)
@@ -270,14 +280,19 @@ func TestEndToEnd(t *testing.T) {
 	if s := ab.Text("#file-list li .status"); !strings.Contains(s, "%") {
 		t.Errorf("per-file progress: %q", s)
 	}
-	ab.Run("wait for every file", chromedp.WaitEnabled(chromedp.CSS("#send")))
-	n.rate.Store(0)
 	if live := testbrowser.Eval[string](ab, `document.getElementById("live").textContent`); live == "" {
 		t.Error("nothing announced to screen readers")
 	}
-	ab.Axe("/new (uploaded)")
-	ab.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS(".facts")))
+	if !testbrowser.Eval[bool](ab, `document.getElementById("send").disabled`) {
+		t.Error("Envoyer can be pressed again while sending")
+	}
+	ab.Axe("/new (sending)")
+	ab.Run("wait for the deposit to be sent", chromedp.WaitVisible(chromedp.CSS(".facts")))
+	n.rate.Store(0)
 	id := depositID(t, ab.Location())
+	if !strings.Contains(ab.Text("main"), "Le dépôt est envoyé") {
+		t.Errorf("not sent: %s", ab.Text("main"))
+	}
 	ab.Axe("/deposits/{id} (sender)")
 	page := ab.Text("main")
 	for _, s := range []string{sum1, sum2, "Maître Lévêque", "Pas encore téléchargé"} {
@@ -297,11 +312,18 @@ func TestEndToEnd(t *testing.T) {
 	}
 	lb.Run("open the deposit", chromedp.Click(chromedp.CSS(`a[href="/deposits/`+id+`"]`)), chromedp.WaitVisible(chromedp.CSS(".facts")))
 	lb.Axe("/deposits/{id} (recipient)")
-	got := lb.Download(chromedp.Click(chromedp.CSS(`a[href^="/deposits/` + id + `/files/"]`)))
-	if s := fileSHA(t, got); s != sum1 && s != sum2 {
-		t.Errorf("downloaded file's SHA-256 %s matches neither file", s)
-	} else if !strings.Contains(lb.Text("main"), s) {
-		t.Errorf("the SHA-256 shown differs from the download's %s", s)
+	v, err := n.app.Deposits.Get(context.Background(), lawyer, id)
+	if err != nil || len(v.Files) != 2 {
+		t.Fatalf("the deposit as the lawyer sees it: %+v, %v", v, err)
+	}
+	want := map[string]string{"procès-verbal.pdf": sum1, "audition.mp4": sum2}
+	for _, f := range v.Files {
+		got := lb.Download(chromedp.Click(chromedp.CSS(`a[href="/deposits/` + id + `/files/` + f.ID + `"]`)))
+		if s := fileSHA(t, got); s != want[f.Name] {
+			t.Errorf("downloaded %s has SHA-256 %s, want %s", f.Name, s, want[f.Name])
+		} else if !strings.Contains(lb.Text("main"), s) {
+			t.Errorf("the SHA-256 shown differs from the download's %s", s)
+		}
 	}
 	zipPath := lb.Download(chromedp.Click(chromedp.CSS(`a[href="/deposits/` + id + `/zip"]`)))
 	checkZip(t, zipPath, map[string]string{"procès-verbal.pdf": sum1, "audition.mp4": sum2})
@@ -338,8 +360,9 @@ func checkZip(t *testing.T, path string, want map[string]string) {
 	}
 }
 
-// TestResumeAfterReload: an upload cut halfway by a reload resumes where
-// it stopped once the file is chosen again.
+// TestResumeAfterReload: a sending cut halfway by a reload resumes where
+// it stopped once the file is chosen again, and the deposit is sent
+// without pressing "Envoyer" a second time.
 func TestResumeAfterReload(t *testing.T) {
 	n := startNode(t)
 	agent := n.user(t, "greffe@justice.example", "Greffe", navette.RoleAgent)
@@ -349,24 +372,29 @@ func TestResumeAfterReload(t *testing.T) {
 	signIn(t, n, b, agent.Email)
 	n.rate.Store(6 << 20)
 	fillDeposit(b, n, "avocat@", "RG 26/999", big)
-	b.Run("upload", chromedp.Click(chromedp.CSS("#upload")))
+	b.Run("send", chromedp.Click(chromedp.CSS("#send")))
 	waitProgress(t, b, 0.45)
 	b.Run("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#resume")))
 	b.Axe("/new (resume)")
 	if s := b.Text("#file-list li .status"); !strings.Contains(s, "Interrompu") {
 		t.Errorf("after reload: %q", s)
 	}
+	if s := b.Text("#resume"); !strings.Contains(s, "choisissez de nouveau le fichier interrompu") || !strings.Contains(s, "il partira de lui-même") {
+		t.Errorf("the resume message: %q", s)
+	}
+	if kept := testbrowser.Eval[string](b, `Object.keys(localStorage).map(k => k + "=" + localStorage.getItem(k)).join("\n")`); strings.Contains(kept, "scelle") || !strings.Contains(kept, "navette-tus::") {
+		t.Errorf("the browser keeps a file name, or no upload to resume:\n%s", kept)
+	}
 	before := len(n.patchOffsets())
 	b.Run("choose the file again",
 		chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{big}),
-		chromedp.WaitEnabled(chromedp.CSS("#send")),
+		chromedp.WaitVisible(chromedp.CSS(".facts")),
 	)
 	n.rate.Store(0)
 	after := n.patchOffsets()[before:]
 	if len(after) == 0 || after[0] < 8<<20 {
 		t.Errorf("the upload restarted from %v, not where it stopped", after)
 	}
-	b.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS(".facts")))
 	id := depositID(t, b.Location())
 	v, err := n.app.Deposits.Get(context.Background(), lawyer, id)
 	if err != nil {
@@ -419,8 +447,6 @@ func TestKeyboardOnlyDeposit(t *testing.T) {
 	b.Run("type the reference", chromedp.KeyEvent("RG 26/1"))
 	tabTo("files")
 	b.Run("choose a file", chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{f}), chromedp.WaitVisible(chromedp.CSS("#file-list li")))
-	tabTo("upload")
-	b.Run("upload", chromedp.KeyEvent("\r"), chromedp.WaitEnabled(chromedp.CSS("#send")))
 	tabTo("send")
 	b.Run("send", chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS(".facts")))
 	if !strings.Contains(b.Text("main"), "Le dépôt est envoyé") {
@@ -439,7 +465,6 @@ func TestDSFRTheme(t *testing.T) {
 	signIn(t, n, b, agent.Email)
 	fillDeposit(b, n, "avocat@", "RG 26/7", f)
 	b.Axe("/new (dsfr)")
-	b.Run("upload", chromedp.Click(chromedp.CSS("#upload")), chromedp.WaitEnabled(chromedp.CSS("#send")))
 	b.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS(".facts")))
 	b.Axe("/deposits/{id} (dsfr)")
 	b.Navigate(n.URL + "/sent")

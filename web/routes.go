@@ -62,6 +62,8 @@ func (h *Handler) Routes() []Route {
 		{Pattern: "GET /inbox", Access: signedIn, handler: h.inbox},
 		{Pattern: "GET /sent", Access: signedIn, handler: h.sent},
 		{Pattern: "GET /new", Access: depositors, handler: h.newDeposit},
+		{Pattern: "GET /drafts", Access: depositors, handler: h.drafts},
+		{Pattern: "POST /deposits/{id}/discard", Access: depositors, handler: h.discard},
 		{Pattern: "GET /deposits/{id}", Access: signedIn, handler: h.depositPage},
 		{Pattern: "GET /deposits/{id}/zip", Access: signedIn, handler: h.zip},
 		{Pattern: "GET /deposits/{id}/files/{fid}", Access: signedIn, handler: h.download},

@@ -1,5 +1,7 @@
 // navette — new deposit: recipient picker, file checks, resumable uploads
-// (tus), progress, submission. Loaded only on /new; no inline code.
+// (tus), progress, submission. One press of "Envoyer" creates the draft,
+// uploads the files and submits the deposit once the last one is stored;
+// a reload resumes it. Loaded only on /new; no inline code.
 (function () {
   'use strict';
 
@@ -26,6 +28,9 @@
   var maxFiles = Number(form.getAttribute('data-max-files'));
   var maxRecipients = Number(form.getAttribute('data-max-recipients'));
   var draftKey = 'navette-draft-' + form.getAttribute('data-user');
+  // sendKey holds the id of the draft whose sending was asked: it is
+  // submitted on its own once its files are stored, after a reload too.
+  var sendKey = 'navette-send-' + form.getAttribute('data-user');
 
   var $ = function (id) { return document.getElementById(id); };
   var problem = $('problem'), resumeBox = $('resume'), live = $('live');
@@ -33,12 +38,14 @@
   var reference = $('reference'), message = $('message'), retention = $('retention'), maxDownloads = $('max-downloads');
   var fileInput = $('files'), dropzone = $('dropzone'), fileList = $('file-list');
   var total = $('total'), totalBar = $('total-progress'), totalText = $('total-text');
-  var uploadBtn = $('upload'), sendBtn = $('send');
+  var sendBtn = $('send'), sendLabel = sendBtn.textContent;
 
   var recipients = [];   // {email, label}
   var entries = [];      // one per file
   var depositId = '';
   var busy = false;
+  var sending = false;    // "Envoyer" was pressed: submit when every file is stored
+  var submitting = false;
 
   // ---- formatting ----
   function size(n) {
@@ -257,7 +264,11 @@
     return e;
   }
   function removeEntry(e) {
-    if (e.upload) { e.upload.abort(true).catch(function () {}); }
+    if (e.upload) {
+      e.upload.abort(true).catch(function () {});
+    } else if (e.url) {
+      tus.Upload.terminate(e.url, { headers: { 'X-CSRF-Token': csrf } }).catch(function () {});
+    }
     entries.splice(entries.indexOf(e), 1);
     e.li.remove();
     announce(msg('fileRemoved', e.name));
@@ -299,6 +310,19 @@
     return out;
   }
 
+  // fingerprint names a file's upload in localStorage by a digest, so the
+  // browser's storage keeps no file name (without WebCrypto, outside a
+  // secure context, by the file's size and date alone).
+  function fingerprint(file) {
+    var fp = ['navette', depositId, file.name, file.size, file.lastModified].join('/');
+    if (!window.crypto || !crypto.subtle || !window.TextEncoder) {
+      return Promise.resolve(['navette', depositId, file.size, file.lastModified].join('/'));
+    }
+    return crypto.subtle.digest('SHA-256', new TextEncoder().encode(fp)).then(function (d) {
+      return Array.prototype.map.call(new Uint8Array(d), function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+    });
+  }
+
   function start(e) {
     if (e.upload || e.done || !e.file) { return; }
     e.error = '';
@@ -313,7 +337,7 @@
       urlStorage: urlStorage,
       storeFingerprintForResuming: true,
       removeFingerprintOnSuccess: true,
-      fingerprint: function (file) { return Promise.resolve(['navette', depositId, file.name, file.size, file.lastModified].join('/')); },
+      fingerprint: fingerprint,
       onProgress: function (sent) { progress(e, sent); },
       onSuccess: function () {
         e.done = true;
@@ -325,7 +349,9 @@
         update();
       },
       onError: function (err) {
+        if (e.upload && e.upload.url) { e.url = e.upload.url; }
         e.upload = null;
+        stopSending();
         e.error = (err && err.originalResponse && parseDetail(err.originalResponse.getBody())) || msg('uploadFailed');
         e.li.classList.add('is-error');
         e.status.textContent = e.error;
@@ -377,8 +403,9 @@
       if (!e.done) { ready = false; }
     });
     busy = running;
-    sendBtn.disabled = !ready || !depositId;
-    uploadBtn.hidden = !!depositId && entries.every(function (e) { return e.upload || e.done || !e.file; });
+    sendBtn.disabled = sending;
+    sendBtn.textContent = sending ? msg('sending') : sendLabel;
+    fileInput.disabled = submitting;
     total.hidden = entries.length === 0;
     totalBar.max = Math.max(all, 1);
     totalBar.value = done;
@@ -397,8 +424,9 @@
     }
     if (ready && depositId && lastAnnounced !== 100) {
       lastAnnounced = 100;
-      announce(msg('allStored'));
+      announce(msg(sending ? 'submitting' : 'allStored'));
     }
+    if (ready && sending && depositId && !submitting) { submit(); }
   }
 
   // ---- creating the draft, sending ----
@@ -421,11 +449,17 @@
     input.disabled = true;
     renderChips();
   }
-  uploadBtn.addEventListener('click', function () {
-    var errs = fields();
-    if (errs.length) { showProblem(errs); return; }
-    showProblem([]);
-    var ready = depositId ? Promise.resolve() : api('POST', '/api/v1/deposits', {
+  function keep(key, value) {
+    try {
+      if (value) { localStorage.setItem(key, value); } else { localStorage.removeItem(key); }
+    } catch (err) { /* private mode: no resume after reload */ }
+  }
+  function stopSending() {
+    sending = false;
+    keep(sendKey, '');
+  }
+  function create() {
+    return api('POST', '/api/v1/deposits', {
       recipients: recipients.map(function (r) { return r.email; }),
       reference: reference.value.trim(),
       message: message.value,
@@ -433,28 +467,67 @@
       max_downloads: Number(maxDownloads.value || 0)
     }).then(function (d) {
       depositId = d.id;
-      try { localStorage.setItem(draftKey, depositId); } catch (err) { /* private mode: no resume after reload */ }
+      keep(draftKey, depositId);
       lock();
     });
-    uploadBtn.disabled = true;
-    ready.then(function () {
+  }
+  // send is the one step: create the draft if there is none, upload every
+  // file, and submit when the last is stored (update calls submit).
+  function send() {
+    var errs = depositId ? (entries.length ? [] : [msg('needFile')]) : fields();
+    if (errs.length) { showProblem(errs); return; }
+    showProblem([]);
+    sending = true;
+    update();
+    (depositId ? Promise.resolve() : create()).then(function () {
+      keep(sendKey, depositId);
       entries.forEach(start);
-      announce(msg('uploading'));
+      var missing = entries.filter(function (e) { return !e.done && !e.file; }).length;
+      announce(missing ? msgN('chooseAgain', missing) : msg('uploading'));
+      update();
     }).catch(function (err) {
-      showProblem([err.message]);
-    }).then(function () { uploadBtn.disabled = false; update(); });
-  });
-  form.addEventListener('submit', function (ev) {
-    ev.preventDefault();
-    if (sendBtn.disabled) { return; }
-    sendBtn.disabled = true;
-    api('POST', '/api/v1/deposits/' + encodeURIComponent(depositId) + '/submit').then(function () {
-      try { localStorage.removeItem(draftKey); } catch (err) { /* nothing kept */ }
-      window.location.assign('/deposits/' + encodeURIComponent(depositId) + '?done=sent');
-    }).catch(function (err) {
+      stopSending();
       showProblem([err.message]);
       update();
     });
+  }
+  function submit() {
+    submitting = true;
+    update();
+    api('POST', '/api/v1/deposits/' + encodeURIComponent(depositId) + '/submit').then(function () {
+      keep(draftKey, '');
+      keep(sendKey, '');
+      window.location.assign('/deposits/' + encodeURIComponent(depositId) + '?done=sent');
+    }).catch(function (err) {
+      submitting = false;
+      stopSending();
+      showProblem([err.message]);
+      update();
+      if (err.status === 409) { markRejected(); }
+    });
+  }
+  // markRejected shows the files the checks refused, each to remove
+  // before sending again.
+  function markRejected() {
+    api('GET', '/api/v1/deposits/' + encodeURIComponent(depositId)).then(function (d) {
+      (d.files || []).forEach(function (f) {
+        if (f.state !== 'rejected') { return; }
+        var e = entries.filter(function (x) { return x.done && !x.rejected && x.name === f.name && x.size === f.size; })[0];
+        if (!e) { return; }
+        e.done = false;
+        e.rejected = true;
+        e.url = '/api/v1/uploads/' + f.id;
+        e.li.classList.remove('is-done');
+        e.li.classList.add('is-error');
+        e.status.textContent = msg('rejected');
+        e.remove.hidden = false;
+      });
+      update();
+    }).catch(function () { /* the problem shown names the file */ });
+  }
+  form.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    if (!sending) { send(); }
   });
 
   // ---- a draft left by a reload or a crash ----
@@ -467,8 +540,9 @@
     try { id = localStorage.getItem(draftKey); } catch (err) { return; }
     if (!id) { return; }
     api('GET', '/api/v1/deposits/' + encodeURIComponent(id)).then(function (d) {
-      if (d.state !== 'draft') { localStorage.removeItem(draftKey); return; }
+      if (d.state !== 'draft') { keep(draftKey, ''); keep(sendKey, ''); return; }
       depositId = d.id;
+      try { sending = localStorage.getItem(sendKey) === depositId; } catch (err) { sending = false; }
       reference.value = d.reference || '';
       message.value = d.message || '';
       retention.value = d.retention_days;
@@ -482,10 +556,16 @@
         e.remove.hidden = true;
         e.sent = f.offset;
         e.bar.value = f.offset;
-        if (f.state === 'stored' || f.state === 'available') {
+        if (f.state === 'stored' || f.state === 'available' || f.state === 'checking') {
           e.done = true;
           e.li.classList.add('is-done');
           e.status.textContent = msg('stored');
+        } else if (f.state === 'rejected') {
+          e.url = '/api/v1/uploads/' + f.id;
+          e.li.classList.add('is-error');
+          e.status.textContent = msg('rejected');
+          e.remove.hidden = false;
+          stopSending();
         } else {
           waiting++;
           e.url = '/api/v1/uploads/' + f.id;
@@ -495,13 +575,15 @@
       resumeBox.textContent = '';
       var p = document.createElement('p');
       p.textContent = waiting ? msgN('resumeWaiting', waiting, d.reference, waiting) : msg('resumeFound', d.reference);
+      if (sending) { p.textContent += ' ' + msg('resumeSending'); }
       var b = document.createElement('button');
       b.type = 'button';
       b.className = 'linkish';
       b.textContent = msg('discard');
       b.addEventListener('click', function () {
         api('DELETE', '/api/v1/deposits/' + encodeURIComponent(depositId)).catch(function () {}).then(function () {
-          localStorage.removeItem(draftKey);
+          keep(draftKey, '');
+          keep(sendKey, '');
           window.location.reload();
         });
       });
@@ -510,7 +592,7 @@
       resumeBox.hidden = false;
       update();
     }).catch(function (err) {
-      if (err.status === 404 || err.status === 410) { localStorage.removeItem(draftKey); }
+      if (err.status === 404 || err.status === 410) { keep(draftKey, ''); keep(sendKey, ''); }
     });
   }
   restore();
