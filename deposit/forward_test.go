@@ -319,4 +319,3 @@ func (c *caseFixture) checkShredded(t *testing.T, ids ...string) {
 		}
 	}
 }
-
