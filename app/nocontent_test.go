@@ -60,6 +60,7 @@ var depositWrites = []string{
 	"POST /api/v1/deposits/{id}/submit",
 	"POST /api/v1/deposits/{id}/reply",
 	"POST /api/v1/deposits/{id}/extend",
+	"POST /api/v1/deposits/{id}/forward",
 	"POST /deposits/{id}/reply",
 	"POST /deposits/{id}/extend",
 	"PATCH /api/v1/uploads/{id}",
@@ -307,6 +308,8 @@ func writeBody(page bool, method, path string) io.Reader {
 		return strings.NewReader(`{"message":"Observations"}`)
 	case strings.HasSuffix(path, "/extend"):
 		return strings.NewReader(`{"days":1}`)
+	case strings.HasSuffix(path, "/forward"):
+		return strings.NewReader(`{"recipients":["greffe@justice.example"]}`)
 	}
 	return nil
 }
