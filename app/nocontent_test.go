@@ -63,6 +63,7 @@ var depositWrites = []string{
 	"POST /api/v1/deposits/{id}/forward",
 	"POST /deposits/{id}/reply",
 	"POST /deposits/{id}/extend",
+	"POST /deposits/{id}/forward",
 	"PATCH /api/v1/uploads/{id}",
 	"POST /deposits/{id}/revoke",
 	"DELETE /api/v1/uploads/{id}",
