@@ -249,10 +249,11 @@ func inspect(ctx context.Context, path string, m *Manifest) ([]blob, error) {
 		return nil, err
 	}
 	// A forwarded file shares the blob of another (blob_id): each blob once.
-	rows, err := raw.QueryContext(ctx, `SELECT DISTINCT COALESCE(blob_id, id), state, stored_bytes FROM files
+	// An uploading file shares its blob with none.
+	rows, err := raw.QueryContext(ctx, `SELECT COALESCE(blob_id, id) AS blob, MIN(state), MAX(stored_bytes) FROM files
 		WHERE blob_deleted = 0 AND ((state IN ('checking', 'stored', 'available', 'rejected') AND key_id <> '')
 			OR (state = 'uploading' AND stored_bytes > 0))
-		ORDER BY 1`)
+		GROUP BY blob ORDER BY blob`)
 	if err != nil {
 		return nil, fmt.Errorf("backup: blobs of the snapshot: %w", err)
 	}
@@ -266,9 +267,6 @@ func inspect(ctx context.Context, path string, m *Manifest) ([]blob, error) {
 		}
 		if !navette.ValidID(b.key) {
 			return nil, fmt.Errorf("backup: the snapshot references a malformed blob key %q", b.key)
-		}
-		if n := len(blobs); n > 0 && blobs[n-1].key == b.key {
-			continue
 		}
 		b.finished = state != string(navette.FileUploading)
 		if !b.finished {

@@ -122,9 +122,6 @@ func (s *Service) forwardTargets(ctx context.Context, actor *navette.User, email
 // forwardTarget returns the user email names if actor may forward to them.
 func (s *Service) forwardTarget(ctx context.Context, actor *navette.User, email string) (*navette.User, error) {
 	email = navette.NormalizeEmail(email)
-	if email == "" || len(email) > 254 || !printable(email, false) {
-		return nil, navette.Errorf(navette.EINVALID, "A recipient's e-mail address is empty, too long or holds control characters.")
-	}
 	u, err := s.Meta.UserByEmail(ctx, email)
 	if navette.IsCode(err, navette.ENOTFOUND) || (err == nil && u.Disabled) {
 		return nil, navette.Errorf(navette.EINVALID, "%q is not a recipient known to the platform.", email)
@@ -134,7 +131,7 @@ func (s *Service) forwardTarget(ctx context.Context, actor *navette.User, email 
 	switch {
 	case u.ID == actor.ID:
 		return nil, navette.Errorf(navette.EINVALID, "You cannot forward a deposit to yourself.")
-	case u.Role == navette.RolePartner && (!s.ForwardToPartners || s.Internal):
+	case u.Role == navette.RolePartner && !s.ForwardToPartners: // and never in internal mode (mayReceive)
 		return nil, navette.Errorf(navette.EINVALID, "%q is a partner: a deposit is forwarded only within the ministry, to agents and service mailboxes.", email)
 	}
 	if err := s.mayReceive(actor, u); err != nil {
@@ -220,7 +217,7 @@ func (s *Service) forwardFiles(ctx context.Context, d, fw *navette.DepositRecord
 	}
 	var out []*navette.FileRecord
 	for _, f := range orig {
-		if f.State != navette.FileAvailable || f.Key.IsZero() {
+		if f.State != navette.FileAvailable {
 			continue
 		}
 		g, err := s.forwardFile(dk, fk, f, fw)

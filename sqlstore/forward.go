@@ -22,16 +22,11 @@ func (s *Store) ForwardDeposit(ctx context.Context, d *navette.DepositRecord, fi
 		return err
 	}
 	return s.inTx(ctx, "forward deposit", func(tx *sql.Tx) error {
-		for _, f := range files {
-			if err := s.holdBlob(ctx, tx, f.BlobID); err != nil {
-				return err
-			}
-		}
 		if err := s.insertDeposit(ctx, tx, d); err != nil {
 			return err
 		}
 		for _, f := range files {
-			if err := s.insertFile(ctx, tx, f); err != nil {
+			if err := s.holdBlob(ctx, tx, f); err != nil {
 				return err
 			}
 		}
@@ -39,37 +34,31 @@ func (s *Store) ForwardDeposit(ctx context.Context, d *navette.DepositRecord, fi
 	})
 }
 
-// checkForward returns EINVALID unless d and files make a forward.
+// checkForward returns EINVALID unless d and files make a forward (a
+// recipient given twice is refused as by CreateDeposit).
 func checkForward(d *navette.DepositRecord, files []*navette.FileRecord) error {
 	if d == nil || d.CreatedAt.IsZero() {
 		return invalid("A forward needs a deposit with a creation time.")
 	}
-	seen := make(map[string]bool, len(d.Recipients))
-	for _, r := range d.Recipients {
-		if seen[r.UserID] {
-			return invalid("A recipient is given twice.")
-		}
-		seen[r.UserID] = true
-	}
 	for _, f := range files {
-		if f == nil || f.DepositID != d.ID || f.BlobID == "" || f.BlobID == f.ID || f.CreatedAt.IsZero() {
-			return invalid("A forwarded file belongs to the forward, has a creation time and shares the blob of another file.")
+		if f.DepositID != d.ID || f.BlobID == "" || f.BlobID == f.ID {
+			return invalid("A forwarded file belongs to the forward and shares the blob of another file.")
 		}
 	}
 	return nil
 }
 
-// holdBlob locks a file that holds blob (stored or available, with its
-// key). Returns EGONE if none does.
-func (s *Store) holdBlob(ctx context.Context, tx *sql.Tx, blob string) error {
+// holdBlob locks a file that holds the blob of f (stored or available,
+// with its key), then adds f. Returns EGONE if none does.
+func (s *Store) holdBlob(ctx context.Context, tx *sql.Tx, f *navette.FileRecord) error {
 	var id string
 	err := tx.QueryRowContext(ctx, `SELECT id FROM files WHERE (id = $1 OR blob_id = $1) AND state IN ('stored', 'available')
-		AND key_id <> '' AND blob_deleted = 0 ORDER BY id LIMIT 1`+s.lock, blob).Scan(&id)
+		AND key_id <> '' AND blob_deleted = 0 ORDER BY id LIMIT 1`+s.lock, f.BlobID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return navette.Errorf(navette.EGONE, "A file to forward is no longer available.")
 	}
 	if err != nil {
 		return s.internal(err, "hold blob")
 	}
-	return nil
+	return s.insertFile(ctx, tx, f)
 }

@@ -22,7 +22,7 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request) {
 		}
 		days = n
 	}
-	to := strings.FieldsFunc(r.PostFormValue("to"), func(c rune) bool { return c == ',' || c == ';' || c == ' ' || c == '\n' || c == '\r' || c == '\t' })
+	to := strings.Fields(addressSeparators.Replace(r.PostFormValue("to")))
 	v, err := h.Deposits.Forward(r.Context(), u, r.PathValue("id"), deposit.Onward{Recipients: to, Message: r.PostFormValue("message"), RetentionDays: days})
 	if err != nil {
 		h.Error(w, r, err)
@@ -30,6 +30,10 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, DepositPath(v.ID)+"?done=forwarded", http.StatusSeeOther)
 }
+
+// addressSeparators turns the separators of a list of addresses into
+// spaces.
+var addressSeparators = strings.NewReplacer(",", " ", ";", " ")
 
 // canForward reports whether u may forward v from its page: an agent who
 // received it, while it is available.
