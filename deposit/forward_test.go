@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"io/fs"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -317,5 +318,46 @@ func (c *caseFixture) checkShredded(t *testing.T, ids ...string) {
 				t.Errorf("file %s of %s: key kept %v, blob deleted %v, %s", f.ID, id, !f.Key.IsZero(), f.BlobDeleted, f.State)
 			}
 		}
+	}
+}
+
+// TestForwardScrub: the scrubber verifies a shared blob for each holder,
+// the original's purge aside, and marks each holder of a blob found
+// corrupt, whose downloads are then refused.
+func TestForwardScrub(t *testing.T) {
+	c := newCaseFixture(t)
+	ctx := context.Background()
+	data := randomData(150 << 10)
+	d1 := c.sendData(t, c.lawyer, "RG 24/00042", 3, data, c.service)
+	fw, err := c.svc.Forward(ctx, c.clerk, d1.ID, deposit.Onward{Recipients: []string{c.stranger.Email}, RetentionDays: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := c.svc.Scrub(ctx, 0); err != nil || st.Files != 2 || len(st.Corrupt) != 0 {
+		t.Fatalf("scrub: %+v, %v; want both holders verified", st, err)
+	}
+	c.svc.Clock.(*navette.FakeClock).Advance(4 * 24 * time.Hour)
+	if _, err := c.svc.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := c.svc.Scrub(ctx, 0); err != nil || st.Files != 1 || len(st.Corrupt) != 0 {
+		t.Fatalf("scrub after the original's purge: %+v, %v; want the forward verified", st, err)
+	}
+	// Bit rot in the shared blob.
+	id := d1.Files[0].ID
+	path := filepath.Join(filepath.Dir(c.dbPath), "blobs", "blobs", id[:2], id)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 1
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := c.svc.Scrub(ctx, 0); err != nil || len(st.Corrupt) != 1 || st.Corrupt[0].ID != fw.Files[0].ID {
+		t.Fatalf("scrub of the rotten blob: %+v, %v; want the forward's file marked", st, err)
+	}
+	if _, err := c.svc.OpenFile(ctx, c.stranger, fw.ID, fw.Files[0].ID); err == nil {
+		t.Errorf("the corrupt forward's file is still offered")
 	}
 }
