@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -52,5 +53,25 @@ func TestForward(t *testing.T) {
 		if r.code == 0 || !strings.Contains(r.stderr, tc.stderr) {
 			t.Errorf("%s: exit %d, stderr %q; want a failure saying %q", tc.name, r.code, r.stderr, tc.stderr)
 		}
+	}
+}
+
+// TestForwardBackup: a backup holds the blob a forward shares with its
+// original once.
+func TestForwardBackup(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, func(c *app.Config) { c.PartnersToAgents = true })
+	e.user("collegue@justice.example", navette.RoleAgent)
+	a := writeFile(t, t.TempDir(), "conclusions.pdf", randomBytes(70000, 5))
+	s := runCLI(t, e.vars(e.lawyer), false, "send", "--to", agent, "--ref", "RG 26/00078", a)
+	if s.code != 0 {
+		t.Fatalf("send: exit %d: %s", s.code, s.stderr)
+	}
+	if f := runCLI(t, e.vars(e.agent), false, "forward", lastLine(s.stdout), "--to", "collegue@justice.example"); f.code != 0 {
+		t.Fatalf("forward: exit %d: %s", f.code, f.stderr)
+	}
+	r := runCLI(t, nil, false, "admin", "backup", "--data", e.dir, "--out", filepath.Join(t.TempDir(), "navette.tar"))
+	if r.code != 0 || !strings.Contains(r.stdout, " 1 blobs (") {
+		t.Fatalf("backup: exit %d, stdout %q, stderr %q; want one blob", r.code, r.stdout, r.stderr)
 	}
 }
