@@ -117,6 +117,10 @@ type FileRecord struct {
 	// next due for the background checker.
 	CheckAttempts int
 	CheckAfter    time.Time
+	// BlobID, for a file forwarded from another deposit, is the id of the
+	// file whose sealed blob it shares (see Blob); empty for a file that
+	// has its own blob.
+	BlobID string
 }
 
 // Limits are the operator's bounds on deposits.

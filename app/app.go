@@ -108,6 +108,9 @@ type Config struct {
 	// PartnersToAgents lets partners send deposits to agents in person; by
 	// default they may send only to service mailboxes.
 	PartnersToAgents bool
+	// ForwardToPartners lets agents forward the deposits they received to
+	// partners; by default forwards stay within the ministry.
+	ForwardToPartners bool
 	// SessionIdle and SessionMaxAge end browser sessions unused for that
 	// long (30 min) or that old (12 h).
 	SessionIdle   time.Duration
@@ -308,6 +311,7 @@ func Open(cfg Config) (*App, error) {
 		Log:                  cfg.Logger,
 		Internal:             internal,
 		PartnersToAgents:     cfg.PartnersToAgents,
+		ForwardToPartners:    cfg.ForwardToPartners,
 		ProofRetention:       time.Duration(cfg.ProofRetentionDays) * 24 * time.Hour,
 	}
 	if err := a.openRoom(); err != nil {

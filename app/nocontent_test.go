@@ -60,8 +60,10 @@ var depositWrites = []string{
 	"POST /api/v1/deposits/{id}/submit",
 	"POST /api/v1/deposits/{id}/reply",
 	"POST /api/v1/deposits/{id}/extend",
+	"POST /api/v1/deposits/{id}/forward",
 	"POST /deposits/{id}/reply",
 	"POST /deposits/{id}/extend",
+	"POST /deposits/{id}/forward",
 	"PATCH /api/v1/uploads/{id}",
 	"POST /deposits/{id}/discard",
 	"POST /deposits/{id}/revoke",
@@ -308,6 +310,8 @@ func writeBody(page bool, method, path string) io.Reader {
 		return strings.NewReader(`{"message":"Observations"}`)
 	case strings.HasSuffix(path, "/extend"):
 		return strings.NewReader(`{"days":1}`)
+	case strings.HasSuffix(path, "/forward"):
+		return strings.NewReader(`{"recipients":["greffe@justice.example"]}`)
 	}
 	return nil
 }

@@ -79,32 +79,34 @@ func forRoles(w want, roles ...navette.Role) map[navette.Role]want {
 
 // policy is the one table of who may call what.
 var policy = map[string]rule{
-	"GET /healthz":                          {roles: each(only(200))},
-	"GET /readyz":                           {roles: each(only(200))},
-	"GET /api/v1/openapi.json":              {roles: each(only(200))},
-	"GET /d/{id}":                           {roles: each(want{303, 303, 303})},
-	"POST /api/v1/auth/code":                {roles: each(only(202))},
-	"POST /api/v1/auth/code/verify":         {roles: each(only(401))},
-	"POST /api/v1/auth/password":            {roles: each(only(501))},
-	"GET /api/v1/auth/oidc":                 {roles: each(only(501))},
-	"GET /api/v1/auth/oidc/callback":        {roles: each(only(401))},
-	"POST /api/v1/auth/totp":                {rest: only(401)},
-	"POST /api/v1/auth/enrol":               {rest: only(401)},
-	"POST /api/v1/auth/enrol/verify":        {rest: only(401)},
-	"POST /api/v1/auth/signout":             {roles: each(only(204))},
-	"POST /api/v1/auth/step-up":             {rest: only(403)}, // sessions only
-	"GET /api/v1/me":                        {rest: only(200)},
-	"GET /api/v1/tokens":                    {rest: only(200)},
-	"POST /api/v1/tokens":                   {rest: only(403)}, // sessions only: tokens cannot mint tokens
-	"DELETE /api/v1/tokens/{id}":            {rest: want{204, 404, 404}, roles: forRoles(want{403, 403, 403}, navette.RoleAuditor)},
-	"GET /api/v1/recipients":                {roles: forRoles(only(200), depositRoles...)},
-	"POST /api/v1/deposits":                 {roles: forRoles(only(201), depositRoles...)},
-	"GET /api/v1/deposits":                  {roles: forRoles(only(200), depositRoles...)},
-	"GET /api/v1/deposits/{id}":             {roles: forRoles(want{200, 404, 404}, depositRoles...)},
-	"DELETE /api/v1/deposits/{id}":          {roles: forRoles(want{204, 404, 404}, depositRoles...)},
-	"POST /api/v1/deposits/{id}/submit":     {roles: forRoles(want{200, 404, 404}, depositRoles...)},
-	"POST /api/v1/deposits/{id}/reply":      {roles: forRoles(want{201, 404, 404}, depositRoles...)},
-	"POST /api/v1/deposits/{id}/extend":     {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"GET /healthz":                      {roles: each(only(200))},
+	"GET /readyz":                       {roles: each(only(200))},
+	"GET /api/v1/openapi.json":          {roles: each(only(200))},
+	"GET /d/{id}":                       {roles: each(want{303, 303, 303})},
+	"POST /api/v1/auth/code":            {roles: each(only(202))},
+	"POST /api/v1/auth/code/verify":     {roles: each(only(401))},
+	"POST /api/v1/auth/password":        {roles: each(only(501))},
+	"GET /api/v1/auth/oidc":             {roles: each(only(501))},
+	"GET /api/v1/auth/oidc/callback":    {roles: each(only(401))},
+	"POST /api/v1/auth/totp":            {rest: only(401)},
+	"POST /api/v1/auth/enrol":           {rest: only(401)},
+	"POST /api/v1/auth/enrol/verify":    {rest: only(401)},
+	"POST /api/v1/auth/signout":         {roles: each(only(204))},
+	"POST /api/v1/auth/step-up":         {rest: only(403)}, // sessions only
+	"GET /api/v1/me":                    {rest: only(200)},
+	"GET /api/v1/tokens":                {rest: only(200)},
+	"POST /api/v1/tokens":               {rest: only(403)}, // sessions only: tokens cannot mint tokens
+	"DELETE /api/v1/tokens/{id}":        {rest: want{204, 404, 404}, roles: forRoles(want{403, 403, 403}, navette.RoleAuditor)},
+	"GET /api/v1/recipients":            {roles: forRoles(only(200), depositRoles...)},
+	"POST /api/v1/deposits":             {roles: forRoles(only(201), depositRoles...)},
+	"GET /api/v1/deposits":              {roles: forRoles(only(200), depositRoles...)},
+	"GET /api/v1/deposits/{id}":         {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"DELETE /api/v1/deposits/{id}":      {roles: forRoles(want{204, 404, 404}, depositRoles...)},
+	"POST /api/v1/deposits/{id}/submit": {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"POST /api/v1/deposits/{id}/reply":  {roles: forRoles(want{201, 404, 404}, depositRoles...)},
+	"POST /api/v1/deposits/{id}/extend": {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"POST /api/v1/deposits/{id}/forward": {roles: map[navette.Role]want{navette.RoleAgent: {201, 404, 404}, navette.RoleCourtAdmin: {201, 404, 404},
+		navette.RolePartner: {403, 404, 404}}}, // agents only
 	"GET /api/v1/cases":                     {roles: forRoles(only(200), depositRoles...)},
 	"GET /api/v1/cases/{id}":                {roles: forRoles(want{200, 404, 404}, depositRoles...)},
 	"GET /api/v1/cases/{id}/bundle":         {roles: forRoles(want{200, 404, 404}, depositRoles...)},
@@ -365,6 +367,23 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 		}
 		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)
 		c.body, c.hdr = jsonBody(`{"message":"Observations"}`)
+	case "POST /api/v1/deposits/{id}/forward":
+		// Own: a deposit the role's user received, forwarded to an agent
+		// (the court admin's to the agent, the agent's to the court admin).
+		d, _ := f.mine(role, which, true)
+		if which == own && isDepositor(role) {
+			from := navette.RoleAgent
+			if role == navette.RoleAgent {
+				from = navette.RoleCourtAdmin
+			}
+			d = f.available(f.tok[from], f.user[role].Email)
+		}
+		to := navette.RoleCourtAdmin
+		if role == navette.RoleCourtAdmin {
+			to = navette.RoleAgent
+		}
+		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)
+		c.body, c.hdr = jsonBody(fmt.Sprintf(`{"recipients":[%q]}`, f.user[to].Email))
 	case "POST /api/v1/deposits/{id}/extend":
 		d, _ := f.mine(role, which, true)
 		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)

@@ -100,6 +100,7 @@ var webPolicy = map[string]outcomes{
 	"POST /deposits/{id}/revoke":               fullSession("404"), // an unknown deposit
 	"POST /deposits/{id}/reply":                fullSession("404"), // an unknown deposit
 	"POST /deposits/{id}/extend":               fullSession("404"), // an unknown deposit
+	"POST /deposits/{id}/forward":              fullSession("404"), // an unknown deposit
 	"GET /cases":                               fullSession("200"),
 	"GET /cases/{id}":                          {navette.RoleAgent: "200", navette.RolePartner: "200", restCaller: "404"},
 	"GET /cases/{id}/zip":                      {navette.RoleAgent: "200", navette.RolePartner: "200", restCaller: "404"},
@@ -222,7 +223,7 @@ func (f *webFixture) webRequest(pattern string) webRequest {
 		rq.form = "confirm=yes"
 	case "POST /deposits/{id}/discard":
 		rq.path = strings.Replace(path, "{id}", navette.NewID(), 1)
-	case "POST /deposits/{id}/reply", "POST /deposits/{id}/extend":
+	case "POST /deposits/{id}/reply", "POST /deposits/{id}/extend", "POST /deposits/{id}/forward":
 		rq.path = strings.Replace(path, "{id}", navette.NewID(), 1)
 		rq.form = "days=1&message=x"
 	case "GET /cases/{id}", "GET /cases/{id}/zip":

@@ -248,10 +248,12 @@ func inspect(ctx context.Context, path string, m *Manifest) ([]blob, error) {
 	if m.Schema, err = schemaVersion(ctx, raw); err != nil {
 		return nil, err
 	}
-	rows, err := raw.QueryContext(ctx, `SELECT id, state, stored_bytes FROM files
+	// A forwarded file shares the blob of another (blob_id): each blob once.
+	// An uploading file shares its blob with none.
+	rows, err := raw.QueryContext(ctx, `SELECT COALESCE(blob_id, id) AS blob, MIN(state), MAX(stored_bytes) FROM files
 		WHERE blob_deleted = 0 AND ((state IN ('checking', 'stored', 'available', 'rejected') AND key_id <> '')
 			OR (state = 'uploading' AND stored_bytes > 0))
-		ORDER BY id`)
+		GROUP BY blob ORDER BY blob`)
 	if err != nil {
 		return nil, fmt.Errorf("backup: blobs of the snapshot: %w", err)
 	}

@@ -37,6 +37,7 @@ type serverFlags struct {
 	reminderDays, mailAttempts      int
 	mode                            string
 	partnersToAgents, staffCodes    bool
+	forwardToPartners               bool
 	passkeyOnly                     bool
 	minAssurance                    string
 	sessionIdle, sessionMaxAge      time.Duration
@@ -91,6 +92,7 @@ func (f *serverFlags) define(fs *flag.FlagSet, defaultData string, demo bool) {
 	fs.IntVar(&f.mailAttempts, "mail-max-attempts", 12, "attempts before a notice becomes a dead letter")
 	fs.StringVar(&f.mode, "mode", "external", "external, or internal: partners can neither sign in nor receive deposits")
 	fs.BoolVar(&f.partnersToAgents, "partners-to-agents", false, "let partners send deposits to agents in person, not only to service mailboxes")
+	fs.BoolVar(&f.forwardToPartners, "forward-to-partners", false, "let agents forward the deposits they received to partners, not only within the ministry")
 	fs.BoolVar(&f.staffCodes, "staff-codes", demo, "let staff sign in with e-mailed codes and a second factor (without an identity provider)")
 	fs.BoolVar(&f.passkeyOnly, "passkey-only", false, "let people sign in with a passkey alone (possession and user verification), without an e-mailed code; passkeys need --public-url")
 	fs.StringVar(&f.minAssurance, "min-assurance", "", "weakest sign-in each role accepts, ROLE=LEVEL,… with levels low (password, code alone), substantial (code and TOTP, OIDC), high (passkey); e.g. admin=high,partner=substantial")
@@ -213,6 +215,7 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 		Theme:                f.theme,
 		Mode:                 f.mode,
 		PartnersToAgents:     f.partnersToAgents,
+		ForwardToPartners:    f.forwardToPartners,
 		StaffCodes:           f.staffCodes,
 		Auth:                 auth.Config{PasskeyOnly: f.passkeyOnly, MinAssurance: minAssurance},
 		SessionIdle:          f.sessionIdle,

@@ -517,7 +517,7 @@ func (s *Service) readStored(ctx context.Context, f *navette.FileRecord, fn func
 	if err != nil {
 		return err
 	}
-	rc, err := s.Blobs.Open(ctx, f.ID, 0, -1)
+	rc, err := s.Blobs.Open(ctx, f.Blob(), 0, -1)
 	if err != nil {
 		if navette.IsCode(err, navette.ENOTFOUND) {
 			return fmt.Errorf("%w: the blob is missing", ErrCorrupt)
@@ -536,7 +536,7 @@ func (s *Service) readStored(ctx context.Context, f *navette.FileRecord, fn func
 	if pace != nil {
 		src = pacedReader{rc, pace}
 	}
-	r := seal.NewReader(src, k, f.ID, f.Size, 0)
+	r := seal.NewReader(src, k, f.Blob(), f.Size, 0)
 	h := sha256.New()
 	for {
 		p, err := r.Next()

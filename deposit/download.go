@@ -230,7 +230,7 @@ func (d *Download) openSegments(ctx context.Context, first, last int64) (*seal.R
 	if first == 0 {
 		start = 0 // check the header too
 	}
-	rc, err := d.s.Blobs.Open(ctx, d.file.ID, start, end-start)
+	rc, err := d.s.Blobs.Open(ctx, d.file.Blob(), start, end-start)
 	if err != nil {
 		return nil, nil, blobErr(err)
 	}
@@ -241,7 +241,7 @@ func (d *Download) openSegments(ctx context.Context, first, last int64) (*seal.R
 			return nil, nil, d.corrupt(ctx, "header", err)
 		}
 	}
-	return seal.NewReader(rc, d.key, d.file.ID, size, first), rc, nil
+	return seal.NewReader(rc, d.key, d.file.Blob(), size, first), rc, nil
 }
 
 // decryptStage reads and decrypts the segments first to last from r, on a

@@ -61,6 +61,10 @@ type Service struct {
 	// PartnersToAgents lets partners send deposits to agents in person; by
 	// default they may send only to service mailboxes.
 	PartnersToAgents bool
+	// ForwardToPartners lets agents forward the deposits they received to
+	// partners; by default a forward stays within the ministry (agents and
+	// service mailboxes). Never in internal mode.
+	ForwardToPartners bool
 	// ProofRetention is how long a deposit's evidence is kept after its
 	// purge (DefaultProofRetention if zero).
 	ProofRetention time.Duration

@@ -100,7 +100,7 @@ func (s *Service) sweep(ctx context.Context) (SweepStats, error) {
 			return st, err
 		}
 		for _, f := range files {
-			if err := s.Blobs.Delete(ctx, f.ID); err != nil {
+			if err := s.Blobs.Delete(ctx, f.Blob()); err != nil {
 				return st, err
 			}
 			err := s.Meta.UpdateFile(ctx, f.ID, func(f *navette.FileRecord) ([]navette.Event, error) {

@@ -52,6 +52,7 @@ func (s *Server) routes() ([]Route, error) {
 		{"POST " + api.PathDeposits + "/{id}/submit", write, s.handleSubmitDeposit},
 		{"POST " + api.PathDeposits + "/{id}/reply", write, s.handleReplyDeposit},
 		{"POST " + api.PathDeposits + "/{id}/extend", write, s.handleExtendDeposit},
+		{"POST " + api.PathDeposits + "/{id}/forward", write, s.handleForwardDeposit},
 		{"GET " + api.PathCases, read, s.handleListCases},
 		{"GET " + api.PathCases + "/{id}", read, s.handleGetCase},
 		{"GET " + api.PathCases + "/{id}/bundle", read, s.handleCaseBundle},

@@ -167,13 +167,14 @@ func sameSchema(ctx context.Context, a, b *sqlstore.Store) error {
 
 type fileRow struct {
 	id    string
+	blob  string // the key of its blob: its id, or that of the file it shares it with
 	state navette.FileState
 	size  int64
 	gone  bool // blob deleted
 }
 
 func listFiles(ctx context.Context, s *sqlstore.Store) ([]fileRow, error) {
-	rows, err := s.ReadDB().QueryContext(ctx, "SELECT id, state, size, blob_deleted FROM files ORDER BY id")
+	rows, err := s.ReadDB().QueryContext(ctx, "SELECT id, COALESCE(blob_id, id), state, size, blob_deleted FROM files ORDER BY id")
 	if err != nil {
 		return nil, navette.WrapError(navette.EINTERNAL, err, "")
 	}
@@ -182,7 +183,7 @@ func listFiles(ctx context.Context, s *sqlstore.Store) ([]fileRow, error) {
 	for rows.Next() {
 		var f fileRow
 		var gone int64
-		if err := rows.Scan(&f.id, &f.state, &f.size, &gone); err != nil {
+		if err := rows.Scan(&f.id, &f.blob, &f.state, &f.size, &gone); err != nil {
 			return nil, navette.WrapError(navette.EINTERNAL, err, "")
 		}
 		f.gone = gone != 0
@@ -223,11 +224,13 @@ func copyBlobs(ctx context.Context, o Options, files []fileRow, from, to navette
 			}
 		}()
 	}
+	fed := map[string]bool{} // a blob shared by forwards is copied once
 feed:
 	for _, f := range files {
-		if f.gone || (f.state != navette.FileChecking && f.state != navette.FileStored && f.state != navette.FileAvailable) {
+		if f.gone || fed[f.blob] || (f.state != navette.FileChecking && f.state != navette.FileStored && f.state != navette.FileAvailable) {
 			continue
 		}
+		fed[f.blob] = true
 		select {
 		case work <- f:
 		case <-ctx.Done():
@@ -242,33 +245,33 @@ feed:
 // copyBlob copies one blob unless the target has it whole already.
 func copyBlob(ctx context.Context, o Options, f fileRow, from, to navette.BlobStore) (copied bool, n int64, err error) {
 	sealed := seal.SealedSize(f.size)
-	present, err := hasBlob(ctx, to, f.id, sealed)
+	present, err := hasBlob(ctx, to, f.blob, sealed)
 	if err != nil {
 		return false, 0, err
 	}
 	if present && !o.Verify {
 		return false, 0, nil
 	}
-	want, err := blobHash(ctx, from, f.id, sealed)
+	want, err := blobHash(ctx, from, f.blob, sealed)
 	if err != nil {
 		return false, 0, fmt.Errorf("reading the source: %w", err)
 	}
 	if present {
-		got, err := blobHash(ctx, to, f.id, sealed)
+		got, err := blobHash(ctx, to, f.blob, sealed)
 		if err == nil && got == want {
 			return false, 0, nil
 		}
-		o.Log.Warn("target blob differs from the source; copying it again", "file", f.id)
-		if err := to.Delete(ctx, f.id); err != nil {
+		o.Log.Warn("target blob differs from the source; copying it again", "file", f.blob)
+		if err := to.Delete(ctx, f.blob); err != nil {
 			return false, 0, err
 		}
 	}
-	r, err := from.Open(ctx, f.id, 0, -1)
+	r, err := from.Open(ctx, f.blob, 0, -1)
 	if err != nil {
 		return false, 0, err
 	}
 	defer r.Close()
-	w, err := to.Append(ctx, f.id, 0)
+	w, err := to.Append(ctx, f.blob, 0)
 	if err != nil {
 		return false, 0, err
 	}
@@ -283,21 +286,21 @@ func copyBlob(ctx context.Context, o Options, f fileRow, from, to navette.BlobSt
 		err = fmt.Errorf("copied %d bytes, want %d", n, sealed)
 	}
 	if err != nil {
-		to.Delete(context.WithoutCancel(ctx), f.id)
+		to.Delete(context.WithoutCancel(ctx), f.blob)
 		return false, 0, err
 	}
-	if err := to.Finish(ctx, f.id); err != nil {
+	if err := to.Finish(ctx, f.blob); err != nil {
 		return false, 0, err
 	}
-	got, err := blobHash(ctx, to, f.id, sealed)
+	got, err := blobHash(ctx, to, f.blob, sealed)
 	if err != nil || got != want {
-		to.Delete(context.WithoutCancel(ctx), f.id)
+		to.Delete(context.WithoutCancel(ctx), f.blob)
 		if err == nil {
 			err = errors.New("the copy read back differs from the source")
 		}
 		return false, 0, err
 	}
-	o.Log.Info("copied blob", "file", f.id, "bytes", n)
+	o.Log.Info("copied blob", "file", f.blob, "bytes", n)
 	return true, n, nil
 }
 

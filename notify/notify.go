@@ -56,6 +56,10 @@ type Data struct {
 	Reason string `json:"reason,omitempty"`
 	// Alert is what a content alert to admins reports.
 	Alert *Alert `json:"alert,omitempty"`
+	// Forwarder is who forwarded the deposit, and ForwardedTo to whom
+	// (people or service mailboxes), in a forwarded notice to its sender.
+	Forwarder   Person   `json:"forwarder,omitzero"`
+	ForwardedTo []Person `json:"forwarded_to,omitempty"`
 }
 
 // Alert is a file the content checks rejected, or found corrupt at rest,

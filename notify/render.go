@@ -104,6 +104,8 @@ type view struct {
 	CodeExpires  string
 	Unscanned    bool
 	Alert        notifyAlert
+	Forwarder    Person
+	ForwardedTo  []Person
 }
 
 // notifyAlert is a content alert as templates see it, each value on one
@@ -155,6 +157,10 @@ func (r *Renderer) Render(n *navette.Notice, to *navette.User, d *Data) (*Messag
 	}
 	for _, p := range d.NeverFetched {
 		v.NeverFetched = append(v.NeverFetched, person(p))
+	}
+	v.Forwarder = person(d.Forwarder)
+	for _, p := range d.ForwardedTo {
+		v.ForwardedTo = append(v.ForwardedTo, person(p))
 	}
 	if r.IncludeNames {
 		for _, name := range d.FileNames {

@@ -25,6 +25,8 @@ func sample() *notify.Data {
 		Code:          "482913",
 		CodeExpiresAt: time.Date(2026, 11, 2, 9, 15, 0, 0, time.UTC),
 		Reason:        "Pièce jointe par erreur",
+		Forwarder:     notify.Person{Name: "Paul Petit (parquet, TJ Amiens)", Email: "paul.petit@justice.example"},
+		ForwardedTo:   []notify.Person{{Name: "Service de l'exécution des peines", Email: "sap.tj-amiens@justice.example"}},
 	}
 }
 
@@ -111,6 +113,12 @@ func TestRenderEveryKind(t *testing.T) {
 				case navette.NoticeExpiryReport:
 					if !strings.Contains(m.Text, "anne.roy@avocat.example") || !strings.Contains(m.Text, "x@avocat.example") || !strings.Contains(m.Subject, "2") {
 						t.Errorf("%s: who never fetched missing:\n%s\n%s", what, m.Subject, m.Text)
+					}
+				case navette.NoticeForwarded:
+					for _, body := range []string{m.Text, m.HTML} {
+						if !strings.Contains(body, "paul.petit@justice.example") || !strings.Contains(body, "sap.tj-amiens@justice.example") {
+							t.Errorf("%s: by whom and to whom missing:\n%s", what, body)
+						}
 					}
 				case navette.NoticeWithdrawn:
 					if !strings.Contains(m.Text, "Pièce jointe par erreur") || !strings.Contains(m.HTML, "Pièce jointe par erreur") || strings.Contains(m.Subject, "erreur") {

@@ -606,3 +606,10 @@ func TestJournalCheckpointsAcrossNodes(t *testing.T) {
 		t.Errorf("Verify = %+v, %v", rep, err)
 	}
 }
+
+func TestForwardStore(t *testing.T) {
+	storetest.TestForwardStore(t, func(t *testing.T) storetest.ForwardMetaStore {
+		s, _ := open(t)
+		return s
+	})
+}

@@ -329,3 +329,9 @@ func TestJournalTreeTamper(t *testing.T) {
 		}
 	}, "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete; DROP TRIGGER journal_hashes_no_update; DROP TRIGGER journal_hashes_no_delete")
 }
+
+func TestForwardStore(t *testing.T) {
+	storetest.TestForwardStore(t, func(t *testing.T) storetest.ForwardMetaStore {
+		return open(t, filepath.Join(t.TempDir(), "meta.db"))
+	})
+}

@@ -108,23 +108,31 @@ func (s *Store) CreateDeposit(ctx context.Context, d *navette.DepositRecord, eve
 		return err
 	}
 	return s.inTx(ctx, "create deposit", func(tx *sql.Tx) error {
-		args := append([]any{d.ID, d.SenderID, timeArg(d.CreatedAt)}, depositArgs(d)...)
-		_, err := tx.ExecContext(ctx, `INSERT INTO deposits (id, sender_id, created_at, state, retention_days, key_id, key_data,
-			reference, message, submitted_at, available_at, expires_at, revoked_at, purged_at, notify_sender, reminded_at,
-			proof_key_id, proof_key_data, proof_until, max_downloads)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`, args...)
-		if err != nil {
-			return s.insertErr(err, "create deposit", "A deposit with this id exists already.", "No such sender.")
-		}
-		for _, r := range d.Recipients {
-			_, err := tx.ExecContext(ctx, `INSERT INTO deposit_recipients (deposit_id, user_id, created_at, first_download_at, first_download_by, first_opened_at, first_opened_by)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`, d.ID, r.UserID, timeArg(d.CreatedAt), timeArg(r.FirstDownloadAt), r.FirstDownloadBy, timeArg(r.FirstOpenedAt), r.FirstOpenedBy)
-			if err != nil {
-				return s.insertErr(err, "add recipient", "A recipient is given twice.", "No such recipient.")
-			}
+		if err := s.insertDeposit(ctx, tx, d); err != nil {
+			return err
 		}
 		return s.insertEvents(ctx, tx, events)
 	})
+}
+
+// insertDeposit adds the rows of d and its recipients.
+func (s *Store) insertDeposit(ctx context.Context, tx *sql.Tx, d *navette.DepositRecord) error {
+	args := append([]any{d.ID, d.SenderID, timeArg(d.CreatedAt)}, depositArgs(d)...)
+	_, err := tx.ExecContext(ctx, `INSERT INTO deposits (id, sender_id, created_at, state, retention_days, key_id, key_data,
+		reference, message, submitted_at, available_at, expires_at, revoked_at, purged_at, notify_sender, reminded_at,
+		proof_key_id, proof_key_data, proof_until, max_downloads)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`, args...)
+	if err != nil {
+		return s.insertErr(err, "create deposit", "A deposit with this id exists already.", "No such sender.")
+	}
+	for _, r := range d.Recipients {
+		_, err := tx.ExecContext(ctx, `INSERT INTO deposit_recipients (deposit_id, user_id, created_at, first_download_at, first_download_by, first_opened_at, first_opened_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, d.ID, r.UserID, timeArg(d.CreatedAt), timeArg(r.FirstDownloadAt), r.FirstDownloadBy, timeArg(r.FirstOpenedAt), r.FirstOpenedBy)
+		if err != nil {
+			return s.insertErr(err, "add recipient", "A recipient is given twice.", "No such recipient.")
+		}
+	}
+	return nil
 }
 
 // Deposit returns the deposit with the given id, with its recipients.

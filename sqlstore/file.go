@@ -13,7 +13,15 @@ import (
 // fileCols are the columns of files; stored_bytes keeps FileRecord.Offset
 // (OFFSET is an SQL keyword).
 const fileCols = "id, deposit_id, name, size, stored_bytes, state, key_id, key_data, resume, sha256, created_at, stored_at, blob_deleted, " +
-	"check_outcome, check_detail, check_attempts, check_after"
+	"check_outcome, check_detail, check_attempts, check_after, blob_id"
+
+// blobArg is the blob_id of f: NULL for a file with its own blob.
+func blobArg(f *navette.FileRecord) any {
+	if f.BlobID == "" || f.BlobID == f.ID {
+		return nil
+	}
+	return f.BlobID
+}
 
 // fileArgs returns the mutable columns of f in the order of the SET list of
 // updateFile: all but id, deposit_id, size and created_at.
@@ -54,12 +62,14 @@ func scanFile(row interface{ Scan(...any) error }) (*navette.FileRecord, error) 
 		state, check             string
 		created, stored, checkAt sql.NullInt64
 		blobDeleted              int64
+		blobID                   sql.NullString
 	)
 	err := row.Scan(&f.ID, &f.DepositID, &f.Name, &f.Size, &f.Offset, &state, &f.Key.KeyID, &f.Key.Data,
-		&f.Resume, &f.SHA256, &created, &stored, &blobDeleted, &check, &f.CheckDetail, &f.CheckAttempts, &checkAt)
+		&f.Resume, &f.SHA256, &created, &stored, &blobDeleted, &check, &f.CheckDetail, &f.CheckAttempts, &checkAt, &blobID)
 	if err != nil {
 		return nil, err
 	}
+	f.BlobID = blobID.String
 	f.Name = bytesCol(f.Name)
 	f.State = navette.FileState(state)
 	f.Key.Data = bytesCol(f.Key.Data)
@@ -108,15 +118,23 @@ func (s *Store) CreateFile(ctx context.Context, f *navette.FileRecord, maxFiles 
 		if n >= maxFiles {
 			return navette.Errorf(navette.ETOOLARGE, "A deposit can hold at most %d files.", maxFiles)
 		}
-		args := append([]any{f.ID, f.DepositID, f.Size, timeArg(f.CreatedAt)}, fileArgs(f)...)
-		_, err = tx.ExecContext(ctx, `INSERT INTO files (id, deposit_id, size, created_at, name, stored_bytes, state, key_id,
-			key_data, resume, sha256, stored_at, blob_deleted, check_outcome, check_detail, check_attempts, check_after)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`, args...)
-		if err != nil {
-			return s.insertErr(err, "create file", "A file with this id exists already.", "No such deposit.")
+		if err := s.insertFile(ctx, tx, f); err != nil {
+			return err
 		}
 		return s.insertEvents(ctx, tx, events)
 	})
+}
+
+// insertFile adds the row of f.
+func (s *Store) insertFile(ctx context.Context, tx *sql.Tx, f *navette.FileRecord) error {
+	args := append([]any{f.ID, f.DepositID, f.Size, timeArg(f.CreatedAt), blobArg(f)}, fileArgs(f)...)
+	_, err := tx.ExecContext(ctx, `INSERT INTO files (id, deposit_id, size, created_at, blob_id, name, stored_bytes, state, key_id,
+		key_data, resume, sha256, stored_at, blob_deleted, check_outcome, check_detail, check_attempts, check_after)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`, args...)
+	if err != nil {
+		return s.insertErr(err, "create file", "A file with this id exists already.", "No such deposit.")
+	}
+	return nil
 }
 
 // File returns the file with the given id.
@@ -166,15 +184,23 @@ func (s *Store) UpdateFile(ctx context.Context, id string, fn func(f *navette.Fi
 }
 
 // BlobsToDelete returns up to limit purged files, and rejected files whose
-// key is destroyed, whose blob is not yet deleted, by id. limit must be
-// positive.
+// key is destroyed, whose blob is not yet deleted and held by no other
+// file (see holders), by id. limit must be positive.
 func (s *Store) BlobsToDelete(ctx context.Context, limit int) ([]*navette.FileRecord, error) {
 	if limit <= 0 {
 		return nil, invalid("The limit must be positive.")
 	}
-	return s.queryFiles(ctx, s.rdb, "blobs to delete", `SELECT `+fileCols+` FROM files
-		WHERE blob_deleted = 0 AND (state = 'purged' OR (state = 'rejected' AND key_id = '')) ORDER BY id LIMIT $1`, limit)
+	return s.queryFiles(ctx, s.rdb, "blobs to delete", `SELECT `+fileCols+` FROM files f
+		WHERE blob_deleted = 0 AND (state = 'purged' OR (state = 'rejected' AND key_id = ''))
+		AND NOT EXISTS (SELECT 1 FROM files g WHERE `+holders+`) ORDER BY id LIMIT $1`, limit)
 }
+
+// holders is the condition on a file g that still holds the blob of the
+// file f: g has the same blob (its own or shared) and is neither purged nor
+// a rejected file whose key is gone. A blob held by none is deleted; none
+// can hold it again, since a forward needs a holder (ForwardDeposit).
+const holders = `(g.id = COALESCE(f.blob_id, f.id) OR g.blob_id = COALESCE(f.blob_id, f.id)) AND g.id <> f.id
+	AND g.blob_deleted = 0 AND g.state <> 'purged' AND NOT (g.state = 'rejected' AND g.key_id = '')`
 
 // FilesToCheck returns up to limit checking files due at now, the
 // earliest first (unset times first). limit must be positive.

@@ -308,6 +308,9 @@ type depositData struct {
 	CaseID    string
 	CanReply  bool
 	CanExtend bool
+	// CanForward offers the forward (deposit.Forward) to an agent who
+	// received the deposit while it is available.
+	CanForward bool
 }
 
 // view returns the deposit for the page's user, or renders the error page:
@@ -367,6 +370,7 @@ func newDepositData(v *deposit.View, u *navette.User, now time.Time) *depositDat
 	d.CaseID = v.CaseID
 	d.CanReply = !d.IsSender && deposit.CanDeposit(u.Role) && !v.Key.IsZero()
 	d.CanExtend = d.IsSender && !ended && v.State == navette.DepositAvailable
+	d.CanForward = canForward(u, v, ended)
 	d.addFiles(v.Files)
 	return d
 }
@@ -422,6 +426,8 @@ func depositFlash(lang, done string) string {
 		return tr(lang, "Le dépôt est retiré : ceux de ses destinataires qui en avaient été avisés le sont aussi du retrait.")
 	case "extended":
 		return tr(lang, "Le dépôt est prolongé : ses destinataires sont avisés de la nouvelle échéance.")
+	case "forwarded":
+		return tr(lang, "Le dépôt est transmis : ses destinataires sont avisés par courriel.")
 	}
 	return ""
 }

@@ -73,6 +73,9 @@ func (h *Handler) init() error {
 				if err == nil {
 					_, err = t.ParseFS(templateFS, "templates/"+name+".html")
 				}
+				if parts, _ := fs.Glob(templateFS, "templates/"+name+".*.html"); err == nil && len(parts) > 0 {
+					_, err = t.ParseFS(templateFS, parts...) // the page's parts, each in a file of its own
+				}
 				if err != nil {
 					h.err = fmt.Errorf("web: template %s: %w", name, err)
 					return

@@ -70,6 +70,7 @@ func (h *Handler) Routes() []Route {
 		{Pattern: "POST /deposits/{id}/revoke", Access: signedIn, handler: h.revoke},
 		{Pattern: "POST /deposits/{id}/reply", Access: signedIn, handler: h.reply},
 		{Pattern: "POST /deposits/{id}/extend", Access: signedIn, handler: h.extend},
+		{Pattern: "POST /deposits/{id}/forward", Access: signedIn, handler: h.forward},
 		{Pattern: "GET /cases", Access: signedIn, handler: h.cases},
 		{Pattern: "GET /cases/{id}", Access: signedIn, handler: h.casePage},
 		{Pattern: "GET /cases/{id}/zip", Access: signedIn, handler: h.caseZip},

@@ -1,0 +1,49 @@
+package navette
+
+import "context"
+
+// A forward passes a deposit on: an agent who received it makes a new
+// deposit of its files for colleagues or other service mailboxes, under the
+// same reference and in the same case, without copying any data. The
+// forward's files share the sealed blobs of the original's (FileRecord.BlobID),
+// each with its data key wrapped anew for the new file: a blob lives as long
+// as one file row holding it does, and is deleted, with the last wrapped key,
+// when the last holder goes.
+
+// Event types of forwards.
+const (
+	// EventDepositForwarded records, on the original deposit, that a
+	// recipient forwarded it; Detail is the id of the forward.
+	EventDepositForwarded EventType = "deposit.forwarded"
+)
+
+// NoticeForwarded tells the sender of a deposit that a recipient
+// forwarded it, by whom and to whom.
+const NoticeForwarded NoticeKind = "forwarded"
+
+func init() { NoticeKinds = append(NoticeKinds, NoticeForwarded) }
+
+// Blob returns the key of the sealed blob of f in the BlobStore, which is
+// also the file id its segments are sealed with: BlobID for a forwarded
+// file, its own id otherwise.
+func (f *FileRecord) Blob() string {
+	if f.BlobID != "" {
+		return f.BlobID
+	}
+	return f.ID
+}
+
+// ForwardStore creates forwards. The SQLite and PostgreSQL stores implement
+// it; the suite storetest.TestForwardStore pins its semantics.
+type ForwardStore interface {
+	// ForwardDeposit adds d, with its recipients, and its files, whose
+	// BlobID names the blob of a file of another deposit, with events, in
+	// one transaction. Each blob must still be held: a file with that blob
+	// (its own or shared) in state stored or available, with its key, is
+	// checked and locked in the same transaction, so that a purge either
+	// happens before (and the forward is refused) or keeps the blob for the
+	// forward. Returns EINVALID for a file without BlobID or of another
+	// deposit, EGONE if a blob is no longer held, ECONFLICT if an id
+	// exists, ENOTFOUND if the sender or a recipient does not exist.
+	ForwardDeposit(ctx context.Context, d *DepositRecord, files []*FileRecord, events ...Event) error
+}

@@ -1,0 +1,28 @@
+package http
+
+import (
+	"net/http"
+
+	"navette"
+	"navette/api"
+	"navette/deposit"
+)
+
+func (s *Server) handleForwardDeposit(w http.ResponseWriter, r *http.Request) {
+	var in api.Forward
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, err := s.Deposits.Forward(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"), deposit.Onward{
+		Recipients:    in.Recipients,
+		Message:       in.Message,
+		RetentionDays: in.RetentionDays,
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", api.PathDeposits+"/"+v.ID)
+	writeJSON(w, http.StatusCreated, depositJSON(v, true))
+}

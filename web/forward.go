@@ -1,0 +1,42 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"navette"
+	"navette/deposit"
+)
+
+// forward passes the deposit on to the addresses given (separated by
+// commas, semicolons or spaces), and opens the forward's page.
+func (h *Handler) forward(w http.ResponseWriter, r *http.Request) {
+	u := navette.UserFromContext(r.Context())
+	days := 0
+	if s := strings.TrimSpace(r.PostFormValue("retention")); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			h.Error(w, r, navette.Errorf(navette.EINVALID, "La durée de conservation doit être un nombre de jours."))
+			return
+		}
+		days = n
+	}
+	to := strings.Fields(addressSeparators.Replace(r.PostFormValue("to")))
+	v, err := h.Deposits.Forward(r.Context(), u, r.PathValue("id"), deposit.Onward{Recipients: to, Message: r.PostFormValue("message"), RetentionDays: days})
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, DepositPath(v.ID)+"?done=forwarded", http.StatusSeeOther)
+}
+
+// addressSeparators turns the separators of a list of addresses into
+// spaces.
+var addressSeparators = strings.NewReplacer(",", " ", ";", " ")
+
+// canForward reports whether u may forward v from its page: an agent who
+// received it, while it is available.
+func canForward(u *navette.User, v *deposit.View, ended bool) bool {
+	return v.SenderID != u.ID && (u.Role == navette.RoleAgent || u.Role == navette.RoleCourtAdmin) && !ended && v.State == navette.DepositAvailable
+}

@@ -1,0 +1,20 @@
+package web
+
+// forwardEnglish translates the texts of forwards. They join english at
+// start-up.
+var forwardEnglish = map[string]string{
+	"Transmettre le dépôt": "Forward the deposit",
+	"La transmission est un nouveau dépôt, à votre nom, dans la même affaire et sous la même référence, de ses fichiers sans les renvoyer, à des agents ou à des boîtes de service du ministère ; l’expéditeur en est avisé.": "The forward is a new deposit, in your name, in the same case and under the same reference, of its files without sending them again, to agents or service mailboxes of the ministry; the sender is told.",
+	"Destinataires (adresses séparées par des virgules)":         "Recipients (addresses separated by commas)",
+	"Durée de conservation (jours, vide : la valeur par défaut)": "Retention (days, empty: the default)",
+	"Transmettre": "Forward",
+	"Le dépôt est transmis : ses destinataires sont avisés par courriel.": "The deposit is forwarded: its recipients are told by e-mail.",
+}
+
+func init() {
+	for fr, en := range forwardEnglish {
+		if _, ok := english[fr]; !ok {
+			english[fr] = en
+		}
+	}
+}
