@@ -139,3 +139,11 @@ func (s RecoveryState) Valid() bool {
 	}
 	return false
 }
+
+// ActorEventStore is a journal that finds the events a person caused, for
+// the users page.
+type ActorEventStore interface {
+	// EventsByActor returns the last limit events (0: 20) whose actor is
+	// actorID, newest first.
+	EventsByActor(ctx context.Context, actorID string, limit int) ([]Event, error)
+}

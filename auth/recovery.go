@@ -322,21 +322,6 @@ func (s *Service) approvedRecovery(ctx context.Context, u *navette.User) (string
 	return r.ID, nil
 }
 
-// CanManage reports whether actor may see and decide about target on the
-// users page: platform admins everyone, court admins the people of their
-// court.
-func CanManage(actor, target *navette.User) bool {
-	switch {
-	case actor == nil || target == nil:
-		return false
-	case actor.Role == navette.RoleAdmin:
-		return true
-	case actor.Role == navette.RoleCourtAdmin:
-		return actor.CourtID != "" && target.CourtID == actor.CourtID
-	}
-	return false
-}
-
 // RecoveryRequests returns the recovery requests actor may decide: all for
 // a platform admin, those of their court's people for a court admin;
 // only the open ones (pending or approved, not expired) if open is set.
@@ -396,7 +381,7 @@ func (s *Service) DecideRecovery(ctx context.Context, actor *navette.User, sess 
 	if err != nil {
 		return err
 	}
-	if !CanManage(actor, target) {
+	if !account.Manages(actor, target) {
 		return notFound
 	}
 	if target.ID == actor.ID {
@@ -507,4 +492,15 @@ func (s *Service) enrolled(ctx context.Context, sess *navette.Session, u *navett
 	}
 	is.ShowCodes = true
 	return is, nil
+}
+
+// EndSessions ends every session of the person userID, as actor, who must
+// manage them (account.Manages). Returns ENOTFOUND otherwise.
+func (s *Service) EndSessions(ctx context.Context, actor *navette.User, userID string) (int, error) {
+	target, err := s.Meta.User(ctx, userID)
+	if err != nil || !account.Manages(actor, target) {
+		return 0, navette.Errorf(navette.ENOTFOUND, "No such user.")
+	}
+	ev := navette.Event{Time: s.Clock.Now(), Type: navette.EventSignOut, ActorID: actor.ID, Detail: "revoked " + userID}
+	return s.Meta.DeleteSessions(ctx, userID, ev)
 }

@@ -256,3 +256,18 @@ func (s *Store) UpdateRecoveryRequest(ctx context.Context, id string, fn func(r 
 		return s.insertEvents(ctx, tx, events)
 	})
 }
+
+var _ navette.ActorEventStore = (*Store)(nil)
+
+// EventsByActor returns the last limit events of actorID, newest first.
+func (s *Store) EventsByActor(ctx context.Context, actorID string, limit int) ([]navette.Event, error) {
+	limit, err := limitArg(limit, 20)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+eventCols+` FROM events WHERE actor_id = $1 ORDER BY seq DESC LIMIT $2`, actorID, limit)
+	if err != nil {
+		return nil, s.internal(err, "list events")
+	}
+	return s.scanEvents(rows)
+}

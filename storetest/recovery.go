@@ -18,6 +18,7 @@ func TestRecoveryStore(t *testing.T, open func(t *testing.T) navette.MetaStore) 
 		{"RecoveryCodeOnce", testMetaRecoveryCodeOnce},
 		{"RecoveryRequests", testMetaRecoveryRequests},
 		{"RecoveryRequestUpdate", testMetaRecoveryRequestUpdate},
+		{"EventsByActor", testMetaEventsByActor},
 	})
 }
 
@@ -310,5 +311,34 @@ func testMetaRecoveryRequestUpdate(t *testing.T, m *metaFixture) {
 	}
 	if err := rs.UpdateRecoveryRequest(m.ctx, navette.NewID(), func(*navette.RecoveryRequest) ([]navette.Event, error) { return nil, nil }); !navette.IsCode(err, navette.ENOTFOUND) {
 		t.Errorf("UpdateRecoveryRequest(unknown) = %v, want ENOTFOUND", err)
+	}
+}
+
+// testMetaEventsByActor: a person's last events, newest first, and only
+// theirs.
+func testMetaEventsByActor(t *testing.T, m *metaFixture) {
+	es, ok := m.s.(navette.ActorEventStore)
+	if !ok {
+		t.Fatalf("%T does not implement navette.ActorEventStore", m.s)
+	}
+	alice, bob := m.user("Alice"), m.user("Bob")
+	for i := range 5 {
+		who := alice
+		if i%2 == 1 {
+			who = bob
+		}
+		if err := m.s.AppendEvents(m.ctx, navette.Event{Time: m.now(), Type: navette.EventSignIn, ActorID: who.ID, Detail: string(rune('a' + i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := es.EventsByActor(m.ctx, alice.ID, 2)
+	if err != nil || len(got) != 2 || got[0].Detail != "e" || got[1].Detail != "c" || got[0].ActorID != alice.ID {
+		t.Fatalf("EventsByActor(alice, 2) = %+v, %v; want e, c", got, err)
+	}
+	if got, err := es.EventsByActor(m.ctx, bob.ID, 0); err != nil || len(got) != 2 {
+		t.Errorf("EventsByActor(bob) = %d, %v; want 2", len(got), err)
+	}
+	if got, err := es.EventsByActor(m.ctx, navette.NewID(), 0); err != nil || len(got) != 0 {
+		t.Errorf("EventsByActor(nobody) = %v, %v", got, err)
 	}
 }

@@ -1,5 +1,5 @@
 -- Recovering a lost second factor: one-time recovery codes, stored as
--- keyed digests, and requests reviewed by an admin; the notices that tell
+-- keyed digests, and requests reviewed by an admin on the users page; the notices that tell
 -- the person each step. PostgreSQL has its copy in
 -- postgres/migrations/00024_recovery.sql.
 
@@ -25,10 +25,14 @@ CREATE TABLE recovery_requests (
 CREATE INDEX recovery_requests_user ON recovery_requests (user_id, created_at);
 CREATE INDEX recovery_requests_state ON recovery_requests (state, created_at);
 
+-- The users page shows a person's recent events.
+CREATE INDEX events_actor ON events (actor_id, seq);
+
 INSERT INTO notice_kinds (kind) VALUES ('recovery_requested'), ('recovery_approved'), ('recovery_rejected'), ('recovery_completed'), ('recovery_code_used');
 
 -- +goose Down
 DELETE FROM notices WHERE kind IN ('recovery_requested', 'recovery_approved', 'recovery_rejected', 'recovery_completed', 'recovery_code_used');
 DELETE FROM notice_kinds WHERE kind IN ('recovery_requested', 'recovery_approved', 'recovery_rejected', 'recovery_completed', 'recovery_code_used');
+DROP INDEX events_actor;
 DROP TABLE recovery_requests;
 DROP TABLE recovery_codes;
