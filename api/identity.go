@@ -65,6 +65,10 @@ type Session struct {
 	Stage     string    `json:"stage"` // second_factor, enrol, full
 	ExpiresAt time.Time `json:"expires_at"`
 	CSRF      string    `json:"csrf"`
+	// RecoveryCodes are the one-time recovery codes made as the person
+	// enrolled their second factor: given once, in the answer that ends
+	// the enrolment.
+	RecoveryCodes []string `json:"recovery_codes,omitempty"`
 }
 
 // Enrolment is a TOTP secret to enrol.

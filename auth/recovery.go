@@ -32,6 +32,13 @@ const (
 	RecoveryPerDay = 3
 )
 
+// RecoveryAvailable reports whether recovery codes and requests are
+// available: the store keeps them.
+func (s *Service) RecoveryAvailable() bool {
+	_, ok := s.Meta.(navette.RecoveryStore)
+	return ok
+}
+
 func (s *Service) recoveryStore() (navette.RecoveryStore, error) {
 	rs, ok := s.Meta.(navette.RecoveryStore)
 	if !ok {
