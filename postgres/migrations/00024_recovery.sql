@@ -1,5 +1,6 @@
 -- Recovering a lost second factor: one-time recovery codes, stored as
--- keyed digests, and requests reviewed by an admin on the users page; the notices that tell
+-- keyed digests, and requests reviewed by an admin on the users page; the sign-in method of the
+-- actor of each event. the notices that tell
 -- the person each step. SQLite has its copy in
 -- sqlite/migrations/00024_recovery.sql.
 
@@ -25,6 +26,9 @@ CREATE TABLE recovery_requests (
 CREATE INDEX recovery_requests_user ON recovery_requests (user_id, created_at);
 CREATE INDEX recovery_requests_state ON recovery_requests (state, created_at);
 
+-- How the actor of each event they caused had signed in (navette.Event.Auth).
+ALTER TABLE events ADD COLUMN auth TEXT COLLATE "C" NOT NULL DEFAULT '';
+
 -- The users page shows a person's recent events.
 CREATE INDEX events_actor ON events (actor_id, seq);
 
@@ -34,5 +38,6 @@ INSERT INTO notice_kinds (kind) VALUES ('recovery_requested'), ('recovery_approv
 DELETE FROM notices WHERE kind IN ('recovery_requested', 'recovery_approved', 'recovery_rejected', 'recovery_completed', 'recovery_code_used');
 DELETE FROM notice_kinds WHERE kind IN ('recovery_requested', 'recovery_approved', 'recovery_rejected', 'recovery_completed', 'recovery_code_used');
 DROP INDEX events_actor;
+ALTER TABLE events DROP COLUMN auth;
 DROP TABLE recovery_requests;
 DROP TABLE recovery_codes;
