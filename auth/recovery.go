@@ -227,7 +227,7 @@ func (s *Service) RecoverySignIn(ctx context.Context, sess *navette.Session, u *
 
 func (s *Service) wrongRecovery(ctx context.Context, sess *navette.Session, p *pending) error {
 	err := s.wrong(ctx, sess, p)
-	if navette.IsCode(err, navette.EUNAUTHORIZED) && !strings.HasPrefix(err.Error(), "Too many") {
+	if navette.IsCode(err, navette.EUNAUTHORIZED) && !s.Ended(ctx, sess) {
 		return navette.Errorf(navette.EUNAUTHORIZED, "This recovery code is wrong or was used already.")
 	}
 	return err

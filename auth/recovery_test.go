@@ -226,7 +226,7 @@ func TestRecoveryCodeTriesEndTheSignIn(t *testing.T) {
 	for i := range 5 {
 		_, err = e.s.RecoverySignIn(e.ctx, is.Session, u, strings.Repeat("a", 11)+string(rune('b'+i)))
 	}
-	if !navette.IsCode(err, navette.EUNAUTHORIZED) || !e.s.Ended(e.ctx, is.Session) {
+	if !navette.IsCode(err, navette.EUNAUTHORIZED) || !e.s.Ended(e.ctx, is.Session) || !strings.HasPrefix(navette.ErrorMessage(err), "Too many wrong codes") {
 		t.Fatalf("five wrong codes: %v, session ended %v", err, e.s.Ended(e.ctx, is.Session))
 	}
 }
