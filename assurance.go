@@ -37,7 +37,8 @@ func (a Assurance) AtLeast(min Assurance) bool { return a.Rank() >= min.Rank() }
 
 // MethodAssurance returns the level of a sign-in method as sessions and
 // the journal record it: "passkey" and "code+passkey" are high,
-// "code+totp" and "oidc" (and "oidc" with the provider's acr, as
+// "code+totp", "code+recovery" (a one-time recovery code instead of the
+// second factor) and "oidc" (and "oidc" with the provider's acr, as
 // "oidc:ACR") substantial, "ldap" and "code" low. An API token ("token")
 // is as strong as the sign-in that made it, which it does not record: it
 // counts as substantial. Unknown methods are low.
@@ -45,7 +46,7 @@ func MethodAssurance(method string) Assurance {
 	switch method {
 	case "passkey", "code+passkey":
 		return AssuranceHigh
-	case "code+totp", "oidc", "token":
+	case "code+totp", "code+recovery", "oidc", "token":
 		return AssuranceSubstantial
 	}
 	if strings.HasPrefix(method, "oidc:") {

@@ -71,6 +71,13 @@ type Event struct {
 	Size      int64
 	SHA256    []byte
 	Detail    string // short machine-readable detail, never user content
+	// Auth is how the actor of an event they caused had signed in: the
+	// method of their session ("code+totp", "code+passkey", "oidc"…) or
+	// "token" for an API token; its level is MethodAssurance(Auth).
+	// Storage sets it, as it appends the event, from the request's
+	// SignInFromContext when the event's actor is the request's user;
+	// empty for the system's events and those journaled before.
+	Auth string
 	// Hash links the event to the one before it (ChainHash); set by
 	// storage as it appends the event, empty for events journaled before
 	// the chain began.

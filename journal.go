@@ -26,7 +26,9 @@ const journalDomain = "navette journal v1\x00"
 // when nil), the time in Unix microseconds (8 bytes, big-endian, two's
 // complement), the size (likewise), then the type, actor id, deposit id,
 // file id, SHA-256 and detail, each as a 4-byte big-endian length and its
-// bytes. Seq and the notices are not covered: the chain orders the events.
+// bytes, then, only if it is set, the sign-in method (Auth) likewise, so
+// that events without one hash as they always did. Seq and the notices
+// are not covered: the chain orders the events.
 func ChainHash(prev []byte, e *Event) []byte {
 	h := sha256.New()
 	h.Write([]byte(journalDomain))
@@ -38,7 +40,11 @@ func ChainHash(prev []byte, e *Event) []byte {
 	h.Write(n[:])
 	binary.BigEndian.PutUint64(n[:], uint64(e.Size))
 	h.Write(n[:])
-	for _, f := range [][]byte{[]byte(e.Type), []byte(e.ActorID), []byte(e.DepositID), []byte(e.FileID), e.SHA256, []byte(e.Detail)} {
+	fields := [][]byte{[]byte(e.Type), []byte(e.ActorID), []byte(e.DepositID), []byte(e.FileID), e.SHA256, []byte(e.Detail)}
+	if e.Auth != "" {
+		fields = append(fields, []byte(e.Auth))
+	}
+	for _, f := range fields {
 		binary.BigEndian.PutUint32(n[:4], uint32(len(f)))
 		h.Write(n[:4])
 		h.Write(f)

@@ -122,7 +122,7 @@ type FileList struct {
 // Notice is an e-mail notice of the outbox, as platform admins see it.
 type Notice struct {
 	ID            string     `json:"id"`
-	Kind          string     `json:"kind"`  // deposit, reminder, receipt, expiry_report, sign_in_code, access_revoked
+	Kind          string     `json:"kind"`  // deposit, reminder, receipt, expiry_report, sign_in_code, access_revoked, recovery_…
 	State         string     `json:"state"` // pending, sent, dead
 	To            string     `json:"to"`    // the addressee's e-mail address
 	DepositID     string     `json:"deposit_id,omitempty"`

@@ -65,6 +65,10 @@ type Session struct {
 	Stage     string    `json:"stage"` // second_factor, enrol, full
 	ExpiresAt time.Time `json:"expires_at"`
 	CSRF      string    `json:"csrf"`
+	// RecoveryCodes are the one-time recovery codes made as the person
+	// enrolled their second factor: given once, in the answer that ends
+	// the enrolment.
+	RecoveryCodes []string `json:"recovery_codes,omitempty"`
 }
 
 // Enrolment is a TOTP secret to enrol.
@@ -203,6 +207,11 @@ type Event struct {
 	// hex: see navette.ChainHash. Empty for events journaled before the
 	// chain began.
 	Hash string `json:"hash,omitempty"`
+	// Auth is how the actor of an event they caused had signed in (a
+	// session's method, or "token"), covered by Hash when set; Assurance
+	// is its level (navette.MethodAssurance).
+	Auth      string `json:"auth,omitempty"`
+	Assurance string `json:"assurance,omitempty"`
 }
 
 // EventList is a page of the journal; pass the last Seq as after for the

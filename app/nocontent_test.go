@@ -123,6 +123,13 @@ var noContentRoutes = map[string]string{
 	"POST /admin/imports/preview":                    "administration: a directory file's preview",
 	"POST /admin/imports/apply":                      "administration: a directory file's import",
 	"POST /admin/settings":                           "administration: the settings",
+	"POST /signin/lost":                              "a lost-factor request: answers the same page whoever asks",
+	"POST /signin/recovery":                          "signing in with a recovery code",
+	"POST /account/recovery-codes":                   "one's own new recovery codes",
+	"POST /admin/users/{id}/sessions/end":            "administration: ends a person's sessions, redirects to their page",
+	"POST /admin/users/{id}/tokens/{tid}/revoke":     "administration: revokes a person's token, redirects to their page",
+	"POST /admin/recovery/{id}/approve":              "administration: decides a recovery request, redirects to the person's page",
+	"POST /admin/recovery/{id}/reject":               "administration: decides a recovery request, redirects to the person's page",
 }
 
 // proofRoutes are what the auditor may open of the deposit: its proofs,
@@ -223,7 +230,7 @@ func (f *secretFixture) path(pattern string) (method, path string, ok bool) {
 		id = f.courtA.ID
 	case strings.HasPrefix(path, "/api/v1/services/"), strings.HasPrefix(path, "/admin/services/"):
 		id = f.svcA.ID
-	case strings.HasPrefix(path, "/api/v1/admin/users/"):
+	case strings.HasPrefix(path, "/api/v1/admin/users/"), strings.HasPrefix(path, "/admin/users/"):
 		id = lawyer.ID
 	case strings.HasPrefix(path, "/dev/mail/"):
 		id = f.mail

@@ -129,6 +129,19 @@ var webPolicy = map[string]outcomes{
 	"POST /admin/settings":                     rolesOnly("422", navette.RoleAdmin),
 	"GET /admin/stats":                         rolesOnly("200", navette.RoleAdmin, navette.RoleCourtAdmin),
 	"GET /admin/stats/chart.svg":               rolesOnly("200", navette.RoleAdmin, navette.RoleCourtAdmin),
+	// A court admin sees the people of their court (the agent walked on
+	// is of court A), and an unknown person is not found.
+	"GET /admin/users":                           rolesOnly("200", navette.RoleAdmin, navette.RoleCourtAdmin),
+	"GET /admin/users/{id}":                      rolesOnly("200", navette.RoleAdmin, navette.RoleCourtAdmin),
+	"POST /admin/users/{id}/sessions/end":        rolesOnly("404", navette.RoleAdmin, navette.RoleCourtAdmin),
+	"POST /admin/users/{id}/tokens/{tid}/revoke": rolesOnly("404", navette.RoleAdmin, navette.RoleCourtAdmin),
+	"POST /admin/recovery/{id}/approve":          rolesOnly("404", navette.RoleAdmin, navette.RoleCourtAdmin),
+	"POST /admin/recovery/{id}/reject":           rolesOnly("404", navette.RoleAdmin, navette.RoleCourtAdmin),
+	"GET /signin/lost":                           everyone("200"),
+	"POST /signin/lost":                          everyone("422"),
+	"POST /signin/recovery":                      toSignIn,
+	"GET /account/recovery-codes":                fullSession("303 /"),
+	"POST /account/recovery-codes":               fullSession("200"),
 
 	// Passkeys need a public URL, which this fixture has not.
 	"GET /account":                          fullSession("200"),
@@ -244,8 +257,14 @@ func (f *webFixture) webRequest(pattern string) webRequest {
 		rq.form = "name=&email="
 	case "POST /admin/settings":
 		rq.form = "max_files=0"
-	case "POST /account/passkeys/{id}/remove":
+	case "POST /account/passkeys/{id}/remove", "POST /admin/recovery/{id}/approve", "POST /admin/recovery/{id}/reject":
 		rq.path = strings.Replace(path, "{id}", navette.NewID(), 1)
+	case "GET /admin/users/{id}":
+		rq.path = strings.Replace(path, "{id}", f.user[navette.RoleAgent].ID, 1)
+	case "POST /admin/users/{id}/sessions/end", "POST /admin/users/{id}/tokens/{tid}/revoke":
+		rq.path = strings.NewReplacer("{id}", navette.NewID(), "{tid}", navette.NewID()).Replace(path)
+	case "POST /signin/lost":
+		rq.form = "email="
 	}
 	if !strings.HasPrefix(pattern, "GET ") && rq.form == "" {
 		rq.form = "x="

@@ -205,6 +205,12 @@ type Issued struct {
 	Secret  string
 	Session *navette.Session
 	User    *navette.User
+	// ShowCodes tells that the person just enrolled and has recovery
+	// codes to see, once (NewRecoveryCodes).
+	ShowCodes bool
+	// RecoveryLeft is, after a sign-in with a recovery code, how many
+	// codes are left.
+	RecoveryLeft int
 }
 
 // unauthorized is the one answer to a failed sign-in, whatever failed and

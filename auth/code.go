@@ -187,13 +187,33 @@ func (s *Service) VerifyCode(ctx context.Context, email, code, ip string) (is *I
 	if !ok {
 		return nil, unauthorized()
 	}
+	return s.afterCode(ctx, u)
+}
+
+// afterCode starts the session of u, who gave a right e-mailed code, at
+// the next step: the second factor, or its enrolment if u has none or an
+// admin approved their recovery request (the enrolment then completes it).
+func (s *Service) afterCode(ctx context.Context, u *navette.User) (*Issued, error) {
+	recovery, err := s.approvedRecovery(ctx, u)
+	if err != nil {
+		return nil, err
+	}
 	stage := navette.StageSecondFactor
-	if u.TOTP.IsZero() {
+	if recovery != "" {
+		stage = navette.StageEnrol
+	} else if u.TOTP.IsZero() {
 		if has, err := s.HasPasskeys(ctx, u); err != nil {
 			return nil, err
 		} else if !has {
 			stage = navette.StageEnrol
 		}
 	}
-	return s.issue(ctx, u, stage, "code", nil, nil)
+	is, err := s.issue(ctx, u, stage, "code", nil, nil)
+	if err != nil || recovery == "" {
+		return is, err
+	}
+	if err := s.savePending(ctx, is.Session, &pending{Recovery: recovery}); err != nil {
+		return nil, err
+	}
+	return is, nil
 }

@@ -308,10 +308,27 @@ func (s *Service) FinishPasskeyEnrolment(ctx context.Context, sess *navette.Sess
 	if sess.Stage != navette.StageEnrol || sess.UserID != u.ID {
 		return nil, navette.Errorf(navette.EFORBIDDEN, "No enrolment is expected now.")
 	}
-	if _, err := s.finishRegistration(ctx, sess, u, id, name, answer, ceremonyEnrol); err != nil {
+	p, err := s.loadPending(sess)
+	if err != nil {
 		return nil, err
 	}
-	return s.issue(ctx, u, navette.StageFull, CodePasskeyMethod, nil, sess)
+	if p.Recovery != "" {
+		if id, err := s.approvedRecovery(ctx, u); err != nil {
+			return nil, err
+		} else if id != p.Recovery {
+			return nil, navette.Errorf(navette.EFORBIDDEN, "Your recovery request is no longer approved: ask again.")
+		}
+	}
+	key, err := s.finishRegistration(ctx, sess, u, id, name, answer, ceremonyEnrol)
+	if err != nil {
+		return nil, err
+	}
+	if p.Recovery != "" {
+		if err := s.completeRecovery(ctx, u, p.Recovery, key.ID); err != nil {
+			return nil, err
+		}
+	}
+	return s.enrolled(ctx, sess, u, CodePasskeyMethod)
 }
 
 func (s *Service) finishRegistration(ctx context.Context, sess *navette.Session, u *navette.User, id, name string, answer []byte, kind string) (*navette.Passkey, error) {

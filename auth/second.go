@@ -12,6 +12,12 @@ import (
 type pending struct {
 	Tries  int    `json:"tries,omitempty"`  // wrong second factors so far
 	Secret []byte `json:"secret,omitempty"` // a TOTP secret being enrolled
+	// Recovery is the approved recovery request an enrolment completes:
+	// the person's old factors go when the new one is stored.
+	Recovery string `json:"recovery,omitempty"`
+	// Codes are the recovery codes made at enrolment, kept in the new
+	// full session until shown once.
+	Codes []string `json:"codes,omitempty"`
 }
 
 func pendingAD(sessionID string) string { return "session:" + sessionID }
@@ -150,6 +156,11 @@ func (s *Service) FinishEnrolment(ctx context.Context, sess *navette.Session, u 
 	if err != nil {
 		return nil, err
 	}
+	if p.Recovery != "" {
+		if err := s.completeRecovery(ctx, u, p.Recovery, ""); err != nil {
+			return nil, err
+		}
+	}
 	err = s.Meta.UpdateUser(ctx, u.ID, func(x *navette.User) ([]navette.Event, error) {
 		if !x.TOTP.IsZero() {
 			return nil, navette.Errorf(navette.ECONFLICT, "A second factor is enrolled already.")
@@ -161,7 +172,7 @@ func (s *Service) FinishEnrolment(ctx context.Context, sess *navette.Session, u 
 		return nil, err
 	}
 	u.TOTP, u.TOTPStep = wrapped, step
-	return s.issue(ctx, u, navette.StageFull, "code+totp", nil, sess)
+	return s.enrolled(ctx, sess, u, "code+totp")
 }
 
 // ResetSecondFactor removes a user's enrolled second factors (TOTP and
@@ -186,6 +197,11 @@ func (s *Service) ResetSecondFactor(ctx context.Context, actor *navette.User, us
 			if err := ps.DeletePasskey(ctx, userID, k.ID, false, ev); err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
 				return err
 			}
+		}
+	}
+	if rs, ok := s.Meta.(navette.RecoveryStore); ok {
+		if err := rs.SetRecoveryCodes(ctx, userID, nil); err != nil {
+			return err
 		}
 	}
 	_, err = s.Meta.DeleteSessions(ctx, userID)

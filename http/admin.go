@@ -188,7 +188,17 @@ func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request) {
 	out := api.EventList{Events: make([]api.Event, 0, len(evs))}
 	for _, e := range evs {
 		out.Events = append(out.Events, api.Event{Seq: e.Seq, Time: e.Time.UTC(), Type: string(e.Type), ActorID: e.ActorID,
-			DepositID: e.DepositID, FileID: e.FileID, Size: e.Size, SHA256: hexOrEmpty(e.SHA256), Detail: e.Detail, Hash: hexOrEmpty(e.Hash)})
+			DepositID: e.DepositID, FileID: e.FileID, Size: e.Size, SHA256: hexOrEmpty(e.SHA256), Detail: e.Detail, Hash: hexOrEmpty(e.Hash),
+			Auth: e.Auth, Assurance: eventAssurance(e.Auth)})
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// eventAssurance is the level of the sign-in method an event records, ""
+// if it records none.
+func eventAssurance(method string) string {
+	if method == "" {
+		return ""
+	}
+	return string(navette.MethodAssurance(method))
 }

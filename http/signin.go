@@ -102,8 +102,15 @@ func (s *Server) totpStep(w http.ResponseWriter, r *http.Request, step func(cont
 		s.writeError(w, r, err)
 		return
 	}
+	out := sessionJSON(is)
+	if is.ShowCodes {
+		if out.RecoveryCodes, err = s.Auth.NewRecoveryCodes(r.Context(), is.Session); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	auth.SetCookie(w, is)
-	writeJSON(w, http.StatusOK, sessionJSON(is))
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) handleStartEnrolment(w http.ResponseWriter, r *http.Request) {

@@ -66,7 +66,7 @@ func TestCountsReadRight(t *testing.T) {
 					NeverFetched: people(n), Code: "482913", CodeExpiresAt: time.Date(2026, 11, 2, 9, 15, 0, 0, time.UTC),
 				}
 				notice := &navette.Notice{ID: navette.NewID(), Kind: kind, UserID: navette.NewID(), DepositID: navette.NewID(), CreatedAt: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
-				if kind == navette.NoticeSignInCode || kind == navette.NoticeAccessRevoked {
+				if kind == navette.NoticeSignInCode || kind == navette.NoticeAccessRevoked || strings.HasPrefix(string(kind), "recovery_") {
 					notice.DepositID = ""
 				}
 				m, err := renderer(t, false).Render(notice, &navette.User{Email: "anne.roy@avocat.example", Lang: lang}, d)

@@ -17,7 +17,8 @@ import (
 
 // templates hold, per language, the subject and text body of each kind
 // (LANG.txt, text/template: "KIND.subject", "KIND.text") and its HTML body
-// (LANG.html, html/template: "KIND.html").
+// (LANG.html, html/template: "KIND.html"); LANG_*.txt and LANG_*.html
+// add kinds.
 //
 //go:embed templates/*.txt templates/*.html
 var templates embed.FS
@@ -35,9 +36,9 @@ func init() {
 	}
 	for _, lang := range []string{navette.LangFrench, navette.LangEnglish} {
 		textTemplates[lang] = texttemplate.Must(texttemplate.New(lang).Funcs(texttemplate.FuncMap(funcs(lang))).
-			ParseFS(templates, "templates/"+lang+".txt"))
+			ParseFS(templates, "templates/"+lang+"*.txt"))
 		htmlTemplates[lang] = htmltemplate.Must(htmltemplate.New(lang).Funcs(htmltemplate.FuncMap(funcs(lang))).
-			ParseFS(templates, "templates/"+lang+".html"))
+			ParseFS(templates, "templates/"+lang+"*.html"))
 	}
 }
 

@@ -46,7 +46,7 @@ func TestRenderEveryKind(t *testing.T) {
 		for _, kind := range navette.NoticeKinds {
 			for _, names := range []bool{false, true} {
 				n := &navette.Notice{ID: navette.NewID(), Kind: kind, UserID: navette.NewID(), CreatedAt: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
-				hasDeposit := kind != navette.NoticeSignInCode && kind != navette.NoticeAccessRevoked
+				hasDeposit := kind != navette.NoticeSignInCode && kind != navette.NoticeAccessRevoked && !strings.HasPrefix(string(kind), "recovery_")
 				if hasDeposit {
 					n.DepositID = depositID
 				}

@@ -8,7 +8,7 @@ import (
 	"navette"
 )
 
-const eventCols = "seq, time, type, actor_id, deposit_id, file_id, size, sha256, detail, hash, leaf, claims"
+const eventCols = "seq, time, type, actor_id, deposit_id, file_id, size, sha256, detail, hash, leaf, claims, auth"
 
 // checkEvents refuses events the journal cannot hold: without a time or a
 // type, or with a notice the outbox cannot hold. Their Seq is ignored:
@@ -64,15 +64,16 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []navette.E
 	}
 	tree := s.newTreeWriter(ctx, tx, leaf, prev)
 	for _, e := range events {
+		e.Auth = eventAuth(ctx, &e)
 		h := navette.ChainHash(prev, &e)
 		var leaf any = tree.next
 		if s.noTree {
 			leaf = nil
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO events (time, type, actor_id, deposit_id, file_id, size, sha256, detail, hash, leaf, claims)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO events (time, type, actor_id, deposit_id, file_id, size, sha256, detail, hash, leaf, claims, auth)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 			timeArg(e.Time), string(e.Type), e.ActorID, e.DepositID, e.FileID, e.Size, bytesArg(e.SHA256), e.Detail, h,
-			leaf, bytesArg(e.Claims))
+			leaf, bytesArg(e.Claims), e.Auth)
 		if err != nil {
 			return s.internal(err, "append event")
 		}
@@ -93,6 +94,19 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []navette.E
 		return err
 	}
 	return s.insertNotices(ctx, tx, events)
+}
+
+// eventAuth returns the sign-in method e records: its own, or that of the
+// request of ctx if e's actor is the request's user.
+func eventAuth(ctx context.Context, e *navette.Event) string {
+	if e.Auth != "" || e.ActorID == "" {
+		return e.Auth
+	}
+	si, ok := navette.SignInFromContext(ctx)
+	if u := navette.UserFromContext(ctx); !ok || u == nil || u.ID != e.ActorID {
+		return ""
+	}
+	return si.Method
 }
 
 // AppendEvents appends events that go with no other change, in one
@@ -169,7 +183,7 @@ func (s *Store) scanEvents(rows *sql.Rows) ([]navette.Event, error) {
 			typ  string
 			leaf sql.NullInt64
 		)
-		if err := rows.Scan(&e.Seq, &t, &typ, &e.ActorID, &e.DepositID, &e.FileID, &e.Size, &e.SHA256, &e.Detail, &e.Hash, &leaf, &e.Claims); err != nil {
+		if err := rows.Scan(&e.Seq, &t, &typ, &e.ActorID, &e.DepositID, &e.FileID, &e.Size, &e.SHA256, &e.Detail, &e.Hash, &leaf, &e.Claims, &e.Auth); err != nil {
 			return nil, s.internal(err, "list events")
 		}
 		e.Time = timeCol(t)

@@ -46,6 +46,7 @@ var roleSuites = []struct {
 	{"Evidence", TestEvidenceStore},
 	{"Stats", TestStatsStore},
 	{"Passkeys", TestPasskeyStore},
+	{"Recovery", TestRecoveryStore},
 	{"Ping", TestMetaPing},
 }
 

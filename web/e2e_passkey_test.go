@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/base32"
 	"fmt"
 	"io"
 	"log"
@@ -22,6 +23,7 @@ import (
 	"navette/app"
 	"navette/app/apptest"
 	"navette/internal/testbrowser"
+	"navette/totp"
 )
 
 // freePort returns a TCP port of 127.0.0.1 free a moment ago: the node's
@@ -374,8 +376,9 @@ func TestPasskeyEnrolment(t *testing.T) {
 	b.Run("enrol a passkey",
 		chromedp.SendKeys(chromedp.CSS("#passkey-name"), "Téléphone"),
 		chromedp.Click(chromedp.CSS("#passkey-start")),
-		chromedp.WaitVisible(chromedp.CSS("table, .empty")),
+		chromedp.WaitVisible(chromedp.CSS("#recovery-codes")),
 	)
+	passCodes(t, b)
 	if loc := b.Location(); !strings.HasSuffix(loc, "/inbox") {
 		t.Fatalf("after enrolling a passkey: %s", loc)
 	}
@@ -404,5 +407,89 @@ func TestPasskeyEnrolment(t *testing.T) {
 	}
 	if got := signInMethods(t, n, lawyer); strings.Join(got, " ") != "code+passkey code+passkey" {
 		t.Errorf("sign-ins journaled: %v", got)
+	}
+}
+
+// TestRecoveryInBrowser: the recovery codes shown at enrolment sign the
+// lawyer in instead of their TOTP code, once, and the page says how many
+// are left; the lost-factor link of the second-factor page leads to a
+// request that answers without telling whether the address is known.
+func TestRecoveryInBrowser(t *testing.T) {
+	n := startNode(t)
+	lawyer := n.user(t, "secours@avocat.example", "Maître Secours", navette.RolePartner)
+	b := testbrowser.New(t, n.URL)
+	b.Navigate(n.URL + "/signin")
+	start := time.Now()
+	b.Run("ask for a code",
+		chromedp.SendKeys(chromedp.CSS("#email"), lawyer.Email),
+		chromedp.Submit(chromedp.CSS("#email")),
+		chromedp.WaitVisible(chromedp.CSS("#code")),
+	)
+	b.Run("give the code",
+		chromedp.SendKeys(chromedp.CSS("#code"), n.code(t, lawyer.Email, start)),
+		chromedp.Submit(chromedp.CSS("#code")),
+		chromedp.WaitVisible(chromedp.CSS("#totp-secret")),
+	)
+	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ReplaceAll(b.Text("#totp-secret"), " ", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Run("enrol TOTP",
+		chromedp.SendKeys(chromedp.CSS("#code"), totp.Code(secret, totp.Step(time.Now()))),
+		chromedp.Submit(chromedp.CSS("#code")),
+		chromedp.WaitVisible(chromedp.CSS("#recovery-codes")),
+	)
+	codes := passCodes(t, b)
+	signOut(b)
+
+	for i, want := range []string{"Codes de récupération restants : 9.", ""} {
+		time.Sleep(1100 * time.Millisecond) // a new code, after the last one
+		b.Navigate(n.URL + "/signin")
+		start = time.Now()
+		b.Run("ask for a code",
+			chromedp.SendKeys(chromedp.CSS("#email"), lawyer.Email),
+			chromedp.Submit(chromedp.CSS("#email")),
+			chromedp.WaitVisible(chromedp.CSS("#code")),
+		)
+		b.Run("give the code",
+			chromedp.SendKeys(chromedp.CSS("#code"), n.code(t, lawyer.Email, start)),
+			chromedp.Submit(chromedp.CSS("#code")),
+			chromedp.WaitVisible(chromedp.CSS("#recovery summary")),
+		)
+		if i == 0 {
+			b.Axe("/signin/totp with recovery")
+		}
+		b.Run("give a recovery code",
+			chromedp.Click(chromedp.CSS("#recovery summary")),
+			chromedp.SendKeys(chromedp.CSS("#recovery-code"), codes[2]),
+			chromedp.Submit(chromedp.CSS("#recovery-code")),
+			chromedp.WaitVisible(chromedp.CSS("#codes-left, #problem")),
+		)
+		if want != "" {
+			if got := b.Text("#codes-left"); got != want {
+				t.Fatalf("after a recovery code: %q", got)
+			}
+			b.Axe("recovery code accepted")
+			b.Navigate(n.URL + "/inbox")
+			signOut(b)
+			continue
+		}
+		if got := b.Text("#problem"); !strings.Contains(got, "déjà servi") {
+			t.Errorf("a used recovery code: %q", got)
+		}
+	}
+
+	b.Run("lost factor",
+		chromedp.Click(chromedp.CSS("#lost-link")),
+		chromedp.WaitVisible(chromedp.CSS("#lost-email")),
+	)
+	b.Axe("/signin/lost")
+	b.Run("ask for recovery",
+		chromedp.SendKeys(chromedp.CSS("#lost-email"), lawyer.Email),
+		chromedp.Submit(chromedp.CSS("#lost-email")),
+		chromedp.WaitVisible(chromedp.CSS("#lost-sent")),
+	)
+	if got := b.Text("#lost-sent"); !strings.Contains(got, lawyer.Email) {
+		t.Errorf("the request's answer: %q", got)
 	}
 }

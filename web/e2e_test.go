@@ -183,9 +183,30 @@ func signIn(t *testing.T, n *node, b *testbrowser.Browser, email string) {
 		chromedp.WaitNotPresent(chromedp.CSS("#totp-secret")),
 		chromedp.WaitVisible(chromedp.CSS("main h1")),
 	)
+	passCodes(t, b)
 	if loc := b.Location(); strings.Contains(loc, "/signin") {
 		t.Fatalf("after sign-in: %s", loc)
 	}
+}
+
+// passCodes checks the page that shows the recovery codes once, after an
+// enrolment, goes on from it, and returns the codes.
+func passCodes(t *testing.T, b *testbrowser.Browser) []string {
+	t.Helper()
+	if loc := b.Location(); !strings.Contains(loc, "/account/recovery-codes") {
+		t.Fatalf("after the enrolment: %s, not the recovery codes", loc)
+	}
+	b.Axe("/account/recovery-codes")
+	codes := testbrowser.Eval[[]string](b, `[...document.querySelectorAll('#recovery-codes code')].map(c => c.textContent)`)
+	if len(codes) != 10 {
+		t.Fatalf("%d recovery codes shown", len(codes))
+	}
+	b.Run("go on from the recovery codes",
+		chromedp.Click(chromedp.CSS("#codes-done")),
+		chromedp.WaitNotPresent(chromedp.CSS("#recovery-codes")),
+		chromedp.WaitVisible(chromedp.CSS("main h1")),
+	)
+	return codes
 }
 
 // tempFile writes size random bytes to a file named name and returns its

@@ -137,6 +137,10 @@ type accountData struct {
 	// Weak is set when the session is below the minimum assurance of the
 	// person's role: they must add a passkey and sign in with it.
 	Weak bool
+	// Recovery offers new recovery codes; RecoveryLeft is how many are
+	// left.
+	Recovery     bool
+	RecoveryLeft int
 }
 
 func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
@@ -159,6 +163,14 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 		for _, k := range keys {
 			d.Passkeys = append(d.Passkeys, passkeyRow{ID: k.ID, Name: k.Name, Created: k.CreatedAt, LastUsed: k.LastUsedAt})
 		}
+	}
+	if d.Recovery = h.Auth.RecoveryAvailable(); d.Recovery {
+		n, err := h.Auth.RecoveryCodesLeft(r.Context(), u)
+		if err != nil {
+			h.Error(w, r, err)
+			return
+		}
+		d.RecoveryLeft = n
 	}
 	if cur != nil && cur.Session != nil && h.Auth.CheckAssurance(u, cur.Session) != nil {
 		d.Weak = true
@@ -302,7 +314,7 @@ func (h *Handler) issuedJSON(w http.ResponseWriter, r *http.Request, is *auth.Is
 	if next == "/" {
 		next = landing(is.User)
 	}
-	writeJSON(w, http.StatusOK, nextJSON{Next: next})
+	writeJSON(w, http.StatusOK, nextJSON{Next: codesNext(is, next)})
 }
 
 func (h *Handler) passkeyAloneOptions(w http.ResponseWriter, r *http.Request) {

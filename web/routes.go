@@ -92,6 +92,9 @@ func (h *Handler) Routes() []Route {
 		{Pattern: "GET /signin/oidc", Access: public, handler: h.oidcStart},
 		{Pattern: "GET /signin/oidc/callback", Access: public, handler: h.oidcCallback},
 		{Pattern: "POST /signout", Access: public, handler: h.signout},
+		{Pattern: "GET /signin/lost", Access: public, handler: h.lostPage},
+		{Pattern: "POST /signin/lost", Access: public, handler: h.lostPost},
+		{Pattern: "POST /signin/recovery", Access: Access{Partial: navette.StageSecondFactor}, handler: h.recoverySignIn},
 
 		{Pattern: "GET /account", Access: signedIn, handler: h.account},
 		{Pattern: "POST /account/passkeys/options", Access: signedIn, handler: h.passkeyRegisterOptions},
@@ -100,6 +103,8 @@ func (h *Handler) Routes() []Route {
 		{Pattern: "POST /account/step-up/totp", Access: signedIn, handler: h.stepUpTOTP},
 		{Pattern: "POST /account/step-up/passkey/options", Access: signedIn, handler: h.stepUpPasskeyOptions},
 		{Pattern: "POST /account/step-up/passkey", Access: signedIn, handler: h.stepUpPasskey},
+		{Pattern: "GET /account/recovery-codes", Access: signedIn, handler: h.newCodes},
+		{Pattern: "POST /account/recovery-codes", Access: signedIn, handler: h.regenerateCodes},
 
 		{Pattern: "GET /audit", Access: audit, handler: h.audit},
 		{Pattern: "GET /admin", Access: courtAdmin, handler: h.admin},
@@ -114,6 +119,12 @@ func (h *Handler) Routes() []Route {
 		{Pattern: "GET /admin/settings", Access: admin, handler: h.adminSettings},
 		{Pattern: "POST /admin/settings", Access: admin, handler: h.saveSettings},
 		{Pattern: "GET /admin/stats", Access: courtAdmin, handler: h.adminStats},
+		{Pattern: "GET /admin/users", Access: courtAdmin, handler: h.adminUsers},
+		{Pattern: "GET /admin/users/{id}", Access: courtAdmin, handler: h.adminUser},
+		{Pattern: "POST /admin/users/{id}/sessions/end", Access: courtAdmin, handler: h.endUserSessions},
+		{Pattern: "POST /admin/users/{id}/tokens/{tid}/revoke", Access: courtAdmin, handler: h.revokeUserToken},
+		{Pattern: "POST /admin/recovery/{id}/approve", Access: courtAdmin, handler: h.approveRecovery},
+		{Pattern: "POST /admin/recovery/{id}/reject", Access: courtAdmin, handler: h.rejectRecovery},
 		{Pattern: "GET /admin/stats/chart.svg", Access: courtAdmin, handler: h.adminChart},
 	}
 }

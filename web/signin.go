@@ -99,7 +99,7 @@ func (h *Handler) issued(w http.ResponseWriter, r *http.Request, is *auth.Issued
 	if next == "/" {
 		next = landing(is.User)
 	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	http.Redirect(w, r, codesNext(is, next), http.StatusSeeOther)
 }
 
 // partial returns the session and user of a sign-in stopped at a stage:
@@ -129,6 +129,8 @@ type codeData struct {
 	QR      template.HTML // inline SVG of URI, see qrSVG
 	// TOTP and Passkey say which second factors the person may give.
 	TOTP, Passkey bool
+	// Recovery offers a recovery code instead.
+	Recovery bool
 }
 
 func (h *Handler) totpPage(w http.ResponseWriter, r *http.Request) {
@@ -149,6 +151,7 @@ func (h *Handler) totpPage(w http.ResponseWriter, r *http.Request) {
 // secondFactors sets which second factors u may give on the page p.
 func (h *Handler) secondFactors(r *http.Request, u *navette.User, d *codeData, p *page) error {
 	d.TOTP = !u.TOTP.IsZero()
+	d.Recovery = h.Auth.RecoveryAvailable()
 	has, err := h.Auth.HasPasskeys(r.Context(), u)
 	if err != nil {
 		return err

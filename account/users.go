@@ -1,0 +1,175 @@
+package account
+
+import (
+	"context"
+	"slices"
+
+	"navette"
+)
+
+// The users page: admins find people and see their factors, tokens,
+// memberships and recent events. Platform admins see everyone, court
+// admins the people of their court; to anyone else, and to a court admin
+// about someone of another court, a person does not exist (ENOTFOUND).
+
+// Manages reports whether actor may see and act on target on the users
+// page: a platform admin anyone, a court admin the people of their court.
+func Manages(actor, target *navette.User) bool {
+	switch {
+	case actor == nil || target == nil:
+		return false
+	case actor.Role == navette.RoleAdmin:
+		return true
+	case actor.Role == navette.RoleCourtAdmin:
+		return actor.CourtID != "" && target.CourtID == actor.CourtID
+	}
+	return false
+}
+
+// UserStatus filters users by state on the users page.
+type UserStatus string
+
+// User states.
+const (
+	StatusAny      UserStatus = ""
+	StatusEnabled  UserStatus = "enabled"
+	StatusDisabled UserStatus = "disabled"
+)
+
+// ManagedFilter is a search on the users page.
+type ManagedFilter struct {
+	Text   string // words of a name, an e-mail… (case and accents ignored)
+	Role   navette.Role
+	Status UserStatus
+	Source string // directory, "" for any
+	Limit  int    // 0: 50, at most 200
+}
+
+// ManagedUsers returns the people actor manages that f selects: with
+// Text, by name; without, by id. Returns EFORBIDDEN unless actor is a
+// platform or court admin, EINVALID for an unknown role or status.
+func (s *Service) ManagedUsers(ctx context.Context, actor *navette.User, f ManagedFilter) ([]*navette.User, error) {
+	uf := navette.UserFilter{Text: f.Text, Source: f.Source, Enabled: f.Status == StatusEnabled}
+	switch {
+	case actor == nil:
+		return nil, navette.Errorf(navette.EFORBIDDEN, "Only administrators may do this.")
+	case actor.Role == navette.RoleAdmin:
+	case actor.Role == navette.RoleCourtAdmin && actor.CourtID != "":
+		uf.CourtID = actor.CourtID
+	default:
+		return nil, navette.Errorf(navette.EFORBIDDEN, "Only administrators may do this.")
+	}
+	if f.Role != "" {
+		if !f.Role.Valid() {
+			return nil, navette.Errorf(navette.EINVALID, "Unknown role %q.", f.Role)
+		}
+		uf.Roles = []navette.Role{f.Role}
+	}
+	if f.Status != StatusAny && f.Status != StatusEnabled && f.Status != StatusDisabled {
+		return nil, navette.Errorf(navette.EINVALID, "Unknown status %q.", f.Status)
+	}
+	if len(f.Text) > 200 {
+		return nil, navette.Errorf(navette.EINVALID, "The search is too long.")
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, 200)
+	// Disabled people are kept after the search: fetch more to fill the
+	// page.
+	uf.Limit = limit
+	if f.Status == StatusDisabled {
+		uf.Limit = 1000
+	}
+	us, err := s.Meta.SearchUsers(ctx, uf)
+	if err != nil {
+		return nil, err
+	}
+	out := us[:0]
+	for _, u := range us {
+		if (f.Status != StatusDisabled || u.Disabled) && len(out) < limit {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+// ManagedUser returns the person id if actor manages them. Returns
+// ENOTFOUND otherwise, as for no such person.
+func (s *Service) ManagedUser(ctx context.Context, actor *navette.User, id string) (*navette.User, error) {
+	notFound := navette.Errorf(navette.ENOTFOUND, "No such user.")
+	if !navette.ValidID(id) {
+		return nil, notFound
+	}
+	u, err := s.Meta.User(ctx, id)
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		return nil, notFound
+	} else if err != nil {
+		return nil, err
+	}
+	if !Manages(actor, u) {
+		return nil, notFound
+	}
+	return u, nil
+}
+
+// ManagedTokens returns the API tokens of the person userID, newest
+// first. Errors as ManagedUser.
+func (s *Service) ManagedTokens(ctx context.Context, actor *navette.User, userID string) ([]*navette.Token, error) {
+	if _, err := s.ManagedUser(ctx, actor, userID); err != nil {
+		return nil, err
+	}
+	return s.Meta.Tokens(ctx, userID)
+}
+
+// RevokeManagedToken revokes the token tokenID of the person userID.
+// Returns ENOTFOUND if actor does not manage them or they have no such
+// token.
+func (s *Service) RevokeManagedToken(ctx context.Context, actor *navette.User, userID, tokenID string) error {
+	toks, err := s.ManagedTokens(ctx, actor, userID)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(toks, func(t *navette.Token) bool { return t.ID == tokenID }) {
+		return navette.Errorf(navette.ENOTFOUND, "No such token.")
+	}
+	return s.revokeToken(ctx, actor, tokenID)
+}
+
+// ManagedMemberships returns the service mailboxes the person userID is a
+// member of. Errors as ManagedUser.
+func (s *Service) ManagedMemberships(ctx context.Context, actor *navette.User, userID string) ([]*navette.User, error) {
+	if _, err := s.ManagedUser(ctx, actor, userID); err != nil {
+		return nil, err
+	}
+	ms, err := s.Meta.Memberships(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	var out []*navette.User
+	for _, m := range ms {
+		svc, err := s.Meta.User(ctx, m.ServiceID)
+		if navette.IsCode(err, navette.ENOTFOUND) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		out = append(out, svc)
+	}
+	return out, nil
+}
+
+// RecentEvents returns the last limit events the person userID caused,
+// newest first; none if the journal cannot find them by person. Errors as
+// ManagedUser.
+func (s *Service) RecentEvents(ctx context.Context, actor *navette.User, userID string, limit int) ([]navette.Event, error) {
+	if _, err := s.ManagedUser(ctx, actor, userID); err != nil {
+		return nil, err
+	}
+	es, ok := s.Meta.(navette.ActorEventStore)
+	if !ok {
+		return nil, nil
+	}
+	return es.EventsByActor(ctx, userID, limit)
+}

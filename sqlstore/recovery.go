@@ -1,0 +1,273 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"navette"
+)
+
+var _ navette.RecoveryStore = (*Store)(nil)
+
+// SetRecoveryCodes replaces the recovery codes of userID with codes. The
+// user's row is locked first, so that two replacements at once leave one
+// set, not a mix.
+func (s *Store) SetRecoveryCodes(ctx context.Context, userID string, codes []*navette.RecoveryCode, events ...navette.Event) error {
+	for _, c := range codes {
+		switch {
+		case c == nil || len(c.Hash) == 0:
+			return invalid("A recovery code needs its digest.")
+		case c.UserID != userID:
+			return invalid("A recovery code is another user's.")
+		case c.CreatedAt.IsZero():
+			return invalid("A recovery code needs a creation time.")
+		}
+	}
+	if err := checkEvents(events); err != nil {
+		return err
+	}
+	return s.inTx(ctx, "set recovery codes", func(tx *sql.Tx) error {
+		var id string
+		err := tx.QueryRowContext(ctx, `SELECT id FROM users WHERE id = $1`+s.lock, userID).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return navette.Errorf(navette.ENOTFOUND, "No such user.")
+		} else if err != nil {
+			return s.internal(err, "set recovery codes")
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, userID); err != nil {
+			return s.internal(err, "set recovery codes")
+		}
+		for _, c := range codes {
+			_, err := tx.ExecContext(ctx, `INSERT INTO recovery_codes (id, user_id, hash, created_at) VALUES ($1, $2, $3, $4)`,
+				c.ID, c.UserID, bytesArg(c.Hash), timeArg(c.CreatedAt))
+			if err != nil {
+				return s.insertErr(err, "set recovery codes", "A recovery code with this id exists already.", "No such user.")
+			}
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+}
+
+// RecoveryCodes returns the user's unused recovery codes, oldest first.
+func (s *Store) RecoveryCodes(ctx context.Context, userID string) ([]*navette.RecoveryCode, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, user_id, hash, created_at FROM recovery_codes WHERE user_id = $1 ORDER BY created_at, id`, userID)
+	if err != nil {
+		return nil, s.internal(err, "list recovery codes")
+	}
+	defer rows.Close()
+	var out []*navette.RecoveryCode
+	for rows.Next() {
+		var (
+			c       navette.RecoveryCode
+			created sql.NullInt64
+		)
+		if err := rows.Scan(&c.ID, &c.UserID, &c.Hash, &created); err != nil {
+			return nil, s.internal(err, "list recovery codes")
+		}
+		c.Hash, c.CreatedAt = bytesCol(c.Hash), timeCol(created)
+		out = append(out, &c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.internal(err, "list recovery codes")
+	}
+	return out, nil
+}
+
+// UseRecoveryCode removes the code: of two uses at once, one removes it
+// and the other finds it gone.
+func (s *Store) UseRecoveryCode(ctx context.Context, userID, id string, fn func(left int) []navette.Event) error {
+	return s.inTx(ctx, "use recovery code", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE id = $1 AND user_id = $2`, id, userID)
+		if err != nil {
+			return s.internal(err, "use recovery code")
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return s.internal(err, "use recovery code")
+		} else if n == 0 {
+			return navette.Errorf(navette.ENOTFOUND, "No such recovery code.")
+		}
+		var left int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1`, userID).Scan(&left); err != nil {
+			return s.internal(err, "use recovery code")
+		}
+		var events []navette.Event
+		if fn != nil {
+			events = fn(left)
+		}
+		if err := checkEvents(events); err != nil {
+			return err
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+}
+
+const recoveryCols = "id, user_id, state, created_at, expires_at, decided_by, decided_at, updated_at"
+
+func scanRecovery(row interface{ Scan(...any) error }) (*navette.RecoveryRequest, error) {
+	var (
+		r                                  navette.RecoveryRequest
+		created, expires, decided, updated sql.NullInt64
+	)
+	if err := row.Scan(&r.ID, &r.UserID, &r.State, &created, &expires, &r.DecidedBy, &decided, &updated); err != nil {
+		return nil, err
+	}
+	r.CreatedAt, r.ExpiresAt, r.DecidedAt, r.UpdatedAt = timeCol(created), timeCol(expires), timeCol(decided), timeCol(updated)
+	return &r, nil
+}
+
+func checkRecovery(r *navette.RecoveryRequest) error {
+	switch {
+	case !r.State.Valid():
+		return invalid("Unknown recovery request state %q.", r.State)
+	case r.CreatedAt.IsZero() || r.ExpiresAt.IsZero():
+		return invalid("A recovery request needs a creation time and an expiry.")
+	}
+	return nil
+}
+
+// recoveryArgs returns the columns UpdateRecoveryRequest writes, in the
+// order of its SET list.
+func recoveryArgs(r *navette.RecoveryRequest) []any {
+	return []any{string(r.State), timeArg(r.ExpiresAt), r.DecidedBy, timeArg(r.DecidedAt), timeArg(r.UpdatedAt)}
+}
+
+// CreateRecoveryRequest adds r.
+func (s *Store) CreateRecoveryRequest(ctx context.Context, r *navette.RecoveryRequest, events ...navette.Event) error {
+	if r == nil {
+		return invalid("No recovery request given.")
+	}
+	if err := checkRecovery(r); err != nil {
+		return err
+	}
+	if err := checkEvents(events); err != nil {
+		return err
+	}
+	if r.UpdatedAt.IsZero() {
+		r.UpdatedAt = r.CreatedAt
+	}
+	return s.inTx(ctx, "create recovery request", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO recovery_requests (`+recoveryCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			r.ID, r.UserID, string(r.State), timeArg(r.CreatedAt), timeArg(r.ExpiresAt), r.DecidedBy, timeArg(r.DecidedAt), timeArg(r.UpdatedAt))
+		if err != nil {
+			return s.insertErr(err, "create recovery request", "A recovery request with this id exists already.", "No such user.")
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+}
+
+// RecoveryRequest returns the request id.
+func (s *Store) RecoveryRequest(ctx context.Context, id string) (*navette.RecoveryRequest, error) {
+	r, err := scanRecovery(s.rdb.QueryRowContext(ctx, `SELECT `+recoveryCols+` FROM recovery_requests WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, navette.Errorf(navette.ENOTFOUND, "No such recovery request.")
+	} else if err != nil {
+		return nil, s.internal(err, "get recovery request")
+	}
+	return r, nil
+}
+
+// RecoveryRequests returns the requests f selects, newest first.
+func (s *Store) RecoveryRequests(ctx context.Context, f navette.RecoveryFilter) ([]*navette.RecoveryRequest, error) {
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if f.UserID != "" {
+		where = append(where, "r.user_id = "+arg(f.UserID))
+	}
+	if f.CourtID != "" {
+		where = append(where, "u.court_id = "+arg(f.CourtID))
+	}
+	if len(f.States) > 0 {
+		var in []string
+		for _, st := range f.States {
+			in = append(in, arg(string(st)))
+		}
+		where = append(where, "r.state IN ("+strings.Join(in, ", ")+")")
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "r.created_at >= "+arg(f.Since.UnixMicro()))
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	q := `SELECT r.id, r.user_id, r.state, r.created_at, r.expires_at, r.decided_by, r.decided_at, r.updated_at
+		FROM recovery_requests r JOIN users u ON u.id = r.user_id`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY r.created_at DESC, r.id DESC LIMIT " + arg(limit)
+	rows, err := s.rdb.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, s.internal(err, "list recovery requests")
+	}
+	defer rows.Close()
+	var out []*navette.RecoveryRequest
+	for rows.Next() {
+		r, err := scanRecovery(rows)
+		if err != nil {
+			return nil, s.internal(err, "list recovery requests")
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.internal(err, "list recovery requests")
+	}
+	return out, nil
+}
+
+// UpdateRecoveryRequest loads the request in a write transaction, calls
+// fn, and writes back what fn changed.
+func (s *Store) UpdateRecoveryRequest(ctx context.Context, id string, fn func(r *navette.RecoveryRequest) ([]navette.Event, error)) error {
+	return s.inTx(ctx, "update recovery request", func(tx *sql.Tx) error {
+		r, err := scanRecovery(tx.QueryRowContext(ctx, `SELECT `+recoveryCols+` FROM recovery_requests WHERE id = $1`+s.lock, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return navette.Errorf(navette.ENOTFOUND, "No such recovery request.")
+		} else if err != nil {
+			return s.internal(err, "load recovery request")
+		}
+		before := recoveryArgs(r)
+		events, err := fn(r)
+		if err != nil {
+			return err
+		}
+		if err := checkRecovery(r); err != nil {
+			return err
+		}
+		if err := checkEvents(events); err != nil {
+			return err
+		}
+		if after := recoveryArgs(r); !reflect.DeepEqual(after, before) {
+			_, err := tx.ExecContext(ctx, `UPDATE recovery_requests SET state = $2, expires_at = $3, decided_by = $4, decided_at = $5, updated_at = $6
+				WHERE id = $1`, append([]any{id}, after...)...)
+			if err != nil {
+				return s.internal(err, "write recovery request")
+			}
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+}
+
+var _ navette.ActorEventStore = (*Store)(nil)
+
+// EventsByActor returns the last limit events of actorID, newest first.
+func (s *Store) EventsByActor(ctx context.Context, actorID string, limit int) ([]navette.Event, error) {
+	limit, err := limitArg(limit, 20)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+eventCols+` FROM events WHERE actor_id = $1 ORDER BY seq DESC LIMIT $2`, actorID, limit)
+	if err != nil {
+		return nil, s.internal(err, "list events")
+	}
+	return s.scanEvents(rows)
+}

@@ -1,0 +1,76 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestUsersPage: the users page finds people whatever the case and accents
+// typed, filters by role and status, and shows a court admin only the
+// people of their court: another court's person is not found.
+func TestUsersPage(t *testing.T) {
+	af := newAdminFixture(t)
+	f := af.fixture
+	for _, c := range []struct {
+		target    string
+		want, not []string
+	}{
+		{"/admin/users?q=GREFFIER+amiens", []string{"Greffier Amiens"}, []string{"Greffier Lille"}},
+		{"/admin/users?q=leveque", []string{"Maître Lévêque"}, []string{"Greffier Amiens"}},
+		{"/admin/users?role=court_admin", []string{"Chef de greffe"}, []string{"Greffier Amiens", "Maître Lévêque"}},
+		{"/admin/users?status=disabled", []string{"Aucune personne ne correspond"}, []string{"Greffier Amiens"}},
+	} {
+		w := f.get(t, af.admin, c.target)
+		body := w.Body.String()
+		if w.Code != http.StatusOK {
+			t.Errorf("%s: %d", c.target, w.Code)
+		}
+		for _, s := range c.want {
+			if !strings.Contains(body, s) {
+				t.Errorf("%s: %q missing", c.target, s)
+			}
+		}
+		for _, s := range c.not {
+			if strings.Contains(body, s) {
+				t.Errorf("%s: %q shown", c.target, s)
+			}
+		}
+	}
+	if w := f.get(t, af.admin, "/admin/users?role=king"); w.Code != http.StatusBadRequest {
+		t.Errorf("an unknown role: %d", w.Code)
+	}
+	w := f.get(t, af.courtAdmin, "/admin/users")
+	if body := w.Body.String(); w.Code != http.StatusOK || !strings.Contains(body, "Greffier Amiens") || strings.Contains(body, "Greffier Lille") || strings.Contains(body, "Maître Lévêque") {
+		t.Errorf("the court admin's list: %d", w.Code)
+	}
+	if w := f.get(t, af.courtAdmin, "/admin/users/"+af.otherClerk.ID); w.Code != http.StatusNotFound {
+		t.Errorf("another court's person: %d", w.Code)
+	}
+	if w := f.post(t, af.courtAdmin, "/admin/users/"+af.otherClerk.ID+"/sessions/end", "csrf=csrf-token"); w.Code != http.StatusNotFound {
+		t.Errorf("ending another court's person's sessions: %d", w.Code)
+	}
+	w = f.get(t, af.courtAdmin, "/admin/users/"+af.clerk.ID)
+	if body := w.Body.String(); w.Code != http.StatusOK || !strings.Contains(body, `id="factors"`) || !strings.Contains(body, "Non activée") {
+		t.Errorf("the court's person: %d", w.Code)
+	}
+	if w := f.post(t, af.courtAdmin, "/admin/users/"+af.clerk.ID+"/sessions/end", "csrf=csrf-token"); w.Code != http.StatusSeeOther {
+		t.Errorf("ending the court's person's sessions: %d", w.Code)
+	}
+	if w := f.get(t, af.clerk, "/admin/users"); w.Code != http.StatusForbidden {
+		t.Errorf("a clerk opens the users page: %d", w.Code)
+	}
+}
+
+// TestLostPageAnswersAlike: the lost-factor page answers an unknown
+// address as it answers a known one.
+func TestLostPageAnswersAlike(t *testing.T) {
+	f := newFixture(t, "")
+	known := f.post(t, nil, "/signin/lost", "email=avocat%40avocat.example")
+	unknown := f.post(t, nil, "/signin/lost", "email=nobody%40avocat.example")
+	kb := strings.ReplaceAll(known.Body.String(), "avocat@avocat.example", "X")
+	ub := strings.ReplaceAll(unknown.Body.String(), "nobody@avocat.example", "X")
+	if known.Code != http.StatusOK || unknown.Code != known.Code || kb != ub || !strings.Contains(kb, `id="lost-sent"`) {
+		t.Errorf("known %d, unknown %d, same page %v", known.Code, unknown.Code, kb == ub)
+	}
+}
