@@ -57,7 +57,8 @@ type CaseStore interface {
 	// if it belongs to none.
 	CaseOf(ctx context.Context, depositID string) (string, error)
 	// CaseDeposits returns the deposits in cases that f.UserID may see
-	// (as DepositFor decides: sent by them, addressed to them or to a
+	// (as DepositFor decides: sent by them or, once submitted, from a
+	// service mailbox they are a member of, addressed to them or to a
 	// service mailbox they are a member of), each with its case, newest
 	// first (by creation time, then id), at most f.Limit.
 	CaseDeposits(ctx context.Context, f CaseFilter) ([]CaseDeposit, error)

@@ -122,7 +122,8 @@ func (s *Store) CaseDeposits(ctx context.Context, f navette.CaseFilter) ([]navet
 		WHERE (d.sender_id = $1
 			OR EXISTS (SELECT 1 FROM deposit_recipients x WHERE x.deposit_id = d.id AND x.user_id = $1)
 			OR EXISTS (SELECT 1 FROM deposit_recipients x JOIN members m ON m.service_id = x.user_id
-				WHERE x.deposit_id = d.id AND m.user_id = $1))`
+				WHERE x.deposit_id = d.id AND m.user_id = $1)
+			OR (d.state <> 'draft' AND d.from_space_id IN (SELECT service_id FROM members WHERE user_id = $1)))`
 	args := []any{f.UserID, limit}
 	if f.CaseID != "" {
 		query += ` AND c.case_id = $3`
