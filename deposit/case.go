@@ -149,9 +149,10 @@ type Case struct {
 	LastAt time.Time
 }
 
-// Direction returns "sent" if actor sent v, "received" otherwise.
+// Direction returns "sent" if actor sent v or is on its sending side
+// (View.Sending), "received" otherwise.
 func Direction(v *View, actor *navette.User) string {
-	if v.SenderID == actor.ID {
+	if v.Sending || v.SenderID == actor.ID {
 		return "sent"
 	}
 	return "received"
@@ -228,11 +229,15 @@ func (s *Service) Case(ctx context.Context, actor *navette.User, id string) (*Ca
 // is available, nor the files and message of one that ended.
 func (s *Service) caseViews(ctx context.Context, actor *navette.User, recs []navette.CaseDeposit, withFiles bool) ([]*Case, error) {
 	now := s.Clock.Now()
+	svcs, err := s.services(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
 	byID := map[string]*Case{}
 	var out []*Case
 	for _, cd := range recs {
 		d := cd.Deposit
-		sent := d.SenderID == actor.ID
+		sent := d.SenderID == actor.ID || (d.FromSpaceID != "" && svcs[d.FromSpaceID])
 		if !sent && (d.State == navette.DepositDraft || d.State == navette.DepositChecking) {
 			continue
 		}
@@ -251,6 +256,7 @@ func (s *Service) caseViews(ctx context.Context, actor *navette.User, recs []nav
 			return nil, err
 		}
 		v.CaseID = cd.CaseID
+		v.Sending = sent
 		if !sent && Expired(d, now) {
 			v.Message, v.Files = "", nil
 		}

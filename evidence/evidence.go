@@ -103,7 +103,7 @@ func Auditor(r navette.Role) bool { return r == navette.RoleAuditor }
 func JournalReader(r navette.Role) bool { return r == navette.RoleAuditor || r == navette.RoleAdmin }
 
 // access returns what actor may see of deposit id: everything for its
-// sender and for auditors, their share for its recipients and the members
+// sender, the members of the mailbox it was sent from and auditors, their share for its recipients and the members
 // of a recipient mailbox once it was submitted, and for anyone else the
 // same ENOTFOUND as for an unknown deposit, journaled.
 func (s *Service) access(ctx context.Context, actor *navette.User, id string) (*access, error) {
@@ -140,6 +140,7 @@ func (s *Service) access(ctx context.Context, actor *navette.User, id string) (*
 		for _, m := range ms {
 			a.ids[m.ServiceID] = true
 		}
+		a.all = d.FromSpaceID != "" && a.ids[d.FromSpaceID]
 	}
 	return a, nil
 }

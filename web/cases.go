@@ -91,7 +91,7 @@ func (h *Handler) casePage(w http.ResponseWriter, r *http.Request) {
 	now := h.now()
 	d := &caseData{ID: c.ID, Reference: c.Reference, Sent: c.Sent, Received: c.Received}
 	for _, v := range c.Deposits {
-		cd := caseDeposit{ID: v.ID, Reference: v.Reference, Sent: v.SenderID == u.ID, Sender: v.Sender.Name,
+		cd := caseDeposit{ID: v.ID, Reference: v.Reference, Sent: v.Sending || v.SenderID == u.ID, Sender: v.Sender.Name,
 			Created: v.CreatedAt, Expires: v.ExpiresAt, State: v.State, Ended: deposit.Expired(v.DepositRecord, now)}
 		for _, rc := range v.Recipients {
 			cd.Recipients = append(cd.Recipients, caseRecipient{Name: rc.Name, Downloaded: rc.FirstDownloadAt})
