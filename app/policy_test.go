@@ -79,47 +79,49 @@ func forRoles(w want, roles ...navette.Role) map[navette.Role]want {
 
 // policy is the one table of who may call what.
 var policy = map[string]rule{
-	"GET /healthz":                          {roles: each(only(200))},
-	"GET /readyz":                           {roles: each(only(200))},
-	"GET /api/v1/openapi.json":              {roles: each(only(200))},
-	"GET /d/{id}":                           {roles: each(want{303, 303, 303})},
-	"POST /api/v1/auth/code":                {roles: each(only(202))},
-	"POST /api/v1/auth/code/verify":         {roles: each(only(401))},
-	"POST /api/v1/auth/password":            {roles: each(only(501))},
-	"GET /api/v1/auth/oidc":                 {roles: each(only(501))},
-	"GET /api/v1/auth/oidc/callback":        {roles: each(only(401))},
-	"POST /api/v1/auth/totp":                {rest: only(401)},
-	"POST /api/v1/auth/enrol":               {rest: only(401)},
-	"POST /api/v1/auth/enrol/verify":        {rest: only(401)},
-	"POST /api/v1/auth/signout":             {roles: each(only(204))},
-	"POST /api/v1/auth/step-up":             {rest: only(403)}, // sessions only
-	"GET /api/v1/me":                        {rest: only(200)},
-	"GET /api/v1/tokens":                    {rest: only(200)},
-	"POST /api/v1/tokens":                   {rest: only(403)}, // sessions only: tokens cannot mint tokens
-	"DELETE /api/v1/tokens/{id}":            {rest: want{204, 404, 404}, roles: forRoles(want{403, 403, 403}, navette.RoleAuditor)},
-	"GET /api/v1/recipients":                {roles: forRoles(only(200), depositRoles...)},
-	"POST /api/v1/deposits":                 {roles: forRoles(only(201), depositRoles...)},
-	"GET /api/v1/deposits":                  {roles: forRoles(only(200), depositRoles...)},
-	"GET /api/v1/deposits/{id}":             {roles: forRoles(want{200, 404, 404}, depositRoles...)},
-	"DELETE /api/v1/deposits/{id}":          {roles: forRoles(want{204, 404, 404}, depositRoles...)},
-	"POST /api/v1/deposits/{id}/submit":     {roles: forRoles(want{200, 404, 404}, depositRoles...)},
-	"POST /api/v1/deposits/{id}/reply":      {roles: forRoles(want{201, 404, 404}, depositRoles...)},
-	"POST /api/v1/deposits/{id}/extend":     {roles: forRoles(want{200, 404, 404}, depositRoles...)},
-	"GET /api/v1/cases":                     {roles: forRoles(only(200), depositRoles...)},
-	"GET /api/v1/cases/{id}":                {roles: forRoles(want{200, 404, 404}, depositRoles...)},
-	"GET /api/v1/cases/{id}/bundle":         {roles: forRoles(want{200, 404, 404}, depositRoles...)},
-	"GET /api/v1/deposits/{id}/files":       {roles: forRoles(want{200, 404, 404}, depositRoles...)},
-	"GET /api/v1/deposits/{id}/files/{fid}": {roles: forRoles(want{200, 404, 404}, depositRoles...)},
-	"GET /api/v1/deposits/{id}/receipts":    {roles: proofRoles},
-	"GET /api/v1/deposits/{id}/evidence":    {roles: proofRoles},
-	"GET /api/v1/receipts/{rid}":            {roles: proofRoles},
-	"POST /api/v1/uploads/{$}":              {roles: forRoles(want{201, 404, 404}, depositRoles...)},
-	"HEAD /api/v1/uploads/{id}":             {roles: forRoles(want{200, 404, 404}, depositRoles...)},
-	"PATCH /api/v1/uploads/{id}":            {roles: forRoles(want{204, 404, 404}, depositRoles...)},
-	"DELETE /api/v1/uploads/{id}":           {roles: forRoles(want{204, 404, 404}, depositRoles...)},
-	"OPTIONS /api/v1/uploads/{$}":           {roles: each(only(200))},
-	"GET /api/v1/courts":                    {roles: forRoles(only(200), navette.RoleAdmin, navette.RoleCourtAdmin)},
-	"POST /api/v1/courts":                   {roles: forRoles(only(201), navette.RoleAdmin)},
+	"GET /healthz":                            {roles: each(only(200))},
+	"GET /readyz":                             {roles: each(only(200))},
+	"GET /api/v1/openapi.json":                {roles: each(only(200))},
+	"GET /d/{id}":                             {roles: each(want{303, 303, 303})},
+	"POST /api/v1/auth/code":                  {roles: each(only(202))},
+	"POST /api/v1/auth/code/verify":           {roles: each(only(401))},
+	"POST /api/v1/auth/password":              {roles: each(only(501))},
+	"GET /api/v1/auth/oidc":                   {roles: each(only(501))},
+	"GET /api/v1/auth/oidc/callback":          {roles: each(only(401))},
+	"POST /api/v1/auth/totp":                  {rest: only(401)},
+	"POST /api/v1/auth/enrol":                 {rest: only(401)},
+	"POST /api/v1/auth/enrol/verify":          {rest: only(401)},
+	"POST /api/v1/auth/signout":               {roles: each(only(204))},
+	"POST /api/v1/auth/step-up":               {rest: only(403)}, // sessions only
+	"GET /api/v1/me":                          {rest: only(200)},
+	"GET /api/v1/tokens":                      {rest: only(200)},
+	"POST /api/v1/tokens":                     {rest: only(403)}, // sessions only: tokens cannot mint tokens
+	"DELETE /api/v1/tokens/{id}":              {rest: want{204, 404, 404}, roles: forRoles(want{403, 403, 403}, navette.RoleAuditor)},
+	"GET /api/v1/recipients":                  {roles: forRoles(only(200), depositRoles...)},
+	"POST /api/v1/deposits":                   {roles: forRoles(only(201), depositRoles...)},
+	"GET /api/v1/deposits":                    {roles: forRoles(only(200), depositRoles...)},
+	"GET /api/v1/deposits/{id}":               {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"DELETE /api/v1/deposits/{id}":            {roles: forRoles(want{204, 404, 404}, depositRoles...)},
+	"POST /api/v1/deposits/{id}/submit":       {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"POST /api/v1/deposits/{id}/reply":        {roles: forRoles(want{201, 404, 404}, depositRoles...)},
+	"POST /api/v1/deposits/{id}/extend":       {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"GET /api/v1/cases":                       {roles: forRoles(only(200), depositRoles...)},
+	"GET /api/v1/cases/{id}":                  {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"GET /api/v1/cases/{id}/bundle":           {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"GET /api/v1/deposits/{id}/files":         {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"GET /api/v1/deposits/{id}/files/{fid}":   {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"GET /api/v1/deposits/{id}/receipts":      {roles: proofRoles},
+	"GET /api/v1/deposits/{id}/evidence":      {roles: proofRoles},
+	"GET /api/v1/deposits/{id}/case-evidence": {roles: forRoles(want{200, 200, 404}, navette.RoleAuditor)},
+	"GET /api/v1/cases/{id}/evidence":         {roles: forRoles(want{200, 200, 404}, navette.RoleAuditor)},
+	"GET /api/v1/receipts/{rid}":              {roles: proofRoles},
+	"POST /api/v1/uploads/{$}":                {roles: forRoles(want{201, 404, 404}, depositRoles...)},
+	"HEAD /api/v1/uploads/{id}":               {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"PATCH /api/v1/uploads/{id}":              {roles: forRoles(want{204, 404, 404}, depositRoles...)},
+	"DELETE /api/v1/uploads/{id}":             {roles: forRoles(want{204, 404, 404}, depositRoles...)},
+	"OPTIONS /api/v1/uploads/{$}":             {roles: each(only(200))},
+	"GET /api/v1/courts":                      {roles: forRoles(only(200), navette.RoleAdmin, navette.RoleCourtAdmin)},
+	"POST /api/v1/courts":                     {roles: forRoles(only(201), navette.RoleAdmin)},
 	"GET /api/v1/courts/{id}/services": {roles: map[navette.Role]want{
 		navette.RoleAdmin: {200, 200, 404}, navette.RoleCourtAdmin: {200, 404, 404}}},
 	"POST /api/v1/courts/{id}/services": {roles: map[navette.Role]want{
@@ -369,7 +371,7 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 		d, _ := f.mine(role, which, true)
 		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)
 		c.body, c.hdr = jsonBody(`{"days":1}`)
-	case "GET /api/v1/cases/{id}", "GET /api/v1/cases/{id}/bundle":
+	case "GET /api/v1/cases/{id}", "GET /api/v1/cases/{id}/bundle", "GET /api/v1/cases/{id}/evidence":
 		d, _ := f.mine(role, which, true)
 		if d.CaseID == "" {
 			t.Fatalf("deposit %s is in no case", d.ID)
@@ -447,7 +449,7 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 		c.path = strings.Replace(path, "{id}", unknownID, 1)
 	case "POST /api/v1/admin/notices/{id}/replay":
 		c.path = strings.Replace(path, "{id}", unknownID, 1)
-	case "GET /api/v1/deposits/{id}/receipts", "GET /api/v1/deposits/{id}/evidence":
+	case "GET /api/v1/deposits/{id}/receipts", "GET /api/v1/deposits/{id}/evidence", "GET /api/v1/deposits/{id}/case-evidence":
 		d, _ := f.mine(role, which, true)
 		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)
 	case "GET /api/v1/receipts/{rid}":

@@ -79,7 +79,22 @@ func (c *Client) Extend(ctx context.Context, depositID string, days int) (*api.D
 // manifeste.json), to w, and returns how many bytes it wrote. The archive
 // is not resumable: an interrupted one must be fetched again.
 func (c *Client) CaseBundle(ctx context.Context, caseID string, w io.Writer) (int64, error) {
-	req, err := c.newRequest(ctx, http.MethodGet, c.endpoint(api.PathCases+"/"+url.PathEscape(caseID)+"/bundle", nil), nil)
+	return c.getZIP(ctx, api.PathCases+"/"+url.PathEscape(caseID)+"/bundle", w)
+}
+
+// CaseEvidence writes to w, for an auditor, the evidence of the whole case
+// caseID (a ZIP of each deposit's evidence bundle and a manifest), or with
+// byDeposit of the case of deposit caseID, and returns its size.
+func (c *Client) CaseEvidence(ctx context.Context, caseID string, byDeposit bool, w io.Writer) (int64, error) {
+	if byDeposit {
+		return c.getZIP(ctx, depositPath(caseID, "case-evidence"), w)
+	}
+	return c.getZIP(ctx, api.PathCases+"/"+url.PathEscape(caseID)+"/evidence", w)
+}
+
+// getZIP writes the ZIP at path to w.
+func (c *Client) getZIP(ctx context.Context, path string, w io.Writer) (int64, error) {
+	req, err := c.newRequest(ctx, http.MethodGet, c.endpoint(path, nil), nil)
 	if err != nil {
 		return 0, err
 	}

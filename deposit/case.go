@@ -149,6 +149,12 @@ type Case struct {
 	LastAt time.Time
 }
 
+// onSendingSide reports whether actor, a member of the mailboxes svcs,
+// sent d or is a member of the mailbox it was sent from.
+func onSendingSide(d *navette.DepositRecord, actor *navette.User, svcs map[string]bool) bool {
+	return d.SenderID == actor.ID || (d.FromSpaceID != "" && svcs[d.FromSpaceID])
+}
+
 // Direction returns "sent" if actor sent v or is on its sending side
 // (View.Sending), "received" otherwise.
 func Direction(v *View, actor *navette.User) string {
@@ -208,13 +214,9 @@ func (s *Service) CasePage(ctx context.Context, actor *navette.User, q, before s
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	f := navette.CaseListFilter{UserID: actor.ID, Limit: limit + 1}
-	if before != "" {
-		t, id, ok := parseCursor(before)
-		if !ok {
-			return nil, navette.Errorf(navette.EINVALID, "Invalid page cursor.")
-		}
-		f.Before, f.BeforeID = t, id
+	f, err := caseListFilter(actor, before, limit)
+	if err != nil {
+		return nil, err
 	}
 	page := &CasePage{Cases: []*Case{}}
 	nq := navette.NormalizeReference(q)
@@ -247,6 +249,21 @@ func (s *Service) CasePage(ctx context.Context, actor *navette.User, q, before s
 	}
 	page.Next = formatCursor(f.Before, f.BeforeID)
 	return page, nil
+}
+
+// caseListFilter returns the filter of CaseList for a page of limit cases
+// of actor after the cursor before, reading one more to know if there is a
+// next page.
+func caseListFilter(actor *navette.User, before string, limit int) (navette.CaseListFilter, error) {
+	f := navette.CaseListFilter{UserID: actor.ID, Limit: limit + 1}
+	if before != "" {
+		t, id, ok := parseCursor(before)
+		if !ok {
+			return f, navette.Errorf(navette.EINVALID, "Invalid page cursor.")
+		}
+		f.Before, f.BeforeID = t, id
+	}
+	return f, nil
 }
 
 // caseSummary returns case id as actor sees it in a list, without files;
@@ -310,7 +327,7 @@ func (s *Service) caseViews(ctx context.Context, actor *navette.User, recs []nav
 	var out []*Case
 	for _, cd := range recs {
 		d := cd.Deposit
-		sent := d.SenderID == actor.ID || (d.FromSpaceID != "" && svcs[d.FromSpaceID])
+		sent := onSendingSide(d, actor, svcs)
 		if !sent && (d.State == navette.DepositDraft || d.State == navette.DepositChecking) {
 			continue
 		}

@@ -31,6 +31,35 @@ func (s *Service) sending(ctx context.Context, actor *navette.User, d *navette.D
 	return svcs[d.FromSpaceID], nil
 }
 
+// fromMailbox returns the service mailbox d was sent on behalf of, nil if
+// it was sent in person or the mailbox is disabled.
+func (s *Service) fromMailbox(ctx context.Context, d *navette.DepositRecord) (*navette.User, error) {
+	if d.FromSpaceID == "" {
+		return nil, nil
+	}
+	u, err := s.Meta.User(ctx, d.FromSpaceID)
+	if err != nil || u.Disabled {
+		return nil, err
+	}
+	return u, nil
+}
+
+// mayReply returns EFORBIDDEN unless actor may reply to d: not on its
+// sending side, and in a role that may deposit.
+func (s *Service) mayReply(ctx context.Context, actor *navette.User, d *navette.DepositRecord) error {
+	sending, err := s.sending(ctx, actor, d)
+	if err != nil {
+		return err
+	}
+	if sending {
+		return navette.Errorf(navette.EFORBIDDEN, "You sent this deposit: a reply goes to its sender.")
+	}
+	if !CanDeposit(actor.Role) || (s.Internal && actor.Role == navette.RolePartner) {
+		return navette.Errorf(navette.EFORBIDDEN, "Your role does not allow sending deposits.")
+	}
+	return nil
+}
+
 // fromSpace returns the id of the service mailbox with the given e-mail
 // address on behalf of which actor sends, "" for none. Returns EINVALID
 // unless actor is a member of it and it may still send.

@@ -28,13 +28,8 @@ func (s *Service) Reply(ctx context.Context, actor *navette.User, id string, in 
 	if err != nil {
 		return nil, err
 	}
-	if sending, err := s.sending(ctx, actor, d); err != nil {
+	if err := s.mayReply(ctx, actor, d); err != nil {
 		return nil, err
-	} else if sending {
-		return nil, navette.Errorf(navette.EFORBIDDEN, "You sent this deposit: a reply goes to its sender.")
-	}
-	if !CanDeposit(actor.Role) || (s.Internal && actor.Role == navette.RolePartner) {
-		return nil, navette.Errorf(navette.EFORBIDDEN, "Your role does not allow sending deposits.")
 	}
 	if d.Key.IsZero() {
 		return nil, gone(d)
@@ -92,14 +87,9 @@ func (s *Service) replyTo(ctx context.Context, actor *navette.User, d *navette.D
 	if err != nil {
 		return nil, err
 	}
-	var to *navette.User
-	if d.FromSpaceID != "" {
-		if to, err = s.Meta.User(ctx, d.FromSpaceID); err != nil {
-			return nil, err
-		}
-		if to.Disabled {
-			to = nil
-		}
+	to, err := s.fromMailbox(ctx, d)
+	if err != nil {
+		return nil, err
 	}
 	if cs := s.cases(); to == nil && len(svcs) > 0 && cs != nil && caseID != "" {
 		// The case's deposits actor may see, newest first: the last one
