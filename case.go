@@ -57,10 +57,42 @@ type CaseStore interface {
 	// if it belongs to none.
 	CaseOf(ctx context.Context, depositID string) (string, error)
 	// CaseDeposits returns the deposits in cases that f.UserID may see
-	// (as DepositFor decides: sent by them, addressed to them or to a
+	// (as DepositFor decides: sent by them or, once submitted, from a
+	// service mailbox they are a member of, addressed to them or to a
 	// service mailbox they are a member of), each with its case, newest
 	// first (by creation time, then id), at most f.Limit.
 	CaseDeposits(ctx context.Context, f CaseFilter) ([]CaseDeposit, error)
+	// CaseList returns a page of the cases of which f.UserID may see a
+	// deposit (as CaseDeposits decides, and once a recipient may know of
+	// it: submitted for the members of the mailbox it is sent from,
+	// available for its recipients), each with the creation time of the
+	// newest such deposit, most recent first (ties by id, descending),
+	// strictly after the cursor f.Before, f.BeforeID in that order, at
+	// most f.Limit (0 means 100).
+	CaseList(ctx context.Context, f CaseListFilter) ([]CaseRef, error)
+	// CaseDepositIDs returns the ids of every deposit of the case, whoever
+	// may see them, oldest first (by creation time, then id): what an
+	// auditor's evidence of the case covers. Returns nil for a case that
+	// does not exist.
+	CaseDepositIDs(ctx context.Context, caseID string) ([]string, error)
+}
+
+// CaseListFilter selects a page of cases for CaseStore.CaseList.
+type CaseListFilter struct {
+	UserID string
+	// Before, if not zero, keeps cases whose newest deposit the user may
+	// see was made strictly before it, ties broken by BeforeID (the cursor
+	// of the previous page's last case).
+	Before   time.Time
+	BeforeID string
+	Limit    int
+}
+
+// CaseRef is a case of CaseStore.CaseList: its id, and when the newest of
+// its deposits the person may see was made.
+type CaseRef struct {
+	ID     string
+	LastAt time.Time
 }
 
 // CaseFilter selects deposits for CaseStore.CaseDeposits.

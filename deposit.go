@@ -39,8 +39,12 @@ const (
 // are sealed with the deposit's own key, which is wrapped by a key-encryption
 // key. Storage never sees them in clear.
 type DepositRecord struct {
-	ID            string
-	SenderID      string
+	ID       string
+	SenderID string
+	// FromSpaceID is the service mailbox the sender sent the deposit on
+	// behalf of, "" when sent in person. The members of that mailbox see
+	// the deposit as its sender does once it is submitted.
+	FromSpaceID   string
 	State         DepositState
 	RetentionDays int
 	Key           WrappedKey // seals Reference, Message and file names; zero after purge

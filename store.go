@@ -205,7 +205,8 @@ type MailboxStore interface {
 // DepositStore keeps deposits with their recipients.
 type DepositStore interface {
 	// CreateDeposit adds d with its recipients. Returns ECONFLICT if its id
-	// exists, ENOTFOUND if the sender or a recipient does not exist.
+	// exists, ENOTFOUND if the sender, a recipient or the mailbox it is
+	// sent from (FromSpaceID) does not exist.
 	CreateDeposit(ctx context.Context, d *DepositRecord, events ...Event) error
 
 	// Deposit returns the deposit with the given id, with its recipients.
@@ -213,8 +214,9 @@ type DepositStore interface {
 	Deposit(ctx context.Context, id string) (*DepositRecord, error)
 
 	// DepositFor returns the deposit with the given id if userID sent it,
-	// is one of its recipients, or is a member of a service that is one, in
-	// one query so that a miss and a refusal cost the same. Returns
+	// is one of its recipients, or is a member of a service that is one, or
+	// is a member of the service it was sent from (FromSpaceID) and it is
+	// not a draft, in one query so that a miss and a refusal cost the same. Returns
 	// ENOTFOUND otherwise.
 	DepositFor(ctx context.Context, id, userID string) (*DepositRecord, error)
 
@@ -411,7 +413,7 @@ type Box string
 // Boxes.
 const (
 	BoxInbox Box = "inbox" // deposits addressed to the user or to a service the user is a member of, once available
-	BoxSent  Box = "sent"  // deposits the user sent, in every state
+	BoxSent  Box = "sent"  // deposits the user sent, in every state, and those sent from a service the user is a member of, once submitted
 )
 
 // DepositFilter selects deposits for ListDeposits.

@@ -38,6 +38,10 @@ type CreateDeposit struct {
 	// the file answers 410 with the problem type
 	// tag:navette,2026:problem:download_limit.
 	MaxDownloads int `json:"max_downloads,omitempty"`
+	// FromSpace, if set, is the e-mail address of a service mailbox the
+	// caller is a member of: the deposit is sent on behalf of it, and every
+	// member of it sees, follows, extends and withdraws it as its sender.
+	FromSpace string `json:"from_space,omitempty"`
 }
 
 // Person names a user.
@@ -84,22 +88,25 @@ type File struct {
 
 // Deposit is a deposit as its sender or a recipient sees it.
 type Deposit struct {
-	ID            string      `json:"id"`
-	State         string      `json:"state"` // draft, checking, available, revoked, expired
-	Reference     string      `json:"reference,omitempty"`
-	Message       string      `json:"message,omitempty"`
-	RetentionDays int         `json:"retention_days"`
-	Sender        Person      `json:"sender"`
-	Recipients    []Recipient `json:"recipients"`
-	CreatedAt     time.Time   `json:"created_at"`
-	SubmittedAt   *time.Time  `json:"submitted_at,omitempty"`
-	ExpiresAt     *time.Time  `json:"expires_at,omitempty"`
-	RevokedAt     *time.Time  `json:"revoked_at,omitempty"`
-	NotifySender  bool        `json:"notify_sender"` // the sender gets a receipt as each recipient first downloads
-	MaxDownloads  int         `json:"max_downloads"` // complete downloads of each file allowed per recipient person; 0: no cap
-	FileCount     int         `json:"file_count"`
-	TotalSize     int64       `json:"total_size"`
-	Files         []File      `json:"files,omitempty"`
+	ID            string `json:"id"`
+	State         string `json:"state"` // draft, checking, available, revoked, expired
+	Reference     string `json:"reference,omitempty"`
+	Message       string `json:"message,omitempty"`
+	RetentionDays int    `json:"retention_days"`
+	Sender        Person `json:"sender"`
+	// FromSpace is the service mailbox the deposit was sent on behalf of;
+	// absent when sent in person.
+	FromSpace    *Person     `json:"from_space,omitempty"`
+	Recipients   []Recipient `json:"recipients"`
+	CreatedAt    time.Time   `json:"created_at"`
+	SubmittedAt  *time.Time  `json:"submitted_at,omitempty"`
+	ExpiresAt    *time.Time  `json:"expires_at,omitempty"`
+	RevokedAt    *time.Time  `json:"revoked_at,omitempty"`
+	NotifySender bool        `json:"notify_sender"` // the sender gets a receipt as each recipient first downloads
+	MaxDownloads int         `json:"max_downloads"` // complete downloads of each file allowed per recipient person; 0: no cap
+	FileCount    int         `json:"file_count"`
+	TotalSize    int64       `json:"total_size"`
+	Files        []File      `json:"files,omitempty"`
 	// UploadURL is where files of a draft are uploaded with tus.
 	UploadURL string `json:"upload_url,omitempty"`
 	// CaseID is the case the deposit belongs to (GET /api/v1/cases/{id}),

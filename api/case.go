@@ -2,7 +2,8 @@ package api
 
 import "time"
 
-// PathCases lists the caller's cases (GET ?q=TEXT: CaseList); a case is
+// PathCases lists the caller's cases (GET ?q=TEXT&before=CURSOR&limit=N:
+// CaseList, one page); a case is
 // GET PathCases/{id} (Case), its files as one ZIP GET PathCases/{id}/bundle.
 const PathCases = Version + "/cases"
 
@@ -29,6 +30,11 @@ type CaseDeposit struct {
 // CaseList is the answer of GET /api/v1/cases.
 type CaseList struct {
 	Cases []Case `json:"cases"`
+	// Next, when set, is the cursor to pass as ?before= for the next page
+	// (with the same q). A search may answer fewer cases than the limit,
+	// even none, while Next is set: it reads a bounded number of cases per
+	// call.
+	Next string `json:"next,omitempty"`
 }
 
 // Reply is the body of POST /api/v1/deposits/{id}/reply: the answer

@@ -138,6 +138,8 @@ var noContentRoutes = map[string]string{
 var proofRoutes = []string{
 	"GET /api/v1/deposits/{id}/receipts",
 	"GET /api/v1/deposits/{id}/evidence",
+	"GET /api/v1/deposits/{id}/case-evidence",
+	"GET /api/v1/cases/{id}/evidence",
 	"GET /api/v1/receipts/{rid}",
 	"GET /audit",
 }

@@ -107,21 +107,23 @@ var policy = map[string]rule{
 	"POST /api/v1/deposits/{id}/extend": {roles: forRoles(want{200, 404, 404}, depositRoles...)},
 	"POST /api/v1/deposits/{id}/forward": {roles: map[navette.Role]want{navette.RoleAgent: {201, 404, 404}, navette.RoleCourtAdmin: {201, 404, 404},
 		navette.RolePartner: {403, 404, 404}}}, // agents only
-	"GET /api/v1/cases":                     {roles: forRoles(only(200), depositRoles...)},
-	"GET /api/v1/cases/{id}":                {roles: forRoles(want{200, 404, 404}, depositRoles...)},
-	"GET /api/v1/cases/{id}/bundle":         {roles: forRoles(want{200, 404, 404}, depositRoles...)},
-	"GET /api/v1/deposits/{id}/files":       {roles: forRoles(want{200, 404, 404}, depositRoles...)},
-	"GET /api/v1/deposits/{id}/files/{fid}": {roles: forRoles(want{200, 404, 404}, depositRoles...)},
-	"GET /api/v1/deposits/{id}/receipts":    {roles: proofRoles},
-	"GET /api/v1/deposits/{id}/evidence":    {roles: proofRoles},
-	"GET /api/v1/receipts/{rid}":            {roles: proofRoles},
-	"POST /api/v1/uploads/{$}":              {roles: forRoles(want{201, 404, 404}, depositRoles...)},
-	"HEAD /api/v1/uploads/{id}":             {roles: forRoles(want{200, 404, 404}, depositRoles...)},
-	"PATCH /api/v1/uploads/{id}":            {roles: forRoles(want{204, 404, 404}, depositRoles...)},
-	"DELETE /api/v1/uploads/{id}":           {roles: forRoles(want{204, 404, 404}, depositRoles...)},
-	"OPTIONS /api/v1/uploads/{$}":           {roles: each(only(200))},
-	"GET /api/v1/courts":                    {roles: forRoles(only(200), navette.RoleAdmin, navette.RoleCourtAdmin)},
-	"POST /api/v1/courts":                   {roles: forRoles(only(201), navette.RoleAdmin)},
+	"GET /api/v1/cases":                       {roles: forRoles(only(200), depositRoles...)},
+	"GET /api/v1/cases/{id}":                  {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"GET /api/v1/cases/{id}/bundle":           {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"GET /api/v1/deposits/{id}/files":         {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"GET /api/v1/deposits/{id}/files/{fid}":   {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"GET /api/v1/deposits/{id}/receipts":      {roles: proofRoles},
+	"GET /api/v1/deposits/{id}/evidence":      {roles: proofRoles},
+	"GET /api/v1/deposits/{id}/case-evidence": {roles: forRoles(want{200, 200, 404}, navette.RoleAuditor)},
+	"GET /api/v1/cases/{id}/evidence":         {roles: forRoles(want{200, 200, 404}, navette.RoleAuditor)},
+	"GET /api/v1/receipts/{rid}":              {roles: proofRoles},
+	"POST /api/v1/uploads/{$}":                {roles: forRoles(want{201, 404, 404}, depositRoles...)},
+	"HEAD /api/v1/uploads/{id}":               {roles: forRoles(want{200, 404, 404}, depositRoles...)},
+	"PATCH /api/v1/uploads/{id}":              {roles: forRoles(want{204, 404, 404}, depositRoles...)},
+	"DELETE /api/v1/uploads/{id}":             {roles: forRoles(want{204, 404, 404}, depositRoles...)},
+	"OPTIONS /api/v1/uploads/{$}":             {roles: each(only(200))},
+	"GET /api/v1/courts":                      {roles: forRoles(only(200), navette.RoleAdmin, navette.RoleCourtAdmin)},
+	"POST /api/v1/courts":                     {roles: forRoles(only(201), navette.RoleAdmin)},
 	"GET /api/v1/courts/{id}/services": {roles: map[navette.Role]want{
 		navette.RoleAdmin: {200, 200, 404}, navette.RoleCourtAdmin: {200, 404, 404}}},
 	"POST /api/v1/courts/{id}/services": {roles: map[navette.Role]want{
@@ -388,7 +390,7 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 		d, _ := f.mine(role, which, true)
 		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)
 		c.body, c.hdr = jsonBody(`{"days":1}`)
-	case "GET /api/v1/cases/{id}", "GET /api/v1/cases/{id}/bundle":
+	case "GET /api/v1/cases/{id}", "GET /api/v1/cases/{id}/bundle", "GET /api/v1/cases/{id}/evidence":
 		d, _ := f.mine(role, which, true)
 		if d.CaseID == "" {
 			t.Fatalf("deposit %s is in no case", d.ID)
@@ -466,7 +468,7 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 		c.path = strings.Replace(path, "{id}", unknownID, 1)
 	case "POST /api/v1/admin/notices/{id}/replay":
 		c.path = strings.Replace(path, "{id}", unknownID, 1)
-	case "GET /api/v1/deposits/{id}/receipts", "GET /api/v1/deposits/{id}/evidence":
+	case "GET /api/v1/deposits/{id}/receipts", "GET /api/v1/deposits/{id}/evidence", "GET /api/v1/deposits/{id}/case-evidence":
 		d, _ := f.mine(role, which, true)
 		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)
 	case "GET /api/v1/receipts/{rid}":

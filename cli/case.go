@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -21,12 +22,12 @@ import (
 )
 
 func init() {
-	register("case", "list your cases, show one, or get its files (case ls [--q TEXT] | case show CASE_ID | case get CASE_ID)", runCase)
+	register("case", "list your cases, show one, get its files, or its evidence for auditors (case ls [--q TEXT] | case show CASE_ID | case get CASE_ID | case evidence [--deposit] ID)", runCase)
 	register("reply", "answer a deposit you received, in its case (reply DEPOSIT_ID [--message TEXT] FILE…)", runReply)
 	register("extend", "extend a deposit you sent (extend DEPOSIT_ID --days N)", runExtend)
 }
 
-const caseUsage = `ls [--q TEXT] [--json] | show CASE_ID [--json] | get CASE_ID [--out FILE]
+const caseUsage = `ls [--q TEXT] [--json] | show CASE_ID [--json] | get CASE_ID [--out FILE] | evidence [--deposit] ID [--out FILE]
 
 A case groups the deposits of one reference, court and parties, in both
 directions. ls lists yours, the most recently active first (--q keeps those
@@ -34,13 +35,17 @@ whose reference holds TEXT, case, accents, spaces and separators aside);
 show lists the deposits of one, newest first, with who fetched them; get
 saves every available file of it as one ZIP (a folder per deposit, and a
 manifest, manifeste.csv and manifeste.json, whose SHA-256s are checked
-once it is saved) and prints where.
+once it is saved) and prints where. evidence, for auditors, saves the
+evidence of a whole case (the evidence bundle of each of its deposits, and a
+manifest whose SHA-256s are checked once it is saved): ID is the case's id,
+or with --deposit the id of one of its deposits; each bundle inside is then
+checked offline with navette verify.
 
 Flags:`
 
 func runCase(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || (args[0] != "ls" && args[0] != "show" && args[0] != "get") {
-		return usageError("expected ls, show or get")
+	if len(args) == 0 || !slices.Contains([]string{"ls", "show", "get", "evidence"}, args[0]) {
+		return usageError("expected ls, show, get or evidence")
 	}
 	sub := args[0]
 	fs := newFlagSet(env, "case "+sub, caseUsage)
@@ -48,7 +53,8 @@ func runCase(ctx context.Context, env *Env, args []string) error {
 	cf.define(fs)
 	q := fs.String("q", "", "only cases whose reference holds `TEXT`")
 	asJSON := fs.Bool("json", false, "print the server's JSON instead of a table")
-	out := fs.String("out", "", "get: save the archive as `FILE` (default: CASE_ID.zip here); it must not exist")
+	out := fs.String("out", "", "get, evidence: save the archive as `FILE` (default: CASE_ID.zip, preuves-affaire-ID.zip here); it must not exist")
+	byDeposit := fs.Bool("deposit", false, "evidence: ID is a deposit's id, and the evidence is its case's")
 	if err := parseInterspersed(fs, env, args[1:]); err != nil {
 		return err
 	}
@@ -63,6 +69,8 @@ func runCase(ctx context.Context, env *Env, args []string) error {
 	switch sub {
 	case "get":
 		return getCase(ctx, env, c, id, *out)
+	case "evidence":
+		return getCaseEvidence(ctx, env, c, id, *byDeposit, *out)
 	case "ls":
 		l, err := c.Cases(ctx, *q)
 		if err != nil {

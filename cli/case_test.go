@@ -4,12 +4,14 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"navette"
 	"navette/app"
 )
 
@@ -67,6 +69,23 @@ func TestCaseReplyExtend(t *testing.T) {
 	}
 	if y := runCLI(t, e.vars(e.lawyer), false, "extend", sent, "--days", "3"); y.code == 0 {
 		t.Errorf("a recipient extended the deposit: %q", y.stdout)
+	}
+
+	// An auditor saves the evidence of the case, by a deposit or by its id;
+	// each bundle inside matches the manifest. Others may not.
+	auditor := e.user("audit@justice.example", navette.RoleAuditor)
+	for i, args := range [][]string{{"--deposit", reply}, {orig.CaseID}} {
+		out := filepath.Join(dir, fmt.Sprintf("preuves-%d.zip", i))
+		ev := runCLI(t, e.vars(auditor), false, append(append([]string{"case", "evidence"}, args...), "--out", out)...)
+		if ev.code != 0 || lastLine(ev.stdout) != out {
+			t.Fatalf("case evidence %v: exit %d, stdout %q, stderr %q", args, ev.code, ev.stdout, ev.stderr)
+		}
+		if n, err := checkCaseEvidence(out); err != nil || n != 2 {
+			t.Errorf("case evidence %v: %d bundles, %v; want 2", args, n, err)
+		}
+	}
+	if y := runCLI(t, e.vars(e.agent), false, "case", "evidence", orig.CaseID, "--out", filepath.Join(dir, "x.zip")); y.code == 0 {
+		t.Errorf("an agent got the evidence of a case: %q", y.stdout)
 	}
 }
 

@@ -42,6 +42,7 @@ func runSend(ctx context.Context, env *Env, args []string) error {
 	message := fs.String("message", "", "`text` for the recipients")
 	noReceipts := fs.Bool("no-receipts", false, "do not e-mail me when each recipient first downloads")
 	maxDownloads := fs.Int("max-downloads", 0, "complete downloads of each file allowed per recipient (0: no limit)")
+	from := fs.String("from", "", "send on behalf of the service mailbox with this `e-mail` address, of which you are a member")
 	if err := parseInterspersed(fs, env, args); err != nil {
 		return err
 	}
@@ -68,7 +69,7 @@ func runSend(ctx context.Context, env *Env, args []string) error {
 
 	d, err := c.CreateDeposit(ctx, api.CreateDeposit{
 		Recipients: to, Reference: strings.TrimSpace(*ref), Message: *message, RetentionDays: *retention,
-		NotifySender: notifySender(*noReceipts), MaxDownloads: *maxDownloads,
+		NotifySender: notifySender(*noReceipts), MaxDownloads: *maxDownloads, FromSpace: strings.TrimSpace(*from),
 	})
 	if err != nil {
 		return err

@@ -9,12 +9,34 @@ import (
 	"navette/api"
 )
 
-// Cases returns the caller's cases, the most recently active first; with
-// q, only those a reference of which holds q (both normalised).
+// Cases returns every case of the caller, the most recently active first,
+// reading them page by page (CasePage); with q, only those a reference of
+// which holds q (both normalised).
 func (c *Client) Cases(ctx context.Context, q string) (*api.CaseList, error) {
-	var qv url.Values
+	all := &api.CaseList{Cases: []api.Case{}}
+	before := ""
+	for {
+		l, err := c.CasePage(ctx, q, before)
+		if err != nil {
+			return nil, err
+		}
+		all.Cases = append(all.Cases, l.Cases...)
+		if l.Next == "" || l.Next == before {
+			return all, nil
+		}
+		before = l.Next
+	}
+}
+
+// CasePage returns one page of the caller's cases, after the cursor before
+// ("" for the first page); its Next is the cursor of the next page.
+func (c *Client) CasePage(ctx context.Context, q, before string) (*api.CaseList, error) {
+	qv := url.Values{"limit": {"200"}}
 	if q != "" {
-		qv = url.Values{"q": {q}}
+		qv.Set("q", q)
+	}
+	if before != "" {
+		qv.Set("before", before)
 	}
 	var l api.CaseList
 	if err := c.doJSON(ctx, http.MethodGet, c.endpoint(api.PathCases, qv), nil, &l, http.StatusOK); err != nil {
@@ -57,7 +79,22 @@ func (c *Client) Extend(ctx context.Context, depositID string, days int) (*api.D
 // manifeste.json), to w, and returns how many bytes it wrote. The archive
 // is not resumable: an interrupted one must be fetched again.
 func (c *Client) CaseBundle(ctx context.Context, caseID string, w io.Writer) (int64, error) {
-	req, err := c.newRequest(ctx, http.MethodGet, c.endpoint(api.PathCases+"/"+url.PathEscape(caseID)+"/bundle", nil), nil)
+	return c.getZIP(ctx, api.PathCases+"/"+url.PathEscape(caseID)+"/bundle", w)
+}
+
+// CaseEvidence writes to w, for an auditor, the evidence of the whole case
+// caseID (a ZIP of each deposit's evidence bundle and a manifest), or with
+// byDeposit of the case of deposit caseID, and returns its size.
+func (c *Client) CaseEvidence(ctx context.Context, caseID string, byDeposit bool, w io.Writer) (int64, error) {
+	if byDeposit {
+		return c.getZIP(ctx, depositPath(caseID, "case-evidence"), w)
+	}
+	return c.getZIP(ctx, api.PathCases+"/"+url.PathEscape(caseID)+"/evidence", w)
+}
+
+// getZIP writes the ZIP at path to w.
+func (c *Client) getZIP(ctx context.Context, path string, w io.Writer) (int64, error) {
+	req, err := c.newRequest(ctx, http.MethodGet, c.endpoint(path, nil), nil)
 	if err != nil {
 		return 0, err
 	}

@@ -149,52 +149,143 @@ type Case struct {
 	LastAt time.Time
 }
 
-// Direction returns "sent" if actor sent v, "received" otherwise.
+// onSendingSide reports whether actor, a member of the mailboxes svcs,
+// sent d or is a member of the mailbox it was sent from.
+func onSendingSide(d *navette.DepositRecord, actor *navette.User, svcs map[string]bool) bool {
+	return d.SenderID == actor.ID || (d.FromSpaceID != "" && svcs[d.FromSpaceID])
+}
+
+// Direction returns "sent" if actor sent v or is on its sending side
+// (View.Sending), "received" otherwise.
 func Direction(v *View, actor *navette.User) string {
-	if v.SenderID == actor.ID {
+	if v.Sending || v.SenderID == actor.ID {
 		return "sent"
 	}
 	return "received"
 }
 
-// MaxCaseDeposits bounds the deposits read to list a person's cases.
+// MaxCaseDeposits bounds the deposits of one case read to show it.
 const MaxCaseDeposits = 1000
 
-// Cases returns the cases of the deposits actor may see, the most recently
+// CasePage is a page of a person's cases.
+type CasePage struct {
+	Cases []*Case
+	// Next is the cursor of the next page, "" on the last.
+	Next string
+}
+
+// caseScanPages bounds the pages of cases one search reads before it
+// answers with what it found and the cursor to go on from.
+const caseScanPages = 10
+
+// Cases returns every case of the deposits actor may see, the most recently
 // active first; with q, only those one of whose deposits' references holds
-// q once both are normalised (NormalizeReference).
+// q once both are normalised (NormalizeReference). It reads them page by
+// page (CasePage).
 func (s *Service) Cases(ctx context.Context, actor *navette.User, q string) ([]*Case, error) {
+	var out []*Case
+	before := ""
+	for {
+		p, err := s.CasePage(ctx, actor, q, before, 200)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p.Cases...)
+		if p.Next == "" {
+			return out, nil
+		}
+		before = p.Next
+	}
+}
+
+// CasePage returns a page of at most limit (1 to 200, default 50) of the
+// cases of the deposits actor may see, the most recently active first,
+// after the cursor before (a previous page's Next; "" for the first); with
+// q, only those one of whose deposits' references holds q once both are
+// normalised. A search reads at most caseScanPages pages of cases per call:
+// its page may hold fewer than limit cases while Next is set.
+func (s *Service) CasePage(ctx context.Context, actor *navette.User, q, before string, limit int) (*CasePage, error) {
 	if actor == nil {
 		return nil, navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required.")
-	}
-	cs := s.cases()
-	if cs == nil {
-		return []*Case{}, nil
 	}
 	if len(q) > MaxReferenceLen {
 		return nil, navette.Errorf(navette.EINVALID, "The search text must be at most %d bytes.", MaxReferenceLen)
 	}
-	recs, err := cs.CaseDeposits(ctx, navette.CaseFilter{UserID: actor.ID, Limit: MaxCaseDeposits})
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	f, err := caseListFilter(actor, before, limit)
 	if err != nil {
 		return nil, err
 	}
-	all, err := s.caseViews(ctx, actor, recs, false)
-	if err != nil {
-		return nil, err
-	}
+	page := &CasePage{Cases: []*Case{}}
 	nq := navette.NormalizeReference(q)
-	if strings.TrimSpace(q) != "" && nq == "" {
-		return []*Case{}, nil
+	cs := s.cases()
+	if cs == nil || (strings.TrimSpace(q) != "" && nq == "") {
+		return page, nil
 	}
-	out := make([]*Case, 0, len(all))
-	for _, c := range all {
-		if nq == "" || slices.ContainsFunc(c.Deposits, func(v *View) bool {
-			return strings.Contains(navette.NormalizeReference(v.Reference), nq)
-		}) {
-			out = append(out, c)
+	for range caseScanPages {
+		refs, err := cs.CaseList(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range refs {
+			if len(page.Cases) == limit {
+				page.Next = formatCursor(f.Before, f.BeforeID)
+				return page, nil
+			}
+			c, err := s.caseSummary(ctx, actor, r.ID)
+			if err != nil {
+				return nil, err
+			}
+			if c != nil && caseMatches(c, nq) {
+				page.Cases = append(page.Cases, c)
+			}
+			f.Before, f.BeforeID = r.LastAt, r.ID
+		}
+		if len(refs) < f.Limit {
+			return page, nil
 		}
 	}
-	return out, nil
+	page.Next = formatCursor(f.Before, f.BeforeID)
+	return page, nil
+}
+
+// caseListFilter returns the filter of CaseList for a page of limit cases
+// of actor after the cursor before, reading one more to know if there is a
+// next page.
+func caseListFilter(actor *navette.User, before string, limit int) (navette.CaseListFilter, error) {
+	f := navette.CaseListFilter{UserID: actor.ID, Limit: limit + 1}
+	if before != "" {
+		t, id, ok := parseCursor(before)
+		if !ok {
+			return f, navette.Errorf(navette.EINVALID, "Invalid page cursor.")
+		}
+		f.Before, f.BeforeID = t, id
+	}
+	return f, nil
+}
+
+// caseSummary returns case id as actor sees it in a list, without files;
+// nil if actor may see none of its deposits.
+func (s *Service) caseSummary(ctx context.Context, actor *navette.User, id string) (*Case, error) {
+	recs, err := s.cases().CaseDeposits(ctx, navette.CaseFilter{UserID: actor.ID, CaseID: id, Limit: MaxCaseDeposits})
+	if err != nil {
+		return nil, err
+	}
+	cases, err := s.caseViews(ctx, actor, recs, false)
+	if err != nil || len(cases) == 0 {
+		return nil, err
+	}
+	return cases[0], nil
+}
+
+// caseMatches reports whether a reference of c's deposits holds nq, both
+// normalised; every case matches an empty nq.
+func caseMatches(c *Case, nq string) bool {
+	return nq == "" || slices.ContainsFunc(c.Deposits, func(v *View) bool {
+		return strings.Contains(navette.NormalizeReference(v.Reference), nq)
+	})
 }
 
 // Case returns the case id as actor sees it: the deposits of it actor may
@@ -228,11 +319,15 @@ func (s *Service) Case(ctx context.Context, actor *navette.User, id string) (*Ca
 // is available, nor the files and message of one that ended.
 func (s *Service) caseViews(ctx context.Context, actor *navette.User, recs []navette.CaseDeposit, withFiles bool) ([]*Case, error) {
 	now := s.Clock.Now()
+	svcs, err := s.services(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
 	byID := map[string]*Case{}
 	var out []*Case
 	for _, cd := range recs {
 		d := cd.Deposit
-		sent := d.SenderID == actor.ID
+		sent := onSendingSide(d, actor, svcs)
 		if !sent && (d.State == navette.DepositDraft || d.State == navette.DepositChecking) {
 			continue
 		}
@@ -251,6 +346,7 @@ func (s *Service) caseViews(ctx context.Context, actor *navette.User, recs []nav
 			return nil, err
 		}
 		v.CaseID = cd.CaseID
+		v.Sending = sent
 		if !sent && Expired(d, now) {
 			v.Message, v.Files = "", nil
 		}

@@ -24,6 +24,9 @@ type Draft struct {
 	// MaxDownloads caps the complete downloads of each file by each
 	// recipient person, from 1 to MaxDownloadCap; 0 means no cap.
 	MaxDownloads int
+	// FromSpace, if set, is the e-mail address of a service mailbox actor
+	// is a member of, on behalf of which the deposit is sent.
+	FromSpace string
 }
 
 // MaxDownloadCap is the largest cap of downloads a sender may set.
@@ -67,6 +70,10 @@ func (s *Service) Create(ctx context.Context, actor *navette.User, in Draft) (*V
 	if len(in.Recipients) > lim.MaxRecipients {
 		return nil, navette.Errorf(navette.EINVALID, "At most %d recipients are allowed.", lim.MaxRecipients)
 	}
+	from, err := s.fromSpace(ctx, actor, in.FromSpace)
+	if err != nil {
+		return nil, err
+	}
 	seen := map[string]bool{}
 	var recipients []navette.Recipient
 	for _, e := range in.Recipients {
@@ -84,8 +91,8 @@ func (s *Service) Create(ctx context.Context, actor *navette.User, in Draft) (*V
 		} else if err != nil {
 			return nil, err
 		}
-		if u.ID == actor.ID {
-			return nil, navette.Errorf(navette.EINVALID, "You cannot send a deposit to yourself.")
+		if u.ID == actor.ID || u.ID == from {
+			return nil, navette.Errorf(navette.EINVALID, "You cannot send a deposit to yourself or to the mailbox it is sent from.")
 		}
 		if err := s.mayReceive(actor, u); err != nil {
 			return nil, err
@@ -102,6 +109,7 @@ func (s *Service) Create(ctx context.Context, actor *navette.User, in Draft) (*V
 	d := &navette.DepositRecord{
 		ID:            navette.NewID(),
 		SenderID:      actor.ID,
+		FromSpaceID:   from,
 		State:         navette.DepositDraft,
 		RetentionDays: days,
 		CreatedAt:     now,
@@ -171,7 +179,11 @@ func (s *Service) Get(ctx context.Context, actor *navette.User, id string) (*Vie
 	if err != nil {
 		return nil, err
 	}
-	if d.SenderID != actor.ID && Expired(d, s.Clock.Now()) {
+	sending, err := s.sending(ctx, actor, d)
+	if err != nil {
+		return nil, err
+	}
+	if !sending && Expired(d, s.Clock.Now()) {
 		s.deny(ctx, actor, id, "gone")
 		return nil, gone(d)
 	}
@@ -182,10 +194,15 @@ func (s *Service) Get(ctx context.Context, actor *navette.User, id string) (*Vie
 	if d.State == navette.DepositAvailable && Expired(d, s.Clock.Now()) {
 		d.State = navette.DepositExpired // the sweeper will record it; show the truth now
 	}
-	if d.SenderID != actor.ID {
+	if !sending {
 		s.recordOpened(ctx, actor, d)
 	}
-	return s.view(ctx, d, files)
+	v, err := s.view(ctx, d, files)
+	if err != nil {
+		return nil, err
+	}
+	v.Sending = sending
+	return v, nil
 }
 
 // recordOpened notes that actor opened d now, on each recipient of d that
@@ -278,6 +295,7 @@ func (s *Service) List(ctx context.Context, actor *navette.User, box navette.Box
 		if err != nil {
 			return nil, "", err
 		}
+		v.Sending = box == navette.BoxSent
 		views = append(views, v)
 	}
 	return views, next, nil

@@ -125,8 +125,11 @@ func (s *Service) OpenFile(ctx context.Context, actor *navette.User, depositID, 
 // of their own. A download that starts below the cap runs to its end, so
 // downloads running at once may together pass it.
 func (s *Service) checkDownloadLimit(ctx context.Context, actor *navette.User, d *navette.DepositRecord, f *navette.FileRecord) error {
-	if d.MaxDownloads <= 0 || actor.ID == d.SenderID {
+	if d.MaxDownloads <= 0 {
 		return nil
+	}
+	if sending, err := s.sending(ctx, actor, d); err != nil || sending {
+		return err
 	}
 	n, err := s.Meta.DownloadCount(ctx, d.ID, f.ID, actor.ID)
 	if err != nil {

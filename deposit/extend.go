@@ -11,18 +11,15 @@ import (
 // Extend lengthens the retention of an available deposit by days, within
 // the operator's ceiling counted from the deposit's creation: its new
 // expiry is at most MaxRetentionDays after it was made. Its recipients are
-// told by a notice, the extension is journaled with its claims. Only the
-// sender may extend. Returns EINVALID for days below 1 or past the ceiling
+// told by a notice, the extension is journaled with its claims (the actor
+// is who extended). Only the sender, or a member of the service mailbox it
+// was sent from, may extend; others who know the deposit get EFORBIDDEN.
+// Returns EINVALID for days below 1 or past the ceiling
 // (saying how far it may go), ECONFLICT for a deposit not yet available,
 // EGONE for one that ended.
 func (s *Service) Extend(ctx context.Context, actor *navette.User, id string, days int) (*View, error) {
-	d, err := s.lookup(ctx, actor, id)
-	if err != nil {
+	if _, err := s.lookupSent(ctx, actor, id, "Only the sender may extend a deposit."); err != nil {
 		return nil, err
-	}
-	if d.SenderID != actor.ID {
-		s.deny(ctx, actor, id, "not_sender")
-		return nil, navette.Errorf(navette.EFORBIDDEN, "Only the sender may extend a deposit.")
 	}
 	lim, err := s.CurrentLimits(ctx)
 	if err != nil {

@@ -28,11 +28,8 @@ func (s *Service) Reply(ctx context.Context, actor *navette.User, id string, in 
 	if err != nil {
 		return nil, err
 	}
-	if d.SenderID == actor.ID {
-		return nil, navette.Errorf(navette.EFORBIDDEN, "You sent this deposit: a reply goes to its sender.")
-	}
-	if !CanDeposit(actor.Role) || (s.Internal && actor.Role == navette.RolePartner) {
-		return nil, navette.Errorf(navette.EFORBIDDEN, "Your role does not allow sending deposits.")
+	if err := s.mayReply(ctx, actor, d); err != nil {
+		return nil, err
 	}
 	if d.Key.IsZero() {
 		return nil, gone(d)
@@ -75,7 +72,8 @@ func (s *Service) Reply(ctx context.Context, actor *navette.User, id string, in 
 }
 
 // replyTo returns who a reply of actor to deposit d, of case caseID, goes
-// to: the sender's side. When the sender is a member of service mailboxes,
+// to: the sender's side. A deposit sent on behalf of a service mailbox is
+// answered to that mailbox while it is enabled. Otherwise, when the sender is a member of service mailboxes,
 // the reply goes to the one of them the case's deposits from actor's side
 // were last addressed to, or to the only one the sender is a member of;
 // otherwise to the sender in person. Returns EFORBIDDEN if actor may not
@@ -89,8 +87,11 @@ func (s *Service) replyTo(ctx context.Context, actor *navette.User, d *navette.D
 	if err != nil {
 		return nil, err
 	}
-	var to *navette.User
-	if cs := s.cases(); len(svcs) > 0 && cs != nil && caseID != "" {
+	to, err := s.fromMailbox(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	if cs := s.cases(); to == nil && len(svcs) > 0 && cs != nil && caseID != "" {
 		// The case's deposits actor may see, newest first: the last one
 		// actor's side addressed to a mailbox of the sender.
 		recs, err := cs.CaseDeposits(ctx, navette.CaseFilter{UserID: actor.ID, CaseID: caseID, Limit: MaxCaseDeposits})

@@ -157,6 +157,12 @@ type View struct {
 	Files     []FileView
 	// CaseID is the case the deposit belongs to, "" if none.
 	CaseID string
+	// FromSpace is the service mailbox the deposit was sent on behalf of,
+	// nil if it was sent in person.
+	FromSpace *navette.User
+	// Sending is set when the person it is shown to sent it or is a member
+	// of the mailbox it was sent from.
+	Sending bool
 }
 
 // FileView is a file with its name opened.
@@ -244,6 +250,11 @@ func (s *Service) view(ctx context.Context, d *navette.DepositRecord, files []*n
 		return nil, err
 	}
 	v.Sender = sender
+	if d.FromSpaceID != "" {
+		if v.FromSpace, err = s.Meta.User(ctx, d.FromSpaceID); err != nil {
+			return nil, err
+		}
+	}
 	if v.CaseID, err = s.caseOf(ctx, d.ID); err != nil {
 		return nil, err
 	}
@@ -307,8 +318,17 @@ func (s *Service) lookup(ctx context.Context, actor *navette.User, id string) (*
 	} else if err != nil {
 		return nil, err
 	}
-	// Recipients learn of a deposit only once it is available.
-	if d.SenderID != actor.ID && (d.State == navette.DepositDraft || d.State == navette.DepositChecking) {
+	// Recipients learn of a deposit only once it is available, members of
+	// the mailbox it is sent from once it is submitted.
+	hidden := d.State == navette.DepositDraft
+	if d.State == navette.DepositChecking {
+		sending, err := s.sending(ctx, actor, d)
+		if err != nil {
+			return nil, err
+		}
+		hidden = !sending
+	}
+	if d.SenderID != actor.ID && hidden {
 		s.deny(ctx, actor, id, "not_found")
 		return nil, notFound()
 	}
@@ -323,7 +343,11 @@ func (s *Service) lookupSent(ctx context.Context, actor *navette.User, id, refus
 	if err != nil {
 		return nil, err
 	}
-	if d.SenderID != actor.ID {
+	sending, err := s.sending(ctx, actor, d)
+	if err != nil {
+		return nil, err
+	}
+	if !sending {
 		s.deny(ctx, actor, id, "not_sender")
 		return nil, navette.Errorf(navette.EFORBIDDEN, "%s", refusal)
 	}

@@ -38,6 +38,7 @@ type Store interface {
 	navette.DepositStore
 	navette.MailboxStore
 	navette.JournalStore
+	navette.UserStore
 }
 
 // Service issues receipts and evidence bundles. Set its fields before use.
@@ -103,7 +104,7 @@ func Auditor(r navette.Role) bool { return r == navette.RoleAuditor }
 func JournalReader(r navette.Role) bool { return r == navette.RoleAuditor || r == navette.RoleAdmin }
 
 // access returns what actor may see of deposit id: everything for its
-// sender and for auditors, their share for its recipients and the members
+// sender, the members of the mailbox it was sent from and auditors, their share for its recipients and the members
 // of a recipient mailbox once it was submitted, and for anyone else the
 // same ENOTFOUND as for an unknown deposit, journaled.
 func (s *Service) access(ctx context.Context, actor *navette.User, id string) (*access, error) {
@@ -133,15 +134,26 @@ func (s *Service) access(ctx context.Context, actor *navette.User, id string) (*
 	}
 	a := &access{d: d, all: d.SenderID == actor.ID || Auditor(actor.Role), ids: map[string]bool{actor.ID: true}}
 	if !a.all {
-		ms, err := s.Meta.Memberships(ctx, actor.ID)
-		if err != nil {
+		if err := s.addMemberships(ctx, actor, a); err != nil {
 			return nil, err
-		}
-		for _, m := range ms {
-			a.ids[m.ServiceID] = true
 		}
 	}
 	return a, nil
+}
+
+// addMemberships adds to a the mailboxes actor is a member of, and gives
+// actor everything if one of them is the mailbox the deposit was sent
+// from.
+func (s *Service) addMemberships(ctx context.Context, actor *navette.User, a *access) error {
+	ms, err := s.Meta.Memberships(ctx, actor.ID)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		a.ids[m.ServiceID] = true
+	}
+	a.all = a.d.FromSpaceID != "" && a.ids[a.d.FromSpaceID]
+	return nil
 }
 
 // deny journals a refused access.

@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"strconv"
 
 	"navette"
 	"navette/api"
@@ -10,13 +11,23 @@ import (
 )
 
 func (s *Server) handleListCases(w http.ResponseWriter, r *http.Request) {
-	cases, err := s.Deposits.Cases(r.Context(), navette.UserFromContext(r.Context()), r.URL.Query().Get("q"))
+	q := r.URL.Query()
+	limit := 0
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 200 {
+			s.writeError(w, r, navette.Errorf(navette.EINVALID, "limit must be a number from 1 to 200."))
+			return
+		}
+		limit = n
+	}
+	page, err := s.Deposits.CasePage(r.Context(), navette.UserFromContext(r.Context()), q.Get("q"), q.Get("before"), limit)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	out := api.CaseList{Cases: make([]api.Case, 0, len(cases))}
-	for _, c := range cases {
+	out := api.CaseList{Cases: make([]api.Case, 0, len(page.Cases)), Next: page.Next}
+	for _, c := range page.Cases {
 		out.Cases = append(out.Cases, caseJSON(c, nil))
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -37,6 +37,9 @@ func depositJSON(v *deposit.View, withFiles bool) api.Deposit {
 		MaxDownloads:  v.MaxDownloads,
 		CaseID:        v.CaseID,
 	}
+	if v.FromSpace != nil {
+		d.FromSpace = &api.Person{Email: v.FromSpace.Email, Name: v.FromSpace.Name}
+	}
 	for _, r := range v.Recipients {
 		d.Recipients = append(d.Recipients, api.Recipient{Email: r.Email, Name: r.Name, Service: r.Role == navette.RoleService,
 			Revoked: r.Disabled, FirstDownloadAt: timePtr(r.FirstDownloadAt), FirstDownloadBy: r.FirstDownloadBy,

@@ -22,6 +22,7 @@ func (s *Server) handleCreateDeposit(w http.ResponseWriter, r *http.Request) {
 		RetentionDays: in.RetentionDays,
 		NoReceipts:    in.NotifySender != nil && !*in.NotifySender,
 		MaxDownloads:  in.MaxDownloads,
+		FromSpace:     in.FromSpace,
 	})
 	if err != nil {
 		s.writeError(w, r, err)

@@ -75,6 +75,40 @@ func (s *Server) handleEvidenceBundle(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+func (s *Server) handleCaseEvidence(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	s.caseEvidence(w, r, "affaire-"+id, func(zw *lazyHeaders) error {
+		return s.Evidence.CaseBundle(r.Context(), navette.UserFromContext(r.Context()), id, zw)
+	})
+}
+
+func (s *Server) handleDepositCaseEvidence(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	s.caseEvidence(w, r, "affaire-du-depot-"+id, func(zw *lazyHeaders) error {
+		return s.Evidence.DepositCaseBundle(r.Context(), navette.UserFromContext(r.Context()), id, zw)
+	})
+}
+
+// caseEvidence streams the evidence of a case that write makes, as
+// preuves-NAME.zip; an error before the first byte is answered as a
+// problem, one after it cuts the answer short.
+func (s *Server) caseEvidence(w http.ResponseWriter, r *http.Request, name string, write func(zw *lazyHeaders) error) {
+	zw := &lazyHeaders{w: w, set: func(h http.Header) {
+		h.Set("Content-Type", "application/zip")
+		h.Set("Content-Disposition", `attachment; filename="preuves-`+name+`.zip"`)
+		h.Set("Cache-Control", "no-store")
+	}}
+	err := write(zw)
+	if err != nil && !zw.wrote {
+		s.writeError(w, r, err)
+		return
+	}
+	if err != nil {
+		s.log().ErrorContext(r.Context(), "case evidence cut short", "what", name, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+}
+
 // lazyHeaders sets its headers at the first write, so that an error before
 // it can still be answered with a problem document.
 type lazyHeaders struct {

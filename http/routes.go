@@ -22,6 +22,7 @@ func (s *Server) routes() ([]Route, error) {
 	admin := Access{Roles: admins, Scope: navette.ScopeAdmin}
 	court := Access{Roles: courtAdmin, Scope: navette.ScopeAdmin}
 	audit := Access{Roles: auditors, Scope: navette.ScopeAudit}
+	auditOnly := Access{Roles: []navette.Role{navette.RoleAuditor}, Scope: navette.ScopeAudit}
 	rs := []Route{
 		{"GET /healthz", public, s.handleHealth},
 		{"GET /readyz", public, s.handleReady},
@@ -60,6 +61,8 @@ func (s *Server) routes() ([]Route, error) {
 		{"GET " + api.PathDeposits + "/{id}/files/{fid}", read, s.handleDownload},
 		{"GET " + api.PathDeposits + "/{id}/receipts", anyone, s.handleListReceipts},
 		{"GET " + api.PathDeposits + "/{id}/evidence", anyone, s.handleEvidenceBundle},
+		{"GET " + api.PathDeposits + "/{id}/case-evidence", auditOnly, s.handleDepositCaseEvidence},
+		{"GET " + api.PathCases + "/{id}/evidence", auditOnly, s.handleCaseEvidence},
 		{"GET " + api.PathReceipts + "/{rid}", anyone, s.handleGetReceipt},
 		{"POST " + api.PathUploads + "{$}", write, s.capUploads(s.tusRoute(tus, tus.PostFile))},
 		{"HEAD " + api.PathUploads + "{id}", write, s.tusRoute(tus, tus.HeadFile)},

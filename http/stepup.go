@@ -20,6 +20,8 @@ var stepUpRoutes = map[string]bool{
 	"POST " + api.PathAdminDirectory + "/{source}/import": true,
 	"PUT " + api.PathAdminSettings:                        true,
 	"GET " + api.PathDeposits + "/{id}/evidence":          true,
+	"GET " + api.PathDeposits + "/{id}/case-evidence":     true,
+	"GET " + api.PathCases + "/{id}/evidence":             true,
 }
 
 // handleStepUp makes the caller's session fresh again with a TOTP code,

@@ -122,7 +122,8 @@ func (s *Store) CaseDeposits(ctx context.Context, f navette.CaseFilter) ([]navet
 		WHERE (d.sender_id = $1
 			OR EXISTS (SELECT 1 FROM deposit_recipients x WHERE x.deposit_id = d.id AND x.user_id = $1)
 			OR EXISTS (SELECT 1 FROM deposit_recipients x JOIN members m ON m.service_id = x.user_id
-				WHERE x.deposit_id = d.id AND m.user_id = $1))`
+				WHERE x.deposit_id = d.id AND m.user_id = $1)
+			OR (d.state <> 'draft' AND d.from_space_id IN (SELECT service_id FROM members WHERE user_id = $1)))`
 	args := []any{f.UserID, limit}
 	if f.CaseID != "" {
 		query += ` AND c.case_id = $3`
@@ -162,6 +163,78 @@ func (s *Store) CaseDeposits(ctx context.Context, f navette.CaseFilter) ([]navet
 	out := make([]navette.CaseDeposit, len(ds))
 	for i, d := range ds {
 		out[i] = navette.CaseDeposit{CaseID: cases[d.ID], Deposit: d}
+	}
+	return out, nil
+}
+
+// caseSeen is the condition that the user $1 may see deposit d of a case
+// and know of it: its sender; a member of the mailbox it was sent from once
+// it is submitted; a recipient, in person or as a member of a recipient
+// mailbox, once it is available.
+const caseSeen = `(d.sender_id = $1
+	OR (d.state <> 'draft' AND d.from_space_id IN (SELECT service_id FROM members WHERE user_id = $1))
+	OR (d.state NOT IN ('draft', 'checking') AND (
+		EXISTS (SELECT 1 FROM deposit_recipients x WHERE x.deposit_id = d.id AND x.user_id = $1)
+		OR EXISTS (SELECT 1 FROM deposit_recipients x JOIN members m ON m.service_id = x.user_id
+			WHERE x.deposit_id = d.id AND m.user_id = $1))))`
+
+// CaseList returns a page of the cases f.UserID may see, most recently
+// active first.
+func (s *Store) CaseList(ctx context.Context, f navette.CaseListFilter) ([]navette.CaseRef, error) {
+	limit, err := limitArg(f.Limit, 100)
+	if err != nil {
+		return nil, err
+	}
+	query := `SELECT c.case_id, MAX(d.created_at) FROM case_deposits c JOIN deposits d ON d.id = c.deposit_id
+		WHERE ` + caseSeen + ` GROUP BY c.case_id`
+	args := []any{f.UserID, limit}
+	if !f.Before.IsZero() {
+		query += ` HAVING MAX(d.created_at) < $3 OR (MAX(d.created_at) = $3 AND c.case_id < $4)`
+		args = append(args, timeArg(f.Before), f.BeforeID)
+	}
+	query += ` ORDER BY MAX(d.created_at) DESC, c.case_id DESC LIMIT $2`
+	rows, err := s.rdb.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, s.internal(err, "list cases")
+	}
+	defer rows.Close()
+	var out []navette.CaseRef
+	for rows.Next() {
+		var (
+			r    navette.CaseRef
+			last sql.NullInt64
+		)
+		if err := rows.Scan(&r.ID, &last); err != nil {
+			return nil, s.internal(err, "list cases")
+		}
+		r.LastAt = timeCol(last)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.internal(err, "list cases")
+	}
+	return out, nil
+}
+
+// CaseDepositIDs returns the ids of every deposit of the case, oldest
+// first.
+func (s *Store) CaseDepositIDs(ctx context.Context, caseID string) ([]string, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT c.deposit_id FROM case_deposits c JOIN deposits d ON d.id = c.deposit_id
+		WHERE c.case_id = $1 ORDER BY d.created_at, d.id`, caseID)
+	if err != nil {
+		return nil, s.internal(err, "list case deposits")
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, s.internal(err, "list case deposits")
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.internal(err, "list case deposits")
 	}
 	return out, nil
 }

@@ -17,7 +17,7 @@ import (
 const (
 	depositCols = "d.id, d.sender_id, d.state, d.retention_days, d.key_id, d.key_data, d.reference, d.message, " +
 		"d.created_at, d.submitted_at, d.available_at, d.expires_at, d.revoked_at, d.purged_at, d.notify_sender, d.reminded_at, " +
-		"d.proof_key_id, d.proof_key_data, d.proof_until, d.max_downloads"
+		"d.proof_key_id, d.proof_key_data, d.proof_until, d.max_downloads, d.from_space_id"
 	recipientCols = "r.user_id, u.email, u.name, u.role, u.disabled, r.first_download_at, r.first_download_by, r.first_opened_at, r.first_opened_by"
 	// withRecipients joins a deposit row d to its recipients, one row per
 	// recipient, or one row of NULLs if it has none.
@@ -31,13 +31,14 @@ type depositRow struct {
 	state                                                             string
 	created, submitted, available, expires, revoked, purged, reminded sql.NullInt64
 	proofUntil                                                        sql.NullInt64
+	fromSpace                                                         sql.NullString
 	notifySender                                                      int64
 }
 
 func (r *depositRow) dest() []any {
 	return []any{&r.d.ID, &r.d.SenderID, &r.state, &r.d.RetentionDays, &r.d.Key.KeyID, &r.d.Key.Data,
 		&r.d.Reference, &r.d.Message, &r.created, &r.submitted, &r.available, &r.expires, &r.revoked, &r.purged,
-		&r.notifySender, &r.reminded, &r.d.ProofKey.KeyID, &r.d.ProofKey.Data, &r.proofUntil, &r.d.MaxDownloads}
+		&r.notifySender, &r.reminded, &r.d.ProofKey.KeyID, &r.d.ProofKey.Data, &r.proofUntil, &r.d.MaxDownloads, &r.fromSpace}
 }
 
 func (r *depositRow) record() *navette.DepositRecord {
@@ -56,6 +57,7 @@ func (r *depositRow) record() *navette.DepositRecord {
 	d.RemindedAt = timeCol(r.reminded)
 	d.ProofKey.Data = bytesCol(d.ProofKey.Data)
 	d.ProofUntil = timeCol(r.proofUntil)
+	d.FromSpaceID = r.fromSpace.String
 	return &d
 }
 
@@ -78,7 +80,7 @@ func (r *recipientRow) recipient() navette.Recipient {
 }
 
 // depositArgs returns the mutable columns of d in the order of the SET list
-// of updateDeposit: all but id, sender_id and created_at.
+// of updateDeposit: all but id, sender_id, from_space_id and created_at.
 func depositArgs(d *navette.DepositRecord) []any {
 	return []any{string(d.State), d.RetentionDays, d.Key.KeyID, bytesArg(d.Key.Data), bytesArg(d.Reference), bytesArg(d.Message),
 		timeArg(d.SubmittedAt), timeArg(d.AvailableAt), timeArg(d.ExpiresAt), timeArg(d.RevokedAt), timeArg(d.PurgedAt),
@@ -118,10 +120,11 @@ func (s *Store) CreateDeposit(ctx context.Context, d *navette.DepositRecord, eve
 // insertDeposit adds the rows of d and its recipients.
 func (s *Store) insertDeposit(ctx context.Context, tx *sql.Tx, d *navette.DepositRecord) error {
 	args := append([]any{d.ID, d.SenderID, timeArg(d.CreatedAt)}, depositArgs(d)...)
+	args = append(args, nullString(d.FromSpaceID))
 	_, err := tx.ExecContext(ctx, `INSERT INTO deposits (id, sender_id, created_at, state, retention_days, key_id, key_data,
 		reference, message, submitted_at, available_at, expires_at, revoked_at, purged_at, notify_sender, reminded_at,
-		proof_key_id, proof_key_data, proof_until, max_downloads)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`, args...)
+		proof_key_id, proof_key_data, proof_until, max_downloads, from_space_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`, args...)
 	if err != nil {
 		return s.insertErr(err, "create deposit", "A deposit with this id exists already.", "No such sender.")
 	}
@@ -142,7 +145,8 @@ func (s *Store) Deposit(ctx context.Context, id string) (*navette.DepositRecord,
 }
 
 // DepositFor returns the deposit with the given id if userID sent it, is one
-// of its recipients or is a member of a service that is one.
+// of its recipients or is a member of a service that is one, or, once it is
+// no longer a draft, is a member of the service it was sent from.
 //
 // Whether the user may see it is decided first, and so that a deposit that
 // does not exist and one the user may not see cost the same work: the
@@ -154,7 +158,9 @@ func (s *Store) DepositFor(ctx context.Context, id, userID string) (*navette.Dep
 	err := s.rdb.QueryRowContext(ctx, `SELECT COALESCE((SELECT id = $1 AND sender_id = $2 FROM deposits WHERE id >= $1 ORDER BY id LIMIT 1), FALSE)
 		OR EXISTS (SELECT 1 FROM deposit_recipients WHERE deposit_id = $1 AND user_id = $2)
 		OR EXISTS (SELECT 1 FROM members m JOIN deposit_recipients x ON x.user_id = m.service_id
-			WHERE m.user_id = $2 AND x.deposit_id = $1)`, id, userID).Scan(&may)
+			WHERE m.user_id = $2 AND x.deposit_id = $1)
+		OR EXISTS (SELECT 1 FROM deposits y JOIN members m ON m.service_id = y.from_space_id
+			WHERE y.id = $1 AND m.user_id = $2 AND y.state <> 'draft')`, id, userID).Scan(&may)
 	if err != nil {
 		return nil, s.internal(err, "get deposit")
 	}
@@ -235,7 +241,8 @@ func (s *Store) ListDeposits(ctx context.Context, f navette.DepositFilter) ([]*n
 			FROM deposits d`+withRecipients+` WHERE d.id IN (`+placeholders(1, len(ids))+`)
 			ORDER BY d.created_at DESC, d.id DESC, `+recipientOrder, args...)
 	case navette.BoxSent:
-		inner.WriteString(`SELECT d.* FROM deposits d WHERE d.sender_id = $1`)
+		inner.WriteString(`SELECT d.* FROM deposits d WHERE (d.sender_id = $1 OR (d.state <> 'draft'
+			AND d.from_space_id IN (SELECT service_id FROM members WHERE user_id = $1)))`)
 	default:
 		return nil, invalid("Unknown box %q.", f.Box)
 	}

@@ -241,6 +241,14 @@ func bytesArg(b []byte) any {
 	return append([]byte(nil), b...)
 }
 
+// nullString returns s, or nil (NULL) when it is empty.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
 // bytesCol returns b, or nil when it is empty.
 func bytesCol(b []byte) []byte {
 	if len(b) == 0 {

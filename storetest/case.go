@@ -25,6 +25,7 @@ func TestCaseStore(t *testing.T, open func(t *testing.T) CaseMetaStore) {
 		{"ByDigestConcurrent", testCaseByDigestConcurrent},
 		{"Join", testCaseJoin},
 		{"Deposits", testCaseDeposits},
+		{"List", testCaseList},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)

@@ -119,6 +119,7 @@ func TestDepositStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
 	runMeta(t, open, []metaTest{
 		{"CreateDeposit", testMetaCreateDeposit},
 		{"DepositFor", testMetaDepositFor},
+		{"FromSpace", testMetaFromSpace},
 		{"ListDeposits", testMetaListDeposits},
 		{"ListPagination", testMetaListPagination},
 		{"ListDefaultLimit", testMetaListDefaultLimit},

@@ -19,6 +19,8 @@ func CasePath(id string) string { return "/cases/" + url.PathEscape(id) }
 type casesData struct {
 	Query string
 	Cases []caseRow
+	// Next and First link to the next and the first page, "" for none.
+	Next, First string
 }
 
 // caseRow is one case of the list.
@@ -36,18 +38,40 @@ func (h *Handler) cases(w http.ResponseWriter, r *http.Request) {
 	if len(q) > deposit.MaxReferenceLen {
 		q = q[:deposit.MaxReferenceLen]
 	}
-	cs, err := h.Deposits.Cases(r.Context(), u, q)
+	before := r.URL.Query().Get("before")
+	page, err := h.Deposits.CasePage(r.Context(), u, q, before, 0)
 	if err != nil {
 		h.Error(w, r, err)
 		return
 	}
 	p := h.newPage(w, r, "Affaires", "cases")
 	d := &casesData{Query: q}
-	for _, c := range cs {
+	d.Next, d.First = casePages(q, before, page.Next)
+	for _, c := range page.Cases {
 		d.Cases = append(d.Cases, caseRow{ID: c.ID, Reference: c.Reference, Sent: c.Sent, Received: c.Received, LastAt: c.LastAt})
 	}
 	p.Data = d
 	h.render(w, r, http.StatusOK, "cases", p)
+}
+
+// casePages returns the links to the next page of cases, after next, and
+// to the first, when the page is not the first; with the search q.
+func casePages(q, before, next string) (nextLink, first string) {
+	v := url.Values{}
+	if q != "" {
+		v.Set("q", q)
+	}
+	if before != "" {
+		first = "/cases"
+		if q != "" {
+			first += "?" + v.Encode()
+		}
+	}
+	if next != "" {
+		v.Set("before", next)
+		nextLink = "/cases?" + v.Encode()
+	}
+	return nextLink, first
 }
 
 // caseData is what a case's page shows.
@@ -91,7 +115,7 @@ func (h *Handler) casePage(w http.ResponseWriter, r *http.Request) {
 	now := h.now()
 	d := &caseData{ID: c.ID, Reference: c.Reference, Sent: c.Sent, Received: c.Received}
 	for _, v := range c.Deposits {
-		cd := caseDeposit{ID: v.ID, Reference: v.Reference, Sent: v.SenderID == u.ID, Sender: v.Sender.Name,
+		cd := caseDeposit{ID: v.ID, Reference: v.Reference, Sent: v.Sending || v.SenderID == u.ID, Sender: v.Sender.Name,
 			Created: v.CreatedAt, Expires: v.ExpiresAt, State: v.State, Ended: deposit.Expired(v.DepositRecord, now)}
 		for _, rc := range v.Recipients {
 			cd.Recipients = append(cd.Recipients, caseRecipient{Name: rc.Name, Downloaded: rc.FirstDownloadAt})

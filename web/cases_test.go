@@ -18,3 +18,21 @@ func TestGroupByCase(t *testing.T) {
 		}
 	}
 }
+
+func TestCasePages(t *testing.T) {
+	for _, tc := range []struct {
+		q, before, next   string
+		wantNext, wantFst string
+	}{
+		{"", "", "", "", ""},
+		{"", "", "1.abc", "/cases?before=1.abc", ""},
+		{"", "1.abc", "2.def", "/cases?before=2.def", "/cases"},
+		{"rg 1/2", "1.abc", "", "", "/cases?q=rg+1%2F2"},
+		{"rg", "", "3.x", "/cases?before=3.x&q=rg", ""},
+	} {
+		next, first := casePages(tc.q, tc.before, tc.next)
+		if next != tc.wantNext || first != tc.wantFst {
+			t.Errorf("casePages(%q, %q, %q) = %q, %q; want %q, %q", tc.q, tc.before, tc.next, next, first, tc.wantNext, tc.wantFst)
+		}
+	}
+}

@@ -239,7 +239,7 @@ func (h *Handler) row(v *deposit.View, u *navette.User, services map[string]bool
 			}
 		}
 	}
-	if v.SenderID == u.ID {
+	if v.Sending || v.SenderID == u.ID {
 		rw.New = false
 	}
 	if rw.Ended {
@@ -289,6 +289,7 @@ type depositData struct {
 	Message       string
 	State         navette.DepositState
 	Sender        *navette.User
+	FromSpace     *navette.User // the service mailbox it was sent on behalf of; nil if in person
 	CreatedAt     time.Time
 	ExpiresAt     time.Time
 	RevokedAt     time.Time
@@ -363,7 +364,8 @@ func newDepositData(v *deposit.View, u *navette.User, now time.Time) *depositDat
 		ID: v.ID, Reference: v.Reference, Message: v.Message, State: v.State, Sender: v.Sender,
 		CreatedAt: v.CreatedAt, ExpiresAt: v.ExpiresAt, RevokedAt: v.RevokedAt, PurgedAt: v.PurgedAt, RetentionDays: v.RetentionDays,
 		MaxDownloads: v.MaxDownloads,
-		IsSender:     v.SenderID == u.ID,
+		IsSender:     v.Sending || v.SenderID == u.ID,
+		FromSpace:    v.FromSpace,
 	}
 	d.CanDownload = !ended && v.State == navette.DepositAvailable
 	d.CanRevoke = d.IsSender && !ended && (v.State == navette.DepositAvailable || v.State == navette.DepositDraft || v.State == navette.DepositChecking)
@@ -452,6 +454,8 @@ type newData struct {
 	Retention int
 	Messages  map[string]string
 	Drafts    int // the user's drafts, to resume or discard
+	// Mailboxes are the service mailboxes the user may send on behalf of.
+	Mailboxes []*navette.User
 }
 
 func (h *Handler) newDeposit(w http.ResponseWriter, r *http.Request) {
@@ -466,6 +470,13 @@ func (h *Handler) newDeposit(w http.ResponseWriter, r *http.Request) {
 		days = h.Deposits.DefaultRetention(lim)
 	}
 	p.Scripts = []string{"vendor/tus/tus.min.js", "js/new.js"}
-	p.Data = &newData{Limits: lim, Retention: days, Messages: scriptMessages(p.Lang), Drafts: h.draftCount(r, navette.UserFromContext(r.Context()))}
+	nd := &newData{Limits: lim, Retention: days, Messages: scriptMessages(p.Lang), Drafts: h.draftCount(r, navette.UserFromContext(r.Context()))}
+	if h.Deposits != nil {
+		if nd.Mailboxes, err = h.Deposits.SendingMailboxes(r.Context(), p.User); err != nil {
+			h.Error(w, r, err)
+			return
+		}
+	}
+	p.Data = nd
 	h.render(w, r, http.StatusOK, "new", p)
 }

@@ -22,7 +22,7 @@ import (
 // "Preuves" section, each as PDF and JSON, with the evidence bundle; the
 // recipient's lists theirs likewise; an auditor finds the deposit by a few
 // words of its reference on the evidence search page, with the same list,
-// and downloads its bundle. Every JSON link gives a receipt that verifies
+// and downloads its bundle and that of its whole case. Every JSON link gives a receipt that verifies
 // against the journal's keys.
 func TestProofsPages(t *testing.T) {
 	n := startNode(t)
@@ -115,6 +115,7 @@ func TestProofsPages(t *testing.T) {
 	}
 	checkReceiptLinks(t, n, xb, "the auditor's", auditor, v.ID)
 	checkBundle(t, xb.Download(chromedp.Click(chromedp.CSS(`a[href$="/evidence"]`))))
+	checkCaseEvidence(t, xb.Download(chromedp.Click(chromedp.CSS(`a[href$="/case-evidence"]`))), v.ID)
 	xb.Navigate(n.URL + "/audit?reference=nothing+like+it")
 	if res := xb.Text("main"); !strings.Contains(res, "Aucun dépôt ne correspond") {
 		t.Errorf("a search that finds nothing:\n%s", res)
@@ -186,5 +187,30 @@ func checkBundle(t *testing.T, path string) {
 	}
 	if !names["LISEZMOI.txt"] || !names["cles-publiques.txt"] || len(names) < 8 {
 		t.Errorf("bundle files: %v", names)
+	}
+}
+
+// checkCaseEvidence checks that the file at path is the evidence of a
+// case holding the bundle of deposit id and its manifest.
+func checkCaseEvidence(t *testing.T, path, id string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("the case's evidence is no ZIP: %v", err)
+	}
+	names := map[string]bool{}
+	for _, f := range zr.File {
+		names[f.Name] = true
+	}
+	inner := false
+	for name := range names {
+		inner = inner || (strings.HasPrefix(name, "depots/") && strings.HasSuffix(name, id+".zip"))
+	}
+	if !names["LISEZMOI.txt"] || !names["manifeste.csv"] || !names["manifeste.json"] || !inner {
+		t.Errorf("case evidence files: %v", names)
 	}
 }

@@ -85,6 +85,9 @@ type auditHit struct {
 	Pieces                       []auditPiece
 	Receipts                     []receiptRow
 	Bundle                       string
+	// CaseBundle is the evidence of the deposit's whole case, "" when it
+	// is in none.
+	CaseBundle string
 }
 
 type auditPiece struct {
@@ -163,6 +166,9 @@ func (h *Handler) auditHits(r *http.Request, u *navette.User, hits []*evidence.H
 		}
 		if es, err := h.Evidence.List(r.Context(), u, hit.DepositID); err == nil {
 			ah.Receipts = receiptRows(es, lang)
+		}
+		if _, err := h.Evidence.CaseOf(r.Context(), u, hit.DepositID); err == nil {
+			ah.CaseBundle = api.PathDeposits + "/" + hit.DepositID + "/case-evidence"
 		}
 		rows = append(rows, ah)
 	}

@@ -80,6 +80,7 @@ func TestPagesRender(t *testing.T) {
 				{u: f.lawyer, path: "/inbox", want: 200},
 				{u: f.agent, path: "/sent", want: 200},
 				{u: f.agent, path: "/new", want: 200},
+				{u: af.clerk, path: "/new", want: 200, has: `<option value="` + af.service.Email + `">`},
 				{u: f.lawyer, path: "/deposits/" + v.ID, want: 200},
 				{u: f.agent, path: "/deposits/" + v.ID, want: 200},
 				{u: f.stranger, path: "/deposits/" + v.ID, want: 404},

@@ -35,7 +35,7 @@
   var $ = function (id) { return document.getElementById(id); };
   var problem = $('problem'), resumeBox = $('resume'), live = $('live');
   var input = $('recipient-input'), options = $('recipient-options'), chips = $('recipients'), pickStatus = $('recipient-status');
-  var reference = $('reference'), message = $('message'), retention = $('retention'), maxDownloads = $('max-downloads');
+  var reference = $('reference'), message = $('message'), retention = $('retention'), maxDownloads = $('max-downloads'), fromSpace = $('from-space');
   var fileInput = $('files'), dropzone = $('dropzone'), fileList = $('file-list');
   var total = $('total'), totalBar = $('total-progress'), totalText = $('total-text');
   var sendBtn = $('send'), sendLabel = sendBtn.textContent;
@@ -447,6 +447,7 @@
   function lock() {
     [reference, message, retention, maxDownloads, input].forEach(function (el) { el.readOnly = true; });
     input.disabled = true;
+    if (fromSpace) { fromSpace.disabled = true; }
     renderChips();
   }
   function keep(key, value) {
@@ -464,7 +465,8 @@
       reference: reference.value.trim(),
       message: message.value,
       retention_days: Number(retention.value),
-      max_downloads: Number(maxDownloads.value || 0)
+      max_downloads: Number(maxDownloads.value || 0),
+      from_space: fromSpace ? fromSpace.value : ''
     }).then(function (d) {
       depositId = d.id;
       keep(draftKey, depositId);
@@ -547,6 +549,7 @@
       message.value = d.message || '';
       retention.value = d.retention_days;
       maxDownloads.value = d.max_downloads || 0;
+      if (fromSpace && d.from_space) { fromSpace.value = d.from_space.email; }
       recipients = (d.recipients || []).map(function (r) { return { email: r.email, label: r.name ? r.name + ' <' + r.email + '>' : r.email }; });
       lock();
       var waiting = 0;

@@ -1,0 +1,131 @@
+package deposit_test
+
+import (
+	"context"
+	"testing"
+
+	"navette"
+	"navette/deposit"
+)
+
+// TestFromSpace sends on behalf of a service mailbox: its members stand
+// for the sender once the deposit is submitted (page, sent list, case,
+// following, extending, withdrawing), others do not, and a reply goes to
+// the mailbox.
+func TestFromSpace(t *testing.T) {
+	c := newCaseFixture(t)
+	ctx := context.Background()
+	c.svc.DefaultRetentionDays = 7
+
+	for _, tc := range []struct {
+		name string
+		who  *navette.User
+		from string
+	}{
+		{"a mailbox one is no member of", c.stranger, c.service.Email},
+		{"a person, not a mailbox", c.clerk, c.colleague.Email},
+		{"an unknown address", c.clerk, "nobody@justice.example"},
+		{"not an address", c.clerk, "\x00"},
+	} {
+		_, err := c.svc.Create(ctx, tc.who, deposit.Draft{Recipients: []string{c.lawyer.Email}, Reference: "RG 9", FromSpace: tc.from})
+		if !navette.IsCode(err, navette.EINVALID) {
+			t.Errorf("%s: Create = %v, want EINVALID", tc.name, err)
+		}
+	}
+	if _, err := c.svc.Create(ctx, c.clerk, deposit.Draft{Recipients: []string{c.service.Email}, Reference: "RG 9", FromSpace: c.service.Email}); !navette.IsCode(err, navette.EINVALID) {
+		t.Errorf("to the mailbox it is sent from: Create = %v, want EINVALID", err)
+	}
+
+	draft, err := c.svc.Create(ctx, c.clerk, deposit.Draft{Recipients: []string{c.lawyer.Email}, Reference: "RG 9/1", FromSpace: c.service.Email})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if draft.FromSpace == nil || draft.FromSpace.ID != c.service.ID || !draft.Sending {
+		t.Fatalf("draft from %v, sending %v; want the mailbox, sending", draft.FromSpace, draft.Sending)
+	}
+	if _, err := c.svc.Get(ctx, c.colleague, draft.ID); !navette.IsCode(err, navette.ENOTFOUND) {
+		t.Errorf("a member gets the draft: %v, want ENOTFOUND (the draft is its author's)", err)
+	}
+	d := c.submit(t, c.clerk, draft)
+
+	v, err := c.svc.Get(ctx, c.colleague, d.ID)
+	if err != nil || !v.Sending || v.FromSpace == nil || v.FromSpace.ID != c.service.ID {
+		t.Fatalf("member's Get = %+v, %v; want the deposit, as its sender", v, err)
+	}
+	if deposit.Direction(v, c.colleague) != "sent" {
+		t.Errorf("direction for a member = %s, want sent", deposit.Direction(v, c.colleague))
+	}
+	sent, _, err := c.svc.List(ctx, c.colleague, navette.BoxSent, "", 0)
+	if err != nil || len(sent) != 1 || sent[0].ID != d.ID {
+		t.Errorf("member's sent list = %d deposits, %v; want the deposit", len(sent), err)
+	}
+	cs, err := c.svc.Cases(ctx, c.colleague, "")
+	if err != nil || len(cs) != 1 || cs[0].Sent != 1 || cs[0].Received != 0 {
+		t.Errorf("member's cases = %+v, %v; want one case with one sent deposit", cs, err)
+	}
+	if _, err := c.svc.Track(ctx, c.colleague, d.ID); err != nil {
+		t.Errorf("a member follows the deposit: %v", err)
+	}
+
+	// The authorization matrix of extending: the sending side extends, a
+	// recipient is refused, anyone else gets the same 404 as for a miss.
+	for _, tc := range []struct {
+		name string
+		who  *navette.User
+		id   string
+		code string
+	}{
+		{"a recipient", c.lawyer, d.ID, navette.EFORBIDDEN},
+		{"an agent of no mailbox", c.stranger, d.ID, navette.ENOTFOUND},
+		{"a partner of another bar", c.otherBar, d.ID, navette.ENOTFOUND},
+		{"a member, on a miss", c.colleague, navette.NewID(), navette.ENOTFOUND},
+	} {
+		if _, err := c.svc.Extend(ctx, tc.who, tc.id, 1); !navette.IsCode(err, tc.code) {
+			t.Errorf("%s: Extend = %v, want %s", tc.name, err, tc.code)
+		}
+	}
+	ext, err := c.svc.Extend(ctx, c.colleague, d.ID, 2)
+	if err != nil {
+		t.Fatalf("a member extends: %v", err)
+	}
+	if ext.RetentionDays != 9 {
+		t.Errorf("retention after extension %d, want 9", ext.RetentionDays)
+	}
+
+	// A reply goes to the mailbox, not to its member who wrote.
+	r, err := c.svc.Reply(ctx, c.lawyer, d.ID, deposit.Answer{})
+	if err != nil || len(r.Recipients) != 1 || r.Recipients[0].UserID != c.service.ID {
+		t.Fatalf("reply = %+v, %v; want a draft to the mailbox", r, err)
+	}
+	if _, err := c.svc.Reply(ctx, c.colleague, d.ID, deposit.Answer{}); !navette.IsCode(err, navette.EFORBIDDEN) {
+		t.Errorf("a member replies to their side's deposit: %v, want EFORBIDDEN", err)
+	}
+
+	if err := c.svc.RevokeWithReason(ctx, c.stranger, d.ID, ""); !navette.IsCode(err, navette.ENOTFOUND) {
+		t.Errorf("a non-member withdraws: %v, want ENOTFOUND", err)
+	}
+	if err := c.svc.RevokeWithReason(ctx, c.colleague, d.ID, "erreur de destinataire"); err != nil {
+		t.Fatalf("a member withdraws: %v", err)
+	}
+	c.svc.FlushDenials(ctx, true)
+	evs, err := c.svc.Meta.Events(ctx, navette.EventFilter{DepositID: d.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acted := map[navette.EventType]string{}
+	denied := map[string]bool{}
+	for _, e := range evs {
+		acted[e.Type] = e.ActorID
+		if e.Type == navette.EventAccessDenied {
+			denied[e.ActorID] = true
+		}
+	}
+	for _, typ := range []navette.EventType{navette.EventDepositExtended, navette.EventDepositRevoked} {
+		if acted[typ] != c.colleague.ID {
+			t.Errorf("%s journaled as done by %q, want the member %q", typ, acted[typ], c.colleague.ID)
+		}
+	}
+	if !denied[c.stranger.ID] || !denied[c.lawyer.ID] {
+		t.Errorf("denials journaled for %v; want the non-member and the recipient", denied)
+	}
+}
