@@ -56,6 +56,16 @@ type Data struct {
 	Reason string `json:"reason,omitempty"`
 	// Alert is what a content alert to admins reports.
 	Alert *Alert `json:"alert,omitempty"`
+	// Request is the admin request an approval notice asks to review;
+	// Sender is its requester, Reason its reason, ExpiresAt its expiry.
+	Request *Request `json:"request,omitempty"`
+}
+
+// Request is an admin request waiting for a second admin, as an approval
+// notice tells it.
+type Request struct {
+	ID     string `json:"id"`
+	Action string `json:"action"` // a navette.RequestAction
 }
 
 // Alert is a file the content checks rejected, or found corrupt at rest,

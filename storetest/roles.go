@@ -46,6 +46,7 @@ var roleSuites = []struct {
 	{"Evidence", TestEvidenceStore},
 	{"Stats", TestStatsStore},
 	{"Passkeys", TestPasskeyStore},
+	{"Requests", TestRequestStore},
 	{"Ping", TestMetaPing},
 }
 
