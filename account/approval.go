@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"navette"
@@ -45,9 +46,8 @@ func (s *Service) propose(ctx context.Context, actor *navette.User, action navet
 	if err != nil {
 		return nil, err
 	}
-	reason = strings.TrimSpace(reason)
-	if len(reason) > maxReason || !utf8.ValidString(reason) || strings.ContainsFunc(reason, isControl) {
-		return nil, navette.Errorf(navette.EINVALID, "A reason is at most %d printable characters.", maxReason)
+	if reason, err = checkReason(reason); err != nil {
+		return nil, err
 	}
 	p, h, err := navette.CanonicalParams(params)
 	if err != nil {
@@ -70,6 +70,16 @@ func (s *Service) propose(ctx context.Context, actor *navette.User, action navet
 	return r, nil
 }
 
+// checkReason returns reason trimmed. Returns EINVALID if it is too long
+// or not printable.
+func checkReason(reason string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	if len(reason) > maxReason || !utf8.ValidString(reason) || strings.ContainsFunc(reason, isControl) {
+		return "", navette.Errorf(navette.EINVALID, "A reason is at most %d printable characters.", maxReason)
+	}
+	return reason, nil
+}
+
 // requestDetail is the journal's detail of a request: "ID ACTION SHA256HEX".
 func requestDetail(r *navette.AdminRequest) string {
 	return r.ID + " " + string(r.Action) + " " + hex.EncodeToString(r.ParamsHash)
@@ -81,18 +91,9 @@ func (s *Service) reviewerNotices(ctx context.Context, actor *navette.User, r *n
 	if s.Keys == nil {
 		return nil, nil
 	}
-	f := navette.UserFilter{Roles: []navette.Role{navette.RoleAdmin}, Enabled: true, Limit: 1000}
-	reviewers, err := s.Meta.SearchUsers(ctx, f)
+	reviewers, err := s.reviewersOf(ctx, r)
 	if err != nil {
 		return nil, err
-	}
-	if r.CourtID != "" {
-		f.Roles, f.CourtID = []navette.Role{navette.RoleCourtAdmin}, r.CourtID
-		more, err := s.Meta.SearchUsers(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		reviewers = append(reviewers, more...)
 	}
 	d := &notify.Data{Sender: notify.Person{Name: actor.Name, Email: actor.Email}, Reason: r.Reason, ExpiresAt: r.ExpiresAt,
 		Request: &notify.Request{ID: r.ID, Action: string(r.Action)}}
@@ -108,6 +109,19 @@ func (s *Service) reviewerNotices(ctx context.Context, actor *navette.User, r *n
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// reviewersOf returns the platform admins and, for a request about a
+// court, that court's admins: who may review r.
+func (s *Service) reviewersOf(ctx context.Context, r *navette.AdminRequest) ([]*navette.User, error) {
+	f := navette.UserFilter{Roles: []navette.Role{navette.RoleAdmin}, Enabled: true, Limit: 1000}
+	reviewers, err := s.Meta.SearchUsers(ctx, f)
+	if err != nil || r.CourtID == "" {
+		return reviewers, err
+	}
+	f.Roles, f.CourtID = []navette.Role{navette.RoleCourtAdmin}, r.CourtID
+	more, err := s.Meta.SearchUsers(ctx, f)
+	return append(reviewers, more...), err
 }
 
 // mayReview reports whether u may review r: platform admins every request,
@@ -243,19 +257,28 @@ func (s *Service) ClaimForceDirectory(ctx context.Context, actor *navette.User, 
 	}
 	now := s.Clock.Now()
 	return rs.UpdateRequest(ctx, id, func(r *navette.AdminRequest) ([]navette.Event, error) {
-		switch {
-		case actor == nil || r.RequesterID != actor.ID:
-			return nil, navette.Errorf(navette.EFORBIDDEN, "Only the admin who made this request may use it.")
-		case r.Action != navette.ActionForceDirectory || r.State != navette.RequestApproved:
-			return nil, navette.Errorf(navette.ECONFLICT, "This request is not an approved directory request waiting to be used.")
-		case !now.Before(r.ExpiresAt):
-			return nil, navette.Errorf(navette.EGONE, "This request expired.")
-		case !paramsIntact(r) || !bytes.Equal(r.Params, p) || !bytes.Equal(r.ParamsHash, h):
-			return nil, navette.Errorf(navette.ECONFLICT, "This flow is not the one approved: its parameters changed.")
+		if err := claimable(actor, r, now, p, h); err != nil {
+			return nil, err
 		}
 		r.State, r.ExecutedAt = navette.RequestExecuted, now
 		return []navette.Event{{Time: now, Type: navette.EventRequestExecuted, ActorID: actor.ID, Detail: requestDetail(r)}}, nil
 	})
+}
+
+// claimable returns nil if actor may use r now to force the flow whose
+// parameters are p, hashing to h.
+func claimable(actor *navette.User, r *navette.AdminRequest, now time.Time, p, h []byte) error {
+	switch {
+	case actor == nil || r.RequesterID != actor.ID:
+		return navette.Errorf(navette.EFORBIDDEN, "Only the admin who made this request may use it.")
+	case r.Action != navette.ActionForceDirectory || r.State != navette.RequestApproved:
+		return navette.Errorf(navette.ECONFLICT, "This request is not an approved directory request waiting to be used.")
+	case !now.Before(r.ExpiresAt):
+		return navette.Errorf(navette.EGONE, "This request expired.")
+	case !paramsIntact(r) || !bytes.Equal(r.Params, p) || !bytes.Equal(r.ParamsHash, h):
+		return navette.Errorf(navette.ECONFLICT, "This flow is not the one approved: its parameters changed.")
+	}
+	return nil
 }
 
 // paramsIntact reports whether r's parameters still hash to the hash
@@ -288,14 +311,20 @@ func (s *Service) Requests(ctx context.Context, actor *navette.User, state navet
 	now := s.Clock.Now()
 	var out []*navette.AdminRequest
 	for _, r := range all {
-		if r.State == navette.RequestPending && !now.Before(r.ExpiresAt) {
-			r.State = navette.RequestExpired
-		}
-		if (state == "" || r.State == state) && (mayReview(actor, r) || r.RequesterID == actor.ID) {
+		showExpiry(r, now)
+		if (state == "" || r.State == state) && visible(actor, r) {
 			out = append(out, r)
 		}
 	}
 	return out, nil
+}
+
+// showExpiry marks r expired if it is pending past its expiry, as the
+// pages and the API show it.
+func showExpiry(r *navette.AdminRequest, now time.Time) {
+	if r.State == navette.RequestPending && !now.Before(r.ExpiresAt) {
+		r.State = navette.RequestExpired
+	}
 }
 
 // DecodeParams decodes r's parameters into v.
@@ -304,4 +333,51 @@ func DecodeParams(r *navette.AdminRequest, v any) error {
 		return navette.WrapError(navette.EINTERNAL, err, "The request's parameters cannot be read.")
 	}
 	return nil
+}
+
+// RequestView is a request as a review page shows it: the people and
+// mailbox its parameters name, and what the viewer may do with it.
+type RequestView struct {
+	*navette.AdminRequest
+	Requester *navette.User // nil if unknown
+	Subject   *navette.User // the person it gives access to; nil for a directory request
+	Service   *navette.User // the mailbox, for a membership
+	Role      navette.Role  // the role granted
+	Source    string        // the directory flow, forced
+	FlowHash  string        // its SHA-256 (hex)
+	// Reviewable is set when the viewer may approve or reject it now;
+	// Withdrawable when it is theirs and pending.
+	Reviewable, Withdrawable bool
+}
+
+// Views returns rs as viewer sees them, for a review page.
+func (s *Service) Views(ctx context.Context, viewer *navette.User, rs []*navette.AdminRequest) []RequestView {
+	user := func(id string) *navette.User {
+		if id == "" {
+			return nil
+		}
+		u, err := s.Meta.User(ctx, id)
+		if err != nil {
+			return nil
+		}
+		return u
+	}
+	out := make([]RequestView, 0, len(rs))
+	for _, r := range rs {
+		v := RequestView{AdminRequest: r, Requester: user(r.RequesterID)}
+		pending := r.State == navette.RequestPending
+		v.Reviewable = pending && viewer.ID != r.RequesterID && mayReview(viewer, r)
+		v.Withdrawable = pending && viewer.ID == r.RequesterID
+		var p struct {
+			navette.MemberParams
+			Role   navette.Role `json:"role"`
+			Source string       `json:"source"`
+			SHA256 string       `json:"sha256"`
+		}
+		if DecodeParams(r, &p) == nil {
+			v.Subject, v.Service, v.Role, v.Source, v.FlowHash = user(p.UserID), user(p.ServiceID), p.Role, p.Source, p.SHA256
+		}
+		out = append(out, v)
+	}
+	return out
 }

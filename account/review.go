@@ -3,6 +3,7 @@ package account
 import (
 	"bytes"
 	"context"
+	"time"
 
 	"navette"
 )
@@ -30,9 +31,9 @@ func (s *Service) Approve(ctx context.Context, reviewer *navette.User, id string
 		if err := reviewable(reviewer, x); err != nil {
 			return nil, err
 		}
-		if x.State == navette.RequestPending && !now.Before(x.ExpiresAt) {
-			expired, x.State = true, navette.RequestExpired
-			return []navette.Event{{Time: now, Type: navette.EventRequestExpired, ActorID: reviewer.ID, Detail: x.ID + " " + string(x.Action)}}, nil
+		if evs, ok := expire(x, now, reviewer); ok {
+			expired = true
+			return evs, nil
 		}
 		if x.State != navette.RequestPending {
 			return nil, navette.Errorf(navette.ECONFLICT, "This request was %s already: a request is reviewed and executed once.", x.State)
@@ -54,6 +55,16 @@ func (s *Service) Approve(ctx context.Context, reviewer *navette.User, id string
 		return r, nil
 	}
 	return s.execute(ctx, rs, r.ID)
+}
+
+// expire marks x expired, if it is pending past its expiry, and returns
+// the event that journals it, seen by actor.
+func expire(x *navette.AdminRequest, now time.Time, actor *navette.User) ([]navette.Event, bool) {
+	if x.State != navette.RequestPending || now.Before(x.ExpiresAt) {
+		return nil, false
+	}
+	x.State = navette.RequestExpired
+	return []navette.Event{{Time: now, Type: navette.EventRequestExpired, ActorID: actor.ID, Detail: x.ID + " " + string(x.Action)}}, true
 }
 
 // visible reports whether u may see r: platform admins every request,
@@ -180,9 +191,9 @@ func (s *Service) Reject(ctx context.Context, actor *navette.User, id string) (*
 		if actor.ID != x.RequesterID && !mayReview(actor, x) {
 			return nil, navette.Errorf(navette.EFORBIDDEN, "Only a platform administrator may review this request.")
 		}
-		if x.State == navette.RequestPending && !now.Before(x.ExpiresAt) {
-			expired, x.State = true, navette.RequestExpired
-			return []navette.Event{{Time: now, Type: navette.EventRequestExpired, ActorID: actor.ID, Detail: x.ID + " " + string(x.Action)}}, nil
+		if evs, ok := expire(x, now, actor); ok {
+			expired = true
+			return evs, nil
 		}
 		if x.State != navette.RequestPending {
 			return nil, navette.Errorf(navette.ECONFLICT, "This request was %s already.", x.State)
@@ -214,8 +225,6 @@ func (s *Service) Request(ctx context.Context, actor *navette.User, id string) (
 	if !visible(actor, r) {
 		return nil, navette.Errorf(navette.ENOTFOUND, "No such request.")
 	}
-	if r.State == navette.RequestPending && !s.Clock.Now().Before(r.ExpiresAt) {
-		r.State = navette.RequestExpired
-	}
+	showExpiry(r, s.Clock.Now())
 	return r, nil
 }

@@ -108,6 +108,10 @@ type Config struct {
 	// PartnersToAgents lets partners send deposits to agents in person; by
 	// default they may send only to service mailboxes.
 	PartnersToAgents bool
+	// Approvals is how many admins the actions of the two-person rule
+	// need (account.Service.Approvals): 1 turns the rule off, for a site
+	// with one admin; 0 means 2.
+	Approvals int
 	// SessionIdle and SessionMaxAge end browser sessions unused for that
 	// long (30 min) or that old (12 h).
 	SessionIdle   time.Duration
@@ -280,7 +284,8 @@ func Open(cfg Config) (*App, error) {
 	}
 	a.Config = cfg
 	internal := cfg.Mode == string(auth.ModeInternal)
-	a.Accounts = &account.Service{Meta: a.Meta, Clock: cfg.Clock, Internal: internal, PartnersToAgents: cfg.PartnersToAgents, Log: cfg.Logger}
+	a.Accounts = &account.Service{Meta: a.Meta, Clock: cfg.Clock, Internal: internal, PartnersToAgents: cfg.PartnersToAgents, Log: cfg.Logger,
+		Approvals: cfg.Approvals, Keys: a.Keys}
 	ac := cfg.Auth
 	ac.Mode = auth.Mode(cfg.Mode)
 	ac.IdleTimeout, ac.MaxAge = cfg.SessionIdle, cfg.SessionMaxAge

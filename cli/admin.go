@@ -333,8 +333,9 @@ func adminKeyRetire(ctx context.Context, env *Env, args []string) error {
 }
 
 // operator is who acts from the command line: the platform's operator,
-// recorded as the system in the journal.
-var operator = &navette.User{Role: navette.RoleAdmin}
+// recorded in the journal as navette.LocalOperator: it acts directly,
+// without the two-person rule.
+var operator = &navette.User{ID: navette.LocalOperator, Role: navette.RoleAdmin}
 
 // userByEmail finds a user for a command, with a readable error.
 func userByEmail(ctx context.Context, a *app.App, email string) (*navette.User, error) {

@@ -20,6 +20,7 @@ var stepUpRoutes = map[string]bool{
 	"POST " + api.PathAdminDirectory + "/{source}/import": true,
 	"PUT " + api.PathAdminSettings:                        true,
 	"GET " + api.PathDeposits + "/{id}/evidence":          true,
+	"POST " + api.PathAdminRequests + "/{id}/approve":     true,
 }
 
 // handleStepUp makes the caller's session fresh again with a TOTP code,

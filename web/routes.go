@@ -111,6 +111,9 @@ func (h *Handler) Routes() []Route {
 		{Pattern: "GET /admin/settings", Access: admin, handler: h.adminSettings},
 		{Pattern: "POST /admin/settings", Access: admin, handler: h.saveSettings},
 		{Pattern: "GET /admin/stats", Access: courtAdmin, handler: h.adminStats},
+		{Pattern: "GET /admin/requests", Access: courtAdmin, handler: h.adminRequests},
+		{Pattern: "POST /admin/requests/{id}/approve", Access: courtAdmin, handler: h.approveRequest},
+		{Pattern: "POST /admin/requests/{id}/reject", Access: courtAdmin, handler: h.rejectRequest},
 		{Pattern: "GET /admin/stats/chart.svg", Access: courtAdmin, handler: h.adminChart},
 	}
 }
