@@ -40,6 +40,7 @@ var Tables = []Table{
 	{Name: "sign_in_codes", Key: []string{"id"}, Deletes: true},
 	{Name: "passkeys", Key: []string{"id"}, Deletes: true},
 	{Name: "passkey_challenges", Key: []string{"id"}, Deletes: true},
+	{Name: "admin_requests", Key: []string{"id"}},
 	{Name: "user_terms", Key: []string{"term", "user_id"}, Deletes: true},
 	{Name: "settings", Key: []string{"name"}, Deletes: true},
 	{Name: "events", Key: []string{"seq"}, InsertOnly: true},
