@@ -96,3 +96,24 @@ func TestPendingRequestsPage(t *testing.T) {
 		t.Errorf("an unknown request: %d, want 404", w.Code)
 	}
 }
+
+// TestTwoPersonOffWarns: with --approvals=1 the admin pages say the rule
+// is off, and adding a member acts at once.
+func TestTwoPersonOffWarns(t *testing.T) {
+	f := newAdminFixture(t)
+	f.accounts.Approvals = 1
+	for _, path := range []string{"/admin", "/admin/requests"} {
+		w := f.get(t, f.admin, path)
+		if w.Code != 200 || !strings.Contains(w.Body.String(), "la règle des deux personnes est désactivée") {
+			t.Errorf("%s: %d, no warning", path, w.Code)
+		}
+		checkPage(t, path, w.Body.String())
+	}
+	if g := newAdminFixture(t); strings.Contains(g.get(t, g.admin, "/admin").Body.String(), "désactivée") {
+		t.Error("the warning shows with the rule on")
+	}
+	w := f.post(t, f.courtAdmin, "/admin/services/"+f.service.ID+"/members", "email="+url.QueryEscape(f.clerk.Email))
+	if w.Code != http.StatusSeeOther || !strings.HasSuffix(w.Header().Get("Location"), "?done=added") {
+		t.Errorf("add with the rule off: %d %s", w.Code, w.Header().Get("Location"))
+	}
+}
