@@ -17,7 +17,7 @@ const (
 )
 
 // NoticeKinds lists every kind, for templates and tests.
-var NoticeKinds = []NoticeKind{NoticeDeposit, NoticeReminder, NoticeReceipt, NoticeExpiryReport, NoticeSignInCode, NoticeAccessRevoked, NoticeContentAlert, NoticeWithdrawn}
+var NoticeKinds = []NoticeKind{NoticeDeposit, NoticeReminder, NoticeReceipt, NoticeExpiryReport, NoticeSignInCode, NoticeAccessRevoked, NoticeContentAlert, NoticeWithdrawn, NoticeApproval}
 
 // Valid reports whether k is a known kind.
 func (k NoticeKind) Valid() bool {

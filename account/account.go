@@ -47,6 +47,16 @@ type Service struct {
 	Log *slog.Logger
 
 	touches navette.Toucher
+	// Approvals is how many admins an action of the two-person rule needs
+	// (approval.go): 1 turns the rule off, for a site with one admin; 0
+	// means the default, 2.
+	Approvals int
+	// RequestTTL is how long a request waits for its review; 0 means
+	// navette.DefaultRequestTTL.
+	RequestTTL time.Duration
+	// Keys wraps the keys of the notices that tell reviewers a request
+	// waits; nil sends none.
+	Keys navette.KeyWrapper
 }
 
 // Wait returns once the last-use times being written have been: call it

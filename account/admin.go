@@ -186,19 +186,9 @@ func (s *Service) AddMemberByEmail(ctx context.Context, actor *navette.User, ser
 // addMember adds the user find returns to the service mailbox, once actor
 // is known to administer it.
 func (s *Service) addMember(ctx context.Context, actor *navette.User, serviceID string, find func() (*navette.User, error)) error {
-	svc, err := s.service(ctx, actor, serviceID)
+	_, u, err := s.memberCheck(ctx, actor, serviceID, find)
 	if err != nil {
 		return err
-	}
-	u, err := find()
-	if err != nil {
-		return err
-	}
-	if u.Role != navette.RoleAgent && u.Role != navette.RoleCourtAdmin {
-		return navette.Errorf(navette.EINVALID, "Only agents can be members of a service.")
-	}
-	if actor.Role != navette.RoleAdmin && u.CourtID != svc.CourtID {
-		return navette.Errorf(navette.EINVALID, "This agent belongs to another court.")
 	}
 	now := s.Clock.Now()
 	ev := navette.Event{Time: now, Type: navette.EventMemberAdded, ActorID: actor.ID, Detail: serviceID + " " + u.ID}
@@ -229,6 +219,27 @@ func (s *Service) RemoveMemberByEmail(ctx context.Context, actor *navette.User, 
 		return err
 	}
 	return s.removeMember(ctx, actor, serviceID, u.ID)
+}
+
+// memberCheck returns the service mailbox serviceID and the user find
+// returns, once actor is known to administer it and the user may be its
+// member.
+func (s *Service) memberCheck(ctx context.Context, actor *navette.User, serviceID string, find func() (*navette.User, error)) (*navette.User, *navette.User, error) {
+	svc, err := s.service(ctx, actor, serviceID)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := find()
+	if err != nil {
+		return nil, nil, err
+	}
+	if u.Role != navette.RoleAgent && u.Role != navette.RoleCourtAdmin {
+		return nil, nil, navette.Errorf(navette.EINVALID, "Only agents can be members of a service.")
+	}
+	if actor.Role != navette.RoleAdmin && u.CourtID != svc.CourtID {
+		return nil, nil, navette.Errorf(navette.EINVALID, "This agent belongs to another court.")
+	}
+	return svc, u, nil
 }
 
 func (s *Service) removeMember(ctx context.Context, actor *navette.User, serviceID, userID string) error {

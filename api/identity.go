@@ -117,6 +117,9 @@ type RecipientList struct {
 type UpdateUser struct {
 	Role     *string `json:"role,omitempty"`
 	Disabled *bool   `json:"disabled,omitempty"`
+	// Reason tells the second admin why, when the change waits for one
+	// (the two-person rule: the answer is then 202 and a Request).
+	Reason string `json:"reason,omitempty"`
 }
 
 // Court describes a court.

@@ -111,6 +111,10 @@ type Config struct {
 	// ForwardToPartners lets agents forward the deposits they received to
 	// partners; by default forwards stay within the ministry.
 	ForwardToPartners bool
+	// Approvals is how many admins the actions of the two-person rule
+	// need (account.Service.Approvals): 1 turns the rule off, for a site
+	// with one admin; 0 means 2.
+	Approvals int
 	// SessionIdle and SessionMaxAge end browser sessions unused for that
 	// long (30 min) or that old (12 h).
 	SessionIdle   time.Duration
@@ -283,7 +287,8 @@ func Open(cfg Config) (*App, error) {
 	}
 	a.Config = cfg
 	internal := cfg.Mode == string(auth.ModeInternal)
-	a.Accounts = &account.Service{Meta: a.Meta, Clock: cfg.Clock, Internal: internal, PartnersToAgents: cfg.PartnersToAgents, Log: cfg.Logger}
+	a.Accounts = &account.Service{Meta: a.Meta, Clock: cfg.Clock, Internal: internal, PartnersToAgents: cfg.PartnersToAgents, Log: cfg.Logger,
+		Approvals: cfg.Approvals, Keys: a.Keys}
 	ac := cfg.Auth
 	ac.Mode = auth.Mode(cfg.Mode)
 	ac.IdleTimeout, ac.MaxAge = cfg.SessionIdle, cfg.SessionMaxAge

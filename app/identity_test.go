@@ -899,7 +899,11 @@ func TestRevokedNeverComesBack(t *testing.T) {
 	yes, no := true, false
 	e.doJSON("PATCH", api.PathAdminUsers+"/"+lawyer, admin, api.UpdateUser{Disabled: &yes}, 200, nil)
 	e.clock.Advance(time.Minute)
-	e.doJSON("PATCH", api.PathAdminUsers+"/"+lawyer, admin, api.UpdateUser{Disabled: &no}, 200, nil)
+	// Restoring a revoked person is the two-person rule's: another admin approves.
+	var req api.Request
+	e.doJSON("PATCH", api.PathAdminUsers+"/"+lawyer, admin, api.UpdateUser{Disabled: &no}, 202, &req)
+	approver := e.user("second.admin@justice.example", "Second", navette.RoleAdmin)
+	e.doJSON("POST", api.PathAdminRequests+"/"+req.ID+"/approve", approver, api.Approve{SHA256: req.SHA256}, 200, nil)
 	for name, tok := range map[string]string{"first": e.lawyer, "second": second, "revoked by hand": handRevoked} {
 		if resp, body := e.do("GET", api.PathMe, tok, nil); resp.StatusCode != 401 {
 			t.Errorf("%s token after revocation and restoration: %d %s, want 401", name, resp.StatusCode, body)

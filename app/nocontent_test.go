@@ -89,7 +89,11 @@ var noContentRoutes = map[string]string{
 	"OPTIONS /api/v1/uploads/{$}":                    "tus discovery: the protocol's options",
 	"POST /api/v1/courts":                            "administration: answers the court",
 	"POST /api/v1/courts/{id}/services":              "administration: answers the service",
-	"PUT /api/v1/services/{id}/members/{uid}":        "administration: answers 204 (the two-person rule is issue 18 item 5)",
+	"PUT /api/v1/services/{id}/members/{uid}":        "administration: answers the request of the two-person rule (202), or 204",
+	"POST /api/v1/admin/requests/{id}/approve":       "the two-person rule: answers the request reviewed, never a deposit",
+	"POST /api/v1/admin/requests/{id}/reject":        "the two-person rule: answers the request reviewed",
+	"POST /admin/requests/{id}/approve":              "the two-person rule: redirects to the requests page, walked as GET",
+	"POST /admin/requests/{id}/reject":               "the two-person rule: redirects to the requests page, walked as GET",
 	"DELETE /api/v1/services/{id}/members/{uid}":     "administration: answers 204",
 	"PATCH /api/v1/admin/users/{id}":                 "administration: answers the user",
 	"POST /api/v1/admin/users/{id}/reset-totp":       "administration: answers 204",
@@ -158,6 +162,7 @@ type secretFixture struct {
 	upload  string
 	sender  string // the sender's token
 	mail    string // a notice of the demo outbox
+	request string // a pending request of the two-person rule
 }
 
 // newSecretFixture makes the deposit: sent by the agent of court A to the
@@ -213,6 +218,18 @@ func newSecretFixture(t *testing.T, fromAgent bool) *secretFixture {
 
 // path fills the wildcards of pattern's path with the sealed deposit and
 // what surrounds it; ok is false for a wildcard the walk does not know.
+// pendingRequest returns a pending request of the two-person rule, made
+// the first time: the court admin of court A asks to join its mailbox.
+func (f *secretFixture) pendingRequest() string {
+	if f.request == "" {
+		ca := f.user[navette.RoleCourtAdmin]
+		if r, err := f.e.app.Accounts.RequestAddMember(context.Background(), ca, f.svcA.ID, ca.ID, ""); err == nil {
+			f.request = r.ID
+		}
+	}
+	return f.request
+}
+
 func (f *secretFixture) path(pattern string) (method, path string, ok bool) {
 	method, path, _ = strings.Cut(pattern, " ")
 	path = strings.TrimSuffix(path, "{$}")
@@ -236,6 +253,8 @@ func (f *secretFixture) path(pattern string) (method, path string, ok bool) {
 		id = lawyer.ID
 	case strings.HasPrefix(path, "/dev/mail/"):
 		id = f.mail
+	case strings.HasPrefix(path, "/api/v1/admin/requests/"):
+		id = f.pendingRequest()
 	}
 	r := strings.NewReplacer("{id}", id, "{fid}", f.fileID, "{rid}", f.rid, "{path...}", "css/navette.css")
 	path = r.Replace(path)

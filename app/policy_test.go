@@ -131,7 +131,14 @@ var policy = map[string]rule{
 	"GET /api/v1/services/{id}/members": {roles: map[navette.Role]want{
 		navette.RoleAdmin: {200, 200, 404}, navette.RoleCourtAdmin: {200, 404, 404}}},
 	"PUT /api/v1/services/{id}/members/{uid}": {roles: map[navette.Role]want{
-		navette.RoleAdmin: {204, 204, 404}, navette.RoleCourtAdmin: {204, 404, 404}}},
+		navette.RoleAdmin: {202, 202, 404}, navette.RoleCourtAdmin: {202, 404, 404}}},
+	"GET /api/v1/admin/requests": {roles: forRoles(only(200), navette.RoleAdmin, navette.RoleCourtAdmin)},
+	"GET /api/v1/admin/requests/{id}": {roles: map[navette.Role]want{
+		navette.RoleAdmin: {200, 200, 404}, navette.RoleCourtAdmin: {200, 404, 404}}},
+	"POST /api/v1/admin/requests/{id}/approve": {roles: map[navette.Role]want{
+		navette.RoleAdmin: {200, 200, 404}, navette.RoleCourtAdmin: {200, 404, 404}}},
+	"POST /api/v1/admin/requests/{id}/reject": {roles: map[navette.Role]want{
+		navette.RoleAdmin: {200, 200, 404}, navette.RoleCourtAdmin: {200, 404, 404}}},
 	"DELETE /api/v1/services/{id}/members/{uid}": {roles: map[navette.Role]want{
 		navette.RoleAdmin: {204, 204, 404}, navette.RoleCourtAdmin: {204, 404, 404}}},
 	"GET /api/v1/admin/users":                        {roles: forRoles(only(200), navette.RoleAdmin)},
@@ -441,11 +448,13 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 			t.Fatal(err)
 		}
 		if method == "DELETE" {
-			if err := f.e.app.Accounts.AddMember(context.Background(), &navette.User{Role: navette.RoleAdmin}, svc.ID, u.ID); err != nil {
+			if err := f.e.app.Accounts.AddMember(context.Background(), &navette.User{ID: navette.LocalOperator, Role: navette.RoleAdmin}, svc.ID, u.ID); err != nil {
 				t.Fatal(err)
 			}
 		}
 		c.path = api.PathServices + "/" + pick(svc.ID, svc.ID) + "/members/" + u.ID
+	case "GET /api/v1/admin/requests/{id}", "POST /api/v1/admin/requests/{id}/approve", "POST /api/v1/admin/requests/{id}/reject":
+		c.path = strings.Replace(path, "{id}", f.adminRequest(t, role, which, n), 1)
 	case "GET /api/v1/admin/users/{id}", "PATCH /api/v1/admin/users/{id}", "POST /api/v1/admin/users/{id}/reset-totp", "GET /api/v1/admin/users/{id}/tokens":
 		ownID := f.svcA.ID
 		if u := f.user[role]; u != nil {
@@ -486,6 +495,43 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 		c.path = api.PathReceipts + "/" + rid
 	}
 	return c
+}
+
+// adminRequest returns the id of a pending request role's user may review:
+// for which own, a membership of court A's mailbox, asked by the court
+// admin for the platform admin and by the platform admin for the court
+// admin; for other, one of court B's mailbox asked by the court admin of
+// court B (a platform admin sees it, court A's admin does not); for
+// unknown, an unknown id.
+func (f *policyFixture) adminRequest(t *testing.T, role navette.Role, which, n int) string {
+	t.Helper()
+	if which == unknown {
+		return navette.NewID()
+	}
+	ctx := context.Background()
+	court, svc, requester := f.courtA, f.svcA, f.user[navette.RoleCourtAdmin]
+	if role != navette.RoleAdmin {
+		requester = f.user[navette.RoleAdmin]
+	}
+	if which == other {
+		court, svc = f.courtB, f.svcB
+		u, err := f.e.app.Accounts.Create(ctx, account.NewUser{Email: fmt.Sprintf("ca.b.%d@justice.example", n), Name: "CA B", Role: navette.RoleCourtAdmin, CourtID: court.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		requester = u
+	}
+	nu := newUser(fmt.Sprintf("asked.%d@justice.example", n), navette.RoleAgent)
+	nu.CourtID = court.ID
+	u, err := f.e.app.Accounts.Create(ctx, nu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.e.app.Accounts.RequestAddMember(ctx, requester, svc.ID, u.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.ID
 }
 
 // noRedirect is a client that shows redirects instead of following them.

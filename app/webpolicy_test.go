@@ -128,6 +128,9 @@ var webPolicy = map[string]outcomes{
 	"GET /admin/settings":                      rolesOnly("200", navette.RoleAdmin),
 	"POST /admin/settings":                     rolesOnly("422", navette.RoleAdmin),
 	"GET /admin/stats":                         rolesOnly("200", navette.RoleAdmin, navette.RoleCourtAdmin),
+	"GET /admin/requests":                      rolesOnly("200", navette.RoleAdmin, navette.RoleCourtAdmin),
+	"POST /admin/requests/{id}/approve":        rolesOnly("404", navette.RoleAdmin, navette.RoleCourtAdmin),
+	"POST /admin/requests/{id}/reject":         rolesOnly("404", navette.RoleAdmin, navette.RoleCourtAdmin),
 	"GET /admin/stats/chart.svg":               rolesOnly("200", navette.RoleAdmin, navette.RoleCourtAdmin),
 	// A court admin sees the people of their court (the agent walked on
 	// is of court A), and an unknown person is not found.
@@ -257,6 +260,8 @@ func (f *webFixture) webRequest(pattern string) webRequest {
 		rq.form = "name=&email="
 	case "POST /admin/settings":
 		rq.form = "max_files=0"
+	case "POST /admin/requests/{id}/approve", "POST /admin/requests/{id}/reject":
+		rq.path, rq.form = strings.Replace(path, "{id}", navette.NewID(), 1), "sha256="
 	case "POST /account/passkeys/{id}/remove", "POST /admin/recovery/{id}/approve", "POST /admin/recovery/{id}/reject":
 		rq.path = strings.Replace(path, "{id}", navette.NewID(), 1)
 	case "GET /admin/users/{id}":

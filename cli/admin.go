@@ -40,7 +40,9 @@ navette admin mail replay --data DIR NOTICE_ID
 navette admin scrub --data DIR [--db URL] [--blobs URL] [--rate BYTES_PER_SECOND]
 navette admin backup --data DIR --out FILE[.gz]
 navette admin restore --data NEWDIR --from FILE [--keys FILE]
-navette admin key export --data DIR --out FILE`
+navette admin key export --data DIR --out FILE
+navette admin request list [--state pending] (over the API: --server, NAVETTE_TOKEN)
+navette admin request approve|reject [--sha256 HEX] REQUEST_ID (over the API; another admin's request)`
 
 // adminCommands are the admin subcommands, named by one word or two.
 var adminCommands = map[string]func(ctx context.Context, env *Env, args []string) error{
@@ -333,8 +335,9 @@ func adminKeyRetire(ctx context.Context, env *Env, args []string) error {
 }
 
 // operator is who acts from the command line: the platform's operator,
-// recorded as the system in the journal.
-var operator = &navette.User{Role: navette.RoleAdmin}
+// recorded in the journal as navette.LocalOperator: it acts directly,
+// without the two-person rule.
+var operator = &navette.User{ID: navette.LocalOperator, Role: navette.RoleAdmin}
 
 // userByEmail finds a user for a command, with a readable error.
 func userByEmail(ctx context.Context, a *app.App, email string) (*navette.User, error) {

@@ -54,6 +54,7 @@ type serverFlags struct {
 	bodyMinRate                     int64
 	uploadsPerUser, uploadsPerToken int
 	uploadsPerIP, maxConns          int
+	approvals                       int
 	clamd, antivirus, avPolicy      string
 	refusedTypes                    string
 	scrubRate                       int64
@@ -91,6 +92,7 @@ func (f *serverFlags) define(fs *flag.FlagSet, defaultData string, demo bool) {
 	fs.IntVar(&f.reminderDays, "reminder-days", 3, "remind recipients who have not downloaded this many days before expiry (0: no reminders)")
 	fs.IntVar(&f.mailAttempts, "mail-max-attempts", 12, "attempts before a notice becomes a dead letter")
 	fs.StringVar(&f.mode, "mode", "external", "external, or internal: partners can neither sign in nor receive deposits")
+	fs.IntVar(&f.approvals, "approvals", 2, "admins each action of the two-person rule needs (mailbox members, admin and auditor roles, restorations, forced directory flows): 2, or 1 to turn the rule off on a site with one admin")
 	fs.BoolVar(&f.partnersToAgents, "partners-to-agents", false, "let partners send deposits to agents in person, not only to service mailboxes")
 	fs.BoolVar(&f.forwardToPartners, "forward-to-partners", false, "let agents forward the deposits they received to partners, not only within the ministry")
 	fs.BoolVar(&f.staffCodes, "staff-codes", demo, "let staff sign in with e-mailed codes and a second factor (without an identity provider)")
@@ -216,6 +218,7 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 		Mode:                 f.mode,
 		PartnersToAgents:     f.partnersToAgents,
 		ForwardToPartners:    f.forwardToPartners,
+		Approvals:            f.approvals,
 		StaffCodes:           f.staffCodes,
 		Auth:                 auth.Config{PasskeyOnly: f.passkeyOnly, MinAssurance: minAssurance},
 		SessionIdle:          f.sessionIdle,
@@ -280,6 +283,7 @@ func (f *serverFlags) platformChecks(env *Env) []flagCheck {
 		{f.oidcIssuer != "" && env.Getenv("NAVETTE_OIDC_CLIENT_SECRET") == "", "--oidc-issuer needs the client secret in NAVETTE_OIDC_CLIENT_SECRET"},
 		{f.theme != "navette" && f.theme != "dsfr", "--theme must be navette or dsfr"},
 		{f.mode != "external" && f.mode != "internal", "--mode must be external or internal"},
+		{f.approvals != 1 && f.approvals != 2, "--approvals must be 2 (the two-person rule), or 1 on a site with one admin"},
 	}
 }
 
@@ -373,6 +377,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	if a.MetricsAddr() != "" {
 		fmt.Fprintf(env.Stderr, "navette: metrics at http://%s/metrics\n", a.MetricsAddr())
+	}
+	if cfg.Approvals == 1 {
+		fmt.Fprintf(env.Stderr, "navette: warning: --approvals=1: the two-person rule is off, one admin alone can add members to mailboxes, grant roles and restore people\n")
 	}
 	if cfg.Clamd == "" {
 		fmt.Fprintf(env.Stderr, "navette: --antivirus=off: files are offered marked \"non analysé par un antivirus\"\n")

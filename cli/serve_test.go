@@ -162,6 +162,8 @@ func TestServeFlagsRefused(t *testing.T) {
 		{[]string{"--max-conns", "0"}, nil, "--max-conns positive"},
 		{[]string{"--max-uploads-per-ip", "-1"}, nil, "not negative"},
 		{[]string{"--body-min-rate", "-5"}, nil, "not negative"},
+		{[]string{"--approvals", "0"}, nil, "--approvals must be 2"},
+		{nil, map[string]string{"NAVETTE_APPROVALS": "3"}, "--approvals must be 2"},
 	} {
 		args := append([]string{"serve", "--data", dir, "--addr", "127.0.0.1:0"}, c.args...)
 		r := runCLI(t, c.vars, false, args...)

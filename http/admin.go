@@ -1,7 +1,10 @@
 package http
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"io"
 	"net/http"
 
 	"navette"
@@ -66,28 +69,37 @@ func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	actor := navette.UserFromContext(r.Context())
-	var (
-		u   *navette.User
-		err error
-	)
-	if in.Role != nil {
-		if u, err = s.Accounts.SetRole(r.Context(), actor, id, navette.Role(*in.Role)); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
+	u, req, err := s.updateUser(r, id, in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	if in.Disabled != nil {
-		if u, err = s.Accounts.SetDisabled(r.Context(), actor, id, *in.Disabled); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
+	if req != nil {
+		writeAccepted(w, req)
+		return
 	}
 	if u == nil {
 		s.handleGetUser(w, r)
 		return
 	}
 	writeJSON(w, http.StatusOK, s.userJSON(r.Context(), u, courts{}))
+}
+
+// updateUser makes the changes in, or the request of the one the
+// two-person rule holds (a user change is one or the other: a held change
+// is refused with another).
+func (s *Server) updateUser(r *http.Request, id string, in api.UpdateUser) (*navette.User, *navette.AdminRequest, error) {
+	actor := navette.UserFromContext(r.Context())
+	if in.Role != nil && in.Disabled != nil {
+		return nil, nil, navette.Errorf(navette.EINVALID, "Change the role or the access of a user, one at a time.")
+	}
+	if in.Role != nil {
+		return s.Accounts.RequestSetRole(r.Context(), actor, id, navette.Role(*in.Role), in.Reason)
+	}
+	if in.Disabled != nil {
+		return s.Accounts.RequestSetDisabled(r.Context(), actor, id, *in.Disabled, in.Reason)
+	}
+	return nil, nil, nil
 }
 
 func (s *Server) handleResetTOTP(w http.ResponseWriter, r *http.Request) {
@@ -113,6 +125,28 @@ func syncOptions(r *http.Request) directory.Options {
 	return directory.Options{DryRun: yes("dry_run"), Force: yes("force")}
 }
 
+// ldapSnapshot stands for the flow of an LDAP sync in its request: the
+// directory is read when the sync runs, so what is approved is one forced
+// sync (the SHA-256 of nothing).
+const ldapSnapshot = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+// forceAllowed applies the two-person rule to a directory sync past its
+// revocation guard: without ?request=ID it returns the request it records
+// for the flow whose SHA-256 is sum; with the id of the approved request
+// for exactly this flow, it uses it up and returns nil, nil. A sync that
+// is not forced, a dry run, or the rule off, pass.
+func (s *Server) forceAllowed(r *http.Request, opts directory.Options, source, sum string) (*navette.AdminRequest, error) {
+	if !opts.Force || opts.DryRun || !s.Accounts.TwoPerson() {
+		return nil, nil
+	}
+	actor := navette.UserFromContext(r.Context())
+	q := r.URL.Query()
+	if id := q.Get("request"); id != "" {
+		return nil, s.Accounts.ClaimForceDirectory(r.Context(), actor, id, source, sum)
+	}
+	return s.Accounts.RequestForceDirectory(r.Context(), actor, source, sum, q.Get("reason"))
+}
+
 func reportJSON(rep *directory.Report) api.DirectoryReport {
 	conv := func(cs []directory.Change) []api.DirectoryChange {
 		out := make([]api.DirectoryChange, 0, len(cs))
@@ -131,8 +165,8 @@ func (s *Server) handleImportDirectory(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, navette.Errorf(navette.ENOTFOUND, "No directory flow is configured under this name."))
 		return
 	}
-	body := http.MaxBytesReader(w, r.Body, maxDirectoryBody)
-	entries, err := directory.Parse(body, m)
+	body, sum := http.MaxBytesReader(w, r.Body, maxDirectoryBody), sha256.New()
+	entries, err := directory.Parse(io.TeeReader(body, sum), m)
 	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 		err = navette.Errorf(navette.ETOOLARGE, "A directory flow may be at most %d MiB.", maxDirectoryBody>>20)
 	}
@@ -140,7 +174,16 @@ func (s *Server) handleImportDirectory(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	rep, err := s.Directory.Apply(r.Context(), m.Source, entries, syncOptions(r))
+	opts := syncOptions(r)
+	if req, err := s.forceAllowed(r, opts, m.Source, hex.EncodeToString(sum.Sum(nil))); err != nil || req != nil {
+		if err != nil {
+			s.writeError(w, r, err)
+		} else {
+			writeAccepted(w, req)
+		}
+		return
+	}
+	rep, err := s.Directory.Apply(r.Context(), m.Source, entries, opts)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -153,7 +196,16 @@ func (s *Server) handleLDAPSync(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, navette.Errorf(navette.ENOTIMPLEMENTED, "No LDAP directory is configured."))
 		return
 	}
-	rep, err := s.LDAPSync(r.Context(), syncOptions(r))
+	opts := syncOptions(r)
+	if req, err := s.forceAllowed(r, opts, "ldap", ldapSnapshot); err != nil || req != nil {
+		if err != nil {
+			s.writeError(w, r, err)
+		} else {
+			writeAccepted(w, req)
+		}
+		return
+	}
+	rep, err := s.LDAPSync(r.Context(), opts)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

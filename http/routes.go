@@ -78,6 +78,10 @@ func (s *Server) routes() ([]Route, error) {
 		{"PUT " + api.PathServices + "/{id}/members/{uid}", court, s.handleAddMember},
 		{"DELETE " + api.PathServices + "/{id}/members/{uid}", court, s.handleRemoveMember},
 
+		{"GET " + api.PathAdminRequests, court, s.handleListRequests},
+		{"GET " + api.PathAdminRequests + "/{id}", court, s.handleGetRequest},
+		{"POST " + api.PathAdminRequests + "/{id}/approve", court, s.handleApproveRequest},
+		{"POST " + api.PathAdminRequests + "/{id}/reject", court, s.handleRejectRequest},
 		{"GET " + api.PathAdminUsers, admin, s.handleListUsers},
 		{"GET " + api.PathAdminUsers + "/{id}", admin, s.handleGetUser},
 		{"PATCH " + api.PathAdminUsers + "/{id}", admin, s.handleUpdateUser},

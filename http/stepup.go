@@ -22,6 +22,7 @@ var stepUpRoutes = map[string]bool{
 	"GET " + api.PathDeposits + "/{id}/evidence":          true,
 	"GET " + api.PathDeposits + "/{id}/case-evidence":     true,
 	"GET " + api.PathCases + "/{id}/evidence":             true,
+	"POST " + api.PathAdminRequests + "/{id}/approve":     true,
 }
 
 // handleStepUp makes the caller's session fresh again with a TOTP code,

@@ -60,6 +60,16 @@ type Data struct {
 	// (people or service mailboxes), in a forwarded notice to its sender.
 	Forwarder   Person   `json:"forwarder,omitzero"`
 	ForwardedTo []Person `json:"forwarded_to,omitempty"`
+	// Request is the admin request an approval notice asks to review;
+	// Sender is its requester, Reason its reason, ExpiresAt its expiry.
+	Request *Request `json:"request,omitempty"`
+}
+
+// Request is an admin request waiting for a second admin, as an approval
+// notice tells it.
+type Request struct {
+	ID     string `json:"id"`
+	Action string `json:"action"` // a navette.RequestAction
 }
 
 // Alert is a file the content checks rejected, or found corrupt at rest,

@@ -16,9 +16,9 @@ import (
 )
 
 // templates hold, per language, the subject and text body of each kind
-// (LANG.txt, text/template: "KIND.subject", "KIND.text") and its HTML body
-// (LANG.html, html/template: "KIND.html"); LANG_*.txt and LANG_*.html
-// add kinds.
+// (LANG.txt and LANG_*.txt, text/template: "KIND.subject", "KIND.text")
+// and its HTML body (LANG.html and LANG_*.html, html/template:
+// "KIND.html").
 //
 //go:embed templates/*.txt templates/*.html
 var templates embed.FS
@@ -85,6 +85,10 @@ func NewRenderer(publicURL string, from Address, includeNames bool) (*Renderer, 
 // that messages carry. It stays valid whatever the web interface becomes.
 func DepositPath(depositID string) string { return "/d/" + depositID }
 
+// RequestsPath is the path, under the public URL, of the page where
+// admins review the requests of the two-person rule.
+const RequestsPath = "/admin/requests"
+
 // view is what templates see.
 type view struct {
 	Kind         navette.NoticeKind
@@ -107,7 +111,14 @@ type view struct {
 	Alert        notifyAlert
 	Forwarder    Person
 	ForwardedTo  []Person
+	// Request is the admin request an approval notice is about, and
+	// Requests the page where it is reviewed.
+	Request  notifyRequest
+	Requests string
 }
+
+// notifyRequest is an admin request as templates see it.
+type notifyRequest struct{ ID, Action string }
 
 // notifyAlert is a content alert as templates see it, each value on one
 // line.
@@ -152,6 +163,10 @@ func (r *Renderer) Render(n *navette.Notice, to *navette.User, d *Data) (*Messag
 	if a := d.Alert; a != nil {
 		v.Alert = notifyAlert{FileID: oneLine(a.FileID, maxLineText), SHA256: oneLine(a.SHA256, maxLineText),
 			Check: oneLine(a.Check, maxLineText), Detail: oneLine(a.Detail, maxLineText), Size: a.Size}
+	}
+	if q := d.Request; q != nil {
+		v.Request = notifyRequest{ID: oneLine(q.ID, maxLineText), Action: oneLine(q.Action, maxLineText)}
+		v.Requests = r.PublicURL + RequestsPath
 	}
 	if n.DepositID != "" {
 		v.Link = r.PublicURL + DepositPath(n.DepositID)

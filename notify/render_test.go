@@ -27,6 +27,7 @@ func sample() *notify.Data {
 		Reason:        "Pièce jointe par erreur",
 		Forwarder:     notify.Person{Name: "Paul Petit (parquet, TJ Amiens)", Email: "paul.petit@justice.example"},
 		ForwardedTo:   []notify.Person{{Name: "Service de l'exécution des peines", Email: "sap.tj-amiens@justice.example"}},
+		Request:       &notify.Request{ID: "REQ-1", Action: "member.add"},
 	}
 }
 
@@ -46,7 +47,7 @@ func TestRenderEveryKind(t *testing.T) {
 		for _, kind := range navette.NoticeKinds {
 			for _, names := range []bool{false, true} {
 				n := &navette.Notice{ID: navette.NewID(), Kind: kind, UserID: navette.NewID(), CreatedAt: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
-				hasDeposit := kind != navette.NoticeSignInCode && kind != navette.NoticeAccessRevoked && !strings.HasPrefix(string(kind), "recovery_")
+				hasDeposit := kind != navette.NoticeSignInCode && kind != navette.NoticeAccessRevoked && kind != navette.NoticeApproval && !strings.HasPrefix(string(kind), "recovery_")
 				if hasDeposit {
 					n.DepositID = depositID
 				}
@@ -123,6 +124,11 @@ func TestRenderEveryKind(t *testing.T) {
 				case navette.NoticeWithdrawn:
 					if !strings.Contains(m.Text, "Pièce jointe par erreur") || !strings.Contains(m.HTML, "Pièce jointe par erreur") || strings.Contains(m.Subject, "erreur") {
 						t.Errorf("%s: the reason is not in the body, or is in the subject:\n%s\n%s", what, m.Subject, m.Text)
+					}
+				case navette.NoticeApproval:
+					if !strings.Contains(m.Text, "https://navette.justice.example/admin/requests") || !strings.Contains(m.Text, "REQ-1") ||
+						!strings.Contains(m.HTML, "member.add") || !strings.Contains(m.Text, "Pièce jointe par erreur") {
+						t.Errorf("%s: request, action, reason or link missing:\n%s", what, m.Text)
 					}
 				case navette.NoticeSignInCode:
 					if !strings.Contains(m.Text, "482913") || !strings.Contains(m.HTML, "482913") || strings.Contains(m.Subject, "482913") {

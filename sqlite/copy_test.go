@@ -90,3 +90,32 @@ func TestCopyFollowsDeletions(t *testing.T) {
 		t.Errorf("search for the new name on the copy: %d users, %v", len(us), err)
 	}
 }
+
+// TestCopyListsEveryTable: every table of the schema is copied by navette
+// migrate, but for goose's own and the reference tables every migration
+// fills alike; a table added without its line in sqlstore.Tables would be
+// lost in a move to PostgreSQL.
+func TestCopyListsEveryTable(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "schema.db"))
+	rows, err := s.SQL().ReadDB().QueryContext(t.Context(), `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	listed := map[string]bool{"goose_db_version": true, "notice_kinds": true}
+	for _, tb := range sqlstore.Tables {
+		listed[tb.Name] = true
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		if !listed[name] {
+			t.Errorf("table %q is not in sqlstore.Tables: navette migrate would not copy it", name)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+}

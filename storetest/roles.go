@@ -47,6 +47,7 @@ var roleSuites = []struct {
 	{"Stats", TestStatsStore},
 	{"Passkeys", TestPasskeyStore},
 	{"Recovery", TestRecoveryStore},
+	{"Requests", TestRequestStore},
 	{"Ping", TestMetaPing},
 }
 

@@ -22,6 +22,9 @@ type adminData struct {
 	Theme    string
 	Dead     int
 	Platform bool
+	// TwoPersonOff is set when the two-person rule is off
+	// (--approvals=1): the page warns of it.
+	TwoPersonOff bool
 }
 
 func (h *Handler) admin(w http.ResponseWriter, r *http.Request) {
@@ -33,6 +36,9 @@ func (h *Handler) admin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := &adminData{Limits: lim, Theme: h.theme(), Platform: u.Role == navette.RoleAdmin, Mode: "external"}
+	if h.Accounts != nil {
+		d.TwoPersonOff = !h.Accounts.TwoPerson()
+	}
 	if h.Deposits != nil {
 		d.Default = h.Deposits.DefaultRetention(lim)
 	}
@@ -143,6 +149,8 @@ func (h *Handler) renderService(w http.ResponseWriter, r *http.Request, svc *nav
 	switch r.URL.Query().Get("done") {
 	case "added":
 		p.Flash = tr(p.Lang, "Le membre est ajouté.")
+	case "requested":
+		p.Flash = tr(p.Lang, "L’ajout est en attente d’approbation par un second administrateur : il ne prend effet qu’une fois approuvé.")
 	case "removed":
 		p.Flash = tr(p.Lang, "Le membre est retiré.")
 	case "created":

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"navette"
+	"navette/account"
 	"navette/auth"
 )
 
@@ -180,12 +181,42 @@ func TestImportGuardAsksForce(t *testing.T) {
 	if n := disabled(); n != 0 {
 		t.Fatalf("%d revoked without force", n)
 	}
+	// Forcing is the two-person rule's: a request, then its approval by
+	// another admin, then the same file with the request's id, once.
 	w = f.upload(t, f.admin, "/admin/imports/apply", [][2]string{{"source", "lawyers"}, {"hash", sum(half)}, {"force", "yes"}}, half)
-	if w.Code != 200 || !strings.Contains(w.Body.String(), "Changements appliqués") {
+	body = w.Body.String()
+	if w.Code != http.StatusAccepted || !strings.Contains(body, "en attente d’approbation") || !strings.Contains(body, `name="request"`) {
 		t.Fatalf("forced apply: %d", w.Code)
+	}
+	checkPage(t, "force requested", body)
+	if n := disabled(); n != 0 {
+		t.Fatalf("%d revoked before approval", n)
+	}
+	pending, err := f.accounts.Requests(context.Background(), f.admin, navette.RequestPending)
+	if err != nil || len(pending) != 1 || pending[0].Action != navette.ActionForceDirectory {
+		t.Fatalf("pending: %v, %v", pending, err)
+	}
+	id := pending[0].ID
+	second, err := f.accounts.Create(context.Background(), account.NewUser{Email: "admin2@justice.example", Name: "Admin 2", Role: navette.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := f.post(t, second, "/admin/requests/"+id+"/approve", "sha256="+hex.EncodeToString(pending[0].ParamsHash)); w.Code != http.StatusSeeOther {
+		t.Fatalf("approve: %d %s", w.Code, w.Body.String())
+	}
+	other := flow(100, 4)
+	if w := f.upload(t, f.admin, "/admin/imports/apply", [][2]string{{"source", "lawyers"}, {"hash", sum(other)}, {"force", "yes"}, {"request", id}}, other); w.Code != 409 || disabled() != 0 {
+		t.Fatalf("another file with the request: %d, %d revoked", w.Code, disabled())
+	}
+	w = f.upload(t, f.admin, "/admin/imports/apply", [][2]string{{"source", "lawyers"}, {"hash", sum(half)}, {"force", "yes"}, {"request", id}}, half)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), "Changements appliqués") {
+		t.Fatalf("forced apply with the approved request: %d", w.Code)
 	}
 	if n := disabled(); n != 5 {
 		t.Fatalf("%d revoked with force, want 5", n)
+	}
+	if w := f.upload(t, f.admin, "/admin/imports/apply", [][2]string{{"source", "lawyers"}, {"hash", sum(half)}, {"force", "yes"}, {"request", id}}, half); w.Code != 409 {
+		t.Errorf("the request used twice: %d, want 409", w.Code)
 	}
 }
 
@@ -245,9 +276,13 @@ func TestCourtAdminEditsMembers(t *testing.T) {
 		return len(ms)
 	}
 	w := f.post(t, f.courtAdmin, svc+"/members", "csrf=csrf-token&email="+url.QueryEscape(strings.ToUpper(f.clerk.Email)))
-	if w.Code != http.StatusSeeOther || members(f.service.ID) != 1 {
-		t.Fatalf("add: %d, %d members", w.Code, members(f.service.ID))
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != svc+"?done=requested" || members(f.service.ID) != 0 {
+		t.Fatalf("add: %d %s, %d members", w.Code, w.Header().Get("Location"), members(f.service.ID))
 	}
+	if page := f.get(t, f.courtAdmin, svc+"?done=requested"); !strings.Contains(page.Body.String(), "en attente d’approbation") {
+		t.Fatal("the page does not say the addition waits for approval")
+	}
+	f.approveAll(t, f.admin)
 	page := f.get(t, f.courtAdmin, svc+"?done=added")
 	if !strings.Contains(page.Body.String(), "Le membre est ajouté.") || !strings.Contains(page.Body.String(), f.clerk.Email) {
 		t.Fatal("the page does not show the new member")
@@ -281,8 +316,20 @@ func TestCourtAdminEditsMembers(t *testing.T) {
 			t.Errorf("%s on another court: %d, want 404", path, w.Code)
 		}
 	}
-	if w := f.post(t, f.admin, other+"/members", "email="+url.QueryEscape(f.otherClerk.Email)); w.Code != http.StatusSeeOther || members(f.otherService.ID) != 1 {
+	if w := f.post(t, f.admin, other+"/members", "email="+url.QueryEscape(f.otherClerk.Email)); w.Code != http.StatusSeeOther || members(f.otherService.ID) != 0 {
 		t.Errorf("platform admin add: %d", w.Code)
+	}
+	f.approveAll(t, f.courtAdmin) // not Lille's: nothing
+	if members(f.otherService.ID) != 0 {
+		t.Error("Amiens' court admin approved a request about Lille")
+	}
+	second, err := f.accounts.Create(context.Background(), account.NewUser{Email: "admin2@justice.example", Name: "Admin 2", Role: navette.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.approveAll(t, second)
+	if members(f.otherService.ID) != 1 {
+		t.Error("platform admin add, approved by another: not a member")
 	}
 }
 

@@ -309,10 +309,28 @@ func TestAdminPagesInBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#member-email"), s.newClerk.Email),
 		chromedp.KeyEvent("\r"),
 	)
-	b.Axe("/admin/services/{id}?done=added")
-	if flash := b.Text(`main [role="status"]`); !strings.Contains(flash, "Le membre est ajouté.") {
+	b.Axe("/admin/services/{id}?done=requested")
+	if flash := b.Text(`main [role="status"]`); !strings.Contains(flash, "en attente d’approbation") {
 		t.Errorf("after adding: %q", flash)
 	}
+	if got := s.members(t, s.service); slices.Contains(got, s.newClerk.Email) {
+		t.Fatalf("a member before approval: %v", got)
+	}
+	// The court's admin approves it (two-person rule), on the page of
+	// pending requests.
+	pending, err := n.app.Accounts.Requests(context.Background(), s.courtAdmin, navette.RequestPending)
+	if err != nil || len(pending) != 1 {
+		t.Fatalf("pending: %v, %v", pending, err)
+	}
+	if _, err := n.app.Accounts.Approve(context.Background(), s.courtAdmin, pending[0].ID, pending[0].ParamsHash); err != nil {
+		t.Fatal(err)
+	}
+	b.Navigate(n.URL + "/admin/requests")
+	if main := b.Text("main"); !strings.Contains(main, "approuvée et exécutée") || !strings.Contains(main, "Luc Petit") {
+		t.Errorf("the requests page: %s", main)
+	}
+	b.Axe("/admin/requests")
+	b.Navigate(n.URL + "/admin/services/" + s.service.ID)
 	if got, want := s.members(t, s.service), []string{s.clerk.Email, s.newClerk.Email, s.courtAdmin.Email}; !slices.Equal(got, sorted(want)) {
 		t.Fatalf("members after adding: %v", got)
 	}

@@ -41,6 +41,9 @@ type importData struct {
 	// form carries to check that the same file is sent again.
 	Hash     string
 	FileName string
+	// Request is the id of the request of the two-person rule that a
+	// forced apply made, or uses.
+	Request string
 
 	// Shown are Problems and the changes of Report in the page's
 	// language, set by renderImports.
@@ -199,6 +202,7 @@ func (h *Handler) readParsedImport(w http.ResponseWriter, r *http.Request, f *im
 	form := r.MultipartForm
 	f.d.Source = first(form.Value["source"])
 	f.d.Force = first(form.Value["force"]) == "yes"
+	f.d.Request = first(form.Value["request"])
 	f.wantSum = first(form.Value["hash"])
 	if _, ok := f.mapping(); !ok {
 		fail(http.StatusBadRequest, "source", "Choisissez la source de l’annuaire.")
@@ -239,6 +243,8 @@ func (h *Handler) readStreamedImport(w http.ResponseWriter, r *http.Request, f *
 			f.d.Source = formText(part)
 		case "force":
 			f.d.Force = formText(part) == "yes"
+		case "request":
+			f.d.Request = formText(part)
 		case "hash":
 			f.wantSum = formText(part)
 		case "file":
@@ -271,6 +277,9 @@ func (h *Handler) applyImport(w http.ResponseWriter, r *http.Request, f *importF
 	if source == "" {
 		source = d.Source
 	}
+	if apply && d.Force && !h.forceApproved(w, r, f, source) {
+		return
+	}
 	rep, err := h.Directory.Apply(r.Context(), source, f.entries, directory.Options{DryRun: !apply, Force: apply && d.Force})
 	d.Report = rep
 	switch {
@@ -290,6 +299,42 @@ func (h *Handler) applyImport(w http.ResponseWriter, r *http.Request, f *importF
 		d.Applied = apply
 		h.renderImports(w, r, http.StatusOK, d)
 	}
+}
+
+// forceApproved applies the two-person rule to a forced apply: without a
+// request id it records the request for this flow and shows the dry run
+// again with it; with the id of the approved request for exactly this
+// flow, it uses it up. It returns false once it has answered the request.
+func (h *Handler) forceApproved(w http.ResponseWriter, r *http.Request, f *importForm, source string) bool {
+	if h.Accounts == nil || !h.Accounts.TwoPerson() {
+		return true
+	}
+	d, u := f.d, navette.UserFromContext(r.Context())
+	if d.Request != "" {
+		err := h.Accounts.ClaimForceDirectory(r.Context(), u, d.Request, source, f.sum)
+		if err == nil {
+			return true
+		}
+		d.Problem = h.message(h.lang(nil, r), err)
+		h.renderImports(w, r, statusOf(err), d)
+		return false
+	}
+	req, err := h.Accounts.RequestForceDirectory(r.Context(), u, source, f.sum, "")
+	if err != nil {
+		h.Error(w, r, err)
+		return false
+	}
+	rep, err := h.Directory.Apply(r.Context(), source, f.entries, directory.Options{DryRun: true})
+	if rep != nil {
+		d.Report, d.Refused = rep, len(rep.Revoked)
+	}
+	if err != nil && rep == nil {
+		h.Error(w, r, err)
+		return false
+	}
+	d.Request, d.Force = req.ID, false
+	h.renderImports(w, r, http.StatusAccepted, d)
+	return false
 }
 
 // importProblems renders the page with the problems of a refused flow and

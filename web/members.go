@@ -39,8 +39,12 @@ func (h *Handler) editMember(w http.ResponseWriter, r *http.Request, add bool) {
 	}
 	done, err := "removed", error(nil)
 	if add {
+		var req *navette.AdminRequest
+		req, err = h.Accounts.RequestAddMemberByEmail(r.Context(), u, svc.ID, email, r.PostFormValue("reason"))
 		done = "added"
-		err = h.Accounts.AddMemberByEmail(r.Context(), u, svc.ID, email)
+		if req != nil {
+			done = "requested"
+		}
 	} else {
 		err = h.Accounts.RemoveMemberByEmail(r.Context(), u, svc.ID, email)
 	}

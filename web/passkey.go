@@ -18,6 +18,7 @@ var stepUpPages = map[string]bool{
 	"POST /admin/services/{id}/members": true,
 	"POST /admin/imports/apply":         true,
 	"POST /admin/settings":              true,
+	"POST /admin/requests/{id}/approve": true,
 }
 
 // maxPasskeyBody bounds the JSON a passkey ceremony's answer comes in.

@@ -53,7 +53,7 @@ type page struct {
 
 // pageNames are the templates that are pages; each is parsed with the
 // layout.
-var pageNames = []string{"signin", "totp", "enrol", "error", "list", "deposit", "new", "admin", "admin-courts", "admin-service", "admin-stats", "admin-imports", "admin-settings", "audit", "cases", "case", "account"}
+var pageNames = []string{"signin", "totp", "enrol", "error", "list", "deposit", "new", "admin", "admin-courts", "admin-service", "admin-stats", "admin-imports", "admin-settings", "audit", "cases", "case", "account", "admin-requests"}
 
 func (h *Handler) init() error {
 	h.once.Do(func() {

@@ -125,6 +125,9 @@ func (h *Handler) Routes() []Route {
 		{Pattern: "POST /admin/users/{id}/tokens/{tid}/revoke", Access: courtAdmin, handler: h.revokeUserToken},
 		{Pattern: "POST /admin/recovery/{id}/approve", Access: courtAdmin, handler: h.approveRecovery},
 		{Pattern: "POST /admin/recovery/{id}/reject", Access: courtAdmin, handler: h.rejectRecovery},
+		{Pattern: "GET /admin/requests", Access: courtAdmin, handler: h.adminRequests},
+		{Pattern: "POST /admin/requests/{id}/approve", Access: courtAdmin, handler: h.approveRequest},
+		{Pattern: "POST /admin/requests/{id}/reject", Access: courtAdmin, handler: h.rejectRequest},
 		{Pattern: "GET /admin/stats/chart.svg", Access: courtAdmin, handler: h.adminChart},
 	}
 }

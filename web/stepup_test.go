@@ -38,6 +38,7 @@ func TestStalePagesAskForStepUp(t *testing.T) {
 		{"POST", "/admin/services/" + af.service.ID + "/members", "email=clerk%40amiens.justice.example"},
 		{"POST", "/admin/imports/apply", "source=lawyers"},
 		{"POST", "/admin/settings", "max_files=3"},
+		{"POST", "/admin/requests/" + navette.NewID() + "/approve", "sha256="},
 	} {
 		w := send(c.method, c.path, c.form)
 		body := w.Body.String()

@@ -1,0 +1,230 @@
+package account
+
+import (
+	"bytes"
+	"context"
+	"time"
+
+	"navette"
+)
+
+// Approve approves the request id as reviewer and, but for a directory
+// request (which its requester then uses, ClaimForceDirectory), executes
+// it at once on its requester's authority, with the parameters approved.
+// hash, if not empty, is the SHA-256 of the parameters the reviewer read:
+// a request whose parameters differ is refused. Returns the request as it
+// ends. Returns ENOTFOUND if there is no such request or reviewer may not
+// see it, EFORBIDDEN if reviewer made it or may not review it, ECONFLICT
+// if it was reviewed already (a second execution) or its parameters
+// changed, EGONE if it expired, and what the action returns.
+func (s *Service) Approve(ctx context.Context, reviewer *navette.User, id string, hash []byte) (*navette.AdminRequest, error) {
+	rs, err := s.requestStore()
+	if err != nil {
+		return nil, err
+	}
+	var (
+		r       *navette.AdminRequest
+		expired bool
+	)
+	now := s.Clock.Now()
+	err = rs.UpdateRequest(ctx, id, func(x *navette.AdminRequest) ([]navette.Event, error) {
+		if err := reviewable(reviewer, x); err != nil {
+			return nil, err
+		}
+		if evs, ok := expire(x, now, reviewer); ok {
+			expired = true
+			return evs, nil
+		}
+		if x.State != navette.RequestPending {
+			return nil, navette.Errorf(navette.ECONFLICT, "This request was %s already: a request is reviewed and executed once.", x.State)
+		}
+		if len(hash) > 0 && !bytes.Equal(hash, x.ParamsHash) {
+			return nil, navette.Errorf(navette.ECONFLICT, "This request's parameters are not those you reviewed.")
+		}
+		x.State, x.ReviewerID, x.ReviewedAt = navette.RequestApproved, reviewer.ID, now
+		r = x
+		return []navette.Event{{Time: now, Type: navette.EventRequestApproved, ActorID: reviewer.ID, Detail: requestDetail(x)}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if expired {
+		return nil, navette.Errorf(navette.EGONE, "This request expired before it was approved.")
+	}
+	if r.Action == navette.ActionForceDirectory {
+		return r, nil
+	}
+	return s.execute(ctx, rs, r.ID)
+}
+
+// expire marks x expired, if it is pending past its expiry, and returns
+// the event that journals it, seen by actor.
+func expire(x *navette.AdminRequest, now time.Time, actor *navette.User) ([]navette.Event, bool) {
+	if x.State != navette.RequestPending || now.Before(x.ExpiresAt) {
+		return nil, false
+	}
+	x.State = navette.RequestExpired
+	return []navette.Event{{Time: now, Type: navette.EventRequestExpired, ActorID: actor.ID, Detail: x.ID + " " + string(x.Action)}}, true
+}
+
+// visible reports whether u may see r: platform admins every request,
+// court admins their court's and their own.
+func visible(u *navette.User, r *navette.AdminRequest) bool {
+	return u != nil && (u.Role == navette.RoleAdmin || u.ID == r.RequesterID ||
+		(u.Role == navette.RoleCourtAdmin && r.CourtID != "" && u.CourtID == r.CourtID))
+}
+
+// reviewable returns nil if reviewer may review r: never its requester,
+// and only someone whose role reviews such requests (mayReview).
+func reviewable(reviewer *navette.User, r *navette.AdminRequest) error {
+	switch {
+	case !visible(reviewer, r):
+		return navette.Errorf(navette.ENOTFOUND, "No such request.")
+	case reviewer.ID == r.RequesterID:
+		return navette.Errorf(navette.EFORBIDDEN, "You cannot review your own request: another administrator must.")
+	case !mayReview(reviewer, r):
+		return navette.Errorf(navette.EFORBIDDEN, "Only a platform administrator may review this request.")
+	}
+	return nil
+}
+
+// execute runs the approved request id on its requester's authority, if
+// its parameters still hash to what was approved, and marks it executed.
+func (s *Service) execute(ctx context.Context, rs navette.RequestStore, id string) (*navette.AdminRequest, error) {
+	r, err := rs.Request(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.State != navette.RequestApproved {
+		return nil, navette.Errorf(navette.ECONFLICT, "This request was %s already: a request is executed once.", r.State)
+	}
+	if !paramsIntact(r) {
+		s.refuseChanged(ctx, rs, r.ID)
+		return nil, navette.Errorf(navette.ECONFLICT, "This request's parameters changed after they were approved: it is refused.")
+	}
+	requester, err := s.Meta.User(ctx, r.RequesterID)
+	if err != nil {
+		return nil, err
+	}
+	if requester.Disabled {
+		return nil, navette.Errorf(navette.EFORBIDDEN, "The administrator who made this request has lost their access.")
+	}
+	if err := s.run(ctx, requester, r); err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	err = rs.UpdateRequest(ctx, id, func(x *navette.AdminRequest) ([]navette.Event, error) {
+		if x.State != navette.RequestApproved {
+			return nil, navette.Errorf(navette.ECONFLICT, "This request was %s already: a request is executed once.", x.State)
+		}
+		x.State, x.ExecutedAt = navette.RequestExecuted, now
+		r = x
+		return []navette.Event{{Time: now, Type: navette.EventRequestExecuted, ActorID: requester.ID, Detail: requestDetail(x)}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// refuseChanged marks the approved request id rejected because its
+// parameters no longer hash to what was approved.
+func (s *Service) refuseChanged(ctx context.Context, rs navette.RequestStore, id string) {
+	now := s.Clock.Now()
+	err := rs.UpdateRequest(ctx, id, func(x *navette.AdminRequest) ([]navette.Event, error) {
+		if x.State != navette.RequestApproved {
+			return nil, nil
+		}
+		x.State = navette.RequestRejected
+		return []navette.Event{{Time: now, Type: navette.EventRequestRejected, Detail: x.ID + " " + string(x.Action) + " params_changed"}}, nil
+	})
+	if err != nil {
+		s.log().ErrorContext(ctx, "account: a changed request could not be marked rejected", "request", id, "err", err)
+	}
+}
+
+// run makes the change r asks for, with requester as its actor.
+func (s *Service) run(ctx context.Context, requester *navette.User, r *navette.AdminRequest) error {
+	switch r.Action {
+	case navette.ActionAddMember:
+		var p navette.MemberParams
+		if err := DecodeParams(r, &p); err != nil {
+			return err
+		}
+		return s.AddMember(ctx, requester, p.ServiceID, p.UserID)
+	case navette.ActionGrantRole:
+		var p navette.RoleParams
+		if err := DecodeParams(r, &p); err != nil {
+			return err
+		}
+		_, err := s.SetRole(ctx, requester, p.UserID, p.Role)
+		return err
+	case navette.ActionRestoreUser:
+		var p navette.UserParams
+		if err := DecodeParams(r, &p); err != nil {
+			return err
+		}
+		_, err := s.SetDisabled(ctx, requester, p.UserID, false)
+		return err
+	}
+	return navette.Errorf(navette.EINVALID, "Requests of action %q are not executed on approval.", r.Action)
+}
+
+// Reject rejects the pending request id: a reviewer refuses it, or its
+// requester withdraws it. Returns ENOTFOUND if there is no such request or
+// actor may not see it, EFORBIDDEN if actor may not review it, ECONFLICT if
+// it was reviewed already, EGONE if it expired.
+func (s *Service) Reject(ctx context.Context, actor *navette.User, id string) (*navette.AdminRequest, error) {
+	rs, err := s.requestStore()
+	if err != nil {
+		return nil, err
+	}
+	var (
+		out     *navette.AdminRequest
+		expired bool
+	)
+	now := s.Clock.Now()
+	err = rs.UpdateRequest(ctx, id, func(x *navette.AdminRequest) ([]navette.Event, error) {
+		if !visible(actor, x) {
+			return nil, navette.Errorf(navette.ENOTFOUND, "No such request.")
+		}
+		if actor.ID != x.RequesterID && !mayReview(actor, x) {
+			return nil, navette.Errorf(navette.EFORBIDDEN, "Only a platform administrator may review this request.")
+		}
+		if evs, ok := expire(x, now, actor); ok {
+			expired = true
+			return evs, nil
+		}
+		if x.State != navette.RequestPending {
+			return nil, navette.Errorf(navette.ECONFLICT, "This request was %s already.", x.State)
+		}
+		x.State, x.ReviewerID, x.ReviewedAt = navette.RequestRejected, actor.ID, now
+		out = x
+		return []navette.Event{{Time: now, Type: navette.EventRequestRejected, ActorID: actor.ID, Detail: x.ID + " " + string(x.Action)}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if expired {
+		return nil, navette.Errorf(navette.EGONE, "This request expired.")
+	}
+	return out, nil
+}
+
+// Request returns the request id, for someone who may see it. Returns
+// ENOTFOUND if there is none or actor may not see it.
+func (s *Service) Request(ctx context.Context, actor *navette.User, id string) (*navette.AdminRequest, error) {
+	rs, err := s.requestStore()
+	if err != nil {
+		return nil, err
+	}
+	r, err := rs.Request(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !visible(actor, r) {
+		return nil, navette.Errorf(navette.ENOTFOUND, "No such request.")
+	}
+	showExpiry(r, s.Clock.Now())
+	return r, nil
+}

@@ -1,0 +1,94 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+
+	"navette/api"
+)
+
+func init() {
+	adminCommands["request list"] = adminRequestList
+	adminCommands["request approve"] = adminRequestReview(true)
+	adminCommands["request reject"] = adminRequestReview(false)
+}
+
+// adminRequestList lists the requests of the two-person rule, through the
+// API: they are reviewed by a person, with their own token, never by the
+// local operator.
+func adminRequestList(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "admin request list", "[--state pending|approved|rejected|executed|expired]")
+	var cf clientFlags
+	cf.define(fs)
+	state := fs.String("state", "pending", "list only the requests in this `state` (empty: all)")
+	if err := parseInterspersed(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected argument %q", printable(fs.Arg(0), 60))
+	}
+	c, err := cf.client(env)
+	if err != nil {
+		return err
+	}
+	l, err := c.Requests(ctx, *state)
+	if err != nil {
+		return err
+	}
+	if len(l.Requests) == 0 {
+		fmt.Fprintln(env.Stdout, "No requests.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATE\tACTION\tREQUESTER\tEXPIRES\tPARAMS\tSHA-256")
+	for _, r := range l.Requests {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.State, r.Action, r.Requester,
+			r.ExpiresAt.UTC().Format("2006-01-02 15:04Z"), printable(string(r.Params), 120), r.SHA256)
+	}
+	return tw.Flush()
+}
+
+// adminRequestReview returns the command that approves (approve) or
+// rejects a request: it shows the request, then reviews exactly what it
+// showed (its SHA-256, or the one given with --sha256).
+func adminRequestReview(approve bool) func(ctx context.Context, env *Env, args []string) error {
+	verb := "reject"
+	if approve {
+		verb = "approve"
+	}
+	return func(ctx context.Context, env *Env, args []string) error {
+		fs := newFlagSet(env, "admin request "+verb, "[--sha256 HEX] REQUEST_ID")
+		var cf clientFlags
+		cf.define(fs)
+		sum := fs.String("sha256", "", "the SHA-256 of the parameters reviewed, as listed (default: those shown now)")
+		if err := parseInterspersed(fs, env, args); err != nil {
+			return err
+		}
+		if fs.NArg() != 1 {
+			return usageError("one request id is required")
+		}
+		c, err := cf.client(env)
+		if err != nil {
+			return err
+		}
+		r, err := c.Request(ctx, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stderr, "%s by %s: %s (sha256 %s)\n", r.Action, r.Requester, printable(string(r.Params), 200), r.SHA256)
+		if *sum == "" {
+			*sum = r.SHA256
+		}
+		done, err := c.ReviewRequest(ctx, r.ID, approve, *sum)
+		if err != nil {
+			return err
+		}
+		printReviewed(env, done)
+		return nil
+	}
+}
+
+func printReviewed(env *Env, r *api.Request) {
+	fmt.Fprintf(env.Stdout, "request %s: %s\n", r.ID, r.State)
+}

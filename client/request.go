@@ -1,0 +1,48 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+
+	"navette/api"
+)
+
+// Requests returns the requests of the two-person rule the caller may
+// review or made, newest first; with state, only those in it (pending,
+// approved, rejected, executed, expired).
+func (c *Client) Requests(ctx context.Context, state string) (*api.RequestList, error) {
+	var qv url.Values
+	if state != "" {
+		qv = url.Values{"state": {state}}
+	}
+	var l api.RequestList
+	if err := c.doJSON(ctx, http.MethodGet, c.endpoint(api.PathAdminRequests, qv), nil, &l, http.StatusOK); err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+// Request returns the request id.
+func (c *Client) Request(ctx context.Context, id string) (*api.Request, error) {
+	var r api.Request
+	if err := c.doJSON(ctx, http.MethodGet, c.endpoint(api.PathAdminRequests+"/"+url.PathEscape(id), nil), nil, &r, http.StatusOK); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// ReviewRequest approves (approve) or rejects the request id. sha256, for
+// an approval, is the hex SHA-256 of the parameters the caller reviewed:
+// the server refuses the approval if they differ.
+func (c *Client) ReviewRequest(ctx context.Context, id string, approve bool, sha256 string) (*api.Request, error) {
+	verb, in := "reject", any(nil)
+	if approve {
+		verb, in = "approve", api.Approve{SHA256: sha256}
+	}
+	var r api.Request
+	if err := c.doJSON(ctx, http.MethodPost, c.endpoint(api.PathAdminRequests+"/"+url.PathEscape(id)+"/"+verb, nil), in, &r, http.StatusOK); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}

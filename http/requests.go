@@ -1,0 +1,87 @@
+package http
+
+import (
+	"encoding/hex"
+	"net/http"
+
+	"navette"
+	"navette/api"
+)
+
+// requestJSON is r as the API shows it.
+func requestJSON(r *navette.AdminRequest) api.Request {
+	out := api.Request{ID: r.ID, Requester: r.RequesterID, Action: string(r.Action), Params: r.Params,
+		SHA256: hex.EncodeToString(r.ParamsHash), Reason: r.Reason, CourtID: r.CourtID, State: string(r.State),
+		CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(), Reviewer: r.ReviewerID}
+	if !r.ReviewedAt.IsZero() {
+		t := r.ReviewedAt.UTC()
+		out.ReviewedAt = &t
+	}
+	if !r.ExecutedAt.IsZero() {
+		t := r.ExecutedAt.UTC()
+		out.ExecutedAt = &t
+	}
+	return out
+}
+
+// writeAccepted answers 202 with the request an admin action became.
+func writeAccepted(w http.ResponseWriter, r *navette.AdminRequest) {
+	writeJSON(w, http.StatusAccepted, requestJSON(r))
+}
+
+func (s *Server) handleListRequests(w http.ResponseWriter, r *http.Request) {
+	state := navette.RequestState(r.URL.Query().Get("state"))
+	if state != "" && !state.Valid() {
+		s.writeError(w, r, navette.Errorf(navette.EINVALID, "Unknown request state %q.", state))
+		return
+	}
+	rs, err := s.Accounts.Requests(r.Context(), navette.UserFromContext(r.Context()), state)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := api.RequestList{Requests: make([]api.Request, 0, len(rs))}
+	for _, x := range rs {
+		out.Requests = append(out.Requests, requestJSON(x))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleGetRequest(w http.ResponseWriter, r *http.Request) {
+	x, err := s.Accounts.Request(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, requestJSON(x))
+}
+
+func (s *Server) handleApproveRequest(w http.ResponseWriter, r *http.Request) {
+	var in api.Approve
+	if r.ContentLength != 0 {
+		if err := decodeJSON(w, r, &in); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	hash, err := hex.DecodeString(in.SHA256)
+	if err != nil {
+		s.writeError(w, r, navette.Errorf(navette.EINVALID, "sha256 must be hex."))
+		return
+	}
+	x, err := s.Accounts.Approve(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"), hash)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, requestJSON(x))
+}
+
+func (s *Server) handleRejectRequest(w http.ResponseWriter, r *http.Request) {
+	x, err := s.Accounts.Reject(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, requestJSON(x))
+}

@@ -1,0 +1,29 @@
+-- The two-person rule: admin actions that give someone access or weaken
+-- the platform wait, as requests, for a second admin's approval. Params
+-- is the canonical JSON of the action's parameters (ids and roles, never
+-- content) and params_hash its SHA-256, checked again at execution.
+-- PostgreSQL has its copy in postgres/migrations/00023_admin_requests.sql.
+
+-- +goose Up
+CREATE TABLE admin_requests (
+    id           TEXT NOT NULL PRIMARY KEY,
+    requester_id TEXT NOT NULL REFERENCES users (id),
+    action       TEXT NOT NULL,
+    params       BLOB NOT NULL,
+    params_hash  BLOB NOT NULL,
+    reason       TEXT NOT NULL DEFAULT '',
+    court_id     TEXT NOT NULL DEFAULT '',
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    state        TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected', 'executed', 'expired')),
+    reviewer_id  TEXT NOT NULL DEFAULT '',
+    reviewed_at  INTEGER,
+    executed_at  INTEGER
+);
+CREATE INDEX admin_requests_state ON admin_requests (state, created_at, id);
+INSERT INTO notice_kinds (kind) VALUES ('approval_request');
+
+-- +goose Down
+DELETE FROM notices WHERE kind = 'approval_request';
+DELETE FROM notice_kinds WHERE kind = 'approval_request';
+DROP TABLE admin_requests;

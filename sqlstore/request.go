@@ -1,0 +1,145 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"reflect"
+
+	"navette"
+)
+
+var _ navette.RequestStore = (*Store)(nil)
+
+const requestCols = "id, requester_id, action, params, params_hash, reason, court_id, created_at, expires_at, state, reviewer_id, reviewed_at, executed_at"
+
+// scanRequest reads the columns requestCols.
+func scanRequest(row interface{ Scan(...any) error }) (*navette.AdminRequest, error) {
+	var (
+		r                                   navette.AdminRequest
+		created, expires, reviewed, execute sql.NullInt64
+	)
+	if err := row.Scan(&r.ID, &r.RequesterID, &r.Action, &r.Params, &r.ParamsHash, &r.Reason, &r.CourtID,
+		&created, &expires, &r.State, &r.ReviewerID, &reviewed, &execute); err != nil {
+		return nil, err
+	}
+	r.Params, r.ParamsHash = bytesCol(r.Params), bytesCol(r.ParamsHash)
+	r.CreatedAt, r.ExpiresAt = timeCol(created), timeCol(expires)
+	r.ReviewedAt, r.ExecutedAt = timeCol(reviewed), timeCol(execute)
+	return &r, nil
+}
+
+// requestArgs returns the columns of r that UpdateRequest writes, in the
+// order of its SET list.
+func requestArgs(r *navette.AdminRequest) []any {
+	return []any{string(r.State), r.ReviewerID, timeArg(r.ReviewedAt), timeArg(r.ExecutedAt)}
+}
+
+// checkRequest refuses a request that storage cannot keep.
+func checkRequest(r *navette.AdminRequest) error {
+	switch {
+	case r == nil:
+		return invalid("No request given.")
+	case !r.Action.Valid():
+		return invalid("Unknown request action %q.", r.Action)
+	case len(r.Params) == 0 || len(r.ParamsHash) == 0:
+		return invalid("A request needs its parameters and their hash.")
+	case r.CreatedAt.IsZero() || r.ExpiresAt.IsZero():
+		return invalid("A request needs a creation and an expiry time.")
+	case !r.State.Valid():
+		return invalid("Unknown request state %q.", r.State)
+	}
+	return nil
+}
+
+// CreateRequest adds r.
+func (s *Store) CreateRequest(ctx context.Context, r *navette.AdminRequest, events ...navette.Event) error {
+	if err := checkRequest(r); err != nil {
+		return err
+	}
+	if err := checkEvents(events); err != nil {
+		return err
+	}
+	return s.inTx(ctx, "create request", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO admin_requests (`+requestCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			r.ID, r.RequesterID, string(r.Action), bytesArg(r.Params), bytesArg(r.ParamsHash), r.Reason, r.CourtID,
+			timeArg(r.CreatedAt), timeArg(r.ExpiresAt), string(r.State), r.ReviewerID, timeArg(r.ReviewedAt), timeArg(r.ExecutedAt))
+		if err != nil {
+			return s.insertErr(err, "create request", "A request with this id exists already.", "No such user.")
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+}
+
+// Request returns the request id.
+func (s *Store) Request(ctx context.Context, id string) (*navette.AdminRequest, error) {
+	r, err := scanRequest(s.rdb.QueryRowContext(ctx, `SELECT `+requestCols+` FROM admin_requests WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, navette.Errorf(navette.ENOTFOUND, "No such request.")
+	} else if err != nil {
+		return nil, s.internal(err, "get request")
+	}
+	return r, nil
+}
+
+// Requests returns requests, newest first.
+func (s *Store) Requests(ctx context.Context, f navette.RequestFilter) ([]*navette.AdminRequest, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	q, args := `SELECT `+requestCols+` FROM admin_requests`, []any{}
+	if f.State != "" {
+		q, args = q+` WHERE state = $1`, append(args, string(f.State))
+	}
+	q += ` ORDER BY created_at DESC, id DESC LIMIT ` + placeholders(len(args)+1, 1)
+	rows, err := s.rdb.QueryContext(ctx, q, append(args, limit)...)
+	if err != nil {
+		return nil, s.internal(err, "list requests")
+	}
+	defer rows.Close()
+	var out []*navette.AdminRequest
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return nil, s.internal(err, "list requests")
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.internal(err, "list requests")
+	}
+	return out, nil
+}
+
+// UpdateRequest loads the request in a write transaction, calls fn, and
+// writes back its state, reviewer and times.
+func (s *Store) UpdateRequest(ctx context.Context, id string, fn func(r *navette.AdminRequest) ([]navette.Event, error)) error {
+	return s.inTx(ctx, "update request", func(tx *sql.Tx) error {
+		r, err := scanRequest(tx.QueryRowContext(ctx, `SELECT `+requestCols+` FROM admin_requests WHERE id = $1`+s.lock, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return navette.Errorf(navette.ENOTFOUND, "No such request.")
+		} else if err != nil {
+			return s.internal(err, "load request")
+		}
+		before := requestArgs(r)
+		events, err := fn(r)
+		if err != nil {
+			return err
+		}
+		if !r.State.Valid() {
+			return invalid("Unknown request state %q.", r.State)
+		}
+		if err := checkEvents(events); err != nil {
+			return err
+		}
+		if after := requestArgs(r); !reflect.DeepEqual(after, before) {
+			_, err := tx.ExecContext(ctx, `UPDATE admin_requests SET state = $2, reviewer_id = $3, reviewed_at = $4, executed_at = $5
+				WHERE id = $1`, append([]any{id}, after...)...)
+			if err != nil {
+				return s.internal(err, "write request")
+			}
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+}
