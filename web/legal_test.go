@@ -1,10 +1,13 @@
 package web
 
 import (
+	"io/fs"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -115,4 +118,54 @@ func FuzzParseFragment(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDSFRStyleSheetURLs: every file the DSFR style sheets refer to
+// (icons, fonts) that is not a data: URL is served from the origin with
+// 200, but for the .woff fallbacks of fonts also shipped as .woff2, which
+// browsers never fetch; and no template uses a DSFR icon class the vendored
+// style sheet does not define (such a class draws a filled square).
+func TestDSFRStyleSheetURLs(t *testing.T) {
+	f := newFixture(t, ThemeDSFR)
+	re := regexp.MustCompile(`url\(["']?([^"')]+)["']?\)`)
+	seen := 0
+	for _, css := range []string{"vendor/dsfr/dsfr.min.css", "css/dsfr-extra.css"} {
+		b, err := staticFS.ReadFile("static/" + css)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			u := m[1]
+			if strings.HasPrefix(u, "data:") || strings.HasSuffix(u, ".woff") {
+				continue
+			}
+			p := path.Join(path.Dir("/static/"+css), u)
+			if w := f.get(t, nil, p); w.Code != http.StatusOK {
+				t.Errorf("%s refers to %s: %d", css, p, w.Code)
+			}
+			seen++
+		}
+	}
+	if seen < 20 {
+		t.Errorf("only %d URLs found in the DSFR style sheets", seen)
+	}
+	sheet, err := staticFS.ReadFile("static/vendor/dsfr/dsfr.min.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = fs.WalkDir(templateFS, "templates", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := templateFS.ReadFile(name)
+		for _, c := range regexp.MustCompile(`\bfr-icon-[a-z0-9-]+`).FindAllString(string(b), -1) {
+			if !strings.Contains(string(sheet), "."+c) {
+				t.Errorf("%s uses %s, which the vendored DSFR does not define", name, c)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
