@@ -138,6 +138,13 @@ type Config struct {
 	// Theme is the web interface's look: "navette" (default) or "dsfr",
 	// the State design system, for State services only.
 	Theme string
+	// LegalDir is the directory of the operator's accessibility statement,
+	// legal notice and personal data page (web.Handler.LegalDir); empty:
+	// the defaults.
+	LegalDir string
+	// Accessibility is the accessibility conformity state shown:
+	// web.ConformityNone (default), ConformityPartial or ConformityFull.
+	Accessibility string
 	// Getenv reads secrets from the environment (os.Getenv if nil).
 	Getenv func(string) string
 	// Directories are the directory flows admins may import, by source
@@ -512,7 +519,7 @@ func Listen(cfg Config) (*App, error) {
 	pages := &web.Handler{
 		Deposits: a.Deposits, Auth: a.Auth, Clock: cfg.Clock, Logger: cfg.Logger, Mail: a.Mail, Theme: cfg.Theme,
 		Accounts: a.Accounts, Directory: a.Directory, Mappings: a.Config.Directories, ClientIP: clientIP,
-		Evidence: a.Evidence,
+		Evidence: a.Evidence, LegalDir: cfg.LegalDir, Conformity: cfg.Accessibility,
 	}
 	if err := a.probeAntivirus(); err != nil {
 		a.Close()

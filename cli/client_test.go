@@ -196,6 +196,8 @@ func TestUsageErrors(t *testing.T) {
 			"navette serve: --trusted-proxies: not a network (10.0.0.0/8) or an address (192.0.2.7): 10.0.0.0/33\n"},
 		{nil, []string{"serve", "--data", t.TempDir(), "--proof-retention", "364"},
 			"navette serve: --proof-retention must be at least 365 days: proofs are kept at least one year after a deposit's purge\n"},
+		{nil, []string{"serve", "--data", t.TempDir(), "--accessibility", "partiellement"},
+			"navette serve: --accessibility must be none, partial or full\n"},
 	} {
 		if r := runCLI(t, c.vars, false, c.args...); r.code != 2 || c.msg != "" && r.stderr != c.msg {
 			t.Errorf("%v: exit %d, %q", c.args, r.code, r.stderr)

@@ -46,6 +46,7 @@ type serverFlags struct {
 	ldapEvery                       time.Duration
 	ldapSignIn                      bool
 	theme                           string
+	legalDir, accessibility         string
 	trustedProxies                  string
 	proofRetention                  int
 	journalOrigin, tsa, tsaCA       string
@@ -106,6 +107,8 @@ func (f *serverFlags) define(fs *flag.FlagSet, defaultData string, demo bool) {
 	fs.DurationVar(&f.ldapEvery, "ldap-sync-interval", time.Hour, "how often agents, courts and services are synced from --ldap (0: only on demand)")
 	fs.BoolVar(&f.ldapSignIn, "ldap-sign-in", false, "let staff sign in with their --ldap password")
 	fs.StringVar(&f.theme, "theme", "navette", "look of the web interface: navette, or dsfr (the State design system, for State services only)")
+	fs.StringVar(&f.legalDir, "legal-dir", "", "directory of the operator's accessibility statement, legal notice and personal data page (accessibilite.fr.md…; see docs/operations.md); the defaults otherwise")
+	fs.StringVar(&f.accessibility, "accessibility", "none", "accessibility conformity the footer and the statement show: none (no audit yet), partial or full (RGAA)")
 	fs.StringVar(&f.trustedProxies, "trusted-proxies", "", "reverse proxies whose X-Forwarded-For names the client for the per-address sign-in limits: networks or addresses, comma-separated (10.0.0.0/8,192.0.2.7)")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "serve TLS with this certificate (PEM, chain after it); read again on SIGHUP")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "private key of --tls-cert (PEM); read again on SIGHUP")
@@ -215,6 +218,8 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 		LDAPSignIn:           f.ldapSignIn,
 		Getenv:               env.Getenv,
 		Theme:                f.theme,
+		LegalDir:             f.legalDir,
+		Accessibility:        f.accessibility,
 		Mode:                 f.mode,
 		PartnersToAgents:     f.partnersToAgents,
 		ForwardToPartners:    f.forwardToPartners,
@@ -282,6 +287,7 @@ func (f *serverFlags) platformChecks(env *Env) []flagCheck {
 		{f.smtp != "" && f.publicURL == "", "--public-url is required with --smtp: the links in e-mails start with it"},
 		{f.oidcIssuer != "" && env.Getenv("NAVETTE_OIDC_CLIENT_SECRET") == "", "--oidc-issuer needs the client secret in NAVETTE_OIDC_CLIENT_SECRET"},
 		{f.theme != "navette" && f.theme != "dsfr", "--theme must be navette or dsfr"},
+		{f.accessibility != "none" && f.accessibility != "partial" && f.accessibility != "full", "--accessibility must be none, partial or full"},
 		{f.mode != "external" && f.mode != "internal", "--mode must be external or internal"},
 		{f.approvals != 1 && f.approvals != 2, "--approvals must be 2 (the two-person rule), or 1 on a site with one admin"},
 	}

@@ -437,42 +437,85 @@ func TestResumeAfterReload(t *testing.T) {
 	}
 }
 
-// TestKeyboardOnlyDeposit fills and sends a deposit with the keyboard
-// alone (the operating system's file dialog aside), checking that the
-// focus is visible.
+// tabTo presses Tab until the focus is on an element matching sel (or
+// leaves it there if it is already, the page having the focus), and fails
+// t if the focused element shows no focus ring.
+func tabTo(t *testing.T, b *testbrowser.Browser, sel string) {
+	t.Helper()
+	q := strconv.Quote(sel)
+	for range 60 {
+		if testbrowser.Eval[bool](b, `document.activeElement !== null && document.activeElement.matches(`+q+`) && document.activeElement.matches(":focus")`) {
+			if o := testbrowser.Eval[string](b, `getComputedStyle(document.activeElement).outlineStyle`); o == "none" {
+				t.Errorf("%s has no visible focus", sel)
+			}
+			return
+		}
+		b.Run("tab", chromedp.KeyEvent("\t"))
+	}
+	t.Fatalf("tab never reached %s", sel)
+}
+
+// keyboardSignIn signs email in with the keyboard alone: the address,
+// the e-mailed code, then the enrolment of a TOTP second factor.
+func keyboardSignIn(t *testing.T, n *node, b *testbrowser.Browser, email string) {
+	t.Helper()
+	b.Navigate(n.URL + "/signin")
+	start := time.Now()
+	tabTo(t, b, "#email")
+	b.Run("type the address", chromedp.KeyEvent(email+"\r"), chromedp.WaitVisible(chromedp.CSS("#code")))
+	tabTo(t, b, "#code")
+	b.Run("type the code", chromedp.KeyEvent(n.code(t, email, start)+"\r"), chromedp.WaitVisible(chromedp.CSS("#totp-secret")))
+	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ReplaceAll(b.Text("#totp-secret"), " ", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tabTo(t, b, "#code")
+	b.Run("type the TOTP code", chromedp.KeyEvent(totp.Code(secret, totp.Step(time.Now()))+"\r"),
+		chromedp.WaitNotPresent(chromedp.CSS("#totp-secret")), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	if loc := b.Location(); strings.Contains(loc, "/signin") {
+		t.Fatalf("after signing in with the keyboard: %s", loc)
+	}
+}
+
+// TestKeyboardOnlyDeposit: with the keyboard alone (the operating
+// system's file dialog aside), a clerk signs in, fills and sends a
+// deposit, hearing the upload's progress (the live region), and the lawyer
+// signs in, opens it from the inbox and downloads its file and the ZIP;
+// the focus is visible at each step.
 func TestKeyboardOnlyDeposit(t *testing.T) {
 	n := startNode(t)
 	agent := n.user(t, "greffe@justice.example", "Greffe", navette.RoleAgent)
-	n.user(t, "avocat@avocat.example", "Maître Avocat", navette.RolePartner)
-	f, _ := tempFile(t, "piece.pdf", 100<<10)
+	lawyer := n.user(t, "avocat@avocat.example", "Maître Avocat", navette.RolePartner)
+	f, sum := tempFile(t, "piece.pdf", 100<<10)
 	b := testbrowser.New(t, n.URL)
-	signIn(t, n, b, agent.Email)
+	keyboardSignIn(t, n, b, agent.Email)
 	b.Navigate(n.URL + "/new")
-	tabTo := func(id string) {
-		t.Helper()
-		for range 40 {
-			b.Run("tab", chromedp.KeyEvent("\t"))
-			if testbrowser.Eval[string](b, `document.activeElement.id`) == id {
-				if o := testbrowser.Eval[string](b, `getComputedStyle(document.activeElement).outlineStyle`); o == "none" {
-					t.Errorf("#%s has no visible focus", id)
-				}
-				return
-			}
-		}
-		t.Fatalf("tab never reached #%s", id)
-	}
-	tabTo("recipient-input")
+	tabTo(t, b, "#recipient-input")
 	b.Run("type a recipient", chromedp.KeyEvent("avocat@"), chromedp.WaitVisible(chromedp.CSS("#recipient-option-0")), chromedp.KeyEvent("\r"),
 		chromedp.WaitVisible(chromedp.CSS("#recipients li")))
-	tabTo("reference")
+	tabTo(t, b, "#reference")
 	b.Run("type the reference", chromedp.KeyEvent("RG 26/1"))
-	tabTo("files")
+	tabTo(t, b, "#files")
 	b.Run("choose a file", chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{f}), chromedp.WaitVisible(chromedp.CSS("#file-list li")))
-	tabTo("send")
+	// The upload is announced to screen readers while it runs: see
+	// TestEndToEnd, which watches #live during the one-step send.
+	tabTo(t, b, "#send")
 	b.Run("send", chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS(".facts")))
 	if !strings.Contains(b.Text("main"), "Le dépôt est envoyé") {
 		t.Errorf("not sent: %s", b.Text("main"))
 	}
+	id := depositID(t, b.Location())
+
+	lb := testbrowser.New(t, n.URL)
+	keyboardSignIn(t, n, lb, lawyer.Email)
+	tabTo(t, lb, `a[href="/deposits/`+id+`"]`)
+	lb.Run("open the deposit", chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS(".facts")))
+	tabTo(t, lb, `a[href^="/deposits/`+id+`/files/"]`)
+	if got := fileSHA(t, lb.Download(chromedp.KeyEvent("\r"))); got != sum {
+		t.Errorf("the file downloaded with the keyboard has SHA-256 %s, want %s", got, sum)
+	}
+	tabTo(t, lb, `a[href="/deposits/`+id+`/zip"]`)
+	checkZip(t, lb.Download(chromedp.KeyEvent("\r")), map[string]string{"piece.pdf": sum})
 }
 
 // TestDSFRTheme signs in and deposits with the State theme, checking its

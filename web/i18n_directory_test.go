@@ -223,7 +223,7 @@ func TestImportChangesInPageLanguage(t *testing.T) {
 		t.Fatalf("first import: %d", w.Code)
 	}
 	changed := []byte(strings.Replace(string(full), "avocat.101@barreau.example", "nouvelle.101@barreau.example", 1))
-	for lang, want := range map[string]string{"fr": "<td>adresse électronique</td>", "en": "<td>email</td>"} {
+	for lang, want := range map[string]string{"fr": `data-label="Détail">adresse électronique</td>`, "en": `data-label="Detail">email</td>`} {
 		w := f.upload(t, f.admin, "/admin/imports/preview?lang="+lang, [][2]string{{"source", "lawyers"}}, changed)
 		if body := w.Body.String(); w.Code != 200 || !strings.Contains(body, want) {
 			t.Errorf("%s: %d, page lacks %q", lang, w.Code, want)

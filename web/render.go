@@ -53,7 +53,7 @@ type page struct {
 
 // pageNames are the templates that are pages; each is parsed with the
 // layout.
-var pageNames = []string{"signin", "totp", "enrol", "error", "list", "deposit", "new", "admin", "admin-courts", "admin-service", "admin-stats", "admin-imports", "admin-settings", "audit", "cases", "case", "account", "admin-requests"}
+var pageNames = []string{"signin", "totp", "enrol", "error", "list", "deposit", "new", "admin", "admin-courts", "admin-service", "admin-stats", "admin-imports", "admin-settings", "audit", "cases", "case", "account", "admin-requests", "legal"}
 
 func (h *Handler) init() error {
 	h.once.Do(func() {
@@ -111,6 +111,7 @@ func (h *Handler) funcs(lang string) template.FuncMap {
 		},
 		"isAuditor":  func(u *navette.User) bool { return u != nil && evidence.Auditor(u.Role) },
 		"canDeposit": func(u *navette.User) bool { return u != nil && deposit.CanDeposit(u.Role) },
+		"conformity": func() string { return conformityText(h.Conformity, lang) },
 	}
 }
 

@@ -75,6 +75,10 @@ func (h *Handler) Routes() []Route {
 		{Pattern: "GET /cases/{id}", Access: signedIn, handler: h.casePage},
 		{Pattern: "GET /cases/{id}/zip", Access: signedIn, handler: h.caseZip},
 
+		{Pattern: "GET /accessibilite", Access: public, handler: h.legal},
+		{Pattern: "GET /mentions-legales", Access: public, handler: h.legal},
+		{Pattern: "GET /donnees-personnelles", Access: public, handler: h.legal},
+
 		{Pattern: "GET /signin", Access: public, handler: h.signin},
 		{Pattern: "POST /signin/code", Access: public, handler: h.signinCode},
 		{Pattern: "POST /signin/verify", Access: public, handler: h.signinVerify},

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"navette"
 	"navette/account"
 	"navette/internal/testbrowser"
+	"navette/web"
 )
 
 var screenshots = flag.Bool("screenshots", false, "write PNGs of the main pages to docs/screenshots/")
@@ -47,7 +49,11 @@ func TestScreenshots(t *testing.T) {
 	b := testbrowser.New(t, n.URL)
 	shot := func(name string) {
 		t.Helper()
-		png, err := chromedp.Run(b.Ctx, chromedp.CaptureScreenshot())
+		capture := chromedp.CaptureScreenshot()
+		if strings.Contains(name, "phone") {
+			capture = chromedp.FullScreenshot(100)
+		}
+		png, err := chromedp.Run(b.Ctx, capture)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,6 +79,11 @@ func TestScreenshots(t *testing.T) {
 	n.rate.Store(0)
 	b.Run("wait for the deposit to be sent", chromedp.WaitVisible(chromedp.CSS(".facts")))
 	shot("deposit")
+	b.Run("phone", chromedp.EmulateViewport(360, 640))
+	shot("phone-deposit")
+	b.Navigate(n.URL + "/sent")
+	shot("phone-sent")
+	b.Run("desktop", chromedp.EmulateViewport(1280, 860))
 	b.Navigate(n.URL + "/sent")
 	shot("sent")
 	b.Navigate(n.URL + "/deposits/" + navette.NewID())
@@ -104,4 +115,19 @@ func TestScreenshots(t *testing.T) {
 	shot("admin-imports")
 	b.Navigate(n.URL + "/admin/settings")
 	shot("admin-settings")
+
+	// A recipient's deposit page in the State theme, on a desktop and on
+	// a phone.
+	s := startAdminSite(t, web.ThemeDSFR)
+	deps, _, err := s.n.app.Deposits.List(ctx, s.clerk, navette.BoxSent, "", 1)
+	if err != nil || len(deps) == 0 {
+		t.Fatalf("the seeded deposit: %v", err)
+	}
+	b = testbrowser.New(t, s.n.URL)
+	useSession(t, b, s.n.URL, signInDirect(t, s.n, s.partner.Email).full)
+	b.Run("viewport", chromedp.EmulateViewport(1280, 860))
+	b.Navigate(s.n.URL + web.DepositPath(deps[0].ID))
+	shot("dsfr-deposit")
+	b.Run("phone", chromedp.EmulateViewport(360, 640))
+	shot("dsfr-phone-deposit")
 }

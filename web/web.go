@@ -69,6 +69,14 @@ type Handler struct {
 	// Evidence, if set, lists the receipts of deposits and gives auditors
 	// the evidence search.
 	Evidence *evidence.Service
+	// LegalDir, if set, is the directory of the operator's accessibility
+	// statement, legal notice and personal data page, which replace the
+	// defaults (see legal.go for the file names and format).
+	LegalDir string
+	// Conformity is the accessibility conformity state the footer and the
+	// statement show: ConformityNone (the default when empty: no audit),
+	// ConformityPartial or ConformityFull.
+	Conformity string
 
 	once  sync.Once
 	err   error

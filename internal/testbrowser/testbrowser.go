@@ -3,8 +3,9 @@
 // /usr/bin/chromium is missing (under a lock file, so that test packages run
 // in parallel install it once), starts it with a fresh profile, records
 // every network request and fails the test if one leaves the origin under
-// test, and runs axe-core (vendored, see scripts/vendor-web.sh) on the pages
-// it is asked to check, failing on serious or critical violations. A browser
+// test, runs axe-core (vendored, see scripts/vendor-web.sh) on the pages it
+// is asked to check, failing on any violation whatever its impact, and
+// checks that nothing in a page reaches past the viewport's right edge. A browser
 // that cannot be installed or started fails the test: it is never skipped.
 // Only tests import it.
 package testbrowser
@@ -82,6 +83,7 @@ type Browser struct {
 	mu        sync.Mutex
 	requests  []string
 	offOrigin []string
+	allowed   map[string]bool
 }
 
 // New starts a browser for pages of origin (scheme://host:port), stopped
@@ -157,9 +159,49 @@ func (b *Browser) record(ev any) {
 		return
 	}
 	u, err := url.Parse(raw)
-	if err != nil || u.Scheme+"://"+u.Host != b.origin {
+	if err != nil || (u.Scheme+"://"+u.Host != b.origin && !b.allowed[u.Scheme+"://"+u.Host]) {
 		b.offOrigin = append(b.offOrigin, e.Request.Method+" "+raw)
 	}
+}
+
+// Tab opens another tab of the same browser for t (a parallel subtest):
+// it shares b's cookies and allowed origins, and a request of its to
+// another origin fails t.
+func (b *Browser) Tab(t testing.TB) *Browser {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(b.Ctx)
+	tab := &Browser{Ctx: ctx, t: t, origin: b.origin, allowed: map[string]bool{}}
+	b.mu.Lock()
+	for o := range b.allowed {
+		tab.allowed[o] = true
+	}
+	b.mu.Unlock()
+	t.Cleanup(func() {
+		cancel()
+		tab.mu.Lock()
+		defer tab.mu.Unlock()
+		for _, r := range tab.offOrigin {
+			t.Errorf("testbrowser: a request left the origins under test: %s", r)
+		}
+	})
+	if err := chromedp.Listen(ctx, tab.record); err != nil {
+		t.Fatalf("testbrowser: open a tab: %v", err)
+	}
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatalf("testbrowser: enable the network domain: %v", err)
+	}
+	return tab
+}
+
+// Allow lets the tab also load pages of origin (scheme://host:port): a
+// second node under test, such as one in another theme.
+func (b *Browser) Allow(origin string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.allowed == nil {
+		b.allowed = map[string]bool{}
+	}
+	b.allowed[strings.TrimSuffix(origin, "/")] = true
 }
 
 // Requests returns the requests made so far, as "METHOD URL".
@@ -200,8 +242,10 @@ type Violation struct {
 }
 
 // Axe runs axe-core on the current page (WCAG 2.0, 2.1 A and AA rules and
-// best practices) and fails the test for each serious or critical
-// violation; minor and moderate ones are logged. axe-core is evaluated
+// best practices) and fails the test for each violation, whatever its
+// impact (minor ones included). It does not have axe fetch the style
+// sheets again (preload), which only its check of a locked orientation
+// needs and which costs most of its time on the DSFR's. axe-core is evaluated
 // through the DevTools protocol, which the page's Content-Security-Policy
 // does not govern, so the page needs no allowance for it.
 func (b *Browser) Axe(page string) []Violation {
@@ -211,7 +255,7 @@ func (b *Browser) Axe(page string) []Violation {
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](axeSource+";void 0")); err != nil {
 		b.t.Fatalf("axe on %s: load: %v", page, err)
 	}
-	const run = `axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}, resultTypes: ["violations"]})
+	const run = `axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}, resultTypes: ["violations"], preload: false})
 	.then(r => JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact || "", help: v.help, nodes: v.nodes.map(n => n.target.join(" ") + " — " + (n.failureSummary || ""))}))))`
 	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](run, chromedp.EvalAwaitPromise))
 	if err != nil {
@@ -222,13 +266,49 @@ func (b *Browser) Axe(page string) []Violation {
 		b.t.Fatalf("axe on %s: %v", page, err)
 	}
 	for _, v := range vs {
-		if v.Impact == "serious" || v.Impact == "critical" {
-			b.t.Errorf("axe on %s: %s (%s): %s\n  %s", page, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
-		} else {
-			b.t.Logf("axe on %s: %s (%s): %s", page, v.ID, v.Impact, v.Help)
-		}
+		b.t.Errorf("axe on %s: %s (%s): %s\n  %s", page, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "\n  "))
 	}
 	return vs
+}
+
+// overflowJS lists what makes the page wider than the viewport: the
+// document itself, then each visible element whose right edge passes the
+// viewport's, unless an ancestor clips it (overflow hidden or clip, as
+// visually hidden texts are). Scrolling containers do not excuse an
+// element: on a phone, a table scrolled sideways hides its buttons.
+const overflowJS = `(() => {
+	const w = window.innerWidth, out = [];
+	const se = document.scrollingElement;
+	if (se.scrollWidth > w) out.push("the document is " + se.scrollWidth + " px wide");
+	const name = el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+		(typeof el.className === "string" && el.className.trim() ? "." + el.className.trim().split(/\s+/).join(".") : "");
+	const clipped = el => {
+		for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+			const s = getComputedStyle(a);
+			if (/hidden|clip/.test(s.overflowX) && a.getBoundingClientRect().right <= w + 1) return true;
+		}
+		return false;
+	};
+	for (const el of document.body.querySelectorAll("*")) {
+		const r = el.getBoundingClientRect();
+		if (r.width === 0 || r.height === 0 || r.right <= w + 1) continue;
+		if (getComputedStyle(el).visibility === "hidden" || clipped(el)) continue;
+		out.push(name(el) + " ends at " + Math.round(r.right) + " px (" + (el.textContent || "").trim().slice(0, 40) + ")");
+		if (out.length > 8) break;
+	}
+	return out;
+})()`
+
+// Fits fails the test if anything of the current page reaches past the
+// viewport's right edge, which would make the page scroll sideways; it
+// returns what does.
+func (b *Browser) Fits(page string) []string {
+	b.t.Helper()
+	over := Eval[[]string](b, overflowJS)
+	for _, o := range over {
+		b.t.Errorf("%s overflows the viewport: %s", page, o)
+	}
+	return over
 }
 
 // Navigate loads url and waits for it.
