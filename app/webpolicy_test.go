@@ -126,6 +126,7 @@ var webPolicy = map[string]outcomes{
 	"POST /admin/settings":                     rolesOnly("422", navette.RoleAdmin),
 	"GET /admin/stats":                         rolesOnly("200", navette.RoleAdmin, navette.RoleCourtAdmin),
 	"GET /admin/stats/chart.svg":               rolesOnly("200", navette.RoleAdmin, navette.RoleCourtAdmin),
+	"GET /admin/stats.csv":                     rolesOnly("200", navette.RoleAdmin, navette.RoleCourtAdmin),
 
 	// Passkeys need a public URL, which this fixture has not.
 	"GET /account":                          fullSession("200"),

@@ -112,6 +112,7 @@ func (h *Handler) Routes() []Route {
 		{Pattern: "POST /admin/settings", Access: admin, handler: h.saveSettings},
 		{Pattern: "GET /admin/stats", Access: courtAdmin, handler: h.adminStats},
 		{Pattern: "GET /admin/stats/chart.svg", Access: courtAdmin, handler: h.adminChart},
+		{Pattern: "GET /admin/stats.csv", Access: courtAdmin, handler: h.adminStatsCSV},
 	}
 }
 
