@@ -117,13 +117,13 @@ func newStatsData(st *deposit.Stats, lang string) *statsData {
 	}
 	num := func(n int64) string { return i18n.Number(lang, n) }
 	d.DepositsChart = barChart(chart{ID: "chart-deposits", Title: tr(lang, "Dépôts par mois"),
-		Desc: tr(lang, "Graphique en barres du nombre de dépôts par mois ; les valeurs figurent dans le tableau qui suit."),
+		Desc:   tr(lang, "Graphique en barres du nombre de dépôts par mois ; les valeurs figurent dans le tableau qui suit."),
 		Labels: labels, Values: deposits, Format: num})
 	d.VolumeChart = barChart(chart{ID: "chart-volume", Title: tr(lang, "Volume déposé par mois"),
-		Desc: tr(lang, "Graphique en barres du volume des fichiers déposés par mois ; les valeurs figurent dans le tableau qui suit."),
+		Desc:   tr(lang, "Graphique en barres du volume des fichiers déposés par mois ; les valeurs figurent dans le tableau qui suit."),
 		Labels: labels, Values: bytes, Format: func(n int64) string { return i18n.Size(lang, n) }})
 	d.DelaysChart = barChart(chart{ID: "chart-delays", Title: tr(lang, "Délai avant le premier téléchargement"),
-		Desc: tr(lang, "Graphique en barres du nombre de dépôts par délai avant leur premier téléchargement ; les valeurs figurent dans le tableau qui suit."),
+		Desc:   tr(lang, "Graphique en barres du nombre de dépôts par délai avant leur premier téléchargement ; les valeurs figurent dans le tableau qui suit."),
 		Labels: blabels, Values: counts, Format: num})
 	return d
 }
