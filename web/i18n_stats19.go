@@ -5,6 +5,18 @@ import "navette/deposit"
 // statsEnglish translates the texts of the statistics page and its CSV.
 // They join english at start-up.
 var statsEnglish = map[string]string{
+	"%s avis n’a pas pu être remis ; consultez-le avec « navette mail » ou l’API d’administration.":    "%s notice could not be delivered; see it with “navette mail” or the admin API.",
+	"%s avis n’ont pas pu être remis ; consultez-les avec « navette mail » ou l’API d’administration.": "%s notices could not be delivered; see them with “navette mail” or the admin API.",
+	"%s dépôt envoyé":   "%s deposit sent",
+	"%s dépôts envoyés": "%s deposits sent",
+	"%s reçu.":          "%s received.",
+	"%s reçus.":         "%s received.",
+	"Limite de téléchargements atteinte : %s fichier":                            "Download limit reached: %s file",
+	"Limite de téléchargements atteinte : %s fichiers":                           "Download limit reached: %s files",
+	"%s destinataire sur %s n’a pas téléchargé":                                  "%s recipient of %s has not downloaded",
+	"%s destinataires sur %s n’ont pas téléchargé":                               "%s recipients of %s have not downloaded",
+	"Jusqu’à %s fichier de %s au plus.":                                          "Up to %s file of at most %s.",
+	"Jusqu’à %s fichiers de %s chacun au plus.":                                  "Up to %s files of at most %s each.",
 	"Vide : %s, la valeur de la configuration. En mégaoctets : 1 Go = 1 000 Mo.": "Empty: %s, the configuration's value. In megabytes: 1 GB = 1,000 MB.",
 	"Dépôts des agents de %s, de %s à %s.":                                       "Deposits by the staff of %s, from %s to %s.",
 	"Toute la plateforme, de %s à %s.":                                           "The whole platform, from %s to %s.",

@@ -88,8 +88,9 @@ func (h *Handler) init() error {
 func (h *Handler) funcs(lang string) template.FuncMap {
 	theme := h.theme()
 	return template.FuncMap{
-		"t":  func(s string) string { return tr(lang, s) },
-		"tf": func(f string, args ...any) string { return fmt.Sprintf(tr(lang, f), args...) },
+		"t":   func(s string) string { return tr(lang, s) },
+		"tf":  func(f string, args ...any) string { return fmt.Sprintf(tr(lang, f), args...) },
+		"tfn": func(n int, one, other string, args ...any) string { return pluralf(lang, n, one, other, args...) },
 		"plural": func(n int, one, many string) string {
 			return i18n.Count(lang, int64(n), tr(lang, one), tr(lang, many))
 		},
@@ -320,7 +321,7 @@ func templateStrings() ([]string, error) {
 // extractStrings finds the literal arguments of t, tf and plural calls.
 func extractStrings(s string) []string {
 	var out []string
-	for _, fn := range []string{"{{t \"", "{{tf \"", "(tf \"", "{{plural "} {
+	for _, fn := range []string{"{{t \"", "{{tf \"", "(tf \"", "{{plural ", "{{tfn "} {
 		rest := s
 		for {
 			i := strings.Index(rest, fn)
@@ -328,7 +329,7 @@ func extractStrings(s string) []string {
 				break
 			}
 			rest = rest[i+len(fn):]
-			if fn == "{{plural " {
+			if fn == "{{plural " || fn == "{{tfn " {
 				end := strings.Index(rest, "}}")
 				parts := strings.Split(rest[:end], "\"")
 				for j := 1; j < len(parts); j += 2 {

@@ -311,3 +311,15 @@ func csvCell(s string) string {
 	}
 	return s
 }
+
+// pluralf formats the French text one or other, whichever n takes in
+// lang, translated into lang; int arguments are written as i18n.Number
+// writes them, for the texts' %s.
+func pluralf(lang string, n int, one, other string, args ...any) string {
+	for i, a := range args {
+		if v, ok := a.(int); ok {
+			args[i] = i18n.Number(lang, int64(v))
+		}
+	}
+	return fmt.Sprintf(tr(lang, i18n.Plural(lang, int64(n), one, other)), args...)
+}
