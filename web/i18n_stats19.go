@@ -5,6 +5,9 @@ import "navette/deposit"
 // statsEnglish translates the texts of the statistics page and its CSV.
 // They join english at start-up.
 var statsEnglish = map[string]string{
+	"Ce fichier retirerait l’accès à %s personne, plus que la part autorisée d’un seul coup (10 %% des utilisateurs actifs de la source) : vérifiez que le fichier est complet. Rien n’a été appliqué.":  "This file would revoke the access of %s person, more than the share allowed at once (10 %% of the source's active users): check that the file is complete. Nothing was applied.",
+	"Ce fichier retirerait l’accès à %s personnes, plus que la part autorisée d’un seul coup (10 %% des utilisateurs actifs de la source) : vérifiez que le fichier est complet. Rien n’a été appliqué.": "This file would revoke the access of %s people, more than the share allowed at once (10 %% of the source's active users): check that the file is complete. Nothing was applied.",
+	"Tableau national des avocats": "National table of lawyers",
 	"%s avis n’a pas pu être remis ; consultez-le avec « navette mail » ou l’API d’administration.":    "%s notice could not be delivered; see it with “navette mail” or the admin API.",
 	"%s avis n’ont pas pu être remis ; consultez-les avec « navette mail » ou l’API d’administration.": "%s notices could not be delivered; see them with “navette mail” or the admin API.",
 	"%s dépôt envoyé":   "%s deposit sent",

@@ -96,7 +96,7 @@ func (h *Handler) funcs(lang string) template.FuncMap {
 		},
 		"date":     func(t time.Time) string { return formatDate(t, lang) },
 		"size":     func(n int64) string { return i18n.Size(lang, n) },
-		"num":      func(n int64) string { return i18n.Number(lang, n) },
+		"num":      func(n any) string { return i18n.Number(lang, toInt64(n)) },
 		"daysLeft": func(t time.Time) string { return h.daysLeft(t, lang) },
 		"state":    func(s any) string { return stateName(fmt.Sprint(s), lang) },
 		"asset":    h.assetURL,
@@ -342,4 +342,15 @@ func extractStrings(s string) []string {
 		}
 	}
 	return out
+}
+
+// toInt64 returns the integer n holds, 0 if it holds none.
+func toInt64(n any) int64 {
+	switch v := n.(type) {
+	case int:
+		return int64(v)
+	case int64:
+		return v
+	}
+	return 0
 }
