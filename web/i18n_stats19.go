@@ -21,7 +21,7 @@ var statsEnglish = map[string]string{
 	"Jusqu’à %s fichier de %s au plus.":                                          "Up to %s file of at most %s.",
 	"Jusqu’à %s fichiers de %s chacun au plus.":                                  "Up to %s files of at most %s each.",
 	"Vide : %s, la valeur de la configuration. En mégaoctets : 1 Go = 1 000 Mo.": "Empty: %s, the configuration's value. In megabytes: 1 GB = 1,000 MB.",
-	"Dépôts des agents de %s, de %s à %s.":                                       "Deposits by the staff of %s, from %s to %s.",
+	"Juridiction : %s ; dépôts de ses agents, de %s à %s.":                       "Court: %s; deposits by its staff, from %s to %s.",
 	"Toute la plateforme, de %s à %s.":                                           "The whole platform, from %s to %s.",
 	"Télécharger les chiffres (CSV)":                                             "Download the figures (CSV)",
 	"Dépôts envoyés":                                                             "Deposits sent",

@@ -42,7 +42,7 @@ func TestStatsPageAndCSV(t *testing.T) {
 			"=Cabinet Lévêque", `<title id="chart-deposits-title">Dépôts par mois</title>`, `<desc id="chart-volume-desc">`,
 			"<td>4\u00a0ko</td>", "<th scope=\"row\">novembre 2026</th><td>1</td><td>2</td>"}},
 		{"platform, English", f.admin, "en", []string{"The whole platform, from December 2025 to November 2026.", "Deposits per month", "<td>4\u00a0kB</td>"}},
-		{"Amiens", f.courtAdmin, "fr", []string{"Dépôts des agents de Tribunal judiciaire d’Amiens", "Tribunal judiciaire d’Amiens", "=Cabinet Lévêque"}},
+		{"Amiens", f.courtAdmin, "fr", []string{"Juridiction : Tribunal judiciaire d’Amiens ; dépôts de ses agents, de décembre 2025 à novembre 2026.", "Tribunal judiciaire d’Amiens", "=Cabinet Lévêque"}},
 		{"Lille", lilleAdmin, "fr", []string{"Aucun dépôt sur la période.", "Aucune organisation partenaire n’a reçu de dépôt sur la période."}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
