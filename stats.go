@@ -51,8 +51,8 @@ type Period struct {
 
 // ActivityFilter chooses what ActivityStore.Activity counts.
 type ActivityFilter struct {
-	// Periods are the months to count by, oldest first; a deposit outside
-	// them is not counted.
+	// Periods are the months to count by, oldest first, each ending where
+	// the next begins; a deposit outside them is not counted.
 	Periods []Period
 	// CourtID, if set, keeps the deposits whose sender belongs to that
 	// court, and the notices about them.

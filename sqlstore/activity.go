@@ -12,34 +12,27 @@ import (
 
 var _ navette.ActivityStore = (*Store)(nil)
 
-// activityQuery carries the periods of an Activity call as a common table
-// "periods (label, lo, hi)" and the arguments every query shares: $1 the
-// court, $2 and $3 the span's bounds, then each period's label and bounds.
+// activityQuery is a query of Activity and its arguments: $1 the court,
+// $2 and $3 the span's bounds, then what arg adds.
 type activityQuery struct {
-	with string
 	args []any
 }
 
-func newActivityQuery(f navette.ActivityFilter) activityQuery {
-	var b strings.Builder
-	b.WriteString("WITH periods (label, lo, hi) AS (VALUES ")
-	args := []any{f.CourtID, f.Periods[0].Start.UnixMicro(), f.Periods[len(f.Periods)-1].End.UnixMicro()}
-	for i, p := range f.Periods {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		n := len(args)
-		fmt.Fprintf(&b, "(CAST($%d AS TEXT), CAST($%d AS BIGINT), CAST($%d AS BIGINT))", n+1, n+2, n+3)
-		args = append(args, p.Label, p.Start.UnixMicro(), p.End.UnixMicro())
-	}
-	b.WriteString(") ")
-	return activityQuery{with: b.String(), args: args}
-}
-
-// spanQuery returns the arguments of a query that uses no period, only
-// the court ($1) and the span's bounds ($2, $3).
+// spanQuery returns the arguments every query of Activity starts with.
 func spanQuery(f navette.ActivityFilter) activityQuery {
 	return activityQuery{args: []any{f.CourtID, f.Periods[0].Start.UnixMicro(), f.Periods[len(f.Periods)-1].End.UnixMicro()}}
+}
+
+// month returns an expression giving the label of the period the time
+// in col falls in, the periods being contiguous and col within the span.
+func (q *activityQuery) month(f navette.ActivityFilter, col string) string {
+	var b strings.Builder
+	b.WriteString("CASE")
+	for _, p := range f.Periods {
+		fmt.Fprintf(&b, " WHEN %s < CAST(%s AS BIGINT) THEN CAST(%s AS TEXT)", col, q.arg(p.End.UnixMicro()), q.arg(p.Label))
+	}
+	b.WriteString(" END")
+	return b.String()
 }
 
 // arg appends v to the arguments and returns its placeholder.
@@ -87,15 +80,16 @@ func (s *Store) scanAll(ctx context.Context, op, query string, args []any, scan 
 // activityRows counts the deposits submitted in each period by sender's
 // court, with their files and bytes (rejected files left out).
 func (s *Store) activityRows(ctx context.Context, f navette.ActivityFilter, a *navette.Activity) error {
-	q := newActivityQuery(f)
-	query := q.with + `SELECT p.label, s.court_id, CASE WHEN s.court_id = '' AND s.role = 'partner' THEN 1 ELSE 0 END,
-		COUNT(DISTINCT d.id), COUNT(f.id), CAST(COALESCE(SUM(f.size), 0) AS BIGINT)
-		FROM deposits d
-		JOIN periods p ON d.submitted_at >= p.lo AND d.submitted_at < p.hi
-		JOIN users s ON s.id = d.sender_id
-		LEFT JOIN files f ON f.deposit_id = d.id AND f.state <> 'rejected'
-		WHERE d.submitted_at >= $2 AND d.submitted_at < $3 AND ($1 = '' OR s.court_id = $1)
-		GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`
+	q := spanQuery(f)
+	query := `SELECT x.label, x.court_id, x.partners, COUNT(*), CAST(COALESCE(SUM(x.files), 0) AS BIGINT), CAST(COALESCE(SUM(x.bytes), 0) AS BIGINT)
+		FROM (SELECT ` + q.month(f, "d.submitted_at") + ` AS label, s.court_id,
+			CASE WHEN s.court_id = '' AND s.role = 'partner' THEN 1 ELSE 0 END AS partners,
+			(SELECT COUNT(*) FROM files fl WHERE fl.deposit_id = d.id AND fl.state <> 'rejected') AS files,
+			(SELECT COALESCE(SUM(fl.size), 0) FROM files fl WHERE fl.deposit_id = d.id AND fl.state <> 'rejected') AS bytes
+			FROM deposits d
+			JOIN users s ON s.id = d.sender_id
+			WHERE d.submitted_at >= $2 AND d.submitted_at < $3 AND ($1 = '' OR s.court_id = $1)) x
+		GROUP BY x.label, x.court_id, x.partners ORDER BY 1, 2, 3`
 	return s.scanAll(ctx, "count deposits", query, q.args, func(rows *sql.Rows) error {
 		var (
 			r        navette.ActivityRow
@@ -113,16 +107,16 @@ func (s *Store) activityRows(ctx context.Context, f navette.ActivityFilter, a *n
 // activityNotices counts the reminders sent and the dead letters queued
 // in each period; with a court, only those about its senders' deposits.
 func (s *Store) activityNotices(ctx context.Context, f navette.ActivityFilter, a *navette.Activity) error {
-	q := newActivityQuery(f)
-	query := q.with + `SELECT p.label,
-		CAST(COALESCE(SUM(CASE WHEN n.kind = 'reminder' AND n.state = 'sent' THEN 1 ELSE 0 END), 0) AS BIGINT),
-		CAST(COALESCE(SUM(CASE WHEN n.state = 'dead' THEN 1 ELSE 0 END), 0) AS BIGINT)
-		FROM notices n
-		JOIN periods p ON n.created_at >= p.lo AND n.created_at < p.hi
-		WHERE n.created_at >= $2 AND n.created_at < $3 AND n.state IN ('sent', 'dead')
-		AND ($1 = '' OR EXISTS (SELECT 1 FROM deposits d JOIN users s ON s.id = d.sender_id
-			WHERE d.id = n.deposit_id AND s.court_id = $1))
-		GROUP BY 1 ORDER BY 1`
+	q := spanQuery(f)
+	query := `SELECT x.label, CAST(COALESCE(SUM(x.reminder), 0) AS BIGINT), CAST(COALESCE(SUM(x.dead), 0) AS BIGINT)
+		FROM (SELECT ` + q.month(f, "n.created_at") + ` AS label,
+			CASE WHEN n.kind = 'reminder' AND n.state = 'sent' THEN 1 ELSE 0 END AS reminder,
+			CASE WHEN n.state = 'dead' THEN 1 ELSE 0 END AS dead
+			FROM notices n
+			WHERE n.created_at >= $2 AND n.created_at < $3 AND n.state IN ('sent', 'dead')
+			AND ($1 = '' OR EXISTS (SELECT 1 FROM deposits d JOIN users s ON s.id = d.sender_id
+				WHERE d.id = n.deposit_id AND s.court_id = $1))) x
+		GROUP BY x.label ORDER BY 1`
 	return s.scanAll(ctx, "count notices", query, q.args, func(rows *sql.Rows) error {
 		var m navette.NoticeMonth
 		if err := rows.Scan(&m.Month, &m.Reminders, &m.Dead); err != nil {
@@ -138,12 +132,11 @@ func (s *Store) activityNotices(ctx context.Context, f navette.ActivityFilter, a
 // firstDownloads is the query of the deposits made available in the span
 // (of the court, if any), each with its first download time (NULL if
 // none): columns available_at, expires_at, revoked_at, first.
-const firstDownloads = `SELECT d.available_at, d.expires_at, d.revoked_at, MIN(r.first_download_at) AS first
+const firstDownloads = `SELECT d.available_at, d.expires_at, d.revoked_at,
+		(SELECT MIN(r.first_download_at) FROM deposit_recipients r WHERE r.deposit_id = d.id) AS first
 	FROM deposits d
 	JOIN users s ON s.id = d.sender_id
-	LEFT JOIN deposit_recipients r ON r.deposit_id = d.id
-	WHERE d.available_at >= $2 AND d.available_at < $3 AND ($1 = '' OR s.court_id = $1)
-	GROUP BY d.id, d.available_at, d.expires_at, d.revoked_at`
+	WHERE d.available_at >= $2 AND d.available_at < $3 AND ($1 = '' OR s.court_id = $1)`
 
 // activityDelays counts the deposits made available, fetched, ended and
 // ended unfetched, and the first downloads under each of DelayLimits.
@@ -224,14 +217,14 @@ func (s *Store) activityOrgs(ctx context.Context, f navette.ActivityFilter, a *n
 	q := spanQuery(f)
 	args := append(q.args, f.Top)
 	query := `SELECT o.org, COUNT(*), CAST(COALESCE(SUM(o.bytes), 0) AS BIGINT) FROM (
-			SELECT DISTINCT d.id, u.org,
-				(SELECT COALESCE(SUM(fl.size), 0) FROM files fl WHERE fl.deposit_id = d.id AND fl.state <> 'rejected') AS bytes
-			FROM deposits d
-			JOIN users s ON s.id = d.sender_id
-			JOIN deposit_recipients r ON r.deposit_id = d.id
-			JOIN users u ON u.id = r.user_id
-			WHERE d.available_at >= $2 AND d.available_at < $3 AND ($1 = '' OR s.court_id = $1)
-			AND u.role = 'partner' AND u.org <> ''
+			SELECT p.org, (SELECT COALESCE(SUM(fl.size), 0) FROM files fl WHERE fl.deposit_id = p.id AND fl.state <> 'rejected') AS bytes
+			FROM (SELECT DISTINCT d.id, u.org
+				FROM deposits d
+				JOIN users s ON s.id = d.sender_id
+				JOIN deposit_recipients r ON r.deposit_id = d.id
+				JOIN users u ON u.id = r.user_id
+				WHERE d.available_at >= $2 AND d.available_at < $3 AND ($1 = '' OR s.court_id = $1)
+				AND u.role = 'partner' AND u.org <> '') p
 		) o GROUP BY o.org ORDER BY 3 DESC, 1 LIMIT $4`
 	return s.scanAll(ctx, "rank organisations", query, args, func(rows *sql.Rows) error {
 		var o navette.OrgVolume
