@@ -145,6 +145,7 @@ var webPolicy = map[string]outcomes{
 	"POST /signin/recovery":                      toSignIn,
 	"GET /account/recovery-codes":                fullSession("303 /"),
 	"POST /account/recovery-codes":               fullSession("200"),
+	"GET /admin/stats.csv":                       rolesOnly("200", navette.RoleAdmin, navette.RoleCourtAdmin),
 
 	// Passkeys need a public URL, which this fixture has not.
 	"GET /account":                          fullSession("200"),

@@ -1,25 +1,24 @@
 package deposit
 
 import (
+	"cmp"
 	"context"
-	"slices"
-	"sort"
 	"time"
 	_ "time/tzdata" // Europe/Paris whatever the host has
 
 	"navette"
 )
 
-// Stats are the platform's figures per month and court, from the journal.
+// Stats are the figures of the months an admin may see, as the store
+// counted them, with the names of the courts they mention.
 type Stats struct {
-	Months     []string // "2026-11", oldest first, in Europe/Paris
-	Courts     []string // court names, in order
-	Deposits   map[string]map[string]int
-	Bytes      map[string]map[string]int64
-	Available  int
-	Downloaded int
-	// Delays are the times from availability to first download, sorted.
-	Delays []time.Duration
+	// Periods are the months counted, oldest first.
+	Periods []navette.Period
+	navette.Activity
+	// Scope is the name of the court counted; "" for the whole platform.
+	Scope string
+	// courts names each court by its id.
+	courts map[string]string
 }
 
 // Stats groups of senders of no court.
@@ -28,28 +27,46 @@ const (
 	StatsNoCourt  = "(sans juridiction)" // staff of no court
 )
 
-// Median returns the median delay to the first download.
-func (s *Stats) Median() time.Duration {
-	if len(s.Delays) == 0 {
-		return 0
+// StatsMonths is how many months Stats counts, the current one included.
+const StatsMonths = 12
+
+// StatsTop is how many partner organisations Stats ranks.
+const StatsTop = 10
+
+// Group names the group of senders a row counts: its court's name, or
+// StatsPartners or StatsNoCourt.
+func (s *Stats) Group(r navette.ActivityRow) string {
+	switch {
+	case r.CourtID != "":
+		return cmp.Or(s.courts[r.CourtID], r.CourtID)
+	case r.Partners:
+		return StatsPartners
 	}
-	return s.Delays[len(s.Delays)/2]
+	return StatsNoCourt
 }
 
-// Buckets returns how many first downloads came within each of: a day,
-// 3 days, a week, two weeks, and later.
-func (s *Stats) Buckets() []int {
-	limits := []time.Duration{24 * time.Hour, 72 * time.Hour, 7 * 24 * time.Hour, 14 * 24 * time.Hour}
-	out := make([]int, len(limits)+1)
-	for _, d := range s.Delays {
-		i := sort.Search(len(limits), func(i int) bool { return d < limits[i] })
-		out[i]++
+// Month sums the rows of one month.
+func (s *Stats) Month(label string) navette.ActivityRow {
+	sum := navette.ActivityRow{Month: label}
+	for _, r := range s.Rows {
+		if r.Month == label {
+			sum.Deposits += r.Deposits
+			sum.Files += r.Files
+			sum.Bytes += r.Bytes
+		}
 	}
-	return out
+	return sum
 }
 
-// maxStatsEvents bounds the journal Stats reads.
-const maxStatsEvents = 1_000_000
+// NoticesOf returns the notice counts of one month.
+func (s *Stats) NoticesOf(label string) navette.NoticeMonth {
+	for _, n := range s.Notices {
+		if n.Month == label {
+			return n
+		}
+	}
+	return navette.NoticeMonth{Month: label}
+}
 
 // paris is where months begin and end for Stats.
 var paris = func() *time.Location {
@@ -60,9 +77,23 @@ var paris = func() *time.Location {
 	return loc
 }()
 
-// Stats reads the journal into the figures actor may see: the whole
+// LastMonths returns the n calendar months in Europe/Paris that end with
+// the one now falls in, oldest first.
+func LastMonths(now time.Time, n int) []navette.Period {
+	now = now.In(paris)
+	first := time.Date(now.Year(), now.Month()-time.Month(n-1), 1, 0, 0, 0, 0, paris)
+	ps := make([]navette.Period, n)
+	for i := range ps {
+		start := first.AddDate(0, i, 0)
+		ps[i] = navette.Period{Label: start.Format("2006-01"), Start: start, End: start.AddDate(0, 1, 0)}
+	}
+	return ps
+}
+
+// Stats counts the last StatsMonths months that actor may see: the whole
 // platform's for a platform admin, their court's for a court admin (its
-// senders' deposits). Returns EFORBIDDEN for anyone else.
+// senders' deposits and the notices about them). Returns EFORBIDDEN for
+// anyone else, EUNAVAILABLE if the store cannot count.
 func (s *Service) Stats(ctx context.Context, actor *navette.User) (*Stats, error) {
 	courtID := ""
 	switch {
@@ -72,106 +103,26 @@ func (s *Service) Stats(ctx context.Context, actor *navette.User) (*Stats, error
 	default:
 		return nil, navette.Errorf(navette.EFORBIDDEN, "Only administrators see the statistics.")
 	}
-	st := &Stats{Deposits: map[string]map[string]int{}, Bytes: map[string]map[string]int64{}}
-	depCourt := map[string]string{}  // deposit id → court name
-	depBytes := map[string]int64{}   // deposit id → bytes stored
-	depSender := map[string]string{} // deposit id → sender
-	available := map[string]time.Time{}
-	first := map[string]bool{}
-	court := s.senderCourts(ctx, courtID)
-	seen := map[string]bool{}
-	var after int64
-	for n := 0; n < maxStatsEvents; {
-		evs, err := s.Meta.Events(ctx, navette.EventFilter{AfterSeq: after, Limit: 1000})
-		if err != nil {
-			return nil, err
-		}
-		if len(evs) == 0 {
-			break
-		}
-		n += len(evs)
-		for _, e := range evs {
-			after = e.Seq
-			switch e.Type {
-			case navette.EventFileStored:
-				depBytes[e.DepositID] += e.Size
-			case navette.EventDepositSubmitted:
-				c := court(e.ActorID)
-				depSender[e.DepositID] = e.ActorID
-				if c == "-" {
-					continue
-				}
-				depCourt[e.DepositID] = c
-				m := e.Time.In(paris).Format("2006-01")
-				if !seen[m] {
-					seen[m] = true
-					st.Months = append(st.Months, m)
-				}
-				if st.Deposits[m] == nil {
-					st.Deposits[m], st.Bytes[m] = map[string]int{}, map[string]int64{}
-				}
-				st.Deposits[m][c]++
-				st.Bytes[m][c] += depBytes[e.DepositID]
-			case navette.EventDepositAvailable:
-				if _, ok := depCourt[e.DepositID]; ok {
-					available[e.DepositID] = e.Time
-					st.Available++
-				}
-			case navette.EventFileDownloaded:
-				at, ok := available[e.DepositID]
-				if !ok || first[e.DepositID] || e.ActorID == depSender[e.DepositID] {
-					continue
-				}
-				first[e.DepositID] = true
-				st.Downloaded++
-				st.Delays = append(st.Delays, e.Time.Sub(at))
-			}
-			delete(depBytes, "")
-		}
+	as, ok := s.Meta.(navette.ActivityStore)
+	if !ok {
+		return nil, navette.Errorf(navette.EUNAVAILABLE, "This store does not count statistics.")
 	}
-	slices.Sort(st.Months)
-	cs := map[string]bool{}
-	for _, m := range st.Deposits {
-		for c := range m {
-			cs[c] = true
-		}
+	now := s.Clock.Now()
+	st := &Stats{Periods: LastMonths(now, StatsMonths), courts: map[string]string{}}
+	a, err := as.Activity(ctx, navette.ActivityFilter{Periods: st.Periods, CourtID: courtID, Top: StatsTop, Now: now})
+	if err != nil {
+		return nil, err
 	}
-	for c := range cs {
-		st.Courts = append(st.Courts, c)
+	st.Activity = *a
+	cs, err := s.Meta.Courts(ctx)
+	if err != nil {
+		return nil, err
 	}
-	slices.Sort(st.Courts)
-	slices.Sort(st.Delays)
+	for _, c := range cs {
+		st.courts[c.ID] = c.Name
+	}
+	if courtID != "" {
+		st.Scope = cmp.Or(st.courts[courtID], courtID)
+	}
 	return st, nil
-}
-
-// senderCourts returns a function giving the name of a sender's court
-// group, cached: "-" for a sender outside courtID when it is set, "" for an
-// unknown user.
-func (s *Service) senderCourts(ctx context.Context, courtID string) func(userID string) string {
-	courtNames := map[string]string{}
-	if cs, err := s.Meta.Courts(ctx); err == nil {
-		for _, c := range cs {
-			courtNames[c.ID] = c.Name
-		}
-	}
-	courtOf := map[string]string{} // user id → court name
-	return func(userID string) string {
-		if c, ok := courtOf[userID]; ok {
-			return c
-		}
-		name := ""
-		if u, err := s.Meta.User(ctx, userID); err == nil {
-			if courtID != "" && u.CourtID != courtID {
-				name = "-"
-			} else if u.CourtID != "" {
-				name = courtNames[u.CourtID]
-			} else if u.Role == navette.RolePartner {
-				name = StatsPartners
-			} else {
-				name = StatsNoCourt
-			}
-		}
-		courtOf[userID] = name
-		return name
-	}
 }

@@ -65,7 +65,7 @@ func TestTrackAndStats(t *testing.T) {
 		name     string
 		who      *navette.User
 		code     string
-		deposits int
+		deposits int64
 	}{
 		{"platform admin", admin, "", 1},
 		{"admin of another court", courtAdmin, "", 0},
@@ -79,8 +79,14 @@ func TestTrackAndStats(t *testing.T) {
 			if err != nil {
 				return
 			}
-			if got := st.Deposits[month][deposit.StatsNoCourt]; got != tc.deposits || st.Available != tc.deposits || st.Downloaded != tc.deposits {
-				t.Fatalf("got %d deposits, %d available, %d downloaded; want %d each: %+v", got, st.Available, st.Downloaded, tc.deposits, st)
+			var got int64
+			for _, r := range st.Rows {
+				if r.Month == month && st.Group(r) == deposit.StatsNoCourt {
+					got += r.Deposits
+				}
+			}
+			if got != tc.deposits || st.Delays.Available != tc.deposits || st.Delays.Fetched != tc.deposits {
+				t.Fatalf("got %d deposits, %d available, %d downloaded; want %d each: %+v", got, st.Delays.Available, st.Delays.Fetched, tc.deposits, st)
 			}
 		})
 	}

@@ -7,11 +7,13 @@ import (
 	"time"
 
 	"navette"
+	"navette/i18n"
 	"navette/notify"
 )
 
-// englishWords are words that must never appear in a French message.
-var englishWords = regexp.MustCompile(`(?i)\b(file|files|download|downloaded|upload|uploaded|lawyer|lawyers|admin|token|deposit|deposited|recipient|recipients|reminder|expired|sign[ -]in)\b`)
+// englishWords are words that must never appear in a French message, the
+// list the pages' tests use too.
+var englishWords = i18n.EnglishWords
 
 // Every kind of message reads right with 0, 1, 2 and 1,000 of what it
 // counts, in French and in English: the sentences expected are written

@@ -527,6 +527,28 @@ func BenchmarkInbox(b *testing.B) {
 	})
 }
 
+// BenchmarkActivity runs storetest.BenchActivity on PostgreSQL, analyzed
+// once loaded as autovacuum would:
+//
+//	go test ./postgres -run '^$' -bench Activity -benchtime 2x
+func BenchmarkActivity(b *testing.B) {
+	url := pg.NewDatabase(b)
+	s, err := postgres.Open(b.Context(), url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	raw, err := sql.Open("pgx", url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer raw.Close()
+	storetest.BenchActivity(b, s, raw, func() error {
+		_, err := raw.ExecContext(b.Context(), "ANALYZE")
+		return err
+	})
+}
+
 func TestJournalTamper(t *testing.T) {
 	storetest.TestJournalTamper(t, func(t *testing.T) (navette.MetaStore, func(string, ...any) error) {
 		s, url := open(t)

@@ -206,6 +206,7 @@ func TestEvidenceStore(t *testing.T, open func(t *testing.T) navette.MetaStore) 
 func TestStatsStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
 	runMeta(t, open, []metaTest{
 		{"Stats", testMetaStats},
+		{"Activity", testMetaActivity},
 	})
 }
 

@@ -1,15 +1,10 @@
 package web
 
 import (
-	"fmt"
-	"html/template"
 	"net/http"
-	"strings"
-	"time"
 
 	"navette"
 	"navette/account"
-	"navette/deposit"
 )
 
 // adminData is what the admin overview shows.
@@ -158,114 +153,4 @@ func (h *Handler) renderService(w http.ResponseWriter, r *http.Request, svc *nav
 	}
 	p.Data = d
 	h.render(w, r, status, "admin-service", p)
-}
-
-// statsData is what the statistics page shows.
-type statsData struct {
-	Stats   *deposit.Stats
-	Share   int
-	Median  string
-	Buckets []bucket
-	Rows    []statsRow
-}
-
-type bucket struct {
-	Label string
-	Count int
-}
-
-type statsRow struct {
-	Month    string
-	Court    string
-	Deposits int
-	Bytes    int64
-}
-
-// adminFigures returns the figures the signed-in admin may see: the whole
-// platform's, or their court's for a court admin; otherwise it answers with
-// the error page.
-func (h *Handler) adminFigures(w http.ResponseWriter, r *http.Request) (*deposit.Stats, bool) {
-	st, err := h.Deposits.Stats(r.Context(), navette.UserFromContext(r.Context()))
-	if err != nil {
-		h.Error(w, r, err)
-		return nil, false
-	}
-	return st, true
-}
-
-func (h *Handler) adminStats(w http.ResponseWriter, r *http.Request) {
-	st, ok := h.adminFigures(w, r)
-	if !ok {
-		return
-	}
-	p := h.newPage(w, r, "Statistiques", "admin")
-	d := &statsData{Stats: st}
-	if st.Available > 0 {
-		d.Share = st.Downloaded * 100 / st.Available
-	}
-	d.Median = formatDuration(st.Median(), p.Lang)
-	labels := []string{text("moins d’un jour"), text("1 à 3 jours"), text("3 à 7 jours"), text("7 à 14 jours"), text("plus de 14 jours")}
-	for i, c := range st.Buckets() {
-		d.Buckets = append(d.Buckets, bucket{Label: tr(p.Lang, labels[i]), Count: c})
-	}
-	for _, m := range st.Months {
-		for _, c := range st.Courts {
-			if n := st.Deposits[m][c]; n > 0 {
-				d.Rows = append(d.Rows, statsRow{Month: m, Court: c, Deposits: n, Bytes: st.Bytes[m][c]})
-			}
-		}
-	}
-	p.Data = d
-	h.render(w, r, http.StatusOK, "admin-stats", p)
-}
-
-func formatDuration(d time.Duration, lang string) string {
-	if d <= 0 {
-		return "—"
-	}
-	if d < 24*time.Hour {
-		return fmt.Sprintf(tr(lang, "%d h"), int(d.Hours()))
-	}
-	return fmt.Sprintf(tr(lang, "%.1f jours"), d.Hours()/24)
-}
-
-// adminChart draws deposits per month as an SVG bar chart, one bar a month.
-func (h *Handler) adminChart(w http.ResponseWriter, r *http.Request) {
-	st, ok := h.adminFigures(w, r)
-	if !ok {
-		return
-	}
-	lang := h.lang(nil, r)
-	w.Header().Set("Content-Type", "image/svg+xml")
-	w.Header().Set("Content-Security-Policy", assetCSP)
-	w.Write([]byte(chartSVG(st, tr(lang, "Dépôts par mois"))))
-}
-
-// chartSVG renders the monthly totals of st as bars.
-func chartSVG(st *deposit.Stats, title string) string {
-	const width, height, pad = 640, 240, 32
-	totals := make([]int, len(st.Months))
-	top := 1
-	for i, m := range st.Months {
-		for _, n := range st.Deposits[m] {
-			totals[i] += n
-		}
-		top = max(top, totals[i])
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" role="img" aria-label="%s">`, width, height, template.HTMLEscapeString(title))
-	fmt.Fprintf(&b, `<title>%s</title>`, template.HTMLEscapeString(title))
-	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#3a3a3a"/>`, pad, height-pad, width-8, height-pad)
-	if n := len(totals); n > 0 {
-		bw := float64(width-pad-16) / float64(n)
-		for i, t := range totals {
-			bh := float64(height-2*pad) * float64(t) / float64(top)
-			x := float64(pad) + float64(i)*bw + bw*0.1
-			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#1d3f72"><title>%s : %d</title></rect>`, x, float64(height-pad)-bh, bw*0.8, bh, st.Months[i], t)
-			fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11" text-anchor="middle" fill="#1e1e1e" font-family="sans-serif">%s</text>`, x+bw*0.4, height-pad+14, st.Months[i])
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11" text-anchor="middle" fill="#1e1e1e" font-family="sans-serif">%d</text>`, x+bw*0.4, float64(height-pad)-bh-4, t)
-		}
-	}
-	b.WriteString(`</svg>`)
-	return b.String()
 }

@@ -101,7 +101,7 @@ func TestCaseReplyInBrowser(t *testing.T) {
 	lb.Run("open the case", chromedp.Click(chromedp.CSS(`a[href="/cases/`+d.CaseID+`"]`)), chromedp.WaitVisible(chromedp.CSS("table")))
 	lb.Axe("/cases/{id}")
 	page := lb.Text("main")
-	for _, s := range []string{"Envoyé", "Reçu", "Greffier", "Maître Lévêque", "1 dépôts envoyés, 1 reçus."} {
+	for _, s := range []string{"Envoyé", "Reçu", "Greffier", "Maître Lévêque", "1 dépôt envoyé, 1 reçu."} {
 		if !strings.Contains(page, s) {
 			t.Errorf("the case page lacks %q: %s", s, page)
 		}

@@ -49,7 +49,7 @@ func TestDownloadLimitPages(t *testing.T) {
 	}
 	checkPage(t, "download limit reached", w.Body.String())
 	body := f.get(t, f.agent, DepositPath(v.ID)).Body.String()
-	if !strings.Contains(body, "Limite de téléchargements atteinte : 1 fichier(s)") {
+	if !strings.Contains(body, "Limite de téléchargements atteinte : 1 fichier<") {
 		t.Errorf("sender's page after the cap was reached:\n%s", body)
 	}
 	checkPage(t, "sender's page with a download limit", body)

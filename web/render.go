@@ -91,14 +91,15 @@ func (h *Handler) init() error {
 func (h *Handler) funcs(lang string) template.FuncMap {
 	theme := h.theme()
 	return template.FuncMap{
-		"t":  func(s string) string { return tr(lang, s) },
-		"tf": func(f string, args ...any) string { return fmt.Sprintf(tr(lang, f), args...) },
+		"t":   func(s string) string { return tr(lang, s) },
+		"tf":  func(f string, args ...any) string { return fmt.Sprintf(tr(lang, f), args...) },
+		"tfn": func(n int, one, other string, args ...any) string { return pluralf(lang, n, one, other, args...) },
 		"plural": func(n int, one, many string) string {
 			return i18n.Count(lang, int64(n), tr(lang, one), tr(lang, many))
 		},
 		"date":     func(t time.Time) string { return formatDate(t, lang) },
 		"size":     func(n int64) string { return i18n.Size(lang, n) },
-		"num":      func(n int64) string { return i18n.Number(lang, n) },
+		"num":      func(n any) string { return i18n.Number(lang, toInt64(n)) },
 		"daysLeft": func(t time.Time) string { return h.daysLeft(t, lang) },
 		"state":    func(s any) string { return stateName(fmt.Sprint(s), lang) },
 		"asset":    h.assetURL,
@@ -324,7 +325,7 @@ func templateStrings() ([]string, error) {
 // extractStrings finds the literal arguments of t, tf and plural calls.
 func extractStrings(s string) []string {
 	var out []string
-	for _, fn := range []string{"{{t \"", "{{tf \"", "(tf \"", "{{plural "} {
+	for _, fn := range []string{"{{t \"", "{{tf \"", "(tf \"", "{{plural ", "{{tfn "} {
 		rest := s
 		for {
 			i := strings.Index(rest, fn)
@@ -332,7 +333,7 @@ func extractStrings(s string) []string {
 				break
 			}
 			rest = rest[i+len(fn):]
-			if fn == "{{plural " {
+			if fn == "{{plural " || fn == "{{tfn " {
 				end := strings.Index(rest, "}}")
 				parts := strings.Split(rest[:end], "\"")
 				for j := 1; j < len(parts); j += 2 {
@@ -345,4 +346,15 @@ func extractStrings(s string) []string {
 		}
 	}
 	return out
+}
+
+// toInt64 returns the integer n holds, 0 if it holds none.
+func toInt64(n any) int64 {
+	switch v := n.(type) {
+	case int:
+		return int64(v)
+	case int64:
+		return v
+	}
+	return 0
 }

@@ -133,6 +133,7 @@ func (h *Handler) Routes() []Route {
 		{Pattern: "POST /admin/requests/{id}/approve", Access: courtAdmin, handler: h.approveRequest},
 		{Pattern: "POST /admin/requests/{id}/reject", Access: courtAdmin, handler: h.rejectRequest},
 		{Pattern: "GET /admin/stats/chart.svg", Access: courtAdmin, handler: h.adminChart},
+		{Pattern: "GET /admin/stats.csv", Access: courtAdmin, handler: h.adminStatsCSV},
 	}
 }
 

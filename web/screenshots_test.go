@@ -99,7 +99,7 @@ func TestScreenshots(t *testing.T) {
 	b.Navigate(n.URL + "/admin")
 	shot("admin")
 	b.Navigate(n.URL + "/admin/stats")
-	b.Run("wait for the chart", chromedp.Poll[chromedp.Void](`document.querySelector("img.chart").complete`))
+	b.Run("wait for the chart", chromedp.Poll[chromedp.Void](`document.querySelector("svg.chart")`))
 	shot("admin-stats")
 	flow, err := filepath.Abs(filepath.Join("..", "cli", "demo-lawyers.csv"))
 	if err != nil {

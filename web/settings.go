@@ -21,7 +21,10 @@ type settingField struct {
 	Value string
 	// Configured is the configuration's value, in the field's unit.
 	Configured int64
-	Problem    string
+	// Bytes is the configuration's value in bytes for a size, shown as
+	// i18n.Size shows sizes; 0 for a count.
+	Bytes   int64
+	Problem string
 }
 
 // settingsData is what the platform settings page shows.
@@ -35,9 +38,9 @@ type settingsData struct {
 // it is shown, so that TestGoTranslations finds it.
 func text(s string) string { return s }
 
-// mebibyte is the unit of the file size field: "Mo" as file managers
-// count them (1 Go = 1 024 Mo).
-const mebibyte = 1 << 20
+// megabyte is the unit of the file size field: the decimal "Mo" of
+// i18n.Size, which shows every size (1 Go = 1 000 Mo).
+const megabyte = 1_000_000
 
 // settingFields returns the form's fields for the settings st (set by
 // admins) over the configuration's limits conf.
@@ -49,8 +52,8 @@ func settingFields(st, conf navette.Limits) []*settingField {
 		return strconv.FormatInt(v, 10)
 	}
 	return []*settingField{
-		{ID: "max_file_size", Label: text("Taille maximale d’un fichier"), Unit: text("Mo"), Hint: text("Vide : %s Mo, la valeur de la configuration. 1 Go = 1 024 Mo."),
-			Max: navette.MaxLimits.MaxFileSize / mebibyte, Value: val(st.MaxFileSize / mebibyte), Configured: conf.MaxFileSize / mebibyte},
+		{ID: "max_file_size", Label: text("Taille maximale d’un fichier"), Unit: text("Mo"), Hint: text("Vide : %s, la valeur de la configuration. En mégaoctets : 1 Go = 1 000 Mo."),
+			Max: navette.MaxLimits.MaxFileSize / megabyte, Value: val(st.MaxFileSize / megabyte), Configured: conf.MaxFileSize / megabyte, Bytes: conf.MaxFileSize},
 		{ID: "max_files", Label: text("Fichiers par dépôt"), Hint: text("Vide : %s, la valeur de la configuration."),
 			Max: int64(navette.MaxLimits.MaxFiles), Value: val(int64(st.MaxFiles)), Configured: int64(conf.MaxFiles)},
 		{ID: "max_recipients", Label: text("Destinataires par dépôt"), Hint: text("Vide : %s, la valeur de la configuration."),
@@ -109,8 +112,8 @@ func (h *Handler) saveSettings(w http.ResponseWriter, r *http.Request) {
 		}
 		switch f.ID {
 		case "max_file_size":
-			l.MaxFileSize = n * mebibyte
-			if old := cur.Limits.MaxFileSize; old/mebibyte == n {
+			l.MaxFileSize = n * megabyte
+			if old := cur.Limits.MaxFileSize; old/megabyte == n {
 				// Unchanged on the form, which shows whole Mo: a size set
 				// to the byte through the API or the CLI stays as it is.
 				l.MaxFileSize = old

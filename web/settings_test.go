@@ -27,7 +27,7 @@ func TestSettingsPage(t *testing.T) {
 
 	w := f.get(t, f.admin, "/admin/settings")
 	body := w.Body.String()
-	if w.Code != 200 || !strings.Contains(body, "Vide : 1\u202f024 Mo, la valeur de la configuration.") || !strings.Contains(body, `name="max_retention_days"`) {
+	if w.Code != 200 || !strings.Contains(body, "Vide : 1,1\u00a0Go, la valeur de la configuration. En mégaoctets : 1 Go = 1 000 Mo.") || !strings.Contains(body, `name="max_retention_days"`) {
 		t.Fatalf("settings page: %d\n%s", w.Code, body)
 	}
 	checkPage(t, "settings", body)
@@ -49,20 +49,20 @@ func TestSettingsPage(t *testing.T) {
 		t.Fatalf("limits after refused forms: got %+v, want %+v", got, before)
 	}
 
-	w = f.post(t, f.admin, "/admin/settings", "csrf=csrf-token&max_file_size=2+048&max_files=&max_retention_days=45&max_recipients=")
+	w = f.post(t, f.admin, "/admin/settings", "csrf=csrf-token&max_file_size=2+500&max_files=&max_retention_days=45&max_recipients=")
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/admin/settings?done=saved" {
 		t.Fatalf("save: %d %s", w.Code, w.Header().Get("Location"))
 	}
 	want := before
-	want.MaxFileSize, want.MaxRetentionDays = 2048<<20, 45
+	want.MaxFileSize, want.MaxRetentionDays = 2_500_000_000, 45
 	if got := current(); got != want {
 		t.Fatalf("limits after saving: got %+v, want %+v", got, want)
 	}
 	body = f.get(t, f.admin, "/admin/settings?done=saved").Body.String()
-	if !strings.Contains(body, "Les réglages sont enregistrés") || !strings.Contains(body, `value="2048"`) || !strings.Contains(body, "par Admin") {
+	if !strings.Contains(body, "Les réglages sont enregistrés") || !strings.Contains(body, `value="2500"`) || !strings.Contains(body, "par Admin") {
 		t.Errorf("settings page after saving:\n%s", body)
 	}
-	if body := f.get(t, f.admin, "/admin").Body.String(); !strings.Contains(body, "2,1\u00a0Go") || !strings.Contains(body, "45\u00a0jours") {
+	if body := f.get(t, f.admin, "/admin").Body.String(); !strings.Contains(body, "2,5\u00a0Go") || !strings.Contains(body, "45\u00a0jours") {
 		t.Errorf("overview after saving does not show the new limits:\n%s", body)
 	}
 	if body := f.get(t, f.clerk, "/new").Body.String(); !strings.Contains(body, "45") {
@@ -82,17 +82,18 @@ func TestSettingsPage(t *testing.T) {
 }
 
 // TestSettingsPageKeepsExactSize: a file size limit set to the byte
-// through the API is shown in whole Mo and kept as it is when the form is
-// saved without changing it; changed on the form, it becomes whole Mo.
+// through the API is shown in whole (decimal) Mo and kept as it is when
+// the form is saved without changing it; changed on the form, it becomes
+// whole Mo; a size in whole Mo reads back as typed.
 func TestSettingsPageKeepsExactSize(t *testing.T) {
 	f := newAdminFixture(t)
 	ctx := context.Background()
-	exact := int64(1500 * 1000 * 1000) // 1,430.5 MiB
+	exact := int64(1 << 30) // 1,073.741824 MB
 	if _, err := f.h.Deposits.SaveSettings(ctx, f.admin, navette.Limits{MaxFileSize: exact}); err != nil {
 		t.Fatal(err)
 	}
-	if body := f.get(t, f.admin, "/admin/settings").Body.String(); !strings.Contains(body, `value="1430"`) {
-		t.Fatalf("the form does not show 1430 Mo:\n%s", body)
+	if body := f.get(t, f.admin, "/admin/settings").Body.String(); !strings.Contains(body, `value="1073"`) {
+		t.Fatalf("the form does not show 1073 Mo:\n%s", body)
 	}
 	size := func() int64 {
 		st, err := f.h.Deposits.Settings(ctx, f.admin)
@@ -101,10 +102,17 @@ func TestSettingsPageKeepsExactSize(t *testing.T) {
 		}
 		return st.Limits.MaxFileSize
 	}
-	if w := f.post(t, f.admin, "/admin/settings", "max_file_size=1430&max_files=9"); w.Code != http.StatusSeeOther || size() != exact {
+	if w := f.post(t, f.admin, "/admin/settings", "max_file_size=1073&max_files=9"); w.Code != http.StatusSeeOther || size() != exact {
 		t.Fatalf("saved unchanged: %d, size %d, want %d", w.Code, size(), exact)
 	}
-	if w := f.post(t, f.admin, "/admin/settings", "max_file_size=1431"); w.Code != http.StatusSeeOther || size() != 1431<<20 {
-		t.Fatalf("saved changed: %d, size %d, want %d", w.Code, size(), int64(1431<<20))
+	if w := f.post(t, f.admin, "/admin/settings", "max_file_size=1500"); w.Code != http.StatusSeeOther || size() != 1_500_000_000 {
+		t.Fatalf("saved changed: %d, size %d, want %d", w.Code, size(), int64(1_500_000_000))
+	}
+	body := f.get(t, f.admin, "/admin/settings").Body.String()
+	if !strings.Contains(body, `value="1500"`) {
+		t.Errorf("the form does not read back 1500 Mo:\n%s", body)
+	}
+	if body := f.get(t, f.admin, "/admin").Body.String(); !strings.Contains(body, "1,5\u00a0Go") {
+		t.Errorf("the overview does not show 1,5 Go:\n%s", body)
 	}
 }
