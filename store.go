@@ -264,6 +264,14 @@ type FileStore interface {
 	// ENOTFOUND if there is no such file.
 	UpdateFile(ctx context.Context, id string, fn func(f *FileRecord) ([]Event, error)) error
 
+	// UpdateFiles is UpdateFile on several files in one transaction, so that
+	// the changes of many uploads share one commit: fn is called with the
+	// index in ids of each file. A file that is missing, or whose fn fails,
+	// is left unchanged and its error (ENOTFOUND, or fn's) returned at its
+	// index in errs; the changes of the others are written. err is not nil
+	// if the transaction itself failed, and then nothing was written.
+	UpdateFiles(ctx context.Context, ids []string, fn func(i int, f *FileRecord) ([]Event, error)) (errs []error, err error)
+
 	// BlobsToDelete returns up to limit purged files, and rejected files
 	// whose key is destroyed, whose blob is not yet deleted.
 	BlobsToDelete(ctx context.Context, limit int) ([]*FileRecord, error)

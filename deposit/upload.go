@@ -394,13 +394,18 @@ func (s *Service) write(ctx context.Context, f *navette.FileRecord, off int64, s
 	} else if err != nil {
 		return undo(blobErr(err))
 	}
-	if err := w.Commit(); err != nil {
-		return undo(blobErr(err))
+	// The last commit: the blob's fsync and the offset's record run in one
+	// batch of the group commit.
+	sync := func() error {
+		if err := w.Commit(); err != nil {
+			return blobErr(err)
+		}
+		return nil
 	}
 	newOff = off + n
 	if newOff == f.Size {
 		sum := h.Sum(nil)
-		if err := s.recordProgress(ctx, f.ID, durable, newOff, nil, sum); err != nil {
+		if err := s.commitProgress(ctx, sync, f.ID, durable, newOff, nil, sum); err != nil {
 			return undo(err)
 		}
 		if err := s.completeUpload(ctx, f, sum, sc); err != nil {
@@ -408,7 +413,7 @@ func (s *Service) write(ctx context.Context, f *navette.FileRecord, off int64, s
 		}
 		return n, readErr
 	}
-	if err := s.recordResume(ctx, f, k, durable, newOff, h, sw.Pending()); err != nil {
+	if err := s.recordResume(ctx, sync, f, k, durable, newOff, h, sw.Pending()); err != nil {
 		return undo(err)
 	}
 	if sc != nil {
@@ -561,15 +566,15 @@ func (s *Service) completeUpload(ctx context.Context, f *navette.FileRecord, sum
 	return nil
 }
 
-// recordResume moves the unfinished upload f from durable to newOff, with
-// the resume state of the hash h and the pending bytes of its unfinished
-// last segment.
-func (s *Service) recordResume(ctx context.Context, f *navette.FileRecord, k *seal.Key, durable, newOff int64, h hash.Hash, pending []byte) error {
+// recordResume makes the blob durable (sync) and moves the unfinished
+// upload f from durable to newOff, with the resume state of the hash h and
+// the pending bytes of its unfinished last segment.
+func (s *Service) recordResume(ctx context.Context, sync func() error, f *navette.FileRecord, k *seal.Key, durable, newOff int64, h hash.Hash, pending []byte) error {
 	resume, err := sealResume(k, f.ID, newOff, h, pending)
 	if err != nil {
 		return navette.WrapError(navette.EINTERNAL, err, "")
 	}
-	if err := s.recordProgress(ctx, f.ID, durable, newOff, resume, nil); err != nil {
+	if err := s.commitProgress(ctx, sync, f.ID, durable, newOff, resume, nil); err != nil {
 		return err
 	}
 	f.Offset, f.Resume = newOff, resume
@@ -649,10 +654,7 @@ func (s *Service) syncCommits(ctx context.Context, k *seal.Key, fileID string, d
 			continue
 		}
 		if err = c.mark.err; err == nil {
-			err = c.sync()
-		}
-		if err == nil {
-			err = s.recordProgress(ctx, fileID, *durable, c.mark.off, sealResumeState(k, fileID, c.mark.off, c.mark.hash, nil), nil)
+			err = s.commitProgress(ctx, c.sync, fileID, *durable, c.mark.off, sealResumeState(k, fileID, c.mark.off, c.mark.hash, nil), nil)
 		}
 		if err != nil {
 			failed.Store(true)
@@ -707,20 +709,19 @@ func (s *Service) commitAt(ctx context.Context, w navette.BlobWriter, k *seal.Ke
 	if m.err != nil {
 		return m.err
 	}
-	if err := w.Commit(); err != nil {
-		return err
-	}
-	if err := s.recordProgress(ctx, fileID, off, m.off, sealResumeState(k, fileID, m.off, m.hash, nil), nil); err != nil {
+	if err := s.commitProgress(ctx, w.Commit, fileID, off, m.off, sealResumeState(k, fileID, m.off, m.hash, nil), nil); err != nil {
 		return err
 	}
 	s.log().DebugContext(ctx, "upload committed", "file", fileID, "offset", m.off)
 	return nil
 }
 
-// recordProgress moves the upload's offset from off to newOff, guarding
-// against a concurrent writer.
-func (s *Service) recordProgress(ctx context.Context, fileID string, off, newOff int64, resume, sum []byte) error {
-	return s.Meta.UpdateFile(context.WithoutCancel(ctx), fileID, func(f *navette.FileRecord) ([]navette.Event, error) {
+// commitProgress makes the upload's blob durable with sync, then moves
+// its offset from off to newOff, guarding against a concurrent writer; both
+// in one batch of the group commit, so that concurrent uploads share their
+// journal and database commits.
+func (s *Service) commitProgress(ctx context.Context, sync func() error, fileID string, off, newOff int64, resume, sum []byte) error {
+	return s.commit(ctx, sync, fileID, func(f *navette.FileRecord) ([]navette.Event, error) {
 		if f.Offset != off || f.State != navette.FileUploading {
 			return nil, navette.Errorf(navette.ECONFLICT, "The upload changed while it was being written.")
 		}
@@ -742,7 +743,7 @@ func (s *Service) completeStored(ctx context.Context, fileID string, inline bool
 	if err := s.Blobs.Finish(ctx, fileID); err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
 		return err
 	}
-	return s.Meta.UpdateFile(ctx, fileID, func(f *navette.FileRecord) ([]navette.Event, error) {
+	return s.commit(ctx, nil, fileID, func(f *navette.FileRecord) ([]navette.Event, error) {
 		if f.State != navette.FileUploading {
 			return nil, nil
 		}

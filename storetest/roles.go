@@ -138,6 +138,7 @@ func TestFileStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
 		{"CreateFileConcurrent", testMetaCreateFileConcurrent},
 		{"Files", testMetaFiles},
 		{"UpdateFile", testMetaUpdateFile},
+		{"UpdateFiles", testMetaUpdateFiles},
 		{"BlobsToDelete", testMetaBlobsToDelete},
 		{"FileChecks", testMetaFileChecks},
 		{"FilesToCheck", testMetaFilesToCheck},
