@@ -18,3 +18,6 @@ func (s *Service) QueuedCommits() int {
 	defer s.commits.mu.Unlock()
 	return len(s.commits.queue)
 }
+
+// SegmentsOut is how many upload segment buffers are in use, for tests.
+func SegmentsOut() int { return len(segmentPool.slots) }

@@ -299,7 +299,43 @@ func (s *Service) commitEvery() time.Duration {
 	return DefaultCommitEvery
 }
 
-var segmentPool = sync.Pool{New: func() any { b := make([]byte, 0, seal.SegmentSize); return &b }}
+// maxUploadSegments caps the segment buffers of all the uploads of the
+// process together (24 MiB): past it, an upload's reading stage waits for a
+// buffer to come back (back-pressure) instead of memory growing with the
+// number of uploads. Every stage after the reading one only gives buffers
+// back, so each upload's pipeline drains whatever the others hold.
+const maxUploadSegments = 384
+
+// segmentPool holds the plaintext segment buffers of uploads.
+var segmentPool = newBufferPool(maxUploadSegments, seal.SegmentSize)
+
+// bufferPool recycles buffers of one size, at most cap of them in use at
+// once: get waits while cap are out.
+type bufferPool struct {
+	slots chan struct{}
+	pool  sync.Pool
+}
+
+func newBufferPool(cap, size int) *bufferPool {
+	p := &bufferPool{slots: make(chan struct{}, cap)}
+	p.pool.New = func() any { b := make([]byte, 0, size); return &b }
+	return p
+}
+
+// Get returns an empty buffer, waiting for one to be put back if cap are
+// in use.
+func (p *bufferPool) Get() *[]byte {
+	p.slots <- struct{}{}
+	b := p.pool.Get().(*[]byte)
+	*b = (*b)[:0]
+	return b
+}
+
+// Put gives back a buffer of Get.
+func (p *bufferPool) Put(b *[]byte) {
+	p.pool.Put(b)
+	<-p.slots
+}
 
 // pipelineDepth is how many segments may wait between two stages: 1 MiB.
 // A commit does not stall the last stage when the store can checkpoint
@@ -493,8 +529,8 @@ func hashStages(h hash.Hash, sc *scan, in <-chan segment) <-chan segment {
 // them. It returns the bytes read, whether src had more than remaining,
 // and the read error other than an early end.
 func (s *Service) readSegments(src io.Reader, out chan<- segment, off, remaining int64, partial []byte, m marks) (n int64, tooLong bool, readErr error) {
-	cur := segmentPool.Get().(*[]byte)
-	*cur = append((*cur)[:0], partial...)
+	cur := segmentPool.Get()
+	*cur = append(*cur, partial...)
 	hashFrom := len(partial)
 	every, everyBytes := m.every, m.bytes
 	marked, markedAt := off, time.Now()
@@ -509,8 +545,7 @@ func (s *Service) readSegments(src io.Reader, out chan<- segment, off, remaining
 		if len(*cur) == seal.SegmentSize || remaining == 0 {
 			out <- segment{buf: cur, hashFrom: hashFrom}
 			hashFrom = 0
-			cur = segmentPool.Get().(*[]byte)
-			*cur = (*cur)[:0]
+			cur = segmentPool.Get()
 			if at := off + n; remaining > 0 && (at-marked >= everyBytes || time.Since(markedAt) >= every) {
 				out <- segment{mark: &commitMark{off: at}}
 				marked, markedAt = at, time.Now()
