@@ -54,6 +54,11 @@ type UserStore interface {
 	// Returns ENOTFOUND if none.
 	UserByEmail(ctx context.Context, email string) (*User, error)
 
+	// UsersByEmails returns the users holding any of the given normalized
+	// e-mails, in no particular order: one lookup for a whole directory's
+	// new addresses. E-mails that no user holds are left out.
+	UsersByEmails(ctx context.Context, emails []string) ([]*User, error)
+
 	// UpdateUser loads the user, locks it, and calls fn. If fn returns no
 	// error, its changes to the user (e-mail, name, role, disabled, language,
 	// kind, organisation, court, directory status, revocation time, TOTP

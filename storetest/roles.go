@@ -60,6 +60,7 @@ func TestUserStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
 		{"UpdateUser", testMetaUpdateUser},
 		{"UpdateUserConcurrent", testMetaUpdateUserConcurrent},
 		{"UsersBySource", testMetaUsersBySource},
+		{"UsersByEmails", testMetaUsersByEmails},
 		{"SaveUsers", testMetaSaveUsers},
 		{"SaveUsersRefused", testMetaSaveUsersRefused},
 		{"Search", testMetaSearch},
