@@ -54,6 +54,11 @@ type UserStore interface {
 	// Returns ENOTFOUND if none.
 	UserByEmail(ctx context.Context, email string) (*User, error)
 
+	// UsersByEmails returns the users holding any of the given normalized
+	// e-mails, in no particular order: one lookup for a whole directory's
+	// new addresses. E-mails that no user holds are left out.
+	UsersByEmails(ctx context.Context, emails []string) ([]*User, error)
+
 	// UpdateUser loads the user, locks it, and calls fn. If fn returns no
 	// error, its changes to the user (e-mail, name, role, disabled, language,
 	// kind, organisation, court, directory status, revocation time, TOTP
@@ -265,6 +270,14 @@ type FileStore interface {
 	// name, blob deletion, checks) are written with the events it returns. Returns
 	// ENOTFOUND if there is no such file.
 	UpdateFile(ctx context.Context, id string, fn func(f *FileRecord) ([]Event, error)) error
+
+	// UpdateFiles is UpdateFile on several files in one transaction, so that
+	// the changes of many uploads share one commit: fn is called with the
+	// index in ids of each file. A file that is missing, or whose fn fails,
+	// is left unchanged and its error (ENOTFOUND, or fn's) returned at its
+	// index in errs; the changes of the others are written. err is not nil
+	// if the transaction itself failed, and then nothing was written.
+	UpdateFiles(ctx context.Context, ids []string, fn func(i int, f *FileRecord) ([]Event, error)) (errs []error, err error)
 
 	// BlobsToDelete returns up to limit purged files, and rejected files
 	// whose key is destroyed, whose blob is not yet deleted.

@@ -28,7 +28,7 @@ func init() {
 // serverFlags are the flags shared by serve and demo.
 type serverFlags struct {
 	data, db, blobs, addr, logLevel string
-	minFree                         string
+	minFree, memoryLimit            string
 	maxFileSize                     int64
 	maxFiles, maxRetention, defRet  int
 	abandonAfter, sweepInterval     time.Duration
@@ -117,6 +117,7 @@ func (f *serverFlags) define(fs *flag.FlagSet, defaultData string, demo bool) {
 	fs.IntVar(&f.uploadsPerUser, "max-uploads-per-user", navhttp.DefaultMaxUploadsPerUser, "uploads in progress at once per person; more are answered 429 (0: no cap)")
 	fs.IntVar(&f.uploadsPerToken, "max-uploads-per-token", navhttp.DefaultMaxUploadsPerToken, "uploads in progress at once per API token (0: no cap)")
 	fs.IntVar(&f.uploadsPerIP, "max-uploads-per-ip", navhttp.DefaultMaxUploadsPerIP, "uploads in progress at once per client address, as --trusted-proxies tell it (0: no cap)")
+	fs.StringVar(&f.memoryLimit, "memory-limit", defaultMemoryLimit, "soft limit of the server's memory, past which the garbage collector works harder: a size (512MiB), a share of the cgroup's memory limit (90%), or both as 90%/512MiB (the larger); 0: none; the GOMEMLIMIT environment variable wins")
 	fs.IntVar(&f.maxConns, "max-conns", navhttp.DefaultMaxConns, "client connections open at once; more are answered 503 and closed at once")
 	fs.BoolVar(&f.devMail, "dev-mail", demo, "without --smtp, serve the local outbox at /dev/mail, to anyone: for demos only")
 	fs.StringVar(&f.journalOrigin, "journal-origin", "", "name of the journal in its signed checkpoints and of their signing key (default HOST/navette-journal, HOST that of --public-url; without it, the existing key's name or localhost/navette-journal)")
@@ -365,6 +366,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	cfg, err := f.config(env)
 	if err != nil || *printCfg {
+		return err
+	}
+	if err := applyMemoryLimit(f.memoryLimit); err != nil {
 		return err
 	}
 	a, err := app.Listen(cfg)

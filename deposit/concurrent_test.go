@@ -57,6 +57,10 @@ func TestConcurrentTransfers(t *testing.T) {
 	if t.Failed() {
 		t.FailNow()
 	}
+	// Every upload gave back every segment buffer it took.
+	if n := deposit.SegmentsOut(); n != 0 {
+		t.Errorf("%d upload segments still out after every upload ended", n)
+	}
 	for _, u := range ups {
 		if _, err := fx.svc.Submit(ctx, fx.sender, u.v.ID); err != nil {
 			t.Fatal(err)

@@ -10,3 +10,14 @@ func (r *Room) Claim(ctx context.Context, id string, size int64) error { return 
 func (r *Room) Begin(id string, size, off int64)                       { r.begin(id, size, off) }
 func (r *Room) End(id string, size, off int64)                         { r.end(id, size, off) }
 func (r *Room) Release(id string)                                      { r.release(id) }
+
+// QueuedCommits is how many commits wait for the running batch of the
+// group commit, for tests.
+func (s *Service) QueuedCommits() int {
+	s.commits.mu.Lock()
+	defer s.commits.mu.Unlock()
+	return len(s.commits.queue)
+}
+
+// SegmentsOut is how many upload segment buffers are in use, for tests.
+func SegmentsOut() int { return len(segmentPool.slots) }

@@ -113,8 +113,9 @@ type Service struct {
 	// deposits join none.
 	CaseKeys CaseMAC
 
-	denied denials
-	scans  scans
+	denied  denials
+	scans   scans
+	commits groupCommit
 }
 
 // deliveries returns the DeliveryStore in use, or nil.

@@ -299,7 +299,43 @@ func (s *Service) commitEvery() time.Duration {
 	return DefaultCommitEvery
 }
 
-var segmentPool = sync.Pool{New: func() any { b := make([]byte, 0, seal.SegmentSize); return &b }}
+// maxUploadSegments caps the segment buffers of all the uploads of the
+// process together (24 MiB): past it, an upload's reading stage waits for a
+// buffer to come back (back-pressure) instead of memory growing with the
+// number of uploads. Every stage after the reading one only gives buffers
+// back, so each upload's pipeline drains whatever the others hold.
+const maxUploadSegments = 384
+
+// segmentPool holds the plaintext segment buffers of uploads.
+var segmentPool = newBufferPool(maxUploadSegments, seal.SegmentSize)
+
+// bufferPool recycles buffers of one size, at most cap of them in use at
+// once: get waits while cap are out.
+type bufferPool struct {
+	slots chan struct{}
+	pool  sync.Pool
+}
+
+func newBufferPool(cap, size int) *bufferPool {
+	p := &bufferPool{slots: make(chan struct{}, cap)}
+	p.pool.New = func() any { b := make([]byte, 0, size); return &b }
+	return p
+}
+
+// Get returns an empty buffer, waiting for one to be put back if cap are
+// in use.
+func (p *bufferPool) Get() *[]byte {
+	p.slots <- struct{}{}
+	b := p.pool.Get().(*[]byte)
+	*b = (*b)[:0]
+	return b
+}
+
+// Put gives back a buffer of Get.
+func (p *bufferPool) Put(b *[]byte) {
+	p.pool.Put(b)
+	<-p.slots
+}
 
 // pipelineDepth is how many segments may wait between two stages: 1 MiB.
 // A commit does not stall the last stage when the store can checkpoint
@@ -394,13 +430,18 @@ func (s *Service) write(ctx context.Context, f *navette.FileRecord, off int64, s
 	} else if err != nil {
 		return undo(blobErr(err))
 	}
-	if err := w.Commit(); err != nil {
-		return undo(blobErr(err))
+	// The last commit: the blob's fsync and the offset's record run in one
+	// batch of the group commit.
+	sync := func() error {
+		if err := w.Commit(); err != nil {
+			return blobErr(err)
+		}
+		return nil
 	}
 	newOff = off + n
 	if newOff == f.Size {
 		sum := h.Sum(nil)
-		if err := s.recordProgress(ctx, f.ID, durable, newOff, nil, sum); err != nil {
+		if err := s.commitProgress(ctx, sync, f.ID, durable, newOff, nil, sum); err != nil {
 			return undo(err)
 		}
 		if err := s.completeUpload(ctx, f, sum, sc); err != nil {
@@ -408,7 +449,7 @@ func (s *Service) write(ctx context.Context, f *navette.FileRecord, off int64, s
 		}
 		return n, readErr
 	}
-	if err := s.recordResume(ctx, f, k, durable, newOff, h, sw.Pending()); err != nil {
+	if err := s.recordResume(ctx, sync, f, k, durable, newOff, h, sw.Pending()); err != nil {
 		return undo(err)
 	}
 	if sc != nil {
@@ -488,8 +529,8 @@ func hashStages(h hash.Hash, sc *scan, in <-chan segment) <-chan segment {
 // them. It returns the bytes read, whether src had more than remaining,
 // and the read error other than an early end.
 func (s *Service) readSegments(src io.Reader, out chan<- segment, off, remaining int64, partial []byte, m marks) (n int64, tooLong bool, readErr error) {
-	cur := segmentPool.Get().(*[]byte)
-	*cur = append((*cur)[:0], partial...)
+	cur := segmentPool.Get()
+	*cur = append(*cur, partial...)
 	hashFrom := len(partial)
 	every, everyBytes := m.every, m.bytes
 	marked, markedAt := off, time.Now()
@@ -504,8 +545,7 @@ func (s *Service) readSegments(src io.Reader, out chan<- segment, off, remaining
 		if len(*cur) == seal.SegmentSize || remaining == 0 {
 			out <- segment{buf: cur, hashFrom: hashFrom}
 			hashFrom = 0
-			cur = segmentPool.Get().(*[]byte)
-			*cur = (*cur)[:0]
+			cur = segmentPool.Get()
 			if at := off + n; remaining > 0 && (at-marked >= everyBytes || time.Since(markedAt) >= every) {
 				out <- segment{mark: &commitMark{off: at}}
 				marked, markedAt = at, time.Now()
@@ -561,15 +601,15 @@ func (s *Service) completeUpload(ctx context.Context, f *navette.FileRecord, sum
 	return nil
 }
 
-// recordResume moves the unfinished upload f from durable to newOff, with
-// the resume state of the hash h and the pending bytes of its unfinished
-// last segment.
-func (s *Service) recordResume(ctx context.Context, f *navette.FileRecord, k *seal.Key, durable, newOff int64, h hash.Hash, pending []byte) error {
+// recordResume makes the blob durable (sync) and moves the unfinished
+// upload f from durable to newOff, with the resume state of the hash h and
+// the pending bytes of its unfinished last segment.
+func (s *Service) recordResume(ctx context.Context, sync func() error, f *navette.FileRecord, k *seal.Key, durable, newOff int64, h hash.Hash, pending []byte) error {
 	resume, err := sealResume(k, f.ID, newOff, h, pending)
 	if err != nil {
 		return navette.WrapError(navette.EINTERNAL, err, "")
 	}
-	if err := s.recordProgress(ctx, f.ID, durable, newOff, resume, nil); err != nil {
+	if err := s.commitProgress(ctx, sync, f.ID, durable, newOff, resume, nil); err != nil {
 		return err
 	}
 	f.Offset, f.Resume = newOff, resume
@@ -649,10 +689,7 @@ func (s *Service) syncCommits(ctx context.Context, k *seal.Key, fileID string, d
 			continue
 		}
 		if err = c.mark.err; err == nil {
-			err = c.sync()
-		}
-		if err == nil {
-			err = s.recordProgress(ctx, fileID, *durable, c.mark.off, sealResumeState(k, fileID, c.mark.off, c.mark.hash, nil), nil)
+			err = s.commitProgress(ctx, c.sync, fileID, *durable, c.mark.off, sealResumeState(k, fileID, c.mark.off, c.mark.hash, nil), nil)
 		}
 		if err != nil {
 			failed.Store(true)
@@ -707,20 +744,19 @@ func (s *Service) commitAt(ctx context.Context, w navette.BlobWriter, k *seal.Ke
 	if m.err != nil {
 		return m.err
 	}
-	if err := w.Commit(); err != nil {
-		return err
-	}
-	if err := s.recordProgress(ctx, fileID, off, m.off, sealResumeState(k, fileID, m.off, m.hash, nil), nil); err != nil {
+	if err := s.commitProgress(ctx, w.Commit, fileID, off, m.off, sealResumeState(k, fileID, m.off, m.hash, nil), nil); err != nil {
 		return err
 	}
 	s.log().DebugContext(ctx, "upload committed", "file", fileID, "offset", m.off)
 	return nil
 }
 
-// recordProgress moves the upload's offset from off to newOff, guarding
-// against a concurrent writer.
-func (s *Service) recordProgress(ctx context.Context, fileID string, off, newOff int64, resume, sum []byte) error {
-	return s.Meta.UpdateFile(context.WithoutCancel(ctx), fileID, func(f *navette.FileRecord) ([]navette.Event, error) {
+// commitProgress makes the upload's blob durable with sync, then moves
+// its offset from off to newOff, guarding against a concurrent writer; both
+// in one batch of the group commit, so that concurrent uploads share their
+// journal and database commits.
+func (s *Service) commitProgress(ctx context.Context, sync func() error, fileID string, off, newOff int64, resume, sum []byte) error {
+	return s.commit(ctx, sync, fileID, func(f *navette.FileRecord) ([]navette.Event, error) {
 		if f.Offset != off || f.State != navette.FileUploading {
 			return nil, navette.Errorf(navette.ECONFLICT, "The upload changed while it was being written.")
 		}
@@ -742,7 +778,7 @@ func (s *Service) completeStored(ctx context.Context, fileID string, inline bool
 	if err := s.Blobs.Finish(ctx, fileID); err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
 		return err
 	}
-	return s.Meta.UpdateFile(ctx, fileID, func(f *navette.FileRecord) ([]navette.Event, error) {
+	return s.commit(ctx, nil, fileID, func(f *navette.FileRecord) ([]navette.Event, error) {
 		if f.State != navette.FileUploading {
 			return nil, nil
 		}

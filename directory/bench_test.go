@@ -103,7 +103,7 @@ func BenchmarkImport75k(b *testing.B) {
 			b.Fatal(err)
 		}
 		again += time.Since(start)
-		if rep.Unchanged != n || len(rep.Added)+len(rep.Updated)+len(rep.Revoked)+len(rep.Restored) != 0 {
+		if rep.Unchanged != n-n/50 || len(rep.Added)+len(rep.Updated)+len(rep.Revoked)+len(rep.Restored) != 0 {
 			b.Fatalf("re-import changed something: %+v", rep)
 		}
 		b.StopTimer()

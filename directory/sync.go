@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"navette"
@@ -536,43 +534,28 @@ func (d *diff) movesAway(u *navette.User) bool {
 	return ok && d.entries[j].Active && d.entries[j].Email != u.Email
 }
 
-// lookupWorkers is how many e-mails lookUpEmails looks up at once: a
-// first import looks up tens of thousands, and a remote database answers
-// each after a round trip.
-const lookupWorkers = 8
-
 // lookUpEmails records a problem for each e-mail of d.lookups, new to this
-// directory, that a user of another source or made by hand holds.
+// directory, that a user of another source or made by hand holds. A first
+// import looks up tens of thousands: they go to the store in one call.
 func (d *diff) lookUpEmails() error {
 	if len(d.lookups) == 0 {
 		return nil
 	}
-	owners := make([]*navette.User, len(d.lookups))
-	ctx, cancel := context.WithCancelCause(d.ctx)
-	defer cancel(nil)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(lookupWorkers, len(d.lookups)) {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				i := int(next.Add(1)) - 1
-				if i >= len(d.lookups) {
-					return
-				}
-				u, err := d.sync.Meta.UserByEmail(ctx, d.lookups[i].Email)
-				switch {
-				case navette.IsCode(err, navette.ENOTFOUND):
-				case err != nil:
-					cancel(err)
-				default:
-					owners[i] = u
-				}
-			}
-		})
+	emails := make([]string, len(d.lookups))
+	for i, e := range d.lookups {
+		emails[i] = e.Email
 	}
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
+	users, err := d.sync.Meta.UsersByEmails(d.ctx, emails)
+	if err != nil {
 		return err
+	}
+	byEmail := make(map[string]*navette.User, len(users))
+	for _, u := range users {
+		byEmail[u.Email] = u
+	}
+	owners := make([]*navette.User, len(d.lookups))
+	for i, e := range emails {
+		owners[i] = byEmail[e]
 	}
 	for i, e := range d.lookups {
 		switch other := owners[i]; {

@@ -32,6 +32,12 @@ func (c *counting) UserByEmail(ctx context.Context, email string) (*navette.User
 	return c.MetaStore.UserByEmail(ctx, email)
 }
 
+// UsersByEmails counts each e-mail looked up as a UserByEmail would.
+func (c *counting) UsersByEmails(ctx context.Context, emails []string) ([]*navette.User, error) {
+	c.userByEmail.Add(int64(len(emails)))
+	return c.MetaStore.UsersByEmails(ctx, emails)
+}
+
 func (c *counting) SaveUsers(ctx context.Context, create, update []*navette.User, events ...navette.Event) error {
 	c.saveUsers.Add(1)
 	return c.MetaStore.SaveUsers(ctx, create, update, events...)

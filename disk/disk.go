@@ -30,9 +30,9 @@ import (
 )
 
 const (
-	bufSize     = 1 << 20 // write buffer of a BlobWriter
-	writeBehind = 8 << 20 // bytes written between two writeback hints
-	copyBufSize = 1 << 18 // copy buffer of a reader's WriteTo, when needed
+	bufSize     = 256 << 10 // write buffer of a BlobWriter
+	writeBehind = 8 << 20   // bytes written between two writeback hints
+	copyBufSize = 1 << 18   // copy buffer of a reader's WriteTo, when needed
 
 	dirMode  = 0o700
 	fileMode = 0o600

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"reflect"
+	"slices"
+	"strings"
 	"time"
 
 	"navette"
@@ -160,27 +162,65 @@ func (s *Store) Files(ctx context.Context, depositID string) ([]*navette.FileRec
 // the events it returns.
 func (s *Store) UpdateFile(ctx context.Context, id string, fn func(f *navette.FileRecord) ([]navette.Event, error)) error {
 	return s.inTx(ctx, "update file", func(tx *sql.Tx) error {
-		f, err := scanFile(tx.QueryRowContext(ctx, `SELECT `+fileCols+` FROM files WHERE id = $1`+s.lock, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return navette.Errorf(navette.ENOTFOUND, "No such file.")
-		} else if err != nil {
-			return s.internal(err, "load file")
-		}
-		before := fileArgs(f)
-		events, err := fn(f)
+		fnErr, err := s.updateFileTx(ctx, tx, id, fn)
 		if err != nil {
 			return err
 		}
-		if err := checkEvents(events); err != nil {
-			return err
-		}
-		if after := fileArgs(f); !reflect.DeepEqual(after, before) {
-			if _, err := tx.ExecContext(ctx, updateFile, append([]any{id}, after...)...); err != nil {
-				return s.internal(err, "write file")
-			}
-		}
-		return s.insertEvents(ctx, tx, events)
+		return fnErr
 	})
+}
+
+// updateFileTx is UpdateFile's work in the transaction tx. fnErr says why
+// the file was left unchanged (missing, or refused by fn); err is a failure
+// of the database, after which tx must be rolled back.
+func (s *Store) updateFileTx(ctx context.Context, tx *sql.Tx, id string, fn func(f *navette.FileRecord) ([]navette.Event, error)) (fnErr, err error) {
+	f, err := scanFile(tx.QueryRowContext(ctx, `SELECT `+fileCols+` FROM files WHERE id = $1`+s.lock, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return navette.Errorf(navette.ENOTFOUND, "No such file."), nil
+	} else if err != nil {
+		return nil, s.internal(err, "load file")
+	}
+	before := fileArgs(f)
+	events, err := fn(f)
+	if err != nil {
+		return err, nil
+	}
+	if err := checkEvents(events); err != nil {
+		return err, nil
+	}
+	if after := fileArgs(f); !reflect.DeepEqual(after, before) {
+		if _, err := tx.ExecContext(ctx, updateFile, append([]any{id}, after...)...); err != nil {
+			return nil, s.internal(err, "write file")
+		}
+	}
+	return nil, s.insertEvents(ctx, tx, events)
+}
+
+// UpdateFiles is UpdateFile on each of ids in one write transaction; a
+// file whose fn fails, or that is missing, is skipped with its error.
+func (s *Store) UpdateFiles(ctx context.Context, ids []string, fn func(i int, f *navette.FileRecord) ([]navette.Event, error)) ([]error, error) {
+	errs := make([]error, len(ids))
+	err := s.inTx(ctx, "update files", func(tx *sql.Tx) error {
+		// In the order of the ids, so that two batches lock the rows they
+		// share in the same order (PostgreSQL).
+		order := make([]int, len(ids))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(ids[a], ids[b]) })
+		for _, i := range order {
+			fnErr, err := s.updateFileTx(ctx, tx, ids[i], func(f *navette.FileRecord) ([]navette.Event, error) { return fn(i, f) })
+			if err != nil {
+				return err
+			}
+			errs[i] = fnErr
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return errs, nil
 }
 
 // BlobsToDelete returns up to limit purged files, and rejected files whose

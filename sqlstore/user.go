@@ -143,6 +143,29 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*navette.User, e
 	return s.user(ctx, `SELECT `+userCols+` FROM users WHERE email = $1`, email)
 }
 
+// emailBatch is how many e-mails one query of UsersByEmails looks up.
+const emailBatch = 500
+
+// UsersByEmails returns the users holding any of emails, emailBatch
+// e-mails a query.
+func (s *Store) UsersByEmails(ctx context.Context, emails []string) ([]*navette.User, error) {
+	var users []*navette.User
+	args := make([]any, 0, min(len(emails), emailBatch))
+	for start := 0; start < len(emails); start += emailBatch {
+		batch := emails[start:min(start+emailBatch, len(emails))]
+		args = args[:0]
+		for _, e := range batch {
+			args = append(args, e)
+		}
+		got, err := s.queryUsers(ctx, s.rdb, "users by e-mails", `SELECT `+userCols+` FROM users WHERE email IN (`+placeholders(1, len(batch))+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		users = append(users, got...)
+	}
+	return users, nil
+}
+
 func (s *Store) user(ctx context.Context, query, arg string) (*navette.User, error) {
 	u, err := scanUser(s.rdb.QueryRowContext(ctx, query, arg))
 	if errors.Is(err, sql.ErrNoRows) {

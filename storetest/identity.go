@@ -428,6 +428,35 @@ func testMetaUsersBySource(t *testing.T, m *metaFixture) {
 	metaEqual(t, "UsersBySource(\"\")", userIDs(got), []string{hand.ID})
 }
 
+// testMetaUsersByEmails looks up more e-mails than one query of the store
+// may hold, some held by nobody.
+func testMetaUsersByEmails(t *testing.T, m *metaFixture) {
+	var emails []string
+	var want []*navette.User
+	for i := range 3 {
+		u := m.user(fmt.Sprintf("Held%d", i))
+		want = append(want, u)
+		emails = append(emails, u.Email)
+	}
+	for i := range 1200 {
+		emails = append(emails, fmt.Sprintf("nobody%d@example.org", i))
+	}
+	emails = append(emails, want[2].Email)
+	emails[700], emails[2] = emails[2], emails[700]
+	got, err := m.s.UsersByEmails(m.ctx, emails)
+	if err != nil {
+		t.Fatalf("UsersByEmails: %v", err)
+	}
+	byID := func(x, y *navette.User) int { return strings.Compare(x.ID, y.ID) }
+	slices.SortFunc(got, byID)
+	got = slices.CompactFunc(got, func(x, y *navette.User) bool { return x.ID == y.ID })
+	slices.SortFunc(want, byID)
+	metaEqual(t, "UsersByEmails", got, want)
+	if got, err := m.s.UsersByEmails(m.ctx, nil); err != nil || len(got) != 0 {
+		t.Errorf("UsersByEmails(none) = %d users, %v", len(got), err)
+	}
+}
+
 func testMetaSaveUsers(t *testing.T, m *metaFixture) {
 	lawyer := func(u *navette.User) { u.Source, u.ExternalID, u.Kind = "lawyers", navette.NewID(), "lawyer" }
 	a := m.person("Anne Avocat", navette.RolePartner, lawyer)

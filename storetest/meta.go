@@ -1050,6 +1050,60 @@ func testMetaUpdateFile(t *testing.T, m *metaFixture) {
 	}
 }
 
+// testMetaUpdateFiles checks that one batch writes the files whose fn
+// succeeds, with their events, and leaves the refused and missing ones, whose
+// errors come back at their index.
+func testMetaUpdateFiles(t *testing.T, m *metaFixture) {
+	alice := m.user("Alice")
+	d := m.deposit(navette.DepositDraft, alice)
+	a, refused, b := m.file(d), m.file(d), m.file(d)
+	missing := navette.NewID()
+	ev := navette.Event{Time: m.clock.Now(), Type: navette.EventFileStored, ActorID: alice.ID, DepositID: d.ID, FileID: b.ID, Size: b.Size, SHA256: metaRandom(32)}
+	failure := &errMetaTest{4}
+	ids := []string{b.ID, missing, refused.ID, a.ID}
+	var seen []string
+	errs, err := m.s.UpdateFiles(m.ctx, ids, func(i int, got *navette.FileRecord) ([]navette.Event, error) {
+		seen = append(seen, got.ID)
+		if got.ID != ids[i] {
+			t.Errorf("fn(%d) got file %s, want %s", i, got.ID, ids[i])
+		}
+		got.Offset, got.Resume = 8192, metaRandom(50)
+		switch got.ID {
+		case refused.ID:
+			return nil, failure
+		case b.ID:
+			got.SHA256 = ev.SHA256
+			b = metaCloneFile(got)
+			return []navette.Event{ev}, nil
+		}
+		a = metaCloneFile(got)
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatalf("UpdateFiles: %v", err)
+	}
+	if len(errs) != len(ids) {
+		t.Fatalf("UpdateFiles returned %d errors, want %d", len(errs), len(ids))
+	}
+	if errs[0] != nil || errs[3] != nil || errs[2] != failure {
+		t.Errorf("UpdateFiles errors = %v, want nil, ENOTFOUND, fn's error as is, nil", errs)
+	}
+	metaCode(t, "UpdateFiles(missing)", errs[1], navette.ENOTFOUND)
+	if len(seen) != 3 {
+		t.Errorf("fn called on %v, want the 3 existing files", seen)
+	}
+	files := m.getFiles(d.ID)
+	metaEqual(t, "files after UpdateFiles", files, []*navette.FileRecord{a, refused, b})
+	metaEqual(t, "events", metaSeqs(t, m.events(d.ID)), []navette.Event{ev})
+
+	if errs, err := m.s.UpdateFiles(m.ctx, nil, func(int, *navette.FileRecord) ([]navette.Event, error) {
+		t.Error("UpdateFiles(none) called fn")
+		return nil, nil
+	}); err != nil || len(errs) != 0 {
+		t.Errorf("UpdateFiles(none) = %v, %v", errs, err)
+	}
+}
+
 func testMetaBlobsToDelete(t *testing.T, m *metaFixture) {
 	alice := m.user("Alice")
 	d := m.deposit(navette.DepositDraft, alice)

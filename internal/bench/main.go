@@ -67,6 +67,7 @@ func run() error {
 	concFlag := flag.String("concurrent", "20", "concurrent upload counts to measure, comma-separated (empty: none)")
 	concSize := flag.String("concurrent-size", "50MiB", "size of each concurrent upload")
 	profDir := flag.String("profile", "", "build navette with -tags pprof and write CPU profiles of its upload, download and concurrent phases into this directory")
+	binFlag := flag.String("bin", "", "measure this navette binary instead of building one (to compare two builds in alternate runs)")
 	flag.Parse()
 	if *cluster {
 		size, err := parseSize(*sizeFlag)
@@ -77,6 +78,9 @@ func run() error {
 	}
 	var sizes []int64
 	for _, s := range strings.Split(*sizesFlag, ",") {
+		if s == "" {
+			continue
+		}
 		n, err := parseSize(s)
 		if err != nil {
 			return err
@@ -115,9 +119,11 @@ func run() error {
 	if prof != nil {
 		tags = []string{"-tags", "pprof"}
 	}
-	bin, err := buildNavette(tmp, tags...)
-	if err != nil {
-		return err
+	bin := *binFlag
+	if bin == "" {
+		if bin, err = buildNavette(tmp, tags...); err != nil {
+			return err
+		}
 	}
 	self, err := os.Executable()
 	if err != nil {

@@ -1,0 +1,25 @@
+package cli
+
+import "testing"
+
+func TestMemoryLimit(t *testing.T) {
+	for _, c := range []struct {
+		spec, cgroup string
+		want         int64
+		bad          bool
+	}{
+		{"90%", "1073741824\n", 966367642, false},
+		{"90%", "max\n", 0, false},
+		{"90%", "", 0, false},
+		{"512MiB", "max\n", 512 << 20, false},
+		{"50%/512MiB", "4294967296\n", 2 << 30, false},
+		{"50%/512MiB", "max\n", 512 << 20, false},
+		{"0", "1073741824\n", 0, false},
+		{"lots", "", 0, true},
+	} {
+		got, err := memoryLimit(c.spec, c.cgroup)
+		if (err != nil) != c.bad || got != c.want {
+			t.Errorf("memoryLimit(%q, %q) = %d, %v; want %d, error %v", c.spec, c.cgroup, got, err, c.want, c.bad)
+		}
+	}
+}
