@@ -116,6 +116,7 @@ type Service struct {
 	denied  denials
 	scans   scans
 	commits groupCommit
+	stats   statsCache
 }
 
 // deliveries returns the DeliveryStore in use, or nil.

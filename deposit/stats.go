@@ -3,6 +3,7 @@ package deposit
 import (
 	"cmp"
 	"context"
+	"sync"
 	"time"
 	_ "time/tzdata" // Europe/Paris whatever the host has
 
@@ -17,6 +18,9 @@ type Stats struct {
 	navette.Activity
 	// Scope is the name of the court counted; "" for the whole platform.
 	Scope string
+	// CountedAt is when the store counted them: figures that took long to
+	// count are kept for StatsKeep (see Service.Stats).
+	CountedAt time.Time
 	// courts names each court by its id.
 	courts map[string]string
 }
@@ -94,6 +98,11 @@ func LastMonths(now time.Time, n int) []navette.Period {
 // platform's for a platform admin, their court's for a court admin (its
 // senders' deposits and the notices about them). Returns EFORBIDDEN for
 // anyone else, EUNAVAILABLE if the store cannot count.
+//
+// Visits at once share one count. Figures that took StatsSlow or more to
+// count (the platform's, at national scale, take tens of seconds) are kept
+// for StatsKeep, so that admins opening the page do not count them again
+// each time; quicker ones are counted at each visit.
 func (s *Service) Stats(ctx context.Context, actor *navette.User) (*Stats, error) {
 	courtID := ""
 	switch {
@@ -107,6 +116,12 @@ func (s *Service) Stats(ctx context.Context, actor *navette.User) (*Stats, error
 	if !ok {
 		return nil, navette.Errorf(navette.EUNAVAILABLE, "This store does not count statistics.")
 	}
+	return s.stats.get(ctx, courtID, s.Clock, func(ctx context.Context) (*Stats, error) {
+		return s.countStats(ctx, as, courtID)
+	})
+}
+
+func (s *Service) countStats(ctx context.Context, as navette.ActivityStore, courtID string) (*Stats, error) {
 	now := s.Clock.Now()
 	st := &Stats{Periods: LastMonths(now, StatsMonths), courts: map[string]string{}}
 	a, err := as.Activity(ctx, navette.ActivityFilter{Periods: st.Periods, CourtID: courtID, Top: StatsTop, Now: now})
@@ -124,5 +139,68 @@ func (s *Service) Stats(ctx context.Context, actor *navette.User) (*Stats, error
 	if courtID != "" {
 		st.Scope = cmp.Or(st.courts[courtID], courtID)
 	}
+	st.CountedAt = now
 	return st, nil
+}
+
+// How long counted statistics are kept.
+const (
+	StatsSlow = time.Second      // counts that took this long or more are kept
+	StatsKeep = 10 * time.Minute // for this long
+)
+
+// statsCache shares one count of each scope between the visits that ask at
+// once, and keeps the slow ones for StatsKeep. Its zero value is ready.
+type statsCache struct {
+	mu sync.Mutex
+	by map[string]*statsCount
+}
+
+type statsCount struct {
+	done chan struct{}
+	st   *Stats
+	err  error
+	keep bool // took StatsSlow or more
+}
+
+func (c *statsCache) get(ctx context.Context, scope string, clock navette.Clock, count func(context.Context) (*Stats, error)) (*Stats, error) {
+	c.mu.Lock()
+	e := c.by[scope]
+	if e == nil || e.stale(clock.Now()) {
+		e = &statsCount{done: make(chan struct{})}
+		if c.by == nil {
+			c.by = map[string]*statsCount{}
+		}
+		c.by[scope] = e
+		go c.fill(context.WithoutCancel(ctx), e, count)
+	}
+	c.mu.Unlock()
+	select {
+	case <-e.done:
+		return e.st, e.err
+	case <-ctx.Done():
+		return nil, navette.WrapError(navette.EUNAVAILABLE, ctx.Err(), "The statistics are still being counted: try again shortly.")
+	}
+}
+
+// stale reports whether a count must be made again: one in progress is
+// shared, a failed or quick one is not kept, a slow one is kept StatsKeep.
+func (e *statsCount) stale(now time.Time) bool {
+	select {
+	case <-e.done:
+	default:
+		return false
+	}
+	return e.err != nil || !e.keep || now.Sub(e.st.CountedAt) >= StatsKeep
+}
+
+// fill counts once, on a context of its own so that a visitor who leaves
+// does not waste the count the others wait for.
+func (c *statsCache) fill(ctx context.Context, e *statsCount, count func(context.Context) (*Stats, error)) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	start := time.Now()
+	e.st, e.err = count(ctx)
+	e.keep = time.Since(start) >= StatsSlow
+	close(e.done)
 }

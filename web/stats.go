@@ -20,7 +20,9 @@ type statsData struct {
 	// Scope is the court counted, "" for the whole platform.
 	Scope    string
 	From, To string
-	Totals   navette.ActivityRow
+	// CountedAt is when the figures were counted.
+	CountedAt time.Time
+	Totals    navette.ActivityRow
 	// Reminders and Dead count the reminders sent and the dead letters.
 	Reminders, Dead int64
 	Delays          navette.Delays
@@ -83,7 +85,7 @@ func (h *Handler) adminStats(w http.ResponseWriter, r *http.Request) {
 
 // newStatsData arranges st for the page in lang.
 func newStatsData(st *deposit.Stats, lang string) *statsData {
-	d := &statsData{Scope: st.Scope, Delays: st.Delays, Orgs: st.Orgs, Unfetched: "—",
+	d := &statsData{Scope: st.Scope, CountedAt: st.CountedAt, Delays: st.Delays, Orgs: st.Orgs, Unfetched: "—",
 		Median: formatDelay(st.Delays.Median, st.Delays.Fetched, lang), P90: formatDelay(st.Delays.P90, st.Delays.Fetched, lang)}
 	if n := len(st.Periods); n > 0 {
 		d.From, d.To = monthName(st.Periods[0].Start, lang), monthName(st.Periods[n-1].Start, lang)
