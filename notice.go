@@ -14,10 +14,11 @@ const (
 	NoticeSignInCode    NoticeKind = "sign_in_code"   // a one-time code to sign in (no producer yet)
 	NoticeAccessRevoked NoticeKind = "access_revoked" // the addressee lost access to the platform (no producer yet)
 	NoticeWithdrawn     NoticeKind = "withdrawn"      // to each recipient notified: the sender withdrew the deposit
+	NoticeDownloadLimit NoticeKind = "download_limit" // to the sender: a recipient downloaded a file as many times as the deposit allows
 )
 
 // NoticeKinds lists every kind, for templates and tests.
-var NoticeKinds = []NoticeKind{NoticeDeposit, NoticeReminder, NoticeReceipt, NoticeExpiryReport, NoticeSignInCode, NoticeAccessRevoked, NoticeContentAlert, NoticeWithdrawn, NoticeApproval}
+var NoticeKinds = []NoticeKind{NoticeDeposit, NoticeReminder, NoticeReceipt, NoticeExpiryReport, NoticeSignInCode, NoticeAccessRevoked, NoticeContentAlert, NoticeWithdrawn, NoticeApproval, NoticeDownloadLimit}
 
 // Valid reports whether k is a known kind.
 func (k NoticeKind) Valid() bool {

@@ -348,6 +348,32 @@ func (d *Download) delivered(ctx context.Context, r navette.ByteRange) {
 	d.recordDownload(ctx, how)
 }
 
+// limitNotice returns the notice that tells dep's sender that the actor
+// has now downloaded the file as many times as dep allows, if this
+// download is the one that reaches the cap (ok). It runs under
+// the deposit's lock, so downloads ending at once count one after the other.
+func (d *Download) limitNotice(ctx context.Context, dep *navette.DepositRecord, files []*navette.FileRecord, now time.Time) (notice navette.Notice, ok bool, err error) {
+	if dep.MaxDownloads <= 0 || !dep.NotifySender || dep.Key.IsZero() {
+		return notice, false, nil
+	}
+	if sending, err := d.s.sending(ctx, d.actor, dep); err != nil || sending {
+		return notice, false, err
+	}
+	n, err := d.s.Meta.DownloadCount(ctx, dep.ID, d.file.ID, d.actor.ID)
+	if err != nil || n+1 != dep.MaxDownloads {
+		return notice, false, err
+	}
+	nd, err := d.s.noticeData(dep, files, nil)
+	if err != nil {
+		return notice, false, err
+	}
+	nd.ExpiresAt, nd.FileNames, nd.Message = time.Time{}, nil, ""
+	nd.Recipient = notify.Person{Name: d.actor.Name, Email: d.actor.Email}
+	nd.DownloadedAt, nd.Limit = now, dep.MaxDownloads
+	notice, err = notify.NewNotice(d.s.Keys, navette.NoticeDownloadLimit, dep.SenderID, dep.ID, now, nd)
+	return notice, err == nil, err
+}
+
 // recordDownload records that every byte of the file reached the actor;
 // how is the event's detail.
 func (d *Download) recordDownload(ctx context.Context, how string) {
@@ -384,6 +410,12 @@ func (d *Download) recordDownload(ctx context.Context, how string) {
 			if err != nil {
 				return nil, err
 			}
+			ev.Notices = append(ev.Notices, n)
+			queued = true
+		}
+		if n, ok, err := d.limitNotice(ctx, dep, files, now); err != nil {
+			return nil, err
+		} else if ok {
 			ev.Notices = append(ev.Notices, n)
 			queued = true
 		}

@@ -14,7 +14,7 @@ import (
 // TestDownloadLimit caps a recipient at two complete downloads of a file:
 // partial fetches never count, the sender is never capped, the third
 // opening is refused as gone with ErrDownloadLimit and journaled for the
-// sender.
+// sender, who is told once, by the download that reached the cap.
 func TestDownloadLimit(t *testing.T) {
 	fx := newFixture(t)
 	ctx := context.Background()
@@ -88,6 +88,20 @@ func TestDownloadLimit(t *testing.T) {
 	}
 	if denied != 1 {
 		t.Errorf("%d refusals journaled at once, want 1 (the others counted in the minute's window)", denied)
+	}
+	// The download that reached the cap told the sender, once.
+	limits := 0
+	ns, _ := fx.notices(t, v.ID)
+	for _, n := range ns {
+		if n.Kind == navette.NoticeDownloadLimit {
+			limits++
+			if n.UserID != fx.sender.ID {
+				t.Errorf("download_limit notice to %s, want the sender", n.UserID)
+			}
+		}
+	}
+	if limits != 1 {
+		t.Errorf("%d download_limit notices queued, want 1", limits)
 	}
 	tr, err := fx.svc.Track(ctx, fx.sender, v.ID)
 	if err != nil || tr[fx.recipient.ID].AtLimit != 1 || tr[fx.recipient.ID].Files != 1 {

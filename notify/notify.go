@@ -40,6 +40,9 @@ type Data struct {
 	Recipient Person `json:"recipient,omitzero"`
 	// DownloadedAt is when, in a receipt.
 	DownloadedAt time.Time `json:"downloaded_at,omitzero"`
+	// Limit is the deposit's cap on complete downloads of a file by a
+	// person, in a download_limit notice.
+	Limit int `json:"limit,omitempty"`
 	// NeverFetched are the recipients who never downloaded, in an expiry
 	// report.
 	NeverFetched []Person `json:"never_fetched,omitempty"`

@@ -101,6 +101,7 @@ type view struct {
 	Sender       Person
 	Recipient    Person
 	Downloaded   string
+	Limit        int
 	NeverFetched []Person
 	FileNames    []string
 	Message      string
@@ -155,6 +156,7 @@ func (r *Renderer) Render(n *navette.Notice, to *navette.User, d *Data) (*Messag
 		Sender:      person(d.Sender),
 		Recipient:   person(d.Recipient),
 		Downloaded:  formatTime(d.DownloadedAt, lang),
+		Limit:       d.Limit,
 		Reason:      oneLine(d.Reason, maxLineText),
 		Code:        oneLine(d.Code, maxLineText),
 		CodeExpires: formatTime(d.CodeExpiresAt, lang),
