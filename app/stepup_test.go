@@ -123,3 +123,30 @@ func TestMinimumAssurance(t *testing.T) {
 		t.Errorf("sign out: %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestStepUpDownloads: with the operator's option, a browser session
+// downloads only within the step-up age of its last proof; an API token is
+// not asked, as for the other sensitive actions.
+func TestStepUpDownloads(t *testing.T) {
+	e := newEnv(t, func(c *app.Config) { c.Auth.StepUpDownloads = true })
+	d := e.send(map[string][]byte{"pv.pdf": []byte("procès-verbal")})
+	b, secret := e.signIn(t, lawyerEmail)
+	path := filePath(d, d.Files[0])
+	if resp, body := b.do(t, "GET", path, nil); resp.StatusCode != 200 {
+		t.Fatalf("a download right after sign-in: %d %s", resp.StatusCode, body)
+	}
+	e.clock.Advance(6 * time.Minute)
+	resp, body := b.do(t, "GET", path, nil)
+	var p api.Problem
+	json.Unmarshal(body, &p)
+	if resp.StatusCode != 401 || p.Code != navette.ESTEPUP {
+		t.Fatalf("a download 6 minutes later: %d %s", resp.StatusCode, body)
+	}
+	e.get(e.lawyer, path) // an API token downloads without a step-up
+	if resp, body := b.do(t, "POST", api.PathAuthStepUp, api.SecondFactor{Code: totp.Code(secret, totp.Step(e.clock.Now()))}); resp.StatusCode != 204 {
+		t.Fatalf("step-up: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := b.do(t, "GET", path, nil); resp.StatusCode != 200 {
+		t.Fatalf("a download after the step-up: %d %s", resp.StatusCode, body)
+	}
+}

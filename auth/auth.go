@@ -75,6 +75,10 @@ type Config struct {
 	// factors): older, the person gives a passkey or TOTP code again (5
 	// min).
 	StepUpAge time.Duration
+	// StepUpDownloads, an operator's option, makes browser sessions
+	// prove who they are again (within StepUpAge) before each download,
+	// as before the other sensitive actions.
+	StepUpDownloads bool
 	// MinAssurance is the weakest sign-in each role accepts (none when
 	// absent): a session below it reaches only "Mon compte", to add a
 	// passkey, and signing out (CheckAssurance).

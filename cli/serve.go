@@ -39,6 +39,8 @@ type serverFlags struct {
 	partnersToAgents, staffCodes    bool
 	forwardToPartners               bool
 	passkeyOnly                     bool
+	stepUpAge                       time.Duration
+	stepUpDownloads                 bool
 	minAssurance                    string
 	sessionIdle, sessionMaxAge      time.Duration
 	oidcIssuer, oidcClientID        string
@@ -97,6 +99,8 @@ func (f *serverFlags) define(fs *flag.FlagSet, defaultData string, demo bool) {
 	fs.BoolVar(&f.partnersToAgents, "partners-to-agents", false, "let partners send deposits to agents in person, not only to service mailboxes")
 	fs.BoolVar(&f.forwardToPartners, "forward-to-partners", false, "let agents forward the deposits they received to partners, not only within the ministry")
 	fs.BoolVar(&f.staffCodes, "staff-codes", demo, "let staff sign in with e-mailed codes and a second factor (without an identity provider)")
+	fs.DurationVar(&f.stepUpAge, "step-up-age", 5*time.Minute, "how recent a browser session's last proof of its person must be for a sensitive action (at most 5m)")
+	fs.BoolVar(&f.stepUpDownloads, "step-up-downloads", false, "make browser sessions prove who they are again (within --step-up-age) before each download")
 	fs.BoolVar(&f.passkeyOnly, "passkey-only", false, "let people sign in with a passkey alone (possession and user verification), without an e-mailed code; passkeys need --public-url")
 	fs.StringVar(&f.minAssurance, "min-assurance", "", "weakest sign-in each role accepts, ROLE=LEVEL,… with levels low (password, code alone), substantial (code and TOTP, OIDC), high (passkey); e.g. admin=high,partner=substantial")
 	fs.DurationVar(&f.sessionIdle, "session-idle", 30*time.Minute, "end browser sessions unused this long")
@@ -226,7 +230,7 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 		ForwardToPartners:    f.forwardToPartners,
 		Approvals:            f.approvals,
 		StaffCodes:           f.staffCodes,
-		Auth:                 auth.Config{PasskeyOnly: f.passkeyOnly, MinAssurance: minAssurance},
+		Auth:                 auth.Config{PasskeyOnly: f.passkeyOnly, MinAssurance: minAssurance, StepUpAge: f.stepUpAge, StepUpDownloads: f.stepUpDownloads},
 		SessionIdle:          f.sessionIdle,
 		SessionMaxAge:        f.sessionMaxAge,
 		TrustedProxies:       proxies,
@@ -291,6 +295,7 @@ func (f *serverFlags) platformChecks(env *Env) []flagCheck {
 		{f.accessibility != "none" && f.accessibility != "partial" && f.accessibility != "full", "--accessibility must be none, partial or full"},
 		{f.mode != "external" && f.mode != "internal", "--mode must be external or internal"},
 		{f.approvals != 1 && f.approvals != 2, "--approvals must be 2 (the two-person rule), or 1 on a site with one admin"},
+		{f.stepUpAge < 30*time.Second || f.stepUpAge > 5*time.Minute, "--step-up-age must be between 30s and 5m"},
 	}
 }
 

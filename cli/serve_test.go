@@ -164,6 +164,8 @@ func TestServeFlagsRefused(t *testing.T) {
 		{[]string{"--body-min-rate", "-5"}, nil, "not negative"},
 		{[]string{"--approvals", "0"}, nil, "--approvals must be 2"},
 		{nil, map[string]string{"NAVETTE_APPROVALS": "3"}, "--approvals must be 2"},
+		{[]string{"--step-up-age", "10m"}, nil, "--step-up-age must be between 30s and 5m"},
+		{nil, map[string]string{"NAVETTE_STEP_UP_AGE": "1s"}, "--step-up-age must be between 30s and 5m"},
 	} {
 		args := append([]string{"serve", "--data", dir, "--addr", "127.0.0.1:0"}, c.args...)
 		r := runCLI(t, c.vars, false, args...)

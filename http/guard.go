@@ -242,7 +242,7 @@ func (s *Server) allow(ctx context.Context, rt Route, u *navette.User, tok *nave
 		if err := s.Auth.CheckAssurance(u, cur.Session); err != nil {
 			return err
 		}
-		if stepUpRoutes[rt.Pattern] {
+		if s.needsStepUp(rt.Pattern) {
 			return s.Auth.RequireFresh(cur.Session)
 		}
 	}

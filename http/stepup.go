@@ -25,6 +25,18 @@ var stepUpRoutes = map[string]bool{
 	"POST " + api.PathAdminRequests + "/{id}/approve":     true,
 }
 
+// downloadRoutes are the downloads that need a step-up too when the
+// operator asks it (auth.Config.StepUpDownloads).
+var downloadRoutes = map[string]bool{
+	"GET " + api.PathDeposits + "/{id}/files/{fid}": true,
+	"GET " + api.PathCases + "/{id}/bundle":         true,
+}
+
+// needsStepUp reports whether a browser session must be fresh for pattern.
+func (s *Server) needsStepUp(pattern string) bool {
+	return stepUpRoutes[pattern] || (downloadRoutes[pattern] && s.Auth.Config.StepUpDownloads)
+}
+
 // handleStepUp makes the caller's session fresh again with a TOTP code,
 // before a sensitive action.
 func (s *Server) handleStepUp(w http.ResponseWriter, r *http.Request) {

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"cmp"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"navette"
@@ -19,6 +22,47 @@ var stepUpPages = map[string]bool{
 	"POST /admin/imports/apply":         true,
 	"POST /admin/settings":              true,
 	"POST /admin/requests/{id}/approve": true,
+}
+
+// downloadPages are the downloads that need a fresh strong authentication
+// too when the operator asks it (auth.Config.StepUpDownloads).
+var downloadPages = map[string]bool{
+	"GET /deposits/{id}/files/{fid}": true,
+	"GET /deposits/{id}/zip":         true,
+	"GET /cases/{id}/zip":            true,
+}
+
+// needsStepUp reports whether pattern needs a fresh session.
+func (h *Handler) needsStepUp(pattern string) bool {
+	return stepUpPages[pattern] || (downloadPages[pattern] && h.Auth.Config.StepUpDownloads)
+}
+
+// resumeKey carries, from the route that asked for a step-up to the
+// account page, where to go once it is done.
+type resumeKey struct{}
+
+// resumeTarget is where the person goes back to after a step-up asked for
+// by r: the page itself for a GET (a download resumes), the page the form
+// was sent from for anything else (its action can be made again at once).
+// Only a path of this site is ever returned; "" if there is none.
+func resumeTarget(r *http.Request) string {
+	if r.Method == http.MethodGet {
+		return resumeNext(r.URL.RequestURI())
+	}
+	ref, err := url.Parse(r.Header.Get("Referer"))
+	if err != nil || (ref.Host != "" && ref.Host != r.Host) {
+		return ""
+	}
+	return resumeNext(ref.RequestURI())
+}
+
+// resumeNext returns next if it is a path of this site to go back to
+// after a step-up, else "".
+func resumeNext(next string) string {
+	if next == "" || safeNext(next) != next || strings.HasPrefix(next, "/account/step-up") {
+		return ""
+	}
+	return next
 }
 
 // maxPasskeyBody bounds the JSON a passkey ceremony's answer comes in.
@@ -78,7 +122,7 @@ func (h *Handler) stepUpTOTP(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/account?done=verified", http.StatusSeeOther)
+	http.Redirect(w, r, cmp.Or(resumeNext(r.PostFormValue("next")), "/account?done=verified"), http.StatusSeeOther)
 }
 
 func (h *Handler) stepUpPasskeyOptions(w http.ResponseWriter, r *http.Request) {
@@ -101,7 +145,7 @@ func (h *Handler) stepUpPasskey(w http.ResponseWriter, r *http.Request) {
 		h.passkeyProblem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, nextJSON{Next: "/account?done=verified"})
+	writeJSON(w, http.StatusOK, nextJSON{Next: cmp.Or(resumeNext(r.URL.Query().Get("next")), "/account?done=verified")})
 }
 
 // readAnswer reads the answer of a ceremony.
@@ -142,6 +186,9 @@ type accountData struct {
 	// left.
 	Recovery     bool
 	RecoveryLeft int
+	// Next is the page to go back to once the step-up is done ("" to
+	// stay on the account page), and NextQuery it as a query string.
+	Next, NextQuery string
 }
 
 func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
@@ -183,6 +230,9 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 			return
 		}
 		d.StepUp = true
+		if d.Next, _ = r.Context().Value(resumeKey{}).(string); d.Next != "" {
+			d.NextQuery = "?next=" + url.QueryEscape(d.Next)
+		}
 	}
 	p := h.newPage(w, r, "Mon compte", "account")
 	switch r.URL.Query().Get("done") {
@@ -392,7 +442,8 @@ var passkeyEnglish = map[string]string{
 	"Votre rôle demande une connexion plus sûre : ajoutez une clé d’accès ci-dessous, puis reconnectez-vous avec elle. D’ici là, seule cette page vous est ouverte.": "Your role needs a stronger sign-in: add a passkey below, then sign in again with it. Until then, only this page is open to you.",
 	"Votre identité est confirmée : vous pouvez modifier vos facteurs pendant quelques minutes.":                                                                     "Your identity is confirmed: you may change your factors for a few minutes.",
 	"Confirmez votre identité": "Confirm who you are",
-	"Pour ajouter ou supprimer une clé d’accès, confirmez d’abord votre identité avec une clé d’accès ou le code de votre application d’authentification.": "To add or remove a passkey, first confirm who you are with a passkey or the code of your authenticator application.",
+	"Pour ajouter ou supprimer une clé d’accès, confirmez d’abord votre identité avec une clé d’accès ou le code de votre application d’authentification.":                                "To add or remove a passkey, first confirm who you are with a passkey or the code of your authenticator application.",
+	"Cette action demande de confirmer d’abord votre identité, avec une clé d’accès ou le code de votre application d’authentification. Vous reviendrez ensuite à la page où vous étiez.": "This action first needs you to confirm who you are, with a passkey or the code of your authenticator application. You will then go back to the page you were on.",
 	"Confirmer avec une clé d’accès": "Confirm with a passkey",
 	"Confirmer":                      "Confirm",
 }

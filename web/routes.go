@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -204,9 +205,11 @@ func (h *Handler) assured(w http.ResponseWriter, r *http.Request, rt Route, u *n
 		h.Error(w, r, err)
 		return false
 	}
-	if stepUpPages[rt.Pattern] {
+	if h.needsStepUp(rt.Pattern) {
 		if err := h.Auth.RequireFresh(cur.Session); err != nil {
-			// "Mon compte" asks for the passkey or TOTP code.
+			// "Mon compte" asks for the passkey or TOTP code, then goes
+			// back to where the person was.
+			r = r.WithContext(context.WithValue(r.Context(), resumeKey{}, resumeTarget(r)))
 			h.renderAccount(w, r, http.StatusUnauthorized, h.message(h.lang(nil, r), err))
 			return false
 		}

@@ -56,3 +56,77 @@ func TestStalePagesAskForStepUp(t *testing.T) {
 		}
 	}
 }
+
+// TestStepUpResumes: the step-up asked for by a stale session carries where
+// to go back to: the page a form was sent from, or the download itself;
+// with the operator's option, downloads ask for it too.
+func TestStepUpResumes(t *testing.T) {
+	af := newThemedAdminFixture(t, ThemeNavette)
+	f, admin := af.fixture, af.admin
+	admin.TOTP = navette.WrappedKey{KeyID: "kek", Data: []byte("sealed")}
+	send := func(method, target, form, referer string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(method, target, strings.NewReader(form))
+		if form != "" {
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		if referer != "" {
+			r.Header.Set("Referer", referer)
+		}
+		sess := &navette.Session{ID: "s", UserID: admin.ID, Stage: navette.StageFull, Method: "code+totp", VerifiedAt: f.clock.Now().Add(-6 * time.Minute)}
+		ctx := navette.NewContextWithUser(r.Context(), admin)
+		r = r.WithContext(auth.NewContext(ctx, &auth.Current{Session: sess, User: admin, CSRF: "csrf-token"}))
+		w := httptest.NewRecorder()
+		f.mux.ServeHTTP(w, r)
+		return w
+	}
+	id := navette.NewID()
+	tests := []struct {
+		name, method, path, referer string
+		downloads                   bool
+		status                      int
+		next                        string
+	}{
+		{"a form, back to its page", "POST", "/admin/settings", "http://example.com/admin/settings?tab=1", false, 401, "/admin/settings?tab=1"},
+		{"a form sent from elsewhere", "POST", "/admin/settings", "http://evil.example/admin", false, 401, ""},
+		{"a download, option off", "GET", "/deposits/" + id + "/zip", "", false, 404, ""},
+		{"a download, option on", "GET", "/deposits/" + id + "/zip", "", true, 401, "/deposits/" + id + "/zip"},
+		{"a file, option on", "GET", "/deposits/" + id + "/files/" + id, "", true, 401, "/deposits/" + id + "/files/" + id},
+	}
+	for _, tc := range tests {
+		f.h.Auth.Config.StepUpDownloads = tc.downloads
+		form := ""
+		if tc.method == "POST" {
+			form = "max_files=3"
+		}
+		w := send(tc.method, tc.path, form, tc.referer)
+		body := w.Body.String()
+		if w.Code != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.name, w.Code, tc.status)
+			continue
+		}
+		hidden := `name="next" value="` + strings.ReplaceAll(tc.next, "&", "&amp;") + `"`
+		if got := strings.Contains(body, `name="next"`); got != (tc.next != "") || (tc.next != "" && !strings.Contains(body, hidden)) {
+			t.Errorf("%s: next field %v, want %q", tc.name, got, tc.next)
+		}
+	}
+	f.h.Auth.Config.StepUpDownloads = false
+}
+
+// TestResumeNext keeps only paths of this site, never the step-up itself.
+func TestResumeNext(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"/admin/settings", "/admin/settings"},
+		{"/deposits/x/zip?a=1", "/deposits/x/zip?a=1"},
+		{"", ""},
+		{"//evil.example/x", ""},
+		{"https://evil.example/x", ""},
+		{`/\evil.example`, ""},
+		{"/account/step-up/totp", ""},
+		{"/signin", ""},
+		{"/a\r\nLocation: x", ""},
+	} {
+		if got := resumeNext(tc.in); got != tc.want {
+			t.Errorf("resumeNext(%q): got %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
