@@ -351,6 +351,10 @@ func egressScenario(t *testing.T, a *app.App, base string, mail *testsmtp.Server
 	b.Run("enrol the second factor",
 		chromedp.SendKeys(chromedp.CSS("#code"), totp.Code(secret, totp.Step(time.Now()))),
 		chromedp.Submit(chromedp.CSS("#code")),
+		chromedp.WaitVisible(chromedp.CSS("#recovery-codes")),
+	)
+	b.Run("go on from the recovery codes",
+		chromedp.Click(chromedp.CSS("#codes-done")),
 		chromedp.WaitVisible(chromedp.CSS("table, .empty")),
 	)
 	b.Run("open the deposit", chromedp.Click(chromedp.CSS(`a[href="/deposits/`+d.ID+`"]`)), chromedp.WaitVisible(chromedp.CSS(".facts")))
