@@ -77,6 +77,10 @@ type Activity struct {
 	// Orgs are the partner organisations that received the most bytes,
 	// most first.
 	Orgs []OrgVolume
+	// LocalOperator counts the journal's events caused from the server's
+	// shell (actor LocalOperator: `navette admin … --data`), which no
+	// second admin reviewed; platform-wide figures only.
+	LocalOperator int64
 }
 
 // ActivityRow counts the deposits of one month and one group of senders:

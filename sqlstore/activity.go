@@ -50,13 +50,27 @@ func (s *Store) Activity(ctx context.Context, f navette.ActivityFilter) (*navett
 	}
 	a := &navette.Activity{}
 	for _, step := range []func(context.Context, navette.ActivityFilter, *navette.Activity) error{
-		s.activityRows, s.activityNotices, s.activityDelays, s.activityPercentiles, s.activityOrgs,
+		s.activityRows, s.activityNotices, s.activityDelays, s.activityPercentiles, s.activityOrgs, s.activityLocal,
 	} {
 		if err := step(ctx, f, a); err != nil {
 			return nil, err
 		}
 	}
 	return a, nil
+}
+
+// activityLocal counts the events the local operator caused in the span,
+// for the whole platform only.
+func (s *Store) activityLocal(ctx context.Context, f navette.ActivityFilter, a *navette.Activity) error {
+	if f.CourtID != "" {
+		return nil
+	}
+	err := s.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE actor_id = $1 AND time >= $2 AND time < $3`,
+		navette.LocalOperator, f.Periods[0].Start.UnixMicro(), f.Periods[len(f.Periods)-1].End.UnixMicro()).Scan(&a.LocalOperator)
+	if err != nil {
+		return s.internal(err, "count local operator events")
+	}
+	return nil
 }
 
 // scanAll runs query and calls scan on each row.

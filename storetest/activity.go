@@ -203,6 +203,17 @@ func testMetaActivity(t *testing.T, m *metaFixture) {
 
 	data := m.activityFill()
 	amiens, lille := data.amiens.ID, data.lille.ID
+	// The local operator acted in March (out of the span), April and May.
+	for _, day := range []time.Time{
+		time.Date(2025, time.March, 10, 9, 0, 0, 0, time.UTC),
+		time.Date(2025, time.April, 10, 9, 0, 0, 0, time.UTC),
+		time.Date(2025, time.May, 10, 9, 0, 0, 0, time.UTC),
+	} {
+		ev := navette.Event{Time: day, Type: navette.EventSettingsChanged, ActorID: navette.LocalOperator, Detail: "max_files=3"}
+		if err := m.s.AppendEvents(m.ctx, ev); err != nil {
+			t.Fatalf("AppendEvents as the local operator: %v", err)
+		}
+	}
 	rows := []navette.ActivityRow{
 		{Month: "2025-04", CourtID: amiens, Deposits: 2, Files: 3, Bytes: 1300},
 		{Month: "2025-05", Deposits: 1, Files: 1, Bytes: 5},
@@ -226,7 +237,8 @@ func testMetaActivity(t *testing.T, m *metaFixture) {
 			Notices: []navette.NoticeMonth{{Month: "2025-04", Reminders: 1, Dead: 1}, {Month: "2025-05", Reminders: 1, Dead: 2}},
 			Delays: navette.Delays{Available: 7, Fetched: 4, Ended: 5, Unfetched: 2,
 				Median: 144 * h, P90: 408 * h, Buckets: [5]int64{1, 1, 0, 1, 1}},
-			Orgs: []navette.OrgVolume{{Org: "SCP Durand", Deposits: 3, Bytes: 1055}, {Org: "Cabinet Martin", Deposits: 2, Bytes: 360}},
+			Orgs:          []navette.OrgVolume{{Org: "SCP Durand", Deposits: 3, Bytes: 1055}, {Org: "Cabinet Martin", Deposits: 2, Bytes: 360}},
+			LocalOperator: 2,
 		},
 	}, {
 		name: "Amiens",
@@ -259,6 +271,7 @@ func testMetaActivity(t *testing.T, m *metaFixture) {
 			Notices: []navette.NoticeMonth{{Month: "2025-05", Reminders: 1, Dead: 2}},
 			Delays: navette.Delays{Available: 5, Fetched: 2, Ended: 3, Unfetched: 2,
 				Median: 360 * h, P90: 456 * h, Buckets: [5]int64{0, 0, 0, 1, 1}},
+			LocalOperator: 1,
 		},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -277,6 +290,9 @@ func testMetaActivity(t *testing.T, m *metaFixture) {
 			}
 			if g, w := fmt.Sprintf("%+v", got.Orgs), fmt.Sprintf("%+v", tc.wants.Orgs); g != w {
 				t.Errorf("Orgs:\n got %s\nwant %s", g, w)
+			}
+			if got.LocalOperator != tc.wants.LocalOperator {
+				t.Errorf("LocalOperator: got %d, want %d", got.LocalOperator, tc.wants.LocalOperator)
 			}
 		})
 	}

@@ -5,6 +5,9 @@ import "navette/deposit"
 // statsEnglish translates the texts of the statistics page and its CSV.
 // They join english at start-up.
 var statsEnglish = map[string]string{
+	"Actions faites sur le serveur, hors règle des deux personnes":            "Actions taken on the server, outside the two-person rule",
+	"actions faites sur le serveur, hors règle des deux personnes":            "actions taken on the server, outside the two-person rule",
+	"à vérifier dans le journal":                                              "to check in the journal",
 	"Chiffres arrêtés le %s (gardés dix minutes quand leur calcul est long).": "Figures as of %s (kept ten minutes when they take long to count).",
 	"Ce fichier retirerait l’accès à %s personne, plus que la part autorisée d’un seul coup (10 %% des utilisateurs actifs de la source) : vérifiez que le fichier est complet. Rien n’a été appliqué.":  "This file would revoke the access of %s person, more than the share allowed at once (10 %% of the source's active users): check that the file is complete. Nothing was applied.",
 	"Ce fichier retirerait l’accès à %s personnes, plus que la part autorisée d’un seul coup (10 %% des utilisateurs actifs de la source) : vérifiez que le fichier est complet. Rien n’a été appliqué.": "This file would revoke the access of %s people, more than the share allowed at once (10 %% of the source's active users): check that the file is complete. Nothing was applied.",

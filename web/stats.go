@@ -22,7 +22,10 @@ type statsData struct {
 	From, To string
 	// CountedAt is when the figures were counted.
 	CountedAt time.Time
-	Totals    navette.ActivityRow
+	// LocalOperator counts the actions made from the server's shell,
+	// outside the two-person rule (platform-wide figures only).
+	LocalOperator int64
+	Totals        navette.ActivityRow
 	// Reminders and Dead count the reminders sent and the dead letters.
 	Reminders, Dead int64
 	Delays          navette.Delays
@@ -85,7 +88,7 @@ func (h *Handler) adminStats(w http.ResponseWriter, r *http.Request) {
 
 // newStatsData arranges st for the page in lang.
 func newStatsData(st *deposit.Stats, lang string) *statsData {
-	d := &statsData{Scope: st.Scope, CountedAt: st.CountedAt, Delays: st.Delays, Orgs: st.Orgs, Unfetched: "—",
+	d := &statsData{Scope: st.Scope, CountedAt: st.CountedAt, LocalOperator: st.LocalOperator, Delays: st.Delays, Orgs: st.Orgs, Unfetched: "—",
 		Median: formatDelay(st.Delays.Median, st.Delays.Fetched, lang), P90: formatDelay(st.Delays.P90, st.Delays.Fetched, lang)}
 	if n := len(st.Periods); n > 0 {
 		d.From, d.To = monthName(st.Periods[0].Start, lang), monthName(st.Periods[n-1].Start, lang)
@@ -298,6 +301,9 @@ func statsRecords(st *deposit.Stats, lang string) [][]string {
 		{text("90e centile du délai avant le premier téléchargement (secondes)"), int64(d.P90.Seconds())},
 	} {
 		add(f.what, "", "", f.v)
+	}
+	if st.Scope == "" {
+		add(text("actions faites sur le serveur, hors règle des deux personnes"), "", "", st.LocalOperator)
 	}
 	for _, o := range st.Orgs {
 		add(text("dépôts reçus par l’organisation"), "", o.Org, o.Deposits)
