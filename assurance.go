@@ -39,7 +39,8 @@ func (a Assurance) AtLeast(min Assurance) bool { return a.Rank() >= min.Rank() }
 // the journal record it: "passkey" and "code+passkey" are high,
 // "code+totp", "code+recovery" (a one-time recovery code instead of the
 // second factor) and "oidc" (and "oidc" with the provider's acr, as
-// "oidc:ACR") substantial, "ldap" and "code" low. An API token ("token")
+// "oidc:ACR", but for the eIDAS classes: "oidc:eidas1" low, "oidc:eidas3"
+// high) substantial, "ldap" and "code" low. An API token ("token")
 // is as strong as the sign-in that made it, which it does not record: it
 // counts as substantial. Unknown methods are low.
 func MethodAssurance(method string) Assurance {
@@ -49,7 +50,15 @@ func MethodAssurance(method string) Assurance {
 	case "code+totp", "code+recovery", "oidc", "token":
 		return AssuranceSubstantial
 	}
-	if strings.HasPrefix(method, "oidc:") {
+	if acr, ok := strings.CutPrefix(method, "oidc:"); ok {
+		// eIDAS levels as ProConnect and FranceConnect report them; any
+		// other class counts as a plain OpenID Connect sign-in.
+		switch acr {
+		case "eidas1":
+			return AssuranceLow
+		case "eidas3":
+			return AssuranceHigh
+		}
 		return AssuranceSubstantial
 	}
 	return AssuranceLow

@@ -57,5 +57,5 @@ func (l *lazyOIDC) Exchange(ctx context.Context, code, verifier, nonce string) (
 	if err != nil {
 		return nil, err
 	}
-	return &auth.Identity{Subject: c.Subject, Email: c.Email, EmailVerified: c.EmailVerified}, nil
+	return &auth.Identity{Subject: c.Subject, Email: c.Email, EmailVerified: c.EmailVerified, ACR: c.ACR}, nil
 }

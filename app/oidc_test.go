@@ -91,7 +91,9 @@ func TestOIDCSignIn(t *testing.T) {
 		t.Fatalf("me: %d %s", r.StatusCode, body)
 	}
 	evs, _ := e.app.Meta.Events(t.Context(), navette.EventFilter{Limit: 1000})
-	if last := evs[len(evs)-1]; last.Type != navette.EventSignIn || last.Detail != "oidc" {
+	// The provider reports its authentication context class (acr
+	// "eidas2"): the session's method keeps it.
+	if last := evs[len(evs)-1]; last.Type != navette.EventSignIn || last.Detail != "oidc:eidas2" {
 		t.Errorf("last event: %+v", last)
 	}
 

@@ -133,6 +133,9 @@ type Identity struct {
 	Subject       string
 	Email         string
 	EmailVerified bool
+	// ACR is the provider's authentication context class ("" if none):
+	// the session's method is then "oidc:ACR" (navette.MethodAssurance).
+	ACR string
 }
 
 // IdentityProvider is an OpenID Connect provider (package navette/oidc).

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"strings"
 	"time"
 
 	"navette"
@@ -71,7 +72,19 @@ func (s *Service) FinishOIDC(ctx context.Context, sealed, state, code string) (*
 	if err != nil {
 		return nil, err
 	}
-	return s.staffSignIn(ctx, id.Email, "oidc", id.Subject)
+	return s.staffSignIn(ctx, id.Email, oidcMethod(id.ACR), id.Subject)
+}
+
+// oidcMethod is the sign-in method of an OpenID Connect sign-in whose
+// provider reported acr: "oidc:ACR", or "oidc" when it reported none or
+// one that is not a short token of letters, digits and ":._/-".
+func oidcMethod(acr string) string {
+	if acr == "" || len(acr) > 64 || strings.IndexFunc(acr, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(":._/-", r))
+	}) >= 0 {
+		return "oidc"
+	}
+	return "oidc:" + acr
 }
 
 // staffSignIn makes a full session for the staff member with the given

@@ -114,6 +114,10 @@ type Claims struct {
 	Name string
 	// Groups are the values of the groups claim, if any.
 	Groups []string
+	// ACR is the authentication context class the provider reports (the
+	// acr claim, e.g. "eidas2"), AMR its methods (amr); empty if none.
+	ACR string
+	AMR []string
 }
 
 // New checks cfg and fetches the provider's discovery document through
@@ -336,6 +340,8 @@ func (p *Provider) verify(ctx context.Context, raw, accessToken, nonce string) (
 		{"name", &name},
 		{"given_name", &given},
 		{"family_name", &family},
+		{"acr", &c.ACR},
+		{"amr", &c.AMR},
 	} {
 		if err := decodeClaim(m, f.claim, f.dst); err != nil {
 			return nil, err

@@ -125,6 +125,8 @@ func TestSignIn(t *testing.T) {
 		EmailVerified: true,
 		Name:          "Alice Martin",
 		Groups:        []string{"greffe", "tj-amiens"},
+		ACR:           "eidas2",
+		AMR:           []string{"pwd"},
 	}
 	if !reflect.DeepEqual(claims, want) {
 		t.Errorf("claims %+v, want %+v", claims, want)

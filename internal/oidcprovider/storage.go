@@ -95,7 +95,7 @@ type authRequest struct {
 var _ op.AuthRequest = (*authRequest)(nil)
 
 func (a *authRequest) GetID() string                         { return a.id }
-func (a *authRequest) GetACR() string                        { return "" }
+func (a *authRequest) GetACR() string                        { return "eidas2" }
 func (a *authRequest) GetAMR() []string                      { return []string{"pwd"} }
 func (a *authRequest) GetAudience() []string                 { return []string{a.clientID} }
 func (a *authRequest) GetAuthTime() time.Time                { return a.authTime }
