@@ -200,6 +200,9 @@ func TestFullDisk(t *testing.T) {
 	if resp, body := lawyer.do(t, "GET", api.PathMe, nil); resp.StatusCode != http.StatusOK {
 		t.Errorf("a session's request on a full disk: %d %s", resp.StatusCode, body)
 	}
+	// Uses are recorded in the background: wait for those writes.
+	e.app.Accounts.Wait()
+	e.app.Auth.Wait()
 	for _, want := range []string{"recording a token's use failed", "recording a session's use failed"} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("no %q in the logs", want)

@@ -88,7 +88,7 @@ go build -o "$TOOLS/navette-testreport" ./internal/testreport
 NAVETTE_TEST_LOG_DIR=$(mktemp -d /tmp/navette-test-logs.XXXXXX)
 export NAVETTE_TEST_LOG_DIR
 set +e
-go test -race -count=1 -timeout 20m -json ./... | "$TOOLS/navette-testreport"
+go test -race -count=1 -timeout 30m -json ./... | "$TOOLS/navette-testreport"
 status=$?
 set -e
 

@@ -42,7 +42,6 @@ func TestSendOnBehalfInBrowser(t *testing.T) {
 	fillDeposit(ab, n, "leveque", "PARQUET 26/777", p)
 	ab.Run("choose the mailbox", chromedp.SetValue(chromedp.CSS("#from-space"), svc.Email))
 	ab.Axe("/new (on behalf of a mailbox)")
-	ab.Run("upload", chromedp.Click(chromedp.CSS("#upload")), chromedp.WaitEnabled(chromedp.CSS("#send")))
 	ab.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS(".facts")))
 	id := depositID(t, ab.Location())
 	if page := ab.Text("main"); !strings.Contains(page, "Au nom de") || !strings.Contains(page, svc.Email) {

@@ -475,6 +475,12 @@ func keyboardSignIn(t *testing.T, n *node, b *testbrowser.Browser, email string)
 	if loc := b.Location(); strings.Contains(loc, "/signin") {
 		t.Fatalf("after signing in with the keyboard: %s", loc)
 	}
+	// The enrolment is followed by the recovery codes, shown once.
+	if strings.Contains(b.Location(), "/account/recovery-codes") {
+		tabTo(t, b, "#codes-done")
+		b.Run("go on from the recovery codes", chromedp.KeyEvent("\r"),
+			chromedp.WaitNotPresent(chromedp.CSS("#recovery-codes")), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	}
 }
 
 // TestKeyboardOnlyDeposit: with the keyboard alone (the operating

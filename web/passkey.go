@@ -37,6 +37,10 @@ func (h *Handler) needsStepUp(pattern string) bool {
 	return stepUpPages[pattern] || (downloadPages[pattern] && h.Auth.Config.StepUpDownloads)
 }
 
+// resumeFormKey carries, from the route that asked for a step-up to the
+// account page, the form to send again once it is done.
+type resumeFormKey struct{}
+
 // resumeKey carries, from the route that asked for a step-up to the
 // account page, where to go once it is done.
 type resumeKey struct{}
@@ -122,6 +126,10 @@ func (h *Handler) stepUpTOTP(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
+	if f := resumedForm(r); f != nil {
+		h.resume(w, r, f)
+		return
+	}
 	http.Redirect(w, r, cmp.Or(resumeNext(r.PostFormValue("next")), "/account?done=verified"), http.StatusSeeOther)
 }
 
@@ -189,6 +197,9 @@ type accountData struct {
 	// Next is the page to go back to once the step-up is done ("" to
 	// stay on the account page), and NextQuery it as a query string.
 	Next, NextQuery string
+	// Resume is the form that asked for the step-up, to be shown again
+	// filled once it is done with TOTP (nil if none).
+	Resume *resumeForm
 }
 
 func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
@@ -230,6 +241,7 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 			return
 		}
 		d.StepUp = true
+		d.Resume, _ = r.Context().Value(resumeFormKey{}).(*resumeForm)
 		if d.Next, _ = r.Context().Value(resumeKey{}).(string); d.Next != "" {
 			d.NextQuery = "?next=" + url.QueryEscape(d.Next)
 		}

@@ -209,7 +209,8 @@ func (h *Handler) assured(w http.ResponseWriter, r *http.Request, rt Route, u *n
 		if err := h.Auth.RequireFresh(cur.Session); err != nil {
 			// "Mon compte" asks for the passkey or TOTP code, then goes
 			// back to where the person was.
-			r = r.WithContext(context.WithValue(r.Context(), resumeKey{}, resumeTarget(r)))
+			ctx := context.WithValue(r.Context(), resumeKey{}, resumeTarget(r))
+			r = r.WithContext(context.WithValue(ctx, resumeFormKey{}, formOf(r)))
 			h.renderAccount(w, r, http.StatusUnauthorized, h.message(h.lang(nil, r), err))
 			return false
 		}

@@ -104,6 +104,10 @@ func TestStepUpResumes(t *testing.T) {
 			t.Errorf("%s: status %d, want %d", tc.name, w.Code, tc.status)
 			continue
 		}
+		if tc.method == "POST" && tc.status == 401 && (!strings.Contains(body, `name="resume" value="/admin/settings"`) ||
+			!strings.Contains(body, `name="rf.max_files" value="3"`) || strings.Contains(body, `name="rf.csrf"`)) {
+			t.Errorf("%s: the form is not carried through the step-up:\n%s", tc.name, body)
+		}
 		hidden := `name="next" value="` + strings.ReplaceAll(tc.next, "&", "&amp;") + `"`
 		if got := strings.Contains(body, `name="next"`); got != (tc.next != "") || (tc.next != "" && !strings.Contains(body, hidden)) {
 			t.Errorf("%s: next field %v, want %q", tc.name, got, tc.next)
@@ -128,5 +132,39 @@ func TestResumeNext(t *testing.T) {
 		if got := resumeNext(tc.in); got != tc.want {
 			t.Errorf("resumeNext(%q): got %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestResumePage: once the step-up is done with TOTP, the form that asked
+// for it comes back filled as it was sent, with the session's CSRF token,
+// to be sent again with one press.
+func TestResumePage(t *testing.T) {
+	af := newThemedAdminFixture(t, ThemeNavette)
+	f, admin := af.fixture, af.admin
+	form := "code=123456&csrf=csrf-token&resume=%2Fadmin%2Fsettings&rf.max_files=3&rf.max_retention_days=30&rf.csrf=stolen"
+	r := httptest.NewRequest("POST", "/account/step-up/totp", strings.NewReader(form))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	sess := &navette.Session{ID: "s", UserID: admin.ID, Stage: navette.StageFull, Method: "code+totp", VerifiedAt: f.clock.Now()}
+	ctx := navette.NewContextWithUser(r.Context(), admin)
+	r = r.WithContext(auth.NewContext(ctx, &auth.Current{Session: sess, User: admin, CSRF: "csrf-token"}))
+	rf := resumedForm(r)
+	if rf == nil || rf.Action != "/admin/settings" || len(rf.Fields) != 2 {
+		t.Fatalf("resumedForm: %+v", rf)
+	}
+	w := httptest.NewRecorder()
+	f.h.resume(w, r, rf)
+	body := w.Body.String()
+	for _, want := range []string{`action="/admin/settings"`, `name="csrf" value="csrf-token"`, `name="max_files" value="3"`, `name="max_retention_days" value="30"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the resume page lacks %s:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "stolen") {
+		t.Error("the resume page carries a CSRF token of the form's own")
+	}
+	bad := httptest.NewRequest("POST", "/account/step-up/totp", strings.NewReader("resume=https%3A%2F%2Fevil.example%2F&rf.x=1"))
+	bad.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if got := resumedForm(bad); got != nil {
+		t.Errorf("a resume to another site: %+v", got)
 	}
 }
