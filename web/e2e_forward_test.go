@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"strings"
+	"time"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -49,8 +50,12 @@ func TestForwardInBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#forward-to"), colleague.Email),
 		chromedp.SendKeys(chromedp.CSS("#forward-message"), "Pour attribution."),
 		chromedp.Submit(chromedp.CSS("#forward-to")),
-		chromedp.WaitVisible(chromedp.CSS(".facts")),
 	)
+	// The original's page has .facts too: wait for the forward's page.
+	for end := time.Now().Add(30 * time.Second); strings.Contains(b.Location(), d.ID) && time.Now().Before(end); {
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.Run("the forward's page", chromedp.WaitVisible(chromedp.CSS(".facts")))
 	if loc := b.Location(); strings.Contains(loc, d.ID) {
 		t.Fatalf("after Transmettre, still on the original: %s", loc)
 	}
