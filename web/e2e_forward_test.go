@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
