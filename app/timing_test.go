@@ -163,21 +163,7 @@ func TestTimingTellsNothing(t *testing.T) {
 	t.Run("deposits of others", func(t *testing.T) {
 		d := e.send(map[string][]byte{"a.txt": []byte("secret")})
 		other := e.send(map[string][]byte{"b.txt": []byte("secret")})
-		get := func(id string) func() error {
-			return func() error {
-				req, _ := http.NewRequest("GET", e.url+api.PathDeposits+"/"+id, nil)
-				req.Header.Set("Authorization", "Bearer "+e.stranger)
-				resp, err := client.Do(req)
-				if err != nil {
-					return err
-				}
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusNotFound {
-					return fmt.Errorf("got %d, want 404", resp.StatusCode)
-				}
-				return nil
-			}
-		}
+		get := func(id string) func() error { return strangerMiss(e, client, api.PathDeposits+"/"+id) }
 		known := &timed{name: "another person's deposit", do: get(d.ID)}
 		unknown := &timed{name: "an id never issued", do: get(navette.NewID())}
 		again := &timed{name: "a second deposit of another person", do: get(other.ID)}
@@ -194,25 +180,29 @@ func TestTimingTellsNothing(t *testing.T) {
 		if d.CaseID == "" || o.CaseID == "" || d.CaseID == o.CaseID {
 			t.Fatalf("case ids %q and %q: want two cases", d.CaseID, o.CaseID)
 		}
-		get := func(id string) func() error {
-			return func() error {
-				req, _ := http.NewRequest("GET", e.url+api.PathCases+"/"+id, nil)
-				req.Header.Set("Authorization", "Bearer "+e.stranger)
-				resp, err := client.Do(req)
-				if err != nil {
-					return err
-				}
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusNotFound {
-					return fmt.Errorf("got %d, want 404", resp.StatusCode)
-				}
-				return nil
-			}
-		}
+		get := func(id string) func() error { return strangerMiss(e, client, api.PathCases+"/"+id) }
 		known := &timed{name: "another person's case", do: get(d.CaseID)}
 		unknown := &timed{name: "a case id never issued", do: get(navette.NewID())}
 		again := &timed{name: "a second case of another person", do: get(o.CaseID)}
 		measure(t, 1, timingRounds, known, unknown, again)
 		sameTiming(t, known, unknown, again)
 	})
+}
+
+// strangerMiss returns a request of path by the stranger that must answer
+// 404.
+func strangerMiss(e *env, client *http.Client, path string) func() error {
+	return func() error {
+		req, _ := http.NewRequest("GET", e.url+path, nil)
+		req.Header.Set("Authorization", "Bearer "+e.stranger)
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			return fmt.Errorf("got %d, want 404", resp.StatusCode)
+		}
+		return nil
+	}
 }
