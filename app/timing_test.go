@@ -170,23 +170,6 @@ func TestTimingTellsNothing(t *testing.T) {
 		measure(t, 1, timingRounds, known, unknown, again)
 		sameTiming(t, known, unknown, again)
 	})
-
-	t.Run("cases of others", func(t *testing.T) {
-		d := e.send(map[string][]byte{"a.txt": []byte("secret")})
-		var o api.Deposit
-		e.doJSON("POST", api.PathDeposits, e.agent, api.CreateDeposit{Recipients: []string{lawyerEmail}, Reference: "RG 26/07777", RetentionDays: 7}, http.StatusCreated, &o)
-		e.upload(e.agent, o.ID, "b.txt", []byte("secret"))
-		o = e.submit(e.agent, o.ID)
-		if d.CaseID == "" || o.CaseID == "" || d.CaseID == o.CaseID {
-			t.Fatalf("case ids %q and %q: want two cases", d.CaseID, o.CaseID)
-		}
-		get := func(id string) func() error { return strangerMiss(e, client, api.PathCases+"/"+id) }
-		known := &timed{name: "another person's case", do: get(d.CaseID)}
-		unknown := &timed{name: "a case id never issued", do: get(navette.NewID())}
-		again := &timed{name: "a second case of another person", do: get(o.CaseID)}
-		measure(t, 1, timingRounds, known, unknown, again)
-		sameTiming(t, known, unknown, again)
-	})
 }
 
 // strangerMiss returns a request of path by the stranger that must answer
