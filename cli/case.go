@@ -119,29 +119,10 @@ func getCase(ctx context.Context, env *Env, c *client.Client, id, path string) e
 	if path == "" {
 		path = id + ".zip"
 	}
-	if _, err := os.Lstat(path); err == nil {
-		return fmt.Errorf("%s exists; choose another --out", printable(path, 200))
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".navette-case-*.zip.part")
+	n, files, err := saveChecked(path, ".navette-case-*.zip.part", func(w io.Writer) (int64, error) {
+		return c.CaseBundle(ctx, id, w)
+	}, checkBundle)
 	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	n, err := c.CaseBundle(ctx, id, tmp)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	files, err := checkBundle(tmp.Name())
-	if err != nil {
-		return fmt.Errorf("the archive received is not whole: %v", err)
-	}
-	if err := os.Link(tmp.Name(), path); err != nil {
 		return err
 	}
 	if env.IsTerminal != nil && env.IsTerminal(env.Stderr) {
@@ -151,23 +132,39 @@ func getCase(ctx context.Context, env *Env, c *client.Client, id, path string) e
 	return nil
 }
 
+// saveChecked writes what fetch sends to a temporary file named after
+// pattern beside path, which takes path's name only once check accepts
+// it; it returns the bytes written and what check counted.
+func saveChecked(path, pattern string, fetch func(io.Writer) (int64, error), check func(string) (int, error)) (int64, int, error) {
+	if _, err := os.Lstat(path); err == nil {
+		return 0, 0, fmt.Errorf("%s exists; choose another --out", printable(path, 200))
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), pattern)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer os.Remove(tmp.Name())
+	n, err := fetch(tmp)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	count, err := check(tmp.Name())
+	if err != nil {
+		return 0, 0, fmt.Errorf("the archive received is not whole: %v", err)
+	}
+	return n, count, os.Link(tmp.Name(), path)
+}
+
 // checkBundle reads the archive at path and checks that each file its
 // JSON manifest lists is there with that size and SHA-256; it returns how
 // many there are.
 func checkBundle(path string) (int, error) {
-	zr, err := zip.OpenReader(path)
-	if err != nil {
-		return 0, err
-	}
-	defer zr.Close()
-	byName := map[string]*zip.File{}
-	for _, f := range zr.File {
-		byName[f.Name] = f
-	}
-	mf := byName["manifeste.json"]
-	if mf == nil {
-		return 0, errors.New("no manifest")
-	}
 	var m struct {
 		Files []struct {
 			Path   string `json:"path"`
@@ -175,35 +172,68 @@ func checkBundle(path string) (int, error) {
 			SHA256 string `json:"sha256"`
 		} `json:"files"`
 	}
-	rc, err := mf.Open()
+	zr, byName, err := openManifest(path, &m)
 	if err != nil {
 		return 0, err
 	}
-	err = json.NewDecoder(io.LimitReader(rc, 64<<20)).Decode(&m)
-	rc.Close()
-	if err != nil {
-		return 0, fmt.Errorf("manifest: %v", err)
-	}
+	defer zr.Close()
 	for _, e := range m.Files {
-		f := byName[e.Path]
-		if f == nil {
-			return 0, fmt.Errorf("%s: missing", printable(e.Path, 200))
-		}
-		rc, err := f.Open()
-		if err != nil {
+		if err := checkZIPEntry(byName[e.Path], e.Path, e.Size, e.SHA256); err != nil {
 			return 0, err
-		}
-		h := sha256.New()
-		n, err := io.Copy(h, rc)
-		rc.Close()
-		if err != nil {
-			return 0, fmt.Errorf("%s: %v", printable(e.Path, 200), err)
-		}
-		if n != e.Size || hex.EncodeToString(h.Sum(nil)) != e.SHA256 {
-			return 0, fmt.Errorf("%s: not the file the manifest describes", printable(e.Path, 200))
 		}
 	}
 	return len(m.Files), nil
+}
+
+// openManifest opens the ZIP archive at path and decodes its
+// manifeste.json into m; it returns the archive, to be closed, and its
+// entries by name.
+func openManifest(path string, m any) (*zip.ReadCloser, map[string]*zip.File, error) {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	byName := map[string]*zip.File{}
+	for _, f := range zr.File {
+		byName[f.Name] = f
+	}
+	mf := byName["manifeste.json"]
+	if mf == nil {
+		zr.Close()
+		return nil, nil, errors.New("no manifest")
+	}
+	rc, err := mf.Open()
+	if err == nil {
+		err = json.NewDecoder(io.LimitReader(rc, 64<<20)).Decode(m)
+		rc.Close()
+	}
+	if err != nil {
+		zr.Close()
+		return nil, nil, fmt.Errorf("manifest: %v", err)
+	}
+	return zr, byName, nil
+}
+
+// checkZIPEntry checks that f, the entry name, holds size bytes of that
+// SHA-256.
+func checkZIPEntry(f *zip.File, name string, size int64, sum string) error {
+	if f == nil {
+		return fmt.Errorf("%s: missing", printable(name, 200))
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, rc)
+	if err != nil {
+		return fmt.Errorf("%s: %v", printable(name, 200), err)
+	}
+	if n != size || hex.EncodeToString(h.Sum(nil)) != sum {
+		return fmt.Errorf("%s: not what the manifest describes", printable(name, 200))
+	}
+	return nil
 }
 
 // writeCaseTable prints cases as an aligned table.

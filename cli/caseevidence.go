@@ -1,16 +1,9 @@
 package cli
 
 import (
-	"archive/zip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"navette/client"
 	"navette/evidence"
@@ -23,29 +16,10 @@ func getCaseEvidence(ctx context.Context, env *Env, c *client.Client, id string,
 	if path == "" {
 		path = "preuves-affaire-" + id + ".zip"
 	}
-	if _, err := os.Lstat(path); err == nil {
-		return fmt.Errorf("%s exists; choose another --out", printable(path, 200))
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".navette-evidence-*.zip.part")
+	n, bundles, err := saveChecked(path, ".navette-evidence-*.zip.part", func(w io.Writer) (int64, error) {
+		return c.CaseEvidence(ctx, id, byDeposit, w)
+	}, checkCaseEvidence)
 	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	n, err := c.CaseEvidence(ctx, id, byDeposit, tmp)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	bundles, err := checkCaseEvidence(tmp.Name())
-	if err != nil {
-		return fmt.Errorf("the evidence received is not whole: %v", err)
-	}
-	if err := os.Link(tmp.Name(), path); err != nil {
 		return err
 	}
 	if env.IsTerminal != nil && env.IsTerminal(env.Stderr) {
@@ -59,29 +33,12 @@ func getCaseEvidence(ctx context.Context, env *Env, c *client.Client, id string,
 // deposit bundle its JSON manifest lists is there with that size and
 // SHA-256; it returns how many there are.
 func checkCaseEvidence(path string) (int, error) {
-	zr, err := zip.OpenReader(path)
+	var m evidence.CaseManifest
+	zr, byName, err := openManifest(path, &m)
 	if err != nil {
 		return 0, err
 	}
 	defer zr.Close()
-	byName := map[string]*zip.File{}
-	for _, f := range zr.File {
-		byName[f.Name] = f
-	}
-	mf := byName["manifeste.json"]
-	if mf == nil {
-		return 0, errors.New("no manifest")
-	}
-	var m evidence.CaseManifest
-	rc, err := mf.Open()
-	if err != nil {
-		return 0, err
-	}
-	err = json.NewDecoder(io.LimitReader(rc, 64<<20)).Decode(&m)
-	rc.Close()
-	if err != nil {
-		return 0, fmt.Errorf("manifest: %v", err)
-	}
 	n := 0
 	for _, d := range m.Deposits {
 		if d.Bundle == "" {
@@ -93,26 +50,4 @@ func checkCaseEvidence(path string) (int, error) {
 		n++
 	}
 	return n, nil
-}
-
-// checkZIPEntry checks that f, the entry name, holds size bytes of that
-// SHA-256.
-func checkZIPEntry(f *zip.File, name string, size int64, sum string) error {
-	if f == nil {
-		return fmt.Errorf("%s: missing", printable(name, 200))
-	}
-	rc, err := f.Open()
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, rc)
-	if err != nil {
-		return fmt.Errorf("%s: %v", printable(name, 200), err)
-	}
-	if n != size || hex.EncodeToString(h.Sum(nil)) != sum {
-		return fmt.Errorf("%s: not the bundle the manifest describes", printable(name, 200))
-	}
-	return nil
 }
