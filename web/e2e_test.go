@@ -445,7 +445,12 @@ func tabTo(t *testing.T, b *testbrowser.Browser, sel string) {
 	q := strconv.Quote(sel)
 	for range 60 {
 		if testbrowser.Eval[bool](b, `document.activeElement !== null && document.activeElement.matches(`+q+`) && document.activeElement.matches(":focus")`) {
-			if o := testbrowser.Eval[string](b, `getComputedStyle(document.activeElement).outlineStyle`); o == "none" {
+			// A file input is hidden behind its label: the label's
+			// "Choisir des fichiers" shows its focus.
+			if o := testbrowser.Eval[string](b, `(function (e) {
+				var pick = e.type === "file" && e.labels.length ? e.labels[0].querySelector(".pick") : null;
+				return getComputedStyle(pick || e).outlineStyle;
+			})(document.activeElement)`); o == "none" {
 				t.Errorf("%s has no visible focus", sel)
 			}
 			return
@@ -502,6 +507,14 @@ func TestKeyboardOnlyDeposit(t *testing.T) {
 	tabTo(t, b, "#reference")
 	b.Run("type the reference", chromedp.KeyEvent("RG 26/1"))
 	tabTo(t, b, "#files")
+	// The browser's own file button speaks the browser's language, not the
+	// page's: it is hidden behind the label's French button.
+	if got := testbrowser.Eval[string](b, `document.querySelector("label[for=files] .pick").innerText`); got != "Choisir des fichiers" {
+		t.Errorf("file button: got %q, want %q", got, "Choisir des fichiers")
+	}
+	if w := testbrowser.Eval[float64](b, `document.getElementById("files").getBoundingClientRect().width`); w > 1 {
+		t.Errorf("the native file control is %v px wide: its button would show in the browser's language", w)
+	}
 	b.Run("choose a file", chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{f}), chromedp.WaitVisible(chromedp.CSS("#file-list li")))
 	// The upload is announced to screen readers while it runs: see
 	// TestEndToEnd, which watches #live during the one-step send.
