@@ -1,8 +1,8 @@
 // Command testreport reads "go test -json" on standard input and prints what
 // a person needs: one line per package as go test prints it, the full output
 // of every failing test, every skipped test with its reason, and a closing
-// line "tests: N passed, N failed, N skipped". It exits non-zero if anything
-// failed. scripts/test.sh pipes the suite through it.
+// line "tests: N passed, N failed, N skipped" after the slowest top-level
+// tests (where a run's time goes). It exits non-zero if anything failed. scripts/test.sh pipes the suite through it.
 package main
 
 import (
@@ -32,6 +32,7 @@ func run(in io.Reader, out io.Writer) int {
 	var passed, failed, skipped int
 	var failures, skips []string
 	failedPkgs := map[string]bool{}
+	var times []timing
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
@@ -64,6 +65,9 @@ func run(in io.Reader, out io.Writer) int {
 				}
 				continue
 			}
+			if !strings.Contains(e.Test, "/") {
+				times = append(times, timing{e.Package + " " + e.Test, e.Elapsed})
+			}
 			switch e.Action {
 			case "pass":
 				passed++
@@ -90,9 +94,31 @@ func run(in io.Reader, out io.Writer) int {
 	for _, f := range failures {
 		fmt.Fprint(out, "\n", f)
 	}
+	printSlowest(out, times, 15)
 	fmt.Fprintf(out, "\ntests: %d passed, %d failed, %d skipped\n", passed, failed, skipped)
 	if failed > 0 || len(failedPkgs) > 0 {
 		return 1
 	}
 	return 0
+}
+
+// timing is how long one top-level test took.
+type timing struct {
+	name    string
+	seconds float64
+}
+
+// printSlowest prints the n slowest of times, slowest first.
+func printSlowest(out io.Writer, times []timing, n int) {
+	sort.SliceStable(times, func(i, j int) bool { return times[i].seconds > times[j].seconds })
+	if len(times) > n {
+		times = times[:n]
+	}
+	if len(times) == 0 {
+		return
+	}
+	fmt.Fprintln(out, "\nslowest tests:")
+	for _, t := range times {
+		fmt.Fprintf(out, "%8.1fs  %s\n", t.seconds, t.name)
+	}
 }

@@ -9,7 +9,7 @@ import (
 func TestRun(t *testing.T) {
 	in := `{"Action":"run","Package":"p","Test":"TestA"}
 {"Action":"output","Package":"p","Test":"TestA","Output":"ok\n"}
-{"Action":"pass","Package":"p","Test":"TestA"}
+{"Action":"pass","Package":"p","Test":"TestA","Elapsed":2.5}
 {"Action":"output","Package":"p","Test":"TestB","Output":"    b_test.go:3: boom\n"}
 {"Action":"fail","Package":"p","Test":"TestB"}
 {"Action":"output","Package":"p","Test":"TestC","Output":"    needs x\n"}
@@ -20,7 +20,7 @@ func TestRun(t *testing.T) {
 	if code := run(strings.NewReader(in), &out); code != 1 {
 		t.Errorf("exit: got %d, want 1", code)
 	}
-	for _, want := range []string{"FAIL\tp\t1.500s", "boom", "SKIP p TestC: needs x", "tests: 1 passed, 1 failed, 1 skipped"} {
+	for _, want := range []string{"FAIL\tp\t1.500s", "boom", "SKIP p TestC: needs x", "slowest tests:\n     2.5s  p TestA\n", "tests: 1 passed, 1 failed, 1 skipped"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
