@@ -156,20 +156,20 @@ func (s *Service) limitReached(ctx context.Context, actor *navette.User, d *nave
 		"You have reached the limit of %d complete download(s) of this file that its sender set; ask the sender to send it again if you need it.", d.MaxDownloads)
 }
 
-// downloadClaimTTL is how long a download's claim on its place under the
-// cap lasts if it is neither recorded nor released (the node crashed
+// DownloadClaimTTL is how long a download's claim on its place under the
+// cap (JournalStore.ClaimDownload) lasts if it is neither recorded nor released (the node crashed
 // between the two): far longer than writing the last segment may take
 // (the HTTP server cuts a client that reads nothing for its body idle
 // timeout, a minute by default), short enough not to hold a recipient back
 // for long.
-const downloadClaimTTL = 10 * time.Minute
+const DownloadClaimTTL = 10 * time.Minute
 
 // claim claims the download's place under the deposit's cap, its last
 // bytes about to go out (JournalStore.ClaimDownload), and returns the
 // claim; the error of limitReached if there is none left.
 func (d *Download) claim(ctx context.Context) (string, error) {
 	now := d.s.Clock.Now()
-	id, err := d.s.Meta.ClaimDownload(ctx, d.deposit.ID, d.file.ID, d.actor.ID, d.deposit.MaxDownloads, now, now.Add(downloadClaimTTL))
+	id, err := d.s.Meta.ClaimDownload(ctx, d.deposit.ID, d.file.ID, d.actor.ID, d.deposit.MaxDownloads, now, now.Add(DownloadClaimTTL))
 	if err != nil {
 		return "", err
 	}
