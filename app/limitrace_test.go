@@ -14,6 +14,7 @@ import (
 	"navette"
 	"navette/api"
 	"navette/app"
+	"navette/app/apptest"
 	"navette/deposit"
 	"navette/internal/testpg"
 	"navette/seal"
@@ -24,7 +25,8 @@ import (
 // (every answer's headers and first bytes received before any reads on),
 // end with exactly one complete body and one download recorded; the
 // others are cut before their last bytes and refused for the cap. On
-// SQLite and on PostgreSQL, for two and for ten downloads.
+// SQLite and on PostgreSQL, for two and for ten downloads, and on two
+// nodes sharing a PostgreSQL database, the downloads spread over both.
 func TestDownloadLimitRace(t *testing.T) {
 	pg := testpg.Start(t)
 	for _, db := range []struct {
@@ -37,15 +39,24 @@ func TestDownloadLimitRace(t *testing.T) {
 		t.Run(db.name, func(t *testing.T) {
 			e := newEnv(t, db.tweak)
 			for _, n := range []int{2, 10} {
-				e.raceDownloads(t, n)
+				e.raceDownloads(t, n, e.url)
 			}
 		})
 	}
+	t.Run("two nodes", func(t *testing.T) {
+		dsn := pg.NewDatabase(t)
+		e := newEnv(t, func(c *app.Config) { c.DB = dsn })
+		other := apptest.Start(t, e.clock, func(c *app.Config) { c.DB, c.DataDir = dsn, e.dir })
+		for _, n := range []int{2, 10} {
+			e.raceDownloads(t, n, e.url, other.URL())
+		}
+	})
 }
 
 // raceDownloads sends a deposit capped at one download and fetches its
-// file n times at once through the API, as told for TestDownloadLimitRace.
-func (e *env) raceDownloads(t *testing.T, n int) {
+// file n times at once through the API of the nodes at urls in turn, as
+// told for TestDownloadLimitRace.
+func (e *env) raceDownloads(t *testing.T, n int, urls ...string) {
 	// Larger than what the sockets hold (the client's receive buffer is
 	// set small, the server's send buffer grows to 4 MiB at most), so that
 	// no answer can reach its last segment before its client reads on.
@@ -70,10 +81,10 @@ func (e *env) raceDownloads(t *testing.T, n int) {
 		mu            sync.Mutex
 		complete, cut int
 	)
-	for range n {
+	for i := range n {
 		started.Add(1)
 		done.Go(func() {
-			body, ok := e.slowFetch(ctx, t, client, filePath(d, f), &started, release)
+			body, ok := e.slowFetch(ctx, t, client, urls[i%len(urls)]+filePath(d, f), &started, release)
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -96,10 +107,6 @@ func (e *env) raceDownloads(t *testing.T, n int) {
 	if got := len(e.downloads(t, f.ID)); got != 1 {
 		t.Errorf("%d downloads at once under a cap of 1: %d recorded, want 1", n, got)
 	}
-	resp, body := e.fetch(t, route{"api", filePath, func(req *http.Request) { req.Header.Set("Authorization", "Bearer "+e.lawyer) }}, "GET", d, f)
-	if p := e.problem(resp, body, http.StatusGone); p.Type != navette.ProblemDownloadLimit {
-		t.Errorf("a download after the race: %+v", p)
-	}
 	denied := false
 	evs, err := e.app.Meta.Events(t.Context(), navette.EventFilter{DepositID: d.ID, Limit: 1000})
 	if err != nil {
@@ -109,15 +116,19 @@ func (e *env) raceDownloads(t *testing.T, n int) {
 		denied = denied || ev.Type == navette.EventAccessDenied && ev.Detail == "download_limit"
 	}
 	if !denied {
-		t.Errorf("no refusal for the cap journaled")
+		t.Errorf("no refusal for the cap journaled for the downloads cut")
+	}
+	resp, body := e.fetch(t, route{"api", filePath, func(req *http.Request) { req.Header.Set("Authorization", "Bearer "+e.lawyer) }}, "GET", d, f)
+	if p := e.problem(resp, body, http.StatusGone); p.Type != navette.ProblemDownloadLimit {
+		t.Errorf("a download after the race: %+v", p)
 	}
 }
 
-// slowFetch GETs path as the lawyer, tells started once the answer's
+// slowFetch GETs url as the lawyer, tells started once the answer's
 // headers came (the download started), reads on only once release is
 // closed, and returns the body and whether it came whole.
-func (e *env) slowFetch(ctx context.Context, t *testing.T, client *http.Client, path string, started *sync.WaitGroup, release <-chan struct{}) ([]byte, bool) {
-	req, err := http.NewRequestWithContext(ctx, "GET", e.url+path, nil)
+func (e *env) slowFetch(ctx context.Context, t *testing.T, client *http.Client, url string, started *sync.WaitGroup, release <-chan struct{}) ([]byte, bool) {
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
 	if err != nil {
 		t.Error(err)
 		started.Done()
