@@ -370,6 +370,22 @@ type JournalStore interface {
 	// of deposit depositID completely: the number of its EventFileDownloaded
 	// events with that deposit, file and actor. 0 if there are none.
 	DownloadCount(ctx context.Context, depositID, fileID, userID string) (int, error)
+	// ClaimDownload is the last step of a complete download of file fileID
+	// of deposit depositID by userID, which may download it max times:
+	// under the deposit's lock, against concurrent claims on every node, it
+	// counts the downloads recorded (DownloadCount) and the claims still
+	// running (neither ended nor expired at now); if together they are
+	// fewer than max, it adds a claim that expires at until and returns its
+	// id, else "" (the cap is reached). A claim ends with
+	// ReleaseDownloadClaim, or with the EventFileDownloaded event of its
+	// deposit, file and user appended by any method with a context from
+	// NewContextWithDownloadClaim, in that event's transaction. Returns
+	// EINVALID if max < 1 or until is not after now, ENOTFOUND if there is
+	// no such deposit.
+	ClaimDownload(ctx context.Context, depositID, fileID, userID string, max int, now, until time.Time) (string, error)
+	// ReleaseDownloadClaim ends the download claim id; nothing if it ended
+	// already or never was.
+	ReleaseDownloadClaim(ctx context.Context, id string) error
 
 	// TreeSize returns the number of leaves of the journal's tree: the
 	// number of events, as of a committed append.

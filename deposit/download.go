@@ -26,6 +26,10 @@ type Download struct {
 	deposit  *navette.DepositRecord
 	file     *navette.FileRecord
 	key      *seal.Key
+	// capped is set when the deposit caps the actor's complete downloads
+	// of the file: a whole download then claims its place under the cap
+	// before its last bytes go out.
+	capped bool
 	// Name is the file's name as its sender gave it.
 	Name string
 }
@@ -107,40 +111,79 @@ func (s *Service) OpenFile(ctx context.Context, actor *navette.User, depositID, 
 	if err != nil {
 		return nil, navette.WrapError(navette.EINTERNAL, err, "")
 	}
-	if err := s.checkDownloadLimit(ctx, actor, d, f); err != nil {
+	capped, err := s.checkDownloadLimit(ctx, actor, d, f)
+	if err != nil {
 		return nil, err
 	}
 	svcs, err := s.services(ctx, actor)
 	if err != nil {
 		return nil, err
 	}
-	return &Download{s: s, actor: actor, services: svcs, deposit: d, file: f, key: k, Name: string(name)}, nil
+	return &Download{s: s, actor: actor, services: svcs, deposit: d, file: f, key: k, capped: capped, Name: string(name)}, nil
 }
 
-// checkDownloadLimit returns an EGONE error wrapping navette.ErrDownloadLimit
-// if d caps downloads and actor, not its sender, downloaded f completely as
-// many times already (DownloadCount), and journals the refusal
-// (EventAccessDenied, detail "download_limit") for the sender's deposit
-// page. The count is per person: a member of a service mailbox has a cap
-// of their own. A download that starts below the cap runs to its end, so
-// downloads running at once may together pass it.
-func (s *Service) checkDownloadLimit(ctx context.Context, actor *navette.User, d *navette.DepositRecord, f *navette.FileRecord) error {
+// checkDownloadLimit reports whether d caps actor's complete downloads of
+// f (capped): it does, and actor is not its sender. It returns the error
+// of limitReached if actor downloaded f completely as many times already
+// (DownloadCount). The count is per person: a member of a service mailbox
+// has a cap of their own. Downloads that start below the cap at once are
+// counted again as their last bytes are about to go out (Download.claim),
+// so that together they never pass it.
+func (s *Service) checkDownloadLimit(ctx context.Context, actor *navette.User, d *navette.DepositRecord, f *navette.FileRecord) (capped bool, err error) {
 	if d.MaxDownloads <= 0 {
-		return nil
+		return false, nil
 	}
 	if sending, err := s.sending(ctx, actor, d); err != nil || sending {
-		return err
+		return false, err
 	}
 	n, err := s.Meta.DownloadCount(ctx, d.ID, f.ID, actor.ID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if n < d.MaxDownloads {
-		return nil
+		return true, nil
 	}
+	return true, s.limitReached(ctx, actor, d)
+}
+
+// limitReached journals that actor was refused a file of d for its cap
+// (EventAccessDenied, detail "download_limit") for the sender's deposit
+// page, and returns the EGONE error wrapping navette.ErrDownloadLimit that
+// refuses it.
+func (s *Service) limitReached(ctx context.Context, actor *navette.User, d *navette.DepositRecord) error {
 	s.deny(ctx, actor, d.ID, "download_limit")
 	return navette.WrapError(navette.EGONE, navette.ErrDownloadLimit,
 		"You have reached the limit of %d complete download(s) of this file that its sender set; ask the sender to send it again if you need it.", d.MaxDownloads)
+}
+
+// DownloadClaimTTL is how long a download's claim on its place under the
+// cap (JournalStore.ClaimDownload) lasts if it is neither recorded nor released (the node crashed
+// between the two): far longer than writing the last segment may take
+// (the HTTP server cuts a client that reads nothing for its body idle
+// timeout, a minute by default), short enough not to hold a recipient back
+// for long.
+const DownloadClaimTTL = 10 * time.Minute
+
+// claim claims the download's place under the deposit's cap, its last
+// bytes about to go out (JournalStore.ClaimDownload), and returns the
+// claim; the error of limitReached if there is none left.
+func (d *Download) claim(ctx context.Context) (string, error) {
+	now := d.s.Clock.Now()
+	id, err := d.s.Meta.ClaimDownload(ctx, d.deposit.ID, d.file.ID, d.actor.ID, d.deposit.MaxDownloads, now, now.Add(DownloadClaimTTL))
+	if err != nil {
+		return "", err
+	}
+	if id == "" {
+		return "", d.s.limitReached(ctx, d.actor, d.deposit)
+	}
+	return id, nil
+}
+
+// release ends claim, if the download it was for was not recorded.
+func (d *Download) release(ctx context.Context, claim string) {
+	if err := d.s.Meta.ReleaseDownloadClaim(context.WithoutCancel(ctx), claim); err != nil {
+		d.s.log().ErrorContext(ctx, "releasing a download claim", "file", d.file.ID, "err", err)
+	}
 }
 
 // WriteRange writes bytes [off, off+n) of the file to w, decrypting only the
@@ -156,16 +199,29 @@ func (s *Service) checkDownloadLimit(ctx context.Context, actor *navette.User, d
 // is recorded, once, when the bytes delivered to the actor by this call and
 // earlier ones cover the whole file (Service.Deliveries); they then start
 // again from nothing, so that a later complete download is recorded anew.
+//
+// When the deposit caps the actor's complete downloads, a whole-file read
+// claims its place under the cap just before the last segment goes out,
+// counting the downloads recorded and those at that same step; with none
+// left, the last segment is not written and the error of a reached cap is
+// returned, so the client never gets the whole file and nothing is
+// recorded. The claim ends as the download is recorded, or is released.
 func (d *Download) WriteRange(ctx context.Context, w io.Writer, off, n int64) error {
-	written, err := d.writeRange(ctx, w, off, n)
+	var claim string
+	written, err := d.writeRange(ctx, w, off, n, &claim)
+	if claim != "" {
+		ctx = navette.NewContextWithDownloadClaim(ctx, claim)
+		defer d.release(ctx, claim)
+	}
 	if written > 0 || err == nil && d.file.Size == 0 {
 		d.delivered(ctx, navette.ByteRange{Start: off, End: off + written})
 	}
 	return err
 }
 
-// writeRange does WriteRange's work and returns how many bytes w accepted.
-func (d *Download) writeRange(ctx context.Context, w io.Writer, off, n int64) (int64, error) {
+// writeRange does WriteRange's work and returns how many bytes w accepted;
+// it sets *claim to the claim it took, if any.
+func (d *Download) writeRange(ctx context.Context, w io.Writer, off, n int64, claim *string) (int64, error) {
 	size := d.file.Size
 	if off < 0 || n < 0 || off+n > size {
 		return 0, navette.Errorf(navette.EINVALID, "Range outside the file.")
@@ -183,7 +239,8 @@ func (d *Download) writeRange(ctx context.Context, w io.Writer, off, n int64) (i
 	stop := make(chan struct{})
 	defer close(stop)
 	out := decryptStage(r, first, last, stop)
-	if off == 0 && n == size {
+	whole := off == 0 && n == size
+	if whole {
 		out = hashStage(out, size, d.file.SHA256, stop)
 	}
 	pos := first * seal.SegmentSize
@@ -195,6 +252,12 @@ func (d *Download) writeRange(ctx context.Context, w io.Writer, off, n int64) (i
 		p := c.p
 		segStart := pos
 		pos += int64(len(p))
+		if whole && d.capped && pos == size {
+			if *claim, err = d.claim(ctx); err != nil {
+				sealedPool.Put(c.buf)
+				return written, err
+			}
+		}
 		lo := max(off-segStart, 0)
 		hi := min(off+n-segStart, int64(len(p)))
 		k, err := w.Write(p[lo:hi])

@@ -34,6 +34,7 @@ var Tables = []Table{
 	{Name: "evidence", Key: []string{"digest"}, Deletes: true},
 	{Name: "files", Key: []string{"id"}},
 	{Name: "deliveries", Key: []string{"file_id", "user_id"}, Deletes: true},
+	{Name: "download_claims", Key: []string{"id"}, Deletes: true},
 	{Name: "notices", Key: []string{"id"}},
 	{Name: "members", Key: []string{"service_id", "user_id"}, Deletes: true},
 	{Name: "sessions", Key: []string{"id"}, Deletes: true},

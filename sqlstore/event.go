@@ -93,6 +93,9 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []navette.E
 	if err := s.insertEvidence(ctx, tx, events); err != nil {
 		return err
 	}
+	if err := s.endDownloadClaim(ctx, tx, events); err != nil {
+		return err
+	}
 	return s.insertNotices(ctx, tx, events)
 }
 

@@ -186,6 +186,8 @@ func TestJournalStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
 		{"JournalTree", testMetaJournalTree},
 		{"Checkpoints", testMetaCheckpoints},
 		{"DownloadCount", testMetaDownloadCount},
+		{"DownloadClaims", testMetaDownloadClaims},
+		{"DownloadClaimsConcurrent", testMetaDownloadClaimsConcurrent},
 	})
 }
 
