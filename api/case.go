@@ -44,6 +44,11 @@ type Reply struct {
 	Message       string `json:"message,omitempty"`
 	RetentionDays int    `json:"retention_days,omitempty"` // 0: the operator's default
 	NotifySender  *bool  `json:"notify_sender,omitempty"`  // absent means true
+	// FromSpace is whom the reply is sent as: the e-mail address of a
+	// service mailbox the caller is a member of, or "" for in person.
+	// Absent (nil), it is sent on behalf of the recipient mailbox of the
+	// deposit through which the caller received it, if any.
+	FromSpace *string `json:"from_space,omitempty"`
 }
 
 // Extend is the body of POST /api/v1/deposits/{id}/extend: the days added

@@ -23,7 +23,7 @@ import (
 
 func init() {
 	register("case", "list your cases, show one, get its files, or its evidence for auditors (case ls [--q TEXT] | case show CASE_ID | case get CASE_ID | case evidence [--deposit] ID)", runCase)
-	register("reply", "answer a deposit you received, in its case (reply DEPOSIT_ID [--message TEXT] FILE…)", runReply)
+	register("reply", "answer a deposit you received, in its case (reply DEPOSIT_ID [--message TEXT] [--from ADDRESS] FILE…)", runReply)
 	register("extend", "extend a deposit you sent (extend DEPOSIT_ID --days N)", runExtend)
 }
 
@@ -272,12 +272,17 @@ func writeCase(env *Env, k *api.Case) {
 	tw.Flush()
 }
 
-const replyUsage = `DEPOSIT_ID [--message TEXT] [--retention DAYS] [--no-receipts] FILE…
+const replyUsage = `DEPOSIT_ID [--message TEXT] [--retention DAYS] [--no-receipts] [--from ADDRESS] FILE…
 
 Answers a deposit you received: a new deposit to its sender's side (the
 service mailbox of the case it came from, or the sender), in the same case
 and under the same reference, with the files (uploads resume by themselves),
 then submitted. Prints the new deposit's id on the last line.
+
+A deposit you received through a service mailbox you are a member of is
+answered on behalf of that mailbox, unless it was addressed to you in person
+too; --from ADDRESS answers on behalf of another mailbox of yours, --from ""
+in person.
 
 Flags:`
 
@@ -288,6 +293,12 @@ func runReply(ctx context.Context, env *Env, args []string) error {
 	retention := fs.Int("retention", 0, "`days` the files stay available (0: the server's default)")
 	message := fs.String("message", "", "`text` for the recipients")
 	noReceipts := fs.Bool("no-receipts", false, "do not e-mail me when each recipient first downloads")
+	var from *string
+	fs.Func("from", "reply on behalf of the service mailbox with this `e-mail` address, of which you are a member; \"\" in person (default: the mailbox the deposit came through)", func(v string) error {
+		v = strings.TrimSpace(v)
+		from = &v
+		return nil
+	})
 	if err := parseInterspersed(fs, env, args); err != nil {
 		return err
 	}
@@ -313,7 +324,7 @@ func runReply(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := c.Reply(ctx, id, api.Reply{Message: *message, RetentionDays: *retention, NotifySender: notifySender(*noReceipts)})
+	d, err := c.Reply(ctx, id, api.Reply{Message: *message, RetentionDays: *retention, NotifySender: notifySender(*noReceipts), FromSpace: from})
 	if err != nil {
 		return err
 	}

@@ -224,7 +224,8 @@ func TestReply(t *testing.T) {
 	if r1.CaseID != d1.CaseID {
 		t.Fatalf("submitted reply in case %s, want %s", r1.CaseID, d1.CaseID)
 	}
-	// The colleague, a member of the mailbox, answers the lawyer in person.
+	// The colleague, a member of the mailbox, answers the lawyer (on behalf
+	// of the mailbox, by default).
 	r2, err := c.svc.Reply(ctx, c.colleague, r1.ID, deposit.Answer{})
 	if err != nil {
 		t.Fatal(err)

@@ -13,14 +13,20 @@ type Answer struct {
 	Message       string
 	RetentionDays int // 0: the default
 	NoReceipts    bool
+	// FromSpace is whom the reply is sent as: nil for the default (see
+	// ReplyChoices), a pointer to "" for actor in person, or the e-mail
+	// address of a service mailbox actor is a member of, on behalf of
+	// which it is sent as by Draft.FromSpace.
+	FromSpace *string
 }
 
 // Reply makes a draft deposit from actor, a recipient of deposit id (in
 // person or as a member of a recipient mailbox), back to its sender's
 // side: the service mailbox of the case the sender's deposits came from
 // (see replyTo), or the sender in person; in the same case and under the
-// same reference. Files are then uploaded and the draft submitted as any
-// other. Returns ENOTFOUND as Get does, EFORBIDDEN for the sender or a role
+// same reference; on behalf of in.FromSpace, by default of the recipient
+// mailbox through which actor received the deposit (replyFrom). Files are
+// then uploaded and the draft submitted as any other. Returns ENOTFOUND as Get does, EFORBIDDEN for the sender or a role
 // that may not deposit, or when actor could not send a deposit to the
 // sender's side (partners write to a court's mailboxes).
 func (s *Service) Reply(ctx context.Context, actor *navette.User, id string, in Answer) (*View, error) {
@@ -55,8 +61,12 @@ func (s *Service) Reply(ctx context.Context, actor *navette.User, id string, in 
 	if err != nil {
 		return nil, navette.WrapError(navette.EINTERNAL, err, "")
 	}
+	from, err := s.replyFrom(ctx, actor, d, to, in.FromSpace)
+	if err != nil {
+		return nil, err
+	}
 	v, err := s.Create(ctx, actor, Draft{Recipients: []string{to.Email}, Reference: string(ref), Message: in.Message,
-		RetentionDays: in.RetentionDays, NoReceipts: in.NoReceipts})
+		RetentionDays: in.RetentionDays, NoReceipts: in.NoReceipts, FromSpace: from})
 	if err != nil {
 		return nil, err
 	}
@@ -130,4 +140,84 @@ func (s *Service) replyTo(ctx context.Context, actor *navette.User, d *navette.D
 		return nil, navette.Errorf(navette.EFORBIDDEN, "You cannot reply to this deposit: %s", navette.ErrorMessage(err))
 	}
 	return to, nil
+}
+
+// ReplyChoice is whom a person may send a reply to a deposit as.
+type ReplyChoice struct {
+	// Mailboxes are the service mailboxes the reply may be sent on behalf
+	// of, by e-mail address; none for a person who is a member of none.
+	Mailboxes []*navette.User
+	// Default is the mailbox a reply is sent on behalf of unless another
+	// choice is made; nil for in person.
+	Default *navette.User
+}
+
+// ReplyChoices returns whom actor may send a reply to v as, and the
+// default: the mailboxes actor is a member of and may send on behalf of,
+// but the one the reply goes to.
+func (s *Service) ReplyChoices(ctx context.Context, actor *navette.User, v *View) (*ReplyChoice, error) {
+	ms, err := s.SendingMailboxes(ctx, actor)
+	if err != nil || len(ms) == 0 {
+		return &ReplyChoice{}, err
+	}
+	to, err := s.replyTo(ctx, actor, v.DepositRecord, v.CaseID)
+	if navette.IsCode(err, navette.EFORBIDDEN) {
+		to = nil
+	} else if err != nil {
+		return nil, err
+	}
+	out := &ReplyChoice{Mailboxes: make([]*navette.User, 0, len(ms))}
+	for _, m := range ms {
+		if to == nil || m.ID != to.ID {
+			out.Mailboxes = append(out.Mailboxes, m)
+		}
+	}
+	if out.Default, err = s.defaultReplyFrom(ctx, actor, v.DepositRecord, to); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// replyFrom returns the e-mail address of the service mailbox a reply of
+// actor to d, going to to, is sent on behalf of ("" for in person): the
+// one asked for, else the default (defaultReplyFrom). Create checks it.
+func (s *Service) replyFrom(ctx context.Context, actor *navette.User, d *navette.DepositRecord, to *navette.User, asked *string) (string, error) {
+	if asked != nil {
+		return *asked, nil
+	}
+	u, err := s.defaultReplyFrom(ctx, actor, d, to)
+	if err != nil || u == nil {
+		return "", err
+	}
+	return u.Email, nil
+}
+
+// defaultReplyFrom returns the service mailbox a reply of actor to d,
+// going to to, is sent on behalf of unless asked otherwise: the first
+// recipient of d, in its order, that is an enabled mailbox actor is a
+// member of and not to; nil (in person) when d was addressed to actor in
+// person or through no such mailbox.
+func (s *Service) defaultReplyFrom(ctx context.Context, actor *navette.User, d *navette.DepositRecord, to *navette.User) (*navette.User, error) {
+	svcs, err := s.services(ctx, actor)
+	if err != nil || len(svcs) == 0 {
+		return nil, err
+	}
+	for _, r := range d.Recipients {
+		if r.UserID == actor.ID {
+			return nil, nil
+		}
+	}
+	for _, r := range d.Recipients {
+		if !svcs[r.UserID] || (to != nil && r.UserID == to.ID) {
+			continue
+		}
+		u, err := s.Meta.User(ctx, r.UserID)
+		if err != nil {
+			return nil, err
+		}
+		if !u.Disabled && u.Role == navette.RoleService {
+			return u, nil
+		}
+	}
+	return nil, nil
 }

@@ -66,6 +66,7 @@ func (s *Server) handleReplyDeposit(w http.ResponseWriter, r *http.Request) {
 		Message:       in.Message,
 		RetentionDays: in.RetentionDays,
 		NoReceipts:    in.NotifySender != nil && !*in.NotifySender,
+		FromSpace:     in.FromSpace,
 	})
 	if err != nil {
 		s.writeError(w, r, err)

@@ -150,12 +150,24 @@ func (h *Handler) reply(w http.ResponseWriter, r *http.Request) {
 		}
 		days = n
 	}
-	v, err := h.Deposits.Reply(r.Context(), u, r.PathValue("id"), deposit.Answer{Message: r.PostFormValue("message"), RetentionDays: days})
+	v, err := h.Deposits.Reply(r.Context(), u, r.PathValue("id"), deposit.Answer{Message: r.PostFormValue("message"), RetentionDays: days, FromSpace: replyFrom(r)})
 	if err != nil {
 		h.Error(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/new?"+url.Values{"draft": {v.ID}}.Encode(), http.StatusSeeOther)
+}
+
+// replyFrom returns the reply form's choice of whom the reply is sent as:
+// nil when the form offers none (the default), else the e-mail address of
+// a mailbox, "" for in person.
+func replyFrom(r *http.Request) *string {
+	vs, ok := r.PostForm["from_space"]
+	if !ok || len(vs) == 0 {
+		return nil
+	}
+	from := strings.TrimSpace(vs[0])
+	return &from
 }
 
 // extend lengthens the deposit by the days asked.

@@ -309,6 +309,9 @@ type depositData struct {
 	CaseID    string
 	CanReply  bool
 	CanExtend bool
+	// ReplyFrom is whom a reply may be sent as, with its default: the
+	// reply form's "Répondre au nom de" select, when it offers mailboxes.
+	ReplyFrom *deposit.ReplyChoice
 	// CanForward offers the forward (deposit.Forward) to an agent who
 	// received the deposit while it is available.
 	CanForward bool
@@ -342,6 +345,13 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request) {
 	lang := h.lang(nil, r)
 	h.addRecipients(r, u, v, d, lang)
 	d.Proofs = h.depositProofs(r, u, v.ID, d.IsSender, lang)
+	if d.CanReply {
+		var err error
+		if d.ReplyFrom, err = h.Deposits.ReplyChoices(r.Context(), u, v); err != nil {
+			h.Error(w, r, err)
+			return
+		}
+	}
 	p := h.newPage(w, r, "Dépôt", "")
 	if d.IsSender {
 		p.Nav = "sent"
