@@ -56,6 +56,9 @@ type CaseStore interface {
 	// CaseOf returns the id of the case of the deposit. Returns ENOTFOUND
 	// if it belongs to none.
 	CaseOf(ctx context.Context, depositID string) (string, error)
+	// CasesOf returns the case of each of the deposits that belongs to
+	// one, by deposit id, in one read.
+	CasesOf(ctx context.Context, depositIDs []string) (map[string]string, error)
 	// CaseDeposits returns the deposits in cases that f.UserID may see
 	// (as DepositFor decides: sent by them or, once submitted, from a
 	// service mailbox they are a member of, addressed to them or to a

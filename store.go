@@ -265,6 +265,11 @@ type FileStore interface {
 	// Files returns a deposit's files, oldest first.
 	Files(ctx context.Context, depositID string) ([]*FileRecord, error)
 
+	// FilesOf returns the files of each of the deposits, oldest first, by
+	// deposit id, in one read however many deposits a page lists; a
+	// deposit without files, or unknown, has no entry.
+	FilesOf(ctx context.Context, depositIDs []string) (map[string][]*FileRecord, error)
+
 	// UpdateFile loads the file, locks it, and calls fn; if fn succeeds its
 	// changes to the file (offset, state, resume, hash, stored time, key,
 	// name, blob deletion, checks) are written with the events it returns. Returns

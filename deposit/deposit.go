@@ -2,6 +2,7 @@ package deposit
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -279,19 +280,19 @@ func (s *Service) List(ctx context.Context, actor *navette.User, box navette.Box
 		next = formatCursor(last.CreatedAt, last.ID)
 	}
 	now := s.Clock.Now()
+	if box == navette.BoxInbox {
+		recs = slices.DeleteFunc(recs, func(d *navette.DepositRecord) bool { return Expired(d, now) })
+	}
+	pg, err := s.readPage(ctx, recs)
+	if err != nil {
+		return nil, "", err
+	}
 	views := make([]*View, 0, len(recs))
 	for _, d := range recs {
-		if box == navette.BoxInbox && Expired(d, now) {
-			continue
-		}
-		files, err := s.Meta.Files(ctx, d.ID)
-		if err != nil {
-			return nil, "", err
-		}
 		if d.State == navette.DepositAvailable && Expired(d, now) {
 			d.State = navette.DepositExpired
 		}
-		v, err := s.view(ctx, d, files)
+		v, err := s.viewIn(ctx, d, pg.files[d.ID], pg)
 		if err != nil {
 			return nil, "", err
 		}

@@ -344,7 +344,7 @@ func hashStage(in <-chan chunk, size int64, sum []byte, stop <-chan struct{}) <-
 		var pos int64
 		for c := range in {
 			if c.err == nil {
-				h.Write(c.p)
+				hashLimited(h, c.p)
 				pos += int64(len(c.p))
 				if pos == size && subtle.ConstantTimeCompare(h.Sum(nil), sum) != 1 {
 					sealedPool.Put(c.buf)

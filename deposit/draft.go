@@ -22,13 +22,13 @@ func (s *Service) Drafts(ctx context.Context, actor *navette.User) ([]*View, err
 	if err != nil {
 		return nil, err
 	}
+	pg, err := s.readPage(ctx, recs)
+	if err != nil {
+		return nil, err
+	}
 	views := make([]*View, 0, len(recs))
 	for _, d := range recs {
-		files, err := s.Meta.Files(ctx, d.ID)
-		if err != nil {
-			return nil, err
-		}
-		v, err := s.view(ctx, d, files)
+		v, err := s.viewIn(ctx, d, pg.files[d.ID], pg)
 		if err != nil {
 			return nil, err
 		}

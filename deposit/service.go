@@ -246,18 +246,24 @@ func (s *Service) fileKey(f *navette.FileRecord) (*seal.Key, error) {
 
 // view opens a deposit's sealed fields for display.
 func (s *Service) view(ctx context.Context, d *navette.DepositRecord, files []*navette.FileRecord) (*View, error) {
+	return s.viewIn(ctx, d, files, nil)
+}
+
+// viewIn is view for a deposit of the page pg, whose reads it shares (nil:
+// a deposit alone).
+func (s *Service) viewIn(ctx context.Context, d *navette.DepositRecord, files []*navette.FileRecord, pg *page) (*View, error) {
 	v := &View{DepositRecord: d}
-	sender, err := s.Meta.User(ctx, d.SenderID)
+	sender, err := pg.user(ctx, s, d.SenderID)
 	if err != nil {
 		return nil, err
 	}
 	v.Sender = sender
 	if d.FromSpaceID != "" {
-		if v.FromSpace, err = s.Meta.User(ctx, d.FromSpaceID); err != nil {
+		if v.FromSpace, err = pg.user(ctx, s, d.FromSpaceID); err != nil {
 			return nil, err
 		}
 	}
-	if v.CaseID, err = s.caseOf(ctx, d.ID); err != nil {
+	if v.CaseID, err = pg.caseOf(ctx, s, d.ID); err != nil {
 		return nil, err
 	}
 	if d.Key.IsZero() { // purged: the tombstone, and what the proofs keep

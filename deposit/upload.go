@@ -515,7 +515,7 @@ func hashStages(h hash.Hash, sc *scan, in <-chan segment) <-chan segment {
 			if sg.mark != nil {
 				sg.mark.hash, sg.mark.err = h.(encoding.BinaryMarshaler).MarshalBinary()
 			} else {
-				h.Write((*sg.buf)[sg.hashFrom:])
+				hashLimited(h, (*sg.buf)[sg.hashFrom:])
 			}
 			hashOut <- sg
 		}

@@ -111,6 +111,38 @@ func (s *Store) CaseOf(ctx context.Context, depositID string) (string, error) {
 	return id, nil
 }
 
+// CasesOf returns the case of each of the deposits in one, by deposit id,
+// a query per idBatch deposits.
+func (s *Store) CasesOf(ctx context.Context, depositIDs []string) (map[string]string, error) {
+	out := make(map[string]string, len(depositIDs))
+	for _, batch := range idBatches(depositIDs) {
+		if err := s.casesOf(ctx, batch, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) casesOf(ctx context.Context, batch []any, out map[string]string) error {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT deposit_id, case_id FROM case_deposits
+		WHERE deposit_id IN (`+placeholders(1, len(batch))+`)`, batch...)
+	if err != nil {
+		return s.internal(err, "cases of deposits")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var dep, c string
+		if err := rows.Scan(&dep, &c); err != nil {
+			return s.internal(err, "cases of deposits")
+		}
+		out[dep] = c
+	}
+	if err := rows.Err(); err != nil {
+		return s.internal(err, "cases of deposits")
+	}
+	return nil
+}
+
 // CaseDeposits returns the deposits in cases that f.UserID may see. One
 // query decides and reads, as DepositFor does.
 func (s *Store) CaseDeposits(ctx context.Context, f navette.CaseFilter) ([]navette.CaseDeposit, error) {

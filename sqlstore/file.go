@@ -157,6 +157,44 @@ func (s *Store) Files(ctx context.Context, depositID string) ([]*navette.FileRec
 		ORDER BY created_at, id`, depositID)
 }
 
+// idBatch is how many ids one query of FilesOf or CasesOf looks up.
+const idBatch = 500
+
+// FilesOf returns the files of the deposits, each deposit's oldest first,
+// by deposit id, a query per idBatch deposits.
+func (s *Store) FilesOf(ctx context.Context, depositIDs []string) (map[string][]*navette.FileRecord, error) {
+	out := make(map[string][]*navette.FileRecord, len(depositIDs))
+	for _, batch := range idBatches(depositIDs) {
+		files, err := s.queryFiles(ctx, s.rdb, "list files of deposits", `SELECT `+fileCols+` FROM files
+			WHERE deposit_id IN (`+placeholders(1, len(batch))+`) ORDER BY deposit_id, created_at, id`, batch...)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			out[f.DepositID] = append(out[f.DepositID], f)
+		}
+	}
+	return out, nil
+}
+
+// idBatches returns ids without repeats as query arguments, cut in batches
+// of at most idBatch.
+func idBatches(ids []string) [][]any {
+	seen := make(map[string]bool, len(ids))
+	var batches [][]any
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if n := len(batches); n == 0 || len(batches[n-1]) == idBatch {
+			batches = append(batches, make([]any, 0, min(idBatch, len(ids))))
+		}
+		batches[len(batches)-1] = append(batches[len(batches)-1], id)
+	}
+	return batches
+}
+
 // UpdateFile loads the file in a write transaction, calls fn, and writes back
 // what fn changed (all columns but id, deposit, size and creation time) with
 // the events it returns.

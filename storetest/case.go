@@ -24,6 +24,7 @@ func TestCaseStore(t *testing.T, open func(t *testing.T) CaseMetaStore) {
 		{"ByDigest", testCaseByDigest},
 		{"ByDigestConcurrent", testCaseByDigestConcurrent},
 		{"Join", testCaseJoin},
+		{"CasesOf", testCasesOf},
 		{"Deposits", testCaseDeposits},
 		{"List", testCaseList},
 	} {

@@ -141,6 +141,7 @@ func TestFileStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
 		{"CreateFile", testMetaCreateFile},
 		{"CreateFileConcurrent", testMetaCreateFileConcurrent},
 		{"Files", testMetaFiles},
+		{"FilesOf", testMetaFilesOf},
 		{"UpdateFile", testMetaUpdateFile},
 		{"UpdateFiles", testMetaUpdateFiles},
 		{"BlobsToDelete", testMetaBlobsToDelete},

@@ -3,20 +3,28 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"os"
+	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 )
 
 // Built with -tags pprof (as "go run ./internal/bench -profile DIR" builds
 // it), the server listens on NAVETTE_PPROF (host:port) for the benchmark:
 // POST /start?file=PATH starts a CPU profile into PATH, POST /stop ends it; GET /goroutine
-// lists the goroutines.
+// lists the goroutines; GET /lookup?name=block (or mutex, heap…) writes that
+// profile, the block and mutex ones being recorded from the start; GET
+// /sched writes the histogram of how long goroutines waited to run
+// (/sched/latencies:seconds), one "upper-bound-seconds count" a line.
 func init() {
 	addr := os.Getenv("NAVETTE_PPROF")
 	if addr == "" {
 		return
 	}
+	runtime.SetBlockProfileRate(100_000)
+	runtime.SetMutexProfileFraction(10)
 	mux := http.NewServeMux()
 	var f *os.File
 	mux.HandleFunc("POST /start", func(w http.ResponseWriter, r *http.Request) {
@@ -36,6 +44,22 @@ func init() {
 	})
 	mux.HandleFunc("GET /goroutine", func(w http.ResponseWriter, r *http.Request) {
 		pprof.Lookup("goroutine").WriteTo(w, 1)
+	})
+	mux.HandleFunc("GET /lookup", func(w http.ResponseWriter, r *http.Request) {
+		p := pprof.Lookup(r.URL.Query().Get("name"))
+		if p == nil {
+			http.NotFound(w, r)
+			return
+		}
+		p.WriteTo(w, 0)
+	})
+	mux.HandleFunc("GET /sched", func(w http.ResponseWriter, r *http.Request) {
+		m := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
+		metrics.Read(m)
+		h := m[0].Value.Float64Histogram()
+		for i, c := range h.Counts {
+			fmt.Fprintf(w, "%g %d\n", h.Buckets[i+1], c)
+		}
 	})
 	go http.ListenAndServe(addr, mux)
 }

@@ -9,12 +9,20 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"navette/api"
 	"navette/client"
 )
+
+// latencyRun is where a latency bench runs: the directory of its files, the
+// navette binary to measure ("" builds one) and its profiler (nil: none).
+type latencyRun struct {
+	base, bin string
+	prof      *profiler
+}
 
 // runLatency measures, in one run (make bench-latency):
 //   - how long after its last byte a file is available: navette's last
@@ -23,15 +31,17 @@ import (
 //   - the latency of what a person browsing does (the inbox list and the
 //     recipient search) at rest, then while n uploads and n downloads of
 //     size bytes run.
-func runLatency(base string, availSize int64, n int, size int64, runs int) error {
-	tmp, err := os.MkdirTemp(base, "navette-bench-latency-")
+func runLatency(lr latencyRun, availSize int64, n int, size int64, runs int) error {
+	tmp, err := os.MkdirTemp(lr.base, "navette-bench-latency-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	bin, err := buildNavette(tmp)
-	if err != nil {
-		return err
+	bin := lr.bin
+	if bin == "" {
+		if bin, err = buildNavette(tmp, lr.prof.tags()...); err != nil {
+			return err
+		}
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -47,7 +57,7 @@ func runLatency(base string, availSize int64, n int, size int64, runs int) error
 	if err != nil {
 		return err
 	}
-	nav, navURL, err := startNavette(bin, data, max(availSize, size), nil)
+	nav, navURL, err := startNavette(bin, data, max(availSize, size), lr.prof)
 	if err != nil {
 		return err
 	}
@@ -77,7 +87,7 @@ func runLatency(base string, availSize int64, n int, size int64, runs int) error
 	fmt.Printf("\n%-34s %10s %10s\n", "after the last byte ("+human(availSize)+")", "bare ms", "navette ms")
 	fmt.Printf("%-34s %10.1f %10.1f\n", "available (median of "+strconv.Itoa(runs)+")", ms(bareAvail), ms(navAvail))
 
-	rest, busy, err := measureAPI(navURL, sender, up, down, f, n, size)
+	rest, busy, err := measureAPI(navURL, sender, up, down, f, n, size, lr.prof)
 	if err != nil {
 		return err
 	}
@@ -157,7 +167,7 @@ func measureAvailable(bareURL string, up *client.Client, f *os.File, size int64,
 
 // measureAPI times browsing calls for ten seconds at rest, then for as
 // long as n uploads and n downloads of size bytes run.
-func measureAPI(navURL, sender string, up, down *client.Client, f *os.File, n int, size int64) (rest, busy []time.Duration, err error) {
+func measureAPI(navURL, sender string, up, down *client.Client, f *os.File, n int, size int64, prof *profiler) (rest, busy []time.Duration, err error) {
 	ctx := context.Background()
 	// An inbox of 100 deposits, and n files to download.
 	var fetch []*api.Deposit
@@ -194,8 +204,16 @@ func measureAPI(navURL, sender string, up, down *client.Client, f *os.File, n in
 	}
 	done := make(chan struct{})
 	var loadErr error
+	for _, p := range []string{"block", "mutex"} {
+		prof.save(p, "latency-busy-"+p+"-base.pprof")
+	}
+	prof.start("latency-busy.pprof")
+	schedBase := prof.sched()
+	var loadTime time.Duration
 	go func() {
 		defer close(done)
+		start := time.Now()
+		defer func() { loadTime = time.Since(start) }()
 		loadErr = parallel(2*n, func(i int) error {
 			if i < n {
 				_, err := up.Upload(ctx, drafts[i].ID, "load.bin", f, size, nil)
@@ -207,6 +225,17 @@ func measureAPI(navURL, sender string, up, down *client.Client, f *os.File, n in
 		})
 	}()
 	busy, err = probe.until(ctx, done)
+	if q, n := prof.sched().quantilesSince(schedBase, 0.5, 0.99, 0.999); n > 0 {
+		fmt.Printf("navette's goroutines under load waited to run (runtime/metrics /sched/latencies, %d waits): p50 ≤ %.2f ms, p99 ≤ %.2f ms, p99.9 ≤ %.2f ms\n", n, q[0], q[1], q[2])
+	}
+	prof.stop()
+	fmt.Printf("the %d uploads and %d downloads of %s took %.1f s\n", n, n, human(size), loadTime.Seconds())
+	if len(probe.slow) > 0 {
+		fmt.Printf("calls over 100 ms under load: %s\n", strings.Join(probe.slow, ", "))
+	}
+	for _, p := range []string{"block", "mutex"} {
+		prof.save(p, "latency-busy-"+p+".pprof")
+	}
 	if err == nil {
 		err = loadErr
 	}
@@ -218,16 +247,22 @@ type prober struct {
 	url, sender string
 	down        *client.Client
 	hc          http.Client
+	// slow are the calls of the last until that took over 100 ms: which
+	// one and when, from the start.
+	slow []string
 }
 
 func (p *prober) until(ctx context.Context, stop <-chan struct{}) ([]time.Duration, error) {
 	var ds []time.Duration
+	p.slow = nil
+	begin := time.Now()
 	for i := 0; ; i++ {
 		select {
 		case <-stop:
 			return ds, nil
 		default:
 		}
+		at := time.Since(begin)
 		t, err := timed(func() error {
 			if i%2 == 0 {
 				_, err := p.down.List(ctx, "inbox", "", 50)
@@ -237,6 +272,9 @@ func (p *prober) until(ctx context.Context, stop <-chan struct{}) ([]time.Durati
 		})
 		if err != nil {
 			return nil, err
+		}
+		if t > 100*time.Millisecond {
+			p.slow = append(p.slow, fmt.Sprintf("%s at +%.1fs: %.0f ms", [2]string{"inbox", "search"}[i%2], at.Seconds(), ms(t)))
 		}
 		ds = append(ds, t)
 	}

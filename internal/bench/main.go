@@ -90,12 +90,16 @@ func run() error {
 	if *av {
 		return runAV(*base, sizes, *runs)
 	}
+	prof, err := newProfiler(*profDir)
+	if err != nil {
+		return err
+	}
 	if *latency {
 		csize, err := parseSize(*concSize)
 		if err != nil {
 			return err
 		}
-		return runLatency(*base, slices.Max(sizes), *uploads, csize, *runs)
+		return runLatency(latencyRun{base: *base, bin: *binFlag, prof: prof}, slices.Max(sizes), *uploads, csize, *runs)
 	}
 	tmp, err := os.MkdirTemp(*base, "navette-bench-")
 	if err != nil {
@@ -103,25 +107,9 @@ func run() error {
 	}
 	defer os.RemoveAll(tmp)
 
-	var prof *profiler
-	if *profDir != "" {
-		if err := os.MkdirAll(*profDir, 0o755); err != nil {
-			return err
-		}
-		abs, err := filepath.Abs(*profDir)
-		if err != nil {
-			return err
-		}
-		prof = &profiler{dir: abs, addr: freeAddr()}
-		fmt.Fprintf(os.Stderr, "profiles in %s; navette's profile listener on %s\n", abs, prof.addr)
-	}
-	var tags []string
-	if prof != nil {
-		tags = []string{"-tags", "pprof"}
-	}
 	bin := *binFlag
 	if bin == "" {
-		if bin, err = buildNavette(tmp, tags...); err != nil {
+		if bin, err = buildNavette(tmp, prof.tags()...); err != nil {
 			return err
 		}
 	}

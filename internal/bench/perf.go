@@ -51,6 +51,51 @@ type profiler struct {
 	dir, addr string
 }
 
+// newProfiler returns a profiler writing into dir, nil if dir is "".
+func newProfiler(dir string) (*profiler, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	p := &profiler{dir: abs, addr: freeAddr()}
+	fmt.Fprintf(os.Stderr, "profiles in %s; navette's profile listener on %s\n", abs, p.addr)
+	return p, nil
+}
+
+// tags returns the build flags of a navette with the profile listener.
+func (p *profiler) tags() []string {
+	if p == nil {
+		return nil
+	}
+	return []string{"-tags", "pprof"}
+}
+
+// save writes navette's named runtime profile (block, mutex, goroutine…)
+// into the file name, to compare with another one taken earlier
+// (go tool pprof -diff_base).
+func (p *profiler) save(profile, name string) {
+	if p == nil {
+		return
+	}
+	resp, err := http.Get("http://" + p.addr + "/lookup?name=" + url.QueryEscape(profile))
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(filepath.Join(p.dir, name))
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_, _ = io.Copy(f, resp.Body)
+}
+
 // env returns the environment that turns the profile listener on.
 func (p *profiler) env() []string {
 	if p == nil {
@@ -225,4 +270,59 @@ func reportConcurrent(rows []concResult) {
 		fmt.Printf("%-22s %10.0f %10.0f %7.2f %9.1f %9.1f %9.2f %9.2f\n", fmt.Sprintf("%d x %s", r.n, human(r.size)), b, v, v/b,
 			kib(r.bareRSS), kib(r.navRSS), cpuPerGiB(r.bareCPU, moved), cpuPerGiB(r.navCPU, moved))
 	}
+}
+
+// schedHist is navette's histogram of goroutine scheduling latencies: the
+// count of waits up to each bound, in seconds.
+type schedHist struct {
+	bounds []float64
+	counts []uint64
+}
+
+// sched reads navette's scheduling latency histogram (nil without the
+// profile listener).
+func (p *profiler) sched() *schedHist {
+	if p == nil {
+		return nil
+	}
+	resp, err := http.Get("http://" + p.addr + "/sched")
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	h := &schedHist{}
+	for {
+		var b float64
+		var c uint64
+		if _, err := fmt.Fscan(resp.Body, &b, &c); err != nil {
+			break
+		}
+		h.bounds, h.counts = append(h.bounds, b), append(h.counts, c)
+	}
+	return h
+}
+
+// quantilesSince returns the q-quantiles, in ms, of the waits counted
+// since the earlier histogram base, and their number.
+func (h *schedHist) quantilesSince(base *schedHist, qs ...float64) ([]float64, uint64) {
+	if h == nil || base == nil || len(base.counts) != len(h.counts) {
+		return nil, 0
+	}
+	d := make([]uint64, len(h.counts))
+	var total uint64
+	for i := range d {
+		d[i] = h.counts[i] - base.counts[i]
+		total += d[i]
+	}
+	out := make([]float64, len(qs))
+	for j, q := range qs {
+		need, seen := uint64(q*float64(total)+0.5), uint64(0)
+		for i, c := range d {
+			if seen += c; seen >= need {
+				out[j] = h.bounds[i] * 1000
+				break
+			}
+		}
+	}
+	return out, total
 }
