@@ -122,9 +122,10 @@ func (s *Store) CaseOf(ctx context.Context, depositID string) (string, error) {
 }
 
 // CaseDeposits returns the deposits in cases that f.UserID may see and
-// know of (caseSeen), so that every deposit of a page is shown. With a case, whether the
-// user is a party of it is decided first (caseParty), so that a case that
-// does not exist and one the user has no part in cost the same work.
+// know of (caseSeen), so that every deposit of a page is shown. With a
+// case, whether the user is a party of it is decided first (caseParty), so
+// that a case that does not exist and one the user has no part in cost the
+// same work.
 func (s *Store) CaseDeposits(ctx context.Context, f navette.CaseFilter) ([]navette.CaseDeposit, error) {
 	limit, err := limitArg(f.Limit, 1000)
 	if err != nil {
