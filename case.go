@@ -60,15 +60,18 @@ type CaseStore interface {
 	// one, by deposit id, in one read.
 	CasesOf(ctx context.Context, depositIDs []string) (map[string]string, error)
 	// CaseDeposits returns the deposits in cases that f.UserID may see
-	// (as DepositFor decides: sent by them or, once submitted, from a
-	// service mailbox they are a member of, addressed to them or to a
-	// service mailbox they are a member of), each with its case, newest
-	// first (by creation time, then id), at most f.Limit.
+	// and know of (as CaseList decides: sent by them or, once submitted,
+	// from a service mailbox they are a member of; once past its checks,
+	// addressed to them or to a service mailbox they are a member of),
+	// each with its case, newest first (by creation time, then id; oldest
+	// first with f.Oldest), past the cursor f.After, f.AfterID, at most
+	// f.Limit. With f.CaseID, a case none of whose deposits has the user
+	// as a party (sender, recipient, or a member of a mailbox that sent or
+	// received it) answers nil at the same cost as a case that does not
+	// exist: none of its deposits is read.
 	CaseDeposits(ctx context.Context, f CaseFilter) ([]CaseDeposit, error)
 	// CaseList returns a page of the cases of which f.UserID may see a
-	// deposit (as CaseDeposits decides, and once a recipient may know of
-	// it: submitted for the members of the mailbox it is sent from,
-	// available for its recipients), each with the creation time of the
+	// deposit (as CaseDeposits decides), each with the creation time of the
 	// newest such deposit, most recent first (ties by id, descending),
 	// strictly after the cursor f.Before, f.BeforeID in that order, at
 	// most f.Limit (0 means 100).
@@ -103,6 +106,13 @@ type CaseFilter struct {
 	UserID string
 	CaseID string // if set, only this case's deposits
 	Limit  int    // at most this many; 0 means 1000
+	// Oldest lists the deposits oldest first rather than newest first.
+	Oldest bool
+	// After, if not zero, keeps the deposits that come strictly after
+	// it in the list's order, ties broken by AfterID (the cursor of the
+	// previous page's last deposit: its creation time and id).
+	After   time.Time
+	AfterID string
 }
 
 // CaseDeposit is a deposit with the case it belongs to.

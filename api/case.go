@@ -3,8 +3,9 @@ package api
 import "time"
 
 // PathCases lists the caller's cases (GET ?q=TEXT&before=CURSOR&limit=N:
-// CaseList, one page); a case is
-// GET PathCases/{id} (Case), its files as one ZIP GET PathCases/{id}/bundle.
+// CaseList, one page); a case is GET PathCases/{id} (?before=CURSOR&limit=N:
+// Case, one page of its deposits), its files as one ZIP GET
+// PathCases/{id}/bundle.
 const PathCases = Version + "/cases"
 
 // Case is a case as the caller sees it: the deposits of it they may see,
@@ -17,8 +18,12 @@ type Case struct {
 	Received  int       `json:"received"` // deposits the caller received
 	LastAt    time.Time `json:"last_at"`  // when its newest deposit was made
 	// Deposits are in GET PathCases/{id} only, with their files; each
-	// carries its direction.
+	// carries its direction. They are one page of the case's deposits
+	// (Sent, Received, Reference and LastAt are then the page's).
 	Deposits []CaseDeposit `json:"deposits,omitempty"`
+	// Next, in GET PathCases/{id} only, when set, is the cursor to pass
+	// as ?before= for the next page of the case's deposits.
+	Next string `json:"next,omitempty"`
 }
 
 // CaseDeposit is a deposit of a case, with its direction for the caller.

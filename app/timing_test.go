@@ -120,7 +120,7 @@ func post(client *http.Client, url string, v any, want int) error {
 // how long navette takes to refuse.
 func TestTimingTellsNothing(t *testing.T) {
 	if testing.Short() {
-		t.Skip("sends 18,000 requests")
+		t.Skip("sends 24,000 requests")
 	}
 	e := newEnv(t, func(c *app.Config) {
 		// Padding of 75 ms instead of 250 so that 12,000 sign-in
@@ -167,6 +167,23 @@ func TestTimingTellsNothing(t *testing.T) {
 		known := &timed{name: "another person's deposit", do: get(d.ID)}
 		unknown := &timed{name: "an id never issued", do: get(navette.NewID())}
 		again := &timed{name: "a second deposit of another person", do: get(other.ID)}
+		measure(t, 1, timingRounds, known, unknown, again)
+		sameTiming(t, known, unknown, again)
+	})
+
+	t.Run("cases of others", func(t *testing.T) {
+		d := e.send(map[string][]byte{"a.txt": []byte("secret")})
+		var o api.Deposit
+		e.doJSON("POST", api.PathDeposits, e.agent, api.CreateDeposit{Recipients: []string{lawyerEmail}, Reference: "RG 26/07777", RetentionDays: 7}, http.StatusCreated, &o)
+		e.upload(e.agent, o.ID, "b.txt", []byte("secret"))
+		o = e.submit(e.agent, o.ID)
+		if d.CaseID == "" || o.CaseID == "" || d.CaseID == o.CaseID {
+			t.Fatalf("case ids %q and %q: want two cases", d.CaseID, o.CaseID)
+		}
+		get := func(id string) func() error { return strangerMiss(e, client, api.PathCases+"/"+id) }
+		known := &timed{name: "another person's case", do: get(d.CaseID)}
+		unknown := &timed{name: "a case id never issued", do: get(navette.NewID())}
+		again := &timed{name: "a second case of another person", do: get(o.CaseID)}
 		measure(t, 1, timingRounds, known, unknown, again)
 		sameTiming(t, known, unknown, again)
 	})

@@ -45,10 +45,36 @@ func (c *Client) CasePage(ctx context.Context, q, before string) (*api.CaseList,
 	return &l, nil
 }
 
-// Case returns a case with the deposits of it the caller sent or received.
+// Case returns a case with every deposit of it the caller sent or
+// received, reading its pages (CaseAt) to the last.
 func (c *Client) Case(ctx context.Context, caseID string) (*api.Case, error) {
+	k, err := c.CaseAt(ctx, caseID, "")
+	if err != nil {
+		return nil, err
+	}
+	for next := k.Next; next != ""; {
+		p, err := c.CaseAt(ctx, caseID, next)
+		if err != nil {
+			return nil, err
+		}
+		k.Deposits = append(k.Deposits, p.Deposits...)
+		k.Sent += p.Sent
+		k.Received += p.Received
+		next = p.Next
+	}
+	k.Next = ""
+	return k, nil
+}
+
+// CaseAt returns one page of a case's deposits, after the cursor before
+// ("" for the first page); its Next is the cursor of the next page.
+func (c *Client) CaseAt(ctx context.Context, caseID, before string) (*api.Case, error) {
+	qv := url.Values{"limit": {"200"}}
+	if before != "" {
+		qv.Set("before", before)
+	}
 	var k api.Case
-	if err := c.doJSON(ctx, http.MethodGet, c.endpoint(api.PathCases+"/"+url.PathEscape(caseID), nil), nil, &k, http.StatusOK); err != nil {
+	if err := c.doJSON(ctx, http.MethodGet, c.endpoint(api.PathCases+"/"+url.PathEscape(caseID), qv), nil, &k, http.StatusOK); err != nil {
 		return nil, err
 	}
 	return &k, nil

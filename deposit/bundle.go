@@ -3,13 +3,11 @@ package deposit
 import (
 	"archive/zip"
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,12 +16,21 @@ import (
 	"navette"
 )
 
-// Bundle is every available file of a case a person may download, opened
-// and ready to be written as one ZIP archive (WriteTo).
+// Bundle is every available file of a case a person may download, ready
+// to be written as one ZIP archive (WriteTo). Its deposits are read a page
+// at a time (bundlePage) as the archive is written, so that a case of any
+// size is sent whole with little memory.
 type Bundle struct {
-	Case    *Case
-	Entries []BundleEntry
-	at      time.Time
+	Case  *Case
+	s     *Service
+	actor *navette.User
+	at    time.Time
+	// page holds the entries of the page read last, not yet written;
+	// after, afterID the cursor of the next page; done that there is none.
+	page    []BundleEntry
+	after   time.Time
+	afterID string
+	done    bool
 }
 
 // BundleEntry is a file of a bundle: where it goes in the archive, and the
@@ -41,47 +48,83 @@ const (
 	ManifestJSON = "manifeste.json"
 )
 
-// CaseBundle opens every available file of the deposits of case id that
-// actor may see, laid out by deposit (oldest first, then by reference),
-// each deposit in a folder "YYYY-MM-DD REFERENCE (ID)". Every file is opened
-// before anything is written, so that a refusal is an error, not a cut
-// archive. Returns ENOTFOUND as Case does, EGONE if no file of the case is
-// available any more.
+// bundlePage is how many deposits of a case a bundle reads at a time.
+var bundlePage = 100
+
+// CaseBundle prepares the archive of every available file of the deposits
+// of case id that actor may see, laid out by deposit (oldest first, then
+// by id), each deposit in a folder "YYYY-MM-DD REFERENCE (ID)". The files
+// of the deposits up to the first with one are opened now, so that a case
+// with nothing to send is an error, not an empty archive. Returns
+// ENOTFOUND as Case does, EGONE if no file of the case is available any
+// more.
 func (s *Service) CaseBundle(ctx context.Context, actor *navette.User, id string) (*Bundle, error) {
 	c, err := s.Case(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
-	now := s.Clock.Now()
-	deps := slices.Clone(c.Deposits)
-	slices.SortFunc(deps, func(a, b *View) int {
-		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.Reference, b.Reference), strings.Compare(a.ID, b.ID))
-	})
-	b := &Bundle{Case: c, at: now}
-	for _, v := range deps {
-		if v.State != navette.DepositAvailable || Expired(v.DepositRecord, now) {
-			continue
-		}
-		dir := v.CreatedAt.UTC().Format("2006-01-02") + " " + pathPart(v.Reference, 80) + " (" + v.ID[:8] + ")"
-		used := map[string]bool{}
-		for _, f := range v.Files {
-			if f.State != navette.FileAvailable {
-				continue
-			}
-			dl, err := s.OpenFile(ctx, actor, v.ID, f.ID)
-			if navette.IsCode(err, navette.EGONE) || navette.IsCode(err, navette.ECONFLICT) {
-				continue // ended or withdrawn since
-			} else if err != nil {
-				return nil, err
-			}
-			b.Entries = append(b.Entries, BundleEntry{Path: dir + "/" + uniquePart(pathPart(dl.Name, 200), used),
-				Deposit: v, Direction: Direction(v, actor), dl: dl})
+	b := &Bundle{Case: c, s: s, actor: actor, at: s.Clock.Now()}
+	for len(b.page) == 0 && !b.done {
+		if err := b.readPage(ctx); err != nil {
+			return nil, err
 		}
 	}
-	if len(b.Entries) == 0 {
+	if len(b.page) == 0 {
 		return nil, navette.Errorf(navette.EGONE, "No file of this case is available any more.")
 	}
 	return b, nil
+}
+
+// readPage reads the next page of the case's deposits, oldest first, and
+// opens the files of those still available into b.page.
+func (b *Bundle) readPage(ctx context.Context) error {
+	s := b.s
+	recs, err := s.cases().CaseDeposits(ctx, navette.CaseFilter{UserID: b.actor.ID, CaseID: b.Case.ID, Oldest: true,
+		After: b.after, AfterID: b.afterID, Limit: bundlePage})
+	if err != nil {
+		return err
+	}
+	if len(recs) < bundlePage {
+		b.done = true
+	}
+	if len(recs) > 0 {
+		last := recs[len(recs)-1].Deposit
+		b.after, b.afterID = last.CreatedAt, last.ID
+	}
+	cases, err := s.caseViews(ctx, b.actor, recs, true)
+	if err != nil || len(cases) == 0 {
+		return err
+	}
+	now := s.Clock.Now()
+	for _, v := range cases[0].Deposits {
+		if v.State != navette.DepositAvailable || Expired(v.DepositRecord, now) {
+			continue
+		}
+		if err := b.open(ctx, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// open adds the available files of deposit v to b.page.
+func (b *Bundle) open(ctx context.Context, v *View) error {
+	dir := v.CreatedAt.UTC().Format("2006-01-02") + " " + pathPart(v.Reference, 80) + " (" + v.ID[:8] + ")"
+	used := map[string]bool{}
+	for _, f := range v.Files {
+		if f.State != navette.FileAvailable {
+			continue
+		}
+		dl, err := b.s.OpenFile(ctx, b.actor, v.ID, f.ID)
+		if navette.IsCode(err, navette.EGONE) || navette.IsCode(err, navette.ECONFLICT) {
+			continue // ended or withdrawn since
+		} else if err != nil {
+			return err
+		}
+		b.page = append(b.page, BundleEntry{Path: dir + "/" + uniquePart(pathPart(dl.Name, 200), used),
+			Deposit: v, Direction: Direction(v, b.actor), dl: dl})
+	}
+	return nil
 }
 
 // Name is the archive's file name: the case's reference.
@@ -108,8 +151,8 @@ type manifestEntry struct {
 	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
 }
 
-func (b *Bundle) manifest() []manifestEntry {
-	out := make([]manifestEntry, 0, len(b.Entries))
+// manifestLine returns the line of the manifest of e.
+func manifestLine(e BundleEntry) manifestEntry {
 	opt := func(t time.Time) *time.Time {
 		if t.IsZero() {
 			return nil
@@ -117,26 +160,58 @@ func (b *Bundle) manifest() []manifestEntry {
 		t = t.UTC()
 		return &t
 	}
-	for _, e := range b.Entries {
-		v := e.Deposit
-		out = append(out, manifestEntry{Path: e.Path, Size: e.dl.Size(), SHA256: hex.EncodeToString(e.dl.SHA256()),
-			DepositID: v.ID, Reference: v.Reference, Direction: e.Direction, Sender: v.Sender.Name, SenderEmail: v.Sender.Email,
-			CreatedAt: v.CreatedAt.UTC(), AvailableAt: opt(v.AvailableAt), ExpiresAt: opt(v.ExpiresAt)})
-	}
-	return out
+	v := e.Deposit
+	return manifestEntry{Path: e.Path, Size: e.dl.Size(), SHA256: hex.EncodeToString(e.dl.SHA256()),
+		DepositID: v.ID, Reference: v.Reference, Direction: e.Direction, Sender: v.Sender.Name, SenderEmail: v.Sender.Email,
+		CreatedAt: v.CreatedAt.UTC(), AvailableAt: opt(v.AvailableAt), ExpiresAt: opt(v.ExpiresAt)}
 }
 
-// WriteTo writes the bundle as a ZIP archive to w: the manifest (CSV and
-// JSON: each file's path, size, SHA-256, deposit, reference, direction,
-// sender and dates), then the files, stored as they are, each read,
-// checked and recorded as a download as any download is. The archive is
-// streamed: nothing of it is held in memory but the manifest. w should
-// send on what it is given (httpfile.Flushing), so that a file counts as
-// downloaded once its bytes all left. An error after the first byte leaves
-// a cut archive: the caller must abort the transfer.
+// WriteTo writes the bundle as a ZIP archive to w: the files, stored as
+// they are, each read, checked and recorded as a download as any download
+// is, page of deposits after page; then the manifest (CSV and JSON: each
+// file's path, size, SHA-256, deposit, reference, direction, sender and
+// dates). The archive is streamed: nothing of it is held in memory but a
+// page of deposits and the manifest's lines. w should send on what it is
+// given (httpfile.Flushing), so that a file counts as downloaded once its
+// bytes all left. An error after the first byte leaves a cut archive: the
+// caller must abort the transfer.
 func (b *Bundle) WriteTo(ctx context.Context, w io.Writer) error {
 	zw := zip.NewWriter(w)
-	m := b.manifest()
+	var m []manifestEntry
+	for {
+		for _, e := range b.page {
+			if err := writeEntry(ctx, zw, e); err != nil {
+				return err
+			}
+			m = append(m, manifestLine(e))
+		}
+		b.page = nil
+		if b.done {
+			break
+		}
+		if err := b.readPage(ctx); err != nil {
+			return err
+		}
+	}
+	if err := b.writeManifest(zw, m); err != nil {
+		return err
+	}
+	return zw.Close()
+}
+
+// writeEntry writes the file of e to the archive.
+func writeEntry(ctx context.Context, zw *zip.Writer, e BundleEntry) error {
+	fh := &zip.FileHeader{Name: e.Path, Method: zip.Store, Modified: e.dl.File().StoredAt}
+	fh.UncompressedSize64 = uint64(e.dl.Size())
+	fw, err := zw.CreateHeader(fh)
+	if err != nil {
+		return err
+	}
+	return e.dl.WriteRange(ctx, flushed{fw, zw}, 0, e.dl.Size())
+}
+
+// writeManifest writes the manifest m to the archive, as CSV and JSON.
+func (b *Bundle) writeManifest(zw *zip.Writer, m []manifestEntry) error {
 	var csvBuf bytes.Buffer
 	cw := csv.NewWriter(&csvBuf)
 	cw.Write([]string{"path", "size", "sha256", "deposit_id", "reference", "direction", "sender", "sender_email", "created_at", "available_at", "expires_at"})
@@ -172,18 +247,7 @@ func (b *Bundle) WriteTo(ctx context.Context, w io.Writer) error {
 			return err
 		}
 	}
-	for _, e := range b.Entries {
-		fh := &zip.FileHeader{Name: e.Path, Method: zip.Store, Modified: e.dl.File().StoredAt}
-		fh.UncompressedSize64 = uint64(e.dl.Size())
-		fw, err := zw.CreateHeader(fh)
-		if err != nil {
-			return err
-		}
-		if err := e.dl.WriteRange(ctx, flushed{fw, zw}, 0, e.dl.Size()); err != nil {
-			return err
-		}
-	}
-	return zw.Close()
+	return nil
 }
 
 // flushed writes to a file of a ZIP archive and flushes the archive, so

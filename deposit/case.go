@@ -143,10 +143,14 @@ type Case struct {
 	Reference string
 	// Deposits are newest first.
 	Deposits []*View
-	// Sent and Received count the person's deposits of each direction.
+	// Sent and Received count the person's deposits of each direction
+	// (of the page, on a case's page).
 	Sent, Received int
-	// LastAt is when its newest deposit was made.
+	// LastAt is when its newest deposit (of the page) was made.
 	LastAt time.Time
+	// Next is the cursor of the next page of a case's deposits (CaseAt),
+	// "" on the last.
+	Next string
 }
 
 // onSendingSide reports whether actor, a member of the mailboxes svcs,
@@ -164,7 +168,9 @@ func Direction(v *View, actor *navette.User) string {
 	return "received"
 }
 
-// MaxCaseDeposits bounds the deposits of one case read to show it.
+// MaxCaseDeposits bounds the deposits of one case read at a time to sum
+// it up in a list of cases, and to find the mailbox a reply goes to (a
+// page; the reply reads on).
 const MaxCaseDeposits = 1000
 
 // CasePage is a page of a person's cases.
@@ -288,20 +294,47 @@ func caseMatches(c *Case, nq string) bool {
 	})
 }
 
-// Case returns the case id as actor sees it: the deposits of it actor may
-// see, with their files. Returns ENOTFOUND, the same way, for a case that
-// does not exist and for one of which actor may see nothing.
+// Case returns the first page of case id as actor sees it (CaseAt, with
+// the default size).
 func (s *Service) Case(ctx context.Context, actor *navette.User, id string) (*Case, error) {
+	return s.CaseAt(ctx, actor, id, "", 0)
+}
+
+// CaseAt returns a page of case id as actor sees it: at most limit (1 to
+// 200, default 50) of the deposits of it actor may see, with their files,
+// newest first, after the cursor before (a previous page's Next; "" for
+// the first). Returns ENOTFOUND, the same way and at the same cost, for a
+// case that does not exist and for one of which actor may see nothing
+// (CaseStore.CaseDeposits decides whether actor is a party of it before
+// reading any of its deposits); EINVALID for a cursor that is not one.
+func (s *Service) CaseAt(ctx context.Context, actor *navette.User, id, before string, limit int) (*Case, error) {
 	if actor == nil {
 		return nil, navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required.")
+	}
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	f := navette.CaseFilter{UserID: actor.ID, CaseID: id, Limit: limit + 1}
+	if before != "" {
+		t, bid, ok := parseCursor(before)
+		if !ok {
+			return nil, navette.Errorf(navette.EINVALID, "Invalid page cursor.")
+		}
+		f.After, f.AfterID = t, bid
 	}
 	var recs []navette.CaseDeposit
 	cs := s.cases()
 	if cs != nil && navette.ValidID(id) {
 		var err error
-		if recs, err = cs.CaseDeposits(ctx, navette.CaseFilter{UserID: actor.ID, CaseID: id, Limit: MaxCaseDeposits}); err != nil {
+		if recs, err = cs.CaseDeposits(ctx, f); err != nil {
 			return nil, err
 		}
+	}
+	next := ""
+	if len(recs) > limit {
+		recs = recs[:limit]
+		last := recs[limit-1].Deposit
+		next = formatCursor(last.CreatedAt, last.ID)
 	}
 	cases, err := s.caseViews(ctx, actor, recs, true)
 	if err != nil {
@@ -311,6 +344,7 @@ func (s *Service) Case(ctx context.Context, actor *navette.User, id string) (*Ca
 		s.deny(ctx, actor, "", "case_not_found")
 		return nil, navette.Errorf(navette.ENOTFOUND, "No such case.")
 	}
+	cases[0].Next = next
 	return cases[0], nil
 }
 

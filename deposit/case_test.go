@@ -365,9 +365,9 @@ func TestCaseBundle(t *testing.T) {
 		content[f.Name], _ = io.ReadAll(rc)
 		rc.Close()
 	}
-	wantNames := []string{deposit.ManifestCSV, deposit.ManifestJSON,
-		d1.CreatedAt.UTC().Format("2006-01-02") + " RG 24-00042 (" + d1.ID[:8] + ")/piece.pdf",
-		d2.CreatedAt.UTC().Format("2006-01-02") + " rg 24-00042 (" + d2.ID[:8] + ")/piece.pdf"}
+	wantNames := []string{d1.CreatedAt.UTC().Format("2006-01-02") + " RG 24-00042 (" + d1.ID[:8] + ")/piece.pdf",
+		d2.CreatedAt.UTC().Format("2006-01-02") + " rg 24-00042 (" + d2.ID[:8] + ")/piece.pdf",
+		deposit.ManifestCSV, deposit.ManifestJSON}
 	if !equal(names, wantNames) {
 		t.Fatalf("archive holds %q, want %q", names, wantNames)
 	}

@@ -21,3 +21,11 @@ func (s *Service) QueuedCommits() int {
 
 // SegmentsOut is how many upload segment buffers are in use, for tests.
 func SegmentsOut() int { return len(segmentPool.slots) }
+
+// SetBundlePage makes a case bundle read n deposits at a time until the
+// test ends, for tests.
+func SetBundlePage(t interface{ Cleanup(func()) }, n int) {
+	old := bundlePage
+	bundlePage = n
+	t.Cleanup(func() { bundlePage = old })
+}

@@ -101,26 +101,9 @@ func (s *Service) replyTo(ctx context.Context, actor *navette.User, d *navette.D
 	if err != nil {
 		return nil, err
 	}
-	if cs := s.cases(); to == nil && len(svcs) > 0 && cs != nil && caseID != "" {
-		// The case's deposits actor may see, newest first: the last one
-		// actor's side addressed to a mailbox of the sender.
-		recs, err := cs.CaseDeposits(ctx, navette.CaseFilter{UserID: actor.ID, CaseID: caseID, Limit: MaxCaseDeposits})
-		if err != nil {
+	if to == nil && len(svcs) > 0 && caseID != "" {
+		if to, err = s.lastMailbox(ctx, actor, sender, caseID, svcs); err != nil {
 			return nil, err
-		}
-	find:
-		for _, cd := range recs {
-			if cd.Deposit.SenderID == sender.ID {
-				continue
-			}
-			for _, r := range cd.Deposit.Recipients {
-				if svcs[r.UserID] {
-					if to, err = s.Meta.User(ctx, r.UserID); err != nil {
-						return nil, err
-					}
-					break find
-				}
-			}
 		}
 	}
 	if to == nil && len(svcs) == 1 {
@@ -220,4 +203,36 @@ func (s *Service) defaultReplyFrom(ctx context.Context, actor *navette.User, d *
 		}
 	}
 	return nil, nil
+}
+
+// lastMailbox returns the mailbox of sender, one of svcs, that the newest
+// deposit of the case from actor's side was addressed to, reading the
+// deposits of the case actor may see a page at a time; nil if none was.
+func (s *Service) lastMailbox(ctx context.Context, actor, sender *navette.User, caseID string, svcs map[string]bool) (*navette.User, error) {
+	cs := s.cases()
+	if cs == nil {
+		return nil, nil
+	}
+	f := navette.CaseFilter{UserID: actor.ID, CaseID: caseID, Limit: MaxCaseDeposits}
+	for {
+		recs, err := cs.CaseDeposits(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, cd := range recs {
+			if cd.Deposit.SenderID == sender.ID {
+				continue
+			}
+			for _, r := range cd.Deposit.Recipients {
+				if svcs[r.UserID] {
+					return s.Meta.User(ctx, r.UserID)
+				}
+			}
+		}
+		if len(recs) < f.Limit {
+			return nil, nil
+		}
+		last := recs[len(recs)-1].Deposit
+		f.After, f.AfterID = last.CreatedAt, last.ID
+	}
 }

@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"navette"
@@ -10,16 +11,25 @@ import (
 	"navette/internal/httpfile"
 )
 
+// pageLimit returns the limit query parameter of a page, 0 if absent.
+func pageLimit(q url.Values) (int, error) {
+	l := q.Get("limit")
+	if l == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(l)
+	if err != nil || n < 1 || n > 200 {
+		return 0, navette.Errorf(navette.EINVALID, "limit must be a number from 1 to 200.")
+	}
+	return n, nil
+}
+
 func (s *Server) handleListCases(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit := 0
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 200 {
-			s.writeError(w, r, navette.Errorf(navette.EINVALID, "limit must be a number from 1 to 200."))
-			return
-		}
-		limit = n
+	limit, err := pageLimit(q)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	page, err := s.Deposits.CasePage(r.Context(), navette.UserFromContext(r.Context()), q.Get("q"), q.Get("before"), limit)
 	if err != nil {
@@ -35,12 +45,20 @@ func (s *Server) handleListCases(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleGetCase(w http.ResponseWriter, r *http.Request) {
 	actor := navette.UserFromContext(r.Context())
-	c, err := s.Deposits.Case(r.Context(), actor, r.PathValue("id"))
+	q := r.URL.Query()
+	limit, err := pageLimit(q)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, caseJSON(c, actor))
+	c, err := s.Deposits.CaseAt(r.Context(), actor, r.PathValue("id"), q.Get("before"), limit)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := caseJSON(c, actor)
+	out.Next = c.Next
+	writeJSON(w, http.StatusOK, out)
 }
 
 // caseJSON renders a case; with actor, its deposits too, with their files

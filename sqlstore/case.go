@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"time"
 
 	"navette"
@@ -90,6 +91,15 @@ func (s *Store) JoinCase(ctx context.Context, caseID, depositID string, at time.
 			depositID, caseID, timeArg(at)); err != nil {
 			return s.insertErr(err, "join case", "The deposit is in a case already.", "No such case.")
 		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO case_parties (case_id, user_id)
+			SELECT c.case_id, d.sender_id FROM case_deposits c JOIN deposits d ON d.id = c.deposit_id WHERE c.deposit_id = $1
+			UNION SELECT c.case_id, d.from_space_id FROM case_deposits c JOIN deposits d ON d.id = c.deposit_id
+				WHERE c.deposit_id = $1 AND d.from_space_id IS NOT NULL
+			UNION SELECT c.case_id, x.user_id FROM case_deposits c JOIN deposit_recipients x ON x.deposit_id = c.deposit_id
+				WHERE c.deposit_id = $1
+			ON CONFLICT (case_id, user_id) DO NOTHING`, depositID); err != nil {
+			return s.internal(err, "join case")
+		}
 		got = caseID
 		return s.insertEvents(ctx, tx, events)
 	})
@@ -143,25 +153,38 @@ func (s *Store) casesOf(ctx context.Context, batch []any, out map[string]string)
 	return nil
 }
 
-// CaseDeposits returns the deposits in cases that f.UserID may see. One
-// query decides and reads, as DepositFor does.
+// CaseDeposits returns the deposits in cases that f.UserID may see and
+// know of (caseSeen), so that every deposit of a page is shown. With a
+// case, whether the user is a party of it is decided first (caseParty), so
+// that a case that does not exist and one the user has no part in cost the
+// same work.
 func (s *Store) CaseDeposits(ctx context.Context, f navette.CaseFilter) ([]navette.CaseDeposit, error) {
 	limit, err := limitArg(f.Limit, 1000)
 	if err != nil {
 		return nil, err
 	}
+	if f.CaseID != "" {
+		if ok, err := s.caseParty(ctx, f.CaseID, f.UserID); err != nil || !ok {
+			return nil, err
+		}
+	}
 	query := `SELECT c.deposit_id, c.case_id FROM case_deposits c JOIN deposits d ON d.id = c.deposit_id
-		WHERE (d.sender_id = $1
-			OR EXISTS (SELECT 1 FROM deposit_recipients x WHERE x.deposit_id = d.id AND x.user_id = $1)
-			OR EXISTS (SELECT 1 FROM deposit_recipients x JOIN members m ON m.service_id = x.user_id
-				WHERE x.deposit_id = d.id AND m.user_id = $1)
-			OR (d.state <> 'draft' AND d.from_space_id IN (SELECT service_id FROM members WHERE user_id = $1)))`
+		WHERE ` + caseSeen
 	args := []any{f.UserID, limit}
 	if f.CaseID != "" {
-		query += ` AND c.case_id = $3`
 		args = append(args, f.CaseID)
+		query += ` AND c.case_id = $` + strconv.Itoa(len(args))
 	}
-	query += ` ORDER BY d.created_at DESC, d.id DESC LIMIT $2`
+	cmp, order := "<", "DESC"
+	if f.Oldest {
+		cmp, order = ">", "ASC"
+	}
+	if !f.After.IsZero() {
+		args = append(args, timeArg(f.After), f.AfterID)
+		t, id := "$"+strconv.Itoa(len(args)-1), "$"+strconv.Itoa(len(args))
+		query += ` AND (d.created_at ` + cmp + ` ` + t + ` OR (d.created_at = ` + t + ` AND d.id ` + cmp + ` ` + id + `))`
+	}
+	query += ` ORDER BY d.created_at ` + order + `, d.id ` + order + ` LIMIT $2`
 	rows, err := s.rdb.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, s.internal(err, "list case deposits")
@@ -188,7 +211,7 @@ func (s *Store) CaseDeposits(ctx context.Context, f navette.CaseFilter) ([]navet
 	}
 	ds, err := s.queryDeposits(ctx, "list case deposits", `SELECT `+depositCols+`, `+recipientCols+`
 		FROM deposits d`+withRecipients+` WHERE d.id IN (`+placeholders(1, len(ids))+`)
-		ORDER BY d.created_at DESC, d.id DESC, `+recipientOrder, ids...)
+		ORDER BY d.created_at `+order+`, d.id `+order+`, `+recipientOrder, ids...)
 	if err != nil {
 		return nil, err
 	}
@@ -197,6 +220,23 @@ func (s *Store) CaseDeposits(ctx context.Context, f navette.CaseFilter) ([]navet
 		out[i] = navette.CaseDeposit{CaseID: cases[d.ID], Deposit: d}
 	}
 	return out, nil
+}
+
+// caseParty reports whether user is a party of a deposit of the case
+// (case_parties): its sender, a recipient, or a member of a mailbox that
+// sent or received it. Both probes are index seeks keyed on the case and a
+// user, the second once for each mailbox the user is a member of (CROSS
+// JOIN keeps SQLite's planner from walking the case's parties instead), so
+// they cost the same work whether the case exists or not.
+func (s *Store) caseParty(ctx context.Context, caseID, userID string) (bool, error) {
+	var ok bool
+	err := s.rdb.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM case_parties WHERE case_id = $1 AND user_id = $2)
+		OR EXISTS (SELECT 1 FROM members m CROSS JOIN case_parties p
+			WHERE m.user_id = $2 AND p.case_id = $1 AND p.user_id = m.service_id)`, caseID, userID).Scan(&ok)
+	if err != nil {
+		return false, s.internal(err, "find case")
+	}
+	return ok, nil
 }
 
 // caseSeen is the condition that the user $1 may see deposit d of a case

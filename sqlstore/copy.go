@@ -31,6 +31,7 @@ var Tables = []Table{
 	{Name: "cases", Key: []string{"id"}},
 	{Name: "case_keys", Key: []string{"digest"}},
 	{Name: "case_deposits", Key: []string{"deposit_id"}},
+	{Name: "case_parties", Key: []string{"case_id", "user_id"}},
 	{Name: "evidence", Key: []string{"digest"}, Deletes: true},
 	{Name: "files", Key: []string{"id"}},
 	{Name: "deliveries", Key: []string{"file_id", "user_id"}, Deletes: true},

@@ -27,6 +27,8 @@ func TestCaseStore(t *testing.T, open func(t *testing.T) CaseMetaStore) {
 		{"CasesOf", testCasesOf},
 		{"Deposits", testCaseDeposits},
 		{"List", testCaseList},
+		{"DepositPages", testCaseDepositPages},
+		{"Party", testCaseParty},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
@@ -168,6 +170,9 @@ func testCaseDeposits(t *testing.T, m *metaFixture, s navette.CaseStore) {
 		{"clerk in case 1", navette.CaseFilter{UserID: clerk.ID, CaseID: c1}, []string{c1 + "/" + d1.ID}},
 		{"lawyer, limit 1", navette.CaseFilter{UserID: lawyer.ID, Limit: 1}, []string{c1 + "/" + d2.ID}},
 		{"unknown user", navette.CaseFilter{UserID: navette.NewID()}, nil},
+		{"member of the service in case 1", navette.CaseFilter{UserID: colleague.ID, CaseID: c1}, []string{c1 + "/" + d2.ID}},
+		{"lawyer in case 2", navette.CaseFilter{UserID: lawyer.ID, CaseID: c2}, nil},
+		{"unknown case", navette.CaseFilter{UserID: clerk.ID, CaseID: navette.NewID()}, nil},
 	} {
 		metaEqual(t, tc.name, ids(s.CaseDeposits(m.ctx, tc.f)), tc.want)
 	}

@@ -74,13 +74,16 @@ func casePages(q, before, next string) (nextLink, first string) {
 	return nextLink, first
 }
 
-// caseData is what a case's page shows.
+// caseData is what a case's page shows: a page of its deposits.
 type caseData struct {
 	ID        string
 	Reference string
 	Sent      int
 	Received  int
 	Deposits  []caseDeposit
+	// Next and First link to the next and the first page of its
+	// deposits, "" for none.
+	Next, First string
 }
 
 // caseDeposit is a deposit of a case's page: its direction, parties, files
@@ -107,13 +110,15 @@ type caseRecipient struct {
 
 func (h *Handler) casePage(w http.ResponseWriter, r *http.Request) {
 	u := navette.UserFromContext(r.Context())
-	c, err := h.Deposits.Case(r.Context(), u, r.PathValue("id"))
+	before := r.URL.Query().Get("before")
+	c, err := h.Deposits.CaseAt(r.Context(), u, r.PathValue("id"), before, 0)
 	if err != nil {
 		h.Error(w, r, err)
 		return
 	}
 	now := h.now()
 	d := &caseData{ID: c.ID, Reference: c.Reference, Sent: c.Sent, Received: c.Received}
+	d.Next, d.First = caseDepositPages(c.ID, before, c.Next)
 	for _, v := range c.Deposits {
 		cd := caseDeposit{ID: v.ID, Reference: v.Reference, Sent: v.Sending || v.SenderID == u.ID, Sender: v.Sender.Name,
 			Created: v.CreatedAt, Expires: v.ExpiresAt, State: v.State, Ended: deposit.Expired(v.DepositRecord, now)}
@@ -135,6 +140,18 @@ func (h *Handler) casePage(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Data = d
 	h.render(w, r, http.StatusOK, "case", p)
+}
+
+// caseDepositPages returns the links to the next page of a case's
+// deposits, after next, and to the first, when the page is not the first.
+func caseDepositPages(id, before, next string) (nextLink, first string) {
+	if before != "" {
+		first = CasePath(id)
+	}
+	if next != "" {
+		nextLink = CasePath(id) + "?" + url.Values{"before": {next}}.Encode()
+	}
+	return nextLink, first
 }
 
 // reply makes a draft answering the deposit, and opens it on the page of
