@@ -443,41 +443,6 @@ func (s *Service) completeRecovery(ctx context.Context, u *navette.User, c *nave
 	return nil
 }
 
-// removeFactors removes userID's TOTP secret, passkeys but keep, and
-// recovery codes, journaled as done by actorID.
-func (s *Service) removeFactors(ctx context.Context, actorID, userID, keep string) error {
-	now := s.Clock.Now()
-	err := s.Meta.UpdateUser(ctx, userID, func(x *navette.User) ([]navette.Event, error) {
-		if x.TOTP.IsZero() {
-			return nil, nil
-		}
-		x.TOTP, x.TOTPStep, x.UpdatedAt = navette.WrappedKey{}, 0, now
-		return []navette.Event{{Time: now, Type: navette.EventUserUpdated, ActorID: actorID, Detail: userID + " totp reset"}}, nil
-	})
-	if err != nil {
-		return err
-	}
-	if ps, ok := s.Meta.(navette.PasskeyStore); ok {
-		keys, err := ps.Passkeys(ctx, userID)
-		if err != nil {
-			return err
-		}
-		for _, k := range keys {
-			if k.ID == keep {
-				continue
-			}
-			ev := navette.Event{Time: now, Type: navette.EventPasskeyRemoved, ActorID: actorID, Detail: k.ID}
-			if err := ps.DeletePasskey(ctx, userID, k.ID, false, ev); err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
-				return err
-			}
-		}
-	}
-	if rs, ok := s.Meta.(navette.RecoveryStore); ok {
-		return rs.SetRecoveryCodes(ctx, userID, nil)
-	}
-	return nil
-}
-
 // enrolled ends an enrolment at StageEnrol whose new factor is stored:
 // it makes the person's recovery codes and issues the full session, which
 // keeps them, sealed, for NewRecoveryCodes to show once.
