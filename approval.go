@@ -67,19 +67,22 @@ type DirectoryParams struct {
 type RequestState string
 
 // Request states: pending until a second admin approves or rejects it or
-// it expires; approved is executed at once, and executed only once.
+// it expires; approved is executed at once, and executed only once; an
+// approved request whose action then fails is failed, for good: a new
+// request may be made.
 const (
 	RequestPending  RequestState = "pending"
 	RequestApproved RequestState = "approved"
 	RequestRejected RequestState = "rejected"
 	RequestExecuted RequestState = "executed"
 	RequestExpired  RequestState = "expired"
+	RequestFailed   RequestState = "failed"
 )
 
 // Valid reports whether s is a known state.
 func (s RequestState) Valid() bool {
 	switch s {
-	case RequestPending, RequestApproved, RequestRejected, RequestExecuted, RequestExpired:
+	case RequestPending, RequestApproved, RequestRejected, RequestExecuted, RequestExpired, RequestFailed:
 		return true
 	}
 	return false
@@ -104,7 +107,10 @@ type AdminRequest struct {
 	State      RequestState
 	ReviewerID string    // who approved or rejected it; empty until then
 	ReviewedAt time.Time // zero until reviewed
-	ExecutedAt time.Time // zero until executed
+	ExecutedAt time.Time // zero until executed, or until its execution failed
+	// Error is the public message of the error that made the approved
+	// action fail (state failed); empty otherwise.
+	Error string
 }
 
 // CanonicalParams returns the canonical JSON of v (encoding/json's: keys
@@ -141,7 +147,7 @@ type RequestStore interface {
 	Requests(ctx context.Context, f RequestFilter) ([]*AdminRequest, error)
 	// UpdateRequest loads the request id in a write transaction, calls fn
 	// with it, and writes back its state, reviewer, review and execution
-	// times with fn's events. Returns ENOTFOUND if there is none, what fn
+	// times and error with fn's events. Returns ENOTFOUND if there is none, what fn
 	// returns, EINVALID if fn left an unknown state.
 	UpdateRequest(ctx context.Context, id string, fn func(r *AdminRequest) ([]Event, error)) error
 }
@@ -154,7 +160,16 @@ const (
 	EventRequestRejected EventType = "request.rejected" // Detail "ID ACTION"
 	EventRequestExecuted EventType = "request.executed" // Detail "ID ACTION SHA256HEX"; ActorID is the requester
 	EventRequestExpired  EventType = "request.expired"  // Detail "ID ACTION"
+	// EventRequestFailed: an approved request's action failed; ActorID is
+	// the requester, Detail "ID ACTION CODE" (the error's code).
+	EventRequestFailed EventType = "request.failed"
 )
 
 // NoticeApproval tells the admins who may review a request that it waits.
 const NoticeApproval NoticeKind = "approval_request"
+
+// NoticeRequestFailed tells a request's requester that it was approved
+// but its action failed, and why.
+const NoticeRequestFailed NoticeKind = "request_failed"
+
+func init() { NoticeKinds = append(NoticeKinds, NoticeRequestFailed) }

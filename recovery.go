@@ -129,6 +129,31 @@ type RecoveryStore interface {
 	// written with the events fn returns. Returns ENOTFOUND if there is no
 	// such request.
 	UpdateRecoveryRequest(ctx context.Context, id string, fn func(r *RecoveryRequest) ([]Event, error)) error
+	// CompleteRecovery completes the approved recovery request
+	// c.RequestID of c.UserID in one transaction: the request becomes
+	// completed, the user's TOTP secret becomes c.TOTP (zero: none),
+	// their passkeys but c.KeepPasskey, their recovery codes and sessions
+	// are removed, and events are written with one EventPasskeyRemoved
+	// (actor c.UserID, Detail the passkey's id) per passkey removed.
+	// Either all of it is done or nothing. Returns ENOTFOUND if there is
+	// no such request, ECONFLICT if it is another user's, or not approved
+	// or expired at c.At.
+	CompleteRecovery(ctx context.Context, c *RecoveryCompletion, events ...Event) error
+}
+
+// RecoveryCompletion is what completing an approved recovery request
+// changes (RecoveryStore.CompleteRecovery).
+type RecoveryCompletion struct {
+	RequestID string
+	UserID    string
+	At        time.Time
+	// TOTP and TOTPStep are the person's new TOTP secret, if the new
+	// factor is one; zero if it is a passkey.
+	TOTP     WrappedKey
+	TOTPStep int64
+	// KeepPasskey is the new passkey's id, if the new factor is one: it
+	// alone of the person's passkeys is kept.
+	KeepPasskey string
 }
 
 // Valid reports whether s is a known state.

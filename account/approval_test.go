@@ -20,7 +20,7 @@ type twoPerson struct {
 	t                 *testing.T
 	ctx               context.Context
 	path              string
-	meta              *sqlite.Store
+	meta              navette.MetaStore
 	clock             *navette.FakeClock
 	s                 *account.Service
 	admin, admin2     *navette.User
@@ -32,13 +32,20 @@ type twoPerson struct {
 
 func newTwoPerson(t *testing.T) *twoPerson {
 	t.Helper()
-	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "navette.db")
 	meta, err := sqlite.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { meta.Close() })
+	return newTwoPersonOn(t, meta, path)
+}
+
+// newTwoPersonOn is newTwoPerson on meta, whose SQLite file is path (empty
+// for another database).
+func newTwoPersonOn(t *testing.T, meta navette.MetaStore, path string) *twoPerson {
+	t.Helper()
+	ctx := context.Background()
 	clock := navette.NewFakeClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
 	f := &twoPerson{t: t, ctx: ctx, path: path, meta: meta, clock: clock, s: &account.Service{Meta: meta, Clock: clock}}
 	mk := func(email string, role navette.Role, courtID string) *navette.User {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"navette"
+	"navette/notify"
 )
 
 // Approve approves the request id as reviewer and, but for a directory
@@ -107,9 +108,12 @@ func (s *Service) execute(ctx context.Context, rs navette.RequestStore, id strin
 		return nil, err
 	}
 	if requester.Disabled {
-		return nil, navette.Errorf(navette.EFORBIDDEN, "The administrator who made this request has lost their access.")
+		err := navette.Errorf(navette.EFORBIDDEN, "The administrator who made this request has lost their access.")
+		s.fail(ctx, rs, r.ID, requester, err)
+		return nil, err
 	}
 	if err := s.run(ctx, requester, r); err != nil {
+		s.fail(ctx, rs, r.ID, requester, err)
 		return nil, err
 	}
 	now := s.Clock.Now()
@@ -125,6 +129,36 @@ func (s *Service) execute(ctx context.Context, rs navette.RequestStore, id strin
 		return nil, err
 	}
 	return r, nil
+}
+
+// fail marks the approved request id failed with err's public message,
+// journals it and tells its requester, so that the request does not stay
+// approved with nothing to run it: a new request may be made. It is
+// written even if ctx was cancelled meanwhile.
+func (s *Service) fail(ctx context.Context, rs navette.RequestStore, id string, requester *navette.User, cause error) {
+	ctx = context.WithoutCancel(ctx)
+	now := s.Clock.Now()
+	msg := navette.ErrorMessage(cause)
+	err := rs.UpdateRequest(ctx, id, func(x *navette.AdminRequest) ([]navette.Event, error) {
+		if x.State != navette.RequestApproved {
+			return nil, nil
+		}
+		x.State, x.ExecutedAt, x.Error = navette.RequestFailed, now, msg
+		ev := navette.Event{Time: now, Type: navette.EventRequestFailed, ActorID: requester.ID,
+			Detail: x.ID + " " + string(x.Action) + " " + navette.ErrorCode(cause)}
+		if s.Keys != nil {
+			d := &notify.Data{Reason: x.Reason, Request: &notify.Request{ID: x.ID, Action: string(x.Action), Error: msg}}
+			n, err := notify.NewNotice(s.Keys, navette.NoticeRequestFailed, requester.ID, "", now, d)
+			if err != nil {
+				return nil, err
+			}
+			ev.Notices = []navette.Notice{n}
+		}
+		return []navette.Event{ev}, nil
+	})
+	if err != nil {
+		s.log().ErrorContext(ctx, "account: a failed request could not be marked failed", "request", id, "err", err)
+	}
 }
 
 // refuseChanged marks the approved request id rejected because its

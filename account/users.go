@@ -42,14 +42,17 @@ type ManagedFilter struct {
 	Role   navette.Role
 	Status UserStatus
 	Source string // directory, "" for any
-	Limit  int    // 0: 50, at most 200
+	// After, without Text, keeps people whose id sorts after it: the
+	// cursor of the next page.
+	After string
+	Limit int // 0: 50, at most 1000
 }
 
 // ManagedUsers returns the people actor manages that f selects: with
 // Text, by name; without, by id. Returns EFORBIDDEN unless actor is a
 // platform or court admin, EINVALID for an unknown role or status.
 func (s *Service) ManagedUsers(ctx context.Context, actor *navette.User, f ManagedFilter) ([]*navette.User, error) {
-	uf := navette.UserFilter{Text: f.Text, Source: f.Source, Enabled: f.Status == StatusEnabled}
+	uf := navette.UserFilter{Text: f.Text, Source: f.Source, Enabled: f.Status == StatusEnabled, After: f.After}
 	switch {
 	case actor == nil:
 		return nil, navette.Errorf(navette.EFORBIDDEN, "Only administrators may do this.")
@@ -75,7 +78,7 @@ func (s *Service) ManagedUsers(ctx context.Context, actor *navette.User, f Manag
 	if limit <= 0 {
 		limit = 50
 	}
-	limit = min(limit, 200)
+	limit = min(limit, 1000)
 	// Disabled people are kept after the search: fetch more to fill the
 	// page.
 	uf.Limit = limit

@@ -22,12 +22,13 @@ type Request struct {
 	SHA256     string          `json:"sha256"`    // hex of the SHA-256 of params: what a reviewer approves
 	Reason     string          `json:"reason,omitempty"`
 	CourtID    string          `json:"court_id,omitempty"` // whose court admins may review it too
-	State      string          `json:"state"`              // pending, approved, rejected, executed, expired
+	State      string          `json:"state"`              // pending, approved, rejected, executed, expired, failed
 	CreatedAt  time.Time       `json:"created_at"`
 	ExpiresAt  time.Time       `json:"expires_at"`
 	Reviewer   string          `json:"reviewer,omitempty"`
 	ReviewedAt *time.Time      `json:"reviewed_at,omitempty"`
-	ExecutedAt *time.Time      `json:"executed_at,omitempty"`
+	ExecutedAt *time.Time      `json:"executed_at,omitempty"` // when it was executed, or its execution failed
+	Error      string          `json:"error,omitempty"`       // why its approved action failed (state failed)
 }
 
 // RequestList lists requests, newest first.

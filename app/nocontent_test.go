@@ -121,6 +121,7 @@ var noContentRoutes = map[string]string{
 	"POST /account/step-up/totp":                     "one's own step-up",
 	"POST /account/step-up/passkey/options":          "one's own step-up",
 	"POST /account/step-up/passkey":                  "one's own step-up",
+	"POST /account/step-up/resume":                   "one's own step-up",
 	"POST /admin/services/{id}/members":              "administration: redirects to the service page, walked as GET",
 	"POST /admin/services/{id}/members/remove":       "administration: redirects to the service page, walked as GET",
 	"POST /admin/courts/{id}/services":               "administration: redirects to the courts page, walked as GET",

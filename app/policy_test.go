@@ -141,8 +141,8 @@ var policy = map[string]rule{
 		navette.RoleAdmin: {200, 200, 404}, navette.RoleCourtAdmin: {200, 404, 404}}},
 	"DELETE /api/v1/services/{id}/members/{uid}": {roles: map[navette.Role]want{
 		navette.RoleAdmin: {204, 204, 404}, navette.RoleCourtAdmin: {204, 404, 404}}},
-	"GET /api/v1/admin/users":                        {roles: forRoles(only(200), navette.RoleAdmin)},
-	"GET /api/v1/admin/users/{id}":                   {roles: forRoles(want{200, 200, 404}, navette.RoleAdmin)},
+	"GET /api/v1/admin/users":                        {roles: forRoles(only(200), navette.RoleAdmin, navette.RoleCourtAdmin)},
+	"GET /api/v1/admin/users/{id}":                   {roles: map[navette.Role]want{navette.RoleAdmin: {200, 200, 404}, navette.RoleCourtAdmin: {200, 404, 404}}},
 	"PATCH /api/v1/admin/users/{id}":                 {roles: forRoles(want{200, 200, 404}, navette.RoleAdmin)},
 	"POST /api/v1/admin/users/{id}/reset-totp":       {roles: forRoles(want{204, 204, 404}, navette.RoleAdmin)},
 	"GET /api/v1/admin/users/{id}/tokens":            {roles: forRoles(want{200, 200, 404}, navette.RoleAdmin)},

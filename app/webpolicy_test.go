@@ -164,6 +164,7 @@ var webPolicy = map[string]outcomes{
 	"POST /account/step-up/totp":            fullSession("401"), // a wrong code
 	"POST /account/step-up/passkey/options": fullSession("503"),
 	"POST /account/step-up/passkey":         fullSession("422"),
+	"POST /account/step-up/resume":          fullSession("303 /account"), // nothing to resume
 }
 
 // expected returns what the route of pattern answers caller at path.

@@ -324,7 +324,7 @@ func (s *Service) FinishPasskeyEnrolment(ctx context.Context, sess *navette.Sess
 		return nil, err
 	}
 	if p.Recovery != "" {
-		if err := s.completeRecovery(ctx, u, p.Recovery, key.ID); err != nil {
+		if err := s.completeRecovery(ctx, u, &navette.RecoveryCompletion{RequestID: p.Recovery, KeepPasskey: key.ID}); err != nil {
 			return nil, err
 		}
 	}

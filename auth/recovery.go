@@ -417,68 +417,29 @@ func (s *Service) DecideRecovery(ctx context.Context, actor *navette.User, sess 
 	return nil
 }
 
-// completeRecovery closes the approved recovery request id of u, as u
-// enrolled a new factor, and removes u's other factors (TOTP, passkeys
-// but keep, recovery codes) and sessions. Returns EFORBIDDEN if the
-// request is no longer approved.
-func (s *Service) completeRecovery(ctx context.Context, u *navette.User, id, keep string) error {
+// completeRecovery closes the approved recovery request c.RequestID of
+// u, as u enrolled a new factor (c.TOTP, or the passkey c.KeepPasskey),
+// and, in the same transaction, removes u's other factors (TOTP, other
+// passkeys, recovery codes) and sessions, with events. Returns
+// EFORBIDDEN if the request is no longer approved.
+func (s *Service) completeRecovery(ctx context.Context, u *navette.User, c *navette.RecoveryCompletion, events ...navette.Event) error {
 	rs, err := s.recoveryStore()
 	if err != nil {
 		return err
 	}
-	now := s.Clock.Now()
-	err = rs.UpdateRecoveryRequest(ctx, id, func(x *navette.RecoveryRequest) ([]navette.Event, error) {
-		if x.UserID != u.ID || x.StateAt(now) != navette.RecoveryApproved {
-			return nil, navette.Errorf(navette.EFORBIDDEN, "Your recovery request is no longer approved: ask again.")
-		}
-		x.State, x.UpdatedAt = navette.RecoveryCompleted, now
-		ev, err := s.recoveryEvent(navette.EventRecoveryCompleted, u.ID, x.ID, navette.NoticeRecoveryCompleted, u.ID, now)
-		return []navette.Event{ev}, err
-	})
+	c.UserID, c.At = u.ID, s.Clock.Now()
+	ev, err := s.recoveryEvent(navette.EventRecoveryCompleted, u.ID, c.RequestID, navette.NoticeRecoveryCompleted, u.ID, c.At)
 	if err != nil {
+		return err
+	}
+	err = rs.CompleteRecovery(ctx, c, append([]navette.Event{ev}, events...)...)
+	if navette.IsCode(err, navette.ECONFLICT) || navette.IsCode(err, navette.ENOTFOUND) {
+		return navette.Errorf(navette.EFORBIDDEN, "Your recovery request is no longer approved: ask again.")
+	} else if err != nil {
 		return err
 	}
 	s.queued()
-	if err := s.removeFactors(ctx, u.ID, u.ID, keep); err != nil {
-		return err
-	}
-	u.TOTP, u.TOTPStep = navette.WrappedKey{}, 0
-	_, err = s.Meta.DeleteSessions(ctx, u.ID)
-	return err
-}
-
-// removeFactors removes userID's TOTP secret, passkeys but keep, and
-// recovery codes, journaled as done by actorID.
-func (s *Service) removeFactors(ctx context.Context, actorID, userID, keep string) error {
-	now := s.Clock.Now()
-	err := s.Meta.UpdateUser(ctx, userID, func(x *navette.User) ([]navette.Event, error) {
-		if x.TOTP.IsZero() {
-			return nil, nil
-		}
-		x.TOTP, x.TOTPStep, x.UpdatedAt = navette.WrappedKey{}, 0, now
-		return []navette.Event{{Time: now, Type: navette.EventUserUpdated, ActorID: actorID, Detail: userID + " totp reset"}}, nil
-	})
-	if err != nil {
-		return err
-	}
-	if ps, ok := s.Meta.(navette.PasskeyStore); ok {
-		keys, err := ps.Passkeys(ctx, userID)
-		if err != nil {
-			return err
-		}
-		for _, k := range keys {
-			if k.ID == keep {
-				continue
-			}
-			ev := navette.Event{Time: now, Type: navette.EventPasskeyRemoved, ActorID: actorID, Detail: k.ID}
-			if err := ps.DeletePasskey(ctx, userID, k.ID, false, ev); err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
-				return err
-			}
-		}
-	}
-	if rs, ok := s.Meta.(navette.RecoveryStore); ok {
-		return rs.SetRecoveryCodes(ctx, userID, nil)
-	}
+	u.TOTP, u.TOTPStep = c.TOTP, c.TOTPStep
 	return nil
 }
 

@@ -157,9 +157,12 @@ func (s *Service) FinishEnrolment(ctx context.Context, sess *navette.Session, u 
 		return nil, err
 	}
 	if p.Recovery != "" {
-		if err := s.completeRecovery(ctx, u, p.Recovery, ""); err != nil {
+		c := &navette.RecoveryCompletion{RequestID: p.Recovery, TOTP: wrapped, TOTPStep: step}
+		ev := navette.Event{Time: now, Type: navette.EventTOTPEnrolled, ActorID: u.ID}
+		if err := s.completeRecovery(ctx, u, c, ev); err != nil {
 			return nil, err
 		}
+		return s.enrolled(ctx, sess, u, "code+totp")
 	}
 	err = s.Meta.UpdateUser(ctx, u.ID, func(x *navette.User) ([]navette.Event, error) {
 		if !x.TOTP.IsZero() {

@@ -42,7 +42,9 @@ navette admin backup --data DIR --out FILE[.gz]
 navette admin restore --data NEWDIR --from FILE [--keys FILE]
 navette admin key export --data DIR --out FILE
 navette admin request list [--state pending] (over the API: --server, NAVETTE_TOKEN)
-navette admin request approve|reject [--sha256 HEX] REQUEST_ID (over the API; another admin's request)`
+navette admin request approve|reject [--sha256 HEX] REQUEST_ID (over the API; another admin's request)
+navette admin users ls [--q WORDS] [--role R] [--status enabled|disabled] [--directory S] [--limit N --cursor C] (over the API)
+navette admin users show USER_ID (over the API: factors, tokens, mailboxes, last events)`
 
 // adminCommands are the admin subcommands, named by one word or two.
 var adminCommands = map[string]func(ctx context.Context, env *Env, args []string) error{

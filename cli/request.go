@@ -18,7 +18,7 @@ func init() {
 // API: they are reviewed by a person, with their own token, never by the
 // local operator.
 func adminRequestList(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin request list", "[--state pending|approved|rejected|executed|expired]")
+	fs := newFlagSet(env, "admin request list", "[--state pending|approved|rejected|executed|expired|failed]")
 	var cf clientFlags
 	cf.define(fs)
 	state := fs.String("state", "pending", "list only the requests in this `state` (empty: all)")

@@ -12,52 +12,6 @@ import (
 	"navette/directory"
 )
 
-func (s *Server) handleListUsers(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	limit, err := limitParam(q.Get("limit"), 1000)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if limit == 0 {
-		limit = 100
-	}
-	f := navette.UserFilter{Text: q.Get("q"), Source: q.Get("source"), After: q.Get("after"), Limit: limit + 1}
-	if role := q.Get("role"); role != "" {
-		if !navette.Role(role).Valid() {
-			s.writeError(w, r, navette.Errorf(navette.EINVALID, "Unknown role %q.", role))
-			return
-		}
-		f.Roles = []navette.Role{navette.Role(role)}
-	}
-	us, err := s.Accounts.Users(r.Context(), navette.UserFromContext(r.Context()), f)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out := api.UserList{Users: make([]api.User, 0, len(us))}
-	cs := courts{}
-	for i, u := range us {
-		if i == limit {
-			if f.Text == "" {
-				out.Next = us[i-1].ID
-			}
-			break
-		}
-		out.Users = append(out.Users, s.userJSON(r.Context(), u, cs))
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-func (s *Server) handleGetUser(w http.ResponseWriter, r *http.Request) {
-	u, err := s.Accounts.User(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.userJSON(r.Context(), u, courts{}))
-}
-
 func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if !navette.ValidID(id) {

@@ -12,7 +12,7 @@ import (
 func requestJSON(r *navette.AdminRequest) api.Request {
 	out := api.Request{ID: r.ID, Requester: r.RequesterID, Action: string(r.Action), Params: r.Params,
 		SHA256: hex.EncodeToString(r.ParamsHash), Reason: r.Reason, CourtID: r.CourtID, State: string(r.State),
-		CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(), Reviewer: r.ReviewerID}
+		CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC(), Reviewer: r.ReviewerID, Error: r.Error}
 	if !r.ReviewedAt.IsZero() {
 		t := r.ReviewedAt.UTC()
 		out.ReviewedAt = &t

@@ -73,6 +73,8 @@ type Data struct {
 type Request struct {
 	ID     string `json:"id"`
 	Action string `json:"action"` // a navette.RequestAction
+	// Error is why the approved action failed, in a request_failed notice.
+	Error string `json:"error,omitempty"`
 }
 
 // Alert is a file the content checks rejected, or found corrupt at rest,

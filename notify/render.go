@@ -119,7 +119,7 @@ type view struct {
 }
 
 // notifyRequest is an admin request as templates see it.
-type notifyRequest struct{ ID, Action string }
+type notifyRequest struct{ ID, Action, Error string }
 
 // notifyAlert is a content alert as templates see it, each value on one
 // line.
@@ -167,7 +167,7 @@ func (r *Renderer) Render(n *navette.Notice, to *navette.User, d *Data) (*Messag
 			Check: oneLine(a.Check, maxLineText), Detail: oneLine(a.Detail, maxLineText), Size: a.Size}
 	}
 	if q := d.Request; q != nil {
-		v.Request = notifyRequest{ID: oneLine(q.ID, maxLineText), Action: oneLine(q.Action, maxLineText)}
+		v.Request = notifyRequest{ID: oneLine(q.ID, maxLineText), Action: oneLine(q.Action, maxLineText), Error: oneLine(q.Error, maxLineText)}
 		v.Requests = r.PublicURL + RequestsPath
 	}
 	if n.DepositID != "" {

@@ -27,7 +27,7 @@ func sample() *notify.Data {
 		Reason:        "Pièce jointe par erreur",
 		Forwarder:     notify.Person{Name: "Paul Petit (parquet, TJ Amiens)", Email: "paul.petit@justice.example"},
 		ForwardedTo:   []notify.Person{{Name: "Service de l'exécution des peines", Email: "sap.tj-amiens@justice.example"}},
-		Request:       &notify.Request{ID: "REQ-1", Action: "member.add"},
+		Request:       &notify.Request{ID: "REQ-1", Action: "member.add", Error: "This agent is a member of the service already."},
 	}
 }
 
@@ -47,7 +47,7 @@ func TestRenderEveryKind(t *testing.T) {
 		for _, kind := range navette.NoticeKinds {
 			for _, names := range []bool{false, true} {
 				n := &navette.Notice{ID: navette.NewID(), Kind: kind, UserID: navette.NewID(), CreatedAt: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
-				hasDeposit := kind != navette.NoticeSignInCode && kind != navette.NoticeAccessRevoked && kind != navette.NoticeApproval && !strings.HasPrefix(string(kind), "recovery_")
+				hasDeposit := kind != navette.NoticeSignInCode && kind != navette.NoticeAccessRevoked && kind != navette.NoticeApproval && kind != navette.NoticeRequestFailed && !strings.HasPrefix(string(kind), "recovery_")
 				if hasDeposit {
 					n.DepositID = depositID
 				}

@@ -271,3 +271,102 @@ func (s *Store) EventsByActor(ctx context.Context, actorID string, limit int) ([
 	}
 	return s.scanEvents(rows)
 }
+
+// CompleteRecovery completes an approved recovery request: the request,
+// the person's factors and sessions change in one transaction.
+func (s *Store) CompleteRecovery(ctx context.Context, c *navette.RecoveryCompletion, events ...navette.Event) error {
+	if c == nil || c.RequestID == "" || c.UserID == "" || c.At.IsZero() {
+		return invalid("A recovery completion needs its request, user and time.")
+	}
+	if err := checkEvents(events); err != nil {
+		return err
+	}
+	return s.inTx(ctx, "complete recovery", func(tx *sql.Tx) error {
+		if err := s.completeRequest(ctx, tx, c); err != nil {
+			return err
+		}
+		var removed []navette.Event
+		if had, err := s.replaceTOTP(ctx, tx, c); err != nil {
+			return err
+		} else if had {
+			removed = append(removed, navette.Event{Time: c.At, Type: navette.EventUserUpdated, ActorID: c.UserID, Detail: c.UserID + " totp reset"})
+		}
+		keys, err := s.dropPasskeys(ctx, tx, c)
+		if err != nil {
+			return err
+		}
+		for _, id := range keys {
+			removed = append(removed, navette.Event{Time: c.At, Type: navette.EventPasskeyRemoved, ActorID: c.UserID, Detail: id})
+		}
+		for _, q := range []string{`DELETE FROM recovery_codes WHERE user_id = $1`, `DELETE FROM sessions WHERE user_id = $1`} {
+			if _, err := tx.ExecContext(ctx, q, c.UserID); err != nil {
+				return s.internal(err, "complete recovery")
+			}
+		}
+		return s.insertEvents(ctx, tx, append(removed, events...))
+	})
+}
+
+// completeRequest marks the request of c completed, if it is c.UserID's
+// and approved at c.At.
+func (s *Store) completeRequest(ctx context.Context, tx *sql.Tx, c *navette.RecoveryCompletion) error {
+	r, err := scanRecovery(tx.QueryRowContext(ctx, `SELECT `+recoveryCols+` FROM recovery_requests WHERE id = $1`+s.lock, c.RequestID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return navette.Errorf(navette.ENOTFOUND, "No such recovery request.")
+	} else if err != nil {
+		return s.internal(err, "complete recovery")
+	}
+	if r.UserID != c.UserID || r.StateAt(c.At) != navette.RecoveryApproved {
+		return navette.Errorf(navette.ECONFLICT, "This recovery request is not approved (any more).")
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE recovery_requests SET state = $2, updated_at = $3 WHERE id = $1`,
+		c.RequestID, string(navette.RecoveryCompleted), timeArg(c.At))
+	if err != nil {
+		return s.internal(err, "complete recovery")
+	}
+	return nil
+}
+
+// replaceTOTP sets the TOTP secret of c.UserID to c.TOTP and reports
+// whether they had one before.
+func (s *Store) replaceTOTP(ctx context.Context, tx *sql.Tx, c *navette.RecoveryCompletion) (bool, error) {
+	var old string
+	err := tx.QueryRowContext(ctx, `SELECT totp_key_id FROM users WHERE id = $1`+s.lock, c.UserID).Scan(&old)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, navette.Errorf(navette.ENOTFOUND, "No such user.")
+	} else if err != nil {
+		return false, s.internal(err, "complete recovery")
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE users SET totp_key_id = $2, totp_key_data = $3, totp_step = $4, updated_at = $5 WHERE id = $1`,
+		c.UserID, c.TOTP.KeyID, bytesArg(c.TOTP.Data), c.TOTPStep, timeArg(c.At))
+	if err != nil {
+		return false, s.internal(err, "complete recovery")
+	}
+	return old != "", nil
+}
+
+// dropPasskeys removes the passkeys of c.UserID but c.KeepPasskey and
+// returns their ids.
+func (s *Store) dropPasskeys(ctx context.Context, tx *sql.Tx, c *navette.RecoveryCompletion) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM passkeys WHERE user_id = $1 AND id <> $2 ORDER BY id`, c.UserID, c.KeepPasskey)
+	if err != nil {
+		return nil, s.internal(err, "complete recovery")
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, s.internal(err, "complete recovery")
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, s.internal(err, "complete recovery")
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM passkeys WHERE user_id = $1 AND id <> $2`, c.UserID, c.KeepPasskey); err != nil {
+		return nil, s.internal(err, "complete recovery")
+	}
+	return ids, nil
+}

@@ -11,7 +11,7 @@ import (
 
 var _ navette.RequestStore = (*Store)(nil)
 
-const requestCols = "id, requester_id, action, params, params_hash, reason, court_id, created_at, expires_at, state, reviewer_id, reviewed_at, executed_at"
+const requestCols = "id, requester_id, action, params, params_hash, reason, court_id, created_at, expires_at, state, reviewer_id, reviewed_at, executed_at, failure"
 
 // scanRequest reads the columns requestCols.
 func scanRequest(row interface{ Scan(...any) error }) (*navette.AdminRequest, error) {
@@ -20,7 +20,7 @@ func scanRequest(row interface{ Scan(...any) error }) (*navette.AdminRequest, er
 		created, expires, reviewed, execute sql.NullInt64
 	)
 	if err := row.Scan(&r.ID, &r.RequesterID, &r.Action, &r.Params, &r.ParamsHash, &r.Reason, &r.CourtID,
-		&created, &expires, &r.State, &r.ReviewerID, &reviewed, &execute); err != nil {
+		&created, &expires, &r.State, &r.ReviewerID, &reviewed, &execute, &r.Error); err != nil {
 		return nil, err
 	}
 	r.Params, r.ParamsHash = bytesCol(r.Params), bytesCol(r.ParamsHash)
@@ -32,7 +32,7 @@ func scanRequest(row interface{ Scan(...any) error }) (*navette.AdminRequest, er
 // requestArgs returns the columns of r that UpdateRequest writes, in the
 // order of its SET list.
 func requestArgs(r *navette.AdminRequest) []any {
-	return []any{string(r.State), r.ReviewerID, timeArg(r.ReviewedAt), timeArg(r.ExecutedAt)}
+	return []any{string(r.State), r.ReviewerID, timeArg(r.ReviewedAt), timeArg(r.ExecutedAt), r.Error}
 }
 
 // checkRequest refuses a request that storage cannot keep.
@@ -61,9 +61,9 @@ func (s *Store) CreateRequest(ctx context.Context, r *navette.AdminRequest, even
 		return err
 	}
 	return s.inTx(ctx, "create request", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO admin_requests (`+requestCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO admin_requests (`+requestCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 			r.ID, r.RequesterID, string(r.Action), bytesArg(r.Params), bytesArg(r.ParamsHash), r.Reason, r.CourtID,
-			timeArg(r.CreatedAt), timeArg(r.ExpiresAt), string(r.State), r.ReviewerID, timeArg(r.ReviewedAt), timeArg(r.ExecutedAt))
+			timeArg(r.CreatedAt), timeArg(r.ExpiresAt), string(r.State), r.ReviewerID, timeArg(r.ReviewedAt), timeArg(r.ExecutedAt), r.Error)
 		if err != nil {
 			return s.insertErr(err, "create request", "A request with this id exists already.", "No such user.")
 		}
@@ -134,7 +134,7 @@ func (s *Store) UpdateRequest(ctx context.Context, id string, fn func(r *navette
 			return err
 		}
 		if after := requestArgs(r); !reflect.DeepEqual(after, before) {
-			_, err := tx.ExecContext(ctx, `UPDATE admin_requests SET state = $2, reviewer_id = $3, reviewed_at = $4, executed_at = $5
+			_, err := tx.ExecContext(ctx, `UPDATE admin_requests SET state = $2, reviewer_id = $3, reviewed_at = $4, executed_at = $5, failure = $6
 				WHERE id = $1`, append([]any{id}, after...)...)
 			if err != nil {
 				return s.internal(err, "write request")

@@ -19,6 +19,8 @@ func TestRecoveryStore(t *testing.T, open func(t *testing.T) navette.MetaStore) 
 		{"RecoveryRequests", testMetaRecoveryRequests},
 		{"RecoveryRequestUpdate", testMetaRecoveryRequestUpdate},
 		{"EventsByActor", testMetaEventsByActor},
+		{"RecoveryComplete", testMetaRecoveryComplete},
+		{"RecoveryCompleteTOTP", testMetaRecoveryCompleteTOTP},
 	})
 }
 

@@ -17,6 +17,7 @@ func TestRequestStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
 		{"RequestInvalid", testMetaRequestInvalid},
 		{"RequestUpdate", testMetaRequestUpdate},
 		{"RequestSingleUse", testMetaRequestSingleUse},
+		{"RequestFailed", testMetaRequestFailed},
 	})
 }
 

@@ -24,6 +24,8 @@ type requestsData struct {
 type adminRequestRow struct {
 	account.RequestView
 	CSRF, What, Hash string
+	// Failure is why its approved action failed, in the page's language.
+	Failure string
 }
 
 // describeRequest says in lang what v asks for.
@@ -65,7 +67,8 @@ func (h *Handler) renderRequests(w http.ResponseWriter, r *http.Request, status 
 	d := &requestsData{Problem: problem, Off: !h.Accounts.TwoPerson()}
 	p := h.newPage(w, r, "Demandes en attente", "admin")
 	for _, v := range h.Accounts.Views(r.Context(), u, all) {
-		row := adminRequestRow{RequestView: v, CSRF: p.CSRF, What: describeRequest(p.Lang, v), Hash: hex.EncodeToString(v.ParamsHash)}
+		row := adminRequestRow{RequestView: v, CSRF: p.CSRF, What: describeRequest(p.Lang, v), Hash: hex.EncodeToString(v.ParamsHash),
+			Failure: failureText(p.Lang, v.Error)}
 		if v.State == navette.RequestPending {
 			d.Pending = append(d.Pending, row)
 		} else if len(d.Done) < 50 {

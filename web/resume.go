@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
 	"slices"
 	"strings"
@@ -89,4 +90,17 @@ func (h *Handler) resume(w http.ResponseWriter, r *http.Request, f *resumeForm) 
 	p := h.newPage(w, r, "Reprendre l’action", "account")
 	p.Data = f
 	h.render(w, r, http.StatusOK, "resume", p)
+}
+
+// stepUpResume shows, after a passkey step-up, the form that asked for it
+// (passkey.js sends it here from the step-up page), filled as it was
+// sent, as stepUpTOTP does: nothing is sent again without the person. A
+// session that is not fresh goes back to "Mon compte".
+func (h *Handler) stepUpResume(w http.ResponseWriter, r *http.Request) {
+	f := resumedForm(r)
+	if f == nil || h.Auth.RequireFresh(session(r).Session) != nil {
+		http.Redirect(w, r, cmp.Or(resumeNext(r.PostFormValue("next")), "/account"), http.StatusSeeOther)
+		return
+	}
+	h.resume(w, r, f)
 }

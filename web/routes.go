@@ -108,6 +108,7 @@ func (h *Handler) Routes() []Route {
 		{Pattern: "POST /account/step-up/totp", Access: signedIn, handler: h.stepUpTOTP},
 		{Pattern: "POST /account/step-up/passkey/options", Access: signedIn, handler: h.stepUpPasskeyOptions},
 		{Pattern: "POST /account/step-up/passkey", Access: signedIn, handler: h.stepUpPasskey},
+		{Pattern: "POST /account/step-up/resume", Access: signedIn, handler: h.stepUpResume},
 		{Pattern: "GET /account/recovery-codes", Access: signedIn, handler: h.newCodes},
 		{Pattern: "POST /account/recovery-codes", Access: signedIn, handler: h.regenerateCodes},
 

@@ -108,7 +108,13 @@
           if (!cred) { throw new Error(box.getAttribute('data-cancelled')); }
           return post(box.getAttribute('data-finish'), { id: id, name: name, credential: answer(cred) });
         })
-        .then(function (res) { window.location.assign(res.next); })
+        .then(function (res) {
+          // After a step-up asked for by a form, the form comes back
+          // filled, to be sent again with one press (never on its own).
+          var resume = kind === 'stepup' && box.querySelector('form[data-resume]');
+          if (resume) { resume.submit(); return; }
+          window.location.assign(res.next);
+        })
         .catch(function (e) {
           button.disabled = false;
           if (e && e.code === 'step_up_required') {

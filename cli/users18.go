@@ -1,0 +1,130 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"navette/api"
+	"navette/client"
+)
+
+func init() {
+	adminCommands["users ls"] = adminUsersList
+	adminCommands["users show"] = adminUsersShow
+}
+
+// adminUsersList lists the people the caller manages, through the API,
+// following the pages unless --limit is given.
+func adminUsersList(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "admin users ls", "[--q WORDS] [--role ROLE] [--status enabled|disabled] [--directory SOURCE] [--cursor C] [--limit N]")
+	var cf clientFlags
+	cf.define(fs)
+	var q client.UserQuery
+	fs.StringVar(&q.Text, "q", "", "words of a name, an e-mail address, an organisation")
+	fs.StringVar(&q.Role, "role", "", "only people of this `role`")
+	fs.StringVar(&q.Status, "status", "", "enabled or disabled (revoked) people only")
+	fs.StringVar(&q.Directory, "directory", "", "only people of this directory")
+	fs.StringVar(&q.Cursor, "cursor", "", "start after this cursor (a page's next)")
+	fs.IntVar(&q.Limit, "limit", 0, "one page of at most `N` people, and its next cursor")
+	if err := parseInterspersed(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected argument %q", printable(fs.Arg(0), 60))
+	}
+	c, err := cf.client(env)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tEMAIL\tNAME\tROLE\tCOURT\tSTATE")
+	next, err := listUserPages(ctx, c, q, tw)
+	if err != nil {
+		return err
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if next != "" {
+		fmt.Fprintf(env.Stdout, "next: %s\n", next)
+	}
+	return nil
+}
+
+// listUserPages writes the people q selects to w, every page unless
+// q.Limit is set, and returns the next page's cursor then.
+func listUserPages(ctx context.Context, c *client.Client, q client.UserQuery, w io.Writer) (string, error) {
+	for {
+		l, err := c.Users(ctx, q)
+		if err != nil {
+			return "", err
+		}
+		for _, u := range l.Users {
+			printUserRow(w, u)
+		}
+		if l.Next == "" || q.Limit > 0 {
+			return l.Next, nil
+		}
+		q.Cursor = l.Next
+	}
+}
+
+func printUserRow(w io.Writer, u api.User) {
+	court, state := "-", "enabled"
+	if u.Court != nil {
+		court = u.Court.Code
+	}
+	if u.Disabled {
+		state = "disabled"
+	}
+	fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, printable(u.Email, 100), printable(u.Name, 100), u.Role, printable(court, 40), state)
+}
+
+// adminUsersShow shows a person: their factors (never a secret), tokens,
+// mailboxes and last events.
+func adminUsersShow(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "admin users show", "USER_ID")
+	var cf clientFlags
+	cf.define(fs)
+	if err := parseInterspersed(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError("one user id is required")
+	}
+	c, err := cf.client(env)
+	if err != nil {
+		return err
+	}
+	d, err := c.User(ctx, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	printUserDetail(env.Stdout, d)
+	return nil
+}
+
+func printUserDetail(w io.Writer, d *api.UserDetail) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	printUserRow(tw, d.User)
+	tw.Flush()
+	fmt.Fprintf(w, "totp: %v\nrecovery codes left: %d\n", d.Factors.TOTP, d.Factors.RecoveryCodesLeft)
+	for _, k := range d.Factors.Passkeys {
+		fmt.Fprintf(w, "passkey %s %q created %s\n", k.ID, printable(k.Name, 100), k.CreatedAt.Format("2006-01-02 15:04Z"))
+	}
+	for _, t := range d.Tokens {
+		state := "active"
+		if t.RevokedAt != nil {
+			state = "revoked"
+		}
+		fmt.Fprintf(w, "token %s %q %s, expires %s\n", t.ID, printable(t.Label, 100), state, t.ExpiresAt.Format("2006-01-02"))
+	}
+	for _, m := range d.Mailboxes {
+		fmt.Fprintf(w, "mailbox %s %s\n", m.ID, printable(m.Email, 100))
+	}
+	for _, e := range d.Events {
+		fmt.Fprintf(w, "event %s %s %s\n", e.Time.Format("2006-01-02 15:04:05Z"), e.Type, printable(e.Detail, 120))
+	}
+}

@@ -1,0 +1,47 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"navette/api"
+)
+
+// UserQuery selects people on the users page (Users): words of a name or
+// an address, a role, a status (enabled, disabled), a directory, and the
+// cursor of the page (a previous page's Next).
+type UserQuery struct {
+	Text, Role, Status, Directory, Cursor string
+	Limit                                 int // 0: the server's default
+}
+
+// Users returns a page of the people the caller manages (everyone for a
+// platform admin, their court's people for a court admin).
+func (c *Client) Users(ctx context.Context, q UserQuery) (*api.UserList, error) {
+	qv := url.Values{}
+	for k, v := range map[string]string{"q": q.Text, "role": q.Role, "status": q.Status, "directory": q.Directory, "cursor": q.Cursor} {
+		if v != "" {
+			qv.Set(k, v)
+		}
+	}
+	if q.Limit > 0 {
+		qv.Set("limit", strconv.Itoa(q.Limit))
+	}
+	var l api.UserList
+	if err := c.doJSON(ctx, http.MethodGet, c.endpoint(api.PathAdminUsers, qv), nil, &l, http.StatusOK); err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+// User returns the person id with their factors (no secret), tokens,
+// mailboxes and last events.
+func (c *Client) User(ctx context.Context, id string) (*api.UserDetail, error) {
+	var d api.UserDetail
+	if err := c.doJSON(ctx, http.MethodGet, c.endpoint(api.PathAdminUsers+"/"+url.PathEscape(id), nil), nil, &d, http.StatusOK); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
