@@ -15,7 +15,7 @@ FUZZTIME=${FUZZTIME:-20000x}
 STATICCHECK_VERSION=v0.8.2
 export GOFLAGS=${GOFLAGS:--buildvcs=false}
 
-say() { printf '\n== %s\n' "$*"; }
+say() { printf '\n== %s (at %ds)\n' "$*" "$SECONDS"; }
 
 # Debian packages the suite needs (gcc for the race detector).
 need=()
