@@ -82,6 +82,8 @@ func (s *Server) routes() ([]Route, error) {
 		{"GET " + api.PathAdminRequests + "/{id}", court, s.handleGetRequest},
 		{"POST " + api.PathAdminRequests + "/{id}/approve", court, s.handleApproveRequest},
 		{"POST " + api.PathAdminRequests + "/{id}/reject", court, s.handleRejectRequest},
+		{"GET " + api.PathAdminPolicy, admin, s.handleGetPolicy},
+		{"POST " + api.PathAdminPolicy, admin, s.handleChangePolicy},
 		{"GET " + api.PathAdminUsers, admin, s.handleListUsers},
 		{"GET " + api.PathAdminUsers + "/{id}", admin, s.handleGetUser},
 		{"PATCH " + api.PathAdminUsers + "/{id}", admin, s.handleUpdateUser},
