@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -157,4 +158,49 @@ func mustAdmin(t *testing.T, e *env, email string) string {
 	t.Helper()
 	e.user(email, strings.Split(email, "@")[0], navette.RoleAdmin)
 	return email
+}
+
+// TestPolicyOnSettingsPage: the settings page shows the policy and asks
+// for a change, which the requests page describes to the second admin,
+// who approves it there.
+func TestPolicyOnSettingsPage(t *testing.T) {
+	e := newEnv(t, func(c *app.Config) { c.StaffCodes = true })
+	e.user("premier.admin@justice.example", "Premier admin", navette.RoleAdmin)
+	secondTok := e.user("second.admin@justice.example", "Second admin", navette.RoleAdmin)
+	first, _ := e.signIn(t, "premier.admin@justice.example")
+	second, _ := e.signIn(t, "second.admin@justice.example")
+
+	resp, body := first.do(t, "GET", "/admin/settings", nil)
+	for _, want := range []string{`id="policy"`, "Politique de sécurité", `action="/admin/settings/policy"`, "Demander le changement"} {
+		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Fatalf("settings page: %d, lacks %q", resp.StatusCode, want)
+		}
+	}
+	resp, page := first.formBody(t, "/admin/settings/policy", url.Values{"kind": {"assurance"}, "role": {"auditor"}, "level": {"total"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="policy-problem"`) {
+		t.Errorf("an unknown level: %d", resp.StatusCode)
+	}
+	resp, _ = first.formBody(t, "/admin/settings/policy", url.Values{"kind": {"assurance"}, "role": {"auditor"}, "level": {"high"}, "reason": {"audit"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/settings?done=policy-requested" {
+		t.Fatalf("request: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	var list api.RequestList
+	e.doJSON("GET", api.PathAdminRequests+"?state=pending", secondTok, nil, 200, &list)
+	if len(list.Requests) != 1 || list.Requests[0].Action != string(navette.ActionPolicyAssurance) {
+		t.Fatalf("pending: %+v", list)
+	}
+	req := list.Requests[0]
+	resp, body = second.do(t, "GET", "/admin/requests", nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "Exiger du rôle auditor une authentification de niveau élevé au moins") {
+		t.Errorf("requests page: %d %s", resp.StatusCode, body)
+	}
+	resp, _ = second.formBody(t, "/admin/requests/"+req.ID+"/approve", url.Values{"sha256": {req.SHA256}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("approval: %d", resp.StatusCode)
+	}
+	var p api.Policy
+	e.doJSON("GET", api.PathAdminPolicy, secondTok, nil, 200, &p)
+	if p.MinAssurance["auditor"] != "high" || p.RequestID != req.ID {
+		t.Errorf("policy after approval: %+v", p)
+	}
 }
