@@ -72,6 +72,16 @@ const (
 	ActionPolicyAntivirus RequestAction = "policy.antivirus" // Params: AntivirusParams
 )
 
+// ActionKeysRotate asks for a new journal signing key, made by the server
+// that executes the approval (Params: KeyParams).
+const ActionKeysRotate RequestAction = "keys.rotate"
+
+// KeyParams are the parameters of ActionKeysRotate: which key, "journal"
+// (the journal's signing key) being the only one.
+type KeyParams struct {
+	Key string `json:"key"`
+}
+
 // AssuranceParams are the parameters of ActionPolicyAssurance: the
 // minimum assurance of a role; an empty Level removes the policy's
 // minimum.

@@ -60,6 +60,9 @@ type Service struct {
 	// PolicyTTL is how long this node uses the security policy it read
 	// before it reads it again (policy.go); 0 means DefaultPolicyTTL.
 	PolicyTTL time.Duration
+	// RotateJournalKey, if set, makes a new journal signing key and returns
+	// its verifier key: what an approved keys.rotate request runs.
+	RotateJournalKey func() (string, error)
 
 	policy policyCache
 }

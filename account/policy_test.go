@@ -133,3 +133,29 @@ func TestPolicyCache(t *testing.T) {
 		t.Errorf("journal: %+v", changed)
 	}
 }
+
+// TestKeyRotateRequest: without a keyring the request is refused; with
+// the rule off the key is made at once, journaled by the admin; another
+// key than the journal's is refused.
+func TestKeyRotateRequest(t *testing.T) {
+	f := newTwoPerson(t)
+	if _, err := f.s.RequestKeyRotate(f.ctx, f.admin, account.JournalKey, ""); !navette.IsCode(err, navette.ENOTIMPLEMENTED) {
+		t.Errorf("without a keyring: %v", err)
+	}
+	n := 0
+	f.s.RotateJournalKey = func() (string, error) { n++; return "verifier+1", nil }
+	if _, err := f.s.RequestKeyRotate(f.ctx, f.admin, "tls", ""); !navette.IsCode(err, navette.EINVALID) {
+		t.Errorf("another key: %v", err)
+	}
+	if _, err := f.s.RequestKeyRotate(f.ctx, f.ca, account.JournalKey, ""); !navette.IsCode(err, navette.EFORBIDDEN) {
+		t.Errorf("a court admin: %v", err)
+	}
+	f.s.Approvals = 1
+	if r, err := f.s.RequestKeyRotate(f.ctx, f.admin, account.JournalKey, ""); err != nil || r != nil || n != 1 {
+		t.Fatalf("with the rule off: %+v, %v, %d rotations", r, err, n)
+	}
+	_, rotated := f.journal("", navette.EventKeyRotated)
+	if len(rotated) != 1 || rotated[0].ActorID != f.admin.ID || rotated[0].Detail != "journal verifier+1" {
+		t.Errorf("journal: %+v", rotated)
+	}
+}

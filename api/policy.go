@@ -29,3 +29,15 @@ type PolicyChange struct {
 	AntivirusBypass *bool  `json:"antivirus_bypass,omitempty"`
 	Reason          string `json:"reason,omitempty"`
 }
+
+// PathAdminKeyRotate asks for a new journal signing key (platform admins
+// only): POST KeyRotate answers 202 Accepted with the Request a second
+// admin approves; the server that executes the approval makes the key.
+// With the two-person rule off, it is made at once (204).
+const PathAdminKeyRotate = Version + "/admin/keys/rotate"
+
+// KeyRotate names the key to rotate: "journal".
+type KeyRotate struct {
+	Key    string `json:"key"`
+	Reason string `json:"reason,omitempty"`
+}

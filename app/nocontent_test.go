@@ -102,6 +102,7 @@ var noContentRoutes = map[string]string{
 	"POST /api/v1/admin/ldap/sync":                   "administration: answers the sync's report",
 	"PUT /api/v1/admin/settings":                     "administration: answers the settings",
 	"POST /api/v1/admin/policy":                      "the two-person rule: answers the request for a policy change",
+	"POST /api/v1/admin/keys/rotate":                 "the two-person rule: answers the request for a new journal key",
 	"POST /api/v1/admin/notices/{id}/replay":         "administration: replays a notice to its own recipient, answers 204",
 	"/":                                              "the catch-all 404",
 	"POST /signin/code":                              "signing in",

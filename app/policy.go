@@ -8,10 +8,14 @@ import (
 )
 
 // applyPolicy makes the services follow the security policy kept in the
-// database (navette.Policy), read through the account service's cache.
+// database (navette.Policy), read through the account service's cache, and
+// lets an approved keys.rotate request rotate this node's journal key.
 func (a *App) applyPolicy() {
 	a.Auth.PolicyMinimum = a.Accounts.MinimumAssurance
 	a.Deposits.AntivirusBypassed = a.Accounts.AntivirusBypassed
+	if a.JournalKeys != nil {
+		a.Accounts.RotateJournalKey = a.JournalKeys.Rotate
+	}
 }
 
 // checkPolicy reads the security policy at start-up (a policy that cannot

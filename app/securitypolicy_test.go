@@ -204,3 +204,41 @@ func TestPolicyOnSettingsPage(t *testing.T) {
 		t.Errorf("policy after approval: %+v", p)
 	}
 }
+
+// TestKeyRotateByRequest: a new journal signing key is a request a second
+// admin approves (the requester cannot); the server makes it on approval,
+// once, and journals it by the requester, linked to the request; the old
+// verifier key stays published.
+func TestKeyRotateByRequest(t *testing.T) {
+	e := newEnv(t)
+	first := e.user("premier.admin@justice.example", "Premier admin", navette.RoleAdmin)
+	second := e.user("second.admin@justice.example", "Second admin", navette.RoleAdmin)
+	before := e.app.JournalKeys.Verifiers()
+	var req api.Request
+	e.doJSON("POST", api.PathAdminKeyRotate, first, api.KeyRotate{Key: "journal", Reason: "fin de mission"}, http.StatusAccepted, &req)
+	if req.Action != string(navette.ActionKeysRotate) || string(req.Params) != `{"key":"journal"}` {
+		t.Fatalf("request: %+v", req)
+	}
+	resp, body := e.do("POST", api.PathAdminKeyRotate, first, strings.NewReader(`{"key":"tls"}`), "Content-Type", "application/json")
+	e.problem(resp, body, http.StatusUnprocessableEntity)
+	resp, body = e.do("POST", api.PathAdminRequests+"/"+req.ID+"/approve", first, strings.NewReader(`{}`), "Content-Type", "application/json")
+	e.problem(resp, body, http.StatusForbidden)
+	if got := e.app.JournalKeys.Verifiers(); len(got) != len(before) {
+		t.Fatalf("verifier keys before approval: %d, want %d", len(got), len(before))
+	}
+	e.doJSON("POST", api.PathAdminRequests+"/"+req.ID+"/approve", second, api.Approve{SHA256: req.SHA256}, 200, &req)
+	after := e.app.JournalKeys.Verifiers()
+	if req.State != "executed" || len(after) != len(before)+1 || !strings.Contains(strings.Join(after, "\n"), before[0]) {
+		t.Fatalf("after approval: %+v, keys %q", req, after)
+	}
+	current, err := e.app.JournalKeys.Verifier()
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := e.events("", navette.EventKeyRotated)
+	if len(evs) != 1 || evs[0].Detail != navette.CleanDetail(req.ID+" journal "+current) || evs[0].ActorID == navette.LocalOperator || evs[0].ActorID == "" {
+		t.Errorf("journal: %+v", evs)
+	}
+	resp, body = e.do("POST", api.PathAdminRequests+"/"+req.ID+"/approve", second, strings.NewReader(`{}`), "Content-Type", "application/json")
+	e.problem(resp, body, http.StatusConflict)
+}

@@ -58,3 +58,21 @@ func (s *Server) handleChangePolicy(w http.ResponseWriter, r *http.Request) {
 	}
 	s.handleGetPolicy(w, r)
 }
+
+func (s *Server) handleKeyRotate(w http.ResponseWriter, r *http.Request) {
+	var in api.KeyRotate
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	req, err := s.Accounts.RequestKeyRotate(r.Context(), navette.UserFromContext(r.Context()), in.Key, in.Reason)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req != nil {
+		writeAccepted(w, req)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -84,6 +84,7 @@ func (s *Server) routes() ([]Route, error) {
 		{"POST " + api.PathAdminRequests + "/{id}/reject", court, s.handleRejectRequest},
 		{"GET " + api.PathAdminPolicy, admin, s.handleGetPolicy},
 		{"POST " + api.PathAdminPolicy, admin, s.handleChangePolicy},
+		{"POST " + api.PathAdminKeyRotate, admin, s.handleKeyRotate},
 		{"GET " + api.PathAdminUsers, admin, s.handleListUsers},
 		{"GET " + api.PathAdminUsers + "/{id}", admin, s.handleGetUser},
 		{"PATCH " + api.PathAdminUsers + "/{id}", admin, s.handleUpdateUser},

@@ -24,6 +24,7 @@ var stepUpRoutes = map[string]bool{
 	"GET " + api.PathCases + "/{id}/evidence":             true,
 	"POST " + api.PathAdminRequests + "/{id}/approve":     true,
 	"POST " + api.PathAdminPolicy:                         true,
+	"POST " + api.PathAdminKeyRotate:                      true,
 }
 
 // downloadRoutes are the downloads that need a step-up too when the

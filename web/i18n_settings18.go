@@ -5,7 +5,8 @@ package web
 // and in the requests of the two-person rule. They join english at
 // start-up; policyFrench joins french, for the services' messages.
 var policyEnglish = map[string]string{
-	"Politique de sécurité": "Security policy",
+	"Politique de sécurité":                 "Security policy",
+	"Remplacer la clé qui signe le journal": "Replace the key that signs the journal",
 	"La politique de sécurité ne change que par une demande qu’un second administrateur approuve (règle des deux personnes). Le niveau d’authentification en vigueur est le plus exigeant de la politique et de la configuration du serveur (--min-assurance). Un serveur démarré avec un réglage plus faible que la politique est inscrit au journal comme acte de l’opérateur local.": "The security policy changes only through a request a second administrator approves (two-person rule). The sign-in level in force is the stricter of the policy's and the server's configuration (--min-assurance). A server started with a setting weaker than the policy is journaled as the local operator's act.",
 	"Attention : la règle des deux personnes est désactivée (--approvals=1) : une modification s’applique sans approbation.": "Warning: the two-person rule is off (--approvals=1): a change applies without approval.",
 	"Niveau d’authentification minimal par rôle": "Minimum sign-in level per role",
@@ -38,10 +39,11 @@ var policyEnglish = map[string]string{
 
 // policyFrench translates the messages of the services about the policy.
 var policyFrench = map[string]string{
-	"The policy says so already.":          "La politique le dit déjà.",
-	"Choose the change to ask for.":        "Choisissez le changement à demander.",
-	"No security policy here.":             "Pas de politique de sécurité ici.",
-	"This store keeps no security policy.": "Ce stockage ne conserve pas de politique de sécurité.",
+	"The policy says so already.":                          "La politique le dit déjà.",
+	"Choose the change to ask for.":                        "Choisissez le changement à demander.",
+	"This server cannot rotate the journal's signing key.": "Ce serveur ne peut pas remplacer la clé qui signe le journal.",
+	"No security policy here.":                             "Pas de politique de sécurité ici.",
+	"This store keeps no security policy.":                 "Ce stockage ne conserve pas de politique de sécurité.",
 }
 
 func init() {
