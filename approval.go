@@ -33,7 +33,7 @@ const (
 // Valid reports whether a is a known action.
 func (a RequestAction) Valid() bool {
 	switch a {
-	case ActionAddMember, ActionGrantRole, ActionRestoreUser, ActionForceDirectory:
+	case ActionAddMember, ActionGrantRole, ActionRestoreUser, ActionForceDirectory, ActionPolicyAssurance, ActionPolicyAntivirus, ActionKeysRotate:
 		return true
 	}
 	return false

@@ -53,7 +53,9 @@ const (
 	// stored keys were re-wrapped under the active one (Detail "start
 	// to=KEYID stale=N" as it starts, then "done to=KEYID rewrapped=N
 	// changed=N failed=N left=N", or "interrupted …" with the same counts),
-	// an old one was destroyed (Detail "KEYID").
+	// an old one was destroyed (Detail "KEYID"); a new journal signing key
+	// was made (key.rotated, Detail "journal VERIFIER"). These come from
+	// `navette admin … --data DIR`: their actor is LocalOperator.
 	EventKeyRotated EventType = "key.rotated"
 	EventKeyRewrap  EventType = "key.rewrap"
 	EventKeyRetired EventType = "key.retired"

@@ -57,6 +57,14 @@ type Service struct {
 	// Keys wraps the keys of the notices that tell reviewers a request
 	// waits; nil sends none.
 	Keys navette.KeyWrapper
+	// PolicyTTL is how long this node uses the security policy it read
+	// before it reads it again (policy.go); 0 means DefaultPolicyTTL.
+	PolicyTTL time.Duration
+	// RotateJournalKey, if set, makes a new journal signing key and returns
+	// its verifier key: what an approved keys.rotate request runs.
+	RotateJournalKey func() (string, error)
+
+	policy policyCache
 }
 
 // Wait returns once the last-use times being written have been: call it

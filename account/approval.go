@@ -339,12 +339,14 @@ func DecodeParams(r *navette.AdminRequest, v any) error {
 // mailbox its parameters name, and what the viewer may do with it.
 type RequestView struct {
 	*navette.AdminRequest
-	Requester *navette.User // nil if unknown
-	Subject   *navette.User // the person it gives access to; nil for a directory request
-	Service   *navette.User // the mailbox, for a membership
-	Role      navette.Role  // the role granted
-	Source    string        // the directory flow, forced
-	FlowHash  string        // its SHA-256 (hex)
+	Requester *navette.User     // nil if unknown
+	Subject   *navette.User     // the person it gives access to; nil for a directory request
+	Service   *navette.User     // the mailbox, for a membership
+	Role      navette.Role      // the role granted
+	Source    string            // the directory flow, forced
+	FlowHash  string            // its SHA-256 (hex)
+	Level     navette.Assurance // the minimum assurance of Role, for a policy request
+	Bypass    bool              // files offered unscanned, for a policy request
 	// Reviewable is set when the viewer may approve or reject it now;
 	// Withdrawable when it is theirs and pending.
 	Reviewable, Withdrawable bool
@@ -373,9 +375,12 @@ func (s *Service) Views(ctx context.Context, viewer *navette.User, rs []*navette
 			Role   navette.Role `json:"role"`
 			Source string       `json:"source"`
 			SHA256 string       `json:"sha256"`
+			navette.AssuranceParams
+			navette.AntivirusParams
 		}
 		if DecodeParams(r, &p) == nil {
 			v.Subject, v.Service, v.Role, v.Source, v.FlowHash = user(p.UserID), user(p.ServiceID), p.Role, p.Source, p.SHA256
+			v.Level, v.Bypass = p.Level, p.Bypass
 		}
 		out = append(out, v)
 	}

@@ -200,6 +200,10 @@ func (s *Service) run(ctx context.Context, requester *navette.User, r *navette.A
 		}
 		_, err := s.SetDisabled(ctx, requester, p.UserID, false)
 		return err
+	case navette.ActionPolicyAssurance, navette.ActionPolicyAntivirus:
+		return s.applyPolicy(ctx, requester, r)
+	case navette.ActionKeysRotate:
+		return s.rotateKey(ctx, requester, r)
 	}
 	return navette.Errorf(navette.EINVALID, "Requests of action %q are not executed on approval.", r.Action)
 }

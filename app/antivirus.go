@@ -113,6 +113,8 @@ func (a *App) health() map[string]any {
 	switch av := a.Deposits.Antivirus; {
 	case av == nil:
 		out["antivirus"] = "off"
+	case a.Deposits.AntivirusBypassed != nil && a.Deposits.AntivirusBypassed():
+		out["antivirus"] = "bypassed"
 	case av.Ping(ctx) != nil:
 		out["antivirus"] = "degraded"
 	default:

@@ -339,6 +339,7 @@ func Open(cfg Config) (*App, error) {
 		a.Close()
 		return nil, err
 	}
+	a.applyPolicy()
 	a.Mail = &notify.Admin{Meta: a.Meta, Clock: cfg.Clock, Log: cfg.Logger}
 	if cfg.SMTP == "" {
 		a.Outbox = notify.NewOutbox(filepath.Join(cfg.DataDir, "mail"), a.Keys)
@@ -522,6 +523,10 @@ func Listen(cfg Config) (*App, error) {
 		Evidence: a.Evidence, LegalDir: cfg.LegalDir, Conformity: cfg.Accessibility,
 	}
 	if err := a.probeAntivirus(); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := a.checkPolicy(); err != nil {
 		a.Close()
 		return nil, err
 	}

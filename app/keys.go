@@ -41,8 +41,22 @@ func (a *App) KeyCounts(ctx context.Context) ([]navette.KeyCount, error) {
 	return ks.CountKeys(ctx)
 }
 
+// RotateJournalKey makes a new journal signing key and journals it as the
+// local operator's act (Detail "journal VERIFIER"). It returns the new
+// verifier key.
+func (a *App) RotateJournalKey(ctx context.Context) (string, error) {
+	key, err := a.JournalKeys.Rotate()
+	if err != nil {
+		return "", err
+	}
+	return key, a.Meta.AppendEvents(ctx, navette.Event{Time: a.Config.Clock.Now(), ActorID: navette.LocalOperator, Type: navette.EventKeyRotated,
+		Detail: navette.CleanDetail("journal " + key)})
+}
+
 // RotateKey makes a new key-encryption key, active unless stage is set
-// (then ActivateKey activates it once every node has it), and journals it.
+// (then ActivateKey activates it once every node has it), and journals it
+// as the local operator's act: only `navette admin key … --data DIR` calls
+// it (and the other key methods here).
 // Running servers pick it up within Config.KeyringInterval.
 func (a *App) RotateKey(ctx context.Context, stage bool) (string, error) {
 	id, err := a.Keys.Create(!stage)
@@ -53,7 +67,7 @@ func (a *App) RotateKey(ctx context.Context, stage bool) (string, error) {
 	if stage {
 		detail += " staged"
 	}
-	return id, a.Meta.AppendEvents(ctx, navette.Event{Time: a.Config.Clock.Now(), Type: navette.EventKeyRotated, Detail: detail})
+	return id, a.Meta.AppendEvents(ctx, navette.Event{Time: a.Config.Clock.Now(), ActorID: navette.LocalOperator, Type: navette.EventKeyRotated, Detail: detail})
 }
 
 // ActivateKey makes the staged key-encryption key id active, and journals
@@ -62,7 +76,7 @@ func (a *App) ActivateKey(ctx context.Context, id string) error {
 	if err := a.Keys.Activate(id); err != nil {
 		return err
 	}
-	return a.Meta.AppendEvents(ctx, navette.Event{Time: a.Config.Clock.Now(), Type: navette.EventKeyRotated, Detail: id + " activated"})
+	return a.Meta.AppendEvents(ctx, navette.Event{Time: a.Config.Clock.Now(), ActorID: navette.LocalOperator, Type: navette.EventKeyRotated, Detail: id + " activated"})
 }
 
 // RewrapKeys re-wraps every stored key that the active key-encryption key
@@ -87,7 +101,7 @@ func (a *App) RewrapKeys(ctx context.Context, batch int, progress func(RewrapSta
 	if st.Stale, err = a.stale(ctx, ks, st.To); err != nil {
 		return st, err
 	}
-	start := navette.Event{Time: a.Config.Clock.Now(), Type: navette.EventKeyRewrap, Detail: fmt.Sprintf("start to=%s stale=%d", st.To, st.Stale)}
+	start := navette.Event{Time: a.Config.Clock.Now(), ActorID: navette.LocalOperator, Type: navette.EventKeyRewrap, Detail: fmt.Sprintf("start to=%s stale=%d", st.To, st.Stale)}
 	if err := a.Meta.AppendEvents(ctx, start); err != nil {
 		return st, err
 	}
@@ -106,7 +120,7 @@ func (a *App) RewrapKeys(ctx context.Context, batch int, progress func(RewrapSta
 		left = -1
 	}
 	st.Left = left
-	ev := navette.Event{Time: a.Config.Clock.Now(), Type: navette.EventKeyRewrap,
+	ev := navette.Event{Time: a.Config.Clock.Now(), ActorID: navette.LocalOperator, Type: navette.EventKeyRewrap,
 		Detail: fmt.Sprintf("%s to=%s rewrapped=%d changed=%d failed=%d left=%d", end, st.To, st.Rewrapped, st.Changed, st.Failed, st.Left)}
 	if jerr := a.Meta.AppendEvents(ectx, ev); jerr != nil && err == nil {
 		err = jerr
@@ -222,5 +236,5 @@ func (a *App) RetireKey(ctx context.Context, id string) error {
 	if err := a.Keys.Retire(id); err != nil {
 		return err
 	}
-	return a.Meta.AppendEvents(ctx, navette.Event{Time: a.Config.Clock.Now(), Type: navette.EventKeyRetired, Detail: id})
+	return a.Meta.AppendEvents(ctx, navette.Event{Time: a.Config.Clock.Now(), ActorID: navette.LocalOperator, Type: navette.EventKeyRetired, Detail: id})
 }

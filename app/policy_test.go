@@ -151,6 +151,9 @@ var policy = map[string]rule{
 	"POST /api/v1/admin/ldap/sync":                   {roles: forRoles(only(501), navette.RoleAdmin)},
 	"GET /api/v1/admin/notices":                      {roles: forRoles(only(200), navette.RoleAdmin)},
 	"GET /api/v1/admin/settings":                     {roles: forRoles(only(200), navette.RoleAdmin)},
+	"GET /api/v1/admin/policy":                       {roles: forRoles(only(200), navette.RoleAdmin)},
+	"POST /api/v1/admin/policy":                      {roles: forRoles(only(202), navette.RoleAdmin)},
+	"POST /api/v1/admin/keys/rotate":                 {roles: forRoles(only(202), navette.RoleAdmin)},
 	"PUT /api/v1/admin/settings":                     {roles: forRoles(only(200), navette.RoleAdmin)},
 	"POST /api/v1/admin/notices/{id}/replay":         {roles: forRoles(want{0, 0, 404}, navette.RoleAdmin)},
 	"GET /api/v1/events":                             {roles: forRoles(only(200), navette.RoleAdmin, navette.RoleAuditor)},
@@ -335,6 +338,10 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 		c.body, c.hdr = jsonBody(`{"label":"x"}`)
 	case "PUT /api/v1/admin/settings":
 		c.body, c.hdr = jsonBody(`{}`)
+	case "POST /api/v1/admin/policy":
+		c.body, c.hdr = jsonBody(`{"role":"auditor","min_assurance":"high"}`)
+	case "POST /api/v1/admin/keys/rotate":
+		c.body, c.hdr = jsonBody(`{"key":"journal"}`)
 	case "DELETE /api/v1/tokens/{id}", "DELETE /api/v1/admin/tokens/{id}":
 		// /tokens reaches one's own tokens only, with the write scope (an
 		// auditor's token has none); the admin route reaches anyone's.

@@ -127,6 +127,7 @@ var webPolicy = map[string]outcomes{
 	"POST /admin/imports/apply":                rolesOnly("400", navette.RoleAdmin),
 	"GET /admin/settings":                      rolesOnly("200", navette.RoleAdmin),
 	"POST /admin/settings":                     rolesOnly("422", navette.RoleAdmin),
+	"POST /admin/settings/policy":              rolesOnly("303 /admin/settings?done=policy-requested", navette.RoleAdmin),
 	"GET /admin/stats":                         rolesOnly("200", navette.RoleAdmin, navette.RoleCourtAdmin),
 	"GET /admin/requests":                      rolesOnly("200", navette.RoleAdmin, navette.RoleCourtAdmin),
 	"POST /admin/requests/{id}/approve":        rolesOnly("404", navette.RoleAdmin, navette.RoleCourtAdmin),
@@ -265,6 +266,8 @@ func (f *webFixture) webRequest(pattern string) webRequest {
 		rq.form = "name=&email="
 	case "POST /admin/settings":
 		rq.form = "max_files=0"
+	case "POST /admin/settings/policy":
+		rq.form = "kind=antivirus&antivirus=bypass"
 	case "POST /admin/requests/{id}/approve", "POST /admin/requests/{id}/reject":
 		rq.path, rq.form = strings.Replace(path, "{id}", navette.NewID(), 1), "sha256="
 	case "POST /account/passkeys/{id}/remove", "POST /admin/recovery/{id}/approve", "POST /admin/recovery/{id}/reject":

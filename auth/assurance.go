@@ -6,10 +6,15 @@ import (
 	"navette"
 )
 
-// MinimumAssurance returns the weakest sign-in the role of u accepts
-// (Config.MinAssurance), "" if any.
+// MinimumAssurance returns the weakest sign-in the role of u accepts: the
+// stronger of the operator's (Config.MinAssurance) and the security
+// policy's (PolicyMinimum), "" if any.
 func (s *Service) MinimumAssurance(u *navette.User) navette.Assurance {
-	return s.Config.MinAssurance[u.Role]
+	min := s.Config.MinAssurance[u.Role]
+	if s.PolicyMinimum != nil {
+		min = navette.StrongerAssurance(min, s.PolicyMinimum(u.Role))
+	}
+	return min
 }
 
 // CheckAssurance returns nil if the full session sess of u was established

@@ -93,3 +93,24 @@ func TestCheckAssurance(t *testing.T) {
 		}
 	}
 }
+
+// TestMinimumAssurancePolicy: the stronger of the operator's flag and the
+// security policy applies, role by role.
+func TestMinimumAssurancePolicy(t *testing.T) {
+	s := &Service{Config: Config{MinAssurance: map[navette.Role]navette.Assurance{navette.RoleAdmin: navette.AssuranceHigh, navette.RolePartner: navette.AssuranceLow}}}
+	policy := map[navette.Role]navette.Assurance{navette.RoleAdmin: navette.AssuranceSubstantial, navette.RolePartner: navette.AssuranceHigh, navette.RoleAgent: navette.AssuranceSubstantial}
+	s.PolicyMinimum = func(r navette.Role) navette.Assurance { return policy[r] }
+	for _, c := range []struct {
+		role navette.Role
+		want navette.Assurance
+	}{
+		{navette.RoleAdmin, navette.AssuranceHigh},
+		{navette.RolePartner, navette.AssuranceHigh},
+		{navette.RoleAgent, navette.AssuranceSubstantial},
+		{navette.RoleAuditor, ""},
+	} {
+		if got := s.MinimumAssurance(&navette.User{Role: c.role}); got != c.want {
+			t.Errorf("MinimumAssurance(%s) = %q, want %q", c.role, got, c.want)
+		}
+	}
+}

@@ -177,6 +177,10 @@ type Service struct {
 	LDAP PasswordChecker
 	// NoticesQueued, if set, is called after a code was queued for e-mail.
 	NoticesQueued func()
+	// PolicyMinimum, if set, returns the security policy's minimum
+	// assurance of a role (account.Service.MinimumAssurance): the stronger
+	// of it and Config.MinAssurance applies.
+	PolicyMinimum func(navette.Role) navette.Assurance
 	// Log receives what fails without failing a request (slog.Default if
 	// nil).
 	Log *slog.Logger

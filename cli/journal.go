@@ -133,7 +133,7 @@ func adminJournalKey(ctx context.Context, env *Env, args []string) error {
 	defer a.Close()
 	var key string
 	if rotate {
-		if key, err = a.JournalKeys.Rotate(); err != nil {
+		if key, err = a.RotateJournalKey(ctx); err != nil {
 			return err
 		}
 		fmt.Fprintln(env.Stderr, "new journal signing key; the previous verifier keys stay published, and running servers sign with the new key from their next checkpoint")

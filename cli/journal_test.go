@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"navette"
 	"navette/app"
 )
 
@@ -111,5 +112,19 @@ func TestAdminJournalKey(t *testing.T) {
 	defer a.Close()
 	if ks := strings.Join(a.JournalKeys.Verifiers(), "\n"); !strings.Contains(ks, first) || !strings.Contains(ks, second) {
 		t.Errorf("published keys after rotation: %s", ks)
+	}
+	// The rotation is the local operator's act, journaled as such.
+	evs, err := a.Meta.Events(t.Context(), navette.EventFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rotated []navette.Event
+	for _, e := range evs {
+		if e.Type == navette.EventKeyRotated {
+			rotated = append(rotated, e)
+		}
+	}
+	if len(rotated) != 1 || rotated[0].ActorID != navette.LocalOperator || rotated[0].Detail != navette.CleanDetail("journal "+second) {
+		t.Errorf("journal of the rotation: %+v", rotated)
 	}
 }

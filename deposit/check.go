@@ -72,7 +72,16 @@ func sniff(head []byte, types []string) string {
 }
 
 // checks reports whether files are checked before they are offered.
-func (s *Service) checks() bool { return s.Antivirus != nil || len(s.RefusedTypes) > 0 }
+func (s *Service) checks() bool { return s.scanner() != nil || len(s.RefusedTypes) > 0 }
+
+// scanner returns the antivirus that scans files now: nil when there is
+// none, or the security policy bypasses it (AntivirusBypassed).
+func (s *Service) scanner() navette.Antivirus {
+	if s.Antivirus == nil || (s.AntivirusBypassed != nil && s.AntivirusBypassed()) {
+		return nil
+	}
+	return s.Antivirus
+}
 
 // Delays of the content checks.
 const (
@@ -162,8 +171,8 @@ func (s *Service) startScan(ctx context.Context, fileID string, off int64) *scan
 		return c
 	}
 	c = &scan{}
-	if s.Antivirus != nil {
-		st, err := s.Antivirus.Scan(ctx)
+	if av := s.scanner(); av != nil {
+		st, err := av.Scan(ctx)
 		if err != nil {
 			s.log().WarnContext(ctx, "antivirus unreachable: the file will be checked once it is stored", "file", fileID, "err", err)
 			c.lost = true
@@ -198,7 +207,8 @@ func (s *Service) finishScan(ctx context.Context, fileID string, c *scan) (bool,
 		c.abort()
 		return true, s.decide(ctx, fileID, navette.ScanVerdict{Check: navette.CheckRefusedType, Detail: t})
 	}
-	if s.Antivirus == nil {
+	if s.scanner() == nil {
+		c.abort()
 		return true, s.decide(ctx, fileID, navette.ScanVerdict{Check: navette.CheckUnscanned})
 	}
 	if c.lost || c.stream == nil {
@@ -472,8 +482,8 @@ func (s *Service) checkStored(ctx context.Context, f *navette.FileRecord) (bool,
 		return true, s.decide(ctx, f.ID, navette.ScanVerdict{Check: navette.CheckUnscanned})
 	}
 	c := &scan{}
-	if s.Antivirus != nil {
-		st, err := s.Antivirus.Scan(ctx)
+	if av := s.scanner(); av != nil {
+		st, err := av.Scan(ctx)
 		if err != nil {
 			return false, s.checkLater(ctx, f.ID, 1, err)
 		}

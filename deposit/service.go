@@ -80,6 +80,10 @@ type Service struct {
 	// Antivirus scans every file as it arrives (see CheckFiles); nil, files
 	// are offered marked unscanned.
 	Antivirus navette.Antivirus
+	// AntivirusBypassed, if set, reports whether the security policy
+	// offers files unscanned although Antivirus is set (an approved
+	// policy.antivirus request); it is asked at each file.
+	AntivirusBypassed func() bool
 	// AntivirusVersion, if set, names the antivirus and its version
 	// ("ClamAV 1.4.6/27000/…"), or "" if unknown, for the claims of the
 	// deposits whose files it scanned.
@@ -382,7 +386,7 @@ func (s *Service) noticeData(d *navette.DepositRecord, files []*navette.FileReco
 	if err != nil {
 		return nil, navette.WrapError(navette.EINTERNAL, err, "")
 	}
-	nd := &notify.Data{Reference: string(ref), ExpiresAt: d.ExpiresAt, Unscanned: s.Antivirus == nil}
+	nd := &notify.Data{Reference: string(ref), ExpiresAt: d.ExpiresAt, Unscanned: s.scanner() == nil}
 	if sender != nil {
 		nd.Sender = notify.Person{Name: sender.Name, Email: sender.Email}
 	}

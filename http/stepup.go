@@ -23,6 +23,8 @@ var stepUpRoutes = map[string]bool{
 	"GET " + api.PathDeposits + "/{id}/case-evidence":     true,
 	"GET " + api.PathCases + "/{id}/evidence":             true,
 	"POST " + api.PathAdminRequests + "/{id}/approve":     true,
+	"POST " + api.PathAdminPolicy:                         true,
+	"POST " + api.PathAdminKeyRotate:                      true,
 }
 
 // downloadRoutes are the downloads that need a step-up too when the

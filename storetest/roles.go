@@ -48,6 +48,7 @@ var roleSuites = []struct {
 	{"Passkeys", TestPasskeyStore},
 	{"Recovery", TestRecoveryStore},
 	{"Requests", TestRequestStore},
+	{"Policy", TestPolicyStore},
 	{"Ping", TestMetaPing},
 }
 

@@ -22,6 +22,7 @@ var stepUpPages = map[string]bool{
 	"POST /admin/imports/apply":         true,
 	"POST /admin/settings":              true,
 	"POST /admin/requests/{id}/approve": true,
+	"POST /admin/settings/policy":       true,
 }
 
 // downloadPages are the downloads that need a fresh strong authentication

@@ -43,6 +43,10 @@ func describeRequest(lang string, v account.RequestView) string {
 		return fmt.Sprintf(tr(lang, "Donner le rôle %s à %s"), v.Role, name(v.Subject))
 	case navette.ActionRestoreUser:
 		return fmt.Sprintf(tr(lang, "Rétablir l’accès de %s"), name(v.Subject))
+	case navette.ActionPolicyAssurance, navette.ActionPolicyAntivirus:
+		return describePolicy(lang, v)
+	case navette.ActionKeysRotate:
+		return tr(lang, "Remplacer la clé qui signe le journal")
 	}
 	return fmt.Sprintf(tr(lang, "Appliquer de force le flux d’annuaire %s (SHA-256 %s)"), v.Source, v.FlowHash)
 }

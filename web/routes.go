@@ -124,6 +124,7 @@ func (h *Handler) Routes() []Route {
 		{Pattern: "POST /admin/imports/apply", Access: admin, handler: h.importApply},
 		{Pattern: "GET /admin/settings", Access: admin, handler: h.adminSettings},
 		{Pattern: "POST /admin/settings", Access: admin, handler: h.saveSettings},
+		{Pattern: "POST /admin/settings/policy", Access: admin, handler: h.requestPolicy},
 		{Pattern: "GET /admin/stats", Access: courtAdmin, handler: h.adminStats},
 		{Pattern: "GET /admin/users", Access: courtAdmin, handler: h.adminUsers},
 		{Pattern: "GET /admin/users/{id}", Access: courtAdmin, handler: h.adminUser},

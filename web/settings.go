@@ -32,6 +32,7 @@ type settingsData struct {
 	Fields    []*settingField
 	Settings  *navette.Settings
 	UpdatedBy string
+	Policy    *policySection
 }
 
 // text marks s as a French text of the interface that is translated where
@@ -145,9 +146,15 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, status 
 			d.UpdatedBy = by.Name
 		}
 	}
+	d.Policy = h.policySectionOf(r, navette.UserFromContext(r.Context()))
 	p := h.newPage(w, r, "Réglages de la plateforme", "admin")
+	if d.Policy != nil {
+		d.Policy.CSRF = p.CSRF
+	}
 	if r.URL.Query().Get("done") == "saved" && status == http.StatusOK {
 		p.Flash = tr(p.Lang, "Les réglages sont enregistrés ; ils s’appliquent aux nouveaux dépôts.")
+	} else if status == http.StatusOK {
+		p.Flash = policyFlash(p.Lang, r.URL.Query().Get("done"))
 	}
 	p.Data = d
 	h.render(w, r, status, "admin-settings", p)
