@@ -47,6 +47,8 @@ var Tables = []Table{
 	{Name: "recovery_requests", Key: []string{"id"}},
 	{Name: "user_terms", Key: []string{"term", "user_id"}, Deletes: true},
 	{Name: "settings", Key: []string{"name"}, Deletes: true},
+	{Name: "policy", Key: []string{"id"}},
+	{Name: "policy_assurance", Key: []string{"role"}, Deletes: true},
 	{Name: "events", Key: []string{"seq"}, InsertOnly: true},
 	{Name: "journal_hashes", Key: []string{"idx"}, InsertOnly: true},
 	{Name: "journal_checkpoints", Key: []string{"size"}},
