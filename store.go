@@ -139,6 +139,13 @@ type SessionStore interface {
 	// returns how many there were.
 	DeleteSessions(ctx context.Context, userID string, events ...Event) (int, error)
 
+	// Sessions returns the live sessions of a user, newest first: those
+	// whose absolute expiry is after now and that were last seen (or, if
+	// never, created) after idleSince, the ones DeleteStaleSessions keeps.
+	// Their Hash and Pending are left empty: a listing never carries a
+	// secret.
+	Sessions(ctx context.Context, userID string, now, idleSince time.Time) ([]*Session, error)
+
 	// DeleteStaleSessions removes sessions whose absolute expiry is at or
 	// before now or that were last seen at or before idleSince, and returns
 	// how many.

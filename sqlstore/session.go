@@ -173,6 +173,30 @@ func (s *Store) DeleteSessions(ctx context.Context, userID string, events ...nav
 	return int(n), err
 }
 
+// Sessions returns the user's live sessions, newest first (ties broken by
+// id, descending), without their hash or pending state.
+func (s *Store) Sessions(ctx context.Context, userID string, now, idleSince time.Time) ([]*navette.Session, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, NULL, user_id, stage, method, created_at, seen_at, expires_at, NULL, verified_at
+		FROM sessions WHERE user_id = $1 AND expires_at > $2 AND COALESCE(seen_at, created_at) > $3
+		ORDER BY created_at DESC, id DESC`, userID, now.UnixMicro(), idleSince.UnixMicro())
+	if err != nil {
+		return nil, s.internal(err, "list sessions")
+	}
+	defer rows.Close()
+	var out []*navette.Session
+	for rows.Next() {
+		sess, err := scanSession(rows)
+		if err != nil {
+			return nil, s.internal(err, "list sessions")
+		}
+		out = append(out, sess)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.internal(err, "list sessions")
+	}
+	return out, nil
+}
+
 // DeleteStaleSessions removes sessions whose expiry is at or before now, or
 // last seen (or, if never, created) at or before idleSince.
 func (s *Store) DeleteStaleSessions(ctx context.Context, now, idleSince time.Time) (int, error) {

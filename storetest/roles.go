@@ -92,6 +92,7 @@ func TestSessionStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
 	runMeta(t, open, []metaTest{
 		{"Sessions", testMetaSessions},
 		{"DeleteStaleSessions", testMetaDeleteStaleSessions},
+		{"ListSessions", testMetaListSessions},
 		{"SignInCodes", testMetaSignInCodes},
 	})
 }
