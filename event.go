@@ -30,7 +30,7 @@ const (
 	EventRoleChanged     EventType = "user.role"        // Detail is "OLD NEW"
 	EventDirectorySynced EventType = "directory.synced" // Detail is "SOURCE added=N updated=N revoked=N restored=N"
 	EventSignIn          EventType = "session.created"  // Detail is the method
-	EventSignOut         EventType = "session.ended"    // Detail is why: "signout", "revoked", "expired"
+	EventSignOut         EventType = "session.ended"    // Detail is why: "signout", "expired", "revoked USERID" (an admin ended them all), "revoked USERID SESSIONID" (one)
 	EventSignInFailed    EventType = "signin.failed"    // Detail is why, never the secret
 	EventSignInCodeSent  EventType = "signin.code"      // a code was queued for e-mail
 	EventTOTPEnrolled    EventType = "totp.enrolled"    // a second factor was enrolled

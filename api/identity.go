@@ -19,7 +19,7 @@ const (
 	PathTokens         = Version + "/tokens"       // GET TokenList, POST CreateToken, DELETE /{id}
 	PathCourts         = Version + "/courts"       // GET CourtList, POST CreateCourt, GET|POST /{id}/services
 	PathServices       = Version + "/services"     // GET /{id}/members, PUT|DELETE /{id}/members/{uid}
-	PathAdminUsers     = Version + "/admin/users"  // GET ?q=&role=&status=&directory=&cursor=: UserList, GET /{id}: UserDetail (both to court admins too, for their court), PATCH /{id}, POST /{id}/reset-totp, GET /{id}/tokens
+	PathAdminUsers     = Version + "/admin/users"  // GET ?q=&role=&status=&directory=&cursor=: UserList, GET /{id}: UserDetail and DELETE /{id}/sessions/{sid} (all three to court admins too, for their court), PATCH /{id}, POST /{id}/reset-totp, GET /{id}/tokens
 	// PathAdminTokens revokes anyone's API token: DELETE /{id} (platform
 	// admins only).
 	PathAdminTokens = Version + "/admin/tokens"

@@ -143,6 +143,7 @@ var policy = map[string]rule{
 		navette.RoleAdmin: {204, 204, 404}, navette.RoleCourtAdmin: {204, 404, 404}}},
 	"GET /api/v1/admin/users":                        {roles: forRoles(only(200), navette.RoleAdmin, navette.RoleCourtAdmin)},
 	"GET /api/v1/admin/users/{id}":                   {roles: map[navette.Role]want{navette.RoleAdmin: {200, 200, 404}, navette.RoleCourtAdmin: {200, 404, 404}}},
+	"DELETE /api/v1/admin/users/{id}/sessions/{sid}": {roles: map[navette.Role]want{navette.RoleAdmin: {204, 204, 404}, navette.RoleCourtAdmin: {204, 404, 404}}},
 	"PATCH /api/v1/admin/users/{id}":                 {roles: forRoles(want{200, 200, 404}, navette.RoleAdmin)},
 	"POST /api/v1/admin/users/{id}/reset-totp":       {roles: forRoles(want{204, 204, 404}, navette.RoleAdmin)},
 	"GET /api/v1/admin/users/{id}/tokens":            {roles: forRoles(want{200, 200, 404}, navette.RoleAdmin)},
@@ -471,6 +472,8 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 		if method == "PATCH" {
 			c.body, c.hdr = jsonBody(`{}`)
 		}
+	case "DELETE /api/v1/admin/users/{id}/sessions/{sid}":
+		c.path = f.liveSession(t, pick(f.ownOrService(role), f.svcB.ID))
 	case "POST /api/v1/admin/directories/{source}/import":
 		c.path = strings.Replace(path, "{source}", pick("lawyers", "lawyers"), 1) + "?dry_run=1"
 		if which == unknown {

@@ -138,6 +138,7 @@ var webPolicy = map[string]outcomes{
 	"GET /admin/users":                           rolesOnly("200", navette.RoleAdmin, navette.RoleCourtAdmin),
 	"GET /admin/users/{id}":                      rolesOnly("200", navette.RoleAdmin, navette.RoleCourtAdmin),
 	"POST /admin/users/{id}/sessions/end":        rolesOnly("404", navette.RoleAdmin, navette.RoleCourtAdmin),
+	"POST /admin/users/{id}/sessions/{sid}/end":  rolesOnly("404", navette.RoleAdmin, navette.RoleCourtAdmin),
 	"POST /admin/users/{id}/tokens/{tid}/revoke": rolesOnly("404", navette.RoleAdmin, navette.RoleCourtAdmin),
 	"POST /admin/recovery/{id}/approve":          rolesOnly("404", navette.RoleAdmin, navette.RoleCourtAdmin),
 	"POST /admin/recovery/{id}/reject":           rolesOnly("404", navette.RoleAdmin, navette.RoleCourtAdmin),
@@ -274,8 +275,8 @@ func (f *webFixture) webRequest(pattern string) webRequest {
 		rq.path = strings.Replace(path, "{id}", navette.NewID(), 1)
 	case "GET /admin/users/{id}":
 		rq.path = strings.Replace(path, "{id}", f.user[navette.RoleAgent].ID, 1)
-	case "POST /admin/users/{id}/sessions/end", "POST /admin/users/{id}/tokens/{tid}/revoke":
-		rq.path = strings.NewReplacer("{id}", navette.NewID(), "{tid}", navette.NewID()).Replace(path)
+	case "POST /admin/users/{id}/sessions/end", "POST /admin/users/{id}/tokens/{tid}/revoke", "POST /admin/users/{id}/sessions/{sid}/end":
+		rq.path = strings.NewReplacer("{id}", navette.NewID(), "{tid}", navette.NewID(), "{sid}", navette.NewID()).Replace(path)
 	case "POST /signin/lost":
 		rq.form = "email="
 	}

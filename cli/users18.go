@@ -114,6 +114,10 @@ func printUserDetail(w io.Writer, d *api.UserDetail) {
 	for _, k := range d.Factors.Passkeys {
 		fmt.Fprintf(w, "passkey %s %q created %s\n", k.ID, printable(k.Name, 100), k.CreatedAt.Format("2006-01-02 15:04Z"))
 	}
+	for _, x := range d.Sessions {
+		fmt.Fprintf(w, "session %s %s %s (%s) created %s, expires %s\n", x.ID, x.Stage, printable(x.Method, 60), x.Assurance,
+			x.CreatedAt.Format("2006-01-02 15:04Z"), x.ExpiresAt.Format("2006-01-02 15:04Z"))
+	}
 	for _, t := range d.Tokens {
 		state := "active"
 		if t.RevokedAt != nil {

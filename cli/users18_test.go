@@ -4,14 +4,15 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"navette"
 )
 
 // TestAdminUsers: "navette admin users ls" lists every person across its
 // pages, filters by role, gives one page and its cursor with --limit;
-// "navette admin users show" shows a person with their token and no
-// secret; a partner is refused.
+// "navette admin users show" shows a person with their token and live
+// sessions and no secret; a partner is refused.
 func TestAdminUsers(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
@@ -38,8 +39,15 @@ func TestAdminUsers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	now := e.app.Config.Clock.Now()
+	sess := &navette.Session{ID: navette.NewID(), Hash: []byte(navette.NewID() + navette.NewID()), UserID: u.ID, Stage: navette.StageFull,
+		Method: "code+totp", CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := e.app.Meta.CreateSession(ctx, sess); err != nil {
+		t.Fatal(err)
+	}
 	show := runCLI(t, e.vars(admin), false, "admin", "users", "show", u.ID)
-	if show.code != 0 || !strings.Contains(show.stdout, agent) || !strings.Contains(show.stdout, "token ") || !strings.Contains(show.stdout, "totp: false") {
+	if show.code != 0 || !strings.Contains(show.stdout, agent) || !strings.Contains(show.stdout, "token ") || !strings.Contains(show.stdout, "totp: false") ||
+		!strings.Contains(show.stdout, "session "+sess.ID+" full code+totp (substantial)") {
 		t.Errorf("show: %d %s\n%s", show.code, show.stderr, show.stdout)
 	}
 	if strings.Contains(show.stdout, e.agent) {

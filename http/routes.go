@@ -87,6 +87,7 @@ func (s *Server) routes() ([]Route, error) {
 		{"POST " + api.PathAdminKeyRotate, admin, s.handleKeyRotate},
 		{"GET " + api.PathAdminUsers, court, s.handleListUsers},
 		{"GET " + api.PathAdminUsers + "/{id}", court, s.handleGetUser},
+		{"DELETE " + api.PathAdminUsers + "/{id}/sessions/{sid}", court, s.handleEndUserSession},
 		{"PATCH " + api.PathAdminUsers + "/{id}", admin, s.handleUpdateUser},
 		{"POST " + api.PathAdminUsers + "/{id}/reset-totp", admin, s.handleResetTOTP},
 		{"GET " + api.PathAdminUsers + "/{id}/tokens", admin, s.handleUserTokens},

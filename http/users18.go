@@ -63,6 +63,9 @@ func (s *Server) userDetail(ctx context.Context, actor *navette.User, id string)
 	if d.Factors, err = s.factorsJSON(ctx, u); err != nil {
 		return nil, err
 	}
+	if d.Sessions, err = s.sessionsJSON(ctx, actor, u); err != nil {
+		return nil, err
+	}
 	ts, err := s.Accounts.ManagedTokens(ctx, actor, u.ID)
 	if err != nil {
 		return nil, err

@@ -203,6 +203,7 @@ type userData struct {
 	TOTP         bool
 	Passkeys     []passkeyRow
 	RecoveryLeft int
+	Sessions     []sessionRow
 	Tokens       []*navette.Token
 	Mailboxes    []*navette.User
 	Events       []navette.Event
@@ -215,6 +216,8 @@ func doneFlash(lang, done string) string {
 	switch done {
 	case "sessions":
 		return tr(lang, "Ses sessions sont fermées.")
+	case "session":
+		return tr(lang, "La session est fermée.")
 	case "token":
 		return tr(lang, "Le jeton est révoqué.")
 	case "approved":
@@ -249,6 +252,10 @@ func (h *Handler) renderUser(w http.ResponseWriter, r *http.Request, status int,
 		}
 	}
 	if d.RecoveryLeft, err = h.Auth.RecoveryCodesLeft(ctx, person); err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	if d.Sessions, err = h.sessionRows(r, u, person); err != nil {
 		h.Error(w, r, err)
 		return
 	}

@@ -129,6 +129,7 @@ func (h *Handler) Routes() []Route {
 		{Pattern: "GET /admin/users", Access: courtAdmin, handler: h.adminUsers},
 		{Pattern: "GET /admin/users/{id}", Access: courtAdmin, handler: h.adminUser},
 		{Pattern: "POST /admin/users/{id}/sessions/end", Access: courtAdmin, handler: h.endUserSessions},
+		{Pattern: "POST /admin/users/{id}/sessions/{sid}/end", Access: courtAdmin, handler: h.endUserSession},
 		{Pattern: "POST /admin/users/{id}/tokens/{tid}/revoke", Access: courtAdmin, handler: h.revokeUserToken},
 		{Pattern: "POST /admin/recovery/{id}/approve", Access: courtAdmin, handler: h.approveRecovery},
 		{Pattern: "POST /admin/recovery/{id}/reject", Access: courtAdmin, handler: h.rejectRecovery},

@@ -1,0 +1,47 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	"navette"
+)
+
+// sessionRow is a live session on a person's page: how and when it was
+// established, and its use, never its secret.
+type sessionRow struct {
+	ID       string
+	Full     bool   // signed in; otherwise the sign-in is under way
+	Method   string // "code+totp", "passkey", "oidc"...
+	Level    string // the French name of its assurance level
+	Created  time.Time
+	Seen     time.Time // zero if no request since the sign-in
+	Verified time.Time // zero if unknown
+	Expires  time.Time
+}
+
+// sessionRows describes the live sessions of person, whom u manages.
+func (h *Handler) sessionRows(r *http.Request, u, person *navette.User) ([]sessionRow, error) {
+	ss, err := h.Auth.UserSessions(r.Context(), u, person.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sessionRow, 0, len(ss))
+	for _, s := range ss {
+		out = append(out, sessionRow{ID: s.ID, Full: s.Stage == navette.StageFull, Method: s.Method,
+			Level: levelName(navette.MethodAssurance(s.Method)), Created: s.CreatedAt, Seen: s.SeenAt,
+			Verified: s.VerifiedAt, Expires: s.ExpiresAt})
+	}
+	return out, nil
+}
+
+// endUserSession ends one live session of a person the caller manages.
+func (h *Handler) endUserSession(w http.ResponseWriter, r *http.Request) {
+	u := navette.UserFromContext(r.Context())
+	if err := h.Auth.EndSession(r.Context(), u, r.PathValue("id"), r.PathValue("sid")); err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/admin/users/"+url.PathEscape(r.PathValue("id"))+"?done=session", http.StatusSeeOther)
+}

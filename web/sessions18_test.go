@@ -1,0 +1,110 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"navette"
+)
+
+// TestUserSessions: a person's page lists their live sessions, how and
+// when each was established and never its secret, with a button to end
+// each; ending one signs out only that session, journaled, and a court
+// admin cannot end another court's person's session, even under the id of
+// a person of their court. (The CSRF token is checked before the handler,
+// by http's guard: app's TestWebPolicy walks that.)
+func TestUserSessions(t *testing.T) {
+	af := newAdminFixture(t)
+	f := af.fixture
+	f.h.Auth.Config.IdleTimeout = 30 * time.Minute
+	ctx := context.Background()
+	now := f.clock.Now()
+	mk := func(u *navette.User, stage navette.SessionStage, method string, created, seen, verified time.Time) *navette.Session {
+		t.Helper()
+		s := &navette.Session{ID: navette.NewID(), Hash: []byte("hash-of-" + navette.NewID()), UserID: u.ID, Stage: stage, Method: method,
+			CreatedAt: created, SeenAt: seen, ExpiresAt: now.Add(11 * time.Hour), VerifiedAt: verified}
+		if err := f.meta.CreateSession(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	hourAgo := now.Add(-time.Hour)
+	signedIn := mk(af.clerk, navette.StageFull, "code+passkey", hourAgo, now.Add(-time.Minute), hourAgo)
+	fresh := mk(af.clerk, navette.StageSecondFactor, "code", now.Add(-time.Minute), time.Time{}, time.Time{})
+	abandoned := mk(af.clerk, navette.StageSecondFactor, "code", hourAgo, time.Time{}, time.Time{}) // never seen since, idle
+	idle := mk(af.clerk, navette.StageFull, "oidc", hourAgo, now.Add(-31*time.Minute), hourAgo)
+	other := mk(af.otherClerk, navette.StageFull, "oidc", hourAgo, now, now)
+
+	w := f.get(t, af.courtAdmin, "/admin/users/"+af.clerk.ID)
+	body := w.Body.String()
+	if w.Code != http.StatusOK {
+		t.Fatalf("the clerk's page: %d", w.Code)
+	}
+	for _, want := range []string{`id="person-sessions"`, "/sessions/" + signedIn.ID + "/end", "code&#43;passkey", "élevé",
+		"/sessions/" + fresh.ID + "/end", "connexion en cours", "faible",
+		`data-label="Méthode"`, "Fermer cette session", "Fermer toutes ses sessions"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the clerk's page lacks %q", want)
+		}
+	}
+	for _, not := range []string{abandoned.ID, idle.ID, other.ID, "hash-of-"} {
+		if strings.Contains(body, not) {
+			t.Errorf("the clerk's page shows %q", not)
+		}
+	}
+
+	for _, c := range []struct{ name, target string }{
+		{"another court's person", "/admin/users/" + af.otherClerk.ID + "/sessions/" + other.ID + "/end"},
+		{"another court's session under their person", "/admin/users/" + af.clerk.ID + "/sessions/" + other.ID + "/end"},
+		{"an idle session", "/admin/users/" + af.clerk.ID + "/sessions/" + idle.ID + "/end"},
+		{"no such session", "/admin/users/" + af.clerk.ID + "/sessions/" + navette.NewID() + "/end"},
+	} {
+		if w := f.post(t, af.courtAdmin, c.target, "csrf=csrf-token"); w.Code != http.StatusNotFound {
+			t.Errorf("%s: %d, want 404", c.name, w.Code)
+		}
+	}
+	if w := f.post(t, af.clerk, "/admin/users/"+af.clerk.ID+"/sessions/"+signedIn.ID+"/end", "csrf=csrf-token"); w.Code != http.StatusForbidden {
+		t.Errorf("a clerk ends their own session as an admin: %d", w.Code)
+	}
+	for _, s := range []*navette.Session{signedIn, other} {
+		if _, err := f.meta.SessionByHash(ctx, s.Hash); err != nil {
+			t.Fatalf("session %s ended by a refused request: %v", s.ID, err)
+		}
+	}
+
+	w = f.post(t, af.courtAdmin, "/admin/users/"+af.clerk.ID+"/sessions/"+signedIn.ID+"/end", "csrf=csrf-token")
+	if loc := w.Header().Get("Location"); w.Code != http.StatusSeeOther || loc != "/admin/users/"+af.clerk.ID+"?done=session" {
+		t.Fatalf("ending the session: %d %q", w.Code, loc)
+	}
+	if _, err := f.meta.SessionByHash(ctx, signedIn.Hash); !navette.IsCode(err, navette.ENOTFOUND) {
+		t.Errorf("the ended session: %v", err)
+	}
+	if _, err := f.meta.SessionByHash(ctx, fresh.Hash); err != nil {
+		t.Errorf("the clerk's other session: %v", err)
+	}
+	body = f.get(t, af.courtAdmin, "/admin/users/"+af.clerk.ID+"?done=session").Body.String()
+	if !strings.Contains(body, "La session est fermée.") || strings.Contains(body, signedIn.ID) {
+		t.Error("the page after ending the session")
+	}
+	evs, err := f.meta.Events(ctx, navette.EventFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !containsEvent(evs, navette.EventSignOut, af.courtAdmin.ID, "revoked "+af.clerk.ID+" "+signedIn.ID) {
+		t.Error("no session.ended event by the court admin")
+	}
+}
+
+// containsEvent reports whether evs has an event of type typ by actor with
+// detail.
+func containsEvent(evs []navette.Event, typ navette.EventType, actor, detail string) bool {
+	for _, e := range evs {
+		if e.Type == typ && e.ActorID == actor && e.Detail == detail {
+			return true
+		}
+	}
+	return false
+}
