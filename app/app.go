@@ -459,6 +459,7 @@ func (a *App) startMail(publicURL string) error {
 	if err != nil {
 		return err
 	}
+	r.Errors = web.ErrorText
 	var m notify.Mailer
 	switch {
 	case cfg.Mailer != nil:

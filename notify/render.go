@@ -64,6 +64,10 @@ type Renderer struct {
 	// IncludeNames lets messages show file names and the deposit's
 	// message. Off, they never do, even if the notice carries them.
 	IncludeNames bool
+	// Errors, if set, says a service's English error message (the reason
+	// a request_failed notice gives) in lang, as the web pages say it;
+	// otherwise messages quote it as is.
+	Errors func(lang, msg string) string
 }
 
 // NewRenderer returns a Renderer, checking its settings. Returns EINVALID
@@ -79,6 +83,14 @@ func NewRenderer(publicURL string, from Address, includeNames bool) (*Renderer, 
 		return nil, navette.Errorf(navette.EINVALID, "The sender of e-mails must be a plain address such as navette@justice.example.")
 	}
 	return &Renderer{PublicURL: strings.TrimSuffix(publicURL, "/"), From: from, IncludeNames: includeNames}, nil
+}
+
+// errorText returns msg in lang through Errors, if set.
+func (r *Renderer) errorText(lang, msg string) string {
+	if r.Errors == nil || msg == "" {
+		return msg
+	}
+	return r.Errors(lang, msg)
 }
 
 // DepositPath is the path, under the public URL, of the link to a deposit
@@ -167,7 +179,7 @@ func (r *Renderer) Render(n *navette.Notice, to *navette.User, d *Data) (*Messag
 			Check: oneLine(a.Check, maxLineText), Detail: oneLine(a.Detail, maxLineText), Size: a.Size}
 	}
 	if q := d.Request; q != nil {
-		v.Request = notifyRequest{ID: oneLine(q.ID, maxLineText), Action: oneLine(q.Action, maxLineText), Error: oneLine(q.Error, maxLineText)}
+		v.Request = notifyRequest{ID: oneLine(q.ID, maxLineText), Action: oneLine(q.Action, maxLineText), Error: oneLine(r.errorText(lang, q.Error), maxLineText)}
 		v.Requests = r.PublicURL + RequestsPath
 	}
 	if n.DepositID != "" {

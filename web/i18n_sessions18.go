@@ -3,19 +3,19 @@ package web
 // sessions18English translates the texts of the sessions listed on a
 // person's page. They join english at start-up.
 var sessions18English = map[string]string{
-	"Sessions en cours":               "Live sessions",
-	"Ouverte le":                      "Opened on",
-	"Méthode":                         "Method",
-	"Niveau de garantie":              "Assurance level",
-	"Dernière activité":               "Last activity",
-	"Expire le":                       "Expires on",
-	"connexion en cours":              "signing in",
-	"identité vérifiée le %s":         "identity verified on %s",
-	"Aucune":                          "None",
-	"Fermer la session ouverte le %s": "End the session opened on %s",
-	"Fermer cette session":            "End this session",
-	"Aucune session en cours.":        "No live session.",
-	"La session est fermée.":          "The session is ended.",
+	"Sessions en cours":                  "Live sessions",
+	"Ouverte le":                         "Opened on",
+	"Méthode":                            "Method",
+	"Niveau de garantie":                 "Assurance level",
+	"Dernière activité":                  "Last activity",
+	"Expire le":                          "Expires on",
+	"connexion en cours":                 "signing in",
+	"identité vérifiée le %s":            "identity verified on %s",
+	"Aucune":                             "None",
+	"Fermer cette session ouverte le %s": "End this session opened on %s",
+	"Fermer cette session":               "End this session",
+	"Aucune session en cours.":           "No live session.",
+	"La session est fermée.":             "The session is ended.",
 }
 
 func init() {
@@ -24,4 +24,12 @@ func init() {
 			english[fr] = en
 		}
 	}
+}
+
+// ErrorText returns msg, a service's English error message, in lang: its
+// French version if the catalogue of the pages has one, msg otherwise. The
+// e-mails use it (notify.Renderer.Errors) to say why an approved request
+// failed as the pages say it.
+func ErrorText(lang, msg string) string {
+	return failureText(lang, msg)
 }
