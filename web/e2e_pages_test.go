@@ -165,6 +165,7 @@ func startPagesSite(t *testing.T, theme string) *themedSite {
 		{"/admin/settings", admin.full, ok},
 		{"/admin/stats", admin.full, ok},
 		{"/admin/courts", court.full, ok},
+		{"/admin/users/" + s.clerk.ID, court.full, ok}, // their sessions listed, each with its button
 		{"/audit?q=PARQUET", audit.full, ok},
 	}
 	return s
