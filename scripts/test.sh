@@ -3,8 +3,8 @@
 # what is missing, checks formatting and static analysis, fuzzes every parser
 # of outside input for a short while, then runs every test (unit, integration
 # against real servers started here, fuzz seeds) with the race detector
-# (navette/app's whole-node tests without it, but for its concurrent
-# transfer tests).
+# (navette/app's whole-node tests and navette/web's browser tests without
+# it, but for app's concurrent transfer tests).
 #   FUZZTIME=30s scripts/test.sh    fuzz longer (default: 20000 inputs per target, a count
 #                                   rather than a time, which is steadier on a shared machine)
 #   FUZZTIME=0 scripts/test.sh      skip the fuzzing pass
@@ -81,7 +81,7 @@ fi
 say "allocation tests (meaningless under the race detector, so run here without it)"
 go test -count=1 -run 'Allocs' ./seal/
 
-say "go test -race (unit, integration, fuzz seeds); navette/app without it"
+say "go test -race (unit, integration, fuzz seeds); navette/app and navette/web without it"
 go build -o "$TOOLS/navette-testreport" ./internal/testreport
 # Every node the tests boot (internal/testnode) also writes its logs, at
 # debug level, under NAVETTE_TEST_LOG_DIR; tests plant canaries starting
@@ -91,15 +91,16 @@ NAVETTE_TEST_LOG_DIR=$(mktemp -d /tmp/navette-test-logs.XXXXXX)
 export NAVETTE_TEST_LOG_DIR
 # navette/app boots whole nodes and walks every route for every role
 # (TestPolicy alone took 19 minutes under the race detector on two cores,
-# its package 30): it runs without the detector, beside the rest, and its
-# tests of concurrent transfers run again with it. Each run writes its own
+# its package 30), and navette/web drives real browsers (8 minutes under
+# the detector): both run without it, beside the rest, and app's tests of
+# concurrent transfers run again with it. Each run writes its own
 # JSON; the report reads them all.
 json=$(mktemp -d /tmp/navette-test-json.XXXXXX)
-race_pkgs=$(go list ./... | grep -v -x 'navette/app')
+race_pkgs=$(go list ./... | grep -v -x -e 'navette/app' -e 'navette/web')
 set +e
 go test -race -count=1 -timeout 30m -json $race_pkgs >"$json/race.json" 2>&1 &
 race_pid=$!
-go test -count=1 -timeout 30m -json ./app >"$json/app.json" 2>&1
+go test -count=1 -timeout 30m -json ./app ./web >"$json/app.json" 2>&1
 go test -race -count=1 -timeout 30m -json \
   -run '^(TestDownloadLimitRace|TestUploadCaps|TestConnectionCap|TestRoundTrip|TestResumeAfterCutConnection|TestAbortedDownloadResumed|TestDownloadsRecordedTruthfully|TestGuessedIDsDoNotFloodTheJournal)$' \
   ./app >"$json/app-race.json" 2>&1
