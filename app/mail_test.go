@@ -426,14 +426,21 @@ func TestRejectedAddressGoesToDeadLetters(t *testing.T) {
 	}
 	resp, b = e.do("POST", api.PathAdminNotices+"/"+dl.ID+"/replay", admin, nil)
 	e.problem(resp, b, http.StatusConflict)
-	evs, _ := e.app.Meta.Events(t.Context(), navette.EventFilter{DepositID: d.ID})
-	var kinds []string
-	for _, ev := range evs {
-		if strings.HasPrefix(string(ev.Type), "notice.") {
-			kinds = append(kinds, string(ev.Type))
+	// The worker journals notice.sent once the SMTP server has accepted the
+	// message, so just after the test saw it arrive.
+	var got string
+	waitFor(t, "the notices journaled", func() bool {
+		evs, err := e.app.Meta.Events(t.Context(), navette.EventFilter{DepositID: d.ID})
+		var kinds []string
+		for _, ev := range evs {
+			if strings.HasPrefix(string(ev.Type), "notice.") {
+				kinds = append(kinds, string(ev.Type))
+			}
 		}
-	}
-	if got := strings.Join(kinds, " "); !strings.Contains(got, "notice.dead") || !strings.Contains(got, "notice.replayed") || strings.Count(got, "notice.sent") != 2 {
+		got = strings.Join(kinds, " ")
+		return err == nil && strings.Count(got, "notice.sent") >= 2
+	})
+	if !strings.Contains(got, "notice.dead") || !strings.Contains(got, "notice.replayed") || strings.Count(got, "notice.sent") != 2 {
 		t.Errorf("journal of the notices: %s", got)
 	}
 }
