@@ -98,12 +98,17 @@ export NAVETTE_TEST_LOG_DIR
 json=$(mktemp -d /tmp/navette-test-json.XXXXXX)
 race_pkgs=$(go list ./... | grep -v -x -e 'navette/app' -e 'navette/web')
 set +e
-go test -race -count=1 -timeout 30m -json $race_pkgs >"$json/race.json" 2>&1 &
+{
+  go test -race -count=1 -timeout 30m -json $race_pkgs >"$json/race.json" 2>&1
+  echo "(the packages under the race detector were done at ${SECONDS}s)"
+} &
 race_pid=$!
 go test -count=1 -timeout 30m -json ./app ./web >"$json/app.json" 2>&1
+echo "(navette/app and navette/web without the detector were done at ${SECONDS}s)"
 go test -race -count=1 -timeout 30m -json \
   -run '^(TestDownloadLimitRace|TestUploadCaps|TestConnectionCap|TestRoundTrip|TestResumeAfterCutConnection|TestAbortedDownloadResumed|TestDownloadsRecordedTruthfully|TestGuessedIDsDoNotFloodTheJournal)$' \
   ./app >"$json/app-race.json" 2>&1
+echo "(navette/app's concurrent transfers under the detector were done at ${SECONDS}s)"
 wait "$race_pid"
 cat "$json/race.json" "$json/app.json" "$json/app-race.json" | "$TOOLS/navette-testreport"
 status=$?

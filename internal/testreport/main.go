@@ -32,7 +32,7 @@ func run(in io.Reader, out io.Writer) int {
 	var passed, failed, skipped int
 	var failures, skips []string
 	failedPkgs := map[string]bool{}
-	var times []timing
+	var times, pkgTimes []timing
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
@@ -53,6 +53,7 @@ func run(in io.Reader, out io.Writer) int {
 			b.WriteString(e.Output)
 		case "pass", "fail", "skip":
 			if e.Test == "" {
+				pkgTimes = append(pkgTimes, timing{e.Package, e.Elapsed})
 				switch e.Action {
 				case "pass":
 					fmt.Fprintf(out, "ok  \t%s\t%.3fs\n", e.Package, e.Elapsed)
@@ -94,7 +95,8 @@ func run(in io.Reader, out io.Writer) int {
 	for _, f := range failures {
 		fmt.Fprint(out, "\n", f)
 	}
-	printSlowest(out, times, 15)
+	printSlowest(out, "packages", pkgTimes, 8)
+	printSlowest(out, "tests", times, 15)
 	fmt.Fprintf(out, "\ntests: %d passed, %d failed, %d skipped\n", passed, failed, skipped)
 	if failed > 0 || len(failedPkgs) > 0 {
 		return 1
@@ -102,14 +104,15 @@ func run(in io.Reader, out io.Writer) int {
 	return 0
 }
 
-// timing is how long one top-level test took.
+// timing is how long one top-level test or one package took.
 type timing struct {
 	name    string
 	seconds float64
 }
 
-// printSlowest prints the n slowest of times, slowest first.
-func printSlowest(out io.Writer, times []timing, n int) {
+// printSlowest prints the n slowest of times, slowest first, under the
+// heading "slowest what:".
+func printSlowest(out io.Writer, what string, times []timing, n int) {
 	sort.SliceStable(times, func(i, j int) bool { return times[i].seconds > times[j].seconds })
 	if len(times) > n {
 		times = times[:n]
@@ -117,7 +120,7 @@ func printSlowest(out io.Writer, times []timing, n int) {
 	if len(times) == 0 {
 		return
 	}
-	fmt.Fprintln(out, "\nslowest tests:")
+	fmt.Fprintf(out, "\nslowest %s:\n", what)
 	for _, t := range times {
 		fmt.Fprintf(out, "%8.1fs  %s\n", t.seconds, t.name)
 	}

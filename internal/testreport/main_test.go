@@ -20,7 +20,7 @@ func TestRun(t *testing.T) {
 	if code := run(strings.NewReader(in), &out); code != 1 {
 		t.Errorf("exit: got %d, want 1", code)
 	}
-	for _, want := range []string{"FAIL\tp\t1.500s", "boom", "SKIP p TestC: needs x", "slowest tests:\n     2.5s  p TestA\n", "tests: 1 passed, 1 failed, 1 skipped"} {
+	for _, want := range []string{"FAIL\tp\t1.500s", "boom", "SKIP p TestC: needs x", "slowest tests:\n     2.5s  p TestA\n", "slowest packages:\n     1.5s  p\n", "tests: 1 passed, 1 failed, 1 skipped"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
