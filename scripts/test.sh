@@ -63,19 +63,26 @@ rm -f /tmp/navette-go.mod.$$ /tmp/navette-go.sum.$$
 
 if [ "$FUZZTIME" != 0 ]; then
   say "fuzzing each target for $FUZZTIME"
+  # One instrumented test binary per package, run once per target: go test
+  # would vet, link and start one for each.
+  fuzzdir=$(mktemp -d /tmp/navette-fuzz.XXXXXX)
   for pkg in $(go list ./...); do
     dir=$(go list -f '{{.Dir}}' "$pkg")
-    for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
+    targets=$(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u || true)
+    [ -n "$targets" ] || continue
+    go test -c -fuzz . -o "$fuzzdir/fuzz.test" "$pkg"
+    for target in $targets; do
       budget=$FUZZTIME
       if [ "$FUZZTIME" = 20000x ]; then
         own=$(grep -h -B1 "^func ${target}(" "$dir"/*_test.go | sed -n 's|^// fuzz: \([0-9]*x\)$|\1|p' | head -1)
         budget=${own:-$FUZZTIME}
       fi
       echo "-- $pkg $target ($budget)"
-      go test -run '^$' -fuzz "^${target}\$" -fuzztime "$budget" "$pkg" >/tmp/navette-fuzz.$$ 2>&1 || { cat /tmp/navette-fuzz.$$; exit 1; }
+      (cd "$dir" && "$fuzzdir/fuzz.test" -test.run '^$' -test.fuzz "^${target}\$" -test.fuzztime "$budget" \
+        -test.timeout 10m -test.fuzzcachedir "$fuzzdir/cache") >"$fuzzdir/out" 2>&1 || { cat "$fuzzdir/out"; exit 1; }
     done
   done
-  rm -f /tmp/navette-fuzz.$$
+  rm -rf "$fuzzdir"
 fi
 
 say "allocation tests (meaningless under the race detector, so run here without it)"
