@@ -200,14 +200,16 @@ type policyFixture struct {
 	lawyer   string // e-mail of the role users' lawyer recipient
 	seq      int
 	refs     int // references given to deposits so far (see draft)
-	// shared are the deposits the walk's reading routes share: one per
-	// role and case, made on first use (see target).
+	// shared are the deposits the walk's routes that do not change them
+	// share: one per group, role and case, made on first use (see target).
 	shared map[sharedKey]*sharedDeposit
 }
 
-// sharedKey names a shared deposit: the role of the caller, the case,
-// and whether it is submitted (a draft with an upload under way if not).
+// sharedKey names a shared deposit: the group of routes that share it, the
+// role of the caller, the case, and whether it is submitted (a draft with
+// an upload under way if not).
 type sharedKey struct {
+	group     string
 	role      navette.Role
 	which     int
 	submitted bool
@@ -324,23 +326,44 @@ func (f *policyFixture) mine(role navette.Role, which int, submitted bool) (api.
 	return f.available(f.outAgent, "outsider@avocat.example"), f.outAgent
 }
 
+// Groups of routes that share their deposits (see target).
+const (
+	shareNone      = ""          // routes that change their deposit
+	shareReading   = "reading"   // routes that only read
+	shareDownloads = "downloads" // downloads, which journal a receipt: the
+	// evidence bundles of the reading group would otherwise grow with them
+)
+
+// shareGroup returns the group of the route of pattern.
+func shareGroup(pattern string) string {
+	switch pattern {
+	case "GET /api/v1/deposits/{id}/files/{fid}", "GET /api/v1/cases/{id}/bundle":
+		return shareDownloads
+	}
+	if m, _, _ := strings.Cut(pattern, " "); m == http.MethodGet || m == http.MethodHead {
+		return shareReading
+	}
+	return shareNone
+}
+
 // target returns the deposit that case which of a deposit route acts on,
 // as mine makes it, with its sender's token. An unknown id needs none: the
-// zero deposit (the path gets an id never issued). A route that only reads
-// (reads) gets the deposit of its role and case that every reading route
-// shares, made on first use: the walk would otherwise make hundreds of
-// deposits nobody changes. A route that changes its deposit gets a fresh one.
-func (f *policyFixture) target(role navette.Role, which int, submitted, reads bool) *sharedDeposit {
+// zero deposit (the path gets an id never issued). A route of group share
+// gets the deposit of its role and case that the group shares, made on
+// first use: the walk would otherwise make hundreds of deposits that
+// nobody changes. A route that changes its deposit (shareNone) gets a new
+// one.
+func (f *policyFixture) target(role navette.Role, which int, submitted bool, share string) *sharedDeposit {
 	if which == unknown {
 		return &sharedDeposit{}
 	}
-	k := sharedKey{role, which, submitted}
-	if s := f.shared[k]; s != nil && reads {
+	k := sharedKey{share, role, which, submitted}
+	if s := f.shared[k]; s != nil {
 		return s
 	}
 	d, tok := f.mine(role, which, submitted)
 	s := &sharedDeposit{d: d, tok: tok}
-	if reads {
+	if share != shareNone {
 		f.shared[k] = s
 	}
 	return s
@@ -419,12 +442,12 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 	}
 	jsonBody := func(s string) ([]byte, []string) { return []byte(s), []string{"Content-Type", "application/json"} }
 	c := call{method: method, path: path}
-	reads := method == http.MethodGet || method == http.MethodHead
+	share := shareGroup(pattern)
 	f.seq++
 	n := f.seq
 	switch pattern {
 	case "GET /d/{id}":
-		d := f.target(role, which, true, reads).d
+		d := f.target(role, which, true, share).d
 		c.path = "/d/" + pick(d.ID, d.ID)
 	case "POST /api/v1/auth/code":
 		c.body, c.hdr = jsonBody(`{"email":"someone@avocat.example"}`)
@@ -468,7 +491,7 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 	case "POST /api/v1/deposits":
 		c.body, c.hdr = jsonBody(fmt.Sprintf(`{"recipients":[%q],"reference":"R %d"}`, f.recipientOf(role), n))
 	case "GET /api/v1/deposits/{id}", "GET /api/v1/deposits/{id}/files", "DELETE /api/v1/deposits/{id}":
-		d := f.target(role, which, true, reads).d
+		d := f.target(role, which, true, share).d
 		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)
 	case "POST /api/v1/deposits/{id}/reply":
 		// Own: a deposit role's user received (from the agent, whose
@@ -477,7 +500,7 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 		if which == own && isDepositor(role) {
 			d = f.received(role)
 		} else {
-			d = f.target(role, which, true, reads).d
+			d = f.target(role, which, true, share).d
 		}
 		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)
 		c.body, c.hdr = jsonBody(`{"message":"Observations"}`)
@@ -488,7 +511,7 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 		if which == own && isDepositor(role) {
 			d = f.received(role)
 		} else {
-			d = f.target(role, which, true, reads).d
+			d = f.target(role, which, true, share).d
 		}
 		to := navette.RoleCourtAdmin
 		if role == navette.RoleCourtAdmin {
@@ -497,32 +520,32 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)
 		c.body, c.hdr = jsonBody(fmt.Sprintf(`{"recipients":[%q]}`, f.user[to].Email))
 	case "POST /api/v1/deposits/{id}/extend":
-		d := f.target(role, which, true, reads).d
+		d := f.target(role, which, true, share).d
 		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)
 		c.body, c.hdr = jsonBody(`{"days":1}`)
 	case "GET /api/v1/cases/{id}", "GET /api/v1/cases/{id}/bundle", "GET /api/v1/cases/{id}/evidence":
-		d := f.target(role, which, true, reads).d
+		d := f.target(role, which, true, share).d
 		if which != unknown && d.CaseID == "" {
 			t.Fatalf("deposit %s is in no case", d.ID)
 		}
 		c.path = strings.Replace(path, "{id}", pick(d.CaseID, d.CaseID), 1)
 	case "POST /api/v1/deposits/{id}/submit":
-		s := f.target(role, which, false, reads)
+		s := f.target(role, which, false, share)
 		if which != unknown {
 			f.e.upload(s.tok, s.d.ID, "piece.pdf", []byte("contenu"))
 		}
 		c.path = strings.Replace(path, "{id}", pick(s.d.ID, s.d.ID), 1)
 	case "GET /api/v1/deposits/{id}/files/{fid}":
-		s := f.target(role, which, true, reads)
+		s := f.target(role, which, true, share)
 		fid := f.file(s)
 		c.path = api.PathDeposits + "/" + pick(s.d.ID, s.d.ID) + "/files/" + pick(fid, fid)
 	case "POST /api/v1/uploads/{$}":
-		d := f.target(role, which, false, reads).d
+		d := f.target(role, which, false, share).d
 		c.hdr = []string{"Tus-Resumable", "1.0.0", "Upload-Length", "5", "Upload-Metadata", tusMeta(api.MetaDeposit, pick(d.ID, d.ID), api.MetaFilename, "a.txt")}
 	case "HEAD /api/v1/uploads/{id}", "PATCH /api/v1/uploads/{id}", "DELETE /api/v1/uploads/{id}":
 		// HEAD shares the draft and its upload; PATCH and DELETE change
 		// theirs.
-		s := f.target(role, which, false, reads)
+		s := f.target(role, which, false, share)
 		if s.upload == "" && which != unknown {
 			up := f.e.createUpload(s.tok, s.d.ID, "a.txt", 5)
 			s.upload = up[strings.LastIndexByte(up, '/')+1:]
@@ -588,11 +611,11 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 	case "POST /api/v1/admin/notices/{id}/replay":
 		c.path = strings.Replace(path, "{id}", unknownID, 1)
 	case "GET /api/v1/deposits/{id}/receipts", "GET /api/v1/deposits/{id}/evidence", "GET /api/v1/deposits/{id}/case-evidence":
-		d := f.target(role, which, true, reads).d
+		d := f.target(role, which, true, share).d
 		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)
 	case "GET /api/v1/receipts/{rid}":
 		rid := unknownID + "-0"
-		if r := f.receipt(t, f.target(role, which, true, reads)); r != "" {
+		if r := f.receipt(t, f.target(role, which, true, share)); r != "" {
 			rid = r
 		}
 		c.path = api.PathReceipts + "/" + rid
