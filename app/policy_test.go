@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"navette"
 	"navette/account"
@@ -198,13 +199,38 @@ type policyFixture struct {
 	outLaw   string // token of a lawyer nobody in court A deals with
 	lawyer   string // e-mail of the role users' lawyer recipient
 	seq      int
+	refs     int // references given to deposits so far (see draft)
+	// shared are the deposits the walk's routes that do not change them
+	// share: one per group, role and case, made on first use (see target).
+	shared map[sharedKey]*sharedDeposit
+}
+
+// sharedKey names a shared deposit: the group of routes that share it, the
+// role of the caller, the case, and whether it is submitted (a draft with
+// an upload under way if not).
+type sharedKey struct {
+	group     string
+	role      navette.Role
+	which     int
+	submitted bool
+}
+
+// sharedDeposit is a deposit routes that only read share, with what they
+// look up about it, looked up once.
+type sharedDeposit struct {
+	d      api.Deposit
+	tok    string // its sender's token
+	fileID string // the id of its file, if submitted
+	upload string // the id of its upload under way, if a draft
+	rid    string // the id of its receipt of submission
 }
 
 func newPolicyFixture(t *testing.T, tweak ...func(*app.Config)) *policyFixture {
 	e := newEnv(t, tweak...)
 	ctx := context.Background()
 	op := &navette.User{Role: navette.RoleAdmin}
-	f := &policyFixture{e: e, tok: map[navette.Role]string{}, user: map[navette.Role]*navette.User{}, lawyer: lawyerEmail}
+	f := &policyFixture{e: e, tok: map[navette.Role]string{}, user: map[navette.Role]*navette.User{}, lawyer: lawyerEmail,
+		shared: map[sharedKey]*sharedDeposit{}}
 	var err error
 	if f.courtA, err = e.app.Accounts.CreateCourt(ctx, op, "TJ-A", "Tribunal judiciaire A"); err != nil {
 		t.Fatal(err)
@@ -264,10 +290,23 @@ func (f *policyFixture) recipientOf(role navette.Role) string {
 	return f.lawyer
 }
 
+// draft makes a draft from token to recipient, under a reference of its
+// own: the deposits of one reference between the same courts and
+// organisations make one case, and the evidence of a case holds every
+// deposit's, so a reference shared by all would have the walk's case
+// routes export, at each request, the evidence of every deposit made so far.
+func (f *policyFixture) draft(token, recipient string) api.Deposit {
+	f.refs++
+	var d api.Deposit
+	f.e.doJSON("POST", api.PathDeposits, token, api.CreateDeposit{Recipients: []string{recipient},
+		Reference: fmt.Sprintf("Parquet 26/%05d", f.refs), Message: "Pièces du dossier", RetentionDays: 7}, http.StatusCreated, &d)
+	return d
+}
+
 // available makes an available deposit with one file from token to
 // recipient and returns it.
 func (f *policyFixture) available(token, recipient string) api.Deposit {
-	d := f.e.createDeposit(token, recipient)
+	d := f.draft(token, recipient)
 	f.e.upload(token, d.ID, "piece.pdf", []byte("contenu"))
 	return f.e.submit(token, d.ID)
 }
@@ -277,14 +316,96 @@ func (f *policyFixture) available(token, recipient string) api.Deposit {
 func (f *policyFixture) mine(role navette.Role, which int, submitted bool) (api.Deposit, string) {
 	if which == own && f.tok[role] != "" && isDepositor(role) {
 		if !submitted {
-			return f.e.createDeposit(f.tok[role], f.recipientOf(role)), f.tok[role]
+			return f.draft(f.tok[role], f.recipientOf(role)), f.tok[role]
 		}
 		return f.available(f.tok[role], f.recipientOf(role)), f.tok[role]
 	}
 	if !submitted {
-		return f.e.createDeposit(f.outAgent, "outsider@avocat.example"), f.outAgent
+		return f.draft(f.outAgent, "outsider@avocat.example"), f.outAgent
 	}
 	return f.available(f.outAgent, "outsider@avocat.example"), f.outAgent
+}
+
+// Groups of routes that share their deposits (see target).
+const (
+	shareNone      = ""          // routes that change their deposit
+	shareReading   = "reading"   // routes that only read
+	shareDownloads = "downloads" // downloads, which journal a receipt: the
+	// evidence bundles of the reading group would otherwise grow with them
+)
+
+// shareGroup returns the group of the route of pattern.
+func shareGroup(pattern string) string {
+	switch pattern {
+	case "GET /api/v1/deposits/{id}/files/{fid}", "GET /api/v1/cases/{id}/bundle":
+		return shareDownloads
+	}
+	if m, _, _ := strings.Cut(pattern, " "); m == http.MethodGet || m == http.MethodHead {
+		return shareReading
+	}
+	return shareNone
+}
+
+// target returns the deposit that case which of a deposit route acts on,
+// as mine makes it, with its sender's token. An unknown id needs none: the
+// zero deposit (the path gets an id never issued). A route of group share
+// gets the deposit of its role and case that the group shares, made on
+// first use: the walk would otherwise make hundreds of deposits that
+// nobody changes. A route that changes its deposit (shareNone) gets a new
+// one.
+func (f *policyFixture) target(role navette.Role, which int, submitted bool, share string) *sharedDeposit {
+	if which == unknown {
+		return &sharedDeposit{}
+	}
+	k := sharedKey{share, role, which, submitted}
+	if s := f.shared[k]; s != nil {
+		return s
+	}
+	d, tok := f.mine(role, which, submitted)
+	s := &sharedDeposit{d: d, tok: tok}
+	if share != shareNone {
+		f.shared[k] = s
+	}
+	return s
+}
+
+// file returns the id of the target's file, looked up once.
+func (f *policyFixture) file(s *sharedDeposit) string {
+	if s.fileID == "" && s.d.ID != "" {
+		var full api.Deposit
+		f.e.doJSON("GET", api.PathDeposits+"/"+s.d.ID, s.tok, nil, 200, &full)
+		s.fileID = full.Files[0].ID
+	}
+	return s.fileID
+}
+
+// receipt returns the id of the target's receipt of submission, looked up
+// once, or "" if there is none.
+func (f *policyFixture) receipt(t *testing.T, s *sharedDeposit) string {
+	t.Helper()
+	if s.rid == "" && s.d.ID != "" {
+		evs, err := f.e.app.Meta.Events(context.Background(), navette.EventFilter{DepositID: s.d.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			if e.Type == navette.EventDepositSubmitted {
+				s.rid = evidence.ReceiptID(s.d.ID, e.Leaf)
+			}
+		}
+	}
+	return s.rid
+}
+
+// received is a deposit role's user received, fresh, for the routes that
+// answer one (reply, forward): from the agent, or the agent's from the
+// court admin.
+func (f *policyFixture) received(role navette.Role) api.Deposit {
+	from := navette.RoleAgent
+	if role == navette.RoleAgent {
+		from = navette.RoleCourtAdmin
+	}
+	return f.available(f.tok[from], f.user[role].Email)
 }
 
 // newUser describes a user to create.
@@ -321,11 +442,12 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 	}
 	jsonBody := func(s string) ([]byte, []string) { return []byte(s), []string{"Content-Type", "application/json"} }
 	c := call{method: method, path: path}
+	share := shareGroup(pattern)
 	f.seq++
 	n := f.seq
 	switch pattern {
 	case "GET /d/{id}":
-		d, _ := f.mine(role, which, true)
+		d := f.target(role, which, true, share).d
 		c.path = "/d/" + pick(d.ID, d.ID)
 	case "POST /api/v1/auth/code":
 		c.body, c.hdr = jsonBody(`{"email":"someone@avocat.example"}`)
@@ -369,31 +491,27 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 	case "POST /api/v1/deposits":
 		c.body, c.hdr = jsonBody(fmt.Sprintf(`{"recipients":[%q],"reference":"R %d"}`, f.recipientOf(role), n))
 	case "GET /api/v1/deposits/{id}", "GET /api/v1/deposits/{id}/files", "DELETE /api/v1/deposits/{id}":
-		d, _ := f.mine(role, which, true)
+		d := f.target(role, which, true, share).d
 		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)
 	case "POST /api/v1/deposits/{id}/reply":
 		// Own: a deposit role's user received (from the agent, whose
 		// mailbox the reply goes to; the agent's from the court admin).
-		d, _ := f.mine(role, which, true)
+		var d api.Deposit
 		if which == own && isDepositor(role) {
-			from := navette.RoleAgent
-			if role == navette.RoleAgent {
-				from = navette.RoleCourtAdmin
-			}
-			d = f.available(f.tok[from], f.user[role].Email)
+			d = f.received(role)
+		} else {
+			d = f.target(role, which, true, share).d
 		}
 		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)
 		c.body, c.hdr = jsonBody(`{"message":"Observations"}`)
 	case "POST /api/v1/deposits/{id}/forward":
 		// Own: a deposit the role's user received, forwarded to an agent
 		// (the court admin's to the agent, the agent's to the court admin).
-		d, _ := f.mine(role, which, true)
+		var d api.Deposit
 		if which == own && isDepositor(role) {
-			from := navette.RoleAgent
-			if role == navette.RoleAgent {
-				from = navette.RoleCourtAdmin
-			}
-			d = f.available(f.tok[from], f.user[role].Email)
+			d = f.received(role)
+		} else {
+			d = f.target(role, which, true, share).d
 		}
 		to := navette.RoleCourtAdmin
 		if role == navette.RoleCourtAdmin {
@@ -402,32 +520,37 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)
 		c.body, c.hdr = jsonBody(fmt.Sprintf(`{"recipients":[%q]}`, f.user[to].Email))
 	case "POST /api/v1/deposits/{id}/extend":
-		d, _ := f.mine(role, which, true)
+		d := f.target(role, which, true, share).d
 		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)
 		c.body, c.hdr = jsonBody(`{"days":1}`)
 	case "GET /api/v1/cases/{id}", "GET /api/v1/cases/{id}/bundle", "GET /api/v1/cases/{id}/evidence":
-		d, _ := f.mine(role, which, true)
-		if d.CaseID == "" {
+		d := f.target(role, which, true, share).d
+		if which != unknown && d.CaseID == "" {
 			t.Fatalf("deposit %s is in no case", d.ID)
 		}
 		c.path = strings.Replace(path, "{id}", pick(d.CaseID, d.CaseID), 1)
 	case "POST /api/v1/deposits/{id}/submit":
-		d, tok := f.mine(role, which, false)
-		f.e.upload(tok, d.ID, "piece.pdf", []byte("contenu"))
-		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)
+		s := f.target(role, which, false, share)
+		if which != unknown {
+			f.e.upload(s.tok, s.d.ID, "piece.pdf", []byte("contenu"))
+		}
+		c.path = strings.Replace(path, "{id}", pick(s.d.ID, s.d.ID), 1)
 	case "GET /api/v1/deposits/{id}/files/{fid}":
-		d, tok := f.mine(role, which, true)
-		var full api.Deposit
-		f.e.doJSON("GET", api.PathDeposits+"/"+d.ID, tok, nil, 200, &full)
-		c.path = api.PathDeposits + "/" + pick(d.ID, d.ID) + "/files/" + pick(full.Files[0].ID, full.Files[0].ID)
+		s := f.target(role, which, true, share)
+		fid := f.file(s)
+		c.path = api.PathDeposits + "/" + pick(s.d.ID, s.d.ID) + "/files/" + pick(fid, fid)
 	case "POST /api/v1/uploads/{$}":
-		d, _ := f.mine(role, which, false)
+		d := f.target(role, which, false, share).d
 		c.hdr = []string{"Tus-Resumable", "1.0.0", "Upload-Length", "5", "Upload-Metadata", tusMeta(api.MetaDeposit, pick(d.ID, d.ID), api.MetaFilename, "a.txt")}
 	case "HEAD /api/v1/uploads/{id}", "PATCH /api/v1/uploads/{id}", "DELETE /api/v1/uploads/{id}":
-		d, tok := f.mine(role, which, false)
-		up := f.e.createUpload(tok, d.ID, "a.txt", 5)
-		id := up[strings.LastIndexByte(up, '/')+1:]
-		c.path = api.PathUploads + pick(id, id)
+		// HEAD shares the draft and its upload; PATCH and DELETE change
+		// theirs.
+		s := f.target(role, which, false, share)
+		if s.upload == "" && which != unknown {
+			up := f.e.createUpload(s.tok, s.d.ID, "a.txt", 5)
+			s.upload = up[strings.LastIndexByte(up, '/')+1:]
+		}
+		c.path = api.PathUploads + pick(s.upload, s.upload)
 		c.hdr = []string{"Tus-Resumable", "1.0.0"}
 		if method == "PATCH" {
 			c.body = []byte("abc")
@@ -488,19 +611,12 @@ func (f *policyFixture) request(t *testing.T, pattern string, role navette.Role,
 	case "POST /api/v1/admin/notices/{id}/replay":
 		c.path = strings.Replace(path, "{id}", unknownID, 1)
 	case "GET /api/v1/deposits/{id}/receipts", "GET /api/v1/deposits/{id}/evidence", "GET /api/v1/deposits/{id}/case-evidence":
-		d, _ := f.mine(role, which, true)
+		d := f.target(role, which, true, share).d
 		c.path = strings.Replace(path, "{id}", pick(d.ID, d.ID), 1)
 	case "GET /api/v1/receipts/{rid}":
-		d, _ := f.mine(role, which, true)
-		evs, err := f.e.app.Meta.Events(context.Background(), navette.EventFilter{DepositID: d.ID})
-		if err != nil {
-			t.Fatal(err)
-		}
 		rid := unknownID + "-0"
-		for _, e := range evs {
-			if e.Type == navette.EventDepositSubmitted && which != unknown {
-				rid = evidence.ReceiptID(d.ID, e.Leaf)
-			}
+		if r := f.receipt(t, f.target(role, which, true, share)); r != "" {
+			rid = r
 		}
 		c.path = api.PathReceipts + "/" + rid
 	}
@@ -573,7 +689,13 @@ func (f *policyFixture) do(t *testing.T, c call, token string, body io.Reader) (
 }
 
 func TestPolicy(t *testing.T) {
-	f := newPolicyFixture(t, func(c *app.Config) { c.DevMail = true })
+	f := newPolicyFixture(t, func(c *app.Config) {
+		c.DevMail = true
+		// The code routes answer after AnswerTime whatever the address,
+		// which is not what this test is about (TestTimingTellsNothing
+		// is): a millisecond, not 250 for each of the walk's requests.
+		c.Auth.AnswerTime = time.Millisecond
+	})
 	routes, err := f.e.app.Server.Routes()
 	if err != nil {
 		t.Fatal(err)
