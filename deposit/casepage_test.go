@@ -5,44 +5,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"testing"
-	"time"
 
 	"navette"
 	"navette/deposit"
 )
 
-// TestCaseDepositPages reads a case of more deposits than a case's page
+// testCaseDepositPages reads the case of more deposits than a case's page
 // ever read before (deposit.MaxCaseDeposits), page by page: every deposit
 // comes once, newest first; the cursor is checked; whoever sees nothing of
 // the case gets ENOTFOUND.
-func TestCaseDepositPages(t *testing.T) {
-	c := newCaseFixture(t)
+func testCaseDepositPages(t *testing.T, c *casePagesFixture) {
 	ctx := context.Background()
-	cs := c.svc.Meta.(navette.CaseStore)
-	const n = deposit.MaxCaseDeposits + 50
-	caseID, err := cs.CaseByDigest(ctx, [][]byte{[]byte("one case")}, navette.NewID(), c.svc.Clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Drafts made through the service, put in the case straight through
-	// the store: the sender sees their drafts, their recipient does not.
-	want := make([]string, n)
-	for i := range n {
-		if i%3 != 0 { // some made at the same time
-			c.svc.Clock.(*navette.FakeClock).Advance(time.Millisecond)
-		}
-		v, err := c.svc.Create(ctx, c.clerk, deposit.Draft{Recipients: []string{c.lawyer.Email}, Reference: fmt.Sprintf("RG %05d", i)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := cs.JoinCase(ctx, caseID, v.ID, v.CreatedAt); err != nil {
-			t.Fatal(err)
-		}
-		want[i] = v.ID
-	}
-
+	caseID, want, n := c.big, c.bigDrafts, len(c.bigDrafts)
 	var got []string
 	seen := map[string]bool{}
 	before, pages := "", 0
