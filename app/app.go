@@ -506,7 +506,49 @@ func Listen(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := a.listen(cfg); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// listen builds the HTTP server of the opened App a, binds its address
+// and starts the mail worker.
+func (a *App) listen(cfg Config) error {
 	cfg.Logger = a.Config.Logger
+	srv, err := a.newServer(cfg)
+	if err != nil {
+		return err
+	}
+	h, err := srv.Handler()
+	if err != nil {
+		return err
+	}
+	if err := a.bind(cfg); err != nil {
+		return err
+	}
+	if err := a.startMail(a.URL()); err != nil {
+		return err
+	}
+	a.setOIDC(cfg)
+	// No ReadTimeout nor WriteTimeout: they would cut long uploads and
+	// downloads; the handler sets a deadline at every read and write of a
+	// body instead.
+	a.srv = &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	return nil
+}
+
+// newServer builds the API server and its web pages over the services of
+// a, after checking the antivirus and the security policy, and sets it as
+// a.Server.
+func (a *App) newServer(cfg Config) (*navhttp.Server, error) {
 	clientIP := realip.Resolver{Trusted: cfg.TrustedProxies}.ClientIP
 	srv := &navhttp.Server{
 		Deposits: a.Deposits, Accounts: a.Accounts, Mail: a.Mail, Logger: cfg.Logger, Ready: a.ready,
@@ -524,15 +566,12 @@ func Listen(cfg Config) (*App, error) {
 		Evidence: a.Evidence, LegalDir: cfg.LegalDir, Conformity: cfg.Accessibility,
 	}
 	if err := a.probeAntivirus(); err != nil {
-		a.Close()
 		return nil, err
 	}
 	if err := a.checkPolicy(); err != nil {
-		a.Close()
 		return nil, err
 	}
 	if err := pages.Init(); err != nil {
-		a.Close()
 		return nil, err
 	}
 	srv.Pages = pages
@@ -546,67 +585,58 @@ func Listen(cfg Config) (*App, error) {
 		srv.Locker = tusLocker{l.Locker()}
 	}
 	if err := a.listenMetrics(srv); err != nil {
-		a.Close()
 		return nil, err
 	}
-	h, err := srv.Handler()
-	if err != nil {
-		a.Close()
-		return nil, err
-	}
+	return srv, nil
+}
+
+// bind loads the TLS certificate of cfg, if any, and listens on its
+// address, 127.0.0.1:8080 by default.
+func (a *App) bind(cfg Config) error {
 	addr := cfg.Addr
 	if addr == "" {
 		addr = "127.0.0.1:8080"
 	}
 	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
-		a.Close()
-		return nil, navette.Errorf(navette.EINVALID, "A TLS certificate needs its key, and a key its certificate (--tls-cert, --tls-key).")
+		return navette.Errorf(navette.EINVALID, "A TLS certificate needs its key, and a key its certificate (--tls-cert, --tls-key).")
 	}
 	if cfg.TLSCert != "" {
+		var err error
 		if a.cert, err = newCertificate(cfg.TLSCert, cfg.TLSKey, cfg.Logger); err != nil {
-			a.Close()
-			return nil, err
+			return err
 		}
 	}
 	raw, err := net.Listen("tcp", addr)
 	if err != nil {
-		a.Close()
-		return nil, navette.WrapError(navette.EINVALID, err, "Cannot listen on %s.", addr)
+		return navette.WrapError(navette.EINVALID, err, "Cannot listen on %s.", addr)
 	}
 	a.conns = &navhttp.ConnLimiter{Listener: raw, Max: cfg.MaxConns, Plain: a.cert == nil}
 	a.ln = a.conns
 	if a.cert != nil {
 		a.ln = tls.NewListener(a.conns, a.cert.config())
 	}
-	if err := a.startMail(a.URL()); err != nil {
-		a.Close()
-		return nil, err
+	return nil
+}
+
+// setOIDC sets the OpenID Connect provider of cfg, if any, on the
+// authentication service; it returns by default to the public URL, or
+// to the address the App listens on.
+func (a *App) setOIDC(cfg Config) {
+	if cfg.OIDC.Issuer == "" {
+		return
 	}
-	if cfg.OIDC.Issuer != "" {
-		oc := cfg.OIDC
-		if oc.RedirectURL == "" {
-			base := cfg.PublicURL
-			if base == "" {
-				base = a.URL()
-			}
-			oc.RedirectURL = strings.TrimSuffix(base, "/") + api.PathAuthOIDCReturn
+	oc := cfg.OIDC
+	if oc.RedirectURL == "" {
+		base := cfg.PublicURL
+		if base == "" {
+			base = a.URL()
 		}
-		if oc.Clock == nil {
-			oc.Clock = cfg.Clock
-		}
-		a.Auth.OIDC = &lazyOIDC{cfg: oc}
+		oc.RedirectURL = strings.TrimSuffix(base, "/") + api.PathAuthOIDCReturn
 	}
-	// No ReadTimeout nor WriteTimeout: they would cut long uploads and
-	// downloads; the handler sets a deadline at every read and write of a
-	// body instead.
-	a.srv = &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+	if oc.Clock == nil {
+		oc.Clock = cfg.Clock
 	}
-	return a, nil
+	a.Auth.OIDC = &lazyOIDC{cfg: oc}
 }
 
 // ready reports whether both stores answer and a local blob store has

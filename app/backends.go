@@ -27,9 +27,7 @@ func OpenMeta(url, dataDir string) (navette.MetaStore, error) {
 		return sqlite.Open(strings.TrimPrefix(rest, "//"))
 	case "postgres", "postgresql":
 		// Bounds the connection and the wait for other nodes migrating.
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		s, err := postgres.Open(ctx, url)
+		s, err := openWithin(2*time.Minute, url, postgres.Open)
 		if err != nil {
 			return nil, err
 		}
@@ -53,13 +51,18 @@ func OpenBlobs(url, dataDir string) (navette.BlobStore, error) {
 		return disk.Open(rest)
 	case "s3":
 		// Bounds the check that the bucket is there.
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		s, err := s3.Open(ctx, url)
+		s, err := openWithin(time.Minute, url, s3.Open)
 		if err != nil {
 			return nil, err
 		}
 		return s, nil
 	}
 	return nil, navette.Errorf(navette.EINVALID, "Unknown blob store scheme %q: use file://PATH or s3://BUCKET?endpoint=HOST:PORT.", scheme)
+}
+
+// openWithin calls open on url with a context that ends after d.
+func openWithin[S any](d time.Duration, url string, open func(context.Context, string) (S, error)) (S, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return open(ctx, url)
 }
