@@ -271,14 +271,9 @@ func (s *Service) RequestRecovery(ctx context.Context, email, ip string) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.Meta.UserByEmail(ctx, email)
-	if navette.IsCode(err, navette.ENOTFOUND) {
-		return nil
-	} else if err != nil {
+	u, err := s.codeUser(ctx, email)
+	if err != nil || u == nil {
 		return err
-	}
-	if !s.codeAllowed(u) {
-		return nil
 	}
 	recent, err := rs.RecoveryRequests(ctx, navette.RecoveryFilter{UserID: u.ID, Since: now.Add(-24 * time.Hour), Limit: RecoveryPerDay + 1})
 	if err != nil || len(recent) >= RecoveryPerDay {
