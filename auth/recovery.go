@@ -179,10 +179,7 @@ func (s *Service) RecoverySignIn(ctx context.Context, sess *navette.Session, u *
 	if err != nil {
 		return nil, err
 	}
-	if sess.Stage != navette.StageSecondFactor || sess.UserID != u.ID {
-		return nil, navette.Errorf(navette.EFORBIDDEN, "No second factor is expected now.")
-	}
-	p, err := s.loadPending(sess)
+	p, err := s.secondFactorPending(sess, u)
 	if err != nil {
 		return nil, err
 	}
