@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"navette"
@@ -690,47 +691,11 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.srv.Serve(a.ln) }()
-	sweepDone := make(chan struct{})
 	sctx, stopSweep := context.WithCancel(ctx)
-	go func() {
-		defer close(sweepDone)
-		a.sweepLoop(sctx)
-	}()
-	ldapDone := make(chan struct{})
-	go func() {
-		defer close(ldapDone)
-		a.ldapLoop(sctx)
-	}()
-	journalDone := make(chan struct{})
-	go func() {
-		defer close(journalDone)
-		_ = a.Checkpointer.Run(sctx)
-	}()
-	checkDone := make(chan struct{})
-	go func() {
-		defer close(checkDone)
-		a.checkLoop(sctx)
-	}()
-	scrubDone := make(chan struct{})
-	go func() {
-		defer close(scrubDone)
-		a.scrubLoop(sctx)
-	}()
-	mailDone := make(chan struct{})
-	go func() {
-		defer close(mailDone)
-		_ = a.Worker.Run(sctx)
-	}()
-	metricsDone := make(chan struct{})
-	go func() {
-		defer close(metricsDone)
-		a.serveMetrics(sctx)
-	}()
-	keysDone := make(chan struct{})
-	go func() {
-		defer close(keysDone)
-		a.Keys.Watch(sctx, a.Config.KeyringInterval)
-	}()
+	var loops sync.WaitGroup
+	for _, loop := range a.backgroundLoops() {
+		loops.Go(func() { loop(sctx) })
+	}
 	var err error
 	select {
 	case <-ctx.Done():
@@ -748,14 +713,7 @@ func (a *App) Run(ctx context.Context) error {
 	shutErr := make(chan error, 1)
 	go func() { shutErr <- a.srv.Shutdown(shut) }()
 	stopSweep()
-	<-sweepDone
-	<-ldapDone
-	<-journalDone
-	<-checkDone
-	<-scrubDone
-	<-mailDone // deliveries in progress are recorded first
-	<-metricsDone
-	<-keysDone
+	loops.Wait() // deliveries in progress are recorded first
 	if e := <-shutErr; errors.Is(e, context.DeadlineExceeded) {
 		// Downloads resume with Range, uploads from their offset.
 		a.Config.Logger.Warn("shutdown grace over: closing the connections still open", "grace", grace, "open", a.conns.Open())
@@ -770,6 +728,22 @@ func (a *App) Run(ctx context.Context) error {
 		err = nil
 	}
 	return err
+}
+
+// backgroundLoops returns the work Run does beside serving, each until its
+// context ends: sweeping, directory sync, journal checkpoints, content
+// checks, scrubbing, delivery of notices, metrics and keyring refreshes.
+func (a *App) backgroundLoops() []func(context.Context) {
+	return []func(context.Context){
+		a.sweepLoop,
+		a.ldapLoop,
+		func(ctx context.Context) { _ = a.Checkpointer.Run(ctx) },
+		a.checkLoop,
+		a.scrubLoop,
+		func(ctx context.Context) { _ = a.Worker.Run(ctx) },
+		a.serveMetrics,
+		func(ctx context.Context) { a.Keys.Watch(ctx, a.Config.KeyringInterval) },
+	}
 }
 
 // ShutdownGrace is how long Run waits by default, once its context is

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"path/filepath"
 	"strings"
@@ -18,9 +19,7 @@ import (
 // sqlite:DATADIR/navette.db. A PostgreSQL store also provides the upload
 // locker that several nodes need (Locker() navette.UploadLocker), which Listen uses.
 func OpenMeta(url, dataDir string) (navette.MetaStore, error) {
-	if url == "" {
-		url = "sqlite:" + filepath.Join(dataDir, "navette.db")
-	}
+	url = cmp.Or(url, "sqlite:"+filepath.Join(dataDir, "navette.db"))
 	scheme, rest, _ := strings.Cut(url, ":")
 	switch scheme {
 	case "sqlite":
@@ -42,9 +41,7 @@ func OpenMeta(url, dataDir string) (navette.MetaStore, error) {
 // s3.ParseURL; credentials from NAVETTE_S3_ACCESS_KEY and
 // NAVETTE_S3_SECRET_KEY). An empty url means file://DATADIR/blobs.
 func OpenBlobs(url, dataDir string) (navette.BlobStore, error) {
-	if url == "" {
-		url = "file://" + filepath.Join(dataDir, "blobs")
-	}
+	url = cmp.Or(url, "file://"+filepath.Join(dataDir, "blobs"))
 	scheme, rest, _ := strings.Cut(url, "://")
 	switch scheme {
 	case "file":
