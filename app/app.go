@@ -269,8 +269,22 @@ func Open(cfg Config) (*App, error) {
 	if err := a.openKeys(&cfg); err != nil {
 		return nil, err
 	}
-	if a.Meta, err = OpenMeta(cfg.DB, cfg.DataDir); err != nil {
+	if err := a.openStores(cfg); err != nil {
 		return nil, err
+	}
+	if err := a.openServices(cfg); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// openStores opens the metadata store, with the journal's checkpointer
+// over it, and the blob store of cfg.
+func (a *App) openStores(cfg Config) error {
+	var err error
+	if a.Meta, err = OpenMeta(cfg.DB, cfg.DataDir); err != nil {
+		return err
 	}
 	a.Checkpointer = &proof.Checkpointer{Store: a.Meta, Keys: a.JournalKeys, Clock: cfg.Clock, Stamper: cfg.Stamper,
 		Log: cfg.Logger, Interval: cfg.CheckpointInterval}
@@ -281,14 +295,19 @@ func Open(cfg Config) (*App, error) {
 	}
 	if a.Blobs, err = OpenBlobs(cfg.Blobs, cfg.DataDir); err != nil {
 		a.Meta.Close()
-		return nil, err
+		return err
 	}
+	return nil
+}
+
+// openServices makes the services of cfg over the opened stores, and sets
+// a.Config to cfg with its mode and directory mappings defaulted.
+func (a *App) openServices(cfg Config) error {
 	if cfg.Mode == "" {
 		cfg.Mode = string(auth.ModeExternal)
 	}
 	if !auth.Mode(cfg.Mode).Valid() {
-		a.Close()
-		return nil, navette.Errorf(navette.EINVALID, "The mode must be external or internal, not %q.", cfg.Mode)
+		return navette.Errorf(navette.EINVALID, "The mode must be external or internal, not %q.", cfg.Mode)
 	}
 	if cfg.Directories == nil {
 		cfg.Directories = map[string]directory.Mapping{"lawyers": directory.LawyersMapping()}
@@ -297,19 +316,11 @@ func Open(cfg Config) (*App, error) {
 	internal := cfg.Mode == string(auth.ModeInternal)
 	a.Accounts = &account.Service{Meta: a.Meta, Clock: cfg.Clock, Internal: internal, PartnersToAgents: cfg.PartnersToAgents, Log: cfg.Logger,
 		Approvals: cfg.Approvals, Keys: a.Keys}
-	ac := cfg.Auth
-	ac.Mode = auth.Mode(cfg.Mode)
-	ac.IdleTimeout, ac.MaxAge = cfg.SessionIdle, cfg.SessionMaxAge
-	ac.StaffCodes = ac.StaffCodes || cfg.StaffCodes
-	if ac.PublicURL == "" {
-		ac.PublicURL = cfg.PublicURL
-	}
-	a.Auth = &auth.Service{Meta: a.Meta, Clock: cfg.Clock, Keys: a.Keys, Codes: a.MAC, Config: ac, Log: cfg.Logger}
+	a.Auth = &auth.Service{Meta: a.Meta, Clock: cfg.Clock, Keys: a.Keys, Codes: a.MAC, Config: authConfig(cfg), Log: cfg.Logger}
 	a.Auth.Init()
 	a.Directory = &directory.Sync{Meta: a.Meta, Clock: cfg.Clock, Keys: a.Keys}
 	if err := a.openLDAP(); err != nil {
-		a.Close()
-		return nil, err
+		return err
 	}
 	a.Deposits = &deposit.Service{
 		Meta:                 a.Meta,
@@ -328,8 +339,7 @@ func Open(cfg Config) (*App, error) {
 		ProofRetention:       time.Duration(cfg.ProofRetentionDays) * 24 * time.Hour,
 	}
 	if err := a.openRoom(); err != nil {
-		a.Close()
-		return nil, err
+		return err
 	}
 	es, _ := a.Meta.(navette.EvidenceStore)
 	a.Deposits.Evidence = es
@@ -337,15 +347,27 @@ func Open(cfg Config) (*App, error) {
 	a.Evidence = &evidence.Service{Meta: a.Meta, Evidence: es, Deposits: a.Deposits, Checkpoints: a.Checkpointer,
 		Verifiers: a.JournalKeys.Verifiers, Clock: cfg.Clock, Log: cfg.Logger, PublicURL: cfg.PublicURL}
 	if err := a.openAntivirus(); err != nil {
-		a.Close()
-		return nil, err
+		return err
 	}
 	a.applyPolicy()
 	a.Mail = &notify.Admin{Meta: a.Meta, Clock: cfg.Clock, Log: cfg.Logger}
 	if cfg.SMTP == "" {
 		a.Outbox = notify.NewOutbox(filepath.Join(cfg.DataDir, "mail"), a.Keys)
 	}
-	return a, nil
+	return nil
+}
+
+// authConfig returns the settings of the authentication service: cfg.Auth
+// with the mode, session lifetimes, staff codes and public URL of cfg.
+func authConfig(cfg Config) auth.Config {
+	ac := cfg.Auth
+	ac.Mode = auth.Mode(cfg.Mode)
+	ac.IdleTimeout, ac.MaxAge = cfg.SessionIdle, cfg.SessionMaxAge
+	ac.StaffCodes = ac.StaffCodes || cfg.StaffCodes
+	if ac.PublicURL == "" {
+		ac.PublicURL = cfg.PublicURL
+	}
+	return ac
 }
 
 // withDefaults returns cfg with the defaults of what it leaves out, its
@@ -714,13 +736,7 @@ func (a *App) Run(ctx context.Context) error {
 	go func() { shutErr <- a.srv.Shutdown(shut) }()
 	stopSweep()
 	loops.Wait() // deliveries in progress are recorded first
-	if e := <-shutErr; errors.Is(e, context.DeadlineExceeded) {
-		// Downloads resume with Range, uploads from their offset.
-		a.Config.Logger.Warn("shutdown grace over: closing the connections still open", "grace", grace, "open", a.conns.Open())
-		if e := a.srv.Close(); e != nil && err == nil {
-			err = e
-		}
-	} else if e != nil && err == nil {
+	if e := a.afterGrace(<-shutErr, grace); e != nil && err == nil {
 		err = e
 	}
 	a.Deposits.FlushDenials(shut, true) // denials counted but not yet journaled
@@ -728,6 +744,17 @@ func (a *App) Run(ctx context.Context) error {
 		err = nil
 	}
 	return err
+}
+
+// afterGrace returns shutErr, the error of a graceful shutdown, or, if
+// the grace ran out, closes the connections still open.
+func (a *App) afterGrace(shutErr error, grace time.Duration) error {
+	if !errors.Is(shutErr, context.DeadlineExceeded) {
+		return shutErr
+	}
+	// Downloads resume with Range, uploads from their offset.
+	a.Config.Logger.Warn("shutdown grace over: closing the connections still open", "grace", grace, "open", a.conns.Open())
+	return a.srv.Close()
 }
 
 // backgroundLoops returns the work Run does beside serving, each until its
