@@ -187,15 +187,7 @@ func (s *Service) RecoverySignIn(ctx context.Context, sess *navette.Session, u *
 	if err != nil {
 		return nil, err
 	}
-	msg := recoveryMessage(u.ID, NormalizeRecoveryCode(code))
-	match := ""
-	for _, c := range codes {
-		// Every stored digest is checked, in constant time each, whether
-		// or not one matched already.
-		if s.Codes.Verify(msg, c.Hash) && match == "" {
-			match = c.ID
-		}
-	}
+	match := s.matchRecoveryCode(codes, recoveryMessage(u.ID, NormalizeRecoveryCode(code)))
 	if match == "" || NormalizeRecoveryCode(code) == "" {
 		return nil, s.wrongRecovery(ctx, sess, p)
 	}
@@ -220,6 +212,19 @@ func (s *Service) RecoverySignIn(ctx context.Context, sess *navette.Session, u *
 	}
 	is.RecoveryLeft = left
 	return is, nil
+}
+
+// matchRecoveryCode returns the id of the code of codes whose digest is
+// that of msg, "" if none. Every stored digest is checked, in constant time
+// each, whether or not one matched already.
+func (s *Service) matchRecoveryCode(codes []*navette.RecoveryCode, msg []byte) string {
+	match := ""
+	for _, c := range codes {
+		if s.Codes.Verify(msg, c.Hash) && match == "" {
+			match = c.ID
+		}
+	}
+	return match
 }
 
 func (s *Service) wrongRecovery(ctx context.Context, sess *navette.Session, p *pending) error {

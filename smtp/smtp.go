@@ -83,7 +83,7 @@ var _ notify.Mailer = (*Mailer)(nil)
 // for a malformed URL, an unreadable CA file, or a user without password.
 func New(cfg Config) (*Mailer, error) {
 	u, err := url.Parse(cfg.URL)
-	if err != nil || u.Host == "" || u.Opaque != "" || (u.Path != "" && u.Path != "/") || u.Fragment != "" {
+	if err != nil || !isServerURL(u) {
 		return nil, navette.Errorf(navette.EINVALID, "The SMTP URL must look like smtp://[user:password@]host[:port] or smtps://…")
 	}
 	desc := u.Redacted()
@@ -124,6 +124,12 @@ func New(cfg Config) (*Mailer, error) {
 		m.idleTimeout = 30 * time.Second
 	}
 	return m, nil
+}
+
+// isServerURL reports whether u names a host, with no more than a slash
+// for a path and no fragment.
+func isServerURL(u *url.URL) bool {
+	return u.Host != "" && u.Opaque == "" && (u.Path == "" || u.Path == "/") && u.Fragment == ""
 }
 
 // portOptions returns the options of the URL u's scheme and port.
