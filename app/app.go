@@ -778,41 +778,56 @@ func (a *App) backgroundLoops() []func(context.Context) {
 // connections. Uploads are cut at once and keep what they received.
 const ShutdownGrace = 15 * time.Second
 
+// sweepLoop sweeps every SweepInterval, the first time at once, until ctx
+// ends, and logs the journal's head every hour.
 func (a *App) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(a.Config.SweepInterval)
 	defer t.Stop()
 	var headLogged time.Time
 	for {
-		// The journal's head, in the logs every hour: checkpoints kept
-		// outside the database, against which a rewritten journal shows.
-		if now := a.Config.Clock.Now(); now.Sub(headLogged) >= time.Hour {
-			if head, err := a.Meta.JournalHead(ctx); err == nil {
-				a.Config.Logger.Info("journal head", "checkpoint", fmt.Sprintf("%d:%x", head.Seq, head.Hash))
-				headLogged = now
-			}
-		}
-		st, err := a.Deposits.Sweep(ctx)
-		a.recordSweep(ctx, st, err)
-		if err != nil {
-			if ctx.Err() == nil {
-				a.Config.Logger.Error("sweep failed", "err", err)
-			}
-		} else if st != (deposit.SweepStats{}) {
-			a.Config.Logger.Info("sweep", "reminded", st.Reminded, "expired", st.Expired, "purged", st.Purged, "abandoned", st.Abandoned, "blobs_deleted", st.BlobsDeleted)
-		}
-		if err == nil {
-			a.Config.Logger.Debug("sweep done", "orphans", st.Orphans)
-		}
-		if err := a.Auth.Sweep(ctx); err != nil && ctx.Err() == nil {
-			a.Config.Logger.Error("removing ended sessions failed", "err", err)
-		}
-		a.Deposits.FlushDenials(ctx, false)
-		select {
-		case <-ctx.Done():
+		headLogged = a.logJournalHead(ctx, headLogged)
+		a.sweep(ctx)
+		if !tick(ctx, t.C) {
 			return
-		case <-t.C:
 		}
 	}
+}
+
+// logJournalHead logs the journal's head if it was last logged an hour or
+// more before, and returns when it was last logged. These checkpoints are
+// kept outside the database: a rewritten journal shows against them.
+func (a *App) logJournalHead(ctx context.Context, logged time.Time) time.Time {
+	now := a.Config.Clock.Now()
+	if now.Sub(logged) < time.Hour {
+		return logged
+	}
+	head, err := a.Meta.JournalHead(ctx)
+	if err != nil {
+		return logged
+	}
+	a.Config.Logger.Info("journal head", "checkpoint", fmt.Sprintf("%d:%x", head.Seq, head.Hash))
+	return now
+}
+
+// sweep runs one pass of the deposits' and sessions' sweepers, and
+// journals the denials counted since the last.
+func (a *App) sweep(ctx context.Context) {
+	st, err := a.Deposits.Sweep(ctx)
+	a.recordSweep(ctx, st, err)
+	if err != nil {
+		if ctx.Err() == nil {
+			a.Config.Logger.Error("sweep failed", "err", err)
+		}
+	} else if st != (deposit.SweepStats{}) {
+		a.Config.Logger.Info("sweep", "reminded", st.Reminded, "expired", st.Expired, "purged", st.Purged, "abandoned", st.Abandoned, "blobs_deleted", st.BlobsDeleted)
+	}
+	if err == nil {
+		a.Config.Logger.Debug("sweep done", "orphans", st.Orphans)
+	}
+	if err := a.Auth.Sweep(ctx); err != nil && ctx.Err() == nil {
+		a.Config.Logger.Error("removing ended sessions failed", "err", err)
+	}
+	a.Deposits.FlushDenials(ctx, false)
 }
 
 // Close releases the listener and the stores.
