@@ -399,10 +399,23 @@ func (d *Directory) Authenticate(ctx context.Context, login, password string) (*
 	if login == "" || password == "" {
 		return nil, errSignIn(errors.New("empty login or password"))
 	}
+	dn, p, err := d.findAgent(ctx, login)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.bindAs(ctx, dn, password); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// findAgent returns the DN and the entry of the one active agent whose uid
+// or e-mail is login, searched with the service account.
+func (d *Directory) findAgent(ctx context.Context, login string) (string, *directory.Entry, error) {
 	c := d.cfg
 	conn, closeConn, err := d.connect(ctx)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	defer closeConn()
 	esc := goldap.EscapeFilter(login)
@@ -415,32 +428,35 @@ func (d *Directory) Authenticate(ctx context.Context, login, password string) (*
 		filter, d.personAttrs(), nil)
 	res, err := conn.Search(req)
 	if goldap.IsErrorWithCode(err, goldap.LDAPResultSizeLimitExceeded) {
-		return nil, errSignIn(fmt.Errorf("login %q matches several agents", login))
+		return "", nil, errSignIn(fmt.Errorf("login %q matches several agents", login))
 	} else if err != nil {
-		return nil, d.fail(ctx, err, "search the agent signing in")
+		return "", nil, d.fail(ctx, err, "search the agent signing in")
 	}
 	if len(res.Entries) != 1 {
-		return nil, errSignIn(fmt.Errorf("login %q matches %d agents", login, len(res.Entries)))
+		return "", nil, errSignIn(fmt.Errorf("login %q matches %d agents", login, len(res.Entries)))
 	}
 	entry := res.Entries[0]
 	p, ok := d.person(entry, true)
 	if !ok {
-		return nil, errSignIn(fmt.Errorf("%s has no %s", entry.DN, c.UIDAttr))
+		return "", nil, errSignIn(fmt.Errorf("%s has no %s", entry.DN, c.UIDAttr))
 	}
-	closeConn()
+	return entry.DN, &p, nil
+}
 
+// bindAs checks password by binding as dn on a connection of its own.
+func (d *Directory) bindAs(ctx context.Context, dn, password string) error {
 	user, closeUser, err := d.dial(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer closeUser()
-	if err := user.Bind(entry.DN, password); err != nil {
+	if err := user.Bind(dn, password); err != nil {
 		if goldap.IsErrorWithCode(err, goldap.LDAPResultInvalidCredentials) {
-			return nil, errSignIn(err)
+			return errSignIn(err)
 		}
-		return nil, d.fail(ctx, err, "bind as the agent signing in")
+		return d.fail(ctx, err, "bind as the agent signing in")
 	}
-	return &p, nil
+	return nil
 }
 
 // CheckPassword checks an agent's login and password as Authenticate does
