@@ -374,22 +374,8 @@ func (s *Service) DecideRecovery(ctx context.Context, actor *navette.User, sess 
 	if err := s.RequireFresh(sess); err != nil {
 		return err
 	}
-	notFound := navette.Errorf(navette.ENOTFOUND, "No such recovery request.")
-	r, err := rs.RecoveryRequest(ctx, id)
-	if navette.IsCode(err, navette.ENOTFOUND) {
-		return notFound
-	} else if err != nil {
+	if err := s.mayDecide(ctx, rs, actor, id); err != nil {
 		return err
-	}
-	target, err := s.Meta.User(ctx, r.UserID)
-	if err != nil {
-		return err
-	}
-	if !account.Manages(actor, target) {
-		return notFound
-	}
-	if target.ID == actor.ID {
-		return navette.Errorf(navette.EFORBIDDEN, "Another admin must decide about your own recovery request.")
 	}
 	typ, kind, state := navette.EventRecoveryRejected, navette.NoticeRecoveryRejected, navette.RecoveryRejected
 	if approve {
@@ -411,6 +397,29 @@ func (s *Service) DecideRecovery(ctx context.Context, actor *navette.User, sess 
 		return err
 	}
 	s.queued()
+	return nil
+}
+
+// mayDecide returns ENOTFOUND unless the recovery request id is there and
+// actor manages its person, EFORBIDDEN if it is actor's own.
+func (s *Service) mayDecide(ctx context.Context, rs navette.RecoveryStore, actor *navette.User, id string) error {
+	notFound := navette.Errorf(navette.ENOTFOUND, "No such recovery request.")
+	r, err := rs.RecoveryRequest(ctx, id)
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		return notFound
+	} else if err != nil {
+		return err
+	}
+	target, err := s.Meta.User(ctx, r.UserID)
+	if err != nil {
+		return err
+	}
+	if !account.Manages(actor, target) {
+		return notFound
+	}
+	if target.ID == actor.ID {
+		return navette.Errorf(navette.EFORBIDDEN, "Another admin must decide about your own recovery request.")
+	}
 	return nil
 }
 
