@@ -172,27 +172,13 @@ func (s *Service) CreateTokenFor(ctx context.Context, u *navette.User, label str
 	if len(label) > 100 || !utf8.ValidString(label) || strings.ContainsFunc(label, isControl) {
 		return "", nil, navette.Errorf(navette.EINVALID, "A token label is at most 100 printable characters.")
 	}
-	if ttl == 0 {
-		ttl = DefaultTokenTTL
+	ttl, err := tokenTTL(ttl)
+	if err != nil {
+		return "", nil, err
 	}
-	if ttl < time.Minute || ttl > MaxTokenTTL {
-		return "", nil, navette.Errorf(navette.EINVALID, "A token lives between a minute and %d days.", int(MaxTokenTTL/(24*time.Hour)))
-	}
-	allowed := DefaultScopes(u.Role)
-	if scopes == nil {
-		scopes = allowed
-	}
-	if len(scopes) == 0 {
-		return "", nil, navette.Errorf(navette.EINVALID, "A token needs at least one scope.")
-	}
-	var clean []navette.Scope
-	for _, sc := range scopes {
-		if !slices.Contains(allowed, sc) {
-			return "", nil, navette.Errorf(navette.EINVALID, "The scope %q is unknown or not allowed for the role %s.", sc, u.Role)
-		}
-		if !slices.Contains(clean, sc) {
-			clean = append(clean, sc)
-		}
+	clean, err := tokenScopes(u.Role, scopes)
+	if err != nil {
+		return "", nil, err
 	}
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -206,6 +192,40 @@ func (s *Service) CreateTokenFor(ctx context.Context, u *navette.User, label str
 		return "", nil, err
 	}
 	return secret, t, nil
+}
+
+// tokenTTL returns the lifetime of a new token asked for ttl, 0 meaning
+// DefaultTokenTTL. Returns EINVALID below a minute or beyond MaxTokenTTL.
+func tokenTTL(ttl time.Duration) (time.Duration, error) {
+	if ttl == 0 {
+		ttl = DefaultTokenTTL
+	}
+	if ttl < time.Minute || ttl > MaxTokenTTL {
+		return 0, navette.Errorf(navette.EINVALID, "A token lives between a minute and %d days.", int(MaxTokenTTL/(24*time.Hour)))
+	}
+	return ttl, nil
+}
+
+// tokenScopes returns scopes without repeats, the defaults of role if nil.
+// Returns EINVALID if there is none or one that role does not allow.
+func tokenScopes(role navette.Role, scopes []navette.Scope) ([]navette.Scope, error) {
+	allowed := DefaultScopes(role)
+	if scopes == nil {
+		scopes = allowed
+	}
+	if len(scopes) == 0 {
+		return nil, navette.Errorf(navette.EINVALID, "A token needs at least one scope.")
+	}
+	var clean []navette.Scope
+	for _, sc := range scopes {
+		if !slices.Contains(allowed, sc) {
+			return nil, navette.Errorf(navette.EINVALID, "The scope %q is unknown or not allowed for the role %s.", sc, role)
+		}
+		if !slices.Contains(clean, sc) {
+			clean = append(clean, sc)
+		}
+	}
+	return clean, nil
 }
 
 // Tokens returns u's tokens, newest first.
@@ -277,25 +297,11 @@ func (s *Service) revokeToken(ctx context.Context, actor *navette.User, id strin
 // Returns EUNAUTHORIZED for an unknown, expired or revoked token or a user
 // who may no longer sign in.
 func (s *Service) Authenticate(ctx context.Context, secret string) (*navette.User, *navette.Token, error) {
-	unauthorized := navette.Errorf(navette.EUNAUTHORIZED, "The API token is missing, unknown, expired or revoked.")
-	if !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 200 {
-		return nil, nil, unauthorized
-	}
-	h := hashToken(secret)
-	t, err := s.Meta.TokenByHash(ctx, h)
-	if navette.IsCode(err, navette.ENOTFOUND) {
-		return nil, nil, unauthorized
-	} else if err != nil {
-		return nil, nil, err
-	}
-	// The lookup was by hash; compare again in constant time so that no
-	// index behaviour can ever turn into an oracle.
-	if subtle.ConstantTimeCompare(t.Hash, h) != 1 {
-		return nil, nil, unauthorized
-	}
+	unauthorized := tokenUnauthorized()
 	now := s.Clock.Now()
-	if !t.RevokedAt.IsZero() || (!t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)) {
-		return nil, nil, unauthorized
+	t, err := s.liveToken(ctx, secret, now)
+	if err != nil {
+		return nil, nil, err
 	}
 	u, err := s.Meta.User(ctx, t.UserID)
 	if navette.IsCode(err, navette.ENOTFOUND) {
@@ -316,6 +322,36 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*navette.Use
 		})
 	}
 	return u, t, nil
+}
+
+// liveToken returns the token whose secret is secret if it is neither
+// revoked nor expired at now. Returns EUNAUTHORIZED if there is none.
+func (s *Service) liveToken(ctx context.Context, secret string, now time.Time) (*navette.Token, error) {
+	if !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 200 {
+		return nil, tokenUnauthorized()
+	}
+	h := hashToken(secret)
+	t, err := s.Meta.TokenByHash(ctx, h)
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		return nil, tokenUnauthorized()
+	} else if err != nil {
+		return nil, err
+	}
+	// The lookup was by hash; compare again in constant time so that no
+	// index behaviour can ever turn into an oracle.
+	if subtle.ConstantTimeCompare(t.Hash, h) != 1 {
+		return nil, tokenUnauthorized()
+	}
+	if !t.RevokedAt.IsZero() || (!t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)) {
+		return nil, tokenUnauthorized()
+	}
+	return t, nil
+}
+
+// tokenUnauthorized is Authenticate's one answer to a token that does not
+// let its bearer in, whatever the reason.
+func tokenUnauthorized() error {
+	return navette.Errorf(navette.EUNAUTHORIZED, "The API token is missing, unknown, expired or revoked.")
 }
 
 // ValidateEmail returns EINVALID unless email is a plain, normalized address.

@@ -17,30 +17,11 @@ const MaxSearchResults = 50
 // EFORBIDDEN if actor may not send deposits, EINVALID if text has no word
 // of two characters or more.
 func (s *Service) Recipients(ctx context.Context, actor *navette.User, text string, limit int) ([]*navette.User, error) {
-	var roles []navette.Role
-	switch actor.Role {
-	case navette.RoleAgent, navette.RoleCourtAdmin:
-		roles = []navette.Role{navette.RoleAgent, navette.RoleCourtAdmin, navette.RoleService}
-		if !s.Internal {
-			roles = append(roles, navette.RolePartner)
-		}
-	case navette.RolePartner:
-		if s.Internal {
-			return nil, navette.Errorf(navette.EFORBIDDEN, "Partners cannot send deposits on this platform.")
-		}
-		roles = []navette.Role{navette.RoleService}
-		if s.PartnersToAgents {
-			roles = append(roles, navette.RoleAgent, navette.RoleCourtAdmin)
-		}
-	default:
-		return nil, navette.Errorf(navette.EFORBIDDEN, "Your role does not allow sending deposits.")
+	roles, err := s.recipientRoles(actor)
+	if err != nil {
+		return nil, err
 	}
-	words := navette.SearchWords(text)
-	long := false
-	for _, w := range words {
-		long = long || len(w) >= 2
-	}
-	if !long || len(text) > 200 {
+	if !searchable(text) {
 		return nil, navette.Errorf(navette.EINVALID, "Type at least two letters of a name, an e-mail address, a bar, a court or a service.")
 	}
 	if limit <= 0 {
@@ -58,4 +39,37 @@ func (s *Service) Recipients(ctx context.Context, actor *navette.User, text stri
 		}
 	}
 	return out, nil
+}
+
+// recipientRoles returns the roles of the people actor may send a deposit
+// to. Returns EFORBIDDEN if actor may not send deposits.
+func (s *Service) recipientRoles(actor *navette.User) ([]navette.Role, error) {
+	switch actor.Role {
+	case navette.RoleAgent, navette.RoleCourtAdmin:
+		roles := []navette.Role{navette.RoleAgent, navette.RoleCourtAdmin, navette.RoleService}
+		if !s.Internal {
+			roles = append(roles, navette.RolePartner)
+		}
+		return roles, nil
+	case navette.RolePartner:
+		if s.Internal {
+			return nil, navette.Errorf(navette.EFORBIDDEN, "Partners cannot send deposits on this platform.")
+		}
+		roles := []navette.Role{navette.RoleService}
+		if s.PartnersToAgents {
+			roles = append(roles, navette.RoleAgent, navette.RoleCourtAdmin)
+		}
+		return roles, nil
+	}
+	return nil, navette.Errorf(navette.EFORBIDDEN, "Your role does not allow sending deposits.")
+}
+
+// searchable reports whether a recipient search for text may run: at most
+// 200 bytes, with a word of two characters or more.
+func searchable(text string) bool {
+	long := false
+	for _, w := range navette.SearchWords(text) {
+		long = long || len(w) >= 2
+	}
+	return long && len(text) <= 200
 }

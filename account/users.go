@@ -52,27 +52,16 @@ type ManagedFilter struct {
 // Text, by name; without, by id. Returns EFORBIDDEN unless actor is a
 // platform or court admin, EINVALID for an unknown role or status.
 func (s *Service) ManagedUsers(ctx context.Context, actor *navette.User, f ManagedFilter) ([]*navette.User, error) {
-	uf := navette.UserFilter{Text: f.Text, Source: f.Source, Enabled: f.Status == StatusEnabled, After: f.After}
-	switch {
-	case actor == nil:
-		return nil, navette.Errorf(navette.EFORBIDDEN, "Only administrators may do this.")
-	case actor.Role == navette.RoleAdmin:
-	case actor.Role == navette.RoleCourtAdmin && actor.CourtID != "":
-		uf.CourtID = actor.CourtID
-	default:
-		return nil, navette.Errorf(navette.EFORBIDDEN, "Only administrators may do this.")
+	court, err := managedCourt(actor)
+	if err != nil {
+		return nil, err
 	}
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	uf := navette.UserFilter{Text: f.Text, Source: f.Source, Enabled: f.Status == StatusEnabled, After: f.After, CourtID: court}
 	if f.Role != "" {
-		if !f.Role.Valid() {
-			return nil, navette.Errorf(navette.EINVALID, "Unknown role %q.", f.Role)
-		}
 		uf.Roles = []navette.Role{f.Role}
-	}
-	if f.Status != StatusAny && f.Status != StatusEnabled && f.Status != StatusDisabled {
-		return nil, navette.Errorf(navette.EINVALID, "Unknown status %q.", f.Status)
-	}
-	if len(f.Text) > 200 {
-		return nil, navette.Errorf(navette.EINVALID, "The search is too long.")
 	}
 	limit := f.Limit
 	if limit <= 0 {
@@ -96,6 +85,35 @@ func (s *Service) ManagedUsers(ctx context.Context, actor *navette.User, f Manag
 		}
 	}
 	return out, nil
+}
+
+// managedCourt returns the court whose people actor manages, "" for
+// everyone. Returns EFORBIDDEN unless actor is a platform admin or a
+// court admin with a court.
+func managedCourt(actor *navette.User) (string, error) {
+	switch {
+	case actor == nil:
+	case actor.Role == navette.RoleAdmin:
+		return "", nil
+	case actor.Role == navette.RoleCourtAdmin && actor.CourtID != "":
+		return actor.CourtID, nil
+	}
+	return "", navette.Errorf(navette.EFORBIDDEN, "Only administrators may do this.")
+}
+
+// check returns EINVALID for an unknown role or status, or a search too
+// long.
+func (f ManagedFilter) check() error {
+	if f.Role != "" && !f.Role.Valid() {
+		return navette.Errorf(navette.EINVALID, "Unknown role %q.", f.Role)
+	}
+	if f.Status != StatusAny && f.Status != StatusEnabled && f.Status != StatusDisabled {
+		return navette.Errorf(navette.EINVALID, "Unknown status %q.", f.Status)
+	}
+	if len(f.Text) > 200 {
+		return navette.Errorf(navette.EINVALID, "The search is too long.")
+	}
+	return nil
 }
 
 // ManagedUser returns the person id if actor manages them. Returns

@@ -142,11 +142,7 @@ func (a *App) health() map[string]any {
 // checkLoop runs the background checker every CheckInterval, until ctx
 // ends.
 func (a *App) checkLoop(ctx context.Context) {
-	every := a.Config.CheckInterval
-	if every <= 0 {
-		every = 10 * time.Second
-	}
-	t := time.NewTicker(every)
+	t := newTicker(a.Config.CheckInterval, 10*time.Second)
 	defer t.Stop()
 	for {
 		if st, err := a.Deposits.CheckFiles(ctx); err != nil {
@@ -175,18 +171,9 @@ func (a *App) scrubLoop(ctx context.Context) {
 	if rate == 0 {
 		rate = deposit.DefaultScrubRate
 	}
-	every := a.Config.ScrubInterval
-	if every <= 0 {
-		every = 24 * time.Hour
-	}
-	t := time.NewTicker(every)
+	t := newTicker(a.Config.ScrubInterval, 24*time.Hour)
 	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	for tick(ctx, t.C) {
 		a.recordScrub(true, deposit.ScrubStats{}, nil)
 		st, err := a.Deposits.Scrub(ctx, rate)
 		a.recordScrub(false, st, err)
@@ -197,6 +184,25 @@ func (a *App) scrubLoop(ctx context.Context) {
 			continue
 		}
 		a.Config.Logger.Info("scrub", "files", st.Files, "bytes", st.Bytes, "corrupt", len(st.Corrupt), "unreadable", st.Unreadable)
+	}
+}
+
+// newTicker returns a ticker every interval, or every fallback if
+// interval is not positive.
+func newTicker(interval, fallback time.Duration) *time.Ticker {
+	if interval <= 0 {
+		interval = fallback
+	}
+	return time.NewTicker(interval)
+}
+
+// tick waits for the next tick of c and reports false if ctx ends first.
+func tick(ctx context.Context, c <-chan time.Time) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-c:
+		return true
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"navette"
@@ -268,8 +269,22 @@ func Open(cfg Config) (*App, error) {
 	if err := a.openKeys(&cfg); err != nil {
 		return nil, err
 	}
-	if a.Meta, err = OpenMeta(cfg.DB, cfg.DataDir); err != nil {
+	if err := a.openStores(cfg); err != nil {
 		return nil, err
+	}
+	if err := a.openServices(cfg); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// openStores opens the metadata store, with the journal's checkpointer
+// over it, and the blob store of cfg.
+func (a *App) openStores(cfg Config) error {
+	var err error
+	if a.Meta, err = OpenMeta(cfg.DB, cfg.DataDir); err != nil {
+		return err
 	}
 	a.Checkpointer = &proof.Checkpointer{Store: a.Meta, Keys: a.JournalKeys, Clock: cfg.Clock, Stamper: cfg.Stamper,
 		Log: cfg.Logger, Interval: cfg.CheckpointInterval}
@@ -280,14 +295,19 @@ func Open(cfg Config) (*App, error) {
 	}
 	if a.Blobs, err = OpenBlobs(cfg.Blobs, cfg.DataDir); err != nil {
 		a.Meta.Close()
-		return nil, err
+		return err
 	}
+	return nil
+}
+
+// openServices makes the services of cfg over the opened stores, and sets
+// a.Config to cfg with its mode and directory mappings defaulted.
+func (a *App) openServices(cfg Config) error {
 	if cfg.Mode == "" {
 		cfg.Mode = string(auth.ModeExternal)
 	}
 	if !auth.Mode(cfg.Mode).Valid() {
-		a.Close()
-		return nil, navette.Errorf(navette.EINVALID, "The mode must be external or internal, not %q.", cfg.Mode)
+		return navette.Errorf(navette.EINVALID, "The mode must be external or internal, not %q.", cfg.Mode)
 	}
 	if cfg.Directories == nil {
 		cfg.Directories = map[string]directory.Mapping{"lawyers": directory.LawyersMapping()}
@@ -296,19 +316,11 @@ func Open(cfg Config) (*App, error) {
 	internal := cfg.Mode == string(auth.ModeInternal)
 	a.Accounts = &account.Service{Meta: a.Meta, Clock: cfg.Clock, Internal: internal, PartnersToAgents: cfg.PartnersToAgents, Log: cfg.Logger,
 		Approvals: cfg.Approvals, Keys: a.Keys}
-	ac := cfg.Auth
-	ac.Mode = auth.Mode(cfg.Mode)
-	ac.IdleTimeout, ac.MaxAge = cfg.SessionIdle, cfg.SessionMaxAge
-	ac.StaffCodes = ac.StaffCodes || cfg.StaffCodes
-	if ac.PublicURL == "" {
-		ac.PublicURL = cfg.PublicURL
-	}
-	a.Auth = &auth.Service{Meta: a.Meta, Clock: cfg.Clock, Keys: a.Keys, Codes: a.MAC, Config: ac, Log: cfg.Logger}
+	a.Auth = &auth.Service{Meta: a.Meta, Clock: cfg.Clock, Keys: a.Keys, Codes: a.MAC, Config: authConfig(cfg), Log: cfg.Logger}
 	a.Auth.Init()
 	a.Directory = &directory.Sync{Meta: a.Meta, Clock: cfg.Clock, Keys: a.Keys}
 	if err := a.openLDAP(); err != nil {
-		a.Close()
-		return nil, err
+		return err
 	}
 	a.Deposits = &deposit.Service{
 		Meta:                 a.Meta,
@@ -327,8 +339,7 @@ func Open(cfg Config) (*App, error) {
 		ProofRetention:       time.Duration(cfg.ProofRetentionDays) * 24 * time.Hour,
 	}
 	if err := a.openRoom(); err != nil {
-		a.Close()
-		return nil, err
+		return err
 	}
 	es, _ := a.Meta.(navette.EvidenceStore)
 	a.Deposits.Evidence = es
@@ -336,15 +347,27 @@ func Open(cfg Config) (*App, error) {
 	a.Evidence = &evidence.Service{Meta: a.Meta, Evidence: es, Deposits: a.Deposits, Checkpoints: a.Checkpointer,
 		Verifiers: a.JournalKeys.Verifiers, Clock: cfg.Clock, Log: cfg.Logger, PublicURL: cfg.PublicURL}
 	if err := a.openAntivirus(); err != nil {
-		a.Close()
-		return nil, err
+		return err
 	}
 	a.applyPolicy()
 	a.Mail = &notify.Admin{Meta: a.Meta, Clock: cfg.Clock, Log: cfg.Logger}
 	if cfg.SMTP == "" {
 		a.Outbox = notify.NewOutbox(filepath.Join(cfg.DataDir, "mail"), a.Keys)
 	}
-	return a, nil
+	return nil
+}
+
+// authConfig returns the settings of the authentication service: cfg.Auth
+// with the mode, session lifetimes, staff codes and public URL of cfg.
+func authConfig(cfg Config) auth.Config {
+	ac := cfg.Auth
+	ac.Mode = auth.Mode(cfg.Mode)
+	ac.IdleTimeout, ac.MaxAge = cfg.SessionIdle, cfg.SessionMaxAge
+	ac.StaffCodes = ac.StaffCodes || cfg.StaffCodes
+	if ac.PublicURL == "" {
+		ac.PublicURL = cfg.PublicURL
+	}
+	return ac
 }
 
 // withDefaults returns cfg with the defaults of what it leaves out, its
@@ -506,7 +529,49 @@ func Listen(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := a.listen(cfg); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// listen builds the HTTP server of the opened App a, binds its address
+// and starts the mail worker.
+func (a *App) listen(cfg Config) error {
 	cfg.Logger = a.Config.Logger
+	srv, err := a.newServer(cfg)
+	if err != nil {
+		return err
+	}
+	h, err := srv.Handler()
+	if err != nil {
+		return err
+	}
+	if err := a.bind(cfg); err != nil {
+		return err
+	}
+	if err := a.startMail(a.URL()); err != nil {
+		return err
+	}
+	a.setOIDC(cfg)
+	// No ReadTimeout nor WriteTimeout: they would cut long uploads and
+	// downloads; the handler sets a deadline at every read and write of a
+	// body instead.
+	a.srv = &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	return nil
+}
+
+// newServer builds the API server and its web pages over the services of
+// a, after checking the antivirus and the security policy, and sets it as
+// a.Server.
+func (a *App) newServer(cfg Config) (*navhttp.Server, error) {
 	clientIP := realip.Resolver{Trusted: cfg.TrustedProxies}.ClientIP
 	srv := &navhttp.Server{
 		Deposits: a.Deposits, Accounts: a.Accounts, Mail: a.Mail, Logger: cfg.Logger, Ready: a.ready,
@@ -524,15 +589,12 @@ func Listen(cfg Config) (*App, error) {
 		Evidence: a.Evidence, LegalDir: cfg.LegalDir, Conformity: cfg.Accessibility,
 	}
 	if err := a.probeAntivirus(); err != nil {
-		a.Close()
 		return nil, err
 	}
 	if err := a.checkPolicy(); err != nil {
-		a.Close()
 		return nil, err
 	}
 	if err := pages.Init(); err != nil {
-		a.Close()
 		return nil, err
 	}
 	srv.Pages = pages
@@ -546,67 +608,58 @@ func Listen(cfg Config) (*App, error) {
 		srv.Locker = tusLocker{l.Locker()}
 	}
 	if err := a.listenMetrics(srv); err != nil {
-		a.Close()
 		return nil, err
 	}
-	h, err := srv.Handler()
-	if err != nil {
-		a.Close()
-		return nil, err
-	}
+	return srv, nil
+}
+
+// bind loads the TLS certificate of cfg, if any, and listens on its
+// address, 127.0.0.1:8080 by default.
+func (a *App) bind(cfg Config) error {
 	addr := cfg.Addr
 	if addr == "" {
 		addr = "127.0.0.1:8080"
 	}
 	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
-		a.Close()
-		return nil, navette.Errorf(navette.EINVALID, "A TLS certificate needs its key, and a key its certificate (--tls-cert, --tls-key).")
+		return navette.Errorf(navette.EINVALID, "A TLS certificate needs its key, and a key its certificate (--tls-cert, --tls-key).")
 	}
 	if cfg.TLSCert != "" {
+		var err error
 		if a.cert, err = newCertificate(cfg.TLSCert, cfg.TLSKey, cfg.Logger); err != nil {
-			a.Close()
-			return nil, err
+			return err
 		}
 	}
 	raw, err := net.Listen("tcp", addr)
 	if err != nil {
-		a.Close()
-		return nil, navette.WrapError(navette.EINVALID, err, "Cannot listen on %s.", addr)
+		return navette.WrapError(navette.EINVALID, err, "Cannot listen on %s.", addr)
 	}
 	a.conns = &navhttp.ConnLimiter{Listener: raw, Max: cfg.MaxConns, Plain: a.cert == nil}
 	a.ln = a.conns
 	if a.cert != nil {
 		a.ln = tls.NewListener(a.conns, a.cert.config())
 	}
-	if err := a.startMail(a.URL()); err != nil {
-		a.Close()
-		return nil, err
+	return nil
+}
+
+// setOIDC sets the OpenID Connect provider of cfg, if any, on the
+// authentication service; it returns by default to the public URL, or
+// to the address the App listens on.
+func (a *App) setOIDC(cfg Config) {
+	if cfg.OIDC.Issuer == "" {
+		return
 	}
-	if cfg.OIDC.Issuer != "" {
-		oc := cfg.OIDC
-		if oc.RedirectURL == "" {
-			base := cfg.PublicURL
-			if base == "" {
-				base = a.URL()
-			}
-			oc.RedirectURL = strings.TrimSuffix(base, "/") + api.PathAuthOIDCReturn
+	oc := cfg.OIDC
+	if oc.RedirectURL == "" {
+		base := cfg.PublicURL
+		if base == "" {
+			base = a.URL()
 		}
-		if oc.Clock == nil {
-			oc.Clock = cfg.Clock
-		}
-		a.Auth.OIDC = &lazyOIDC{cfg: oc}
+		oc.RedirectURL = strings.TrimSuffix(base, "/") + api.PathAuthOIDCReturn
 	}
-	// No ReadTimeout nor WriteTimeout: they would cut long uploads and
-	// downloads; the handler sets a deadline at every read and write of a
-	// body instead.
-	a.srv = &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+	if oc.Clock == nil {
+		oc.Clock = cfg.Clock
 	}
-	return a, nil
+	a.Auth.OIDC = &lazyOIDC{cfg: oc}
 }
 
 // ready reports whether both stores answer and a local blob store has
@@ -660,47 +713,11 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.srv.Serve(a.ln) }()
-	sweepDone := make(chan struct{})
 	sctx, stopSweep := context.WithCancel(ctx)
-	go func() {
-		defer close(sweepDone)
-		a.sweepLoop(sctx)
-	}()
-	ldapDone := make(chan struct{})
-	go func() {
-		defer close(ldapDone)
-		a.ldapLoop(sctx)
-	}()
-	journalDone := make(chan struct{})
-	go func() {
-		defer close(journalDone)
-		_ = a.Checkpointer.Run(sctx)
-	}()
-	checkDone := make(chan struct{})
-	go func() {
-		defer close(checkDone)
-		a.checkLoop(sctx)
-	}()
-	scrubDone := make(chan struct{})
-	go func() {
-		defer close(scrubDone)
-		a.scrubLoop(sctx)
-	}()
-	mailDone := make(chan struct{})
-	go func() {
-		defer close(mailDone)
-		_ = a.Worker.Run(sctx)
-	}()
-	metricsDone := make(chan struct{})
-	go func() {
-		defer close(metricsDone)
-		a.serveMetrics(sctx)
-	}()
-	keysDone := make(chan struct{})
-	go func() {
-		defer close(keysDone)
-		a.Keys.Watch(sctx, a.Config.KeyringInterval)
-	}()
+	var loops sync.WaitGroup
+	for _, loop := range a.backgroundLoops() {
+		loops.Go(func() { loop(sctx) })
+	}
 	var err error
 	select {
 	case <-ctx.Done():
@@ -718,21 +735,8 @@ func (a *App) Run(ctx context.Context) error {
 	shutErr := make(chan error, 1)
 	go func() { shutErr <- a.srv.Shutdown(shut) }()
 	stopSweep()
-	<-sweepDone
-	<-ldapDone
-	<-journalDone
-	<-checkDone
-	<-scrubDone
-	<-mailDone // deliveries in progress are recorded first
-	<-metricsDone
-	<-keysDone
-	if e := <-shutErr; errors.Is(e, context.DeadlineExceeded) {
-		// Downloads resume with Range, uploads from their offset.
-		a.Config.Logger.Warn("shutdown grace over: closing the connections still open", "grace", grace, "open", a.conns.Open())
-		if e := a.srv.Close(); e != nil && err == nil {
-			err = e
-		}
-	} else if e != nil && err == nil {
+	loops.Wait() // deliveries in progress are recorded first
+	if e := a.afterGrace(<-shutErr, grace); e != nil && err == nil {
 		err = e
 	}
 	a.Deposits.FlushDenials(shut, true) // denials counted but not yet journaled
@@ -742,46 +746,88 @@ func (a *App) Run(ctx context.Context) error {
 	return err
 }
 
+// afterGrace returns shutErr, the error of a graceful shutdown, or, if
+// the grace ran out, closes the connections still open.
+func (a *App) afterGrace(shutErr error, grace time.Duration) error {
+	if !errors.Is(shutErr, context.DeadlineExceeded) {
+		return shutErr
+	}
+	// Downloads resume with Range, uploads from their offset.
+	a.Config.Logger.Warn("shutdown grace over: closing the connections still open", "grace", grace, "open", a.conns.Open())
+	return a.srv.Close()
+}
+
+// backgroundLoops returns the work Run does beside serving, each until its
+// context ends: sweeping, directory sync, journal checkpoints, content
+// checks, scrubbing, delivery of notices, metrics and keyring refreshes.
+func (a *App) backgroundLoops() []func(context.Context) {
+	return []func(context.Context){
+		a.sweepLoop,
+		a.ldapLoop,
+		func(ctx context.Context) { _ = a.Checkpointer.Run(ctx) },
+		a.checkLoop,
+		a.scrubLoop,
+		func(ctx context.Context) { _ = a.Worker.Run(ctx) },
+		a.serveMetrics,
+		func(ctx context.Context) { a.Keys.Watch(ctx, a.Config.KeyringInterval) },
+	}
+}
+
 // ShutdownGrace is how long Run waits by default, once its context is
 // done, for the requests in progress to end before it closes their
 // connections. Uploads are cut at once and keep what they received.
 const ShutdownGrace = 15 * time.Second
 
+// sweepLoop sweeps every SweepInterval, the first time at once, until ctx
+// ends, and logs the journal's head every hour.
 func (a *App) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(a.Config.SweepInterval)
 	defer t.Stop()
 	var headLogged time.Time
 	for {
-		// The journal's head, in the logs every hour: checkpoints kept
-		// outside the database, against which a rewritten journal shows.
-		if now := a.Config.Clock.Now(); now.Sub(headLogged) >= time.Hour {
-			if head, err := a.Meta.JournalHead(ctx); err == nil {
-				a.Config.Logger.Info("journal head", "checkpoint", fmt.Sprintf("%d:%x", head.Seq, head.Hash))
-				headLogged = now
-			}
-		}
-		st, err := a.Deposits.Sweep(ctx)
-		a.recordSweep(ctx, st, err)
-		if err != nil {
-			if ctx.Err() == nil {
-				a.Config.Logger.Error("sweep failed", "err", err)
-			}
-		} else if st != (deposit.SweepStats{}) {
-			a.Config.Logger.Info("sweep", "reminded", st.Reminded, "expired", st.Expired, "purged", st.Purged, "abandoned", st.Abandoned, "blobs_deleted", st.BlobsDeleted)
-		}
-		if err == nil {
-			a.Config.Logger.Debug("sweep done", "orphans", st.Orphans)
-		}
-		if err := a.Auth.Sweep(ctx); err != nil && ctx.Err() == nil {
-			a.Config.Logger.Error("removing ended sessions failed", "err", err)
-		}
-		a.Deposits.FlushDenials(ctx, false)
-		select {
-		case <-ctx.Done():
+		headLogged = a.logJournalHead(ctx, headLogged)
+		a.sweep(ctx)
+		if !tick(ctx, t.C) {
 			return
-		case <-t.C:
 		}
 	}
+}
+
+// logJournalHead logs the journal's head if it was last logged an hour or
+// more before, and returns when it was last logged. These checkpoints are
+// kept outside the database: a rewritten journal shows against them.
+func (a *App) logJournalHead(ctx context.Context, logged time.Time) time.Time {
+	now := a.Config.Clock.Now()
+	if now.Sub(logged) < time.Hour {
+		return logged
+	}
+	head, err := a.Meta.JournalHead(ctx)
+	if err != nil {
+		return logged
+	}
+	a.Config.Logger.Info("journal head", "checkpoint", fmt.Sprintf("%d:%x", head.Seq, head.Hash))
+	return now
+}
+
+// sweep runs one pass of the deposits' and sessions' sweepers, and
+// journals the denials counted since the last.
+func (a *App) sweep(ctx context.Context) {
+	st, err := a.Deposits.Sweep(ctx)
+	a.recordSweep(ctx, st, err)
+	if err != nil {
+		if ctx.Err() == nil {
+			a.Config.Logger.Error("sweep failed", "err", err)
+		}
+	} else if st != (deposit.SweepStats{}) {
+		a.Config.Logger.Info("sweep", "reminded", st.Reminded, "expired", st.Expired, "purged", st.Purged, "abandoned", st.Abandoned, "blobs_deleted", st.BlobsDeleted)
+	}
+	if err == nil {
+		a.Config.Logger.Debug("sweep done", "orphans", st.Orphans)
+	}
+	if err := a.Auth.Sweep(ctx); err != nil && ctx.Err() == nil {
+		a.Config.Logger.Error("removing ended sessions failed", "err", err)
+	}
+	a.Deposits.FlushDenials(ctx, false)
 }
 
 // Close releases the listener and the stores.

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"path/filepath"
 	"strings"
@@ -18,18 +19,14 @@ import (
 // sqlite:DATADIR/navette.db. A PostgreSQL store also provides the upload
 // locker that several nodes need (Locker() navette.UploadLocker), which Listen uses.
 func OpenMeta(url, dataDir string) (navette.MetaStore, error) {
-	if url == "" {
-		url = "sqlite:" + filepath.Join(dataDir, "navette.db")
-	}
+	url = cmp.Or(url, "sqlite:"+filepath.Join(dataDir, "navette.db"))
 	scheme, rest, _ := strings.Cut(url, ":")
 	switch scheme {
 	case "sqlite":
 		return sqlite.Open(strings.TrimPrefix(rest, "//"))
 	case "postgres", "postgresql":
 		// Bounds the connection and the wait for other nodes migrating.
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		s, err := postgres.Open(ctx, url)
+		s, err := openWithin(2*time.Minute, url, postgres.Open)
 		if err != nil {
 			return nil, err
 		}
@@ -44,22 +41,25 @@ func OpenMeta(url, dataDir string) (navette.MetaStore, error) {
 // s3.ParseURL; credentials from NAVETTE_S3_ACCESS_KEY and
 // NAVETTE_S3_SECRET_KEY). An empty url means file://DATADIR/blobs.
 func OpenBlobs(url, dataDir string) (navette.BlobStore, error) {
-	if url == "" {
-		url = "file://" + filepath.Join(dataDir, "blobs")
-	}
+	url = cmp.Or(url, "file://"+filepath.Join(dataDir, "blobs"))
 	scheme, rest, _ := strings.Cut(url, "://")
 	switch scheme {
 	case "file":
 		return disk.Open(rest)
 	case "s3":
 		// Bounds the check that the bucket is there.
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		s, err := s3.Open(ctx, url)
+		s, err := openWithin(time.Minute, url, s3.Open)
 		if err != nil {
 			return nil, err
 		}
 		return s, nil
 	}
 	return nil, navette.Errorf(navette.EINVALID, "Unknown blob store scheme %q: use file://PATH or s3://BUCKET?endpoint=HOST:PORT.", scheme)
+}
+
+// openWithin calls open on url with a context that ends after d.
+func openWithin[S any](d time.Duration, url string, open func(context.Context, string) (S, error)) (S, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return open(ctx, url)
 }

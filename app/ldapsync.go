@@ -59,35 +59,33 @@ func (a *App) ldapLoop(ctx context.Context) {
 	if a.LDAP == nil || a.Config.LDAPSyncInterval < 0 {
 		return
 	}
-	every := a.Config.LDAPSyncInterval
-	if every == 0 {
-		every = time.Hour
-	}
-	t := time.NewTicker(every)
+	t := newTicker(a.Config.LDAPSyncInterval, time.Hour)
 	defer t.Stop()
 	for {
-		sync := func(ctx context.Context) error {
-			rep, err := a.SyncLDAP(ctx, directory.Options{})
-			if err == nil && (len(rep.Added)+len(rep.Updated)+len(rep.Revoked)+len(rep.Restored)) > 0 {
-				a.Config.Logger.Info("ldap sync", "added", len(rep.Added), "updated", len(rep.Updated), "revoked", len(rep.Revoked), "restored", len(rep.Restored))
-			}
-			return err
-		}
-		var err error
-		if ex, ok := a.Meta.(interface {
-			Exclusive(context.Context, func(context.Context) error) (bool, error)
-		}); ok {
-			_, err = ex.Exclusive(ctx, sync)
-		} else {
-			err = sync(ctx)
-		}
-		if err != nil && ctx.Err() == nil {
+		if err := a.syncLDAPTurn(ctx); err != nil && ctx.Err() == nil {
 			a.Config.Logger.Error("ldap sync failed", "err", err)
 		}
-		select {
-		case <-ctx.Done():
+		if !tick(ctx, t.C) {
 			return
-		case <-t.C:
 		}
 	}
+}
+
+// syncLDAPTurn syncs the ministry directory, on one node at a time when the
+// store is shared, and logs what changed.
+func (a *App) syncLDAPTurn(ctx context.Context) error {
+	sync := func(ctx context.Context) error {
+		rep, err := a.SyncLDAP(ctx, directory.Options{})
+		if err == nil && (len(rep.Added)+len(rep.Updated)+len(rep.Revoked)+len(rep.Restored)) > 0 {
+			a.Config.Logger.Info("ldap sync", "added", len(rep.Added), "updated", len(rep.Updated), "revoked", len(rep.Revoked), "restored", len(rep.Restored))
+		}
+		return err
+	}
+	if ex, ok := a.Meta.(interface {
+		Exclusive(context.Context, func(context.Context) error) (bool, error)
+	}); ok {
+		_, err := ex.Exclusive(ctx, sync)
+		return err
+	}
+	return sync(ctx)
 }

@@ -123,6 +123,16 @@ func (a *App) recordScrub(running bool, st deposit.ScrubStats, err error) {
 // holds, the journal, the antivirus, free space and the database pools.
 func (a *App) collectMetrics(ctx context.Context, w *metrics.Writer) {
 	now := a.Config.Clock.Now()
+	stats := a.collectStoreMetrics(ctx, w)
+	a.collectJournalMetrics(ctx, w, now, stats)
+	a.collectAntivirusMetrics(ctx, w)
+	a.collectSpaceMetrics(w)
+	a.collectPoolMetrics(w)
+}
+
+// collectStoreMetrics writes what the metadata store holds and returns
+// its counts, nil if it could not count.
+func (a *App) collectStoreMetrics(ctx context.Context, w *metrics.Writer) *navette.StoreStats {
 	var stats *navette.StoreStats
 	storeUp := 0.0
 	if ss, ok := a.Meta.(navette.StatsStore); ok {
@@ -133,44 +143,47 @@ func (a *App) collectMetrics(ctx context.Context, w *metrics.Writer) {
 		}
 	}
 	w.Gauge("navette_store_up", "1 if the metadata store answered the scrape's queries, else 0.", storeUp)
-	if stats != nil {
-		var files []metrics.Sample
-		for _, s := range []navette.FileState{navette.FileUploading, navette.FileChecking, navette.FileStored,
-			navette.FileAvailable, navette.FileRejected, navette.FilePurged} {
-			files = append(files, metrics.Sample{Labels: []string{"state", string(s)}, Value: float64(stats.Files[s])})
-		}
-		w.Gauge("navette_files", "Files by state; checking: waiting for the antivirus.", 0, files...)
-		w.Gauge("navette_files_corrupt", "Files kept whose stored blob failed its integrity check.", float64(stats.CorruptFiles))
-		w.Gauge("navette_notices_pending", "Notices waiting to be sent (outbox depth).", float64(stats.PendingNotices))
-		w.Gauge("navette_notices_dead", "Notices given up on (dead letters).", float64(stats.DeadNotices))
+	if stats == nil {
+		return nil
 	}
+	var files []metrics.Sample
+	for _, s := range []navette.FileState{navette.FileUploading, navette.FileChecking, navette.FileStored,
+		navette.FileAvailable, navette.FileRejected, navette.FilePurged} {
+		files = append(files, metrics.Sample{Labels: []string{"state", string(s)}, Value: float64(stats.Files[s])})
+	}
+	w.Gauge("navette_files", "Files by state; checking: waiting for the antivirus.", 0, files...)
+	w.Gauge("navette_files_corrupt", "Files kept whose stored blob failed its integrity check.", float64(stats.CorruptFiles))
+	w.Gauge("navette_notices_pending", "Notices waiting to be sent (outbox depth).", float64(stats.PendingNotices))
+	w.Gauge("navette_notices_dead", "Notices given up on (dead letters).", float64(stats.DeadNotices))
+	return stats
+}
 
+// collectJournalMetrics writes the journal's size and the state of its
+// checkpoints and time-stamps.
+func (a *App) collectJournalMetrics(ctx context.Context, w *metrics.Writer, now time.Time, stats *navette.StoreStats) {
 	if n, err := a.Meta.TreeSize(ctx); err == nil {
 		w.Gauge("navette_journal_tree_size", "Leaves of the journal's Merkle tree (events journaled).", float64(n))
 	}
-	tsa := 0.0
-	if a.Config.Stamper != nil {
-		tsa = 1
-	}
-	w.Gauge("navette_journal_tsa_enabled", "1 if a time-stamping authority stamps the checkpoints.", tsa)
+	tsa := a.Config.Stamper != nil
+	w.Gauge("navette_journal_tsa_enabled", "1 if a time-stamping authority stamps the checkpoints.", oneIf(tsa))
 	if st, err := a.Checkpointer.Status(ctx); err == nil {
 		w.Gauge("navette_journal_checkpoint_size", "Tree size of the last signed checkpoint.", float64(st.Size))
 		if !st.CheckpointAt.IsZero() {
 			w.Gauge("navette_journal_checkpoint_age_seconds", "Age of the last signed checkpoint.", max(now.Sub(st.CheckpointAt).Seconds(), 0))
 		}
-		if tsa == 1 {
+		if tsa {
 			w.Gauge("navette_journal_stamp_lag_seconds", "Age of the oldest checkpoint still waiting for its time-stamp (0: none waits).", st.StampLag.Seconds())
 		}
-		problem := 0.0
-		if st.Problem != "" {
-			problem = 1
-		}
-		w.Gauge("navette_journal_problem", "1 if checkpoints cannot be signed or stamped (see /readyz).", problem)
+		w.Gauge("navette_journal_problem", "1 if checkpoints cannot be signed or stamped (see /readyz).", oneIf(st.Problem != ""))
 	}
 	if stats != nil && stats.LastStamped != nil {
 		w.Gauge("navette_journal_stamped_checkpoint_age_seconds", "Age of the last checkpoint that carries a time-stamp token.", max(now.Sub(stats.LastStamped.CreatedAt).Seconds(), 0))
 	}
+}
 
+// collectAntivirusMetrics writes whether an antivirus scans files and
+// whether it answers.
+func (a *App) collectAntivirusMetrics(ctx context.Context, w *metrics.Writer) {
 	avOn, avUp := 0.0, 0.0
 	if av := a.Deposits.Antivirus; av != nil {
 		avOn = 1
@@ -182,7 +195,11 @@ func (a *App) collectMetrics(ctx context.Context, w *metrics.Writer) {
 	}
 	w.Gauge("navette_antivirus_enabled", "1 if files are scanned by an antivirus.", avOn)
 	w.Gauge("navette_antivirus_up", "1 if the antivirus answers; 0 if it is down (degraded: files wait in checking) or off.", avUp)
+}
 
+// collectSpaceMetrics writes the free space and size of the file systems
+// of a local blob store and of the data directory.
+func (a *App) collectSpaceMetrics(w *metrics.Writer) {
 	if d, ok := a.Blobs.(*disk.Store); ok {
 		if free, size, err := diskSpace(d.Dir()); err == nil {
 			w.Gauge("navette_blob_store_free_bytes", "Bytes available to navette on the blob store's file system (local directory only).", float64(free))
@@ -193,21 +210,35 @@ func (a *App) collectMetrics(ctx context.Context, w *metrics.Writer) {
 		w.Gauge("navette_data_dir_free_bytes", "Bytes available on the data directory's file system (keys, SQLite database).", float64(free))
 		w.Gauge("navette_data_dir_size_bytes", "Size of the data directory's file system.", float64(size))
 	}
+}
 
-	if ps, ok := a.Meta.(interface{ PoolStats() []navette.PoolStats }); ok {
-		var conns, maxOpen, waits, waited []metrics.Sample
-		for _, p := range ps.PoolStats() {
-			conns = append(conns, metrics.Sample{Labels: []string{"pool", p.Name, "state", "in_use"}, Value: float64(p.InUse)},
-				metrics.Sample{Labels: []string{"pool", p.Name, "state", "idle"}, Value: float64(p.Idle)})
-			maxOpen = append(maxOpen, metrics.Sample{Labels: []string{"pool", p.Name}, Value: float64(p.MaxOpen)})
-			waits = append(waits, metrics.Sample{Labels: []string{"pool", p.Name}, Value: float64(p.WaitCount)})
-			waited = append(waited, metrics.Sample{Labels: []string{"pool", p.Name}, Value: p.WaitDuration.Seconds()})
-		}
-		w.Gauge("navette_db_connections", "Open database connections by pool and state.", 0, conns...)
-		w.Gauge("navette_db_connections_max", "Most connections a pool opens (0: no limit).", 0, maxOpen...)
-		w.Counter("navette_db_waits_total", "Times a query waited for a free connection.", 0, waits...)
-		w.Counter("navette_db_wait_seconds_total", "Time spent waiting for a free connection.", 0, waited...)
+// collectPoolMetrics writes the connections of the database pools of a
+// store that has them.
+func (a *App) collectPoolMetrics(w *metrics.Writer) {
+	ps, ok := a.Meta.(interface{ PoolStats() []navette.PoolStats })
+	if !ok {
+		return
 	}
+	var conns, maxOpen, waits, waited []metrics.Sample
+	for _, p := range ps.PoolStats() {
+		conns = append(conns, metrics.Sample{Labels: []string{"pool", p.Name, "state", "in_use"}, Value: float64(p.InUse)},
+			metrics.Sample{Labels: []string{"pool", p.Name, "state", "idle"}, Value: float64(p.Idle)})
+		maxOpen = append(maxOpen, metrics.Sample{Labels: []string{"pool", p.Name}, Value: float64(p.MaxOpen)})
+		waits = append(waits, metrics.Sample{Labels: []string{"pool", p.Name}, Value: float64(p.WaitCount)})
+		waited = append(waited, metrics.Sample{Labels: []string{"pool", p.Name}, Value: p.WaitDuration.Seconds()})
+	}
+	w.Gauge("navette_db_connections", "Open database connections by pool and state.", 0, conns...)
+	w.Gauge("navette_db_connections_max", "Most connections a pool opens (0: no limit).", 0, maxOpen...)
+	w.Counter("navette_db_waits_total", "Times a query waited for a free connection.", 0, waits...)
+	w.Counter("navette_db_wait_seconds_total", "Time spent waiting for a free connection.", 0, waited...)
+}
+
+// oneIf returns 1 for true and 0 for false, a gauge's value for a yes or no.
+func oneIf(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // diskSpace returns the bytes available to unprivileged users and the

@@ -317,13 +317,7 @@ func (s *Service) Resolve(ctx context.Context, secret string) (*navette.Session,
 		return nil, nil, err
 	}
 	now := s.Clock.Now()
-	if !now.Before(sess.ExpiresAt) || !now.Before(sess.SeenAt.Add(s.Config.IdleTimeout)) {
-		// The session is refused whether or not it can be ended now; the
-		// sweeper ends it otherwise.
-		ev := navette.Event{Time: now, Type: navette.EventSignOut, ActorID: sess.UserID, Detail: "expired"}
-		if err := s.Meta.DeleteSession(ctx, sess.ID, ev); err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
-			s.log().WarnContext(ctx, "ending an expired session failed", "user", sess.UserID, "err", err)
-		}
+	if s.expire(ctx, sess, now) {
 		return nil, nil, expired
 	}
 	u, err := s.Meta.User(ctx, sess.UserID)
@@ -336,21 +330,39 @@ func (s *Service) Resolve(ctx context.Context, secret string) (*navette.Session,
 		return nil, nil, expired
 	}
 	if now.Sub(sess.SeenAt) >= time.Minute {
-		// Recording the request only pushes the idle timeout back, in the
-		// background: a failure (a full disk) is logged and never fails or
-		// delays the request.
-		id := sess.ID
-		s.touches.Touch(ctx, "session:"+id, s.log().With("user", sess.UserID), "recording a session's use", func(ctx context.Context) error {
-			return s.Meta.UpdateSession(ctx, id, func(x *navette.Session) ([]navette.Event, error) {
-				if x.SeenAt.Before(now) {
-					x.SeenAt = now
-				}
-				return nil, nil
-			})
-		})
-		sess.SeenAt = now
+		s.touchSession(ctx, sess, now)
 	}
 	return sess, u, nil
+}
+
+// expire reports whether sess expired or idled out at now, and if so ends
+// it. The session is refused whether or not it can be ended now; the
+// sweeper ends it otherwise.
+func (s *Service) expire(ctx context.Context, sess *navette.Session, now time.Time) bool {
+	if now.Before(sess.ExpiresAt) && now.Before(sess.SeenAt.Add(s.Config.IdleTimeout)) {
+		return false
+	}
+	ev := navette.Event{Time: now, Type: navette.EventSignOut, ActorID: sess.UserID, Detail: "expired"}
+	if err := s.Meta.DeleteSession(ctx, sess.ID, ev); err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
+		s.log().WarnContext(ctx, "ending an expired session failed", "user", sess.UserID, "err", err)
+	}
+	return true
+}
+
+// touchSession records a request of sess at now. It only pushes the idle
+// timeout back, in the background: a failure (a full disk) is logged and
+// never fails or delays the request.
+func (s *Service) touchSession(ctx context.Context, sess *navette.Session, now time.Time) {
+	id := sess.ID
+	s.touches.Touch(ctx, "session:"+id, s.log().With("user", sess.UserID), "recording a session's use", func(ctx context.Context) error {
+		return s.Meta.UpdateSession(ctx, id, func(x *navette.Session) ([]navette.Event, error) {
+			if x.SeenAt.Before(now) {
+				x.SeenAt = now
+			}
+			return nil, nil
+		})
+	})
+	sess.SeenAt = now
 }
 
 // SignOut ends the session. Ending a session already gone is not an error.

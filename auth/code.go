@@ -39,14 +39,9 @@ func (s *Service) RequestCode(ctx context.Context, email, ip string) error {
 	if err := account.ValidateEmail(email); err != nil {
 		return err
 	}
-	u, err := s.Meta.UserByEmail(ctx, email)
-	if navette.IsCode(err, navette.ENOTFOUND) {
-		return nil
-	} else if err != nil {
+	u, err := s.codeUser(ctx, email)
+	if err != nil || u == nil {
 		return err
-	}
-	if !s.codeAllowed(u) {
-		return nil
 	}
 	recent, err := s.Meta.SignInCodes(ctx, u.ID, now.Add(-time.Hour))
 	if err != nil {
@@ -71,10 +66,23 @@ func (s *Service) RequestCode(ctx context.Context, email, ip string) error {
 	if err := s.Meta.CreateSignInCode(ctx, c, ev); err != nil {
 		return err
 	}
-	if s.NoticesQueued != nil {
-		s.NoticesQueued()
-	}
+	s.queued()
 	return nil
+}
+
+// codeUser returns the person of the normalized address email if they may
+// sign in with an e-mailed code; nil, and no error, if there is none.
+func (s *Service) codeUser(ctx context.Context, email string) (*navette.User, error) {
+	u, err := s.Meta.UserByEmail(ctx, email)
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	if !s.codeAllowed(u) {
+		return nil, nil
+	}
+	return u, nil
 }
 
 // answerAfter waits until Config.AnswerTime has passed since start, so that
@@ -156,18 +164,29 @@ func (s *Service) VerifyCode(ctx context.Context, email, code, ip string) (is *I
 	if !s.codeAllowed(u) || len(code) != CodeDigits {
 		return nil, unauthorized()
 	}
+	if err := s.useCode(ctx, u, code, now); err != nil {
+		return nil, err
+	}
+	return s.afterCode(ctx, u)
+}
+
+// useCode checks code against the newest code sent to u and marks it
+// used if it matches; a wrong code counts a try and is journaled. Returns
+// EUNAUTHORIZED if there is no code, it is used, expired or burnt, or
+// code does not match.
+func (s *Service) useCode(ctx context.Context, u *navette.User, code string, now time.Time) error {
 	codes, err := s.Meta.SignInCodes(ctx, u.ID, now.Add(-s.Config.CodeTTL))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// A code already used, expired or burnt is refused from the read,
 	// without taking the write lock its check needs.
-	if len(codes) == 0 || !codes[0].UsedAt.IsZero() || !now.Before(codes[0].ExpiresAt) || codes[0].Attempts >= s.Config.MaxTries {
-		return nil, unauthorized()
+	if len(codes) == 0 || s.codeSpent(codes[0], now) {
+		return unauthorized()
 	}
 	ok := false
 	err = s.Meta.UpdateSignInCode(ctx, codes[0].ID, func(c *navette.SignInCode) ([]navette.Event, error) {
-		if !c.UsedAt.IsZero() || !now.Before(c.ExpiresAt) || c.Attempts >= s.Config.MaxTries {
+		if s.codeSpent(c, now) {
 			return nil, unauthorized()
 		}
 		if s.Codes.Verify(codeMessage(c.ID, code), c.Hash) {
@@ -182,12 +201,18 @@ func (s *Service) VerifyCode(ctx context.Context, email, code, ip string) (is *I
 		return []navette.Event{{Time: now, Type: navette.EventSignInFailed, ActorID: u.ID, Detail: detail}}, nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if !ok {
-		return nil, unauthorized()
+		return unauthorized()
 	}
-	return s.afterCode(ctx, u)
+	return nil
+}
+
+// codeSpent reports whether the sign-in code c is used, expired at now, or
+// burnt by MaxTries wrong tries.
+func (s *Service) codeSpent(c *navette.SignInCode, now time.Time) bool {
+	return !c.UsedAt.IsZero() || !now.Before(c.ExpiresAt) || c.Attempts >= s.Config.MaxTries
 }
 
 // afterCode starts the session of u, who gave a right e-mailed code, at

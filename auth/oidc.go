@@ -110,24 +110,37 @@ func (s *Service) staffSignIn(ctx context.Context, email, method, subject string
 	if !s.allowed(u) || !u.Role.Staff() {
 		return fail("not allowed")
 	}
-	if subject != "" && u.OIDCSubject != subject {
-		if u.OIDCSubject != "" {
-			return fail("another subject")
-		}
-		err := s.Meta.UpdateUser(ctx, u.ID, func(x *navette.User) ([]navette.Event, error) {
-			if x.OIDCSubject != "" && x.OIDCSubject != subject {
-				return nil, navette.Errorf(navette.ECONFLICT, "Another subject was bound meanwhile.")
-			}
-			x.OIDCSubject, x.UpdatedAt = subject, now
-			return []navette.Event{{Time: now, Type: navette.EventUserUpdated, ActorID: u.ID, Detail: u.ID + " oidc subject bound"}}, nil
-		})
-		if navette.IsCode(err, navette.ECONFLICT) {
-			return fail("another subject")
-		} else if err != nil {
-			return nil, err
-		}
+	bound, err := s.bindSubject(ctx, u, subject, now)
+	if err != nil {
+		return nil, err
+	}
+	if !bound {
+		return fail("another subject")
 	}
 	return s.issue(ctx, u, navette.StageFull, method, nil, nil)
+}
+
+// bindSubject binds subject, the identity provider's identifier of u, to
+// u at their first sign-in through it. It reports false if u is bound to
+// another subject; true, and binds nothing, if subject is empty.
+func (s *Service) bindSubject(ctx context.Context, u *navette.User, subject string, now time.Time) (bool, error) {
+	if subject == "" || u.OIDCSubject == subject {
+		return true, nil
+	}
+	if u.OIDCSubject != "" {
+		return false, nil
+	}
+	err := s.Meta.UpdateUser(ctx, u.ID, func(x *navette.User) ([]navette.Event, error) {
+		if x.OIDCSubject != "" && x.OIDCSubject != subject {
+			return nil, navette.Errorf(navette.ECONFLICT, "Another subject was bound meanwhile.")
+		}
+		x.OIDCSubject, x.UpdatedAt = subject, now
+		return []navette.Event{{Time: now, Type: navette.EventUserUpdated, ActorID: u.ID, Detail: u.ID + " oidc subject bound"}}, nil
+	})
+	if navette.IsCode(err, navette.ECONFLICT) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // PasswordSignIn signs staff in with their directory login and password

@@ -113,6 +113,20 @@ func (s *Service) passkeyStore() (navette.PasskeyStore, error) {
 	return ps, nil
 }
 
+// passkeySetup returns the relying party and the passkey store. Returns
+// EUNAVAILABLE if passkeys are not set up.
+func (s *Service) passkeySetup() (*webauthn.WebAuthn, navette.PasskeyStore, error) {
+	wa, err := s.rp()
+	if err != nil {
+		return nil, nil, err
+	}
+	ps, err := s.passkeyStore()
+	if err != nil {
+		return nil, nil, err
+	}
+	return wa, ps, nil
+}
+
 // passkeyUser is a user with their passkeys, as the WebAuthn library sees
 // them.
 type passkeyUser struct {
@@ -258,11 +272,7 @@ func (s *Service) BeginPasskeyEnrolment(ctx context.Context, sess *navette.Sessi
 }
 
 func (s *Service) beginRegistration(ctx context.Context, sess *navette.Session, u *navette.User, kind string) (*Ceremony, error) {
-	wa, err := s.rp()
-	if err != nil {
-		return nil, err
-	}
-	ps, err := s.passkeyStore()
+	wa, ps, err := s.passkeySetup()
 	if err != nil {
 		return nil, err
 	}
@@ -332,11 +342,7 @@ func (s *Service) FinishPasskeyEnrolment(ctx context.Context, sess *navette.Sess
 }
 
 func (s *Service) finishRegistration(ctx context.Context, sess *navette.Session, u *navette.User, id, name string, answer []byte, kind string) (*navette.Passkey, error) {
-	wa, err := s.rp()
-	if err != nil {
-		return nil, err
-	}
-	ps, err := s.passkeyStore()
+	wa, ps, err := s.passkeySetup()
 	if err != nil {
 		return nil, err
 	}
@@ -407,11 +413,7 @@ func (s *Service) BeginPasskeySecondFactor(ctx context.Context, sess *navette.Se
 // is the EFORBIDDEN message otherwise. Returns EFORBIDDEN too if u has no
 // passkey.
 func (s *Service) beginAssertion(ctx context.Context, sess *navette.Session, u *navette.User, stage navette.SessionStage, refused, kind string) (*Ceremony, error) {
-	wa, err := s.rp()
-	if err != nil {
-		return nil, err
-	}
-	ps, err := s.passkeyStore()
+	wa, ps, err := s.passkeySetup()
 	if err != nil {
 		return nil, err
 	}
@@ -438,18 +440,11 @@ func (s *Service) beginAssertion(ctx context.Context, sess *navette.Session, u *
 // answer counts as a wrong second factor. Returns EFORBIDDEN if the session
 // is not at StageSecondFactor, EUNAUTHORIZED otherwise.
 func (s *Service) FinishPasskeySecondFactor(ctx context.Context, sess *navette.Session, u *navette.User, id string, answer []byte) (*Issued, error) {
-	wa, err := s.rp()
+	wa, ps, err := s.passkeySetup()
 	if err != nil {
 		return nil, err
 	}
-	ps, err := s.passkeyStore()
-	if err != nil {
-		return nil, err
-	}
-	if sess.Stage != navette.StageSecondFactor || sess.UserID != u.ID {
-		return nil, navette.Errorf(navette.EFORBIDDEN, "No second factor is expected now.")
-	}
-	p, err := s.loadPending(sess)
+	p, err := s.secondFactorPending(sess, u)
 	if err != nil {
 		return nil, err
 	}
@@ -544,19 +539,12 @@ const PasskeyFlowCookieName = "__Host-navette-passkey"
 // browser. Returns EFORBIDDEN if passkeys alone are not allowed, ETOOMANY
 // if the client address made too many attempts.
 func (s *Service) BeginPasskeySignIn(ctx context.Context, ip string) (*Ceremony, string, error) {
-	wa, err := s.rp()
+	wa, ps, err := s.passkeySetup()
 	if err != nil {
 		return nil, "", err
 	}
-	ps, err := s.passkeyStore()
-	if err != nil {
+	if err := s.passkeyAloneAllowed(ip); err != nil {
 		return nil, "", err
-	}
-	if !s.Config.PasskeyOnly {
-		return nil, "", navette.Errorf(navette.EFORBIDDEN, "Signing in with a passkey alone is not allowed on this platform.")
-	}
-	if !s.limits.allow("verify "+ip, 10*s.Config.PerIPPerHour, s.Clock.Now()) {
-		return nil, "", navette.Errorf(navette.ETOOMANY, "Too many sign-in attempts from your network: try again in an hour.")
 	}
 	assertion, sd, err := wa.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired))
 	if err != nil {
@@ -570,24 +558,30 @@ func (s *Service) BeginPasskeySignIn(ctx context.Context, ip string) (*Ceremony,
 	return c, secret, nil
 }
 
+// passkeyAloneAllowed returns EFORBIDDEN unless a passkey may be the only
+// factor of a sign-in, ETOOMANY if the client address ip made too many
+// attempts.
+func (s *Service) passkeyAloneAllowed(ip string) error {
+	if !s.Config.PasskeyOnly {
+		return navette.Errorf(navette.EFORBIDDEN, "Signing in with a passkey alone is not allowed on this platform.")
+	}
+	if !s.limits.allow("verify "+ip, 10*s.Config.PerIPPerHour, s.Clock.Now()) {
+		return navette.Errorf(navette.ETOOMANY, "Too many sign-in attempts from your network: try again in an hour.")
+	}
+	return nil
+}
+
 // FinishPasskeySignIn checks the answer to a BeginPasskeySignIn ceremony
 // and, if a registered passkey of someone who may sign in signed it with
 // user verification, starts a full session (method "passkey"). Every
 // refusal is the one sign-in failure.
 func (s *Service) FinishPasskeySignIn(ctx context.Context, secret, id string, answer []byte, ip string) (*Issued, error) {
-	wa, err := s.rp()
+	wa, ps, err := s.passkeySetup()
 	if err != nil {
 		return nil, err
 	}
-	ps, err := s.passkeyStore()
-	if err != nil {
+	if err := s.passkeyAloneAllowed(ip); err != nil {
 		return nil, err
-	}
-	if !s.Config.PasskeyOnly {
-		return nil, navette.Errorf(navette.EFORBIDDEN, "Signing in with a passkey alone is not allowed on this platform.")
-	}
-	if !s.limits.allow("verify "+ip, 10*s.Config.PerIPPerHour, s.Clock.Now()) {
-		return nil, navette.Errorf(navette.ETOOMANY, "Too many sign-in attempts from your network: try again in an hour.")
 	}
 	if !strings.HasPrefix(secret, SecretPrefix) || len(secret) > 100 {
 		return nil, unauthorized()
@@ -601,7 +595,25 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, secret, id string, an
 		return nil, unauthorized()
 	}
 	var pu *passkeyUser
-	handler := func(rawID, userHandle []byte) (webauthn.User, error) {
+	_, cred, err := wa.ValidatePasskeyLogin(s.passkeyOwner(ctx, ps, &pu), st.Session, parsed)
+	if err != nil || pu == nil {
+		return nil, s.refusePasskeySignIn(ctx, pu, err)
+	}
+	if err := s.usePasskey(ctx, ps, pu, cred, parsed); err != nil {
+		if navette.IsCode(err, navette.EUNAUTHORIZED) {
+			return nil, unauthorized()
+		}
+		return nil, err
+	}
+	return s.issue(ctx, pu.u, navette.StageFull, PasskeyMethod, nil, nil)
+}
+
+// passkeyOwner returns the handler with which the WebAuthn library finds
+// the owner of a discoverable credential: someone who may sign in, whose
+// id is the credential's user handle. It keeps them, with their passkeys,
+// in *found.
+func (s *Service) passkeyOwner(ctx context.Context, ps navette.PasskeyStore, found **passkeyUser) webauthn.DiscoverableUserHandler {
+	return func(rawID, userHandle []byte) (webauthn.User, error) {
 		key, err := ps.PasskeyByCredentialID(ctx, rawID)
 		if err != nil {
 			return nil, err
@@ -616,25 +628,21 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, secret, id string, an
 		if !s.allowed(u) {
 			return nil, navette.Errorf(navette.EUNAUTHORIZED, "may not sign in")
 		}
-		pu, err = s.loadPasskeyUser(ctx, ps, u)
+		pu, err := s.loadPasskeyUser(ctx, ps, u)
+		*found = pu
 		return pu, err
 	}
-	_, cred, err := wa.ValidatePasskeyLogin(handler, st.Session, parsed)
-	if err != nil || pu == nil {
-		if pu != nil {
-			ev := navette.Event{Time: s.Clock.Now(), Type: navette.EventSignInFailed, ActorID: pu.u.ID, Detail: "passkey refused"}
-			if err := s.Meta.AppendEvents(ctx, ev); err != nil {
-				return nil, err
-			}
+}
+
+// refusePasskeySignIn journals a refused passkey sign-in of pu, if the
+// passkey's owner is known, and returns the one sign-in failure.
+func (s *Service) refusePasskeySignIn(ctx context.Context, pu *passkeyUser, cause error) error {
+	if pu != nil {
+		ev := navette.Event{Time: s.Clock.Now(), Type: navette.EventSignInFailed, ActorID: pu.u.ID, Detail: "passkey refused"}
+		if err := s.Meta.AppendEvents(ctx, ev); err != nil {
+			return err
 		}
-		s.log().Info("a passkey sign-in was refused", "err", err)
-		return nil, unauthorized()
 	}
-	if err := s.usePasskey(ctx, ps, pu, cred, parsed); err != nil {
-		if navette.IsCode(err, navette.EUNAUTHORIZED) {
-			return nil, unauthorized()
-		}
-		return nil, err
-	}
-	return s.issue(ctx, pu.u, navette.StageFull, PasskeyMethod, nil, nil)
+	s.log().Info("a passkey sign-in was refused", "err", cause)
+	return unauthorized()
 }

@@ -179,10 +179,7 @@ func (s *Service) RecoverySignIn(ctx context.Context, sess *navette.Session, u *
 	if err != nil {
 		return nil, err
 	}
-	if sess.Stage != navette.StageSecondFactor || sess.UserID != u.ID {
-		return nil, navette.Errorf(navette.EFORBIDDEN, "No second factor is expected now.")
-	}
-	p, err := s.loadPending(sess)
+	p, err := s.secondFactorPending(sess, u)
 	if err != nil {
 		return nil, err
 	}
@@ -190,15 +187,7 @@ func (s *Service) RecoverySignIn(ctx context.Context, sess *navette.Session, u *
 	if err != nil {
 		return nil, err
 	}
-	msg := recoveryMessage(u.ID, NormalizeRecoveryCode(code))
-	match := ""
-	for _, c := range codes {
-		// Every stored digest is checked, in constant time each, whether
-		// or not one matched already.
-		if s.Codes.Verify(msg, c.Hash) && match == "" {
-			match = c.ID
-		}
-	}
+	match := s.matchRecoveryCode(codes, recoveryMessage(u.ID, NormalizeRecoveryCode(code)))
 	if match == "" || NormalizeRecoveryCode(code) == "" {
 		return nil, s.wrongRecovery(ctx, sess, p)
 	}
@@ -223,6 +212,19 @@ func (s *Service) RecoverySignIn(ctx context.Context, sess *navette.Session, u *
 	}
 	is.RecoveryLeft = left
 	return is, nil
+}
+
+// matchRecoveryCode returns the id of the code of codes whose digest is
+// that of msg, "" if none. Every stored digest is checked, in constant time
+// each, whether or not one matched already.
+func (s *Service) matchRecoveryCode(codes []*navette.RecoveryCode, msg []byte) string {
+	match := ""
+	for _, c := range codes {
+		if s.Codes.Verify(msg, c.Hash) && match == "" {
+			match = c.ID
+		}
+	}
+	return match
 }
 
 func (s *Service) wrongRecovery(ctx context.Context, sess *navette.Session, p *pending) error {
@@ -271,14 +273,9 @@ func (s *Service) RequestRecovery(ctx context.Context, email, ip string) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.Meta.UserByEmail(ctx, email)
-	if navette.IsCode(err, navette.ENOTFOUND) {
-		return nil
-	} else if err != nil {
+	u, err := s.codeUser(ctx, email)
+	if err != nil || u == nil {
 		return err
-	}
-	if !s.codeAllowed(u) {
-		return nil
 	}
 	recent, err := rs.RecoveryRequests(ctx, navette.RecoveryFilter{UserID: u.ID, Since: now.Add(-24 * time.Hour), Limit: RecoveryPerDay + 1})
 	if err != nil || len(recent) >= RecoveryPerDay {
@@ -377,22 +374,8 @@ func (s *Service) DecideRecovery(ctx context.Context, actor *navette.User, sess 
 	if err := s.RequireFresh(sess); err != nil {
 		return err
 	}
-	notFound := navette.Errorf(navette.ENOTFOUND, "No such recovery request.")
-	r, err := rs.RecoveryRequest(ctx, id)
-	if navette.IsCode(err, navette.ENOTFOUND) {
-		return notFound
-	} else if err != nil {
+	if err := s.mayDecide(ctx, rs, actor, id); err != nil {
 		return err
-	}
-	target, err := s.Meta.User(ctx, r.UserID)
-	if err != nil {
-		return err
-	}
-	if !account.Manages(actor, target) {
-		return notFound
-	}
-	if target.ID == actor.ID {
-		return navette.Errorf(navette.EFORBIDDEN, "Another admin must decide about your own recovery request.")
 	}
 	typ, kind, state := navette.EventRecoveryRejected, navette.NoticeRecoveryRejected, navette.RecoveryRejected
 	if approve {
@@ -414,6 +397,29 @@ func (s *Service) DecideRecovery(ctx context.Context, actor *navette.User, sess 
 		return err
 	}
 	s.queued()
+	return nil
+}
+
+// mayDecide returns ENOTFOUND unless the recovery request id is there and
+// actor manages its person, EFORBIDDEN if it is actor's own.
+func (s *Service) mayDecide(ctx context.Context, rs navette.RecoveryStore, actor *navette.User, id string) error {
+	notFound := navette.Errorf(navette.ENOTFOUND, "No such recovery request.")
+	r, err := rs.RecoveryRequest(ctx, id)
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		return notFound
+	} else if err != nil {
+		return err
+	}
+	target, err := s.Meta.User(ctx, r.UserID)
+	if err != nil {
+		return err
+	}
+	if !account.Manages(actor, target) {
+		return notFound
+	}
+	if target.ID == actor.ID {
+		return navette.Errorf(navette.EFORBIDDEN, "Another admin must decide about your own recovery request.")
+	}
 	return nil
 }
 

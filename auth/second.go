@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"time"
 
 	"navette"
 	"navette/totp"
@@ -77,6 +78,44 @@ func (s *Service) wrong(ctx context.Context, sess *navette.Session, p *pending) 
 	return navette.Errorf(navette.EUNAUTHORIZED, "The code from your authenticator application is wrong.")
 }
 
+// useTOTP reports whether code is a code of u's TOTP secret at now, not
+// accepted before, and if so records its time step so that it is accepted
+// once.
+func (s *Service) useTOTP(ctx context.Context, u *navette.User, code string, now time.Time) (bool, error) {
+	secret, err := s.Keys.Unwrap(u.TOTP, totpAD(u.ID))
+	if err != nil {
+		return false, err
+	}
+	accepted := false
+	err = s.Meta.UpdateUser(ctx, u.ID, func(x *navette.User) ([]navette.Event, error) {
+		step, ok := totp.Verify(secret, code, now, x.TOTPStep)
+		if !ok {
+			return nil, nil
+		}
+		x.TOTPStep, accepted = step, true
+		return nil, nil
+	})
+	return accepted, err
+}
+
+// secondFactorPending returns the pending state of sess, u's sign-in at
+// StageSecondFactor. Returns EFORBIDDEN if it is not at that stage.
+func (s *Service) secondFactorPending(sess *navette.Session, u *navette.User) (*pending, error) {
+	if sess.Stage != navette.StageSecondFactor || sess.UserID != u.ID {
+		return nil, navette.Errorf(navette.EFORBIDDEN, "No second factor is expected now.")
+	}
+	return s.loadPending(sess)
+}
+
+// enrolmentPending returns the pending state of sess, a sign-in at
+// StageEnrol. Returns EFORBIDDEN if it is not at that stage.
+func (s *Service) enrolmentPending(sess *navette.Session) (*pending, error) {
+	if sess.Stage != navette.StageEnrol {
+		return nil, navette.Errorf(navette.EFORBIDDEN, "No enrolment is expected now.")
+	}
+	return s.loadPending(sess)
+}
+
 // SecondFactor checks the TOTP code of a session at StageSecondFactor and,
 // if it matches, replaces it with a full session. A code is accepted once.
 // Returns EFORBIDDEN if the session is not at that stage, EUNAUTHORIZED if
@@ -89,20 +128,7 @@ func (s *Service) SecondFactor(ctx context.Context, sess *navette.Session, u *na
 	if err != nil {
 		return nil, err
 	}
-	secret, err := s.Keys.Unwrap(u.TOTP, totpAD(u.ID))
-	if err != nil {
-		return nil, err
-	}
-	now := s.Clock.Now()
-	accepted := false
-	err = s.Meta.UpdateUser(ctx, u.ID, func(x *navette.User) ([]navette.Event, error) {
-		step, ok := totp.Verify(secret, code, now, x.TOTPStep)
-		if !ok {
-			return nil, nil
-		}
-		x.TOTPStep, accepted = step, true
-		return nil, nil
-	})
+	accepted, err := s.useTOTP(ctx, u, code, s.Clock.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -116,10 +142,7 @@ func (s *Service) SecondFactor(ctx context.Context, sess *navette.Session, u *na
 // enrol, made on the first call and kept, sealed, in the session. Returns
 // EFORBIDDEN if the session is not at that stage.
 func (s *Service) StartEnrolment(ctx context.Context, sess *navette.Session, u *navette.User) (*Enrolment, error) {
-	if sess.Stage != navette.StageEnrol {
-		return nil, navette.Errorf(navette.EFORBIDDEN, "No enrolment is expected now.")
-	}
-	p, err := s.loadPending(sess)
+	p, err := s.enrolmentPending(sess)
 	if err != nil {
 		return nil, err
 	}
@@ -137,10 +160,7 @@ func (s *Service) StartEnrolment(ctx context.Context, sess *navette.Session, u *
 // with a full one. Returns EFORBIDDEN if the session is not at StageEnrol or
 // no enrolment was started, EUNAUTHORIZED if the code is wrong.
 func (s *Service) FinishEnrolment(ctx context.Context, sess *navette.Session, u *navette.User, code string) (*Issued, error) {
-	if sess.Stage != navette.StageEnrol {
-		return nil, navette.Errorf(navette.EFORBIDDEN, "No enrolment is expected now.")
-	}
-	p, err := s.loadPending(sess)
+	p, err := s.enrolmentPending(sess)
 	if err != nil {
 		return nil, err
 	}

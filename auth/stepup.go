@@ -6,7 +6,6 @@ import (
 	"github.com/go-webauthn/webauthn/protocol"
 
 	"navette"
-	"navette/totp"
 )
 
 // ceremonyStepUp: a passkey given again within a full session.
@@ -64,19 +63,7 @@ func (s *Service) StepUpTOTP(ctx context.Context, sess *navette.Session, u *nave
 	if !s.limits.allow("step-up "+sess.ID, s.Config.MaxTries, now) {
 		return navette.Errorf(navette.ETOOMANY, "Too many wrong codes: sign in again from the start.")
 	}
-	secret, err := s.Keys.Unwrap(u.TOTP, totpAD(u.ID))
-	if err != nil {
-		return err
-	}
-	accepted := false
-	err = s.Meta.UpdateUser(ctx, u.ID, func(x *navette.User) ([]navette.Event, error) {
-		step, ok := totp.Verify(secret, code, now, x.TOTPStep)
-		if !ok {
-			return nil, nil
-		}
-		x.TOTPStep, accepted = step, true
-		return nil, nil
-	})
+	accepted, err := s.useTOTP(ctx, u, code, now)
 	if err != nil {
 		return err
 	}
@@ -101,11 +88,7 @@ func (s *Service) BeginStepUpPasskey(ctx context.Context, sess *navette.Session,
 // and, if a passkey of the user signed it with user verification, makes
 // the session Fresh. Returns EUNAUTHORIZED otherwise (journaled).
 func (s *Service) FinishStepUpPasskey(ctx context.Context, sess *navette.Session, u *navette.User, id string, answer []byte) error {
-	wa, err := s.rp()
-	if err != nil {
-		return err
-	}
-	ps, err := s.passkeyStore()
+	wa, ps, err := s.passkeySetup()
 	if err != nil {
 		return err
 	}

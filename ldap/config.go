@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -220,65 +221,86 @@ func ParseConfig(raw string, getenv func(string) string) (Config, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	bad := func(format string, args ...any) (Config, error) {
-		return Config{}, navette.Errorf(navette.EINVALID, "Invalid LDAP URL: "+format+"; expected ldap[s]://HOST[:PORT]/BASEDN?PARAM=VALUE&….", args...)
-	}
-	u, err := url.Parse(raw)
+	u, q, err := parseURL(raw)
 	if err != nil {
-		return bad("it does not parse")
-	}
-	if u.Scheme != "ldap" && u.Scheme != "ldaps" {
-		return bad("the scheme must be ldap or ldaps")
-	}
-	if u.Opaque != "" || u.Host == "" {
-		return bad("the host is missing")
-	}
-	if u.User != nil {
-		return bad("credentials must not be in the URL (set bind_dn, and the password in %s)", EnvBindPassword)
-	}
-	if u.Fragment != "" {
-		return bad("the URL must not have a fragment")
-	}
-	q, err := url.ParseQuery(u.RawQuery)
-	if err != nil {
-		return bad("the query does not parse")
+		return Config{}, err
 	}
 	cfg := DefaultConfig()
 	cfg.URL = u.Scheme + "://" + u.Host
 	cfg.BaseDN = strings.TrimPrefix(u.Path, "/")
-	known := map[string]bool{}
-	for _, p := range params {
-		known[p.name] = true
-		v, inURL := q[p.name]
-		switch {
-		case inURL && len(v) != 1:
-			return bad("parameter %q is repeated", p.name)
-		case inURL:
-			err = p.set(&cfg, v[0])
-		default:
-			env := getenv(EnvPrefix + strings.ToUpper(p.name))
-			if env == "" {
-				continue
-			}
-			err = p.set(&cfg, env)
-		}
-		if err != nil {
-			return Config{}, err
-		}
+	if err := cfg.setParams(q, getenv); err != nil {
+		return Config{}, err
 	}
-	for name := range q {
-		if name == "bind_password" || name == "password" {
-			return bad("the password must not be in the URL (set %s)", EnvBindPassword)
-		}
-		if !known[name] {
-			return bad("unknown parameter %q", name)
-		}
+	if err := checkParamNames(q); err != nil {
+		return Config{}, err
 	}
 	cfg.BindPassword = getenv(EnvBindPassword)
 	if err := cfg.check(); err != nil {
 		return Config{}, err
 	}
 	return cfg, nil
+}
+
+// badURL returns ParseConfig's error for what format says.
+func badURL(format string, args ...any) error {
+	return navette.Errorf(navette.EINVALID, "Invalid LDAP URL: "+format+"; expected ldap[s]://HOST[:PORT]/BASEDN?PARAM=VALUE&….", args...)
+}
+
+// parseURL parses the --ldap URL raw and its query.
+func parseURL(raw string) (*url.URL, url.Values, error) {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return nil, nil, badURL("it does not parse")
+	case u.Scheme != "ldap" && u.Scheme != "ldaps":
+		return nil, nil, badURL("the scheme must be ldap or ldaps")
+	case u.Opaque != "" || u.Host == "":
+		return nil, nil, badURL("the host is missing")
+	case u.User != nil:
+		return nil, nil, badURL("credentials must not be in the URL (set bind_dn, and the password in %s)", EnvBindPassword)
+	case u.Fragment != "":
+		return nil, nil, badURL("the URL must not have a fragment")
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return nil, nil, badURL("the query does not parse")
+	}
+	return u, q, nil
+}
+
+// setParams sets the fields of c that have a parameter from q, or else
+// from its environment variable read with getenv.
+func (c *Config) setParams(q url.Values, getenv func(string) string) error {
+	for _, p := range params {
+		v, inURL := q[p.name]
+		if inURL && len(v) != 1 {
+			return badURL("parameter %q is repeated", p.name)
+		}
+		var value string
+		if inURL {
+			value = v[0]
+		} else if value = getenv(EnvPrefix + strings.ToUpper(p.name)); value == "" {
+			continue
+		}
+		if err := p.set(c, value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkParamNames returns EINVALID if q has a password or a parameter
+// navette does not know.
+func checkParamNames(q url.Values) error {
+	for name := range q {
+		if name == "bind_password" || name == "password" {
+			return badURL("the password must not be in the URL (set %s)", EnvBindPassword)
+		}
+		if !slices.ContainsFunc(params, func(p param) bool { return p.name == name }) {
+			return badURL("unknown parameter %q", name)
+		}
+	}
+	return nil
 }
 
 // withDefaults returns c with every empty field set to its default.
@@ -333,7 +355,7 @@ func badConfig(format string, args ...any) error {
 func (c Config) checkServer() error {
 	bad := badConfig
 	u, err := url.Parse(c.URL)
-	if err != nil || (u.Scheme != "ldap" && u.Scheme != "ldaps") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+	if err != nil || !isServerURL(u) {
 		return bad("the URL must be ldap://HOST[:PORT] or ldaps://HOST[:PORT].")
 	}
 	if p := u.Port(); p != "" {
@@ -348,6 +370,12 @@ func (c Config) checkServer() error {
 		return bad("%s would carry passwords in clear: use ldaps://, starttls=true, or plaintext=true on a network you trust.", c.URL)
 	}
 	return nil
+}
+
+// isServerURL reports whether u is ldap://HOST[:PORT] or
+// ldaps://HOST[:PORT], with at most a slash after.
+func isServerURL(u *url.URL) bool {
+	return (u.Scheme == "ldap" || u.Scheme == "ldaps") && u.Host != "" && (u.Path == "" || u.Path == "/") && u.RawQuery == "" && u.User == nil
 }
 
 // checkDNs validates the base, bind and search DNs.

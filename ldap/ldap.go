@@ -266,24 +266,50 @@ func (d *Directory) Fetch(ctx context.Context) (*directory.Snapshot, error) {
 		return nil, err
 	}
 	defer closeConn()
-	c := d.cfg
 	snap := &directory.Snapshot{}
-
-	inactive := map[string]bool{}
-	if c.ActiveFilter != "" {
-		filter := "(&" + c.PeopleFilter + "(!" + c.ActiveFilter + "))"
-		err := d.search(ctx, conn, "search inactive people", c.under(c.PeopleBase), filter, []string{"1.1"}, func(e *goldap.Entry) error {
-			inactive[dnKey(e.DN)] = true
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
+	inactive, err := d.fetchInactive(ctx, conn)
+	if err != nil {
+		return nil, err
 	}
+	uids, err := d.fetchPeople(ctx, conn, inactive, snap)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.fetchCourts(ctx, conn, snap); err != nil {
+		return nil, err
+	}
+	if err := d.fetchServices(ctx, conn, uids, snap); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(snap.People, func(a, b directory.Entry) int { return strings.Compare(a.ExternalID, b.ExternalID) })
+	slices.SortFunc(snap.Courts, func(a, b directory.CourtEntry) int { return strings.Compare(a.Code, b.Code) })
+	slices.SortFunc(snap.Services, func(a, b directory.ServiceEntry) int { return strings.Compare(a.Code, b.Code) })
+	return snap, nil
+}
 
+// fetchInactive returns the keys (dnKey) of the agents in people that the
+// active filter leaves out; none if there is no active filter.
+func (d *Directory) fetchInactive(ctx context.Context, conn *goldap.Conn) (map[string]bool, error) {
+	c := d.cfg
+	inactive := map[string]bool{}
+	if c.ActiveFilter == "" {
+		return inactive, nil
+	}
+	filter := "(&" + c.PeopleFilter + "(!" + c.ActiveFilter + "))"
+	err := d.search(ctx, conn, "search inactive people", c.under(c.PeopleBase), filter, []string{"1.1"}, func(e *goldap.Entry) error {
+		inactive[dnKey(e.DN)] = true
+		return nil
+	})
+	return inactive, err
+}
+
+// fetchPeople adds the agents of the directory to snap, active unless
+// inactive, and returns their uids by key (dnKey).
+func (d *Directory) fetchPeople(ctx context.Context, conn *goldap.Conn, inactive map[string]bool, snap *directory.Snapshot) (map[string]string, error) {
+	c := d.cfg
 	uids := map[string]string{} // dnKey → uid
 	seen := map[string]bool{}   // uid
-	err = d.search(ctx, conn, "search people", c.under(c.PeopleBase), c.PeopleFilter, d.personAttrs(), func(e *goldap.Entry) error {
+	err := d.search(ctx, conn, "search people", c.under(c.PeopleBase), c.PeopleFilter, d.personAttrs(), func(e *goldap.Entry) error {
 		key := dnKey(e.DN)
 		p, ok := d.person(e, !inactive[key])
 		switch {
@@ -300,12 +326,14 @@ func (d *Directory) Fetch(ctx context.Context) (*directory.Snapshot, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
+	return uids, err
+}
 
+// fetchCourts adds the courts of the directory to snap.
+func (d *Directory) fetchCourts(ctx context.Context, conn *goldap.Conn, snap *directory.Snapshot) error {
+	c := d.cfg
 	courts := map[string]bool{}
-	err = d.search(ctx, conn, "search courts", c.under(c.CourtsBase), c.CourtFilter, []string{c.CourtCodeAttr, c.CourtNameAttr}, func(e *goldap.Entry) error {
+	return d.search(ctx, conn, "search courts", c.under(c.CourtsBase), c.CourtFilter, []string{c.CourtCodeAttr, c.CourtNameAttr}, func(e *goldap.Entry) error {
 		code := strings.TrimSpace(e.GetEqualFoldAttributeValue(c.CourtCodeAttr))
 		if code == "" || courts[code] {
 			d.log().Warn("ldap: court without code, or repeated, left out", "dn", e.DN, "code", code)
@@ -319,13 +347,15 @@ func (d *Directory) Fetch(ctx context.Context) (*directory.Snapshot, error) {
 		snap.Courts = append(snap.Courts, directory.CourtEntry{Code: code, Name: name})
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
+}
 
+// fetchServices adds the service mailboxes of the directory to snap, with
+// the uids of their members among the agents of uids.
+func (d *Directory) fetchServices(ctx context.Context, conn *goldap.Conn, uids map[string]string, snap *directory.Snapshot) error {
+	c := d.cfg
 	services := map[string]bool{}
 	attrs := []string{c.GroupCodeAttr, c.GroupNameAttr, c.GroupCourtAttr, c.GroupMailAttr, c.MemberAttr}
-	err = d.search(ctx, conn, "search services", c.under(c.GroupsBase), c.GroupFilter, attrs, func(e *goldap.Entry) error {
+	return d.search(ctx, conn, "search services", c.under(c.GroupsBase), c.GroupFilter, attrs, func(e *goldap.Entry) error {
 		s := directory.ServiceEntry{
 			Code:      strings.TrimSpace(e.GetEqualFoldAttributeValue(c.GroupCodeAttr)),
 			CourtCode: strings.TrimSpace(e.GetEqualFoldAttributeValue(c.GroupCourtAttr)),
@@ -349,13 +379,6 @@ func (d *Directory) Fetch(ctx context.Context) (*directory.Snapshot, error) {
 		snap.Services = append(snap.Services, s)
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	slices.SortFunc(snap.People, func(a, b directory.Entry) int { return strings.Compare(a.ExternalID, b.ExternalID) })
-	slices.SortFunc(snap.Courts, func(a, b directory.CourtEntry) int { return strings.Compare(a.Code, b.Code) })
-	slices.SortFunc(snap.Services, func(a, b directory.ServiceEntry) int { return strings.Compare(a.Code, b.Code) })
-	return snap, nil
 }
 
 // errSignIn is the one answer to a failed sign-in, whatever failed.
@@ -376,10 +399,23 @@ func (d *Directory) Authenticate(ctx context.Context, login, password string) (*
 	if login == "" || password == "" {
 		return nil, errSignIn(errors.New("empty login or password"))
 	}
+	dn, p, err := d.findAgent(ctx, login)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.bindAs(ctx, dn, password); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// findAgent returns the DN and the entry of the one active agent whose uid
+// or e-mail is login, searched with the service account.
+func (d *Directory) findAgent(ctx context.Context, login string) (string, *directory.Entry, error) {
 	c := d.cfg
 	conn, closeConn, err := d.connect(ctx)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	defer closeConn()
 	esc := goldap.EscapeFilter(login)
@@ -392,32 +428,35 @@ func (d *Directory) Authenticate(ctx context.Context, login, password string) (*
 		filter, d.personAttrs(), nil)
 	res, err := conn.Search(req)
 	if goldap.IsErrorWithCode(err, goldap.LDAPResultSizeLimitExceeded) {
-		return nil, errSignIn(fmt.Errorf("login %q matches several agents", login))
+		return "", nil, errSignIn(fmt.Errorf("login %q matches several agents", login))
 	} else if err != nil {
-		return nil, d.fail(ctx, err, "search the agent signing in")
+		return "", nil, d.fail(ctx, err, "search the agent signing in")
 	}
 	if len(res.Entries) != 1 {
-		return nil, errSignIn(fmt.Errorf("login %q matches %d agents", login, len(res.Entries)))
+		return "", nil, errSignIn(fmt.Errorf("login %q matches %d agents", login, len(res.Entries)))
 	}
 	entry := res.Entries[0]
 	p, ok := d.person(entry, true)
 	if !ok {
-		return nil, errSignIn(fmt.Errorf("%s has no %s", entry.DN, c.UIDAttr))
+		return "", nil, errSignIn(fmt.Errorf("%s has no %s", entry.DN, c.UIDAttr))
 	}
-	closeConn()
+	return entry.DN, &p, nil
+}
 
+// bindAs checks password by binding as dn on a connection of its own.
+func (d *Directory) bindAs(ctx context.Context, dn, password string) error {
 	user, closeUser, err := d.dial(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer closeUser()
-	if err := user.Bind(entry.DN, password); err != nil {
+	if err := user.Bind(dn, password); err != nil {
 		if goldap.IsErrorWithCode(err, goldap.LDAPResultInvalidCredentials) {
-			return nil, errSignIn(err)
+			return errSignIn(err)
 		}
-		return nil, d.fail(ctx, err, "bind as the agent signing in")
+		return d.fail(ctx, err, "bind as the agent signing in")
 	}
-	return &p, nil
+	return nil
 }
 
 // CheckPassword checks an agent's login and password as Authenticate does

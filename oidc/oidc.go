@@ -132,30 +132,70 @@ func New(ctx context.Context, cfg Config, client *http.Client) (*Provider, error
 	if client == nil {
 		client = &http.Client{Timeout: defaultTimeout}
 	}
-	if len(cfg.Scopes) == 0 {
-		cfg.Scopes = DefaultScopes
+	cfg.setDefaults()
+	d, err := discover(ctx, cfg.Issuer, client)
+	if err != nil {
+		return nil, err
 	}
-	if !slices.Contains(cfg.Scopes, gooidc.ScopeOpenID) {
-		cfg.Scopes = append([]string{gooidc.ScopeOpenID}, cfg.Scopes...)
-	}
-	cfg.Scopes = slices.Clone(cfg.Scopes)
-	if cfg.EmailClaim == "" {
-		cfg.EmailClaim = DefaultEmailClaim
-	}
-	if cfg.GroupsClaim == "" {
-		cfg.GroupsClaim = DefaultGroupsClaim
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = navette.SystemClock{}
-	}
+	keys := keySet{gooidc.NewRemoteKeySet(gooidc.ClientContext(context.Background(), client), d.jwksURL)}
+	return &Provider{
+		cfg:    cfg,
+		client: client,
+		oauth: oauth2.Config{
+			ClientID:     cfg.ClientID,
+			ClientSecret: cfg.ClientSecret,
+			Endpoint:     d.endpoint,
+			RedirectURL:  cfg.RedirectURL,
+			Scopes:       cfg.Scopes,
+		},
+		verifier: gooidc.NewVerifier(cfg.Issuer, keys, &gooidc.Config{
+			ClientID:             cfg.ClientID,
+			SupportedSigningAlgs: d.algs,
+			Now:                  cfg.Clock.Now,
+		}),
+	}, nil
+}
 
-	disc, err := gooidc.NewProvider(gooidc.ClientContext(ctx, client), cfg.Issuer)
+// setDefaults fills the fields of c left empty, and puts the openid scope
+// first if c's scopes lack it.
+func (c *Config) setDefaults() {
+	if len(c.Scopes) == 0 {
+		c.Scopes = DefaultScopes
+	}
+	if !slices.Contains(c.Scopes, gooidc.ScopeOpenID) {
+		c.Scopes = append([]string{gooidc.ScopeOpenID}, c.Scopes...)
+	}
+	c.Scopes = slices.Clone(c.Scopes)
+	if c.EmailClaim == "" {
+		c.EmailClaim = DefaultEmailClaim
+	}
+	if c.GroupsClaim == "" {
+		c.GroupsClaim = DefaultGroupsClaim
+	}
+	if c.Clock == nil {
+		c.Clock = navette.SystemClock{}
+	}
+}
+
+// discovery is what navette takes from a provider's discovery document.
+type discovery struct {
+	endpoint oauth2.Endpoint
+	jwksURL  string
+	// algs are the ID token signing algorithms both sides accept; nil if
+	// the provider announces none.
+	algs []string
+}
+
+// discover fetches the discovery document of issuer through client and
+// checks that navette can use the provider it describes.
+func discover(ctx context.Context, issuer string, client *http.Client) (*discovery, error) {
+	disc, err := gooidc.NewProvider(gooidc.ClientContext(ctx, client), issuer)
 	if err != nil {
 		var mismatch *gooidc.IssuerMismatchError
 		if errors.As(err, &mismatch) {
-			return nil, navette.WrapError(navette.EINVALID, err, "The identity provider at %s names another issuer.", cfg.Issuer)
+			return nil, navette.WrapError(navette.EINVALID, err, "The identity provider at %s names another issuer.", issuer)
 		}
-		return nil, navette.WrapError(navette.EUNAVAILABLE, err, "The identity provider at %s is unavailable.", cfg.Issuer)
+		return nil, navette.WrapError(navette.EUNAVAILABLE, err, "The identity provider at %s is unavailable.", issuer)
 	}
 	var meta struct {
 		JWKSURL     string   `json:"jwks_uri"`
@@ -163,59 +203,54 @@ func New(ctx context.Context, cfg Config, client *http.Client) (*Provider, error
 		Algs        []string `json:"id_token_signing_alg_values_supported"`
 	}
 	if err := disc.Claims(&meta); err != nil {
-		return nil, navette.WrapError(navette.EUNAVAILABLE, err, "The identity provider at %s is unavailable.", cfg.Issuer)
+		return nil, navette.WrapError(navette.EUNAVAILABLE, err, "The identity provider at %s is unavailable.", issuer)
 	}
-	endpoint := disc.Endpoint()
-	if endpoint.AuthURL == "" || endpoint.TokenURL == "" || meta.JWKSURL == "" {
-		return nil, navette.Errorf(navette.EINVALID, "The identity provider at %s does not announce an authorization, token and keys endpoint.", cfg.Issuer)
+	d := &discovery{endpoint: disc.Endpoint(), jwksURL: meta.JWKSURL}
+	if d.endpoint.AuthURL == "" || d.endpoint.TokenURL == "" || d.jwksURL == "" {
+		return nil, navette.Errorf(navette.EINVALID, "The identity provider at %s does not announce an authorization, token and keys endpoint.", issuer)
 	}
+	if d.endpoint.AuthStyle, err = authStyle(issuer, meta.AuthMethods); err != nil {
+		return nil, err
+	}
+	if d.algs, err = acceptedAlgs(issuer, meta.Algs); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// authStyle returns how navette sends its client secret to a token
+// endpoint that supports methods: in the header unless only in the body.
+func authStyle(issuer string, methods []string) (oauth2.AuthStyle, error) {
 	switch {
-	case len(meta.AuthMethods) == 0 || slices.Contains(meta.AuthMethods, "client_secret_basic"):
-		endpoint.AuthStyle = oauth2.AuthStyleInHeader
-	case slices.Contains(meta.AuthMethods, "client_secret_post"):
-		endpoint.AuthStyle = oauth2.AuthStyleInParams
-	default:
-		return nil, navette.Errorf(navette.EINVALID, "The identity provider at %s accepts neither client_secret_basic nor client_secret_post.", cfg.Issuer)
+	case len(methods) == 0 || slices.Contains(methods, "client_secret_basic"):
+		return oauth2.AuthStyleInHeader, nil
+	case slices.Contains(methods, "client_secret_post"):
+		return oauth2.AuthStyleInParams, nil
 	}
+	return 0, navette.Errorf(navette.EINVALID, "The identity provider at %s accepts neither client_secret_basic nor client_secret_post.", issuer)
+}
+
+// acceptedAlgs returns the signing algorithms of announced that navette
+// accepts; nil, and no error, if the provider announces none.
+func acceptedAlgs(issuer string, announced []string) ([]string, error) {
 	var algs []string
-	for _, a := range meta.Algs {
+	for _, a := range announced {
 		if slices.Contains(signingAlgs, a) {
 			algs = append(algs, a)
 		}
 	}
-	if len(meta.Algs) > 0 && len(algs) == 0 {
-		return nil, navette.Errorf(navette.EINVALID, "The identity provider at %s signs ID tokens with no algorithm navette accepts (%s).", cfg.Issuer, strings.Join(meta.Algs, ", "))
+	if len(announced) > 0 && len(algs) == 0 {
+		return nil, navette.Errorf(navette.EINVALID, "The identity provider at %s signs ID tokens with no algorithm navette accepts (%s).", issuer, strings.Join(announced, ", "))
 	}
-
-	keys := keySet{gooidc.NewRemoteKeySet(gooidc.ClientContext(context.Background(), client), meta.JWKSURL)}
-	return &Provider{
-		cfg:    cfg,
-		client: client,
-		oauth: oauth2.Config{
-			ClientID:     cfg.ClientID,
-			ClientSecret: cfg.ClientSecret,
-			Endpoint:     endpoint,
-			RedirectURL:  cfg.RedirectURL,
-			Scopes:       cfg.Scopes,
-		},
-		verifier: gooidc.NewVerifier(cfg.Issuer, keys, &gooidc.Config{
-			ClientID:             cfg.ClientID,
-			SupportedSigningAlgs: algs,
-			Now:                  cfg.Clock.Now,
-		}),
-	}, nil
+	return algs, nil
 }
 
 // check returns EINVALID if c lacks a field or has a malformed URL.
 func (c *Config) check() error {
-	u, err := url.Parse(c.Issuer)
+	if err := c.checkIssuer(); err != nil {
+		return err
+	}
 	switch {
-	case c.Issuer == "":
-		return navette.Errorf(navette.EINVALID, "The OIDC issuer is missing.")
-	case err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil:
-		return navette.Errorf(navette.EINVALID, "The OIDC issuer %q is not a valid URL.", c.Issuer)
-	case u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())):
-		return navette.Errorf(navette.EINVALID, "The OIDC issuer %q must use https.", c.Issuer)
 	case c.ClientID == "":
 		return navette.Errorf(navette.EINVALID, "The OIDC client id is missing.")
 	case c.ClientSecret == "":
@@ -229,6 +264,21 @@ func (c *Config) check() error {
 		if s == "" || strings.ContainsAny(s, " \t\r\n\"\\") {
 			return navette.Errorf(navette.EINVALID, "The OIDC scope %q is not valid.", s)
 		}
+	}
+	return nil
+}
+
+// checkIssuer returns EINVALID if c's issuer is missing or not an https
+// URL (http is for this machine only).
+func (c *Config) checkIssuer() error {
+	u, err := url.Parse(c.Issuer)
+	switch {
+	case c.Issuer == "":
+		return navette.Errorf(navette.EINVALID, "The OIDC issuer is missing.")
+	case err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		return navette.Errorf(navette.EINVALID, "The OIDC issuer %q is not a valid URL.", c.Issuer)
+	case u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())):
+		return navette.Errorf(navette.EINVALID, "The OIDC issuer %q must use https.", c.Issuer)
 	}
 	return nil
 }
@@ -293,6 +343,37 @@ func errorCode(re *oauth2.RetrieveError) string {
 
 // verify checks the raw ID token and returns its claims.
 func (p *Provider) verify(ctx context.Context, raw, accessToken, nonce string) (*Claims, error) {
+	idt, err := p.verifyToken(ctx, raw, accessToken, nonce)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := idt.Claims(&m); err != nil {
+		return nil, navette.WrapError(navette.EUNAUTHORIZED, err, "The ID token's claims cannot be read.")
+	}
+	var azp string
+	if err := decodeClaim(m, "azp", &azp); err != nil {
+		return nil, err
+	}
+	if azp != "" && azp != p.cfg.ClientID {
+		return nil, navette.Errorf(navette.EUNAUTHORIZED, "The ID token was issued to another client.")
+	}
+	if idt.Subject == "" {
+		return nil, navette.Errorf(navette.EUNAUTHORIZED, "The ID token has no subject.")
+	}
+	c, err := p.claims(idt.Subject, m)
+	if err != nil {
+		return nil, err
+	}
+	if p.cfg.RequireVerifiedEmail && (c.Email == "" || !c.EmailVerified) {
+		return nil, navette.Errorf(navette.EUNAUTHORIZED, "The identity provider does not vouch for your e-mail address.")
+	}
+	return c, nil
+}
+
+// verifyToken checks the signature, issuer, audience and expiry of the
+// raw ID token, its nonce and, if both are there, its access token hash.
+func (p *Provider) verifyToken(ctx context.Context, raw, accessToken, nonce string) (*gooidc.IDToken, error) {
 	var fetch fetchError
 	idt, err := p.verifier.Verify(context.WithValue(ctx, fetchErrorKey{}, &fetch), raw)
 	if err != nil {
@@ -313,22 +394,13 @@ func (p *Provider) verify(ctx context.Context, raw, accessToken, nonce string) (
 			return nil, navette.WrapError(navette.EUNAUTHORIZED, err, "The ID token does not match its access token.")
 		}
 	}
-	var m map[string]json.RawMessage
-	if err := idt.Claims(&m); err != nil {
-		return nil, navette.WrapError(navette.EUNAUTHORIZED, err, "The ID token's claims cannot be read.")
-	}
-	var azp string
-	if err := decodeClaim(m, "azp", &azp); err != nil {
-		return nil, err
-	}
-	if azp != "" && azp != p.cfg.ClientID {
-		return nil, navette.Errorf(navette.EUNAUTHORIZED, "The ID token was issued to another client.")
-	}
-	if idt.Subject == "" {
-		return nil, navette.Errorf(navette.EUNAUTHORIZED, "The ID token has no subject.")
-	}
+	return idt, nil
+}
 
-	c := &Claims{Subject: idt.Subject}
+// claims reads the user's claims of m, the claims of a verified ID token
+// of subject.
+func (p *Provider) claims(subject string, m map[string]json.RawMessage) (*Claims, error) {
+	c := &Claims{Subject: subject}
 	var email, name, given, family string
 	var verified any
 	for _, f := range []struct {
@@ -358,11 +430,9 @@ func (p *Provider) verify(ctx context.Context, raw, accessToken, nonce string) (
 	if c.Name == "" {
 		c.Name = strings.TrimSpace(strings.TrimSpace(given) + " " + strings.TrimSpace(family))
 	}
+	var err error
 	if c.Groups, err = groups(m[p.cfg.GroupsClaim]); err != nil {
 		return nil, navette.WrapError(navette.EUNAUTHORIZED, err, "The ID token's %s claim is neither a string nor an array of strings.", p.cfg.GroupsClaim)
-	}
-	if p.cfg.RequireVerifiedEmail && (c.Email == "" || !c.EmailVerified) {
-		return nil, navette.Errorf(navette.EUNAUTHORIZED, "The identity provider does not vouch for your e-mail address.")
 	}
 	return c, nil
 }

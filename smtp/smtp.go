@@ -83,7 +83,7 @@ var _ notify.Mailer = (*Mailer)(nil)
 // for a malformed URL, an unreadable CA file, or a user without password.
 func New(cfg Config) (*Mailer, error) {
 	u, err := url.Parse(cfg.URL)
-	if err != nil || u.Host == "" || u.Opaque != "" || (u.Path != "" && u.Path != "/") || u.Fragment != "" {
+	if err != nil || !isServerURL(u) {
 		return nil, navette.Errorf(navette.EINVALID, "The SMTP URL must look like smtp://[user:password@]host[:port] or smtps://…")
 	}
 	desc := u.Redacted()
@@ -107,16 +107,11 @@ func New(cfg Config) (*Mailer, error) {
 	}
 	opts = append(opts, qopts...)
 	opts = append(opts, mail.WithTLSConfig(tlsConfig))
-	if u.User != nil && u.User.Username() != "" {
-		pass, ok := u.User.Password()
-		if !ok {
-			pass = cfg.Password
-		}
-		if pass == "" {
-			return nil, invalid("a user needs a password (in the URL or NAVETTE_SMTP_PASSWORD).")
-		}
-		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(u.User.Username()), mail.WithPassword(pass))
+	aopts, err := authOptions(u, cfg.Password, invalid)
+	if err != nil {
+		return nil, err
 	}
+	opts = append(opts, aopts...)
 	c, err := mail.NewClient(host, opts...)
 	if err != nil {
 		return nil, navette.WrapError(navette.EINVALID, err, "SMTP server %s: bad settings.", desc)
@@ -129,6 +124,12 @@ func New(cfg Config) (*Mailer, error) {
 		m.idleTimeout = 30 * time.Second
 	}
 	return m, nil
+}
+
+// isServerURL reports whether u names a host, with no more than a slash
+// for a path and no fragment.
+func isServerURL(u *url.URL) bool {
+	return u.Host != "" && u.Opaque == "" && (u.Path == "" || u.Path == "/") && u.Fragment == ""
 }
 
 // portOptions returns the options of the URL u's scheme and port.
@@ -151,6 +152,22 @@ func portOptions(u *url.URL, invalid func(format string, args ...any) error) ([]
 		}
 	}
 	return append(opts, mail.WithPort(port)), nil
+}
+
+// authOptions returns the options that authenticate as the URL u's user,
+// if any, with the password of u or else password.
+func authOptions(u *url.URL, password string, invalid func(format string, args ...any) error) ([]mail.Option, error) {
+	if u.User == nil || u.User.Username() == "" {
+		return nil, nil
+	}
+	pass, ok := u.User.Password()
+	if !ok {
+		pass = password
+	}
+	if pass == "" {
+		return nil, invalid("a user needs a password (in the URL or NAVETTE_SMTP_PASSWORD).")
+	}
+	return []mail.Option{mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(u.User.Username()), mail.WithPassword(pass)}, nil
 }
 
 // queryOptions returns the options of the URL u's parameters, and sets
