@@ -497,41 +497,71 @@ var (
 // attributes is refused. Certificates other than the signer's serve only
 // to build a chain to the roots given to Verify.
 func checkDER(token []byte) error {
+	sd, err := parseSignedData(token)
+	if err != nil {
+		return err
+	}
+	si, err := onlySigner(sd)
+	if err != nil {
+		return err
+	}
+	if err := checkSignedAttrs(si.SignedAttrs.Bytes); err != nil {
+		return err
+	}
+	return checkAlgorithms(sd, si)
+}
+
+// parseSignedData reads token as a ContentInfo holding a SignedData of
+// version 3 whose content is a TSTInfo in an OCTET STRING, with no CRLs.
+func parseSignedData(token []byte) (*signedData, error) {
 	var ci contentInfo
 	if err := unmarshalDER(token, &ci); err != nil {
-		return fmt.Errorf("the token is not DER: %w", err)
+		return nil, fmt.Errorf("the token is not DER: %w", err)
 	}
 	if !ci.ContentType.Equal(oidSignedData) || !explicit0(ci.Content) {
-		return errors.New("the token is not CMS SignedData")
+		return nil, errors.New("the token is not CMS SignedData")
 	}
 	var sd signedData
 	if err := unmarshalDER(ci.Content.Bytes, &sd); err != nil {
-		return fmt.Errorf("the token's SignedData is not DER: %w", err)
+		return nil, fmt.Errorf("the token's SignedData is not DER: %w", err)
 	}
 	if sd.Version != 3 || !sd.EncapContentInfo.EContentType.Equal(oidTSTInfo) || !explicit0(sd.EncapContentInfo.EContent) {
-		return errors.New("the token's SignedData is not a TSTInfo of version 3")
+		return nil, errors.New("the token's SignedData is not a TSTInfo of version 3")
 	}
 	var content asn1.RawValue
-	if err := unmarshalDER(sd.EncapContentInfo.EContent.Bytes, &content); err != nil || content.Class != asn1.ClassUniversal || content.Tag != asn1.TagOctetString || content.IsCompound {
-		return errors.New("the token's content is not an OCTET STRING")
+	if err := unmarshalDER(sd.EncapContentInfo.EContent.Bytes, &content); err != nil || !universal(content, asn1.TagOctetString, false) {
+		return nil, errors.New("the token's content is not an OCTET STRING")
 	}
 	if len(sd.CRLs.FullBytes) > 0 {
-		return errors.New("the token carries CRLs")
+		return nil, errors.New("the token carries CRLs")
 	}
+	return &sd, nil
+}
+
+// onlySigner returns the one signer of sd, of version 1 or 3, with signed
+// attributes and no unsigned ones.
+func onlySigner(sd *signedData) (*signerInfo, error) {
 	if len(sd.SignerInfos) != 1 {
-		return fmt.Errorf("%d signers, not one", len(sd.SignerInfos))
+		return nil, fmt.Errorf("%d signers, not one", len(sd.SignerInfos))
 	}
-	si := sd.SignerInfos[0]
+	si := &sd.SignerInfos[0]
 	if si.Version != 1 && si.Version != 3 {
-		return fmt.Errorf("signer version %d", si.Version)
+		return nil, fmt.Errorf("signer version %d", si.Version)
 	}
 	if len(si.UnsignedAttrs.FullBytes) > 0 {
-		return errors.New("the token carries unsigned attributes")
+		return nil, errors.New("the token carries unsigned attributes")
 	}
 	if len(si.SignedAttrs.FullBytes) == 0 {
-		return errors.New("the token carries no signed attributes")
+		return nil, errors.New("the token carries no signed attributes")
 	}
-	for rest := si.SignedAttrs.Bytes; len(rest) > 0; {
+	return si, nil
+}
+
+// checkSignedAttrs checks that attrs, the content of the signed
+// attributes, is a run of DER Attribute SEQUENCEs, each of a type and a
+// SET of values.
+func checkSignedAttrs(attrs []byte) error {
+	for rest := attrs; len(rest) > 0; {
 		var attr asn1.RawValue
 		var err error
 		if rest, err = asn1.Unmarshal(rest, &attr); err != nil {
@@ -541,12 +571,16 @@ func checkDER(token []byte) error {
 			Type   asn1.ObjectIdentifier
 			Values asn1.RawValue
 		}
-		if attr.Class != asn1.ClassUniversal || attr.Tag != asn1.TagSequence || !attr.IsCompound ||
-			unmarshalDER(attr.FullBytes, &a) != nil ||
-			a.Values.Class != asn1.ClassUniversal || a.Values.Tag != asn1.TagSet || !a.Values.IsCompound {
+		if !universal(attr, asn1.TagSequence, true) || unmarshalDER(attr.FullBytes, &a) != nil || !universal(a.Values, asn1.TagSet, true) {
 			return errors.New("a signed attribute of the token is not DER")
 		}
 	}
+	return nil
+}
+
+// checkAlgorithms checks every algorithm identifier of sd and its signer
+// si, and that the digest algorithms sd lists are the signer's.
+func checkAlgorithms(sd *signedData, si *signerInfo) error {
 	for _, a := range append([]asn1.RawValue{si.DigestAlgorithm, si.SignatureAlgorithm}, sd.DigestAlgorithms...) {
 		if err := checkAlgorithm(a.FullBytes); err != nil {
 			return err
@@ -558,6 +592,12 @@ func checkDER(token []byte) error {
 		}
 	}
 	return nil
+}
+
+// universal reports whether v is a universal element of the tag given,
+// constructed or not.
+func universal(v asn1.RawValue, tag int, compound bool) bool {
+	return v.Class == asn1.ClassUniversal && v.Tag == tag && v.IsCompound == compound
 }
 
 // explicit0 reports whether v is a [0] EXPLICIT wrapper.
