@@ -326,6 +326,16 @@ func quote(s string) string {
 
 // checkForm checks the bounds and the shape of each member.
 func (r *Receipt) checkForm() error {
+	for _, check := range []func() error{r.checkBounds, r.checkEvent, r.checkKind, r.checkTimeSource} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkBounds checks that no member is larger than its bound.
+func (r *Receipt) checkBounds() error {
 	e := &r.Event
 	for _, f := range []struct{ name, v string }{
 		{"id", r.ID}, {"kind", r.Kind}, {"deposit_id", r.DepositID}, {"event.type", e.Type},
@@ -345,6 +355,16 @@ func (r *Receipt) checkForm() error {
 		return failf("the time-stamp token is larger than %d bytes", "le jeton d'horodatage dépasse %d octets", MaxTokenSize)
 	case len(r.Inclusion.Hashes) > MaxProofHashes:
 		return failf("the inclusion proof has more than %d hashes", "la preuve d'inclusion a plus de %d empreintes", MaxProofHashes)
+	}
+	return nil
+}
+
+// checkEvent checks the event's index against the proof's tree, the
+// lengths of its hashes and of the proof's, and that claims come with an
+// event that commits to them.
+func (r *Receipt) checkEvent() error {
+	e := &r.Event
+	switch {
 	case e.Index < 0:
 		return failf("the event index is negative", "l'index de l'événement est négatif")
 	case r.Inclusion.TreeSize <= e.Index:
@@ -361,9 +381,20 @@ func (r *Receipt) checkForm() error {
 			return failf("inclusion hash %d is not 32 bytes", "l'empreinte %d de la preuve d'inclusion ne fait pas 32 octets", i)
 		}
 	}
+	return nil
+}
+
+// checkKind checks that the receipt's kind is known.
+func (r *Receipt) checkKind() error {
 	if _, ok := kindEvents[r.Kind]; !ok {
 		return failf("unknown receipt kind %q", "type de reçu inconnu %q", r.Kind)
 	}
+	return nil
+}
+
+// checkTimeSource checks that the time source is known and that a token
+// comes with the TSA's, and only with it.
+func (r *Receipt) checkTimeSource() error {
 	switch {
 	case r.TimeSource == TimeSourceTSA && len(r.Timestamp) == 0:
 		return failf("time_source is tsa but the receipt has no time-stamp token", "time_source vaut tsa mais le reçu n'a pas de jeton d'horodatage")
