@@ -59,19 +59,16 @@ type essCertID struct {
 	IssuerSerial asn1.RawValue `asn1:"optional"`
 }
 
-type signingCertificate struct {
-	Certs    []essCertID
-	Policies asn1.RawValue `asn1:"optional"`
-}
-
 type essCertIDv2 struct {
 	HashAlgorithm pkix.AlgorithmIdentifier `asn1:"optional"`
 	CertHash      []byte
 	IssuerSerial  asn1.RawValue `asn1:"optional"`
 }
 
-type signingCertificateV2 struct {
-	Certs    []essCertIDv2
+// signingCertificate is the attribute's value, of ESS certificate ids
+// essCertID (v1) or essCertIDv2.
+type signingCertificate[ID essCertID | essCertIDv2] struct {
+	Certs    []ID
 	Policies asn1.RawValue `asn1:"optional"`
 }
 
@@ -169,18 +166,31 @@ func checkTokenShape(token []byte) error {
 	if rest, err := asn1.Unmarshal(token, &ci); err != nil || len(rest) != 0 {
 		return bad("not a DER CMS structure", "structure CMS DER illisible")
 	}
-	sd := &ci.Content
-	if !ci.ContentType.Equal(oidSignedData) || sd.Version != 3 || !sd.EncapContentInfo.EContentType.Equal(oidTSTInfo) ||
-		len(sd.SignerInfos) != 1 || len(sd.DigestAlgorithms) != 1 || len(sd.CRLs.FullBytes) != 0 {
+	if !ci.isTimeStamp() {
 		return bad("not a time-stamp token with one signer", "pas un jeton d'horodatage à un seul signataire")
 	}
-	si := &sd.SignerInfos[0]
-	if si.Version != 1 || !sd.DigestAlgorithms[0].Algorithm.Equal(si.DigestAlgorithm.Algorithm) ||
-		!nullParams(sd.DigestAlgorithms[0]) || !nullParams(si.DigestAlgorithm) || !nullParams(si.SignatureAlgorithm) ||
-		len(si.SignedAttrs.FullBytes) == 0 || len(si.UnsignedAttrs.FullBytes) != 0 {
+	if !ci.Content.signerExpected() {
 		return bad("unexpected signer information", "informations de signataire inattendues")
 	}
 	return nil
+}
+
+// isTimeStamp reports whether ci is a SignedData of version 3 of a
+// TSTInfo, with one signer, one digest algorithm and no CRLs.
+func (ci *tokenContentInfo) isTimeStamp() bool {
+	sd := &ci.Content
+	return ci.ContentType.Equal(oidSignedData) && sd.Version == 3 && sd.EncapContentInfo.EContentType.Equal(oidTSTInfo) &&
+		len(sd.SignerInfos) == 1 && len(sd.DigestAlgorithms) == 1 && len(sd.CRLs.FullBytes) == 0
+}
+
+// signerExpected reports whether the one signer of sd is of version 1,
+// digests with sd's one digest algorithm, has algorithms without
+// parameters, and signed attributes but no unsigned ones.
+func (sd *tokenSignedData) signerExpected() bool {
+	si := &sd.SignerInfos[0]
+	return si.Version == 1 && sd.DigestAlgorithms[0].Algorithm.Equal(si.DigestAlgorithm.Algorithm) &&
+		nullParams(sd.DigestAlgorithms[0]) && nullParams(si.DigestAlgorithm) && nullParams(si.SignatureAlgorithm) &&
+		len(si.SignedAttrs.FullBytes) != 0 && len(si.UnsignedAttrs.FullBytes) == 0
 }
 
 // chainsTo checks that the TSA certificate cert of the token p7 chains to
@@ -207,7 +217,7 @@ func nullParams(a pkix.AlgorithmIdentifier) bool {
 // essNames reports whether the token's signed ESS signing-certificate
 // attribute (v2, or v1 with SHA-1) holds the hash of cert first.
 func essNames(p7 *pkcs7.PKCS7, cert *x509.Certificate) bool {
-	var v2 signingCertificateV2
+	var v2 signingCertificate[essCertIDv2]
 	if err := p7.UnmarshalSignedAttribute(oidSigningCertV2, &v2); err == nil {
 		if len(v2.Certs) == 0 {
 			return false
@@ -228,7 +238,7 @@ func essNames(p7 *pkcs7.PKCS7, cert *x509.Certificate) bool {
 		d.Write(cert.Raw)
 		return bytes.Equal(d.Sum(nil), id.CertHash)
 	}
-	var v1 signingCertificate
+	var v1 signingCertificate[essCertID]
 	if err := p7.UnmarshalSignedAttribute(oidSigningCertificate, &v1); err == nil && len(v1.Certs) > 0 {
 		d := crypto.SHA1.New()
 		d.Write(cert.Raw)
