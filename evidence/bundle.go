@@ -52,10 +52,7 @@ type bundled struct {
 
 func (s *Service) bundle(ctx context.Context, d *navette.DepositRecord, actorID, by string, w io.Writer) error {
 	now := s.Clock.Now()
-	if proofsEnded(d, now) {
-		return gone()
-	}
-	evs, err := s.receiptEvents(ctx, d)
+	evs, err := s.liveReceiptEvents(ctx, d, now)
 	if err != nil {
 		return err
 	}

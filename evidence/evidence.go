@@ -192,6 +192,15 @@ func proofsEnded(d *navette.DepositRecord, now time.Time) bool {
 	return !d.ProofUntil.IsZero() && !now.Before(d.ProofUntil) && d.ProofKey.IsZero()
 }
 
+// liveReceiptEvents returns receiptEvents of d, or EGONE once its proof
+// retention ended at now.
+func (s *Service) liveReceiptEvents(ctx context.Context, d *navette.DepositRecord, now time.Time) ([]navette.Event, error) {
+	if proofsEnded(d, now) {
+		return nil, gone()
+	}
+	return s.receiptEvents(ctx, d)
+}
+
 // receiptEvents returns the events of deposit d that have a receipt, in
 // journal order: the events of a ProofKind, except notices that do not
 // tell a recipient of the deposit, an expiry without claims (nobody left
@@ -309,10 +318,7 @@ func (s *Service) List(ctx context.Context, actor *navette.User, id string) ([]E
 	if err != nil {
 		return nil, err
 	}
-	if proofsEnded(a.d, s.Clock.Now()) {
-		return nil, gone()
-	}
-	evs, err := s.receiptEvents(ctx, a.d)
+	evs, err := s.liveReceiptEvents(ctx, a.d, s.Clock.Now())
 	if err != nil {
 		return nil, err
 	}
