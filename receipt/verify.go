@@ -261,6 +261,14 @@ func (c *Claims) agree(r *Receipt) error {
 		return mismatch("deposit " + quote(c.Deposit.ID) + " ≠ " + quote(e.DepositID))
 	case c.By != nil && c.By.ID != "" && e.ActorID != "" && c.By.ID != e.ActorID:
 		return mismatch("actor " + quote(c.By.ID) + " ≠ " + quote(e.ActorID))
+	}
+	return c.agreeFile(e)
+}
+
+// agreeFile checks that the file the claims name, if any, is the event's,
+// of its size and SHA-256.
+func (c *Claims) agreeFile(e *Event) error {
+	switch {
 	case e.FileID == "" && c.File != nil:
 		return mismatch("the claims name a file, the event none")
 	case e.FileID == "":
