@@ -271,6 +271,9 @@ func checkMembers(data []byte) error {
 	return nil
 }
 
+// walkObject reads one JSON object whose member names are those of
+// members (true for the required ones), once each, none null; a member
+// named in nested is an object walked with nested's names.
 func walkObject(dec *json.Decoder, members map[string]bool, nested map[string]map[string]bool) error {
 	if t, err := dec.Token(); err != nil {
 		return err
@@ -279,30 +282,12 @@ func walkObject(dec *json.Decoder, members map[string]bool, nested map[string]ma
 	}
 	seen := map[string]bool{}
 	for dec.More() {
-		t, err := dec.Token()
+		name, err := memberName(dec, members, seen)
 		if err != nil {
 			return err
 		}
-		name, _ := t.(string)
-		if _, ok := members[name]; !ok {
-			return errors.New("unknown member " + quote(name))
-		}
-		if seen[name] {
-			return errors.New("member " + quote(name) + " repeated")
-		}
-		seen[name] = true
-		if sub, ok := nested[name]; ok {
-			if err := walkObject(dec, sub, nil); err != nil {
-				return err
-			}
-			continue
-		}
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
+		if err := walkValue(dec, name, nested); err != nil {
 			return err
-		}
-		if string(skip) == "null" {
-			return errors.New("member " + quote(name) + " is null")
 		}
 	}
 	if _, err := dec.Token(); err != nil {
@@ -312,6 +297,40 @@ func walkObject(dec *json.Decoder, members map[string]bool, nested map[string]ma
 		if required && !seen[name] {
 			return errors.New("member " + quote(name) + " missing")
 		}
+	}
+	return nil
+}
+
+// memberName reads a member's name, one of members not seen before, and
+// marks it seen.
+func memberName(dec *json.Decoder, members, seen map[string]bool) (string, error) {
+	t, err := dec.Token()
+	if err != nil {
+		return "", err
+	}
+	name, _ := t.(string)
+	if _, ok := members[name]; !ok {
+		return "", errors.New("unknown member " + quote(name))
+	}
+	if seen[name] {
+		return "", errors.New("member " + quote(name) + " repeated")
+	}
+	seen[name] = true
+	return name, nil
+}
+
+// walkValue reads the value of member name: an object walked with the
+// names nested gives it, or any value but null.
+func walkValue(dec *json.Decoder, name string, nested map[string]map[string]bool) error {
+	if sub, ok := nested[name]; ok {
+		return walkObject(dec, sub, nil)
+	}
+	var skip json.RawMessage
+	if err := dec.Decode(&skip); err != nil {
+		return err
+	}
+	if string(skip) == "null" {
+		return errors.New("member " + quote(name) + " is null")
 	}
 	return nil
 }
