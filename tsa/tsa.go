@@ -349,6 +349,31 @@ func verify(token, digest []byte, roots *x509.CertPool) (*timestamp.Timestamp, *
 	if err := checkDER(token); err != nil {
 		return nil, nil, err
 	}
+	p7, cert, err := signer(token)
+	if err != nil {
+		return nil, nil, err
+	}
+	ts, err := stamp(token, digest)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !hasTimeStamping(cert) {
+		return nil, nil, errors.New("the signing certificate is not for time-stamping")
+	}
+	if err := checkSigningCertificate(p7, cert); err != nil {
+		return nil, nil, err
+	}
+	if roots != nil {
+		if err := chains(roots, p7, cert, ts.Time); err != nil {
+			return nil, nil, err
+		}
+	}
+	return ts, cert, nil
+}
+
+// signer returns the token's CMS structure and the certificate of its one
+// signer, which the token must carry.
+func signer(token []byte) (*pkcs7.PKCS7, *x509.Certificate, error) {
 	p7, err := pkcs7.Parse(token)
 	if err != nil {
 		return nil, nil, err
@@ -360,40 +385,44 @@ func verify(token, digest []byte, roots *x509.CertPool) (*timestamp.Timestamp, *
 	if cert == nil {
 		return nil, nil, errors.New("the token does not carry its signing certificate")
 	}
+	return p7, cert, nil
+}
+
+// stamp returns the token's TSTInfo, checking that it stamps digest, a
+// SHA-256.
+func stamp(token, digest []byte) (*timestamp.Timestamp, error) {
 	// timestamp.Parse checks the signature with the certificate the token
 	// carries, and parses TSTInfo.
 	ts, err := timestamp.Parse(token)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if ts.HashAlgorithm != crypto.SHA256 {
-		return nil, nil, fmt.Errorf("the token stamps a %v digest, not SHA-256", ts.HashAlgorithm)
+		return nil, fmt.Errorf("the token stamps a %v digest, not SHA-256", ts.HashAlgorithm)
 	}
 	if len(digest) != sha256.Size || subtle.ConstantTimeCompare(ts.HashedMessage, digest) != 1 {
-		return nil, nil, errors.New("the token stamps another digest")
+		return nil, errors.New("the token stamps another digest")
 	}
-	if !hasTimeStamping(cert) {
-		return nil, nil, errors.New("the signing certificate is not for time-stamping")
+	return ts, nil
+}
+
+// chains checks that cert chains, through the certificates of p7, to one
+// of roots at the time at.
+func chains(roots *x509.CertPool, p7 *pkcs7.PKCS7, cert *x509.Certificate, at time.Time) error {
+	inter := x509.NewCertPool()
+	for _, c := range p7.Certificates {
+		inter.AddCert(c)
 	}
-	if err := checkSigningCertificate(p7, cert); err != nil {
-		return nil, nil, err
+	_, err := cert.Verify(x509.VerifyOptions{
+		Roots:         roots,
+		Intermediates: inter,
+		CurrentTime:   at,
+		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping},
+	})
+	if err != nil {
+		return fmt.Errorf("the signing certificate does not chain to a trusted root: %w", err)
 	}
-	if roots != nil {
-		inter := x509.NewCertPool()
-		for _, c := range p7.Certificates {
-			inter.AddCert(c)
-		}
-		_, err := cert.Verify(x509.VerifyOptions{
-			Roots:         roots,
-			Intermediates: inter,
-			CurrentTime:   ts.Time,
-			KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping},
-		})
-		if err != nil {
-			return nil, nil, fmt.Errorf("the signing certificate does not chain to a trusted root: %w", err)
-		}
-	}
-	return ts, cert, nil
+	return nil
 }
 
 // hasTimeStamping reports whether cert's only extended key usage is
@@ -415,38 +444,54 @@ type signingCertificate struct {
 func checkSigningCertificate(p7 *pkcs7.PKCS7, cert *x509.Certificate) error {
 	var sc signingCertificate
 	if err := p7.UnmarshalSignedAttribute(oidSigningCertificateV2, &sc); err == nil && len(sc.Certs) > 0 {
-		var id struct {
-			HashAlgorithm pkix.AlgorithmIdentifier `asn1:"optional"`
-			CertHash      []byte
-			IssuerSerial  asn1.RawValue `asn1:"optional"`
-		}
-		if rest, err := asn1.Unmarshal(sc.Certs[0].FullBytes, &id); err != nil || len(rest) > 0 {
-			return errors.New("the signed signing-certificate attribute is malformed")
-		}
-		if id.HashAlgorithm.Algorithm != nil && !id.HashAlgorithm.Algorithm.Equal(oidSHA256) {
-			return fmt.Errorf("the signed signing-certificate attribute uses hash %v, not SHA-256", id.HashAlgorithm.Algorithm)
-		}
-		sum := sha256.Sum256(cert.Raw)
-		if subtle.ConstantTimeCompare(id.CertHash, sum[:]) != 1 {
-			return errors.New("the signing certificate is not the one the signed attributes name")
-		}
-		return nil
+		return checkCertIDv2(sc.Certs[0].FullBytes, cert)
 	}
 	if err := p7.UnmarshalSignedAttribute(oidSigningCertificate, &sc); err == nil && len(sc.Certs) > 0 {
-		var id struct {
-			CertHash     []byte
-			IssuerSerial asn1.RawValue `asn1:"optional"`
-		}
-		if rest, err := asn1.Unmarshal(sc.Certs[0].FullBytes, &id); err != nil || len(rest) > 0 {
-			return errors.New("the signed signing-certificate attribute is malformed")
-		}
-		sum := sha1.Sum(cert.Raw)
-		if subtle.ConstantTimeCompare(id.CertHash, sum[:]) != 1 {
-			return errors.New("the signing certificate is not the one the signed attributes name")
-		}
-		return nil
+		return checkCertIDv1(sc.Certs[0].FullBytes, cert)
 	}
 	return errors.New("the token's signed attributes do not name the signing certificate")
+}
+
+// checkCertIDv2 checks that der is an ESSCertIDv2 with the SHA-256 of
+// cert.
+func checkCertIDv2(der []byte, cert *x509.Certificate) error {
+	var id struct {
+		HashAlgorithm pkix.AlgorithmIdentifier `asn1:"optional"`
+		CertHash      []byte
+		IssuerSerial  asn1.RawValue `asn1:"optional"`
+	}
+	if rest, err := asn1.Unmarshal(der, &id); err != nil || len(rest) > 0 {
+		return errMalformedCertID
+	}
+	if id.HashAlgorithm.Algorithm != nil && !id.HashAlgorithm.Algorithm.Equal(oidSHA256) {
+		return fmt.Errorf("the signed signing-certificate attribute uses hash %v, not SHA-256", id.HashAlgorithm.Algorithm)
+	}
+	sum := sha256.Sum256(cert.Raw)
+	return sameCertHash(id.CertHash, sum[:])
+}
+
+// checkCertIDv1 checks that der is an ESSCertID with the SHA-1 of cert.
+func checkCertIDv1(der []byte, cert *x509.Certificate) error {
+	var id struct {
+		CertHash     []byte
+		IssuerSerial asn1.RawValue `asn1:"optional"`
+	}
+	if rest, err := asn1.Unmarshal(der, &id); err != nil || len(rest) > 0 {
+		return errMalformedCertID
+	}
+	sum := sha1.Sum(cert.Raw)
+	return sameCertHash(id.CertHash, sum[:])
+}
+
+var errMalformedCertID = errors.New("the signed signing-certificate attribute is malformed")
+
+// sameCertHash checks that the hash the signed attributes name is sum, the
+// signing certificate's.
+func sameCertHash(named, sum []byte) error {
+	if subtle.ConstantTimeCompare(named, sum) != 1 {
+		return errors.New("the signing certificate is not the one the signed attributes name")
+	}
+	return nil
 }
 
 // CMS structures (RFC 5652) as checkDER reads them: what the signature
