@@ -111,21 +111,7 @@ func (s *Service) access(ctx context.Context, actor *navette.User, id string) (*
 	if actor == nil {
 		return nil, navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required.")
 	}
-	var (
-		d   *navette.DepositRecord
-		err error
-	)
-	switch {
-	case !navette.ValidID(id):
-		err = notFound()
-	case Auditor(actor.Role):
-		d, err = s.Meta.Deposit(ctx, id)
-	default:
-		d, err = s.Meta.DepositFor(ctx, id, actor.ID)
-	}
-	if err == nil && d.SenderID != actor.ID && !Auditor(actor.Role) && (d.State == navette.DepositDraft || d.State == navette.DepositChecking) {
-		err = notFound()
-	}
+	d, err := s.visibleDeposit(ctx, actor, id)
 	if navette.IsCode(err, navette.ENOTFOUND) {
 		s.deny(ctx, actor, id)
 		return nil, notFound()
@@ -139,6 +125,28 @@ func (s *Service) access(ctx context.Context, actor *navette.User, id string) (*
 		}
 	}
 	return a, nil
+}
+
+// visibleDeposit returns deposit id if actor may see something of it: any
+// deposit for an auditor, else one actor takes part in and, unless actor
+// sent it, that was submitted; ENOTFOUND otherwise.
+func (s *Service) visibleDeposit(ctx context.Context, actor *navette.User, id string) (*navette.DepositRecord, error) {
+	var (
+		d   *navette.DepositRecord
+		err error
+	)
+	switch {
+	case !navette.ValidID(id):
+		return nil, notFound()
+	case Auditor(actor.Role):
+		d, err = s.Meta.Deposit(ctx, id)
+	default:
+		d, err = s.Meta.DepositFor(ctx, id, actor.ID)
+	}
+	if err == nil && d.SenderID != actor.ID && !Auditor(actor.Role) && (d.State == navette.DepositDraft || d.State == navette.DepositChecking) {
+		return nil, notFound()
+	}
+	return d, err
 }
 
 // addMemberships adds to a the mailboxes actor is a member of, and gives
