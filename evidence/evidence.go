@@ -342,25 +342,36 @@ func (s *Service) List(ctx context.Context, actor *navette.User, id string) ([]E
 		}
 		en := Entry{ID: ReceiptID(id, e.Leaf), Kind: e.Type.ProofKind(), Time: e.Time, Event: *e}
 		if withClaims {
-			b, err := s.claims(ctx, a.d, e)
-			if err != nil {
+			if err := s.describe(ctx, a.d, e, &en); err != nil {
 				return nil, err
-			}
-			if c, err := deposit.ParseClaims(b); b != nil && err == nil {
-				switch {
-				case c.By != nil:
-					en.Who = display(c.By)
-				case c.For != nil:
-					en.Who = display(c.For)
-				}
-				if c.File != nil {
-					en.File = c.File.Name
-				}
 			}
 		}
 		out = append(out, en)
 	}
 	return out, nil
+}
+
+// describe fills in who acted and on which file, as the claims of event e
+// of deposit d tell, when they can be read.
+func (s *Service) describe(ctx context.Context, d *navette.DepositRecord, e *navette.Event, en *Entry) error {
+	b, err := s.claims(ctx, d, e)
+	if err != nil {
+		return err
+	}
+	c, err := deposit.ParseClaims(b)
+	if b == nil || err != nil {
+		return nil
+	}
+	switch {
+	case c.By != nil:
+		en.Who = display(c.By)
+	case c.For != nil:
+		en.Who = display(c.For)
+	}
+	if c.File != nil {
+		en.File = c.File.Name
+	}
+	return nil
 }
 
 func gone() error {
