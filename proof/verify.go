@@ -291,34 +291,16 @@ func (v *verifier) bad(leaf int64, reason string) error {
 // stored ones ahead as needed.
 func (v *verifier) checkpoints() error {
 	for {
-		if len(v.cps) == 0 {
-			if v.cpEnd {
-				break
-			}
-			cps, err := v.s.Checkpoints(v.ctx, navette.CheckpointFilter{MinSize: v.cpNext, Limit: 100})
-			if err != nil {
-				return err
-			}
-			v.cps, v.cpEnd = cps, len(cps) < 100
-			if len(cps) == 0 {
-				break
-			}
-		}
-		c := v.cps[0]
-		if c.Size > v.n {
-			break
-		}
-		v.cps, v.cpNext = v.cps[1:], c.Size+1
-		if err := checkStored(c, v.keys); err != nil {
-			return v.badCheckpoint(c, "its signature does not verify with the published keys, or it was altered: "+err.Error())
-		}
-		if c.Size < v.n {
-			return v.badCheckpoint(c, "it was not read in order")
-		}
-		if err := v.holds(c); err != nil {
+		c, err := v.nextStored()
+		if err != nil {
 			return err
 		}
-		v.report.Latest = c
+		if c == nil {
+			break
+		}
+		if err := v.checkStoredCheckpoint(c); err != nil {
+			return err
+		}
 	}
 	for _, c := range v.extra {
 		if c.Size == v.n {
@@ -327,6 +309,46 @@ func (v *verifier) checkpoints() error {
 			}
 		}
 	}
+	return nil
+}
+
+// nextStored returns the next stored checkpoint if it is of a tree of at
+// most v.n leaves, reading ahead as needed; nil if there is none.
+func (v *verifier) nextStored() (*navette.Checkpoint, error) {
+	if len(v.cps) == 0 {
+		if v.cpEnd {
+			return nil, nil
+		}
+		cps, err := v.s.Checkpoints(v.ctx, navette.CheckpointFilter{MinSize: v.cpNext, Limit: 100})
+		if err != nil {
+			return nil, err
+		}
+		v.cps, v.cpEnd = cps, len(cps) < 100
+		if len(cps) == 0 {
+			return nil, nil
+		}
+	}
+	c := v.cps[0]
+	if c.Size > v.n {
+		return nil, nil
+	}
+	v.cps, v.cpNext = v.cps[1:], c.Size+1
+	return c, nil
+}
+
+// checkStoredCheckpoint checks that the stored checkpoint c verifies with
+// the published keys, comes in order, and holds.
+func (v *verifier) checkStoredCheckpoint(c *navette.Checkpoint) error {
+	if err := checkStored(c, v.keys); err != nil {
+		return v.badCheckpoint(c, "its signature does not verify with the published keys, or it was altered: "+err.Error())
+	}
+	if c.Size < v.n {
+		return v.badCheckpoint(c, "it was not read in order")
+	}
+	if err := v.holds(c); err != nil {
+		return err
+	}
+	v.report.Latest = c
 	return nil
 }
 
