@@ -118,13 +118,8 @@ func New(cfg Config) (*Client, error) {
 		return nil, navette.Errorf(navette.EINVALID, "The time-stamping authority's URL must be http:// or https:// with a host.")
 	}
 	c := &Client{desc: u.Redacted(), max: cfg.MaxResponse}
-	if u.User != nil {
-		if u.Scheme != "https" {
-			return nil, navette.Errorf(navette.EINVALID, "A password for the time-stamping authority is only sent over https.")
-		}
-		c.user = u.User.Username()
-		c.password, _ = u.User.Password()
-		u.User = nil
+	if err := c.takeCredentials(u); err != nil {
+		return nil, err
 	}
 	c.url = u.String()
 	if c.max <= 0 {
@@ -139,13 +134,8 @@ func New(cfg Config) (*Client, error) {
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	tr.ResponseHeaderTimeout = timeout
 	if cfg.CAFile != "" {
-		pem, err := os.ReadFile(cfg.CAFile)
-		if err != nil {
-			return nil, navette.WrapError(navette.EINVALID, err, "The time-stamping authority's CA file cannot be read.")
-		}
-		c.roots = x509.NewCertPool()
-		if !c.roots.AppendCertsFromPEM(pem) {
-			return nil, navette.Errorf(navette.EINVALID, "The time-stamping authority's CA file holds no PEM certificate.")
+		if err := c.readRoots(cfg.CAFile); err != nil {
+			return nil, err
 		}
 		tr.TLSClientConfig.RootCAs = c.roots
 	}
@@ -157,6 +147,34 @@ func New(cfg Config) (*Client, error) {
 		},
 	}
 	return c, nil
+}
+
+// takeCredentials moves the user and password of u, if any, to c; they
+// are only sent over https.
+func (c *Client) takeCredentials(u *url.URL) error {
+	if u.User == nil {
+		return nil
+	}
+	if u.Scheme != "https" {
+		return navette.Errorf(navette.EINVALID, "A password for the time-stamping authority is only sent over https.")
+	}
+	c.user = u.User.Username()
+	c.password, _ = u.User.Password()
+	u.User = nil
+	return nil
+}
+
+// readRoots reads the PEM certificates of file as c's roots.
+func (c *Client) readRoots(file string) error {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return navette.WrapError(navette.EINVALID, err, "The time-stamping authority's CA file cannot be read.")
+	}
+	c.roots = x509.NewCertPool()
+	if !c.roots.AppendCertsFromPEM(pem) {
+		return navette.Errorf(navette.EINVALID, "The time-stamping authority's CA file holds no PEM certificate.")
+	}
+	return nil
 }
 
 // Roots returns the certificates of Config.CAFile, or nil without one: the
