@@ -215,11 +215,8 @@ func (s *Service) liveReceiptEvents(ctx context.Context, d *navette.DepositRecor
 // it unclaimed, or it is older than the evidence) and, of the purge's one
 // event per file, all but the one with claims (or the first).
 func (s *Service) receiptEvents(ctx context.Context, d *navette.DepositRecord) ([]navette.Event, error) {
-	var (
-		out    []navette.Event
-		after  int64
-		purged = -1
-	)
+	l := receiptList{purged: -1}
+	var after int64
 	for {
 		evs, err := s.Meta.Events(ctx, navette.EventFilter{DepositID: d.ID, AfterSeq: after, Limit: 1000})
 		if err != nil {
@@ -227,26 +224,38 @@ func (s *Service) receiptEvents(ctx context.Context, d *navette.DepositRecord) (
 		}
 		for _, e := range evs {
 			after = e.Seq
-			if e.Type.ProofKind() == "" || e.Leaf < 0 || !ownReceipt(e) {
-				continue
-			}
-			if e.Type == navette.EventDepositPurged {
-				switch {
-				case purged < 0:
-					purged = len(out)
-				case len(e.Claims) > 0 && len(out[purged].Claims) == 0:
-					out[purged] = e
-					continue
-				default:
-					continue
-				}
-			}
-			out = append(out, e)
+			l.add(e)
 		}
 		if len(evs) < 1000 {
-			return out, nil
+			return l.out, nil
 		}
 	}
+}
+
+// receiptList gathers the events that have a receipt, in order.
+type receiptList struct {
+	out    []navette.Event
+	purged int // the index in out of the purge's event; -1 before it
+}
+
+// add adds e if it has a receipt: of the purge's events, the first is
+// kept, or the first with claims.
+func (l *receiptList) add(e navette.Event) {
+	if e.Type.ProofKind() == "" || e.Leaf < 0 || !ownReceipt(e) {
+		return
+	}
+	if e.Type == navette.EventDepositPurged {
+		switch {
+		case l.purged < 0:
+			l.purged = len(l.out)
+		case len(e.Claims) > 0 && len(l.out[l.purged].Claims) == 0:
+			l.out[l.purged] = e
+			return
+		default:
+			return
+		}
+	}
+	l.out = append(l.out, e)
 }
 
 // ownReceipt reports whether the event e of a ProofKind, purges aside, has
@@ -304,17 +313,24 @@ func (s *Service) visible(ctx context.Context, a *access, e *navette.Event) (ok,
 		if a.ids[e.ActorID] {
 			return true, true, nil
 		}
-		b, err := s.claims(ctx, a.d, e)
-		if err != nil || b == nil {
-			return false, false, err
-		}
-		c, err := deposit.ParseClaims(b)
-		if err != nil {
-			return false, false, err
-		}
-		return c.For != nil && a.ids[c.For.ID], true, nil
+		ok, err := s.downloadedFor(ctx, a, e)
+		return ok, ok, err
 	}
 	return true, true, nil
+}
+
+// downloadedFor reports whether the claims of the download e say it counts
+// for the caller with access a, or a mailbox they are a member of.
+func (s *Service) downloadedFor(ctx context.Context, a *access, e *navette.Event) (bool, error) {
+	b, err := s.claims(ctx, a.d, e)
+	if err != nil || b == nil {
+		return false, err
+	}
+	c, err := deposit.ParseClaims(b)
+	if err != nil {
+		return false, err
+	}
+	return c.For != nil && a.ids[c.For.ID], nil
 }
 
 // List returns the receipts of deposit id that actor may have, in the
