@@ -231,15 +231,8 @@ func Parse(data []byte) (*Receipt, error) {
 	if err := checkMembers(data); err != nil {
 		return nil, err
 	}
-	var probe struct {
-		Claims    *string `json:"claims"`
-		Timestamp *string `json:"timestamp"`
-	}
-	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, failf("the receipt is not a valid receipt document: %v", "le reçu n'est pas un document de reçu valide : %v", err)
-	}
-	if probe.Claims != nil && *probe.Claims == "" || probe.Timestamp != nil && *probe.Timestamp == "" {
-		return nil, failf("claims or timestamp is present but empty (omit it instead)", "claims ou timestamp est présent mais vide (il doit alors être omis)")
+	if err := checkOmitted(data); err != nil {
+		return nil, err
 	}
 	var r Receipt
 	if err := json.Unmarshal(data, &r); err != nil {
@@ -252,6 +245,22 @@ func Parse(data []byte) (*Receipt, error) {
 		return nil, err
 	}
 	return &r, nil
+}
+
+// checkOmitted refuses claims or timestamp present but empty: they are
+// omitted instead.
+func checkOmitted(data []byte) error {
+	var probe struct {
+		Claims    *string `json:"claims"`
+		Timestamp *string `json:"timestamp"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return failf("the receipt is not a valid receipt document: %v", "le reçu n'est pas un document de reçu valide : %v", err)
+	}
+	if probe.Claims != nil && *probe.Claims == "" || probe.Timestamp != nil && *probe.Timestamp == "" {
+		return failf("claims or timestamp is present but empty (omit it instead)", "claims ou timestamp est présent mais vide (il doit alors être omis)")
+	}
+	return nil
 }
 
 // checkMembers walks the document's objects and refuses a missing, unknown
