@@ -1,6 +1,7 @@
 package navette
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -20,17 +21,10 @@ const (
 
 // Rank orders levels: 1 for low, 2 substantial, 3 high, 0 for anything
 // else.
-func (a Assurance) Rank() int {
-	switch a {
-	case AssuranceLow:
-		return 1
-	case AssuranceSubstantial:
-		return 2
-	case AssuranceHigh:
-		return 3
-	}
-	return 0
-}
+func (a Assurance) Rank() int { return slices.Index(assuranceLevels, a) + 1 }
+
+// assuranceLevels lists the levels, weakest first.
+var assuranceLevels = []Assurance{AssuranceLow, AssuranceSubstantial, AssuranceHigh}
 
 // AtLeast reports whether a is min or stronger.
 func (a Assurance) AtLeast(min Assurance) bool { return a.Rank() >= min.Rank() }

@@ -52,10 +52,7 @@ type bundled struct {
 
 func (s *Service) bundle(ctx context.Context, d *navette.DepositRecord, actorID, by string, w io.Writer) error {
 	now := s.Clock.Now()
-	if proofsEnded(d, now) {
-		return gone()
-	}
-	evs, err := s.receiptEvents(ctx, d)
+	evs, err := s.liveReceiptEvents(ctx, d, now)
 	if err != nil {
 		return err
 	}
@@ -70,23 +67,9 @@ func (s *Service) bundle(ctx context.Context, d *navette.DepositRecord, actorID,
 	if err != nil {
 		return err
 	}
-	var files []bundled
-	for i := range evs {
-		e := &evs[i]
-		r, err := s.assemble(ctx, d, e, true, cp)
-		if err != nil {
-			return err
-		}
-		js, err := r.Marshal()
-		if err != nil {
-			return navette.WrapError(navette.EINTERNAL, err, "")
-		}
-		pdf, err := s.renderPDF(r, js)
-		if err != nil {
-			return err
-		}
-		base := fmt.Sprintf("recus/%02d-%s-%d", i+1, kindName[e.Type.ProofKind()], e.Leaf)
-		files = append(files, bundled{base + ".json", js}, bundled{base + ".pdf", pdf})
+	files, err := s.receiptFiles(ctx, d, evs, cp)
+	if err != nil {
+		return err
 	}
 	keys := strings.Join(s.Verifiers(), "\n") + "\n"
 	cpName := "points-de-controle/arbre-" + strconv.FormatInt(cp.Size, 10) + ".txt"
@@ -104,6 +87,35 @@ func (s *Service) bundle(ctx context.Context, d *navette.DepositRecord, actorID,
 	if err := s.Meta.AppendEvents(ctx, ev); err != nil {
 		return err
 	}
+	return writeZip(w, files, now)
+}
+
+// receiptFiles returns the receipts of the events evs of deposit d, resting
+// on checkpoint cp, in JSON and PDF, named in order.
+func (s *Service) receiptFiles(ctx context.Context, d *navette.DepositRecord, evs []navette.Event, cp *navette.Checkpoint) ([]bundled, error) {
+	var files []bundled
+	for i := range evs {
+		e := &evs[i]
+		r, err := s.assemble(ctx, d, e, true, cp)
+		if err != nil {
+			return nil, err
+		}
+		js, err := r.Marshal()
+		if err != nil {
+			return nil, navette.WrapError(navette.EINTERNAL, err, "")
+		}
+		pdf, err := s.renderPDF(r, js)
+		if err != nil {
+			return nil, err
+		}
+		base := fmt.Sprintf("recus/%02d-%s-%d", i+1, kindName[e.Type.ProofKind()], e.Leaf)
+		files = append(files, bundled{base + ".json", js}, bundled{base + ".pdf", pdf})
+	}
+	return files, nil
+}
+
+// writeZip writes files to w as a ZIP, each deflated and dated now.
+func writeZip(w io.Writer, files []bundled, now time.Time) error {
 	zw := zip.NewWriter(w)
 	for _, f := range files {
 		fw, err := zw.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: now})

@@ -111,21 +111,7 @@ func (s *Service) access(ctx context.Context, actor *navette.User, id string) (*
 	if actor == nil {
 		return nil, navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required.")
 	}
-	var (
-		d   *navette.DepositRecord
-		err error
-	)
-	switch {
-	case !navette.ValidID(id):
-		err = notFound()
-	case Auditor(actor.Role):
-		d, err = s.Meta.Deposit(ctx, id)
-	default:
-		d, err = s.Meta.DepositFor(ctx, id, actor.ID)
-	}
-	if err == nil && d.SenderID != actor.ID && !Auditor(actor.Role) && (d.State == navette.DepositDraft || d.State == navette.DepositChecking) {
-		err = notFound()
-	}
+	d, err := s.visibleDeposit(ctx, actor, id)
 	if navette.IsCode(err, navette.ENOTFOUND) {
 		s.deny(ctx, actor, id)
 		return nil, notFound()
@@ -139,6 +125,28 @@ func (s *Service) access(ctx context.Context, actor *navette.User, id string) (*
 		}
 	}
 	return a, nil
+}
+
+// visibleDeposit returns deposit id if actor may see something of it: any
+// deposit for an auditor, else one actor takes part in and, unless actor
+// sent it, that was submitted; ENOTFOUND otherwise.
+func (s *Service) visibleDeposit(ctx context.Context, actor *navette.User, id string) (*navette.DepositRecord, error) {
+	var (
+		d   *navette.DepositRecord
+		err error
+	)
+	switch {
+	case !navette.ValidID(id):
+		return nil, notFound()
+	case Auditor(actor.Role):
+		d, err = s.Meta.Deposit(ctx, id)
+	default:
+		d, err = s.Meta.DepositFor(ctx, id, actor.ID)
+	}
+	if err == nil && d.SenderID != actor.ID && !Auditor(actor.Role) && (d.State == navette.DepositDraft || d.State == navette.DepositChecking) {
+		return nil, notFound()
+	}
+	return d, err
 }
 
 // addMemberships adds to a the mailboxes actor is a member of, and gives
@@ -192,17 +200,23 @@ func proofsEnded(d *navette.DepositRecord, now time.Time) bool {
 	return !d.ProofUntil.IsZero() && !now.Before(d.ProofUntil) && d.ProofKey.IsZero()
 }
 
+// liveReceiptEvents returns receiptEvents of d, or EGONE once its proof
+// retention ended at now.
+func (s *Service) liveReceiptEvents(ctx context.Context, d *navette.DepositRecord, now time.Time) ([]navette.Event, error) {
+	if proofsEnded(d, now) {
+		return nil, gone()
+	}
+	return s.receiptEvents(ctx, d)
+}
+
 // receiptEvents returns the events of deposit d that have a receipt, in
 // journal order: the events of a ProofKind, except notices that do not
 // tell a recipient of the deposit, an expiry without claims (nobody left
 // it unclaimed, or it is older than the evidence) and, of the purge's one
 // event per file, all but the one with claims (or the first).
 func (s *Service) receiptEvents(ctx context.Context, d *navette.DepositRecord) ([]navette.Event, error) {
-	var (
-		out    []navette.Event
-		after  int64
-		purged = -1
-	)
+	l := receiptList{purged: -1}
+	var after int64
 	for {
 		evs, err := s.Meta.Events(ctx, navette.EventFilter{DepositID: d.ID, AfterSeq: after, Limit: 1000})
 		if err != nil {
@@ -210,26 +224,38 @@ func (s *Service) receiptEvents(ctx context.Context, d *navette.DepositRecord) (
 		}
 		for _, e := range evs {
 			after = e.Seq
-			if e.Type.ProofKind() == "" || e.Leaf < 0 || !ownReceipt(e) {
-				continue
-			}
-			if e.Type == navette.EventDepositPurged {
-				switch {
-				case purged < 0:
-					purged = len(out)
-				case len(e.Claims) > 0 && len(out[purged].Claims) == 0:
-					out[purged] = e
-					continue
-				default:
-					continue
-				}
-			}
-			out = append(out, e)
+			l.add(e)
 		}
 		if len(evs) < 1000 {
-			return out, nil
+			return l.out, nil
 		}
 	}
+}
+
+// receiptList gathers the events that have a receipt, in order.
+type receiptList struct {
+	out    []navette.Event
+	purged int // the index in out of the purge's event; -1 before it
+}
+
+// add adds e if it has a receipt: of the purge's events, the first is
+// kept, or the first with claims.
+func (l *receiptList) add(e navette.Event) {
+	if e.Type.ProofKind() == "" || e.Leaf < 0 || !ownReceipt(e) {
+		return
+	}
+	if e.Type == navette.EventDepositPurged {
+		switch {
+		case l.purged < 0:
+			l.purged = len(l.out)
+		case len(e.Claims) > 0 && len(l.out[l.purged].Claims) == 0:
+			l.out[l.purged] = e
+			return
+		default:
+			return
+		}
+	}
+	l.out = append(l.out, e)
 }
 
 // ownReceipt reports whether the event e of a ProofKind, purges aside, has
@@ -287,17 +313,24 @@ func (s *Service) visible(ctx context.Context, a *access, e *navette.Event) (ok,
 		if a.ids[e.ActorID] {
 			return true, true, nil
 		}
-		b, err := s.claims(ctx, a.d, e)
-		if err != nil || b == nil {
-			return false, false, err
-		}
-		c, err := deposit.ParseClaims(b)
-		if err != nil {
-			return false, false, err
-		}
-		return c.For != nil && a.ids[c.For.ID], true, nil
+		ok, err := s.downloadedFor(ctx, a, e)
+		return ok, ok, err
 	}
 	return true, true, nil
+}
+
+// downloadedFor reports whether the claims of the download e say it counts
+// for the caller with access a, or a mailbox they are a member of.
+func (s *Service) downloadedFor(ctx context.Context, a *access, e *navette.Event) (bool, error) {
+	b, err := s.claims(ctx, a.d, e)
+	if err != nil || b == nil {
+		return false, err
+	}
+	c, err := deposit.ParseClaims(b)
+	if err != nil {
+		return false, err
+	}
+	return c.For != nil && a.ids[c.For.ID], nil
 }
 
 // List returns the receipts of deposit id that actor may have, in the
@@ -309,10 +342,7 @@ func (s *Service) List(ctx context.Context, actor *navette.User, id string) ([]E
 	if err != nil {
 		return nil, err
 	}
-	if proofsEnded(a.d, s.Clock.Now()) {
-		return nil, gone()
-	}
-	evs, err := s.receiptEvents(ctx, a.d)
+	evs, err := s.liveReceiptEvents(ctx, a.d, s.Clock.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -328,25 +358,36 @@ func (s *Service) List(ctx context.Context, actor *navette.User, id string) ([]E
 		}
 		en := Entry{ID: ReceiptID(id, e.Leaf), Kind: e.Type.ProofKind(), Time: e.Time, Event: *e}
 		if withClaims {
-			b, err := s.claims(ctx, a.d, e)
-			if err != nil {
+			if err := s.describe(ctx, a.d, e, &en); err != nil {
 				return nil, err
-			}
-			if c, err := deposit.ParseClaims(b); b != nil && err == nil {
-				switch {
-				case c.By != nil:
-					en.Who = display(c.By)
-				case c.For != nil:
-					en.Who = display(c.For)
-				}
-				if c.File != nil {
-					en.File = c.File.Name
-				}
 			}
 		}
 		out = append(out, en)
 	}
 	return out, nil
+}
+
+// describe fills in who acted and on which file, as the claims of event e
+// of deposit d tell, when they can be read.
+func (s *Service) describe(ctx context.Context, d *navette.DepositRecord, e *navette.Event, en *Entry) error {
+	b, err := s.claims(ctx, d, e)
+	if err != nil {
+		return err
+	}
+	c, err := deposit.ParseClaims(b)
+	if b == nil || err != nil {
+		return nil
+	}
+	switch {
+	case c.By != nil:
+		en.Who = display(c.By)
+	case c.For != nil:
+		en.Who = display(c.For)
+	}
+	if c.File != nil {
+		en.File = c.File.Name
+	}
+	return nil
 }
 
 func gone() error {

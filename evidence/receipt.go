@@ -29,10 +29,7 @@ func (s *Service) Receipt(ctx context.Context, actor *navette.User, rid string) 
 	} else if err != nil {
 		return nil, err
 	}
-	if proofsEnded(a.d, s.Clock.Now()) {
-		return nil, gone()
-	}
-	evs, err := s.receiptEvents(ctx, a.d)
+	evs, err := s.liveReceiptEvents(ctx, a.d, s.Clock.Now())
 	if err != nil {
 		return nil, err
 	}

@@ -67,32 +67,49 @@ func (s *Service) Search(ctx context.Context, actor *navette.User, q Query) (hit
 	}
 	sr := &search{s: s, ref: navette.SearchWords(q.Reference), who: navette.SearchWords(q.Person),
 		deposits: map[string]*navette.DepositRecord{}, byDeposit: map[string]*Hit{}}
-	f := navette.EvidenceFilter{Kind: q.Kind, Since: q.Since, Until: q.Until, Limit: 500}
+	return sr.run(ctx, navette.EvidenceFilter{Kind: q.Kind, Since: q.Since, Until: q.Until, Limit: 500})
+}
+
+// run reads the evidence f selects, a page at a time, newest first, until
+// the end, maxScanned pieces or maxHits deposits.
+func (sr *search) run(ctx context.Context, f navette.EvidenceFilter) (hits []*Hit, more bool, err error) {
 	scanned := 0
 	for {
-		page, err := s.Evidence.SearchEvidence(ctx, f)
+		page, err := sr.s.Evidence.SearchEvidence(ctx, f)
 		if err != nil {
 			return nil, false, err
 		}
-		for _, ev := range page {
-			scanned++
-			c, err := sr.claims(ctx, ev)
-			if err != nil {
-				return nil, false, err
-			}
-			if c != nil && !sr.add(ev, c) {
-				return sr.hits, true, nil
-			}
+		full, err := sr.scan(ctx, page)
+		if err != nil {
+			return nil, false, err
+		}
+		if full {
+			return sr.hits, true, nil
 		}
 		if len(page) < f.Limit {
 			return sr.hits, false, nil
 		}
-		if scanned >= maxScanned {
+		if scanned += len(page); scanned >= maxScanned {
 			return sr.hits, true, nil
 		}
 		last := page[len(page)-1]
 		f.Before, f.BeforeDigest = last.CreatedAt, last.Digest
 	}
+}
+
+// scan matches the pieces of page; full is true, and it stops, when a
+// piece matches a deposit beyond maxHits.
+func (sr *search) scan(ctx context.Context, page []*navette.Evidence) (full bool, err error) {
+	for _, ev := range page {
+		c, err := sr.claims(ctx, ev)
+		if err != nil {
+			return false, err
+		}
+		if c != nil && !sr.add(ev, c) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // search is one run of Service.Search.

@@ -463,16 +463,7 @@ func (p *page) parties() {
 	if a.Sender != nil {
 		p.field("Expéditeur", party(a.Sender))
 	}
-	for i, r := range a.Recipients {
-		label := ""
-		if i == 0 {
-			label = "Destinataire"
-			if len(a.Recipients) > 1 {
-				label = "Destinataires"
-			}
-		}
-		p.field(label, party(&r))
-	}
+	p.partyList("Destinataire", "Destinataires", a.Recipients)
 	if a.By != nil {
 		p.field(byLabel(a.Kind), party(a.By))
 		if a.By.Auth != nil {
@@ -482,17 +473,24 @@ func (p *page) parties() {
 	if a.For != nil {
 		p.field("Pour le compte de", party(a.For))
 	}
-	for i, r := range a.NotFetchedBy {
-		label := ""
-		if i == 0 {
-			label = "Non retiré par"
-		}
-		p.field(label, party(&r))
-	}
+	p.partyList("Non retiré par", "Non retiré par", a.NotFetchedBy)
 	if n := a.Notice; n != nil {
 		p.field("Avis adressé à", clean(n.To))
 		p.monoField("Identifiant du message", clean(n.MessageID))
 		p.field("Accepté le", frenchDate(n.AcceptedAt))
+	}
+}
+
+// partyList writes the parties ps, labelled one, or many if there are
+// several, on the first line only.
+func (p *page) partyList(one, many string, ps []Party) {
+	label := one
+	if len(ps) > 1 {
+		label = many
+	}
+	for i := range ps {
+		p.field(label, party(&ps[i]))
+		label = ""
 	}
 }
 

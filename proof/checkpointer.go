@@ -182,16 +182,9 @@ func (c *Checkpointer) CheckpointFor(ctx context.Context, leaf int64) (*navette.
 
 // issue does Checkpoint's work, holding the lock.
 func (c *Checkpointer) issue(ctx context.Context) (*navette.Checkpoint, error) {
-	size, err := c.Store.TreeSize(ctx)
+	size, latest, err := c.current(ctx)
 	if err != nil {
 		return nil, err
-	}
-	latest, err := c.Store.LatestCheckpoint(ctx)
-	if err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
-		return nil, err
-	}
-	if latest != nil && latest.Size > size {
-		return nil, navette.WrapError(navette.EINTERNAL, fmt.Errorf("%w: the tree has %d leaves, its checkpoint %d", ErrInconsistent, size, latest.Size), "")
 	}
 	if latest != nil && latest.Size == size {
 		return latest, nil
@@ -205,15 +198,8 @@ func (c *Checkpointer) issue(ctx context.Context) (*navette.Checkpoint, error) {
 		return nil, wrapTree(err)
 	}
 	if latest != nil {
-		if err := checkStored(latest, c.Keys.Verifiers()); err != nil {
-			return nil, navette.WrapError(navette.EINTERNAL, fmt.Errorf("%w: checkpoint %d: %w", ErrInconsistent, latest.Size, err), "")
-		}
-		p, err := tlog.ProveTree(size, latest.Size, r)
-		if err != nil {
-			return nil, wrapTree(err)
-		}
-		if err := tlog.CheckTree(p, size, root, latest.Size, latest.Root); err != nil {
-			return nil, navette.WrapError(navette.EINTERNAL, fmt.Errorf("%w: from %d to %d leaves: %w", ErrInconsistent, latest.Size, size, err), "")
+		if err := c.extends(latest, size, root, r); err != nil {
+			return nil, err
 		}
 	}
 	signer, err := c.Keys.Signer()
@@ -224,10 +210,48 @@ func (c *Checkpointer) issue(ctx context.Context) (*navette.Checkpoint, error) {
 	if err != nil {
 		return nil, navette.WrapError(navette.EINTERNAL, fmt.Errorf("proof: sign a checkpoint: %w", err), "")
 	}
-	cp := &navette.Checkpoint{Size: size, Root: root, Note: msg, CreatedAt: c.Clock.Now()}
+	return c.add(ctx, &navette.Checkpoint{Size: size, Root: root, Note: msg, CreatedAt: c.Clock.Now()})
+}
+
+// current returns the tree's size and its latest checkpoint, nil if none;
+// ErrInconsistent if the checkpoint is of a larger tree.
+func (c *Checkpointer) current(ctx context.Context) (int64, *navette.Checkpoint, error) {
+	size, err := c.Store.TreeSize(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	latest, err := c.Store.LatestCheckpoint(ctx)
+	if err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
+		return 0, nil, err
+	}
+	if latest != nil && latest.Size > size {
+		return 0, nil, navette.WrapError(navette.EINTERNAL, fmt.Errorf("%w: the tree has %d leaves, its checkpoint %d", ErrInconsistent, size, latest.Size), "")
+	}
+	return size, latest, nil
+}
+
+// extends checks that latest is a checkpoint the keys signed and that the
+// tree of size leaves and root hash root, read by r, extends it; or
+// returns ErrInconsistent.
+func (c *Checkpointer) extends(latest *navette.Checkpoint, size int64, root tlog.Hash, r tlog.HashReader) error {
+	if err := checkStored(latest, c.Keys.Verifiers()); err != nil {
+		return navette.WrapError(navette.EINTERNAL, fmt.Errorf("%w: checkpoint %d: %w", ErrInconsistent, latest.Size, err), "")
+	}
+	p, err := tlog.ProveTree(size, latest.Size, r)
+	if err != nil {
+		return wrapTree(err)
+	}
+	if err := tlog.CheckTree(p, size, root, latest.Size, latest.Root); err != nil {
+		return navette.WrapError(navette.EINTERNAL, fmt.Errorf("%w: from %d to %d leaves: %w", ErrInconsistent, latest.Size, size, err), "")
+	}
+	return nil
+}
+
+// add stores cp and wakes the stamper, or returns the checkpoint of the
+// same tree another node stored at the same time.
+func (c *Checkpointer) add(ctx context.Context, cp *navette.Checkpoint) (*navette.Checkpoint, error) {
 	if err := c.Store.AddCheckpoint(ctx, cp); navette.IsCode(err, navette.ECONFLICT) {
-		// Another node signed this tree at the same time.
-		cps, err := c.Store.Checkpoints(ctx, navette.CheckpointFilter{MinSize: size, Limit: 1})
+		cps, err := c.Store.Checkpoints(ctx, navette.CheckpointFilter{MinSize: cp.Size, Limit: 1})
 		if err != nil {
 			return nil, err
 		}

@@ -88,28 +88,8 @@ type verifier struct {
 }
 
 func (v *verifier) run() error {
-	var after int64
-	for {
-		evs, err := v.s.Events(v.ctx, navette.EventFilter{AfterSeq: after, Limit: 1000})
-		if err != nil {
-			return err
-		}
-		for i := range evs {
-			e := &evs[i]
-			after = e.Seq
-			if e.Leaf != v.n {
-				return v.bad(v.n, fmt.Sprintf("the event at this place (seq %d) has leaf %d: an event was removed, inserted or moved", e.Seq, e.Leaf))
-			}
-			if err := v.add(e); err != nil {
-				return err
-			}
-			if err := v.checkpoints(); err != nil {
-				return err
-			}
-		}
-		if len(evs) < 1000 {
-			break
-		}
+	if err := v.replay(); err != nil {
+		return err
 	}
 	if err := v.compare(); err != nil {
 		return err
@@ -121,28 +101,86 @@ func (v *verifier) run() error {
 	if err != nil {
 		return err
 	}
-	if size < v.n {
-		return v.bad(size, fmt.Sprintf("the store counts %d leaves, the journal has %d events", size, v.n))
+	if err := v.checkEnd(size); err != nil {
+		return err
 	}
-	if size == v.n {
-		if _, err := v.s.ReadHashes(v.ctx, []int64{v.next}); err == nil {
-			return v.bad(v.n, "the tree has hashes past its last leaf")
-		} else if !navette.IsCode(err, navette.ENOTFOUND) {
-			return err
-		}
-	}
-	if v.n > 0 {
-		root, err := tlog.TreeHash(v.n, v.mem())
-		if err != nil {
-			return wrapTree(err)
-		}
-		v.report.Root = root
+	if err := v.setRoot(); err != nil {
+		return err
 	}
 	// Checkpoints of larger trees than there is show events removed from
 	// the end.
 	if err := v.checkpoints(); err != nil {
 		return err
 	}
+	return v.checkLate(size)
+}
+
+// replay adds the journal's events, in order, to the recomputed tree, and
+// checks each checkpoint once its tree is complete.
+func (v *verifier) replay() error {
+	var after int64
+	for {
+		evs, err := v.s.Events(v.ctx, navette.EventFilter{AfterSeq: after, Limit: 1000})
+		if err != nil {
+			return err
+		}
+		for i := range evs {
+			after = evs[i].Seq
+			if err := v.replayEvent(&evs[i]); err != nil {
+				return err
+			}
+		}
+		if len(evs) < 1000 {
+			return nil
+		}
+	}
+}
+
+// replayEvent checks that e is the next leaf, adds it, and checks the
+// checkpoints of the tree it completes.
+func (v *verifier) replayEvent(e *navette.Event) error {
+	if e.Leaf != v.n {
+		return v.bad(v.n, fmt.Sprintf("the event at this place (seq %d) has leaf %d: an event was removed, inserted or moved", e.Seq, e.Leaf))
+	}
+	if err := v.add(e); err != nil {
+		return err
+	}
+	return v.checkpoints()
+}
+
+// checkEnd checks the store's count of size leaves against the v.n
+// events, and that a tree of exactly v.n leaves has no hash past its last.
+func (v *verifier) checkEnd(size int64) error {
+	if size < v.n {
+		return v.bad(size, fmt.Sprintf("the store counts %d leaves, the journal has %d events", size, v.n))
+	}
+	if size > v.n {
+		return nil
+	}
+	if _, err := v.s.ReadHashes(v.ctx, []int64{v.next}); err == nil {
+		return v.bad(v.n, "the tree has hashes past its last leaf")
+	} else if !navette.IsCode(err, navette.ENOTFOUND) {
+		return err
+	}
+	return nil
+}
+
+// setRoot reports the recomputed tree's root hash, if it has leaves.
+func (v *verifier) setRoot() error {
+	if v.n == 0 {
+		return nil
+	}
+	root, err := tlog.TreeHash(v.n, v.mem())
+	if err != nil {
+		return wrapTree(err)
+	}
+	v.report.Root = root
+	return nil
+}
+
+// checkLate checks that no checkpoint left, given or stored, signed a
+// tree larger than both the journal's and the store's size.
+func (v *verifier) checkLate(size int64) error {
 	late := v.extra
 	if len(v.cps) > 0 {
 		late = append(late, v.cps[0])
@@ -158,16 +196,7 @@ func (v *verifier) run() error {
 // add makes e the next leaf of the recomputed tree.
 func (v *verifier) add(e *navette.Event) error {
 	hs, err := tlog.StoredHashesForRecordHash(v.n, tlog.RecordHash(navette.EventLeaf(e)), tlog.HashReaderFunc(func(xs []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(xs))
-		for i, x := range xs {
-			h, ok := v.frontier[x]
-			if !ok {
-				return nil, fmt.Errorf("proof: verify: stored hash %d not kept", x)
-			}
-			out[i] = h
-			delete(v.frontier, x) // a left subtree is merged once
-		}
-		return out, nil
+		return v.kept(xs, true) // a left subtree is merged once
 	}))
 	if err != nil {
 		return wrapTree(err)
@@ -189,17 +218,24 @@ func (v *verifier) add(e *navette.Event) error {
 
 // mem reads the recomputed tree's edge.
 func (v *verifier) mem() tlog.HashReader {
-	return tlog.HashReaderFunc(func(xs []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(xs))
-		for i, x := range xs {
-			h, ok := v.frontier[x]
-			if !ok {
-				return nil, fmt.Errorf("proof: verify: stored hash %d not kept", x)
-			}
-			out[i] = h
+	return tlog.HashReaderFunc(func(xs []int64) ([]tlog.Hash, error) { return v.kept(xs, false) })
+}
+
+// kept returns the hashes at xs of the recomputed tree's edge, and forgets
+// them if forget.
+func (v *verifier) kept(xs []int64, forget bool) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(xs))
+	for i, x := range xs {
+		h, ok := v.frontier[x]
+		if !ok {
+			return nil, fmt.Errorf("proof: verify: stored hash %d not kept", x)
 		}
-		return out, nil
-	})
+		out[i] = h
+		if forget {
+			delete(v.frontier, x)
+		}
+	}
+	return out, nil
 }
 
 // compare checks the pending recomputed hashes against the stored ones.
@@ -255,34 +291,16 @@ func (v *verifier) bad(leaf int64, reason string) error {
 // stored ones ahead as needed.
 func (v *verifier) checkpoints() error {
 	for {
-		if len(v.cps) == 0 {
-			if v.cpEnd {
-				break
-			}
-			cps, err := v.s.Checkpoints(v.ctx, navette.CheckpointFilter{MinSize: v.cpNext, Limit: 100})
-			if err != nil {
-				return err
-			}
-			v.cps, v.cpEnd = cps, len(cps) < 100
-			if len(cps) == 0 {
-				break
-			}
-		}
-		c := v.cps[0]
-		if c.Size > v.n {
-			break
-		}
-		v.cps, v.cpNext = v.cps[1:], c.Size+1
-		if err := checkStored(c, v.keys); err != nil {
-			return v.badCheckpoint(c, "its signature does not verify with the published keys, or it was altered: "+err.Error())
-		}
-		if c.Size < v.n {
-			return v.badCheckpoint(c, "it was not read in order")
-		}
-		if err := v.holds(c); err != nil {
+		c, err := v.nextStored()
+		if err != nil {
 			return err
 		}
-		v.report.Latest = c
+		if c == nil {
+			break
+		}
+		if err := v.checkStoredCheckpoint(c); err != nil {
+			return err
+		}
 	}
 	for _, c := range v.extra {
 		if c.Size == v.n {
@@ -291,6 +309,46 @@ func (v *verifier) checkpoints() error {
 			}
 		}
 	}
+	return nil
+}
+
+// nextStored returns the next stored checkpoint if it is of a tree of at
+// most v.n leaves, reading ahead as needed; nil if there is none.
+func (v *verifier) nextStored() (*navette.Checkpoint, error) {
+	if len(v.cps) == 0 {
+		if v.cpEnd {
+			return nil, nil
+		}
+		cps, err := v.s.Checkpoints(v.ctx, navette.CheckpointFilter{MinSize: v.cpNext, Limit: 100})
+		if err != nil {
+			return nil, err
+		}
+		v.cps, v.cpEnd = cps, len(cps) < 100
+		if len(cps) == 0 {
+			return nil, nil
+		}
+	}
+	c := v.cps[0]
+	if c.Size > v.n {
+		return nil, nil
+	}
+	v.cps, v.cpNext = v.cps[1:], c.Size+1
+	return c, nil
+}
+
+// checkStoredCheckpoint checks that the stored checkpoint c verifies with
+// the published keys, comes in order, and holds.
+func (v *verifier) checkStoredCheckpoint(c *navette.Checkpoint) error {
+	if err := checkStored(c, v.keys); err != nil {
+		return v.badCheckpoint(c, "its signature does not verify with the published keys, or it was altered: "+err.Error())
+	}
+	if c.Size < v.n {
+		return v.badCheckpoint(c, "it was not read in order")
+	}
+	if err := v.holds(c); err != nil {
+		return err
+	}
+	v.report.Latest = c
 	return nil
 }
 

@@ -36,69 +36,109 @@ func FromPDF(pdf []byte) ([]byte, error) {
 	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
 		return nil, failf("not a PDF", "ce n'est pas un PDF")
 	}
-	files := map[int][]byte{} // embedded file streams by object number
-	var order []int
-	names := map[string]int{} // file spec names to their stream's object number
+	a := &pdfAttachments{files: map[int][]byte{}, names: map[string]int{}}
+	if err := a.scan(pdf); err != nil {
+		return nil, err
+	}
+	return a.receipt()
+}
+
+// pdfAttachments are the files a PDF embeds, as FromPDF finds them.
+type pdfAttachments struct {
+	files map[int][]byte // embedded file streams by object number
+	order []int          // their object numbers, first seen first
+	names map[string]int // file spec names to their stream's object number
+}
+
+// scan reads the objects of pdf, one after the other, and keeps its
+// embedded files and the names their file specifications give them.
+func (a *pdfAttachments) scan(pdf []byte) error {
 	pos, n := 0, 0
 	for pos < len(pdf) {
 		m := objHeader.FindSubmatchIndex(pdf[pos:])
 		if m == nil {
-			break
+			return nil
 		}
 		if n++; n > maxPDFObjects {
-			return nil, failf("the PDF has too many objects", "le PDF a trop d'objets")
+			return failf("the PDF has too many objects", "le PDF a trop d'objets")
 		}
 		num, _ := strconv.Atoi(string(pdf[pos+m[2] : pos+m[3]]))
-		p := &pdfParser{b: pdf, i: pos + m[1]}
-		pos += m[1]
-		p.space()
-		if !p.has("<<") {
-			continue
-		}
-		v, err := p.value(0)
+		next, err := a.object(pdf, num, pos+m[1])
 		if err != nil {
-			continue
+			return err
 		}
-		pos = p.i
-		dict, _ := v.(pdfDict)
-		switch {
-		case dict.name("Type") == "EmbeddedFile":
-			data, end, err := p.stream(dict)
-			if err != nil {
-				return nil, err
-			}
-			pos = end
-			if len(files) == maxEmbeddedFiles {
-				return nil, failf("the PDF has too many attached files", "le PDF a trop de fichiers joints")
-			}
-			if _, dup := files[num]; !dup {
-				order = append(order, num)
-			}
-			files[num] = data
-		case dict["EF"] != nil:
-			ef, _ := dict["EF"].(pdfDict)
-			ref, ok := ef["F"].(pdfRef)
-			if !ok {
-				ref, ok = ef["UF"].(pdfRef)
-			}
-			if !ok {
-				continue
-			}
-			for _, k := range []string{"UF", "F"} {
-				if s, ok := dict[k].(pdfString); ok && s.text() != "" {
-					names[s.text()] = int(ref)
-					break
-				}
-			}
+		pos = next
+	}
+	return nil
+}
+
+// object reads the object num of pdf whose body starts at i, keeping it if
+// it is an embedded file or a file specification, and returns where the
+// scan goes on. An object that is not a dictionary is passed over.
+func (a *pdfAttachments) object(pdf []byte, num, i int) (int, error) {
+	p := &pdfParser{b: pdf, i: i}
+	p.space()
+	if !p.has("<<") {
+		return i, nil
+	}
+	v, err := p.value(0)
+	if err != nil {
+		return i, nil
+	}
+	dict, _ := v.(pdfDict)
+	switch {
+	case dict.name("Type") == "EmbeddedFile":
+		data, end, err := p.stream(dict)
+		if err != nil {
+			return 0, err
+		}
+		return end, a.addFile(num, data)
+	case dict["EF"] != nil:
+		a.addSpec(dict)
+	}
+	return p.i, nil
+}
+
+// addFile keeps the embedded file stream of object num.
+func (a *pdfAttachments) addFile(num int, data []byte) error {
+	if len(a.files) == maxEmbeddedFiles {
+		return failf("the PDF has too many attached files", "le PDF a trop de fichiers joints")
+	}
+	if _, dup := a.files[num]; !dup {
+		a.order = append(a.order, num)
+	}
+	a.files[num] = data
+	return nil
+}
+
+// addSpec keeps the name a file specification gives its embedded file.
+func (a *pdfAttachments) addSpec(spec pdfDict) {
+	ef, _ := spec["EF"].(pdfDict)
+	ref, ok := ef["F"].(pdfRef)
+	if !ok {
+		ref, ok = ef["UF"].(pdfRef)
+	}
+	if !ok {
+		return
+	}
+	for _, k := range []string{"UF", "F"} {
+		if s, ok := spec[k].(pdfString); ok && s.text() != "" {
+			a.names[s.text()] = int(ref)
+			return
 		}
 	}
-	if num, ok := names[AttachmentName]; ok && files[num] != nil {
-		return inflate(files[num])
+}
+
+// receipt returns the file named receipt.json, or the only file,
+// uncompressed.
+func (a *pdfAttachments) receipt() ([]byte, error) {
+	if num, ok := a.names[AttachmentName]; ok && a.files[num] != nil {
+		return inflate(a.files[num])
 	}
-	if len(order) == 1 {
-		return inflate(files[order[0]])
-	}
-	if len(order) == 0 {
+	switch len(a.order) {
+	case 1:
+		return inflate(a.files[a.order[0]])
+	case 0:
 		return nil, failf("the PDF has no attached receipt (receipt.json)", "le PDF n'a pas de reçu joint (receipt.json)")
 	}
 	return nil, failf("the PDF has several attached files and none named receipt.json", "le PDF a plusieurs fichiers joints et aucun ne s'appelle receipt.json")
@@ -213,7 +253,7 @@ func (p *pdfParser) value(depth int) (any, error) {
 		return p.literal()
 	case c == '<':
 		return p.hexString()
-	case c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.':
+	case isNumberStart(c):
 		return p.number(), nil
 	default:
 		t := p.token()
@@ -222,6 +262,11 @@ func (p *pdfParser) value(depth int) (any, error) {
 		}
 		return pdfName(t), nil // true, false, null
 	}
+}
+
+// isNumberStart reports whether c starts a number.
+func isNumberStart(c byte) bool {
+	return c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.'
 }
 
 // token reads the bytes up to the next delimiter.
@@ -318,41 +363,56 @@ func (p *pdfParser) literal() (pdfString, error) {
 			}
 			nest--
 		case '\\':
-			if p.i >= len(p.b) {
-				return nil, errPDF
+			e, ok, err := p.escape()
+			if err != nil {
+				return nil, err
 			}
-			c = p.b[p.i]
-			p.i++
-			switch c {
-			case 'n':
-				c = '\n'
-			case 'r':
-				c = '\r'
-			case 't':
-				c = '\t'
-			case 'b':
-				c = '\b'
-			case 'f':
-				c = '\f'
-			case '\r', '\n':
-				if c == '\r' && p.i < len(p.b) && p.b[p.i] == '\n' {
-					p.i++
-				}
+			if !ok {
 				continue
-			default:
-				if c >= '0' && c <= '7' {
-					v := int(c - '0')
-					for k := 0; k < 2 && p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '7'; k++ {
-						v = v*8 + int(p.b[p.i]-'0')
-						p.i++
-					}
-					c = byte(v)
-				}
 			}
+			c = e
 		}
 		s = append(s, c)
 	}
 	return nil, errPDF
+}
+
+// pdfEscapes are the bytes a backslash and a letter stand for in a literal
+// string.
+var pdfEscapes = map[byte]byte{'n': '\n', 'r': '\r', 't': '\t', 'b': '\b', 'f': '\f'}
+
+// escape reads what follows a backslash in a literal string: the byte it
+// stands for, or none (ok false) for a line continuation.
+func (p *pdfParser) escape() (c byte, ok bool, err error) {
+	if p.i >= len(p.b) {
+		return 0, false, errPDF
+	}
+	c = p.b[p.i]
+	p.i++
+	if e, ok := pdfEscapes[c]; ok {
+		return e, true, nil
+	}
+	switch {
+	case c == '\r' || c == '\n':
+		if c == '\r' && p.i < len(p.b) && p.b[p.i] == '\n' {
+			p.i++
+		}
+		return 0, false, nil
+	case c >= '0' && c <= '7':
+		return p.octal(c), true, nil
+	}
+	return c, true, nil
+}
+
+// octal reads the rest of an octal escape whose first digit is c: up to
+// two more digits.
+func (p *pdfParser) octal(c byte) byte {
+	v := int(c - '0')
+	for k := 0; k < 2 && p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '7'; k++ {
+		v = v*8 + int(p.b[p.i]-'0')
+		p.i++
+	}
+	return byte(v)
 }
 
 func (p *pdfParser) hexString() (pdfString, error) {
@@ -396,35 +456,8 @@ func (p *pdfParser) stream(d pdfDict) ([]byte, int, error) {
 	if !ok || n < 0 || n > MaxReceiptSize {
 		return nil, 0, bad
 	}
-	var flate bool
-	switch f := d["Filter"].(type) {
-	case nil:
-	case pdfName:
-		flate = f == "FlateDecode"
-		if !flate {
-			return nil, 0, bad
-		}
-	case []any:
-		if len(f) > 1 || len(f) == 1 && f[0] != pdfName("FlateDecode") {
-			return nil, 0, bad
-		}
-		flate = len(f) == 1
-	default:
-		return nil, 0, bad
-	}
-	p.space()
-	if !p.has("stream") {
-		return nil, 0, bad
-	}
-	p.i += len("stream")
-	if p.has("\r\n") {
-		p.i += 2
-	} else if p.has("\n") {
-		p.i++
-	} else {
-		return nil, 0, bad
-	}
-	if int64(len(p.b)-p.i) < int64(n) {
+	flate, ok := flateFilter(d["Filter"])
+	if !ok || !p.streamKeyword() || int64(len(p.b)-p.i) < int64(n) {
 		return nil, 0, bad
 	}
 	data := p.b[p.i : p.i+int(n)]
@@ -439,4 +472,38 @@ func (p *pdfParser) stream(d pdfDict) ([]byte, int, error) {
 		out[0] = 1
 	}
 	return append(out, data...), end, nil
+}
+
+// flateFilter reads a stream's Filter: ok when it is none or FlateDecode
+// alone, flate when it is FlateDecode.
+func flateFilter(f any) (flate, ok bool) {
+	switch f := f.(type) {
+	case nil:
+		return false, true
+	case pdfName:
+		return f == "FlateDecode", f == "FlateDecode"
+	case []any:
+		if len(f) > 1 || len(f) == 1 && f[0] != pdfName("FlateDecode") {
+			return false, false
+		}
+		return len(f) == 1, true
+	}
+	return false, false
+}
+
+// streamKeyword skips white space, the keyword "stream" and its end of
+// line, and reports whether they were there.
+func (p *pdfParser) streamKeyword() bool {
+	p.space()
+	if !p.has("stream") {
+		return false
+	}
+	p.i += len("stream")
+	for _, eol := range []string{"\r\n", "\n"} {
+		if p.has(eol) {
+			p.i += len(eol)
+			return true
+		}
+	}
+	return false
 }

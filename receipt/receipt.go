@@ -231,15 +231,8 @@ func Parse(data []byte) (*Receipt, error) {
 	if err := checkMembers(data); err != nil {
 		return nil, err
 	}
-	var probe struct {
-		Claims    *string `json:"claims"`
-		Timestamp *string `json:"timestamp"`
-	}
-	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, failf("the receipt is not a valid receipt document: %v", "le reçu n'est pas un document de reçu valide : %v", err)
-	}
-	if probe.Claims != nil && *probe.Claims == "" || probe.Timestamp != nil && *probe.Timestamp == "" {
-		return nil, failf("claims or timestamp is present but empty (omit it instead)", "claims ou timestamp est présent mais vide (il doit alors être omis)")
+	if err := checkOmitted(data); err != nil {
+		return nil, err
 	}
 	var r Receipt
 	if err := json.Unmarshal(data, &r); err != nil {
@@ -252,6 +245,22 @@ func Parse(data []byte) (*Receipt, error) {
 		return nil, err
 	}
 	return &r, nil
+}
+
+// checkOmitted refuses claims or timestamp present but empty: they are
+// omitted instead.
+func checkOmitted(data []byte) error {
+	var probe struct {
+		Claims    *string `json:"claims"`
+		Timestamp *string `json:"timestamp"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return failf("the receipt is not a valid receipt document: %v", "le reçu n'est pas un document de reçu valide : %v", err)
+	}
+	if probe.Claims != nil && *probe.Claims == "" || probe.Timestamp != nil && *probe.Timestamp == "" {
+		return failf("claims or timestamp is present but empty (omit it instead)", "claims ou timestamp est présent mais vide (il doit alors être omis)")
+	}
+	return nil
 }
 
 // checkMembers walks the document's objects and refuses a missing, unknown
@@ -271,6 +280,9 @@ func checkMembers(data []byte) error {
 	return nil
 }
 
+// walkObject reads one JSON object whose member names are those of
+// members (true for the required ones), once each, none null; a member
+// named in nested is an object walked with nested's names.
 func walkObject(dec *json.Decoder, members map[string]bool, nested map[string]map[string]bool) error {
 	if t, err := dec.Token(); err != nil {
 		return err
@@ -279,30 +291,12 @@ func walkObject(dec *json.Decoder, members map[string]bool, nested map[string]ma
 	}
 	seen := map[string]bool{}
 	for dec.More() {
-		t, err := dec.Token()
+		name, err := memberName(dec, members, seen)
 		if err != nil {
 			return err
 		}
-		name, _ := t.(string)
-		if _, ok := members[name]; !ok {
-			return errors.New("unknown member " + quote(name))
-		}
-		if seen[name] {
-			return errors.New("member " + quote(name) + " repeated")
-		}
-		seen[name] = true
-		if sub, ok := nested[name]; ok {
-			if err := walkObject(dec, sub, nil); err != nil {
-				return err
-			}
-			continue
-		}
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
+		if err := walkValue(dec, name, nested); err != nil {
 			return err
-		}
-		if string(skip) == "null" {
-			return errors.New("member " + quote(name) + " is null")
 		}
 	}
 	if _, err := dec.Token(); err != nil {
@@ -312,6 +306,40 @@ func walkObject(dec *json.Decoder, members map[string]bool, nested map[string]ma
 		if required && !seen[name] {
 			return errors.New("member " + quote(name) + " missing")
 		}
+	}
+	return nil
+}
+
+// memberName reads a member's name, one of members not seen before, and
+// marks it seen.
+func memberName(dec *json.Decoder, members, seen map[string]bool) (string, error) {
+	t, err := dec.Token()
+	if err != nil {
+		return "", err
+	}
+	name, _ := t.(string)
+	if _, ok := members[name]; !ok {
+		return "", errors.New("unknown member " + quote(name))
+	}
+	if seen[name] {
+		return "", errors.New("member " + quote(name) + " repeated")
+	}
+	seen[name] = true
+	return name, nil
+}
+
+// walkValue reads the value of member name: an object walked with the
+// names nested gives it, or any value but null.
+func walkValue(dec *json.Decoder, name string, nested map[string]map[string]bool) error {
+	if sub, ok := nested[name]; ok {
+		return walkObject(dec, sub, nil)
+	}
+	var skip json.RawMessage
+	if err := dec.Decode(&skip); err != nil {
+		return err
+	}
+	if string(skip) == "null" {
+		return errors.New("member " + quote(name) + " is null")
 	}
 	return nil
 }
@@ -326,6 +354,16 @@ func quote(s string) string {
 
 // checkForm checks the bounds and the shape of each member.
 func (r *Receipt) checkForm() error {
+	for _, check := range []func() error{r.checkBounds, r.checkEvent, r.checkKind, r.checkTimeSource} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkBounds checks that no member is larger than its bound.
+func (r *Receipt) checkBounds() error {
 	e := &r.Event
 	for _, f := range []struct{ name, v string }{
 		{"id", r.ID}, {"kind", r.Kind}, {"deposit_id", r.DepositID}, {"event.type", e.Type},
@@ -345,6 +383,16 @@ func (r *Receipt) checkForm() error {
 		return failf("the time-stamp token is larger than %d bytes", "le jeton d'horodatage dépasse %d octets", MaxTokenSize)
 	case len(r.Inclusion.Hashes) > MaxProofHashes:
 		return failf("the inclusion proof has more than %d hashes", "la preuve d'inclusion a plus de %d empreintes", MaxProofHashes)
+	}
+	return nil
+}
+
+// checkEvent checks the event's index against the proof's tree, the
+// lengths of its hashes and of the proof's, and that claims come with an
+// event that commits to them.
+func (r *Receipt) checkEvent() error {
+	e := &r.Event
+	switch {
 	case e.Index < 0:
 		return failf("the event index is negative", "l'index de l'événement est négatif")
 	case r.Inclusion.TreeSize <= e.Index:
@@ -361,9 +409,20 @@ func (r *Receipt) checkForm() error {
 			return failf("inclusion hash %d is not 32 bytes", "l'empreinte %d de la preuve d'inclusion ne fait pas 32 octets", i)
 		}
 	}
+	return nil
+}
+
+// checkKind checks that the receipt's kind is known.
+func (r *Receipt) checkKind() error {
 	if _, ok := kindEvents[r.Kind]; !ok {
 		return failf("unknown receipt kind %q", "type de reçu inconnu %q", r.Kind)
 	}
+	return nil
+}
+
+// checkTimeSource checks that the time source is known and that a token
+// comes with the TSA's, and only with it.
+func (r *Receipt) checkTimeSource() error {
 	switch {
 	case r.TimeSource == TimeSourceTSA && len(r.Timestamp) == 0:
 		return failf("time_source is tsa but the receipt has no time-stamp token", "time_source vaut tsa mais le reçu n'a pas de jeton d'horodatage")

@@ -150,108 +150,163 @@ func (w *words) check(c string) string {
 // English (lang "en"): what happened, to what and whom, when, and precisely
 // what the receipt proves and what it does not.
 func (r *Result) Text(language string) string {
-	w := lang(language)
-	var b strings.Builder
-	line := func(label, format string, args ...any) {
-		if label != "" {
-			b.WriteString(label)
-			b.WriteString(w.colon)
-		}
-		b.WriteString(strings.Map(noControl, fmt.Sprintf(format, args...)))
-		b.WriteByte('\n')
+	t := &textWriter{w: lang(language)}
+	r.writeHeading(t)
+	if r.Claims != nil {
+		r.Claims.writeWhat(t)
+		r.Claims.writeWho(t)
+	} else {
+		r.Event.writeBare(t)
 	}
-	line("", "%s — %s", w.valid, w.kinds[r.Kind])
+	t.b.WriteByte('\n')
+	r.writeJournal(t)
+	t.b.WriteByte('\n')
+	r.writeProof(t)
+	return t.b.String()
+}
+
+// textWriter builds a rendering, one line at a time.
+type textWriter struct {
+	w *words
+	b strings.Builder
+}
+
+// line writes label and the formatted value, without control characters.
+func (t *textWriter) line(label, format string, args ...any) {
+	if label != "" {
+		t.b.WriteString(label)
+		t.b.WriteString(t.w.colon)
+	}
+	t.b.WriteString(strings.Map(noControl, fmt.Sprintf(format, args...)))
+	t.b.WriteByte('\n')
+}
+
+// writeHeading writes the verdict, the kind of event, the receipt's label
+// and the deposit.
+func (r *Result) writeHeading(t *textWriter) {
+	w := t.w
+	t.line("", "%s — %s", w.valid, w.kinds[r.Kind])
 	if r.ReceiptID != "" {
-		line("", w.label, r.ReceiptID)
+		t.line("", w.label, r.ReceiptID)
 	}
-	b.WriteByte('\n')
-	e := &r.Event
-	c := r.Claims
-	if e.DepositID != "" {
-		line(w.deposit, "%s", e.DepositID)
+	t.b.WriteByte('\n')
+	if r.Event.DepositID != "" {
+		t.line(w.deposit, "%s", r.Event.DepositID)
 	}
-	if c != nil {
-		if c.Deposit != nil && c.Deposit.Reference != "" {
-			line(w.reference, "%s", c.Deposit.Reference)
-		}
-		if c.Sender != nil {
-			line(w.sender, "%s", party(w, c.Sender))
-		}
-		if len(c.Recipients) > 0 {
-			var ps []string
-			for i := range c.Recipients {
-				ps = append(ps, party(w, &c.Recipients[i]))
-			}
-			line(w.recipients, "%s", strings.Join(ps, " ; "))
-		}
-		if len(c.Files) > 0 {
-			line(w.files, "")
-			for i := range c.Files {
-				line("", "  - %s", file(w, &c.Files[i]))
-			}
-		}
-		if c.File != nil {
-			line(w.file, "%s", file(w, c.File))
-		}
-		if c.By != nil {
-			p := party(w, &Party{ID: c.By.ID, Name: c.By.Name, Email: c.By.Email})
-			if c.By.Auth != nil {
-				p += " (" + fmt.Sprintf(w.auth, c.By.Auth.Method, date(w, c.By.Auth.At.Time))
-				if c.By.Auth.Level != "" {
-					p += ", " + fmt.Sprintf(w.level, c.By.Auth.Level)
-				}
-				p += ")"
-			}
-			line(w.by, "%s", p)
-		}
-		if c.For != nil {
-			line(w.forWhom, "%s", party(w, c.For))
-		}
-		if c.Notice != nil {
-			s := fmt.Sprintf(w.to, c.Notice.To, c.Notice.MessageID)
-			if !c.Notice.AcceptedAt.IsZero() {
-				s += ", " + fmt.Sprintf(w.accepted, date(w, c.Notice.AcceptedAt.Time))
-			}
-			line(w.notice, "%s", s)
-		}
-		if len(c.NotFetchedBy) > 0 {
-			var ps []string
-			for i := range c.NotFetchedBy {
-				ps = append(ps, party(w, &c.NotFetchedBy[i]))
-			}
-			line(w.notFetched, "%s", strings.Join(ps, " ; "))
-		}
-		if c.Antivirus != "" {
-			line(w.antivirus, "%s", c.Antivirus)
-		}
-	} else {
-		if e.FileID != "" {
-			line(w.file, "%s", file(w, &File{ID: e.FileID, Size: e.Size, SHA256: e.SHA256}))
-		}
-		if e.ActorID != "" {
-			line(w.actor, "%s", e.ActorID)
+}
+
+// writeWhat writes what the claims say the event was about: the deposit's
+// reference, its parties and its files.
+func (c *Claims) writeWhat(t *textWriter) {
+	w := t.w
+	if c.Deposit != nil && c.Deposit.Reference != "" {
+		t.line(w.reference, "%s", c.Deposit.Reference)
+	}
+	if c.Sender != nil {
+		t.line(w.sender, "%s", party(w, c.Sender))
+	}
+	if len(c.Recipients) > 0 {
+		t.line(w.recipients, "%s", parties(w, c.Recipients))
+	}
+	if len(c.Files) > 0 {
+		t.line(w.files, "")
+		for i := range c.Files {
+			t.line("", "  - %s", file(w, &c.Files[i]))
 		}
 	}
-	b.WriteByte('\n')
-	line(w.event, w.eventAt, e.Type, e.Index)
-	line(w.eventTime, "%s", date(w, r.Time))
-	line(w.journal, w.journalAt, r.Origin, r.TreeSize)
-	line(w.key, "%s", r.Key)
+	if c.File != nil {
+		t.line(w.file, "%s", file(w, c.File))
+	}
+}
+
+// writeWho writes who acted and for whom, the notice, who did not fetch
+// the deposit, and the antivirus.
+func (c *Claims) writeWho(t *textWriter) {
+	w := t.w
+	if c.By != nil {
+		t.line(w.by, "%s", actor(w, c.By))
+	}
+	if c.For != nil {
+		t.line(w.forWhom, "%s", party(w, c.For))
+	}
+	if c.Notice != nil {
+		t.line(w.notice, "%s", notice(w, c.Notice))
+	}
+	if len(c.NotFetchedBy) > 0 {
+		t.line(w.notFetched, "%s", parties(w, c.NotFetchedBy))
+	}
+	if c.Antivirus != "" {
+		t.line(w.antivirus, "%s", c.Antivirus)
+	}
+}
+
+// writeBare writes the file and the actor of an event without claims.
+func (e *Event) writeBare(t *textWriter) {
+	if e.FileID != "" {
+		t.line(t.w.file, "%s", file(t.w, &File{ID: e.FileID, Size: e.Size, SHA256: e.SHA256}))
+	}
+	if e.ActorID != "" {
+		t.line(t.w.actor, "%s", e.ActorID)
+	}
+}
+
+// writeJournal writes the event's place in the journal, its time, the key
+// and the time source.
+func (r *Result) writeJournal(t *textWriter) {
+	w := t.w
+	t.line(w.event, w.eventAt, r.Event.Type, r.Event.Index)
+	t.line(w.eventTime, "%s", date(w, r.Time))
+	t.line(w.journal, w.journalAt, r.Origin, r.TreeSize)
+	t.line(w.key, "%s", r.Key)
 	if r.TSA != nil {
-		line(w.timeSource, "%s — %s", r.TSA.Subject, date(w, r.TSA.Time))
+		t.line(w.timeSource, "%s — %s", r.TSA.Subject, date(w, r.TSA.Time))
 	} else {
-		line(w.timeSource, "%s", w.serverClock)
+		t.line(w.timeSource, "%s", w.serverClock)
 	}
-	b.WriteByte('\n')
-	line("", "%s", w.proves)
+}
+
+// writeProof writes what the receipt proves and what it does not.
+func (r *Result) writeProof(t *textWriter) {
+	w := t.w
+	t.line("", "%s", w.proves)
 	for _, s := range r.proves(w) {
-		line("", "  • %s", s)
+		t.line("", "  • %s", s)
 	}
-	line("", "%s", w.doesNot)
+	t.line("", "%s", w.doesNot)
 	for _, s := range r.doesNotProve(w) {
-		line("", "  • %s", s)
+		t.line("", "  • %s", s)
 	}
-	return b.String()
+}
+
+// actor renders who acted and, when told, how they signed in.
+func actor(w *words, a *Actor) string {
+	p := party(w, &Party{ID: a.ID, Name: a.Name, Email: a.Email})
+	if a.Auth == nil {
+		return p
+	}
+	p += " (" + fmt.Sprintf(w.auth, a.Auth.Method, date(w, a.Auth.At.Time))
+	if a.Auth.Level != "" {
+		p += ", " + fmt.Sprintf(w.level, a.Auth.Level)
+	}
+	return p + ")"
+}
+
+// notice renders an e-mail notice and when the mail server accepted it.
+func notice(w *words, n *Notice) string {
+	s := fmt.Sprintf(w.to, n.To, n.MessageID)
+	if !n.AcceptedAt.IsZero() {
+		s += ", " + fmt.Sprintf(w.accepted, date(w, n.AcceptedAt.Time))
+	}
+	return s
+}
+
+// parties renders people or mailboxes, one after the other.
+func parties(w *words, ps []Party) string {
+	s := make([]string, len(ps))
+	for i := range ps {
+		s[i] = party(w, &ps[i])
+	}
+	return strings.Join(s, " ; ")
 }
 
 func (r *Result) proves(w *words) []string {

@@ -59,19 +59,16 @@ type essCertID struct {
 	IssuerSerial asn1.RawValue `asn1:"optional"`
 }
 
-type signingCertificate struct {
-	Certs    []essCertID
-	Policies asn1.RawValue `asn1:"optional"`
-}
-
 type essCertIDv2 struct {
 	HashAlgorithm pkix.AlgorithmIdentifier `asn1:"optional"`
 	CertHash      []byte
 	IssuerSerial  asn1.RawValue `asn1:"optional"`
 }
 
-type signingCertificateV2 struct {
-	Certs    []essCertIDv2
+// signingCertificate is the attribute's value, of ESS certificate ids
+// essCertID (v1) or essCertIDv2.
+type signingCertificate[ID essCertID | essCertIDv2] struct {
+	Certs    []ID
 	Policies asn1.RawValue `asn1:"optional"`
 }
 
@@ -96,39 +93,16 @@ type TSAResult struct {
 // certificate is for time stamping, and, when roots is set, that it chains
 // to one of them at the token's time.
 func VerifyToken(token, msg []byte, roots *x509.CertPool) (*TSAResult, error) {
-	bad := badToken
 	if err := checkTokenShape(token); err != nil {
 		return nil, err
 	}
-
-	ts, err := timestamp.Parse(token)
+	ts, err := parseStamp(token, msg)
 	if err != nil {
-		return nil, bad("the signature does not hold (%v)", "la signature ne tient pas (%v)", err)
+		return nil, err
 	}
-	if len(ts.Certificates) == 0 {
-		return nil, bad("it carries no TSA certificate, so its signature cannot be checked", "il ne porte pas le certificat de l'autorité, sa signature ne peut être vérifiée")
-	}
-	sum := sha256.Sum256(msg)
-	if ts.HashAlgorithm != crypto.SHA256 || !bytes.Equal(ts.HashedMessage, sum[:]) {
-		return nil, bad("it does not time-stamp this checkpoint (SHA-256 of the checkpoint differs)", "il n'horodate pas ce point de contrôle (l'empreinte SHA-256 diffère)")
-	}
-	p7, err := pkcs7.Parse(token)
+	p7, cert, err := tokenSigner(token)
 	if err != nil {
-		return nil, bad("%v", "%v", err)
-	}
-	var ct asn1.ObjectIdentifier
-	if err := p7.UnmarshalSignedAttribute(oidContentType, &ct); err != nil || !ct.Equal(oidTSTInfo) {
-		return nil, bad("the signed content type is not a TSTInfo", "le type de contenu signé n'est pas un TSTInfo")
-	}
-	cert := p7.GetOnlySigner()
-	if cert == nil {
-		return nil, bad("no certificate for its signer", "aucun certificat pour son signataire")
-	}
-	if !essNames(p7, cert) {
-		return nil, bad("its signed signing-certificate attribute does not name the certificate it carries", "son attribut signé de certificat de signature ne désigne pas le certificat qu'il porte")
-	}
-	if !hasEKU(cert, x509.ExtKeyUsageTimeStamping) {
-		return nil, bad("the TSA certificate is not for time stamping", "le certificat de l'autorité n'est pas destiné à l'horodatage")
+		return nil, err
 	}
 	res := &TSAResult{
 		Time:     ts.Time.UTC(),
@@ -147,6 +121,51 @@ func VerifyToken(token, msg []byte, roots *x509.CertPool) (*TSAResult, error) {
 		res.Trusted = true
 	}
 	return res, nil
+}
+
+// parseStamp reads the token's TSTInfo, checking the signature by the
+// certificate it carries and that it time-stamps SHA-256(msg).
+func parseStamp(token, msg []byte) (*timestamp.Timestamp, error) {
+	bad := badToken
+	ts, err := timestamp.Parse(token)
+	if err != nil {
+		return nil, bad("the signature does not hold (%v)", "la signature ne tient pas (%v)", err)
+	}
+	if len(ts.Certificates) == 0 {
+		return nil, bad("it carries no TSA certificate, so its signature cannot be checked", "il ne porte pas le certificat de l'autorité, sa signature ne peut être vérifiée")
+	}
+	sum := sha256.Sum256(msg)
+	if ts.HashAlgorithm != crypto.SHA256 || !bytes.Equal(ts.HashedMessage, sum[:]) {
+		return nil, bad("it does not time-stamp this checkpoint (SHA-256 of the checkpoint differs)", "il n'horodate pas ce point de contrôle (l'empreinte SHA-256 diffère)")
+	}
+	return ts, nil
+}
+
+// tokenSigner returns the token's CMS structure and its signer's
+// certificate, checking that the signed content type is a TSTInfo, that
+// the signed ESS attribute names the certificate and that the certificate
+// is for time stamping.
+func tokenSigner(token []byte) (*pkcs7.PKCS7, *x509.Certificate, error) {
+	bad := badToken
+	p7, err := pkcs7.Parse(token)
+	if err != nil {
+		return nil, nil, bad("%v", "%v", err)
+	}
+	var ct asn1.ObjectIdentifier
+	if err := p7.UnmarshalSignedAttribute(oidContentType, &ct); err != nil || !ct.Equal(oidTSTInfo) {
+		return nil, nil, bad("the signed content type is not a TSTInfo", "le type de contenu signé n'est pas un TSTInfo")
+	}
+	cert := p7.GetOnlySigner()
+	if cert == nil {
+		return nil, nil, bad("no certificate for its signer", "aucun certificat pour son signataire")
+	}
+	if !essNames(p7, cert) {
+		return nil, nil, bad("its signed signing-certificate attribute does not name the certificate it carries", "son attribut signé de certificat de signature ne désigne pas le certificat qu'il porte")
+	}
+	if !hasEKU(cert, x509.ExtKeyUsageTimeStamping) {
+		return nil, nil, bad("the TSA certificate is not for time stamping", "le certificat de l'autorité n'est pas destiné à l'horodatage")
+	}
+	return p7, cert, nil
 }
 
 // badToken returns VerifyToken's failure, in English and French.
@@ -169,18 +188,31 @@ func checkTokenShape(token []byte) error {
 	if rest, err := asn1.Unmarshal(token, &ci); err != nil || len(rest) != 0 {
 		return bad("not a DER CMS structure", "structure CMS DER illisible")
 	}
-	sd := &ci.Content
-	if !ci.ContentType.Equal(oidSignedData) || sd.Version != 3 || !sd.EncapContentInfo.EContentType.Equal(oidTSTInfo) ||
-		len(sd.SignerInfos) != 1 || len(sd.DigestAlgorithms) != 1 || len(sd.CRLs.FullBytes) != 0 {
+	if !ci.isTimeStamp() {
 		return bad("not a time-stamp token with one signer", "pas un jeton d'horodatage à un seul signataire")
 	}
-	si := &sd.SignerInfos[0]
-	if si.Version != 1 || !sd.DigestAlgorithms[0].Algorithm.Equal(si.DigestAlgorithm.Algorithm) ||
-		!nullParams(sd.DigestAlgorithms[0]) || !nullParams(si.DigestAlgorithm) || !nullParams(si.SignatureAlgorithm) ||
-		len(si.SignedAttrs.FullBytes) == 0 || len(si.UnsignedAttrs.FullBytes) != 0 {
+	if !ci.Content.signerExpected() {
 		return bad("unexpected signer information", "informations de signataire inattendues")
 	}
 	return nil
+}
+
+// isTimeStamp reports whether ci is a SignedData of version 3 of a
+// TSTInfo, with one signer, one digest algorithm and no CRLs.
+func (ci *tokenContentInfo) isTimeStamp() bool {
+	sd := &ci.Content
+	return ci.ContentType.Equal(oidSignedData) && sd.Version == 3 && sd.EncapContentInfo.EContentType.Equal(oidTSTInfo) &&
+		len(sd.SignerInfos) == 1 && len(sd.DigestAlgorithms) == 1 && len(sd.CRLs.FullBytes) == 0
+}
+
+// signerExpected reports whether the one signer of sd is of version 1,
+// digests with sd's one digest algorithm, has algorithms without
+// parameters, and signed attributes but no unsigned ones.
+func (sd *tokenSignedData) signerExpected() bool {
+	si := &sd.SignerInfos[0]
+	return si.Version == 1 && sd.DigestAlgorithms[0].Algorithm.Equal(si.DigestAlgorithm.Algorithm) &&
+		nullParams(sd.DigestAlgorithms[0]) && nullParams(si.DigestAlgorithm) && nullParams(si.SignatureAlgorithm) &&
+		len(si.SignedAttrs.FullBytes) != 0 && len(si.UnsignedAttrs.FullBytes) == 0
 }
 
 // chainsTo checks that the TSA certificate cert of the token p7 chains to
@@ -207,7 +239,7 @@ func nullParams(a pkix.AlgorithmIdentifier) bool {
 // essNames reports whether the token's signed ESS signing-certificate
 // attribute (v2, or v1 with SHA-1) holds the hash of cert first.
 func essNames(p7 *pkcs7.PKCS7, cert *x509.Certificate) bool {
-	var v2 signingCertificateV2
+	var v2 signingCertificate[essCertIDv2]
 	if err := p7.UnmarshalSignedAttribute(oidSigningCertV2, &v2); err == nil {
 		if len(v2.Certs) == 0 {
 			return false
@@ -228,7 +260,7 @@ func essNames(p7 *pkcs7.PKCS7, cert *x509.Certificate) bool {
 		d.Write(cert.Raw)
 		return bytes.Equal(d.Sum(nil), id.CertHash)
 	}
-	var v1 signingCertificate
+	var v1 signingCertificate[essCertID]
 	if err := p7.UnmarshalSignedAttribute(oidSigningCertificate, &v1); err == nil && len(v1.Certs) > 0 {
 		d := crypto.SHA1.New()
 		d.Write(cert.Raw)
@@ -269,24 +301,13 @@ func derElement(b []byte, depth int) ([]byte, error) {
 	if len(b) < 2 {
 		return nil, errors.New("DER element truncated")
 	}
-	id, l := b[0], int(b[1])
+	id := b[0]
 	if id&0x1f == 0x1f {
 		return nil, errors.New("DER high tag number")
 	}
-	b = b[2:]
-	if l&0x80 != 0 {
-		n := l & 0x7f
-		if n == 0 || n > 3 || len(b) < n || b[0] == 0 {
-			return nil, errors.New("DER length not in its shortest definite form")
-		}
-		l = 0
-		for _, c := range b[:n] {
-			l = l<<8 | int(c)
-		}
-		if l < 0x80 {
-			return nil, errors.New("DER length not in its shortest form")
-		}
-		b = b[n:]
+	l, b, err := derLength(b[1:])
+	if err != nil {
+		return nil, err
 	}
 	if l > len(b) {
 		return nil, errors.New("DER element truncated")
@@ -294,11 +315,32 @@ func derElement(b []byte, depth int) ([]byte, error) {
 	content, rest := b[:l], b[l:]
 	if id&0x20 != 0 {
 		for len(content) > 0 {
-			var err error
 			if content, err = derElement(content, depth+1); err != nil {
 				return nil, err
 			}
 		}
 	}
 	return rest, nil
+}
+
+// derLength reads a DER length, of at most three bytes after the first, in
+// its shortest form, and returns it and what follows it.
+func derLength(b []byte) (int, []byte, error) {
+	l := int(b[0])
+	b = b[1:]
+	if l&0x80 == 0 {
+		return l, b, nil
+	}
+	n := l & 0x7f
+	if n == 0 || n > 3 || len(b) < n || b[0] == 0 {
+		return 0, nil, errors.New("DER length not in its shortest definite form")
+	}
+	l = 0
+	for _, c := range b[:n] {
+		l = l<<8 | int(c)
+	}
+	if l < 0x80 {
+		return 0, nil, errors.New("DER length not in its shortest form")
+	}
+	return l, b[n:], nil
 }

@@ -68,62 +68,89 @@ func Verify(r *Receipt, keys []string, opts *Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{ReceiptID: r.ID, Kind: r.Kind, Event: r.Event, Time: r.Event.Time.UTC(), TimeSource: r.TimeSource}
+	if err := res.checkInclusion(r, known); err != nil {
+		return nil, err
+	}
+	if err := r.checkLabels(); err != nil {
+		return nil, err
+	}
+	if err := res.checkClaims(r); err != nil {
+		return nil, err
+	}
+	if err := res.checkTimestamp(r, opts.TSARoots); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
 
-	// 1. The checkpoint: a note signed by a known key whose name is its
-	// origin, of the tree the proof is for.
+// checkInclusion checks that the checkpoint is a note signed by a known key
+// whose name is its origin, of the tree the proof is for, and that the
+// event is the leaf at its index.
+func (res *Result) checkInclusion(r *Receipt, known note.Verifiers) error {
 	key, origin, size, root, err := openCheckpoint([]byte(r.Checkpoint), known)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	res.Key, res.Origin, res.TreeSize, res.Root = key, origin, size, root
 	if size != r.Inclusion.TreeSize {
-		return nil, failf("the checkpoint is of a tree of %d events, the inclusion proof of a tree of %d", "le point de contrôle porte sur un arbre de %d événements, la preuve d'inclusion sur un arbre de %d", size, r.Inclusion.TreeSize)
+		return failf("the checkpoint is of a tree of %d events, the inclusion proof of a tree of %d", "le point de contrôle porte sur un arbre de %d événements, la preuve d'inclusion sur un arbre de %d", size, r.Inclusion.TreeSize)
 	}
-
-	// 2. The event is the leaf at its index.
 	proof := make(tlog.RecordProof, len(r.Inclusion.Hashes))
 	for i, h := range r.Inclusion.Hashes {
 		copy(proof[i][:], h)
 	}
 	if err := tlog.CheckRecord(proof, size, root, r.Event.Index, LeafHash(&r.Event)); err != nil {
-		return nil, failf("the event is not in the signed journal at index %d: the inclusion proof does not lead to the checkpoint's root hash", "l'événement ne figure pas dans le journal signé à l'index %d : la preuve d'inclusion ne mène pas à l'empreinte racine du point de contrôle", r.Event.Index)
+		return failf("the event is not in the signed journal at index %d: the inclusion proof does not lead to the checkpoint's root hash", "l'événement ne figure pas dans le journal signé à l'index %d : la preuve d'inclusion ne mène pas à l'empreinte racine du point de contrôle", r.Event.Index)
 	}
+	return nil
+}
 
-	// 3. The receipt's labels agree with the proven event.
+// checkLabels checks that the receipt's kind and deposit agree with the
+// proven event.
+func (r *Receipt) checkLabels() error {
 	if t := kindEvents[r.Kind]; t != r.Event.Type {
-		return nil, failf("a receipt of kind %q cannot rest on an event of type %q", "un reçu de type %q ne peut reposer sur un événement de type %q", r.Kind, r.Event.Type)
+		return failf("a receipt of kind %q cannot rest on an event of type %q", "un reçu de type %q ne peut reposer sur un événement de type %q", r.Kind, r.Event.Type)
 	}
 	if r.DepositID != r.Event.DepositID {
-		return nil, failf("the receipt's deposit %q is not the event's (%q)", "le dépôt du reçu %q n'est pas celui de l'événement (%q)", r.DepositID, r.Event.DepositID)
+		return failf("the receipt's deposit %q is not the event's (%q)", "le dépôt du reçu %q n'est pas celui de l'événement (%q)", r.DepositID, r.Event.DepositID)
 	}
+	return nil
+}
 
-	// 4. The claims are those the event commits to, and agree with it.
+// checkClaims checks that the claims, when disclosed, are those the event
+// commits to, and agree with it.
+func (res *Result) checkClaims(r *Receipt) error {
 	if r.Claims == "" {
 		res.Redacted = len(r.Event.ClaimsSHA256) != 0
-	} else {
-		sum := sha256.Sum256([]byte(r.Claims))
-		if !bytes.Equal(sum[:], r.Event.ClaimsSHA256) {
-			return nil, failf("the claims are not those the event commits to (their SHA-256 differs from event.claims_sha256)", "les données détaillées ne sont pas celles que l'événement engage (leur SHA-256 diffère de event.claims_sha256)")
-		}
-		c, err := ParseClaims([]byte(r.Claims))
-		if err != nil {
-			return nil, err
-		}
-		if err := c.agree(r); err != nil {
-			return nil, err
-		}
-		res.Claims = c
+		return nil
 	}
+	sum := sha256.Sum256([]byte(r.Claims))
+	if !bytes.Equal(sum[:], r.Event.ClaimsSHA256) {
+		return failf("the claims are not those the event commits to (their SHA-256 differs from event.claims_sha256)", "les données détaillées ne sont pas celles que l'événement engage (leur SHA-256 diffère de event.claims_sha256)")
+	}
+	c, err := ParseClaims([]byte(r.Claims))
+	if err != nil {
+		return err
+	}
+	if err := c.agree(r); err != nil {
+		return err
+	}
+	res.Claims = c
+	return nil
+}
 
-	// 5. The time-stamp token, over the checkpoint's exact bytes.
-	if len(r.Timestamp) != 0 {
-		tsa, err := VerifyToken(r.Timestamp, []byte(r.Checkpoint), opts.TSARoots)
-		if err != nil {
-			return nil, err
-		}
-		res.TSA = tsa
+// checkTimestamp checks the time-stamp token, if any, over the
+// checkpoint's exact bytes.
+func (res *Result) checkTimestamp(r *Receipt, roots *x509.CertPool) error {
+	if len(r.Timestamp) == 0 {
+		return nil
 	}
-	return res, nil
+	tsa, err := VerifyToken(r.Timestamp, []byte(r.Checkpoint), roots)
+	if err != nil {
+		return err
+	}
+	res.TSA = tsa
+	return nil
 }
 
 // keyList parses and de-duplicates verifier keys.
@@ -152,39 +179,66 @@ func keyList(keys []string) (note.Verifiers, error) {
 // openCheckpoint opens a signed checkpoint note and reads its body, the
 // C2SP tlog-checkpoint "<origin>\n<size>\n<base64 root>\n".
 func openCheckpoint(msg []byte, known note.Verifiers) (*Key, string, int64, tlog.Hash, error) {
-	var zero tlog.Hash
-	n, err := note.Open(msg, known)
+	n, err := openNote(msg, known)
 	if err != nil {
-		var unverified *note.UnverifiedNoteError
-		var invalid *note.InvalidSignatureError
-		switch {
-		case errors.As(err, &unverified):
-			return nil, "", 0, zero, failf("the checkpoint is not signed by any of the given keys", "le point de contrôle n'est signé par aucune des clés fournies")
-		case errors.As(err, &invalid):
-			return nil, "", 0, zero, failf("the checkpoint's signature by key %s+%08x is invalid", "la signature du point de contrôle par la clé %s+%08x est invalide", invalid.Name, invalid.Hash)
-		}
-		return nil, "", 0, zero, failf("the checkpoint is not a well-formed signed note", "le point de contrôle n'est pas une note signée bien formée")
+		return nil, "", 0, tlog.Hash{}, err
 	}
-	lines := strings.Split(n.Text, "\n")
+	origin, size, root, err := checkpointBody(n.Text)
+	if err != nil {
+		return nil, "", 0, tlog.Hash{}, err
+	}
+	key, err := originKey(n, known, origin)
+	if err != nil {
+		return nil, "", 0, tlog.Hash{}, err
+	}
+	return key, origin, size, root, nil
+}
+
+// openNote opens a signed note with the known keys, naming the reason it
+// does not open.
+func openNote(msg []byte, known note.Verifiers) (*note.Note, error) {
+	n, err := note.Open(msg, known)
+	if err == nil {
+		return n, nil
+	}
+	var unverified *note.UnverifiedNoteError
+	var invalid *note.InvalidSignatureError
+	switch {
+	case errors.As(err, &unverified):
+		return nil, failf("the checkpoint is not signed by any of the given keys", "le point de contrôle n'est signé par aucune des clés fournies")
+	case errors.As(err, &invalid):
+		return nil, failf("the checkpoint's signature by key %s+%08x is invalid", "la signature du point de contrôle par la clé %s+%08x est invalide", invalid.Name, invalid.Hash)
+	}
+	return nil, failf("the checkpoint is not a well-formed signed note", "le point de contrôle n'est pas une note signée bien formée")
+}
+
+// checkpointBody reads a checkpoint's text: its origin, tree size and
+// root hash, one a line.
+func checkpointBody(text string) (origin string, size int64, root tlog.Hash, err error) {
+	lines := strings.Split(text, "\n")
 	if len(lines) != 4 || lines[3] != "" {
-		return nil, "", 0, zero, failf("the checkpoint is not origin, tree size and root hash", "le point de contrôle n'est pas formé de l'origine, de la taille et de l'empreinte racine")
+		return "", 0, root, failf("the checkpoint is not origin, tree size and root hash", "le point de contrôle n'est pas formé de l'origine, de la taille et de l'empreinte racine")
 	}
-	origin := lines[0]
-	size, err := strconv.ParseInt(lines[1], 10, 64)
+	size, err = strconv.ParseInt(lines[1], 10, 64)
 	if err != nil || size < 1 || strconv.FormatInt(size, 10) != lines[1] {
-		return nil, "", 0, zero, failf("the checkpoint's tree size %q is not a positive decimal number", "la taille d'arbre %q du point de contrôle n'est pas un nombre décimal positif", clip(lines[1]))
+		return "", 0, root, failf("the checkpoint's tree size %q is not a positive decimal number", "la taille d'arbre %q du point de contrôle n'est pas un nombre décimal positif", clip(lines[1]))
 	}
 	rb, err := base64.StdEncoding.Strict().DecodeString(lines[2])
-	if err != nil || len(rb) != len(zero) {
-		return nil, "", 0, zero, failf("the checkpoint's root hash is not 32 bytes in base64", "l'empreinte racine du point de contrôle n'est pas de 32 octets en base64")
+	if err != nil || len(rb) != len(root) {
+		return "", 0, root, failf("the checkpoint's root hash is not 32 bytes in base64", "l'empreinte racine du point de contrôle n'est pas de 32 octets en base64")
 	}
-	var root tlog.Hash
 	copy(root[:], rb)
+	return lines[0], size, root, nil
+}
+
+// originKey returns the known key, named origin, that signed the note n,
+// after checking that every signature is in canonical base64.
+func originKey(n *note.Note, known note.Verifiers, origin string) (*Key, error) {
 	var key *Key
 	for _, s := range n.Sigs {
 		sig, err := base64.StdEncoding.DecodeString(s.Base64)
 		if err != nil || base64.StdEncoding.EncodeToString(sig) != s.Base64 {
-			return nil, "", 0, zero, failf("a signature of the checkpoint is not in canonical base64", "une signature du point de contrôle n'est pas en base64 canonique")
+			return nil, failf("a signature of the checkpoint is not in canonical base64", "une signature du point de contrôle n'est pas en base64 canonique")
 		}
 		v, _ := known.Verifier(s.Name, s.Hash)
 		if k, ok := v.(*Key); ok && key == nil && s.Name == origin {
@@ -192,56 +246,69 @@ func openCheckpoint(msg []byte, known note.Verifiers) (*Key, string, int64, tlog
 		}
 	}
 	if key == nil {
-		return nil, "", 0, zero, failf("the checkpoint's origin %q is not the name of the key that signed it", "l'origine %q du point de contrôle n'est pas le nom de la clé qui l'a signé", clip(origin))
+		return nil, failf("the checkpoint's origin %q is not the name of the key that signed it", "l'origine %q du point de contrôle n'est pas le nom de la clé qui l'a signé", clip(origin))
 	}
-	return key, origin, size, root, nil
+	return key, nil
 }
 
 // agree checks that the claims match the receipt and its event.
 func (c *Claims) agree(r *Receipt) error {
 	e := &r.Event
-	mismatch := func(what string) error {
-		return failf("the claims disagree with the event: %s", "les données détaillées contredisent l'événement : %s", what)
-	}
-	if c.Kind != r.Kind {
+	switch {
+	case c.Kind != r.Kind:
 		return mismatch("kind " + quote(c.Kind) + " ≠ " + quote(r.Kind))
-	}
-	if c.Deposit != nil && c.Deposit.ID != e.DepositID {
+	case c.Deposit != nil && c.Deposit.ID != e.DepositID:
 		return mismatch("deposit " + quote(c.Deposit.ID) + " ≠ " + quote(e.DepositID))
-	}
-	if c.By != nil && c.By.ID != "" && e.ActorID != "" && c.By.ID != e.ActorID {
+	case c.By != nil && c.By.ID != "" && e.ActorID != "" && c.By.ID != e.ActorID:
 		return mismatch("actor " + quote(c.By.ID) + " ≠ " + quote(e.ActorID))
 	}
-	if e.FileID == "" {
-		if c.File != nil {
-			return mismatch("the claims name a file, the event none")
-		}
+	return c.agreeFile(e)
+}
+
+// agreeFile checks that the file the claims name, if any, is the event's,
+// of its size and SHA-256.
+func (c *Claims) agreeFile(e *Event) error {
+	switch {
+	case e.FileID == "" && c.File != nil:
+		return mismatch("the claims name a file, the event none")
+	case e.FileID == "":
 		return nil
 	}
-	var f *File
-	if c.File != nil {
-		if c.File.ID != e.FileID {
-			return mismatch("file " + quote(c.File.ID) + " ≠ " + quote(e.FileID))
-		}
-		f = c.File
-	} else {
-		for i := range c.Files {
-			if c.Files[i].ID == e.FileID {
-				f = &c.Files[i]
-				break
-			}
-		}
-		if f == nil && len(c.Files) > 0 {
-			return mismatch("the event's file " + quote(e.FileID) + " is not among the claims' files")
-		}
+	f, err := c.eventFile(e)
+	if f == nil || err != nil {
+		return err
 	}
-	if f != nil {
-		if f.Size != e.Size {
-			return mismatch("size " + strconv.FormatInt(f.Size, 10) + " ≠ " + strconv.FormatInt(e.Size, 10))
-		}
-		if len(e.SHA256) != 0 && !bytes.Equal(f.SHA256, e.SHA256) {
-			return mismatch("the file's SHA-256 differs")
-		}
+	if f.Size != e.Size {
+		return mismatch("size " + strconv.FormatInt(f.Size, 10) + " ≠ " + strconv.FormatInt(e.Size, 10))
+	}
+	if len(e.SHA256) != 0 && !bytes.Equal(f.SHA256, e.SHA256) {
+		return mismatch("the file's SHA-256 differs")
 	}
 	return nil
+}
+
+// eventFile returns the claims' file that is the event's: the one file
+// the claims name, or the event's among their files; nil when the claims
+// name no file.
+func (c *Claims) eventFile(e *Event) (*File, error) {
+	if c.File != nil {
+		if c.File.ID != e.FileID {
+			return nil, mismatch("file " + quote(c.File.ID) + " ≠ " + quote(e.FileID))
+		}
+		return c.File, nil
+	}
+	for i := range c.Files {
+		if c.Files[i].ID == e.FileID {
+			return &c.Files[i], nil
+		}
+	}
+	if len(c.Files) > 0 {
+		return nil, mismatch("the event's file " + quote(e.FileID) + " is not among the claims' files")
+	}
+	return nil, nil
+}
+
+// mismatch is agree's failure.
+func mismatch(what string) error {
+	return failf("the claims disagree with the event: %s", "les données détaillées contredisent l'événement : %s", what)
 }

@@ -118,13 +118,8 @@ func New(cfg Config) (*Client, error) {
 		return nil, navette.Errorf(navette.EINVALID, "The time-stamping authority's URL must be http:// or https:// with a host.")
 	}
 	c := &Client{desc: u.Redacted(), max: cfg.MaxResponse}
-	if u.User != nil {
-		if u.Scheme != "https" {
-			return nil, navette.Errorf(navette.EINVALID, "A password for the time-stamping authority is only sent over https.")
-		}
-		c.user = u.User.Username()
-		c.password, _ = u.User.Password()
-		u.User = nil
+	if err := c.takeCredentials(u); err != nil {
+		return nil, err
 	}
 	c.url = u.String()
 	if c.max <= 0 {
@@ -139,13 +134,8 @@ func New(cfg Config) (*Client, error) {
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	tr.ResponseHeaderTimeout = timeout
 	if cfg.CAFile != "" {
-		pem, err := os.ReadFile(cfg.CAFile)
-		if err != nil {
-			return nil, navette.WrapError(navette.EINVALID, err, "The time-stamping authority's CA file cannot be read.")
-		}
-		c.roots = x509.NewCertPool()
-		if !c.roots.AppendCertsFromPEM(pem) {
-			return nil, navette.Errorf(navette.EINVALID, "The time-stamping authority's CA file holds no PEM certificate.")
+		if err := c.readRoots(cfg.CAFile); err != nil {
+			return nil, err
 		}
 		tr.TLSClientConfig.RootCAs = c.roots
 	}
@@ -157,6 +147,34 @@ func New(cfg Config) (*Client, error) {
 		},
 	}
 	return c, nil
+}
+
+// takeCredentials moves the user and password of u, if any, to c; they
+// are only sent over https.
+func (c *Client) takeCredentials(u *url.URL) error {
+	if u.User == nil {
+		return nil
+	}
+	if u.Scheme != "https" {
+		return navette.Errorf(navette.EINVALID, "A password for the time-stamping authority is only sent over https.")
+	}
+	c.user = u.User.Username()
+	c.password, _ = u.User.Password()
+	u.User = nil
+	return nil
+}
+
+// readRoots reads the PEM certificates of file as c's roots.
+func (c *Client) readRoots(file string) error {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return navette.WrapError(navette.EINVALID, err, "The time-stamping authority's CA file cannot be read.")
+	}
+	c.roots = x509.NewCertPool()
+	if !c.roots.AppendCertsFromPEM(pem) {
+		return navette.Errorf(navette.EINVALID, "The time-stamping authority's CA file holds no PEM certificate.")
+	}
+	return nil
 }
 
 // Roots returns the certificates of Config.CAFile, or nil without one: the
@@ -349,6 +367,31 @@ func verify(token, digest []byte, roots *x509.CertPool) (*timestamp.Timestamp, *
 	if err := checkDER(token); err != nil {
 		return nil, nil, err
 	}
+	p7, cert, err := signer(token)
+	if err != nil {
+		return nil, nil, err
+	}
+	ts, err := stamp(token, digest)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !hasTimeStamping(cert) {
+		return nil, nil, errors.New("the signing certificate is not for time-stamping")
+	}
+	if err := checkSigningCertificate(p7, cert); err != nil {
+		return nil, nil, err
+	}
+	if roots != nil {
+		if err := chains(roots, p7, cert, ts.Time); err != nil {
+			return nil, nil, err
+		}
+	}
+	return ts, cert, nil
+}
+
+// signer returns the token's CMS structure and the certificate of its one
+// signer, which the token must carry.
+func signer(token []byte) (*pkcs7.PKCS7, *x509.Certificate, error) {
 	p7, err := pkcs7.Parse(token)
 	if err != nil {
 		return nil, nil, err
@@ -360,40 +403,44 @@ func verify(token, digest []byte, roots *x509.CertPool) (*timestamp.Timestamp, *
 	if cert == nil {
 		return nil, nil, errors.New("the token does not carry its signing certificate")
 	}
+	return p7, cert, nil
+}
+
+// stamp returns the token's TSTInfo, checking that it stamps digest, a
+// SHA-256.
+func stamp(token, digest []byte) (*timestamp.Timestamp, error) {
 	// timestamp.Parse checks the signature with the certificate the token
 	// carries, and parses TSTInfo.
 	ts, err := timestamp.Parse(token)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if ts.HashAlgorithm != crypto.SHA256 {
-		return nil, nil, fmt.Errorf("the token stamps a %v digest, not SHA-256", ts.HashAlgorithm)
+		return nil, fmt.Errorf("the token stamps a %v digest, not SHA-256", ts.HashAlgorithm)
 	}
 	if len(digest) != sha256.Size || subtle.ConstantTimeCompare(ts.HashedMessage, digest) != 1 {
-		return nil, nil, errors.New("the token stamps another digest")
+		return nil, errors.New("the token stamps another digest")
 	}
-	if !hasTimeStamping(cert) {
-		return nil, nil, errors.New("the signing certificate is not for time-stamping")
+	return ts, nil
+}
+
+// chains checks that cert chains, through the certificates of p7, to one
+// of roots at the time at.
+func chains(roots *x509.CertPool, p7 *pkcs7.PKCS7, cert *x509.Certificate, at time.Time) error {
+	inter := x509.NewCertPool()
+	for _, c := range p7.Certificates {
+		inter.AddCert(c)
 	}
-	if err := checkSigningCertificate(p7, cert); err != nil {
-		return nil, nil, err
+	_, err := cert.Verify(x509.VerifyOptions{
+		Roots:         roots,
+		Intermediates: inter,
+		CurrentTime:   at,
+		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping},
+	})
+	if err != nil {
+		return fmt.Errorf("the signing certificate does not chain to a trusted root: %w", err)
 	}
-	if roots != nil {
-		inter := x509.NewCertPool()
-		for _, c := range p7.Certificates {
-			inter.AddCert(c)
-		}
-		_, err := cert.Verify(x509.VerifyOptions{
-			Roots:         roots,
-			Intermediates: inter,
-			CurrentTime:   ts.Time,
-			KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping},
-		})
-		if err != nil {
-			return nil, nil, fmt.Errorf("the signing certificate does not chain to a trusted root: %w", err)
-		}
-	}
-	return ts, cert, nil
+	return nil
 }
 
 // hasTimeStamping reports whether cert's only extended key usage is
@@ -415,38 +462,54 @@ type signingCertificate struct {
 func checkSigningCertificate(p7 *pkcs7.PKCS7, cert *x509.Certificate) error {
 	var sc signingCertificate
 	if err := p7.UnmarshalSignedAttribute(oidSigningCertificateV2, &sc); err == nil && len(sc.Certs) > 0 {
-		var id struct {
-			HashAlgorithm pkix.AlgorithmIdentifier `asn1:"optional"`
-			CertHash      []byte
-			IssuerSerial  asn1.RawValue `asn1:"optional"`
-		}
-		if rest, err := asn1.Unmarshal(sc.Certs[0].FullBytes, &id); err != nil || len(rest) > 0 {
-			return errors.New("the signed signing-certificate attribute is malformed")
-		}
-		if id.HashAlgorithm.Algorithm != nil && !id.HashAlgorithm.Algorithm.Equal(oidSHA256) {
-			return fmt.Errorf("the signed signing-certificate attribute uses hash %v, not SHA-256", id.HashAlgorithm.Algorithm)
-		}
-		sum := sha256.Sum256(cert.Raw)
-		if subtle.ConstantTimeCompare(id.CertHash, sum[:]) != 1 {
-			return errors.New("the signing certificate is not the one the signed attributes name")
-		}
-		return nil
+		return checkCertIDv2(sc.Certs[0].FullBytes, cert)
 	}
 	if err := p7.UnmarshalSignedAttribute(oidSigningCertificate, &sc); err == nil && len(sc.Certs) > 0 {
-		var id struct {
-			CertHash     []byte
-			IssuerSerial asn1.RawValue `asn1:"optional"`
-		}
-		if rest, err := asn1.Unmarshal(sc.Certs[0].FullBytes, &id); err != nil || len(rest) > 0 {
-			return errors.New("the signed signing-certificate attribute is malformed")
-		}
-		sum := sha1.Sum(cert.Raw)
-		if subtle.ConstantTimeCompare(id.CertHash, sum[:]) != 1 {
-			return errors.New("the signing certificate is not the one the signed attributes name")
-		}
-		return nil
+		return checkCertIDv1(sc.Certs[0].FullBytes, cert)
 	}
 	return errors.New("the token's signed attributes do not name the signing certificate")
+}
+
+// checkCertIDv2 checks that der is an ESSCertIDv2 with the SHA-256 of
+// cert.
+func checkCertIDv2(der []byte, cert *x509.Certificate) error {
+	var id struct {
+		HashAlgorithm pkix.AlgorithmIdentifier `asn1:"optional"`
+		CertHash      []byte
+		IssuerSerial  asn1.RawValue `asn1:"optional"`
+	}
+	if rest, err := asn1.Unmarshal(der, &id); err != nil || len(rest) > 0 {
+		return errMalformedCertID
+	}
+	if id.HashAlgorithm.Algorithm != nil && !id.HashAlgorithm.Algorithm.Equal(oidSHA256) {
+		return fmt.Errorf("the signed signing-certificate attribute uses hash %v, not SHA-256", id.HashAlgorithm.Algorithm)
+	}
+	sum := sha256.Sum256(cert.Raw)
+	return sameCertHash(id.CertHash, sum[:])
+}
+
+// checkCertIDv1 checks that der is an ESSCertID with the SHA-1 of cert.
+func checkCertIDv1(der []byte, cert *x509.Certificate) error {
+	var id struct {
+		CertHash     []byte
+		IssuerSerial asn1.RawValue `asn1:"optional"`
+	}
+	if rest, err := asn1.Unmarshal(der, &id); err != nil || len(rest) > 0 {
+		return errMalformedCertID
+	}
+	sum := sha1.Sum(cert.Raw)
+	return sameCertHash(id.CertHash, sum[:])
+}
+
+var errMalformedCertID = errors.New("the signed signing-certificate attribute is malformed")
+
+// sameCertHash checks that the hash the signed attributes name is sum, the
+// signing certificate's.
+func sameCertHash(named, sum []byte) error {
+	if subtle.ConstantTimeCompare(named, sum) != 1 {
+		return errors.New("the signing certificate is not the one the signed attributes name")
+	}
+	return nil
 }
 
 // CMS structures (RFC 5652) as checkDER reads them: what the signature
@@ -497,41 +560,71 @@ var (
 // attributes is refused. Certificates other than the signer's serve only
 // to build a chain to the roots given to Verify.
 func checkDER(token []byte) error {
+	sd, err := parseSignedData(token)
+	if err != nil {
+		return err
+	}
+	si, err := onlySigner(sd)
+	if err != nil {
+		return err
+	}
+	if err := checkSignedAttrs(si.SignedAttrs.Bytes); err != nil {
+		return err
+	}
+	return checkAlgorithms(sd, si)
+}
+
+// parseSignedData reads token as a ContentInfo holding a SignedData of
+// version 3 whose content is a TSTInfo in an OCTET STRING, with no CRLs.
+func parseSignedData(token []byte) (*signedData, error) {
 	var ci contentInfo
 	if err := unmarshalDER(token, &ci); err != nil {
-		return fmt.Errorf("the token is not DER: %w", err)
+		return nil, fmt.Errorf("the token is not DER: %w", err)
 	}
 	if !ci.ContentType.Equal(oidSignedData) || !explicit0(ci.Content) {
-		return errors.New("the token is not CMS SignedData")
+		return nil, errors.New("the token is not CMS SignedData")
 	}
 	var sd signedData
 	if err := unmarshalDER(ci.Content.Bytes, &sd); err != nil {
-		return fmt.Errorf("the token's SignedData is not DER: %w", err)
+		return nil, fmt.Errorf("the token's SignedData is not DER: %w", err)
 	}
 	if sd.Version != 3 || !sd.EncapContentInfo.EContentType.Equal(oidTSTInfo) || !explicit0(sd.EncapContentInfo.EContent) {
-		return errors.New("the token's SignedData is not a TSTInfo of version 3")
+		return nil, errors.New("the token's SignedData is not a TSTInfo of version 3")
 	}
 	var content asn1.RawValue
-	if err := unmarshalDER(sd.EncapContentInfo.EContent.Bytes, &content); err != nil || content.Class != asn1.ClassUniversal || content.Tag != asn1.TagOctetString || content.IsCompound {
-		return errors.New("the token's content is not an OCTET STRING")
+	if err := unmarshalDER(sd.EncapContentInfo.EContent.Bytes, &content); err != nil || !universal(content, asn1.TagOctetString, false) {
+		return nil, errors.New("the token's content is not an OCTET STRING")
 	}
 	if len(sd.CRLs.FullBytes) > 0 {
-		return errors.New("the token carries CRLs")
+		return nil, errors.New("the token carries CRLs")
 	}
+	return &sd, nil
+}
+
+// onlySigner returns the one signer of sd, of version 1 or 3, with signed
+// attributes and no unsigned ones.
+func onlySigner(sd *signedData) (*signerInfo, error) {
 	if len(sd.SignerInfos) != 1 {
-		return fmt.Errorf("%d signers, not one", len(sd.SignerInfos))
+		return nil, fmt.Errorf("%d signers, not one", len(sd.SignerInfos))
 	}
-	si := sd.SignerInfos[0]
+	si := &sd.SignerInfos[0]
 	if si.Version != 1 && si.Version != 3 {
-		return fmt.Errorf("signer version %d", si.Version)
+		return nil, fmt.Errorf("signer version %d", si.Version)
 	}
 	if len(si.UnsignedAttrs.FullBytes) > 0 {
-		return errors.New("the token carries unsigned attributes")
+		return nil, errors.New("the token carries unsigned attributes")
 	}
 	if len(si.SignedAttrs.FullBytes) == 0 {
-		return errors.New("the token carries no signed attributes")
+		return nil, errors.New("the token carries no signed attributes")
 	}
-	for rest := si.SignedAttrs.Bytes; len(rest) > 0; {
+	return si, nil
+}
+
+// checkSignedAttrs checks that attrs, the content of the signed
+// attributes, is a run of DER Attribute SEQUENCEs, each of a type and a
+// SET of values.
+func checkSignedAttrs(attrs []byte) error {
+	for rest := attrs; len(rest) > 0; {
 		var attr asn1.RawValue
 		var err error
 		if rest, err = asn1.Unmarshal(rest, &attr); err != nil {
@@ -541,12 +634,16 @@ func checkDER(token []byte) error {
 			Type   asn1.ObjectIdentifier
 			Values asn1.RawValue
 		}
-		if attr.Class != asn1.ClassUniversal || attr.Tag != asn1.TagSequence || !attr.IsCompound ||
-			unmarshalDER(attr.FullBytes, &a) != nil ||
-			a.Values.Class != asn1.ClassUniversal || a.Values.Tag != asn1.TagSet || !a.Values.IsCompound {
+		if !universal(attr, asn1.TagSequence, true) || unmarshalDER(attr.FullBytes, &a) != nil || !universal(a.Values, asn1.TagSet, true) {
 			return errors.New("a signed attribute of the token is not DER")
 		}
 	}
+	return nil
+}
+
+// checkAlgorithms checks every algorithm identifier of sd and its signer
+// si, and that the digest algorithms sd lists are the signer's.
+func checkAlgorithms(sd *signedData, si *signerInfo) error {
 	for _, a := range append([]asn1.RawValue{si.DigestAlgorithm, si.SignatureAlgorithm}, sd.DigestAlgorithms...) {
 		if err := checkAlgorithm(a.FullBytes); err != nil {
 			return err
@@ -558,6 +655,12 @@ func checkDER(token []byte) error {
 		}
 	}
 	return nil
+}
+
+// universal reports whether v is a universal element of the tag given,
+// constructed or not.
+func universal(v asn1.RawValue, tag int, compound bool) bool {
+	return v.Class == asn1.ClassUniversal && v.Tag == tag && v.IsCompound == compound
 }
 
 // explicit0 reports whether v is a [0] EXPLICIT wrapper.
