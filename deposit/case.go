@@ -217,39 +217,22 @@ func (s *Service) CasePage(ctx context.Context, actor *navette.User, q, before s
 	if len(q) > MaxReferenceLen {
 		return nil, navette.Errorf(navette.EINVALID, "The search text must be at most %d bytes.", MaxReferenceLen)
 	}
-	if limit <= 0 || limit > 200 {
-		limit = 50
-	}
+	limit = pageLimit(limit)
 	f, err := caseListFilter(actor, before, limit)
 	if err != nil {
 		return nil, err
 	}
 	page := &CasePage{Cases: []*Case{}}
 	nq := navette.NormalizeReference(q)
-	cs := s.cases()
-	if cs == nil || (strings.TrimSpace(q) != "" && nq == "") {
+	if s.cases() == nil || (strings.TrimSpace(q) != "" && nq == "") {
 		return page, nil
 	}
 	for range caseScanPages {
-		refs, err := cs.CaseList(ctx, f)
+		done, err := s.scanCases(ctx, actor, &f, nq, limit, page)
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range refs {
-			if len(page.Cases) == limit {
-				page.Next = formatCursor(f.Before, f.BeforeID)
-				return page, nil
-			}
-			c, err := s.caseSummary(ctx, actor, r.ID)
-			if err != nil {
-				return nil, err
-			}
-			if c != nil && caseMatches(c, nq) {
-				page.Cases = append(page.Cases, c)
-			}
-			f.Before, f.BeforeID = r.LastAt, r.ID
-		}
-		if len(refs) < f.Limit {
+		if done {
 			return page, nil
 		}
 	}
@@ -257,19 +240,39 @@ func (s *Service) CasePage(ctx context.Context, actor *navette.User, q, before s
 	return page, nil
 }
 
+// scanCases reads the page of cases f asks for, adds to page those that
+// match nq up to limit, and moves f past the cases it read. It reports
+// whether page is complete: full (with Next set) or at the last case.
+func (s *Service) scanCases(ctx context.Context, actor *navette.User, f *navette.CaseListFilter, nq string, limit int, page *CasePage) (bool, error) {
+	refs, err := s.cases().CaseList(ctx, *f)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range refs {
+		if len(page.Cases) == limit {
+			page.Next = formatCursor(f.Before, f.BeforeID)
+			return true, nil
+		}
+		c, err := s.caseSummary(ctx, actor, r.ID)
+		if err != nil {
+			return false, err
+		}
+		if c != nil && caseMatches(c, nq) {
+			page.Cases = append(page.Cases, c)
+		}
+		f.Before, f.BeforeID = r.LastAt, r.ID
+	}
+	return len(refs) < f.Limit, nil
+}
+
 // caseListFilter returns the filter of CaseList for a page of limit cases
 // of actor after the cursor before, reading one more to know if there is a
 // next page.
 func caseListFilter(actor *navette.User, before string, limit int) (navette.CaseListFilter, error) {
 	f := navette.CaseListFilter{UserID: actor.ID, Limit: limit + 1}
-	if before != "" {
-		t, id, ok := parseCursor(before)
-		if !ok {
-			return f, navette.Errorf(navette.EINVALID, "Invalid page cursor.")
-		}
-		f.Before, f.BeforeID = t, id
-	}
-	return f, nil
+	var err error
+	f.Before, f.BeforeID, err = pageCursor(before)
+	return f, err
 }
 
 // caseSummary returns case id as actor sees it in a list, without files;
@@ -311,21 +314,15 @@ func (s *Service) CaseAt(ctx context.Context, actor *navette.User, id, before st
 	if actor == nil {
 		return nil, navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required.")
 	}
-	if limit <= 0 || limit > 200 {
-		limit = 50
-	}
+	limit = pageLimit(limit)
 	f := navette.CaseFilter{UserID: actor.ID, CaseID: id, Limit: limit + 1}
-	if before != "" {
-		t, bid, ok := parseCursor(before)
-		if !ok {
-			return nil, navette.Errorf(navette.EINVALID, "Invalid page cursor.")
-		}
-		f.After, f.AfterID = t, bid
+	var err error
+	if f.After, f.AfterID, err = pageCursor(before); err != nil {
+		return nil, err
 	}
 	var recs []navette.CaseDeposit
 	cs := s.cases()
 	if cs != nil && navette.ValidID(id) {
-		var err error
 		if recs, err = cs.CaseDeposits(ctx, f); err != nil {
 			return nil, err
 		}
