@@ -57,64 +57,18 @@ func (s *Service) sweep(ctx context.Context) (SweepStats, error) {
 			s.kick()
 		}
 	}()
-	if s.RemindBefore > 0 {
-		for {
-			ids, err := s.Meta.DueReminders(ctx, now, s.RemindBefore, 100)
-			if err != nil {
-				return st, err
-			}
-			for _, id := range ids {
-				n, done, err := s.remind(ctx, id, now)
-				if err != nil {
-					return st, err
-				}
-				queued += n
-				if done {
-					st.Reminded++
-				}
-			}
-			if len(ids) < 100 {
-				break
-			}
-		}
+	n, err := s.sendReminders(ctx, now, &st)
+	queued += n
+	if err != nil {
+		return st, err
 	}
-	for {
-		ids, err := s.Meta.DueDeposits(ctx, now, now.Add(-abandon), 100)
-		if err != nil {
-			return st, err
-		}
-		for _, id := range ids {
-			n, err := s.purge(ctx, id, now, abandon, &st)
-			if err != nil {
-				return st, err
-			}
-			queued += n
-		}
-		if len(ids) < 100 {
-			break
-		}
+	n, err = s.purgeDue(ctx, now, abandon, &st)
+	queued += n
+	if err != nil {
+		return st, err
 	}
-	for {
-		files, err := s.Meta.BlobsToDelete(ctx, 100)
-		if err != nil {
-			return st, err
-		}
-		for _, f := range files {
-			if err := s.Blobs.Delete(ctx, f.Blob()); err != nil {
-				return st, err
-			}
-			err := s.Meta.UpdateFile(ctx, f.ID, func(f *navette.FileRecord) ([]navette.Event, error) {
-				f.BlobDeleted = true
-				return nil, nil
-			})
-			if err != nil {
-				return st, err
-			}
-			st.BlobsDeleted++
-		}
-		if len(files) < 100 {
-			break
-		}
+	if err := s.deleteBlobs(ctx, &st); err != nil {
+		return st, err
 	}
 	if err := s.removeOrphans(ctx, &st); err != nil {
 		return st, err
@@ -123,15 +77,97 @@ func (s *Service) sweep(ctx context.Context) (SweepStats, error) {
 		return st, err
 	}
 	if st.Purged > 0 || st.ProofsEnded > 0 {
-		// Destroyed keys are overwritten in the database file only once its
-		// write-ahead log is checkpointed (SQLite); do it now.
-		if c, ok := s.Meta.(interface{ Checkpoint(context.Context) error }); ok {
-			if err := c.Checkpoint(ctx); err != nil {
-				s.log().WarnContext(ctx, "checkpoint after purge deferred", "err", err)
-			}
-		}
+		s.checkpoint(ctx)
 	}
 	return st, nil
+}
+
+// sendReminders reminds the recipients of the deposits due a reminder at
+// now (if reminders are on), and returns the number of notices queued.
+func (s *Service) sendReminders(ctx context.Context, now time.Time, st *SweepStats) (int, error) {
+	if s.RemindBefore <= 0 {
+		return 0, nil
+	}
+	queued := 0
+	for {
+		ids, err := s.Meta.DueReminders(ctx, now, s.RemindBefore, 100)
+		if err != nil {
+			return queued, err
+		}
+		for _, id := range ids {
+			n, done, err := s.remind(ctx, id, now)
+			if err != nil {
+				return queued, err
+			}
+			queued += n
+			if done {
+				st.Reminded++
+			}
+		}
+		if len(ids) < 100 {
+			return queued, nil
+		}
+	}
+}
+
+// purgeDue purges the deposits due at now (drafts abandoned for abandon),
+// and returns the number of notices queued.
+func (s *Service) purgeDue(ctx context.Context, now time.Time, abandon time.Duration, st *SweepStats) (int, error) {
+	queued := 0
+	for {
+		ids, err := s.Meta.DueDeposits(ctx, now, now.Add(-abandon), 100)
+		if err != nil {
+			return queued, err
+		}
+		for _, id := range ids {
+			n, err := s.purge(ctx, id, now, abandon, st)
+			if err != nil {
+				return queued, err
+			}
+			queued += n
+		}
+		if len(ids) < 100 {
+			return queued, nil
+		}
+	}
+}
+
+// deleteBlobs deletes the blobs of purged and rejected files whose keys
+// are gone, and marks them deleted.
+func (s *Service) deleteBlobs(ctx context.Context, st *SweepStats) error {
+	for {
+		files, err := s.Meta.BlobsToDelete(ctx, 100)
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			if err := s.Blobs.Delete(ctx, f.Blob()); err != nil {
+				return err
+			}
+			err := s.Meta.UpdateFile(ctx, f.ID, func(f *navette.FileRecord) ([]navette.Event, error) {
+				f.BlobDeleted = true
+				return nil, nil
+			})
+			if err != nil {
+				return err
+			}
+			st.BlobsDeleted++
+		}
+		if len(files) < 100 {
+			return nil
+		}
+	}
+}
+
+// checkpoint checkpoints the write-ahead log of the metadata store, if it
+// has one (SQLite): destroyed keys are overwritten in the database file
+// only then. A failure is logged: the next checkpoint does it.
+func (s *Service) checkpoint(ctx context.Context) {
+	if c, ok := s.Meta.(interface{ Checkpoint(context.Context) error }); ok {
+		if err := c.Checkpoint(ctx); err != nil {
+			s.log().WarnContext(ctx, "checkpoint after purge deferred", "err", err)
+		}
+	}
 }
 
 // remind queues a reminder for each recipient of deposit id who has not
