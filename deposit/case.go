@@ -80,13 +80,9 @@ func (s *Service) joinCase(ctx context.Context, actor *navette.User, d *navette.
 	} else if !navette.IsCode(err, navette.ENOTFOUND) {
 		return "", err
 	}
-	k, err := s.depositKey(d)
+	_, ref, err := s.openReference(d)
 	if err != nil {
 		return "", err
-	}
-	ref, err := k.OpenValue("reference", d.ID, d.Reference)
-	if err != nil {
-		return "", navette.WrapError(navette.EINTERNAL, err, "")
 	}
 	sender := actor
 	if sender == nil || sender.ID != d.SenderID {
@@ -102,7 +98,7 @@ func (s *Service) joinCase(ctx context.Context, actor *navette.User, d *navette.
 		}
 		parties = append(parties, u)
 	}
-	msg := caseMessage(string(ref), parties)
+	msg := caseMessage(ref, parties)
 	if msg == nil {
 		return "", nil
 	}

@@ -53,19 +53,15 @@ func (s *Service) Reply(ctx context.Context, actor *navette.User, id string, in 
 	if err != nil {
 		return nil, err
 	}
-	k, err := s.depositKey(d)
+	_, ref, err := s.openReference(d)
 	if err != nil {
 		return nil, err
-	}
-	ref, err := k.OpenValue("reference", d.ID, d.Reference)
-	if err != nil {
-		return nil, navette.WrapError(navette.EINTERNAL, err, "")
 	}
 	from, err := s.replyFrom(ctx, actor, d, to, in.FromSpace)
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.Create(ctx, actor, Draft{Recipients: []string{to.Email}, Reference: string(ref), Message: in.Message,
+	v, err := s.Create(ctx, actor, Draft{Recipients: []string{to.Email}, Reference: ref, Message: in.Message,
 		RetentionDays: in.RetentionDays, NoReceipts: in.NoReceipts, FromSpace: from})
 	if err != nil {
 		return nil, err
@@ -93,25 +89,9 @@ func (s *Service) replyTo(ctx context.Context, actor *navette.User, d *navette.D
 	if err != nil {
 		return nil, err
 	}
-	svcs, err := s.services(ctx, sender)
+	to, err := s.senderMailbox(ctx, actor, sender, d, caseID)
 	if err != nil {
 		return nil, err
-	}
-	to, err := s.fromMailbox(ctx, d)
-	if err != nil {
-		return nil, err
-	}
-	if to == nil && len(svcs) > 0 && caseID != "" {
-		if to, err = s.lastMailbox(ctx, actor, sender, caseID, svcs); err != nil {
-			return nil, err
-		}
-	}
-	if to == nil && len(svcs) == 1 {
-		for id := range svcs {
-			if to, err = s.Meta.User(ctx, id); err != nil {
-				return nil, err
-			}
-		}
 	}
 	if to == nil || to.Disabled {
 		to = sender
@@ -123,6 +103,31 @@ func (s *Service) replyTo(ctx context.Context, actor *navette.User, d *navette.D
 		return nil, navette.Errorf(navette.EFORBIDDEN, "You cannot reply to this deposit: %s", navette.ErrorMessage(err))
 	}
 	return to, nil
+}
+
+// senderMailbox returns the service mailbox on the side of sender, who
+// sent d, of case caseID, that a reply of actor goes to (see replyTo);
+// nil for none.
+func (s *Service) senderMailbox(ctx context.Context, actor, sender *navette.User, d *navette.DepositRecord, caseID string) (*navette.User, error) {
+	svcs, err := s.services(ctx, sender)
+	if err != nil {
+		return nil, err
+	}
+	to, err := s.fromMailbox(ctx, d)
+	if err != nil || to != nil {
+		return to, err
+	}
+	if len(svcs) > 0 && caseID != "" {
+		if to, err = s.lastMailbox(ctx, actor, sender, caseID, svcs); err != nil || to != nil {
+			return to, err
+		}
+	}
+	if len(svcs) == 1 {
+		for id := range svcs {
+			to, err = s.Meta.User(ctx, id)
+		}
+	}
+	return to, err
 }
 
 // ReplyChoice is whom a person may send a reply to a deposit as.

@@ -248,6 +248,31 @@ func (s *Service) fileKey(f *navette.FileRecord) (*seal.Key, error) {
 	return seal.NewKey(raw)
 }
 
+// openText opens the text sealed under k as the value what of id (a
+// deposit's reference or message, a file's name). Returns EINTERNAL if it
+// does not open.
+func openText(k *seal.Key, what, id string, sealed []byte) (string, error) {
+	b, err := k.OpenValue(what, id, sealed)
+	if err != nil {
+		return "", navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	return string(b), nil
+}
+
+// openReference returns the key of d, which must still have it, and its
+// reference opened.
+func (s *Service) openReference(d *navette.DepositRecord) (*seal.Key, string, error) {
+	k, err := s.depositKey(d)
+	if err != nil {
+		return nil, "", err
+	}
+	ref, err := openText(k, "reference", d.ID, d.Reference)
+	if err != nil {
+		return nil, "", err
+	}
+	return k, ref, nil
+}
+
 // view opens a deposit's sealed fields for display.
 func (s *Service) view(ctx context.Context, d *navette.DepositRecord, files []*navette.FileRecord) (*View, error) {
 	return s.viewIn(ctx, d, files, nil)
@@ -281,30 +306,22 @@ func (s *Service) viewIn(ctx context.Context, d *navette.DepositRecord, files []
 		}
 		return v, nil
 	}
-	k, err := s.depositKey(d)
+	k, ref, err := s.openReference(d)
 	if err != nil {
 		return nil, err
 	}
-	ref, err := k.OpenValue("reference", d.ID, d.Reference)
-	if err != nil {
-		return nil, navette.WrapError(navette.EINTERNAL, err, "")
-	}
-	v.Reference = string(ref)
+	v.Reference = ref
 	if len(d.Message) > 0 {
-		msg, err := k.OpenValue("message", d.ID, d.Message)
-		if err != nil {
-			return nil, navette.WrapError(navette.EINTERNAL, err, "")
+		if v.Message, err = openText(k, "message", d.ID, d.Message); err != nil {
+			return nil, err
 		}
-		v.Message = string(msg)
 	}
 	for _, f := range files {
 		fv := FileView{FileRecord: f}
 		if len(f.Name) > 0 {
-			name, err := k.OpenValue("filename", f.ID, f.Name)
-			if err != nil {
-				return nil, navette.WrapError(navette.EINTERNAL, err, "")
+			if fv.Name, err = openText(k, "filename", f.ID, f.Name); err != nil {
+				return nil, err
 			}
-			fv.Name = string(name)
 		}
 		v.Files = append(v.Files, fv)
 	}
@@ -378,15 +395,11 @@ func (s *Service) kick() {
 // operator lets mails carry them, its file names and message. d must still
 // have its key.
 func (s *Service) noticeData(d *navette.DepositRecord, files []*navette.FileRecord, sender *navette.User) (*notify.Data, error) {
-	k, err := s.depositKey(d)
+	k, ref, err := s.openReference(d)
 	if err != nil {
 		return nil, err
 	}
-	ref, err := k.OpenValue("reference", d.ID, d.Reference)
-	if err != nil {
-		return nil, navette.WrapError(navette.EINTERNAL, err, "")
-	}
-	nd := &notify.Data{Reference: string(ref), ExpiresAt: d.ExpiresAt, Unscanned: s.scanner() == nil}
+	nd := &notify.Data{Reference: ref, ExpiresAt: d.ExpiresAt, Unscanned: s.scanner() == nil}
 	if sender != nil {
 		nd.Sender = notify.Person{Name: sender.Name, Email: sender.Email}
 	}
@@ -399,19 +412,17 @@ func (s *Service) noticeData(d *navette.DepositRecord, files []*navette.FileReco
 			nd.Unscanned = true
 		}
 		if s.MailNames && len(f.Name) > 0 {
-			name, err := k.OpenValue("filename", f.ID, f.Name)
+			name, err := openText(k, "filename", f.ID, f.Name)
 			if err != nil {
-				return nil, navette.WrapError(navette.EINTERNAL, err, "")
+				return nil, err
 			}
-			nd.FileNames = append(nd.FileNames, string(name))
+			nd.FileNames = append(nd.FileNames, name)
 		}
 	}
 	if s.MailNames && len(d.Message) > 0 {
-		msg, err := k.OpenValue("message", d.ID, d.Message)
-		if err != nil {
-			return nil, navette.WrapError(navette.EINTERNAL, err, "")
+		if nd.Message, err = openText(k, "message", d.ID, d.Message); err != nil {
+			return nil, err
 		}
-		nd.Message = string(msg)
 	}
 	return nd, nil
 }
