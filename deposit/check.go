@@ -582,42 +582,21 @@ func (s *Service) readStored(ctx context.Context, f *navette.FileRecord, fn func
 	if err != nil {
 		return err
 	}
-	rc, err := s.Blobs.Open(ctx, f.Blob(), 0, -1)
+	rc, err := s.openStored(ctx, f)
 	if err != nil {
-		if navette.IsCode(err, navette.ENOTFOUND) {
-			return fmt.Errorf("%w: the blob is missing", ErrCorrupt)
-		}
 		return err
 	}
 	defer rc.Close()
-	var hdr [seal.HeaderSize]byte
-	if _, err := io.ReadFull(rc, hdr[:]); err != nil || !bytes.Equal(hdr[:], seal.Header()) {
-		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-			return err
-		}
-		return fmt.Errorf("%w: bad header", ErrCorrupt)
-	}
 	var src io.Reader = rc
 	if pace != nil {
 		src = pacedReader{rc, pace}
 	}
-	r := seal.NewReader(src, k, f.Blob(), f.Size, 0)
 	h := sha256.New()
-	for {
-		p, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			if errors.Is(err, seal.ErrCorrupt) {
-				return errors.Join(ErrCorrupt, err)
-			}
-			return err
-		}
+	if err := eachSegment(seal.NewReader(src, k, f.Blob(), f.Size, 0), func(p []byte) error {
 		h.Write(p)
-		if err := fn(p); err != nil {
-			return err
-		}
+		return fn(p)
+	}); err != nil {
+		return err
 	}
 	var one [1]byte
 	if n, _ := rc.Read(one[:]); n > 0 {
@@ -627,6 +606,48 @@ func (s *Service) readStored(ctx context.Context, f *navette.FileRecord, fn func
 		return fmt.Errorf("%w: the SHA-256 does not match", ErrCorrupt)
 	}
 	return nil
+}
+
+// openStored opens the blob of f, its header read and checked. Returns an
+// error wrapping ErrCorrupt if the blob is missing or its header is not
+// one.
+func (s *Service) openStored(ctx context.Context, f *navette.FileRecord) (io.ReadCloser, error) {
+	rc, err := s.Blobs.Open(ctx, f.Blob(), 0, -1)
+	if err != nil {
+		if navette.IsCode(err, navette.ENOTFOUND) {
+			return nil, fmt.Errorf("%w: the blob is missing", ErrCorrupt)
+		}
+		return nil, err
+	}
+	var hdr [seal.HeaderSize]byte
+	if _, err := io.ReadFull(rc, hdr[:]); err != nil || !bytes.Equal(hdr[:], seal.Header()) {
+		rc.Close()
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: bad header", ErrCorrupt)
+	}
+	return rc, nil
+}
+
+// eachSegment passes the plaintext of each segment r reads to fn, in
+// order. A segment that does not open is an error wrapping ErrCorrupt.
+func eachSegment(r *seal.Reader, fn func([]byte) error) error {
+	for {
+		p, err := r.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			if errors.Is(err, seal.ErrCorrupt) {
+				return errors.Join(ErrCorrupt, err)
+			}
+			return err
+		}
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
 }
 
 // pacedReader tells pace how many bytes each read returned.

@@ -107,9 +107,9 @@ func (s *Service) OpenFile(ctx context.Context, actor *navette.User, depositID, 
 	if err != nil {
 		return nil, err
 	}
-	name, err := dk.OpenValue("filename", f.ID, f.Name)
+	name, err := openText(dk, "filename", f.ID, f.Name)
 	if err != nil {
-		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+		return nil, err
 	}
 	capped, err := s.checkDownloadLimit(ctx, actor, d, f)
 	if err != nil {
@@ -119,7 +119,7 @@ func (s *Service) OpenFile(ctx context.Context, actor *navette.User, depositID, 
 	if err != nil {
 		return nil, err
 	}
-	return &Download{s: s, actor: actor, services: svcs, deposit: d, file: f, key: k, capped: capped, Name: string(name)}, nil
+	return &Download{s: s, actor: actor, services: svcs, deposit: d, file: f, key: k, capped: capped, Name: name}, nil
 }
 
 // checkDownloadLimit reports whether d caps actor's complete downloads of
@@ -249,20 +249,10 @@ func (d *Download) writeRange(ctx context.Context, w io.Writer, off, n int64, cl
 		if c.err != nil {
 			return written, d.chunkErr(ctx, c)
 		}
-		p := c.p
 		segStart := pos
-		pos += int64(len(p))
-		if whole && d.capped && pos == size {
-			if *claim, err = d.claim(ctx); err != nil {
-				sealedPool.Put(c.buf)
-				return written, err
-			}
-		}
-		lo := max(off-segStart, 0)
-		hi := min(off+n-segStart, int64(len(p)))
-		k, err := w.Write(p[lo:hi])
+		pos += int64(len(c.p))
+		k, err := d.writeChunk(ctx, w, c, segStart, off, n, whole && pos == size, claim)
 		written += int64(k)
-		sealedPool.Put(c.buf)
 		if err != nil {
 			return written, err
 		}
@@ -271,6 +261,26 @@ func (d *Download) writeRange(ctx context.Context, w io.Writer, off, n int64, cl
 		return written, d.corrupt(ctx, "length", nil)
 	}
 	return written, nil
+}
+
+// writeChunk writes to w what of c, the plaintext of the segment that
+// starts at segStart, falls in the n bytes from off, and gives c's buffer
+// back. When c ends a whole-file read (final), a capped download first
+// claims its place under the cap, setting *claim, and writes nothing if
+// it gets none.
+func (d *Download) writeChunk(ctx context.Context, w io.Writer, c chunk, segStart, off, n int64, final bool, claim *string) (int, error) {
+	if final && d.capped {
+		var err error
+		if *claim, err = d.claim(ctx); err != nil {
+			sealedPool.Put(c.buf)
+			return 0, err
+		}
+	}
+	lo := max(off-segStart, 0)
+	hi := min(off+n-segStart, int64(len(c.p)))
+	k, err := w.Write(c.p[lo:hi])
+	sealedPool.Put(c.buf)
+	return k, err
 }
 
 // segmentSpan returns the first and last segments of a file of size that
