@@ -341,6 +341,33 @@ func (s *Service) CaseAt(ctx context.Context, actor *navette.User, id, before st
 	return cases[0], nil
 }
 
+// caseDepositView returns the view of cd as seen at now from its sending
+// side (sent) or by a recipient, with its files if withFiles: a recipient
+// sees neither the files nor the message of a deposit that ended.
+func (s *Service) caseDepositView(ctx context.Context, cd navette.CaseDeposit, sent, withFiles bool, now time.Time) (*View, error) {
+	d := cd.Deposit
+	var files []*navette.FileRecord
+	if withFiles {
+		var err error
+		if files, err = s.Meta.Files(ctx, d.ID); err != nil {
+			return nil, err
+		}
+	}
+	if d.State == navette.DepositAvailable && Expired(d, now) {
+		d.State = navette.DepositExpired
+	}
+	v, err := s.view(ctx, d, files)
+	if err != nil {
+		return nil, err
+	}
+	v.CaseID = cd.CaseID
+	v.Sending = sent
+	if !sent && Expired(d, now) {
+		v.Message, v.Files = "", nil
+	}
+	return v, nil
+}
+
 // caseViews groups recs, newest first, into cases, keeping of each
 // deposit what actor may see: a recipient never sees a deposit before it
 // is available, nor the files and message of one that ended.
@@ -358,24 +385,9 @@ func (s *Service) caseViews(ctx context.Context, actor *navette.User, recs []nav
 		if !sent && (d.State == navette.DepositDraft || d.State == navette.DepositChecking) {
 			continue
 		}
-		var files []*navette.FileRecord
-		if withFiles {
-			var err error
-			if files, err = s.Meta.Files(ctx, d.ID); err != nil {
-				return nil, err
-			}
-		}
-		if d.State == navette.DepositAvailable && Expired(d, now) {
-			d.State = navette.DepositExpired
-		}
-		v, err := s.view(ctx, d, files)
+		v, err := s.caseDepositView(ctx, cd, sent, withFiles, now)
 		if err != nil {
 			return nil, err
-		}
-		v.CaseID = cd.CaseID
-		v.Sending = sent
-		if !sent && Expired(d, now) {
-			v.Message, v.Files = "", nil
 		}
 		c := byID[cd.CaseID]
 		if c == nil {

@@ -490,18 +490,25 @@ type CheckStats struct {
 // database, one checks at a time.
 func (s *Service) CheckFiles(ctx context.Context) (CheckStats, error) {
 	var st CheckStats
-	run := func(ctx context.Context) error {
+	err := s.exclusiveJob(ctx, "check", func(ctx context.Context) error {
 		var err error
 		st, err = s.checkFiles(ctx)
 		return err
-	}
+	})
+	return st, err
+}
+
+// exclusiveJob runs job, the job called name, on one node at a time when
+// the metadata store can say which (ExclusiveJob); on another it returns
+// at once with nothing done.
+func (s *Service) exclusiveJob(ctx context.Context, name string, job func(context.Context) error) error {
 	if ex, ok := s.Meta.(interface {
 		ExclusiveJob(context.Context, string, func(context.Context) error) (bool, error)
 	}); ok {
-		_, err := ex.ExclusiveJob(ctx, "check", run)
-		return st, err
+		_, err := ex.ExclusiveJob(ctx, name, job)
+		return err
 	}
-	return st, run(ctx)
+	return job(ctx)
 }
 
 func (s *Service) checkFiles(ctx context.Context) (CheckStats, error) {

@@ -223,11 +223,7 @@ func (s *Service) mayReceive(actor, u *navette.User) error {
 // sent it or received it (and it is available), EGONE for a recipient once it
 // expired or was revoked.
 func (s *Service) Get(ctx context.Context, actor *navette.User, id string) (*View, error) {
-	d, err := s.lookup(ctx, actor, id)
-	if err != nil {
-		return nil, err
-	}
-	sending, err := s.sending(ctx, actor, d)
+	d, sending, err := s.lookupSide(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
@@ -390,7 +386,7 @@ func (s *Service) completeWritten(ctx context.Context, id string) error {
 		return err
 	}
 	for _, f := range files {
-		if f.State == navette.FileUploading && f.Offset == f.Size && len(f.SHA256) > 0 {
+		if written(f) {
 			if err := s.completeStored(ctx, f.ID, false); err != nil {
 				return err
 			}
@@ -465,14 +461,22 @@ func (s *Service) makeAvailable(d *navette.DepositRecord, files []*navette.FileR
 	if err != nil {
 		return available, err
 	}
+	available.Notices, err = s.recipientNotices(navette.NoticeDeposit, d, now, nd)
+	return available, err
+}
+
+// recipientNotices returns a notice of kind with nd, about d, for each
+// recipient of d.
+func (s *Service) recipientNotices(kind navette.NoticeKind, d *navette.DepositRecord, now time.Time, nd *notify.Data) ([]navette.Notice, error) {
+	var out []navette.Notice
 	for _, r := range d.Recipients {
-		n, err := notify.NewNotice(s.Keys, navette.NoticeDeposit, r.UserID, d.ID, now, nd)
+		n, err := notify.NewNotice(s.Keys, kind, r.UserID, d.ID, now, nd)
 		if err != nil {
-			return available, err
+			return nil, err
 		}
-		available.Notices = append(available.Notices, n)
+		out = append(out, n)
 	}
-	return available, nil
+	return out, nil
 }
 
 // Revoke withdraws a deposit without giving a reason (see RevokeWithReason).
@@ -523,15 +527,7 @@ func (s *Service) withdrawnNotices(d *navette.DepositRecord, files []*navette.Fi
 		return nil, err
 	}
 	nd.FileNames, nd.Message, nd.Reason = nil, "", reason
-	var out []navette.Notice
-	for _, r := range d.Recipients {
-		n, err := notify.NewNotice(s.Keys, navette.NoticeWithdrawn, r.UserID, d.ID, now, nd)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, nil
+	return s.recipientNotices(navette.NoticeWithdrawn, d, now, nd)
 }
 
 // printable reports whether s is valid UTF-8 without control characters

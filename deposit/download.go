@@ -86,18 +86,9 @@ func (s *Service) OpenFile(ctx context.Context, actor *navette.User, depositID, 
 		s.deny(ctx, actor, depositID, "gone")
 		return nil, gone(d)
 	}
-	if !navette.ValidID(fileID) {
-		return nil, navette.Errorf(navette.ENOTFOUND, "No such file in this deposit.")
-	}
-	f, err := s.Meta.File(ctx, fileID)
-	if err != nil || f.DepositID != d.ID {
-		if err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
-			return nil, err
-		}
-		return nil, navette.Errorf(navette.ENOTFOUND, "No such file in this deposit.")
-	}
-	if f.State != navette.FileAvailable {
-		return nil, navette.Errorf(navette.ECONFLICT, "This file is not available for download.")
+	f, err := s.availableFile(ctx, d, fileID)
+	if err != nil {
+		return nil, err
 	}
 	k, err := s.fileKey(f)
 	if err != nil {
@@ -120,6 +111,25 @@ func (s *Service) OpenFile(ctx context.Context, actor *navette.User, depositID, 
 		return nil, err
 	}
 	return &Download{s: s, actor: actor, services: svcs, deposit: d, file: f, key: k, capped: capped, Name: name}, nil
+}
+
+// availableFile returns file fileID of d. Returns ENOTFOUND if d has no
+// such file, ECONFLICT unless it is available.
+func (s *Service) availableFile(ctx context.Context, d *navette.DepositRecord, fileID string) (*navette.FileRecord, error) {
+	if !navette.ValidID(fileID) {
+		return nil, navette.Errorf(navette.ENOTFOUND, "No such file in this deposit.")
+	}
+	f, err := s.Meta.File(ctx, fileID)
+	if err != nil || f.DepositID != d.ID {
+		if err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
+			return nil, err
+		}
+		return nil, navette.Errorf(navette.ENOTFOUND, "No such file in this deposit.")
+	}
+	if f.State != navette.FileAvailable {
+		return nil, navette.Errorf(navette.ECONFLICT, "This file is not available for download.")
+	}
+	return f, nil
 }
 
 // checkDownloadLimit reports whether d caps actor's complete downloads of
@@ -447,6 +457,47 @@ func (d *Download) limitNotice(ctx context.Context, dep *navette.DepositRecord, 
 	return notice, err == nil, err
 }
 
+// markDownloaded sets the first download, at now, of the recipients of dep
+// that stand for the actor and had not downloaded yet, and returns the
+// sender's receipt for each, if dep asks for them: the receipt goes with
+// the recipient's first download.
+func (d *Download) markDownloaded(dep *navette.DepositRecord, files []*navette.FileRecord, now time.Time) ([]navette.Notice, error) {
+	var receipts []navette.Notice
+	for i := range dep.Recipients {
+		r := &dep.Recipients[i]
+		if (r.UserID != d.actor.ID && !d.services[r.UserID]) || !r.FirstDownloadAt.IsZero() {
+			continue
+		}
+		r.FirstDownloadAt, r.FirstDownloadBy = now, d.actor.ID
+		if !dep.NotifySender || dep.Key.IsZero() {
+			continue
+		}
+		n, err := d.receipt(dep, files, r, now)
+		if err != nil {
+			return nil, err
+		}
+		receipts = append(receipts, n)
+	}
+	return receipts, nil
+}
+
+// receipt returns the notice that tells the sender of dep that the actor
+// downloaded it at now for recipient r.
+func (d *Download) receipt(dep *navette.DepositRecord, files []*navette.FileRecord, r *navette.Recipient, now time.Time) (navette.Notice, error) {
+	nd, err := d.s.noticeData(dep, files, nil)
+	if err != nil {
+		return navette.Notice{}, err
+	}
+	nd.ExpiresAt = time.Time{}
+	nd.FileNames, nd.Message = nil, ""
+	nd.Recipient = notify.Person{Name: d.actor.Name, Email: d.actor.Email}
+	if r.UserID != d.actor.ID {
+		nd.Recipient.Name = d.actor.Name + " (" + r.Name + ")"
+	}
+	nd.DownloadedAt = now
+	return notify.NewNotice(d.s.Keys, navette.NoticeReceipt, dep.SenderID, dep.ID, now, nd)
+}
+
 // recordDownload records that every byte of the file reached the actor;
 // how is the event's detail.
 func (d *Download) recordDownload(ctx context.Context, how string) {
@@ -457,35 +508,11 @@ func (d *Download) recordDownload(ctx context.Context, how string) {
 		// opened first: it counts as its opening.
 		events := markOpened(dep, d.actor, d.services, now)
 		ev := navette.Event{Time: now, Type: navette.EventFileDownloaded, ActorID: d.actor.ID, DepositID: dep.ID, FileID: d.file.ID, Size: d.file.Size, SHA256: d.file.SHA256, Detail: how}
-		for i := range dep.Recipients {
-			r := &dep.Recipients[i]
-			if (r.UserID != d.actor.ID && !d.services[r.UserID]) || !r.FirstDownloadAt.IsZero() {
-				continue
-			}
-			r.FirstDownloadAt, r.FirstDownloadBy = now, d.actor.ID
-			if !dep.NotifySender || dep.Key.IsZero() {
-				continue
-			}
-			// The sender's receipt goes with the recipient's first
-			// download.
-			nd, err := d.s.noticeData(dep, files, nil)
-			if err != nil {
-				return nil, err
-			}
-			nd.ExpiresAt = time.Time{}
-			nd.FileNames, nd.Message = nil, ""
-			nd.Recipient = notify.Person{Name: d.actor.Name, Email: d.actor.Email}
-			if r.UserID != d.actor.ID {
-				nd.Recipient.Name = d.actor.Name + " (" + r.Name + ")"
-			}
-			nd.DownloadedAt = now
-			n, err := notify.NewNotice(d.s.Keys, navette.NoticeReceipt, dep.SenderID, dep.ID, now, nd)
-			if err != nil {
-				return nil, err
-			}
-			ev.Notices = append(ev.Notices, n)
-			queued = true
+		var err error
+		if ev.Notices, err = d.markDownloaded(dep, files, now); err != nil {
+			return nil, err
 		}
+		queued = len(ev.Notices) > 0
 		if n, ok, err := d.limitNotice(ctx, dep, files, now); err != nil {
 			return nil, err
 		} else if ok {

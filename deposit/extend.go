@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"navette"
-	"navette/notify"
 )
 
 // Extend lengthens the retention of an available deposit by days, within
@@ -49,12 +48,8 @@ func (s *Service) Extend(ctx context.Context, actor *navette.User, id string, da
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range d.Recipients {
-			n, err := notify.NewNotice(s.Keys, navette.NoticeExtended, r.UserID, d.ID, now, nd)
-			if err != nil {
-				return nil, err
-			}
-			ev.Notices = append(ev.Notices, n)
+		if ev.Notices, err = s.recipientNotices(navette.NoticeExtended, d, now, nd); err != nil {
+			return nil, err
 		}
 		return s.withClaims(ctx, d, files, actor, nil, []navette.Event{ev})
 	})

@@ -32,18 +32,12 @@ type ScrubStats struct {
 // returns at once with nothing done.
 func (s *Service) Scrub(ctx context.Context, rate int64) (ScrubStats, error) {
 	var st ScrubStats
-	run := func(ctx context.Context) error {
+	err := s.exclusiveJob(ctx, "scrub", func(ctx context.Context) error {
 		var err error
 		st, err = s.scrub(ctx, rate)
 		return err
-	}
-	if ex, ok := s.Meta.(interface {
-		ExclusiveJob(context.Context, string, func(context.Context) error) (bool, error)
-	}); ok {
-		_, err := ex.ExclusiveJob(ctx, "scrub", run)
-		return st, err
-	}
-	return st, run(ctx)
+	})
+	return st, err
 }
 
 func (s *Service) scrub(ctx context.Context, rate int64) (ScrubStats, error) {

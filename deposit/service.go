@@ -282,50 +282,76 @@ func (s *Service) view(ctx context.Context, d *navette.DepositRecord, files []*n
 // a deposit alone).
 func (s *Service) viewIn(ctx context.Context, d *navette.DepositRecord, files []*navette.FileRecord, pg *page) (*View, error) {
 	v := &View{DepositRecord: d}
-	sender, err := pg.user(ctx, s, d.SenderID)
+	if err := s.viewParties(ctx, v, pg); err != nil {
+		return nil, err
+	}
+	var err error
+	if d.Key.IsZero() { // purged: the tombstone, and what the proofs keep
+		err = s.tombstoneView(ctx, v, files)
+	} else {
+		err = s.openView(v, files)
+	}
 	if err != nil {
 		return nil, err
 	}
-	v.Sender = sender
+	return v, nil
+}
+
+// viewParties sets the sender, the mailbox it was sent from and the case
+// of v's deposit, reading them through pg.
+func (s *Service) viewParties(ctx context.Context, v *View, pg *page) error {
+	d := v.DepositRecord
+	var err error
+	if v.Sender, err = pg.user(ctx, s, d.SenderID); err != nil {
+		return err
+	}
 	if d.FromSpaceID != "" {
 		if v.FromSpace, err = pg.user(ctx, s, d.FromSpaceID); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if v.CaseID, err = pg.caseOf(ctx, s, d.ID); err != nil {
-		return nil, err
+	v.CaseID, err = pg.caseOf(ctx, s, d.ID)
+	return err
+}
+
+// tombstoneView sets the reference and file names of v, a purged deposit
+// with the given files, to what its proofs keep.
+func (s *Service) tombstoneView(ctx context.Context, v *View, files []*navette.FileRecord) error {
+	ref, names, err := s.provenFacts(ctx, v.DepositRecord)
+	if err != nil {
+		return err
 	}
-	if d.Key.IsZero() { // purged: the tombstone, and what the proofs keep
-		ref, names, err := s.provenFacts(ctx, d)
-		if err != nil {
-			return nil, err
-		}
-		v.Reference = ref
-		for _, f := range files {
-			v.Files = append(v.Files, FileView{FileRecord: f, Name: names[f.ID]})
-		}
-		return v, nil
+	v.Reference = ref
+	for _, f := range files {
+		v.Files = append(v.Files, FileView{FileRecord: f, Name: names[f.ID]})
 	}
+	return nil
+}
+
+// openView sets the reference, message and file names of v, a deposit
+// with its key and the given files, opened.
+func (s *Service) openView(v *View, files []*navette.FileRecord) error {
+	d := v.DepositRecord
 	k, ref, err := s.openReference(d)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	v.Reference = ref
 	if len(d.Message) > 0 {
 		if v.Message, err = openText(k, "message", d.ID, d.Message); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	for _, f := range files {
 		fv := FileView{FileRecord: f}
 		if len(f.Name) > 0 {
 			if fv.Name, err = openText(k, "filename", f.ID, f.Name); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		v.Files = append(v.Files, fv)
 	}
-	return v, nil
+	return nil
 }
 
 // lookup returns the deposit if actor may know it exists, denying every
@@ -364,15 +390,25 @@ func (s *Service) lookup(ctx context.Context, actor *navette.User, id string) (*
 	return d, nil
 }
 
+// lookupSide is lookup, and reports whether actor is on the sending side
+// of the deposit (sending).
+func (s *Service) lookupSide(ctx context.Context, actor *navette.User, id string) (*navette.DepositRecord, bool, error) {
+	d, err := s.lookup(ctx, actor, id)
+	if err != nil {
+		return nil, false, err
+	}
+	sending, err := s.sending(ctx, actor, d)
+	if err != nil {
+		return nil, false, err
+	}
+	return d, sending, nil
+}
+
 // lookupSent is lookup for what only a deposit's sender may do: anyone
 // else who may know the deposit gets EFORBIDDEN saying refusal, and the
 // denial is journaled.
 func (s *Service) lookupSent(ctx context.Context, actor *navette.User, id, refusal string) (*navette.DepositRecord, error) {
-	d, err := s.lookup(ctx, actor, id)
-	if err != nil {
-		return nil, err
-	}
-	sending, err := s.sending(ctx, actor, d)
+	d, sending, err := s.lookupSide(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
