@@ -84,19 +84,9 @@ func (s *Service) joinCase(ctx context.Context, actor *navette.User, d *navette.
 	if err != nil {
 		return "", err
 	}
-	sender := actor
-	if sender == nil || sender.ID != d.SenderID {
-		if sender, err = s.Meta.User(ctx, d.SenderID); err != nil {
-			return "", err
-		}
-	}
-	parties := []*navette.User{sender}
-	for _, r := range d.Recipients {
-		u, err := s.Meta.User(ctx, r.UserID)
-		if err != nil {
-			return "", err
-		}
-		parties = append(parties, u)
+	parties, err := s.caseParties(ctx, actor, d)
+	if err != nil {
+		return "", err
 	}
 	msg := caseMessage(ref, parties)
 	if msg == nil {
@@ -108,6 +98,27 @@ func (s *Service) joinCase(ctx context.Context, actor *navette.User, d *navette.
 		return "", err
 	}
 	return cs.JoinCase(ctx, id, d.ID, now, caseEvent(actor, d.ID, id, now))
+}
+
+// caseParties returns the sender of d (actor, if it is) and its
+// recipients.
+func (s *Service) caseParties(ctx context.Context, actor *navette.User, d *navette.DepositRecord) ([]*navette.User, error) {
+	sender := actor
+	if sender == nil || sender.ID != d.SenderID {
+		var err error
+		if sender, err = s.Meta.User(ctx, d.SenderID); err != nil {
+			return nil, err
+		}
+	}
+	parties := []*navette.User{sender}
+	for _, r := range d.Recipients {
+		u, err := s.Meta.User(ctx, r.UserID)
+		if err != nil {
+			return nil, err
+		}
+		parties = append(parties, u)
+	}
+	return parties, nil
 }
 
 func caseEvent(actor *navette.User, depositID, caseID string, now time.Time) navette.Event {

@@ -37,26 +37,12 @@ func (s *Service) StartUpload(ctx context.Context, actor *navette.User, depositI
 	if err != nil {
 		return nil, err
 	}
-	if size < 0 {
-		return nil, navette.Errorf(navette.EINVALID, "The file size must be known in advance.")
-	}
-	if size > lim.MaxFileSize {
-		return nil, navette.Errorf(navette.ETOOLARGE, "Files may be at most %s (%d bytes); this one has %d bytes.", iec(lim.MaxFileSize), lim.MaxFileSize, size)
-	}
-	name, err = CleanFileName(name)
-	if err != nil {
+	if name, err = checkNewFile(lim, name, size); err != nil {
 		return nil, err
 	}
-	d, err := s.lookup(ctx, actor, depositID)
+	d, err := s.draftOf(ctx, actor, depositID)
 	if err != nil {
 		return nil, err
-	}
-	if d.SenderID != actor.ID {
-		s.deny(ctx, actor, depositID, "not_sender")
-		return nil, notFound()
-	}
-	if d.State != navette.DepositDraft {
-		return nil, navette.Errorf(navette.ECONFLICT, "Files can only be added to a draft deposit.")
 	}
 	dk, err := s.depositKey(d)
 	if err != nil {
@@ -138,6 +124,37 @@ func (s *Service) OpenUpload(ctx context.Context, actor *navette.User, fileID st
 		}
 	}
 	return &Upload{s: s, actor: actor, file: f, created: d.CreatedAt}, nil
+}
+
+// checkNewFile returns name cleaned (CleanFileName) for a new file of
+// size bytes under lim. Returns EINVALID for a bad name or size, ETOOLARGE
+// for a file over the limit.
+func checkNewFile(lim navette.Limits, name string, size int64) (string, error) {
+	if size < 0 {
+		return "", navette.Errorf(navette.EINVALID, "The file size must be known in advance.")
+	}
+	if size > lim.MaxFileSize {
+		return "", navette.Errorf(navette.ETOOLARGE, "Files may be at most %s (%d bytes); this one has %d bytes.", iec(lim.MaxFileSize), lim.MaxFileSize, size)
+	}
+	return CleanFileName(name)
+}
+
+// draftOf returns deposit id, a draft actor sent, to add a file to.
+// Returns what lookup returns, ENOTFOUND (journaled) unless actor sent it,
+// ECONFLICT unless it is a draft.
+func (s *Service) draftOf(ctx context.Context, actor *navette.User, id string) (*navette.DepositRecord, error) {
+	d, err := s.lookup(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if d.SenderID != actor.ID {
+		s.deny(ctx, actor, id, "not_sender")
+		return nil, notFound()
+	}
+	if d.State != navette.DepositDraft {
+		return nil, navette.Errorf(navette.ECONFLICT, "Files can only be added to a draft deposit.")
+	}
+	return d, nil
 }
 
 // uploadOf returns file fileID, not purged, and its deposit, which actor
