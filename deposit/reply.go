@@ -40,14 +40,9 @@ func (s *Service) Reply(ctx context.Context, actor *navette.User, id string, in 
 	if d.Key.IsZero() {
 		return nil, gone(d)
 	}
-	caseID, err := s.caseOf(ctx, d.ID)
+	caseID, err := s.caseOrJoin(ctx, d)
 	if err != nil {
 		return nil, err
-	}
-	if caseID == "" {
-		if caseID, err = s.joinCase(ctx, nil, d); err != nil {
-			return nil, err
-		}
 	}
 	to, err := s.replyTo(ctx, actor, d, caseID)
 	if err != nil {
@@ -66,15 +61,36 @@ func (s *Service) Reply(ctx context.Context, actor *navette.User, id string, in 
 	if err != nil {
 		return nil, err
 	}
-	if cs := s.cases(); cs != nil && caseID != "" {
-		now := s.Clock.Now()
-		if _, err := cs.JoinCase(ctx, caseID, v.ID, now, caseEvent(actor, v.ID, caseID, now),
-			navette.Event{Time: now, Type: navette.EventDepositReply, ActorID: actor.ID, DepositID: v.ID, Detail: d.ID}); err != nil {
-			return nil, err
-		}
-		v.CaseID = caseID
+	if err := s.joinReply(ctx, actor, v, d.ID, caseID); err != nil {
+		return nil, err
 	}
 	return v, nil
+}
+
+// caseOrJoin returns the id of d's case, putting d in its case first if
+// it is in none ("" without cases).
+func (s *Service) caseOrJoin(ctx context.Context, d *navette.DepositRecord) (string, error) {
+	caseID, err := s.caseOf(ctx, d.ID)
+	if err != nil || caseID != "" {
+		return caseID, err
+	}
+	return s.joinCase(ctx, nil, d)
+}
+
+// joinReply puts v, a reply of actor to deposit answered, in case caseID
+// (none if ""), with the deposit.reply event that links the two.
+func (s *Service) joinReply(ctx context.Context, actor *navette.User, v *View, answered, caseID string) error {
+	cs := s.cases()
+	if cs == nil || caseID == "" {
+		return nil
+	}
+	now := s.Clock.Now()
+	if _, err := cs.JoinCase(ctx, caseID, v.ID, now, caseEvent(actor, v.ID, caseID, now),
+		navette.Event{Time: now, Type: navette.EventDepositReply, ActorID: actor.ID, DepositID: v.ID, Detail: answered}); err != nil {
+		return err
+	}
+	v.CaseID = caseID
+	return nil
 }
 
 // replyTo returns who a reply of actor to deposit d, of case caseID, goes
