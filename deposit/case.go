@@ -80,29 +80,15 @@ func (s *Service) joinCase(ctx context.Context, actor *navette.User, d *navette.
 	} else if !navette.IsCode(err, navette.ENOTFOUND) {
 		return "", err
 	}
-	k, err := s.depositKey(d)
+	_, ref, err := s.openReference(d)
 	if err != nil {
 		return "", err
 	}
-	ref, err := k.OpenValue("reference", d.ID, d.Reference)
+	parties, err := s.caseParties(ctx, actor, d)
 	if err != nil {
-		return "", navette.WrapError(navette.EINTERNAL, err, "")
+		return "", err
 	}
-	sender := actor
-	if sender == nil || sender.ID != d.SenderID {
-		if sender, err = s.Meta.User(ctx, d.SenderID); err != nil {
-			return "", err
-		}
-	}
-	parties := []*navette.User{sender}
-	for _, r := range d.Recipients {
-		u, err := s.Meta.User(ctx, r.UserID)
-		if err != nil {
-			return "", err
-		}
-		parties = append(parties, u)
-	}
-	msg := caseMessage(string(ref), parties)
+	msg := caseMessage(ref, parties)
 	if msg == nil {
 		return "", nil
 	}
@@ -112,6 +98,27 @@ func (s *Service) joinCase(ctx context.Context, actor *navette.User, d *navette.
 		return "", err
 	}
 	return cs.JoinCase(ctx, id, d.ID, now, caseEvent(actor, d.ID, id, now))
+}
+
+// caseParties returns the sender of d (actor, if it is) and its
+// recipients.
+func (s *Service) caseParties(ctx context.Context, actor *navette.User, d *navette.DepositRecord) ([]*navette.User, error) {
+	sender := actor
+	if sender == nil || sender.ID != d.SenderID {
+		var err error
+		if sender, err = s.Meta.User(ctx, d.SenderID); err != nil {
+			return nil, err
+		}
+	}
+	parties := []*navette.User{sender}
+	for _, r := range d.Recipients {
+		u, err := s.Meta.User(ctx, r.UserID)
+		if err != nil {
+			return nil, err
+		}
+		parties = append(parties, u)
+	}
+	return parties, nil
 }
 
 func caseEvent(actor *navette.User, depositID, caseID string, now time.Time) navette.Event {
@@ -217,39 +224,22 @@ func (s *Service) CasePage(ctx context.Context, actor *navette.User, q, before s
 	if len(q) > MaxReferenceLen {
 		return nil, navette.Errorf(navette.EINVALID, "The search text must be at most %d bytes.", MaxReferenceLen)
 	}
-	if limit <= 0 || limit > 200 {
-		limit = 50
-	}
+	limit = pageLimit(limit)
 	f, err := caseListFilter(actor, before, limit)
 	if err != nil {
 		return nil, err
 	}
 	page := &CasePage{Cases: []*Case{}}
 	nq := navette.NormalizeReference(q)
-	cs := s.cases()
-	if cs == nil || (strings.TrimSpace(q) != "" && nq == "") {
+	if s.cases() == nil || (strings.TrimSpace(q) != "" && nq == "") {
 		return page, nil
 	}
 	for range caseScanPages {
-		refs, err := cs.CaseList(ctx, f)
+		done, err := s.scanCases(ctx, actor, &f, nq, limit, page)
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range refs {
-			if len(page.Cases) == limit {
-				page.Next = formatCursor(f.Before, f.BeforeID)
-				return page, nil
-			}
-			c, err := s.caseSummary(ctx, actor, r.ID)
-			if err != nil {
-				return nil, err
-			}
-			if c != nil && caseMatches(c, nq) {
-				page.Cases = append(page.Cases, c)
-			}
-			f.Before, f.BeforeID = r.LastAt, r.ID
-		}
-		if len(refs) < f.Limit {
+		if done {
 			return page, nil
 		}
 	}
@@ -257,19 +247,39 @@ func (s *Service) CasePage(ctx context.Context, actor *navette.User, q, before s
 	return page, nil
 }
 
+// scanCases reads the page of cases f asks for, adds to page those that
+// match nq up to limit, and moves f past the cases it read. It reports
+// whether page is complete: full (with Next set) or at the last case.
+func (s *Service) scanCases(ctx context.Context, actor *navette.User, f *navette.CaseListFilter, nq string, limit int, page *CasePage) (bool, error) {
+	refs, err := s.cases().CaseList(ctx, *f)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range refs {
+		if len(page.Cases) == limit {
+			page.Next = formatCursor(f.Before, f.BeforeID)
+			return true, nil
+		}
+		c, err := s.caseSummary(ctx, actor, r.ID)
+		if err != nil {
+			return false, err
+		}
+		if c != nil && caseMatches(c, nq) {
+			page.Cases = append(page.Cases, c)
+		}
+		f.Before, f.BeforeID = r.LastAt, r.ID
+	}
+	return len(refs) < f.Limit, nil
+}
+
 // caseListFilter returns the filter of CaseList for a page of limit cases
 // of actor after the cursor before, reading one more to know if there is a
 // next page.
 func caseListFilter(actor *navette.User, before string, limit int) (navette.CaseListFilter, error) {
 	f := navette.CaseListFilter{UserID: actor.ID, Limit: limit + 1}
-	if before != "" {
-		t, id, ok := parseCursor(before)
-		if !ok {
-			return f, navette.Errorf(navette.EINVALID, "Invalid page cursor.")
-		}
-		f.Before, f.BeforeID = t, id
-	}
-	return f, nil
+	var err error
+	f.Before, f.BeforeID, err = pageCursor(before)
+	return f, err
 }
 
 // caseSummary returns case id as actor sees it in a list, without files;
@@ -311,21 +321,15 @@ func (s *Service) CaseAt(ctx context.Context, actor *navette.User, id, before st
 	if actor == nil {
 		return nil, navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required.")
 	}
-	if limit <= 0 || limit > 200 {
-		limit = 50
-	}
+	limit = pageLimit(limit)
 	f := navette.CaseFilter{UserID: actor.ID, CaseID: id, Limit: limit + 1}
-	if before != "" {
-		t, bid, ok := parseCursor(before)
-		if !ok {
-			return nil, navette.Errorf(navette.EINVALID, "Invalid page cursor.")
-		}
-		f.After, f.AfterID = t, bid
+	var err error
+	if f.After, f.AfterID, err = pageCursor(before); err != nil {
+		return nil, err
 	}
 	var recs []navette.CaseDeposit
 	cs := s.cases()
 	if cs != nil && navette.ValidID(id) {
-		var err error
 		if recs, err = cs.CaseDeposits(ctx, f); err != nil {
 			return nil, err
 		}
@@ -348,6 +352,33 @@ func (s *Service) CaseAt(ctx context.Context, actor *navette.User, id, before st
 	return cases[0], nil
 }
 
+// caseDepositView returns the view of cd as seen at now from its sending
+// side (sent) or by a recipient, with its files if withFiles: a recipient
+// sees neither the files nor the message of a deposit that ended.
+func (s *Service) caseDepositView(ctx context.Context, cd navette.CaseDeposit, sent, withFiles bool, now time.Time) (*View, error) {
+	d := cd.Deposit
+	var files []*navette.FileRecord
+	if withFiles {
+		var err error
+		if files, err = s.Meta.Files(ctx, d.ID); err != nil {
+			return nil, err
+		}
+	}
+	if d.State == navette.DepositAvailable && Expired(d, now) {
+		d.State = navette.DepositExpired
+	}
+	v, err := s.view(ctx, d, files)
+	if err != nil {
+		return nil, err
+	}
+	v.CaseID = cd.CaseID
+	v.Sending = sent
+	if !sent && Expired(d, now) {
+		v.Message, v.Files = "", nil
+	}
+	return v, nil
+}
+
 // caseViews groups recs, newest first, into cases, keeping of each
 // deposit what actor may see: a recipient never sees a deposit before it
 // is available, nor the files and message of one that ended.
@@ -365,24 +396,9 @@ func (s *Service) caseViews(ctx context.Context, actor *navette.User, recs []nav
 		if !sent && (d.State == navette.DepositDraft || d.State == navette.DepositChecking) {
 			continue
 		}
-		var files []*navette.FileRecord
-		if withFiles {
-			var err error
-			if files, err = s.Meta.Files(ctx, d.ID); err != nil {
-				return nil, err
-			}
-		}
-		if d.State == navette.DepositAvailable && Expired(d, now) {
-			d.State = navette.DepositExpired
-		}
-		v, err := s.view(ctx, d, files)
+		v, err := s.caseDepositView(ctx, cd, sent, withFiles, now)
 		if err != nil {
 			return nil, err
-		}
-		v.CaseID = cd.CaseID
-		v.Sending = sent
-		if !sent && Expired(d, now) {
-			v.Message, v.Files = "", nil
 		}
 		c := byID[cd.CaseID]
 		if c == nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -266,95 +267,149 @@ func (s *Service) decide(ctx context.Context, fileID string, v navette.ScanVerdi
 	if f.State != navette.FileChecking {
 		return nil
 	}
-	reject := v.Check == navette.CheckInfected || v.Check == navette.CheckRefusedType || (v.Check.Undecided() && !s.DeliverMarked)
-	dep, err := s.Meta.Deposit(ctx, f.DepositID)
-	if err != nil {
+	dc := &decision{fileID: fileID, verdict: v}
+	dc.reject = v.Check == navette.CheckInfected || v.Check == navette.CheckRefusedType || (v.Check.Undecided() && !s.DeliverMarked)
+	if dc.sender, err = s.depositSender(ctx, f.DepositID); err != nil {
 		return err
 	}
-	sender, err := s.Meta.User(ctx, dep.SenderID)
-	if err != nil {
-		return err
-	}
-	var admins []*navette.User
-	if reject {
-		if admins, err = s.Meta.SearchUsers(ctx, navette.UserFilter{Roles: []navette.Role{navette.RoleAdmin}, Enabled: true, Limit: 1000}); err != nil {
+	if dc.reject {
+		if dc.admins, err = s.platformAdmins(ctx); err != nil {
 			return err
 		}
 	}
-	queued, rejected := 0, false
 	err = s.Meta.UpdateDeposit(ctx, f.DepositID, func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
-		queued, rejected = 0, false
-		var f *navette.FileRecord
-		for _, x := range files {
-			if x.ID == fileID {
-				f = x
-			}
-		}
-		if f == nil || f.State != navette.FileChecking {
-			return nil, nil
-		}
-		now := s.Clock.Now()
-		f.Check, f.CheckDetail, f.CheckAfter = v.Check, navette.CleanDetail(v.Detail), time.Time{}
-		ev := navette.Event{Time: now, Type: navette.EventFileChecked, DepositID: d.ID, FileID: f.ID, Size: f.Size, SHA256: f.SHA256, Detail: v.String()}
-		var evs []navette.Event
-		if !reject {
-			f.State = navette.FileStored
-			evs = append(evs, ev)
-		} else {
-			rejected = true
-			ev.Type = navette.EventFileRejected
-			if v.Check == navette.CheckInfected {
-				ev.Type = navette.EventFileInfected
-			}
-			// The alert is made before the keys go: it names the sender
-			// and, for the admins, nothing of the content.
-			nd := alertData(sender, f, v)
-			if err != nil {
-				return nil, err
-			}
-			for _, a := range admins {
-				n, err := notify.NewNotice(s.Keys, navette.NoticeContentAlert, a.ID, d.ID, now, nd)
-				if err != nil {
-					return nil, err
-				}
-				ev.Notices = append(ev.Notices, n)
-			}
-			queued = len(ev.Notices)
-			f.State = navette.FileRejected
-			f.Key = navette.WrappedKey{}
-			f.Resume = nil
-			evs = append(evs, ev)
-		}
-		if d.State != navette.DepositChecking {
-			return evs, nil
-		}
-		if rejected {
-			d.State, d.SubmittedAt = navette.DepositDraft, time.Time{}
-			return append(evs, navette.Event{Time: now, Type: navette.EventDepositReturned, DepositID: d.ID, FileID: f.ID, Detail: v.String()}), nil
-		}
-		for _, x := range files {
-			if x.State == navette.FileChecking {
-				return evs, nil
-			}
-		}
-		avail, err := s.makeAvailable(d, files, sender, now)
-		if err != nil {
-			return nil, err
-		}
-		queued += len(avail.Notices)
-		return s.withClaims(ctx, d, files, sender, nil, append(evs, avail))
+		return s.applyVerdict(ctx, dc, d, files)
 	})
 	if err != nil {
 		return err
 	}
-	if queued > 0 {
+	if dc.queued > 0 {
 		s.kick()
 	}
-	if rejected {
+	if dc.rejected {
 		s.log().WarnContext(ctx, "file rejected by the content checks", "file", fileID, "deposit", f.DepositID, "verdict", v.String())
 		s.deleteBlob(ctx, fileID)
 	}
 	return nil
+}
+
+// A decision is the verdict on a checking file, what it needs to be
+// recorded, and what recording it did.
+type decision struct {
+	fileID  string
+	verdict navette.ScanVerdict
+	reject  bool
+	sender  *navette.User   // of the deposit
+	admins  []*navette.User // alerted of a rejection
+	// Set by applyVerdict:
+	queued   int  // notices queued
+	rejected bool // the file was rejected
+}
+
+// applyVerdict records dc on its file among files of d, if still checking,
+// and what follows for d; it returns the events that say so.
+func (s *Service) applyVerdict(ctx context.Context, dc *decision, d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
+	dc.queued, dc.rejected = 0, false
+	f := fileIn(files, dc.fileID)
+	if f == nil || f.State != navette.FileChecking {
+		return nil, nil
+	}
+	now := s.Clock.Now()
+	v := dc.verdict
+	f.Check, f.CheckDetail, f.CheckAfter = v.Check, navette.CleanDetail(v.Detail), time.Time{}
+	ev := navette.Event{Time: now, Type: navette.EventFileChecked, DepositID: d.ID, FileID: f.ID, Size: f.Size, SHA256: f.SHA256, Detail: v.String()}
+	if dc.reject {
+		if err := s.rejectChecked(dc, d, f, &ev, now); err != nil {
+			return nil, err
+		}
+	} else {
+		f.State = navette.FileStored
+	}
+	evs := []navette.Event{ev}
+	if d.State != navette.DepositChecking {
+		return evs, nil
+	}
+	if dc.rejected {
+		return append(evs, returnToDraft(d, f.ID, v, now)), nil
+	}
+	if slices.ContainsFunc(files, func(x *navette.FileRecord) bool { return x.State == navette.FileChecking }) {
+		return evs, nil
+	}
+	avail, err := s.makeAvailable(d, files, dc.sender, now)
+	if err != nil {
+		return nil, err
+	}
+	dc.queued += len(avail.Notices)
+	return s.withClaims(ctx, d, files, dc.sender, nil, append(evs, avail))
+}
+
+// rejectChecked rejects f, a checking file of d, on dc: ev becomes the
+// event of the rejection, with its alert to the admins, and the key of f
+// is destroyed.
+func (s *Service) rejectChecked(dc *decision, d *navette.DepositRecord, f *navette.FileRecord, ev *navette.Event, now time.Time) error {
+	dc.rejected = true
+	ev.Type = navette.EventFileRejected
+	if dc.verdict.Check == navette.CheckInfected {
+		ev.Type = navette.EventFileInfected
+	}
+	// The alert is made before the keys go: it names the sender and, for
+	// the admins, nothing of the content.
+	var err error
+	if ev.Notices, err = s.alertNotices(dc.admins, d.ID, now, alertData(dc.sender, f, dc.verdict)); err != nil {
+		return err
+	}
+	dc.queued = len(ev.Notices)
+	f.State = navette.FileRejected
+	f.Key = navette.WrappedKey{}
+	f.Resume = nil
+	return nil
+}
+
+// returnToDraft returns d, a checking deposit, to draft since its file
+// fileID failed its checks with v, and the event that says so.
+func returnToDraft(d *navette.DepositRecord, fileID string, v navette.ScanVerdict, now time.Time) navette.Event {
+	d.State, d.SubmittedAt = navette.DepositDraft, time.Time{}
+	return navette.Event{Time: now, Type: navette.EventDepositReturned, DepositID: d.ID, FileID: fileID, Detail: v.String()}
+}
+
+// fileIn returns the file id among files, or nil.
+func fileIn(files []*navette.FileRecord, id string) *navette.FileRecord {
+	var f *navette.FileRecord
+	for _, x := range files {
+		if x.ID == id {
+			f = x
+		}
+	}
+	return f
+}
+
+// depositSender returns the sender of deposit id.
+func (s *Service) depositSender(ctx context.Context, id string) (*navette.User, error) {
+	dep, err := s.Meta.Deposit(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.Meta.User(ctx, dep.SenderID)
+}
+
+// platformAdmins returns the enabled platform admins, who are alerted of
+// rejected and corrupt files.
+func (s *Service) platformAdmins(ctx context.Context) ([]*navette.User, error) {
+	return s.Meta.SearchUsers(ctx, navette.UserFilter{Roles: []navette.Role{navette.RoleAdmin}, Enabled: true, Limit: 1000})
+}
+
+// alertNotices returns a content alert with nd, about deposit id, for each
+// of admins.
+func (s *Service) alertNotices(admins []*navette.User, id string, now time.Time, nd *notify.Data) ([]navette.Notice, error) {
+	var out []navette.Notice
+	for _, a := range admins {
+		n, err := notify.NewNotice(s.Keys, navette.NoticeContentAlert, a.ID, id, now, nd)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // deleteBlob deletes the blob of a rejected or removed file whose key is
@@ -435,18 +490,25 @@ type CheckStats struct {
 // database, one checks at a time.
 func (s *Service) CheckFiles(ctx context.Context) (CheckStats, error) {
 	var st CheckStats
-	run := func(ctx context.Context) error {
+	err := s.exclusiveJob(ctx, "check", func(ctx context.Context) error {
 		var err error
 		st, err = s.checkFiles(ctx)
 		return err
-	}
+	})
+	return st, err
+}
+
+// exclusiveJob runs job, the job called name, on one node at a time when
+// the metadata store can say which (ExclusiveJob); on another it returns
+// at once with nothing done.
+func (s *Service) exclusiveJob(ctx context.Context, name string, job func(context.Context) error) error {
 	if ex, ok := s.Meta.(interface {
 		ExclusiveJob(context.Context, string, func(context.Context) error) (bool, error)
 	}); ok {
-		_, err := ex.ExclusiveJob(ctx, "check", run)
-		return st, err
+		_, err := ex.ExclusiveJob(ctx, name, job)
+		return err
 	}
-	return st, run(ctx)
+	return job(ctx)
 }
 
 func (s *Service) checkFiles(ctx context.Context) (CheckStats, error) {
@@ -527,42 +589,21 @@ func (s *Service) readStored(ctx context.Context, f *navette.FileRecord, fn func
 	if err != nil {
 		return err
 	}
-	rc, err := s.Blobs.Open(ctx, f.Blob(), 0, -1)
+	rc, err := s.openStored(ctx, f)
 	if err != nil {
-		if navette.IsCode(err, navette.ENOTFOUND) {
-			return fmt.Errorf("%w: the blob is missing", ErrCorrupt)
-		}
 		return err
 	}
 	defer rc.Close()
-	var hdr [seal.HeaderSize]byte
-	if _, err := io.ReadFull(rc, hdr[:]); err != nil || !bytes.Equal(hdr[:], seal.Header()) {
-		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-			return err
-		}
-		return fmt.Errorf("%w: bad header", ErrCorrupt)
-	}
 	var src io.Reader = rc
 	if pace != nil {
 		src = pacedReader{rc, pace}
 	}
-	r := seal.NewReader(src, k, f.Blob(), f.Size, 0)
 	h := sha256.New()
-	for {
-		p, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			if errors.Is(err, seal.ErrCorrupt) {
-				return errors.Join(ErrCorrupt, err)
-			}
-			return err
-		}
+	if err := eachSegment(seal.NewReader(src, k, f.Blob(), f.Size, 0), func(p []byte) error {
 		h.Write(p)
-		if err := fn(p); err != nil {
-			return err
-		}
+		return fn(p)
+	}); err != nil {
+		return err
 	}
 	var one [1]byte
 	if n, _ := rc.Read(one[:]); n > 0 {
@@ -572,6 +613,48 @@ func (s *Service) readStored(ctx context.Context, f *navette.FileRecord, fn func
 		return fmt.Errorf("%w: the SHA-256 does not match", ErrCorrupt)
 	}
 	return nil
+}
+
+// openStored opens the blob of f, its header read and checked. Returns an
+// error wrapping ErrCorrupt if the blob is missing or its header is not
+// one.
+func (s *Service) openStored(ctx context.Context, f *navette.FileRecord) (io.ReadCloser, error) {
+	rc, err := s.Blobs.Open(ctx, f.Blob(), 0, -1)
+	if err != nil {
+		if navette.IsCode(err, navette.ENOTFOUND) {
+			return nil, fmt.Errorf("%w: the blob is missing", ErrCorrupt)
+		}
+		return nil, err
+	}
+	var hdr [seal.HeaderSize]byte
+	if _, err := io.ReadFull(rc, hdr[:]); err != nil || !bytes.Equal(hdr[:], seal.Header()) {
+		rc.Close()
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: bad header", ErrCorrupt)
+	}
+	return rc, nil
+}
+
+// eachSegment passes the plaintext of each segment r reads to fn, in
+// order. A segment that does not open is an error wrapping ErrCorrupt.
+func eachSegment(r *seal.Reader, fn func([]byte) error) error {
+	for {
+		p, err := r.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			if errors.Is(err, seal.ErrCorrupt) {
+				return errors.Join(ErrCorrupt, err)
+			}
+			return err
+		}
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
 }
 
 // pacedReader tells pace how many bytes each read returned.
@@ -597,46 +680,35 @@ func (s *Service) markCorrupt(ctx context.Context, f *navette.FileRecord, cause 
 	detail := navette.CleanDetail(strings.TrimPrefix(strings.ReplaceAll(cause.Error(), ErrCorrupt.Error(), ""), ": "))
 	detail = strings.TrimSpace(strings.Trim(detail, ":\n "))
 	s.log().ErrorContext(ctx, "stored file is corrupt: it will not be served", "file", f.ID, "deposit", f.DepositID, "err", cause)
-	admins, err := s.Meta.SearchUsers(ctx, navette.UserFilter{Roles: []navette.Role{navette.RoleAdmin}, Enabled: true, Limit: 1000})
+	admins, err := s.platformAdmins(ctx)
 	if err != nil {
 		return err
 	}
-	dep, err := s.Meta.Deposit(ctx, f.DepositID)
-	if err != nil {
-		return err
-	}
-	sender, err := s.Meta.User(ctx, dep.SenderID)
+	sender, err := s.depositSender(ctx, f.DepositID)
 	if err != nil {
 		return err
 	}
 	marked := false
 	err = s.Meta.UpdateDeposit(ctx, f.DepositID, func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
 		marked = false
-		for _, x := range files {
-			if x.ID != f.ID || (x.State != navette.FileChecking && x.State != navette.FileStored && x.State != navette.FileAvailable) {
-				continue
-			}
-			now := s.Clock.Now()
-			v := navette.ScanVerdict{Check: navette.CheckCorrupt, Detail: detail}
-			x.State, x.Check, x.CheckDetail, x.CheckAfter = navette.FileRejected, navette.CheckCorrupt, detail, time.Time{}
-			ev := navette.Event{Time: now, Type: navette.EventFileCorrupt, DepositID: d.ID, FileID: x.ID, Size: x.Size, SHA256: x.SHA256, Detail: v.String()}
-			nd := alertData(sender, x, v)
-			for _, a := range admins {
-				n, err := notify.NewNotice(s.Keys, navette.NoticeContentAlert, a.ID, d.ID, now, nd)
-				if err != nil {
-					return nil, err
-				}
-				ev.Notices = append(ev.Notices, n)
-			}
-			marked = true
-			evs := []navette.Event{ev}
-			if d.State == navette.DepositChecking {
-				d.State, d.SubmittedAt = navette.DepositDraft, time.Time{}
-				evs = append(evs, navette.Event{Time: now, Type: navette.EventDepositReturned, DepositID: d.ID, FileID: x.ID, Detail: v.String()})
-			}
-			return evs, nil
+		x := fileIn(files, f.ID)
+		if x == nil || !kept(x) {
+			return nil, nil
 		}
-		return nil, nil
+		now := s.Clock.Now()
+		v := navette.ScanVerdict{Check: navette.CheckCorrupt, Detail: detail}
+		x.State, x.Check, x.CheckDetail, x.CheckAfter = navette.FileRejected, navette.CheckCorrupt, detail, time.Time{}
+		ev := navette.Event{Time: now, Type: navette.EventFileCorrupt, DepositID: d.ID, FileID: x.ID, Size: x.Size, SHA256: x.SHA256, Detail: v.String()}
+		var err error
+		if ev.Notices, err = s.alertNotices(admins, d.ID, now, alertData(sender, x, v)); err != nil {
+			return nil, err
+		}
+		marked = true
+		evs := []navette.Event{ev}
+		if d.State == navette.DepositChecking {
+			evs = append(evs, returnToDraft(d, x.ID, v, now))
+		}
+		return evs, nil
 	})
 	if err == nil && marked {
 		s.kick()

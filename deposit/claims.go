@@ -224,25 +224,18 @@ func (s *Service) openFacts(d *navette.DepositRecord, files []*navette.FileRecor
 	if d.Key.IsZero() {
 		return f, nil
 	}
-	k, err := s.depositKey(d)
+	k, ref, err := s.openReference(d)
 	if err != nil {
 		return nil, err
 	}
-	f.dk = k
-	ref, err := k.OpenValue("reference", d.ID, d.Reference)
-	if err != nil {
-		return nil, navette.WrapError(navette.EINTERNAL, err, "")
-	}
-	f.ref = string(ref)
+	f.dk, f.ref = k, ref
 	for _, fr := range files {
 		if len(fr.Name) == 0 {
 			continue
 		}
-		name, err := k.OpenValue("filename", fr.ID, fr.Name)
-		if err != nil {
-			return nil, navette.WrapError(navette.EINTERNAL, err, "")
+		if f.names[fr.ID], err = openText(k, "filename", fr.ID, fr.Name); err != nil {
+			return nil, err
 		}
-		f.names[fr.ID] = string(name)
 	}
 	return f, nil
 }

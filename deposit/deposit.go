@@ -44,11 +44,8 @@ const (
 // Create makes a draft deposit from actor to the given recipients. Returns
 // EINVALID for a bad field or an unknown, disabled or forbidden recipient.
 func (s *Service) Create(ctx context.Context, actor *navette.User, in Draft) (*View, error) {
-	if actor == nil {
-		return nil, navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required.")
-	}
-	if !CanDeposit(actor.Role) || (s.Internal && actor.Role == navette.RolePartner) {
-		return nil, navette.Errorf(navette.EFORBIDDEN, "Your role does not allow sending deposits.")
+	if err := s.maySend(actor); err != nil {
+		return nil, err
 	}
 	lim, err := s.CurrentLimits(ctx)
 	if err != nil {
@@ -58,26 +55,77 @@ func (s *Service) Create(ctx context.Context, actor *navette.User, in Draft) (*V
 	if err != nil {
 		return nil, err
 	}
-	days := in.RetentionDays
-	if days == 0 {
-		days = s.DefaultRetention(lim)
-	}
-	if days < 1 || days > lim.MaxRetentionDays {
-		return nil, navette.Errorf(navette.EINVALID, "The retention must be between 1 and %d days.", lim.MaxRetentionDays)
-	}
-	if len(in.Recipients) == 0 {
-		return nil, navette.Errorf(navette.EINVALID, "At least one recipient is required.")
-	}
-	if len(in.Recipients) > lim.MaxRecipients {
-		return nil, navette.Errorf(navette.EINVALID, "At most %d recipients are allowed.", lim.MaxRecipients)
+	days, err := s.checkDraftLimits(in, lim)
+	if err != nil {
+		return nil, err
 	}
 	from, err := s.fromSpace(ctx, actor, in.FromSpace)
 	if err != nil {
 		return nil, err
 	}
+	recipients, err := s.resolveRecipients(ctx, actor, from, in.Recipients)
+	if err != nil {
+		return nil, err
+	}
+	d := &navette.DepositRecord{
+		ID:            navette.NewID(),
+		SenderID:      actor.ID,
+		FromSpaceID:   from,
+		State:         navette.DepositDraft,
+		RetentionDays: days,
+		CreatedAt:     s.Clock.Now(),
+		NotifySender:  !in.NoReceipts,
+		MaxDownloads:  in.MaxDownloads,
+		Recipients:    recipients,
+	}
+	if err := s.sealDraft(d, ref, msg); err != nil {
+		return nil, err
+	}
+	ev := navette.Event{Time: d.CreatedAt, Type: navette.EventDepositCreated, ActorID: actor.ID, DepositID: d.ID}
+	if err := s.Meta.CreateDeposit(ctx, d, ev); err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, actor, d.ID)
+}
+
+// maySend returns EUNAUTHORIZED without an actor, EFORBIDDEN unless actor's
+// role may send deposits on this platform.
+func (s *Service) maySend(actor *navette.User) error {
+	if actor == nil {
+		return navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required.")
+	}
+	if !CanDeposit(actor.Role) || (s.Internal && actor.Role == navette.RolePartner) {
+		return navette.Errorf(navette.EFORBIDDEN, "Your role does not allow sending deposits.")
+	}
+	return nil
+}
+
+// checkDraftLimits returns the retention in days of in (the default if 0),
+// or EINVALID if it or the number of recipients is outside lim.
+func (s *Service) checkDraftLimits(in Draft, lim navette.Limits) (int, error) {
+	days := in.RetentionDays
+	if days == 0 {
+		days = s.DefaultRetention(lim)
+	}
+	if days < 1 || days > lim.MaxRetentionDays {
+		return 0, navette.Errorf(navette.EINVALID, "The retention must be between 1 and %d days.", lim.MaxRetentionDays)
+	}
+	if len(in.Recipients) == 0 {
+		return 0, navette.Errorf(navette.EINVALID, "At least one recipient is required.")
+	}
+	if len(in.Recipients) > lim.MaxRecipients {
+		return 0, navette.Errorf(navette.EINVALID, "At most %d recipients are allowed.", lim.MaxRecipients)
+	}
+	return days, nil
+}
+
+// resolveRecipients returns the recipients of a deposit actor sends (from
+// the mailbox from, if not empty) to the given addresses, once each.
+// Returns EINVALID for a bad, unknown, disabled or forbidden address.
+func (s *Service) resolveRecipients(ctx context.Context, actor *navette.User, from string, emails []string) ([]navette.Recipient, error) {
 	seen := map[string]bool{}
 	var recipients []navette.Recipient
-	for _, e := range in.Recipients {
+	for _, e := range emails {
 		email := navette.NormalizeEmail(e)
 		if email == "" || len(email) > 254 || !printable(email, false) {
 			return nil, navette.Errorf(navette.EINVALID, "A recipient's e-mail address is empty, too long or holds control characters.")
@@ -86,53 +134,52 @@ func (s *Service) Create(ctx context.Context, actor *navette.User, in Draft) (*V
 			continue
 		}
 		seen[email] = true
-		u, err := s.Meta.UserByEmail(ctx, email)
-		if navette.IsCode(err, navette.ENOTFOUND) || (err == nil && u.Disabled) {
-			return nil, navette.Errorf(navette.EINVALID, "%q is not a recipient known to the platform.", email)
-		} else if err != nil {
-			return nil, err
-		}
-		if u.ID == actor.ID || u.ID == from {
-			return nil, navette.Errorf(navette.EINVALID, "You cannot send a deposit to yourself or to the mailbox it is sent from.")
-		}
-		if err := s.mayReceive(actor, u); err != nil {
+		u, err := s.recipient(ctx, actor, from, email)
+		if err != nil {
 			return nil, err
 		}
 		recipients = append(recipients, navette.Recipient{UserID: u.ID})
 	}
+	return recipients, nil
+}
 
+// recipient returns the user of email, to whom actor sends a deposit from
+// the mailbox from. Returns EINVALID unless that user may receive it.
+func (s *Service) recipient(ctx context.Context, actor *navette.User, from, email string) (*navette.User, error) {
+	u, err := s.Meta.UserByEmail(ctx, email)
+	if navette.IsCode(err, navette.ENOTFOUND) || (err == nil && u.Disabled) {
+		return nil, navette.Errorf(navette.EINVALID, "%q is not a recipient known to the platform.", email)
+	} else if err != nil {
+		return nil, err
+	}
+	if u.ID == actor.ID || u.ID == from {
+		return nil, navette.Errorf(navette.EINVALID, "You cannot send a deposit to yourself or to the mailbox it is sent from.")
+	}
+	if err := s.mayReceive(actor, u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// sealDraft gives d, a new deposit, its wrapped key and proof key, and its
+// reference and message (if any) sealed under that key.
+func (s *Service) sealDraft(d *navette.DepositRecord, ref, msg string) error {
 	raw := seal.GenerateKey()
 	k, err := seal.NewKey(raw)
 	if err != nil {
-		return nil, navette.WrapError(navette.EINTERNAL, err, "")
-	}
-	now := s.Clock.Now()
-	d := &navette.DepositRecord{
-		ID:            navette.NewID(),
-		SenderID:      actor.ID,
-		FromSpaceID:   from,
-		State:         navette.DepositDraft,
-		RetentionDays: days,
-		CreatedAt:     now,
-		NotifySender:  !in.NoReceipts,
-		MaxDownloads:  in.MaxDownloads,
-		Recipients:    recipients,
+		return navette.WrapError(navette.EINTERNAL, err, "")
 	}
 	if d.Key, err = s.Keys.Wrap(raw, "deposit:"+d.ID); err != nil {
-		return nil, err
+		return err
 	}
 	if err := s.newProofKey(d); err != nil {
-		return nil, err
+		return err
 	}
 	d.Reference = k.SealValue("reference", d.ID, []byte(ref))
 	if msg != "" {
 		d.Message = k.SealValue("message", d.ID, []byte(msg))
 	}
-	ev := navette.Event{Time: now, Type: navette.EventDepositCreated, ActorID: actor.ID, DepositID: d.ID}
-	if err := s.Meta.CreateDeposit(ctx, d, ev); err != nil {
-		return nil, err
-	}
-	return s.Get(ctx, actor, d.ID)
+	return nil
 }
 
 // checkDraft returns the reference and message of in, trimmed, or EINVALID
@@ -176,11 +223,7 @@ func (s *Service) mayReceive(actor, u *navette.User) error {
 // sent it or received it (and it is available), EGONE for a recipient once it
 // expired or was revoked.
 func (s *Service) Get(ctx context.Context, actor *navette.User, id string) (*View, error) {
-	d, err := s.lookup(ctx, actor, id)
-	if err != nil {
-		return nil, err
-	}
-	sending, err := s.sending(ctx, actor, d)
+	d, sending, err := s.lookupSide(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
@@ -258,16 +301,11 @@ func (s *Service) List(ctx context.Context, actor *navette.User, box navette.Box
 	if box != navette.BoxInbox && box != navette.BoxSent {
 		return nil, "", navette.Errorf(navette.EINVALID, "box must be inbox or sent.")
 	}
-	if limit <= 0 || limit > 200 {
-		limit = 50
-	}
+	limit = pageLimit(limit)
 	f := navette.DepositFilter{UserID: actor.ID, Box: box, Limit: limit + 1}
-	if before != "" {
-		t, id, ok := parseCursor(before)
-		if !ok {
-			return nil, "", navette.Errorf(navette.EINVALID, "Invalid page cursor.")
-		}
-		f.Before, f.BeforeID = t, id
+	var err error
+	if f.Before, f.BeforeID, err = pageCursor(before); err != nil {
+		return nil, "", err
 	}
 	recs, err := s.Meta.ListDeposits(ctx, f)
 	if err != nil {
@@ -283,9 +321,19 @@ func (s *Service) List(ctx context.Context, actor *navette.User, box navette.Box
 	if box == navette.BoxInbox {
 		recs = slices.DeleteFunc(recs, func(d *navette.DepositRecord) bool { return Expired(d, now) })
 	}
-	pg, err := s.readPage(ctx, recs)
+	views, err := s.listViews(ctx, recs, box == navette.BoxSent, now)
 	if err != nil {
 		return nil, "", err
+	}
+	return views, next, nil
+}
+
+// listViews returns the views of recs, a page of a box (sent or not), as
+// they stand at now.
+func (s *Service) listViews(ctx context.Context, recs []*navette.DepositRecord, sent bool, now time.Time) ([]*View, error) {
+	pg, err := s.readPage(ctx, recs)
+	if err != nil {
+		return nil, err
 	}
 	views := make([]*View, 0, len(recs))
 	for _, d := range recs {
@@ -294,12 +342,12 @@ func (s *Service) List(ctx context.Context, actor *navette.User, box navette.Box
 		}
 		v, err := s.viewIn(ctx, d, pg.files[d.ID], pg)
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
-		v.Sending = box == navette.BoxSent
+		v.Sending = sent
 		views = append(views, v)
 	}
-	return views, next, nil
+	return views, nil
 }
 
 // Submit makes a draft available to its recipients once every file is
@@ -317,59 +365,83 @@ func (s *Service) Submit(ctx context.Context, actor *navette.User, id string) (*
 			return nil, err
 		}
 	}
-	// Files whose last write finished but were not yet marked stored (a
-	// crash between the two) are completed first.
-	files, err := s.Meta.Files(ctx, id)
-	if err != nil {
+	if err := s.completeWritten(ctx, id); err != nil {
 		return nil, err
 	}
-	for _, f := range files {
-		if f.State == navette.FileUploading && f.Offset == f.Size && len(f.SHA256) > 0 {
-			if err := s.completeStored(ctx, f.ID, false); err != nil {
-				return nil, err
-			}
-		}
-	}
 	err = s.Meta.UpdateDeposit(ctx, id, func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
-		if d.State != navette.DepositDraft {
-			return nil, navette.Errorf(navette.ECONFLICT, "Only a draft can be submitted; this deposit is %s.", d.State)
-		}
-		live, checking := 0, 0
-		for _, f := range files {
-			switch f.State {
-			case navette.FileUploading:
-				return nil, navette.Errorf(navette.ECONFLICT, "A file is still uploading (%d of %d bytes received).", f.Offset, f.Size)
-			case navette.FileRejected:
-				return nil, s.rejectedError(d, f)
-			case navette.FileChecking:
-				checking++
-				live++
-			case navette.FileStored:
-				live++
-			}
-		}
-		if live == 0 {
-			return nil, navette.Errorf(navette.ECONFLICT, "A deposit needs at least one file.")
-		}
-		now := s.Clock.Now()
-		d.SubmittedAt = now
-		evs := []navette.Event{{Time: now, Type: navette.EventDepositSubmitted, ActorID: actor.ID, DepositID: d.ID}}
-		if checking > 0 {
-			// Offered with its last file's verdict (decide).
-			d.State = navette.DepositChecking
-			return s.withClaims(ctx, d, files, actor, nil, evs)
-		}
-		available, err := s.makeAvailable(d, files, actor, now)
-		if err != nil {
-			return nil, err
-		}
-		return s.withClaims(ctx, d, files, actor, nil, append(evs, available))
+		return s.submitDraft(ctx, actor, d, files)
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.kick()
 	return s.Get(ctx, actor, id)
+}
+
+// completeWritten marks stored the files of deposit id whose last write
+// finished but were not yet marked stored (a crash between the two).
+func (s *Service) completeWritten(ctx context.Context, id string) error {
+	files, err := s.Meta.Files(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if written(f) {
+			if err := s.completeStored(ctx, f.ID, false); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// submitDraft submits d, a draft of actor with the given files: checking
+// while a file is, else available. Returns the events that say so, or
+// ECONFLICT if d is not a draft or its files are not ready.
+func (s *Service) submitDraft(ctx context.Context, actor *navette.User, d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
+	if d.State != navette.DepositDraft {
+		return nil, navette.Errorf(navette.ECONFLICT, "Only a draft can be submitted; this deposit is %s.", d.State)
+	}
+	checking, err := s.submittable(d, files)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	d.SubmittedAt = now
+	evs := []navette.Event{{Time: now, Type: navette.EventDepositSubmitted, ActorID: actor.ID, DepositID: d.ID}}
+	if checking {
+		// Offered with its last file's verdict (decide).
+		d.State = navette.DepositChecking
+		return s.withClaims(ctx, d, files, actor, nil, evs)
+	}
+	available, err := s.makeAvailable(d, files, actor, now)
+	if err != nil {
+		return nil, err
+	}
+	return s.withClaims(ctx, d, files, actor, nil, append(evs, available))
+}
+
+// submittable reports whether a file of d is still checking. Returns
+// ECONFLICT if a file is uploading or was rejected, or d has no file.
+func (s *Service) submittable(d *navette.DepositRecord, files []*navette.FileRecord) (checking bool, err error) {
+	live := 0
+	for _, f := range files {
+		switch f.State {
+		case navette.FileUploading:
+			return false, navette.Errorf(navette.ECONFLICT, "A file is still uploading (%d of %d bytes received).", f.Offset, f.Size)
+		case navette.FileRejected:
+			return false, s.rejectedError(d, f)
+		case navette.FileChecking:
+			checking = true
+			live++
+		case navette.FileStored:
+			live++
+		}
+	}
+	if live == 0 {
+		return false, navette.Errorf(navette.ECONFLICT, "A deposit needs at least one file.")
+	}
+	return checking, nil
 }
 
 // makeAvailable offers d, whose files have all passed their checks, to its
@@ -389,14 +461,22 @@ func (s *Service) makeAvailable(d *navette.DepositRecord, files []*navette.FileR
 	if err != nil {
 		return available, err
 	}
+	available.Notices, err = s.recipientNotices(navette.NoticeDeposit, d, now, nd)
+	return available, err
+}
+
+// recipientNotices returns a notice of kind with nd, about d, for each
+// recipient of d.
+func (s *Service) recipientNotices(kind navette.NoticeKind, d *navette.DepositRecord, now time.Time, nd *notify.Data) ([]navette.Notice, error) {
+	var out []navette.Notice
 	for _, r := range d.Recipients {
-		n, err := notify.NewNotice(s.Keys, navette.NoticeDeposit, r.UserID, d.ID, now, nd)
+		n, err := notify.NewNotice(s.Keys, kind, r.UserID, d.ID, now, nd)
 		if err != nil {
-			return available, err
+			return nil, err
 		}
-		available.Notices = append(available.Notices, n)
+		out = append(out, n)
 	}
-	return available, nil
+	return out, nil
 }
 
 // Revoke withdraws a deposit without giving a reason (see RevokeWithReason).
@@ -447,15 +527,7 @@ func (s *Service) withdrawnNotices(d *navette.DepositRecord, files []*navette.Fi
 		return nil, err
 	}
 	nd.FileNames, nd.Message, nd.Reason = nil, "", reason
-	var out []navette.Notice
-	for _, r := range d.Recipients {
-		n, err := notify.NewNotice(s.Keys, navette.NoticeWithdrawn, r.UserID, d.ID, now, nd)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, nil
+	return s.recipientNotices(navette.NoticeWithdrawn, d, now, nd)
 }
 
 // printable reports whether s is valid UTF-8 without control characters

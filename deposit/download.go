@@ -86,6 +86,36 @@ func (s *Service) OpenFile(ctx context.Context, actor *navette.User, depositID, 
 		s.deny(ctx, actor, depositID, "gone")
 		return nil, gone(d)
 	}
+	f, err := s.availableFile(ctx, d, fileID)
+	if err != nil {
+		return nil, err
+	}
+	k, err := s.fileKey(f)
+	if err != nil {
+		return nil, err
+	}
+	dk, err := s.depositKey(d)
+	if err != nil {
+		return nil, err
+	}
+	name, err := openText(dk, "filename", f.ID, f.Name)
+	if err != nil {
+		return nil, err
+	}
+	capped, err := s.checkDownloadLimit(ctx, actor, d, f)
+	if err != nil {
+		return nil, err
+	}
+	svcs, err := s.services(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	return &Download{s: s, actor: actor, services: svcs, deposit: d, file: f, key: k, capped: capped, Name: name}, nil
+}
+
+// availableFile returns file fileID of d. Returns ENOTFOUND if d has no
+// such file, ECONFLICT unless it is available.
+func (s *Service) availableFile(ctx context.Context, d *navette.DepositRecord, fileID string) (*navette.FileRecord, error) {
 	if !navette.ValidID(fileID) {
 		return nil, navette.Errorf(navette.ENOTFOUND, "No such file in this deposit.")
 	}
@@ -99,27 +129,7 @@ func (s *Service) OpenFile(ctx context.Context, actor *navette.User, depositID, 
 	if f.State != navette.FileAvailable {
 		return nil, navette.Errorf(navette.ECONFLICT, "This file is not available for download.")
 	}
-	k, err := s.fileKey(f)
-	if err != nil {
-		return nil, err
-	}
-	dk, err := s.depositKey(d)
-	if err != nil {
-		return nil, err
-	}
-	name, err := dk.OpenValue("filename", f.ID, f.Name)
-	if err != nil {
-		return nil, navette.WrapError(navette.EINTERNAL, err, "")
-	}
-	capped, err := s.checkDownloadLimit(ctx, actor, d, f)
-	if err != nil {
-		return nil, err
-	}
-	svcs, err := s.services(ctx, actor)
-	if err != nil {
-		return nil, err
-	}
-	return &Download{s: s, actor: actor, services: svcs, deposit: d, file: f, key: k, capped: capped, Name: string(name)}, nil
+	return f, nil
 }
 
 // checkDownloadLimit reports whether d caps actor's complete downloads of
@@ -249,20 +259,10 @@ func (d *Download) writeRange(ctx context.Context, w io.Writer, off, n int64, cl
 		if c.err != nil {
 			return written, d.chunkErr(ctx, c)
 		}
-		p := c.p
 		segStart := pos
-		pos += int64(len(p))
-		if whole && d.capped && pos == size {
-			if *claim, err = d.claim(ctx); err != nil {
-				sealedPool.Put(c.buf)
-				return written, err
-			}
-		}
-		lo := max(off-segStart, 0)
-		hi := min(off+n-segStart, int64(len(p)))
-		k, err := w.Write(p[lo:hi])
+		pos += int64(len(c.p))
+		k, err := d.writeChunk(ctx, w, c, segStart, off, n, whole && pos == size, claim)
 		written += int64(k)
-		sealedPool.Put(c.buf)
 		if err != nil {
 			return written, err
 		}
@@ -271,6 +271,26 @@ func (d *Download) writeRange(ctx context.Context, w io.Writer, off, n int64, cl
 		return written, d.corrupt(ctx, "length", nil)
 	}
 	return written, nil
+}
+
+// writeChunk writes to w what of c, the plaintext of the segment that
+// starts at segStart, falls in the n bytes from off, and gives c's buffer
+// back. When c ends a whole-file read (final), a capped download first
+// claims its place under the cap, setting *claim, and writes nothing if
+// it gets none.
+func (d *Download) writeChunk(ctx context.Context, w io.Writer, c chunk, segStart, off, n int64, final bool, claim *string) (int, error) {
+	if final && d.capped {
+		var err error
+		if *claim, err = d.claim(ctx); err != nil {
+			sealedPool.Put(c.buf)
+			return 0, err
+		}
+	}
+	lo := max(off-segStart, 0)
+	hi := min(off+n-segStart, int64(len(c.p)))
+	k, err := w.Write(c.p[lo:hi])
+	sealedPool.Put(c.buf)
+	return k, err
 }
 
 // segmentSpan returns the first and last segments of a file of size that
@@ -437,6 +457,47 @@ func (d *Download) limitNotice(ctx context.Context, dep *navette.DepositRecord, 
 	return notice, err == nil, err
 }
 
+// markDownloaded sets the first download, at now, of the recipients of dep
+// that stand for the actor and had not downloaded yet, and returns the
+// sender's receipt for each, if dep asks for them: the receipt goes with
+// the recipient's first download.
+func (d *Download) markDownloaded(dep *navette.DepositRecord, files []*navette.FileRecord, now time.Time) ([]navette.Notice, error) {
+	var receipts []navette.Notice
+	for i := range dep.Recipients {
+		r := &dep.Recipients[i]
+		if (r.UserID != d.actor.ID && !d.services[r.UserID]) || !r.FirstDownloadAt.IsZero() {
+			continue
+		}
+		r.FirstDownloadAt, r.FirstDownloadBy = now, d.actor.ID
+		if !dep.NotifySender || dep.Key.IsZero() {
+			continue
+		}
+		n, err := d.receipt(dep, files, r, now)
+		if err != nil {
+			return nil, err
+		}
+		receipts = append(receipts, n)
+	}
+	return receipts, nil
+}
+
+// receipt returns the notice that tells the sender of dep that the actor
+// downloaded it at now for recipient r.
+func (d *Download) receipt(dep *navette.DepositRecord, files []*navette.FileRecord, r *navette.Recipient, now time.Time) (navette.Notice, error) {
+	nd, err := d.s.noticeData(dep, files, nil)
+	if err != nil {
+		return navette.Notice{}, err
+	}
+	nd.ExpiresAt = time.Time{}
+	nd.FileNames, nd.Message = nil, ""
+	nd.Recipient = notify.Person{Name: d.actor.Name, Email: d.actor.Email}
+	if r.UserID != d.actor.ID {
+		nd.Recipient.Name = d.actor.Name + " (" + r.Name + ")"
+	}
+	nd.DownloadedAt = now
+	return notify.NewNotice(d.s.Keys, navette.NoticeReceipt, dep.SenderID, dep.ID, now, nd)
+}
+
 // recordDownload records that every byte of the file reached the actor;
 // how is the event's detail.
 func (d *Download) recordDownload(ctx context.Context, how string) {
@@ -447,35 +508,11 @@ func (d *Download) recordDownload(ctx context.Context, how string) {
 		// opened first: it counts as its opening.
 		events := markOpened(dep, d.actor, d.services, now)
 		ev := navette.Event{Time: now, Type: navette.EventFileDownloaded, ActorID: d.actor.ID, DepositID: dep.ID, FileID: d.file.ID, Size: d.file.Size, SHA256: d.file.SHA256, Detail: how}
-		for i := range dep.Recipients {
-			r := &dep.Recipients[i]
-			if (r.UserID != d.actor.ID && !d.services[r.UserID]) || !r.FirstDownloadAt.IsZero() {
-				continue
-			}
-			r.FirstDownloadAt, r.FirstDownloadBy = now, d.actor.ID
-			if !dep.NotifySender || dep.Key.IsZero() {
-				continue
-			}
-			// The sender's receipt goes with the recipient's first
-			// download.
-			nd, err := d.s.noticeData(dep, files, nil)
-			if err != nil {
-				return nil, err
-			}
-			nd.ExpiresAt = time.Time{}
-			nd.FileNames, nd.Message = nil, ""
-			nd.Recipient = notify.Person{Name: d.actor.Name, Email: d.actor.Email}
-			if r.UserID != d.actor.ID {
-				nd.Recipient.Name = d.actor.Name + " (" + r.Name + ")"
-			}
-			nd.DownloadedAt = now
-			n, err := notify.NewNotice(d.s.Keys, navette.NoticeReceipt, dep.SenderID, dep.ID, now, nd)
-			if err != nil {
-				return nil, err
-			}
-			ev.Notices = append(ev.Notices, n)
-			queued = true
+		var err error
+		if ev.Notices, err = d.markDownloaded(dep, files, now); err != nil {
+			return nil, err
 		}
+		queued = len(ev.Notices) > 0
 		if n, ok, err := d.limitNotice(ctx, dep, files, now); err != nil {
 			return nil, err
 		} else if ok {

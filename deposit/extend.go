@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"navette"
-	"navette/notify"
 )
 
 // Extend lengthens the retention of an available deposit by days, within
@@ -27,19 +26,8 @@ func (s *Service) Extend(ctx context.Context, actor *navette.User, id string, da
 	}
 	err = s.Meta.UpdateDeposit(ctx, id, func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
 		now := s.Clock.Now()
-		if Expired(d, now) {
-			return nil, gone(d)
-		}
-		if d.State != navette.DepositAvailable {
-			return nil, navette.Errorf(navette.ECONFLICT, "Only an available deposit can be extended; this one is %s.", d.State)
-		}
-		ceiling := d.CreatedAt.Add(time.Duration(lim.MaxRetentionDays) * 24 * time.Hour)
-		if days < 1 || days > lim.MaxRetentionDays || d.ExpiresAt.Add(time.Duration(days)*24*time.Hour).After(ceiling) {
-			most := int(ceiling.Sub(d.ExpiresAt) / (24 * time.Hour))
-			if most < 1 {
-				return nil, navette.Errorf(navette.EINVALID, "This deposit cannot be extended: it is kept as long as the platform allows (%d days from its creation).", lim.MaxRetentionDays)
-			}
-			return nil, navette.Errorf(navette.EINVALID, "A deposit can be extended by 1 to %d days (at most %d days from its creation).", most, lim.MaxRetentionDays)
+		if err := checkExtension(d, days, lim, now); err != nil {
+			return nil, err
 		}
 		d.ExpiresAt = d.ExpiresAt.Add(time.Duration(days) * 24 * time.Hour)
 		d.RetentionDays += days
@@ -49,12 +37,8 @@ func (s *Service) Extend(ctx context.Context, actor *navette.User, id string, da
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range d.Recipients {
-			n, err := notify.NewNotice(s.Keys, navette.NoticeExtended, r.UserID, d.ID, now, nd)
-			if err != nil {
-				return nil, err
-			}
-			ev.Notices = append(ev.Notices, n)
+		if ev.Notices, err = s.recipientNotices(navette.NoticeExtended, d, now, nd); err != nil {
+			return nil, err
 		}
 		return s.withClaims(ctx, d, files, actor, nil, []navette.Event{ev})
 	})
@@ -63,4 +47,25 @@ func (s *Service) Extend(ctx context.Context, actor *navette.User, id string, da
 	}
 	s.kick()
 	return s.Get(ctx, actor, id)
+}
+
+// checkExtension returns nil if d may be extended at now by days under
+// lim: EGONE once it ended, ECONFLICT unless it is available, EINVALID
+// (saying how far it may go) for days below 1 or past the ceiling.
+func checkExtension(d *navette.DepositRecord, days int, lim navette.Limits, now time.Time) error {
+	if Expired(d, now) {
+		return gone(d)
+	}
+	if d.State != navette.DepositAvailable {
+		return navette.Errorf(navette.ECONFLICT, "Only an available deposit can be extended; this one is %s.", d.State)
+	}
+	ceiling := d.CreatedAt.Add(time.Duration(lim.MaxRetentionDays) * 24 * time.Hour)
+	if days < 1 || days > lim.MaxRetentionDays || d.ExpiresAt.Add(time.Duration(days)*24*time.Hour).After(ceiling) {
+		most := int(ceiling.Sub(d.ExpiresAt) / (24 * time.Hour))
+		if most < 1 {
+			return navette.Errorf(navette.EINVALID, "This deposit cannot be extended: it is kept as long as the platform allows (%d days from its creation).", lim.MaxRetentionDays)
+		}
+		return navette.Errorf(navette.EINVALID, "A deposit can be extended by 1 to %d days (at most %d days from its creation).", most, lim.MaxRetentionDays)
+	}
+	return nil
 }

@@ -143,15 +143,11 @@ func (s *Service) forwardTarget(ctx context.Context, actor *navette.User, email 
 // newForward returns the forward of d by actor to to, available from now,
 // under d's reference sealed with a key of its own, not yet stored.
 func (s *Service) newForward(ctx context.Context, actor *navette.User, d *navette.DepositRecord, to []*navette.User, in Onward) (*navette.DepositRecord, error) {
-	dk, err := s.depositKey(d)
+	_, ref, err := s.openReference(d)
 	if err != nil {
 		return nil, err
 	}
-	ref, err := dk.OpenValue("reference", d.ID, d.Reference)
-	if err != nil {
-		return nil, navette.WrapError(navette.EINTERNAL, err, "")
-	}
-	_, msg, err := checkDraft(Draft{Reference: string(ref), Message: in.Message})
+	_, msg, err := checkDraft(Draft{Reference: ref, Message: in.Message})
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +172,7 @@ func (s *Service) newForward(ctx context.Context, actor *navette.User, d *navett
 	if err := s.newProofKey(fw); err != nil {
 		return nil, err
 	}
-	fw.Reference = k.SealValue("reference", fw.ID, ref)
+	fw.Reference = k.SealValue("reference", fw.ID, []byte(ref))
 	if msg != "" {
 		fw.Message = k.SealValue("message", fw.ID, []byte(msg))
 	}

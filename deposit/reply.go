@@ -40,45 +40,57 @@ func (s *Service) Reply(ctx context.Context, actor *navette.User, id string, in 
 	if d.Key.IsZero() {
 		return nil, gone(d)
 	}
-	caseID, err := s.caseOf(ctx, d.ID)
+	caseID, err := s.caseOrJoin(ctx, d)
 	if err != nil {
 		return nil, err
-	}
-	if caseID == "" {
-		if caseID, err = s.joinCase(ctx, nil, d); err != nil {
-			return nil, err
-		}
 	}
 	to, err := s.replyTo(ctx, actor, d, caseID)
 	if err != nil {
 		return nil, err
 	}
-	k, err := s.depositKey(d)
+	_, ref, err := s.openReference(d)
 	if err != nil {
 		return nil, err
-	}
-	ref, err := k.OpenValue("reference", d.ID, d.Reference)
-	if err != nil {
-		return nil, navette.WrapError(navette.EINTERNAL, err, "")
 	}
 	from, err := s.replyFrom(ctx, actor, d, to, in.FromSpace)
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.Create(ctx, actor, Draft{Recipients: []string{to.Email}, Reference: string(ref), Message: in.Message,
+	v, err := s.Create(ctx, actor, Draft{Recipients: []string{to.Email}, Reference: ref, Message: in.Message,
 		RetentionDays: in.RetentionDays, NoReceipts: in.NoReceipts, FromSpace: from})
 	if err != nil {
 		return nil, err
 	}
-	if cs := s.cases(); cs != nil && caseID != "" {
-		now := s.Clock.Now()
-		if _, err := cs.JoinCase(ctx, caseID, v.ID, now, caseEvent(actor, v.ID, caseID, now),
-			navette.Event{Time: now, Type: navette.EventDepositReply, ActorID: actor.ID, DepositID: v.ID, Detail: d.ID}); err != nil {
-			return nil, err
-		}
-		v.CaseID = caseID
+	if err := s.joinReply(ctx, actor, v, d.ID, caseID); err != nil {
+		return nil, err
 	}
 	return v, nil
+}
+
+// caseOrJoin returns the id of d's case, putting d in its case first if
+// it is in none ("" without cases).
+func (s *Service) caseOrJoin(ctx context.Context, d *navette.DepositRecord) (string, error) {
+	caseID, err := s.caseOf(ctx, d.ID)
+	if err != nil || caseID != "" {
+		return caseID, err
+	}
+	return s.joinCase(ctx, nil, d)
+}
+
+// joinReply puts v, a reply of actor to deposit answered, in case caseID
+// (none if ""), with the deposit.reply event that links the two.
+func (s *Service) joinReply(ctx context.Context, actor *navette.User, v *View, answered, caseID string) error {
+	cs := s.cases()
+	if cs == nil || caseID == "" {
+		return nil
+	}
+	now := s.Clock.Now()
+	if _, err := cs.JoinCase(ctx, caseID, v.ID, now, caseEvent(actor, v.ID, caseID, now),
+		navette.Event{Time: now, Type: navette.EventDepositReply, ActorID: actor.ID, DepositID: v.ID, Detail: answered}); err != nil {
+		return err
+	}
+	v.CaseID = caseID
+	return nil
 }
 
 // replyTo returns who a reply of actor to deposit d, of case caseID, goes
@@ -93,25 +105,9 @@ func (s *Service) replyTo(ctx context.Context, actor *navette.User, d *navette.D
 	if err != nil {
 		return nil, err
 	}
-	svcs, err := s.services(ctx, sender)
+	to, err := s.senderMailbox(ctx, actor, sender, d, caseID)
 	if err != nil {
 		return nil, err
-	}
-	to, err := s.fromMailbox(ctx, d)
-	if err != nil {
-		return nil, err
-	}
-	if to == nil && len(svcs) > 0 && caseID != "" {
-		if to, err = s.lastMailbox(ctx, actor, sender, caseID, svcs); err != nil {
-			return nil, err
-		}
-	}
-	if to == nil && len(svcs) == 1 {
-		for id := range svcs {
-			if to, err = s.Meta.User(ctx, id); err != nil {
-				return nil, err
-			}
-		}
 	}
 	if to == nil || to.Disabled {
 		to = sender
@@ -123,6 +119,31 @@ func (s *Service) replyTo(ctx context.Context, actor *navette.User, d *navette.D
 		return nil, navette.Errorf(navette.EFORBIDDEN, "You cannot reply to this deposit: %s", navette.ErrorMessage(err))
 	}
 	return to, nil
+}
+
+// senderMailbox returns the service mailbox on the side of sender, who
+// sent d, of case caseID, that a reply of actor goes to (see replyTo);
+// nil for none.
+func (s *Service) senderMailbox(ctx context.Context, actor, sender *navette.User, d *navette.DepositRecord, caseID string) (*navette.User, error) {
+	svcs, err := s.services(ctx, sender)
+	if err != nil {
+		return nil, err
+	}
+	to, err := s.fromMailbox(ctx, d)
+	if err != nil || to != nil {
+		return to, err
+	}
+	if len(svcs) > 0 && caseID != "" {
+		if to, err = s.lastMailbox(ctx, actor, sender, caseID, svcs); err != nil || to != nil {
+			return to, err
+		}
+	}
+	if len(svcs) == 1 {
+		for id := range svcs {
+			to, err = s.Meta.User(ctx, id)
+		}
+	}
+	return to, err
 }
 
 // ReplyChoice is whom a person may send a reply to a deposit as.

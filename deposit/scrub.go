@@ -32,18 +32,12 @@ type ScrubStats struct {
 // returns at once with nothing done.
 func (s *Service) Scrub(ctx context.Context, rate int64) (ScrubStats, error) {
 	var st ScrubStats
-	run := func(ctx context.Context) error {
+	err := s.exclusiveJob(ctx, "scrub", func(ctx context.Context) error {
 		var err error
 		st, err = s.scrub(ctx, rate)
 		return err
-	}
-	if ex, ok := s.Meta.(interface {
-		ExclusiveJob(context.Context, string, func(context.Context) error) (bool, error)
-	}); ok {
-		_, err := ex.ExclusiveJob(ctx, "scrub", run)
-		return st, err
-	}
-	return st, run(ctx)
+	})
+	return st, err
 }
 
 func (s *Service) scrub(ctx context.Context, rate int64) (ScrubStats, error) {
@@ -60,39 +54,59 @@ func (s *Service) scrub(ctx context.Context, rate int64) (ScrubStats, error) {
 			if f.Key.IsZero() {
 				continue
 			}
-			err := s.readStored(ctx, f, func([]byte) error { return nil }, p.pace)
-			switch {
-			case err == nil:
-				st.Files++
-				st.Bytes += seal.SealedSize(f.Size)
-				if s.Scrubbed != nil {
-					s.Scrubbed(seal.SealedSize(f.Size))
-				}
-			case errors.Is(err, ErrCorrupt):
-				// A file purged or rejected meanwhile lost its blob
-				// rightly: markCorrupt only marks a file still kept.
-				now, gerr := s.Meta.File(ctx, f.ID)
-				if gerr != nil || now.Key.IsZero() || (now.State != navette.FileChecking && now.State != navette.FileStored && now.State != navette.FileAvailable) {
-					continue
-				}
-				if err := s.markCorrupt(ctx, now, err); err != nil {
-					return st, err
-				}
-				if now, err = s.Meta.File(ctx, f.ID); err == nil && now.Check == navette.CheckCorrupt {
-					st.Corrupt = append(st.Corrupt, now)
-				}
-			default:
-				if ctx.Err() != nil {
-					return st, ctx.Err()
-				}
-				s.log().WarnContext(ctx, "scrub: a file could not be read; it is verified on the next pass", "file", f.ID, "err", err)
-				st.Unreadable++
+			if err := s.scrubFile(ctx, f, &p, &st); err != nil {
+				return st, err
 			}
 		}
 		if len(files) < 100 {
 			return st, nil
 		}
 	}
+}
+
+// scrubFile verifies f at the pace of p and counts what it found in st.
+// Returns an error only if scrubbing cannot go on.
+func (s *Service) scrubFile(ctx context.Context, f *navette.FileRecord, p *pacer, st *ScrubStats) error {
+	err := s.readStored(ctx, f, func([]byte) error { return nil }, p.pace)
+	switch {
+	case err == nil:
+		st.Files++
+		st.Bytes += seal.SealedSize(f.Size)
+		if s.Scrubbed != nil {
+			s.Scrubbed(seal.SealedSize(f.Size))
+		}
+		return nil
+	case errors.Is(err, ErrCorrupt):
+		return s.scrubbedCorrupt(ctx, f.ID, err, st)
+	case ctx.Err() != nil:
+		return ctx.Err()
+	}
+	s.log().WarnContext(ctx, "scrub: a file could not be read; it is verified on the next pass", "file", f.ID, "err", err)
+	st.Unreadable++
+	return nil
+}
+
+// scrubbedCorrupt marks corrupt file id, found so by cause, if it is still
+// kept, and adds it to st. A file purged or rejected meanwhile lost its
+// blob rightly: markCorrupt only marks a file still kept.
+func (s *Service) scrubbedCorrupt(ctx context.Context, id string, cause error, st *ScrubStats) error {
+	now, err := s.Meta.File(ctx, id)
+	if err != nil || now.Key.IsZero() || !kept(now) {
+		return nil
+	}
+	if err := s.markCorrupt(ctx, now, cause); err != nil {
+		return err
+	}
+	if now, err = s.Meta.File(ctx, id); err == nil && now.Check == navette.CheckCorrupt {
+		st.Corrupt = append(st.Corrupt, now)
+	}
+	return nil
+}
+
+// kept reports whether f is stored to be offered: checking, stored or
+// available.
+func kept(f *navette.FileRecord) bool {
+	return f.State == navette.FileChecking || f.State == navette.FileStored || f.State == navette.FileAvailable
 }
 
 // pacer keeps reading at or under rate bytes per second since start.

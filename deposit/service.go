@@ -248,6 +248,31 @@ func (s *Service) fileKey(f *navette.FileRecord) (*seal.Key, error) {
 	return seal.NewKey(raw)
 }
 
+// openText opens the text sealed under k as the value what of id (a
+// deposit's reference or message, a file's name). Returns EINTERNAL if it
+// does not open.
+func openText(k *seal.Key, what, id string, sealed []byte) (string, error) {
+	b, err := k.OpenValue(what, id, sealed)
+	if err != nil {
+		return "", navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	return string(b), nil
+}
+
+// openReference returns the key of d, which must still have it, and its
+// reference opened.
+func (s *Service) openReference(d *navette.DepositRecord) (*seal.Key, string, error) {
+	k, err := s.depositKey(d)
+	if err != nil {
+		return nil, "", err
+	}
+	ref, err := openText(k, "reference", d.ID, d.Reference)
+	if err != nil {
+		return nil, "", err
+	}
+	return k, ref, nil
+}
+
 // view opens a deposit's sealed fields for display.
 func (s *Service) view(ctx context.Context, d *navette.DepositRecord, files []*navette.FileRecord) (*View, error) {
 	return s.viewIn(ctx, d, files, nil)
@@ -257,58 +282,76 @@ func (s *Service) view(ctx context.Context, d *navette.DepositRecord, files []*n
 // a deposit alone).
 func (s *Service) viewIn(ctx context.Context, d *navette.DepositRecord, files []*navette.FileRecord, pg *page) (*View, error) {
 	v := &View{DepositRecord: d}
-	sender, err := pg.user(ctx, s, d.SenderID)
+	if err := s.viewParties(ctx, v, pg); err != nil {
+		return nil, err
+	}
+	var err error
+	if d.Key.IsZero() { // purged: the tombstone, and what the proofs keep
+		err = s.tombstoneView(ctx, v, files)
+	} else {
+		err = s.openView(v, files)
+	}
 	if err != nil {
 		return nil, err
 	}
-	v.Sender = sender
+	return v, nil
+}
+
+// viewParties sets the sender, the mailbox it was sent from and the case
+// of v's deposit, reading them through pg.
+func (s *Service) viewParties(ctx context.Context, v *View, pg *page) error {
+	d := v.DepositRecord
+	var err error
+	if v.Sender, err = pg.user(ctx, s, d.SenderID); err != nil {
+		return err
+	}
 	if d.FromSpaceID != "" {
 		if v.FromSpace, err = pg.user(ctx, s, d.FromSpaceID); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if v.CaseID, err = pg.caseOf(ctx, s, d.ID); err != nil {
-		return nil, err
-	}
-	if d.Key.IsZero() { // purged: the tombstone, and what the proofs keep
-		ref, names, err := s.provenFacts(ctx, d)
-		if err != nil {
-			return nil, err
-		}
-		v.Reference = ref
-		for _, f := range files {
-			v.Files = append(v.Files, FileView{FileRecord: f, Name: names[f.ID]})
-		}
-		return v, nil
-	}
-	k, err := s.depositKey(d)
+	v.CaseID, err = pg.caseOf(ctx, s, d.ID)
+	return err
+}
+
+// tombstoneView sets the reference and file names of v, a purged deposit
+// with the given files, to what its proofs keep.
+func (s *Service) tombstoneView(ctx context.Context, v *View, files []*navette.FileRecord) error {
+	ref, names, err := s.provenFacts(ctx, v.DepositRecord)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	ref, err := k.OpenValue("reference", d.ID, d.Reference)
+	v.Reference = ref
+	for _, f := range files {
+		v.Files = append(v.Files, FileView{FileRecord: f, Name: names[f.ID]})
+	}
+	return nil
+}
+
+// openView sets the reference, message and file names of v, a deposit
+// with its key and the given files, opened.
+func (s *Service) openView(v *View, files []*navette.FileRecord) error {
+	d := v.DepositRecord
+	k, ref, err := s.openReference(d)
 	if err != nil {
-		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+		return err
 	}
-	v.Reference = string(ref)
+	v.Reference = ref
 	if len(d.Message) > 0 {
-		msg, err := k.OpenValue("message", d.ID, d.Message)
-		if err != nil {
-			return nil, navette.WrapError(navette.EINTERNAL, err, "")
+		if v.Message, err = openText(k, "message", d.ID, d.Message); err != nil {
+			return err
 		}
-		v.Message = string(msg)
 	}
 	for _, f := range files {
 		fv := FileView{FileRecord: f}
 		if len(f.Name) > 0 {
-			name, err := k.OpenValue("filename", f.ID, f.Name)
-			if err != nil {
-				return nil, navette.WrapError(navette.EINTERNAL, err, "")
+			if fv.Name, err = openText(k, "filename", f.ID, f.Name); err != nil {
+				return err
 			}
-			fv.Name = string(name)
 		}
 		v.Files = append(v.Files, fv)
 	}
-	return v, nil
+	return nil
 }
 
 // lookup returns the deposit if actor may know it exists, denying every
@@ -347,15 +390,25 @@ func (s *Service) lookup(ctx context.Context, actor *navette.User, id string) (*
 	return d, nil
 }
 
+// lookupSide is lookup, and reports whether actor is on the sending side
+// of the deposit (sending).
+func (s *Service) lookupSide(ctx context.Context, actor *navette.User, id string) (*navette.DepositRecord, bool, error) {
+	d, err := s.lookup(ctx, actor, id)
+	if err != nil {
+		return nil, false, err
+	}
+	sending, err := s.sending(ctx, actor, d)
+	if err != nil {
+		return nil, false, err
+	}
+	return d, sending, nil
+}
+
 // lookupSent is lookup for what only a deposit's sender may do: anyone
 // else who may know the deposit gets EFORBIDDEN saying refusal, and the
 // denial is journaled.
 func (s *Service) lookupSent(ctx context.Context, actor *navette.User, id, refusal string) (*navette.DepositRecord, error) {
-	d, err := s.lookup(ctx, actor, id)
-	if err != nil {
-		return nil, err
-	}
-	sending, err := s.sending(ctx, actor, d)
+	d, sending, err := s.lookupSide(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
@@ -378,15 +431,11 @@ func (s *Service) kick() {
 // operator lets mails carry them, its file names and message. d must still
 // have its key.
 func (s *Service) noticeData(d *navette.DepositRecord, files []*navette.FileRecord, sender *navette.User) (*notify.Data, error) {
-	k, err := s.depositKey(d)
+	k, ref, err := s.openReference(d)
 	if err != nil {
 		return nil, err
 	}
-	ref, err := k.OpenValue("reference", d.ID, d.Reference)
-	if err != nil {
-		return nil, navette.WrapError(navette.EINTERNAL, err, "")
-	}
-	nd := &notify.Data{Reference: string(ref), ExpiresAt: d.ExpiresAt, Unscanned: s.scanner() == nil}
+	nd := &notify.Data{Reference: ref, ExpiresAt: d.ExpiresAt, Unscanned: s.scanner() == nil}
 	if sender != nil {
 		nd.Sender = notify.Person{Name: sender.Name, Email: sender.Email}
 	}
@@ -399,19 +448,17 @@ func (s *Service) noticeData(d *navette.DepositRecord, files []*navette.FileReco
 			nd.Unscanned = true
 		}
 		if s.MailNames && len(f.Name) > 0 {
-			name, err := k.OpenValue("filename", f.ID, f.Name)
+			name, err := openText(k, "filename", f.ID, f.Name)
 			if err != nil {
-				return nil, navette.WrapError(navette.EINTERNAL, err, "")
+				return nil, err
 			}
-			nd.FileNames = append(nd.FileNames, string(name))
+			nd.FileNames = append(nd.FileNames, name)
 		}
 	}
 	if s.MailNames && len(d.Message) > 0 {
-		msg, err := k.OpenValue("message", d.ID, d.Message)
-		if err != nil {
-			return nil, navette.WrapError(navette.EINTERNAL, err, "")
+		if nd.Message, err = openText(k, "message", d.ID, d.Message); err != nil {
+			return nil, err
 		}
-		nd.Message = string(msg)
 	}
 	return nd, nil
 }

@@ -57,64 +57,18 @@ func (s *Service) sweep(ctx context.Context) (SweepStats, error) {
 			s.kick()
 		}
 	}()
-	if s.RemindBefore > 0 {
-		for {
-			ids, err := s.Meta.DueReminders(ctx, now, s.RemindBefore, 100)
-			if err != nil {
-				return st, err
-			}
-			for _, id := range ids {
-				n, done, err := s.remind(ctx, id, now)
-				if err != nil {
-					return st, err
-				}
-				queued += n
-				if done {
-					st.Reminded++
-				}
-			}
-			if len(ids) < 100 {
-				break
-			}
-		}
+	n, err := s.sendReminders(ctx, now, &st)
+	queued += n
+	if err != nil {
+		return st, err
 	}
-	for {
-		ids, err := s.Meta.DueDeposits(ctx, now, now.Add(-abandon), 100)
-		if err != nil {
-			return st, err
-		}
-		for _, id := range ids {
-			n, err := s.purge(ctx, id, now, abandon, &st)
-			if err != nil {
-				return st, err
-			}
-			queued += n
-		}
-		if len(ids) < 100 {
-			break
-		}
+	n, err = s.purgeDue(ctx, now, abandon, &st)
+	queued += n
+	if err != nil {
+		return st, err
 	}
-	for {
-		files, err := s.Meta.BlobsToDelete(ctx, 100)
-		if err != nil {
-			return st, err
-		}
-		for _, f := range files {
-			if err := s.Blobs.Delete(ctx, f.Blob()); err != nil {
-				return st, err
-			}
-			err := s.Meta.UpdateFile(ctx, f.ID, func(f *navette.FileRecord) ([]navette.Event, error) {
-				f.BlobDeleted = true
-				return nil, nil
-			})
-			if err != nil {
-				return st, err
-			}
-			st.BlobsDeleted++
-		}
-		if len(files) < 100 {
-			break
-		}
+	if err := s.deleteBlobs(ctx, &st); err != nil {
+		return st, err
 	}
 	if err := s.removeOrphans(ctx, &st); err != nil {
 		return st, err
@@ -123,15 +77,97 @@ func (s *Service) sweep(ctx context.Context) (SweepStats, error) {
 		return st, err
 	}
 	if st.Purged > 0 || st.ProofsEnded > 0 {
-		// Destroyed keys are overwritten in the database file only once its
-		// write-ahead log is checkpointed (SQLite); do it now.
-		if c, ok := s.Meta.(interface{ Checkpoint(context.Context) error }); ok {
-			if err := c.Checkpoint(ctx); err != nil {
-				s.log().WarnContext(ctx, "checkpoint after purge deferred", "err", err)
-			}
-		}
+		s.checkpoint(ctx)
 	}
 	return st, nil
+}
+
+// sendReminders reminds the recipients of the deposits due a reminder at
+// now (if reminders are on), and returns the number of notices queued.
+func (s *Service) sendReminders(ctx context.Context, now time.Time, st *SweepStats) (int, error) {
+	if s.RemindBefore <= 0 {
+		return 0, nil
+	}
+	queued := 0
+	for {
+		ids, err := s.Meta.DueReminders(ctx, now, s.RemindBefore, 100)
+		if err != nil {
+			return queued, err
+		}
+		for _, id := range ids {
+			n, done, err := s.remind(ctx, id, now)
+			if err != nil {
+				return queued, err
+			}
+			queued += n
+			if done {
+				st.Reminded++
+			}
+		}
+		if len(ids) < 100 {
+			return queued, nil
+		}
+	}
+}
+
+// purgeDue purges the deposits due at now (drafts abandoned for abandon),
+// and returns the number of notices queued.
+func (s *Service) purgeDue(ctx context.Context, now time.Time, abandon time.Duration, st *SweepStats) (int, error) {
+	queued := 0
+	for {
+		ids, err := s.Meta.DueDeposits(ctx, now, now.Add(-abandon), 100)
+		if err != nil {
+			return queued, err
+		}
+		for _, id := range ids {
+			n, err := s.purge(ctx, id, now, abandon, st)
+			if err != nil {
+				return queued, err
+			}
+			queued += n
+		}
+		if len(ids) < 100 {
+			return queued, nil
+		}
+	}
+}
+
+// deleteBlobs deletes the blobs of purged and rejected files whose keys
+// are gone, and marks them deleted.
+func (s *Service) deleteBlobs(ctx context.Context, st *SweepStats) error {
+	for {
+		files, err := s.Meta.BlobsToDelete(ctx, 100)
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			if err := s.Blobs.Delete(ctx, f.Blob()); err != nil {
+				return err
+			}
+			err := s.Meta.UpdateFile(ctx, f.ID, func(f *navette.FileRecord) ([]navette.Event, error) {
+				f.BlobDeleted = true
+				return nil, nil
+			})
+			if err != nil {
+				return err
+			}
+			st.BlobsDeleted++
+		}
+		if len(files) < 100 {
+			return nil
+		}
+	}
+}
+
+// checkpoint checkpoints the write-ahead log of the metadata store, if it
+// has one (SQLite): destroyed keys are overwritten in the database file
+// only then. A failure is logged: the next checkpoint does it.
+func (s *Service) checkpoint(ctx context.Context) {
+	if c, ok := s.Meta.(interface{ Checkpoint(context.Context) error }); ok {
+		if err := c.Checkpoint(ctx); err != nil {
+			s.log().WarnContext(ctx, "checkpoint after purge deferred", "err", err)
+		}
+	}
 }
 
 // remind queues a reminder for each recipient of deposit id who has not
@@ -150,26 +186,15 @@ func (s *Service) remind(ctx context.Context, id string, now time.Time) (int, bo
 	queued, done := 0, false
 	err = s.Meta.UpdateDeposit(ctx, id, func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
 		queued, done = 0, false
-		if d.State != navette.DepositAvailable || !d.PurgedAt.IsZero() || !d.RemindedAt.IsZero() ||
-			!now.Before(d.ExpiresAt) || now.Add(s.RemindBefore).Before(d.ExpiresAt) {
+		if !s.reminderDue(d, now) {
 			return nil, nil // no longer due
 		}
 		d.RemindedAt = now
 		done = true
-		nd, err := s.noticeData(d, files, sender)
-		if err != nil {
-			return nil, err
-		}
 		ev := navette.Event{Time: now, Type: navette.EventDepositReminded, DepositID: d.ID}
-		for _, r := range d.Recipients {
-			if !r.FirstDownloadAt.IsZero() {
-				continue
-			}
-			n, err := notify.NewNotice(s.Keys, navette.NoticeReminder, r.UserID, d.ID, now, nd)
-			if err != nil {
-				return nil, err
-			}
-			ev.Notices = append(ev.Notices, n)
+		var err error
+		if ev.Notices, err = s.reminders(d, files, sender, now); err != nil {
+			return nil, err
 		}
 		if len(ev.Notices) == 0 {
 			return nil, nil // everyone fetched meanwhile: nothing to journal
@@ -182,6 +207,34 @@ func (s *Service) remind(ctx context.Context, id string, now time.Time) (int, bo
 		return 0, false, err
 	}
 	return queued, done, nil
+}
+
+// reminderDue reports whether d, available, is due its reminder at now:
+// it expires within RemindBefore and was not reminded yet.
+func (s *Service) reminderDue(d *navette.DepositRecord, now time.Time) bool {
+	return d.State == navette.DepositAvailable && d.PurgedAt.IsZero() && d.RemindedAt.IsZero() &&
+		now.Before(d.ExpiresAt) && !now.Add(s.RemindBefore).Before(d.ExpiresAt)
+}
+
+// reminders returns a reminder for each recipient of d, sent by sender,
+// who has not downloaded it.
+func (s *Service) reminders(d *navette.DepositRecord, files []*navette.FileRecord, sender *navette.User, now time.Time) ([]navette.Notice, error) {
+	nd, err := s.noticeData(d, files, sender)
+	if err != nil {
+		return nil, err
+	}
+	var out []navette.Notice
+	for _, r := range d.Recipients {
+		if !r.FirstDownloadAt.IsZero() {
+			continue
+		}
+		n, err := notify.NewNotice(s.Keys, navette.NoticeReminder, r.UserID, d.ID, now, nd)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // purge ends deposit id if it is due, and returns the number of notices
@@ -217,32 +270,45 @@ func (s *Service) purge(ctx context.Context, id string, now time.Time, abandon t
 		default:
 			return nil, nil // no longer due
 		}
-		for _, f := range files {
-			evs = append(evs, navette.Event{Time: now, Type: navette.EventDepositPurged, DepositID: d.ID, FileID: f.ID, Size: f.Size, SHA256: f.SHA256, Detail: detail})
-		}
-		if len(files) == 0 {
-			evs = append(evs, navette.Event{Time: now, Type: navette.EventDepositPurged, DepositID: d.ID, Detail: detail})
-		}
 		// The claims are made while the keys are still there: the proofs
 		// keep the reference and file names the purge destroys.
-		evs, err := s.withClaims(ctx, d, files, nil, nil, evs)
+		evs, err := s.withClaims(ctx, d, files, nil, nil, append(evs, purgedEvents(d, files, detail, now)...))
 		if err != nil {
 			return nil, err
 		}
-		d.PurgedAt = now
-		d.ProofUntil = now.Add(s.proofRetention())
-		d.Key = navette.WrappedKey{}
-		d.Reference = nil
-		d.Message = nil
-		for _, f := range files {
-			if f.State != navette.FilePurged {
-				shred(f)
-			}
-		}
+		s.shredDeposit(d, files, now)
 		st.Purged++
 		return evs, nil
 	})
 	return queued, err
+}
+
+// purgedEvents returns the deposit.purged events of d, ended as detail
+// says, one for each of its files (one for d if it has none).
+func purgedEvents(d *navette.DepositRecord, files []*navette.FileRecord, detail string, now time.Time) []navette.Event {
+	var evs []navette.Event
+	for _, f := range files {
+		evs = append(evs, navette.Event{Time: now, Type: navette.EventDepositPurged, DepositID: d.ID, FileID: f.ID, Size: f.Size, SHA256: f.SHA256, Detail: detail})
+	}
+	if len(files) == 0 {
+		evs = append(evs, navette.Event{Time: now, Type: navette.EventDepositPurged, DepositID: d.ID, Detail: detail})
+	}
+	return evs
+}
+
+// shredDeposit marks d purged at now, its proofs kept for the proof
+// retention, and destroys its key, sealed fields and files' keys.
+func (s *Service) shredDeposit(d *navette.DepositRecord, files []*navette.FileRecord, now time.Time) {
+	d.PurgedAt = now
+	d.ProofUntil = now.Add(s.proofRetention())
+	d.Key = navette.WrappedKey{}
+	d.Reference = nil
+	d.Message = nil
+	for _, f := range files {
+		if f.State != navette.FilePurged {
+			shred(f)
+		}
+	}
 }
 
 // expiryReport returns the report to the sender of a deposit that expires

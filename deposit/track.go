@@ -37,46 +37,18 @@ func (s *Service) Track(ctx context.Context, actor *navette.User, id string) (ma
 	if err != nil {
 		return nil, err
 	}
-	notices, err := s.Meta.Notices(ctx, navette.NoticeFilter{DepositID: d.ID, Limit: 1000})
+	notified, err := s.depositNotices(ctx, d.ID)
 	if err != nil {
 		return nil, err
 	}
-	notified := map[string]*navette.Notice{}
-	for _, n := range notices {
-		if n.Kind == navette.NoticeDeposit {
-			notified[n.UserID] = n
-		}
-	}
-	evs, err := s.Meta.Events(ctx, navette.EventFilter{DepositID: d.ID, Limit: 10000})
+	downloads, err := s.completeDownloads(ctx, d.ID)
 	if err != nil {
 		return nil, err
 	}
-	downloads := map[string]map[string]int{} // by actor: complete downloads by file
-	for _, e := range evs {
-		if e.Type != navette.EventFileDownloaded {
-			continue
-		}
-		if downloads[e.ActorID] == nil {
-			downloads[e.ActorID] = map[string]int{}
-		}
-		downloads[e.ActorID][e.FileID]++
-	}
-	names := map[string]string{}
-	memberName := func(recipient, by string) string {
-		if by == "" || by == recipient {
-			return ""
-		}
-		if n, ok := names[by]; ok {
-			return n
-		}
-		if m, err := s.Meta.User(ctx, by); err == nil {
-			names[by] = m.Name
-		}
-		return names[by]
-	}
+	names := memberNames{s: s, names: map[string]string{}}
 	out := make(map[string]Tracking, len(d.Recipients))
 	for _, rc := range d.Recipients {
-		t := Tracking{OpenedBy: memberName(rc.UserID, rc.FirstOpenedBy), DownloadedBy: memberName(rc.UserID, rc.FirstDownloadBy)}
+		t := Tracking{OpenedBy: names.of(ctx, rc.UserID, rc.FirstOpenedBy), DownloadedBy: names.of(ctx, rc.UserID, rc.FirstDownloadBy)}
 		if n := notified[rc.UserID]; n != nil {
 			t.NoticeState = n.State
 			if n.State == navette.NoticeSent {
@@ -91,6 +63,63 @@ func (s *Service) Track(ctx context.Context, actor *navette.User, id string) (ma
 		out[rc.UserID] = t
 	}
 	return out, nil
+}
+
+// depositNotices returns the deposit notices of deposit id, by recipient.
+func (s *Service) depositNotices(ctx context.Context, id string) (map[string]*navette.Notice, error) {
+	notices, err := s.Meta.Notices(ctx, navette.NoticeFilter{DepositID: id, Limit: 1000})
+	if err != nil {
+		return nil, err
+	}
+	notified := map[string]*navette.Notice{}
+	for _, n := range notices {
+		if n.Kind == navette.NoticeDeposit {
+			notified[n.UserID] = n
+		}
+	}
+	return notified, nil
+}
+
+// completeDownloads returns the complete downloads of the files of deposit
+// id, by actor and file.
+func (s *Service) completeDownloads(ctx context.Context, id string) (map[string]map[string]int, error) {
+	evs, err := s.Meta.Events(ctx, navette.EventFilter{DepositID: id, Limit: 10000})
+	if err != nil {
+		return nil, err
+	}
+	downloads := map[string]map[string]int{}
+	for _, e := range evs {
+		if e.Type != navette.EventFileDownloaded {
+			continue
+		}
+		if downloads[e.ActorID] == nil {
+			downloads[e.ActorID] = map[string]int{}
+		}
+		downloads[e.ActorID][e.FileID]++
+	}
+	return downloads, nil
+}
+
+// memberNames reads and keeps the names of the members who acted for a
+// service mailbox.
+type memberNames struct {
+	s     *Service
+	names map[string]string
+}
+
+// of returns the name of user by, who acted for recipient; "" if by is
+// empty, is recipient, or cannot be read.
+func (m memberNames) of(ctx context.Context, recipient, by string) string {
+	if by == "" || by == recipient {
+		return ""
+	}
+	if n, ok := m.names[by]; ok {
+		return n
+	}
+	if u, err := m.s.Meta.User(ctx, by); err == nil {
+		m.names[by] = u.Name
+	}
+	return m.names[by]
 }
 
 // atLimit returns how many files of counts (complete downloads by file)

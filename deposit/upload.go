@@ -9,7 +9,6 @@ import (
 	"hash"
 	"io"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,26 +37,12 @@ func (s *Service) StartUpload(ctx context.Context, actor *navette.User, depositI
 	if err != nil {
 		return nil, err
 	}
-	if size < 0 {
-		return nil, navette.Errorf(navette.EINVALID, "The file size must be known in advance.")
-	}
-	if size > lim.MaxFileSize {
-		return nil, navette.Errorf(navette.ETOOLARGE, "Files may be at most %s (%d bytes); this one has %d bytes.", iec(lim.MaxFileSize), lim.MaxFileSize, size)
-	}
-	name, err = CleanFileName(name)
-	if err != nil {
+	if name, err = checkNewFile(lim, name, size); err != nil {
 		return nil, err
 	}
-	d, err := s.lookup(ctx, actor, depositID)
+	d, err := s.draftOf(ctx, actor, depositID)
 	if err != nil {
 		return nil, err
-	}
-	if d.SenderID != actor.ID {
-		s.deny(ctx, actor, depositID, "not_sender")
-		return nil, notFound()
-	}
-	if d.State != navette.DepositDraft {
-		return nil, navette.Errorf(navette.ECONFLICT, "Files can only be added to a draft deposit.")
 	}
 	dk, err := s.depositKey(d)
 	if err != nil {
@@ -126,24 +111,11 @@ func (s *Service) OpenUpload(ctx context.Context, actor *navette.User, fileID st
 	if actor == nil {
 		return nil, navette.Errorf(navette.EUNAUTHORIZED, "Authentication is required.")
 	}
-	if !navette.ValidID(fileID) {
-		return nil, navette.Errorf(navette.ENOTFOUND, "No such upload.")
-	}
-	f, err := s.Meta.File(ctx, fileID)
+	f, d, err := s.uploadOf(ctx, actor, fileID)
 	if err != nil {
-		if navette.IsCode(err, navette.ENOTFOUND) {
-			return nil, navette.Errorf(navette.ENOTFOUND, "No such upload.")
-		}
 		return nil, err
 	}
-	d, err := s.Meta.DepositFor(ctx, f.DepositID, actor.ID)
-	if err != nil || d.SenderID != actor.ID || f.State == navette.FilePurged {
-		if err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
-			return nil, err
-		}
-		return nil, navette.Errorf(navette.ENOTFOUND, "No such upload.")
-	}
-	if f.State == navette.FileUploading && f.Offset == f.Size && len(f.SHA256) > 0 {
+	if written(f) {
 		if err := s.completeStored(ctx, f.ID, false); err != nil {
 			return nil, err
 		}
@@ -152,6 +124,71 @@ func (s *Service) OpenUpload(ctx context.Context, actor *navette.User, fileID st
 		}
 	}
 	return &Upload{s: s, actor: actor, file: f, created: d.CreatedAt}, nil
+}
+
+// checkNewFile returns name cleaned (CleanFileName) for a new file of
+// size bytes under lim. Returns EINVALID for a bad name or size, ETOOLARGE
+// for a file over the limit.
+func checkNewFile(lim navette.Limits, name string, size int64) (string, error) {
+	if size < 0 {
+		return "", navette.Errorf(navette.EINVALID, "The file size must be known in advance.")
+	}
+	if size > lim.MaxFileSize {
+		return "", navette.Errorf(navette.ETOOLARGE, "Files may be at most %s (%d bytes); this one has %d bytes.", iec(lim.MaxFileSize), lim.MaxFileSize, size)
+	}
+	return CleanFileName(name)
+}
+
+// draftOf returns deposit id, a draft actor sent, to add a file to.
+// Returns what lookup returns, ENOTFOUND (journaled) unless actor sent it,
+// ECONFLICT unless it is a draft.
+func (s *Service) draftOf(ctx context.Context, actor *navette.User, id string) (*navette.DepositRecord, error) {
+	d, err := s.lookup(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if d.SenderID != actor.ID {
+		s.deny(ctx, actor, id, "not_sender")
+		return nil, notFound()
+	}
+	if d.State != navette.DepositDraft {
+		return nil, navette.Errorf(navette.ECONFLICT, "Files can only be added to a draft deposit.")
+	}
+	return d, nil
+}
+
+// uploadOf returns file fileID, not purged, and its deposit, which actor
+// sent. Returns ENOTFOUND otherwise.
+func (s *Service) uploadOf(ctx context.Context, actor *navette.User, fileID string) (*navette.FileRecord, *navette.DepositRecord, error) {
+	if !navette.ValidID(fileID) {
+		return nil, nil, noSuchUpload()
+	}
+	f, err := s.Meta.File(ctx, fileID)
+	if err != nil {
+		if navette.IsCode(err, navette.ENOTFOUND) {
+			return nil, nil, noSuchUpload()
+		}
+		return nil, nil, err
+	}
+	d, err := s.Meta.DepositFor(ctx, f.DepositID, actor.ID)
+	if err != nil || d.SenderID != actor.ID || f.State == navette.FilePurged {
+		if err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
+			return nil, nil, err
+		}
+		return nil, nil, noSuchUpload()
+	}
+	return f, d, nil
+}
+
+// noSuchUpload is the answer for an upload the caller may not know about.
+func noSuchUpload() error {
+	return navette.Errorf(navette.ENOTFOUND, "No such upload.")
+}
+
+// written reports whether the last write of f finished but f was not yet
+// marked stored (a crash between the two).
+func written(f *navette.FileRecord) bool {
+	return f.State == navette.FileUploading && f.Offset == f.Size && len(f.SHA256) > 0
 }
 
 // RemoveFile withdraws a file from a draft (tus termination): its key is
@@ -178,7 +215,7 @@ func (u *Upload) Remove(ctx context.Context) error {
 				return []navette.Event{{Time: s.Clock.Now(), Type: navette.EventFileRemoved, ActorID: actor.ID, DepositID: d.ID, FileID: f.ID, Size: f.Size}}, nil
 			}
 		}
-		return nil, navette.Errorf(navette.ENOTFOUND, "No such upload.")
+		return nil, noSuchUpload()
 	})
 	if err != nil {
 		return err
@@ -841,16 +878,5 @@ func blobErr(err error) error {
 }
 
 // iec writes n bytes in binary units, as file managers do: "1 GiB",
-// "1.5 MiB", "100 B".
-func iec(n int64) string {
-	const units = "KMGTPE"
-	if n < 1024 {
-		return strconv.FormatInt(n, 10) + " B"
-	}
-	v, i := float64(n)/1024, 0
-	for v >= 1024 && i < len(units)-1 {
-		v /= 1024
-		i++
-	}
-	return strings.TrimSuffix(strconv.FormatFloat(v, 'f', 1, 64), ".0") + " " + units[i:i+1] + "iB"
-}
+// "1.5 MiB", "100 B" (navette.FormatSize).
+var iec = navette.FormatSize
