@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,32 +79,92 @@ func rawDB(t *testing.T, url string) *sql.DB {
 	return db
 }
 
-func TestMetaStore(t *testing.T) {
-	storetest.TestMetaStore(t, func(t *testing.T) navette.MetaStore {
-		s, _ := open(t)
-		return s
+// conformanceDBs numbers the databases of openMigrated.
+var conformanceDBs atomic.Int64
+
+// openMigrated returns a function that opens a store on a new database,
+// dropped when its test ends, for the conformance suites, which open one per
+// subtest. Each new database is a copy of a template that Open migrated
+// once, made for t and dropped when t ends: Open on the copy runs its real
+// path (connect, migrate, complete the tree) and finds the schema up to
+// date, which costs a fraction of migrating an empty database again. The
+// migrations themselves still run from an empty database here, for the
+// template, and in the package's other tests (open, TestConcurrentMigration).
+func openMigrated(t *testing.T) func(t *testing.T) *postgres.Store {
+	t.Helper()
+	template := fmt.Sprintf("conformance_template_%d", conformanceDBs.Add(1))
+	create(t, "CREATE DATABASE "+template)
+	s, err := postgres.Open(t.Context(), pg.URL(template))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	version, err := serverVersion(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := ""
+	if version >= 150000 {
+		opts = " STRATEGY FILE_COPY" // the default, WAL_LOG, copies a small database slower
+	}
+	return func(t *testing.T) *postgres.Store {
+		t.Helper()
+		name := fmt.Sprintf("conformance_%d", conformanceDBs.Add(1))
+		create(t, "CREATE DATABASE "+name+" TEMPLATE "+template+opts)
+		return openURL(t, pg.URL(name))
+	}
+}
+
+// serverVersion returns pg's server_version_num, asked on a connection of
+// its own to the database "postgres", closed at once: a connection to a
+// template would stop its copy.
+func serverVersion(ctx context.Context) (int, error) {
+	db, err := sql.Open("pgx", pg.URL("postgres"))
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	var v int
+	err = db.QueryRowContext(ctx, "SHOW server_version_num").Scan(&v)
+	return v, err
+}
+
+// create runs stmt, a CREATE DATABASE, and drops the database when t ends.
+func create(t *testing.T, stmt string) {
+	t.Helper()
+	if err := pg.Exec(t.Context(), stmt); err != nil {
+		t.Fatal(err)
+	}
+	name := strings.Fields(stmt)[2]
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := pg.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop %s: %v", name, err)
+		}
 	})
+}
+
+func TestMetaStore(t *testing.T) {
+	open := openMigrated(t)
+	storetest.TestMetaStore(t, func(t *testing.T) navette.MetaStore { return open(t) })
 }
 
 func TestKeyStore(t *testing.T) {
-	storetest.TestKeyStore(t, func(t *testing.T) storetest.KeyMetaStore {
-		s, _ := open(t)
-		return s
-	})
+	open := openMigrated(t)
+	storetest.TestKeyStore(t, func(t *testing.T) storetest.KeyMetaStore { return open(t) })
 }
 
 func TestCaseStore(t *testing.T) {
-	storetest.TestCaseStore(t, func(t *testing.T) storetest.CaseMetaStore {
-		s, _ := open(t)
-		return s
-	})
+	open := openMigrated(t)
+	storetest.TestCaseStore(t, func(t *testing.T) storetest.CaseMetaStore { return open(t) })
 }
 
 func TestDeliveryStore(t *testing.T) {
-	storetest.TestDeliveryStore(t, func(t *testing.T) storetest.DeliveryMetaStore {
-		s, _ := open(t)
-		return s
-	})
+	open := openMigrated(t)
+	storetest.TestDeliveryStore(t, func(t *testing.T) storetest.DeliveryMetaStore { return open(t) })
 }
 
 // TestConcurrentMigration opens the same empty database from three nodes at

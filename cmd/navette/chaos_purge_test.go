@@ -113,13 +113,21 @@ func (c *chaos) leftovers(t *testing.T, row *chaosRow) {
 		return
 	}
 	// A temporary file lives while the server writes it (a notice going
-	// to the mail outbox): one still there 3 s later is left over.
-	time.Sleep(3 * time.Second)
-	for _, p := range temps {
-		if _, err := os.Stat(p); err == nil {
-			rel, _ := filepath.Rel(c.data, p)
-			row.lose(t, "room: %s, a temporary file", rel)
+	// to the mail outbox): one still there 3 s later is left over. The
+	// wait ends as soon as all are gone.
+	left := func() []string {
+		var left []string
+		for _, p := range temps {
+			if _, err := os.Stat(p); err == nil {
+				left = append(left, p)
+			}
 		}
+		return left
+	}
+	pollFor(3*time.Second, func() bool { return len(left()) == 0 })
+	for _, p := range left() {
+		rel, _ := filepath.Rel(c.data, p)
+		row.lose(t, "room: %s, a temporary file", rel)
 	}
 }
 

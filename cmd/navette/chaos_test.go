@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -223,15 +224,41 @@ type chaos struct {
 	srv               *server
 }
 
-// buildNavette builds the binary under test.
-func buildNavette(t *testing.T) string {
-	bin := filepath.Join(t.TempDir(), "navette")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+// built is the binary under test, built once for the tests of the package
+// that run it (TestChaos, TestRestartKeepsUploads): each only executes it,
+// and linking it again costs seconds. TestMain removes its directory.
+var built struct {
+	once     sync.Once
+	dir, bin string
+	err      error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
 	}
-	return bin
+	os.Exit(code)
+}
+
+// buildNavette returns the binary under test, built on the first call.
+func buildNavette(t *testing.T) string {
+	t.Helper()
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "navette-bin-"); built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "navette")
+		build := exec.Command("go", "build", "-o", built.bin, ".")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %w\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	return built.bin
 }
 
 // newChaos creates a platform with a sender and a recipient in data and

@@ -67,12 +67,7 @@ func TestRestartKeepsUploads(t *testing.T) {
 	size := *restartSize << 20
 	cuts := *restartCuts
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "navette")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildNavette(t)
 	data := filepath.Join(dir, "data")
 	admin := func(args ...string) string {
 		t.Helper()
