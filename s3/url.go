@@ -254,26 +254,29 @@ func validHost(h string) bool {
 		return false
 	}
 	for label := range strings.SplitSeq(h, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+		if !validLabel(label) {
 			return false
-		}
-		for i := 0; i < len(label); i++ {
-			c := label[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return false
-			}
 		}
 	}
 	return true
 }
 
+// validLabel reports whether l is a DNS label: letters, digits and inner
+// hyphens, 63 bytes at most.
+func validLabel(l string) bool {
+	return l != "" && len(l) <= 63 && l[0] != '-' && l[len(l)-1] != '-' && alnumOr(l, "-")
+}
+
 func validRegion(r string) bool {
-	if r == "" || len(r) > 64 {
-		return false
-	}
-	for i := 0; i < len(r); i++ {
-		c := r[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+	return r != "" && len(r) <= 64 && alnumOr(r, "-_")
+}
+
+// alnumOr reports whether every byte of s is an ASCII letter, a digit or
+// one of extra.
+func alnumOr(s, extra string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(extra, c) >= 0) {
 			return false
 		}
 	}
@@ -291,14 +294,8 @@ func cleanPrefix(p string) (string, bool) {
 	}
 	p = strings.TrimSuffix(p, "/")
 	for seg := range strings.SplitSeq(p, "/") {
-		if seg == "" || seg == "." || seg == ".." {
+		if seg == "" || seg == "." || seg == ".." || !alnumOr(seg, "-_.") {
 			return "", false
-		}
-		for i := 0; i < len(seg); i++ {
-			c := seg[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-				return "", false
-			}
 		}
 	}
 	return p + "/", true
