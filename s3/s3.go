@@ -310,11 +310,16 @@ func isDenied(err error) bool {
 	return false
 }
 
-func checkKey(key string) error {
-	if !navette.ValidID(key) {
+// checkArgs checks the blob key and offset of a call, then that ctx is not
+// done.
+func checkArgs(ctx context.Context, key string, off int64) error {
+	switch {
+	case !navette.ValidID(key):
 		return navette.Errorf(navette.EINVALID, "Invalid blob key.")
+	case off < 0:
+		return navette.Errorf(navette.EINVALID, "Negative blob offset.")
 	}
-	return nil
+	return checkContext(ctx)
 }
 
 func checkContext(ctx context.Context) error {
@@ -344,13 +349,7 @@ func corrupt(key, format string, args ...any) error {
 // deadline, so that what a cut connection delivered can still be committed;
 // Close cancels them.
 func (s *Store) Append(ctx context.Context, key string, off int64) (navette.BlobWriter, error) {
-	if err := checkKey(key); err != nil {
-		return nil, err
-	}
-	if off < 0 {
-		return nil, navette.Errorf(navette.EINVALID, "Negative blob offset.")
-	}
-	if err := checkContext(ctx); err != nil {
+	if err := checkArgs(ctx, key, off); err != nil {
 		return nil, err
 	}
 	w, err := s.append(ctx, key, off)
@@ -433,10 +432,7 @@ func cut(st *state, off int64) (*state, error) {
 // Finish succeeds. Returns ENOTFOUND if there is no blob key, EINVALID for
 // a malformed key, EUNAVAILABLE if the store cannot be reached.
 func (s *Store) Finish(ctx context.Context, key string) error {
-	if err := checkKey(key); err != nil {
-		return err
-	}
-	if err := checkContext(ctx); err != nil {
+	if err := checkArgs(ctx, key, 0); err != nil {
 		return err
 	}
 	return wrap(s.finish(ctx, key))
@@ -593,13 +589,7 @@ func (s *Store) removeUploadObjects(ctx context.Context, key string) error {
 // or a negative offset, EUNAVAILABLE if the store cannot be reached. The
 // reader stops when ctx is canceled.
 func (s *Store) Open(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
-	if err := checkKey(key); err != nil {
-		return nil, err
-	}
-	if off < 0 {
-		return nil, navette.Errorf(navette.EINVALID, "Negative blob offset.")
-	}
-	if err := checkContext(ctx); err != nil {
+	if err := checkArgs(ctx, key, off); err != nil {
 		return nil, err
 	}
 	r, err := s.open(ctx, key, off, n)
@@ -675,10 +665,7 @@ func rangeReader(key string, body io.ReadCloser, off, n, size int64, contentRang
 // blob is not an error. Returns EINVALID for a malformed key, EUNAVAILABLE
 // if the store cannot be reached.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := checkKey(key); err != nil {
-		return err
-	}
-	if err := checkContext(ctx); err != nil {
+	if err := checkArgs(ctx, key, 0); err != nil {
 		return err
 	}
 	return wrap(s.delete(ctx, key))
