@@ -312,21 +312,17 @@ func writeBlob(ctx context.Context, s navette.BlobStore, key string, r io.Reader
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(w, r); err != nil {
-		w.Close()
+	_, err = io.Copy(w, r)
+	if err == nil {
+		err = w.Commit()
+	}
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil || !finished {
 		return err
 	}
-	if err := w.Commit(); err != nil {
-		w.Close()
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	if finished {
-		return s.Finish(ctx, key)
-	}
-	return nil
+	return s.Finish(ctx, key)
 }
 
 // verify checks the schema version of the restored metadata, verifies its
