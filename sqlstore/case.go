@@ -265,48 +265,23 @@ func (s *Store) CaseList(ctx context.Context, f navette.CaseListFilter) ([]navet
 		args = append(args, timeArg(f.Before), f.BeforeID)
 	}
 	query += ` ORDER BY MAX(d.created_at) DESC, c.case_id DESC LIMIT $2`
-	rows, err := s.rdb.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, s.internal(err, "list cases")
-	}
-	defer rows.Close()
-	var out []navette.CaseRef
-	for rows.Next() {
-		var (
-			r    navette.CaseRef
-			last sql.NullInt64
-		)
-		if err := rows.Scan(&r.ID, &last); err != nil {
-			return nil, s.internal(err, "list cases")
-		}
-		r.LastAt = timeCol(last)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "list cases")
-	}
-	return out, nil
+	return queryAll(ctx, s, s.rdb, "list cases", scanCaseRef, query, args...)
+}
+
+// scanCaseRef reads a case id and the time of its last deposit.
+func scanCaseRef(row scanner) (navette.CaseRef, error) {
+	var (
+		r    navette.CaseRef
+		last sql.NullInt64
+	)
+	err := row.Scan(&r.ID, &last)
+	r.LastAt = timeCol(last)
+	return r, err
 }
 
 // CaseDepositIDs returns the ids of every deposit of the case, oldest
 // first.
 func (s *Store) CaseDepositIDs(ctx context.Context, caseID string) ([]string, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT c.deposit_id FROM case_deposits c JOIN deposits d ON d.id = c.deposit_id
+	return queryAll(ctx, s, s.rdb, "list case deposits", scanString, `SELECT c.deposit_id FROM case_deposits c JOIN deposits d ON d.id = c.deposit_id
 		WHERE c.case_id = $1 ORDER BY d.created_at, d.id`, caseID)
-	if err != nil {
-		return nil, s.internal(err, "list case deposits")
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, s.internal(err, "list case deposits")
-		}
-		out = append(out, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "list case deposits")
-	}
-	return out, nil
 }

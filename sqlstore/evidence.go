@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -47,7 +46,7 @@ func (s *Store) insertEvidence(ctx context.Context, tx *sql.Tx, events []navette
 	return nil
 }
 
-func scanEvidence(rows *sql.Rows) (*navette.Evidence, error) {
+func scanEvidence(rows scanner) (*navette.Evidence, error) {
 	var (
 		ev   navette.Evidence
 		kind string
@@ -79,23 +78,7 @@ func (s *Store) DepositEvidence(ctx context.Context, depositID string) ([]*navet
 }
 
 func (s *Store) queryEvidence(ctx context.Context, query string, args ...any) ([]*navette.Evidence, error) {
-	rows, err := s.rdb.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, s.internal(err, "read evidence")
-	}
-	defer rows.Close()
-	var out []*navette.Evidence
-	for rows.Next() {
-		ev, err := scanEvidence(rows)
-		if err != nil {
-			return nil, s.internal(err, "read evidence")
-		}
-		out = append(out, ev)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "read evidence")
-	}
-	return out, nil
+	return queryAll(ctx, s, s.rdb, "read evidence", scanEvidence, query, args...)
 }
 
 // SearchEvidence returns the evidence matching f, the newest first.
@@ -106,12 +89,9 @@ func (s *Store) SearchEvidence(ctx context.Context, f navette.EvidenceFilter) ([
 	}
 	var (
 		where []string
-		args  []any
+		args  sqlArgs
 	)
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
+	arg := args.add
 	if f.Kind != "" {
 		where = append(where, "kind = "+arg(string(f.Kind)))
 	}

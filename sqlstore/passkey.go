@@ -75,23 +75,7 @@ func (s *Store) CreatePasskey(ctx context.Context, p *navette.Passkey, events ..
 
 // Passkeys returns the user's passkeys, oldest first (ties by id).
 func (s *Store) Passkeys(ctx context.Context, userID string) ([]*navette.Passkey, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+passkeyCols+` FROM passkeys WHERE user_id = $1 ORDER BY created_at, id`, userID)
-	if err != nil {
-		return nil, s.internal(err, "list passkeys")
-	}
-	defer rows.Close()
-	var out []*navette.Passkey
-	for rows.Next() {
-		p, err := scanPasskey(rows)
-		if err != nil {
-			return nil, s.internal(err, "list passkeys")
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "list passkeys")
-	}
-	return out, nil
+	return queryAll(ctx, s, s.rdb, "list passkeys", scanPasskey, `SELECT `+passkeyCols+` FROM passkeys WHERE user_id = $1 ORDER BY created_at, id`, userID)
 }
 
 // PasskeyByCredentialID returns the passkey with the given credential id.
@@ -99,24 +83,16 @@ func (s *Store) PasskeyByCredentialID(ctx context.Context, credentialID []byte) 
 	if len(credentialID) == 0 {
 		return nil, navette.Errorf(navette.ENOTFOUND, "No such passkey.")
 	}
-	p, err := scanPasskey(s.rdb.QueryRowContext(ctx, `SELECT `+passkeyCols+` FROM passkeys WHERE credential_id = $1`, credentialID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, navette.Errorf(navette.ENOTFOUND, "No such passkey.")
-	} else if err != nil {
-		return nil, s.internal(err, "get passkey")
-	}
-	return p, nil
+	return queryOne(s, "get passkey", "No such passkey.", scanPasskey, s.rdb.QueryRowContext(ctx, `SELECT `+passkeyCols+` FROM passkeys WHERE credential_id = $1`, credentialID))
 }
 
 // UpdatePasskey loads the passkey in a write transaction, calls fn, and
 // writes back what fn changed (name, record, sign count, last use).
 func (s *Store) UpdatePasskey(ctx context.Context, id string, fn func(p *navette.Passkey) ([]navette.Event, error)) error {
 	return s.inTx(ctx, "update passkey", func(tx *sql.Tx) error {
-		p, err := scanPasskey(tx.QueryRowContext(ctx, `SELECT `+passkeyCols+` FROM passkeys WHERE id = $1`+s.lock, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return navette.Errorf(navette.ENOTFOUND, "No such passkey.")
-		} else if err != nil {
-			return s.internal(err, "load passkey")
+		p, err := queryOne(s, "load passkey", "No such passkey.", scanPasskey, tx.QueryRowContext(ctx, `SELECT `+passkeyCols+` FROM passkeys WHERE id = $1`+s.lock, id))
+		if err != nil {
+			return err
 		}
 		before := passkeyArgs(p)
 		events, err := fn(p)

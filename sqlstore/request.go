@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"reflect"
 
 	"navette"
@@ -73,13 +72,7 @@ func (s *Store) CreateRequest(ctx context.Context, r *navette.AdminRequest, even
 
 // Request returns the request id.
 func (s *Store) Request(ctx context.Context, id string) (*navette.AdminRequest, error) {
-	r, err := scanRequest(s.rdb.QueryRowContext(ctx, `SELECT `+requestCols+` FROM admin_requests WHERE id = $1`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, navette.Errorf(navette.ENOTFOUND, "No such request.")
-	} else if err != nil {
-		return nil, s.internal(err, "get request")
-	}
-	return r, nil
+	return queryOne(s, "get request", "No such request.", scanRequest, s.rdb.QueryRowContext(ctx, `SELECT `+requestCols+` FROM admin_requests WHERE id = $1`, id))
 }
 
 // Requests returns requests, newest first.
@@ -93,34 +86,16 @@ func (s *Store) Requests(ctx context.Context, f navette.RequestFilter) ([]*navet
 		q, args = q+` WHERE state = $1`, append(args, string(f.State))
 	}
 	q += ` ORDER BY created_at DESC, id DESC LIMIT ` + placeholders(len(args)+1, 1)
-	rows, err := s.rdb.QueryContext(ctx, q, append(args, limit)...)
-	if err != nil {
-		return nil, s.internal(err, "list requests")
-	}
-	defer rows.Close()
-	var out []*navette.AdminRequest
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			return nil, s.internal(err, "list requests")
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "list requests")
-	}
-	return out, nil
+	return queryAll(ctx, s, s.rdb, "list requests", scanRequest, q, append(args, limit)...)
 }
 
 // UpdateRequest loads the request in a write transaction, calls fn, and
 // writes back its state, reviewer and times.
 func (s *Store) UpdateRequest(ctx context.Context, id string, fn func(r *navette.AdminRequest) ([]navette.Event, error)) error {
 	return s.inTx(ctx, "update request", func(tx *sql.Tx) error {
-		r, err := scanRequest(tx.QueryRowContext(ctx, `SELECT `+requestCols+` FROM admin_requests WHERE id = $1`+s.lock, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return navette.Errorf(navette.ENOTFOUND, "No such request.")
-		} else if err != nil {
-			return s.internal(err, "load request")
+		r, err := queryOne(s, "load request", "No such request.", scanRequest, tx.QueryRowContext(ctx, `SELECT `+requestCols+` FROM admin_requests WHERE id = $1`+s.lock, id))
+		if err != nil {
+			return err
 		}
 		before := requestArgs(r)
 		events, err := fn(r)

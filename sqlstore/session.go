@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"reflect"
 	"time"
 
@@ -88,13 +87,7 @@ func (s *Store) SessionByHash(ctx context.Context, hash []byte) (*navette.Sessio
 	if len(hash) == 0 {
 		return nil, navette.Errorf(navette.ENOTFOUND, "No such session.")
 	}
-	sess, err := scanSession(s.rdb.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE hash = $1`, hash))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, navette.Errorf(navette.ENOTFOUND, "No such session.")
-	} else if err != nil {
-		return nil, s.internal(err, "get session")
-	}
-	return sess, nil
+	return queryOne(s, "get session", "No such session.", scanSession, s.rdb.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE hash = $1`, hash))
 }
 
 // UpdateSession loads the session in a write transaction, calls fn, and
@@ -103,11 +96,9 @@ func (s *Store) SessionByHash(ctx context.Context, hash []byte) (*navette.Sessio
 // unknown stage or no expiry.
 func (s *Store) UpdateSession(ctx context.Context, id string, fn func(sess *navette.Session) ([]navette.Event, error)) error {
 	return s.inTx(ctx, "update session", func(tx *sql.Tx) error {
-		sess, err := scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE id = $1`+s.lock, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return navette.Errorf(navette.ENOTFOUND, "No such session.")
-		} else if err != nil {
-			return s.internal(err, "load session")
+		sess, err := queryOne(s, "load session", "No such session.", scanSession, tx.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE id = $1`+s.lock, id))
+		if err != nil {
+			return err
 		}
 		before := sessionArgs(sess)
 		events, err := fn(sess)
@@ -284,11 +275,9 @@ func (s *Store) SignInCodes(ctx context.Context, userID string, since time.Time)
 // returns. Returns EINVALID if fn leaves a negative number of attempts.
 func (s *Store) UpdateSignInCode(ctx context.Context, id string, fn func(c *navette.SignInCode) ([]navette.Event, error)) error {
 	return s.inTx(ctx, "update sign-in code", func(tx *sql.Tx) error {
-		c, err := scanCode(tx.QueryRowContext(ctx, `SELECT `+codeCols+` FROM sign_in_codes WHERE id = $1`+s.lock, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return navette.Errorf(navette.ENOTFOUND, "No such code.")
-		} else if err != nil {
-			return s.internal(err, "load sign-in code")
+		c, err := queryOne(s, "load sign-in code", "No such code.", scanCode, tx.QueryRowContext(ctx, `SELECT `+codeCols+` FROM sign_in_codes WHERE id = $1`+s.lock, id))
+		if err != nil {
+			return err
 		}
 		attempts, used := c.Attempts, timeArg(c.UsedAt)
 		events, err := fn(c)

@@ -90,13 +90,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*navette.Token, e
 	if len(hash) == 0 {
 		return nil, navette.Errorf(navette.ENOTFOUND, "No such token.")
 	}
-	t, err := scanToken(s.rdb.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE hash = $1`, hash))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, navette.Errorf(navette.ENOTFOUND, "No such token.")
-	} else if err != nil {
-		return nil, s.internal(err, "get token")
-	}
-	return t, nil
+	return queryOne(s, "get token", "No such token.", scanToken, s.rdb.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE hash = $1`, hash))
 }
 
 // Tokens returns the user's tokens, newest first (ties broken by id,

@@ -1,0 +1,67 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+
+	"navette"
+)
+
+// scanner is a row to read: a *sql.Row or the current row of a *sql.Rows.
+type scanner = interface {
+	Scan(dest ...any) error
+}
+
+// queryAll runs query through q and reads each row it returns with scan;
+// op names what failed in an error.
+func queryAll[T any](ctx context.Context, s *Store, q queryer, op string, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, s.internal(err, op)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, s.internal(err, op)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.internal(err, op)
+	}
+	return out, nil
+}
+
+// queryOne reads row with scan: ENOTFOUND with the message notFound if
+// there is no row; op names what failed in another error.
+func queryOne[T any](s *Store, op, notFound string, scan func(scanner) (T, error), row *sql.Row) (T, error) {
+	v, err := scan(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		var zero T
+		return zero, navette.Errorf(navette.ENOTFOUND, "%s", notFound)
+	} else if err != nil {
+		var zero T
+		return zero, s.internal(err, op)
+	}
+	return v, nil
+}
+
+// scanString reads a row of one text column.
+func scanString(row scanner) (string, error) {
+	var v string
+	err := row.Scan(&v)
+	return v, err
+}
+
+// sqlArgs are the arguments of a query being built.
+type sqlArgs []any
+
+// add appends v to the arguments and returns its placeholder.
+func (a *sqlArgs) add(v any) string {
+	*a = append(*a, v)
+	return "$" + strconv.Itoa(len(*a))
+}
