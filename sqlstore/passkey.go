@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"reflect"
 	"time"
 
 	"navette"
@@ -89,31 +88,15 @@ func (s *Store) PasskeyByCredentialID(ctx context.Context, credentialID []byte) 
 // UpdatePasskey loads the passkey in a write transaction, calls fn, and
 // writes back what fn changed (name, record, sign count, last use).
 func (s *Store) UpdatePasskey(ctx context.Context, id string, fn func(p *navette.Passkey) ([]navette.Event, error)) error {
-	return s.inTx(ctx, "update passkey", func(tx *sql.Tx) error {
-		p, err := queryOne(s, "load passkey", "No such passkey.", scanPasskey, tx.QueryRowContext(ctx, `SELECT `+passkeyCols+` FROM passkeys WHERE id = $1`+s.lock, id))
-		if err != nil {
-			return err
-		}
-		before := passkeyArgs(p)
-		events, err := fn(p)
-		if err != nil {
-			return err
-		}
-		if err := checkPasskey(p); err != nil {
-			return err
-		}
-		if err := checkEvents(events); err != nil {
-			return err
-		}
-		if after := passkeyArgs(p); !reflect.DeepEqual(after, before) {
-			_, err := tx.ExecContext(ctx, `UPDATE passkeys SET name = $2, record = $3, sign_count = $4, last_used_at = $5
-				WHERE id = $1`, append([]any{id}, after...)...)
-			if err != nil {
-				return s.internal(err, "write passkey")
-			}
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
+	return updateRow(ctx, s, id, rowUpdate[*navette.Passkey]{
+		what:  "passkey",
+		load:  `SELECT ` + passkeyCols + ` FROM passkeys WHERE id = $1`,
+		scan:  scanPasskey,
+		args:  passkeyArgs,
+		check: checkPasskey,
+		write: `UPDATE passkeys SET name = $2, record = $3, sign_count = $4, last_used_at = $5
+				WHERE id = $1`,
+	}, fn)
 }
 
 // DeletePasskey removes the passkey id of userID. With keepFactor, the

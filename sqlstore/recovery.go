@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"reflect"
 	"strings"
 
 	"navette"
@@ -194,31 +193,15 @@ func (s *Store) RecoveryRequests(ctx context.Context, f navette.RecoveryFilter) 
 // UpdateRecoveryRequest loads the request in a write transaction, calls
 // fn, and writes back what fn changed.
 func (s *Store) UpdateRecoveryRequest(ctx context.Context, id string, fn func(r *navette.RecoveryRequest) ([]navette.Event, error)) error {
-	return s.inTx(ctx, "update recovery request", func(tx *sql.Tx) error {
-		r, err := queryOne(s, "load recovery request", "No such recovery request.", scanRecovery, tx.QueryRowContext(ctx, `SELECT `+recoveryCols+` FROM recovery_requests WHERE id = $1`+s.lock, id))
-		if err != nil {
-			return err
-		}
-		before := recoveryArgs(r)
-		events, err := fn(r)
-		if err != nil {
-			return err
-		}
-		if err := checkRecovery(r); err != nil {
-			return err
-		}
-		if err := checkEvents(events); err != nil {
-			return err
-		}
-		if after := recoveryArgs(r); !reflect.DeepEqual(after, before) {
-			_, err := tx.ExecContext(ctx, `UPDATE recovery_requests SET state = $2, expires_at = $3, decided_by = $4, decided_at = $5, updated_at = $6
-				WHERE id = $1`, append([]any{id}, after...)...)
-			if err != nil {
-				return s.internal(err, "write recovery request")
-			}
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
+	return updateRow(ctx, s, id, rowUpdate[*navette.RecoveryRequest]{
+		what:  "recovery request",
+		load:  `SELECT ` + recoveryCols + ` FROM recovery_requests WHERE id = $1`,
+		scan:  scanRecovery,
+		args:  recoveryArgs,
+		check: checkRecovery,
+		write: `UPDATE recovery_requests SET state = $2, expires_at = $3, decided_by = $4, decided_at = $5, updated_at = $6
+				WHERE id = $1`,
+	}, fn)
 }
 
 var _ navette.ActorEventStore = (*Store)(nil)

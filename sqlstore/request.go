@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"reflect"
 
 	"navette"
 )
@@ -92,29 +91,18 @@ func (s *Store) Requests(ctx context.Context, f navette.RequestFilter) ([]*navet
 // UpdateRequest loads the request in a write transaction, calls fn, and
 // writes back its state, reviewer and times.
 func (s *Store) UpdateRequest(ctx context.Context, id string, fn func(r *navette.AdminRequest) ([]navette.Event, error)) error {
-	return s.inTx(ctx, "update request", func(tx *sql.Tx) error {
-		r, err := queryOne(s, "load request", "No such request.", scanRequest, tx.QueryRowContext(ctx, `SELECT `+requestCols+` FROM admin_requests WHERE id = $1`+s.lock, id))
-		if err != nil {
-			return err
-		}
-		before := requestArgs(r)
-		events, err := fn(r)
-		if err != nil {
-			return err
-		}
-		if !r.State.Valid() {
-			return invalid("Unknown request state %q.", r.State)
-		}
-		if err := checkEvents(events); err != nil {
-			return err
-		}
-		if after := requestArgs(r); !reflect.DeepEqual(after, before) {
-			_, err := tx.ExecContext(ctx, `UPDATE admin_requests SET state = $2, reviewer_id = $3, reviewed_at = $4, executed_at = $5, failure = $6
-				WHERE id = $1`, append([]any{id}, after...)...)
-			if err != nil {
-				return s.internal(err, "write request")
+	return updateRow(ctx, s, id, rowUpdate[*navette.AdminRequest]{
+		what: "request",
+		load: `SELECT ` + requestCols + ` FROM admin_requests WHERE id = $1`,
+		scan: scanRequest,
+		args: requestArgs,
+		check: func(r *navette.AdminRequest) error {
+			if !r.State.Valid() {
+				return invalid("Unknown request state %q.", r.State)
 			}
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
+			return nil
+		},
+		write: `UPDATE admin_requests SET state = $2, reviewer_id = $3, reviewed_at = $4, executed_at = $5, failure = $6
+				WHERE id = $1`,
+	}, fn)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"reflect"
 	"strconv"
 
 	"navette"
@@ -64,4 +65,44 @@ type sqlArgs []any
 func (a *sqlArgs) add(v any) string {
 	*a = append(*a, v)
 	return "$" + strconv.Itoa(len(*a))
+}
+
+// rowUpdate is how updateRow loads, checks and writes back a row of a
+// table, named what in errors.
+type rowUpdate[T any] struct {
+	what  string
+	load  string                   // SELECT of the row whose id is $1
+	scan  func(scanner) (T, error) // reads the row load selects
+	args  func(T) []any            // the columns fn may change: write's $2, $3…
+	check func(T) error            // what fn must leave valid
+	write string                   // UPDATE of the row whose id is $1
+}
+
+// updateRow loads the row id in a write transaction, calls fn, checks what
+// it left, and writes back the row if fn changed it, with the events fn
+// returns.
+func updateRow[T any](ctx context.Context, s *Store, id string, u rowUpdate[T], fn func(T) ([]navette.Event, error)) error {
+	return s.inTx(ctx, "update "+u.what, func(tx *sql.Tx) error {
+		v, err := queryOne(s, "load "+u.what, "No such "+u.what+".", u.scan, tx.QueryRowContext(ctx, u.load+s.lock, id))
+		if err != nil {
+			return err
+		}
+		before := u.args(v)
+		events, err := fn(v)
+		if err != nil {
+			return err
+		}
+		if err := u.check(v); err != nil {
+			return err
+		}
+		if err := checkEvents(events); err != nil {
+			return err
+		}
+		if after := u.args(v); !reflect.DeepEqual(after, before) {
+			if _, err := tx.ExecContext(ctx, u.write, append([]any{id}, after...)...); err != nil {
+				return s.internal(err, "write "+u.what)
+			}
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
 }

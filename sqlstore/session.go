@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"reflect"
 	"time"
 
 	"navette"
@@ -95,34 +94,27 @@ func (s *Store) SessionByHash(ctx context.Context, hash []byte) (*navette.Sessio
 // state, verification time) with the events it returns. Returns EINVALID if fn leaves an
 // unknown stage or no expiry.
 func (s *Store) UpdateSession(ctx context.Context, id string, fn func(sess *navette.Session) ([]navette.Event, error)) error {
-	return s.inTx(ctx, "update session", func(tx *sql.Tx) error {
-		sess, err := queryOne(s, "load session", "No such session.", scanSession, tx.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE id = $1`+s.lock, id))
-		if err != nil {
-			return err
-		}
-		before := sessionArgs(sess)
-		events, err := fn(sess)
-		if err != nil {
-			return err
-		}
-		if err := checkStage(sess.Stage); err != nil {
-			return err
-		}
-		if sess.ExpiresAt.IsZero() {
-			return invalid("A session needs an expiry.")
-		}
-		if err := checkEvents(events); err != nil {
-			return err
-		}
-		if after := sessionArgs(sess); !reflect.DeepEqual(after, before) {
-			_, err := tx.ExecContext(ctx, `UPDATE sessions SET stage = $2, method = $3, seen_at = $4, expires_at = $5,
-				pending = $6, verified_at = $7 WHERE id = $1`, append([]any{id}, after...)...)
-			if err != nil {
-				return s.internal(err, "write session")
-			}
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
+	return updateRow(ctx, s, id, rowUpdate[*navette.Session]{
+		what:  "session",
+		load:  `SELECT ` + sessionCols + ` FROM sessions WHERE id = $1`,
+		scan:  scanSession,
+		args:  sessionArgs,
+		check: checkSession,
+		write: `UPDATE sessions SET stage = $2, method = $3, seen_at = $4, expires_at = $5,
+				pending = $6, verified_at = $7 WHERE id = $1`,
+	}, fn)
+}
+
+// checkSession checks what UpdateSession's fn leaves: a known stage and an
+// expiry.
+func checkSession(sess *navette.Session) error {
+	if err := checkStage(sess.Stage); err != nil {
+		return err
+	}
+	if sess.ExpiresAt.IsZero() {
+		return invalid("A session needs an expiry.")
+	}
+	return nil
 }
 
 // DeleteSession ends the session, with events.
