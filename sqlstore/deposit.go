@@ -477,23 +477,17 @@ func (s *Store) writeDepositChanges(ctx context.Context, tx *sql.Tx, id string, 
 
 // loadRecipients reads d's recipients in tx.
 func (s *Store) loadRecipients(ctx context.Context, tx *sql.Tx, d *navette.DepositRecord) error {
-	rows, err := tx.QueryContext(ctx, `SELECT `+recipientCols+` FROM deposit_recipients r JOIN users u ON u.id = r.user_id
+	rs, err := queryAll(ctx, s, tx, "load recipients", scanRecipient, `SELECT `+recipientCols+` FROM deposit_recipients r JOIN users u ON u.id = r.user_id
 		WHERE r.deposit_id = $1 ORDER BY `+recipientOrder, d.ID)
-	if err != nil {
-		return s.internal(err, "load recipients")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var rr recipientRow
-		if err := rows.Scan(rr.dest()...); err != nil {
-			return s.internal(err, "load recipients")
-		}
-		d.Recipients = append(d.Recipients, rr.recipient())
-	}
-	if err := rows.Err(); err != nil {
-		return s.internal(err, "load recipients")
-	}
-	return nil
+	d.Recipients = append(d.Recipients, rs...)
+	return err
+}
+
+// scanRecipient reads the columns recipientCols.
+func scanRecipient(row scanner) (navette.Recipient, error) {
+	var rr recipientRow
+	err := row.Scan(rr.dest()...)
+	return rr.recipient(), err
 }
 
 // DueDeposits returns the ids of deposits the sweeper must handle at now, in
@@ -548,25 +542,9 @@ func (s *Store) DueReminders(ctx context.Context, now time.Time, within time.Dur
 		return nil, invalid("The reminder delay must be positive.")
 	}
 	w := within.Microseconds()
-	rows, err := s.rdb.QueryContext(ctx, `SELECT d.id FROM deposits d
+	return queryAll(ctx, s, s.rdb, "due reminders", scanString, `SELECT d.id FROM deposits d
 		WHERE d.state = 'available' AND d.purged_at IS NULL AND d.reminded_at IS NULL
 			AND d.expires_at > $1 AND d.expires_at <= $2 AND d.available_at + $3 < d.expires_at
 			AND EXISTS (SELECT 1 FROM deposit_recipients r WHERE r.deposit_id = d.id AND r.first_download_at IS NULL)
 		ORDER BY d.expires_at, d.id LIMIT $4`, timeArg(now), now.UnixMicro()+w, w, limit)
-	if err != nil {
-		return nil, s.internal(err, "due reminders")
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, s.internal(err, "due reminders")
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "due reminders")
-	}
-	return ids, nil
 }

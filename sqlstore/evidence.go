@@ -119,26 +119,10 @@ func (s *Store) DueEvidence(ctx context.Context, now time.Time, limit int) ([]st
 	if limit <= 0 {
 		return nil, invalid("The limit must be positive.")
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT d.id FROM deposits d
+	return queryAll(ctx, s, s.rdb, "due evidence", scanString, `SELECT d.id FROM deposits d
 		WHERE d.proof_until IS NOT NULL AND d.proof_until <= $1
 			AND (d.proof_key_data IS NOT NULL OR EXISTS (SELECT 1 FROM evidence e WHERE e.deposit_id = d.id))
 		ORDER BY d.proof_until, d.id LIMIT $2`, timeArg(now), limit)
-	if err != nil {
-		return nil, s.internal(err, "due evidence")
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, s.internal(err, "due evidence")
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "due evidence")
-	}
-	return ids, nil
 }
 
 // DeleteEvidence destroys the proof key and evidence of a deposit whose

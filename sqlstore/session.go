@@ -159,25 +159,9 @@ func (s *Store) DeleteSessions(ctx context.Context, userID string, events ...nav
 // Sessions returns the user's live sessions, newest first (ties broken by
 // id, descending), without their hash or pending state.
 func (s *Store) Sessions(ctx context.Context, userID string, now, idleSince time.Time) ([]*navette.Session, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT id, NULL, user_id, stage, method, created_at, seen_at, expires_at, NULL, verified_at
+	return queryAll(ctx, s, s.rdb, "list sessions", scanSession, `SELECT id, NULL, user_id, stage, method, created_at, seen_at, expires_at, NULL, verified_at
 		FROM sessions WHERE user_id = $1 AND expires_at > $2 AND COALESCE(seen_at, created_at) > $3
 		ORDER BY created_at DESC, id DESC`, userID, now.UnixMicro(), idleSince.UnixMicro())
-	if err != nil {
-		return nil, s.internal(err, "list sessions")
-	}
-	defer rows.Close()
-	var out []*navette.Session
-	for rows.Next() {
-		sess, err := scanSession(rows)
-		if err != nil {
-			return nil, s.internal(err, "list sessions")
-		}
-		out = append(out, sess)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "list sessions")
-	}
-	return out, nil
 }
 
 // DeleteStaleSessions removes sessions whose expiry is at or before now, or
@@ -242,24 +226,8 @@ func (s *Store) CreateSignInCode(ctx context.Context, c *navette.SignInCode, eve
 // SignInCodes returns the user's codes created at or after since, newest
 // first (ties broken by id, descending).
 func (s *Store) SignInCodes(ctx context.Context, userID string, since time.Time) ([]*navette.SignInCode, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+codeCols+` FROM sign_in_codes WHERE user_id = $1 AND created_at >= $2
+	return queryAll(ctx, s, s.rdb, "list sign-in codes", scanCode, `SELECT `+codeCols+` FROM sign_in_codes WHERE user_id = $1 AND created_at >= $2
 		ORDER BY created_at DESC, id DESC`, userID, since.UnixMicro())
-	if err != nil {
-		return nil, s.internal(err, "list sign-in codes")
-	}
-	defer rows.Close()
-	var out []*navette.SignInCode
-	for rows.Next() {
-		c, err := scanCode(rows)
-		if err != nil {
-			return nil, s.internal(err, "list sign-in codes")
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "list sign-in codes")
-	}
-	return out, nil
 }
 
 // UpdateSignInCode loads the code in a write transaction, calls fn, and

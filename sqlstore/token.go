@@ -96,24 +96,8 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*navette.Token, e
 // Tokens returns the user's tokens, newest first (ties broken by id,
 // descending).
 func (s *Store) Tokens(ctx context.Context, userID string) ([]*navette.Token, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE user_id = $1
+	return queryAll(ctx, s, s.rdb, "list tokens", scanToken, `SELECT `+tokenCols+` FROM tokens WHERE user_id = $1
 		ORDER BY created_at DESC, id DESC`, userID)
-	if err != nil {
-		return nil, s.internal(err, "list tokens")
-	}
-	defer rows.Close()
-	var out []*navette.Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, s.internal(err, "list tokens")
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "list tokens")
-	}
-	return out, nil
 }
 
 // RevokeToken revokes the token at at, with events, unless it is revoked
