@@ -134,23 +134,12 @@ func (s *Store) CasesOf(ctx context.Context, depositIDs []string) (map[string]st
 }
 
 func (s *Store) casesOf(ctx context.Context, batch []any, out map[string]string) error {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT deposit_id, case_id FROM case_deposits
+	pairs, err := queryAll(ctx, s, s.rdb, "cases of deposits", scanPair, `SELECT deposit_id, case_id FROM case_deposits
 		WHERE deposit_id IN (`+placeholders(1, len(batch))+`)`, batch...)
-	if err != nil {
-		return s.internal(err, "cases of deposits")
+	for _, p := range pairs {
+		out[p[0]] = p[1]
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var dep, c string
-		if err := rows.Scan(&dep, &c); err != nil {
-			return s.internal(err, "cases of deposits")
-		}
-		out[dep] = c
-	}
-	if err := rows.Err(); err != nil {
-		return s.internal(err, "cases of deposits")
-	}
-	return nil
+	return err
 }
 
 // CaseDeposits returns the deposits in cases that f.UserID may see and
@@ -185,29 +174,14 @@ func (s *Store) CaseDeposits(ctx context.Context, f navette.CaseFilter) ([]navet
 		query += ` AND (d.created_at ` + cmp + ` ` + t + ` OR (d.created_at = ` + t + ` AND d.id ` + cmp + ` ` + id + `))`
 	}
 	query += ` ORDER BY d.created_at ` + order + `, d.id ` + order + ` LIMIT $2`
-	rows, err := s.rdb.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, s.internal(err, "list case deposits")
+	pairs, err := queryAll(ctx, s, s.rdb, "list case deposits", scanPair, query, args...)
+	if err != nil || len(pairs) == 0 {
+		return nil, err
 	}
-	var (
-		ids   []any
-		cases = map[string]string{}
-	)
-	for rows.Next() {
-		var d, c string
-		if err := rows.Scan(&d, &c); err != nil {
-			rows.Close()
-			return nil, s.internal(err, "list case deposits")
-		}
-		ids = append(ids, d)
-		cases[d] = c
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "list case deposits")
-	}
-	if len(ids) == 0 {
-		return nil, nil
+	ids := make([]any, len(pairs))
+	cases := make(map[string]string, len(pairs))
+	for i, p := range pairs {
+		ids[i], cases[p[0]] = p[0], p[1]
 	}
 	ds, err := s.queryDeposits(ctx, "list case deposits", `SELECT `+depositCols+`, `+recipientCols+`
 		FROM deposits d`+withRecipients+` WHERE d.id IN (`+placeholders(1, len(ids))+`)

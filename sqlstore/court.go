@@ -161,23 +161,13 @@ func (s *Store) SetMembers(ctx context.Context, serviceID, source string, userID
 		if err := s.loadService(ctx, tx, serviceID, true); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT user_id, source FROM members WHERE service_id = $1`, serviceID)
+		pairs, err := queryAll(ctx, s, tx, "load members", scanPair, `SELECT user_id, source FROM members WHERE service_id = $1`, serviceID)
 		if err != nil {
-			return s.internal(err, "load members")
+			return err
 		}
-		have := map[string]string{}
-		for rows.Next() {
-			var u, src string
-			if err := rows.Scan(&u, &src); err != nil {
-				rows.Close()
-				return s.internal(err, "load members")
-			}
-			have[u] = src
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return s.internal(err, "load members")
+		have := make(map[string]string, len(pairs))
+		for _, p := range pairs {
+			have[p[0]] = p[1]
 		}
 		for u, src := range have {
 			if _, found := slices.BinarySearch(want, u); src == source && !found {

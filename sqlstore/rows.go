@@ -58,6 +58,13 @@ func scanString(row scanner) (string, error) {
 	return v, err
 }
 
+// scanPair reads a row of two text columns.
+func scanPair(row scanner) ([2]string, error) {
+	var p [2]string
+	err := row.Scan(&p[0], &p[1])
+	return p, err
+}
+
 // sqlArgs are the arguments of a query being built.
 type sqlArgs []any
 
