@@ -172,24 +172,38 @@ func checkURLShape(u *url.URL) error {
 
 // setParam sets the parameter name of a blob store URL to v.
 func (cfg *Config) setParam(name, v string) error {
-	switch name {
-	case "endpoint":
+	set, ok := params[name]
+	if !ok {
+		return badURL("unknown parameter %q", name)
+	}
+	return set(cfg, v)
+}
+
+// params are the setters of the parameters of a blob store URL, by name.
+var params = map[string]func(cfg *Config, v string) error{
+	"endpoint": func(cfg *Config, v string) error {
 		if !validEndpoint(v) {
 			return badURL("endpoint must be HOST or HOST:PORT, without scheme or path")
 		}
 		cfg.Endpoint = v
-	case "region":
+		return nil
+	},
+	"region": func(cfg *Config, v string) error {
 		if !validRegion(v) {
 			return badURL("region must be letters, digits and hyphens")
 		}
 		cfg.Region = v
-	case "secure":
+		return nil
+	},
+	"secure": func(cfg *Config, v string) error {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
 			return badURL("secure must be true or false")
 		}
 		cfg.Secure = b
-	case "path_style":
+		return nil
+	},
+	"path_style": func(cfg *Config, v string) error {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
 			return badURL("path_style must be true or false")
@@ -198,21 +212,23 @@ func (cfg *Config) setParam(name, v string) error {
 		if b {
 			cfg.Addressing = AddressPath
 		}
-	case "ca":
+		return nil
+	},
+	"ca": func(cfg *Config, v string) error {
 		if v == "" || strings.ContainsRune(v, 0) {
 			return badURL("ca must name a PEM file")
 		}
 		cfg.CAFile = v
-	case "prefix":
+		return nil
+	},
+	"prefix": func(cfg *Config, v string) error {
 		p, ok := cleanPrefix(v)
 		if !ok {
 			return badURL("prefix must be made of letters, digits and . _ - /, without empty, . or .. segments")
 		}
 		cfg.Prefix = p
-	default:
-		return badURL("unknown parameter %q", name)
-	}
-	return nil
+		return nil
+	},
 }
 
 // validEndpoint reports whether s is HOST or HOST:PORT, HOST being a DNS
