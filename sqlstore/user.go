@@ -308,45 +308,58 @@ func (s *Store) SaveUsers(ctx context.Context, create, update []*navette.User, e
 				return err
 			}
 		}
-		// In id order, users go into their table in order.
-		create = slices.Clone(create)
-		slices.SortFunc(create, func(a, b *navette.User) int { return strings.Compare(a.ID, b.ID) })
-		var full *sql.Stmt
-		args := make([]any, 0, saveBatch*insertUserN)
-		for start := 0; start < len(create); start += saveBatch {
-			batch := create[start:min(start+saveBatch, len(create))]
-			args = args[:0]
-			for _, u := range batch {
-				terms, err := x.index(u, "")
-				if err != nil {
-					return s.internal(err, "save users: index")
-				}
-				args = append(args, insertUserArgs(u, terms)...)
-			}
-			var err error
-			if len(batch) == saveBatch {
-				if full == nil {
-					if full, err = tx.PrepareContext(ctx, insertUsersSQL(saveBatch)); err != nil {
-						return s.internal(err, "save users: prepare")
-					}
-					defer full.Close()
-				}
-				_, err = full.ExecContext(ctx, args...)
-			} else {
-				_, err = tx.ExecContext(ctx, insertUsersSQL(len(batch)), args...)
-			}
-			if err != nil {
-				if s.d.IsUniqueViolation(err) {
-					return navette.WrapError(navette.ECONFLICT, err, "%s", s.whyConflict(ctx, batch))
-				}
-				return s.internal(err, "save users: create")
-			}
+		if err := s.createUsers(ctx, tx, x, create); err != nil {
+			return err
 		}
 		if err := x.flush(); err != nil {
 			return s.internal(err, "save users: index")
 		}
 		return s.insertEvents(ctx, tx, events)
 	})
+}
+
+// createUsers inserts the users of create in tx, saveBatch a statement,
+// indexing them with x.
+func (s *Store) createUsers(ctx context.Context, tx *sql.Tx, x *indexer, create []*navette.User) error {
+	// In id order, users go into their table in order.
+	create = slices.Clone(create)
+	slices.SortFunc(create, func(a, b *navette.User) int { return strings.Compare(a.ID, b.ID) })
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	args := make([]any, 0, saveBatch*insertUserN)
+	for start := 0; start < len(create); start += saveBatch {
+		batch := create[start:min(start+saveBatch, len(create))]
+		args = args[:0]
+		for _, u := range batch {
+			terms, err := x.index(u, "")
+			if err != nil {
+				return s.internal(err, "save users: index")
+			}
+			args = append(args, insertUserArgs(u, terms)...)
+		}
+		var err error
+		if len(batch) == saveBatch {
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, insertUsersSQL(saveBatch)); err != nil {
+					return s.internal(err, "save users: prepare")
+				}
+			}
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, insertUsersSQL(len(batch)), args...)
+		}
+		if err != nil {
+			if s.d.IsUniqueViolation(err) {
+				return navette.WrapError(navette.ECONFLICT, err, "%s", s.whyConflict(ctx, batch))
+			}
+			return s.internal(err, "save users: create")
+		}
+	}
+	return nil
 }
 
 // saveUpdates rewrites the users of update in tx, with their search terms
