@@ -108,29 +108,8 @@ func (s *Store) DeletePasskey(ctx context.Context, userID, id string, keepFactor
 	}
 	return s.inTx(ctx, "delete passkey", func(tx *sql.Tx) error {
 		if keepFactor {
-			var totp string
-			err := tx.QueryRowContext(ctx, `SELECT totp_key_id FROM users WHERE id = $1`+s.lock, userID).Scan(&totp)
-			if errors.Is(err, sql.ErrNoRows) {
-				return navette.Errorf(navette.ENOTFOUND, "No such passkey.")
-			} else if err != nil {
-				return s.internal(err, "delete passkey")
-			}
-			if totp == "" {
-				var others int
-				err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM passkeys WHERE user_id = $1 AND id <> $2`, userID, id).Scan(&others)
-				if err != nil {
-					return s.internal(err, "delete passkey")
-				}
-				if others == 0 {
-					var mine int
-					if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM passkeys WHERE user_id = $1 AND id = $2`, userID, id).Scan(&mine); err != nil {
-						return s.internal(err, "delete passkey")
-					}
-					if mine == 0 {
-						return navette.Errorf(navette.ENOTFOUND, "No such passkey.")
-					}
-					return navette.Errorf(navette.ECONFLICT, "This passkey is your last second factor: add another one before removing it.")
-				}
+			if err := s.checkNotLastFactor(ctx, tx, userID, id); err != nil {
+				return err
 			}
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM passkeys WHERE id = $1 AND user_id = $2`, id, userID)
@@ -144,6 +123,37 @@ func (s *Store) DeletePasskey(ctx context.Context, userID, id string, keepFactor
 		}
 		return s.insertEvents(ctx, tx, events)
 	})
+}
+
+// checkNotLastFactor refuses to delete the passkey id of userID if it is
+// the user's last second factor: no TOTP key and no other passkey.
+func (s *Store) checkNotLastFactor(ctx context.Context, tx *sql.Tx, userID, id string) error {
+	var totp string
+	err := tx.QueryRowContext(ctx, `SELECT totp_key_id FROM users WHERE id = $1`+s.lock, userID).Scan(&totp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return navette.Errorf(navette.ENOTFOUND, "No such passkey.")
+	} else if err != nil {
+		return s.internal(err, "delete passkey")
+	}
+	if totp != "" {
+		return nil
+	}
+	var others int
+	err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM passkeys WHERE user_id = $1 AND id <> $2`, userID, id).Scan(&others)
+	if err != nil {
+		return s.internal(err, "delete passkey")
+	}
+	if others > 0 {
+		return nil
+	}
+	var mine int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM passkeys WHERE user_id = $1 AND id = $2`, userID, id).Scan(&mine); err != nil {
+		return s.internal(err, "delete passkey")
+	}
+	if mine == 0 {
+		return navette.Errorf(navette.ENOTFOUND, "No such passkey.")
+	}
+	return navette.Errorf(navette.ECONFLICT, "This passkey is your last second factor: add another one before removing it.")
 }
 
 // CreatePasskeyChallenge adds c.
