@@ -62,14 +62,8 @@ func (s *Store) CreatePasskey(ctx context.Context, p *navette.Passkey, events ..
 	if err := checkEvents(events); err != nil {
 		return err
 	}
-	return s.inTx(ctx, "create passkey", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO passkeys (`+passkeyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			p.ID, p.UserID, bytesArg(p.CredentialID), p.Name, bytesArg(p.Record), p.SignCount, timeArg(p.CreatedAt), timeArg(p.LastUsedAt))
-		if err != nil {
-			return s.insertErr(err, "create passkey", "This passkey is registered already.", "No such user.")
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
+	return s.insertRow(ctx, "create passkey", "This passkey is registered already.", "No such user.", events, `INSERT INTO passkeys (`+passkeyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		p.ID, p.UserID, bytesArg(p.CredentialID), p.Name, bytesArg(p.Record), p.SignCount, timeArg(p.CreatedAt), timeArg(p.LastUsedAt))
 }
 
 // Passkeys returns the user's passkeys, oldest first (ties by id).

@@ -139,14 +139,8 @@ func (s *Store) CreateRecoveryRequest(ctx context.Context, r *navette.RecoveryRe
 	if r.UpdatedAt.IsZero() {
 		r.UpdatedAt = r.CreatedAt
 	}
-	return s.inTx(ctx, "create recovery request", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO recovery_requests (`+recoveryCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			r.ID, r.UserID, string(r.State), timeArg(r.CreatedAt), timeArg(r.ExpiresAt), r.DecidedBy, timeArg(r.DecidedAt), timeArg(r.UpdatedAt))
-		if err != nil {
-			return s.insertErr(err, "create recovery request", "A recovery request with this id exists already.", "No such user.")
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
+	return s.insertRow(ctx, "create recovery request", "A recovery request with this id exists already.", "No such user.", events, `INSERT INTO recovery_requests (`+recoveryCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		r.ID, r.UserID, string(r.State), timeArg(r.CreatedAt), timeArg(r.ExpiresAt), r.DecidedBy, timeArg(r.DecidedAt), timeArg(r.UpdatedAt))
 }
 
 // RecoveryRequest returns the request id.

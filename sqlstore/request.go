@@ -58,15 +58,9 @@ func (s *Store) CreateRequest(ctx context.Context, r *navette.AdminRequest, even
 	if err := checkEvents(events); err != nil {
 		return err
 	}
-	return s.inTx(ctx, "create request", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO admin_requests (`+requestCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-			r.ID, r.RequesterID, string(r.Action), bytesArg(r.Params), bytesArg(r.ParamsHash), r.Reason, r.CourtID,
-			timeArg(r.CreatedAt), timeArg(r.ExpiresAt), string(r.State), r.ReviewerID, timeArg(r.ReviewedAt), timeArg(r.ExecutedAt), r.Error)
-		if err != nil {
-			return s.insertErr(err, "create request", "A request with this id exists already.", "No such user.")
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
+	return s.insertRow(ctx, "create request", "A request with this id exists already.", "No such user.", events, `INSERT INTO admin_requests (`+requestCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		r.ID, r.RequesterID, string(r.Action), bytesArg(r.Params), bytesArg(r.ParamsHash), r.Reason, r.CourtID,
+		timeArg(r.CreatedAt), timeArg(r.ExpiresAt), string(r.State), r.ReviewerID, timeArg(r.ReviewedAt), timeArg(r.ExecutedAt), r.Error)
 }
 
 // Request returns the request id.

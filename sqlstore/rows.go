@@ -113,3 +113,16 @@ func updateRow[T any](ctx context.Context, s *Store, id string, u rowUpdate[T], 
 		return s.insertEvents(ctx, tx, events)
 	})
 }
+
+// insertRow runs the INSERT query with args and appends events, in one
+// write transaction named op; a unique or foreign key violation is
+// ECONFLICT with the message conflict or ENOTFOUND with notFound, as
+// insertErr says.
+func (s *Store) insertRow(ctx context.Context, op, conflict, notFound string, events []navette.Event, query string, args ...any) error {
+	return s.inTx(ctx, op, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+			return s.insertErr(err, op, conflict, notFound)
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+}

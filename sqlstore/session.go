@@ -70,15 +70,9 @@ func (s *Store) CreateSession(ctx context.Context, sess *navette.Session, events
 	if err := checkEvents(events); err != nil {
 		return err
 	}
-	return s.inTx(ctx, "create session", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, hash, user_id, created_at, stage, method, seen_at, expires_at, pending, verified_at)
+	return s.insertRow(ctx, "create session", "A session with this id or secret exists already.", "No such user.", events, `INSERT INTO sessions (id, hash, user_id, created_at, stage, method, seen_at, expires_at, pending, verified_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			append([]any{sess.ID, bytesArg(sess.Hash), sess.UserID, timeArg(sess.CreatedAt)}, sessionArgs(sess)...)...)
-		if err != nil {
-			return s.insertErr(err, "create session", "A session with this id or secret exists already.", "No such user.")
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
+		append([]any{sess.ID, bytesArg(sess.Hash), sess.UserID, timeArg(sess.CreatedAt)}, sessionArgs(sess)...)...)
 }
 
 // SessionByHash returns the session whose secret hashes to hash.
@@ -213,14 +207,8 @@ func (s *Store) CreateSignInCode(ctx context.Context, c *navette.SignInCode, eve
 	if err := checkEvents(events); err != nil {
 		return err
 	}
-	return s.inTx(ctx, "create sign-in code", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO sign_in_codes (`+codeCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			c.ID, c.UserID, bytesArg(c.Hash), timeArg(c.CreatedAt), timeArg(c.ExpiresAt), c.Attempts, timeArg(c.UsedAt))
-		if err != nil {
-			return s.insertErr(err, "create sign-in code", "A code with this id exists already.", "No such user.")
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
+	return s.insertRow(ctx, "create sign-in code", "A code with this id exists already.", "No such user.", events, `INSERT INTO sign_in_codes (`+codeCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		c.ID, c.UserID, bytesArg(c.Hash), timeArg(c.CreatedAt), timeArg(c.ExpiresAt), c.Attempts, timeArg(c.UsedAt))
 }
 
 // SignInCodes returns the user's codes created at or after since, newest

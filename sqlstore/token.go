@@ -74,15 +74,9 @@ func (s *Store) CreateToken(ctx context.Context, t *navette.Token, events ...nav
 	if err := checkEvents(events); err != nil {
 		return err
 	}
-	return s.inTx(ctx, "create token", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO tokens (`+tokenCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			t.ID, t.UserID, bytesArg(t.Hash), t.Label, scopes, timeArg(t.CreatedAt), timeArg(t.ExpiresAt),
-			timeArg(t.RevokedAt), timeArg(t.LastUsed))
-		if err != nil {
-			return s.insertErr(err, "create token", "A token with this id or secret exists already.", "No such user.")
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
+	return s.insertRow(ctx, "create token", "A token with this id or secret exists already.", "No such user.", events, `INSERT INTO tokens (`+tokenCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		t.ID, t.UserID, bytesArg(t.Hash), t.Label, scopes, timeArg(t.CreatedAt), timeArg(t.ExpiresAt),
+		timeArg(t.RevokedAt), timeArg(t.LastUsed))
 }
 
 // TokenByHash returns the token whose secret hashes to hash.
