@@ -151,32 +151,67 @@ type blob struct {
 	size     int64 // of an unfinished upload: the length of its blob at the snapshot
 }
 
-func createOnce(ctx context.Context, dataDir, out string, compress bool, now time.Time, attempt int) (_ *Manifest, err error) {
+func createOnce(ctx context.Context, dataDir, out string, compress bool, now time.Time, attempt int) (*Manifest, error) {
 	tmpDir, err := os.MkdirTemp(dataDir, ".backup-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(tmpDir)
 	snap := filepath.Join(tmpDir, "navette.db")
-	if err := vacuumInto(ctx, filepath.Join(dataDir, "navette.db"), snap); err != nil {
-		return nil, err
-	}
-	m := &Manifest{Format: Format, CreatedAt: now.UTC().Truncate(time.Second)}
-	blobs, err := inspect(ctx, snap, m)
+	m, blobs, err := snapshot(ctx, dataDir, snap, now)
 	if err != nil {
-		return nil, err
-	}
-	if m.Verifiers, err = verifierKeys(filepath.Join(dataDir, "keys")); err != nil {
 		return nil, err
 	}
 	if beforeCopy != nil {
 		beforeCopy(attempt)
 	}
+	err = writeArchive(out, compress, func(w io.Writer) error {
+		aw := newArchiveWriter(w, m.CreatedAt)
+		if err := aw.addFile(dbEntry, snap, -1); err != nil {
+			return err
+		}
+		blobDir := filepath.Join(dataDir, "blobs")
+		for _, b := range blobs {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := aw.addBlob(blobDir, b); err != nil {
+				return err
+			}
+		}
+		m.Files = aw.files
+		return aw.finish(m)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, syncDir(filepath.Dir(out))
+}
 
+// snapshot copies the metadata of dataDir to snap and returns the manifest
+// of the snapshot, files not listed yet, and the blobs it references.
+func snapshot(ctx context.Context, dataDir, snap string, now time.Time) (*Manifest, []blob, error) {
+	if err := vacuumInto(ctx, filepath.Join(dataDir, "navette.db"), snap); err != nil {
+		return nil, nil, err
+	}
+	m := &Manifest{Format: Format, CreatedAt: now.UTC().Truncate(time.Second)}
+	blobs, err := inspect(ctx, snap, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	if m.Verifiers, err = verifierKeys(filepath.Join(dataDir, "keys")); err != nil {
+		return nil, nil, err
+	}
+	return m, blobs, nil
+}
+
+// writeArchive writes out, gzip-compressed if compress, with write: under a
+// temporary name, synced, then renamed, with mode 0600. out must not exist.
+func writeArchive(out string, compress bool, write func(io.Writer) error) (err error) {
 	partial := out + ".partial"
 	f, err := os.OpenFile(partial, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer func() {
 		if err != nil {
@@ -190,38 +225,21 @@ func createOnce(ctx context.Context, dataDir, out string, compress bool, now tim
 		zw = gzip.NewWriter(f)
 		w = zw
 	}
-	aw := newArchiveWriter(w, m.CreatedAt)
-	if err := aw.addFile(dbEntry, snap, -1); err != nil {
-		return nil, err
-	}
-	blobDir := filepath.Join(dataDir, "blobs")
-	for _, b := range blobs {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if err := aw.addBlob(blobDir, b); err != nil {
-			return nil, err
-		}
-	}
-	m.Files = aw.files
-	if err := aw.finish(m); err != nil {
-		return nil, err
+	if err := write(w); err != nil {
+		return err
 	}
 	if zw != nil {
 		if err := zw.Close(); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if err := f.Sync(); err != nil {
-		return nil, err
+		return err
 	}
 	if err := f.Close(); err != nil {
-		return nil, err
+		return err
 	}
-	if err := os.Rename(partial, out); err != nil {
-		return nil, err
-	}
-	return m, syncDir(filepath.Dir(out))
+	return os.Rename(partial, out)
 }
 
 // vacuumInto copies the database at src, in one read transaction, to dst.

@@ -118,6 +118,42 @@ func (l *laggedHash) Read(p []byte) (int, error) {
 // extract writes the entries of the archive read from r into dir and
 // checks them against the manifest and the archive's hash.
 func extract(ctx context.Context, r io.Reader, dir string) (*Manifest, error) {
+	x, err := newExtraction(r, dir)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		hdr, err := x.next()
+		if err != nil {
+			return nil, err
+		}
+		if hdr.Name == trailerEntry {
+			return x.finish(hdr)
+		}
+		if err := x.entry(ctx, hdr); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// extraction is the state of an archive being extracted: the entries read
+// so far, and the manifest once read.
+type extraction struct {
+	dir      string
+	tr       *tar.Reader
+	lag      *laggedHash
+	blobs    navette.BlobStore
+	got      []File
+	seen     map[string]bool
+	manifest []byte
+}
+
+// newExtraction reads the archive from r, gunzipped if it starts as gzip,
+// into dir.
+func newExtraction(r io.Reader, dir string) (*extraction, error) {
 	br := bufio.NewReader(r)
 	var src io.Reader = br
 	if magic, _ := br.Peek(2); bytes.Equal(magic, []byte{0x1f, 0x8b}) {
@@ -128,75 +164,81 @@ func extract(ctx context.Context, r io.Reader, dir string) (*Manifest, error) {
 		src = zr
 	}
 	lag := &laggedHash{r: src, h: sha256.New()}
-	tr := tar.NewReader(lag)
 	blobs, err := disk.Open(filepath.Join(dir, "blobs"))
 	if err != nil {
 		return nil, err
 	}
-	var (
-		got      []File
-		seen     = map[string]bool{}
-		manifest []byte
-	)
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			return nil, errors.New("the archive ends before its manifest's hash")
-		}
-		if err != nil {
-			return nil, err
-		}
-		if hdr.Typeflag != tar.TypeReg || hdr.Size < 0 {
-			return nil, fmt.Errorf("unexpected entry %q", hdr.Name)
-		}
-		if seen[hdr.Name] {
-			return nil, fmt.Errorf("entry %q twice", hdr.Name)
-		}
-		seen[hdr.Name] = true
-		if hdr.Name == trailerEntry {
-			if manifest == nil {
-				return nil, errors.New("no manifest before its hash")
-			}
-			if err := checkTrailer(tr, hdr, lag); err != nil {
-				if _, merr := checkManifest(manifest, got); merr != nil {
-					return nil, fmt.Errorf("%w: %w", err, merr)
-				}
-				return nil, err
-			}
-			return checkManifest(manifest, got)
-		}
-		if manifest != nil {
-			return nil, fmt.Errorf("entry %q after the manifest", hdr.Name)
-		}
-		if hdr.Name == manifestEntry {
-			if hdr.Size > maxManifest {
-				return nil, errors.New("manifest too large")
-			}
-			if manifest, err = io.ReadAll(tr); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		h := sha256.New()
-		in := io.TeeReader(tr, h)
-		switch name := hdr.Name; {
-		case name == dbEntry:
-			err = writeFile(filepath.Join(dir, dbEntry), in)
-		case strings.HasPrefix(name, blobPrefix) && navette.ValidID(name[len(blobPrefix):]):
-			err = writeBlob(ctx, blobs, name[len(blobPrefix):], in, true)
-		case strings.HasPrefix(name, uploadPrefix) && navette.ValidID(name[len(uploadPrefix):]):
-			err = writeBlob(ctx, blobs, name[len(uploadPrefix):], in, false)
-		default:
-			return nil, fmt.Errorf("unexpected entry %q", name)
-		}
-		if err != nil {
-			return nil, err
-		}
-		got = append(got, File{Path: hdr.Name, Size: hdr.Size, SHA256: hex.EncodeToString(h.Sum(nil))})
+	return &extraction{dir: dir, tr: tar.NewReader(lag), lag: lag, blobs: blobs, seen: map[string]bool{}}, nil
+}
+
+// next returns the header of the next entry: a regular file, named once.
+func (x *extraction) next() (*tar.Header, error) {
+	hdr, err := x.tr.Next()
+	if err == io.EOF {
+		return nil, errors.New("the archive ends before its manifest's hash")
 	}
+	if err != nil {
+		return nil, err
+	}
+	if hdr.Typeflag != tar.TypeReg || hdr.Size < 0 {
+		return nil, fmt.Errorf("unexpected entry %q", hdr.Name)
+	}
+	if x.seen[hdr.Name] {
+		return nil, fmt.Errorf("entry %q twice", hdr.Name)
+	}
+	x.seen[hdr.Name] = true
+	return hdr, nil
+}
+
+// finish checks the last entry, hdr, against the archive's hash and the
+// entries read against the manifest.
+func (x *extraction) finish(hdr *tar.Header) (*Manifest, error) {
+	if x.manifest == nil {
+		return nil, errors.New("no manifest before its hash")
+	}
+	if err := checkTrailer(x.tr, hdr, x.lag); err != nil {
+		if _, merr := checkManifest(x.manifest, x.got); merr != nil {
+			return nil, fmt.Errorf("%w: %w", err, merr)
+		}
+		return nil, err
+	}
+	return checkManifest(x.manifest, x.got)
+}
+
+// entry reads the entry hdr before the trailer: the manifest, or a file it
+// writes and records.
+func (x *extraction) entry(ctx context.Context, hdr *tar.Header) error {
+	if x.manifest != nil {
+		return fmt.Errorf("entry %q after the manifest", hdr.Name)
+	}
+	if hdr.Name == manifestEntry {
+		if hdr.Size > maxManifest {
+			return errors.New("manifest too large")
+		}
+		var err error
+		x.manifest, err = io.ReadAll(x.tr)
+		return err
+	}
+	h := sha256.New()
+	if err := x.write(ctx, hdr.Name, io.TeeReader(x.tr, h)); err != nil {
+		return err
+	}
+	x.got = append(x.got, File{Path: hdr.Name, Size: hdr.Size, SHA256: hex.EncodeToString(h.Sum(nil))})
+	return nil
+}
+
+// write writes the entry name, read from in, where it goes in the data
+// directory.
+func (x *extraction) write(ctx context.Context, name string, in io.Reader) error {
+	switch {
+	case name == dbEntry:
+		return writeFile(filepath.Join(x.dir, dbEntry), in)
+	case strings.HasPrefix(name, blobPrefix) && navette.ValidID(name[len(blobPrefix):]):
+		return writeBlob(ctx, x.blobs, name[len(blobPrefix):], in, true)
+	case strings.HasPrefix(name, uploadPrefix) && navette.ValidID(name[len(uploadPrefix):]):
+		return writeBlob(ctx, x.blobs, name[len(uploadPrefix):], in, false)
+	}
+	return fmt.Errorf("unexpected entry %q", name)
 }
 
 // checkTrailer checks the last entry against the hash of the archive before
@@ -270,21 +312,17 @@ func writeBlob(ctx context.Context, s navette.BlobStore, key string, r io.Reader
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(w, r); err != nil {
-		w.Close()
+	_, err = io.Copy(w, r)
+	if err == nil {
+		err = w.Commit()
+	}
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil || !finished {
 		return err
 	}
-	if err := w.Commit(); err != nil {
-		w.Close()
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	if finished {
-		return s.Finish(ctx, key)
-	}
-	return nil
+	return s.Finish(ctx, key)
 }
 
 // verify checks the schema version of the restored metadata, verifies its

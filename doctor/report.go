@@ -97,6 +97,24 @@ func pgEndpoint(raw, host string, port uint16) Endpoint {
 func (d *doctor) endpoints(ctx context.Context) []Endpoint {
 	eps := append([]Endpoint{}, d.storeEndpoints(d.dbURL())...)
 	eps = append(eps, d.storeEndpoints(d.blobsURL())...)
+	eps = append(eps, d.serviceEndpoints()...)
+	for i := range eps {
+		if eps[i].Network == "tcp" && eps[i].Host != "" {
+			addrs, err := d.resolve(ctx, eps[i].Host)
+			eps[i].Addrs = addrs
+			if err != nil {
+				eps[i].Error = message(err)
+			}
+		}
+	}
+	return eps
+}
+
+// serviceEndpoints lists the servers but the stores the configuration
+// names: SMTP, clamd, the time-stamping authority, LDAP and OpenID
+// Connect.
+func (d *doctor) serviceEndpoints() []Endpoint {
+	var eps []Endpoint
 	if d.cfg.SMTP != "" {
 		host, port, _ := hostPort(d.cfg.SMTP, map[string]string{"smtp": "587", "smtps": "465"})
 		eps = append(eps, Endpoint{Service: "smtp", URL: redactURL(d.cfg.SMTP), Network: "tcp", Host: host, Port: port})
@@ -123,15 +141,6 @@ func (d *doctor) endpoints(ctx context.Context) []Endpoint {
 		eps = append(eps, urlEndpoint("oidc", d.cfg.OIDC.Issuer))
 		for _, u := range d.oidcURLs {
 			eps = append(eps, urlEndpoint("oidc", u))
-		}
-	}
-	for i := range eps {
-		if eps[i].Network == "tcp" && eps[i].Host != "" {
-			addrs, err := d.resolve(ctx, eps[i].Host)
-			eps[i].Addrs = addrs
-			if err != nil {
-				eps[i].Error = message(err)
-			}
 		}
 	}
 	return eps

@@ -116,6 +116,11 @@ func (d *doctor) blobs(ctx context.Context) Check {
 	if !reports {
 		return ok(name, "%s: probe object written, read back and deleted; an object store: free space not checked", where)
 	}
+	return d.space(ctx, name, where, sr)
+}
+
+// space checks the free space sr reports against the reserve.
+func (d *doctor) space(ctx context.Context, name, where string, sr navette.SpaceReporter) Check {
 	sp, err := sr.Space(ctx)
 	if err != nil {
 		return fail(name, "%s: probe object written, read back and deleted, but the free space is unknown: %s", where, message(err))

@@ -61,17 +61,8 @@ type sqlStore interface {
 // Run performs one pass. It refuses stores whose schemas differ.
 func Run(ctx context.Context, o Options) (Stats, error) {
 	st := Stats{Rows: map[string]int{}}
-	if o.Log == nil {
-		o.Log = slog.New(slog.DiscardHandler)
-	}
-	if o.Workers <= 0 {
-		o.Workers = 4
-	}
-	if o.ToDB == "" || o.ToBlobs == "" {
-		return st, navette.Errorf(navette.EINVALID, "Both the target database and the target blob store are required.")
-	}
-	if o.FromDataDir == "" && (o.FromDB == "" || o.FromBlobs == "") {
-		return st, navette.Errorf(navette.EINVALID, "Name the source by its data directory or by its database and blob store.")
+	if err := o.check(); err != nil {
+		return st, err
 	}
 	fromMeta, err := app.OpenMeta(o.FromDB, o.FromDataDir)
 	if err != nil {
@@ -96,24 +87,8 @@ func Run(ctx context.Context, o Options) (Stats, error) {
 	if !ok1 || !ok2 {
 		return st, navette.Errorf(navette.EINVALID, "Both databases must be SQL stores.")
 	}
-	if err := sameSchema(ctx, src.SQL(), dst.SQL()); err != nil {
+	if err := copyMetadata(ctx, o, src.SQL(), dst.SQL(), &st); err != nil {
 		return st, err
-	}
-
-	o.Log.Info("copying metadata")
-	err = dst.SQL().CopyFrom(ctx, src.SQL(), sqlstore.Tables, func(table string, n int) {
-		st.Rows[table] = n
-		o.Log.Info("copied", "table", table, "rows", n)
-	})
-	if err != nil {
-		return st, err
-	}
-	if dst.SQL().Dialect().Name == "postgres" {
-		// SQLite plans well without statistics; PostgreSQL needs them.
-		o.Log.Info("analyzing the target database")
-		if err := dst.SQL().Analyze(ctx); err != nil {
-			return st, err
-		}
 	}
 	files, err := listFiles(ctx, src.SQL())
 	if err != nil {
@@ -123,24 +98,68 @@ func Run(ctx context.Context, o Options) (Stats, error) {
 		return st, err
 	}
 	if o.Final {
-		for _, f := range files {
-			if f.state != navette.FileUploading {
-				continue
-			}
-			err := toMeta.UpdateFile(ctx, f.id, func(r *navette.FileRecord) ([]navette.Event, error) {
-				r.Offset, r.Resume, r.SHA256 = 0, nil, nil
-				return nil, nil
-			})
-			if err != nil {
-				return st, err
-			}
-			if err := toBlobs.Delete(ctx, f.id); err != nil {
-				return st, err
-			}
-			st.UploadsReset++
-		}
+		return st, resetUploads(ctx, files, toMeta, toBlobs, &st)
 	}
 	return st, nil
+}
+
+// check fills in the defaults of o and checks it names a source and a
+// target.
+func (o *Options) check() error {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Workers <= 0 {
+		o.Workers = 4
+	}
+	if o.ToDB == "" || o.ToBlobs == "" {
+		return navette.Errorf(navette.EINVALID, "Both the target database and the target blob store are required.")
+	}
+	if o.FromDataDir == "" && (o.FromDB == "" || o.FromBlobs == "") {
+		return navette.Errorf(navette.EINVALID, "Name the source by its data directory or by its database and blob store.")
+	}
+	return nil
+}
+
+// copyMetadata copies every table of src to dst, at the same schema
+// version, counting the rows in st, then has PostgreSQL analyze them.
+func copyMetadata(ctx context.Context, o Options, src, dst *sqlstore.Store, st *Stats) error {
+	if err := sameSchema(ctx, src, dst); err != nil {
+		return err
+	}
+	o.Log.Info("copying metadata")
+	err := dst.CopyFrom(ctx, src, sqlstore.Tables, func(table string, n int) {
+		st.Rows[table] = n
+		o.Log.Info("copied", "table", table, "rows", n)
+	})
+	if err != nil || dst.Dialect().Name != "postgres" {
+		return err
+	}
+	// SQLite plans well without statistics; PostgreSQL needs them.
+	o.Log.Info("analyzing the target database")
+	return dst.Analyze(ctx)
+}
+
+// resetUploads makes the uploads of the final pass start again from
+// nothing in the target: no committed bytes, no blob.
+func resetUploads(ctx context.Context, files []fileRow, meta navette.MetaStore, blobs navette.BlobStore, st *Stats) error {
+	for _, f := range files {
+		if f.state != navette.FileUploading {
+			continue
+		}
+		err := meta.UpdateFile(ctx, f.id, func(r *navette.FileRecord) ([]navette.Event, error) {
+			r.Offset, r.Resume, r.SHA256 = 0, nil, nil
+			return nil, nil
+		})
+		if err != nil {
+			return err
+		}
+		if err := blobs.Delete(ctx, f.id); err != nil {
+			return err
+		}
+		st.UploadsReset++
+	}
+	return nil
 }
 
 // sameSchema refuses to copy between databases at different migration
@@ -257,25 +276,44 @@ func copyBlob(ctx context.Context, o Options, f fileRow, from, to navette.BlobSt
 		return false, 0, fmt.Errorf("reading the source: %w", err)
 	}
 	if present {
-		got, err := blobHash(ctx, to, f.blob, sealed)
-		if err == nil && got == want {
-			return false, 0, nil
-		}
-		o.Log.Warn("target blob differs from the source; copying it again", "file", f.blob)
-		if err := to.Delete(ctx, f.blob); err != nil {
+		if same, err := sameOrDelete(ctx, o, to, f.blob, sealed, want); same || err != nil {
 			return false, 0, err
 		}
 	}
-	r, err := from.Open(ctx, f.blob, 0, -1)
-	if err != nil {
+	if n, err = writeCopy(ctx, from, to, f.blob, sealed); err != nil {
 		return false, 0, err
+	}
+	if err := checkCopy(ctx, to, f.blob, sealed, want); err != nil {
+		return false, 0, err
+	}
+	o.Log.Info("copied blob", "file", f.blob, "bytes", n)
+	return true, n, nil
+}
+
+// sameOrDelete reports whether the blob id of the target has the hash
+// want, and deletes it if not, to be copied again.
+func sameOrDelete(ctx context.Context, o Options, to navette.BlobStore, id string, sealed int64, want [32]byte) (bool, error) {
+	got, err := blobHash(ctx, to, id, sealed)
+	if err == nil && got == want {
+		return true, nil
+	}
+	o.Log.Warn("target blob differs from the source; copying it again", "file", id)
+	return false, to.Delete(ctx, id)
+}
+
+// writeCopy copies the blob id of sealed bytes from one store to the other
+// and finishes it; it deletes what it wrote if the copy fails.
+func writeCopy(ctx context.Context, from, to navette.BlobStore, id string, sealed int64) (int64, error) {
+	r, err := from.Open(ctx, id, 0, -1)
+	if err != nil {
+		return 0, err
 	}
 	defer r.Close()
-	w, err := to.Append(ctx, f.blob, 0)
+	w, err := to.Append(ctx, id, 0)
 	if err != nil {
-		return false, 0, err
+		return 0, err
 	}
-	n, err = io.Copy(w, r)
+	n, err := io.Copy(w, r)
 	if err == nil {
 		err = w.Commit()
 	}
@@ -286,22 +324,24 @@ func copyBlob(ctx context.Context, o Options, f fileRow, from, to navette.BlobSt
 		err = fmt.Errorf("copied %d bytes, want %d", n, sealed)
 	}
 	if err != nil {
-		to.Delete(context.WithoutCancel(ctx), f.blob)
-		return false, 0, err
+		to.Delete(context.WithoutCancel(ctx), id)
+		return 0, err
 	}
-	if err := to.Finish(ctx, f.blob); err != nil {
-		return false, 0, err
-	}
-	got, err := blobHash(ctx, to, f.blob, sealed)
+	return n, to.Finish(ctx, id)
+}
+
+// checkCopy reads back the copied blob id and deletes it unless it has the
+// hash want.
+func checkCopy(ctx context.Context, to navette.BlobStore, id string, sealed int64, want [32]byte) error {
+	got, err := blobHash(ctx, to, id, sealed)
 	if err != nil || got != want {
-		to.Delete(context.WithoutCancel(ctx), f.blob)
+		to.Delete(context.WithoutCancel(ctx), id)
 		if err == nil {
 			err = errors.New("the copy read back differs from the source")
 		}
-		return false, 0, err
+		return err
 	}
-	o.Log.Info("copied blob", "file", f.blob, "bytes", n)
-	return true, n, nil
+	return nil
 }
 
 // hasBlob reports whether the target holds a finished blob of the expected

@@ -108,37 +108,47 @@ func pgCode(err error) string {
 // deadlock's victim (EUNAVAILABLE: the client tries again), and a server
 // whose disk is full (ENOSPACE).
 func classify(err error) (code, message string) {
-	const (
-		invalidText = "The text contains characters the database does not accept."
-		unavailable = "The database cannot be reached; try again later."
-	)
-	c := pgCode(err)
+	if c := pgCode(err); c != "" {
+		return classifyCode(c)
+	}
+	if lostConnection(err) {
+		return navette.EUNAVAILABLE, unavailableText
+	}
+	return "", ""
+}
+
+// unavailableText is the message of a server that cannot be reached.
+const unavailableText = "The database cannot be reached; try again later."
+
+// classifyCode gives the navette code of a SQLSTATE, as classify.
+func classifyCode(c string) (code, message string) {
 	switch {
 	case c == "22021" || c == "22P05": // character_not_in_repertoire, untranslatable_character
-		return navette.EINVALID, invalidText
+		return navette.EINVALID, "The text contains characters the database does not accept."
 	case strings.HasPrefix(c, "08") || // connection_exception
 		strings.HasPrefix(c, "57P") || // admin_shutdown, crash_shutdown, cannot_connect_now…
 		c == "53300": // too_many_connections
-		return navette.EUNAVAILABLE, unavailable
+		return navette.EUNAVAILABLE, unavailableText
 	case c == "40P01" || c == "40001": // deadlock_detected, serialization_failure: rolled back, may be tried again
 		return navette.EUNAVAILABLE, "The database was busy; try again later."
 	case c == "53100": // disk_full
 		return navette.ENOSPACE, "The database server's storage is full; try again later."
-	case c != "":
-		return "", ""
 	}
+	return "", ""
+}
+
+// lostConnection reports whether err, with no SQLSTATE, says the
+// connection to the server failed or was lost.
+func lostConnection(err error) bool {
 	var (
 		connErr *pgconn.ConnectError
 		netErr  net.Error
 	)
-	if errors.As(err, &connErr) || errors.As(err, &netErr) || errors.Is(err, driver.ErrBadConn) ||
+	return errors.As(err, &connErr) || errors.As(err, &netErr) || errors.Is(err, driver.ErrBadConn) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || pgconn.SafeToRetry(err) ||
 		// A transaction whose connection was lost under it (the server
 		// restarted) ends with these rather than the network error.
-		errors.Is(err, sql.ErrTxDone) || errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "conn closed") {
-		return navette.EUNAVAILABLE, unavailable
-	}
-	return "", ""
+		errors.Is(err, sql.ErrTxDone) || errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "conn closed")
 }
 
 // Store is a navette.MetaStore in a PostgreSQL database. It also makes the

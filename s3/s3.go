@@ -112,43 +112,12 @@ func Open(ctx context.Context, url string) (*Store, error) {
 // New returns a Store for cfg and checks that its bucket exists. Errors are
 // those of Open.
 func New(ctx context.Context, cfg Config) (*Store, error) {
-	if cfg.Bucket == "" || cfg.Endpoint == "" {
-		return nil, navette.Errorf(navette.EINVALID, "The S3 blob store needs a bucket and an endpoint.")
+	if err := checkConfig(&cfg); err != nil {
+		return nil, err
 	}
-	if cfg.Credentials.AccessKey == "" || cfg.Credentials.SecretKey == "" {
-		return nil, navette.Errorf(navette.EINVALID, "The S3 blob store needs credentials: set %s and %s.", EnvAccessKey, EnvSecretKey)
-	}
-	if cfg.Prefix != "" {
-		p, ok := cleanPrefix(cfg.Prefix)
-		if !ok {
-			return nil, navette.Errorf(navette.EINVALID, "Invalid S3 object prefix.")
-		}
-		cfg.Prefix = p
-	}
-	tr, err := minio.DefaultTransport(cfg.Secure)
+	tr, err := transport(cfg)
 	if err != nil {
-		return nil, navette.WrapError(navette.EINTERNAL, err, "Cannot set up the S3 client.")
-	}
-	if cfg.CAFile != "" {
-		if !cfg.Secure {
-			return nil, navette.Errorf(navette.EINVALID, "An S3 CA file needs secure=true.")
-		}
-		pem, err := os.ReadFile(cfg.CAFile)
-		if err != nil {
-			return nil, navette.WrapError(navette.EINVALID, err, "Cannot read the S3 CA file %s.", cfg.CAFile)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, navette.Errorf(navette.EINVALID, "The S3 CA file %s holds no PEM certificate.", cfg.CAFile)
-		}
-		tr.TLSClientConfig.RootCAs = pool
-	}
-	lookup := minio.BucketLookupAuto
-	switch cfg.Addressing {
-	case AddressPath:
-		lookup = minio.BucketLookupPath
-	case AddressVirtualHost:
-		lookup = minio.BucketLookupDNS
+		return nil, err
 	}
 	region := cfg.Region
 	if region == "" {
@@ -160,7 +129,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		Secure:       cfg.Secure,
 		Transport:    tr,
 		Region:       region,
-		BucketLookup: lookup,
+		BucketLookup: bucketLookup(cfg.Addressing),
 	})
 	if err != nil {
 		return nil, navette.WrapError(navette.EINVALID, err, "Invalid S3 endpoint %s.", cfg.Endpoint)
@@ -171,6 +140,61 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// checkConfig checks that cfg names a bucket, an endpoint and credentials,
+// and cleans its prefix.
+func checkConfig(cfg *Config) error {
+	if cfg.Bucket == "" || cfg.Endpoint == "" {
+		return navette.Errorf(navette.EINVALID, "The S3 blob store needs a bucket and an endpoint.")
+	}
+	if cfg.Credentials.AccessKey == "" || cfg.Credentials.SecretKey == "" {
+		return navette.Errorf(navette.EINVALID, "The S3 blob store needs credentials: set %s and %s.", EnvAccessKey, EnvSecretKey)
+	}
+	if cfg.Prefix != "" {
+		p, ok := cleanPrefix(cfg.Prefix)
+		if !ok {
+			return navette.Errorf(navette.EINVALID, "Invalid S3 object prefix.")
+		}
+		cfg.Prefix = p
+	}
+	return nil
+}
+
+// transport returns the HTTP transport of the client, trusting the CA file
+// of cfg if it names one.
+func transport(cfg Config) (*http.Transport, error) {
+	tr, err := minio.DefaultTransport(cfg.Secure)
+	if err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "Cannot set up the S3 client.")
+	}
+	if cfg.CAFile == "" {
+		return tr, nil
+	}
+	if !cfg.Secure {
+		return nil, navette.Errorf(navette.EINVALID, "An S3 CA file needs secure=true.")
+	}
+	pem, err := os.ReadFile(cfg.CAFile)
+	if err != nil {
+		return nil, navette.WrapError(navette.EINVALID, err, "Cannot read the S3 CA file %s.", cfg.CAFile)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, navette.Errorf(navette.EINVALID, "The S3 CA file %s holds no PEM certificate.", cfg.CAFile)
+	}
+	tr.TLSClientConfig.RootCAs = pool
+	return tr, nil
+}
+
+// bucketLookup is the minio bucket lookup of an addressing style.
+func bucketLookup(a Addressing) minio.BucketLookupType {
+	switch a {
+	case AddressPath:
+		return minio.BucketLookupPath
+	case AddressVirtualHost:
+		return minio.BucketLookupDNS
+	}
+	return minio.BucketLookupAuto
 }
 
 // checkBucket checks that the bucket exists, telling why not.
@@ -286,11 +310,16 @@ func isDenied(err error) bool {
 	return false
 }
 
-func checkKey(key string) error {
-	if !navette.ValidID(key) {
+// checkArgs checks the blob key and offset of a call, then that ctx is not
+// done.
+func checkArgs(ctx context.Context, key string, off int64) error {
+	switch {
+	case !navette.ValidID(key):
 		return navette.Errorf(navette.EINVALID, "Invalid blob key.")
+	case off < 0:
+		return navette.Errorf(navette.EINVALID, "Negative blob offset.")
 	}
-	return nil
+	return checkContext(ctx)
 }
 
 func checkContext(ctx context.Context) error {
@@ -320,13 +349,7 @@ func corrupt(key, format string, args ...any) error {
 // deadline, so that what a cut connection delivered can still be committed;
 // Close cancels them.
 func (s *Store) Append(ctx context.Context, key string, off int64) (navette.BlobWriter, error) {
-	if err := checkKey(key); err != nil {
-		return nil, err
-	}
-	if off < 0 {
-		return nil, navette.Errorf(navette.EINVALID, "Negative blob offset.")
-	}
-	if err := checkContext(ctx); err != nil {
+	if err := checkArgs(ctx, key, off); err != nil {
 		return nil, err
 	}
 	w, err := s.append(ctx, key, off)
@@ -409,10 +432,7 @@ func cut(st *state, off int64) (*state, error) {
 // Finish succeeds. Returns ENOTFOUND if there is no blob key, EINVALID for
 // a malformed key, EUNAVAILABLE if the store cannot be reached.
 func (s *Store) Finish(ctx context.Context, key string) error {
-	if err := checkKey(key); err != nil {
-		return err
-	}
-	if err := checkContext(ctx); err != nil {
+	if err := checkArgs(ctx, key, 0); err != nil {
 		return err
 	}
 	return wrap(s.finish(ctx, key))
@@ -421,12 +441,7 @@ func (s *Store) Finish(ctx context.Context, key string) error {
 func (s *Store) finish(ctx context.Context, key string) error {
 	st, err := s.readState(ctx, key)
 	if err == errNoState {
-		if _, ok, err := s.finalSize(ctx, key); err != nil {
-			return err
-		} else if !ok {
-			return navette.Errorf(navette.ENOTFOUND, "No such unfinished blob.")
-		}
-		return nil
+		return s.checkFinished(ctx, key)
 	} else if err != nil {
 		return err
 	}
@@ -441,50 +456,52 @@ func (s *Store) finish(ctx context.Context, key string) error {
 		}
 		return s.clearUpload(ctx, key, st, len(st.Parts) == 0)
 	}
-
 	if len(st.Parts) == 0 {
-		// One PUT of the tail, read into a pooled buffer (it is shorter
-		// than a part).
-		buf := getBuf()
-		defer putBuf(buf)
-		data, err := s.readTail(ctx, key, st.Tail, st.TailSize, (*buf)[:0])
-		if err != nil {
-			return err
-		}
-		if err := s.putObject(ctx, s.blobName(key), data, "application/octet-stream"); err != nil {
-			return err
-		}
-		return s.clearUpload(ctx, key, st, true)
+		return s.finishTail(ctx, key, st)
 	}
+	return s.finishMultipart(ctx, key, st)
+}
 
-	parts := st.Parts
-	if st.TailSize > 0 {
-		if len(parts) == maxParts {
-			return navette.Errorf(navette.ETOOLARGE, "The blob has too many parts.")
-		}
-		buf := getBuf()
-		data, err := s.readTail(ctx, key, st.Tail, st.TailSize, (*buf)[:0])
-		if err == nil {
-			var p part
-			p, err = s.uploadPart(ctx, key, st.Upload, len(parts)+1, data)
-			parts = append(parts[:len(parts):len(parts)], p)
-		}
-		putBuf(buf)
-		if err != nil {
-			if isNoSuchUpload(err) {
-				return s.finishedElsewhere(ctx, key, st, err)
-			}
-			return err
-		}
+// checkFinished answers a Finish of a blob with no state: done if it is
+// finished, ENOTFOUND if there is no such blob.
+func (s *Store) checkFinished(ctx context.Context, key string) error {
+	if _, ok, err := s.finalSize(ctx, key); err != nil {
+		return err
+	} else if !ok {
+		return navette.Errorf(navette.ENOTFOUND, "No such unfinished blob.")
 	}
-	complete := make([]minio.CompletePart, len(parts))
-	for i, p := range parts {
-		complete[i] = minio.CompletePart{PartNumber: p.N, ETag: p.ETag}
+	return nil
+}
+
+// finishTail finishes a blob that is all tail with one PUT, read into a
+// pooled buffer (it is shorter than a part).
+func (s *Store) finishTail(ctx context.Context, key string, st *state) error {
+	buf := getBuf()
+	defer putBuf(buf)
+	data, err := s.readTail(ctx, key, st.Tail, st.TailSize, (*buf)[:0])
+	if err != nil {
+		return err
 	}
-	if _, err := s.core.CompleteMultipartUpload(ctx, s.bucket, s.blobName(key), st.Upload, complete, minio.PutObjectOptions{}); err != nil {
-		if isNoSuchUpload(err) {
-			return s.finishedElsewhere(ctx, key, st, err)
+	if err := s.putObject(ctx, s.blobName(key), data, "application/octet-stream"); err != nil {
+		return err
+	}
+	return s.clearUpload(ctx, key, st, true)
+}
+
+// finishMultipart uploads the tail of st as its last part and completes
+// its multipart upload.
+func (s *Store) finishMultipart(ctx context.Context, key string, st *state) error {
+	parts, err := s.uploadTailPart(ctx, key, st)
+	if err == nil {
+		complete := make([]minio.CompletePart, len(parts))
+		for i, p := range parts {
+			complete[i] = minio.CompletePart{PartNumber: p.N, ETag: p.ETag}
 		}
+		_, err = s.core.CompleteMultipartUpload(ctx, s.bucket, s.blobName(key), st.Upload, complete, minio.PutObjectOptions{})
+	}
+	if isNoSuchUpload(err) {
+		return s.finishedElsewhere(ctx, key, st, err)
+	} else if err != nil {
 		return err
 	}
 	size, ok, err := s.finalSize(ctx, key)
@@ -494,6 +511,29 @@ func (s *Store) finish(ctx context.Context, key string) error {
 		return corrupt(key, "completing the upload made %d bytes (found: %t), want %d", size, ok, st.Size)
 	}
 	return s.clearUpload(ctx, key, st, false)
+}
+
+// uploadTailPart returns the parts of st followed by its tail, uploaded as
+// one more part if it has bytes.
+func (s *Store) uploadTailPart(ctx context.Context, key string, st *state) ([]part, error) {
+	parts := st.Parts
+	if st.TailSize == 0 {
+		return parts, nil
+	}
+	if len(parts) == maxParts {
+		return nil, navette.Errorf(navette.ETOOLARGE, "The blob has too many parts.")
+	}
+	buf := getBuf()
+	defer putBuf(buf)
+	data, err := s.readTail(ctx, key, st.Tail, st.TailSize, (*buf)[:0])
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.uploadPart(ctx, key, st.Upload, len(parts)+1, data)
+	if err != nil {
+		return nil, err
+	}
+	return append(parts[:len(parts):len(parts)], p), nil
 }
 
 // finishedElsewhere handles a multipart upload found gone while finishing:
@@ -549,13 +589,7 @@ func (s *Store) removeUploadObjects(ctx context.Context, key string) error {
 // or a negative offset, EUNAVAILABLE if the store cannot be reached. The
 // reader stops when ctx is canceled.
 func (s *Store) Open(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
-	if err := checkKey(key); err != nil {
-		return nil, err
-	}
-	if off < 0 {
-		return nil, navette.Errorf(navette.EINVALID, "Negative blob offset.")
-	}
-	if err := checkContext(ctx); err != nil {
+	if err := checkArgs(ctx, key, off); err != nil {
 		return nil, err
 	}
 	r, err := s.open(ctx, key, off, n)
@@ -567,16 +601,9 @@ func (s *Store) Open(ctx context.Context, key string, off, n int64) (io.ReadClos
 
 func (s *Store) open(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
 	if n == 0 {
-		size, ok, err := s.finalSize(ctx, key)
-		if err != nil {
-			return nil, err
-		} else if !ok {
-			return nil, navette.Errorf(navette.ENOTFOUND, "No such blob.")
-		}
-		return endReader(off > size), nil
+		return s.openEnd(ctx, key, off, false)
 	}
 	opts := minio.GetObjectOptions{}
-	ranged := n > 0 || off > 0
 	if n > 0 {
 		opts.Set("Range", fmt.Sprintf("bytes=%d-%d", off, off+n-1))
 	} else if off > 0 {
@@ -588,33 +615,47 @@ func (s *Store) open(ctx context.Context, key string, off, n int64) (io.ReadClos
 	}
 	if r := minio.ToErrorResponse(err); r.Code == "InvalidRange" || r.StatusCode == http.StatusRequestedRangeNotSatisfiable {
 		// off is at or past the end.
-		size, ok, err := s.finalSize(ctx, key)
-		if err != nil {
-			return nil, err
-		} else if !ok {
-			return nil, navette.Errorf(navette.ENOTFOUND, "No such blob.")
-		}
-		return endReader(off > size || n > 0), nil
+		return s.openEnd(ctx, key, off, n > 0)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if ranged {
-		start, total, ok := parseContentRange(h.Get("Content-Range"))
-		if !ok && off == 0 {
-			start, total, ok = 0, info.Size, true // the whole blob: fine from 0
-		}
-		if !ok || start != off {
-			body.Close()
-			return nil, fmt.Errorf("blob %s: asked for bytes from %d, got Content-Range %q", key, off, h.Get("Content-Range"))
-		}
-		if n > 0 && off+n > total {
-			// Short blob: read what there is, then ErrUnexpectedEOF.
-			return &reader{body: body, remain: total - off, end: io.ErrUnexpectedEOF}, nil
-		}
+	if n > 0 || off > 0 {
+		return rangeReader(key, body, off, n, info.Size, h.Get("Content-Range"))
+	}
+	return &reader{body: body, remain: info.Size, end: io.EOF}, nil
+}
+
+// openEnd returns the reader of a read of the blob key at off that is at or
+// past its end: ErrUnexpectedEOF if off is past the end or short, EOF
+// otherwise.
+func (s *Store) openEnd(ctx context.Context, key string, off int64, short bool) (io.ReadCloser, error) {
+	size, ok, err := s.finalSize(ctx, key)
+	if err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, navette.Errorf(navette.ENOTFOUND, "No such blob.")
+	}
+	return endReader(off > size || short), nil
+}
+
+// rangeReader returns the reader of body, the answer to a ranged GET of n
+// bytes (n < 0: to the end) from off, after checking its Content-Range.
+func rangeReader(key string, body io.ReadCloser, off, n, size int64, contentRange string) (io.ReadCloser, error) {
+	start, total, ok := parseContentRange(contentRange)
+	if !ok && off == 0 {
+		start, total, ok = 0, size, true // the whole blob: fine from 0
+	}
+	if !ok || start != off {
+		body.Close()
+		return nil, fmt.Errorf("blob %s: asked for bytes from %d, got Content-Range %q", key, off, contentRange)
+	}
+	if n > 0 && off+n > total {
+		// Short blob: read what there is, then ErrUnexpectedEOF.
+		return &reader{body: body, remain: total - off, end: io.ErrUnexpectedEOF}, nil
 	}
 	if n < 0 {
-		n = info.Size
+		n = size
 	}
 	return &reader{body: body, remain: n, end: io.EOF}, nil
 }
@@ -624,10 +665,7 @@ func (s *Store) open(ctx context.Context, key string, off, n int64) (io.ReadClos
 // blob is not an error. Returns EINVALID for a malformed key, EUNAVAILABLE
 // if the store cannot be reached.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := checkKey(key); err != nil {
-		return err
-	}
-	if err := checkContext(ctx); err != nil {
+	if err := checkArgs(ctx, key, 0); err != nil {
 		return err
 	}
 	return wrap(s.delete(ctx, key))
@@ -646,24 +684,8 @@ func (s *Store) delete(ctx context.Context, key string) error {
 	// Uploads no state records: made by a writer that died before it could
 	// write one.
 	name := s.blobName(key)
-	var keyMarker, idMarker string
-	for {
-		res, err := s.core.ListMultipartUploads(ctx, s.bucket, name, keyMarker, idMarker, "", 1000)
-		if err != nil {
-			if r := minio.ToErrorResponse(err); r.Code == "NotImplemented" || r.StatusCode == http.StatusNotImplemented {
-				break
-			}
-			return err
-		}
-		for _, u := range res.Uploads {
-			if u.Key == name {
-				uploads[u.UploadID] = true
-			}
-		}
-		if !res.IsTruncated || res.NextKeyMarker == "" && res.NextUploadIDMarker == "" {
-			break
-		}
-		keyMarker, idMarker = res.NextKeyMarker, res.NextUploadIDMarker
+	if err := s.listUploads(ctx, name, uploads); err != nil {
+		return err
 	}
 	for _, id := range slices.Sorted(maps.Keys(uploads)) {
 		if err := s.core.AbortMultipartUpload(ctx, s.bucket, name, id); err != nil && !isNoSuchUpload(err) {
@@ -674,6 +696,29 @@ func (s *Store) delete(ctx context.Context, key string) error {
 		return err
 	}
 	return s.removeUploadObjects(ctx, key)
+}
+
+// listUploads adds to uploads the ids of the multipart uploads of the
+// object name, none if the service cannot list them.
+func (s *Store) listUploads(ctx context.Context, name string, uploads map[string]bool) error {
+	var keyMarker, idMarker string
+	for {
+		res, err := s.core.ListMultipartUploads(ctx, s.bucket, name, keyMarker, idMarker, "", 1000)
+		if r := minio.ToErrorResponse(err); err != nil && (r.Code == "NotImplemented" || r.StatusCode == http.StatusNotImplemented) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		for _, u := range res.Uploads {
+			if u.Key == name {
+				uploads[u.UploadID] = true
+			}
+		}
+		if !res.IsTruncated || res.NextKeyMarker == "" && res.NextUploadIDMarker == "" {
+			return nil
+		}
+		keyMarker, idMarker = res.NextKeyMarker, res.NextUploadIDMarker
+	}
 }
 
 // Unfinished returns the keys of the unfinished blobs, sorted: those with a

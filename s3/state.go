@@ -46,42 +46,58 @@ type commit struct {
 }
 
 func (st *state) partsEnd() int64 {
-	var n int64
-	for _, p := range st.Parts {
-		n += p.Size
+	return st.partsSize(len(st.Parts))
+}
+
+// partsSize is the length of the first n parts.
+func (st *state) partsSize(n int) int64 {
+	var size int64
+	for _, p := range st.Parts[:n] {
+		size += p.Size
 	}
-	return n
+	return size
 }
 
 // valid checks what the code relies on.
 func (st *state) valid() bool {
-	if st.Version != stateVersion || st.Size < 0 || st.TailSize < 0 || st.TailSize >= minPart || len(st.Parts) > maxParts {
+	if st.Version != stateVersion || st.Size < 0 || len(st.Parts) > maxParts || !validTail(st.Tail, st.TailSize) {
 		return false
 	}
-	if len(st.Parts) > 0 && st.Upload == "" || st.TailSize > 0 && !navette.ValidID(st.Tail) || st.Tail != "" && !navette.ValidID(st.Tail) {
+	if len(st.Parts) > 0 && st.Upload == "" || !st.validParts() || st.partsEnd()+st.TailSize != st.Size {
 		return false
 	}
+	return st.Prev == nil || st.validPrev(st.Prev)
+}
+
+// validTail checks a tail of size bytes in the object id: shorter than a
+// part, and named by a valid id if it has bytes or a name.
+func validTail(id string, size int64) bool {
+	if size < 0 || size >= minPart {
+		return false
+	}
+	if id != "" {
+		return navette.ValidID(id)
+	}
+	return size == 0
+}
+
+// validParts checks that the parts are numbered 1, 2, … and not empty.
+func (st *state) validParts() bool {
 	for i, p := range st.Parts {
 		if p.N != i+1 || p.Size <= 0 || p.ETag == "" {
 			return false
 		}
 	}
-	if st.partsEnd()+st.TailSize != st.Size {
+	return true
+}
+
+// validPrev checks that pv can be a commit before st: a prefix of its parts
+// then a tail.
+func (st *state) validPrev(pv *commit) bool {
+	if pv.Parts < 0 || pv.Parts > len(st.Parts) || !validTail(pv.Tail, pv.TailSize) {
 		return false
 	}
-	if pv := st.Prev; pv != nil {
-		if pv.Parts < 0 || pv.Parts > len(st.Parts) || pv.TailSize < 0 || pv.TailSize >= minPart || pv.Tail != "" && !navette.ValidID(pv.Tail) || pv.TailSize > 0 && pv.Tail == "" {
-			return false
-		}
-		end := int64(0)
-		for _, p := range st.Parts[:pv.Parts] {
-			end += p.Size
-		}
-		if end+pv.TailSize != pv.Size {
-			return false
-		}
-	}
-	return true
+	return st.partsSize(pv.Parts)+pv.TailSize == pv.Size
 }
 
 // errNoState reports that a blob has no state object.

@@ -172,24 +172,38 @@ func checkURLShape(u *url.URL) error {
 
 // setParam sets the parameter name of a blob store URL to v.
 func (cfg *Config) setParam(name, v string) error {
-	switch name {
-	case "endpoint":
+	set, ok := params[name]
+	if !ok {
+		return badURL("unknown parameter %q", name)
+	}
+	return set(cfg, v)
+}
+
+// params are the setters of the parameters of a blob store URL, by name.
+var params = map[string]func(cfg *Config, v string) error{
+	"endpoint": func(cfg *Config, v string) error {
 		if !validEndpoint(v) {
 			return badURL("endpoint must be HOST or HOST:PORT, without scheme or path")
 		}
 		cfg.Endpoint = v
-	case "region":
+		return nil
+	},
+	"region": func(cfg *Config, v string) error {
 		if !validRegion(v) {
 			return badURL("region must be letters, digits and hyphens")
 		}
 		cfg.Region = v
-	case "secure":
+		return nil
+	},
+	"secure": func(cfg *Config, v string) error {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
 			return badURL("secure must be true or false")
 		}
 		cfg.Secure = b
-	case "path_style":
+		return nil
+	},
+	"path_style": func(cfg *Config, v string) error {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
 			return badURL("path_style must be true or false")
@@ -198,21 +212,23 @@ func (cfg *Config) setParam(name, v string) error {
 		if b {
 			cfg.Addressing = AddressPath
 		}
-	case "ca":
+		return nil
+	},
+	"ca": func(cfg *Config, v string) error {
 		if v == "" || strings.ContainsRune(v, 0) {
 			return badURL("ca must name a PEM file")
 		}
 		cfg.CAFile = v
-	case "prefix":
+		return nil
+	},
+	"prefix": func(cfg *Config, v string) error {
 		p, ok := cleanPrefix(v)
 		if !ok {
 			return badURL("prefix must be made of letters, digits and . _ - /, without empty, . or .. segments")
 		}
 		cfg.Prefix = p
-	default:
-		return badURL("unknown parameter %q", name)
-	}
-	return nil
+		return nil
+	},
 }
 
 // validEndpoint reports whether s is HOST or HOST:PORT, HOST being a DNS
@@ -254,26 +270,29 @@ func validHost(h string) bool {
 		return false
 	}
 	for label := range strings.SplitSeq(h, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+		if !validLabel(label) {
 			return false
-		}
-		for i := 0; i < len(label); i++ {
-			c := label[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return false
-			}
 		}
 	}
 	return true
 }
 
+// validLabel reports whether l is a DNS label: letters, digits and inner
+// hyphens, 63 bytes at most.
+func validLabel(l string) bool {
+	return l != "" && len(l) <= 63 && l[0] != '-' && l[len(l)-1] != '-' && alnumOr(l, "-")
+}
+
 func validRegion(r string) bool {
-	if r == "" || len(r) > 64 {
-		return false
-	}
-	for i := 0; i < len(r); i++ {
-		c := r[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+	return r != "" && len(r) <= 64 && alnumOr(r, "-_")
+}
+
+// alnumOr reports whether every byte of s is an ASCII letter, a digit or
+// one of extra.
+func alnumOr(s, extra string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(extra, c) >= 0) {
 			return false
 		}
 	}
@@ -291,14 +310,8 @@ func cleanPrefix(p string) (string, bool) {
 	}
 	p = strings.TrimSuffix(p, "/")
 	for seg := range strings.SplitSeq(p, "/") {
-		if seg == "" || seg == "." || seg == ".." {
+		if seg == "" || seg == "." || seg == ".." || !alnumOr(seg, "-_.") {
 			return "", false
-		}
-		for i := 0; i < len(seg); i++ {
-			c := seg[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-				return "", false
-			}
 		}
 	}
 	return p + "/", true

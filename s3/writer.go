@@ -208,34 +208,15 @@ func (w *writer) commit() error {
 	if err := w.land(); err != nil {
 		return err
 	}
-	if len(*w.buf) >= minPart {
-		num, err := w.nextPart()
-		if err != nil {
-			return err
-		}
-		p, err := w.s.uploadPart(w.ctx, w.key, w.st.Upload, num, *w.buf)
-		if err != nil {
-			return err
-		}
-		w.parts = append(w.parts, p)
-		w.bufStart += int64(len(*w.buf))
-		*w.buf = (*w.buf)[:0]
+	if err := w.uploadFullBuf(); err != nil {
+		return err
 	}
 	tail := *w.buf
 	size := w.bufStart + int64(len(tail))
 	if !w.fresh && size == w.st.Size && len(w.parts) == 0 {
 		return nil // nothing new
 	}
-	old := w.st
-	st := &state{
-		Version: stateVersion,
-		Upload:  old.Upload,
-		Parts:   append(old.Parts[:len(old.Parts):len(old.Parts)], w.parts...),
-		Size:    size,
-	}
-	if !w.fresh {
-		st.Prev = &commit{Parts: len(old.Parts), Tail: old.Tail, TailSize: old.TailSize, Size: old.Size}
-	}
+	old, st := w.st, w.nextState(size)
 	if len(tail) > 0 {
 		st.Tail, st.TailSize = navette.NewID(), int64(len(tail))
 		if err := w.s.putTail(w.ctx, w.key, st.Tail, tail); err != nil {
@@ -252,6 +233,43 @@ func (w *writer) commit() error {
 		_ = w.s.removeTail(w.ctx, w.key, id)
 	}
 	return nil
+}
+
+// uploadFullBuf uploads the buffer as the next part if it holds a part's
+// worth.
+func (w *writer) uploadFullBuf() error {
+	if len(*w.buf) < minPart {
+		return nil
+	}
+	num, err := w.nextPart()
+	if err != nil {
+		return err
+	}
+	p, err := w.s.uploadPart(w.ctx, w.key, w.st.Upload, num, *w.buf)
+	if err != nil {
+		return err
+	}
+	w.parts = append(w.parts, p)
+	w.bufStart += int64(len(*w.buf))
+	*w.buf = (*w.buf)[:0]
+	return nil
+}
+
+// nextState returns the state of the next commit, of size bytes, without
+// its tail: the parts committed and those uploaded since, and the commit
+// before it unless the blob is new.
+func (w *writer) nextState(size int64) *state {
+	old := w.st
+	st := &state{
+		Version: stateVersion,
+		Upload:  old.Upload,
+		Parts:   append(old.Parts[:len(old.Parts):len(old.Parts)], w.parts...),
+		Size:    size,
+	}
+	if !w.fresh {
+		st.Prev = &commit{Parts: len(old.Parts), Tail: old.Tail, TailSize: old.TailSize, Size: old.Size}
+	}
+	return st
 }
 
 // Close releases the writer: it stops the part in flight and returns the

@@ -134,23 +134,12 @@ func (s *Store) CasesOf(ctx context.Context, depositIDs []string) (map[string]st
 }
 
 func (s *Store) casesOf(ctx context.Context, batch []any, out map[string]string) error {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT deposit_id, case_id FROM case_deposits
+	pairs, err := queryAll(ctx, s, s.rdb, "cases of deposits", scanPair, `SELECT deposit_id, case_id FROM case_deposits
 		WHERE deposit_id IN (`+placeholders(1, len(batch))+`)`, batch...)
-	if err != nil {
-		return s.internal(err, "cases of deposits")
+	for _, p := range pairs {
+		out[p[0]] = p[1]
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var dep, c string
-		if err := rows.Scan(&dep, &c); err != nil {
-			return s.internal(err, "cases of deposits")
-		}
-		out[dep] = c
-	}
-	if err := rows.Err(); err != nil {
-		return s.internal(err, "cases of deposits")
-	}
-	return nil
+	return err
 }
 
 // CaseDeposits returns the deposits in cases that f.UserID may see and
@@ -185,29 +174,14 @@ func (s *Store) CaseDeposits(ctx context.Context, f navette.CaseFilter) ([]navet
 		query += ` AND (d.created_at ` + cmp + ` ` + t + ` OR (d.created_at = ` + t + ` AND d.id ` + cmp + ` ` + id + `))`
 	}
 	query += ` ORDER BY d.created_at ` + order + `, d.id ` + order + ` LIMIT $2`
-	rows, err := s.rdb.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, s.internal(err, "list case deposits")
+	pairs, err := queryAll(ctx, s, s.rdb, "list case deposits", scanPair, query, args...)
+	if err != nil || len(pairs) == 0 {
+		return nil, err
 	}
-	var (
-		ids   []any
-		cases = map[string]string{}
-	)
-	for rows.Next() {
-		var d, c string
-		if err := rows.Scan(&d, &c); err != nil {
-			rows.Close()
-			return nil, s.internal(err, "list case deposits")
-		}
-		ids = append(ids, d)
-		cases[d] = c
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "list case deposits")
-	}
-	if len(ids) == 0 {
-		return nil, nil
+	ids := make([]any, len(pairs))
+	cases := make(map[string]string, len(pairs))
+	for i, p := range pairs {
+		ids[i], cases[p[0]] = p[0], p[1]
 	}
 	ds, err := s.queryDeposits(ctx, "list case deposits", `SELECT `+depositCols+`, `+recipientCols+`
 		FROM deposits d`+withRecipients+` WHERE d.id IN (`+placeholders(1, len(ids))+`)
@@ -265,48 +239,23 @@ func (s *Store) CaseList(ctx context.Context, f navette.CaseListFilter) ([]navet
 		args = append(args, timeArg(f.Before), f.BeforeID)
 	}
 	query += ` ORDER BY MAX(d.created_at) DESC, c.case_id DESC LIMIT $2`
-	rows, err := s.rdb.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, s.internal(err, "list cases")
-	}
-	defer rows.Close()
-	var out []navette.CaseRef
-	for rows.Next() {
-		var (
-			r    navette.CaseRef
-			last sql.NullInt64
-		)
-		if err := rows.Scan(&r.ID, &last); err != nil {
-			return nil, s.internal(err, "list cases")
-		}
-		r.LastAt = timeCol(last)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "list cases")
-	}
-	return out, nil
+	return queryAll(ctx, s, s.rdb, "list cases", scanCaseRef, query, args...)
+}
+
+// scanCaseRef reads a case id and the time of its last deposit.
+func scanCaseRef(row scanner) (navette.CaseRef, error) {
+	var (
+		r    navette.CaseRef
+		last sql.NullInt64
+	)
+	err := row.Scan(&r.ID, &last)
+	r.LastAt = timeCol(last)
+	return r, err
 }
 
 // CaseDepositIDs returns the ids of every deposit of the case, oldest
 // first.
 func (s *Store) CaseDepositIDs(ctx context.Context, caseID string) ([]string, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT c.deposit_id FROM case_deposits c JOIN deposits d ON d.id = c.deposit_id
+	return queryAll(ctx, s, s.rdb, "list case deposits", scanString, `SELECT c.deposit_id FROM case_deposits c JOIN deposits d ON d.id = c.deposit_id
 		WHERE c.case_id = $1 ORDER BY d.created_at, d.id`, caseID)
-	if err != nil {
-		return nil, s.internal(err, "list case deposits")
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, s.internal(err, "list case deposits")
-		}
-		out = append(out, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "list case deposits")
-	}
-	return out, nil
 }

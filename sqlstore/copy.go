@@ -109,41 +109,12 @@ func (s *Store) CopyFrom(ctx context.Context, src *Store, tables []Table, progre
 const copyBatch = 500
 
 func (s *Store) copyTable(ctx context.Context, src *Store, t Table) (int, error) {
-	keys := strings.Join(t.Key, ", ")
 	var last []any
 	total := 0
 	for {
-		q := "SELECT * FROM " + t.Name
-		if last != nil {
-			q += " WHERE (" + keys + ") > (" + placeholders(1, len(t.Key)) + ")"
-		}
-		q += " ORDER BY " + keys + fmt.Sprintf(" LIMIT %d", copyBatch)
-		rows, err := src.rdb.QueryContext(ctx, q, last...)
+		cols, batch, err := src.readBatch(ctx, t, last)
 		if err != nil {
-			return total, src.internal(err, "copy: read "+t.Name)
-		}
-		cols, err := rows.Columns()
-		if err != nil {
-			rows.Close()
-			return total, src.internal(err, "copy: columns of "+t.Name)
-		}
-		var batch [][]any
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				rows.Close()
-				return total, src.internal(err, "copy: scan "+t.Name)
-			}
-			batch = append(batch, vals)
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return total, src.internal(err, "copy: read "+t.Name)
+			return total, err
 		}
 		if len(batch) == 0 {
 			return total, nil
@@ -152,22 +123,64 @@ func (s *Store) copyTable(ctx context.Context, src *Store, t Table) (int, error)
 			return total, err
 		}
 		total += len(batch)
-		lastRow := batch[len(batch)-1]
-		last = last[:0]
-		for _, k := range t.Key {
-			for i, c := range cols {
-				if c == k {
-					last = append(last, lastRow[i])
-				}
-			}
-		}
-		if len(last) != len(t.Key) {
+		if last = rowKey(t, cols, batch[len(batch)-1]); len(last) != len(t.Key) {
 			return total, navette.Errorf(navette.EINTERNAL, "copy: %s lacks its key columns", t.Name)
 		}
 		if len(batch) < copyBatch {
 			return total, nil
 		}
 	}
+}
+
+// readBatch reads the next rows of t after the key last (from the first if
+// nil), copyBatch at most, in key order, and returns them with the names
+// of their columns.
+func (s *Store) readBatch(ctx context.Context, t Table, last []any) ([]string, [][]any, error) {
+	keys := strings.Join(t.Key, ", ")
+	q := "SELECT * FROM " + t.Name
+	if last != nil {
+		q += " WHERE (" + keys + ") > (" + placeholders(1, len(t.Key)) + ")"
+	}
+	q += " ORDER BY " + keys + fmt.Sprintf(" LIMIT %d", copyBatch)
+	rows, err := s.rdb.QueryContext(ctx, q, last...)
+	if err != nil {
+		return nil, nil, s.internal(err, "copy: read "+t.Name)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, nil, s.internal(err, "copy: columns of "+t.Name)
+	}
+	var batch [][]any
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, nil, s.internal(err, "copy: scan "+t.Name)
+		}
+		batch = append(batch, vals)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, s.internal(err, "copy: read "+t.Name)
+	}
+	return cols, batch, nil
+}
+
+// rowKey returns the values of the key columns of t in row, whose columns
+// are cols.
+func rowKey(t Table, cols []string, row []any) []any {
+	key := make([]any, 0, len(t.Key))
+	for _, k := range t.Key {
+		for i, c := range cols {
+			if c == k {
+				key = append(key, row[i])
+			}
+		}
+	}
+	return key
 }
 
 func (s *Store) writeBatch(ctx context.Context, t Table, cols []string, batch [][]any) error {

@@ -69,34 +69,12 @@ func (s *Store) CourtByCode(ctx context.Context, code string) (*navette.Court, e
 }
 
 func (s *Store) court(ctx context.Context, query, arg string) (*navette.Court, error) {
-	c, err := scanCourt(s.rdb.QueryRowContext(ctx, query, arg))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, navette.Errorf(navette.ENOTFOUND, "No such court.")
-	} else if err != nil {
-		return nil, s.internal(err, "get court")
-	}
-	return c, nil
+	return queryOne(s, "get court", "No such court.", scanCourt, s.rdb.QueryRowContext(ctx, query, arg))
 }
 
 // Courts returns every court, by code.
 func (s *Store) Courts(ctx context.Context) ([]*navette.Court, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+courtCols+` FROM courts ORDER BY code`)
-	if err != nil {
-		return nil, s.internal(err, "list courts")
-	}
-	defer rows.Close()
-	var out []*navette.Court
-	for rows.Next() {
-		c, err := scanCourt(rows)
-		if err != nil {
-			return nil, s.internal(err, "list courts")
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "list courts")
-	}
-	return out, nil
+	return queryAll(ctx, s, s.rdb, "list courts", scanCourt, `SELECT `+courtCols+` FROM courts ORDER BY code`)
 }
 
 // loadService checks, in tx, that serviceID is a service mailbox; with
@@ -183,23 +161,13 @@ func (s *Store) SetMembers(ctx context.Context, serviceID, source string, userID
 		if err := s.loadService(ctx, tx, serviceID, true); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT user_id, source FROM members WHERE service_id = $1`, serviceID)
+		pairs, err := queryAll(ctx, s, tx, "load members", scanPair, `SELECT user_id, source FROM members WHERE service_id = $1`, serviceID)
 		if err != nil {
-			return s.internal(err, "load members")
+			return err
 		}
-		have := map[string]string{}
-		for rows.Next() {
-			var u, src string
-			if err := rows.Scan(&u, &src); err != nil {
-				rows.Close()
-				return s.internal(err, "load members")
-			}
-			have[u] = src
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return s.internal(err, "load members")
+		have := make(map[string]string, len(pairs))
+		for _, p := range pairs {
+			have[p[0]] = p[1]
 		}
 		for u, src := range have {
 			if _, found := slices.BinarySearch(want, u); src == source && !found {
@@ -235,25 +203,16 @@ func (s *Store) Memberships(ctx context.Context, userID string) ([]*navette.Memb
 }
 
 func (s *Store) queryMembers(ctx context.Context, query, arg string) ([]*navette.Member, error) {
-	rows, err := s.rdb.QueryContext(ctx, query, arg)
-	if err != nil {
-		return nil, s.internal(err, "list members")
-	}
-	defer rows.Close()
-	var out []*navette.Member
-	for rows.Next() {
-		var (
-			m       navette.Member
-			created sql.NullInt64
-		)
-		if err := rows.Scan(&m.ServiceID, &m.UserID, &m.Source, &created); err != nil {
-			return nil, s.internal(err, "list members")
-		}
-		m.CreatedAt = timeCol(created)
-		out = append(out, &m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "list members")
-	}
-	return out, nil
+	return queryAll(ctx, s, s.rdb, "list members", scanMember, query, arg)
+}
+
+// scanMember reads the columns memberCols.
+func scanMember(row scanner) (*navette.Member, error) {
+	var (
+		m       navette.Member
+		created sql.NullInt64
+	)
+	err := row.Scan(&m.ServiceID, &m.UserID, &m.Source, &created)
+	m.CreatedAt = timeCol(created)
+	return &m, err
 }

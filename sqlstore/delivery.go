@@ -24,39 +24,44 @@ func (s *Store) AddDelivered(ctx context.Context, fileID, userID string, r navet
 	if r.Start < 0 || r.End < r.Start {
 		return false, invalid("Bad byte range %d-%d.", r.Start, r.End)
 	}
-	complete := false
-	err := s.inTx(ctx, "add delivered bytes", func(tx *sql.Tx) error {
-		size, err := s.lockDeliveryFile(ctx, tx, fileID, userID, r)
-		if err != nil {
-			return err
-		}
-		if r.Len() == 0 && size > 0 {
-			return nil
-		}
-		have, err := s.readDelivered(ctx, tx, fileID, userID)
-		if err != nil {
-			return err
-		}
-		have = mergeRange(have, r)
-		if size == 0 || len(have) == 1 && have[0].Start == 0 && have[0].End >= size {
-			complete = true
-			if _, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE file_id = $1 AND user_id = $2`, fileID, userID); err != nil {
-				return s.internal(err, "clear delivered bytes")
-			}
-			return nil
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO deliveries (file_id, user_id, ranges, updated_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (file_id, user_id) DO UPDATE SET ranges = excluded.ranges, updated_at = excluded.updated_at`,
-			fileID, userID, formatRanges(have), at.UnixMicro())
-		if err != nil {
-			return s.insertErr(err, "write delivered bytes", "", "No such user.")
-		}
-		return nil
+	var complete bool
+	err := s.inTx(ctx, "add delivered bytes", func(tx *sql.Tx) (err error) {
+		complete, err = s.addDelivered(ctx, tx, fileID, userID, r, at)
+		return err
 	})
 	if err != nil {
 		return false, err
 	}
 	return complete, nil
+}
+
+// addDelivered is AddDelivered in tx.
+func (s *Store) addDelivered(ctx context.Context, tx *sql.Tx, fileID, userID string, r navette.ByteRange, at time.Time) (bool, error) {
+	size, err := s.lockDeliveryFile(ctx, tx, fileID, userID, r)
+	if err != nil {
+		return false, err
+	}
+	if r.Len() == 0 && size > 0 {
+		return false, nil
+	}
+	have, err := s.readDelivered(ctx, tx, fileID, userID)
+	if err != nil {
+		return false, err
+	}
+	have = mergeRange(have, r)
+	if size == 0 || len(have) == 1 && have[0].Start == 0 && have[0].End >= size {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE file_id = $1 AND user_id = $2`, fileID, userID); err != nil {
+			return false, s.internal(err, "clear delivered bytes")
+		}
+		return true, nil
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO deliveries (file_id, user_id, ranges, updated_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (file_id, user_id) DO UPDATE SET ranges = excluded.ranges, updated_at = excluded.updated_at`,
+		fileID, userID, formatRanges(have), at.UnixMicro())
+	if err != nil {
+		return false, s.insertErr(err, "write delivered bytes", "", "No such user.")
+	}
+	return false, nil
 }
 
 // Delivered returns the ranges of fileID delivered to userID since their

@@ -272,24 +272,31 @@ func (s *Store) ListDeposits(ctx context.Context, f navette.DepositFilter) ([]*n
 // user with three deposits as for one with ten thousand, however many the
 // platform holds.
 func (s *Store) inboxIDs(ctx context.Context, userID string, states []navette.DepositState, before time.Time, beforeID string, limit int) ([]string, error) {
-	owners := []string{userID}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT service_id FROM members WHERE user_id = $1`, userID)
+	owners, err := s.memberships(ctx, userID)
 	if err != nil {
-		return nil, s.internal(err, "list memberships")
+		return nil, err
 	}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, s.internal(err, "list memberships")
+	query, args := inboxQuery(states, before, beforeID, limit)
+	var hits []inboxHit
+	for _, owner := range append([]string{userID}, owners...) {
+		args[0] = owner
+		if hits, err = s.inboxHits(ctx, hits, query, args); err != nil {
+			return nil, err
 		}
-		owners = append(owners, id)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "list memberships")
-	}
+	return newestIDs(hits, limit), nil
+}
 
+// memberships returns the ids of the service mailboxes userID is a member
+// of.
+func (s *Store) memberships(ctx context.Context, userID string) ([]string, error) {
+	return queryAll(ctx, s, s.rdb, "list memberships", scanString, `SELECT service_id FROM members WHERE user_id = $1`, userID)
+}
+
+// inboxQuery returns the query of the newest deposits, at most limit, in
+// the given states and before the cursor, addressed to $1, and its
+// arguments, $1 left to fill.
+func inboxQuery(states []navette.DepositState, before time.Time, beforeID string, limit int) (string, []any) {
 	query := `SELECT x.deposit_id, x.created_at FROM deposit_recipients x JOIN deposits d ON d.id = x.deposit_id
 		WHERE x.user_id = $1 AND d.state IN (` + placeholders(2, len(states)) + `)`
 	args := []any{""}
@@ -302,33 +309,34 @@ func (s *Store) inboxIDs(ctx context.Context, userID string, states []navette.De
 		args = append(args, timeArg(before), beforeID)
 	}
 	query += ` ORDER BY x.created_at DESC, x.deposit_id DESC LIMIT $` + strconv.Itoa(len(args)+1)
-	args = append(args, limit)
+	return query, append(args, limit)
+}
 
-	type hit struct {
-		id string
-		at int64
+// inboxHit is a deposit of an inbox and when it was addressed.
+type inboxHit struct {
+	id string
+	at int64
+}
+
+// inboxHits appends to hits the deposits query finds with args.
+func (s *Store) inboxHits(ctx context.Context, hits []inboxHit, query string, args []any) ([]inboxHit, error) {
+	more, err := queryAll(ctx, s, s.rdb, "list inbox", scanInboxHit, query, args...)
+	if err != nil {
+		return nil, err
 	}
-	var hits []hit
-	for _, owner := range owners {
-		args[0] = owner
-		rows, err := s.rdb.QueryContext(ctx, query, args...)
-		if err != nil {
-			return nil, s.internal(err, "list inbox")
-		}
-		for rows.Next() {
-			var h hit
-			if err := rows.Scan(&h.id, &h.at); err != nil {
-				rows.Close()
-				return nil, s.internal(err, "list inbox")
-			}
-			hits = append(hits, h)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, s.internal(err, "list inbox")
-		}
-	}
-	slices.SortFunc(hits, func(a, b hit) int {
+	return append(hits, more...), nil
+}
+
+func scanInboxHit(row scanner) (inboxHit, error) {
+	var h inboxHit
+	err := row.Scan(&h.id, &h.at)
+	return h, err
+}
+
+// newestIDs returns the ids of the newest hits, at most limit, newest
+// first, each once.
+func newestIDs(hits []inboxHit, limit int) []string {
+	slices.SortFunc(hits, func(a, b inboxHit) int {
 		if c := cmp.Compare(b.at, a.at); c != 0 {
 			return c
 		}
@@ -344,7 +352,7 @@ func (s *Store) inboxIDs(ctx context.Context, userID string, states []navette.De
 		}
 		ids = append(ids, h.id)
 	}
-	return ids, nil
+	return ids
 }
 
 // UpdateDeposit loads the deposit and its files in a write transaction,
@@ -357,45 +365,11 @@ func (s *Store) inboxIDs(ctx context.Context, userID string, states []navette.De
 // Rows fn did not change are not written.
 func (s *Store) UpdateDeposit(ctx context.Context, id string, fn func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error)) error {
 	return s.inTx(ctx, "update deposit", func(tx *sql.Tx) error {
-		var dr depositRow
-		err := tx.QueryRowContext(ctx, `SELECT `+depositCols+` FROM deposits d WHERE d.id = $1`+s.lock, id).Scan(dr.dest()...)
-		if errors.Is(err, sql.ErrNoRows) {
-			return navette.Errorf(navette.ENOTFOUND, "No such deposit.")
-		} else if err != nil {
-			return s.internal(err, "load deposit")
-		}
-		d := dr.record()
-		if err := s.loadRecipients(ctx, tx, d); err != nil {
-			return err
-		}
-		files, err := s.queryFiles(ctx, tx, "load files", `SELECT `+fileCols+` FROM files WHERE deposit_id = $1
-			ORDER BY created_at, id`+s.lock, id)
+		d, files, err := s.loadDeposit(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-
-		// Snapshots of what fn may change, to write only what it did.
-		dBefore := depositArgs(d)
-		type firsts struct {
-			at       any
-			by       string
-			openedAt any
-			openedBy string
-		}
-		firstsOf := func(r *navette.Recipient) firsts {
-			return firsts{timeArg(r.FirstDownloadAt), r.FirstDownloadBy, timeArg(r.FirstOpenedAt), r.FirstOpenedBy}
-		}
-		rBefore := make(map[string]firsts, len(d.Recipients))
-		for i := range d.Recipients {
-			rBefore[d.Recipients[i].UserID] = firstsOf(&d.Recipients[i])
-		}
-		loaded := slices.Clone(files)
-		fBefore := make([][]any, len(loaded))
-		fIDs := make([]string, len(loaded))
-		for i, f := range loaded {
-			fBefore[i], fIDs[i] = fileArgs(f), f.ID
-		}
-
+		before := snapshotDeposit(d, files)
 		events, err := fn(d, files)
 		if err != nil {
 			return err
@@ -403,54 +377,117 @@ func (s *Store) UpdateDeposit(ctx context.Context, id string, fn func(d *navette
 		if err := checkEvents(events); err != nil {
 			return err
 		}
-
-		if after := depositArgs(d); !reflect.DeepEqual(after, dBefore) {
-			if _, err := tx.ExecContext(ctx, updateDeposit, append([]any{id}, after...)...); err != nil {
-				return s.internal(err, "write deposit")
-			}
-		}
-		for i := range d.Recipients {
-			r := &d.Recipients[i]
-			before, ok := rBefore[r.UserID]
-			if after := firstsOf(r); ok && after != before {
-				_, err := tx.ExecContext(ctx, `UPDATE deposit_recipients SET first_download_at = $3, first_download_by = $4,
-					first_opened_at = $5, first_opened_by = $6
-					WHERE deposit_id = $1 AND user_id = $2`, id, r.UserID, after.at, after.by, after.openedAt, after.openedBy)
-				if err != nil {
-					return s.internal(err, "write recipient")
-				}
-			}
-		}
-		for i, f := range loaded {
-			if after := fileArgs(f); !reflect.DeepEqual(after, fBefore[i]) {
-				if _, err := tx.ExecContext(ctx, updateFile, append([]any{fIDs[i]}, after...)...); err != nil {
-					return s.internal(err, "write file")
-				}
-			}
+		if err := s.writeDepositChanges(ctx, tx, id, d, before); err != nil {
+			return err
 		}
 		return s.insertEvents(ctx, tx, events)
 	})
 }
 
-// loadRecipients reads d's recipients in tx.
-func (s *Store) loadRecipients(ctx context.Context, tx *sql.Tx, d *navette.DepositRecord) error {
-	rows, err := tx.QueryContext(ctx, `SELECT `+recipientCols+` FROM deposit_recipients r JOIN users u ON u.id = r.user_id
-		WHERE r.deposit_id = $1 ORDER BY `+recipientOrder, d.ID)
+// loadDeposit reads the deposit id, its recipients and its files in tx,
+// locked for writing.
+func (s *Store) loadDeposit(ctx context.Context, tx *sql.Tx, id string) (*navette.DepositRecord, []*navette.FileRecord, error) {
+	var dr depositRow
+	err := tx.QueryRowContext(ctx, `SELECT `+depositCols+` FROM deposits d WHERE d.id = $1`+s.lock, id).Scan(dr.dest()...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, navette.Errorf(navette.ENOTFOUND, "No such deposit.")
+	} else if err != nil {
+		return nil, nil, s.internal(err, "load deposit")
+	}
+	d := dr.record()
+	if err := s.loadRecipients(ctx, tx, d); err != nil {
+		return nil, nil, err
+	}
+	files, err := s.queryFiles(ctx, tx, "load files", `SELECT `+fileCols+` FROM files WHERE deposit_id = $1
+			ORDER BY created_at, id`+s.lock, id)
 	if err != nil {
-		return s.internal(err, "load recipients")
+		return nil, nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var rr recipientRow
-		if err := rows.Scan(rr.dest()...); err != nil {
-			return s.internal(err, "load recipients")
+	return d, files, nil
+}
+
+// depositSnapshot is what UpdateDeposit's fn may change of a deposit, its
+// recipients and its files, as loaded, to write only what it did.
+type depositSnapshot struct {
+	deposit    []any
+	recipients map[string]recipientFirsts
+	files      []*navette.FileRecord
+	fileArgs   [][]any
+	fileIDs    []string
+}
+
+// recipientFirsts are the first download and opening of a recipient.
+type recipientFirsts struct {
+	at       any
+	by       string
+	openedAt any
+	openedBy string
+}
+
+func firstsOf(r *navette.Recipient) recipientFirsts {
+	return recipientFirsts{timeArg(r.FirstDownloadAt), r.FirstDownloadBy, timeArg(r.FirstOpenedAt), r.FirstOpenedBy}
+}
+
+func snapshotDeposit(d *navette.DepositRecord, files []*navette.FileRecord) *depositSnapshot {
+	snap := &depositSnapshot{
+		deposit:    depositArgs(d),
+		recipients: make(map[string]recipientFirsts, len(d.Recipients)),
+		files:      slices.Clone(files),
+		fileArgs:   make([][]any, len(files)),
+		fileIDs:    make([]string, len(files)),
+	}
+	for i := range d.Recipients {
+		snap.recipients[d.Recipients[i].UserID] = firstsOf(&d.Recipients[i])
+	}
+	for i, f := range snap.files {
+		snap.fileArgs[i], snap.fileIDs[i] = fileArgs(f), f.ID
+	}
+	return snap
+}
+
+// writeDepositChanges writes the deposit id, d, its recipients and the
+// files it was loaded with where they differ from before.
+func (s *Store) writeDepositChanges(ctx context.Context, tx *sql.Tx, id string, d *navette.DepositRecord, before *depositSnapshot) error {
+	if after := depositArgs(d); !reflect.DeepEqual(after, before.deposit) {
+		if _, err := tx.ExecContext(ctx, updateDeposit, append([]any{id}, after...)...); err != nil {
+			return s.internal(err, "write deposit")
 		}
-		d.Recipients = append(d.Recipients, rr.recipient())
 	}
-	if err := rows.Err(); err != nil {
-		return s.internal(err, "load recipients")
+	for i := range d.Recipients {
+		r := &d.Recipients[i]
+		first, ok := before.recipients[r.UserID]
+		if after := firstsOf(r); ok && after != first {
+			_, err := tx.ExecContext(ctx, `UPDATE deposit_recipients SET first_download_at = $3, first_download_by = $4,
+					first_opened_at = $5, first_opened_by = $6
+					WHERE deposit_id = $1 AND user_id = $2`, id, r.UserID, after.at, after.by, after.openedAt, after.openedBy)
+			if err != nil {
+				return s.internal(err, "write recipient")
+			}
+		}
+	}
+	for i, f := range before.files {
+		if after := fileArgs(f); !reflect.DeepEqual(after, before.fileArgs[i]) {
+			if _, err := tx.ExecContext(ctx, updateFile, append([]any{before.fileIDs[i]}, after...)...); err != nil {
+				return s.internal(err, "write file")
+			}
+		}
 	}
 	return nil
+}
+
+// loadRecipients reads d's recipients in tx.
+func (s *Store) loadRecipients(ctx context.Context, tx *sql.Tx, d *navette.DepositRecord) error {
+	rs, err := queryAll(ctx, s, tx, "load recipients", scanRecipient, `SELECT `+recipientCols+` FROM deposit_recipients r JOIN users u ON u.id = r.user_id
+		WHERE r.deposit_id = $1 ORDER BY `+recipientOrder, d.ID)
+	d.Recipients = append(d.Recipients, rs...)
+	return err
+}
+
+// scanRecipient reads the columns recipientCols.
+func scanRecipient(row scanner) (navette.Recipient, error) {
+	var rr recipientRow
+	err := row.Scan(rr.dest()...)
+	return rr.recipient(), err
 }
 
 // DueDeposits returns the ids of deposits the sweeper must handle at now, in
@@ -505,25 +542,9 @@ func (s *Store) DueReminders(ctx context.Context, now time.Time, within time.Dur
 		return nil, invalid("The reminder delay must be positive.")
 	}
 	w := within.Microseconds()
-	rows, err := s.rdb.QueryContext(ctx, `SELECT d.id FROM deposits d
+	return queryAll(ctx, s, s.rdb, "due reminders", scanString, `SELECT d.id FROM deposits d
 		WHERE d.state = 'available' AND d.purged_at IS NULL AND d.reminded_at IS NULL
 			AND d.expires_at > $1 AND d.expires_at <= $2 AND d.available_at + $3 < d.expires_at
 			AND EXISTS (SELECT 1 FROM deposit_recipients r WHERE r.deposit_id = d.id AND r.first_download_at IS NULL)
 		ORDER BY d.expires_at, d.id LIMIT $4`, timeArg(now), now.UnixMicro()+w, w, limit)
-	if err != nil {
-		return nil, s.internal(err, "due reminders")
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, s.internal(err, "due reminders")
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "due reminders")
-	}
-	return ids, nil
 }

@@ -39,56 +39,11 @@ func checkEvents(events []navette.Event) error {
 // too, and adds the notices they carry; the database assigns their
 // sequence numbers.
 func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []navette.Event) error {
-	if len(events) > 0 && s.d.LockEvents != "" {
-		if _, err := tx.ExecContext(ctx, s.d.LockEvents); err != nil {
-			return s.internal(err, "lock events")
-		}
-	}
 	if len(events) == 0 {
 		return s.insertNotices(ctx, tx, events)
 	}
-	// The chain and the tree go on from the last event, read under the lock
-	// above (or SQLite's single writer), so that no two appends link to the
-	// same one or take the same leaf.
-	var (
-		prev []byte
-		last sql.NullInt64
-	)
-	err := tx.QueryRowContext(ctx, `SELECT hash, leaf FROM events ORDER BY seq DESC LIMIT 1`).Scan(&prev, &last)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return s.internal(err, "read the journal's head")
-	}
-	leaf := int64(0)
-	if last.Valid {
-		leaf = last.Int64 + 1
-	}
-	tree := s.newTreeWriter(ctx, tx, leaf, prev)
-	for _, e := range events {
-		e.Auth = eventAuth(ctx, &e)
-		h := navette.ChainHash(prev, &e)
-		var leaf any = tree.next
-		if s.noTree {
-			leaf = nil
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO events (time, type, actor_id, deposit_id, file_id, size, sha256, detail, hash, leaf, claims, auth)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-			timeArg(e.Time), string(e.Type), e.ActorID, e.DepositID, e.FileID, e.Size, bytesArg(e.SHA256), e.Detail, h,
-			leaf, bytesArg(e.Claims), e.Auth)
-		if err != nil {
-			return s.internal(err, "append event")
-		}
-		if !s.noTree {
-			if err := tree.add(&e); err != nil {
-				return err
-			}
-		}
-		prev = h
-	}
-	if !s.noTree {
-		if err := tree.flush(); err != nil {
-			return err
-		}
-		tree.keepEdge(prev)
+	if err := s.appendEvents(ctx, tx, events); err != nil {
+		return err
 	}
 	if err := s.insertEvidence(ctx, tx, events); err != nil {
 		return err
@@ -97,6 +52,74 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []navette.E
 		return err
 	}
 	return s.insertNotices(ctx, tx, events)
+}
+
+// appendEvents appends events to the journal in tx: its chain and, unless
+// s.noTree, its tree.
+func (s *Store) appendEvents(ctx context.Context, tx *sql.Tx, events []navette.Event) error {
+	if s.d.LockEvents != "" {
+		if _, err := tx.ExecContext(ctx, s.d.LockEvents); err != nil {
+			return s.internal(err, "lock events")
+		}
+	}
+	prev, leaf, err := s.journalHead(ctx, tx)
+	if err != nil {
+		return err
+	}
+	tree := s.newTreeWriter(ctx, tx, leaf, prev)
+	for _, e := range events {
+		if prev, err = s.appendEvent(ctx, tx, tree, prev, &e); err != nil {
+			return err
+		}
+	}
+	if s.noTree {
+		return nil
+	}
+	if err := tree.flush(); err != nil {
+		return err
+	}
+	tree.keepEdge(prev)
+	return nil
+}
+
+// journalHead returns the hash of the last event and the next leaf of the
+// tree. The chain and the tree go on from the last event, read under the
+// lock of appendEvents (or SQLite's single writer), so that no two appends
+// link to the same one or take the same leaf.
+func (s *Store) journalHead(ctx context.Context, tx *sql.Tx) (prev []byte, leaf int64, err error) {
+	var last sql.NullInt64
+	err = tx.QueryRowContext(ctx, `SELECT hash, leaf FROM events ORDER BY seq DESC LIMIT 1`).Scan(&prev, &last)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, s.internal(err, "read the journal's head")
+	}
+	if last.Valid {
+		leaf = last.Int64 + 1
+	}
+	return prev, leaf, nil
+}
+
+// appendEvent inserts e, linked to the event whose hash is prev, and adds
+// it to tree; it returns the hash of e.
+func (s *Store) appendEvent(ctx context.Context, tx *sql.Tx, tree *treeWriter, prev []byte, e *navette.Event) ([]byte, error) {
+	e.Auth = eventAuth(ctx, e)
+	h := navette.ChainHash(prev, e)
+	var leaf any = tree.next
+	if s.noTree {
+		leaf = nil
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO events (time, type, actor_id, deposit_id, file_id, size, sha256, detail, hash, leaf, claims, auth)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		timeArg(e.Time), string(e.Type), e.ActorID, e.DepositID, e.FileID, e.Size, bytesArg(e.SHA256), e.Detail, h,
+		leaf, bytesArg(e.Claims), e.Auth)
+	if err != nil {
+		return nil, s.internal(err, "append event")
+	}
+	if !s.noTree {
+		if err := tree.add(e); err != nil {
+			return nil, err
+		}
+	}
+	return h, nil
 }
 
 // eventAuth returns the sign-in method e records: its own, or that of the

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -47,7 +46,7 @@ func (s *Store) insertEvidence(ctx context.Context, tx *sql.Tx, events []navette
 	return nil
 }
 
-func scanEvidence(rows *sql.Rows) (*navette.Evidence, error) {
+func scanEvidence(rows scanner) (*navette.Evidence, error) {
 	var (
 		ev   navette.Evidence
 		kind string
@@ -79,23 +78,7 @@ func (s *Store) DepositEvidence(ctx context.Context, depositID string) ([]*navet
 }
 
 func (s *Store) queryEvidence(ctx context.Context, query string, args ...any) ([]*navette.Evidence, error) {
-	rows, err := s.rdb.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, s.internal(err, "read evidence")
-	}
-	defer rows.Close()
-	var out []*navette.Evidence
-	for rows.Next() {
-		ev, err := scanEvidence(rows)
-		if err != nil {
-			return nil, s.internal(err, "read evidence")
-		}
-		out = append(out, ev)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "read evidence")
-	}
-	return out, nil
+	return queryAll(ctx, s, s.rdb, "read evidence", scanEvidence, query, args...)
 }
 
 // SearchEvidence returns the evidence matching f, the newest first.
@@ -106,12 +89,9 @@ func (s *Store) SearchEvidence(ctx context.Context, f navette.EvidenceFilter) ([
 	}
 	var (
 		where []string
-		args  []any
+		args  sqlArgs
 	)
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
+	arg := args.add
 	if f.Kind != "" {
 		where = append(where, "kind = "+arg(string(f.Kind)))
 	}
@@ -139,26 +119,10 @@ func (s *Store) DueEvidence(ctx context.Context, now time.Time, limit int) ([]st
 	if limit <= 0 {
 		return nil, invalid("The limit must be positive.")
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT d.id FROM deposits d
+	return queryAll(ctx, s, s.rdb, "due evidence", scanString, `SELECT d.id FROM deposits d
 		WHERE d.proof_until IS NOT NULL AND d.proof_until <= $1
 			AND (d.proof_key_data IS NOT NULL OR EXISTS (SELECT 1 FROM evidence e WHERE e.deposit_id = d.id))
 		ORDER BY d.proof_until, d.id LIMIT $2`, timeArg(now), limit)
-	if err != nil {
-		return nil, s.internal(err, "due evidence")
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, s.internal(err, "due evidence")
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "due evidence")
-	}
-	return ids, nil
 }
 
 // DeleteEvidence destroys the proof key and evidence of a deposit whose

@@ -38,23 +38,7 @@ const updateFile = `UPDATE files SET name = $2, stored_bytes = $3, state = $4, k
 
 // queryFiles runs a query returning fileCols through q.
 func (s *Store) queryFiles(ctx context.Context, q queryer, op, query string, args ...any) ([]*navette.FileRecord, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, s.internal(err, op)
-	}
-	defer rows.Close()
-	var out []*navette.FileRecord
-	for rows.Next() {
-		f, err := scanFile(rows)
-		if err != nil {
-			return nil, s.internal(err, op)
-		}
-		out = append(out, f)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, op)
-	}
-	return out, nil
+	return queryAll(ctx, s, q, op, scanFile, query, args...)
 }
 
 // scanFile reads the columns fileCols.
@@ -141,13 +125,7 @@ func (s *Store) insertFile(ctx context.Context, tx *sql.Tx, f *navette.FileRecor
 
 // File returns the file with the given id.
 func (s *Store) File(ctx context.Context, id string) (*navette.FileRecord, error) {
-	f, err := scanFile(s.rdb.QueryRowContext(ctx, `SELECT `+fileCols+` FROM files WHERE id = $1`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, navette.Errorf(navette.ENOTFOUND, "No such file.")
-	} else if err != nil {
-		return nil, s.internal(err, "get file")
-	}
-	return f, nil
+	return queryOne(s, "get file", "No such file.", scanFile, s.rdb.QueryRowContext(ctx, `SELECT `+fileCols+` FROM files WHERE id = $1`, id))
 }
 
 // Files returns a deposit's files, purged ones included, oldest first (ties

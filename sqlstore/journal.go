@@ -423,28 +423,19 @@ func (s *Store) StampCheckpoint(ctx context.Context, size int64, token []byte, a
 
 // queryCheckpoints runs a query returning checkpointCols.
 func (s *Store) queryCheckpoints(ctx context.Context, q string, args ...any) ([]*navette.Checkpoint, error) {
-	rows, err := s.rdb.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, s.internal(err, "list checkpoints")
-	}
-	defer rows.Close()
-	var out []*navette.Checkpoint
-	for rows.Next() {
-		var (
-			c                navette.Checkpoint
-			root             []byte
-			created, stamped sql.NullInt64
-		)
-		if err := rows.Scan(&c.Size, &root, &c.Note, &created, &c.Token, &stamped); err != nil {
-			return nil, s.internal(err, "list checkpoints")
-		}
-		copy(c.Root[:], root)
-		c.CreatedAt, c.StampedAt = timeCol(created), timeCol(stamped)
-		c.Token = bytesCol(c.Token)
-		out = append(out, &c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "list checkpoints")
-	}
-	return out, nil
+	return queryAll(ctx, s, s.rdb, "list checkpoints", scanCheckpoint, q, args...)
+}
+
+// scanCheckpoint reads the columns checkpointCols.
+func scanCheckpoint(row scanner) (*navette.Checkpoint, error) {
+	var (
+		c                navette.Checkpoint
+		root             []byte
+		created, stamped sql.NullInt64
+	)
+	err := row.Scan(&c.Size, &root, &c.Note, &created, &c.Token, &stamped)
+	copy(c.Root[:], root)
+	c.CreatedAt, c.StampedAt = timeCol(created), timeCol(stamped)
+	c.Token = bytesCol(c.Token)
+	return &c, err
 }

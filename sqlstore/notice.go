@@ -81,23 +81,7 @@ func scanNotice(row interface{ Scan(...any) error }) (*navette.Notice, error) {
 
 // queryNotices runs a query returning noticeCols through q.
 func (s *Store) queryNotices(ctx context.Context, q queryer, op, query string, args ...any) ([]*navette.Notice, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, s.internal(err, op)
-	}
-	defer rows.Close()
-	var out []*navette.Notice
-	for rows.Next() {
-		n, err := scanNotice(rows)
-		if err != nil {
-			return nil, s.internal(err, op)
-		}
-		out = append(out, n)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, op)
-	}
-	return out, nil
+	return queryAll(ctx, s, q, op, scanNotice, query, args...)
 }
 
 // ClaimNotices leases up to limit due pending notices to the caller. On
@@ -222,13 +206,7 @@ func (s *Store) NoticeFailed(ctx context.Context, id string, attempt int, errTex
 
 // Notice returns the notice with the given id.
 func (s *Store) Notice(ctx context.Context, id string) (*navette.Notice, error) {
-	n, err := scanNotice(s.rdb.QueryRowContext(ctx, `SELECT `+noticeCols+` FROM notices WHERE id = $1`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, navette.Errorf(navette.ENOTFOUND, "No such notice.")
-	} else if err != nil {
-		return nil, s.internal(err, "get notice")
-	}
-	return n, nil
+	return queryOne(s, "get notice", "No such notice.", scanNotice, s.rdb.QueryRowContext(ctx, `SELECT `+noticeCols+` FROM notices WHERE id = $1`, id))
 }
 
 // Notices returns notices matching f, oldest first (by creation, then id).

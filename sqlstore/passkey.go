@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"reflect"
 	"time"
 
 	"navette"
@@ -63,35 +62,13 @@ func (s *Store) CreatePasskey(ctx context.Context, p *navette.Passkey, events ..
 	if err := checkEvents(events); err != nil {
 		return err
 	}
-	return s.inTx(ctx, "create passkey", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO passkeys (`+passkeyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			p.ID, p.UserID, bytesArg(p.CredentialID), p.Name, bytesArg(p.Record), p.SignCount, timeArg(p.CreatedAt), timeArg(p.LastUsedAt))
-		if err != nil {
-			return s.insertErr(err, "create passkey", "This passkey is registered already.", "No such user.")
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
+	return s.insertRow(ctx, "create passkey", "This passkey is registered already.", "No such user.", events, `INSERT INTO passkeys (`+passkeyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		p.ID, p.UserID, bytesArg(p.CredentialID), p.Name, bytesArg(p.Record), p.SignCount, timeArg(p.CreatedAt), timeArg(p.LastUsedAt))
 }
 
 // Passkeys returns the user's passkeys, oldest first (ties by id).
 func (s *Store) Passkeys(ctx context.Context, userID string) ([]*navette.Passkey, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+passkeyCols+` FROM passkeys WHERE user_id = $1 ORDER BY created_at, id`, userID)
-	if err != nil {
-		return nil, s.internal(err, "list passkeys")
-	}
-	defer rows.Close()
-	var out []*navette.Passkey
-	for rows.Next() {
-		p, err := scanPasskey(rows)
-		if err != nil {
-			return nil, s.internal(err, "list passkeys")
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "list passkeys")
-	}
-	return out, nil
+	return queryAll(ctx, s, s.rdb, "list passkeys", scanPasskey, `SELECT `+passkeyCols+` FROM passkeys WHERE user_id = $1 ORDER BY created_at, id`, userID)
 }
 
 // PasskeyByCredentialID returns the passkey with the given credential id.
@@ -99,45 +76,21 @@ func (s *Store) PasskeyByCredentialID(ctx context.Context, credentialID []byte) 
 	if len(credentialID) == 0 {
 		return nil, navette.Errorf(navette.ENOTFOUND, "No such passkey.")
 	}
-	p, err := scanPasskey(s.rdb.QueryRowContext(ctx, `SELECT `+passkeyCols+` FROM passkeys WHERE credential_id = $1`, credentialID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, navette.Errorf(navette.ENOTFOUND, "No such passkey.")
-	} else if err != nil {
-		return nil, s.internal(err, "get passkey")
-	}
-	return p, nil
+	return queryOne(s, "get passkey", "No such passkey.", scanPasskey, s.rdb.QueryRowContext(ctx, `SELECT `+passkeyCols+` FROM passkeys WHERE credential_id = $1`, credentialID))
 }
 
 // UpdatePasskey loads the passkey in a write transaction, calls fn, and
 // writes back what fn changed (name, record, sign count, last use).
 func (s *Store) UpdatePasskey(ctx context.Context, id string, fn func(p *navette.Passkey) ([]navette.Event, error)) error {
-	return s.inTx(ctx, "update passkey", func(tx *sql.Tx) error {
-		p, err := scanPasskey(tx.QueryRowContext(ctx, `SELECT `+passkeyCols+` FROM passkeys WHERE id = $1`+s.lock, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return navette.Errorf(navette.ENOTFOUND, "No such passkey.")
-		} else if err != nil {
-			return s.internal(err, "load passkey")
-		}
-		before := passkeyArgs(p)
-		events, err := fn(p)
-		if err != nil {
-			return err
-		}
-		if err := checkPasskey(p); err != nil {
-			return err
-		}
-		if err := checkEvents(events); err != nil {
-			return err
-		}
-		if after := passkeyArgs(p); !reflect.DeepEqual(after, before) {
-			_, err := tx.ExecContext(ctx, `UPDATE passkeys SET name = $2, record = $3, sign_count = $4, last_used_at = $5
-				WHERE id = $1`, append([]any{id}, after...)...)
-			if err != nil {
-				return s.internal(err, "write passkey")
-			}
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
+	return updateRow(ctx, s, id, rowUpdate[*navette.Passkey]{
+		what:  "passkey",
+		load:  `SELECT ` + passkeyCols + ` FROM passkeys WHERE id = $1`,
+		scan:  scanPasskey,
+		args:  passkeyArgs,
+		check: checkPasskey,
+		write: `UPDATE passkeys SET name = $2, record = $3, sign_count = $4, last_used_at = $5
+				WHERE id = $1`,
+	}, fn)
 }
 
 // DeletePasskey removes the passkey id of userID. With keepFactor, the
@@ -149,29 +102,8 @@ func (s *Store) DeletePasskey(ctx context.Context, userID, id string, keepFactor
 	}
 	return s.inTx(ctx, "delete passkey", func(tx *sql.Tx) error {
 		if keepFactor {
-			var totp string
-			err := tx.QueryRowContext(ctx, `SELECT totp_key_id FROM users WHERE id = $1`+s.lock, userID).Scan(&totp)
-			if errors.Is(err, sql.ErrNoRows) {
-				return navette.Errorf(navette.ENOTFOUND, "No such passkey.")
-			} else if err != nil {
-				return s.internal(err, "delete passkey")
-			}
-			if totp == "" {
-				var others int
-				err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM passkeys WHERE user_id = $1 AND id <> $2`, userID, id).Scan(&others)
-				if err != nil {
-					return s.internal(err, "delete passkey")
-				}
-				if others == 0 {
-					var mine int
-					if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM passkeys WHERE user_id = $1 AND id = $2`, userID, id).Scan(&mine); err != nil {
-						return s.internal(err, "delete passkey")
-					}
-					if mine == 0 {
-						return navette.Errorf(navette.ENOTFOUND, "No such passkey.")
-					}
-					return navette.Errorf(navette.ECONFLICT, "This passkey is your last second factor: add another one before removing it.")
-				}
+			if err := s.checkNotLastFactor(ctx, tx, userID, id); err != nil {
+				return err
 			}
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM passkeys WHERE id = $1 AND user_id = $2`, id, userID)
@@ -185,6 +117,37 @@ func (s *Store) DeletePasskey(ctx context.Context, userID, id string, keepFactor
 		}
 		return s.insertEvents(ctx, tx, events)
 	})
+}
+
+// checkNotLastFactor refuses to delete the passkey id of userID if it is
+// the user's last second factor: no TOTP key and no other passkey.
+func (s *Store) checkNotLastFactor(ctx context.Context, tx *sql.Tx, userID, id string) error {
+	var totp string
+	err := tx.QueryRowContext(ctx, `SELECT totp_key_id FROM users WHERE id = $1`+s.lock, userID).Scan(&totp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return navette.Errorf(navette.ENOTFOUND, "No such passkey.")
+	} else if err != nil {
+		return s.internal(err, "delete passkey")
+	}
+	if totp != "" {
+		return nil
+	}
+	var others int
+	err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM passkeys WHERE user_id = $1 AND id <> $2`, userID, id).Scan(&others)
+	if err != nil {
+		return s.internal(err, "delete passkey")
+	}
+	if others > 0 {
+		return nil
+	}
+	var mine int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM passkeys WHERE user_id = $1 AND id = $2`, userID, id).Scan(&mine); err != nil {
+		return s.internal(err, "delete passkey")
+	}
+	if mine == 0 {
+		return navette.Errorf(navette.ENOTFOUND, "No such passkey.")
+	}
+	return navette.Errorf(navette.ECONFLICT, "This passkey is your last second factor: add another one before removing it.")
 }
 
 // CreatePasskeyChallenge adds c.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"reflect"
-	"strconv"
 	"strings"
 
 	"navette"
@@ -54,27 +52,19 @@ func (s *Store) SetRecoveryCodes(ctx context.Context, userID string, codes []*na
 
 // RecoveryCodes returns the user's unused recovery codes, oldest first.
 func (s *Store) RecoveryCodes(ctx context.Context, userID string) ([]*navette.RecoveryCode, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT id, user_id, hash, created_at FROM recovery_codes WHERE user_id = $1 ORDER BY created_at, id`, userID)
-	if err != nil {
-		return nil, s.internal(err, "list recovery codes")
-	}
-	defer rows.Close()
-	var out []*navette.RecoveryCode
-	for rows.Next() {
-		var (
-			c       navette.RecoveryCode
-			created sql.NullInt64
-		)
-		if err := rows.Scan(&c.ID, &c.UserID, &c.Hash, &created); err != nil {
-			return nil, s.internal(err, "list recovery codes")
-		}
-		c.Hash, c.CreatedAt = bytesCol(c.Hash), timeCol(created)
-		out = append(out, &c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "list recovery codes")
-	}
-	return out, nil
+	return queryAll(ctx, s, s.rdb, "list recovery codes", scanRecoveryCode,
+		`SELECT id, user_id, hash, created_at FROM recovery_codes WHERE user_id = $1 ORDER BY created_at, id`, userID)
+}
+
+// scanRecoveryCode reads a recovery code's id, user, hash and creation.
+func scanRecoveryCode(row scanner) (*navette.RecoveryCode, error) {
+	var (
+		c       navette.RecoveryCode
+		created sql.NullInt64
+	)
+	err := row.Scan(&c.ID, &c.UserID, &c.Hash, &created)
+	c.Hash, c.CreatedAt = bytesCol(c.Hash), timeCol(created)
+	return &c, err
 }
 
 // UseRecoveryCode removes the code: of two uses at once, one removes it
@@ -149,37 +139,22 @@ func (s *Store) CreateRecoveryRequest(ctx context.Context, r *navette.RecoveryRe
 	if r.UpdatedAt.IsZero() {
 		r.UpdatedAt = r.CreatedAt
 	}
-	return s.inTx(ctx, "create recovery request", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO recovery_requests (`+recoveryCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			r.ID, r.UserID, string(r.State), timeArg(r.CreatedAt), timeArg(r.ExpiresAt), r.DecidedBy, timeArg(r.DecidedAt), timeArg(r.UpdatedAt))
-		if err != nil {
-			return s.insertErr(err, "create recovery request", "A recovery request with this id exists already.", "No such user.")
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
+	return s.insertRow(ctx, "create recovery request", "A recovery request with this id exists already.", "No such user.", events, `INSERT INTO recovery_requests (`+recoveryCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		r.ID, r.UserID, string(r.State), timeArg(r.CreatedAt), timeArg(r.ExpiresAt), r.DecidedBy, timeArg(r.DecidedAt), timeArg(r.UpdatedAt))
 }
 
 // RecoveryRequest returns the request id.
 func (s *Store) RecoveryRequest(ctx context.Context, id string) (*navette.RecoveryRequest, error) {
-	r, err := scanRecovery(s.rdb.QueryRowContext(ctx, `SELECT `+recoveryCols+` FROM recovery_requests WHERE id = $1`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, navette.Errorf(navette.ENOTFOUND, "No such recovery request.")
-	} else if err != nil {
-		return nil, s.internal(err, "get recovery request")
-	}
-	return r, nil
+	return queryOne(s, "get recovery request", "No such recovery request.", scanRecovery, s.rdb.QueryRowContext(ctx, `SELECT `+recoveryCols+` FROM recovery_requests WHERE id = $1`, id))
 }
 
 // RecoveryRequests returns the requests f selects, newest first.
 func (s *Store) RecoveryRequests(ctx context.Context, f navette.RecoveryFilter) ([]*navette.RecoveryRequest, error) {
 	var (
 		where []string
-		args  []any
+		args  sqlArgs
 	)
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
+	arg := args.add
 	if f.UserID != "" {
 		where = append(where, "r.user_id = "+arg(f.UserID))
 	}
@@ -206,55 +181,21 @@ func (s *Store) RecoveryRequests(ctx context.Context, f navette.RecoveryFilter) 
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	q += " ORDER BY r.created_at DESC, r.id DESC LIMIT " + arg(limit)
-	rows, err := s.rdb.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, s.internal(err, "list recovery requests")
-	}
-	defer rows.Close()
-	var out []*navette.RecoveryRequest
-	for rows.Next() {
-		r, err := scanRecovery(rows)
-		if err != nil {
-			return nil, s.internal(err, "list recovery requests")
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "list recovery requests")
-	}
-	return out, nil
+	return queryAll(ctx, s, s.rdb, "list recovery requests", scanRecovery, q, args...)
 }
 
 // UpdateRecoveryRequest loads the request in a write transaction, calls
 // fn, and writes back what fn changed.
 func (s *Store) UpdateRecoveryRequest(ctx context.Context, id string, fn func(r *navette.RecoveryRequest) ([]navette.Event, error)) error {
-	return s.inTx(ctx, "update recovery request", func(tx *sql.Tx) error {
-		r, err := scanRecovery(tx.QueryRowContext(ctx, `SELECT `+recoveryCols+` FROM recovery_requests WHERE id = $1`+s.lock, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return navette.Errorf(navette.ENOTFOUND, "No such recovery request.")
-		} else if err != nil {
-			return s.internal(err, "load recovery request")
-		}
-		before := recoveryArgs(r)
-		events, err := fn(r)
-		if err != nil {
-			return err
-		}
-		if err := checkRecovery(r); err != nil {
-			return err
-		}
-		if err := checkEvents(events); err != nil {
-			return err
-		}
-		if after := recoveryArgs(r); !reflect.DeepEqual(after, before) {
-			_, err := tx.ExecContext(ctx, `UPDATE recovery_requests SET state = $2, expires_at = $3, decided_by = $4, decided_at = $5, updated_at = $6
-				WHERE id = $1`, append([]any{id}, after...)...)
-			if err != nil {
-				return s.internal(err, "write recovery request")
-			}
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
+	return updateRow(ctx, s, id, rowUpdate[*navette.RecoveryRequest]{
+		what:  "recovery request",
+		load:  `SELECT ` + recoveryCols + ` FROM recovery_requests WHERE id = $1`,
+		scan:  scanRecovery,
+		args:  recoveryArgs,
+		check: checkRecovery,
+		write: `UPDATE recovery_requests SET state = $2, expires_at = $3, decided_by = $4, decided_at = $5, updated_at = $6
+				WHERE id = $1`,
+	}, fn)
 }
 
 var _ navette.ActorEventStore = (*Store)(nil)
@@ -310,11 +251,9 @@ func (s *Store) CompleteRecovery(ctx context.Context, c *navette.RecoveryComplet
 // completeRequest marks the request of c completed, if it is c.UserID's
 // and approved at c.At.
 func (s *Store) completeRequest(ctx context.Context, tx *sql.Tx, c *navette.RecoveryCompletion) error {
-	r, err := scanRecovery(tx.QueryRowContext(ctx, `SELECT `+recoveryCols+` FROM recovery_requests WHERE id = $1`+s.lock, c.RequestID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return navette.Errorf(navette.ENOTFOUND, "No such recovery request.")
-	} else if err != nil {
-		return s.internal(err, "complete recovery")
+	r, err := queryOne(s, "complete recovery", "No such recovery request.", scanRecovery, tx.QueryRowContext(ctx, `SELECT `+recoveryCols+` FROM recovery_requests WHERE id = $1`+s.lock, c.RequestID))
+	if err != nil {
+		return err
 	}
 	if r.UserID != c.UserID || r.StateAt(c.At) != navette.RecoveryApproved {
 		return navette.Errorf(navette.ECONFLICT, "This recovery request is not approved (any more).")
@@ -348,22 +287,10 @@ func (s *Store) replaceTOTP(ctx context.Context, tx *sql.Tx, c *navette.Recovery
 // dropPasskeys removes the passkeys of c.UserID but c.KeepPasskey and
 // returns their ids.
 func (s *Store) dropPasskeys(ctx context.Context, tx *sql.Tx, c *navette.RecoveryCompletion) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM passkeys WHERE user_id = $1 AND id <> $2 ORDER BY id`, c.UserID, c.KeepPasskey)
+	ids, err := queryAll(ctx, s, tx, "complete recovery", scanString,
+		`SELECT id FROM passkeys WHERE user_id = $1 AND id <> $2 ORDER BY id`, c.UserID, c.KeepPasskey)
 	if err != nil {
-		return nil, s.internal(err, "complete recovery")
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, s.internal(err, "complete recovery")
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "complete recovery")
+		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM passkeys WHERE user_id = $1 AND id <> $2`, c.UserID, c.KeepPasskey); err != nil {
 		return nil, s.internal(err, "complete recovery")

@@ -3,8 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"reflect"
 
 	"navette"
 )
@@ -60,26 +58,14 @@ func (s *Store) CreateRequest(ctx context.Context, r *navette.AdminRequest, even
 	if err := checkEvents(events); err != nil {
 		return err
 	}
-	return s.inTx(ctx, "create request", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO admin_requests (`+requestCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-			r.ID, r.RequesterID, string(r.Action), bytesArg(r.Params), bytesArg(r.ParamsHash), r.Reason, r.CourtID,
-			timeArg(r.CreatedAt), timeArg(r.ExpiresAt), string(r.State), r.ReviewerID, timeArg(r.ReviewedAt), timeArg(r.ExecutedAt), r.Error)
-		if err != nil {
-			return s.insertErr(err, "create request", "A request with this id exists already.", "No such user.")
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
+	return s.insertRow(ctx, "create request", "A request with this id exists already.", "No such user.", events, `INSERT INTO admin_requests (`+requestCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		r.ID, r.RequesterID, string(r.Action), bytesArg(r.Params), bytesArg(r.ParamsHash), r.Reason, r.CourtID,
+		timeArg(r.CreatedAt), timeArg(r.ExpiresAt), string(r.State), r.ReviewerID, timeArg(r.ReviewedAt), timeArg(r.ExecutedAt), r.Error)
 }
 
 // Request returns the request id.
 func (s *Store) Request(ctx context.Context, id string) (*navette.AdminRequest, error) {
-	r, err := scanRequest(s.rdb.QueryRowContext(ctx, `SELECT `+requestCols+` FROM admin_requests WHERE id = $1`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, navette.Errorf(navette.ENOTFOUND, "No such request.")
-	} else if err != nil {
-		return nil, s.internal(err, "get request")
-	}
-	return r, nil
+	return queryOne(s, "get request", "No such request.", scanRequest, s.rdb.QueryRowContext(ctx, `SELECT `+requestCols+` FROM admin_requests WHERE id = $1`, id))
 }
 
 // Requests returns requests, newest first.
@@ -93,53 +79,24 @@ func (s *Store) Requests(ctx context.Context, f navette.RequestFilter) ([]*navet
 		q, args = q+` WHERE state = $1`, append(args, string(f.State))
 	}
 	q += ` ORDER BY created_at DESC, id DESC LIMIT ` + placeholders(len(args)+1, 1)
-	rows, err := s.rdb.QueryContext(ctx, q, append(args, limit)...)
-	if err != nil {
-		return nil, s.internal(err, "list requests")
-	}
-	defer rows.Close()
-	var out []*navette.AdminRequest
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			return nil, s.internal(err, "list requests")
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "list requests")
-	}
-	return out, nil
+	return queryAll(ctx, s, s.rdb, "list requests", scanRequest, q, append(args, limit)...)
 }
 
 // UpdateRequest loads the request in a write transaction, calls fn, and
 // writes back its state, reviewer and times.
 func (s *Store) UpdateRequest(ctx context.Context, id string, fn func(r *navette.AdminRequest) ([]navette.Event, error)) error {
-	return s.inTx(ctx, "update request", func(tx *sql.Tx) error {
-		r, err := scanRequest(tx.QueryRowContext(ctx, `SELECT `+requestCols+` FROM admin_requests WHERE id = $1`+s.lock, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return navette.Errorf(navette.ENOTFOUND, "No such request.")
-		} else if err != nil {
-			return s.internal(err, "load request")
-		}
-		before := requestArgs(r)
-		events, err := fn(r)
-		if err != nil {
-			return err
-		}
-		if !r.State.Valid() {
-			return invalid("Unknown request state %q.", r.State)
-		}
-		if err := checkEvents(events); err != nil {
-			return err
-		}
-		if after := requestArgs(r); !reflect.DeepEqual(after, before) {
-			_, err := tx.ExecContext(ctx, `UPDATE admin_requests SET state = $2, reviewer_id = $3, reviewed_at = $4, executed_at = $5, failure = $6
-				WHERE id = $1`, append([]any{id}, after...)...)
-			if err != nil {
-				return s.internal(err, "write request")
+	return updateRow(ctx, s, id, rowUpdate[*navette.AdminRequest]{
+		what: "request",
+		load: `SELECT ` + requestCols + ` FROM admin_requests WHERE id = $1`,
+		scan: scanRequest,
+		args: requestArgs,
+		check: func(r *navette.AdminRequest) error {
+			if !r.State.Valid() {
+				return invalid("Unknown request state %q.", r.State)
 			}
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
+			return nil
+		},
+		write: `UPDATE admin_requests SET state = $2, reviewer_id = $3, reviewed_at = $4, executed_at = $5, failure = $6
+				WHERE id = $1`,
+	}, fn)
 }

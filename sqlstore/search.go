@@ -423,11 +423,8 @@ func (s *Store) SearchUsers(ctx context.Context, f navette.UserFilter) ([]*navet
 // with its arguments. It finds the page of ids in a subquery that reads
 // only the covering indexes, then reads those users.
 func searchSQL(f navette.UserFilter, words []string, plan searchPlan, limit int) (string, []any) {
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
+	var args sqlArgs
+	arg := args.add
 	filters := func(t string) []string {
 		var cond []string
 		if len(f.Roles) > 0 {
@@ -486,12 +483,9 @@ func searchSQL(f navette.UserFilter, words []string, plan searchPlan, limit int)
 func (s *Store) countTerms(ctx context.Context, words []string, courtID string) ([]int, int, error) {
 	var (
 		cols []string
-		args []any
+		args sqlArgs
 	)
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
+	arg := args.add
 	if courtID != "" {
 		cols = append(cols, `(SELECT COUNT(*) FROM users WHERE court_id = `+arg(courtID)+`)`)
 	} else {

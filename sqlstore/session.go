@@ -3,8 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"reflect"
 	"time"
 
 	"navette"
@@ -72,15 +70,9 @@ func (s *Store) CreateSession(ctx context.Context, sess *navette.Session, events
 	if err := checkEvents(events); err != nil {
 		return err
 	}
-	return s.inTx(ctx, "create session", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, hash, user_id, created_at, stage, method, seen_at, expires_at, pending, verified_at)
+	return s.insertRow(ctx, "create session", "A session with this id or secret exists already.", "No such user.", events, `INSERT INTO sessions (id, hash, user_id, created_at, stage, method, seen_at, expires_at, pending, verified_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			append([]any{sess.ID, bytesArg(sess.Hash), sess.UserID, timeArg(sess.CreatedAt)}, sessionArgs(sess)...)...)
-		if err != nil {
-			return s.insertErr(err, "create session", "A session with this id or secret exists already.", "No such user.")
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
+		append([]any{sess.ID, bytesArg(sess.Hash), sess.UserID, timeArg(sess.CreatedAt)}, sessionArgs(sess)...)...)
 }
 
 // SessionByHash returns the session whose secret hashes to hash.
@@ -88,13 +80,7 @@ func (s *Store) SessionByHash(ctx context.Context, hash []byte) (*navette.Sessio
 	if len(hash) == 0 {
 		return nil, navette.Errorf(navette.ENOTFOUND, "No such session.")
 	}
-	sess, err := scanSession(s.rdb.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE hash = $1`, hash))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, navette.Errorf(navette.ENOTFOUND, "No such session.")
-	} else if err != nil {
-		return nil, s.internal(err, "get session")
-	}
-	return sess, nil
+	return queryOne(s, "get session", "No such session.", scanSession, s.rdb.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE hash = $1`, hash))
 }
 
 // UpdateSession loads the session in a write transaction, calls fn, and
@@ -102,36 +88,27 @@ func (s *Store) SessionByHash(ctx context.Context, hash []byte) (*navette.Sessio
 // state, verification time) with the events it returns. Returns EINVALID if fn leaves an
 // unknown stage or no expiry.
 func (s *Store) UpdateSession(ctx context.Context, id string, fn func(sess *navette.Session) ([]navette.Event, error)) error {
-	return s.inTx(ctx, "update session", func(tx *sql.Tx) error {
-		sess, err := scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE id = $1`+s.lock, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return navette.Errorf(navette.ENOTFOUND, "No such session.")
-		} else if err != nil {
-			return s.internal(err, "load session")
-		}
-		before := sessionArgs(sess)
-		events, err := fn(sess)
-		if err != nil {
-			return err
-		}
-		if err := checkStage(sess.Stage); err != nil {
-			return err
-		}
-		if sess.ExpiresAt.IsZero() {
-			return invalid("A session needs an expiry.")
-		}
-		if err := checkEvents(events); err != nil {
-			return err
-		}
-		if after := sessionArgs(sess); !reflect.DeepEqual(after, before) {
-			_, err := tx.ExecContext(ctx, `UPDATE sessions SET stage = $2, method = $3, seen_at = $4, expires_at = $5,
-				pending = $6, verified_at = $7 WHERE id = $1`, append([]any{id}, after...)...)
-			if err != nil {
-				return s.internal(err, "write session")
-			}
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
+	return updateRow(ctx, s, id, rowUpdate[*navette.Session]{
+		what:  "session",
+		load:  `SELECT ` + sessionCols + ` FROM sessions WHERE id = $1`,
+		scan:  scanSession,
+		args:  sessionArgs,
+		check: checkSession,
+		write: `UPDATE sessions SET stage = $2, method = $3, seen_at = $4, expires_at = $5,
+				pending = $6, verified_at = $7 WHERE id = $1`,
+	}, fn)
+}
+
+// checkSession checks what UpdateSession's fn leaves: a known stage and an
+// expiry.
+func checkSession(sess *navette.Session) error {
+	if err := checkStage(sess.Stage); err != nil {
+		return err
+	}
+	if sess.ExpiresAt.IsZero() {
+		return invalid("A session needs an expiry.")
+	}
+	return nil
 }
 
 // DeleteSession ends the session, with events.
@@ -176,25 +153,9 @@ func (s *Store) DeleteSessions(ctx context.Context, userID string, events ...nav
 // Sessions returns the user's live sessions, newest first (ties broken by
 // id, descending), without their hash or pending state.
 func (s *Store) Sessions(ctx context.Context, userID string, now, idleSince time.Time) ([]*navette.Session, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT id, NULL, user_id, stage, method, created_at, seen_at, expires_at, NULL, verified_at
+	return queryAll(ctx, s, s.rdb, "list sessions", scanSession, `SELECT id, NULL, user_id, stage, method, created_at, seen_at, expires_at, NULL, verified_at
 		FROM sessions WHERE user_id = $1 AND expires_at > $2 AND COALESCE(seen_at, created_at) > $3
 		ORDER BY created_at DESC, id DESC`, userID, now.UnixMicro(), idleSince.UnixMicro())
-	if err != nil {
-		return nil, s.internal(err, "list sessions")
-	}
-	defer rows.Close()
-	var out []*navette.Session
-	for rows.Next() {
-		sess, err := scanSession(rows)
-		if err != nil {
-			return nil, s.internal(err, "list sessions")
-		}
-		out = append(out, sess)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "list sessions")
-	}
-	return out, nil
 }
 
 // DeleteStaleSessions removes sessions whose expiry is at or before now, or
@@ -246,37 +207,15 @@ func (s *Store) CreateSignInCode(ctx context.Context, c *navette.SignInCode, eve
 	if err := checkEvents(events); err != nil {
 		return err
 	}
-	return s.inTx(ctx, "create sign-in code", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO sign_in_codes (`+codeCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			c.ID, c.UserID, bytesArg(c.Hash), timeArg(c.CreatedAt), timeArg(c.ExpiresAt), c.Attempts, timeArg(c.UsedAt))
-		if err != nil {
-			return s.insertErr(err, "create sign-in code", "A code with this id exists already.", "No such user.")
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
+	return s.insertRow(ctx, "create sign-in code", "A code with this id exists already.", "No such user.", events, `INSERT INTO sign_in_codes (`+codeCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		c.ID, c.UserID, bytesArg(c.Hash), timeArg(c.CreatedAt), timeArg(c.ExpiresAt), c.Attempts, timeArg(c.UsedAt))
 }
 
 // SignInCodes returns the user's codes created at or after since, newest
 // first (ties broken by id, descending).
 func (s *Store) SignInCodes(ctx context.Context, userID string, since time.Time) ([]*navette.SignInCode, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+codeCols+` FROM sign_in_codes WHERE user_id = $1 AND created_at >= $2
+	return queryAll(ctx, s, s.rdb, "list sign-in codes", scanCode, `SELECT `+codeCols+` FROM sign_in_codes WHERE user_id = $1 AND created_at >= $2
 		ORDER BY created_at DESC, id DESC`, userID, since.UnixMicro())
-	if err != nil {
-		return nil, s.internal(err, "list sign-in codes")
-	}
-	defer rows.Close()
-	var out []*navette.SignInCode
-	for rows.Next() {
-		c, err := scanCode(rows)
-		if err != nil {
-			return nil, s.internal(err, "list sign-in codes")
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "list sign-in codes")
-	}
-	return out, nil
 }
 
 // UpdateSignInCode loads the code in a write transaction, calls fn, and
@@ -284,11 +223,9 @@ func (s *Store) SignInCodes(ctx context.Context, userID string, since time.Time)
 // returns. Returns EINVALID if fn leaves a negative number of attempts.
 func (s *Store) UpdateSignInCode(ctx context.Context, id string, fn func(c *navette.SignInCode) ([]navette.Event, error)) error {
 	return s.inTx(ctx, "update sign-in code", func(tx *sql.Tx) error {
-		c, err := scanCode(tx.QueryRowContext(ctx, `SELECT `+codeCols+` FROM sign_in_codes WHERE id = $1`+s.lock, id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return navette.Errorf(navette.ENOTFOUND, "No such code.")
-		} else if err != nil {
-			return s.internal(err, "load sign-in code")
+		c, err := queryOne(s, "load sign-in code", "No such code.", scanCode, tx.QueryRowContext(ctx, `SELECT `+codeCols+` FROM sign_in_codes WHERE id = $1`+s.lock, id))
+		if err != nil {
+			return err
 		}
 		attempts, used := c.Attempts, timeArg(c.UsedAt)
 		events, err := fn(c)

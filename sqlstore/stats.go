@@ -13,50 +13,29 @@ var _ navette.StatsStore = (*Store)(nil)
 // and finds the latest time-stamped checkpoint.
 func (s *Store) Stats(ctx context.Context) (*navette.StoreStats, error) {
 	st := &navette.StoreStats{Files: map[navette.FileState]int64{}}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT state, COUNT(*), SUM(CASE WHEN check_outcome = 'corrupt' THEN 1 ELSE 0 END) FROM files GROUP BY state`)
+	files, err := queryAll(ctx, s, s.rdb, "count files", scanStateCount,
+		`SELECT state, COUNT(*), SUM(CASE WHEN check_outcome = 'corrupt' THEN 1 ELSE 0 END) FROM files GROUP BY state`)
 	if err != nil {
-		return nil, s.internal(err, "count files")
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			state      string
-			n, corrupt int64
-		)
-		if err := rows.Scan(&state, &n, &corrupt); err != nil {
-			return nil, s.internal(err, "count files")
-		}
-		st.Files[navette.FileState(state)] = n
-		if navette.FileState(state) != navette.FilePurged {
-			st.CorruptFiles += corrupt
+	for _, c := range files {
+		st.Files[navette.FileState(c.state)] = c.n
+		if navette.FileState(c.state) != navette.FilePurged {
+			st.CorruptFiles += c.corrupt
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "count files")
-	}
-	rows.Close()
-	nrows, err := s.rdb.QueryContext(ctx, `SELECT state, COUNT(*) FROM notices WHERE state IN ('pending', 'dead') GROUP BY state`)
+	notices, err := queryAll(ctx, s, s.rdb, "count notices", scanStateTotal,
+		`SELECT state, COUNT(*) FROM notices WHERE state IN ('pending', 'dead') GROUP BY state`)
 	if err != nil {
-		return nil, s.internal(err, "count notices")
+		return nil, err
 	}
-	defer nrows.Close()
-	for nrows.Next() {
-		var (
-			state string
-			n     int64
-		)
-		if err := nrows.Scan(&state, &n); err != nil {
-			return nil, s.internal(err, "count notices")
-		}
-		switch navette.NoticeState(state) {
+	for _, c := range notices {
+		switch navette.NoticeState(c.state) {
 		case navette.NoticePending:
-			st.PendingNotices = n
+			st.PendingNotices = c.n
 		case navette.NoticeDead:
-			st.DeadNotices = n
+			st.DeadNotices = c.n
 		}
-	}
-	if err := nrows.Err(); err != nil {
-		return nil, s.internal(err, "count notices")
 	}
 	cs, err := s.queryCheckpoints(ctx, `SELECT `+checkpointCols+` FROM journal_checkpoints WHERE token IS NOT NULL ORDER BY size DESC LIMIT 1`)
 	if err != nil {
@@ -66,6 +45,24 @@ func (s *Store) Stats(ctx context.Context) (*navette.StoreStats, error) {
 		st.LastStamped = cs[0]
 	}
 	return st, nil
+}
+
+// stateCount is a count of rows in a state, and of those corrupt.
+type stateCount struct {
+	state      string
+	n, corrupt int64
+}
+
+func scanStateCount(row scanner) (stateCount, error) {
+	var c stateCount
+	err := row.Scan(&c.state, &c.n, &c.corrupt)
+	return c, err
+}
+
+func scanStateTotal(row scanner) (stateCount, error) {
+	var c stateCount
+	err := row.Scan(&c.state, &c.n)
+	return c, err
 }
 
 // PoolStats describes the store's connection pools: "write" and "read",

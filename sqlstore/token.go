@@ -74,15 +74,9 @@ func (s *Store) CreateToken(ctx context.Context, t *navette.Token, events ...nav
 	if err := checkEvents(events); err != nil {
 		return err
 	}
-	return s.inTx(ctx, "create token", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO tokens (`+tokenCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			t.ID, t.UserID, bytesArg(t.Hash), t.Label, scopes, timeArg(t.CreatedAt), timeArg(t.ExpiresAt),
-			timeArg(t.RevokedAt), timeArg(t.LastUsed))
-		if err != nil {
-			return s.insertErr(err, "create token", "A token with this id or secret exists already.", "No such user.")
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
+	return s.insertRow(ctx, "create token", "A token with this id or secret exists already.", "No such user.", events, `INSERT INTO tokens (`+tokenCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		t.ID, t.UserID, bytesArg(t.Hash), t.Label, scopes, timeArg(t.CreatedAt), timeArg(t.ExpiresAt),
+		timeArg(t.RevokedAt), timeArg(t.LastUsed))
 }
 
 // TokenByHash returns the token whose secret hashes to hash.
@@ -90,36 +84,14 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*navette.Token, e
 	if len(hash) == 0 {
 		return nil, navette.Errorf(navette.ENOTFOUND, "No such token.")
 	}
-	t, err := scanToken(s.rdb.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE hash = $1`, hash))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, navette.Errorf(navette.ENOTFOUND, "No such token.")
-	} else if err != nil {
-		return nil, s.internal(err, "get token")
-	}
-	return t, nil
+	return queryOne(s, "get token", "No such token.", scanToken, s.rdb.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE hash = $1`, hash))
 }
 
 // Tokens returns the user's tokens, newest first (ties broken by id,
 // descending).
 func (s *Store) Tokens(ctx context.Context, userID string) ([]*navette.Token, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE user_id = $1
+	return queryAll(ctx, s, s.rdb, "list tokens", scanToken, `SELECT `+tokenCols+` FROM tokens WHERE user_id = $1
 		ORDER BY created_at DESC, id DESC`, userID)
-	if err != nil {
-		return nil, s.internal(err, "list tokens")
-	}
-	defer rows.Close()
-	var out []*navette.Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, s.internal(err, "list tokens")
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, "list tokens")
-	}
-	return out, nil
 }
 
 // RevokeToken revokes the token at at, with events, unless it is revoked

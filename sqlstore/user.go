@@ -167,34 +167,17 @@ func (s *Store) UsersByEmails(ctx context.Context, emails []string) ([]*navette.
 }
 
 func (s *Store) user(ctx context.Context, query, arg string) (*navette.User, error) {
-	u, err := scanUser(s.rdb.QueryRowContext(ctx, query, arg))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, navette.Errorf(navette.ENOTFOUND, "No such user.")
-	} else if err != nil {
-		return nil, s.internal(err, "get user")
-	}
-	return u, nil
+	return queryOne(s, "get user", "No such user.", scanUserCols, s.rdb.QueryRowContext(ctx, query, arg))
 }
 
 // queryUsers runs a query returning userCols through q.
 func (s *Store) queryUsers(ctx context.Context, q queryer, op, query string, args ...any) ([]*navette.User, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, s.internal(err, op)
-	}
-	defer rows.Close()
-	var out []*navette.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, s.internal(err, op)
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal(err, op)
-	}
-	return out, nil
+	return queryAll(ctx, s, q, op, scanUserCols, query, args...)
+}
+
+// scanUserCols reads the columns userCols.
+func scanUserCols(row scanner) (*navette.User, error) {
+	return scanUser(row)
 }
 
 // UpdateUser loads the user in a write transaction, calls fn, and writes
@@ -205,11 +188,10 @@ func (s *Store) queryUsers(ctx context.Context, q queryer, op, query string, arg
 func (s *Store) UpdateUser(ctx context.Context, id string, fn func(u *navette.User) ([]navette.Event, error)) error {
 	return s.inTx(ctx, "update user", func(tx *sql.Tx) error {
 		var old string
-		u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+`, terms FROM users WHERE id = $1`+s.lock, id), &old)
-		if errors.Is(err, sql.ErrNoRows) {
-			return navette.Errorf(navette.ENOTFOUND, "No such user.")
-		} else if err != nil {
-			return s.internal(err, "load user")
+		scanWithTerms := func(row scanner) (*navette.User, error) { return scanUser(row, &old) }
+		u, err := queryOne(s, "load user", "No such user.", scanWithTerms, tx.QueryRowContext(ctx, `SELECT `+userCols+`, terms FROM users WHERE id = $1`+s.lock, id))
+		if err != nil {
+			return err
 		}
 		fixed := *u
 		before := userArgs(u)
@@ -226,37 +208,60 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(u *navette.Us
 		after := *u
 		after.ID, after.Source, after.ExternalID, after.CreatedAt = fixed.ID, fixed.Source, fixed.ExternalID, fixed.CreatedAt
 		if args := userArgs(&after); !reflect.DeepEqual(args, before) {
-			x := newIndexer(ctx, tx)
-			terms := old
-			if after.Name != fixed.Name || after.Email != fixed.Email || after.Org != fixed.Org || after.CourtID != fixed.CourtID {
-				if terms, err = x.index(&after, old); err != nil {
-					return s.internal(err, "index user")
-				}
-			}
-			if _, err := tx.ExecContext(ctx, updateUser, append(append([]any{id}, args...), terms)...); err != nil {
-				if s.d.IsUniqueViolation(err) && after.OIDCSubject != fixed.OIDCSubject {
-					return navette.WrapError(navette.ECONFLICT, err, "This identity provider account is another user's.")
-				}
-				if s.d.IsUniqueViolation(err) {
-					return navette.WrapError(navette.ECONFLICT, err, "The e-mail address %s is another user's.", after.Email)
-				}
-				return s.internal(err, "write user")
-			}
-			if err := x.flush(); err != nil {
-				return s.internal(err, "index user")
+			if err := s.rewriteUser(ctx, tx, id, &fixed, &after, args, old); err != nil {
+				return err
 			}
 		}
 		if after.Disabled {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, id); err != nil {
-				return s.internal(err, "end sessions")
-			}
-			if _, err := tx.ExecContext(ctx, revokeUserTokens, id, timeArg(revokedAt(&after))); err != nil {
-				return s.internal(err, "revoke tokens")
+			if err := s.endUser(ctx, tx, id, &after); err != nil {
+				return err
 			}
 		}
 		return s.insertEvents(ctx, tx, events)
 	})
 }
+
+// rewriteUser writes the user id, changed by UpdateUser from fixed to
+// after (args), and indexes it again if a searched field changed; old is
+// its stored search terms.
+func (s *Store) rewriteUser(ctx context.Context, tx *sql.Tx, id string, fixed, after *navette.User, args []any, old string) error {
+	x := newIndexer(ctx, tx)
+	terms := old
+	if after.Name != fixed.Name || after.Email != fixed.Email || after.Org != fixed.Org || after.CourtID != fixed.CourtID {
+		var err error
+		if terms, err = x.index(after, old); err != nil {
+			return s.internal(err, "index user")
+		}
+	}
+	if _, err := tx.ExecContext(ctx, updateUser, append(append([]any{id}, args...), terms)...); err != nil {
+		if s.d.IsUniqueViolation(err) && after.OIDCSubject != fixed.OIDCSubject {
+			return navette.WrapError(navette.ECONFLICT, err, "This identity provider account is another user's.")
+		}
+		if s.d.IsUniqueViolation(err) {
+			return navette.WrapError(navette.ECONFLICT, err, "The e-mail address %s is another user's.", after.Email)
+		}
+		return s.internal(err, "write user")
+	}
+	if err := x.flush(); err != nil {
+		return s.internal(err, "index user")
+	}
+	return nil
+}
+
+// endUser deletes the sessions and revokes the tokens of the disabled user
+// id, u.
+func (s *Store) endUser(ctx context.Context, tx *sql.Tx, id string, u *navette.User) error {
+	if _, err := tx.ExecContext(ctx, endUserSessions, id); err != nil {
+		return s.internal(err, "end sessions")
+	}
+	if _, err := tx.ExecContext(ctx, revokeUserTokens, id, timeArg(revokedAt(u))); err != nil {
+		return s.internal(err, "revoke tokens")
+	}
+	return nil
+}
+
+// endUserSessions deletes the sessions of user $1.
+const endUserSessions = `DELETE FROM sessions WHERE user_id = $1`
 
 // revokeUserTokens revokes, at $2, the tokens of user $1 not revoked yet.
 const revokeUserTokens = `UPDATE tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL`
@@ -303,45 +308,58 @@ func (s *Store) SaveUsers(ctx context.Context, create, update []*navette.User, e
 				return err
 			}
 		}
-		// In id order, users go into their table in order.
-		create = slices.Clone(create)
-		slices.SortFunc(create, func(a, b *navette.User) int { return strings.Compare(a.ID, b.ID) })
-		var full *sql.Stmt
-		args := make([]any, 0, saveBatch*insertUserN)
-		for start := 0; start < len(create); start += saveBatch {
-			batch := create[start:min(start+saveBatch, len(create))]
-			args = args[:0]
-			for _, u := range batch {
-				terms, err := x.index(u, "")
-				if err != nil {
-					return s.internal(err, "save users: index")
-				}
-				args = append(args, insertUserArgs(u, terms)...)
-			}
-			var err error
-			if len(batch) == saveBatch {
-				if full == nil {
-					if full, err = tx.PrepareContext(ctx, insertUsersSQL(saveBatch)); err != nil {
-						return s.internal(err, "save users: prepare")
-					}
-					defer full.Close()
-				}
-				_, err = full.ExecContext(ctx, args...)
-			} else {
-				_, err = tx.ExecContext(ctx, insertUsersSQL(len(batch)), args...)
-			}
-			if err != nil {
-				if s.d.IsUniqueViolation(err) {
-					return navette.WrapError(navette.ECONFLICT, err, "%s", s.whyConflict(ctx, batch))
-				}
-				return s.internal(err, "save users: create")
-			}
+		if err := s.createUsers(ctx, tx, x, create); err != nil {
+			return err
 		}
 		if err := x.flush(); err != nil {
 			return s.internal(err, "save users: index")
 		}
 		return s.insertEvents(ctx, tx, events)
 	})
+}
+
+// createUsers inserts the users of create in tx, saveBatch a statement,
+// indexing them with x.
+func (s *Store) createUsers(ctx context.Context, tx *sql.Tx, x *indexer, create []*navette.User) error {
+	// In id order, users go into their table in order.
+	create = slices.Clone(create)
+	slices.SortFunc(create, func(a, b *navette.User) int { return strings.Compare(a.ID, b.ID) })
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	args := make([]any, 0, saveBatch*insertUserN)
+	for start := 0; start < len(create); start += saveBatch {
+		batch := create[start:min(start+saveBatch, len(create))]
+		args = args[:0]
+		for _, u := range batch {
+			terms, err := x.index(u, "")
+			if err != nil {
+				return s.internal(err, "save users: index")
+			}
+			args = append(args, insertUserArgs(u, terms)...)
+		}
+		var err error
+		if len(batch) == saveBatch {
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, insertUsersSQL(saveBatch)); err != nil {
+					return s.internal(err, "save users: prepare")
+				}
+			}
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, insertUsersSQL(len(batch)), args...)
+		}
+		if err != nil {
+			if s.d.IsUniqueViolation(err) {
+				return navette.WrapError(navette.ECONFLICT, err, "%s", s.whyConflict(ctx, batch))
+			}
+			return s.internal(err, "save users: create")
+		}
+	}
+	return nil
 }
 
 // saveUpdates rewrites the users of update in tx, with their search terms
@@ -357,50 +375,83 @@ func (s *Store) saveUpdates(ctx context.Context, tx *sql.Tx, x *indexer, update 
 		return s.internal(err, "save users: prepare")
 	}
 	defer upd.Close()
-	var endSessions, revokeTokens *sql.Stmt
+	end := &endStmts{tx: tx}
+	defer end.close()
 	for _, u := range update {
-		var (
-			stored navette.User
-			old    string
-		)
-		err := load.QueryRowContext(ctx, u.ID).Scan(&stored.Source, &stored.ExternalID, &old)
-		if errors.Is(err, sql.ErrNoRows) {
-			return navette.Errorf(navette.ENOTFOUND, "No such user: %s.", u.ID)
-		} else if err != nil {
-			return s.internal(err, "save users: load")
-		}
-		indexed := *u
-		indexed.Source, indexed.ExternalID = stored.Source, stored.ExternalID
-		terms, err := x.index(&indexed, old)
-		if err != nil {
-			return s.internal(err, "save users: index")
-		}
-		if _, err := upd.ExecContext(ctx, syncArgs(u, terms)...); err != nil {
-			if s.d.IsUniqueViolation(err) {
-				return navette.WrapError(navette.ECONFLICT, err, "The e-mail address %s is another user's.", u.Email)
-			}
-			return s.internal(err, "save users: update")
+		if err := s.saveUpdate(ctx, load, upd, x, u); err != nil {
+			return err
 		}
 		if u.Disabled {
-			if endSessions == nil {
-				if endSessions, err = tx.PrepareContext(ctx, `DELETE FROM sessions WHERE user_id = $1`); err != nil {
-					return s.internal(err, "save users: prepare")
-				}
-				defer endSessions.Close()
-			}
-			if _, err := endSessions.ExecContext(ctx, u.ID); err != nil {
-				return s.internal(err, "save users: end sessions")
-			}
-			if revokeTokens == nil {
-				if revokeTokens, err = tx.PrepareContext(ctx, revokeUserTokens); err != nil {
-					return s.internal(err, "save users: prepare")
-				}
-				defer revokeTokens.Close()
-			}
-			if _, err := revokeTokens.ExecContext(ctx, u.ID, timeArg(revokedAt(u))); err != nil {
-				return s.internal(err, "save users: revoke tokens")
+			if err := s.endSavedUser(ctx, end, u); err != nil {
+				return err
 			}
 		}
+	}
+	return nil
+}
+
+// saveUpdate rewrites the user u with the statements load and upd, and
+// indexes it again.
+func (s *Store) saveUpdate(ctx context.Context, load, upd *sql.Stmt, x *indexer, u *navette.User) error {
+	var (
+		stored navette.User
+		old    string
+	)
+	err := load.QueryRowContext(ctx, u.ID).Scan(&stored.Source, &stored.ExternalID, &old)
+	if errors.Is(err, sql.ErrNoRows) {
+		return navette.Errorf(navette.ENOTFOUND, "No such user: %s.", u.ID)
+	} else if err != nil {
+		return s.internal(err, "save users: load")
+	}
+	indexed := *u
+	indexed.Source, indexed.ExternalID = stored.Source, stored.ExternalID
+	terms, err := x.index(&indexed, old)
+	if err != nil {
+		return s.internal(err, "save users: index")
+	}
+	if _, err := upd.ExecContext(ctx, syncArgs(u, terms)...); err != nil {
+		if s.d.IsUniqueViolation(err) {
+			return navette.WrapError(navette.ECONFLICT, err, "The e-mail address %s is another user's.", u.Email)
+		}
+		return s.internal(err, "save users: update")
+	}
+	return nil
+}
+
+// endStmts are the statements that end the sessions and revoke the tokens
+// of the users SaveUsers disables, prepared in tx when first used.
+type endStmts struct {
+	tx               *sql.Tx
+	sessions, tokens *sql.Stmt
+}
+
+func (e *endStmts) close() {
+	for _, st := range []*sql.Stmt{e.sessions, e.tokens} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// endSavedUser deletes the sessions and revokes the tokens of the disabled
+// user u.
+func (s *Store) endSavedUser(ctx context.Context, e *endStmts, u *navette.User) error {
+	var err error
+	if e.sessions == nil {
+		if e.sessions, err = e.tx.PrepareContext(ctx, endUserSessions); err != nil {
+			return s.internal(err, "save users: prepare")
+		}
+	}
+	if _, err := e.sessions.ExecContext(ctx, u.ID); err != nil {
+		return s.internal(err, "save users: end sessions")
+	}
+	if e.tokens == nil {
+		if e.tokens, err = e.tx.PrepareContext(ctx, revokeUserTokens); err != nil {
+			return s.internal(err, "save users: prepare")
+		}
+	}
+	if _, err := e.tokens.ExecContext(ctx, u.ID, timeArg(revokedAt(u))); err != nil {
+		return s.internal(err, "save users: revoke tokens")
 	}
 	return nil
 }
