@@ -219,9 +219,7 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 		return
 	}
 	p := h.newPage(w, r, "Mon compte", "account")
-	if flash, ok := accountFlashes[r.URL.Query().Get("done")]; ok {
-		p.Flash = tr(p.Lang, flash)
-	}
+	p.Flash = accountFlashes.say(p.Lang, r.URL.Query().Get("done"))
 	if d.Available || d.StepUpPasskey {
 		p.Scripts = append(p.Scripts, "js/passkey.js")
 	}
@@ -229,9 +227,8 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 	h.render(w, r, status, "account", p)
 }
 
-// accountFlashes are the account page's notes after an action, by the
-// action's "done" query value.
-var accountFlashes = map[string]string{
+// accountFlashes are the account page's notes after an action.
+var accountFlashes = flashes{
 	"added":    text("La clé d’accès est enregistrée."),
 	"removed":  text("La clé d’accès est supprimée."),
 	"verified": text("Votre identité est confirmée : vous pouvez modifier vos facteurs pendant quelques minutes."),
