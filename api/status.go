@@ -2,36 +2,41 @@ package api
 
 import (
 	"net/http"
+	"slices"
 
 	"navette"
 )
 
+// codeStatuses maps each application error code to its HTTP statuses: the
+// first is the one the server answers with, the others are the statuses
+// that read back as that code. It is the one place where that mapping
+// lives; Status and Code read it.
+var codeStatuses = []struct {
+	code     string
+	statuses []int
+}{
+	{navette.EINVALID, []int{http.StatusUnprocessableEntity, http.StatusBadRequest, http.StatusRequestedRangeNotSatisfiable,
+		http.StatusPreconditionFailed, http.StatusUnsupportedMediaType, http.StatusLengthRequired}},
+	{navette.ENOTFOUND, []int{http.StatusNotFound}},
+	{navette.EGONE, []int{http.StatusGone}},
+	{navette.ECONFLICT, []int{http.StatusConflict, http.StatusLocked}},
+	{navette.EFORBIDDEN, []int{http.StatusForbidden}},
+	{navette.EUNAUTHORIZED, []int{http.StatusUnauthorized}},
+	{navette.ESTEPUP, []int{http.StatusUnauthorized}},
+	{navette.ETOOLARGE, []int{http.StatusRequestEntityTooLarge}},
+	{navette.ETOOMANY, []int{http.StatusTooManyRequests}},
+	{navette.EUNAVAILABLE, []int{http.StatusServiceUnavailable, http.StatusBadGateway, http.StatusGatewayTimeout}},
+	{navette.ENOTIMPLEMENTED, []int{http.StatusNotImplemented, http.StatusMethodNotAllowed}},
+	{navette.ENOSPACE, []int{http.StatusInsufficientStorage}},
+}
+
 // Status returns the HTTP status of an application error code. It is the
 // one place where that mapping lives; the server answers with it.
 func Status(code string) int {
-	switch code {
-	case navette.EINVALID:
-		return http.StatusUnprocessableEntity
-	case navette.ENOTFOUND:
-		return http.StatusNotFound
-	case navette.EGONE:
-		return http.StatusGone
-	case navette.ECONFLICT:
-		return http.StatusConflict
-	case navette.EFORBIDDEN:
-		return http.StatusForbidden
-	case navette.EUNAUTHORIZED, navette.ESTEPUP:
-		return http.StatusUnauthorized
-	case navette.ETOOLARGE:
-		return http.StatusRequestEntityTooLarge
-	case navette.ETOOMANY:
-		return http.StatusTooManyRequests
-	case navette.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	case navette.ENOTIMPLEMENTED:
-		return http.StatusNotImplemented
-	case navette.ENOSPACE:
-		return http.StatusInsufficientStorage
+	for _, c := range codeStatuses {
+		if c.code == code {
+			return c.statuses[0]
+		}
 	}
 	return http.StatusInternalServerError
 }
@@ -41,30 +46,10 @@ func Status(code string) int {
 // before navette's own code ran. It inverts Status and sorts the statuses
 // Status never produces into the nearest code.
 func Code(status int) string {
-	switch status {
-	case http.StatusBadRequest, http.StatusUnprocessableEntity, http.StatusRequestedRangeNotSatisfiable,
-		http.StatusPreconditionFailed, http.StatusUnsupportedMediaType, http.StatusLengthRequired:
-		return navette.EINVALID
-	case http.StatusUnauthorized:
-		return navette.EUNAUTHORIZED
-	case http.StatusForbidden:
-		return navette.EFORBIDDEN
-	case http.StatusNotFound:
-		return navette.ENOTFOUND
-	case http.StatusConflict, http.StatusLocked:
-		return navette.ECONFLICT
-	case http.StatusGone:
-		return navette.EGONE
-	case http.StatusRequestEntityTooLarge:
-		return navette.ETOOLARGE
-	case http.StatusNotImplemented, http.StatusMethodNotAllowed:
-		return navette.ENOTIMPLEMENTED
-	case http.StatusTooManyRequests:
-		return navette.ETOOMANY
-	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return navette.EUNAVAILABLE
-	case http.StatusInsufficientStorage:
-		return navette.ENOSPACE
+	for _, c := range codeStatuses {
+		if slices.Contains(c.statuses, status) {
+			return c.code
+		}
 	}
 	if status >= 400 && status < 500 {
 		return navette.EINVALID

@@ -95,16 +95,11 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	cfg.StaffCodes = true
-	a, err := app.Listen(cfg)
+	a, closeApp, err := listen(cfg)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
-	if cfg.TLSCert != "" {
-		stop := make(chan struct{})
-		defer close(stop)
-		reloadOnHangup(a, stop)
-	}
+	defer closeApp()
 	if err := seedDemo(ctx, a); err != nil {
 		return err
 	}

@@ -82,25 +82,24 @@ func flowMapping(source, kind, spec string) (directory.Mapping, error) {
 		if !ok || v == "" {
 			return m, usageError("--map takes field=column pairs separated by commas, not %q", kv)
 		}
-		col := strings.TrimSpace(v)
-		switch strings.TrimSpace(k) {
-		case "id":
-			m.ExternalID = col
-		case "last_name":
-			m.LastName = col
-		case "first_name":
-			m.FirstName = col
-		case "org":
-			m.Org = col
-		case "email":
-			m.Email = col
-		case "status":
-			m.Status = col
-		case "updated":
-			m.Updated = col
-		default:
+		field, known := mappingFields(&m)[strings.TrimSpace(k)]
+		if !known {
 			return m, usageError("--map: unknown field %q (id, last_name, first_name, org, email, status, updated)", k)
 		}
+		*field = strings.TrimSpace(v)
 	}
 	return m, nil
+}
+
+// mappingFields returns the columns of m that --map names, by name.
+func mappingFields(m *directory.Mapping) map[string]*string {
+	return map[string]*string{
+		"id":         &m.ExternalID,
+		"last_name":  &m.LastName,
+		"first_name": &m.FirstName,
+		"org":        &m.Org,
+		"email":      &m.Email,
+		"status":     &m.Status,
+		"updated":    &m.Updated,
+	}
 }

@@ -42,14 +42,7 @@ func runGet(ctx context.Context, env *Env, args []string) error {
 	var cf clientFlags
 	cf.define(fs)
 	out := fs.String("out", ".", "`directory` to save the files in (created if need be)")
-	if err := parseInterspersed(fs, env, args); err != nil {
-		return err
-	}
-	id, err := depositIDArg(fs)
-	if err != nil {
-		return err
-	}
-	c, err := cf.client(env)
+	id, c, err := cf.parseClient(fs, env, args, depositIDArg)
 	if err != nil {
 		return err
 	}

@@ -22,13 +22,7 @@ func adminRequestList(ctx context.Context, env *Env, args []string) error {
 	var cf clientFlags
 	cf.define(fs)
 	state := fs.String("state", "pending", "list only the requests in this `state` (empty: all)")
-	if err := parseInterspersed(fs, env, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError("unexpected argument %q", printable(fs.Arg(0), 60))
-	}
-	c, err := cf.client(env)
+	_, c, err := cf.parseClient(fs, env, args, noArg)
 	if err != nil {
 		return err
 	}
@@ -62,17 +56,11 @@ func adminRequestReview(approve bool) func(ctx context.Context, env *Env, args [
 		var cf clientFlags
 		cf.define(fs)
 		sum := fs.String("sha256", "", "the SHA-256 of the parameters reviewed, as listed (default: those shown now)")
-		if err := parseInterspersed(fs, env, args); err != nil {
-			return err
-		}
-		if fs.NArg() != 1 {
-			return usageError("one request id is required")
-		}
-		c, err := cf.client(env)
+		id, c, err := cf.parseClient(fs, env, args, oneArg("one request id is required"))
 		if err != nil {
 			return err
 		}
-		r, err := c.Request(ctx, fs.Arg(0))
+		r, err := c.Request(ctx, id)
 		if err != nil {
 			return err
 		}

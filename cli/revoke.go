@@ -14,14 +14,7 @@ func runRevoke(ctx context.Context, env *Env, args []string) error {
 	var cf clientFlags
 	cf.define(fs)
 	reason := fs.String("reason", "", "why you withdraw it, told to its recipients by e-mail (one line)")
-	if err := parseInterspersed(fs, env, args); err != nil {
-		return err
-	}
-	id, err := depositIDArg(fs)
-	if err != nil {
-		return err
-	}
-	c, err := cf.client(env)
+	id, c, err := cf.parseClient(fs, env, args, depositIDArg)
 	if err != nil {
 		return err
 	}

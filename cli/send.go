@@ -15,6 +15,7 @@ import (
 	"navette"
 	"navette/api"
 	"navette/client"
+	"navette/deposit"
 )
 
 func init() {
@@ -345,22 +346,8 @@ func waitChecked(ctx context.Context, env *Env, c *client.Client, d *api.Deposit
 	return d, nil
 }
 
-// checkReason says why content checks refused a file (as
-// deposit.CheckReason does on the server).
+// checkReason says why content checks refused a file, in the server's
+// words (deposit.CheckReason), its detail made printable.
 func checkReason(check, detail string) string {
-	switch navette.FileCheck(check) {
-	case navette.CheckInfected:
-		return "the antivirus found a virus in it (" + printable(detail, 200) + ")"
-	case navette.CheckRefusedType:
-		return "files of its type (" + printable(detail, 200) + ") are not accepted"
-	case navette.CheckOverLimit:
-		return "it is larger than the antivirus can scan"
-	case navette.CheckEncrypted:
-		return "it is encrypted, so the antivirus cannot scan it"
-	case navette.CheckFailed:
-		return "the antivirus could not scan it"
-	case navette.CheckCorrupt:
-		return "it was damaged in storage"
-	}
-	return "it did not pass the content checks"
+	return deposit.CheckReason(navette.FileCheck(check), printable(detail, 200))
 }

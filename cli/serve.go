@@ -334,6 +334,23 @@ func orNone64(n int64) int64 {
 	return n
 }
 
+// listen starts the platform of cfg, reloading its TLS certificate on
+// SIGHUP when it serves HTTPS; closeApp stops both.
+func listen(cfg app.Config) (a *app.App, closeApp func(), err error) {
+	a, err = app.Listen(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	stop := make(chan struct{})
+	if cfg.TLSCert != "" {
+		reloadOnHangup(a, stop)
+	}
+	return a, func() {
+		close(stop)
+		a.Close()
+	}, nil
+}
+
 // reloadOnHangup reads the TLS certificate again at every SIGHUP until
 // stop is closed.
 func reloadOnHangup(a *app.App, stop <-chan struct{}) {
@@ -376,16 +393,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err := applyMemoryLimit(f.memoryLimit); err != nil {
 		return err
 	}
-	a, err := app.Listen(cfg)
+	a, closeApp, err := listen(cfg)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
-	if cfg.TLSCert != "" {
-		stop := make(chan struct{})
-		defer close(stop)
-		reloadOnHangup(a, stop)
-	}
+	defer closeApp()
 	fmt.Fprintf(env.Stderr, "navette: serving %s (data in %s)\n", a.URL(), strings.TrimSuffix(cfg.DataDir, "/"))
 	if cfg.SMTP == "" {
 		fmt.Fprintf(env.Stderr, "navette: no --smtp: e-mails go to the local outbox (navette mail ls --data %s)\n", cfg.DataDir)

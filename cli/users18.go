@@ -28,13 +28,7 @@ func adminUsersList(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&q.Directory, "directory", "", "only people of this directory")
 	fs.StringVar(&q.Cursor, "cursor", "", "start after this cursor (a page's next)")
 	fs.IntVar(&q.Limit, "limit", 0, "one page of at most `N` people, and its next cursor")
-	if err := parseInterspersed(fs, env, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError("unexpected argument %q", printable(fs.Arg(0), 60))
-	}
-	c, err := cf.client(env)
+	_, c, err := cf.parseClient(fs, env, args, noArg)
 	if err != nil {
 		return err
 	}
@@ -88,17 +82,11 @@ func adminUsersShow(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "admin users show", "USER_ID")
 	var cf clientFlags
 	cf.define(fs)
-	if err := parseInterspersed(fs, env, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usageError("one user id is required")
-	}
-	c, err := cf.client(env)
+	id, c, err := cf.parseClient(fs, env, args, oneArg("one user id is required"))
 	if err != nil {
 		return err
 	}
-	d, err := c.User(ctx, fs.Arg(0))
+	d, err := c.User(ctx, id)
 	if err != nil {
 		return err
 	}

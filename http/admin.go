@@ -24,12 +24,7 @@ func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, req, err := s.updateUser(r, id, in)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if req != nil {
-		writeAccepted(w, req)
+	if s.answeredPending(w, r, req, err) {
 		return
 	}
 	if u == nil {
@@ -129,12 +124,7 @@ func (s *Server) handleImportDirectory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	opts := syncOptions(r)
-	if req, err := s.forceAllowed(r, opts, m.Source, hex.EncodeToString(sum.Sum(nil))); err != nil || req != nil {
-		if err != nil {
-			s.writeError(w, r, err)
-		} else {
-			writeAccepted(w, req)
-		}
+	if req, err := s.forceAllowed(r, opts, m.Source, hex.EncodeToString(sum.Sum(nil))); s.answeredPending(w, r, req, err) {
 		return
 	}
 	rep, err := s.Directory.Apply(r.Context(), m.Source, entries, opts)
@@ -151,12 +141,7 @@ func (s *Server) handleLDAPSync(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	opts := syncOptions(r)
-	if req, err := s.forceAllowed(r, opts, "ldap", ldapSnapshot); err != nil || req != nil {
-		if err != nil {
-			s.writeError(w, r, err)
-		} else {
-			writeAccepted(w, req)
-		}
+	if req, err := s.forceAllowed(r, opts, "ldap", ldapSnapshot); s.answeredPending(w, r, req, err) {
 		return
 	}
 	rep, err := s.LDAPSync(r.Context(), opts)

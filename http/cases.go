@@ -86,12 +86,7 @@ func (s *Server) handleReplyDeposit(w http.ResponseWriter, r *http.Request) {
 		NoReceipts:    in.NotifySender != nil && !*in.NotifySender,
 		FromSpace:     in.FromSpace,
 	})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.Header().Set("Location", api.PathDeposits+"/"+v.ID)
-	writeJSON(w, http.StatusCreated, depositJSON(v, true))
+	s.writeCreatedDeposit(w, r, v, err)
 }
 
 func (s *Server) handleExtendDeposit(w http.ResponseWriter, r *http.Request) {

@@ -84,12 +84,7 @@ func (s *Server) handleListMembers(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleAddMember(w http.ResponseWriter, r *http.Request) {
 	req, err := s.Accounts.RequestAddMember(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"), r.PathValue("uid"), r.URL.Query().Get("reason"))
-	if err != nil {
-		s.writeError(w, r, serviceErr(err))
-		return
-	}
-	if req != nil {
-		writeAccepted(w, req)
+	if s.answeredPending(w, r, req, serviceErr(err)) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

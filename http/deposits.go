@@ -24,6 +24,12 @@ func (s *Server) handleCreateDeposit(w http.ResponseWriter, r *http.Request) {
 		MaxDownloads:  in.MaxDownloads,
 		FromSpace:     in.FromSpace,
 	})
+	s.writeCreatedDeposit(w, r, v, err)
+}
+
+// writeCreatedDeposit answers the creation of the deposit v (a draft, a
+// reply, a forward): 201 with its Location, or err.
+func (s *Server) writeCreatedDeposit(w http.ResponseWriter, r *http.Request, v *deposit.View, err error) {
 	if err != nil {
 		s.writeError(w, r, err)
 		return

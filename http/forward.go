@@ -19,10 +19,5 @@ func (s *Server) handleForwardDeposit(w http.ResponseWriter, r *http.Request) {
 		Message:       in.Message,
 		RetentionDays: in.RetentionDays,
 	})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.Header().Set("Location", api.PathDeposits+"/"+v.ID)
-	writeJSON(w, http.StatusCreated, depositJSON(v, true))
+	s.writeCreatedDeposit(w, r, v, err)
 }

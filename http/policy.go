@@ -48,12 +48,7 @@ func (s *Server) handleChangePolicy(w http.ResponseWriter, r *http.Request) {
 	default:
 		err = navette.Errorf(navette.EINVALID, "Ask for one change: a role and its min_assurance, or antivirus_bypass.")
 	}
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if req != nil {
-		writeAccepted(w, req)
+	if s.answeredPending(w, r, req, err) {
 		return
 	}
 	s.handleGetPolicy(w, r)
@@ -66,12 +61,7 @@ func (s *Server) handleKeyRotate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req, err := s.Accounts.RequestKeyRotate(r.Context(), navette.UserFromContext(r.Context()), in.Key, in.Reason)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if req != nil {
-		writeAccepted(w, req)
+	if s.answeredPending(w, r, req, err) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

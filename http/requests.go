@@ -29,6 +29,21 @@ func writeAccepted(w http.ResponseWriter, r *navette.AdminRequest) {
 	writeJSON(w, http.StatusAccepted, requestJSON(r))
 }
 
+// answeredPending answers an admin action that may wait for a second admin
+// when it failed (err) or became the request req, and reports whether it
+// did; the caller answers the action done otherwise.
+func (s *Server) answeredPending(w http.ResponseWriter, r *http.Request, req *navette.AdminRequest, err error) bool {
+	switch {
+	case err != nil:
+		s.writeError(w, r, err)
+	case req != nil:
+		writeAccepted(w, req)
+	default:
+		return false
+	}
+	return true
+}
+
 func (s *Server) handleListRequests(w http.ResponseWriter, r *http.Request) {
 	state := navette.RequestState(r.URL.Query().Get("state"))
 	if state != "" && !state.Valid() {

@@ -69,30 +69,14 @@ type Worker struct {
 func (w *Worker) init() {
 	w.once.Do(func() {
 		w.kick = make(chan struct{}, 1)
-		if w.MaxAttempts <= 0 {
-			w.MaxAttempts = DefaultMaxAttempts
-		}
-		if w.Concurrency <= 0 {
-			w.Concurrency = DefaultConcurrency
-		}
-		if w.Batch <= 0 {
-			w.Batch = DefaultBatch
-		}
-		if w.SendTimeout <= 0 {
-			w.SendTimeout = DefaultSendTimeout
-		}
-		if w.Lease <= 0 {
-			w.Lease = max(DefaultLease, 2*w.SendTimeout)
-		}
-		if w.Poll <= 0 {
-			w.Poll = DefaultPoll
-		}
-		if w.Backoff <= 0 {
-			w.Backoff = DefaultBackoff
-		}
-		if w.MaxBackoff <= 0 {
-			w.MaxBackoff = DefaultMaxBackoff
-		}
+		orDefault(&w.MaxAttempts, DefaultMaxAttempts)
+		orDefault(&w.Concurrency, DefaultConcurrency)
+		orDefault(&w.Batch, DefaultBatch)
+		orDefault(&w.SendTimeout, DefaultSendTimeout)
+		orDefault(&w.Lease, max(DefaultLease, 2*w.SendTimeout))
+		orDefault(&w.Poll, DefaultPoll)
+		orDefault(&w.Backoff, DefaultBackoff)
+		orDefault(&w.MaxBackoff, DefaultMaxBackoff)
 		if w.Clock == nil {
 			w.Clock = navette.SystemClock{}
 		}
@@ -100,6 +84,13 @@ func (w *Worker) init() {
 			w.Log = slog.Default()
 		}
 	})
+}
+
+// orDefault sets *v to def when it is not positive.
+func orDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // Kick wakes the worker so that it looks at the outbox now rather than at

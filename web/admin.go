@@ -141,16 +141,15 @@ func (h *Handler) renderService(w http.ResponseWriter, r *http.Request, svc *nav
 	d.Service, d.Editable, d.Members = svc, h.Accounts != nil, ms
 	p := h.newPage(w, r, "Service", "admin")
 	p.Title = svc.Name
-	switch r.URL.Query().Get("done") {
-	case "added":
-		p.Flash = tr(p.Lang, "Le membre est ajouté.")
-	case "requested":
-		p.Flash = tr(p.Lang, "L’ajout est en attente d’approbation par un second administrateur : il ne prend effet qu’une fois approuvé.")
-	case "removed":
-		p.Flash = tr(p.Lang, "Le membre est retiré.")
-	case "created":
-		p.Flash = tr(p.Lang, "La boîte de service est créée.")
-	}
+	p.Flash = serviceFlashes.say(p.Lang, r.URL.Query().Get("done"))
 	p.Data = d
 	h.render(w, r, status, "admin-service", p)
+}
+
+// serviceFlashes are a service mailbox page's notes after an action.
+var serviceFlashes = flashes{
+	"added":     text("Le membre est ajouté."),
+	"requested": text("L’ajout est en attente d’approbation par un second administrateur : il ne prend effet qu’une fois approuvé."),
+	"removed":   text("Le membre est retiré."),
+	"created":   text("La boîte de service est créée."),
 }

@@ -158,14 +158,10 @@ func caseDepositPages(id, before, next string) (nextLink, first string) {
 // a new deposit, where its files are added and it is sent.
 func (h *Handler) reply(w http.ResponseWriter, r *http.Request) {
 	u := navette.UserFromContext(r.Context())
-	days := 0
-	if s := strings.TrimSpace(r.PostFormValue("retention")); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			h.Error(w, r, navette.Errorf(navette.EINVALID, "La durée de conservation doit être un nombre de jours."))
-			return
-		}
-		days = n
+	days, err := retentionDays(r)
+	if err != nil {
+		h.Error(w, r, err)
+		return
 	}
 	v, err := h.Deposits.Reply(r.Context(), u, r.PathValue("id"), deposit.Answer{Message: r.PostFormValue("message"), RetentionDays: days, FromSpace: replyFrom(r)})
 	if err != nil {

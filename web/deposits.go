@@ -429,19 +429,12 @@ func (h *Handler) addRecipients(r *http.Request, u *navette.User, v *deposit.Vie
 	}
 }
 
-// depositFlash is the deposit page's message after the action done.
-func depositFlash(lang, done string) string {
-	switch done {
-	case "sent":
-		return tr(lang, "Le dépôt est envoyé : ses destinataires sont avisés par courriel.")
-	case "revoked":
-		return tr(lang, "Le dépôt est retiré : ceux de ses destinataires qui en avaient été avisés le sont aussi du retrait.")
-	case "extended":
-		return tr(lang, "Le dépôt est prolongé : ses destinataires sont avisés de la nouvelle échéance.")
-	case "forwarded":
-		return tr(lang, "Le dépôt est transmis : ses destinataires sont avisés par courriel.")
-	}
-	return ""
+// depositFlashes are the deposit page's notes after an action.
+var depositFlashes = flashes{
+	"sent":      text("Le dépôt est envoyé : ses destinataires sont avisés par courriel."),
+	"revoked":   text("Le dépôt est retiré : ceux de ses destinataires qui en avaient été avisés le sont aussi du retrait."),
+	"extended":  text("Le dépôt est prolongé : ses destinataires sont avisés de la nouvelle échéance."),
+	"forwarded": text("Le dépôt est transmis : ses destinataires sont avisés par courriel."),
 }
 
 func (h *Handler) revoke(w http.ResponseWriter, r *http.Request) {

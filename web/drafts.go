@@ -107,13 +107,13 @@ func (h *Handler) draftCount(r *http.Request, u *navette.User) int {
 	return len(views)
 }
 
-// sentFlash is depositFlash for a deposit in state st: one sent while its
+// sentFlash is the deposit page's note after the action done, for a deposit in state st: one sent while its
 // files are still being checked is not offered yet.
 func sentFlash(lang, done string, st navette.DepositState) string {
 	if done == "sent" && st == navette.DepositChecking {
 		return tr(lang, "Le dépôt est envoyé : ses destinataires en seront avisés dès que l’antivirus aura reconnu ses fichiers sains.")
 	}
-	return depositFlash(lang, done)
+	return depositFlashes.say(lang, done)
 }
 
 // nameOr returns a if not empty, else b.

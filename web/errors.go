@@ -45,82 +45,147 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, err error, p
 	}
 	pageHeaders(w)
 	w.Header().Del("Content-Disposition")
-	code := navette.ErrorCode(err)
-	status := api.Status(code)
-	if errors.Is(err, httpfile.ErrUnsatisfiable) {
-		status = http.StatusRequestedRangeNotSatisfiable
-	}
+	status := errorStatus(err)
 	p := h.newPage(w, r, "Erreur", "")
 	lang := p.Lang
 	d := &errorData{Status: status, RequestID: w.Header().Get("X-Request-Id"), Home: landing(navette.UserFromContext(r.Context()))}
 	d.HomeLabel = landingLabel(lang, d.Home)
-	switch {
-	case errors.Is(err, deposit.ErrRevoked):
-		d.Heading = tr(lang, "Ce dépôt a été retiré")
-		d.Text = tr(lang, "Son expéditeur l’a retiré : ses fichiers ne sont plus disponibles et seront effacés définitivement.")
-		d.Next = []string{tr(lang, "Si vous avez encore besoin de ces documents, contactez l’expéditeur ; il peut vous les déposer à nouveau.")}
-	case errors.Is(err, navette.ErrDownloadLimit):
-		d.Heading = tr(lang, "Limite de téléchargements atteinte")
-		d.Text = tr(lang, "Vous avez déjà téléchargé ce fichier autant de fois que son expéditeur le permet.")
-		d.Next = []string{tr(lang, "Si vous avez encore besoin de ce fichier, demandez à l’expéditeur de vous le déposer à nouveau.")}
-	case code == navette.EGONE:
-		d.Heading = tr(lang, "Ce dépôt a expiré")
-		d.Text = tr(lang, "Sa durée de conservation est écoulée : ses fichiers ne sont plus remis à personne, et la purge qui suit l’expiration les efface définitivement.")
-		d.Next = []string{tr(lang, "Demandez à l’expéditeur de vous déposer à nouveau les documents.")}
-	case code == navette.ENOTFOUND:
-		d.Heading = tr(lang, "Page introuvable")
-		d.Text = tr(lang, "Cette adresse ne correspond à rien que vous puissiez consulter : le lien est peut-être incomplet, ou le dépôt ne vous est pas destiné.")
-		d.Next = []string{
-			tr(lang, "Vérifiez que le lien est complet, tel qu’il figure dans le courriel reçu."),
-			tr(lang, "Si le dépôt a été adressé à une autre adresse que la vôtre, connectez-vous avec celle-ci."),
-		}
-	case code == navette.EFORBIDDEN && navette.ErrorMessage(err) == msgNoDeposit:
-		d.Heading = tr(lang, "Envoi impossible avec ce rôle")
+	t, known := errorTextOf(err)
+	if !known {
+		status = http.StatusInternalServerError
+		h.log().ErrorContext(r.Context(), "web: page failed", "path", r.URL.Path, "err", err)
+	}
+	d.Heading = tr(lang, t.heading)
+	if t.text != "" {
+		d.Text = tr(lang, t.text)
+	} else {
 		d.Text = h.message(lang, err)
-		d.Next = []string{
-			tr(lang, "Votre compte sert à administrer ou à contrôler la plateforme : les pages de votre menu sont celles qu’il peut utiliser."),
-			tr(lang, "Pour envoyer des documents, connectez-vous avec un compte d’agent de juridiction ou de partenaire."),
-		}
-	case code == navette.EFORBIDDEN:
-		d.Heading = tr(lang, "Accès refusé")
-		d.Text = tr(lang, "Vous êtes bien connecté, mais votre rôle ne permet pas cette action.")
-		d.Next = []string{tr(lang, "Si vous pensez devoir y avoir accès, contactez l’administrateur de votre juridiction.")}
-	case code == navette.EUNAUTHORIZED:
-		d.Heading = tr(lang, "Connexion nécessaire")
-		d.Text = tr(lang, "Votre session a pris fin ou vous n’êtes pas connecté.")
-		d.Next = []string{tr(lang, "Connectez-vous, puis recommencez.")}
+	}
+	for _, n := range t.next {
+		d.Next = append(d.Next, tr(lang, n))
+	}
+	if navette.ErrorCode(err) == navette.EUNAUTHORIZED {
 		d.SignIn = true
 		if r.Method == http.MethodGet {
 			d.NextURL = url.QueryEscape(safeNext(r.URL.RequestURI()))
 		}
-	case code == navette.ETOOMANY:
-		d.Heading = tr(lang, "Trop de tentatives")
-		d.Text = h.message(lang, err)
-		d.Next = []string{tr(lang, "Patientez avant de réessayer.")}
-	case code == navette.EINVALID || code == navette.ECONFLICT || code == navette.ETOOLARGE || code == navette.ENOTIMPLEMENTED:
-		d.Heading = tr(lang, "Demande impossible")
-		d.Text = h.message(lang, err)
-		d.Next = []string{tr(lang, "Revenez à la page précédente et corrigez la demande.")}
-	case code == navette.ENOSPACE:
-		d.Heading = tr(lang, "Espace de stockage insuffisant")
-		d.Text = tr(lang, "L’espace de stockage de la plateforme est plein pour le moment.")
-		d.Next = []string{tr(lang, "Réessayez plus tard ; rien de ce que vous avez déjà déposé n’est perdu.")}
-	case code == navette.EUNAVAILABLE:
-		d.Heading = tr(lang, "Service momentanément indisponible")
-		d.Text = tr(lang, "Un composant de la plateforme ne répond pas.")
-		d.Next = []string{tr(lang, "Réessayez dans quelques minutes ; rien de ce que vous avez déposé n’est perdu.")}
-	default:
-		status = http.StatusInternalServerError
-		h.log().ErrorContext(r.Context(), "web: page failed", "path", r.URL.Path, "err", err)
-		d.Heading = tr(lang, "Erreur interne")
-		d.Text = tr(lang, "Une erreur s’est produite de notre côté. Elle a été enregistrée.")
-		d.Next = []string{tr(lang, "Réessayez dans quelques minutes. Si l’erreur persiste, contactez l’assistance en indiquant la référence ci-dessous.")}
 	}
 	d.Status = status
 	p.Title = d.Heading
 	d.Proofs = pr
 	p.Data = d
 	h.render(w, r, status, "error", p)
+}
+
+// errorStatus returns the HTTP status of the page of err.
+func errorStatus(err error) int {
+	if errors.Is(err, httpfile.ErrUnsatisfiable) {
+		return http.StatusRequestedRangeNotSatisfiable
+	}
+	return api.Status(navette.ErrorCode(err))
+}
+
+// errorText is what an error page says, in French: its heading, its text
+// ("" for the error's own message) and what to do next.
+type errorText struct {
+	heading, text string
+	next          []string
+}
+
+var (
+	revokedText = errorText{
+		text("Ce dépôt a été retiré"),
+		text("Son expéditeur l’a retiré : ses fichiers ne sont plus disponibles et seront effacés définitivement."),
+		[]string{text("Si vous avez encore besoin de ces documents, contactez l’expéditeur ; il peut vous les déposer à nouveau.")},
+	}
+	downloadLimitText = errorText{
+		text("Limite de téléchargements atteinte"),
+		text("Vous avez déjà téléchargé ce fichier autant de fois que son expéditeur le permet."),
+		[]string{text("Si vous avez encore besoin de ce fichier, demandez à l’expéditeur de vous le déposer à nouveau.")},
+	}
+	noDepositText = errorText{
+		text("Envoi impossible avec ce rôle"),
+		"",
+		[]string{
+			text("Votre compte sert à administrer ou à contrôler la plateforme : les pages de votre menu sont celles qu’il peut utiliser."),
+			text("Pour envoyer des documents, connectez-vous avec un compte d’agent de juridiction ou de partenaire."),
+		},
+	}
+	internalText = errorText{
+		text("Erreur interne"),
+		text("Une erreur s’est produite de notre côté. Elle a été enregistrée."),
+		[]string{text("Réessayez dans quelques minutes. Si l’erreur persiste, contactez l’assistance en indiquant la référence ci-dessous.")},
+	}
+	invalidText = errorText{
+		text("Demande impossible"),
+		"",
+		[]string{text("Revenez à la page précédente et corrigez la demande.")},
+	}
+)
+
+// errorTexts holds the texts of the error codes a page explains; the
+// others are internal errors.
+var errorTexts = map[string]errorText{
+	navette.EGONE: {
+		text("Ce dépôt a expiré"),
+		text("Sa durée de conservation est écoulée : ses fichiers ne sont plus remis à personne, et la purge qui suit l’expiration les efface définitivement."),
+		[]string{text("Demandez à l’expéditeur de vous déposer à nouveau les documents.")},
+	},
+	navette.ENOTFOUND: {
+		text("Page introuvable"),
+		text("Cette adresse ne correspond à rien que vous puissiez consulter : le lien est peut-être incomplet, ou le dépôt ne vous est pas destiné."),
+		[]string{
+			text("Vérifiez que le lien est complet, tel qu’il figure dans le courriel reçu."),
+			text("Si le dépôt a été adressé à une autre adresse que la vôtre, connectez-vous avec celle-ci."),
+		},
+	},
+	navette.EFORBIDDEN: {
+		text("Accès refusé"),
+		text("Vous êtes bien connecté, mais votre rôle ne permet pas cette action."),
+		[]string{text("Si vous pensez devoir y avoir accès, contactez l’administrateur de votre juridiction.")},
+	},
+	navette.EUNAUTHORIZED: {
+		text("Connexion nécessaire"),
+		text("Votre session a pris fin ou vous n’êtes pas connecté."),
+		[]string{text("Connectez-vous, puis recommencez.")},
+	},
+	navette.ETOOMANY: {
+		text("Trop de tentatives"),
+		"",
+		[]string{text("Patientez avant de réessayer.")},
+	},
+	navette.EINVALID:        invalidText,
+	navette.ECONFLICT:       invalidText,
+	navette.ETOOLARGE:       invalidText,
+	navette.ENOTIMPLEMENTED: invalidText,
+	navette.ENOSPACE: {
+		text("Espace de stockage insuffisant"),
+		text("L’espace de stockage de la plateforme est plein pour le moment."),
+		[]string{text("Réessayez plus tard ; rien de ce que vous avez déjà déposé n’est perdu.")},
+	},
+	navette.EUNAVAILABLE: {
+		text("Service momentanément indisponible"),
+		text("Un composant de la plateforme ne répond pas."),
+		[]string{text("Réessayez dans quelques minutes ; rien de ce que vous avez déposé n’est perdu.")},
+	},
+}
+
+// errorTextOf returns the texts of the page of err, and false with the
+// internal error's texts when err is not one a page explains.
+func errorTextOf(err error) (errorText, bool) {
+	code := navette.ErrorCode(err)
+	switch {
+	case errors.Is(err, deposit.ErrRevoked):
+		return revokedText, true
+	case errors.Is(err, navette.ErrDownloadLimit):
+		return downloadLimitText, true
+	case code == navette.EFORBIDDEN && navette.ErrorMessage(err) == msgNoDeposit:
+		return noDepositText, true
+	}
+	if t, ok := errorTexts[code]; ok {
+		return t, true
+	}
+	return internalText, false
 }
 
 // statusOf returns the HTTP status of an application error.

@@ -9,18 +9,28 @@ import (
 	"navette/deposit"
 )
 
+// retentionDays reads the form's retention, in days (0 when empty: the
+// platform's default).
+func retentionDays(r *http.Request) (int, error) {
+	s := strings.TrimSpace(r.PostFormValue("retention"))
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, navette.Errorf(navette.EINVALID, "La durée de conservation doit être un nombre de jours.")
+	}
+	return n, nil
+}
+
 // forward passes the deposit on to the addresses given (separated by
 // commas, semicolons or spaces), and opens the forward's page.
 func (h *Handler) forward(w http.ResponseWriter, r *http.Request) {
 	u := navette.UserFromContext(r.Context())
-	days := 0
-	if s := strings.TrimSpace(r.PostFormValue("retention")); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			h.Error(w, r, navette.Errorf(navette.EINVALID, "La durée de conservation doit être un nombre de jours."))
-			return
-		}
-		days = n
+	days, err := retentionDays(r)
+	if err != nil {
+		h.Error(w, r, err)
+		return
 	}
 	to := strings.Fields(addressSeparators.Replace(r.PostFormValue("to")))
 	v, err := h.Deposits.Forward(r.Context(), u, r.PathValue("id"), deposit.Onward{Recipients: to, Message: r.PostFormValue("message"), RetentionDays: days})

@@ -210,15 +210,37 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status int, problem string) {
 	u := navette.UserFromContext(r.Context())
 	d := &accountData{Available: h.Auth != nil && h.Auth.PasskeysAvailable(), TOTP: !u.TOTP.IsZero(), Problem: problem}
-	cur := session(r)
-	if cur != nil && cur.Session != nil {
-		d.Method, d.SignedIn = cur.Session.Method, cur.Session.CreatedAt
+	err := h.accountFactors(r, u, d)
+	if err == nil {
+		err = h.accountSession(r, u, d)
 	}
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	p := h.newPage(w, r, "Mon compte", "account")
+	p.Flash = accountFlashes.say(p.Lang, r.URL.Query().Get("done"))
+	if d.Available || d.StepUpPasskey {
+		p.Scripts = append(p.Scripts, "js/passkey.js")
+	}
+	p.Data = d
+	h.render(w, r, status, "account", p)
+}
+
+// accountFlashes are the account page's notes after an action.
+var accountFlashes = flashes{
+	"added":    text("La clé d’accès est enregistrée."),
+	"removed":  text("La clé d’accès est supprimée."),
+	"verified": text("Votre identité est confirmée : vous pouvez modifier vos facteurs pendant quelques minutes."),
+}
+
+// accountFactors fills d with u's passkeys and recovery codes left, where
+// the platform offers them.
+func (h *Handler) accountFactors(r *http.Request, u *navette.User, d *accountData) error {
 	if d.Available {
 		keys, err := h.Auth.Passkeys(r.Context(), u)
 		if err != nil {
-			h.Error(w, r, err)
-			return
+			return err
 		}
 		for _, k := range keys {
 			d.Passkeys = append(d.Passkeys, passkeyRow{ID: k.ID, Name: k.Name, Created: k.CreatedAt, LastUsed: k.LastUsedAt})
@@ -227,40 +249,36 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 	if d.Recovery = h.Auth.RecoveryAvailable(); d.Recovery {
 		n, err := h.Auth.RecoveryCodesLeft(r.Context(), u)
 		if err != nil {
-			h.Error(w, r, err)
-			return
+			return err
 		}
 		d.RecoveryLeft = n
 	}
-	if cur != nil && cur.Session != nil && h.Auth.CheckAssurance(u, cur.Session) != nil {
-		d.Weak = true
+	return nil
+}
+
+// accountSession fills d with what the current session is: how it signed
+// in, whether it is too weak, and the step-up it needs when it is no longer
+// fresh.
+func (h *Handler) accountSession(r *http.Request, u *navette.User, d *accountData) error {
+	cur := session(r)
+	if cur == nil || cur.Session == nil {
+		return nil
 	}
-	if cur != nil && cur.Session != nil && !h.Auth.Fresh(cur.Session) {
-		var err error
-		if d.StepUpTOTP, d.StepUpPasskey, err = h.Auth.CanStepUp(r.Context(), u); err != nil {
-			h.Error(w, r, err)
-			return
-		}
-		d.StepUp = true
-		d.Resume, _ = r.Context().Value(resumeFormKey{}).(*resumeForm)
-		if d.Next, _ = r.Context().Value(resumeKey{}).(string); d.Next != "" {
-			d.NextQuery = "?next=" + url.QueryEscape(d.Next)
-		}
+	d.Method, d.SignedIn = cur.Session.Method, cur.Session.CreatedAt
+	d.Weak = h.Auth.CheckAssurance(u, cur.Session) != nil
+	if h.Auth.Fresh(cur.Session) {
+		return nil
 	}
-	p := h.newPage(w, r, "Mon compte", "account")
-	switch r.URL.Query().Get("done") {
-	case "added":
-		p.Flash = tr(p.Lang, "La clé d’accès est enregistrée.")
-	case "removed":
-		p.Flash = tr(p.Lang, "La clé d’accès est supprimée.")
-	case "verified":
-		p.Flash = tr(p.Lang, "Votre identité est confirmée : vous pouvez modifier vos facteurs pendant quelques minutes.")
+	var err error
+	if d.StepUpTOTP, d.StepUpPasskey, err = h.Auth.CanStepUp(r.Context(), u); err != nil {
+		return err
 	}
-	if d.Available || d.StepUpPasskey {
-		p.Scripts = append(p.Scripts, "js/passkey.js")
+	d.StepUp = true
+	d.Resume, _ = r.Context().Value(resumeFormKey{}).(*resumeForm)
+	if d.Next, _ = r.Context().Value(resumeKey{}).(string); d.Next != "" {
+		d.NextQuery = "?next=" + url.QueryEscape(d.Next)
 	}
-	p.Data = d
-	h.render(w, r, status, "account", p)
+	return nil
 }
 
 func (h *Handler) passkeyRegisterOptions(w http.ResponseWriter, r *http.Request) {

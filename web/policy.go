@@ -113,15 +113,10 @@ func (h *Handler) renderPolicyProblem(w http.ResponseWriter, r *http.Request, u 
 	h.renderSettings(w, r, status, st, settingFields(st.Limits, h.Deposits.ConfiguredLimits()))
 }
 
-// policyFlash is the settings page's message after a policy change.
-func policyFlash(lang, done string) string {
-	switch done {
-	case "policy-requested":
-		return tr(lang, "La demande est enregistrée : elle prend effet quand un second administrateur l’approuve (Demandes en attente).")
-	case "policy-changed":
-		return tr(lang, "La politique de sécurité est modifiée.")
-	}
-	return ""
+// policyFlashes are the settings page's notes after a policy change.
+var policyFlashes = flashes{
+	"policy-requested": text("La demande est enregistrée : elle prend effet quand un second administrateur l’approuve (Demandes en attente)."),
+	"policy-changed":   text("La politique de sécurité est modifiée."),
 }
 
 // describePolicy says in lang what the policy request v asks for.

@@ -73,18 +73,7 @@ func (h *Handler) recoverySignIn(w http.ResponseWriter, r *http.Request) {
 	next := nextOf(r)
 	is, err := h.Auth.RecoverySignIn(r.Context(), sess, u, r.PostFormValue("recovery"))
 	if err != nil {
-		if navette.IsCode(err, navette.EUNAUTHORIZED) && h.Auth.Ended(r.Context(), sess) {
-			auth.ClearCookie(w)
-		}
-		p := h.newPage(w, r, "Second facteur", "")
-		d := &codeData{Next: next, Problem: h.message(p.Lang, err)}
-		if err := h.secondFactors(r, u, d, p); err != nil {
-			h.Error(w, r, err)
-			return
-		}
-		d.Recovery = true
-		p.Data = d
-		h.render(w, r, statusOf(err), "totp", p)
+		h.secondFactorFailed(w, r, sess, u, next, true, err)
 		return
 	}
 	if err := h.Auth.SignOut(r.Context(), sess); err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
@@ -114,15 +103,25 @@ func (h *Handler) newCodes(w http.ResponseWriter, r *http.Request) {
 	h.renderRecovery(w, r, http.StatusOK, "Vos codes de récupération", &recoveryData{Step: "codes", Codes: codes, Next: next})
 }
 
+// failedStepUp answers err, if any, of an action that asks for a step-up:
+// the account page, where the step-up is done, when it is missing.
+func (h *Handler) failedStepUp(w http.ResponseWriter, r *http.Request, err error) bool {
+	switch {
+	case navette.IsCode(err, navette.ESTEPUP):
+		h.renderAccount(w, r, http.StatusUnauthorized, h.message(h.lang(nil, r), err))
+	case err != nil:
+		h.Error(w, r, err)
+	default:
+		return false
+	}
+	return true
+}
+
 // regenerateCodes makes new recovery codes, after a step-up.
 func (h *Handler) regenerateCodes(w http.ResponseWriter, r *http.Request) {
 	cur := session(r)
 	codes, err := h.Auth.RegenerateRecoveryCodes(r.Context(), cur.Session, cur.User)
-	if navette.IsCode(err, navette.ESTEPUP) {
-		h.renderAccount(w, r, http.StatusUnauthorized, h.message(h.lang(nil, r), err))
-		return
-	} else if err != nil {
-		h.Error(w, r, err)
+	if h.failedStepUp(w, r, err) {
 		return
 	}
 	h.renderRecovery(w, r, http.StatusOK, "Vos codes de récupération", &recoveryData{Step: "codes", Codes: codes, Next: "/account"})
@@ -171,7 +170,7 @@ func (h *Handler) adminUsers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := h.newPage(w, r, "Personnes", "admin")
-	p.Flash = doneFlash(p.Lang, q.Get("done"))
+	p.Flash = userFlashes.say(p.Lang, q.Get("done"))
 	p.Data = d
 	h.render(w, r, status, "admin-users", p)
 }
@@ -211,25 +210,18 @@ type userData struct {
 	Self         bool
 }
 
-// doneFlash says what the action a page was redirected from did.
-func doneFlash(lang, done string) string {
-	switch done {
-	case "sessions":
-		return tr(lang, "Ses sessions sont fermées.")
-	case "session":
-		return tr(lang, "La session est fermée.")
-	case "token":
-		return tr(lang, "Le jeton est révoqué.")
-	case "approved":
-		return tr(lang, "La demande est approuvée : la personne en est avisée par courriel et peut enregistrer un nouveau facteur pendant 24 heures.")
-	case "rejected":
-		return tr(lang, "La demande est refusée : la personne en est avisée par courriel.")
-	}
-	return ""
+// userFlashes are the notes of a person's page and of the recovery
+// requests' page after an action.
+var userFlashes = flashes{
+	"sessions": text("Ses sessions sont fermées."),
+	"session":  text("La session est fermée."),
+	"token":    text("Le jeton est révoqué."),
+	"approved": text("La demande est approuvée : la personne en est avisée par courriel et peut enregistrer un nouveau facteur pendant 24 heures."),
+	"rejected": text("La demande est refusée : la personne en est avisée par courriel."),
 }
 
 func (h *Handler) adminUser(w http.ResponseWriter, r *http.Request) {
-	h.renderUser(w, r, http.StatusOK, doneFlash(h.lang(nil, r), r.URL.Query().Get("done")))
+	h.renderUser(w, r, http.StatusOK, userFlashes.say(h.lang(nil, r), r.URL.Query().Get("done")))
 }
 
 func (h *Handler) renderUser(w http.ResponseWriter, r *http.Request, status int, flash string) {
@@ -312,11 +304,7 @@ func (h *Handler) rejectRecovery(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) decideRecovery(w http.ResponseWriter, r *http.Request, approve bool) {
 	cur := session(r)
 	err := h.Auth.DecideRecovery(r.Context(), cur.User, cur.Session, r.PathValue("id"), approve)
-	if navette.IsCode(err, navette.ESTEPUP) {
-		h.renderAccount(w, r, http.StatusUnauthorized, h.message(h.lang(nil, r), err))
-		return
-	} else if err != nil {
-		h.Error(w, r, err)
+	if h.failedStepUp(w, r, err) {
 		return
 	}
 	done := "rejected"

@@ -306,6 +306,18 @@ func tr(lang, s string) string {
 	return s
 }
 
+// flashes are a page's notes after an action, in French, by the "done"
+// query value the action redirected with.
+type flashes map[string]string
+
+// say returns the note of done in lang, "" if there is none.
+func (f flashes) say(lang, done string) string {
+	if s, ok := f[done]; ok {
+		return tr(lang, s)
+	}
+	return ""
+}
+
 // templateStrings returns every text the templates translate, for tests.
 func templateStrings() ([]string, error) {
 	var out []string

@@ -79,12 +79,7 @@ func (h *Handler) renderRequests(w http.ResponseWriter, r *http.Request, status 
 			d.Done = append(d.Done, row)
 		}
 	}
-	switch r.URL.Query().Get("done") {
-	case "approved":
-		p.Flash = tr(p.Lang, "La demande est approuvée et exécutée.")
-	case "rejected":
-		p.Flash = tr(p.Lang, "La demande est refusée.")
-	}
+	p.Flash = requestFlashes.say(p.Lang, r.URL.Query().Get("done"))
 	p.Data = d
 	h.render(w, r, status, "admin-requests", p)
 }
@@ -130,4 +125,10 @@ func (h *Handler) reviewRequest(w http.ResponseWriter, r *http.Request, approve 
 		return
 	}
 	http.Redirect(w, r, "/admin/requests?done="+url.QueryEscape(done), http.StatusSeeOther)
+}
+
+// requestFlashes are the admin requests page's notes after an action.
+var requestFlashes = flashes{
+	"approved": text("La demande est approuvée et exécutée."),
+	"rejected": text("La demande est refusée."),
 }

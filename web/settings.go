@@ -154,7 +154,7 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, status 
 	if r.URL.Query().Get("done") == "saved" && status == http.StatusOK {
 		p.Flash = tr(p.Lang, "Les réglages sont enregistrés ; ils s’appliquent aux nouveaux dépôts.")
 	} else if status == http.StatusOK {
-		p.Flash = policyFlash(p.Lang, r.URL.Query().Get("done"))
+		p.Flash = policyFlashes.say(p.Lang, r.URL.Query().Get("done"))
 	}
 	p.Data = d
 	h.render(w, r, status, "admin-settings", p)

@@ -70,15 +70,19 @@ func (h *Handler) signinVerify(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.PostFormValue("next"))
 	is, err := h.Auth.VerifyCode(r.Context(), email, r.PostFormValue("code"), h.clientIP(r))
 	if err != nil {
-		d := &signinData{Step: "code", Email: email, Next: next}
-		h.signinOptions(d)
-		p := h.newPage(w, r, "Connexion", "")
-		p.Data = d
-		d.Problem = h.message(p.Lang, err)
-		h.render(w, r, statusOf(err), "signin", p)
+		h.signinFailed(w, r, &signinData{Step: "code", Email: email, Next: next}, err)
 		return
 	}
 	h.issued(w, r, is, next)
+}
+
+// signinFailed shows the sign-in page d again, saying why err failed.
+func (h *Handler) signinFailed(w http.ResponseWriter, r *http.Request, d *signinData, err error) {
+	h.signinOptions(d)
+	p := h.newPage(w, r, "Connexion", "")
+	d.Problem = h.message(p.Lang, err)
+	p.Data = d
+	h.render(w, r, statusOf(err), "signin", p)
 }
 
 // issued gives the browser a new session and sends it to the next step.
@@ -170,20 +174,30 @@ func (h *Handler) totpPost(w http.ResponseWriter, r *http.Request) {
 	next := nextOf(r)
 	is, err := h.Auth.SecondFactor(r.Context(), sess, u, r.PostFormValue("code"))
 	if err != nil {
-		if navette.IsCode(err, navette.EUNAUTHORIZED) && h.Auth.Ended(r.Context(), sess) {
-			auth.ClearCookie(w)
-		}
-		p := h.newPage(w, r, "Second facteur", "")
-		d := &codeData{Next: next, Problem: h.message(p.Lang, err)}
-		if err := h.secondFactors(r, u, d, p); err != nil {
-			h.Error(w, r, err)
-			return
-		}
-		p.Data = d
-		h.render(w, r, statusOf(err), "totp", p)
+		h.secondFactorFailed(w, r, sess, u, next, false, err)
 		return
 	}
 	h.issued(w, r, is, next)
+}
+
+// secondFactorFailed shows the second factor page again with err, the
+// failure of a code (or of a recovery code, which the page then offers
+// again); an ended sign-in loses its cookie.
+func (h *Handler) secondFactorFailed(w http.ResponseWriter, r *http.Request, sess *navette.Session, u *navette.User, next string, recovery bool, err error) {
+	if navette.IsCode(err, navette.EUNAUTHORIZED) && h.Auth.Ended(r.Context(), sess) {
+		auth.ClearCookie(w)
+	}
+	p := h.newPage(w, r, "Second facteur", "")
+	d := &codeData{Next: next, Problem: h.message(p.Lang, err)}
+	if err := h.secondFactors(r, u, d, p); err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	if recovery {
+		d.Recovery = true
+	}
+	p.Data = d
+	h.render(w, r, statusOf(err), "totp", p)
 }
 
 func (h *Handler) enrolPage(w http.ResponseWriter, r *http.Request) {
@@ -241,11 +255,7 @@ func (h *Handler) enrolPost(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if navette.IsCode(err, navette.EUNAUTHORIZED) && h.Auth.Ended(r.Context(), sess) {
 			auth.ClearCookie(w)
-			p := h.newPage(w, r, "Connexion", "")
-			d := &signinData{Next: nextOf(r), Problem: h.message(p.Lang, err)}
-			h.signinOptions(d)
-			p.Data = d
-			h.render(w, r, statusOf(err), "signin", p)
+			h.signinFailed(w, r, &signinData{Next: nextOf(r)}, err)
 			return
 		}
 		lang := h.lang(nil, r)
@@ -259,11 +269,7 @@ func (h *Handler) signinPassword(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.PostFormValue("next"))
 	is, err := h.Auth.PasswordSignIn(r.Context(), r.PostFormValue("login"), r.PostFormValue("password"), h.clientIP(r))
 	if err != nil {
-		p := h.newPage(w, r, "Connexion", "")
-		d := &signinData{Next: next, Problem: h.message(p.Lang, err)}
-		h.signinOptions(d)
-		p.Data = d
-		h.render(w, r, statusOf(err), "signin", p)
+		h.signinFailed(w, r, &signinData{Next: next}, err)
 		return
 	}
 	h.issued(w, r, is, next)
@@ -307,11 +313,7 @@ func (h *Handler) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	is, err := h.Auth.FinishOIDC(r.Context(), sealed, q.Get("state"), q.Get("code"))
 	if err != nil {
-		p := h.newPage(w, r, "Connexion", "")
-		d := &signinData{Next: next, Problem: h.message(p.Lang, err)}
-		h.signinOptions(d)
-		p.Data = d
-		h.render(w, r, statusOf(err), "signin", p)
+		h.signinFailed(w, r, &signinData{Next: next}, err)
 		return
 	}
 	h.issued(w, r, is, next)

@@ -150,31 +150,34 @@ func ParseRange(h string, size int64) (off, n int64, ok, unsatisfiable bool) {
 	if !found {
 		return 0, 0, false, false
 	}
-	num := func(s string) (int64, bool) {
-		if s == "" || len(s) > 19 || strings.TrimLeft(s, "0123456789") != "" {
-			return 0, false
-		}
-		v, err := strconv.ParseInt(s, 10, 64)
-		return v, err == nil
+	if first == "" {
+		return suffixRange(last, size)
 	}
-	if first == "" { // suffix: the last N bytes
-		k, valid := num(last)
-		if !valid {
-			return 0, 0, false, false
-		}
-		if k == 0 || size == 0 { // nothing to send the end of
-			return 0, 0, true, true
-		}
-		k = min(k, size)
-		return size - k, k, true, false
+	return boundedRange(first, last, size)
+}
+
+// suffixRange is ParseRange for "bytes=-N": the last N bytes.
+func suffixRange(last string, size int64) (off, n int64, ok, unsatisfiable bool) {
+	k, valid := rangeNumber(last)
+	if !valid {
+		return 0, 0, false, false
 	}
-	a, valid := num(first)
+	if k == 0 || size == 0 { // nothing to send the end of
+		return 0, 0, true, true
+	}
+	k = min(k, size)
+	return size - k, k, true, false
+}
+
+// boundedRange is ParseRange for "bytes=A-B" and "bytes=A-".
+func boundedRange(first, last string, size int64) (off, n int64, ok, unsatisfiable bool) {
+	a, valid := rangeNumber(first)
 	if !valid {
 		return 0, 0, false, false
 	}
 	b := size - 1
 	if last != "" {
-		if b, valid = num(last); !valid || b < a {
+		if b, valid = rangeNumber(last); !valid || b < a {
 			return 0, 0, false, false
 		}
 	}
@@ -183,6 +186,16 @@ func ParseRange(h string, size int64) (off, n int64, ok, unsatisfiable bool) {
 	}
 	b = min(b, size-1)
 	return a, b - a + 1, true, false
+}
+
+// rangeNumber parses a byte position of a Range header: decimal digits
+// only, no sign, no more than an int64 holds.
+func rangeNumber(s string) (int64, bool) {
+	if s == "" || len(s) > 19 || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	return v, err == nil
 }
 
 // ContentDisposition renders an attachment header per RFC 6266: an ASCII
