@@ -19,15 +19,11 @@ import (
 // was last tightened. Lower them when the code gets simpler; never raise
 // them.
 const (
-	maxComplexity     = 32
-	maxAvgComplexity  = 4.91
+	maxComplexity     = 15 // the ceiling, reached
+	maxAvgComplexity  = 4.27
 	reportComplexity  = 15 // functions above this are listed
 	complexityPackage = "navette"
 )
-
-// simplePackages are the directories where no function is above
-// reportComplexity any more: it stays so.
-var simplePackages = []string{"cli/", "client/", "directory/", "evidence/", "http/", "keyring/"}
 
 // funcComplexity is the cyclomatic complexity of one function.
 type funcComplexity struct {
@@ -38,7 +34,7 @@ type funcComplexity struct {
 // complexity returns the cyclomatic complexity of fn, function literals
 // inside it included: 1, plus one for each if, for, range, case and select
 // case but the default ones, && and ||.
-func complexity(fn *ast.FuncDecl) int {
+func complexity(fn ast.Node) int {
 	n := 1
 	ast.Inspect(fn, func(node ast.Node) bool {
 		switch x := node.(type) {
@@ -95,14 +91,30 @@ func productionFuncs(t *testing.T, root string) []funcComplexity {
 		if ast.IsGenerated(f) {
 			return nil
 		}
+		at := func(n ast.Node, name string) string {
+			return fmt.Sprintf("%s:%d %s", filepath.ToSlash(rel), fset.Position(n.Pos()).Line, name)
+		}
 		for _, decl := range f.Decls {
-			if fn, ok := decl.(*ast.FuncDecl); ok && fn.Body != nil {
-				name := fn.Name.Name
-				if fn.Recv != nil && len(fn.Recv.List) > 0 {
-					name = recvName(fn.Recv.List[0].Type) + "." + name
+			switch d := decl.(type) {
+			case *ast.FuncDecl:
+				if d.Body == nil {
+					continue
 				}
-				pos := fset.Position(fn.Pos())
-				fns = append(fns, funcComplexity{name: fmt.Sprintf("%s:%d %s", filepath.ToSlash(rel), pos.Line, name), n: complexity(fn)})
+				name := d.Name.Name
+				if d.Recv != nil && len(d.Recv.List) > 0 {
+					name = recvName(d.Recv.List[0].Type) + "." + name
+				}
+				fns = append(fns, funcComplexity{name: at(d, name), n: complexity(d)})
+			case *ast.GenDecl:
+				// A function literal in a package-level variable (a table
+				// of checks or setters) counts as a function of its own.
+				ast.Inspect(d, func(n ast.Node) bool {
+					if lit, ok := n.(*ast.FuncLit); ok {
+						fns = append(fns, funcComplexity{name: at(lit, "func literal"), n: complexity(lit)})
+						return false
+					}
+					return true
+				})
 			}
 		}
 		return nil
@@ -144,9 +156,6 @@ func TestComplexity(t *testing.T) {
 		if f.n > reportComplexity {
 			above++
 			t.Logf("%3d %s", f.n, f.name)
-			if slices.ContainsFunc(simplePackages, func(p string) bool { return strings.HasPrefix(f.name, p) }) {
-				t.Errorf("%s has complexity %d, above %d in a package kept below: split it", f.name, f.n, reportComplexity)
-			}
 		}
 	}
 	avg := float64(total) / float64(len(fns))
