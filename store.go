@@ -478,6 +478,28 @@ type EventFilter struct {
 	Limit     int    // 0 means 1000
 }
 
+// CheckBlobCall checks what every BlobStore method checks first: the blob
+// key and offset of the call (EINVALID), then that ctx is not done
+// (EUNAVAILABLE).
+func CheckBlobCall(ctx context.Context, key string, off int64) error {
+	switch {
+	case !ValidID(key):
+		return Errorf(EINVALID, "Invalid blob key.")
+	case off < 0:
+		return Errorf(EINVALID, "Negative blob offset.")
+	}
+	return CheckBlobContext(ctx)
+}
+
+// CheckBlobContext returns EUNAVAILABLE if ctx is done: a BlobStore call
+// whose request was canceled.
+func CheckBlobContext(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return WrapError(EUNAVAILABLE, err, "The request was canceled.")
+	}
+	return nil
+}
+
 // BlobStore keeps sealed file contents. It only ever sees ciphertext. A blob
 // is written by appends while its upload runs, then finished, after which it
 // is read-only. Keys are made by the server, never taken from a client.

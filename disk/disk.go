@@ -110,25 +110,6 @@ func (s *Store) blobPath(key string) string {
 	return filepath.Join(s.dir, blobsDir, key[:2], key)
 }
 
-// checkArgs checks the blob key and offset of a call, then that ctx is not
-// done.
-func checkArgs(ctx context.Context, key string, off int64) error {
-	switch {
-	case !navette.ValidID(key):
-		return navette.Errorf(navette.EINVALID, "Invalid blob key.")
-	case off < 0:
-		return navette.Errorf(navette.EINVALID, "Negative blob offset.")
-	}
-	return checkContext(ctx)
-}
-
-func checkContext(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return navette.WrapError(navette.EUNAVAILABLE, err, "The request was canceled.")
-	}
-	return nil
-}
-
 func internal(err error) error {
 	if noSpace(err) {
 		return navette.WrapError(navette.ENOSPACE, err, "The server's storage is full; try again later.")
@@ -158,7 +139,7 @@ func (s *Store) Space(ctx context.Context) (navette.Space, error) {
 // Returns ECONFLICT if the blob is finished, or missing or shorter than off,
 // and EINVALID for a malformed key or a negative offset.
 func (s *Store) Append(ctx context.Context, key string, off int64) (navette.BlobWriter, error) {
-	if err := checkArgs(ctx, key, off); err != nil {
+	if err := navette.CheckBlobCall(ctx, key, off); err != nil {
 		return nil, err
 	}
 	if _, err := os.Lstat(s.blobPath(key)); err == nil {
@@ -189,7 +170,7 @@ func (s *Store) Append(ctx context.Context, key string, off int64) (navette.Blob
 // so that a retried Finish succeeds. Returns ENOTFOUND if there is no blob
 // key.
 func (s *Store) Finish(ctx context.Context, key string) error {
-	if err := checkArgs(ctx, key, 0); err != nil {
+	if err := navette.CheckBlobCall(ctx, key, 0); err != nil {
 		return err
 	}
 	if err := s.finish(key); errors.Is(err, fs.ErrNotExist) {
@@ -242,7 +223,7 @@ func (s *Store) finish(key string) error {
 // that io.Copy to a socket or file lets the kernel copy (sendfile,
 // copy_file_range).
 func (s *Store) Open(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
-	if err := checkArgs(ctx, key, off); err != nil {
+	if err := navette.CheckBlobCall(ctx, key, off); err != nil {
 		return nil, err
 	}
 	f, err := os.Open(s.blobPath(key))
@@ -262,7 +243,7 @@ func (s *Store) Open(ctx context.Context, key string, off, n int64) (io.ReadClos
 // Delete removes the blob key, finished or not. A missing blob is not an
 // error. Returns EINVALID for a malformed key.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := checkArgs(ctx, key, 0); err != nil {
+	if err := navette.CheckBlobCall(ctx, key, 0); err != nil {
 		return err
 	}
 	for _, p := range []string{s.blobPath(key), s.uploadPath(key)} {
@@ -282,7 +263,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 // looking into each file: a janitor compares them with the uploads it knows
 // to remove orphans. Names in uploads/ that are not keys are left out.
 func (s *Store) Unfinished(ctx context.Context) ([]string, error) {
-	if err := checkContext(ctx); err != nil {
+	if err := navette.CheckBlobContext(ctx); err != nil {
 		return nil, err
 	}
 	d, err := os.Open(filepath.Join(s.dir, uploadsDir))

@@ -310,25 +310,6 @@ func isDenied(err error) bool {
 	return false
 }
 
-// checkArgs checks the blob key and offset of a call, then that ctx is not
-// done.
-func checkArgs(ctx context.Context, key string, off int64) error {
-	switch {
-	case !navette.ValidID(key):
-		return navette.Errorf(navette.EINVALID, "Invalid blob key.")
-	case off < 0:
-		return navette.Errorf(navette.EINVALID, "Negative blob offset.")
-	}
-	return checkContext(ctx)
-}
-
-func checkContext(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return navette.WrapError(navette.EUNAVAILABLE, err, "The request was canceled.")
-	}
-	return nil
-}
-
 // corrupt reports a blob whose objects contradict each other; the details
 // are for the log.
 func corrupt(key, format string, args ...any) error {
@@ -349,7 +330,7 @@ func corrupt(key, format string, args ...any) error {
 // deadline, so that what a cut connection delivered can still be committed;
 // Close cancels them.
 func (s *Store) Append(ctx context.Context, key string, off int64) (navette.BlobWriter, error) {
-	if err := checkArgs(ctx, key, off); err != nil {
+	if err := navette.CheckBlobCall(ctx, key, off); err != nil {
 		return nil, err
 	}
 	w, err := s.append(ctx, key, off)
@@ -432,7 +413,7 @@ func cut(st *state, off int64) (*state, error) {
 // Finish succeeds. Returns ENOTFOUND if there is no blob key, EINVALID for
 // a malformed key, EUNAVAILABLE if the store cannot be reached.
 func (s *Store) Finish(ctx context.Context, key string) error {
-	if err := checkArgs(ctx, key, 0); err != nil {
+	if err := navette.CheckBlobCall(ctx, key, 0); err != nil {
 		return err
 	}
 	return wrap(s.finish(ctx, key))
@@ -589,7 +570,7 @@ func (s *Store) removeUploadObjects(ctx context.Context, key string) error {
 // or a negative offset, EUNAVAILABLE if the store cannot be reached. The
 // reader stops when ctx is canceled.
 func (s *Store) Open(ctx context.Context, key string, off, n int64) (io.ReadCloser, error) {
-	if err := checkArgs(ctx, key, off); err != nil {
+	if err := navette.CheckBlobCall(ctx, key, off); err != nil {
 		return nil, err
 	}
 	r, err := s.open(ctx, key, off, n)
@@ -665,7 +646,7 @@ func rangeReader(key string, body io.ReadCloser, off, n, size int64, contentRang
 // blob is not an error. Returns EINVALID for a malformed key, EUNAVAILABLE
 // if the store cannot be reached.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := checkArgs(ctx, key, 0); err != nil {
+	if err := navette.CheckBlobCall(ctx, key, 0); err != nil {
 		return err
 	}
 	return wrap(s.delete(ctx, key))
@@ -725,7 +706,7 @@ func (s *Store) listUploads(ctx context.Context, name string, uploads map[string
 // state or a tail object (a tail without state is left by a writer that died
 // before its first commit). Names that are not keys are left out.
 func (s *Store) Unfinished(ctx context.Context) ([]string, error) {
-	if err := checkContext(ctx); err != nil {
+	if err := navette.CheckBlobContext(ctx); err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"time"
 
@@ -10,14 +11,8 @@ import (
 
 func init() {
 	pageNames = append(pageNames, "drafts")
-	for k, v := range sendTexts {
-		scriptTexts[k] = v
-	}
-	for fr, en := range draftsEnglish {
-		if _, ok := english[fr]; !ok {
-			english[fr] = en
-		}
-	}
+	maps.Copy(scriptTexts, sendTexts)
+	addMissing(english, draftsEnglish)
 }
 
 // sendTexts are the upload script's texts of one-step sending (see

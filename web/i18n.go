@@ -363,3 +363,13 @@ var english = map[string]string{
 	"Indiquez un nom de 1 à 200 caractères.":                                                                                  "Give a name of 1 to 200 characters.",
 	"Indiquez une adresse électronique valide.":                                                                               "Give a valid e-mail address.",
 }
+
+// addMissing adds to dst the entries of src whose keys dst lacks: a page's
+// catalogue never overrides an entry already there.
+func addMissing(dst, src map[string]string) {
+	for k, v := range src {
+		if _, ok := dst[k]; !ok {
+			dst[k] = v
+		}
+	}
+}

@@ -18,9 +18,5 @@ var legalEnglish = map[string]string{
 }
 
 func init() {
-	for fr, en := range legalEnglish {
-		if _, ok := english[fr]; !ok {
-			english[fr] = en
-		}
-	}
+	addMissing(english, legalEnglish)
 }

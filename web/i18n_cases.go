@@ -37,9 +37,5 @@ var casesEnglish = map[string]string{
 }
 
 func init() {
-	for fr, en := range casesEnglish {
-		if _, ok := english[fr]; !ok {
-			english[fr] = en
-		}
-	}
+	addMissing(english, casesEnglish)
 }

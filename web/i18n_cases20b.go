@@ -12,9 +12,5 @@ var cases20bEnglish = map[string]string{
 }
 
 func init() {
-	for fr, en := range cases20bEnglish {
-		if _, ok := english[fr]; !ok {
-			english[fr] = en
-		}
-	}
+	addMissing(english, cases20bEnglish)
 }

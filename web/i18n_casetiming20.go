@@ -9,9 +9,5 @@ var casePagesEnglish = map[string]string{
 }
 
 func init() {
-	for fr, en := range casePagesEnglish {
-		if _, ok := english[fr]; !ok {
-			english[fr] = en
-		}
-	}
+	addMissing(english, casePagesEnglish)
 }

@@ -1,5 +1,7 @@
 package web
 
+import "maps"
+
 // evidenceEnglish translates the texts of the proofs: the "Preuves"
 // section of a deposit and the auditors' evidence search. They join
 // english at start-up.
@@ -37,7 +39,5 @@ var evidenceEnglish = map[string]string{
 }
 
 func init() {
-	for fr, en := range evidenceEnglish {
-		english[fr] = en
-	}
+	maps.Copy(english, evidenceEnglish)
 }

@@ -12,9 +12,5 @@ var forwardEnglish = map[string]string{
 }
 
 func init() {
-	for fr, en := range forwardEnglish {
-		if _, ok := english[fr]; !ok {
-			english[fr] = en
-		}
-	}
+	addMissing(english, forwardEnglish)
 }

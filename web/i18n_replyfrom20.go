@@ -8,9 +8,5 @@ var replyFromEnglish = map[string]string{
 }
 
 func init() {
-	for fr, en := range replyFromEnglish {
-		if _, ok := english[fr]; !ok {
-			english[fr] = en
-		}
-	}
+	addMissing(english, replyFromEnglish)
 }

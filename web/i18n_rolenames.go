@@ -24,9 +24,5 @@ var roleNamesEnglish = map[string]string{
 }
 
 func init() {
-	for fr, en := range roleNamesEnglish {
-		if _, ok := english[fr]; !ok {
-			english[fr] = en
-		}
-	}
+	addMissing(english, roleNamesEnglish)
 }

@@ -14,9 +14,5 @@ var rolesEnglish = map[string]string{
 }
 
 func init() {
-	for fr, en := range rolesEnglish {
-		if _, ok := english[fr]; !ok {
-			english[fr] = en
-		}
-	}
+	addMissing(english, rolesEnglish)
 }

@@ -19,11 +19,7 @@ var sessions18English = map[string]string{
 }
 
 func init() {
-	for fr, en := range sessions18English {
-		if _, ok := english[fr]; !ok {
-			english[fr] = en
-		}
-	}
+	addMissing(english, sessions18English)
 }
 
 // ErrorText returns msg, a service's English error message, in lang: its

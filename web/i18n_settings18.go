@@ -47,14 +47,6 @@ var policyFrench = map[string]string{
 }
 
 func init() {
-	for fr, en := range policyEnglish {
-		if _, ok := english[fr]; !ok {
-			english[fr] = en
-		}
-	}
-	for en, fr := range policyFrench {
-		if _, ok := french[en]; !ok {
-			french[en] = fr
-		}
-	}
+	addMissing(english, policyEnglish)
+	addMissing(french, policyFrench)
 }

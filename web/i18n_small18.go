@@ -9,11 +9,7 @@ var small18English = map[string]string{
 }
 
 func init() {
-	for fr, en := range small18English {
-		if _, ok := english[fr]; !ok {
-			english[fr] = en
-		}
-	}
+	addMissing(english, small18English)
 }
 
 // failureText returns msg, a service's English error message, in lang:

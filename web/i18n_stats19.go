@@ -74,9 +74,5 @@ var statsEnglish = map[string]string{
 }
 
 func init() {
-	for fr, en := range statsEnglish {
-		if _, ok := english[fr]; !ok {
-			english[fr] = en
-		}
-	}
+	addMissing(english, statsEnglish)
 }

@@ -1,5 +1,7 @@
 package web
 
+import "maps"
+
 // twoPersonEnglish translates the texts of the two-person rule: the page
 // of pending requests and what the admin forms say of a held action. They
 // join english at start-up.
@@ -57,12 +59,6 @@ var twoPersonFrench = map[string]string{
 }
 
 func init() {
-	for fr, en := range twoPersonEnglish {
-		english[fr] = en
-	}
-	for en, fr := range twoPersonFrench {
-		if _, ok := french[en]; !ok {
-			french[en] = fr
-		}
-	}
+	maps.Copy(english, twoPersonEnglish)
+	addMissing(french, twoPersonFrench)
 }

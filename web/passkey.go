@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -430,12 +431,8 @@ func (h *Handler) passkeyAlone(w http.ResponseWriter, r *http.Request) {
 }
 
 func init() {
-	for k, v := range passkeyEnglish {
-		english[k] = v
-	}
-	for k, v := range passkeyFrench {
-		french[k] = v
-	}
+	maps.Copy(english, passkeyEnglish)
+	maps.Copy(french, passkeyFrench)
 }
 
 // passkeyEnglish translates the texts of the passkey pages.

@@ -15,16 +15,8 @@ func init() {
 	pageNames = append(pageNames, "recovery", "admin-users", "admin-user")
 	stepUpPages["POST /admin/recovery/{id}/approve"] = true
 	stepUpPages["POST /admin/recovery/{id}/reject"] = true
-	for en, fr := range recoveryFrench {
-		if _, ok := french[en]; !ok {
-			french[en] = fr
-		}
-	}
-	for fr, en := range recoveryEnglish {
-		if _, ok := english[fr]; !ok {
-			english[fr] = en
-		}
-	}
+	addMissing(french, recoveryFrench)
+	addMissing(english, recoveryEnglish)
 }
 
 // recoveryData is what the recovery page shows: the lost-factor form

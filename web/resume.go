@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -9,9 +10,7 @@ import (
 
 func init() {
 	pageNames = append(pageNames, "resume")
-	for k, v := range resumeEnglish {
-		english[k] = v
-	}
+	maps.Copy(english, resumeEnglish)
 }
 
 // resumeEnglish translates the page that resumes an action after a
