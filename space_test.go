@@ -82,3 +82,11 @@ func FuzzParseReserve(f *testing.F) {
 		}
 	})
 }
+
+func TestFormatSize(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 B", 100: "100 B", 1024: "1 KiB", 1536: "1.5 KiB", 1 << 30: "1 GiB", 5 << 40: "5 TiB", 64 << 20: "64 MiB"} {
+		if got := FormatSize(n); got != want {
+			t.Errorf("%d: got %q, want %q", n, got, want)
+		}
+	}
+}

@@ -2,9 +2,6 @@ package deposit
 
 import "context"
 
-// IEC is iec, for tests.
-var IEC = iec
-
 // Claim, Begin, End and Release are the Room's bookkeeping, for tests.
 func (r *Room) Claim(ctx context.Context, id string, size int64) error { return r.claim(ctx, id, size) }
 func (r *Room) Begin(id string, size, off int64)                       { r.begin(id, size, off) }

@@ -208,11 +208,3 @@ func TestFirstOpened(t *testing.T) {
 		t.Errorf("the other recipient is marked opened by the member: %+v", r)
 	}
 }
-
-func TestIEC(t *testing.T) {
-	for n, want := range map[int64]string{0: "0 B", 100: "100 B", 1024: "1 KiB", 1536: "1.5 KiB", 1 << 30: "1 GiB", 5 << 40: "5 TiB", 64 << 20: "64 MiB"} {
-		if got := deposit.IEC(n); got != want {
-			t.Errorf("%d: got %q, want %q", n, got, want)
-		}
-	}
-}

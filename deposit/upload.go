@@ -134,7 +134,7 @@ func checkNewFile(lim navette.Limits, name string, size int64) (string, error) {
 		return "", navette.Errorf(navette.EINVALID, "The file size must be known in advance.")
 	}
 	if size > lim.MaxFileSize {
-		return "", navette.Errorf(navette.ETOOLARGE, "Files may be at most %s (%d bytes); this one has %d bytes.", iec(lim.MaxFileSize), lim.MaxFileSize, size)
+		return "", navette.Errorf(navette.ETOOLARGE, "Files may be at most %s (%d bytes); this one has %d bytes.", navette.FormatSize(lim.MaxFileSize), lim.MaxFileSize, size)
 	}
 	return CleanFileName(name)
 }
@@ -876,7 +876,3 @@ func blobErr(err error) error {
 	}
 	return navette.WrapError(navette.EINTERNAL, err, "")
 }
-
-// iec writes n bytes in binary units, as file managers do: "1 GiB",
-// "1.5 MiB", "100 B" (navette.FormatSize).
-var iec = navette.FormatSize
