@@ -304,10 +304,13 @@ type page struct {
 
 func (p *page) render() {
 	a := p.a
-	p.AddUTF8FontFromBytes("go", "", goregular.TTF)
-	p.AddUTF8FontFromBytes("go", "B", gobold.TTF)
-	p.AddUTF8FontFromBytes("go", "I", goitalic.TTF)
-	p.AddUTF8FontFromBytes("mono", "", gomono.TTF)
+	// fpdf writes into the font bytes it is given (utf8FontFile.getMetrics
+	// appends to a slice of them), so each document gets its own copy: the
+	// embedded fonts are shared by every document rendered at once.
+	p.AddUTF8FontFromBytes("go", "", bytes.Clone(goregular.TTF))
+	p.AddUTF8FontFromBytes("go", "B", bytes.Clone(gobold.TTF))
+	p.AddUTF8FontFromBytes("go", "I", bytes.Clone(goitalic.TTF))
+	p.AddUTF8FontFromBytes("mono", "", bytes.Clone(gomono.TTF))
 	p.SetMargins(margin, margin, margin)
 	p.SetAutoPageBreak(true, margin+6)
 	p.SetCellMargin(1)

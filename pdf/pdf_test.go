@@ -10,8 +10,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/goitalic"
+	"golang.org/x/image/font/gofont/gomono"
+	"golang.org/x/image/font/gofont/goregular"
 
 	"navette"
 )
@@ -279,4 +285,33 @@ func FuzzWrite(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestWriteLeavesFontsAlone renders attestations at once, as a server does,
+// and checks that the embedded fonts are byte for byte what they were:
+// fpdf writes into the font bytes it is handed, and a shared font written
+// by one document while another reads it was a data race (CI, under the
+// race detector) and a corrupted font for every later document.
+func TestWriteLeavesFontsAlone(t *testing.T) {
+	fonts := map[string][]byte{"goregular": goregular.TTF, "gobold": gobold.TTF, "goitalic": goitalic.TTF, "gomono": gomono.TTF}
+	before := map[string][32]byte{}
+	for name, b := range fonts {
+		before[name] = sha256.Sum256(b)
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			a := realistic(KindDownloaded)
+			a.Checkpoint.RootHash = "ABCxyz0123 é —" // glyphs whose widths fpdf copies
+			if err := Write(io.Discard, a); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for name, b := range fonts {
+		if sha256.Sum256(b) != before[name] {
+			t.Errorf("%s: the embedded font changed while rendering", name)
+		}
+	}
 }
