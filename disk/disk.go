@@ -30,9 +30,9 @@ import (
 )
 
 const (
-	bufSize     = 256 << 10 // write buffer of a BlobWriter
-	writeBehind = 8 << 20   // bytes written between two writeback hints
-	copyBufSize = 1 << 18   // copy buffer of a reader's WriteTo, when needed
+	bufSize     = 4 << 10 // write buffer of a BlobWriter, for small writes
+	writeBehind = 8 << 20 // bytes written between two writeback hints
+	copyBufSize = 1 << 18 // copy buffer of a reader's WriteTo and a writer's ReadFrom
 
 	dirMode  = 0o700
 	fileMode = 0o600
@@ -313,7 +313,11 @@ func syncFile(path string) error {
 }
 
 // bufPool recycles the write buffers of writers, so that an upload sent in
-// many short appends does not allocate a buffer for each.
+// many short appends does not allocate a buffer for each. The buffer only
+// gathers small writes (a blob's header, the last bytes of an upload): a
+// write longer than what it has room for goes straight to the file once it
+// is empty, so that a sealed segment is not copied, and an upload in flight
+// holds no large buffer of its own.
 var bufPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, bufSize) }}
 
 // writer is the navette.BlobWriter of a Store: a bufio.Writer over a file.
@@ -415,18 +419,49 @@ func (w *writer) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// ReadFrom reads r to its end straight into the write buffer, sparing
-// io.Copy its own buffer. An error of r is returned as is, and leaves the
-// writer usable: what was read can still be committed.
+// ReadFrom reads r to its end and writes it to the file in large writes,
+// through a copy buffer held only while it runs. An error of r is returned
+// as is, and leaves the writer usable: what was read can still be
+// committed.
 func (w *writer) ReadFrom(r io.Reader) (int64, error) {
 	if err := w.check(); err != nil {
 		return 0, err
 	}
-	n, err := w.bw.ReadFrom(r)
-	if w.fw.err != nil {
-		return n, w.fail(w.fw.err)
+	if err := w.bw.Flush(); err != nil {
+		return 0, w.fail(err)
 	}
-	return n, err
+	buf := copyBufPool.Get().(*[copyBufSize]byte)
+	defer copyBufPool.Put(buf)
+	var n int64
+	for {
+		m, err := fill(r, buf[:])
+		if m > 0 {
+			k, werr := w.fw.Write(buf[:m])
+			n += int64(k)
+			if werr != nil {
+				return n, w.fail(werr)
+			}
+		}
+		if err == io.EOF {
+			return n, nil
+		} else if err != nil {
+			return n, err
+		}
+	}
+}
+
+// fill reads from r into buf until it is full or r fails, and returns the
+// bytes read and r's error (io.EOF at its end) as is.
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // Commit writes out the buffer and fsyncs the file; the first Commit of a

@@ -10,7 +10,9 @@ import (
 // ErrTooLong is returned by a Writer given more bytes than the file's size.
 var ErrTooLong = errors.New("seal: more bytes than the file's size")
 
-// bufPool holds the buffers of Writers: one sealed segment each.
+// bufPool holds the buffers of Writers: one sealed segment each, held by a
+// Writer only while it seals a segment or keeps the bytes of an unfinished
+// one, so that a Writer waiting for its next bytes holds none.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, SealedSegmentSize); return &b }}
 
 // Writer seals the plaintext written to it into the blob of a file whose
@@ -31,8 +33,9 @@ type Writer struct {
 	off     int64 // plaintext bytes given so far, from the file's start
 	count   int64
 	header  bool    // the header is still to be written
-	buf     *[]byte // one sealed segment
+	buf     *[]byte // one sealed segment, from bufPool; nil when none is held
 	pending int     // plaintext bytes of the unfinished segment, at buf[NonceSize:]
+	closed  bool
 	err     error
 }
 
@@ -54,9 +57,28 @@ func NewWriter(w io.Writer, k *Key, fileID string, size, off int64, partial []by
 		return sw
 	}
 	sw.count = SegmentCount(size)
-	sw.buf = bufPool.Get().(*[]byte)
-	sw.pending = copy((*sw.buf)[NonceSize:], partial)
+	if len(partial) > 0 {
+		sw.pending = copy((*sw.hold())[NonceSize:], partial)
+	}
 	return sw
+}
+
+// hold returns the Writer's buffer, taking one from bufPool if it holds
+// none.
+func (w *Writer) hold() *[]byte {
+	if w.buf == nil {
+		w.buf = bufPool.Get().(*[]byte)
+	}
+	return w.buf
+}
+
+// release gives the Writer's buffer back, unless it holds the bytes of an
+// unfinished segment.
+func (w *Writer) release() {
+	if w.buf != nil && w.pending == 0 {
+		bufPool.Put(w.buf)
+		w.buf = nil
+	}
 }
 
 // Offset returns the number of plaintext bytes of the file given so far.
@@ -69,7 +91,7 @@ func (w *Writer) Size() int64 { return w.size }
 // the last segment written out. The slice is valid until the next Write or
 // Close.
 func (w *Writer) Pending() []byte {
-	if w.buf == nil {
+	if w.buf == nil || w.pending == 0 {
 		return nil
 	}
 	return (*w.buf)[NonceSize : NonceSize+w.pending]
@@ -82,7 +104,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 	if w.err != nil {
 		return 0, w.err
 	}
-	if w.buf == nil {
+	if w.closed {
 		return 0, errors.New("seal: write to a closed Writer")
 	}
 	if int64(len(p)) > w.size-w.off {
@@ -108,7 +130,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 			p, n, w.off = p[want:], n+want, w.off+int64(want)
 			continue
 		}
-		m := copy((*w.buf)[NonceSize+w.pending:NonceSize+end], p)
+		m := copy((*w.hold())[NonceSize+w.pending:NonceSize+end], p)
 		p, n, w.off, w.pending = p[m:], n+m, w.off+int64(m), w.pending+m
 		if m == want {
 			full := (*w.buf)[NonceSize : NonceSize+w.pending]
@@ -121,11 +143,14 @@ func (w *Writer) Write(p []byte) (int, error) {
 }
 
 // emit seals plaintext, all of segment index, into the buffer (in place
-// when plaintext is already there) and writes it out.
+// when plaintext is already there), writes it out and gives the buffer
+// back.
 func (w *Writer) emit(index int64, plaintext []byte) error {
-	out := w.k.SealSegment((*w.buf)[:0], w.fileID, index, index == w.count-1, plaintext)
+	out := w.k.SealSegment((*w.hold())[:0], w.fileID, index, index == w.count-1, plaintext)
 	w.pending = 0
-	if _, err := w.w.Write(out); err != nil {
+	_, err := w.w.Write(out)
+	w.release()
+	if err != nil {
 		w.err = err
 		return err
 	}
@@ -137,16 +162,19 @@ func (w *Writer) emit(index int64, plaintext []byte) error {
 // a file whose bytes have not all arrived is resumed from Pending, read
 // before Close. It returns the first error of the underlying writer.
 func (w *Writer) Close() error {
-	if w.buf == nil {
+	if w.closed {
 		return w.err
 	}
+	w.closed = true
 	if w.err == nil && w.size == 0 && w.header {
 		if _, w.err = w.w.Write(header[:]); w.err == nil {
 			w.header = false
 			w.emit(0, nil)
 		}
 	}
-	bufPool.Put(w.buf)
-	w.buf = nil
+	if w.buf != nil {
+		bufPool.Put(w.buf)
+		w.buf = nil
+	}
 	return w.err
 }

@@ -9,13 +9,15 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
+	"strconv"
 )
 
 // Built with -tags pprof (as "go run ./internal/bench -profile DIR" builds
 // it), the server listens on NAVETTE_PPROF (host:port) for the benchmark:
 // POST /start?file=PATH starts a CPU profile into PATH, POST /stop ends it; GET /goroutine
 // lists the goroutines; GET /lookup?name=block (or mutex, heap…) writes that
-// profile, the block and mutex ones being recorded from the start; GET
+// profile, the block and mutex ones being recorded from the start, in text
+// with debug=1 (the heap's then ends with runtime.MemStats); GET
 // /sched writes the histogram of how long goroutines waited to run
 // (/sched/latencies:seconds), one "upper-bound-seconds count" a line.
 func init() {
@@ -51,7 +53,8 @@ func init() {
 			http.NotFound(w, r)
 			return
 		}
-		p.WriteTo(w, 0)
+		debug, _ := strconv.Atoi(r.URL.Query().Get("debug"))
+		p.WriteTo(w, debug)
 	})
 	mux.HandleFunc("GET /sched", func(w http.ResponseWriter, r *http.Request) {
 		m := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
