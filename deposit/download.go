@@ -8,7 +8,6 @@ import (
 	"errors"
 	"io"
 	"strconv"
-	"sync"
 	"time"
 
 	"navette"
@@ -64,9 +63,18 @@ func send(ch chan<- chunk, stop <-chan struct{}, c chunk) bool {
 	}
 }
 
+// maxDownloadSegments caps the buffers of all the downloads of the process
+// together (16 MiB): past it, a download's reading stage waits for a buffer
+// to come back instead of memory growing with the number of downloads. The
+// later stages only give buffers back, and a download that ends early
+// gives back those still queued (stopStages). A client that stops reading
+// holds its download's queued buffers until its write times out: the cap
+// is apart from the uploads', so such clients never hold uploads up.
+const maxDownloadSegments = 256
+
 // sealedPool holds the buffers of downloads: one sealed segment each,
 // decrypted in place.
-var sealedPool = sync.Pool{New: func() any { b := make([]byte, seal.SealedSegmentSize); return &b }}
+var sealedPool = newBufferPool(maxDownloadSegments, seal.SealedSegmentSize)
 
 var errHashMismatch = errors.New("content does not match its SHA-256")
 
@@ -247,12 +255,12 @@ func (d *Download) writeRange(ctx context.Context, w io.Writer, off, n int64, cl
 	// holds the last segment back until the hash matches; stage 3 (here)
 	// writes. Each runs on its own goroutine so they overlap.
 	stop := make(chan struct{})
-	defer close(stop)
 	out := decryptStage(r, first, last, stop)
 	whole := off == 0 && n == size
 	if whole {
 		out = hashStage(out, size, d.file.SHA256, stop)
 	}
+	defer stopStages(stop, out)
 	pos := first * seal.SegmentSize
 	var written int64
 	for c := range out {
@@ -337,7 +345,10 @@ func decryptStage(r *seal.Reader, first, last int64, stop <-chan struct{}) <-cha
 	go func() {
 		defer close(plain)
 		for i := first; i <= last; i++ {
-			b := sealedPool.Get().(*[]byte)
+			b := sealedPool.GetOrStop(stop)
+			if b == nil {
+				return
+			}
 			p, err := r.NextInto(*b)
 			if err != nil {
 				sealedPool.Put(b)
@@ -372,14 +383,34 @@ func hashStage(in <-chan chunk, size int64, sum []byte, stop <-chan struct{}) <-
 				}
 			}
 			if !send(checked, stop, c) {
-				if c.buf != nil {
-					sealedPool.Put(c.buf)
-				}
+				drain(in, c)
 				return
 			}
 		}
 	}()
 	return checked
+}
+
+// stopStages stops the stages whose last one sends to out, and gives back
+// the buffers of the chunks they had queued.
+func stopStages(stop chan<- struct{}, out <-chan chunk) {
+	close(stop)
+	drain(out)
+}
+
+// drain gives back the buffers of chunks and of those from in, until in
+// is closed.
+func drain(in <-chan chunk, chunks ...chunk) {
+	for _, c := range chunks {
+		if c.buf != nil {
+			sealedPool.Put(c.buf)
+		}
+	}
+	for c := range in {
+		if c.buf != nil {
+			sealedPool.Put(c.buf)
+		}
+	}
 }
 
 // chunkErr returns the error of a chunk that failed: the file's refusal

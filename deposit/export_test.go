@@ -19,6 +19,10 @@ func (s *Service) QueuedCommits() int {
 // SegmentsOut is how many upload segment buffers are in use, for tests.
 func SegmentsOut() int { return len(segmentPool.slots) }
 
+// DownloadBuffersOut is how many download segment buffers are in use, for
+// tests.
+func DownloadBuffersOut() int { return len(sealedPool.slots) }
+
 // SetBundlePage makes a case bundle read n deposits at a time until the
 // test ends, for tests.
 func SetBundlePage(t interface{ Cleanup(func()) }, n int) {

@@ -337,11 +337,14 @@ func (s *Service) commitEvery() time.Duration {
 }
 
 // maxUploadSegments caps the segment buffers of all the uploads of the
-// process together (24 MiB): past it, an upload's reading stage waits for a
+// process together (8 MiB): past it, an upload's reading stage waits for a
 // buffer to come back (back-pressure) instead of memory growing with the
 // number of uploads. Every stage after the reading one only gives buffers
-// back, so each upload's pipeline drains whatever the others hold.
-const maxUploadSegments = 384
+// back, so each upload's pipeline drains whatever the others hold. An
+// upload takes a segment only once bytes arrive for it (segmentReader), so
+// uploads waiting for their clients leave the segments to those that send.
+// 8 MiB keeps the disk and both cores busy: more only holds memory.
+const maxUploadSegments = 128
 
 // segmentPool holds the plaintext segment buffers of uploads.
 var segmentPool = newBufferPool(maxUploadSegments, seal.SegmentSize)
@@ -372,6 +375,23 @@ func (p *bufferPool) Get() *[]byte {
 func (p *bufferPool) Put(b *[]byte) {
 	p.pool.Put(b)
 	<-p.slots
+}
+
+// GetOrStop is Get, giving up with nil once stop is closed.
+func (p *bufferPool) GetOrStop(stop <-chan struct{}) *[]byte {
+	select {
+	case <-stop:
+		return nil
+	default:
+	}
+	select {
+	case p.slots <- struct{}{}:
+	case <-stop:
+		return nil
+	}
+	b := p.pool.Get().(*[]byte)
+	*b = (*b)[:0]
+	return b
 }
 
 // pipelineDepth is how many segments may wait between two stages: 1 MiB.
@@ -566,23 +586,18 @@ func hashStages(h hash.Hash, sc *scan, in <-chan segment) <-chan segment {
 // them. It returns the bytes read, whether src had more than remaining,
 // and the read error other than an early end.
 func (s *Service) readSegments(src io.Reader, out chan<- segment, off, remaining int64, partial []byte, m marks) (n int64, tooLong bool, readErr error) {
-	cur := segmentPool.Get()
-	*cur = append(*cur, partial...)
+	in := segmentReader{src: src}
+	in.start(partial)
 	hashFrom := len(partial)
 	every, everyBytes := m.every, m.bytes
 	marked, markedAt := off, time.Now()
 	for remaining > 0 {
-		want := min(int64(seal.SegmentSize-len(*cur)), remaining)
-		start := len(*cur)
-		buf := (*cur)[start : start+int(want)]
-		m, err := io.ReadFull(src, buf)
-		*cur = (*cur)[:start+m]
+		m, err := in.read(int(min(int64(seal.SegmentSize-in.len()), remaining)))
 		n += int64(m)
 		remaining -= int64(m)
-		if len(*cur) == seal.SegmentSize || remaining == 0 {
-			out <- segment{buf: cur, hashFrom: hashFrom}
+		if in.len() == seal.SegmentSize || remaining == 0 {
+			out <- segment{buf: in.take(), hashFrom: hashFrom}
 			hashFrom = 0
-			cur = segmentPool.Get()
 			if at := off + n; remaining > 0 && (at-marked >= everyBytes || time.Since(markedAt) >= every) {
 				out <- segment{mark: &commitMark{off: at}}
 				marked, markedAt = at, time.Now()
@@ -597,10 +612,10 @@ func (s *Service) readSegments(src io.Reader, out chan<- segment, off, remaining
 	}
 	// The bytes of a segment left unfinished go through the stages too: the
 	// sealing writer keeps them (Pending) for the resume state.
-	if len(*cur) > hashFrom {
-		out <- segment{buf: cur, hashFrom: hashFrom}
+	if in.len() > hashFrom {
+		out <- segment{buf: in.take(), hashFrom: hashFrom}
 	} else {
-		segmentPool.Put(cur)
+		in.release()
 	}
 	if remaining == 0 && readErr == nil {
 		// A body longer than announced is refused whole: nothing of it is
@@ -610,6 +625,87 @@ func (s *Service) readSegments(src io.Reader, out chan<- segment, off, remaining
 		tooLong = m > 0
 	}
 	return n, tooLong, readErr
+}
+
+// probeSize is how many of a segment's first bytes segmentReader reads
+// before it takes the segment: net/http's read buffer.
+const probeSize = 4 << 10
+
+// segmentReader reads an upload's body into segments of segmentPool, and
+// takes a segment only once the first bytes for it have arrived: an upload
+// waiting for its client holds none.
+type segmentReader struct {
+	src   io.Reader
+	probe []byte  // a segment's first bytes, read before the segment is taken
+	cur   *[]byte // the segment being read; nil until its first bytes come
+}
+
+// start begins the first segment with partial, the bytes of the unfinished
+// segment the upload resumes.
+func (r *segmentReader) start(partial []byte) {
+	if len(partial) > 0 {
+		r.cur = segmentPool.Get()
+		*r.cur = append(*r.cur, partial...)
+	}
+}
+
+// len returns the bytes of the segment being read.
+func (r *segmentReader) len() int {
+	if r.cur == nil {
+		return 0
+	}
+	return len(*r.cur)
+}
+
+// take hands the segment being read over; the next read starts another.
+func (r *segmentReader) take() *[]byte {
+	b := r.cur
+	r.cur = nil
+	return b
+}
+
+// release gives back the segment being read, if any.
+func (r *segmentReader) release() {
+	if b := r.take(); b != nil {
+		segmentPool.Put(b)
+	}
+}
+
+// read reads want bytes from the body onto the end of the segment, as
+// io.ReadFull does, taking the segment from segmentPool first if it has
+// none, once the first of them have come. It returns how many it read and
+// the error that stopped it short.
+func (r *segmentReader) read(want int) (int, error) {
+	k := 0
+	if r.cur == nil {
+		if r.probe == nil {
+			r.probe = make([]byte, probeSize)
+		}
+		var err error
+		if k, err = readSome(r.src, r.probe[:min(want, probeSize)]); k == 0 {
+			return 0, err
+		}
+		r.cur = segmentPool.Get()
+		*r.cur = append(*r.cur, r.probe[:k]...)
+		if err != nil {
+			return k, err
+		}
+	}
+	b := *r.cur
+	start := len(b)
+	m, err := io.ReadFull(r.src, b[start:start+want-k])
+	*r.cur = b[:start+m]
+	return k + m, err
+}
+
+// readSome reads from src into p until at least one byte or an error
+// comes.
+func readSome(src io.Reader, p []byte) (int, error) {
+	for {
+		if n, err := src.Read(p); n > 0 || err != nil {
+			return n, err
+		}
+	}
 }
 
 // completeUpload brings the upload f, whose last bytes, of SHA-256 sum,
