@@ -1,6 +1,9 @@
 package cli
 
-import "testing"
+import (
+	"runtime/debug"
+	"testing"
+)
 
 func TestMemoryLimit(t *testing.T) {
 	for _, c := range []struct {
@@ -20,6 +23,28 @@ func TestMemoryLimit(t *testing.T) {
 		got, err := memoryLimit(c.spec, c.cgroup)
 		if (err != nil) != c.bad || got != c.want {
 			t.Errorf("memoryLimit(%q, %q) = %d, %v; want %d, error %v", c.spec, c.cgroup, got, err, c.want, c.bad)
+		}
+	}
+}
+
+// TestApplyMemoryLimitGC checks that the server's GOGC is defaultGCPercent
+// unless the environment sets one.
+func TestApplyMemoryLimitGC(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	for _, c := range []struct {
+		env  string
+		want int
+	}{
+		{"", defaultGCPercent},
+		{"80", 100}, // the runtime read GOGC at its start: left as it is
+	} {
+		t.Setenv("GOGC", c.env)
+		debug.SetGCPercent(100)
+		if err := applyMemoryLimit("0"); err != nil {
+			t.Fatal(err)
+		}
+		if got := debug.SetGCPercent(100); got != c.want {
+			t.Errorf("GOGC=%q: GC percent %d, want %d", c.env, got, c.want)
 		}
 	}
 }
