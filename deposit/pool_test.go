@@ -2,6 +2,7 @@ package deposit
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"testing"
 	"testing/synctest"
@@ -36,15 +37,20 @@ func TestBufferPoolCap(t *testing.T) {
 }
 
 // spyReader serves data in reads of at most step bytes and records how many
-// upload segments were out at each read.
+// upload segments were out at each read; it calls first at its first read.
 type spyReader struct {
-	data []byte
-	step int
-	out  []int
+	data  []byte
+	step  int
+	out   []int
+	first func()
 }
 
 func (r *spyReader) Read(p []byte) (int, error) {
 	r.out = append(r.out, len(segmentPool.slots))
+	if r.first != nil {
+		r.first()
+		r.first = nil
+	}
 	if len(r.data) == 0 {
 		return 0, io.EOF
 	}
@@ -53,10 +59,33 @@ func (r *spyReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// TestSegmentReader checks that segmentReader reads as io.ReadFull does, and
-// takes its segment only once the first bytes have come: while it waits
-// for them, it holds none.
+// TestSegmentReader checks that segmentReader reads as io.ReadFull does,
+// and, when every segment is in use, takes its segment only once the first
+// bytes have come: while it waits for them, it holds none.
 func TestSegmentReader(t *testing.T) {
+	for _, full := range []bool{false, true} {
+		t.Run(fmt.Sprintf("pool full %v", full), func(t *testing.T) { testSegmentReader(t, full) })
+	}
+}
+
+func testSegmentReader(t *testing.T, full bool) {
+	// A full pool: the test holds every segment, and gives one back as the
+	// body's first bytes come.
+	var held []*[]byte
+	for full && len(segmentPool.slots) < cap(segmentPool.slots) {
+		held = append(held, segmentPool.Get())
+	}
+	giveOne := func() {
+		if len(held) > 0 {
+			segmentPool.Put(held[len(held)-1])
+			held = held[:len(held)-1]
+		}
+	}
+	defer func() {
+		for _, b := range held {
+			segmentPool.Put(b)
+		}
+	}()
 	data := make([]byte, 3*probeSize+5)
 	for i := range data {
 		data[i] = byte(i)
@@ -77,30 +106,37 @@ func TestSegmentReader(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			spy := &spyReader{data: data[:tt.size], step: tt.step}
+			spy := &spyReader{data: data[:tt.size], step: tt.step, first: giveOne}
 			r := segmentReader{src: spy}
 			n, err := r.read(tt.want)
 			cur := r.take()
+			defer func() {
+				if cur != nil {
+					segmentPool.Put(cur)
+				}
+				for full && len(segmentPool.slots) < cap(segmentPool.slots) {
+					held = append(held, segmentPool.Get())
+				}
+			}()
 			if n != tt.n || (err != nil) != tt.eof || err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
 				t.Fatalf("read %d, %v; want %d, end of body %v", n, err, tt.n, tt.eof)
 			}
-			if spy.out[0] != 0 {
-				t.Errorf("%d segments out while waiting for the first bytes, want 0", spy.out[0])
+			if full && spy.out[0] != cap(segmentPool.slots) {
+				t.Errorf("%d segments out while waiting for the first bytes, want only the test's %d", spy.out[0], cap(segmentPool.slots))
 			}
 			if n == 0 {
-				if cur != nil {
-					t.Error("a segment was taken for no bytes")
+				if full && cur != nil {
+					t.Error("a segment was taken from a full pool for no bytes")
 				}
 				return
 			}
 			if !bytes.Equal(*cur, data[:n]) {
 				t.Errorf("segment holds %d bytes that differ from the body's first %d", len(*cur), n)
 			}
-			segmentPool.Put(cur)
 		})
 	}
-	if n := len(segmentPool.slots); n != 0 {
-		t.Errorf("%d segments out after the test", n)
+	if n := len(segmentPool.slots); n != len(held) {
+		t.Errorf("%d segments out after the test, want the %d held", n, len(held))
 	}
 }
 

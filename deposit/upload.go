@@ -377,6 +377,18 @@ func (p *bufferPool) Put(b *[]byte) {
 	<-p.slots
 }
 
+// TryGet is Get without the wait: nil if cap are in use.
+func (p *bufferPool) TryGet() *[]byte {
+	select {
+	case p.slots <- struct{}{}:
+	default:
+		return nil
+	}
+	b := p.pool.Get().(*[]byte)
+	*b = (*b)[:0]
+	return b
+}
+
 // GetOrStop is Get, giving up with nil once stop is closed.
 func (p *bufferPool) GetOrStop(stop <-chan struct{}) *[]byte {
 	select {
@@ -631,9 +643,11 @@ func (s *Service) readSegments(src io.Reader, out chan<- segment, off, remaining
 // before it takes the segment: net/http's read buffer.
 const probeSize = 4 << 10
 
-// segmentReader reads an upload's body into segments of segmentPool, and
-// takes a segment only once the first bytes for it have arrived: an upload
-// waiting for its client holds none.
+// segmentReader reads an upload's body into segments of segmentPool. When
+// all are in use, it takes one only once the first bytes for it have come,
+// so that an upload waiting for its client holds none while others wait for
+// one; otherwise it reads straight into the segment (the probe costs one
+// more read per segment).
 type segmentReader struct {
 	src   io.Reader
 	probe []byte  // a segment's first bytes, read before the segment is taken
@@ -673,10 +687,13 @@ func (r *segmentReader) release() {
 
 // read reads want bytes from the body onto the end of the segment, as
 // io.ReadFull does, taking the segment from segmentPool first if it has
-// none, once the first of them have come. It returns how many it read and
-// the error that stopped it short.
+// none: at once if one is free, else once the first bytes have come. It
+// returns how many it read and the error that stopped it short.
 func (r *segmentReader) read(want int) (int, error) {
 	k := 0
+	if r.cur == nil {
+		r.cur = segmentPool.TryGet()
+	}
 	if r.cur == nil {
 		if r.probe == nil {
 			r.probe = make([]byte, probeSize)
