@@ -322,12 +322,8 @@ func (s *Service) FinishPasskeyEnrolment(ctx context.Context, sess *navette.Sess
 	if err != nil {
 		return nil, err
 	}
-	if p.Recovery != "" {
-		if id, err := s.approvedRecovery(ctx, u); err != nil {
-			return nil, err
-		} else if id != p.Recovery {
-			return nil, navette.Errorf(navette.EFORBIDDEN, "Your recovery request is no longer approved: ask again.")
-		}
+	if err := s.checkRecoveryApproved(ctx, u, p.Recovery); err != nil {
+		return nil, err
 	}
 	key, err := s.finishRegistration(ctx, sess, u, id, name, answer, ceremonyEnrol)
 	if err != nil {
@@ -339,6 +335,20 @@ func (s *Service) FinishPasskeyEnrolment(ctx context.Context, sess *navette.Sess
 		}
 	}
 	return s.enrolled(ctx, sess, u, CodePasskeyMethod)
+}
+
+// checkRecoveryApproved returns EFORBIDDEN unless recovery, the recovery
+// request an enrolment completes ("" for none), is still u's approved one.
+func (s *Service) checkRecoveryApproved(ctx context.Context, u *navette.User, recovery string) error {
+	if recovery == "" {
+		return nil
+	}
+	if id, err := s.approvedRecovery(ctx, u); err != nil {
+		return err
+	} else if id != recovery {
+		return navette.Errorf(navette.EFORBIDDEN, "Your recovery request is no longer approved: ask again.")
+	}
+	return nil
 }
 
 func (s *Service) finishRegistration(ctx context.Context, sess *navette.Session, u *navette.User, id, name string, answer []byte, kind string) (*navette.Passkey, error) {
