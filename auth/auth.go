@@ -241,6 +241,12 @@ func newSecret() string {
 	return SecretPrefix + base64.RawURLEncoding.EncodeToString(b[:])
 }
 
+// secretShaped reports whether secret looks like one newSecret made: it
+// has SecretPrefix and is not too long to be one.
+func secretShaped(secret string) bool {
+	return strings.HasPrefix(secret, SecretPrefix) && len(secret) <= 100
+}
+
 // allowed reports whether u may sign in at all, by any method.
 func (s *Service) allowed(u *navette.User) bool {
 	if u.Disabled || !u.Role.CanSignIn() {
@@ -302,7 +308,7 @@ func (s *Service) newSession(u *navette.User, stage navette.SessionStage, method
 // longer sign in. The session may not be full: callers check its Stage.
 func (s *Service) Resolve(ctx context.Context, secret string) (*navette.Session, *navette.User, error) {
 	expired := navette.Errorf(navette.EUNAUTHORIZED, "Your session has ended: sign in again.")
-	if !strings.HasPrefix(secret, SecretPrefix) || len(secret) > 100 {
+	if !secretShaped(secret) {
 		return nil, nil, expired
 	}
 	sess, err := s.Meta.SessionByHash(ctx, HashSecret(secret))

@@ -593,7 +593,7 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, secret, id string, an
 	if err := s.passkeyAloneAllowed(ip); err != nil {
 		return nil, err
 	}
-	if !strings.HasPrefix(secret, SecretPrefix) || len(secret) > 100 {
+	if !secretShaped(secret) {
 		return nil, unauthorized()
 	}
 	st, err := s.takeChallenge(ctx, ps, id, HashSecret(secret), ceremonyAlone)

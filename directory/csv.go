@@ -281,9 +281,10 @@ func validSeparator(r rune) bool {
 	return utf8.ValidRune(r) && !unicode.IsLetter(r) && !unicode.IsDigit(r)
 }
 
-func badNameRune(r rune) bool {
-	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
-}
+// nameChars are the characters of a source or a kind.
+const nameChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"
+
+func badNameRune(r rune) bool { return !strings.ContainsRune(nameChars, r) }
 
 func columnKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
 
