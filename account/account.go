@@ -96,32 +96,42 @@ func (s *Service) CreateUser(ctx context.Context, email, name string, role navet
 // Create adds a user. Returns EINVALID for a bad e-mail, name, role or
 // language, ECONFLICT if the e-mail is taken.
 func (s *Service) Create(ctx context.Context, nu NewUser) (*navette.User, error) {
-	email, name, role := navette.NormalizeEmail(nu.Email), nu.Name, nu.Role
-	if err := ValidateEmail(email); err != nil {
+	nu, err := nu.normalized()
+	if err != nil {
 		return nil, err
 	}
-	name = strings.TrimSpace(name)
-	if err := validName(name); err != nil {
-		return nil, err
-	}
-	if err := checkRole(role); err != nil {
-		return nil, err
-	}
-	if !navette.ValidLang(nu.Lang) {
-		return nil, navette.Errorf(navette.EINVALID, "Unknown language %q (fr or en).", nu.Lang)
-	}
-	if nu.CourtID != "" && !role.Staff() {
-		return nil, navette.Errorf(navette.EINVALID, "Only staff belong to a court.")
-	}
-	u := &navette.User{ID: navette.NewID(), Email: email, Name: name, Role: role, Lang: nu.Lang, CourtID: nu.CourtID, CreatedAt: s.Clock.Now()}
-	ev := navette.Event{Time: u.CreatedAt, Type: navette.EventUserCreated, Detail: string(role)}
+	u := &navette.User{ID: navette.NewID(), Email: nu.Email, Name: nu.Name, Role: nu.Role, Lang: nu.Lang, CourtID: nu.CourtID, CreatedAt: s.Clock.Now()}
+	ev := navette.Event{Time: u.CreatedAt, Type: navette.EventUserCreated, Detail: string(nu.Role)}
 	if err := s.Meta.CreateUser(ctx, u, ev); err != nil {
 		if navette.IsCode(err, navette.ECONFLICT) {
-			return nil, navette.Errorf(navette.ECONFLICT, "A user with the e-mail %s exists already.", email)
+			return nil, navette.Errorf(navette.ECONFLICT, "A user with the e-mail %s exists already.", nu.Email)
 		}
 		return nil, err
 	}
 	return u, nil
+}
+
+// normalized returns nu with its e-mail normalized and its name trimmed.
+// Returns EINVALID for a bad e-mail, name, role or language, or a court
+// for someone who is not staff.
+func (nu NewUser) normalized() (NewUser, error) {
+	nu.Email, nu.Name = navette.NormalizeEmail(nu.Email), strings.TrimSpace(nu.Name)
+	if err := ValidateEmail(nu.Email); err != nil {
+		return nu, err
+	}
+	if err := validName(nu.Name); err != nil {
+		return nu, err
+	}
+	if err := checkRole(nu.Role); err != nil {
+		return nu, err
+	}
+	if !navette.ValidLang(nu.Lang) {
+		return nu, navette.Errorf(navette.EINVALID, "Unknown language %q (fr or en).", nu.Lang)
+	}
+	if nu.CourtID != "" && !nu.Role.Staff() {
+		return nu, navette.Errorf(navette.EINVALID, "Only staff belong to a court.")
+	}
+	return nu, nil
 }
 
 // Token lifetimes.

@@ -135,6 +135,18 @@ type passkeyUser struct {
 	creds []webauthn.Credential
 }
 
+// key returns the passkey of p whose credential id is credID, the last if
+// several are, or nil.
+func (p *passkeyUser) key(credID []byte) *navette.Passkey {
+	var key *navette.Passkey
+	for _, k := range p.keys {
+		if bytes.Equal(k.CredentialID, credID) {
+			key = k
+		}
+	}
+	return key
+}
+
 func (p *passkeyUser) WebAuthnID() []byte                         { return []byte(p.u.ID) }
 func (p *passkeyUser) WebAuthnName() string                       { return p.u.Email }
 func (p *passkeyUser) WebAuthnDisplayName() string                { return p.u.Name }
@@ -501,12 +513,7 @@ func (s *Service) wrongPasskey(ctx context.Context, sess *navette.Session, p *pe
 // the stored one (unless both are zero, for authenticators that keep no
 // counter) is refused as coming from a copied key, and journaled.
 func (s *Service) usePasskey(ctx context.Context, ps navette.PasskeyStore, pu *passkeyUser, cred *webauthn.Credential, parsed *protocol.ParsedCredentialAssertionData) error {
-	var key *navette.Passkey
-	for _, k := range pu.keys {
-		if bytes.Equal(k.CredentialID, cred.ID) {
-			key = k
-		}
-	}
+	key := pu.key(cred.ID)
 	if key == nil {
 		return unauthorized()
 	}
