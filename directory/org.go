@@ -407,17 +407,5 @@ func (m *memberSync) reportServices(snap *Snapshot) {
 			}
 		}
 	}
-	slices.SortStableFunc(rep.Updated, byLine)
-}
-
-// byLine orders changes by line of the listing, those without a line last,
-// ties by external id.
-func byLine(a, b Change) int {
-	if (a.Line == 0) != (b.Line == 0) {
-		if a.Line == 0 {
-			return 1
-		}
-		return -1
-	}
-	return cmp.Or(a.Line-b.Line, strings.Compare(a.ExternalID, b.ExternalID))
+	slices.SortStableFunc(rep.Updated, compareChanges)
 }
