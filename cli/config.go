@@ -263,12 +263,8 @@ func maskSecrets(v string) string {
 	}
 	if u.RawQuery != "" {
 		q := u.Query()
-		for k := range q {
-			lk := strings.ToLower(k)
-			if strings.Contains(lk, "pass") || strings.Contains(lk, "secret") || strings.Contains(lk, "token") || lk == "key" || strings.HasSuffix(lk, "_key") {
-				q.Set(k, "xxxxx")
-				changed = true
-			}
+		if maskParams(q) {
+			changed = true
 		}
 		if changed {
 			u.RawQuery = q.Encode()
@@ -278,4 +274,24 @@ func maskSecrets(v string) string {
 		return v
 	}
 	return u.String()
+}
+
+// maskParams hides the values of the query parameters that name a
+// secret, and reports whether there were any.
+func maskParams(q url.Values) bool {
+	masked := false
+	for k := range q {
+		if secretParam(k) {
+			q.Set(k, "xxxxx")
+			masked = true
+		}
+	}
+	return masked
+}
+
+// secretParam reports whether a query parameter's name says it holds a
+// secret: a password, secret, token or key.
+func secretParam(name string) bool {
+	lk := strings.ToLower(name)
+	return strings.Contains(lk, "pass") || strings.Contains(lk, "secret") || strings.Contains(lk, "token") || lk == "key" || strings.HasSuffix(lk, "_key")
 }

@@ -69,16 +69,9 @@ func parseConfigFile(r io.Reader) ([]fileSetting, error) {
 		n++
 		raw := sc.Bytes()
 		size += len(raw) + 1
-		if size > maxConfigSize+1 {
-			return nil, &configError{n, "the file is larger than 1 MiB"}
-		}
-		if !utf8.Valid(raw) {
-			return nil, &configError{n, "not UTF-8"}
-		}
-		line := strings.TrimSuffix(string(raw), "\r")
-		s, ok, err := parseConfigLine(line)
+		s, ok, err := readConfigLine(raw, n, size)
 		if err != nil {
-			return nil, &configError{n, err.Error()}
+			return nil, err
 		}
 		if !ok {
 			continue
@@ -91,12 +84,35 @@ func parseConfigFile(r io.Reader) ([]fileSetting, error) {
 		out = append(out, s)
 	}
 	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, &configError{n + 1, "the file is larger than 1 MiB"}
-		}
-		return nil, err
+		return nil, scanError(err, n)
 	}
 	return out, nil
+}
+
+// readConfigLine checks line n of the file, its bytes raw, the file being
+// size bytes up to its end, and parses it; ok is false for a blank or
+// comment line.
+func readConfigLine(raw []byte, n, size int) (s fileSetting, ok bool, err error) {
+	if size > maxConfigSize+1 {
+		return s, false, &configError{n, "the file is larger than 1 MiB"}
+	}
+	if !utf8.Valid(raw) {
+		return s, false, &configError{n, "not UTF-8"}
+	}
+	s, ok, err = parseConfigLine(strings.TrimSuffix(string(raw), "\r"))
+	if err != nil {
+		return s, false, &configError{n, err.Error()}
+	}
+	return s, ok, nil
+}
+
+// scanError is the error of a scanner that stopped after n lines: a line
+// too long for it is a file too large.
+func scanError(err error, n int) error {
+	if errors.Is(err, bufio.ErrTooLong) {
+		return &configError{n + 1, "the file is larger than 1 MiB"}
+	}
+	return err
 }
 
 // parseConfigLine parses one line; ok is false for a blank or comment line.
@@ -174,18 +190,29 @@ func parseConfigValue(v string) (valueKind, string, int, error) {
 	case v[0] == '"':
 		return parseBasicString(v)
 	case v[0] == '\'':
-		end := strings.IndexByte(v[1:], '\'')
-		if end < 0 {
-			return 0, "", 0, errors.New("the string has no closing '")
-		}
-		text := v[1 : 1+end]
-		if strings.ContainsFunc(text, isControl) {
-			return 0, "", 0, errors.New("control character in a string")
-		}
-		return kindString, text, end + 2, nil
+		return parseLiteralString(v)
 	case v[0] == '[' || v[0] == '{':
 		return 0, "", 0, errors.New("arrays and tables are not used: give one value")
 	}
+	return parseBareValue(v)
+}
+
+// parseLiteralString parses a '…' string, which has no escapes.
+func parseLiteralString(v string) (valueKind, string, int, error) {
+	end := strings.IndexByte(v[1:], '\'')
+	if end < 0 {
+		return 0, "", 0, errors.New("the string has no closing '")
+	}
+	text := v[1 : 1+end]
+	if strings.ContainsFunc(text, isControl) {
+		return 0, "", 0, errors.New("control character in a string")
+	}
+	return kindString, text, end + 2, nil
+}
+
+// parseBareValue parses an unquoted value, up to a blank or a comment: a
+// boolean or a decimal integer.
+func parseBareValue(v string) (valueKind, string, int, error) {
 	word := v
 	if i := strings.IndexAny(v, " \t#"); i >= 0 {
 		word = v[:i]
