@@ -72,18 +72,28 @@ func runCase(ctx context.Context, env *Env, args []string) error {
 	case "evidence":
 		return getCaseEvidence(ctx, env, c, id, *byDeposit, *out)
 	case "ls":
-		l, err := c.Cases(ctx, *q)
-		if err != nil {
-			return err
-		}
-		return printCase(env, *asJSON, l, func() { writeCaseTable(env, l.Cases) })
+		return listCases(ctx, env, c, *q, *asJSON)
 	default:
-		k, err := c.Case(ctx, id)
-		if err != nil {
-			return err
-		}
-		return printCase(env, *asJSON, k, func() { writeCase(env, k) })
+		return showCase(ctx, env, c, id, *asJSON)
 	}
+}
+
+// listCases prints the cases whose reference holds q (all if q is empty).
+func listCases(ctx context.Context, env *Env, c *client.Client, q string, asJSON bool) error {
+	l, err := c.Cases(ctx, q)
+	if err != nil {
+		return err
+	}
+	return printCase(env, asJSON, l, func() { writeCaseTable(env, l.Cases) })
+}
+
+// showCase prints the case id with its deposits.
+func showCase(ctx context.Context, env *Env, c *client.Client, id string, asJSON bool) error {
+	k, err := c.Case(ctx, id)
+	if err != nil {
+		return err
+	}
+	return printCase(env, asJSON, k, func() { writeCase(env, k) })
 }
 
 // caseArg returns the case id that show and get take, checking that ls
@@ -312,13 +322,9 @@ func runReply(ctx context.Context, env *Env, args []string) error {
 	if *retention < 0 {
 		return usageError("--retention must be a number of days")
 	}
-	files := make([]localFile, 0, fs.NArg()-1)
-	for _, p := range fs.Args()[1:] {
-		f, err := checkLocalFile(p)
-		if err != nil {
-			return err
-		}
-		files = append(files, f)
+	files, err := checkLocalFiles(fs.Args()[1:])
+	if err != nil {
+		return err
 	}
 	c, err := cf.client(env)
 	if err != nil {
@@ -328,32 +334,9 @@ func runReply(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return uploadAndSubmit(ctx, env, c, "reply", d, files)
-}
-
-// uploadAndSubmit uploads files to the draft d and submits it, printing
-// its id; on failure it says the draft is left for the server to delete.
-func uploadAndSubmit(ctx context.Context, env *Env, c *client.Client, cmd string, d *api.Deposit, files []localFile) error {
-	abandon := func(what string, err error) error {
-		fmt.Fprintf(env.Stderr, "navette %s: deposit %s was not submitted; the server will delete the draft\n", cmd, d.ID)
-		if ctx.Err() != nil {
-			return fmt.Errorf("%s: interrupted", what)
-		}
-		return fmt.Errorf("%s: %s", what, oneLine(err))
-	}
-	for _, f := range files {
-		if err := sendFile(ctx, env, c, d.ID, f); err != nil {
-			return abandon(f.path, err)
-		}
-	}
-	sub, err := c.Submit(ctx, d.ID)
+	sub, err := submitDraft(ctx, env, c, "reply", d.ID, files)
 	if err != nil {
-		return abandon("submitting the deposit", err)
-	}
-	if sub.State == string(navette.DepositChecking) {
-		if sub, err = waitChecked(ctx, env, c, sub); err != nil {
-			return err
-		}
+		return err
 	}
 	fmt.Fprintln(env.Stdout, sub.ID)
 	return nil

@@ -48,15 +48,8 @@ func runSend(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	paths := fs.Args()
-	switch {
-	case len(to) == 0:
-		return usageError("--to is required")
-	case strings.TrimSpace(*ref) == "":
-		return usageError("--ref is required")
-	case *retention < 0:
-		return usageError("--retention must be a number of days")
-	case len(paths) == 0:
-		return usageError("no file to send")
+	if err := checkSendArgs(to, *ref, *retention, paths); err != nil {
+		return err
 	}
 	c, err := cf.client(env)
 	if err != nil {
@@ -75,46 +68,58 @@ func runSend(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sub, total, err := sendDraft(ctx, env, c, d.ID, files)
+	sub, err := submitDraft(ctx, env, c, "send", d.ID, files)
 	if err != nil {
 		return err
 	}
 	if env.IsTerminal != nil && env.IsTerminal(env.Stderr) {
-		printSent(env, len(files), total, to, sub)
+		printSent(env, files, to, sub)
 	}
 	fmt.Fprintln(env.Stdout, sub.ID)
 	return nil
 }
 
-// sendDraft uploads files into the draft id and submits it, waiting for
-// the checks of its files, and returns it with the bytes sent. If an
-// upload or the submission fails, the draft is left for the server to
-// delete.
-func sendDraft(ctx context.Context, env *Env, c *client.Client, id string, files []localFile) (*api.Deposit, int64, error) {
+// checkSendArgs checks that a deposit to send has recipients, a
+// reference, a retention that is a number of days, and files.
+func checkSendArgs(to []string, ref string, retention int, paths []string) error {
+	switch {
+	case len(to) == 0:
+		return usageError("--to is required")
+	case strings.TrimSpace(ref) == "":
+		return usageError("--ref is required")
+	case retention < 0:
+		return usageError("--retention must be a number of days")
+	case len(paths) == 0:
+		return usageError("no file to send")
+	}
+	return nil
+}
+
+// submitDraft uploads files into the draft id and submits it, waiting
+// for the checks of its files, and returns it. If an upload or the
+// submission fails, the draft is left for the server to delete, which the
+// command cmd says on stderr.
+func submitDraft(ctx context.Context, env *Env, c *client.Client, cmd, id string, files []localFile) (*api.Deposit, error) {
 	abandon := func(what string, err error) error {
-		fmt.Fprintf(env.Stderr, "navette send: deposit %s was not submitted; the server will delete the draft\n", id)
+		fmt.Fprintf(env.Stderr, "navette %s: deposit %s was not submitted; the server will delete the draft\n", cmd, id)
 		if ctx.Err() != nil {
 			return fmt.Errorf("%s: interrupted", what)
 		}
 		return fmt.Errorf("%s: %s", what, oneLine(err))
 	}
-	var total int64
 	for _, f := range files {
 		if err := sendFile(ctx, env, c, id, f); err != nil {
-			return nil, 0, abandon(f.path, err)
+			return nil, abandon(f.path, err)
 		}
-		total += f.size
 	}
 	sub, err := c.Submit(ctx, id)
 	if err != nil {
-		return nil, 0, abandon("submitting the deposit", err)
+		return nil, abandon("submitting the deposit", err)
 	}
 	if sub.State == string(navette.DepositChecking) {
-		if sub, err = waitChecked(ctx, env, c, sub); err != nil {
-			return nil, 0, err
-		}
+		return waitChecked(ctx, env, c, sub)
 	}
-	return sub, total, nil
+	return sub, nil
 }
 
 // checkLocalFiles checks the files to send (checkLocalFile).
@@ -130,9 +135,14 @@ func checkLocalFiles(paths []string) ([]localFile, error) {
 	return files, nil
 }
 
-// printSent tells the person at the terminal what was sent: n files of
-// total bytes, to whom, until when.
-func printSent(env *Env, n int, total int64, to []string, sub *api.Deposit) {
+// printSent tells the person at the terminal what was sent: how many
+// files of how many bytes, to whom, until when.
+func printSent(env *Env, files []localFile, to []string, sub *api.Deposit) {
+	n := len(files)
+	var total int64
+	for _, f := range files {
+		total += f.size
+	}
 	until := ""
 	if sub.ExpiresAt != nil {
 		until = ", available until " + sub.ExpiresAt.In(paris()).Format("2006-01-02 15:04") + " (Paris time)"
@@ -338,12 +348,21 @@ func waitChecked(ctx context.Context, env *Env, c *client.Client, d *api.Deposit
 			return nil, err
 		}
 	}
-	for _, f := range d.Files {
-		if f.State == string(navette.FileRejected) {
-			return nil, fmt.Errorf("%s: refused: %s; deposit %s was not sent", printable(f.Name, 200), checkReason(f.Check, f.CheckDetail), d.ID)
-		}
+	if err := refusedFile(d); err != nil {
+		return nil, err
 	}
 	return d, nil
+}
+
+// refusedFile says which file of the checked deposit d was refused, and
+// why, or returns nil if none was.
+func refusedFile(d *api.Deposit) error {
+	for _, f := range d.Files {
+		if f.State == string(navette.FileRejected) {
+			return fmt.Errorf("%s: refused: %s; deposit %s was not sent", printable(f.Name, 200), checkReason(f.Check, f.CheckDetail), d.ID)
+		}
+	}
+	return nil
 }
 
 // checkReason says why content checks refused a file, in the server's
