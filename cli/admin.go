@@ -212,13 +212,7 @@ func adminTokenCreate(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		var sc []navette.Scope
-		if *scopes != "" {
-			for _, x := range strings.Split(*scopes, ",") {
-				sc = append(sc, navette.Scope(strings.TrimSpace(x)))
-			}
-		}
-		secret, t, err := a.Accounts.CreateTokenFor(ctx, u, *label, *ttl, sc)
+		secret, t, err := a.Accounts.CreateTokenFor(ctx, u, *label, *ttl, parseScopes(*scopes))
 		if err != nil {
 			return err
 		}
@@ -228,6 +222,19 @@ func adminTokenCreate(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintln(env.Stdout, secret)
 		return nil
 	})
+}
+
+// parseScopes reads --scopes: comma-separated scopes, none if empty (all
+// the role allows).
+func parseScopes(s string) []navette.Scope {
+	if s == "" {
+		return nil
+	}
+	var sc []navette.Scope
+	for _, x := range strings.Split(s, ",") {
+		sc = append(sc, navette.Scope(strings.TrimSpace(x)))
+	}
+	return sc
 }
 
 func adminKeyRotate(ctx context.Context, env *Env, args []string) error {

@@ -312,15 +312,9 @@ func runReply(ctx context.Context, env *Env, args []string) error {
 	if err := parseInterspersed(fs, env, args); err != nil {
 		return err
 	}
-	if fs.NArg() < 2 {
-		return usageError("expected a deposit id and at least one file")
-	}
-	id := strings.TrimSpace(fs.Arg(0))
-	if !navette.ValidID(id) {
-		return usageError("%q is not a deposit id", printable(id, 60))
-	}
-	if *retention < 0 {
-		return usageError("--retention must be a number of days")
+	id, err := replyArgs(fs, *retention)
+	if err != nil {
+		return err
 	}
 	files, err := checkLocalFiles(fs.Args()[1:])
 	if err != nil {
@@ -340,6 +334,22 @@ func runReply(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintln(env.Stdout, sub.ID)
 	return nil
+}
+
+// replyArgs checks the arguments of reply, a deposit id and files, and
+// its retention, and returns the id.
+func replyArgs(fs *flag.FlagSet, retention int) (string, error) {
+	if fs.NArg() < 2 {
+		return "", usageError("expected a deposit id and at least one file")
+	}
+	id := strings.TrimSpace(fs.Arg(0))
+	if !navette.ValidID(id) {
+		return "", usageError("%q is not a deposit id", printable(id, 60))
+	}
+	if retention < 0 {
+		return "", usageError("--retention must be a number of days")
+	}
+	return id, nil
 }
 
 func runExtend(ctx context.Context, env *Env, args []string) error {

@@ -271,19 +271,27 @@ func parseInterspersed(fs *flag.FlagSet, env *Env, args []string) error {
 			continue
 		}
 		flags = append(flags, a)
-		name := strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
-		if strings.Contains(name, "=") {
+		if !takesValue(fs, a) {
 			continue
 		}
-		if f := fs.Lookup(name); f != nil && !isBoolFlag(f) {
-			if i+1 == len(args) {
-				return usageError("flag needs an argument: %s", a)
-			}
-			i++
-			flags = append(flags, args[i])
+		if i+1 == len(args) {
+			return usageError("flag needs an argument: %s", a)
 		}
+		i++
+		flags = append(flags, args[i])
 	}
 	return parseFlags(fs, env, append(append(flags, "--"), rest...))
+}
+
+// takesValue reports whether the flag argument a (-name or --name, with
+// no =value) names a flag of fs whose value is the next argument.
+func takesValue(fs *flag.FlagSet, a string) bool {
+	name := strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
+	if strings.Contains(name, "=") {
+		return false
+	}
+	f := fs.Lookup(name)
+	return f != nil && !isBoolFlag(f)
 }
 
 func isBoolFlag(f *flag.Flag) bool {
