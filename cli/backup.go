@@ -91,17 +91,24 @@ func exportKeys(data, out string) (int, error) {
 		return 0, err
 	}
 	n, err := backup.ExportKeys(filepath.Join(data, "keys"), f, navette.SystemClock{}.Now())
+	if err := syncClose(f, err); err != nil {
+		os.Remove(out)
+		return 0, err
+	}
+	return n, nil
+}
+
+// syncClose ends the writing of f, which failed with err if not nil: it
+// makes f durable if it did not fail, closes it, and returns the first
+// error.
+func syncClose(f *os.File, err error) error {
 	if err == nil {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		os.Remove(out)
-		return 0, err
-	}
-	return n, nil
+	return err
 }
 
 // adminKeyExport writes the key directory to a new file, mode 0600.

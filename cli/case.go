@@ -155,13 +155,7 @@ func saveChecked(path, pattern string, fetch func(io.Writer) (int64, error), che
 	}
 	defer os.Remove(tmp.Name())
 	n, err := fetch(tmp)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := syncClose(tmp, err); err != nil {
 		return 0, 0, err
 	}
 	count, err := check(tmp.Name())

@@ -141,10 +141,7 @@ func parseConfigLine(line string) (s fileSetting, ok bool, err error) {
 // parseConfigKey reads a setting's name and the = after it, and returns the
 // rest of the line, from its value.
 func parseConfigKey(rest string) (key, value string, err error) {
-	i := 0
-	for i < len(rest) && isBareKeyByte(rest[i]) {
-		i++
-	}
+	i := bareKeyLen(rest)
 	if i == 0 {
 		return "", "", errors.New(`expected a setting name = value (names are those of the flags of "navette serve", e.g. max-file-size)`)
 	}
@@ -169,6 +166,15 @@ func checkConfigTail(key, tail string) error {
 		return errors.New("control character in a comment")
 	}
 	return nil
+}
+
+// bareKeyLen is the length of the bare key at the start of s.
+func bareKeyLen(s string) int {
+	i := 0
+	for i < len(s) && isBareKeyByte(s[i]) {
+		i++
+	}
+	return i
 }
 
 func isBareKeyByte(c byte) bool {
@@ -232,10 +238,7 @@ func parseBareValue(v string) (valueKind, string, int, error) {
 // digits, no leading zero) and returns it without underscores.
 func parseTOMLInt(w string) (string, error) {
 	bad := fmt.Errorf("%q is not a value: strings are quoted (\"30m\"), integers are decimal, booleans are true or false", clip(w))
-	body := w
-	if body != "" && (body[0] == '+' || body[0] == '-') {
-		body = body[1:]
-	}
+	sign, body := cutSign(w)
 	if body == "" || len(body) > 1 && body[0] == '0' {
 		return "", bad
 	}
@@ -243,13 +246,22 @@ func parseTOMLInt(w string) (string, error) {
 	if !ok {
 		return "", bad
 	}
-	if w[0] == '-' {
+	if sign == "-" {
 		digits = "-" + digits
 	}
 	if _, err := strconv.ParseInt(digits, 10, 64); err != nil {
 		return "", fmt.Errorf("%s is out of range", clip(w))
 	}
 	return digits, nil
+}
+
+// cutSign splits a TOML integer into its sign, "+", "-" or "" for none,
+// and the rest.
+func cutSign(w string) (sign, body string) {
+	if w != "" && (w[0] == '+' || w[0] == '-') {
+		return w[:1], w[1:]
+	}
+	return "", w
 }
 
 // tomlDigits returns body's digits without the underscores between them;
@@ -312,6 +324,13 @@ func unescape(b *strings.Builder, v string) (int, error) {
 	if esc != 'u' && esc != 'U' {
 		return 0, fmt.Errorf("bad escape \\%c", esc)
 	}
+	return unescapeCodePoint(b, v)
+}
+
+// unescapeCodePoint writes to b the character a \uXXXX or \UXXXXXXXX
+// escape at the start of v stands for, and returns the escape's length.
+func unescapeCodePoint(b *strings.Builder, v string) (int, error) {
+	esc := v[1]
 	n := 4
 	if esc == 'U' {
 		n = 8

@@ -55,7 +55,7 @@ func seedDemo(ctx context.Context, a *app.App) error {
 	}
 	for _, du := range demoUsers {
 		nu := account.NewUser{Email: du.email, Name: du.name, Role: du.role}
-		if du.role.Staff() && du.role != navette.RoleAdmin && du.role != navette.RoleAuditor {
+		if courtRole(du.role) {
 			nu.CourtID = c.ID
 		}
 		if err := seedDemoUser(ctx, a, nu, du.member, svc.ID); err != nil {
@@ -68,6 +68,12 @@ func seedDemo(ctx context.Context, a *app.App) error {
 	}
 	_, err = a.Directory.Apply(ctx, "lawyers", entries, directory.Options{Force: true})
 	return err
+}
+
+// courtRole reports whether people of role r belong to a court: staff,
+// but for the platform's admins and auditors.
+func courtRole(r navette.Role) bool {
+	return r.Staff() && r != navette.RoleAdmin && r != navette.RoleAuditor
 }
 
 // demoCourt gives the demo court, made on the first run.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"navette/app"
 	"navette/directory"
 )
 
@@ -44,12 +45,18 @@ func runDirectory(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	return applyFlow(ctx, env, open, m.Source, entries, directory.Options{DryRun: *dry, Force: *force, MaxRevokeShare: *maxRevoke})
+}
+
+// applyFlow applies the entries of the flow source to the directory of
+// the platform open opens, as opts say, and prints the report.
+func applyFlow(ctx context.Context, env *Env, open func() (*app.App, error), source string, entries []directory.Entry, opts directory.Options) error {
 	a, err := open()
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	rep, err := a.Directory.Apply(ctx, m.Source, entries, directory.Options{DryRun: *dry, Force: *force, MaxRevokeShare: *maxRevoke})
+	rep, err := a.Directory.Apply(ctx, source, entries, opts)
 	if err != nil {
 		return err
 	}
