@@ -336,9 +336,9 @@ func replyArgs(fs *flag.FlagSet, retention int) (string, error) {
 	if fs.NArg() < 2 {
 		return "", usageError("expected a deposit id and at least one file")
 	}
-	id := strings.TrimSpace(fs.Arg(0))
-	if !navette.ValidID(id) {
-		return "", usageError("%q is not a deposit id", printable(id, 60))
+	id, err := parseDepositID(fs.Arg(0))
+	if err != nil {
+		return "", err
 	}
 	if retention < 0 {
 		return "", usageError("--retention must be a number of days")
@@ -369,10 +369,16 @@ func runExtend(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	printExtended(env.Stdout, id, d)
+	return nil
+}
+
+// printExtended says until when the deposit id, extended to d, is
+// available.
+func printExtended(w io.Writer, id string, d *api.Deposit) {
 	until := ""
 	if d.ExpiresAt != nil {
 		until = d.ExpiresAt.In(paris()).Format("2006-01-02 15:04") + " (Paris time)"
 	}
-	fmt.Fprintf(env.Stdout, "Deposit %s extended until %s.\n", id, until)
-	return nil
+	fmt.Fprintf(w, "Deposit %s extended until %s.\n", id, until)
 }

@@ -240,10 +240,16 @@ func (f *clientFlags) client(env *Env) (*client.Client, error) {
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
-	if u, err := url.Parse(c.ServerURL()); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	warnPlainHTTP(env, c.ServerURL())
+	return c, nil
+}
+
+// warnPlainHTTP warns on stderr when the server at serverURL is reached
+// in plain http other than on this machine.
+func warnPlainHTTP(env *Env, serverURL string) {
+	if u, err := url.Parse(serverURL); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
 		fmt.Fprintf(env.Stderr, "navette: warning: %s is plain http: the token and the files travel unencrypted\n", u.Host)
 	}
-	return c, nil
 }
 
 // isLoopback reports whether host is this machine.
@@ -304,7 +310,13 @@ func depositIDArg(fs *flag.FlagSet) (string, error) {
 	if fs.NArg() != 1 {
 		return "", usageError("expected one deposit id")
 	}
-	id := strings.TrimSpace(fs.Arg(0))
+	return parseDepositID(fs.Arg(0))
+}
+
+// parseDepositID checks that arg, spaces around it aside, is a deposit id,
+// and returns it.
+func parseDepositID(arg string) (string, error) {
+	id := strings.TrimSpace(arg)
 	if !navette.ValidID(id) {
 		return "", usageError("%q is not a deposit id", printable(id, 60))
 	}
