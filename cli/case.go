@@ -135,7 +135,7 @@ func getCase(ctx context.Context, env *Env, c *client.Client, id, path string) e
 	if err != nil {
 		return err
 	}
-	if env.IsTerminal != nil && env.IsTerminal(env.Stderr) {
+	if env.stderrIsTerminal() {
 		fmt.Fprintf(env.Stderr, "%d files, %s, checked against the manifest.\n", files, humanSize(n))
 	}
 	fmt.Fprintln(env.Stdout, path)

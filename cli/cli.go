@@ -49,6 +49,12 @@ func OSEnv() *Env {
 	}
 }
 
+// stderrIsTerminal reports whether the standard error is an interactive
+// terminal, where what is only for a person (progress, summaries) is shown.
+func (env *Env) stderrIsTerminal() bool {
+	return env.IsTerminal != nil && env.IsTerminal(env.Stderr)
+}
+
 // command is one subcommand.
 type command struct {
 	name    string

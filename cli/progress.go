@@ -37,7 +37,7 @@ const rateWindow = 5 * time.Second
 // bytes, of which done are there already), or nil when stderr is not a
 // terminal.
 func newProgress(env *Env, name string, size, done int64) *progress {
-	if env.IsTerminal == nil || !env.IsTerminal(env.Stderr) {
+	if !env.stderrIsTerminal() {
 		return nil
 	}
 	p := &progress{w: env.Stderr, name: printable(name, 32), size: size, done: done, now: time.Now}

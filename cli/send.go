@@ -72,7 +72,7 @@ func runSend(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if env.IsTerminal != nil && env.IsTerminal(env.Stderr) {
+	if env.stderrIsTerminal() {
 		printSent(env, files, to, sub)
 	}
 	fmt.Fprintln(env.Stdout, sub.ID)
@@ -168,19 +168,32 @@ func checkLocalFile(path string) (localFile, error) {
 		return localFile{}, fmt.Errorf("%s: not a regular file", printable(path, 200))
 	}
 	if err == nil {
-		var f *os.File
-		if f, err = os.Open(path); err == nil {
-			f.Close()
-		}
+		err = canOpen(path)
 	}
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return localFile{}, fmt.Errorf("%s: %v", printable(path, 200), err)
+		return localFile{}, fmt.Errorf("%s: %v", printable(path, 200), pathErrorCause(err))
 	}
 	return localFile{path: path, name: filepath.Base(path), size: st.Size()}, nil
+}
+
+// canOpen checks that the file at path can be opened for reading.
+func canOpen(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return nil
+}
+
+// pathErrorCause drops the operation and path an *os.PathError adds to
+// its cause (the message names the path already).
+func pathErrorCause(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // sendFile uploads one file to the draft deposit.
