@@ -117,7 +117,12 @@ func printCase(env *Env, asJSON bool, doc any, table func()) error {
 		table()
 		return nil
 	}
-	enc := json.NewEncoder(env.Stdout)
+	return writeJSON(env.Stdout, doc)
+}
+
+// writeJSON writes doc to w as indented JSON, as the server sent it.
+func writeJSON(w io.Writer, doc any) error {
+	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)
 }
