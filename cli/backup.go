@@ -53,21 +53,30 @@ func adminRestore(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer f.Close()
-	var kr io.Reader
-	if *keys != "" {
-		kf, err := os.Open(*keys)
-		if err != nil {
-			return err
-		}
-		defer kf.Close()
-		kr = kf
+	kr, closeKeys, err := openKeys(*keys)
+	if err != nil {
+		return err
 	}
+	defer closeKeys()
 	res, err := backup.Restore(ctx, f, *data, kr)
 	if err != nil {
 		return err
 	}
 	printRestored(env, *from, *data, res)
 	return nil
+}
+
+// openKeys opens the file of keys exported apart that --keys names, to be
+// closed with closeKeys; with none named, there are no keys to read.
+func openKeys(path string) (keys io.Reader, closeKeys func(), err error) {
+	if path == "" {
+		return nil, func() {}, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() { f.Close() }, nil
 }
 
 // printRestored reports the restore of the backup file from into the

@@ -247,31 +247,39 @@ func printConfig(w io.Writer, fs *flag.FlagSet, src sources, env *Env) error {
 	})
 	sort.Strings(names)
 	for _, name := range names {
-		f := fs.Lookup(name)
-		v := f.Value.String()
-		var lit string
-		switch flagKind(f) {
-		case kindBool, kindInt:
-			lit = v
-		default:
-			lit = quoteTOML(maskSecrets(v))
-		}
-		line := name + " = " + lit
+		line := name + " = " + configLiteral(fs.Lookup(name))
 		if name == flagConfig {
 			line = "# " + line
 		}
 		fmt.Fprintf(&b, "%-48s # %s\n", line, src[name])
 	}
+	writeSecretsState(&b, env)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// configLiteral is the value of flag f as a configuration file gives it:
+// booleans and integers bare, other values quoted, secrets in URLs masked.
+func configLiteral(f *flag.Flag) string {
+	v := f.Value.String()
+	switch flagKind(f) {
+	case kindBool, kindInt:
+		return v
+	}
+	return quoteTOML(maskSecrets(v))
+}
+
+// writeSecretsState says of each secret variable whether it is set, never
+// its value.
+func writeSecretsState(b *strings.Builder, env *Env) {
 	b.WriteString("# secrets, from the environment only:\n")
 	for _, k := range secretEnv {
 		state := "not set"
 		if env.Getenv(k) != "" {
 			state = "set (hidden)"
 		}
-		fmt.Fprintf(&b, "#   %s: %s\n", k, state)
+		fmt.Fprintf(b, "#   %s: %s\n", k, state)
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 // maskSecrets hides the password of a URL's user info, and the values of

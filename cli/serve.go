@@ -397,12 +397,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return usageError("unexpected argument %q", fs.Arg(0))
 	}
 	if *printCfg {
-		if err := printConfig(env.Stdout, fs, src, env); err != nil {
-			return err
-		}
+		return printServeConfig(env, fs, src, &f)
 	}
 	cfg, err := f.config(env)
-	if err != nil || *printCfg {
+	if err != nil {
 		return err
 	}
 	if err := applyMemoryLimit(f.memoryLimit); err != nil {
@@ -415,6 +413,16 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	defer closeApp()
 	announce(env.Stderr, a, cfg)
 	return a.Run(ctx)
+}
+
+// printServeConfig prints the effective configuration of serve, then
+// fails as serve would if the configuration is wrong.
+func printServeConfig(env *Env, fs *flag.FlagSet, src sources, f *serverFlags) error {
+	if err := printConfig(env.Stdout, fs, src, env); err != nil {
+		return err
+	}
+	_, err := f.config(env)
+	return err
 }
 
 // announce says on w where the server serves, and warns of what it runs
