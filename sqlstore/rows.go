@@ -126,3 +126,11 @@ func (s *Store) insertRow(ctx context.Context, op, conflict, notFound string, ev
 		return s.insertEvents(ctx, tx, events)
 	})
 }
+
+// lockRow locks, in tx, the row id of table (deposits, users) until tx
+// ends: ENOTFOUND with the message notFound if there is none; op names the
+// operation in other errors.
+func (s *Store) lockRow(ctx context.Context, tx *sql.Tx, table, id, op, notFound string) error {
+	_, err := queryOne(s, op, notFound, scanString, tx.QueryRowContext(ctx, `SELECT id FROM `+table+` WHERE id = $1`+s.lock, id))
+	return err
+}
