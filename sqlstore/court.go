@@ -128,14 +128,8 @@ func (s *Store) RemoveMember(ctx context.Context, serviceID, userID string, even
 		return err
 	}
 	return s.inTx(ctx, "remove member", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM members WHERE service_id = $1 AND user_id = $2`, serviceID, userID)
-		if err != nil {
-			return s.internal(err, "remove member")
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return s.internal(err, "remove member")
-		} else if n == 0 {
-			return navette.Errorf(navette.ENOTFOUND, "No such membership.")
+		if err := s.execOne(ctx, tx, "remove member", "No such membership.", `DELETE FROM members WHERE service_id = $1 AND user_id = $2`, serviceID, userID); err != nil {
+			return err
 		}
 		return s.insertEvents(ctx, tx, events)
 	})

@@ -83,14 +83,8 @@ func scanRecoveryCode(row scanner) (*navette.RecoveryCode, error) {
 // and the other finds it gone.
 func (s *Store) UseRecoveryCode(ctx context.Context, userID, id string, fn func(left int) []navette.Event) error {
 	return s.inTx(ctx, "use recovery code", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE id = $1 AND user_id = $2`, id, userID)
-		if err != nil {
-			return s.internal(err, "use recovery code")
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return s.internal(err, "use recovery code")
-		} else if n == 0 {
-			return navette.Errorf(navette.ENOTFOUND, "No such recovery code.")
+		if err := s.execOne(ctx, tx, "use recovery code", "No such recovery code.", `DELETE FROM recovery_codes WHERE id = $1 AND user_id = $2`, id, userID); err != nil {
+			return err
 		}
 		var left int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1`, userID).Scan(&left); err != nil {
