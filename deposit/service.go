@@ -337,21 +337,35 @@ func (s *Service) openView(v *View, files []*navette.FileRecord) error {
 		return err
 	}
 	v.Reference = ref
-	if len(d.Message) > 0 {
-		if v.Message, err = openText(k, "message", d.ID, d.Message); err != nil {
-			return err
-		}
+	if v.Message, err = openMessage(k, d); err != nil {
+		return err
 	}
 	for _, f := range files {
 		fv := FileView{FileRecord: f}
-		if len(f.Name) > 0 {
-			if fv.Name, err = openText(k, "filename", f.ID, f.Name); err != nil {
-				return err
-			}
+		if fv.Name, err = openFileName(k, f); err != nil {
+			return err
 		}
 		v.Files = append(v.Files, fv)
 	}
 	return nil
+}
+
+// openMessage returns the message of deposit d, opened with d's key k;
+// "" for none.
+func openMessage(k *seal.Key, d *navette.DepositRecord) (string, error) {
+	if len(d.Message) == 0 {
+		return "", nil
+	}
+	return openText(k, "message", d.ID, d.Message)
+}
+
+// openFileName returns the name of file f, opened with its deposit's key
+// k; "" for none (a purged file).
+func openFileName(k *seal.Key, f *navette.FileRecord) (string, error) {
+	if len(f.Name) == 0 {
+		return "", nil
+	}
+	return openText(k, "filename", f.ID, f.Name)
 }
 
 // lookup returns the deposit if actor may know it exists, denying every
@@ -439,6 +453,21 @@ func (s *Service) noticeData(d *navette.DepositRecord, files []*navette.FileReco
 	if sender != nil {
 		nd.Sender = notify.Person{Name: sender.Name, Email: sender.Email}
 	}
+	if err := s.addFiles(nd, k, files); err != nil {
+		return nil, err
+	}
+	if s.MailNames {
+		if nd.Message, err = openMessage(k, d); err != nil {
+			return nil, err
+		}
+	}
+	return nd, nil
+}
+
+// addFiles adds to nd what its notices say of the available files of
+// files, whose deposit's key is k: how many there are, whether one is
+// unscanned, and, if the operator lets mails carry them, their names.
+func (s *Service) addFiles(nd *notify.Data, k *seal.Key, files []*navette.FileRecord) error {
 	for _, f := range files {
 		if f.State != navette.FileAvailable {
 			continue
@@ -450,15 +479,10 @@ func (s *Service) noticeData(d *navette.DepositRecord, files []*navette.FileReco
 		if s.MailNames && len(f.Name) > 0 {
 			name, err := openText(k, "filename", f.ID, f.Name)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			nd.FileNames = append(nd.FileNames, name)
 		}
 	}
-	if s.MailNames && len(d.Message) > 0 {
-		if nd.Message, err = openText(k, "message", d.ID, d.Message); err != nil {
-			return nil, err
-		}
-	}
-	return nd, nil
+	return nil
 }
