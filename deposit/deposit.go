@@ -201,22 +201,36 @@ func checkDraft(in Draft) (ref, msg string, err error) {
 
 // mayReceive returns EINVALID unless actor may send a deposit to u.
 func (s *Service) mayReceive(actor, u *navette.User) error {
-	switch {
-	case u.Role == navette.RoleService:
+	switch u.Role {
+	case navette.RoleService:
 		return nil
-	case u.Role == navette.RolePartner && s.Internal:
-		return navette.Errorf(navette.EINVALID, "%q is a partner: partners cannot receive deposits on this platform.", u.Email)
-	case u.Role == navette.RolePartner && actor.Role == navette.RolePartner:
-		return navette.Errorf(navette.EINVALID, "Partners may send deposits only to the ministry; %q is a partner.", u.Email)
-	case u.Role == navette.RolePartner:
-		return nil
-	case u.Role == navette.RoleAgent || u.Role == navette.RoleCourtAdmin:
-		if actor.Role == navette.RolePartner && !s.PartnersToAgents {
-			return navette.Errorf(navette.EINVALID, "Partners may send deposits only to a court's service mailboxes, not to %q in person.", u.Email)
-		}
-		return nil
+	case navette.RolePartner:
+		return s.partnerMayReceive(actor, u)
+	case navette.RoleAgent, navette.RoleCourtAdmin:
+		return s.personMayReceive(actor, u)
 	}
 	return navette.Errorf(navette.EINVALID, "%q is not a recipient known to the platform.", u.Email)
+}
+
+// partnerMayReceive is mayReceive for u, a partner: partners receive from
+// the ministry only, and not at all on an internal platform.
+func (s *Service) partnerMayReceive(actor, u *navette.User) error {
+	if s.Internal {
+		return navette.Errorf(navette.EINVALID, "%q is a partner: partners cannot receive deposits on this platform.", u.Email)
+	}
+	if actor.Role == navette.RolePartner {
+		return navette.Errorf(navette.EINVALID, "Partners may send deposits only to the ministry; %q is a partner.", u.Email)
+	}
+	return nil
+}
+
+// personMayReceive is mayReceive for u, an agent or a court admin in
+// person: partners may send to them only under PartnersToAgents.
+func (s *Service) personMayReceive(actor, u *navette.User) error {
+	if actor.Role == navette.RolePartner && !s.PartnersToAgents {
+		return navette.Errorf(navette.EINVALID, "Partners may send deposits only to a court's service mailboxes, not to %q in person.", u.Email)
+	}
+	return nil
 }
 
 // Get returns a deposit as actor may see it. Returns ENOTFOUND unless actor
@@ -537,14 +551,27 @@ func printable(s string, multiline bool) bool {
 		return false
 	}
 	for _, r := range s {
-		if multiline && (r == '\n' || r == '\t' || r == '\r') {
+		if multiline && lineSpace(r) {
 			continue
 		}
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r) {
+		if forbidden(r) {
 			return false
 		}
 	}
 	return true
+}
+
+// lineSpace reports whether r is a newline, carriage return or tab, which
+// a multiline text may hold.
+func lineSpace(r rune) bool {
+	return r == '\n' || r == '\t' || r == '\r'
+}
+
+// forbidden reports whether r may not appear in a printable text: a
+// control character, a line or paragraph separator, or a bidirectional
+// control.
+func forbidden(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r)
 }
 
 // CleanFileName returns the name a file is kept under: the last element of
