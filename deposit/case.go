@@ -234,17 +234,24 @@ func (s *Service) CasePage(ctx context.Context, actor *navette.User, q, before s
 	if s.cases() == nil || (strings.TrimSpace(q) != "" && nq == "") {
 		return page, nil
 	}
+	if err := s.fillCasePage(ctx, actor, &f, nq, limit, page); err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+// fillCasePage adds to page the cases from f on that match nq, up to
+// limit, reading at most caseScanPages pages of cases (scanCases); Next is
+// set where it stopped unless it reached the last case.
+func (s *Service) fillCasePage(ctx context.Context, actor *navette.User, f *navette.CaseListFilter, nq string, limit int, page *CasePage) error {
 	for range caseScanPages {
-		done, err := s.scanCases(ctx, actor, &f, nq, limit, page)
-		if err != nil {
-			return nil, err
-		}
-		if done {
-			return page, nil
+		done, err := s.scanCases(ctx, actor, f, nq, limit, page)
+		if err != nil || done {
+			return err
 		}
 	}
 	page.Next = formatCursor(f.Before, f.BeforeID)
-	return page, nil
+	return nil
 }
 
 // scanCases reads the page of cases f asks for, adds to page those that
