@@ -250,17 +250,12 @@ func (s *Service) purge(ctx context.Context, id string, now time.Time, abandon t
 		detail := string(d.State)
 		switch {
 		case d.State == navette.DepositAvailable && !now.Before(d.ExpiresAt):
-			d.State = navette.DepositExpired
 			detail = "expired"
-			expired := navette.Event{Time: now, Type: navette.EventDepositExpired, DepositID: d.ID}
-			// The report is made before the keys are destroyed, below, in
-			// the same transaction: its payload keeps what it needs.
-			report, err := s.expiryReport(d, files, now)
+			expired, err := s.expire(d, files, now)
 			if err != nil {
 				return nil, err
 			}
-			expired.Notices = report
-			queued = len(report)
+			queued = len(expired.Notices)
 			evs = append(evs, expired)
 			st.Expired++
 		case d.State == navette.DepositRevoked || d.State == navette.DepositExpired:
@@ -281,6 +276,21 @@ func (s *Service) purge(ctx context.Context, id string, now time.Time, abandon t
 		return evs, nil
 	})
 	return queued, err
+}
+
+// expire marks the available deposit d, whose files are files, expired at
+// now, and returns the deposit.expired event, with the expiry report. The
+// report is made before purge destroys the keys, in the same transaction:
+// its payload keeps what it needs.
+func (s *Service) expire(d *navette.DepositRecord, files []*navette.FileRecord, now time.Time) (navette.Event, error) {
+	d.State = navette.DepositExpired
+	expired := navette.Event{Time: now, Type: navette.EventDepositExpired, DepositID: d.ID}
+	report, err := s.expiryReport(d, files, now)
+	if err != nil {
+		return navette.Event{}, err
+	}
+	expired.Notices = report
+	return expired, nil
 }
 
 // purgedEvents returns the deposit.purged events of d, ended as detail
@@ -337,6 +347,18 @@ func (s *Service) expiryReport(d *navette.DepositRecord, files []*navette.FileRe
 	return []navette.Notice{n}, nil
 }
 
+// endProof deletes the evidence of deposit id, whose proof retention
+// ended at now, and destroys its proof key, with an evidence.deleted event
+// that counts the pieces; it reports whether it did (DeleteEvidence).
+func endProof(ctx context.Context, es navette.EvidenceStore, id string, now time.Time) (bool, error) {
+	evs, err := es.DepositEvidence(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	ev := navette.Event{Time: now, Type: navette.EventEvidenceDeleted, DepositID: id, Detail: strconv.Itoa(len(evs))}
+	return es.DeleteEvidence(ctx, id, now, ev)
+}
+
 // removeOrphans deletes unfinished blobs that no uploading file owns: left by
 // a write that raced a purge, or by a crash before the file record was made.
 // A blob younger than its upload's record is never at risk: only blobs whose
@@ -347,15 +369,12 @@ func (s *Service) removeOrphans(ctx context.Context, st *SweepStats) error {
 		return err
 	}
 	for _, k := range keys {
-		f, err := s.Meta.File(ctx, k)
-		switch {
-		case navette.IsCode(err, navette.ENOTFOUND):
-		case err != nil:
+		orphan, err := s.orphan(ctx, k)
+		if err != nil {
 			return err
-		case f.State == navette.FileUploading:
+		}
+		if !orphan {
 			continue
-		case f.State == navette.FileStored || f.State == navette.FileAvailable:
-			continue // finished in the database, not yet renamed: the next access finishes it
 		}
 		if err := s.Blobs.Delete(ctx, k); err != nil {
 			return err
@@ -363,6 +382,21 @@ func (s *Service) removeOrphans(ctx context.Context, st *SweepStats) error {
 		st.Orphans++
 	}
 	return nil
+}
+
+// orphan reports whether the unfinished blob k belongs to no file that
+// still needs it: its file is missing, or neither uploading nor finished
+// in the database (stored or available, the blob not yet renamed: the next
+// access finishes it).
+func (s *Service) orphan(ctx context.Context, k string) (bool, error) {
+	f, err := s.Meta.File(ctx, k)
+	switch {
+	case navette.IsCode(err, navette.ENOTFOUND):
+		return true, nil
+	case err != nil:
+		return false, err
+	}
+	return f.State != navette.FileUploading && f.State != navette.FileStored && f.State != navette.FileAvailable, nil
 }
 
 // endProofs destroys the proof keys and deletes the evidence of deposits
@@ -378,12 +412,7 @@ func (s *Service) endProofs(ctx context.Context, now time.Time, st *SweepStats) 
 			return err
 		}
 		for _, id := range ids {
-			evs, err := es.DepositEvidence(ctx, id)
-			if err != nil {
-				return err
-			}
-			ev := navette.Event{Time: now, Type: navette.EventEvidenceDeleted, DepositID: id, Detail: strconv.Itoa(len(evs))}
-			done, err := es.DeleteEvidence(ctx, id, now, ev)
+			done, err := endProof(ctx, es, id, now)
 			if err != nil {
 				return err
 			}
