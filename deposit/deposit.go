@@ -103,20 +103,38 @@ func (s *Service) maySend(actor *navette.User) error {
 // checkDraftLimits returns the retention in days of in (the default if 0),
 // or EINVALID if it or the number of recipients is outside lim.
 func (s *Service) checkDraftLimits(in Draft, lim navette.Limits) (int, error) {
-	days := in.RetentionDays
+	days, err := s.retentionDays(in.RetentionDays, lim)
+	if err != nil {
+		return 0, err
+	}
+	if err := checkRecipientCount(len(in.Recipients), lim); err != nil {
+		return 0, err
+	}
+	return days, nil
+}
+
+// retentionDays returns the retention of a deposit kept days, or the
+// default if 0. Returns EINVALID outside lim.
+func (s *Service) retentionDays(days int, lim navette.Limits) (int, error) {
 	if days == 0 {
 		days = s.DefaultRetention(lim)
 	}
 	if days < 1 || days > lim.MaxRetentionDays {
 		return 0, navette.Errorf(navette.EINVALID, "The retention must be between 1 and %d days.", lim.MaxRetentionDays)
 	}
-	if len(in.Recipients) == 0 {
-		return 0, navette.Errorf(navette.EINVALID, "At least one recipient is required.")
-	}
-	if len(in.Recipients) > lim.MaxRecipients {
-		return 0, navette.Errorf(navette.EINVALID, "At most %d recipients are allowed.", lim.MaxRecipients)
-	}
 	return days, nil
+}
+
+// checkRecipientCount returns EINVALID unless a deposit to n recipients
+// is within lim: at least one.
+func checkRecipientCount(n int, lim navette.Limits) error {
+	if n == 0 {
+		return navette.Errorf(navette.EINVALID, "At least one recipient is required.")
+	}
+	if n > lim.MaxRecipients {
+		return navette.Errorf(navette.EINVALID, "At most %d recipients are allowed.", lim.MaxRecipients)
+	}
+	return nil
 }
 
 // resolveRecipients returns the recipients of a deposit actor sends (from
@@ -146,10 +164,8 @@ func (s *Service) resolveRecipients(ctx context.Context, actor *navette.User, fr
 // recipient returns the user of email, to whom actor sends a deposit from
 // the mailbox from. Returns EINVALID unless that user may receive it.
 func (s *Service) recipient(ctx context.Context, actor *navette.User, from, email string) (*navette.User, error) {
-	u, err := s.Meta.UserByEmail(ctx, email)
-	if navette.IsCode(err, navette.ENOTFOUND) || (err == nil && u.Disabled) {
-		return nil, navette.Errorf(navette.EINVALID, "%q is not a recipient known to the platform.", email)
-	} else if err != nil {
+	u, err := s.knownUser(ctx, email)
+	if err != nil {
 		return nil, err
 	}
 	if u.ID == actor.ID || u.ID == from {
@@ -159,6 +175,16 @@ func (s *Service) recipient(ctx context.Context, actor *navette.User, from, emai
 		return nil, err
 	}
 	return u, nil
+}
+
+// knownUser returns the user of email, a normalised address, if one may
+// be sent to. Returns EINVALID for an unknown or disabled user.
+func (s *Service) knownUser(ctx context.Context, email string) (*navette.User, error) {
+	u, err := s.Meta.UserByEmail(ctx, email)
+	if navette.IsCode(err, navette.ENOTFOUND) || (err == nil && u.Disabled) {
+		return nil, navette.Errorf(navette.EINVALID, "%q is not a recipient known to the platform.", email)
+	}
+	return u, err
 }
 
 // sealDraft gives d, a new deposit, its wrapped key and proof key, and its
