@@ -334,12 +334,9 @@ func (s *Service) CaseAt(ctx context.Context, actor *navette.User, id, before st
 	if f.After, f.AfterID, err = pageCursor(before); err != nil {
 		return nil, err
 	}
-	var recs []navette.CaseDeposit
-	cs := s.cases()
-	if cs != nil && navette.ValidID(id) {
-		if recs, err = cs.CaseDeposits(ctx, f); err != nil {
-			return nil, err
-		}
+	recs, err := s.caseDeposits(ctx, f)
+	if err != nil {
+		return nil, err
 	}
 	next := ""
 	if len(recs) > limit {
@@ -357,6 +354,16 @@ func (s *Service) CaseAt(ctx context.Context, actor *navette.User, id, before st
 	}
 	cases[0].Next = next
 	return cases[0], nil
+}
+
+// caseDeposits returns the deposits of the case f names that f asks for;
+// none without cases or for a case id that is not one.
+func (s *Service) caseDeposits(ctx context.Context, f navette.CaseFilter) ([]navette.CaseDeposit, error) {
+	cs := s.cases()
+	if cs == nil || !navette.ValidID(f.CaseID) {
+		return nil, nil
+	}
+	return cs.CaseDeposits(ctx, f)
 }
 
 // caseDepositView returns the view of cd as seen at now from its sending
@@ -413,12 +420,18 @@ func (s *Service) caseViews(ctx context.Context, actor *navette.User, recs []nav
 			byID[cd.CaseID] = c
 			out = append(out, c)
 		}
-		c.Deposits = append(c.Deposits, v)
-		if sent {
-			c.Sent++
-		} else {
-			c.Received++
-		}
+		c.add(v, sent)
 	}
 	return out, nil
+}
+
+// add adds v to the deposits of c, counted as sent from its sending side
+// (sent) or received.
+func (c *Case) add(v *View, sent bool) {
+	c.Deposits = append(c.Deposits, v)
+	if sent {
+		c.Sent++
+	} else {
+		c.Received++
+	}
 }
