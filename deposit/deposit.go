@@ -267,9 +267,10 @@ func (s *Service) Get(ctx context.Context, actor *navette.User, id string) (*Vie
 	if err != nil {
 		return nil, err
 	}
-	if !sending && Expired(d, s.Clock.Now()) {
-		s.deny(ctx, actor, id, "gone")
-		return nil, gone(d)
+	if !sending {
+		if err := s.notEnded(ctx, actor, d, id); err != nil {
+			return nil, err
+		}
 	}
 	files, err := s.Meta.Files(ctx, d.ID)
 	if err != nil {
@@ -287,6 +288,16 @@ func (s *Service) Get(ctx context.Context, actor *navette.User, id string) (*Vie
 	}
 	v.Sending = sending
 	return v, nil
+}
+
+// notEnded returns EGONE once deposit d, asked for by actor as id, expired
+// or was revoked, the refusal journaled (deny).
+func (s *Service) notEnded(ctx context.Context, actor *navette.User, d *navette.DepositRecord, id string) error {
+	if Expired(d, s.Clock.Now()) {
+		s.deny(ctx, actor, id, "gone")
+		return gone(d)
+	}
+	return nil
 }
 
 // recordOpened notes that actor opened d now, on each recipient of d that

@@ -82,23 +82,14 @@ func (s *Service) OpenFile(ctx context.Context, actor *navette.User, depositID, 
 	if err != nil {
 		return nil, err
 	}
-	if Expired(d, s.Clock.Now()) {
-		s.deny(ctx, actor, depositID, "gone")
-		return nil, gone(d)
+	if err := s.notEnded(ctx, actor, d, depositID); err != nil {
+		return nil, err
 	}
 	f, err := s.availableFile(ctx, d, fileID)
 	if err != nil {
 		return nil, err
 	}
-	k, err := s.fileKey(f)
-	if err != nil {
-		return nil, err
-	}
-	dk, err := s.depositKey(d)
-	if err != nil {
-		return nil, err
-	}
-	name, err := openText(dk, "filename", f.ID, f.Name)
+	k, name, err := s.openFile(d, f)
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +102,23 @@ func (s *Service) OpenFile(ctx context.Context, actor *navette.User, depositID, 
 		return nil, err
 	}
 	return &Download{s: s, actor: actor, services: svcs, deposit: d, file: f, key: k, capped: capped, Name: name}, nil
+}
+
+// openFile returns the data key and the name of f, a file of d.
+func (s *Service) openFile(d *navette.DepositRecord, f *navette.FileRecord) (*seal.Key, string, error) {
+	k, err := s.fileKey(f)
+	if err != nil {
+		return nil, "", err
+	}
+	dk, err := s.depositKey(d)
+	if err != nil {
+		return nil, "", err
+	}
+	name, err := openText(dk, "filename", f.ID, f.Name)
+	if err != nil {
+		return nil, "", err
+	}
+	return k, name, nil
 }
 
 // availableFile returns file fileID of d. Returns ENOTFOUND if d has no

@@ -387,21 +387,29 @@ func (s *Service) lookup(ctx context.Context, actor *navette.User, id string) (*
 	} else if err != nil {
 		return nil, err
 	}
-	// Recipients learn of a deposit only once it is available, members of
-	// the mailbox it is sent from once it is submitted.
-	hidden := d.State == navette.DepositDraft
-	if d.State == navette.DepositChecking {
-		sending, err := s.sending(ctx, actor, d)
-		if err != nil {
-			return nil, err
-		}
-		hidden = !sending
+	hidden, err := s.hiddenFrom(ctx, actor, d)
+	if err != nil {
+		return nil, err
 	}
 	if d.SenderID != actor.ID && hidden {
 		s.deny(ctx, actor, id, "not_found")
 		return nil, notFound()
 	}
 	return d, nil
+}
+
+// hiddenFrom reports whether actor, unless d's sender, may not know of d
+// yet: recipients learn of a deposit only once it is available, members of
+// the mailbox it is sent from once it is submitted.
+func (s *Service) hiddenFrom(ctx context.Context, actor *navette.User, d *navette.DepositRecord) (bool, error) {
+	if d.State != navette.DepositChecking {
+		return d.State == navette.DepositDraft, nil
+	}
+	sending, err := s.sending(ctx, actor, d)
+	if err != nil {
+		return false, err
+	}
+	return !sending, nil
 }
 
 // lookupSide is lookup, and reports whether actor is on the sending side
