@@ -89,23 +89,39 @@ func (s *Service) sendReminders(ctx context.Context, now time.Time, st *SweepSta
 		return 0, nil
 	}
 	queued := 0
-	for {
-		ids, err := s.Meta.DueReminders(ctx, now, s.RemindBefore, 100)
+	err := eachDue(func(limit int) ([]string, error) {
+		return s.Meta.DueReminders(ctx, now, s.RemindBefore, limit)
+	}, func(id string) error {
+		n, done, err := s.remind(ctx, id, now)
 		if err != nil {
-			return queued, err
+			return err
+		}
+		queued += n
+		if done {
+			st.Reminded++
+		}
+		return nil
+	})
+	return queued, err
+}
+
+// eachDue calls fn on each deposit id that due returns, reading them a
+// page of 100 at a time, until a page is not full or fn fails. fn deals
+// with each id so that due no longer returns it.
+func eachDue(due func(limit int) ([]string, error), fn func(id string) error) error {
+	const page = 100
+	for {
+		ids, err := due(page)
+		if err != nil {
+			return err
 		}
 		for _, id := range ids {
-			n, done, err := s.remind(ctx, id, now)
-			if err != nil {
-				return queued, err
-			}
-			queued += n
-			if done {
-				st.Reminded++
+			if err := fn(id); err != nil {
+				return err
 			}
 		}
-		if len(ids) < 100 {
-			return queued, nil
+		if len(ids) < page {
+			return nil
 		}
 	}
 }
@@ -114,22 +130,17 @@ func (s *Service) sendReminders(ctx context.Context, now time.Time, st *SweepSta
 // and returns the number of notices queued.
 func (s *Service) purgeDue(ctx context.Context, now time.Time, abandon time.Duration, st *SweepStats) (int, error) {
 	queued := 0
-	for {
-		ids, err := s.Meta.DueDeposits(ctx, now, now.Add(-abandon), 100)
+	err := eachDue(func(limit int) ([]string, error) {
+		return s.Meta.DueDeposits(ctx, now, now.Add(-abandon), limit)
+	}, func(id string) error {
+		n, err := s.purge(ctx, id, now, abandon, st)
 		if err != nil {
-			return queued, err
+			return err
 		}
-		for _, id := range ids {
-			n, err := s.purge(ctx, id, now, abandon, st)
-			if err != nil {
-				return queued, err
-			}
-			queued += n
-		}
-		if len(ids) < 100 {
-			return queued, nil
-		}
-	}
+		queued += n
+		return nil
+	})
+	return queued, err
 }
 
 // deleteBlobs deletes the blobs of purged and rejected files whose keys
@@ -406,22 +417,16 @@ func (s *Service) endProofs(ctx context.Context, now time.Time, st *SweepStats) 
 	if es == nil {
 		return nil
 	}
-	for {
-		ids, err := es.DueEvidence(ctx, now, 100)
+	return eachDue(func(limit int) ([]string, error) {
+		return es.DueEvidence(ctx, now, limit)
+	}, func(id string) error {
+		done, err := endProof(ctx, es, id, now)
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
-			done, err := endProof(ctx, es, id, now)
-			if err != nil {
-				return err
-			}
-			if done {
-				st.ProofsEnded++
-			}
+		if done {
+			st.ProofsEnded++
 		}
-		if len(ids) < 100 {
-			return nil
-		}
-	}
+		return nil
+	})
 }
