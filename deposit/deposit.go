@@ -305,13 +305,7 @@ func (s *Service) notEnded(ctx context.Context, actor *navette.User, d *navette.
 // of) and was not opened before, with a deposit.opened event each. A
 // failure is logged: it does not keep the recipient from the deposit.
 func (s *Service) recordOpened(ctx context.Context, actor *navette.User, d *navette.DepositRecord) {
-	pending := false
-	for _, r := range d.Recipients {
-		if r.FirstOpenedAt.IsZero() && (r.UserID == actor.ID || r.Role == navette.RoleService) {
-			pending = true
-		}
-	}
-	if !pending {
+	if !awaitsOpening(d, actor) {
 		return
 	}
 	svcs, err := s.services(ctx, actor)
@@ -325,6 +319,14 @@ func (s *Service) recordOpened(ctx context.Context, actor *navette.User, d *nave
 		return
 	}
 	markOpened(d, actor, svcs, s.Clock.Now())
+}
+
+// awaitsOpening reports whether a recipient of d that may stand for actor
+// (actor in person, or a service mailbox) was not opened yet.
+func awaitsOpening(d *navette.DepositRecord, actor *navette.User) bool {
+	return slices.ContainsFunc(d.Recipients, func(r navette.Recipient) bool {
+		return r.FirstOpenedAt.IsZero() && (r.UserID == actor.ID || r.Role == navette.RoleService)
+	})
 }
 
 // markOpened sets the first opening of the recipients of d that stand for
