@@ -163,11 +163,9 @@ func (a *App) checkLoop(ctx context.Context) {
 	t := newTicker(a.Config.CheckInterval, 10*time.Second)
 	defer t.Stop()
 	for {
-		if st, err := a.Deposits.CheckFiles(ctx); err != nil {
-			if ctx.Err() == nil {
-				a.Config.Logger.Error("content checks failed", "err", err)
-			}
-		} else if st != (deposit.CheckStats{}) {
+		st, err := a.Deposits.CheckFiles(ctx)
+		a.logFailure(ctx, "content checks failed", err)
+		if err == nil && st != (deposit.CheckStats{}) {
 			a.Config.Logger.Info("content checks", "checked", st.Checked, "waiting", st.Waiting)
 		}
 		select {
@@ -196,9 +194,7 @@ func (a *App) scrubLoop(ctx context.Context) {
 		st, err := a.Deposits.Scrub(ctx, rate)
 		a.recordScrub(false, st, err)
 		if err != nil {
-			if ctx.Err() == nil {
-				a.Config.Logger.Error("scrub failed", "err", err)
-			}
+			a.logFailure(ctx, "scrub failed", err)
 			continue
 		}
 		a.Config.Logger.Info("scrub", "files", st.Files, "bytes", st.Bytes, "corrupt", len(st.Corrupt), "unreadable", st.Unreadable)

@@ -303,14 +303,9 @@ func (a *App) openStores(cfg Config) error {
 // openServices makes the services of cfg over the opened stores, and sets
 // a.Config to cfg with its mode and directory mappings defaulted.
 func (a *App) openServices(cfg Config) error {
-	if cfg.Mode == "" {
-		cfg.Mode = string(auth.ModeExternal)
-	}
-	if !auth.Mode(cfg.Mode).Valid() {
-		return navette.Errorf(navette.EINVALID, "The mode must be external or internal, not %q.", cfg.Mode)
-	}
-	if cfg.Directories == nil {
-		cfg.Directories = map[string]directory.Mapping{"lawyers": directory.LawyersMapping()}
+	cfg, err := withServiceDefaults(cfg)
+	if err != nil {
+		return err
 	}
 	a.Config = cfg
 	internal := cfg.Mode == string(auth.ModeInternal)
@@ -355,6 +350,22 @@ func (a *App) openServices(cfg Config) error {
 		a.Outbox = notify.NewOutbox(filepath.Join(cfg.DataDir, "mail"), a.Keys)
 	}
 	return nil
+}
+
+// withServiceDefaults returns cfg with its mode, external by default, and
+// its directory mappings, the lawyers' by default. Returns EINVALID for
+// an unknown mode.
+func withServiceDefaults(cfg Config) (Config, error) {
+	if cfg.Mode == "" {
+		cfg.Mode = string(auth.ModeExternal)
+	}
+	if !auth.Mode(cfg.Mode).Valid() {
+		return cfg, navette.Errorf(navette.EINVALID, "The mode must be external or internal, not %q.", cfg.Mode)
+	}
+	if cfg.Directories == nil {
+		cfg.Directories = map[string]directory.Mapping{"lawyers": directory.LawyersMapping()}
+	}
+	return cfg, nil
 }
 
 // authConfig returns the settings of the authentication service: cfg.Auth
@@ -848,20 +859,23 @@ func (a *App) logJournalHead(ctx context.Context, logged time.Time) time.Time {
 func (a *App) sweep(ctx context.Context) {
 	st, err := a.Deposits.Sweep(ctx)
 	a.recordSweep(ctx, st, err)
-	if err != nil {
-		if ctx.Err() == nil {
-			a.Config.Logger.Error("sweep failed", "err", err)
-		}
-	} else if st != (deposit.SweepStats{}) {
-		a.Config.Logger.Info("sweep", "reminded", st.Reminded, "expired", st.Expired, "purged", st.Purged, "abandoned", st.Abandoned, "blobs_deleted", st.BlobsDeleted)
-	}
+	a.logFailure(ctx, "sweep failed", err)
 	if err == nil {
+		if st != (deposit.SweepStats{}) {
+			a.Config.Logger.Info("sweep", "reminded", st.Reminded, "expired", st.Expired, "purged", st.Purged, "abandoned", st.Abandoned, "blobs_deleted", st.BlobsDeleted)
+		}
 		a.Config.Logger.Debug("sweep done", "orphans", st.Orphans)
 	}
-	if err := a.Auth.Sweep(ctx); err != nil && ctx.Err() == nil {
-		a.Config.Logger.Error("removing ended sessions failed", "err", err)
-	}
+	a.logFailure(ctx, "removing ended sessions failed", a.Auth.Sweep(ctx))
 	a.Deposits.FlushDenials(ctx, false)
+}
+
+// logFailure logs err, if any, as the failure msg of a background task,
+// unless ctx has ended: the task was then cut short by the shutdown.
+func (a *App) logFailure(ctx context.Context, msg string, err error) {
+	if err != nil && ctx.Err() == nil {
+		a.Config.Logger.Error(msg, "err", err)
+	}
 }
 
 // Close releases the listener and the stores.
