@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"navette"
 )
@@ -97,32 +96,42 @@ func (s *Service) CreateUser(ctx context.Context, email, name string, role navet
 // Create adds a user. Returns EINVALID for a bad e-mail, name, role or
 // language, ECONFLICT if the e-mail is taken.
 func (s *Service) Create(ctx context.Context, nu NewUser) (*navette.User, error) {
-	email, name, role := navette.NormalizeEmail(nu.Email), nu.Name, nu.Role
-	if err := ValidateEmail(email); err != nil {
+	nu, err := nu.normalized()
+	if err != nil {
 		return nil, err
 	}
-	name = strings.TrimSpace(name)
-	if err := validName(name); err != nil {
-		return nil, err
-	}
-	if !role.Valid() || role == navette.RoleService {
-		return nil, navette.Errorf(navette.EINVALID, "Unknown role %q (agent, court_admin, partner, admin or auditor).", role)
-	}
-	if !navette.ValidLang(nu.Lang) {
-		return nil, navette.Errorf(navette.EINVALID, "Unknown language %q (fr or en).", nu.Lang)
-	}
-	if nu.CourtID != "" && !role.Staff() {
-		return nil, navette.Errorf(navette.EINVALID, "Only staff belong to a court.")
-	}
-	u := &navette.User{ID: navette.NewID(), Email: email, Name: name, Role: role, Lang: nu.Lang, CourtID: nu.CourtID, CreatedAt: s.Clock.Now()}
-	ev := navette.Event{Time: u.CreatedAt, Type: navette.EventUserCreated, Detail: string(role)}
+	u := &navette.User{ID: navette.NewID(), Email: nu.Email, Name: nu.Name, Role: nu.Role, Lang: nu.Lang, CourtID: nu.CourtID, CreatedAt: s.Clock.Now()}
+	ev := navette.Event{Time: u.CreatedAt, Type: navette.EventUserCreated, Detail: string(nu.Role)}
 	if err := s.Meta.CreateUser(ctx, u, ev); err != nil {
 		if navette.IsCode(err, navette.ECONFLICT) {
-			return nil, navette.Errorf(navette.ECONFLICT, "A user with the e-mail %s exists already.", email)
+			return nil, navette.Errorf(navette.ECONFLICT, "A user with the e-mail %s exists already.", nu.Email)
 		}
 		return nil, err
 	}
 	return u, nil
+}
+
+// normalized returns nu with its e-mail normalized and its name trimmed.
+// Returns EINVALID for a bad e-mail, name, role or language, or a court
+// for someone who is not staff.
+func (nu NewUser) normalized() (NewUser, error) {
+	nu.Email, nu.Name = navette.NormalizeEmail(nu.Email), strings.TrimSpace(nu.Name)
+	if err := ValidateEmail(nu.Email); err != nil {
+		return nu, err
+	}
+	if err := validName(nu.Name); err != nil {
+		return nu, err
+	}
+	if err := checkRole(nu.Role); err != nil {
+		return nu, err
+	}
+	if !navette.ValidLang(nu.Lang) {
+		return nu, navette.Errorf(navette.EINVALID, "Unknown language %q (fr or en).", nu.Lang)
+	}
+	if nu.CourtID != "" && !nu.Role.Staff() {
+		return nu, navette.Errorf(navette.EINVALID, "Only staff belong to a court.")
+	}
+	return nu, nil
 }
 
 // Token lifetimes.
@@ -169,7 +178,7 @@ func (s *Service) CreateTokenFor(ctx context.Context, u *navette.User, label str
 	if u.Disabled || !u.Role.CanSignIn() {
 		return "", nil, navette.Errorf(navette.EFORBIDDEN, "This user may not hold API tokens.")
 	}
-	if len(label) > 100 || !utf8.ValidString(label) || strings.ContainsFunc(label, isControl) {
+	if !printable(label, 100) {
 		return "", nil, navette.Errorf(navette.EINVALID, "A token label is at most 100 printable characters.")
 	}
 	ttl, err := tokenTTL(ttl)
@@ -180,11 +189,10 @@ func (s *Service) CreateTokenFor(ctx context.Context, u *navette.User, label str
 	if err != nil {
 		return "", nil, err
 	}
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", nil, navette.WrapError(navette.EINTERNAL, err, "")
+	secret, err := newTokenSecret()
+	if err != nil {
+		return "", nil, err
 	}
-	secret := TokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
 	now := s.Clock.Now()
 	t := &navette.Token{ID: navette.NewID(), UserID: u.ID, Hash: hashToken(secret), Label: label, Scopes: clean, CreatedAt: now, ExpiresAt: now.Add(ttl)}
 	ev := navette.Event{Time: now, Type: navette.EventTokenCreated, ActorID: u.ID, Detail: t.ID}
@@ -192,6 +200,16 @@ func (s *Service) CreateTokenFor(ctx context.Context, u *navette.User, label str
 		return "", nil, err
 	}
 	return secret, t, nil
+}
+
+// newTokenSecret returns the secret of a new token: TokenPrefix and 32
+// random bytes.
+func newTokenSecret() (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	return TokenPrefix + base64.RawURLEncoding.EncodeToString(b[:]), nil
 }
 
 // tokenTTL returns the lifetime of a new token asked for ttl, 0 meaning
@@ -309,19 +327,32 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*navette.Use
 	} else if err != nil {
 		return nil, nil, err
 	}
-	if u.Disabled || !u.Role.CanSignIn() || (s.Internal && u.Role == navette.RolePartner) {
+	if !s.mayUseTokens(u) {
 		return nil, nil, unauthorized
 	}
-	if now.Sub(t.LastUsed) >= time.Minute {
-		// Only a hint for the token's owner, written in the background: a
-		// failure (a full disk) is logged and never fails or delays the
-		// request.
-		id := t.ID
-		s.touches.Touch(ctx, "token:"+id, s.log().With("token", id), "recording a token's use", func(ctx context.Context) error {
-			return s.Meta.TouchToken(ctx, id, now)
-		})
-	}
+	s.touchToken(ctx, t, now)
 	return u, t, nil
+}
+
+// mayUseTokens reports whether u may still sign in with a token: an
+// enabled user of a role that signs in, and no partner on an internal
+// instance.
+func (s *Service) mayUseTokens(u *navette.User) bool {
+	return !u.Disabled && u.Role.CanSignIn() && (!s.Internal || u.Role != navette.RolePartner)
+}
+
+// touchToken records that t was used at now, unless it was less than a
+// minute ago. It is only a hint for the token's owner, written in the
+// background: a failure (a full disk) is logged and never fails or delays
+// the request.
+func (s *Service) touchToken(ctx context.Context, t *navette.Token, now time.Time) {
+	if now.Sub(t.LastUsed) < time.Minute {
+		return
+	}
+	id := t.ID
+	s.touches.Touch(ctx, "token:"+id, s.log().With("token", id), "recording a token's use", func(ctx context.Context) error {
+		return s.Meta.TouchToken(ctx, id, now)
+	})
 }
 
 // liveToken returns the token whose secret is secret if it is neither
@@ -342,10 +373,15 @@ func (s *Service) liveToken(ctx context.Context, secret string, now time.Time) (
 	if subtle.ConstantTimeCompare(t.Hash, h) != 1 {
 		return nil, tokenUnauthorized()
 	}
-	if !t.RevokedAt.IsZero() || (!t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)) {
+	if !live(t, now) {
 		return nil, tokenUnauthorized()
 	}
 	return t, nil
+}
+
+// live reports whether t is neither revoked nor expired at now.
+func live(t *navette.Token, now time.Time) bool {
+	return t.RevokedAt.IsZero() && (t.ExpiresAt.IsZero() || now.Before(t.ExpiresAt))
 }
 
 // tokenUnauthorized is Authenticate's one answer to a token that does not

@@ -17,6 +17,11 @@ func platformAdmin(actor *navette.User) error {
 	return nil
 }
 
+// anyAdmin reports whether actor is a platform or court admin.
+func anyAdmin(actor *navette.User) bool {
+	return actor != nil && (actor.Role == navette.RoleAdmin || actor.Role == navette.RoleCourtAdmin)
+}
+
 // courtAdmin returns nil if actor administers the court: platform admins
 // administer every court, court admins their own.
 func courtAdmin(actor *navette.User, courtID string) error {
@@ -34,8 +39,8 @@ func (s *Service) SetRole(ctx context.Context, actor *navette.User, userID strin
 	if err := platformAdmin(actor); err != nil {
 		return nil, err
 	}
-	if !role.Valid() || role == navette.RoleService {
-		return nil, navette.Errorf(navette.EINVALID, "Unknown role %q (agent, court_admin, partner, admin or auditor).", role)
+	if err := checkRole(role); err != nil {
+		return nil, err
 	}
 	if userID == actor.ID && role != navette.RoleAdmin {
 		return nil, navette.Errorf(navette.ECONFLICT, "You cannot remove your own administrator role.")
@@ -43,11 +48,8 @@ func (s *Service) SetRole(ctx context.Context, actor *navette.User, userID strin
 	var out *navette.User
 	now := s.Clock.Now()
 	err := s.Meta.UpdateUser(ctx, userID, func(u *navette.User) ([]navette.Event, error) {
-		if u.Role == navette.RoleService {
-			return nil, navette.Errorf(navette.EINVALID, "A service mailbox has no role to change.")
-		}
-		if (u.Role == navette.RolePartner) != (role == navette.RolePartner) {
-			return nil, navette.Errorf(navette.EINVALID, "Partners and staff come from different directories: a partner cannot become staff or the reverse.")
+		if err := checkRoleChange(u.Role, role); err != nil {
+			return nil, err
 		}
 		old := u.Role
 		u.Role, u.UpdatedAt = role, now
@@ -61,6 +63,28 @@ func (s *Service) SetRole(ctx context.Context, actor *navette.User, userID strin
 		return nil, err
 	}
 	return out, nil
+}
+
+// checkRole returns EINVALID unless role may be given to a person: a
+// known role, not that of service mailboxes.
+func checkRole(role navette.Role) error {
+	if !role.Valid() || role == navette.RoleService {
+		return navette.Errorf(navette.EINVALID, "Unknown role %q (agent, court_admin, partner, admin or auditor).", role)
+	}
+	return nil
+}
+
+// checkRoleChange returns EINVALID if a user's role cannot go from from
+// to to: a service mailbox has none to change, and partners and staff come
+// from different directories.
+func checkRoleChange(from, to navette.Role) error {
+	if from == navette.RoleService {
+		return navette.Errorf(navette.EINVALID, "A service mailbox has no role to change.")
+	}
+	if (from == navette.RolePartner) != (to == navette.RolePartner) {
+		return navette.Errorf(navette.EINVALID, "Partners and staff come from different directories: a partner cannot become staff or the reverse.")
+	}
+	return nil
 }
 
 // SetDisabled revokes (disabled true) or restores a user's access by hand:
@@ -261,20 +285,30 @@ func (s *Service) Members(ctx context.Context, actor *navette.User, serviceID st
 	return out, nil
 }
 
+// codeChars are the characters of a court or service code.
+const codeChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_."
+
+// validCode reports whether code is 1 to 64 of codeChars.
 func validCode(code string) bool {
 	if code == "" || len(code) > 64 {
 		return false
 	}
 	for _, r := range code {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+		if !strings.ContainsRune(codeChars, r) {
 			return false
 		}
 	}
 	return true
 }
 
+// printable reports whether s is UTF-8 of at most max bytes without a
+// control character.
+func printable(s string, max int) bool {
+	return len(s) <= max && utf8.ValidString(s) && !strings.ContainsFunc(s, isControl)
+}
+
 func validName(name string) error {
-	if name == "" || len(name) > 200 || !utf8.ValidString(name) || strings.ContainsFunc(name, isControl) {
+	if name == "" || !printable(name, 200) {
 		return navette.Errorf(navette.EINVALID, "A name of 1 to 200 printable characters is required.")
 	}
 	return nil

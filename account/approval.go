@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"navette"
 	"navette/notify"
@@ -74,7 +73,7 @@ func (s *Service) propose(ctx context.Context, actor *navette.User, action navet
 // or not printable.
 func checkReason(reason string) (string, error) {
 	reason = strings.TrimSpace(reason)
-	if len(reason) > maxReason || !utf8.ValidString(reason) || strings.ContainsFunc(reason, isControl) {
+	if !printable(reason, maxReason) {
 		return "", navette.Errorf(navette.EINVALID, "A reason is at most %d printable characters.", maxReason)
 	}
 	return reason, nil
@@ -190,12 +189,10 @@ func (s *Service) RequestSetRole(ctx context.Context, actor *navette.User, userI
 	if err != nil {
 		return nil, nil, err
 	}
-	switch {
-	case u.Role == navette.RoleService:
-		return nil, nil, navette.Errorf(navette.EINVALID, "A service mailbox has no role to change.")
-	case u.Role == navette.RolePartner:
-		return nil, nil, navette.Errorf(navette.EINVALID, "Partners and staff come from different directories: a partner cannot become staff or the reverse.")
-	case u.Role == role:
+	if err := checkRoleChange(u.Role, role); err != nil {
+		return nil, nil, err
+	}
+	if u.Role == role {
 		return nil, nil, navette.Errorf(navette.ECONFLICT, "This user has the role %s already.", role)
 	}
 	r, err := s.propose(ctx, actor, navette.ActionGrantRole, navette.RoleParams{UserID: u.ID, Role: role}, "", reason)
@@ -293,7 +290,7 @@ func paramsIntact(r *navette.AdminRequest) bool {
 // court and their own. A pending request past its expiry is returned as
 // expired. Returns EFORBIDDEN unless actor is an admin.
 func (s *Service) Requests(ctx context.Context, actor *navette.User, state navette.RequestState) ([]*navette.AdminRequest, error) {
-	if actor == nil || (actor.Role != navette.RoleAdmin && actor.Role != navette.RoleCourtAdmin) {
+	if !anyAdmin(actor) {
 		return nil, navette.Errorf(navette.EFORBIDDEN, "Only administrators may do this.")
 	}
 	rs, err := s.requestStore()
@@ -308,7 +305,12 @@ func (s *Service) Requests(ctx context.Context, actor *navette.User, state navet
 	if err != nil {
 		return nil, err
 	}
-	now := s.Clock.Now()
+	return visibleRequests(actor, all, state, s.Clock.Now()), nil
+}
+
+// visibleRequests returns the requests of all that actor may see and that
+// are in state (if set) at now.
+func visibleRequests(actor *navette.User, all []*navette.AdminRequest, state navette.RequestState, now time.Time) []*navette.AdminRequest {
 	var out []*navette.AdminRequest
 	for _, r := range all {
 		showExpiry(r, now)
@@ -316,7 +318,7 @@ func (s *Service) Requests(ctx context.Context, actor *navette.User, state navet
 			out = append(out, r)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // showExpiry marks r expired if it is pending past its expiry, as the

@@ -59,21 +59,7 @@ func (s *Service) ManagedUsers(ctx context.Context, actor *navette.User, f Manag
 	if err := f.check(); err != nil {
 		return nil, err
 	}
-	uf := navette.UserFilter{Text: f.Text, Source: f.Source, Enabled: f.Status == StatusEnabled, After: f.After, CourtID: court}
-	if f.Role != "" {
-		uf.Roles = []navette.Role{f.Role}
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	limit = min(limit, 1000)
-	// Disabled people are kept after the search: fetch more to fill the
-	// page.
-	uf.Limit = limit
-	if f.Status == StatusDisabled {
-		uf.Limit = 1000
-	}
+	uf, limit := f.userFilter(court)
 	us, err := s.Meta.SearchUsers(ctx, uf)
 	if err != nil {
 		return nil, err
@@ -85,6 +71,27 @@ func (s *Service) ManagedUsers(ctx context.Context, actor *navette.User, f Manag
 		}
 	}
 	return out, nil
+}
+
+// userFilter returns the store's filter of the people of court ("" for
+// all) that f selects, and the size of the page.
+func (f ManagedFilter) userFilter(court string) (uf navette.UserFilter, limit int) {
+	uf = navette.UserFilter{Text: f.Text, Source: f.Source, Enabled: f.Status == StatusEnabled, After: f.After, CourtID: court}
+	if f.Role != "" {
+		uf.Roles = []navette.Role{f.Role}
+	}
+	limit = f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, 1000)
+	// Disabled people are kept after the search: fetch more to fill the
+	// page.
+	uf.Limit = limit
+	if f.Status == StatusDisabled {
+		uf.Limit = 1000
+	}
+	return uf, limit
 }
 
 // managedCourt returns the court whose people actor manages, "" for

@@ -43,7 +43,7 @@ func (s *Service) CourtOf(ctx context.Context, u *navette.User) (*navette.Court,
 // Courts returns the courts actor administers: every court for a platform
 // admin, their own for a court admin. Returns EFORBIDDEN for anyone else.
 func (s *Service) Courts(ctx context.Context, actor *navette.User) ([]*navette.Court, error) {
-	if actor == nil || (actor.Role != navette.RoleAdmin && actor.Role != navette.RoleCourtAdmin) {
+	if !anyAdmin(actor) {
 		return nil, navette.Errorf(navette.EFORBIDDEN, "Only court administrators may do this.")
 	}
 	cs, err := s.Meta.Courts(ctx)

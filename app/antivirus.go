@@ -83,7 +83,16 @@ func (a *App) probeAntivirus() error {
 	a.av.mu.Lock()
 	a.av.version = v
 	a.av.mu.Unlock()
-	okSize, err := c.StreamLimit(ctx, lim.MaxFileSize)
+	a.probeStreamLimit(ctx, c, v, lim.MaxFileSize)
+	return nil
+}
+
+// probeStreamLimit asks clamd, of version v, whether it scans streams of
+// maxFileSize bytes; if it does not, the problem is logged and kept for
+// /readyz.
+func (a *App) probeStreamLimit(ctx context.Context, c *clamav.Client, v string, maxFileSize int64) {
+	log := a.Config.Logger
+	okSize, err := c.StreamLimit(ctx, maxFileSize)
 	switch {
 	case err != nil:
 		log.Error("antivirus: probing its stream limit failed", "clamd", c.String(), "err", err)
@@ -92,42 +101,24 @@ func (a *App) probeAntivirus() error {
 		if a.Deposits.DeliverMarked {
 			policy = "offered marked as not scanned"
 		}
-		msg := "clamd's StreamMaxLength is smaller than the largest file allowed (" + iecBytes(lim.MaxFileSize) + "): larger files will be " + policy + "; raise StreamMaxLength, MaxFileSize and MaxScanSize in clamd.conf (docs/operations.md)"
+		msg := "clamd's StreamMaxLength is smaller than the largest file allowed (" + iecBytes(maxFileSize) + "): larger files will be " + policy + "; raise StreamMaxLength, MaxFileSize and MaxScanSize in clamd.conf (docs/operations.md)"
 		a.av.mu.Lock()
 		a.av.limit = msg
 		a.av.mu.Unlock()
 		log.Error("antivirus limit", "clamd", c.String(), "problem", msg)
 	default:
-		log.Info("antivirus ready", "clamd", c.String(), "version", v, "max_file_size", lim.MaxFileSize)
+		log.Info("antivirus ready", "clamd", c.String(), "version", v, "max_file_size", maxFileSize)
 	}
-	return nil
 }
 
 // health reports the antivirus for /readyz: "ok", "degraded" (it does not
 // answer: files wait in checking, nothing is offered unscanned) or "off",
 // with the number of files waiting for their checks.
 func (a *App) health() map[string]any {
-	out := map[string]any{}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	switch av := a.Deposits.Antivirus; {
-	case av == nil:
-		out["antivirus"] = "off"
-	case a.Deposits.AntivirusBypassed != nil && a.Deposits.AntivirusBypassed():
-		out["antivirus"] = "bypassed"
-	case av.Ping(ctx) != nil:
-		out["antivirus"] = "degraded"
-	default:
-		out["antivirus"] = "ok"
-	}
-	a.av.mu.Lock()
-	if a.av.version != "" {
-		out["antivirus_version"] = a.av.version
-	}
-	if a.av.limit != "" {
-		out["antivirus_limit"] = a.av.limit
-	}
-	a.av.mu.Unlock()
+	out := map[string]any{"antivirus": a.antivirusStatus(ctx)}
+	a.av.report(out)
 	if n, err := a.Deposits.Waiting(ctx); err == nil {
 		out["files_checking"] = n
 	}
@@ -139,17 +130,42 @@ func (a *App) health() map[string]any {
 	return out
 }
 
+// antivirusStatus says whether the antivirus is "off", "bypassed" by the
+// policy, "degraded" (it does not answer) or "ok".
+func (a *App) antivirusStatus(ctx context.Context) string {
+	switch av := a.Deposits.Antivirus; {
+	case av == nil:
+		return "off"
+	case a.Deposits.AntivirusBypassed != nil && a.Deposits.AntivirusBypassed():
+		return "bypassed"
+	case av.Ping(ctx) != nil:
+		return "degraded"
+	}
+	return "ok"
+}
+
+// report adds to out what the probe and the checker learnt: the
+// antivirus's version and the problem with its limit, if known.
+func (s *antivirusState) report(out map[string]any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.version != "" {
+		out["antivirus_version"] = s.version
+	}
+	if s.limit != "" {
+		out["antivirus_limit"] = s.limit
+	}
+}
+
 // checkLoop runs the background checker every CheckInterval, until ctx
 // ends.
 func (a *App) checkLoop(ctx context.Context) {
 	t := newTicker(a.Config.CheckInterval, 10*time.Second)
 	defer t.Stop()
 	for {
-		if st, err := a.Deposits.CheckFiles(ctx); err != nil {
-			if ctx.Err() == nil {
-				a.Config.Logger.Error("content checks failed", "err", err)
-			}
-		} else if st != (deposit.CheckStats{}) {
+		st, err := a.Deposits.CheckFiles(ctx)
+		a.logFailure(ctx, "content checks failed", err)
+		if err == nil && st != (deposit.CheckStats{}) {
 			a.Config.Logger.Info("content checks", "checked", st.Checked, "waiting", st.Waiting)
 		}
 		select {
@@ -178,9 +194,7 @@ func (a *App) scrubLoop(ctx context.Context) {
 		st, err := a.Deposits.Scrub(ctx, rate)
 		a.recordScrub(false, st, err)
 		if err != nil {
-			if ctx.Err() == nil {
-				a.Config.Logger.Error("scrub failed", "err", err)
-			}
+			a.logFailure(ctx, "scrub failed", err)
 			continue
 		}
 		a.Config.Logger.Info("scrub", "files", st.Files, "bytes", st.Bytes, "corrupt", len(st.Corrupt), "unreadable", st.Unreadable)

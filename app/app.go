@@ -303,14 +303,9 @@ func (a *App) openStores(cfg Config) error {
 // openServices makes the services of cfg over the opened stores, and sets
 // a.Config to cfg with its mode and directory mappings defaulted.
 func (a *App) openServices(cfg Config) error {
-	if cfg.Mode == "" {
-		cfg.Mode = string(auth.ModeExternal)
-	}
-	if !auth.Mode(cfg.Mode).Valid() {
-		return navette.Errorf(navette.EINVALID, "The mode must be external or internal, not %q.", cfg.Mode)
-	}
-	if cfg.Directories == nil {
-		cfg.Directories = map[string]directory.Mapping{"lawyers": directory.LawyersMapping()}
+	cfg, err := withServiceDefaults(cfg)
+	if err != nil {
+		return err
 	}
 	a.Config = cfg
 	internal := cfg.Mode == string(auth.ModeInternal)
@@ -357,6 +352,22 @@ func (a *App) openServices(cfg Config) error {
 	return nil
 }
 
+// withServiceDefaults returns cfg with its mode, external by default, and
+// its directory mappings, the lawyers' by default. Returns EINVALID for
+// an unknown mode.
+func withServiceDefaults(cfg Config) (Config, error) {
+	if cfg.Mode == "" {
+		cfg.Mode = string(auth.ModeExternal)
+	}
+	if !auth.Mode(cfg.Mode).Valid() {
+		return cfg, navette.Errorf(navette.EINVALID, "The mode must be external or internal, not %q.", cfg.Mode)
+	}
+	if cfg.Directories == nil {
+		cfg.Directories = map[string]directory.Mapping{"lawyers": directory.LawyersMapping()}
+	}
+	return cfg, nil
+}
+
 // authConfig returns the settings of the authentication service: cfg.Auth
 // with the mode, session lifetimes, staff codes and public URL of cfg.
 func authConfig(cfg Config) auth.Config {
@@ -377,6 +388,19 @@ func withDefaults(cfg Config) (Config, error) {
 	if cfg.DataDir == "" {
 		return cfg, navette.Errorf(navette.EINVALID, "A data directory is required (--data).")
 	}
+	fillDefaults(&cfg)
+	if cfg.ProofRetentionDays < 365 {
+		return cfg, navette.Errorf(navette.EINVALID, "The proof retention must be at least 365 days, not %d: proofs are kept at least one year after a deposit's purge.", cfg.ProofRetentionDays)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return cfg, navette.WrapError(navette.EINVALID, err, "Cannot create the data directory %s.", cfg.DataDir)
+	}
+	return cfg, nil
+}
+
+// fillDefaults sets in cfg the defaults of what it leaves out, and makes
+// its logger log request ids.
+func fillDefaults(cfg *Config) {
 	if cfg.Clock == nil {
 		cfg.Clock = navette.SystemClock{}
 	}
@@ -390,9 +414,6 @@ func withDefaults(cfg Config) (Config, error) {
 	if cfg.ProofRetentionDays == 0 {
 		cfg.ProofRetentionDays = 365
 	}
-	if cfg.ProofRetentionDays < 365 {
-		return cfg, navette.Errorf(navette.EINVALID, "The proof retention must be at least 365 days, not %d: proofs are kept at least one year after a deposit's purge.", cfg.ProofRetentionDays)
-	}
 	if cfg.SweepInterval <= 0 {
 		cfg.SweepInterval = time.Minute
 	}
@@ -402,10 +423,6 @@ func withDefaults(cfg Config) (Config, error) {
 	if cfg.ReminderDays == 0 {
 		cfg.ReminderDays = 3
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return cfg, navette.WrapError(navette.EINVALID, err, "Cannot create the data directory %s.", cfg.DataDir)
-	}
-	return cfg, nil
 }
 
 // openKeys opens the keyrings of the data directory, and the time-stamping
@@ -483,17 +500,9 @@ func (a *App) startMail(publicURL string) error {
 		return err
 	}
 	r.Errors = web.ErrorText
-	var m notify.Mailer
-	switch {
-	case cfg.Mailer != nil:
-		m = cfg.Mailer
-	case cfg.SMTP != "":
-		if a.smtp, err = smtp.New(smtp.Config{URL: cfg.SMTP, Password: cfg.SMTPPassword}); err != nil {
-			return err
-		}
-		m = a.smtp
-	default:
-		m = a.Outbox
+	m, err := a.mailer(cfg)
+	if err != nil {
+		return err
 	}
 	a.Worker = &notify.Worker{
 		Meta: a.Meta, Keys: a.Keys, Mailer: m, Renderer: r, Clock: cfg.Clock, Log: cfg.Logger,
@@ -504,6 +513,22 @@ func (a *App) startMail(publicURL string) error {
 	a.Directory.NoticesQueued = a.Worker.Kick
 	a.Mail.Kick = a.Worker.Kick
 	return nil
+}
+
+// mailer returns what delivers the messages of cfg: its injected Mailer,
+// its SMTP server, or else the outbox.
+func (a *App) mailer(cfg Config) (notify.Mailer, error) {
+	switch {
+	case cfg.Mailer != nil:
+		return cfg.Mailer, nil
+	case cfg.SMTP != "":
+		var err error
+		if a.smtp, err = smtp.New(smtp.Config{URL: cfg.SMTP, Password: cfg.SMTPPassword}); err != nil {
+			return nil, err
+		}
+		return a.smtp, nil
+	}
+	return a.Outbox, nil
 }
 
 // mailFrom parses the sender of e-mails, by default "navette
@@ -580,9 +605,6 @@ func (a *App) newServer(cfg Config) (*navhttp.Server, error) {
 		BodyIdleTimeout: cfg.BodyIdleTimeout, BodyMinRate: cfg.BodyMinRate,
 		MaxUploadsPerUser: cfg.MaxUploadsPerUser, MaxUploadsPerToken: cfg.MaxUploadsPerToken, MaxUploadsPerIP: cfg.MaxUploadsPerIP,
 	}
-	if a.LDAP != nil {
-		srv.LDAPSync = a.SyncLDAP
-	}
 	pages := &web.Handler{
 		Deposits: a.Deposits, Auth: a.Auth, Clock: cfg.Clock, Logger: cfg.Logger, Mail: a.Mail, Theme: cfg.Theme,
 		Accounts: a.Accounts, Directory: a.Directory, Mappings: a.Config.Directories, ClientIP: clientIP,
@@ -598,19 +620,28 @@ func (a *App) newServer(cfg Config) (*navhttp.Server, error) {
 		return nil, err
 	}
 	srv.Pages = pages
+	a.Server = srv
+	a.setOptional(srv, cfg)
+	if err := a.listenMetrics(srv); err != nil {
+		return nil, err
+	}
+	return srv, nil
+}
+
+// setOptional gives srv what cfg and the stores may provide: the LDAP
+// sync, the developer's view of the mail outbox, a locker of uploads.
+func (a *App) setOptional(srv *navhttp.Server, cfg Config) {
+	if a.LDAP != nil {
+		srv.LDAPSync = a.SyncLDAP
+	}
 	if cfg.DevMail && a.Outbox != nil && cfg.Mailer == nil {
 		srv.DevMail = a.Outbox
 	}
-	a.Server = srv
 	// A store shared by several nodes locks uploads across them; otherwise
 	// the server's in-process locker serves.
 	if l, ok := a.Meta.(interface{ Locker() navette.UploadLocker }); ok {
 		srv.Locker = tusLocker{l.Locker()}
 	}
-	if err := a.listenMetrics(srv); err != nil {
-		return nil, err
-	}
-	return srv, nil
 }
 
 // bind loads the TLS certificate of cfg, if any, and listens on its
@@ -706,11 +737,7 @@ func (a *App) Run(ctx context.Context) error {
 	if a.srv == nil {
 		return errors.New("app: Run needs an App made by Listen")
 	}
-	if a.Outbox != nil {
-		if err := a.Outbox.RemoveTemp(); err != nil {
-			a.Config.Logger.Warn("removing the temporary files of the mail outbox", "err", err)
-		}
-	}
+	a.removeOutboxTemp()
 	errc := make(chan error, 1)
 	go func() { errc <- a.srv.Serve(a.ln) }()
 	sctx, stopSweep := context.WithCancel(ctx)
@@ -723,8 +750,31 @@ func (a *App) Run(ctx context.Context) error {
 	case <-ctx.Done():
 	case err = <-errc:
 	}
-	// No new connection is taken; uploads in progress are cut and keep
-	// what they received; other requests may end within the grace.
+	if e := a.shutdown(stopSweep, &loops); e != nil && err == nil {
+		err = e
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// removeOutboxTemp removes the temporary files a crash left in the mail
+// outbox, if there is one, before anything writes to it.
+func (a *App) removeOutboxTemp() {
+	if a.Outbox == nil {
+		return
+	}
+	if err := a.Outbox.RemoveTemp(); err != nil {
+		a.Config.Logger.Warn("removing the temporary files of the mail outbox", "err", err)
+	}
+}
+
+// shutdown stops the server gracefully and the background loops with
+// stopLoops, waits for them, and journals the denials counted but not yet
+// journaled. No new connection is taken; uploads in progress are cut and
+// keep what they received; other requests may end within the grace.
+func (a *App) shutdown(stopLoops func(), loops *sync.WaitGroup) error {
 	grace := a.Config.ShutdownGrace
 	if grace <= 0 {
 		grace = ShutdownGrace
@@ -734,15 +784,10 @@ func (a *App) Run(ctx context.Context) error {
 	a.Server.StopUploads()
 	shutErr := make(chan error, 1)
 	go func() { shutErr <- a.srv.Shutdown(shut) }()
-	stopSweep()
+	stopLoops()
 	loops.Wait() // deliveries in progress are recorded first
-	if e := a.afterGrace(<-shutErr, grace); e != nil && err == nil {
-		err = e
-	}
-	a.Deposits.FlushDenials(shut, true) // denials counted but not yet journaled
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
+	err := a.afterGrace(<-shutErr, grace)
+	a.Deposits.FlushDenials(shut, true)
 	return err
 }
 
@@ -814,35 +859,28 @@ func (a *App) logJournalHead(ctx context.Context, logged time.Time) time.Time {
 func (a *App) sweep(ctx context.Context) {
 	st, err := a.Deposits.Sweep(ctx)
 	a.recordSweep(ctx, st, err)
-	if err != nil {
-		if ctx.Err() == nil {
-			a.Config.Logger.Error("sweep failed", "err", err)
-		}
-	} else if st != (deposit.SweepStats{}) {
-		a.Config.Logger.Info("sweep", "reminded", st.Reminded, "expired", st.Expired, "purged", st.Purged, "abandoned", st.Abandoned, "blobs_deleted", st.BlobsDeleted)
-	}
+	a.logFailure(ctx, "sweep failed", err)
 	if err == nil {
+		if st != (deposit.SweepStats{}) {
+			a.Config.Logger.Info("sweep", "reminded", st.Reminded, "expired", st.Expired, "purged", st.Purged, "abandoned", st.Abandoned, "blobs_deleted", st.BlobsDeleted)
+		}
 		a.Config.Logger.Debug("sweep done", "orphans", st.Orphans)
 	}
-	if err := a.Auth.Sweep(ctx); err != nil && ctx.Err() == nil {
-		a.Config.Logger.Error("removing ended sessions failed", "err", err)
-	}
+	a.logFailure(ctx, "removing ended sessions failed", a.Auth.Sweep(ctx))
 	a.Deposits.FlushDenials(ctx, false)
+}
+
+// logFailure logs err, if any, as the failure msg of a background task,
+// unless ctx has ended: the task was then cut short by the shutdown.
+func (a *App) logFailure(ctx context.Context, msg string, err error) {
+	if err != nil && ctx.Err() == nil {
+		a.Config.Logger.Error(msg, "err", err)
+	}
 }
 
 // Close releases the listener and the stores.
 func (a *App) Close() error {
-	var errs []error
-	if a.ln != nil {
-		if err := a.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-			errs = append(errs, err)
-		}
-	}
-	if a.mln != nil {
-		if err := a.mln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
-			errs = append(errs, err)
-		}
-	}
+	errs := []error{closeListener(a.ln), closeListener(a.mln)}
 	if a.smtp != nil {
 		errs = append(errs, a.smtp.Close())
 	}
@@ -857,6 +895,17 @@ func (a *App) Close() error {
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("app: closing: %w", err)
+	}
+	return nil
+}
+
+// closeListener closes ln, if any; one already closed is no error.
+func closeListener(ln net.Listener) error {
+	if ln == nil {
+		return nil
+	}
+	if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		return err
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -106,69 +107,88 @@ func (a *App) RewrapKeys(ctx context.Context, batch int, progress func(RewrapSta
 		return st, err
 	}
 	err = a.rewrap(ctx, ks, batch, &st, progress)
+	return st, a.endRewrap(ctx, ks, &st, err)
+}
+
+// endRewrap counts in st the stored keys left under another key than st.To
+// and journals the end of a re-wrap, which ended with err, even when ctx
+// was cancelled. It returns err, or else the first error of its own.
+func (a *App) endRewrap(ctx context.Context, ks navette.KeyStore, st *RewrapStats, err error) error {
 	end := "done"
 	if err != nil {
 		end = "interrupted"
 	}
-	// The end is journaled even when ctx was cancelled.
 	ectx := context.WithoutCancel(ctx)
 	left, lerr := a.stale(ectx, ks, st.To)
 	if lerr != nil {
-		if err == nil {
-			err = lerr
-		}
+		err = cmp.Or(err, lerr)
 		left = -1
 	}
 	st.Left = left
 	ev := navette.Event{Time: a.Config.Clock.Now(), ActorID: navette.LocalOperator, Type: navette.EventKeyRewrap,
 		Detail: fmt.Sprintf("%s to=%s rewrapped=%d changed=%d failed=%d left=%d", end, st.To, st.Rewrapped, st.Changed, st.Failed, st.Left)}
-	if jerr := a.Meta.AppendEvents(ectx, ev); jerr != nil && err == nil {
-		err = jerr
-	}
-	return st, err
+	return cmp.Or(err, a.Meta.AppendEvents(ectx, ev))
 }
 
 // rewrap walks every column of ks for keys not under st.To.
 func (a *App) rewrap(ctx context.Context, ks navette.KeyStore, batch int, st *RewrapStats, progress func(RewrapStats)) error {
 	for _, c := range navette.KeyColumns {
-		after := ""
-		for {
-			keys, err := ks.KeysNotUnder(ctx, c, st.To, after, batch)
-			if err != nil {
+		if err := a.rewrapColumn(ctx, ks, c, batch, st, progress); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rewrapColumn re-wraps the stored keys of column c not under st.To, batch
+// at a time, calling progress, if set, after each batch.
+func (a *App) rewrapColumn(ctx context.Context, ks navette.KeyStore, c navette.KeyColumn, batch int, st *RewrapStats, progress func(RewrapStats)) error {
+	after := ""
+	for {
+		keys, err := ks.KeysNotUnder(ctx, c, st.To, after, batch)
+		if err != nil {
+			return err
+		}
+		if len(keys) == 0 {
+			return nil
+		}
+		for _, k := range keys {
+			if err := a.rewrapKey(ctx, ks, c, k, st); err != nil {
 				return err
 			}
-			if len(keys) == 0 {
-				break
-			}
-			for _, k := range keys {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				to, err := a.Keys.Rewrap(k.Key, c.AD(k.ID))
-				if err != nil {
-					st.Failed++
-					a.Config.Logger.Error("cannot re-wrap a stored key", "column", string(c), "id", k.ID, "kek", k.Key.KeyID, "err", err)
-					continue
-				}
-				if to.KeyID != st.To {
-					// Rotated again meanwhile: the next run moves it on.
-					st.To = to.KeyID
-				}
-				ok, err := ks.ReplaceKey(ctx, k, to)
-				if err != nil {
-					return err
-				}
-				if ok {
-					st.Rewrapped++
-				} else {
-					st.Changed++
-				}
-			}
-			after = keys[len(keys)-1].ID
-			if progress != nil {
-				progress(*st)
-			}
 		}
+		after = keys[len(keys)-1].ID
+		if progress != nil {
+			progress(*st)
+		}
+	}
+}
+
+// rewrapKey re-wraps the stored key k of column c under the active
+// key-encryption key, with a compare-and-set, and counts the outcome in
+// st. A key that cannot be opened is logged and counted, not an error.
+func (a *App) rewrapKey(ctx context.Context, ks navette.KeyStore, c navette.KeyColumn, k navette.StoredKey, st *RewrapStats) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	to, err := a.Keys.Rewrap(k.Key, c.AD(k.ID))
+	if err != nil {
+		st.Failed++
+		a.Config.Logger.Error("cannot re-wrap a stored key", "column", string(c), "id", k.ID, "kek", k.Key.KeyID, "err", err)
+		return nil
+	}
+	if to.KeyID != st.To {
+		// Rotated again meanwhile: the next run moves it on.
+		st.To = to.KeyID
+	}
+	ok, err := ks.ReplaceKey(ctx, k, to)
+	if err != nil {
+		return err
+	}
+	if ok {
+		st.Rewrapped++
+	} else {
+		st.Changed++
 	}
 	return nil
 }
@@ -204,6 +224,25 @@ func (a *App) RetireKey(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
+	if err := a.retirable(id); err != nil {
+		return err
+	}
+	counts, err := ks.CountKeys(ctx)
+	if err != nil {
+		return err
+	}
+	if needs := wrappedBy(counts, id); len(needs) > 0 {
+		return navette.Errorf(navette.ECONFLICT, "Key-encryption key %s still wraps stored keys (%s): run \"navette admin key rewrap\" first.", id, strings.Join(needs, " "))
+	}
+	if err := a.Keys.Retire(id); err != nil {
+		return err
+	}
+	return a.Meta.AppendEvents(ctx, navette.Event{Time: a.Config.Clock.Now(), ActorID: navette.LocalOperator, Type: navette.EventKeyRetired, Detail: id})
+}
+
+// retirable refuses (ECONFLICT) to retire the key-encryption key id while
+// it is the active key, and for RetireAfter after the active key changed.
+func (a *App) retirable(id string) error {
 	if _, err := a.Keys.Refresh(); err != nil {
 		return err
 	}
@@ -220,21 +259,17 @@ func (a *App) RetireKey(ctx context.Context, id string) error {
 		return navette.Errorf(navette.ECONFLICT, "The active key changed at %s: servers may still wrap new keys under %s until they reload; run \"navette admin key rewrap\" again, then retire after %s.",
 			since.UTC().Format(time.TimeOnly), id, ready.UTC().Format(time.TimeOnly))
 	}
-	counts, err := ks.CountKeys(ctx)
-	if err != nil {
-		return err
-	}
+	return nil
+}
+
+// wrappedBy returns, per column, how many stored keys key-encryption key
+// id still wraps ("file=3"), none if it wraps none.
+func wrappedBy(counts []navette.KeyCount, id string) []string {
 	var needs []string
 	for _, c := range counts {
 		if c.KeyID == id {
 			needs = append(needs, fmt.Sprintf("%s=%d", c.Column, c.N))
 		}
 	}
-	if len(needs) > 0 {
-		return navette.Errorf(navette.ECONFLICT, "Key-encryption key %s still wraps stored keys (%s): run \"navette admin key rewrap\" first.", id, strings.Join(needs, " "))
-	}
-	if err := a.Keys.Retire(id); err != nil {
-		return err
-	}
-	return a.Meta.AppendEvents(ctx, navette.Event{Time: a.Config.Clock.Now(), ActorID: navette.LocalOperator, Type: navette.EventKeyRetired, Detail: id})
+	return needs
 }

@@ -62,9 +62,7 @@ func (a *App) ldapLoop(ctx context.Context) {
 	t := newTicker(a.Config.LDAPSyncInterval, time.Hour)
 	defer t.Stop()
 	for {
-		if err := a.syncLDAPTurn(ctx); err != nil && ctx.Err() == nil {
-			a.Config.Logger.Error("ldap sync failed", "err", err)
-		}
+		a.logFailure(ctx, "ldap sync failed", a.syncLDAPTurn(ctx))
 		if !tick(ctx, t.C) {
 			return
 		}

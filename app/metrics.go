@@ -14,6 +14,7 @@ import (
 	"navette/disk"
 	navhttp "navette/http"
 	"navette/metrics"
+	"navette/proof"
 )
 
 // listenMetrics binds the metrics address, if configured, and has srv
@@ -167,18 +168,24 @@ func (a *App) collectJournalMetrics(ctx context.Context, w *metrics.Writer, now 
 	tsa := a.Config.Stamper != nil
 	w.Gauge("navette_journal_tsa_enabled", "1 if a time-stamping authority stamps the checkpoints.", oneIf(tsa))
 	if st, err := a.Checkpointer.Status(ctx); err == nil {
-		w.Gauge("navette_journal_checkpoint_size", "Tree size of the last signed checkpoint.", float64(st.Size))
-		if !st.CheckpointAt.IsZero() {
-			w.Gauge("navette_journal_checkpoint_age_seconds", "Age of the last signed checkpoint.", max(now.Sub(st.CheckpointAt).Seconds(), 0))
-		}
-		if tsa {
-			w.Gauge("navette_journal_stamp_lag_seconds", "Age of the oldest checkpoint still waiting for its time-stamp (0: none waits).", st.StampLag.Seconds())
-		}
-		w.Gauge("navette_journal_problem", "1 if checkpoints cannot be signed or stamped (see /readyz).", oneIf(st.Problem != ""))
+		writeCheckpointMetrics(w, now, st, tsa)
 	}
 	if stats != nil && stats.LastStamped != nil {
 		w.Gauge("navette_journal_stamped_checkpoint_age_seconds", "Age of the last checkpoint that carries a time-stamp token.", max(now.Sub(stats.LastStamped.CreatedAt).Seconds(), 0))
 	}
+}
+
+// writeCheckpointMetrics writes the state st of the journal's checkpoints,
+// and of their time-stamps if tsa.
+func writeCheckpointMetrics(w *metrics.Writer, now time.Time, st proof.Status, tsa bool) {
+	w.Gauge("navette_journal_checkpoint_size", "Tree size of the last signed checkpoint.", float64(st.Size))
+	if !st.CheckpointAt.IsZero() {
+		w.Gauge("navette_journal_checkpoint_age_seconds", "Age of the last signed checkpoint.", max(now.Sub(st.CheckpointAt).Seconds(), 0))
+	}
+	if tsa {
+		w.Gauge("navette_journal_stamp_lag_seconds", "Age of the oldest checkpoint still waiting for its time-stamp (0: none waits).", st.StampLag.Seconds())
+	}
+	w.Gauge("navette_journal_problem", "1 if checkpoints cannot be signed or stamped (see /readyz).", oneIf(st.Problem != ""))
 }
 
 // collectAntivirusMetrics writes whether an antivirus scans files and

@@ -32,12 +32,23 @@ func (a *App) checkPolicy() error {
 	}
 	var evs []navette.Event
 	now := a.Config.Clock.Now()
-	add := func(detail string) {
+	for _, detail := range a.weakerThan(p) {
 		evs = append(evs, navette.Event{Time: now, Type: navette.EventPolicyOverridden, ActorID: navette.LocalOperator, Detail: detail})
 		a.Config.Logger.Warn("a start-up setting is weaker than the security policy: journaled as the local operator's act", "setting", detail)
 	}
+	if len(evs) == 0 {
+		return nil
+	}
+	return a.Meta.AppendEvents(ctx, evs...)
+}
+
+// weakerThan returns the start-up settings weaker than the policy p, as
+// the details of their events: "antivirus=off policy=scan",
+// "min_assurance ROLE=FLAG policy=MINIMUM".
+func (a *App) weakerThan(p *navette.Policy) []string {
+	var weaker []string
 	if a.Deposits.Antivirus == nil && !p.AntivirusBypass {
-		add("antivirus=off policy=scan")
+		weaker = append(weaker, "antivirus=off policy=scan")
 	}
 	for _, role := range p.Roles() {
 		flag := a.Auth.Config.MinAssurance[role]
@@ -45,11 +56,8 @@ func (a *App) checkPolicy() error {
 			if flag == "" {
 				flag = "none"
 			}
-			add("min_assurance " + string(role) + "=" + string(flag) + " policy=" + string(p.Minimum(role)))
+			weaker = append(weaker, "min_assurance "+string(role)+"="+string(flag)+" policy="+string(p.Minimum(role)))
 		}
 	}
-	if len(evs) == 0 {
-		return nil
-	}
-	return a.Meta.AppendEvents(ctx, evs...)
+	return weaker
 }

@@ -8,6 +8,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -86,35 +87,22 @@ type Config struct {
 }
 
 func (c *Config) defaults() {
-	if c.Mode == "" {
-		c.Mode = ModeExternal
-	}
-	if c.IdleTimeout <= 0 {
-		c.IdleTimeout = 30 * time.Minute
-	}
-	if c.MaxAge <= 0 {
-		c.MaxAge = 12 * time.Hour
-	}
-	if c.CodeTTL <= 0 {
-		c.CodeTTL = 10 * time.Minute
-	}
-	if c.MaxTries <= 0 {
-		c.MaxTries = 5
-	}
-	if c.CodesPerHour <= 0 {
-		c.CodesPerHour = 5
-	}
-	if c.PerIPPerHour <= 0 {
-		c.PerIPPerHour = 30
-	}
-	if c.AnswerTime <= 0 {
-		c.AnswerTime = 250 * time.Millisecond
-	}
-	if c.Issuer == "" {
-		c.Issuer = "navette"
-	}
-	if c.StepUpAge <= 0 {
-		c.StepUpAge = 5 * time.Minute
+	c.Mode = cmp.Or(c.Mode, ModeExternal)
+	positiveOr(&c.IdleTimeout, 30*time.Minute)
+	positiveOr(&c.MaxAge, 12*time.Hour)
+	positiveOr(&c.CodeTTL, 10*time.Minute)
+	positiveOr(&c.MaxTries, 5)
+	positiveOr(&c.CodesPerHour, 5)
+	positiveOr(&c.PerIPPerHour, 30)
+	positiveOr(&c.AnswerTime, 250*time.Millisecond)
+	c.Issuer = cmp.Or(c.Issuer, "navette")
+	positiveOr(&c.StepUpAge, 5*time.Minute)
+}
+
+// positiveOr sets *v to def unless *v is positive.
+func positiveOr[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
 	}
 }
 
@@ -253,6 +241,12 @@ func newSecret() string {
 	return SecretPrefix + base64.RawURLEncoding.EncodeToString(b[:])
 }
 
+// secretShaped reports whether secret looks like one newSecret made: it
+// has SecretPrefix and is not too long to be one.
+func secretShaped(secret string) bool {
+	return strings.HasPrefix(secret, SecretPrefix) && len(secret) <= 100
+}
+
 // allowed reports whether u may sign in at all, by any method.
 func (s *Service) allowed(u *navette.User) bool {
 	if u.Disabled || !u.Role.CanSignIn() {
@@ -269,23 +263,7 @@ func (s *Service) allowed(u *navette.User) bool {
 func (s *Service) issue(ctx context.Context, u *navette.User, stage navette.SessionStage, method string, pending []byte, old *navette.Session) (*Issued, error) {
 	now := s.Clock.Now()
 	secret := newSecret()
-	sess := &navette.Session{
-		ID:        navette.NewID(),
-		Hash:      HashSecret(secret),
-		UserID:    u.ID,
-		Stage:     stage,
-		Method:    method,
-		CreatedAt: now,
-		SeenAt:    now,
-		ExpiresAt: now.Add(s.Config.MaxAge),
-		Pending:   pending,
-	}
-	if stage == navette.StageFull {
-		sess.VerifiedAt = now
-	}
-	if old != nil && !old.ExpiresAt.IsZero() && old.ExpiresAt.Before(sess.ExpiresAt) {
-		sess.ExpiresAt = old.ExpiresAt
-	}
+	sess := s.newSession(u, stage, method, pending, old, HashSecret(secret), now)
 	var events []navette.Event
 	if stage == navette.StageFull {
 		events = append(events, navette.Event{Time: now, Type: navette.EventSignIn, ActorID: u.ID, Detail: method})
@@ -301,13 +279,36 @@ func (s *Service) issue(ctx context.Context, u *navette.User, stage navette.Sess
 	return &Issued{Secret: secret, Session: sess, User: u}, nil
 }
 
+// newSession returns the session of hash made at now for u at stage, that
+// ends no later than old, the session it replaces (if any).
+func (s *Service) newSession(u *navette.User, stage navette.SessionStage, method string, pending []byte, old *navette.Session, hash []byte, now time.Time) *navette.Session {
+	sess := &navette.Session{
+		ID:        navette.NewID(),
+		Hash:      hash,
+		UserID:    u.ID,
+		Stage:     stage,
+		Method:    method,
+		CreatedAt: now,
+		SeenAt:    now,
+		ExpiresAt: now.Add(s.Config.MaxAge),
+		Pending:   pending,
+	}
+	if stage == navette.StageFull {
+		sess.VerifiedAt = now
+	}
+	if old != nil && !old.ExpiresAt.IsZero() && old.ExpiresAt.Before(sess.ExpiresAt) {
+		sess.ExpiresAt = old.ExpiresAt
+	}
+	return sess
+}
+
 // Resolve returns the session whose secret is given and its user, and
 // records the request. Returns EUNAUTHORIZED if the secret is unknown, the
 // session expired or idled out (it is then ended), or its user may no
 // longer sign in. The session may not be full: callers check its Stage.
 func (s *Service) Resolve(ctx context.Context, secret string) (*navette.Session, *navette.User, error) {
 	expired := navette.Errorf(navette.EUNAUTHORIZED, "Your session has ended: sign in again.")
-	if !strings.HasPrefix(secret, SecretPrefix) || len(secret) > 100 {
+	if !secretShaped(secret) {
 		return nil, nil, expired
 	}
 	sess, err := s.Meta.SessionByHash(ctx, HashSecret(secret))

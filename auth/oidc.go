@@ -79,13 +79,17 @@ func (s *Service) FinishOIDC(ctx context.Context, sealed, state, code string) (*
 // provider reported acr: "oidc:ACR", or "oidc" when it reported none or
 // one that is not a short token of letters, digits and ":._/-".
 func oidcMethod(acr string) string {
-	if acr == "" || len(acr) > 64 || strings.IndexFunc(acr, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(":._/-", r))
-	}) >= 0 {
+	if acr == "" || len(acr) > 64 || strings.IndexFunc(acr, notACRRune) >= 0 {
 		return "oidc"
 	}
 	return "oidc:" + acr
 }
+
+// acrChars are the characters of an acr that oidcMethod keeps.
+const acrChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:._/-"
+
+// notACRRune reports whether r is not one of acrChars.
+func notACRRune(r rune) bool { return !strings.ContainsRune(acrChars, r) }
 
 // staffSignIn makes a full session for the staff member with the given
 // e-mail, once another system vouched for them. Every refusal is the one

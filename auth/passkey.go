@@ -135,6 +135,18 @@ type passkeyUser struct {
 	creds []webauthn.Credential
 }
 
+// key returns the passkey of p whose credential id is credID, the last if
+// several are, or nil.
+func (p *passkeyUser) key(credID []byte) *navette.Passkey {
+	var key *navette.Passkey
+	for _, k := range p.keys {
+		if bytes.Equal(k.CredentialID, credID) {
+			key = k
+		}
+	}
+	return key
+}
+
 func (p *passkeyUser) WebAuthnID() []byte                         { return []byte(p.u.ID) }
 func (p *passkeyUser) WebAuthnName() string                       { return p.u.Email }
 func (p *passkeyUser) WebAuthnDisplayName() string                { return p.u.Name }
@@ -322,12 +334,8 @@ func (s *Service) FinishPasskeyEnrolment(ctx context.Context, sess *navette.Sess
 	if err != nil {
 		return nil, err
 	}
-	if p.Recovery != "" {
-		if id, err := s.approvedRecovery(ctx, u); err != nil {
-			return nil, err
-		} else if id != p.Recovery {
-			return nil, navette.Errorf(navette.EFORBIDDEN, "Your recovery request is no longer approved: ask again.")
-		}
+	if err := s.checkRecoveryApproved(ctx, u, p.Recovery); err != nil {
+		return nil, err
 	}
 	key, err := s.finishRegistration(ctx, sess, u, id, name, answer, ceremonyEnrol)
 	if err != nil {
@@ -339,6 +347,20 @@ func (s *Service) FinishPasskeyEnrolment(ctx context.Context, sess *navette.Sess
 		}
 	}
 	return s.enrolled(ctx, sess, u, CodePasskeyMethod)
+}
+
+// checkRecoveryApproved returns EFORBIDDEN unless recovery, the recovery
+// request an enrolment completes ("" for none), is still u's approved one.
+func (s *Service) checkRecoveryApproved(ctx context.Context, u *navette.User, recovery string) error {
+	if recovery == "" {
+		return nil
+	}
+	if id, err := s.approvedRecovery(ctx, u); err != nil {
+		return err
+	} else if id != recovery {
+		return navette.Errorf(navette.EFORBIDDEN, "Your recovery request is no longer approved: ask again.")
+	}
+	return nil
 }
 
 func (s *Service) finishRegistration(ctx context.Context, sess *navette.Session, u *navette.User, id, name string, answer []byte, kind string) (*navette.Passkey, error) {
@@ -491,12 +513,7 @@ func (s *Service) wrongPasskey(ctx context.Context, sess *navette.Session, p *pe
 // the stored one (unless both are zero, for authenticators that keep no
 // counter) is refused as coming from a copied key, and journaled.
 func (s *Service) usePasskey(ctx context.Context, ps navette.PasskeyStore, pu *passkeyUser, cred *webauthn.Credential, parsed *protocol.ParsedCredentialAssertionData) error {
-	var key *navette.Passkey
-	for _, k := range pu.keys {
-		if bytes.Equal(k.CredentialID, cred.ID) {
-			key = k
-		}
-	}
+	key := pu.key(cred.ID)
 	if key == nil {
 		return unauthorized()
 	}
@@ -583,7 +600,7 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, secret, id string, an
 	if err := s.passkeyAloneAllowed(ip); err != nil {
 		return nil, err
 	}
-	if !strings.HasPrefix(secret, SecretPrefix) || len(secret) > 100 {
+	if !secretShaped(secret) {
 		return nil, unauthorized()
 	}
 	st, err := s.takeChallenge(ctx, ps, id, HashSecret(secret), ceremonyAlone)

@@ -194,11 +194,7 @@ func (s *Service) RecoverySignIn(ctx context.Context, sess *navette.Session, u *
 	now, left := s.Clock.Now(), 0
 	err = rs.UseRecoveryCode(ctx, u.ID, match, func(n int) []navette.Event {
 		left = n
-		ev := navette.Event{Time: now, Type: navette.EventRecoveryCodeUsed, ActorID: u.ID, Detail: "left=" + strconv.Itoa(n)}
-		if nt, err := notify.NewNotice(s.Keys, navette.NoticeRecoveryCodeUsed, u.ID, "", now, &notify.Data{}); err == nil {
-			ev.Notices = []navette.Notice{nt}
-		}
-		return []navette.Event{ev}
+		return []navette.Event{s.recoveryCodeUsed(u.ID, n, now)}
 	})
 	if navette.IsCode(err, navette.ENOTFOUND) {
 		return nil, s.wrongRecovery(ctx, sess, p)
@@ -212,6 +208,17 @@ func (s *Service) RecoverySignIn(ctx context.Context, sess *navette.Session, u *
 	}
 	is.RecoveryLeft = left
 	return is, nil
+}
+
+// recoveryCodeUsed returns the event journaling that userID used a
+// recovery code at now, left more remaining, with a notice telling them
+// if one can be made.
+func (s *Service) recoveryCodeUsed(userID string, left int, now time.Time) navette.Event {
+	ev := navette.Event{Time: now, Type: navette.EventRecoveryCodeUsed, ActorID: userID, Detail: "left=" + strconv.Itoa(left)}
+	if nt, err := notify.NewNotice(s.Keys, navette.NoticeRecoveryCodeUsed, userID, "", now, &notify.Data{}); err == nil {
+		ev.Notices = []navette.Notice{nt}
+	}
+	return ev
 }
 
 // matchRecoveryCode returns the id of the code of codes whose digest is
@@ -277,11 +284,7 @@ func (s *Service) RequestRecovery(ctx context.Context, email, ip string) error {
 	if err != nil || u == nil {
 		return err
 	}
-	recent, err := rs.RecoveryRequests(ctx, navette.RecoveryFilter{UserID: u.ID, Since: now.Add(-24 * time.Hour), Limit: RecoveryPerDay + 1})
-	if err != nil || len(recent) >= RecoveryPerDay {
-		return err
-	}
-	if open, err := s.openRecovery(ctx, rs, u.ID); err != nil || open != nil {
+	if ok, err := s.mayAskRecovery(ctx, rs, u.ID, now); err != nil || !ok {
 		return err
 	}
 	r := &navette.RecoveryRequest{ID: navette.NewID(), UserID: u.ID, State: navette.RecoveryPending, CreatedAt: now, ExpiresAt: now.Add(RecoveryPendingTTL)}
@@ -294,6 +297,18 @@ func (s *Service) RequestRecovery(ctx context.Context, email, ip string) error {
 	}
 	s.queued()
 	return nil
+}
+
+// mayAskRecovery reports whether userID may make a recovery request at
+// now: they made fewer than RecoveryPerDay in the last day and have none
+// under way.
+func (s *Service) mayAskRecovery(ctx context.Context, rs navette.RecoveryStore, userID string, now time.Time) (bool, error) {
+	recent, err := rs.RecoveryRequests(ctx, navette.RecoveryFilter{UserID: userID, Since: now.Add(-24 * time.Hour), Limit: RecoveryPerDay + 1})
+	if err != nil || len(recent) >= RecoveryPerDay {
+		return false, err
+	}
+	open, err := s.openRecovery(ctx, rs, userID)
+	return err == nil && open == nil, err
 }
 
 // openRecovery returns the request of userID that is pending or approved
@@ -335,16 +350,9 @@ func (s *Service) RecoveryRequests(ctx context.Context, actor *navette.User, use
 	if err != nil {
 		return nil, err
 	}
-	f := navette.RecoveryFilter{UserID: userID}
-	switch {
-	case actor.Role == navette.RoleAdmin:
-	case actor.Role == navette.RoleCourtAdmin && actor.CourtID != "":
-		f.CourtID = actor.CourtID
-	default:
-		return nil, navette.Errorf(navette.EFORBIDDEN, "Only admins see recovery requests.")
-	}
-	if open {
-		f.States = []navette.RecoveryState{navette.RecoveryPending, navette.RecoveryApproved}
+	f, err := recoveryFilter(actor, userID, open)
+	if err != nil {
+		return nil, err
 	}
 	rr, err := rs.RecoveryRequests(ctx, f)
 	if err != nil {
@@ -357,6 +365,25 @@ func (s *Service) RecoveryRequests(ctx context.Context, actor *navette.User, use
 		}
 	}
 	return out, nil
+}
+
+// recoveryFilter returns the filter of the recovery requests of userID
+// ("" for all) that actor may decide, only those pending or approved if
+// open. Returns EFORBIDDEN unless actor is a platform admin or a court
+// admin with a court.
+func recoveryFilter(actor *navette.User, userID string, open bool) (navette.RecoveryFilter, error) {
+	f := navette.RecoveryFilter{UserID: userID}
+	switch {
+	case actor.Role == navette.RoleAdmin:
+	case actor.Role == navette.RoleCourtAdmin && actor.CourtID != "":
+		f.CourtID = actor.CourtID
+	default:
+		return f, navette.Errorf(navette.EFORBIDDEN, "Only admins see recovery requests.")
+	}
+	if open {
+		f.States = []navette.RecoveryState{navette.RecoveryPending, navette.RecoveryApproved}
+	}
+	return f, nil
 }
 
 // DecideRecovery approves or rejects the pending recovery request id, as

@@ -184,7 +184,16 @@ func (s *Service) FinishEnrolment(ctx context.Context, sess *navette.Session, u 
 		}
 		return s.enrolled(ctx, sess, u, "code+totp")
 	}
-	err = s.Meta.UpdateUser(ctx, u.ID, func(x *navette.User) ([]navette.Event, error) {
+	if err := s.enrolTOTP(ctx, u, wrapped, step, now); err != nil {
+		return nil, err
+	}
+	return s.enrolled(ctx, sess, u, "code+totp")
+}
+
+// enrolTOTP stores wrapped, the TOTP secret whose code of step was just
+// checked, as u's second factor. Returns ECONFLICT if u has one already.
+func (s *Service) enrolTOTP(ctx context.Context, u *navette.User, wrapped navette.WrappedKey, step int64, now time.Time) error {
+	err := s.Meta.UpdateUser(ctx, u.ID, func(x *navette.User) ([]navette.Event, error) {
 		if !x.TOTP.IsZero() {
 			return nil, navette.Errorf(navette.ECONFLICT, "A second factor is enrolled already.")
 		}
@@ -192,10 +201,10 @@ func (s *Service) FinishEnrolment(ctx context.Context, sess *navette.Session, u 
 		return []navette.Event{{Time: now, Type: navette.EventTOTPEnrolled, ActorID: u.ID}}, nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	u.TOTP, u.TOTPStep = wrapped, step
-	return s.enrolled(ctx, sess, u, "code+totp")
+	return nil
 }
 
 // ResetSecondFactor removes a user's enrolled second factors (TOTP and
@@ -210,17 +219,8 @@ func (s *Service) ResetSecondFactor(ctx context.Context, actor *navette.User, us
 	if err != nil {
 		return err
 	}
-	if ps, ok := s.Meta.(navette.PasskeyStore); ok {
-		keys, err := ps.Passkeys(ctx, userID)
-		if err != nil {
-			return err
-		}
-		for _, k := range keys {
-			ev := navette.Event{Time: now, Type: navette.EventPasskeyRemoved, ActorID: actorID(actor), Detail: k.ID}
-			if err := ps.DeletePasskey(ctx, userID, k.ID, false, ev); err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
-				return err
-			}
-		}
+	if err := s.removePasskeys(ctx, actor, userID, now); err != nil {
+		return err
 	}
 	if rs, ok := s.Meta.(navette.RecoveryStore); ok {
 		if err := rs.SetRecoveryCodes(ctx, userID, nil); err != nil {
@@ -229,6 +229,26 @@ func (s *Service) ResetSecondFactor(ctx context.Context, actor *navette.User, us
 	}
 	_, err = s.Meta.DeleteSessions(ctx, userID)
 	return err
+}
+
+// removePasskeys removes the passkeys of userID in actor's name, if the
+// store keeps passkeys.
+func (s *Service) removePasskeys(ctx context.Context, actor *navette.User, userID string, now time.Time) error {
+	ps, ok := s.Meta.(navette.PasskeyStore)
+	if !ok {
+		return nil
+	}
+	keys, err := ps.Passkeys(ctx, userID)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		ev := navette.Event{Time: now, Type: navette.EventPasskeyRemoved, ActorID: actorID(actor), Detail: k.ID}
+		if err := ps.DeletePasskey(ctx, userID, k.ID, false, ev); err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
+			return err
+		}
+	}
+	return nil
 }
 
 // ResetOIDCSubject unbinds userID from the identity provider account it

@@ -99,16 +99,9 @@ func (s *Service) FinishStepUpPasskey(ctx context.Context, sess *navette.Session
 	if err != nil {
 		return err
 	}
-	refused := func() error {
-		ev := navette.Event{Time: s.Clock.Now(), Type: navette.EventSignInFailed, ActorID: u.ID, Detail: "step-up passkey refused"}
-		if err := s.Meta.AppendEvents(ctx, ev); err != nil {
-			return err
-		}
-		return navette.Errorf(navette.EUNAUTHORIZED, "The passkey was refused: use one registered for your account on this platform.")
-	}
 	parsed, err := protocol.ParseCredentialRequestResponseBytes(answer)
 	if err != nil || st.UserID != u.ID {
-		return refused()
+		return s.refuseStepUp(ctx, u)
 	}
 	pu, err := s.loadPasskeyUser(ctx, ps, u)
 	if err != nil {
@@ -116,13 +109,23 @@ func (s *Service) FinishStepUpPasskey(ctx context.Context, sess *navette.Session
 	}
 	cred, err := wa.ValidateLogin(pu, st.Session, parsed)
 	if err != nil {
-		return refused()
+		return s.refuseStepUp(ctx, u)
 	}
 	if err := s.usePasskey(ctx, ps, pu, cred, parsed); err != nil {
 		if navette.IsCode(err, navette.EUNAUTHORIZED) {
-			return refused()
+			return s.refuseStepUp(ctx, u)
 		}
 		return err
 	}
 	return s.steppedUp(ctx, sess, "passkey")
+}
+
+// refuseStepUp journals a refused step-up passkey of u and returns the
+// refusal.
+func (s *Service) refuseStepUp(ctx context.Context, u *navette.User) error {
+	ev := navette.Event{Time: s.Clock.Now(), Type: navette.EventSignInFailed, ActorID: u.ID, Detail: "step-up passkey refused"}
+	if err := s.Meta.AppendEvents(ctx, ev); err != nil {
+		return err
+	}
+	return navette.Errorf(navette.EUNAUTHORIZED, "The passkey was refused: use one registered for your account on this platform.")
 }

@@ -166,26 +166,32 @@ func createOnce(ctx context.Context, dataDir, out string, compress bool, now tim
 		beforeCopy(attempt)
 	}
 	err = writeArchive(out, compress, func(w io.Writer) error {
-		aw := newArchiveWriter(w, m.CreatedAt)
-		if err := aw.addFile(dbEntry, snap, -1); err != nil {
-			return err
-		}
-		blobDir := filepath.Join(dataDir, "blobs")
-		for _, b := range blobs {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if err := aw.addBlob(blobDir, b); err != nil {
-				return err
-			}
-		}
-		m.Files = aw.files
-		return aw.finish(m)
+		return writeEntries(ctx, w, m, snap, filepath.Join(dataDir, "blobs"), blobs)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return m, syncDir(filepath.Dir(out))
+}
+
+// writeEntries writes to w the archive of the snapshot at snap, of the
+// blobs it references in the disk store in blobDir, and of its manifest m,
+// completed with the entries written.
+func writeEntries(ctx context.Context, w io.Writer, m *Manifest, snap, blobDir string, blobs []blob) error {
+	aw := newArchiveWriter(w, m.CreatedAt)
+	if err := aw.addFile(dbEntry, snap, -1); err != nil {
+		return err
+	}
+	for _, b := range blobs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := aw.addBlob(blobDir, b); err != nil {
+			return err
+		}
+	}
+	m.Files = aw.files
+	return aw.finish(m)
 }
 
 // snapshot copies the metadata of dataDir to snap and returns the manifest
@@ -266,6 +272,19 @@ func inspect(ctx context.Context, path string, m *Manifest) ([]blob, error) {
 	if m.Schema, err = schemaVersion(ctx, raw); err != nil {
 		return nil, err
 	}
+	blobs, err := referencedBlobs(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := raw.Close(); err != nil {
+		return nil, err
+	}
+	m.Journal, err = journalState(ctx, path)
+	return blobs, err
+}
+
+// referencedBlobs returns the blobs the snapshot raw references, each once.
+func referencedBlobs(ctx context.Context, raw *sql.DB) ([]blob, error) {
 	// A forwarded file shares the blob of another (blob_id): each blob once.
 	// An uploading file shares its blob with none.
 	rows, err := raw.QueryContext(ctx, `SELECT COALESCE(blob_id, id) AS blob, MIN(state), MAX(stored_bytes) FROM files
@@ -278,30 +297,33 @@ func inspect(ctx context.Context, path string, m *Manifest) ([]blob, error) {
 	defer rows.Close()
 	var blobs []blob
 	for rows.Next() {
-		var b blob
-		var state string
-		if err := rows.Scan(&b.key, &state, &b.size); err != nil {
+		b, err := scanBlob(rows)
+		if err != nil {
 			return nil, err
-		}
-		if !navette.ValidID(b.key) {
-			return nil, fmt.Errorf("backup: the snapshot references a malformed blob key %q", b.key)
-		}
-		b.finished = state != string(navette.FileUploading)
-		if !b.finished {
-			// stored_bytes counts plaintext: the blob holds the header and
-			// the whole segments; the partial one is in the resume state.
-			b.size = seal.SegmentOffset(b.size / seal.SegmentSize)
 		}
 		blobs = append(blobs, b)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+	return blobs, rows.Err()
+}
+
+// scanBlob reads a row of referencedBlobs: key, lowest state and largest
+// stored bytes.
+func scanBlob(rows *sql.Rows) (blob, error) {
+	var b blob
+	var state string
+	if err := rows.Scan(&b.key, &state, &b.size); err != nil {
+		return b, err
 	}
-	if err := raw.Close(); err != nil {
-		return nil, err
+	if !navette.ValidID(b.key) {
+		return b, fmt.Errorf("backup: the snapshot references a malformed blob key %q", b.key)
 	}
-	m.Journal, err = journalState(ctx, path)
-	return blobs, err
+	b.finished = state != string(navette.FileUploading)
+	if !b.finished {
+		// stored_bytes counts plaintext: the blob holds the header and
+		// the whole segments; the partial one is in the resume state.
+		b.size = seal.SegmentOffset(b.size / seal.SegmentSize)
+	}
+	return b, nil
 }
 
 // schemaVersion returns the migration version of a database.
@@ -416,6 +438,13 @@ func (a *archiveWriter) addBlob(dir string, b blob) error {
 		}
 		return err
 	}
+	return a.addUpload(dir, b, finished)
+}
+
+// addUpload writes the committed bytes of the unfinished upload b of the
+// disk store in dir, read from its upload file or, if it finished since
+// the snapshot, from its finished blob at finished.
+func (a *archiveWriter) addUpload(dir string, b blob, finished string) error {
 	// An upload finished since the snapshot starts with the bytes the
 	// snapshot had committed.
 	for _, p := range []string{filepath.Join(dir, "uploads", b.key), finished} {

@@ -34,18 +34,7 @@ func ExportKeys(dir string, w io.Writer, now time.Time) (int, error) {
 		if !e.Type().IsRegular() || !keyName.MatchString(e.Name()) {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			return n, err
-		}
-		if len(b) > maxKeyFile {
-			return n, fmt.Errorf("key file %s is larger than %d bytes", e.Name(), maxKeyFile)
-		}
-		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: e.Name(), Size: int64(len(b)), Mode: 0o600, ModTime: now.UTC().Truncate(time.Second)}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return n, err
-		}
-		if _, err := tw.Write(b); err != nil {
+		if err := exportKey(tw, dir, e.Name(), now); err != nil {
 			return n, err
 		}
 		n++
@@ -54,6 +43,23 @@ func ExportKeys(dir string, w io.Writer, now time.Time) (int, error) {
 		return 0, navette.Errorf(navette.ENOTFOUND, "No key in %s.", dir)
 	}
 	return n, tw.Close()
+}
+
+// exportKey writes the key file name of the key directory dir to tw.
+func exportKey(tw *tar.Writer, dir, name string, now time.Time) error {
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		return err
+	}
+	if len(b) > maxKeyFile {
+		return fmt.Errorf("key file %s is larger than %d bytes", name, maxKeyFile)
+	}
+	hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Size: int64(len(b)), Mode: 0o600, ModTime: now.UTC().Truncate(time.Second)}
+	if err := tw.WriteHeader(hdr); err != nil {
+		return err
+	}
+	_, err = tw.Write(b)
+	return err
 }
 
 // ImportKeys writes the files of a key export read from r into the key
@@ -73,10 +79,7 @@ func ImportKeys(r io.Reader, dir string) (int, error) {
 		if err != nil {
 			return n, fmt.Errorf("key export: %w", err)
 		}
-		if hdr.Typeflag != tar.TypeReg || !keyName.MatchString(hdr.Name) || hdr.Size > maxKeyFile {
-			return n, fmt.Errorf("key export: unexpected entry %q", hdr.Name)
-		}
-		if err := writeFile(filepath.Join(dir, hdr.Name), tr); err != nil {
+		if err := importKey(tr, hdr, dir); err != nil {
 			return n, fmt.Errorf("key export: %w", err)
 		}
 		n++
@@ -85,4 +88,13 @@ func ImportKeys(r io.Reader, dir string) (int, error) {
 		return 0, errors.New("key export: no key")
 	}
 	return n, syncDir(dir)
+}
+
+// importKey writes the entry hdr of a key export, read from tr, into the
+// key directory dir: a regular file with a key file's name and size.
+func importKey(tr *tar.Reader, hdr *tar.Header, dir string) error {
+	if hdr.Typeflag != tar.TypeReg || !keyName.MatchString(hdr.Name) || hdr.Size > maxKeyFile {
+		return fmt.Errorf("unexpected entry %q", hdr.Name)
+	}
+	return writeFile(filepath.Join(dir, hdr.Name), tr)
 }

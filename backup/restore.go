@@ -255,11 +255,18 @@ func checkTrailer(tr *tar.Reader, hdr *tar.Header, lag *laggedHash) error {
 	if string(b) != want {
 		return errors.New("the archive does not match its hash: it is damaged or altered")
 	}
-	rest, err := io.ReadAll(io.LimitReader(lag.r, 1<<20))
+	return checkEnd(lag.r, len(want))
+}
+
+// checkEnd checks that what follows a trailer of trailerLen bytes, read
+// from r, is the padding of its block and the end-of-archive blocks: zeros,
+// and no more than written.
+func checkEnd(r io.Reader, trailerLen int) error {
+	rest, err := io.ReadAll(io.LimitReader(r, 1<<20))
 	if err != nil {
 		return err
 	}
-	if len(rest) < 512-len(want)+1024 || len(rest) == 1<<20 || bytes.ContainsFunc(rest, func(r rune) bool { return r != 0 }) {
+	if len(rest) < 512-trailerLen+1024 || len(rest) == 1<<20 || bytes.ContainsFunc(rest, func(r rune) bool { return r != 0 }) {
 		return errors.New("the archive does not end as written: it is damaged or altered")
 	}
 	return nil
@@ -275,18 +282,27 @@ func checkManifest(b []byte, got []File) (*Manifest, error) {
 	if m.Format != Format {
 		return nil, fmt.Errorf("format %q, not %q", m.Format, Format)
 	}
-	if len(m.Files) != len(got) {
-		return nil, fmt.Errorf("the manifest lists %d files, the archive holds %d", len(m.Files), len(got))
-	}
-	for i, f := range m.Files {
-		if f != got[i] {
-			return nil, fmt.Errorf("%s does not match the manifest (size %d, SHA-256 %s; listed %d, %s)", got[i].Path, got[i].Size, got[i].SHA256, f.Size, f.SHA256)
-		}
+	if err := sameFiles(m.Files, got); err != nil {
+		return nil, err
 	}
 	if len(got) == 0 || got[0].Path != dbEntry {
 		return nil, errors.New("no metadata database")
 	}
 	return &m, nil
+}
+
+// sameFiles checks the entries got are those the manifest listed, in
+// order.
+func sameFiles(listed, got []File) error {
+	if len(listed) != len(got) {
+		return fmt.Errorf("the manifest lists %d files, the archive holds %d", len(listed), len(got))
+	}
+	for i, f := range listed {
+		if f != got[i] {
+			return fmt.Errorf("%s does not match the manifest (size %d, SHA-256 %s; listed %d, %s)", got[i].Path, got[i].Size, got[i].SHA256, f.Size, f.SHA256)
+		}
+	}
+	return nil
 }
 
 // writeFile writes r to a new file at path (mode 0600) and syncs it.
@@ -330,17 +346,8 @@ func writeBlob(ctx context.Context, s navette.BlobStore, key string, r io.Reader
 func verify(ctx context.Context, dir string, res *Restored) error {
 	m := res.Manifest
 	path := filepath.Join(dir, dbEntry)
-	raw, err := sql.Open("sqlite", path)
-	if err != nil {
+	if err := checkSchema(ctx, path, m.Schema); err != nil {
 		return err
-	}
-	v, err := schemaVersion(ctx, raw)
-	raw.Close()
-	if err != nil {
-		return err
-	}
-	if v != m.Schema {
-		return fmt.Errorf("the metadata is at schema version %d, the manifest says %d", v, m.Schema)
 	}
 	s, err := sqlite.Open(path)
 	if err != nil {
@@ -350,13 +357,43 @@ func verify(ctx context.Context, dir string, res *Restored) error {
 	if res.Journal, err = navette.VerifyJournal(ctx, s, nil); err != nil {
 		return err
 	}
-	if len(m.Verifiers) > 0 {
-		if res.Proof, err = proof.Verify(ctx, s, m.Verifiers); err != nil {
-			return err
-		}
-		if root := base64.StdEncoding.EncodeToString(res.Proof.Root[:]); res.Proof.Leaves != m.Journal.Size || root != m.Journal.Root {
-			return fmt.Errorf("the restored journal's tree has %d leaves and root %s, the manifest says %d and %s", res.Proof.Leaves, root, m.Journal.Size, m.Journal.Root)
-		}
+	if err := verifyTree(ctx, s, res); err != nil {
+		return err
 	}
 	return s.Close()
+}
+
+// checkSchema checks the database at path is at the schema version want.
+func checkSchema(ctx context.Context, path string, want int64) error {
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		return err
+	}
+	v, err := schemaVersion(ctx, raw)
+	raw.Close()
+	if err != nil {
+		return err
+	}
+	if v != want {
+		return fmt.Errorf("the metadata is at schema version %d, the manifest says %d", v, want)
+	}
+	return nil
+}
+
+// verifyTree verifies, if the manifest lists the journal's verifier keys,
+// the restored journal's tree and signed checkpoints, and checks the tree
+// is the one the manifest recorded.
+func verifyTree(ctx context.Context, s *sqlite.Store, res *Restored) error {
+	m := res.Manifest
+	if len(m.Verifiers) == 0 {
+		return nil
+	}
+	var err error
+	if res.Proof, err = proof.Verify(ctx, s, m.Verifiers); err != nil {
+		return err
+	}
+	if root := base64.StdEncoding.EncodeToString(res.Proof.Root[:]); res.Proof.Leaves != m.Journal.Size || root != m.Journal.Root {
+		return fmt.Errorf("the restored journal's tree has %d leaves and root %s, the manifest says %d and %s", res.Proof.Leaves, root, m.Journal.Size, m.Journal.Root)
+	}
+	return nil
 }

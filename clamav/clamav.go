@@ -67,22 +67,37 @@ type Client struct {
 // unix:///run/…) or tcp://127.0.0.1:3310. Returns EINVALID for another
 // form.
 func New(url string) (*Client, error) {
-	switch {
-	case strings.HasPrefix(url, "unix:"):
-		path := strings.TrimPrefix(strings.TrimPrefix(url, "unix:"), "//")
-		if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, "?#") {
-			return nil, navette.Errorf(navette.EINVALID, "The clamd address must be unix:/PATH/TO/SOCKET or tcp://HOST:PORT, not %q.", url)
-		}
-		return &Client{Network: "unix", Addr: path}, nil
-	case strings.HasPrefix(url, "tcp://"):
-		hostport := strings.TrimSuffix(strings.TrimPrefix(url, "tcp://"), "/")
-		host, port, err := net.SplitHostPort(hostport)
-		if err != nil || host == "" || port == "" || strings.ContainsAny(hostport, "/?#@") {
-			return nil, navette.Errorf(navette.EINVALID, "The clamd address must be unix:/PATH/TO/SOCKET or tcp://HOST:PORT, not %q.", url)
-		}
-		return &Client{Network: "tcp", Addr: hostport}, nil
+	var c *Client
+	if rest, ok := strings.CutPrefix(url, "unix:"); ok {
+		c = unixClient(rest)
+	} else if rest, ok := strings.CutPrefix(url, "tcp://"); ok {
+		c = tcpClient(rest)
 	}
-	return nil, navette.Errorf(navette.EINVALID, "The clamd address must be unix:/PATH/TO/SOCKET or tcp://HOST:PORT, not %q.", url)
+	if c == nil {
+		return nil, navette.Errorf(navette.EINVALID, "The clamd address must be unix:/PATH/TO/SOCKET or tcp://HOST:PORT, not %q.", url)
+	}
+	return c, nil
+}
+
+// unixClient returns a client of the socket rest names after "unix:" (an
+// absolute path, after "//" or not), nil if it is malformed.
+func unixClient(rest string) *Client {
+	path := strings.TrimPrefix(rest, "//")
+	if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, "?#") {
+		return nil
+	}
+	return &Client{Network: "unix", Addr: path}
+}
+
+// tcpClient returns a client of the server rest names after "tcp://"
+// (HOST:PORT, a trailing slash allowed), nil if it is malformed.
+func tcpClient(rest string) *Client {
+	hostport := strings.TrimSuffix(rest, "/")
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil || host == "" || port == "" || strings.ContainsAny(hostport, "/?#@") {
+		return nil
+	}
+	return &Client{Network: "tcp", Addr: hostport}
 }
 
 // String returns the client's address as New takes it.
@@ -389,7 +404,7 @@ var ErrGarbage = errors.New("not a clamd verdict")
 func ParseVerdict(reply string) (navette.ScanVerdict, error) {
 	line := strings.TrimRight(reply, "\x00\r\n")
 	if strings.ContainsAny(line, "\x00\n") || len(line) > 1024 {
-		return navette.ScanVerdict{}, fmt.Errorf("%w: %q", ErrGarbage, clip(line))
+		return navette.ScanVerdict{}, garbage(line)
 	}
 	if i := strings.Index(line, ": "); i > 0 && allDigits(line[:i]) {
 		line = line[i+2:]
@@ -398,29 +413,44 @@ func ParseVerdict(reply string) (navette.ScanVerdict, error) {
 	case line == "stream: OK":
 		return navette.ScanVerdict{Check: navette.CheckClean}, nil
 	case strings.HasPrefix(line, "stream: ") && strings.HasSuffix(line, " FOUND"):
-		name := navette.CleanDetail(strings.TrimSuffix(strings.TrimPrefix(line, "stream: "), " FOUND"))
-		if name == "" || strings.ContainsRune(name, ' ') {
-			return navette.ScanVerdict{}, fmt.Errorf("%w: %q", ErrGarbage, clip(line))
-		}
-		switch {
-		case strings.HasPrefix(name, "Heuristics.Limits.Exceeded"):
-			return navette.ScanVerdict{Check: navette.CheckOverLimit, Detail: name}, nil
-		case strings.HasPrefix(name, "Heuristics.Encrypted"):
-			return navette.ScanVerdict{Check: navette.CheckEncrypted, Detail: name}, nil
-		}
-		return navette.ScanVerdict{Check: navette.CheckInfected, Detail: name}, nil
+		return foundVerdict(line)
 	case strings.HasSuffix(line, " ERROR"):
-		msg := navette.CleanDetail(strings.TrimSuffix(line, " ERROR"))
-		if msg == "" {
-			return navette.ScanVerdict{}, fmt.Errorf("%w: %q", ErrGarbage, clip(line))
-		}
-		if strings.Contains(msg, "size limit exceeded") {
-			return navette.ScanVerdict{Check: navette.CheckOverLimit, Detail: msg}, nil
-		}
-		return navette.ScanVerdict{Check: navette.CheckFailed, Detail: msg}, nil
+		return errorVerdict(line)
 	}
-	return navette.ScanVerdict{}, fmt.Errorf("%w: %q", ErrGarbage, clip(line))
+	return navette.ScanVerdict{}, garbage(line)
 }
+
+// foundVerdict reads "stream: NAME FOUND": a file over a limit, encrypted,
+// or infected with NAME.
+func foundVerdict(line string) (navette.ScanVerdict, error) {
+	name := navette.CleanDetail(strings.TrimSuffix(strings.TrimPrefix(line, "stream: "), " FOUND"))
+	if name == "" || strings.ContainsRune(name, ' ') {
+		return navette.ScanVerdict{}, garbage(line)
+	}
+	switch {
+	case strings.HasPrefix(name, "Heuristics.Limits.Exceeded"):
+		return navette.ScanVerdict{Check: navette.CheckOverLimit, Detail: name}, nil
+	case strings.HasPrefix(name, "Heuristics.Encrypted"):
+		return navette.ScanVerdict{Check: navette.CheckEncrypted, Detail: name}, nil
+	}
+	return navette.ScanVerdict{Check: navette.CheckInfected, Detail: name}, nil
+}
+
+// errorVerdict reads "MESSAGE ERROR": a stream over StreamMaxLength, or a
+// failed scan.
+func errorVerdict(line string) (navette.ScanVerdict, error) {
+	msg := navette.CleanDetail(strings.TrimSuffix(line, " ERROR"))
+	if msg == "" {
+		return navette.ScanVerdict{}, garbage(line)
+	}
+	if strings.Contains(msg, "size limit exceeded") {
+		return navette.ScanVerdict{Check: navette.CheckOverLimit, Detail: msg}, nil
+	}
+	return navette.ScanVerdict{Check: navette.CheckFailed, Detail: msg}, nil
+}
+
+// garbage is the error of an answer, line, that is not a verdict.
+func garbage(line string) error { return fmt.Errorf("%w: %q", ErrGarbage, clip(line)) }
 
 func allDigits(s string) bool {
 	for _, r := range s {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -175,21 +176,30 @@ func adminUserAdd(ctx context.Context, env *Env, args []string) error {
 		return nil
 	}
 	return c.run(args, check, func(a *app.App) error {
-		nu := account.NewUser{Email: *email, Name: *name, Role: navette.Role(*role), Lang: *lang}
-		if *court != "" {
-			ct, err := a.Meta.CourtByCode(ctx, *court)
-			if err != nil {
-				return fmt.Errorf("no court has the code %s", *court)
-			}
-			nu.CourtID = ct.ID
+		courtID, err := courtIDOf(ctx, a, *court)
+		if err != nil {
+			return err
 		}
-		u, err := a.Accounts.Create(ctx, nu)
+		u, err := a.Accounts.Create(ctx, account.NewUser{Email: *email, Name: *name, Role: navette.Role(*role), Lang: *lang, CourtID: courtID})
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "created %s %s (%s)\n", u.Role, u.Email, u.ID)
 		return nil
 	})
+}
+
+// courtIDOf returns the id of the court of the given code, or "" if code
+// is empty.
+func courtIDOf(ctx context.Context, a *app.App, code string) (string, error) {
+	if code == "" {
+		return "", nil
+	}
+	ct, err := a.Meta.CourtByCode(ctx, code)
+	if err != nil {
+		return "", fmt.Errorf("no court has the code %s", code)
+	}
+	return ct.ID, nil
 }
 
 func adminTokenCreate(ctx context.Context, env *Env, args []string) error {
@@ -212,13 +222,7 @@ func adminTokenCreate(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		var sc []navette.Scope
-		if *scopes != "" {
-			for _, x := range strings.Split(*scopes, ",") {
-				sc = append(sc, navette.Scope(strings.TrimSpace(x)))
-			}
-		}
-		secret, t, err := a.Accounts.CreateTokenFor(ctx, u, *label, *ttl, sc)
+		secret, t, err := a.Accounts.CreateTokenFor(ctx, u, *label, *ttl, parseScopes(*scopes))
 		if err != nil {
 			return err
 		}
@@ -228,6 +232,19 @@ func adminTokenCreate(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintln(env.Stdout, secret)
 		return nil
 	})
+}
+
+// parseScopes reads --scopes: comma-separated scopes, none if empty (all
+// the role allows).
+func parseScopes(s string) []navette.Scope {
+	if s == "" {
+		return nil
+	}
+	var sc []navette.Scope
+	for _, x := range strings.Split(s, ",") {
+		sc = append(sc, navette.Scope(strings.TrimSpace(x)))
+	}
+	return sc
 }
 
 func adminKeyRotate(ctx context.Context, env *Env, args []string) error {
@@ -272,14 +289,20 @@ func printKeyCounts(ctx context.Context, env *Env, a *app.App) error {
 		}
 		fmt.Fprintf(env.Stdout, "%s%s:%s\n", id, mark, keyCountsOf(counts, id))
 	}
+	printMissingKeys(env.Stdout, counts, a.Keys.IDs())
+	return nil
+}
+
+// printMissingKeys prints, once each, the keys that wrap data but are not
+// among the keys ids of this node, and what each wraps.
+func printMissingKeys(w io.Writer, counts []navette.KeyCount, ids []string) {
 	var missing []string
 	for _, c := range counts {
-		if !slices.Contains(a.Keys.IDs(), c.KeyID) && !slices.Contains(missing, c.KeyID) {
+		if !slices.Contains(ids, c.KeyID) && !slices.Contains(missing, c.KeyID) {
 			missing = append(missing, c.KeyID)
-			fmt.Fprintf(env.Stdout, "%s (MISSING from this node):%s\n", c.KeyID, keyCountsOf(counts, c.KeyID))
+			fmt.Fprintf(w, "%s (MISSING from this node):%s\n", c.KeyID, keyCountsOf(counts, c.KeyID))
 		}
 	}
-	return nil
 }
 
 // keyCountsOf renders what key id wraps: " deposit=N file=N …", or " nothing".

@@ -53,27 +53,71 @@ func adminRestore(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer f.Close()
-	var kr io.Reader
-	if *keys != "" {
-		kf, err := os.Open(*keys)
-		if err != nil {
-			return err
-		}
-		defer kf.Close()
-		kr = kf
+	kr, closeKeys, err := openKeys(*keys)
+	if err != nil {
+		return err
 	}
+	defer closeKeys()
 	res, err := backup.Restore(ctx, f, *data, kr)
 	if err != nil {
 		return err
 	}
+	printRestored(env, *from, *data, res)
+	return nil
+}
+
+// openKeys opens the file of keys exported apart that --keys names, to be
+// closed with closeKeys; with none named, there are no keys to read.
+func openKeys(path string) (keys io.Reader, closeKeys func(), err error) {
+	if path == "" {
+		return nil, func() {}, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() { f.Close() }, nil
+}
+
+// printRestored reports the restore of the backup file from into the
+// directory data, and warns if it had no keys.
+func printRestored(env *Env, from, data string, res *backup.Restored) {
 	n, bytes := res.Manifest.Blobs()
 	fmt.Fprintf(env.Stdout, "restored %s into %s: backup of %s, schema %d, %d blobs (%d bytes), %d key files\n",
-		filepath.Base(*from), *data, res.Manifest.CreatedAt.Format("2006-01-02 15:04:05Z"), res.Manifest.Schema, n, bytes, res.Keys)
+		filepath.Base(from), data, res.Manifest.CreatedAt.Format("2006-01-02 15:04:05Z"), res.Manifest.Schema, n, bytes, res.Keys)
 	fmt.Fprintf(env.Stdout, "journal intact: %d events, tree %d leaves, root %s\n", res.Journal.Events, res.Manifest.Journal.Size, res.Manifest.Journal.Root)
 	if res.Keys == 0 {
 		fmt.Fprintln(env.Stderr, "no keys restored: the files and references cannot be opened until the keys exported with the backup are in DIR/keys")
 	}
-	return nil
+}
+
+// exportKeys writes the key directory of the data directory data to the
+// new file out, mode 0600, and returns how many key files it holds; on
+// failure, out is removed.
+func exportKeys(data, out string) (int, error) {
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return 0, err
+	}
+	n, err := backup.ExportKeys(filepath.Join(data, "keys"), f, navette.SystemClock{}.Now())
+	if err := syncClose(f, err); err != nil {
+		os.Remove(out)
+		return 0, err
+	}
+	return n, nil
+}
+
+// syncClose ends the writing of f, which failed with err if not nil: it
+// makes f durable if it did not fail, closes it, and returns the first
+// error.
+func syncClose(f *os.File, err error) error {
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // adminKeyExport writes the key directory to a new file, mode 0600.
@@ -87,19 +131,8 @@ func adminKeyExport(_ context.Context, env *Env, args []string) error {
 	if *data == "" || *out == "" {
 		return usageError("--data and --out are required")
 	}
-	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	n, err := exportKeys(*data, *out)
 	if err != nil {
-		return err
-	}
-	n, err := backup.ExportKeys(filepath.Join(*data, "keys"), f, navette.SystemClock{}.Now())
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(*out)
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "%d key files exported to %s: keep it apart from the backups, which it opens\n", n, *out)

@@ -72,18 +72,28 @@ func runCase(ctx context.Context, env *Env, args []string) error {
 	case "evidence":
 		return getCaseEvidence(ctx, env, c, id, *byDeposit, *out)
 	case "ls":
-		l, err := c.Cases(ctx, *q)
-		if err != nil {
-			return err
-		}
-		return printCase(env, *asJSON, l, func() { writeCaseTable(env, l.Cases) })
+		return listCases(ctx, env, c, *q, *asJSON)
 	default:
-		k, err := c.Case(ctx, id)
-		if err != nil {
-			return err
-		}
-		return printCase(env, *asJSON, k, func() { writeCase(env, k) })
+		return showCase(ctx, env, c, id, *asJSON)
 	}
+}
+
+// listCases prints the cases whose reference holds q (all if q is empty).
+func listCases(ctx context.Context, env *Env, c *client.Client, q string, asJSON bool) error {
+	l, err := c.Cases(ctx, q)
+	if err != nil {
+		return err
+	}
+	return printCase(env, asJSON, l, func() { writeCaseTable(env, l.Cases) })
+}
+
+// showCase prints the case id with its deposits.
+func showCase(ctx context.Context, env *Env, c *client.Client, id string, asJSON bool) error {
+	k, err := c.Case(ctx, id)
+	if err != nil {
+		return err
+	}
+	return printCase(env, asJSON, k, func() { writeCase(env, k) })
 }
 
 // caseArg returns the case id that show and get take, checking that ls
@@ -107,7 +117,12 @@ func printCase(env *Env, asJSON bool, doc any, table func()) error {
 		table()
 		return nil
 	}
-	enc := json.NewEncoder(env.Stdout)
+	return writeJSON(env.Stdout, doc)
+}
+
+// writeJSON writes doc to w as indented JSON, as the server sent it.
+func writeJSON(w io.Writer, doc any) error {
+	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)
 }
@@ -125,7 +140,7 @@ func getCase(ctx context.Context, env *Env, c *client.Client, id, path string) e
 	if err != nil {
 		return err
 	}
-	if env.IsTerminal != nil && env.IsTerminal(env.Stderr) {
+	if env.stderrIsTerminal() {
 		fmt.Fprintf(env.Stderr, "%d files, %s, checked against the manifest.\n", files, humanSize(n))
 	}
 	fmt.Fprintln(env.Stdout, path)
@@ -145,13 +160,7 @@ func saveChecked(path, pattern string, fetch func(io.Writer) (int64, error), che
 	}
 	defer os.Remove(tmp.Name())
 	n, err := fetch(tmp)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := syncClose(tmp, err); err != nil {
 		return 0, 0, err
 	}
 	count, err := check(tmp.Name())
@@ -302,23 +311,13 @@ func runReply(ctx context.Context, env *Env, args []string) error {
 	if err := parseInterspersed(fs, env, args); err != nil {
 		return err
 	}
-	if fs.NArg() < 2 {
-		return usageError("expected a deposit id and at least one file")
+	id, err := replyArgs(fs, *retention)
+	if err != nil {
+		return err
 	}
-	id := strings.TrimSpace(fs.Arg(0))
-	if !navette.ValidID(id) {
-		return usageError("%q is not a deposit id", printable(id, 60))
-	}
-	if *retention < 0 {
-		return usageError("--retention must be a number of days")
-	}
-	files := make([]localFile, 0, fs.NArg()-1)
-	for _, p := range fs.Args()[1:] {
-		f, err := checkLocalFile(p)
-		if err != nil {
-			return err
-		}
-		files = append(files, f)
+	files, err := checkLocalFiles(fs.Args()[1:])
+	if err != nil {
+		return err
 	}
 	c, err := cf.client(env)
 	if err != nil {
@@ -328,35 +327,28 @@ func runReply(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return uploadAndSubmit(ctx, env, c, "reply", d, files)
-}
-
-// uploadAndSubmit uploads files to the draft d and submits it, printing
-// its id; on failure it says the draft is left for the server to delete.
-func uploadAndSubmit(ctx context.Context, env *Env, c *client.Client, cmd string, d *api.Deposit, files []localFile) error {
-	abandon := func(what string, err error) error {
-		fmt.Fprintf(env.Stderr, "navette %s: deposit %s was not submitted; the server will delete the draft\n", cmd, d.ID)
-		if ctx.Err() != nil {
-			return fmt.Errorf("%s: interrupted", what)
-		}
-		return fmt.Errorf("%s: %s", what, oneLine(err))
-	}
-	for _, f := range files {
-		if err := sendFile(ctx, env, c, d.ID, f); err != nil {
-			return abandon(f.path, err)
-		}
-	}
-	sub, err := c.Submit(ctx, d.ID)
+	sub, err := submitDraft(ctx, env, c, "reply", d.ID, files)
 	if err != nil {
-		return abandon("submitting the deposit", err)
-	}
-	if sub.State == string(navette.DepositChecking) {
-		if sub, err = waitChecked(ctx, env, c, sub); err != nil {
-			return err
-		}
+		return err
 	}
 	fmt.Fprintln(env.Stdout, sub.ID)
 	return nil
+}
+
+// replyArgs checks the arguments of reply, a deposit id and files, and
+// its retention, and returns the id.
+func replyArgs(fs *flag.FlagSet, retention int) (string, error) {
+	if fs.NArg() < 2 {
+		return "", usageError("expected a deposit id and at least one file")
+	}
+	id, err := parseDepositID(fs.Arg(0))
+	if err != nil {
+		return "", err
+	}
+	if retention < 0 {
+		return "", usageError("--retention must be a number of days")
+	}
+	return id, nil
 }
 
 func runExtend(ctx context.Context, env *Env, args []string) error {
@@ -382,10 +374,16 @@ func runExtend(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	printExtended(env.Stdout, id, d)
+	return nil
+}
+
+// printExtended says until when the deposit id, extended to d, is
+// available.
+func printExtended(w io.Writer, id string, d *api.Deposit) {
 	until := ""
 	if d.ExpiresAt != nil {
 		until = d.ExpiresAt.In(paris()).Format("2006-01-02 15:04") + " (Paris time)"
 	}
-	fmt.Fprintf(env.Stdout, "Deposit %s extended until %s.\n", id, until)
-	return nil
+	fmt.Fprintf(w, "Deposit %s extended until %s.\n", id, until)
 }

@@ -22,7 +22,7 @@ func getCaseEvidence(ctx context.Context, env *Env, c *client.Client, id string,
 	if err != nil {
 		return err
 	}
-	if env.IsTerminal != nil && env.IsTerminal(env.Stderr) {
+	if env.stderrIsTerminal() {
 		fmt.Fprintf(env.Stderr, "%d evidence bundles, %s, checked against the manifest; check each one's receipts with navette verify.\n", bundles, humanSize(n))
 	}
 	fmt.Fprintln(env.Stdout, path)

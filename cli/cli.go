@@ -49,6 +49,12 @@ func OSEnv() *Env {
 	}
 }
 
+// stderrIsTerminal reports whether the standard error is an interactive
+// terminal, where what is only for a person (progress, summaries) is shown.
+func (env *Env) stderrIsTerminal() bool {
+	return env.IsTerminal != nil && env.IsTerminal(env.Stderr)
+}
+
 // command is one subcommand.
 type command struct {
 	name    string
@@ -87,23 +93,35 @@ func Main(args []string, env *Env) int {
 		fmt.Fprintf(env.Stderr, "navette: unknown command %q (see \"navette help\")\n", args[0])
 		return 2
 	}
+	return exitStatus(env, cmd.name, runCommand(env, cmd, args[1:]))
+}
+
+// runCommand runs cmd with args, in the context of env (the background if
+// none) until an interrupt or SIGTERM.
+func runCommand(env *Env, cmd command, args []string) error {
 	parent := env.Context
 	if parent == nil {
 		parent = context.Background()
 	}
 	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := cmd.run(ctx, env, args[1:])
+	return cmd.run(ctx, env, args)
+}
+
+// exitStatus prints on stderr the failure err of command name, if any,
+// and returns the exit status it calls for: 0 on success or help, 1 on
+// failure, 2 on a usage error.
+func exitStatus(env *Env, name string, err error) int {
 	switch {
 	case err == nil:
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
-		fmt.Fprintf(env.Stderr, "navette %s: %s\n", cmd.name, strings.TrimPrefix(err.Error(), "usage: "))
+		fmt.Fprintf(env.Stderr, "navette %s: %s\n", name, strings.TrimPrefix(err.Error(), "usage: "))
 		return 2
 	default:
-		fmt.Fprintf(env.Stderr, "navette %s: %s\n", cmd.name, oneLine(err))
+		fmt.Fprintf(env.Stderr, "navette %s: %s\n", name, oneLine(err))
 		return 1
 	}
 }

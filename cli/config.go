@@ -50,20 +50,7 @@ func parseLayers(fs *flag.FlagSet, env *Env, args []string) (sources, error) {
 	}
 	src := sources{}
 	fs.Visit(func(f *flag.Flag) { src[f.Name] = "command line" })
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		if src[f.Name] != "" || err != nil {
-			return
-		}
-		key := envName(f.Name)
-		if v := env.Getenv(key); v != "" {
-			if e := f.Value.Set(v); e != nil {
-				err = usageError("%s: %v", key, e)
-			}
-			src[f.Name] = key
-		}
-	})
-	if err != nil {
+	if err := applyEnv(fs, env, src); err != nil {
 		return nil, err
 	}
 	if cf := fs.Lookup(flagConfig); cf != nil {
@@ -79,27 +66,34 @@ func parseLayers(fs *flag.FlagSet, env *Env, args []string) (sources, error) {
 	return src, nil
 }
 
+// applyEnv sets from their NAVETTE_* variables the flags of fs not set
+// yet, and notes in src which variable set each.
+func applyEnv(fs *flag.FlagSet, env *Env, src sources) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if src[f.Name] != "" || err != nil {
+			return
+		}
+		key := envName(f.Name)
+		if v := env.Getenv(key); v != "" {
+			if e := f.Value.Set(v); e != nil {
+				err = usageError("%s: %v", key, e)
+			}
+			src[f.Name] = key
+		}
+	})
+	return err
+}
+
 // applyConfigFile sets from the file at path the flags not set yet; a
 // missing file is an error only if it was named.
 func applyConfigFile(fs *flag.FlagSet, path string, named bool, src sources) error {
 	if path == "" {
 		return nil
 	}
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) && !named {
-		return nil
-	}
+	settings, err := readConfigFile(path, named)
 	if err != nil {
-		return usageError("configuration file: %v", err)
-	}
-	defer f.Close()
-	settings, err := parseConfigFile(f)
-	var ce *configError
-	if errors.As(err, &ce) {
-		return usageError("%s:%d: %s", path, ce.Line, ce.Msg)
-	}
-	if err != nil {
-		return usageError("%s: %v", path, err)
+		return err
 	}
 	for _, s := range settings {
 		if err := applySetting(fs, fmt.Sprintf("%s:%d", path, s.Line), s, src); err != nil {
@@ -109,6 +103,28 @@ func applyConfigFile(fs *flag.FlagSet, path string, named bool, src sources) err
 	return nil
 }
 
+// readConfigFile reads the settings of the configuration file at path; a
+// missing file has none, unless it was named.
+func readConfigFile(path string, named bool) ([]fileSetting, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) && !named {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, usageError("configuration file: %v", err)
+	}
+	defer f.Close()
+	settings, err := parseConfigFile(f)
+	var ce *configError
+	if errors.As(err, &ce) {
+		return nil, usageError("%s:%d: %s", path, ce.Line, ce.Msg)
+	}
+	if err != nil {
+		return nil, usageError("%s: %v", path, err)
+	}
+	return settings, nil
+}
+
 // applySetting checks setting s of the file, read at at, against its flag,
 // and sets the flag unless the command line or the environment did.
 func applySetting(fs *flag.FlagSet, at string, s fileSetting, src sources) error {
@@ -116,6 +132,22 @@ func applySetting(fs *flag.FlagSet, at string, s fileSetting, src sources) error
 	if fl == nil || s.Key == flagConfig || s.Key == flagPrintConfig {
 		return usageError("%s: unknown setting %q%s", at, s.Key, suggest(fs, s.Key))
 	}
+	if err := checkSettingValue(fl, at, s); err != nil {
+		return err
+	}
+	if src[s.Key] != "" {
+		return nil // the command line or the environment wins; the value is still checked
+	}
+	if err := fl.Value.Set(s.Text); err != nil {
+		return usageError("%s: %s: %v", at, s.Key, unwrapFlagErr(err))
+	}
+	src[s.Key] = at
+	return nil
+}
+
+// checkSettingValue checks that the value of setting s, read at at, is of
+// the type its flag fl takes: for a duration, a string that is one.
+func checkSettingValue(fl *flag.Flag, at string, s fileSetting) error {
 	if want := flagKind(fl); want != s.Kind {
 		hint := ""
 		if isDuration(fl) {
@@ -128,13 +160,6 @@ func applySetting(fs *flag.FlagSet, at string, s fileSetting, src sources) error
 			return usageError("%s: %s: %q is not a duration (e.g. \"90s\", \"30m\", \"1h30m\")", at, s.Key, s.Text)
 		}
 	}
-	if src[s.Key] != "" {
-		return nil // the command line or the environment wins; the value is still checked
-	}
-	if err := fl.Value.Set(s.Text); err != nil {
-		return usageError("%s: %s: %v", at, s.Key, unwrapFlagErr(err))
-	}
-	src[s.Key] = at
 	return nil
 }
 
@@ -222,31 +247,39 @@ func printConfig(w io.Writer, fs *flag.FlagSet, src sources, env *Env) error {
 	})
 	sort.Strings(names)
 	for _, name := range names {
-		f := fs.Lookup(name)
-		v := f.Value.String()
-		var lit string
-		switch flagKind(f) {
-		case kindBool, kindInt:
-			lit = v
-		default:
-			lit = quoteTOML(maskSecrets(v))
-		}
-		line := name + " = " + lit
+		line := name + " = " + configLiteral(fs.Lookup(name))
 		if name == flagConfig {
 			line = "# " + line
 		}
 		fmt.Fprintf(&b, "%-48s # %s\n", line, src[name])
 	}
+	writeSecretsState(&b, env)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// configLiteral is the value of flag f as a configuration file gives it:
+// booleans and integers bare, other values quoted, secrets in URLs masked.
+func configLiteral(f *flag.Flag) string {
+	v := f.Value.String()
+	switch flagKind(f) {
+	case kindBool, kindInt:
+		return v
+	}
+	return quoteTOML(maskSecrets(v))
+}
+
+// writeSecretsState says of each secret variable whether it is set, never
+// its value.
+func writeSecretsState(b *strings.Builder, env *Env) {
 	b.WriteString("# secrets, from the environment only:\n")
 	for _, k := range secretEnv {
 		state := "not set"
 		if env.Getenv(k) != "" {
 			state = "set (hidden)"
 		}
-		fmt.Fprintf(&b, "#   %s: %s\n", k, state)
+		fmt.Fprintf(b, "#   %s: %s\n", k, state)
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 // maskSecrets hides the password of a URL's user info, and the values of
@@ -263,12 +296,8 @@ func maskSecrets(v string) string {
 	}
 	if u.RawQuery != "" {
 		q := u.Query()
-		for k := range q {
-			lk := strings.ToLower(k)
-			if strings.Contains(lk, "pass") || strings.Contains(lk, "secret") || strings.Contains(lk, "token") || lk == "key" || strings.HasSuffix(lk, "_key") {
-				q.Set(k, "xxxxx")
-				changed = true
-			}
+		if maskParams(q) {
+			changed = true
 		}
 		if changed {
 			u.RawQuery = q.Encode()
@@ -278,4 +307,24 @@ func maskSecrets(v string) string {
 		return v
 	}
 	return u.String()
+}
+
+// maskParams hides the values of the query parameters that name a
+// secret, and reports whether there were any.
+func maskParams(q url.Values) bool {
+	masked := false
+	for k := range q {
+		if secretParam(k) {
+			q.Set(k, "xxxxx")
+			masked = true
+		}
+	}
+	return masked
+}
+
+// secretParam reports whether a query parameter's name says it holds a
+// secret: a password, secret, token or key.
+func secretParam(name string) bool {
+	lk := strings.ToLower(name)
+	return strings.Contains(lk, "pass") || strings.Contains(lk, "secret") || strings.Contains(lk, "token") || lk == "key" || strings.HasSuffix(lk, "_key")
 }

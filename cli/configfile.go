@@ -69,16 +69,9 @@ func parseConfigFile(r io.Reader) ([]fileSetting, error) {
 		n++
 		raw := sc.Bytes()
 		size += len(raw) + 1
-		if size > maxConfigSize+1 {
-			return nil, &configError{n, "the file is larger than 1 MiB"}
-		}
-		if !utf8.Valid(raw) {
-			return nil, &configError{n, "not UTF-8"}
-		}
-		line := strings.TrimSuffix(string(raw), "\r")
-		s, ok, err := parseConfigLine(line)
+		s, ok, err := readConfigLine(raw, n, size)
 		if err != nil {
-			return nil, &configError{n, err.Error()}
+			return nil, err
 		}
 		if !ok {
 			continue
@@ -91,12 +84,35 @@ func parseConfigFile(r io.Reader) ([]fileSetting, error) {
 		out = append(out, s)
 	}
 	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, &configError{n + 1, "the file is larger than 1 MiB"}
-		}
-		return nil, err
+		return nil, scanError(err, n)
 	}
 	return out, nil
+}
+
+// readConfigLine checks line n of the file, its bytes raw, the file being
+// size bytes up to its end, and parses it; ok is false for a blank or
+// comment line.
+func readConfigLine(raw []byte, n, size int) (s fileSetting, ok bool, err error) {
+	if size > maxConfigSize+1 {
+		return s, false, &configError{n, "the file is larger than 1 MiB"}
+	}
+	if !utf8.Valid(raw) {
+		return s, false, &configError{n, "not UTF-8"}
+	}
+	s, ok, err = parseConfigLine(strings.TrimSuffix(string(raw), "\r"))
+	if err != nil {
+		return s, false, &configError{n, err.Error()}
+	}
+	return s, ok, nil
+}
+
+// scanError is the error of a scanner that stopped after n lines: a line
+// too long for it is a file too large.
+func scanError(err error, n int) error {
+	if errors.Is(err, bufio.ErrTooLong) {
+		return &configError{n + 1, "the file is larger than 1 MiB"}
+	}
+	return err
 }
 
 // parseConfigLine parses one line; ok is false for a blank or comment line.
@@ -125,10 +141,7 @@ func parseConfigLine(line string) (s fileSetting, ok bool, err error) {
 // parseConfigKey reads a setting's name and the = after it, and returns the
 // rest of the line, from its value.
 func parseConfigKey(rest string) (key, value string, err error) {
-	i := 0
-	for i < len(rest) && isBareKeyByte(rest[i]) {
-		i++
-	}
+	i := bareKeyLen(rest)
 	if i == 0 {
 		return "", "", errors.New(`expected a setting name = value (names are those of the flags of "navette serve", e.g. max-file-size)`)
 	}
@@ -155,6 +168,15 @@ func checkConfigTail(key, tail string) error {
 	return nil
 }
 
+// bareKeyLen is the length of the bare key at the start of s.
+func bareKeyLen(s string) int {
+	i := 0
+	for i < len(s) && isBareKeyByte(s[i]) {
+		i++
+	}
+	return i
+}
+
 func isBareKeyByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
 }
@@ -174,18 +196,29 @@ func parseConfigValue(v string) (valueKind, string, int, error) {
 	case v[0] == '"':
 		return parseBasicString(v)
 	case v[0] == '\'':
-		end := strings.IndexByte(v[1:], '\'')
-		if end < 0 {
-			return 0, "", 0, errors.New("the string has no closing '")
-		}
-		text := v[1 : 1+end]
-		if strings.ContainsFunc(text, isControl) {
-			return 0, "", 0, errors.New("control character in a string")
-		}
-		return kindString, text, end + 2, nil
+		return parseLiteralString(v)
 	case v[0] == '[' || v[0] == '{':
 		return 0, "", 0, errors.New("arrays and tables are not used: give one value")
 	}
+	return parseBareValue(v)
+}
+
+// parseLiteralString parses a '…' string, which has no escapes.
+func parseLiteralString(v string) (valueKind, string, int, error) {
+	end := strings.IndexByte(v[1:], '\'')
+	if end < 0 {
+		return 0, "", 0, errors.New("the string has no closing '")
+	}
+	text := v[1 : 1+end]
+	if strings.ContainsFunc(text, isControl) {
+		return 0, "", 0, errors.New("control character in a string")
+	}
+	return kindString, text, end + 2, nil
+}
+
+// parseBareValue parses an unquoted value, up to a blank or a comment: a
+// boolean or a decimal integer.
+func parseBareValue(v string) (valueKind, string, int, error) {
 	word := v
 	if i := strings.IndexAny(v, " \t#"); i >= 0 {
 		word = v[:i]
@@ -205,10 +238,7 @@ func parseConfigValue(v string) (valueKind, string, int, error) {
 // digits, no leading zero) and returns it without underscores.
 func parseTOMLInt(w string) (string, error) {
 	bad := fmt.Errorf("%q is not a value: strings are quoted (\"30m\"), integers are decimal, booleans are true or false", clip(w))
-	body := w
-	if body != "" && (body[0] == '+' || body[0] == '-') {
-		body = body[1:]
-	}
+	sign, body := cutSign(w)
 	if body == "" || len(body) > 1 && body[0] == '0' {
 		return "", bad
 	}
@@ -216,13 +246,22 @@ func parseTOMLInt(w string) (string, error) {
 	if !ok {
 		return "", bad
 	}
-	if w[0] == '-' {
+	if sign == "-" {
 		digits = "-" + digits
 	}
 	if _, err := strconv.ParseInt(digits, 10, 64); err != nil {
 		return "", fmt.Errorf("%s is out of range", clip(w))
 	}
 	return digits, nil
+}
+
+// cutSign splits a TOML integer into its sign, "+", "-" or "" for none,
+// and the rest.
+func cutSign(w string) (sign, body string) {
+	if w != "" && (w[0] == '+' || w[0] == '-') {
+		return w[:1], w[1:]
+	}
+	return "", w
 }
 
 // tomlDigits returns body's digits without the underscores between them;
@@ -285,6 +324,13 @@ func unescape(b *strings.Builder, v string) (int, error) {
 	if esc != 'u' && esc != 'U' {
 		return 0, fmt.Errorf("bad escape \\%c", esc)
 	}
+	return unescapeCodePoint(b, v)
+}
+
+// unescapeCodePoint writes to b the character a \uXXXX or \UXXXXXXXX
+// escape at the start of v stands for, and returns the escape's length.
+func unescapeCodePoint(b *strings.Builder, v string) (int, error) {
+	esc := v[1]
 	n := 4
 	if esc == 'U' {
 		n = 8

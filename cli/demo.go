@@ -5,6 +5,7 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"io"
 	"time"
 
 	"navette"
@@ -44,35 +45,21 @@ const demoService = "greffe-correctionnel.tj-amiens@justice.example"
 // seedDemo makes the demo court, its service, its staff and its lawyers;
 // it may run again on the same data.
 func seedDemo(ctx context.Context, a *app.App) error {
-	c, err := a.Meta.CourtByCode(ctx, "TJ-AMIENS")
-	if navette.IsCode(err, navette.ENOTFOUND) {
-		c, err = a.Accounts.CreateCourt(ctx, operator, "TJ-AMIENS", "Tribunal judiciaire d'Amiens")
-	}
+	c, err := demoCourt(ctx, a)
 	if err != nil {
 		return err
 	}
-	svc, err := a.Meta.UserByEmail(ctx, demoService)
-	if navette.IsCode(err, navette.ENOTFOUND) {
-		svc, err = a.Accounts.CreateService(ctx, operator, c.ID, "Greffe correctionnel", demoService)
-	}
+	svc, err := demoServiceMailbox(ctx, a, c.ID)
 	if err != nil {
 		return err
 	}
 	for _, du := range demoUsers {
 		nu := account.NewUser{Email: du.email, Name: du.name, Role: du.role}
-		if du.role.Staff() && du.role != navette.RoleAdmin && du.role != navette.RoleAuditor {
+		if courtRole(du.role) {
 			nu.CourtID = c.ID
 		}
-		u, err := a.Accounts.Create(ctx, nu)
-		if navette.IsCode(err, navette.ECONFLICT) {
-			continue
-		} else if err != nil {
+		if err := seedDemoUser(ctx, a, nu, du.member, svc.ID); err != nil {
 			return err
-		}
-		if du.member {
-			if err := a.Accounts.AddMember(ctx, operator, svc.ID, u.ID); err != nil {
-				return err
-			}
 		}
 	}
 	entries, err := directory.Parse(bytes.NewReader(demoLawyers), directory.LawyersMapping())
@@ -81,6 +68,46 @@ func seedDemo(ctx context.Context, a *app.App) error {
 	}
 	_, err = a.Directory.Apply(ctx, "lawyers", entries, directory.Options{Force: true})
 	return err
+}
+
+// courtRole reports whether people of role r belong to a court: staff,
+// but for the platform's admins and auditors.
+func courtRole(r navette.Role) bool {
+	return r.Staff() && r != navette.RoleAdmin && r != navette.RoleAuditor
+}
+
+// demoCourt gives the demo court, made on the first run.
+func demoCourt(ctx context.Context, a *app.App) (*navette.Court, error) {
+	c, err := a.Meta.CourtByCode(ctx, "TJ-AMIENS")
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		c, err = a.Accounts.CreateCourt(ctx, operator, "TJ-AMIENS", "Tribunal judiciaire d'Amiens")
+	}
+	return c, err
+}
+
+// demoServiceMailbox gives the demo court's service mailbox, made on the
+// first run.
+func demoServiceMailbox(ctx context.Context, a *app.App, courtID string) (*navette.User, error) {
+	svc, err := a.Meta.UserByEmail(ctx, demoService)
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		svc, err = a.Accounts.CreateService(ctx, operator, courtID, "Greffe correctionnel", demoService)
+	}
+	return svc, err
+}
+
+// seedDemoUser creates one demo user, a member of the service svcID when
+// member says so; a user made by an earlier run is left as it is.
+func seedDemoUser(ctx context.Context, a *app.App, nu account.NewUser, member bool, svcID string) error {
+	u, err := a.Accounts.Create(ctx, nu)
+	if navette.IsCode(err, navette.ECONFLICT) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if !member {
+		return nil
+	}
+	return a.Accounts.AddMember(ctx, operator, svcID, u.ID)
 }
 
 func runDemo(ctx context.Context, env *Env, args []string) error {
@@ -103,25 +130,17 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if err := seedDemo(ctx, a); err != nil {
 		return err
 	}
-	tokens := map[string]string{}
 	people := []string{demoUsers[0].email, demoLawyer, demoUsers[1].email, demoUsers[2].email, demoUsers[3].email}
-	for _, email := range people {
-		tok, _, err := a.Accounts.CreateToken(ctx, email, "demo", 7*24*time.Hour)
-		if err != nil {
-			return err
-		}
-		tokens[email] = tok
+	tokens, err := demoTokens(ctx, a, people)
+	if err != nil {
+		return err
 	}
 	w := env.Stdout
 	fmt.Fprintf(w, "navette demo — serving %s, data in %s\n\n", a.URL(), cfg.DataDir)
 	fmt.Fprintf(w, "Demo court: tribunal judiciaire d'Amiens; its service mailbox %s.\n", demoService)
 	fmt.Fprintf(w, "Sign in at %s with any address below: the code arrives at /dev/mail, then enrol an authenticator app.\n\n", a.URL())
-	for _, email := range people {
-		u, err := a.Meta.UserByEmail(ctx, email)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(w, "  %-12s %-32s token %s\n", u.Role, email, tokens[email])
+	if err := printDemoPeople(ctx, w, a, people, tokens); err != nil {
+		return err
 	}
 	fmt.Fprintf(w, `
 Try it from another terminal (tokens are valid 7 days; restarting the demo prints new ones):
@@ -138,6 +157,37 @@ Try it from another terminal (tokens are valid 7 days; restarting the demo print
 (with "go run ./cmd/navette" in place of "navette" if it is not installed)
 API description: %s/api/v1/openapi.json
 `, a.URL(), tokens[demoUsers[0].email], tokens[demoLawyer], tokens[demoLawyer], tokens[demoLawyer], a.URL())
+	printDemoServices(w, cfg, a.URL())
+	return a.Run(ctx)
+}
+
+// demoTokens creates a week's API token for each of people, by address.
+func demoTokens(ctx context.Context, a *app.App, people []string) (map[string]string, error) {
+	tokens := map[string]string{}
+	for _, email := range people {
+		tok, _, err := a.Accounts.CreateToken(ctx, email, "demo", 7*24*time.Hour)
+		if err != nil {
+			return nil, err
+		}
+		tokens[email] = tok
+	}
+	return tokens, nil
+}
+
+// printDemoPeople lists the demo's people with their role and token.
+func printDemoPeople(ctx context.Context, w io.Writer, a *app.App, people []string, tokens map[string]string) error {
+	for _, email := range people {
+		u, err := a.Meta.UserByEmail(ctx, email)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "  %-12s %-32s token %s\n", u.Role, email, tokens[email])
+	}
+	return nil
+}
+
+// printDemoServices says how the demo scans files and where its e-mails go.
+func printDemoServices(w io.Writer, cfg app.Config, url string) {
 	if cfg.Clamd == "" {
 		fmt.Fprintf(w, "Antivirus: off (no --clamd): files are offered marked \"non analysé par un antivirus\". With clamd installed: --clamd unix:/run/clamav/clamd.ctl\n")
 	} else {
@@ -145,10 +195,9 @@ API description: %s/api/v1/openapi.json
 	}
 	if cfg.SMTP == "" {
 		if cfg.DevMail {
-			fmt.Fprintf(w, "E-mails the platform sends: %s/dev/mail (or: navette mail ls --data %s)\n", a.URL(), cfg.DataDir)
+			fmt.Fprintf(w, "E-mails the platform sends: %s/dev/mail (or: navette mail ls --data %s)\n", url, cfg.DataDir)
 		} else {
 			fmt.Fprintf(w, "E-mails the platform sends: navette mail ls --data %s\n", cfg.DataDir)
 		}
 	}
-	return a.Run(ctx)
 }

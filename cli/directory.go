@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"navette/app"
 	"navette/directory"
 )
 
@@ -40,25 +41,37 @@ func runDirectory(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(fs.Arg(0))
-	if err != nil {
-		return fmt.Errorf("cannot read the flow: %w", err)
-	}
-	defer f.Close()
-	entries, err := directory.Parse(f, m)
+	entries, err := readFlow(fs.Arg(0), m)
 	if err != nil {
 		return err
 	}
+	return applyFlow(ctx, env, open, m.Source, entries, directory.Options{DryRun: *dry, Force: *force, MaxRevokeShare: *maxRevoke})
+}
+
+// applyFlow applies the entries of the flow source to the directory of
+// the platform open opens, as opts say, and prints the report.
+func applyFlow(ctx context.Context, env *Env, open func() (*app.App, error), source string, entries []directory.Entry, opts directory.Options) error {
 	a, err := open()
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	rep, err := a.Directory.Apply(ctx, m.Source, entries, directory.Options{DryRun: *dry, Force: *force, MaxRevokeShare: *maxRevoke})
+	rep, err := a.Directory.Apply(ctx, source, entries, opts)
 	if err != nil {
 		return err
 	}
 	return rep.WriteText(env.Stdout)
+}
+
+// readFlow reads the entries of the flow file at path, its columns those
+// of m.
+func readFlow(path string, m directory.Mapping) ([]directory.Entry, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the flow: %w", err)
+	}
+	defer f.Close()
+	return directory.Parse(f, m)
 }
 
 // flowMapping returns the mapping of a flow: the lawyers' by default,
@@ -77,18 +90,24 @@ func flowMapping(source, kind, spec string) (directory.Mapping, error) {
 	if spec == "" {
 		return m, nil
 	}
+	return m, remapColumns(&m, spec)
+}
+
+// remapColumns sets the columns of m that spec, --map's field=column,…,
+// names.
+func remapColumns(m *directory.Mapping, spec string) error {
 	for _, kv := range strings.Split(spec, ",") {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || v == "" {
-			return m, usageError("--map takes field=column pairs separated by commas, not %q", kv)
+			return usageError("--map takes field=column pairs separated by commas, not %q", kv)
 		}
-		field, known := mappingFields(&m)[strings.TrimSpace(k)]
+		field, known := mappingFields(m)[strings.TrimSpace(k)]
 		if !known {
-			return m, usageError("--map: unknown field %q (id, last_name, first_name, org, email, status, updated)", k)
+			return usageError("--map: unknown field %q (id, last_name, first_name, org, email, status, updated)", k)
 		}
 		*field = strings.TrimSpace(v)
 	}
-	return m, nil
+	return nil
 }
 
 // mappingFields returns the columns of m that --map names, by name.

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"io"
 
 	"navette/doctor"
 )
@@ -29,11 +30,17 @@ func runDoctor(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	r := doctor.Run(ctx, cfg, doctor.Options{})
-	if *asJSON {
-		err = r.WriteJSON(env.Stdout)
+	return writeReport(env.Stdout, doctor.Run(ctx, cfg, doctor.Options{}), *asJSON)
+}
+
+// writeReport writes doctor's report r to w, as JSON or text, and fails
+// with errDoctorFailed once it is written if a check failed.
+func writeReport(w io.Writer, r *doctor.Report, asJSON bool) error {
+	var err error
+	if asJSON {
+		err = r.WriteJSON(w)
 	} else {
-		err = r.WriteText(env.Stdout)
+		err = r.WriteText(w)
 	}
 	if err != nil {
 		return err

@@ -49,41 +49,57 @@ func runGet(ctx context.Context, env *Env, args []string) error {
 	if err := os.MkdirAll(*out, 0o750); err != nil {
 		return fmt.Errorf("--out: %v", err)
 	}
-	d, err := c.Deposit(ctx, id)
+	files, err := depositFiles(ctx, c, id)
 	if err != nil {
 		return err
+	}
+	return getFiles(ctx, env, c, id, files, *out)
+}
+
+// depositFiles lists the files of the deposit id, asking for them apart
+// when the deposit's answer does not carry them; a deposit with no file is
+// an error.
+func depositFiles(ctx context.Context, c *client.Client, id string) ([]api.File, error) {
+	d, err := c.Deposit(ctx, id)
+	if err != nil {
+		return nil, err
 	}
 	files := d.Files
 	if len(files) == 0 && d.FileCount > 0 {
 		l, err := c.Files(ctx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		files = l.Files
 	}
 	if len(files) == 0 {
-		return fmt.Errorf("deposit %s has no file", id)
+		return nil, fmt.Errorf("deposit %s has no file", id)
 	}
-	var failed []error
+	return files, nil
+}
+
+// getFiles downloads files of the deposit id into dir, printing the path
+// of each saved file and a line for each failure, and fails with the
+// count of files not saved.
+func getFiles(ctx context.Context, env *Env, c *client.Client, id string, files []api.File, dir string) error {
+	failed := 0
 	for _, f := range files {
-		path, err := getFile(ctx, env, c, id, f, *out)
+		path, err := getFile(ctx, env, c, id, f, dir)
 		if ctx.Err() != nil {
 			return errors.New("interrupted; run the command again to resume")
 		}
 		if err != nil {
-			err = fmt.Errorf("%s: %s", printable(f.Name, 80), oneLine(err))
-			fmt.Fprintf(env.Stderr, "navette get: %v\n", err)
-			failed = append(failed, err)
+			fmt.Fprintf(env.Stderr, "navette get: %s: %s\n", printable(f.Name, 80), oneLine(err))
+			failed++
 			continue
 		}
 		fmt.Fprintln(env.Stdout, path)
 	}
-	switch len(failed) {
-	case 0:
+	if failed == 0 {
 		return nil
 	}
 	// Each failure was printed above; end with the count alone.
-	return fmt.Errorf("%d of %d files could not be saved", len(failed), len(files))
+	return fmt.Errorf("%d of %d files could not be saved", failed, len(files))
 }
 
 // getFile downloads one file into dir and returns the path it is saved as.
@@ -103,38 +119,8 @@ func getFile(ctx context.Context, env *Env, c *client.Client, depositID string, 
 	}
 
 	part := filepath.Join(dir, "."+f.ID+partSuffix)
-	fh, have, h, err := openPart(part, f.Size)
+	sum, err := downloadPart(ctx, env, c, depositID, f, name, part, want)
 	if err != nil {
-		return "", err
-	}
-	defer fh.Close() // after the explicit Close below, a harmless error
-	p := newProgress(env, name, f.Size, have)
-	pw := &progressWriter{p: p, n: have}
-	info, err := c.Download(ctx, depositID, f.ID, io.MultiWriter(fh, h, pw), have)
-	p.finish(err == nil)
-	if err != nil {
-		// The part file stays for a later resume, unless the file changed
-		// or the server refused it for good (damaged, withdrawn…).
-		if errors.Is(err, client.ErrChanged) || refused(err) {
-			fh.Close()
-			os.Remove(part)
-		}
-		return "", err
-	}
-	sum := h.Sum(nil)
-	st, err := fh.Stat()
-	if err != nil {
-		return "", err
-	}
-	if bad := mismatch(f.Size, st.Size(), info, sum, want); bad != "" {
-		fh.Close()
-		os.Remove(part)
-		return "", fmt.Errorf("corrupted download, deleted (%s); nothing was saved", bad)
-	}
-	if err := fh.Sync(); err != nil {
-		return "", err
-	}
-	if err := fh.Close(); err != nil {
 		return "", err
 	}
 	final, existed, err := place(dir, name, part, f.Size, sum)
@@ -146,6 +132,52 @@ func getFile(ctx context.Context, env *Env, c *client.Client, depositID string, 
 	}
 	syncDir(dir)
 	return final, nil
+}
+
+// downloadPart downloads file f into the part file at path, resuming from
+// what it already holds and showing the progress under name, then checks
+// it against the SHA-256 want (nil if unknown) and the server's digest and
+// returns its SHA-256. The part file stays for a later resume, unless the
+// file changed, the server refused it for good (damaged, withdrawn…) or
+// the bytes received are not the file's.
+func downloadPart(ctx context.Context, env *Env, c *client.Client, depositID string, f api.File, name, path string, want []byte) ([]byte, error) {
+	fh, have, h, err := openPart(path, f.Size)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close() // after the explicit Close in checkPart, a harmless error
+	p := newProgress(env, name, f.Size, have)
+	pw := &progressWriter{p: p, n: have}
+	info, err := c.Download(ctx, depositID, f.ID, io.MultiWriter(fh, h, pw), have)
+	p.finish(err == nil)
+	if err != nil {
+		if errors.Is(err, client.ErrChanged) || refused(err) {
+			fh.Close()
+			os.Remove(path)
+		}
+		return nil, err
+	}
+	sum := h.Sum(nil)
+	return sum, checkPart(fh, path, f.Size, info, sum, want)
+}
+
+// checkPart checks the downloaded part file fh at path, of size bytes
+// hashing to sum, deleting it if it is not the file, and makes it durable
+// and closes it if it is.
+func checkPart(fh *os.File, path string, size int64, info client.DownloadInfo, sum, want []byte) error {
+	st, err := fh.Stat()
+	if err != nil {
+		return err
+	}
+	if bad := mismatch(size, st.Size(), info, sum, want); bad != "" {
+		fh.Close()
+		os.Remove(path)
+		return fmt.Errorf("corrupted download, deleted (%s); nothing was saved", bad)
+	}
+	if err := fh.Sync(); err != nil {
+		return err
+	}
+	return fh.Close()
 }
 
 // wantedSHA256 checks what the server says of file f, and returns the
@@ -215,25 +247,44 @@ func openPart(path string, size int64) (*os.File, int64, hashWriter, error) {
 	if err != nil {
 		return fail(err)
 	}
-	have := st.Size()
-	if have > size {
-		have = 0
-	} else if have == size && size > 0 {
-		have = size - 1
+	have := resumeFrom(st.Size(), size)
+	h, err := resumePart(f, st.Size(), have)
+	if err != nil {
+		return fail(err)
 	}
-	if have != st.Size() {
+	return f, have, h, nil
+}
+
+// resumeFrom gives the offset a download of size bytes resumes from, when
+// its part file holds length bytes: all of them, but for a complete part,
+// cut by one byte (so the last byte is fetched again with the server's
+// digest headers), and a part longer than the file, dropped.
+func resumeFrom(length, size int64) int64 {
+	switch {
+	case length > size:
+		return 0
+	case length == size && size > 0:
+		return size - 1
+	}
+	return length
+}
+
+// resumePart cuts the part file f of length bytes to have bytes, and
+// returns a hash of them with f positioned after them.
+func resumePart(f *os.File, length, have int64) (hashWriter, error) {
+	if have != length {
 		if err := f.Truncate(have); err != nil {
-			return fail(err)
+			return nil, err
 		}
 	}
 	h := sha256.New()
 	if _, err := io.Copy(h, io.NewSectionReader(f, 0, have)); err != nil {
-		return fail(err)
+		return nil, err
 	}
 	if _, err := f.Seek(have, io.SeekStart); err != nil {
-		return fail(err)
+		return nil, err
 	}
-	return f, have, h, nil
+	return h, nil
 }
 
 // hashWriter is a running hash.
@@ -277,7 +328,7 @@ func findIdentical(dir, name string, size int64, sum []byte) (string, bool) {
 		if err != nil {
 			return "", false
 		}
-		if st.Mode().IsRegular() && st.Size() == size && sameContent(p, sum) {
+		if sameFile(st, p, size, sum) {
 			return p, true
 		}
 	}
@@ -291,26 +342,42 @@ func findIdentical(dir, name string, size int64, sum []byte) (string, bool) {
 func place(dir, name, part string, size int64, sum []byte) (path string, existed bool, err error) {
 	for n := 0; n < maxCandidates; n++ {
 		p := filepath.Join(dir, candidate(name, n))
-		// A hard link fails if p exists: no race can make it overwrite.
-		err := os.Link(part, p)
-		if err == nil {
-			return p, false, os.Remove(part)
+		if moved, err := renameNoReplace(part, p); moved || err != nil {
+			return p, false, err
 		}
-		if !errors.Is(err, fs.ErrExist) {
-			// No hard links here (some file systems): check, then rename.
-			if _, lerr := os.Lstat(p); errors.Is(lerr, fs.ErrNotExist) {
-				if err := os.Rename(part, p); err != nil {
-					return "", false, err
-				}
-				return p, false, nil
-			}
-		}
-		if st, err := os.Lstat(p); err == nil && st.Mode().IsRegular() && st.Size() == size && sameContent(p, sum) {
+		if st, err := os.Lstat(p); err == nil && sameFile(st, p, size, sum) {
 			return p, true, os.Remove(part)
 		}
 	}
 	os.Remove(part)
 	return "", false, fmt.Errorf("no free name for %s in %s", name, dir)
+}
+
+// renameNoReplace gives the file at part the path p if no file has it,
+// and reports whether it did. A hard link fails if p exists: no race can
+// make it overwrite. Where there are no hard links (some file systems), it
+// checks p is free, then renames.
+func renameNoReplace(part, p string) (bool, error) {
+	err := os.Link(part, p)
+	if err == nil {
+		return true, os.Remove(part)
+	}
+	if errors.Is(err, fs.ErrExist) {
+		return false, nil
+	}
+	if _, err := os.Lstat(p); !errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err := os.Rename(part, p); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// sameFile reports whether the file at p, of info st, is a regular file of
+// size bytes with the SHA-256 sum.
+func sameFile(st fs.FileInfo, p string, size int64, sum []byte) bool {
+	return st.Mode().IsRegular() && st.Size() == size && sameContent(p, sum)
 }
 
 // sameContent reports whether the file at path has the SHA-256 sum.
@@ -349,6 +416,23 @@ func sanitizeName(name, fallback string) string {
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:]
 	}
+	name = strings.Trim(replaceUnsafeRunes(name), ". ")
+	if name == "" {
+		return fallback
+	}
+	if reservedName(name) {
+		name = "_" + name
+	}
+	if len(name) > maxNameBytes {
+		return shortenName(name, fallback)
+	}
+	return name
+}
+
+// replaceUnsafeRunes drops invisible formatting characters from name, and
+// replaces control characters and those Windows forbids by "_", and other
+// spaces by " ".
+func replaceUnsafeRunes(name string) string {
 	var b strings.Builder
 	for _, r := range name {
 		switch {
@@ -362,26 +446,24 @@ func sanitizeName(name, fallback string) string {
 			b.WriteRune(r)
 		}
 	}
-	name = strings.Trim(b.String(), ". ")
-	if name == "" {
+	return b.String()
+}
+
+// shortenName cuts name to maxNameBytes bytes, keeping an extension of up
+// to 16 bytes and whole characters, with no trailing dot or space; a name
+// left with nothing else than dots and spaces becomes fallback.
+func shortenName(name, fallback string) string {
+	ext := extension(name)
+	if len(ext) > 16 {
+		ext = ""
+	}
+	stem := name[:maxNameBytes-len(ext)]
+	for !utf8.ValidString(stem) { // do not cut a character in two
+		stem = stem[:len(stem)-1]
+	}
+	name = strings.TrimRight(stem, ". ") + ext
+	if strings.Trim(name, ". ") == "" {
 		return fallback
-	}
-	if reservedName(name) {
-		name = "_" + name
-	}
-	if len(name) > maxNameBytes {
-		ext := extension(name)
-		if len(ext) > 16 {
-			ext = ""
-		}
-		stem := name[:maxNameBytes-len(ext)]
-		for !utf8.ValidString(stem) { // do not cut a character in two
-			stem = stem[:len(stem)-1]
-		}
-		name = strings.TrimRight(stem, ". ") + ext
-		if strings.Trim(name, ". ") == "" {
-			return fallback
-		}
 	}
 	return name
 }

@@ -2,10 +2,11 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
+	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 	_ "time/tzdata" // expiry dates are shown in Paris time, even without system tzdata
 
 	"navette/api"
@@ -27,14 +28,8 @@ func runInbox(ctx context.Context, env *Env, args []string) error {
 	if err := parseInterspersed(fs, env, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usageError("unexpected argument %q", printable(fs.Arg(0), 60))
-	}
-	if *box != client.BoxInbox && *box != client.BoxSent {
-		return usageError("--box must be inbox or sent")
-	}
-	if *limit < 0 {
-		return usageError("--limit must not be negative")
+	if err := checkInboxArgs(fs, *box, *limit); err != nil {
+		return err
 	}
 	c, err := cf.client(env)
 	if err != nil {
@@ -45,19 +40,38 @@ func runInbox(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(list)
+		return writeJSON(env.Stdout, list)
 	}
-	if len(list.Deposits) == 0 {
-		fmt.Fprintln(env.Stdout, "No deposits.")
-		return nil
+	printDepositList(env, *box, list)
+	return nil
+}
+
+// checkInboxArgs checks that inbox has no argument, lists a box there is,
+// and at most a number of deposits that is not negative.
+func checkInboxArgs(fs *flag.FlagSet, box string, limit int) error {
+	if _, err := noArg(fs); err != nil {
+		return err
 	}
-	writeDepositTable(env, *box, list.Deposits)
-	if list.Next != "" {
-		fmt.Fprintf(env.Stderr, "More: navette inbox --box %s --before %s\n", *box, printable(list.Next, 100))
+	if box != client.BoxInbox && box != client.BoxSent {
+		return usageError("--box must be inbox or sent")
+	}
+	if limit < 0 {
+		return usageError("--limit must not be negative")
 	}
 	return nil
+}
+
+// printDepositList prints a page of the deposits of box as a table, and
+// on stderr how to list the next page if there is one.
+func printDepositList(env *Env, box string, list *api.DepositList) {
+	if len(list.Deposits) == 0 {
+		fmt.Fprintln(env.Stdout, "No deposits.")
+		return
+	}
+	writeDepositTable(env, box, list.Deposits)
+	if list.Next != "" {
+		fmt.Fprintf(env.Stderr, "More: navette inbox --box %s --before %s\n", box, printable(list.Next, 100))
+	}
 }
 
 // writeDepositTable prints deposits as an aligned table. Everything in it
@@ -71,25 +85,33 @@ func writeDepositTable(env *Env, box string, deposits []api.Deposit) {
 	fmt.Fprintf(tw, "ID\t%s\tREFERENCE\tFILES\tSIZE\tEXPIRES (PARIS)\n", who)
 	loc := paris()
 	for _, d := range deposits {
-		var people string
-		if box == client.BoxSent {
-			emails := make([]string, len(d.Recipients))
-			for i, r := range d.Recipients {
-				emails[i] = r.Email
-			}
-			people = strings.Join(emails, ", ")
-		} else {
-			people = d.Sender.Email
-		}
-		expires := d.State
-		switch {
-		case d.RevokedAt != nil || d.State == "revoked":
-			expires = "revoked"
-		case d.ExpiresAt != nil && (d.State == "available" || d.State == "checking" || d.State == ""):
-			expires = d.ExpiresAt.In(loc).Format("2006-01-02 15:04")
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", printable(d.ID, 40), printable(people, 50), printable(d.Reference, 40),
-			d.FileCount, humanSize(d.TotalSize), printable(expires, 20))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", printable(d.ID, 40), printable(depositPeople(box, &d), 50), printable(d.Reference, 40),
+			d.FileCount, humanSize(d.TotalSize), printable(depositExpiry(&d, loc), 20))
 	}
 	tw.Flush()
+}
+
+// depositPeople is the other side of deposit d of box: its recipients for
+// a deposit sent, its sender for one received.
+func depositPeople(box string, d *api.Deposit) string {
+	if box != client.BoxSent {
+		return d.Sender.Email
+	}
+	emails := make([]string, len(d.Recipients))
+	for i, r := range d.Recipients {
+		emails[i] = r.Email
+	}
+	return strings.Join(emails, ", ")
+}
+
+// depositExpiry is the EXPIRES column of deposit d: "revoked", the expiry
+// in loc of a deposit that may still be downloaded, or its state.
+func depositExpiry(d *api.Deposit, loc *time.Location) string {
+	switch {
+	case d.RevokedAt != nil || d.State == "revoked":
+		return "revoked"
+	case d.ExpiresAt != nil && (d.State == "available" || d.State == "checking" || d.State == ""):
+		return d.ExpiresAt.In(loc).Format("2006-01-02 15:04")
+	}
+	return d.State
 }

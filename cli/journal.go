@@ -37,34 +37,49 @@ func adminJournalVerify(ctx context.Context, env *Env, args []string) error {
 		if chain, note, err = parseCheckpointFlag(*cp); err != nil {
 			return err
 		}
-		if *keysFile != "" {
-			b, err := os.ReadFile(*keysFile)
-			if err != nil {
-				return usageError("--keys: %v", err)
-			}
-			keys = strings.Fields(string(b))
-		}
-		return nil
+		keys, err = readKeysFile(*keysFile)
+		return err
 	}
 	return c.run(args, check, func(a *app.App) error {
 		if keys == nil {
 			keys = a.JournalKeys.Verifiers()
 		}
-		var extra [][]byte
-		if note != nil {
-			extra = append(extra, note)
-		}
-		rep, err := proof.Verify(ctx, a.Meta, keys, extra...)
-		if err != nil {
-			return err
-		}
-		jc, err := navette.VerifyJournal(ctx, a.Meta, chain)
-		if err != nil {
-			return err
-		}
-		printJournalCheck(env, jc, rep, chain, note != nil)
-		return nil
+		return verifyJournal(ctx, env, a, keys, chain, note)
 	})
+}
+
+// readKeysFile reads the verifier keys of the file --keys names, one a
+// line; none if it names none.
+func readKeysFile(path string) ([]string, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usageError("--keys: %v", err)
+	}
+	return strings.Fields(string(b)), nil
+}
+
+// verifyJournal checks the journal's tree of a against its signed
+// checkpoints, verified with keys (and against note, a checkpoint saved
+// earlier, if not nil), and its hash chain (against the head chain if not
+// nil), and prints what it found.
+func verifyJournal(ctx context.Context, env *Env, a *app.App, keys []string, chain *navette.Event, note []byte) error {
+	var extra [][]byte
+	if note != nil {
+		extra = append(extra, note)
+	}
+	rep, err := proof.Verify(ctx, a.Meta, keys, extra...)
+	if err != nil {
+		return err
+	}
+	jc, err := navette.VerifyJournal(ctx, a.Meta, chain)
+	if err != nil {
+		return err
+	}
+	printJournalCheck(env, jc, rep, chain, note != nil)
+	return nil
 }
 
 // parseCheckpointFlag reads the value of --checkpoint: a file holding a
@@ -81,13 +96,20 @@ func parseCheckpointFlag(cp string) (chain *navette.Event, note []byte, err erro
 	if !chainCheckpoint.MatchString(cp) {
 		return nil, nil, usageError("--checkpoint: %v", err)
 	}
+	chain, err = parseChainHead(cp)
+	return chain, nil, err
+}
+
+// parseChainHead parses a chain head SEQ:HASH, as printed by
+// adminJournalVerify.
+func parseChainHead(cp string) (*navette.Event, error) {
 	seq, h, _ := strings.Cut(cp, ":")
 	n, err1 := strconv.ParseInt(seq, 10, 64)
 	sum, err2 := hex.DecodeString(h)
 	if err1 != nil || err2 != nil || n < 1 || len(sum) != 32 {
-		return nil, nil, usageError("--checkpoint is SEQ:HASH, as printed by this command, or a file holding a signed checkpoint, not %q", cp)
+		return nil, usageError("--checkpoint is SEQ:HASH, as printed by this command, or a file holding a signed checkpoint, not %q", cp)
 	}
-	return &navette.Event{Seq: n, Hash: sum}, nil, nil
+	return &navette.Event{Seq: n, Hash: sum}, nil
 }
 
 // printJournalCheck prints what the journal's verification found: the
@@ -131,15 +153,24 @@ func adminJournalKey(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	var key string
-	if rotate {
-		if key, err = a.RotateJournalKey(ctx); err != nil {
-			return err
-		}
-		fmt.Fprintln(env.Stderr, "new journal signing key; the previous verifier keys stay published, and running servers sign with the new key from their next checkpoint")
-	} else if key, err = a.JournalKeys.Verifier(); err != nil {
+	key, err := journalKey(ctx, env, a, rotate)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintln(env.Stdout, key)
 	return nil
+}
+
+// journalKey returns the verifier key of the journal's signing key of a,
+// after making a new signing key if rotate says so.
+func journalKey(ctx context.Context, env *Env, a *app.App, rotate bool) (string, error) {
+	if !rotate {
+		return a.JournalKeys.Verifier()
+	}
+	key, err := a.RotateJournalKey(ctx)
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintln(env.Stderr, "new journal signing key; the previous verifier keys stay published, and running servers sign with the new key from their next checkpoint")
+	return key, nil
 }

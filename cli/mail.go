@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 
@@ -66,7 +67,12 @@ func mailList(env *Env, args []string) error {
 		fmt.Fprintf(env.Stderr, "no message in %s\n", o.Dir())
 		return nil
 	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	return writeMessageTable(env.Stdout, ms)
+}
+
+// writeMessageTable prints the messages of the outbox as an aligned table.
+func writeMessageTable(w io.Writer, ms []*notify.Message) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tDATE (PARIS)\tKIND\tTO\tSUBJECT")
 	for _, m := range ms {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.NoticeID, m.Date.In(paris()).Format("2006-01-02 15:04"), m.Kind, m.To.Email, m.Subject)
@@ -97,14 +103,18 @@ func mailShow(env *Env, args []string) error {
 		fmt.Fprint(env.Stdout, m.HTML)
 		return nil
 	}
-	w := env.Stdout
+	printMessage(env.Stdout, m)
+	return nil
+}
+
+// printMessage prints the headers and the text of message m.
+func printMessage(w io.Writer, m *notify.Message) {
 	fmt.Fprintf(w, "Message-ID: <%s>\nDate: %s\nFrom: %s\nTo: %s\nSubject: %s\nContent-Language: %s\n\n",
 		m.ID, m.Date.In(paris()).Format("2006-01-02 15:04:05 MST"), m.From.Display(), m.To.Display(), m.Subject, m.Lang)
 	fmt.Fprint(w, m.Text)
 	if !strings.HasSuffix(m.Text, "\n") {
 		fmt.Fprintln(w)
 	}
-	return nil
 }
 
 func adminMailDead(ctx context.Context, env *Env, args []string) error {

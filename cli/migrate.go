@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"sort"
 
@@ -41,28 +42,43 @@ func runMigrate(ctx context.Context, env *Env, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError("unexpected argument %q", fs.Arg(0))
 	}
-	if o.ToDB == "" || o.ToBlobs == "" {
-		return usageError("--to-db and --to-blobs are required")
-	}
-	if o.FromDataDir == "" && (o.FromDB == "" || o.FromBlobs == "") {
-		return usageError("name the source with --from DATA, or --from-db and --from-blobs")
+	if err := checkStores(o); err != nil {
+		return err
 	}
 	o.Log = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	st, err := migrate.Run(ctx, o)
 	if err != nil {
 		return err
 	}
+	printMigration(env.Stdout, &st, o.Final)
+	return nil
+}
+
+// checkStores checks that the options name the target stores, and the
+// source's data directory or both its stores.
+func checkStores(o migrate.Options) error {
+	if o.ToDB == "" || o.ToBlobs == "" {
+		return usageError("--to-db and --to-blobs are required")
+	}
+	if o.FromDataDir == "" && (o.FromDB == "" || o.FromBlobs == "") {
+		return usageError("name the source with --from DATA, or --from-db and --from-blobs")
+	}
+	return nil
+}
+
+// printMigration reports what a run copied: the rows of each table, in
+// order of name, the blobs, and after the final pass what is left to do.
+func printMigration(w io.Writer, st *migrate.Stats, final bool) {
 	tables := make([]string, 0, len(st.Rows))
 	for t := range st.Rows {
 		tables = append(tables, t)
 	}
 	sort.Strings(tables)
 	for _, t := range tables {
-		fmt.Fprintf(env.Stdout, "%-20s %8d rows\n", t, st.Rows[t])
+		fmt.Fprintf(w, "%-20s %8d rows\n", t, st.Rows[t])
 	}
-	fmt.Fprintf(env.Stdout, "blobs copied %d (%d bytes, each verified), already there %d\n", st.BlobsCopied, st.Bytes, st.BlobsPresent)
-	if o.Final {
-		fmt.Fprintf(env.Stdout, "uploads in progress reset: %d\nnow copy the keys directory to the new nodes and start them on the target stores\n", st.UploadsReset)
+	fmt.Fprintf(w, "blobs copied %d (%d bytes, each verified), already there %d\n", st.BlobsCopied, st.Bytes, st.BlobsPresent)
+	if final {
+		fmt.Fprintf(w, "uploads in progress reset: %d\nnow copy the keys directory to the new nodes and start them on the target stores\n", st.UploadsReset)
 	}
-	return nil
 }

@@ -37,7 +37,7 @@ const rateWindow = 5 * time.Second
 // bytes, of which done are there already), or nil when stderr is not a
 // terminal.
 func newProgress(env *Env, name string, size, done int64) *progress {
-	if env.IsTerminal == nil || !env.IsTerminal(env.Stderr) {
+	if !env.stderrIsTerminal() {
 		return nil
 	}
 	p := &progress{w: env.Stderr, name: printable(name, 32), size: size, done: done, now: time.Now}
@@ -91,9 +91,22 @@ func (p *progress) draw(now time.Time, end string) {
 	if p.size > 0 {
 		pct = int(p.done * 100 / p.size)
 	}
-	rate, left := "   -- MB/s", "--"
-	first := p.start // the final line shows the average rate
-	if end == "" && len(p.samples) > 0 {
+	rate, left := p.rate(now, end == "")
+	status := left + " left"
+	if end != "" {
+		status = end
+	}
+	// \x1b[K erases what a longer previous line left.
+	fmt.Fprintf(p.w, "\r%-32s %3d%%  %s  %s\x1b[K", p.name, pct, rate, status)
+}
+
+// rate returns the transfer rate at now, over the last samples while the
+// transfer runs (the average once it has ended), and the time left at
+// that rate; "--" for what is not known yet. Called with p.mu held.
+func (p *progress) rate(now time.Time, running bool) (rate, left string) {
+	rate, left = "   -- MB/s", "--"
+	first := p.start
+	if running && len(p.samples) > 0 {
 		first = p.samples[0]
 	}
 	if now.Sub(first.t) > 0 && p.done > first.done {
@@ -103,12 +116,7 @@ func (p *progress) draw(now time.Time, end string) {
 			left = formatDuration(time.Duration(float64(p.size-p.done) / bps * float64(time.Second)))
 		}
 	}
-	status := left + " left"
-	if end != "" {
-		status = end
-	}
-	// \x1b[K erases what a longer previous line left.
-	fmt.Fprintf(p.w, "\r%-32s %3d%%  %s  %s\x1b[K", p.name, pct, rate, status)
+	return rate, left
 }
 
 // formatDuration renders a remaining time briefly: 45s, 3m12s, 1h02m.

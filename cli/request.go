@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"text/tabwriter"
 
 	"navette/api"
@@ -34,9 +35,15 @@ func adminRequestList(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintln(env.Stdout, "No requests.")
 		return nil
 	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	return writeRequestTable(env.Stdout, l.Requests)
+}
+
+// writeRequestTable prints requests of the two-person rule as an aligned
+// table.
+func writeRequestTable(w io.Writer, requests []api.Request) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATE\tACTION\tREQUESTER\tEXPIRES\tPARAMS\tSHA-256")
-	for _, r := range l.Requests {
+	for _, r := range requests {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.State, r.Action, r.Requester,
 			r.ExpiresAt.UTC().Format("2006-01-02 15:04Z"), printable(string(r.Params), 120), r.SHA256)
 	}

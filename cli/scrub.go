@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"navette/app"
 	"navette/deposit"
@@ -31,10 +32,17 @@ func adminScrub(ctx context.Context, env *Env, args []string) error {
 	}
 	defer a.Close()
 	st, err := a.Deposits.Scrub(ctx, *rate)
+	return reportScrub(env.Stdout, st, err)
+}
+
+// reportScrub prints on w what a scrub pass found, however far it went
+// (it stopped on err if not nil), and fails if it found any file corrupt or
+// unreadable.
+func reportScrub(w io.Writer, st deposit.ScrubStats, err error) error {
 	for _, f := range st.Corrupt {
-		fmt.Fprintf(env.Stdout, "corrupt file %s of deposit %s: %s\n", f.ID, f.DepositID, f.CheckDetail)
+		fmt.Fprintf(w, "corrupt file %s of deposit %s: %s\n", f.ID, f.DepositID, f.CheckDetail)
 	}
-	fmt.Fprintf(env.Stdout, "scrubbed %d files (%d bytes): %d corrupt, %d unreadable\n", st.Files, st.Bytes, len(st.Corrupt), st.Unreadable)
+	fmt.Fprintf(w, "scrubbed %d files (%d bytes): %d corrupt, %d unreadable\n", st.Files, st.Bytes, len(st.Corrupt), st.Unreadable)
 	if err != nil {
 		return err
 	}

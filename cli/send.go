@@ -48,15 +48,8 @@ func runSend(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	paths := fs.Args()
-	switch {
-	case len(to) == 0:
-		return usageError("--to is required")
-	case strings.TrimSpace(*ref) == "":
-		return usageError("--ref is required")
-	case *retention < 0:
-		return usageError("--retention must be a number of days")
-	case len(paths) == 0:
-		return usageError("no file to send")
+	if err := checkSendArgs(to, *ref, *retention, paths); err != nil {
+		return err
 	}
 	c, err := cf.client(env)
 	if err != nil {
@@ -75,46 +68,58 @@ func runSend(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sub, total, err := sendDraft(ctx, env, c, d.ID, files)
+	sub, err := submitDraft(ctx, env, c, "send", d.ID, files)
 	if err != nil {
 		return err
 	}
-	if env.IsTerminal != nil && env.IsTerminal(env.Stderr) {
-		printSent(env, len(files), total, to, sub)
+	if env.stderrIsTerminal() {
+		printSent(env, files, to, sub)
 	}
 	fmt.Fprintln(env.Stdout, sub.ID)
 	return nil
 }
 
-// sendDraft uploads files into the draft id and submits it, waiting for
-// the checks of its files, and returns it with the bytes sent. If an
-// upload or the submission fails, the draft is left for the server to
-// delete.
-func sendDraft(ctx context.Context, env *Env, c *client.Client, id string, files []localFile) (*api.Deposit, int64, error) {
+// checkSendArgs checks that a deposit to send has recipients, a
+// reference, a retention that is a number of days, and files.
+func checkSendArgs(to []string, ref string, retention int, paths []string) error {
+	switch {
+	case len(to) == 0:
+		return usageError("--to is required")
+	case strings.TrimSpace(ref) == "":
+		return usageError("--ref is required")
+	case retention < 0:
+		return usageError("--retention must be a number of days")
+	case len(paths) == 0:
+		return usageError("no file to send")
+	}
+	return nil
+}
+
+// submitDraft uploads files into the draft id and submits it, waiting
+// for the checks of its files, and returns it. If an upload or the
+// submission fails, the draft is left for the server to delete, which the
+// command cmd says on stderr.
+func submitDraft(ctx context.Context, env *Env, c *client.Client, cmd, id string, files []localFile) (*api.Deposit, error) {
 	abandon := func(what string, err error) error {
-		fmt.Fprintf(env.Stderr, "navette send: deposit %s was not submitted; the server will delete the draft\n", id)
+		fmt.Fprintf(env.Stderr, "navette %s: deposit %s was not submitted; the server will delete the draft\n", cmd, id)
 		if ctx.Err() != nil {
 			return fmt.Errorf("%s: interrupted", what)
 		}
 		return fmt.Errorf("%s: %s", what, oneLine(err))
 	}
-	var total int64
 	for _, f := range files {
 		if err := sendFile(ctx, env, c, id, f); err != nil {
-			return nil, 0, abandon(f.path, err)
+			return nil, abandon(f.path, err)
 		}
-		total += f.size
 	}
 	sub, err := c.Submit(ctx, id)
 	if err != nil {
-		return nil, 0, abandon("submitting the deposit", err)
+		return nil, abandon("submitting the deposit", err)
 	}
 	if sub.State == string(navette.DepositChecking) {
-		if sub, err = waitChecked(ctx, env, c, sub); err != nil {
-			return nil, 0, err
-		}
+		return waitChecked(ctx, env, c, sub)
 	}
-	return sub, total, nil
+	return sub, nil
 }
 
 // checkLocalFiles checks the files to send (checkLocalFile).
@@ -130,9 +135,14 @@ func checkLocalFiles(paths []string) ([]localFile, error) {
 	return files, nil
 }
 
-// printSent tells the person at the terminal what was sent: n files of
-// total bytes, to whom, until when.
-func printSent(env *Env, n int, total int64, to []string, sub *api.Deposit) {
+// printSent tells the person at the terminal what was sent: how many
+// files of how many bytes, to whom, until when.
+func printSent(env *Env, files []localFile, to []string, sub *api.Deposit) {
+	n := len(files)
+	var total int64
+	for _, f := range files {
+		total += f.size
+	}
 	until := ""
 	if sub.ExpiresAt != nil {
 		until = ", available until " + sub.ExpiresAt.In(paris()).Format("2006-01-02 15:04") + " (Paris time)"
@@ -158,19 +168,32 @@ func checkLocalFile(path string) (localFile, error) {
 		return localFile{}, fmt.Errorf("%s: not a regular file", printable(path, 200))
 	}
 	if err == nil {
-		var f *os.File
-		if f, err = os.Open(path); err == nil {
-			f.Close()
-		}
+		err = canOpen(path)
 	}
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return localFile{}, fmt.Errorf("%s: %v", printable(path, 200), err)
+		return localFile{}, fmt.Errorf("%s: %v", printable(path, 200), pathErrorCause(err))
 	}
 	return localFile{path: path, name: filepath.Base(path), size: st.Size()}, nil
+}
+
+// canOpen checks that the file at path can be opened for reading.
+func canOpen(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return nil
+}
+
+// pathErrorCause drops the operation and path an *os.PathError adds to
+// its cause (the message names the path already).
+func pathErrorCause(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // sendFile uploads one file to the draft deposit.
@@ -230,10 +253,16 @@ func (f *clientFlags) client(env *Env) (*client.Client, error) {
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
-	if u, err := url.Parse(c.ServerURL()); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	warnPlainHTTP(env, c.ServerURL())
+	return c, nil
+}
+
+// warnPlainHTTP warns on stderr when the server at serverURL is reached
+// in plain http other than on this machine.
+func warnPlainHTTP(env *Env, serverURL string) {
+	if u, err := url.Parse(serverURL); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
 		fmt.Fprintf(env.Stderr, "navette: warning: %s is plain http: the token and the files travel unencrypted\n", u.Host)
 	}
-	return c, nil
 }
 
 // isLoopback reports whether host is this machine.
@@ -261,19 +290,27 @@ func parseInterspersed(fs *flag.FlagSet, env *Env, args []string) error {
 			continue
 		}
 		flags = append(flags, a)
-		name := strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
-		if strings.Contains(name, "=") {
+		if !takesValue(fs, a) {
 			continue
 		}
-		if f := fs.Lookup(name); f != nil && !isBoolFlag(f) {
-			if i+1 == len(args) {
-				return usageError("flag needs an argument: %s", a)
-			}
-			i++
-			flags = append(flags, args[i])
+		if i+1 == len(args) {
+			return usageError("flag needs an argument: %s", a)
 		}
+		i++
+		flags = append(flags, args[i])
 	}
 	return parseFlags(fs, env, append(append(flags, "--"), rest...))
+}
+
+// takesValue reports whether the flag argument a (-name or --name, with
+// no =value) names a flag of fs whose value is the next argument.
+func takesValue(fs *flag.FlagSet, a string) bool {
+	name := strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
+	if strings.Contains(name, "=") {
+		return false
+	}
+	f := fs.Lookup(name)
+	return f != nil && !isBoolFlag(f)
 }
 
 func isBoolFlag(f *flag.Flag) bool {
@@ -286,7 +323,13 @@ func depositIDArg(fs *flag.FlagSet) (string, error) {
 	if fs.NArg() != 1 {
 		return "", usageError("expected one deposit id")
 	}
-	id := strings.TrimSpace(fs.Arg(0))
+	return parseDepositID(fs.Arg(0))
+}
+
+// parseDepositID checks that arg, spaces around it aside, is a deposit id,
+// and returns it.
+func parseDepositID(arg string) (string, error) {
+	id := strings.TrimSpace(arg)
 	if !navette.ValidID(id) {
 		return "", usageError("%q is not a deposit id", printable(id, 60))
 	}
@@ -338,12 +381,21 @@ func waitChecked(ctx context.Context, env *Env, c *client.Client, d *api.Deposit
 			return nil, err
 		}
 	}
-	for _, f := range d.Files {
-		if f.State == string(navette.FileRejected) {
-			return nil, fmt.Errorf("%s: refused: %s; deposit %s was not sent", printable(f.Name, 200), checkReason(f.Check, f.CheckDetail), d.ID)
-		}
+	if err := refusedFile(d); err != nil {
+		return nil, err
 	}
 	return d, nil
+}
+
+// refusedFile says which file of the checked deposit d was refused, and
+// why, or returns nil if none was.
+func refusedFile(d *api.Deposit) error {
+	for _, f := range d.Files {
+		if f.State == string(navette.FileRejected) {
+			return fmt.Errorf("%s: refused: %s; deposit %s was not sent", printable(f.Name, 200), checkReason(f.Check, f.CheckDetail), d.ID)
+		}
+	}
+	return nil
 }
 
 // checkReason says why content checks refused a file, in the server's

@@ -140,16 +140,22 @@ func (f *serverFlags) define(fs *flag.FlagSet, defaultData string, demo bool) {
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics on a listener of their own, e.g. 127.0.0.1:9090 (default: off; never on the public address)")
 }
 
+// antivirusMode is --antivirus, with the demo's default "off unless
+// --clamd" resolved to on or off.
+func (f *serverFlags) antivirusMode() string {
+	if f.antivirus != "off unless --clamd" {
+		return f.antivirus
+	}
+	if f.clamd != "" {
+		return "on"
+	}
+	return "off"
+}
+
 // antivirusConfig checks the antivirus flags and returns whether files
 // are scanned.
 func (f *serverFlags) antivirusConfig() (bool, error) {
-	av := f.antivirus
-	if av == "off unless --clamd" {
-		av = "off"
-		if f.clamd != "" {
-			av = "on"
-		}
-	}
+	av := f.antivirusMode()
 	switch {
 	case av != "on" && av != "off":
 		return false, usageError("--antivirus must be on or off")
@@ -170,17 +176,8 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 	if err := lvl.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return app.Config{}, usageError("--log-level: %v", err)
 	}
-	if f.logFormat != "text" && f.logFormat != "json" {
-		return app.Config{}, usageError("--log-format must be text or json")
-	}
-	if err := firstBad(f.platformChecks(env)); err != nil {
+	if err := f.check(env); err != nil {
 		return app.Config{}, err
-	}
-	if err := firstBad(f.serverChecks()); err != nil {
-		return app.Config{}, err
-	}
-	if _, err := navette.ParseReserve(f.minFree); err != nil {
-		return app.Config{}, usageError("--min-free: %s", navette.ErrorMessage(err))
 	}
 	proxies, err := realip.ParseTrusted(f.trustedProxies)
 	if err != nil {
@@ -252,6 +249,24 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 		MetricsAddr:          f.metricsAddr,
 		Logger:               newLogger(env.Stderr, f.logFormat, lvl),
 	}, nil
+}
+
+// check refuses flags that are wrong whatever the others say: the log
+// format, the platform's and the server's checks, and --min-free.
+func (f *serverFlags) check(env *Env) error {
+	if f.logFormat != "text" && f.logFormat != "json" {
+		return usageError("--log-format must be text or json")
+	}
+	if err := firstBad(f.platformChecks(env)); err != nil {
+		return err
+	}
+	if err := firstBad(f.serverChecks()); err != nil {
+		return err
+	}
+	if _, err := navette.ParseReserve(f.minFree); err != nil {
+		return usageError("--min-free: %s", navette.ErrorMessage(err))
+	}
+	return nil
 }
 
 // newLogger returns the server's logger: text or JSON lines on w, from
@@ -382,12 +397,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return usageError("unexpected argument %q", fs.Arg(0))
 	}
 	if *printCfg {
-		if err := printConfig(env.Stdout, fs, src, env); err != nil {
-			return err
-		}
+		return printServeConfig(env, fs, src, &f)
 	}
 	cfg, err := f.config(env)
-	if err != nil || *printCfg {
+	if err != nil {
 		return err
 	}
 	if err := applyMemoryLimit(f.memoryLimit); err != nil {
@@ -398,18 +411,34 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer closeApp()
-	fmt.Fprintf(env.Stderr, "navette: serving %s (data in %s)\n", a.URL(), strings.TrimSuffix(cfg.DataDir, "/"))
+	announce(env.Stderr, a, cfg)
+	return a.Run(ctx)
+}
+
+// printServeConfig prints the effective configuration of serve, then
+// fails as serve would if the configuration is wrong.
+func printServeConfig(env *Env, fs *flag.FlagSet, src sources, f *serverFlags) error {
+	if err := printConfig(env.Stdout, fs, src, env); err != nil {
+		return err
+	}
+	_, err := f.config(env)
+	return err
+}
+
+// announce says on w where the server serves, and warns of what it runs
+// without: SMTP, the two-person rule, an antivirus.
+func announce(w io.Writer, a *app.App, cfg app.Config) {
+	fmt.Fprintf(w, "navette: serving %s (data in %s)\n", a.URL(), strings.TrimSuffix(cfg.DataDir, "/"))
 	if cfg.SMTP == "" {
-		fmt.Fprintf(env.Stderr, "navette: no --smtp: e-mails go to the local outbox (navette mail ls --data %s)\n", cfg.DataDir)
+		fmt.Fprintf(w, "navette: no --smtp: e-mails go to the local outbox (navette mail ls --data %s)\n", cfg.DataDir)
 	}
 	if a.MetricsAddr() != "" {
-		fmt.Fprintf(env.Stderr, "navette: metrics at http://%s/metrics\n", a.MetricsAddr())
+		fmt.Fprintf(w, "navette: metrics at http://%s/metrics\n", a.MetricsAddr())
 	}
 	if cfg.Approvals == 1 {
-		fmt.Fprintf(env.Stderr, "navette: warning: --approvals=1: the two-person rule is off, one admin alone can add members to mailboxes, grant roles and restore people\n")
+		fmt.Fprintf(w, "navette: warning: --approvals=1: the two-person rule is off, one admin alone can add members to mailboxes, grant roles and restore people\n")
 	}
 	if cfg.Clamd == "" {
-		fmt.Fprintf(env.Stderr, "navette: --antivirus=off: files are offered marked \"non analysé par un antivirus\"\n")
+		fmt.Fprintf(w, "navette: --antivirus=off: files are offered marked \"non analysé par un antivirus\"\n")
 	}
-	return a.Run(ctx)
 }

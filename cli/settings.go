@@ -4,7 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"text/tabwriter"
+
+	"navette"
 )
 
 // adminSettings shows the platform settings admins saved, or changes those
@@ -12,10 +15,11 @@ import (
 func adminSettings(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "admin settings", "--data DIR [--max-file-size BYTES] [--max-files N] [--max-retention DAYS] [--max-recipients N]")
 	open := storeFlags(fs)
-	size := fs.Int64("max-file-size", 0, "largest file accepted, in bytes (0: the configuration's)")
-	files := fs.Int("max-files", 0, "files per deposit (0: the configuration's)")
-	days := fs.Int("max-retention", 0, "ceiling of the retention senders choose, in days (0: the configuration's)")
-	recips := fs.Int("max-recipients", 0, "recipients per deposit (0: the configuration's)")
+	var set navette.Limits
+	fs.Int64Var(&set.MaxFileSize, "max-file-size", 0, "largest file accepted, in bytes (0: the configuration's)")
+	fs.IntVar(&set.MaxFiles, "max-files", 0, "files per deposit (0: the configuration's)")
+	fs.IntVar(&set.MaxRetentionDays, "max-retention", 0, "ceiling of the retention senders choose, in days (0: the configuration's)")
+	fs.IntVar(&set.MaxRecipients, "max-recipients", 0, "recipients per deposit (0: the configuration's)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -31,26 +35,40 @@ func adminSettings(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	changed := false
-	fs.Visit(func(f *flag.Flag) {
-		l := &st.Limits
-		switch f.Name {
-		case "max-file-size":
-			l.MaxFileSize, changed = *size, true
-		case "max-files":
-			l.MaxFiles, changed = *files, true
-		case "max-retention":
-			l.MaxRetentionDays, changed = *days, true
-		case "max-recipients":
-			l.MaxRecipients, changed = *recips, true
-		}
-	})
-	if changed {
+	if setLimits(fs, &st.Limits, set) {
 		if st, err = a.Deposits.SaveSettings(ctx, operator, st.Limits); err != nil {
 			return err
 		}
 	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	return printSettings(env.Stdout, st)
+}
+
+// setLimits copies into l the limits of set whose flags were given on the
+// command line, and reports whether there was any.
+func setLimits(fs *flag.FlagSet, l *navette.Limits, set navette.Limits) bool {
+	changed := false
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "max-file-size":
+			l.MaxFileSize = set.MaxFileSize
+		case "max-files":
+			l.MaxFiles = set.MaxFiles
+		case "max-retention":
+			l.MaxRetentionDays = set.MaxRetentionDays
+		case "max-recipients":
+			l.MaxRecipients = set.MaxRecipients
+		default:
+			return
+		}
+		changed = true
+	})
+	return changed
+}
+
+// printSettings shows the saved limits, "(configuration)" for those left
+// to the server's configuration, and when they were saved.
+func printSettings(w io.Writer, st *navette.Settings) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	show := func(name string, v int64) {
 		if v == 0 {
 			fmt.Fprintf(tw, "%s\t(configuration)\n", name)

@@ -106,17 +106,22 @@ func printUserDetail(w io.Writer, d *api.UserDetail) {
 		fmt.Fprintf(w, "session %s %s %s (%s) created %s, expires %s\n", x.ID, x.Stage, printable(x.Method, 60), x.Assurance,
 			x.CreatedAt.Format("2006-01-02 15:04Z"), x.ExpiresAt.Format("2006-01-02 15:04Z"))
 	}
-	for _, t := range d.Tokens {
-		state := "active"
-		if t.RevokedAt != nil {
-			state = "revoked"
-		}
-		fmt.Fprintf(w, "token %s %q %s, expires %s\n", t.ID, printable(t.Label, 100), state, t.ExpiresAt.Format("2006-01-02"))
-	}
+	printUserTokens(w, d.Tokens)
 	for _, m := range d.Mailboxes {
 		fmt.Fprintf(w, "mailbox %s %s\n", m.ID, printable(m.Email, 100))
 	}
 	for _, e := range d.Events {
 		fmt.Fprintf(w, "event %s %s %s\n", e.Time.Format("2006-01-02 15:04:05Z"), e.Type, printable(e.Detail, 120))
+	}
+}
+
+// printUserTokens lists a person's API tokens, active or revoked.
+func printUserTokens(w io.Writer, tokens []api.Token) {
+	for _, t := range tokens {
+		state := "active"
+		if t.RevokedAt != nil {
+			state = "revoked"
+		}
+		fmt.Fprintf(w, "token %s %q %s, expires %s\n", t.ID, printable(t.Label, 100), state, t.ExpiresAt.Format("2006-01-02"))
 	}
 }

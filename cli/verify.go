@@ -46,36 +46,65 @@ func runVerify(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := &receipt.Options{}
-	if *tsaCA != "" {
-		if opts.TSARoots, err = certPool(*tsaCA); err != nil {
-			return err
-		}
+	opts, err := verifyOptions(*tsaCA)
+	if err != nil {
+		return err
 	}
+	return reportFailures(env, verifyAll(env, fs.Args(), keys, opts, *lang))
+}
+
+// verifyOptions gives the verification options: the time-stamping
+// authority's roots read from tsaCA when it is named.
+func verifyOptions(tsaCA string) (*receipt.Options, error) {
+	opts := &receipt.Options{}
+	if tsaCA == "" {
+		return opts, nil
+	}
+	var err error
+	if opts.TSARoots, err = certPool(tsaCA); err != nil {
+		return nil, err
+	}
+	return opts, nil
+}
+
+// verifyAll verifies each receipt of names, prints what each valid one
+// proves (under a header naming it when there are several), and returns
+// one line per invalid receipt.
+func verifyAll(env *Env, names, keys []string, opts *receipt.Options, lang string) []string {
 	var failed []string
-	for i, name := range fs.Args() {
+	for i, name := range names {
 		res, err := verifyFile(env, name, keys, opts)
 		if err != nil {
-			var f *receipt.Failure
-			msg := err.Error()
-			if errors.As(err, &f) {
-				msg = f.Text(*lang)
-			}
-			failed = append(failed, name+": "+msg)
+			failed = append(failed, name+": "+failureText(err, lang))
 			continue
 		}
-		if fs.NArg() > 1 {
+		if len(names) > 1 {
 			if i > 0 {
 				fmt.Fprintln(env.Stdout)
 			}
 			fmt.Fprintf(env.Stdout, "==> %s <==\n", name)
 		}
-		fmt.Fprint(env.Stdout, res.Text(*lang))
+		fmt.Fprint(env.Stdout, res.Text(lang))
 	}
+	return failed
+}
+
+// failureText says why a receipt is invalid, in lang when the receipt
+// package explains it.
+func failureText(err error, lang string) string {
+	var f *receipt.Failure
+	if errors.As(err, &f) {
+		return f.Text(lang)
+	}
+	return err.Error()
+}
+
+// reportFailures prints every failure line but the last on stderr and
+// returns the last as the error (Main prints it as it prints any failure).
+func reportFailures(env *Env, failed []string) error {
 	if len(failed) == 0 {
 		return nil
 	}
-	// Main prints the last line as it prints any failure.
 	for _, line := range failed[:len(failed)-1] {
 		fmt.Fprintf(env.Stderr, "navette verify: %s\n", oneLine(errors.New(line)))
 	}
@@ -93,20 +122,31 @@ func verifierKeys(args []string) ([]string, error) {
 			keys = append(keys, k.String())
 			continue
 		}
-		data, err := readBounded(a, 1<<20)
+		ks, err := keysOfFile(a)
 		if err != nil {
-			return nil, usageError("--key %s is neither a verifier key nor a readable file of keys", a)
+			return nil, err
 		}
-		ks, err := receipt.ParseKeys(string(data))
-		if err != nil {
-			return nil, fmt.Errorf("--key %s: %w", a, err)
-		}
-		if len(ks) == 0 {
-			return nil, fmt.Errorf("--key %s holds no key", a)
-		}
-		for _, k := range ks {
-			keys = append(keys, k.String())
-		}
+		keys = append(keys, ks...)
+	}
+	return keys, nil
+}
+
+// keysOfFile reads the verifier keys of the file a --key names, one a line.
+func keysOfFile(path string) ([]string, error) {
+	data, err := readBounded(path, 1<<20)
+	if err != nil {
+		return nil, usageError("--key %s is neither a verifier key nor a readable file of keys", path)
+	}
+	ks, err := receipt.ParseKeys(string(data))
+	if err != nil {
+		return nil, fmt.Errorf("--key %s: %w", path, err)
+	}
+	if len(ks) == 0 {
+		return nil, fmt.Errorf("--key %s holds no key", path)
+	}
+	keys := make([]string, 0, len(ks))
+	for _, k := range ks {
+		keys = append(keys, k.String())
 	}
 	return keys, nil
 }
@@ -143,16 +183,7 @@ func certPool(path string) (*x509.CertPool, error) {
 
 // verifyFile reads a receipt, from its JSON or its PDF, and verifies it.
 func verifyFile(env *Env, name string, keys []string, opts *receipt.Options) (*receipt.Result, error) {
-	var data []byte
-	var err error
-	if name == "-" {
-		data, err = io.ReadAll(io.LimitReader(env.Stdin, receipt.MaxPDFSize+1))
-		if err == nil && len(data) > receipt.MaxPDFSize {
-			err = fmt.Errorf("the standard input is larger than %d bytes", receipt.MaxPDFSize)
-		}
-	} else {
-		data, err = readBounded(name, receipt.MaxPDFSize)
-	}
+	data, err := readReceiptFile(env, name)
 	if err != nil {
 		return nil, err
 	}
@@ -166,6 +197,20 @@ func verifyFile(env *Env, name string, keys []string, opts *receipt.Options) (*r
 		return nil, err
 	}
 	return receipt.Verify(r, keys, opts)
+}
+
+// readReceiptFile reads the bytes of a receipt from the file name, or from
+// the standard input when name is "-", refusing more than a receipt PDF's
+// largest size.
+func readReceiptFile(env *Env, name string) ([]byte, error) {
+	if name != "-" {
+		return readBounded(name, receipt.MaxPDFSize)
+	}
+	data, err := io.ReadAll(io.LimitReader(env.Stdin, receipt.MaxPDFSize+1))
+	if err == nil && len(data) > receipt.MaxPDFSize {
+		err = fmt.Errorf("the standard input is larger than %d bytes", receipt.MaxPDFSize)
+	}
+	return data, err
 }
 
 // readBounded reads a file of at most max bytes.

@@ -92,24 +92,13 @@ func WithStallTimeout(d time.Duration) Option { return func(c *Client) { c.stall
 // New returns a client of the server at serverURL (http or https, with a
 // host, optionally a path prefix) authenticating with token.
 func New(serverURL, token string, opts ...Option) (*Client, error) {
-	u, err := url.Parse(strings.TrimSpace(serverURL))
+	base, err := parseServerURL(serverURL)
 	if err != nil {
-		return nil, fmt.Errorf("invalid server URL: %v", err)
-	}
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("invalid server URL %q: the scheme must be http or https", serverURL)
-	case u.Host == "" || u.Hostname() == "":
-		return nil, fmt.Errorf("invalid server URL %q: no host", serverURL)
-	case u.User != nil:
-		return nil, errors.New("invalid server URL: it must not hold credentials")
-	case u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
-		return nil, errors.New("invalid server URL: no query or fragment allowed")
+		return nil, err
 	}
 	if err := checkToken(token); err != nil {
 		return nil, err
 	}
-	base := &url.URL{Scheme: u.Scheme, Host: strings.ToLower(u.Host), Path: strings.TrimRight(u.Path, "/")}
 	c := &Client{
 		base:      base,
 		token:     token,
@@ -124,6 +113,26 @@ func New(serverURL, token string, opts ...Option) (*Client, error) {
 		c.hc = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), CheckRedirect: c.checkRedirect}
 	}
 	return c, nil
+}
+
+// parseServerURL checks a server URL and returns it normalized: lowercase
+// host, no trailing slash.
+func parseServerURL(serverURL string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(serverURL))
+	if err != nil {
+		return nil, fmt.Errorf("invalid server URL: %v", err)
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("invalid server URL %q: the scheme must be http or https", serverURL)
+	case u.Host == "" || u.Hostname() == "":
+		return nil, fmt.Errorf("invalid server URL %q: no host", serverURL)
+	case u.User != nil:
+		return nil, errors.New("invalid server URL: it must not hold credentials")
+	case u.RawQuery != "" || u.Fragment != "" || u.Opaque != "":
+		return nil, errors.New("invalid server URL: no query or fragment allowed")
+	}
+	return &url.URL{Scheme: u.Scheme, Host: strings.ToLower(u.Host), Path: strings.TrimRight(u.Path, "/")}, nil
 }
 
 // checkRedirect follows redirects on the server's host only, never from
@@ -196,13 +205,9 @@ func (c *Client) newRequest(ctx context.Context, method string, u *url.URL, body
 // doJSON sends a JSON request (in may be nil) and decodes a JSON answer of
 // status want into out (which may be nil).
 func (c *Client) doJSON(ctx context.Context, method string, u *url.URL, in, out any, want int) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
+	body, err := jsonBody(in)
+	if err != nil {
+		return err
 	}
 	req, err := c.newRequest(ctx, method, u, body)
 	if err != nil {
@@ -223,8 +228,27 @@ func (c *Client) doJSON(ctx context.Context, method string, u *url.URL, in, out 
 	if out == nil {
 		return nil
 	}
+	return decodeJSONAnswer(resp, out, method+" "+u.Path)
+}
+
+// jsonBody returns the JSON encoding of a request's input, nil when in is
+// nil.
+func jsonBody(in any) (io.Reader, error) {
+	if in == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.NewReader(b), nil
+}
+
+// decodeJSONAnswer decodes the JSON body of resp into out; request names
+// the request (method and path) in the error of an answer that is not JSON.
+func decodeJSONAnswer(resp *http.Response, out any, request string) error {
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "application/json" {
-		return fmt.Errorf("the server answered %s %s with %q instead of JSON; is the server URL right?", method, u.Path, mt)
+		return fmt.Errorf("the server answered %s with %q instead of JSON; is the server URL right?", request, mt)
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxJSON)).Decode(out); err != nil {
 		return fmt.Errorf("reading the server's answer: %w", err)

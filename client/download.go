@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -50,28 +51,35 @@ func (c *Client) Download(ctx context.Context, depositID, fileID string, w io.Wr
 	b := backoff{p: c.retry}
 	var info *DownloadInfo // from the first answer
 	for {
-		got, n, err := c.downloadOnce(ctx, u.String(), w, offset, info)
-		if info == nil && got != nil {
+		got, n, err := c.downloadOnce(ctx, u, w, offset, info)
+		if info == nil {
 			info = got
 		}
 		offset += n
 		if err == nil {
 			return *info, nil
 		}
-		var we *writeError
-		if errors.As(err, &we) {
-			return infoOr(info), we.err
-		}
 		if n > 0 {
 			b.progressed()
 		}
-		if !retryable(ctx, err, false) {
-			return infoOr(info), err
-		}
-		if err := b.wait(ctx, err); err != nil {
+		if err := downloadRetry(ctx, &b, err); err != nil {
 			return infoOr(info), err
 		}
 	}
+}
+
+// downloadRetry decides what follows a failed download attempt: nil to try
+// again, after the backoff's wait, or the error to return. A failure of the
+// caller's writer is returned as is.
+func downloadRetry(ctx context.Context, b *backoff, err error) error {
+	var we *writeError
+	if errors.As(err, &we) {
+		return we.err
+	}
+	if !retryable(ctx, err, false) {
+		return err
+	}
+	return b.wait(ctx, err)
 }
 
 func infoOr(info *DownloadInfo) DownloadInfo {
@@ -91,10 +99,10 @@ func (e *writeError) Error() string { return e.err.Error() }
 // the description of an earlier answer in this download, nil on the first
 // attempt. It returns the description of this answer and the number of
 // bytes written.
-func (c *Client) downloadOnce(ctx context.Context, rawURL string, w io.Writer, offset int64, prev *DownloadInfo) (*DownloadInfo, int64, error) {
+func (c *Client) downloadOnce(ctx context.Context, u *url.URL, w io.Writer, offset int64, prev *DownloadInfo) (*DownloadInfo, int64, error) {
 	rctx, wd := newWatchdog(ctx, c.stall)
 	defer wd.stop()
-	req, err := c.downloadRequest(rctx, rawURL, offset, prev)
+	req, err := c.downloadRequest(rctx, u, offset, prev)
 	if err != nil {
 		return nil, 0, permanent(err)
 	}
@@ -107,42 +115,49 @@ func (c *Client) downloadOnce(ctx context.Context, rawURL string, w io.Writer, o
 	if err != nil || resp.StatusCode == http.StatusRequestedRangeNotSatisfiable {
 		return info, 0, err
 	}
-	body := &watchedReader{r: resp.Body, wd: wd}
-	if skip > 0 {
-		if _, err := io.CopyN(io.Discard, body, skip); err != nil {
-			return info, 0, requestError(ctx, rctx, err)
-		}
-	}
-	n, err := copyBody(w, body)
-	var we *writeError
-	if err != nil && !errors.As(err, &we) {
-		err = requestError(ctx, rctx, err)
-	}
+	n, err := receiveBody(w, &watchedReader{r: resp.Body, wd: wd}, skip)
 	if err != nil {
+		var we *writeError
+		if !errors.As(err, &we) {
+			err = requestError(ctx, rctx, err)
+		}
 		return info, n, err
 	}
-	if info.Size >= 0 && offset+n != info.Size {
+	return info, n, settleSize(info, offset+n)
+}
+
+// receiveBody discards the first skip bytes of body, which the caller
+// already holds, and copies the rest to w; it returns the bytes written.
+func receiveBody(w io.Writer, body io.Reader, skip int64) (int64, error) {
+	if skip > 0 {
+		if _, err := io.CopyN(io.Discard, body, skip); err != nil {
+			return 0, err
+		}
+	}
+	return copyBody(w, body)
+}
+
+// settleSize checks that the received bytes of a completed answer make the
+// whole file, or records them as its size when the server announced none.
+func settleSize(info *DownloadInfo, received int64) error {
+	if info.Size >= 0 && received != info.Size {
 		// Connection closed early without the transport noticing: treat
 		// it like a dropped connection.
-		return info, n, fmt.Errorf("the download ended after %d of %d bytes: %w", offset+n, info.Size, io.ErrUnexpectedEOF)
+		return fmt.Errorf("the download ended after %d of %d bytes: %w", received, info.Size, io.ErrUnexpectedEOF)
 	}
 	if info.Size < 0 {
-		info.Size = offset + n
+		info.Size = received
 	}
-	return info, n, nil
+	return nil
 }
 
 // downloadRequest returns the GET of a download from offset; prev is the
 // description of an earlier answer in this download, nil on the first
 // attempt.
-func (c *Client) downloadRequest(ctx context.Context, rawURL string, offset int64, prev *DownloadInfo) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+func (c *Client) downloadRequest(ctx context.Context, u *url.URL, offset int64, prev *DownloadInfo) (*http.Request, error) {
+	req, err := c.newRequest(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	if c.userAgent != "" {
-		req.Header.Set("User-Agent", c.userAgent)
 	}
 	// No transparent compression: lengths and ranges are of the file.
 	req.Header.Set("Accept-Encoding", "identity")
@@ -161,34 +176,48 @@ func (c *Client) downloadRequest(ctx context.Context, rawURL string, offset int6
 // attempt. It refuses an answer that does not match the request or prev.
 func describeAnswer(resp *http.Response, offset int64, prev *DownloadInfo) (info *DownloadInfo, skip int64, err error) {
 	info = &DownloadInfo{Size: -1, ETag: resp.Header.Get("ETag")}
-	switch {
-	case resp.StatusCode == http.StatusOK:
-		info.Size = resp.ContentLength
-		// The server ignored the range (or If-Range did not match, which
-		// the comparison with prev below catches): skip what the caller has.
-		skip = offset
-	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable && offset > 0 &&
-		resp.Header.Get("Content-Range") == "bytes */"+strconv.FormatInt(offset, 10):
-		// The caller has the whole file already.
-		info.Size = offset
-	case resp.StatusCode == http.StatusPartialContent && offset > 0:
-		if info.Size, err = rangeSize(resp, offset); err != nil {
-			return nil, 0, err
-		}
-	default:
-		return nil, 0, answerError(resp)
+	if info.Size, skip, err = answerExtent(resp, offset); err != nil {
+		return nil, 0, err
 	}
 	if info.SHA256, err = ParseReprDigest(resp.Header.Values("Repr-Digest")); err != nil {
 		return nil, 0, protocolError("%v", err)
 	}
 	info.Name = contentDispositionName(resp.Header.Get("Content-Disposition"))
-	if prev != nil && (prev.Size != info.Size || prev.ETag != info.ETag || string(prev.SHA256) != string(info.SHA256)) {
+	if prev != nil && !sameFile(prev, info) {
 		return nil, 0, permanent(ErrChanged)
 	}
 	if info.Size >= 0 && offset > info.Size {
 		return info, 0, protocolError("the file has %d bytes, fewer than the %d already received", info.Size, offset)
 	}
 	return info, skip, nil
+}
+
+// answerExtent returns the size of the file an answer to a download from
+// offset describes (-1 when unknown), and the bytes of its body the caller
+// already has. It refuses a status that does not answer the request.
+func answerExtent(resp *http.Response, offset int64) (size, skip int64, err error) {
+	switch {
+	case resp.StatusCode == http.StatusOK:
+		// The server ignored the range (or If-Range did not match, which
+		// the comparison with the earlier answer catches): skip what the
+		// caller has.
+		return resp.ContentLength, offset, nil
+	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable && offset > 0 &&
+		resp.Header.Get("Content-Range") == "bytes */"+strconv.FormatInt(offset, 10):
+		// The caller has the whole file already.
+		return offset, 0, nil
+	case resp.StatusCode == http.StatusPartialContent && offset > 0:
+		size, err := rangeSize(resp, offset)
+		return size, 0, err
+	default:
+		return 0, 0, answerError(resp)
+	}
+}
+
+// sameFile reports whether two answers of one download describe the same
+// file.
+func sameFile(a, b *DownloadInfo) bool {
+	return a.Size == b.Size && a.ETag == b.ETag && string(a.SHA256) == string(b.SHA256)
 }
 
 // rangeSize returns the size of the file of a partial answer from offset.

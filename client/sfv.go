@@ -82,31 +82,13 @@ func parseDictionary(s string) (map[string]sfValue, error) {
 	dict := map[string]sfValue{}
 	p.skipSP()
 	for !p.eof() {
-		key, err := p.key()
+		key, v, err := p.member()
 		if err != nil {
 			return nil, err
 		}
-		var v sfValue
-		if p.peek() == '=' {
-			p.i++
-			if v, err = p.itemOrInnerList(); err != nil {
-				return nil, err
-			}
-		} else if err := p.parameters(); err != nil { // Boolean true
-			return nil, err
-		}
 		dict[key] = v
-		p.skipOWS()
-		if p.eof() {
-			break
-		}
-		if p.s[p.i] != ',' {
-			return nil, fmt.Errorf("%w at %d: expected a comma", errSyntax, p.i)
-		}
-		p.i++
-		p.skipOWS()
-		if p.eof() {
-			return nil, fmt.Errorf("%w: trailing comma", errSyntax)
+		if err := p.memberSeparator(); err != nil {
+			return nil, err
 		}
 	}
 	p.skipSP()
@@ -114,6 +96,39 @@ func parseDictionary(s string) (map[string]sfValue, error) {
 		return nil, fmt.Errorf("%w at %d", errSyntax, p.i)
 	}
 	return dict, nil
+}
+
+// member parses one dictionary member: a key and its value, or a key
+// alone with its parameters (Boolean true).
+func (p *sfParser) member() (string, sfValue, error) {
+	key, err := p.key()
+	if err != nil {
+		return "", sfValue{}, err
+	}
+	if p.peek() != '=' {
+		return key, sfValue{}, p.parameters()
+	}
+	p.i++
+	v, err := p.itemOrInnerList()
+	return key, v, err
+}
+
+// memberSeparator consumes the comma between two dictionary members and
+// the whitespace around it; at the end of the field it consumes nothing.
+func (p *sfParser) memberSeparator() error {
+	p.skipOWS()
+	if p.eof() {
+		return nil
+	}
+	if p.s[p.i] != ',' {
+		return fmt.Errorf("%w at %d: expected a comma", errSyntax, p.i)
+	}
+	p.i++
+	p.skipOWS()
+	if p.eof() {
+		return fmt.Errorf("%w: trailing comma", errSyntax)
+	}
+	return nil
 }
 
 func (p *sfParser) itemOrInnerList() (sfValue, error) {
@@ -174,14 +189,15 @@ func (p *sfParser) key() (string, error) {
 	if c := p.peek(); !isLCAlpha(c) && c != '*' {
 		return "", fmt.Errorf("%w at %d: expected a key", errSyntax, p.i)
 	}
-	for !p.eof() {
-		c := p.s[p.i]
-		if !isLCAlpha(c) && !isDigit(c) && c != '_' && c != '-' && c != '.' && c != '*' {
-			break
-		}
+	for !p.eof() && isKeyChar(p.s[p.i]) {
 		p.i++
 	}
 	return p.s[start:p.i], nil
+}
+
+// isKeyChar reports whether c may follow the first character of a key.
+func isKeyChar(c byte) bool {
+	return isLCAlpha(c) || isDigit(c) || strings.IndexByte("_-.*", c) >= 0
 }
 
 func (p *sfParser) bareItem() (sfValue, error) {
@@ -200,17 +216,23 @@ func (p *sfParser) bareItem() (sfValue, error) {
 	case c == '?':
 		err = p.boolean()
 	case c == '@':
-		p.i++
-		var dec bool
-		if dec, err = p.number(); err == nil && dec {
-			err = fmt.Errorf("%w: a date must be an integer", errSyntax)
-		}
+		err = p.date()
 	case c == '%':
 		err = p.displayString()
 	default:
 		err = fmt.Errorf("%w at %d: expected an item", errSyntax, p.i)
 	}
 	return sfValue{}, err
+}
+
+// date checks a Date: '@' and an Integer.
+func (p *sfParser) date() error {
+	p.i++ // @
+	dec, err := p.number()
+	if err == nil && dec {
+		err = fmt.Errorf("%w: a date must be an integer", errSyntax)
+	}
+	return err
 }
 
 // number checks an Integer or Decimal and reports whether it was a Decimal.
@@ -221,34 +243,34 @@ func (p *sfParser) number() (decimal bool, err error) {
 	if !isDigit(p.peek()) {
 		return false, fmt.Errorf("%w at %d: expected a digit", errSyntax, p.i)
 	}
-	intDigits, fracDigits := 0, 0
-	for !p.eof() {
-		c := p.s[p.i]
-		switch {
-		case isDigit(c):
-			if decimal {
-				fracDigits++
-			} else {
-				intDigits++
-			}
-		case c == '.' && !decimal:
-			if intDigits > 12 {
-				return false, fmt.Errorf("%w: decimal too long", errSyntax)
-			}
-			decimal = true
-		default:
-			goto done
-		}
-		if !decimal && intDigits > 15 || decimal && fracDigits > 3 {
-			return false, fmt.Errorf("%w: number too long", errSyntax)
-		}
-		p.i++
+	intDigits := p.digits()
+	if intDigits > 15 {
+		return false, fmt.Errorf("%w: number too long", errSyntax)
 	}
-done:
-	if decimal && fracDigits == 0 {
+	if p.peek() != '.' {
+		return false, nil
+	}
+	if intDigits > 12 {
+		return false, fmt.Errorf("%w: decimal too long", errSyntax)
+	}
+	p.i++ // .
+	fracDigits := p.digits()
+	if fracDigits > 3 {
+		return false, fmt.Errorf("%w: number too long", errSyntax)
+	}
+	if fracDigits == 0 {
 		return false, fmt.Errorf("%w: decimal ends with a dot", errSyntax)
 	}
-	return decimal, nil
+	return true, nil
+}
+
+// digits consumes a run of digits and returns its length.
+func (p *sfParser) digits() int {
+	start := p.i
+	for isDigit(p.peek()) {
+		p.i++
+	}
+	return p.i - start
 }
 
 func (p *sfParser) str() error {
@@ -291,6 +313,12 @@ func (p *sfParser) byteSequence() ([]byte, error) {
 	}
 	b64 := p.s[p.i : p.i+end]
 	p.i += end + 1
+	return decodeSFBase64(b64)
+}
+
+// decodeSFBase64 decodes the base64 content of a Byte Sequence, whose
+// padding is optional.
+func decodeSFBase64(b64 string) ([]byte, error) {
 	for i := 0; i < len(b64); i++ {
 		if c := b64[i]; !isAlpha(c) && !isDigit(c) && c != '+' && c != '/' && c != '=' {
 			return nil, fmt.Errorf("%w: bad character in a byte sequence", errSyntax)
@@ -331,11 +359,11 @@ func (p *sfParser) displayString() error {
 		case c < 0x20 || c > 0x7e:
 			return fmt.Errorf("%w: bad character in a display string", errSyntax)
 		case c == '%':
-			if p.i+2 > len(p.s) || !isLowerHex(p.s[p.i]) || !isLowerHex(p.s[p.i+1]) {
-				return fmt.Errorf("%w: bad escape in a display string", errSyntax)
+			e, err := p.percentEscape()
+			if err != nil {
+				return err
 			}
-			b = append(b, unhex(p.s[p.i])<<4|unhex(p.s[p.i+1]))
-			p.i += 2
+			b = append(b, e)
 		case c == '"':
 			if !utf8.Valid(b) {
 				return fmt.Errorf("%w: display string is not UTF-8", errSyntax)
@@ -346,6 +374,17 @@ func (p *sfParser) displayString() error {
 		}
 	}
 	return fmt.Errorf("%w: unterminated display string", errSyntax)
+}
+
+// percentEscape decodes the two lowercase hex digits after a '%' of a
+// Display String.
+func (p *sfParser) percentEscape() (byte, error) {
+	if p.i+2 > len(p.s) || !isLowerHex(p.s[p.i]) || !isLowerHex(p.s[p.i+1]) {
+		return 0, fmt.Errorf("%w: bad escape in a display string", errSyntax)
+	}
+	e := unhex(p.s[p.i])<<4 | unhex(p.s[p.i+1])
+	p.i += 2
+	return e, nil
 }
 
 func isLowerHex(c byte) bool { return isDigit(c) || c >= 'a' && c <= 'f' }

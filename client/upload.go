@@ -168,15 +168,9 @@ func (c *Client) transfer(ctx context.Context, loc *url.URL, src io.ReaderAt, si
 	conflicted := false // the last PATCH got 409
 	for {
 		if !known {
-			off, err := c.head(ctx, loc, size)
+			off, err := c.serverOffset(ctx, loc, size, &b)
 			if err != nil {
-				if !retryable(ctx, err, false) {
-					return err
-				}
-				if err := b.wait(ctx, err); err != nil {
-					return err
-				}
-				continue
+				return err
 			}
 			if off > confirmed {
 				b.progressed()
@@ -196,21 +190,43 @@ func (c *Client) transfer(ctx context.Context, loc *url.URL, src io.ReaderAt, si
 			continue
 		}
 		known = false
-		if !retryable(ctx, err, true) {
-			return err
-		}
-		// An offset conflict is cured by asking at once; a second one in a
-		// row (another process at work?) waits like any failure.
-		var se *statusError
-		if errors.As(err, &se) && se.status == http.StatusConflict && !conflicted {
-			conflicted = true
-			continue
-		}
-		conflicted = false
-		if err := b.wait(ctx, err); err != nil {
+		if conflicted, err = patchRetry(ctx, &b, err, conflicted); err != nil {
 			return err
 		}
 	}
+}
+
+// serverOffset asks the server how many bytes of the upload it holds,
+// retrying within the policy of b.
+func (c *Client) serverOffset(ctx context.Context, loc *url.URL, size int64, b *backoff) (int64, error) {
+	for {
+		off, err := c.head(ctx, loc, size)
+		if err == nil {
+			return off, nil
+		}
+		if !retryable(ctx, err, false) {
+			return 0, err
+		}
+		if err := b.wait(ctx, err); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// patchRetry decides what follows a PATCH that failed with err: the error
+// to return, or a retry. An offset conflict is cured by asking at once; a
+// second one in a row (another process at work?) waits like any failure.
+// conflicted says whether the previous PATCH had a conflict; conflict says
+// whether this one has.
+func patchRetry(ctx context.Context, b *backoff, err error, conflicted bool) (conflict bool, _ error) {
+	if !retryable(ctx, err, true) {
+		return false, err
+	}
+	var se *statusError
+	if errors.As(err, &se) && se.status == http.StatusConflict && !conflicted {
+		return true, nil
+	}
+	return false, b.wait(ctx, err)
 }
 
 // head asks the server how many bytes of the upload it holds.
@@ -230,14 +246,20 @@ func (c *Client) head(ctx context.Context, loc *url.URL, size int64) (int64, err
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNoContent {
 		return 0, responseError(resp)
 	}
-	if l := resp.Header.Get("Upload-Length"); l != "" {
+	return headOffset(resp.Header, size)
+}
+
+// headOffset returns the offset a HEAD answer gives, checking that the
+// upload has the file's size.
+func headOffset(h http.Header, size int64) (int64, error) {
+	if l := h.Get("Upload-Length"); l != "" {
 		if n, err := strconv.ParseInt(l, 10, 64); err != nil || n != size {
 			return 0, permanent(navette.Errorf(navette.ECONFLICT, "the upload on the server is %s bytes long, the file %d: not the same file", l, size))
 		}
 	}
-	off, err := strconv.ParseInt(resp.Header.Get("Upload-Offset"), 10, 64)
+	off, err := strconv.ParseInt(h.Get("Upload-Offset"), 10, 64)
 	if err != nil || off < 0 || off > size {
-		return 0, protocolError("invalid Upload-Offset %q", resp.Header.Get("Upload-Offset"))
+		return 0, protocolError("invalid Upload-Offset %q", h.Get("Upload-Offset"))
 	}
 	return off, nil
 }
@@ -270,6 +292,12 @@ func (c *Client) patch(ctx context.Context, loc *url.URL, src io.ReaderAt, offse
 		return 0, requestError(ctx, rctx, err)
 	}
 	defer drainClose(resp.Body)
+	return patchOffset(resp, offset, size)
+}
+
+// patchOffset returns the server's new offset from the answer to a PATCH
+// sent at offset.
+func patchOffset(resp *http.Response, offset, size int64) (int64, error) {
 	if resp.StatusCode != http.StatusNoContent && resp.StatusCode != http.StatusOK {
 		return 0, responseError(resp)
 	}

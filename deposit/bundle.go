@@ -84,6 +84,17 @@ func (b *Bundle) readPage(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	b.advance(recs)
+	cases, err := s.caseViews(ctx, b.actor, recs, true)
+	if err != nil || len(cases) == 0 {
+		return err
+	}
+	return b.openAvailable(ctx, cases[0].Deposits)
+}
+
+// advance moves b past recs, a page of the case's deposits, and marks it
+// done when recs is the last page.
+func (b *Bundle) advance(recs []navette.CaseDeposit) {
 	if len(recs) < bundlePage {
 		b.done = true
 	}
@@ -91,12 +102,13 @@ func (b *Bundle) readPage(ctx context.Context) error {
 		last := recs[len(recs)-1].Deposit
 		b.after, b.afterID = last.CreatedAt, last.ID
 	}
-	cases, err := s.caseViews(ctx, b.actor, recs, true)
-	if err != nil || len(cases) == 0 {
-		return err
-	}
-	now := s.Clock.Now()
-	for _, v := range cases[0].Deposits {
+}
+
+// openAvailable opens into b.page the files of the deposits of vs that
+// are still available.
+func (b *Bundle) openAvailable(ctx context.Context, vs []*View) error {
+	now := b.s.Clock.Now()
+	for _, v := range vs {
 		if v.State != navette.DepositAvailable || Expired(v.DepositRecord, now) {
 			continue
 		}

@@ -234,17 +234,24 @@ func (s *Service) CasePage(ctx context.Context, actor *navette.User, q, before s
 	if s.cases() == nil || (strings.TrimSpace(q) != "" && nq == "") {
 		return page, nil
 	}
+	if err := s.fillCasePage(ctx, actor, &f, nq, limit, page); err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+// fillCasePage adds to page the cases from f on that match nq, up to
+// limit, reading at most caseScanPages pages of cases (scanCases); Next is
+// set where it stopped unless it reached the last case.
+func (s *Service) fillCasePage(ctx context.Context, actor *navette.User, f *navette.CaseListFilter, nq string, limit int, page *CasePage) error {
 	for range caseScanPages {
-		done, err := s.scanCases(ctx, actor, &f, nq, limit, page)
-		if err != nil {
-			return nil, err
-		}
-		if done {
-			return page, nil
+		done, err := s.scanCases(ctx, actor, f, nq, limit, page)
+		if err != nil || done {
+			return err
 		}
 	}
 	page.Next = formatCursor(f.Before, f.BeforeID)
-	return page, nil
+	return nil
 }
 
 // scanCases reads the page of cases f asks for, adds to page those that
@@ -327,12 +334,9 @@ func (s *Service) CaseAt(ctx context.Context, actor *navette.User, id, before st
 	if f.After, f.AfterID, err = pageCursor(before); err != nil {
 		return nil, err
 	}
-	var recs []navette.CaseDeposit
-	cs := s.cases()
-	if cs != nil && navette.ValidID(id) {
-		if recs, err = cs.CaseDeposits(ctx, f); err != nil {
-			return nil, err
-		}
+	recs, err := s.caseDeposits(ctx, f)
+	if err != nil {
+		return nil, err
 	}
 	next := ""
 	if len(recs) > limit {
@@ -350,6 +354,16 @@ func (s *Service) CaseAt(ctx context.Context, actor *navette.User, id, before st
 	}
 	cases[0].Next = next
 	return cases[0], nil
+}
+
+// caseDeposits returns the deposits of the case f names that f asks for;
+// none without cases or for a case id that is not one.
+func (s *Service) caseDeposits(ctx context.Context, f navette.CaseFilter) ([]navette.CaseDeposit, error) {
+	cs := s.cases()
+	if cs == nil || !navette.ValidID(f.CaseID) {
+		return nil, nil
+	}
+	return cs.CaseDeposits(ctx, f)
 }
 
 // caseDepositView returns the view of cd as seen at now from its sending
@@ -406,12 +420,18 @@ func (s *Service) caseViews(ctx context.Context, actor *navette.User, recs []nav
 			byID[cd.CaseID] = c
 			out = append(out, c)
 		}
-		c.Deposits = append(c.Deposits, v)
-		if sent {
-			c.Sent++
-		} else {
-			c.Received++
-		}
+		c.add(v, sent)
 	}
 	return out, nil
+}
+
+// add adds v to the deposits of c, counted as sent from its sending side
+// (sent) or received.
+func (c *Case) add(v *View, sent bool) {
+	c.Deposits = append(c.Deposits, v)
+	if sent {
+		c.Sent++
+	} else {
+		c.Received++
+	}
 }

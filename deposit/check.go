@@ -153,17 +153,7 @@ func (s *Service) startScan(ctx context.Context, fileID string, off int64) *scan
 	if !s.checks() {
 		return nil
 	}
-	now := time.Now()
-	s.scans.mu.Lock()
-	c := s.scans.m[fileID]
-	delete(s.scans.m, fileID)
-	for id, o := range s.scans.m {
-		if now.Sub(o.used) > sessionIdle {
-			o.abort()
-			delete(s.scans.m, id)
-		}
-	}
-	s.scans.mu.Unlock()
+	c := s.scans.take(fileID)
 	if c != nil && c.off != off {
 		c.abort()
 		c = nil
@@ -171,17 +161,44 @@ func (s *Service) startScan(ctx context.Context, fileID string, off int64) *scan
 	if off > 0 {
 		return c
 	}
-	c = &scan{}
-	if av := s.scanner(); av != nil {
-		st, err := av.Scan(ctx)
-		if err != nil {
-			s.log().WarnContext(ctx, "antivirus unreachable: the file will be checked once it is stored", "file", fileID, "err", err)
-			c.lost = true
-		} else {
-			c.stream = st
+	c, err := s.newScan(ctx)
+	if err != nil {
+		s.log().WarnContext(ctx, "antivirus unreachable: the file will be checked once it is stored", "file", fileID, "err", err)
+		c.lost = true
+	}
+	return c
+}
+
+// take removes and returns the checks kept for file fileID, nil if there
+// are none, and aborts those of other uploads idle for sessionIdle.
+func (ss *scans) take(fileID string) *scan {
+	now := time.Now()
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	c := ss.m[fileID]
+	delete(ss.m, fileID)
+	for id, o := range ss.m {
+		if now.Sub(o.used) > sessionIdle {
+			o.abort()
+			delete(ss.m, id)
 		}
 	}
 	return c
+}
+
+// newScan returns new checks, with a stream to the antivirus if one is
+// configured. When the antivirus cannot be reached, it returns the error
+// and the checks without a stream.
+func (s *Service) newScan(ctx context.Context) (*scan, error) {
+	c := &scan{}
+	if av := s.scanner(); av != nil {
+		st, err := av.Scan(ctx)
+		if err != nil {
+			return c, err
+		}
+		c.stream = st
+	}
+	return c, nil
 }
 
 // keepScan keeps c for the upload's next request.
@@ -267,15 +284,9 @@ func (s *Service) decide(ctx context.Context, fileID string, v navette.ScanVerdi
 	if f.State != navette.FileChecking {
 		return nil
 	}
-	dc := &decision{fileID: fileID, verdict: v}
-	dc.reject = v.Check == navette.CheckInfected || v.Check == navette.CheckRefusedType || (v.Check.Undecided() && !s.DeliverMarked)
-	if dc.sender, err = s.depositSender(ctx, f.DepositID); err != nil {
+	dc, err := s.newDecision(ctx, f, v)
+	if err != nil {
 		return err
-	}
-	if dc.reject {
-		if dc.admins, err = s.platformAdmins(ctx); err != nil {
-			return err
-		}
 	}
 	err = s.Meta.UpdateDeposit(ctx, f.DepositID, func(d *navette.DepositRecord, files []*navette.FileRecord) ([]navette.Event, error) {
 		return s.applyVerdict(ctx, dc, d, files)
@@ -283,14 +294,39 @@ func (s *Service) decide(ctx context.Context, fileID string, v navette.ScanVerdi
 	if err != nil {
 		return err
 	}
+	s.decided(ctx, dc, f.DepositID)
+	return nil
+}
+
+// newDecision returns the decision of verdict v on the checking file f,
+// with the sender of its deposit and, for a rejection, the platform admins
+// to alert.
+func (s *Service) newDecision(ctx context.Context, f *navette.FileRecord, v navette.ScanVerdict) (*decision, error) {
+	dc := &decision{fileID: f.ID, verdict: v}
+	dc.reject = v.Check == navette.CheckInfected || v.Check == navette.CheckRefusedType || (v.Check.Undecided() && !s.DeliverMarked)
+	var err error
+	if dc.sender, err = s.depositSender(ctx, f.DepositID); err != nil {
+		return nil, err
+	}
+	if dc.reject {
+		if dc.admins, err = s.platformAdmins(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return dc, nil
+}
+
+// decided does what follows the recorded decision dc on a file of deposit
+// depositID: the notices it queued are sent, a rejected file's blob is
+// deleted.
+func (s *Service) decided(ctx context.Context, dc *decision, depositID string) {
 	if dc.queued > 0 {
 		s.kick()
 	}
 	if dc.rejected {
-		s.log().WarnContext(ctx, "file rejected by the content checks", "file", fileID, "deposit", f.DepositID, "verdict", v.String())
-		s.deleteBlob(ctx, fileID)
+		s.log().WarnContext(ctx, "file rejected by the content checks", "file", dc.fileID, "deposit", depositID, "verdict", dc.verdict.String())
+		s.deleteBlob(ctx, dc.fileID)
 	}
-	return nil
 }
 
 // A decision is the verdict on a checking file, what it needs to be
@@ -543,21 +579,11 @@ func (s *Service) checkStored(ctx context.Context, f *navette.FileRecord) (bool,
 	if !s.checks() {
 		return true, s.decide(ctx, f.ID, navette.ScanVerdict{Check: navette.CheckUnscanned})
 	}
-	c := &scan{}
-	if av := s.scanner(); av != nil {
-		st, err := av.Scan(ctx)
-		if err != nil {
-			return false, s.checkLater(ctx, f.ID, 1, err)
-		}
-		c.stream = st
+	c, err := s.newScan(ctx)
+	if err != nil {
+		return false, s.checkLater(ctx, f.ID, 1, err)
 	}
-	err := s.readStored(ctx, f, func(p []byte) error {
-		c.feed(p)
-		if c.lost {
-			return errAntivirusLost
-		}
-		return nil
-	}, nil)
+	err = s.feedStored(ctx, f, c)
 	switch {
 	case errors.Is(err, errAntivirusLost):
 		return false, s.checkLater(ctx, f.ID, 1, errors.New("the antivirus stream was lost"))
@@ -578,6 +604,18 @@ func (s *Service) checkStored(ctx context.Context, f *navette.FileRecord) (bool,
 }
 
 var errAntivirusLost = errors.New("antivirus stream lost")
+
+// feedStored feeds the checks c the blob of f, read by readStored. It
+// stops with errAntivirusLost once c lost its antivirus stream.
+func (s *Service) feedStored(ctx context.Context, f *navette.FileRecord, c *scan) error {
+	return s.readStored(ctx, f, func(p []byte) error {
+		c.feed(p)
+		if c.lost {
+			return errAntivirusLost
+		}
+		return nil
+	}, nil)
+}
 
 // readStored reads the blob of f from its start, checks its header, every
 // segment and the SHA-256 of the whole, and passes each segment's
@@ -673,12 +711,19 @@ func (p pacedReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
+// corruptDetail is what the file's check detail says of cause, an error
+// wrapping ErrCorrupt: where the blob failed, without ErrCorrupt's own
+// text.
+func corruptDetail(cause error) string {
+	detail := navette.CleanDetail(strings.TrimPrefix(strings.ReplaceAll(cause.Error(), ErrCorrupt.Error(), ""), ": "))
+	return strings.TrimSpace(strings.Trim(detail, ":\n "))
+}
+
 // markCorrupt records that the stored blob of f failed its integrity
 // check: the file is rejected, never served again, its key kept for the
 // investigation until its deposit is purged; admins are alerted.
 func (s *Service) markCorrupt(ctx context.Context, f *navette.FileRecord, cause error) error {
-	detail := navette.CleanDetail(strings.TrimPrefix(strings.ReplaceAll(cause.Error(), ErrCorrupt.Error(), ""), ": "))
-	detail = strings.TrimSpace(strings.Trim(detail, ":\n "))
+	detail := corruptDetail(cause)
 	s.log().ErrorContext(ctx, "stored file is corrupt: it will not be served", "file", f.ID, "deposit", f.DepositID, "err", cause)
 	admins, err := s.platformAdmins(ctx)
 	if err != nil {

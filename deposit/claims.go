@@ -344,17 +344,12 @@ func (s *Service) withClaims(ctx context.Context, d *navette.DepositRecord, file
 	if !givesEvidence(d, evs) {
 		return evs, nil
 	}
-	if d.ProofKey.IsZero() {
-		if d.Key.IsZero() {
-			return evs, nil
-		}
-		if err := s.newProofKey(d); err != nil {
-			return nil, err
-		}
-	}
-	pk, err := s.proofKey(d)
+	pk, err := s.claimsKey(d)
 	if err != nil {
 		return nil, err
+	}
+	if pk == nil {
+		return evs, nil
 	}
 	f, err := s.openFacts(d, files)
 	if err != nil {
@@ -362,20 +357,22 @@ func (s *Service) withClaims(ctx context.Context, d *navette.DepositRecord, file
 	}
 	f.services = services
 	cl := &claimer{s: s, ctx: ctx, d: d, files: files, actor: actor, f: f, avail: f.availableFiles()}
-	for i := range evs {
-		e := &evs[i]
-		if e.DepositID != d.ID || len(e.Claims) > 0 {
-			continue
-		}
-		c := cl.claims(e)
-		if c == nil {
-			continue
-		}
-		if err := attach(e, pk, c); err != nil {
+	if err := cl.attachAll(evs, pk); err != nil {
+		return nil, err
+	}
+	return evs, nil
+}
+
+// claimsKey returns the proof key of deposit d, which seals the claims of
+// its events, giving d one first if it has none but still its deposit key
+// (made before proofs were kept); nil if it has neither.
+func (s *Service) claimsKey(d *navette.DepositRecord) (*seal.Key, error) {
+	if d.ProofKey.IsZero() && !d.Key.IsZero() {
+		if err := s.newProofKey(d); err != nil {
 			return nil, err
 		}
 	}
-	return evs, nil
+	return s.proofKey(d)
 }
 
 // givesEvidence reports whether an event of evs gives evidence about
@@ -399,6 +396,25 @@ type claimer struct {
 	f      *facts
 	avail  []ClaimsFile
 	purged bool // whether a deposit.purged event was given the claims
+}
+
+// attachAll attaches, sealed with pk, their claims to the events of evs
+// about the claimer's deposit that have claims and were not given them yet.
+func (cl *claimer) attachAll(evs []navette.Event, pk *seal.Key) error {
+	for i := range evs {
+		e := &evs[i]
+		if e.DepositID != cl.d.ID || len(e.Claims) > 0 {
+			continue
+		}
+		c := cl.claims(e)
+		if c == nil {
+			continue
+		}
+		if err := attach(e, pk, c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // claims returns the claims of the event e, nil if it has none.
@@ -530,12 +546,7 @@ func (s *Service) provenFacts(ctx context.Context, d *navette.DepositRecord) (st
 	if err != nil {
 		return "", nil, err
 	}
-	var best *navette.Evidence
-	for _, ev := range evs {
-		if ev.Kind == navette.ProofPurged || (ev.Kind == navette.ProofDeposited && best == nil) {
-			best = ev
-		}
-	}
+	best := lastingEvidence(evs)
 	if best == nil {
 		return "", nil, nil
 	}
@@ -547,12 +558,32 @@ func (s *Service) provenFacts(ctx context.Context, d *navette.DepositRecord) (st
 	if err != nil {
 		return "", nil, err
 	}
+	ref, names := c.referenceAndNames()
+	return ref, names, nil
+}
+
+// lastingEvidence returns the piece of evs whose claims keep a deposit's
+// reference and file names best: the last purge, else the first
+// submission; nil if there is neither.
+func lastingEvidence(evs []*navette.Evidence) *navette.Evidence {
+	var best *navette.Evidence
+	for _, ev := range evs {
+		if ev.Kind == navette.ProofPurged || (ev.Kind == navette.ProofDeposited && best == nil) {
+			best = ev
+		}
+	}
+	return best
+}
+
+// referenceAndNames returns the deposit's reference the claims state, if
+// any, and the names of their files by id.
+func (c *Claims) referenceAndNames() (string, map[string]string) {
 	names := map[string]string{}
 	for _, f := range c.Files {
 		names[f.ID] = f.Name
 	}
 	if c.Deposit == nil {
-		return "", names, nil
+		return "", names
 	}
-	return c.Deposit.Reference, names, nil
+	return c.Deposit.Reference, names
 }

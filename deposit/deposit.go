@@ -103,20 +103,38 @@ func (s *Service) maySend(actor *navette.User) error {
 // checkDraftLimits returns the retention in days of in (the default if 0),
 // or EINVALID if it or the number of recipients is outside lim.
 func (s *Service) checkDraftLimits(in Draft, lim navette.Limits) (int, error) {
-	days := in.RetentionDays
+	days, err := s.retentionDays(in.RetentionDays, lim)
+	if err != nil {
+		return 0, err
+	}
+	if err := checkRecipientCount(len(in.Recipients), lim); err != nil {
+		return 0, err
+	}
+	return days, nil
+}
+
+// retentionDays returns the retention of a deposit kept days, or the
+// default if 0. Returns EINVALID outside lim.
+func (s *Service) retentionDays(days int, lim navette.Limits) (int, error) {
 	if days == 0 {
 		days = s.DefaultRetention(lim)
 	}
 	if days < 1 || days > lim.MaxRetentionDays {
 		return 0, navette.Errorf(navette.EINVALID, "The retention must be between 1 and %d days.", lim.MaxRetentionDays)
 	}
-	if len(in.Recipients) == 0 {
-		return 0, navette.Errorf(navette.EINVALID, "At least one recipient is required.")
-	}
-	if len(in.Recipients) > lim.MaxRecipients {
-		return 0, navette.Errorf(navette.EINVALID, "At most %d recipients are allowed.", lim.MaxRecipients)
-	}
 	return days, nil
+}
+
+// checkRecipientCount returns EINVALID unless a deposit to n recipients
+// is within lim: at least one.
+func checkRecipientCount(n int, lim navette.Limits) error {
+	if n == 0 {
+		return navette.Errorf(navette.EINVALID, "At least one recipient is required.")
+	}
+	if n > lim.MaxRecipients {
+		return navette.Errorf(navette.EINVALID, "At most %d recipients are allowed.", lim.MaxRecipients)
+	}
+	return nil
 }
 
 // resolveRecipients returns the recipients of a deposit actor sends (from
@@ -146,10 +164,8 @@ func (s *Service) resolveRecipients(ctx context.Context, actor *navette.User, fr
 // recipient returns the user of email, to whom actor sends a deposit from
 // the mailbox from. Returns EINVALID unless that user may receive it.
 func (s *Service) recipient(ctx context.Context, actor *navette.User, from, email string) (*navette.User, error) {
-	u, err := s.Meta.UserByEmail(ctx, email)
-	if navette.IsCode(err, navette.ENOTFOUND) || (err == nil && u.Disabled) {
-		return nil, navette.Errorf(navette.EINVALID, "%q is not a recipient known to the platform.", email)
-	} else if err != nil {
+	u, err := s.knownUser(ctx, email)
+	if err != nil {
 		return nil, err
 	}
 	if u.ID == actor.ID || u.ID == from {
@@ -159,6 +175,16 @@ func (s *Service) recipient(ctx context.Context, actor *navette.User, from, emai
 		return nil, err
 	}
 	return u, nil
+}
+
+// knownUser returns the user of email, a normalised address, if one may
+// be sent to. Returns EINVALID for an unknown or disabled user.
+func (s *Service) knownUser(ctx context.Context, email string) (*navette.User, error) {
+	u, err := s.Meta.UserByEmail(ctx, email)
+	if navette.IsCode(err, navette.ENOTFOUND) || (err == nil && u.Disabled) {
+		return nil, navette.Errorf(navette.EINVALID, "%q is not a recipient known to the platform.", email)
+	}
+	return u, err
 }
 
 // sealDraft gives d, a new deposit, its wrapped key and proof key, and its
@@ -201,22 +227,36 @@ func checkDraft(in Draft) (ref, msg string, err error) {
 
 // mayReceive returns EINVALID unless actor may send a deposit to u.
 func (s *Service) mayReceive(actor, u *navette.User) error {
-	switch {
-	case u.Role == navette.RoleService:
+	switch u.Role {
+	case navette.RoleService:
 		return nil
-	case u.Role == navette.RolePartner && s.Internal:
-		return navette.Errorf(navette.EINVALID, "%q is a partner: partners cannot receive deposits on this platform.", u.Email)
-	case u.Role == navette.RolePartner && actor.Role == navette.RolePartner:
-		return navette.Errorf(navette.EINVALID, "Partners may send deposits only to the ministry; %q is a partner.", u.Email)
-	case u.Role == navette.RolePartner:
-		return nil
-	case u.Role == navette.RoleAgent || u.Role == navette.RoleCourtAdmin:
-		if actor.Role == navette.RolePartner && !s.PartnersToAgents {
-			return navette.Errorf(navette.EINVALID, "Partners may send deposits only to a court's service mailboxes, not to %q in person.", u.Email)
-		}
-		return nil
+	case navette.RolePartner:
+		return s.partnerMayReceive(actor, u)
+	case navette.RoleAgent, navette.RoleCourtAdmin:
+		return s.personMayReceive(actor, u)
 	}
 	return navette.Errorf(navette.EINVALID, "%q is not a recipient known to the platform.", u.Email)
+}
+
+// partnerMayReceive is mayReceive for u, a partner: partners receive from
+// the ministry only, and not at all on an internal platform.
+func (s *Service) partnerMayReceive(actor, u *navette.User) error {
+	if s.Internal {
+		return navette.Errorf(navette.EINVALID, "%q is a partner: partners cannot receive deposits on this platform.", u.Email)
+	}
+	if actor.Role == navette.RolePartner {
+		return navette.Errorf(navette.EINVALID, "Partners may send deposits only to the ministry; %q is a partner.", u.Email)
+	}
+	return nil
+}
+
+// personMayReceive is mayReceive for u, an agent or a court admin in
+// person: partners may send to them only under PartnersToAgents.
+func (s *Service) personMayReceive(actor, u *navette.User) error {
+	if actor.Role == navette.RolePartner && !s.PartnersToAgents {
+		return navette.Errorf(navette.EINVALID, "Partners may send deposits only to a court's service mailboxes, not to %q in person.", u.Email)
+	}
+	return nil
 }
 
 // Get returns a deposit as actor may see it. Returns ENOTFOUND unless actor
@@ -227,9 +267,10 @@ func (s *Service) Get(ctx context.Context, actor *navette.User, id string) (*Vie
 	if err != nil {
 		return nil, err
 	}
-	if !sending && Expired(d, s.Clock.Now()) {
-		s.deny(ctx, actor, id, "gone")
-		return nil, gone(d)
+	if !sending {
+		if err := s.notEnded(ctx, actor, d, id); err != nil {
+			return nil, err
+		}
 	}
 	files, err := s.Meta.Files(ctx, d.ID)
 	if err != nil {
@@ -249,18 +290,22 @@ func (s *Service) Get(ctx context.Context, actor *navette.User, id string) (*Vie
 	return v, nil
 }
 
+// notEnded returns EGONE once deposit d, asked for by actor as id, expired
+// or was revoked, the refusal journaled (deny).
+func (s *Service) notEnded(ctx context.Context, actor *navette.User, d *navette.DepositRecord, id string) error {
+	if Expired(d, s.Clock.Now()) {
+		s.deny(ctx, actor, id, "gone")
+		return gone(d)
+	}
+	return nil
+}
+
 // recordOpened notes that actor opened d now, on each recipient of d that
 // stands for actor (actor in person, or a service mailbox actor is a member
 // of) and was not opened before, with a deposit.opened event each. A
 // failure is logged: it does not keep the recipient from the deposit.
 func (s *Service) recordOpened(ctx context.Context, actor *navette.User, d *navette.DepositRecord) {
-	pending := false
-	for _, r := range d.Recipients {
-		if r.FirstOpenedAt.IsZero() && (r.UserID == actor.ID || r.Role == navette.RoleService) {
-			pending = true
-		}
-	}
-	if !pending {
+	if !awaitsOpening(d, actor) {
 		return
 	}
 	svcs, err := s.services(ctx, actor)
@@ -274,6 +319,14 @@ func (s *Service) recordOpened(ctx context.Context, actor *navette.User, d *nave
 		return
 	}
 	markOpened(d, actor, svcs, s.Clock.Now())
+}
+
+// awaitsOpening reports whether a recipient of d that may stand for actor
+// (actor in person, or a service mailbox) was not opened yet.
+func awaitsOpening(d *navette.DepositRecord, actor *navette.User) bool {
+	return slices.ContainsFunc(d.Recipients, func(r navette.Recipient) bool {
+		return r.FirstOpenedAt.IsZero() && (r.UserID == actor.ID || r.Role == navette.RoleService)
+	})
 }
 
 // markOpened sets the first opening of the recipients of d that stand for
@@ -537,14 +590,27 @@ func printable(s string, multiline bool) bool {
 		return false
 	}
 	for _, r := range s {
-		if multiline && (r == '\n' || r == '\t' || r == '\r') {
+		if multiline && lineSpace(r) {
 			continue
 		}
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r) {
+		if forbidden(r) {
 			return false
 		}
 	}
 	return true
+}
+
+// lineSpace reports whether r is a newline, carriage return or tab, which
+// a multiline text may hold.
+func lineSpace(r rune) bool {
+	return r == '\n' || r == '\t' || r == '\r'
+}
+
+// forbidden reports whether r may not appear in a printable text: a
+// control character, a line or paragraph separator, or a bidirectional
+// control.
+func forbidden(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r)
 }
 
 // CleanFileName returns the name a file is kept under: the last element of

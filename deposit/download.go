@@ -90,23 +90,14 @@ func (s *Service) OpenFile(ctx context.Context, actor *navette.User, depositID, 
 	if err != nil {
 		return nil, err
 	}
-	if Expired(d, s.Clock.Now()) {
-		s.deny(ctx, actor, depositID, "gone")
-		return nil, gone(d)
+	if err := s.notEnded(ctx, actor, d, depositID); err != nil {
+		return nil, err
 	}
 	f, err := s.availableFile(ctx, d, fileID)
 	if err != nil {
 		return nil, err
 	}
-	k, err := s.fileKey(f)
-	if err != nil {
-		return nil, err
-	}
-	dk, err := s.depositKey(d)
-	if err != nil {
-		return nil, err
-	}
-	name, err := openText(dk, "filename", f.ID, f.Name)
+	k, name, err := s.openFile(d, f)
 	if err != nil {
 		return nil, err
 	}
@@ -119,6 +110,23 @@ func (s *Service) OpenFile(ctx context.Context, actor *navette.User, depositID, 
 		return nil, err
 	}
 	return &Download{s: s, actor: actor, services: svcs, deposit: d, file: f, key: k, capped: capped, Name: name}, nil
+}
+
+// openFile returns the data key and the name of f, a file of d.
+func (s *Service) openFile(d *navette.DepositRecord, f *navette.FileRecord) (*seal.Key, string, error) {
+	k, err := s.fileKey(f)
+	if err != nil {
+		return nil, "", err
+	}
+	dk, err := s.depositKey(d)
+	if err != nil {
+		return nil, "", err
+	}
+	name, err := openText(dk, "filename", f.ID, f.Name)
+	if err != nil {
+		return nil, "", err
+	}
+	return k, name, nil
 }
 
 // availableFile returns file fileID of d. Returns ENOTFOUND if d has no
@@ -261,6 +269,15 @@ func (d *Download) writeRange(ctx context.Context, w io.Writer, off, n int64, cl
 		out = hashStage(out, size, d.file.SHA256, stop)
 	}
 	defer stopStages(stop, out)
+	return d.writeChunks(ctx, w, out, first, last, off, n, whole, claim)
+}
+
+// writeChunks is the last stage of writeRange: it writes to w what of the
+// plaintext segments first to last, from out, falls in the n bytes from
+// off (writeChunk), and refuses the file if they end short of segment
+// last. It returns how many bytes w accepted.
+func (d *Download) writeChunks(ctx context.Context, w io.Writer, out <-chan chunk, first, last, off, n int64, whole bool, claim *string) (int64, error) {
+	size := d.file.Size
 	pos := first * seal.SegmentSize
 	var written int64
 	for c := range out {
@@ -329,13 +346,22 @@ func (d *Download) openSegments(ctx context.Context, first, last int64) (*seal.R
 		return nil, nil, blobErr(err)
 	}
 	if first == 0 {
-		var hdr [seal.HeaderSize]byte
-		if _, err := io.ReadFull(rc, hdr[:]); err != nil || !bytes.Equal(hdr[:], seal.Header()) {
+		if err := d.readHeader(ctx, rc); err != nil {
 			rc.Close()
-			return nil, nil, d.corrupt(ctx, "header", err)
+			return nil, nil, err
 		}
 	}
 	return seal.NewReader(rc, d.key, d.file.Blob(), size, first), rc, nil
+}
+
+// readHeader reads the sealed file's header from r, and refuses the file
+// (corrupt) unless it is the one seal writes.
+func (d *Download) readHeader(ctx context.Context, r io.Reader) error {
+	var hdr [seal.HeaderSize]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil || !bytes.Equal(hdr[:], seal.Header()) {
+		return d.corrupt(ctx, "header", err)
+	}
+	return nil
 }
 
 // decryptStage reads and decrypts the segments first to last from r, on a
@@ -442,17 +468,7 @@ func (d *Download) corrupt(ctx context.Context, where string, err error) error {
 func (d *Download) delivered(ctx context.Context, r navette.ByteRange) {
 	ctx = context.WithoutCancel(ctx)
 	whole := r.Start == 0 && r.End == d.file.Size
-	complete := whole
-	if ds := d.s.deliveries(); ds != nil {
-		done, err := ds.AddDelivered(ctx, d.file.ID, d.actor.ID, r, d.s.Clock.Now())
-		if err != nil {
-			d.s.log().ErrorContext(ctx, "recording delivered bytes", "file", d.file.ID, "err", err)
-		} else {
-			complete = done
-		}
-		complete = complete || whole
-	}
-	if !complete {
+	if !d.addDelivered(ctx, r) && !whole {
 		return
 	}
 	how := "ranges"
@@ -460,6 +476,22 @@ func (d *Download) delivered(ctx context.Context, r navette.ByteRange) {
 		how = "whole"
 	}
 	d.recordDownload(ctx, how)
+}
+
+// addDelivered adds r to the bytes of the file delivered to the actor,
+// with a DeliveryStore, and reports whether they now cover the file; false
+// without one, or when recording them fails (logged).
+func (d *Download) addDelivered(ctx context.Context, r navette.ByteRange) bool {
+	ds := d.s.deliveries()
+	if ds == nil {
+		return false
+	}
+	done, err := ds.AddDelivered(ctx, d.file.ID, d.actor.ID, r, d.s.Clock.Now())
+	if err != nil {
+		d.s.log().ErrorContext(ctx, "recording delivered bytes", "file", d.file.ID, "err", err)
+		return false
+	}
+	return done
 }
 
 // limitNotice returns the notice that tells dep's sender that the actor
@@ -470,22 +502,44 @@ func (d *Download) limitNotice(ctx context.Context, dep *navette.DepositRecord, 
 	if dep.MaxDownloads <= 0 || !dep.NotifySender || dep.Key.IsZero() {
 		return notice, false, nil
 	}
-	if sending, err := d.s.sending(ctx, d.actor, dep); err != nil || sending {
+	if reaches, err := d.reachesCap(ctx, dep); err != nil || !reaches {
 		return notice, false, err
 	}
-	n, err := d.s.Meta.DownloadCount(ctx, dep.ID, d.file.ID, d.actor.ID)
-	if err != nil || n+1 != dep.MaxDownloads {
-		return notice, false, err
-	}
-	nd, err := d.s.noticeData(dep, files, nil)
+	nd, err := d.downloadNoticeData(dep, files, now)
 	if err != nil {
 		return notice, false, err
 	}
-	nd.ExpiresAt, nd.FileNames, nd.Message = time.Time{}, nil, ""
-	nd.Recipient = notify.Person{Name: d.actor.Name, Email: d.actor.Email}
-	nd.DownloadedAt, nd.Limit = now, dep.MaxDownloads
+	nd.Limit = dep.MaxDownloads
 	notice, err = notify.NewNotice(d.s.Keys, navette.NoticeDownloadLimit, dep.SenderID, dep.ID, now, nd)
 	return notice, err == nil, err
+}
+
+// reachesCap reports whether this download, by a recipient of dep, not
+// its sender, is the one that brings the actor to dep's cap on downloads
+// of the file.
+func (d *Download) reachesCap(ctx context.Context, dep *navette.DepositRecord) (bool, error) {
+	if sending, err := d.s.sending(ctx, d.actor, dep); err != nil || sending {
+		return false, err
+	}
+	n, err := d.s.Meta.DownloadCount(ctx, dep.ID, d.file.ID, d.actor.ID)
+	if err != nil {
+		return false, err
+	}
+	return n+1 == dep.MaxDownloads, nil
+}
+
+// downloadNoticeData returns the data of a notice that tells the sender of
+// dep that the actor downloaded its files at now: the actor as the
+// recipient, without the deposit's expiry, file names or message.
+func (d *Download) downloadNoticeData(dep *navette.DepositRecord, files []*navette.FileRecord, now time.Time) (*notify.Data, error) {
+	nd, err := d.s.noticeData(dep, files, nil)
+	if err != nil {
+		return nd, err
+	}
+	nd.ExpiresAt, nd.FileNames, nd.Message = time.Time{}, nil, ""
+	nd.Recipient = notify.Person{Name: d.actor.Name, Email: d.actor.Email}
+	nd.DownloadedAt = now
+	return nd, nil
 }
 
 // markDownloaded sets the first download, at now, of the recipients of dep
@@ -515,17 +569,13 @@ func (d *Download) markDownloaded(dep *navette.DepositRecord, files []*navette.F
 // receipt returns the notice that tells the sender of dep that the actor
 // downloaded it at now for recipient r.
 func (d *Download) receipt(dep *navette.DepositRecord, files []*navette.FileRecord, r *navette.Recipient, now time.Time) (navette.Notice, error) {
-	nd, err := d.s.noticeData(dep, files, nil)
+	nd, err := d.downloadNoticeData(dep, files, now)
 	if err != nil {
 		return navette.Notice{}, err
 	}
-	nd.ExpiresAt = time.Time{}
-	nd.FileNames, nd.Message = nil, ""
-	nd.Recipient = notify.Person{Name: d.actor.Name, Email: d.actor.Email}
 	if r.UserID != d.actor.ID {
 		nd.Recipient.Name = d.actor.Name + " (" + r.Name + ")"
 	}
-	nd.DownloadedAt = now
 	return notify.NewNotice(d.s.Keys, navette.NoticeReceipt, dep.SenderID, dep.ID, now, nd)
 }
 

@@ -98,11 +98,8 @@ func (s *Service) forwardTargets(ctx context.Context, actor *navette.User, email
 	if err != nil {
 		return nil, err
 	}
-	if len(emails) == 0 {
-		return nil, navette.Errorf(navette.EINVALID, "At least one recipient is required.")
-	}
-	if len(emails) > lim.MaxRecipients {
-		return nil, navette.Errorf(navette.EINVALID, "At most %d recipients are allowed.", lim.MaxRecipients)
+	if err := checkRecipientCount(len(emails), lim); err != nil {
+		return nil, err
 	}
 	seen := map[string]bool{}
 	var out []*navette.User
@@ -122,10 +119,8 @@ func (s *Service) forwardTargets(ctx context.Context, actor *navette.User, email
 // forwardTarget returns the user email names if actor may forward to them.
 func (s *Service) forwardTarget(ctx context.Context, actor *navette.User, email string) (*navette.User, error) {
 	email = navette.NormalizeEmail(email)
-	u, err := s.Meta.UserByEmail(ctx, email)
-	if navette.IsCode(err, navette.ENOTFOUND) || (err == nil && u.Disabled) {
-		return nil, navette.Errorf(navette.EINVALID, "%q is not a recipient known to the platform.", email)
-	} else if err != nil {
+	u, err := s.knownUser(ctx, email)
+	if err != nil {
 		return nil, err
 	}
 	switch {
@@ -161,20 +156,8 @@ func (s *Service) newForward(ctx context.Context, actor *navette.User, d *navett
 	for _, u := range to {
 		fw.Recipients = append(fw.Recipients, navette.Recipient{UserID: u.ID})
 	}
-	raw := seal.GenerateKey()
-	k, err := seal.NewKey(raw)
-	if err != nil {
-		return nil, navette.WrapError(navette.EINTERNAL, err, "")
-	}
-	if fw.Key, err = s.Keys.Wrap(raw, "deposit:"+fw.ID); err != nil {
+	if err := s.sealDraft(fw, ref, msg); err != nil {
 		return nil, err
-	}
-	if err := s.newProofKey(fw); err != nil {
-		return nil, err
-	}
-	fw.Reference = k.SealValue("reference", fw.ID, []byte(ref))
-	if msg != "" {
-		fw.Message = k.SealValue("message", fw.ID, []byte(msg))
 	}
 	return fw, nil
 }
@@ -186,13 +169,7 @@ func (s *Service) forwardRetention(ctx context.Context, days int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if days == 0 {
-		days = s.DefaultRetention(lim)
-	}
-	if days < 1 || days > lim.MaxRetentionDays {
-		return 0, navette.Errorf(navette.EINVALID, "The retention must be between 1 and %d days.", lim.MaxRetentionDays)
-	}
-	return days, nil
+	return s.retentionDays(days, lim)
 }
 
 // forwardFiles returns the files of the forward fw: one for each available

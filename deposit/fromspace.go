@@ -68,15 +68,12 @@ func (s *Service) fromSpace(ctx context.Context, actor *navette.User, email stri
 		return "", nil
 	}
 	refuse := navette.Errorf(navette.EINVALID, "You may send on behalf of a service mailbox you are a member of only; %q is not one.", clipText(email, 254))
-	e := navette.NormalizeEmail(email)
-	if e == "" || len(e) > 254 || !printable(e, false) {
-		return "", refuse
-	}
-	svc, err := s.Meta.UserByEmail(ctx, e)
-	if navette.IsCode(err, navette.ENOTFOUND) {
-		return "", refuse
-	} else if err != nil {
+	svc, err := s.userByAddress(ctx, email)
+	if err != nil {
 		return "", err
+	}
+	if svc == nil {
+		return "", refuse
 	}
 	svcs, err := s.services(ctx, actor)
 	if err != nil {
@@ -86,6 +83,20 @@ func (s *Service) fromSpace(ctx context.Context, actor *navette.User, email stri
 		return "", refuse
 	}
 	return svc.ID, nil
+}
+
+// userByAddress returns the user whose e-mail address is email once
+// normalised; nil if it is not a usable address or no user has it.
+func (s *Service) userByAddress(ctx context.Context, email string) (*navette.User, error) {
+	e := navette.NormalizeEmail(email)
+	if e == "" || len(e) > 254 || !printable(e, false) {
+		return nil, nil
+	}
+	u, err := s.Meta.UserByEmail(ctx, e)
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		return nil, nil
+	}
+	return u, err
 }
 
 // SendingMailboxes returns the service mailboxes actor may send on behalf

@@ -2,6 +2,7 @@ package deposit
 
 import (
 	"context"
+	"slices"
 
 	"navette"
 )
@@ -48,16 +49,11 @@ func (s *Service) Reply(ctx context.Context, actor *navette.User, id string, in 
 	if err != nil {
 		return nil, err
 	}
-	_, ref, err := s.openReference(d)
+	draft, err := s.replyDraft(ctx, actor, d, to, in)
 	if err != nil {
 		return nil, err
 	}
-	from, err := s.replyFrom(ctx, actor, d, to, in.FromSpace)
-	if err != nil {
-		return nil, err
-	}
-	v, err := s.Create(ctx, actor, Draft{Recipients: []string{to.Email}, Reference: ref, Message: in.Message,
-		RetentionDays: in.RetentionDays, NoReceipts: in.NoReceipts, FromSpace: from})
+	v, err := s.Create(ctx, actor, draft)
 	if err != nil {
 		return nil, err
 	}
@@ -65,6 +61,21 @@ func (s *Service) Reply(ctx context.Context, actor *navette.User, id string, in 
 		return nil, err
 	}
 	return v, nil
+}
+
+// replyDraft returns the draft of actor's reply in to deposit d, going to
+// to under d's reference, on behalf of the mailbox replyFrom names.
+func (s *Service) replyDraft(ctx context.Context, actor *navette.User, d *navette.DepositRecord, to *navette.User, in Answer) (Draft, error) {
+	_, ref, err := s.openReference(d)
+	if err != nil {
+		return Draft{}, err
+	}
+	from, err := s.replyFrom(ctx, actor, d, to, in.FromSpace)
+	if err != nil {
+		return Draft{}, err
+	}
+	return Draft{Recipients: []string{to.Email}, Reference: ref, Message: in.Message,
+		RetentionDays: in.RetentionDays, NoReceipts: in.NoReceipts, FromSpace: from}, nil
 }
 
 // caseOrJoin returns the id of d's case, putting d in its case first if
@@ -138,12 +149,19 @@ func (s *Service) senderMailbox(ctx context.Context, actor, sender *navette.User
 			return to, err
 		}
 	}
-	if len(svcs) == 1 {
-		for id := range svcs {
-			to, err = s.Meta.User(ctx, id)
-		}
+	return s.onlyMailbox(ctx, svcs)
+}
+
+// onlyMailbox returns the mailbox of svcs when it holds one only; nil
+// otherwise.
+func (s *Service) onlyMailbox(ctx context.Context, svcs map[string]bool) (*navette.User, error) {
+	if len(svcs) != 1 {
+		return nil, nil
 	}
-	return to, err
+	for id := range svcs {
+		return s.Meta.User(ctx, id)
+	}
+	return nil, nil
 }
 
 // ReplyChoice is whom a person may send a reply to a deposit as.
@@ -170,16 +188,23 @@ func (s *Service) ReplyChoices(ctx context.Context, actor *navette.User, v *View
 	} else if err != nil {
 		return nil, err
 	}
-	out := &ReplyChoice{Mailboxes: make([]*navette.User, 0, len(ms))}
-	for _, m := range ms {
-		if to == nil || m.ID != to.ID {
-			out.Mailboxes = append(out.Mailboxes, m)
-		}
-	}
+	out := &ReplyChoice{Mailboxes: othersThan(ms, to)}
 	if out.Default, err = s.defaultReplyFrom(ctx, actor, v.DepositRecord, to); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// othersThan returns the mailboxes of ms but to (all of them if to is
+// nil).
+func othersThan(ms []*navette.User, to *navette.User) []*navette.User {
+	out := make([]*navette.User, 0, len(ms))
+	for _, m := range ms {
+		if to == nil || m.ID != to.ID {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // replyFrom returns the e-mail address of the service mailbox a reply of
@@ -203,14 +228,21 @@ func (s *Service) replyFrom(ctx context.Context, actor *navette.User, d *navette
 // person or through no such mailbox.
 func (s *Service) defaultReplyFrom(ctx context.Context, actor *navette.User, d *navette.DepositRecord, to *navette.User) (*navette.User, error) {
 	svcs, err := s.services(ctx, actor)
-	if err != nil || len(svcs) == 0 {
+	if err != nil || len(svcs) == 0 || addressedTo(d, actor.ID) {
 		return nil, err
 	}
-	for _, r := range d.Recipients {
-		if r.UserID == actor.ID {
-			return nil, nil
-		}
-	}
+	return s.firstMailbox(ctx, d, svcs, to)
+}
+
+// addressedTo reports whether deposit d was addressed to user userID in
+// person.
+func addressedTo(d *navette.DepositRecord, userID string) bool {
+	return slices.ContainsFunc(d.Recipients, func(r navette.Recipient) bool { return r.UserID == userID })
+}
+
+// firstMailbox returns the first recipient of d, in its order, that is an
+// enabled mailbox of svcs other than to; nil if there is none.
+func (s *Service) firstMailbox(ctx context.Context, d *navette.DepositRecord, svcs map[string]bool, to *navette.User) (*navette.User, error) {
 	for _, r := range d.Recipients {
 		if !svcs[r.UserID] || (to != nil && r.UserID == to.ID) {
 			continue
@@ -240,15 +272,8 @@ func (s *Service) lastMailbox(ctx context.Context, actor, sender *navette.User, 
 		if err != nil {
 			return nil, err
 		}
-		for _, cd := range recs {
-			if cd.Deposit.SenderID == sender.ID {
-				continue
-			}
-			for _, r := range cd.Deposit.Recipients {
-				if svcs[r.UserID] {
-					return s.Meta.User(ctx, r.UserID)
-				}
-			}
+		if id := mailboxAddressed(recs, sender, svcs); id != "" {
+			return s.Meta.User(ctx, id)
 		}
 		if len(recs) < f.Limit {
 			return nil, nil
@@ -256,4 +281,20 @@ func (s *Service) lastMailbox(ctx context.Context, actor, sender *navette.User, 
 		last := recs[len(recs)-1].Deposit
 		f.After, f.AfterID = last.CreatedAt, last.ID
 	}
+}
+
+// mailboxAddressed returns the id of the first mailbox of svcs that a
+// deposit of recs not from sender was addressed to; "" if none was.
+func mailboxAddressed(recs []navette.CaseDeposit, sender *navette.User, svcs map[string]bool) string {
+	for _, cd := range recs {
+		if cd.Deposit.SenderID == sender.ID {
+			continue
+		}
+		for _, r := range cd.Deposit.Recipients {
+			if svcs[r.UserID] {
+				return r.UserID
+			}
+		}
+	}
+	return ""
 }

@@ -337,21 +337,35 @@ func (s *Service) openView(v *View, files []*navette.FileRecord) error {
 		return err
 	}
 	v.Reference = ref
-	if len(d.Message) > 0 {
-		if v.Message, err = openText(k, "message", d.ID, d.Message); err != nil {
-			return err
-		}
+	if v.Message, err = openMessage(k, d); err != nil {
+		return err
 	}
 	for _, f := range files {
 		fv := FileView{FileRecord: f}
-		if len(f.Name) > 0 {
-			if fv.Name, err = openText(k, "filename", f.ID, f.Name); err != nil {
-				return err
-			}
+		if fv.Name, err = openFileName(k, f); err != nil {
+			return err
 		}
 		v.Files = append(v.Files, fv)
 	}
 	return nil
+}
+
+// openMessage returns the message of deposit d, opened with d's key k;
+// "" for none.
+func openMessage(k *seal.Key, d *navette.DepositRecord) (string, error) {
+	if len(d.Message) == 0 {
+		return "", nil
+	}
+	return openText(k, "message", d.ID, d.Message)
+}
+
+// openFileName returns the name of file f, opened with its deposit's key
+// k; "" for none (a purged file).
+func openFileName(k *seal.Key, f *navette.FileRecord) (string, error) {
+	if len(f.Name) == 0 {
+		return "", nil
+	}
+	return openText(k, "filename", f.ID, f.Name)
 }
 
 // lookup returns the deposit if actor may know it exists, denying every
@@ -373,21 +387,29 @@ func (s *Service) lookup(ctx context.Context, actor *navette.User, id string) (*
 	} else if err != nil {
 		return nil, err
 	}
-	// Recipients learn of a deposit only once it is available, members of
-	// the mailbox it is sent from once it is submitted.
-	hidden := d.State == navette.DepositDraft
-	if d.State == navette.DepositChecking {
-		sending, err := s.sending(ctx, actor, d)
-		if err != nil {
-			return nil, err
-		}
-		hidden = !sending
+	hidden, err := s.hiddenFrom(ctx, actor, d)
+	if err != nil {
+		return nil, err
 	}
 	if d.SenderID != actor.ID && hidden {
 		s.deny(ctx, actor, id, "not_found")
 		return nil, notFound()
 	}
 	return d, nil
+}
+
+// hiddenFrom reports whether actor, unless d's sender, may not know of d
+// yet: recipients learn of a deposit only once it is available, members of
+// the mailbox it is sent from once it is submitted.
+func (s *Service) hiddenFrom(ctx context.Context, actor *navette.User, d *navette.DepositRecord) (bool, error) {
+	if d.State != navette.DepositChecking {
+		return d.State == navette.DepositDraft, nil
+	}
+	sending, err := s.sending(ctx, actor, d)
+	if err != nil {
+		return false, err
+	}
+	return !sending, nil
 }
 
 // lookupSide is lookup, and reports whether actor is on the sending side
@@ -439,6 +461,21 @@ func (s *Service) noticeData(d *navette.DepositRecord, files []*navette.FileReco
 	if sender != nil {
 		nd.Sender = notify.Person{Name: sender.Name, Email: sender.Email}
 	}
+	if err := s.addFiles(nd, k, files); err != nil {
+		return nil, err
+	}
+	if s.MailNames {
+		if nd.Message, err = openMessage(k, d); err != nil {
+			return nil, err
+		}
+	}
+	return nd, nil
+}
+
+// addFiles adds to nd what its notices say of the available files of
+// files, whose deposit's key is k: how many there are, whether one is
+// unscanned, and, if the operator lets mails carry them, their names.
+func (s *Service) addFiles(nd *notify.Data, k *seal.Key, files []*navette.FileRecord) error {
 	for _, f := range files {
 		if f.State != navette.FileAvailable {
 			continue
@@ -450,15 +487,10 @@ func (s *Service) noticeData(d *navette.DepositRecord, files []*navette.FileReco
 		if s.MailNames && len(f.Name) > 0 {
 			name, err := openText(k, "filename", f.ID, f.Name)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			nd.FileNames = append(nd.FileNames, name)
 		}
 	}
-	if s.MailNames && len(d.Message) > 0 {
-		if nd.Message, err = openText(k, "message", d.ID, d.Message); err != nil {
-			return nil, err
-		}
-	}
-	return nd, nil
+	return nil
 }

@@ -89,23 +89,39 @@ func (s *Service) sendReminders(ctx context.Context, now time.Time, st *SweepSta
 		return 0, nil
 	}
 	queued := 0
-	for {
-		ids, err := s.Meta.DueReminders(ctx, now, s.RemindBefore, 100)
+	err := eachDue(func(limit int) ([]string, error) {
+		return s.Meta.DueReminders(ctx, now, s.RemindBefore, limit)
+	}, func(id string) error {
+		n, done, err := s.remind(ctx, id, now)
 		if err != nil {
-			return queued, err
+			return err
+		}
+		queued += n
+		if done {
+			st.Reminded++
+		}
+		return nil
+	})
+	return queued, err
+}
+
+// eachDue calls fn on each deposit id that due returns, reading them a
+// page of 100 at a time, until a page is not full or fn fails. fn deals
+// with each id so that due no longer returns it.
+func eachDue(due func(limit int) ([]string, error), fn func(id string) error) error {
+	const page = 100
+	for {
+		ids, err := due(page)
+		if err != nil {
+			return err
 		}
 		for _, id := range ids {
-			n, done, err := s.remind(ctx, id, now)
-			if err != nil {
-				return queued, err
-			}
-			queued += n
-			if done {
-				st.Reminded++
+			if err := fn(id); err != nil {
+				return err
 			}
 		}
-		if len(ids) < 100 {
-			return queued, nil
+		if len(ids) < page {
+			return nil
 		}
 	}
 }
@@ -114,22 +130,17 @@ func (s *Service) sendReminders(ctx context.Context, now time.Time, st *SweepSta
 // and returns the number of notices queued.
 func (s *Service) purgeDue(ctx context.Context, now time.Time, abandon time.Duration, st *SweepStats) (int, error) {
 	queued := 0
-	for {
-		ids, err := s.Meta.DueDeposits(ctx, now, now.Add(-abandon), 100)
+	err := eachDue(func(limit int) ([]string, error) {
+		return s.Meta.DueDeposits(ctx, now, now.Add(-abandon), limit)
+	}, func(id string) error {
+		n, err := s.purge(ctx, id, now, abandon, st)
 		if err != nil {
-			return queued, err
+			return err
 		}
-		for _, id := range ids {
-			n, err := s.purge(ctx, id, now, abandon, st)
-			if err != nil {
-				return queued, err
-			}
-			queued += n
-		}
-		if len(ids) < 100 {
-			return queued, nil
-		}
-	}
+		queued += n
+		return nil
+	})
+	return queued, err
 }
 
 // deleteBlobs deletes the blobs of purged and rejected files whose keys
@@ -250,17 +261,12 @@ func (s *Service) purge(ctx context.Context, id string, now time.Time, abandon t
 		detail := string(d.State)
 		switch {
 		case d.State == navette.DepositAvailable && !now.Before(d.ExpiresAt):
-			d.State = navette.DepositExpired
 			detail = "expired"
-			expired := navette.Event{Time: now, Type: navette.EventDepositExpired, DepositID: d.ID}
-			// The report is made before the keys are destroyed, below, in
-			// the same transaction: its payload keeps what it needs.
-			report, err := s.expiryReport(d, files, now)
+			expired, err := s.expire(d, files, now)
 			if err != nil {
 				return nil, err
 			}
-			expired.Notices = report
-			queued = len(report)
+			queued = len(expired.Notices)
 			evs = append(evs, expired)
 			st.Expired++
 		case d.State == navette.DepositRevoked || d.State == navette.DepositExpired:
@@ -281,6 +287,21 @@ func (s *Service) purge(ctx context.Context, id string, now time.Time, abandon t
 		return evs, nil
 	})
 	return queued, err
+}
+
+// expire marks the available deposit d, whose files are files, expired at
+// now, and returns the deposit.expired event, with the expiry report. The
+// report is made before purge destroys the keys, in the same transaction:
+// its payload keeps what it needs.
+func (s *Service) expire(d *navette.DepositRecord, files []*navette.FileRecord, now time.Time) (navette.Event, error) {
+	d.State = navette.DepositExpired
+	expired := navette.Event{Time: now, Type: navette.EventDepositExpired, DepositID: d.ID}
+	report, err := s.expiryReport(d, files, now)
+	if err != nil {
+		return navette.Event{}, err
+	}
+	expired.Notices = report
+	return expired, nil
 }
 
 // purgedEvents returns the deposit.purged events of d, ended as detail
@@ -337,6 +358,18 @@ func (s *Service) expiryReport(d *navette.DepositRecord, files []*navette.FileRe
 	return []navette.Notice{n}, nil
 }
 
+// endProof deletes the evidence of deposit id, whose proof retention
+// ended at now, and destroys its proof key, with an evidence.deleted event
+// that counts the pieces; it reports whether it did (DeleteEvidence).
+func endProof(ctx context.Context, es navette.EvidenceStore, id string, now time.Time) (bool, error) {
+	evs, err := es.DepositEvidence(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	ev := navette.Event{Time: now, Type: navette.EventEvidenceDeleted, DepositID: id, Detail: strconv.Itoa(len(evs))}
+	return es.DeleteEvidence(ctx, id, now, ev)
+}
+
 // removeOrphans deletes unfinished blobs that no uploading file owns: left by
 // a write that raced a purge, or by a crash before the file record was made.
 // A blob younger than its upload's record is never at risk: only blobs whose
@@ -347,15 +380,12 @@ func (s *Service) removeOrphans(ctx context.Context, st *SweepStats) error {
 		return err
 	}
 	for _, k := range keys {
-		f, err := s.Meta.File(ctx, k)
-		switch {
-		case navette.IsCode(err, navette.ENOTFOUND):
-		case err != nil:
+		orphan, err := s.orphan(ctx, k)
+		if err != nil {
 			return err
-		case f.State == navette.FileUploading:
+		}
+		if !orphan {
 			continue
-		case f.State == navette.FileStored || f.State == navette.FileAvailable:
-			continue // finished in the database, not yet renamed: the next access finishes it
 		}
 		if err := s.Blobs.Delete(ctx, k); err != nil {
 			return err
@@ -365,6 +395,21 @@ func (s *Service) removeOrphans(ctx context.Context, st *SweepStats) error {
 	return nil
 }
 
+// orphan reports whether the unfinished blob k belongs to no file that
+// still needs it: its file is missing, or neither uploading nor finished
+// in the database (stored or available, the blob not yet renamed: the next
+// access finishes it).
+func (s *Service) orphan(ctx context.Context, k string) (bool, error) {
+	f, err := s.Meta.File(ctx, k)
+	switch {
+	case navette.IsCode(err, navette.ENOTFOUND):
+		return true, nil
+	case err != nil:
+		return false, err
+	}
+	return f.State != navette.FileUploading && f.State != navette.FileStored && f.State != navette.FileAvailable, nil
+}
+
 // endProofs destroys the proof keys and deletes the evidence of deposits
 // whose proof retention ended at now, with an evidence.deleted event each.
 func (s *Service) endProofs(ctx context.Context, now time.Time, st *SweepStats) error {
@@ -372,27 +417,16 @@ func (s *Service) endProofs(ctx context.Context, now time.Time, st *SweepStats) 
 	if es == nil {
 		return nil
 	}
-	for {
-		ids, err := es.DueEvidence(ctx, now, 100)
+	return eachDue(func(limit int) ([]string, error) {
+		return es.DueEvidence(ctx, now, limit)
+	}, func(id string) error {
+		done, err := endProof(ctx, es, id, now)
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
-			evs, err := es.DepositEvidence(ctx, id)
-			if err != nil {
-				return err
-			}
-			ev := navette.Event{Time: now, Type: navette.EventEvidenceDeleted, DepositID: id, Detail: strconv.Itoa(len(evs))}
-			done, err := es.DeleteEvidence(ctx, id, now, ev)
-			if err != nil {
-				return err
-			}
-			if done {
-				st.ProofsEnded++
-			}
+		if done {
+			st.ProofsEnded++
 		}
-		if len(ids) < 100 {
-			return nil
-		}
-	}
+		return nil
+	})
 }

@@ -44,6 +44,20 @@ func (s *Service) StartUpload(ctx context.Context, actor *navette.User, depositI
 	if err != nil {
 		return nil, err
 	}
+	f, err := s.newFile(d, name, size)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.createFile(ctx, f, lim.MaxFiles); err != nil {
+		return nil, err
+	}
+	return &Upload{s: s, actor: actor, file: f, created: d.CreatedAt}, nil
+}
+
+// newFile returns the record of a new upload of size bytes named name to
+// the deposit d: its name sealed with d's key, its own key generated and
+// wrapped.
+func (s *Service) newFile(d *navette.DepositRecord, name string, size int64) (*navette.FileRecord, error) {
 	dk, err := s.depositKey(d)
 	if err != nil {
 		return nil, err
@@ -60,17 +74,24 @@ func (s *Service) StartUpload(ctx context.Context, actor *navette.User, depositI
 	if f.Key, err = s.Keys.Wrap(raw, "file:"+f.ID); err != nil {
 		return nil, err
 	}
-	if err := s.Room.claim(ctx, f.ID, size); err != nil {
-		return nil, err
+	return f, nil
+}
+
+// createFile claims room for the new upload f and records it, in a deposit
+// that may hold at most maxFiles files. Returns ENOSPACE without room,
+// ETOOLARGE past maxFiles.
+func (s *Service) createFile(ctx context.Context, f *navette.FileRecord, maxFiles int) error {
+	if err := s.Room.claim(ctx, f.ID, f.Size); err != nil {
+		return err
 	}
-	if err := s.Meta.CreateFile(ctx, f, lim.MaxFiles); err != nil {
+	if err := s.Meta.CreateFile(ctx, f, maxFiles); err != nil {
 		s.Room.release(f.ID)
 		if navette.IsCode(err, navette.ETOOLARGE) {
-			return nil, navette.Errorf(navette.ETOOLARGE, "A deposit may hold at most %d files.", lim.MaxFiles)
+			return navette.Errorf(navette.ETOOLARGE, "A deposit may hold at most %d files.", maxFiles)
 		}
-		return nil, err
+		return err
 	}
-	return &Upload{s: s, actor: actor, file: f, created: d.CreatedAt}, nil
+	return nil
 }
 
 // Upload returns a file being uploaded by actor, completing it first if a
@@ -160,14 +181,8 @@ func (s *Service) draftOf(ctx context.Context, actor *navette.User, id string) (
 // uploadOf returns file fileID, not purged, and its deposit, which actor
 // sent. Returns ENOTFOUND otherwise.
 func (s *Service) uploadOf(ctx context.Context, actor *navette.User, fileID string) (*navette.FileRecord, *navette.DepositRecord, error) {
-	if !navette.ValidID(fileID) {
-		return nil, nil, noSuchUpload()
-	}
-	f, err := s.Meta.File(ctx, fileID)
+	f, err := s.uploadFile(ctx, fileID)
 	if err != nil {
-		if navette.IsCode(err, navette.ENOTFOUND) {
-			return nil, nil, noSuchUpload()
-		}
 		return nil, nil, err
 	}
 	d, err := s.Meta.DepositFor(ctx, f.DepositID, actor.ID)
@@ -178,6 +193,19 @@ func (s *Service) uploadOf(ctx context.Context, actor *navette.User, fileID stri
 		return nil, nil, noSuchUpload()
 	}
 	return f, d, nil
+}
+
+// uploadFile returns the row of file fileID. Returns ENOTFOUND (No such
+// upload) for a bad id or a file that does not exist.
+func (s *Service) uploadFile(ctx context.Context, fileID string) (*navette.FileRecord, error) {
+	if !navette.ValidID(fileID) {
+		return nil, noSuchUpload()
+	}
+	f, err := s.Meta.File(ctx, fileID)
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		return nil, noSuchUpload()
+	}
+	return f, err
 }
 
 // noSuchUpload is the answer for an upload the caller may not know about.
@@ -446,14 +474,7 @@ func (u *Upload) Write(ctx context.Context, off int64, src io.Reader) (int64, er
 // write does Service.Write's work on the upload f, and brings f up to
 // date with what it recorded.
 func (s *Service) write(ctx context.Context, f *navette.FileRecord, off int64, src io.Reader) (int64, error) {
-	if err := writable(f, off); err != nil {
-		return 0, err
-	}
-	k, err := s.fileKey(f)
-	if err != nil {
-		return 0, err
-	}
-	h, partial, err := resumeHash(k, f, off)
+	k, h, partial, err := s.resumeWrite(f, off)
 	if err != nil {
 		return 0, err
 	}
@@ -501,12 +522,7 @@ func (s *Service) write(ctx context.Context, f *navette.FileRecord, off int64, s
 	}
 	// The last commit: the blob's fsync and the offset's record run in one
 	// batch of the group commit.
-	sync := func() error {
-		if err := w.Commit(); err != nil {
-			return blobErr(err)
-		}
-		return nil
-	}
+	sync := blobCommit(w)
 	newOff = off + n
 	if newOff == f.Size {
 		sum := h.Sum(nil)
@@ -525,6 +541,34 @@ func (s *Service) write(ctx context.Context, f *navette.FileRecord, off int64, s
 		s.keepScan(f.ID, sc)
 	}
 	return n, readErr
+}
+
+// resumeWrite returns, for a write at off to the upload f, f's key, the
+// hash of its bytes so far and the bytes of its unfinished last segment.
+// Returns ECONFLICT when f may not be written at off (writable).
+func (s *Service) resumeWrite(f *navette.FileRecord, off int64) (*seal.Key, hash.Hash, []byte, error) {
+	if err := writable(f, off); err != nil {
+		return nil, nil, nil, err
+	}
+	k, err := s.fileKey(f)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	h, partial, err := resumeHash(k, f, off)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return k, h, partial, nil
+}
+
+// blobCommit returns w's Commit, its error passed through blobErr.
+func blobCommit(w navette.BlobWriter) func() error {
+	return func() error {
+		if err := w.Commit(); err != nil {
+			return blobErr(err)
+		}
+		return nil
+	}
 }
 
 // writable refuses a write at off to the upload f when it is complete or
@@ -601,8 +645,7 @@ func (s *Service) readSegments(src io.Reader, out chan<- segment, off, remaining
 	in := segmentReader{src: src}
 	in.start(partial)
 	hashFrom := len(partial)
-	every, everyBytes := m.every, m.bytes
-	marked, markedAt := off, time.Now()
+	due := markTimer{marks: m, off: off, at: time.Now()}
 	for remaining > 0 {
 		m, err := in.read(int(min(int64(seal.SegmentSize-in.len()), remaining)))
 		n += int64(m)
@@ -610,25 +653,16 @@ func (s *Service) readSegments(src io.Reader, out chan<- segment, off, remaining
 		if in.len() == seal.SegmentSize || remaining == 0 {
 			out <- segment{buf: in.take(), hashFrom: hashFrom}
 			hashFrom = 0
-			if at := off + n; remaining > 0 && (at-marked >= everyBytes || time.Since(markedAt) >= every) {
+			if at := off + n; remaining > 0 && due.next(at) {
 				out <- segment{mark: &commitMark{off: at}}
-				marked, markedAt = at, time.Now()
 			}
 		}
 		if err != nil {
-			if err != io.EOF && err != io.ErrUnexpectedEOF {
-				readErr = err
-			}
+			readErr = bodyErr(err)
 			break
 		}
 	}
-	// The bytes of a segment left unfinished go through the stages too: the
-	// sealing writer keeps them (Pending) for the resume state.
-	if in.len() > hashFrom {
-		out <- segment{buf: in.take(), hashFrom: hashFrom}
-	} else {
-		in.release()
-	}
+	sendUnfinished(out, &in, hashFrom)
 	if remaining == 0 && readErr == nil {
 		// A body longer than announced is refused whole: nothing of it is
 		// committed.
@@ -725,6 +759,45 @@ func readSome(src io.Reader, p []byte) (int, error) {
 	}
 }
 
+// markTimer tells the reading stage of Write where commit marks go: after
+// marks.bytes since the last one at off, or marks.every since it came, at.
+type markTimer struct {
+	marks
+	off int64
+	at  time.Time
+}
+
+// next reports whether a commit mark goes at offset off, and if so takes
+// it as the last one.
+func (t *markTimer) next(off int64) bool {
+	if off-t.off < t.bytes && time.Since(t.at) < t.every {
+		return false
+	}
+	t.off, t.at = off, time.Now()
+	return true
+}
+
+// bodyErr is the error of reading a request body, err, once it ends: nil
+// for an early end, which Write keeps what came before.
+func bodyErr(err error) error {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return nil
+	}
+	return err
+}
+
+// sendUnfinished sends the bytes of the segment left unfinished in in, from
+// hashFrom, through the stages, for the sealing writer to keep them
+// (Pending) for the resume state; with none, the segment goes back to the
+// pool.
+func sendUnfinished(out chan<- segment, in *segmentReader, hashFrom int) {
+	if in.len() > hashFrom {
+		out <- segment{buf: in.take(), hashFrom: hashFrom}
+	} else {
+		in.release()
+	}
+}
+
 // completeUpload brings the upload f, whose last bytes, of SHA-256 sum,
 // were recorded, to its checks: those run as it arrived (sc) are finished
 // here, the others are left to the background checker.
@@ -801,16 +874,9 @@ func (s *Service) sealStage(ctx context.Context, w navette.BlobWriter, sw *seal.
 		switch {
 		case err != nil:
 		case sg.mark != nil && async:
-			var sync func() error
-			if failed.Load() {
-				err = errCommitFailed
-			} else if sync, err = cp.Checkpoint(); err == nil {
-				commits <- pendingCommit{sync: sync, mark: sg.mark}
-			}
+			err = checkpoint(cp, &failed, commits, sg.mark)
 		case sg.mark != nil:
-			if err = s.commitAt(ctx, w, k, fileID, *durable, sg.mark); err == nil {
-				*durable = sg.mark.off
-			}
+			err = s.commitAt(ctx, w, k, fileID, durable, sg.mark)
 		default:
 			_, err = sw.Write((*sg.buf)[sg.hashFrom:])
 		}
@@ -826,6 +892,21 @@ func (s *Service) sealStage(ctx context.Context, w navette.BlobWriter, sw *seal.
 		err = commitErr(err, <-committed)
 	}
 	return err
+}
+
+// checkpoint hands the commit at mark over to syncCommits, through
+// commits, once cp has checkpointed the blob, unless an earlier commit
+// failed.
+func checkpoint(cp navette.BlobCheckpointer, failed *atomic.Bool, commits chan<- pendingCommit, mark *commitMark) error {
+	if failed.Load() {
+		return errCommitFailed
+	}
+	sync, err := cp.Checkpoint()
+	if err != nil {
+		return err
+	}
+	commits <- pendingCommit{sync: sync, mark: mark}
+	return nil
 }
 
 // syncCommits runs the commits of sealStage handed over in the
@@ -888,15 +969,16 @@ func (s *Service) uncommit(ctx context.Context, w navette.BlobWriter, fileID str
 }
 
 // commitAt makes what w was given durable, which ends with the segment
-// that ends at m.off, and moves the upload's offset there from off with the
-// resume state of that point.
-func (s *Service) commitAt(ctx context.Context, w navette.BlobWriter, k *seal.Key, fileID string, off int64, m *commitMark) error {
+// that ends at m.off, and moves the upload's offset there from durable,
+// with the resume state of that point, and durable with it.
+func (s *Service) commitAt(ctx context.Context, w navette.BlobWriter, k *seal.Key, fileID string, durable *int64, m *commitMark) error {
 	if m.err != nil {
 		return m.err
 	}
-	if err := s.commitProgress(ctx, w.Commit, fileID, off, m.off, sealResumeState(k, fileID, m.off, m.hash, nil), nil); err != nil {
+	if err := s.commitProgress(ctx, w.Commit, fileID, *durable, m.off, sealResumeState(k, fileID, m.off, m.hash, nil), nil); err != nil {
 		return err
 	}
+	*durable = m.off
 	s.log().DebugContext(ctx, "upload committed", "file", fileID, "offset", m.off)
 	return nil
 }

@@ -123,14 +123,11 @@ func (m *Mapping) Set(key, value string) error {
 	case "role":
 		m.Role = navette.Role(value)
 	case "separator", "sep":
-		switch {
-		case strings.EqualFold(value, "tab") || value == `\t`:
-			m.Separator = '\t'
-		case utf8.RuneCountInString(value) == 1:
-			m.Separator, _ = utf8.DecodeRuneInString(value)
-		default:
-			return navette.Errorf(navette.EINVALID, "The separator must be one character or \"tab\", not %q.", value)
+		sep, err := parseSeparator(value)
+		if err != nil {
+			return err
 		}
+		m.Separator = sep
 	case "active":
 		m.ActiveStatuses = splitList(value)
 	case "known":
@@ -139,6 +136,20 @@ func (m *Mapping) Set(key, value string) error {
 		return navette.Errorf(navette.EINVALID, "Unknown mapping setting %q: use external_id, last_name, first_name, org, email, status, updated, source, kind, role, separator, active or known.", key)
 	}
 	return nil
+}
+
+// parseSeparator returns the separator value names: one character, or
+// "tab".
+func parseSeparator(value string) (rune, error) {
+	switch {
+	case strings.EqualFold(value, "tab") || value == `\t`:
+		return '\t', nil
+	case utf8.RuneCountInString(value) == 1:
+		r, _ := utf8.DecodeRuneInString(value)
+		return r, nil
+	default:
+		return 0, navette.Errorf(navette.EINVALID, "The separator must be one character or \"tab\", not %q.", value)
+	}
 }
 
 // SetSpec sets one setting of m from "key=value", the form of the
@@ -210,18 +221,33 @@ func (m Mapping) Validate() error {
 	switch {
 	case !validName(m.Source):
 		return navette.Errorf(navette.EINVALID, "A flow needs a source of 1 to 64 letters, digits, '-' or '_', such as \"lawyers\".")
-	case m.Role != navette.RolePartner && m.Role != navette.RoleAgent && m.Role != navette.RoleCourtAdmin:
+	case !flowRole(m.Role):
 		return navette.Errorf(navette.EINVALID, "A flow lists partners, agents or court admins, not %q.", m.Role)
 	case m.Role == navette.RolePartner && !validName(m.Kind):
 		return navette.Errorf(navette.EINVALID, "A flow of partners needs a kind of 1 to 64 letters, digits, '-' or '_', such as \"lawyer\".")
 	case !validSeparator(m.Separator):
 		return navette.Errorf(navette.EINVALID, "%q cannot separate fields.", m.Separator)
-	case m.ExternalID == "" || m.LastName == "" || m.Email == "":
+	case !m.mapsRequired():
 		return navette.Errorf(navette.EINVALID, "A flow's mapping must name the columns of the external id, the last name and the e-mail.")
 	case len(m.ActiveStatuses) == 0:
 		return navette.Errorf(navette.EINVALID, "A flow's mapping needs at least one active status.")
 	}
 	return m.checkColumns()
+}
+
+// flowRole reports whether a flow may list people of role r.
+func flowRole(r navette.Role) bool {
+	switch r {
+	case navette.RolePartner, navette.RoleAgent, navette.RoleCourtAdmin:
+		return true
+	}
+	return false
+}
+
+// mapsRequired reports whether m names the columns of the external id, the
+// last name and the e-mail.
+func (m Mapping) mapsRequired() bool {
+	return m.ExternalID != "" && m.LastName != "" && m.Email != ""
 }
 
 // checkColumns refuses a mapping that maps one column to two fields.
@@ -255,9 +281,10 @@ func validSeparator(r rune) bool {
 	return utf8.ValidRune(r) && !unicode.IsLetter(r) && !unicode.IsDigit(r)
 }
 
-func badNameRune(r rune) bool {
-	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
-}
+// nameChars are the characters of a source or a kind.
+const nameChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"
+
+func badNameRune(r rune) bool { return !strings.ContainsRune(nameChars, r) }
 
 func columnKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
 
@@ -434,25 +461,47 @@ func Parse(r io.Reader, m Mapping) ([]Entry, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
+	cr := newFlowReader(r, m.Separator)
+	var probs problems
+	p, err := newParser(cr, m, &probs)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := p.rows(cr)
+	if err != nil {
+		return nil, err
+	}
+	if err := probs.error(); err != nil {
+		return nil, err
+	}
+	return entries, nil
+}
+
+// newFlowReader returns a CSV reader of r, past its byte-order mark if it
+// has one, whose fields are separated by sep.
+func newFlowReader(r io.Reader, sep rune) *csv.Reader {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if b, _ := br.Peek(len(utf8BOM)); bytes.Equal(b, utf8BOM) {
 		br.Discard(len(utf8BOM))
 	}
 	cr := csv.NewReader(br)
-	cr.Comma = m.Separator
+	cr.Comma = sep
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
+	return cr
+}
 
-	var probs problems
+// newParser reads the header line of the flow and returns the parser of
+// its rows, or the problems of the header.
+func newParser(cr *csv.Reader, m Mapping, probs *problems) (*parser, error) {
 	header, err := cr.Read()
 	if err == io.EOF {
 		probs.add(0, "the flow is empty: a header line is expected")
 		return nil, probs.error()
 	} else if err != nil {
-		return nil, readError(err, &probs)
+		return nil, readError(err, probs)
 	}
-	header = slices.Clone(header)
-	p := parser{m: m, probs: &probs, header: header}
+	p := &parser{m: m, probs: probs, header: slices.Clone(header)}
 	if !p.readHeader() {
 		return nil, probs.error()
 	}
@@ -460,9 +509,13 @@ func Parse(r io.Reader, m Mapping) ([]Entry, error) {
 	p.emails = make(map[string]int)
 	p.active = statusSet(m.ActiveStatuses)
 	p.known = statusSet(m.KnownStatuses)
-	for k := range p.active {
-		p.known[k] = true
-	}
+	maps.Copy(p.known, p.active)
+	return p, nil
+}
+
+// rows checks the rows of the flow after its header and returns the
+// entries of those without a problem.
+func (p *parser) rows(cr *csv.Reader) ([]Entry, error) {
 	var entries []Entry
 	rows := 0
 	for {
@@ -470,8 +523,8 @@ func Parse(r io.Reader, m Mapping) ([]Entry, error) {
 		if err == io.EOF {
 			break
 		}
-		if probs.full() {
-			probs.err.Truncated = true
+		if p.probs.full() {
+			p.probs.err.Truncated = true
 			break
 		}
 		if err != nil {
@@ -479,20 +532,17 @@ func Parse(r io.Reader, m Mapping) ([]Entry, error) {
 			if !errors.As(err, &pe) {
 				return nil, navette.WrapError(navette.EINVALID, err, "The flow cannot be read.")
 			}
-			probs.addText(pe.StartLine, csvMessage(pe))
+			p.probs.addText(pe.StartLine, csvMessage(pe))
 			continue
 		}
 		line, _ := cr.FieldPos(0)
 		if rows++; rows > MaxRows {
-			probs.add(line, "the flow has more than %d rows", MaxRows)
+			p.probs.add(line, "the flow has more than %d rows", MaxRows)
 			break
 		}
 		if e, ok := p.row(line, rec); ok {
 			entries = append(entries, e)
 		}
-	}
-	if err := probs.error(); err != nil {
-		return nil, err
 	}
 	return entries, nil
 }
@@ -543,14 +593,41 @@ type parser struct {
 
 // readHeader finds the mapped columns in the header line.
 func (p *parser) readHeader() bool {
+	if !p.headerUTF8() {
+		return false
+	}
+	h := headerColumns{index: headerIndex(p.header), probs: p.probs}
+	p.id, p.last, p.first = h.find(p.m.ExternalID), h.find(p.m.LastName), h.find(p.m.FirstName)
+	p.org, p.email, p.status = h.find(p.m.Org), h.find(p.m.Email), h.find(p.m.Status)
+	h.find(p.m.Updated)
+	if len(h.missing) > 0 {
+		found := make([]string, len(p.header))
+		for i, name := range p.header {
+			found[i] = strings.TrimSpace(name)
+		}
+		p.probs.add(1, "the header has no column %s (it has %s); check the separator and the mapping",
+			Names(h.missing), Names(found))
+	}
+	return len(p.probs.err.Problems) == 0
+}
+
+// headerUTF8 reports whether the header line is UTF-8, and records the
+// problem if not.
+func (p *parser) headerUTF8() bool {
 	for i, h := range p.header {
 		if !utf8.ValidString(h) {
 			p.probs.add(1, "the header line is not UTF-8 (column %d); the flow must be encoded in UTF-8", i+1)
 			return false
 		}
 	}
-	index := make(map[string]int, len(p.header))
-	for i, h := range p.header {
+	return true
+}
+
+// headerIndex returns the index of each column of header by columnKey, -1
+// for a column that appears more than once.
+func headerIndex(header []string) map[string]int {
+	index := make(map[string]int, len(header))
+	for i, h := range header {
 		k := columnKey(h)
 		if _, dup := index[k]; dup {
 			index[k] = -1
@@ -558,32 +635,31 @@ func (p *parser) readHeader() bool {
 		}
 		index[k] = i
 	}
-	var missing []string
-	find := func(name string) column {
-		if name == "" {
-			return column{index: -1}
-		}
-		i, ok := index[columnKey(name)]
-		switch {
-		case !ok:
-			missing = append(missing, name)
-		case i < 0:
-			p.probs.add(1, "the column %q appears more than once in the header", name)
-		}
-		return column{name: name, index: i}
+	return index
+}
+
+// headerColumns finds mapped columns in a header line.
+type headerColumns struct {
+	index   map[string]int // see headerIndex
+	probs   *problems
+	missing []string // the mapped columns the header lacks
+}
+
+// find returns the column name, or a column of index -1 if name is empty;
+// a column missing from the header is added to h.missing, one appearing
+// twice is a problem.
+func (h *headerColumns) find(name string) column {
+	if name == "" {
+		return column{index: -1}
 	}
-	p.id, p.last, p.first = find(p.m.ExternalID), find(p.m.LastName), find(p.m.FirstName)
-	p.org, p.email, p.status = find(p.m.Org), find(p.m.Email), find(p.m.Status)
-	find(p.m.Updated)
-	if len(missing) > 0 {
-		found := make([]string, len(p.header))
-		for i, h := range p.header {
-			found[i] = strings.TrimSpace(h)
-		}
-		p.probs.add(1, "the header has no column %s (it has %s); check the separator and the mapping",
-			Names(missing), Names(found))
+	i, ok := h.index[columnKey(name)]
+	switch {
+	case !ok:
+		h.missing = append(h.missing, name)
+	case i < 0:
+		h.probs.add(1, "the column %q appears more than once in the header", name)
 	}
-	return len(p.probs.err.Problems) == 0
+	return column{name: name, index: i}
 }
 
 // validUTF8 reports whether the fields of rec, on line line, are UTF-8, and
@@ -613,61 +689,94 @@ func (p *parser) row(line int, rec []string) (e Entry, ok bool) {
 		p.probs.add(line, "the line has %d fields, the header %d", len(rec), len(p.header))
 		return e, false
 	}
-	ok = true
-	bad := func(format string, args ...any) {
-		ok = false
-		p.probs.add(line, format, args...)
-	}
-	get := func(c column, max int, required bool) string {
-		if c.index < 0 {
-			return ""
-		}
-		v := strings.TrimSpace(rec[c.index])
-		switch {
-		case required && v == "":
-			bad("the field %q is empty", c.name)
-		case len(v) > max:
-			bad("the field %q is longer than %d bytes", c.name, max)
-		case strings.ContainsFunc(v, badRune):
-			bad("the field %q holds a control or invisible character", c.name)
-		}
-		return v
-	}
+	f := &rowCheck{p: p, line: line, rec: rec, ok: true}
 	e.Line = line
-	e.ExternalID = get(p.id, MaxExternalIDLen, true)
-	last := get(p.last, MaxNamePartLen, true)
-	first := get(p.first, MaxNamePartLen, false)
-	e.Org = cleanText(get(p.org, MaxOrgLen, false))
-	email := get(p.email, MaxEmailLen, true)
-	status := strings.ToLower(get(p.status, MaxStatusLen, p.status.index >= 0))
-	if !ok {
+	e.ExternalID = f.get(p.id, MaxExternalIDLen, true)
+	last := f.get(p.last, MaxNamePartLen, true)
+	first := f.get(p.first, MaxNamePartLen, false)
+	e.Org = cleanText(f.get(p.org, MaxOrgLen, false))
+	email := f.get(p.email, MaxEmailLen, true)
+	status := strings.ToLower(f.get(p.status, MaxStatusLen, p.status.index >= 0))
+	if !f.ok {
 		return e, false
 	}
 	e.Name = cleanText(first + " " + last)
-	e.Email = navette.NormalizeEmail(email)
-	if account.ValidateEmail(e.Email) != nil {
-		bad("%q is not a valid e-mail address", email)
-	} else if prev, dup := p.emails[e.Email]; dup {
-		bad("the e-mail %s is also on line %d", e.Email, prev)
-	} else {
-		p.emails[e.Email] = line
-	}
-	e.Status = status
-	if p.status.index < 0 {
-		e.Active = true
-	} else if !p.known[statusKey(status)] {
-		bad("the status %q is unknown (known: %s)", status, strings.Join(slices.Sorted(maps.Keys(p.known)), ", "))
-	} else {
-		e.Active = p.active[statusKey(status)]
-	}
+	f.setEmail(&e, email)
+	f.setStatus(&e, status)
 	e.Role = p.m.Role
 	e.Kind = p.m.Kind
-	if prev, dup := p.ids[e.ExternalID]; dup {
-		bad("the %s %s is also on line %d", p.id.name, e.ExternalID, prev)
-	} else {
-		p.ids[e.ExternalID] = line
+	f.uniqueID(&e)
+	return e, f.ok
+}
+
+// rowCheck checks the fields of one row of a flow; ok turns false with
+// the first problem, which is recorded on the row's line.
+type rowCheck struct {
+	p    *parser
+	line int
+	rec  []string
+	ok   bool
+}
+
+// bad records a problem of the row.
+func (f *rowCheck) bad(format string, args ...any) {
+	f.ok = false
+	f.p.probs.add(f.line, format, args...)
+}
+
+// get returns the field of column c, trimmed, or "" for a column not
+// mapped; a required field left empty, one longer than max bytes or one
+// holding a control character is a problem.
+func (f *rowCheck) get(c column, max int, required bool) string {
+	if c.index < 0 {
+		return ""
 	}
-	return e, ok
+	v := strings.TrimSpace(f.rec[c.index])
+	switch {
+	case required && v == "":
+		f.bad("the field %q is empty", c.name)
+	case len(v) > max:
+		f.bad("the field %q is longer than %d bytes", c.name, max)
+	case strings.ContainsFunc(v, badRune):
+		f.bad("the field %q holds a control or invisible character", c.name)
+	}
+	return v
+}
+
+// setEmail sets e's e-mail, normalized from email, which must be valid and
+// not that of an earlier row.
+func (f *rowCheck) setEmail(e *Entry, email string) {
+	e.Email = navette.NormalizeEmail(email)
+	if account.ValidateEmail(e.Email) != nil {
+		f.bad("%q is not a valid e-mail address", email)
+	} else if prev, dup := f.p.emails[e.Email]; dup {
+		f.bad("the e-mail %s is also on line %d", e.Email, prev)
+	} else {
+		f.p.emails[e.Email] = f.line
+	}
+}
+
+// setStatus sets e's status and whether it is active: always without a
+// status column, else if status is one of the active ones; an unknown
+// status is a problem.
+func (f *rowCheck) setStatus(e *Entry, status string) {
+	e.Status = status
+	if f.p.status.index < 0 {
+		e.Active = true
+	} else if !f.p.known[statusKey(status)] {
+		f.bad("the status %q is unknown (known: %s)", status, strings.Join(slices.Sorted(maps.Keys(f.p.known)), ", "))
+	} else {
+		e.Active = f.p.active[statusKey(status)]
+	}
+}
+
+// uniqueID records a problem if e's external id is that of an earlier row.
+func (f *rowCheck) uniqueID(e *Entry) {
+	if prev, dup := f.p.ids[e.ExternalID]; dup {
+		f.bad("the %s %s is also on line %d", f.p.id.name, e.ExternalID, prev)
+	} else {
+		f.p.ids[e.ExternalID] = f.line
+	}
 }
 
 // badUTF8 returns the index of the first byte of s that is not UTF-8.

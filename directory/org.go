@@ -143,6 +143,13 @@ func (s *Sync) orgCourts(ctx context.Context, snap *Snapshot, entries []Entry, r
 			rep.CourtsAdded = append(rep.CourtsAdded, c)
 		}
 	}
+	dropUnknownCourts(entries, known, rep)
+	return courtsBefore, nil
+}
+
+// dropUnknownCourts removes from entries the court codes not known, and
+// lists them in rep, sorted, each once.
+func dropUnknownCourts(entries []Entry, known map[string]bool, rep *OrgReport) {
 	for i := range entries {
 		if code := entries[i].CourtCode; code != "" && !known[code] {
 			if !slices.Contains(rep.UnknownCourts, code) {
@@ -152,7 +159,6 @@ func (s *Sync) orgCourts(ctx context.Context, snap *Snapshot, entries []Entry, r
 		}
 	}
 	slices.Sort(rep.UnknownCourts)
-	return courtsBefore, nil
 }
 
 // applyWithCourts applies entries, some of which name courts to make
@@ -206,34 +212,53 @@ func (s *Sync) orgMembers(ctx context.Context, source string, snap *Snapshot, op
 		ms.byExt[u.ExternalID] = u
 		ms.byID[u.ID] = u
 	}
+	listed, err := ms.applyListed(ctx, snap)
+	if err != nil {
+		return err
+	}
+	if err := ms.applyUnlisted(ctx, users, listed); err != nil {
+		return err
+	}
+	slices.SortFunc(rep.MembersAdded, byMember)
+	slices.SortFunc(rep.MembersRemoved, byMember)
+	ms.reportServices(snap)
+	return nil
+}
+
+// applyListed gives each service of snap its active members, and returns
+// the codes of the services listed.
+func (m *memberSync) applyListed(ctx context.Context, snap *Snapshot) (listed map[string]bool, err error) {
 	active := make(map[string]bool, len(snap.People))
 	for _, p := range snap.People {
 		if p.Active {
 			active[p.ExternalID] = true
 		}
 	}
-	listed := make(map[string]bool, len(snap.Services))
+	listed = make(map[string]bool, len(snap.Services))
 	for _, svc := range snap.Services {
 		listed[svc.Code] = true
-		u := ms.byExt[svc.Code]
+		u := m.byExt[svc.Code]
 		if u != nil && u.Role != navette.RoleService {
 			u = nil
 		}
-		if err := ms.apply(ctx, svc.Code, u, activeMembers(svc.Members, active)); err != nil {
-			return err
+		if err := m.apply(ctx, svc.Code, u, activeMembers(svc.Members, active)); err != nil {
+			return nil, err
 		}
 	}
+	return listed, nil
+}
+
+// applyUnlisted ends the memberships of source of the services among users
+// that are not listed, in the order of their codes.
+func (m *memberSync) applyUnlisted(ctx context.Context, users []*navette.User, listed map[string]bool) error {
 	slices.SortFunc(users, func(a, b *navette.User) int { return strings.Compare(a.ExternalID, b.ExternalID) })
 	for _, u := range users {
 		if u.Role == navette.RoleService && !listed[u.ExternalID] {
-			if err := ms.apply(ctx, u.ExternalID, u, nil); err != nil {
+			if err := m.apply(ctx, u.ExternalID, u, nil); err != nil {
 				return err
 			}
 		}
 	}
-	slices.SortFunc(rep.MembersAdded, byMember)
-	slices.SortFunc(rep.MembersRemoved, byMember)
-	ms.reportServices(snap)
 	return nil
 }
 
@@ -382,17 +407,5 @@ func (m *memberSync) reportServices(snap *Snapshot) {
 			}
 		}
 	}
-	slices.SortStableFunc(rep.Updated, byLine)
-}
-
-// byLine orders changes by line of the listing, those without a line last,
-// ties by external id.
-func byLine(a, b Change) int {
-	if (a.Line == 0) != (b.Line == 0) {
-		if a.Line == 0 {
-			return 1
-		}
-		return -1
-	}
-	return cmp.Or(a.Line-b.Line, strings.Compare(a.ExternalID, b.ExternalID))
+	slices.SortStableFunc(rep.Updated, compareChanges)
 }

@@ -49,11 +49,7 @@ func (s *Sync) Apply(ctx context.Context, source string, entries []Entry, opt Op
 	if source == "" {
 		return nil, navette.Errorf(navette.EINVALID, "A directory sync needs the name of its source.")
 	}
-	var clock navette.Clock = navette.SystemClock{}
-	if s.Clock != nil {
-		clock = s.Clock
-	}
-	now := clock.Now()
+	now := s.orgNow()
 
 	var probs problems
 	listed := checkEntries(entries, &probs)
@@ -78,22 +74,10 @@ func (s *Sync) Apply(ctx context.Context, source string, entries []Entry, opt Op
 		rep:     &Report{Source: source},
 	}
 	enabled := d.index(users)
-	if err := d.run(users); err != nil {
-		return nil, err
-	}
-	d.orderUpdates()
-	if err := d.lookUpEmails(); err != nil {
-		return nil, err
-	}
-	slices.SortStableFunc(probs.err.Problems, func(a, b Problem) int { return cmp.Compare(a.Line, b.Line) })
-	if err := probs.error(); err != nil {
+	if err := d.work(users); err != nil {
 		return nil, err
 	}
 	rep := d.rep
-	for _, list := range [][]Change{rep.Added, rep.Updated, rep.Revoked, rep.Restored} {
-		slices.SortStableFunc(list, compareChanges)
-	}
-
 	if err := revokeGuard(rep, opt, enabled, source); err != nil {
 		return rep, err
 	}
@@ -106,6 +90,27 @@ func (s *Sync) Apply(ctx context.Context, source string, entries []Entry, opt Op
 	}
 	rep.Applied = true
 	return rep, nil
+}
+
+// work works out the difference with the source's users and orders the
+// report's changes; a listing with problems is an error listing them by
+// line.
+func (d *diff) work(users []*navette.User) error {
+	if err := d.run(users); err != nil {
+		return err
+	}
+	d.orderUpdates()
+	if err := d.lookUpEmails(); err != nil {
+		return err
+	}
+	slices.SortStableFunc(d.probs.err.Problems, func(a, b Problem) int { return cmp.Compare(a.Line, b.Line) })
+	if err := d.probs.error(); err != nil {
+		return err
+	}
+	for _, list := range [][]Change{d.rep.Added, d.rep.Updated, d.rep.Revoked, d.rep.Restored} {
+		slices.SortStableFunc(list, compareChanges)
+	}
+	return nil
 }
 
 // index indexes the source's users and the statuses of the listing's
@@ -189,7 +194,7 @@ func checkEntries(entries []Entry, probs *problems) map[string]int {
 // for.
 func checkEntry(e *Entry, probs *problems) bool {
 	switch {
-	case e.ExternalID == "" || len(e.ExternalID) > MaxExternalIDLen || strings.ContainsFunc(e.ExternalID, badRune):
+	case !validExternalID(e.ExternalID):
 		if e.Line > 0 {
 			probs.add(e.Line, "an external id of 1 to %d printable characters is required", MaxExternalIDLen)
 		} else {
@@ -206,6 +211,12 @@ func checkEntry(e *Entry, probs *problems) bool {
 		probs.add(e.Line, "%s%q is not a valid, normalized e-mail address", who(e), e.Email)
 	}
 	return true
+}
+
+// validExternalID reports whether id is an external id of 1 to
+// MaxExternalIDLen printable characters.
+func validExternalID(id string) bool {
+	return id != "" && len(id) <= MaxExternalIDLen && !strings.ContainsFunc(id, badRune)
 }
 
 // validFields reports whether e's organisation, status, kind and court fit
@@ -269,6 +280,8 @@ type changeKind struct {
 	detail string
 }
 
+// run works out the change for each listed person, then for each of users
+// the listing no longer holds.
 func (d *diff) run(users []*navette.User) error {
 	for i := range d.entries {
 		if d.probs.full() {
@@ -280,6 +293,13 @@ func (d *diff) run(users []*navette.User) error {
 			return err
 		}
 	}
+	d.absent(users)
+	return nil
+}
+
+// absent revokes the enabled users the listing no longer holds, and marks
+// absent those the directory had already revoked.
+func (d *diff) absent(users []*navette.User) {
 	for _, u := range users {
 		if _, ok := d.listed[u.ExternalID]; ok {
 			continue
@@ -293,7 +313,6 @@ func (d *diff) run(users []*navette.User) error {
 			d.updated(u, &v, 0, []string{"status"})
 		}
 	}
-	return nil
 }
 
 // revokedByDirectory reports whether u was disabled by a sync of this
@@ -424,43 +443,19 @@ func (d *diff) revoke(u *navette.User, line int, reason string) {
 // is written before the one who takes it; e-mails exchanged in a cycle
 // cannot be written in one transaction and are a problem.
 func (d *diff) orderUpdates() {
-	byOldEmail := make(map[string]int)
-	for i, v := range d.update {
-		if u := d.byExt[v.ExternalID]; u.Email != v.Email {
-			byOldEmail[u.Email] = i
-		}
-	}
+	byOldEmail := d.emailsGivenUp()
 	if len(byOldEmail) == 0 {
 		return
 	}
-	const (
-		unseen = iota
-		visiting
-		done
-	)
-	state := make([]int, len(d.update))
+	state := make([]visit, len(d.update))
 	order := make([]int, 0, len(d.update))
 	for i := range d.update {
-		var chain []int
-		j := i
-		for state[j] == unseen {
-			state[j] = visiting
-			chain = append(chain, j)
-			k, ok := byOldEmail[d.update[j].Email]
-			if !ok || k == j {
-				break
-			}
-			j = k
-		}
-		if state[j] == visiting && len(chain) > 0 && j != chain[len(chain)-1] {
-			var who []string
-			for _, k := range chain[slices.Index(chain, j):] {
-				who = append(who, d.update[k].ExternalID)
-			}
-			d.probs.add(d.lineOf(d.update[j]), "the e-mails of the people with external ids %s are exchanged, which cannot be applied at once; change one of them by hand first", strings.Join(who, ", "))
+		chain, j := d.followEmails(i, byOldEmail, state)
+		if state[j] == inChain && len(chain) > 0 && j != chain[len(chain)-1] {
+			d.emailCycle(chain[slices.Index(chain, j):])
 		}
 		for k := len(chain) - 1; k >= 0; k-- {
-			state[chain[k]] = done
+			state[chain[k]] = visited
 			order = append(order, chain[k])
 		}
 	}
@@ -470,6 +465,54 @@ func (d *diff) orderUpdates() {
 		update[i], kinds[i] = d.update[k], d.kinds[k]
 	}
 	d.update, d.kinds = update, kinds
+}
+
+// visit is where orderUpdates is with one update.
+type visit int
+
+const (
+	notVisited visit = iota
+	inChain
+	visited
+)
+
+// emailsGivenUp returns the index in d.update of each user who changes
+// e-mail, by the e-mail given up.
+func (d *diff) emailsGivenUp() map[string]int {
+	byOldEmail := make(map[string]int)
+	for i, v := range d.update {
+		if u := d.byExt[v.ExternalID]; u.Email != v.Email {
+			byOldEmail[u.Email] = i
+		}
+	}
+	return byOldEmail
+}
+
+// followEmails follows, from update i, the chain of updates not yet visited, each
+// taking an e-mail the next gives up, marking them inChain; it returns
+// the chain and the update where it stopped.
+func (d *diff) followEmails(i int, byOldEmail map[string]int, state []visit) (chain []int, j int) {
+	j = i
+	for state[j] == notVisited {
+		state[j] = inChain
+		chain = append(chain, j)
+		k, ok := byOldEmail[d.update[j].Email]
+		if !ok || k == j {
+			break
+		}
+		j = k
+	}
+	return chain, j
+}
+
+// emailCycle records the problem of the updates of cycle, which exchange
+// their e-mails.
+func (d *diff) emailCycle(cycle []int) {
+	var who []string
+	for _, k := range cycle {
+		who = append(who, d.update[k].ExternalID)
+	}
+	d.probs.add(d.lineOf(d.update[cycle[0]]), "the e-mails of the people with external ids %s are exchanged, which cannot be applied at once; change one of them by hand first", strings.Join(who, ", "))
 }
 
 // lineOf returns the line of u's entry, or 0.
@@ -545,17 +588,9 @@ func (d *diff) lookUpEmails() error {
 	for i, e := range d.lookups {
 		emails[i] = e.Email
 	}
-	users, err := d.sync.Meta.UsersByEmails(d.ctx, emails)
+	owners, err := d.emailOwners(emails)
 	if err != nil {
 		return err
-	}
-	byEmail := make(map[string]*navette.User, len(users))
-	for _, u := range users {
-		byEmail[u.Email] = u
-	}
-	owners := make([]*navette.User, len(d.lookups))
-	for i, e := range emails {
-		owners[i] = byEmail[e]
 	}
 	for i, e := range d.lookups {
 		switch other := owners[i]; {
@@ -567,6 +602,23 @@ func (d *diff) lookUpEmails() error {
 		}
 	}
 	return nil
+}
+
+// emailOwners returns the user holding each of emails, nil for none.
+func (d *diff) emailOwners(emails []string) ([]*navette.User, error) {
+	users, err := d.sync.Meta.UsersByEmails(d.ctx, emails)
+	if err != nil {
+		return nil, err
+	}
+	byEmail := make(map[string]*navette.User, len(users))
+	for _, u := range users {
+		byEmail[u.Email] = u
+	}
+	owners := make([]*navette.User, len(emails))
+	for i, e := range emails {
+		owners[i] = byEmail[e]
+	}
+	return owners, nil
 }
 
 // events returns the journal events of the sync, with an access-revoked

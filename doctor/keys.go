@@ -36,20 +36,40 @@ func (d *doctor) keys() []Check {
 	if err != nil {
 		return []Check{fail("key directory", "%s: %s", dir, message(err))}
 	}
-	checks := []Check{ok("key directory", "%s, mode %04o, owned by uid %d", dir, fi.Mode().Perm(), owner(fi))}
-	switch {
-	case !fi.IsDir():
-		checks[0] = fail("key directory", "%s is not a directory", dir)
+	checks := []Check{keyDirCheck(dir, fi)}
+	if !fi.IsDir() {
 		return checks
-	case fi.Mode().Perm()&0o077 != 0:
-		checks[0] = fail("key directory", "%s has mode %04o, open to group or others: chmod 700 %s", dir, fi.Mode().Perm(), dir)
-	case owner(fi) != os.Geteuid():
-		checks[0] = fail("key directory", "%s is owned by uid %d, not by uid %d running doctor: run doctor as the user navette runs as", dir, owner(fi), os.Geteuid())
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return append(checks, fail("key files", "%s: %s", dir, message(err)))
 	}
+	if bad := strayProblems(dir, entries); len(bad) > 0 && checks[0].Status == OK {
+		checks[0] = fail("key directory", "%s", strings.Join(bad, "; "))
+	}
+	for _, k := range keyKinds {
+		checks = append(checks, d.keyKind(dir, k, entries))
+	}
+	return checks
+}
+
+// keyDirCheck checks the key directory itself, fi: a directory, closed to
+// group and others, owned by the running user.
+func keyDirCheck(dir string, fi os.FileInfo) Check {
+	switch {
+	case !fi.IsDir():
+		return fail("key directory", "%s is not a directory", dir)
+	case fi.Mode().Perm()&0o077 != 0:
+		return fail("key directory", "%s has mode %04o, open to group or others: chmod 700 %s", dir, fi.Mode().Perm(), dir)
+	case owner(fi) != os.Geteuid():
+		return fail("key directory", "%s is owned by uid %d, not by uid %d running doctor: run doctor as the user navette runs as", dir, owner(fi), os.Geteuid())
+	}
+	return ok("key directory", "%s, mode %04o, owned by uid %d", dir, fi.Mode().Perm(), owner(fi))
+}
+
+// strayProblems says what is wrong with each file of the key directory
+// that holds no kind of key.
+func strayProblems(dir string, entries []os.DirEntry) []string {
 	var bad []string
 	for _, e := range entries {
 		if kindOf(e.Name()) == nil {
@@ -58,13 +78,7 @@ func (d *doctor) keys() []Check {
 			}
 		}
 	}
-	if len(bad) > 0 && checks[0].Status == OK {
-		checks[0] = fail("key directory", "%s", strings.Join(bad, "; "))
-	}
-	for _, k := range keyKinds {
-		checks = append(checks, d.keyKind(dir, k, entries))
-	}
-	return checks
+	return bad
 }
 
 // kindOf returns the kind of key a file of the key directory holds, or
@@ -87,16 +101,7 @@ func (k keyKind) owns(name string) bool {
 // present, each file (the active file included) mode 0600 and owned by the
 // running user.
 func (d *doctor) keyKind(dir string, k keyKind, entries []os.DirEntry) Check {
-	var files, bad []string
-	for _, e := range entries {
-		n := e.Name()
-		if k.owns(n) {
-			files = append(files, n)
-			if p := fileProblem(filepath.Join(dir, n)); p != "" {
-				bad = append(bad, p)
-			}
-		}
-	}
+	files, bad := k.files(dir, entries)
 	if len(bad) > 0 {
 		sort.Strings(bad)
 		return fail(k.name, "%s", strings.Join(bad, "; "))
@@ -105,8 +110,8 @@ func (d *doctor) keyKind(dir string, k keyKind, entries []os.DirEntry) Check {
 	if err != nil {
 		return fail(k.name, "no active %s (%s): navette serve makes one at its first start", k.what, message(err))
 	}
-	id, found := strings.CutSuffix(string(b), "\n")
-	if !found || id == "" || strings.ContainsAny(id, "/\n") {
+	id, valid := activeID(b)
+	if !valid {
 		return fail(k.name, "%s is malformed: want the active key's id and a newline", filepath.Join(dir, k.active))
 	}
 	if _, err := os.Stat(filepath.Join(dir, k.file(id))); err != nil {
@@ -121,6 +126,28 @@ func (d *doctor) keyKind(dir string, k keyKind, entries []os.DirEntry) Check {
 		return ok(k.name, "%s; files mode 0600, owned by uid %d running doctor", detail, os.Geteuid())
 	}
 	return ok(k.name, "%s (%d in all); files mode 0600, owned by uid %d running doctor", detail, n, os.Geteuid())
+}
+
+// files returns the files of kind k among the entries of the key
+// directory dir, and what is wrong with each.
+func (k keyKind) files(dir string, entries []os.DirEntry) (files, bad []string) {
+	for _, e := range entries {
+		n := e.Name()
+		if k.owns(n) {
+			files = append(files, n)
+			if p := fileProblem(filepath.Join(dir, n)); p != "" {
+				bad = append(bad, p)
+			}
+		}
+	}
+	return files, bad
+}
+
+// activeID returns the key id a file naming the active key holds (the id
+// and a newline), and whether it is well formed.
+func activeID(b []byte) (string, bool) {
+	id, found := strings.CutSuffix(string(b), "\n")
+	return id, found && id != "" && !strings.ContainsAny(id, "/\n")
 }
 
 // fileProblem says what is wrong with a key file, or "".

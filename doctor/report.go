@@ -54,33 +54,46 @@ func (d *doctor) storeEndpoints(raw string) []Endpoint {
 	scheme, _, _ := strings.Cut(raw, ":")
 	switch scheme {
 	case "postgres", "postgresql":
-		cfg, err := pgx.ParseConfig(raw)
-		if err != nil {
-			return []Endpoint{{Service: "postgresql", URL: redactURL(raw), Network: "tcp", Error: "malformed URL"}}
-		}
-		eps := []Endpoint{pgEndpoint(raw, cfg.Host, cfg.Port)}
-		for _, f := range cfg.Fallbacks {
-			eps = append(eps, pgEndpoint(raw, f.Host, f.Port))
-		}
-		return eps
+		return pgEndpoints(raw)
 	case "s3":
-		cfg, err := s3.ParseURL(raw)
-		if err != nil {
-			return []Endpoint{{Service: "s3", URL: redactURL(raw), Network: "tcp", Error: "malformed URL"}}
-		}
-		host, port, err := net.SplitHostPort(cfg.Endpoint)
-		if err != nil {
-			host, port = cfg.Endpoint, "443"
-			if !cfg.Secure {
-				port = "80"
-			}
-		}
-		if cfg.Addressing == s3.AddressVirtualHost || (cfg.Addressing == s3.AddressAuto && strings.HasSuffix(host, "amazonaws.com")) {
-			host = cfg.Bucket + "." + host
-		}
-		return []Endpoint{{Service: "s3", URL: redactURL(raw), Network: "tcp", Host: host, Port: port}}
+		return []Endpoint{s3Endpoint(raw)}
 	}
 	return nil
+}
+
+// pgEndpoints returns the PostgreSQL servers of a postgres:// URL, its
+// fallbacks after the first.
+func pgEndpoints(raw string) []Endpoint {
+	cfg, err := pgx.ParseConfig(raw)
+	if err != nil {
+		return []Endpoint{{Service: "postgresql", URL: redactURL(raw), Network: "tcp", Error: "malformed URL"}}
+	}
+	eps := []Endpoint{pgEndpoint(raw, cfg.Host, cfg.Port)}
+	for _, f := range cfg.Fallbacks {
+		eps = append(eps, pgEndpoint(raw, f.Host, f.Port))
+	}
+	return eps
+}
+
+// s3Endpoint returns the server of an s3:// URL: its endpoint, on the
+// scheme's default port if it names none, prefixed with the bucket when
+// the bucket is addressed as a virtual host.
+func s3Endpoint(raw string) Endpoint {
+	cfg, err := s3.ParseURL(raw)
+	if err != nil {
+		return Endpoint{Service: "s3", URL: redactURL(raw), Network: "tcp", Error: "malformed URL"}
+	}
+	host, port, err := net.SplitHostPort(cfg.Endpoint)
+	if err != nil {
+		host, port = cfg.Endpoint, "443"
+		if !cfg.Secure {
+			port = "80"
+		}
+	}
+	if cfg.Addressing == s3.AddressVirtualHost || (cfg.Addressing == s3.AddressAuto && strings.HasSuffix(host, "amazonaws.com")) {
+		host = cfg.Bucket + "." + host
+	}
+	return Endpoint{Service: "s3", URL: redactURL(raw), Network: "tcp", Host: host, Port: port}
 }
 
 func pgEndpoint(raw, host string, port uint16) Endpoint {
@@ -119,29 +132,54 @@ func (d *doctor) serviceEndpoints() []Endpoint {
 		host, port, _ := hostPort(d.cfg.SMTP, map[string]string{"smtp": "587", "smtps": "465"})
 		eps = append(eps, Endpoint{Service: "smtp", URL: redactURL(d.cfg.SMTP), Network: "tcp", Host: host, Port: port})
 	}
-	if d.cfg.Clamd != "" {
-		if c, err := clamav.New(d.cfg.Clamd); err == nil {
-			e := Endpoint{Service: "clamd", URL: d.cfg.Clamd, Network: c.Network, Host: c.Addr}
-			if c.Network == "tcp" {
-				e.Host, e.Port, _ = net.SplitHostPort(c.Addr)
-			}
-			eps = append(eps, e)
-		}
-	}
+	eps = append(eps, d.clamdEndpoints()...)
 	if d.cfg.TSA != "" {
 		eps = append(eps, urlEndpoint("tsa", d.cfg.TSA))
 	}
-	if d.cfg.LDAP != "" {
-		if cfg, err := ldap.ParseConfig(d.cfg.LDAP, d.cfg.Getenv); err == nil {
-			host, port, _ := hostPort(cfg.URL, map[string]string{"ldap": "389", "ldaps": "636"})
-			eps = append(eps, Endpoint{Service: "ldap", URL: cfg.URL, Network: "tcp", Host: host, Port: port})
-		}
+	eps = append(eps, d.ldapEndpoints()...)
+	return append(eps, d.oidcEndpoints()...)
+}
+
+// clamdEndpoints returns the antivirus daemon's socket or server, none if
+// there is none or its address is malformed.
+func (d *doctor) clamdEndpoints() []Endpoint {
+	if d.cfg.Clamd == "" {
+		return nil
 	}
-	if d.cfg.OIDC.Issuer != "" {
-		eps = append(eps, urlEndpoint("oidc", d.cfg.OIDC.Issuer))
-		for _, u := range d.oidcURLs {
-			eps = append(eps, urlEndpoint("oidc", u))
-		}
+	c, err := clamav.New(d.cfg.Clamd)
+	if err != nil {
+		return nil
+	}
+	e := Endpoint{Service: "clamd", URL: d.cfg.Clamd, Network: c.Network, Host: c.Addr}
+	if c.Network == "tcp" {
+		e.Host, e.Port, _ = net.SplitHostPort(c.Addr)
+	}
+	return []Endpoint{e}
+}
+
+// ldapEndpoints returns the directory server, none if there is none or
+// its configuration is malformed.
+func (d *doctor) ldapEndpoints() []Endpoint {
+	if d.cfg.LDAP == "" {
+		return nil
+	}
+	cfg, err := ldap.ParseConfig(d.cfg.LDAP, d.cfg.Getenv)
+	if err != nil {
+		return nil
+	}
+	host, port, _ := hostPort(cfg.URL, map[string]string{"ldap": "389", "ldaps": "636"})
+	return []Endpoint{{Service: "ldap", URL: cfg.URL, Network: "tcp", Host: host, Port: port}}
+}
+
+// oidcEndpoints returns the identity provider's issuer and the endpoints
+// its discovery document named, none if there is none.
+func (d *doctor) oidcEndpoints() []Endpoint {
+	if d.cfg.OIDC.Issuer == "" {
+		return nil
+	}
+	eps := []Endpoint{urlEndpoint("oidc", d.cfg.OIDC.Issuer)}
+	for _, u := range d.oidcURLs {
+		eps = append(eps, urlEndpoint("oidc", u))
 	}
 	return eps
 }
@@ -174,6 +212,12 @@ func redactURL(raw string) string {
 	case u.User == nil && (u.Scheme == "sqlite" || u.Scheme == "file"):
 		return raw
 	}
+	maskQuerySecrets(u)
+	return u.Redacted()
+}
+
+// maskQuerySecrets replaces the passwords of u's query.
+func maskQuerySecrets(u *url.URL) {
 	q := u.Query()
 	for k := range q {
 		if k == "password" || k == "sslpassword" {
@@ -183,5 +227,4 @@ func redactURL(raw string) string {
 	if len(q) > 0 {
 		u.RawQuery = q.Encode()
 	}
-	return u.Redacted()
 }

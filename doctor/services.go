@@ -88,13 +88,7 @@ func (d *doctor) tsa(ctx context.Context) Check {
 		return fail(name, "%s: %s", c, message(err))
 	}
 	rtt := got.Sub(sent)
-	local := sent.Add(rtt / 2)
-	offset := local.Sub(st.Time)
-	if st.Time.Nanosecond() == 0 && offset > 0 {
-		// A genTime given to the second says the time was within the
-		// second that follows it.
-		offset = max(0, offset-time.Second)
-	}
+	offset := clockOffset(sent, rtt, st.Time)
 	abs := max(offset, -offset)
 	slack := clockWarn + st.Accuracy + rtt/2
 	detail := fmt.Sprintf("%s: the clock is %+.1fs from the authority's (genTime %s, round trip %s)",
@@ -106,6 +100,19 @@ func (d *doctor) tsa(ctx context.Context) Check {
 		return warn(name, "%s: check NTP", detail)
 	}
 	return ok(name, "%s", detail)
+}
+
+// clockOffset returns how far the local clock is from the authority's,
+// which said genTime to a request sent at sent and answered after rtt:
+// the authority is taken to have stamped it halfway through.
+func clockOffset(sent time.Time, rtt time.Duration, genTime time.Time) time.Duration {
+	offset := sent.Add(rtt / 2).Sub(genTime)
+	if genTime.Nanosecond() == 0 && offset > 0 {
+		// A genTime given to the second says the time was within the
+		// second that follows it.
+		offset = max(0, offset-time.Second)
+	}
+	return offset
 }
 
 // smtp checks the mail server: connection, EHLO, STARTTLS or TLS,
@@ -206,14 +213,22 @@ func (d *doctor) oidc(ctx context.Context) Check {
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&doc); err != nil {
 		return fail(name, "%s: not a discovery document: %s", where, message(err))
 	}
-	if doc.Issuer != issuer {
-		return fail(name, "%s names issuer %q, not %q as --oidc-issuer says: sign-ins would be refused", where, doc.Issuer, issuer)
-	}
-	if doc.Token == "" || doc.JWKS == "" {
-		return fail(name, "%s names no token endpoint or no jwks_uri", where)
+	if p := doc.problem(where, issuer); p != "" {
+		return fail(name, "%s", p)
 	}
 	d.oidcURLs = []string{doc.Token, doc.JWKS}
 	return ok(name, "%s serves its discovery document (token endpoint %s, keys %s)", issuer, doc.Token, doc.JWKS)
+}
+
+// problem says what makes doc, served at where, unfit for issuer, or "".
+func (doc oidcDiscovery) problem(where, issuer string) string {
+	if doc.Issuer != issuer {
+		return fmt.Sprintf("%s names issuer %q, not %q as --oidc-issuer says: sign-ins would be refused", where, doc.Issuer, issuer)
+	}
+	if doc.Token == "" || doc.JWKS == "" {
+		return where + " names no token endpoint or no jwks_uri"
+	}
+	return ""
 }
 
 // tlsWarnDays is how long before its expiry the certificate is reported.
@@ -226,11 +241,7 @@ func (d *doctor) tls() Check {
 	if d.cfg.TLSCert == "" {
 		return ok(name, "no --tls-cert: navette speaks plain HTTP, TLS is left to a reverse proxy")
 	}
-	pair, err := tls.LoadX509KeyPair(d.cfg.TLSCert, d.cfg.TLSKey)
-	if err != nil {
-		return fail(name, "%s: %s", d.cfg.TLSCert, message(err))
-	}
-	leaf, err := x509.ParseCertificate(pair.Certificate[0])
+	leaf, err := loadLeaf(d.cfg.TLSCert, d.cfg.TLSKey)
 	if err != nil {
 		return fail(name, "%s: %s", d.cfg.TLSCert, message(err))
 	}
@@ -247,15 +258,36 @@ func (d *doctor) tls() Check {
 	case !now.Before(leaf.NotAfter):
 		return fail(name, "%s expired on %s", d.cfg.TLSCert, leaf.NotAfter.UTC().Format(time.RFC3339))
 	}
-	if u, err := url.Parse(d.cfg.PublicURL); err == nil && u.Hostname() != "" {
-		if err := leaf.VerifyHostname(u.Hostname()); err != nil {
-			return warn(name, "%s: it does not name %s, the host of --public-url", detail, u.Hostname())
-		}
+	if host := unnamedHost(leaf, d.cfg.PublicURL); host != "" {
+		return warn(name, "%s: it does not name %s, the host of --public-url", detail, host)
 	}
 	if days < tlsWarnDays {
 		return warn(name, "%s: expires in %d days, renew it", detail, days)
 	}
 	return ok(name, "%s (%d days left)", detail, days)
+}
+
+// loadLeaf returns the certificate of the certificate and key files,
+// checking that they match.
+func loadLeaf(certFile, keyFile string) (*x509.Certificate, error) {
+	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, err
+	}
+	return x509.ParseCertificate(pair.Certificate[0])
+}
+
+// unnamedHost returns the host of publicURL if leaf does not name it, ""
+// if it does or publicURL names no host.
+func unnamedHost(leaf *x509.Certificate, publicURL string) string {
+	u, err := url.Parse(publicURL)
+	if err != nil || u.Hostname() == "" {
+		return ""
+	}
+	if err := leaf.VerifyHostname(u.Hostname()); err != nil {
+		return u.Hostname()
+	}
+	return ""
 }
 
 // dial opens and closes a connection.

@@ -62,6 +62,12 @@ func (d *doctor) database(ctx context.Context) Check {
 	default:
 		return fail(name, "unknown database scheme %q: use sqlite:PATH or postgres://HOST/DB", scheme)
 	}
+	return schemaCheck(name, where, current, latest, err)
+}
+
+// schemaCheck compares the schema version current of the database where,
+// read with err, with latest, this binary's.
+func schemaCheck(name, where string, current, latest int64, err error) Check {
 	switch {
 	case err != nil:
 		return fail(name, "%s: %s", where, message(err))
@@ -93,14 +99,8 @@ func (d *doctor) blobs(ctx context.Context) Check {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 	where := redactURL(d.blobsURL())
-	if dir, isFile := strings.CutPrefix(d.blobsURL(), "file://"); isFile {
-		fi, err := os.Stat(dir)
-		if err != nil {
-			return fail(name, "%s: %s: navette serve creates it at its first start", where, message(err))
-		}
-		if p := foreign(dir, fi); p != "" {
-			return fail(name, "%s", p)
-		}
+	if p := d.blobDirProblem(where); p != "" {
+		return fail(name, "%s", p)
 	}
 	store, err := app.OpenBlobs(d.cfg.Blobs, d.cfg.DataDir)
 	if err != nil {
@@ -117,6 +117,21 @@ func (d *doctor) blobs(ctx context.Context) Check {
 		return ok(name, "%s: probe object written, read back and deleted; an object store: free space not checked", where)
 	}
 	return d.space(ctx, name, where, sr)
+}
+
+// blobDirProblem says why doctor must not probe the directory of a
+// file:// blob store, shown as where: it is missing or another user's;
+// "" if it may, or the store is not a directory.
+func (d *doctor) blobDirProblem(where string) string {
+	dir, isFile := strings.CutPrefix(d.blobsURL(), "file://")
+	if !isFile {
+		return ""
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Sprintf("%s: %s: navette serve creates it at its first start", where, message(err))
+	}
+	return foreign(dir, fi)
 }
 
 // space checks the free space sr reports against the reserve.
@@ -154,6 +169,14 @@ func probe(ctx context.Context, store navette.BlobStore) (err error) {
 			err = derr
 		}
 	}()
+	if err := writeProbe(ctx, store, key, data); err != nil {
+		return err
+	}
+	return readProbe(ctx, store, key, data)
+}
+
+// writeProbe writes data as the object key and finishes it.
+func writeProbe(ctx context.Context, store navette.BlobStore, key string, data []byte) error {
 	w, err := store.Append(ctx, key, 0)
 	if err != nil {
 		return err
@@ -169,9 +192,11 @@ func probe(ctx context.Context, store navette.BlobStore) (err error) {
 	if err := w.Close(); err != nil {
 		return err
 	}
-	if err := store.Finish(ctx, key); err != nil {
-		return err
-	}
+	return store.Finish(ctx, key)
+}
+
+// readProbe reads the object key back and compares it with data.
+func readProbe(ctx context.Context, store navette.BlobStore, key string, data []byte) error {
 	r, err := store.Open(ctx, key, 0, -1)
 	if err != nil {
 		return err

@@ -148,11 +148,25 @@ func (s *Service) caseDeposit(ctx context.Context, zw *zip.Writer, actor *navett
 	if err != nil {
 		return nil, err
 	}
+	cd, err := s.caseManifestLine(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.addCaseBundle(ctx, zw, actor, caseID, d, now, cd); err != nil {
+		return nil, err
+	}
+	return cd, nil
+}
+
+// caseManifestLine returns the line of the case manifest that describes
+// deposit d, without its bundle.
+func (s *Service) caseManifestLine(ctx context.Context, d *navette.DepositRecord) (*CaseDeposit, error) {
 	cd := &CaseDeposit{Deposit: d.ID, State: string(d.State), CreatedAt: d.CreatedAt.UTC()}
 	if !d.SubmittedAt.IsZero() {
 		t := d.SubmittedAt.UTC()
 		cd.SubmittedAt = &t
 	}
+	var err error
 	if cd.Sender, err = s.email(ctx, d.SenderID); err != nil {
 		return nil, err
 	}
@@ -161,22 +175,28 @@ func (s *Service) caseDeposit(ctx context.Context, zw *zip.Writer, actor *navett
 			return nil, err
 		}
 	}
+	return cd, nil
+}
+
+// addCaseBundle adds the evidence bundle of deposit d to zw, if it has
+// one, and records in cd its path, size and SHA-256, or why it has none.
+func (s *Service) addCaseBundle(ctx context.Context, zw *zip.Writer, actor *navette.User, caseID string, d *navette.DepositRecord, now time.Time, cd *CaseDeposit) error {
 	name := "depots/" + d.CreatedAt.UTC().Format("2006-01-02") + "-" + d.ID + ".zip"
 	e := &lazyEntry{zw: zw, name: name, modified: now, sum: sha256.New()}
-	err = s.bundle(ctx, d, actor.ID, "case:"+caseID, e)
+	err := s.bundle(ctx, d, actor.ID, "case:"+caseID, e)
 	switch {
 	case err != nil && e.w != nil:
-		return nil, err // cut short once written: the stream is broken
+		return err // cut short once written: the stream is broken
 	case navette.IsCode(err, navette.ECONFLICT):
 		cd.Absent = absentNoReceipt
 	case navette.IsCode(err, navette.EGONE):
 		cd.Absent = absentEnded
 	case err != nil:
-		return nil, err
+		return err
 	default:
 		cd.Bundle, cd.Size, cd.SHA256 = name, e.n, hex.EncodeToString(e.sum.Sum(nil))
 	}
-	return cd, nil
+	return nil
 }
 
 // email returns the e-mail address of user id.

@@ -184,7 +184,7 @@ func ReceiptID(depositID string, leaf int64) string {
 // parseReceiptID splits a receipt id; ok is false if it is not one.
 func parseReceiptID(rid string) (depositID string, leaf int64, ok bool) {
 	id, n, found := strings.Cut(rid, "-")
-	if !found || !navette.ValidID(id) || n == "" || len(n) > 19 || strings.TrimLeft(n, "0123456789") != "" || (len(n) > 1 && n[0] == '0') {
+	if !found || !navette.ValidID(id) || !canonicalLeaf(n) {
 		return "", 0, false
 	}
 	leaf, err := strconv.ParseInt(n, 10, 64)
@@ -192,6 +192,12 @@ func parseReceiptID(rid string) (depositID string, leaf int64, ok bool) {
 		return "", 0, false
 	}
 	return id, leaf, true
+}
+
+// canonicalLeaf reports whether n is a leaf index as ReceiptID writes it:
+// decimal digits, no leading zero, at most 19 of them.
+func canonicalLeaf(n string) bool {
+	return n != "" && len(n) <= 19 && strings.TrimLeft(n, "0123456789") == "" && (len(n) == 1 || n[0] != '0')
 }
 
 // proofsEnded reports whether d's proof retention ended: its evidence is
@@ -378,12 +384,7 @@ func (s *Service) describe(ctx context.Context, d *navette.DepositRecord, e *nav
 	if b == nil || err != nil {
 		return nil
 	}
-	switch {
-	case c.By != nil:
-		en.Who = display(c.By)
-	case c.For != nil:
-		en.Who = display(c.For)
-	}
+	en.Who = actingParty(c)
 	if c.File != nil {
 		en.File = c.File.Name
 	}

@@ -92,12 +92,7 @@ func attestClaims(a *pdf.Attestation, c *receipt.Claims) {
 	for i := range c.Recipients {
 		a.Recipients = append(a.Recipients, *pdfParty(&c.Recipients[i]))
 	}
-	if c.By != nil {
-		a.By = &pdf.Party{Name: c.By.Name, Email: c.By.Email}
-		if c.By.Auth != nil {
-			a.By.Auth = &pdf.Auth{Method: c.By.Auth.Method, At: c.By.Auth.At.Time, Level: c.By.Auth.Level}
-		}
-	}
+	a.By = pdfActor(c.By)
 	a.For = pdfParty(c.For)
 	for i := range c.NotFetchedBy {
 		a.NotFetchedBy = append(a.NotFetchedBy, *pdfParty(&c.NotFetchedBy[i]))
@@ -105,18 +100,39 @@ func attestClaims(a *pdf.Attestation, c *receipt.Claims) {
 	if c.Notice != nil {
 		a.Notice = &pdf.Notice{To: c.Notice.To, MessageID: c.Notice.MessageID, AcceptedAt: c.Notice.AcceptedAt.Time}
 	}
+	a.Files = append(a.Files, pdfFiles(c)...)
+	a.Antivirus = c.Antivirus
+}
+
+// pdfActor returns the actor of the claims as the attestation shows them,
+// with how they signed in; nil for none.
+func pdfActor(by *receipt.Actor) *pdf.Party {
+	if by == nil {
+		return nil
+	}
+	p := &pdf.Party{Name: by.Name, Email: by.Email}
+	if by.Auth != nil {
+		p.Auth = &pdf.Auth{Method: by.Auth.Method, At: by.Auth.At.Time, Level: by.Auth.Level}
+	}
+	return p
+}
+
+// pdfFiles returns the files the claims c name (the one file of the event,
+// or the deposit's files) as the attestation lists them.
+func pdfFiles(c *receipt.Claims) []pdf.File {
 	files := c.Files
 	if c.File != nil {
 		files = []receipt.File{*c.File}
 	}
+	var out []pdf.File
 	for _, f := range files {
 		pf := pdf.File{Name: f.Name, Size: f.Size, SHA256: hex.EncodeToString(f.SHA256)}
 		if f.Check != "" {
 			pf.Check = receipt.CheckText(f.Check, "fr")
 		}
-		a.Files = append(a.Files, pf)
+		out = append(out, pf)
 	}
-	a.Antivirus = c.Antivirus
+	return out
 }
 
 func pdfParty(p *receipt.Party) *pdf.Party {

@@ -29,30 +29,40 @@ func (s *Service) Receipt(ctx context.Context, actor *navette.User, rid string) 
 	} else if err != nil {
 		return nil, err
 	}
-	evs, err := s.liveReceiptEvents(ctx, a.d, s.Clock.Now())
+	e, withClaims, err := s.receiptEvent(ctx, a, leaf)
 	if err != nil {
 		return nil, err
 	}
+	if e == nil {
+		s.deny(ctx, actor, depositID)
+		return nil, noReceipt()
+	}
+	cp, err := s.Checkpoints.CheckpointFor(ctx, leaf)
+	if err != nil {
+		return nil, err
+	}
+	return s.assemble(ctx, a.d, e, withClaims, cp)
+}
+
+// receiptEvent returns the event at leaf that has a receipt of the
+// deposit a gives access to, and whether its claims go with it; nil when
+// there is none the caller may have.
+func (s *Service) receiptEvent(ctx context.Context, a *access, leaf int64) (*navette.Event, bool, error) {
+	evs, err := s.liveReceiptEvents(ctx, a.d, s.Clock.Now())
+	if err != nil {
+		return nil, false, err
+	}
 	for i := range evs {
-		e := &evs[i]
-		if e.Leaf != leaf {
+		if evs[i].Leaf != leaf {
 			continue
 		}
-		ok, withClaims, err := s.visible(ctx, a, e)
-		if err != nil {
-			return nil, err
+		ok, withClaims, err := s.visible(ctx, a, &evs[i])
+		if err != nil || !ok {
+			return nil, false, err
 		}
-		if !ok {
-			break
-		}
-		cp, err := s.Checkpoints.CheckpointFor(ctx, leaf)
-		if err != nil {
-			return nil, err
-		}
-		return s.assemble(ctx, a.d, e, withClaims, cp)
+		return &evs[i], withClaims, nil
 	}
-	s.deny(ctx, actor, depositID)
-	return nil, noReceipt()
+	return nil, false, nil
 }
 
 // assemble makes the receipt of event e of deposit d, resting on

@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -167,15 +168,20 @@ func (sr *search) add(ev *navette.Evidence, c *deposit.Claims) bool {
 	if h.Sender == "" && c.Sender != nil {
 		h.Sender = display(c.Sender)
 	}
-	p := Piece{Kind: ev.Kind, Time: ev.CreatedAt}
+	h.Pieces = append(h.Pieces, Piece{Kind: ev.Kind, Time: ev.CreatedAt, Who: actingParty(c)})
+	return true
+}
+
+// actingParty returns who the claims c say acted, or whom the event
+// counts for, as display shows them; "" if they name neither.
+func actingParty(c *deposit.Claims) string {
 	switch {
 	case c.By != nil:
-		p.Who = display(c.By)
+		return display(c.By)
 	case c.For != nil:
-		p.Who = display(c.For)
+		return display(c.For)
 	}
-	h.Pieces = append(h.Pieces, p)
-	return true
+	return ""
 }
 
 func display(p *deposit.ClaimsParty) string {
@@ -207,6 +213,18 @@ func personMatch(want []string, c *deposit.Claims) bool {
 	if len(want) == 0 {
 		return true
 	}
+	for _, p := range claimsPeople(c) {
+		if everyWordStarts(want, navette.SearchWords(p.Name+" "+p.Email)) {
+			return true
+		}
+	}
+	return false
+}
+
+// claimsPeople returns the people the claims c name: sender, actor, the
+// one the event counts for, recipients, those who never fetched, and the
+// addressee of a notice.
+func claimsPeople(c *deposit.Claims) []deposit.ClaimsParty {
 	var people []deposit.ClaimsParty
 	for _, p := range []*deposit.ClaimsParty{c.Sender, c.By, c.For} {
 		if p != nil {
@@ -217,27 +235,18 @@ func personMatch(want []string, c *deposit.Claims) bool {
 	if c.Notice != nil {
 		people = append(people, deposit.ClaimsParty{Email: c.Notice.To})
 	}
-	for _, p := range people {
-		have := navette.SearchWords(p.Name + " " + p.Email)
-		all := true
-		for _, w := range want {
-			found := false
-			for _, h := range have {
-				if strings.HasPrefix(h, w) {
-					found = true
-					break
-				}
-			}
-			if !found {
-				all = false
-				break
-			}
-		}
-		if all {
-			return true
+	return people
+}
+
+// everyWordStarts reports whether each word of want starts one of the
+// words of have.
+func everyWordStarts(want, have []string) bool {
+	for _, w := range want {
+		if !slices.ContainsFunc(have, func(h string) bool { return strings.HasPrefix(h, w) }) {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // Events returns the events of the journal matching f, for an auditor.

@@ -72,18 +72,24 @@ func OpenJournalKeys(dir, name string) (*JournalKeys, error) {
 	if err := k.load(); err != nil {
 		return nil, loadError(err)
 	}
-	if k.name == "" && k.signer != nil {
-		k.name = k.signer.Name()
-	}
-	if k.name == "" {
-		k.name = DefaultJournalName
-	}
+	k.defaultName()
 	if k.signer == nil || k.signer.Name() != k.name {
 		if err := k.rotate(); err != nil {
 			return nil, loadError(err)
 		}
 	}
 	return k, nil
+}
+
+// defaultName names the keys, when OpenJournalKeys was given no name, for
+// the active key, or DefaultJournalName if there is none.
+func (k *JournalKeys) defaultName() {
+	if k.name == "" && k.signer != nil {
+		k.name = k.signer.Name()
+	}
+	if k.name == "" {
+		k.name = DefaultJournalName
+	}
 }
 
 // Signer returns the active signer, reloading the directory first so that
@@ -118,10 +124,8 @@ func (k *JournalKeys) Verifier() (string, error) {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	for _, v := range k.verifiers {
-		if vk, err := note.NewVerifier(v); err == nil && vk.KeyHash() == s.KeyHash() && vk.Name() == s.Name() {
-			return v, nil
-		}
+	if v, ok := verifierOf(k.verifiers, s); ok {
+		return v, nil
 	}
 	return "", loadError(fmt.Errorf("keyring: the active journal key %08x has no verifier key file", s.KeyHash()))
 }
@@ -134,12 +138,20 @@ func (k *JournalKeys) Rotate() (string, error) {
 	if err := k.rotate(); err != nil {
 		return "", loadError(err)
 	}
-	for _, v := range k.verifiers {
-		if vk, err := note.NewVerifier(v); err == nil && vk.KeyHash() == k.signer.KeyHash() && vk.Name() == k.signer.Name() {
-			return v, nil
-		}
+	if v, ok := verifierOf(k.verifiers, k.signer); ok {
+		return v, nil
 	}
 	return "", loadError(errors.New("keyring: the new journal key is missing"))
+}
+
+// verifierOf returns the verifier key of verifiers that is s's.
+func verifierOf(verifiers []string, s note.Signer) (string, bool) {
+	for _, v := range verifiers {
+		if vk, err := note.NewVerifier(v); err == nil && vk.KeyHash() == s.KeyHash() && vk.Name() == s.Name() {
+			return v, true
+		}
+	}
+	return "", false
 }
 
 // rotate does Rotate's work with k.mu held.
@@ -147,29 +159,12 @@ func (k *JournalKeys) rotate() error {
 	if err := checkDir(k.dir); err != nil {
 		return err
 	}
-	var skey, vkey string
-	var signer note.Signer
-	for {
-		var err error
-		if skey, vkey, err = note.GenerateKey(rand.Reader, k.name); err != nil {
-			return fmt.Errorf("keyring: %w", err)
-		}
-		if signer, err = note.NewSigner(skey); err != nil {
-			return fmt.Errorf("keyring: %w", err)
-		}
-		// A new key must not take an existing one's file name.
-		if _, err := os.Lstat(filepath.Join(k.dir, journalFile(signer.KeyHash(), journalVerifierExt))); errors.Is(err, fs.ErrNotExist) {
-			break
-		}
+	skey, vkey, signer, err := newJournalKey(k.dir, k.name)
+	if err != nil {
+		return err
 	}
 	h := signer.KeyHash()
-	if err := writeFileAtomic(k.dir, journalFile(h, journalVerifierExt), []byte(vkey+"\n")); err != nil {
-		return err
-	}
-	if err := writeFileAtomic(k.dir, journalFile(h, journalSignerExt), []byte(skey+"\n")); err != nil {
-		return err
-	}
-	if err := writeFileAtomic(k.dir, journalActiveFile, fmt.Appendf(nil, "%08x\n", h)); err != nil {
+	if err := writeJournalKey(k.dir, h, skey, vkey); err != nil {
 		return err
 	}
 	old := k.signer
@@ -182,6 +177,35 @@ func (k *JournalKeys) rotate() error {
 		}
 	}
 	return nil
+}
+
+// newJournalKey generates a signer key named name, and its verifier key,
+// whose hash no key file of dir has.
+func newJournalKey(dir, name string) (skey, vkey string, signer note.Signer, err error) {
+	for {
+		if skey, vkey, err = note.GenerateKey(rand.Reader, name); err != nil {
+			return "", "", nil, fmt.Errorf("keyring: %w", err)
+		}
+		if signer, err = note.NewSigner(skey); err != nil {
+			return "", "", nil, fmt.Errorf("keyring: %w", err)
+		}
+		// A new key must not take an existing one's file name.
+		if _, err := os.Lstat(filepath.Join(dir, journalFile(signer.KeyHash(), journalVerifierExt))); errors.Is(err, fs.ErrNotExist) {
+			return skey, vkey, signer, nil
+		}
+	}
+}
+
+// writeJournalKey writes the verifier and signer keys of hash h in dir,
+// then makes the key active.
+func writeJournalKey(dir string, h uint32, skey, vkey string) error {
+	if err := writeFileAtomic(dir, journalFile(h, journalVerifierExt), []byte(vkey+"\n")); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(dir, journalFile(h, journalSignerExt), []byte(skey+"\n")); err != nil {
+		return err
+	}
+	return writeFileAtomic(dir, journalActiveFile, fmt.Appendf(nil, "%08x\n", h))
 }
 
 // journalFile returns the name of the file of key hash h with extension
@@ -230,19 +254,29 @@ func journalVerifiers(dir string) ([]string, error) {
 		if !strings.HasPrefix(name, journalPrefix) || !strings.HasSuffix(name, journalVerifierExt) {
 			continue
 		}
-		b, err := readPrivate(filepath.Join(dir, name))
+		v, err := readJournalVerifier(dir, name)
 		if err != nil {
 			return nil, err
 		}
-		text, ok := bytes.CutSuffix(b, []byte("\n"))
-		v, err := note.NewVerifier(string(text))
-		if !ok || err != nil || name != journalFile(v.KeyHash(), journalVerifierExt) {
-			return nil, fmt.Errorf("keyring: %s: malformed, want a note verifier key of that hash and a newline", filepath.Join(dir, name))
-		}
-		verifiers = append(verifiers, string(text))
+		verifiers = append(verifiers, v)
 	}
 	slices.Sort(verifiers)
 	return verifiers, nil
+}
+
+// readJournalVerifier reads the verifier key file name of dir, which must
+// be named for the key's hash.
+func readJournalVerifier(dir, name string) (string, error) {
+	b, err := readPrivate(filepath.Join(dir, name))
+	if err != nil {
+		return "", err
+	}
+	text, ok := bytes.CutSuffix(b, []byte("\n"))
+	v, err := note.NewVerifier(string(text))
+	if !ok || err != nil || name != journalFile(v.KeyHash(), journalVerifierExt) {
+		return "", fmt.Errorf("keyring: %s: malformed, want a note verifier key of that hash and a newline", filepath.Join(dir, name))
+	}
+	return string(text), nil
 }
 
 // journalSigner reads the signer key of hash active in dir, which must

@@ -543,25 +543,10 @@ func (f keyFiles) load(dir string) (map[string][]byte, string, error) {
 	if err := checkDir(dir); err != nil {
 		return nil, "", err
 	}
-	entries, err := os.ReadDir(dir)
+	keys, err := f.readKeys(dir)
 	if err != nil {
-		return nil, "", fmt.Errorf("keyring: %w", err)
+		return nil, "", err
 	}
-	keys := map[string][]byte{}
-	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasSuffix(name, f.suffix) {
-			continue // another kind's file, or a temporary file left by a crash
-		}
-		id := strings.TrimSuffix(name, f.suffix)
-		if !validID(id) {
-			return nil, "", fmt.Errorf("keyring: %s: malformed %s file name, want 16 lower-case hex digits and %s", filepath.Join(dir, name), f.what, f.suffix)
-		}
-		if keys[id], err = readKeyFile(filepath.Join(dir, name)); err != nil {
-			return nil, "", err
-		}
-	}
-
 	path := filepath.Join(dir, f.active)
 	b, err := readPrivate(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -577,6 +562,29 @@ func (f keyFiles) load(dir string) (map[string][]byte, string, error) {
 		return nil, "", fmt.Errorf("keyring: %s names %s %s, which has no key file", path, f.what, active)
 	}
 	return keys, string(active), nil
+}
+
+// readKeys reads the key files of kind f in dir, by id.
+func (f keyFiles) readKeys(dir string) (map[string][]byte, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	keys := map[string][]byte{}
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, f.suffix) {
+			continue // another kind's file, or a temporary file left by a crash
+		}
+		id := strings.TrimSuffix(name, f.suffix)
+		if !validID(id) {
+			return nil, fmt.Errorf("keyring: %s: malformed %s file name, want 16 lower-case hex digits and %s", filepath.Join(dir, name), f.what, f.suffix)
+		}
+		if keys[id], err = readKeyFile(filepath.Join(dir, name)); err != nil {
+			return nil, err
+		}
+	}
+	return keys, nil
 }
 
 // newKeyFile makes a random key of size bytes, writes it to a new file of

@@ -64,28 +64,33 @@ func OpenMAC(dir string) (*MACKeys, error) {
 	if err != nil {
 		return nil, loadError(err)
 	}
-	// Make it active only if no other process did meanwhile: a link
-	// never replaces an existing file.
-	tmp := filepath.Join(dir, "."+macActiveFile+".first-"+id)
-	if err := writeFileAtomic(dir, filepath.Base(tmp), []byte(id+"\n")); err != nil {
-		return nil, loadError(err)
-	}
-	err = os.Link(tmp, filepath.Join(dir, macActiveFile))
-	os.Remove(tmp)
-	if err != nil && !errors.Is(err, fs.ErrExist) {
-		// A file system without hard links: a plain atomic write, which
-		// a process starting at the same instant could overwrite.
-		if err := writeFileAtomic(dir, macActiveFile, []byte(id+"\n")); err != nil {
-			return nil, loadError(err)
-		}
-	}
-	if err := syncDir(dir); err != nil {
+	if err := activateFirstMAC(dir, id); err != nil {
 		return nil, loadError(err)
 	}
 	if err := m.Reload(); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// activateFirstMAC makes the MAC key id active in dir, unless another
+// process made its own first key active meanwhile.
+func activateFirstMAC(dir, id string) error {
+	// A link never replaces an existing file.
+	tmp := filepath.Join(dir, "."+macActiveFile+".first-"+id)
+	if err := writeFileAtomic(dir, filepath.Base(tmp), []byte(id+"\n")); err != nil {
+		return err
+	}
+	err := os.Link(tmp, filepath.Join(dir, macActiveFile))
+	os.Remove(tmp)
+	if err != nil && !errors.Is(err, fs.ErrExist) {
+		// A file system without hard links: a plain atomic write, which
+		// a process starting at the same instant could overwrite.
+		if err := writeFileAtomic(dir, macActiveFile, []byte(id+"\n")); err != nil {
+			return err
+		}
+	}
+	return syncDir(dir)
 }
 
 // Reload rereads the key directory, to see MAC keys another process added

@@ -74,23 +74,18 @@ func Run(ctx context.Context, o Options) (Stats, error) {
 		return st, fmt.Errorf("target database: %w", err)
 	}
 	defer toMeta.Close()
-	fromBlobs, err := app.OpenBlobs(o.FromBlobs, o.FromDataDir)
+	fromBlobs, toBlobs, err := openBlobs(o)
 	if err != nil {
-		return st, fmt.Errorf("source blobs: %w", err)
-	}
-	toBlobs, err := app.OpenBlobs(o.ToBlobs, "")
-	if err != nil {
-		return st, fmt.Errorf("target blobs: %w", err)
-	}
-	src, ok1 := fromMeta.(sqlStore)
-	dst, ok2 := toMeta.(sqlStore)
-	if !ok1 || !ok2 {
-		return st, navette.Errorf(navette.EINVALID, "Both databases must be SQL stores.")
-	}
-	if err := copyMetadata(ctx, o, src.SQL(), dst.SQL(), &st); err != nil {
 		return st, err
 	}
-	files, err := listFiles(ctx, src.SQL())
+	src, dst, err := sqlStores(fromMeta, toMeta)
+	if err != nil {
+		return st, err
+	}
+	if err := copyMetadata(ctx, o, src, dst, &st); err != nil {
+		return st, err
+	}
+	files, err := listFiles(ctx, src)
 	if err != nil {
 		return st, err
 	}
@@ -101,6 +96,30 @@ func Run(ctx context.Context, o Options) (Stats, error) {
 		return st, resetUploads(ctx, files, toMeta, toBlobs, &st)
 	}
 	return st, nil
+}
+
+// openBlobs opens the source and the target blob stores.
+func openBlobs(o Options) (from, to navette.BlobStore, err error) {
+	from, err = app.OpenBlobs(o.FromBlobs, o.FromDataDir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("source blobs: %w", err)
+	}
+	to, err = app.OpenBlobs(o.ToBlobs, "")
+	if err != nil {
+		return nil, nil, fmt.Errorf("target blobs: %w", err)
+	}
+	return from, to, nil
+}
+
+// sqlStores returns the SQL stores under the source and target metadata
+// stores, refusing any other kind.
+func sqlStores(from, to navette.MetaStore) (src, dst *sqlstore.Store, err error) {
+	a, ok1 := from.(sqlStore)
+	b, ok2 := to.(sqlStore)
+	if !ok1 || !ok2 {
+		return nil, nil, navette.Errorf(navette.EINVALID, "Both databases must be SQL stores.")
+	}
+	return a.SQL(), b.SQL(), nil
 }
 
 // check fills in the defaults of o and checks it names a source and a
@@ -220,45 +239,77 @@ func copyBlobs(ctx context.Context, o Options, files []fileRow, from, to navette
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	work := make(chan fileRow)
-	var mu sync.Mutex
+	t := &tally{st: st}
 	var wg sync.WaitGroup
 	for range o.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for f := range work {
-				copied, n, err := copyBlob(ctx, o, f, from, to)
-				if err != nil {
-					cancel(fmt.Errorf("blob of file %s: %w", f.id, err))
-					return
-				}
-				mu.Lock()
-				if copied {
-					st.BlobsCopied++
-					st.Bytes += n
-				} else {
-					st.BlobsPresent++
-				}
-				mu.Unlock()
-			}
+			copyEach(ctx, cancel, o, work, from, to, t)
 		}()
 	}
-	fed := map[string]bool{} // a blob shared by forwards is copied once
-feed:
+	feedBlobs(ctx, files, work)
+	close(work)
+	wg.Wait()
+	return context.Cause(ctx) // a worker's error, the caller's cancellation, or nil
+}
+
+// tally counts in st the blobs that workers running at once copied or
+// found present.
+type tally struct {
+	mu sync.Mutex
+	st *Stats
+}
+
+// add counts a blob, copied (of n bytes) or found present.
+func (t *tally) add(copied bool, n int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if copied {
+		t.st.BlobsCopied++
+		t.st.Bytes += n
+	} else {
+		t.st.BlobsPresent++
+	}
+}
+
+// copyEach copies the blobs of the files received on work until it is
+// closed, or until a copy fails: it then cancels the run with its error.
+func copyEach(ctx context.Context, cancel context.CancelCauseFunc, o Options, work <-chan fileRow, from, to navette.BlobStore, t *tally) {
+	for f := range work {
+		copied, n, err := copyBlob(ctx, o, f, from, to)
+		if err != nil {
+			cancel(fmt.Errorf("blob of file %s: %w", f.id, err))
+			return
+		}
+		t.add(copied, n)
+	}
+}
+
+// feedBlobs sends on work each file with a finished blob, one file per
+// blob (a blob shared by forwards is copied once), until ctx is done.
+func feedBlobs(ctx context.Context, files []fileRow, work chan<- fileRow) {
+	fed := map[string]bool{}
 	for _, f := range files {
-		if f.gone || fed[f.blob] || (f.state != navette.FileChecking && f.state != navette.FileStored && f.state != navette.FileAvailable) {
+		if f.gone || fed[f.blob] || !f.finished() {
 			continue
 		}
 		fed[f.blob] = true
 		select {
 		case work <- f:
 		case <-ctx.Done():
-			break feed
+			return
 		}
 	}
-	close(work)
-	wg.Wait()
-	return context.Cause(ctx) // a worker's error, the caller's cancellation, or nil
+}
+
+// finished reports whether f's upload is over: its blob is whole.
+func (f fileRow) finished() bool {
+	switch f.state {
+	case navette.FileChecking, navette.FileStored, navette.FileAvailable:
+		return true
+	}
+	return false
 }
 
 // copyBlob copies one blob unless the target has it whole already.
@@ -280,14 +331,24 @@ func copyBlob(ctx context.Context, o Options, f fileRow, from, to navette.BlobSt
 			return false, 0, err
 		}
 	}
-	if n, err = writeCopy(ctx, from, to, f.blob, sealed); err != nil {
+	if n, err = copyChecked(ctx, o, from, to, f.blob, sealed, want); err != nil {
 		return false, 0, err
 	}
-	if err := checkCopy(ctx, to, f.blob, sealed, want); err != nil {
-		return false, 0, err
-	}
-	o.Log.Info("copied blob", "file", f.blob, "bytes", n)
 	return true, n, nil
+}
+
+// copyChecked copies the blob id of sealed bytes from one store to the
+// other and reads it back, keeping it only if it has the hash want.
+func copyChecked(ctx context.Context, o Options, from, to navette.BlobStore, id string, sealed int64, want [32]byte) (int64, error) {
+	n, err := writeCopy(ctx, from, to, id, sealed)
+	if err != nil {
+		return 0, err
+	}
+	if err := checkCopy(ctx, to, id, sealed, want); err != nil {
+		return 0, err
+	}
+	o.Log.Info("copied blob", "file", id, "bytes", n)
+	return n, nil
 }
 
 // sameOrDelete reports whether the blob id of the target has the hash
@@ -313,13 +374,7 @@ func writeCopy(ctx context.Context, from, to navette.BlobStore, id string, seale
 	if err != nil {
 		return 0, err
 	}
-	n, err := io.Copy(w, r)
-	if err == nil {
-		err = w.Commit()
-	}
-	if cerr := w.Close(); err == nil {
-		err = cerr
-	}
+	n, err := writeAll(w, r)
 	if err == nil && n != sealed {
 		err = fmt.Errorf("copied %d bytes, want %d", n, sealed)
 	}
@@ -328,6 +383,19 @@ func writeCopy(ctx context.Context, from, to navette.BlobStore, id string, seale
 		return 0, err
 	}
 	return n, to.Finish(ctx, id)
+}
+
+// writeAll copies r to w, commits and closes it, and returns how many bytes
+// it copied.
+func writeAll(w navette.BlobWriter, r io.Reader) (int64, error) {
+	n, err := io.Copy(w, r)
+	if err == nil {
+		err = w.Commit()
+	}
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	return n, err
 }
 
 // checkCopy reads back the copied blob id and deletes it unless it has the

@@ -53,21 +53,32 @@ func (a *Admin) OperatorNotices(ctx context.Context, f navette.NoticeFilter) ([]
 	emails := map[string]string{}
 	out := make([]NoticeView, 0, len(ns))
 	for _, n := range ns {
-		email, ok := emails[n.UserID]
-		if !ok {
-			u, err := a.Meta.User(ctx, n.UserID)
-			if err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
-				return nil, err
-			}
-			if u != nil {
-				email = u.Email
-			}
-			emails[n.UserID] = email
+		email, err := a.email(ctx, emails, n.UserID)
+		if err != nil {
+			return nil, err
 		}
 		n.Key, n.Payload = navette.WrappedKey{}, nil // never leaves the service
 		out = append(out, NoticeView{Notice: n, Email: email})
 	}
 	return out, nil
+}
+
+// email returns the address of user id, "" if there is no such user,
+// from emails, where it keeps what it reads from the store.
+func (a *Admin) email(ctx context.Context, emails map[string]string, id string) (string, error) {
+	if email, ok := emails[id]; ok {
+		return email, nil
+	}
+	u, err := a.Meta.User(ctx, id)
+	if err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
+		return "", err
+	}
+	email := ""
+	if u != nil {
+		email = u.Email
+	}
+	emails[id] = email
+	return email, nil
 }
 
 // Replay makes a dead notice pending again, with all its attempts ahead of

@@ -88,7 +88,7 @@ func oneLine(s string, limit int) string {
 	var b strings.Builder
 	space := false
 	for _, r := range s {
-		if unicode.IsControl(r) || unicode.IsSpace(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r) {
+		if breaksLine(r) {
 			space = true
 			continue
 		}
@@ -104,12 +104,23 @@ func oneLine(s string, limit int) string {
 	return b.String()
 }
 
+// breaksLine reports whether oneLine turns r into a space: a control
+// character, a space, a line or paragraph separator or a bidirectional
+// control.
+func breaksLine(r rune) bool {
+	return unicode.IsControl(r) || unicode.IsSpace(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r)
+}
+
 // validAddress reports whether email is a plain address fit for a header
 // and an SMTP envelope.
 func validAddress(email string) bool {
-	if email == "" || len(email) > 254 || strings.ContainsFunc(email, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '<' || r == '>' }) {
+	if email == "" || len(email) > 254 || strings.ContainsFunc(email, unfitInAddress) {
 		return false
 	}
 	a, err := mail.ParseAddress(email)
 	return err == nil && a.Address == email
 }
+
+// unfitInAddress reports whether r has no place in a plain address: a
+// space, a control character or an angle bracket.
+func unfitInAddress(r rune) bool { return r <= ' ' || r == 0x7f || r == '<' || r == '>' }

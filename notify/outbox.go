@@ -90,34 +90,10 @@ func (o *Outbox) Send(ctx context.Context, m *Message) error {
 
 // List returns up to limit messages, the most recently written first.
 func (o *Outbox) List(limit int) ([]*Message, error) {
-	entries, err := os.ReadDir(o.dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return []*Message{}, nil // nothing sent yet
-	} else if err != nil {
-		return nil, navette.WrapError(navette.EINTERNAL, err, "Cannot read the mail outbox %s.", o.dir)
+	files, err := o.files()
+	if err != nil {
+		return nil, err
 	}
-	type file struct {
-		id  string
-		mod time.Time
-	}
-	var files []file
-	for _, e := range entries {
-		id, ok := strings.CutSuffix(e.Name(), outboxSuffix)
-		if !ok || !navette.ValidID(id) || !e.Type().IsRegular() {
-			continue
-		}
-		fi, err := e.Info()
-		if err != nil {
-			continue // removed meanwhile
-		}
-		files = append(files, file{id, fi.ModTime()})
-	}
-	slices.SortFunc(files, func(a, b file) int {
-		if c := b.mod.Compare(a.mod); c != 0 {
-			return c
-		}
-		return strings.Compare(a.id, b.id)
-	})
 	if limit > 0 && len(files) > limit {
 		files = files[:limit]
 	}
@@ -134,6 +110,43 @@ func (o *Outbox) List(limit int) ([]*Message, error) {
 	return out, nil
 }
 
+// outboxEntry is a message file of the outbox: its notice's id and when it
+// was written.
+type outboxEntry struct {
+	id  string
+	mod time.Time
+}
+
+// files returns the message files of the outbox, the most recently written
+// first; none if nothing was sent yet.
+func (o *Outbox) files() ([]outboxEntry, error) {
+	entries, err := os.ReadDir(o.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // nothing sent yet
+	} else if err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "Cannot read the mail outbox %s.", o.dir)
+	}
+	var files []outboxEntry
+	for _, e := range entries {
+		id, ok := strings.CutSuffix(e.Name(), outboxSuffix)
+		if !ok || !navette.ValidID(id) || !e.Type().IsRegular() {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil {
+			continue // removed meanwhile
+		}
+		files = append(files, outboxEntry{id, fi.ModTime()})
+	}
+	slices.SortFunc(files, func(a, b outboxEntry) int {
+		if c := b.mod.Compare(a.mod); c != 0 {
+			return c
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	return files, nil
+}
+
 // Get returns the message of notice id. Returns ENOTFOUND if the outbox
 // has none, EINTERNAL if its file does not open.
 func (o *Outbox) Get(id string) (*Message, error) {
@@ -147,6 +160,12 @@ func (o *Outbox) Get(id string) (*Message, error) {
 	} else if err != nil {
 		return nil, navette.WrapError(navette.EINTERNAL, err, "")
 	}
+	return o.open(id, data)
+}
+
+// open returns the message that data, the content of notice id's file,
+// seals.
+func (o *Outbox) open(id string, data []byte) (*Message, error) {
 	var f outboxFile
 	if err := json.Unmarshal(data, &f); err != nil || f.Version != 1 {
 		return nil, navette.WrapError(navette.EINTERNAL, fmt.Errorf("outbox: %s: malformed (%v)", id, err), "")
@@ -184,7 +203,13 @@ func (o *Outbox) prune() {
 	if maxAge <= 0 {
 		maxAge = time.Duration(navette.DefaultLimits.MaxRetentionDays) * 24 * time.Hour
 	}
-	entries, err := os.ReadDir(o.dir)
+	removeOlder(o.dir, now.Add(-maxAge))
+}
+
+// removeOlder removes the message files of dir last written before
+// cutoff.
+func removeOlder(dir string, cutoff time.Time) {
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return
 	}
@@ -192,8 +217,8 @@ func (o *Outbox) prune() {
 		if !strings.HasSuffix(e.Name(), outboxSuffix) {
 			continue
 		}
-		if fi, err := e.Info(); err == nil && now.Sub(fi.ModTime()) > maxAge {
-			_ = os.Remove(filepath.Join(o.dir, e.Name()))
+		if fi, err := e.Info(); err == nil && fi.ModTime().Before(cutoff) {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
 }
@@ -252,6 +277,11 @@ func writeFileAtomic(dir, name string, data []byte) (err error) {
 	if err = os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
 		return err
 	}
+	return syncDir(dir)
+}
+
+// syncDir makes the entries of dir durable.
+func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err

@@ -74,8 +74,7 @@ type Renderer struct {
 // for a public URL that is not an absolute http or https URL, or a sender
 // address that is not a plain e-mail address.
 func NewRenderer(publicURL string, from Address, includeNames bool) (*Renderer, error) {
-	u, err := url.Parse(publicURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+	if !validPublicURL(publicURL) {
 		return nil, navette.Errorf(navette.EINVALID, "The public URL must be an absolute http or https URL such as https://navette.example.")
 	}
 	from.Name = headerText(from.Name)
@@ -83,6 +82,13 @@ func NewRenderer(publicURL string, from Address, includeNames bool) (*Renderer, 
 		return nil, navette.Errorf(navette.EINVALID, "The sender of e-mails must be a plain address such as navette@justice.example.")
 	}
 	return &Renderer{PublicURL: strings.TrimSuffix(publicURL, "/"), From: from, IncludeNames: includeNames}, nil
+}
+
+// validPublicURL reports whether s is an absolute http or https URL with a
+// host, and neither user, query nor fragment.
+func validPublicURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil && u.RawQuery == "" && u.Fragment == ""
 }
 
 // errorText returns msg in lang through Errors, if set.
@@ -156,23 +162,46 @@ func (r *Renderer) Render(n *navette.Notice, to *navette.User, d *Data) (*Messag
 	if tt.Lookup(kind+".subject") == nil || ht.Lookup(kind+".html") == nil {
 		return nil, navette.Errorf(navette.EINVALID, "No template for notices of kind %q.", n.Kind)
 	}
-	// Every value but the deposit's message is one line: none can forge a
-	// line of the body (a fake link, say) any more than a header.
+	subject, text, html, err := execute(tt, ht, kind, r.view(n, to, d, lang))
+	if err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	return &Message{
+		ID:       n.ID + "@" + r.host(),
+		NoticeID: n.ID,
+		Kind:     n.Kind,
+		Lang:     lang,
+		Date:     n.CreatedAt,
+		From:     r.From,
+		To:       Address{Name: headerText(to.Name), Email: to.Email},
+		Subject:  headerText(subject),
+		Text:     strings.ToValidUTF8(text, "\uFFFD"),
+		HTML:     strings.ToValidUTF8(html, "\uFFFD"),
+	}, nil
+}
+
+// view returns what the templates of notice n to its addressee to see, in
+// lang. Every value but the deposit's message is one line: none can forge
+// a line of the body (a fake link, say) any more than a header.
+func (r *Renderer) view(n *navette.Notice, to *navette.User, d *Data, lang string) view {
 	v := view{
-		Kind:        n.Kind,
-		To:          Person{Name: headerText(to.Name), Email: to.Email},
-		Home:        r.PublicURL + "/",
-		Reference:   oneLine(d.Reference, maxLineText),
-		Files:       d.Files,
-		Expires:     formatTime(d.ExpiresAt, lang),
-		Sender:      person(d.Sender),
-		Recipient:   person(d.Recipient),
-		Downloaded:  formatTime(d.DownloadedAt, lang),
-		Limit:       d.Limit,
-		Reason:      oneLine(d.Reason, maxLineText),
-		Code:        oneLine(d.Code, maxLineText),
-		CodeExpires: formatTime(d.CodeExpiresAt, lang),
-		Unscanned:   d.Unscanned,
+		Kind:         n.Kind,
+		To:           Person{Name: headerText(to.Name), Email: to.Email},
+		Home:         r.PublicURL + "/",
+		Reference:    oneLine(d.Reference, maxLineText),
+		Files:        d.Files,
+		Expires:      formatTime(d.ExpiresAt, lang),
+		Sender:       person(d.Sender),
+		Recipient:    person(d.Recipient),
+		Downloaded:   formatTime(d.DownloadedAt, lang),
+		Limit:        d.Limit,
+		NeverFetched: people(d.NeverFetched),
+		Reason:       oneLine(d.Reason, maxLineText),
+		Code:         oneLine(d.Code, maxLineText),
+		CodeExpires:  formatTime(d.CodeExpiresAt, lang),
+		Unscanned:    d.Unscanned,
+		Forwarder:    person(d.Forwarder),
+		ForwardedTo:  people(d.ForwardedTo),
 	}
 	if a := d.Alert; a != nil {
 		v.Alert = notifyAlert{FileID: oneLine(a.FileID, maxLineText), SHA256: oneLine(a.SHA256, maxLineText),
@@ -185,41 +214,28 @@ func (r *Renderer) Render(n *navette.Notice, to *navette.User, d *Data) (*Messag
 	if n.DepositID != "" {
 		v.Link = r.PublicURL + DepositPath(n.DepositID)
 	}
-	for _, p := range d.NeverFetched {
-		v.NeverFetched = append(v.NeverFetched, person(p))
-	}
-	v.Forwarder = person(d.Forwarder)
-	for _, p := range d.ForwardedTo {
-		v.ForwardedTo = append(v.ForwardedTo, person(p))
-	}
 	if r.IncludeNames {
 		for _, name := range d.FileNames {
 			v.FileNames = append(v.FileNames, oneLine(name, maxLineText))
 		}
 		v.Message = strings.ToValidUTF8(d.Message, "\uFFFD")
 	}
-	var subject, text, html bytes.Buffer
-	if err := tt.ExecuteTemplate(&subject, kind+".subject", v); err != nil {
-		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	return v
+}
+
+// execute runs the subject, text and HTML templates of kind on v.
+func execute(tt *texttemplate.Template, ht *htmltemplate.Template, kind string, v view) (subject, text, html string, err error) {
+	var s, t, h bytes.Buffer
+	if err := tt.ExecuteTemplate(&s, kind+".subject", v); err != nil {
+		return "", "", "", err
 	}
-	if err := tt.ExecuteTemplate(&text, kind+".text", v); err != nil {
-		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	if err := tt.ExecuteTemplate(&t, kind+".text", v); err != nil {
+		return "", "", "", err
 	}
-	if err := ht.ExecuteTemplate(&html, kind+".html", v); err != nil {
-		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	if err := ht.ExecuteTemplate(&h, kind+".html", v); err != nil {
+		return "", "", "", err
 	}
-	return &Message{
-		ID:       n.ID + "@" + r.host(),
-		NoticeID: n.ID,
-		Kind:     n.Kind,
-		Lang:     lang,
-		Date:     n.CreatedAt,
-		From:     r.From,
-		To:       Address{Name: headerText(to.Name), Email: to.Email},
-		Subject:  headerText(subject.String()),
-		Text:     strings.ToValidUTF8(text.String(), "\uFFFD"),
-		HTML:     strings.ToValidUTF8(html.String(), "\uFFFD"),
-	}, nil
+	return s.String(), t.String(), h.String(), nil
 }
 
 // maxLineText bounds a value shown on a line of a body.
@@ -228,6 +244,15 @@ const maxLineText = 300
 // person returns p with its name and address on one line each.
 func person(p Person) Person {
 	return Person{Name: oneLine(p.Name, maxLineText), Email: oneLine(p.Email, maxLineText)}
+}
+
+// people returns ps, each through person; nil for none.
+func people(ps []Person) []Person {
+	var out []Person
+	for _, p := range ps {
+		out = append(out, person(p))
+	}
+	return out
 }
 
 // host returns the host name of the public URL, for Message-IDs.

@@ -120,14 +120,23 @@ func (w *Worker) Run(ctx context.Context) error {
 		if n == w.Batch && err == nil {
 			continue // more may be due
 		}
-		timer.Reset(w.Poll) // discards a stale tick (Go 1.23 timers)
-		select {
-		case <-ctx.Done():
+		if !w.wait(ctx, timer) {
 			return nil
-		case <-w.kick:
-		case <-timer.C:
 		}
 	}
+}
+
+// wait waits for a kick or the next poll, and reports false if ctx ends
+// first.
+func (w *Worker) wait(ctx context.Context, timer *time.Timer) bool {
+	timer.Reset(w.Poll) // discards a stale tick (Go 1.23 timers)
+	select {
+	case <-ctx.Done():
+		return false
+	case <-w.kick:
+	case <-timer.C:
+	}
+	return true
 }
 
 // RunOnce claims one batch of due notices and delivers them, at most
@@ -162,22 +171,36 @@ func (w *Worker) deliver(ctx context.Context, n *navette.Notice) {
 		cancel()
 	}
 	if err == nil {
-		at := w.Clock.Now()
-		ev := w.event(navette.EventNoticeSent, n)
-		ev.Time = at
-		if w.Evidence != nil {
-			if ev.Claims, ev.SealedClaims, err = w.Evidence(rec, n, msg, at); err != nil {
-				w.Log.ErrorContext(ctx, "making the evidence of a sent notice", "notice", n.ID, "err", err)
-				ev.Claims, ev.SealedClaims = nil, nil
-			}
-		}
-		if err := w.Meta.NoticeSent(rec, n.ID, at, ev); err != nil {
-			// The lease will end and the notice be sent again, with the
-			// same Message-ID.
-			w.Log.ErrorContext(ctx, "recording a sent notice", "notice", n.ID, "err", err)
-		}
-		return
+		w.recordSent(ctx, rec, n, msg)
+	} else {
+		w.recordFailed(ctx, rec, n, err)
 	}
+}
+
+// recordSent records, in rec, that n was sent as msg, with the evidence of
+// it; a failure is logged in ctx.
+func (w *Worker) recordSent(ctx, rec context.Context, n *navette.Notice, msg *Message) {
+	at := w.Clock.Now()
+	ev := w.event(navette.EventNoticeSent, n)
+	ev.Time = at
+	if w.Evidence != nil {
+		var err error
+		if ev.Claims, ev.SealedClaims, err = w.Evidence(rec, n, msg, at); err != nil {
+			w.Log.ErrorContext(ctx, "making the evidence of a sent notice", "notice", n.ID, "err", err)
+			ev.Claims, ev.SealedClaims = nil, nil
+		}
+	}
+	if err := w.Meta.NoticeSent(rec, n.ID, at, ev); err != nil {
+		// The lease will end and the notice be sent again, with the
+		// same Message-ID.
+		w.Log.ErrorContext(ctx, "recording a sent notice", "notice", n.ID, "err", err)
+	}
+}
+
+// recordFailed records, in rec, that delivering n failed with err: for
+// good if err is permanent or the attempts are spent, otherwise to be
+// retried after a backoff. The outcome is logged in ctx.
+func (w *Worker) recordFailed(ctx, rec context.Context, n *navette.Notice, err error) {
 	dead := Permanent(err) || n.Attempts >= w.MaxAttempts
 	next := time.Time{}
 	var evs []navette.Event

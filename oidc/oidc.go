@@ -191,11 +191,7 @@ type discovery struct {
 func discover(ctx context.Context, issuer string, client *http.Client) (*discovery, error) {
 	disc, err := gooidc.NewProvider(gooidc.ClientContext(ctx, client), issuer)
 	if err != nil {
-		var mismatch *gooidc.IssuerMismatchError
-		if errors.As(err, &mismatch) {
-			return nil, navette.WrapError(navette.EINVALID, err, "The identity provider at %s names another issuer.", issuer)
-		}
-		return nil, navette.WrapError(navette.EUNAVAILABLE, err, "The identity provider at %s is unavailable.", issuer)
+		return nil, discoveryError(issuer, err)
 	}
 	var meta struct {
 		JWKSURL     string   `json:"jwks_uri"`
@@ -216,6 +212,16 @@ func discover(ctx context.Context, issuer string, client *http.Client) (*discove
 		return nil, err
 	}
 	return d, nil
+}
+
+// discoveryError is the error of a failed discovery of issuer: EINVALID if
+// the document names another issuer, else EUNAVAILABLE.
+func discoveryError(issuer string, err error) error {
+	var mismatch *gooidc.IssuerMismatchError
+	if errors.As(err, &mismatch) {
+		return navette.WrapError(navette.EINVALID, err, "The identity provider at %s names another issuer.", issuer)
+	}
+	return navette.WrapError(navette.EUNAVAILABLE, err, "The identity provider at %s is unavailable.", issuer)
 }
 
 // authStyle returns how navette sends its client secret to a token
@@ -256,11 +262,26 @@ func (c *Config) check() error {
 	case c.ClientSecret == "":
 		return navette.Errorf(navette.EINVALID, "The OIDC client secret is missing.")
 	}
+	if err := c.checkRedirectURL(); err != nil {
+		return err
+	}
+	return checkScopes(c.Scopes)
+}
+
+// checkRedirectURL returns EINVALID if c's redirect URL is not an
+// absolute http(s) URL without a fragment.
+func (c *Config) checkRedirectURL() error {
 	r, err := url.Parse(c.RedirectURL)
 	if err != nil || (r.Scheme != "https" && r.Scheme != "http") || r.Host == "" || r.Fragment != "" {
 		return navette.Errorf(navette.EINVALID, "The OIDC redirect URL %q is not an absolute http(s) URL.", c.RedirectURL)
 	}
-	for _, s := range c.Scopes {
+	return nil
+}
+
+// checkScopes returns EINVALID for the first of scopes that is empty or
+// holds a space, a quote or a backslash.
+func checkScopes(scopes []string) error {
+	for _, s := range scopes {
 		if s == "" || strings.ContainsAny(s, " \t\r\n\"\\") {
 			return navette.Errorf(navette.EINVALID, "The OIDC scope %q is not valid.", s)
 		}
@@ -275,12 +296,23 @@ func (c *Config) checkIssuer() error {
 	switch {
 	case c.Issuer == "":
 		return navette.Errorf(navette.EINVALID, "The OIDC issuer is missing.")
-	case err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+	case err != nil || !plainURL(u):
 		return navette.Errorf(navette.EINVALID, "The OIDC issuer %q is not a valid URL.", c.Issuer)
-	case u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())):
+	case !secureScheme(u):
 		return navette.Errorf(navette.EINVALID, "The OIDC issuer %q must use https.", c.Issuer)
 	}
 	return nil
+}
+
+// plainURL reports whether u has a host and no query, fragment or user
+// information, as an issuer must.
+func plainURL(u *url.URL) bool {
+	return u.Host != "" && u.RawQuery == "" && u.Fragment == "" && u.User == nil
+}
+
+// secureScheme reports whether u is https, or http to this machine.
+func secureScheme(u *url.URL) bool {
+	return u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname())
 }
 
 // isLoopback reports whether host names this machine.
@@ -313,21 +345,28 @@ func (p *Provider) Exchange(ctx context.Context, code, verifier, nonce string) (
 	}
 	tok, err := p.oauth.Exchange(context.WithValue(ctx, oauth2.HTTPClient, p.client), code, oauth2.VerifierOption(verifier))
 	if err != nil {
-		var re *oauth2.RetrieveError
-		switch {
-		case errors.As(err, &re) && re.Response != nil && (re.Response.StatusCode >= 500 || re.Response.StatusCode == http.StatusTooManyRequests):
-			return nil, navette.WrapError(navette.EUNAVAILABLE, err, "The identity provider is unavailable; try again later.")
-		case errors.As(err, &re):
-			return nil, navette.WrapError(navette.EUNAUTHORIZED, err, "The identity provider refused the sign-in (%s).", errorCode(re))
-		default:
-			return nil, navette.WrapError(navette.EUNAVAILABLE, err, "The identity provider is unavailable; try again later.")
-		}
+		return nil, exchangeError(err)
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
 		return nil, navette.Errorf(navette.EUNAUTHORIZED, "The identity provider returned no ID token.")
 	}
 	return p.verify(ctx, raw, tok.AccessToken, nonce)
+}
+
+// exchangeError is the error of a failed code exchange: EUNAUTHORIZED if
+// the provider refused it, EUNAVAILABLE if it failed or could not be
+// reached.
+func exchangeError(err error) error {
+	var re *oauth2.RetrieveError
+	switch {
+	case errors.As(err, &re) && re.Response != nil && (re.Response.StatusCode >= 500 || re.Response.StatusCode == http.StatusTooManyRequests):
+		return navette.WrapError(navette.EUNAVAILABLE, err, "The identity provider is unavailable; try again later.")
+	case errors.As(err, &re):
+		return navette.WrapError(navette.EUNAUTHORIZED, err, "The identity provider refused the sign-in (%s).", errorCode(re))
+	default:
+		return navette.WrapError(navette.EUNAVAILABLE, err, "The identity provider is unavailable; try again later.")
+	}
 }
 
 // errorCode returns the OAuth error code of re, or its HTTP status.
@@ -351,12 +390,8 @@ func (p *Provider) verify(ctx context.Context, raw, accessToken, nonce string) (
 	if err := idt.Claims(&m); err != nil {
 		return nil, navette.WrapError(navette.EUNAUTHORIZED, err, "The ID token's claims cannot be read.")
 	}
-	var azp string
-	if err := decodeClaim(m, "azp", &azp); err != nil {
+	if err := p.checkAuthorizedParty(m); err != nil {
 		return nil, err
-	}
-	if azp != "" && azp != p.cfg.ClientID {
-		return nil, navette.Errorf(navette.EUNAUTHORIZED, "The ID token was issued to another client.")
 	}
 	if idt.Subject == "" {
 		return nil, navette.Errorf(navette.EUNAUTHORIZED, "The ID token has no subject.")
@@ -371,20 +406,26 @@ func (p *Provider) verify(ctx context.Context, raw, accessToken, nonce string) (
 	return c, nil
 }
 
+// checkAuthorizedParty returns EUNAUTHORIZED if the claims m of an ID
+// token name another client as its authorized party (azp).
+func (p *Provider) checkAuthorizedParty(m map[string]json.RawMessage) error {
+	var azp string
+	if err := decodeClaim(m, "azp", &azp); err != nil {
+		return err
+	}
+	if azp != "" && azp != p.cfg.ClientID {
+		return navette.Errorf(navette.EUNAUTHORIZED, "The ID token was issued to another client.")
+	}
+	return nil
+}
+
 // verifyToken checks the signature, issuer, audience and expiry of the
 // raw ID token, its nonce and, if both are there, its access token hash.
 func (p *Provider) verifyToken(ctx context.Context, raw, accessToken, nonce string) (*gooidc.IDToken, error) {
 	var fetch fetchError
 	idt, err := p.verifier.Verify(context.WithValue(ctx, fetchErrorKey{}, &fetch), raw)
 	if err != nil {
-		if fetch.err != nil {
-			return nil, navette.WrapError(navette.EUNAVAILABLE, err, "The identity provider's keys are unavailable; try again later.")
-		}
-		var expired *gooidc.TokenExpiredError
-		if errors.As(err, &expired) {
-			return nil, navette.WrapError(navette.EUNAUTHORIZED, err, "The ID token has expired; sign in again.")
-		}
-		return nil, navette.WrapError(navette.EUNAUTHORIZED, err, "The ID token is not valid.")
+		return nil, tokenError(err, fetch.err != nil)
 	}
 	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(nonce)) != 1 {
 		return nil, navette.Errorf(navette.EUNAUTHORIZED, "The ID token does not belong to this sign-in (nonce mismatch).")
@@ -395,6 +436,20 @@ func (p *Provider) verifyToken(ctx context.Context, raw, accessToken, nonce stri
 		}
 	}
 	return idt, nil
+}
+
+// tokenError is the error of an ID token that failed verification:
+// EUNAVAILABLE if the provider's keys could not be fetched, else
+// EUNAUTHORIZED.
+func tokenError(err error, fetchFailed bool) error {
+	if fetchFailed {
+		return navette.WrapError(navette.EUNAVAILABLE, err, "The identity provider's keys are unavailable; try again later.")
+	}
+	var expired *gooidc.TokenExpiredError
+	if errors.As(err, &expired) {
+		return navette.WrapError(navette.EUNAUTHORIZED, err, "The ID token has expired; sign in again.")
+	}
+	return navette.WrapError(navette.EUNAUTHORIZED, err, "The ID token is not valid.")
 }
 
 // claims reads the user's claims of m, the claims of a verified ID token
@@ -420,12 +475,7 @@ func (p *Provider) claims(subject string, m map[string]json.RawMessage) (*Claims
 		}
 	}
 	c.Email = navette.NormalizeEmail(email)
-	switch v := verified.(type) {
-	case bool:
-		c.EmailVerified = v
-	case string:
-		c.EmailVerified = strings.EqualFold(v, "true")
-	}
+	c.EmailVerified = isTrue(verified)
 	c.Name = strings.TrimSpace(name)
 	if c.Name == "" {
 		c.Name = strings.TrimSpace(strings.TrimSpace(given) + " " + strings.TrimSpace(family))
@@ -435,6 +485,18 @@ func (p *Provider) claims(subject string, m map[string]json.RawMessage) (*Claims
 		return nil, navette.WrapError(navette.EUNAUTHORIZED, err, "The ID token's %s claim is neither a string nor an array of strings.", p.cfg.GroupsClaim)
 	}
 	return c, nil
+}
+
+// isTrue reports whether the email_verified claim v is true: the boolean
+// true, or the string "true" in any case, as some providers send it.
+func isTrue(v any) bool {
+	switch v := v.(type) {
+	case bool:
+		return v
+	case string:
+		return strings.EqualFold(v, "true")
+	}
+	return false
 }
 
 // decodeClaim decodes the claim name of m into dst if present.

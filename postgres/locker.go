@@ -99,13 +99,22 @@ func (l *Locker) listen(ctx context.Context) {
 		} else {
 			wait = min(2*wait, listenWait)
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !sleep(ctx, wait) {
 			return
-		case <-t.C:
 		}
+	}
+}
+
+// sleep waits for d to pass, and reports whether it did before ctx was
+// done.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	select {
+	case <-ctx.Done():
+		t.Stop()
+		return false
+	case <-t.C:
+		return true
 	}
 }
 
@@ -206,16 +215,18 @@ func (k *uploadLock) Lock(ctx context.Context, requestUnlock func()) error {
 		if ok {
 			break
 		}
-		t := time.NewTimer(lockPoll)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !sleep(ctx, lockPoll) {
 			conn.Close()
 			return fmt.Errorf("postgres: lock upload %s: %w", k.id, ctx.Err())
-		case <-t.C:
 		}
 	}
+	k.hold(conn, requestUnlock)
+	return nil
+}
 
+// hold records the lock as held by the session conn, to be released on
+// requestUnlock, in the locks of its node.
+func (k *uploadLock) hold(conn *sql.Conn, requestUnlock func()) {
 	k.conn, k.requestUnlock = conn, requestUnlock
 	k.l.mu.Lock()
 	k.requested = false
@@ -223,7 +234,6 @@ func (k *uploadLock) Lock(ctx context.Context, requestUnlock func()) error {
 	// this one replaces it.
 	k.l.held[k.id] = k
 	k.l.mu.Unlock()
-	return nil
 }
 
 // maxLockFailures is how many connections a Lock tries before it gives up.

@@ -98,18 +98,24 @@ func (c *Checkpointer) Run(ctx context.Context) error {
 	t := time.NewTicker(c.Interval)
 	defer t.Stop()
 	for {
-		if _, err := c.Checkpoint(ctx); err != nil && ctx.Err() == nil && !navette.IsCode(err, navette.ENOTFOUND) {
-			c.Log.Error("journal checkpoint failed", "err", err)
-		}
-		if err := c.StampPending(ctx); err != nil && ctx.Err() == nil {
-			c.Log.Warn("time-stamping journal checkpoints failed; will try again", "err", err)
-		}
+		c.round(ctx)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C:
 		case <-c.kick:
 		}
+	}
+}
+
+// round is one turn of Run: it issues a checkpoint and stamps the pending
+// ones, logging their failures unless ctx is done.
+func (c *Checkpointer) round(ctx context.Context) {
+	if _, err := c.Checkpoint(ctx); err != nil && ctx.Err() == nil && !navette.IsCode(err, navette.ENOTFOUND) {
+		c.Log.Error("journal checkpoint failed", "err", err)
+	}
+	if err := c.StampPending(ctx); err != nil && ctx.Err() == nil {
+		c.Log.Warn("time-stamping journal checkpoints failed; will try again", "err", err)
 	}
 }
 
@@ -192,16 +198,36 @@ func (c *Checkpointer) issue(ctx context.Context) (*navette.Checkpoint, error) {
 	if size == 0 {
 		return nil, navette.Errorf(navette.ENOTFOUND, "The journal is empty.")
 	}
+	root, err := c.treeRoot(ctx, size, latest)
+	if err != nil {
+		return nil, err
+	}
+	msg, err := c.sign(size, root)
+	if err != nil {
+		return nil, err
+	}
+	return c.add(ctx, &navette.Checkpoint{Size: size, Root: root, Note: msg, CreatedAt: c.Clock.Now()})
+}
+
+// treeRoot returns the root hash of the stored tree of size leaves, once
+// it is proven to extend the tree of latest, if not nil.
+func (c *Checkpointer) treeRoot(ctx context.Context, size int64, latest *navette.Checkpoint) (tlog.Hash, error) {
 	r := HashReader(ctx, c.Store)
 	root, err := tlog.TreeHash(size, r)
 	if err != nil {
-		return nil, wrapTree(err)
+		return tlog.Hash{}, wrapTree(err)
 	}
 	if latest != nil {
 		if err := c.extends(latest, size, root, r); err != nil {
-			return nil, err
+			return tlog.Hash{}, err
 		}
 	}
+	return root, nil
+}
+
+// sign returns the checkpoint note of the tree of size leaves and root
+// hash root, signed with the active key.
+func (c *Checkpointer) sign(size int64, root tlog.Hash) ([]byte, error) {
 	signer, err := c.Keys.Signer()
 	if err != nil {
 		return nil, err
@@ -210,7 +236,7 @@ func (c *Checkpointer) issue(ctx context.Context) (*navette.Checkpoint, error) {
 	if err != nil {
 		return nil, navette.WrapError(navette.EINTERNAL, fmt.Errorf("proof: sign a checkpoint: %w", err), "")
 	}
-	return c.add(ctx, &navette.Checkpoint{Size: size, Root: root, Note: msg, CreatedAt: c.Clock.Now()})
+	return msg, nil
 }
 
 // current returns the tree's size and its latest checkpoint, nil if none;
@@ -305,14 +331,7 @@ func (c *Checkpointer) stamp(ctx context.Context) error {
 			return err
 		}
 		for _, cp := range cps {
-			sum := sha256.Sum256(cp.Note)
-			sctx, cancel := context.WithTimeout(ctx, stampTimeout)
-			token, err := c.Stamper.Stamp(sctx, sum[:])
-			cancel()
-			if err != nil {
-				return fmt.Errorf("time-stamp the checkpoint of %d leaves: %w", cp.Size, err)
-			}
-			if err := c.Store.StampCheckpoint(ctx, cp.Size, token, c.Clock.Now()); err != nil && !navette.IsCode(err, navette.ECONFLICT) {
+			if err := c.stampOne(ctx, cp); err != nil {
 				return err
 			}
 		}
@@ -320,6 +339,22 @@ func (c *Checkpointer) stamp(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+// stampOne has checkpoint cp time-stamped and stores the token; a token
+// another node stored first is kept.
+func (c *Checkpointer) stampOne(ctx context.Context, cp *navette.Checkpoint) error {
+	sum := sha256.Sum256(cp.Note)
+	sctx, cancel := context.WithTimeout(ctx, stampTimeout)
+	token, err := c.Stamper.Stamp(sctx, sum[:])
+	cancel()
+	if err != nil {
+		return fmt.Errorf("time-stamp the checkpoint of %d leaves: %w", cp.Size, err)
+	}
+	if err := c.Store.StampCheckpoint(ctx, cp.Size, token, c.Clock.Now()); err != nil && !navette.IsCode(err, navette.ECONFLICT) {
+		return err
+	}
+	return nil
 }
 
 // Status is the state of the journal's checkpoints, for /readyz.
@@ -354,23 +389,36 @@ func (c *Checkpointer) Status(ctx context.Context) (Status, error) {
 		return s, err
 	}
 	if c.Stamper != nil {
-		cps, err := c.Store.Checkpoints(ctx, navette.CheckpointFilter{Unstamped: true, Limit: 1})
-		if err != nil {
+		if s.StampLag, err = c.stampLag(ctx); err != nil {
 			return s, err
 		}
-		if len(cps) == 1 {
-			s.StampLag = max(c.Clock.Now().Sub(cps[0].CreatedAt), 0)
-		}
 	}
+	s.Problem, s.Err = c.problem(s.StampLag)
+	return s, nil
+}
+
+// stampLag returns how long the oldest checkpoint waiting for a time-stamp
+// has waited, 0 when none waits.
+func (c *Checkpointer) stampLag(ctx context.Context) (time.Duration, error) {
+	cps, err := c.Store.Checkpoints(ctx, navette.CheckpointFilter{Unstamped: true, Limit: 1})
+	if err != nil || len(cps) != 1 {
+		return 0, err
+	}
+	return max(c.Clock.Now().Sub(cps[0].CreatedAt), 0), nil
+}
+
+// problem returns Status's Problem and Err, from the last failures to sign
+// and to stamp; lag is the stamp lag Status reports.
+func (c *Checkpointer) problem(lag time.Duration) (string, error) {
 	c.st.Lock()
 	defer c.st.Unlock()
 	switch {
 	case c.st.problem != nil:
-		s.Problem, s.Err = "no journal checkpoint can be signed: the tree is not consistent with the last one signed (run navette admin journal verify)", c.st.problem
+		return "no journal checkpoint can be signed: the tree is not consistent with the last one signed (run navette admin journal verify)", c.st.problem
 	case c.st.stampErr != nil:
-		s.Problem, s.Err = fmt.Sprintf("the time-stamping authority fails: checkpoints have waited %s for their time-stamp", s.StampLag.Round(time.Second)), c.st.stampErr
+		return fmt.Sprintf("the time-stamping authority fails: checkpoints have waited %s for their time-stamp", lag.Round(time.Second)), c.st.stampErr
 	}
-	return s, nil
+	return "", nil
 }
 
 // Latest returns the latest checkpoint, issuing the first one if none was

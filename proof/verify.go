@@ -249,15 +249,7 @@ func (v *verifier) compare() error {
 	}
 	stored, err := v.s.ReadHashes(v.ctx, idx)
 	if navette.IsCode(err, navette.ENOTFOUND) {
-		// Find the first missing one.
-		for _, x := range idx {
-			if _, err := v.s.ReadHashes(v.ctx, []int64{x}); navette.IsCode(err, navette.ENOTFOUND) {
-				return v.badHash(x, "is missing from the tree")
-			} else if err != nil {
-				return err
-			}
-		}
-		return err
+		return v.firstMissing(idx, err)
 	}
 	if err != nil {
 		return err
@@ -270,6 +262,19 @@ func (v *verifier) compare() error {
 	v.next += int64(len(v.pending))
 	v.pending = v.pending[:0]
 	return nil
+}
+
+// firstMissing reports the first of the stored hashes at idx that is
+// missing, after notFound said one is; notFound itself if none is now.
+func (v *verifier) firstMissing(idx []int64, notFound error) error {
+	for _, x := range idx {
+		if _, err := v.s.ReadHashes(v.ctx, []int64{x}); navette.IsCode(err, navette.ENOTFOUND) {
+			return v.badHash(x, "is missing from the tree")
+		} else if err != nil {
+			return err
+		}
+	}
+	return notFound
 }
 
 // badHash reports the stored hash at index x as bad: the event of a leaf
@@ -302,6 +307,12 @@ func (v *verifier) checkpoints() error {
 			return err
 		}
 	}
+	return v.checkGiven()
+}
+
+// checkGiven checks that the given checkpoints of a tree of v.n leaves
+// hold.
+func (v *verifier) checkGiven() error {
 	for _, c := range v.extra {
 		if c.Size == v.n {
 			if err := v.holds(c); err != nil {

@@ -3,7 +3,6 @@ package receipt
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/base64"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +31,25 @@ type Pieces struct {
 // checkpoint's body is of a tree of TreeSize leaves, and the proof leads
 // from the event's leaf to its root.
 func Assemble(p Pieces) (*Receipt, error) {
+	r := newReceipt(p)
+	if err := r.checkForm(); err != nil {
+		return nil, err
+	}
+	if err := checkCommitment(p.Claims, &p.Event); err != nil {
+		return nil, err
+	}
+	root, err := treeRoot(p.Checkpoint, p.TreeSize)
+	if err != nil {
+		return nil, err
+	}
+	if err := tlog.CheckRecord(p.Proof, p.TreeSize, root, p.Event.Index, LeafHash(&r.Event)); err != nil {
+		return nil, failf("the inclusion proof does not lead from the event to the checkpoint's root", "la preuve d'inclusion ne mène pas de l'événement à la racine du point de contrôle")
+	}
+	return r, nil
+}
+
+// newReceipt returns the receipt made of the pieces, unchecked.
+func newReceipt(p Pieces) *Receipt {
 	r := &Receipt{
 		Format:     Format,
 		ID:         p.ID,
@@ -52,28 +70,29 @@ func Assemble(p Pieces) (*Receipt, error) {
 	for i, h := range p.Proof {
 		r.Inclusion.Hashes[i] = Base64(bytes.Clone(h[:]))
 	}
-	if err := r.checkForm(); err != nil {
-		return nil, err
+	return r
+}
+
+// checkCommitment checks that the claims, when there are any, are those
+// the event commits to.
+func checkCommitment(claims []byte, e *Event) error {
+	if len(claims) == 0 {
+		return nil
 	}
-	if len(p.Claims) != 0 {
-		sum := sha256.Sum256(p.Claims)
-		if !bytes.Equal(sum[:], p.Event.ClaimsSHA256) {
-			return nil, failf("the claims are not those the event commits to", "les données détaillées ne sont pas celles que l'événement engage")
-		}
+	sum := sha256.Sum256(claims)
+	if !bytes.Equal(sum[:], e.ClaimsSHA256) {
+		return failf("the claims are not those the event commits to", "les données détaillées ne sont pas celles que l'événement engage")
 	}
-	text, _, _ := strings.Cut(string(p.Checkpoint), "\n\n")
+	return nil
+}
+
+// treeRoot returns the root hash in a signed checkpoint's body after
+// checking that it is of a tree of treeSize leaves.
+func treeRoot(checkpoint []byte, treeSize int64) (tlog.Hash, error) {
+	text, _, _ := strings.Cut(string(checkpoint), "\n\n")
 	lines := strings.Split(text, "\n")
-	if len(lines) != 3 || lines[1] != strconv.FormatInt(p.TreeSize, 10) {
-		return nil, failf("the checkpoint is not of a tree of %d events", "le point de contrôle ne porte pas sur un arbre de %d événements", p.TreeSize)
+	if len(lines) != 3 || lines[1] != strconv.FormatInt(treeSize, 10) {
+		return tlog.Hash{}, failf("the checkpoint is not of a tree of %d events", "le point de contrôle ne porte pas sur un arbre de %d événements", treeSize)
 	}
-	rb, err := base64.StdEncoding.Strict().DecodeString(lines[2])
-	var root tlog.Hash
-	if err != nil || len(rb) != len(root) {
-		return nil, failf("the checkpoint's root hash is not 32 bytes in base64", "l'empreinte racine du point de contrôle n'est pas de 32 octets en base64")
-	}
-	copy(root[:], rb)
-	if err := tlog.CheckRecord(p.Proof, p.TreeSize, root, p.Event.Index, LeafHash(&r.Event)); err != nil {
-		return nil, failf("the inclusion proof does not lead from the event to the checkpoint's root", "la preuve d'inclusion ne mène pas de l'événement à la racine du point de contrôle")
-	}
-	return r, nil
+	return decodeRoot(lines[2])
 }

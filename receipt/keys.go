@@ -47,14 +47,21 @@ func ParseKey(text string) (*Key, error) {
 	if len(hash16) != 8 || err != nil {
 		return nil, bad("the hash is not 8 hex digits")
 	}
-	key, err := base64.StdEncoding.Strict().DecodeString(key64)
-	if err != nil || len(key) != 1+ed25519.PublicKeySize || key[0] != algEd25519 {
+	key, ok := decodeEd25519Key(key64)
+	if !ok {
 		return nil, bad("not an Ed25519 key")
 	}
 	if uint32(hash) != keyHash(name, key) {
 		return nil, bad("the hash does not match the name and key")
 	}
 	return &Key{name: name, hash: uint32(hash), pub: ed25519.PublicKey(key[1:]), text: text}, nil
+}
+
+// decodeEd25519Key decodes the base64 key of a verifier key: the Ed25519
+// algorithm byte, then the 32-byte public key.
+func decodeEd25519Key(key64 string) ([]byte, bool) {
+	key, err := base64.StdEncoding.Strict().DecodeString(key64)
+	return key, err == nil && len(key) == 1+ed25519.PublicKeySize && key[0] == algEd25519
 }
 
 // ParseKeys reads verifier keys, one a line; blank lines and lines

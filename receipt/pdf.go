@@ -229,10 +229,7 @@ func (p *pdfParser) space() {
 
 // value reads one value (a dictionary at the top, as an object starts).
 func (p *pdfParser) value(depth int) (any, error) {
-	if depth == 0 {
-		p.start = p.i
-	}
-	if depth > maxPDFDepth || p.i-p.start > maxPDFDict {
+	if !p.enter(depth) {
 		return nil, errPDF
 	}
 	p.space()
@@ -256,12 +253,26 @@ func (p *pdfParser) value(depth int) (any, error) {
 	case isNumberStart(c):
 		return p.number(), nil
 	default:
-		t := p.token()
-		if len(t) == 0 {
-			return nil, errPDF
-		}
-		return pdfName(t), nil // true, false, null
+		return p.keyword()
 	}
+}
+
+// enter reports whether a value of the given depth, starting here, stays
+// within the parser's bounds; a value at the top starts a new object.
+func (p *pdfParser) enter(depth int) bool {
+	if depth == 0 {
+		p.start = p.i
+	}
+	return depth <= maxPDFDepth && p.i-p.start <= maxPDFDict
+}
+
+// keyword reads a bare word: true, false or null.
+func (p *pdfParser) keyword() (any, error) {
+	t := p.token()
+	if len(t) == 0 {
+		return nil, errPDF
+	}
+	return pdfName(t), nil
 }
 
 // isNumberStart reports whether c starts a number.
@@ -394,14 +405,20 @@ func (p *pdfParser) escape() (c byte, ok bool, err error) {
 	}
 	switch {
 	case c == '\r' || c == '\n':
-		if c == '\r' && p.i < len(p.b) && p.b[p.i] == '\n' {
-			p.i++
-		}
+		p.lineContinuation(c)
 		return 0, false, nil
 	case c >= '0' && c <= '7':
 		return p.octal(c), true, nil
 	}
 	return c, true, nil
+}
+
+// lineContinuation skips the rest of the end of line whose first byte c
+// follows a backslash: the LF of a CR LF.
+func (p *pdfParser) lineContinuation(c byte) {
+	if c == '\r' && p.i < len(p.b) && p.b[p.i] == '\n' {
+		p.i++
+	}
 }
 
 // octal reads the rest of an octal escape whose first digit is c: up to
@@ -417,6 +434,24 @@ func (p *pdfParser) octal(c byte) byte {
 
 func (p *pdfParser) hexString() (pdfString, error) {
 	p.i++
+	digits, err := p.hexDigits()
+	if err != nil {
+		return nil, err
+	}
+	if len(digits)%2 == 1 {
+		digits = append(digits, '0')
+	}
+	s := make([]byte, len(digits)/2)
+	for i := range s {
+		v, _ := strconv.ParseUint(string(digits[2*i:2*i+2]), 16, 8)
+		s[i] = byte(v)
+	}
+	return s, nil
+}
+
+// hexDigits reads the hex digits of a hex string up to and past its ">",
+// skipping white space.
+func (p *pdfParser) hexDigits() ([]byte, error) {
 	var digits []byte
 	for p.i < len(p.b) && p.b[p.i] != '>' {
 		if p.i-p.start > maxPDFDict {
@@ -436,15 +471,7 @@ func (p *pdfParser) hexString() (pdfString, error) {
 		return nil, errPDF
 	}
 	p.i++
-	if len(digits)%2 == 1 {
-		digits = append(digits, '0')
-	}
-	s := make([]byte, len(digits)/2)
-	for i := range s {
-		v, _ := strconv.ParseUint(string(digits[2*i:2*i+2]), 16, 8)
-		s[i] = byte(v)
-	}
-	return s, nil
+	return digits, nil
 }
 
 // stream reads the stream after an embedded file's dictionary and returns

@@ -284,10 +284,8 @@ func checkMembers(data []byte) error {
 // members (true for the required ones), once each, none null; a member
 // named in nested is an object walked with nested's names.
 func walkObject(dec *json.Decoder, members map[string]bool, nested map[string]map[string]bool) error {
-	if t, err := dec.Token(); err != nil {
+	if err := openObject(dec); err != nil {
 		return err
-	} else if t != json.Delim('{') {
-		return errors.New("not a JSON object")
 	}
 	seen := map[string]bool{}
 	for dec.More() {
@@ -302,6 +300,24 @@ func walkObject(dec *json.Decoder, members map[string]bool, nested map[string]ma
 	if _, err := dec.Token(); err != nil {
 		return err
 	}
+	return checkRequired(members, seen)
+}
+
+// openObject reads the opening brace of a JSON object.
+func openObject(dec *json.Decoder) error {
+	t, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if t != json.Delim('{') {
+		return errors.New("not a JSON object")
+	}
+	return nil
+}
+
+// checkRequired refuses an object that lacks a required member (true in
+// members) among those seen.
+func checkRequired(members, seen map[string]bool) error {
 	for name, required := range members {
 		if required && !seen[name] {
 			return errors.New("member " + quote(name) + " missing")
@@ -354,7 +370,7 @@ func quote(s string) string {
 
 // checkForm checks the bounds and the shape of each member.
 func (r *Receipt) checkForm() error {
-	for _, check := range []func() error{r.checkBounds, r.checkEvent, r.checkKind, r.checkTimeSource} {
+	for _, check := range []func() error{r.checkBounds, r.checkEvent, r.checkProofHashes, r.checkKind, r.checkTimeSource} {
 		if err := check(); err != nil {
 			return err
 		}
@@ -388,8 +404,8 @@ func (r *Receipt) checkBounds() error {
 }
 
 // checkEvent checks the event's index against the proof's tree, the
-// lengths of its hashes and of the proof's, and that claims come with an
-// event that commits to them.
+// lengths of its hashes, and that claims come with an event that commits
+// to them.
 func (r *Receipt) checkEvent() error {
 	e := &r.Event
 	switch {
@@ -397,13 +413,23 @@ func (r *Receipt) checkEvent() error {
 		return failf("the event index is negative", "l'index de l'événement est négatif")
 	case r.Inclusion.TreeSize <= e.Index:
 		return failf("the tree size %d does not include the event's index %d", "la taille de l'arbre %d n'inclut pas l'index %d de l'événement", r.Inclusion.TreeSize, e.Index)
-	case len(e.SHA256) != 0 && len(e.SHA256) != sha256.Size:
+	case !emptyOrDigest(e.SHA256):
 		return failf("event.sha256 is neither empty nor 32 bytes", "event.sha256 n'est ni vide ni de 32 octets")
-	case len(e.ClaimsSHA256) != 0 && len(e.ClaimsSHA256) != sha256.Size:
+	case !emptyOrDigest(e.ClaimsSHA256):
 		return failf("event.claims_sha256 is neither empty nor 32 bytes", "event.claims_sha256 n'est ni vide ni de 32 octets")
 	case r.Claims != "" && len(e.ClaimsSHA256) == 0:
 		return failf("the receipt carries claims but the event commits to none", "le reçu porte des données détaillées mais l'événement n'en engage aucune")
 	}
+	return nil
+}
+
+// emptyOrDigest reports whether b is empty or the length of a SHA-256.
+func emptyOrDigest(b []byte) bool {
+	return len(b) == 0 || len(b) == sha256.Size
+}
+
+// checkProofHashes checks the lengths of the inclusion proof's hashes.
+func (r *Receipt) checkProofHashes() error {
 	for i, h := range r.Inclusion.Hashes {
 		if len(h) != sha256.Size {
 			return failf("inclusion hash %d is not 32 bytes", "l'empreinte %d de la preuve d'inclusion ne fait pas 32 octets", i)

@@ -314,7 +314,7 @@ func (r *Result) proves(w *words) []string {
 	if r.Claims != nil {
 		s = append(s, w.claimsMatch)
 	}
-	if r.Claims != nil && (len(r.Claims.Files) > 0 || r.Claims.File != nil) || len(r.Event.SHA256) != 0 {
+	if r.provesFingerprints() {
 		s = append(s, w.fingerprints)
 	}
 	if r.Kind == "downloaded" {
@@ -329,19 +329,14 @@ func (r *Result) proves(w *words) []string {
 	return s
 }
 
+// provesFingerprints reports whether the result proves fingerprints of
+// files: the claims name files, or the event has a SHA-256.
+func (r *Result) provesFingerprints() bool {
+	return r.Claims != nil && (len(r.Claims.Files) > 0 || r.Claims.File != nil) || len(r.Event.SHA256) != 0
+}
+
 func (r *Result) doesNotProve(w *words) []string {
-	var s []string
-	if r.TSA == nil {
-		s = append(s, w.clockOnly)
-	} else {
-		s = append(s, w.clockExact)
-		if r.clockAhead() {
-			s = append(s, fmt.Sprintf(w.clockAhead, date(w, r.Time)))
-		}
-		if !r.TSA.Trusted {
-			s = append(s, w.tsaUntrusted)
-		}
-	}
+	s := r.timeLimits(w)
 	if r.Redacted {
 		s = append(s, w.redacted)
 	}
@@ -354,6 +349,23 @@ func (r *Result) doesNotProve(w *words) []string {
 		s = append(s, w.notSeen)
 	}
 	return append(s, fmt.Sprintf(w.keyUnchecked, r.Key), w.labelUnproven)
+}
+
+// timeLimits says what the result's time does not prove: only the
+// server's clock dates the event without a token; with one, the exact time
+// is the server's, and it may be ahead, or the TSA unchecked.
+func (r *Result) timeLimits(w *words) []string {
+	if r.TSA == nil {
+		return []string{w.clockOnly}
+	}
+	s := []string{w.clockExact}
+	if r.clockAhead() {
+		s = append(s, fmt.Sprintf(w.clockAhead, date(w, r.Time)))
+	}
+	if !r.TSA.Trusted {
+		s = append(s, w.tsaUntrusted)
+	}
+	return s
 }
 
 // noControl replaces control characters, so that no text of a receipt can
@@ -381,17 +393,7 @@ func (r *Result) clockAhead() bool {
 
 // party renders a person or mailbox.
 func party(w *words, p *Party) string {
-	var s []string
-	if p.Name != "" {
-		s = append(s, p.Name)
-	}
-	if p.Email != "" {
-		s = append(s, "<"+p.Email+">")
-	}
-	if len(s) == 0 {
-		s = append(s, p.ID)
-	}
-	out := strings.Join(s, " ")
+	out := partyName(p)
 	var extra []string
 	if p.Org != "" {
 		extra = append(extra, p.Org)
@@ -406,6 +408,22 @@ func party(w *words, p *Party) string {
 		out += " (" + strings.Join(extra, ", ") + ")"
 	}
 	return out
+}
+
+// partyName renders the name and address of a person or mailbox, or its
+// id when it has neither.
+func partyName(p *Party) string {
+	var s []string
+	if p.Name != "" {
+		s = append(s, p.Name)
+	}
+	if p.Email != "" {
+		s = append(s, "<"+p.Email+">")
+	}
+	if len(s) == 0 {
+		s = append(s, p.ID)
+	}
+	return strings.Join(s, " ")
 }
 
 // file renders a file: name, size, SHA-256 and, when its claims tell,

@@ -241,32 +241,37 @@ func nullParams(a pkix.AlgorithmIdentifier) bool {
 func essNames(p7 *pkcs7.PKCS7, cert *x509.Certificate) bool {
 	var v2 signingCertificate[essCertIDv2]
 	if err := p7.UnmarshalSignedAttribute(oidSigningCertV2, &v2); err == nil {
-		if len(v2.Certs) == 0 {
-			return false
-		}
-		id := v2.Certs[0]
-		h := crypto.SHA256
-		if alg := id.HashAlgorithm.Algorithm; len(alg) != 0 && !alg.Equal(oidSHA256) {
-			switch {
-			case alg.Equal(pkcs7.OIDDigestAlgorithmSHA384):
-				h = crypto.SHA384
-			case alg.Equal(pkcs7.OIDDigestAlgorithmSHA512):
-				h = crypto.SHA512
-			default:
-				return false
-			}
-		}
-		d := h.New()
-		d.Write(cert.Raw)
-		return bytes.Equal(d.Sum(nil), id.CertHash)
+		return len(v2.Certs) > 0 && essV2Names(&v2.Certs[0], cert)
 	}
 	var v1 signingCertificate[essCertID]
 	if err := p7.UnmarshalSignedAttribute(oidSigningCertificate, &v1); err == nil && len(v1.Certs) > 0 {
-		d := crypto.SHA1.New()
-		d.Write(cert.Raw)
-		return bytes.Equal(d.Sum(nil), v1.Certs[0].CertHash)
+		return certHashIs(crypto.SHA1, cert, v1.Certs[0].CertHash)
 	}
 	return false
+}
+
+// essV2Names reports whether the ESSCertIDv2 id holds the hash of cert,
+// by its hash algorithm: SHA-256 when it names none, SHA-384 or SHA-512.
+func essV2Names(id *essCertIDv2, cert *x509.Certificate) bool {
+	h := crypto.SHA256
+	if alg := id.HashAlgorithm.Algorithm; len(alg) != 0 && !alg.Equal(oidSHA256) {
+		switch {
+		case alg.Equal(pkcs7.OIDDigestAlgorithmSHA384):
+			h = crypto.SHA384
+		case alg.Equal(pkcs7.OIDDigestAlgorithmSHA512):
+			h = crypto.SHA512
+		default:
+			return false
+		}
+	}
+	return certHashIs(h, cert, id.CertHash)
+}
+
+// certHashIs reports whether sum is the hash h of cert.
+func certHashIs(h crypto.Hash, cert *x509.Certificate, sum []byte) bool {
+	d := h.New()
+	d.Write(cert.Raw)
+	return bytes.Equal(d.Sum(nil), sum)
 }
 
 func hasEKU(c *x509.Certificate, u x509.ExtKeyUsage) bool {

@@ -223,12 +223,20 @@ func checkpointBody(text string) (origin string, size int64, root tlog.Hash, err
 	if err != nil || size < 1 || strconv.FormatInt(size, 10) != lines[1] {
 		return "", 0, root, failf("the checkpoint's tree size %q is not a positive decimal number", "la taille d'arbre %q du point de contrôle n'est pas un nombre décimal positif", clip(lines[1]))
 	}
-	rb, err := base64.StdEncoding.Strict().DecodeString(lines[2])
+	if root, err = decodeRoot(lines[2]); err != nil {
+		return "", 0, root, err
+	}
+	return lines[0], size, root, nil
+}
+
+// decodeRoot decodes a checkpoint's root hash from its base64 line.
+func decodeRoot(b64 string) (root tlog.Hash, err error) {
+	rb, err := base64.StdEncoding.Strict().DecodeString(b64)
 	if err != nil || len(rb) != len(root) {
-		return "", 0, root, failf("the checkpoint's root hash is not 32 bytes in base64", "l'empreinte racine du point de contrôle n'est pas de 32 octets en base64")
+		return root, failf("the checkpoint's root hash is not 32 bytes in base64", "l'empreinte racine du point de contrôle n'est pas de 32 octets en base64")
 	}
 	copy(root[:], rb)
-	return lines[0], size, root, nil
+	return root, nil
 }
 
 // originKey returns the known key, named origin, that signed the note n,

@@ -200,21 +200,28 @@ func bucketLookup(a Addressing) minio.BucketLookupType {
 // checkBucket checks that the bucket exists, telling why not.
 func (s *Store) checkBucket(ctx context.Context, endpoint string) error {
 	ok, err := s.core.BucketExists(ctx, s.bucket)
-	switch {
-	case err != nil && isUntrusted(err):
-		return navette.WrapError(navette.EINVALID, err, "The TLS certificate of the S3 service at %s is not trusted (see ca=).", endpoint)
-	case err != nil && strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
-		return navette.WrapError(navette.EINVALID, err, "The S3 service at %s answers plain HTTP (see secure=false).", endpoint)
-	case err != nil && isDenied(err):
-		return navette.WrapError(navette.EINVALID, err, "The S3 service at %s refused the credentials for bucket %s.", endpoint, s.bucket)
-	case err != nil && errorCode(err) == navette.EUNAVAILABLE:
-		return navette.WrapError(navette.EUNAVAILABLE, err, "Cannot reach the S3 service at %s.", endpoint)
-	case err != nil:
-		return navette.WrapError(navette.EINVALID, err, "The S3 service at %s refused to look up bucket %s.", endpoint, s.bucket)
-	case !ok:
+	if err != nil {
+		return bucketError(err, endpoint, s.bucket)
+	}
+	if !ok {
 		return navette.Errorf(navette.EINVALID, "The S3 bucket %s does not exist at %s.", s.bucket, endpoint)
 	}
 	return nil
+}
+
+// bucketError tells why looking up the bucket at endpoint failed with err.
+func bucketError(err error, endpoint, bucket string) error {
+	switch {
+	case isUntrusted(err):
+		return navette.WrapError(navette.EINVALID, err, "The TLS certificate of the S3 service at %s is not trusted (see ca=).", endpoint)
+	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return navette.WrapError(navette.EINVALID, err, "The S3 service at %s answers plain HTTP (see secure=false).", endpoint)
+	case isDenied(err):
+		return navette.WrapError(navette.EINVALID, err, "The S3 service at %s refused the credentials for bucket %s.", endpoint, bucket)
+	case errorCode(err) == navette.EUNAVAILABLE:
+		return navette.WrapError(navette.EUNAVAILABLE, err, "Cannot reach the S3 service at %s.", endpoint)
+	}
+	return navette.WrapError(navette.EINVALID, err, "The S3 service at %s refused to look up bucket %s.", endpoint, bucket)
 }
 
 // Close releases the idle connections of the store's client. A Store needs
@@ -298,6 +305,16 @@ func isNotFound(err error) bool {
 	return r.Code == minio.NoSuchKey || r.Code == "NotFound" || r.Code == "" && r.StatusCode == http.StatusNotFound
 }
 
+func isInvalidRange(err error) bool {
+	r := minio.ToErrorResponse(err)
+	return r.Code == "InvalidRange" || r.StatusCode == http.StatusRequestedRangeNotSatisfiable
+}
+
+func isNotImplemented(err error) bool {
+	r := minio.ToErrorResponse(err)
+	return r.Code == "NotImplemented" || r.StatusCode == http.StatusNotImplemented
+}
+
 func isNoSuchUpload(err error) bool {
 	return minio.ToErrorResponse(err).Code == minio.NoSuchUpload
 }
@@ -359,22 +376,36 @@ func (s *Store) append(ctx context.Context, key string, off int64) (*writer, err
 		return nil, navette.Errorf(navette.ECONFLICT, "The blob is shorter than the offset.")
 	}
 	if off < st.Size {
-		old := st
-		if st, err = cut(st, off); err != nil {
+		if st, err = s.rewind(ctx, key, st, off); err != nil {
 			return nil, err
-		}
-		if err := s.writeState(ctx, key, st); err != nil {
-			return nil, err
-		}
-		// The tails the new state no longer names are garbage; Finish and
-		// Delete remove any that this misses.
-		for _, id := range []string{old.Tail, prevTail(old)} {
-			if id != "" && id != st.Tail {
-				_ = s.removeTail(ctx, key, id)
-			}
 		}
 	}
 	return s.newWriter(ctx, key, st, false)
+}
+
+// rewind cuts the committed state old of key to off < old.Size, commits
+// the cut state and returns it.
+func (s *Store) rewind(ctx context.Context, key string, old *state, off int64) (*state, error) {
+	st, err := cut(old, off)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.writeState(ctx, key, st); err != nil {
+		return nil, err
+	}
+	s.removeUnnamedTails(ctx, key, st, old.Tail, prevTail(old))
+	return st, nil
+}
+
+// removeUnnamedTails deletes the tail objects ids of key that st does not
+// name, as its tail or its previous commit's: they are garbage. Finish and
+// Delete remove any that this misses.
+func (s *Store) removeUnnamedTails(ctx context.Context, key string, st *state, ids ...string) {
+	for _, id := range ids {
+		if id != "" && id != st.Tail && id != prevTail(st) {
+			_ = s.removeTail(ctx, key, id)
+		}
+	}
 }
 
 func prevTail(st *state) string {
@@ -472,14 +503,7 @@ func (s *Store) finishTail(ctx context.Context, key string, st *state) error {
 // finishMultipart uploads the tail of st as its last part and completes
 // its multipart upload.
 func (s *Store) finishMultipart(ctx context.Context, key string, st *state) error {
-	parts, err := s.uploadTailPart(ctx, key, st)
-	if err == nil {
-		complete := make([]minio.CompletePart, len(parts))
-		for i, p := range parts {
-			complete[i] = minio.CompletePart{PartNumber: p.N, ETag: p.ETag}
-		}
-		_, err = s.core.CompleteMultipartUpload(ctx, s.bucket, s.blobName(key), st.Upload, complete, minio.PutObjectOptions{})
-	}
+	err := s.completeUpload(ctx, key, st)
 	if isNoSuchUpload(err) {
 		return s.finishedElsewhere(ctx, key, st, err)
 	} else if err != nil {
@@ -492,6 +516,21 @@ func (s *Store) finishMultipart(ctx context.Context, key string, st *state) erro
 		return corrupt(key, "completing the upload made %d bytes (found: %t), want %d", size, ok, st.Size)
 	}
 	return s.clearUpload(ctx, key, st, false)
+}
+
+// completeUpload uploads the tail of st as its last part and completes its
+// multipart upload.
+func (s *Store) completeUpload(ctx context.Context, key string, st *state) error {
+	parts, err := s.uploadTailPart(ctx, key, st)
+	if err != nil {
+		return err
+	}
+	complete := make([]minio.CompletePart, len(parts))
+	for i, p := range parts {
+		complete[i] = minio.CompletePart{PartNumber: p.N, ETag: p.ETag}
+	}
+	_, err = s.core.CompleteMultipartUpload(ctx, s.bucket, s.blobName(key), st.Upload, complete, minio.PutObjectOptions{})
+	return err
 }
 
 // uploadTailPart returns the parts of st followed by its tail, uploaded as
@@ -584,17 +623,11 @@ func (s *Store) open(ctx context.Context, key string, off, n int64) (io.ReadClos
 	if n == 0 {
 		return s.openEnd(ctx, key, off, false)
 	}
-	opts := minio.GetObjectOptions{}
-	if n > 0 {
-		opts.Set("Range", fmt.Sprintf("bytes=%d-%d", off, off+n-1))
-	} else if off > 0 {
-		opts.Set("Range", fmt.Sprintf("bytes=%d-", off))
-	}
-	body, info, h, err := s.core.GetObject(ctx, s.bucket, s.blobName(key), opts)
+	body, info, h, err := s.core.GetObject(ctx, s.bucket, s.blobName(key), rangeOptions(off, n))
 	if isNotFound(err) {
 		return nil, navette.Errorf(navette.ENOTFOUND, "No such blob.")
 	}
-	if r := minio.ToErrorResponse(err); r.Code == "InvalidRange" || r.StatusCode == http.StatusRequestedRangeNotSatisfiable {
+	if isInvalidRange(err) {
 		// off is at or past the end.
 		return s.openEnd(ctx, key, off, n > 0)
 	}
@@ -605,6 +638,18 @@ func (s *Store) open(ctx context.Context, key string, off, n int64) (io.ReadClos
 		return rangeReader(key, body, off, n, info.Size, h.Get("Content-Range"))
 	}
 	return &reader{body: body, remain: info.Size, end: io.EOF}, nil
+}
+
+// rangeOptions returns the options of a GET of n bytes (n < 0: to the end)
+// from off.
+func rangeOptions(off, n int64) minio.GetObjectOptions {
+	opts := minio.GetObjectOptions{}
+	if n > 0 {
+		opts.Set("Range", fmt.Sprintf("bytes=%d-%d", off, off+n-1))
+	} else if off > 0 {
+		opts.Set("Range", fmt.Sprintf("bytes=%d-", off))
+	}
+	return opts
 }
 
 // openEnd returns the reader of a read of the blob key at off that is at or
@@ -653,19 +698,9 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 }
 
 func (s *Store) delete(ctx context.Context, key string) error {
-	st, err := s.readState(ctx, key)
-	var ne *navette.Error
-	if err != nil && err != errNoState && !errors.As(err, &ne) {
-		return err // a corrupt state is deleted like any other
-	}
-	uploads := map[string]bool{}
-	if st != nil && st.Upload != "" {
-		uploads[st.Upload] = true
-	}
-	// Uploads no state records: made by a writer that died before it could
-	// write one.
 	name := s.blobName(key)
-	if err := s.listUploads(ctx, name, uploads); err != nil {
+	uploads, err := s.uploadsOf(ctx, key, name)
+	if err != nil {
 		return err
 	}
 	for _, id := range slices.Sorted(maps.Keys(uploads)) {
@@ -679,26 +714,51 @@ func (s *Store) delete(ctx context.Context, key string) error {
 	return s.removeUploadObjects(ctx, key)
 }
 
+// uploadsOf returns the ids of the multipart uploads of the blob key, of
+// object name: the one its state records, and those no state records,
+// made by a writer that died before it could write one.
+func (s *Store) uploadsOf(ctx context.Context, key, name string) (map[string]bool, error) {
+	st, err := s.readState(ctx, key)
+	var ne *navette.Error
+	if err != nil && err != errNoState && !errors.As(err, &ne) {
+		return nil, err // a corrupt state is deleted like any other
+	}
+	uploads := map[string]bool{}
+	if st != nil && st.Upload != "" {
+		uploads[st.Upload] = true
+	}
+	if err := s.listUploads(ctx, name, uploads); err != nil {
+		return nil, err
+	}
+	return uploads, nil
+}
+
 // listUploads adds to uploads the ids of the multipart uploads of the
 // object name, none if the service cannot list them.
 func (s *Store) listUploads(ctx context.Context, name string, uploads map[string]bool) error {
 	var keyMarker, idMarker string
 	for {
 		res, err := s.core.ListMultipartUploads(ctx, s.bucket, name, keyMarker, idMarker, "", 1000)
-		if r := minio.ToErrorResponse(err); err != nil && (r.Code == "NotImplemented" || r.StatusCode == http.StatusNotImplemented) {
+		if err != nil && isNotImplemented(err) {
 			return nil
 		} else if err != nil {
 			return err
 		}
-		for _, u := range res.Uploads {
-			if u.Key == name {
-				uploads[u.UploadID] = true
-			}
-		}
+		addUploads(uploads, res.Uploads, name)
 		if !res.IsTruncated || res.NextKeyMarker == "" && res.NextUploadIDMarker == "" {
 			return nil
 		}
 		keyMarker, idMarker = res.NextKeyMarker, res.NextUploadIDMarker
+	}
+}
+
+// addUploads adds to uploads the ids of the multipart uploads of the object
+// name in list.
+func addUploads(uploads map[string]bool, list []minio.ObjectMultipartInfo, name string) {
+	for _, u := range list {
+		if u.Key == name {
+			uploads[u.UploadID] = true
+		}
 	}
 }
 
@@ -717,9 +777,8 @@ func (s *Store) Unfinished(ctx context.Context) ([]string, error) {
 		if obj.Err != nil {
 			return nil, wrap(obj.Err)
 		}
-		name := strings.TrimPrefix(obj.Key, dir)
-		if len(name) > navette.IDLen && name[navette.IDLen] == '.' && navette.ValidID(name[:navette.IDLen]) {
-			seen[name[:navette.IDLen]] = true
+		if key, ok := uploadKey(strings.TrimPrefix(obj.Key, dir)); ok {
+			seen[key] = true
 		}
 	}
 	keys := slices.Sorted(maps.Keys(seen))
@@ -727,6 +786,15 @@ func (s *Store) Unfinished(ctx context.Context) ([]string, error) {
 		keys = []string{}
 	}
 	return keys, nil
+}
+
+// uploadKey returns the key of the blob an object of the uploads directory,
+// named <key>.<suffix>, belongs to, if its name starts with a key.
+func uploadKey(name string) (string, bool) {
+	if len(name) > navette.IDLen && name[navette.IDLen] == '.' && navette.ValidID(name[:navette.IDLen]) {
+		return name[:navette.IDLen], true
+	}
+	return "", false
 }
 
 // Ping checks that the bucket can be reached. Returns EUNAVAILABLE if not.

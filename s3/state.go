@@ -63,10 +63,16 @@ func (st *state) valid() bool {
 	if st.Version != stateVersion || st.Size < 0 || len(st.Parts) > maxParts || !validTail(st.Tail, st.TailSize) {
 		return false
 	}
-	if len(st.Parts) > 0 && st.Upload == "" || !st.validParts() || st.partsEnd()+st.TailSize != st.Size {
+	if !st.consistent() {
 		return false
 	}
 	return st.Prev == nil || st.validPrev(st.Prev)
+}
+
+// consistent checks that st's parts are numbered, belong to an upload, and
+// with its tail add up to its size.
+func (st *state) consistent() bool {
+	return (len(st.Parts) == 0 || st.Upload != "") && st.validParts() && st.partsEnd()+st.TailSize == st.Size
 }
 
 // validTail checks a tail of size bytes in the object id: shorter than a

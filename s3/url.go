@@ -76,10 +76,9 @@ const (
 // AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN. Returns EINVALID if neither
 // pair is set whole.
 func CredentialsFromEnv() (Credentials, error) {
-	if ak := os.Getenv(EnvAccessKey); ak != "" || os.Getenv(EnvSecretKey) != "" {
-		sk := os.Getenv(EnvSecretKey)
-		if ak == "" || sk == "" {
-			return Credentials{}, navette.Errorf(navette.EINVALID, "Set both %s and %s for the S3 blob store.", EnvAccessKey, EnvSecretKey)
+	if ak, sk := os.Getenv(EnvAccessKey), os.Getenv(EnvSecretKey); ak != "" || sk != "" {
+		if err := checkPair(ak, sk, EnvAccessKey, EnvSecretKey); err != nil {
+			return Credentials{}, err
 		}
 		return Credentials{AccessKey: ak, SecretKey: sk}, nil
 	}
@@ -87,10 +86,19 @@ func CredentialsFromEnv() (Credentials, error) {
 	if ak == "" && sk == "" {
 		return Credentials{}, navette.Errorf(navette.EINVALID, "The S3 blob store needs credentials: set %s and %s.", EnvAccessKey, EnvSecretKey)
 	}
-	if ak == "" || sk == "" {
-		return Credentials{}, navette.Errorf(navette.EINVALID, "Set both %s and %s for the S3 blob store.", EnvAWSAccessKey, EnvAWSSecretKey)
+	if err := checkPair(ak, sk, EnvAWSAccessKey, EnvAWSSecretKey); err != nil {
+		return Credentials{}, err
 	}
 	return Credentials{AccessKey: ak, SecretKey: sk, SessionToken: os.Getenv(EnvAWSSession)}, nil
+}
+
+// checkPair refuses an access key ak and a secret key sk, read from the
+// variables akVar and skVar, unless both are set.
+func checkPair(ak, sk, akVar, skVar string) error {
+	if ak == "" || sk == "" {
+		return navette.Errorf(navette.EINVALID, "Set both %s and %s for the S3 blob store.", akVar, skVar)
+	}
+	return nil
 }
 
 // urlUsage is appended to every URL error.
@@ -120,17 +128,8 @@ func ParseURL(raw string) (Config, error) {
 	if s3utils.CheckValidBucketNameStrict(cfg.Bucket) != nil {
 		return Config{}, badURL("%q is not a valid bucket name", cfg.Bucket)
 	}
-	q, err := url.ParseQuery(u.RawQuery)
-	if err != nil {
-		return Config{}, badURL("the query does not parse")
-	}
-	for name, vals := range q {
-		if len(vals) != 1 {
-			return Config{}, badURL("parameter %q is repeated", name)
-		}
-		if err := cfg.setParam(name, vals[0]); err != nil {
-			return Config{}, err
-		}
+	if err := cfg.setQuery(u.RawQuery); err != nil {
+		return Config{}, err
 	}
 	if cfg.Endpoint == "" {
 		return Config{}, badURL("endpoint is required")
@@ -166,6 +165,24 @@ func checkURLShape(u *url.URL) error {
 	}
 	if u.Fragment != "" || u.RawFragment != "" {
 		return badURL("the URL must not have a fragment")
+	}
+	return nil
+}
+
+// setQuery sets the parameters of the query of a blob store URL, each
+// given once.
+func (cfg *Config) setQuery(rawQuery string) error {
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return badURL("the query does not parse")
+	}
+	for name, vals := range q {
+		if len(vals) != 1 {
+			return badURL("parameter %q is repeated", name)
+		}
+		if err := cfg.setParam(name, vals[0]); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -235,15 +252,7 @@ var params = map[string]func(cfg *Config, v string) error{
 // name, an IPv4 address or a bracketed IPv6 address, PORT 1 to 65535.
 func validEndpoint(s string) bool {
 	if strings.HasPrefix(s, "[") {
-		end := strings.IndexByte(s, ']')
-		if end < 0 {
-			return false
-		}
-		host, rest := s[1:end], s[end+1:]
-		if rest != "" && (rest[0] != ':' || !validPort(rest[1:])) {
-			return false
-		}
-		return strings.Contains(host, ":") && net.ParseIP(host) != nil
+		return validIPv6Endpoint(s)
 	}
 	host := s
 	if i := strings.LastIndexByte(s, ':'); i >= 0 {
@@ -253,6 +262,20 @@ func validEndpoint(s string) bool {
 		host = s[:i]
 	}
 	return validHost(host)
+}
+
+// validIPv6Endpoint reports whether s is [IPv6] or [IPv6]:PORT, PORT 1 to
+// 65535.
+func validIPv6Endpoint(s string) bool {
+	end := strings.IndexByte(s, ']')
+	if end < 0 {
+		return false
+	}
+	host, rest := s[1:end], s[end+1:]
+	if rest != "" && (rest[0] != ':' || !validPort(rest[1:])) {
+		return false
+	}
+	return strings.Contains(host, ":") && net.ParseIP(host) != nil
 }
 
 // validPort reports whether p is a decimal port number, 1 to 65535.
@@ -290,14 +313,11 @@ func validRegion(r string) bool {
 // alnumOr reports whether every byte of s is an ASCII letter, a digit or
 // one of extra.
 func alnumOr(s, extra string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(extra, c) >= 0) {
-			return false
-		}
-	}
-	return true
+	return strings.TrimLeft(s, alnum+extra) == ""
 }
+
+// alnum are the ASCII letters and digits.
+const alnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 // cleanPrefix checks an object name prefix and makes it end with "/". An
 // empty prefix stays empty.
@@ -310,9 +330,15 @@ func cleanPrefix(p string) (string, bool) {
 	}
 	p = strings.TrimSuffix(p, "/")
 	for seg := range strings.SplitSeq(p, "/") {
-		if seg == "" || seg == "." || seg == ".." || !alnumOr(seg, "-_.") {
+		if !validSegment(seg) {
 			return "", false
 		}
 	}
 	return p + "/", true
+}
+
+// validSegment reports whether seg is a segment of an object name prefix:
+// letters, digits and - _ ., not empty, . or ..
+func validSegment(seg string) bool {
+	return seg != "" && seg != "." && seg != ".." && alnumOr(seg, "-_.")
 }

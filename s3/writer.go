@@ -217,22 +217,27 @@ func (w *writer) commit() error {
 		return nil // nothing new
 	}
 	old, st := w.st, w.nextState(size)
-	if len(tail) > 0 {
-		st.Tail, st.TailSize = navette.NewID(), int64(len(tail))
-		if err := w.s.putTail(w.ctx, w.key, st.Tail, tail); err != nil {
-			return err
-		}
+	if err := w.writeTail(st, tail); err != nil {
+		return err
 	}
 	if err := w.s.writeState(w.ctx, w.key, st); err != nil {
 		return err
 	}
 	w.st, w.parts, w.fresh = st, nil, false
 	// The new state names old's tail as its previous commit's; the tail
-	// before it is garbage. Finish and Delete remove any left here.
-	if id := prevTail(old); id != "" && id != old.Tail && id != st.Tail {
-		_ = w.s.removeTail(w.ctx, w.key, id)
-	}
+	// before it is garbage.
+	w.s.removeUnnamedTails(w.ctx, w.key, st, prevTail(old))
 	return nil
+}
+
+// writeTail writes tail, if not empty, as a new tail object, and records it
+// in st.
+func (w *writer) writeTail(st *state, tail []byte) error {
+	if len(tail) == 0 {
+		return nil
+	}
+	st.Tail, st.TailSize = navette.NewID(), int64(len(tail))
+	return w.s.putTail(w.ctx, w.key, st.Tail, tail)
 }
 
 // uploadFullBuf uploads the buffer as the next part if it holds a part's

@@ -77,7 +77,7 @@ if [ "$FUZZTIME" != 0 ]; then
         own=$(grep -h -B1 "^func ${target}(" "$dir"/*_test.go | sed -n 's|^// fuzz: \([0-9]*x\)$|\1|p' | head -1)
         budget=${own:-$FUZZTIME}
       fi
-      echo "-- $pkg $target ($budget)"
+      echo "-- $pkg $target ($budget, at ${SECONDS}s)"
       (cd "$dir" && "$fuzzdir/fuzz.test" -test.run '^$' -test.fuzz "^${target}\$" -test.fuzztime "$budget" \
         -test.timeout 10m -test.fuzzcachedir "$fuzzdir/cache") >"$fuzzdir/out" 2>&1 || { cat "$fuzzdir/out"; exit 1; }
     done

@@ -87,32 +87,13 @@ func New(cfg Config) (*Mailer, error) {
 		return nil, navette.Errorf(navette.EINVALID, "The SMTP URL must look like smtp://[user:password@]host[:port] or smtps://…")
 	}
 	desc := u.Redacted()
-	invalid := func(format string, args ...any) error {
+	opts, err := clientOptions(u, cfg, func(format string, args ...any) error {
 		return navette.Errorf(navette.EINVALID, "SMTP server %s: "+format, append([]any{desc}, args...)...)
-	}
-	timeout := cfg.Timeout
-	if timeout <= 0 {
-		timeout = 30 * time.Second
-	}
-	opts, err := portOptions(u, invalid)
+	})
 	if err != nil {
 		return nil, err
 	}
-	opts = append(opts, mail.WithTimeout(timeout))
-	host := u.Hostname()
-	tlsConfig := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
-	qopts, err := queryOptions(u, tlsConfig, invalid)
-	if err != nil {
-		return nil, err
-	}
-	opts = append(opts, qopts...)
-	opts = append(opts, mail.WithTLSConfig(tlsConfig))
-	aopts, err := authOptions(u, cfg.Password, invalid)
-	if err != nil {
-		return nil, err
-	}
-	opts = append(opts, aopts...)
-	c, err := mail.NewClient(host, opts...)
+	c, err := mail.NewClient(u.Hostname(), opts...)
 	if err != nil {
 		return nil, navette.WrapError(navette.EINVALID, err, "SMTP server %s: bad settings.", desc)
 	}
@@ -124,6 +105,33 @@ func New(cfg Config) (*Mailer, error) {
 		m.idleTimeout = 30 * time.Second
 	}
 	return m, nil
+}
+
+// clientOptions returns the go-mail options of the server of u and cfg:
+// port, TLS, timeout, parameters and authentication. invalid makes the
+// error of a bad setting.
+func clientOptions(u *url.URL, cfg Config, invalid func(format string, args ...any) error) ([]mail.Option, error) {
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	opts, err := portOptions(u, invalid)
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, mail.WithTimeout(timeout))
+	tlsConfig := &tls.Config{ServerName: u.Hostname(), MinVersion: tls.VersionTLS12}
+	qopts, err := queryOptions(u, tlsConfig, invalid)
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, qopts...)
+	opts = append(opts, mail.WithTLSConfig(tlsConfig))
+	aopts, err := authOptions(u, cfg.Password, invalid)
+	if err != nil {
+		return nil, err
+	}
+	return append(opts, aopts...), nil
 }
 
 // isServerURL reports whether u names a host, with no more than a slash
@@ -177,20 +185,15 @@ func queryOptions(u *url.URL, tlsConfig *tls.Config, invalid func(format string,
 	for k, v := range u.Query() {
 		switch {
 		case k == "starttls" && len(v) == 1 && (v[0] == "required" || v[0] == "opportunistic"):
-			if u.Scheme != "smtp" {
-				return nil, invalid("starttls applies to smtp:// only.")
-			}
-			if v[0] == "opportunistic" {
-				opts = append(opts, mail.WithTLSPolicy(mail.TLSOpportunistic))
-			}
-		case k == "ca" && len(v) == 1 && v[0] != "":
-			pem, err := os.ReadFile(v[0])
+			topts, err := starttlsOptions(u, v[0], invalid)
 			if err != nil {
-				return nil, navette.WrapError(navette.EINVALID, err, "SMTP server %s: cannot read the CA file.", u.Redacted())
+				return nil, err
 			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, invalid("the CA file %s holds no PEM certificate.", v[0])
+			opts = append(opts, topts...)
+		case k == "ca" && len(v) == 1 && v[0] != "":
+			pool, err := readCA(u, v[0], invalid)
+			if err != nil {
+				return nil, err
 			}
 			tlsConfig.RootCAs = pool
 		default:
@@ -198,6 +201,32 @@ func queryOptions(u *url.URL, tlsConfig *tls.Config, invalid func(format string,
 		}
 	}
 	return opts, nil
+}
+
+// starttlsOptions returns the options of the URL u's starttls parameter,
+// mode: "required", the default of smtp://, or "opportunistic".
+func starttlsOptions(u *url.URL, mode string, invalid func(format string, args ...any) error) ([]mail.Option, error) {
+	if u.Scheme != "smtp" {
+		return nil, invalid("starttls applies to smtp:// only.")
+	}
+	if mode == "opportunistic" {
+		return []mail.Option{mail.WithTLSPolicy(mail.TLSOpportunistic)}, nil
+	}
+	return nil, nil
+}
+
+// readCA returns the pool of the certificates of the PEM file path, the
+// CA of the URL u.
+func readCA(u *url.URL, path string, invalid func(format string, args ...any) error) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, navette.WrapError(navette.EINVALID, err, "SMTP server %s: cannot read the CA file.", u.Redacted())
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, invalid("the CA file %s holds no PEM certificate.", path)
+	}
+	return pool, nil
 }
 
 // String names the server, without its password.
@@ -224,12 +253,18 @@ func (m *Mailer) Send(ctx context.Context, msg *notify.Message) error {
 			return nil
 		}
 		_ = c.Close()
-		var se *mail.SendError
-		if reused && try == 0 && errors.As(err, &se) && se.Reason == mail.ErrConnCheck {
-			continue // the server closed the idle connection: nothing was sent
+		if reused && try == 0 && idleConnClosed(err) {
+			continue // nothing was sent
 		}
 		return m.classify(err)
 	}
+}
+
+// idleConnClosed reports whether err says that the server had closed the
+// idle connection a message was sent on.
+func idleConnClosed(err error) bool {
+	var se *mail.SendError
+	return errors.As(err, &se) && se.Reason == mail.ErrConnCheck
 }
 
 // classify turns a sending error into a navette error, EINVALID when it is
@@ -251,11 +286,25 @@ func (m *Mailer) classify(err error) error {
 
 // conn returns an open connection, idle or new, and whether it was idle.
 func (m *Mailer) conn(ctx context.Context) (*gosmtp.Client, bool, error) {
+	c, err := m.takeIdle()
+	if c != nil || err != nil {
+		return c, c != nil, err
+	}
+	c, err = m.client.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		return nil, false, dialError(err)
+	}
+	return c, false, nil
+}
+
+// takeIdle returns the newest idle connection that has not been idle too
+// long, closing those that have, or nil if there is none.
+func (m *Mailer) takeIdle() (*gosmtp.Client, error) {
 	now := time.Now()
 	m.mu.Lock()
 	if m.closed {
 		m.mu.Unlock()
-		return nil, false, errors.New("mailer closed")
+		return nil, errors.New("mailer closed")
 	}
 	var stale []*gosmtp.Client
 	for len(m.idle) > 0 {
@@ -267,19 +316,21 @@ func (m *Mailer) conn(ctx context.Context) (*gosmtp.Client, bool, error) {
 		}
 		m.mu.Unlock()
 		closeAll(stale)
-		return ic.c, true, nil
+		return ic.c, nil
 	}
 	m.mu.Unlock()
 	closeAll(stale)
-	c, err := m.client.DialToSMTPClientWithContext(ctx)
-	if err != nil {
-		var op *net.OpError
-		if errors.As(err, &op) {
-			return nil, false, op // without go-mail's wrapping, which may repeat it
-		}
-		return nil, false, err
+	return nil, nil
+}
+
+// dialError returns the network error of a failed dial without go-mail's
+// wrapping, which may repeat it, or err if it is not one.
+func dialError(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return op
 	}
-	return c, false, nil
+	return err
 }
 
 // put keeps c open for the next message, or closes it.
@@ -317,17 +368,15 @@ func closeAll(cs []*gosmtp.Client) {
 // go-mail (RFC 2047), after notify removed every control character from
 // them: no value can end its header line.
 func build(msg *notify.Message) (*mail.Msg, error) {
-	for _, v := range []string{msg.ID, msg.Subject, msg.Lang, msg.From.Name, msg.To.Name} {
-		if strings.ContainsFunc(v, func(r rune) bool { return r < ' ' || r == 0x7f }) {
-			return nil, navette.Errorf(navette.EINVALID, "A header of the message holds a control character.")
-		}
+	if hasControl(msg.ID, msg.Subject, msg.Lang, msg.From.Name, msg.To.Name) {
+		return nil, navette.Errorf(navette.EINVALID, "A header of the message holds a control character.")
 	}
-	from, err := netmail.ParseAddress(msg.From.Email)
-	if err != nil || from.Address != msg.From.Email || from.Name != "" {
+	from, ok := bareAddress(msg.From.Email)
+	if !ok {
 		return nil, navette.Errorf(navette.EINVALID, "The sender address of e-mails is not usable.")
 	}
-	to, err := netmail.ParseAddress(msg.To.Email)
-	if err != nil || to.Address != msg.To.Email || to.Name != "" {
+	to, ok := bareAddress(msg.To.Email)
+	if !ok {
 		return nil, navette.Errorf(navette.EINVALID, "The addressee's e-mail address is not usable.")
 	}
 	from.Name, to.Name = msg.From.Name, msg.To.Name
@@ -349,17 +398,33 @@ func build(msg *notify.Message) (*mail.Msg, error) {
 	return gm, nil
 }
 
+// hasControl reports whether one of values holds a control character.
+func hasControl(values ...string) bool {
+	for _, v := range values {
+		if strings.ContainsFunc(v, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+			return true
+		}
+	}
+	return false
+}
+
+// bareAddress parses addr, which must be an e-mail address alone, without
+// a name or anything to strip; ok is false if it is not.
+func bareAddress(addr string) (a *netmail.Address, ok bool) {
+	a, err := netmail.ParseAddress(addr)
+	if err != nil || a.Address != addr || a.Name != "" {
+		return nil, false
+	}
+	return a, true
+}
+
 // Check connects to the server as Send would (EHLO, STARTTLS or TLS,
 // authentication when a user is set) and says QUIT, sending no mail.
 // Returns EUNAVAILABLE if any step fails.
 func (m *Mailer) Check(ctx context.Context) error {
 	c, err := m.client.DialToSMTPClientWithContext(ctx)
 	if err != nil {
-		var op *net.OpError
-		if errors.As(err, &op) {
-			err = op
-		}
-		return navette.WrapError(navette.EUNAVAILABLE, fmt.Errorf("smtp %s: %w", m.desc, err), "The mail server cannot be reached.")
+		return navette.WrapError(navette.EUNAVAILABLE, fmt.Errorf("smtp %s: %w", m.desc, dialError(err)), "The mail server cannot be reached.")
 	}
 	if err := c.Quit(); err != nil {
 		_ = c.Close()

@@ -114,29 +114,10 @@ func Open(path string) (*Store, error) {
 }
 
 func open(path string) (_ *Store, err error) {
-	if path == "" {
-		return nil, errors.New("no path")
-	}
-	if strings.Contains(path, "?") {
-		return nil, errors.New("the path must not contain '?'")
-	}
-	abs, err := filepath.Abs(path)
+	abs, err := createFile(path)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
-		return nil, err
-	}
-	// Create the file ourselves: SQLite would make it 0644, and gives its
-	// -wal and -shm files the mode of the database file.
-	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if err := f.Close(); err != nil {
-		return nil, err
-	}
-
 	dsn := abs + "?_pragma=" + strings.Join(pragmas, "&_pragma=")
 	wdb, err := sql.Open("sqlite", dsn+"&_pragma="+writerCache+"&_txlock=immediate")
 	if err != nil {
@@ -155,6 +136,46 @@ func open(path string) (_ *Store, err error) {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 
+	rdb, err := openReaders(dsn)
+	if err != nil {
+		return nil, err
+	}
+	st := sqlstore.New(wdb, rdb, dialect)
+	if err := st.CompleteTree(context.Background()); err != nil {
+		rdb.Close()
+		return nil, err
+	}
+	return &Store{Store: st, wdb: wdb}, nil
+}
+
+// createFile creates the database file at path, if absent, mode 0600 in a
+// directory made mode 0700 if needed, and returns its absolute path.
+func createFile(path string) (string, error) {
+	if path == "" {
+		return "", errors.New("no path")
+	}
+	if strings.Contains(path, "?") {
+		return "", errors.New("the path must not contain '?'")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return "", err
+	}
+	// Create the file ourselves: SQLite would make it 0644, and gives its
+	// -wal and -shm files the mode of the database file.
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return "", err
+	}
+	return abs, f.Close()
+}
+
+// openReaders opens the pool of read-only connections to dsn, and checks
+// it can read.
+func openReaders(dsn string) (*sql.DB, error) {
 	rdb, err := sql.Open("sqlite", dsn+"&_query_only=1")
 	if err != nil {
 		return nil, err
@@ -165,12 +186,7 @@ func open(path string) (_ *Store, err error) {
 		rdb.Close()
 		return nil, err
 	}
-	st := sqlstore.New(wdb, rdb, dialect)
-	if err := st.CompleteTree(context.Background()); err != nil {
-		rdb.Close()
-		return nil, err
-	}
-	return &Store{Store: st, wdb: wdb}, nil
+	return rdb, nil
 }
 
 // migrate applies the migrations not yet applied.

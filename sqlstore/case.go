@@ -16,35 +16,14 @@ var _ navette.CaseStore = (*Store)(nil)
 // if none does, and makes digests[0] name it. The insert of a new name does
 // nothing if a concurrent call made it first; the name is then read back.
 func (s *Store) CaseByDigest(ctx context.Context, digests [][]byte, newID string, at time.Time) (string, error) {
-	if len(digests) == 0 {
-		return "", invalid("A case needs a digest.")
-	}
-	for _, d := range digests {
-		if len(d) == 0 {
-			return "", invalid("A case digest is empty.")
-		}
-	}
-	if !navette.ValidID(newID) {
-		return "", invalid("Invalid case id.")
-	}
-	if at.IsZero() {
-		return "", invalid("A case needs a creation time.")
+	if err := checkCaseDigests(digests, newID, at); err != nil {
+		return "", err
 	}
 	var id string
 	err := s.inTx(ctx, "find case", func(tx *sql.Tx) error {
-		args := make([]any, len(digests))
-		for i, d := range digests {
-			args[i] = d
-		}
-		err := tx.QueryRowContext(ctx, `SELECT case_id FROM case_keys WHERE digest IN (`+placeholders(1, len(digests))+`)
-			ORDER BY created_at, case_id LIMIT 1`, args...).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			id = newID
-			if _, err := tx.ExecContext(ctx, `INSERT INTO cases (id, created_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, id, timeArg(at)); err != nil {
-				return s.internal(err, "create case")
-			}
-		} else if err != nil {
-			return s.internal(err, "find case")
+		var err error
+		if id, err = s.findOrCreateCase(ctx, tx, digests, newID, at); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO case_keys (digest, case_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING`,
 			digests[0], id, timeArg(at)); err != nil {
@@ -54,6 +33,47 @@ func (s *Store) CaseByDigest(ctx context.Context, digests [][]byte, newID string
 	})
 	if err != nil {
 		return "", err
+	}
+	return id, nil
+}
+
+// checkCaseDigests checks the arguments of CaseByDigest.
+func checkCaseDigests(digests [][]byte, newID string, at time.Time) error {
+	if len(digests) == 0 {
+		return invalid("A case needs a digest.")
+	}
+	for _, d := range digests {
+		if len(d) == 0 {
+			return invalid("A case digest is empty.")
+		}
+	}
+	if !navette.ValidID(newID) {
+		return invalid("Invalid case id.")
+	}
+	if at.IsZero() {
+		return invalid("A case needs a creation time.")
+	}
+	return nil
+}
+
+// findOrCreateCase returns, in tx, the oldest case one of digests names,
+// or else creates the case newID (unless a concurrent call did) and
+// returns it.
+func (s *Store) findOrCreateCase(ctx context.Context, tx *sql.Tx, digests [][]byte, newID string, at time.Time) (string, error) {
+	args := make([]any, len(digests))
+	for i, d := range digests {
+		args[i] = d
+	}
+	var id string
+	err := tx.QueryRowContext(ctx, `SELECT case_id FROM case_keys WHERE digest IN (`+placeholders(1, len(digests))+`)
+			ORDER BY created_at, case_id LIMIT 1`, args...).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cases (id, created_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, newID, timeArg(at)); err != nil {
+			return "", s.internal(err, "create case")
+		}
+		return newID, nil
+	} else if err != nil {
+		return "", s.internal(err, "find case")
 	}
 	return id, nil
 }
@@ -68,24 +88,17 @@ func (s *Store) JoinCase(ctx context.Context, caseID, depositID string, at time.
 	}
 	var got string
 	err := s.inTx(ctx, "join case", func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `SELECT id FROM deposits WHERE id = $1`+s.lock, depositID).Scan(&got)
-		if errors.Is(err, sql.ErrNoRows) {
-			return navette.Errorf(navette.ENOTFOUND, "No such deposit.")
-		} else if err != nil {
-			return s.internal(err, "join case")
+		if err := s.lockRow(ctx, tx, "deposits", depositID, "join case", "No such deposit."); err != nil {
+			return err
 		}
-		err = tx.QueryRowContext(ctx, `SELECT case_id FROM case_deposits WHERE deposit_id = $1`, depositID).Scan(&got)
+		err := tx.QueryRowContext(ctx, `SELECT case_id FROM case_deposits WHERE deposit_id = $1`, depositID).Scan(&got)
 		if err == nil {
 			return nil
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return s.internal(err, "join case")
 		}
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases WHERE id = $1`, caseID).Scan(&n); err != nil {
-			return s.internal(err, "join case")
-		}
-		if n == 0 {
-			return navette.Errorf(navette.ENOTFOUND, "No such case.")
+		if err := s.caseExists(ctx, tx, caseID); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO case_deposits (deposit_id, case_id, created_at) VALUES ($1, $2, $3)`,
 			depositID, caseID, timeArg(at)); err != nil {
@@ -107,6 +120,18 @@ func (s *Store) JoinCase(ctx context.Context, caseID, depositID string, at time.
 		return "", err
 	}
 	return got, nil
+}
+
+// caseExists checks, in tx, that the case caseID exists.
+func (s *Store) caseExists(ctx context.Context, tx *sql.Tx, caseID string) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases WHERE id = $1`, caseID).Scan(&n); err != nil {
+		return s.internal(err, "join case")
+	}
+	if n == 0 {
+		return navette.Errorf(navette.ENOTFOUND, "No such case.")
+	}
+	return nil
 }
 
 // CaseOf returns the case of the deposit.
@@ -157,9 +182,20 @@ func (s *Store) CaseDeposits(ctx context.Context, f navette.CaseFilter) ([]navet
 			return nil, err
 		}
 	}
-	query := `SELECT c.deposit_id, c.case_id FROM case_deposits c JOIN deposits d ON d.id = c.deposit_id
+	query, args, order := caseDepositsQuery(f, limit)
+	pairs, err := queryAll(ctx, s, s.rdb, "list case deposits", scanPair, query, args...)
+	if err != nil || len(pairs) == 0 {
+		return nil, err
+	}
+	return s.caseDepositsOf(ctx, pairs, order)
+}
+
+// caseDepositsQuery returns the query of the page of f's deposit and case
+// ids, its arguments, and its order (ASC or DESC).
+func caseDepositsQuery(f navette.CaseFilter, limit int) (query string, args []any, order string) {
+	query = `SELECT c.deposit_id, c.case_id FROM case_deposits c JOIN deposits d ON d.id = c.deposit_id
 		WHERE ` + caseSeen
-	args := []any{f.UserID, limit}
+	args = []any{f.UserID, limit}
 	if f.CaseID != "" {
 		args = append(args, f.CaseID)
 		query += ` AND c.case_id = $` + strconv.Itoa(len(args))
@@ -174,10 +210,12 @@ func (s *Store) CaseDeposits(ctx context.Context, f navette.CaseFilter) ([]navet
 		query += ` AND (d.created_at ` + cmp + ` ` + t + ` OR (d.created_at = ` + t + ` AND d.id ` + cmp + ` ` + id + `))`
 	}
 	query += ` ORDER BY d.created_at ` + order + `, d.id ` + order + ` LIMIT $2`
-	pairs, err := queryAll(ctx, s, s.rdb, "list case deposits", scanPair, query, args...)
-	if err != nil || len(pairs) == 0 {
-		return nil, err
-	}
+	return query, args, order
+}
+
+// caseDepositsOf returns the deposits of pairs (deposit id, case id) with
+// their cases, in order (ASC or DESC).
+func (s *Store) caseDepositsOf(ctx context.Context, pairs [][2]string, order string) ([]navette.CaseDeposit, error) {
 	ids := make([]any, len(pairs))
 	cases := make(map[string]string, len(pairs))
 	for i, p := range pairs {

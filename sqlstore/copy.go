@@ -85,14 +85,9 @@ func (s *Store) ReadDB() *sql.DB { return s.rdb }
 // the same version.
 func (s *Store) CopyFrom(ctx context.Context, src *Store, tables []Table, progress func(table string, rows int)) error {
 	for _, t := range tables {
-		n, err := s.copyTable(ctx, src, t)
+		n, err := s.copyWhole(ctx, src, t)
 		if err != nil {
 			return err
-		}
-		if t.Deletes {
-			if err := s.deleteMissing(ctx, src, t); err != nil {
-				return err
-			}
 		}
 		if progress != nil {
 			progress(t.Name, n)
@@ -107,6 +102,21 @@ func (s *Store) CopyFrom(ctx context.Context, src *Store, tables []Table, progre
 }
 
 const copyBatch = 500
+
+// copyWhole copies the rows of t from src, deleting those src no longer
+// has if t.Deletes, and returns how many it copied.
+func (s *Store) copyWhole(ctx context.Context, src *Store, t Table) (int, error) {
+	n, err := s.copyTable(ctx, src, t)
+	if err != nil {
+		return 0, err
+	}
+	if t.Deletes {
+		if err := s.deleteMissing(ctx, src, t); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}
 
 func (s *Store) copyTable(ctx context.Context, src *Store, t Table) (int, error) {
 	var last []any
@@ -136,13 +146,7 @@ func (s *Store) copyTable(ctx context.Context, src *Store, t Table) (int, error)
 // nil), copyBatch at most, in key order, and returns them with the names
 // of their columns.
 func (s *Store) readBatch(ctx context.Context, t Table, last []any) ([]string, [][]any, error) {
-	keys := strings.Join(t.Key, ", ")
-	q := "SELECT * FROM " + t.Name
-	if last != nil {
-		q += " WHERE (" + keys + ") > (" + placeholders(1, len(t.Key)) + ")"
-	}
-	q += " ORDER BY " + keys + fmt.Sprintf(" LIMIT %d", copyBatch)
-	rows, err := s.rdb.QueryContext(ctx, q, last...)
+	rows, err := s.rdb.QueryContext(ctx, pageSQL(t, "*", last != nil), last...)
 	if err != nil {
 		return nil, nil, s.internal(err, "copy: read "+t.Name)
 	}
@@ -153,12 +157,8 @@ func (s *Store) readBatch(ctx context.Context, t Table, last []any) ([]string, [
 	}
 	var batch [][]any
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		vals, err := scanValues(rows, len(cols))
+		if err != nil {
 			return nil, nil, s.internal(err, "copy: scan "+t.Name)
 		}
 		batch = append(batch, vals)
@@ -184,20 +184,31 @@ func rowKey(t Table, cols []string, row []any) []any {
 }
 
 func (s *Store) writeBatch(ctx context.Context, t Table, cols []string, batch [][]any) error {
+	return s.execEach(ctx, t.Name, s.upsertSQL(t, cols), "write", batch)
+}
+
+// upsertSQL returns the statement that writes a row of cols of t: inserts
+// it, or updates the row of its key unless t is insert-only.
+func (s *Store) upsertSQL(t Table, cols []string) string {
 	q := "INSERT INTO " + t.Name + " (" + strings.Join(cols, ", ") + ")"
 	if t.InsertOnly {
 		q += s.d.IdentityInsert
 	}
 	q += " VALUES (" + placeholders(1, len(cols)) + ") ON CONFLICT (" + strings.Join(t.Key, ", ") + ") DO "
 	if t.InsertOnly {
-		q += "NOTHING"
-	} else {
-		var set []string
-		for _, c := range cols {
-			set = append(set, c+" = excluded."+c)
-		}
-		q += "UPDATE SET " + strings.Join(set, ", ")
+		return q + "NOTHING"
 	}
+	var set []string
+	for _, c := range cols {
+		set = append(set, c+" = excluded."+c)
+	}
+	return q + "UPDATE SET " + strings.Join(set, ", ")
+}
+
+// execEach runs the statement q on the table named table with the
+// arguments of each of rows, in one transaction; verb says what it does
+// in errors.
+func (s *Store) execEach(ctx context.Context, table, q, verb string, rows [][]any) error {
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return s.internal(err, "copy: begin")
@@ -205,16 +216,16 @@ func (s *Store) writeBatch(ctx context.Context, t Table, cols []string, batch []
 	defer tx.Rollback()
 	stmt, err := tx.PrepareContext(ctx, q)
 	if err != nil {
-		return s.internal(err, "copy: prepare "+t.Name)
+		return s.internal(err, "copy: prepare "+table)
 	}
 	defer stmt.Close()
-	for _, row := range batch {
+	for _, row := range rows {
 		if _, err := stmt.ExecContext(ctx, row...); err != nil {
-			return s.internal(err, "copy: write "+t.Name)
+			return s.internal(err, "copy: "+verb+" "+table)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return s.internal(err, "copy: commit "+t.Name)
+		return s.internal(err, "copy: commit "+table)
 	}
 	return nil
 }
@@ -227,12 +238,7 @@ func (s *Store) deleteMissing(ctx context.Context, src *Store, t Table) error {
 	n := len(t.Key)
 	var last []any
 	for {
-		q := "SELECT " + keys + " FROM " + t.Name
-		if last != nil {
-			q += " WHERE (" + keys + ") > (" + placeholders(1, n) + ")"
-		}
-		q += " ORDER BY " + keys + fmt.Sprintf(" LIMIT %d", copyBatch)
-		mine, err := readKeys(ctx, s.wdb, q, n, last...)
+		mine, err := readKeys(ctx, s.wdb, pageSQL(t, keys, last != nil), n, last...)
 		if err != nil {
 			return s.internal(err, "copy: read keys of "+t.Name)
 		}
@@ -245,17 +251,7 @@ func (s *Store) deleteMissing(ctx context.Context, src *Store, t Table) error {
 		if err != nil {
 			return src.internal(err, "copy: read keys of "+t.Name)
 		}
-		kept := make(map[string]bool, len(theirs))
-		for _, k := range theirs {
-			kept[keyString(k)] = true
-		}
-		var gone [][]any
-		for _, k := range mine {
-			if !kept[keyString(k)] {
-				gone = append(gone, k)
-			}
-		}
-		if len(gone) > 0 {
+		if gone := missingKeys(mine, theirs); len(gone) > 0 {
 			if err := s.deleteKeys(ctx, t, gone); err != nil {
 				return err
 			}
@@ -267,6 +263,32 @@ func (s *Store) deleteMissing(ctx context.Context, src *Store, t Table) error {
 	}
 }
 
+// pageSQL returns the query of the columns cols of a page of copyBatch rows
+// of t, in key order, after the key its arguments give if after.
+func pageSQL(t Table, cols string, after bool) string {
+	keys := strings.Join(t.Key, ", ")
+	q := "SELECT " + cols + " FROM " + t.Name
+	if after {
+		q += " WHERE (" + keys + ") > (" + placeholders(1, len(t.Key)) + ")"
+	}
+	return q + " ORDER BY " + keys + fmt.Sprintf(" LIMIT %d", copyBatch)
+}
+
+// missingKeys returns the keys of mine that theirs lacks.
+func missingKeys(mine, theirs [][]any) [][]any {
+	kept := make(map[string]bool, len(theirs))
+	for _, k := range theirs {
+		kept[keyString(k)] = true
+	}
+	var gone [][]any
+	for _, k := range mine {
+		if !kept[keyString(k)] {
+			gone = append(gone, k)
+		}
+	}
+	return gone
+}
+
 // readKeys runs a query returning n key columns.
 func readKeys(ctx context.Context, db *sql.DB, q string, n int, args ...any) ([][]any, error) {
 	rows, err := db.QueryContext(ctx, q, args...)
@@ -276,17 +298,23 @@ func readKeys(ctx context.Context, db *sql.DB, q string, n int, args ...any) ([]
 	defer rows.Close()
 	var out [][]any
 	for rows.Next() {
-		k := make([]any, n)
-		ptrs := make([]any, n)
-		for i := range k {
-			ptrs[i] = &k[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
+		k, err := scanValues(rows, n)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, k)
 	}
 	return out, rows.Err()
+}
+
+// scanValues reads the current row of rows, of n columns, as values.
+func scanValues(rows *sql.Rows, n int) ([]any, error) {
+	vals := make([]any, n)
+	ptrs := make([]any, n)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	return vals, rows.Scan(ptrs...)
 }
 
 // keyString returns a key as a string that tells keys apart.
@@ -307,23 +335,5 @@ func (s *Store) deleteKeys(ctx context.Context, t Table, keys [][]any) error {
 	for i, k := range t.Key {
 		cond[i] = fmt.Sprintf("%s = $%d", k, i+1)
 	}
-	tx, err := s.wdb.BeginTx(ctx, nil)
-	if err != nil {
-		return s.internal(err, "copy: begin")
-	}
-	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, "DELETE FROM "+t.Name+" WHERE "+strings.Join(cond, " AND "))
-	if err != nil {
-		return s.internal(err, "copy: prepare "+t.Name)
-	}
-	defer stmt.Close()
-	for _, k := range keys {
-		if _, err := stmt.ExecContext(ctx, k...); err != nil {
-			return s.internal(err, "copy: delete from "+t.Name)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return s.internal(err, "copy: commit "+t.Name)
-	}
-	return nil
+	return s.execEach(ctx, t.Name, "DELETE FROM "+t.Name+" WHERE "+strings.Join(cond, " AND "), "delete from", keys)
 }

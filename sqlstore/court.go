@@ -128,14 +128,8 @@ func (s *Store) RemoveMember(ctx context.Context, serviceID, userID string, even
 		return err
 	}
 	return s.inTx(ctx, "remove member", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM members WHERE service_id = $1 AND user_id = $2`, serviceID, userID)
-		if err != nil {
-			return s.internal(err, "remove member")
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return s.internal(err, "remove member")
-		} else if n == 0 {
-			return navette.Errorf(navette.ENOTFOUND, "No such membership.")
+		if err := s.execOne(ctx, tx, "remove member", "No such membership.", `DELETE FROM members WHERE service_id = $1 AND user_id = $2`, serviceID, userID); err != nil {
+			return err
 		}
 		return s.insertEvents(ctx, tx, events)
 	})
@@ -161,33 +155,61 @@ func (s *Store) SetMembers(ctx context.Context, serviceID, source string, userID
 		if err := s.loadService(ctx, tx, serviceID, true); err != nil {
 			return err
 		}
-		pairs, err := queryAll(ctx, s, tx, "load members", scanPair, `SELECT user_id, source FROM members WHERE service_id = $1`, serviceID)
+		have, err := s.memberSources(ctx, tx, serviceID)
 		if err != nil {
 			return err
 		}
-		have := make(map[string]string, len(pairs))
-		for _, p := range pairs {
-			have[p[0]] = p[1]
+		if err := s.endMemberships(ctx, tx, serviceID, source, have, want); err != nil {
+			return err
 		}
-		for u, src := range have {
-			if _, found := slices.BinarySearch(want, u); src == source && !found {
-				if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE service_id = $1 AND user_id = $2`, serviceID, u); err != nil {
-					return s.internal(err, "remove member")
-				}
-			}
-		}
-		for _, u := range want {
-			if _, ok := have[u]; ok {
-				continue
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO members (`+memberCols+`) VALUES ($1, $2, $3, $4)`,
-				serviceID, u, source, timeArg(at))
-			if err != nil {
-				return s.insertErr(err, "add member", "This user is a member of the service already.", "No such user.")
-			}
+		if err := s.addMemberships(ctx, tx, serviceID, source, have, want, at); err != nil {
+			return err
 		}
 		return s.insertEvents(ctx, tx, events)
 	})
+}
+
+// memberSources returns, in tx, the source of each membership of
+// serviceID, by user.
+func (s *Store) memberSources(ctx context.Context, tx *sql.Tx, serviceID string) (map[string]string, error) {
+	pairs, err := queryAll(ctx, s, tx, "load members", scanPair, `SELECT user_id, source FROM members WHERE service_id = $1`, serviceID)
+	if err != nil {
+		return nil, err
+	}
+	have := make(map[string]string, len(pairs))
+	for _, p := range pairs {
+		have[p[0]] = p[1]
+	}
+	return have, nil
+}
+
+// endMemberships ends, in tx, the memberships of serviceID from source
+// (of have, by user) whose user is not in want, sorted.
+func (s *Store) endMemberships(ctx context.Context, tx *sql.Tx, serviceID, source string, have map[string]string, want []string) error {
+	for u, src := range have {
+		if _, found := slices.BinarySearch(want, u); src == source && !found {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE service_id = $1 AND user_id = $2`, serviceID, u); err != nil {
+				return s.internal(err, "remove member")
+			}
+		}
+	}
+	return nil
+}
+
+// addMemberships makes, in tx, the users of want who are not members of
+// serviceID (have) members from source, created at at.
+func (s *Store) addMemberships(ctx context.Context, tx *sql.Tx, serviceID, source string, have map[string]string, want []string, at time.Time) error {
+	for _, u := range want {
+		if _, ok := have[u]; ok {
+			continue
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO members (`+memberCols+`) VALUES ($1, $2, $3, $4)`,
+			serviceID, u, source, timeArg(at))
+		if err != nil {
+			return s.insertErr(err, "add member", "This user is a member of the service already.", "No such user.")
+		}
+	}
+	return nil
 }
 
 // Members returns the memberships of a service, oldest first (ties broken

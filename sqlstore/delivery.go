@@ -49,7 +49,7 @@ func (s *Store) addDelivered(ctx context.Context, tx *sql.Tx, fileID, userID str
 		return false, err
 	}
 	have = mergeRange(have, r)
-	if size == 0 || len(have) == 1 && have[0].Start == 0 && have[0].End >= size {
+	if covered(have, size) {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE file_id = $1 AND user_id = $2`, fileID, userID); err != nil {
 			return false, s.internal(err, "clear delivered bytes")
 		}
@@ -62,6 +62,12 @@ func (s *Store) addDelivered(ctx context.Context, tx *sql.Tx, fileID, userID str
 		return false, s.insertErr(err, "write delivered bytes", "", "No such user.")
 	}
 	return false, nil
+}
+
+// covered reports whether the ranges have, sorted, disjoint and
+// non-adjacent, cover a file of size bytes.
+func covered(have []navette.ByteRange, size int64) bool {
+	return size == 0 || len(have) == 1 && have[0].Start == 0 && have[0].End >= size
 }
 
 // Delivered returns the ranges of fileID delivered to userID since their

@@ -226,20 +226,7 @@ func (s *Store) ListDeposits(ctx context.Context, f navette.DepositFilter) ([]*n
 	)
 	switch f.Box {
 	case navette.BoxInbox:
-		if len(states) == 0 {
-			states = []navette.DepositState{navette.DepositAvailable}
-		}
-		ids, err := s.inboxIDs(ctx, f.UserID, states, f.Before, f.BeforeID, limit)
-		if err != nil || len(ids) == 0 {
-			return nil, err
-		}
-		args := make([]any, len(ids))
-		for i, id := range ids {
-			args[i] = id
-		}
-		return s.queryDeposits(ctx, "list deposits", `SELECT `+depositCols+`, `+recipientCols+`
-			FROM deposits d`+withRecipients+` WHERE d.id IN (`+placeholders(1, len(ids))+`)
-			ORDER BY d.created_at DESC, d.id DESC, `+recipientOrder, args...)
+		return s.inboxDeposits(ctx, f, limit)
 	case navette.BoxSent:
 		inner.WriteString(`SELECT d.* FROM deposits d WHERE (d.sender_id = $1 OR (d.state <> 'draft'
 			AND d.from_space_id IN (SELECT service_id FROM members WHERE user_id = $1)))`)
@@ -262,6 +249,26 @@ func (s *Store) ListDeposits(ctx context.Context, f navette.DepositFilter) ([]*n
 	return s.queryDeposits(ctx, "list deposits", `SELECT `+depositCols+`, `+recipientCols+`
 		FROM (`+inner.String()+`) d`+withRecipients+`
 		ORDER BY d.created_at DESC, d.id DESC, `+recipientOrder, args...)
+}
+
+// inboxDeposits returns the deposits of the inbox page f, of at most limit
+// deposits, newest first, with their recipients.
+func (s *Store) inboxDeposits(ctx context.Context, f navette.DepositFilter, limit int) ([]*navette.DepositRecord, error) {
+	states := f.States
+	if len(states) == 0 {
+		states = []navette.DepositState{navette.DepositAvailable}
+	}
+	ids, err := s.inboxIDs(ctx, f.UserID, states, f.Before, f.BeforeID, limit)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return s.queryDeposits(ctx, "list deposits", `SELECT `+depositCols+`, `+recipientCols+`
+			FROM deposits d`+withRecipients+` WHERE d.id IN (`+placeholders(1, len(ids))+`)
+			ORDER BY d.created_at DESC, d.id DESC, `+recipientOrder, args...)
 }
 
 // inboxIDs returns the ids of the newest deposits, at most limit, in the

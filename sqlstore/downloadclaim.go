@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"time"
 
 	"navette"
@@ -18,18 +17,14 @@ func (s *Store) ClaimDownload(ctx context.Context, depositID, fileID, userID str
 	}
 	id := ""
 	err := s.inTx(ctx, "claim a download", func(tx *sql.Tx) error {
-		var dep string
-		err := tx.QueryRowContext(ctx, `SELECT id FROM deposits WHERE id = $1`+s.lock, depositID).Scan(&dep)
-		if errors.Is(err, sql.ErrNoRows) {
-			return navette.Errorf(navette.ENOTFOUND, "No such deposit.")
-		} else if err != nil {
-			return s.internal(err, "lock deposit")
+		if err := s.lockRow(ctx, tx, "deposits", depositID, "lock deposit", "No such deposit."); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM download_claims WHERE deposit_id = $1 AND expires_at <= $2`, depositID, now.UnixMicro()); err != nil {
 			return s.internal(err, "drop expired download claims")
 		}
 		var n int
-		err = tx.QueryRowContext(ctx, `SELECT
+		err := tx.QueryRowContext(ctx, `SELECT
 			(SELECT COUNT(*) FROM events WHERE deposit_id = $1 AND type = $2 AND file_id = $3 AND actor_id = $4) +
 			(SELECT COUNT(*) FROM download_claims WHERE deposit_id = $1 AND file_id = $3 AND user_id = $4)`,
 			depositID, string(navette.EventFileDownloaded), fileID, userID).Scan(&n)

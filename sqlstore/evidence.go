@@ -146,13 +146,9 @@ func (s *Store) DeleteEvidence(ctx context.Context, depositID string, now time.T
 		if !until.Valid || until.Int64 > now.UnixMicro() {
 			return nil
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM evidence WHERE deposit_id = $1`, depositID)
+		n, err := s.execCount(ctx, tx, "delete evidence", `DELETE FROM evidence WHERE deposit_id = $1`, depositID)
 		if err != nil {
-			return s.internal(err, "delete evidence")
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return s.internal(err, "delete evidence")
+			return err
 		}
 		if n == 0 && len(key) == 0 {
 			return nil

@@ -83,32 +83,50 @@ func (s *Store) CreateFile(ctx context.Context, f *navette.FileRecord, maxFiles 
 		return err
 	}
 	return s.inTx(ctx, "create file", func(tx *sql.Tx) error {
-		var (
-			state  string
-			purged sql.NullInt64
-		)
-		err := tx.QueryRowContext(ctx, `SELECT state, purged_at FROM deposits WHERE id = $1`+s.lock, f.DepositID).Scan(&state, &purged)
-		if errors.Is(err, sql.ErrNoRows) {
-			return navette.Errorf(navette.ENOTFOUND, "No such deposit.")
-		} else if err != nil {
-			return s.internal(err, "load deposit")
+		if err := s.lockDraft(ctx, tx, f.DepositID); err != nil {
+			return err
 		}
-		if state != string(navette.DepositDraft) || purged.Valid {
-			return navette.Errorf(navette.ECONFLICT, "Files can only be added to a draft deposit.")
-		}
-		var n int
-		err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM files WHERE deposit_id = $1 AND state <> 'purged'`, f.DepositID).Scan(&n)
-		if err != nil {
-			return s.internal(err, "count files")
-		}
-		if n >= maxFiles {
-			return navette.Errorf(navette.ETOOLARGE, "A deposit can hold at most %d files.", maxFiles)
+		if err := s.checkFileCount(ctx, tx, f.DepositID, maxFiles); err != nil {
+			return err
 		}
 		if err := s.insertFile(ctx, tx, f); err != nil {
 			return err
 		}
 		return s.insertEvents(ctx, tx, events)
 	})
+}
+
+// lockDraft locks, in tx, the row of the deposit depositID, which must be
+// a draft, not purged.
+func (s *Store) lockDraft(ctx context.Context, tx *sql.Tx, depositID string) error {
+	var (
+		state  string
+		purged sql.NullInt64
+	)
+	err := tx.QueryRowContext(ctx, `SELECT state, purged_at FROM deposits WHERE id = $1`+s.lock, depositID).Scan(&state, &purged)
+	if errors.Is(err, sql.ErrNoRows) {
+		return navette.Errorf(navette.ENOTFOUND, "No such deposit.")
+	} else if err != nil {
+		return s.internal(err, "load deposit")
+	}
+	if state != string(navette.DepositDraft) || purged.Valid {
+		return navette.Errorf(navette.ECONFLICT, "Files can only be added to a draft deposit.")
+	}
+	return nil
+}
+
+// checkFileCount checks, in tx, that the deposit depositID holds fewer
+// than maxFiles files, purged ones left out.
+func (s *Store) checkFileCount(ctx context.Context, tx *sql.Tx, depositID string, maxFiles int) error {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM files WHERE deposit_id = $1 AND state <> 'purged'`, depositID).Scan(&n)
+	if err != nil {
+		return s.internal(err, "count files")
+	}
+	if n >= maxFiles {
+		return navette.Errorf(navette.ETOOLARGE, "A deposit can hold at most %d files.", maxFiles)
+	}
+	return nil
 }
 
 // insertFile adds the row of f.

@@ -110,14 +110,10 @@ func (s *Store) ReplaceKey(ctx context.Context, k navette.StoredKey, to navette.
 		if id != k.Key.KeyID || string(data) != string(k.Key.Data) {
 			return nil
 		}
-		res, err := tx.ExecContext(ctx, fmt.Sprintf(`UPDATE %[1]s SET %[3]s = $2, %[4]s = $3 WHERE %[2]s = $1`,
+		n, err := s.execCount(ctx, tx, "write key", fmt.Sprintf(`UPDATE %[1]s SET %[3]s = $2, %[4]s = $3 WHERE %[2]s = $1`,
 			kc.table, kc.id, kc.keyID, kc.keyData), k.ID, to.KeyID, bytesArg(to.Data))
 		if err != nil {
-			return s.internal(err, "write key")
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return s.internal(err, "write key")
+			return err
 		}
 		done = n == 1
 		return nil

@@ -109,16 +109,7 @@ func (s *Store) ClaimNotices(ctx context.Context, now time.Time, lease time.Dura
 		if err != nil || len(out) == 0 {
 			return err
 		}
-		args := []any{timeArg(until)}
-		for _, n := range out {
-			args = append(args, n.ID)
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE notices SET next_attempt_at = $1, attempts = attempts + 1
-			WHERE id IN (`+placeholders(2, len(out))+`)`, args...)
-		if err != nil {
-			return s.internal(err, "claim notices")
-		}
-		return nil
+		return s.leaseNotices(ctx, tx, out, until)
 	})
 	if err != nil {
 		return nil, err
@@ -128,6 +119,21 @@ func (s *Store) ClaimNotices(ctx context.Context, now time.Time, lease time.Dura
 		n.Attempts++
 	}
 	return out, nil
+}
+
+// leaseNotices counts, in tx, an attempt of each of notices, claimed until
+// until.
+func (s *Store) leaseNotices(ctx context.Context, tx *sql.Tx, notices []*navette.Notice, until time.Time) error {
+	args := []any{timeArg(until)}
+	for _, n := range notices {
+		args = append(args, n.ID)
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE notices SET next_attempt_at = $1, attempts = attempts + 1
+			WHERE id IN (`+placeholders(2, len(notices))+`)`, args...)
+	if err != nil {
+		return s.internal(err, "claim notices")
+	}
+	return nil
 }
 
 // lockNotice reads the state and attempts of notice id in tx, locking its
@@ -191,12 +197,8 @@ func (s *Store) NoticeFailed(ctx context.Context, id string, attempt int, errTex
 		if dead {
 			newState = navette.NoticeDead
 		}
-		nextArg := timeArg(next)
-		if next.IsZero() {
-			nextArg = nil
-		}
 		_, err = tx.ExecContext(ctx, `UPDATE notices SET state = $2, last_error = $3,
-			next_attempt_at = COALESCE($4, next_attempt_at) WHERE id = $1`, id, string(newState), errText, nextArg)
+			next_attempt_at = COALESCE($4, next_attempt_at) WHERE id = $1`, id, string(newState), errText, timeArg(next))
 		if err != nil {
 			return s.internal(err, "notice failed")
 		}

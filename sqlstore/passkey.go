@@ -106,14 +106,8 @@ func (s *Store) DeletePasskey(ctx context.Context, userID, id string, keepFactor
 				return err
 			}
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM passkeys WHERE id = $1 AND user_id = $2`, id, userID)
-		if err != nil {
-			return s.internal(err, "delete passkey")
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return s.internal(err, "delete passkey")
-		} else if n == 0 {
-			return navette.Errorf(navette.ENOTFOUND, "No such passkey.")
+		if err := s.execOne(ctx, tx, "delete passkey", "No such passkey.", `DELETE FROM passkeys WHERE id = $1 AND user_id = $2`, id, userID); err != nil {
+			return err
 		}
 		return s.insertEvents(ctx, tx, events)
 	})
@@ -185,14 +179,8 @@ func (s *Store) TakePasskeyChallenge(ctx context.Context, id string) (*navette.P
 		} else if err != nil {
 			return s.internal(err, "take passkey challenge")
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM passkey_challenges WHERE id = $1`, id)
-		if err != nil {
-			return s.internal(err, "take passkey challenge")
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return s.internal(err, "take passkey challenge")
-		} else if n == 0 {
-			return navette.Errorf(navette.ENOTFOUND, "No such challenge.")
+		if err := s.execOne(ctx, tx, "take passkey challenge", "No such challenge.", `DELETE FROM passkey_challenges WHERE id = $1`, id); err != nil {
+			return err
 		}
 		x.Binding, x.Data, x.ExpiresAt = bytesCol(x.Binding), bytesCol(x.Data), timeCol(expires)
 		c = &x
@@ -204,13 +192,9 @@ func (s *Store) TakePasskeyChallenge(ctx context.Context, id string) (*navette.P
 // DeletePasskeyChallenges removes challenges that expired at or before
 // before.
 func (s *Store) DeletePasskeyChallenges(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.wdb.ExecContext(ctx, `DELETE FROM passkey_challenges WHERE expires_at <= $1`, before.UnixMicro())
+	n, err := s.execCount(ctx, s.wdb, "delete passkey challenges", `DELETE FROM passkey_challenges WHERE expires_at <= $1`, before.UnixMicro())
 	if err != nil {
-		return 0, s.internal(err, "delete passkey challenges")
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, s.internal(err, "delete passkey challenges")
+		return 0, err
 	}
 	return int(n), nil
 }

@@ -15,6 +15,28 @@ var _ navette.RecoveryStore = (*Store)(nil)
 // user's row is locked first, so that two replacements at once leave one
 // set, not a mix.
 func (s *Store) SetRecoveryCodes(ctx context.Context, userID string, codes []*navette.RecoveryCode, events ...navette.Event) error {
+	if err := checkRecoveryCodes(userID, codes); err != nil {
+		return err
+	}
+	if err := checkEvents(events); err != nil {
+		return err
+	}
+	return s.inTx(ctx, "set recovery codes", func(tx *sql.Tx) error {
+		if err := s.lockRow(ctx, tx, "users", userID, "set recovery codes", "No such user."); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, userID); err != nil {
+			return s.internal(err, "set recovery codes")
+		}
+		if err := s.insertRecoveryCodes(ctx, tx, codes); err != nil {
+			return err
+		}
+		return s.insertEvents(ctx, tx, events)
+	})
+}
+
+// checkRecoveryCodes checks that codes are whole recovery codes of userID.
+func checkRecoveryCodes(userID string, codes []*navette.RecoveryCode) error {
 	for _, c := range codes {
 		switch {
 		case c == nil || len(c.Hash) == 0:
@@ -25,29 +47,19 @@ func (s *Store) SetRecoveryCodes(ctx context.Context, userID string, codes []*na
 			return invalid("A recovery code needs a creation time.")
 		}
 	}
-	if err := checkEvents(events); err != nil {
-		return err
+	return nil
+}
+
+// insertRecoveryCodes inserts codes in tx.
+func (s *Store) insertRecoveryCodes(ctx context.Context, tx *sql.Tx, codes []*navette.RecoveryCode) error {
+	for _, c := range codes {
+		_, err := tx.ExecContext(ctx, `INSERT INTO recovery_codes (id, user_id, hash, created_at) VALUES ($1, $2, $3, $4)`,
+			c.ID, c.UserID, bytesArg(c.Hash), timeArg(c.CreatedAt))
+		if err != nil {
+			return s.insertErr(err, "set recovery codes", "A recovery code with this id exists already.", "No such user.")
+		}
 	}
-	return s.inTx(ctx, "set recovery codes", func(tx *sql.Tx) error {
-		var id string
-		err := tx.QueryRowContext(ctx, `SELECT id FROM users WHERE id = $1`+s.lock, userID).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return navette.Errorf(navette.ENOTFOUND, "No such user.")
-		} else if err != nil {
-			return s.internal(err, "set recovery codes")
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = $1`, userID); err != nil {
-			return s.internal(err, "set recovery codes")
-		}
-		for _, c := range codes {
-			_, err := tx.ExecContext(ctx, `INSERT INTO recovery_codes (id, user_id, hash, created_at) VALUES ($1, $2, $3, $4)`,
-				c.ID, c.UserID, bytesArg(c.Hash), timeArg(c.CreatedAt))
-			if err != nil {
-				return s.insertErr(err, "set recovery codes", "A recovery code with this id exists already.", "No such user.")
-			}
-		}
-		return s.insertEvents(ctx, tx, events)
-	})
+	return nil
 }
 
 // RecoveryCodes returns the user's unused recovery codes, oldest first.
@@ -71,14 +83,8 @@ func scanRecoveryCode(row scanner) (*navette.RecoveryCode, error) {
 // and the other finds it gone.
 func (s *Store) UseRecoveryCode(ctx context.Context, userID, id string, fn func(left int) []navette.Event) error {
 	return s.inTx(ctx, "use recovery code", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE id = $1 AND user_id = $2`, id, userID)
-		if err != nil {
-			return s.internal(err, "use recovery code")
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return s.internal(err, "use recovery code")
-		} else if n == 0 {
-			return navette.Errorf(navette.ENOTFOUND, "No such recovery code.")
+		if err := s.execOne(ctx, tx, "use recovery code", "No such recovery code.", `DELETE FROM recovery_codes WHERE id = $1 AND user_id = $2`, id, userID); err != nil {
+			return err
 		}
 		var left int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1`, userID).Scan(&left); err != nil {
@@ -226,18 +232,9 @@ func (s *Store) CompleteRecovery(ctx context.Context, c *navette.RecoveryComplet
 		if err := s.completeRequest(ctx, tx, c); err != nil {
 			return err
 		}
-		var removed []navette.Event
-		if had, err := s.replaceTOTP(ctx, tx, c); err != nil {
-			return err
-		} else if had {
-			removed = append(removed, navette.Event{Time: c.At, Type: navette.EventUserUpdated, ActorID: c.UserID, Detail: c.UserID + " totp reset"})
-		}
-		keys, err := s.dropPasskeys(ctx, tx, c)
+		removed, err := s.resetFactors(ctx, tx, c)
 		if err != nil {
 			return err
-		}
-		for _, id := range keys {
-			removed = append(removed, navette.Event{Time: c.At, Type: navette.EventPasskeyRemoved, ActorID: c.UserID, Detail: id})
 		}
 		for _, q := range []string{`DELETE FROM recovery_codes WHERE user_id = $1`, `DELETE FROM sessions WHERE user_id = $1`} {
 			if _, err := tx.ExecContext(ctx, q, c.UserID); err != nil {
@@ -246,6 +243,25 @@ func (s *Store) CompleteRecovery(ctx context.Context, c *navette.RecoveryComplet
 		}
 		return s.insertEvents(ctx, tx, append(removed, events...))
 	})
+}
+
+// resetFactors replaces the TOTP secret of c.UserID and removes their
+// passkeys but c.KeepPasskey, and returns the events of what it removed.
+func (s *Store) resetFactors(ctx context.Context, tx *sql.Tx, c *navette.RecoveryCompletion) ([]navette.Event, error) {
+	var removed []navette.Event
+	if had, err := s.replaceTOTP(ctx, tx, c); err != nil {
+		return nil, err
+	} else if had {
+		removed = append(removed, navette.Event{Time: c.At, Type: navette.EventUserUpdated, ActorID: c.UserID, Detail: c.UserID + " totp reset"})
+	}
+	keys, err := s.dropPasskeys(ctx, tx, c)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range keys {
+		removed = append(removed, navette.Event{Time: c.At, Type: navette.EventPasskeyRemoved, ActorID: c.UserID, Detail: id})
+	}
+	return removed, nil
 }
 
 // completeRequest marks the request of c completed, if it is c.UserID's

@@ -126,3 +126,43 @@ func (s *Store) insertRow(ctx context.Context, op, conflict, notFound string, ev
 		return s.insertEvents(ctx, tx, events)
 	})
 }
+
+// lockRow locks, in tx, the row id of table (deposits, users) until tx
+// ends: ENOTFOUND with the message notFound if there is none; op names the
+// operation in other errors.
+func (s *Store) lockRow(ctx context.Context, tx *sql.Tx, table, id, op, notFound string) error {
+	_, err := queryOne(s, op, notFound, scanString, tx.QueryRowContext(ctx, `SELECT id FROM `+table+` WHERE id = $1`+s.lock, id))
+	return err
+}
+
+// execer runs statements: a *sql.DB or a *sql.Tx.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// execCount runs query through q and returns how many rows it changed; op
+// names what failed in an error.
+func (s *Store) execCount(ctx context.Context, q execer, op, query string, args ...any) (int64, error) {
+	res, err := q.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, s.internal(err, op)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, s.internal(err, op)
+	}
+	return n, nil
+}
+
+// execOne runs query in tx and returns ENOTFOUND with the message notFound
+// if it changed no row; op names what failed in other errors.
+func (s *Store) execOne(ctx context.Context, tx *sql.Tx, op, notFound, query string, args ...any) error {
+	n, err := s.execCount(ctx, tx, op, query, args...)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return navette.Errorf(navette.ENOTFOUND, "%s", notFound)
+	}
+	return nil
+}

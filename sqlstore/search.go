@@ -168,92 +168,142 @@ func newIndexer(ctx context.Context, tx *sql.Tx) *indexer {
 // index returns the users.terms of u, and queues the changes to user_terms
 // from old, its users.terms until now.
 func (x *indexer) index(u *navette.User, old string) (string, error) {
-	var c *navette.Court
-	if u.CourtID != "" {
-		var ok bool
-		if c, ok = x.courts[u.CourtID]; !ok {
-			c = &navette.Court{ID: u.CourtID}
-			err := x.tx.QueryRowContext(x.ctx, `SELECT code, name FROM courts WHERE id = $1`, u.CourtID).Scan(&c.Code, &c.Name)
-			if errors.Is(err, sql.ErrNoRows) {
-				c = nil
-			} else if err != nil {
-				return "", err
-			}
-			x.courts[u.CourtID] = c
-		}
+	c, err := x.court(u.CourtID)
+	if err != nil {
+		return "", err
 	}
 	terms := userTerms(u, c)
 	col := termsColumn(terms)
 	if col == old {
 		return col, nil
 	}
-	before := strings.Fields(old)
+	x.queue(u.ID, terms, strings.Fields(old))
+	return col, nil
+}
+
+// court returns the court id, nil if id is empty or names none, looked up
+// once.
+func (x *indexer) court(id string) (*navette.Court, error) {
+	if id == "" {
+		return nil, nil
+	}
+	if c, ok := x.courts[id]; ok {
+		return c, nil
+	}
+	c := &navette.Court{ID: id}
+	err := x.tx.QueryRowContext(x.ctx, `SELECT code, name FROM courts WHERE id = $1`, id).Scan(&c.Code, &c.Name)
+	if errors.Is(err, sql.ErrNoRows) {
+		c = nil
+	} else if err != nil {
+		return nil, err
+	}
+	x.courts[id] = c
+	return c, nil
+}
+
+// queue queues the changes to the rows of user_terms of the user userID,
+// from the terms before to terms, sorted.
+func (x *indexer) queue(userID string, terms, before []string) {
 	for _, t := range before {
 		if _, found := slices.BinarySearch(terms, t); !found {
-			x.del = append(x.del, termRow{t, u.ID})
+			x.del = append(x.del, termRow{t, userID})
 		}
 	}
 	slices.Sort(before)
 	for _, t := range terms {
 		if _, found := slices.BinarySearch(before, t); !found {
-			x.add = append(x.add, termRow{t, u.ID})
+			x.add = append(x.add, termRow{t, userID})
 		}
 	}
-	return col, nil
 }
 
 // flush writes the queued changes to user_terms.
 func (x *indexer) flush() error {
-	cmp := func(a, b termRow) int {
-		if c := strings.Compare(a.term, b.term); c != 0 {
-			return c
-		}
-		return strings.Compare(a.userID, b.userID)
+	if err := x.flushDeletes(); err != nil {
+		return err
 	}
-	if len(x.del) > 0 {
-		slices.SortFunc(x.del, cmp)
-		stmt, err := x.tx.PrepareContext(x.ctx, `DELETE FROM user_terms WHERE term = $1 AND user_id = $2`)
-		if err != nil {
+	return x.flushAdds()
+}
+
+// compareTermRows orders rows of user_terms by term, then user.
+func compareTermRows(a, b termRow) int {
+	if c := strings.Compare(a.term, b.term); c != 0 {
+		return c
+	}
+	return strings.Compare(a.userID, b.userID)
+}
+
+// flushDeletes deletes the queued rows of user_terms, in order.
+func (x *indexer) flushDeletes() error {
+	if len(x.del) == 0 {
+		return nil
+	}
+	slices.SortFunc(x.del, compareTermRows)
+	stmt, err := x.tx.PrepareContext(x.ctx, `DELETE FROM user_terms WHERE term = $1 AND user_id = $2`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, r := range x.del {
+		if _, err := stmt.ExecContext(x.ctx, r.term, r.userID); err != nil {
 			return err
 		}
-		defer stmt.Close()
-		for _, r := range x.del {
-			if _, err := stmt.ExecContext(x.ctx, r.term, r.userID); err != nil {
-				return err
-			}
-		}
-		x.del = x.del[:0]
 	}
+	x.del = x.del[:0]
+	return nil
+}
+
+// flushAdds inserts the queued rows of user_terms, in order, termBatch at
+// once.
+func (x *indexer) flushAdds() error {
 	if len(x.add) == 0 {
 		return nil
 	}
-	slices.SortFunc(x.add, cmp)
-	var full *sql.Stmt
-	args := make([]any, 0, 2*termBatch)
+	slices.SortFunc(x.add, compareTermRows)
+	ins := &termInserter{x: x, args: make([]any, 0, 2*termBatch)}
+	defer ins.close()
 	for start := 0; start < len(x.add); start += termBatch {
-		batch := x.add[start:min(start+termBatch, len(x.add))]
-		args = args[:0]
-		for _, r := range batch {
-			args = append(args, r.term, r.userID)
-		}
-		var err error
-		if len(batch) < termBatch {
-			_, err = x.tx.ExecContext(x.ctx, insertTermsSQL(len(batch)), args...)
-		} else {
-			if full == nil {
-				if full, err = x.tx.PrepareContext(x.ctx, insertTermsSQL(termBatch)); err != nil {
-					return err
-				}
-				defer full.Close()
-			}
-			_, err = full.ExecContext(x.ctx, args...)
-		}
-		if err != nil {
+		if err := ins.insert(x.add[start:min(start+termBatch, len(x.add))]); err != nil {
 			return err
 		}
 	}
 	x.add = x.add[:0]
 	return nil
+}
+
+// termInserter inserts batches of rows of user_terms, those of termBatch
+// rows with one statement prepared once.
+type termInserter struct {
+	x    *indexer
+	full *sql.Stmt
+	args []any
+}
+
+// insert inserts the rows of batch, at most termBatch.
+func (t *termInserter) insert(batch []termRow) error {
+	t.args = t.args[:0]
+	for _, r := range batch {
+		t.args = append(t.args, r.term, r.userID)
+	}
+	if len(batch) < termBatch {
+		_, err := t.x.tx.ExecContext(t.x.ctx, insertTermsSQL(len(batch)), t.args...)
+		return err
+	}
+	if t.full == nil {
+		var err error
+		if t.full, err = t.x.tx.PrepareContext(t.x.ctx, insertTermsSQL(termBatch)); err != nil {
+			return err
+		}
+	}
+	_, err := t.full.ExecContext(t.x.ctx, t.args...)
+	return err
+}
+
+// close closes the prepared statement, if any.
+func (t *termInserter) close() {
+	if t.full != nil {
+		t.full.Close()
+	}
 }
 
 // insertTermsSQL returns an INSERT of n terms.
@@ -279,93 +329,92 @@ func IndexUsers(ctx context.Context, tx *sql.Tx) error {
 	x := newIndexer(ctx, tx)
 	after := ""
 	for {
-		// Only the columns of schema version 4, which runs this: later
-		// versions add others.
-		rows, err := tx.QueryContext(ctx, `SELECT id, email, name, external_id, org, court_id, terms FROM users
-			WHERE id > $1 ORDER BY id LIMIT 1000`, after)
-		if err != nil {
-			return err
-		}
-		var (
-			users []*navette.User
-			olds  []string
-		)
-		for rows.Next() {
-			var (
-				old string
-				u   navette.User
-			)
-			err := rows.Scan(&u.ID, &u.Email, &u.Name, &u.ExternalID, &u.Org, &u.CourtID, &old)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			users, olds = append(users, &u), append(olds, old)
-		}
-		err = rows.Err()
-		rows.Close()
+		users, err := readUserBatch(ctx, tx, after)
 		if err != nil {
 			return err
 		}
 		if len(users) == 0 {
 			return x.flush()
 		}
-		for i, u := range users {
-			col, err := x.index(u, "")
-			if err != nil {
+		if err := x.rewrite(users); err != nil {
+			return err
+		}
+		after = users[len(users)-1].u.ID
+	}
+}
+
+// indexedUser is a user whose search terms are rewritten: its users.terms,
+// and the terms its rows of user_terms hold.
+type indexedUser struct {
+	u              *navette.User
+	terms, indexed string
+}
+
+// readUserBatch reads, for IndexUsers, the first 1000 users after the id
+// after, with no rows of user_terms.
+func readUserBatch(ctx context.Context, tx *sql.Tx, after string) ([]indexedUser, error) {
+	// Only the columns of schema version 4, which runs this: later
+	// versions add others.
+	rows, err := tx.QueryContext(ctx, `SELECT id, email, name, external_id, org, court_id, terms FROM users
+			WHERE id > $1 ORDER BY id LIMIT 1000`, after)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var users []indexedUser
+	for rows.Next() {
+		var u navette.User
+		r := indexedUser{u: &u}
+		if err := rows.Scan(&u.ID, &u.Email, &u.Name, &u.ExternalID, &u.Org, &u.CourtID, &r.terms); err != nil {
+			return nil, err
+		}
+		users = append(users, r)
+	}
+	return users, rows.Err()
+}
+
+// rewrite indexes users, and writes the users.terms of those whose terms
+// change.
+func (x *indexer) rewrite(users []indexedUser) error {
+	for _, r := range users {
+		col, err := x.index(r.u, r.indexed)
+		if err != nil {
+			return err
+		}
+		if col != r.terms {
+			if _, err := x.tx.ExecContext(x.ctx, `UPDATE users SET terms = $2 WHERE id = $1`, r.u.ID, col); err != nil {
 				return err
 			}
-			if col != olds[i] {
-				if _, err := tx.ExecContext(ctx, `UPDATE users SET terms = $2 WHERE id = $1`, u.ID, col); err != nil {
-					return err
-				}
-			}
 		}
-		after = users[len(users)-1].ID
 	}
+	return nil
 }
 
 // indexCourtUsers rewrites the search terms of the users of a court, which
 // has just been created.
 func (s *Store) indexCourtUsers(ctx context.Context, tx *sql.Tx, courtID string) error {
-	rows, err := tx.QueryContext(ctx, `SELECT `+userCols+`, terms FROM users WHERE court_id = $1`+s.lock, courtID)
+	users, err := queryAll(ctx, s, tx, "index court", scanIndexedUser, `SELECT `+userCols+`, terms FROM users WHERE court_id = $1`+s.lock, courtID)
 	if err != nil {
-		return s.internal(err, "index court")
-	}
-	var (
-		users []*navette.User
-		olds  []string
-	)
-	for rows.Next() {
-		var old string
-		u, err := scanUser(rows, &old)
-		if err != nil {
-			rows.Close()
-			return s.internal(err, "index court")
-		}
-		users, olds = append(users, u), append(olds, old)
-	}
-	err = rows.Err()
-	rows.Close()
-	if err != nil {
-		return s.internal(err, "index court")
+		return err
 	}
 	x := newIndexer(ctx, tx)
-	for i, u := range users {
-		col, err := x.index(u, olds[i])
-		if err != nil {
-			return s.internal(err, "index court")
-		}
-		if col != olds[i] {
-			if _, err := tx.ExecContext(ctx, `UPDATE users SET terms = $2 WHERE id = $1`, u.ID, col); err != nil {
-				return s.internal(err, "index court")
-			}
-		}
+	if err := x.rewrite(users); err != nil {
+		return s.internal(err, "index court")
 	}
 	if err := x.flush(); err != nil {
 		return s.internal(err, "index court")
 	}
 	return nil
+}
+
+// scanIndexedUser reads the columns userCols and terms: a user whose rows
+// of user_terms hold its terms.
+func scanIndexedUser(row scanner) (indexedUser, error) {
+	var r indexedUser
+	var err error
+	r.u, err = scanUser(row, &r.terms)
+	r.indexed = r.terms
+	return r, err
 }
 
 // SearchUsers returns users matching f. With text, each word of the query
@@ -380,33 +429,17 @@ func (s *Store) SearchUsers(ctx context.Context, f navette.UserFilter) ([]*navet
 		return nil, err
 	}
 	limit = min(limit, maxSearch)
-	for _, r := range f.Roles {
-		if !r.Valid() {
-			return nil, invalid("Unknown role %q.", r)
-		}
+	if err := checkRoles(f.Roles); err != nil {
+		return nil, err
 	}
 	if f.Text == "" {
 		q, args := searchSQL(f, nil, searchPlan{drive: -1}, limit)
 		return s.queryUsers(ctx, s.rdb, "search users", q, args...)
 	}
 	words := searchWords(f.Text)
-	counts, scope, err := s.countTerms(ctx, words, f.CourtID)
+	c, err := s.searchCaseOf(ctx, f, words, limit)
 	if err != nil {
 		return nil, err
-	}
-	all, err := s.userCount(ctx)
-	if err != nil {
-		return nil, err
-	}
-	c := searchCase{counts: counts, scope: scope, all: all, sel: 1, limit: limit, scanAll: f.CourtID == ""}
-	if c.scanAll {
-		c.scope = all
-	}
-	if len(f.Roles) > 0 {
-		c.sel /= 2
-	}
-	if f.Source != "" {
-		c.sel /= 2
 	}
 	plan := planSearch(c)
 	q, args := searchSQL(f, words, plan, limit)
@@ -419,36 +452,47 @@ func (s *Store) SearchUsers(ctx context.Context, f navette.UserFilter) ([]*navet
 	return s.queryUsers(ctx, s.rdb, "search users", q, args...)
 }
 
+// checkRoles refuses unknown roles.
+func checkRoles(roles []navette.Role) error {
+	for _, r := range roles {
+		if !r.Valid() {
+			return invalid("Unknown role %q.", r)
+		}
+	}
+	return nil
+}
+
+// searchCaseOf returns what planSearch needs to plan the search for f's
+// words, a page of limit users.
+func (s *Store) searchCaseOf(ctx context.Context, f navette.UserFilter, words []string, limit int) (searchCase, error) {
+	counts, scope, err := s.countTerms(ctx, words, f.CourtID)
+	if err != nil {
+		return searchCase{}, err
+	}
+	all, err := s.userCount(ctx)
+	if err != nil {
+		return searchCase{}, err
+	}
+	c := searchCase{counts: counts, scope: scope, all: all, sel: 1, limit: limit, scanAll: f.CourtID == ""}
+	if c.scanAll {
+		c.scope = all
+	}
+	if len(f.Roles) > 0 {
+		c.sel /= 2
+	}
+	if f.Source != "" {
+		c.sel /= 2
+	}
+	return c, nil
+}
+
 // searchSQL returns the query of SearchUsers for f, its words and plan,
 // with its arguments. It finds the page of ids in a subquery that reads
 // only the covering indexes, then reads those users.
 func searchSQL(f navette.UserFilter, words []string, plan searchPlan, limit int) (string, []any) {
 	var args sqlArgs
 	arg := args.add
-	filters := func(t string) []string {
-		var cond []string
-		if len(f.Roles) > 0 {
-			ps := make([]string, len(f.Roles))
-			for i, r := range f.Roles {
-				ps[i] = arg(string(r))
-			}
-			cond = append(cond, t+".role IN ("+strings.Join(ps, ", ")+")")
-		}
-		if f.CourtID != "" {
-			cond = append(cond, t+".court_id = "+arg(f.CourtID))
-		}
-		if f.Source != "" {
-			cond = append(cond, t+".source = "+arg(f.Source))
-		}
-		if f.Enabled {
-			cond = append(cond, t+".disabled = 0")
-		}
-		if f.After != "" {
-			cond = append(cond, t+".id > "+arg(f.After))
-		}
-		return cond
-	}
-	cond := filters("v")
+	cond := userFilters(f, "v", &args)
 	if f.Text == "" {
 		return `SELECT ` + userColsU + ` FROM users u WHERE u.id IN (SELECT v.id FROM users v` + where(cond) +
 			` ORDER BY v.id LIMIT ` + arg(limit) + `) ORDER BY u.id`, args
@@ -464,7 +508,7 @@ func searchSQL(f navette.UserFilter, words []string, plan searchPlan, limit int)
 	} else if plan.budget > 0 {
 		// The scan stops at the name of the budget-th user the filters
 		// keep, or goes to the end if there are fewer.
-		cond = append(cond, `v.name <= COALESCE((SELECT b.name FROM users b`+where(filters("b"))+
+		cond = append(cond, `v.name <= COALESCE((SELECT b.name FROM users b`+where(userFilters(f, "b", &args))+
 			` ORDER BY b.name, b.id LIMIT 1 OFFSET `+arg(plan.budget-1)+`), `+arg(prefixEnd(""))+`)`)
 	}
 	for i, w := range words {
@@ -475,6 +519,32 @@ func searchSQL(f navette.UserFilter, words []string, plan searchPlan, limit int)
 	q := `SELECT ` + userColsU + ` FROM users u WHERE u.id IN (SELECT v.id FROM ` + from + where(cond) +
 		` ORDER BY v.name, v.id LIMIT ` + arg(limit) + `) ORDER BY u.name, u.id`
 	return q, args
+}
+
+// userFilters returns the conditions on the users table t of the filters
+// of f but its text, adding their arguments to args.
+func userFilters(f navette.UserFilter, t string, args *sqlArgs) []string {
+	var cond []string
+	if len(f.Roles) > 0 {
+		ps := make([]string, len(f.Roles))
+		for i, r := range f.Roles {
+			ps[i] = args.add(string(r))
+		}
+		cond = append(cond, t+".role IN ("+strings.Join(ps, ", ")+")")
+	}
+	if f.CourtID != "" {
+		cond = append(cond, t+".court_id = "+args.add(f.CourtID))
+	}
+	if f.Source != "" {
+		cond = append(cond, t+".source = "+args.add(f.Source))
+	}
+	if f.Enabled {
+		cond = append(cond, t+".disabled = 0")
+	}
+	if f.After != "" {
+		cond = append(cond, t+".id > "+args.add(f.After))
+	}
+	return cond
 }
 
 // countTerms returns the number of terms of each word's range, up to

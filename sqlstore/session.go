@@ -117,14 +117,8 @@ func (s *Store) DeleteSession(ctx context.Context, id string, events ...navette.
 		return err
 	}
 	return s.inTx(ctx, "delete session", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE id = $1`, id)
-		if err != nil {
-			return s.internal(err, "delete session")
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return s.internal(err, "delete session")
-		} else if n == 0 {
-			return navette.Errorf(navette.ENOTFOUND, "No such session.")
+		if err := s.execOne(ctx, tx, "delete session", "No such session.", `DELETE FROM sessions WHERE id = $1`, id); err != nil {
+			return err
 		}
 		return s.insertEvents(ctx, tx, events)
 	})
@@ -138,12 +132,9 @@ func (s *Store) DeleteSessions(ctx context.Context, userID string, events ...nav
 	}
 	var n int64
 	err := s.inTx(ctx, "delete sessions", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
-		if err != nil {
-			return s.internal(err, "delete sessions")
-		}
-		if n, err = res.RowsAffected(); err != nil {
-			return s.internal(err, "delete sessions")
+		var err error
+		if n, err = s.execCount(ctx, tx, "delete sessions", `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+			return err
 		}
 		return s.insertEvents(ctx, tx, events)
 	})
@@ -161,14 +152,10 @@ func (s *Store) Sessions(ctx context.Context, userID string, now, idleSince time
 // DeleteStaleSessions removes sessions whose expiry is at or before now, or
 // last seen (or, if never, created) at or before idleSince.
 func (s *Store) DeleteStaleSessions(ctx context.Context, now, idleSince time.Time) (int, error) {
-	res, err := s.wdb.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= $1 OR seen_at <= $2
+	n, err := s.execCount(ctx, s.wdb, "delete stale sessions", `DELETE FROM sessions WHERE expires_at <= $1 OR seen_at <= $2
 		OR (seen_at IS NULL AND created_at <= $2)`, now.UnixMicro(), idleSince.UnixMicro())
 	if err != nil {
-		return 0, s.internal(err, "delete stale sessions")
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, s.internal(err, "delete stale sessions")
+		return 0, err
 	}
 	return int(n), nil
 }
@@ -251,13 +238,9 @@ func (s *Store) UpdateSignInCode(ctx context.Context, id string, fn func(c *nave
 
 // DeleteSignInCodes removes codes that expired at or before before.
 func (s *Store) DeleteSignInCodes(ctx context.Context, before time.Time) (int, error) {
-	res, err := s.wdb.ExecContext(ctx, `DELETE FROM sign_in_codes WHERE expires_at <= $1`, before.UnixMicro())
+	n, err := s.execCount(ctx, s.wdb, "delete sign-in codes", `DELETE FROM sign_in_codes WHERE expires_at <= $1`, before.UnixMicro())
 	if err != nil {
-		return 0, s.internal(err, "delete sign-in codes")
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, s.internal(err, "delete sign-in codes")
+		return 0, err
 	}
 	return int(n), nil
 }

@@ -13,29 +13,11 @@ var _ navette.StatsStore = (*Store)(nil)
 // and finds the latest time-stamped checkpoint.
 func (s *Store) Stats(ctx context.Context) (*navette.StoreStats, error) {
 	st := &navette.StoreStats{Files: map[navette.FileState]int64{}}
-	files, err := queryAll(ctx, s, s.rdb, "count files", scanStateCount,
-		`SELECT state, COUNT(*), SUM(CASE WHEN check_outcome = 'corrupt' THEN 1 ELSE 0 END) FROM files GROUP BY state`)
-	if err != nil {
+	if err := s.countFiles(ctx, st); err != nil {
 		return nil, err
 	}
-	for _, c := range files {
-		st.Files[navette.FileState(c.state)] = c.n
-		if navette.FileState(c.state) != navette.FilePurged {
-			st.CorruptFiles += c.corrupt
-		}
-	}
-	notices, err := queryAll(ctx, s, s.rdb, "count notices", scanStateTotal,
-		`SELECT state, COUNT(*) FROM notices WHERE state IN ('pending', 'dead') GROUP BY state`)
-	if err != nil {
+	if err := s.countNotices(ctx, st); err != nil {
 		return nil, err
-	}
-	for _, c := range notices {
-		switch navette.NoticeState(c.state) {
-		case navette.NoticePending:
-			st.PendingNotices = c.n
-		case navette.NoticeDead:
-			st.DeadNotices = c.n
-		}
 	}
 	cs, err := s.queryCheckpoints(ctx, `SELECT `+checkpointCols+` FROM journal_checkpoints WHERE token IS NOT NULL ORDER BY size DESC LIMIT 1`)
 	if err != nil {
@@ -45,6 +27,41 @@ func (s *Store) Stats(ctx context.Context) (*navette.StoreStats, error) {
 		st.LastStamped = cs[0]
 	}
 	return st, nil
+}
+
+// countFiles counts into st the files by state, and the corrupt ones not
+// purged.
+func (s *Store) countFiles(ctx context.Context, st *navette.StoreStats) error {
+	files, err := queryAll(ctx, s, s.rdb, "count files", scanStateCount,
+		`SELECT state, COUNT(*), SUM(CASE WHEN check_outcome = 'corrupt' THEN 1 ELSE 0 END) FROM files GROUP BY state`)
+	if err != nil {
+		return err
+	}
+	for _, c := range files {
+		st.Files[navette.FileState(c.state)] = c.n
+		if navette.FileState(c.state) != navette.FilePurged {
+			st.CorruptFiles += c.corrupt
+		}
+	}
+	return nil
+}
+
+// countNotices counts into st the notices pending and dead.
+func (s *Store) countNotices(ctx context.Context, st *navette.StoreStats) error {
+	notices, err := queryAll(ctx, s, s.rdb, "count notices", scanStateTotal,
+		`SELECT state, COUNT(*) FROM notices WHERE state IN ('pending', 'dead') GROUP BY state`)
+	if err != nil {
+		return err
+	}
+	for _, c := range notices {
+		switch navette.NoticeState(c.state) {
+		case navette.NoticePending:
+			st.PendingNotices = c.n
+		case navette.NoticeDead:
+			st.DeadNotices = c.n
+		}
+	}
+	return nil
 }
 
 // stateCount is a count of rows in a state, and of those corrupt.

@@ -227,25 +227,38 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(u *navette.Us
 func (s *Store) rewriteUser(ctx context.Context, tx *sql.Tx, id string, fixed, after *navette.User, args []any, old string) error {
 	x := newIndexer(ctx, tx)
 	terms := old
-	if after.Name != fixed.Name || after.Email != fixed.Email || after.Org != fixed.Org || after.CourtID != fixed.CourtID {
+	if searchedChanged(fixed, after) {
 		var err error
 		if terms, err = x.index(after, old); err != nil {
 			return s.internal(err, "index user")
 		}
 	}
 	if _, err := tx.ExecContext(ctx, updateUser, append(append([]any{id}, args...), terms)...); err != nil {
-		if s.d.IsUniqueViolation(err) && after.OIDCSubject != fixed.OIDCSubject {
-			return navette.WrapError(navette.ECONFLICT, err, "This identity provider account is another user's.")
-		}
-		if s.d.IsUniqueViolation(err) {
-			return navette.WrapError(navette.ECONFLICT, err, "The e-mail address %s is another user's.", after.Email)
-		}
-		return s.internal(err, "write user")
+		return s.userWriteErr(err, fixed, after)
 	}
 	if err := x.flush(); err != nil {
 		return s.internal(err, "index user")
 	}
 	return nil
+}
+
+// searchedChanged reports whether a field the search terms of a user are
+// made of changed from a to b.
+func searchedChanged(a, b *navette.User) bool {
+	return a.Name != b.Name || a.Email != b.Email || a.Org != b.Org || a.CourtID != b.CourtID
+}
+
+// userWriteErr is the error of rewriteUser for err, the driver's error of
+// writing the user changed from fixed to after: ECONFLICT if it takes an
+// identity provider account or an e-mail address of another user.
+func (s *Store) userWriteErr(err error, fixed, after *navette.User) error {
+	if !s.d.IsUniqueViolation(err) {
+		return s.internal(err, "write user")
+	}
+	if after.OIDCSubject != fixed.OIDCSubject {
+		return navette.WrapError(navette.ECONFLICT, err, "This identity provider account is another user's.")
+	}
+	return navette.WrapError(navette.ECONFLICT, err, "The e-mail address %s is another user's.", after.Email)
 }
 
 // endUser deletes the sessions and revokes the tokens of the disabled user
@@ -333,15 +346,10 @@ func (s *Store) createUsers(ctx context.Context, tx *sql.Tx, x *indexer, create 
 	args := make([]any, 0, saveBatch*insertUserN)
 	for start := 0; start < len(create); start += saveBatch {
 		batch := create[start:min(start+saveBatch, len(create))]
-		args = args[:0]
-		for _, u := range batch {
-			terms, err := x.index(u, "")
-			if err != nil {
-				return s.internal(err, "save users: index")
-			}
-			args = append(args, insertUserArgs(u, terms)...)
-		}
 		var err error
+		if args, err = s.indexNewUsers(x, batch, args[:0]); err != nil {
+			return err
+		}
 		if len(batch) == saveBatch {
 			if full == nil {
 				if full, err = tx.PrepareContext(ctx, insertUsersSQL(saveBatch)); err != nil {
@@ -353,13 +361,32 @@ func (s *Store) createUsers(ctx context.Context, tx *sql.Tx, x *indexer, create 
 			_, err = tx.ExecContext(ctx, insertUsersSQL(len(batch)), args...)
 		}
 		if err != nil {
-			if s.d.IsUniqueViolation(err) {
-				return navette.WrapError(navette.ECONFLICT, err, "%s", s.whyConflict(ctx, batch))
-			}
-			return s.internal(err, "save users: create")
+			return s.createErr(ctx, err, batch)
 		}
 	}
 	return nil
+}
+
+// indexNewUsers indexes the new users of batch with x, and returns args
+// with the arguments of their INSERT appended.
+func (s *Store) indexNewUsers(x *indexer, batch []*navette.User, args []any) ([]any, error) {
+	for _, u := range batch {
+		terms, err := x.index(u, "")
+		if err != nil {
+			return nil, s.internal(err, "save users: index")
+		}
+		args = append(args, insertUserArgs(u, terms)...)
+	}
+	return args, nil
+}
+
+// createErr is the error of createUsers for err, the driver's error of
+// inserting batch: ECONFLICT saying why if a user takes what is another's.
+func (s *Store) createErr(ctx context.Context, err error, batch []*navette.User) error {
+	if s.d.IsUniqueViolation(err) {
+		return navette.WrapError(navette.ECONFLICT, err, "%s", s.whyConflict(ctx, batch))
+	}
+	return s.internal(err, "save users: create")
 }
 
 // saveUpdates rewrites the users of update in tx, with their search terms

@@ -113,9 +113,9 @@ type Client struct {
 // New returns a client of the authority cfg names. It returns an EINVALID
 // error if the URL or the CA file is not usable.
 func New(cfg Config) (*Client, error) {
-	u, err := url.Parse(cfg.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, navette.Errorf(navette.EINVALID, "The time-stamping authority's URL must be http:// or https:// with a host.")
+	u, err := parseAuthorityURL(cfg.URL)
+	if err != nil {
+		return nil, err
 	}
 	c := &Client{desc: u.Redacted(), max: cfg.MaxResponse}
 	if err := c.takeCredentials(u); err != nil {
@@ -125,28 +125,44 @@ func New(cfg Config) (*Client, error) {
 	if c.max <= 0 {
 		c.max = DefaultMaxResponse
 	}
-	timeout := cfg.Timeout
+	if cfg.CAFile != "" {
+		if err := c.readRoots(cfg.CAFile); err != nil {
+			return nil, err
+		}
+	}
+	c.http = newHTTPClient(cfg.Timeout, c.roots)
+	return c, nil
+}
+
+// parseAuthorityURL checks the authority's URL: http or https, with a
+// host.
+func parseAuthorityURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, navette.Errorf(navette.EINVALID, "The time-stamping authority's URL must be http:// or https:// with a host.")
+	}
+	return u, nil
+}
+
+// newHTTPClient returns the HTTP client of an authority: no proxy, TLS 1.2
+// at least, trusting roots (the system's when nil), redirects not
+// followed, and timeout (DefaultTimeout when not positive) for the whole
+// exchange and for the answer's headers.
+func newHTTPClient(timeout time.Duration, roots *x509.CertPool) *http.Client {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = nil
-	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots}
 	tr.ResponseHeaderTimeout = timeout
-	if cfg.CAFile != "" {
-		if err := c.readRoots(cfg.CAFile); err != nil {
-			return nil, err
-		}
-		tr.TLSClientConfig.RootCAs = c.roots
-	}
-	c.http = &http.Client{
+	return &http.Client{
 		Transport: tr,
 		Timeout:   timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
 	}
-	return c, nil
 }
 
 // takeCredentials moves the user and password of u, if any, to c; they
@@ -214,12 +230,9 @@ func (c *Client) Stamp(ctx context.Context, digest []byte) ([]byte, error) {
 
 // post sends a time-stamp query and returns the body of the answer.
 func (c *Client) post(ctx context.Context, body []byte) ([]byte, error) {
-	unavailable := func(err error) error {
-		return navette.WrapError(navette.EUNAVAILABLE, fmt.Errorf("%w: %s: %w", ErrUnavailable, c.desc, err), "The time-stamping authority cannot be reached; it will be asked again.")
-	}
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, c.unavailable(err)
 	}
 	hreq.Header.Set("Content-Type", queryType)
 	hreq.Header.Set("Accept", replyType)
@@ -232,16 +245,28 @@ func (c *Client) post(ctx context.Context, body []byte) ([]byte, error) {
 		if errors.As(err, &uerr) {
 			err = uerr.Err // its URL could hold the path's secrets; desc names the authority
 		}
-		return nil, unavailable(err)
+		return nil, c.unavailable(err)
 	}
 	defer resp.Body.Close()
+	return c.readAnswer(resp)
+}
+
+// unavailable is the error of a query that did not reach the authority or
+// got no answer from it.
+func (c *Client) unavailable(err error) error {
+	return navette.WrapError(navette.EUNAVAILABLE, fmt.Errorf("%w: %s: %w", ErrUnavailable, c.desc, err), "The time-stamping authority cannot be reached; it will be asked again.")
+}
+
+// readAnswer returns the body of the authority's answer, which must be a
+// 200 of at most c.max bytes.
+func (c *Client) readAnswer(resp *http.Response) ([]byte, error) {
 	if resp.StatusCode != http.StatusOK {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
-		return nil, unavailable(fmt.Errorf("HTTP status %s", resp.Status))
+		return nil, c.unavailable(fmt.Errorf("HTTP status %s", resp.Status))
 	}
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, c.max+1))
 	if err != nil {
-		return nil, unavailable(err)
+		return nil, c.unavailable(err)
 	}
 	if int64(len(answer)) > c.max {
 		return nil, navette.WrapError(navette.EUNAVAILABLE, fmt.Errorf("%w: %s: answer larger than %d bytes", ErrBadResponse, c.desc, c.max), "The time-stamping authority gave no valid time-stamp; it will be asked again.")
@@ -296,21 +321,27 @@ func parseResponse(answer []byte) ([]byte, error) {
 	switch resp.Status.Status {
 	case 0, 1: // granted, grantedWithMods
 	default:
-		var why []string
-		for bit, name := range failures {
-			if resp.Status.FailInfo.At(bit) == 1 {
-				why = append(why, name)
-			}
-		}
-		for _, s := range resp.Status.StatusString {
-			why = append(why, fmt.Sprintf("%q", s))
-		}
-		return nil, fmt.Errorf("%w: status %d %s", ErrRefused, resp.Status.Status, strings.Join(why, " "))
+		return nil, fmt.Errorf("%w: status %d %s", ErrRefused, resp.Status.Status, refusalReasons(resp.Status.FailInfo, resp.Status.StatusString))
 	}
 	if len(resp.Token.FullBytes) == 0 {
 		return nil, fmt.Errorf("%w: granted without a token", ErrBadResponse)
 	}
 	return resp.Token.FullBytes, nil
+}
+
+// refusalReasons returns why the authority refused a time-stamp: the names
+// of the failure bits set in info, then its status strings, quoted.
+func refusalReasons(info asn1.BitString, status []string) string {
+	var why []string
+	for bit, name := range failures {
+		if info.At(bit) == 1 {
+			why = append(why, name)
+		}
+	}
+	for _, s := range status {
+		why = append(why, fmt.Sprintf("%q", s))
+	}
+	return strings.Join(why, " ")
 }
 
 // Stamp is what a verified time-stamp token says.
@@ -577,6 +608,26 @@ func checkDER(token []byte) error {
 // parseSignedData reads token as a ContentInfo holding a SignedData of
 // version 3 whose content is a TSTInfo in an OCTET STRING, with no CRLs.
 func parseSignedData(token []byte) (*signedData, error) {
+	content, err := signedDataContent(token)
+	if err != nil {
+		return nil, err
+	}
+	var sd signedData
+	if err := unmarshalDER(content, &sd); err != nil {
+		return nil, fmt.Errorf("the token's SignedData is not DER: %w", err)
+	}
+	if err := checkTSTInfoContent(&sd); err != nil {
+		return nil, err
+	}
+	if len(sd.CRLs.FullBytes) > 0 {
+		return nil, errors.New("the token carries CRLs")
+	}
+	return &sd, nil
+}
+
+// signedDataContent reads token as a ContentInfo of type SignedData and
+// returns the DER of the SignedData.
+func signedDataContent(token []byte) ([]byte, error) {
 	var ci contentInfo
 	if err := unmarshalDER(token, &ci); err != nil {
 		return nil, fmt.Errorf("the token is not DER: %w", err)
@@ -584,21 +635,20 @@ func parseSignedData(token []byte) (*signedData, error) {
 	if !ci.ContentType.Equal(oidSignedData) || !explicit0(ci.Content) {
 		return nil, errors.New("the token is not CMS SignedData")
 	}
-	var sd signedData
-	if err := unmarshalDER(ci.Content.Bytes, &sd); err != nil {
-		return nil, fmt.Errorf("the token's SignedData is not DER: %w", err)
-	}
+	return ci.Content.Bytes, nil
+}
+
+// checkTSTInfoContent checks that sd is of version 3 and that its content
+// is a TSTInfo in an OCTET STRING.
+func checkTSTInfoContent(sd *signedData) error {
 	if sd.Version != 3 || !sd.EncapContentInfo.EContentType.Equal(oidTSTInfo) || !explicit0(sd.EncapContentInfo.EContent) {
-		return nil, errors.New("the token's SignedData is not a TSTInfo of version 3")
+		return errors.New("the token's SignedData is not a TSTInfo of version 3")
 	}
 	var content asn1.RawValue
 	if err := unmarshalDER(sd.EncapContentInfo.EContent.Bytes, &content); err != nil || !universal(content, asn1.TagOctetString, false) {
-		return nil, errors.New("the token's content is not an OCTET STRING")
+		return errors.New("the token's content is not an OCTET STRING")
 	}
-	if len(sd.CRLs.FullBytes) > 0 {
-		return nil, errors.New("the token carries CRLs")
-	}
-	return &sd, nil
+	return nil
 }
 
 // onlySigner returns the one signer of sd, of version 1 or 3, with signed

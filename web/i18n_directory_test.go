@@ -15,7 +15,7 @@ import (
 
 // directoryFormats returns the formats of the problems of package
 // directory, found in its source: the literal format of every call to a
-// method add (problems.add) and of the closure bad, and the literal
+// method add (problems.add) and of bad (the closure, or rowCheck.bad), and the literal
 // format of every directory.Text, with where each is.
 func directoryFormats(t *testing.T) map[string]string {
 	t.Helper()
@@ -46,8 +46,11 @@ func directoryFormats(t *testing.T) map[string]string {
 		case *ast.CallExpr:
 			switch fun := n.Fun.(type) {
 			case *ast.SelectorExpr:
-				if fun.Sel.Name == "add" && len(n.Args) >= 2 {
+				switch {
+				case fun.Sel.Name == "add" && len(n.Args) >= 2:
 					literal(n.Args[1], "add")
+				case fun.Sel.Name == "bad" && len(n.Args) >= 1:
+					literal(n.Args[0], "bad")
 				}
 			case *ast.Ident:
 				if fun.Name == "bad" && len(n.Args) >= 1 {

@@ -19,9 +19,9 @@ import (
 // was last tightened. Lower them when the code gets simpler; never raise
 // them.
 const (
-	maxComplexity     = 15 // the issue's ceiling, reached
-	maxAvgComplexity  = 4.25
-	reportComplexity  = 15 // functions above this are listed
+	maxComplexity     = 15   // the issue's ceiling, reached
+	maxAvgComplexity  = 3.82 // the issue asks for 4 or less
+	reportComplexity  = 15   // functions above this are listed
 	complexityPackage = "navette"
 )
 

@@ -91,19 +91,27 @@ func Serve(w http.ResponseWriter, r *http.Request, c Content, fail ErrorWriter, 
 		return
 	}
 	if err := c.WriteRange(r.Context(), Flushing(lw, w), off, n); err != nil {
-		if !lw.Started() {
-			h.Del("Content-Range")
-			fail(w, r, err)
-			return
-		}
-		if log == nil {
-			log = slog.Default()
-		}
-		log.Error("download aborted", "path", r.URL.Path, "err", err)
-		panic(http.ErrAbortHandler)
+		failTransfer(w, r, lw, err, fail, log)
+		return
 	}
 	lw.Begin()
 	_ = http.NewResponseController(w).Flush()
+}
+
+// failTransfer answers err, the failure of a transfer through lw: rendered
+// by fail before the first byte; after it, logged to log (the default
+// logger if nil) and the connection cut.
+func failTransfer(w http.ResponseWriter, r *http.Request, lw *LazyWriter, err error, fail ErrorWriter, log *slog.Logger) {
+	if !lw.Started() {
+		w.Header().Del("Content-Range")
+		fail(w, r, err)
+		return
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	log.Error("download aborted", "path", r.URL.Path, "err", err)
+	panic(http.ErrAbortHandler)
 }
 
 // ifRange reports whether a Range may be honoured given If-Range: only
@@ -204,13 +212,20 @@ func rangeNumber(s string) (int64, bool) {
 func ContentDisposition(name string) string {
 	var fallback strings.Builder
 	for _, r := range name {
-		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '/' || r == '%' || r == ';' {
-			fallback.WriteByte('_')
-		} else {
+		if fallbackSafe(r) {
 			fallback.WriteRune(r)
+		} else {
+			fallback.WriteByte('_')
 		}
 	}
 	return `attachment; filename="` + fallback.String() + `"; filename*=UTF-8''` + rfc8187(name)
+}
+
+// fallbackSafe reports whether r may stand in the quoted ASCII filename
+// of a Content-Disposition: printable ASCII but a quote, a backslash, a
+// slash, a percent sign or a semicolon.
+func fallbackSafe(r rune) bool {
+	return r >= 0x20 && r <= 0x7e && !strings.ContainsRune(`"\/%;`, r)
 }
 
 // rfc8187 percent-encodes every byte of s that is not an attr-char.
@@ -219,7 +234,7 @@ func rfc8187(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
+		if attrChar(c) {
 			b.WriteByte(c)
 		} else {
 			b.WriteByte('%')
@@ -228,6 +243,12 @@ func rfc8187(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// attrChar reports whether c is an attr-char of RFC 8187: a letter, a
+// digit or one of !#$&+-.^_`|~.
+func attrChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$&+-.^_`|~", c) >= 0
 }
 
 // LazyWriter writes the status line only with the first byte, so that an
