@@ -1,6 +1,7 @@
 package deposit_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -49,5 +50,32 @@ func TestDownloadGivesBuffersBack(t *testing.T) {
 				t.Errorf("%d download buffers still out after WriteRange returned", n)
 			}
 		})
+	}
+}
+
+// TestDownloadWithoutSharedBuffers: with every shared download buffer held,
+// as by clients that stopped reading, a download still goes to its end on
+// its own buffers instead of waiting for theirs.
+func TestDownloadWithoutSharedBuffers(t *testing.T) {
+	S := int64(seal.SegmentSize)
+	size := 20*S + 7
+	data := make([]byte, size)
+	rand.NewChaCha8([32]byte{9}).Read(data)
+	fx := newFixture(t)
+	ctx := context.Background()
+	v, file := fx.availableData(t, data)
+	deposit.HoldDownloadBuffers(t)
+	for _, r := range []struct{ off, n int64 }{{0, size}, {S + 3, 5 * S}} {
+		dl, err := fx.svc.OpenFile(ctx, fx.recipient, v.ID, file.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if err := dl.WriteRange(ctx, &got, r.off, r.n); err != nil {
+			t.Fatalf("WriteRange(%d, %d): %v", r.off, r.n, err)
+		}
+		if !bytes.Equal(got.Bytes(), data[r.off:r.off+r.n]) {
+			t.Errorf("WriteRange(%d, %d): other bytes", r.off, r.n)
+		}
 	}
 }

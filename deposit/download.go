@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"sync"
 	"time"
 
 	"navette"
@@ -47,8 +48,9 @@ func (d *Download) File() *navette.FileRecord { return d.file }
 
 // chunk is a decrypted segment, or the error that ends the stream.
 type chunk struct {
-	buf   *[]byte // from sealedPool
-	p     []byte  // the plaintext, in buf
+	buf   *[]byte // from bufs
+	bufs  *downloadBuffers
+	p     []byte // the plaintext, in buf
 	err   error
 	where string // where err arose: "segment N", "hash"
 }
@@ -63,18 +65,95 @@ func send(ch chan<- chunk, stop <-chan struct{}, c chunk) bool {
 	}
 }
 
-// maxDownloadSegments caps the buffers of all the downloads of the process
-// together (16 MiB): past it, a download's reading stage waits for a buffer
-// to come back instead of memory growing with the number of downloads. The
-// later stages only give buffers back, and a download that ends early
-// gives back those still queued (stopStages). A client that stops reading
-// holds its download's queued buffers until its write times out: the cap
-// is apart from the uploads', so such clients never hold uploads up.
+// maxDownloadSegments caps the buffers downloads take beyond their own
+// (ownSegments), all downloads of the process together (16 MiB): past it,
+// a download goes on with its own buffers only, instead of memory growing
+// with the number of downloads. The later stages only give buffers back,
+// and a download that ends early gives back those still queued
+// (stopStages). A client that stops reading holds its download's queued
+// buffers until its write times out; since every download keeps buffers
+// of its own, such clients slow the others' pipelines but never stop them,
+// and the cap is apart from the uploads'.
 const maxDownloadSegments = 256
 
-// sealedPool holds the buffers of downloads: one sealed segment each,
-// decrypted in place.
+// sealedPool holds the shared, capped buffers of downloads: one sealed
+// segment each, decrypted in place.
 var sealedPool = newBufferPool(maxDownloadSegments, seal.SealedSegmentSize)
+
+// ownSegments is how many buffers each download has of its own, outside
+// the cap: one being decrypted while another is written.
+const ownSegments = 2
+
+// ownPool recycles the downloads' own buffers.
+var ownPool = sync.Pool{New: func() any { b := make([]byte, 0, seal.SealedSegmentSize); return &b }}
+
+// downloadBuffers are the buffers of one download: ownSegments of its
+// own, and more from sealedPool while it has free ones.
+type downloadBuffers struct {
+	own  chan *[]byte     // its own buffers not in use
+	mine map[*[]byte]bool // its own buffers; read-only once made
+}
+
+// newDownloadBuffers returns the buffers of a download starting.
+func newDownloadBuffers() *downloadBuffers {
+	d := &downloadBuffers{own: make(chan *[]byte, ownSegments), mine: make(map[*[]byte]bool, ownSegments)}
+	for range ownSegments {
+		b := ownPool.Get().(*[]byte)
+		d.mine[b] = true
+		d.own <- b
+	}
+	return d
+}
+
+// get returns an empty buffer: one of its own if one is free, else one of
+// sealedPool if one is free, else the first of its own to come back; nil
+// once stop is closed.
+func (d *downloadBuffers) get(stop <-chan struct{}) *[]byte {
+	var b *[]byte
+	select {
+	case b = <-d.own:
+	default:
+		if b = sealedPool.TryGet(); b != nil {
+			return b
+		}
+		select {
+		case b = <-d.own:
+		case <-stop:
+			return nil
+		}
+	}
+	*b = (*b)[:0]
+	return b
+}
+
+// put gives b back where it came from.
+func (d *downloadBuffers) put(b *[]byte) {
+	if d.mine[b] {
+		d.own <- b
+		return
+	}
+	sealedPool.Put(b)
+}
+
+// close gives the download's own buffers back to ownPool, once its
+// stages have given every buffer back.
+func (d *downloadBuffers) close() {
+	for {
+		select {
+		case b := <-d.own:
+			ownPool.Put(b)
+		default:
+			return
+		}
+	}
+}
+
+// release gives c's buffer back, if it has one.
+func (c chunk) release() {
+	if c.buf != nil {
+		c.bufs.put(c.buf)
+	}
+}
 
 var errHashMismatch = errors.New("content does not match its SHA-256")
 
@@ -262,8 +341,10 @@ func (d *Download) writeRange(ctx context.Context, w io.Writer, off, n int64, cl
 	// Stage 1 reads and decrypts; stage 2, for a whole file, hashes and
 	// holds the last segment back until the hash matches; stage 3 (here)
 	// writes. Each runs on its own goroutine so they overlap.
+	bufs := newDownloadBuffers()
+	defer bufs.close()
 	stop := make(chan struct{})
-	out := decryptStage(r, first, last, stop)
+	out := decryptStage(r, bufs, first, last, stop)
 	whole := off == 0 && n == size
 	if whole {
 		out = hashStage(out, size, d.file.SHA256, stop)
@@ -307,14 +388,14 @@ func (d *Download) writeChunk(ctx context.Context, w io.Writer, c chunk, segStar
 	if final && d.capped {
 		var err error
 		if *claim, err = d.claim(ctx); err != nil {
-			sealedPool.Put(c.buf)
+			c.release()
 			return 0, err
 		}
 	}
 	lo := max(off-segStart, 0)
 	hi := min(off+n-segStart, int64(len(c.p)))
 	k, err := w.Write(c.p[lo:hi])
-	sealedPool.Put(c.buf)
+	c.release()
 	return k, err
 }
 
@@ -366,23 +447,23 @@ func (d *Download) readHeader(ctx context.Context, r io.Reader) error {
 
 // decryptStage reads and decrypts the segments first to last from r, on a
 // goroutine of its own, until stop is closed.
-func decryptStage(r *seal.Reader, first, last int64, stop <-chan struct{}) <-chan chunk {
+func decryptStage(r *seal.Reader, bufs *downloadBuffers, first, last int64, stop <-chan struct{}) <-chan chunk {
 	plain := make(chan chunk, pipelineDepth)
 	go func() {
 		defer close(plain)
 		for i := first; i <= last; i++ {
-			b := sealedPool.GetOrStop(stop)
+			b := bufs.get(stop)
 			if b == nil {
 				return
 			}
 			p, err := r.NextInto(*b)
 			if err != nil {
-				sealedPool.Put(b)
+				bufs.put(b)
 				send(plain, stop, chunk{err: err, where: "segment " + strconv.FormatInt(i, 10)})
 				return
 			}
-			if !send(plain, stop, chunk{buf: b, p: p}) {
-				sealedPool.Put(b)
+			if !send(plain, stop, chunk{buf: b, bufs: bufs, p: p}) {
+				bufs.put(b)
 				return
 			}
 		}
@@ -404,7 +485,7 @@ func hashStage(in <-chan chunk, size int64, sum []byte, stop <-chan struct{}) <-
 				hashLimited(h, c.p)
 				pos += int64(len(c.p))
 				if pos == size && subtle.ConstantTimeCompare(h.Sum(nil), sum) != 1 {
-					sealedPool.Put(c.buf)
+					c.release()
 					c = chunk{err: errHashMismatch, where: "hash"}
 				}
 			}
@@ -428,14 +509,10 @@ func stopStages(stop chan<- struct{}, out <-chan chunk) {
 // is closed.
 func drain(in <-chan chunk, chunks ...chunk) {
 	for _, c := range chunks {
-		if c.buf != nil {
-			sealedPool.Put(c.buf)
-		}
+		c.release()
 	}
 	for c := range in {
-		if c.buf != nil {
-			sealedPool.Put(c.buf)
-		}
+		c.release()
 	}
 }
 

@@ -30,3 +30,17 @@ func SetBundlePage(t interface{ Cleanup(func()) }, n int) {
 	bundlePage = n
 	t.Cleanup(func() { bundlePage = old })
 }
+
+// HoldDownloadBuffers takes every shared download buffer, as downloads
+// whose clients stopped reading would, until the test ends, for tests.
+func HoldDownloadBuffers(t interface{ Cleanup(func()) }) {
+	held := make([]*[]byte, 0, maxDownloadSegments)
+	for range maxDownloadSegments {
+		held = append(held, sealedPool.Get())
+	}
+	t.Cleanup(func() {
+		for _, b := range held {
+			sealedPool.Put(b)
+		}
+	})
+}
