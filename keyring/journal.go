@@ -214,29 +214,51 @@ func journalFile(h uint32, ext string) string {
 	return fmt.Sprintf("%s%08x%s", journalPrefix, h, ext)
 }
 
-// load reads the journal's keys of the directory, with k.mu held.
+// load reads the journal's keys of the directory, with k.mu held. A
+// rotation by another process can remove the signer key it was reading;
+// it then reads the new one.
 func (k *JournalKeys) load() error {
+	for range 3 {
+		b, err := k.loadOnce()
+		if err == nil {
+			return nil
+		}
+		if now, _ := readPrivate(filepath.Join(k.dir, journalActiveFile)); bytes.Equal(now, b) {
+			return err
+		}
+	}
+	_, err := k.loadOnce()
+	return err
+}
+
+// loadOnce reads the journal's keys of the directory, with k.mu held, and
+// returns the active file's contents it used.
+func (k *JournalKeys) loadOnce() ([]byte, error) {
+	// The active file first: a key's files are written before the active
+	// file names it, so a rotation meanwhile cannot hide the active key.
+	b, err := readPrivate(filepath.Join(k.dir, journalActiveFile))
+	exists := err == nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
 	verifiers, err := journalVerifiers(k.dir)
 	if err != nil {
-		return err
+		return b, err
 	}
-	b, err := readPrivate(filepath.Join(k.dir, journalActiveFile))
-	if errors.Is(err, fs.ErrNotExist) {
+	if !exists {
 		k.signer, k.verifiers = nil, verifiers
-		return nil
-	} else if err != nil {
-		return err
+		return b, nil
 	}
 	active, ok := bytes.CutSuffix(b, []byte("\n"))
 	if !ok || len(active) != 8 || !lowerHex(string(active)) {
-		return fmt.Errorf("keyring: %s: malformed, want a key hash and a newline", filepath.Join(k.dir, journalActiveFile))
+		return b, fmt.Errorf("keyring: %s: malformed, want a key hash and a newline", filepath.Join(k.dir, journalActiveFile))
 	}
 	signer, err := journalSigner(k.dir, string(active), verifiers)
 	if err != nil {
-		return err
+		return b, err
 	}
 	k.signer, k.verifiers = signer, verifiers
-	return nil
+	return b, nil
 }
 
 // journalVerifiers reads the verifier keys of the journal in dir, sorted.

@@ -119,3 +119,41 @@ func TestJournalKeysNoName(t *testing.T) {
 		t.Errorf("without a name: key %q, %d verifier keys", s.Name(), len(k.Verifiers()))
 	}
 }
+
+// TestJournalSignerDuringRotation asks for the signer while another node
+// rotates the journal key: every call must find the active key's files.
+func TestJournalSignerDuringRotation(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "keys")
+	rotator, err := keyring.OpenJournalKeys(dir, "court.example/journal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 100 {
+			if _, err := rotator.Rotate(); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		reader, err := keyring.OpenJournalKeys(dir, "court.example/journal")
+		if err != nil {
+			t.Errorf("OpenJournalKeys during a rotation: %v", err)
+			<-done
+			return
+		}
+		if _, err := reader.Signer(); err != nil {
+			t.Errorf("Signer during a rotation: %v", err)
+			<-done
+			return
+		}
+	}
+}

@@ -538,21 +538,26 @@ type keyFiles struct {
 var kekFiles = keyFiles{suffix: keySuffix, active: activeFile, what: "key"}
 
 // load reads the keys of kind f in dir, by id, and the active key's id: ""
-// if the active file does not exist.
+// if the active file does not exist. It reads the active file before it
+// lists the key files: a key's file is written before any active file names
+// it, so a process that creates or rotates keys meanwhile cannot make the
+// active id name a key the listing missed.
 func (f keyFiles) load(dir string) (map[string][]byte, string, error) {
 	if err := checkDir(dir); err != nil {
+		return nil, "", err
+	}
+	path := filepath.Join(dir, f.active)
+	b, err := readPrivate(path)
+	exists := err == nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, "", err
 	}
 	keys, err := f.readKeys(dir)
 	if err != nil {
 		return nil, "", err
 	}
-	path := filepath.Join(dir, f.active)
-	b, err := readPrivate(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if !exists {
 		return keys, "", nil
-	} else if err != nil {
-		return nil, "", err
 	}
 	active, ok := bytes.CutSuffix(b, []byte("\n"))
 	if !ok || !validID(string(active)) {

@@ -241,3 +241,33 @@ func flip(b []byte, i int) []byte {
 	c[i] ^= 1
 	return c
 }
+
+// TestMACReloadDuringRotation reloads the directory while another node
+// rotates its keys: every reload must see the active key's file, since the
+// key file is written before the active file names it.
+func TestMACReloadDuringRotation(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "keys")
+	rotator, reader := openMAC(t, dir), openMAC(t, dir)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 200 {
+			if _, err := rotator.Rotate(); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if err := reader.Reload(); err != nil {
+			t.Errorf("Reload during a rotation: %v", err)
+			<-done
+			return
+		}
+	}
+}
