@@ -48,9 +48,7 @@ func runCase(ctx context.Context, env *Env, args []string) error {
 		return usageError("expected ls, show, get or evidence")
 	}
 	sub := args[0]
-	fs := newFlagSet(env, "case "+sub, caseUsage)
-	var cf clientFlags
-	cf.define(fs)
+	fs, cf := newClientFlagSet(env, "case "+sub, caseUsage)
 	q := fs.String("q", "", "only cases whose reference holds `TEXT`")
 	asJSON := fs.Bool("json", false, "print the server's JSON instead of a table")
 	out := fs.String("out", "", "get, evidence: save the archive as `FILE` (default: CASE_ID.zip, preuves-affaire-ID.zip here); it must not exist")
@@ -296,9 +294,7 @@ in person.
 Flags:`
 
 func runReply(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "reply", replyUsage)
-	var cf clientFlags
-	cf.define(fs)
+	fs, cf := newClientFlagSet(env, "reply", replyUsage)
 	retention := fs.Int("retention", 0, "`days` the files stay available (0: the server's default)")
 	message := fs.String("message", "", "`text` for the recipients")
 	noReceipts := fs.Bool("no-receipts", false, "do not e-mail me when each recipient first downloads")
@@ -352,9 +348,7 @@ func replyArgs(fs *flag.FlagSet, retention int) (string, error) {
 }
 
 func runExtend(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "extend", "DEPOSIT_ID --days N\n\nExtends a deposit you sent by N days, within the platform's ceiling counted\nfrom its creation; its recipients are told.\n\nFlags:")
-	var cf clientFlags
-	cf.define(fs)
+	fs, cf := newClientFlagSet(env, "extend", "DEPOSIT_ID --days N\n\nExtends a deposit you sent by N days, within the platform's ceiling counted\nfrom its creation; its recipients are told.\n\nFlags:")
 	days := fs.Int("days", 0, "`N` days to add (required)")
 	if err := parseInterspersed(fs, env, args); err != nil {
 		return err
