@@ -132,14 +132,21 @@ func getCase(ctx context.Context, env *Env, c *client.Client, id, path string) e
 	if path == "" {
 		path = id + ".zip"
 	}
-	n, files, err := saveChecked(path, ".navette-case-*.zip.part", func(w io.Writer) (int64, error) {
+	return saveArchive(env, path, ".navette-case-*.zip.part", func(w io.Writer) (int64, error) {
 		return c.CaseBundle(ctx, id, w)
-	}, checkBundle)
+	}, checkBundle, "%d files, %s, checked against the manifest.\n")
+}
+
+// saveArchive saves an archive with saveChecked, then prints its path,
+// after, on a terminal, what check counted and its size, with the format
+// said.
+func saveArchive(env *Env, path, pattern string, fetch func(io.Writer) (int64, error), check func(string) (int, error), said string) error {
+	n, count, err := saveChecked(path, pattern, fetch, check)
 	if err != nil {
 		return err
 	}
 	if env.stderrIsTerminal() {
-		fmt.Fprintf(env.Stderr, "%d files, %s, checked against the manifest.\n", files, humanSize(n))
+		fmt.Fprintf(env.Stderr, said, count, humanSize(n))
 	}
 	fmt.Fprintln(env.Stdout, path)
 	return nil
