@@ -265,13 +265,20 @@ func adminKeyRotate(ctx context.Context, env *Env, args []string) error {
 }
 
 func adminKeyActivate(ctx context.Context, env *Env, args []string) error {
-	c := newAdminCmd(env, "admin key activate", "--data DIR [--db URL] KEYID")
+	return adminKeyIDCommand(ctx, env, args, "activate", (*app.App).ActivateKey,
+		"key-encryption key %s is active; running servers use it within seconds\n")
+}
+
+// adminKeyIDCommand runs "admin key VERB KEYID": act on the key, then
+// print done, a format of its id.
+func adminKeyIDCommand(ctx context.Context, env *Env, args []string, verb string, act func(*app.App, context.Context, string) error, done string) error {
+	c := newAdminCmd(env, "admin key "+verb, "--data DIR [--db URL] KEYID")
 	c.interspersed = true
 	return c.run(args, c.oneArg("key id"), func(a *app.App) error {
-		if err := a.ActivateKey(ctx, c.fs.Arg(0)); err != nil {
+		if err := act(a, ctx, c.fs.Arg(0)); err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stdout, "key-encryption key %s is active; running servers use it within seconds\n", c.fs.Arg(0))
+		fmt.Fprintf(env.Stdout, done, c.fs.Arg(0))
 		return nil
 	})
 }
@@ -348,15 +355,8 @@ func adminKeyRewrap(ctx context.Context, env *Env, args []string) error {
 }
 
 func adminKeyRetire(ctx context.Context, env *Env, args []string) error {
-	c := newAdminCmd(env, "admin key retire", "--data DIR [--db URL] KEYID")
-	c.interspersed = true
-	return c.run(args, c.oneArg("key id"), func(a *app.App) error {
-		if err := a.RetireKey(ctx, c.fs.Arg(0)); err != nil {
-			return err
-		}
-		fmt.Fprintf(env.Stdout, "key-encryption key %s destroyed; running servers drop it within seconds\n", c.fs.Arg(0))
-		return nil
-	})
+	return adminKeyIDCommand(ctx, env, args, "retire", (*app.App).RetireKey,
+		"key-encryption key %s destroyed; running servers drop it within seconds\n")
 }
 
 // operator is who acts from the command line: the platform's operator,

@@ -48,9 +48,7 @@ func runCase(ctx context.Context, env *Env, args []string) error {
 		return usageError("expected ls, show, get or evidence")
 	}
 	sub := args[0]
-	fs := newFlagSet(env, "case "+sub, caseUsage)
-	var cf clientFlags
-	cf.define(fs)
+	fs, cf := newClientFlagSet(env, "case "+sub, caseUsage)
 	q := fs.String("q", "", "only cases whose reference holds `TEXT`")
 	asJSON := fs.Bool("json", false, "print the server's JSON instead of a table")
 	out := fs.String("out", "", "get, evidence: save the archive as `FILE` (default: CASE_ID.zip, preuves-affaire-ID.zip here); it must not exist")
@@ -134,14 +132,21 @@ func getCase(ctx context.Context, env *Env, c *client.Client, id, path string) e
 	if path == "" {
 		path = id + ".zip"
 	}
-	n, files, err := saveChecked(path, ".navette-case-*.zip.part", func(w io.Writer) (int64, error) {
+	return saveArchive(env, path, ".navette-case-*.zip.part", func(w io.Writer) (int64, error) {
 		return c.CaseBundle(ctx, id, w)
-	}, checkBundle)
+	}, checkBundle, "%d files, %s, checked against the manifest.\n")
+}
+
+// saveArchive saves an archive with saveChecked, then prints its path,
+// after, on a terminal, what check counted and its size, with the format
+// said.
+func saveArchive(env *Env, path, pattern string, fetch func(io.Writer) (int64, error), check func(string) (int, error), said string) error {
+	n, count, err := saveChecked(path, pattern, fetch, check)
 	if err != nil {
 		return err
 	}
 	if env.stderrIsTerminal() {
-		fmt.Fprintf(env.Stderr, "%d files, %s, checked against the manifest.\n", files, humanSize(n))
+		fmt.Fprintf(env.Stderr, said, count, humanSize(n))
 	}
 	fmt.Fprintln(env.Stdout, path)
 	return nil
@@ -296,9 +301,7 @@ in person.
 Flags:`
 
 func runReply(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "reply", replyUsage)
-	var cf clientFlags
-	cf.define(fs)
+	fs, cf := newClientFlagSet(env, "reply", replyUsage)
 	retention := fs.Int("retention", 0, "`days` the files stay available (0: the server's default)")
 	message := fs.String("message", "", "`text` for the recipients")
 	noReceipts := fs.Bool("no-receipts", false, "do not e-mail me when each recipient first downloads")
@@ -352,9 +355,7 @@ func replyArgs(fs *flag.FlagSet, retention int) (string, error) {
 }
 
 func runExtend(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "extend", "DEPOSIT_ID --days N\n\nExtends a deposit you sent by N days, within the platform's ceiling counted\nfrom its creation; its recipients are told.\n\nFlags:")
-	var cf clientFlags
-	cf.define(fs)
+	fs, cf := newClientFlagSet(env, "extend", "DEPOSIT_ID --days N\n\nExtends a deposit you sent by N days, within the platform's ceiling counted\nfrom its creation; its recipients are told.\n\nFlags:")
 	days := fs.Int("days", 0, "`N` days to add (required)")
 	if err := parseInterspersed(fs, env, args); err != nil {
 		return err

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"navette/client"
@@ -16,17 +15,9 @@ func getCaseEvidence(ctx context.Context, env *Env, c *client.Client, id string,
 	if path == "" {
 		path = "preuves-affaire-" + id + ".zip"
 	}
-	n, bundles, err := saveChecked(path, ".navette-evidence-*.zip.part", func(w io.Writer) (int64, error) {
+	return saveArchive(env, path, ".navette-evidence-*.zip.part", func(w io.Writer) (int64, error) {
 		return c.CaseEvidence(ctx, id, byDeposit, w)
-	}, checkCaseEvidence)
-	if err != nil {
-		return err
-	}
-	if env.stderrIsTerminal() {
-		fmt.Fprintf(env.Stderr, "%d evidence bundles, %s, checked against the manifest; check each one's receipts with navette verify.\n", bundles, humanSize(n))
-	}
-	fmt.Fprintln(env.Stdout, path)
-	return nil
+	}, checkCaseEvidence, "%d evidence bundles, %s, checked against the manifest; check each one's receipts with navette verify.\n")
 }
 
 // checkCaseEvidence reads the case evidence at path and checks that each

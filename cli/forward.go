@@ -22,9 +22,7 @@ Prints the forward's id on the last line.
 Flags:`
 
 func runForward(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "forward", forwardUsage)
-	var cf clientFlags
-	cf.define(fs)
+	fs, cf := newClientFlagSet(env, "forward", forwardUsage)
 	var to listFlag
 	fs.Var(&to, "to", "recipients' e-mail `addresses`, comma-separated; may be repeated")
 	retention := fs.Int("retention", 0, "`days` the forward stays available (0: the server's default)")

@@ -38,9 +38,7 @@ Flags:`
 const partSuffix = ".navette-part"
 
 func runGet(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "get", getUsage)
-	var cf clientFlags
-	cf.define(fs)
+	fs, cf := newClientFlagSet(env, "get", getUsage)
 	out := fs.String("out", ".", "`directory` to save the files in (created if need be)")
 	id, c, err := cf.parseClient(fs, env, args, depositIDArg)
 	if err != nil {

@@ -18,9 +18,7 @@ func init() {
 }
 
 func runInbox(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "inbox", "[--box inbox|sent] [--json] [--limit N] [--before CURSOR]")
-	var cf clientFlags
-	cf.define(fs)
+	fs, cf := newClientFlagSet(env, "inbox", "[--box inbox|sent] [--json] [--limit N] [--before CURSOR]")
 	box := fs.String("box", client.BoxInbox, "`box` to list: inbox (deposits for you) or sent (deposits you made)")
 	asJSON := fs.Bool("json", false, "print the server's JSON list instead of a table")
 	limit := fs.Int("limit", 0, "list at most `N` deposits (0: the server's page size)")

@@ -19,9 +19,7 @@ func init() {
 // API: they are reviewed by a person, with their own token, never by the
 // local operator.
 func adminRequestList(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin request list", "[--state pending|approved|rejected|executed|expired|failed]")
-	var cf clientFlags
-	cf.define(fs)
+	fs, cf := newClientFlagSet(env, "admin request list", "[--state pending|approved|rejected|executed|expired|failed]")
 	state := fs.String("state", "pending", "list only the requests in this `state` (empty: all)")
 	_, c, err := cf.parseClient(fs, env, args, noArg)
 	if err != nil {
@@ -59,9 +57,7 @@ func adminRequestReview(approve bool) func(ctx context.Context, env *Env, args [
 		verb = "approve"
 	}
 	return func(ctx context.Context, env *Env, args []string) error {
-		fs := newFlagSet(env, "admin request "+verb, "[--sha256 HEX] REQUEST_ID")
-		var cf clientFlags
-		cf.define(fs)
+		fs, cf := newClientFlagSet(env, "admin request "+verb, "[--sha256 HEX] REQUEST_ID")
 		sum := fs.String("sha256", "", "the SHA-256 of the parameters reviewed, as listed (default: those shown now)")
 		id, c, err := cf.parseClient(fs, env, args, oneArg("one request id is required"))
 		if err != nil {

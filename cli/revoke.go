@@ -10,9 +10,7 @@ func init() {
 }
 
 func runRevoke(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "revoke", "DEPOSIT_ID\n\nWithdraws a deposit you sent: its recipients can no longer download it,\nand those it was offered to are told by e-mail, with --reason if given.")
-	var cf clientFlags
-	cf.define(fs)
+	fs, cf := newClientFlagSet(env, "revoke", "DEPOSIT_ID\n\nWithdraws a deposit you sent: its recipients can no longer download it,\nand those it was offered to are told by e-mail, with --reason if given.")
 	reason := fs.String("reason", "", "why you withdraw it, told to its recipients by e-mail (one line)")
 	id, c, err := cf.parseClient(fs, env, args, depositIDArg)
 	if err != nil {

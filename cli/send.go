@@ -33,9 +33,7 @@ visible to other users of the machine.
 Flags:`
 
 func runSend(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "send", sendUsage)
-	var cf clientFlags
-	cf.define(fs)
+	fs, cf := newClientFlagSet(env, "send", sendUsage)
 	var to listFlag
 	fs.Var(&to, "to", "recipients' e-mail `addresses`, comma-separated; may be repeated")
 	ref := fs.String("ref", "", "case `reference` shown to the recipients (required)")
@@ -236,9 +234,14 @@ type clientFlags struct {
 	server, token string
 }
 
-func (f *clientFlags) define(fs *flag.FlagSet) {
-	fs.StringVar(&f.server, "server", "", "`URL` of the navette server (or NAVETTE_SERVER)")
-	fs.StringVar(&f.token, "token", "", "API `token` (better set NAVETTE_TOKEN: command lines are visible to others)")
+// newClientFlagSet is newFlagSet for a command that talks to a server,
+// with the flags naming the server and the credentials defined.
+func newClientFlagSet(env *Env, name, usage string) (*flag.FlagSet, *clientFlags) {
+	fs := newFlagSet(env, name, usage)
+	cf := new(clientFlags)
+	fs.StringVar(&cf.server, "server", "", "`URL` of the navette server (or NAVETTE_SERVER)")
+	fs.StringVar(&cf.token, "token", "", "API `token` (better set NAVETTE_TOKEN: command lines are visible to others)")
+	return fs, cf
 }
 
 // client returns a client of the server the flags name.

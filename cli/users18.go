@@ -18,9 +18,7 @@ func init() {
 // adminUsersList lists the people the caller manages, through the API,
 // following the pages unless --limit is given.
 func adminUsersList(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin users ls", "[--q WORDS] [--role ROLE] [--status enabled|disabled] [--directory SOURCE] [--cursor C] [--limit N]")
-	var cf clientFlags
-	cf.define(fs)
+	fs, cf := newClientFlagSet(env, "admin users ls", "[--q WORDS] [--role ROLE] [--status enabled|disabled] [--directory SOURCE] [--cursor C] [--limit N]")
 	var q client.UserQuery
 	fs.StringVar(&q.Text, "q", "", "words of a name, an e-mail address, an organisation")
 	fs.StringVar(&q.Role, "role", "", "only people of this `role`")
@@ -79,9 +77,7 @@ func printUserRow(w io.Writer, u api.User) {
 // adminUsersShow shows a person: their factors (never a secret), tokens,
 // mailboxes and last events.
 func adminUsersShow(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin users show", "USER_ID")
-	var cf clientFlags
-	cf.define(fs)
+	fs, cf := newClientFlagSet(env, "admin users show", "USER_ID")
 	id, c, err := cf.parseClient(fs, env, args, oneArg("one user id is required"))
 	if err != nil {
 		return err

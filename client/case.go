@@ -38,11 +38,7 @@ func (c *Client) CasePage(ctx context.Context, q, before string) (*api.CaseList,
 	if before != "" {
 		qv.Set("before", before)
 	}
-	var l api.CaseList
-	if err := c.doJSON(ctx, http.MethodGet, c.endpoint(api.PathCases, qv), nil, &l, http.StatusOK); err != nil {
-		return nil, err
-	}
-	return &l, nil
+	return callJSON[api.CaseList](ctx, c, http.MethodGet, c.endpoint(api.PathCases, qv), nil, http.StatusOK)
 }
 
 // Case returns a case with every deposit of it the caller sent or
@@ -73,31 +69,19 @@ func (c *Client) CaseAt(ctx context.Context, caseID, before string) (*api.Case, 
 	if before != "" {
 		qv.Set("before", before)
 	}
-	var k api.Case
-	if err := c.doJSON(ctx, http.MethodGet, c.endpoint(api.PathCases+"/"+url.PathEscape(caseID), qv), nil, &k, http.StatusOK); err != nil {
-		return nil, err
-	}
-	return &k, nil
+	return callJSON[api.Case](ctx, c, http.MethodGet, c.endpoint(api.PathCases+"/"+url.PathEscape(caseID), qv), nil, http.StatusOK)
 }
 
 // Reply makes a draft that answers a deposit the caller received: to its
 // sender's side, in its case, under its reference. Files are then
 // uploaded to it and it is submitted as any draft.
 func (c *Client) Reply(ctx context.Context, depositID string, in api.Reply) (*api.Deposit, error) {
-	var d api.Deposit
-	if err := c.doJSON(ctx, http.MethodPost, c.endpoint(depositPath(depositID, "reply"), nil), in, &d, http.StatusCreated); err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return callJSON[api.Deposit](ctx, c, http.MethodPost, c.endpoint(depositPath(depositID, "reply"), nil), in, http.StatusCreated)
 }
 
 // Extend lengthens the retention of a deposit the caller sent by days.
 func (c *Client) Extend(ctx context.Context, depositID string, days int) (*api.Deposit, error) {
-	var d api.Deposit
-	if err := c.doJSON(ctx, http.MethodPost, c.endpoint(depositPath(depositID, "extend"), nil), api.Extend{Days: days}, &d, http.StatusOK); err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return callJSON[api.Deposit](ctx, c, http.MethodPost, c.endpoint(depositPath(depositID, "extend"), nil), api.Extend{Days: days}, http.StatusOK)
 }
 
 // CaseBundle writes every available file of a case, as the ZIP archive

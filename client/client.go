@@ -202,6 +202,15 @@ func (c *Client) newRequest(ctx context.Context, method string, u *url.URL, body
 	return req, nil
 }
 
+// callJSON is doJSON answered by a new T.
+func callJSON[T any](ctx context.Context, c *Client, method string, u *url.URL, in any, want int) (*T, error) {
+	var out T
+	if err := c.doJSON(ctx, method, u, in, &out, want); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // doJSON sends a JSON request (in may be nil) and decodes a JSON answer of
 // status want into out (which may be nil).
 func (c *Client) doJSON(ctx context.Context, method string, u *url.URL, in, out any, want int) error {
@@ -268,39 +277,23 @@ func drainClose(r io.ReadCloser) {
 
 // CreateDeposit creates a draft deposit, to which files are then uploaded.
 func (c *Client) CreateDeposit(ctx context.Context, in api.CreateDeposit) (*api.Deposit, error) {
-	var d api.Deposit
-	if err := c.doJSON(ctx, http.MethodPost, c.endpoint(api.PathDeposits, nil), in, &d, http.StatusCreated); err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return callJSON[api.Deposit](ctx, c, http.MethodPost, c.endpoint(api.PathDeposits, nil), in, http.StatusCreated)
 }
 
 // Submit closes a draft deposit whose files are all uploaded, making it
 // available to its recipients; the answer lists the files with their hashes.
 func (c *Client) Submit(ctx context.Context, depositID string) (*api.Deposit, error) {
-	var d api.Deposit
-	if err := c.doJSON(ctx, http.MethodPost, c.endpoint(depositPath(depositID, "submit"), nil), nil, &d, http.StatusOK); err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return callJSON[api.Deposit](ctx, c, http.MethodPost, c.endpoint(depositPath(depositID, "submit"), nil), nil, http.StatusOK)
 }
 
 // Deposit returns a deposit with its files.
 func (c *Client) Deposit(ctx context.Context, depositID string) (*api.Deposit, error) {
-	var d api.Deposit
-	if err := c.doJSON(ctx, http.MethodGet, c.endpoint(depositPath(depositID), nil), nil, &d, http.StatusOK); err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return callJSON[api.Deposit](ctx, c, http.MethodGet, c.endpoint(depositPath(depositID), nil), nil, http.StatusOK)
 }
 
 // Files returns the files of a deposit.
 func (c *Client) Files(ctx context.Context, depositID string) (*api.FileList, error) {
-	var l api.FileList
-	if err := c.doJSON(ctx, http.MethodGet, c.endpoint(depositPath(depositID, "files"), nil), nil, &l, http.StatusOK); err != nil {
-		return nil, err
-	}
-	return &l, nil
+	return callJSON[api.FileList](ctx, c, http.MethodGet, c.endpoint(depositPath(depositID, "files"), nil), nil, http.StatusOK)
 }
 
 // Box names accepted by List.
@@ -320,11 +313,7 @@ func (c *Client) List(ctx context.Context, box, before string, limit int) (*api.
 	if limit > 0 {
 		q.Set("limit", fmt.Sprint(limit))
 	}
-	var l api.DepositList
-	if err := c.doJSON(ctx, http.MethodGet, c.endpoint(api.PathDeposits, q), nil, &l, http.StatusOK); err != nil {
-		return nil, err
-	}
-	return &l, nil
+	return callJSON[api.DepositList](ctx, c, http.MethodGet, c.endpoint(api.PathDeposits, q), nil, http.StatusOK)
 }
 
 // Revoke withdraws a deposit its caller sent: recipients can no longer

@@ -11,9 +11,5 @@ import (
 // mailboxes, and returns the forward: a new deposit, available at once,
 // sharing the original's files.
 func (c *Client) Forward(ctx context.Context, depositID string, in api.Forward) (*api.Deposit, error) {
-	var d api.Deposit
-	if err := c.doJSON(ctx, http.MethodPost, c.endpoint(depositPath(depositID, "forward"), nil), in, &d, http.StatusCreated); err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return callJSON[api.Deposit](ctx, c, http.MethodPost, c.endpoint(depositPath(depositID, "forward"), nil), in, http.StatusCreated)
 }

@@ -16,20 +16,12 @@ func (c *Client) Requests(ctx context.Context, state string) (*api.RequestList, 
 	if state != "" {
 		qv = url.Values{"state": {state}}
 	}
-	var l api.RequestList
-	if err := c.doJSON(ctx, http.MethodGet, c.endpoint(api.PathAdminRequests, qv), nil, &l, http.StatusOK); err != nil {
-		return nil, err
-	}
-	return &l, nil
+	return callJSON[api.RequestList](ctx, c, http.MethodGet, c.endpoint(api.PathAdminRequests, qv), nil, http.StatusOK)
 }
 
 // Request returns the request id.
 func (c *Client) Request(ctx context.Context, id string) (*api.Request, error) {
-	var r api.Request
-	if err := c.doJSON(ctx, http.MethodGet, c.endpoint(api.PathAdminRequests+"/"+url.PathEscape(id), nil), nil, &r, http.StatusOK); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return callJSON[api.Request](ctx, c, http.MethodGet, c.endpoint(api.PathAdminRequests+"/"+url.PathEscape(id), nil), nil, http.StatusOK)
 }
 
 // ReviewRequest approves (approve) or rejects the request id. sha256, for
@@ -40,9 +32,5 @@ func (c *Client) ReviewRequest(ctx context.Context, id string, approve bool, sha
 	if approve {
 		verb, in = "approve", api.Approve{SHA256: sha256}
 	}
-	var r api.Request
-	if err := c.doJSON(ctx, http.MethodPost, c.endpoint(api.PathAdminRequests+"/"+url.PathEscape(id)+"/"+verb, nil), in, &r, http.StatusOK); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return callJSON[api.Request](ctx, c, http.MethodPost, c.endpoint(api.PathAdminRequests+"/"+url.PathEscape(id)+"/"+verb, nil), in, http.StatusOK)
 }

@@ -29,19 +29,11 @@ func (c *Client) Users(ctx context.Context, q UserQuery) (*api.UserList, error) 
 	if q.Limit > 0 {
 		qv.Set("limit", strconv.Itoa(q.Limit))
 	}
-	var l api.UserList
-	if err := c.doJSON(ctx, http.MethodGet, c.endpoint(api.PathAdminUsers, qv), nil, &l, http.StatusOK); err != nil {
-		return nil, err
-	}
-	return &l, nil
+	return callJSON[api.UserList](ctx, c, http.MethodGet, c.endpoint(api.PathAdminUsers, qv), nil, http.StatusOK)
 }
 
 // User returns the person id with their factors (no secret), tokens,
 // mailboxes and last events.
 func (c *Client) User(ctx context.Context, id string) (*api.UserDetail, error) {
-	var d api.UserDetail
-	if err := c.doJSON(ctx, http.MethodGet, c.endpoint(api.PathAdminUsers+"/"+url.PathEscape(id), nil), nil, &d, http.StatusOK); err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return callJSON[api.UserDetail](ctx, c, http.MethodGet, c.endpoint(api.PathAdminUsers+"/"+url.PathEscape(id), nil), nil, http.StatusOK)
 }

@@ -19,8 +19,7 @@ func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in api.UpdateUser
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if !s.readJSON(w, r, &in) {
 		return
 	}
 	u, req, err := s.updateUser(r, id, in)
@@ -98,11 +97,9 @@ func (s *Server) forceAllowed(r *http.Request, opts directory.Options, source, s
 
 func reportJSON(rep *directory.Report) api.DirectoryReport {
 	conv := func(cs []directory.Change) []api.DirectoryChange {
-		out := make([]api.DirectoryChange, 0, len(cs))
-		for _, c := range cs {
-			out = append(out, api.DirectoryChange{Line: c.Line, ExternalID: c.ExternalID, Email: c.Email, Name: c.Name, Fields: c.Fields, Reason: c.Reason})
-		}
-		return out
+		return jsonList(cs, func(c directory.Change) api.DirectoryChange {
+			return api.DirectoryChange{Line: c.Line, ExternalID: c.ExternalID, Email: c.Email, Name: c.Name, Fields: c.Fields, Reason: c.Reason}
+		})
 	}
 	return api.DirectoryReport{Source: rep.Source, Applied: rep.Applied, Added: conv(rep.Added), Updated: conv(rep.Updated),
 		Revoked: conv(rep.Revoked), Restored: conv(rep.Restored), Unchanged: rep.Unchanged, Ignored: rep.Ignored}
@@ -128,11 +125,7 @@ func (s *Server) handleImportDirectory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep, err := s.Directory.Apply(r.Context(), m.Source, entries, opts)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, reportJSON(rep))
+	writeResult(s, w, r, rep, err, reportJSON)
 }
 
 func (s *Server) handleLDAPSync(w http.ResponseWriter, r *http.Request) {
@@ -145,11 +138,7 @@ func (s *Server) handleLDAPSync(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep, err := s.LDAPSync(r.Context(), opts)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, reportJSON(rep))
+	writeResult(s, w, r, rep, err, reportJSON)
 }
 
 func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request) {
@@ -172,17 +161,16 @@ func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request) {
 		f.AfterSeq = n
 	}
 	evs, err := s.Evidence.Events(r.Context(), navette.UserFromContext(r.Context()), f)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out := api.EventList{Events: make([]api.Event, 0, len(evs))}
-	for _, e := range evs {
-		out.Events = append(out.Events, api.Event{Seq: e.Seq, Time: e.Time.UTC(), Type: string(e.Type), ActorID: e.ActorID,
-			DepositID: e.DepositID, FileID: e.FileID, Size: e.Size, SHA256: hexOrEmpty(e.SHA256), Detail: e.Detail, Hash: hexOrEmpty(e.Hash),
-			Auth: e.Auth, Assurance: eventAssurance(e.Auth)})
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeResult(s, w, r, evs, err, func(evs []navette.Event) api.EventList {
+		return api.EventList{Events: jsonList(evs, eventJSON)}
+	})
+}
+
+// eventJSON is e as the API shows it.
+func eventJSON(e navette.Event) api.Event {
+	return api.Event{Seq: e.Seq, Time: e.Time.UTC(), Type: string(e.Type), ActorID: e.ActorID,
+		DepositID: e.DepositID, FileID: e.FileID, Size: e.Size, SHA256: hexOrEmpty(e.SHA256), Detail: e.Detail, Hash: hexOrEmpty(e.Hash),
+		Auth: e.Auth, Assurance: eventAssurance(e.Auth)}
 }
 
 // eventAssurance is the level of the sign-in method an event records, ""

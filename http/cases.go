@@ -32,15 +32,9 @@ func (s *Server) handleListCases(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page, err := s.Deposits.CasePage(r.Context(), navette.UserFromContext(r.Context()), q.Get("q"), q.Get("before"), limit)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out := api.CaseList{Cases: make([]api.Case, 0, len(page.Cases)), Next: page.Next}
-	for _, c := range page.Cases {
-		out.Cases = append(out.Cases, caseJSON(c, nil))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeResult(s, w, r, page, err, func(page *deposit.CasePage) api.CaseList {
+		return api.CaseList{Cases: jsonList(page.Cases, caseSummaryJSON), Next: page.Next}
+	})
 }
 
 func (s *Server) handleGetCase(w http.ResponseWriter, r *http.Request) {
@@ -61,23 +55,24 @@ func (s *Server) handleGetCase(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
+// caseSummaryJSON renders a case as a list of cases shows it.
+func caseSummaryJSON(c *deposit.Case) api.Case { return caseJSON(c, nil) }
+
 // caseJSON renders a case; with actor, its deposits too, with their files
 // and their direction for actor.
 func caseJSON(c *deposit.Case, actor *navette.User) api.Case {
 	out := api.Case{ID: c.ID, Reference: c.Reference, Sent: c.Sent, Received: c.Received, LastAt: c.LastAt.UTC()}
 	if actor != nil {
-		out.Deposits = make([]api.CaseDeposit, 0, len(c.Deposits))
-		for _, v := range c.Deposits {
-			out.Deposits = append(out.Deposits, api.CaseDeposit{Deposit: depositJSON(v, true), Direction: deposit.Direction(v, actor)})
-		}
+		out.Deposits = jsonList(c.Deposits, func(v *deposit.View) api.CaseDeposit {
+			return api.CaseDeposit{Deposit: depositJSON(v, true), Direction: deposit.Direction(v, actor)}
+		})
 	}
 	return out
 }
 
 func (s *Server) handleReplyDeposit(w http.ResponseWriter, r *http.Request) {
 	var in api.Reply
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if !s.readJSON(w, r, &in) {
 		return
 	}
 	v, err := s.Deposits.Reply(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"), deposit.Answer{
@@ -91,16 +86,11 @@ func (s *Server) handleReplyDeposit(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleExtendDeposit(w http.ResponseWriter, r *http.Request) {
 	var in api.Extend
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if !s.readJSON(w, r, &in) {
 		return
 	}
 	v, err := s.Deposits.Extend(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"), in.Days)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, depositJSON(v, true))
+	writeResult(s, w, r, v, err, fullDepositJSON)
 }
 
 func (s *Server) handleCaseBundle(w http.ResponseWriter, r *http.Request) {

@@ -64,6 +64,13 @@ func depositJSON(v *deposit.View, withFiles bool) api.Deposit {
 	return d
 }
 
+// fullDepositJSON renders a deposit with its files, as one deposit's
+// answer shows it.
+func fullDepositJSON(v *deposit.View) api.Deposit { return depositJSON(v, true) }
+
+// listedDepositJSON renders a deposit as a list of deposits shows it.
+func listedDepositJSON(v *deposit.View) api.Deposit { return depositJSON(v, false) }
+
 func fileJSON(f deposit.FileView) api.File {
 	return api.File{ID: f.ID, Name: f.Name, Size: f.Size, Offset: f.Offset, SHA256: hex.EncodeToString(f.SHA256), State: string(f.State),
 		Check: string(f.Check), CheckDetail: f.CheckDetail}

@@ -11,21 +11,14 @@ func courtJSON(c *navette.Court) api.Court { return api.Court{ID: c.ID, Code: c.
 
 func (s *Server) handleListCourts(w http.ResponseWriter, r *http.Request) {
 	cs, err := s.Accounts.Courts(r.Context(), navette.UserFromContext(r.Context()))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out := api.CourtList{Courts: make([]api.Court, 0, len(cs))}
-	for _, c := range cs {
-		out.Courts = append(out.Courts, courtJSON(c))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeResult(s, w, r, cs, err, func(cs []*navette.Court) api.CourtList {
+		return api.CourtList{Courts: jsonList(cs, courtJSON)}
+	})
 }
 
 func (s *Server) handleCreateCourt(w http.ResponseWriter, r *http.Request) {
 	var in api.CreateCourt
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if !s.readJSON(w, r, &in) {
 		return
 	}
 	c, err := s.Accounts.CreateCourt(r.Context(), navette.UserFromContext(r.Context()), in.Code, in.Name)
@@ -38,11 +31,9 @@ func (s *Server) handleCreateCourt(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleListServices(w http.ResponseWriter, r *http.Request) {
 	us, err := s.Accounts.CourtMailboxes(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.userListJSON(r.Context(), us, s.userJSON))
+	writeResult(s, w, r, us, err, func(us []*navette.User) api.UserList {
+		return s.userListJSON(r.Context(), us, s.userJSON)
+	})
 }
 
 func (s *Server) handleCreateService(w http.ResponseWriter, r *http.Request) {
@@ -52,8 +43,7 @@ func (s *Server) handleCreateService(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in api.CreateService
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if !s.readJSON(w, r, &in) {
 		return
 	}
 	u, err := s.Accounts.CreateService(r.Context(), navette.UserFromContext(r.Context()), c.ID, in.Name, in.Email)
@@ -75,11 +65,9 @@ func serviceErr(err error) error {
 
 func (s *Server) handleListMembers(w http.ResponseWriter, r *http.Request) {
 	us, err := s.Accounts.Members(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
-	if err != nil {
-		s.writeError(w, r, serviceErr(err))
-		return
-	}
-	writeJSON(w, http.StatusOK, s.userListJSON(r.Context(), us, s.recipientJSON))
+	writeResult(s, w, r, us, serviceErr(err), func(us []*navette.User) api.UserList {
+		return s.userListJSON(r.Context(), us, s.recipientJSON)
+	})
 }
 
 func (s *Server) handleAddMember(w http.ResponseWriter, r *http.Request) {

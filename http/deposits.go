@@ -11,8 +11,7 @@ import (
 
 func (s *Server) handleCreateDeposit(w http.ResponseWriter, r *http.Request) {
 	var in api.CreateDeposit
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if !s.readJSON(w, r, &in) {
 		return
 	}
 	v, err := s.Deposits.Create(r.Context(), navette.UserFromContext(r.Context()), deposit.Draft{
@@ -54,24 +53,14 @@ func (s *Server) handleListDeposits(w http.ResponseWriter, r *http.Request) {
 		limit = n
 	}
 	views, next, err := s.Deposits.List(r.Context(), navette.UserFromContext(r.Context()), box, q.Get("before"), limit)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out := api.DepositList{Deposits: make([]api.Deposit, 0, len(views)), Next: next}
-	for _, v := range views {
-		out.Deposits = append(out.Deposits, depositJSON(v, false))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeResult(s, w, r, views, err, func(views []*deposit.View) api.DepositList {
+		return api.DepositList{Deposits: jsonList(views, listedDepositJSON), Next: next}
+	})
 }
 
 func (s *Server) handleGetDeposit(w http.ResponseWriter, r *http.Request) {
 	v, err := s.Deposits.Get(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, depositJSON(v, true))
+	writeResult(s, w, r, v, err, fullDepositJSON)
 }
 
 func (s *Server) handleListFiles(w http.ResponseWriter, r *http.Request) {
@@ -96,18 +85,13 @@ func (s *Server) handleListFiles(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleSubmitDeposit(w http.ResponseWriter, r *http.Request) {
 	v, err := s.Deposits.Submit(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, depositJSON(v, true))
+	writeResult(s, w, r, v, err, fullDepositJSON)
 }
 
 func (s *Server) handleRevokeDeposit(w http.ResponseWriter, r *http.Request) {
 	var in api.Revoke
 	if r.ContentLength != 0 {
-		if err := decodeJSON(w, r, &in); err != nil {
-			s.writeError(w, r, err)
+		if !s.readJSON(w, r, &in) {
 			return
 		}
 	}

@@ -11,15 +11,9 @@ import (
 func (s *Server) handleListReceipts(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	es, err := s.Evidence.List(r.Context(), navette.UserFromContext(r.Context()), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out := []api.ReceiptEntry{}
-	for _, e := range es {
-		out = append(out, receiptEntryJSON(e))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeResult(s, w, r, es, err, func(es []evidence.Entry) []api.ReceiptEntry {
+		return jsonList(es, receiptEntryJSON)
+	})
 }
 
 // receiptEntryJSON returns a receipt as a deposit's list shows it.
@@ -59,20 +53,9 @@ func (s *Server) handleGetReceipt(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleEvidenceBundle(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	zw := &lazyHeaders{w: w, set: func(h http.Header) {
-		h.Set("Content-Type", "application/zip")
-		h.Set("Content-Disposition", `attachment; filename="preuves-`+id+`.zip"`)
-		h.Set("Cache-Control", "no-store")
-	}}
-	err := s.Evidence.Bundle(r.Context(), navette.UserFromContext(r.Context()), id, zw)
-	if err != nil && !zw.wrote {
-		s.writeError(w, r, err)
-		return
-	}
-	if err != nil {
-		s.log().ErrorContext(r.Context(), "evidence bundle cut short", "deposit", id, "err", err)
-		panic(http.ErrAbortHandler)
-	}
+	s.evidenceZip(w, r, id, func(zw *lazyHeaders) error {
+		return s.Evidence.Bundle(r.Context(), navette.UserFromContext(r.Context()), id, zw)
+	}, "evidence bundle cut short", "deposit", id)
 }
 
 func (s *Server) handleCaseEvidence(w http.ResponseWriter, r *http.Request) {
@@ -90,9 +73,15 @@ func (s *Server) handleDepositCaseEvidence(w http.ResponseWriter, r *http.Reques
 }
 
 // caseEvidence streams the evidence of a case that write makes, as
-// preuves-NAME.zip; an error before the first byte is answered as a
-// problem, one after it cuts the answer short.
+// preuves-NAME.zip.
 func (s *Server) caseEvidence(w http.ResponseWriter, r *http.Request, name string, write func(zw *lazyHeaders) error) {
+	s.evidenceZip(w, r, name, write, "case evidence cut short", "what", name)
+}
+
+// evidenceZip streams the evidence that write makes, as preuves-NAME.zip;
+// an error before the first byte is answered as a problem, one after it is
+// logged as cut, with attrs, and cuts the answer short.
+func (s *Server) evidenceZip(w http.ResponseWriter, r *http.Request, name string, write func(zw *lazyHeaders) error, cut string, attrs ...any) {
 	zw := &lazyHeaders{w: w, set: func(h http.Header) {
 		h.Set("Content-Type", "application/zip")
 		h.Set("Content-Disposition", `attachment; filename="preuves-`+name+`.zip"`)
@@ -104,7 +93,7 @@ func (s *Server) caseEvidence(w http.ResponseWriter, r *http.Request, name strin
 		return
 	}
 	if err != nil {
-		s.log().ErrorContext(r.Context(), "case evidence cut short", "what", name, "err", err)
+		s.log().ErrorContext(r.Context(), cut, append(attrs, "err", err)...)
 		panic(http.ErrAbortHandler)
 	}
 }

@@ -10,8 +10,7 @@ import (
 
 func (s *Server) handleForwardDeposit(w http.ResponseWriter, r *http.Request) {
 	var in api.Forward
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if !s.readJSON(w, r, &in) {
 		return
 	}
 	v, err := s.Deposits.Forward(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"), deposit.Onward{

@@ -37,11 +37,7 @@ func (s *Server) userJSON(ctx context.Context, u *navette.User, cs courts) api.U
 // userListJSON describes us, each by describe (userJSON or recipientJSON).
 func (s *Server) userListJSON(ctx context.Context, us []*navette.User, describe func(context.Context, *navette.User, courts) api.User) api.UserList {
 	cs := courts{}
-	out := api.UserList{Users: make([]api.User, 0, len(us))}
-	for _, u := range us {
-		out.Users = append(out.Users, describe(ctx, u, cs))
-	}
-	return out
+	return api.UserList{Users: jsonList(us, func(u *navette.User) api.User { return describe(ctx, u, cs) })}
 }
 
 // recipientJSON describes a search result: what a sender needs to choose,
@@ -79,16 +75,9 @@ func (s *Server) handleRecipients(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	us, err := s.Accounts.Recipients(ctx, navette.UserFromContext(ctx), q.Get("q"), limit)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	cs := courts{}
-	out := api.RecipientList{Recipients: make([]api.User, 0, len(us))}
-	for _, u := range us {
-		out.Recipients = append(out.Recipients, s.recipientJSON(ctx, u, cs))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeResult(s, w, r, us, err, func(us []*navette.User) api.RecipientList {
+		return api.RecipientList{Recipients: s.userListJSON(ctx, us, s.recipientJSON).Users}
+	})
 }
 
 // limitParam parses a limit query parameter from 1 to max; "" gives 0.
@@ -118,21 +107,14 @@ func (s *Server) handleListTokens(w http.ResponseWriter, r *http.Request) {
 
 // writeTokens answers with the list ts, or with err.
 func (s *Server) writeTokens(w http.ResponseWriter, r *http.Request, ts []*navette.Token, err error) {
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out := api.TokenList{Tokens: make([]api.Token, 0, len(ts))}
-	for _, t := range ts {
-		out.Tokens = append(out.Tokens, tokenJSON(t))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeResult(s, w, r, ts, err, func(ts []*navette.Token) api.TokenList {
+		return api.TokenList{Tokens: jsonList(ts, tokenJSON)}
+	})
 }
 
 func (s *Server) handleCreateToken(w http.ResponseWriter, r *http.Request) {
 	var in api.CreateToken
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if !s.readJSON(w, r, &in) {
 		return
 	}
 	if cur := auth.FromContext(r.Context()); cur != nil && s.Auth != nil {

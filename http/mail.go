@@ -10,6 +10,7 @@ import (
 
 	"navette"
 	"navette/api"
+	"navette/notify"
 )
 
 // handleDepositLink sends the link that e-mails carry (/d/{id}) to the
@@ -49,15 +50,9 @@ func (s *Server) handleListNotices(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vs, err := s.Mail.Notices(r.Context(), navette.UserFromContext(r.Context()), f)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out := api.NoticeList{Notices: make([]api.Notice, 0, len(vs))}
-	for _, v := range vs {
-		out.Notices = append(out.Notices, noticeJSON(v))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeResult(s, w, r, vs, err, func(vs []notify.NoticeView) api.NoticeList {
+		return api.NoticeList{Notices: jsonList(vs, noticeJSON)}
+	})
 }
 
 func (s *Server) handleReplayNotice(w http.ResponseWriter, r *http.Request) {
@@ -66,11 +61,7 @@ func (s *Server) handleReplayNotice(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := s.Mail.Replay(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, noticeJSON(*v))
+	writeResult(s, w, r, v, err, func(v *notify.NoticeView) api.Notice { return noticeJSON(*v) })
 }
 
 // devMailCSS styles the pages of /dev/mail; the policy allows it by hash

@@ -22,17 +22,12 @@ func policyJSON(p *navette.Policy) api.Policy {
 
 func (s *Server) handleGetPolicy(w http.ResponseWriter, r *http.Request) {
 	p, err := s.Accounts.ShowPolicy(r.Context(), navette.UserFromContext(r.Context()))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, policyJSON(p))
+	writeResult(s, w, r, p, err, policyJSON)
 }
 
 func (s *Server) handleChangePolicy(w http.ResponseWriter, r *http.Request) {
 	var in api.PolicyChange
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if !s.readJSON(w, r, &in) {
 		return
 	}
 	actor := navette.UserFromContext(r.Context())
@@ -56,8 +51,7 @@ func (s *Server) handleChangePolicy(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleKeyRotate(w http.ResponseWriter, r *http.Request) {
 	var in api.KeyRotate
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if !s.readJSON(w, r, &in) {
 		return
 	}
 	req, err := s.Accounts.RequestKeyRotate(r.Context(), navette.UserFromContext(r.Context()), in.Key, in.Reason)

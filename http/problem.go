@@ -69,6 +69,36 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// writeResult answers err as a problem, or else v, rendered by toJSON, as
+// JSON with 200 OK.
+func writeResult[V, J any](s *Server, w http.ResponseWriter, r *http.Request, v V, err error, toJSON func(V) J) {
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toJSON(v))
+}
+
+// jsonList renders each of vs with toJSON, in an empty list rather than
+// nil when there is none, so that it encodes as [].
+func jsonList[V, J any](vs []V, toJSON func(V) J) []J {
+	out := make([]J, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, toJSON(v))
+	}
+	return out
+}
+
+// readJSON decodes the request body into v as decodeJSON does, answers the
+// error if it fails, and reports whether it succeeded.
+func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := decodeJSON(w, r, v); err != nil {
+		s.writeError(w, r, err)
+		return false
+	}
+	return true
+}
+
 // maxJSONBody bounds every JSON request body.
 const maxJSONBody = 1 << 20
 

@@ -51,31 +51,20 @@ func (s *Server) handleListRequests(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rs, err := s.Accounts.Requests(r.Context(), navette.UserFromContext(r.Context()), state)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out := api.RequestList{Requests: make([]api.Request, 0, len(rs))}
-	for _, x := range rs {
-		out.Requests = append(out.Requests, requestJSON(x))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeResult(s, w, r, rs, err, func(rs []*navette.AdminRequest) api.RequestList {
+		return api.RequestList{Requests: jsonList(rs, requestJSON)}
+	})
 }
 
 func (s *Server) handleGetRequest(w http.ResponseWriter, r *http.Request) {
 	x, err := s.Accounts.Request(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, requestJSON(x))
+	writeResult(s, w, r, x, err, requestJSON)
 }
 
 func (s *Server) handleApproveRequest(w http.ResponseWriter, r *http.Request) {
 	var in api.Approve
 	if r.ContentLength != 0 {
-		if err := decodeJSON(w, r, &in); err != nil {
-			s.writeError(w, r, err)
+		if !s.readJSON(w, r, &in) {
 			return
 		}
 	}
@@ -85,18 +74,10 @@ func (s *Server) handleApproveRequest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	x, err := s.Accounts.Approve(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"), hash)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, requestJSON(x))
+	writeResult(s, w, r, x, err, requestJSON)
 }
 
 func (s *Server) handleRejectRequest(w http.ResponseWriter, r *http.Request) {
 	x, err := s.Accounts.Reject(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, requestJSON(x))
+	writeResult(s, w, r, x, err, requestJSON)
 }

@@ -9,26 +9,22 @@ import (
 
 func (s *Server) handleGetSettings(w http.ResponseWriter, r *http.Request) {
 	st, err := s.Deposits.Settings(r.Context(), navette.UserFromContext(r.Context()))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.settingsJSON(r, st))
+	s.writeSettings(w, r, st, err)
 }
 
 func (s *Server) handleSaveSettings(w http.ResponseWriter, r *http.Request) {
 	var in api.Settings
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if !s.readJSON(w, r, &in) {
 		return
 	}
 	l := navette.Limits{MaxFileSize: in.MaxFileSize, MaxFiles: in.MaxFiles, MaxRetentionDays: in.MaxRetentionDays, MaxRecipients: in.MaxRecipients}
 	st, err := s.Deposits.SaveSettings(r.Context(), navette.UserFromContext(r.Context()), l)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.settingsJSON(r, st))
+	s.writeSettings(w, r, st, err)
+}
+
+// writeSettings answers with the settings st, or with err.
+func (s *Server) writeSettings(w http.ResponseWriter, r *http.Request, st *navette.Settings, err error) {
+	writeResult(s, w, r, st, err, func(st *navette.Settings) api.PlatformSettings { return s.settingsJSON(r, st) })
 }
 
 // settingsJSON renders the settings admins set beside the configuration's

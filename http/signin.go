@@ -26,8 +26,7 @@ func sessionJSON(is *auth.Issued) api.Session {
 
 func (s *Server) handleRequestCode(w http.ResponseWriter, r *http.Request) {
 	var in api.SignInCodeRequest
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if !s.readJSON(w, r, &in) {
 		return
 	}
 	if err := s.Auth.RequestCode(r.Context(), in.Email, s.clientIP(r)); err != nil {
@@ -39,11 +38,16 @@ func (s *Server) handleRequestCode(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleVerifyCode(w http.ResponseWriter, r *http.Request) {
 	var in api.SignInCodeVerify
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if !s.readJSON(w, r, &in) {
 		return
 	}
 	is, err := s.Auth.VerifyCode(r.Context(), in.Email, in.Code, s.clientIP(r))
+	s.writeSignedIn(w, r, is, err)
+}
+
+// writeSignedIn answers a sign-in that issued the session is, or failed
+// with err: the session replaces the request's, and is answered.
+func (s *Server) writeSignedIn(w http.ResponseWriter, r *http.Request, is *auth.Issued, err error) {
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -71,17 +75,11 @@ func (s *Server) endCurrent(r *http.Request) {
 
 func (s *Server) handlePasswordSignIn(w http.ResponseWriter, r *http.Request) {
 	var in api.PasswordSignIn
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if !s.readJSON(w, r, &in) {
 		return
 	}
 	is, err := s.Auth.PasswordSignIn(r.Context(), in.Login, in.Password, s.clientIP(r))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.replaceSession(w, r, is)
-	writeJSON(w, http.StatusOK, sessionJSON(is))
+	s.writeSignedIn(w, r, is, err)
 }
 
 func (s *Server) handleSecondFactor(w http.ResponseWriter, r *http.Request) {
@@ -92,8 +90,7 @@ func (s *Server) handleSecondFactor(w http.ResponseWriter, r *http.Request) {
 // (SecondFactor or FinishEnrolment) and answers with the session it issues.
 func (s *Server) totpStep(w http.ResponseWriter, r *http.Request, step func(context.Context, *navette.Session, *navette.User, string) (*auth.Issued, error)) {
 	var in api.SecondFactor
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if !s.readJSON(w, r, &in) {
 		return
 	}
 	cur := auth.FromContext(r.Context())

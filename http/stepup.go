@@ -43,8 +43,7 @@ func (s *Server) needsStepUp(pattern string) bool {
 // before a sensitive action.
 func (s *Server) handleStepUp(w http.ResponseWriter, r *http.Request) {
 	var in api.SecondFactor
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if !s.readJSON(w, r, &in) {
 		return
 	}
 	cur := auth.FromContext(r.Context())

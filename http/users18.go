@@ -28,14 +28,7 @@ func (s *Server) handleListUsers(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	out := api.UserList{Users: make([]api.User, 0, len(us))}
-	cs := courts{}
-	for i, u := range us {
-		if i == limit {
-			break
-		}
-		out.Users = append(out.Users, s.userJSON(r.Context(), u, cs))
-	}
+	out := s.userListJSON(r.Context(), us[:min(len(us), limit)], s.userJSON)
 	if f.Text == "" && len(us) >= limit && len(out.Users) > 0 && (len(us) > limit || limit == 1000) {
 		out.Next = out.Users[len(out.Users)-1].ID
 	}
@@ -59,7 +52,7 @@ func (s *Server) userDetail(ctx context.Context, actor *navette.User, id string)
 	if err != nil {
 		return nil, err
 	}
-	d := &api.UserDetail{User: s.userJSON(ctx, u, courts{}), Tokens: []api.Token{}, Mailboxes: []api.User{}, Events: []api.Event{}}
+	d := &api.UserDetail{User: s.userJSON(ctx, u, courts{})}
 	if d.Factors, err = s.factorsJSON(ctx, u); err != nil {
 		return nil, err
 	}
@@ -70,26 +63,17 @@ func (s *Server) userDetail(ctx context.Context, actor *navette.User, id string)
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range ts {
-		d.Tokens = append(d.Tokens, tokenJSON(t))
-	}
+	d.Tokens = jsonList(ts, tokenJSON)
 	ms, err := s.Accounts.ManagedMemberships(ctx, actor, u.ID)
 	if err != nil {
 		return nil, err
 	}
-	cs := courts{}
-	for _, m := range ms {
-		d.Mailboxes = append(d.Mailboxes, s.userJSON(ctx, m, cs))
-	}
+	d.Mailboxes = s.userListJSON(ctx, ms, s.userJSON).Users
 	evs, err := s.Accounts.RecentEvents(ctx, actor, u.ID, 20)
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range evs {
-		d.Events = append(d.Events, api.Event{Seq: e.Seq, Time: e.Time.UTC(), Type: string(e.Type), ActorID: e.ActorID,
-			DepositID: e.DepositID, FileID: e.FileID, Size: e.Size, SHA256: hexOrEmpty(e.SHA256), Detail: e.Detail, Hash: hexOrEmpty(e.Hash),
-			Auth: e.Auth, Assurance: eventAssurance(e.Auth)})
-	}
+	d.Events = jsonList(evs, eventJSON)
 	return d, nil
 }
 

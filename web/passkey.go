@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"io"
 	"maps"
@@ -137,12 +138,7 @@ func (h *Handler) stepUpTOTP(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) stepUpPasskeyOptions(w http.ResponseWriter, r *http.Request) {
 	cur := session(r)
-	c, err := h.Auth.BeginStepUpPasskey(r.Context(), cur.Session, cur.User)
-	if err != nil {
-		h.passkeyProblem(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, ceremonyJSON{ID: c.ID, Options: c.Options})
+	h.beginCeremony(w, r, cur.Session, cur.User, h.Auth.BeginStepUpPasskey)
 }
 
 func (h *Handler) stepUpPasskey(w http.ResponseWriter, r *http.Request) {
@@ -284,12 +280,7 @@ func (h *Handler) accountSession(r *http.Request, u *navette.User, d *accountDat
 
 func (h *Handler) passkeyRegisterOptions(w http.ResponseWriter, r *http.Request) {
 	cur := session(r)
-	c, err := h.Auth.BeginPasskeyRegistration(r.Context(), cur.Session, cur.User)
-	if err != nil {
-		h.passkeyProblem(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, ceremonyJSON{ID: c.ID, Options: c.Options})
+	h.beginCeremony(w, r, cur.Session, cur.User, h.Auth.BeginPasskeyRegistration)
 }
 
 func (h *Handler) passkeyRegister(w http.ResponseWriter, r *http.Request) {
@@ -319,11 +310,15 @@ func (h *Handler) passkeyRemove(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) passkeyEnrolOptions(w http.ResponseWriter, r *http.Request) {
-	sess, u, ok := h.partial(w, r)
-	if !ok {
-		return
+	if sess, u, ok := h.partial(w, r); ok {
+		h.beginCeremony(w, r, sess, u, h.Auth.BeginPasskeyEnrolment)
 	}
-	c, err := h.Auth.BeginPasskeyEnrolment(r.Context(), sess, u)
+}
+
+// beginCeremony begins, with begin, a passkey ceremony of the session sess
+// of u, and answers its options.
+func (h *Handler) beginCeremony(w http.ResponseWriter, r *http.Request, sess *navette.Session, u *navette.User, begin func(context.Context, *navette.Session, *navette.User) (*auth.Ceremony, error)) {
+	c, err := begin(r.Context(), sess, u)
 	if err != nil {
 		h.passkeyProblem(w, r, err)
 		return
@@ -350,16 +345,9 @@ func (h *Handler) passkeyEnrol(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) passkeySecondOptions(w http.ResponseWriter, r *http.Request) {
-	sess, u, ok := h.partial(w, r)
-	if !ok {
-		return
+	if sess, u, ok := h.partial(w, r); ok {
+		h.beginCeremony(w, r, sess, u, h.Auth.BeginPasskeySecondFactor)
 	}
-	c, err := h.Auth.BeginPasskeySecondFactor(r.Context(), sess, u)
-	if err != nil {
-		h.passkeyProblem(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, ceremonyJSON{ID: c.ID, Options: c.Options})
 }
 
 func (h *Handler) passkeySecond(w http.ResponseWriter, r *http.Request) {
@@ -387,17 +375,11 @@ func (h *Handler) passkeySecond(w http.ResponseWriter, r *http.Request) {
 // issuedJSON gives the browser the session a passkey ceremony made and
 // tells passkey.js where to go, ending the session the request came with.
 func (h *Handler) issuedJSON(w http.ResponseWriter, r *http.Request, is *auth.Issued, next string) {
-	if cur := session(r); cur != nil && cur.Session != nil && cur.Session.ID != is.Session.ID {
-		if err := h.Auth.SignOut(r.Context(), cur.Session); err != nil {
-			h.passkeyProblem(w, r, err)
-			return
-		}
+	if err := h.replaceSession(w, r, is); err != nil {
+		h.passkeyProblem(w, r, err)
+		return
 	}
-	auth.SetCookie(w, is)
-	if next == "/" {
-		next = landing(is.User)
-	}
-	writeJSON(w, http.StatusOK, nextJSON{Next: codesNext(is, next)})
+	writeJSON(w, http.StatusOK, nextJSON{Next: issuedNext(is, next)})
 }
 
 func (h *Handler) passkeyAloneOptions(w http.ResponseWriter, r *http.Request) {

@@ -271,27 +271,23 @@ func (h *Handler) daysLeft(t time.Time, lang string) string {
 	return fmt.Sprintf(tr(lang, "%d jours restants"), days)
 }
 
+// stateNames are the names of the states of deposits and files.
+var stateNames = map[string]string{
+	string(navette.DepositDraft):     text("brouillon"),
+	string(navette.DepositChecking):  text("en vérification"),
+	string(navette.DepositAvailable): text("disponible"),
+	string(navette.DepositRevoked):   text("retiré"),
+	string(navette.DepositExpired):   text("expiré"),
+	string(navette.FileUploading):    text("en cours d’envoi"),
+	string(navette.FileStored):       text("reçu"),
+	string(navette.FileRejected):     text("refusé"),
+	string(navette.FilePurged):       text("effacé"),
+}
+
 // stateName names a deposit's or a file's state.
 func stateName(s, lang string) string {
-	switch s {
-	case string(navette.DepositDraft):
-		return tr(lang, "brouillon")
-	case string(navette.DepositChecking):
-		return tr(lang, "en vérification")
-	case string(navette.DepositAvailable):
-		return tr(lang, "disponible")
-	case string(navette.DepositRevoked):
-		return tr(lang, "retiré")
-	case string(navette.DepositExpired):
-		return tr(lang, "expiré")
-	case string(navette.FileUploading):
-		return tr(lang, "en cours d’envoi")
-	case string(navette.FileStored):
-		return tr(lang, "reçu")
-	case string(navette.FileRejected):
-		return tr(lang, "refusé")
-	case string(navette.FilePurged):
-		return tr(lang, "effacé")
+	if name, ok := stateNames[s]; ok {
+		return tr(lang, name)
 	}
 	return s
 }

@@ -89,21 +89,37 @@ func (h *Handler) signinFailed(w http.ResponseWriter, r *http.Request, d *signin
 // The session the request came with, if any, ends: a sign-in never leaves
 // the session it replaces alive.
 func (h *Handler) issued(w http.ResponseWriter, r *http.Request, is *auth.Issued, next string) {
-	if cur := session(r); cur != nil && cur.Session != nil && cur.Session.ID != is.Session.ID {
-		if err := h.Auth.SignOut(r.Context(), cur.Session); err != nil {
-			h.Error(w, r, err)
-			return
-		}
+	if err := h.replaceSession(w, r, is); err != nil {
+		h.Error(w, r, err)
+		return
 	}
-	auth.SetCookie(w, is)
 	if is.Session.Stage != navette.StageFull {
 		h.redirectStage(w, r, is.Session.Stage, next)
 		return
 	}
+	http.Redirect(w, r, issuedNext(is, next), http.StatusSeeOther)
+}
+
+// replaceSession ends the session the request came with, if any and other
+// than is's, and gives the browser the cookie of is.
+func (h *Handler) replaceSession(w http.ResponseWriter, r *http.Request, is *auth.Issued) error {
+	if cur := session(r); cur != nil && cur.Session != nil && cur.Session.ID != is.Session.ID {
+		if err := h.Auth.SignOut(r.Context(), cur.Session); err != nil {
+			return err
+		}
+	}
+	auth.SetCookie(w, is)
+	return nil
+}
+
+// issuedNext is where a full sign-in that issued is goes to reach next:
+// the person's landing page for "/", through the recovery codes to keep
+// when is has them to show.
+func issuedNext(is *auth.Issued, next string) string {
 	if next == "/" {
 		next = landing(is.User)
 	}
-	http.Redirect(w, r, codesNext(is, next), http.StatusSeeOther)
+	return codesNext(is, next)
 }
 
 // partial returns the session and user of a sign-in stopped at a stage:
