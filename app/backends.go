@@ -39,7 +39,9 @@ func OpenMeta(url, dataDir string) (navette.MetaStore, error) {
 // OpenBlobs opens the blob store named by url: "file://PATH", or an
 // S3-compatible bucket "s3://BUCKET?endpoint=HOST:PORT&…" (parameters at
 // s3.ParseURL; credentials from NAVETTE_S3_ACCESS_KEY and
-// NAVETTE_S3_SECRET_KEY). An empty url means file://DATADIR/blobs.
+// NAVETTE_S3_SECRET_KEY), which spools the parts it has no memory for to
+// DATADIR/tmp (the system's temporary directory without a data directory).
+// An empty url means file://DATADIR/blobs.
 func OpenBlobs(url, dataDir string) (navette.BlobStore, error) {
 	url = cmp.Or(url, "file://"+filepath.Join(dataDir, "blobs"))
 	scheme, rest, _ := strings.Cut(url, "://")
@@ -48,13 +50,24 @@ func OpenBlobs(url, dataDir string) (navette.BlobStore, error) {
 		return disk.Open(rest)
 	case "s3":
 		// Bounds the check that the bucket is there.
-		s, err := openWithin(time.Minute, url, s3.Open)
+		s, err := openWithin(time.Minute, url, func(ctx context.Context, url string) (*s3.Store, error) {
+			return s3.OpenSpooling(ctx, url, spoolDir(dataDir))
+		})
 		if err != nil {
 			return nil, err
 		}
 		return s, nil
 	}
 	return nil, navette.Errorf(navette.EINVALID, "Unknown blob store scheme %q: use file://PATH or s3://BUCKET?endpoint=HOST:PORT.", scheme)
+}
+
+// spoolDir is the spool directory of an S3 blob store for the data
+// directory dataDir: none (the system's) if dataDir is empty.
+func spoolDir(dataDir string) string {
+	if dataDir == "" {
+		return ""
+	}
+	return filepath.Join(dataDir, "tmp")
 }
 
 // openWithin calls open on url with a context that ends after d.

@@ -18,7 +18,7 @@
 // names a tail object holding the committed bytes that follow them (fewer
 // than 5 MiB). A writer buffers up to PartSize bytes; each full buffer is
 // uploaded as a part while the next fills, so a writer holds at most two
-// buffers. Commit uploads the buffer as a part if it holds at least 5 MiB,
+// buffers (see Memory). Commit uploads the buffer as a part if it holds at least 5 MiB,
 // else writes it as a new tail object, then writes the state object: that
 // write is the commit point. A crash before it leaves the previous state,
 // whose parts and tail are untouched, so uncommitted bytes are simply
@@ -42,6 +42,21 @@
 // crash between making it and recording it is aborted by Delete. Operators may also give the bucket a
 // lifecycle rule aborting incomplete multipart uploads after some days
 // (more than the longest pause of an upload).
+//
+// # Memory
+//
+// The part buffers of all the writers of a Store, and of Finish, come from
+// one pool of at most Config.PartBuffers buffers (DefaultPartBuffers). A
+// writer takes one only once bytes arrive for it, the committed tail being
+// read back then, and never waits for another writer: when no buffer is
+// free it waits for its own part in flight, if it has one in a buffer, and
+// reuses that buffer; else the part goes to a spool file of
+// Config.SpoolDir (bytes the caller sealed), and is uploaded from there.
+// So a client that stalls holds at most one buffer or one file, and the
+// others go on; memory stays bounded whatever the number of uploads. A
+// spool file is unnamed as soon as it is made: its space is freed when its
+// part is uploaded, when the writer closes or when the process dies, and
+// New removes those a crash between making and unnaming one left.
 package s3
 
 import (
@@ -89,6 +104,7 @@ type Store struct {
 	tr     *http.Transport
 	bucket string
 	prefix string
+	bufs   *partPool
 }
 
 var _ navette.BlobStore = (*Store)(nil)
@@ -109,10 +125,27 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	return New(ctx, cfg)
 }
 
+// OpenSpooling is Open with spoolDir as Config.SpoolDir.
+func OpenSpooling(ctx context.Context, url, spoolDir string) (*Store, error) {
+	cfg, err := ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Credentials, err = CredentialsFromEnv(); err != nil {
+		return nil, err
+	}
+	cfg.SpoolDir = spoolDir
+	return New(ctx, cfg)
+}
+
 // New returns a Store for cfg and checks that its bucket exists. Errors are
 // those of Open.
 func New(ctx context.Context, cfg Config) (*Store, error) {
 	if err := checkConfig(&cfg); err != nil {
+		return nil, err
+	}
+	bufs, err := newPartPoolIn(cfg)
+	if err != nil {
 		return nil, err
 	}
 	tr, err := transport(cfg)
@@ -134,7 +167,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, navette.WrapError(navette.EINVALID, err, "Invalid S3 endpoint %s.", cfg.Endpoint)
 	}
-	s := &Store{core: core, tr: tr, bucket: cfg.Bucket, prefix: cfg.Prefix}
+	s := &Store{core: core, tr: tr, bucket: cfg.Bucket, prefix: cfg.Prefix, bufs: bufs}
 	if err := s.checkBucket(ctx, cfg.Endpoint); err != nil {
 		tr.CloseIdleConnections()
 		return nil, err
@@ -159,6 +192,17 @@ func checkConfig(cfg *Config) error {
 		cfg.Prefix = p
 	}
 	return nil
+}
+
+// newPartPoolIn returns the part pool of cfg, removing the spool files a
+// process that died left in its spool directory.
+func newPartPoolIn(cfg Config) (*partPool, error) {
+	if cfg.SpoolDir != "" {
+		if err := removeSpools(cfg.SpoolDir); err != nil {
+			return nil, navette.WrapError(navette.EINVALID, err, "Cannot use %s as the S3 spool directory.", cfg.SpoolDir)
+		}
+	}
+	return newPartPool(cfg.PartBuffers, cfg.SpoolDir), nil
 }
 
 // transport returns the HTTP transport of the client, trusting the CA file
@@ -253,6 +297,8 @@ func errorCode(err error) string {
 		errors.As(err, &ne), errors.Is(err, io.ErrUnexpectedEOF),
 		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
 		return navette.EUNAVAILABLE
+	case errors.Is(err, syscall.ENOSPC): // the spool directory's disk
+		return navette.ENOSPACE
 	}
 	r := minio.ToErrorResponse(err)
 	if r.Code == "XMinioStorageFull" || r.StatusCode == http.StatusInsufficientStorage {
@@ -368,7 +414,7 @@ func (s *Store) append(ctx context.Context, key string, off int64) (*writer, err
 		if off != 0 {
 			return nil, navette.Errorf(navette.ECONFLICT, "The blob is shorter than the offset.")
 		}
-		return s.newWriter(ctx, key, &state{Version: stateVersion}, true)
+		return s.newWriter(ctx, key, &state{Version: stateVersion}, true), nil
 	} else if err != nil {
 		return nil, err
 	}
@@ -380,7 +426,7 @@ func (s *Store) append(ctx context.Context, key string, off int64) (*writer, err
 			return nil, err
 		}
 	}
-	return s.newWriter(ctx, key, st, false)
+	return s.newWriter(ctx, key, st, false), nil
 }
 
 // rewind cuts the committed state old of key to off < old.Size, commits
@@ -486,15 +532,17 @@ func (s *Store) checkFinished(ctx context.Context, key string) error {
 }
 
 // finishTail finishes a blob that is all tail with one PUT, read into a
-// pooled buffer (it is shorter than a part).
+// chunk of the pool (it is shorter than a part).
 func (s *Store) finishTail(ctx context.Context, key string, st *state) error {
-	buf := getBuf()
-	defer putBuf(buf)
-	data, err := s.readTail(ctx, key, st.Tail, st.TailSize, (*buf)[:0])
+	c, err := s.bufs.get()
 	if err != nil {
 		return err
 	}
-	if err := s.putObject(ctx, s.blobName(key), data, "application/octet-stream"); err != nil {
+	defer s.bufs.put(c)
+	if err := s.readTail(ctx, key, st.Tail, st.TailSize, c); err != nil {
+		return err
+	}
+	if err := s.putChunk(ctx, s.blobName(key), c); err != nil {
 		return err
 	}
 	return s.clearUpload(ctx, key, st, true)
@@ -543,13 +591,15 @@ func (s *Store) uploadTailPart(ctx context.Context, key string, st *state) ([]pa
 	if len(parts) == maxParts {
 		return nil, navette.Errorf(navette.ETOOLARGE, "The blob has too many parts.")
 	}
-	buf := getBuf()
-	defer putBuf(buf)
-	data, err := s.readTail(ctx, key, st.Tail, st.TailSize, (*buf)[:0])
+	c, err := s.bufs.get()
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.uploadPart(ctx, key, st.Upload, len(parts)+1, data)
+	defer s.bufs.put(c)
+	if err := s.readTail(ctx, key, st.Tail, st.TailSize, c); err != nil {
+		return nil, err
+	}
+	p, err := s.uploadPart(ctx, key, st.Upload, len(parts)+1, c)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"runtime"
@@ -221,8 +222,15 @@ func waitParts(t *testing.T, srv *tests3.Server, bucket, key string, n int) {
 
 // TestWriterCrash drops writers, without Close, after they wrote past the
 // committed offset (full parts included), and goes on from the committed
-// offset through another Store.
+// offset through another Store; with part buffers, and with every part
+// spooled.
 func TestWriterCrash(t *testing.T) {
+	for _, buffers := range []int{0, -1} {
+		t.Run(fmt.Sprintf("Buffers%d", buffers), func(t *testing.T) { testWriterCrash(t, buffers) })
+	}
+}
+
+func testWriterCrash(t *testing.T, buffers int) {
 	srv := tests3.Shared(t)
 	for _, c := range []struct {
 		name      string
@@ -238,7 +246,7 @@ func TestWriterCrash(t *testing.T) {
 			bucket := srv.NewBucket(t)
 			key := navette.NewID()
 			data := bytesOf(2, c.committed+5*mib)
-			crashed := openStore(t, srv, bucket)
+			crashed := openStoreWith(t, srv, bucket, buffers, t.TempDir())
 			write(t, crashed, key, 0, data[:c.committed])
 			w, err := crashed.Append(t.Context(), key, c.committed)
 			if err != nil {
@@ -250,7 +258,7 @@ func TestWriterCrash(t *testing.T) {
 			// The writer is dropped; its parts land.
 			waitParts(t, srv, bucket, key, c.parts)
 
-			s := openStore(t, srv, bucket)
+			s := openStoreWith(t, srv, bucket, buffers, t.TempDir())
 			if w, err := s.Append(t.Context(), key, c.committed+1); err == nil {
 				w.Close()
 				t.Fatal("Append past the committed offset succeeded")

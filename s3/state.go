@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 
 	"github.com/minio/minio-go/v7"
 
@@ -143,41 +142,54 @@ func (s *Store) writeState(ctx context.Context, key string, st *state) error {
 // streaming signature of plain HTTP would sign every 64 KiB).
 func (s *Store) putObject(ctx context.Context, name string, data []byte, contentType string) error {
 	sum := sha256.Sum256(data)
-	_, err := s.core.PutObject(ctx, s.bucket, name, bytes.NewReader(data), int64(len(data)), "", hex.EncodeToString(sum[:]),
+	return s.putReader(ctx, name, bytes.NewReader(data), int64(len(data)), hex.EncodeToString(sum[:]), contentType)
+}
+
+// putReader writes the size bytes of r, of SHA-256 sum (hex), as the
+// object name, like putObject.
+func (s *Store) putReader(ctx context.Context, name string, r io.Reader, size int64, sum, contentType string) error {
+	_, err := s.core.PutObject(ctx, s.bucket, name, r, size, "", sum,
 		minio.PutObjectOptions{ContentType: contentType, DisableContentSha256: true})
 	return err
 }
 
-// readTail reads the first n bytes of the tail object id of key into buf.
-func (s *Store) readTail(ctx context.Context, key, id string, n int64, buf []byte) ([]byte, error) {
+// readTail reads the first n bytes of the tail object id of key into c.
+func (s *Store) readTail(ctx context.Context, key, id string, n int64, c *chunk) error {
 	if n == 0 {
-		return buf, nil
+		return nil
 	}
-	if n > int64(cap(buf)-len(buf)) {
-		return nil, corrupt(key, "a tail of %d bytes", n)
+	if n > c.room() {
+		return corrupt(key, "a tail of %d bytes", n)
 	}
 	opts := minio.GetObjectOptions{}
 	opts.Set("Range", fmt.Sprintf("bytes=0-%d", n-1))
 	body, _, _, err := s.core.GetObject(ctx, s.bucket, s.tailName(key, id), opts)
 	if isNotFound(err) {
-		return nil, corrupt(key, "tail object %s is missing", id)
+		return corrupt(key, "tail object %s is missing", id)
 	} else if err != nil {
-		return nil, err
+		return err
 	}
 	defer body.Close()
-	start := len(buf)
-	buf = buf[:start+int(n)]
-	if _, err := io.ReadFull(body, buf[start:]); err == io.ErrUnexpectedEOF || err == io.EOF {
-		return nil, corrupt(key, "tail object %s is shorter than %d bytes", id, n)
+	if err := c.fill(body, n); err == io.ErrUnexpectedEOF {
+		return corrupt(key, "tail object %s is shorter than %d bytes", id, n)
 	} else if err != nil {
-		return nil, err
+		return err
 	}
-	return buf, nil
+	return nil
 }
 
-// putTail writes data as the tail object id of key.
-func (s *Store) putTail(ctx context.Context, key, id string, data []byte) error {
-	return s.putObject(ctx, s.tailName(key, id), data, "application/octet-stream")
+// putTail writes the bytes of c as the tail object id of key.
+func (s *Store) putTail(ctx context.Context, key, id string, c *chunk) error {
+	return s.putChunk(ctx, s.tailName(key, id), c)
+}
+
+// putChunk writes the bytes of c as the object name, like putObject.
+func (s *Store) putChunk(ctx context.Context, name string, c *chunk) error {
+	body, sum, err := c.body()
+	if err != nil {
+		return err
+	}
+	return s.putReader(ctx, name, body, c.n, sum, "application/octet-stream")
 }
 
 // removeTail deletes the tail object id of key; a missing one is fine.
@@ -188,19 +200,22 @@ func (s *Store) removeTail(ctx context.Context, key, id string) error {
 	return s.core.RemoveObject(ctx, s.bucket, s.tailName(key, id), minio.RemoveObjectOptions{})
 }
 
-// uploadPart uploads data as part n of the upload of key, signed with its
-// SHA-256 like putObject.
-func (s *Store) uploadPart(ctx context.Context, key, upload string, n int, data []byte) (part, error) {
-	sum := sha256.Sum256(data)
-	p, err := s.core.PutObjectPart(ctx, s.bucket, s.blobName(key), upload, n, bytes.NewReader(data), int64(len(data)),
-		minio.PutObjectPartOptions{Sha256Hex: hex.EncodeToString(sum[:]), DisableContentSha256: true})
+// uploadPart uploads the bytes of c as part n of the upload of key,
+// signed with their SHA-256 like putObject.
+func (s *Store) uploadPart(ctx context.Context, key, upload string, n int, c *chunk) (part, error) {
+	body, sum, err := c.body()
+	if err != nil {
+		return part{}, err
+	}
+	p, err := s.core.PutObjectPart(ctx, s.bucket, s.blobName(key), upload, n, body, c.n,
+		minio.PutObjectPartOptions{Sha256Hex: sum, DisableContentSha256: true})
 	if err != nil {
 		return part{}, err
 	}
 	if p.ETag == "" {
 		return part{}, fmt.Errorf("part %d of %s: no ETag", n, key)
 	}
-	return part{N: n, ETag: p.ETag, Size: int64(len(data))}, nil
+	return part{N: n, ETag: p.ETag, Size: c.n}, nil
 }
 
 // finalSize returns the size of the finished blob key, and whether there is
@@ -213,19 +228,4 @@ func (s *Store) finalSize(ctx context.Context, key string) (int64, bool, error) 
 		return 0, false, err
 	}
 	return info.Size, true, nil
-}
-
-// bufPool recycles part buffers of PartSize bytes.
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, PartSize); return &b }}
-
-func getBuf() *[]byte {
-	b := bufPool.Get().(*[]byte)
-	*b = (*b)[:0]
-	return b
-}
-
-func putBuf(b *[]byte) {
-	if b != nil {
-		bufPool.Put(b)
-	}
 }

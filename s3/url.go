@@ -39,6 +39,15 @@ type Config struct {
 	CAFile     string     // if set, the PEM file of the only CAs trusted for HTTPS
 	Prefix     string     // prefix of every object name, empty or ending with "/"
 
+	// PartBuffers caps the part buffers (PartSize bytes each) that all
+	// the writers of the Store hold at once: DefaultPartBuffers if 0, none
+	// if negative (every part is spooled). Not set by ParseURL.
+	PartBuffers int
+	// SpoolDir is where parts that find no free buffer are spooled: the
+	// system's temporary directory if empty. New makes it if needed. Not
+	// set by ParseURL.
+	SpoolDir string
+
 	// Credentials never come from the URL. Printing a Config with the fmt
 	// or slog packages shows them redacted.
 	Credentials Credentials `json:"-"`

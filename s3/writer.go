@@ -10,8 +10,12 @@ import (
 	"navette"
 )
 
-// writer is the navette.BlobWriter of a Store. It holds at most two part
-// buffers: the one filling and the one being uploaded.
+// writer is the navette.BlobWriter of a Store. It holds at most two
+// chunks: the part filling and the part being uploaded. It takes the one
+// filling only once bytes arrive for it, from the Store's capped pool or,
+// when none is free, by waiting for its own part in flight and reusing
+// its buffer, or else as a spool file; it never waits for anything but
+// its own upload, so writers cannot stop each other.
 type writer struct {
 	s      *Store
 	key    string
@@ -22,13 +26,15 @@ type writer struct {
 	fresh bool   // no state is stored yet: the first Commit writes one
 	parts []part // parts uploaded after st's, not yet committed
 
-	// buf holds the bytes from offset bufStart on, fewer than PartSize
-	// but when full. Its first st.TailSize bytes are the committed tail
-	// while bufStart is the end of st's parts.
-	buf      *[]byte
+	// cur holds the bytes from offset bufStart on, fewer than PartSize
+	// but when full; nil for none. Its first st.TailSize bytes are the
+	// committed tail while bufStart is the end of st's parts. The tail is
+	// read back only once bytes come after it (loaded).
+	cur      *chunk
+	loaded   bool
 	bufStart int64
-	spare    *[]byte     // a free buffer, kept for the next part
 	flight   chan flight // the part being uploaded, if any
+	inFlight *chunk      // the chunk of that part
 
 	err    error // the first failure; the writer refuses everything after
 	closed bool
@@ -37,25 +43,17 @@ type writer struct {
 // flight is the outcome of a part's upload.
 type flight struct {
 	p   part
-	buf *[]byte
 	err error
 }
 
-// newWriter returns a writer that continues st, reading its tail back.
-func (s *Store) newWriter(ctx context.Context, key string, st *state, fresh bool) (*writer, error) {
-	buf := getBuf()
-	data, err := s.readTail(ctx, key, st.Tail, st.TailSize, (*buf)[:0])
-	if err != nil {
-		putBuf(buf)
-		return nil, err
-	}
-	*buf = data
+// newWriter returns a writer that continues st.
+func (s *Store) newWriter(ctx context.Context, key string, st *state, fresh bool) *writer {
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	return &writer{
 		s: s, key: key, ctx: wctx, cancel: cancel,
 		st: st, fresh: fresh,
-		buf: buf, bufStart: st.Size - st.TailSize,
-	}, nil
+		loaded: st.TailSize == 0, bufStart: st.Size - st.TailSize,
+	}
 }
 
 func (w *writer) check() error {
@@ -70,97 +68,135 @@ func (w *writer) fail(err error) error {
 	return w.err
 }
 
-// Write buffers p, uploading each buffer that fills as a part while the
-// next one fills.
+// Write buffers p, uploading each part that fills while the next one
+// fills.
 func (w *writer) Write(p []byte) (int, error) {
 	if err := w.check(); err != nil {
 		return 0, err
 	}
 	n := 0
 	for len(p) > 0 {
-		if len(*w.buf) == PartSize {
-			if err := w.sendPart(); err != nil {
-				return n, err
-			}
+		if err := w.room(); err != nil {
+			return n, err
 		}
-		b := *w.buf
-		m := copy(b[len(b):PartSize], p)
-		*w.buf = b[:len(b)+m]
+		m, err := w.cur.write(p)
 		p = p[m:]
 		n += m
+		if err != nil {
+			return n, w.fail(err)
+		}
 	}
 	return n, nil
 }
 
-// ReadFrom reads r to its end straight into the part buffers, sparing
-// io.Copy its own buffer. An error of r is returned as is, and leaves the
-// writer usable: what was read can still be committed.
+// ReadFrom reads r to its end straight into the parts, sparing io.Copy its
+// own buffer. An error of r is returned as is, and leaves the writer
+// usable: what was read can still be committed.
 func (w *writer) ReadFrom(r io.Reader) (int64, error) {
 	if err := w.check(); err != nil {
 		return 0, err
 	}
 	var n int64
 	for {
-		if len(*w.buf) == PartSize {
-			if err := w.sendPart(); err != nil {
-				return n, err
-			}
-		}
-		b := *w.buf
-		m, err := r.Read(b[len(b):PartSize])
-		*w.buf = b[:len(b)+m]
-		n += int64(m)
-		if err == io.EOF {
-			return n, nil
-		} else if err != nil {
+		if err := w.room(); err != nil {
 			return n, err
+		}
+		m, rerr, err := w.cur.readFrom(r)
+		n += int64(m)
+		switch {
+		case err != nil:
+			return n, w.fail(err)
+		case rerr == io.EOF:
+			return n, nil
+		case rerr != nil:
+			return n, rerr
 		}
 	}
 }
 
-// sendPart starts uploading the full buffer as the next part, once the
-// part before it is in, and goes on with the spare buffer.
+// room makes sure that cur has room: it sends a full part, and takes a
+// chunk if there is none, reading the committed tail into the first.
+func (w *writer) room() error {
+	if w.cur != nil && w.cur.room() == 0 {
+		if err := w.sendPart(); err != nil {
+			return err
+		}
+	}
+	if w.cur != nil {
+		return nil
+	}
+	c, err := w.take()
+	if err != nil {
+		return w.fail(err)
+	}
+	w.cur = c
+	if !w.loaded {
+		w.loaded = true
+		if err := w.s.readTail(w.ctx, w.key, w.st.Tail, w.st.TailSize, c); err != nil {
+			return w.fail(err)
+		}
+	}
+	return nil
+}
+
+// take returns an empty chunk: a free buffer of the pool, else the buffer
+// of the writer's own part in flight once it is in, else a spool file.
+func (w *writer) take() (*chunk, error) {
+	if b := w.s.bufs.tryBuf(); b != nil {
+		return &chunk{buf: b}, nil
+	}
+	if w.inFlight != nil && w.inFlight.buf != nil {
+		c, err := w.land()
+		if err != nil {
+			w.s.bufs.put(c)
+			return nil, err
+		}
+		return c, c.reset()
+	}
+	return w.s.bufs.spool()
+}
+
+// sendPart starts uploading the full chunk as the next part, once the part
+// before it is in; the next bytes take a new chunk.
 func (w *writer) sendPart() error {
-	if err := w.land(); err != nil {
+	if err := w.settle(); err != nil {
 		return err
 	}
 	num, err := w.nextPart()
 	if err != nil {
 		return w.fail(err)
 	}
-	buf, ctx, upload := w.buf, w.ctx, w.st.Upload
+	c, ctx, upload := w.cur, w.ctx, w.st.Upload
 	ch := make(chan flight, 1)
 	go func() {
-		p, err := w.s.uploadPart(ctx, w.key, upload, num, *buf)
-		ch <- flight{p: p, buf: buf, err: err}
+		p, err := w.s.uploadPart(ctx, w.key, upload, num, c)
+		ch <- flight{p: p, err: err}
 	}()
-	w.flight = ch
-	w.bufStart += int64(len(*buf))
-	if w.buf, w.spare = w.spare, nil; w.buf == nil {
-		w.buf = getBuf()
-	}
+	w.flight, w.inFlight, w.cur = ch, c, nil
+	w.bufStart += c.n
 	return nil
 }
 
-// land waits for the part in flight, if any, and keeps its buffer as the
-// spare.
-func (w *writer) land() error {
+// land waits for the part in flight, if any, and returns its chunk.
+func (w *writer) land() (*chunk, error) {
 	if w.flight == nil {
-		return nil
+		return nil, nil
 	}
 	f := <-w.flight
-	w.flight = nil
-	*f.buf = (*f.buf)[:0]
-	if w.spare == nil {
-		w.spare = f.buf
-	} else {
-		putBuf(f.buf)
-	}
+	c := w.inFlight
+	w.flight, w.inFlight = nil, nil
 	if f.err != nil {
-		return w.fail(f.err)
+		return c, w.fail(f.err)
 	}
 	w.parts = append(w.parts, f.p)
-	return nil
+	return c, nil
+}
+
+// settle waits for the part in flight, if any, and gives its chunk back.
+func (w *writer) settle() error {
+	c, err := w.land()
+	w.s.bufs.put(c)
+	return err
 }
 
 // nextPart returns the number of the next part, making the multipart upload
@@ -189,7 +225,7 @@ func (w *writer) nextPart() (int, error) {
 }
 
 // Commit makes everything written so far durable in the object store: it
-// waits for the part in flight, uploads the buffer as a part if it holds at
+// waits for the part in flight, uploads the filling part if it holds at
 // least 5 MiB or else writes it as a new tail object, then writes the state
 // object, which is the commit point, and deletes the tail that no state
 // can name any more. After a failure the writer refuses everything; the
@@ -205,19 +241,21 @@ func (w *writer) Commit() error {
 }
 
 func (w *writer) commit() error {
-	if err := w.land(); err != nil {
+	if err := w.settle(); err != nil {
 		return err
 	}
-	if err := w.uploadFullBuf(); err != nil {
+	if !w.loaded {
+		return nil // nothing written, not even the committed tail read back
+	}
+	if err := w.uploadFullPart(); err != nil {
 		return err
 	}
-	tail := *w.buf
-	size := w.bufStart + int64(len(tail))
+	size := w.size()
 	if !w.fresh && size == w.st.Size && len(w.parts) == 0 {
 		return nil // nothing new
 	}
 	old, st := w.st, w.nextState(size)
-	if err := w.writeTail(st, tail); err != nil {
+	if err := w.writeTail(st); err != nil {
 		return err
 	}
 	if err := w.s.writeState(w.ctx, w.key, st); err != nil {
@@ -230,33 +268,42 @@ func (w *writer) commit() error {
 	return nil
 }
 
-// writeTail writes tail, if not empty, as a new tail object, and records it
-// in st.
-func (w *writer) writeTail(st *state, tail []byte) error {
-	if len(tail) == 0 {
-		return nil
+// size returns the length of the blob with what was written.
+func (w *writer) size() int64 {
+	if w.cur == nil {
+		return w.bufStart
 	}
-	st.Tail, st.TailSize = navette.NewID(), int64(len(tail))
-	return w.s.putTail(w.ctx, w.key, st.Tail, tail)
+	return w.bufStart + w.cur.n
 }
 
-// uploadFullBuf uploads the buffer as the next part if it holds a part's
-// worth.
-func (w *writer) uploadFullBuf() error {
-	if len(*w.buf) < minPart {
+// writeTail writes the filling part, if not empty, as a new tail object,
+// and records it in st.
+func (w *writer) writeTail(st *state) error {
+	if w.cur == nil || w.cur.n == 0 {
+		return nil
+	}
+	st.Tail, st.TailSize = navette.NewID(), w.cur.n
+	return w.s.putTail(w.ctx, w.key, st.Tail, w.cur)
+}
+
+// uploadFullPart uploads the filling part as the next part if it holds a
+// part's worth, and gives its chunk back.
+func (w *writer) uploadFullPart() error {
+	if w.cur == nil || w.cur.n < minPart {
 		return nil
 	}
 	num, err := w.nextPart()
 	if err != nil {
 		return err
 	}
-	p, err := w.s.uploadPart(w.ctx, w.key, w.st.Upload, num, *w.buf)
+	p, err := w.s.uploadPart(w.ctx, w.key, w.st.Upload, num, w.cur)
 	if err != nil {
 		return err
 	}
 	w.parts = append(w.parts, p)
-	w.bufStart += int64(len(*w.buf))
-	*w.buf = (*w.buf)[:0]
+	w.bufStart += w.cur.n
+	w.s.bufs.put(w.cur)
+	w.cur = nil
 	return nil
 }
 
@@ -277,8 +324,8 @@ func (w *writer) nextState(size int64) *state {
 	return st
 }
 
-// Close releases the writer: it stops the part in flight and returns the
-// buffers to the pool. What was not committed is lost. Closing twice does
+// Close releases the writer: it stops the part in flight and gives its
+// chunks back. What was not committed is lost. Closing twice does
 // nothing.
 func (w *writer) Close() error {
 	if w.closed {
@@ -286,13 +333,9 @@ func (w *writer) Close() error {
 	}
 	w.closed = true
 	w.cancel()
-	if w.flight != nil {
-		f := <-w.flight
-		w.flight = nil
-		putBuf(f.buf)
-	}
-	putBuf(w.buf)
-	putBuf(w.spare)
-	w.buf, w.spare = nil, nil
+	c, _ := w.land()
+	w.s.bufs.put(c)
+	w.s.bufs.put(w.cur)
+	w.cur = nil
 	return nil
 }
