@@ -126,11 +126,17 @@ func (f ManagedFilter) check() error {
 // ManagedUser returns the person id if actor manages them. Returns
 // ENOTFOUND otherwise, as for no such person.
 func (s *Service) ManagedUser(ctx context.Context, actor *navette.User, id string) (*navette.User, error) {
+	return ManagedIn(ctx, s.Meta, actor, id)
+}
+
+// ManagedIn returns the person id of users if actor manages them
+// (Manages). Returns ENOTFOUND otherwise, as for no such person.
+func ManagedIn(ctx context.Context, users navette.UserStore, actor *navette.User, id string) (*navette.User, error) {
 	notFound := navette.Errorf(navette.ENOTFOUND, "No such user.")
 	if !navette.ValidID(id) {
 		return nil, notFound
 	}
-	u, err := s.Meta.User(ctx, id)
+	u, err := users.User(ctx, id)
 	if navette.IsCode(err, navette.ENOTFOUND) {
 		return nil, notFound
 	} else if err != nil {
