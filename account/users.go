@@ -136,14 +136,20 @@ func ManagedIn(ctx context.Context, users navette.UserStore, actor *navette.User
 	if !navette.ValidID(id) {
 		return nil, notFound
 	}
+	return UserIf(ctx, users, id, func(u *navette.User) bool { return Manages(actor, u) }, notFound)
+}
+
+// UserIf returns the user id of users if allowed(u), and refused if not or
+// if there is no such user.
+func UserIf(ctx context.Context, users navette.UserStore, id string, allowed func(*navette.User) bool, refused error) (*navette.User, error) {
 	u, err := users.User(ctx, id)
 	if navette.IsCode(err, navette.ENOTFOUND) {
-		return nil, notFound
+		return nil, refused
 	} else if err != nil {
 		return nil, err
 	}
-	if !Manages(actor, u) {
-		return nil, notFound
+	if !allowed(u) {
+		return nil, refused
 	}
 	return u, nil
 }
