@@ -321,14 +321,9 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*navette.Use
 	if err != nil {
 		return nil, nil, err
 	}
-	u, err := s.Meta.User(ctx, t.UserID)
-	if navette.IsCode(err, navette.ENOTFOUND) {
-		return nil, nil, unauthorized
-	} else if err != nil {
+	u, err := UserIf(ctx, s.Meta, t.UserID, s.mayUseTokens, unauthorized)
+	if err != nil {
 		return nil, nil, err
-	}
-	if !s.mayUseTokens(u) {
-		return nil, nil, unauthorized
 	}
 	s.touchToken(ctx, t, now)
 	return u, t, nil

@@ -126,18 +126,30 @@ func (f ManagedFilter) check() error {
 // ManagedUser returns the person id if actor manages them. Returns
 // ENOTFOUND otherwise, as for no such person.
 func (s *Service) ManagedUser(ctx context.Context, actor *navette.User, id string) (*navette.User, error) {
+	return ManagedIn(ctx, s.Meta, actor, id)
+}
+
+// ManagedIn returns the person id of users if actor manages them
+// (Manages). Returns ENOTFOUND otherwise, as for no such person.
+func ManagedIn(ctx context.Context, users navette.UserStore, actor *navette.User, id string) (*navette.User, error) {
 	notFound := navette.Errorf(navette.ENOTFOUND, "No such user.")
 	if !navette.ValidID(id) {
 		return nil, notFound
 	}
-	u, err := s.Meta.User(ctx, id)
+	return UserIf(ctx, users, id, func(u *navette.User) bool { return Manages(actor, u) }, notFound)
+}
+
+// UserIf returns the user id of users if allowed(u), and refused if not or
+// if there is no such user.
+func UserIf(ctx context.Context, users navette.UserStore, id string, allowed func(*navette.User) bool, refused error) (*navette.User, error) {
+	u, err := users.User(ctx, id)
 	if navette.IsCode(err, navette.ENOTFOUND) {
-		return nil, notFound
+		return nil, refused
 	} else if err != nil {
 		return nil, err
 	}
-	if !Manages(actor, u) {
-		return nil, notFound
+	if !allowed(u) {
+		return nil, refused
 	}
 	return u, nil
 }

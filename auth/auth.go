@@ -21,6 +21,7 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 
 	"navette"
+	"navette/account"
 )
 
 // SecretPrefix starts every session secret, so that leaked ones are easy to
@@ -321,14 +322,9 @@ func (s *Service) Resolve(ctx context.Context, secret string) (*navette.Session,
 	if s.expire(ctx, sess, now) {
 		return nil, nil, expired
 	}
-	u, err := s.Meta.User(ctx, sess.UserID)
-	if navette.IsCode(err, navette.ENOTFOUND) {
-		return nil, nil, expired
-	} else if err != nil {
+	u, err := account.UserIf(ctx, s.Meta, sess.UserID, s.allowed, expired)
+	if err != nil {
 		return nil, nil, err
-	}
-	if !s.allowed(u) {
-		return nil, nil, expired
 	}
 	if now.Sub(sess.SeenAt) >= time.Minute {
 		s.touchSession(ctx, sess, now)

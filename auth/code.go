@@ -32,11 +32,9 @@ func (s *Service) codeAllowed(u *navette.User) bool {
 func (s *Service) RequestCode(ctx context.Context, email, ip string) error {
 	defer s.answerAfter(ctx, time.Now())
 	now := s.Clock.Now()
-	if !s.limits.allow("code "+ip, s.Config.PerIPPerHour, now) {
-		return navette.Errorf(navette.ETOOMANY, "Too many sign-in requests from your network: try again in an hour.")
-	}
-	email = navette.NormalizeEmail(email)
-	if err := account.ValidateEmail(email); err != nil {
+	email, err := s.admitEmailed("code", ip, email, now,
+		navette.Errorf(navette.ETOOMANY, "Too many sign-in requests from your network: try again in an hour."))
+	if err != nil {
 		return err
 	}
 	u, err := s.codeUser(ctx, email)
@@ -68,6 +66,21 @@ func (s *Service) RequestCode(ctx context.Context, email, ip string) error {
 	}
 	s.queued()
 	return nil
+}
+
+// admitEmailed admits a request of kind (a code, a recovery) to e-mail
+// the address email, from the client address ip: it returns tooMany if ip
+// made PerIPPerHour such requests in the hour, EINVALID for a malformed
+// address, and else the address normalized.
+func (s *Service) admitEmailed(kind, ip, email string, now time.Time, tooMany error) (string, error) {
+	if !s.limits.allow(kind+" "+ip, s.Config.PerIPPerHour, now) {
+		return "", tooMany
+	}
+	email = navette.NormalizeEmail(email)
+	if err := account.ValidateEmail(email); err != nil {
+		return "", err
+	}
+	return email, nil
 }
 
 // codeUser returns the person of the normalized address email if they may

@@ -269,11 +269,9 @@ func (s *Service) recoveryEvent(typ navette.EventType, actor, detail string, kin
 func (s *Service) RequestRecovery(ctx context.Context, email, ip string) error {
 	defer s.answerAfter(ctx, time.Now())
 	now := s.Clock.Now()
-	if !s.limits.allow("recovery "+ip, s.Config.PerIPPerHour, now) {
-		return navette.Errorf(navette.ETOOMANY, "Too many requests from your network: try again in an hour.")
-	}
-	email = navette.NormalizeEmail(email)
-	if err := account.ValidateEmail(email); err != nil {
+	email, err := s.admitEmailed("recovery", ip, email, now,
+		navette.Errorf(navette.ETOOMANY, "Too many requests from your network: try again in an hour."))
+	if err != nil {
 		return err
 	}
 	rs, err := s.recoveryStore()

@@ -7,31 +7,12 @@ import (
 	"navette/account"
 )
 
-// managed returns the person userID if actor manages them
-// (account.Manages). Returns ENOTFOUND otherwise.
-func (s *Service) managed(ctx context.Context, actor *navette.User, userID string) (*navette.User, error) {
-	notFound := navette.Errorf(navette.ENOTFOUND, "No such user.")
-	if !navette.ValidID(userID) {
-		return nil, notFound
-	}
-	target, err := s.Meta.User(ctx, userID)
-	if navette.IsCode(err, navette.ENOTFOUND) {
-		return nil, notFound
-	} else if err != nil {
-		return nil, err
-	}
-	if !account.Manages(actor, target) {
-		return nil, notFound
-	}
-	return target, nil
-}
-
 // UserSessions returns the live sessions of the person userID, newest
 // first, for actor, who must manage them (account.Manages): sessions not
 // expired nor idle for the idle timeout, without their secret's hash or
 // pending state. Returns ENOTFOUND otherwise.
 func (s *Service) UserSessions(ctx context.Context, actor *navette.User, userID string) ([]*navette.Session, error) {
-	if _, err := s.managed(ctx, actor, userID); err != nil {
+	if _, err := account.ManagedIn(ctx, s.Meta, actor, userID); err != nil {
 		return nil, err
 	}
 	now := s.Clock.Now()

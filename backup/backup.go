@@ -49,6 +49,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"navette"
+	"navette/atomicfile"
 	"navette/proof"
 	"navette/seal"
 	"navette/sqlstore"
@@ -171,7 +172,7 @@ func createOnce(ctx context.Context, dataDir, out string, compress bool, now tim
 	if err != nil {
 		return nil, err
 	}
-	return m, syncDir(filepath.Dir(out))
+	return m, atomicfile.SyncDir(filepath.Dir(out))
 }
 
 // writeEntries writes to w the archive of the snapshot at snap, of the
@@ -483,14 +484,4 @@ func (a *archiveWriter) finish(m *Manifest) error {
 		return err
 	}
 	return a.tw.Close()
-}
-
-// syncDir fsyncs a directory, making a rename in it durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

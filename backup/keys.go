@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"navette"
+	"navette/atomicfile"
 )
 
 // maxKeyFile bounds a file of the key directory.
@@ -87,7 +88,7 @@ func ImportKeys(r io.Reader, dir string) (int, error) {
 	if n == 0 {
 		return 0, errors.New("key export: no key")
 	}
-	return n, syncDir(dir)
+	return n, atomicfile.SyncDir(dir)
 }
 
 // importKey writes the entry hdr of a key export, read from tr, into the

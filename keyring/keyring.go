@@ -48,6 +48,7 @@ import (
 	"time"
 
 	"navette"
+	"navette/atomicfile"
 )
 
 const (
@@ -649,31 +650,9 @@ func readPrivate(path string) ([]byte, error) {
 
 // writeFileAtomic writes data to dir/name with mode 0600 so that readers
 // see either the old file or the new one, never a part, even after a crash.
-func writeFileAtomic(dir, name string, data []byte) (err error) {
-	f, err := os.CreateTemp(dir, "."+name+".tmp-*")
-	if err != nil {
+func writeFileAtomic(dir, name string, data []byte) error {
+	if err := atomicfile.Write(dir, name, "."+name+".tmp-*", data); err != nil {
 		return fmt.Errorf("keyring: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := f.Chmod(0o600); err != nil {
-		return fmt.Errorf("keyring: %w", err)
-	}
-	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("keyring: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("keyring: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("keyring: %w", err)
-	}
-	if err := os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
-		return fmt.Errorf("keyring: %w", err)
-	}
-	return syncDir(dir)
+	return nil
 }

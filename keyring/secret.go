@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"navette/atomicfile"
 )
 
 // MAC keys live beside the KEKs, in the same directory and under the same
@@ -216,12 +218,7 @@ func loadMAC(dir string) (map[string][]byte, string, error) { return macFiles.lo
 
 // syncDir makes the entries of dir durable.
 func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("keyring: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
+	if err := atomicfile.SyncDir(dir); err != nil {
 		return fmt.Errorf("keyring: %w", err)
 	}
 	return nil

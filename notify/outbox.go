@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"navette"
+	"navette/atomicfile"
 	"navette/seal"
 )
 
@@ -81,7 +82,7 @@ func (o *Outbox) Send(ctx context.Context, m *Message) error {
 	if err := os.MkdirAll(o.dir, 0o700); err != nil {
 		return navette.WrapError(navette.EUNAVAILABLE, err, "The mail outbox cannot be created.")
 	}
-	if err := writeFileAtomic(o.dir, m.NoticeID+outboxSuffix, data); err != nil {
+	if err := atomicfile.Write(o.dir, m.NoticeID+outboxSuffix, outboxTemp+"*", data); err != nil {
 		return navette.WrapError(navette.EUNAVAILABLE, err, "The mail outbox cannot be written.")
 	}
 	o.prune()
@@ -247,45 +248,4 @@ func (o *Outbox) RemoveTemp() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// writeFileAtomic writes data to dir/name through a temporary file, synced
-// and renamed into place, mode 0600, then syncs the directory.
-func writeFileAtomic(dir, name string, data []byte) (err error) {
-	f, err := os.CreateTemp(dir, outboxTemp+"*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = f.Chmod(0o600); err != nil {
-		return err
-	}
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes the entries of dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

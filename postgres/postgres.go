@@ -26,7 +26,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"strings"
 	"sync"
@@ -209,11 +208,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 // migrate applies the migrations not yet applied, holding an advisory lock
 // so that nodes starting at the same time migrate one after the other.
 func migrate(ctx context.Context, db *sql.DB) (err error) {
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys, goose.WithGoMigrations(sqlstore.GoMigrations()...))
+	p, err := sqlstore.NewMigrations(goose.DialectPostgres, db, migrations)
 	if err != nil {
 		return err
 	}
@@ -384,17 +379,5 @@ func SchemaVersion(ctx context.Context, url string) (current, latest int64, err 
 		return 0, 0, navette.WrapError(navette.EUNAVAILABLE, fmt.Errorf("postgres: connect to %s: %w", cfg.Host, err),
 			"The database cannot be reached.")
 	}
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return 0, 0, err
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys, goose.WithGoMigrations(sqlstore.GoMigrations()...))
-	if err != nil {
-		return 0, 0, err
-	}
-	current, latest, err = p.GetVersions(ctx)
-	if err != nil {
-		return 0, latest, navette.WrapError(navette.EINTERNAL, fmt.Errorf("postgres: schema version: %w", err), "")
-	}
-	return current, latest, nil
+	return sqlstore.SchemaVersions(ctx, "postgres", goose.DialectPostgres, db, migrations)
 }

@@ -21,7 +21,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -191,11 +190,7 @@ func openReaders(dsn string) (*sql.DB, error) {
 
 // migrate applies the migrations not yet applied.
 func migrate(ctx context.Context, db *sql.DB) error {
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithGoMigrations(sqlstore.GoMigrations()...))
+	p, err := sqlstore.NewMigrations(goose.DialectSQLite3, db, migrations)
 	if err != nil {
 		return err
 	}
@@ -248,21 +243,5 @@ func SchemaVersion(ctx context.Context, path string) (current, latest int64, err
 		return 0, 0, navette.WrapError(navette.EINTERNAL, fmt.Errorf("sqlite: open %s: %w", path, err), "")
 	}
 	defer db.Close()
-	return schemaVersion(ctx, db)
-}
-
-func schemaVersion(ctx context.Context, db *sql.DB) (current, latest int64, err error) {
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return 0, 0, err
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithGoMigrations(sqlstore.GoMigrations()...))
-	if err != nil {
-		return 0, 0, err
-	}
-	current, latest, err = p.GetVersions(ctx)
-	if err != nil {
-		return 0, latest, navette.WrapError(navette.EINTERNAL, fmt.Errorf("sqlite: schema version: %w", err), "")
-	}
-	return current, latest, nil
+	return sqlstore.SchemaVersions(ctx, "sqlite", goose.DialectSQLite3, db, migrations)
 }

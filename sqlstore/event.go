@@ -164,18 +164,8 @@ func (s *Store) DownloadCount(ctx context.Context, depositID, fileID, userID str
 // JournalHead returns the last event of the journal. Returns ENOTFOUND if
 // it is empty.
 func (s *Store) JournalHead(ctx context.Context) (*navette.Event, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+eventCols+` FROM events ORDER BY seq DESC LIMIT 1`)
-	if err != nil {
-		return nil, s.internal(err, "read the journal's head")
-	}
-	evs, err := s.scanEvents(rows)
-	if err != nil {
-		return nil, err
-	}
-	if len(evs) == 0 {
-		return nil, navette.Errorf(navette.ENOTFOUND, "The journal is empty.")
-	}
-	return &evs[0], nil
+	return s.firstEvent(ctx, "read the journal's head", navette.Errorf(navette.ENOTFOUND, "The journal is empty."),
+		`SELECT `+eventCols+` FROM events ORDER BY seq DESC LIMIT 1`)
 }
 
 // Events returns events matching f, oldest first.
@@ -196,6 +186,24 @@ func (s *Store) Events(ctx context.Context, f navette.EventFilter) ([]navette.Ev
 		return nil, s.internal(err, "list events")
 	}
 	return s.scanEvents(rows)
+}
+
+// firstEvent returns the first event the query q of the columns eventCols
+// finds, or missing if it finds none; what names the read in an internal
+// error.
+func (s *Store) firstEvent(ctx context.Context, what string, missing error, q string, args ...any) (*navette.Event, error) {
+	rows, err := s.rdb.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, s.internal(err, what)
+	}
+	evs, err := s.scanEvents(rows)
+	if err != nil {
+		return nil, err
+	}
+	if len(evs) == 0 {
+		return nil, missing
+	}
+	return &evs[0], nil
 }
 
 // scanEvents reads the columns eventCols of rows, and closes them.

@@ -331,18 +331,8 @@ func (s *Store) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, e
 // EventByLeaf returns the event that is leaf n of the tree. Returns
 // ENOTFOUND if none.
 func (s *Store) EventByLeaf(ctx context.Context, n int64) (*navette.Event, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+eventCols+` FROM events WHERE leaf = $1`, n)
-	if err != nil {
-		return nil, s.internal(err, "read an event")
-	}
-	evs, err := s.scanEvents(rows)
-	if err != nil {
-		return nil, err
-	}
-	if len(evs) == 0 {
-		return nil, navette.Errorf(navette.ENOTFOUND, "The journal has no leaf %d.", n)
-	}
-	return &evs[0], nil
+	return s.firstEvent(ctx, "read an event", navette.Errorf(navette.ENOTFOUND, "The journal has no leaf %d.", n),
+		`SELECT `+eventCols+` FROM events WHERE leaf = $1`, n)
 }
 
 const checkpointCols = "size, root, note, created_at, token, stamped_at"

@@ -157,21 +157,34 @@ func (s *Store) NoticeSent(ctx context.Context, id string, at time.Time, events 
 	if at.IsZero() {
 		return invalid("A sent notice needs a time.")
 	}
+	return s.updateNotice(ctx, "notice sent", id, events, func(state navette.NoticeState, _ int) (string, []any, error) {
+		if state == navette.NoticeSent {
+			return "", nil, nil
+		}
+		return `UPDATE notices SET state = 'sent', sent_at = $2, last_error = '',
+			key_id = '', key_data = NULL, payload = NULL WHERE id = $1`, []any{timeArg(at)}, nil
+	})
+}
+
+// updateNotice changes notice id in a transaction, locking its row: change,
+// given the notice's state and attempts, returns the UPDATE to run (id is
+// its $1, args the next) with events, or "" to leave the notice as it is
+// and journal nothing. what names the change in errors.
+func (s *Store) updateNotice(ctx context.Context, what, id string, events []navette.Event, change func(state navette.NoticeState, attempts int) (q string, args []any, err error)) error {
 	if err := checkEvents(events); err != nil {
 		return err
 	}
-	return s.inTx(ctx, "notice sent", func(tx *sql.Tx) error {
-		state, _, err := s.lockNotice(ctx, tx, id)
+	return s.inTx(ctx, what, func(tx *sql.Tx) error {
+		state, attempts, err := s.lockNotice(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if state == navette.NoticeSent {
-			return nil
+		q, args, err := change(state, attempts)
+		if err != nil || q == "" {
+			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE notices SET state = 'sent', sent_at = $2, last_error = '',
-			key_id = '', key_data = NULL, payload = NULL WHERE id = $1`, id, timeArg(at))
-		if err != nil {
-			return s.internal(err, "notice sent")
+		if _, err := tx.ExecContext(ctx, q, append([]any{id}, args...)...); err != nil {
+			return s.internal(err, what)
 		}
 		return s.insertEvents(ctx, tx, events)
 	})
@@ -182,27 +195,16 @@ func (s *Store) NoticeFailed(ctx context.Context, id string, attempt int, errTex
 	if next.IsZero() && !dead {
 		return invalid("A notice to retry needs the time of its next attempt.")
 	}
-	if err := checkEvents(events); err != nil {
-		return err
-	}
-	return s.inTx(ctx, "notice failed", func(tx *sql.Tx) error {
-		state, attempts, err := s.lockNotice(ctx, tx, id)
-		if err != nil {
-			return err
-		}
+	return s.updateNotice(ctx, "notice failed", id, events, func(state navette.NoticeState, attempts int) (string, []any, error) {
 		if state != navette.NoticePending || attempts != attempt {
-			return navette.Errorf(navette.ECONFLICT, "The notice is no longer held by this delivery.")
+			return "", nil, navette.Errorf(navette.ECONFLICT, "The notice is no longer held by this delivery.")
 		}
 		newState := navette.NoticePending
 		if dead {
 			newState = navette.NoticeDead
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE notices SET state = $2, last_error = $3,
-			next_attempt_at = COALESCE($4, next_attempt_at) WHERE id = $1`, id, string(newState), errText, timeArg(next))
-		if err != nil {
-			return s.internal(err, "notice failed")
-		}
-		return s.insertEvents(ctx, tx, events)
+		return `UPDATE notices SET state = $2, last_error = $3,
+			next_attempt_at = COALESCE($4, next_attempt_at) WHERE id = $1`, []any{string(newState), errText, timeArg(next)}, nil
 	})
 }
 
@@ -247,22 +249,11 @@ func (s *Store) ReplayNotice(ctx context.Context, id string, now time.Time, even
 	if now.IsZero() {
 		return invalid("A replayed notice needs a time.")
 	}
-	if err := checkEvents(events); err != nil {
-		return err
-	}
-	return s.inTx(ctx, "replay notice", func(tx *sql.Tx) error {
-		state, _, err := s.lockNotice(ctx, tx, id)
-		if err != nil {
-			return err
-		}
+	return s.updateNotice(ctx, "replay notice", id, events, func(state navette.NoticeState, _ int) (string, []any, error) {
 		if state != navette.NoticeDead {
-			return navette.Errorf(navette.ECONFLICT, "Only a dead notice can be replayed; this one is %s.", state)
+			return "", nil, navette.Errorf(navette.ECONFLICT, "Only a dead notice can be replayed; this one is %s.", state)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE notices SET state = 'pending', attempts = 0, next_attempt_at = $2
-			WHERE id = $1`, id, timeArg(now))
-		if err != nil {
-			return s.internal(err, "replay notice")
-		}
-		return s.insertEvents(ctx, tx, events)
+		return `UPDATE notices SET state = 'pending', attempts = 0, next_attempt_at = $2
+			WHERE id = $1`, []any{timeArg(now)}, nil
 	})
 }
