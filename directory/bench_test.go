@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"navette"
+	"navette/internal/testpg"
 	"navette/keyring"
+	"navette/postgres"
 )
 
 var (
@@ -61,7 +63,29 @@ func (t *timed) SaveUsers(ctx context.Context, create, update []*navette.User, e
 	return t.MetaStore.SaveUsers(ctx, create, update, events...)
 }
 
+// BenchmarkImport75k imports the 75,000-row lawyers' flow into a new store,
+// then imports it again unchanged, on SQLite and on PostgreSQL (a real
+// server, started once for both rounds).
 func BenchmarkImport75k(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) {
+		benchImport(b, func(b *testing.B) navette.MetaStore { return openStore(b) })
+	})
+	b.Run("postgres", func(b *testing.B) {
+		pg := testpg.Start(b)
+		benchImport(b, func(b *testing.B) navette.MetaStore {
+			s, err := postgres.Open(b.Context(), pg.NewDatabase(b))
+			if err != nil {
+				b.Fatalf("Open: %v", err)
+			}
+			b.Cleanup(func() { s.Close() })
+			return s
+		})
+	})
+}
+
+// benchImport measures the first import and the unchanged re-import of
+// the flow into stores that open returns, new each round.
+func benchImport(b *testing.B, open func(b *testing.B) navette.MetaStore) {
 	const n = 75_000
 	data := benchFlow(n)
 	keys, err := keyring.Open(filepath.Join(b.TempDir(), "keys"))
@@ -72,8 +96,7 @@ func BenchmarkImport75k(b *testing.B) {
 	var parse, first, save, again time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		meta := openStore(b)
-		store := &timed{MetaStore: meta}
+		store := &timed{MetaStore: open(b)}
 		s := &Sync{Meta: store, Clock: navette.NewFakeClock(epoch), Keys: keys}
 		b.StartTimer()
 
@@ -107,7 +130,7 @@ func BenchmarkImport75k(b *testing.B) {
 			b.Fatalf("re-import changed something: %+v", rep)
 		}
 		b.StopTimer()
-		meta.Close()
+		store.MetaStore.Close()
 		b.StartTimer()
 	}
 	b.ReportMetric(parse.Seconds()/float64(b.N), "parse-s")
