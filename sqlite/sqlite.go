@@ -66,7 +66,8 @@ var dialect = sqlstore.Dialect{
 	IsForeignKeyViolation: func(err error) bool {
 		return hasCode(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY)
 	},
-	Classify: classify,
+	Classify:      classify,
+	QuestionMarks: true,
 }
 
 // classify makes a write refused for a full disk (SQLITE_FULL, whatever

@@ -56,6 +56,13 @@ type Dialect struct {
 	// VALUES when CopyFrom inserts journal rows with their own sequence
 	// numbers (PostgreSQL: " OVERRIDING SYSTEM VALUE").
 	IdentityInsert string
+	// QuestionMarks, when true, writes the placeholders of the multi-row
+	// INSERTs of bulk writes (a directory import, the journal's events and
+	// tree) as ?, bound in order, rather than $N. SQLite wants it: it keeps
+	// a named parameter such as $N in a list it searches on every bind and
+	// parse, a cost that grows with the square of a statement's parameters.
+	// PostgreSQL accepts only $N.
+	QuestionMarks bool
 	// ResetIdentity, if not empty, is run after CopyFrom so that new journal
 	// rows are numbered after the copied ones (PostgreSQL's identity does
 	// not follow explicit inserts; SQLite's AUTOINCREMENT does).

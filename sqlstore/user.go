@@ -114,7 +114,7 @@ func (s *Store) CreateUser(ctx context.Context, u *navette.User, events ...navet
 		return err
 	}
 	return s.inTx(ctx, "create user", func(tx *sql.Tx) error {
-		x := newIndexer(ctx, tx)
+		x := s.indexer(ctx, tx)
 		terms, err := x.index(u, "")
 		if err != nil {
 			return s.internal(err, "index user")
@@ -225,7 +225,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(u *navette.Us
 // after (args), and indexes it again if a searched field changed; old is
 // its stored search terms.
 func (s *Store) rewriteUser(ctx context.Context, tx *sql.Tx, id string, fixed, after *navette.User, args []any, old string) error {
-	x := newIndexer(ctx, tx)
+	x := s.indexer(ctx, tx)
 	terms := old
 	if searchedChanged(fixed, after) {
 		var err error
@@ -296,9 +296,7 @@ func (s *Store) UsersBySource(ctx context.Context, source string) ([]*navette.Us
 }
 
 // saveBatch is the number of users a multi-row INSERT of SaveUsers writes.
-// Statements stay short: the SQLite driver looks each $N up in a list of
-// the statement's parameters, a cost that grows with their square.
-const saveBatch = 8
+const saveBatch = 100
 
 // SaveUsers creates and updates users in one transaction: the updates
 // first, so that an e-mail address one user gives up can go to a new one.
@@ -315,7 +313,7 @@ func (s *Store) SaveUsers(ctx context.Context, create, update []*navette.User, e
 		return err
 	}
 	return s.inTx(ctx, "save users", func(tx *sql.Tx) error {
-		x := newIndexer(ctx, tx)
+		x := s.indexer(ctx, tx)
 		if len(update) > 0 {
 			if err := s.saveUpdates(ctx, tx, x, update); err != nil {
 				return err
@@ -337,12 +335,8 @@ func (s *Store) createUsers(ctx context.Context, tx *sql.Tx, x *indexer, create 
 	// In id order, users go into their table in order.
 	create = slices.Clone(create)
 	slices.SortFunc(create, func(a, b *navette.User) int { return strings.Compare(a.ID, b.ID) })
-	var full *sql.Stmt
-	defer func() {
-		if full != nil {
-			full.Close()
-		}
-	}()
+	ins := newBatchInsert(ctx, tx, s.d.QuestionMarks, "users", insertUserCols, insertUserN, saveBatch)
+	defer ins.close()
 	args := make([]any, 0, saveBatch*insertUserN)
 	for start := 0; start < len(create); start += saveBatch {
 		batch := create[start:min(start+saveBatch, len(create))]
@@ -350,17 +344,7 @@ func (s *Store) createUsers(ctx context.Context, tx *sql.Tx, x *indexer, create 
 		if args, err = s.indexNewUsers(x, batch, args[:0]); err != nil {
 			return err
 		}
-		if len(batch) == saveBatch {
-			if full == nil {
-				if full, err = tx.PrepareContext(ctx, insertUsersSQL(saveBatch)); err != nil {
-					return s.internal(err, "save users: prepare")
-				}
-			}
-			_, err = full.ExecContext(ctx, args...)
-		} else {
-			_, err = tx.ExecContext(ctx, insertUsersSQL(len(batch)), args...)
-		}
-		if err != nil {
+		if err := ins.exec(args); err != nil {
 			return s.createErr(ctx, err, batch)
 		}
 	}
@@ -481,19 +465,6 @@ func (s *Store) endSavedUser(ctx context.Context, e *endStmts, u *navette.User) 
 		return s.internal(err, "save users: revoke tokens")
 	}
 	return nil
-}
-
-// insertUsersSQL returns an INSERT of n users.
-func insertUsersSQL(n int) string {
-	var b strings.Builder
-	b.WriteString(`INSERT INTO users (` + insertUserCols + `) VALUES `)
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(" + placeholders(i*insertUserN+1, insertUserN) + ")")
-	}
-	return b.String()
 }
 
 // checkSave refuses what SaveUsers cannot write: invalid users, and users,
