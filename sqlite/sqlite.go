@@ -68,6 +68,7 @@ var dialect = sqlstore.Dialect{
 	},
 	Classify:      classify,
 	QuestionMarks: true,
+	BulkInsert:    "INSERT OR FAIL",
 }
 
 // classify makes a write refused for a full disk (SQLITE_FULL, whatever

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"strconv"
@@ -21,9 +22,14 @@ type batchInsert struct {
 }
 
 // newBatchInsert returns a batchInsert into table's columns cols (width
-// of them), rows a full batch, with ? placeholders if qmark.
-func newBatchInsert(ctx context.Context, tx *sql.Tx, qmark bool, table, cols string, width, rows int) *batchInsert {
-	return &batchInsert{ctx: ctx, tx: tx, head: "INSERT INTO " + table + " (" + cols + ") VALUES ",
+// of them), rows a full batch, written as d's QuestionMarks and
+// BulkInsert say (d nil: INSERT with $N).
+func newBatchInsert(ctx context.Context, tx *sql.Tx, d *Dialect, table, cols string, width, rows int) *batchInsert {
+	verb, qmark := "INSERT", false
+	if d != nil {
+		verb, qmark = cmp.Or(d.BulkInsert, verb), d.QuestionMarks
+	}
+	return &batchInsert{ctx: ctx, tx: tx, head: verb + " INTO " + table + " (" + cols + ") VALUES ",
 		width: width, rows: rows, qmark: qmark}
 }
 

@@ -111,7 +111,7 @@ const insertEventN = 12
 // the first linked to the event whose hash is prev, and adds them to tree;
 // it returns the hash of the last.
 func (s *Store) insertEventRows(ctx context.Context, tx *sql.Tx, tree *treeWriter, prev []byte, events []navette.Event) ([]byte, error) {
-	ins := newBatchInsert(ctx, tx, s.d.QuestionMarks, "events", insertEventCols, insertEventN, eventBatch)
+	ins := newBatchInsert(ctx, tx, &s.d, "events", insertEventCols, insertEventN, eventBatch)
 	defer ins.close()
 	args := make([]any, 0, insertEventN*min(len(events), eventBatch))
 	for start := 0; start < len(events); start += eventBatch {

@@ -140,7 +140,7 @@ func (w *treeWriter) flush() error { return w.write(true) }
 // last, shorter batch only if all.
 func (w *treeWriter) write(all bool) error {
 	if w.ins == nil {
-		w.ins = newBatchInsert(w.ctx, w.tx, w.s.d.QuestionMarks, "journal_hashes", "idx, hash", 2, hashBatch)
+		w.ins = newBatchInsert(w.ctx, w.tx, &w.s.d, "journal_hashes", "idx, hash", 2, hashBatch)
 	}
 	args := make([]any, 0, 2*min(len(w.pending), hashBatch))
 	done := 0

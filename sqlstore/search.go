@@ -158,7 +158,7 @@ type indexer struct {
 	tx       *sql.Tx
 	courts   map[string]*navette.Court
 	add, del []termRow
-	qmark    bool // Dialect.QuestionMarks
+	d        *Dialect // of the bulk inserts; nil: the default
 }
 
 func newIndexer(ctx context.Context, tx *sql.Tx) *indexer {
@@ -168,7 +168,7 @@ func newIndexer(ctx context.Context, tx *sql.Tx) *indexer {
 // indexer returns an indexer of tx that writes in s's dialect.
 func (s *Store) indexer(ctx context.Context, tx *sql.Tx) *indexer {
 	x := newIndexer(ctx, tx)
-	x.qmark = s.d.QuestionMarks
+	x.d = &s.d
 	return x
 }
 
@@ -267,7 +267,7 @@ func (x *indexer) flushAdds() error {
 		return nil
 	}
 	slices.SortFunc(x.add, compareTermRows)
-	ins := newBatchInsert(x.ctx, x.tx, x.qmark, "user_terms", "term, user_id", 2, termBatch)
+	ins := newBatchInsert(x.ctx, x.tx, x.d, "user_terms", "term, user_id", 2, termBatch)
 	defer ins.close()
 	args := make([]any, 0, 2*termBatch)
 	for start := 0; start < len(x.add); start += termBatch {

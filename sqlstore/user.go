@@ -335,7 +335,7 @@ func (s *Store) createUsers(ctx context.Context, tx *sql.Tx, x *indexer, create 
 	// In id order, users go into their table in order.
 	create = slices.Clone(create)
 	slices.SortFunc(create, func(a, b *navette.User) int { return strings.Compare(a.ID, b.ID) })
-	ins := newBatchInsert(ctx, tx, s.d.QuestionMarks, "users", insertUserCols, insertUserN, saveBatch)
+	ins := newBatchInsert(ctx, tx, &s.d, "users", insertUserCols, insertUserN, saveBatch)
 	defer ins.close()
 	args := make([]any, 0, saveBatch*insertUserN)
 	for start := 0; start < len(create); start += saveBatch {
