@@ -330,25 +330,65 @@ func (s *Store) SaveUsers(ctx context.Context, create, update []*navette.User, e
 }
 
 // createUsers inserts the users of create in tx, saveBatch a statement,
-// indexing them with x.
+// indexing them with x. A goroutine indexes the next batches while one is
+// inserted, so that on two cores the indexing runs beside the database's
+// work; it does not use tx, whose connection takes one call at a time: the
+// courts of the users are looked up first.
 func (s *Store) createUsers(ctx context.Context, tx *sql.Tx, x *indexer, create []*navette.User) error {
 	// In id order, users go into their table in order.
 	create = slices.Clone(create)
 	slices.SortFunc(create, func(a, b *navette.User) int { return strings.Compare(a.ID, b.ID) })
+	for _, u := range create {
+		if _, err := x.court(u.CourtID); err != nil {
+			return s.internal(err, "save users: index")
+		}
+	}
 	ins := newBatchInsert(ctx, tx, &s.d, "users", insertUserCols, insertUserN, saveBatch)
 	defer ins.close()
-	args := make([]any, 0, saveBatch*insertUserN)
-	for start := 0; start < len(create); start += saveBatch {
-		batch := create[start:min(start+saveBatch, len(create))]
-		var err error
-		if args, err = s.indexNewUsers(x, batch, args[:0]); err != nil {
-			return err
+	batches, stop := s.indexBatches(x, create)
+	defer stop()
+	for b := range batches {
+		if b.err != nil {
+			return b.err
 		}
-		if err := ins.exec(args); err != nil {
-			return s.createErr(ctx, err, batch)
+		if err := ins.exec(b.args); err != nil {
+			return s.createErr(ctx, err, b.users)
 		}
 	}
 	return nil
+}
+
+// userBatch is a batch of users to insert, with the arguments of their
+// INSERT, or the error of indexing them.
+type userBatch struct {
+	users []*navette.User
+	args  []any
+	err   error
+}
+
+// indexBatches indexes the users of create with x in a goroutine, saveBatch
+// at a time, and sends each batch, a few ahead of its insertion. stop ends
+// the goroutine and waits for it; x is the caller's again after it.
+func (s *Store) indexBatches(x *indexer, create []*navette.User) (batches <-chan userBatch, stop func()) {
+	out := make(chan userBatch, 4)
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(out)
+		for start := 0; start < len(create); start += saveBatch {
+			b := userBatch{users: create[start:min(start+saveBatch, len(create))]}
+			b.args, b.err = s.indexNewUsers(x, b.users, make([]any, 0, saveBatch*insertUserN))
+			select {
+			case out <- b:
+			case <-quit:
+				return
+			}
+			if b.err != nil {
+				return
+			}
+		}
+	}()
+	return out, func() { close(quit); <-done }
 }
 
 // indexNewUsers indexes the new users of batch with x, and returns args
