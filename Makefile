@@ -54,7 +54,9 @@ bench-mail:
 	go run ./internal/benchmail
 
 # A 75,000-row lawyers' flow: parsing alone (the baseline), first import,
-# unchanged re-import; recipient search p95 over 165,000 users (SQLite).
+# unchanged re-import, wall and CPU seconds, on SQLite and on PostgreSQL (a
+# server started by internal/testpg); recipient search p95 over 165,000
+# users (SQLite).
 bench-identity:
 	go test ./directory -run '^$$' -bench Import75k -benchtime 1x
 	go test ./sqlite -run '^$$' -bench SearchUsers -benchtime 2000x

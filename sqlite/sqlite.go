@@ -65,7 +65,9 @@ var dialect = sqlstore.Dialect{
 	IsForeignKeyViolation: func(err error) bool {
 		return hasCode(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY)
 	},
-	Classify: classify,
+	Classify:      classify,
+	QuestionMarks: true,
+	BulkInsert:    "INSERT OR FAIL",
 }
 
 // classify makes a write refused for a full disk (SQLITE_FULL, whatever

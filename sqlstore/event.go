@@ -67,10 +67,8 @@ func (s *Store) appendEvents(ctx context.Context, tx *sql.Tx, events []navette.E
 		return err
 	}
 	tree := s.newTreeWriter(ctx, tx, leaf, prev)
-	for _, e := range events {
-		if prev, err = s.appendEvent(ctx, tx, tree, prev, &e); err != nil {
-			return err
-		}
+	if prev, err = s.insertEventRows(ctx, tx, tree, prev, events); err != nil {
+		return err
 	}
 	if s.noTree {
 		return nil
@@ -98,28 +96,56 @@ func (s *Store) journalHead(ctx context.Context, tx *sql.Tx) (prev []byte, leaf 
 	return prev, leaf, nil
 }
 
-// appendEvent inserts e, linked to the event whose hash is prev, and adds
-// it to tree; it returns the hash of e.
-func (s *Store) appendEvent(ctx context.Context, tx *sql.Tx, tree *treeWriter, prev []byte, e *navette.Event) ([]byte, error) {
+// eventBatch is the number of events a multi-row INSERT appends: the rows
+// of one statement are numbered in their order.
+const eventBatch = 100
+
+// insertEventCols are the columns of events that eventRow gives, in its
+// order.
+const insertEventCols = "time, type, actor_id, deposit_id, file_id, size, sha256, detail, hash, leaf, claims, auth"
+
+// insertEventN is the number of columns of insertEventCols.
+const insertEventN = 12
+
+// insertEventRows inserts events in their order, eventBatch a statement,
+// the first linked to the event whose hash is prev, and adds them to tree;
+// it returns the hash of the last.
+func (s *Store) insertEventRows(ctx context.Context, tx *sql.Tx, tree *treeWriter, prev []byte, events []navette.Event) ([]byte, error) {
+	ins := newBatchInsert(ctx, tx, &s.d, "events", insertEventCols, insertEventN, eventBatch)
+	defer ins.close()
+	args := make([]any, 0, insertEventN*min(len(events), eventBatch))
+	for start := 0; start < len(events); start += eventBatch {
+		args = args[:0]
+		for _, e := range events[start:min(start+eventBatch, len(events))] {
+			var err error
+			if prev, args, err = s.eventRow(ctx, tree, prev, &e, args); err != nil {
+				return nil, err
+			}
+		}
+		if err := ins.exec(args); err != nil {
+			return nil, s.internal(err, "append event")
+		}
+	}
+	return prev, nil
+}
+
+// eventRow links e to the event whose hash is prev and adds it to tree; it
+// returns the hash of e, and args with the columns of its row appended.
+func (s *Store) eventRow(ctx context.Context, tree *treeWriter, prev []byte, e *navette.Event, args []any) ([]byte, []any, error) {
 	e.Auth = eventAuth(ctx, e)
 	h := navette.ChainHash(prev, e)
 	var leaf any = tree.next
 	if s.noTree {
 		leaf = nil
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO events (time, type, actor_id, deposit_id, file_id, size, sha256, detail, hash, leaf, claims, auth)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		timeArg(e.Time), string(e.Type), e.ActorID, e.DepositID, e.FileID, e.Size, bytesArg(e.SHA256), e.Detail, h,
+	args = append(args, timeArg(e.Time), string(e.Type), e.ActorID, e.DepositID, e.FileID, e.Size, bytesArg(e.SHA256), e.Detail, h,
 		leaf, bytesArg(e.Claims), e.Auth)
-	if err != nil {
-		return nil, s.internal(err, "append event")
-	}
 	if !s.noTree {
 		if err := tree.add(e); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return h, nil
+	return h, args, nil
 }
 
 // eventAuth returns the sign-in method e records: its own, or that of the

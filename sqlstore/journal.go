@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"strings"
 	"sync"
 	"time"
 
@@ -33,6 +32,7 @@ type treeWriter struct {
 	start   int64               // stored hash index of the first pending hash
 	pending []tlog.Hash         // hashes computed but not yet inserted
 	known   map[int64]tlog.Hash // pending hashes by index, for StoredHashes' reads
+	ins     *batchInsert        // of journal_hashes, closed with tx
 }
 
 // treeEdge is the edge of the tree of size leaves whose last event has the
@@ -94,8 +94,8 @@ func (w *treeWriter) add(e *navette.Event) error {
 	}
 	w.pending = append(w.pending, hs...)
 	w.next++
-	if len(w.pending) >= 400 {
-		return w.flush()
+	if len(w.pending) >= hashBatch {
+		return w.write(false)
 	}
 	return nil
 }
@@ -130,26 +130,33 @@ func (w *treeWriter) read(indexes []int64) ([]tlog.Hash, error) {
 	return out, nil
 }
 
+// hashBatch is the number of stored hashes a multi-row INSERT writes.
+const hashBatch = 500
+
 // flush inserts the pending hashes.
-func (w *treeWriter) flush() error {
-	if len(w.pending) == 0 {
-		return nil
+func (w *treeWriter) flush() error { return w.write(true) }
+
+// write inserts the pending hashes, hashBatch a statement, and those of a
+// last, shorter batch only if all.
+func (w *treeWriter) write(all bool) error {
+	if w.ins == nil {
+		w.ins = newBatchInsert(w.ctx, w.tx, &w.s.d, "journal_hashes", "idx, hash", 2, hashBatch)
 	}
-	var b strings.Builder
-	b.WriteString("INSERT INTO journal_hashes (idx, hash) VALUES ")
-	args := make([]any, 0, 2*len(w.pending))
-	for i, h := range w.pending {
-		if i > 0 {
-			b.WriteString(", ")
+	args := make([]any, 0, 2*min(len(w.pending), hashBatch))
+	done := 0
+	for done < len(w.pending) && (all || len(w.pending)-done >= hashBatch) {
+		batch := w.pending[done:min(done+hashBatch, len(w.pending))]
+		args = args[:0]
+		for i := range batch {
+			args = append(args, w.start+int64(done+i), batch[i][:])
 		}
-		fmt.Fprintf(&b, "($%d, $%d)", 2*i+1, 2*i+2)
-		args = append(args, w.start+int64(i), h[:])
+		if err := w.ins.exec(args); err != nil {
+			return w.s.internal(err, "append to the journal tree")
+		}
+		done += len(batch)
 	}
-	if _, err := w.tx.ExecContext(w.ctx, b.String(), args...); err != nil {
-		return w.s.internal(err, "append to the journal tree")
-	}
-	w.start += int64(len(w.pending))
-	w.pending = w.pending[:0]
+	w.start += int64(done)
+	w.pending = append(w.pending[:0], w.pending[done:]...)
 	return nil
 }
 

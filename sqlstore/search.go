@@ -18,9 +18,8 @@ import (
 // start with w, as terms hold only letters and digits.
 
 const (
-	// termBatch is the number of terms a multi-row INSERT writes (few, for
-	// the reason told at saveBatch).
-	termBatch = 32
+	// termBatch is the number of terms a multi-row INSERT writes.
+	termBatch = 500
 	// maxSearch is the most users SearchUsers returns.
 	maxSearch = 1000
 )
@@ -159,10 +158,18 @@ type indexer struct {
 	tx       *sql.Tx
 	courts   map[string]*navette.Court
 	add, del []termRow
+	d        *Dialect // of the bulk inserts; nil: the default
 }
 
 func newIndexer(ctx context.Context, tx *sql.Tx) *indexer {
 	return &indexer{ctx: ctx, tx: tx, courts: map[string]*navette.Court{}}
+}
+
+// indexer returns an indexer of tx that writes in s's dialect.
+func (s *Store) indexer(ctx context.Context, tx *sql.Tx) *indexer {
+	x := newIndexer(ctx, tx)
+	x.d = &s.d
+	return x
 }
 
 // index returns the users.terms of u, and queues the changes to user_terms
@@ -260,63 +267,20 @@ func (x *indexer) flushAdds() error {
 		return nil
 	}
 	slices.SortFunc(x.add, compareTermRows)
-	ins := &termInserter{x: x, args: make([]any, 0, 2*termBatch)}
+	ins := newBatchInsert(x.ctx, x.tx, x.d, "user_terms", "term, user_id", 2, termBatch)
 	defer ins.close()
+	args := make([]any, 0, 2*termBatch)
 	for start := 0; start < len(x.add); start += termBatch {
-		if err := ins.insert(x.add[start:min(start+termBatch, len(x.add))]); err != nil {
+		args = args[:0]
+		for _, r := range x.add[start:min(start+termBatch, len(x.add))] {
+			args = append(args, r.term, r.userID)
+		}
+		if err := ins.exec(args); err != nil {
 			return err
 		}
 	}
 	x.add = x.add[:0]
 	return nil
-}
-
-// termInserter inserts batches of rows of user_terms, those of termBatch
-// rows with one statement prepared once.
-type termInserter struct {
-	x    *indexer
-	full *sql.Stmt
-	args []any
-}
-
-// insert inserts the rows of batch, at most termBatch.
-func (t *termInserter) insert(batch []termRow) error {
-	t.args = t.args[:0]
-	for _, r := range batch {
-		t.args = append(t.args, r.term, r.userID)
-	}
-	if len(batch) < termBatch {
-		_, err := t.x.tx.ExecContext(t.x.ctx, insertTermsSQL(len(batch)), t.args...)
-		return err
-	}
-	if t.full == nil {
-		var err error
-		if t.full, err = t.x.tx.PrepareContext(t.x.ctx, insertTermsSQL(termBatch)); err != nil {
-			return err
-		}
-	}
-	_, err := t.full.ExecContext(t.x.ctx, t.args...)
-	return err
-}
-
-// close closes the prepared statement, if any.
-func (t *termInserter) close() {
-	if t.full != nil {
-		t.full.Close()
-	}
-}
-
-// insertTermsSQL returns an INSERT of n terms.
-func insertTermsSQL(n int) string {
-	var b strings.Builder
-	b.WriteString(`INSERT INTO user_terms (term, user_id) VALUES `)
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("($" + strconv.Itoa(2*i+1) + ", $" + strconv.Itoa(2*i+2) + ")")
-	}
-	return b.String()
 }
 
 // IndexUsers rewrites the search terms of every user in tx. The migration
@@ -397,7 +361,7 @@ func (s *Store) indexCourtUsers(ctx context.Context, tx *sql.Tx, courtID string)
 	if err != nil {
 		return err
 	}
-	x := newIndexer(ctx, tx)
+	x := s.indexer(ctx, tx)
 	if err := x.rewrite(users); err != nil {
 		return s.internal(err, "index court")
 	}

@@ -56,6 +56,19 @@ type Dialect struct {
 	// VALUES when CopyFrom inserts journal rows with their own sequence
 	// numbers (PostgreSQL: " OVERRIDING SYSTEM VALUE").
 	IdentityInsert string
+	// QuestionMarks, when true, writes the placeholders of the multi-row
+	// INSERTs of bulk writes (a directory import, the journal's events and
+	// tree) as ?, bound in order, rather than $N. SQLite wants it: it keeps
+	// a named parameter such as $N in a list it searches on every bind and
+	// parse, a cost that grows with the square of a statement's parameters.
+	// PostgreSQL accepts only $N.
+	QuestionMarks bool
+	// BulkInsert, if not empty, replaces INSERT at the head of those
+	// multi-row INSERTs. SQLite's "INSERT OR FAIL" spares it a statement
+	// journal (a copy of each page a statement changes, kept to undo that
+	// statement alone should a row break a constraint): they all run in
+	// transactions that any error rolls back whole.
+	BulkInsert string
 	// ResetIdentity, if not empty, is run after CopyFrom so that new journal
 	// rows are numbered after the copied ones (PostgreSQL's identity does
 	// not follow explicit inserts; SQLite's AUTOINCREMENT does).

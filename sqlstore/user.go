@@ -114,7 +114,7 @@ func (s *Store) CreateUser(ctx context.Context, u *navette.User, events ...navet
 		return err
 	}
 	return s.inTx(ctx, "create user", func(tx *sql.Tx) error {
-		x := newIndexer(ctx, tx)
+		x := s.indexer(ctx, tx)
 		terms, err := x.index(u, "")
 		if err != nil {
 			return s.internal(err, "index user")
@@ -225,7 +225,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(u *navette.Us
 // after (args), and indexes it again if a searched field changed; old is
 // its stored search terms.
 func (s *Store) rewriteUser(ctx context.Context, tx *sql.Tx, id string, fixed, after *navette.User, args []any, old string) error {
-	x := newIndexer(ctx, tx)
+	x := s.indexer(ctx, tx)
 	terms := old
 	if searchedChanged(fixed, after) {
 		var err error
@@ -296,9 +296,7 @@ func (s *Store) UsersBySource(ctx context.Context, source string) ([]*navette.Us
 }
 
 // saveBatch is the number of users a multi-row INSERT of SaveUsers writes.
-// Statements stay short: the SQLite driver looks each $N up in a list of
-// the statement's parameters, a cost that grows with their square.
-const saveBatch = 8
+const saveBatch = 100
 
 // SaveUsers creates and updates users in one transaction: the updates
 // first, so that an e-mail address one user gives up can go to a new one.
@@ -315,7 +313,7 @@ func (s *Store) SaveUsers(ctx context.Context, create, update []*navette.User, e
 		return err
 	}
 	return s.inTx(ctx, "save users", func(tx *sql.Tx) error {
-		x := newIndexer(ctx, tx)
+		x := s.indexer(ctx, tx)
 		if len(update) > 0 {
 			if err := s.saveUpdates(ctx, tx, x, update); err != nil {
 				return err
@@ -332,39 +330,65 @@ func (s *Store) SaveUsers(ctx context.Context, create, update []*navette.User, e
 }
 
 // createUsers inserts the users of create in tx, saveBatch a statement,
-// indexing them with x.
+// indexing them with x. A goroutine indexes the next batches while one is
+// inserted, so that on two cores the indexing runs beside the database's
+// work; it does not use tx, whose connection takes one call at a time: the
+// courts of the users are looked up first.
 func (s *Store) createUsers(ctx context.Context, tx *sql.Tx, x *indexer, create []*navette.User) error {
 	// In id order, users go into their table in order.
 	create = slices.Clone(create)
 	slices.SortFunc(create, func(a, b *navette.User) int { return strings.Compare(a.ID, b.ID) })
-	var full *sql.Stmt
-	defer func() {
-		if full != nil {
-			full.Close()
+	for _, u := range create {
+		if _, err := x.court(u.CourtID); err != nil {
+			return s.internal(err, "save users: index")
 		}
-	}()
-	args := make([]any, 0, saveBatch*insertUserN)
-	for start := 0; start < len(create); start += saveBatch {
-		batch := create[start:min(start+saveBatch, len(create))]
-		var err error
-		if args, err = s.indexNewUsers(x, batch, args[:0]); err != nil {
-			return err
+	}
+	ins := newBatchInsert(ctx, tx, &s.d, "users", insertUserCols, insertUserN, saveBatch)
+	defer ins.close()
+	batches, stop := s.indexBatches(x, create)
+	defer stop()
+	for b := range batches {
+		if b.err != nil {
+			return b.err
 		}
-		if len(batch) == saveBatch {
-			if full == nil {
-				if full, err = tx.PrepareContext(ctx, insertUsersSQL(saveBatch)); err != nil {
-					return s.internal(err, "save users: prepare")
-				}
-			}
-			_, err = full.ExecContext(ctx, args...)
-		} else {
-			_, err = tx.ExecContext(ctx, insertUsersSQL(len(batch)), args...)
-		}
-		if err != nil {
-			return s.createErr(ctx, err, batch)
+		if err := ins.exec(b.args); err != nil {
+			return s.createErr(ctx, err, b.users)
 		}
 	}
 	return nil
+}
+
+// userBatch is a batch of users to insert, with the arguments of their
+// INSERT, or the error of indexing them.
+type userBatch struct {
+	users []*navette.User
+	args  []any
+	err   error
+}
+
+// indexBatches indexes the users of create with x in a goroutine, saveBatch
+// at a time, and sends each batch, a few ahead of its insertion. stop ends
+// the goroutine and waits for it; x is the caller's again after it.
+func (s *Store) indexBatches(x *indexer, create []*navette.User) (batches <-chan userBatch, stop func()) {
+	out := make(chan userBatch, 4)
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(out)
+		for start := 0; start < len(create); start += saveBatch {
+			b := userBatch{users: create[start:min(start+saveBatch, len(create))]}
+			b.args, b.err = s.indexNewUsers(x, b.users, make([]any, 0, saveBatch*insertUserN))
+			select {
+			case out <- b:
+			case <-quit:
+				return
+			}
+			if b.err != nil {
+				return
+			}
+		}
+	}()
+	return out, func() { close(quit); <-done }
 }
 
 // indexNewUsers indexes the new users of batch with x, and returns args
@@ -481,19 +505,6 @@ func (s *Store) endSavedUser(ctx context.Context, e *endStmts, u *navette.User) 
 		return s.internal(err, "save users: revoke tokens")
 	}
 	return nil
-}
-
-// insertUsersSQL returns an INSERT of n users.
-func insertUsersSQL(n int) string {
-	var b strings.Builder
-	b.WriteString(`INSERT INTO users (` + insertUserCols + `) VALUES `)
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(" + placeholders(i*insertUserN+1, insertUserN) + ")")
-	}
-	return b.String()
 }
 
 // checkSave refuses what SaveUsers cannot write: invalid users, and users,

@@ -541,6 +541,27 @@ func testMetaSaveUsers(t *testing.T, m *metaFixture) {
 	}
 	metaEqual(t, "one of many", m.getUser(create[777].ID), create[777])
 	metaEqual(t, "search among many", m.search(navette.UserFilter{Text: "expert 0777"}), []string{"Expert 0777"})
+
+	// An e-mail address taken by a user of the last batch refuses them all.
+	var late []*navette.User
+	last := 0
+	for i := range 600 {
+		u := m.newPerson(fmt.Sprintf("Late %04d", i), navette.RolePartner)
+		u.Source, u.ExternalID = "late", fmt.Sprint(i)
+		late = append(late, u)
+		if u.ID > late[last].ID {
+			last = i
+		}
+	}
+	late[last].Email = create[5].Email
+	err = m.s.SaveUsers(m.ctx, late, nil)
+	metaCode(t, "SaveUsers(600, the last taking an e-mail address)", err, navette.ECONFLICT)
+	if err != nil && !strings.Contains(err.Error(), create[5].Email) {
+		t.Errorf("SaveUsers(600, the last taking an e-mail address): %v, want it named", err)
+	}
+	if got, err := m.s.UsersBySource(m.ctx, "late"); err != nil || len(got) != 0 {
+		t.Errorf("UsersBySource(late) = %d users, %v; want none", len(got), err)
+	}
 }
 
 func testMetaSaveUsersRefused(t *testing.T, m *metaFixture) {

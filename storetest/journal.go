@@ -192,6 +192,62 @@ func testMetaJournalTree(t *testing.T, m *metaFixture) {
 	}
 }
 
+// testMetaJournalBulk checks that a thousand events appended at once, as
+// a directory import does, keep their order in the chain and the tree
+// (sequence numbers and leaves in the order given), between smaller
+// appends, and that the tree's stored hashes are those tlog computes.
+func testMetaJournalBulk(t *testing.T, m *metaFixture) {
+	alice := m.user("Alice")
+	appendN := func(from, n int) {
+		t.Helper()
+		evs := make([]navette.Event, n)
+		for i := range evs {
+			evs[i] = m.event(navette.EventUserUpdated, alice.ID, "")
+			evs[i].Detail = fmt.Sprintf("bulk %d", from+i)
+		}
+		if err := m.s.AppendEvents(m.ctx, evs...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendN(0, 3)
+	appendN(3, 1234)
+	appendN(1237, 1)
+	appendN(1238, 501)
+	var all []navette.Event
+	for after := int64(0); ; {
+		page, err := m.s.Events(m.ctx, navette.EventFilter{AfterSeq: after})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		all = append(all, page...)
+		after = page[len(page)-1].Seq
+	}
+	if len(all) != 1739 {
+		t.Fatalf("%d events, want 1739", len(all))
+	}
+	for i, e := range all {
+		if e.Detail != fmt.Sprintf("bulk %d", i) || e.Leaf != int64(i) {
+			t.Fatalf("event %d (seq %d) is %q at leaf %d", i, e.Seq, e.Detail, e.Leaf)
+		}
+	}
+	if _, err := navette.VerifyJournal(m.ctx, m.s, nil); err != nil {
+		t.Fatalf("VerifyJournal: %v", err)
+	}
+	if hashes := CheckJournalTree(t, m.s); len(hashes) != int(tlog.StoredHashCount(1739)) {
+		t.Errorf("%d stored hashes, want %d", len(hashes), tlog.StoredHashCount(1739))
+	}
+	for _, leaf := range []int64{0, 99, 100, 1236, 1237, 1738} {
+		got, err := m.s.EventByLeaf(m.ctx, leaf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		metaEqual(t, fmt.Sprintf("EventByLeaf(%d)", leaf), got, &all[leaf])
+	}
+}
+
 // testMetaCheckpoints checks that checkpoints are kept as given, found by
 // size, and stamped once.
 func testMetaCheckpoints(t *testing.T, m *metaFixture) {

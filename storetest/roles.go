@@ -187,6 +187,7 @@ func TestJournalStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
 		{"Events", testMetaEvents},
 		{"JournalChain", testMetaJournalChain},
 		{"JournalTree", testMetaJournalTree},
+		{"JournalBulk", testMetaJournalBulk},
 		{"Checkpoints", testMetaCheckpoints},
 		{"DownloadCount", testMetaDownloadCount},
 		{"DownloadClaims", testMetaDownloadClaims},
