@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,20 +15,29 @@ import (
 	"navette/seal"
 )
 
-// slowRecords is the service's store with its upload records slowed down,
-// standing in for a database whose commits take long (a loaded disk),
-// which the real SQLite of a test does not do on demand. It tells when a
-// record is being written, and the offset recorded last.
+// slowRecords is the service's store whose first upload record waits
+// until a blob sync starts (for at most a minute), standing in for a
+// database whose commit takes long (a loaded disk), which the real SQLite
+// of a test does not do on demand. It tells when a record is being
+// written, and the offset recorded last.
 type slowRecords struct {
 	deposit.Store
 	recording atomic.Bool
 	offset    atomic.Int64
+	waited    atomic.Bool
+	synced    chan struct{} // closed by the first sync that starts while a record is written
+	once      sync.Once
 }
 
 func (s *slowRecords) UpdateFiles(ctx context.Context, ids []string, fn func(i int, f *navette.FileRecord) ([]navette.Event, error)) ([]error, error) {
 	s.recording.Store(true)
 	defer s.recording.Store(false)
-	time.Sleep(20 * time.Millisecond)
+	if !s.waited.Swap(true) {
+		select {
+		case <-s.synced:
+		case <-time.After(time.Minute):
+		}
+	}
 	var off int64
 	errs, err := s.Store.UpdateFiles(ctx, ids, func(i int, f *navette.FileRecord) ([]navette.Event, error) {
 		evs, err := fn(i, f)
@@ -84,21 +94,23 @@ func (w *watchedWriter) Checkpoint() (func() error, error) {
 		return nil, err
 	}
 	return func() error {
-		if w.b.records.recording.Load() {
+		if r := w.b.records; r.recording.Load() {
 			w.b.overlaps.Add(1)
+			r.once.Do(func() { close(r.synced) })
 		}
 		return sync()
 	}, nil
 }
 
 // TestCommitLine: while an upload's body arrives, a commit's blob sync
-// runs while the commit before it is being recorded, yet what is written
+// runs while the commit before it is being recorded (the first record
+// waits for it), yet what is written
 // never runs further ahead of the recorded offset than the commit interval
 // (DefaultCommitBytes, sealed), and the file is whole.
 func TestCommitLine(t *testing.T) {
 	ctx := context.Background()
 	fx := newFixture(t)
-	records := &slowRecords{Store: fx.svc.Meta}
+	records := &slowRecords{Store: fx.svc.Meta, synced: make(chan struct{})}
 	blobs := &watchedBlobs{BlobStore: fx.blobs, records: records}
 	fx.svc.Meta, fx.svc.Blobs = records, blobs
 	d := fx.draft(t)
