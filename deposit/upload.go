@@ -345,10 +345,10 @@ type marks struct {
 
 // markEvery returns how often to mark commits for writes to w. A commit
 // is durable once its fsync and record are done. When they run beside
-// the next writes (w is a navette.BlobCheckpointer), one commit may be in
-// flight while the next interval is written: marks come twice as often,
-// so that a crash still loses at most CommitBytes (and CommitEvery) of
-// what was read, plus the pipeline.
+// the next writes (w is a navette.BlobCheckpointer, see commitLine), the
+// interval being written may follow one commit that is not yet recorded:
+// marks come twice as often, so that a crash still loses at most
+// CommitBytes (and CommitEvery) of what was read, plus the pipeline.
 func (s *Service) markEvery(w navette.BlobWriter) marks {
 	m := marks{bytes: s.commitBytes(), every: s.commitEvery()}
 	if _, async := w.(navette.BlobCheckpointer); async {
@@ -847,34 +847,31 @@ var errCommitFailed = errors.New("an earlier commit failed")
 // pendingCommit is a commit point whose bytes were handed to the blob store
 // and await sync, in the background, before the offset moves to mark.off.
 type pendingCommit struct {
-	sync func() error
-	mark *commitMark
+	sync     func() error
+	mark     *commitMark
+	err      error         // of its sync
+	recorded chan struct{} // closed once its offset is recorded, or it failed
 }
 
 // sealStage is the last stage of Write: it seals the segments from in
 // through sw and commits at each mark. With a store that can checkpoint
-// (navette.BlobCheckpointer), a commit's fsync and record run on a goroutine
-// of their own while the next segments are written; the next one waits for
-// it. durable is the offset recorded last; it is written here, and
-// read once sealStage has returned. An empty file's only segment is sealed
-// here, and sw closed, once the file is complete.
+// (navette.BlobCheckpointer), a commit's fsync and record run in the
+// background (commitLine) while the next segments are written. durable is
+// the offset recorded last; it is written here, and read once sealStage
+// has returned. An empty file's only segment is sealed here, and sw
+// closed, once the file is complete.
 func (s *Service) sealStage(ctx context.Context, w navette.BlobWriter, sw *seal.Writer, k *seal.Key, fileID string, durable *int64, in <-chan segment) error {
 	cp, async := w.(navette.BlobCheckpointer)
-	var commits chan pendingCommit
-	var committed chan error
-	var failed atomic.Bool
+	var line *commitLine
 	if async {
-		// Unbuffered: a commit is handed over only once the one before it
-		// is durable, so at most one is in flight (see markEvery).
-		commits, committed = make(chan pendingCommit), make(chan error, 1)
-		go func() { committed <- s.syncCommits(ctx, k, fileID, durable, &failed, commits) }()
+		line = s.startCommits(ctx, k, fileID, durable)
 	}
 	var err error
 	for sg := range in {
 		switch {
 		case err != nil:
 		case sg.mark != nil && async:
-			err = checkpoint(cp, &failed, commits, sg.mark)
+			err = line.checkpoint(cp, sg.mark)
 		case sg.mark != nil:
 			err = s.commitAt(ctx, w, k, fileID, durable, sg.mark)
 		default:
@@ -888,48 +885,108 @@ func (s *Service) sealStage(ctx context.Context, w navette.BlobWriter, sw *seal.
 		err = sw.Close()
 	}
 	if async {
-		close(commits)
-		err = commitErr(err, <-committed)
+		err = commitErr(err, line.end())
 	}
 	return err
 }
 
-// checkpoint hands the commit at mark over to syncCommits, through
-// commits, once cp has checkpointed the blob, unless an earlier commit
-// failed.
-func checkpoint(cp navette.BlobCheckpointer, failed *atomic.Bool, commits chan<- pendingCommit, mark *commitMark) error {
-	if failed.Load() {
+// commitLine runs the commits of a sealing stage in the background, in
+// two steps on goroutines of their own: the blob's sync, then the record
+// of the offset, so that a commit's sync runs while the one before it is
+// recorded. The sealing stage hands a commit over once the sync of the one
+// before is done, then waits for that one's record before it writes on:
+// what is written but not recorded stays within two commit intervals
+// (markEvery), with two commits in flight where there was one, and the
+// syncs follow each other without waiting for the records.
+type commitLine struct {
+	syncs   chan pendingCommit
+	records chan pendingCommit
+	failed  atomic.Bool
+	prev    chan struct{} // recorded of the commit handed over last
+	done    chan error
+}
+
+// startCommits starts the commit line of a write of upload fileID, which
+// records the offsets it commits in durable.
+func (s *Service) startCommits(ctx context.Context, k *seal.Key, fileID string, durable *int64) *commitLine {
+	l := &commitLine{syncs: make(chan pendingCommit), records: make(chan pendingCommit), done: make(chan error, 1)}
+	go l.syncCommits()
+	go func() { l.done <- s.recordCommits(ctx, k, fileID, durable, l) }()
+	return l
+}
+
+// checkpoint hands the commit at mark over once cp has checkpointed the
+// blob, unless an earlier commit failed, and waits until the commit
+// handed over before it is recorded.
+func (l *commitLine) checkpoint(cp navette.BlobCheckpointer, mark *commitMark) error {
+	if l.failed.Load() {
 		return errCommitFailed
 	}
 	sync, err := cp.Checkpoint()
 	if err != nil {
 		return err
 	}
-	commits <- pendingCommit{sync: sync, mark: mark}
+	c := pendingCommit{sync: sync, mark: mark, recorded: make(chan struct{})}
+	l.syncs <- c
+	if l.prev != nil {
+		<-l.prev
+	}
+	l.prev = c.recorded
 	return nil
 }
 
-// syncCommits runs the commits of sealStage handed over in the
-// background: it syncs each and records its offset in durable, until one
-// fails, which it marks in failed. It returns the first error once commits
-// is closed.
-func (s *Service) syncCommits(ctx context.Context, k *seal.Key, fileID string, durable *int64, failed *atomic.Bool, commits <-chan pendingCommit) error {
+// end waits for the commits handed over and returns the first error.
+func (l *commitLine) end() error {
+	close(l.syncs)
+	return <-l.done
+}
+
+// syncCommits syncs each commit handed over, unless one failed, and passes
+// it on to be recorded.
+func (l *commitLine) syncCommits() {
+	defer close(l.records)
+	for c := range l.syncs {
+		if !l.failed.Load() {
+			if c.err = c.sync(); c.err != nil {
+				l.failed.Store(true)
+			}
+		}
+		l.records <- c
+	}
+}
+
+// recordCommits records the offset of each commit synced, in the group
+// commit, and in durable, until one fails, which it marks in failed. It
+// returns the first error once the syncs have ended.
+func (s *Service) recordCommits(ctx context.Context, k *seal.Key, fileID string, durable *int64, l *commitLine) error {
 	var err error
-	for c := range commits {
-		if err != nil {
-			continue
-		}
-		if err = c.mark.err; err == nil {
-			err = s.commitProgress(ctx, c.sync, fileID, *durable, c.mark.off, sealResumeState(k, fileID, c.mark.off, c.mark.hash, nil), nil)
+	for c := range l.records {
+		if err == nil {
+			err = s.recordCommit(ctx, k, fileID, durable, c)
 		}
 		if err != nil {
-			failed.Store(true)
-			continue
+			l.failed.Store(true)
 		}
-		*durable = c.mark.off
-		s.log().Debug("upload committed", "file", fileID, "offset", c.mark.off)
+		close(c.recorded)
 	}
 	return err
+}
+
+// recordCommit moves the upload's offset from durable to the synced
+// commit c's, with the resume state of that point, and durable with it.
+func (s *Service) recordCommit(ctx context.Context, k *seal.Key, fileID string, durable *int64, c pendingCommit) error {
+	if c.err != nil {
+		return c.err
+	}
+	if c.mark.err != nil {
+		return c.mark.err
+	}
+	if err := s.commitProgress(ctx, nil, fileID, *durable, c.mark.off, sealResumeState(k, fileID, c.mark.off, c.mark.hash, nil), nil); err != nil {
+		return err
+	}
+	*durable = c.mark.off
+	s.log().Debug("upload committed", "file", fileID, "offset", c.mark.off)
+	return nil
 }
 
 // commitErr is the error of sealStage, err, given the error of its

@@ -174,6 +174,21 @@ type result struct {
 	bareRSSUp, navRSSUp, bareRSS, navRSS int64         // peak RSS after uploads, after everything (KiB)
 	bareCPUUp, navCPUUp                  time.Duration // server CPU over all uploads
 	bareCPUDown, navCPUDown              time.Duration // server CPU over all downloads
+	phases                               []phases      // of each navette upload
+}
+
+// phases splits a navette upload's time: the deposit's creation, the
+// upload (tus POST and PATCH), the submission.
+type phases struct {
+	last                   time.Time
+	create, upload, submit time.Duration
+}
+
+// mark sets *d to the time since the last mark.
+func (p *phases) mark(d *time.Duration) {
+	now := time.Now()
+	*d = now.Sub(p.last)
+	p.last = now
 }
 
 func measure(tmp, bin, self, src string, size int64, runs int, prof *profiler) (result, error) {
@@ -225,24 +240,32 @@ func measure(tmp, bin, self, src string, size int64, runs int, prof *profiler) (
 		r.bareCPUUp += cpuTime(bare.Process.Pid) - c0
 		bu = append(bu, t)
 		if i == 0 {
+			prof.save("block", fmt.Sprintf("up-%s-block-base.pprof", human(size)))
 			prof.start(fmt.Sprintf("up-%s.pprof", human(size)))
 		}
 		c0 = cpuTime(nav.Process.Pid)
 		var d *api.Deposit
+		var ph phases
 		t, err = timed(func() error {
+			ph.last = time.Now()
 			d, err = up.CreateDeposit(ctx, api.CreateDeposit{Recipients: []string{"avocat@bench.example"}, Reference: "bench"})
 			if err != nil {
 				return err
 			}
+			ph.mark(&ph.create)
 			if _, err := up.Upload(ctx, d.ID, "bench.bin", f, size, nil); err != nil {
 				return err
 			}
+			ph.mark(&ph.upload)
 			d, err = up.Submit(ctx, d.ID)
+			ph.mark(&ph.submit)
 			return err
 		})
 		if i == 0 {
 			prof.stop()
+			prof.save("block", fmt.Sprintf("up-%s-block.pprof", human(size)))
 		}
+		r.phases = append(r.phases, ph)
 		if err != nil {
 			return r, fmt.Errorf("navette upload: %w", err)
 		}
@@ -307,6 +330,12 @@ func report(rows []result, runs int, dir string) {
 			fmt.Printf("%-9s %-9s %12.0f %12.0f %12.0f %7.2f %11.2f %11.2f\n", human(r.size), x.name, b, l, n, n/l, cpuPerGiB(x.bareCPU, moved), cpuPerGiB(x.navCPU, moved))
 		}
 		fmt.Printf("%-9s %-9s %12s %12.0f\n", human(r.size), "sha-256", "", mbps(r.size, r.hash))
+	}
+	fmt.Printf("\nnavette uploads, ms: creating the deposit, uploading (tus POST + PATCH), submitting\n")
+	for _, r := range rows {
+		for _, p := range r.phases {
+			fmt.Printf("%-9s %8d %8d %8d\n", human(r.size), p.create.Milliseconds(), p.upload.Milliseconds(), p.submit.Milliseconds())
+		}
 	}
 	fmt.Printf("\n%-9s %22s %22s\n", "size", "bare peak RSS MiB", "navette peak RSS MiB")
 	fmt.Printf("%-9s %11s %10s %11s %10s\n", "", "uploads", "all", "uploads", "all")
