@@ -218,17 +218,15 @@ func journalFile(h uint32, ext string) string {
 // rotation by another process can remove the signer key it was reading;
 // it then reads the new one.
 func (k *JournalKeys) load() error {
-	for range 3 {
+	for try := 1; ; try++ {
 		b, err := k.loadOnce()
-		if err == nil {
-			return nil
+		if err == nil || try == 4 {
+			return err
 		}
 		if now, _ := readPrivate(filepath.Join(k.dir, journalActiveFile)); bytes.Equal(now, b) {
 			return err
 		}
 	}
-	_, err := k.loadOnce()
-	return err
 }
 
 // loadOnce reads the journal's keys of the directory, with k.mu held, and

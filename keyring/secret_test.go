@@ -248,12 +248,39 @@ func flip(b []byte, i int) []byte {
 func TestMACReloadDuringRotation(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "keys")
 	rotator, reader := openMAC(t, dir), openMAC(t, dir)
+	whileRotating(t, 200, func() error { _, err := rotator.Rotate(); return err }, reader.Reload)
+}
+
+// TestJournalSignerDuringRotation opens the journal keys and asks for the
+// signer while another node rotates the journal key: every call must find
+// the active key's files, though a rotation removes the old signer's.
+func TestJournalSignerDuringRotation(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "keys")
+	const name = "court.example/journal"
+	rotator, err := OpenJournalKeys(dir, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whileRotating(t, 100, func() error { _, err := rotator.Rotate(); return err }, func() error {
+		reader, err := OpenJournalKeys(dir, name)
+		if err == nil {
+			_, err = reader.Signer()
+		}
+		return err
+	})
+}
+
+// whileRotating calls rotate n times on a goroutine of its own and read
+// over and over until it is done; it fails the test at the first error of
+// either.
+func whileRotating(t *testing.T, n int, rotate, read func() error) {
+	t.Helper()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		for range 200 {
-			if _, err := rotator.Rotate(); err != nil {
-				t.Error(err)
+		for range n {
+			if err := rotate(); err != nil {
+				t.Errorf("rotating: %v", err)
 				return
 			}
 		}
@@ -264,8 +291,8 @@ func TestMACReloadDuringRotation(t *testing.T) {
 			return
 		default:
 		}
-		if err := reader.Reload(); err != nil {
-			t.Errorf("Reload during a rotation: %v", err)
+		if err := read(); err != nil {
+			t.Errorf("reading during a rotation: %v", err)
 			<-done
 			return
 		}
