@@ -5,17 +5,17 @@ import (
 	"log/slog"
 )
 
-type requestIDContextKey struct{}
+var requestIDKey = contextKey[string]{"request id"}
 
 // NewContextWithRequestID returns a copy of ctx carrying the id of the
 // HTTP request it serves.
 func NewContextWithRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDContextKey{}, id)
+	return requestIDKey.with(ctx, id)
 }
 
 // RequestIDFromContext returns the request id carried by ctx, or "".
 func RequestIDFromContext(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDContextKey{}).(string)
+	id, _ := requestIDKey.from(ctx)
 	return id
 }
 
