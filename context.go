@@ -14,11 +14,17 @@ func (k contextKey[T]) with(ctx context.Context, v T) context.Context {
 	return context.WithValue(ctx, k, v)
 }
 
-// from returns the value ctx carries under k, and false (and the zero
+// lookup returns the value ctx carries under k, and false (and the zero
 // value) if it carries none.
-func (k contextKey[T]) from(ctx context.Context) (T, bool) {
+func (k contextKey[T]) lookup(ctx context.Context) (T, bool) {
 	v, ok := ctx.Value(k).(T)
 	return v, ok
+}
+
+// value returns the value ctx carries under k, or the zero value.
+func (k contextKey[T]) value(ctx context.Context) T {
+	v, _ := k.lookup(ctx)
+	return v
 }
 
 var userKey = contextKey[*User]{"user"}
@@ -29,10 +35,7 @@ func NewContextWithUser(ctx context.Context, u *User) context.Context {
 }
 
 // UserFromContext returns the authenticated user carried by ctx, or nil.
-func UserFromContext(ctx context.Context) *User {
-	u, _ := userKey.from(ctx)
-	return u
-}
+func UserFromContext(ctx context.Context) *User { return userKey.value(ctx) }
 
 // SignIn is how the user of a request proved who they are, as the evidence
 // of what they did records it.
@@ -55,4 +58,4 @@ func NewContextWithSignIn(ctx context.Context, s SignIn) context.Context {
 
 // SignInFromContext returns how the user of ctx signed in, and false if ctx
 // does not tell.
-func SignInFromContext(ctx context.Context) (SignIn, bool) { return signInKey.from(ctx) }
+func SignInFromContext(ctx context.Context) (SignIn, bool) { return signInKey.lookup(ctx) }

@@ -14,7 +14,4 @@ func NewContextWithDownloadClaim(ctx context.Context, id string) context.Context
 }
 
 // DownloadClaimFromContext returns the download claim ctx carries, or "".
-func DownloadClaimFromContext(ctx context.Context) string {
-	id, _ := downloadClaimKey.from(ctx)
-	return id
-}
+func DownloadClaimFromContext(ctx context.Context) string { return downloadClaimKey.value(ctx) }

@@ -14,10 +14,7 @@ func NewContextWithRequestID(ctx context.Context, id string) context.Context {
 }
 
 // RequestIDFromContext returns the request id carried by ctx, or "".
-func RequestIDFromContext(ctx context.Context) string {
-	id, _ := requestIDKey.from(ctx)
-	return id
-}
+func RequestIDFromContext(ctx context.Context) string { return requestIDKey.value(ctx) }
 
 // LogRequestIDs returns a handler that adds to every record logged with
 // a request's context its request id, as "request_id", then passes it to
