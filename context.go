@@ -5,18 +5,37 @@ import (
 	"time"
 )
 
-type userContextKey struct{}
+// contextKey is the key under which a context carries one value of type
+// T: each of the package's values has its own, told apart by name.
+type contextKey[T any] struct{ name string }
+
+// with returns a copy of ctx carrying v under k.
+func (k contextKey[T]) with(ctx context.Context, v T) context.Context {
+	return context.WithValue(ctx, k, v)
+}
+
+// lookup returns the value ctx carries under k, and false (and the zero
+// value) if it carries none.
+func (k contextKey[T]) lookup(ctx context.Context) (T, bool) {
+	v, ok := ctx.Value(k).(T)
+	return v, ok
+}
+
+// value returns the value ctx carries under k, or the zero value.
+func (k contextKey[T]) value(ctx context.Context) T {
+	v, _ := k.lookup(ctx)
+	return v
+}
+
+var userKey = contextKey[*User]{"user"}
 
 // NewContextWithUser returns a copy of ctx carrying the authenticated user.
 func NewContextWithUser(ctx context.Context, u *User) context.Context {
-	return context.WithValue(ctx, userContextKey{}, u)
+	return userKey.with(ctx, u)
 }
 
 // UserFromContext returns the authenticated user carried by ctx, or nil.
-func UserFromContext(ctx context.Context) *User {
-	u, _ := ctx.Value(userContextKey{}).(*User)
-	return u
-}
+func UserFromContext(ctx context.Context) *User { return userKey.value(ctx) }
 
 // SignIn is how the user of a request proved who they are, as the evidence
 // of what they did records it.
@@ -29,17 +48,14 @@ type SignIn struct {
 	At time.Time
 }
 
-type signInContextKey struct{}
+var signInKey = contextKey[SignIn]{"sign-in"}
 
 // NewContextWithSignIn returns a copy of ctx carrying how its user signed
 // in.
 func NewContextWithSignIn(ctx context.Context, s SignIn) context.Context {
-	return context.WithValue(ctx, signInContextKey{}, s)
+	return signInKey.with(ctx, s)
 }
 
 // SignInFromContext returns how the user of ctx signed in, and false if ctx
 // does not tell.
-func SignInFromContext(ctx context.Context) (SignIn, bool) {
-	s, ok := ctx.Value(signInContextKey{}).(SignIn)
-	return s, ok
-}
+func SignInFromContext(ctx context.Context) (SignIn, bool) { return signInKey.lookup(ctx) }

@@ -2,7 +2,7 @@ package navette
 
 import "context"
 
-type downloadClaimContextKey struct{}
+var downloadClaimKey = contextKey[string]{"download claim"}
 
 // NewContextWithDownloadClaim returns a copy of ctx carrying the download
 // claim id (JournalStore.ClaimDownload): the EventFileDownloaded event of
@@ -10,11 +10,8 @@ type downloadClaimContextKey struct{}
 // transaction, so that the download counts once, never twice nor not at
 // all.
 func NewContextWithDownloadClaim(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, downloadClaimContextKey{}, id)
+	return downloadClaimKey.with(ctx, id)
 }
 
 // DownloadClaimFromContext returns the download claim ctx carries, or "".
-func DownloadClaimFromContext(ctx context.Context) string {
-	id, _ := ctx.Value(downloadClaimContextKey{}).(string)
-	return id
-}
+func DownloadClaimFromContext(ctx context.Context) string { return downloadClaimKey.value(ctx) }

@@ -96,3 +96,20 @@ func ErrorMessage(err error) string {
 
 // IsCode reports whether err carries the application error code.
 func IsCode(err error, code string) bool { return ErrorCode(err) == code }
+
+// Existing returns get of each of items, in order, leaving out those get
+// answers ENOTFOUND for (gone since they were listed); any other error of
+// get ends it.
+func Existing[T, R any](items []T, get func(T) (R, error)) ([]R, error) {
+	out := make([]R, 0, len(items))
+	for _, it := range items {
+		r, err := get(it)
+		if IsCode(err, ENOTFOUND) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}

@@ -5,19 +5,16 @@ import (
 	"log/slog"
 )
 
-type requestIDContextKey struct{}
+var requestIDKey = contextKey[string]{"request id"}
 
 // NewContextWithRequestID returns a copy of ctx carrying the id of the
 // HTTP request it serves.
 func NewContextWithRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDContextKey{}, id)
+	return requestIDKey.with(ctx, id)
 }
 
 // RequestIDFromContext returns the request id carried by ctx, or "".
-func RequestIDFromContext(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDContextKey{}).(string)
-	return id
-}
+func RequestIDFromContext(ctx context.Context) string { return requestIDKey.value(ctx) }
 
 // LogRequestIDs returns a handler that adds to every record logged with
 // a request's context its request id, as "request_id", then passes it to

@@ -23,19 +23,9 @@ func (s *Service) Approve(ctx context.Context, reviewer *navette.User, id string
 	if err != nil {
 		return nil, err
 	}
-	var (
-		r       *navette.AdminRequest
-		expired bool
-	)
-	now := s.Clock.Now()
-	err = rs.UpdateRequest(ctx, id, func(x *navette.AdminRequest) ([]navette.Event, error) {
-		if err := reviewable(reviewer, x); err != nil {
-			return nil, err
-		}
-		if evs, ok := expire(x, now, reviewer); ok {
-			expired = true
-			return evs, nil
-		}
+	may := func(x *navette.AdminRequest) error { return reviewable(reviewer, x) }
+	gone := navette.Errorf(navette.EGONE, "This request expired before it was approved.")
+	r, err := s.decide(ctx, rs, id, reviewer, may, gone, func(x *navette.AdminRequest, now time.Time) ([]navette.Event, error) {
 		if x.State != navette.RequestPending {
 			return nil, navette.Errorf(navette.ECONFLICT, "This request was %s already: a request is reviewed and executed once.", x.State)
 		}
@@ -43,19 +33,47 @@ func (s *Service) Approve(ctx context.Context, reviewer *navette.User, id string
 			return nil, navette.Errorf(navette.ECONFLICT, "This request's parameters are not those you reviewed.")
 		}
 		x.State, x.ReviewerID, x.ReviewedAt = navette.RequestApproved, reviewer.ID, now
-		r = x
 		return []navette.Event{{Time: now, Type: navette.EventRequestApproved, ActorID: reviewer.ID, Detail: requestDetail(x)}}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if expired {
-		return nil, navette.Errorf(navette.EGONE, "This request expired before it was approved.")
-	}
 	if r.Action == navette.ActionForceDirectory {
 		return r, nil
 	}
 	return s.execute(ctx, rs, r.ID)
+}
+
+// decide records, in one update of the request id, actor's decision on
+// it: may refuses an actor who may not decide it; a request past its
+// expiry is then marked expired instead, and the answer is gone (EGONE);
+// otherwise end records the decision and returns its events. Returns the
+// request as end left it.
+func (s *Service) decide(ctx context.Context, rs navette.RequestStore, id string, actor *navette.User, may func(*navette.AdminRequest) error,
+	gone error, end func(x *navette.AdminRequest, now time.Time) ([]navette.Event, error)) (*navette.AdminRequest, error) {
+	var (
+		r       *navette.AdminRequest
+		expired bool
+	)
+	now := s.Clock.Now()
+	err := rs.UpdateRequest(ctx, id, func(x *navette.AdminRequest) ([]navette.Event, error) {
+		if err := may(x); err != nil {
+			return nil, err
+		}
+		if evs, ok := expire(x, now, actor); ok {
+			expired = true
+			return evs, nil
+		}
+		r = x
+		return end(x, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if expired {
+		return nil, gone
+	}
+	return r, nil
 }
 
 // expire marks x expired, if it is pending past its expiry, and returns
@@ -84,6 +102,18 @@ func reviewable(reviewer *navette.User, r *navette.AdminRequest) error {
 	case reviewer.ID == r.RequesterID:
 		return navette.Errorf(navette.EFORBIDDEN, "You cannot review your own request: another administrator must.")
 	case !mayReview(reviewer, r):
+		return navette.Errorf(navette.EFORBIDDEN, "Only a platform administrator may review this request.")
+	}
+	return nil
+}
+
+// withdrawable returns nil if actor may reject r: its requester, who
+// withdraws it, or someone whose role reviews such requests (mayReview).
+func withdrawable(actor *navette.User, r *navette.AdminRequest) error {
+	switch {
+	case !visible(actor, r):
+		return navette.Errorf(navette.ENOTFOUND, "No such request.")
+	case actor.ID != r.RequesterID && !mayReview(actor, r):
 		return navette.Errorf(navette.EFORBIDDEN, "Only a platform administrator may review this request.")
 	}
 	return nil
@@ -217,36 +247,15 @@ func (s *Service) Reject(ctx context.Context, actor *navette.User, id string) (*
 	if err != nil {
 		return nil, err
 	}
-	var (
-		out     *navette.AdminRequest
-		expired bool
-	)
-	now := s.Clock.Now()
-	err = rs.UpdateRequest(ctx, id, func(x *navette.AdminRequest) ([]navette.Event, error) {
-		if !visible(actor, x) {
-			return nil, navette.Errorf(navette.ENOTFOUND, "No such request.")
-		}
-		if actor.ID != x.RequesterID && !mayReview(actor, x) {
-			return nil, navette.Errorf(navette.EFORBIDDEN, "Only a platform administrator may review this request.")
-		}
-		if evs, ok := expire(x, now, actor); ok {
-			expired = true
-			return evs, nil
-		}
+	may := func(x *navette.AdminRequest) error { return withdrawable(actor, x) }
+	gone := navette.Errorf(navette.EGONE, "This request expired.")
+	return s.decide(ctx, rs, id, actor, may, gone, func(x *navette.AdminRequest, now time.Time) ([]navette.Event, error) {
 		if x.State != navette.RequestPending {
 			return nil, navette.Errorf(navette.ECONFLICT, "This request was %s already.", x.State)
 		}
 		x.State, x.ReviewerID, x.ReviewedAt = navette.RequestRejected, actor.ID, now
-		out = x
 		return []navette.Event{{Time: now, Type: navette.EventRequestRejected, ActorID: actor.ID, Detail: x.ID + " " + string(x.Action)}}, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	if expired {
-		return nil, navette.Errorf(navette.EGONE, "This request expired.")
-	}
-	return out, nil
 }
 
 // Request returns the request id, for someone who may see it. Returns

@@ -187,17 +187,7 @@ func (s *Service) ManagedMemberships(ctx context.Context, actor *navette.User, u
 	if err != nil {
 		return nil, err
 	}
-	var out []*navette.User
-	for _, m := range ms {
-		svc, err := s.Meta.User(ctx, m.ServiceID)
-		if navette.IsCode(err, navette.ENOTFOUND) {
-			continue
-		} else if err != nil {
-			return nil, err
-		}
-		out = append(out, svc)
-	}
-	return out, nil
+	return navette.Existing(ms, func(m *navette.Member) (*navette.User, error) { return s.Meta.User(ctx, m.ServiceID) })
 }
 
 // RecentEvents returns the last limit events the person userID caused,

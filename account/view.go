@@ -161,15 +161,8 @@ func (s *Service) MemberRows(ctx context.Context, actor *navette.User, serviceID
 	if err != nil {
 		return nil, err
 	}
-	out := make([]MemberRow, 0, len(ms))
-	for _, m := range ms {
+	return navette.Existing(ms, func(m *navette.Member) (MemberRow, error) {
 		u, err := s.Meta.User(ctx, m.UserID)
-		if navette.IsCode(err, navette.ENOTFOUND) {
-			continue
-		} else if err != nil {
-			return nil, err
-		}
-		out = append(out, MemberRow{User: u, Source: m.Source, Since: m.CreatedAt})
-	}
-	return out, nil
+		return MemberRow{User: u, Source: m.Source, Since: m.CreatedAt}, err
+	})
 }

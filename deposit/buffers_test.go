@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"math/rand/v2"
 	"testing"
 
 	"navette/deposit"
@@ -18,11 +17,9 @@ import (
 func TestDownloadGivesBuffersBack(t *testing.T) {
 	S := int64(seal.SegmentSize)
 	size := 40*S + 123 // more segments than the stages queue
-	data := make([]byte, size)
-	rand.NewChaCha8([32]byte{7}).Read(data)
 	fx := newFixture(t)
 	ctx := context.Background()
-	v, file := fx.availableData(t, data)
+	v, file, _ := fx.availableRandom(t, size)
 	tests := []struct {
 		name    string
 		off, n  int64
@@ -59,11 +56,9 @@ func TestDownloadGivesBuffersBack(t *testing.T) {
 func TestDownloadWithoutSharedBuffers(t *testing.T) {
 	S := int64(seal.SegmentSize)
 	size := 20*S + 7
-	data := make([]byte, size)
-	rand.NewChaCha8([32]byte{9}).Read(data)
 	fx := newFixture(t)
 	ctx := context.Background()
-	v, file := fx.availableData(t, data)
+	v, file, data := fx.availableRandom(t, size)
 	deposit.HoldDownloadBuffers(t)
 	for _, r := range []struct{ off, n int64 }{{0, size}, {S + 3, 5 * S}} {
 		dl, err := fx.svc.OpenFile(ctx, fx.recipient, v.ID, file.ID)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
@@ -38,6 +37,14 @@ func (f *fixture) availableData(t *testing.T, data []byte) (*deposit.View, *nave
 		t.Fatal(err)
 	}
 	return v, file
+}
+
+// availableRandom is availableData of size random bytes, which it returns.
+func (f *fixture) availableRandom(t *testing.T, size int64) (*deposit.View, *navette.FileRecord, []byte) {
+	t.Helper()
+	data := randomData(int(size))
+	v, file := f.availableData(t, data)
+	return v, file, data
 }
 
 // events returns the events of type typ in the journal.
@@ -79,11 +86,9 @@ func (w *cutWriter) Write(p []byte) (int, error) {
 func TestWriteRangeCountsWhatWasWritten(t *testing.T) {
 	S := int64(seal.SegmentSize)
 	size := 3*S + 77
-	data := make([]byte, size)
-	rand.NewChaCha8([32]byte{9}).Read(data)
 	fx := newFixture(t)
 	ctx := context.Background()
-	v, file := fx.availableData(t, data)
+	v, file, data := fx.availableRandom(t, size)
 	ds := fx.svc.Meta.(navette.DeliveryStore)
 	read := func(off, n int64, w io.Writer) error {
 		t.Helper()

@@ -98,17 +98,7 @@ func (o *Outbox) List(limit int) ([]*Message, error) {
 	if limit > 0 && len(files) > limit {
 		files = files[:limit]
 	}
-	out := make([]*Message, 0, len(files))
-	for _, f := range files {
-		m, err := o.Get(f.id)
-		if navette.IsCode(err, navette.ENOTFOUND) {
-			continue
-		} else if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, nil
+	return navette.Existing(files, func(f outboxEntry) (*Message, error) { return o.Get(f.id) })
 }
 
 // outboxEntry is a message file of the outbox: its notice's id and when it
