@@ -61,6 +61,7 @@ func (h *Handler) init() error {
 		if h.err != nil {
 			return
 		}
+		h.bases = map[string]*template.Template{}
 		h.pages = map[string]*template.Template{}
 		for _, lang := range []string{navette.LangFrench, navette.LangEnglish} {
 			base, err := template.New("").Funcs(h.funcs(lang)).ParseFS(templateFS, "templates/layout.html")
@@ -68,23 +69,58 @@ func (h *Handler) init() error {
 				h.err = err
 				return
 			}
+			h.bases[lang] = base
+		}
+		// Every page is parsed here so that a template error stops the
+		// start, but kept only once rendered (page): most of a server's
+		// pages are never shown to anyone (~5 MB of parse trees).
+		for _, lang := range []string{navette.LangFrench, navette.LangEnglish} {
 			for _, name := range pageNames {
-				t, err := base.Clone()
-				if err == nil {
-					_, err = t.ParseFS(templateFS, "templates/"+name+".html")
-				}
-				if parts, _ := fs.Glob(templateFS, "templates/"+name+".*.html"); err == nil && len(parts) > 0 {
-					_, err = t.ParseFS(templateFS, parts...) // the page's parts, each in a file of its own
-				}
-				if err != nil {
-					h.err = fmt.Errorf("web: template %s: %w", name, err)
+				if _, h.err = h.parsePage(lang, name); h.err != nil {
 					return
 				}
-				h.pages[lang+"/"+name] = t
 			}
 		}
 	})
 	return h.err
+}
+
+// parsePage returns the template of page name in lang: the layout with the
+// page and its parts.
+func (h *Handler) parsePage(lang, name string) (*template.Template, error) {
+	t, err := h.bases[lang].Clone()
+	if err == nil {
+		_, err = t.ParseFS(templateFS, "templates/"+name+".html")
+	}
+	if parts, _ := fs.Glob(templateFS, "templates/"+name+".*.html"); err == nil && len(parts) > 0 {
+		_, err = t.ParseFS(templateFS, parts...) // the page's parts, each in a file of its own
+	}
+	if err != nil {
+		return nil, fmt.Errorf("web: template %s: %w", name, err)
+	}
+	return t, nil
+}
+
+// page returns the template of page name in lang (French if lang has
+// none), parsed at its first use.
+func (h *Handler) page(lang, name string) (*template.Template, error) {
+	if err := h.init(); err != nil {
+		return nil, err
+	}
+	if h.bases[lang] == nil {
+		lang = navette.LangFrench
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if t := h.pages[lang+"/"+name]; t != nil {
+		return t, nil
+	}
+	t, err := h.parsePage(lang, name)
+	if err != nil {
+		return nil, err
+	}
+	h.pages[lang+"/"+name] = t
+	return t, nil
 }
 
 // funcs returns the template functions in lang.
@@ -208,14 +244,11 @@ func (h *Handler) newPage(w http.ResponseWriter, r *http.Request, title, nav str
 
 // render writes page name with status.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
-	if err := h.init(); err != nil {
+	t, err := h.page(p.Lang, name)
+	if err != nil {
 		h.log().ErrorContext(r.Context(), "web: templates", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
-	}
-	t := h.pages[p.Lang+"/"+name]
-	if t == nil {
-		t = h.pages[navette.LangFrench+"/"+name]
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {

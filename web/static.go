@@ -1,26 +1,46 @@
 package web
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"io"
 	"io/fs"
 	"mime"
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 )
 
 //go:embed static
 var staticFS embed.FS
 
-// asset is a static file, with the hash that versions its URL.
+// asset is a static file, with the hash that versions its URL. Its bytes
+// stay in the binary (staticFS) and are read when it is first served or
+// linked: a copy on the heap, or reading them all at start, would hold
+// ~2 MB for the life of the process, most of it fonts and styles of the
+// theme not in use.
 type asset struct {
-	data  []byte
-	hash  string // first 16 hex digits of its SHA-256
+	path  string        // in staticFS
+	hash  func() string // first 16 hex digits of its SHA-256
 	ctype string
+}
+
+// newAsset returns the asset at p in staticFS, of type ctype.
+func newAsset(p, ctype string) *asset {
+	return &asset{path: p, ctype: ctype, hash: sync.OnceValue(func() string {
+		f, err := staticFS.Open(p)
+		if err == nil {
+			defer f.Close()
+			h := sha256.New()
+			if _, err = io.Copy(h, f); err == nil {
+				return hex.EncodeToString(h.Sum(nil)[:8])
+			}
+		}
+		panic("web: static file " + p + ": " + err.Error())
+	})}
 }
 
 // servedTypes are the kinds of files /static/ serves; anything else in the
@@ -45,12 +65,7 @@ func loadAssets() (map[string]*asset, error) {
 		if !ok {
 			return nil
 		}
-		b, err := staticFS.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		sum := sha256.Sum256(b)
-		files[strings.TrimPrefix(p, "static/")] = &asset{data: b, hash: hex.EncodeToString(sum[:8]), ctype: ct}
+		files[strings.TrimPrefix(p, "static/")] = newAsset(p, ct)
 		return nil
 	})
 	mime.AddExtensionType(".woff2", "font/woff2")
@@ -64,7 +79,7 @@ func (h *Handler) assetURL(name string) string {
 	if a == nil {
 		panic("web: no static file " + name)
 	}
-	return "/static/" + name + "?v=" + a.hash
+	return "/static/" + name + "?v=" + a.hash()
 }
 
 // serveStatic serves an embedded file. A URL carrying the file's current
@@ -89,11 +104,18 @@ func (h *Handler) serveStatic(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Content-Security-Policy", assetCSP)
 	hd.Set("Cross-Origin-Resource-Policy", "same-origin")
-	hd.Set("ETag", `"`+a.hash+`"`)
-	if r.URL.Query().Get("v") == a.hash {
+	v := a.hash()
+	hd.Set("ETag", `"`+v+`"`)
+	if r.URL.Query().Get("v") == v {
 		hd.Set("Cache-Control", "public, max-age=31536000, immutable")
 	} else {
 		hd.Set("Cache-Control", "no-cache")
 	}
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.data))
+	f, err := staticFS.Open(a.path)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	defer f.Close()
+	http.ServeContent(w, r, "", time.Time{}, f.(io.ReadSeeker))
 }

@@ -80,8 +80,10 @@ type Handler struct {
 
 	once  sync.Once
 	err   error
-	pages map[string]*template.Template // by language
+	bases map[string]*template.Template // the layout, by language
 	files map[string]*asset             // static files by path under /static/
+	mu    sync.Mutex                    // guards pages
+	pages map[string]*template.Template // by language/name, once rendered
 }
 
 // Init parses the templates and indexes the static files. Register calls

@@ -233,21 +233,33 @@ func instream(ctx context.Context, srv *testclamd.Server, f *os.File, size int64
 // cpuTime returns the user and system CPU time of process pid so far (0 if
 // it cannot be read).
 func cpuTime(pid int) time.Duration {
+	user, sys := cpuTimes(pid)
+	return user + sys
+}
+
+// sysTime is the CPU time pid has spent in the kernel so far.
+func sysTime(pid int) time.Duration {
+	_, sys := cpuTimes(pid)
+	return sys
+}
+
+// cpuTimes returns the CPU time pid has spent so far in user space and in
+// the kernel (/proc/PID/stat's utime and stime).
+func cpuTimes(pid int) (user, sys time.Duration) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	s := string(b)
 	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
 	if len(f) < 13 {
-		return 0
+		return 0, 0
 	}
-	var ticks int64
-	for _, x := range f[11:13] { // utime, stime, in clock ticks of 1/100 s
+	tick := func(x string) time.Duration { // in clock ticks of 1/100 s
 		n, _ := strconv.ParseInt(x, 10, 64)
-		ticks += n
+		return time.Duration(n) * 10 * time.Millisecond
 	}
-	return time.Duration(ticks) * 10 * time.Millisecond
+	return tick(f[11]), tick(f[12])
 }
 
 // loadAvg returns the system's load averages over 1, 5 and 15 minutes.
