@@ -95,14 +95,8 @@ func updateRow[T any](ctx context.Context, s *Store, id string, u rowUpdate[T], 
 			return err
 		}
 		before := u.args(v)
-		events, err := fn(v)
+		events, err := callUpdate(v, fn, u.check)
 		if err != nil {
-			return err
-		}
-		if err := u.check(v); err != nil {
-			return err
-		}
-		if err := checkEvents(events); err != nil {
 			return err
 		}
 		if after := u.args(v); !reflect.DeepEqual(after, before) {
@@ -112,6 +106,25 @@ func updateRow[T any](ctx context.Context, s *Store, id string, u rowUpdate[T], 
 		}
 		return s.insertEvents(ctx, tx, events)
 	})
+}
+
+// callUpdate calls fn, an update's, on v, the record it loaded, and
+// returns fn's events once fn succeeded, check (if not nil) accepts what
+// fn left in v and the events are valid; nothing is written before.
+func callUpdate[T any](v T, fn func(T) ([]navette.Event, error), check func(T) error) ([]navette.Event, error) {
+	events, err := fn(v)
+	if err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if err := check(v); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkEvents(events); err != nil {
+		return nil, err
+	}
+	return events, nil
 }
 
 // insertRow runs the INSERT query with args and appends events, in one
