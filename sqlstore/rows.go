@@ -51,6 +51,18 @@ func queryOne[T any](s *Store, op, notFound string, scan func(scanner) (T, error
 	return v, nil
 }
 
+// queryByKey reads with scan the row that query selects by $1, key, a
+// secret's hash or a credential id: ENOTFOUND "No such what." if there is
+// none. An empty key, stored as NULL (bytesArg), matches no row.
+func queryByKey[T any](ctx context.Context, s *Store, what string, scan func(scanner) (T, error), query string, key []byte) (T, error) {
+	notFound := "No such " + what + "."
+	if len(key) == 0 {
+		var zero T
+		return zero, navette.Errorf(navette.ENOTFOUND, "%s", notFound)
+	}
+	return queryOne(s, "get "+what, notFound, scan, s.rdb.QueryRowContext(ctx, query, key))
+}
+
 // scanString reads a row of one text column.
 func scanString(row scanner) (string, error) {
 	var v string
