@@ -547,11 +547,9 @@ func (w *writer) Close() error {
 	return nil
 }
 
-// reader reads a range of a finished blob's file.
+// reader reads a range of a finished blob's file, its Source.
 type reader struct {
-	f      *os.File
-	remain int64 // bytes still to read
-	end    error // returned once remain is 0: io.EOF, or io.ErrUnexpectedEOF if the file was short
+	navette.BlobReader
 }
 
 func newReader(f *os.File, off, n int64) (*reader, error) {
@@ -559,43 +557,21 @@ func newReader(f *os.File, off, n int64) (*reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &reader{f: f, remain: n, end: io.EOF}
+	r := &reader{navette.BlobReader{Source: f, Remain: n, End: io.EOF, Wrap: internal}}
 	if n < 0 {
-		r.remain = fi.Size() - off
+		r.Remain = fi.Size() - off
 	}
-	if off > fi.Size() || r.remain < 0 {
-		r.remain, r.end = 0, io.ErrUnexpectedEOF
+	if off > fi.Size() || r.Remain < 0 {
+		r.Remain, r.End = 0, io.ErrUnexpectedEOF
 		return r, nil
 	}
 	if _, err := f.Seek(off, io.SeekStart); err != nil {
 		return nil, err
 	}
-	if r.remain > 0 {
-		adviseSequential(f, off, r.remain)
+	if r.Remain > 0 {
+		adviseSequential(f, off, r.Remain)
 	}
 	return r, nil
-}
-
-// Read reads up to len(p) bytes of the range.
-func (r *reader) Read(p []byte) (int, error) {
-	if r.remain <= 0 {
-		return 0, r.end
-	}
-	if int64(len(p)) > r.remain {
-		p = p[:r.remain]
-	}
-	n, err := r.f.Read(p)
-	r.remain -= int64(n)
-	switch {
-	case err == io.EOF:
-		if r.remain > 0 {
-			r.remain, r.end = 0, io.ErrUnexpectedEOF
-		}
-		return n, r.end
-	case err != nil:
-		return n, internal(err)
-	}
-	return n, nil
 }
 
 var copyBufPool = sync.Pool{New: func() any { return new([copyBufSize]byte) }}
@@ -603,31 +579,23 @@ var copyBufPool = sync.Pool{New: func() any { return new([copyBufSize]byte) }}
 // WriteTo writes the rest of the range to w, through w's ReadFrom if it has
 // one (which lets the kernel copy from file to socket or file).
 func (r *reader) WriteTo(w io.Writer) (int64, error) {
-	if r.remain <= 0 {
-		if r.end == io.EOF {
+	if r.Remain <= 0 {
+		if r.End == io.EOF {
 			return 0, nil
 		}
-		return 0, r.end
+		return 0, r.End
 	}
-	lr := &io.LimitedReader{R: r.f, N: r.remain}
+	lr := &io.LimitedReader{R: r.Source, N: r.Remain}
 	buf := copyBufPool.Get().(*[copyBufSize]byte)
 	n, err := io.CopyBuffer(w, lr, buf[:])
 	copyBufPool.Put(buf)
-	r.remain = lr.N
+	r.Remain = lr.N
 	if err != nil {
 		return n, err
 	}
-	if r.remain > 0 {
-		r.remain, r.end = 0, io.ErrUnexpectedEOF
-		return n, r.end
+	if r.Remain > 0 {
+		r.Remain, r.End = 0, io.ErrUnexpectedEOF
+		return n, r.End
 	}
 	return n, nil
-}
-
-// Close closes the file.
-func (r *reader) Close() error {
-	if err := r.f.Close(); err != nil {
-		return internal(err)
-	}
-	return nil
 }

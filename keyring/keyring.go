@@ -68,11 +68,7 @@ var ErrCorrupt = errors.New("keyring: wrapped key is corrupt or belongs to anoth
 
 // Keyring holds the KEKs of a directory. It is safe for concurrent use.
 type Keyring struct {
-	dir string
-
-	mu     sync.RWMutex
-	keys   map[string]cipher.AEAD // by key id
-	active string
+	keySet[cipher.AEAD]
 
 	logMu     sync.Mutex
 	log       *slog.Logger
@@ -85,16 +81,11 @@ type Keyring struct {
 // group or others may access, and any malformed key file. If keys exist but
 // no active one is named, a new key is made active.
 func Open(dir string) (*Keyring, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, loadError(fmt.Errorf("keyring: %w", err))
+	k := &Keyring{keySet: keySet[cipher.AEAD]{dir: dir, files: kekFiles, load: load}}
+	if err := k.open(); err != nil {
+		return nil, err
 	}
-	k := &Keyring{dir: dir}
-	keys, active, err := load(dir)
-	if err != nil {
-		return nil, loadError(err)
-	}
-	k.keys, k.active = keys, active
-	if active == "" {
+	if k.active == "" {
 		if _, err := k.Rotate(); err != nil {
 			return nil, err
 		}
@@ -110,19 +101,7 @@ func loadError(err error) error {
 
 // Reload rereads the key directory, to see keys another process (the admin
 // command) added or made active. On failure the keyring keeps what it had.
-func (k *Keyring) Reload() error {
-	keys, active, err := load(k.dir)
-	if err == nil && active == "" {
-		err = fmt.Errorf("keyring: %s: no active key", filepath.Join(k.dir, activeFile))
-	}
-	if err != nil {
-		return loadError(err)
-	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.keys, k.active = keys, active
-	return nil
-}
+func (k *Keyring) Reload() error { return k.reload() }
 
 // SetLogger makes the keyring log to l what the operator must know: keys
 // picked up by Watch, a directory it cannot read, a stored key whose KEK
@@ -224,11 +203,7 @@ func listing(dir string) ([]string, string, error) {
 }
 
 // ActiveID returns the id of the key that wraps new data keys.
-func (k *Keyring) ActiveID() string {
-	k.mu.RLock()
-	defer k.mu.RUnlock()
-	return k.active
-}
+func (k *Keyring) ActiveID() string { return k.activeID() }
 
 // IDs returns the ids of all the keys, sorted.
 func (k *Keyring) IDs() []string {
@@ -447,13 +422,6 @@ func (k *Keyring) missingKey(id string) error {
 // corrupt returns the error of a wrapped key that does not authenticate.
 func corrupt(id string) error {
 	return navette.WrapError(navette.EINTERNAL, fmt.Errorf("%w (key-encryption key %s)", ErrCorrupt, id), "cannot unwrap a data key")
-}
-
-// key returns the AEAD of key id, or nil.
-func (k *Keyring) key(id string) cipher.AEAD {
-	k.mu.RLock()
-	defer k.mu.RUnlock()
-	return k.keys[id]
 }
 
 // wrapAD returns the associated data of a key wrapped by key id for ad.

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"navette/atomicfile"
 )
@@ -37,11 +36,7 @@ const DigestSize = idBytes + sha256.Size
 // MACKeys holds the MAC keys of a key directory. It is safe for concurrent
 // use.
 type MACKeys struct {
-	dir string
-
-	mu     sync.RWMutex
-	keys   map[string][]byte // by key id
-	active string
+	keySet[[]byte]
 }
 
 // OpenMAC loads the MAC keys in dir, creating the directory (mode 0700) and
@@ -50,16 +45,11 @@ type MACKeys struct {
 // refuses a directory or key file that group or others may access, and any
 // malformed key file.
 func OpenMAC(dir string) (*MACKeys, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, loadError(fmt.Errorf("keyring: %w", err))
+	m := &MACKeys{keySet[[]byte]{dir: dir, files: macFiles, load: loadMAC}}
+	if err := m.open(); err != nil {
+		return nil, err
 	}
-	m := &MACKeys{dir: dir}
-	keys, active, err := loadMAC(dir)
-	if err != nil {
-		return nil, loadError(err)
-	}
-	m.keys, m.active = keys, active
-	if active != "" {
+	if m.active != "" {
 		return m, nil
 	}
 	id, err := m.newKey()
@@ -97,26 +87,10 @@ func activateFirstMAC(dir, id string) error {
 
 // Reload rereads the key directory, to see MAC keys another process added
 // or made active. On failure the MAC keys stay as they were.
-func (m *MACKeys) Reload() error {
-	keys, active, err := loadMAC(m.dir)
-	if err == nil && active == "" {
-		err = fmt.Errorf("keyring: %s: no active MAC key", filepath.Join(m.dir, macActiveFile))
-	}
-	if err != nil {
-		return loadError(err)
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.keys, m.active = keys, active
-	return nil
-}
+func (m *MACKeys) Reload() error { return m.reload() }
 
 // ActiveID returns the id of the MAC key that makes new digests.
-func (m *MACKeys) ActiveID() string {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return m.active
-}
+func (m *MACKeys) ActiveID() string { return m.activeID() }
 
 // Rotate creates a new MAC key and makes it active, and returns its id.
 // Older keys stay to check the digests they made.
@@ -183,13 +157,6 @@ func (m *MACKeys) Verify(msg, sum []byte) bool {
 		}
 	}
 	return verifyMAC(key, msg, sum[idBytes:])
-}
-
-// key returns the MAC key id, or nil.
-func (m *MACKeys) key(id string) []byte {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return m.keys[id]
 }
 
 // mac returns HMAC-SHA-256(key, msg): the MAC every digest is made with.

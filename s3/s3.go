@@ -687,7 +687,7 @@ func (s *Store) open(ctx context.Context, key string, off, n int64) (io.ReadClos
 	if n > 0 || off > 0 {
 		return rangeReader(key, body, off, n, info.Size, h.Get("Content-Range"))
 	}
-	return &reader{body: body, remain: info.Size, end: io.EOF}, nil
+	return bodyReader(body, info.Size, io.EOF), nil
 }
 
 // rangeOptions returns the options of a GET of n bytes (n < 0: to the end)
@@ -728,12 +728,12 @@ func rangeReader(key string, body io.ReadCloser, off, n, size int64, contentRang
 	}
 	if n > 0 && off+n > total {
 		// Short blob: read what there is, then ErrUnexpectedEOF.
-		return &reader{body: body, remain: total - off, end: io.ErrUnexpectedEOF}, nil
+		return bodyReader(body, total-off, io.ErrUnexpectedEOF), nil
 	}
 	if n < 0 {
 		n = size
 	}
-	return &reader{body: body, remain: n, end: io.EOF}, nil
+	return bodyReader(body, n, io.EOF), nil
 }
 
 // Delete removes the blob key, finished or not: it aborts the multipart

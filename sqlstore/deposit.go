@@ -377,11 +377,9 @@ func (s *Store) UpdateDeposit(ctx context.Context, id string, fn func(d *navette
 			return err
 		}
 		before := snapshotDeposit(d, files)
-		events, err := fn(d, files)
+		withFiles := func(d *navette.DepositRecord) ([]navette.Event, error) { return fn(d, files) }
+		events, err := callUpdate(d, withFiles, nil)
 		if err != nil {
-			return err
-		}
-		if err := checkEvents(events); err != nil {
 			return err
 		}
 		if err := s.writeDepositChanges(ctx, tx, id, d, before); err != nil {

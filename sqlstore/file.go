@@ -215,11 +215,8 @@ func (s *Store) updateFileTx(ctx context.Context, tx *sql.Tx, id string, fn func
 		return nil, s.internal(err, "load file")
 	}
 	before := fileArgs(f)
-	events, err := fn(f)
+	events, err := callUpdate(f, fn, nil)
 	if err != nil {
-		return err, nil
-	}
-	if err := checkEvents(events); err != nil {
 		return err, nil
 	}
 	if after := fileArgs(f); !reflect.DeepEqual(after, before) {

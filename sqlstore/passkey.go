@@ -73,10 +73,7 @@ func (s *Store) Passkeys(ctx context.Context, userID string) ([]*navette.Passkey
 
 // PasskeyByCredentialID returns the passkey with the given credential id.
 func (s *Store) PasskeyByCredentialID(ctx context.Context, credentialID []byte) (*navette.Passkey, error) {
-	if len(credentialID) == 0 {
-		return nil, navette.Errorf(navette.ENOTFOUND, "No such passkey.")
-	}
-	return queryOne(s, "get passkey", "No such passkey.", scanPasskey, s.rdb.QueryRowContext(ctx, `SELECT `+passkeyCols+` FROM passkeys WHERE credential_id = $1`, credentialID))
+	return queryByKey(ctx, s, "passkey", scanPasskey, `SELECT `+passkeyCols+` FROM passkeys WHERE credential_id = $1`, credentialID)
 }
 
 // UpdatePasskey loads the passkey in a write transaction, calls fn, and

@@ -67,14 +67,8 @@ func (s *Store) UpdatePolicy(ctx context.Context, fn func(p *navette.Policy) ([]
 		}
 		before := *p
 		before.MinAssurance = maps.Clone(p.MinAssurance)
-		events, err := fn(p)
+		events, err := callUpdate(p, fn, checkPolicy)
 		if err != nil {
-			return err
-		}
-		if err := checkPolicy(p); err != nil {
-			return err
-		}
-		if err := checkEvents(events); err != nil {
 			return err
 		}
 		if !reflect.DeepEqual(*p, before) {

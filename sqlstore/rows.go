@@ -51,6 +51,18 @@ func queryOne[T any](s *Store, op, notFound string, scan func(scanner) (T, error
 	return v, nil
 }
 
+// queryByKey reads with scan the row that query selects by $1, key, a
+// secret's hash or a credential id: ENOTFOUND "No such what." if there is
+// none. An empty key, stored as NULL (bytesArg), matches no row.
+func queryByKey[T any](ctx context.Context, s *Store, what string, scan func(scanner) (T, error), query string, key []byte) (T, error) {
+	notFound := "No such " + what + "."
+	if len(key) == 0 {
+		var zero T
+		return zero, navette.Errorf(navette.ENOTFOUND, "%s", notFound)
+	}
+	return queryOne(s, "get "+what, notFound, scan, s.rdb.QueryRowContext(ctx, query, key))
+}
+
 // scanString reads a row of one text column.
 func scanString(row scanner) (string, error) {
 	var v string
@@ -95,14 +107,8 @@ func updateRow[T any](ctx context.Context, s *Store, id string, u rowUpdate[T], 
 			return err
 		}
 		before := u.args(v)
-		events, err := fn(v)
+		events, err := callUpdate(v, fn, u.check)
 		if err != nil {
-			return err
-		}
-		if err := u.check(v); err != nil {
-			return err
-		}
-		if err := checkEvents(events); err != nil {
 			return err
 		}
 		if after := u.args(v); !reflect.DeepEqual(after, before) {
@@ -112,6 +118,25 @@ func updateRow[T any](ctx context.Context, s *Store, id string, u rowUpdate[T], 
 		}
 		return s.insertEvents(ctx, tx, events)
 	})
+}
+
+// callUpdate calls fn, an update's, on v, the record it loaded, and
+// returns fn's events once fn succeeded, check (if not nil) accepts what
+// fn left in v and the events are valid; nothing is written before.
+func callUpdate[T any](v T, fn func(T) ([]navette.Event, error), check func(T) error) ([]navette.Event, error) {
+	events, err := fn(v)
+	if err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if err := check(v); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkEvents(events); err != nil {
+		return nil, err
+	}
+	return events, nil
 }
 
 // insertRow runs the INSERT query with args and appends events, in one

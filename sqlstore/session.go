@@ -77,10 +77,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *navette.Session, events
 
 // SessionByHash returns the session whose secret hashes to hash.
 func (s *Store) SessionByHash(ctx context.Context, hash []byte) (*navette.Session, error) {
-	if len(hash) == 0 {
-		return nil, navette.Errorf(navette.ENOTFOUND, "No such session.")
-	}
-	return queryOne(s, "get session", "No such session.", scanSession, s.rdb.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE hash = $1`, hash))
+	return queryByKey(ctx, s, "session", scanSession, `SELECT `+sessionCols+` FROM sessions WHERE hash = $1`, hash)
 }
 
 // UpdateSession loads the session in a write transaction, calls fn, and

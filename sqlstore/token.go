@@ -81,10 +81,7 @@ func (s *Store) CreateToken(ctx context.Context, t *navette.Token, events ...nav
 
 // TokenByHash returns the token whose secret hashes to hash.
 func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*navette.Token, error) {
-	if len(hash) == 0 {
-		return nil, navette.Errorf(navette.ENOTFOUND, "No such token.")
-	}
-	return queryOne(s, "get token", "No such token.", scanToken, s.rdb.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE hash = $1`, hash))
+	return queryByKey(ctx, s, "token", scanToken, `SELECT `+tokenCols+` FROM tokens WHERE hash = $1`, hash)
 }
 
 // Tokens returns the user's tokens, newest first (ties broken by id,

@@ -195,14 +195,8 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(u *navette.Us
 		}
 		fixed := *u
 		before := userArgs(u)
-		events, err := fn(u)
+		events, err := callUpdate(u, fn, checkUserFields)
 		if err != nil {
-			return err
-		}
-		if err := checkUserFields(u); err != nil {
-			return err
-		}
-		if err := checkEvents(events); err != nil {
 			return err
 		}
 		after := *u
