@@ -74,7 +74,11 @@ func run() error {
 		if err != nil {
 			return err
 		}
-		return runCluster(*base, *uploads, size, *runs)
+		prof, err := newProfiler(*profDir)
+		if err != nil {
+			return err
+		}
+		return runCluster(clusterBench{base: *base, bin: *binFlag, prof: prof}, *uploads, size, *runs)
 	}
 	var sizes []int64
 	for _, s := range strings.Split(*sizesFlag, ",") {
