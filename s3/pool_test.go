@@ -273,18 +273,7 @@ func TestBlobStoreWithoutPartCopy(t *testing.T) {
 	}))
 	t.Cleanup(front.Close)
 	storetest.TestBlobStore(t, func(t *testing.T) navette.BlobStore {
-		cfg, err := s3.ParseURL(srv.URL(srv.NewBucket(t)))
-		if err != nil {
-			t.Fatalf("ParseURL: %v", err)
-		}
-		cfg.Endpoint = strings.TrimPrefix(front.URL, "http://")
-		cfg.Credentials = s3.Credentials{AccessKey: srv.AccessKey, SecretKey: srv.SecretKey}
-		s, err := s3.New(t.Context(), cfg)
-		if err != nil {
-			t.Fatalf("New: %v", err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
+		return openStoreAt(t, srv, srv.NewBucket(t), strings.TrimPrefix(front.URL, "http://"))
 	})
 	if refused.Load() == 0 {
 		t.Errorf("no UploadPartCopy was tried")

@@ -233,12 +233,7 @@ func instream(ctx context.Context, srv *testclamd.Server, f *os.File, size int64
 // cpuTime returns the user and system CPU time of process pid so far (0 if
 // it cannot be read).
 func cpuTime(pid int) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	f := statFields(pid)
 	if len(f) < 13 {
 		return 0
 	}
@@ -248,6 +243,17 @@ func cpuTime(pid int) time.Duration {
 		ticks += n
 	}
 	return time.Duration(ticks) * 10 * time.Millisecond
+}
+
+// statFields returns the fields of /proc/PID/stat after the command's
+// name, from the state on (none if it cannot be read).
+func statFields(pid int) []string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	s := string(b)
+	return strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
 }
 
 // loadAvg returns the system's load averages over 1, 5 and 15 minutes.

@@ -285,9 +285,6 @@ func (s *Server) Close() error {
 func (s *Server) Pid() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.proc == nil {
-		return 0
-	}
 	return s.proc.Pid()
 }
 
