@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -122,12 +123,24 @@ func (p *partPool) put(c *chunk) {
 }
 
 // chunk holds the bytes of a part as they come, at most PartSize: in a
-// pooled buffer, or in a spool file when no buffer was free.
+// pooled buffer, or in a spool file when no buffer was free. Their SHA-256,
+// which signs the part's request, is taken as they come, while they are
+// in the processor's cache, so that a spooled part is read back only to be
+// sent.
 type chunk struct {
 	buf     *[]byte
 	f       *os.File
-	n       int64  // bytes held
-	scratch []byte // a file chunk's read buffer
+	n       int64     // bytes held
+	scratch []byte    // a file chunk's read buffer
+	sum     hash.Hash // SHA-256 of the bytes held; nil for none yet
+}
+
+// hashed adds p, the bytes just appended, to the SHA-256 of c.
+func (c *chunk) hashed(p []byte) {
+	if c.sum == nil {
+		c.sum = sha256.New()
+	}
+	c.sum.Write(p)
 }
 
 // room returns how many more bytes c takes.
@@ -139,10 +152,12 @@ func (c *chunk) write(p []byte) (int, error) {
 	if c.buf != nil {
 		*c.buf = append(*c.buf, p...)
 		c.n += int64(len(p))
+		c.hashed(p)
 		return len(p), nil
 	}
 	m, err := c.f.WriteAt(p, c.n)
 	c.n += int64(m)
+	c.hashed(p[:m])
 	return m, err
 }
 
@@ -154,6 +169,7 @@ func (c *chunk) readFrom(r io.Reader) (n int, rerr, err error) {
 		n, rerr = r.Read(b[len(b):PartSize])
 		*c.buf = b[:len(b)+n]
 		c.n += int64(n)
+		c.hashed(b[len(b) : len(b)+n])
 		return n, rerr, nil
 	}
 	if c.scratch == nil {
@@ -162,6 +178,7 @@ func (c *chunk) readFrom(r io.Reader) (n int, rerr, err error) {
 	n, rerr = r.Read(c.scratch[:min(int64(len(c.scratch)), c.room())])
 	m, err := c.f.WriteAt(c.scratch[:n], c.n)
 	c.n += int64(m)
+	c.hashed(c.scratch[:m])
 	return m, rerr, err
 }
 
@@ -185,21 +202,23 @@ func (c *chunk) fill(r io.Reader, n int64) error {
 
 // body returns a reader of the bytes of c, which may seek back for a
 // retry, and their SHA-256 in hex.
-func (c *chunk) body() (io.ReadSeeker, string, error) {
+func (c *chunk) body() (io.ReadSeeker, string) {
+	if c.sum == nil {
+		c.sum = sha256.New()
+	}
+	sum := hex.EncodeToString(c.sum.Sum(nil))
 	if c.buf != nil {
-		sum := sha256.Sum256(*c.buf)
-		return bytes.NewReader(*c.buf), hex.EncodeToString(sum[:]), nil
+		return bytes.NewReader(*c.buf), sum
 	}
-	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(c.f, 0, c.n)); err != nil {
-		return nil, "", err
-	}
-	return io.NewSectionReader(c.f, 0, c.n), hex.EncodeToString(h.Sum(nil)), nil
+	return io.NewSectionReader(c.f, 0, c.n), sum
 }
 
 // reset empties c for the next part.
 func (c *chunk) reset() error {
 	c.n = 0
+	if c.sum != nil {
+		c.sum.Reset()
+	}
 	if c.buf != nil {
 		*c.buf = (*c.buf)[:0]
 		return nil

@@ -2,10 +2,15 @@ package s3_test
 
 import (
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"navette"
@@ -242,5 +247,35 @@ func TestSpoolLeftovers(t *testing.T) {
 	openStoreWith(t, srv, srv.NewBucket(t), 0, made)
 	if fi, err := os.Stat(made); err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
 		t.Errorf("the spool directory was not made private: %v, %v", fi, err)
+	}
+}
+
+// TestBlobStoreWithoutPartCopy runs the conformance suite through a proxy
+// that answers UploadPartCopy as a service without it does (501
+// NotImplemented): Finish reads the tail back and uploads it instead.
+func TestBlobStoreWithoutPartCopy(t *testing.T) {
+	srv := tests3.Shared(t)
+	target, err := url.Parse("http://" + srv.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var refused atomic.Int64
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Amz-Copy-Source") != "" {
+			refused.Add(1)
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusNotImplemented)
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotImplemented</Code><Message>A header you provided implies functionality that is not implemented.</Message></Error>`)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	storetest.TestBlobStore(t, func(t *testing.T) navette.BlobStore {
+		return openStoreAt(t, srv, srv.NewBucket(t), strings.TrimPrefix(front.URL, "http://"))
+	})
+	if refused.Load() == 0 {
+		t.Errorf("no UploadPartCopy was tried")
 	}
 }

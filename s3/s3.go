@@ -27,10 +27,11 @@
 // that a caller that never heard back from a Commit which did reach the
 // store can still resume at the offset it had before.
 //
-// Append reads the state and the tail back; Finish uploads the tail as the
-// last part and completes the upload (or, with no part, writes the tail in
-// place with one PUT), checks the size of the final object, then removes the
-// tail and state objects. Each step is idempotent, so a Finish interrupted
+// Append reads the state and the tail back; Finish has the object store
+// copy the tail as the last part (UploadPartCopy; where the store cannot,
+// it reads the tail back and uploads it) and completes the upload (or,
+// with no part, writes the tail in place with one PUT), checks the size of
+// the final object, then removes the tail and state objects. Each step is idempotent, so a Finish interrupted
 // anywhere is completed by the next one.
 //
 // Callers must not run two writers, or a writer and Finish, on the same key
@@ -72,6 +73,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/minio/minio-go/v7"
@@ -105,6 +107,8 @@ type Store struct {
 	bucket string
 	prefix string
 	bufs   *partPool
+
+	noPartCopy atomic.Bool // the service answered UploadPartCopy NotImplemented
 }
 
 var _ navette.BlobStore = (*Store)(nil)
@@ -581,8 +585,9 @@ func (s *Store) completeUpload(ctx context.Context, key string, st *state) error
 	return err
 }
 
-// uploadTailPart returns the parts of st followed by its tail, uploaded as
-// one more part if it has bytes.
+// uploadTailPart returns the parts of st followed by its tail, made one
+// more part if it has bytes: copied by the object store from the tail
+// object, or, where it cannot copy parts, read back and uploaded.
 func (s *Store) uploadTailPart(ctx context.Context, key string, st *state) ([]part, error) {
 	parts := st.Parts
 	if st.TailSize == 0 {
@@ -591,19 +596,55 @@ func (s *Store) uploadTailPart(ctx context.Context, key string, st *state) ([]pa
 	if len(parts) == maxParts {
 		return nil, navette.Errorf(navette.ETOOLARGE, "The blob has too many parts.")
 	}
-	c, err := s.bufs.get()
-	if err != nil {
-		return nil, err
-	}
-	defer s.bufs.put(c)
-	if err := s.readTail(ctx, key, st.Tail, st.TailSize, c); err != nil {
-		return nil, err
-	}
-	p, err := s.uploadPart(ctx, key, st.Upload, len(parts)+1, c)
+	p, err := s.tailPart(ctx, key, st, len(parts)+1)
 	if err != nil {
 		return nil, err
 	}
 	return append(parts[:len(parts):len(parts)], p), nil
+}
+
+// tailPart makes the tail of st part n of its upload: copied by the object
+// store, else, once the store has said it cannot copy parts, sent.
+func (s *Store) tailPart(ctx context.Context, key string, st *state, n int) (part, error) {
+	if !s.noPartCopy.Load() {
+		p, err := s.copyTailPart(ctx, key, st, n)
+		if !isNotImplemented(err) {
+			return p, err
+		}
+		s.noPartCopy.Store(true)
+	}
+	return s.sendTailPart(ctx, key, st, n)
+}
+
+// copyTailPart has the object store copy the tail of st as part n of its
+// upload: the tail's bytes do not travel back and forth.
+func (s *Store) copyTailPart(ctx context.Context, key string, st *state, n int) (part, error) {
+	cp, err := s.core.CopyObjectPart(ctx, s.bucket, s.tailName(key, st.Tail), s.bucket, s.blobName(key), st.Upload, n, 0, st.TailSize, nil)
+	switch {
+	case isNotFound(err):
+		return part{}, corrupt(key, "tail object %s is missing", st.Tail)
+	case isInvalidRange(err):
+		return part{}, corrupt(key, "tail object %s is shorter than %d bytes", st.Tail, st.TailSize)
+	case err != nil:
+		return part{}, err
+	case cp.ETag == "":
+		return part{}, fmt.Errorf("part %d of %s: no ETag", n, key)
+	}
+	return part{N: n, ETag: cp.ETag, Size: st.TailSize}, nil
+}
+
+// sendTailPart reads the tail of st into a chunk of the pool and uploads
+// it as part n of its upload.
+func (s *Store) sendTailPart(ctx context.Context, key string, st *state, n int) (part, error) {
+	c, err := s.bufs.get()
+	if err != nil {
+		return part{}, err
+	}
+	defer s.bufs.put(c)
+	if err := s.readTail(ctx, key, st.Tail, st.TailSize, c); err != nil {
+		return part{}, err
+	}
+	return s.uploadPart(ctx, key, st.Upload, n, c)
 }
 
 // finishedElsewhere handles a multipart upload found gone while finishing:

@@ -32,10 +32,18 @@ const mib = 1 << 20
 // URL parameters.
 func openStore(t testing.TB, srv *tests3.Server, bucket string, extra ...string) *s3.Store {
 	t.Helper()
+	return openStoreAt(t, srv, bucket, srv.Endpoint, extra...)
+}
+
+// openStoreAt is openStore with the S3 service reached at endpoint (a
+// proxy in front of srv).
+func openStoreAt(t testing.TB, srv *tests3.Server, bucket, endpoint string, extra ...string) *s3.Store {
+	t.Helper()
 	cfg, err := s3.ParseURL(srv.URL(bucket, extra...))
 	if err != nil {
 		t.Fatalf("ParseURL: %v", err)
 	}
+	cfg.Endpoint = endpoint
 	cfg.Credentials = s3.Credentials{AccessKey: srv.AccessKey, SecretKey: srv.SecretKey}
 	s, err := s3.New(t.Context(), cfg)
 	if err != nil {

@@ -185,10 +185,7 @@ func (s *Store) putTail(ctx context.Context, key, id string, c *chunk) error {
 
 // putChunk writes the bytes of c as the object name, like putObject.
 func (s *Store) putChunk(ctx context.Context, name string, c *chunk) error {
-	body, sum, err := c.body()
-	if err != nil {
-		return err
-	}
+	body, sum := c.body()
 	return s.putReader(ctx, name, body, c.n, sum, "application/octet-stream")
 }
 
@@ -203,10 +200,7 @@ func (s *Store) removeTail(ctx context.Context, key, id string) error {
 // uploadPart uploads the bytes of c as part n of the upload of key,
 // signed with their SHA-256 like putObject.
 func (s *Store) uploadPart(ctx context.Context, key, upload string, n int, c *chunk) (part, error) {
-	body, sum, err := c.body()
-	if err != nil {
-		return part{}, err
-	}
+	body, sum := c.body()
 	p, err := s.core.PutObjectPart(ctx, s.bucket, s.blobName(key), upload, n, body, c.n,
 		minio.PutObjectPartOptions{Sha256Hex: sum, DisableContentSha256: true})
 	if err != nil {

@@ -246,12 +246,7 @@ func sysTime(pid int) time.Duration {
 // cpuTimes returns the CPU time pid has spent so far in user space and in
 // the kernel (/proc/PID/stat's utime and stime).
 func cpuTimes(pid int) (user, sys time.Duration) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, 0
-	}
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	f := statFields(pid)
 	if len(f) < 13 {
 		return 0, 0
 	}
@@ -260,6 +255,17 @@ func cpuTimes(pid int) (user, sys time.Duration) {
 		return time.Duration(n) * 10 * time.Millisecond
 	}
 	return tick(f[11]), tick(f[12])
+}
+
+// statFields returns the fields of /proc/PID/stat after the command's
+// name, from the state on (none if it cannot be read).
+func statFields(pid int) []string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	s := string(b)
+	return strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
 }
 
 // loadAvg returns the system's load averages over 1, 5 and 15 minutes.

@@ -30,10 +30,82 @@ import (
 // S3 writer.
 const rawPartSize = s3.PartSize
 
-// clusterRound is one measured round of uploads to a set of nodes.
+// clusterRound is one measured round of uploads to a set of nodes (none:
+// the raw PUTs).
 type clusterRound struct {
 	elapsed time.Duration
 	rss     []int64 // peak RSS of each node, KiB
+	cpu     cpuUse  // CPU time of each process over the round
+}
+
+// cpuUse is the CPU time (user and system) of the processes of a round:
+// the navette nodes, the S3 server, PostgreSQL (its postmaster and
+// backends) and the bench's own clients.
+type cpuUse struct {
+	nodes, s3, pg, client time.Duration
+}
+
+// cpuMeter reads the CPU time of the processes of a round.
+type cpuMeter struct {
+	nodes      []int
+	s3, pg     int
+	start, end cpuUse
+}
+
+// read returns the CPU time of the processes so far.
+func (m *cpuMeter) read() cpuUse {
+	var u cpuUse
+	for _, pid := range m.nodes {
+		u.nodes += cpuTime(pid)
+	}
+	u.s3 = cpuTime(m.s3)
+	if m.pg != 0 {
+		u.pg = treeCPU(m.pg)
+	}
+	u.client = cpuTime(os.Getpid())
+	return u
+}
+
+// used returns the CPU time spent between start and end.
+func (m *cpuMeter) used() cpuUse {
+	return cpuUse{
+		nodes:  m.end.nodes - m.start.nodes,
+		s3:     m.end.s3 - m.start.s3,
+		pg:     m.end.pg - m.start.pg,
+		client: m.end.client - m.start.client,
+	}
+}
+
+// treeCPU returns the CPU time of process pid and of its children alive.
+func treeCPU(pid int) time.Duration {
+	t := cpuTime(pid)
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil || parentPid(child) != pid {
+			continue
+		}
+		t += cpuTime(child)
+	}
+	return t
+}
+
+// parentPid returns the parent of process pid, 0 if it cannot be read.
+func parentPid(pid int) int {
+	f := statFields(pid)
+	if len(f) < 2 {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(f[1])
+	return ppid
+}
+
+// clusterBench is a run of the cluster bench: the navette binary to
+// measure (built when empty) and the profiler of its single node.
+type clusterBench struct {
+	base string
+	bin  string
+	prof *profiler
 }
 
 // runCluster measures uploads concurrent uploads of size bytes, each its
@@ -41,15 +113,17 @@ type clusterRound struct {
 // PostgreSQL server and an S3 server, and the S3 server's own throughput for
 // as many concurrent PUTs of objects of that size, runs times each, in the
 // same run on the same machine.
-func runCluster(base string, uploads int, size int64, runs int) error {
-	tmp, err := os.MkdirTemp(base, "navette-bench-cluster-")
+func runCluster(cb clusterBench, uploads int, size int64, runs int) error {
+	tmp, err := os.MkdirTemp(cb.base, "navette-bench-cluster-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	bin, err := buildNavette(tmp)
-	if err != nil {
-		return err
+	bin := cb.bin
+	if bin == "" {
+		if bin, err = buildNavette(tmp, cb.prof.tags()...); err != nil {
+			return err
+		}
 	}
 	fmt.Printf("starting PostgreSQL and versitygw…\n")
 	pg, err := testpg.StartServer()
@@ -65,18 +139,22 @@ func runCluster(base string, uploads int, size int64, runs int) error {
 	data := make([]byte, size)
 	rand.Read(data)
 
-	var raw []time.Duration
+	var raw []clusterRound
 	rounds := map[int][]clusterRound{}
 	for r := range runs {
 		fmt.Printf("run %d/%d: S3 raw PUTs…\n", r+1, runs)
-		d, err := rawPuts(srv, uploads, data, r)
+		cr, err := rawPuts(srv, uploads, data, r)
 		if err != nil {
 			return fmt.Errorf("raw PUTs: %w", err)
 		}
-		raw = append(raw, d)
+		raw = append(raw, cr)
 		for _, n := range []int{1, 3} {
 			fmt.Printf("run %d/%d: %d node(s)…\n", r+1, runs, n)
-			cr, err := clusterRun(tmp, bin, pg, srv, n, uploads, data, r)
+			var prof *profiler
+			if n == 1 && r == 0 {
+				prof = cb.prof
+			}
+			cr, err := clusterRun(tmp, bin, pg, srv, n, uploads, data, r, prof)
 			if err != nil {
 				return fmt.Errorf("%d node(s): %w", n, err)
 			}
@@ -88,17 +166,20 @@ func runCluster(base string, uploads int, size int64, runs int) error {
 }
 
 // rawPuts PUTs uploads objects of data at once with minio-go and returns the
-// time until the last is complete.
-func rawPuts(srv *tests3.Server, uploads int, data []byte, run int) (time.Duration, error) {
+// time until the last is complete, and the CPU time spent.
+func rawPuts(srv *tests3.Server, uploads int, data []byte, run int) (clusterRound, error) {
+	var res clusterRound
 	ctx := context.Background()
 	cl := srv.Client()
 	bucket := fmt.Sprintf("raw-%d", run)
 	if err := cl.MakeBucket(ctx, bucket, minio.MakeBucketOptions{}); err != nil {
-		return 0, err
+		return res, err
 	}
 	defer emptyBucket(srv, bucket)
 	errs := make([]error, uploads)
 	var wg sync.WaitGroup
+	m := cpuMeter{s3: srv.Pid()}
+	m.start = m.read()
 	start := time.Now()
 	for i := range uploads {
 		wg.Go(func() {
@@ -107,12 +188,16 @@ func rawPuts(srv *tests3.Server, uploads int, data []byte, run int) (time.Durati
 		})
 	}
 	wg.Wait()
-	return time.Since(start), errors.Join(errs...)
+	res.elapsed = time.Since(start)
+	m.end = m.read()
+	res.cpu = m.used()
+	return res, errors.Join(errs...)
 }
 
 // clusterRun starts n nodes on a new database and bucket, uploads through
 // them round-robin, and stops them.
-func clusterRun(tmp, bin string, pg *testpg.Server, srv *tests3.Server, n, uploads int, data []byte, run int) (clusterRound, error) {
+// With prof (n = 1), the node is profiled over the uploads.
+func clusterRun(tmp, bin string, pg *testpg.Server, srv *tests3.Server, n, uploads int, data []byte, run int, prof *profiler) (clusterRound, error) {
 	var res clusterRound
 	ctx := context.Background()
 	name := fmt.Sprintf("bench_%d_%d", n, run)
@@ -164,7 +249,7 @@ func clusterRun(tmp, bin string, pg *testpg.Server, srv *tests3.Server, n, uploa
 			"--log-level", "warn", "--max-file-size", strconv.Itoa(len(data)), "--antivirus=off",
 			// The uploads stand for as many people: no per-person cap.
 			"--max-uploads-per-token", "0", "--max-uploads-per-user", "0")
-		cmd.Env = env
+		cmd.Env = append(env, prof.env()...)
 		cmd, u, err := startCmd(cmd)
 		if err != nil {
 			return res, err
@@ -181,6 +266,12 @@ func clusterRun(tmp, bin string, pg *testpg.Server, srv *tests3.Server, n, uploa
 	want := hex.EncodeToString(sum[:])
 	errs := make([]error, uploads)
 	var wg sync.WaitGroup
+	m := cpuMeter{s3: srv.Pid(), pg: pg.Pid()}
+	for _, cmd := range nodes {
+		m.nodes = append(m.nodes, cmd.Process.Pid)
+	}
+	prof.start(fmt.Sprintf("cluster-%d-%s.pprof", uploads, human(int64(len(data)))))
+	m.start = m.read()
 	start := time.Now()
 	for i := range uploads {
 		wg.Go(func() {
@@ -200,6 +291,9 @@ func clusterRun(tmp, bin string, pg *testpg.Server, srv *tests3.Server, n, uploa
 	}
 	wg.Wait()
 	res.elapsed = time.Since(start)
+	m.end = m.read()
+	res.cpu = m.used()
+	prof.stop()
 	for _, cmd := range nodes {
 		res.rss = append(res.rss, peakRSS(cmd))
 	}
@@ -240,26 +334,31 @@ func emptyBucket(srv *tests3.Server, bucket string) {
 	}
 }
 
-func reportCluster(uploads int, size int64, runs int, raw []time.Duration, rounds map[int][]clusterRound) {
+func reportCluster(uploads int, size int64, runs int, raw []clusterRound, rounds map[int][]clusterRound) {
 	total := int64(uploads) * size
 	fmt.Printf("\nnavette cluster bench: %d concurrent uploads of %s, each its own deposit (Go client, tus, one PATCH each);\n", uploads, human(size))
-	fmt.Printf("median of %d runs; PostgreSQL (fsync off) and versitygw %s (posix) on this machine (%d CPUs), loopback\n", runs, tests3.Version, runtime.NumCPU())
+	fmt.Printf("median of %d runs; PostgreSQL (fsync off) and versitygw %s (posix) on this machine (%d CPUs), loopback; load %s\n", runs, tests3.Version, runtime.NumCPU(), loadAvg())
 	fmt.Printf("baseline: the S3 server's own PUT throughput, %d concurrent minio-go PutObject of %s (%s parts, up to 4 in flight each)\n\n",
 		uploads, human(size), human(rawPartSize))
-	base := mbps(total, median(raw))
+	base := mbps(total, median(elapsed(raw)))
 	fmt.Printf("%-30s %10s %14s\n", "", "MB/s", "ratio to raw")
 	fmt.Printf("%-30s %10.0f %14.2f\n", "S3 raw PUT", base, 1.0)
 	for _, n := range []int{1, 3} {
-		var ds []time.Duration
-		for _, r := range rounds[n] {
-			ds = append(ds, r.elapsed)
+		m := mbps(total, median(elapsed(rounds[n])))
+		fmt.Printf("%-30s %10.0f %14.2f\n", clusterLabel(n), m, m/base)
+	}
+	fmt.Printf("\nper run: MB/s, then CPU s/GiB uploaded of navette (all nodes), versitygw, PostgreSQL, the bench's clients\n")
+	fmt.Printf("%-30s %4s %8s %8s %8s %8s %8s\n", "", "run", "MB/s", "navette", "s3", "pg", "client")
+	for _, n := range []int{0, 1, 3} {
+		rs := raw
+		if n > 0 {
+			rs = rounds[n]
 		}
-		m := mbps(total, median(ds))
-		label := "navette, 1 node"
-		if n > 1 {
-			label = fmt.Sprintf("navette, %d nodes round-robin", n)
+		for i, r := range rs {
+			c := r.cpu
+			fmt.Printf("%-30s %4d %8.0f %8.2f %8.2f %8.2f %8.2f\n", clusterLabel(n), i+1, mbps(total, r.elapsed),
+				cpuPerGiB(c.nodes, total), cpuPerGiB(c.s3, total), cpuPerGiB(c.pg, total), cpuPerGiB(c.client, total))
 		}
-		fmt.Printf("%-30s %10.0f %14.2f\n", label, m, m/base)
 	}
 	fmt.Printf("\npeak RSS of each node (VmHWM, MiB), per run:\n")
 	for _, n := range []int{1, 3} {
@@ -271,4 +370,24 @@ func reportCluster(uploads int, size int64, runs int, raw []time.Duration, round
 			fmt.Println()
 		}
 	}
+}
+
+// clusterLabel names the rounds of n nodes, 0 for the raw PUTs.
+func clusterLabel(n int) string {
+	switch n {
+	case 0:
+		return "S3 raw PUT"
+	case 1:
+		return "navette, 1 node"
+	}
+	return fmt.Sprintf("navette, %d nodes round-robin", n)
+}
+
+// elapsed returns the wall times of rounds.
+func elapsed(rounds []clusterRound) []time.Duration {
+	ds := make([]time.Duration, len(rounds))
+	for i, r := range rounds {
+		ds[i] = r.elapsed
+	}
+	return ds
 }

@@ -66,7 +66,7 @@ func run() error {
 	sizeFlag := flag.String("size", "100MiB", "with -cluster: size of each upload")
 	concFlag := flag.String("concurrent", "20", "concurrent upload counts to measure, comma-separated (empty: none)")
 	concSize := flag.String("concurrent-size", "50MiB", "size of each concurrent upload")
-	profDir := flag.String("profile", "", "build navette with -tags pprof and write CPU profiles of its upload, download and concurrent phases into this directory")
+	profDir := flag.String("profile", "", "build navette with -tags pprof and write CPU profiles of its upload, download and concurrent phases (with -cluster: of node 1 in the first 1-node run) into this directory")
 	binFlag := flag.String("bin", "", "measure this navette binary instead of building one (to compare two builds in alternate runs)")
 	flag.Parse()
 	if *cluster {
@@ -74,7 +74,11 @@ func run() error {
 		if err != nil {
 			return err
 		}
-		return runCluster(*base, *uploads, size, *runs)
+		prof, err := newProfiler(*profDir)
+		if err != nil {
+			return err
+		}
+		return runCluster(clusterBench{base: *base, bin: *binFlag, prof: prof}, *uploads, size, *runs)
 	}
 	var sizes []int64
 	for _, s := range strings.Split(*sizesFlag, ",") {

@@ -187,6 +187,18 @@ func (s *Server) URL(database string) string {
 	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", User, s.port, database)
 }
 
+// Pid returns the id of the server's postmaster process, 0 if it is not
+// running: for benchmarks that account for its CPU time (the postmaster's
+// and its children's, the backends).
+func (s *Server) Pid() int {
+	b, err := os.ReadFile(filepath.Join(s.data(), "postmaster.pid"))
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+	return pid
+}
+
 // Tool returns the path of a client program of the server's version
 // (pg_dump, pg_restore, psql…), from the directory of its binaries.
 func (s *Server) Tool(name string) string { return filepath.Join(s.bin, name) }

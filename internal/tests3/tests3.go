@@ -280,6 +280,14 @@ func (s *Server) Close() error {
 	return errors.Join(err, os.RemoveAll(s.dir))
 }
 
+// Pid returns the id of the server's process, 0 while it is stopped: for
+// benchmarks that account for its CPU time.
+func (s *Server) Pid() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.proc.Pid()
+}
+
 // Dir returns the directory the server keeps its buckets in, one
 // subdirectory each.
 func (s *Server) Dir() string { return filepath.Join(s.dir, "data") }

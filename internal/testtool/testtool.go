@@ -178,8 +178,13 @@ func Start(name, addr, logFile string, timeout time.Duration, ready func() error
 	return p, nil
 }
 
-// Pid returns the process's id.
-func (p *Process) Pid() int { return p.cmd.Process.Pid }
+// Pid returns the process's id, 0 for no process (nil).
+func (p *Process) Pid() int {
+	if p == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
 
 // Stop kills the process, as a crash would, and waits for it to exit.
 func (p *Process) Stop() error {
