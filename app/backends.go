@@ -39,8 +39,9 @@ func OpenMeta(url, dataDir string) (navette.MetaStore, error) {
 // OpenBlobs opens the blob store named by url: "file://PATH", or an
 // S3-compatible bucket "s3://BUCKET?endpoint=HOST:PORT&…" (parameters at
 // s3.ParseURL; credentials from NAVETTE_S3_ACCESS_KEY and
-// NAVETTE_S3_SECRET_KEY), which spools the parts it has no memory for to
-// DATADIR/tmp (the system's temporary directory without a data directory).
+// NAVETTE_S3_SECRET_KEY), which spools the parts it has no part buffer
+// for (part_buffers, s3.DefaultPartBuffers without it) to DATADIR/tmp (the
+// system's temporary directory without a data directory).
 // An empty url means file://DATADIR/blobs.
 func OpenBlobs(url, dataDir string) (navette.BlobStore, error) {
 	url = cmp.Or(url, "file://"+filepath.Join(dataDir, "blobs"))

@@ -265,4 +265,8 @@ func TestBackendErrorsHideURLs(t *testing.T) {
 	if navette.ErrorCode(err) != navette.EINVALID || strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("OpenBlobs: %v", err)
 	}
+	_, err = app.OpenBlobs("s3://bucket?endpoint=h:1&part_buffers=512", t.TempDir())
+	if navette.ErrorCode(err) != navette.EINVALID || !strings.Contains(err.Error(), "part_buffers must be a whole number from 1 to 128") {
+		t.Errorf("OpenBlobs with part_buffers=512: %v", err)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"io"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -90,17 +91,16 @@ var ownPool = sync.Pool{New: func() any { b := make([]byte, 0, seal.SealedSegmen
 // downloadBuffers are the buffers of one download: ownSegments of its
 // own, and more from sealedPool while it has free ones.
 type downloadBuffers struct {
-	own  chan *[]byte     // its own buffers not in use
-	mine map[*[]byte]bool // its own buffers; read-only once made
+	own  chan *[]byte         // its own buffers not in use
+	mine [ownSegments]*[]byte // its own buffers; read-only once made
 }
 
 // newDownloadBuffers returns the buffers of a download starting.
 func newDownloadBuffers() *downloadBuffers {
-	d := &downloadBuffers{own: make(chan *[]byte, ownSegments), mine: make(map[*[]byte]bool, ownSegments)}
-	for range ownSegments {
-		b := ownPool.Get().(*[]byte)
-		d.mine[b] = true
-		d.own <- b
+	d := &downloadBuffers{own: make(chan *[]byte, ownSegments)}
+	for i := range d.mine {
+		d.mine[i] = ownPool.Get().(*[]byte)
+		d.own <- d.mine[i]
 	}
 	return d
 }
@@ -128,7 +128,7 @@ func (d *downloadBuffers) get(stop <-chan struct{}) *[]byte {
 
 // put gives b back where it came from.
 func (d *downloadBuffers) put(b *[]byte) {
-	if d.mine[b] {
+	if slices.Contains(d.mine[:], b) {
 		d.own <- b
 		return
 	}

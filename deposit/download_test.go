@@ -16,7 +16,7 @@ import (
 )
 
 // availableData makes an available deposit of one file holding data.
-func (f *fixture) availableData(t *testing.T, data []byte) (*deposit.View, *navette.FileRecord) {
+func (f *fixture) availableData(t testing.TB, data []byte) (*deposit.View, *navette.FileRecord) {
 	t.Helper()
 	ctx := context.Background()
 	v, err := f.svc.Create(ctx, f.sender, deposit.Draft{Recipients: []string{f.recipient.Email}, Reference: "RG 26/7"})

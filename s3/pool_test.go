@@ -96,14 +96,34 @@ func writeSegments(w io.Writer, data []byte) error {
 // buffers, all holding bytes together: they never hold more buffers than
 // the cap, the others spool, and every blob comes out whole.
 func TestPartBufferCap(t *testing.T) {
-	const (
-		writers = 8
-		buffers = 2
-		size    = 21 * mib // two parts and a tail, then a last part
-	)
 	srv := tests3.Shared(t)
 	spool := t.TempDir()
-	s := openStoreWith(t, srv, srv.NewBucket(t), buffers, spool)
+	checkCap(t, openStoreWith(t, srv, srv.NewBucket(t), 2, spool), spool, 8, 2)
+}
+
+// TestPartBuffersURL opens a store as serve does, from a URL with
+// part_buffers=1 and credentials from the environment: its writers never
+// hold more than that one buffer.
+func TestPartBuffersURL(t *testing.T) {
+	srv := tests3.Shared(t)
+	clearCredentials(t)
+	t.Setenv(s3.EnvAccessKey, srv.AccessKey)
+	t.Setenv(s3.EnvSecretKey, srv.SecretKey)
+	spool := t.TempDir()
+	s, err := s3.OpenSpooling(t.Context(), srv.URL(srv.NewBucket(t), "part_buffers=1"), spool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	checkCap(t, s, spool, 3, 1)
+}
+
+// checkCap runs writers writers on s at once, all holding bytes together,
+// and checks that they held at most buffers part buffers, that the others
+// spooled to spool, and that every blob came out whole.
+func checkCap(t *testing.T, s *s3.Store, spool string, writers, buffers int) {
+	t.Helper()
+	const size = 21 * mib // two parts and a tail, then a last part
 	keys := make([]string, writers)
 	errs := make([]error, writers)
 	var started, done sync.WaitGroup
@@ -121,10 +141,10 @@ func TestPartBufferCap(t *testing.T) {
 		}
 		checkBlob(t, s, keys[i], bytesOf(uint64(40+i), size))
 	}
-	if peak := s3.PartBuffersPeak(s); peak > buffers || peak == 0 {
+	if peak := s3.PartBuffersPeak(s); peak > int64(buffers) || peak == 0 {
 		t.Errorf("the writers held up to %d part buffers at once, want 1 to %d", peak, buffers)
 	}
-	if n := s3.Spooled(s); n < writers-buffers {
+	if n := s3.Spooled(s); n < int64(writers-buffers) {
 		t.Errorf("%d parts were spooled, want at least %d", n, writers-buffers)
 	}
 	checkSpoolsGone(t, s, spool)

@@ -41,7 +41,8 @@ type Config struct {
 
 	// PartBuffers caps the part buffers (PartSize bytes each) that all
 	// the writers of the Store hold at once: DefaultPartBuffers if 0, none
-	// if negative (every part is spooled). Not set by ParseURL.
+	// if negative (every part is spooled). ParseURL sets it from
+	// part_buffers, 1 to MaxPartBuffers.
 	PartBuffers int
 	// SpoolDir is where parts that find no free buffer are spooled: the
 	// system's temporary directory if empty. New makes it if needed. Not
@@ -111,17 +112,19 @@ func checkPair(ak, sk, akVar, skVar string) error {
 }
 
 // urlUsage is appended to every URL error.
-const urlUsage = "use s3://BUCKET?endpoint=HOST:PORT[&region=R][&secure=false][&path_style=true][&ca=FILE][&prefix=P/]"
+const urlUsage = "use s3://BUCKET?endpoint=HOST:PORT[&region=R][&secure=false][&path_style=true][&ca=FILE][&prefix=P/][&part_buffers=N]"
 
 // ParseURL parses a blob store URL:
 //
-//	s3://BUCKET?endpoint=HOST:PORT&region=R&secure=BOOL&path_style=BOOL&ca=FILE&prefix=P/
+//	s3://BUCKET?endpoint=HOST:PORT&region=R&secure=BOOL&path_style=BOOL&ca=FILE&prefix=P/&part_buffers=N
 //
 // endpoint is required; region defaults to us-east-1, secure to true (HTTPS);
 // path_style true forces path-style addressing, false virtual-host style,
 // and without it the client chooses. ca names a PEM file of the CAs to trust
 // (HTTPS only; it is read by New). prefix is prepended to every object name;
-// a "/" is added if it does not end with one. Unknown or repeated parameters
+// a "/" is added if it does not end with one. part_buffers caps the part
+// buffers of the Store's writers (Config.PartBuffers), 1 to MaxPartBuffers;
+// without it, DefaultPartBuffers. Unknown or repeated parameters
 // are refused, and so are credentials in the URL: they come from the
 // environment. The Config returned has no credentials. Returns EINVALID,
 // with a message that never repeats the URL, for anything malformed.
@@ -221,25 +224,13 @@ var params = map[string]func(cfg *Config, v string) error{
 		cfg.Region = v
 		return nil
 	},
-	"secure": func(cfg *Config, v string) error {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return badURL("secure must be true or false")
-		}
-		cfg.Secure = b
-		return nil
-	},
-	"path_style": func(cfg *Config, v string) error {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return badURL("path_style must be true or false")
-		}
+	"secure": boolParam("secure", func(cfg *Config, b bool) { cfg.Secure = b }),
+	"path_style": boolParam("path_style", func(cfg *Config, b bool) {
 		cfg.Addressing = AddressVirtualHost
 		if b {
 			cfg.Addressing = AddressPath
 		}
-		return nil
-	},
+	}),
 	"ca": func(cfg *Config, v string) error {
 		if v == "" || strings.ContainsRune(v, 0) {
 			return badURL("ca must name a PEM file")
@@ -255,6 +246,34 @@ var params = map[string]func(cfg *Config, v string) error{
 		cfg.Prefix = p
 		return nil
 	},
+	"part_buffers": func(cfg *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxPartBuffers || strconv.Itoa(n) != v {
+			return badURL("part_buffers must be a whole number from 1 to %d", MaxPartBuffers)
+		}
+		cfg.PartBuffers = n
+		return nil
+	},
+}
+
+// MaxPartBuffers is the most part buffers a blob store URL may ask for
+// (part_buffers): 128 buffers of PartSize bytes, 1 GiB per node, room for
+// 64 uploads with both their parts in memory. More would only spare page-
+// cache copies of spooled parts, and a typo (a size in MiB taken for a
+// count) must not let one node claim more memory than its host has.
+const MaxPartBuffers = 128
+
+// boolParam returns the setter of the bool parameter name, which gives set
+// its value: true or false as strconv.ParseBool reads them.
+func boolParam(name string, set func(cfg *Config, b bool)) func(cfg *Config, v string) error {
+	return func(cfg *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return badURL("%s must be true or false", name)
+		}
+		set(cfg, b)
+		return nil
+	}
 }
 
 // validEndpoint reports whether s is HOST or HOST:PORT, HOST being a DNS

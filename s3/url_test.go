@@ -30,6 +30,10 @@ func TestParseURL(t *testing.T) {
 			s3.Config{Bucket: "b.c.d", Endpoint: "[::1]:9000", Region: "us-east-1", Secure: true, Addressing: s3.AddressVirtualHost, CAFile: "/etc/navette/ca.pem", Prefix: "a/b.c_d-e/"}},
 		{"s3://abc?endpoint=minio&prefix=",
 			s3.Config{Bucket: "abc", Endpoint: "minio", Region: "us-east-1", Secure: true}},
+		{"s3://abc?endpoint=minio&part_buffers=1",
+			s3.Config{Bucket: "abc", Endpoint: "minio", Region: "us-east-1", Secure: true, PartBuffers: 1}},
+		{"s3://abc?part_buffers=128&endpoint=minio&secure=FALSE",
+			s3.Config{Bucket: "abc", Endpoint: "minio", Region: "us-east-1", PartBuffers: s3.MaxPartBuffers}},
 	} {
 		got, err := s3.ParseURL(c.url)
 		if err != nil || got != c.want {
@@ -80,6 +84,17 @@ func TestParseURL(t *testing.T) {
 		{"s3://bucket?endpoint=h:1&prefix=a/./b", "prefix"},
 		{"s3://bucket?endpoint=h:1&prefix=a%20b", "prefix"},
 		{"s3://bucket?endpoint=h:1&prefix=" + strings.Repeat("a", 300), "prefix"},
+		{"s3://bucket?endpoint=h:1&part_buffers=", "part_buffers must be a whole number from 1 to 128"},
+		{"s3://bucket?endpoint=h:1&part_buffers=0", "part_buffers"},
+		{"s3://bucket?endpoint=h:1&part_buffers=-1", "part_buffers"},
+		{"s3://bucket?endpoint=h:1&part_buffers=129", "part_buffers"},
+		{"s3://bucket?endpoint=h:1&part_buffers=99999999999999999999", "part_buffers"},
+		{"s3://bucket?endpoint=h:1&part_buffers=%2B4", "part_buffers"},
+		{"s3://bucket?endpoint=h:1&part_buffers=04", "part_buffers"},
+		{"s3://bucket?endpoint=h:1&part_buffers=4.0", "part_buffers"},
+		{"s3://bucket?endpoint=h:1&part_buffers=32MiB", "part_buffers"},
+		{"s3://bucket?endpoint=h:1&part_buffers=%204", "part_buffers"},
+		{"s3://bucket?endpoint=h:1&part_buffers=1&part_buffers=2", "repeated"},
 		{"s3://bucket?endpoint=h:1&endpoint=h:2", "repeated"},
 		{"s3://bucket?endpoint=h:1&access_key=x", "unknown parameter"},
 		{"s3://bucket?endpoint=h:1&%zz", "query does not parse"},
@@ -108,6 +123,11 @@ func FuzzParseURL(f *testing.F) {
 		"s3://bucket?endpoint=h:1&endpoint=h:2",
 		"s3:bucket",
 		"s3://bucket?endpoint=http://x",
+		"s3://bucket?endpoint=h:1&part_buffers=16",
+		"s3://bucket?endpoint=h:1&part_buffers=128&secure=0",
+		"s3://bucket?endpoint=h:1&part_buffers=0",
+		"s3://bucket?endpoint=h:1&part_buffers=129",
+		"s3://bucket?endpoint=h:1&part_buffers=-4",
 	} {
 		f.Add(s)
 	}
@@ -133,6 +153,9 @@ func FuzzParseURL(f *testing.F) {
 		if strings.ContainsAny(cfg.Endpoint, "/?#@ ") {
 			t.Fatalf("ParseURL(%q): endpoint %q", raw, cfg.Endpoint)
 		}
+		if cfg.PartBuffers < 0 || cfg.PartBuffers > s3.MaxPartBuffers {
+			t.Fatalf("ParseURL(%q): part buffers %d", raw, cfg.PartBuffers)
+		}
 		// What was accepted, written back as a URL, parses the same.
 		q := url.Values{"endpoint": {cfg.Endpoint}, "region": {cfg.Region}, "secure": {fmt.Sprint(cfg.Secure)}}
 		if cfg.Prefix != "" {
@@ -140,6 +163,9 @@ func FuzzParseURL(f *testing.F) {
 		}
 		if cfg.CAFile != "" {
 			q.Set("ca", cfg.CAFile)
+		}
+		if cfg.PartBuffers != 0 {
+			q.Set("part_buffers", fmt.Sprint(cfg.PartBuffers))
 		}
 		switch cfg.Addressing {
 		case s3.AddressPath:

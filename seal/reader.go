@@ -16,7 +16,7 @@ type Reader struct {
 	size    int64
 	count   int64  // segments in the file
 	next    int64  // index of the next segment to read
-	buf     []byte // one sealed segment, decrypted in place
+	buf     []byte // one sealed segment, decrypted in place; made by Next
 	pending []byte // plaintext of the current segment not yet returned by Read
 	err     error  // sticky: io.EOF after the final segment, or the failure
 }
@@ -47,15 +47,7 @@ func NewReader(r io.Reader, k *Key, fileID string, size int64, first int64) *Rea
 	sr.count = SegmentCount(size)
 	if first == sr.count {
 		sr.err = io.EOF
-		return sr
 	}
-	// One buffer serves every segment; a single segment needs no more than
-	// its own length.
-	n := SealedSegmentSize
-	if first == sr.count-1 {
-		n = segmentLen(size, sr.count, first) + Overhead
-	}
-	sr.buf = make([]byte, n)
 	return sr
 }
 
@@ -67,6 +59,16 @@ func (r *Reader) Next() ([]byte, error) {
 		p := r.pending
 		r.pending = nil
 		return p, nil
+	}
+	if r.buf == nil && r.err == nil {
+		// One buffer serves every segment, made at the first Next so that
+		// callers of NextInto alone never pay for it; a single segment
+		// needs no more than its own length.
+		n := SealedSegmentSize
+		if r.next == r.count-1 {
+			n = segmentLen(r.size, r.count, r.next) + Overhead
+		}
+		r.buf = make([]byte, n)
 	}
 	return r.NextInto(r.buf)
 }

@@ -227,6 +227,11 @@ func clusterRun(tmp, bin string, pg *testpg.Server, srv *tests3.Server, n, uploa
 	if _, err := keyring.OpenMAC(filepath.Join(dirs[0], "keys")); err != nil {
 		return res, err
 	}
+	// The journal's signing keys too: with keys of its own, a node cannot
+	// verify the checkpoints the others sign.
+	if _, err := keyring.OpenJournalKeys(filepath.Join(dirs[0], "keys"), ""); err != nil {
+		return res, err
+	}
 	for _, d := range dirs[1:] {
 		if err := copyKeys(filepath.Join(dirs[0], "keys"), filepath.Join(d, "keys")); err != nil {
 			return res, err
