@@ -61,16 +61,6 @@ type countsJSON struct {
 	Ignored   int `json:"ignored"`
 }
 
-// changeJSON is the JSON form of a Change.
-type changeJSON struct {
-	Line       int      `json:"line,omitempty"`
-	ExternalID string   `json:"external_id"`
-	Email      string   `json:"email"`
-	Name       string   `json:"name"`
-	Fields     []string `json:"fields,omitempty"`
-	Reason     string   `json:"reason,omitempty"`
-}
-
 // MarshalJSON encodes r for the admin API: source, applied, counts (added,
 // updated, revoked, restored, unchanged, ignored) and the lists of changes, never
 // null.
@@ -98,21 +88,5 @@ func (r *Report) UnmarshalJSON(b []byte) error {
 	}
 	*r = Report{Source: v.Source, Applied: v.Applied, Unchanged: v.Counts.Unchanged, Ignored: v.Counts.Ignored,
 		Added: v.Added, Updated: v.Updated, Revoked: v.Revoked, Restored: v.Restored}
-	return nil
-}
-
-// MarshalJSON encodes c with snake-case names, leaving out an absent line,
-// fields and reason.
-func (c Change) MarshalJSON() ([]byte, error) {
-	return json.Marshal(changeJSON(c))
-}
-
-// UnmarshalJSON decodes what MarshalJSON encodes.
-func (c *Change) UnmarshalJSON(b []byte) error {
-	var v changeJSON
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*c = Change(v)
 	return nil
 }
