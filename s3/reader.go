@@ -1,32 +1,6 @@
 package s3
 
-import (
-	"io"
-	"strconv"
-	"strings"
-)
-
-// parseContentRange parses "bytes START-END/TOTAL".
-func parseContentRange(v string) (start, total int64, ok bool) {
-	rest, found := strings.CutPrefix(v, "bytes ")
-	if !found {
-		return 0, 0, false
-	}
-	rng, tot, found := strings.Cut(rest, "/")
-	if !found {
-		return 0, 0, false
-	}
-	a, _, found := strings.Cut(rng, "-")
-	if !found {
-		return 0, 0, false
-	}
-	start, err1 := strconv.ParseInt(a, 10, 64)
-	total, err2 := strconv.ParseInt(tot, 10, 64)
-	if err1 != nil || err2 != nil || start < 0 || total < 0 {
-		return 0, 0, false
-	}
-	return start, total, true
-}
+import "io"
 
 // reader reads a range of a finished blob from a GET's body.
 type reader struct {
