@@ -171,14 +171,16 @@ type CreateToken struct {
 	TTLDays int      `json:"ttl_days,omitempty"` // absent: 90
 }
 
-// DirectoryChange is one line of a directory sync.
+// DirectoryChange is one person a directory sync adds, updates, revokes
+// or restores; package directory reports its changes in this type
+// (directory.Change).
 type DirectoryChange struct {
-	Line       int      `json:"line,omitempty"`
+	Line       int      `json:"line,omitempty"` // line in the flow; 0 for revocations of people absent from it
 	ExternalID string   `json:"external_id"`
 	Email      string   `json:"email"`
 	Name       string   `json:"name"`
-	Fields     []string `json:"fields,omitempty"`
-	Reason     string   `json:"reason,omitempty"`
+	Fields     []string `json:"fields,omitempty"` // for updates: the fields that change ("email", "name", "org", "court"…)
+	Reason     string   `json:"reason,omitempty"` // for revocations: "absent" or the directory's status
 }
 
 // DirectoryReport is what a directory sync did, or would do.

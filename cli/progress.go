@@ -3,11 +3,11 @@ package cli
 import (
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"time"
-	"unicode"
 	"unicode/utf8"
+
+	"navette/client"
 )
 
 // progress draws the progress of one transfer on one line of a terminal,
@@ -148,24 +148,10 @@ func humanSize(n int64) string {
 	return fmt.Sprintf("%.1f PB", f/1000)
 }
 
-// printable makes text from another user safe to show on a terminal: valid
-// UTF-8, without control or formatting characters (escape sequences, bidi
-// overrides), white space collapsed, at most max runes (… marks a cut).
+// printable makes text from another user safe to show on a terminal
+// (client.Printable) and cuts it to at most max runes (… marks a cut).
 func printable(s string, max int) string {
-	var b strings.Builder
-	space := false
-	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			space = b.Len() > 0
-			continue
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		b.WriteRune(r)
-	}
-	out := b.String()
+	out := client.Printable(s)
 	if max > 0 && utf8.RuneCountInString(out) > max {
 		out = string([]rune(out)[:max-1]) + "…"
 	}

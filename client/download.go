@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"navette/api"
+	"navette/internal/httpfile"
 )
 
 // DownloadInfo describes a downloaded file, from the headers of the answer.
@@ -291,39 +292,11 @@ func (r *watchedReader) Read(p []byte) (int, error) {
 // parseContentRange parses "bytes START-END/TOTAL" of an open-ended range
 // answer, which must run to the end of the file.
 func parseContentRange(s string) (start, total int64, err error) {
-	bad := fmt.Errorf("invalid Content-Range %q", s)
-	rest, ok := strings.CutPrefix(s, "bytes ")
-	if !ok {
-		return 0, 0, bad
-	}
-	rng, tot, ok := strings.Cut(rest, "/")
-	if !ok {
-		return 0, 0, bad
-	}
-	first, last, ok := strings.Cut(rng, "-")
-	if !ok {
-		return 0, 0, bad
-	}
-	start, err1 := parseDigits(first)
-	end, err2 := parseDigits(last)
-	total, err3 := parseDigits(tot)
-	if err1 != nil || err2 != nil || err3 != nil || start > end || end != total-1 {
-		return 0, 0, bad
+	start, end, total, ok := httpfile.ParseContentRange(s)
+	if !ok || end != total-1 {
+		return 0, 0, fmt.Errorf("invalid Content-Range %q", s)
 	}
 	return start, total, nil
-}
-
-// parseDigits parses a non-negative decimal number made of digits only.
-func parseDigits(s string) (int64, error) {
-	if s == "" || len(s) > 18 {
-		return 0, errors.New("bad number")
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, errors.New("bad number")
-		}
-	}
-	return strconv.ParseInt(s, 10, 64)
 }
 
 // contentDispositionName returns the file name of a Content-Disposition

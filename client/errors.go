@@ -82,14 +82,14 @@ func validCode(s string) bool {
 	return true
 }
 
-// cleanText makes text from the server safe to print on a terminal: valid
-// UTF-8, no control or formatting characters (escape sequences, bidi
-// overrides), spaces collapsed, at most max bytes.
-func cleanText(s string, max int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
+// Printable returns text from the server (a problem's title, a name
+// another user chose) as one line safe to print on a terminal: valid UTF-8,
+// each run of white space, control and formatting characters (escape
+// sequences, bidi overrides) made one space, none at either end.
+func Printable(s string) string {
 	var b strings.Builder
 	space := false
-	for _, r := range s {
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
 		if unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
 			space = b.Len() > 0
 			continue
@@ -98,12 +98,21 @@ func cleanText(s string, max int) string {
 			b.WriteByte(' ')
 			space = false
 		}
-		if b.Len()+utf8.RuneLen(r) > max {
-			break
-		}
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// cleanText is Printable cut to at most max bytes, between two characters.
+func cleanText(s string, max int) string {
+	s = Printable(s)
+	if len(s) <= max {
+		return s
+	}
+	for max > 0 && !utf8.RuneStart(s[max]) {
+		max--
+	}
+	return s[:max]
 }
 
 // retryable reports whether a transfer that failed with err may succeed if

@@ -177,3 +177,37 @@ func FuzzParseContentRange(f *testing.F) {
 		}
 	})
 }
+
+func TestCleanText(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"a\x1b]0;title\x07b\u202e  c\n", 80, "a ]0;title b c"},
+		{"  \t x \r\n y \u200b", 80, "x y"},
+		{"ab\xffc", 80, "ab\uFFFDc"},
+		{"ab écd", 4, "ab "},
+		{"ab écd", 5, "ab é"},
+		{"abcdef", 0, ""},
+	} {
+		if got := cleanText(tc.in, tc.max); got != tc.want {
+			t.Errorf("cleanText(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
+		}
+	}
+}
+
+func FuzzCleanText(f *testing.F) {
+	f.Add("a\x1b[31mb\u202ec\n d", 5)
+	f.Fuzz(func(t *testing.T, s string, max int) {
+		if max < 0 {
+			return
+		}
+		got := cleanText(s, max)
+		if len(got) > max || !utf8.ValidString(got) || strings.ContainsFunc(got, func(r rune) bool {
+			return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r != ' ' && unicode.IsSpace(r)
+		}) {
+			t.Fatalf("cleanText(%q, %d) = %q", s, max, got)
+		}
+	})
+}

@@ -15,6 +15,7 @@ package directory
 
 import (
 	"navette"
+	"navette/api"
 )
 
 // Entry is one person as a directory lists them.
@@ -73,15 +74,10 @@ type Options struct {
 // without being forced.
 const DefaultMaxRevokeShare = 0.10
 
-// Change is one person a sync adds, updates, revokes, restores or leaves.
-type Change struct {
-	Line       int // line in the flow; 0 for revocations of people absent from it
-	ExternalID string
-	Email      string
-	Name       string
-	Fields     []string // for updates: the fields that change ("email", "name", "org", "court"…)
-	Reason     string   // for revocations: "absent" or the directory's status
-}
+// Change is one person a sync adds, updates, revokes or restores: the
+// admin API's document, so that the API answers with a Report's changes
+// as they are.
+type Change = api.DirectoryChange
 
 // Report is what a sync did, or would do on a dry run.
 type Report struct {

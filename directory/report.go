@@ -2,7 +2,6 @@ package directory
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -39,80 +38,4 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	return bw.Flush()
-}
-
-// reportJSON is the JSON form of a Report.
-type reportJSON struct {
-	Source   string     `json:"source"`
-	Applied  bool       `json:"applied"`
-	Counts   countsJSON `json:"counts"`
-	Added    []Change   `json:"added"`
-	Updated  []Change   `json:"updated"`
-	Revoked  []Change   `json:"revoked"`
-	Restored []Change   `json:"restored"`
-}
-
-type countsJSON struct {
-	Added     int `json:"added"`
-	Updated   int `json:"updated"`
-	Revoked   int `json:"revoked"`
-	Restored  int `json:"restored"`
-	Unchanged int `json:"unchanged"`
-	Ignored   int `json:"ignored"`
-}
-
-// changeJSON is the JSON form of a Change.
-type changeJSON struct {
-	Line       int      `json:"line,omitempty"`
-	ExternalID string   `json:"external_id"`
-	Email      string   `json:"email"`
-	Name       string   `json:"name"`
-	Fields     []string `json:"fields,omitempty"`
-	Reason     string   `json:"reason,omitempty"`
-}
-
-// MarshalJSON encodes r for the admin API: source, applied, counts (added,
-// updated, revoked, restored, unchanged, ignored) and the lists of changes, never
-// null.
-func (r Report) MarshalJSON() ([]byte, error) {
-	nonNil := func(c []Change) []Change {
-		if c == nil {
-			return []Change{}
-		}
-		return c
-	}
-	return json.Marshal(reportJSON{
-		Source:  r.Source,
-		Applied: r.Applied,
-		Counts: countsJSON{Added: len(r.Added), Updated: len(r.Updated), Revoked: len(r.Revoked),
-			Restored: len(r.Restored), Unchanged: r.Unchanged, Ignored: r.Ignored},
-		Added: nonNil(r.Added), Updated: nonNil(r.Updated), Revoked: nonNil(r.Revoked), Restored: nonNil(r.Restored),
-	})
-}
-
-// UnmarshalJSON decodes what MarshalJSON encodes.
-func (r *Report) UnmarshalJSON(b []byte) error {
-	var v reportJSON
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*r = Report{Source: v.Source, Applied: v.Applied, Unchanged: v.Counts.Unchanged, Ignored: v.Counts.Ignored,
-		Added: v.Added, Updated: v.Updated, Revoked: v.Revoked, Restored: v.Restored}
-	return nil
-}
-
-// MarshalJSON encodes c with snake-case names, leaving out an absent line,
-// fields and reason.
-func (c Change) MarshalJSON() ([]byte, error) {
-	return json.Marshal(changeJSON(c))
-}
-
-// UnmarshalJSON decodes what MarshalJSON encodes.
-func (c *Change) UnmarshalJSON(b []byte) error {
-	var v changeJSON
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*c = Change(v)
-	return nil
 }

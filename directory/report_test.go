@@ -1,8 +1,6 @@
 package directory
 
 import (
-	"encoding/json"
-	"reflect"
 	"strings"
 	"testing"
 )
@@ -39,31 +37,5 @@ func TestWriteText(t *testing.T) {
 	(&Report{Source: "lawyers", Unchanged: 3}).WriteText(&b)
 	if want := "lawyers: added 0, updated 0, revoked 0, restored 0, unchanged 3, ignored 0 (not applied)\n"; b.String() != want {
 		t.Errorf("got %q, want %q", b.String(), want)
-	}
-}
-
-func TestReportJSON(t *testing.T) {
-	r := sampleReport()
-	b, err := json.Marshal(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, w := range []string{`"source":"lawyers"`, `"applied":true`, `"counts":{"added":1,"updated":1,"revoked":2,"restored":1,"unchanged":40,"ignored":0}`,
-		`{"external_id":"12348","email":"anne.roux@avocat.example","name":"Anne Roux","reason":"absent"}`, `"fields":["email","name"]`} {
-		if !strings.Contains(string(b), w) {
-			t.Errorf("%s: want it to hold %s", b, w)
-		}
-	}
-	var back Report
-	if err := json.Unmarshal(b, &back); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(&back, r) {
-		t.Errorf("round trip: got %+v, want %+v", back, *r)
-	}
-
-	b, _ = json.Marshal(&Report{Source: "ldap"})
-	if want := `{"source":"ldap","applied":false,"counts":{"added":0,"updated":0,"revoked":0,"restored":0,"unchanged":0,"ignored":0},"added":[],"updated":[],"revoked":[],"restored":[]}`; string(b) != want {
-		t.Errorf("empty report: got %s, want %s", b, want)
 	}
 }

@@ -95,14 +95,13 @@ func (s *Server) forceAllowed(r *http.Request, opts directory.Options, source, s
 	return s.Accounts.RequestForceDirectory(r.Context(), actor, source, sum, q.Get("reason"))
 }
 
+// reportJSON is rep as the API answers it. Its changes are API documents
+// already (directory.Change is api.DirectoryChange); the lists are never
+// null.
 func reportJSON(rep *directory.Report) api.DirectoryReport {
-	conv := func(cs []directory.Change) []api.DirectoryChange {
-		return jsonList(cs, func(c directory.Change) api.DirectoryChange {
-			return api.DirectoryChange{Line: c.Line, ExternalID: c.ExternalID, Email: c.Email, Name: c.Name, Fields: c.Fields, Reason: c.Reason}
-		})
-	}
-	return api.DirectoryReport{Source: rep.Source, Applied: rep.Applied, Added: conv(rep.Added), Updated: conv(rep.Updated),
-		Revoked: conv(rep.Revoked), Restored: conv(rep.Restored), Unchanged: rep.Unchanged, Ignored: rep.Ignored}
+	list := func(cs []directory.Change) []api.DirectoryChange { return append([]api.DirectoryChange{}, cs...) }
+	return api.DirectoryReport{Source: rep.Source, Applied: rep.Applied, Added: list(rep.Added), Updated: list(rep.Updated),
+		Revoked: list(rep.Revoked), Restored: list(rep.Restored), Unchanged: rep.Unchanged, Ignored: rep.Ignored}
 }
 
 func (s *Server) handleImportDirectory(w http.ResponseWriter, r *http.Request) {

@@ -80,6 +80,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"navette"
+	"navette/internal/httpfile"
 )
 
 const (
@@ -759,7 +760,7 @@ func (s *Store) openEnd(ctx context.Context, key string, off int64, short bool) 
 // rangeReader returns the reader of body, the answer to a ranged GET of n
 // bytes (n < 0: to the end) from off, after checking its Content-Range.
 func rangeReader(key string, body io.ReadCloser, off, n, size int64, contentRange string) (io.ReadCloser, error) {
-	start, total, ok := parseContentRange(contentRange)
+	start, _, total, ok := httpfile.ParseContentRange(contentRange)
 	if !ok && off == 0 {
 		start, total, ok = 0, size, true // the whole blob: fine from 0
 	}

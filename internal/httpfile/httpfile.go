@@ -2,7 +2,9 @@
 // alike (Serve): one Range at most, HEAD, If-Range, ETag and Repr-Digest,
 // the headers that keep a browser from running what it downloads, and
 // writes flushed to the client one by one so that only what reached the
-// connection counts as delivered.
+// connection counts as delivered. It also parses the Content-Range of a
+// partial answer (ParseContentRange), for the readers of one: the Go client
+// and the S3 blob store.
 package httpfile
 
 import (
@@ -196,8 +198,33 @@ func boundedRange(first, last string, size int64) (off, n int64, ok, unsatisfiab
 	return a, b - a + 1, true, false
 }
 
-// rangeNumber parses a byte position of a Range header: decimal digits
-// only, no sign, no more than an int64 holds.
+// ParseContentRange parses the Content-Range header of a partial answer,
+// "bytes FIRST-LAST/COMPLETE" (RFC 9110 §14.4), for what reads one: the
+// Go client resuming a download, the S3 blob store reading a range.
+// ok is false for anything else: an unsatisfied range ("bytes */N"), an
+// unknown length ("/*"), numbers that are not digits alone, or positions
+// out of order (FIRST ≤ LAST < COMPLETE must hold).
+func ParseContentRange(h string) (first, last, complete int64, ok bool) {
+	rest, found := strings.CutPrefix(h, "bytes ")
+	if !found {
+		return 0, 0, 0, false
+	}
+	rng, total, found := strings.Cut(rest, "/")
+	if !found {
+		return 0, 0, 0, false
+	}
+	a, b, found := strings.Cut(rng, "-")
+	first, okFirst := rangeNumber(a)
+	last, okLast := rangeNumber(b)
+	complete, okComplete := rangeNumber(total)
+	if !found || !okFirst || !okLast || !okComplete || first > last || last >= complete {
+		return 0, 0, 0, false
+	}
+	return first, last, complete, true
+}
+
+// rangeNumber parses a byte position of a Range or Content-Range header:
+// decimal digits only, no sign, no more than an int64 holds.
 func rangeNumber(s string) (int64, bool) {
 	if s == "" || len(s) > 19 || strings.TrimLeft(s, "0123456789") != "" {
 		return 0, false

@@ -1,6 +1,7 @@
 package httpfile
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -54,6 +55,55 @@ func FuzzParseRange(f *testing.F) {
 		}
 		if off < 0 || n < 1 || off > size-n {
 			t.Fatalf("%q size %d: range %d+%d outside the content", h, size, off, n)
+		}
+	})
+}
+
+func TestParseContentRange(t *testing.T) {
+	for _, tc := range []struct {
+		h                     string
+		first, last, complete int64
+		ok                    bool
+	}{
+		{"bytes 10-99/100", 10, 99, 100, true},
+		{"bytes 0-0/1", 0, 0, 1, true},
+		{"bytes 10-49/100", 10, 49, 100, true},
+		{"bytes 0-9223372036854775806/9223372036854775807", 0, 9223372036854775806, 9223372036854775807, true},
+		{"bytes 10-99/99", 0, 0, 0, false},
+		{"bytes 50-10/100", 0, 0, 0, false},
+		{"bytes */100", 0, 0, 0, false},
+		{"bytes 10-99/*", 0, 0, 0, false},
+		{"bytes -1-99/100", 0, 0, 0, false},
+		{"bytes +10-99/100", 0, 0, 0, false},
+		{"bytes 10-99/100 ", 0, 0, 0, false},
+		{"bytes 10/100", 0, 0, 0, false},
+		{"bytes 10-99", 0, 0, 0, false},
+		{"items 10-99/100", 0, 0, 0, false},
+		{"bytes 0-1/99999999999999999999", 0, 0, 0, false},
+		{"", 0, 0, 0, false},
+	} {
+		first, last, complete, ok := ParseContentRange(tc.h)
+		if first != tc.first || last != tc.last || complete != tc.complete || ok != tc.ok {
+			t.Errorf("%q: got %d,%d,%d,%v, want %d,%d,%d,%v", tc.h, first, last, complete, ok, tc.first, tc.last, tc.complete, tc.ok)
+		}
+	}
+}
+
+func FuzzParseContentRange(f *testing.F) {
+	for _, s := range []string{"bytes 10-99/100", "bytes 0-0/1", "bytes */100", "bytes 1-2/*", "bytes 0-1/9223372036854775807"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		first, last, complete, ok := ParseContentRange(h)
+		if !ok {
+			return
+		}
+		if first < 0 || first > last || last >= complete {
+			t.Fatalf("%q: range %d-%d of %d out of order", h, first, last, complete)
+		}
+		again := fmt.Sprintf("bytes %d-%d/%d", first, last, complete)
+		if f2, l2, c2, ok2 := ParseContentRange(again); !ok2 || f2 != first || l2 != last || c2 != complete {
+			t.Fatalf("%q parses as %d-%d/%d, but %q does not", h, first, last, complete, again)
 		}
 	})
 }
