@@ -93,17 +93,9 @@ func (s *Server) handleExtendDeposit(w http.ResponseWriter, r *http.Request) {
 	writeResult(s, w, r, v, err, fullDepositJSON)
 }
 
+// handleCaseBundle sends every available file of the case as one ZIP, with
+// its manifest (deposit.Bundle); a HEAD downloads nothing.
 func (s *Server) handleCaseBundle(w http.ResponseWriter, r *http.Request) {
 	b, err := s.Deposits.CaseBundle(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	hd := w.Header()
-	httpfile.SetAttachment(hd, b.Name())
-	hd.Set("Content-Type", "application/zip")
-	if err := b.WriteTo(r.Context(), httpfile.Flushing(w, w)); err != nil {
-		s.log().Error("case bundle aborted", "case", b.Case.ID, "err", err)
-		panic(http.ErrAbortHandler)
-	}
+	httpfile.ServeArchive(w, r, b, err, s.writeError, s.log())
 }
