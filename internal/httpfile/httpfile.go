@@ -2,7 +2,8 @@
 // alike (Serve): one Range at most, HEAD, If-Range, ETag and Repr-Digest,
 // the headers that keep a browser from running what it downloads, and
 // writes flushed to the client one by one so that only what reached the
-// connection counts as delivered.
+// connection counts as delivered; and a ZIP archive the same way
+// (ServeArchive), its HEAD never a download.
 package httpfile
 
 import (
