@@ -360,6 +360,37 @@ func TestDownloadsAreSandboxed(t *testing.T) {
 	}
 }
 
+// TestCaseBundleHeadIsNoDownload: a HEAD of a case's ZIP, on the API and
+// the web route alike, answers the GET's headers with no body and records
+// no download; the GET that follows counts as the download.
+func TestCaseBundleHeadIsNoDownload(t *testing.T) {
+	e := newEnv(t)
+	rts := e.routes(t)
+	d := e.send(map[string][]byte{"acte.pdf": []byte("%PDF-1.7 an act")})
+	f := d.Files[0]
+	if d.CaseID == "" {
+		t.Fatal("the deposit is in no case")
+	}
+	bundles := []route{
+		{"api bundle", func(d api.Deposit, _ api.File) string { return api.PathCases + "/" + d.CaseID + "/bundle" }, rts[0].auth},
+		{"web zip", func(d api.Deposit, _ api.File) string { return "/cases/" + d.CaseID + "/zip" }, rts[1].auth},
+	}
+	for _, rt := range bundles {
+		resp, body := e.fetch(t, rt, "HEAD", d, f)
+		if resp.StatusCode != http.StatusOK || len(body) != 0 || resp.Header.Get("Content-Type") != "application/zip" ||
+			!strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment; ") {
+			t.Fatalf("%s HEAD: %d, %d bytes, Content-Type %q, Content-Disposition %q", rt.name, resp.StatusCode, len(body),
+				resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"))
+		}
+	}
+	e.noDownloadYet(t, "the bundles' HEADs", d, f)
+	resp, body := e.fetch(t, bundles[0], "GET", d, f)
+	if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(body, []byte("PK")) {
+		t.Fatalf("api bundle GET: %d, %.40q", resp.StatusCode, body)
+	}
+	waitFor(t, "the bundle's download", func() bool { return len(e.downloads(t, f.ID)) == 1 })
+}
+
 // TestGuessedIDsDoNotFloodTheJournal: 2,000 guessed deposit ids from one
 // person are all answered 404, and journaled as two access.denied events
 // that still count them (the first, then one aggregate). 2,000 show the

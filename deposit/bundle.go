@@ -192,7 +192,7 @@ func (b *Bundle) WriteTo(ctx context.Context, w io.Writer) error {
 	var m []manifestEntry
 	for {
 		for _, e := range b.page {
-			if err := writeEntry(ctx, zw, e); err != nil {
+			if err := e.dl.WriteZipEntry(ctx, zw, e.Path, e.dl.File().StoredAt); err != nil {
 				return err
 			}
 			m = append(m, manifestLine(e))
@@ -211,15 +211,18 @@ func (b *Bundle) WriteTo(ctx context.Context, w io.Writer) error {
 	return zw.Close()
 }
 
-// writeEntry writes the file of e to the archive.
-func writeEntry(ctx context.Context, zw *zip.Writer, e BundleEntry) error {
-	fh := &zip.FileHeader{Name: e.Path, Method: zip.Store, Modified: e.dl.File().StoredAt}
-	fh.UncompressedSize64 = uint64(e.dl.Size())
+// WriteZipEntry writes the whole file to zw as the stored (uncompressed)
+// file name, modified at modified. Each write is flushed through the
+// archive to the writer under it (httpfile.Flushing for an answer), so
+// that the file counts as downloaded once all its bytes were passed on.
+func (d *Download) WriteZipEntry(ctx context.Context, zw *zip.Writer, name string, modified time.Time) error {
+	fh := &zip.FileHeader{Name: name, Method: zip.Store, Modified: modified}
+	fh.UncompressedSize64 = uint64(d.Size())
 	fw, err := zw.CreateHeader(fh)
 	if err != nil {
 		return err
 	}
-	return e.dl.WriteRange(ctx, flushed{fw, zw}, 0, e.dl.Size())
+	return d.WriteRange(ctx, flushed{fw, zw}, 0, d.Size())
 }
 
 // writeManifest writes the manifest m to the archive, as CSV and JSON.

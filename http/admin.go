@@ -13,9 +13,8 @@ import (
 )
 
 func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if !navette.ValidID(id) {
-		s.writeError(w, r, navette.Errorf(navette.ENOTFOUND, "No such user."))
+	id, ok := s.pathID(w, r, navette.Errorf(navette.ENOTFOUND, "No such user."))
+	if !ok {
 		return
 	}
 	var in api.UpdateUser
@@ -51,9 +50,8 @@ func (s *Server) updateUser(r *http.Request, id string, in api.UpdateUser) (*nav
 }
 
 func (s *Server) handleResetTOTP(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if !navette.ValidID(id) {
-		s.writeError(w, r, navette.Errorf(navette.ENOTFOUND, "No such user."))
+	id, ok := s.pathID(w, r, navette.Errorf(navette.ENOTFOUND, "No such user."))
+	if !ok {
 		return
 	}
 	if err := s.Auth.ResetSecondFactor(r.Context(), navette.UserFromContext(r.Context()), id); err != nil {

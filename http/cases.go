@@ -2,8 +2,6 @@ package http
 
 import (
 	"net/http"
-	"net/url"
-	"strconv"
 
 	"navette"
 	"navette/api"
@@ -11,22 +9,12 @@ import (
 	"navette/internal/httpfile"
 )
 
-// pageLimit returns the limit query parameter of a page, 0 if absent.
-func pageLimit(q url.Values) (int, error) {
-	l := q.Get("limit")
-	if l == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(l)
-	if err != nil || n < 1 || n > 200 {
-		return 0, navette.Errorf(navette.EINVALID, "limit must be a number from 1 to 200.")
-	}
-	return n, nil
-}
+// maxPage bounds the limit of a page of deposits or cases.
+const maxPage = 200
 
 func (s *Server) handleListCases(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit, err := pageLimit(q)
+	limit, err := limitParam(q.Get("limit"), maxPage)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -40,7 +28,7 @@ func (s *Server) handleListCases(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleGetCase(w http.ResponseWriter, r *http.Request) {
 	actor := navette.UserFromContext(r.Context())
 	q := r.URL.Query()
-	limit, err := pageLimit(q)
+	limit, err := limitParam(q.Get("limit"), maxPage)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -93,17 +81,9 @@ func (s *Server) handleExtendDeposit(w http.ResponseWriter, r *http.Request) {
 	writeResult(s, w, r, v, err, fullDepositJSON)
 }
 
+// handleCaseBundle sends every available file of the case as one ZIP, with
+// its manifest (deposit.Bundle); a HEAD downloads nothing.
 func (s *Server) handleCaseBundle(w http.ResponseWriter, r *http.Request) {
 	b, err := s.Deposits.CaseBundle(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	hd := w.Header()
-	httpfile.SetAttachment(hd, b.Name())
-	hd.Set("Content-Type", "application/zip")
-	if err := b.WriteTo(r.Context(), httpfile.Flushing(w, w)); err != nil {
-		s.log().Error("case bundle aborted", "case", b.Case.ID, "err", err)
-		panic(http.ErrAbortHandler)
-	}
+	httpfile.ServeArchive(w, r, b, err, s.writeError, s.log())
 }

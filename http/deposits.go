@@ -2,7 +2,6 @@ package http
 
 import (
 	"net/http"
-	"strconv"
 
 	"navette"
 	"navette/api"
@@ -43,14 +42,10 @@ func (s *Server) handleListDeposits(w http.ResponseWriter, r *http.Request) {
 	if box == "" {
 		box = navette.BoxInbox
 	}
-	limit := 0
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 200 {
-			s.writeError(w, r, navette.Errorf(navette.EINVALID, "limit must be a number from 1 to 200."))
-			return
-		}
-		limit = n
+	limit, err := limitParam(q.Get("limit"), maxPage)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	views, next, err := s.Deposits.List(r.Context(), navette.UserFromContext(r.Context()), box, q.Get("before"), limit)
 	writeResult(s, w, r, views, err, func(views []*deposit.View) api.DepositList {
@@ -90,10 +85,8 @@ func (s *Server) handleSubmitDeposit(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleRevokeDeposit(w http.ResponseWriter, r *http.Request) {
 	var in api.Revoke
-	if r.ContentLength != 0 {
-		if !s.readJSON(w, r, &in) {
-			return
-		}
+	if !s.readOptionalJSON(w, r, &in) {
+		return
 	}
 	if err := s.Deposits.RevokeWithReason(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"), in.Reason); err != nil {
 		s.writeError(w, r, err)

@@ -17,9 +17,8 @@ import (
 // deposit. It tells nothing about the deposit: the target checks access.
 // The link stays valid whatever the web interface becomes.
 func (s *Server) handleDepositLink(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if !navette.ValidID(id) {
-		writeProblem(w, problemFor(navette.Errorf(navette.ENOTFOUND, "No such deposit."), r.URL.Path))
+	id, ok := s.pathID(w, r, navette.Errorf(navette.ENOTFOUND, "No such deposit."))
+	if !ok {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")

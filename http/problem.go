@@ -99,6 +99,23 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
+// readOptionalJSON reads the request body into v as readJSON does when
+// there is one, and leaves v as it is when the body is empty.
+func (s *Server) readOptionalJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	return r.ContentLength == 0 || s.readJSON(w, r, v)
+}
+
+// pathID returns the {id} of the request's path, or answers notFound, the
+// ENOTFOUND of what the path names, when it is no valid id.
+func (s *Server) pathID(w http.ResponseWriter, r *http.Request, notFound error) (string, bool) {
+	id := r.PathValue("id")
+	if !navette.ValidID(id) {
+		s.writeError(w, r, notFound)
+		return "", false
+	}
+	return id, true
+}
+
 // maxJSONBody bounds every JSON request body.
 const maxJSONBody = 1 << 20
 

@@ -63,10 +63,8 @@ func (s *Server) handleGetRequest(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleApproveRequest(w http.ResponseWriter, r *http.Request) {
 	var in api.Approve
-	if r.ContentLength != 0 {
-		if !s.readJSON(w, r, &in) {
-			return
-		}
+	if !s.readOptionalJSON(w, r, &in) {
+		return
 	}
 	hash, err := hex.DecodeString(in.SHA256)
 	if err != nil {

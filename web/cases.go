@@ -199,24 +199,10 @@ func (h *Handler) extend(w http.ResponseWriter, r *http.Request) {
 }
 
 // caseZip sends every available file of the case as one ZIP, with its
-// manifest (deposit.Bundle).
+// manifest (deposit.Bundle), as the API does; a HEAD downloads nothing.
 func (h *Handler) caseZip(w http.ResponseWriter, r *http.Request) {
 	b, err := h.Deposits.CaseBundle(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
-	if err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	hd := w.Header()
-	httpfile.SetAttachment(hd, b.Name())
-	hd.Set("Content-Type", "application/zip")
-	if r.Method == http.MethodHead {
-		w.WriteHeader(http.StatusOK)
-		return
-	}
-	if err := b.WriteTo(r.Context(), httpfile.Flushing(w, w)); err != nil {
-		h.log().Error("web: case zip aborted", "case", b.Case.ID, "err", err)
-		panic(http.ErrAbortHandler)
-	}
+	httpfile.ServeArchive(w, r, b, err, h.Error, h.log())
 }
 
 // groupByCase orders rows case by case, each case where its newest row

@@ -3,7 +3,6 @@ package web
 import (
 	"archive/zip"
 	"fmt"
-	"io"
 	"net/http"
 	"path"
 	"strings"
@@ -71,15 +70,9 @@ func (h *Handler) zip(w http.ResponseWriter, r *http.Request) {
 	zw := zip.NewWriter(httpfile.Flushing(w, w))
 	used := map[string]bool{}
 	for _, dl := range dls {
-		fh := &zip.FileHeader{Name: uniqueName(dl.Name, used), Method: zip.Store, Modified: dl.File().StoredAt.In(paris)}
-		fh.UncompressedSize64 = uint64(dl.Size())
-		fw, err := zw.CreateHeader(fh)
-		if err == nil {
-			// Each file's bytes go to the client as they are written, so
-			// that a file counts as downloaded once they all reached it.
-			err = dl.WriteRange(r.Context(), zipEntry{fw, zw}, 0, dl.Size())
-		}
-		if err != nil {
+		// Each file's bytes go to the client as they are written, so that
+		// a file counts as downloaded once they all reached it.
+		if err := dl.WriteZipEntry(r.Context(), zw, uniqueName(dl.Name, used), dl.File().StoredAt.In(paris)); err != nil {
 			h.log().ErrorContext(r.Context(), "web: zip aborted", "deposit", v.ID, "file", dl.File().ID, "err", err)
 			panic(http.ErrAbortHandler)
 		}
@@ -88,23 +81,6 @@ func (h *Handler) zip(w http.ResponseWriter, r *http.Request) {
 		h.log().ErrorContext(r.Context(), "web: zip aborted", "deposit", v.ID, "err", err)
 		panic(http.ErrAbortHandler)
 	}
-}
-
-// zipEntry writes to a file of a ZIP archive and flushes the archive, so
-// that a write succeeds only once its bytes were sent on.
-type zipEntry struct {
-	w  io.Writer
-	zw *zip.Writer
-}
-
-func (e zipEntry) Write(p []byte) (int, error) {
-	n, err := e.w.Write(p)
-	if err == nil {
-		if err = e.zw.Flush(); err != nil {
-			n = 0
-		}
-	}
-	return n, err
 }
 
 // uniqueName returns name, or "name (2).ext" and so on if it was used.

@@ -143,15 +143,26 @@ func (h *Handler) stepUpPasskeyOptions(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) stepUpPasskey(w http.ResponseWriter, r *http.Request) {
 	cur := session(r)
+	h.finishCeremony(w, r, func(a *passkeyAnswer) (string, error) {
+		err := h.Auth.FinishStepUpPasskey(r.Context(), cur.Session, cur.User, a.ID, a.Credential)
+		return cmp.Or(resumeNext(r.URL.Query().Get("next")), "/account?done=verified"), err
+	})
+}
+
+// finishCeremony finishes a passkey ceremony with the answer passkey.js
+// posted: finish checks it and returns where the browser goes next. A
+// failure is answered as passkeyProblem does.
+func (h *Handler) finishCeremony(w http.ResponseWriter, r *http.Request, finish func(*passkeyAnswer) (next string, err error)) {
 	a, err := readAnswer(w, r)
+	next := ""
 	if err == nil {
-		err = h.Auth.FinishStepUpPasskey(r.Context(), cur.Session, cur.User, a.ID, a.Credential)
+		next, err = finish(a)
 	}
 	if err != nil {
 		h.passkeyProblem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, nextJSON{Next: cmp.Or(resumeNext(r.URL.Query().Get("next")), "/account?done=verified")})
+	writeJSON(w, http.StatusOK, nextJSON{Next: next})
 }
 
 // readAnswer reads the answer of a ceremony.
@@ -285,15 +296,10 @@ func (h *Handler) passkeyRegisterOptions(w http.ResponseWriter, r *http.Request)
 
 func (h *Handler) passkeyRegister(w http.ResponseWriter, r *http.Request) {
 	cur := session(r)
-	a, err := readAnswer(w, r)
-	if err == nil {
-		_, err = h.Auth.FinishPasskeyRegistration(r.Context(), cur.Session, cur.User, a.ID, a.Name, a.Credential)
-	}
-	if err != nil {
-		h.passkeyProblem(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, nextJSON{Next: "/account?done=added"})
+	h.finishCeremony(w, r, func(a *passkeyAnswer) (string, error) {
+		_, err := h.Auth.FinishPasskeyRegistration(r.Context(), cur.Session, cur.User, a.ID, a.Name, a.Credential)
+		return "/account?done=added", err
+	})
 }
 
 func (h *Handler) passkeyRemove(w http.ResponseWriter, r *http.Request) {
@@ -331,17 +337,10 @@ func (h *Handler) passkeyEnrol(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	a, err := readAnswer(w, r)
-	if err != nil {
-		h.passkeyProblem(w, r, err)
-		return
-	}
-	is, err := h.Auth.FinishPasskeyEnrolment(r.Context(), sess, u, a.ID, a.Name, a.Credential)
-	if err != nil {
-		h.passkeyProblem(w, r, err)
-		return
-	}
-	h.issuedJSON(w, r, is, safeNext(r.URL.Query().Get("next")))
+	h.finishCeremony(w, r, func(a *passkeyAnswer) (string, error) {
+		is, err := h.Auth.FinishPasskeyEnrolment(r.Context(), sess, u, a.ID, a.Name, a.Credential)
+		return h.signedIn(w, r, is, err)
+	})
 }
 
 func (h *Handler) passkeySecondOptions(w http.ResponseWriter, r *http.Request) {
@@ -355,31 +354,26 @@ func (h *Handler) passkeySecond(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	next := safeNext(r.URL.Query().Get("next"))
-	a, err := readAnswer(w, r)
-	if err != nil {
-		h.passkeyProblem(w, r, err)
-		return
-	}
-	is, err := h.Auth.FinishPasskeySecondFactor(r.Context(), sess, u, a.ID, a.Credential)
-	if err != nil {
+	h.finishCeremony(w, r, func(a *passkeyAnswer) (string, error) {
+		is, err := h.Auth.FinishPasskeySecondFactor(r.Context(), sess, u, a.ID, a.Credential)
 		if navette.IsCode(err, navette.EUNAUTHORIZED) && h.Auth.Ended(r.Context(), sess) {
 			auth.ClearCookie(w)
 		}
-		h.passkeyProblem(w, r, err)
-		return
-	}
-	h.issuedJSON(w, r, is, next)
+		return h.signedIn(w, r, is, err)
+	})
 }
 
-// issuedJSON gives the browser the session a passkey ceremony made and
-// tells passkey.js where to go, ending the session the request came with.
-func (h *Handler) issuedJSON(w http.ResponseWriter, r *http.Request, is *auth.Issued, next string) {
-	if err := h.replaceSession(w, r, is); err != nil {
-		h.passkeyProblem(w, r, err)
-		return
+// signedIn gives the browser is, the session a passkey ceremony made or
+// failed to make (err), ending the session the request came with, and
+// returns where passkey.js goes next.
+func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request, is *auth.Issued, err error) (string, error) {
+	if err == nil {
+		err = h.replaceSession(w, r, is)
 	}
-	writeJSON(w, http.StatusOK, nextJSON{Next: issuedNext(is, next)})
+	if err != nil {
+		return "", err
+	}
+	return issuedNext(is, safeNext(r.URL.Query().Get("next"))), nil
 }
 
 func (h *Handler) passkeyAloneOptions(w http.ResponseWriter, r *http.Request) {
@@ -399,17 +393,10 @@ func (h *Handler) passkeyAlone(w http.ResponseWriter, r *http.Request) {
 		secret = c.Value
 	}
 	http.SetCookie(w, &http.Cookie{Name: auth.PasskeyFlowCookieName, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
-	a, err := readAnswer(w, r)
-	if err != nil {
-		h.passkeyProblem(w, r, err)
-		return
-	}
-	is, err := h.Auth.FinishPasskeySignIn(r.Context(), secret, a.ID, a.Credential, h.clientIP(r))
-	if err != nil {
-		h.passkeyProblem(w, r, err)
-		return
-	}
-	h.issuedJSON(w, r, is, safeNext(r.URL.Query().Get("next")))
+	h.finishCeremony(w, r, func(a *passkeyAnswer) (string, error) {
+		is, err := h.Auth.FinishPasskeySignIn(r.Context(), secret, a.ID, a.Credential, h.clientIP(r))
+		return h.signedIn(w, r, is, err)
+	})
 }
 
 func init() {

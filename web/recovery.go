@@ -266,23 +266,30 @@ func (h *Handler) renderUser(w http.ResponseWriter, r *http.Request, status int,
 	h.render(w, r, status, "admin-user", p)
 }
 
-func (h *Handler) endUserSessions(w http.ResponseWriter, r *http.Request) {
-	u := navette.UserFromContext(r.Context())
-	n, err := h.Auth.EndSessions(r.Context(), u, r.PathValue("id"))
+// onUser does act, for the person signed in, on the person whose page the
+// path names ({id}), then goes back to that page with the note act
+// returns (its done query).
+func (h *Handler) onUser(w http.ResponseWriter, r *http.Request, act func(actor *navette.User, id string) (done string, err error)) {
+	id := r.PathValue("id")
+	done, err := act(navette.UserFromContext(r.Context()), id)
 	if err != nil {
 		h.Error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/admin/users/"+url.PathEscape(r.PathValue("id"))+"?done=sessions&n="+strconv.Itoa(n), http.StatusSeeOther)
+	http.Redirect(w, r, "/admin/users/"+url.PathEscape(id)+"?done="+done, http.StatusSeeOther)
+}
+
+func (h *Handler) endUserSessions(w http.ResponseWriter, r *http.Request) {
+	h.onUser(w, r, func(u *navette.User, id string) (string, error) {
+		n, err := h.Auth.EndSessions(r.Context(), u, id)
+		return "sessions&n=" + strconv.Itoa(n), err
+	})
 }
 
 func (h *Handler) revokeUserToken(w http.ResponseWriter, r *http.Request) {
-	u := navette.UserFromContext(r.Context())
-	if err := h.Accounts.RevokeManagedToken(r.Context(), u, r.PathValue("id"), r.PathValue("tid")); err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/admin/users/"+url.PathEscape(r.PathValue("id"))+"?done=token", http.StatusSeeOther)
+	h.onUser(w, r, func(u *navette.User, id string) (string, error) {
+		return "token", h.Accounts.RevokeManagedToken(r.Context(), u, id, r.PathValue("tid"))
+	})
 }
 
 func (h *Handler) approveRecovery(w http.ResponseWriter, r *http.Request) {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"time"
 
 	"navette"
@@ -38,10 +37,7 @@ func (h *Handler) sessionRows(r *http.Request, u, person *navette.User) ([]sessi
 
 // endUserSession ends one live session of a person the caller manages.
 func (h *Handler) endUserSession(w http.ResponseWriter, r *http.Request) {
-	u := navette.UserFromContext(r.Context())
-	if err := h.Auth.EndSession(r.Context(), u, r.PathValue("id"), r.PathValue("sid")); err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/admin/users/"+url.PathEscape(r.PathValue("id"))+"?done=session", http.StatusSeeOther)
+	h.onUser(w, r, func(u *navette.User, id string) (string, error) {
+		return "session", h.Auth.EndSession(r.Context(), u, id, r.PathValue("sid"))
+	})
 }

@@ -2,9 +2,10 @@
 // alike (Serve): one Range at most, HEAD, If-Range, ETag and Repr-Digest,
 // the headers that keep a browser from running what it downloads, and
 // writes flushed to the client one by one so that only what reached the
-// connection counts as delivered. It also parses the Content-Range of a
-// partial answer (ParseContentRange), for the readers of one: the Go client
-// and the S3 blob store.
+// connection counts as delivered; and a ZIP archive the same way
+// (ServeArchive), its HEAD never a download. It also parses the
+// Content-Range of a partial answer (ParseContentRange), for the readers of
+// one: the Go client and the S3 blob store.
 package httpfile
 
 import (
@@ -98,6 +99,43 @@ func Serve(w http.ResponseWriter, r *http.Request, c Content, fail ErrorWriter, 
 	}
 	lw.Begin()
 	_ = http.NewResponseController(w).Flush()
+}
+
+// Archive is a ZIP archive ServeArchive can send: deposit.Bundle.
+type Archive interface {
+	// Name is the archive's file name.
+	Name() string
+	// WriteTo writes the archive to w; the files whose bytes w accepted
+	// count as delivered.
+	WriteTo(ctx context.Context, w io.Writer) error
+}
+
+// ServeArchive answers a GET or HEAD of the ZIP archive a, or err, the
+// failure to prepare it, rendered by fail. A HEAD gets the headers alone
+// and writes nothing of a, so it is never a download. A GET streams a,
+// each write flushed to the client so that only what reached the
+// connection counts as delivered; a failure cuts the connection (logged to
+// log, the default logger if nil) so that the client sees a failed
+// transfer, never a complete one.
+func ServeArchive(w http.ResponseWriter, r *http.Request, a Archive, err error, fail ErrorWriter, log *slog.Logger) {
+	if err != nil {
+		fail(w, r, err)
+		return
+	}
+	h := w.Header()
+	SetAttachment(h, a.Name())
+	h.Set("Content-Type", "application/zip")
+	if r.Method == http.MethodHead {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if err := a.WriteTo(r.Context(), Flushing(w, w)); err != nil {
+		if log == nil {
+			log = slog.Default()
+		}
+		log.ErrorContext(r.Context(), "archive aborted", "path", r.URL.Path, "name", a.Name(), "err", err)
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // failTransfer answers err, the failure of a transfer through lw: rendered

@@ -118,3 +118,40 @@ func TestFlushingCountsOnlyFlushedBytes(t *testing.T) {
 		t.Errorf("write then flush: %d, %v, flushed %v", n, err, rec.Flushed)
 	}
 }
+
+// memArchive is an Archive held in memory that counts its writes.
+type memArchive struct{ writes int }
+
+func (a *memArchive) Name() string { return "affaire.zip" }
+func (a *memArchive) WriteTo(_ context.Context, w io.Writer) error {
+	a.writes++
+	_, err := w.Write([]byte("PK\x03\x04"))
+	return err
+}
+
+func TestServeArchive(t *testing.T) {
+	failed := func(w http.ResponseWriter, _ *http.Request, err error) { http.Error(w, err.Error(), http.StatusTeapot) }
+	for _, tc := range []struct {
+		method   string
+		err      error
+		status   int
+		body     string
+		writes   int
+		attached bool
+	}{
+		{http.MethodGet, nil, http.StatusOK, "PK\x03\x04", 1, true},
+		{http.MethodHead, nil, http.StatusOK, "", 0, true},
+		{http.MethodGet, errors.New("no file"), http.StatusTeapot, "no file\n", 0, false},
+	} {
+		a := &memArchive{}
+		rec := httptest.NewRecorder()
+		ServeArchive(rec, httptest.NewRequest(tc.method, "/cases/x/zip", nil), a, tc.err, failed, nil)
+		cd := rec.Header().Get("Content-Disposition")
+		if rec.Code != tc.status || rec.Body.String() != tc.body || a.writes != tc.writes || (cd != "") != tc.attached {
+			t.Errorf("%s (err %v): %d %q, %d writes, Content-Disposition %q", tc.method, tc.err, rec.Code, rec.Body, a.writes, cd)
+		}
+		if tc.err == nil && rec.Header().Get("Content-Type") != "application/zip" {
+			t.Errorf("%s: Content-Type %q", tc.method, rec.Header().Get("Content-Type"))
+		}
+	}
+}
