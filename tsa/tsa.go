@@ -651,15 +651,18 @@ func checkTSTInfoContent(sd *signedData) error {
 	return nil
 }
 
-// onlySigner returns the one signer of sd, of version 1 or 3, with signed
-// attributes and no unsigned ones.
+// onlySigner returns the one signer of sd, of version 1 (named by issuer
+// and serial number), with signed attributes and no unsigned ones. A signer
+// of version 3 (named by subject key identifier) is refused: the receipts'
+// offline verifier (receipt.VerifyToken) accepts version 1 only, so a token
+// taken here must be one it can check.
 func onlySigner(sd *signedData) (*signerInfo, error) {
 	if len(sd.SignerInfos) != 1 {
 		return nil, fmt.Errorf("%d signers, not one", len(sd.SignerInfos))
 	}
 	si := &sd.SignerInfos[0]
-	if si.Version != 1 && si.Version != 3 {
-		return nil, fmt.Errorf("signer version %d", si.Version)
+	if si.Version != 1 {
+		return nil, fmt.Errorf("signer version %d, not 1 (issuer and serial number)", si.Version)
 	}
 	if len(si.UnsignedAttrs.FullBytes) > 0 {
 		return nil, errors.New("the token carries unsigned attributes")

@@ -308,3 +308,20 @@ func query(tb testing.TB, url string, digest []byte) []byte {
 var _ interface {
 	Stamp(ctx context.Context, digest []byte) ([]byte, error)
 } = (*Client)(nil)
+
+// TestOnlySignerOfVersion1: a signer named by subject key identifier
+// (version 3) is refused at stamping, since receipt.VerifyToken, which
+// checks receipts offline, accepts version 1 only; a token the server took
+// must verify offline too.
+func TestOnlySignerOfVersion1(t *testing.T) {
+	attrs := asn1.RawValue{FullBytes: []byte{0xa0, 0x00}}
+	for _, tc := range []struct {
+		version int
+		ok      bool
+	}{{1, true}, {3, false}, {0, false}, {2, false}} {
+		sd := &signedData{SignerInfos: []signerInfo{{Version: tc.version, SignedAttrs: attrs}}}
+		if _, err := onlySigner(sd); (err == nil) != tc.ok {
+			t.Errorf("signer version %d: got %v, want ok %v", tc.version, err, tc.ok)
+		}
+	}
+}
