@@ -42,16 +42,7 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, events []navette.E
 	if len(events) == 0 {
 		return s.insertNotices(ctx, tx, events)
 	}
-	p, err := s.prepareEvents(ctx, tx, events)
-	if err != nil {
-		return err
-	}
-	return s.insertPrepared(ctx, tx, p, events)
-}
-
-// insertPrepared is insertEvents for events that p prepared.
-func (s *Store) insertPrepared(ctx context.Context, tx *sql.Tx, p *preparedEvents, events []navette.Event) error {
-	if err := s.appendEvents(ctx, tx, p); err != nil {
+	if err := s.appendEvents(ctx, tx, events); err != nil {
 		return err
 	}
 	if err := s.insertEvidence(ctx, tx, events); err != nil {
@@ -63,70 +54,29 @@ func (s *Store) insertPrepared(ctx context.Context, tx *sql.Tx, p *preparedEvent
 	return s.insertNotices(ctx, tx, events)
 }
 
-// preparedEvents are events linked and made leaves of the tree ahead of
-// their insertion, by a goroutine for more than a batch of them: the
-// arguments of their rows, eventBatch a batch, and the hash of the last.
-type preparedEvents struct {
-	tree    *treeWriter
-	batches [][]any
-	last    []byte
-	err     error
-	done    chan struct{}
-}
-
-// prepareEvents reads the journal's head in tx, under the dialect's
-// LockEvents, and links events to it and makes them leaves of the tree,
-// in a goroutine that does not use tx if there are more than eventBatch:
-// tx is free for other writes until appendEvents.
-func (s *Store) prepareEvents(ctx context.Context, tx *sql.Tx, events []navette.Event) (*preparedEvents, error) {
+// appendEvents appends events to the journal in tx: its chain and, unless
+// s.noTree, its tree.
+func (s *Store) appendEvents(ctx context.Context, tx *sql.Tx, events []navette.Event) error {
 	if s.d.LockEvents != "" {
 		if _, err := tx.ExecContext(ctx, s.d.LockEvents); err != nil {
-			return nil, s.internal(err, "lock events")
+			return s.internal(err, "lock events")
 		}
 	}
 	prev, leaf, err := s.journalHead(ctx, tx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	p := &preparedEvents{tree: s.newTreeWriter(ctx, tx, leaf, prev), done: make(chan struct{})}
-	if len(events) <= eventBatch {
-		p.last, p.batches, p.err = s.eventRows(ctx, p.tree, prev, events)
-		close(p.done)
-		return p, nil
-	}
-	if !s.noTree {
-		if err := p.tree.hold(); err != nil {
-			return nil, err
-		}
-	}
-	go func() {
-		defer close(p.done)
-		p.last, p.batches, p.err = s.eventRows(ctx, p.tree, prev, events)
-	}()
-	return p, nil
-}
-
-// appendEvents appends the events p prepared to the journal in tx: its
-// chain and, unless s.noTree, its tree.
-func (s *Store) appendEvents(ctx context.Context, tx *sql.Tx, p *preparedEvents) error {
-	<-p.done
-	if p.err != nil {
-		return p.err
-	}
-	ins := newBatchInsert(ctx, tx, &s.d, "events", insertEventCols, insertEventN, eventBatch)
-	defer ins.close()
-	for _, args := range p.batches {
-		if err := ins.exec(args); err != nil {
-			return s.internal(err, "append event")
-		}
+	tree := s.newTreeWriter(ctx, tx, leaf, prev)
+	if prev, err = s.insertEventRows(ctx, tx, tree, prev, events); err != nil {
+		return err
 	}
 	if s.noTree {
 		return nil
 	}
-	if err := p.tree.flush(); err != nil {
+	if err := tree.flush(); err != nil {
 		return err
 	}
-	p.tree.keepEdge(p.last)
+	tree.keepEdge(prev)
 	return nil
 }
 
@@ -157,22 +107,26 @@ const insertEventCols = "time, type, actor_id, deposit_id, file_id, size, sha256
 // insertEventN is the number of columns of insertEventCols.
 const insertEventN = 12
 
-// eventRows links events, in their order, the first to the event whose
-// hash is prev, and adds them to tree; it returns the hash of the last and
-// the arguments of their rows, eventBatch rows a batch.
-func (s *Store) eventRows(ctx context.Context, tree *treeWriter, prev []byte, events []navette.Event) ([]byte, [][]any, error) {
-	batches := make([][]any, 0, (len(events)+eventBatch-1)/eventBatch)
+// insertEventRows inserts events in their order, eventBatch a statement,
+// the first linked to the event whose hash is prev, and adds them to tree;
+// it returns the hash of the last.
+func (s *Store) insertEventRows(ctx context.Context, tx *sql.Tx, tree *treeWriter, prev []byte, events []navette.Event) ([]byte, error) {
+	ins := newBatchInsert(ctx, tx, &s.d, "events", insertEventCols, insertEventN, eventBatch)
+	defer ins.close()
+	args := make([]any, 0, insertEventN*min(len(events), eventBatch))
 	for start := 0; start < len(events); start += eventBatch {
-		args := make([]any, 0, insertEventN*min(len(events)-start, eventBatch))
+		args = args[:0]
 		for _, e := range events[start:min(start+eventBatch, len(events))] {
 			var err error
 			if prev, args, err = s.eventRow(ctx, tree, prev, &e, args); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 		}
-		batches = append(batches, args)
+		if err := ins.exec(args); err != nil {
+			return nil, s.internal(err, "append event")
+		}
 	}
-	return prev, batches, nil
+	return prev, nil
 }
 
 // eventRow links e to the event whose hash is prev and adds it to tree; it

@@ -33,10 +33,6 @@ type treeWriter struct {
 	pending []tlog.Hash         // hashes computed but not yet inserted
 	known   map[int64]tlog.Hash // pending hashes by index, for StoredHashes' reads
 	ins     *batchInsert        // of journal_hashes, closed with tx
-	// held, when set, keeps the hashes pending until flush and reads none
-	// from the transaction: leaves are added away from it (prepareEvents),
-	// after prefetch.
-	held bool
 }
 
 // treeEdge is the edge of the tree of size leaves whose last event has the
@@ -98,7 +94,7 @@ func (w *treeWriter) add(e *navette.Event) error {
 	}
 	w.pending = append(w.pending, hs...)
 	w.next++
-	if len(w.pending) >= hashBatch && !w.held {
+	if len(w.pending) >= hashBatch {
 		return w.write(false)
 	}
 	return nil
@@ -119,12 +115,9 @@ func (w *treeWriter) read(indexes []int64) ([]tlog.Hash, error) {
 	if len(missing) == 0 {
 		return out, nil
 	}
-	got := map[int64]tlog.Hash{}
-	if !w.held {
-		var err error
-		if got, err = readHashes(w.ctx, w.tx, missing); err != nil {
-			return nil, err
-		}
+	got, err := readHashes(w.ctx, w.tx, missing)
+	if err != nil {
+		return nil, err
 	}
 	for i, x := range indexes {
 		if h, ok := got[x]; ok {
@@ -135,35 +128,6 @@ func (w *treeWriter) read(indexes []int64) ([]tlog.Hash, error) {
 		}
 	}
 	return out, nil
-}
-
-// hold makes w keep its hashes until flush and read none from the
-// transaction, having read the edge of the tree, which is all that adding
-// leaves reads but what they add: the hashes of the complete subtrees of
-// the tree as it is. Those missing from the database stay missing, for
-// add to report.
-func (w *treeWriter) hold() error {
-	var edge []int64
-	for l := 0; w.next>>l > 0; l++ {
-		if x := tlog.StoredHashIndex(l, w.next>>l-1); (w.next>>l)&1 == 1 && !w.has(x) {
-			edge = append(edge, x)
-		}
-	}
-	if len(edge) > 0 {
-		got, err := readHashes(w.ctx, w.tx, edge)
-		if err != nil {
-			return w.s.internal(err, fmt.Sprintf("journal tree, leaf %d", w.next))
-		}
-		maps.Copy(w.known, got)
-	}
-	w.held = true
-	return nil
-}
-
-// has reports whether w knows the stored hash x.
-func (w *treeWriter) has(x int64) bool {
-	_, ok := w.known[x]
-	return ok
 }
 
 // hashBatch is the number of stored hashes a multi-row INSERT writes.

@@ -317,15 +317,6 @@ func (s *Store) SaveUsers(ctx context.Context, create, update []*navette.User, e
 		return err
 	}
 	return s.inConnTx(ctx, "save users", func(conn *sql.Conn, tx *sql.Tx) error {
-		var early *preparedEvents
-		if s.d.LockEvents == "" && len(events) > 0 {
-			// The events are made beside the users' writes, where the
-			// journal need not be locked for them as it would elsewhere.
-			var err error
-			if early, err = s.prepareEvents(ctx, tx, events); err != nil {
-				return err
-			}
-		}
 		x := s.indexer(ctx, tx)
 		if s.d.Copy != nil {
 			x.conn = conn
@@ -340,9 +331,6 @@ func (s *Store) SaveUsers(ctx context.Context, create, update []*navette.User, e
 		}
 		if err := x.flush(); err != nil {
 			return s.internal(err, "save users: index")
-		}
-		if early != nil {
-			return s.insertPrepared(ctx, tx, early, events)
 		}
 		return s.insertEvents(ctx, tx, events)
 	})
