@@ -261,20 +261,13 @@ func (x *indexer) flushDeletes() error {
 	return nil
 }
 
-// sortAdds sorts the queued rows of user_terms, unless they are already.
-func (x *indexer) sortAdds() {
-	if !slices.IsSortedFunc(x.add, compareTermRows) {
-		slices.SortFunc(x.add, compareTermRows)
-	}
-}
-
 // flushAdds inserts the queued rows of user_terms, in order, termBatch at
 // once.
 func (x *indexer) flushAdds() error {
 	if len(x.add) == 0 {
 		return nil
 	}
-	x.sortAdds()
+	slices.SortFunc(x.add, compareTermRows)
 	if x.conn != nil {
 		return x.copyAdds()
 	}

@@ -298,10 +298,6 @@ func (s *Store) UsersBySource(ctx context.Context, source string) ([]*navette.Us
 // saveBatch is the number of users a multi-row INSERT of SaveUsers writes.
 const saveBatch = 100
 
-// termsPerUser is about the number of search terms of a user that a
-// directory import makes (name, e-mail address, external id).
-const termsPerUser = 8
-
 // SaveUsers creates and updates users in one transaction: the updates
 // first, so that an e-mail address one user gives up can go to a new one.
 // Updated users are rewritten (the fields syncArgs lists: not what sign-in
@@ -409,18 +405,14 @@ type userBatch struct {
 }
 
 // indexBatches indexes the users of create with x in a goroutine, saveBatch
-// at a time, and sends each batch as soon as it is indexed; then it sorts
-// x's queued terms, which flush would do, so that this too runs beside
-// the insertion. stop ends the goroutine and waits for it; x is the
-// caller's again after it.
+// at a time, and sends each batch, a few ahead of its insertion. stop ends
+// the goroutine and waits for it; x is the caller's again after it.
 func (s *Store) indexBatches(x *indexer, create []*navette.User) (batches <-chan userBatch, stop func()) {
-	out := make(chan userBatch, (len(create)+saveBatch-1)/saveBatch)
+	out := make(chan userBatch, 4)
 	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		defer x.sortAdds()
 		defer close(out)
-		x.add = slices.Grow(x.add, termsPerUser*len(create))
 		for start := 0; start < len(create); start += saveBatch {
 			b := userBatch{users: create[start:min(start+saveBatch, len(create))]}
 			b.args, b.err = s.indexNewUsers(x, b.users, make([]any, 0, saveBatch*insertUserN))
