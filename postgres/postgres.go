@@ -90,6 +90,18 @@ var dialect = sqlstore.Dialect{
 	// A migration copies the journal with its sequence numbers.
 	IdentityInsert: " OVERRIDING SYSTEM VALUE",
 	ResetIdentity:  "SELECT setval(pg_get_serial_sequence('events', 'seq'), GREATEST((SELECT max(seq) FROM events), 1))",
+	Copy:           copyFrom,
+}
+
+// copyFrom writes rows into table with COPY FROM, on the pgx connection of
+// the database/sql driver connection dc.
+func copyFrom(ctx context.Context, dc any, table string, cols []string, next func() ([]any, error)) error {
+	c, ok := dc.(*stdlib.Conn)
+	if !ok {
+		return fmt.Errorf("copy into %s: the connection is a %T", table, dc)
+	}
+	_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromFunc(next))
+	return err
 }
 
 // pgCode returns the SQLSTATE of a PostgreSQL error in err's chain, or "".

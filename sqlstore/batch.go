@@ -83,3 +83,15 @@ func (b *batchInsert) sql(n int) string {
 	}
 	return q.String()
 }
+
+// copyInto writes the rows next gives into the columns cols (as in an
+// INSERT: "a, b") of table with d's Copy, on conn, whose transaction is
+// open. next must not use the transaction: the connection is taken until
+// the rows end. Its errors are the driver's.
+func copyInto(ctx context.Context, conn *sql.Conn, d *Dialect, table, cols string, next func() ([]any, error)) error {
+	names := strings.Split(cols, ",")
+	for i := range names {
+		names[i] = strings.TrimSpace(names[i])
+	}
+	return conn.Raw(func(dc any) error { return d.Copy(ctx, dc, table, names, next) })
+}

@@ -158,7 +158,8 @@ type indexer struct {
 	tx       *sql.Tx
 	courts   map[string]*navette.Court
 	add, del []termRow
-	d        *Dialect // of the bulk inserts; nil: the default
+	d        *Dialect  // of the bulk inserts; nil: the default
+	conn     *sql.Conn // of tx, if set: terms are added with d.Copy
 }
 
 func newIndexer(ctx context.Context, tx *sql.Tx) *indexer {
@@ -267,6 +268,9 @@ func (x *indexer) flushAdds() error {
 		return nil
 	}
 	slices.SortFunc(x.add, compareTermRows)
+	if x.conn != nil {
+		return x.copyAdds()
+	}
 	ins := newBatchInsert(x.ctx, x.tx, x.d, "user_terms", "term, user_id", 2, termBatch)
 	defer ins.close()
 	args := make([]any, 0, 2*termBatch)
@@ -281,6 +285,23 @@ func (x *indexer) flushAdds() error {
 	}
 	x.add = x.add[:0]
 	return nil
+}
+
+// copyAdds inserts the queued rows of user_terms, sorted, with the
+// dialect's Copy.
+func (x *indexer) copyAdds() error {
+	i := 0
+	row := make([]any, 2)
+	err := copyInto(x.ctx, x.conn, x.d, "user_terms", "term, user_id", func() ([]any, error) {
+		if i == len(x.add) {
+			return nil, nil
+		}
+		row[0], row[1] = x.add[i].term, x.add[i].userID
+		i++
+		return row, nil
+	})
+	x.add = x.add[:0]
+	return err
 }
 
 // IndexUsers rewrites the search terms of every user in tx. The migration

@@ -11,6 +11,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"sync"
@@ -73,6 +74,11 @@ type Dialect struct {
 	// rows are numbered after the copied ones (PostgreSQL's identity does
 	// not follow explicit inserts; SQLite's AUTOINCREMENT does).
 	ResetIdentity string
+	// Copy, if set, writes rows into the columns cols of table in one bulk
+	// write (PostgreSQL: COPY FROM) on driverConn, the driver's connection
+	// of an open transaction: next gives the rows in order, then nil. The
+	// directory import writes its users and their search terms with it.
+	Copy func(ctx context.Context, driverConn any, table string, cols []string, next func() ([]any, error)) error
 }
 
 // Store is a navette.MetaStore over database/sql. Writes go through the write
@@ -207,6 +213,11 @@ func (s *Store) inTx(ctx context.Context, op string, f func(tx *sql.Tx) error) e
 	if err != nil {
 		return s.internal(err, op+": begin")
 	}
+	return s.endTx(tx, op, f)
+}
+
+// endTx runs f in tx, then commits tx if f returns nil or rolls it back.
+func (s *Store) endTx(tx *sql.Tx, op string, f func(tx *sql.Tx) error) error {
 	defer tx.Rollback() // a no-op after Commit
 	if err := f(tx); err != nil {
 		return err
@@ -215,6 +226,28 @@ func (s *Store) inTx(ctx context.Context, op string, f func(tx *sql.Tx) error) e
 		return s.internal(err, op+": commit")
 	}
 	return nil
+}
+
+// inConnTx is inTx that also gives f the connection of the transaction,
+// for the dialect's Copy. As sql.DB's BeginTx, it tries another
+// connection when the driver finds the one it was given broken.
+func (s *Store) inConnTx(ctx context.Context, op string, f func(conn *sql.Conn, tx *sql.Tx) error) error {
+	for try := 0; ; try++ {
+		conn, err := s.wdb.Conn(ctx)
+		if err != nil {
+			return s.internal(err, op+": begin")
+		}
+		tx, err := conn.BeginTx(ctx, nil)
+		if errors.Is(err, driver.ErrBadConn) && try < 2 {
+			conn.Close()
+			continue
+		} else if err != nil {
+			conn.Close()
+			return s.internal(err, op+": begin")
+		}
+		defer conn.Close()
+		return s.endTx(tx, op, func(tx *sql.Tx) error { return f(conn, tx) })
+	}
 }
 
 // invalid returns an EINVALID error.

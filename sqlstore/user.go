@@ -306,8 +306,11 @@ func (s *Store) SaveUsers(ctx context.Context, create, update []*navette.User, e
 	if err := checkEvents(events); err != nil {
 		return err
 	}
-	return s.inTx(ctx, "save users", func(tx *sql.Tx) error {
+	return s.inConnTx(ctx, "save users", func(conn *sql.Conn, tx *sql.Tx) error {
 		x := s.indexer(ctx, tx)
+		if s.d.Copy != nil {
+			x.conn = conn
+		}
 		if len(update) > 0 {
 			if err := s.saveUpdates(ctx, tx, x, update); err != nil {
 				return err
@@ -337,10 +340,13 @@ func (s *Store) createUsers(ctx context.Context, tx *sql.Tx, x *indexer, create 
 			return s.internal(err, "save users: index")
 		}
 	}
-	ins := newBatchInsert(ctx, tx, &s.d, "users", insertUserCols, insertUserN, saveBatch)
-	defer ins.close()
 	batches, stop := s.indexBatches(x, create)
 	defer stop()
+	if x.conn != nil {
+		return s.copyUsers(ctx, x.conn, batches, create)
+	}
+	ins := newBatchInsert(ctx, tx, &s.d, "users", insertUserCols, insertUserN, saveBatch)
+	defer ins.close()
 	for b := range batches {
 		if b.err != nil {
 			return b.err
@@ -348,6 +354,38 @@ func (s *Store) createUsers(ctx context.Context, tx *sql.Tx, x *indexer, create 
 		if err := ins.exec(b.args); err != nil {
 			return s.createErr(ctx, err, b.users)
 		}
+	}
+	return nil
+}
+
+// copyUsers writes the users of create, whose batches come indexed from
+// batches, with the dialect's Copy on conn: one bulk write, fed as the
+// batches come.
+func (s *Store) copyUsers(ctx context.Context, conn *sql.Conn, batches <-chan userBatch, create []*navette.User) error {
+	var (
+		args []any
+		err  error
+	)
+	next := func() ([]any, error) {
+		if len(args) == 0 {
+			b, ok := <-batches
+			if !ok {
+				return nil, nil
+			}
+			if b.err != nil {
+				err = b.err
+				return nil, b.err
+			}
+			args = b.args
+		}
+		row := args[:insertUserN:insertUserN]
+		args = args[insertUserN:]
+		return row, nil
+	}
+	if cerr := copyInto(ctx, conn, &s.d, "users", insertUserCols, next); err != nil {
+		return err
+	} else if cerr != nil {
+		return s.createErr(ctx, cerr, create)
 	}
 	return nil
 }
