@@ -6,28 +6,30 @@ import (
 )
 
 // contextKey is the key under which a context carries one value of type
-// T: each of the package's values has its own, told apart by name.
+// T: each of the package's values has its own, told apart by name. Keys
+// are pointers, so that storing or looking up a value does not allocate a
+// copy of the key.
 type contextKey[T any] struct{ name string }
 
 // with returns a copy of ctx carrying v under k.
-func (k contextKey[T]) with(ctx context.Context, v T) context.Context {
+func (k *contextKey[T]) with(ctx context.Context, v T) context.Context {
 	return context.WithValue(ctx, k, v)
 }
 
 // lookup returns the value ctx carries under k, and false (and the zero
 // value) if it carries none.
-func (k contextKey[T]) lookup(ctx context.Context) (T, bool) {
+func (k *contextKey[T]) lookup(ctx context.Context) (T, bool) {
 	v, ok := ctx.Value(k).(T)
 	return v, ok
 }
 
 // value returns the value ctx carries under k, or the zero value.
-func (k contextKey[T]) value(ctx context.Context) T {
+func (k *contextKey[T]) value(ctx context.Context) T {
 	v, _ := k.lookup(ctx)
 	return v
 }
 
-var userKey = contextKey[*User]{"user"}
+var userKey = &contextKey[*User]{"user"}
 
 // NewContextWithUser returns a copy of ctx carrying the authenticated user.
 func NewContextWithUser(ctx context.Context, u *User) context.Context {
@@ -48,7 +50,7 @@ type SignIn struct {
 	At time.Time
 }
 
-var signInKey = contextKey[SignIn]{"sign-in"}
+var signInKey = &contextKey[SignIn]{"sign-in"}
 
 // NewContextWithSignIn returns a copy of ctx carrying how its user signed
 // in.

@@ -2,7 +2,7 @@ package navette
 
 import "context"
 
-var downloadClaimKey = contextKey[string]{"download claim"}
+var downloadClaimKey = &contextKey[string]{"download claim"}
 
 // NewContextWithDownloadClaim returns a copy of ctx carrying the download
 // claim id (JournalStore.ClaimDownload): the EventFileDownloaded event of

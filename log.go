@@ -5,7 +5,7 @@ import (
 	"log/slog"
 )
 
-var requestIDKey = contextKey[string]{"request id"}
+var requestIDKey = &contextKey[string]{"request id"}
 
 // NewContextWithRequestID returns a copy of ctx carrying the id of the
 // HTTP request it serves.
