@@ -23,9 +23,8 @@ func (s *Service) Approve(ctx context.Context, reviewer *navette.User, id string
 	if err != nil {
 		return nil, err
 	}
-	may := func(x *navette.AdminRequest) error { return reviewable(reviewer, x) }
 	gone := navette.Errorf(navette.EGONE, "This request expired before it was approved.")
-	r, err := s.decide(ctx, rs, id, reviewer, may, gone, func(x *navette.AdminRequest, now time.Time) ([]navette.Event, error) {
+	r, err := s.decide(ctx, rs, id, reviewer, reviewable, gone, func(x *navette.AdminRequest, now time.Time) ([]navette.Event, error) {
 		if x.State != navette.RequestPending {
 			return nil, navette.Errorf(navette.ECONFLICT, "This request was %s already: a request is reviewed and executed once.", x.State)
 		}
@@ -45,11 +44,11 @@ func (s *Service) Approve(ctx context.Context, reviewer *navette.User, id string
 }
 
 // decide records, in one update of the request id, actor's decision on
-// it: may refuses an actor who may not decide it; a request past its
-// expiry is then marked expired instead, and the answer is gone (EGONE);
-// otherwise end records the decision and returns its events. Returns the
-// request as end left it.
-func (s *Service) decide(ctx context.Context, rs navette.RequestStore, id string, actor *navette.User, may func(*navette.AdminRequest) error,
+// it: may (reviewable, withdrawable) refuses an actor who may not decide
+// it; a request past its expiry is then marked expired instead, and the
+// answer is gone (EGONE); otherwise end records the decision and returns
+// its events. Returns the request as end left it.
+func (s *Service) decide(ctx context.Context, rs navette.RequestStore, id string, actor *navette.User, may func(*navette.User, *navette.AdminRequest) error,
 	gone error, end func(x *navette.AdminRequest, now time.Time) ([]navette.Event, error)) (*navette.AdminRequest, error) {
 	var (
 		r       *navette.AdminRequest
@@ -57,7 +56,7 @@ func (s *Service) decide(ctx context.Context, rs navette.RequestStore, id string
 	)
 	now := s.Clock.Now()
 	err := rs.UpdateRequest(ctx, id, func(x *navette.AdminRequest) ([]navette.Event, error) {
-		if err := may(x); err != nil {
+		if err := may(actor, x); err != nil {
 			return nil, err
 		}
 		if evs, ok := expire(x, now, actor); ok {
@@ -247,9 +246,8 @@ func (s *Service) Reject(ctx context.Context, actor *navette.User, id string) (*
 	if err != nil {
 		return nil, err
 	}
-	may := func(x *navette.AdminRequest) error { return withdrawable(actor, x) }
 	gone := navette.Errorf(navette.EGONE, "This request expired.")
-	return s.decide(ctx, rs, id, actor, may, gone, func(x *navette.AdminRequest, now time.Time) ([]navette.Event, error) {
+	return s.decide(ctx, rs, id, actor, withdrawable, gone, func(x *navette.AdminRequest, now time.Time) ([]navette.Event, error) {
 		if x.State != navette.RequestPending {
 			return nil, navette.Errorf(navette.ECONFLICT, "This request was %s already.", x.State)
 		}
