@@ -86,7 +86,7 @@ if [ "$FUZZTIME" != 0 ]; then
 fi
 
 say "allocation tests (meaningless under the race detector, so run here without it)"
-go test -count=1 -run 'Allocs' ./seal/
+go test -count=1 -run 'Allocs|^TestFlatMemory$' ./seal/ ./s3/
 
 say "go test -race (unit, integration, fuzz seeds); navette/app and navette/web without it"
 go build -o "$TOOLS/navette-testreport" ./internal/testreport
