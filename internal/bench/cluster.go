@@ -106,6 +106,13 @@ type clusterBench struct {
 	base string
 	bin  string
 	prof *profiler
+	// storeCore gives the S3 server a core of its own, and everything
+	// else the others, as where the object store runs on machines of its
+	// own: the two sides then do not take each other's CPU.
+	storeCore bool
+	// s3Params are parameters added to the nodes' S3 blob URL
+	// (part_buffers=16).
+	s3Params []string
 }
 
 // runCluster measures uploads concurrent uploads of size bytes, each its
@@ -125,6 +132,18 @@ func runCluster(cb clusterBench, uploads int, size int64, runs int) error {
 			return err
 		}
 	}
+	var storeCPUs []int
+	if cb.storeCore {
+		var rest []int
+		if storeCPUs, rest, err = storeCores(); err != nil {
+			return err
+		}
+		// PostgreSQL and the nodes, started from here, inherit it.
+		if err := pin(os.Getpid(), rest); err != nil {
+			return err
+		}
+		fmt.Printf("the S3 server on CPU %v, the nodes, PostgreSQL and the clients on CPUs %v\n", storeCPUs, rest)
+	}
 	fmt.Printf("starting PostgreSQL and versitygw…\n")
 	pg, err := testpg.StartServer()
 	if err != nil {
@@ -136,6 +155,11 @@ func runCluster(cb clusterBench, uploads int, size int64, runs int) error {
 		return err
 	}
 	defer srv.Close()
+	if storeCPUs != nil {
+		if err := pin(srv.Pid(), storeCPUs); err != nil {
+			return err
+		}
+	}
 	data := make([]byte, size)
 	rand.Read(data)
 
@@ -154,7 +178,7 @@ func runCluster(cb clusterBench, uploads int, size int64, runs int) error {
 			if n == 1 && r == 0 {
 				prof = cb.prof
 			}
-			cr, err := clusterRun(tmp, bin, pg, srv, n, uploads, data, r, prof)
+			cr, err := clusterRun(tmp, bin, pg, srv, cb.s3Params, n, uploads, data, r, prof)
 			if err != nil {
 				return fmt.Errorf("%d node(s): %w", n, err)
 			}
@@ -197,7 +221,7 @@ func rawPuts(srv *tests3.Server, uploads int, data []byte, run int) (clusterRoun
 // clusterRun starts n nodes on a new database and bucket, uploads through
 // them round-robin, and stops them.
 // With prof (n = 1), the node is profiled over the uploads.
-func clusterRun(tmp, bin string, pg *testpg.Server, srv *tests3.Server, n, uploads int, data []byte, run int, prof *profiler) (clusterRound, error) {
+func clusterRun(tmp, bin string, pg *testpg.Server, srv *tests3.Server, s3Params []string, n, uploads int, data []byte, run int, prof *profiler) (clusterRound, error) {
 	var res clusterRound
 	ctx := context.Background()
 	name := fmt.Sprintf("bench_%d_%d", n, run)
@@ -250,7 +274,7 @@ func clusterRun(tmp, bin string, pg *testpg.Server, srv *tests3.Server, n, uploa
 	}()
 	var clients []*client.Client
 	for _, d := range dirs {
-		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", d, "--db", dbURL, "--blobs", srv.URL(bucket),
+		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", d, "--db", dbURL, "--blobs", srv.URL(bucket, s3Params...),
 			"--log-level", "warn", "--max-file-size", strconv.Itoa(len(data)), "--antivirus=off",
 			// The uploads stand for as many people: no per-person cap.
 			"--max-uploads-per-token", "0", "--max-uploads-per-user", "0")

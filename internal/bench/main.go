@@ -67,6 +67,8 @@ func run() error {
 	concFlag := flag.String("concurrent", "20", "concurrent upload counts to measure, comma-separated (empty: none)")
 	concSize := flag.String("concurrent-size", "50MiB", "size of each concurrent upload")
 	profDir := flag.String("profile", "", "build navette with -tags pprof and write CPU profiles of its upload, download and concurrent phases (with -cluster: of node 1 in the first 1-node run) into this directory")
+	storeCore := flag.Bool("store-core", false, "with -cluster: run the S3 server on a core of its own and the rest on the others, as with the object store on machines of its own")
+	s3Params := flag.String("s3-params", "", "with -cluster: parameters added to the nodes' S3 blob URL, &-separated (part_buffers=16)")
 	binFlag := flag.String("bin", "", "measure this navette binary instead of building one (to compare two builds in alternate runs)")
 	flag.Parse()
 	if *cluster {
@@ -78,7 +80,7 @@ func run() error {
 		if err != nil {
 			return err
 		}
-		return runCluster(clusterBench{base: *base, bin: *binFlag, prof: prof}, *uploads, size, *runs)
+		return runCluster(clusterBench{base: *base, bin: *binFlag, prof: prof, storeCore: *storeCore, s3Params: params(*s3Params)}, *uploads, size, *runs)
 	}
 	var sizes []int64
 	for _, s := range strings.Split(*sizesFlag, ",") {
@@ -580,4 +582,12 @@ func runBare(args []string) error {
 		http.ServeFile(w, r, filepath.Join(*dir, filepath.Base(r.PathValue("name"))))
 	})
 	return http.Serve(ln, mux)
+}
+
+// params splits the &-separated parameters of -s3-params; none for "".
+func params(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "&")
 }
