@@ -30,6 +30,9 @@ type partPool struct {
 	slots chan struct{} // one token per buffer lent
 	pool  sync.Pool
 	dir   string // spool directory; the system's temporary directory if empty
+	// unsigned: the parts' requests do not sign their bytes (over HTTPS,
+	// see Config.Secure), so their chunks do not hash them.
+	unsigned bool
 
 	inUse  atomic.Int64
 	peak   atomic.Int64 // most buffers lent at once
@@ -87,7 +90,7 @@ func (p *partPool) tryBuf() *[]byte {
 // get returns an empty chunk: in a free buffer, else in a spool file.
 func (p *partPool) get() (*chunk, error) {
 	if b := p.tryBuf(); b != nil {
-		return &chunk{buf: b}, nil
+		return p.inBuf(b), nil
 	}
 	return p.spool()
 }
@@ -104,8 +107,11 @@ func (p *partPool) spool() (*chunk, error) {
 		return nil, err
 	}
 	p.spools.Add(1)
-	return &chunk{f: f}, nil
+	return &chunk{f: f, unsigned: p.unsigned}, nil
 }
+
+// inBuf returns an empty chunk in b, a buffer of p.
+func (p *partPool) inBuf(b *[]byte) *chunk { return &chunk{buf: b, unsigned: p.unsigned} }
 
 // put gives back what c holds; nil does nothing.
 func (p *partPool) put(c *chunk) {
@@ -124,19 +130,23 @@ func (p *partPool) put(c *chunk) {
 
 // chunk holds the bytes of a part as they come, at most PartSize: in a
 // pooled buffer, or in a spool file when no buffer was free. Their SHA-256,
-// which signs the part's request, is taken as they come, while they are
-// in the processor's cache, so that a spooled part is read back only to be
-// sent.
+// which signs the part's request over plain HTTP, is taken as they come,
+// while they are in the processor's cache, so that a spooled part is read
+// back only to be sent.
 type chunk struct {
-	buf     *[]byte
-	f       *os.File
-	n       int64     // bytes held
-	scratch []byte    // a file chunk's read buffer
-	sum     hash.Hash // SHA-256 of the bytes held; nil for none yet
+	buf      *[]byte
+	f        *os.File
+	n        int64     // bytes held
+	scratch  []byte    // a file chunk's read buffer
+	sum      hash.Hash // SHA-256 of the bytes held; nil for none yet
+	unsigned bool      // the bytes are sent unsigned: no SHA-256
 }
 
 // hashed adds p, the bytes just appended, to the SHA-256 of c.
 func (c *chunk) hashed(p []byte) {
+	if c.unsigned {
+		return
+	}
 	if c.sum == nil {
 		c.sum = sha256.New()
 	}
@@ -201,12 +211,16 @@ func (c *chunk) fill(r io.Reader, n int64) error {
 }
 
 // body returns a reader of the bytes of c, which may seek back for a
-// retry, and their SHA-256 in hex.
+// retry, and their SHA-256 in hex: "" for an unsigned chunk, whose request
+// then says UNSIGNED-PAYLOAD.
 func (c *chunk) body() (io.ReadSeeker, string) {
-	if c.sum == nil {
-		c.sum = sha256.New()
+	sum := ""
+	if !c.unsigned {
+		if c.sum == nil {
+			c.sum = sha256.New()
+		}
+		sum = hex.EncodeToString(c.sum.Sum(nil))
 	}
-	sum := hex.EncodeToString(c.sum.Sum(nil))
 	if c.buf != nil {
 		return bytes.NewReader(*c.buf), sum
 	}

@@ -207,7 +207,9 @@ func newPartPoolIn(cfg Config) (*partPool, error) {
 			return nil, navette.WrapError(navette.EINVALID, err, "Cannot use %s as the S3 spool directory.", cfg.SpoolDir)
 		}
 	}
-	return newPartPool(cfg.PartBuffers, cfg.SpoolDir), nil
+	p := newPartPool(cfg.PartBuffers, cfg.SpoolDir)
+	p.unsigned = cfg.Secure
+	return p, nil
 }
 
 // transport returns the HTTP transport of the client, trusting the CA file

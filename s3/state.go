@@ -146,7 +146,7 @@ func (s *Store) putObject(ctx context.Context, name string, data []byte, content
 }
 
 // putReader writes the size bytes of r, of SHA-256 sum (hex), as the
-// object name, like putObject.
+// object name, like putObject; with sum "", unsigned (see uploadPart).
 func (s *Store) putReader(ctx context.Context, name string, r io.Reader, size int64, sum, contentType string) error {
 	_, err := s.core.PutObject(ctx, s.bucket, name, r, size, "", sum,
 		minio.PutObjectOptions{ContentType: contentType, DisableContentSha256: true})
@@ -198,7 +198,11 @@ func (s *Store) removeTail(ctx context.Context, key, id string) error {
 }
 
 // uploadPart uploads the bytes of c as part n of the upload of key,
-// signed with their SHA-256 like putObject.
+// signed with their SHA-256 like putObject over plain HTTP. Over HTTPS
+// they go unsigned (UNSIGNED-PAYLOAD, as the AWS SDKs send them there):
+// TLS already checks every byte in transit, and they are sealed, so that
+// navette checks them again when it reads them; a second SHA-256 of every
+// byte, on navette's side and the service's, would only cost CPU.
 func (s *Store) uploadPart(ctx context.Context, key, upload string, n int, c *chunk) (part, error) {
 	body, sum := c.body()
 	p, err := s.core.PutObjectPart(ctx, s.bucket, s.blobName(key), upload, n, body, c.n,

@@ -34,7 +34,7 @@ type Config struct {
 	Bucket     string     // bucket, which must exist
 	Endpoint   string     // host or host:port of the S3 service
 	Region     string     // region used to sign requests; us-east-1 by default
-	Secure     bool       // HTTPS (the default) rather than plain HTTP
+	Secure     bool       // HTTPS (the default) rather than plain HTTP; parts then go unsigned, TLS checking them
 	Addressing Addressing // path or virtual-host style
 	CAFile     string     // if set, the PEM file of the only CAs trusted for HTTPS
 	Prefix     string     // prefix of every object name, empty or ending with "/"

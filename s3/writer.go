@@ -143,7 +143,7 @@ func (w *writer) room() error {
 // of the writer's own part in flight once it is in, else a spool file.
 func (w *writer) take() (*chunk, error) {
 	if b := w.s.bufs.tryBuf(); b != nil {
-		return &chunk{buf: b}, nil
+		return w.s.bufs.inBuf(b), nil
 	}
 	if w.inFlight != nil && w.inFlight.buf != nil {
 		c, err := w.land()
