@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"navette/api"
 	"navette/client"
@@ -110,6 +113,9 @@ type clusterBench struct {
 	// else the others, as where the object store runs on machines of its
 	// own: the two sides then do not take each other's CPU.
 	storeCore bool
+	// storeTLS runs the S3 server over HTTPS, as in production (the
+	// store URL's default): its clients then send unsigned payloads.
+	storeTLS bool
 	// s3Params are parameters added to the nodes' S3 blob URL
 	// (part_buffers=16).
 	s3Params []string
@@ -150,9 +156,16 @@ func runCluster(cb clusterBench, uploads int, size int64, runs int) error {
 		return err
 	}
 	defer pg.Close()
-	srv, err := tests3.Launch()
+	launch := tests3.Launch
+	if cb.storeTLS {
+		launch = tests3.LaunchTLS
+	}
+	srv, err := launch()
 	if err != nil {
 		return err
+	}
+	if cb.storeTLS {
+		fmt.Printf("the S3 server over HTTPS: parts go unsigned, TLS checking them\n")
 	}
 	defer srv.Close()
 	if storeCPUs != nil {
@@ -194,7 +207,10 @@ func runCluster(cb clusterBench, uploads int, size int64, runs int) error {
 func rawPuts(srv *tests3.Server, uploads int, data []byte, run int) (clusterRound, error) {
 	var res clusterRound
 	ctx := context.Background()
-	cl := srv.Client()
+	cl, err := rawClient(srv, uploads)
+	if err != nil {
+		return res, err
+	}
 	bucket := fmt.Sprintf("raw-%d", run)
 	if err := cl.MakeBucket(ctx, bucket, minio.MakeBucketOptions{}); err != nil {
 		return res, err
@@ -216,6 +232,34 @@ func rawPuts(srv *tests3.Server, uploads int, data []byte, run int) (clusterRoun
 	m.end = m.read()
 	res.cpu = m.used()
 	return res, errors.Join(errs...)
+}
+
+// rawClient returns a client of srv for the raw PUTs: minio-go's, as an
+// application would set it up, keeping its connections (the test client
+// of tests3 opens one per request) for conns PUTs at once, and trusting
+// srv's CA over HTTPS.
+func rawClient(srv *tests3.Server, conns int) (*minio.Client, error) {
+	tr, err := minio.DefaultTransport(srv.CAFile != "")
+	if err != nil {
+		return nil, err
+	}
+	tr.MaxIdleConnsPerHost = 4 * conns
+	if srv.CAFile != "" {
+		pem, err := os.ReadFile(srv.CAFile)
+		if err != nil {
+			return nil, err
+		}
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(pem)
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return minio.New(srv.Endpoint, &minio.Options{
+		Creds:        credentials.NewStaticV4(srv.AccessKey, srv.SecretKey, ""),
+		Secure:       srv.CAFile != "",
+		Transport:    tr,
+		Region:       "us-east-1",
+		BucketLookup: minio.BucketLookupPath,
+	})
 }
 
 // clusterRun starts n nodes on a new database and bucket, uploads through

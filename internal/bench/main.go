@@ -68,6 +68,7 @@ func run() error {
 	concSize := flag.String("concurrent-size", "50MiB", "size of each concurrent upload")
 	profDir := flag.String("profile", "", "build navette with -tags pprof and write CPU profiles of its upload, download and concurrent phases (with -cluster: of node 1 in the first 1-node run) into this directory")
 	storeCore := flag.Bool("store-core", false, "with -cluster: run the S3 server on a core of its own and the rest on the others, as with the object store on machines of its own")
+	storeTLS := flag.Bool("store-tls", false, "with -cluster: run the S3 server over HTTPS (the store URL's default), for the raw PUTs and the nodes")
 	s3Params := flag.String("s3-params", "", "with -cluster: parameters added to the nodes' S3 blob URL, &-separated (part_buffers=16)")
 	binFlag := flag.String("bin", "", "measure this navette binary instead of building one (to compare two builds in alternate runs)")
 	flag.Parse()
@@ -80,7 +81,7 @@ func run() error {
 		if err != nil {
 			return err
 		}
-		return runCluster(clusterBench{base: *base, bin: *binFlag, prof: prof, storeCore: *storeCore, s3Params: params(*s3Params)}, *uploads, size, *runs)
+		return runCluster(clusterBench{base: *base, bin: *binFlag, prof: prof, storeCore: *storeCore, storeTLS: *storeTLS, s3Params: params(*s3Params)}, *uploads, size, *runs)
 	}
 	var sizes []int64
 	for _, s := range strings.Split(*sizesFlag, ",") {
