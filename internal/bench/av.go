@@ -268,6 +268,35 @@ func statFields(pid int) []string {
 	return strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
 }
 
+// outside returns the CPU time the machine has spent so far outside the
+// bench's own process: every other process's, and the kernel's own threads'
+// (writeback, network softirqs), which no process's count holds. On a quiet
+// machine, its growth over a transfer is what the transfer cost the
+// machine beside the client.
+func outside() time.Duration {
+	return machineBusy() - cpuTime(os.Getpid())
+}
+
+// machineBusy returns the CPU time of all the machine's cores so far, but
+// idle, I/O wait and time stolen by the hypervisor (/proc/stat).
+func machineBusy() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 8 || f[0] != "cpu" {
+		return 0
+	}
+	var ticks int64
+	for _, i := range []int{1, 2, 3, 6, 7} { // user, nice, system, irq, softirq
+		n, _ := strconv.ParseInt(f[i], 10, 64)
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
+}
+
 // loadAvg returns the system's load averages over 1, 5 and 15 minutes.
 func loadAvg() string {
 	b, err := os.ReadFile("/proc/loadavg")

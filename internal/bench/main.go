@@ -183,6 +183,8 @@ type result struct {
 	bareCPUDown, navCPUDown              time.Duration // server CPU over all downloads
 	bareSysUp, navSysUp                  time.Duration // of the uploads' CPU, the kernel's
 	bareSysDown, navSysDown              time.Duration // of the downloads' CPU, the kernel's
+	bareAllUp, navAllUp                  time.Duration // the machine's CPU but the bench's, over all uploads
+	bareAllDown, navAllDown              time.Duration // likewise over all downloads
 	phases                               []phases      // of each navette upload
 }
 
@@ -241,19 +243,20 @@ func measure(tmp, bin, self, src string, size int64, runs int, prof *profiler) (
 	var bu, nu, bd, nd, ht []time.Duration
 	var deposits []*api.Deposit
 	for i := 0; i < runs; i++ {
-		c0, s0 := cpuTime(bare.Process.Pid), sysTime(bare.Process.Pid)
+		c0, s0, a0 := cpuTime(bare.Process.Pid), sysTime(bare.Process.Pid), outside()
 		t, err := timed(func() error { return barePut(bareURL+"/f"+strconv.Itoa(i), f, size) })
 		if err != nil {
 			return r, fmt.Errorf("bare upload: %w", err)
 		}
 		r.bareCPUUp += cpuTime(bare.Process.Pid) - c0
 		r.bareSysUp += sysTime(bare.Process.Pid) - s0
+		r.bareAllUp += outside() - a0
 		bu = append(bu, t)
 		if i == 0 {
 			prof.save("block", fmt.Sprintf("up-%s-block-base.pprof", human(size)))
 			prof.start(fmt.Sprintf("up-%s.pprof", human(size)))
 		}
-		c0, s0 = cpuTime(nav.Process.Pid), sysTime(nav.Process.Pid)
+		c0, s0, a0 = cpuTime(nav.Process.Pid), sysTime(nav.Process.Pid), outside()
 		var d *api.Deposit
 		var ph phases
 		t, err = timed(func() error {
@@ -281,6 +284,7 @@ func measure(tmp, bin, self, src string, size int64, runs int, prof *profiler) (
 		}
 		r.navCPUUp += cpuTime(nav.Process.Pid) - c0
 		r.navSysUp += sysTime(nav.Process.Pid) - s0
+		r.navAllUp += outside() - a0
 		nu = append(nu, t)
 		deposits = append(deposits, d)
 		if t, err = hashTime(src); err != nil {
@@ -290,19 +294,20 @@ func measure(tmp, bin, self, src string, size int64, runs int, prof *profiler) (
 	}
 	r.bareRSSUp, r.navRSSUp = peakRSS(bare), peakRSS(nav)
 	for i := 0; i < runs; i++ {
-		c0, s0 := cpuTime(bare.Process.Pid), sysTime(bare.Process.Pid)
+		c0, s0, a0 := cpuTime(bare.Process.Pid), sysTime(bare.Process.Pid), outside()
 		t, err := timed(func() error { return bareGet(bareURL + "/f" + strconv.Itoa(i)) })
 		if err != nil {
 			return r, fmt.Errorf("bare download: %w", err)
 		}
 		r.bareCPUDown += cpuTime(bare.Process.Pid) - c0
 		r.bareSysDown += sysTime(bare.Process.Pid) - s0
+		r.bareAllDown += outside() - a0
 		bd = append(bd, t)
 		d := deposits[i]
 		if i == 0 {
 			prof.start(fmt.Sprintf("down-%s.pprof", human(size)))
 		}
-		c0, s0 = cpuTime(nav.Process.Pid), sysTime(nav.Process.Pid)
+		c0, s0, a0 = cpuTime(nav.Process.Pid), sysTime(nav.Process.Pid), outside()
 		t, err = timed(func() error {
 			info, err := down.Download(ctx, d.ID, d.Files[0].ID, io.Discard, 0)
 			if err == nil && info.Size != size {
@@ -318,6 +323,7 @@ func measure(tmp, bin, self, src string, size int64, runs int, prof *profiler) (
 		}
 		r.navCPUDown += cpuTime(nav.Process.Pid) - c0
 		r.navSysDown += sysTime(nav.Process.Pid) - s0
+		r.navAllDown += outside() - a0
 		nd = append(nd, t)
 	}
 	r.bareRSS, r.navRSS = peakRSS(bare), peakRSS(nav)
@@ -329,9 +335,10 @@ func measure(tmp, bin, self, src string, size int64, runs int, prof *profiler) (
 func report(rows []result, runs int, dir string) {
 	fmt.Printf("\nnavette bench: median of %d transfers per figure, loopback, same disk (%s), load %s\n", runs, dir, loadAvg())
 	fmt.Printf("baseline: a bare Go handler that writes the body to a file with fsync, and serves it with http.ServeFile;\n")
-	fmt.Printf("the download's limit is the slower of that ServeFile and one core's SHA-256 of the file (navette verifies it as it serves)\n\n")
-	fmt.Printf("%-9s %-9s %12s %12s %12s %7s %11s %11s %9s %9s\n", "size", "transfer", "bare MB/s", "limit MB/s", "navette MB/s", "ratio", "bare CPU", "navette CPU", "bare sys", "nav sys")
-	fmt.Printf("%-9s %-9s %12s %12s %12s %7s %11s %11s %9s %9s\n", "", "", "", "", "", "", "s/GiB", "s/GiB", "s/GiB", "s/GiB")
+	fmt.Printf("the download's limit is the slower of that ServeFile and one core's SHA-256 of the file (navette verifies it as it serves)\n")
+	fmt.Printf("CPU: the server's (sys: its kernel share); all: the whole machine's but the bench's own, with the kernel's threads (writeback, network)\n\n")
+	fmt.Printf("%-9s %-9s %12s %12s %12s %7s %11s %11s %9s %9s %9s %9s\n", "size", "transfer", "bare MB/s", "limit MB/s", "navette MB/s", "ratio", "bare CPU", "navette CPU", "bare sys", "nav sys", "bare all", "nav all")
+	fmt.Printf("%-9s %-9s %12s %12s %12s %7s %11s %11s %9s %9s %9s %9s\n", "", "", "", "", "", "", "s/GiB", "s/GiB", "s/GiB", "s/GiB", "s/GiB", "s/GiB")
 	for _, r := range rows {
 		moved := r.size * int64(r.runs)
 		for _, x := range []struct {
@@ -339,9 +346,11 @@ func report(rows []result, runs int, dir string) {
 			bare, limit, nav time.Duration
 			bareCPU, navCPU  time.Duration
 			bareSys, navSys  time.Duration
-		}{{"upload", r.bareUp, r.bareUp, r.navUp, r.bareCPUUp, r.navCPUUp, r.bareSysUp, r.navSysUp}, {"download", r.bareDown, max(r.bareDown, r.hash), r.navDown, r.bareCPUDown, r.navCPUDown, r.bareSysDown, r.navSysDown}} {
+			bareAll, navAll  time.Duration
+		}{{"upload", r.bareUp, r.bareUp, r.navUp, r.bareCPUUp, r.navCPUUp, r.bareSysUp, r.navSysUp, r.bareAllUp, r.navAllUp},
+			{"download", r.bareDown, max(r.bareDown, r.hash), r.navDown, r.bareCPUDown, r.navCPUDown, r.bareSysDown, r.navSysDown, r.bareAllDown, r.navAllDown}} {
 			b, l, n := mbps(r.size, x.bare), mbps(r.size, x.limit), mbps(r.size, x.nav)
-			fmt.Printf("%-9s %-9s %12.0f %12.0f %12.0f %7.2f %11.2f %11.2f %9.2f %9.2f\n", human(r.size), x.name, b, l, n, n/l, cpuPerGiB(x.bareCPU, moved), cpuPerGiB(x.navCPU, moved), cpuPerGiB(x.bareSys, moved), cpuPerGiB(x.navSys, moved))
+			fmt.Printf("%-9s %-9s %12.0f %12.0f %12.0f %7.2f %11.2f %11.2f %9.2f %9.2f %9.2f %9.2f\n", human(r.size), x.name, b, l, n, n/l, cpuPerGiB(x.bareCPU, moved), cpuPerGiB(x.navCPU, moved), cpuPerGiB(x.bareSys, moved), cpuPerGiB(x.navSys, moved), cpuPerGiB(x.bareAll, moved), cpuPerGiB(x.navAll, moved))
 		}
 		fmt.Printf("%-9s %-9s %12s %12.0f\n", human(r.size), "sha-256", "", mbps(r.size, r.hash))
 	}
