@@ -315,3 +315,18 @@ func TestWriteLeavesFontsAlone(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkWrite renders a realistic attestation (ten files, accents, long
+// names), as the web route and the API do for each request.
+func BenchmarkWrite(b *testing.B) {
+	a := realistic(KindDeposited)
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := Write(&buf, a); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(buf.Len()), "pdf-bytes")
+}
