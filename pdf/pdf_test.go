@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/metrics"
 	"strings"
 	"sync"
 	"testing"
@@ -313,5 +314,117 @@ func TestWriteLeavesFontsAlone(t *testing.T) {
 		if sha256.Sum256(b) != before[name] {
 			t.Errorf("%s: the embedded font changed while rendering", name)
 		}
+	}
+}
+
+// BenchmarkWrite renders a realistic attestation (ten files, accents, long
+// names), as the web route and the API do for each request.
+func BenchmarkWrite(b *testing.B) {
+	a := realistic(KindDeposited)
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := Write(&buf, a); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(buf.Len()), "pdf-bytes")
+}
+
+// TestWriteConcurrently renders two different attestations at once, as the
+// server does for two requests, and checks that each shows its own facts,
+// glyphs and receipt, and none of the other's.
+func TestWriteConcurrently(t *testing.T) {
+	one, two := realistic(KindDownloaded), realistic(KindRevoked)
+	two.ID = "rcp_02KSECONDATTESTATION0000"
+	two.Reference = "RG n° 25/09876 — Dossier « Ærøskøbing c/ Łódź »"
+	two.By = &Party{Name: "Zoë Ångström-Núñez", Email: "zoe.angstrom@example.fr"}
+	two.Checkpoint.RootHash = "Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXg="
+	attestations := []*Attestation{one, two}
+	out := make([][]byte, len(attestations))
+	var wg sync.WaitGroup
+	for i, a := range attestations {
+		wg.Go(func() {
+			var buf bytes.Buffer
+			if err := Write(&buf, a); err != nil {
+				t.Error(err)
+			}
+			out[i] = buf.Bytes()
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	shows := func(a *Attestation) []string {
+		return []string{titles[a.Kind], "Attestation n° " + a.ID, "Référence du dossier " + a.Reference, a.By.Name, a.Checkpoint.RootHash}
+	}
+	for i, a := range attestations {
+		file := filepath.Join(t.TempDir(), "attestation.pdf")
+		if err := os.WriteFile(file, out[i], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		txt := text(t, file)
+		for _, want := range shows(a) {
+			if !strings.Contains(txt, want) {
+				t.Errorf("%s: text lacks %q:\n%s", a.ID, want, txt)
+			}
+		}
+		for _, other := range shows(attestations[1-i]) {
+			if strings.Contains(txt, other) {
+				t.Errorf("%s: text shows the other attestation's %q", a.ID, other)
+			}
+		}
+		if got := detach(t, file); !bytes.Equal(got, a.JSON) {
+			t.Errorf("%s: attached JSON differs:\n got %q\nwant %q", a.ID, got, a.JSON)
+		}
+	}
+}
+
+// BenchmarkWriteConcurrently renders attestations from 16 goroutines a
+// processor, as many requests at once do, and reports the largest heap seen
+// meanwhile.
+func BenchmarkWriteConcurrently(b *testing.B) {
+	a := realistic(KindDeposited)
+	peak := watchHeap()
+	b.ReportAllocs()
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		var buf bytes.Buffer
+		for pb.Next() {
+			buf.Reset()
+			if err := Write(&buf, a); err != nil {
+				b.Error(err)
+			}
+		}
+	})
+	b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MB")
+}
+
+// watchHeap samples the bytes of heap objects, live or not yet swept, until
+// the function it returns is called, which returns the largest seen.
+func watchHeap() func() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var peak uint64
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for {
+			metrics.Read(s)
+			peak = max(peak, s[0].Value.Uint64())
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() uint64 {
+		close(done)
+		<-stopped
+		return peak
 	}
 }
