@@ -58,6 +58,28 @@ func TestVerifyTokenKeyID(t *testing.T) {
 	}
 }
 
+// TestVerifyOpenSSLKeyIDToken: a token whose signer is named by subject
+// key identifier, made by OpenSSL alone, verifies, with and without its
+// root, and not for another message.
+func TestVerifyOpenSSLKeyIDToken(t *testing.T) {
+	token, msg, roots := testtsa.OpenSSLKeyID(t)
+	if parts, err := testtsa.ParseToken(token); err != nil || parts.Version != 3 {
+		t.Fatalf("not a token of version 3: %+v, %v", parts, err)
+	}
+	for _, pool := range []*x509.CertPool{roots, nil} {
+		r, err := receipt.VerifyToken(token, msg, pool)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Trusted != (pool != nil) || r.Subject != "CN=OpenSSL test TSA,O=navette tests" || r.Policy != "1.3.6.1.4.1.99999.3161.2" || r.Accuracy != time.Second {
+			t.Errorf("roots %v: got %+v", pool != nil, r)
+		}
+	}
+	if _, err := receipt.VerifyToken(token, append(bytes.Clone(msg), '\n'), roots); err == nil {
+		t.Error("the token verifies for another message")
+	}
+}
+
 // TestKeyIDForgeries: every forgery of a token whose signer is named by
 // subject key identifier is refused, with or without the roots, for what
 // it alters.
@@ -103,16 +125,23 @@ func TestKeyIDForgeries(t *testing.T) {
 func TestKeyIDTokenEveryByte(t *testing.T) {
 	msg := []byte("checkpoint\n")
 	srv, token := keyIDToken(t, msg)
-	forged := bytes.Clone(token)
-	for i := range token {
-		for b := range 8 {
-			forged[i] = token[i] ^ 1<<b
-			for _, roots := range []*x509.CertPool{srv.Roots(), nil} {
-				if _, err := receipt.VerifyToken(forged, msg, roots); err == nil {
-					t.Errorf("token byte %d ^ %#02x still verifies (trusted roots: %v)", i, 1<<b, roots != nil)
+	openSSL, openSSLMsg, openSSLRoots := testtsa.OpenSSLKeyID(t)
+	for _, tc := range []struct {
+		name       string
+		token, msg []byte
+		roots      *x509.CertPool
+	}{{"test TSA", token, msg, srv.Roots()}, {"OpenSSL", openSSL, openSSLMsg, openSSLRoots}} {
+		forged := bytes.Clone(tc.token)
+		for i := range tc.token {
+			for b := range 8 {
+				forged[i] = tc.token[i] ^ 1<<b
+				for _, roots := range []*x509.CertPool{tc.roots, nil} {
+					if _, err := receipt.VerifyToken(forged, tc.msg, roots); err == nil {
+						t.Errorf("%s: token byte %d ^ %#02x still verifies (trusted roots: %v)", tc.name, i, 1<<b, roots != nil)
+					}
 				}
 			}
+			forged[i] = tc.token[i]
 		}
-		forged[i] = token[i]
 	}
 }

@@ -402,6 +402,23 @@ func TestStampKeyID(t *testing.T) {
 	}
 }
 
+// TestVerifyOpenSSLKeyID: a token whose signer is named by subject key
+// identifier, made by OpenSSL alone, verifies.
+func TestVerifyOpenSSLKeyID(t *testing.T) {
+	token, msg, roots := testtsa.OpenSSLKeyID(t)
+	sum := sha256.Sum256(msg)
+	s, err := Verify(token, sum[:], roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Chained || s.Signer != "CN=OpenSSL test TSA,O=navette tests" {
+		t.Errorf("got %+v", s)
+	}
+	if parts, err := testtsa.ParseToken(token); err != nil || parts.Version != 3 || !bytes.Equal(parts.SID, testtsa.KeyID(s.Certificate.SubjectKeyId)) {
+		t.Errorf("the signer is not named by the key identifier of the certificate found: %+v, %v", parts, err)
+	}
+}
+
 // TestKeyIDForgeries: every forgery of a token whose signer is named by
 // subject key identifier is refused at stamping and by Verify, with or
 // without the roots, for what it alters.

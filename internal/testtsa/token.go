@@ -9,6 +9,10 @@ import (
 	"encoding/asn1"
 	"errors"
 	"math/big"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
 )
 
 // Token is a time-stamp token (a DER CMS SignedData of a TSTInfo, one
@@ -219,4 +223,26 @@ func ByKeyID(token []byte, cert *x509.Certificate) ([]byte, error) {
 	}
 	t.Version, t.SID = 3, KeyID(cert.SubjectKeyId)
 	return t.Bytes()
+}
+
+// OpenSSLKeyID returns testdata/tsa-keyid's token, made by OpenSSL alone
+// (testdata/tsa-keyid/gen.sh) and so by no code of navette or its
+// libraries: its signer is named by subject key identifier, it stamps
+// message (SHA-256), and it chains to roots.
+func OpenSSLKeyID(tb testing.TB) (token, message []byte, roots *x509.CertPool) {
+	tb.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	dir := filepath.Join(filepath.Dir(file), "..", "..", "testdata", "tsa-keyid")
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return b
+	}
+	roots = x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(read("root.pem")) {
+		tb.Fatal("testtsa: no root in testdata/tsa-keyid/root.pem")
+	}
+	return read("token.der"), read("message.txt"), roots
 }
