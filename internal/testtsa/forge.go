@@ -33,9 +33,9 @@ const (
 
 // KeyIDForgeries returns forgeries of token, a token of s whose signer is
 // named by subject key identifier (Options.KeyID): each must be refused.
-// Those that a forger can sign are signed again (ForgedESS with the
-// server's own key, ForgedImpostorFirst with the impostor's), so that they
-// fail only for what they alter.
+// ForgedESS and ForgedImpostorFirst have their signed attributes signed
+// again (with the server's key, and with the impostor's), so that their
+// signature holds and they fail only for what they alter.
 func (s *Server) KeyIDForgeries(token []byte) ([]Forgery, error) {
 	other, _, err := s.Issue(3, nil)
 	if err != nil {
