@@ -2,13 +2,17 @@ package cli
 
 import (
 	"bytes"
+	"context"
+	"crypto/sha256"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"codeberg.org/go-pdf/fpdf"
 
+	"navette/internal/testtsa"
 	"navette/receipt/receipttest"
+	"navette/tsa"
 )
 
 // TestVerifyReceipts: navette verify, with no server and no database, accepts
@@ -90,5 +94,54 @@ func TestVerifyReceipts(t *testing.T) {
 				t.Errorf("not one line per invalid receipt:\n%s", r.stderr)
 			}
 		})
+	}
+}
+
+// TestVerifyKeyIDReceipt: navette verify accepts a receipt whose token
+// comes, through the server's TSA client, from an authority that names its
+// signer by subject key identifier (SignerInfo version 3), and refuses one
+// whose token names by that identifier a certificate other than the one
+// the signature is by.
+func TestVerifyKeyIDReceipt(t *testing.T) {
+	dir := t.TempDir()
+	log := receipttest.NewLog(t, "navette.test/navette-journal")
+	log.AddDownload("dep1", "filea", "conclusions.pdf", []byte{1})
+	srv := testtsa.Start(t, testtsa.Options{KeyID: true})
+	c, err := tsa.New(tsa.Config{URL: srv.URL(), CAFile: srv.CAFile()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var token []byte
+	valid := writeFile(t, dir, "keyid.json", receipttest.JSON(t, log.ReceiptStamped(0, func(cp []byte) []byte {
+		sum := sha256.Sum256(cp)
+		if token, err = c.Stamp(context.Background(), sum[:]); err != nil {
+			t.Fatal(err)
+		}
+		return token
+	}, false)))
+	forgeries, err := srv.KeyIDForgeries(token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var impostor []byte
+	for _, f := range forgeries {
+		if f.Name == testtsa.ForgedImpostorFirst {
+			impostor = f.Token
+		}
+	}
+	forged := writeFile(t, dir, "forged.json", receipttest.JSON(t, log.ReceiptStamped(0, func([]byte) []byte { return impostor }, false)))
+	for _, tc := range []struct {
+		args           []string
+		code           int
+		stdout, stderr string
+	}{
+		{[]string{valid}, 0, "n'a pas été vérifié jusqu'à une racine", ""},
+		{[]string{"--tsa-ca", srv.CAFile(), "--lang", "en", valid}, 0, "checked up to a trusted root", ""},
+		{[]string{"--lang", "en", forged}, 1, "", "its signer is not the certificate its subject key identifier names"},
+	} {
+		r := runCLI(t, nil, false, append([]string{"verify", "--key", log.Key}, tc.args...)...)
+		if r.code != tc.code || !strings.Contains(r.stdout, tc.stdout) || !strings.Contains(r.stderr, tc.stderr) {
+			t.Errorf("%q: exit %d, want %d with %q, %q: %+v", tc.args, r.code, tc.code, tc.stdout, tc.stderr, r)
+		}
 	}
 }

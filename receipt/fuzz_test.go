@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"testing"
+
+	"navette/internal/testtsa"
 )
 
 // FuzzParse: Parse never panics, and what it accepts is written back by
@@ -47,6 +49,14 @@ func FuzzVerifyToken(f *testing.F) {
 	r := l.receipt(2, 0, tsa, false)
 	f.Add([]byte(r.Timestamp))
 	f.Add(tsa.stampWith([]byte(r.Checkpoint), false))
+	byKeyID, err := testtsa.ByKeyID([]byte(r.Timestamp), tsa.cert)
+	if err != nil {
+		f.Fatal(err)
+	}
+	if _, err := VerifyToken(byKeyID, []byte(r.Checkpoint), tsa.roots); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(byKeyID)
 	f.Fuzz(func(t *testing.T, token []byte) {
 		_, _ = VerifyToken(token, []byte(r.Checkpoint), tsa.roots)
 	})

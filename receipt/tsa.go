@@ -8,6 +8,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
+	"math/big"
 	"time"
 
 	"github.com/digitorus/pkcs7"
@@ -92,8 +93,19 @@ type TSAResult struct {
 // signed ESS signing-certificate attribute names that certificate, that the
 // certificate is for time stamping, and, when roots is set, that it chains
 // to one of them at the token's time.
+//
+// The signer may be named by issuer and serial number (a SignerInfo of
+// version 1) or by subject key identifier (version 3, RFC 5652 §5.3): then
+// exactly one certificate of the token must have that Subject Key
+// Identifier, and the token is checked as the version-1 token naming that
+// certificate by its issuer and serial number.
 func VerifyToken(token, msg []byte, roots *x509.CertPool) (*TSAResult, error) {
-	if err := checkTokenShape(token); err != nil {
+	ci, err := checkTokenShape(token)
+	if err != nil {
+		return nil, err
+	}
+	token, named, err := asIssuerSerial(token, ci)
+	if err != nil {
 		return nil, err
 	}
 	ts, err := parseStamp(token, msg)
@@ -103,6 +115,9 @@ func VerifyToken(token, msg []byte, roots *x509.CertPool) (*TSAResult, error) {
 	p7, cert, err := tokenSigner(token)
 	if err != nil {
 		return nil, err
+	}
+	if named != nil && !cert.Equal(named) {
+		return nil, badToken("its signer is not the certificate its subject key identifier names", "son signataire n'est pas le certificat que désigne son identifiant de clé")
 	}
 	res := &TSAResult{
 		Time:     ts.Time.UTC(),
@@ -175,26 +190,26 @@ func badToken(en, fr string, args ...any) error {
 }
 
 // checkTokenShape checks that token is a DER CMS SignedData of a TSTInfo
-// with one signer, as a time-stamp token is.
-func checkTokenShape(token []byte) error {
+// with one signer, as a time-stamp token is, and returns it parsed.
+func checkTokenShape(token []byte) (*tokenContentInfo, error) {
 	bad := badToken
 	if len(token) > MaxTokenSize {
-		return bad("larger than %d bytes", "plus de %d octets", MaxTokenSize)
+		return nil, bad("larger than %d bytes", "plus de %d octets", MaxTokenSize)
 	}
 	if err := strictDER(token); err != nil {
-		return bad("not a DER CMS structure (%v)", "structure CMS DER illisible (%v)", err)
+		return nil, bad("not a DER CMS structure (%v)", "structure CMS DER illisible (%v)", err)
 	}
 	var ci tokenContentInfo
 	if rest, err := asn1.Unmarshal(token, &ci); err != nil || len(rest) != 0 {
-		return bad("not a DER CMS structure", "structure CMS DER illisible")
+		return nil, bad("not a DER CMS structure", "structure CMS DER illisible")
 	}
 	if !ci.isTimeStamp() {
-		return bad("not a time-stamp token with one signer", "pas un jeton d'horodatage à un seul signataire")
+		return nil, bad("not a time-stamp token with one signer", "pas un jeton d'horodatage à un seul signataire")
 	}
 	if !ci.Content.signerExpected() {
-		return bad("unexpected signer information", "informations de signataire inattendues")
+		return nil, bad("unexpected signer information", "informations de signataire inattendues")
 	}
-	return nil
+	return &ci, nil
 }
 
 // isTimeStamp reports whether ci is a SignedData of version 3 of a
@@ -205,14 +220,95 @@ func (ci *tokenContentInfo) isTimeStamp() bool {
 		len(sd.SignerInfos) == 1 && len(sd.DigestAlgorithms) == 1 && len(sd.CRLs.FullBytes) == 0
 }
 
-// signerExpected reports whether the one signer of sd is of version 1,
-// digests with sd's one digest algorithm, has algorithms without
-// parameters, and signed attributes but no unsigned ones.
+// signerExpected reports whether the one signer of sd is named as its
+// version says (see namesSigner), digests with sd's one digest algorithm,
+// has algorithms without parameters, and signed attributes but no unsigned
+// ones.
 func (sd *tokenSignedData) signerExpected() bool {
 	si := &sd.SignerInfos[0]
-	return si.Version == 1 && sd.DigestAlgorithms[0].Algorithm.Equal(si.DigestAlgorithm.Algorithm) &&
+	return si.namesSigner() && sd.DigestAlgorithms[0].Algorithm.Equal(si.DigestAlgorithm.Algorithm) &&
 		nullParams(sd.DigestAlgorithms[0]) && nullParams(si.DigestAlgorithm) && nullParams(si.SignatureAlgorithm) &&
 		len(si.SignedAttrs.FullBytes) != 0 && len(si.UnsignedAttrs.FullBytes) == 0
+}
+
+// namesSigner reports whether si is of version 1 with a sid of
+// IssuerAndSerialNumber (a SEQUENCE), or of version 3 with a sid of
+// [0] IMPLICIT SubjectKeyIdentifier (a non-empty OCTET STRING).
+func (si *tokenSignerInfo) namesSigner() bool {
+	sid := &si.SID
+	switch si.Version {
+	case 1:
+		return sid.Class == asn1.ClassUniversal && sid.Tag == asn1.TagSequence && sid.IsCompound
+	case 3:
+		return sid.Class == asn1.ClassContextSpecific && sid.Tag == 0 && !sid.IsCompound && len(sid.Bytes) > 0
+	}
+	return false
+}
+
+// issuerAndSerial is the sid of a SignerInfo of version 1.
+type issuerAndSerial struct {
+	Issuer asn1.RawValue
+	Serial *big.Int
+}
+
+// asIssuerSerial returns token, whose parsed form is ci, unchanged when its
+// signer is of version 1. When it is of version 3, it returns the token
+// rewritten as of version 1, naming by issuer and serial number the one
+// certificate of the token whose Subject Key Identifier is the sid, and
+// that certificate. Neither the SignerInfo's version nor its sid is signed
+// (RFC 5652 §5.4: the signature covers the signed attributes, which cover
+// the content), so the rewritten token is signed exactly when token is,
+// and github.com/digitorus/pkcs7, which reads only version 1, checks it as
+// it checks any other; the caller checks that the certificate it finds is
+// the one returned.
+func asIssuerSerial(token []byte, ci *tokenContentInfo) ([]byte, *x509.Certificate, error) {
+	si := ci.Content.SignerInfos[0]
+	if si.Version != 3 {
+		return token, nil, nil
+	}
+	cert, err := certByKeyID(ci.Content.Certificates.Bytes, si.SID.Bytes)
+	if err != nil {
+		return nil, nil, err
+	}
+	again, err := asn1.Marshal(*ci)
+	if err != nil || !bytes.Equal(again, token) {
+		return nil, nil, badToken("not a DER CMS structure", "structure CMS DER illisible")
+	}
+	sid, err := asn1.Marshal(issuerAndSerial{asn1.RawValue{FullBytes: cert.RawIssuer}, cert.SerialNumber})
+	if err != nil {
+		return nil, nil, badToken("%v", "%v", err)
+	}
+	si.Version, si.SID = 1, asn1.RawValue{FullBytes: sid}
+	v1 := *ci
+	v1.Content.SignerInfos = []tokenSignerInfo{si}
+	out, err := asn1.Marshal(v1)
+	if err != nil {
+		return nil, nil, badToken("%v", "%v", err)
+	}
+	return out, cert, nil
+}
+
+// certByKeyID returns the one certificate of certs, the content of the
+// token's certificates field, whose Subject Key Identifier is ski.
+func certByKeyID(certs, ski []byte) (*x509.Certificate, error) {
+	all, err := x509.ParseCertificates(certs)
+	if err != nil {
+		return nil, badToken("its certificates cannot be read (%v)", "ses certificats sont illisibles (%v)", err)
+	}
+	var found *x509.Certificate
+	for _, c := range all {
+		if !bytes.Equal(c.SubjectKeyId, ski) {
+			continue
+		}
+		if found != nil {
+			return nil, badToken("several of the certificates it carries have its signer's subject key identifier", "plusieurs des certificats qu'il porte ont l'identifiant de clé de son signataire")
+		}
+		found = c
+	}
+	if found == nil {
+		return nil, badToken("no certificate it carries has its signer's subject key identifier", "aucun des certificats qu'il porte n'a l'identifiant de clé de son signataire")
+	}
+	return found, nil
 }
 
 // chainsTo checks that the TSA certificate cert of the token p7 chains to

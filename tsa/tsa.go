@@ -369,8 +369,11 @@ type Stamp struct {
 // signed by the certificate it carries, which must be a time-stamping
 // certificate (RFC 3161 section 2.3) and be the one the token's signed
 // attributes name; with roots, that certificate must also chain to one of
-// them at the time of the stamp. It returns an EINVALID error wrapping
-// ErrBadToken if not.
+// them at the time of the stamp. The signer may be named by issuer and
+// serial number (a SignerInfo of version 1) or by subject key identifier
+// (version 3): then exactly one certificate of the token must have that
+// Subject Key Identifier. It returns an EINVALID error wrapping ErrBadToken
+// if not.
 func Verify(token, digest []byte, roots *x509.CertPool) (*Stamp, error) {
 	ts, cert, err := verify(token, digest, roots)
 	if err != nil {
@@ -395,12 +398,20 @@ func Verify(token, digest []byte, roots *x509.CertPool) (*Stamp, error) {
 // verify checks a token as Verify does and returns it parsed with the
 // signing certificate.
 func verify(token, digest []byte, roots *x509.CertPool) (*timestamp.Timestamp, *x509.Certificate, error) {
-	if err := checkDER(token); err != nil {
+	sd, err := checkDER(token)
+	if err != nil {
+		return nil, nil, err
+	}
+	token, named, err := asIssuerSerial(token, sd)
+	if err != nil {
 		return nil, nil, err
 	}
 	p7, cert, err := signer(token)
 	if err != nil {
 		return nil, nil, err
+	}
+	if named != nil && !cert.Equal(named) {
+		return nil, nil, errors.New("the signing certificate is not the one the signer's subject key identifier names")
 	}
 	ts, err := stamp(token, digest)
 	if err != nil {
@@ -589,20 +600,24 @@ var (
 // certificate, and this covers the envelope (content types, versions,
 // algorithm identifiers, lengths). A token with CRLs or unsigned
 // attributes is refused. Certificates other than the signer's serve only
-// to build a chain to the roots given to Verify.
-func checkDER(token []byte) error {
+// to build a chain to the roots given to Verify. It returns the parsed
+// SignedData.
+func checkDER(token []byte) (*signedData, error) {
 	sd, err := parseSignedData(token)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	si, err := onlySigner(sd)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := checkSignedAttrs(si.SignedAttrs.Bytes); err != nil {
-		return err
+		return nil, err
 	}
-	return checkAlgorithms(sd, si)
+	if err := checkAlgorithms(sd, si); err != nil {
+		return nil, err
+	}
+	return sd, nil
 }
 
 // parseSignedData reads token as a ContentInfo holding a SignedData of
@@ -651,18 +666,15 @@ func checkTSTInfoContent(sd *signedData) error {
 	return nil
 }
 
-// onlySigner returns the one signer of sd, of version 1 (named by issuer
-// and serial number), with signed attributes and no unsigned ones. A signer
-// of version 3 (named by subject key identifier) is refused: the receipts'
-// offline verifier (receipt.VerifyToken) accepts version 1 only, so a token
-// taken here must be one it can check.
+// onlySigner returns the one signer of sd, named as its version says (see
+// namesSigner), with signed attributes and no unsigned ones.
 func onlySigner(sd *signedData) (*signerInfo, error) {
 	if len(sd.SignerInfos) != 1 {
 		return nil, fmt.Errorf("%d signers, not one", len(sd.SignerInfos))
 	}
 	si := &sd.SignerInfos[0]
-	if si.Version != 1 {
-		return nil, fmt.Errorf("signer version %d, not 1 (issuer and serial number)", si.Version)
+	if !si.namesSigner() {
+		return nil, fmt.Errorf("signer of version %d not named as that version says (1: issuer and serial number, 3: subject key identifier)", si.Version)
 	}
 	if len(si.UnsignedAttrs.FullBytes) > 0 {
 		return nil, errors.New("the token carries unsigned attributes")
@@ -671,6 +683,76 @@ func onlySigner(sd *signedData) (*signerInfo, error) {
 		return nil, errors.New("the token carries no signed attributes")
 	}
 	return si, nil
+}
+
+// namesSigner reports whether si is of version 1 with a sid of
+// IssuerAndSerialNumber (a SEQUENCE), or of version 3 with a sid of
+// [0] IMPLICIT SubjectKeyIdentifier (a non-empty OCTET STRING), as RFC 5652
+// section 5.3 has it.
+func (si *signerInfo) namesSigner() bool {
+	switch si.Version {
+	case 1:
+		return universal(si.SID, asn1.TagSequence, true)
+	case 3:
+		return si.SID.Class == asn1.ClassContextSpecific && si.SID.Tag == 0 && !si.SID.IsCompound && len(si.SID.Bytes) > 0
+	}
+	return false
+}
+
+// asIssuerSerial returns token, whose SignedData is sd, unchanged when its
+// signer is of version 1. When it is of version 3, it returns the token
+// rewritten as of version 1, naming by issuer and serial number the one
+// certificate of the token whose Subject Key Identifier is the sid, and
+// that certificate. Neither the SignerInfo's version nor its sid is signed
+// (RFC 5652 section 5.4: the signature covers the signed attributes, which
+// cover the content), so the rewritten token is signed exactly when token
+// is, and github.com/digitorus/pkcs7, which reads only version 1, checks
+// it as any other; the caller checks that the certificate it finds is the
+// one returned.
+func asIssuerSerial(token []byte, sd *signedData) ([]byte, *x509.Certificate, error) {
+	si := sd.SignerInfos[0]
+	if si.Version != 3 {
+		return token, nil, nil
+	}
+	cert, err := keyIDCert(sd.Certificates.Bytes, si.SID.Bytes)
+	if err != nil {
+		return nil, nil, err
+	}
+	sid, err := asn1.Marshal(struct {
+		Issuer asn1.RawValue
+		Serial *big.Int
+	}{asn1.RawValue{FullBytes: cert.RawIssuer}, cert.SerialNumber})
+	if err != nil {
+		return nil, nil, err
+	}
+	si.Version, si.SID = 1, asn1.RawValue{FullBytes: sid}
+	v1 := *sd
+	v1.SignerInfos = []signerInfo{si}
+	content, err := asn1.Marshal(v1)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := asn1.Marshal(contentInfo{oidSignedData, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: content}})
+	return out, cert, err
+}
+
+// keyIDCert returns the one certificate of certs, the content of the
+// token's certificates field, whose Subject Key Identifier is ski.
+func keyIDCert(certs, ski []byte) (*x509.Certificate, error) {
+	all, err := x509.ParseCertificates(certs)
+	if err != nil {
+		return nil, fmt.Errorf("the token's certificates cannot be read: %w", err)
+	}
+	var found []*x509.Certificate
+	for _, c := range all {
+		if bytes.Equal(c.SubjectKeyId, ski) {
+			found = append(found, c)
+		}
+	}
+	if len(found) != 1 {
+		return nil, fmt.Errorf("%d certificates of the token have the signer's subject key identifier, not one", len(found))
+	}
+	return found[0], nil
 }
 
 // checkSignedAttrs checks that attrs, the content of the signed

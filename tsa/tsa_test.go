@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/asn1"
 	"errors"
 	"io"
@@ -18,6 +19,7 @@ import (
 
 	"navette"
 	"navette/internal/testtsa"
+	"navette/receipt"
 )
 
 var at = time.Date(2026, 12, 5, 13, 8, 44, 0, time.UTC)
@@ -109,27 +111,30 @@ func TestVerifyRefuses(t *testing.T) {
 	}
 }
 
-// TestTamperedToken flips bits of each byte of a token in turn: no
-// altered token verifies.
+// TestTamperedToken flips bits of each byte of a token in turn, its
+// signer named by issuer and serial number or by subject key identifier:
+// no altered token verifies.
 func TestTamperedToken(t *testing.T) {
-	srv := testtsa.Start(t, testtsa.Options{})
-	c := newClient(t, srv, Config{})
-	d := digestOf("checkpoint")
-	token, err := c.Stamp(context.Background(), d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, roots := range []bool{true, false} {
-		pool := srv.Roots()
-		if !roots {
-			pool = nil
+	for _, keyID := range []bool{false, true} {
+		srv := testtsa.Start(t, testtsa.Options{KeyID: keyID})
+		c := newClient(t, srv, Config{})
+		d := digestOf("checkpoint")
+		token, err := c.Stamp(context.Background(), d)
+		if err != nil {
+			t.Fatal(err)
 		}
-		for _, mask := range []byte{0x01, 0x80, 0xff} {
-			for i := range token {
-				bad := append([]byte(nil), token...)
-				bad[i] ^= mask
-				if s, err := Verify(bad, d, pool); err == nil {
-					t.Errorf("roots %v: byte %d of %d xor %#x: verified %+v", roots, i, len(token), mask, s)
+		for _, roots := range []bool{true, false} {
+			pool := srv.Roots()
+			if !roots {
+				pool = nil
+			}
+			for _, mask := range []byte{0x01, 0x80, 0xff} {
+				for i := range token {
+					bad := append([]byte(nil), token...)
+					bad[i] ^= mask
+					if s, err := Verify(bad, d, pool); err == nil {
+						t.Errorf("key id %v, roots %v: byte %d of %d xor %#x: verified %+v", keyID, roots, i, len(token), mask, s)
+					}
 				}
 			}
 		}
@@ -270,6 +275,15 @@ func FuzzCheck(f *testing.F) {
 		srv.SetMode(mode)
 		f.Add(query(f, srv.URL(), d))
 	}
+	srv.SetMode(testtsa.Grant)
+	token, err := parseResponse(query(f, srv.URL(), d))
+	if err != nil {
+		f.Fatal(err)
+	}
+	if token, err = testtsa.ByKeyID(token, srv.Certificate()); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(granted(f, token))
 	f.Fuzz(func(t *testing.T, answer []byte) {
 		token, err := c.check(answer, d, fuzzNonce)
 		if err != nil {
@@ -282,6 +296,18 @@ func FuzzCheck(f *testing.F) {
 			t.Fatalf("checked token does not verify: %v", err)
 		}
 	})
+}
+
+// granted returns a TimeStampResp granting token.
+func granted(tb testing.TB, token []byte) []byte {
+	answer, err := asn1.Marshal(struct {
+		Status struct{ Status int }
+		Token  asn1.RawValue
+	}{Token: asn1.RawValue{FullBytes: token}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return answer
 }
 
 // query posts a query of digest with fuzzNonce to url and returns the
@@ -309,19 +335,122 @@ var _ interface {
 	Stamp(ctx context.Context, digest []byte) ([]byte, error)
 } = (*Client)(nil)
 
-// TestOnlySignerOfVersion1: a signer named by subject key identifier
-// (version 3) is refused at stamping, since receipt.VerifyToken, which
-// checks receipts offline, accepts version 1 only; a token the server took
-// must verify offline too.
-func TestOnlySignerOfVersion1(t *testing.T) {
+// TestSignerNamedAsItsVersionSays: a signer of version 1 is named by
+// issuer and serial number, one of version 3 by a non-empty subject key
+// identifier; any other version or shape is refused.
+func TestSignerNamedAsItsVersionSays(t *testing.T) {
 	attrs := asn1.RawValue{FullBytes: []byte{0xa0, 0x00}}
+	byIssuerSerial := asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSequence, IsCompound: true}
+	byKeyID := asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, Bytes: []byte{1, 2, 3}}
+	emptyKeyID := asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0}
+	constructedKeyID := asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: []byte{4, 1, 1}}
 	for _, tc := range []struct {
 		version int
+		sid     asn1.RawValue
 		ok      bool
-	}{{1, true}, {3, false}, {0, false}, {2, false}} {
-		sd := &signedData{SignerInfos: []signerInfo{{Version: tc.version, SignedAttrs: attrs}}}
+	}{
+		{1, byIssuerSerial, true}, {3, byKeyID, true},
+		{1, byKeyID, false}, {3, byIssuerSerial, false}, {3, emptyKeyID, false}, {3, constructedKeyID, false},
+		{0, byIssuerSerial, false}, {2, byIssuerSerial, false}, {2, byKeyID, false}, {4, byKeyID, false},
+	} {
+		sd := &signedData{SignerInfos: []signerInfo{{Version: tc.version, SID: tc.sid, SignedAttrs: attrs}}}
 		if _, err := onlySigner(sd); (err == nil) != tc.ok {
-			t.Errorf("signer version %d: got %v, want ok %v", tc.version, err, tc.ok)
+			t.Errorf("signer version %d, sid %+v: got %v, want ok %v", tc.version, tc.sid, err, tc.ok)
 		}
+	}
+}
+
+// stampKeyID starts an authority that names its signer by subject key
+// identifier, and returns it, a client of it, and its token over the
+// digest d it returns.
+func stampKeyID(t *testing.T) (srv *testtsa.Server, c *Client, d, token []byte) {
+	t.Helper()
+	srv = testtsa.Start(t, testtsa.Options{KeyID: true, Clock: navette.NewFakeClock(at)})
+	c = newClient(t, srv, Config{})
+	d = digestOf("checkpoint")
+	token, err := c.Stamp(context.Background(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, c, d, token
+}
+
+// TestStampKeyID: an authority that names its signer by subject key
+// identifier (SignerInfo version 3) is taken at stamping, and its token
+// verifies here and in the receipts' offline verifier, with and without
+// the roots, naming the authority's certificate.
+func TestStampKeyID(t *testing.T) {
+	srv, _, d, token := stampKeyID(t)
+	if parts, err := testtsa.ParseToken(token); err != nil || parts.Version != 3 || !bytes.Equal(parts.SID, testtsa.KeyID(srv.Certificate().SubjectKeyId)) {
+		t.Fatalf("the authority did not name its signer by key identifier: %+v, %v", parts, err)
+	}
+	for _, pool := range []*x509.CertPool{srv.Roots(), nil} {
+		s, err := Verify(token, d, pool)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !s.Certificate.Equal(srv.Certificate()) || !s.Time.Equal(at) || s.Chained != (pool != nil) || s.Policy != testtsa.Policy.String() {
+			t.Errorf("roots %v: got %+v", pool != nil, s)
+		}
+		r, err := receipt.VerifyToken(token, []byte("checkpoint"), pool)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Time.Equal(at) || r.Trusted != (pool != nil) || r.Subject != srv.Certificate().Subject.String() {
+			t.Errorf("roots %v: receipt.VerifyToken says %+v", pool != nil, r)
+		}
+	}
+}
+
+// TestVerifyOpenSSLKeyID: a token whose signer is named by subject key
+// identifier, made by OpenSSL alone, verifies.
+func TestVerifyOpenSSLKeyID(t *testing.T) {
+	token, msg, roots := testtsa.OpenSSLKeyID(t)
+	sum := sha256.Sum256(msg)
+	s, err := Verify(token, sum[:], roots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Chained || s.Signer != "CN=OpenSSL test TSA,O=navette tests" {
+		t.Errorf("got %+v", s)
+	}
+	if parts, err := testtsa.ParseToken(token); err != nil || parts.Version != 3 || !bytes.Equal(parts.SID, testtsa.KeyID(s.Certificate.SubjectKeyId)) {
+		t.Errorf("the signer is not named by the key identifier of the certificate found: %+v, %v", parts, err)
+	}
+}
+
+// TestKeyIDForgeries: every forgery of a token whose signer is named by
+// subject key identifier is refused at stamping and by Verify, with or
+// without the roots, for what it alters.
+func TestKeyIDForgeries(t *testing.T) {
+	srv, c, d, token := stampKeyID(t)
+	forgeries, err := srv.KeyIDForgeries(token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	why := map[string]string{
+		testtsa.ForgedUnknownKeyID:  "0 certificates of the token have the signer's subject key identifier",
+		testtsa.ForgedEmptyKeyID:    "signer of version 3 not named as that version says",
+		testtsa.ForgedOtherCert:     "verification failure",
+		testtsa.ForgedTwinKeyID:     "2 certificates of the token have the signer's subject key identifier",
+		testtsa.ForgedV3BySerial:    "signer of version 3 not named as that version says",
+		testtsa.ForgedV1ByKeyID:     "signer of version 1 not named as that version says",
+		testtsa.ForgedSignedAttr:    "verification failure",
+		testtsa.ForgedTSTInfo:       "Message digest mismatch",
+		testtsa.ForgedESS:           "not the one the signed attributes name",
+		testtsa.ForgedImpostorFirst: "not the one the signer's subject key identifier names",
+	}
+	for _, f := range forgeries {
+		t.Run(f.Name, func(t *testing.T) {
+			for _, pool := range []*x509.CertPool{srv.Roots(), nil} {
+				_, err := Verify(f.Token, d, pool)
+				if !errors.Is(err, ErrBadToken) || !strings.Contains(err.Error(), why[f.Name]) {
+					t.Errorf("roots %v: got %v, want ErrBadToken saying %q", pool != nil, err, why[f.Name])
+				}
+			}
+			if _, err := c.check(granted(t, f.Token), d, fuzzNonce); !errors.Is(err, ErrBadResponse) || !strings.Contains(err.Error(), why[f.Name]) {
+				t.Errorf("at stamping: got %v, want ErrBadResponse saying %q", err, why[f.Name])
+			}
+		})
 	}
 }

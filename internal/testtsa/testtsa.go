@@ -3,9 +3,11 @@
 // github.com/digitorus/timestamp's response-creation API: a throwaway CA
 // and a time-stamping certificate it signs (extended key usage
 // timeStamping, critical), answers that can be turned into garbage,
-// refusals, HTTP errors, wrong nonces or digests, or delayed, and Stop and
+// refusals, HTTP errors, wrong nonces or digests, or delayed, tokens whose
+// signer is named by subject key identifier (Options.KeyID), and Stop and
 // Start on the same port to play an authority that goes down and comes
-// back. Only tests import it.
+// back. Token takes a token apart for tests that forge tokens. Only tests
+// import it.
 package testtsa
 
 import (
@@ -13,6 +15,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -70,6 +73,10 @@ type Options struct {
 	TLS bool
 	// Clock gives the time the server stamps; the real clock when nil.
 	Clock navette.Clock
+	// KeyID names the signer of the tokens by the subject key identifier
+	// of its certificate (a CMS SignerInfo of version 3, RFC 5652 section
+	// 5.3, as some authorities do) instead of its issuer and serial number.
+	KeyID bool
 }
 
 // Server is a running time-stamping authority. Its methods are safe for
@@ -81,6 +88,8 @@ type Server struct {
 	ownDir   bool
 	caFile   string
 	roots    *x509.CertPool
+	ca       *x509.Certificate
+	caKey    crypto.Signer
 	cert     *x509.Certificate
 	key      crypto.Signer
 	certFile string // TLS
@@ -175,35 +184,51 @@ func (s *Server) makeCerts() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
+	if s.ca, err = x509.ParseCertificate(caDER); err != nil {
 		return nil, err
 	}
+	s.caKey = caKey
+	if s.cert, s.key, err = s.Issue(2, nil); err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), nil
+}
+
+// Issue makes a time-stamping certificate like the server's, of serial
+// number serial, signed by the server's CA, and its key (ECDSA P-256): of
+// subject key identifier ski, or one derived from its key when ski is nil.
+func (s *Server) Issue(serial int64, ski []byte) (*x509.Certificate, crypto.Signer, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	eku, err := asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if ski == nil {
+		pub, err := x509.MarshalPKIXPublicKey(key.Public())
+		if err != nil {
+			return nil, nil, err
+		}
+		sum := sha256.Sum256(pub)
+		ski = sum[:20]
 	}
 	tmpl := &x509.Certificate{
-		SerialNumber:    big.NewInt(2),
+		SerialNumber:    big.NewInt(serial),
 		Subject:         pkix.Name{CommonName: Name, Organization: []string{"navette tests"}, Country: []string{"FR"}},
-		NotBefore:       from,
-		NotAfter:        until,
+		NotBefore:       s.ca.NotBefore,
+		NotAfter:        s.ca.NotAfter,
 		KeyUsage:        x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		SubjectKeyId:    ski,
 		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: true, Value: eku}},
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, s.ca, key.Public(), s.caKey)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if s.cert, err = x509.ParseCertificate(der); err != nil {
-		return nil, err
-	}
-	s.key = key
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), nil
+	cert, err := x509.ParseCertificate(der)
+	return cert, key, err
 }
 
 // serve serves queries on l.
@@ -293,10 +318,33 @@ func (s *Server) grant(body []byte, mode Mode) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.opts.KeyID {
+		if answer, err = s.byKeyID(answer); err != nil {
+			return nil, err
+		}
+	}
 	s.mu.Lock()
 	s.granted++
 	s.mu.Unlock()
 	return answer, nil
+}
+
+// byKeyID returns the granted answer with its token's signer named by
+// subject key identifier.
+func (s *Server) byKeyID(answer []byte) ([]byte, error) {
+	var resp struct {
+		Status asn1.RawValue
+		Token  asn1.RawValue
+	}
+	if _, err := asn1.Unmarshal(answer, &resp); err != nil {
+		return nil, err
+	}
+	token, err := ByKeyID(resp.Token.FullBytes, s.cert)
+	if err != nil {
+		return nil, err
+	}
+	resp.Token = asn1.RawValue{FullBytes: token}
+	return asn1.Marshal(resp)
 }
 
 // URL returns the server's address, http://127.0.0.1:PORT/tsa (https with
@@ -322,6 +370,10 @@ func (s *Server) Roots() *x509.CertPool { return s.roots }
 
 // Certificate returns the server's time-stamping certificate.
 func (s *Server) Certificate() *x509.Certificate { return s.cert }
+
+// Key returns the key of the server's time-stamping certificate, for
+// tests that sign forged tokens with it.
+func (s *Server) Key() crypto.Signer { return s.key }
 
 // SetMode makes the server answer the next queries as m says.
 func (s *Server) SetMode(m Mode) {

@@ -130,6 +130,18 @@ func (l *Log) Checkpoint(size int64) []byte {
 // redacted.
 func (l *Log) Receipt(i int64, tsa *TSA, redacted bool) *receipt.Receipt {
 	l.t.Helper()
+	var stamp func([]byte) []byte
+	if tsa != nil {
+		stamp = tsa.Stamp
+	}
+	return l.ReceiptStamped(i, stamp, redacted)
+}
+
+// ReceiptStamped is Receipt with the time-stamp token that stamp, when it
+// is set, returns for the checkpoint: a token from another authority, or a
+// forged one.
+func (l *Log) ReceiptStamped(i int64, stamp func(checkpoint []byte) []byte, redacted bool) *receipt.Receipt {
+	l.t.Helper()
 	size := int64(len(l.events))
 	proof, err := tlog.ProveRecord(size, i, l)
 	if err != nil {
@@ -146,8 +158,8 @@ func (l *Log) Receipt(i int64, tsa *TSA, redacted bool) *receipt.Receipt {
 	if !redacted {
 		p.Claims = l.claims[i]
 	}
-	if tsa != nil {
-		p.Timestamp = tsa.Stamp(cp)
+	if stamp != nil {
+		p.Timestamp = stamp(cp)
 	}
 	r, err := receipt.Assemble(p)
 	if err != nil {
