@@ -145,3 +145,44 @@ func TestKeyIDTokenEveryByte(t *testing.T) {
 		}
 	}
 }
+
+// TestSignedAttrsInDEROrder: a token whose signed attributes were put out
+// of DER order, its signature unchanged (which pkcs7 accepts, sorting them
+// again), is refused, whatever names its signer.
+func TestSignedAttrsInDEROrder(t *testing.T) {
+	msg := []byte("checkpoint\n")
+	srv, v3 := keyIDToken(t, msg)
+	openSSL, openSSLMsg, openSSLRoots := testtsa.OpenSSLKeyID(t)
+	v1Srv := testtsa.Start(t, testtsa.Options{Clock: navette.NewFakeClock(time.Date(2026, 12, 5, 13, 9, 30, 0, time.UTC))})
+	c, err := tsa.New(tsa.Config{URL: v1Srv.URL(), CAFile: v1Srv.CAFile()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(msg)
+	v1, err := c.Stamp(context.Background(), sum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name       string
+		token, msg []byte
+		roots      *x509.CertPool
+	}{
+		{"version 1", v1, msg, v1Srv.Roots()},
+		{"version 3", v3, msg, srv.Roots()},
+		{"OpenSSL", openSSL, openSSLMsg, openSSLRoots},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := receipt.VerifyToken(tc.token, tc.msg, tc.roots); err != nil {
+				t.Fatalf("the token as issued: %v", err)
+			}
+			reordered, err := testtsa.Reordered(tc.token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := receipt.VerifyToken(reordered, tc.msg, tc.roots); err == nil || !strings.Contains(err.Error(), "not in DER order") {
+				t.Errorf("got %v, want: not in DER order", err)
+			}
+		})
+	}
+}

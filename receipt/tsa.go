@@ -209,7 +209,29 @@ func checkTokenShape(token []byte) (*tokenContentInfo, error) {
 	if !ci.Content.signerExpected() {
 		return nil, bad("unexpected signer information", "informations de signataire inattendues")
 	}
+	if !inDEROrder(ci.Content.SignerInfos[0].SignedAttrs.Bytes) {
+		return nil, bad("its signed attributes are not in DER order", "ses attributs signés ne sont pas dans l'ordre DER")
+	}
 	return &ci, nil
+}
+
+// inDEROrder reports whether the elements of set, the content of a SET OF,
+// stand in DER order (X.690 section 11.6: by their encodings, as octet
+// strings), so that one set has one encoding. The signature covers the
+// signed attributes in that order (RFC 5652 section 5.4) and
+// github.com/digitorus/pkcs7 sorts them before checking it: without this,
+// a token whose attributes were reordered would verify too, in other bytes.
+func inDEROrder(set []byte) bool {
+	var prev []byte
+	for rest := set; len(rest) > 0; {
+		var e asn1.RawValue
+		var err error
+		if rest, err = asn1.Unmarshal(rest, &e); err != nil || bytes.Compare(prev, e.FullBytes) > 0 {
+			return false
+		}
+		prev = e.FullBytes
+	}
+	return true
 }
 
 // isTimeStamp reports whether ci is a SignedData of version 3 of a

@@ -595,12 +595,13 @@ var (
 
 // checkDER checks that token is a time-stamp token in DER whose parts
 // outside the signature hold the only values they may hold, so that no
-// byte of it can change without the token failing: the signature covers
-// TSTInfo and the signed attributes, the signed attributes name the
-// certificate, and this covers the envelope (content types, versions,
-// algorithm identifiers, lengths). A token with CRLs or unsigned
-// attributes is refused. Certificates other than the signer's serve only
-// to build a chain to the roots given to Verify. It returns the parsed
+// byte of what it claims can change without the token failing: the
+// signature covers TSTInfo and the signed attributes (in DER order), the
+// signed attributes name the certificate, and this covers the envelope
+// (content types, versions, algorithm identifiers, lengths). A token with
+// CRLs or unsigned attributes is refused. Certificates other than the
+// signer's serve only to build a chain to the roots given to Verify; their
+// order is not checked, as it changes no claim. It returns the parsed
 // SignedData.
 func checkDER(token []byte) (*signedData, error) {
 	sd, err := parseSignedData(token)
@@ -757,14 +758,22 @@ func keyIDCert(certs, ski []byte) (*x509.Certificate, error) {
 
 // checkSignedAttrs checks that attrs, the content of the signed
 // attributes, is a run of DER Attribute SEQUENCEs, each of a type and a
-// SET of values.
+// SET of values, in DER order (X.690 section 11.6: the signature covers
+// them in that order, and github.com/digitorus/pkcs7 sorts them before
+// checking it, so a token whose attributes were reordered would verify too,
+// in other bytes).
 func checkSignedAttrs(attrs []byte) error {
+	var prev []byte
 	for rest := attrs; len(rest) > 0; {
 		var attr asn1.RawValue
 		var err error
 		if rest, err = asn1.Unmarshal(rest, &attr); err != nil {
 			return fmt.Errorf("the token's signed attributes are not DER: %w", err)
 		}
+		if bytes.Compare(prev, attr.FullBytes) > 0 {
+			return errors.New("the token's signed attributes are not in DER order")
+		}
+		prev = attr.FullBytes
 		var a struct {
 			Type   asn1.ObjectIdentifier
 			Values asn1.RawValue

@@ -454,3 +454,49 @@ func TestKeyIDForgeries(t *testing.T) {
 		})
 	}
 }
+
+// TestSignedAttrsInDEROrder: a token whose signed attributes were put out
+// of DER order, its signature unchanged (which pkcs7 accepts, sorting them
+// again), is refused at stamping and by Verify, whatever names its signer.
+func TestSignedAttrsInDEROrder(t *testing.T) {
+	srv := testtsa.Start(t, testtsa.Options{Clock: navette.NewFakeClock(at)})
+	c := newClient(t, srv, Config{})
+	d := digestOf("checkpoint")
+	v1, err := c.Stamp(context.Background(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cKeyID, _, v3 := stampKeyID(t)
+	openSSL, msg, openSSLRoots := testtsa.OpenSSLKeyID(t)
+	openSSLSum := sha256.Sum256(msg)
+	for _, tc := range []struct {
+		name   string
+		c      *Client
+		token  []byte
+		digest []byte
+		roots  *x509.CertPool
+	}{
+		{"version 1", c, v1, d, srv.Roots()},
+		{"version 3", cKeyID, v3, d, nil},
+		{"OpenSSL", nil, openSSL, openSSLSum[:], openSSLRoots},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := Verify(tc.token, tc.digest, tc.roots); err != nil {
+				t.Fatalf("the token as issued: %v", err)
+			}
+			reordered, err := testtsa.Reordered(tc.token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Verify(reordered, tc.digest, tc.roots); !errors.Is(err, ErrBadToken) || !strings.Contains(err.Error(), "not in DER order") {
+				t.Errorf("Verify: got %v, want ErrBadToken, not in DER order", err)
+			}
+			if tc.c == nil {
+				return
+			}
+			if _, err := tc.c.check(granted(t, reordered), tc.digest, fuzzNonce); !errors.Is(err, ErrBadResponse) || !strings.Contains(err.Error(), "not in DER order") {
+				t.Errorf("at stamping: got %v, want ErrBadResponse, not in DER order", err)
+			}
+		})
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"testing"
 )
 
@@ -245,4 +246,37 @@ func OpenSSLKeyID(tb testing.TB) (token, message []byte, roots *x509.CertPool) {
 		tb.Fatal("testtsa: no root in testdata/tsa-keyid/root.pem")
 	}
 	return read("token.der"), read("message.txt"), roots
+}
+
+// Reordered returns token with its signed attributes in the reverse of
+// their DER order: the same attributes and signature, in bytes that DER
+// forbids (X.690 section 11.6). A verifier that sorts them again before it
+// checks the signature, as RFC 5652 has it compute the digest, accepts it
+// unless it checks their order.
+func Reordered(token []byte) ([]byte, error) {
+	t, err := ParseToken(token)
+	if err != nil {
+		return nil, err
+	}
+	if len(t.Attrs) < 2 {
+		return nil, errors.New("testtsa: fewer than two signed attributes")
+	}
+	var sorted [][]byte
+	for _, a := range t.Attrs {
+		b, err := asn1.Marshal(a)
+		if err != nil {
+			return nil, err
+		}
+		sorted = append(sorted, b)
+	}
+	slices.SortFunc(sorted, bytes.Compare)
+	from := bytes.Join(sorted, nil)
+	slices.Reverse(sorted)
+	i := bytes.Index(token, from)
+	if i < 0 || bytes.Contains(token[i+1:], from) {
+		return nil, errors.New("testtsa: the signed attributes are not in the token once")
+	}
+	out := bytes.Clone(token)
+	copy(out[i:], bytes.Join(sorted, nil))
+	return out, nil
 }
