@@ -60,7 +60,7 @@ func syncArgs(u *navette.User, terms string) []any {
 }
 
 // scanUser reads the columns userCols, then those extra points to.
-func scanUser(row interface{ Scan(...any) error }, extra ...any) (*navette.User, error) {
+func scanUser(row scanner, extra ...any) (*navette.User, error) {
 	var (
 		u                         navette.User
 		role                      string
