@@ -242,6 +242,10 @@ func TestMain(m *testing.M) {
 }
 
 // buildNavette returns the binary under test, built on the first call.
+// Its packages compile as those of the binary "make deb" packages
+// (CGO_ENABLED=0 -trimpath; -ldflags changes only the link), so that
+// whichever of this build and TestDebPackage's comes second finds them in
+// the build cache and only links.
 func buildNavette(t *testing.T) string {
 	t.Helper()
 	built.once.Do(func() {
@@ -249,7 +253,7 @@ func buildNavette(t *testing.T) string {
 			return
 		}
 		built.bin = filepath.Join(built.dir, "navette")
-		build := exec.Command("go", "build", "-o", built.bin, ".")
+		build := exec.Command("go", "build", "-trimpath", "-o", built.bin, ".")
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := build.CombinedOutput(); err != nil {
 			built.err = fmt.Errorf("go build: %w\n%s", err, out)
