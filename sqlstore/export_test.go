@@ -12,7 +12,7 @@ import (
 // tests.
 func WhyConflict(ctx context.Context, s *Store, batch []*navette.User) (string, int) {
 	q := &countQueries{q: s.rdb}
-	return whyConflict(ctx, q, batch), q.n
+	return whyConflict(ctx, q, s.d.QuestionMarks, batch), q.n
 }
 
 // countQueries is a queryer that counts the queries it passes on to q.

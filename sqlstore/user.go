@@ -584,7 +584,7 @@ const conflictBatch = 500
 // INSERT or COPY of the batch failed on a unique constraint. It reads through
 // the read pool, as the failed transaction may not be usable any more.
 func (s *Store) whyConflict(ctx context.Context, batch []*navette.User) string {
-	return whyConflict(ctx, s.rdb, batch)
+	return whyConflict(ctx, s.rdb, s.d.QuestionMarks, batch)
 }
 
 // whyConflict names, through q, what the first user of batch that takes
@@ -592,10 +592,10 @@ func (s *Store) whyConflict(ctx context.Context, batch []*navette.User) string {
 // with the stored user: a query per conflictBatch users, as many as the
 // batch of a COPY, which is every new user of a directory import, would
 // otherwise make.
-func whyConflict(ctx context.Context, q queryer, batch []*navette.User) string {
+func whyConflict(ctx context.Context, q queryer, qmark bool, batch []*navette.User) string {
 	for start := 0; start < len(batch); start += conflictBatch {
 		chunk := batch[start:min(start+conflictBatch, len(batch))]
-		taken, err := takenBy(ctx, q, chunk)
+		taken, err := takenBy(ctx, q, qmark, chunk)
 		if err != nil {
 			continue
 		}
@@ -629,8 +629,9 @@ func (k takenKeys) why(u *navette.User) string {
 }
 
 // takenBy reads through q, in one query, the stored users that have the id,
-// the e-mail address or the external id of a user of batch.
-func takenBy(ctx context.Context, q queryer, batch []*navette.User) (takenKeys, error) {
+// the e-mail address or the external id of a user of batch; qmark writes
+// its placeholders as ? (Dialect.QuestionMarks).
+func takenBy(ctx context.Context, q queryer, qmark bool, batch []*navette.User) (takenKeys, error) {
 	n := len(batch)
 	args := make([]any, 2*n, 3*n+1)
 	var exts, sources []any
@@ -643,11 +644,15 @@ func takenBy(ctx context.Context, q queryer, batch []*navette.User) (takenKeys, 
 			}
 		}
 	}
+	marks := placeholders
+	if qmark {
+		marks = questionMarks
+	}
 	query := `SELECT id, email, source, external_id FROM users
-		WHERE id IN (` + placeholders(1, n) + `) OR email IN (` + placeholders(n+1, n) + `)`
+		WHERE id IN (` + marks(1, n) + `) OR email IN (` + marks(n+1, n) + `)`
 	if len(exts) > 0 {
-		query += ` OR (external_id <> '' AND source IN (` + placeholders(2*n+1, len(sources)) +
-			`) AND external_id IN (` + placeholders(2*n+len(sources)+1, len(exts)) + `))`
+		query += ` OR (external_id <> '' AND source IN (` + marks(2*n+1, len(sources)) +
+			`) AND external_id IN (` + marks(2*n+len(sources)+1, len(exts)) + `))`
 		args = append(append(args, sources...), exts...)
 	}
 	rows, err := q.QueryContext(ctx, query, args...)
