@@ -92,6 +92,9 @@ type Config struct {
 	// MailMaxAttempts is how many times a notice is tried before it becomes
 	// a dead letter (12 when zero).
 	MailMaxAttempts int
+	// MailBackoff is the wait before a notice whose delivery failed is
+	// tried again, doubled after each failure (30 s when zero).
+	MailBackoff time.Duration
 	// MailPoll is how often each node looks for notices to send when
 	// nothing wakes it (15 s when zero).
 	MailPoll time.Duration
@@ -506,7 +509,7 @@ func (a *App) startMail(publicURL string) error {
 	}
 	a.Worker = &notify.Worker{
 		Meta: a.Meta, Keys: a.Keys, Mailer: m, Renderer: r, Clock: cfg.Clock, Log: cfg.Logger,
-		MaxAttempts: cfg.MailMaxAttempts, Poll: cfg.MailPoll, Evidence: a.Deposits.NoticeClaims,
+		MaxAttempts: cfg.MailMaxAttempts, Poll: cfg.MailPoll, Backoff: cfg.MailBackoff, Evidence: a.Deposits.NoticeClaims,
 	}
 	a.Deposits.NoticesQueued = a.Worker.Kick
 	a.Auth.NoticesQueued = a.Worker.Kick

@@ -147,19 +147,35 @@ func (c *adminCmd) oneArg(what string) func() error {
 // storeFlags adds --data and --db to fs and returns what opens the platform
 // they name, once fs is parsed.
 func storeFlags(fs *flag.FlagSet) func() (*app.App, error) {
+	return platformFlags(fs, false)
+}
+
+// storeBlobFlags is storeFlags with --blobs too, for the commands that read
+// the stored files.
+func storeBlobFlags(fs *flag.FlagSet) func() (*app.App, error) {
+	return platformFlags(fs, true)
+}
+
+// platformFlags adds --data, --db and, if blobs, --blobs to fs and returns
+// what opens the platform they name, once fs is parsed.
+func platformFlags(fs *flag.FlagSet, blobs bool) func() (*app.App, error) {
 	data := fs.String("data", "", "data directory")
 	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
-	return func() (*app.App, error) { return openData(*data, *db) }
+	blobURL := new(string)
+	if blobs {
+		blobURL = fs.String("blobs", "", "blob store URL (default file://DATA/blobs)")
+	}
+	return func() (*app.App, error) { return openData(*data, *db, *blobURL) }
 }
 
 // openData opens the platform of the data directory data, on the metadata
-// store db (default: the directory's SQLite database), also while a server
-// runs.
-func openData(data, db string) (*app.App, error) {
+// store db (default: the directory's SQLite database) and the blob store
+// blobs (default: the directory's blobs), also while a server runs.
+func openData(data, db, blobs string) (*app.App, error) {
 	if data == "" {
 		return nil, usageError("--data is required")
 	}
-	return app.Open(app.Config{DataDir: data, DB: db})
+	return app.Open(app.Config{DataDir: data, DB: db, Blobs: blobs})
 }
 
 func adminUserAdd(ctx context.Context, env *Env, args []string) error {

@@ -148,7 +148,7 @@ func adminJournalKey(ctx context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	a, err := openData(*data, "")
+	a, err := openData(*data, "", "")
 	if err != nil {
 		return err
 	}

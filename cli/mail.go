@@ -34,7 +34,7 @@ func runMail(ctx context.Context, env *Env, args []string) error {
 
 // openOutbox opens the local outbox of a data directory.
 func openOutbox(data string) (*notify.Outbox, func(), error) {
-	a, err := openData(data, "")
+	a, err := openData(data, "", "")
 	if err != nil {
 		return nil, nil, err
 	}

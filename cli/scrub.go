@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 
-	"navette/app"
 	"navette/deposit"
 )
 
@@ -13,20 +12,15 @@ import (
 // prints what it found: each corrupt file, then a summary.
 func adminScrub(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "admin scrub", "--data DIR [--db URL] [--blobs URL] [--rate BYTES_PER_SECOND]")
-	data := fs.String("data", "", "data directory")
-	db := fs.String("db", "", "metadata store URL (default sqlite:DATA/navette.db)")
-	blobs := fs.String("blobs", "", "blob store URL (default file://DATA/blobs)")
+	open := storeBlobFlags(fs)
 	rate := fs.Int64("rate", deposit.DefaultScrubRate, "read at most this many bytes per second (0: as fast as the store goes)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	if *data == "" {
-		return usageError("--data is required")
-	}
 	if *rate < 0 {
 		return usageError("--rate must not be negative")
 	}
-	a, err := app.Open(app.Config{DataDir: *data, DB: *db, Blobs: *blobs})
+	a, err := open()
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"navette/deposit"
 	navhttp "navette/http"
 	"navette/internal/realip"
+	"navette/notify"
 	"navette/oidc"
 )
 
@@ -35,6 +36,7 @@ type serverFlags struct {
 	smtp, mailFrom, publicURL       string
 	mailNames, devMail              bool
 	reminderDays, mailAttempts      int
+	mailRetry                       time.Duration
 	mode                            string
 	partnersToAgents, staffCodes    bool
 	forwardToPartners               bool
@@ -94,6 +96,7 @@ func (f *serverFlags) define(fs *flag.FlagSet, defaultData string, demo bool) {
 	fs.BoolVar(&f.mailNames, "mail-include-names", false, "let e-mails carry file names and the deposit's message")
 	fs.IntVar(&f.reminderDays, "reminder-days", 3, "remind recipients who have not downloaded this many days before expiry (0: no reminders)")
 	fs.IntVar(&f.mailAttempts, "mail-max-attempts", 12, "attempts before a notice becomes a dead letter")
+	fs.DurationVar(&f.mailRetry, "mail-retry-after", notify.DefaultBackoff, "wait before a notice whose delivery failed is tried again, doubled after each failure up to 1h (the outbox is then looked at at least this often)")
 	fs.StringVar(&f.mode, "mode", "external", "external, or internal: partners can neither sign in nor receive deposits")
 	fs.IntVar(&f.approvals, "approvals", 2, "admins each action of the two-person rule needs (mailbox members, admin and auditor roles, restorations, forced directory flows): 2, or 1 to turn the rule off on a site with one admin")
 	fs.BoolVar(&f.partnersToAgents, "partners-to-agents", false, "let partners send deposits to agents in person, not only to service mailboxes")
@@ -212,6 +215,8 @@ func (f *serverFlags) config(env *Env) (app.Config, error) {
 		MailIncludeNames:     f.mailNames,
 		ReminderDays:         orNone(f.reminderDays),
 		MailMaxAttempts:      f.mailAttempts,
+		MailBackoff:          f.mailRetry,
+		MailPoll:             min(notify.DefaultPoll, f.mailRetry),
 		DevMail:              f.devMail,
 		SweepInterval:        f.sweepInterval,
 		OIDC:                 oidc.Config{Issuer: f.oidcIssuer, ClientID: f.oidcClientID, ClientSecret: env.Getenv("NAVETTE_OIDC_CLIENT_SECRET")},
@@ -320,6 +325,7 @@ func (f *serverFlags) serverChecks() []flagCheck {
 	return []flagCheck{
 		{f.sessionIdle < time.Minute || f.sessionMaxAge < f.sessionIdle, "--session-idle must be at least 1m and --session-max-age at least --session-idle"},
 		{f.reminderDays < 0 || f.mailAttempts < 1, "--reminder-days must not be negative and --mail-max-attempts must be positive"},
+		{f.mailRetry < time.Second, "--mail-retry-after must be at least 1s"},
 		{(f.tlsCert == "") != (f.tlsKey == ""), "--tls-cert and --tls-key go together"},
 		{f.bodyIdle < time.Second || f.bodyMinRate < 0 || f.uploadsPerUser < 0 || f.uploadsPerToken < 0 || f.uploadsPerIP < 0 || f.maxConns < 1,
 			"--body-idle-timeout must be at least 1s, --max-conns positive, and --body-min-rate and --max-uploads-per-* not negative"},

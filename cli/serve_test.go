@@ -166,11 +166,41 @@ func TestServeFlagsRefused(t *testing.T) {
 		{nil, map[string]string{"NAVETTE_APPROVALS": "3"}, "--approvals must be 2"},
 		{[]string{"--step-up-age", "10m"}, nil, "--step-up-age must be between 30s and 5m"},
 		{nil, map[string]string{"NAVETTE_STEP_UP_AGE": "1s"}, "--step-up-age must be between 30s and 5m"},
+		{[]string{"--mail-retry-after", "500ms"}, nil, "--mail-retry-after must be at least 1s"},
 	} {
 		args := append([]string{"serve", "--data", dir, "--addr", "127.0.0.1:0"}, c.args...)
 		r := runCLI(t, c.vars, false, args...)
 		if r.code != 2 || !strings.Contains(r.stderr, c.want) {
 			t.Errorf("%v %v: exit %d, %q; want 2 and %q", c.args, c.vars, r.code, r.stderr, c.want)
+		}
+	}
+}
+
+// TestServeMailRetry: --mail-retry-after is the wait before a failed notice
+// is tried again, and the outbox is looked at at least that often.
+func TestServeMailRetry(t *testing.T) {
+	for _, c := range []struct {
+		args        []string
+		retry, poll time.Duration
+	}{
+		{nil, 30 * time.Second, 15 * time.Second},
+		{[]string{"--mail-retry-after", "2s"}, 2 * time.Second, 2 * time.Second},
+		{[]string{"--mail-retry-after", "1m"}, time.Minute, 15 * time.Second},
+	} {
+		env := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard,
+			Getenv: func(string) string { return "" }, IsTerminal: func(io.Writer) bool { return false }, Context: t.Context()}
+		var f serverFlags
+		fs := newFlagSet(env, "serve", "")
+		f.define(fs, t.TempDir(), false)
+		if err := parseFlags(fs, env, append([]string{"--antivirus", "off"}, c.args...)); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := f.config(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.MailBackoff != c.retry || cfg.MailPoll != c.poll {
+			t.Errorf("%v: retry after %v, poll %v; want %v, %v", c.args, cfg.MailBackoff, cfg.MailPoll, c.retry, c.poll)
 		}
 	}
 }

@@ -16,7 +16,7 @@ const (
 )
 
 // scanCourt reads the columns courtCols.
-func scanCourt(row interface{ Scan(...any) error }) (*navette.Court, error) {
+func scanCourt(row scanner) (*navette.Court, error) {
 	var (
 		c       navette.Court
 		created sql.NullInt64

@@ -42,7 +42,7 @@ func (s *Store) queryFiles(ctx context.Context, q queryer, op, query string, arg
 }
 
 // scanFile reads the columns fileCols.
-func scanFile(row interface{ Scan(...any) error }) (*navette.FileRecord, error) {
+func scanFile(row scanner) (*navette.FileRecord, error) {
 	var (
 		f                        navette.FileRecord
 		state, check             string

@@ -58,7 +58,7 @@ func (s *Store) insertNotices(ctx context.Context, tx *sql.Tx, events []navette.
 }
 
 // scanNotice reads the columns noticeCols.
-func scanNotice(row interface{ Scan(...any) error }) (*navette.Notice, error) {
+func scanNotice(row scanner) (*navette.Notice, error) {
 	var (
 		n                   navette.Notice
 		kind, state         string

@@ -14,7 +14,7 @@ var _ navette.PasskeyStore = (*Store)(nil)
 const passkeyCols = "id, user_id, credential_id, name, record, sign_count, created_at, last_used_at"
 
 // scanPasskey reads the columns passkeyCols.
-func scanPasskey(row interface{ Scan(...any) error }) (*navette.Passkey, error) {
+func scanPasskey(row scanner) (*navette.Passkey, error) {
 	var (
 		p             navette.Passkey
 		created, used sql.NullInt64

@@ -103,7 +103,7 @@ func (s *Store) UseRecoveryCode(ctx context.Context, userID, id string, fn func(
 
 const recoveryCols = "id, user_id, state, created_at, expires_at, decided_by, decided_at, updated_at"
 
-func scanRecovery(row interface{ Scan(...any) error }) (*navette.RecoveryRequest, error) {
+func scanRecovery(row scanner) (*navette.RecoveryRequest, error) {
 	var (
 		r                                  navette.RecoveryRequest
 		created, expires, decided, updated sql.NullInt64

@@ -12,7 +12,7 @@ var _ navette.RequestStore = (*Store)(nil)
 const requestCols = "id, requester_id, action, params, params_hash, reason, court_id, created_at, expires_at, state, reviewer_id, reviewed_at, executed_at, failure"
 
 // scanRequest reads the columns requestCols.
-func scanRequest(row interface{ Scan(...any) error }) (*navette.AdminRequest, error) {
+func scanRequest(row scanner) (*navette.AdminRequest, error) {
 	var (
 		r                                   navette.AdminRequest
 		created, expires, reviewed, execute sql.NullInt64

@@ -14,7 +14,7 @@ const (
 )
 
 // scanSession reads the columns sessionCols.
-func scanSession(row interface{ Scan(...any) error }) (*navette.Session, error) {
+func scanSession(row scanner) (*navette.Session, error) {
 	var (
 		s                      navette.Session
 		stage                  string
@@ -158,7 +158,7 @@ func (s *Store) DeleteStaleSessions(ctx context.Context, now, idleSince time.Tim
 }
 
 // scanCode reads the columns codeCols.
-func scanCode(row interface{ Scan(...any) error }) (*navette.SignInCode, error) {
+func scanCode(row scanner) (*navette.SignInCode, error) {
 	var (
 		c                      navette.SignInCode
 		created, expires, used sql.NullInt64

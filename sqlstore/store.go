@@ -14,6 +14,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -59,7 +60,8 @@ type Dialect struct {
 	IdentityInsert string
 	// QuestionMarks, when true, writes the placeholders of the multi-row
 	// INSERTs of bulk writes (a directory import, the journal's events and
-	// tree) as ?, bound in order, rather than $N. SQLite wants it: it keeps
+	// tree), and of the lookup that explains an import's conflict, as ?,
+	// bound in order, rather than $N. SQLite wants it: it keeps
 	// a named parameter such as $N in a list it searches on every bind and
 	// parse, a cost that grows with the square of a statement's parameters.
 	// PostgreSQL accepts only $N.
@@ -321,6 +323,12 @@ func placeholders(from, n int) string {
 		b = fmt.Appendf(b, "$%d", from+i)
 	}
 	return string(b)
+}
+
+// questionMarks returns "?, ?, …" for n parameters bound in order, where
+// placeholders(from, n) would number them from from.
+func questionMarks(_, n int) string {
+	return strings.Repeat("?, ", n-1) + "?"
 }
 
 // limitArg returns the limit to use: def for 0, EINVALID for a negative one.

@@ -16,7 +16,7 @@ import (
 const tokenCols = "id, user_id, hash, label, scopes, created_at, expires_at, revoked_at, last_used_at"
 
 // scanToken reads the columns tokenCols.
-func scanToken(row interface{ Scan(...any) error }) (*navette.Token, error) {
+func scanToken(row scanner) (*navette.Token, error) {
 	var (
 		t                               navette.Token
 		scopes                          string

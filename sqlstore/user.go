@@ -60,7 +60,7 @@ func syncArgs(u *navette.User, terms string) []any {
 }
 
 // scanUser reads the columns userCols, then those extra points to.
-func scanUser(row interface{ Scan(...any) error }, extra ...any) (*navette.User, error) {
+func scanUser(row scanner, extra ...any) (*navette.User, error) {
 	var (
 		u                         navette.User
 		role                      string
@@ -576,26 +576,100 @@ func checkSave(create, update []*navette.User) error {
 	return nil
 }
 
+// conflictBatch is how many users of a failed insert one query of
+// whyConflict looks up.
+const conflictBatch = 500
+
 // whyConflict names what a user of batch shares with a stored user, once an
-// INSERT of the batch failed on a unique constraint. It reads through the
-// read pool, as the failed transaction may not be usable any more.
+// INSERT or COPY of the batch failed on a unique constraint. It reads through
+// the read pool, as the failed transaction may not be usable any more.
 func (s *Store) whyConflict(ctx context.Context, batch []*navette.User) string {
-	for _, u := range batch {
-		var id, email, source, ext string
-		err := s.rdb.QueryRowContext(ctx, `SELECT id, email, source, external_id FROM users
-			WHERE id = $1 OR email = $2 OR (source = $3 AND external_id = $4 AND external_id <> '') LIMIT 1`,
-			u.ID, u.Email, u.Source, u.ExternalID).Scan(&id, &email, &source, &ext)
+	return whyConflict(ctx, s.rdb, s.d.QuestionMarks, batch)
+}
+
+// whyConflict names, through q, what the first user of batch that takes
+// another's e-mail address, external id or id (asked in that order) shares
+// with the stored user: a query per conflictBatch users, as many as the
+// batch of a COPY, which is every new user of a directory import, would
+// otherwise make.
+func whyConflict(ctx context.Context, q queryer, qmark bool, batch []*navette.User) string {
+	for start := 0; start < len(batch); start += conflictBatch {
+		chunk := batch[start:min(start+conflictBatch, len(batch))]
+		taken, err := takenBy(ctx, q, qmark, chunk)
 		if err != nil {
 			continue
 		}
-		switch {
-		case email == u.Email:
-			return "A user with the e-mail address " + u.Email + " exists already."
-		case u.ExternalID != "" && source == u.Source && ext == u.ExternalID:
-			return "A user with the external id " + u.ExternalID + " of " + u.Source + " exists already."
-		default:
-			return "A user with the id " + u.ID + " exists already."
+		for _, u := range chunk {
+			if why := taken.why(u); why != "" {
+				return why
+			}
 		}
 	}
 	return "A user to create has the id, e-mail address or external id of another."
+}
+
+// takenKeys are the ids, e-mail addresses and external ids (by source) of
+// stored users.
+type takenKeys struct {
+	ids, emails map[string]bool
+	exts        map[[2]string]bool
+}
+
+// why says what of u is taken, or "" if nothing is.
+func (k takenKeys) why(u *navette.User) string {
+	switch {
+	case k.emails[u.Email]:
+		return "A user with the e-mail address " + u.Email + " exists already."
+	case u.ExternalID != "" && k.exts[[2]string{u.Source, u.ExternalID}]:
+		return "A user with the external id " + u.ExternalID + " of " + u.Source + " exists already."
+	case k.ids[u.ID]:
+		return "A user with the id " + u.ID + " exists already."
+	}
+	return ""
+}
+
+// takenBy reads through q, in one query, the stored users that have the id,
+// the e-mail address or the external id of a user of batch; qmark writes
+// its placeholders as ? (Dialect.QuestionMarks).
+func takenBy(ctx context.Context, q queryer, qmark bool, batch []*navette.User) (takenKeys, error) {
+	n := len(batch)
+	args := make([]any, 2*n, 3*n+1)
+	var exts, sources []any
+	for i, u := range batch {
+		args[i], args[n+i] = u.ID, u.Email
+		if u.ExternalID != "" {
+			exts = append(exts, u.ExternalID)
+			if !slices.Contains(sources, any(u.Source)) {
+				sources = append(sources, u.Source)
+			}
+		}
+	}
+	marks := placeholders
+	if qmark {
+		marks = questionMarks
+	}
+	query := `SELECT id, email, source, external_id FROM users
+		WHERE id IN (` + marks(1, n) + `) OR email IN (` + marks(n+1, n) + `)`
+	if len(exts) > 0 {
+		query += ` OR (external_id <> '' AND source IN (` + marks(2*n+1, len(sources)) +
+			`) AND external_id IN (` + marks(2*n+len(sources)+1, len(exts)) + `))`
+		args = append(append(args, sources...), exts...)
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return takenKeys{}, err
+	}
+	defer rows.Close()
+	k := takenKeys{ids: map[string]bool{}, emails: map[string]bool{}, exts: map[[2]string]bool{}}
+	for rows.Next() {
+		var id, email, source, ext string
+		if err := rows.Scan(&id, &email, &source, &ext); err != nil {
+			return takenKeys{}, err
+		}
+		k.ids[id], k.emails[email] = true, true
+		if ext != "" {
+			k.exts[[2]string{source, ext}] = true
+		}
+	}
+	return k, rows.Err()
 }

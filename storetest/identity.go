@@ -556,8 +556,21 @@ func testMetaSaveUsers(t *testing.T, m *metaFixture) {
 	late[last].Email = create[5].Email
 	err = m.s.SaveUsers(m.ctx, late, nil)
 	metaCode(t, "SaveUsers(600, the last taking an e-mail address)", err, navette.ECONFLICT)
-	if err != nil && !strings.Contains(err.Error(), create[5].Email) {
-		t.Errorf("SaveUsers(600, the last taking an e-mail address): %v, want it named", err)
+	if want := "A user with the e-mail address " + create[5].Email + " exists already."; err != nil && !strings.Contains(err.Error(), want) {
+		t.Errorf("SaveUsers(600, the last taking an e-mail address): %v, want %q", err, want)
+	}
+	// The first of them, by id, that takes what is another's is named.
+	late[last].Email = "late.last@example.org"
+	late[last].Source, late[last].ExternalID = create[7].Source, create[7].ExternalID
+	late[(last+1)%len(late)].ID = create[9].ID
+	err = m.s.SaveUsers(m.ctx, late, nil)
+	named := "A user with the id " + create[9].ID + " exists already."
+	if create[9].ID > late[last].ID {
+		named = "A user with the external id " + create[7].ExternalID + " of experts exists already."
+	}
+	metaCode(t, "SaveUsers(600, taking an id and an external id)", err, navette.ECONFLICT)
+	if err != nil && !strings.Contains(err.Error(), named) {
+		t.Errorf("SaveUsers(600, taking an id and an external id): %v, want %q", err, named)
 	}
 	if got, err := m.s.UsersBySource(m.ctx, "late"); err != nil || len(got) != 0 {
 		t.Errorf("UsersBySource(late) = %d users, %v; want none", len(got), err)

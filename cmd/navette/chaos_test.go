@@ -242,6 +242,10 @@ func TestMain(m *testing.M) {
 }
 
 // buildNavette returns the binary under test, built on the first call.
+// Its packages compile as those of the binary "make deb" packages
+// (CGO_ENABLED=0 -trimpath; -ldflags changes only the link), so that
+// whichever of this build and TestDebPackage's comes second finds them in
+// the build cache and only links.
 func buildNavette(t *testing.T) string {
 	t.Helper()
 	built.once.Do(func() {
@@ -249,7 +253,7 @@ func buildNavette(t *testing.T) string {
 			return
 		}
 		built.bin = filepath.Join(built.dir, "navette")
-		build := exec.Command("go", "build", "-o", built.bin, ".")
+		build := exec.Command("go", "build", "-trimpath", "-o", built.bin, ".")
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := build.CombinedOutput(); err != nil {
 			built.err = fmt.Errorf("go build: %w\n%s", err, out)
@@ -701,7 +705,11 @@ func diskFull(t *testing.T, row *chaosRow, bin string, tries int, rng *rand.Rand
 // try) while it waits.
 func smtpDown(t *testing.T, row *chaosRow, bin string, tries int) {
 	mail := testsmtp.Start(t, testsmtp.Options{})
-	c := newChaos(t, bin, filepath.Join(t.TempDir(), "data"), "--smtp", mail.URL(), "--public-url", "https://navette.example")
+	// A failed notice is tried again 2 s later rather than 30 (and the
+	// outbox looked at as often): what is checked is that it is kept and
+	// delivered, not how long the default wait is.
+	c := newChaos(t, bin, filepath.Join(t.TempDir(), "data"), "--smtp", mail.URL(), "--public-url", "https://navette.example",
+		"--mail-retry-after", "2s")
 	ctx := context.Background()
 	const to = "avocat@avocat.example"
 	for i := range tries {
@@ -722,9 +730,9 @@ func smtpDown(t *testing.T, row *chaosRow, bin string, tries int) {
 			continue
 		}
 		// The worker logs a failure once it is recorded, with the next
-		// attempt 30 s ahead (notify.DefaultBackoff): a kill -9 right
-		// after it finds the notice held by no lease, which would keep it
-		// 5 min (notify.DefaultLease) from the restarted server.
+		// attempt 2 s ahead (--mail-retry-after): a kill -9 right after
+		// it finds the notice held by no lease, which would keep it 5 min
+		// (notify.DefaultLease) from the restarted server.
 		if !waitFor(3*time.Minute, func() bool { return len(failedDeposit.FindAllString(c.srv.log.String(), -1)) > failed }) {
 			row.fail(t, "try %d: no failed delivery logged while the mail server is down:\n%s", i, c.srv.tail())
 		}

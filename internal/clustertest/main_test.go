@@ -61,9 +61,13 @@ func testMain(m *testing.M) (code int) {
 }
 
 // buildNavette builds the navette command into bin, as an operator would
-// (no race detector: the nodes are the system under test, not the test).
+// (no race detector: the nodes are the system under test, not the test),
+// its packages compiled as those of "make deb" (CGO_ENABLED=0 -trimpath),
+// so that the builds of the suite share them (see TestChaos's
+// buildNavette).
 func buildNavette(bin string) error {
-	cmd := exec.Command("go", "build", "-o", bin, "navette/cmd/navette")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "navette/cmd/navette")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build navette: %w\n%s", err, out)
 	}
