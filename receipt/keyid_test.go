@@ -20,7 +20,19 @@ import (
 // server's client as at stamping.
 func keyIDToken(t *testing.T, msg []byte) (*testtsa.Server, []byte) {
 	t.Helper()
-	srv := testtsa.Start(t, testtsa.Options{KeyID: true, Clock: navette.NewFakeClock(time.Date(2026, 12, 5, 13, 9, 30, 0, time.UTC))})
+	srv, token := stampedBy(t, testtsa.Options{KeyID: true}, msg)
+	if parts, err := testtsa.ParseToken(token); err != nil || parts.Version != 3 {
+		t.Fatalf("not a token of version 3: %+v, %v", parts, err)
+	}
+	return srv, token
+}
+
+// stampedBy returns a token over msg from a test authority started with
+// opts, at a fixed time, taken by the server's client as at stamping.
+func stampedBy(t *testing.T, opts testtsa.Options, msg []byte) (*testtsa.Server, []byte) {
+	t.Helper()
+	opts.Clock = navette.NewFakeClock(time.Date(2026, 12, 5, 13, 9, 30, 0, time.UTC))
+	srv := testtsa.Start(t, opts)
 	c, err := tsa.New(tsa.Config{URL: srv.URL(), CAFile: srv.CAFile()})
 	if err != nil {
 		t.Fatal(err)
@@ -29,9 +41,6 @@ func keyIDToken(t *testing.T, msg []byte) (*testtsa.Server, []byte) {
 	token, err := c.Stamp(context.Background(), sum[:])
 	if err != nil {
 		t.Fatal(err)
-	}
-	if parts, err := testtsa.ParseToken(token); err != nil || parts.Version != 3 {
-		t.Fatalf("not a token of version 3: %+v, %v", parts, err)
 	}
 	return srv, token
 }
@@ -153,16 +162,7 @@ func TestSignedAttrsInDEROrder(t *testing.T) {
 	msg := []byte("checkpoint\n")
 	srv, v3 := keyIDToken(t, msg)
 	openSSL, openSSLMsg, openSSLRoots := testtsa.OpenSSLKeyID(t)
-	v1Srv := testtsa.Start(t, testtsa.Options{Clock: navette.NewFakeClock(time.Date(2026, 12, 5, 13, 9, 30, 0, time.UTC))})
-	c, err := tsa.New(tsa.Config{URL: v1Srv.URL(), CAFile: v1Srv.CAFile()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(msg)
-	v1, err := c.Stamp(context.Background(), sum[:])
-	if err != nil {
-		t.Fatal(err)
-	}
+	v1Srv, v1 := stampedBy(t, testtsa.Options{}, msg)
 	for _, tc := range []struct {
 		name       string
 		token, msg []byte

@@ -5,8 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -245,13 +243,9 @@ func rawClient(srv *tests3.Server, conns int) (*minio.Client, error) {
 	}
 	tr.MaxIdleConnsPerHost = 4 * conns
 	if srv.CAFile != "" {
-		pem, err := os.ReadFile(srv.CAFile)
-		if err != nil {
+		if tr.TLSClientConfig, err = srv.TLSConfig(); err != nil {
 			return nil, err
 		}
-		pool := x509.NewCertPool()
-		pool.AppendCertsFromPEM(pem)
-		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
 	return minio.New(srv.Endpoint, &minio.Options{
 		Creds:        credentials.NewStaticV4(srv.AccessKey, srv.SecretKey, ""),

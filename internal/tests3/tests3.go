@@ -338,8 +338,16 @@ func (s *Server) Client() *minio.Client { return s.client }
 func (s *Server) transport() (*http.Transport, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.DisableKeepAlives = true
+	var err error
+	tr.TLSClientConfig, err = s.TLSConfig()
+	return tr, err
+}
+
+// TLSConfig returns the TLS configuration of a client of s: one that
+// trusts s's CA; nil if s serves plain HTTP.
+func (s *Server) TLSConfig() (*tls.Config, error) {
 	if s.CAFile == "" {
-		return tr, nil
+		return nil, nil
 	}
 	pem, err := os.ReadFile(s.CAFile)
 	if err != nil {
@@ -347,6 +355,5 @@ func (s *Server) transport() (*http.Transport, error) {
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pem)
-	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	return tr, nil
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
 }
