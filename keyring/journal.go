@@ -220,7 +220,7 @@ func journalFile(h uint32, ext string) string {
 func (k *JournalKeys) load() error {
 	for try := 1; ; try++ {
 		b, err := k.loadOnce()
-		if err == nil || try == 4 {
+		if err == nil || try == 10 {
 			return err
 		}
 		if now, _ := readPrivate(filepath.Join(k.dir, journalActiveFile)); bytes.Equal(now, b) {
@@ -239,11 +239,11 @@ func (k *JournalKeys) loadOnce() ([]byte, error) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	verifiers, err := journalVerifiers(k.dir)
-	if err != nil {
-		return b, err
-	}
 	if !exists {
+		verifiers, err := journalVerifiers(k.dir)
+		if err != nil {
+			return b, err
+		}
 		k.signer, k.verifiers = nil, verifiers
 		return b, nil
 	}
@@ -251,9 +251,20 @@ func (k *JournalKeys) loadOnce() ([]byte, error) {
 	if !ok || len(active) != 8 || !lowerHex(string(active)) {
 		return b, fmt.Errorf("keyring: %s: malformed, want a key hash and a newline", filepath.Join(k.dir, journalActiveFile))
 	}
-	signer, err := journalSigner(k.dir, string(active), verifiers)
+	// The signer key next, before the verifier keys, whose number grows
+	// with every rotation: a rotation removes the old signer key, and the
+	// shorter the time since the active file was read, the less likely it
+	// is that one did meanwhile.
+	signer, err := journalSigner(k.dir, string(active))
 	if err != nil {
 		return b, err
+	}
+	verifiers, err := journalVerifiers(k.dir)
+	if err != nil {
+		return b, err
+	}
+	if _, ok := verifierOf(verifiers, signer); !ok {
+		return b, fmt.Errorf("keyring: %s has no verifier key file %s", filepath.Join(k.dir, journalFile(signer.KeyHash(), journalSignerExt)), journalFile(signer.KeyHash(), journalVerifierExt))
 	}
 	k.signer, k.verifiers = signer, verifiers
 	return b, nil
@@ -299,9 +310,8 @@ func readJournalVerifier(dir, name string) (string, error) {
 	return string(text), nil
 }
 
-// journalSigner reads the signer key of hash active in dir, which must
-// have its verifier key among verifiers.
-func journalSigner(dir, active string, verifiers []string) (note.Signer, error) {
+// journalSigner reads the signer key of hash active in dir.
+func journalSigner(dir, active string) (note.Signer, error) {
 	path := filepath.Join(dir, journalPrefix+active+journalSignerExt)
 	b, err := readPrivate(path)
 	if err != nil {
@@ -311,12 +321,6 @@ func journalSigner(dir, active string, verifiers []string) (note.Signer, error) 
 	signer, err := note.NewSigner(string(text))
 	if !ok || err != nil || fmt.Sprintf("%08x", signer.KeyHash()) != active {
 		return nil, fmt.Errorf("keyring: %s: malformed, want a note signer key of that hash and a newline", path)
-	}
-	if !slices.ContainsFunc(verifiers, func(v string) bool {
-		vk, _ := note.NewVerifier(v)
-		return vk.KeyHash() == signer.KeyHash() && vk.Name() == signer.Name()
-	}) {
-		return nil, fmt.Errorf("keyring: %s has no verifier key file %s", path, journalFile(signer.KeyHash(), journalVerifierExt))
 	}
 	return signer, nil
 }
