@@ -563,3 +563,11 @@ type BlobCheckpointer interface {
 	BlobWriter
 	Checkpoint() (sync func() error, err error)
 }
+
+// CommitSizer is a BlobWriter whose commits each write an object of their
+// own (the S3 store's tail): committed more often than every CommitSize
+// bytes, much of what was written is written again.
+type CommitSizer interface {
+	BlobWriter
+	CommitSize() int64
+}

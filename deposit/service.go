@@ -110,7 +110,8 @@ type Service struct {
 	// durable and the upload's offset moved once CommitBytes have arrived
 	// since the last commit (DefaultCommitBytes when zero), or at the end
 	// of the first segment after CommitEvery has passed since it
-	// (DefaultCommitEvery when zero).
+	// (DefaultCommitEvery when zero). Where a commit writes an object of
+	// its own (S3), a crash may lose up to twice as much: see markEvery.
 	CommitBytes int64
 	CommitEvery time.Duration
 	// CaseKeys, if set, names the cases deposits join (see Cases); nil,

@@ -348,12 +348,20 @@ type marks struct {
 // the next writes (w is a navette.BlobCheckpointer, see commitLine), the
 // interval being written may follow one commit that is not yet recorded:
 // marks come twice as often, so that a crash still loses at most
-// CommitBytes (and CommitEvery) of what was read, plus the pipeline.
+// CommitBytes (and CommitEvery) of what was read, plus the pipeline. But
+// where each commit writes an object of its own (w is a
+// navette.CommitSizer: S3), marks come no closer than w's CommitSize, up to
+// CommitBytes, and every CommitEvery, and a crash may lose twice as much.
 func (s *Service) markEvery(w navette.BlobWriter) marks {
 	m := marks{bytes: s.commitBytes(), every: s.commitEvery()}
-	if _, async := w.(navette.BlobCheckpointer); async {
-		m.bytes, m.every = max(m.bytes/2, seal.SegmentSize), m.every/2
+	if _, async := w.(navette.BlobCheckpointer); !async {
+		return m
 	}
+	if cs, ok := w.(navette.CommitSizer); ok {
+		m.bytes = max(m.bytes/2, min(cs.CommitSize(), m.bytes), seal.SegmentSize)
+		return m
+	}
+	m.bytes, m.every = max(m.bytes/2, seal.SegmentSize), m.every/2
 	return m
 }
 

@@ -140,6 +140,9 @@ type chunk struct {
 	scratch  []byte    // a file chunk's read buffer
 	sum      hash.Hash // SHA-256 of the bytes held; nil for none yet
 	unsigned bool      // the bytes are sent unsigned: no SHA-256
+	// refs counts a writer's holds on c: its own, and a checkpoint's while
+	// it reads c's first bytes as a tail. The last to let go gives c back.
+	refs atomic.Int32
 }
 
 // hashed adds p, the bytes just appended, to the SHA-256 of c.
@@ -210,9 +213,9 @@ func (c *chunk) fill(r io.Reader, n int64) error {
 	return nil
 }
 
-// body returns a reader of the bytes of c, which may seek back for a
-// retry, and their SHA-256 in hex: "" for an unsigned chunk, whose request
-// then says UNSIGNED-PAYLOAD.
+// body returns a reader of the bytes c holds now, which may seek back for
+// a retry and which later writes to c do not change, and their SHA-256 in
+// hex: "" for an unsigned chunk, whose request then says UNSIGNED-PAYLOAD.
 func (c *chunk) body() (io.ReadSeeker, string) {
 	sum := ""
 	if !c.unsigned {

@@ -446,16 +446,16 @@ func (s *Store) rewind(ctx context.Context, key string, old *state, off int64) (
 	if err := s.writeState(ctx, key, st); err != nil {
 		return nil, err
 	}
-	s.removeUnnamedTails(ctx, key, st, old.Tail, prevTail(old))
+	s.removeUnnamedTails(ctx, key, st, old.Tail, prevTail(old), prev2Tail(old))
 	return st, nil
 }
 
 // removeUnnamedTails deletes the tail objects ids of key that st does not
-// name, as its tail or its previous commit's: they are garbage. Finish and
-// Delete remove any that this misses.
+// name, as its tail or one of its previous commits': they are garbage.
+// Finish and Delete remove any that this misses.
 func (s *Store) removeUnnamedTails(ctx context.Context, key string, st *state, ids ...string) {
 	for _, id := range ids {
-		if id != "" && id != st.Tail && id != prevTail(st) {
+		if id != "" && id != st.Tail && id != prevTail(st) && id != prev2Tail(st) {
 			_ = s.removeTail(ctx, key, id)
 		}
 	}
@@ -468,11 +468,20 @@ func prevTail(st *state) string {
 	return st.Prev.Tail
 }
 
+func prev2Tail(st *state) string {
+	if st.Prev2 == nil {
+		return ""
+	}
+	return st.Prev2.Tail
+}
+
 // cut returns st cut to off < st.Size, or ECONFLICT if off falls inside a
-// part of st that the previous commit did not end.
+// part of st that neither of the two commits before it ended.
 func cut(st *state, off int64) (*state, error) {
-	if pv := st.Prev; pv != nil && pv.Size == off {
-		return &state{Version: stateVersion, Upload: st.Upload, Parts: st.Parts[:pv.Parts:pv.Parts], Tail: pv.Tail, TailSize: pv.TailSize, Size: off}, nil
+	for _, pv := range []*commit{st.Prev, st.Prev2} {
+		if pv != nil && pv.Size == off {
+			return &state{Version: stateVersion, Upload: st.Upload, Parts: st.Parts[:pv.Parts:pv.Parts], Tail: pv.Tail, TailSize: pv.TailSize, Size: off}, nil
+		}
 	}
 	end := int64(0)
 	for i, p := range st.Parts {

@@ -26,6 +26,10 @@ type state struct {
 	TailSize int64   `json:"tail_size,omitempty"`
 	Size     int64   `json:"size"`           // committed length
 	Prev     *commit `json:"prev,omitempty"` // the commit before this one, to go back to
+	// Prev2 is the commit before Prev: a writer that checkpoints commits
+	// the next state while the offset of the one before is still being
+	// recorded, so that the recorded offset can be two commits back.
+	Prev2 *commit `json:"prev2,omitempty"`
 }
 
 // part is an uploaded part.
@@ -65,7 +69,10 @@ func (st *state) valid() bool {
 	if !st.consistent() {
 		return false
 	}
-	return st.Prev == nil || st.validPrev(st.Prev)
+	if st.Prev2 != nil && (st.Prev == nil || st.Prev2.Parts > st.Prev.Parts || st.Prev2.Size > st.Prev.Size) {
+		return false
+	}
+	return (st.Prev == nil || st.validPrev(st.Prev)) && (st.Prev2 == nil || st.validPrev(st.Prev2))
 }
 
 // consistent checks that st's parts are numbered, belong to an upload, and
@@ -178,9 +185,10 @@ func (s *Store) readTail(ctx context.Context, key, id string, n int64, c *chunk)
 	return nil
 }
 
-// putTail writes the bytes of c as the tail object id of key.
-func (s *Store) putTail(ctx context.Context, key, id string, c *chunk) error {
-	return s.putChunk(ctx, s.tailName(key, id), c)
+// putTail writes the n bytes of r, of SHA-256 sum (hex, or "" unsigned),
+// as the tail object id of key.
+func (s *Store) putTail(ctx context.Context, key, id string, r io.Reader, n int64, sum string) error {
+	return s.putReader(ctx, s.tailName(key, id), r, n, sum, "application/octet-stream")
 }
 
 // putChunk writes the bytes of c as the object name, like putObject.

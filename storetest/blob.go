@@ -40,6 +40,7 @@ func TestBlobStore(t *testing.T, open func(t *testing.T) navette.BlobStore) {
 		{"Concurrent", testBlobConcurrent},
 		{"Unfinished", testBlobUnfinished},
 		{"Ping", testBlobPing},
+		{"Checkpoints", testBlobCheckpoints},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
@@ -495,5 +496,70 @@ func testBlobUnfinished(t *testing.T, s navette.BlobStore) {
 func testBlobPing(t *testing.T, s navette.BlobStore) {
 	if err := s.Ping(t.Context()); err != nil {
 		t.Errorf("Ping: %v", err)
+	}
+}
+
+// testBlobCheckpoints: a checkpoint's sync, run while more is written,
+// commits what was written before the checkpoint, and an Append may go
+// back to any of the last three commits, since an upload records the
+// offset of a commit while the next is synced (deposit's commit line).
+func testBlobCheckpoints(t *testing.T, s navette.BlobStore) {
+	const mib = 1 << 20
+	data := make([]byte, 12*mib)
+	_, _ = randomChunks(5).Read(data)
+	commits := []int{3 * mib, 9*mib + 17, 11 * mib} // across parts of 8 MiB
+	for back := range commits {
+		t.Run(fmt.Sprint(back), func(t *testing.T) {
+			key := navette.NewID()
+			w, err := s.Append(t.Context(), key, 0)
+			if err != nil {
+				t.Fatalf("Append: %v", err)
+			}
+			cp, ok := w.(navette.BlobCheckpointer)
+			if !ok {
+				w.Close()
+				t.Skip("the store's writers do not checkpoint")
+			}
+			// As deposit's commit line does: each checkpoint is taken while
+			// the sync before it may still run, its sync starts once that
+			// one is done, and the next bytes go in meanwhile.
+			from := 0
+			var synced chan error
+			wait := func() {
+				if synced != nil {
+					if err := <-synced; err != nil {
+						t.Fatalf("sync: %v", err)
+					}
+				}
+			}
+			for _, to := range append(commits, len(data)) {
+				if _, err := w.Write(data[from:to]); err != nil {
+					t.Fatalf("Write: %v", err)
+				}
+				from = to
+				if to == len(data) {
+					break // the last bytes are not committed
+				}
+				sync, err := cp.Checkpoint()
+				if err != nil {
+					t.Fatalf("Checkpoint at %d: %v", to, err)
+				}
+				wait()
+				synced = make(chan error, 1)
+				go func() { synced <- sync() }()
+			}
+			wait()
+			if err := w.Close(); err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+			off := commits[len(commits)-1-back]
+			appendBlob(t, s, key, int64(off), []byte("resumed"))
+			finishBlob(t, s, key)
+			want := append(bytes.Clone(data[:off]), "resumed"...)
+			if got := readBlob(t, s, key, 0, -1); !bytes.Equal(got, want) {
+				t.Fatalf("resumed %d commits back at %d: read %d bytes, want %d (equal prefix: %v)",
+					back, off, len(got), len(want), len(got) >= off && bytes.Equal(got[:off], data[:off]))
+			}
+		})
 	}
 }

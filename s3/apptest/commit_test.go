@@ -7,6 +7,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
+	"sync"
 	"testing"
 
 	"navette"
@@ -15,13 +17,16 @@ import (
 	"navette/internal/tests3"
 )
 
-// crashAfterCommit is a blob store whose writers' n-th Commit reaches
+// crashAfterCommit is a blob store whose writers' n-th commit reaches
 // the object store, then fails as if the node died before recording the
-// offset; every Commit after fails too. A real store cannot be made to
-// stop at exactly that point.
+// offset; every commit after fails too. Its writers commit with Commit
+// only, or, with checkpoints, also with the S3 writer's Checkpoint. A real
+// store cannot be made to stop at exactly that point.
 type crashAfterCommit struct {
 	navette.BlobStore
-	n, commits int
+	checkpoints bool
+	mu          sync.Mutex
+	n, commits  int
 }
 
 func (b *crashAfterCommit) Append(ctx context.Context, key string, off int64) (navette.BlobWriter, error) {
@@ -29,7 +34,27 @@ func (b *crashAfterCommit) Append(ctx context.Context, key string, off int64) (n
 	if err != nil {
 		return nil, err
 	}
+	if b.checkpoints {
+		return &crashCheckpointer{crashWriter{BlobWriter: w, b: b}}, nil
+	}
 	return &crashWriter{BlobWriter: w, b: b}, nil
+}
+
+// commit runs the commit sync unless the crash came before it, and fails
+// from the n-th on.
+func (b *crashAfterCommit) commit(sync func() error) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.commits++
+	if b.n == 0 || b.commits < b.n {
+		return sync()
+	}
+	if b.commits == b.n {
+		if err := sync(); err != nil {
+			return err
+		}
+	}
+	return errors.New("injected crash after the commit")
 }
 
 type crashWriter struct {
@@ -37,17 +62,20 @@ type crashWriter struct {
 	b *crashAfterCommit
 }
 
-func (w *crashWriter) Commit() error {
-	w.b.commits++
-	if w.b.n == 0 || w.b.commits < w.b.n {
-		return w.BlobWriter.Commit()
+func (w *crashWriter) Commit() error { return w.b.commit(w.BlobWriter.Commit) }
+
+type crashCheckpointer struct{ crashWriter }
+
+func (w *crashCheckpointer) Checkpoint() (func() error, error) {
+	sync, err := w.BlobWriter.(navette.BlobCheckpointer).Checkpoint()
+	if err != nil {
+		return nil, err
 	}
-	if w.b.commits == w.b.n {
-		if err := w.BlobWriter.Commit(); err != nil {
-			return err
-		}
-	}
-	return errors.New("injected crash after the commit")
+	return func() error { return w.b.commit(sync) }, nil
+}
+
+func (w *crashCheckpointer) CommitSize() int64 {
+	return w.BlobWriter.(navette.CommitSizer).CommitSize()
 }
 
 // TestCommitsWhileBodyArrives: on S3, an upload committed every MiB while
@@ -112,4 +140,83 @@ func TestCommitsWhileBodyArrives(t *testing.T) {
 		t.Fatalf("sha256: got %x, want %x", dl.SHA256(), sum)
 	}
 	checkObjects(t, srv, bucket, "navette/blobs/"+f.ID)
+}
+
+// TestCheckpointsWhileBodyArrives: on S3, whose writers checkpoint (the
+// commit's parts, tail and state go up while the next part fills), an
+// upload cut right after a commit that reached the store but not the
+// database resumes from the offset the write returned, and the file is
+// whole; an upload not cut is whole too.
+func TestCheckpointsWhileBodyArrives(t *testing.T) {
+	srv := tests3.Shared(t)
+	bucket := srv.NewBucket(t)
+	srv.Setenv(t)
+	a, err := app.Open(app.Config{
+		DataDir: t.TempDir(),
+		Blobs:   srv.URL(bucket, "prefix=navette"),
+		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx := t.Context()
+	sender, err := a.Accounts.CreateUser(ctx, "greffe@justice.example", "Greffe", navette.RoleAgent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recipient, err := a.Accounts.CreateUser(ctx, "avocat@avocat.example", "Avocat", navette.RolePartner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := a.Deposits
+	inj := &crashAfterCommit{BlobStore: svc.Blobs, checkpoints: true, n: 4}
+	svc.Blobs = inj
+	d, err := svc.Create(ctx, sender, deposit.Draft{Recipients: []string{recipient.Email}, Reference: "RG 26/8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := bytesOf(8, 45*mib+678)
+	cut, err := svc.StartFile(ctx, sender, d.ID, "cut.bin", int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Commits every 8 MiB (the part size): the 4th reaches the store
+	// only; the offset recorded is that of the 2nd or the 3rd.
+	n, err := svc.Write(ctx, sender, cut.ID, 0, bytes.NewReader(data))
+	if err == nil || (n != 16*mib && n != 24*mib) {
+		t.Fatalf("write: %d, %v; want 16 or 24 MiB and the crash", n, err)
+	}
+	inj.mu.Lock()
+	inj.n = 0
+	inj.mu.Unlock()
+	if m, err := svc.Write(ctx, sender, cut.ID, n, bytes.NewReader(data[n:])); err != nil || m != int64(len(data))-n {
+		t.Fatalf("resume at %d: %d, %v", n, m, err)
+	}
+	whole, err := svc.StartFile(ctx, sender, d.ID, "whole.bin", int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := svc.Write(ctx, sender, whole.ID, 0, bytes.NewReader(data)); err != nil || n != int64(len(data)) {
+		t.Fatalf("write: %d, %v", n, err)
+	}
+	if _, err := svc.Submit(ctx, sender, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []*navette.FileRecord{cut, whole} {
+		dl, err := svc.OpenFile(ctx, recipient, d.ID, f.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if err := dl.WriteRange(ctx, &got, 0, dl.Size()); err != nil || !bytes.Equal(got.Bytes(), data) {
+			t.Fatalf("%s read back: %v, equal %v", f.Name, err, bytes.Equal(got.Bytes(), data))
+		}
+		if sum := sha256.Sum256(data); !bytes.Equal(dl.SHA256(), sum[:]) {
+			t.Fatalf("%s sha256: got %x, want %x", f.Name, dl.SHA256(), sum)
+		}
+	}
+	want := []string{"navette/blobs/" + cut.ID, "navette/blobs/" + whole.ID}
+	slices.Sort(want)
+	checkObjects(t, srv, bucket, want...)
 }
