@@ -78,13 +78,10 @@ func (w *crashCheckpointer) CommitSize() int64 {
 	return w.BlobWriter.(navette.CommitSizer).CommitSize()
 }
 
-// TestCommitsWhileBodyArrives: on S3, an upload committed every MiB while
-// its body arrives (parts and tails) and cut right after a commit that
-// reached the store but not the database resumes from the commit before,
-// and the file is whole.
-func TestCommitsWhileBodyArrives(t *testing.T) {
-	srv := tests3.Shared(t)
-	bucket := srv.NewBucket(t)
+// depositsOnS3 opens a node whose blobs go to bucket of srv, with a clerk
+// and a lawyer, and returns its deposit service and the two.
+func depositsOnS3(t *testing.T, srv *tests3.Server, bucket string) (svc *deposit.Service, sender, recipient *navette.User) {
+	t.Helper()
 	srv.Setenv(t)
 	a, err := app.Open(app.Config{
 		DataDir: t.TempDir(),
@@ -94,17 +91,42 @@ func TestCommitsWhileBodyArrives(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
+	t.Cleanup(func() { a.Close() })
+	if sender, err = a.Accounts.CreateUser(t.Context(), "greffe@justice.example", "Greffe", navette.RoleAgent); err != nil {
+		t.Fatal(err)
+	}
+	if recipient, err = a.Accounts.CreateUser(t.Context(), "avocat@avocat.example", "Avocat", navette.RolePartner); err != nil {
+		t.Fatal(err)
+	}
+	return a.Deposits, sender, recipient
+}
+
+// checkFile checks that the file fileID of deposit depositID, read by
+// recipient, holds data and has its SHA-256.
+func checkFile(t *testing.T, svc *deposit.Service, recipient *navette.User, depositID, fileID string, data []byte) {
+	t.Helper()
+	dl, err := svc.OpenFile(t.Context(), recipient, depositID, fileID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if err := dl.WriteRange(t.Context(), &got, 0, dl.Size()); err != nil || !bytes.Equal(got.Bytes(), data) {
+		t.Fatalf("file %s read back: %v, equal %v", fileID, err, bytes.Equal(got.Bytes(), data))
+	}
+	if sum := sha256.Sum256(data); !bytes.Equal(dl.SHA256(), sum[:]) {
+		t.Fatalf("file %s sha256: got %x, want %x", fileID, dl.SHA256(), sum)
+	}
+}
+
+// TestCommitsWhileBodyArrives: on S3, an upload committed every MiB while
+// its body arrives (parts and tails) and cut right after a commit that
+// reached the store but not the database resumes from the commit before,
+// and the file is whole.
+func TestCommitsWhileBodyArrives(t *testing.T) {
+	srv := tests3.Shared(t)
+	bucket := srv.NewBucket(t)
+	svc, sender, recipient := depositsOnS3(t, srv, bucket)
 	ctx := t.Context()
-	sender, err := a.Accounts.CreateUser(ctx, "greffe@justice.example", "Greffe", navette.RoleAgent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recipient, err := a.Accounts.CreateUser(ctx, "avocat@avocat.example", "Avocat", navette.RolePartner)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := a.Deposits
 	inj := &crashAfterCommit{BlobStore: svc.Blobs, n: 7}
 	svc.Blobs, svc.CommitBytes = inj, mib
 	d, err := svc.Create(ctx, sender, deposit.Draft{Recipients: []string{recipient.Email}, Reference: "RG 26/7"})
@@ -128,17 +150,7 @@ func TestCommitsWhileBodyArrives(t *testing.T) {
 	if _, err := svc.Submit(ctx, sender, d.ID); err != nil {
 		t.Fatal(err)
 	}
-	dl, err := svc.OpenFile(ctx, recipient, d.ID, f.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got bytes.Buffer
-	if err := dl.WriteRange(ctx, &got, 0, dl.Size()); err != nil || !bytes.Equal(got.Bytes(), data) {
-		t.Fatalf("read back: %v, equal %v", err, bytes.Equal(got.Bytes(), data))
-	}
-	if sum := sha256.Sum256(data); !bytes.Equal(dl.SHA256(), sum[:]) {
-		t.Fatalf("sha256: got %x, want %x", dl.SHA256(), sum)
-	}
+	checkFile(t, svc, recipient, d.ID, f.ID, data)
 	checkObjects(t, srv, bucket, "navette/blobs/"+f.ID)
 }
 
@@ -150,26 +162,8 @@ func TestCommitsWhileBodyArrives(t *testing.T) {
 func TestCheckpointsWhileBodyArrives(t *testing.T) {
 	srv := tests3.Shared(t)
 	bucket := srv.NewBucket(t)
-	srv.Setenv(t)
-	a, err := app.Open(app.Config{
-		DataDir: t.TempDir(),
-		Blobs:   srv.URL(bucket, "prefix=navette"),
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	svc, sender, recipient := depositsOnS3(t, srv, bucket)
 	ctx := t.Context()
-	sender, err := a.Accounts.CreateUser(ctx, "greffe@justice.example", "Greffe", navette.RoleAgent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recipient, err := a.Accounts.CreateUser(ctx, "avocat@avocat.example", "Avocat", navette.RolePartner)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := a.Deposits
 	inj := &crashAfterCommit{BlobStore: svc.Blobs, checkpoints: true, n: 4}
 	svc.Blobs = inj
 	d, err := svc.Create(ctx, sender, deposit.Draft{Recipients: []string{recipient.Email}, Reference: "RG 26/8"})
@@ -204,17 +198,7 @@ func TestCheckpointsWhileBodyArrives(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range []*navette.FileRecord{cut, whole} {
-		dl, err := svc.OpenFile(ctx, recipient, d.ID, f.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got bytes.Buffer
-		if err := dl.WriteRange(ctx, &got, 0, dl.Size()); err != nil || !bytes.Equal(got.Bytes(), data) {
-			t.Fatalf("%s read back: %v, equal %v", f.Name, err, bytes.Equal(got.Bytes(), data))
-		}
-		if sum := sha256.Sum256(data); !bytes.Equal(dl.SHA256(), sum[:]) {
-			t.Fatalf("%s sha256: got %x, want %x", f.Name, dl.SHA256(), sum)
-		}
+		checkFile(t, svc, recipient, d.ID, f.ID, data)
 	}
 	want := []string{"navette/blobs/" + cut.ID, "navette/blobs/" + whole.ID}
 	slices.Sort(want)
