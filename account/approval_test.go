@@ -11,7 +11,7 @@ import (
 
 	"navette"
 	"navette/account"
-	"navette/sqlite"
+	"navette/internal/testsqlite"
 )
 
 // twoPerson is a platform with two courts, admins and agents, on a real
@@ -33,11 +33,7 @@ type twoPerson struct {
 func newTwoPerson(t *testing.T) *twoPerson {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "navette.db")
-	meta, err := sqlite.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { meta.Close() })
+	meta := testsqlite.Open(t, path)
 	return newTwoPersonOn(t, meta, path)
 }
 

@@ -8,7 +8,7 @@ import (
 
 	"navette"
 	"navette/account"
-	"navette/sqlite"
+	"navette/internal/testsqlite"
 )
 
 // TestAdminReads checks who may read users, courts and service mailboxes:
@@ -16,11 +16,7 @@ import (
 // with other courts' ids answered as unknown ones.
 func TestAdminReads(t *testing.T) {
 	ctx := context.Background()
-	meta, err := sqlite.Open(filepath.Join(t.TempDir(), "navette.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { meta.Close() })
+	meta := testsqlite.Open(t, filepath.Join(t.TempDir(), "navette.db"))
 	s := &account.Service{Meta: meta, Clock: navette.NewFakeClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))}
 	mk := func(nu account.NewUser) *navette.User {
 		t.Helper()

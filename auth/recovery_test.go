@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"navette"
+	"navette/internal/testsqlite"
 	"navette/keyring"
 	"navette/notify"
 	"navette/sqlite"
@@ -26,11 +27,7 @@ type recoveryEnv struct {
 func newRecoveryEnv(t *testing.T) *recoveryEnv {
 	t.Helper()
 	dir := t.TempDir()
-	meta, err := sqlite.Open(filepath.Join(dir, "navette.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { meta.Close() })
+	meta := testsqlite.Open(t, filepath.Join(dir, "navette.db"))
 	keys, err := keyring.Open(filepath.Join(dir, "keys"))
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"navette/account"
 	"navette/deposit"
 	"navette/disk"
+	"navette/internal/testsqlite"
 	"navette/keyring"
 	"navette/seal"
 	"navette/sqlite"
@@ -33,11 +34,7 @@ type fixture struct {
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	dir := t.TempDir()
-	meta, err := sqlite.Open(filepath.Join(dir, "navette.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { meta.Close() })
+	meta := testsqlite.Open(t, filepath.Join(dir, "navette.db"))
 	blobs, err := disk.Open(filepath.Join(dir, "blobs"))
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"navette"
 	"navette/directory"
+	"navette/internal/testsqlite"
 	"navette/keyring"
 	"navette/sqlite"
 )
@@ -25,11 +26,7 @@ type orgFixture struct {
 func newOrgFixture(t *testing.T) *orgFixture {
 	t.Helper()
 	dir := t.TempDir()
-	meta, err := sqlite.Open(filepath.Join(dir, "navette.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { meta.Close() })
+	meta := testsqlite.Open(t, filepath.Join(dir, "navette.db"))
 	keys, err := keyring.Open(filepath.Join(dir, "keys"))
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 
 	"navette"
 	"navette/account"
+	"navette/internal/testsqlite"
 	"navette/keyring"
 	"navette/sqlite"
 )
@@ -54,11 +55,7 @@ type env struct {
 
 func openStore(t testing.TB) *sqlite.Store {
 	t.Helper()
-	s, err := sqlite.Open(filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := testsqlite.Open(t, filepath.Join(t.TempDir(), "meta.db"))
 	return s
 }
 

@@ -32,6 +32,7 @@ import (
 	"navette/internal/testpg"
 	"navette/internal/tests3"
 	"navette/internal/testsmtp"
+	"navette/internal/testsqlite"
 	"navette/internal/testtsa"
 )
 
@@ -42,6 +43,9 @@ func newDeployment(t *testing.T, tweak ...func(*app.Config)) app.Config {
 	cfg := app.Config{DataDir: t.TempDir(), MinFree: "0"}
 	for _, f := range tweak {
 		f(&cfg)
+	}
+	if cfg.DB == "" {
+		testsqlite.Seed(t, filepath.Join(cfg.DataDir, "navette.db")) // app.Config.DB's default
 	}
 	// Only the stores and the keys are laid out: the servers the checks
 	// talk to are not the first start's business.

@@ -104,7 +104,7 @@ func (s *Service) receiptFiles(ctx context.Context, d *navette.DepositRecord, ev
 		if err != nil {
 			return nil, navette.WrapError(navette.EINTERNAL, err, "")
 		}
-		pdf, err := s.renderPDF(r, js)
+		pdf, err := s.renderPDF(ctx, r, js)
 		if err != nil {
 			return nil, err
 		}

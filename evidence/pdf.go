@@ -40,13 +40,13 @@ func (s *Service) ReceiptPDF(ctx context.Context, actor *navette.User, rid strin
 	if err != nil {
 		return nil, err
 	}
-	return s.renderPDF(r, b)
+	return s.renderPDF(ctx, r, b)
 }
 
 // renderPDF makes the attestation of receipt r, whose JSON is js: what it
 // states is what verifying r proves, so the PDF never says more than the
 // receipt.
-func (s *Service) renderPDF(r *receipt.Receipt, js []byte) ([]byte, error) {
+func (s *Service) renderPDF(ctx context.Context, r *receipt.Receipt, js []byte) ([]byte, error) {
 	res, err := receipt.Verify(r, s.Verifiers(), nil)
 	if err != nil {
 		return nil, navette.WrapError(navette.EINTERNAL, err, "")
@@ -77,7 +77,7 @@ func (s *Service) renderPDF(r *receipt.Receipt, js []byte) ([]byte, error) {
 		a.Files = []pdf.File{{Size: res.Event.Size, SHA256: hex.EncodeToString(res.Event.SHA256)}}
 	}
 	var buf bytes.Buffer
-	if err := pdf.Write(&buf, a); err != nil {
+	if err := pdf.Write(ctx, &buf, a); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

@@ -11,8 +11,8 @@ import (
 	"navette"
 	"navette/directory"
 	"navette/internal/testldap"
+	"navette/internal/testsqlite"
 	"navette/keyring"
-	"navette/sqlite"
 )
 
 // TestSync runs the ministry directory into a SQLite store: seed slapd,
@@ -21,11 +21,7 @@ func TestSync(t *testing.T) {
 	s, d := start(t)
 	ctx := t.Context()
 	dir := t.TempDir()
-	meta, err := sqlite.Open(filepath.Join(dir, "navette.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { meta.Close() })
+	meta := testsqlite.Open(t, filepath.Join(dir, "navette.db"))
 	keys, err := keyring.Open(filepath.Join(dir, "keys"))
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 
 	"navette"
 	"navette/internal/testsmtp"
+	"navette/internal/testsqlite"
 	"navette/keyring"
 	"navette/notify"
 	"navette/smtp"
@@ -37,11 +38,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	dir := t.TempDir()
-	meta, err := sqlite.Open(filepath.Join(dir, "navette.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { meta.Close() })
+	meta := testsqlite.Open(t, filepath.Join(dir, "navette.db"))
 	keys, err := keyring.Open(filepath.Join(dir, "keys"))
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ package pdf
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -273,14 +274,21 @@ var renders = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
 
 // Write renders a as a PDF to w. It returns an EINVALID error if a has no
 // known kind or no JSON. It is safe for concurrent use: at most twice
-// GOMAXPROCS attestations are drawn at once, the others wait their turn.
-func Write(w io.Writer, a *Attestation) error {
+// GOMAXPROCS attestations are drawn at once, the others wait their turn,
+// or until ctx is done (the request that wants the PDF gone): then it
+// returns an error wrapping ctx.Err().
+func Write(ctx context.Context, w io.Writer, a *Attestation) error {
 	title, ok := titles[a.Kind]
 	if !ok {
 		return navette.Errorf(navette.EINVALID, "No attestation of kind %q.", a.Kind)
 	}
 	if len(a.JSON) == 0 {
 		return navette.Errorf(navette.EINVALID, "An attestation carries its receipt's JSON.")
+	}
+	select {
+	case renders <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("pdf: waiting to render: %w", ctx.Err())
 	}
 	var buf bytes.Buffer
 	if err := build(&buf, a, title); err != nil {
@@ -290,10 +298,10 @@ func Write(w io.Writer, a *Attestation) error {
 	return err
 }
 
-// build draws the attestation into buf. fpdf panics on some inputs that
-// clean keeps away; a panic left is an error, not a crash of the server.
+// build draws the attestation into buf, in the place taken in renders,
+// which it gives back. fpdf panics on some inputs that clean keeps away; a
+// panic left is an error, not a crash of the server.
 func build(buf *bytes.Buffer, a *Attestation, title string) (err error) {
-	renders <- struct{}{}
 	defer func() {
 		<-renders
 		if r := recover(); r != nil {

@@ -2,8 +2,10 @@ package pdf
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -104,7 +106,7 @@ func poppler(t *testing.T, name string) string {
 func render(t *testing.T, a *Attestation) string {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := Write(&buf, a); err != nil {
+	if err := Write(t.Context(), &buf, a); err != nil {
 		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), "attestation.pdf")
@@ -232,7 +234,7 @@ func TestWriteInvalid(t *testing.T) {
 		{Kind: "signed", JSON: []byte("{}")},
 		{Kind: KindDeposited},
 	} {
-		if err := Write(&bytes.Buffer{}, a); navette.ErrorCode(err) != navette.EINVALID {
+		if err := Write(t.Context(), &bytes.Buffer{}, a); navette.ErrorCode(err) != navette.EINVALID {
 			t.Errorf("%+v: got %v, want EINVALID", a, err)
 		}
 	}
@@ -282,7 +284,7 @@ func FuzzWrite(f *testing.F) {
 		a.Files[0].Name = name
 		a.Reference = reference
 		a.By.Name = person
-		if err := Write(io.Discard, a); err != nil {
+		if err := Write(t.Context(), io.Discard, a); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -304,7 +306,7 @@ func TestWriteLeavesFontsAlone(t *testing.T) {
 		wg.Go(func() {
 			a := realistic(KindDownloaded)
 			a.Checkpoint.RootHash = "ABCxyz0123 é —" // glyphs whose widths fpdf copies
-			if err := Write(io.Discard, a); err != nil {
+			if err := Write(t.Context(), io.Discard, a); err != nil {
 				t.Error(err)
 			}
 		})
@@ -325,7 +327,7 @@ func BenchmarkWrite(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		buf.Reset()
-		if err := Write(&buf, a); err != nil {
+		if err := Write(b.Context(), &buf, a); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -347,7 +349,7 @@ func TestWriteConcurrently(t *testing.T) {
 	for i, a := range attestations {
 		wg.Go(func() {
 			var buf bytes.Buffer
-			if err := Write(&buf, a); err != nil {
+			if err := Write(t.Context(), &buf, a); err != nil {
 				t.Error(err)
 			}
 			out[i] = buf.Bytes()
@@ -394,7 +396,7 @@ func BenchmarkWriteConcurrently(b *testing.B) {
 		var buf bytes.Buffer
 		for pb.Next() {
 			buf.Reset()
-			if err := Write(&buf, a); err != nil {
+			if err := Write(b.Context(), &buf, a); err != nil {
 				b.Error(err)
 			}
 		}
@@ -426,5 +428,37 @@ func watchHeap() func() uint64 {
 		close(done)
 		<-stopped
 		return peak
+	}
+}
+
+// TestWriteGivesUpWhenTheRequestEnds holds every render slot, as that many
+// attestations being drawn would: a Write waits for one, and returns an
+// error wrapping its context's as soon as the context ends.
+func TestWriteGivesUpWhenTheRequestEnds(t *testing.T) {
+	for range cap(renders) {
+		renders <- struct{}{}
+	}
+	defer func() {
+		for range cap(renders) {
+			<-renders
+		}
+	}()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- Write(ctx, io.Discard, realistic(KindDeposited)) }()
+	select {
+	case err := <-done:
+		t.Fatalf("Write returned %v while every render slot was held", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Write: %v, want an error wrapping context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Write still waits for a render slot after its context ended")
 	}
 }

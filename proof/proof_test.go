@@ -13,6 +13,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"navette"
+	"navette/internal/testsqlite"
 	"navette/keyring"
 	"navette/proof"
 	"navette/sqlite"
@@ -32,11 +33,7 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T) *fixture {
-	s, err := sqlite.Open(filepath.Join(t.TempDir(), "navette.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := testsqlite.Open(t, filepath.Join(t.TempDir(), "navette.db"))
 	keys, err := keyring.OpenJournalKeys(filepath.Join(t.TempDir(), "keys"), origin)
 	if err != nil {
 		t.Fatal(err)

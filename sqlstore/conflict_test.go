@@ -10,8 +10,8 @@ import (
 
 	"navette"
 	"navette/internal/testpg"
+	"navette/internal/testsqlite"
 	"navette/postgres"
-	"navette/sqlite"
 	"navette/sqlstore"
 )
 
@@ -21,11 +21,7 @@ import (
 // most, on SQLite and PostgreSQL.
 func TestWhyConflictQueries(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) {
-		s, err := sqlite.Open(filepath.Join(t.TempDir(), "meta.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
+		s := testsqlite.Open(t, filepath.Join(t.TempDir(), "meta.db"))
 		testWhyConflict(t, s.Store)
 	})
 	t.Run("postgres", func(t *testing.T) {

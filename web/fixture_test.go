@@ -18,8 +18,8 @@ import (
 	"navette/deposit"
 	"navette/directory"
 	"navette/disk"
+	"navette/internal/testsqlite"
 	"navette/keyring"
-	"navette/sqlite"
 )
 
 // fixture is a Handler over real stores in a temporary directory.
@@ -39,11 +39,7 @@ type fixture struct {
 func newFixture(t testing.TB, theme string) *fixture {
 	t.Helper()
 	dir := t.TempDir()
-	meta, err := sqlite.Open(filepath.Join(dir, "navette.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { meta.Close() })
+	meta := testsqlite.Open(t, filepath.Join(dir, "navette.db"))
 	blobs, err := disk.Open(filepath.Join(dir, "blobs"))
 	if err != nil {
 		t.Fatal(err)

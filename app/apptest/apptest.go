@@ -16,7 +16,7 @@ import (
 
 	"navette"
 	"navette/app"
-	"navette/sqlite"
+	"navette/internal/testsqlite"
 )
 
 // testLogger discards the node's logs, unless NAVETTE_TEST_LOG names a
@@ -80,7 +80,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 func Start(t testing.TB, clock navette.Clock, tweak ...func(*app.Config)) *app.App {
 	t.Helper()
 	dir := t.TempDir()
-	seedDatabase(t, dir)
+	testsqlite.Seed(t, filepath.Join(dir, "navette.db")) // where the node opens its own (app.Config.DB's default)
 	cfg := app.Config{
 		DataDir:       dir,
 		Addr:          "127.0.0.1:0",
@@ -106,43 +106,6 @@ func Start(t testing.TB, clock navette.Clock, tweak ...func(*app.Config)) *app.A
 		a.Close()
 	})
 	return a
-}
-
-// emptyDatabase is a SQLite database with every migration applied and
-// nothing else, made once per test process: applying the migrations takes
-// a node's first start from milliseconds to seconds under the race
-// detector.
-var emptyDatabase = sync.OnceValues(func() ([]byte, error) {
-	dir, err := os.MkdirTemp("", "navette-apptest-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "navette.db")
-	s, err := sqlite.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.Close(); err != nil {
-		return nil, err
-	}
-	if _, err := os.Stat(path + "-wal"); err == nil {
-		return nil, fmt.Errorf("apptest: %s-wal outlived the store", path)
-	}
-	return os.ReadFile(path)
-})
-
-// seedDatabase writes the migrated empty database where a node on dataDir
-// opens its own (app.Config.DB's default), as if an earlier start had made it.
-func seedDatabase(t testing.TB, dataDir string) {
-	t.Helper()
-	b, err := emptyDatabase()
-	if err != nil {
-		t.Fatalf("apptest: the empty database: %v", err)
-	}
-	if err := os.WriteFile(filepath.Join(dataDir, "navette.db"), b, 0o600); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // User creates a user of the node and returns an API token of theirs.

@@ -87,7 +87,7 @@ func TestAntivirusAcrossNodes(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after a minute: infected file %s, clean deposit %s", b.Files[0].State, g.State)
+			t.Fatalf("after two minutes: infected file %s, clean deposit %s", b.Files[0].State, g.State)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
