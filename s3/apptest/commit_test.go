@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"navette/app"
 	"navette/deposit"
 	"navette/internal/tests3"
+	"navette/internal/testsqlite"
 )
 
 // crashAfterCommit is a blob store whose writers' n-th commit reaches
@@ -83,8 +85,10 @@ func (w *crashCheckpointer) CommitSize() int64 {
 func depositsOnS3(t *testing.T, srv *tests3.Server, bucket string) (svc *deposit.Service, sender, recipient *navette.User) {
 	t.Helper()
 	srv.Setenv(t)
+	dir := t.TempDir()
+	testsqlite.Seed(t, filepath.Join(dir, "navette.db")) // app.Config.DB's default
 	a, err := app.Open(app.Config{
-		DataDir: t.TempDir(),
+		DataDir: dir,
 		Blobs:   srv.URL(bucket, "prefix=navette"),
 		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
