@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"navette"
 	"navette/app"
@@ -132,7 +133,7 @@ func TestCommitsWhileBodyArrives(t *testing.T) {
 	svc, sender, recipient := depositsOnS3(t, srv, bucket)
 	ctx := t.Context()
 	inj := &crashAfterCommit{BlobStore: svc.Blobs, n: 7}
-	svc.Blobs, svc.CommitBytes = inj, mib
+	svc.Blobs, svc.CommitBytes, svc.CommitEvery = inj, mib, time.Hour
 	d, err := svc.Create(ctx, sender, deposit.Draft{Recipients: []string{recipient.Email}, Reference: "RG 26/7"})
 	if err != nil {
 		t.Fatal(err)
@@ -169,7 +170,9 @@ func TestCheckpointsWhileBodyArrives(t *testing.T) {
 	svc, sender, recipient := depositsOnS3(t, srv, bucket)
 	ctx := t.Context()
 	inj := &crashAfterCommit{BlobStore: svc.Blobs, checkpoints: true, n: 4}
-	svc.Blobs = inj
+	// Commits by bytes only: one due to time on a slow machine would move
+	// the offsets below.
+	svc.Blobs, svc.CommitEvery = inj, time.Hour
 	d, err := svc.Create(ctx, sender, deposit.Draft{Recipients: []string{recipient.Email}, Reference: "RG 26/8"})
 	if err != nil {
 		t.Fatal(err)
