@@ -350,19 +350,28 @@ type marks struct {
 // marks come twice as often, so that a crash still loses at most
 // CommitBytes (and CommitEvery) of what was read, plus the pipeline. But
 // where each commit writes an object of its own (w is a
-// navette.CommitSizer: S3), marks come no closer than w's CommitSize, up to
-// CommitBytes, and every CommitEvery, and a crash may lose twice as much.
+// navette.CommitSizer: S3), marks come every CommitEvery and every
+// commitSpan(w) bytes, up to CommitBytes, and a crash may lose twice as
+// much.
 func (s *Service) markEvery(w navette.BlobWriter) marks {
 	m := marks{bytes: s.commitBytes(), every: s.commitEvery()}
 	if _, async := w.(navette.BlobCheckpointer); !async {
 		return m
 	}
 	if cs, ok := w.(navette.CommitSizer); ok {
-		m.bytes = max(m.bytes/2, min(cs.CommitSize(), m.bytes), seal.SegmentSize)
+		m.bytes = max(m.bytes/2, min(commitSpan(cs), m.bytes), seal.SegmentSize)
 		return m
 	}
 	m.bytes, m.every = max(m.bytes/2, seal.SegmentSize), m.every/2
 	return m
+}
+
+// commitSpan returns the most whole segments, in plaintext bytes, whose
+// sealed bytes (with the blob's header) fit in w's CommitSize: on S3 the
+// bytes between two commits then make one part, and a commit writes no
+// tail object (127 segments, 7.94 MiB, for 8 MiB parts).
+func commitSpan(w navette.CommitSizer) int64 {
+	return max((w.CommitSize()-seal.SegmentOffset(0))/seal.SealedSegmentSize, 1) * seal.SegmentSize
 }
 
 func (s *Service) commitEvery() time.Duration {

@@ -18,6 +18,7 @@ import (
 	"navette/deposit"
 	"navette/internal/tests3"
 	"navette/internal/testsqlite"
+	"navette/seal"
 )
 
 // crashAfterCommit is a blob store whose writers' n-th commit reaches
@@ -182,11 +183,13 @@ func TestCheckpointsWhileBodyArrives(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Commits every 8 MiB (the part size): the 4th reaches the store
-	// only; the offset recorded is that of the 2nd or the 3rd.
+	// Commits every 127 segments (7.94 MiB: their sealed bytes fill one
+	// 8 MiB part): the 4th reaches the store only; the offset recorded is
+	// that of the 2nd or the 3rd.
+	const span = 127 * seal.SegmentSize
 	n, err := svc.Write(ctx, sender, cut.ID, 0, bytes.NewReader(data))
-	if err == nil || (n != 16*mib && n != 24*mib) {
-		t.Fatalf("write: %d, %v; want 16 or 24 MiB and the crash", n, err)
+	if err == nil || (n != 2*span && n != 3*span) {
+		t.Fatalf("write: %d, %v; want %d or %d and the crash", n, err, 2*span, 3*span)
 	}
 	inj.mu.Lock()
 	inj.n = 0
