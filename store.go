@@ -564,9 +564,10 @@ type BlobCheckpointer interface {
 	Checkpoint() (sync func() error, err error)
 }
 
-// CommitSizer is a BlobWriter whose commits each write an object of their
-// own (the S3 store's tail): committed more often than every CommitSize
-// bytes, much of what was written is written again.
+// CommitSizer is a BlobWriter whose commits cost an object each (the S3
+// store's parts and tails): commits should fall every CommitSize bytes of
+// the blob at most, so that each commit's bytes make one such object and
+// none is written twice.
 type CommitSizer interface {
 	BlobWriter
 	CommitSize() int64

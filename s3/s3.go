@@ -446,7 +446,7 @@ func (s *Store) rewind(ctx context.Context, key string, old *state, off int64) (
 	if err := s.writeState(ctx, key, st); err != nil {
 		return nil, err
 	}
-	s.removeUnnamedTails(ctx, key, st, old.Tail, prevTail(old), prev2Tail(old))
+	s.removeUnnamedTails(ctx, key, st, old.Tail, old.Prev.tail(), old.Prev2.tail())
 	return st, nil
 }
 
@@ -455,24 +455,18 @@ func (s *Store) rewind(ctx context.Context, key string, old *state, off int64) (
 // Finish and Delete remove any that this misses.
 func (s *Store) removeUnnamedTails(ctx context.Context, key string, st *state, ids ...string) {
 	for _, id := range ids {
-		if id != "" && id != st.Tail && id != prevTail(st) && id != prev2Tail(st) {
+		if id != "" && id != st.Tail && id != st.Prev.tail() && id != st.Prev2.tail() {
 			_ = s.removeTail(ctx, key, id)
 		}
 	}
 }
 
-func prevTail(st *state) string {
-	if st.Prev == nil {
+// tail returns the id of c's tail object; "" for none or a nil c.
+func (c *commit) tail() string {
+	if c == nil {
 		return ""
 	}
-	return st.Prev.Tail
-}
-
-func prev2Tail(st *state) string {
-	if st.Prev2 == nil {
-		return ""
-	}
-	return st.Prev2.Tail
+	return c.Tail
 }
 
 // cut returns st cut to off < st.Size, or ECONFLICT if off falls inside a

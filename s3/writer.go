@@ -428,7 +428,7 @@ func (w *writer) sync(sn *snapshot) error {
 	w.mu.Unlock()
 	// The new state names old's tail and its previous commit's; the tail
 	// before those is garbage.
-	w.s.removeUnnamedTails(w.ctx, w.key, st, prev2Tail(old))
+	w.s.removeUnnamedTails(w.ctx, w.key, st, old.Prev2.tail())
 	return nil
 }
 
