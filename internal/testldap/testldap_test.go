@@ -3,6 +3,7 @@ package testldap_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/go-ldap/ldap/v3"
@@ -50,14 +51,23 @@ func TestCloseRemovesEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pidfile, _ := filepath.Glob(filepath.Join(os.TempDir(), "testldap-*", "slapd.pid"))
-	if len(pidfile) == 0 {
-		t.Fatal("no pidfile")
+	// The server's own pidfile, beside its CA: other tests' servers may
+	// run meanwhile, and one of them may take the port this one frees, so
+	// that the port answering after Close would prove nothing.
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(s.CAFile), "slapd.pid"))
+	if err != nil {
+		t.Fatalf("no pidfile: %v", err)
 	}
+	pid := strings.TrimSpace(string(b))
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ldap.DialURL(s.URL); err == nil {
-		t.Error("slapd still answers after Close")
+	// Gone, or a zombie whose parent has not reaped it yet: either way
+	// its sockets are closed.
+	if stat, err := os.ReadFile("/proc/" + pid + "/stat"); err == nil && !strings.Contains(string(stat), ") Z ") {
+		t.Errorf("slapd (pid %s) still runs after Close: %s", pid, stat)
+	}
+	if _, err := os.Stat(filepath.Dir(s.CAFile)); !os.IsNotExist(err) {
+		t.Errorf("the server's directory is still there after Close: %v", err)
 	}
 }
