@@ -117,35 +117,46 @@ func (s *Server) handleDevMailList(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.devMailPage(w, r, "list", map[string]any{"CSS": template.CSS(devMailCSS), "Messages": ms})
+	s.devMailPage(w, r, "list", "Messages", ms)
 }
 
 func (s *Server) handleDevMailShow(w http.ResponseWriter, r *http.Request) {
-	m, err := s.DevMail.Get(r.PathValue("id"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
+	if m, ok := s.devMailMessage(w, r); ok {
+		s.devMailPage(w, r, "show", "M", m)
 	}
-	s.devMailPage(w, r, "show", map[string]any{"CSS": template.CSS(devMailCSS), "M": m})
 }
 
 func (s *Server) handleDevMailHTML(w http.ResponseWriter, r *http.Request) {
+	if m, ok := s.devMailMessage(w, r); ok {
+		devMailHeaders(w, devMailHTMLCSP)
+		_, _ = w.Write([]byte(m.HTML)) // made by notify's html/template
+	}
+}
+
+// devMailMessage returns the message of the local outbox that the path's
+// id names, or answers the error and returns false.
+func (s *Server) devMailMessage(w http.ResponseWriter, r *http.Request) (*notify.Message, bool) {
 	m, err := s.DevMail.Get(r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
-		return
+		return nil, false
 	}
-	w.Header().Set("Content-Security-Policy", devMailHTMLCSP)
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write([]byte(m.HTML)) // made by notify's html/template
+	return m, true
 }
 
-func (s *Server) devMailPage(w http.ResponseWriter, r *http.Request, name string, data any) {
-	w.Header().Set("Content-Security-Policy", devMailCSP)
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	if err := devMailPages.ExecuteTemplate(w, name, data); err != nil {
+// devMailPage renders the page name of /dev/mail, with its style and,
+// under key, data.
+func (s *Server) devMailPage(w http.ResponseWriter, r *http.Request, name, key string, data any) {
+	devMailHeaders(w, devMailCSP)
+	if err := devMailPages.ExecuteTemplate(w, name, map[string]any{"CSS": template.CSS(devMailCSS), key: data}); err != nil {
 		s.log().ErrorContext(r.Context(), "rendering /dev/mail", "err", err)
 	}
+}
+
+// devMailHeaders sets the headers of an answer of /dev/mail: HTML under
+// the policy csp, never stored.
+func devMailHeaders(w http.ResponseWriter, csp string) {
+	w.Header().Set("Content-Security-Policy", csp)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
 }
