@@ -193,29 +193,37 @@ type TSA struct {
 // NewTSA makes a CA and a time-stamping certificate (ECDSA P-256).
 func NewTSA(t testing.TB) *TSA {
 	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	caKey := newKey(t)
 	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Test TSA Root"},
 		NotBefore: start, NotAfter: start.AddDate(10, 0, 0), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, caKey.Public(), caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, caDER := issue(t, caTmpl, caTmpl, caKey, caKey)
+	key := newKey(t)
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "Test TSA", Organization: []string{"navette tests"}},
 		NotBefore: start, NotAfter: start.AddDate(5, 0, 0), KeyUsage: x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, root, key.Public(), caKey)
+	cert, _ := issue(t, tmpl, root, key, caKey)
+	pool := x509.NewCertPool()
+	pool.AddCert(root)
+	return &TSA{t: t, cert: cert, key: key, Roots: pool, RootPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
+		Now: time.Date(2026, 12, 5, 13, 9, 30, 0, time.UTC)}
+}
+
+// newKey returns a new ECDSA P-256 key.
+func newKey(t testing.TB) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// issue returns the certificate tmpl for the public key of key, signed by
+// signer as parent, parsed and in DER.
+func issue(t testing.TB, tmpl, parent *x509.Certificate, key, signer crypto.Signer) (*x509.Certificate, []byte) {
+	t.Helper()
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), signer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,10 +231,7 @@ func NewTSA(t testing.TB) *TSA {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool := x509.NewCertPool()
-	pool.AddCert(root)
-	return &TSA{t: t, cert: cert, key: key, Roots: pool, RootPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
-		Now: time.Date(2026, 12, 5, 13, 9, 30, 0, time.UTC)}
+	return cert, der
 }
 
 // Stamp returns a DER RFC 3161 TimeStampToken over SHA-256(msg).
