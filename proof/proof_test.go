@@ -26,6 +26,7 @@ const origin = "navette.example/navette-journal"
 type fixture struct {
 	t     *testing.T
 	ctx   context.Context
+	path  string // the SQLite database's file
 	s     *sqlite.Store
 	keys  *keyring.JournalKeys
 	clock *navette.FakeClock
@@ -33,12 +34,13 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T) *fixture {
-	s := testsqlite.Open(t, filepath.Join(t.TempDir(), "navette.db"))
+	path := filepath.Join(t.TempDir(), "navette.db")
+	s := testsqlite.Open(t, path)
 	keys, err := keyring.OpenJournalKeys(filepath.Join(t.TempDir(), "keys"), origin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, ctx: t.Context(), s: s, keys: keys, clock: navette.NewFakeClock(epoch)}
+	f := &fixture{t: t, ctx: t.Context(), path: path, s: s, keys: keys, clock: navette.NewFakeClock(epoch)}
 	f.cp = &proof.Checkpointer{Store: s, Keys: keys, Clock: f.clock}
 	return f
 }
