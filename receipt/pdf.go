@@ -48,6 +48,9 @@ type pdfAttachments struct {
 	files map[int][]byte // embedded file streams by object number
 	order []int          // their object numbers, first seen first
 	names map[string]int // file spec names to their stream's object number
+	// twice is set when two file specifications name different streams
+	// receipt.json: which is the receipt would then be a reader's guess.
+	twice bool
 }
 
 // scan reads the objects of pdf, one after the other, and keeps its
@@ -123,6 +126,9 @@ func (a *pdfAttachments) addSpec(spec pdfDict) {
 	}
 	for _, k := range []string{"UF", "F"} {
 		if s, ok := spec[k].(pdfString); ok && s.text() != "" {
+			if prev, ok := a.names[s.text()]; ok && prev != int(ref) && s.text() == AttachmentName {
+				a.twice = true
+			}
 			a.names[s.text()] = int(ref)
 			return
 		}
@@ -130,8 +136,11 @@ func (a *pdfAttachments) addSpec(spec pdfDict) {
 }
 
 // receipt returns the file named receipt.json, or the only file,
-// uncompressed.
+// uncompressed; none when several are named receipt.json.
 func (a *pdfAttachments) receipt() ([]byte, error) {
+	if a.twice {
+		return nil, failf("the PDF has several attached files named receipt.json", "le PDF a plusieurs fichiers joints nommés receipt.json")
+	}
 	if num, ok := a.names[AttachmentName]; ok && a.files[num] != nil {
 		return inflate(a.files[num])
 	}

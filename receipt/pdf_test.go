@@ -97,3 +97,21 @@ func FuzzFromPDF(f *testing.F) {
 		}
 	})
 }
+
+// TestFromPDFRefusesTwoReceipts: a genuine attestation to which a second
+// attachment named receipt.json was added (what a reader's attachments
+// pane or pdfdetach might show first) is refused, whichever comes first:
+// navette verify must not call valid a PDF whose receipt is a guess.
+func TestFromPDFRefusesTwoReceipts(t *testing.T) {
+	l := smallLog(t, 1)
+	genuine := mustMarshal(t, l.receipt(2, 0, nil, false))
+	forged := bytes.Replace(genuine, []byte(`"kind":"downloaded"`), []byte(`"kind":"opened"`), 1)
+	for name, pdf := range map[string][]byte{
+		"the genuine one last":  pdfWith(t, fpdf.Attachment{Content: forged, Filename: "receipt.json"}, fpdf.Attachment{Content: genuine, Filename: "receipt.json"}),
+		"the genuine one first": pdfWith(t, fpdf.Attachment{Content: genuine, Filename: "receipt.json"}, fpdf.Attachment{Content: forged, Filename: "receipt.json"}),
+	} {
+		if got, err := FromPDF(pdf); err == nil {
+			t.Errorf("%s: extracted %.60q…", name, got)
+		}
+	}
+}
