@@ -106,9 +106,12 @@ func TestFromPDFRefusesTwoReceipts(t *testing.T) {
 	l := smallLog(t, 1)
 	genuine := mustMarshal(t, l.receipt(2, 0, nil, false))
 	forged := bytes.Replace(genuine, []byte(`"kind":"downloaded"`), []byte(`"kind":"opened"`), 1)
+	updated := fmt.Appendf(nil, "%%PDF-1.4\n3 0 obj\n<</Type/EmbeddedFile/Length %d>>\nstream\n%s\nendstream\nendobj\n", len(forged), forged)
+	updated = fmt.Appendf(updated, "3 0 obj\n<</Type/EmbeddedFile/Length %d>>\nstream\n%s\nendstream\nendobj\n", len(genuine), genuine)
 	for name, pdf := range map[string][]byte{
-		"the genuine one last":  pdfWith(t, fpdf.Attachment{Content: forged, Filename: "receipt.json"}, fpdf.Attachment{Content: genuine, Filename: "receipt.json"}),
-		"the genuine one first": pdfWith(t, fpdf.Attachment{Content: genuine, Filename: "receipt.json"}, fpdf.Attachment{Content: forged, Filename: "receipt.json"}),
+		"one object defined twice, by an incremental update": updated,
+		"the genuine one last":                               pdfWith(t, fpdf.Attachment{Content: forged, Filename: "receipt.json"}, fpdf.Attachment{Content: genuine, Filename: "receipt.json"}),
+		"the genuine one first":                              pdfWith(t, fpdf.Attachment{Content: genuine, Filename: "receipt.json"}, fpdf.Attachment{Content: forged, Filename: "receipt.json"}),
 	} {
 		if got, err := FromPDF(pdf); err == nil {
 			t.Errorf("%s: extracted %.60q…", name, got)
