@@ -305,3 +305,31 @@ func FuzzParseCheckpoint(f *testing.F) {
 		}
 	})
 }
+
+// FuzzOpenCheckpoint: opening a signed checkpoint given from outside
+// (admin journal verify --checkpoint FILE) never panics, and one it accepts
+// is signed by the journal's key.
+func FuzzOpenCheckpoint(f *testing.F) {
+	keys, err := keyring.OpenJournalKeys(filepath.Join(f.TempDir(), "keys"), origin)
+	if err != nil {
+		f.Fatal(err)
+	}
+	s, err := keys.Signer()
+	if err != nil {
+		f.Fatal(err)
+	}
+	good, err := proof.Sign(s, 42, tlog.Hash{1, 2, 3})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(append(good, "— "+origin+" AAAAAAAA\n"...))
+	f.Add([]byte("o\n1\nAAAA\n\n— o AAAA\n"))
+	vs := keys.Verifiers()
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		size, _, err := proof.OpenCheckpoint(msg, vs)
+		if err == nil && size < 0 {
+			t.Fatalf("size %d", size)
+		}
+	})
+}
