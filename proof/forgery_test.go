@@ -102,7 +102,9 @@ func TestVerifyRefusesForeignCheckpoint(t *testing.T) {
 	foreign := other.checkpoint(4)
 	wrongRoot := sign(t, f.keys, proof.FormatCheckpoint(origin, 4, tlog.Hash{1}))
 	larger := sign(t, f.keys, proof.FormatCheckpoint(origin, 9, good.Root))
+	empty := sign(t, f.keys, proof.FormatCheckpoint(origin, 0, tlog.Hash{1}))
 	for name, msg := range map[string][]byte{
+		"a checkpoint of an empty tree":         empty,
 		"another journal's checkpoint":          foreign.Note,
 		"a checkpoint of another root":          wrongRoot,
 		"a checkpoint of a tree larger than it": larger,

@@ -60,6 +60,11 @@ func Verify(ctx context.Context, s navette.JournalStore, keys []string, extra ..
 		if err != nil {
 			return nil, fmt.Errorf("the checkpoint given: %w", err)
 		}
+		if size < 1 {
+			// No tree of 0 leaves is ever checked: it would be reported
+			// as holding whatever root it signs.
+			return nil, errors.New("the checkpoint given is of an empty tree, which navette never signs")
+		}
 		v.extra = append(v.extra, &navette.Checkpoint{Size: size, Root: root, Note: msg})
 	}
 	if err := v.run(); err != nil {
