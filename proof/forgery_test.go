@@ -1,7 +1,10 @@
 package proof_test
 
 import (
+	"bytes"
 	"database/sql"
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -52,6 +55,14 @@ func TestVerifyRefusesTamperedDatabase(t *testing.T) {
 		{"the last event hidden (negative seq), its checkpoint deleted", func(f *fixture, db *sql.DB) {
 			f.exec(db, `DROP TRIGGER events_no_update; DROP TRIGGER journal_checkpoints_no_delete;
 				UPDATE events SET seq = -7, detail = 'forged' WHERE leaf = 4; DELETE FROM journal_checkpoints WHERE size = 5`)
+		}},
+		{"a forged signature line of the journal's key added to a stored checkpoint", func(f *fixture, db *sql.DB) {
+			c, err := f.s.LatestCheckpoint(f.ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.execArgs(db, `DROP TRIGGER journal_checkpoints_no_update`)
+			f.execArgs(db, `UPDATE journal_checkpoints SET note = ? WHERE size = ?`, append(c.Note, forgedLine(t, f.keys)...), c.Size)
 		}},
 		{"a stored checkpoint re-signed by another key of the same name", func(f *fixture, db *sql.DB) {
 			other, err := keyring.OpenJournalKeys(filepath.Join(t.TempDir(), "keys"), origin)
@@ -104,11 +115,12 @@ func TestVerifyRefusesForeignCheckpoint(t *testing.T) {
 	larger := sign(t, f.keys, proof.FormatCheckpoint(origin, 9, good.Root))
 	empty := sign(t, f.keys, proof.FormatCheckpoint(origin, 0, tlog.Hash{1}))
 	for name, msg := range map[string][]byte{
-		"a checkpoint of an empty tree":         empty,
-		"another journal's checkpoint":          foreign.Note,
-		"a checkpoint of another root":          wrongRoot,
-		"a checkpoint of a tree larger than it": larger,
-		"a checkpoint's body without signature": []byte(proof.FormatCheckpoint(origin, 4, good.Root)),
+		"a checkpoint of an empty tree":                              empty,
+		"another journal's checkpoint":                               foreign.Note,
+		"a checkpoint of another root":                               wrongRoot,
+		"a checkpoint of a tree larger than it":                      larger,
+		"a checkpoint's body without signature":                      []byte(proof.FormatCheckpoint(origin, 4, good.Root)),
+		"a checkpoint with a forged signature line of its key added": append(bytes.Clone(good.Note), forgedLine(t, f.keys)...),
 	} {
 		if rep, err := proof.Verify(f.ctx, f.s, f.keys.Verifiers(), msg); err == nil {
 			t.Errorf("%s: Verify = %+v, want an error", name, rep)
@@ -179,4 +191,16 @@ func sign(t *testing.T, keys *keyring.JournalKeys, body string) []byte {
 		t.Fatal(err)
 	}
 	return msg
+}
+
+// forgedLine returns a signature line naming the journal's active key,
+// whose signature is zeros.
+func forgedLine(t *testing.T, keys *keyring.JournalKeys) string {
+	t.Helper()
+	s, err := keys.Signer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := binary.BigEndian.AppendUint32(nil, s.KeyHash())
+	return "— " + s.Name() + " " + base64.StdEncoding.EncodeToString(append(sig, make([]byte, 64)...)) + "\n"
 }

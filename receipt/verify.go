@@ -201,7 +201,7 @@ func openCheckpoint(msg []byte, known note.Verifiers) (*Key, string, int64, tlog
 func openNote(msg []byte, known note.Verifiers) (*note.Note, error) {
 	n, err := note.Open(msg, known)
 	if err == nil {
-		return n, checkSignatureLines(msg, known)
+		return n, CheckSignatureLines(msg, known)
 	}
 	var unverified *note.UnverifiedNoteError
 	var invalid *note.InvalidSignatureError
@@ -214,13 +214,13 @@ func openNote(msg []byte, known note.Verifiers) (*note.Note, error) {
 	return nil, failf("the checkpoint is not a well-formed signed note", "le point de contrôle n'est pas une note signée bien formée")
 }
 
-// checkSignatureLines checks every signature line of the note msg, which
-// note.Open opened, as docs/proofs.md section 8 says and note.Open does
-// not: each must be a key hash and an Ed25519 signature (4 + 64 bytes) in
+// CheckSignatureLines checks every signature line of the note msg, which
+// note.Open opened with known, as docs/proofs.md section 8 says and
+// note.Open does not: each must be a key hash and an Ed25519 signature (4 + 64 bytes) in
 // canonical base64, and each by a known key must hold, a repeated one too
 // (note.Open checks only the first signature of a key and ignores the
 // others, so that a line added to a genuine checkpoint would verify).
-func checkSignatureLines(msg []byte, known note.Verifiers) error {
+func CheckSignatureLines(msg []byte, known note.Verifiers) error {
 	split := bytes.LastIndex(msg, []byte("\n\n"))
 	text, sigs := msg[:split+1], strings.TrimSuffix(string(msg[split+2:]), "\n")
 	for _, line := range strings.Split(sigs, "\n") {
