@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,5 +127,46 @@ func TestAdminJournalKey(t *testing.T) {
 	}
 	if len(rotated) != 1 || rotated[0].ActorID != navette.LocalOperator || rotated[0].Detail != navette.CleanDetail("journal "+second) {
 		t.Errorf("journal of the rotation: %+v", rotated)
+	}
+}
+
+// TestAdminJournalVerifyFindsAHiddenEvent: the last event, altered and
+// given a sequence number that reading the journal in order skips, is
+// found, whether or not the checkpoint covering it is given; before, the
+// command said the journal and the checkpoint given held.
+func TestAdminJournalVerifyFindsAHiddenEvent(t *testing.T) {
+	dir := t.TempDir()
+	for _, days := range []string{"40", "50"} {
+		if r := runCLI(t, nil, false, "admin", "settings", "--data", dir, "--max-retention", days); r.code != 0 {
+			t.Fatalf("settings: %+v", r)
+		}
+	}
+	a, err := app.Open(app.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := a.Checkpointer.Checkpoint(context.Background())
+	a.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := filepath.Join(t.TempDir(), "checkpoint")
+	if err := os.WriteFile(saved, cp.Note, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", filepath.Join(dir, "navette.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`DROP TRIGGER events_no_update; UPDATE events SET seq = 0, detail = replace(detail, '50', '5000') WHERE leaf = ?`, cp.Size-1); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("broken at leaf %d:", cp.Size-1)
+	for _, args := range [][]string{{}, {"--checkpoint", saved}} {
+		r := runCLI(t, nil, false, append([]string{"admin", "journal", "verify", "--data", dir}, args...)...)
+		if r.code != 1 || !strings.Contains(r.stderr, want) {
+			t.Errorf("verify %v of a journal whose last event is hidden: %+v", args, r)
+		}
 	}
 }

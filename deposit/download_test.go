@@ -257,3 +257,29 @@ func TestDenialsCountedPerMinute(t *testing.T) {
 		t.Errorf("%d events after the final flush, want 5", n)
 	}
 }
+
+// TestRangesOfTwoPeopleAreNoDownload: two people who each fetch a part of
+// a file (here its sender and its recipient, who together hold every
+// byte) make no download: the bytes delivered count for whoever fetched
+// them, never for another, so that nobody can be said to have the file
+// because someone else fetched the rest.
+func TestRangesOfTwoPeopleAreNoDownload(t *testing.T) {
+	fx := newFixture(t)
+	S := int64(seal.SegmentSize)
+	v, file, _ := fx.availableRandom(t, 2*S+9)
+	for _, part := range []struct {
+		who    *navette.User
+		off, n int64
+	}{{fx.sender, 0, S}, {fx.recipient, S, S + 9}} {
+		dl, err := fx.svc.OpenFile(t.Context(), part.who, v.ID, file.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := dl.WriteRange(t.Context(), io.Discard, part.off, part.n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if evs := fx.events(t, navette.EventFileDownloaded); len(evs) != 0 {
+		t.Errorf("downloads recorded from two people's parts: %+v", evs)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"navette"
+	"navette/receipt"
 )
 
 // Stamper obtains trusted time for a checkpoint: a time-stamping authority
@@ -89,6 +90,9 @@ func OpenCheckpoint(msg []byte, keys []string) (size int64, root tlog.Hash, err 
 		return 0, root, err
 	}
 	n, err := note.Open(msg, vs)
+	if err == nil {
+		err = receipt.CheckSignatureLines(msg, vs)
+	}
 	if err != nil {
 		return 0, root, fmt.Errorf("the checkpoint's signature does not verify: %w", err)
 	}

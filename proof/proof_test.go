@@ -26,6 +26,7 @@ const origin = "navette.example/navette-journal"
 type fixture struct {
 	t     *testing.T
 	ctx   context.Context
+	path  string // the SQLite database's file
 	s     *sqlite.Store
 	keys  *keyring.JournalKeys
 	clock *navette.FakeClock
@@ -33,12 +34,13 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T) *fixture {
-	s := testsqlite.Open(t, filepath.Join(t.TempDir(), "navette.db"))
+	path := filepath.Join(t.TempDir(), "navette.db")
+	s := testsqlite.Open(t, path)
 	keys, err := keyring.OpenJournalKeys(filepath.Join(t.TempDir(), "keys"), origin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, ctx: t.Context(), s: s, keys: keys, clock: navette.NewFakeClock(epoch)}
+	f := &fixture{t: t, ctx: t.Context(), path: path, s: s, keys: keys, clock: navette.NewFakeClock(epoch)}
 	f.cp = &proof.Checkpointer{Store: s, Keys: keys, Clock: f.clock}
 	return f
 }
@@ -300,6 +302,34 @@ func FuzzParseCheckpoint(f *testing.F) {
 		again := proof.FormatCheckpoint(o, size, root)
 		if !strings.HasPrefix(text, again) {
 			t.Errorf("%q parsed as %q, %d, %v, formatted %q", text, o, size, root, again)
+		}
+	})
+}
+
+// FuzzOpenCheckpoint: opening a signed checkpoint given from outside
+// (admin journal verify --checkpoint FILE) never panics, and one it accepts
+// is signed by the journal's key.
+func FuzzOpenCheckpoint(f *testing.F) {
+	keys, err := keyring.OpenJournalKeys(filepath.Join(f.TempDir(), "keys"), origin)
+	if err != nil {
+		f.Fatal(err)
+	}
+	s, err := keys.Signer()
+	if err != nil {
+		f.Fatal(err)
+	}
+	good, err := proof.Sign(s, 42, tlog.Hash{1, 2, 3})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(append(good, "— "+origin+" AAAAAAAA\n"...))
+	f.Add([]byte("o\n1\nAAAA\n\n— o AAAA\n"))
+	vs := keys.Verifiers()
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		size, _, err := proof.OpenCheckpoint(msg, vs)
+		if err == nil && size < 0 {
+			t.Fatalf("size %d", size)
 		}
 	})
 }

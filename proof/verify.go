@@ -60,6 +60,11 @@ func Verify(ctx context.Context, s navette.JournalStore, keys []string, extra ..
 		if err != nil {
 			return nil, fmt.Errorf("the checkpoint given: %w", err)
 		}
+		if size < 1 {
+			// No tree of 0 leaves is ever checked: it would be reported
+			// as holding whatever root it signs.
+			return nil, errors.New("the checkpoint given is of an empty tree, which navette never signs")
+		}
 		v.extra = append(v.extra, &navette.Checkpoint{Size: size, Root: root, Note: msg})
 	}
 	if err := v.run(); err != nil {
@@ -76,6 +81,7 @@ type verifier struct {
 	report *Report
 
 	n        int64               // leaves read
+	seq      int64               // sequence number of the last event read
 	frontier map[int64]tlog.Hash // hashes of complete left subtrees, by stored hash index
 	next     int64               // stored hash index of the first hash in pending
 	pending  []tlog.Hash         // recomputed hashes not yet compared with the store
@@ -94,7 +100,6 @@ func (v *verifier) run() error {
 	if err := v.compare(); err != nil {
 		return err
 	}
-	v.report.Leaves = v.n
 	// Events may be appended while Verify runs: a larger tree is fine, a
 	// smaller one is not.
 	size, err := v.s.TreeSize(v.ctx)
@@ -104,6 +109,7 @@ func (v *verifier) run() error {
 	if err := v.checkEnd(size); err != nil {
 		return err
 	}
+	v.report.Leaves = v.n
 	if err := v.setRoot(); err != nil {
 		return err
 	}
@@ -118,14 +124,13 @@ func (v *verifier) run() error {
 // replay adds the journal's events, in order, to the recomputed tree, and
 // checks each checkpoint once its tree is complete.
 func (v *verifier) replay() error {
-	var after int64
 	for {
-		evs, err := v.s.Events(v.ctx, navette.EventFilter{AfterSeq: after, Limit: 1000})
+		evs, err := v.s.Events(v.ctx, navette.EventFilter{AfterSeq: v.seq, Limit: 1000})
 		if err != nil {
 			return err
 		}
 		for i := range evs {
-			after = evs[i].Seq
+			v.seq = evs[i].Seq
 			if err := v.replayEvent(&evs[i]); err != nil {
 				return err
 			}
@@ -150,17 +155,36 @@ func (v *verifier) replayEvent(e *navette.Event) error {
 
 // checkEnd checks the store's count of size leaves against the v.n
 // events, and that a tree of exactly v.n leaves has no hash past its last.
+// When the store counts more leaves, the events appended since the replay
+// are replayed too: a leaf the replay still does not reach (an event
+// moved out of the sequence's order, so that its change and the
+// checkpoints over it would go unchecked) breaks the journal.
 func (v *verifier) checkEnd(size int64) error {
 	if size < v.n {
 		return v.bad(size, fmt.Sprintf("the store counts %d leaves, the journal has %d events", size, v.n))
 	}
 	if size > v.n {
-		return nil
+		return v.catchUp(size)
 	}
 	if _, err := v.s.ReadHashes(v.ctx, []int64{v.next}); err == nil {
 		return v.bad(v.n, "the tree has hashes past its last leaf")
 	} else if !navette.IsCode(err, navette.ENOTFOUND) {
 		return err
+	}
+	return nil
+}
+
+// catchUp replays the events appended since the replay, up to a tree of
+// at least size leaves.
+func (v *verifier) catchUp(size int64) error {
+	if err := v.replay(); err != nil {
+		return err
+	}
+	if err := v.compare(); err != nil {
+		return err
+	}
+	if v.n < size {
+		return v.bad(v.n, fmt.Sprintf("the store counts %d leaves, the journal has %d events in order: an event was moved out of the journal's order", size, v.n))
 	}
 	return nil
 }

@@ -80,3 +80,47 @@ func FuzzParseKeys(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseClaims: the claims parser never panics, and a document it
+// accepts is of version 1.
+func FuzzParseClaims(f *testing.F) {
+	l := smallLog(f, 1)
+	for _, c := range l.claims {
+		if c != nil {
+			f.Add(c)
+		}
+	}
+	f.Add([]byte(`{"v":1,"kind":"downloaded","file":{"id":"f","size":-1,"sha256":"00"}}`))
+	f.Add([]byte(`{"v":1,"v":2}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ParseClaims(data)
+		if err == nil && c.V != 1 {
+			t.Fatalf("version %d accepted", c.V)
+		}
+	})
+}
+
+// FuzzOpenCheckpoint: opening a signed checkpoint never panics, and one it
+// accepts was signed by the trusted key: its body and the key's signature
+// line, any other line by an unknown key.
+func FuzzOpenCheckpoint(f *testing.F) {
+	l := smallLog(f, 1)
+	other := smallLog(f, 2)
+	known, err := keyList([]string{l.vkey})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(l.checkpoint(6))
+	f.Add(l.checkpoint(3, l.signer, other.signer))
+	f.Add(append(l.checkpoint(2), "— navette.test/navette-journal AAAAAAAA\n"...))
+	f.Add([]byte("o\n1\nAAAA\n\n— o AAAA\n"))
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		key, origin, size, _, err := openCheckpoint(msg, known)
+		if err != nil {
+			return
+		}
+		if key.String() != l.vkey || origin != testOrigin || size < 1 {
+			t.Fatalf("opened as %v, %q, %d", key, origin, size)
+		}
+	})
+}

@@ -48,6 +48,12 @@ type pdfAttachments struct {
 	files map[int][]byte // embedded file streams by object number
 	order []int          // their object numbers, first seen first
 	names map[string]int // file spec names to their stream's object number
+	// twice is set when two file specifications name different streams
+	// receipt.json, or one embedded file's object is defined twice with
+	// different bytes (an incremental update, which a reader resolves by
+	// the cross-reference table FromPDF does not read): which is the
+	// receipt would then be a guess.
+	twice bool
 }
 
 // scan reads the objects of pdf, one after the other, and keeps its
@@ -104,8 +110,10 @@ func (a *pdfAttachments) addFile(num int, data []byte) error {
 	if len(a.files) == maxEmbeddedFiles {
 		return failf("the PDF has too many attached files", "le PDF a trop de fichiers joints")
 	}
-	if _, dup := a.files[num]; !dup {
+	if prev, dup := a.files[num]; !dup {
 		a.order = append(a.order, num)
+	} else if !bytes.Equal(prev, data) {
+		a.twice = true
 	}
 	a.files[num] = data
 	return nil
@@ -123,6 +131,9 @@ func (a *pdfAttachments) addSpec(spec pdfDict) {
 	}
 	for _, k := range []string{"UF", "F"} {
 		if s, ok := spec[k].(pdfString); ok && s.text() != "" {
+			if prev, ok := a.names[s.text()]; ok && prev != int(ref) && s.text() == AttachmentName {
+				a.twice = true
+			}
 			a.names[s.text()] = int(ref)
 			return
 		}
@@ -130,8 +141,11 @@ func (a *pdfAttachments) addSpec(spec pdfDict) {
 }
 
 // receipt returns the file named receipt.json, or the only file,
-// uncompressed.
+// uncompressed; none when several are named receipt.json.
 func (a *pdfAttachments) receipt() ([]byte, error) {
+	if a.twice {
+		return nil, failf("the PDF has several attached files named receipt.json, or two versions of one", "le PDF a plusieurs fichiers joints nommés receipt.json, ou deux versions d'un même fichier")
+	}
 	if num, ok := a.names[AttachmentName]; ok && a.files[num] != nil {
 		return inflate(a.files[num])
 	}

@@ -97,3 +97,24 @@ func FuzzFromPDF(f *testing.F) {
 		}
 	})
 }
+
+// TestFromPDFRefusesTwoReceipts: a genuine attestation to which a second
+// attachment named receipt.json was added (what a reader's attachments
+// pane or pdfdetach might show first) is refused, whichever comes first:
+// navette verify must not call valid a PDF whose receipt is a guess.
+func TestFromPDFRefusesTwoReceipts(t *testing.T) {
+	l := smallLog(t, 1)
+	genuine := mustMarshal(t, l.receipt(2, 0, nil, false))
+	forged := bytes.Replace(genuine, []byte(`"kind":"downloaded"`), []byte(`"kind":"opened"`), 1)
+	updated := fmt.Appendf(nil, "%%PDF-1.4\n3 0 obj\n<</Type/EmbeddedFile/Length %d>>\nstream\n%s\nendstream\nendobj\n", len(forged), forged)
+	updated = fmt.Appendf(updated, "3 0 obj\n<</Type/EmbeddedFile/Length %d>>\nstream\n%s\nendstream\nendobj\n", len(genuine), genuine)
+	for name, pdf := range map[string][]byte{
+		"one object defined twice, by an incremental update": updated,
+		"the genuine one last":                               pdfWith(t, fpdf.Attachment{Content: forged, Filename: "receipt.json"}, fpdf.Attachment{Content: genuine, Filename: "receipt.json"}),
+		"the genuine one first":                              pdfWith(t, fpdf.Attachment{Content: genuine, Filename: "receipt.json"}, fpdf.Attachment{Content: forged, Filename: "receipt.json"}),
+	} {
+		if got, err := FromPDF(pdf); err == nil {
+			t.Errorf("%s: extracted %.60q…", name, got)
+		}
+	}
+}

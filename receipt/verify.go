@@ -2,9 +2,11 @@ package receipt
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"strconv"
 	"strings"
@@ -199,7 +201,7 @@ func openCheckpoint(msg []byte, known note.Verifiers) (*Key, string, int64, tlog
 func openNote(msg []byte, known note.Verifiers) (*note.Note, error) {
 	n, err := note.Open(msg, known)
 	if err == nil {
-		return n, nil
+		return n, CheckSignatureLines(msg, known)
 	}
 	var unverified *note.UnverifiedNoteError
 	var invalid *note.InvalidSignatureError
@@ -210,6 +212,30 @@ func openNote(msg []byte, known note.Verifiers) (*note.Note, error) {
 		return nil, failf("the checkpoint's signature by key %s+%08x is invalid", "la signature du point de contrôle par la clé %s+%08x est invalide", invalid.Name, invalid.Hash)
 	}
 	return nil, failf("the checkpoint is not a well-formed signed note", "le point de contrôle n'est pas une note signée bien formée")
+}
+
+// CheckSignatureLines checks every signature line of the note msg, which
+// note.Open opened with known, as docs/proofs.md section 8 says and
+// note.Open does not: each must be a key hash and an Ed25519 signature (4 + 64 bytes) in
+// canonical base64, and each by a known key must hold, a repeated one too
+// (note.Open checks only the first signature of a key and ignores the
+// others, so that a line added to a genuine checkpoint would verify).
+func CheckSignatureLines(msg []byte, known note.Verifiers) error {
+	split := bytes.LastIndex(msg, []byte("\n\n"))
+	text, sigs := msg[:split+1], strings.TrimSuffix(string(msg[split+2:]), "\n")
+	for _, line := range strings.Split(sigs, "\n") {
+		name, b64, _ := strings.Cut(strings.TrimPrefix(line, "— "), " ")
+		sig, err := base64.StdEncoding.Strict().DecodeString(b64)
+		if err != nil || len(sig) != 4+ed25519.SignatureSize || base64.StdEncoding.EncodeToString(sig) != b64 {
+			return failf("a signature of the checkpoint is not a key hash and an Ed25519 signature in canonical base64",
+				"une signature du point de contrôle n'est pas une empreinte de clé suivie d'une signature Ed25519 en base64 canonique")
+		}
+		hash := binary.BigEndian.Uint32(sig)
+		if v, err := known.Verifier(name, hash); err == nil && !v.Verify(text, sig[4:]) {
+			return failf("the checkpoint's signature by key %s+%08x is invalid", "la signature du point de contrôle par la clé %s+%08x est invalide", name, hash)
+		}
+	}
+	return nil
 }
 
 // checkpointBody reads a checkpoint's text: its origin, tree size and

@@ -500,3 +500,41 @@ func TestSignedAttrsInDEROrder(t *testing.T) {
 		})
 	}
 }
+
+// FuzzVerify: Verify, the offline check of a kept token, never panics on
+// any bytes, and a token it accepts is accepted by the receipt verifier
+// too, with the same time: what the server keeps, navette verify reads.
+func FuzzVerify(f *testing.F) {
+	srv, err := testtsa.New("", testtsa.Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer srv.Close()
+	msg := []byte("checkpoint")
+	d := digestOf(string(msg))
+	srv.SetMode(testtsa.Grant)
+	token, err := parseResponse(query(f, srv.URL(), d))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(token)
+	byKeyID, err := testtsa.ByKeyID(token, srv.Certificate())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(byKeyID)
+	roots := srv.Roots()
+	f.Fuzz(func(t *testing.T, token []byte) {
+		s, err := Verify(token, d, roots)
+		if err != nil {
+			return
+		}
+		r, err := receipt.VerifyToken(token, msg, roots)
+		if err != nil {
+			t.Fatalf("tsa.Verify accepts a token receipt.VerifyToken refuses: %v", err)
+		}
+		if !r.Time.Equal(s.Time) {
+			t.Fatalf("times differ: %v, %v", s.Time, r.Time)
+		}
+	})
+}
