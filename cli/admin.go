@@ -85,7 +85,7 @@ func runAdmin(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	if len(args) < 2 {
-		return usageError("\n%s", adminUsage)
+		return noSubcommand(env, "admin", adminUsage, args)
 	}
 	if cmd, ok := adminCommands[args[0]+" "+args[1]]; ok {
 		return cmd(ctx, env, args[2:])

@@ -46,3 +46,33 @@ func TestAdminCommands(t *testing.T) {
 		}
 	}
 }
+
+// TestCommandGroupsTellWhatIsWrong: admin, directory and mail, called
+// without a command or with one they do not have, say so on their first
+// line (never an empty message) with exit status 2; asked for help (as
+// "navette help" tells), they print their usage and exit 0.
+func TestCommandGroupsTellWhatIsWrong(t *testing.T) {
+	for _, tt := range []struct {
+		args  []string
+		code  int
+		first string
+	}{
+		{[]string{"admin"}, 2, "navette admin: expected a command"},
+		{[]string{"admin", "bogus"}, 2, `navette admin: unknown admin command "bogus"`},
+		{[]string{"admin", "user"}, 2, `navette admin: unknown admin command "user"`},
+		{[]string{"admin", "help"}, 0, "navette admin user add --data DIR"},
+		{[]string{"admin", "--help"}, 0, "navette admin user add --data DIR"},
+		{[]string{"directory"}, 2, "navette directory: expected a command"},
+		{[]string{"directory", "bogus"}, 2, `navette directory: unknown directory command "bogus"`},
+		{[]string{"directory", "help"}, 0, "navette directory import --data DIR"},
+		{[]string{"mail"}, 2, "navette mail: expected a command"},
+		{[]string{"mail", "help"}, 0, "navette mail ls --data DIR"},
+		{[]string{"mail", "-h"}, 0, "navette mail ls --data DIR"},
+	} {
+		r := runCLI(t, nil, false, tt.args...)
+		first, _, _ := strings.Cut(r.stderr, "\n")
+		if r.code != tt.code || !strings.HasPrefix(first, tt.first) {
+			t.Errorf("navette %s: exit %d, first line %q; want %d, %q", strings.Join(tt.args, " "), r.code, first, tt.code, tt.first)
+		}
+	}
+}

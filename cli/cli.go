@@ -77,6 +77,21 @@ func usageError(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
 }
 
+// noSubcommand is what a group of commands (admin, directory, mail)
+// answers when args, its arguments, name none of its commands: its usage
+// on standard error and flag.ErrHelp (exit status 0) when help was asked,
+// else a usage error saying that a command was expected or is unknown.
+func noSubcommand(env *Env, group, usage string, args []string) error {
+	switch {
+	case len(args) == 0:
+		return usageError("expected a command\n%s", usage)
+	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
+		fmt.Fprintln(env.Stderr, usage)
+		return flag.ErrHelp
+	}
+	return usageError("unknown %s command %q\n%s", group, args[0], usage)
+}
+
 // Main runs the command named by args[0] and returns the process exit status:
 // 0 on success, 1 on failure, 2 on a usage error. Failures print one
 // readable line on stderr.

@@ -21,7 +21,7 @@ const directoryUsage = `navette directory import --data DIR --kind lawyers [--dr
 
 func runDirectory(ctx context.Context, env *Env, args []string) error {
 	if len(args) < 1 || args[0] != "import" {
-		return usageError("\n%s", directoryUsage)
+		return noSubcommand(env, "directory", directoryUsage, args)
 	}
 	fs := newFlagSet(env, "directory import", "--data DIR --kind NAME [--dry-run] [--force] FILE")
 	open := storeFlags(fs)
