@@ -142,7 +142,10 @@ func exitStatus(env *Env, name string, err error) int {
 }
 
 // oneLine renders err as a single line for the terminal: the user-facing
-// message of an application error, or the error text.
+// message of an application error, or the error text. An error that
+// tells itself otherwise than by wrapping the application error's text
+// (directory.ParseError, its problems one a line) is shown by that
+// message alone.
 func oneLine(err error) string {
 	var e *navette.Error
 	msg := err.Error()
@@ -156,8 +159,12 @@ func oneLine(err error) string {
 		if e.Err != nil {
 			parts = append(parts, e.Err.Error())
 		}
-		if len(parts) > 0 {
+		switch {
+		case len(parts) == 0:
+		case strings.Contains(msg, e.Error()):
 			msg = strings.Replace(msg, e.Error(), strings.Join(parts, ": "), 1)
+		default:
+			msg = strings.Join(parts, ": ")
 		}
 	}
 	return strings.Join(strings.Fields(msg), " ")
