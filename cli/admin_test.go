@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -74,5 +77,30 @@ func TestCommandGroupsTellWhatIsWrong(t *testing.T) {
 		if r.code != tt.code || !strings.HasPrefix(first, tt.first) {
 			t.Errorf("navette %s: exit %d, first line %q; want %d, %q", strings.Join(tt.args, " "), r.code, first, tt.code, tt.first)
 		}
+	}
+}
+
+// TestDirectoryDryRunShowsWhatTheGuardRefuses: the dry run of a flow that
+// would revoke more of the directory than allowed at once prints the
+// difference, who would be revoked among it, before the refusal, so that
+// the operator can decide on --force.
+func TestDirectoryDryRunShowsWhatTheGuardRefuses(t *testing.T) {
+	dir := t.TempDir()
+	const header = "cnbf;nom;prenom;barreau;email;statut;date_maj\n"
+	lines := "1;Durand;Stéphane;Amiens;stephane.durand@avocat.example;actif;2026-11-01\n" +
+		"2;Lefèvre;Marie;Amiens;marie.lefevre@avocat.example;actif;2026-11-02\n"
+	full, short := filepath.Join(dir, "full.csv"), filepath.Join(dir, "short.csv")
+	if err := errors.Join(os.WriteFile(full, []byte(header+lines), 0o600), os.WriteFile(short, []byte(header+lines[:strings.Index(lines, "2;")]), 0o600)); err != nil {
+		t.Fatal(err)
+	}
+	if r := runCLI(t, nil, false, "directory", "import", "--data", dir, "--kind", "lawyers", full); r.code != 0 {
+		t.Fatalf("import: %d %s", r.code, r.stderr)
+	}
+	r := runCLI(t, nil, false, "directory", "import", "--data", dir, "--kind", "lawyers", "--dry-run", short)
+	if r.code != 1 || !strings.Contains(r.stderr, "--force") {
+		t.Errorf("dry run past the guard: %d %q", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "revoked 1") || !strings.Contains(r.stdout, "marie.lefevre@avocat.example") || !strings.Contains(r.stdout, "(not applied)") {
+		t.Errorf("the dry run does not show what it would do:\n%s", r.stdout)
 	}
 }
