@@ -193,3 +193,27 @@ func TestRangeReads(t *testing.T) {
 		t.Errorf("multi-range: got %d with %d bytes", resp.StatusCode, len(body))
 	}
 }
+
+// TestUploadProblemsNameTheirResource: every refusal of the upload
+// endpoint, whether the deposit service or the tus protocol refuses, is a
+// problem document whose instance is the path asked for.
+func TestUploadProblemsNameTheirResource(t *testing.T) {
+	e := newEnv(t)
+	d := e.createDeposit(e.agent, lawyerEmail)
+	for _, c := range []struct {
+		method, path string
+		status       int
+		hdr          []string
+	}{
+		{"POST", api.PathUploads, http.StatusUnprocessableEntity, []string{"Upload-Length", "5", "Upload-Metadata", tusMeta(api.MetaDeposit, d.ID)}},
+		{"POST", api.PathUploads, http.StatusNotFound, []string{"Upload-Length", "5", "Upload-Metadata", tusMeta(api.MetaDeposit, strings.Repeat("a", 32), api.MetaFilename, "a.txt")}},
+		{"POST", api.PathUploads, http.StatusRequestEntityTooLarge, []string{"Upload-Length", "99999999999999"}},
+		{"HEAD", api.PathUploads + strings.Repeat("b", 32), http.StatusNotFound, nil},
+		{"PATCH", api.PathUploads + strings.Repeat("b", 32), http.StatusNotFound, []string{"Upload-Offset", "0", "Content-Type", "application/offset+octet-stream"}},
+	} {
+		resp, b := e.do(c.method, c.path, e.agent, strings.NewReader(""), append([]string{"Tus-Resumable", "1.0.0"}, c.hdr...)...)
+		if p := e.problem(resp, b, c.status); c.method != "HEAD" && p.Instance != c.path {
+			t.Errorf("%s %s: instance %q in %s", c.method, c.path, p.Instance, b)
+		}
+	}
+}
