@@ -217,3 +217,29 @@ func TestUploadProblemsNameTheirResource(t *testing.T) {
 		}
 	}
 }
+
+// TestHeadIsNoOpening: a HEAD of a deposit or of its list of files shows
+// its recipient nothing, so it is no opening (no deposit.opened, no
+// "first opened" for the sender), as a HEAD of a file is no download; the
+// first GET is.
+func TestHeadIsNoOpening(t *testing.T) {
+	e := newEnv(t)
+	d := e.send(map[string][]byte{"a.txt": []byte("a")})
+	for _, path := range []string{api.PathDeposits + "/" + d.ID, api.PathDeposits + "/" + d.ID + "/files", filePath(d, d.Files[0])} {
+		if resp, b := e.do("HEAD", path, e.lawyer, nil); resp.StatusCode != http.StatusOK {
+			t.Fatalf("HEAD %s: %d %s", path, resp.StatusCode, b)
+		}
+	}
+	if evs := e.events(d.ID, navette.EventDepositOpened); len(evs) != 0 {
+		t.Errorf("a HEAD was journaled as an opening: %+v", evs[0])
+	}
+	var seen api.Deposit
+	e.doJSON("GET", api.PathDeposits+"/"+d.ID, e.agent, nil, http.StatusOK, &seen)
+	if r := seen.Recipients[0]; r.FirstOpenedAt != nil {
+		t.Errorf("the sender sees the deposit opened at %v by a HEAD", r.FirstOpenedAt)
+	}
+	e.doJSON("GET", api.PathDeposits+"/"+d.ID, e.lawyer, nil, http.StatusOK, &seen)
+	if evs := e.events(d.ID, navette.EventDepositOpened); len(evs) != 1 {
+		t.Errorf("%d openings journaled by a GET, want 1", len(evs))
+	}
+}

@@ -206,6 +206,9 @@ func (s *Server) secure(next http.Handler) http.Handler {
 		h.Set("X-Request-Id", rid)
 		who := &requestUser{}
 		ctx := context.WithValue(navette.NewContextWithRequestID(r.Context(), rid), requestUserKey{}, who)
+		if r.Method == http.MethodHead {
+			ctx = deposit.WithoutOpening(ctx)
+		}
 		r = r.WithContext(ctx)
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: 200}
