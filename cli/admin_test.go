@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -102,5 +103,36 @@ func TestDirectoryDryRunShowsWhatTheGuardRefuses(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, "revoked 1") || !strings.Contains(r.stdout, "marie.lefevre@avocat.example") || !strings.Contains(r.stdout, "(not applied)") {
 		t.Errorf("the dry run does not show what it would do:\n%s", r.stdout)
+	}
+}
+
+// TestMissingDataDirectory: a --data that names no directory, a typo most
+// likely, is refused with exit status 2, and nothing is made there: before,
+// a new empty platform with keys of its own was made, and the command
+// (a user added, a key rotated, a setting changed) applied to it.
+func TestMissingDataDirectory(t *testing.T) {
+	typo := filepath.Join(t.TempDir(), "navtte")
+	flow := filepath.Join(t.TempDir(), "flow.csv")
+	if err := os.WriteFile(flow, []byte("cnbf;nom;prenom;barreau;email;statut;date_maj\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"admin", "user", "add", "--email", "x@justice.example", "--name", "X", "--role", "agent"},
+		{"admin", "key", "status"},
+		{"admin", "settings", "--max-files", "5"},
+		{"admin", "journal", "key"},
+		{"directory", "import", "--data", typo, "--kind", "lawyers", "--dry-run", flow},
+		{"mail", "ls"},
+	} {
+		if !slices.Contains(args, "--data") {
+			args = append(args, "--data", typo)
+		}
+		r := runCLI(t, nil, false, args...)
+		if r.code != 2 || !strings.Contains(r.stderr, typo) || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("navette %s --data %s: %d %q %q", strings.Join(args, " "), typo, r.code, r.stdout, r.stderr)
+		}
+		if _, err := os.Stat(typo); err == nil {
+			t.Fatalf("navette %s made %s", strings.Join(args, " "), typo)
+		}
 	}
 }
