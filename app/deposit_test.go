@@ -193,3 +193,53 @@ func TestRangeReads(t *testing.T) {
 		t.Errorf("multi-range: got %d with %d bytes", resp.StatusCode, len(body))
 	}
 }
+
+// TestUploadProblemsNameTheirResource: every refusal of the upload
+// endpoint, whether the deposit service or the tus protocol refuses, is a
+// problem document whose instance is the path asked for.
+func TestUploadProblemsNameTheirResource(t *testing.T) {
+	e := newEnv(t)
+	d := e.createDeposit(e.agent, lawyerEmail)
+	for _, c := range []struct {
+		method, path string
+		status       int
+		hdr          []string
+	}{
+		{"POST", api.PathUploads, http.StatusUnprocessableEntity, []string{"Upload-Length", "5", "Upload-Metadata", tusMeta(api.MetaDeposit, d.ID)}},
+		{"POST", api.PathUploads, http.StatusNotFound, []string{"Upload-Length", "5", "Upload-Metadata", tusMeta(api.MetaDeposit, strings.Repeat("a", 32), api.MetaFilename, "a.txt")}},
+		{"POST", api.PathUploads, http.StatusRequestEntityTooLarge, []string{"Upload-Length", "99999999999999"}},
+		{"HEAD", api.PathUploads + strings.Repeat("b", 32), http.StatusNotFound, nil},
+		{"PATCH", api.PathUploads + strings.Repeat("b", 32), http.StatusNotFound, []string{"Upload-Offset", "0", "Content-Type", "application/offset+octet-stream"}},
+	} {
+		resp, b := e.do(c.method, c.path, e.agent, strings.NewReader(""), append([]string{"Tus-Resumable", "1.0.0"}, c.hdr...)...)
+		if p := e.problem(resp, b, c.status); c.method != "HEAD" && p.Instance != c.path {
+			t.Errorf("%s %s: instance %q in %s", c.method, c.path, p.Instance, b)
+		}
+	}
+}
+
+// TestHeadIsNoOpening: a HEAD of a deposit or of its list of files shows
+// its recipient nothing, so it is no opening (no deposit.opened, no
+// "first opened" for the sender), as a HEAD of a file is no download; the
+// first GET is.
+func TestHeadIsNoOpening(t *testing.T) {
+	e := newEnv(t)
+	d := e.send(map[string][]byte{"a.txt": []byte("a")})
+	for _, path := range []string{api.PathDeposits + "/" + d.ID, api.PathDeposits + "/" + d.ID + "/files", filePath(d, d.Files[0])} {
+		if resp, b := e.do("HEAD", path, e.lawyer, nil); resp.StatusCode != http.StatusOK {
+			t.Fatalf("HEAD %s: %d %s", path, resp.StatusCode, b)
+		}
+	}
+	if evs := e.events(d.ID, navette.EventDepositOpened); len(evs) != 0 {
+		t.Errorf("a HEAD was journaled as an opening: %+v", evs[0])
+	}
+	var seen api.Deposit
+	e.doJSON("GET", api.PathDeposits+"/"+d.ID, e.agent, nil, http.StatusOK, &seen)
+	if r := seen.Recipients[0]; r.FirstOpenedAt != nil {
+		t.Errorf("the sender sees the deposit opened at %v by a HEAD", r.FirstOpenedAt)
+	}
+	e.doJSON("GET", api.PathDeposits+"/"+d.ID, e.lawyer, nil, http.StatusOK, &seen)
+	if evs := e.events(d.ID, navette.EventDepositOpened); len(evs) != 1 {
+		t.Errorf("%d openings journaled by a GET, want 1", len(evs))
+	}
+}

@@ -742,3 +742,31 @@ func TestPolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestWrongMethod: a method a path does not take gets 405 with the methods
+// it takes (Allow), as a problem document, whoever asks and whether or not
+// what the path names exists; a path that names nothing gets 404.
+func TestWrongMethod(t *testing.T) {
+	e := newEnv(t)
+	d := e.send(map[string][]byte{"a.txt": []byte("a")})
+	for _, c := range []struct{ method, path, token, allow string }{
+		{"PUT", api.PathDeposits, e.agent, "GET, HEAD, POST"},
+		{"PATCH", api.PathDeposits + "/" + d.ID, e.agent, "DELETE, GET, HEAD"},
+		{"PATCH", api.PathDeposits + "/" + strings.Repeat("a", 32), e.lawyer, "DELETE, GET, HEAD"},
+		{"GET", api.PathDeposits + "/" + d.ID + "/submit", e.agent, "POST"},
+		{"DELETE", "/api/v1/journal/keys", "", "GET, HEAD"},
+		{"POST", "/healthz", "", "GET, HEAD"},
+	} {
+		resp, b := e.do(c.method, c.path, c.token, nil)
+		if p := e.problem(resp, b, http.StatusMethodNotAllowed); !strings.Contains(p.Detail, c.method) {
+			t.Errorf("%s %s: %q", c.method, c.path, p.Detail)
+		}
+		if got := resp.Header.Get("Allow"); got != c.allow {
+			t.Errorf("%s %s: Allow %q, want %q", c.method, c.path, got, c.allow)
+		}
+	}
+	for _, path := range []string{"/api/v1/nope", api.PathDeposits + "/" + d.ID + "/nope"} {
+		resp, b := e.do("GET", path, e.agent, nil)
+		e.problem(resp, b, http.StatusNotFound)
+	}
+}

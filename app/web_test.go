@@ -57,3 +57,17 @@ func TestImportThroughPages(t *testing.T) {
 		t.Errorf("the preview created the user: %v", err)
 	}
 }
+
+// TestBrokenDepositLink: the link of an e-mail, cut or mistyped, opened in
+// a browser, gets the page saying there is no such deposit; an API client
+// gets a problem document.
+func TestBrokenDepositLink(t *testing.T) {
+	e := newEnv(t)
+	const path = "/d/6gmpyzxohdbtucuplk4qc"
+	resp, b := e.do("GET", path, "", nil, "Accept", "text/html")
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusNotFound || !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("GET %s in a browser: %d %s\n%.300s", path, resp.StatusCode, ct, b)
+	}
+	resp, b = e.do("GET", path, "", nil)
+	e.problem(resp, b, http.StatusNotFound)
+}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -85,7 +86,7 @@ func runAdmin(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	if len(args) < 2 {
-		return usageError("\n%s", adminUsage)
+		return noSubcommand(env, "admin", adminUsage, args)
 	}
 	if cmd, ok := adminCommands[args[0]+" "+args[1]]; ok {
 		return cmd(ctx, env, args[2:])
@@ -170,10 +171,15 @@ func platformFlags(fs *flag.FlagSet, blobs bool) func() (*app.App, error) {
 
 // openData opens the platform of the data directory data, on the metadata
 // store db (default: the directory's SQLite database) and the blob store
-// blobs (default: the directory's blobs), also while a server runs.
+// blobs (default: the directory's blobs), also while a server runs. A data
+// directory that does not exist is refused, not made: it is a typo, and a
+// new platform made there would take the command.
 func openData(data, db, blobs string) (*app.App, error) {
 	if data == "" {
 		return nil, usageError("--data is required")
+	}
+	if st, err := os.Stat(data); err != nil || !st.IsDir() {
+		return nil, usageError("--data %s is not a directory: give the data directory of the platform", data)
 	}
 	return app.Open(app.Config{DataDir: data, DB: db, Blobs: blobs})
 }

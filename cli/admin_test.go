@@ -1,6 +1,10 @@
 package cli
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -43,6 +47,92 @@ func TestAdminCommands(t *testing.T) {
 		}
 		if r.code != tt.code || !strings.Contains(got, tt.out) {
 			t.Errorf("admin %s = %d, %q %q; want %d, %q", strings.Join(tt.args, " "), r.code, r.stdout, r.stderr, tt.code, tt.out)
+		}
+	}
+}
+
+// TestCommandGroupsTellWhatIsWrong: admin, directory and mail, called
+// without a command or with one they do not have, say so on their first
+// line (never an empty message) with exit status 2; asked for help (as
+// "navette help" tells), they print their usage and exit 0.
+func TestCommandGroupsTellWhatIsWrong(t *testing.T) {
+	for _, tt := range []struct {
+		args  []string
+		code  int
+		first string
+	}{
+		{[]string{"admin"}, 2, "navette admin: expected a command"},
+		{[]string{"admin", "bogus"}, 2, `navette admin: unknown admin command "bogus"`},
+		{[]string{"admin", "user"}, 2, `navette admin: unknown admin command "user"`},
+		{[]string{"admin", "help"}, 0, "navette admin user add --data DIR"},
+		{[]string{"admin", "--help"}, 0, "navette admin user add --data DIR"},
+		{[]string{"directory"}, 2, "navette directory: expected a command"},
+		{[]string{"directory", "bogus"}, 2, `navette directory: unknown directory command "bogus"`},
+		{[]string{"directory", "help"}, 0, "navette directory import --data DIR"},
+		{[]string{"mail"}, 2, "navette mail: expected a command"},
+		{[]string{"mail", "help"}, 0, "navette mail ls --data DIR"},
+		{[]string{"mail", "-h"}, 0, "navette mail ls --data DIR"},
+	} {
+		r := runCLI(t, nil, false, tt.args...)
+		first, _, _ := strings.Cut(r.stderr, "\n")
+		if r.code != tt.code || !strings.HasPrefix(first, tt.first) {
+			t.Errorf("navette %s: exit %d, first line %q; want %d, %q", strings.Join(tt.args, " "), r.code, first, tt.code, tt.first)
+		}
+	}
+}
+
+// TestDirectoryDryRunShowsWhatTheGuardRefuses: the dry run of a flow that
+// would revoke more of the directory than allowed at once prints the
+// difference, who would be revoked among it, before the refusal, so that
+// the operator can decide on --force.
+func TestDirectoryDryRunShowsWhatTheGuardRefuses(t *testing.T) {
+	dir := t.TempDir()
+	const header = "cnbf;nom;prenom;barreau;email;statut;date_maj\n"
+	lines := "1;Durand;Stéphane;Amiens;stephane.durand@avocat.example;actif;2026-11-01\n" +
+		"2;Lefèvre;Marie;Amiens;marie.lefevre@avocat.example;actif;2026-11-02\n"
+	full, short := filepath.Join(dir, "full.csv"), filepath.Join(dir, "short.csv")
+	if err := errors.Join(os.WriteFile(full, []byte(header+lines), 0o600), os.WriteFile(short, []byte(header+lines[:strings.Index(lines, "2;")]), 0o600)); err != nil {
+		t.Fatal(err)
+	}
+	if r := runCLI(t, nil, false, "directory", "import", "--data", dir, "--kind", "lawyers", full); r.code != 0 {
+		t.Fatalf("import: %d %s", r.code, r.stderr)
+	}
+	r := runCLI(t, nil, false, "directory", "import", "--data", dir, "--kind", "lawyers", "--dry-run", short)
+	if r.code != 1 || !strings.Contains(r.stderr, "--force") {
+		t.Errorf("dry run past the guard: %d %q", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "revoked 1") || !strings.Contains(r.stdout, "marie.lefevre@avocat.example") || !strings.Contains(r.stdout, "(not applied)") {
+		t.Errorf("the dry run does not show what it would do:\n%s", r.stdout)
+	}
+}
+
+// TestMissingDataDirectory: a --data that names no directory, a typo most
+// likely, is refused with exit status 2, and nothing is made there: before,
+// a new empty platform with keys of its own was made, and the command
+// (a user added, a key rotated, a setting changed) applied to it.
+func TestMissingDataDirectory(t *testing.T) {
+	typo := filepath.Join(t.TempDir(), "navtte")
+	flow := filepath.Join(t.TempDir(), "flow.csv")
+	if err := os.WriteFile(flow, []byte("cnbf;nom;prenom;barreau;email;statut;date_maj\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"admin", "user", "add", "--email", "x@justice.example", "--name", "X", "--role", "agent"},
+		{"admin", "key", "status"},
+		{"admin", "settings", "--max-files", "5"},
+		{"admin", "journal", "key"},
+		{"directory", "import", "--data", typo, "--kind", "lawyers", "--dry-run", flow},
+		{"mail", "ls"},
+	} {
+		if !slices.Contains(args, "--data") {
+			args = append(args, "--data", typo)
+		}
+		r := runCLI(t, nil, false, args...)
+		if r.code != 2 || !strings.Contains(r.stderr, typo) || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("navette %s --data %s: %d %q %q", strings.Join(args, " "), typo, r.code, r.stdout, r.stderr)
+		}
+		if _, err := os.Stat(typo); err == nil {
+			t.Fatalf("navette %s made %s", strings.Join(args, " "), typo)
 		}
 	}
 }

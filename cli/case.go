@@ -103,10 +103,14 @@ func caseArg(sub string, fs *flag.FlagSet) (string, error) {
 		}
 		return "", nil
 	}
-	if fs.NArg() != 1 || !navette.ValidID(strings.TrimSpace(fs.Arg(0))) {
+	if fs.NArg() != 1 {
 		return "", usageError("expected one case id")
 	}
-	return strings.TrimSpace(fs.Arg(0)), nil
+	id := strings.TrimSpace(fs.Arg(0))
+	if !navette.ValidID(id) {
+		return "", usageError("%q is not a case id", printable(id, 60))
+	}
+	return id, nil
 }
 
 // printCase prints doc as the server's JSON, or with table.

@@ -143,3 +143,22 @@ func TestCaseGet(t *testing.T) {
 		t.Error("a stranger got the case's files")
 	}
 }
+
+// TestCaseIDs: show and get say which argument is no case id, and that
+// one is expected when there is none or more.
+func TestCaseIDs(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"case", "show", "zzz"}, `navette case: "zzz" is not a case id`},
+		{[]string{"case", "get", "../x"}, `navette case: "../x" is not a case id`},
+		{[]string{"case", "show"}, "navette case: expected one case id"},
+		{[]string{"case", "show", "a", "b"}, "navette case: expected one case id"},
+	} {
+		r := runCLI(t, nil, false, tt.args...)
+		if r.code != 2 || strings.TrimSpace(r.stderr) != tt.want {
+			t.Errorf("navette %s: exit %d, %q; want 2, %q", strings.Join(tt.args, " "), r.code, r.stderr, tt.want)
+		}
+	}
+}

@@ -77,6 +77,21 @@ func usageError(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
 }
 
+// noSubcommand is what a group of commands (admin, directory, mail)
+// answers when args, its arguments, name none of its commands: its usage
+// on standard error and flag.ErrHelp (exit status 0) when help was asked,
+// else a usage error saying that a command was expected or is unknown.
+func noSubcommand(env *Env, group, usage string, args []string) error {
+	switch {
+	case len(args) == 0:
+		return usageError("expected a command\n%s", usage)
+	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
+		fmt.Fprintln(env.Stderr, usage)
+		return flag.ErrHelp
+	}
+	return usageError("unknown %s command %q\n%s", group, args[0], usage)
+}
+
 // Main runs the command named by args[0] and returns the process exit status:
 // 0 on success, 1 on failure, 2 on a usage error. Failures print one
 // readable line on stderr.
@@ -127,7 +142,10 @@ func exitStatus(env *Env, name string, err error) int {
 }
 
 // oneLine renders err as a single line for the terminal: the user-facing
-// message of an application error, or the error text.
+// message of an application error, or the error text. An error that
+// tells itself otherwise than by wrapping the application error's text
+// (directory.ParseError, its problems one a line) is shown by that
+// message alone.
 func oneLine(err error) string {
 	var e *navette.Error
 	msg := err.Error()
@@ -141,8 +159,12 @@ func oneLine(err error) string {
 		if e.Err != nil {
 			parts = append(parts, e.Err.Error())
 		}
-		if len(parts) > 0 {
+		switch {
+		case len(parts) == 0:
+		case strings.Contains(msg, e.Error()):
 			msg = strings.Replace(msg, e.Error(), strings.Join(parts, ": "), 1)
+		default:
+			msg = strings.Join(parts, ": ")
 		}
 	}
 	return strings.Join(strings.Fields(msg), " ")

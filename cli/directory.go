@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -21,7 +22,7 @@ const directoryUsage = `navette directory import --data DIR --kind lawyers [--dr
 
 func runDirectory(ctx context.Context, env *Env, args []string) error {
 	if len(args) < 1 || args[0] != "import" {
-		return usageError("\n%s", directoryUsage)
+		return noSubcommand(env, "directory", directoryUsage, args)
 	}
 	fs := newFlagSet(env, "directory import", "--data DIR --kind NAME [--dry-run] [--force] FILE")
 	open := storeFlags(fs)
@@ -49,7 +50,9 @@ func runDirectory(ctx context.Context, env *Env, args []string) error {
 }
 
 // applyFlow applies the entries of the flow source to the directory of
-// the platform open opens, as opts say, and prints the report.
+// the platform open opens, as opts say, and prints the report: also that
+// of a flow refused for revoking too many at once, which says who they
+// are, before the refusal.
 func applyFlow(ctx context.Context, env *Env, open func() (*app.App, error), source string, entries []directory.Entry, opts directory.Options) error {
 	a, err := open()
 	if err != nil {
@@ -57,10 +60,10 @@ func applyFlow(ctx context.Context, env *Env, open func() (*app.App, error), sou
 	}
 	defer a.Close()
 	rep, err := a.Directory.Apply(ctx, source, entries, opts)
-	if err != nil {
+	if rep == nil {
 		return err
 	}
-	return rep.WriteText(env.Stdout)
+	return errors.Join(err, rep.WriteText(env.Stdout))
 }
 
 // readFlow reads the entries of the flow file at path, its columns those

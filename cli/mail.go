@@ -20,16 +20,15 @@ const mailUsage = `navette mail ls --data DIR [--limit N]
 navette mail show --data DIR [--html] ID`
 
 func runMail(ctx context.Context, env *Env, args []string) error {
-	if len(args) < 1 {
-		return usageError("\n%s", mailUsage)
+	if len(args) > 0 {
+		switch args[0] {
+		case "ls":
+			return mailList(env, args[1:])
+		case "show":
+			return mailShow(env, args[1:])
+		}
 	}
-	switch args[0] {
-	case "ls":
-		return mailList(env, args[1:])
-	case "show":
-		return mailShow(env, args[1:])
-	}
-	return usageError("unknown mail command %q\n%s", args[0], mailUsage)
+	return noSubcommand(env, "mail", mailUsage, args)
 }
 
 // openOutbox opens the local outbox of a data directory.

@@ -259,6 +259,16 @@ func (s *Service) personMayReceive(actor, u *navette.User) error {
 	return nil
 }
 
+// noOpeningKey marks a context in which Get records no opening.
+type noOpeningKey struct{}
+
+// WithoutOpening returns a copy of ctx in which Get shows a deposit to
+// its recipient without recording that they opened it: for a request
+// that shows them nothing of it (HEAD).
+func WithoutOpening(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noOpeningKey{}, true)
+}
+
 // Get returns a deposit as actor may see it. Returns ENOTFOUND unless actor
 // sent it or received it (and it is available), EGONE for a recipient once it
 // expired or was revoked.
@@ -279,7 +289,7 @@ func (s *Service) Get(ctx context.Context, actor *navette.User, id string) (*Vie
 	if d.State == navette.DepositAvailable && Expired(d, s.Clock.Now()) {
 		d.State = navette.DepositExpired // the sweeper will record it; show the truth now
 	}
-	if !sending {
+	if !sending && ctx.Value(noOpeningKey{}) == nil {
 		s.recordOpened(ctx, actor, d)
 	}
 	v, err := s.view(ctx, d, files)

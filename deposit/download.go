@@ -311,6 +311,10 @@ func (d *Download) release(ctx context.Context, claim string) {
 // left, the last segment is not written and the error of a reached cap is
 // returned, so the client never gets the whole file and nothing is
 // recorded. The claim ends as the download is recorded, or is released.
+//
+// A deposit withdrawn or expired while it is read stops being served
+// (stillOffered): the error of notEnded is returned, and what went out
+// before is no download.
 func (d *Download) WriteRange(ctx context.Context, w io.Writer, off, n int64) error {
 	var claim string
 	written, err := d.writeRange(ctx, w, off, n, &claim)
@@ -361,12 +365,17 @@ func (d *Download) writeChunks(ctx context.Context, w io.Writer, out <-chan chun
 	size := d.file.Size
 	pos := first * seal.SegmentSize
 	var written int64
+	checked := d.s.Clock.Now()
 	for c := range out {
 		if c.err != nil {
 			return written, d.chunkErr(ctx, c)
 		}
 		segStart := pos
 		pos += int64(len(c.p))
+		if err := d.stillOffered(ctx, &checked, pos >= off+n); err != nil {
+			c.release()
+			return written, err
+		}
 		k, err := d.writeChunk(ctx, w, c, segStart, off, n, whole && pos == size, claim)
 		written += int64(k)
 		if err != nil {
@@ -377,6 +386,30 @@ func (d *Download) writeChunks(ctx context.Context, w io.Writer, out <-chan chun
 		return written, d.corrupt(ctx, "length", nil)
 	}
 	return written, nil
+}
+
+// offeredCheckEvery is how often a download in progress looks at its
+// deposit again (stillOffered).
+const offeredCheckEvery = time.Second
+
+// stillOffered returns the EGONE error of notEnded once the deposit has
+// been withdrawn or has expired since the download was opened, so that a
+// download in progress stops within offeredCheckEvery of its end and never
+// sends its last segment, as its recipients are told at once that the
+// files can no longer be fetched. It looks at the deposit before the last
+// segment a call writes (last), and otherwise when offeredCheckEvery has
+// passed since *checked, which it then sets.
+func (d *Download) stillOffered(ctx context.Context, checked *time.Time, last bool) error {
+	now := d.s.Clock.Now()
+	if !last && now.Sub(*checked) < offeredCheckEvery {
+		return nil
+	}
+	*checked = now
+	dep, err := d.s.Meta.Deposit(ctx, d.deposit.ID)
+	if err != nil {
+		return err
+	}
+	return d.s.notEnded(ctx, d.actor, dep, dep.ID)
 }
 
 // writeChunk writes to w what of c, the plaintext of the segment that

@@ -283,3 +283,75 @@ func TestRangesOfTwoPeopleAreNoDownload(t *testing.T) {
 		t.Errorf("downloads recorded from two people's parts: %+v", evs)
 	}
 }
+
+// onFirstWrite runs do once, as its first bytes arrive, then accepts
+// everything: a deposit that ends while it is being downloaded.
+type onFirstWrite struct {
+	buf bytes.Buffer
+	do  func()
+}
+
+func (w *onFirstWrite) Write(p []byte) (int, error) {
+	if w.do != nil {
+		w.do()
+		w.do = nil
+	}
+	return w.buf.Write(p)
+}
+
+// TestDownloadStopsWhenTheDepositEnds: a deposit withdrawn or expired
+// while a recipient downloads it is no longer served: what is left stops
+// within a second, its last segment never goes out, and no download nor
+// receipt is recorded, as the recipient was told it can no longer be fetched.
+func TestDownloadStopsWhenTheDepositEnds(t *testing.T) {
+	S := int64(seal.SegmentSize)
+	size := 3*S + 77
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name  string
+		end   func(fx *fixture, id string) // while the first segment goes out
+		want  error                        // wrapped by the download's error
+		wrote int64
+	}{
+		{"revoked, at once", func(fx *fixture, id string) {
+			if err := fx.svc.Revoke(ctx, fx.sender, id); err != nil {
+				t.Fatal(err)
+			}
+		}, deposit.ErrRevoked, 3 * S},
+		{"revoked, a second later", func(fx *fixture, id string) {
+			if err := fx.svc.Revoke(ctx, fx.sender, id); err != nil {
+				t.Fatal(err)
+			}
+			fx.svc.Clock.(*navette.FakeClock).Advance(time.Second)
+		}, deposit.ErrRevoked, S},
+		{"expired", func(fx *fixture, id string) {
+			fx.svc.Clock.(*navette.FakeClock).Advance(31 * 24 * time.Hour)
+		}, nil, S},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fx := newFixture(t)
+			v, file, _ := fx.availableRandom(t, size)
+			dl, err := fx.svc.OpenFile(ctx, fx.recipient, v.ID, file.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := &onFirstWrite{do: func() { tc.end(fx, v.ID) }}
+			err = dl.WriteRange(ctx, w, 0, size)
+			if !navette.IsCode(err, navette.EGONE) || tc.want != nil && !errors.Is(err, tc.want) {
+				t.Errorf("download of a deposit that ended: %v", err)
+			}
+			if got := int64(w.buf.Len()); got != tc.wrote {
+				t.Errorf("%d bytes went out, want %d", got, tc.wrote)
+			}
+			if n := len(fx.events(t, navette.EventFileDownloaded)); n != 0 {
+				t.Errorf("%d downloads recorded", n)
+			}
+			ns, _ := fx.notices(t, v.ID)
+			for _, n := range ns {
+				if n.Kind == navette.NoticeReceipt {
+					t.Error("the sender is told of a download")
+				}
+			}
+		})
+	}
+}

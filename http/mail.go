@@ -15,14 +15,22 @@ import (
 
 // handleDepositLink sends the link that e-mails carry (/d/{id}) to the
 // deposit. It tells nothing about the deposit: the target checks access.
-// The link stays valid whatever the web interface becomes.
+// The link stays valid whatever the web interface becomes. A link cut or
+// mistyped gets, in a browser, the page saying there is no such deposit.
 func (s *Server) handleDepositLink(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r, navette.Errorf(navette.ENOTFOUND, "No such deposit."))
-	if !ok {
+	id := r.PathValue("id")
+	browser := s.Pages != nil && wantsHTML(r)
+	if !navette.ValidID(id) {
+		err := navette.Errorf(navette.ENOTFOUND, "No such deposit.")
+		if browser {
+			s.Pages.Error(w, r, err)
+			return
+		}
+		s.writeError(w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	if s.Pages != nil && wantsHTML(r) {
+	if browser {
 		http.Redirect(w, r, "/deposits/"+id, http.StatusSeeOther)
 		return
 	}

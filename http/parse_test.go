@@ -40,6 +40,26 @@ func FuzzDecodeCreateDeposit(f *testing.F) {
 	})
 }
 
+// TestDecodeWrongTypes: a body of the wrong JSON type, whole or in one
+// field, is told as such, naming the field when there is one.
+func TestDecodeWrongTypes(t *testing.T) {
+	for body, want := range map[string]string{
+		`[]`:                      "The request body is not valid JSON for this request: it is not a JSON object.",
+		`"text"`:                  "The request body is not valid JSON for this request: it is not a JSON object.",
+		`{"retention_days":"7"}`:  "The request body is not valid JSON for this request: field retention_days has the wrong type.",
+		`{"recipients":[1]}`:      "The request body is not valid JSON for this request: field recipients has the wrong type.",
+		`{"reference":{"a":"b"}}`: "The request body is not valid JSON for this request: field reference has the wrong type.",
+	} {
+		r := httptest.NewRequest("POST", api.PathDeposits, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		var in api.CreateDeposit
+		err := decodeJSON(httptest.NewRecorder(), r, &in)
+		if got := navette.ErrorMessage(err); got != want {
+			t.Errorf("%s: %q, want %q", body, got, want)
+		}
+	}
+}
+
 // FuzzUploadMetadata parses an Upload-Metadata header the way a creation
 // request is handled and checks what may reach storage: a well-formed
 // deposit id or nothing, and a file name that is one safe path element.

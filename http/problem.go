@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -147,8 +148,12 @@ func jsonErrorText(err error) string {
 	switch {
 	case errors.As(err, &se):
 		return "syntax error"
-	case errors.As(err, &te):
+	case errors.As(err, &te) && te.Field == "" && te.Type != nil && te.Type.Kind() == reflect.Struct:
+		return "it is not a JSON object"
+	case errors.As(err, &te) && te.Field != "":
 		return "field " + te.Field + " has the wrong type"
+	case errors.As(err, &te):
+		return "it has the wrong type"
 	case errors.Is(err, io.EOF):
 		return "empty body"
 	}

@@ -87,6 +87,9 @@ type Server struct {
 	stop    stopper
 	// patterns are those of the mux Handler built, in registration order.
 	patterns []string
+	// mux is the mux Handler built, which handleNotFound asks what
+	// methods a path takes.
+	mux *http.ServeMux
 }
 
 // Pages is the web interface.
@@ -131,7 +134,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	if s.Pages != nil {
 		s.Pages.Register(mux)
 	}
-	s.patterns = mux.patterns
+	s.patterns, s.mux = mux.patterns, mux.ServeMux
 	return s.Metrics.Instrument(s.pace(s.secure(s.identify(s.Metrics.Route(mux.ServeMux))))), nil
 }
 
@@ -141,14 +144,42 @@ func (s *Server) Handler() (http.Handler, error) {
 func (s *Server) Patterns() []string { return s.patterns }
 
 // handleNotFound answers what no route matches: the 404 page for a
-// browser outside the API, a problem document otherwise.
+// browser outside the API, a problem document otherwise, with the status
+// 405 and the methods it takes (Allow) for a path that routes take with
+// other methods.
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	err := navette.Errorf(navette.ENOTFOUND, "No such resource.")
 	if s.Pages != nil && !strings.HasPrefix(r.URL.Path, api.Version+"/") && wantsHTML(r) {
 		s.Pages.Error(w, r, err)
 		return
 	}
+	if allow := s.allowedMethods(r); allow != "" {
+		w.Header().Set("Allow", allow)
+		err = navette.Errorf(navette.ENOTIMPLEMENTED, "This resource does not take %s; it takes %s.", r.Method, allow)
+		writeProblem(w, withStatus(problemFor(err, r.URL.Path), http.StatusMethodNotAllowed))
+		return
+	}
 	writeProblem(w, problemFor(err, r.URL.Path))
+}
+
+// probedMethods are the methods allowedMethods tries, in the order Allow
+// lists them.
+var probedMethods = []string{http.MethodDelete, http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPatch, http.MethodPost, http.MethodPut}
+
+// allowedMethods returns the methods a route takes r's path with, as an
+// Allow header lists them; "" if none does.
+func (s *Server) allowedMethods(r *http.Request) string {
+	if s.mux == nil {
+		return ""
+	}
+	var allow []string
+	for _, m := range probedMethods {
+		probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	return strings.Join(allow, ", ")
 }
 
 // wantsHTML reports whether the request comes from a browser navigating.
@@ -175,6 +206,9 @@ func (s *Server) secure(next http.Handler) http.Handler {
 		h.Set("X-Request-Id", rid)
 		who := &requestUser{}
 		ctx := context.WithValue(navette.NewContextWithRequestID(r.Context(), rid), requestUserKey{}, who)
+		if r.Method == http.MethodHead {
+			ctx = deposit.WithoutOpening(ctx)
+		}
 		r = r.WithContext(ctx)
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: 200}

@@ -66,7 +66,7 @@ func (s *Server) tusRoute(h *tusd.UnroutedHandler, method http.HandlerFunc) http
 			writeProblem(w, withStatus(problemFor(navette.Errorf(navette.EINVALID, "A PATCH must carry Content-Length."), r.URL.Path), http.StatusLengthRequired))
 			return
 		}
-		meta := &uploadMeta{}
+		meta := &uploadMeta{path: r.URL.Path}
 		if r.Method == http.MethodOptions {
 			if lim, err := s.Deposits.CurrentLimits(r.Context()); err == nil {
 				meta.maxSize = lim.MaxFileSize
@@ -87,12 +87,13 @@ func (s *Server) tusRoute(h *tusd.UnroutedHandler, method http.HandlerFunc) http
 	}
 }
 
-// uploadMeta carries, from the store to the answer, when the upload expires.
 // uploadMeta carries what a response says beyond tusd's: the upload's
-// expiry, and the file size limit in force (tusd knows only the hard bound).
+// expiry, the file size limit in force (tusd knows only the hard bound),
+// and the path asked for, the instance of the store's problem documents.
 type uploadMeta struct {
 	expires time.Time
 	maxSize int64
+	path    string
 }
 
 type uploadMetaKey struct{}
@@ -275,7 +276,8 @@ func (e tusBodyError) As(target any) bool {
 }
 
 // tusError converts an application error into a tusd error carrying a
-// problem document, so tusd answers with it as is.
+// problem document (its instance the path asked for), so tusd answers
+// with it as is.
 func (s *Server) tusError(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
@@ -284,7 +286,7 @@ func (s *Server) tusError(ctx context.Context, err error) error {
 	if errors.As(err, &te) {
 		return err
 	}
-	p := problemFor(err, "")
+	p := problemFor(err, metaFrom(ctx).path)
 	if p.Status >= 500 {
 		s.log().ErrorContext(ctx, "upload failed", "err", err)
 	}

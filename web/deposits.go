@@ -301,9 +301,12 @@ type depositData struct {
 	TotalSize     int64
 	Recipients    []recipientRow
 	IsSender      bool
-	CanDownload   bool
-	CanRevoke     bool
-	Proofs        *proofs
+	// Ended is set once the deposit was withdrawn or expired: a recipient
+	// who did not open or download it never will.
+	Ended       bool
+	CanDownload bool
+	CanRevoke   bool
+	Proofs      *proofs
 	// CaseID is the deposit's case; CanReply and CanExtend offer a reply
 	// (to a recipient who may deposit) and an extension (to the sender).
 	CaseID    string
@@ -377,6 +380,7 @@ func newDepositData(v *deposit.View, u *navette.User, now time.Time) *depositDat
 		IsSender:     v.Sending || v.SenderID == u.ID,
 		FromSpace:    v.FromSpace,
 	}
+	d.Ended = ended
 	d.CanDownload = !ended && v.State == navette.DepositAvailable
 	d.CanRevoke = d.IsSender && !ended && (v.State == navette.DepositAvailable || v.State == navette.DepositDraft || v.State == navette.DepositChecking)
 	d.CaseID = v.CaseID

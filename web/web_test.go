@@ -477,3 +477,21 @@ func TestSafeNext(t *testing.T) {
 		}
 	}
 }
+
+// TestEndedDepositNeverFetched: on a deposit withdrawn before its
+// recipient opened or downloaded it, the sender's page says it was not
+// opened nor downloaded, not "not yet": it never will be.
+func TestEndedDepositNeverFetched(t *testing.T) {
+	f := newFixture(t, "")
+	v := f.deposit(t, "RG 1", map[string][]byte{"a": {1}})
+	if body := f.get(t, f.agent, "/deposits/"+v.ID).Body.String(); !strings.Contains(body, "Pas encore téléchargé") || !strings.Contains(body, "Pas encore ouvert") {
+		t.Errorf("available deposit: no \"Pas encore\"")
+	}
+	if w := f.post(t, f.agent, "/deposits/"+v.ID+"/revoke", "confirm=yes&csrf=csrf-token"); w.Code != http.StatusSeeOther {
+		t.Fatalf("revoke: %d %s", w.Code, w.Body.String())
+	}
+	body := f.get(t, f.agent, "/deposits/"+v.ID).Body.String()
+	if strings.Contains(body, "Pas encore") || !strings.Contains(body, "Non téléchargé") || !strings.Contains(body, "Non ouvert") {
+		t.Errorf("withdrawn deposit never fetched:\n%s", body)
+	}
+}
