@@ -230,3 +230,37 @@ func TestNewRenderer(t *testing.T) {
 		t.Errorf("link or Message-ID: %s\n%s", m.ID, m.Text)
 	}
 }
+
+// TestReceiptSaysWhatWasFetched: the sender's download receipt goes with
+// a recipient's first whole file. It says the deposit was fetched only
+// when that file is the deposit's one file; of a deposit of several, it
+// says one of its files was, in its subject and both bodies.
+func TestReceiptSaysWhatWasFetched(t *testing.T) {
+	for _, tc := range []struct {
+		lang  string
+		files int
+		want  string
+	}{
+		{navette.LangFrench, 1, "a récupéré votre dépôt"},
+		{navette.LangFrench, 3, "a téléchargé l’un des fichiers de votre dépôt"},
+		{navette.LangEnglish, 1, "fetched your deposit"},
+		{navette.LangEnglish, 3, "downloaded one of your deposit’s files"},
+	} {
+		n := &navette.Notice{ID: navette.NewID(), Kind: navette.NoticeReceipt, UserID: navette.NewID(), DepositID: navette.NewID(), CreatedAt: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
+		d := sample()
+		d.Files = tc.files
+		m, err := renderer(t, false).Render(n, &navette.User{Email: "claire.martin@justice.example", Lang: tc.lang}, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := map[bool]string{true: "pour la première fois", false: "for the first time"}[tc.lang == navette.LangFrench]
+		for part, text := range map[string]string{"subject": m.Subject, "text": m.Text, "html": m.HTML} {
+			if part == "subject" && !strings.Contains(text, tc.want) || part != "subject" && !strings.Contains(text, body) {
+				t.Errorf("%s, %d files: %s %q does not say %q", tc.lang, tc.files, part, text, tc.want)
+			}
+			if tc.files > 1 && strings.Contains(text, map[bool]string{true: "récupéré", false: "fetched your deposit"}[tc.lang == navette.LangFrench]) {
+				t.Errorf("%s, %d files: %s says the deposit was fetched:\n%s", tc.lang, tc.files, part, text)
+			}
+		}
+	}
+}
