@@ -32,8 +32,9 @@ const caseUsage = `ls [--q TEXT] [--json] | show CASE_ID [--json] | get CASE_ID 
 A case groups the deposits of one reference, court and parties, in both
 directions. ls lists yours, the most recently active first (--q keeps those
 whose reference holds TEXT, case, accents, spaces and separators aside);
-show lists the deposits of one, newest first, with who fetched them; get
-saves every available file of it as one ZIP (a folder per deposit, and a
+show lists the deposits of one, newest first, with when each recipient
+first downloaded a file of it whole; get saves every available file of it
+as one ZIP (a folder per deposit, and a
 manifest, manifeste.csv and manifeste.json, whose SHA-256s are checked
 once it is saved) and prints where. evidence, for auditors, saves the
 evidence of a whole case (the evidence bundle of each of its deposits, and a
@@ -280,7 +281,7 @@ func writeCase(env *Env, k *api.Case) {
 		for _, r := range d.Recipients {
 			s := r.Email
 			if r.FirstDownloadAt != nil {
-				s += " (fetched " + r.FirstDownloadAt.In(paris()).Format("2006-01-02 15:04") + ")"
+				s += " (first file downloaded " + r.FirstDownloadAt.In(paris()).Format("2006-01-02 15:04") + ")"
 			}
 			to = append(to, s)
 		}
