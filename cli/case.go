@@ -34,9 +34,9 @@ directions. ls lists yours, the most recently active first (--q keeps those
 whose reference holds TEXT, case, accents, spaces and separators aside);
 show lists the deposits of one, newest first, with when each recipient
 first downloaded a file of it whole; get saves every available file of it
-as one ZIP (a folder per deposit, and a
-manifest, manifeste.csv and manifeste.json, whose SHA-256s are checked
-once it is saved) and prints where. evidence, for auditors, saves the
+as one ZIP (a folder per deposit, and a manifest, manifeste.csv and
+manifeste.json, whose SHA-256s are checked once it is saved) and prints
+where. evidence, for auditors, saves the
 evidence of a whole case (the evidence bundle of each of its deposits, and a
 manifest whose SHA-256s are checked once it is saved): ID is the case's id,
 or with --deposit the id of one of its deposits; each bundle inside is then
