@@ -36,11 +36,11 @@ show lists the deposits of one, newest first, with when each recipient
 first downloaded a file of it whole; get saves every available file of it
 as one ZIP (a folder per deposit, and a manifest, manifeste.csv and
 manifeste.json, whose SHA-256s are checked once it is saved) and prints
-where. evidence, for auditors, saves the
-evidence of a whole case (the evidence bundle of each of its deposits, and a
-manifest whose SHA-256s are checked once it is saved): ID is the case's id,
-or with --deposit the id of one of its deposits; each bundle inside is then
-checked offline with navette verify.
+where. evidence, for auditors, saves the evidence of a whole case (the
+evidence bundle of each of its deposits, and a manifest whose SHA-256s are
+checked once it is saved): ID is the case's id, or with --deposit the id of
+one of its deposits; each bundle inside is then checked offline with
+navette verify.
 
 Flags:`
 
