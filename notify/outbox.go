@@ -89,16 +89,41 @@ func (o *Outbox) Send(ctx context.Context, m *Message) error {
 	return nil
 }
 
-// List returns up to limit messages, the most recently written first.
+// List returns up to limit messages, the most recently written first,
+// leaving out those that cannot be opened for want of their
+// key-encryption key (Browse names them).
 func (o *Outbox) List(limit int) ([]*Message, error) {
+	ms, _, err := o.Browse(limit)
+	return ms, err
+}
+
+// Browse is List, and also returns the ids of the messages among the
+// limit newest that cannot be opened because the key ring lacks their
+// key-encryption key (retired before the outbox was re-wrapped, or not
+// copied to this node): one such message does not hide the others.
+func (o *Outbox) Browse(limit int) (ms []*Message, unreadable []string, err error) {
 	files, err := o.files()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if limit > 0 && len(files) > limit {
 		files = files[:limit]
 	}
-	return navette.Existing(files, func(f outboxEntry) (*Message, error) { return o.Get(f.id) })
+	ms = make([]*Message, 0, len(files))
+	for _, f := range files {
+		m, err := o.Get(f.id)
+		switch {
+		case navette.IsCode(err, navette.ENOTFOUND):
+			continue // pruned meanwhile
+		case navette.IsCode(err, navette.EUNAVAILABLE):
+			unreadable = append(unreadable, f.id)
+			continue
+		case err != nil:
+			return nil, nil, err
+		}
+		ms = append(ms, m)
+	}
+	return ms, unreadable, nil
 }
 
 // outboxEntry is a message file of the outbox: its notice's id and when it
