@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,7 +41,28 @@ func (a *App) KeyCounts(ctx context.Context) ([]navette.KeyCount, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ks.CountKeys(ctx)
+	return a.keyCounts(ctx, ks)
+}
+
+// outboxColumn counts, beside the store's columns, the keys of the local
+// outbox's messages (DATA/mail), which the key-encryption key wraps too.
+const outboxColumn navette.KeyColumn = "mail"
+
+// keyCounts returns the counts of ks and those of the local outbox, if
+// there is one, as column "mail".
+func (a *App) keyCounts(ctx context.Context, ks navette.KeyStore) ([]navette.KeyCount, error) {
+	counts, err := ks.CountKeys(ctx)
+	if err != nil || a.Outbox == nil {
+		return counts, err
+	}
+	n, err := a.Outbox.KeyIDs()
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range slices.Sorted(maps.Keys(n)) {
+		counts = append(counts, navette.KeyCount{Column: outboxColumn, KeyID: id, N: n[id]})
+	}
+	return counts, nil
 }
 
 // RotateJournalKey makes a new journal signing key and journals it as the
@@ -137,7 +160,16 @@ func (a *App) rewrap(ctx context.Context, ks navette.KeyStore, batch int, st *Re
 			return err
 		}
 	}
-	return nil
+	if a.Outbox == nil {
+		return nil
+	}
+	done, failed, err := a.Outbox.Rewrap(a.Keys.Rewrap)
+	st.Rewrapped += done
+	st.Failed += failed
+	if progress != nil {
+		progress(*st)
+	}
+	return err
 }
 
 // rewrapColumn re-wraps the stored keys of column c not under st.To, batch
@@ -195,7 +227,7 @@ func (a *App) rewrapKey(ctx context.Context, ks navette.KeyStore, c navette.KeyC
 
 // stale counts the stored keys not under key id.
 func (a *App) stale(ctx context.Context, ks navette.KeyStore, id string) (int, error) {
-	counts, err := ks.CountKeys(ctx)
+	counts, err := a.keyCounts(ctx, ks)
 	if err != nil {
 		return 0, err
 	}
@@ -227,7 +259,7 @@ func (a *App) RetireKey(ctx context.Context, id string) error {
 	if err := a.retirable(id); err != nil {
 		return err
 	}
-	counts, err := ks.CountKeys(ctx)
+	counts, err := a.keyCounts(ctx, ks)
 	if err != nil {
 		return err
 	}

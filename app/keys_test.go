@@ -21,6 +21,7 @@ import (
 	"navette/app"
 	"navette/app/apptest"
 	"navette/cli"
+	"navette/notify"
 )
 
 // admin runs "navette admin ARGS" and returns its exit status and output.
@@ -329,3 +330,49 @@ func (l *syncLog) String() string {
 
 // logger returns a logger that writes to l.
 func (l *syncLog) logger() *slog.Logger { return slog.New(slog.NewTextHandler(l, nil)) }
+
+// TestKeyRotationOutbox rotates the key-encryption key of a platform whose
+// notices go to the local outbox (no --smtp): its messages' keys count in
+// "key status", keep the old key from being retired, are re-wrapped by
+// "key rewrap", and the messages still open after the old key is retired.
+func TestKeyRotationOutbox(t *testing.T) {
+	dir := t.TempDir()
+	a, err := app.Open(app.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := a.Keys.ActiveID()
+	id := navette.NewID()
+	if err := a.Outbox.Send(t.Context(), &notify.Message{ID: id + "@navette.example", NoticeID: id, Subject: "Un dépôt vous attend"}); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+
+	if code, out, errs := admin(t, "key", "rotate", "--data", dir); code != 0 {
+		t.Fatalf("key rotate: %d %s %s", code, out, errs)
+	}
+	ago := time.Now().Add(-2 * app.RetireAfter)
+	if err := os.Chtimes(filepath.Join(dir, "keys", "active"), ago, ago); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := admin(t, "key", "status", "--data", dir); code != 0 || !strings.Contains(out, old+": mail=1") {
+		t.Errorf("key status: %d %q; want the outbox's message under %s", code, out, old)
+	}
+	if code, _, errs := admin(t, "key", "retire", "--data", dir, old); code != 1 || !strings.Contains(errs, "mail=1") {
+		t.Fatalf("retire before rewrap: %d %q; want refused for the outbox's message", code, errs)
+	}
+	if code, out, errs := admin(t, "key", "rewrap", "--data", dir); code != 0 || !strings.Contains(out, "re-wrapped 1 of 1") || !strings.Contains(out, "0 left") {
+		t.Fatalf("rewrap: %d %q %q", code, out, errs)
+	}
+	if code, out, errs := admin(t, "key", "retire", "--data", dir, old); code != 0 {
+		t.Fatalf("retire after rewrap: %d %q %q", code, out, errs)
+	}
+	b, err := app.Open(app.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if m, err := b.Outbox.Get(id); err != nil || m.Subject != "Un dépôt vous attend" {
+		t.Errorf("the outbox's message after the old key's retirement: %+v, %v", m, err)
+	}
+}

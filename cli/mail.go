@@ -58,9 +58,12 @@ func mailList(env *Env, args []string) error {
 		return err
 	}
 	defer done()
-	ms, err := o.List(*limit)
+	ms, unreadable, err := o.Browse(*limit)
 	if err != nil {
 		return err
+	}
+	if len(unreadable) > 0 {
+		fmt.Fprintf(env.Stderr, "%d message(s) cannot be opened: this data directory lacks their key-encryption key (%s)\n", len(unreadable), strings.Join(unreadable, " "))
 	}
 	if len(ms) == 0 {
 		fmt.Fprintf(env.Stderr, "no message in %s\n", o.Dir())

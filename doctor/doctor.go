@@ -14,7 +14,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -105,6 +107,7 @@ func Run(ctx context.Context, cfg app.Config, o Options) *Report {
 		cfg.Getenv = os.Getenv
 	}
 	d := &doctor{cfg: cfg, timeout: o.Timeout}
+	d.fresh = d.firstStart()
 	r := &Report{}
 	r.Checks = append(r.Checks, d.keys()...)
 	r.Checks = append(r.Checks, d.database(ctx), d.blobs(ctx))
@@ -127,6 +130,34 @@ type doctor struct {
 	// oidcURLs are the endpoints the identity provider's discovery
 	// document names, which the server calls too.
 	oidcURLs []string
+	// fresh reports a data directory navette has never started on: what
+	// serve creates at its first start is then missing, not broken.
+	fresh bool
+}
+
+// firstStart reports whether navette serve has not yet started on the
+// configured data directory: no key directory, and no SQLite database
+// file either (a PostgreSQL database may hold data whatever the keys).
+func (d *doctor) firstStart() bool {
+	if _, err := os.Stat(filepath.Join(d.cfg.DataDir, "keys")); !errors.Is(err, fs.ErrNotExist) {
+		return false
+	}
+	scheme, rest, _ := strings.Cut(d.dbURL(), ":")
+	if scheme != "sqlite" {
+		return false
+	}
+	_, err := os.Stat(strings.TrimPrefix(rest, "//"))
+	return errors.Is(err, fs.ErrNotExist)
+}
+
+// missing is the check of something navette serve creates at its first
+// start and that is not there: a warning before that start, a failure
+// after it.
+func (d *doctor) missing(name, format string, args ...any) Check {
+	if d.fresh {
+		return warn(name, format, args...)
+	}
+	return fail(name, format, args...)
 }
 
 func ok(name, format string, args ...any) Check {

@@ -281,6 +281,11 @@ func TestFailures(t *testing.T) {
 		{"certificate expired", "tls certificate", func(t *testing.T, cfg *app.Config) {
 			cfg.TLSCert, cfg.TLSKey = writeCert(t, time.Now().Add(-time.Hour))
 		}},
+		{"key directory missing beside a database", "key directory", func(t *testing.T, cfg *app.Config) {
+			if err := os.RemoveAll(filepath.Join(cfg.DataDir, "keys")); err != nil {
+				t.Fatal(err)
+			}
+		}},
 		{"database missing", "database", func(t *testing.T, cfg *app.Config) {
 			if err := os.Remove(filepath.Join(cfg.DataDir, "navette.db")); err != nil {
 				t.Fatal(err)
@@ -311,6 +316,37 @@ func TestFailures(t *testing.T) {
 				if o.Status == doctor.Fail && o.Name != tt.check {
 					t.Errorf("%s also failed: %s", o.Name, o.Detail)
 				}
+			}
+		})
+	}
+}
+
+// TestFirstStart checks the data directory of a package just installed,
+// which navette serve has not started on yet: the keys, the database and
+// the blob directory it creates then are missing, which doctor warns of
+// without failing, and creates none of.
+func TestFirstStart(t *testing.T) {
+	for _, dir := range []string{"absent", "empty"} {
+		t.Run(dir, func(t *testing.T) {
+			cfg := app.Config{DataDir: filepath.Join(t.TempDir(), "navette"), MinFree: "0"}
+			if dir == "empty" {
+				if err := os.Mkdir(cfg.DataDir, 0o700); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r := doctor.Run(context.Background(), cfg, doctor.Options{Timeout: 5 * time.Second})
+			if r.Failed {
+				logReport(t, r)
+				t.Fatal("doctor failed before the first start")
+			}
+			for _, name := range []string{"key directory", "database", "blob store"} {
+				if c := find(r, name); c.Status != doctor.Warn || !strings.Contains(c.Detail, "first start") {
+					t.Errorf("%s: %s %s, want WARN saying serve creates it at its first start", name, c.Status, c.Detail)
+				}
+			}
+			entries, _ := os.ReadDir(cfg.DataDir)
+			for _, e := range entries {
+				t.Errorf("doctor created %s", e.Name())
 			}
 		})
 	}

@@ -1,7 +1,9 @@
 package doctor
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -33,6 +35,9 @@ var keyKinds = []keyKind{
 func (d *doctor) keys() []Check {
 	dir := filepath.Join(d.cfg.DataDir, "keys")
 	fi, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return []Check{d.missing("key directory", "%s does not exist: navette serve creates it, with every key, at its first start", dir)}
+	}
 	if err != nil {
 		return []Check{fail("key directory", "%s: %s", dir, message(err))}
 	}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,7 +52,7 @@ func (d *doctor) database(ctx context.Context) Check {
 		where = strings.TrimPrefix(rest, "//")
 		fi, serr := os.Stat(where)
 		if serr != nil {
-			return fail(name, "%s does not exist: navette serve creates it at its first start", where)
+			return d.missing(name, "%s does not exist: navette serve creates it at its first start", where)
 		}
 		if p := foreign(where, fi); p != "" {
 			return fail(name, "%s", p)
@@ -99,7 +101,9 @@ func (d *doctor) blobs(ctx context.Context) Check {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 	where := redactURL(d.blobsURL())
-	if p := d.blobDirProblem(where); p != "" {
+	if p, absent := d.blobDirProblem(where); absent {
+		return d.missing(name, "%s", p)
+	} else if p != "" {
 		return fail(name, "%s", p)
 	}
 	store, err := app.OpenBlobs(d.cfg.Blobs, d.cfg.DataDir)
@@ -120,18 +124,18 @@ func (d *doctor) blobs(ctx context.Context) Check {
 }
 
 // blobDirProblem says why doctor must not probe the directory of a
-// file:// blob store, shown as where: it is missing or another user's;
-// "" if it may, or the store is not a directory.
-func (d *doctor) blobDirProblem(where string) string {
+// file:// blob store, shown as where: it is missing (absent is then true)
+// or another user's; "" if it may, or the store is not a directory.
+func (d *doctor) blobDirProblem(where string) (problem string, absent bool) {
 	dir, isFile := strings.CutPrefix(d.blobsURL(), "file://")
 	if !isFile {
-		return ""
+		return "", false
 	}
 	fi, err := os.Stat(dir)
 	if err != nil {
-		return fmt.Sprintf("%s: %s: navette serve creates it at its first start", where, message(err))
+		return fmt.Sprintf("%s: %s: navette serve creates it at its first start", where, message(err)), errors.Is(err, fs.ErrNotExist)
 	}
-	return foreign(dir, fi)
+	return foreign(dir, fi), false
 }
 
 // space checks the free space sr reports against the reserve.

@@ -89,16 +89,41 @@ func (o *Outbox) Send(ctx context.Context, m *Message) error {
 	return nil
 }
 
-// List returns up to limit messages, the most recently written first.
+// List returns up to limit messages, the most recently written first,
+// leaving out those that cannot be opened for want of their
+// key-encryption key (Browse names them).
 func (o *Outbox) List(limit int) ([]*Message, error) {
+	ms, _, err := o.Browse(limit)
+	return ms, err
+}
+
+// Browse is List, and also returns the ids of the messages among the
+// limit newest that cannot be opened because the key ring lacks their
+// key-encryption key (retired before the outbox was re-wrapped, or not
+// copied to this node): one such message does not hide the others.
+func (o *Outbox) Browse(limit int) (ms []*Message, unreadable []string, err error) {
 	files, err := o.files()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if limit > 0 && len(files) > limit {
 		files = files[:limit]
 	}
-	return navette.Existing(files, func(f outboxEntry) (*Message, error) { return o.Get(f.id) })
+	ms = make([]*Message, 0, len(files))
+	for _, f := range files {
+		m, err := o.Get(f.id)
+		switch {
+		case navette.IsCode(err, navette.ENOTFOUND):
+			continue // pruned meanwhile
+		case navette.IsCode(err, navette.EUNAVAILABLE):
+			unreadable = append(unreadable, f.id)
+			continue
+		case err != nil:
+			return nil, nil, err
+		}
+		ms = append(ms, m)
+	}
+	return ms, unreadable, nil
 }
 
 // outboxEntry is a message file of the outbox: its notice's id and when it
@@ -178,6 +203,76 @@ func (o *Outbox) open(id string, data []byte) (*Message, error) {
 		return nil, navette.WrapError(navette.EINTERNAL, err, "")
 	}
 	return &m, nil
+}
+
+// KeyIDs returns how many messages each key-encryption key wraps the key
+// of, so that a key-encryption key is not retired while the outbox needs
+// it. A file that does not parse is not counted.
+func (o *Outbox) KeyIDs() (map[string]int, error) {
+	files, err := o.files()
+	if err != nil {
+		return nil, err
+	}
+	n := map[string]int{}
+	for _, e := range files {
+		if f, err := o.read(e.id); err == nil {
+			n[f.KeyID]++
+		}
+	}
+	return n, nil
+}
+
+// Rewrap re-wraps the key of every message with rewrap (the key ring's
+// Rewrap: under the active key-encryption key, for the same associated
+// data), rewriting the files whose key it changed. It returns how many it
+// rewrote and how many it could not (a key-encryption key missing, a
+// file malformed), which stay as they are; err only if the outbox cannot
+// be read or written.
+func (o *Outbox) Rewrap(rewrap func(w navette.WrappedKey, ad string) (navette.WrappedKey, error)) (done, failed int, err error) {
+	files, err := o.files()
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, e := range files {
+		f, err := o.read(e.id)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // pruned meanwhile
+		} else if err != nil {
+			failed++
+			continue
+		}
+		to, err := rewrap(navette.WrappedKey{KeyID: f.KeyID, Data: f.Key}, "mail:"+e.id)
+		if err != nil {
+			failed++
+			continue
+		}
+		if to.KeyID == f.KeyID {
+			continue
+		}
+		f.KeyID, f.Key = to.KeyID, to.Data
+		data, err := json.Marshal(f)
+		if err != nil {
+			return done, failed, navette.WrapError(navette.EINTERNAL, err, "")
+		}
+		if err := atomicfile.Write(o.dir, e.id+outboxSuffix, outboxTemp+"*", data); err != nil {
+			return done, failed, navette.WrapError(navette.EUNAVAILABLE, err, "The mail outbox cannot be written.")
+		}
+		done++
+	}
+	return done, failed, nil
+}
+
+// read returns the parsed file of notice id's message.
+func (o *Outbox) read(id string) (*outboxFile, error) {
+	data, err := os.ReadFile(filepath.Join(o.dir, id+outboxSuffix))
+	if err != nil {
+		return nil, err
+	}
+	var f outboxFile
+	if err := json.Unmarshal(data, &f); err != nil || f.Version != 1 {
+		return nil, fmt.Errorf("outbox: %s: malformed (%v)", id, err)
+	}
+	return &f, nil
 }
 
 // prune removes messages older than MaxAge, at most once an hour.

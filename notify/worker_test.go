@@ -652,3 +652,53 @@ func TestWorkerMissingKeyRetries(t *testing.T) {
 		t.Errorf("notice once the key was copied: %+v; want sent", got)
 	}
 }
+
+// TestOutboxKeys re-wraps the outbox's messages under a new key-encryption
+// key, and lists an outbox whose messages partly need a key-encryption key
+// the key ring lacks: the others are listed, those are named.
+func TestOutboxKeys(t *testing.T) {
+	f := newFixture(t)
+	dir := filepath.Join(t.TempDir(), "mail")
+	o := notify.NewOutbox(dir, f.keys)
+	old := f.keys.ActiveID()
+	for _, id := range []string{navette.NewID(), navette.NewID()} {
+		if err := o.Send(context.Background(), &notify.Message{ID: id + "@navette.example", NoticeID: id, Subject: "Dépôt"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fresh, err := f.keys.Rotate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := o.KeyIDs(); err != nil || n[old] != 2 || len(n) != 1 {
+		t.Fatalf("KeyIDs before the rewrap = %v, %v; want 2 under %s", n, err, old)
+	}
+	if done, failed, err := o.Rewrap(f.keys.Rewrap); done != 2 || failed != 0 || err != nil {
+		t.Fatalf("Rewrap = %d done, %d failed, %v", done, failed, err)
+	}
+	if n, _ := o.KeyIDs(); n[fresh] != 2 || len(n) != 1 {
+		t.Errorf("KeyIDs after the rewrap = %v; want 2 under %s", n, fresh)
+	}
+	if done, _, _ := o.Rewrap(f.keys.Rewrap); done != 0 {
+		t.Errorf("a second Rewrap rewrote %d messages", done)
+	}
+	if ms, err := o.List(10); err != nil || len(ms) != 2 {
+		t.Fatalf("List after the rewrap = %d messages, %v", len(ms), err)
+	}
+
+	// Another key ring (a node without these keys) sees the two messages
+	// as unreadable, and lists the one it writes.
+	other, err := keyring.Open(filepath.Join(t.TempDir(), "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o2 := notify.NewOutbox(dir, other)
+	id := navette.NewID()
+	if err := o2.Send(context.Background(), &notify.Message{ID: id + "@navette.example", NoticeID: id, Subject: "Dépôt"}); err != nil {
+		t.Fatal(err)
+	}
+	ms, unreadable, err := o2.Browse(10)
+	if err != nil || len(ms) != 1 || ms[0].NoticeID != id || len(unreadable) != 2 {
+		t.Errorf("Browse with a key ring lacking the key = %d messages, unreadable %v, %v; want 1 and 2", len(ms), unreadable, err)
+	}
+}

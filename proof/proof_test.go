@@ -168,8 +168,19 @@ func TestRotation(t *testing.T) {
 	if rep, err := proof.Verify(f.ctx, f.s, published); err != nil || rep.Checkpoints != 2 {
 		t.Errorf("Verify after rotation = %+v, %v", rep, err)
 	}
-	if _, err := proof.Verify(f.ctx, f.s, []string{current}); !errors.Is(err, proof.ErrTampered) {
+	_, err := proof.Verify(f.ctx, f.s, []string{current})
+	if !errors.Is(err, proof.ErrTampered) {
 		t.Errorf("Verify without the old key = %v, want the old checkpoint refused", err)
+	}
+	// The refusal names the key that signed, as its verifier key's file,
+	// which a node that made its own journal key lacks on the others.
+	old := published[0]
+	if old == current {
+		old = published[1]
+	}
+	hash, _, _ := strings.Cut(strings.TrimPrefix(old, origin+"+"), "+")
+	if want := origin + " (journal-" + hash + ".pub)"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Verify without the old key = %v, want it to name %q", err, want)
 	}
 }
 

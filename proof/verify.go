@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"navette"
@@ -375,6 +377,9 @@ func (v *verifier) nextStored() (*navette.Checkpoint, error) {
 // the published keys, comes in order, and holds.
 func (v *verifier) checkStoredCheckpoint(c *navette.Checkpoint) error {
 	if err := checkStored(c, v.keys); err != nil {
+		if signers := unknownSigners(err); signers != "" {
+			return v.badCheckpoint(c, "its signature does not verify with any verifier key held here: it is signed by "+signers+", so either it was forged with another key, or a node that made a journal key of its own signed it and that key was not copied here (docs/operations.md, The journal)")
+		}
 		return v.badCheckpoint(c, "its signature does not verify with the published keys, or it was altered: "+err.Error())
 	}
 	if c.Size < v.n {
@@ -385,6 +390,21 @@ func (v *verifier) checkStoredCheckpoint(c *navette.Checkpoint) error {
 	}
 	v.report.Latest = c
 	return nil
+}
+
+// unknownSigners names the keys that signed a checkpoint none of the
+// verifier keys signed, as "NAME (journal-HASH.pub)" (the verifier key's
+// file in DATA/keys), if err says so; "" otherwise.
+func unknownSigners(err error) string {
+	var unverified *note.UnverifiedNoteError
+	if !errors.As(err, &unverified) {
+		return ""
+	}
+	var names []string
+	for _, sig := range unverified.Note.UnverifiedSigs {
+		names = append(names, fmt.Sprintf("%s (journal-%08x.pub)", sig.Name, sig.Hash))
+	}
+	return strings.Join(names, "; ")
 }
 
 // holds checks that the recomputed tree of c.Size leaves has c's root.

@@ -174,10 +174,40 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	s := &Store{core: core, tr: tr, bucket: cfg.Bucket, prefix: cfg.Prefix, bufs: bufs}
 	if err := s.checkBucket(ctx, cfg.Endpoint); err != nil {
+		if actual, answer := otherRegion(ctx, cfg, tr, region, err); actual != "" {
+			err = navette.WrapError(navette.EINVALID, answer, "The S3 bucket %s at %s is in region %s, not %s: set region=%s in the URL, or leave region out.", cfg.Bucket, cfg.Endpoint, actual, region, actual)
+		}
 		tr.CloseIdleConnections()
 		return nil, err
 	}
 	return s, nil
+}
+
+// otherRegion returns the region the bucket of cfg is in if it is not
+// region and the lookup failed with err, a bad request: what S3 services
+// answer a request signed for another region, which the lookup (a HEAD)
+// carries no body to explain. It returns the service's answer with it; ""
+// otherwise, or if the service does not tell.
+func otherRegion(ctx context.Context, cfg Config, tr http.RoundTripper, region string, err error) (string, error) {
+	var answer minio.ErrorResponse
+	if !errors.As(err, &answer) || answer.StatusCode != http.StatusBadRequest {
+		return "", nil
+	}
+	creds := cfg.Credentials
+	c, cerr := minio.New(cfg.Endpoint, &minio.Options{
+		Creds:        credentials.NewStaticV4(creds.AccessKey, creds.SecretKey, creds.SessionToken),
+		Secure:       cfg.Secure,
+		Transport:    tr,
+		BucketLookup: bucketLookup(cfg.Addressing),
+	})
+	if cerr != nil {
+		return "", nil
+	}
+	actual, lerr := c.GetBucketLocation(ctx, cfg.Bucket)
+	if lerr != nil || actual == region {
+		return "", nil
+	}
+	return actual, answer
 }
 
 // checkConfig checks that cfg names a bucket, an endpoint and credentials,

@@ -240,6 +240,9 @@ func TestOpen(t *testing.T) {
 	t.Setenv(s3.EnvSecretKey, srv.SecretKey)
 	check("NAVETTE_ credentials", open(srv.URL(bucket)), "", "")
 	check("missing bucket", open(srv.URL("nv-no-such-bucket")), navette.EINVALID, "does not exist")
+	// deploy.md's example names a region; a service in another one
+	// answers the lookup 400 without a word, so the error names both.
+	check("another region", open(srv.URL(bucket, "region=fr-par-1")), navette.EINVALID, "is in region us-east-1, not fr-par-1: set region=us-east-1")
 	check("bad URL", open("s3://"+bucket), navette.EINVALID, "endpoint is required")
 
 	dir := t.TempDir()
