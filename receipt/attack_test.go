@@ -96,8 +96,12 @@ func TestForgedTextRefused(t *testing.T) {
 			if err := json.Unmarshal([]byte(s), &r); err != nil {
 				t.Fatal(err)
 			}
-			h := r.Inclusion.Hashes[0]
-			return replace(base64.StdEncoding.EncodeToString(h), base64.URLEncoding.EncodeToString(h))(s)
+			for _, h := range r.Inclusion.Hashes {
+				if std := base64.StdEncoding.EncodeToString(h); strings.ContainsAny(std, "+/") {
+					return replace(std, base64.URLEncoding.EncodeToString(h))(s)
+				}
+			}
+			return "" // no hash's base64 differs in the URL alphabet
 		}},
 		{"time_source server-clock with the token kept", replace(`"time_source":"tsa"`, `"time_source":"server-clock"`)},
 		{"the format v2", replace(`"format":"navette-receipt/v1"`, `"format":"navette-receipt/v2"`)},
@@ -109,6 +113,9 @@ func TestForgedTextRefused(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			forged := tc.edit(string(good))
+			if forged == "" {
+				t.Skip("this receipt offers nothing to edit so (its random hashes are the same text in the URL alphabet)")
+			}
 			if forged == string(good) {
 				t.Fatal("the edit changed nothing")
 			}
