@@ -12,7 +12,8 @@
 //
 // The package stands alone: it depends on neither the store, the server nor
 // the package that builds the tree, and recomputes the leaf encoding
-// itself (testdata/proof-vectors.json cross-checks the two).
+// itself (testdata/proof-vectors.json cross-checks the two). Package tsa
+// checks the time-stamp token.
 package receipt
 
 import (
@@ -26,6 +27,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"navette/tsa"
 )
 
 // MediaType is the media type of a receipt document.
@@ -44,10 +47,10 @@ const (
 const (
 	MaxReceiptSize    = 1 << 20 // the whole JSON document
 	MaxClaimsSize     = 512 << 10
-	MaxCheckpointSize = 16 << 10 // the signed note, signatures included
-	MaxTokenSize      = 64 << 10 // the DER time-stamp token
-	MaxProofHashes    = 63       // an inclusion proof in a tree of fewer than 2^63 leaves
-	maxFieldSize      = 4 << 10  // any other string
+	MaxCheckpointSize = 16 << 10         // the signed note, signatures included
+	MaxTokenSize      = tsa.MaxTokenSize // the DER time-stamp token
+	MaxProofHashes    = 63               // an inclusion proof in a tree of fewer than 2^63 leaves
+	maxFieldSize      = 4 << 10          // any other string
 )
 
 // Kinds of receipt, the vocabulary of a receipt's and a claims document's

@@ -19,7 +19,6 @@ import (
 
 	"navette"
 	"navette/internal/testtsa"
-	"navette/receipt"
 )
 
 var at = time.Date(2026, 12, 5, 13, 8, 44, 0, time.UTC)
@@ -375,33 +374,6 @@ func stampKeyID(t *testing.T) (srv *testtsa.Server, c *Client, d, token []byte) 
 	return srv, c, d, token
 }
 
-// TestStampKeyID: an authority that names its signer by subject key
-// identifier (SignerInfo version 3) is taken at stamping, and its token
-// verifies here and in the receipts' offline verifier, with and without
-// the roots, naming the authority's certificate.
-func TestStampKeyID(t *testing.T) {
-	srv, _, d, token := stampKeyID(t)
-	if parts, err := testtsa.ParseToken(token); err != nil || parts.Version != 3 || !bytes.Equal(parts.SID, testtsa.KeyID(srv.Certificate().SubjectKeyId)) {
-		t.Fatalf("the authority did not name its signer by key identifier: %+v, %v", parts, err)
-	}
-	for _, pool := range []*x509.CertPool{srv.Roots(), nil} {
-		s, err := Verify(token, d, pool)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !s.Certificate.Equal(srv.Certificate()) || !s.Time.Equal(at) || s.Chained != (pool != nil) || s.Policy != testtsa.Policy.String() {
-			t.Errorf("roots %v: got %+v", pool != nil, s)
-		}
-		r, err := receipt.VerifyToken(token, []byte("checkpoint"), pool)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !r.Time.Equal(at) || r.Trusted != (pool != nil) || r.Subject != srv.Certificate().Subject.String() {
-			t.Errorf("roots %v: receipt.VerifyToken says %+v", pool != nil, r)
-		}
-	}
-}
-
 // TestVerifyOpenSSLKeyID: a token whose signer is named by subject key
 // identifier, made by OpenSSL alone, verifies.
 func TestVerifyOpenSSLKeyID(t *testing.T) {
@@ -499,42 +471,4 @@ func TestSignedAttrsInDEROrder(t *testing.T) {
 			}
 		})
 	}
-}
-
-// FuzzVerify: Verify, the offline check of a kept token, never panics on
-// any bytes, and a token it accepts is accepted by the receipt verifier
-// too, with the same time: what the server keeps, navette verify reads.
-func FuzzVerify(f *testing.F) {
-	srv, err := testtsa.New("", testtsa.Options{})
-	if err != nil {
-		f.Fatal(err)
-	}
-	defer srv.Close()
-	msg := []byte("checkpoint")
-	d := digestOf(string(msg))
-	srv.SetMode(testtsa.Grant)
-	token, err := parseResponse(query(f, srv.URL(), d))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(token)
-	byKeyID, err := testtsa.ByKeyID(token, srv.Certificate())
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(byKeyID)
-	roots := srv.Roots()
-	f.Fuzz(func(t *testing.T, token []byte) {
-		s, err := Verify(token, d, roots)
-		if err != nil {
-			return
-		}
-		r, err := receipt.VerifyToken(token, msg, roots)
-		if err != nil {
-			t.Fatalf("tsa.Verify accepts a token receipt.VerifyToken refuses: %v", err)
-		}
-		if !r.Time.Equal(s.Time) {
-			t.Fatalf("times differ: %v, %v", s.Time, r.Time)
-		}
-	})
 }
