@@ -268,6 +268,9 @@ func Open(cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkNewKeyring(cfg); err != nil {
+		return nil, err
+	}
 	a := &App{Config: cfg}
 	if err := a.openKeys(&cfg); err != nil {
 		return nil, err

@@ -5,11 +5,13 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"navette"
+	"navette/keyring"
 )
 
 // DefaultRewrapBatch is how many stored keys RewrapKeys lists at a time.
@@ -304,4 +306,43 @@ func wrappedBy(counts []navette.KeyCount, id string) []string {
 		}
 	}
 	return needs
+}
+
+// checkNewKeyring refuses to open the platform of cfg when its key
+// directory holds no active key-encryption key, so that opening would make
+// one, while its metadata store holds keys wrapped by key-encryption keys
+// the directory lacks: a node started without the platform's keys (not
+// yet copied, or not restored) could open none of them, and what it stored
+// no other node could open. Returns EINVALID then.
+func checkNewKeyring(cfg Config) error {
+	dir := filepath.Join(cfg.DataDir, "keys")
+	active, ids, err := keyring.Held(dir)
+	if err != nil || active != "" {
+		return nil // opening the keyring says what is wrong, or makes no key
+	}
+	m, err := OpenMeta(cfg.DB, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	ks, ok := m.(navette.KeyStore)
+	if !ok {
+		return nil
+	}
+	counts, err := ks.CountKeys(context.Background())
+	if err != nil {
+		return err
+	}
+	n, missing := 0, map[string]bool{}
+	for _, c := range counts {
+		if !slices.Contains(ids, c.KeyID) {
+			n += c.N
+			missing[c.KeyID] = true
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return navette.Errorf(navette.EINVALID, "%s holds no key-encryption key, but the database holds %d keys wrapped by %s: started so, this node would make a key of its own, open none of them, and store what no other node can open. Put the platform's key directory there (copied from a node of the platform, or restored: docs/operations.md, \"Backup and restore\") and start again.",
+		dir, n, strings.Join(slices.Sorted(maps.Keys(missing)), ", "))
 }

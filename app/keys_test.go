@@ -21,6 +21,7 @@ import (
 	"navette/app"
 	"navette/app/apptest"
 	"navette/cli"
+	"navette/keyring"
 	"navette/notify"
 )
 
@@ -267,13 +268,19 @@ func downloads(url, token string, want [32]byte) bool {
 // TestMissingKEKOnNode runs a second node on the same database and blobs
 // but its own key directory, as a cluster node the new key was not copied
 // to yet: what needs the key is refused as unavailable, saying so, until
-// the key file is copied.
+// the key file is copied. (A node with no key-encryption key at all is
+// refused at start: TestRefusesNewKeysBesideData.)
 func TestMissingKEKOnNode(t *testing.T) {
 	e := newEnv(t)
 	data := randomBytes(3000, 4)
 	d := e.send(map[string][]byte{"pv.pdf": data})
 	var logs syncLog
+	bDir := t.TempDir()
+	if _, err := keyring.Open(filepath.Join(bDir, "keys")); err != nil {
+		t.Fatal(err)
+	}
 	b := apptest.Start(t, e.clock, func(c *app.Config) {
+		c.DataDir = bDir
 		c.DB = "sqlite:" + filepath.Join(e.dir, "navette.db")
 		c.Blobs = "file://" + filepath.Join(e.dir, "blobs")
 		c.KeyringInterval = 5 * time.Millisecond
@@ -375,4 +382,33 @@ func TestKeyRotationOutbox(t *testing.T) {
 	if m, err := b.Outbox.Get(id); err != nil || m.Subject != "Un dépôt vous attend" {
 		t.Errorf("the outbox's message after the old key's retirement: %+v, %v", m, err)
 	}
+}
+
+// TestRefusesNewKeysBesideData: a node started without the platform's key
+// directory (not yet copied, or not restored) beside a database that holds
+// keys refuses to start, says why, and makes no key there; once the
+// directory is back, it starts.
+func TestRefusesNewKeysBesideData(t *testing.T) {
+	e := newEnv(t)
+	e.createDeposit(e.agent, lawyerEmail)
+	keys := filepath.Join(e.dir, "keys")
+	if err := os.Rename(keys, keys+".away"); err != nil {
+		t.Fatal(err)
+	}
+	cfg := e.app.Config
+	_, err := app.Open(cfg)
+	if !navette.IsCode(err, navette.EINVALID) || !strings.Contains(err.Error(), "holds no key-encryption key") {
+		t.Fatalf("opening without the key directory: %v", err)
+	}
+	if _, err := os.Stat(keys); !os.IsNotExist(err) {
+		t.Errorf("the refused start made %s: %v", keys, err)
+	}
+	if err := os.Rename(keys+".away", keys); err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.Open(cfg)
+	if err != nil {
+		t.Fatalf("opening with the key directory back: %v", err)
+	}
+	a.Close()
 }

@@ -40,6 +40,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -623,4 +624,18 @@ func writeFileAtomic(dir, name string, data []byte) error {
 		return fmt.Errorf("keyring: %w", err)
 	}
 	return nil
+}
+
+// Held returns the active key-encryption key's id in dir ("" when there is
+// none, so that Open would make one) and the ids of the key-encryption keys
+// it holds. A directory that does not exist holds none.
+func Held(dir string) (active string, ids []string, err error) {
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return "", nil, nil
+	}
+	keys, active, err := kekFiles.load(dir)
+	if err != nil {
+		return "", nil, err
+	}
+	return active, slices.Sorted(maps.Keys(keys)), nil
 }
