@@ -119,6 +119,13 @@ func TestKeyRotationAcrossNodes(t *testing.T) {
 	if code, out := c.nodeAdmin(0, "key", "rewrap", "--batch", "3"); code != 0 || !strings.Contains(out, " 0 left") {
 		t.Fatalf("rewrap: %d %q", code, out)
 	}
+	// The nodes have no --smtp: each keeps a local outbox of its own,
+	// whose messages' keys only that node re-wraps (operations.md).
+	for i := 1; i < len(c.nodes); i++ {
+		if code, out := c.nodeAdmin(i, "key", "rewrap"); code != 0 || !strings.Contains(out, " 0 left") {
+			t.Fatalf("rewrap of node %d's outbox: %d %q", i+1, code, out)
+		}
+	}
 	var left int
 	if err := db.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM deposits WHERE key_id NOT IN ('', $1))
 		+ (SELECT COUNT(*) FROM deposits WHERE proof_key_id NOT IN ('', $1))
