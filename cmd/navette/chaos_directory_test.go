@@ -27,6 +27,9 @@ import (
 func directoryKills(t *testing.T, row *chaosRow, bin string, kills, n int, rng *rand.Rand) {
 	c := newChaos(t, bin, filepath.Join(t.TempDir(), "data"))
 	ref := &chaos{bin: bin, data: filepath.Join(t.TempDir(), "ref")}
+	if err := os.MkdirAll(ref.data, 0o700); err != nil { // directory import takes an existing one
+		t.Fatal(err)
+	}
 	sample := lawyersSample(t)
 	dir := t.TempDir()
 	flow := func(v int) string {

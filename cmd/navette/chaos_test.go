@@ -269,6 +269,11 @@ func buildNavette(t *testing.T) string {
 // serves it, with args added to the flags of serve.
 func newChaos(t *testing.T, bin, data string, args ...string) *chaos {
 	c := &chaos{bin: bin, data: data, args: args}
+	// The admin commands below run before the first serve: they take an
+	// existing data directory, as the package makes one.
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	var db []string
 	if i := slices.Index(args, "--db"); i >= 0 {
 		db = args[i : i+2]

@@ -69,6 +69,9 @@ func TestRestartKeepsUploads(t *testing.T) {
 	dir := t.TempDir()
 	bin := buildNavette(t)
 	data := filepath.Join(dir, "data")
+	if err := os.MkdirAll(data, 0o700); err != nil { // the admin commands take an existing one
+		t.Fatal(err)
+	}
 	admin := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command(bin, append([]string{"admin"}, append(args, "--data", data)...)...)

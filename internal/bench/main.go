@@ -426,6 +426,9 @@ func makeSource(path string, size int64) error {
 // operator would, and returns their tokens. extra is added to the admin
 // commands' flags (e.g. --db URL).
 func makeUsers(bin, data string, extra ...string) (sender, recipient string, err error) {
+	if err := os.MkdirAll(data, 0o700); err != nil { // as the package makes it: admin takes an existing one
+		return "", "", err
+	}
 	for _, u := range [][]string{{"greffe@bench.example", "agent"}, {"avocat@bench.example", "partner"}} {
 		args := append([]string{"admin", "user", "add", "--data", data, "--email", u[0], "--name", "Bench", "--role", u[1]}, extra...)
 		if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
