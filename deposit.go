@@ -173,11 +173,11 @@ const MinFileSizeLimit = 1 << 20
 
 // MaxLimits bound what an operator or an admin may set: 4 TiB per file
 // (under an object store's 5 TiB), 1,000 files or recipients per deposit,
-// ten years of retention.
+// 30 days of retention (the ceiling the arrêté of 24 October 2019 sets).
 var MaxLimits = Limits{
 	MaxFileSize:      1 << 42,
 	MaxFiles:         1000,
-	MaxRetentionDays: 3650,
+	MaxRetentionDays: 30,
 	MaxRecipients:    1000,
 }
 

@@ -26,6 +26,7 @@ func TestSettingsThroughAPI(t *testing.T) {
 	for _, bad := range []string{
 		`{"max_retention_days": 0.5}`,
 		`{"max_retention_days": 4000}`,
+		`{"max_retention_days": 31}`,
 		`{"max_file_size": 1000}`,
 		`{"max_files": -2}`,
 		`{"max_file_sise": 2097152}`,
@@ -38,8 +39,8 @@ func TestSettingsThroughAPI(t *testing.T) {
 		t.Fatalf("settings after refused changes: %+v", got.Set)
 	}
 
-	e.doJSON("PUT", api.PathAdminSettings, admin, api.Settings{MaxFileSize: 2 << 20, MaxRetentionDays: 45}, http.StatusOK, &got)
-	if got.Effective.MaxFileSize != 2<<20 || got.Effective.MaxRetentionDays != 45 || got.Effective.MaxFiles != got.Configured.MaxFiles ||
+	e.doJSON("PUT", api.PathAdminSettings, admin, api.Settings{MaxFileSize: 2 << 20, MaxRetentionDays: 10}, http.StatusOK, &got)
+	if got.Effective.MaxFileSize != 2<<20 || got.Effective.MaxRetentionDays != 10 || got.Effective.MaxFiles != got.Configured.MaxFiles ||
 		got.UpdatedBy != "admin@justice.example" || got.UpdatedAt == nil {
 		t.Fatalf("settings after the change: %+v", got)
 	}
@@ -48,9 +49,11 @@ func TestSettingsThroughAPI(t *testing.T) {
 		t.Errorf("Tus-Max-Size after the change: %q", m)
 	}
 
+	resp, b := e.do("POST", api.PathDeposits, e.agent, bytes.NewReader([]byte(`{"recipients":["`+lawyerEmail+`"],"reference":"RG 26/8","retention_days":12}`)), "Content-Type", "application/json")
+	e.problem(resp, b, http.StatusUnprocessableEntity)
 	var d api.Deposit
-	e.doJSON("POST", api.PathDeposits, e.agent, api.CreateDeposit{Recipients: []string{lawyerEmail}, Reference: "RG 26/9", RetentionDays: 45}, http.StatusCreated, &d)
-	resp, b := e.do("POST", api.PathUploads, e.agent, nil, "Tus-Resumable", "1.0.0", "Upload-Length", "3145728",
+	e.doJSON("POST", api.PathDeposits, e.agent, api.CreateDeposit{Recipients: []string{lawyerEmail}, Reference: "RG 26/9", RetentionDays: 10}, http.StatusCreated, &d)
+	resp, b = e.do("POST", api.PathUploads, e.agent, nil, "Tus-Resumable", "1.0.0", "Upload-Length", "3145728",
 		"Upload-Metadata", tusMeta(api.MetaDeposit, d.ID, api.MetaFilename, "big.pdf"))
 	e.problem(resp, b, http.StatusRequestEntityTooLarge)
 

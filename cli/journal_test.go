@@ -23,7 +23,7 @@ import (
 // leaf), a checkpoint it does not reach, or a malformed checkpoint.
 func TestAdminJournalVerify(t *testing.T) {
 	dir := t.TempDir()
-	for _, days := range []string{"40", "50"} {
+	for _, days := range []string{"20", "25"} {
 		if r := runCLI(t, nil, false, "admin", "settings", "--data", dir, "--max-retention", days); r.code != 0 {
 			t.Fatalf("settings: %+v", r)
 		}
@@ -80,7 +80,7 @@ func TestAdminJournalVerify(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer raw.Close()
-	if _, err := raw.Exec(`DROP TRIGGER events_no_update; UPDATE events SET detail = replace(detail, 'max_retention_days=40', 'max_retention_days=400') WHERE seq = 1`); err != nil {
+	if _, err := raw.Exec(`DROP TRIGGER events_no_update; UPDATE events SET detail = replace(detail, 'max_retention_days=20', 'max_retention_days=200') WHERE seq = 1`); err != nil {
 		t.Fatal(err)
 	}
 	r = runCLI(t, nil, false, "admin", "journal", "verify", "--data", dir)
@@ -136,7 +136,7 @@ func TestAdminJournalKey(t *testing.T) {
 // command said the journal and the checkpoint given held.
 func TestAdminJournalVerifyFindsAHiddenEvent(t *testing.T) {
 	dir := t.TempDir()
-	for _, days := range []string{"40", "50"} {
+	for _, days := range []string{"20", "25"} {
 		if r := runCLI(t, nil, false, "admin", "settings", "--data", dir, "--max-retention", days); r.code != 0 {
 			t.Fatalf("settings: %+v", r)
 		}

@@ -308,6 +308,8 @@ func (f *serverFlags) platformChecks(env *Env) []flagCheck {
 		{f.data == "", "--data is required"},
 		{f.maxFileSize < 1 || f.maxFiles < 1 || f.maxRetention < 1 || f.defRet < 0 || f.defRet > f.maxRetention,
 			"limits must be positive, and --default-retention-days at most --max-retention-days"},
+		{f.maxRetention > navette.MaxLimits.MaxRetentionDays,
+			fmt.Sprintf("--max-retention-days must be at most %d: the arrêté of 24 October 2019 sets a retention of 1 to %[1]d days", navette.MaxLimits.MaxRetentionDays)},
 		{f.proofRetention < 365, "--proof-retention must be at least 365 days: proofs are kept at least one year after a deposit's purge"},
 		{f.smtp != "" && f.publicURL == "", "--public-url is required with --smtp: the links in e-mails start with it"},
 		{f.oidcIssuer != "" && env.Getenv("NAVETTE_OIDC_CLIENT_SECRET") == "", "--oidc-issuer needs the client secret in NAVETTE_OIDC_CLIENT_SECRET"},

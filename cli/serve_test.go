@@ -167,6 +167,7 @@ func TestServeFlagsRefused(t *testing.T) {
 		{[]string{"--step-up-age", "10m"}, nil, "--step-up-age must be between 30s and 5m"},
 		{nil, map[string]string{"NAVETTE_STEP_UP_AGE": "1s"}, "--step-up-age must be between 30s and 5m"},
 		{[]string{"--mail-retry-after", "500ms"}, nil, "--mail-retry-after must be at least 1s"},
+		{[]string{"--max-retention-days", "31"}, nil, "--max-retention-days must be at most 30"},
 	} {
 		args := append([]string{"serve", "--data", dir, "--addr", "127.0.0.1:0"}, c.args...)
 		r := runCLI(t, c.vars, false, args...)

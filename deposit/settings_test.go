@@ -41,28 +41,30 @@ func TestSettingsApply(t *testing.T) {
 			t.Errorf("SaveSettings by %v: got %v, want EFORBIDDEN", u, err)
 		}
 	}
-	if _, err := f.svc.SaveSettings(ctx, admin, navette.Limits{MaxRetentionDays: 5000}); !navette.IsCode(err, navette.EINVALID) {
-		t.Errorf("SaveSettings out of bounds: got %v, want EINVALID", err)
+	for _, days := range []int{31, 5000} { // the arrêté's ceiling is 30 days
+		if _, err := f.svc.SaveSettings(ctx, admin, navette.Limits{MaxRetentionDays: days}); !navette.IsCode(err, navette.EINVALID) {
+			t.Errorf("SaveSettings with a retention ceiling of %d days: got %v, want EINVALID", days, err)
+		}
 	}
 	if got := cur(); got != want {
 		t.Fatalf("limits after refusals: got %+v, want %+v", got, want)
 	}
 
-	st, err := f.svc.SaveSettings(ctx, admin, navette.Limits{MaxFileSize: 2 << 20, MaxRetentionDays: 45})
+	st, err := f.svc.SaveSettings(ctx, admin, navette.Limits{MaxFileSize: 2 << 20, MaxRetentionDays: 28})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st.UpdatedBy != admin.ID || st.UpdatedAt.IsZero() {
 		t.Errorf("saved settings: got %+v, want saved by the admin", st)
 	}
-	want.MaxFileSize, want.MaxRetentionDays = 2<<20, 45
+	want.MaxFileSize, want.MaxRetentionDays = 2<<20, 28
 	if got := cur(); got != want {
 		t.Fatalf("limits after saving: got %+v, want %+v", got, want)
 	}
 	// The new ceiling and size limit apply to the next deposit and file.
-	v, err := f.svc.Create(ctx, f.sender, deposit.Draft{Recipients: []string{f.recipient.Email}, Reference: "RG 26/2", RetentionDays: 40})
+	v, err := f.svc.Create(ctx, f.sender, deposit.Draft{Recipients: []string{f.recipient.Email}, Reference: "RG 26/2", RetentionDays: 25})
 	if err != nil {
-		t.Fatalf("retention 40 under a ceiling of 45: %v", err)
+		t.Fatalf("retention 25 under a ceiling of 28: %v", err)
 	}
 	if _, err := f.svc.StartFile(ctx, f.sender, v.ID, "big.pdf", 3<<20); !navette.IsCode(err, navette.ETOOLARGE) {
 		t.Errorf("3 MiB file under a 2 MiB limit: got %v, want ETOOLARGE", err)
@@ -76,7 +78,7 @@ func TestSettingsApply(t *testing.T) {
 	}
 	found := false
 	for _, e := range evs {
-		if e.Type == navette.EventSettingsChanged && e.ActorID == admin.ID && e.Detail == "max_file_size=2097152 max_files=0 max_retention_days=45 max_recipients=0" {
+		if e.Type == navette.EventSettingsChanged && e.ActorID == admin.ID && e.Detail == "max_file_size=2097152 max_files=0 max_retention_days=28 max_recipients=0" {
 			found = true
 		}
 	}
@@ -92,8 +94,8 @@ func TestSettingsApply(t *testing.T) {
 	if got := cur(); got != want {
 		t.Fatalf("limits after clearing: got %+v, want %+v", got, want)
 	}
-	if _, err := f.svc.Create(ctx, f.sender, deposit.Draft{Recipients: []string{f.recipient.Email}, Reference: "RG 26/3", RetentionDays: 40}); !navette.IsCode(err, navette.EINVALID) {
-		t.Errorf("retention 40 over the configured ceiling of 20: got %v, want EINVALID", err)
+	if _, err := f.svc.Create(ctx, f.sender, deposit.Draft{Recipients: []string{f.recipient.Email}, Reference: "RG 26/3", RetentionDays: 25}); !navette.IsCode(err, navette.EINVALID) {
+		t.Errorf("retention 25 over the configured ceiling of 20: got %v, want EINVALID", err)
 	}
 }
 

@@ -379,7 +379,7 @@ func TestAdminPagesInBrowser(t *testing.T) {
 	}
 	submitAndWait(b, "save the settings", `[role="status"]`,
 		chromedp.Clear(chromedp.CSS("#max_retention_days")),
-		chromedp.SendKeys(chromedp.CSS("#max_retention_days"), "45"),
+		chromedp.SendKeys(chromedp.CSS("#max_retention_days"), "21"),
 		chromedp.SendKeys(chromedp.CSS("#max_files"), "12\r"),
 	)
 	b.Axe("/admin/settings?done=saved")
@@ -387,7 +387,7 @@ func TestAdminPagesInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after.MaxRetentionDays != 45 || after.MaxFiles != 12 || after.MaxFileSize != before.MaxFileSize || before.MaxRetentionDays == 45 {
+	if after.MaxRetentionDays != 21 || after.MaxFiles != 12 || after.MaxFileSize != before.MaxFileSize || before.MaxRetentionDays == 21 {
 		t.Errorf("limits after saving: %+v (before %+v)", after, before)
 	}
 }

@@ -49,12 +49,12 @@ func TestSettingsPage(t *testing.T) {
 		t.Fatalf("limits after refused forms: got %+v, want %+v", got, before)
 	}
 
-	w = f.post(t, f.admin, "/admin/settings", "csrf=csrf-token&max_file_size=2+500&max_files=&max_retention_days=45&max_recipients=")
+	w = f.post(t, f.admin, "/admin/settings", "csrf=csrf-token&max_file_size=2+500&max_files=&max_retention_days=21&max_recipients=")
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/admin/settings?done=saved" {
 		t.Fatalf("save: %d %s", w.Code, w.Header().Get("Location"))
 	}
 	want := before
-	want.MaxFileSize, want.MaxRetentionDays = 2_500_000_000, 45
+	want.MaxFileSize, want.MaxRetentionDays = 2_500_000_000, 21
 	if got := current(); got != want {
 		t.Fatalf("limits after saving: got %+v, want %+v", got, want)
 	}
@@ -62,11 +62,11 @@ func TestSettingsPage(t *testing.T) {
 	if !strings.Contains(body, "Les réglages sont enregistrés") || !strings.Contains(body, `value="2500"`) || !strings.Contains(body, "par Admin") {
 		t.Errorf("settings page after saving:\n%s", body)
 	}
-	if body := f.get(t, f.admin, "/admin").Body.String(); !strings.Contains(body, "2,5\u00a0Go") || !strings.Contains(body, "45\u00a0jours") {
+	if body := f.get(t, f.admin, "/admin").Body.String(); !strings.Contains(body, "2,5\u00a0Go") || !strings.Contains(body, "21\u00a0jours") {
 		t.Errorf("overview after saving does not show the new limits:\n%s", body)
 	}
-	if body := f.get(t, f.clerk, "/new").Body.String(); !strings.Contains(body, "45") {
-		t.Errorf("new-deposit page after saving does not offer 45 days")
+	if body := f.get(t, f.clerk, "/new").Body.String(); !strings.Contains(body, `max="21"`) {
+		t.Errorf("new-deposit page after saving does not offer 21 days")
 	}
 
 	// Court admins see the limits but may not change them.
