@@ -217,6 +217,10 @@ type Event struct {
 	// is its level (navette.MethodAssurance).
 	Auth      string `json:"auth,omitempty"`
 	Assurance string `json:"assurance,omitempty"`
+	// Leaf is the event's index in the journal's Merkle tree, 0 for the
+	// first: the number receipts give an event ("n° 175 du journal").
+	// Absent for an event that has none.
+	Leaf *int64 `json:"leaf,omitempty"`
 }
 
 // EventList is a page of the journal; pass the last Seq as after for the

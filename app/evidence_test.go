@@ -416,3 +416,25 @@ func TestReceiptsForRecipients(t *testing.T) {
 		}
 	}
 }
+
+// TestEventsNameTheirLeaf: GET /api/v1/events gives each event its leaf
+// in the journal's tree, the number a receipt gives it ("n° 175 du
+// journal"), so that an auditor finds the receipt's event by it, not by
+// its sequence number, which may differ.
+func TestEventsNameTheirLeaf(t *testing.T) {
+	e := newEnv(t)
+	auditor := e.user("audit@justice.example", "Audit", navette.RoleAuditor)
+	d := e.send(map[string][]byte{"pv.pdf": []byte("pdf")})
+	res, _ := e.receiptOf(e.agent, d.ID, "deposited")
+	var evs api.EventList
+	e.doJSON("GET", api.PathEvents+"?limit=1000", auditor, nil, http.StatusOK, &evs)
+	var found []api.Event
+	for _, ev := range evs.Events {
+		if ev.Leaf != nil && *ev.Leaf == res.Event.Index {
+			found = append(found, ev)
+		}
+	}
+	if len(found) != 1 || found[0].Type != res.Event.Type || found[0].DepositID != d.ID {
+		t.Fatalf("events with the receipt's index %d: %+v; want the %s event of %s", res.Event.Index, found, res.Event.Type, d.ID)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"navette"
 	"navette/app"
 	"navette/proof"
+	"navette/receipt"
 )
 
 // chainCheckpoint is the form of a head printed by earlier versions of
@@ -48,8 +49,9 @@ func adminJournalVerify(ctx context.Context, env *Env, args []string) error {
 	})
 }
 
-// readKeysFile reads the verifier keys of the file --keys names, one a
-// line; none if it names none.
+// readKeysFile reads the verifier keys of the file --keys names as
+// navette verify reads its key files (receipt.ParseKeys: one a line, blank
+// lines and # comments skipped); none if it names none.
 func readKeysFile(path string) ([]string, error) {
 	if path == "" {
 		return nil, nil
@@ -58,7 +60,15 @@ func readKeysFile(path string) ([]string, error) {
 	if err != nil {
 		return nil, usageError("--keys: %v", err)
 	}
-	return strings.Fields(string(b)), nil
+	keys, err := receipt.ParseKeys(string(b))
+	if err != nil {
+		return nil, usageError("--keys %s: %v", path, err)
+	}
+	texts := make([]string, len(keys))
+	for i, k := range keys {
+		texts[i] = k.String()
+	}
+	return texts, nil
 }
 
 // verifyJournal checks the journal's tree of a against its signed

@@ -74,6 +74,25 @@ func TestAdminJournalVerify(t *testing.T) {
 	if r := runCLI(t, nil, false, "admin", "journal", "verify", "--data", dir, "--keys", other); r.code != 1 || !strings.Contains(r.stderr, "does not verify") {
 		t.Errorf("verify with other keys: %+v", r)
 	}
+	// --keys reads a key file as navette verify does: comments and blank
+	// lines skipped, a malformed line refused in one line.
+	own := strings.TrimSpace(runCLI(t, nil, false, "admin", "journal", "key", "--data", dir).stdout)
+	for _, tc := range []struct {
+		text string
+		code int
+	}{
+		{"# the journal's key, as published\n\n" + own + "\n", 0},
+		{own + "\nnot a key\n", 2},
+	} {
+		file := filepath.Join(t.TempDir(), "keys")
+		if err := os.WriteFile(file, []byte(tc.text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := runCLI(t, nil, false, "admin", "journal", "verify", "--data", dir, "--keys", file)
+		if r.code != tc.code || tc.code != 0 && strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("verify with the key file %q: %+v", tc.text, r)
+		}
+	}
 
 	raw, err := sql.Open("sqlite", filepath.Join(dir, "navette.db"))
 	if err != nil {

@@ -167,7 +167,15 @@ func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request) {
 func eventJSON(e navette.Event) api.Event {
 	return api.Event{Seq: e.Seq, Time: e.Time.UTC(), Type: string(e.Type), ActorID: e.ActorID,
 		DepositID: e.DepositID, FileID: e.FileID, Size: e.Size, SHA256: hexOrEmpty(e.SHA256), Detail: e.Detail, Hash: hexOrEmpty(e.Hash),
-		Auth: e.Auth, Assurance: eventAssurance(e.Auth)}
+		Auth: e.Auth, Assurance: eventAssurance(e.Auth), Leaf: leafJSON(e.Leaf)}
+}
+
+// leafJSON is an event's leaf index as the API shows it: absent for none.
+func leafJSON(leaf int64) *int64 {
+	if leaf < 0 {
+		return nil
+	}
+	return &leaf
 }
 
 // eventAssurance is the level of the sign-in method an event records, ""

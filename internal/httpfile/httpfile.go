@@ -150,7 +150,13 @@ func failTransfer(w http.ResponseWriter, r *http.Request, lw *LazyWriter, err er
 	if log == nil {
 		log = slog.Default()
 	}
-	log.Error("download aborted", "path", r.URL.Path, "err", err)
+	if navette.IsCode(err, navette.EGONE) {
+		// The deposit was withdrawn or expired while it was served: the
+		// service stopped the transfer and journaled it, as it should.
+		log.InfoContext(r.Context(), "download cut: the deposit ended", "path", r.URL.Path, "err", err)
+	} else {
+		log.ErrorContext(r.Context(), "download aborted", "path", r.URL.Path, "err", err)
+	}
 	panic(http.ErrAbortHandler)
 }
 
