@@ -438,3 +438,20 @@ func TestEventsNameTheirLeaf(t *testing.T) {
 		t.Fatalf("events with the receipt's index %d: %+v; want the %s event of %s", res.Event.Index, found, res.Event.Type, d.ID)
 	}
 }
+
+// TestEventsFiltersRefused: a malformed filter of GET /api/v1/events is
+// refused (422), not answered with an empty page that reads as "nothing
+// happened".
+func TestEventsFiltersRefused(t *testing.T) {
+	e := newEnv(t)
+	auditor := e.user("audit@justice.example", "Audit", navette.RoleAuditor)
+	for _, q := range []string{"deposit=bad", "deposit=" + strings.Repeat("A", navette.IDLen), "after=abc", "limit=-1"} {
+		resp, body := e.do("GET", api.PathEvents+"?"+q, auditor, nil)
+		e.problem(resp, body, http.StatusUnprocessableEntity)
+	}
+	var evs api.EventList
+	e.doJSON("GET", api.PathEvents+"?deposit="+navette.NewID(), auditor, nil, http.StatusOK, &evs)
+	if len(evs.Events) != 0 {
+		t.Errorf("events of an unknown deposit: %+v", evs.Events)
+	}
+}

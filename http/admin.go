@@ -146,6 +146,10 @@ func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := navette.EventFilter{DepositID: q.Get("deposit"), Limit: limit}
+	if f.DepositID != "" && !navette.ValidID(f.DepositID) {
+		s.writeError(w, r, navette.Errorf(navette.EINVALID, "deposit must be a deposit id."))
+		return
+	}
 	if a := q.Get("after"); a != "" {
 		var n int64
 		for _, c := range a {
