@@ -23,11 +23,7 @@ import (
 // leaf), a checkpoint it does not reach, or a malformed checkpoint.
 func TestAdminJournalVerify(t *testing.T) {
 	dir := t.TempDir()
-	for _, days := range []string{"20", "25"} {
-		if r := runCLI(t, nil, false, "admin", "settings", "--data", dir, "--max-retention", days); r.code != 0 {
-			t.Fatalf("settings: %+v", r)
-		}
-	}
+	journalTwoEvents(t, dir)
 	r := runCLI(t, nil, false, "admin", "journal", "verify", "--data", dir)
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "journal intact: 2 events\ntree 2 leaves, root ") || !strings.Contains(r.stdout, "\nno signed checkpoint yet") {
 		t.Fatalf("verify: %+v", r)
@@ -35,19 +31,7 @@ func TestAdminJournalVerify(t *testing.T) {
 	head := strings.TrimPrefix(strings.TrimSpace(strings.Split(r.stdout, "\n")[3]), "head ")
 
 	// A checkpoint signed now, as the server does, and saved by an auditor.
-	a, err := app.Open(app.Config{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cp, err := a.Checkpointer.Checkpoint(context.Background())
-	a.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	saved := filepath.Join(t.TempDir(), "checkpoint")
-	if err := os.WriteFile(saved, cp.Note, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	saved, _ := saveCheckpoint(t, dir)
 
 	if r := runCLI(t, nil, false, "admin", "settings", "--data", dir, "--max-files", "7"); r.code != 0 {
 		t.Fatalf("settings: %+v", r)
@@ -155,11 +139,41 @@ func TestAdminJournalKey(t *testing.T) {
 // command said the journal and the checkpoint given held.
 func TestAdminJournalVerifyFindsAHiddenEvent(t *testing.T) {
 	dir := t.TempDir()
+	journalTwoEvents(t, dir)
+	saved, size := saveCheckpoint(t, dir)
+	raw, err := sql.Open("sqlite", filepath.Join(dir, "navette.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`DROP TRIGGER events_no_update; UPDATE events SET seq = 0, detail = replace(detail, '=25 ', '=2500 ') WHERE leaf = ?`, size-1); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("broken at leaf %d:", size-1)
+	for _, args := range [][]string{{}, {"--checkpoint", saved}} {
+		r := runCLI(t, nil, false, append([]string{"admin", "journal", "verify", "--data", dir}, args...)...)
+		if r.code != 1 || !strings.Contains(r.stderr, want) {
+			t.Errorf("verify %v of a journal whose last event is hidden: %+v", args, r)
+		}
+	}
+}
+
+// journalTwoEvents journals two events on the platform in dir: two
+// changes of its settings.
+func journalTwoEvents(t *testing.T, dir string) {
+	t.Helper()
 	for _, days := range []string{"20", "25"} {
 		if r := runCLI(t, nil, false, "admin", "settings", "--data", dir, "--max-retention", days); r.code != 0 {
 			t.Fatalf("settings: %+v", r)
 		}
 	}
+}
+
+// saveCheckpoint signs a checkpoint of the journal in dir now, as the
+// server does, and saves it to a file, as an auditor would; it returns
+// the file's path and the size of the tree it signs.
+func saveCheckpoint(t *testing.T, dir string) (string, int64) {
+	t.Helper()
 	a, err := app.Open(app.Config{DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
@@ -173,19 +187,5 @@ func TestAdminJournalVerifyFindsAHiddenEvent(t *testing.T) {
 	if err := os.WriteFile(saved, cp.Note, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := sql.Open("sqlite", filepath.Join(dir, "navette.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	if _, err := raw.Exec(`DROP TRIGGER events_no_update; UPDATE events SET seq = 0, detail = replace(detail, '50', '5000') WHERE leaf = ?`, cp.Size-1); err != nil {
-		t.Fatal(err)
-	}
-	want := fmt.Sprintf("broken at leaf %d:", cp.Size-1)
-	for _, args := range [][]string{{}, {"--checkpoint", saved}} {
-		r := runCLI(t, nil, false, append([]string{"admin", "journal", "verify", "--data", dir}, args...)...)
-		if r.code != 1 || !strings.Contains(r.stderr, want) {
-			t.Errorf("verify %v of a journal whose last event is hidden: %+v", args, r)
-		}
-	}
+	return saved, cp.Size
 }
