@@ -18,7 +18,7 @@ func testMetaSettings(t *testing.T, m *metaFixture) {
 	metaEqual(t, "settings never saved", got, &navette.Settings{})
 
 	first := &navette.Settings{
-		Limits:    navette.Limits{MaxFileSize: 5 << 30, MaxFiles: 20, MaxRetentionDays: 60, MaxRecipients: 7},
+		Limits:    navette.Limits{MaxFileSize: 5 << 30, MaxFiles: 20, MaxRetentionDays: 25, MaxRecipients: 7},
 		UpdatedAt: m.now(),
 		UpdatedBy: admin.ID,
 	}
