@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -152,5 +153,27 @@ func TestScrubTwoNodes(t *testing.T) {
 		if got := lastPassGauge(t, n); got != float64(clock.Now().Unix()) {
 			t.Errorf("navette_scrub_last_pass_end_timestamp_seconds = %v, want %v", got, clock.Now().Unix())
 		}
+	}
+}
+
+// TestScrubFailedPass: a pass that fails records its start but no end, so
+// the pass stays due (the last end is still the one before).
+func TestScrubFailedPass(t *testing.T) {
+	e := newEnv(t)
+	e.send(map[string][]byte{"a.txt": randomBytes(1000, 3)})
+	before := waitScrub(t, e.app, time.Time{}) // the pass at start-up
+	e.clock.Advance(25 * time.Hour)
+	ctx, cancel := context.WithCancel(t.Context())
+	stop := time.AfterFunc(50*time.Millisecond, cancel)
+	defer stop.Stop()
+	if _, err := e.app.Deposits.Scrub(ctx, 1); err == nil { // a byte a second: cut short
+		t.Fatal("a pass cut short ended without error")
+	}
+	run := lastScrub(t, e.app)
+	if !run.Start.Equal(e.clock.Now()) || !run.End.Equal(before.End) {
+		t.Fatalf("after a failed pass: %+v, want its start and the end before, %v", run, before.End)
+	}
+	if !deposit.ScrubIsDue(run, e.clock.Now(), 24*time.Hour) {
+		t.Error("the pass is no longer due after a failed one")
 	}
 }
