@@ -177,8 +177,11 @@ func (a *App) checkLoop(ctx context.Context) {
 	}
 }
 
-// scrubLoop runs a scrub pass every ScrubInterval, the first one an
-// interval after start-up, until ctx ends.
+// scrubLoop runs the scrubber until ctx ends: at start-up, then every
+// scrubLook, it runs a pass if one is due for the platform (none ever
+// ended, or the last ended ScrubInterval or more ago; deposit.ScrubDue),
+// so that the platform scrubs once an interval whatever its nodes and
+// their restarts.
 func (a *App) scrubLoop(ctx context.Context) {
 	rate := a.Config.ScrubRate
 	if rate < 0 {
@@ -187,16 +190,46 @@ func (a *App) scrubLoop(ctx context.Context) {
 	if rate == 0 {
 		rate = deposit.DefaultScrubRate
 	}
-	t := newTicker(a.Config.ScrubInterval, 24*time.Hour)
+	interval := a.Config.ScrubInterval
+	if interval <= 0 {
+		interval = 24 * time.Hour
+	}
+	t := time.NewTicker(scrubLook(interval))
 	defer t.Stop()
-	for tick(ctx, t.C) {
-		a.recordScrub(true, deposit.ScrubStats{}, nil)
-		st, err := a.Deposits.Scrub(ctx, rate)
-		a.recordScrub(false, st, err)
-		if err != nil {
-			a.logFailure(ctx, "scrub failed", err)
-			continue
+	for {
+		a.scrubIfDue(ctx, rate, interval)
+		if !tick(ctx, t.C) {
+			return
 		}
+	}
+}
+
+// scrubLook is how often the scrubber looks whether a pass is due: a 24th
+// of interval, an hour at most (a millisecond at least).
+func scrubLook(interval time.Duration) time.Duration {
+	return max(min(interval/24, time.Hour), time.Millisecond)
+}
+
+// scrubIfDue shows the platform's last scrub pass in the metrics, then
+// runs one if it is due.
+func (a *App) scrubIfDue(ctx context.Context, rate int64, interval time.Duration) {
+	last, err := a.Deposits.LastScrub(ctx)
+	if err != nil {
+		a.logFailure(ctx, "scrub failed", err)
+		return
+	}
+	a.showLastScrub(last)
+	if !deposit.ScrubIsDue(last, a.Config.Clock.Now(), interval) {
+		return
+	}
+	a.scrubStarted()
+	ran, st, err := a.Deposits.ScrubDue(ctx, rate, interval)
+	a.scrubEnded(ran, st, err)
+	if err != nil {
+		a.logFailure(ctx, "scrub failed", err)
+		return
+	}
+	if ran {
 		a.Config.Logger.Info("scrub", "files", st.Files, "bytes", st.Bytes, "corrupt", len(st.Corrupt), "unreadable", st.Unreadable)
 	}
 }

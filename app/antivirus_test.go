@@ -603,10 +603,15 @@ func TestScrub(t *testing.T) {
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	before := lastScrub(t, e.app)
 	var out, errOut bytes.Buffer
 	code := cli.Main([]string{"admin", "scrub", "--data", e.dir, "--rate", "0"}, &cli.Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }})
 	if code != 1 || !strings.Contains(out.String(), bad.ID) || !strings.Contains(out.String(), "1 corrupt") {
 		t.Fatalf("admin scrub: %d %q %q", code, out.String(), errOut.String())
+	}
+	// The manual pass is the platform's last: the scrubber counts from it.
+	if run := lastScrub(t, e.app); !run.End.After(before.End) || run.Start.After(run.End) {
+		t.Errorf("admin scrub recorded %+v as the last pass, before %+v", run, before)
 	}
 	f := e.file(bad.ID)
 	if f.State != navette.FileRejected || f.Check != navette.CheckCorrupt || !strings.Contains(f.CheckDetail, "segment 1") {

@@ -211,8 +211,9 @@ type Config struct {
 	// ScrubRate bounds the scrubber's reading, in bytes per second (50 MB/s
 	// when zero; negative: no scrubber).
 	ScrubRate int64
-	// ScrubInterval is the time between the starts of two scrub passes
-	// (24 h when zero).
+	// ScrubInterval is the time from the end of the platform's last scrub
+	// pass, on whichever node, to the start of the next (24 h when zero);
+	// each node looks whether one is due every 24th of it, an hour at most.
 	ScrubInterval time.Duration
 	// MetricsAddr, if set, is the address Prometheus metrics are served
 	// at (/metrics), on a listener of their own (see docs/operations.md).

@@ -100,24 +100,40 @@ func (a *App) recordSweep(ctx context.Context, st deposit.SweepStats, err error)
 	}
 }
 
-// recordScrub counts a scrub pass that ended, or marks one running.
-func (a *App) recordScrub(running bool, st deposit.ScrubStats, err error) {
+// scrubStarted marks a scrub pass running.
+func (a *App) scrubStarted() {
+	if a.reg != nil {
+		a.reg.Gauge("navette_scrub_running").Set(1)
+	}
+}
+
+// scrubEnded marks the scrub pass no longer running and counts it if it
+// ran and ended without error (on PostgreSQL, a node whose turn another
+// took, or which found the pass no longer due once it held the scrubber's
+// lock, ran none).
+func (a *App) scrubEnded(ran bool, st deposit.ScrubStats, err error) {
 	if a.reg == nil {
 		return
 	}
-	if running {
-		a.reg.Gauge("navette_scrub_running").Set(1)
-		return
-	}
 	a.reg.Gauge("navette_scrub_running").Set(0)
-	if err != nil {
+	if err != nil || !ran {
 		return
 	}
-	// On PostgreSQL, a node whose turn another took ends an empty pass.
 	a.reg.Counter("navette_scrub_passes_total").Inc()
 	a.reg.Counter("navette_scrub_corrupt_found_total").Add(len(st.Corrupt))
 	a.reg.Counter("navette_scrub_unreadable_total").Add(st.Unreadable)
 	a.reg.Gauge("navette_scrub_last_pass_end_timestamp_seconds").Set(float64(a.Config.Clock.Now().Unix()))
+}
+
+// showLastScrub sets the time the platform's last scrub pass ended, on
+// whichever node it ran, before or after this node started: the
+// NavetteScrubberStalled alert reads it. Nothing is set while no pass
+// ever ended.
+func (a *App) showLastScrub(last navette.JobRun) {
+	if a.reg == nil || last.End.IsZero() {
+		return
+	}
+	a.reg.Gauge("navette_scrub_last_pass_end_timestamp_seconds").Set(float64(last.End.Unix()))
 }
 
 // collectMetrics writes the gauges computed at each scrape: what the store

@@ -232,7 +232,10 @@ func TestMetrics(t *testing.T) {
 	if err := os.WriteFile(blob, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The next pass is due a ScrubInterval after the last one ended (which
+	// may be one running now): time passes until a pass finds the rot.
 	m = scrapeUntil(t, e.app, func(m map[string]*dto.MetricFamily) bool {
+		e.clock.Advance(time.Second)
 		return value(t, m, "navette_scrub_corrupt_found_total") > 0
 	})
 	wantValue(t, m, 1, "navette_scrub_corrupt_found_total")

@@ -122,6 +122,7 @@ type Service struct {
 	scans   scans
 	commits groupCommit
 	stats   statsCache
+	jobs    memJobs
 }
 
 // deliveries returns the DeliveryStore in use, or nil.

@@ -47,6 +47,7 @@ var Tables = []Table{
 	{Name: "recovery_requests", Key: []string{"id"}},
 	{Name: "user_terms", Key: []string{"term", "user_id"}, Deletes: true},
 	{Name: "settings", Key: []string{"name"}, Deletes: true},
+	{Name: "jobs", Key: []string{"name"}},
 	{Name: "policy", Key: []string{"id"}},
 	{Name: "policy_assurance", Key: []string{"role"}, Deletes: true},
 	{Name: "events", Key: []string{"seq"}, InsertOnly: true},

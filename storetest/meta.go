@@ -18,8 +18,8 @@ import (
 )
 
 // TestMetaStore runs the conformance suite for navette.MetaStore: the
-// suite of each of its roles, and of the optional roles EvidenceStore and
-// StatsStore, as subtests named for the role. open must return a new,
+// suite of each of its roles, and of the optional roles EvidenceStore,
+// StatsStore and JobStore, as subtests named for the role. open must return a new,
 // empty store for each subtest and release it with t.Cleanup. The subtests
 // run one after the other; some of them call the store from several
 // goroutines at once.

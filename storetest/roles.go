@@ -49,6 +49,7 @@ var roleSuites = []struct {
 	{"Recovery", TestRecoveryStore},
 	{"Requests", TestRequestStore},
 	{"Policy", TestPolicyStore},
+	{"Jobs", TestJobStore},
 	{"Ping", TestMetaPing},
 }
 
@@ -215,6 +216,14 @@ func TestStatsStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
 	runMeta(t, open, []metaTest{
 		{"Stats", testMetaStats},
 		{"Activity", testMetaActivity},
+	})
+}
+
+// TestJobStore runs the conformance suite for navette.JobStore, which the
+// store under test must implement. open is as for TestMetaStore.
+func TestJobStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
+	runMeta(t, open, []metaTest{
+		{"Jobs", testMetaJobs},
 	})
 }
 
