@@ -91,17 +91,17 @@ func TestForgedTextRefused(t *testing.T) {
 			odd := b64[:42] + string(nextB64(b64[42])) + "="
 			return replace(b64, odd)(s)
 		}},
-		{"a proof hash in URL base64", func(s string) string {
+		{"the proof hashes in unpadded URL base64", func(s string) string {
+			// Unpadded, every hash's text changes, in the URL alphabet
+			// wherever its base64 holds + or /.
 			var r Receipt
 			if err := json.Unmarshal([]byte(s), &r); err != nil {
 				t.Fatal(err)
 			}
 			for _, h := range r.Inclusion.Hashes {
-				if std := base64.StdEncoding.EncodeToString(h); strings.ContainsAny(std, "+/") {
-					return replace(std, base64.URLEncoding.EncodeToString(h))(s)
-				}
+				s = replace(base64.StdEncoding.EncodeToString(h), base64.RawURLEncoding.EncodeToString(h))(s)
 			}
-			return "" // no hash's base64 differs in the URL alphabet
+			return s
 		}},
 		{"time_source server-clock with the token kept", replace(`"time_source":"tsa"`, `"time_source":"server-clock"`)},
 		{"the format v2", replace(`"format":"navette-receipt/v1"`, `"format":"navette-receipt/v2"`)},
@@ -113,9 +113,6 @@ func TestForgedTextRefused(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			forged := tc.edit(string(good))
-			if forged == "" {
-				t.Skip("this receipt offers nothing to edit so (its random hashes are the same text in the URL alphabet)")
-			}
 			if forged == string(good) {
 				t.Fatal("the edit changed nothing")
 			}
