@@ -309,3 +309,25 @@ func loadAvg() string {
 	}
 	return strings.Join(f[:3], " ")
 }
+
+// switches returns the context switches, voluntary and not, of every
+// thread of pid so far (/proc/PID/task/*/status); threads that have ended
+// are not counted, and a Go server rarely ends one.
+func switches(pid int) int64 {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
+	var n int64
+	for _, t := range tasks {
+		b, err := os.ReadFile(t)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			k, v, ok := strings.Cut(line, ":")
+			if ok && strings.HasSuffix(k, "ctxt_switches") {
+				x, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+				n += x
+			}
+		}
+	}
+	return n
+}

@@ -185,6 +185,8 @@ type result struct {
 	bareSysDown, navSysDown              time.Duration // of the downloads' CPU, the kernel's
 	bareAllUp, navAllUp                  time.Duration // the machine's CPU but the bench's, over all uploads
 	bareAllDown, navAllDown              time.Duration // likewise over all downloads
+	bareCSUp, navCSUp                    int64         // server context switches over all uploads
+	bareCSDown, navCSDown                int64         // likewise over all downloads
 	phases                               []phases      // of each navette upload
 }
 
@@ -243,7 +245,7 @@ func measure(tmp, bin, self, src string, size int64, runs int, prof *profiler) (
 	var bu, nu, bd, nd, ht []time.Duration
 	var deposits []*api.Deposit
 	for i := 0; i < runs; i++ {
-		c0, s0, a0 := cpuTime(bare.Process.Pid), sysTime(bare.Process.Pid), outside()
+		c0, s0, a0, x0 := cpuTime(bare.Process.Pid), sysTime(bare.Process.Pid), outside(), switches(bare.Process.Pid)
 		t, err := timed(func() error { return barePut(bareURL+"/f"+strconv.Itoa(i), f, size) })
 		if err != nil {
 			return r, fmt.Errorf("bare upload: %w", err)
@@ -251,12 +253,13 @@ func measure(tmp, bin, self, src string, size int64, runs int, prof *profiler) (
 		r.bareCPUUp += cpuTime(bare.Process.Pid) - c0
 		r.bareSysUp += sysTime(bare.Process.Pid) - s0
 		r.bareAllUp += outside() - a0
+		r.bareCSUp += switches(bare.Process.Pid) - x0
 		bu = append(bu, t)
 		if i == 0 {
 			prof.save("block", fmt.Sprintf("up-%s-block-base.pprof", human(size)))
 			prof.start(fmt.Sprintf("up-%s.pprof", human(size)))
 		}
-		c0, s0, a0 = cpuTime(nav.Process.Pid), sysTime(nav.Process.Pid), outside()
+		c0, s0, a0, x0 = cpuTime(nav.Process.Pid), sysTime(nav.Process.Pid), outside(), switches(nav.Process.Pid)
 		var d *api.Deposit
 		var ph phases
 		t, err = timed(func() error {
@@ -285,6 +288,7 @@ func measure(tmp, bin, self, src string, size int64, runs int, prof *profiler) (
 		r.navCPUUp += cpuTime(nav.Process.Pid) - c0
 		r.navSysUp += sysTime(nav.Process.Pid) - s0
 		r.navAllUp += outside() - a0
+		r.navCSUp += switches(nav.Process.Pid) - x0
 		nu = append(nu, t)
 		deposits = append(deposits, d)
 		if t, err = hashTime(src); err != nil {
@@ -294,7 +298,7 @@ func measure(tmp, bin, self, src string, size int64, runs int, prof *profiler) (
 	}
 	r.bareRSSUp, r.navRSSUp = peakRSS(bare), peakRSS(nav)
 	for i := 0; i < runs; i++ {
-		c0, s0, a0 := cpuTime(bare.Process.Pid), sysTime(bare.Process.Pid), outside()
+		c0, s0, a0, x0 := cpuTime(bare.Process.Pid), sysTime(bare.Process.Pid), outside(), switches(bare.Process.Pid)
 		t, err := timed(func() error { return bareGet(bareURL + "/f" + strconv.Itoa(i)) })
 		if err != nil {
 			return r, fmt.Errorf("bare download: %w", err)
@@ -302,12 +306,13 @@ func measure(tmp, bin, self, src string, size int64, runs int, prof *profiler) (
 		r.bareCPUDown += cpuTime(bare.Process.Pid) - c0
 		r.bareSysDown += sysTime(bare.Process.Pid) - s0
 		r.bareAllDown += outside() - a0
+		r.bareCSDown += switches(bare.Process.Pid) - x0
 		bd = append(bd, t)
 		d := deposits[i]
 		if i == 0 {
 			prof.start(fmt.Sprintf("down-%s.pprof", human(size)))
 		}
-		c0, s0, a0 = cpuTime(nav.Process.Pid), sysTime(nav.Process.Pid), outside()
+		c0, s0, a0, x0 = cpuTime(nav.Process.Pid), sysTime(nav.Process.Pid), outside(), switches(nav.Process.Pid)
 		t, err = timed(func() error {
 			info, err := down.Download(ctx, d.ID, d.Files[0].ID, io.Discard, 0)
 			if err == nil && info.Size != size {
@@ -324,6 +329,7 @@ func measure(tmp, bin, self, src string, size int64, runs int, prof *profiler) (
 		r.navCPUDown += cpuTime(nav.Process.Pid) - c0
 		r.navSysDown += sysTime(nav.Process.Pid) - s0
 		r.navAllDown += outside() - a0
+		r.navCSDown += switches(nav.Process.Pid) - x0
 		nd = append(nd, t)
 	}
 	r.bareRSS, r.navRSS = peakRSS(bare), peakRSS(nav)
@@ -353,6 +359,13 @@ func report(rows []result, runs int, dir string) {
 			fmt.Printf("%-9s %-9s %12.0f %12.0f %12.0f %7.2f %11.2f %11.2f %9.2f %9.2f %9.2f %9.2f\n", human(r.size), x.name, b, l, n, n/l, cpuPerGiB(x.bareCPU, moved), cpuPerGiB(x.navCPU, moved), cpuPerGiB(x.bareSys, moved), cpuPerGiB(x.navSys, moved), cpuPerGiB(x.bareAll, moved), cpuPerGiB(x.navAll, moved))
 		}
 		fmt.Printf("%-9s %-9s %12s %12.0f\n", human(r.size), "sha-256", "", mbps(r.size, r.hash))
+	}
+	fmt.Printf("\nserver context switches per MiB moved (every thread's, voluntary and not)\n")
+	fmt.Printf("%-9s %-9s %12s %12s\n", "size", "transfer", "bare", "navette")
+	for _, r := range rows {
+		mib := float64(r.size*int64(r.runs)) / (1 << 20)
+		fmt.Printf("%-9s %-9s %12.1f %12.1f\n", human(r.size), "upload", float64(r.bareCSUp)/mib, float64(r.navCSUp)/mib)
+		fmt.Printf("%-9s %-9s %12.1f %12.1f\n", human(r.size), "download", float64(r.bareCSDown)/mib, float64(r.navCSDown)/mib)
 	}
 	fmt.Printf("\nnavette uploads, ms: creating the deposit, uploading (tus POST + PATCH), submitting\n")
 	for _, r := range rows {
