@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -234,10 +236,54 @@ func TestTSAStampsCheckpoints(t *testing.T) {
 	stamped(c2)
 }
 
-// TestTSARefused: a --tsa that is not an http(s) URL is refused at start.
+// TestTSARefused: a --tsa that is not an http(s) URL, or a --tsa-ca that
+// is missing or holds no certificate, is refused at start.
 func TestTSARefused(t *testing.T) {
 	_, err := app.Open(app.Config{DataDir: t.TempDir(), TSA: "ftp://tsa.example/"})
 	if !navette.IsCode(err, navette.EINVALID) {
 		t.Errorf("Open with an ftp TSA = %v, want EINVALID", err)
+	}
+	notPEM := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(notPEM, []byte("not a certificate\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, ca := range []string{filepath.Join(t.TempDir(), "missing.pem"), notPEM} {
+		_, err := app.Open(app.Config{DataDir: t.TempDir(), TSA: "https://tsa.example/", TSACA: ca})
+		if !navette.IsCode(err, navette.EINVALID) {
+			t.Errorf("Open with --tsa-ca %s = %v, want EINVALID", ca, err)
+		}
+	}
+}
+
+// TestTSAAttestationStatesTheRoot: with --tsa and --tsa-ca, a receipt's PDF
+// attestation says the authority's certificate was verified against a
+// trusted root; with --tsa alone, that only the token's signature was.
+func TestTSAAttestationStatesTheRoot(t *testing.T) {
+	ts := testtsa.Start(t, testtsa.Options{})
+	for _, tc := range []struct {
+		name, ca, want string
+	}{
+		{"with --tsa-ca", ts.CAFile(), "Certificat vérifié auprès d'une autorité de certification de confiance"},
+		{"without --tsa-ca", "", "Certificat signature vérifiée ; certificat non rapproché d'une autorité de certification"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, func(c *app.Config) { c.TSA, c.TSACA = ts.URL(), tc.ca })
+			d := e.send(map[string][]byte{"pv.pdf": randomBytes(100, 3)})
+			e.waitNoticesSent(d.ID) // the journal's last events
+			if _, err := e.app.Checkpointer.Checkpoint(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "checkpoints stamped", func() bool {
+				if err := e.app.Checkpointer.StampPending(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+				cps, err := e.app.Meta.Checkpoints(t.Context(), navette.CheckpointFilter{Unstamped: true})
+				return err == nil && len(cps) == 0
+			})
+			text := strings.Join(strings.Fields(pdfText(t, e.get(e.agent, e.receipts(e.agent, d.ID)[0].URL+"?format=pdf"))), " ")
+			if !strings.Contains(text, "Autorité CN="+testtsa.Name) || !strings.Contains(text, tc.want) {
+				t.Errorf("the attestation does not say %q:\n%s", tc.want, text)
+			}
+		})
 	}
 }
