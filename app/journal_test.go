@@ -66,21 +66,23 @@ func TestJournalHeadLogged(t *testing.T) {
 	}
 }
 
-// flakyStamper fails while down: a time-stamping authority that is out of
-// reach, which a real one cannot be made into on demand. Package tsa's
-// tests run a real one.
+// flakyStamper fails while down, a time-stamping authority that is out of
+// reach, which a real one cannot be made into on demand, and passes
+// queries to a real one (up) otherwise.
 type flakyStamper struct {
+	up   proof.Stamper
 	mu   sync.Mutex
 	down bool
 }
 
 func (s *flakyStamper) Stamp(ctx context.Context, digest []byte) ([]byte, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.down {
+	down := s.down
+	s.mu.Unlock()
+	if down {
 		return nil, errors.New("dial tcp 192.0.2.1:80: connection refused")
 	}
-	return append([]byte("token:"), digest...), nil
+	return s.up.Stamp(ctx, digest)
 }
 
 // TestJournalProofs: the signed checkpoint and the keys are public and
@@ -88,7 +90,12 @@ func (s *flakyStamper) Stamp(ctx context.Context, digest []byte) ([]byte, error)
 // verify against it, others are refused; bad parameters are a problem;
 // /readyz tells when the time-stamping authority fails, and stays ready.
 func TestJournalProofs(t *testing.T) {
-	st := &flakyStamper{down: true}
+	ts := testtsa.Start(t, testtsa.Options{})
+	up, err := tsa.New(tsa.Config{URL: ts.URL(), CAFile: ts.CAFile()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &flakyStamper{up: up, down: true}
 	e := newEnv(t, func(c *app.Config) {
 		c.Stamper = st
 		c.CheckpointInterval = 10 * time.Millisecond
@@ -160,6 +167,9 @@ func TestJournalProofs(t *testing.T) {
 		return err == nil && len(cps) == 0
 	})
 	waitFor(t, "readyz without problem", func() bool { _, bad := ready()["problem"]; return !bad })
+	if rep, err := proof.Verify(t.Context(), e.app.Meta, e.app.JournalKeys.Verifiers(), ts.Roots()); err != nil || rep.Tokens == 0 {
+		t.Errorf("the journal with its stamped checkpoints: %+v, %v", rep, err)
+	}
 }
 
 func hashes(t *testing.T, p api.Proof) []tlog.Hash {
