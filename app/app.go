@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -347,7 +348,7 @@ func (a *App) openServices(cfg Config) error {
 	a.Deposits.Evidence = es
 	a.Deposits.CaseKeys = a.MAC
 	a.Evidence = &evidence.Service{Meta: a.Meta, Evidence: es, Deposits: a.Deposits, Checkpoints: a.Checkpointer,
-		Verifiers: a.JournalKeys.Verifiers, Clock: cfg.Clock, Log: cfg.Logger, PublicURL: cfg.PublicURL}
+		Verifiers: a.JournalKeys.Verifiers, TSARoots: tsaRoots(cfg.Stamper), Clock: cfg.Clock, Log: cfg.Logger, PublicURL: cfg.PublicURL}
 	if err := a.openAntivirus(); err != nil {
 		return err
 	}
@@ -455,6 +456,15 @@ func (a *App) openKeys(cfg *Config) error {
 	}
 	a.MAC, err = keyring.OpenMAC(filepath.Join(cfg.DataDir, "keys"))
 	return err
+}
+
+// tsaRoots returns the roots of --tsa-ca that the time-stamping
+// authority's client read at start (tsa.Client.Roots), nil without them.
+func tsaRoots(s proof.Stamper) *x509.CertPool {
+	if c, ok := s.(*tsa.Client); ok {
+		return c.Roots()
+	}
+	return nil
 }
 
 // openRoom gives the deposits a reserve of free space, of the

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -64,21 +66,23 @@ func TestJournalHeadLogged(t *testing.T) {
 	}
 }
 
-// flakyStamper fails while down: a time-stamping authority that is out of
-// reach, which a real one cannot be made into on demand. Package tsa's
-// tests run a real one.
+// flakyStamper fails while down, a time-stamping authority that is out of
+// reach, which a real one cannot be made into on demand, and passes
+// queries to a real one (up) otherwise.
 type flakyStamper struct {
+	up   proof.Stamper
 	mu   sync.Mutex
 	down bool
 }
 
 func (s *flakyStamper) Stamp(ctx context.Context, digest []byte) ([]byte, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.down {
+	down := s.down
+	s.mu.Unlock()
+	if down {
 		return nil, errors.New("dial tcp 192.0.2.1:80: connection refused")
 	}
-	return append([]byte("token:"), digest...), nil
+	return s.up.Stamp(ctx, digest)
 }
 
 // TestJournalProofs: the signed checkpoint and the keys are public and
@@ -86,7 +90,12 @@ func (s *flakyStamper) Stamp(ctx context.Context, digest []byte) ([]byte, error)
 // verify against it, others are refused; bad parameters are a problem;
 // /readyz tells when the time-stamping authority fails, and stays ready.
 func TestJournalProofs(t *testing.T) {
-	st := &flakyStamper{down: true}
+	ts := testtsa.Start(t, testtsa.Options{})
+	up, err := tsa.New(tsa.Config{URL: ts.URL(), CAFile: ts.CAFile()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &flakyStamper{up: up, down: true}
 	e := newEnv(t, func(c *app.Config) {
 		c.Stamper = st
 		c.CheckpointInterval = 10 * time.Millisecond
@@ -158,6 +167,9 @@ func TestJournalProofs(t *testing.T) {
 		return err == nil && len(cps) == 0
 	})
 	waitFor(t, "readyz without problem", func() bool { _, bad := ready()["problem"]; return !bad })
+	if rep, err := proof.Verify(t.Context(), e.app.Meta, e.app.JournalKeys.Verifiers(), ts.Roots()); err != nil || rep.Tokens == 0 {
+		t.Errorf("the journal with its stamped checkpoints: %+v, %v", rep, err)
+	}
 }
 
 func hashes(t *testing.T, p api.Proof) []tlog.Hash {
@@ -234,10 +246,54 @@ func TestTSAStampsCheckpoints(t *testing.T) {
 	stamped(c2)
 }
 
-// TestTSARefused: a --tsa that is not an http(s) URL is refused at start.
+// TestTSARefused: a --tsa that is not an http(s) URL, or a --tsa-ca that
+// is missing or holds no certificate, is refused at start.
 func TestTSARefused(t *testing.T) {
 	_, err := app.Open(app.Config{DataDir: t.TempDir(), TSA: "ftp://tsa.example/"})
 	if !navette.IsCode(err, navette.EINVALID) {
 		t.Errorf("Open with an ftp TSA = %v, want EINVALID", err)
+	}
+	notPEM := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(notPEM, []byte("not a certificate\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, ca := range []string{filepath.Join(t.TempDir(), "missing.pem"), notPEM} {
+		_, err := app.Open(app.Config{DataDir: t.TempDir(), TSA: "https://tsa.example/", TSACA: ca})
+		if !navette.IsCode(err, navette.EINVALID) {
+			t.Errorf("Open with --tsa-ca %s = %v, want EINVALID", ca, err)
+		}
+	}
+}
+
+// TestTSAAttestationStatesTheRoot: with --tsa and --tsa-ca, a receipt's PDF
+// attestation says the authority's certificate was verified against a
+// trusted root; with --tsa alone, that only the token's signature was.
+func TestTSAAttestationStatesTheRoot(t *testing.T) {
+	ts := testtsa.Start(t, testtsa.Options{})
+	for _, tc := range []struct {
+		name, ca, want string
+	}{
+		{"with --tsa-ca", ts.CAFile(), "Certificat vérifié auprès d'une autorité de certification de confiance"},
+		{"without --tsa-ca", "", "Certificat signature vérifiée ; certificat non rapproché d'une autorité de certification"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, func(c *app.Config) { c.TSA, c.TSACA = ts.URL(), tc.ca })
+			d := e.send(map[string][]byte{"pv.pdf": randomBytes(100, 3)})
+			e.waitNoticesSent(d.ID) // the journal's last events
+			if _, err := e.app.Checkpointer.Checkpoint(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "checkpoints stamped", func() bool {
+				if err := e.app.Checkpointer.StampPending(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+				cps, err := e.app.Meta.Checkpoints(t.Context(), navette.CheckpointFilter{Unstamped: true})
+				return err == nil && len(cps) == 0
+			})
+			text := strings.Join(strings.Fields(pdfText(t, e.get(e.agent, e.receipts(e.agent, d.ID)[0].URL+"?format=pdf"))), " ")
+			if !strings.Contains(text, "Autorité CN="+testtsa.Name) || !strings.Contains(text, tc.want) {
+				t.Errorf("the attestation does not say %q:\n%s", tc.want, text)
+			}
+		})
 	}
 }

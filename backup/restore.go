@@ -389,7 +389,7 @@ func verifyTree(ctx context.Context, s *sqlite.Store, res *Restored) error {
 		return nil
 	}
 	var err error
-	if res.Proof, err = proof.Verify(ctx, s, m.Verifiers); err != nil {
+	if res.Proof, err = proof.Verify(ctx, s, m.Verifiers, nil); err != nil {
 		return err
 	}
 	if root := base64.StdEncoding.EncodeToString(res.Proof.Root[:]); res.Proof.Leaves != m.Journal.Size || root != m.Journal.Root {

@@ -29,7 +29,7 @@ navette admin member add|remove --data DIR --service E --email E
 navette admin token create --data DIR --email E [--label L] [--ttl 720h] [--scopes read,write]
 navette admin token revoke --data DIR TOKEN_ID
 navette admin settings --data DIR [--max-file-size BYTES] [--max-files N] [--max-retention DAYS] [--max-recipients N]
-navette admin journal verify --data DIR [--checkpoint FILE|SEQ:HASH] [--keys FILE]
+navette admin journal verify --data DIR [--checkpoint FILE|SEQ:HASH] [--keys FILE] [--tsa-ca FILE]
 navette admin journal key [rotate] --data DIR
 navette admin evidence --data DIR DEPOSIT_ID > bundle.zip
 navette admin key rotate --data DIR [--db URL] [--stage]

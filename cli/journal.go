@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -22,30 +23,38 @@ var chainCheckpoint = regexp.MustCompile(`^[0-9]+:`)
 
 // adminJournalVerify recomputes every leaf of the journal's tree from the
 // events and the whole tree, checks them against the stored tree and every
-// signed checkpoint (and one saved earlier, with --checkpoint FILE), and
-// recomputes the hash chain; it prints the tree's root and the chain's
-// head, or names the first bad leaf.
+// signed checkpoint (and one saved earlier, with --checkpoint FILE), checks
+// each checkpoint's time-stamp token (against the roots of --tsa-ca FILE,
+// if given), and recomputes the hash chain; it prints the tree's root and
+// the chain's head, or names the first bad leaf or token.
 func adminJournalVerify(ctx context.Context, env *Env, args []string) error {
-	c := newAdminCmd(env, "admin journal verify", "--data DIR [--checkpoint FILE|SEQ:HASH] [--keys FILE]")
+	c := newAdminCmd(env, "admin journal verify", "--data DIR [--checkpoint FILE|SEQ:HASH] [--keys FILE] [--tsa-ca FILE]")
 	cp := c.fs.String("checkpoint", "", "a signed checkpoint saved earlier (GET /api/v1/journal/checkpoint), in FILE; or a chain head SEQ:HASH printed by this command")
 	keysFile := c.fs.String("keys", "", "verifier keys saved earlier (GET /api/v1/journal/keys), one a line, in FILE (default: the keys of the data directory)")
+	tsaCA := c.fs.String("tsa-ca", "", "PEM file of the time-stamping authority's trusted root certificates")
 	var (
 		chain *navette.Event
 		note  []byte
 		keys  []string
+		roots *x509.CertPool
 	)
 	check := func() (err error) {
 		if chain, note, err = parseCheckpointFlag(*cp); err != nil {
 			return err
 		}
-		keys, err = readKeysFile(*keysFile)
+		if keys, err = readKeysFile(*keysFile); err != nil {
+			return err
+		}
+		if *tsaCA != "" {
+			roots, err = certPool(*tsaCA)
+		}
 		return err
 	}
 	return c.run(args, check, func(a *app.App) error {
 		if keys == nil {
 			keys = a.JournalKeys.Verifiers()
 		}
-		return verifyJournal(ctx, env, a, keys, chain, note)
+		return verifyJournal(ctx, env, a, keys, roots, chain, note)
 	})
 }
 
@@ -73,14 +82,15 @@ func readKeysFile(path string) ([]string, error) {
 
 // verifyJournal checks the journal's tree of a against its signed
 // checkpoints, verified with keys (and against note, a checkpoint saved
-// earlier, if not nil), and its hash chain (against the head chain if not
-// nil), and prints what it found.
-func verifyJournal(ctx context.Context, env *Env, a *app.App, keys []string, chain *navette.Event, note []byte) error {
+// earlier, if not nil), their time-stamp tokens (against roots if not
+// nil), and its hash chain (against the head chain if not nil), and prints
+// what it found.
+func verifyJournal(ctx context.Context, env *Env, a *app.App, keys []string, roots *x509.CertPool, chain *navette.Event, note []byte) error {
 	var extra [][]byte
 	if note != nil {
 		extra = append(extra, note)
 	}
-	rep, err := proof.Verify(ctx, a.Meta, keys, extra...)
+	rep, err := proof.Verify(ctx, a.Meta, keys, roots, extra...)
 	if err != nil {
 		return err
 	}
@@ -143,7 +153,22 @@ func printJournalCheck(env *Env, c *navette.JournalCheck, rep *proof.Report, cha
 	} else {
 		fmt.Fprintln(env.Stdout, "no signed checkpoint yet: the server signs one within a minute of events")
 	}
+	printTokens(env, rep)
 	fmt.Fprintf(env.Stdout, "head %d:%x\n", c.LastSeq, c.Head)
+}
+
+// printTokens prints how many checkpoints' time-stamp tokens hold, and
+// whether their authority was checked against roots: nothing when no
+// checkpoint is time-stamped and no roots were given.
+func printTokens(env *Env, rep *proof.Report) {
+	switch {
+	case rep.Tokens > 0 && rep.TokenRoots:
+		fmt.Fprintf(env.Stdout, "%d time-stamp tokens hold, each over its checkpoint, signed by an authority that chains to the roots of --tsa-ca\n", rep.Tokens)
+	case rep.Tokens > 0:
+		fmt.Fprintf(env.Stdout, "%d time-stamp tokens hold, each over its checkpoint; their authority was not checked against a trusted root (give its roots with --tsa-ca)\n", rep.Tokens)
+	case rep.TokenRoots:
+		fmt.Fprintln(env.Stdout, "no time-stamp token to check: no checkpoint is time-stamped")
+	}
 }
 
 // adminJournalKey prints the key that verifies the journal's checkpoints,

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"fmt"
 	"os"
@@ -14,6 +15,8 @@ import (
 
 	"navette"
 	"navette/app"
+	"navette/internal/testtsa"
+	"navette/tsa"
 )
 
 // TestAdminJournalVerify: the command accepts an intact journal and prints
@@ -188,4 +191,117 @@ func saveCheckpoint(t *testing.T, dir string) (string, int64) {
 		t.Fatal(err)
 	}
 	return saved, cp.Size
+}
+
+// TestAdminJournalVerifyTokens: the command checks the time-stamp token
+// stored beside each checkpoint as navette verify checks a receipt's, and
+// says whether the authority was checked against the roots of --tsa-ca; a
+// token swapped in the database (another checkpoint's, garbage, or one of
+// an authority that does not chain to the roots given) fails in one line
+// naming the checkpoint and why.
+func TestAdminJournalVerifyTokens(t *testing.T) {
+	ts := testtsa.Start(t, testtsa.Options{})
+	other := testtsa.Start(t, testtsa.Options{})
+	dir := t.TempDir()
+	journalTwoEvents(t, dir)
+	first := stampCheckpoint(t, dir, ts)
+	if r := runCLI(t, nil, false, "admin", "settings", "--data", dir, "--max-files", "7"); r.code != 0 {
+		t.Fatalf("settings: %+v", r)
+	}
+	latest := stampCheckpoint(t, dir, ts)
+	verify := func(args ...string) run {
+		return runCLI(t, nil, false, append([]string{"admin", "journal", "verify", "--data", dir}, args...)...)
+	}
+	const (
+		rooted   = "2 time-stamp tokens hold, each over its checkpoint, signed by an authority that chains to the roots of --tsa-ca\nhead "
+		unrooted = "2 time-stamp tokens hold, each over its checkpoint; their authority was not checked against a trusted root (give its roots with --tsa-ca)\nhead "
+	)
+	if r := verify("--tsa-ca", ts.CAFile()); r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("the latest of %d leaves\n%s", latest.Size, rooted)) {
+		t.Errorf("verify --tsa-ca of genuine tokens: %+v", r)
+	}
+	if r := verify(); r.code != 0 || !strings.Contains(r.stdout, unrooted) {
+		t.Errorf("verify of genuine tokens: %+v", r)
+	}
+	for _, bad := range []string{filepath.Join(t.TempDir(), "missing.pem"), writeFile(t, t.TempDir(), "empty.pem", []byte("no certificate\n"))} {
+		if r := verify("--tsa-ca", bad); r.code == 0 || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "--tsa-ca") {
+			t.Errorf("verify --tsa-ca %s: %+v", bad, r)
+		}
+	}
+
+	raw, err := sql.Open("sqlite", filepath.Join(dir, "navette.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`DROP TRIGGER journal_checkpoints_no_update`); err != nil {
+		t.Fatal(err)
+	}
+	setToken := func(token []byte) {
+		t.Helper()
+		if _, err := raw.Exec(`UPDATE journal_checkpoints SET token = ? WHERE size = ?`, token, latest.Size); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum := sha256.Sum256(latest.Note)
+	foreign, err := tsaClient(t, other).Stamp(t.Context(), sum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := func(r run, reason string) bool {
+		want := fmt.Sprintf("checkpoint of %d leaves: the time-stamp token is invalid: %s", latest.Size, reason)
+		return r.code == 1 && strings.Count(r.stderr, "\n") == 1 && strings.Contains(r.stderr, want) && r.stdout == ""
+	}
+
+	setToken(foreign)
+	if r := verify("--tsa-ca", ts.CAFile()); !refused(r, "the TSA certificate does not chain to a trusted root") {
+		t.Errorf("verify --tsa-ca of another authority's token: %+v", r)
+	}
+	if r := verify(); r.code != 0 || !strings.Contains(r.stdout, unrooted) {
+		t.Errorf("verify without --tsa-ca of another authority's token: %+v", r)
+	}
+	setToken(first.Token)
+	for _, args := range [][]string{{}, {"--tsa-ca", ts.CAFile()}} {
+		if r := verify(args...); !refused(r, "it does not time-stamp this checkpoint") {
+			t.Errorf("verify %v of the first checkpoint's token moved to the latest: %+v", args, r)
+		}
+	}
+	setToken([]byte("not a token"))
+	if r := verify(); !refused(r, "not a DER CMS structure") {
+		t.Errorf("verify of a garbage token: %+v", r)
+	}
+}
+
+// stampCheckpoint signs a checkpoint of the journal in dir now and has ts
+// time-stamp it, as a server run with --tsa and --tsa-ca does; it returns
+// the checkpoint as stored, with its token.
+func stampCheckpoint(t *testing.T, dir string, ts *testtsa.Server) *navette.Checkpoint {
+	t.Helper()
+	a, err := app.Open(app.Config{DataDir: dir, TSA: ts.URL(), TSACA: ts.CAFile()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	cp, err := a.Checkpointer.Checkpoint(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Checkpointer.StampPending(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	cps, err := a.Meta.Checkpoints(t.Context(), navette.CheckpointFilter{MinSize: cp.Size, Limit: 1})
+	if err != nil || len(cps) != 1 || cps[0].Token == nil {
+		t.Fatalf("the checkpoint of %d leaves is not stamped: %+v, %v", cp.Size, cps, err)
+	}
+	return cps[0]
+}
+
+// tsaClient returns a client of the authority ts, as serve --tsa makes
+// one.
+func tsaClient(t *testing.T, ts *testtsa.Server) *tsa.Client {
+	t.Helper()
+	c, err := tsa.New(tsa.Config{URL: ts.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

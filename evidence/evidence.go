@@ -14,6 +14,7 @@ package evidence
 
 import (
 	"context"
+	"crypto/x509"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -51,8 +52,13 @@ type Service struct {
 	// Verifiers returns the journal's verifier keys, current and past, in
 	// note verifier-key form.
 	Verifiers func() []string
-	Clock     navette.Clock
-	Log       *slog.Logger
+	// TSARoots, if set, are the roots the time-stamping authority's
+	// certificate is checked against when an attestation is made (serve
+	// --tsa-ca), so that it says the authority was verified; without
+	// them, it says only the token's signature was.
+	TSARoots *x509.CertPool
+	Clock    navette.Clock
+	Log      *slog.Logger
 	// Operator names who runs the platform on attestations, PublicURL
 	// where its journal keys are published (PUBLIC_URL/api/v1/journal/keys).
 	Operator  string

@@ -47,9 +47,9 @@ func (s *Service) ReceiptPDF(ctx context.Context, actor *navette.User, rid strin
 // states is what verifying r proves, so the PDF never says more than the
 // receipt.
 func (s *Service) renderPDF(ctx context.Context, r *receipt.Receipt, js []byte) ([]byte, error) {
-	res, err := receipt.Verify(r, s.Verifiers(), nil)
+	res, err := s.verify(r)
 	if err != nil {
-		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+		return nil, err
 	}
 	a := &pdf.Attestation{
 		Kind:      res.Kind,
@@ -81,6 +81,26 @@ func (s *Service) renderPDF(ctx context.Context, r *receipt.Receipt, js []byte) 
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// verify verifies r as its attestation states it: its time-stamp token
+// against the authority's roots, when set. A token that does not chain to
+// them (one stamped before --tsa-ca named other roots) is verified as
+// without roots, and the attestation says only its signature was checked.
+func (s *Service) verify(r *receipt.Receipt) (*receipt.Result, error) {
+	res, err := receipt.Verify(r, s.Verifiers(), &receipt.Options{TSARoots: s.TSARoots})
+	if err != nil && s.TSARoots != nil {
+		var unrooted error
+		if res, unrooted = receipt.Verify(r, s.Verifiers(), nil); unrooted == nil {
+			s.log().Warn("a receipt's time-stamp token does not chain to the time-stamping authority's roots (--tsa-ca): its attestation says only the token's signature was checked",
+				"receipt", r.ID, "err", err)
+			return res, nil
+		}
+	}
+	if err != nil {
+		return nil, navette.WrapError(navette.EINTERNAL, err, "")
+	}
+	return res, nil
 }
 
 // attestClaims adds to a what the verified claims c state.

@@ -684,7 +684,7 @@ func TestJournalCheckpointsAcrossNodes(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	rep, err := proof.Verify(ctx, nodes[0], keys.Verifiers())
+	rep, err := proof.Verify(ctx, nodes[0], keys.Verifiers(), nil)
 	if err != nil || rep.Leaves != 60 || rep.Checkpoints == 0 || rep.Latest.Size != 60 {
 		t.Errorf("Verify = %+v, %v", rep, err)
 	}

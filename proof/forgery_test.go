@@ -81,7 +81,7 @@ func TestVerifyRefusesTamperedDatabase(t *testing.T) {
 			f.checkpoint(3)
 			f.appendWithClaims(2)
 			saved := f.checkpoint(5)
-			if _, err := proof.Verify(f.ctx, f.s, f.keys.Verifiers(), saved.Note); err != nil {
+			if _, err := proof.Verify(f.ctx, f.s, f.keys.Verifiers(), nil, saved.Note); err != nil {
 				t.Fatalf("untouched journal: %v", err)
 			}
 			db, err := sql.Open("sqlite", f.path)
@@ -90,7 +90,7 @@ func TestVerifyRefusesTamperedDatabase(t *testing.T) {
 			}
 			defer db.Close()
 			tc.tamper(f, db)
-			rep, err := proof.Verify(f.ctx, f.s, f.keys.Verifiers(), saved.Note)
+			rep, err := proof.Verify(f.ctx, f.s, f.keys.Verifiers(), nil, saved.Note)
 			if !errors.Is(err, proof.ErrTampered) {
 				t.Errorf("Verify of the tampered journal = %+v, %v; want ErrTampered", rep, err)
 			}
@@ -119,7 +119,7 @@ func TestVerifyRefusesForeignCheckpoint(t *testing.T) {
 		"a checkpoint's body without signature":                      []byte(proof.FormatCheckpoint(origin, 4, good.Root)),
 		"a checkpoint with a forged signature line of its key added": append(bytes.Clone(good.Note), forgedLine(t, f.keys)...),
 	} {
-		if rep, err := proof.Verify(f.ctx, f.s, f.keys.Verifiers(), msg); err == nil {
+		if rep, err := proof.Verify(f.ctx, f.s, f.keys.Verifiers(), nil, msg); err == nil {
 			t.Errorf("%s: Verify = %+v, want an error", name, rep)
 		}
 	}

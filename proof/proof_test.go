@@ -2,7 +2,6 @@ package proof_test
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"navette"
 	"navette/internal/testsqlite"
+	"navette/internal/testtsa"
 	"navette/keyring"
 	"navette/proof"
 	"navette/sqlite"
@@ -135,7 +135,7 @@ func TestCheckpoint(t *testing.T) {
 	if _, err := f.cp.CheckpointFor(f.ctx, 14); !navette.IsCode(err, navette.ENOTFOUND) {
 		t.Errorf("CheckpointFor a leaf to come = %v, want ENOTFOUND", err)
 	}
-	rep, err := proof.Verify(f.ctx, f.s, f.keys.Verifiers(), c3.Note)
+	rep, err := proof.Verify(f.ctx, f.s, f.keys.Verifiers(), nil, c3.Note)
 	if err != nil || rep.Leaves != 14 || rep.Checkpoints != 4 || rep.Latest.Size != 14 {
 		t.Errorf("Verify = %+v, %v", rep, err)
 	}
@@ -165,10 +165,10 @@ func TestRotation(t *testing.T) {
 	if _, _, err := proof.OpenCheckpoint(before.Note, []string{current}); err == nil {
 		t.Error("the checkpoint signed before opened with the new key alone")
 	}
-	if rep, err := proof.Verify(f.ctx, f.s, published); err != nil || rep.Checkpoints != 2 {
+	if rep, err := proof.Verify(f.ctx, f.s, published, nil); err != nil || rep.Checkpoints != 2 {
 		t.Errorf("Verify after rotation = %+v, %v", rep, err)
 	}
-	_, err := proof.Verify(f.ctx, f.s, []string{current})
+	_, err := proof.Verify(f.ctx, f.s, []string{current}, nil)
 	if !errors.Is(err, proof.ErrTampered) {
 		t.Errorf("Verify without the old key = %v, want the old checkpoint refused", err)
 	}
@@ -204,30 +204,35 @@ func TestConcurrentCheckpoints(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if rep, err := proof.Verify(f.ctx, f.s, f.keys.Verifiers()); err != nil || rep.Leaves != 40 || rep.Checkpoints == 0 {
+	if rep, err := proof.Verify(f.ctx, f.s, f.keys.Verifiers(), nil); err != nil || rep.Leaves != 40 || rep.Checkpoints == 0 {
 		t.Errorf("Verify = %+v, %v", rep, err)
 	}
 }
 
-// flakyStamper fails while down is set: a fault a real time-stamping
-// authority cannot be made to produce on demand. Package tsa's tests run a
-// real one.
+// flakyStamper fails while down is set, a fault a real time-stamping
+// authority cannot be made to produce on demand, and passes queries to a
+// real one (up) otherwise.
 type flakyStamper struct {
-	mu     sync.Mutex
-	down   bool
-	calls  int
-	digest [][]byte
+	up    proof.Stamper
+	mu    sync.Mutex
+	down  bool
+	calls int
+}
+
+// newFlakyStamper returns a stamper of a real authority, down if down.
+func newFlakyStamper(t *testing.T, down bool) *flakyStamper {
+	return &flakyStamper{up: authority(t, testtsa.Start(t, testtsa.Options{})), down: down}
 }
 
 func (s *flakyStamper) Stamp(ctx context.Context, digest []byte) ([]byte, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.calls++
-	if s.down {
+	down := s.down
+	s.mu.Unlock()
+	if down {
 		return nil, errors.New("connection refused")
 	}
-	s.digest = append(s.digest, digest)
-	return append([]byte("token:"), digest...), nil
+	return s.up.Stamp(ctx, digest)
 }
 
 // TestStamping checks that checkpoints are time-stamped, that while the
@@ -235,7 +240,7 @@ func (s *flakyStamper) Stamp(ctx context.Context, digest []byte) ([]byte, error)
 // growing delay, and that Status says so.
 func TestStamping(t *testing.T) {
 	f := newFixture(t)
-	st := &flakyStamper{down: true}
+	st := newFlakyStamper(t, true)
 	f.cp.Stamper = st
 	f.append(2)
 	f.checkpoint(2)
@@ -264,10 +269,13 @@ func TestStamping(t *testing.T) {
 		t.Fatalf("Checkpoints = %d, %v", len(cps), err)
 	}
 	for _, c := range cps {
-		sum := sha256.Sum256(c.Note)
-		if string(c.Token) != "token:"+string(sum[:]) || c.StampedAt.IsZero() {
-			t.Errorf("checkpoint %d: token %q", c.Size, c.Token)
+		if c.Token == nil || c.StampedAt.IsZero() {
+			t.Errorf("checkpoint %d: token %q, stamped at %v", c.Size, c.Token, c.StampedAt)
 		}
+	}
+	// Each token stamps its own checkpoint's note.
+	if rep, err := proof.Verify(f.ctx, f.s, f.keys.Verifiers(), nil); err != nil || rep.Tokens != 2 {
+		t.Errorf("Verify of the stamped journal = %+v, %v", rep, err)
 	}
 	if s, err := f.cp.Status(f.ctx); err != nil || s.Problem != "" || s.StampLag != 0 {
 		t.Errorf("Status once stamped = %+v, %v", s, err)
@@ -281,7 +289,7 @@ func TestStamping(t *testing.T) {
 // TestRun checks that Run issues and stamps checkpoints as events arrive.
 func TestRun(t *testing.T) {
 	f := newFixture(t)
-	st := &flakyStamper{}
+	st := newFlakyStamper(t, false)
 	f.cp.Stamper, f.cp.Interval = st, 10*time.Millisecond
 	ctx, cancel := context.WithCancel(f.ctx)
 	done := make(chan error)

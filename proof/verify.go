@@ -2,6 +2,7 @@ package proof
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"navette"
+	"navette/receipt"
 )
 
 // ErrTampered is wrapped by the errors of Verify that show the journal or
@@ -35,6 +37,22 @@ func (e *BadLeafError) Error() string {
 // Unwrap returns ErrTampered.
 func (e *BadLeafError) Unwrap() error { return ErrTampered }
 
+// BadTokenError says that the time-stamp token stored beside the
+// checkpoint of Size leaves does not hold, and why (Err, a
+// *receipt.Failure in the words navette verify uses).
+type BadTokenError struct {
+	Size int64
+	Err  error
+}
+
+// Error names the checkpoint and says why its token does not hold.
+func (e *BadTokenError) Error() string {
+	return fmt.Sprintf("the journal's checkpoint of %d leaves: %v", e.Size, e.Err)
+}
+
+// Unwrap returns Err.
+func (e *BadTokenError) Unwrap() error { return e.Err }
+
 // Report is what Verify checked.
 type Report struct {
 	Leaves      int64     // events, each a leaf of the tree
@@ -42,6 +60,11 @@ type Report struct {
 	Checkpoints int       // signed checkpoints checked, stored and given
 	// Latest is the latest signed checkpoint, nil if none was signed.
 	Latest *navette.Checkpoint
+	// Tokens counts the stored checkpoints whose time-stamp token holds;
+	// TokenRoots is set when each was also checked to be signed by an
+	// authority that chains to the roots given, at the token's time.
+	Tokens     int
+	TokenRoots bool
 }
 
 // Verify recomputes every leaf of the journal from its events and the
@@ -50,13 +73,19 @@ type Report struct {
 // elsewhere), is signed by one of the verifier keys and signs the root the
 // recomputed tree has at its size (so that consecutive checkpoints are
 // consistent), and that no checkpoint signed a larger tree than there is.
+// The time-stamp token stored beside a checkpoint, if any, must stamp that
+// checkpoint (its message imprint is the SHA-256 of the whole signed note,
+// as the server asks for and as navette verify checks it), be signed by the
+// certificate it carries, and, when roots is not nil, by an authority
+// that chains to one of them at the token's time.
 // A journal that does not hold gives a *BadLeafError that names the first
-// bad leaf; a storage failure, its error.
-func Verify(ctx context.Context, s navette.JournalStore, keys []string, extra ...[]byte) (*Report, error) {
+// bad leaf; a token that does not, a *BadTokenError that names its
+// checkpoint; a storage failure, its error.
+func Verify(ctx context.Context, s navette.JournalStore, keys []string, roots *x509.CertPool, extra ...[]byte) (*Report, error) {
 	if _, err := Verifiers(keys); err != nil {
 		return nil, err
 	}
-	v := &verifier{ctx: ctx, s: s, keys: keys, frontier: map[int64]tlog.Hash{}, report: &Report{}}
+	v := &verifier{ctx: ctx, s: s, keys: keys, roots: roots, frontier: map[int64]tlog.Hash{}, report: &Report{TokenRoots: roots != nil}}
 	for _, msg := range extra {
 		size, root, err := OpenCheckpoint(msg, keys)
 		if err != nil {
@@ -80,6 +109,7 @@ type verifier struct {
 	ctx    context.Context
 	s      navette.JournalStore
 	keys   []string
+	roots  *x509.CertPool // the time-stamping authorities' roots, nil if none given
 	report *Report
 
 	n        int64               // leaves read
@@ -388,7 +418,23 @@ func (v *verifier) checkStoredCheckpoint(c *navette.Checkpoint) error {
 	if err := v.holds(c); err != nil {
 		return err
 	}
+	if err := v.checkToken(c); err != nil {
+		return err
+	}
 	v.report.Latest = c
+	return nil
+}
+
+// checkToken checks the time-stamp token stored beside the checkpoint c,
+// if it has one, as navette verify checks the token of a receipt over c.
+func (v *verifier) checkToken(c *navette.Checkpoint) error {
+	if len(c.Token) == 0 {
+		return nil
+	}
+	if _, err := receipt.VerifyToken(c.Token, c.Note, v.roots); err != nil {
+		return &BadTokenError{Size: c.Size, Err: err}
+	}
+	v.report.Tokens++
 	return nil
 }
 

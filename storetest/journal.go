@@ -549,7 +549,7 @@ func newTamperJournal(t *testing.T, open func(t *testing.T) (navette.MetaStore, 
 			}
 		}
 	}
-	if r, err := proof.Verify(j.ctx, s, keys.Verifiers()); err != nil || r.Leaves != 20 || r.Checkpoints != 3 || r.Latest.Size != 20 {
+	if r, err := proof.Verify(j.ctx, s, keys.Verifiers(), nil); err != nil || r.Leaves != 20 || r.Checkpoints != 3 || r.Latest.Size != 20 {
 		t.Fatalf("Verify before = %+v, %v", r, err)
 	}
 	if err := exec(`UPDATE events SET detail = 'x' WHERE leaf = 3`); err == nil {
@@ -568,7 +568,7 @@ func newTamperJournal(t *testing.T, open func(t *testing.T) (navette.MetaStore, 
 // a leaf from first to last.
 func (j *tamperJournal) wantBad(first, last int64) {
 	j.t.Helper()
-	_, err := proof.Verify(j.ctx, j.s, j.keys.Verifiers())
+	_, err := proof.Verify(j.ctx, j.s, j.keys.Verifiers(), nil)
 	var bad *proof.BadLeafError
 	if !errors.As(err, &bad) || !errors.Is(err, proof.ErrTampered) || bad.Leaf != first || bad.Last != last {
 		j.t.Fatalf("Verify = %v, want the journal broken at leaves %d to %d", err, first, last)
