@@ -400,7 +400,7 @@ func place(dir, name, part string, size int64, sum []byte) (path string, existed
 // renameNoReplace gives the file at part the path p if no file has it,
 // and reports whether it did. A hard link fails if p exists: no race can
 // make it overwrite. Where there are no hard links (some file systems), it
-// checks p is free, then renames.
+// renames without replacing (renameExclusive).
 func renameNoReplace(part, p string) (bool, error) {
 	err := os.Link(part, p)
 	if err == nil {
@@ -409,6 +409,14 @@ func renameNoReplace(part, p string) (bool, error) {
 	if errors.Is(err, fs.ErrExist) {
 		return false, nil
 	}
+	return renameExclusive(part, p)
+}
+
+// checkThenRename checks that p is free, then renames part to it, and
+// reports whether it did. A file given the path p in between, by another
+// run, is replaced: only where neither hard links nor renameExclusive's
+// atomic rename work.
+func checkThenRename(part, p string) (bool, error) {
 	if _, err := os.Lstat(p); !errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}

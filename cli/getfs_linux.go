@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -40,4 +41,20 @@ func lockHolder(f *os.File) int {
 		}
 	}
 	return 0
+}
+
+// renameExclusive gives the file at part the path p if no file has it, and
+// reports whether it did: renameat2 with RENAME_NOREPLACE, atomic, where
+// the file system has it; checkThenRename elsewhere.
+func renameExclusive(part, p string) (bool, error) {
+	err := unix.Renameat2(unix.AT_FDCWD, part, unix.AT_FDCWD, p, unix.RENAME_NOREPLACE)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, unix.EEXIST):
+		return false, nil
+	case errors.Is(err, unix.EINVAL), errors.Is(err, unix.ENOSYS):
+		return checkThenRename(part, p)
+	}
+	return false, &os.LinkError{Op: "rename", Old: part, New: p, Err: err}
 }

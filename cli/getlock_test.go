@@ -226,3 +226,28 @@ func TestOpenPartLocks(t *testing.T) {
 		t.Errorf("placed file holds %q", b)
 	}
 }
+
+// renameExclusive, the placing where hard links fail, never replaces a
+// file: a run that placed its file there first keeps it.
+func TestRenameExclusive(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	part := writeFile(t, dir, ".f"+partSuffix, []byte("verified"))
+	taken := writeFile(t, dir, "taken.pdf", []byte("another run's"))
+	if moved, err := renameExclusive(part, taken); moved || err != nil {
+		t.Errorf("onto a file: %v, %v", moved, err)
+	}
+	if b, _ := os.ReadFile(taken); string(b) != "another run's" {
+		t.Errorf("the file there holds %q", b)
+	}
+	free := filepath.Join(dir, "free.pdf")
+	if moved, err := renameExclusive(part, free); !moved || err != nil {
+		t.Errorf("to a free name: %v, %v", moved, err)
+	}
+	if b, _ := os.ReadFile(free); string(b) != "verified" {
+		t.Errorf("the file placed holds %q", b)
+	}
+	if files := tree(t, dir); !slices.Equal(files, []string{"free.pdf", "taken.pdf"}) {
+		t.Errorf("files: %q", files)
+	}
+}
