@@ -3,8 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -119,8 +117,7 @@ func TestGetConcurrent(t *testing.T) {
 	if r.code != 0 || r.stdout != saved+"\n" {
 		t.Fatalf("first get: %+v", r)
 	}
-	got, _ := os.ReadFile(saved)
-	if sum := sha256.Sum256(got); hex.EncodeToString(sum[:]) != sha(data) {
+	if got, _ := os.ReadFile(saved); sha(got) != sha(data) {
 		t.Error("saved file: SHA-256 differs")
 	}
 	if files := tree(t, out); !slices.Equal(files, []string{"acte.pdf"}) {
@@ -195,7 +192,9 @@ func TestOpenPartLocks(t *testing.T) {
 	}
 	if g, err := openPart(path); err == nil || "navette get: x: "+err.Error()+"\n" != busyLine("x", os.Getpid()) {
 		t.Errorf("open of a held part: %v", err)
-		g.Close()
+		if g != nil {
+			g.Close()
+		}
 	}
 	late, err := os.OpenFile(path, os.O_RDWR, 0) // as a run that opened it just before it was placed
 	if err != nil {
