@@ -32,6 +32,11 @@ resumes when the command is run again. A file is never overwritten: a
 different file of the same name gets "name (1).ext"; an identical one is
 kept as is.
 
+Two runs into one DIR at once do not share a file: one that another run
+is downloading there is left to it, untouched, and counted as not saved
+(the exit status is 1; run the command again once the other has ended, and
+what it saved is found there). The other files are downloaded as usual.
+
 Flags:`
 
 // partSuffix ends the names of files being downloaded.
@@ -116,12 +121,18 @@ func getFile(ctx context.Context, env *Env, c *client.Client, depositID string, 
 		}
 	}
 
-	part := filepath.Join(dir, "."+f.ID+partSuffix)
+	part, err := openPart(filepath.Join(dir, "."+f.ID+partSuffix))
+	if err != nil {
+		return "", err
+	}
+	// Closing releases the lock: only once the part has its final name or
+	// is removed, so that no other run cuts or writes it before.
+	defer part.Close()
 	sum, err := downloadPart(ctx, env, c, depositID, f, name, part, want)
 	if err != nil {
 		return "", err
 	}
-	final, existed, err := place(dir, name, part, f.Size, sum)
+	final, existed, err := place(dir, name, part.Name(), f.Size, sum)
 	if err != nil {
 		return "", err
 	}
@@ -132,50 +143,44 @@ func getFile(ctx context.Context, env *Env, c *client.Client, depositID string, 
 	return final, nil
 }
 
-// downloadPart downloads file f into the part file at path, resuming from
-// what it already holds and showing the progress under name, then checks
-// it against the SHA-256 want (nil if unknown) and the server's digest and
-// returns its SHA-256. The part file stays for a later resume, unless the
-// file changed, the server refused it for good (damaged, withdrawn…) or
-// the bytes received are not the file's.
-func downloadPart(ctx context.Context, env *Env, c *client.Client, depositID string, f api.File, name, path string, want []byte) ([]byte, error) {
-	fh, have, h, err := openPart(path, f.Size)
+// downloadPart downloads file f into the part file fh, opened and locked
+// by openPart, resuming from what it already holds and showing the
+// progress under name, then checks it against the SHA-256 want (nil if
+// unknown) and the server's digest and returns its SHA-256. The part file
+// stays for a later resume, unless the file changed, the server refused it
+// for good (damaged, withdrawn…) or the bytes received are not the file's.
+func downloadPart(ctx context.Context, env *Env, c *client.Client, depositID string, f api.File, name string, fh *os.File, want []byte) ([]byte, error) {
+	have, h, err := resume(fh, f.Size)
 	if err != nil {
 		return nil, err
 	}
-	defer fh.Close() // after the explicit Close in checkPart, a harmless error
 	p := newProgress(env, name, f.Size, have)
 	pw := &progressWriter{p: p, n: have}
 	info, err := c.Download(ctx, depositID, f.ID, io.MultiWriter(fh, h, pw), have)
 	p.finish(err == nil)
 	if err != nil {
 		if errors.Is(err, client.ErrChanged) || refused(err) {
-			fh.Close()
-			os.Remove(path)
+			os.Remove(fh.Name())
 		}
 		return nil, err
 	}
 	sum := h.Sum(nil)
-	return sum, checkPart(fh, path, f.Size, info, sum, want)
+	return sum, checkPart(fh, f.Size, info, sum, want)
 }
 
-// checkPart checks the downloaded part file fh at path, of size bytes
-// hashing to sum, deleting it if it is not the file, and makes it durable
-// and closes it if it is.
-func checkPart(fh *os.File, path string, size int64, info client.DownloadInfo, sum, want []byte) error {
+// checkPart checks the downloaded part file fh, of size bytes hashing to
+// sum, deleting it if it is not the file, and makes it durable if it is.
+// fh stays open, and locked, for place.
+func checkPart(fh *os.File, size int64, info client.DownloadInfo, sum, want []byte) error {
 	st, err := fh.Stat()
 	if err != nil {
 		return err
 	}
 	if bad := mismatch(size, st.Size(), info, sum, want); bad != "" {
-		fh.Close()
-		os.Remove(path)
+		os.Remove(fh.Name())
 		return fmt.Errorf("corrupted download, deleted (%s); nothing was saved", bad)
 	}
-	if err := fh.Sync(); err != nil {
-		return err
-	}
-	return fh.Close()
+	return fh.Sync()
 }
 
 // wantedSHA256 checks what the server says of file f, and returns the
@@ -222,35 +227,76 @@ func refused(err error) bool {
 	return errors.As(err, &e) && e.Code != navette.EUNAVAILABLE && e.Code != navette.EUNAUTHORIZED
 }
 
-// openPart opens (creating it, mode 0600) the part file of a download of
-// size bytes, and returns it positioned at its end, its length, and a hash
-// of its content. A complete part is cut by one byte, so the last byte is
-// fetched again with the server's digest headers.
-func openPart(path string, size int64) (*os.File, int64, hashWriter, error) {
+// openPart opens (creating it, mode 0600) the part file at path and locks
+// it until it is closed. A part another run holds is left as it is: the
+// error says so. Every run changes a part's name (placing it, removing it)
+// only while it holds its lock, so the path names the file locked until
+// this run changes it.
+func openPart(path string) (*os.File, error) {
 	if st, err := os.Lstat(path); err == nil && !st.Mode().IsRegular() {
-		return nil, 0, nil, fmt.Errorf("%s exists and is not a regular file", path)
+		return nil, fmt.Errorf("%s exists and is not a regular file", path)
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, 0, nil, err
+		return nil, err
 	}
-	fail := func(err error) (*os.File, int64, hashWriter, error) {
+	if err := holdPart(f, path); err != nil {
 		f.Close()
-		return nil, 0, nil, err
+		return nil, err
 	}
 	if err := f.Chmod(0o600); err != nil {
-		return fail(err)
+		f.Close()
+		return nil, err
 	}
+	return f, nil
+}
+
+// holdPart locks the part file f, opened at path, and checks that path
+// still names it: a run that held the lock before may have placed or
+// removed it in between, and f is then another run's, saved or dropped.
+func holdPart(f *os.File, path string) error {
+	busy, err := lockPart(f)
+	if err != nil {
+		return err
+	}
+	if busy {
+		return busyError(lockHolder(f))
+	}
+	held, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	st, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && !os.SameFile(held, st)) {
+		return busyError(0)
+	}
+	return err
+}
+
+// busyError is the failure of a file whose part another run of navette get
+// holds, pid if known (else 0).
+func busyError(pid int) error {
+	if pid > 0 {
+		return fmt.Errorf("another navette get (pid %d) is downloading it into this directory", pid)
+	}
+	return errors.New("another navette get is downloading it into this directory")
+}
+
+// resume returns the offset a download of size bytes into the locked part
+// file f resumes from, and a hash of what f holds before it, f positioned
+// there. A complete part is cut by one byte, so the last byte is fetched
+// again with the server's digest headers.
+func resume(f *os.File, size int64) (int64, hashWriter, error) {
 	st, err := f.Stat()
 	if err != nil {
-		return fail(err)
+		return 0, nil, err
 	}
 	have := resumeFrom(st.Size(), size)
 	h, err := resumePart(f, st.Size(), have)
 	if err != nil {
-		return fail(err)
+		return 0, nil, err
 	}
-	return f, have, h, nil
+	return have, h, nil
 }
 
 // resumeFrom gives the offset a download of size bytes resumes from, when
@@ -354,7 +400,7 @@ func place(dir, name, part string, size int64, sum []byte) (path string, existed
 // renameNoReplace gives the file at part the path p if no file has it,
 // and reports whether it did. A hard link fails if p exists: no race can
 // make it overwrite. Where there are no hard links (some file systems), it
-// checks p is free, then renames.
+// renames without replacing (renameExclusive).
 func renameNoReplace(part, p string) (bool, error) {
 	err := os.Link(part, p)
 	if err == nil {
@@ -363,6 +409,14 @@ func renameNoReplace(part, p string) (bool, error) {
 	if errors.Is(err, fs.ErrExist) {
 		return false, nil
 	}
+	return renameExclusive(part, p)
+}
+
+// checkThenRename checks that p is free, then renames part to it, and
+// reports whether it did. A file given the path p in between, by another
+// run, is replaced: only where neither hard links nor renameExclusive's
+// atomic rename work.
+func checkThenRename(part, p string) (bool, error) {
 	if _, err := os.Lstat(p); !errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}

@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"navette/internal/testproxy"
+)
+
+// A get killed mid-way (SIGKILL, no chance to clean up) leaves its part
+// file, which another get cannot take while the first lives (it names its
+// pid), and which the next get after its death resumes: the kernel
+// released the lock.
+func TestGetKilled(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	data := randomBytes(1_000_000, 14)
+	id, fids := e.deposit("RG", file{"acte.pdf", data})
+	p := e.proxy()
+	out := t.TempDir()
+	part := filepath.Join(out, "."+fids[0]+partSuffix)
+
+	p.Stall(testproxy.Downstream, 400_000) // the child waits there until killed
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var childOut bytes.Buffer
+	child := exec.Command(exe)
+	child.Env = append(os.Environ(), getChildEnv+"="+strings.Join([]string{"get", "--out", out, id}, "\n"),
+		"NAVETTE_SERVER="+p.URL(), "NAVETTE_TOKEN="+e.lawyer)
+	child.Stdout, child.Stderr = &childOut, &childOut
+	child.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- child.Wait() }()
+	t.Cleanup(func() {
+		child.Process.Kill()
+		<-exited
+	})
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		if st, err := os.Stat(part); err == nil && st.Size() > 0 {
+			break
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("the child get ended: %v\n%s", err, childOut.Bytes())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the child get wrote no part file")
+		}
+	}
+
+	r := runCLI(t, e.vars(e.lawyer), false, "get", "--out", out, id)
+	if want := busyLine("acte.pdf", child.Process.Pid); r.code != 1 || !strings.HasPrefix(r.stderr, want) {
+		t.Errorf("get while the child holds the part: %+v, want %q", r, want)
+	}
+
+	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-exited
+	exited <- nil // for the cleanup
+	st, err := os.Stat(part)
+	if err != nil || st.Size() == 0 || st.Size() >= int64(len(data)) {
+		t.Fatalf("part file after the kill: %v, %v", st, err)
+	}
+	before := len(fileGets(p, id, fids[0]))
+	r = runCLI(t, varsAt(p.URL(), e.lawyer), false, "get", "--out", out, id)
+	if r.code != 0 || r.stdout != filepath.Join(out, "acte.pdf")+"\n" {
+		t.Fatalf("get after the kill: %+v", r)
+	}
+	if got, _ := os.ReadFile(filepath.Join(out, "acte.pdf")); !bytes.Equal(got, data) {
+		t.Error("content differs")
+	}
+	gets := fileGets(p, id, fids[0])[before:]
+	if rng := "bytes=" + strconv.FormatInt(st.Size(), 10) + "-"; len(gets) != 1 || gets[0].Header.Get("Range") != rng {
+		t.Errorf("%d requests, want one with Range %q: %v", len(gets), rng, gets)
+	}
+	if files := tree(t, out); len(files) != 1 {
+		t.Errorf("files: %q", files)
+	}
+}
