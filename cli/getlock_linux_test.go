@@ -27,7 +27,8 @@ func TestGetKilled(t *testing.T) {
 	out := t.TempDir()
 	part := filepath.Join(out, "."+fids[0]+partSuffix)
 
-	p.Stall(testproxy.Downstream, 400_000) // the child waits there until killed
+	const stallAt = 400_000
+	p.Stall(testproxy.Downstream, stallAt) // the child waits there until killed
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -47,8 +48,10 @@ func TestGetKilled(t *testing.T) {
 		child.Process.Kill()
 		<-exited
 	})
+	// Go on once the child is frozen with a part file written: a stall that
+	// had not struck yet would freeze the resumed get below instead.
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
-		if st, err := os.Stat(part); err == nil && st.Size() > 0 {
+		if st, err := os.Stat(part); err == nil && st.Size() > 0 && p.Forwarded(testproxy.Downstream) >= stallAt {
 			break
 		}
 		select {
@@ -91,3 +94,4 @@ func TestGetKilled(t *testing.T) {
 		t.Errorf("files: %q", files)
 	}
 }
+
