@@ -94,4 +94,3 @@ func TestGetKilled(t *testing.T) {
 		t.Errorf("files: %q", files)
 	}
 }
-
