@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"navette"
@@ -58,5 +59,21 @@ func TestCourtAdminCannotReachPlatformStaff(t *testing.T) {
 	// court.
 	if resp, b := f.e.do("GET", api.PathAdminUsers+"/"+f.user[navette.RoleAgent].ID, ca, nil); resp.StatusCode != http.StatusOK {
 		t.Errorf("court admin, an agent of their court: %d (%.200s)", resp.StatusCode, b)
+	}
+}
+
+// TestSignInNextStaysOnTheOrigin: a link to the sign-in page with a next
+// that http.Redirect cleans into "/\host" sent a signed-in person to
+// another site, which browsers read as "//host" (an open redirect from
+// the platform's own address, for phishing).
+func TestSignInNextStaysOnTheOrigin(t *testing.T) {
+	e := newEnv(t)
+	b, _ := e.signIn(t, lawyerEmail)
+	for _, next := range []string{"/../%5Cevil.example", "/./%5Cevil.example/x", "/inbox/../../%5Cevil.example"} {
+		resp, _ := b.do(t, "GET", "/signin?next="+next, nil)
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/") || len(loc) > 1 && (loc[1] == '/' || loc[1] == '\\') {
+			t.Errorf("GET /signin?next=%s: %d to %q", next, resp.StatusCode, loc)
+		}
 	}
 }

@@ -478,6 +478,22 @@ func TestSafeNext(t *testing.T) {
 	}
 }
 
+// TestSafeNextStaysHome: whatever next a link carries, the redirect made
+// of it stays on this origin. http.Redirect cleans the path, and a dot
+// segment before a backslash ("/../\evil") came out as "/\evil", which
+// browsers read as "//evil": an open redirect after signing in.
+func TestSafeNextStaysHome(t *testing.T) {
+	for _, in := range []string{"/../\\evil.example", "/./\\evil.example", "/a/../../\\evil.example", "/..//evil.example",
+		"/.\\evil.example", "/deposits/\\..\\..\\evil.example", "/%2e%2e/\\evil.example"} {
+		w := httptest.NewRecorder()
+		http.Redirect(w, httptest.NewRequest("GET", "/signin", nil), safeNext(in), http.StatusSeeOther)
+		loc := w.Header().Get("Location")
+		if !strings.HasPrefix(loc, "/") || len(loc) > 1 && (loc[1] == '/' || loc[1] == '\\') || strings.Contains(loc, "\\") {
+			t.Errorf("next %q: redirect to %q, which may leave the origin", in, loc)
+		}
+	}
+}
+
 // TestEndedDepositNeverFetched: on a deposit withdrawn before its
 // recipient opened or downloaded it, the sender's page says it was not
 // opened nor downloaded, not "not yet": it never will be.
