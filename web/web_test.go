@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
+
 	"navette"
 	"navette/notify"
 )
@@ -509,5 +511,22 @@ func TestEndedDepositNeverFetched(t *testing.T) {
 	body := f.get(t, f.agent, "/deposits/"+v.ID).Body.String()
 	if strings.Contains(body, "Pas encore") || !strings.Contains(body, "Non téléchargé") || !strings.Contains(body, "Non ouvert") {
 		t.Errorf("withdrawn deposit never fetched:\n%s", body)
+	}
+}
+
+// TestUniqueNameFolds: two files of a deposit whose names differ only in
+// Unicode normalisation (or case) would be one file once unpacked on a
+// system that folds them (macOS, Windows): the second gets a name of its
+// own in the deposit's ZIP, instead of overwriting the first unseen.
+func TestUniqueNameFolds(t *testing.T) {
+	used := map[string]bool{}
+	seen := map[string]bool{}
+	for _, name := range []string{"Pièce.pdf", "Pie\u0300ce.pdf", "PIÈCE.pdf", "PIE\u0300CE.pdf", "autre.pdf"} {
+		got := uniqueName(name, used)
+		key := strings.ToLower(norm.NFC.String(got))
+		if seen[key] {
+			t.Errorf("%q became %q, which folds as an earlier entry", name, got)
+		}
+		seen[key] = true
 	}
 }
