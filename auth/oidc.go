@@ -162,7 +162,7 @@ func (s *Service) PasswordSignIn(ctx context.Context, login, password, ip string
 			s.answerAfter(ctx, start)
 		}
 	}(time.Now())
-	if !s.limits.allow("verify "+ip, 10*s.Config.PerIPPerHour, s.Clock.Now()) {
+	if !s.limits.allow("verify "+network(ip), 10*s.Config.PerIPPerHour, s.Clock.Now()) {
 		return nil, navette.Errorf(navette.ETOOMANY, "Too many sign-in attempts from your network: try again in an hour.")
 	}
 	if login == "" || password == "" || len(login) > 256 || len(password) > 1024 {

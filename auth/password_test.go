@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -36,5 +37,28 @@ func TestPasswordRefusalsTakeTheSameTime(t *testing.T) {
 		if took := time.Since(start); !navette.IsCode(err, navette.EUNAUTHORIZED) || took < s.Config.AnswerTime {
 			t.Errorf("%s: %v after %v, want EUNAUTHORIZED after %v at least", login, err, took, s.Config.AnswerTime)
 		}
+	}
+}
+
+// TestAddressLimitsHoldAcrossAnIPv6Network: the per-address limits count
+// an IPv6 client by its /64, the network one subscriber gets, not by the
+// whole address, of which they hold 2^64: otherwise each attempt could
+// come from an address of its own, and the limits would bound nothing.
+func TestAddressLimitsHoldAcrossAnIPv6Network(t *testing.T) {
+	s := &Service{Clock: navette.SystemClock{}, LDAP: slowDirectory{}, Config: Config{AnswerTime: time.Nanosecond, PerIPPerHour: 2}}
+	s.Init()
+	var err error
+	for i := range 21 {
+		ip := netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 15: byte(i + 1)}).String()
+		_, err = s.PasswordSignIn(context.Background(), "jdupont", "secret", ip)
+	}
+	if !navette.IsCode(err, navette.ETOOMANY) {
+		t.Errorf("the 21st attempt from one /64: %v, want ETOOMANY", err)
+	}
+	if _, err := s.PasswordSignIn(context.Background(), "jdupont", "secret", "2001:db8:0:1::1"); !navette.IsCode(err, navette.EUNAUTHORIZED) {
+		t.Errorf("another /64: %v, want EUNAUTHORIZED", err)
+	}
+	if _, err := s.PasswordSignIn(context.Background(), "jdupont", "secret", "192.0.2.7"); !navette.IsCode(err, navette.EUNAUTHORIZED) {
+		t.Errorf("an IPv4 address: %v, want EUNAUTHORIZED", err)
 	}
 }
