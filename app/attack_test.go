@@ -8,6 +8,7 @@ import (
 
 	"navette"
 	"navette/api"
+	"navette/app"
 )
 
 // TestCourtAdminCannotReachPlatformStaff: a platform admin or an auditor
@@ -75,5 +76,81 @@ func TestSignInNextStaysOnTheOrigin(t *testing.T) {
 		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/") || len(loc) > 1 && (loc[1] == '/' || loc[1] == '\\') {
 			t.Errorf("GET /signin?next=%s: %d to %q", next, resp.StatusCode, loc)
 		}
+	}
+}
+
+// TestMemberWhoLeftSeesNothing: an agent removed from a service mailbox
+// loses at once every deposit the mailbox received, those they downloaded
+// included: the deposit, its files, its case, its receipts answer as ids
+// never issued, and the inbox no longer lists it.
+func TestMemberWhoLeftSeesNothing(t *testing.T) {
+	f := newPolicyFixture(t)
+	ctx := context.Background()
+	member := f.tok[navette.RoleAgent]
+	d := f.available(f.tok[navette.RolePartner], f.svcA.Email)
+	var full api.Deposit
+	f.e.doJSON("GET", api.PathDeposits+"/"+d.ID, member, nil, http.StatusOK, &full)
+	file := api.PathDeposits + "/" + d.ID + "/files/" + full.Files[0].ID
+	if resp, _ := f.e.do("GET", file, member, nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("a member's download: %d", resp.StatusCode)
+	}
+	op := &navette.User{ID: navette.LocalOperator, Role: navette.RoleAdmin}
+	if err := f.e.app.Accounts.RemoveMember(ctx, op, f.svcA.ID, f.user[navette.RoleAgent].ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{api.PathDeposits + "/" + d.ID, file, api.PathDeposits + "/" + d.ID + "/files",
+		api.PathCases + "/" + full.CaseID, api.PathCases + "/" + full.CaseID + "/bundle",
+		api.PathDeposits + "/" + d.ID + "/receipts", api.PathDeposits + "/" + d.ID + "/evidence"} {
+		if resp, b := f.e.do("GET", path, member, nil); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("after leaving, GET %s: %d, want 404 (%.200s)", path, resp.StatusCode, b)
+		}
+	}
+	var inbox api.DepositList
+	f.e.doJSON("GET", api.PathDeposits, member, nil, http.StatusOK, &inbox)
+	for _, x := range inbox.Deposits {
+		if x.ID == d.ID {
+			t.Error("after leaving, the inbox still lists the mailbox's deposit")
+		}
+	}
+}
+
+// TestEndedCredentialsGetNothing: a revoked API token, and the session
+// and token of a person an admin disabled, are refused on every kind of
+// route at the next request, reads and downloads included.
+func TestEndedCredentialsGetNothing(t *testing.T) {
+	f := newPolicyFixture(t, func(c *app.Config) { c.StaffCodes = true })
+	ctx := context.Background()
+	d := f.available(f.tok[navette.RoleAgent], f.lawyer)
+	var full api.Deposit
+	f.e.doJSON("GET", api.PathDeposits+"/"+d.ID, f.tok[navette.RoleAgent], nil, http.StatusOK, &full)
+	paths := []string{api.PathMe, api.PathDeposits, api.PathDeposits + "/" + d.ID, api.PathDeposits + "/" + d.ID + "/files/" + full.Files[0].ID}
+
+	secret, tok, err := f.e.app.Accounts.CreateToken(ctx, f.user[navette.RoleAgent].Email, "spare", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.e.doJSON("DELETE", api.PathTokens+"/"+tok.ID, secret, nil, http.StatusNoContent, nil)
+	for _, p := range paths {
+		if resp, _ := f.e.do("GET", p, secret, nil); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("revoked token, GET %s: %d, want 401", p, resp.StatusCode)
+		}
+	}
+
+	b, _ := f.e.signIn(t, f.user[navette.RoleAgent].Email)
+	if resp, _ := b.do(t, "GET", api.PathDeposits+"/"+d.ID, nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("the agent's session before: %d", resp.StatusCode)
+	}
+	yes := true
+	f.e.doJSON("PATCH", api.PathAdminUsers+"/"+f.user[navette.RoleAgent].ID, f.tok[navette.RoleAdmin], api.UpdateUser{Disabled: &yes}, http.StatusOK, nil)
+	for _, p := range paths {
+		if resp, _ := b.do(t, "GET", p, nil); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("disabled person's session, GET %s: %d, want 401", p, resp.StatusCode)
+		}
+		if resp, _ := f.e.do("GET", p, f.tok[navette.RoleAgent], nil); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("disabled person's token, GET %s: %d, want 401", p, resp.StatusCode)
+		}
+	}
+	if resp, _ := b.do(t, "GET", "/inbox", nil); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/signin") {
+		t.Errorf("disabled person's session, GET /inbox: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }
