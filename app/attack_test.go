@@ -3,6 +3,8 @@ package app_test
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -153,4 +155,44 @@ func TestEndedCredentialsGetNothing(t *testing.T) {
 	if resp, _ := b.do(t, "GET", "/inbox", nil); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/signin") {
 		t.Errorf("disabled person's session, GET /inbox: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
+}
+
+// requestRef is the request's reference an error page shows, which differs
+// from one request to the next.
+var requestRef = regexp.MustCompile(`<code>[0-9a-f]{16}</code>`)
+
+// TestWebActionsOnOthersDepositsAreMisses: a signed-in partner who posts
+// the forms of a deposit page (withdraw, extend, reply, forward, discard)
+// with the id of a deposit not theirs gets the page of an id never
+// issued, byte for byte but the id and the request's reference, and the deposit is unchanged.
+func TestWebActionsOnOthersDepositsAreMisses(t *testing.T) {
+	e := newEnv(t)
+	d := e.send(map[string][]byte{"a.txt": []byte("secret")})
+	draft := e.createDeposit(e.agent, lawyerEmail)
+	b, _ := e.signIn(t, strangerEmail)
+	for _, c := range []struct {
+		action string
+		id     string
+		form   url.Values
+	}{
+		{"revoke", d.ID, url.Values{"confirm": {"yes"}}},
+		{"extend", d.ID, url.Values{"days": {"3"}}},
+		{"reply", d.ID, url.Values{"message": {"x"}}},
+		{"forward", d.ID, url.Values{"recipients": {lawyerEmail}}},
+		{"discard", draft.ID, url.Values{}},
+	} {
+		resp, body := b.formBody(t, "/deposits/"+c.id+"/"+c.action, c.form)
+		unknownID := navette.NewID()
+		resp2, body2 := b.formBody(t, "/deposits/"+unknownID+"/"+c.action, c.form)
+		body, body2 = requestRef.ReplaceAllString(strings.ReplaceAll(body, c.id, unknownID), ""), requestRef.ReplaceAllString(body2, "")
+		if resp.StatusCode != resp2.StatusCode || body != body2 {
+			t.Errorf("%s of another's deposit: %d, unknown id: %d; bodies differ: %v", c.action, resp.StatusCode, resp2.StatusCode, body != body2)
+		}
+	}
+	var after api.Deposit
+	e.doJSON("GET", api.PathDeposits+"/"+d.ID, e.agent, nil, http.StatusOK, &after)
+	if after.State != d.State || !after.ExpiresAt.Equal(*d.ExpiresAt) {
+		t.Errorf("the deposit changed: %s until %v, was %s until %v", after.State, after.ExpiresAt, d.State, d.ExpiresAt)
+	}
+	e.doJSON("GET", api.PathDeposits+"/"+draft.ID, e.agent, nil, http.StatusOK, nil)
 }
