@@ -196,3 +196,24 @@ func TestWebActionsOnOthersDepositsAreMisses(t *testing.T) {
 	}
 	e.doJSON("GET", api.PathDeposits+"/"+draft.ID, e.agent, nil, http.StatusOK, nil)
 }
+
+// TestLeftMemberCannotSubmitFromTheMailbox: an agent who drafted a deposit
+// on behalf of a service mailbox, then was removed from it, cannot submit
+// the draft in the mailbox's name: it would reach the recipient as the
+// court service's, and every member would stand for its sender.
+func TestLeftMemberCannotSubmitFromTheMailbox(t *testing.T) {
+	f := newPolicyFixture(t)
+	ctx := context.Background()
+	member := f.tok[navette.RoleAgent]
+	var d api.Deposit
+	f.e.doJSON("POST", api.PathDeposits, member, api.CreateDeposit{Recipients: []string{f.lawyer}, Reference: "RG 26/4242", RetentionDays: 7, FromSpace: f.svcA.Email}, http.StatusCreated, &d)
+	f.e.upload(member, d.ID, "piece.pdf", []byte("contenu"))
+	op := &navette.User{ID: navette.LocalOperator, Role: navette.RoleAdmin}
+	if err := f.e.app.Accounts.RemoveMember(ctx, op, f.svcA.ID, f.user[navette.RoleAgent].ID); err != nil {
+		t.Fatal(err)
+	}
+	resp, b := f.e.do("POST", api.PathDeposits+"/"+d.ID+"/submit", member, nil)
+	if resp.StatusCode < 400 {
+		t.Errorf("submit after leaving the mailbox: %d (%.300s), want a refusal", resp.StatusCode, b)
+	}
+}
