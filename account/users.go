@@ -13,7 +13,10 @@ import (
 // about someone of another court, a person does not exist (ENOTFOUND).
 
 // Manages reports whether actor may see and act on target on the users
-// page: a platform admin anyone, a court admin the people of their court.
+// page: a platform admin anyone, a court admin the agents, court admins
+// and service mailboxes of their court (courtManaged), never a platform
+// admin or an auditor attached to it, whose sessions, tokens and recovery
+// are the platform's.
 func Manages(actor, target *navette.User) bool {
 	switch {
 	case actor == nil || target == nil:
@@ -21,10 +24,14 @@ func Manages(actor, target *navette.User) bool {
 	case actor.Role == navette.RoleAdmin:
 		return true
 	case actor.Role == navette.RoleCourtAdmin:
-		return actor.CourtID != "" && target.CourtID == actor.CourtID
+		return actor.CourtID != "" && target.CourtID == actor.CourtID && slices.Contains(courtManaged, target.Role)
 	}
 	return false
 }
+
+// courtManaged are the roles of the people a court admin manages in their
+// court.
+var courtManaged = []navette.Role{navette.RoleAgent, navette.RoleCourtAdmin, navette.RoleService}
 
 // UserStatus filters users by state on the users page.
 type UserStatus string
@@ -59,6 +66,9 @@ func (s *Service) ManagedUsers(ctx context.Context, actor *navette.User, f Manag
 	if err := f.check(); err != nil {
 		return nil, err
 	}
+	if court != "" && f.Role != "" && !slices.Contains(courtManaged, f.Role) {
+		return []*navette.User{}, nil
+	}
 	uf, limit := f.userFilter(court)
 	us, err := s.Meta.SearchUsers(ctx, uf)
 	if err != nil {
@@ -77,8 +87,11 @@ func (s *Service) ManagedUsers(ctx context.Context, actor *navette.User, f Manag
 // all) that f selects, and the size of the page.
 func (f ManagedFilter) userFilter(court string) (uf navette.UserFilter, limit int) {
 	uf = navette.UserFilter{Text: f.Text, Source: f.Source, Enabled: f.Status == StatusEnabled, After: f.After, CourtID: court}
-	if f.Role != "" {
+	switch {
+	case f.Role != "":
 		uf.Roles = []navette.Role{f.Role}
+	case court != "":
+		uf.Roles = courtManaged
 	}
 	limit = f.Limit
 	if limit <= 0 {

@@ -73,7 +73,7 @@ func (s *Service) RequestCode(ctx context.Context, email, ip string) error {
 // made PerIPPerHour such requests in the hour, EINVALID for a malformed
 // address, and else the address normalized.
 func (s *Service) admitEmailed(kind, ip, email string, now time.Time, tooMany error) (string, error) {
-	if !s.limits.allow(kind+" "+ip, s.Config.PerIPPerHour, now) {
+	if !s.limits.allow(kind+" "+network(ip), s.Config.PerIPPerHour, now) {
 		return "", tooMany
 	}
 	email = navette.NormalizeEmail(email)
@@ -163,7 +163,7 @@ func (s *Service) VerifyCode(ctx context.Context, email, code, ip string) (is *I
 		}
 	}(time.Now())
 	now := s.Clock.Now()
-	if !s.limits.allow("verify "+ip, 10*s.Config.PerIPPerHour, now) {
+	if !s.limits.allow("verify "+network(ip), 10*s.Config.PerIPPerHour, now) {
 		return nil, navette.Errorf(navette.ETOOMANY, "Too many sign-in attempts from your network: try again in an hour.")
 	}
 	code = normalizeCode(code)

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -29,4 +30,20 @@ func (l *limiter) allow(key string, max int, now time.Time) bool {
 	}
 	l.counts[key]++
 	return l.counts[key] <= max
+}
+
+// network is the client a per-address limit counts for the address ip: an
+// IPv4 address, or an IPv6 address's /64, the network one subscriber is
+// given, whose 2^64 addresses would otherwise each start a count of their
+// own.
+func network(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || !a.Unmap().Is6() {
+		return ip
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }

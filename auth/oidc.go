@@ -151,11 +151,18 @@ func (s *Service) bindSubject(ctx context.Context, u *navette.User, subject stri
 // (LDAP bind). Returns EUNAUTHORIZED if they do not match or the person may
 // not sign in, ETOOMANY if the client address made too many attempts,
 // ENOTIMPLEMENTED if no directory is configured for it.
-func (s *Service) PasswordSignIn(ctx context.Context, login, password, ip string) (*Issued, error) {
+// A refusal takes AnswerTime at least, so that the directory's bind, made
+// only for a login it knows, does not tell which logins exist.
+func (s *Service) PasswordSignIn(ctx context.Context, login, password, ip string) (is *Issued, err error) {
 	if s.LDAP == nil {
 		return nil, navette.Errorf(navette.ENOTIMPLEMENTED, "Sign-in with a directory password is not configured.")
 	}
-	if !s.limits.allow("verify "+ip, 10*s.Config.PerIPPerHour, s.Clock.Now()) {
+	defer func(start time.Time) {
+		if err != nil {
+			s.answerAfter(ctx, start)
+		}
+	}(time.Now())
+	if !s.limits.allow("verify "+network(ip), 10*s.Config.PerIPPerHour, s.Clock.Now()) {
 		return nil, navette.Errorf(navette.ETOOMANY, "Too many sign-in attempts from your network: try again in an hour.")
 	}
 	if login == "" || password == "" || len(login) > 256 || len(password) > 1024 {

@@ -582,7 +582,7 @@ func (s *Service) passkeyAloneAllowed(ip string) error {
 	if !s.Config.PasskeyOnly {
 		return navette.Errorf(navette.EFORBIDDEN, "Signing in with a passkey alone is not allowed on this platform.")
 	}
-	if !s.limits.allow("verify "+ip, 10*s.Config.PerIPPerHour, s.Clock.Now()) {
+	if !s.limits.allow("verify "+network(ip), 10*s.Config.PerIPPerHour, s.Clock.Now()) {
 		return navette.Errorf(navette.ETOOMANY, "Too many sign-in attempts from your network: try again in an hour.")
 	}
 	return nil

@@ -13,6 +13,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
+
 	"navette"
 )
 
@@ -301,21 +304,30 @@ func pathPart(s string, max int) string {
 	return strings.TrimSpace(out)
 }
 
-// uniquePart returns name, or "name (2).ext" and so on if it was used.
+// uniquePart returns name, or "name (2).ext" and so on if it was used
+// (as NameKey folds it).
 func uniquePart(name string, used map[string]bool) string {
 	if name == "" {
 		name = "fichier"
 	}
 	out := name
-	for i := 2; used[out]; i++ {
+	for i := 2; used[NameKey(out)]; i++ {
 		ext := ""
 		if j := strings.LastIndexByte(name, '.'); j > 0 {
 			ext = name[j:]
 		}
 		out = strings.TrimSuffix(name, ext) + " (" + strconv.Itoa(i) + ")" + ext
 	}
-	used[out] = true
+	used[NameKey(out)] = true
 	return out
+}
+
+// NameKey is the form under which file systems that fold names (macOS,
+// Windows) take two names of an archive for one file: NFC, case folded.
+// Archives give the files of a deposit names whose keys differ, so that
+// none overwrites another once unpacked.
+func NameKey(name string) string {
+	return norm.NFC.String(cases.Fold().String(norm.NFC.String(name)))
 }
 
 // csvSafe keeps a spreadsheet from reading a cell as a formula.

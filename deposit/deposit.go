@@ -417,13 +417,17 @@ func (s *Service) listViews(ctx context.Context, recs []*navette.DepositRecord, 
 // stored and has passed its content checks; a deposit whose files are still
 // checking becomes checking, and available with their last verdict.
 // Returns ECONFLICT if it is not a draft, has no file, a file is still
-// uploading, or a file was rejected (naming it and why).
+// uploading, or a file was rejected (naming it and why); EINVALID if it is
+// sent on behalf of a service mailbox actor may no longer send for.
 func (s *Service) Submit(ctx context.Context, actor *navette.User, id string) (*View, error) {
 	d, err := s.lookupSent(ctx, actor, id, "Only the sender may submit a deposit.")
 	if err != nil {
 		return nil, err
 	}
 	if d.State == navette.DepositDraft {
+		if err := s.stillFromSpace(ctx, actor, d); err != nil {
+			return nil, err
+		}
 		if _, err := s.joinCase(ctx, actor, d); err != nil {
 			return nil, err
 		}

@@ -85,6 +85,22 @@ func (s *Service) fromSpace(ctx context.Context, actor *navette.User, email stri
 	return svc.ID, nil
 }
 
+// stillFromSpace returns what fromSpace returns for the service mailbox
+// the draft d is sent on behalf of, if any: whether actor may still send
+// on its behalf, checked again when the draft is submitted, since actor
+// may have left it after drafting.
+func (s *Service) stillFromSpace(ctx context.Context, actor *navette.User, d *navette.DepositRecord) error {
+	if d.FromSpaceID == "" {
+		return nil
+	}
+	svc, err := s.Meta.User(ctx, d.FromSpaceID)
+	if err != nil {
+		return err
+	}
+	_, err = s.fromSpace(ctx, actor, svc.Email)
+	return err
+}
+
 // userByAddress returns the user whose e-mail address is email once
 // normalised; nil if it is not a usable address or no user has it.
 func (s *Service) userByAddress(ctx context.Context, email string) (*navette.User, error) {

@@ -97,7 +97,7 @@ func LastMonths(now time.Time, n int) []navette.Period {
 // Stats counts the last StatsMonths months that actor may see: the whole
 // platform's for a platform admin, their court's for a court admin (its
 // senders' deposits and the notices about them). Returns EFORBIDDEN for
-// anyone else, EUNAVAILABLE if the store cannot count.
+// anyone else, a court admin without a court included, EUNAVAILABLE if the store cannot count.
 //
 // Visits at once share one count. Figures that took StatsSlow or more to
 // count (the platform's, at national scale, take tens of seconds) are kept
@@ -107,7 +107,7 @@ func (s *Service) Stats(ctx context.Context, actor *navette.User) (*Stats, error
 	courtID := ""
 	switch {
 	case actor != nil && actor.Role == navette.RoleAdmin:
-	case actor != nil && actor.Role == navette.RoleCourtAdmin:
+	case actor != nil && actor.Role == navette.RoleCourtAdmin && actor.CourtID != "":
 		courtID = actor.CourtID
 	default:
 		return nil, navette.Errorf(navette.EFORBIDDEN, "Only administrators see the statistics.")

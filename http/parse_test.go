@@ -60,6 +60,32 @@ func TestDecodeWrongTypes(t *testing.T) {
 	}
 }
 
+// TestDecodeDuplicateNames: a body that names a field twice, or in two
+// cases (encoding/json matches names regardless of case, the last one
+// winning), is refused: a proxy, a log or an integrating system reading the
+// first would not see what the server acts on. Nesting deeper than a
+// decoder allows is refused too, never a crash.
+func TestDecodeDuplicateNames(t *testing.T) {
+	for body, ok := range map[string]bool{
+		`{"recipients":["a@b.example"],"reference":"R"}`:                           true,
+		`{"recipients":["a@b.example"],"Reference":"R"}`:                           true,
+		`{"recipients":["a@b.example"],"recipients":["c@d.example"]}`:              false,
+		`{"reference":"A","Reference":"B"}`:                                        false,
+		`{"reference":"A","REFERENCE":"B"}`:                                        false,
+		"{\"recipients\":[\"a@b.example\"],\"recipient\u017f\":[\"c@d.example\"]}": false,
+		`{"reference":"A","message":"{\"reference\":\"B\"}"}`:                      true,
+		strings.Repeat("[", 100000) + strings.Repeat("]", 100000):                  false,
+	} {
+		r := httptest.NewRequest("POST", api.PathDeposits, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		var in api.CreateDeposit
+		err := decodeJSON(httptest.NewRecorder(), r, &in)
+		if ok && err != nil || !ok && navette.ErrorCode(err) != navette.EINVALID {
+			t.Errorf("%.80s: %v", body, err)
+		}
+	}
+}
+
 // FuzzUploadMetadata parses an Upload-Metadata header the way a creation
 // request is handled and checks what may reach storage: a well-formed
 // deposit id or nothing, and a file name that is one safe path element.

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,7 +11,9 @@ import (
 	"net/http"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
 
 	"navette"
 	"navette/api"
@@ -121,24 +124,102 @@ func (s *Server) pathID(w http.ResponseWriter, r *http.Request, notFound error) 
 const maxJSONBody = 1 << 20
 
 // decodeJSON reads a JSON request body into v, strictly: the right media
-// type, no unknown fields, no trailing data, at most maxJSONBody bytes.
+// type, no unknown fields, no field named twice (in any case), no
+// trailing data, at most maxJSONBody bytes.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return navette.Errorf(navette.EINVALID, "The request body must be application/json.")
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	tooLarge := func(err error) bool {
+		var mbe *http.MaxBytesError
+		return errors.As(err, &mbe)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	if tooLarge(err) {
+		return navette.Errorf(navette.ETOOLARGE, "The request body is larger than %d bytes.", maxJSONBody)
+	} else if err != nil {
+		return navette.Errorf(navette.EINVALID, "The request body is not valid JSON for this request: %s.", jsonErrorText(err))
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return navette.Errorf(navette.ETOOLARGE, "The request body is larger than %d bytes.", maxJSONBody)
-		}
 		return navette.Errorf(navette.EINVALID, "The request body is not valid JSON for this request: %s.", jsonErrorText(err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return navette.Errorf(navette.EINVALID, "The request body holds more than one JSON value.")
 	}
+	if duplicateName(body) {
+		return navette.Errorf(navette.EINVALID, "The request body names a field twice.")
+	}
 	return nil
+}
+
+// duplicateName reports whether an object of the JSON text data, which
+// decoded already, names a member twice, in any case: encoding/json sets
+// one field from names that differ only in case, the last one winning.
+func duplicateName(data []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var stack []*jsonObject // nil for an array
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		var top *jsonObject
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &jsonObject{names: map[string]bool{}, key: true})
+			continue
+		case json.Delim('['):
+			stack = append(stack, nil)
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			if len(stack) > 0 {
+				top = stack[len(stack)-1]
+			}
+		}
+		if name, ok := tok.(string); ok && top != nil && top.key {
+			if !top.add(name) {
+				return true
+			}
+			continue
+		}
+		if top != nil {
+			top.key = true // a member's value ended
+		}
+	}
+}
+
+// jsonObject is an object duplicateName is in: the names of its members
+// so far, folded, and whether a name comes next.
+type jsonObject struct {
+	names map[string]bool
+	key   bool
+}
+
+// add notes name as the next member's, and reports whether it is new.
+func (o *jsonObject) add(name string) bool {
+	o.key = false
+	folded := strings.Map(foldRune, name)
+	if o.names[folded] {
+		return false
+	}
+	o.names[folded] = true
+	return true
+}
+
+// foldRune returns the smallest rune that folds with r, so that two names
+// are equal once folded exactly when strings.EqualFold says so.
+func foldRune(r rune) rune {
+	m := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		m = min(m, f)
+	}
+	return m
 }
 
 // jsonErrorText describes a decoding error without echoing the input.

@@ -83,7 +83,8 @@ func (h *Handler) zip(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// uniqueName returns name, or "name (2).ext" and so on if it was used.
+// uniqueName returns name, or "name (2).ext" and so on if it was used
+// (as deposit.NameKey folds it).
 func uniqueName(name string, used map[string]bool) string {
 	if name == "" {
 		name = "fichier"
@@ -91,10 +92,10 @@ func uniqueName(name string, used map[string]bool) string {
 	out := name
 	ext := path.Ext(name)
 	base := strings.TrimSuffix(name, ext)
-	for i := 2; used[strings.ToLower(out)]; i++ {
+	for i := 2; used[deposit.NameKey(out)]; i++ {
 		out = fmt.Sprintf("%s (%d)%s", base, i, ext)
 	}
-	used[strings.ToLower(out)] = true
+	used[deposit.NameKey(out)] = true
 	return out
 }
 

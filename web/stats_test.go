@@ -94,3 +94,22 @@ func TestStatsPageAndCSV(t *testing.T) {
 		t.Errorf("a clerk gets the CSV: %d", w.Code)
 	}
 }
+
+// TestStatsOfCourtAdminWithoutCourt: a court admin whom no court was given
+// (a directory that maps the role but not the court) is refused the
+// statistics, not shown the whole platform's, as a platform admin is.
+func TestStatsOfCourtAdminWithoutCourt(t *testing.T) {
+	f := newAdminFixture(t)
+	f.agent = f.clerk
+	f.deposit(t, "PARQUET-1", map[string][]byte{"a.pdf": make([]byte, 1500)})
+	loose, err := f.accounts.Create(context.Background(), account.NewUser{Email: "chef@justice.example", Name: "Chef sans juridiction", Role: navette.RoleCourtAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/admin/stats?lang=fr", "/admin/stats.csv?lang=fr", "/admin/stats/chart.svg"} {
+		w := f.get(t, loose, path)
+		if w.Code != http.StatusForbidden || strings.Contains(w.Body.String(), "Amiens") {
+			t.Errorf("%s: %d, want 403 (%.300s)", path, w.Code, w.Body.String())
+		}
+	}
+}

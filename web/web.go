@@ -182,9 +182,11 @@ func (h *Handler) redirectStage(w http.ResponseWriter, r *http.Request, stage na
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
-// safeNext returns next if it is a path of this site, "/" otherwise.
+// safeNext returns next if it is a path of this site, "/" otherwise. A
+// backslash anywhere is refused: http.Redirect cleans dot segments, so
+// "/../\host" would leave as "/\host", which browsers read as "//host".
 func safeNext(next string) string {
-	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.HasPrefix(next, `/\`) || strings.ContainsAny(next, "\r\n\t") {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n\t") {
 		return "/"
 	}
 	if strings.HasPrefix(next, "/signin") || strings.HasPrefix(next, "/signout") {

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
+
 	"navette"
 	"navette/notify"
 )
@@ -478,6 +480,22 @@ func TestSafeNext(t *testing.T) {
 	}
 }
 
+// TestSafeNextStaysHome: whatever next a link carries, the redirect made
+// of it stays on this origin. http.Redirect cleans the path, and a dot
+// segment before a backslash ("/../\evil") came out as "/\evil", which
+// browsers read as "//evil": an open redirect after signing in.
+func TestSafeNextStaysHome(t *testing.T) {
+	for _, in := range []string{"/../\\evil.example", "/./\\evil.example", "/a/../../\\evil.example", "/..//evil.example",
+		"/.\\evil.example", "/deposits/\\..\\..\\evil.example", "/%2e%2e/\\evil.example"} {
+		w := httptest.NewRecorder()
+		http.Redirect(w, httptest.NewRequest("GET", "/signin", nil), safeNext(in), http.StatusSeeOther)
+		loc := w.Header().Get("Location")
+		if !strings.HasPrefix(loc, "/") || len(loc) > 1 && (loc[1] == '/' || loc[1] == '\\') || strings.Contains(loc, "\\") {
+			t.Errorf("next %q: redirect to %q, which may leave the origin", in, loc)
+		}
+	}
+}
+
 // TestEndedDepositNeverFetched: on a deposit withdrawn before its
 // recipient opened or downloaded it, the sender's page says it was not
 // opened nor downloaded, not "not yet": it never will be.
@@ -493,5 +511,20 @@ func TestEndedDepositNeverFetched(t *testing.T) {
 	body := f.get(t, f.agent, "/deposits/"+v.ID).Body.String()
 	if strings.Contains(body, "Pas encore") || !strings.Contains(body, "Non téléchargé") || !strings.Contains(body, "Non ouvert") {
 		t.Errorf("withdrawn deposit never fetched:\n%s", body)
+	}
+}
+
+// TestUniqueNameFolds: two files of a deposit whose names differ only in
+// Unicode normalisation (or case) would be one file once unpacked on a
+// system that folds them (macOS, Windows): the second gets a name of its
+// own in the deposit's ZIP, instead of overwriting the first unseen.
+func TestUniqueNameFolds(t *testing.T) {
+	used := map[string]bool{}
+	first := uniqueName("Pièce.pdf", used)
+	if nfd := uniqueName("Pie\u0300ce.pdf", used); norm.NFC.String(nfd) == first {
+		t.Errorf("the NFD name became %q, the NFC one %q: one file once unpacked", nfd, first)
+	}
+	if upper := uniqueName("PIÈCE.pdf", used); strings.EqualFold(upper, first) {
+		t.Errorf("the upper-case name became %q, the first %q: one file once unpacked", upper, first)
 	}
 }
