@@ -272,7 +272,7 @@ func (h *Handler) accountSession(r *http.Request, u *navette.User, d *accountDat
 	if cur == nil || cur.Session == nil {
 		return nil
 	}
-	d.Method, d.SignedIn = cur.Session.Method, cur.Session.CreatedAt
+	d.Method, d.SignedIn = methodName(cur.Session.Method), cur.Session.CreatedAt
 	d.Weak = h.Auth.CheckAssurance(u, cur.Session) != nil
 	if h.Auth.Fresh(cur.Session) {
 		return nil
