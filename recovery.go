@@ -36,8 +36,12 @@ const (
 	NoticeRecoveryCodeUsed  NoticeKind = "recovery_code_used" // a recovery code was used to sign in
 )
 
+// NoticeRecoveryReview tells the admins who may decide about a recovery
+// request (platform admins, the person's court's admins) that it waits.
+const NoticeRecoveryReview NoticeKind = "recovery_review"
+
 func init() {
-	NoticeKinds = append(NoticeKinds, NoticeRecoveryRequested, NoticeRecoveryApproved, NoticeRecoveryRejected, NoticeRecoveryCompleted, NoticeRecoveryCodeUsed)
+	NoticeKinds = append(NoticeKinds, NoticeRecoveryRequested, NoticeRecoveryApproved, NoticeRecoveryRejected, NoticeRecoveryCompleted, NoticeRecoveryCodeUsed, NoticeRecoveryReview)
 }
 
 // RecoveryCode is one of the one-time codes a person keeps (printed, in a

@@ -135,6 +135,7 @@ var noContentRoutes = map[string]string{
 	"POST /signin/lost":                              "a lost-factor request: answers the same page whoever asks",
 	"POST /signin/recovery":                          "signing in with a recovery code",
 	"POST /account/recovery-codes":                   "one's own new recovery codes",
+	"POST /account/sessions/end-others":              "one's own sessions: ends the others, redirects to the account page",
 	"POST /admin/users/{id}/sessions/end":            "administration: ends a person's sessions, redirects to their page",
 	"POST /admin/users/{id}/sessions/{sid}/end":      "administration: ends one session of a person, redirects to their page",
 	"POST /admin/users/{id}/tokens/{tid}/revoke":     "administration: revokes a person's token, redirects to their page",

@@ -150,6 +150,7 @@ var webPolicy = map[string]outcomes{
 	"POST /signin/recovery":                      toSignIn,
 	"GET /account/recovery-codes":                fullSession("303 /"),
 	"POST /account/recovery-codes":               fullSession("200"),
+	"POST /account/sessions/end-others":          fullSession("303 /account?done=others"),
 	"GET /admin/stats.csv":                       rolesOnly("200", navette.RoleAdmin, navette.RoleCourtAdmin),
 
 	// Passkeys need a public URL, which this fixture has not.

@@ -290,11 +290,47 @@ func (s *Service) RequestRecovery(ctx context.Context, email, ip string) error {
 	if err != nil {
 		return err
 	}
+	review, err := s.reviewNotices(ctx, u, now)
+	if err != nil {
+		return err
+	}
+	ev.Notices = append(ev.Notices, review...)
 	if err := rs.CreateRecoveryRequest(ctx, r, ev); err != nil {
 		return err
 	}
 	s.queued()
 	return nil
+}
+
+// reviewNotices returns the notices telling each admin who may decide
+// about a recovery request of u (account.Manages) that one waits.
+func (s *Service) reviewNotices(ctx context.Context, u *navette.User, now time.Time) ([]navette.Notice, error) {
+	f := navette.UserFilter{Roles: []navette.Role{navette.RoleAdmin}, Enabled: true, Limit: 1000}
+	admins, err := s.Meta.SearchUsers(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	if u.CourtID != "" {
+		f.Roles, f.CourtID = []navette.Role{navette.RoleCourtAdmin}, u.CourtID
+		more, err := s.Meta.SearchUsers(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		admins = append(admins, more...)
+	}
+	d := &notify.Data{Sender: notify.Person{Name: u.Name, Email: u.Email}}
+	var out []navette.Notice
+	for _, a := range admins {
+		if a.ID == u.ID || a.Disabled || !account.Manages(a, u) {
+			continue
+		}
+		n, err := notify.NewNotice(s.Keys, navette.NoticeRecoveryReview, a.ID, "", now, d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // mayAskRecovery reports whether userID may make a recovery request at

@@ -275,6 +275,15 @@ func TestRecoveryRequest(t *testing.T) {
 	if kinds, _ := e.notices(t, clerk); !containsKind(kinds, navette.NoticeRecoveryRequested) {
 		t.Errorf("no notice of the request: %v", kinds)
 	}
+	// Those who may decide are told that it waits; nobody else.
+	for _, c := range []struct {
+		who  *navette.User
+		told bool
+	}{{admin, true}, {chief, true}, {other, false}, {clerk, false}} {
+		if kinds, _ := e.notices(t, c.who); containsKind(kinds, navette.NoticeRecoveryReview) != c.told {
+			t.Errorf("%s told of the request to review: %v, want %v", c.who.Email, kinds, c.told)
+		}
+	}
 	// A second request while one is open makes nothing new.
 	if err := e.s.RequestRecovery(e.ctx, clerk.Email, "192.0.2.7"); err != nil {
 		t.Fatal(err)

@@ -37,3 +37,33 @@ func (s *Service) EndSession(ctx context.Context, actor *navette.User, userID, s
 	}
 	return navette.Errorf(navette.ENOTFOUND, "No such session.")
 }
+
+// OwnSessions returns the live sessions of u, newest first, as
+// UserSessions does for an admin: what "Mon compte" lists.
+func (s *Service) OwnSessions(ctx context.Context, u *navette.User) ([]*navette.Session, error) {
+	now := s.Clock.Now()
+	return s.Meta.Sessions(ctx, u.ID, now, now.Add(-s.Config.IdleTimeout))
+}
+
+// EndOtherSessions ends every live session of u but cur, the one asking:
+// a person who fears their account is used elsewhere signs out everywhere
+// else. Each is journaled as an admin's end is, with u as actor. Returns
+// how many ended.
+func (s *Service) EndOtherSessions(ctx context.Context, u *navette.User, cur *navette.Session) (int, error) {
+	ss, err := s.OwnSessions(ctx, u)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, x := range ss {
+		if cur != nil && x.ID == cur.ID {
+			continue
+		}
+		ev := navette.Event{Time: s.Clock.Now(), Type: navette.EventSignOut, ActorID: u.ID, Detail: "revoked " + u.ID + " " + x.ID}
+		if err := s.Meta.DeleteSession(ctx, x.ID, ev); err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}

@@ -62,12 +62,38 @@ func seedDemo(ctx context.Context, a *app.App) error {
 			return err
 		}
 	}
-	entries, err := directory.Parse(bytes.NewReader(demoLawyers), directory.LawyersMapping())
+	entries, err := demoFlow(ctx, a)
 	if err != nil {
 		return err
 	}
 	_, err = a.Directory.Apply(ctx, "lawyers", entries, directory.Options{Force: true})
 	return err
+}
+
+// demoFlow is the demo's flow of lawyers, and every other lawyer the
+// directory holds as it holds them: a start of the demo sets its own
+// lawyers again, and keeps those imported since (README's directory
+// import) as they are rather than revoking them.
+func demoFlow(ctx context.Context, a *app.App) ([]directory.Entry, error) {
+	entries, err := directory.Parse(bytes.NewReader(demoLawyers), directory.LawyersMapping())
+	if err != nil {
+		return nil, err
+	}
+	users, err := a.Meta.UsersBySource(ctx, "lawyers")
+	if err != nil {
+		return nil, err
+	}
+	own := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		own[e.ExternalID] = true
+	}
+	for _, u := range users {
+		if !own[u.ExternalID] {
+			entries = append(entries, directory.Entry{ExternalID: u.ExternalID, Email: u.Email, Name: u.Name, Org: u.Org,
+				Status: u.DirectoryStatus, Active: !u.Disabled, Role: u.Role, Kind: u.Kind})
+		}
+	}
+	return entries, nil
 }
 
 // courtRole reports whether people of role r belong to a court: staff,

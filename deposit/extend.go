@@ -8,8 +8,9 @@ import (
 )
 
 // Extend lengthens the retention of an available deposit by days, within
-// the operator's ceiling counted from the deposit's creation: its new
-// expiry is at most MaxRetentionDays after it was made. Its recipients are
+// the operator's ceiling counted from the start of its retention (its
+// availability, just after its creation): its new expiry is at most
+// MaxRetentionDays after it was made available. Its recipients are
 // told by a notice, the extension is journaled with its claims (the actor
 // is who extended). Only the sender, or a member of the service mailbox it
 // was sent from, may extend; others who know the deposit get EFORBIDDEN.
@@ -49,6 +50,17 @@ func (s *Service) Extend(ctx context.Context, actor *navette.User, id string, da
 	return s.Get(ctx, actor, id)
 }
 
+// retentionStart is when d's retention started: its availability, which
+// follows its creation by the time its files took to arrive (its expiry
+// less its retention), or its creation if that is unknown.
+func retentionStart(d *navette.DepositRecord) time.Time {
+	start := d.ExpiresAt.Add(-time.Duration(d.RetentionDays) * 24 * time.Hour)
+	if d.RetentionDays <= 0 || start.Before(d.CreatedAt) {
+		return d.CreatedAt
+	}
+	return start
+}
+
 // checkExtension returns nil if d may be extended at now by days under
 // lim: EGONE once it ended, ECONFLICT unless it is available, EINVALID
 // (saying how far it may go) for days below 1 or past the ceiling.
@@ -59,7 +71,7 @@ func checkExtension(d *navette.DepositRecord, days int, lim navette.Limits, now 
 	if d.State != navette.DepositAvailable {
 		return navette.Errorf(navette.ECONFLICT, "Only an available deposit can be extended; this one is %s.", d.State)
 	}
-	ceiling := d.CreatedAt.Add(time.Duration(lim.MaxRetentionDays) * 24 * time.Hour)
+	ceiling := retentionStart(d).Add(time.Duration(lim.MaxRetentionDays) * 24 * time.Hour)
 	if days < 1 || days > lim.MaxRetentionDays || d.ExpiresAt.Add(time.Duration(days)*24*time.Hour).After(ceiling) {
 		most := int(ceiling.Sub(d.ExpiresAt) / (24 * time.Hour))
 		if most < 1 {

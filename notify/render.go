@@ -99,6 +99,38 @@ func (r *Renderer) errorText(lang, msg string) string {
 	return r.Errors(lang, msg)
 }
 
+// actionNames say, per language, what each action of an admin request
+// does: mails name the action in words, never by its code.
+var actionNames = map[string]map[navette.RequestAction]string{
+	navette.LangFrench: {
+		navette.ActionAddMember:       "ajout d'une personne à une boîte de service",
+		navette.ActionGrantRole:       "attribution du rôle d'administrateur ou d'auditeur",
+		navette.ActionRestoreUser:     "rétablissement de l'accès d'une personne",
+		navette.ActionForceDirectory:  "application forcée d'un flux d'annuaire",
+		navette.ActionPolicyAssurance: "changement du niveau d'authentification minimal d'un rôle",
+		navette.ActionPolicyAntivirus: "changement de la politique antivirus",
+		navette.ActionKeysRotate:      "remplacement de la clé qui signe le journal",
+	},
+	navette.LangEnglish: {
+		navette.ActionAddMember:       "adding someone to a service mailbox",
+		navette.ActionGrantRole:       "granting the admin or auditor role",
+		navette.ActionRestoreUser:     "restoring someone's access",
+		navette.ActionForceDirectory:  "forcing a directory flow",
+		navette.ActionPolicyAssurance: "changing a role's minimum sign-in assurance",
+		navette.ActionPolicyAntivirus: "changing the antivirus policy",
+		navette.ActionKeysRotate:      "replacing the journal's signing key",
+	},
+}
+
+// actionText names the request action in lang, or gives it as is if it
+// is none known.
+func actionText(lang, action string) string {
+	if s := actionNames[lang][navette.RequestAction(action)]; s != "" {
+		return s
+	}
+	return action
+}
+
 // DepositPath is the path, under the public URL, of the link to a deposit
 // that messages carry. It stays valid whatever the web interface becomes.
 func DepositPath(depositID string) string { return "/d/" + depositID }
@@ -208,7 +240,7 @@ func (r *Renderer) view(n *navette.Notice, to *navette.User, d *Data, lang strin
 			Check: oneLine(a.Check, maxLineText), Detail: oneLine(a.Detail, maxLineText), Size: a.Size}
 	}
 	if q := d.Request; q != nil {
-		v.Request = notifyRequest{ID: oneLine(q.ID, maxLineText), Action: oneLine(q.Action, maxLineText), Error: oneLine(r.errorText(lang, q.Error), maxLineText)}
+		v.Request = notifyRequest{ID: oneLine(q.ID, maxLineText), Action: oneLine(actionText(lang, q.Action), maxLineText), Error: oneLine(r.errorText(lang, q.Error), maxLineText)}
 		v.Requests = r.PublicURL + RequestsPath
 	}
 	if n.DepositID != "" {

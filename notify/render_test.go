@@ -127,7 +127,7 @@ func TestRenderEveryKind(t *testing.T) {
 					}
 				case navette.NoticeApproval:
 					if !strings.Contains(m.Text, "https://navette.justice.example/admin/requests") || !strings.Contains(m.Text, "REQ-1") ||
-						!strings.Contains(m.HTML, "member.add") || !strings.Contains(m.Text, "Pièce jointe par erreur") {
+						!strings.Contains(m.HTML, map[string]string{navette.LangFrench: "boîte de service", navette.LangEnglish: "service mailbox"}[wantLang]) || !strings.Contains(m.Text, "Pièce jointe par erreur") {
 						t.Errorf("%s: request, action, reason or link missing:\n%s", what, m.Text)
 					}
 				case navette.NoticeSignInCode:

@@ -122,8 +122,8 @@ type Party struct {
 
 // Auth is a sign-in.
 type Auth struct {
-	// Method is navette's name of it: "oidc", "ldap", "code",
-	// "code+totp", "token".
+	// Method is navette's name of it: "oidc", "oidc:ACR", "ldap", "code",
+	// "code+totp", "code+recovery", "token".
 	Method string
 	At     time.Time
 	// Level is the method's assurance ("low", "substantial", "high"), ""
@@ -227,13 +227,14 @@ var eventLabels = map[string]string{
 
 // authMethods name the sign-in methods in French.
 var authMethods = map[string]string{
-	"oidc":         "fournisseur d'identité (OpenID Connect)",
-	"ldap":         "annuaire (LDAP)",
-	"code":         "code à usage unique envoyé par courriel",
-	"code+totp":    "code envoyé par courriel et second facteur (TOTP)",
-	"code+passkey": "code envoyé par courriel et clé d'accès (passkey)",
-	"token":        "jeton d'accès à l'API",
-	"passkey":      "clé d'accès (passkey)",
+	"oidc":          "fournisseur d'identité (OpenID Connect)",
+	"ldap":          "annuaire (LDAP)",
+	"code":          "code à usage unique envoyé par courriel",
+	"code+totp":     "code envoyé par courriel et second facteur (TOTP)",
+	"code+passkey":  "code envoyé par courriel et clé d'accès (passkey)",
+	"code+recovery": "code envoyé par courriel et code de récupération (à la place du second facteur)",
+	"token":         "jeton d'accès à l'API",
+	"passkey":       "clé d'accès (passkey)",
 }
 
 var paris = mustParis()
@@ -769,7 +770,9 @@ func party(pt *Party) string {
 // signIn says how someone signed in.
 func signIn(a *Auth) string {
 	m := authMethods[a.Method]
-	if m == "" {
+	if acr, ok := strings.CutPrefix(a.Method, "oidc:"); ok {
+		m = authMethods["oidc"] + ", classe " + clean(acr)
+	} else if m == "" {
 		m = clean(a.Method)
 	}
 	if !a.At.IsZero() {

@@ -462,3 +462,22 @@ func TestWriteGivesUpWhenTheRequestEnds(t *testing.T) {
 		t.Fatal("Write still waits for a render slot after its context ended")
 	}
 }
+
+// TestSignInInFrench: the attestation names every sign-in method in
+// French, those of a recovery code and of an identity provider's class
+// included, which it printed as navette's codes ("code+recovery",
+// "oidc:eidas2").
+func TestSignInInFrench(t *testing.T) {
+	at := time.Date(2026, 12, 7, 4, 0, 0, 0, time.UTC)
+	for method, want := range map[string]string{
+		"code+recovery": "code envoyé par courriel et code de récupération",
+		"oidc:eidas2":   "fournisseur d'identité (OpenID Connect), classe eidas2",
+		"oidc":          "fournisseur d'identité (OpenID Connect), session",
+		"code+totp":     "code envoyé par courriel et second facteur (TOTP)",
+	} {
+		got := signIn(&Auth{Method: method, At: at, Level: "substantial"})
+		if !strings.HasPrefix(got, want) || strings.Contains(got, method+",") {
+			t.Errorf("%s: %q, want it to start with %q", method, got, want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package receipt
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -25,6 +26,7 @@ type words struct {
 	eventAt, journalAt                                                                                                          string // formats: type and index; origin and size
 	kinds                                                                                                                       map[string]string
 	checks                                                                                                                      map[string]string // content-check outcomes of files
+	methods, levels                                                                                                             map[string]string // sign-in methods and assurance levels, in words; as is when absent
 	month                                                                                                                       [12]string
 	at, zone, thousands                                                                                                         string
 	whomShown, whomID                                                                                                           string
@@ -57,6 +59,13 @@ var fr = words{
 		"over_limit": "non analysé par l'antivirus : trop volumineux", "encrypted": "non analysé par l'antivirus : chiffré",
 		"scan_error": "non analysé : l'analyse antivirus a échoué",
 	},
+	methods: map[string]string{
+		"oidc": "fournisseur d'identité (OpenID Connect)", "ldap": "annuaire (LDAP)", "code": "code à usage unique envoyé par courriel",
+		"code+totp": "code envoyé par courriel et second facteur (TOTP)", "code+passkey": "code envoyé par courriel et clé d'accès (passkey)",
+		"code+recovery": "code envoyé par courriel et code de récupération (à la place du second facteur)",
+		"token":         "jeton d'accès à l'API", "passkey": "clé d'accès (passkey)",
+	},
+	levels:    map[string]string{"low": "faible", "substantial": "substantiel", "high": "élevé"},
 	month:     [12]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
 	at:        "à",
 	zone:      "heure de Paris",
@@ -284,11 +293,20 @@ func actor(w *words, a *Actor) string {
 	if a.Auth == nil {
 		return p
 	}
-	p += " (" + fmt.Sprintf(w.auth, a.Auth.Method, date(w, a.Auth.At.Time))
+	p += " (" + fmt.Sprintf(w.auth, method(w, a.Auth.Method), date(w, a.Auth.At.Time))
 	if a.Auth.Level != "" {
-		p += ", " + fmt.Sprintf(w.level, a.Auth.Level)
+		p += ", " + fmt.Sprintf(w.level, cmp.Or(w.levels[a.Auth.Level], a.Auth.Level))
 	}
 	return p + ")"
+}
+
+// method names the sign-in method m in w's words: an identity provider's
+// class ("oidc:ACR") after the provider's name.
+func method(w *words, m string) string {
+	if acr, ok := strings.CutPrefix(m, "oidc:"); ok && w.methods["oidc"] != "" {
+		return w.methods["oidc"] + ", classe " + acr
+	}
+	return cmp.Or(w.methods[m], m)
 }
 
 // notice renders an e-mail notice and when the mail server accepted it.

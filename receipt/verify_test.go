@@ -35,7 +35,7 @@ func TestVerify(t *testing.T) {
 	}{
 		{"tsa", l.receipt(2, 0, tsa, false), nil,
 			[]string{"REÇU VALIDE — Téléchargement complet d'un fichier", "Référence : RG 26/00002 — «Dupont» & <Cie>", "pièce n°2.pdf — 1 002 octets — SHA-256 ",
-				"Par : Me Durand <durand@avocats.test> (authentifié par code+totp le 5 décembre 2026 à 14:07:46 (heure de Paris)",
+				"Par : Me Durand <durand@avocats.test> (authentifié par code envoyé par courriel et second facteur (TOTP) le 5 décembre 2026 à 14:07:46 (heure de Paris)",
 				"Date de l'événement : 5 décembre 2026 à 14:08:46 (heure de Paris) — 2026-12-05 13:08:46.123456 UTC",
 				"état signé à 6 événements", "L'autorité d'horodatage « CN=Test TSA,O=navette tests » atteste", "au plus tard le 5 décembre 2026 à 14:09:30",
 				"n'a pas été vérifié jusqu'à une racine de confiance", "navette a envoyé la totalité des octets"},

@@ -267,8 +267,8 @@ func TestPasskeys(t *testing.T) {
 		t.Fatalf("after the passkey: %s", loc)
 	}
 	b.Navigate(n.URL + "/account")
-	if got := b.Text("#signin-method"); !strings.Contains(got, "code+passkey") {
-		t.Errorf("account page says %q, want code+passkey", got)
+	if got := b.Text("#signin-method"); !strings.Contains(got, "code reçu par courriel et clé d’accès") {
+		t.Errorf("account page says %q, want the e-mailed code and the passkey", got)
 	}
 	if got := b.Text("#passkeys tbody tr td:nth-child(3)"); got == "Jamais" {
 		t.Errorf("the passkey's last use is still %q", got)

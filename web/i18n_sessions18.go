@@ -16,6 +16,11 @@ var sessions18English = map[string]string{
 	"Fermer cette session":               "End this session",
 	"Aucune session en cours.":           "No live session.",
 	"La session est fermée.":             "The session is ended.",
+	"Vos sessions":                       "Your sessions",
+	"Chaque appareil ou navigateur où vous êtes connecté a sa session. Si vous ne reconnaissez pas l’une d’elles, fermez-les toutes sauf celle-ci, puis prévenez votre administrateur.": "Each device or browser where you are signed in has its session. If you do not recognise one of them, end them all but this one, then tell your administrator.",
+	"cette session":                     "this session",
+	"Fermer mes autres sessions":        "End my other sessions",
+	"Vos autres sessions sont fermées.": "Your other sessions are ended.",
 }
 
 func init() {

@@ -189,6 +189,7 @@ type accountData struct {
 	TOTP      bool // a TOTP secret is enrolled
 	Method    string
 	SignedIn  time.Time
+	Sessions  []sessionRow // the person's live sessions, theirs marked
 	Passkeys  []passkeyRow
 	Problem   string
 	// StepUp is set when changing factors first needs the person to
@@ -240,6 +241,7 @@ var accountFlashes = flashes{
 	"added":    text("La clé d’accès est enregistrée."),
 	"removed":  text("La clé d’accès est supprimée."),
 	"verified": text("Votre identité est confirmée : vous pouvez modifier vos facteurs pendant quelques minutes."),
+	"others":   text("Vos autres sessions sont fermées."),
 }
 
 // accountFactors fills d with u's passkeys and recovery codes left, where
@@ -272,7 +274,10 @@ func (h *Handler) accountSession(r *http.Request, u *navette.User, d *accountDat
 	if cur == nil || cur.Session == nil {
 		return nil
 	}
-	d.Method, d.SignedIn = cur.Session.Method, cur.Session.CreatedAt
+	d.Method, d.SignedIn = methodName(cur.Session.Method), cur.Session.CreatedAt
+	if err := h.ownSessions(r, u, cur.Session, d); err != nil {
+		return err
+	}
 	d.Weak = h.Auth.CheckAssurance(u, cur.Session) != nil
 	if h.Auth.Fresh(cur.Session) {
 		return nil

@@ -111,6 +111,7 @@ func (h *Handler) Routes() []Route {
 		{Pattern: "POST /account/step-up/resume", Access: signedIn, handler: h.stepUpResume},
 		{Pattern: "GET /account/recovery-codes", Access: signedIn, handler: h.newCodes},
 		{Pattern: "POST /account/recovery-codes", Access: signedIn, handler: h.regenerateCodes},
+		{Pattern: "POST /account/sessions/end-others", Access: signedIn, handler: h.endOtherSessions},
 
 		{Pattern: "GET /audit", Access: audit, handler: h.audit},
 		{Pattern: "GET /admin", Access: courtAdmin, handler: h.admin},

@@ -20,6 +20,9 @@ type signinData struct {
 	// PasskeyAlone offers signing in with a passkey alone.
 	PasskeyAlone bool
 	Problem      string
+	// PerHour is how many codes an address gets an hour, which the code
+	// step tells, so that a person past it knows why nothing came.
+	PerHour int
 }
 
 func (h *Handler) signinOptions(d *signinData) {
@@ -30,6 +33,7 @@ func (h *Handler) signinOptions(d *signinData) {
 	d.OIDC = h.Auth.OIDC != nil
 	d.Password = h.Auth.LDAP != nil
 	d.Codes = h.Auth.Config.Mode != auth.ModeInternal || h.Auth.Config.StaffCodes
+	d.PerHour = h.Auth.Config.CodesPerHour
 	d.PasskeyAlone = h.Auth.PasskeyAlone()
 }
 
@@ -344,4 +348,10 @@ func (h *Handler) signout(w http.ResponseWriter, r *http.Request) {
 	}
 	auth.ClearCookie(w)
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+func init() {
+	addMissing(english, map[string]string{
+		"Rien reçu ? Regardez dans le courrier indésirable. Une adresse reçoit au plus %d codes par heure : au-delà, attendez avant d’en redemander un.": "Nothing came? Look in the junk mail. An address gets at most %d codes an hour: past that, wait before asking again.",
+	})
 }
