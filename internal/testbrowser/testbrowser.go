@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -104,9 +105,11 @@ func New(t testing.TB, origin string) *Browser {
 	}
 	var ctx context.Context
 	var cancel func()
-	if parent, ok, err := sharedBrowser(); err != nil {
+	parent, shares, err := sharedBrowser()
+	if err != nil {
 		t.Fatalf("testbrowser: start chromium: %v", err)
-	} else if ok {
+	}
+	if shares {
 		ctx, cancel = chromedp.NewContext(parent, chromedp.WithNewBrowserContext())
 	} else {
 		profile := t.TempDir()
@@ -132,6 +135,14 @@ func New(t testing.TB, origin string) *Browser {
 	}
 	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
 		t.Fatalf("testbrowser: enable the network domain: %v", err)
+	}
+	if shares {
+		// The page keeps the focus as the one window of its own browser
+		// would, whatever the windows of other browser contexts do: the
+		// keyboard and passkeys need a focused page.
+		if _, err := chromedp.Call(ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
+			t.Fatalf("testbrowser: keep the focus: %v", err)
+		}
 	}
 	return b
 }
