@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,17 +57,26 @@ func newCountsFixture(t *testing.T, n int) *countsFixture {
 		t.Fatal(err)
 	}
 	f.deposit = v.ID
+	// The files are uploaded eight at a time: the store commits them
+	// together, where one by one each would wait for its own disk syncs.
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for i := range next {
+				if err := f.oneFile(ctx, fmt.Sprintf("pièce-%04d.pdf", i)); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
 	for i := range n {
-		fr, err := svc.StartFile(ctx, f.clerk, v.ID, fmt.Sprintf("pièce-%04d.pdf", i), 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := svc.Write(ctx, f.clerk, fr.ID, 0, strings.NewReader("x")); err != nil {
-			t.Fatal(err)
-		}
-		if err := svc.Finish(ctx, f.clerk, fr.ID); err != nil {
-			t.Fatal(err)
-		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
 	}
 	if n > 0 {
 		if _, err := svc.Submit(ctx, f.clerk, v.ID); err != nil {
@@ -81,6 +91,19 @@ func newCountsFixture(t *testing.T, n int) *countsFixture {
 	}
 	f.deadNotices(t, n)
 	return f
+}
+
+// oneFile uploads a file of one byte named name to the fixture's deposit.
+func (f *countsFixture) oneFile(ctx context.Context, name string) error {
+	svc := f.h.Deposits
+	fr, err := svc.StartFile(ctx, f.clerk, f.deposit, name, 1)
+	if err != nil {
+		return err
+	}
+	if _, err := svc.Write(ctx, f.clerk, fr.ID, 0, strings.NewReader("x")); err != nil {
+		return err
+	}
+	return svc.Finish(ctx, f.clerk, fr.ID)
 }
 
 // deadNotices queues n notices to the lawyer and gives up on them.

@@ -27,9 +27,9 @@ type sessions struct {
 	second, full string
 }
 
-// usedCodes are the sign-in codes codeSession has used, by address and
-// code: two sign-ins of one address within a second would otherwise both
-// find the first code in the outbox.
+// usedCodes are the sign-in codes codeSession and node.code have used, by
+// node, address and code: two sign-ins of one address within a second
+// would otherwise both find the first code in the outbox.
 var usedCodes sync.Map
 
 // codeSession signs email in with an e-mailed code, through the sign-in

@@ -49,6 +49,7 @@ func startPasskeyNode(t *testing.T, clock navette.Clock) *node {
 		c.Addr = fmt.Sprintf("127.0.0.1:%d", port)
 		c.PublicURL = public
 		c.Auth.PasskeyOnly = true
+		quickAnswers(c)
 	})
 	return &node{app: a, URL: public}
 }
@@ -443,7 +444,6 @@ func TestRecoveryInBrowser(t *testing.T) {
 	signOut(b)
 
 	for i, want := range []string{"Codes de récupération restants : 9.", ""} {
-		time.Sleep(1100 * time.Millisecond) // a new code, after the last one
 		b.Navigate(n.URL + "/signin")
 		start = time.Now()
 		b.Run("ask for a code",

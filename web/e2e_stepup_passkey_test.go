@@ -27,6 +27,7 @@ func TestPasskeyStepUpResumes(t *testing.T) {
 		c.Addr = fmt.Sprintf("127.0.0.1:%d", port)
 		c.PublicURL = public
 		c.StaffCodes = true
+		quickAnswers(c)
 	})
 	n := &node{app: a, URL: public}
 	admin := n.user(t, "admin-cle@justice.example", "Admin Clé", navette.RoleAdmin)

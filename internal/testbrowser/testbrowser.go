@@ -7,7 +7,8 @@
 // is asked to check, failing on any violation whatever its impact, and
 // checks that nothing in a page reaches past the viewport's right edge. A browser
 // that cannot be installed or started fails the test: it is never skipped.
-// Only tests import it.
+// A package whose TestMain is Main shares one Chromium between its tests,
+// each in a browser context of its own. Only tests import it.
 package testbrowser
 
 import (
@@ -25,6 +26,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -88,7 +90,10 @@ type Browser struct {
 
 // New starts a browser for pages of origin (scheme://host:port), stopped
 // when t ends. Every request the tab makes is recorded; one to another
-// origin fails t at its end.
+// origin fails t at its end. In a package whose TestMain is Main, the
+// browser is a fresh browser context of the package's one Chromium: a
+// profile of its own (cookies, storage, cache, downloads), kept in memory
+// and thrown away when t ends.
 func New(t testing.TB, origin string) *Browser {
 	t.Helper()
 	if err := Install(); err != nil {
@@ -98,8 +103,54 @@ func New(t testing.TB, origin string) *Browser {
 	if err != nil || u.Host == "" {
 		t.Fatalf("testbrowser: bad origin %q", origin)
 	}
-	profile := t.TempDir()
-	opts := []chromedp.ExecAllocatorOption{
+	var ctx context.Context
+	var cancel func()
+	parent, shares, err := sharedBrowser()
+	if err != nil {
+		t.Fatalf("testbrowser: start chromium: %v", err)
+	}
+	if shares {
+		ctx, cancel = chromedp.NewContext(parent, chromedp.WithNewBrowserContext())
+	} else {
+		profile := t.TempDir()
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), options(profile)...)
+		var cancelTab func()
+		ctx, cancelTab = chromedp.NewContext(actx)
+		cancel = func() {
+			cancelTab()
+			cancelAlloc()
+		}
+	}
+	b := &Browser{Ctx: ctx, t: t, origin: u.Scheme + "://" + u.Host}
+	t.Cleanup(func() {
+		cancel()
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for _, r := range b.offOrigin {
+			t.Errorf("testbrowser: a request left the origin %s: %s", b.origin, r)
+		}
+	})
+	if err := chromedp.Listen(ctx, b.record); err != nil {
+		t.Fatalf("testbrowser: start chromium: %v", err)
+	}
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatalf("testbrowser: enable the network domain: %v", err)
+	}
+	if shares {
+		// The page keeps the focus as the one window of its own browser
+		// would, whatever the windows of other browser contexts do: the
+		// keyboard and passkeys need a focused page.
+		if _, err := chromedp.Call(ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
+			t.Fatalf("testbrowser: keep the focus: %v", err)
+		}
+	}
+	return b
+}
+
+// options are Chromium's options, with its profile in the directory
+// profile.
+func options(profile string) []chromedp.ExecAllocatorOption {
+	return []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(ExecPath),
 		chromedp.Headless,
 		chromedp.NoSandbox,
@@ -124,25 +175,78 @@ func New(t testing.TB, origin string) *Browser {
 		chromedp.Flag("lang", "fr-FR"),
 		chromedp.Env("TZ=Europe/Paris", "TMPDIR="+profile),
 	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+}
+
+// shared is the one Chromium of a package whose TestMain is Main, started
+// by the first New.
+var shared struct {
+	sync.Mutex
+	on      bool            // Main runs the package's tests
+	ctx     context.Context // the browser's first tab, nil until started
+	stop    func()
+	profile string
+}
+
+// Main runs the package's tests (m.Run) with one Chromium for all of
+// them, then stops it and exits with their status. Each New then opens a
+// browser context of that Chromium, which takes a tab's time where
+// starting a browser takes seconds of CPU. A package that needs a
+// browser's own start under test (TestNoEgress watches its connections)
+// does not use it.
+func Main(m *testing.M) {
+	shared.Lock()
+	shared.on = true
+	shared.Unlock()
+	code := m.Run()
+	stopShared()
+	os.Exit(code)
+}
+
+// sharedBrowser returns the first tab of the package's one Chromium,
+// starting it (again, if it has stopped), or false if the package's
+// TestMain is not Main.
+func sharedBrowser() (context.Context, bool, error) {
+	shared.Lock()
+	defer shared.Unlock()
+	if !shared.on {
+		return nil, false, nil
+	}
+	if shared.ctx != nil && shared.ctx.Err() == nil {
+		return shared.ctx, true, nil
+	}
+	stopLocked()
+	profile, err := os.MkdirTemp("", "navette-chromium-")
+	if err != nil {
+		return nil, true, err
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), options(profile)...)
 	ctx, cancel := chromedp.NewContext(actx)
-	b := &Browser{Ctx: ctx, t: t, origin: u.Scheme + "://" + u.Host}
-	t.Cleanup(func() {
+	shared.ctx, shared.profile = ctx, profile
+	shared.stop = func() {
 		cancel()
 		cancelAlloc()
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		for _, r := range b.offOrigin {
-			t.Errorf("testbrowser: a request left the origin %s: %s", b.origin, r)
-		}
-	})
-	if err := chromedp.Listen(ctx, b.record); err != nil {
-		t.Fatalf("testbrowser: start chromium: %v", err)
 	}
-	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
-		t.Fatalf("testbrowser: enable the network domain: %v", err)
+	if err := chromedp.Do(ctx); err != nil {
+		stopLocked()
+		return nil, true, err
 	}
-	return b
+	return ctx, true, nil
+}
+
+// stopShared stops the package's Chromium, if it runs, and removes its
+// profile.
+func stopShared() {
+	shared.Lock()
+	defer shared.Unlock()
+	stopLocked()
+}
+
+func stopLocked() {
+	if shared.stop != nil {
+		shared.stop()
+		os.RemoveAll(shared.profile)
+	}
+	shared.ctx, shared.stop, shared.profile = nil, nil, ""
 }
 
 // record notes each request; it runs on the browser's reading goroutine.
@@ -381,6 +485,7 @@ func (b *Browser) Download(click chromedp.Action[chromedp.Void]) string {
 	}
 	_, err = chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
 		Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: ptr(true),
+		BrowserContextID: chromedp.FromContext(b.Ctx).BrowserContextID,
 	})
 	if err != nil {
 		b.t.Fatalf("download: %v", err)
