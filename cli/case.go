@@ -360,7 +360,7 @@ func replyArgs(fs *flag.FlagSet, retention int) (string, error) {
 }
 
 func runExtend(ctx context.Context, env *Env, args []string) error {
-	fs, cf := newClientFlagSet(env, "extend", "DEPOSIT_ID --days N\n\nExtends a deposit you sent by N days, within the platform's ceiling counted\nfrom its creation; its recipients are told.\n\nFlags:")
+	fs, cf := newClientFlagSet(env, "extend", "DEPOSIT_ID --days N\n\nExtends a deposit you sent by N days, within the platform's ceiling counted\nfrom its availability; its recipients are told.\n\nFlags:")
 	days := fs.Int("days", 0, "`N` days to add (required)")
 	if err := parseInterspersed(fs, env, args); err != nil {
 		return err

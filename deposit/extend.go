@@ -75,9 +75,9 @@ func checkExtension(d *navette.DepositRecord, days int, lim navette.Limits, now 
 	if days < 1 || days > lim.MaxRetentionDays || d.ExpiresAt.Add(time.Duration(days)*24*time.Hour).After(ceiling) {
 		most := int(ceiling.Sub(d.ExpiresAt) / (24 * time.Hour))
 		if most < 1 {
-			return navette.Errorf(navette.EINVALID, "This deposit cannot be extended: it is kept as long as the platform allows (%d days from its creation).", lim.MaxRetentionDays)
+			return navette.Errorf(navette.EINVALID, "This deposit cannot be extended: it is kept as long as the platform allows (%d days from its availability).", lim.MaxRetentionDays)
 		}
-		return navette.Errorf(navette.EINVALID, "A deposit can be extended by 1 to %d days (at most %d days from its creation).", most, lim.MaxRetentionDays)
+		return navette.Errorf(navette.EINVALID, "A deposit can be extended by 1 to %d days (at most %d days from its availability).", most, lim.MaxRetentionDays)
 	}
 	return nil
 }

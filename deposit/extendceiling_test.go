@@ -22,7 +22,7 @@ func TestExtendToTheCeiling(t *testing.T) {
 		if err := checkExtension(d, 20, lim, now); err != nil {
 			t.Errorf("after an upload of %s, extending by 20 days: %v", upload, err)
 		}
-		if err := checkExtension(d, 21, lim, now); !navette.IsCode(err, navette.EINVALID) || navette.ErrorMessage(err) != "A deposit can be extended by 1 to 20 days (at most 30 days from its creation)." {
+		if err := checkExtension(d, 21, lim, now); !navette.IsCode(err, navette.EINVALID) || navette.ErrorMessage(err) != "A deposit can be extended by 1 to 20 days (at most 30 days from its availability)." {
 			t.Errorf("after an upload of %s, extending by 21 days: %v", upload, err)
 		}
 	}
