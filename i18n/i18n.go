@@ -2,7 +2,8 @@
 // numbers in the two languages navette speaks: plural forms by each
 // language's rule, counts of things, sizes and grouped numbers. Every
 // page and message uses it, so that a size or a count reads the same
-// everywhere.
+// everywhere. It also holds the French words for sign-in methods and
+// assurance levels that attestations and receipts share.
 package i18n
 
 import (

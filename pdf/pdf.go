@@ -225,18 +225,6 @@ var eventLabels = map[string]string{
 	"deposit.extended":  "Prolongation du dépôt",
 }
 
-// authMethods name the sign-in methods in French.
-var authMethods = map[string]string{
-	"oidc":          "fournisseur d'identité (OpenID Connect)",
-	"ldap":          "annuaire (LDAP)",
-	"code":          "code à usage unique envoyé par courriel",
-	"code+totp":     "code envoyé par courriel et second facteur (TOTP)",
-	"code+passkey":  "code envoyé par courriel et clé d'accès (passkey)",
-	"code+recovery": "code envoyé par courriel et code de récupération (à la place du second facteur)",
-	"token":         "jeton d'accès à l'API",
-	"passkey":       "clé d'accès (passkey)",
-}
-
 var paris = mustParis()
 
 func mustParis() *time.Location {
@@ -769,23 +757,20 @@ func party(pt *Party) string {
 
 // signIn says how someone signed in.
 func signIn(a *Auth) string {
-	m := authMethods[a.Method]
+	m := i18n.SignInMethodsFR[a.Method]
 	if acr, ok := strings.CutPrefix(a.Method, "oidc:"); ok {
-		m = authMethods["oidc"] + ", classe " + clean(acr)
+		m = i18n.SignInMethodsFR["oidc"] + ", classe " + clean(acr)
 	} else if m == "" {
 		m = clean(a.Method)
 	}
 	if !a.At.IsZero() {
 		m += ", session ouverte le " + frenchDate(a.At)
 	}
-	if l := assuranceLevels[a.Level]; l != "" {
+	if l := i18n.AssuranceLevelsFR[a.Level]; l != "" {
 		m += ", niveau de garantie " + l
 	}
 	return m
 }
-
-// assuranceLevels name the assurance levels in French, as eIDAS does.
-var assuranceLevels = map[string]string{"low": "faible", "substantial": "substantiel", "high": "élevé"}
 
 var (
 	frDays   = [...]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"}

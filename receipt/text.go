@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // Europe/Paris, whatever the host has
+
+	"navette/i18n"
 )
 
 var paris = func() *time.Location {
@@ -59,13 +61,8 @@ var fr = words{
 		"over_limit": "non analysé par l'antivirus : trop volumineux", "encrypted": "non analysé par l'antivirus : chiffré",
 		"scan_error": "non analysé : l'analyse antivirus a échoué",
 	},
-	methods: map[string]string{
-		"oidc": "fournisseur d'identité (OpenID Connect)", "ldap": "annuaire (LDAP)", "code": "code à usage unique envoyé par courriel",
-		"code+totp": "code envoyé par courriel et second facteur (TOTP)", "code+passkey": "code envoyé par courriel et clé d'accès (passkey)",
-		"code+recovery": "code envoyé par courriel et code de récupération (à la place du second facteur)",
-		"token":         "jeton d'accès à l'API", "passkey": "clé d'accès (passkey)",
-	},
-	levels:    map[string]string{"low": "faible", "substantial": "substantiel", "high": "élevé"},
+	methods:   i18n.SignInMethodsFR,
+	levels:    i18n.AssuranceLevelsFR,
 	month:     [12]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
 	at:        "à",
 	zone:      "heure de Paris",
