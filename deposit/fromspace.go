@@ -67,28 +67,37 @@ func (s *Service) fromSpace(ctx context.Context, actor *navette.User, email stri
 	if email == "" {
 		return "", nil
 	}
-	refuse := navette.Errorf(navette.EINVALID, "You may send on behalf of a service mailbox you are a member of only; %q is not one.", clipText(email, 254))
 	svc, err := s.userByAddress(ctx, email)
 	if err != nil {
 		return "", err
 	}
-	if svc == nil {
-		return "", refuse
-	}
-	svcs, err := s.services(ctx, actor)
-	if err != nil {
+	if err := s.maySendFor(ctx, actor, svc, email); err != nil {
 		return "", err
-	}
-	if svc.Role != navette.RoleService || svc.Disabled || !svcs[svc.ID] {
-		return "", refuse
 	}
 	return svc.ID, nil
 }
 
-// stillFromSpace returns what fromSpace returns for the service mailbox
-// the draft d is sent on behalf of, if any: whether actor may still send
-// on its behalf, checked again when the draft is submitted, since actor
-// may have left it after drafting.
+// maySendFor returns nil if actor may send on behalf of svc, the person of
+// the address email (nil if none): an enabled service mailbox actor is a
+// member of; EINVALID naming email otherwise.
+func (s *Service) maySendFor(ctx context.Context, actor, svc *navette.User, email string) error {
+	refuse := navette.Errorf(navette.EINVALID, "You may send on behalf of a service mailbox you are a member of only; %q is not one.", clipText(email, 254))
+	if svc == nil {
+		return refuse
+	}
+	svcs, err := s.services(ctx, actor)
+	if err != nil {
+		return err
+	}
+	if svc.Role != navette.RoleService || svc.Disabled || !svcs[svc.ID] {
+		return refuse
+	}
+	return nil
+}
+
+// stillFromSpace checks again, as fromSpace did when the draft d was made,
+// that actor may still send on behalf of the service mailbox d is sent
+// for, if any: actor may have left it since.
 func (s *Service) stillFromSpace(ctx context.Context, actor *navette.User, d *navette.DepositRecord) error {
 	if d.FromSpaceID == "" {
 		return nil
@@ -97,8 +106,7 @@ func (s *Service) stillFromSpace(ctx context.Context, actor *navette.User, d *na
 	if err != nil {
 		return err
 	}
-	_, err = s.fromSpace(ctx, actor, svc.Email)
-	return err
+	return s.maySendFor(ctx, actor, svc, svc.Email)
 }
 
 // userByAddress returns the user whose e-mail address is email once
