@@ -9,8 +9,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -30,17 +33,42 @@ func Mount(t testing.TB, size int64) string {
 	if err := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, fmt.Sprintf("size=%d,mode=0700", size)); err != nil {
 		t.Fatalf("mounting a tmpfs on %s: %v (the test needs CAP_SYS_ADMIN)", dir, err)
 	}
-	t.Cleanup(func() {
-		err := unix.Unmount(dir, 0)
-		if errors.Is(err, syscall.EBUSY) {
-			t.Errorf("the tmpfs on %s was still busy when the test ended: detaching it", dir)
-			err = unix.Unmount(dir, unix.MNT_DETACH)
-		}
+	t.Cleanup(func() { unmount(t, dir) })
+	return dir
+}
+
+// busyGrace is how long the tmpfs may stay busy after the test: on a
+// loaded machine a file closed by the code under test can take a moment to
+// be released by the kernel (a read in flight on another thread holds it
+// until it returns). A file still open after it is a leak.
+const busyGrace = 10 * time.Second
+
+// unmount unmounts the tmpfs on dir, failing the test if something still
+// holds a file on it after busyGrace, and then detaching it.
+func unmount(t testing.TB, dir string) {
+	err := unix.Unmount(dir, 0)
+	if !errors.Is(err, syscall.EBUSY) {
 		if err != nil {
 			t.Errorf("unmounting %s: %v", dir, err)
 		}
-	})
-	return dir
+		return
+	}
+	held, start := holders(dir), time.Now()
+	for errors.Is(err, syscall.EBUSY) && time.Since(start) < busyGrace {
+		time.Sleep(20 * time.Millisecond)
+		err = unix.Unmount(dir, 0)
+	}
+	switch {
+	case err == nil:
+		t.Logf("the tmpfs on %s was busy for %v after the test, held by:\n%s", dir, time.Since(start).Round(time.Millisecond), held)
+		return
+	case errors.Is(err, syscall.EBUSY):
+		t.Errorf("the tmpfs on %s was still busy %v after the test ended: detaching it; held at first by:\n%snow by:\n%s", dir, busyGrace, held, holders(dir))
+		err = unix.Unmount(dir, unix.MNT_DETACH)
+	}
+	if err != nil {
+		t.Errorf("unmounting %s: %v", dir, err)
+	}
 }
 
 // Fill writes a file at path until the file system is full and returns
@@ -93,4 +121,37 @@ func Free(t testing.TB, path string) int64 {
 		t.Fatal(err)
 	}
 	return int64(st.Bavail) * int64(st.Bsize)
+}
+
+// holders lists what keeps files under dir open in this process: its open
+// file descriptors and memory mappings, read from /proc/self.
+func holders(dir string) string {
+	var b strings.Builder
+	if fds, err := os.ReadDir("/proc/self/fd"); err == nil {
+		for _, fd := range fds {
+			target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
+			if err == nil && strings.HasPrefix(target, dir) {
+				fmt.Fprintf(&b, "  fd %s: %s\n", fd.Name(), target)
+			}
+		}
+	}
+	if maps, err := os.ReadFile("/proc/self/maps"); err == nil {
+		for line := range strings.Lines(string(maps)) {
+			if strings.Contains(line, dir) {
+				fmt.Fprintf(&b, "  mapped: %s", line)
+			}
+		}
+	}
+	if b.Len() == 0 {
+		b.WriteString("  nothing in this process now (another process, or a file closed since)\n")
+	}
+	stacks := make([]byte, 1<<20)
+	stacks = stacks[:runtime.Stack(stacks, true)]
+	b.WriteString("the goroutines of navette's packages then:\n")
+	for g := range strings.SplitSeq(string(stacks), "\n\n") {
+		if strings.Contains(g, "navette/") && !strings.Contains(g, "testing.tRunner") {
+			b.WriteString(g + "\n\n")
+		}
+	}
+	return b.String()
 }
