@@ -625,7 +625,7 @@ func (a *App) newServer(cfg Config) (*navhttp.Server, error) {
 	pages := &web.Handler{
 		Deposits: a.Deposits, Auth: a.Auth, Clock: cfg.Clock, Logger: cfg.Logger, Mail: a.Mail, Theme: cfg.Theme,
 		Accounts: a.Accounts, Directory: a.Directory, Mappings: a.Config.Directories, ClientIP: clientIP,
-		Evidence: a.Evidence, LegalDir: cfg.LegalDir, Conformity: cfg.Accessibility,
+		Evidence: a.Evidence, LegalDir: cfg.LegalDir, Conformity: cfg.Accessibility, PublicURL: cfg.PublicURL,
 	}
 	if err := a.probeAntivirus(); err != nil {
 		return nil, err

@@ -1,13 +1,10 @@
 package web
 
 import (
-	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
-
-	"navette/keyring"
 )
 
 // TestCaseDepositPager reads a case of more deposits than one page shows:
@@ -15,15 +12,7 @@ import (
 // links back to the newest.
 func TestCaseDepositPager(t *testing.T) {
 	f := newFixture(t, "")
-	dir := t.TempDir()
-	if err := os.Chmod(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	mac, err := keyring.OpenMAC(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.h.Deposits.CaseKeys = mac
+	f.withCaseKeys(t)
 	caseID := ""
 	for range 53 {
 		v := f.deposit(t, "RG 26/5353", map[string][]byte{"f": {1}})

@@ -200,7 +200,11 @@ func (h *Handler) extend(w http.ResponseWriter, r *http.Request) {
 
 // caseZip sends every available file of the case as one ZIP, with its
 // manifest (deposit.Bundle), as the API does; a HEAD downloads nothing.
+// One started elsewhere is asked for again first (askFirst).
 func (h *Handler) caseZip(w http.ResponseWriter, r *http.Request) {
+	if h.askFirst(w, r, h.askedCase) {
+		return
+	}
 	b, err := h.Deposits.CaseBundle(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
 	httpfile.ServeArchive(w, r, b, err, h.Error, h.log())
 }

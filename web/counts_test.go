@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html"
 	"net/http/httptest"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,7 +17,6 @@ import (
 	"navette/deposit"
 	"navette/evidence"
 	"navette/i18n"
-	"navette/keyring"
 	"navette/notify"
 )
 
@@ -39,15 +37,8 @@ func newCountsFixture(t *testing.T, n int) *countsFixture {
 	f.h.Deposits.Limits = navette.Limits{MaxFileSize: 1 << 30, MaxFiles: 2000, MaxRecipients: 50, MaxRetentionDays: 30}
 	f.h.Mail = &notify.Admin{Meta: f.meta, Clock: f.clock}
 	f.h.Evidence = &evidence.Service{Meta: f.meta, Evidence: f.meta.(navette.EvidenceStore), Deposits: f.h.Deposits, Clock: f.clock}
-	dir := t.TempDir()
-	if err := os.Chmod(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	mac, err := keyring.OpenMAC(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.h.Deposits.CaseKeys = mac
+	f.withCaseKeys(t)
+	var err error
 	if f.auditor, err = f.accounts.Create(ctx, account.NewUser{Email: "audit@justice.example", Name: "Contrôle", Role: navette.RoleAuditor}); err != nil {
 		t.Fatal(err)
 	}

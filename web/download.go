@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"fmt"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 
@@ -12,9 +13,116 @@ import (
 	"navette/internal/httpfile"
 )
 
+func init() { pageNames = append(pageNames, "download") }
+
+// startedElsewhere reports whether r, a download, was started by a page
+// of another site than navette's, or of another host of the same site:
+// its Sec-Fetch-Site is neither "same-origin" nor "none" (typed,
+// bookmarked, opened from the downloads), or, for a browser that sends
+// none, its Referer is of another origin than publicURL's and another
+// host than the one r was sent to. A request with neither header proceeds:
+// a browser told not to send a Referer and a client that is no browser
+// cannot be told apart from the person's own request, so it is served as
+// before.
+func startedElsewhere(r *http.Request, publicURL string) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "none":
+		return false
+	case "":
+	default:
+		return true
+	}
+	ref := r.Header.Get("Referer")
+	if ref == "" {
+		return false
+	}
+	u, err := url.Parse(ref)
+	if err != nil || u.Host == "" {
+		return true
+	}
+	if pub, err := url.Parse(publicURL); err == nil && pub.Host != "" && strings.EqualFold(u.Scheme+"://"+u.Host, pub.Scheme+"://"+pub.Host) {
+		return false
+	}
+	return !strings.EqualFold(u.Host, r.Host)
+}
+
+// asked is what the page of askFirst names: a file and its deposit, or a
+// case's files.
+type asked struct {
+	// File is the file's name (the ZIP's for a deposit's files), unset for
+	// a case's.
+	File string
+	// Case is set for the ZIP of a case's files.
+	Case bool
+	// Reference is the deposit's or case's reference; Back is its page.
+	Reference string
+	Back      string
+	// URL is the download's, to ask for it from this page.
+	URL string
+}
+
+// askFirst answers r, a download started from another site
+// (startedElsewhere) or asking for the page below in another language
+// (?lang=), with a page that names what it is (what) and a "Télécharger"
+// button to the same URL, and reports whether it did. Nothing is sent nor
+// recorded: neither a download nor an opening of the deposit. The button,
+// pressed on that page, asks from navette's origin, and the download
+// proceeds.
+func (h *Handler) askFirst(w http.ResponseWriter, r *http.Request, what func(*http.Request) (*asked, error)) bool {
+	if !startedElsewhere(r, h.PublicURL) && !r.URL.Query().Has("lang") {
+		return false
+	}
+	a, err := what(r)
+	if err != nil {
+		h.Error(w, r, err)
+		return true
+	}
+	a.URL = r.URL.EscapedPath()
+	p := h.newPage(w, r, "Télécharger ?", "")
+	p.Data = a
+	h.render(w, r, http.StatusOK, "download", p)
+	return true
+}
+
+// askedFile names the file of a download for askFirst.
+func (h *Handler) askedFile(r *http.Request) (*asked, error) {
+	v, err := h.Deposits.Get(deposit.WithoutOpening(r.Context()), navette.UserFromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range v.Files {
+		if f.ID == r.PathValue("fid") {
+			return &asked{File: f.Name, Reference: v.Reference, Back: DepositPath(v.ID)}, nil
+		}
+	}
+	return nil, navette.Errorf(navette.ENOTFOUND, "No such file in this deposit.")
+}
+
+// askedZip names the ZIP of a deposit's files for askFirst.
+func (h *Handler) askedZip(r *http.Request) (*asked, error) {
+	v, err := h.Deposits.Get(deposit.WithoutOpening(r.Context()), navette.UserFromContext(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return &asked{File: zipName(v.Reference, v.ID), Reference: v.Reference, Back: DepositPath(v.ID)}, nil
+}
+
+// askedCase names the ZIP of a case's files for askFirst.
+func (h *Handler) askedCase(r *http.Request) (*asked, error) {
+	c, err := h.Deposits.CaseAt(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"), "", 1)
+	if err != nil {
+		return nil, err
+	}
+	return &asked{Case: true, Reference: c.Reference, Back: CasePath(c.ID)}, nil
+}
+
 // download serves one file, with single ranges so browsers can resume,
-// through the handler the API uses too.
+// through the handler the API uses too; one started elsewhere is asked
+// for again first (askFirst).
 func (h *Handler) download(w http.ResponseWriter, r *http.Request) {
+	if h.askFirst(w, r, h.askedFile) {
+		return
+	}
 	u := navette.UserFromContext(r.Context())
 	dl, err := h.Deposits.OpenFile(r.Context(), u, r.PathValue("id"), r.PathValue("fid"))
 	if err != nil {
@@ -28,8 +136,12 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request) {
 // (not compressed: the files are often PDFs or media already compressed),
 // written straight to the answer as each file is decrypted and checked:
 // nothing is built on disk or in memory. A file that fails its integrity
-// check cuts the connection, so the archive is visibly incomplete.
+// check cuts the connection, so the archive is visibly incomplete. One
+// started elsewhere is asked for again first (askFirst).
 func (h *Handler) zip(w http.ResponseWriter, r *http.Request) {
+	if h.askFirst(w, r, h.askedZip) {
+		return
+	}
 	u := navette.UserFromContext(r.Context())
 	v, ok := h.view(w, r)
 	if !ok {

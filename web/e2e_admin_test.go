@@ -80,8 +80,15 @@ func startAdminSite(t *testing.T, theme string) *adminSite {
 // deposit makes an available deposit of one file from sender to recipient.
 func (s *adminSite) deposit(t *testing.T, sender, recipient *navette.User, ref string, data []byte) {
 	t.Helper()
+	s.n.sendFile(t, sender, recipient, ref, data)
+}
+
+// sendFile makes an available deposit of one file, pv.pdf, from sender to
+// recipient, and returns it as the sender sees it.
+func (n *node) sendFile(t *testing.T, sender, recipient *navette.User, ref string, data []byte) *deposit.View {
+	t.Helper()
 	ctx := context.Background()
-	svc := s.n.app.Deposits
+	svc := n.app.Deposits
 	v, err := svc.Create(ctx, sender, deposit.Draft{Recipients: []string{recipient.Email}, Reference: ref})
 	if err != nil {
 		t.Fatal(err)
@@ -96,9 +103,10 @@ func (s *adminSite) deposit(t *testing.T, sender, recipient *navette.User, ref s
 	if err := svc.Finish(ctx, sender, f.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Submit(ctx, sender, v.ID); err != nil {
+	if v, err = svc.Submit(ctx, sender, v.ID); err != nil {
 		t.Fatal(err)
 	}
+	return v
 }
 
 // members returns the e-mail addresses of the members of service, from

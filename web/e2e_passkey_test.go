@@ -115,13 +115,20 @@ func signInMethods(t *testing.T, n *node, u *navette.User) []string {
 
 func countEvents(t *testing.T, n *node, typ navette.EventType) int {
 	t.Helper()
+	return countEventsWhere(t, n, func(e navette.Event) bool { return e.Type == typ })
+}
+
+// countEventsWhere counts the events of the node's journal (its first
+// 1,000) that keep says to count.
+func countEventsWhere(t *testing.T, n *node, keep func(navette.Event) bool) int {
+	t.Helper()
 	evs, err := n.app.Meta.Events(context.Background(), navette.EventFilter{Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := 0
 	for _, e := range evs {
-		if e.Type == typ {
+		if keep(e) {
 			c++
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -76,6 +77,21 @@ func newFixture(t testing.TB, theme string) *fixture {
 	return f
 }
 
+// withCaseKeys gives the deposit service a case key, so that deposits of
+// one reference make a case.
+func (f *fixture) withCaseKeys(t testing.TB) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	mac, err := keyring.OpenMAC(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.h.Deposits.CaseKeys = mac
+}
+
 // deposit makes an available deposit from the agent to the lawyer with the
 // given files.
 func (f *fixture) deposit(t testing.TB, ref string, files map[string][]byte) *deposit.View {
@@ -105,13 +121,18 @@ func (f *fixture) deposit(t testing.TB, ref string, files map[string][]byte) *de
 	return v
 }
 
-// get serves a request as u (nil: anonymous) with a full session.
+// do serves a request as u (nil: anonymous) with a full session.
 func (f *fixture) do(t testing.TB, u *navette.User, method, target string, body io.Reader) *httptest.ResponseRecorder {
 	t.Helper()
 	r := httptest.NewRequest(method, target, body)
 	if body != nil {
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	return f.serve(u, r)
+}
+
+// serve serves r as u (nil: anonymous) with a full session.
+func (f *fixture) serve(u *navette.User, r *http.Request) *httptest.ResponseRecorder {
 	if u != nil {
 		ctx := navette.NewContextWithUser(r.Context(), u)
 		ctx = auth.NewContext(ctx, &auth.Current{Session: &navette.Session{ID: "s", UserID: u.ID, Stage: navette.StageFull, VerifiedAt: f.clock.Now()}, User: u, CSRF: "csrf-token"})

@@ -77,6 +77,11 @@ type Handler struct {
 	// statement show: ConformityNone (the default when empty: no audit),
 	// ConformityPartial or ConformityFull.
 	Conformity string
+	// PublicURL is the address people reach the service at: a download
+	// whose Referer is of another origin (and of another host than the
+	// one it was sent to) was started elsewhere, and is asked for again
+	// (askFirst).
+	PublicURL string
 
 	once  sync.Once
 	err   error

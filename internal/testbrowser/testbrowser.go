@@ -86,6 +86,11 @@ type Browser struct {
 	requests  []string
 	offOrigin []string
 	allowed   map[string]bool
+	// urls are the URLs of the requests by id, and headers the headers
+	// the browser sent: by id until its URL is known, then by URL.
+	urls    map[network.RequestID]string
+	pending map[network.RequestID]network.Headers
+	headers map[string]network.Headers
 }
 
 // New starts a browser for pages of origin (scheme://host:port), stopped
@@ -249,15 +254,34 @@ func stopLocked() {
 	shared.ctx, shared.stop, shared.profile = nil, nil, ""
 }
 
-// record notes each request; it runs on the browser's reading goroutine.
+// record notes each request, and the headers the browser sent with it;
+// it runs on the browser's reading goroutine.
 func (b *Browser) record(ev any) {
-	e, ok := ev.(*network.EventRequestWillBeSent)
-	if !ok {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.urls == nil {
+		b.urls, b.pending, b.headers = map[network.RequestID]string{}, map[network.RequestID]network.Headers{}, map[string]network.Headers{}
+	}
+	var e *network.EventRequestWillBeSent
+	switch ev := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		e = ev
+	case *network.EventRequestWillBeSentExtraInfo:
+		if u, ok := b.urls[ev.RequestID]; ok {
+			b.headers[u] = ev.Headers
+		} else {
+			b.pending[ev.RequestID] = ev.Headers
+		}
+		return
+	default:
 		return
 	}
 	raw := e.Request.URL
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.urls[e.RequestID] = raw
+	if h, ok := b.pending[e.RequestID]; ok {
+		b.headers[raw] = h
+		delete(b.pending, e.RequestID)
+	}
 	b.requests = append(b.requests, e.Request.Method+" "+raw)
 	if strings.HasPrefix(raw, "data:") || strings.HasPrefix(raw, "blob:") || raw == "about:blank" {
 		return
@@ -306,6 +330,22 @@ func (b *Browser) Allow(origin string) {
 		b.allowed = map[string]bool{}
 	}
 	b.allowed[strings.TrimSuffix(origin, "/")] = true
+}
+
+// SentHeader returns the value of the header name (in any case) that the
+// browser sent with its last request for url whose headers it reported,
+// "" if none: the headers the browser adds itself, such as
+// Sec-Fetch-Site, included. A download's own request is not reported.
+func (b *Browser) SentHeader(url, name string) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for k, v := range b.headers[url] {
+		if strings.EqualFold(k, name) {
+			s, _ := v.(string)
+			return s
+		}
+	}
+	return ""
 }
 
 // Requests returns the requests made so far, as "METHOD URL".
