@@ -172,4 +172,20 @@ const NoticeApproval NoticeKind = "approval_request"
 // but its action failed, and why.
 const NoticeRequestFailed NoticeKind = "request_failed"
 
-func init() { NoticeKinds = append(NoticeKinds, NoticeRequestFailed) }
+// Notices of a request's outcome: its requester is told that it was
+// approved (and has run, or waits for them to use it: a directory flow),
+// or refused by a reviewer; the person an executed request acts on is told
+// what changed about them (added to a service mailbox, given a role, their
+// access restored), unless they made the request themselves.
+const (
+	NoticeRequestApproved NoticeKind = "request_approved" // to the requester: approved, and run (or to use)
+	NoticeRequestRejected NoticeKind = "request_rejected" // to the requester: refused, by whom
+	NoticeMemberAdded     NoticeKind = "member_added"     // to the person added to a service mailbox
+	NoticeRoleGranted     NoticeKind = "role_granted"     // to the person given the admin or auditor role
+	NoticeAccessRestored  NoticeKind = "access_restored"  // to the person whose access was restored
+)
+
+func init() {
+	NoticeKinds = append(NoticeKinds, NoticeRequestFailed, NoticeRequestApproved, NoticeRequestRejected,
+		NoticeMemberAdded, NoticeRoleGranted, NoticeAccessRestored)
+}

@@ -54,8 +54,11 @@ type Service struct {
 	// navette.DefaultRequestTTL.
 	RequestTTL time.Duration
 	// Keys wraps the keys of the notices that tell reviewers a request
-	// waits; nil sends none.
+	// waits, and its requester and the person it acts on its outcome
+	// (outcome.go); nil sends none.
 	Keys navette.KeyWrapper
+	// NoticesQueued, if set, is called after notices were queued.
+	NoticesQueued func()
 	// PolicyTTL is how long this node uses the security policy it read
 	// before it reads it again (policy.go); 0 means DefaultPolicyTTL.
 	PolicyTTL time.Duration

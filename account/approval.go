@@ -66,6 +66,7 @@ func (s *Service) propose(ctx context.Context, actor *navette.User, action navet
 	if err := rs.CreateRequest(ctx, r, ev); err != nil {
 		return nil, err
 	}
+	s.queued()
 	return r, nil
 }
 
@@ -356,16 +357,7 @@ type RequestView struct {
 
 // Views returns rs as viewer sees them, for a review page.
 func (s *Service) Views(ctx context.Context, viewer *navette.User, rs []*navette.AdminRequest) []RequestView {
-	user := func(id string) *navette.User {
-		if id == "" {
-			return nil
-		}
-		u, err := s.Meta.User(ctx, id)
-		if err != nil {
-			return nil
-		}
-		return u
-	}
+	user := func(id string) *navette.User { return s.userOrNil(ctx, id) }
 	out := make([]RequestView, 0, len(rs))
 	for _, r := range rs {
 		v := RequestView{AdminRequest: r, Requester: user(r.RequesterID)}

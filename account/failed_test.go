@@ -28,7 +28,8 @@ func newTwoPersonPG(t *testing.T) *twoPerson {
 // became a member some other way meanwhile) is marked failed with the
 // error's message, journaled, its requester told by e-mail, listed as
 // failed; it cannot be approved again, and a new request can be made and
-// carried out. On SQLite and PostgreSQL.
+// carried out, which tells its requester and the new member. On SQLite and
+// PostgreSQL.
 func TestTwoPersonFailed(t *testing.T) {
 	for _, db := range []struct {
 		name string
@@ -81,7 +82,7 @@ func testTwoPersonFailed(t *testing.T, f *twoPerson) {
 			continue
 		}
 		d, err := notify.Open(keys, n)
-		if err != nil || d.Request == nil || d.Request.ID != r.ID || d.Request.Error != got.Error {
+		if err != nil || d.Request == nil || d.Request.ID != r.ID || d.Request.Error != got.Error || d.Request.Reviewer.Email != f.ca2.Email {
 			t.Errorf("request_failed notice data %+v, %v", d, err)
 		}
 		told = true
@@ -109,5 +110,24 @@ func testTwoPersonFailed(t *testing.T, f *twoPerson) {
 	}
 	if done, err := f.s.Approve(f.ctx, f.ca2, again.ID, again.ParamsHash); err != nil || done.State != navette.RequestExecuted || !f.isMember(f.svc, f.clerk) {
 		t.Fatalf("the new request: %+v, %v; member %v", done, err, f.isMember(f.svc, f.clerk))
+	}
+	for who, kind := range map[*navette.User]navette.NoticeKind{f.ca: navette.NoticeRequestApproved, f.clerk: navette.NoticeMemberAdded} {
+		ns, err := f.meta.Notices(f.ctx, navette.NoticeFilter{UserID: who.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		for _, x := range ns {
+			if x.Kind == kind {
+				d, err := notify.Open(keys, x)
+				if err != nil || d.Request.ID != again.ID || d.Request.Reviewer.Email != f.ca2.Email || d.Sender.Email != f.ca.Email || d.Request.Mailbox.Email != f.svc.Email {
+					t.Errorf("%s notice data %+v, %v", kind, d, err)
+				}
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s got %d notices of kind %s, want 1", who.Email, n, kind)
+		}
 	}
 }

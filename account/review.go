@@ -32,12 +32,13 @@ func (s *Service) Approve(ctx context.Context, reviewer *navette.User, id string
 			return nil, navette.Errorf(navette.ECONFLICT, "This request's parameters are not those you reviewed.")
 		}
 		x.State, x.ReviewerID, x.ReviewedAt = navette.RequestApproved, reviewer.ID, now
-		return []navette.Event{{Time: now, Type: navette.EventRequestApproved, ActorID: reviewer.ID, Detail: requestDetail(x)}}, nil
+		return s.decided(x, reviewer, named{}, navette.Event{Time: now, Type: navette.EventRequestApproved, ActorID: reviewer.ID, Detail: requestDetail(x)})
 	})
 	if err != nil {
 		return nil, err
 	}
 	if r.Action == navette.ActionForceDirectory {
+		s.queued()
 		return r, nil
 	}
 	return s.execute(ctx, rs, r.ID)
@@ -129,42 +130,60 @@ func (s *Service) execute(ctx context.Context, rs navette.RequestStore, id strin
 		return nil, navette.Errorf(navette.ECONFLICT, "This request was %s already: a request is executed once.", r.State)
 	}
 	if !paramsIntact(r) {
-		s.refuseChanged(ctx, rs, r.ID)
-		return nil, navette.Errorf(navette.ECONFLICT, "This request's parameters changed after they were approved: it is refused.")
+		err := navette.Errorf(navette.ECONFLICT, "This request's parameters changed after they were approved: it is refused.")
+		s.refuseChanged(ctx, rs, r.ID, err)
+		return nil, err
 	}
 	requester, err := s.Meta.User(ctx, r.RequesterID)
 	if err != nil {
 		return nil, err
 	}
+	reviewer := s.userOrNil(ctx, r.ReviewerID)
 	if requester.Disabled {
 		err := navette.Errorf(navette.EFORBIDDEN, "The administrator who made this request has lost their access.")
-		s.fail(ctx, rs, r.ID, requester, err)
+		s.fail(ctx, rs, r.ID, requester, reviewer, err)
 		return nil, err
 	}
 	if err := s.run(ctx, requester, r); err != nil {
-		s.fail(ctx, rs, r.ID, requester, err)
+		s.fail(ctx, rs, r.ID, requester, reviewer, err)
 		return nil, err
 	}
 	now := s.Clock.Now()
+	notices, err := s.executedNotices(ctx, r, requester, reviewer, now)
+	if err != nil {
+		s.log().ErrorContext(ctx, "account: the notices of an executed request cannot be made: none is sent", "request", id, "err", err)
+	}
 	err = rs.UpdateRequest(ctx, id, func(x *navette.AdminRequest) ([]navette.Event, error) {
 		if x.State != navette.RequestApproved {
 			return nil, navette.Errorf(navette.ECONFLICT, "This request was %s already: a request is executed once.", x.State)
 		}
 		x.State, x.ExecutedAt = navette.RequestExecuted, now
 		r = x
-		return []navette.Event{{Time: now, Type: navette.EventRequestExecuted, ActorID: requester.ID, Detail: requestDetail(x)}}, nil
+		return []navette.Event{{Time: now, Type: navette.EventRequestExecuted, ActorID: requester.ID, Detail: requestDetail(x), Notices: notices}}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.queued()
 	return r, nil
 }
 
+// decided returns ev, the event of reviewer's decision on x, with the
+// notice that tells x's requester, if any (decisionNotices).
+func (s *Service) decided(x *navette.AdminRequest, reviewer *navette.User, nm named, ev navette.Event) ([]navette.Event, error) {
+	var err error
+	if ev.Notices, err = s.decisionNotices(x, reviewer, nm, ev.Time); err != nil {
+		return nil, err
+	}
+	return []navette.Event{ev}, nil
+}
+
 // fail marks the approved request id failed with err's public message,
-// journals it and tells its requester, so that the request does not stay
-// approved with nothing to run it: a new request may be made. It is
-// written even if ctx was cancelled meanwhile.
-func (s *Service) fail(ctx context.Context, rs navette.RequestStore, id string, requester *navette.User, cause error) {
+// journals it and tells its requester, naming who approved it (reviewer),
+// so that the request does not stay approved with nothing to run it: a
+// new request may be made. It is written even if ctx was cancelled
+// meanwhile.
+func (s *Service) fail(ctx context.Context, rs navette.RequestStore, id string, requester, reviewer *navette.User, cause error) {
 	ctx = context.WithoutCancel(ctx)
 	now := s.Clock.Now()
 	msg := navette.ErrorMessage(cause)
@@ -176,7 +195,7 @@ func (s *Service) fail(ctx context.Context, rs navette.RequestStore, id string, 
 		ev := navette.Event{Time: now, Type: navette.EventRequestFailed, ActorID: requester.ID,
 			Detail: x.ID + " " + string(x.Action) + " " + navette.ErrorCode(cause)}
 		if s.Keys != nil {
-			d := &notify.Data{Reason: x.Reason, Request: &notify.Request{ID: x.ID, Action: string(x.Action), Error: msg}}
+			d := &notify.Data{Reason: x.Reason, Request: &notify.Request{ID: x.ID, Action: string(x.Action), Error: msg, Reviewer: personOf(reviewer)}}
 			n, err := notify.NewNotice(s.Keys, navette.NoticeRequestFailed, requester.ID, "", now, d)
 			if err != nil {
 				return nil, err
@@ -187,23 +206,37 @@ func (s *Service) fail(ctx context.Context, rs navette.RequestStore, id string, 
 	})
 	if err != nil {
 		s.log().ErrorContext(ctx, "account: a failed request could not be marked failed", "request", id, "err", err)
+		return
 	}
+	s.queued()
 }
 
 // refuseChanged marks the approved request id rejected because its
-// parameters no longer hash to what was approved.
-func (s *Service) refuseChanged(ctx context.Context, rs navette.RequestStore, id string) {
+// parameters no longer hash to what was approved (cause), and tells its
+// requester why, naming nobody its changed parameters name.
+func (s *Service) refuseChanged(ctx context.Context, rs navette.RequestStore, id string, cause error) {
 	now := s.Clock.Now()
 	err := rs.UpdateRequest(ctx, id, func(x *navette.AdminRequest) ([]navette.Event, error) {
 		if x.State != navette.RequestApproved {
 			return nil, nil
 		}
 		x.State = navette.RequestRejected
-		return []navette.Event{{Time: now, Type: navette.EventRequestRejected, Detail: x.ID + " " + string(x.Action) + " params_changed"}}, nil
+		ev := navette.Event{Time: now, Type: navette.EventRequestRejected, Detail: x.ID + " " + string(x.Action) + " params_changed"}
+		if s.Keys != nil {
+			d := &notify.Data{Reason: x.Reason, Request: &notify.Request{ID: x.ID, Action: string(x.Action), Error: navette.ErrorMessage(cause), At: now}}
+			n, err := notify.NewNotice(s.Keys, navette.NoticeRequestRejected, x.RequesterID, "", now, d)
+			if err != nil {
+				return nil, err
+			}
+			ev.Notices = []navette.Notice{n}
+		}
+		return []navette.Event{ev}, nil
 	})
 	if err != nil {
 		s.log().ErrorContext(ctx, "account: a changed request could not be marked rejected", "request", id, "err", err)
+		return
 	}
+	s.queued()
 }
 
 // run makes the change r asks for, with requester as its actor.
@@ -246,14 +279,23 @@ func (s *Service) Reject(ctx context.Context, actor *navette.User, id string) (*
 	if err != nil {
 		return nil, err
 	}
+	var nm named
+	if r, err := rs.Request(ctx, id); err == nil && r.RequesterID != actor.ID {
+		nm = s.namedBy(ctx, r)
+	}
 	gone := navette.Errorf(navette.EGONE, "This request expired.")
-	return s.decide(ctx, rs, id, actor, withdrawable, gone, func(x *navette.AdminRequest, now time.Time) ([]navette.Event, error) {
+	r, err := s.decide(ctx, rs, id, actor, withdrawable, gone, func(x *navette.AdminRequest, now time.Time) ([]navette.Event, error) {
 		if x.State != navette.RequestPending {
 			return nil, navette.Errorf(navette.ECONFLICT, "This request was %s already.", x.State)
 		}
 		x.State, x.ReviewerID, x.ReviewedAt = navette.RequestRejected, actor.ID, now
-		return []navette.Event{{Time: now, Type: navette.EventRequestRejected, ActorID: actor.ID, Detail: x.ID + " " + string(x.Action)}}, nil
+		return s.decided(x, actor, nm, navette.Event{Time: now, Type: navette.EventRequestRejected, ActorID: actor.ID, Detail: x.ID + " " + string(x.Action)})
 	})
+	if err != nil {
+		return nil, err
+	}
+	s.queued()
+	return r, nil
 }
 
 // Request returns the request id, for someone who may see it. Returns

@@ -527,6 +527,7 @@ func (a *App) startMail(publicURL string) error {
 	}
 	a.Deposits.NoticesQueued = a.Worker.Kick
 	a.Auth.NoticesQueued = a.Worker.Kick
+	a.Accounts.NoticesQueued = a.Worker.Kick
 	a.Directory.NoticesQueued = a.Worker.Kick
 	a.Mail.Kick = a.Worker.Kick
 	return nil

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"navette"
 	"navette/api"
+	"navette/notify"
 )
 
 // TestTwoPersonAPI: through the API, a court admin who adds themself to
@@ -16,7 +18,7 @@ import (
 // mailbox received stays out of their reach (404) until another admin
 // approves; they cannot approve it themself; approval runs it once, and
 // the journal links request, approval and execution. The reviewers are
-// e-mailed.
+// e-mailed, and the requester once it ran.
 func TestTwoPersonAPI(t *testing.T) {
 	f := newPolicyFixture(t)
 	e, ctx := f.e, context.Background()
@@ -87,6 +89,8 @@ func TestTwoPersonAPI(t *testing.T) {
 	if !slices.Equal(linked, want) {
 		t.Errorf("journal: %v, want %v", linked, want)
 	}
+	// Who asked for their own membership is told once, as its requester.
+	mailOnly(t, "the requester and member", e.sentTo(t, ca), navette.NoticeRequestApproved)
 }
 
 // TestTwoPersonRolesAPI: granting the admin role and restoring a revoked
@@ -146,4 +150,191 @@ func TestTwoPersonRolesAPI(t *testing.T) {
 	}
 	resp, body = post("?force=1&request="+forced.ID, flow)
 	e.problem(resp, body, http.StatusConflict) // used once
+
+	// The requester was told of each decision: the role granted (it ran),
+	// the restoration refused, the flow approved for them to use.
+	got := e.sentTo(t, f.user[navette.RoleAdmin])
+	if ms := got[navette.NoticeRequestRejected]; len(ms) != 1 {
+		t.Errorf("the requester got %d refusals, want 1", len(ms))
+	} else {
+		says(t, ms[0], "Votre demande d'action d'administration est refusée", "Admin 2", "rétablissement de l'accès d'une personne")
+	}
+	approved := got[navette.NoticeRequestApproved]
+	if len(approved) != 2 || !slices.ContainsFunc(approved, func(m *notify.Message) bool { return strings.Contains(m.Text, "« Forcer » coché") }) {
+		t.Errorf("the requester got %d approvals, none or one saying how to use the flow approved", len(approved))
+	}
+}
+
+// sentTo waits until no notice to user is pending, and returns the
+// messages the node's outbox holds for them, by kind.
+func (e *env) sentTo(t *testing.T, user *navette.User) map[navette.NoticeKind][]*notify.Message {
+	t.Helper()
+	ctx := context.Background()
+	waitFor(t, "the notices to "+user.Email, func() bool {
+		e.app.Worker.Kick()
+		ns, err := e.app.Meta.Notices(ctx, navette.NoticeFilter{UserID: user.ID, State: navette.NoticePending})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ns) == 0
+	})
+	ms, err := e.app.Outbox.List(1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[navette.NoticeKind][]*notify.Message{}
+	for _, m := range ms {
+		if m.To.Email == user.Email {
+			out[m.Kind] = append(out[m.Kind], m)
+		}
+	}
+	return out
+}
+
+// says fails t unless m's subject is subject and both its bodies hold
+// each of want.
+func says(t *testing.T, m *notify.Message, subject string, want ...string) {
+	t.Helper()
+	if m.Subject != subject {
+		t.Errorf("%s: subject %q, want %q", m.Kind, m.Subject, subject)
+	}
+	for _, w := range want {
+		if !strings.Contains(m.Text, w) || !strings.Contains(html.UnescapeString(m.HTML), w) {
+			t.Errorf("%s: %q missing from\n%s\n%s", m.Kind, w, m.Text, m.HTML)
+		}
+	}
+}
+
+// mailOnly fails t unless got holds exactly one message of each of kinds and
+// none of another kind, and returns them.
+func mailOnly(t *testing.T, who string, got map[navette.NoticeKind][]*notify.Message, kinds ...navette.NoticeKind) map[navette.NoticeKind]*notify.Message {
+	t.Helper()
+	out := map[navette.NoticeKind]*notify.Message{}
+	for k, ms := range got {
+		if len(ms) != 1 || !slices.Contains(kinds, k) {
+			t.Errorf("%s got %d mail(s) of kind %s; want one each of %v", who, len(ms), k, kinds)
+		}
+		out[k] = ms[0]
+	}
+	for _, k := range kinds {
+		if out[k] == nil {
+			t.Errorf("%s got no mail of kind %s", who, k)
+		}
+	}
+	return out
+}
+
+// TestTwoPersonMails: when the two-person rule acts on someone, they are
+// told. A court admin asks to add an agent to the court's mailbox; once a
+// platform admin approves, the agent gets one mail saying which mailbox,
+// at whose request, approved by whom, when, and where to look, and the
+// requester one saying it was approved and ran. A refused request tells
+// its requester who refused it, and nothing to the person it named. A role
+// granted and an access restored tell their person too; a requester who
+// withdraws their own request is not mailed.
+func TestTwoPersonMails(t *testing.T) {
+	f := newPolicyFixture(t)
+	e, ctx := f.e, context.Background()
+	ca, caTok := f.user[navette.RoleCourtAdmin], f.tok[navette.RoleCourtAdmin]
+	admin, adminTok := f.user[navette.RoleAdmin], f.tok[navette.RoleAdmin]
+	mk := func(email, name string) *navette.User {
+		t.Helper()
+		nu := newUser(email, navette.RoleAgent)
+		nu.Name, nu.CourtID = name, f.courtA.ID
+		u, err := e.app.Accounts.Create(ctx, nu)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	added, refused := mk("lea.morel@justice.example", "Léa Morel"), mk("marc.roux@justice.example", "Marc Roux")
+	ask := func(u *navette.User) api.Request {
+		t.Helper()
+		var req api.Request
+		e.doJSON("PUT", api.PathServices+"/"+f.svcA.ID+"/members/"+u.ID+"?reason=permanence", caTok, nil, http.StatusAccepted, &req)
+		return req
+	}
+
+	req := ask(added)
+	e.doJSON("POST", api.PathAdminRequests+"/"+req.ID+"/approve", adminTok, api.Approve{SHA256: req.SHA256}, http.StatusOK, nil)
+	m := mailOnly(t, "the member", e.sentTo(t, added), navette.NoticeMemberAdded)[navette.NoticeMemberAdded]
+	if m != nil {
+		says(t, m, "Vous avez été ajouté(e) à une boîte de service", "Greffe A", f.svcA.Email, ca.Name, ca.Email, admin.Name, admin.Email,
+			"(heure de Paris)", e.url+"/inbox")
+		for _, body := range []string{m.Text, m.HTML} {
+			if strings.Contains(body, req.ID) || strings.Contains(body, added.ID) || strings.Contains(body, "permanence") {
+				t.Errorf("the member's mail gives an id or the admins' reason:\n%s", body)
+			}
+		}
+	}
+	m = mailOnly(t, "the requester", e.sentTo(t, ca), navette.NoticeRequestApproved)[navette.NoticeRequestApproved]
+	if m != nil {
+		says(t, m, "Votre demande d'action d'administration est approuvée", admin.Name, "exécutée le", "ajout d'une personne à une boîte de service",
+			added.Name, "Greffe A", "permanence", e.url+"/admin/requests")
+	}
+
+	req = ask(refused)
+	e.doJSON("POST", api.PathAdminRequests+"/"+req.ID+"/reject", adminTok, nil, http.StatusOK, nil)
+	m = mailOnly(t, "the requester", e.sentTo(t, ca), navette.NoticeRequestApproved, navette.NoticeRequestRejected)[navette.NoticeRequestRejected]
+	if m != nil {
+		says(t, m, "Votre demande d'action d'administration est refusée", admin.Name, admin.Email, "a refusé", refused.Name, "Greffe A")
+	}
+	if got := e.sentTo(t, refused); len(got) != 0 {
+		t.Errorf("the person named by a refused request was mailed: %v", got)
+	}
+	if ms, _ := e.app.Meta.Members(ctx, f.svcA.ID); slices.ContainsFunc(ms, func(x *navette.Member) bool { return x.UserID == refused.ID }) {
+		t.Error("a refused membership took effect")
+	}
+
+	// A withdrawal is not mailed to the one who withdrew.
+	req = ask(refused)
+	e.doJSON("POST", api.PathAdminRequests+"/"+req.ID+"/reject", caTok, nil, http.StatusOK, nil)
+	mailOnly(t, "the requester", e.sentTo(t, ca), navette.NoticeRequestApproved, navette.NoticeRequestRejected)
+
+	// A role granted and an access restored, in English for one who reads it.
+	e.user("admin2@justice.example", "Admin Deux", navette.RoleAdmin)
+	admin2Tok := e.token("admin2@justice.example")
+	e.userLang("reader@justice.example", "Anne Reader", navette.RoleAgent, navette.LangEnglish)
+	agent, err := e.app.Meta.UserByEmail(ctx, "reader@justice.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	role := "auditor"
+	e.doJSON("PATCH", api.PathAdminUsers+"/"+agent.ID, adminTok, api.UpdateUser{Role: &role}, http.StatusAccepted, &req)
+	e.doJSON("POST", api.PathAdminRequests+"/"+req.ID+"/approve", admin2Tok, nil, http.StatusOK, nil)
+	m = mailOnly(t, "the new auditor", e.sentTo(t, agent), navette.NoticeRoleGranted)[navette.NoticeRoleGranted]
+	if m != nil {
+		says(t, m, "You were given a new role on navette", "auditor (reads the audit journal)", admin.Name, "Admin Deux", "(Paris time)", e.url+"/audit")
+	}
+
+	off, on := true, false
+	auditor := f.user[navette.RoleAuditor]
+	e.doJSON("PATCH", api.PathAdminUsers+"/"+auditor.ID, adminTok, api.UpdateUser{Disabled: &off}, http.StatusOK, nil)
+	e.doJSON("PATCH", api.PathAdminUsers+"/"+auditor.ID, adminTok, api.UpdateUser{Disabled: &on}, http.StatusAccepted, &req)
+	e.doJSON("POST", api.PathAdminRequests+"/"+req.ID+"/approve", admin2Tok, nil, http.StatusOK, nil)
+	m = mailOnly(t, "the restored auditor", e.sentTo(t, auditor), navette.NoticeAccessRestored)[navette.NoticeAccessRestored]
+	if m != nil {
+		says(t, m, "Votre accès à navette est rétabli", admin.Name, "Admin Deux")
+	}
+	if got := e.sentTo(t, admin)[navette.NoticeRequestApproved]; len(got) != 2 {
+		t.Errorf("the requester of the role and the restoration got %d approvals", len(got))
+	}
+
+	// Every mail sent is journaled.
+	evs, err := e.app.Meta.Events(ctx, navette.EventFilter{Limit: 10000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := map[string]int{}
+	for _, ev := range evs {
+		if ev.Type == navette.EventNoticeSent {
+			sent[strings.Fields(ev.Detail)[0]]++
+		}
+	}
+	want := map[string]int{"member_added": 1, "role_granted": 1, "access_restored": 1, "request_approved": 3, "request_rejected": 1}
+	for k, n := range want {
+		if sent[k] != n {
+			t.Errorf("notice.sent %s: %d, want %d", k, sent[k], n)
+		}
+	}
 }

@@ -10,11 +10,13 @@ import (
 )
 
 // TestRequestActionInWords: the notices about an admin request (approval
-// asked, approved action failed) name its action in the reader's words,
-// never by its code ("member.add"), which an admin reading French met.
+// asked, approved action failed, approved, refused, what it changed) name
+// its action in the reader's words, never by its code ("member.add"),
+// which an admin reading French met.
 func TestRequestActionInWords(t *testing.T) {
 	r := renderer(t, false)
-	for _, kind := range []navette.NoticeKind{navette.NoticeApproval, navette.NoticeRequestFailed} {
+	for _, kind := range []navette.NoticeKind{navette.NoticeApproval, navette.NoticeRequestFailed, navette.NoticeRequestApproved, navette.NoticeRequestRejected,
+		navette.NoticeMemberAdded, navette.NoticeRoleGranted, navette.NoticeAccessRestored} {
 		for _, a := range []navette.RequestAction{navette.ActionAddMember, navette.ActionGrantRole, navette.ActionRestoreUser,
 			navette.ActionForceDirectory, navette.ActionPolicyAssurance, navette.ActionPolicyAntivirus, navette.ActionKeysRotate} {
 			for _, lang := range []string{navette.LangFrench, navette.LangEnglish} {

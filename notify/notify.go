@@ -68,13 +68,29 @@ type Data struct {
 	Request *Request `json:"request,omitempty"`
 }
 
-// Request is an admin request waiting for a second admin, as an approval
-// notice tells it.
+// Request is an admin request of the two-person rule, as the notices about
+// it tell it: waiting for a second admin, failed, approved, refused, or
+// what it changed about a person. The notices of its outcome name its
+// requester in Data.Sender and its reason in Data.Reason.
 type Request struct {
 	ID     string `json:"id"`
 	Action string `json:"action"` // a navette.RequestAction
-	// Error is why the approved action failed, in a request_failed notice.
+	// Error is why the approved action failed, in a request_failed notice,
+	// or why it was refused without a reviewer, in a request_rejected one.
 	Error string `json:"error,omitempty"`
+	// Reviewer is who approved or refused it.
+	Reviewer Person `json:"reviewer,omitzero"`
+	// Subject is the person it acts on, Mailbox the service mailbox they
+	// are added to, Role (a navette.Role) the role they are given.
+	Subject Person `json:"subject,omitzero"`
+	Mailbox Person `json:"mailbox,omitzero"`
+	Role    string `json:"role,omitempty"`
+	// At is when it ran, or was refused.
+	At time.Time `json:"at,omitzero"`
+	// ToUse is set when it was approved but waits for its requester to use
+	// it (a directory flow forced: they post it again); Data.ExpiresAt is
+	// then when it expires.
+	ToUse bool `json:"to_use,omitempty"`
 }
 
 // Alert is a file the content checks rejected, or found corrupt at rest,

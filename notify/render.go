@@ -122,6 +122,42 @@ var actionNames = map[string]map[navette.RequestAction]string{
 	},
 }
 
+// roleNames say, per language, the roles a request may give.
+var roleNames = map[string]map[navette.Role]string{
+	navette.LangFrench: {
+		navette.RoleAdmin:   "administrateur de la plateforme",
+		navette.RoleAuditor: "auditeur (consultation du journal d'audit)",
+	},
+	navette.LangEnglish: {
+		navette.RoleAdmin:   "platform administrator",
+		navette.RoleAuditor: "auditor (reads the audit journal)",
+	},
+}
+
+// roleText names role in lang, or gives it as is if it is none known.
+func roleText(lang, role string) string {
+	if s := roleNames[lang][navette.Role(role)]; s != "" {
+		return s
+	}
+	return role
+}
+
+// wherePath is the path, under the public URL, of the page where the
+// addressee of a notice of kind sees what a request changed about them,
+// given the role it gave: the inbox of a new mailbox member, the pages of
+// a new role, the home page of someone whose access is restored.
+func wherePath(kind navette.NoticeKind, role string) string {
+	switch {
+	case kind == navette.NoticeMemberAdded:
+		return "/inbox"
+	case kind == navette.NoticeRoleGranted && role == string(navette.RoleAdmin):
+		return "/admin"
+	case kind == navette.NoticeRoleGranted && role == string(navette.RoleAuditor):
+		return "/audit"
+	}
+	return "/"
+}
+
 // actionText names the request action in lang, or gives it as is if it
 // is none known.
 func actionText(lang, action string) string {
@@ -163,13 +199,20 @@ type view struct {
 	Forwarder    Person
 	ForwardedTo  []Person
 	// Request is the admin request an approval notice is about, and
-	// Requests the page where it is reviewed.
+	// Requests the page where it is reviewed; Where is the page where the
+	// person a request acted on sees what it changed.
 	Request  notifyRequest
 	Requests string
+	Where    string
 }
 
-// notifyRequest is an admin request as templates see it.
-type notifyRequest struct{ ID, Action, Error string }
+// notifyRequest is an admin request as templates see it: its action and
+// role in words, its time formatted.
+type notifyRequest struct {
+	ID, Action, Error, Role, At string
+	Reviewer, Subject, Mailbox  Person
+	ToUse                       bool
+}
 
 // notifyAlert is a content alert as templates see it, each value on one
 // line.
@@ -240,8 +283,9 @@ func (r *Renderer) view(n *navette.Notice, to *navette.User, d *Data, lang strin
 			Check: oneLine(a.Check, maxLineText), Detail: oneLine(a.Detail, maxLineText), Size: a.Size}
 	}
 	if q := d.Request; q != nil {
-		v.Request = notifyRequest{ID: oneLine(q.ID, maxLineText), Action: oneLine(actionText(lang, q.Action), maxLineText), Error: oneLine(r.errorText(lang, q.Error), maxLineText)}
+		v.Request = r.request(q, lang)
 		v.Requests = r.PublicURL + RequestsPath
+		v.Where = r.PublicURL + wherePath(n.Kind, q.Role)
 	}
 	if n.DepositID != "" {
 		v.Link = r.PublicURL + DepositPath(n.DepositID)
@@ -253,6 +297,21 @@ func (r *Renderer) view(n *navette.Notice, to *navette.User, d *Data, lang strin
 		v.Message = strings.ToValidUTF8(d.Message, "\uFFFD")
 	}
 	return v
+}
+
+// request returns q as templates see it in lang, each value on one line.
+func (r *Renderer) request(q *Request, lang string) notifyRequest {
+	return notifyRequest{
+		ID:       oneLine(q.ID, maxLineText),
+		Action:   oneLine(actionText(lang, q.Action), maxLineText),
+		Error:    oneLine(r.errorText(lang, q.Error), maxLineText),
+		Role:     oneLine(roleText(lang, q.Role), maxLineText),
+		At:       formatTime(q.At, lang),
+		Reviewer: person(q.Reviewer),
+		Subject:  person(q.Subject),
+		Mailbox:  person(q.Mailbox),
+		ToUse:    q.ToUse,
+	}
 }
 
 // execute runs the subject, text and HTML templates of kind on v.

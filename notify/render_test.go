@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +41,10 @@ func renderer(t *testing.T, includeNames bool) *notify.Renderer {
 	return r
 }
 
+// notAboutDeposits are the kinds of notice that are about no deposit.
+var notAboutDeposits = []navette.NoticeKind{navette.NoticeSignInCode, navette.NoticeAccessRevoked, navette.NoticeApproval, navette.NoticeRequestFailed,
+	navette.NoticeRequestApproved, navette.NoticeRequestRejected, navette.NoticeMemberAdded, navette.NoticeRoleGranted, navette.NoticeAccessRestored}
+
 func TestRenderEveryKind(t *testing.T) {
 	depositID := navette.NewID()
 	link := "https://navette.justice.example/d/" + depositID
@@ -47,7 +52,7 @@ func TestRenderEveryKind(t *testing.T) {
 		for _, kind := range navette.NoticeKinds {
 			for _, names := range []bool{false, true} {
 				n := &navette.Notice{ID: navette.NewID(), Kind: kind, UserID: navette.NewID(), CreatedAt: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
-				hasDeposit := kind != navette.NoticeSignInCode && kind != navette.NoticeAccessRevoked && kind != navette.NoticeApproval && kind != navette.NoticeRequestFailed && !strings.HasPrefix(string(kind), "recovery_")
+				hasDeposit := !slices.Contains(notAboutDeposits, kind) && !strings.HasPrefix(string(kind), "recovery_")
 				if hasDeposit {
 					n.DepositID = depositID
 				}

@@ -1,0 +1,130 @@
+package account
+
+import (
+	"context"
+	"time"
+
+	"navette"
+	"navette/notify"
+)
+
+// The outcome of a request is told by e-mail, in the transaction that
+// records it: its requester learns that it was approved (and ran, or
+// waits for them to use it) or refused, and by whom; the person an
+// executed request acts on learns what changed about them, by whose
+// request and approval, unless they made it. A requester who withdraws
+// their own request is not told, nor is anyone of a request that expires.
+// No change a request makes is a secret from the person it acts on.
+
+// named are the people and mailbox a request's parameters name, looked
+// up: nil where it names none, or they cannot be found.
+type named struct {
+	subject, mailbox *navette.User
+	role             navette.Role
+}
+
+// namedBy returns what r's parameters name.
+func (s *Service) namedBy(ctx context.Context, r *navette.AdminRequest) named {
+	var p struct {
+		ServiceID string       `json:"service_id"`
+		UserID    string       `json:"user_id"`
+		Role      navette.Role `json:"role"`
+	}
+	if DecodeParams(r, &p) != nil {
+		return named{}
+	}
+	return named{subject: s.userOrNil(ctx, p.UserID), mailbox: s.userOrNil(ctx, p.ServiceID), role: p.Role}
+}
+
+// userOrNil returns the user id, or nil if id is empty or they cannot be
+// found.
+func (s *Service) userOrNil(ctx context.Context, id string) *navette.User {
+	if id == "" {
+		return nil
+	}
+	u, err := s.Meta.User(ctx, id)
+	if err != nil {
+		return nil
+	}
+	return u
+}
+
+// personOf returns u as a message names them; nobody for nil.
+func personOf(u *navette.User) notify.Person {
+	if u == nil {
+		return notify.Person{}
+	}
+	return notify.Person{Name: u.Name, Email: u.Email}
+}
+
+// outcomeData returns what the notices of r's outcome say: its requester,
+// reason and reviewer, what it names, and when it ran or was refused.
+func outcomeData(r *navette.AdminRequest, requester, reviewer *navette.User, nm named, at time.Time) *notify.Data {
+	return &notify.Data{Sender: personOf(requester), Reason: r.Reason, ExpiresAt: r.ExpiresAt, Request: &notify.Request{
+		ID: r.ID, Action: string(r.Action), Reviewer: personOf(reviewer), At: at,
+		Subject: personOf(nm.subject), Mailbox: personOf(nm.mailbox), Role: string(nm.role),
+	}}
+}
+
+// personKinds are the notices telling the person a request acts on what
+// it changed about them, by action.
+var personKinds = map[navette.RequestAction]navette.NoticeKind{
+	navette.ActionAddMember:   navette.NoticeMemberAdded,
+	navette.ActionGrantRole:   navette.NoticeRoleGranted,
+	navette.ActionRestoreUser: navette.NoticeAccessRestored,
+}
+
+// executedNotices returns the notices of r's execution at now, approved
+// by reviewer: to its requester, that it was approved and ran; to the
+// person it acted on, if any and not the requester, what changed.
+func (s *Service) executedNotices(ctx context.Context, r *navette.AdminRequest, requester, reviewer *navette.User, now time.Time) ([]navette.Notice, error) {
+	if s.Keys == nil {
+		return nil, nil
+	}
+	nm := s.namedBy(ctx, r)
+	d := outcomeData(r, requester, reviewer, nm, now)
+	n, err := notify.NewNotice(s.Keys, navette.NoticeRequestApproved, requester.ID, "", now, d)
+	if err != nil {
+		return nil, err
+	}
+	out := []navette.Notice{n}
+	kind, ok := personKinds[r.Action]
+	if !ok || nm.subject == nil || nm.subject.ID == requester.ID || nm.subject.Disabled {
+		return out, nil
+	}
+	if n, err = notify.NewNotice(s.Keys, kind, nm.subject.ID, "", now, d); err != nil {
+		return nil, err
+	}
+	return append(out, n), nil
+}
+
+// decisionNotices returns the notice telling x's requester of reviewer's
+// decision at now, with what x names (nm): refused, or approved and
+// waiting for them to use it (a directory flow). None if the requester
+// decided it (a withdrawal), or for a decision that tells nothing (an
+// approval that runs at once: its execution tells).
+func (s *Service) decisionNotices(x *navette.AdminRequest, reviewer *navette.User, nm named, now time.Time) ([]navette.Notice, error) {
+	if s.Keys == nil || reviewer.ID == x.RequesterID {
+		return nil, nil
+	}
+	d := outcomeData(x, nil, reviewer, nm, now)
+	kind := navette.NoticeRequestRejected
+	switch {
+	case x.State == navette.RequestApproved && x.Action == navette.ActionForceDirectory:
+		kind, d.Request.ToUse = navette.NoticeRequestApproved, true
+	case x.State != navette.RequestRejected:
+		return nil, nil
+	}
+	n, err := notify.NewNotice(s.Keys, kind, x.RequesterID, "", now, d)
+	if err != nil {
+		return nil, err
+	}
+	return []navette.Notice{n}, nil
+}
+
+// queued wakes the mail worker, if set, once notices were written.
+func (s *Service) queued() {
+	if s.NoticesQueued != nil {
+		s.NoticesQueued()
+	}
+}
