@@ -362,7 +362,7 @@ func (s *Service) Views(ctx context.Context, viewer *navette.User, rs []*navette
 	for _, r := range rs {
 		v := RequestView{AdminRequest: r, Requester: user(r.RequesterID)}
 		pending := r.State == navette.RequestPending
-		v.Reviewable = pending && viewer.ID != r.RequesterID && mayReview(viewer, r)
+		v.Reviewable = pending && reviewable(viewer, r) == nil
 		v.Withdrawable = pending && viewer.ID == r.RequesterID
 		var p struct {
 			navette.MemberParams

@@ -163,6 +163,32 @@ func TestTwoPersonMember(t *testing.T) {
 	}
 }
 
+// TestTwoPersonNotForOneself: the person a request gives access to cannot
+// approve it, though another admin asked for it: a court admin would
+// otherwise give themself a mailbox with a colleague's mere request.
+func TestTwoPersonNotForOneself(t *testing.T) {
+	f := newTwoPerson(t)
+	r, err := f.s.RequestAddMember(f.ctx, f.ca2, f.svc.ID, f.ca.ID, "renfort")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if views := f.s.Views(f.ctx, f.ca, []*navette.AdminRequest{r}); views[0].Reviewable {
+		t.Error("the request's own subject is offered to review it")
+	}
+	if _, err := f.s.Approve(f.ctx, f.ca, r.ID, r.ParamsHash); !navette.IsCode(err, navette.EFORBIDDEN) {
+		t.Errorf("the person a request gives access to approving it: %v, want EFORBIDDEN", err)
+	}
+	if f.isMember(f.svc, f.ca) {
+		t.Fatal("member after their own approval")
+	}
+	if views := f.s.Views(f.ctx, f.admin, []*navette.AdminRequest{r}); !views[0].Reviewable {
+		t.Error("a platform admin is not offered to review it")
+	}
+	if got, err := f.s.Approve(f.ctx, f.admin, r.ID, r.ParamsHash); err != nil || got.State != navette.RequestExecuted || !f.isMember(f.svc, f.ca) {
+		t.Fatalf("a third admin approving: %+v, %v", got, err)
+	}
+}
+
 // TestTwoPersonExpiry: a request not approved within its lifetime is
 // refused, and shown expired.
 func TestTwoPersonExpiry(t *testing.T) {

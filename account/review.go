@@ -94,17 +94,33 @@ func visible(u *navette.User, r *navette.AdminRequest) bool {
 }
 
 // reviewable returns nil if reviewer may review r: never its requester,
-// and only someone whose role reviews such requests (mayReview).
+// nor the person it acts on (an admin whose colleague asked to give them
+// access would otherwise approve it for themself), and only someone whose
+// role reviews such requests (mayReview).
 func reviewable(reviewer *navette.User, r *navette.AdminRequest) error {
 	switch {
 	case !visible(reviewer, r):
 		return navette.Errorf(navette.ENOTFOUND, "No such request.")
 	case reviewer.ID == r.RequesterID:
 		return navette.Errorf(navette.EFORBIDDEN, "You cannot review your own request: another administrator must.")
+	case reviewer.ID == actsOn(r):
+		return navette.Errorf(navette.EFORBIDDEN, "You cannot review a request that gives you access: another administrator must.")
 	case !mayReview(reviewer, r):
 		return navette.Errorf(navette.EFORBIDDEN, "Only a platform administrator may review this request.")
 	}
 	return nil
+}
+
+// actsOn returns the id of the person r gives access to (a membership, a
+// role, access restored), or "" if it names nobody.
+func actsOn(r *navette.AdminRequest) string {
+	var p struct {
+		UserID string `json:"user_id"`
+	}
+	if DecodeParams(r, &p) != nil {
+		return ""
+	}
+	return p.UserID
 }
 
 // withdrawable returns nil if actor may reject r: its requester, who
