@@ -11,8 +11,8 @@ const (
 	NoticeReminder      NoticeKind = "reminder"       // to recipients who have not downloaded, days before expiry
 	NoticeReceipt       NoticeKind = "receipt"        // to the sender: a recipient downloaded for the first time
 	NoticeExpiryReport  NoticeKind = "expiry_report"  // to the sender at expiry: who never fetched
-	NoticeSignInCode    NoticeKind = "sign_in_code"   // a one-time code to sign in (no producer yet)
-	NoticeAccessRevoked NoticeKind = "access_revoked" // the addressee lost access to the platform (no producer yet)
+	NoticeSignInCode    NoticeKind = "sign_in_code"   // a one-time code to sign in (auth)
+	NoticeAccessRevoked NoticeKind = "access_revoked" // the addressee lost access to the platform (a directory sync)
 	NoticeWithdrawn     NoticeKind = "withdrawn"      // to each recipient notified: the sender withdrew the deposit
 	NoticeDownloadLimit NoticeKind = "download_limit" // to the sender: a recipient downloaded a file as many times as the deposit allows
 )
