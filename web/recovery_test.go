@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -114,4 +115,22 @@ func hasAndHasNot(t *testing.T, target, body string, want, not []string) {
 			t.Errorf("%s: %q shown", target, s)
 		}
 	}
+}
+
+// TestRecoveryCodesPage: the page of new recovery codes says that the
+// previous ones no longer work when it renews them, and not when it shows
+// the first ones, made at enrolment, which replace none.
+func TestRecoveryCodesPage(t *testing.T) {
+	f := newFixture(t, "")
+	const previous = "Les codes précédents ne fonctionnent plus."
+	w := f.post(t, f.agent, "/account/recovery-codes", "csrf=csrf-token")
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `id="recovery-codes"`) {
+		t.Fatalf("renewing the codes: %d", w.Code)
+	}
+	hasAndHasNot(t, "renewed", w.Body.String(), []string{previous}, nil)
+	first := httptest.NewRecorder()
+	r := httptest.NewRequest(http.MethodGet, "/account/recovery-codes", nil)
+	f.h.renderRecovery(first, r.WithContext(navette.NewContextWithUser(r.Context(), f.agent)), http.StatusOK, "Vos codes de récupération",
+		&recoveryData{Step: "codes", Codes: []string{"aaaa-bbbb-cccc"}, Next: "/"})
+	hasAndHasNot(t, "first", first.Body.String(), []string{`id="recovery-codes"`, "ils ne seront plus affichés"}, []string{previous})
 }
