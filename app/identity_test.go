@@ -272,8 +272,8 @@ func TestSignInWithCodeAndTOTP(t *testing.T) {
 	code = e.code(t, lawyerEmail)
 	resp, body = b3.do(t, "POST", api.PathAuthCodeVerify, api.SignInCodeVerify{Email: lawyerEmail, Code: code})
 	b3.session(t, resp, body, 200)
-	if resp, _ := b3.do(t, "POST", api.PathAuthTOTP, api.SecondFactor{Code: now}); resp.StatusCode != 401 {
-		t.Errorf("replayed TOTP code: got %d, want 401", resp.StatusCode)
+	if resp, body := b3.do(t, "POST", api.PathAuthTOTP, api.SecondFactor{Code: now}); resp.StatusCode != 401 || !strings.Contains(string(body), `"detail":"This code was used already: wait for the next one."`) {
+		t.Errorf("replayed TOTP code: got %d %s, want 401 saying it was used", resp.StatusCode, body)
 	}
 
 	// Sign-out ends the session on the server.

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"encoding/base32"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -449,4 +450,36 @@ func FuzzNormalizeRecoveryCode(f *testing.F) {
 			t.Fatalf("NormalizeRecoveryCode(%q) = %q", s, got)
 		}
 	})
+}
+
+// TestTOTPReused: a code of the authenticator application, accepted once,
+// is refused when given again within its window, by an error that says it
+// was used (ErrTOTPReused), at sign-in as at a step-up; a wrong code is
+// still refused as wrong, and the next code is accepted.
+func TestTOTPReused(t *testing.T) {
+	e := newRecoveryEnv(t)
+	u := e.user(t, "avocat@avocat.example", navette.RolePartner, "")
+	_, secret := e.enrolTOTP(t, e.afterCode(t, u))
+	first, second := e.afterCode(t, u), e.afterCode(t, u)
+	code := totp.Code(secret, totp.Step(e.clock.Now()))
+	full, err := e.s.SecondFactor(e.ctx, first.Session, first.User, code)
+	if err != nil {
+		t.Fatalf("the code, once: %v", err)
+	}
+	e.clock.Advance(10 * time.Second)
+	_, err = e.s.SecondFactor(e.ctx, second.Session, second.User, code)
+	if !navette.IsCode(err, navette.EUNAUTHORIZED) || !errors.Is(err, ErrTOTPReused) || navette.ErrorMessage(err) != "This code was used already: wait for the next one." {
+		t.Errorf("the code again, at sign-in: %v", err)
+	}
+	if err := e.s.StepUpTOTP(e.ctx, full.Session, full.User, code); !navette.IsCode(err, navette.EUNAUTHORIZED) || !errors.Is(err, ErrTOTPReused) {
+		t.Errorf("the code again, at a step-up: %v", err)
+	}
+	wrong := totp.Code(secret, totp.Step(e.clock.Now())-5)
+	if _, err := e.s.SecondFactor(e.ctx, second.Session, second.User, wrong); !navette.IsCode(err, navette.EUNAUTHORIZED) || errors.Is(err, ErrTOTPReused) {
+		t.Errorf("a wrong code: %v", err)
+	}
+	e.clock.Advance(totp.Period)
+	if _, err := e.s.SecondFactor(e.ctx, second.Session, second.User, totp.Code(secret, totp.Step(e.clock.Now()))); err != nil {
+		t.Errorf("the next code: %v", err)
+	}
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"navette"
@@ -78,24 +79,44 @@ func (s *Service) wrong(ctx context.Context, sess *navette.Session, p *pending) 
 	return navette.Errorf(navette.EUNAUTHORIZED, "The code from your authenticator application is wrong.")
 }
 
+// ErrTOTPReused is wrapped in the EUNAUTHORIZED error that refuses a code
+// of the authenticator application used already, given again within its
+// window: the person must wait for the next code.
+var ErrTOTPReused = errors.New("authenticator code used already")
+
+// totpReused is the error that refuses a code used already.
+func totpReused() error {
+	return navette.WrapError(navette.EUNAUTHORIZED, ErrTOTPReused, "This code was used already: wait for the next one.")
+}
+
 // useTOTP reports whether code is a code of u's TOTP secret at now, not
 // accepted before, and if so records its time step so that it is accepted
-// once.
-func (s *Service) useTOTP(ctx context.Context, u *navette.User, code string, now time.Time) (bool, error) {
+// once; if not, whether it is one accepted before (reused).
+func (s *Service) useTOTP(ctx context.Context, u *navette.User, code string, now time.Time) (accepted, reused bool, err error) {
 	secret, err := s.Keys.Unwrap(u.TOTP, totpAD(u.ID))
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
-	accepted := false
 	err = s.Meta.UpdateUser(ctx, u.ID, func(x *navette.User) ([]navette.Event, error) {
 		step, ok := totp.Verify(secret, code, now, x.TOTPStep)
 		if !ok {
+			reused = totp.Reused(secret, code, now, x.TOTPStep)
 			return nil, nil
 		}
 		x.TOTPStep, accepted = step, true
 		return nil, nil
 	})
-	return accepted, err
+	return accepted, reused, err
+}
+
+// wrongTOTP counts a refused TOTP code as a wrong second factor, and says
+// so when the code was one used already.
+func (s *Service) wrongTOTP(ctx context.Context, sess *navette.Session, p *pending, reused bool) error {
+	err := s.wrong(ctx, sess, p)
+	if reused && navette.IsCode(err, navette.EUNAUTHORIZED) && p.Tries < s.Config.MaxTries {
+		return totpReused()
+	}
+	return err
 }
 
 // secondFactorPending returns the pending state of sess, u's sign-in at
@@ -119,7 +140,8 @@ func (s *Service) enrolmentPending(sess *navette.Session) (*pending, error) {
 // SecondFactor checks the TOTP code of a session at StageSecondFactor and,
 // if it matches, replaces it with a full session. A code is accepted once.
 // Returns EFORBIDDEN if the session is not at that stage, EUNAUTHORIZED if
-// the code is wrong (the sign-in ends after MaxTries wrong codes).
+// the code is wrong (the sign-in ends after MaxTries wrong codes), wrapping
+// ErrTOTPReused if it is one used already.
 func (s *Service) SecondFactor(ctx context.Context, sess *navette.Session, u *navette.User, code string) (*Issued, error) {
 	if sess.Stage != navette.StageSecondFactor || u.TOTP.IsZero() {
 		return nil, navette.Errorf(navette.EFORBIDDEN, "No second factor is expected now.")
@@ -128,12 +150,12 @@ func (s *Service) SecondFactor(ctx context.Context, sess *navette.Session, u *na
 	if err != nil {
 		return nil, err
 	}
-	accepted, err := s.useTOTP(ctx, u, code, s.Clock.Now())
+	accepted, reused, err := s.useTOTP(ctx, u, code, s.Clock.Now())
 	if err != nil {
 		return nil, err
 	}
 	if !accepted {
-		return nil, s.wrong(ctx, sess, p)
+		return nil, s.wrongTOTP(ctx, sess, p, reused)
 	}
 	return s.issue(ctx, u, navette.StageFull, "code+totp", nil, sess)
 }

@@ -54,7 +54,8 @@ func (s *Service) steppedUp(ctx context.Context, sess *navette.Session, factor s
 // StepUpTOTP checks a TOTP code of the person of a full session and, if it
 // matches, makes the session Fresh. A code is accepted once. Returns
 // EFORBIDDEN if the session is not full or u has no TOTP secret,
-// EUNAUTHORIZED if the code is wrong (journaled).
+// EUNAUTHORIZED if the code is wrong (journaled), wrapping ErrTOTPReused
+// if it is one used already.
 func (s *Service) StepUpTOTP(ctx context.Context, sess *navette.Session, u *navette.User, code string) error {
 	if sess.Stage != navette.StageFull || sess.UserID != u.ID || u.TOTP.IsZero() {
 		return navette.Errorf(navette.EFORBIDDEN, "No authenticator application is enrolled.")
@@ -63,7 +64,7 @@ func (s *Service) StepUpTOTP(ctx context.Context, sess *navette.Session, u *nave
 	if !s.limits.allow("step-up "+sess.ID, s.Config.MaxTries, now) {
 		return navette.Errorf(navette.ETOOMANY, "Too many wrong codes: sign in again from the start.")
 	}
-	accepted, err := s.useTOTP(ctx, u, code, now)
+	accepted, reused, err := s.useTOTP(ctx, u, code, now)
 	if err != nil {
 		return err
 	}
@@ -71,6 +72,9 @@ func (s *Service) StepUpTOTP(ctx context.Context, sess *navette.Session, u *nave
 		ev := navette.Event{Time: now, Type: navette.EventSignInFailed, ActorID: u.ID, Detail: "wrong step-up code"}
 		if err := s.Meta.AppendEvents(ctx, ev); err != nil {
 			return err
+		}
+		if reused {
+			return totpReused()
 		}
 		return navette.Errorf(navette.EUNAUTHORIZED, "The code from your authenticator application is wrong.")
 	}

@@ -162,19 +162,33 @@ func (s *Service) resolveRecipients(ctx context.Context, actor *navette.User, fr
 }
 
 // recipient returns the user of email, to whom actor sends a deposit from
-// the mailbox from. Returns EINVALID unless that user may receive it.
+// the mailbox from. Returns EINVALID unless that user may receive it: for
+// staff, saying why; for a partner, in words that do not tell an unknown
+// address from another's (partnerRefusal).
 func (s *Service) recipient(ctx context.Context, actor *navette.User, from, email string) (*navette.User, error) {
 	u, err := s.knownUser(ctx, email)
 	if err != nil {
-		return nil, err
+		return nil, partnerRefusal(actor, email, err)
 	}
 	if u.ID == actor.ID || u.ID == from {
 		return nil, navette.Errorf(navette.EINVALID, "You cannot send a deposit to yourself or to the mailbox it is sent from.")
 	}
 	if err := s.mayReceive(actor, u); err != nil {
-		return nil, err
+		return nil, partnerRefusal(actor, email, err)
 	}
 	return u, nil
+}
+
+// partnerRefusal returns err, the refusal of email as a recipient of a
+// deposit actor sends, as actor is told it: staff as it is, a partner in
+// one message whatever the reason (no such user, a disabled one, a partner,
+// an agent in person), so that partners cannot learn from it who is on the
+// platform and in what role.
+func partnerRefusal(actor *navette.User, email string, err error) error {
+	if actor.Role != navette.RolePartner || !navette.IsCode(err, navette.EINVALID) {
+		return err
+	}
+	return navette.Errorf(navette.EINVALID, "You cannot send a deposit to %q.", email)
 }
 
 // knownUser returns the user of email, a normalised address, if one may

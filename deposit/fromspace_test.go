@@ -129,3 +129,52 @@ func TestFromSpace(t *testing.T) {
 		t.Errorf("denials journaled for %v; want the non-member and the recipient", denied)
 	}
 }
+
+// TestRecipientRefusals: a partner creating a deposit is refused every
+// address it may not send to in the same words, whatever the reason (no
+// such user, a disabled one, an administrator, another partner, an agent
+// in person), so that it cannot tell who is on the platform; staff are
+// told why.
+func TestRecipientRefusals(t *testing.T) {
+	c := newCaseFixture(t)
+	ctx := context.Background()
+	mk := func(email string, role navette.Role, disabled bool) string {
+		t.Helper()
+		u := &navette.User{ID: navette.NewID(), Email: email, Name: email, Role: role, Disabled: disabled, CreatedAt: c.svc.Clock.Now()}
+		if err := c.svc.Meta.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		return email
+	}
+	struck := mk("struck@avocats.example", navette.RolePartner, true)
+	admin := mk("admin@justice.example", navette.RoleAdmin, false)
+	refusal := func(who *navette.User, to string) string {
+		t.Helper()
+		_, err := c.svc.Create(ctx, who, deposit.Draft{Recipients: []string{c.service.Email, to}, Reference: "RG 1"})
+		if !navette.IsCode(err, navette.EINVALID) {
+			t.Fatalf("%s to %s: %v, want EINVALID", who.Email, to, err)
+		}
+		return navette.ErrorMessage(err)
+	}
+	for _, to := range []string{"nobody@avocats.example", struck, admin, c.partner.Email, c.clerk.Email} {
+		if got, want := refusal(c.lawyer, to), `You cannot send a deposit to "`+to+`".`; got != want {
+			t.Errorf("a partner to %s: %q, want %q", to, got, want)
+		}
+	}
+	if _, err := c.svc.Create(ctx, c.lawyer, deposit.Draft{Recipients: []string{c.service.Email}, Reference: "RG 1"}); err != nil {
+		t.Errorf("a partner to a service mailbox: %v", err)
+	}
+	for to, want := range map[string]string{
+		"nobody@avocats.example": `"nobody@avocats.example" is not a recipient known to the platform.`,
+		struck:                   `"struck@avocats.example" is not a recipient known to the platform.`,
+		admin:                    `"admin@justice.example" is not a recipient known to the platform.`,
+	} {
+		if got := refusal(c.clerk, to); got != want {
+			t.Errorf("an agent to %s: %q, want %q", to, got, want)
+		}
+	}
+	c.svc.Internal = true
+	if got, want := refusal(c.clerk, c.lawyer.Email), `"lawyer@avocats.example" is a partner: partners cannot receive deposits on this platform.`; got != want {
+		t.Errorf("an agent to a partner, internal: %q, want %q", got, want)
+	}
+}

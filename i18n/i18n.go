@@ -3,7 +3,8 @@
 // language's rule, counts of things, sizes and grouped numbers. Every
 // page and message uses it, so that a size or a count reads the same
 // everywhere. It also holds the French words for sign-in methods and
-// assurance levels that attestations and receipts share.
+// assurance levels that attestations and receipts share, and the name of
+// every type of journal event, for whatever shows one to a person.
 package i18n
 
 import (

@@ -155,7 +155,7 @@ type Event struct {
 	Index int64
 	Time  time.Time
 	// Type is navette's event type ("file.downloaded"); Label, if set,
-	// says it instead of the French name the package knows for Type.
+	// says it instead of its French name (i18n.EventLabel).
 	Type  string
 	Label string
 }
@@ -208,21 +208,6 @@ var statements = map[string]string{
 	KindRevoked:    "le dépôt a été retiré (révoqué) avant son terme, à la date et à l'heure indiquées ; ses fichiers ne sont plus téléchargeables.",
 	KindPurged:     "le contenu des fichiers énumérés a été rendu définitivement illisible par la destruction de sa clé de chiffrement, à la date et à l'heure indiquées.",
 	KindExtended:   "l'expéditeur désigné ci-dessous a prolongé la durée de conservation du dépôt, à la date et à l'heure indiquées, jusqu'à la nouvelle échéance indiquée.",
-}
-
-// eventLabels name navette's event types in French.
-var eventLabels = map[string]string{
-	"deposit.created":   "Création du dépôt",
-	"deposit.submitted": "Dépôt des fichiers",
-	"deposit.available": "Mise à disposition",
-	"notice.sent":       "Avis accepté par le serveur de messagerie",
-	"deposit.opened":    "Ouverture du dépôt",
-	"file.downloaded":   "Téléchargement complet du fichier",
-	"deposit.expired":   "Expiration du dépôt",
-	"deposit.unclaimed": "Non-retrait constaté à l'expiration",
-	"deposit.revoked":   "Retrait (révocation) du dépôt",
-	"deposit.purged":    "Purge : destruction de la clé de chiffrement",
-	"deposit.extended":  "Prolongation du dépôt",
 }
 
 var paris = mustParis()
@@ -578,10 +563,7 @@ func (p *page) events() {
 	for _, e := range a.Events {
 		label := e.Label
 		if label == "" {
-			label = eventLabels[e.Type]
-		}
-		if label == "" {
-			label = e.Type
+			label = i18n.EventLabel(navette.LangFrench, navette.EventType(e.Type))
 		}
 		rows = append(rows, []string{clean(label), parisTime(e.Time), utcTime(e.Time), strconv.FormatInt(e.Index, 10)})
 	}

@@ -62,20 +62,38 @@ func hotp(secret []byte, counter uint64, digits int) string {
 // if none), and returns the step it matched. Every candidate is compared in
 // constant time.
 func Verify(secret []byte, code string, now time.Time, last int64) (int64, bool) {
+	matched, ok, _ := match(secret, code, now, last)
+	return matched, ok
+}
+
+// Reused reports whether code, which Verify refused, is the code of secret
+// at a step it would otherwise accept but which is not later than last: a
+// code used already, given again within its window.
+func Reused(secret []byte, code string, now time.Time, last int64) bool {
+	_, ok, reused := match(secret, code, now, last)
+	return !ok && reused
+}
+
+// match compares code with the codes of secret within Skew steps of now:
+// the first step later than last it matches, and whether it matches one
+// not later than last. Every candidate is compared in constant time.
+func match(secret []byte, code string, now time.Time, last int64) (matched int64, ok, reused bool) {
 	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
 	if len(code) != Digits {
-		return 0, false
+		return 0, false, false
 	}
 	cur := Step(now)
-	var matched int64
-	ok := 0
+	fresh, old := 0, 0
 	for s := cur - Skew; s <= cur+Skew; s++ {
 		eq := subtle.ConstantTimeCompare([]byte(Code(secret, s)), []byte(code))
-		if eq == 1 && s > last && ok == 0 {
-			matched, ok = s, 1
+		if eq == 1 && s > last && fresh == 0 {
+			matched, fresh = s, 1
+		}
+		if eq == 1 && s <= last {
+			old = 1
 		}
 	}
-	return matched, ok == 1
+	return matched, fresh == 1, old == 1
 }
 
 // EncodeSecret returns secret in the unpadded base32 authenticator

@@ -36,26 +36,31 @@ func TestVerify(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	cur := Step(now)
 	tests := []struct {
-		name string
-		code string
-		last int64
-		ok   bool
-		step int64
+		name   string
+		code   string
+		last   int64
+		ok     bool
+		step   int64
+		reused bool
 	}{
-		{"current", Code(secret, cur), 0, true, cur},
-		{"spaced", Code(secret, cur)[:3] + " " + Code(secret, cur)[3:], 0, true, cur},
-		{"previous step", Code(secret, cur-1), 0, true, cur - 1},
-		{"next step", Code(secret, cur+1), 0, true, cur + 1},
-		{"two steps old", Code(secret, cur-2), 0, false, 0},
-		{"replayed", Code(secret, cur), cur, false, 0},
-		{"older than last", Code(secret, cur-1), cur - 1, false, 0},
-		{"short", "12345", 0, false, 0},
-		{"letters", "abcdef", 0, false, 0},
+		{"current", Code(secret, cur), 0, true, cur, false},
+		{"spaced", Code(secret, cur)[:3] + " " + Code(secret, cur)[3:], 0, true, cur, false},
+		{"previous step", Code(secret, cur-1), 0, true, cur - 1, false},
+		{"next step", Code(secret, cur+1), 0, true, cur + 1, false},
+		{"two steps old", Code(secret, cur-2), 0, false, 0, false},
+		{"replayed", Code(secret, cur), cur, false, 0, true},
+		{"older than last", Code(secret, cur-1), cur - 1, false, 0, true},
+		{"wrong after a use", Code(secret, cur-2), cur, false, 0, false},
+		{"short", "12345", 0, false, 0, false},
+		{"letters", "abcdef", 0, false, 0, false},
 	}
 	for _, tt := range tests {
 		step, ok := Verify(secret, tt.code, now, tt.last)
 		if ok != tt.ok || step != tt.step {
 			t.Errorf("%q: got %d, %v, want %d, %v", tt.name, step, ok, tt.step, tt.ok)
+		}
+		if r := Reused(secret, tt.code, now, tt.last); r != tt.reused {
+			t.Errorf("%q: Reused %v, want %v", tt.name, r, tt.reused)
 		}
 	}
 }

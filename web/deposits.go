@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -282,8 +283,10 @@ type recipientRow struct {
 // depositData is what the deposit page shows.
 type depositData struct {
 	// Unscanned tells that files are offered without a (full) antivirus
-	// scan: the page says "non analysé par un antivirus".
+	// scan: the page warns of it once. MarkUnscanned tells that other
+	// files are listed too: the rows of the unscanned ones are marked.
 	Unscanned     bool
+	MarkUnscanned bool
 	ID            string
 	Reference     string
 	Message       string
@@ -406,6 +409,7 @@ func (d *depositData) addFiles(files []deposit.FileView) {
 		d.FileCount++
 		d.TotalSize += f.Size
 	}
+	d.MarkUnscanned = d.Unscanned && slices.ContainsFunc(d.Files, func(r fileRow) bool { return !r.Unscanned })
 }
 
 // addRecipients adds the recipients of v to d, with, for its sender, what

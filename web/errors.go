@@ -238,6 +238,7 @@ var french = map[string]string{
 	"Too many sign-in attempts from your network: try again in an hour.":          "Trop de tentatives de connexion depuis votre réseau : réessayez dans une heure.",
 	"Too many wrong codes: sign in again from the start.":                         "Trop de codes erronés : recommencez la connexion depuis le début.",
 	"The code from your authenticator application is wrong.":                      "Le code de votre application d’authentification est faux.",
+	"This code was used already: wait for the next one.":                          "Ce code a déjà servi : attendez le suivant.",
 	"The sign-in took too long or was not started here: start again.":             "La connexion a pris trop de temps ou n’a pas commencé ici : recommencez.",
 	"Your account is not in the platform's directory, or its access was revoked.": "Votre compte ne figure pas dans l’annuaire de la plateforme, ou son accès a été retiré.",
 	"Your session has ended: sign in again.":                                      "Votre session a pris fin : reconnectez-vous.",

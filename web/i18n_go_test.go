@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"navette"
+	"navette/auth"
 )
 
 // inspectGo parses the Go files of glob, tests left out, and walks each
@@ -105,6 +106,7 @@ func TestErrorMessagesInFrench(t *testing.T) {
 		{navette.Errorf(navette.EINVALID, "The listing conflicts with other users and nothing was applied: %s", "A user with this id, e-mail address or external id exists already."),
 			"Le fichier contredit d’autres utilisateurs et rien n’a été appliqué : Un utilisateur a déjà cet identifiant, cette adresse électronique ou cet identifiant externe."},
 		{navette.Errorf(navette.EINVALID, "Something new."), "La demande n’est pas valide : Something new."},
+		{navette.WrapError(navette.EUNAUTHORIZED, auth.ErrTOTPReused, "This code was used already: wait for the next one."), "Ce code a déjà servi : attendez le suivant."},
 	} {
 		if got := h.message(navette.LangFrench, c.err); got != c.want {
 			t.Errorf("%q: got %q, want %q", navette.ErrorMessage(c.err), got, c.want)

@@ -27,6 +27,10 @@ type recoveryData struct {
 	Email   string
 	Problem string
 	Codes   []string
+	// Renewed tells that Codes replace codes the person had: the page says
+	// the previous ones no longer work. False at enrolment, when there
+	// were none.
+	Renewed bool
 	Left    int
 	Next    string
 }
@@ -116,7 +120,7 @@ func (h *Handler) regenerateCodes(w http.ResponseWriter, r *http.Request) {
 	if h.failedStepUp(w, r, err) {
 		return
 	}
-	h.renderRecovery(w, r, http.StatusOK, "Vos codes de récupération", &recoveryData{Step: "codes", Codes: codes, Next: "/account"})
+	h.renderRecovery(w, r, http.StatusOK, "Vos codes de récupération", &recoveryData{Step: "codes", Codes: codes, Renewed: true, Next: "/account"})
 }
 
 // codesNext is where a browser goes after a sign-in: the page that shows

@@ -1,9 +1,13 @@
 package web
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"navette"
 )
 
 // TestUsersPage: the users page finds people whatever the case and accents
@@ -22,20 +26,10 @@ func TestUsersPage(t *testing.T) {
 		{"/admin/users?status=disabled", []string{"Aucune personne ne correspond"}, []string{"Greffier Amiens"}},
 	} {
 		w := f.get(t, af.admin, c.target)
-		body := w.Body.String()
 		if w.Code != http.StatusOK {
 			t.Errorf("%s: %d", c.target, w.Code)
 		}
-		for _, s := range c.want {
-			if !strings.Contains(body, s) {
-				t.Errorf("%s: %q missing", c.target, s)
-			}
-		}
-		for _, s := range c.not {
-			if strings.Contains(body, s) {
-				t.Errorf("%s: %q shown", c.target, s)
-			}
-		}
+		hasAndHasNot(t, c.target, w.Body.String(), c.want, c.not)
 	}
 	if w := f.get(t, af.admin, "/admin/users?role=king"); w.Code != http.StatusBadRequest {
 		t.Errorf("an unknown role: %d", w.Code)
@@ -73,4 +67,70 @@ func TestLostPageAnswersAlike(t *testing.T) {
 	if known.Code != http.StatusOK || unknown.Code != known.Code || kb != ub || !strings.Contains(kb, `id="lost-sent"`) {
 		t.Errorf("known %d, unknown %d, same page %v", known.Code, unknown.Code, kb == ub)
 	}
+}
+
+// TestPeopleStates: the people pages name a directory by its name, not
+// its code, and say why a person has no access in the directory's words
+// (radié(e), omis(e)), or that an administrator removed it.
+func TestPeopleStates(t *testing.T) {
+	af := newAdminFixture(t)
+	f := af.fixture
+	mk := func(name, status string) *navette.User {
+		t.Helper()
+		u := &navette.User{ID: navette.NewID(), Email: navette.NewID() + "@avocat.example", Name: name, Role: navette.RolePartner,
+			Source: "lawyers", ExternalID: navette.NewID(), Kind: "lawyer", DirectoryStatus: status, Disabled: true,
+			RevokedAt: f.clock.Now(), CreatedAt: f.clock.Now(), UpdatedAt: f.clock.Now()}
+		if err := f.meta.CreateUser(context.Background(), u); err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	struck := mk("Maître Radiée", "Radié")
+	mk("Maître Omis", "omis")
+	mk("Maître Retiré", "actif")
+	for _, c := range []struct {
+		target    string
+		want, not []string
+	}{
+		{"/admin/users?status=disabled", []string{"<td>radié(e)</td>", "<td>omis(e)</td>", "<td>accès retiré</td>", "<td>Tableau national des avocats</td>"},
+			[]string{"désactivé", "<td>lawyers</td>"}},
+		{"/admin/users/" + struck.ID, []string{"<dd>radié(e)</dd>", "<dd>Tableau national des avocats</dd>"}, []string{"désactivé", ">lawyers<"}},
+		{"/admin/users/" + struck.ID + "?lang=en", []string{"<dd>struck off</dd>", "<dd>National table of lawyers</dd>"}, []string{"disabled<", ">lawyers<"}},
+	} {
+		hasAndHasNot(t, c.target, f.get(t, af.admin, c.target).Body.String(), c.want, c.not)
+	}
+}
+
+// hasAndHasNot fails t unless the page at target, body, holds every text
+// of want and none of not.
+func hasAndHasNot(t *testing.T, target, body string, want, not []string) {
+	t.Helper()
+	for _, s := range want {
+		if !strings.Contains(body, s) {
+			t.Errorf("%s: %q missing", target, s)
+		}
+	}
+	for _, s := range not {
+		if strings.Contains(body, s) {
+			t.Errorf("%s: %q shown", target, s)
+		}
+	}
+}
+
+// TestRecoveryCodesPage: the page of new recovery codes says that the
+// previous ones no longer work when it renews them, and not when it shows
+// the first ones, made at enrolment, which replace none.
+func TestRecoveryCodesPage(t *testing.T) {
+	f := newFixture(t, "")
+	const previous = "Les codes précédents ne fonctionnent plus."
+	w := f.post(t, f.agent, "/account/recovery-codes", "csrf=csrf-token")
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `id="recovery-codes"`) {
+		t.Fatalf("renewing the codes: %d", w.Code)
+	}
+	hasAndHasNot(t, "renewed", w.Body.String(), []string{previous}, nil)
+	first := httptest.NewRecorder()
+	r := httptest.NewRequest(http.MethodGet, "/account/recovery-codes", nil)
+	f.h.renderRecovery(first, r.WithContext(navette.NewContextWithUser(r.Context(), f.agent)), http.StatusOK, "Vos codes de récupération",
+		&recoveryData{Step: "codes", Codes: []string{"aaaa-bbbb-cccc"}, Next: "/"})
+	hasAndHasNot(t, "first", first.Body.String(), []string{`id="recovery-codes"`, "ils ne seront plus affichés"}, []string{previous})
 }

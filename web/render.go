@@ -127,10 +127,13 @@ func (h *Handler) page(lang, name string) (*template.Template, error) {
 func (h *Handler) funcs(lang string) template.FuncMap {
 	theme := h.theme()
 	return template.FuncMap{
-		"t":    func(s string) string { return tr(lang, s) },
-		"role": func(r navette.Role) string { return tr(lang, roleNames[r]) },
-		"tf":   func(f string, args ...any) string { return fmt.Sprintf(tr(lang, f), args...) },
-		"tfn":  func(n int, one, other string, args ...any) string { return pluralf(lang, n, one, other, args...) },
+		"t":           func(s string) string { return tr(lang, s) },
+		"role":        func(r navette.Role) string { return tr(lang, roleNames[r]) },
+		"event":       func(t navette.EventType) string { return i18n.EventLabel(lang, t) },
+		"source":      func(s string) string { return sourceName(lang, s) },
+		"personState": func(u *navette.User) string { return personState(lang, u) },
+		"tf":          func(f string, args ...any) string { return fmt.Sprintf(tr(lang, f), args...) },
+		"tfn":         func(n int, one, other string, args ...any) string { return pluralf(lang, n, one, other, args...) },
 		"plural": func(n int, one, many string) string {
 			return i18n.Count(lang, int64(n), tr(lang, one), tr(lang, many))
 		},

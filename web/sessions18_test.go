@@ -108,3 +108,28 @@ func containsEvent(evs []navette.Event, typ navette.EventType, actor, detail str
 	}
 	return false
 }
+
+// TestPersonEventsNamed: a person's page names their events in words, in
+// the page's language, and keeps each event's code in the cell's title
+// for whoever matches it with the journal.
+func TestPersonEventsNamed(t *testing.T) {
+	af := newAdminFixture(t)
+	f := af.fixture
+	ev := navette.Event{Time: f.clock.Now(), Type: navette.EventSignIn, ActorID: af.clerk.ID, Detail: "code+totp"}
+	if err := f.meta.AppendEvents(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range map[string]string{"fr": `<td title="session.created">Connexion</td>`, "en": `<td title="session.created">Sign-in</td>`} {
+		w := f.get(t, af.admin, "/admin/users/"+af.clerk.ID+"?lang="+lang)
+		if w.Code != http.StatusOK {
+			t.Fatalf("%s: %d", lang, w.Code)
+		}
+		body := w.Body.String()
+		if !strings.Contains(body, want) {
+			t.Errorf("%s: the page lacks %q", lang, want)
+		}
+		if strings.Contains(body, ">session.created<") {
+			t.Errorf("%s: the page shows the event's code as its name", lang)
+		}
+	}
+}

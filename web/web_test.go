@@ -528,3 +528,37 @@ func TestUniqueNameFolds(t *testing.T) {
 		t.Errorf("the upper-case name became %q, the first %q: one file once unpacked", upper, first)
 	}
 }
+
+// TestUnscannedWarnedOnce: a deposit whose files were not scanned by an
+// antivirus says so once; when only some were not, the warning says so
+// and marks their rows briefly, and only theirs.
+func TestUnscannedWarnedOnce(t *testing.T) {
+	f := newFixture(t, "")
+	v := f.deposit(t, "R-AV", map[string][]byte{"a.pdf": []byte("a"), "b.pdf": []byte("b"), "c.pdf": []byte("c")})
+	page := func() string {
+		t.Helper()
+		w := f.get(t, f.agent, "/deposits/"+v.ID)
+		if w.Code != http.StatusOK {
+			t.Fatalf("the deposit's page: %d", w.Code)
+		}
+		return w.Body.String()
+	}
+	body := page()
+	if n := strings.Count(body, "analysé"); n != 1 || !strings.Contains(body, "Attention : les fichiers de ce dépôt n’ont pas été analysés par un antivirus.") {
+		t.Errorf("every file unscanned: %d mentions, want the warning once", n)
+	}
+	err := f.meta.UpdateFile(t.Context(), v.Files[0].ID, func(fr *navette.FileRecord) ([]navette.Event, error) {
+		fr.Check = navette.CheckClean
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body = page()
+	if n := strings.Count(body, "n’ont pas été analysés"); n != 1 || !strings.Contains(body, "ils sont marqués « non analysé » ci-dessous") {
+		t.Errorf("some files unscanned: the warning %d times, want once", n)
+	}
+	if n := strings.Count(body, ">non analysé</span>"); n != 2 {
+		t.Errorf("some files unscanned: %d rows marked, want 2", n)
+	}
+}
