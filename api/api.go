@@ -155,7 +155,16 @@ type Problem struct {
 	Instance string `json:"instance,omitempty"`
 	// Code is navette's application error code (navette.ENOTFOUND…).
 	Code string `json:"code"`
+	// Revoked and RevokedTotal are extension members of the refusal of a
+	// directory sync by its revocation guard: the first people it would
+	// revoke (at most MaxRevokedListed, in the report's order) and how
+	// many it would revoke in all.
+	Revoked      []DirectoryChange `json:"revoked,omitempty"`
+	RevokedTotal int               `json:"revoked_total,omitempty"`
 }
+
+// MaxRevokedListed bounds the people a Problem's Revoked lists.
+const MaxRevokedListed = 50
 
 // ProblemContentType is the media type of a Problem.
 const ProblemContentType = "application/problem+json"

@@ -170,7 +170,8 @@ type Config struct {
 	CheckpointInterval time.Duration
 	// TSA is the URL of the RFC 3161 time-stamping authority that stamps
 	// the journal's checkpoints; TSACA, if set, a PEM file of the CAs its
-	// certificate (and its TLS certificate) must chain to.
+	// certificate (and its TLS certificate) must chain to, against which
+	// the attestations check the tokens stored, with TSA or without.
 	TSA   string
 	TSACA string
 	// Stamper, if set, time-stamps the journal's checkpoints.
@@ -261,6 +262,9 @@ type App struct {
 	av    antivirusState
 	reg   *metrics.Registry // nil without MetricsAddr
 	mln   net.Listener      // the metrics listener
+	// tsaRoots are the roots of --tsa-ca, or else those of a Stamper
+	// given, which the attestations check time-stamp tokens against.
+	tsaRoots *x509.CertPool
 }
 
 // Open opens the stores and services of cfg, without listening. Use it for
@@ -348,7 +352,7 @@ func (a *App) openServices(cfg Config) error {
 	a.Deposits.Evidence = es
 	a.Deposits.CaseKeys = a.MAC
 	a.Evidence = &evidence.Service{Meta: a.Meta, Evidence: es, Deposits: a.Deposits, Checkpoints: a.Checkpointer,
-		Verifiers: a.JournalKeys.Verifiers, TSARoots: tsaRoots(cfg.Stamper), Clock: cfg.Clock, Log: cfg.Logger, PublicURL: cfg.PublicURL}
+		Verifiers: a.JournalKeys.Verifiers, TSARoots: a.tsaRoots, Clock: cfg.Clock, Log: cfg.Logger, PublicURL: cfg.PublicURL}
 	if err := a.openAntivirus(); err != nil {
 		return err
 	}
@@ -447,22 +451,33 @@ func (a *App) openKeys(cfg *Config) error {
 	if a.JournalKeys, err = keyring.OpenJournalKeys(filepath.Join(cfg.DataDir, "keys"), journalOrigin(*cfg)); err != nil {
 		return err
 	}
-	if cfg.TSA != "" && cfg.Stamper == nil {
-		c, err := tsa.New(tsa.Config{URL: cfg.TSA, CAFile: cfg.TSACA})
-		if err != nil {
-			return err
-		}
-		cfg.Stamper = c
+	if err := a.openTSA(cfg); err != nil {
+		return err
 	}
 	a.MAC, err = keyring.OpenMAC(filepath.Join(cfg.DataDir, "keys"))
 	return err
 }
 
-// tsaRoots returns the roots of --tsa-ca that the time-stamping
-// authority's client read at start (tsa.Client.Roots), nil without them.
-func tsaRoots(s proof.Stamper) *x509.CertPool {
-	if c, ok := s.(*tsa.Client); ok {
-		return c.Roots()
+// openTSA reads the roots of --tsa-ca, with --tsa or without (the tokens
+// stored already are checked against them), and makes the client of the
+// time-stamping authority of --tsa, unless cfg has a Stamper.
+func (a *App) openTSA(cfg *Config) error {
+	if cfg.TSACA != "" {
+		roots, err := tsa.ReadRoots(cfg.TSACA)
+		if err != nil {
+			return err
+		}
+		a.tsaRoots = roots
+	}
+	if cfg.TSA != "" && cfg.Stamper == nil {
+		c, err := tsa.New(tsa.Config{URL: cfg.TSA, Roots: a.tsaRoots})
+		if err != nil {
+			return err
+		}
+		cfg.Stamper = c
+	}
+	if c, ok := cfg.Stamper.(*tsa.Client); ok && a.tsaRoots == nil {
+		a.tsaRoots = c.Roots()
 	}
 	return nil
 }

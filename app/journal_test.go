@@ -247,7 +247,8 @@ func TestTSAStampsCheckpoints(t *testing.T) {
 }
 
 // TestTSARefused: a --tsa that is not an http(s) URL, or a --tsa-ca that
-// is missing or holds no certificate, is refused at start.
+// is missing or holds no certificate, with --tsa or without, is refused at
+// start.
 func TestTSARefused(t *testing.T) {
 	_, err := app.Open(app.Config{DataDir: t.TempDir(), TSA: "ftp://tsa.example/"})
 	if !navette.IsCode(err, navette.EINVALID) {
@@ -258,9 +259,14 @@ func TestTSARefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, ca := range []string{filepath.Join(t.TempDir(), "missing.pem"), notPEM} {
-		_, err := app.Open(app.Config{DataDir: t.TempDir(), TSA: "https://tsa.example/", TSACA: ca})
-		if !navette.IsCode(err, navette.EINVALID) {
-			t.Errorf("Open with --tsa-ca %s = %v, want EINVALID", ca, err)
+		for _, url := range []string{"https://tsa.example/", ""} {
+			a, err := app.Open(app.Config{DataDir: t.TempDir(), TSA: url, TSACA: ca})
+			if !navette.IsCode(err, navette.EINVALID) {
+				t.Errorf("Open with --tsa %q --tsa-ca %s = %v, want EINVALID", url, ca, err)
+			}
+			if err == nil {
+				a.Close()
+			}
 		}
 	}
 }
@@ -268,16 +274,26 @@ func TestTSARefused(t *testing.T) {
 // TestTSAAttestationStatesTheRoot: with --tsa and --tsa-ca, a receipt's PDF
 // attestation says the authority's certificate was verified against a
 // trusted root; with --tsa alone, that only the token's signature was.
+// --tsa-ca without --tsa checks the tokens stamped already (here by a
+// stamper given to the node, which knows no roots) all the same.
 func TestTSAAttestationStatesTheRoot(t *testing.T) {
 	ts := testtsa.Start(t, testtsa.Options{})
+	noRoots, err := tsa.New(tsa.Config{URL: ts.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	verified := "Certificat vérifié auprès d'une autorité de certification de confiance"
 	for _, tc := range []struct {
-		name, ca, want string
+		name, want string
+		tweak      func(*app.Config)
 	}{
-		{"with --tsa-ca", ts.CAFile(), "Certificat vérifié auprès d'une autorité de certification de confiance"},
-		{"without --tsa-ca", "", "Certificat signature vérifiée ; certificat non rapproché d'une autorité de certification"},
+		{"with --tsa-ca", verified, func(c *app.Config) { c.TSA, c.TSACA = ts.URL(), ts.CAFile() }},
+		{"without --tsa-ca", "Certificat signature vérifiée ; certificat non rapproché d'une autorité de certification",
+			func(c *app.Config) { c.TSA = ts.URL() }},
+		{"--tsa-ca without --tsa", verified, func(c *app.Config) { c.Stamper, c.TSACA = noRoots, ts.CAFile() }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, func(c *app.Config) { c.TSA, c.TSACA = ts.URL(), tc.ca })
+			e := newEnv(t, tc.tweak)
 			d := e.send(map[string][]byte{"pv.pdf": randomBytes(100, 3)})
 			e.waitNoticesSent(d.ID) // the journal's last events
 			if _, err := e.app.Checkpointer.Checkpoint(t.Context()); err != nil {

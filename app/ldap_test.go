@@ -2,7 +2,9 @@ package app_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"navette"
@@ -90,6 +92,12 @@ func TestLDAPDirectory(t *testing.T) {
 	b.session(t, resp, body, 200)
 
 	s.Delete(t, "uid=hmercier,ou=people,"+testldap.Suffix)
+	// The guard's refusal says whom it would revoke, and how to force it.
+	resp, body = e.do("POST", api.PathAdminLDAPSync+"?dry_run=1", admin, nil)
+	p := e.problem(resp, body, http.StatusUnprocessableEntity)
+	if !strings.Contains(p.Detail, "force=1") || p.RevokedTotal != 1 || len(p.Revoked) != 1 || p.Revoked[0].ExternalID != "hmercier" {
+		t.Errorf("the guard's refusal: %s", body)
+	}
 	// Forcing the sync past its guard is the two-person rule's.
 	var req api.Request
 	e.doJSON("POST", api.PathAdminLDAPSync+"?force=1", admin, nil, 202, &req)

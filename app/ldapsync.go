@@ -37,7 +37,9 @@ func (a *App) openLDAP() error {
 
 // SyncLDAP fetches the ministry directory and applies it: agents, courts,
 // service mailboxes and their members. Returns ENOTIMPLEMENTED if no LDAP
-// directory is configured, and what directory.Sync.ApplySnapshot returns.
+// directory is configured, and what directory.Sync.ApplySnapshot returns:
+// a refusal by the revocation guard with the report, which says who would
+// be revoked.
 func (a *App) SyncLDAP(ctx context.Context, opt directory.Options) (*directory.Report, error) {
 	if a.LDAP == nil {
 		return nil, navette.Errorf(navette.ENOTIMPLEMENTED, "No LDAP directory is configured.")
@@ -47,10 +49,10 @@ func (a *App) SyncLDAP(ctx context.Context, opt directory.Options) (*directory.R
 		return nil, err
 	}
 	rep, err := a.Directory.ApplySnapshot(ctx, LDAPSource, snap, opt)
-	if err != nil {
+	if rep == nil {
 		return nil, err
 	}
-	return rep.Report, nil
+	return rep.Report, err
 }
 
 // ldapLoop syncs the ministry directory every LDAPSyncInterval, on one node

@@ -130,6 +130,41 @@ func TestCreateValidation(t *testing.T) {
 	}
 }
 
+// TestJSONMediaType: a JSON body sent as another media type, or with none,
+// is refused 415 with the media type the API takes (the detail says it, and
+// Accept-Post names it); a request whose body is optional is not refused
+// for sending none.
+func TestJSONMediaType(t *testing.T) {
+	e := newEnv(t)
+	body := `{"recipients":["` + lawyerEmail + `"],"reference":"R"}`
+	for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "", "application/jsonx", "not a media type"} {
+		hdr := []string{}
+		if ct != "" {
+			hdr = []string{"Content-Type", ct}
+		}
+		resp, b := e.do("POST", api.PathDeposits, e.agent, strings.NewReader(body), hdr...)
+		p := e.problem(resp, b, http.StatusUnsupportedMediaType)
+		if !strings.Contains(p.Detail, "application/json") {
+			t.Errorf("Content-Type %q: the detail %q does not name application/json", ct, p.Detail)
+		}
+		if got := resp.Header.Get("Accept-Post"); got != "application/json" {
+			t.Errorf("Content-Type %q: Accept-Post %q, want application/json", ct, got)
+		}
+	}
+	resp, b := e.do("POST", api.PathDeposits, e.agent, strings.NewReader(body), "Content-Type", "application/json; charset=utf-8")
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("application/json; charset=utf-8: got %d %s, want 201", resp.StatusCode, b)
+	}
+	// A body that is optional: none is fine, a body of another type is not.
+	d := e.createDeposit(e.agent, lawyerEmail)
+	resp, b = e.do("DELETE", api.PathDeposits+"/"+d.ID, e.agent, strings.NewReader(`{"reason":"erreur"}`), "Content-Type", "text/plain")
+	e.problem(resp, b, http.StatusUnsupportedMediaType)
+	resp, b = e.do("DELETE", api.PathDeposits+"/"+d.ID, e.agent, nil)
+	if resp.StatusCode >= 300 {
+		t.Errorf("DELETE without a body: got %d %s", resp.StatusCode, b)
+	}
+}
+
 func TestUploadValidation(t *testing.T) {
 	e := newEnv(t, func(c *app.Config) { c.Limits.MaxFileSize = 1 << 20 })
 	d := e.createDeposit(e.agent, lawyerEmail)

@@ -129,7 +129,7 @@ func (f *serverFlags) define(fs *flag.FlagSet, defaultData string, demo bool) {
 	fs.BoolVar(&f.devMail, "dev-mail", demo, "without --smtp, serve the local outbox at /dev/mail, to anyone: for demos only")
 	fs.StringVar(&f.journalOrigin, "journal-origin", "", "name of the journal in its signed checkpoints and of their signing key (default HOST/navette-journal, HOST that of --public-url; without it, the existing key's name or localhost/navette-journal)")
 	fs.StringVar(&f.tsa, "tsa", "", "URL of an RFC 3161 time-stamping authority that stamps the journal's checkpoints")
-	fs.StringVar(&f.tsaCA, "tsa-ca", "", "PEM file of the CAs the time-stamping authority's certificates must chain to")
+	fs.StringVar(&f.tsaCA, "tsa-ca", "", "PEM file of the CAs the time-stamping authority's certificates must chain to; the attestations check the stored time-stamps against them, with --tsa or without")
 	f.demo = demo
 	fs.StringVar(&f.clamd, "clamd", "", "the antivirus every file is scanned by before it is offered: unix:/run/clamav/clamd.ctl or tcp://HOST:PORT (see docs/operations.md)")
 	avDefault := "on"

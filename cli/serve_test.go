@@ -205,3 +205,31 @@ func TestServeMailRetry(t *testing.T) {
 		}
 	}
 }
+
+// TestServeTSACARefused: a --tsa-ca that cannot be used stops serve at
+// start, with --tsa or without it (the attestations check the tokens
+// stored already against its roots): one line, a non-zero exit.
+func TestServeTSACARefused(t *testing.T) {
+	dir := t.TempDir()
+	notPEM := writeFile(t, dir, "ca.pem", []byte("not a certificate\n"))
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--tsa-ca", filepath.Join(dir, "missing.pem")}, "The time-stamping authority's CA file cannot be read"},
+		{[]string{"--tsa-ca", notPEM}, "The time-stamping authority's CA file holds no PEM certificate."},
+		{[]string{"--tsa", "https://tsa.example/", "--tsa-ca", notPEM}, "The time-stamping authority's CA file holds no PEM certificate."},
+	} {
+		// Were the file ignored, serve would serve until this ends.
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		var stdout, stderr lockedBuffer
+		env := &Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Context: ctx,
+			Getenv: func(string) string { return "" }, IsTerminal: func(io.Writer) bool { return false }}
+		code := Main(append([]string{"serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0", "--antivirus", "off"}, c.args...), env)
+		cancel()
+		lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+		if code == 0 || len(lines) != 1 || !strings.Contains(lines[0], c.want) {
+			t.Errorf("%v: exit %d, %q; want non-zero and one line saying %q", c.args, code, stderr.String(), c.want)
+		}
+	}
+}

@@ -68,6 +68,10 @@ type Options struct {
 	// may revoke without Force (0 means DefaultMaxRevokeShare): a truncated
 	// flow must not empty a directory.
 	MaxRevokeShare float64
+	// ForceHint is how the caller forces a sync, as the revocation guard's
+	// refusal tells it: "--force" (when empty) for the command line,
+	// "force=1" for the API.
+	ForceHint string
 }
 
 // DefaultMaxRevokeShare is the share of a directory a sync may revoke

@@ -132,16 +132,18 @@ func (d *diff) index(users []*navette.User) (enabled int) {
 }
 
 // revokeGuard refuses (EINVALID) a report that revokes more than
-// opt.MaxRevokeShare of the enabled users of source, unless opt.Force.
+// opt.MaxRevokeShare of the enabled users of source, unless opt.Force; the
+// refusal names opt.ForceHint.
 func revokeGuard(rep *Report, opt Options, enabled int, source string) error {
 	share := opt.MaxRevokeShare
 	if share <= 0 {
 		share = DefaultMaxRevokeShare
 	}
+	force := cmp.Or(opt.ForceHint, "--force")
 	if n := len(rep.Revoked); n > 0 && !opt.Force && float64(n) > share*float64(enabled) {
 		return navette.Errorf(navette.EINVALID,
-			"This listing would revoke %d of the %d enabled users of %q (%.3g %%), more than the %.3g %% allowed at once; check that the listing is complete, or apply it with --force.",
-			n, enabled, source, 100*float64(n)/float64(enabled), 100*share)
+			"This listing would revoke %d of the %d enabled users of %q (%.3g %%), more than the %.3g %% allowed at once; check that the listing is complete, or apply it with %s.",
+			n, enabled, source, 100*float64(n)/float64(enabled), 100*share, force)
 	}
 	return nil
 }

@@ -68,7 +68,22 @@ var maxDirectoryBody int64 = 256 << 20 // a variable for tests
 func syncOptions(r *http.Request) directory.Options {
 	q := r.URL.Query()
 	yes := func(k string) bool { v := q.Get(k); return v == "1" || v == "true" }
-	return directory.Options{DryRun: yes("dry_run"), Force: yes("force")}
+	return directory.Options{DryRun: yes("dry_run"), Force: yes("force"), ForceHint: "force=1"}
+}
+
+// writeSync answers a directory sync with its report, or its refusal. A
+// refusal that comes with the report is the revocation guard's: its
+// problem lists the people the sync would revoke, the first
+// api.MaxRevokedListed, and how many in all.
+func (s *Server) writeSync(w http.ResponseWriter, r *http.Request, rep *directory.Report, err error) {
+	if err == nil || rep == nil {
+		writeResult(s, w, r, rep, err, reportJSON)
+		return
+	}
+	p := problemFor(err, r.URL.Path)
+	p.Revoked = rep.Revoked[:min(len(rep.Revoked), api.MaxRevokedListed)]
+	p.RevokedTotal = len(rep.Revoked)
+	writeProblem(w, p)
 }
 
 // ldapSnapshot stands for the flow of an LDAP sync in its request: the
@@ -122,7 +137,7 @@ func (s *Server) handleImportDirectory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep, err := s.Directory.Apply(r.Context(), m.Source, entries, opts)
-	writeResult(s, w, r, rep, err, reportJSON)
+	s.writeSync(w, r, rep, err)
 }
 
 func (s *Server) handleLDAPSync(w http.ResponseWriter, r *http.Request) {
@@ -135,7 +150,7 @@ func (s *Server) handleLDAPSync(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep, err := s.LDAPSync(r.Context(), opts)
-	writeResult(s, w, r, rep, err, reportJSON)
+	s.writeSync(w, r, rep, err)
 }
 
 func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request) {

@@ -510,3 +510,19 @@ func atoi(s string) int {
 	}
 	return n
 }
+
+// TestOpenAPIMediaType checks that each operation taking a JSON body
+// documents the 415 its body gets when sent as another media type.
+func TestOpenAPIMediaType(t *testing.T) {
+	doc := openAPIDoc(t)
+	for k, o := range openAPIOperations(t, doc) {
+		rb, _ := o.op["requestBody"].(map[string]any)
+		content, _ := rb["content"].(map[string]any)
+		if _, json := content["application/json"]; !json {
+			continue
+		}
+		if rs, _ := o.op["responses"].(map[string]any); rs["415"] == nil {
+			t.Errorf("%s takes a JSON body: document 415", k)
+		}
+	}
+}

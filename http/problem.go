@@ -96,12 +96,27 @@ func jsonList[V, J any](vs []V, toJSON func(V) J) []J {
 // readJSON decodes the request body into v as decodeJSON does, answers the
 // error if it fails, and reports whether it succeeded.
 func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	if err := decodeJSON(w, r, v); err != nil {
+	err := decodeJSON(w, r, v)
+	switch {
+	case errors.Is(err, errMediaType):
+		if h := acceptHeader[r.Method]; h != "" {
+			w.Header().Set(h, "application/json")
+		}
+		writeProblem(w, withStatus(problemFor(err, r.URL.Path), http.StatusUnsupportedMediaType))
+	case err != nil:
 		s.writeError(w, r, err)
-		return false
 	}
-	return true
+	return err == nil
 }
+
+// errMediaType is wrapped in the EINVALID error of a request body sent as
+// another media type than JSON, or as none: readJSON answers it 415.
+var errMediaType = errors.New("request body not sent as application/json")
+
+// acceptHeader names, by method, the header of a 415 answer that says
+// which media type the body must have (RFC 5789's Accept-Patch, and
+// Accept-Post).
+var acceptHeader = map[string]string{http.MethodPost: "Accept-Post", http.MethodPatch: "Accept-Patch"}
 
 // readOptionalJSON reads the request body into v as readJSON does when
 // there is one, and leaves v as it is when the body is empty.
@@ -124,11 +139,15 @@ func (s *Server) pathID(w http.ResponseWriter, r *http.Request, notFound error) 
 const maxJSONBody = 1 << 20
 
 // decodeJSON reads a JSON request body into v, strictly: the right media
-// type, no unknown fields, no field named twice (in any case), no
-// trailing data, at most maxJSONBody bytes.
+// type (a body of another, or of none, is an error wrapping errMediaType),
+// no unknown fields, no field named twice (in any case), no trailing data,
+// at most maxJSONBody bytes.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return navette.Errorf(navette.EINVALID, "The request body must be application/json.")
+		if r.ContentLength == 0 {
+			return navette.Errorf(navette.EINVALID, "The request body must be application/json.")
+		}
+		return navette.WrapError(navette.EINVALID, errMediaType, "The request body must be application/json: send it with Content-Type: application/json.")
 	}
 	tooLarge := func(err error) bool {
 		var mbe *http.MaxBytesError

@@ -34,7 +34,7 @@ func (s *Server) tusHandler() (*tusd.UnroutedHandler, error) {
 	if locker == nil {
 		locker = memorylocker.New()
 	}
-	composer.UseLocker(locker)
+	composer.UseLocker(takeoverLocker{locker})
 	h, err := tusd.NewUnroutedHandler(tusd.Config{
 		StoreComposer: composer,
 		BasePath:      api.PathUploads,
@@ -94,6 +94,9 @@ type uploadMeta struct {
 	expires time.Time
 	maxSize int64
 	path    string
+	// takenOver is set once another request asked for the upload's lock,
+	// which ends this request's body.
+	takenOver atomic.Bool
 }
 
 type uploadMetaKey struct{}
@@ -361,8 +364,43 @@ type tusUpload struct {
 
 func (u *tusUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader) (int64, error) {
 	n, err := u.u.Write(ctx, offset, src)
+	if err == nil && metaFrom(ctx).takenOver.Load() {
+		// tusd would answer 400, as if this request were at fault.
+		err = navette.Errorf(navette.ECONFLICT, "Another request is writing this upload; retry with HEAD to find the offset.")
+	}
 	return n, u.t.s.tusError(ctx, err)
 }
+
+// takeoverLocker is the upload locker as tusd uses it, noting in the
+// request's uploadMeta when another request takes the upload over: tusd
+// then asks the holder to let go, ends its body, and would answer it
+// 400.
+type takeoverLocker struct{ tusd.Locker }
+
+// NewLock returns the lock of upload id, not yet taken.
+func (l takeoverLocker) NewLock(id string) (tusd.Lock, error) {
+	k, err := l.Locker.NewLock(id)
+	if err != nil {
+		return nil, err
+	}
+	return takeoverLock{k}, nil
+}
+
+// takeoverLock is a tusd lock that notes a request to let go in the
+// uploadMeta of the request holding it.
+type takeoverLock struct{ lock tusd.Lock }
+
+// Lock takes the lock as the lock it wraps does.
+func (k takeoverLock) Lock(ctx context.Context, requestUnlock func()) error {
+	meta := metaFrom(ctx)
+	return k.lock.Lock(ctx, func() {
+		meta.takenOver.Store(true)
+		requestUnlock()
+	})
+}
+
+// Unlock releases the lock.
+func (k takeoverLock) Unlock() error { return k.lock.Unlock() }
 
 func (u *tusUpload) GetInfo(ctx context.Context) (tusd.FileInfo, error) {
 	f := u.u.File()

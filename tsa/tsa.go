@@ -89,6 +89,9 @@ type Config struct {
 	// TLS uses the system's roots and a token's signing certificate is not
 	// checked against a root (its signature still is).
 	CAFile string
+	// Roots, if CAFile is empty, are the certificates of a CA file read
+	// already (ReadRoots), used as CAFile's would be.
+	Roots *x509.CertPool
 	// Timeout bounds a whole request, connection to last byte
 	// (DefaultTimeout when zero).
 	Timeout time.Duration
@@ -104,7 +107,7 @@ type Client struct {
 	desc     string // the URL for errors, password redacted
 	user     string
 	password string
-	roots    *x509.CertPool // nil without CAFile
+	roots    *x509.CertPool // nil without CAFile or Roots
 	http     *http.Client
 	max      int64
 }
@@ -124,8 +127,9 @@ func New(cfg Config) (*Client, error) {
 	if c.max <= 0 {
 		c.max = DefaultMaxResponse
 	}
+	c.roots = cfg.Roots
 	if cfg.CAFile != "" {
-		if err := c.readRoots(cfg.CAFile); err != nil {
+		if c.roots, err = ReadRoots(cfg.CAFile); err != nil {
 			return nil, err
 		}
 	}
@@ -179,21 +183,23 @@ func (c *Client) takeCredentials(u *url.URL) error {
 	return nil
 }
 
-// readRoots reads the PEM certificates of file as c's roots.
-func (c *Client) readRoots(file string) error {
+// ReadRoots reads the PEM certificates of file, the CAs an authority's
+// certificates must chain to. It returns an EINVALID error if the file
+// cannot be read or holds no certificate.
+func ReadRoots(file string) (*x509.CertPool, error) {
 	pem, err := os.ReadFile(file)
 	if err != nil {
-		return navette.WrapError(navette.EINVALID, err, "The time-stamping authority's CA file cannot be read.")
+		return nil, navette.WrapError(navette.EINVALID, err, "The time-stamping authority's CA file cannot be read.")
 	}
-	c.roots = x509.NewCertPool()
-	if !c.roots.AppendCertsFromPEM(pem) {
-		return navette.Errorf(navette.EINVALID, "The time-stamping authority's CA file holds no PEM certificate.")
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pem) {
+		return nil, navette.Errorf(navette.EINVALID, "The time-stamping authority's CA file holds no PEM certificate.")
 	}
-	return nil
+	return roots, nil
 }
 
-// Roots returns the certificates of Config.CAFile, or nil without one: the
-// pool to give Verify.
+// Roots returns the certificates of Config.CAFile (or Config.Roots), or nil
+// without them: the pool to give Verify.
 func (c *Client) Roots() *x509.CertPool { return c.roots }
 
 // String returns the authority's URL, without password.
