@@ -152,19 +152,24 @@ func oneLine(err error) string {
 	if errors.As(err, &e) {
 		// Keep the context wrapped around the application error, but show
 		// its message rather than its code.
-		var parts []string
-		if e.Message != "" {
-			parts = append(parts, e.Message)
-		}
-		if e.Err != nil {
-			parts = append(parts, e.Err.Error())
+		shown := e.Message
+		switch {
+		case e.Err == nil:
+		case shown == "":
+			shown = e.Err.Error()
+		case strings.HasSuffix(shown, "."):
+			// A sentence: its cause goes before its full stop, not after
+			// it as ".: cause".
+			shown = strings.TrimSuffix(shown, ".") + " (" + e.Err.Error() + ")."
+		default:
+			shown += ": " + e.Err.Error()
 		}
 		switch {
-		case len(parts) == 0:
+		case shown == "":
 		case strings.Contains(msg, e.Error()):
-			msg = strings.Replace(msg, e.Error(), strings.Join(parts, ": "), 1)
+			msg = strings.Replace(msg, e.Error(), shown, 1)
 		default:
-			msg = strings.Join(parts, ": ")
+			msg = shown
 		}
 	}
 	return strings.Join(strings.Fields(msg), " ")

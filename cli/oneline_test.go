@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 
@@ -20,7 +21,10 @@ func TestOneLine(t *testing.T) {
 		navette.Errorf(navette.EINVALID, "The retention must be between 1 and 30 days."): "The retention must be between 1 and 30 days.",
 		fmt.Errorf("sending: %w", navette.Errorf(navette.ENOTFOUND, "No such deposit.")): "sending: No such deposit.",
 		fmt.Errorf("a\n  b"): "a b",
-		flow:                 `The listing was refused and nothing was applied (2 problems): line 2: "not-an-email" is not a valid e-mail address; line 3: the line has 2 fields, the header 7.`,
+		navette.WrapError(navette.EINVALID, errors.New("open /x.pem: no such file or directory"), "The CA file cannot be read."): "The CA file cannot be read (open /x.pem: no such file or directory).",
+		navette.WrapError(navette.EINTERNAL, errors.New("disk I/O error"), "reading the journal"):                                "reading the journal: disk I/O error",
+		navette.WrapError(navette.EINTERNAL, errors.New("disk I/O error"), ""):                                                   "disk I/O error",
+		flow: `The listing was refused and nothing was applied (2 problems): line 2: "not-an-email" is not a valid e-mail address; line 3: the line has 2 fields, the header 7.`,
 	} {
 		if got := oneLine(err); got != want {
 			t.Errorf("oneLine(%q) = %q, want %q", err, got, want)
