@@ -182,7 +182,7 @@ const (
 	NoticeRequestRejected NoticeKind = "request_rejected" // to the requester: refused, by whom
 	NoticeMemberAdded     NoticeKind = "member_added"     // to the person added to a service mailbox
 	NoticeRoleGranted     NoticeKind = "role_granted"     // to the person given the admin or auditor role
-	NoticeAccessRestored  NoticeKind = "access_restored"  // to the person whose access was restored
+	NoticeAccessRestored  NoticeKind = "access_restored"  // to the person whose access was restored (a request, an admin by hand, a directory sync)
 )
 
 func init() {

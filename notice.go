@@ -12,7 +12,7 @@ const (
 	NoticeReceipt       NoticeKind = "receipt"        // to the sender: a recipient downloaded for the first time
 	NoticeExpiryReport  NoticeKind = "expiry_report"  // to the sender at expiry: who never fetched
 	NoticeSignInCode    NoticeKind = "sign_in_code"   // a one-time code to sign in (auth)
-	NoticeAccessRevoked NoticeKind = "access_revoked" // the addressee lost access to the platform (a directory sync)
+	NoticeAccessRevoked NoticeKind = "access_revoked" // the addressee lost access to the platform (a directory sync, or an admin)
 	NoticeWithdrawn     NoticeKind = "withdrawn"      // to each recipient notified: the sender withdrew the deposit
 	NoticeDownloadLimit NoticeKind = "download_limit" // to the sender: a recipient downloaded a file as many times as the deposit allows
 )

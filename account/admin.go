@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"navette"
+	"navette/notify"
 )
 
 // may reports whether actor administers users (platform admins only).
@@ -88,10 +89,18 @@ func checkRoleChange(from, to navette.Role) error {
 }
 
 // SetDisabled revokes (disabled true) or restores a user's access by hand:
-// a revoked user's sessions end at once and their tokens stop working.
-// Returns EFORBIDDEN unless actor is a platform admin, ECONFLICT if actor
-// revokes themselves, ENOTFOUND if there is no such user.
+// a revoked user's sessions end at once and their tokens stop working. A
+// person who can sign in is told by e-mail (access_revoked or
+// access_restored, naming actor). Returns EFORBIDDEN unless actor is a
+// platform admin, ECONFLICT if actor revokes themselves, ENOTFOUND if
+// there is no such user.
 func (s *Service) SetDisabled(ctx context.Context, actor *navette.User, userID string, disabled bool) (*navette.User, error) {
+	return s.setDisabled(ctx, actor, userID, disabled, true)
+}
+
+// setDisabled is SetDisabled; tell says whether the person is told, not
+// when an executed request tells them itself (executedNotices).
+func (s *Service) setDisabled(ctx context.Context, actor *navette.User, userID string, disabled, tell bool) (*navette.User, error) {
 	if err := platformAdmin(actor); err != nil {
 		return nil, err
 	}
@@ -99,22 +108,36 @@ func (s *Service) SetDisabled(ctx context.Context, actor *navette.User, userID s
 		return nil, navette.Errorf(navette.ECONFLICT, "You cannot revoke your own access.")
 	}
 	var out *navette.User
+	told := false
 	now := s.Clock.Now()
 	err := s.Meta.UpdateUser(ctx, userID, func(u *navette.User) ([]navette.Event, error) {
-		out = u
+		out, told = u, false
 		if u.Disabled == disabled {
 			return nil, nil
 		}
 		u.Disabled, u.UpdatedAt = disabled, now
+		ev := navette.Event{Time: now, Type: navette.EventUserRestored, ActorID: actor.ID, Detail: u.ID}
+		kind := navette.NoticeAccessRestored
+		u.RevokedAt = time.Time{}
 		if disabled {
 			u.RevokedAt = now
-			return []navette.Event{{Time: now, Type: navette.EventUserRevoked, ActorID: actor.ID, Detail: u.ID + " admin"}}, nil
+			ev.Type, ev.Detail, kind = navette.EventUserRevoked, u.ID+" admin", navette.NoticeAccessRevoked
 		}
-		u.RevokedAt = time.Time{}
-		return []navette.Event{{Time: now, Type: navette.EventUserRestored, ActorID: actor.ID, Detail: u.ID}}, nil
+		if tell && s.Keys != nil && u.Role.CanSignIn() {
+			admin := personOf(actor)
+			n, err := notify.NewNotice(s.Keys, kind, u.ID, "", now, &notify.Data{Admin: &admin})
+			if err != nil {
+				return nil, err
+			}
+			ev.Notices, told = []navette.Notice{n}, true
+		}
+		return []navette.Event{ev}, nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	if told {
+		s.queued()
 	}
 	return out, nil
 }

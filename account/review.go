@@ -276,7 +276,7 @@ func (s *Service) run(ctx context.Context, requester *navette.User, r *navette.A
 		if err := DecodeParams(r, &p); err != nil {
 			return err
 		}
-		_, err := s.SetDisabled(ctx, requester, p.UserID, false)
+		_, err := s.setDisabled(ctx, requester, p.UserID, false, false)
 		return err
 	case navette.ActionPolicyAssurance, navette.ActionPolicyAntivirus:
 		return s.applyPolicy(ctx, requester, r)

@@ -511,15 +511,7 @@ func TestSessionTimeouts(t *testing.T) {
 func TestRevocationByDirectory(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	flow := func(status string) []directory.Entry {
-		es, err := directory.Parse(strings.NewReader("cnbf;nom;prenom;barreau;email;statut;date_maj\n"+
-			"1;Durand;Paul;Amiens;paul.durand@avocat.example;"+status+";2026-11-01\n"+
-			"2;Martin;Léa;Amiens;lea.martin@avocat.example;actif;2026-11-01\n"), directory.LawyersMapping())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return es
-	}
+	flow := func(status string) []directory.Entry { return lawyersFlow(t, durand, status) }
 	if _, err := e.app.Directory.Apply(ctx, "lawyers", flow("actif"), directory.Options{}); err != nil {
 		t.Fatal(err)
 	}
@@ -569,6 +561,92 @@ func TestRevocationByDirectory(t *testing.T) {
 	}
 	e.clock.Advance(time.Minute)
 	e.signIn(t, "paul.durand@avocat.example")
+}
+
+// TestAccessMailsWhoeverActs: a person is told once when their access is
+// removed or given back, whoever does it. An admin who revokes a partner
+// (200, as before) mails them one access_revoked naming the admin; one who
+// restores them (200, the two-person rule off) one access_restored naming
+// the admin; a restoration that changes nothing mails nothing. A directory
+// sync that strikes a lawyer off, then lists them again, mails one of each
+// that name the directory.
+func TestAccessMailsWhoeverActs(t *testing.T) {
+	e := newEnv(t, func(c *app.Config) { c.Approvals = 1 })
+	ctx := context.Background()
+	adminTok := e.user("alice.admin@justice.example", "Alice Admin", navette.RoleAdmin)
+	partner, err := e.app.Meta.UserByEmail(ctx, lawyerEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	off, on := true, false
+	var got api.User
+	e.doJSON("PATCH", api.PathAdminUsers+"/"+partner.ID, adminTok, api.UpdateUser{Disabled: &off}, http.StatusOK, &got)
+	if !got.Disabled {
+		t.Errorf("the revoked partner reads %+v", got)
+	}
+	m := mailOnly(t, "the revoked partner", e.sentTo(t, partner), navette.NoticeAccessRevoked)[navette.NoticeAccessRevoked]
+	if m != nil {
+		says(t, m, "Votre accès à navette a été retiré", "Il a été retiré par", "Alice Admin", "alice.admin@justice.example", "adressez-vous à cette personne")
+	}
+
+	got = api.User{}
+	e.doJSON("PATCH", api.PathAdminUsers+"/"+partner.ID, adminTok, api.UpdateUser{Disabled: &on}, http.StatusOK, &got)
+	if got.Disabled {
+		t.Errorf("the restored partner reads %+v", got)
+	}
+	m = mailOnly(t, "the restored partner", e.sentTo(t, partner), navette.NoticeAccessRevoked, navette.NoticeAccessRestored)[navette.NoticeAccessRestored]
+	if m != nil {
+		says(t, m, "Votre accès à navette est rétabli", "Rétabli par", "Alice Admin", "alice.admin@justice.example", e.url+"/")
+		if strings.Contains(m.Text, "À la demande de") {
+			t.Errorf("a restoration by hand speaks of a request:\n%s", m.Text)
+		}
+	}
+	e.doJSON("PATCH", api.PathAdminUsers+"/"+partner.ID, adminTok, api.UpdateUser{Disabled: &on}, http.StatusOK, nil)
+	mailOnly(t, "the partner restored twice", e.sentTo(t, partner), navette.NoticeAccessRevoked, navette.NoticeAccessRestored)
+
+	for _, status := range []string{"actif", "omis", "actif"} {
+		if _, err := e.app.Directory.Apply(ctx, "lawyers", lawyersFlow(t, durand, status), directory.Options{Force: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lawyer, err := e.app.Meta.UserByEmail(ctx, "paul.durand@avocat.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lawyer.Disabled {
+		t.Fatal("the lawyer listed again is still revoked")
+	}
+	ms := mailOnly(t, "the lawyer", e.sentTo(t, lawyer), navette.NoticeAccessRevoked, navette.NoticeAccessRestored)
+	if m := ms[navette.NoticeAccessRevoked]; m != nil {
+		says(t, m, "Votre accès à navette a été retiré", "qui vous inscrit à l'annuaire")
+	}
+	if m := ms[navette.NoticeAccessRestored]; m != nil {
+		says(t, m, "Votre accès à navette est rétabli", "l'annuaire qui vous inscrit")
+		if strings.Contains(m.Text, "administrateur de navette") {
+			t.Errorf("a restoration by the directory names an administrator:\n%s", m.Text)
+		}
+	}
+	if got := e.sentTo(t, &navette.User{ID: userID(t, e, "lea.martin@avocat.example"), Email: "lea.martin@avocat.example"}); len(got) != 0 {
+		t.Errorf("a lawyer the directory only listed was mailed: %v", got)
+	}
+}
+
+// durand is Paul Durand as a lawyers' directory flow lists him, but for
+// his status.
+const durand = "1;Durand;Paul;Amiens;paul.durand@avocat.example"
+
+// lawyersFlow returns the entries of a lawyers' directory flow listing
+// lawyer (a line but for its status and date) with status, and Léa Martin
+// active.
+func lawyersFlow(t *testing.T, lawyer, status string) []directory.Entry {
+	t.Helper()
+	es, err := directory.Parse(strings.NewReader("cnbf;nom;prenom;barreau;email;statut;date_maj\n"+
+		lawyer+";"+status+";2026-11-01\n"+
+		"2;Martin;Léa;Amiens;lea.martin@avocat.example;actif;2026-11-01\n"), directory.LawyersMapping())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es
 }
 
 func TestDemotedAdminLosesAdminRoutesAtOnce(t *testing.T) {
@@ -776,13 +854,7 @@ func TestSignInAndRevocationMail(t *testing.T) {
 	e, srv := mailEnv(t)
 	ctx := context.Background()
 	flow := func(status string) []directory.Entry {
-		es, err := directory.Parse(strings.NewReader("cnbf;nom;prenom;barreau;email;statut;date_maj\n"+
-			"7;Lévêque;Hélène;Lille;helene.leveque@avocat.example;"+status+";2026-11-01\n"+
-			"8;Martin;Léa;Amiens;lea.martin@avocat.example;actif;2026-11-01\n"), directory.LawyersMapping())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return es
+		return lawyersFlow(t, "7;Lévêque;Hélène;Lille;helene.leveque@avocat.example", status)
 	}
 	if _, err := e.app.Directory.Apply(ctx, "lawyers", flow("actif"), directory.Options{}); err != nil {
 		t.Fatal(err)

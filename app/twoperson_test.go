@@ -230,7 +230,8 @@ func mailOnly(t *testing.T, who string, got map[navette.NoticeKind][]*notify.Mes
 // at whose request, approved by whom, when, and where to look, and the
 // requester one saying it was approved and ran. A refused request tells
 // its requester who refused it, and nothing to the person it named. A role
-// granted and an access restored tell their person too; a requester who
+// granted and an access restored tell their person too, once (the
+// restoration it runs does not mail them again); a requester who
 // withdraws their own request is not mailed.
 func TestTwoPersonMails(t *testing.T) {
 	f := newPolicyFixture(t)
@@ -312,9 +313,9 @@ func TestTwoPersonMails(t *testing.T) {
 	e.doJSON("PATCH", api.PathAdminUsers+"/"+auditor.ID, adminTok, api.UpdateUser{Disabled: &off}, http.StatusOK, nil)
 	e.doJSON("PATCH", api.PathAdminUsers+"/"+auditor.ID, adminTok, api.UpdateUser{Disabled: &on}, http.StatusAccepted, &req)
 	e.doJSON("POST", api.PathAdminRequests+"/"+req.ID+"/approve", admin2Tok, nil, http.StatusOK, nil)
-	m = mailOnly(t, "the restored auditor", e.sentTo(t, auditor), navette.NoticeAccessRestored)[navette.NoticeAccessRestored]
+	m = mailOnly(t, "the restored auditor", e.sentTo(t, auditor), navette.NoticeAccessRevoked, navette.NoticeAccessRestored)[navette.NoticeAccessRestored]
 	if m != nil {
-		says(t, m, "Votre accès à navette est rétabli", admin.Name, "Admin Deux")
+		says(t, m, "Votre accès à navette est rétabli", "À la demande de", admin.Name, "Admin Deux")
 	}
 	if got := e.sentTo(t, admin)[navette.NoticeRequestApproved]; len(got) != 2 {
 		t.Errorf("the requester of the role and the restoration got %d approvals", len(got))

@@ -623,8 +623,16 @@ func (d *diff) emailOwners(emails []string) ([]*navette.User, error) {
 	return owners, nil
 }
 
+// accessNotices are the notices telling a person who can sign in that a
+// sync revoked or restored their access, by the event that does it.
+var accessNotices = map[navette.EventType]navette.NoticeKind{
+	navette.EventUserRevoked:  navette.NoticeAccessRevoked,
+	navette.EventUserRestored: navette.NoticeAccessRestored,
+}
+
 // events returns the journal events of the sync, with an access-revoked
-// notice for each revoked user, and the number of notices.
+// or access-restored notice for each revoked or restored user, and the
+// number of notices.
 func (d *diff) events() ([]navette.Event, int, error) {
 	events := make([]navette.Event, 0, len(d.create)+len(d.update)+1)
 	for _, u := range d.create {
@@ -634,11 +642,8 @@ func (d *diff) events() ([]navette.Event, int, error) {
 	for i, u := range d.update {
 		k := d.kinds[i]
 		ev := navette.Event{Time: d.now, Type: k.kind, Detail: strings.TrimSpace(u.ID + " " + k.detail)}
-		if k.kind == navette.EventUserRevoked && u.Role.CanSignIn() {
-			if d.sync.Keys == nil {
-				return nil, 0, navette.Errorf(navette.EINTERNAL, "The directory sync has no key ring to seal its notices.")
-			}
-			n, err := notify.NewNotice(d.sync.Keys, navette.NoticeAccessRevoked, u.ID, "", d.now, &notify.Data{})
+		if kind, ok := accessNotices[k.kind]; ok && u.Role.CanSignIn() {
+			n, err := d.notice(kind, u)
 			if err != nil {
 				return nil, 0, err
 			}
@@ -651,6 +656,15 @@ func (d *diff) events() ([]navette.Event, int, error) {
 	events = append(events, navette.Event{Time: d.now, Type: navette.EventDirectorySynced,
 		Detail: fmt.Sprintf("%s added=%d updated=%d revoked=%d restored=%d", d.source, len(r.Added), len(r.Updated), len(r.Revoked), len(r.Restored))})
 	return events, notices, nil
+}
+
+// notice returns the notice of kind telling u that the directory changed
+// their access. Returns EINTERNAL if the sync has no key ring.
+func (d *diff) notice(kind navette.NoticeKind, u *navette.User) (navette.Notice, error) {
+	if d.sync.Keys == nil {
+		return navette.Notice{}, navette.Errorf(navette.EINTERNAL, "The directory sync has no key ring to seal its notices.")
+	}
+	return notify.NewNotice(d.sync.Keys, kind, u.ID, "", d.now, &notify.Data{})
 }
 
 // compareChanges orders changes by line, people absent from the listing

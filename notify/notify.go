@@ -66,6 +66,11 @@ type Data struct {
 	// Request is the admin request an approval notice asks to review;
 	// Sender is its requester, Reason its reason, ExpiresAt its expiry.
 	Request *Request `json:"request,omitempty"`
+	// Admin is the administrator who revoked or restored the addressee's
+	// access by hand, in an access_revoked or access_restored notice no
+	// request caused: name and e-mail empty for the local operator. Nil
+	// when a directory sync did it.
+	Admin *Person `json:"admin,omitempty"`
 }
 
 // Request is an admin request of the two-person rule, as the notices about

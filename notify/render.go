@@ -204,6 +204,9 @@ type view struct {
 	Request  notifyRequest
 	Requests string
 	Where    string
+	// Admin is who revoked or restored the addressee's access by hand;
+	// nil if a directory sync did.
+	Admin *Person
 }
 
 // notifyRequest is an admin request as templates see it: its action and
@@ -282,10 +285,15 @@ func (r *Renderer) view(n *navette.Notice, to *navette.User, d *Data, lang strin
 		v.Alert = notifyAlert{FileID: oneLine(a.FileID, maxLineText), SHA256: oneLine(a.SHA256, maxLineText),
 			Check: oneLine(a.Check, maxLineText), Detail: oneLine(a.Detail, maxLineText), Size: a.Size}
 	}
+	v.Where = r.PublicURL + wherePath(n.Kind, "")
 	if q := d.Request; q != nil {
 		v.Request = r.request(q, lang)
 		v.Requests = r.PublicURL + RequestsPath
 		v.Where = r.PublicURL + wherePath(n.Kind, q.Role)
+	}
+	if a := d.Admin; a != nil {
+		p := person(*a)
+		v.Admin = &p
 	}
 	if n.DepositID != "" {
 		v.Link = r.PublicURL + DepositPath(n.DepositID)

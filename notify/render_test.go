@@ -269,3 +269,60 @@ func TestReceiptSaysWhatWasFetched(t *testing.T) {
 		}
 	}
 }
+
+// A revoked or restored person reads who did it and whom to ask: the
+// admin by name, an administrator (the local operator), or the directory;
+// a restoring request names its requester and approver.
+func TestAccessNoticesSayWho(t *testing.T) {
+	admin := &notify.Person{Name: "Alice Admin", Email: "alice@justice.example"}
+	req := &notify.Request{ID: "REQ-1", Action: string(navette.ActionRestoreUser), Reviewer: notify.Person{Name: "Bob Second", Email: "bob@justice.example"}}
+	cases := []struct {
+		kind       navette.NoticeKind
+		lang       string
+		d          *notify.Data
+		text, html []string
+		dontWant   string
+	}{
+		{navette.NoticeAccessRevoked, navette.LangEnglish, &notify.Data{Admin: admin},
+			[]string{"Alice Admin <alice@justice.example> withdrew it", "tell them"}, []string{"<strong>Alice Admin</strong> &lt;alice@justice.example&gt; withdrew it", "tell them"}, "directory"},
+		{navette.NoticeAccessRevoked, navette.LangFrench, &notify.Data{Admin: admin},
+			[]string{"retiré par Alice Admin <alice@justice.example>", "cette personne"}, []string{"retiré par <strong>Alice Admin</strong> &lt;alice@justice.example&gt;", "cette personne"}, "annuaire"},
+		{navette.NoticeAccessRevoked, navette.LangEnglish, &notify.Data{Admin: &notify.Person{}},
+			[]string{"An administrator of navette withdrew it", "your administrator"}, []string{"An administrator of navette withdrew it", "your administrator"}, "directory"},
+		{navette.NoticeAccessRevoked, navette.LangEnglish, &notify.Data{},
+			[]string{"contact the body that lists you in the\ndirectory"}, []string{"contact the body that lists you in the directory"}, "withdrew it"},
+		{navette.NoticeAccessRevoked, navette.LangFrench, &notify.Data{},
+			[]string{"l'organisme\nqui vous inscrit à l'annuaire"}, []string{"qui vous inscrit à l'annuaire"}, "retiré par"},
+		{navette.NoticeAccessRestored, navette.LangEnglish, &notify.Data{Admin: admin},
+			[]string{"Restored by: Alice Admin <alice@justice.example>", "Sign in:\nhttps://navette.justice.example/\n"}, []string{"Restored by</td><td>Alice Admin &lt;alice@justice.example&gt;", `href="https://navette.justice.example/">Sign in`}, "request"},
+		{navette.NoticeAccessRestored, navette.LangFrench, &notify.Data{Admin: &notify.Person{}},
+			[]string{"Rétabli par : un administrateur de navette"}, []string{"Rétabli par</td><td>un administrateur de navette"}, "À la demande"},
+		{navette.NoticeAccessRestored, navette.LangEnglish, &notify.Data{},
+			[]string{"Restored by: the directory that lists you"}, []string{"Restored by</td><td>the directory that lists you"}, "request"},
+		{navette.NoticeAccessRestored, navette.LangFrench, &notify.Data{},
+			[]string{"Rétabli par : l'annuaire qui vous inscrit"}, []string{"Rétabli par</td><td>l'annuaire qui vous inscrit"}, "À la demande"},
+		{navette.NoticeAccessRestored, navette.LangEnglish, &notify.Data{Sender: *admin, Request: req},
+			[]string{"At the request of: Alice Admin", "Approved by: Bob Second"}, []string{"At the request of</td><td>Alice Admin", "Approved by</td><td>Bob Second"}, "Restored by"},
+	}
+	for _, c := range cases {
+		n := &navette.Notice{ID: navette.NewID(), Kind: c.kind, UserID: navette.NewID(), CreatedAt: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
+		to := &navette.User{Email: "anne.roy@avocat.example", Name: "Anne Roy", Lang: c.lang}
+		m, err := renderer(t, false).Render(n, to, c.d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range c.text {
+			if !strings.Contains(m.Text, w) {
+				t.Errorf("%s/%s %+v: text lacks %q:\n%s", c.kind, c.lang, c.d.Admin, w, m.Text)
+			}
+		}
+		for _, w := range c.html {
+			if !strings.Contains(m.HTML, w) {
+				t.Errorf("%s/%s %+v: HTML lacks %q:\n%s", c.kind, c.lang, c.d.Admin, w, m.HTML)
+			}
+		}
+		if strings.Contains(m.Text, c.dontWant) || strings.Contains(m.HTML, c.dontWant) {
+			t.Errorf("%s/%s %+v: message says %q:\n%s", c.kind, c.lang, c.d.Admin, c.dontWant, m.Text)
+		}
+	}
+}
