@@ -43,7 +43,7 @@ func TestUserSessions(t *testing.T) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("the clerk's page: %d", w.Code)
 	}
-	for _, want := range []string{`id="person-sessions"`, "/sessions/" + signedIn.ID + "/end", "code&#43;passkey", "élevé",
+	for _, want := range []string{`id="person-sessions"`, "/sessions/" + signedIn.ID + "/end", `title="code&#43;passkey">code reçu par courriel et clé d’accès<`, "élevé",
 		"/sessions/" + fresh.ID + "/end", "connexion en cours", "faible",
 		`data-label="Méthode"`, "Fermer cette session", "Fermer toutes ses sessions"} {
 		if !strings.Contains(body, want) {
