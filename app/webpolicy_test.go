@@ -92,6 +92,7 @@ var webPolicy = map[string]outcomes{
 	"GET /inbox":                               fullSession("200"),
 	"GET /sent":                                fullSession("200"),
 	"GET /new":                                 rolesOnly("200", navette.RoleAgent, navette.RoleCourtAdmin, navette.RolePartner),
+	"GET /new/problem":                         rolesOnly("200", navette.RoleAgent, navette.RoleCourtAdmin, navette.RolePartner),
 	"GET /drafts":                              rolesOnly("200", navette.RoleAgent, navette.RoleCourtAdmin, navette.RolePartner),
 	"POST /deposits/{id}/discard":              rolesOnly("404", navette.RoleAgent, navette.RoleCourtAdmin, navette.RolePartner), // an unknown deposit
 	"GET /deposits/{id}":                       {navette.RoleAgent: "200", navette.RolePartner: "200", restCaller: "404"},

@@ -99,29 +99,6 @@ func (r *Renderer) errorText(lang, msg string) string {
 	return r.Errors(lang, msg)
 }
 
-// actionNames say, per language, what each action of an admin request
-// does: mails name the action in words, never by its code.
-var actionNames = map[string]map[navette.RequestAction]string{
-	navette.LangFrench: {
-		navette.ActionAddMember:       "ajout d'une personne à une boîte de service",
-		navette.ActionGrantRole:       "attribution du rôle d'administrateur ou d'auditeur",
-		navette.ActionRestoreUser:     "rétablissement de l'accès d'une personne",
-		navette.ActionForceDirectory:  "application forcée d'un flux d'annuaire",
-		navette.ActionPolicyAssurance: "changement du niveau d'authentification minimal d'un rôle",
-		navette.ActionPolicyAntivirus: "changement de la politique antivirus",
-		navette.ActionKeysRotate:      "remplacement de la clé qui signe le journal",
-	},
-	navette.LangEnglish: {
-		navette.ActionAddMember:       "adding someone to a service mailbox",
-		navette.ActionGrantRole:       "granting the admin or auditor role",
-		navette.ActionRestoreUser:     "restoring someone's access",
-		navette.ActionForceDirectory:  "forcing a directory flow",
-		navette.ActionPolicyAssurance: "changing a role's minimum sign-in assurance",
-		navette.ActionPolicyAntivirus: "changing the antivirus policy",
-		navette.ActionKeysRotate:      "replacing the journal's signing key",
-	},
-}
-
 // roleNames say, per language, the roles a request may give.
 var roleNames = map[string]map[navette.Role]string{
 	navette.LangFrench: {
@@ -161,10 +138,7 @@ func wherePath(kind navette.NoticeKind, role string) string {
 // actionText names the request action in lang, or gives it as is if it
 // is none known.
 func actionText(lang, action string) string {
-	if s := actionNames[lang][navette.RequestAction(action)]; s != "" {
-		return s
-	}
-	return action
+	return i18n.RequestActionLabel(lang, navette.RequestAction(action))
 }
 
 // DepositPath is the path, under the public URL, of the link to a deposit

@@ -349,3 +349,20 @@ func TestCreateService(t *testing.T) {
 		t.Fatalf("another court: %d, want 404", w.Code)
 	}
 }
+
+// TestCourtsPageDisabledMailbox: the courts page marks a disabled service
+// mailbox "désactivée", a mailbox (boîte) being feminine in French.
+func TestCourtsPageDisabledMailbox(t *testing.T) {
+	f := newAdminFixture(t)
+	err := f.meta.UpdateUser(context.Background(), f.service.ID, func(u *navette.User) ([]navette.Event, error) {
+		u.Disabled = true
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := f.get(t, f.admin, "/admin/courts").Body.String()
+	if !strings.Contains(body, ">désactivée</span>") || strings.Contains(body, ">désactivé</span>") {
+		t.Errorf("the courts page does not mark the disabled mailbox 'désactivée':\n%s", body)
+	}
+}

@@ -491,3 +491,21 @@ func (h *Handler) newDeposit(w http.ResponseWriter, r *http.Request) {
 	p.Data = nd
 	h.render(w, r, http.StatusOK, "new", p)
 }
+
+// maxProblemDetail bounds the detail problemText translates.
+const maxProblemDetail = 2000
+
+// problemText answers the upload script, which met a refusal of the API
+// (?code= and ?detail= of its problem), with that refusal said in the
+// page's language as a server-rendered page says it ({"detail": …}): the
+// API speaks English, the web translates its messages, in one place.
+func (h *Handler) problemText(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	detail := q.Get("detail")
+	if len(detail) > maxProblemDetail {
+		detail = detail[:maxProblemDetail]
+	}
+	err := &navette.Error{Code: q.Get("code"), Message: detail}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, map[string]string{"detail": h.message(h.lang(nil, r), err)})
+}

@@ -138,11 +138,8 @@ func TestSendWhileChecking(t *testing.T) {
 		c.Clamd = "unix:" + filepath.Join(t.TempDir(), "clamd.sock")
 		c.CheckInterval = time.Hour
 	})
-	agent := n.user(t, "greffe@justice.example", "Greffe", navette.RoleAgent)
-	lawyer := n.user(t, "avocat@avocat.example", "Maître Avocat", navette.RolePartner)
+	b, lawyer := agentFacingLawyer(t, n)
 	f, _ := tempFile(t, "piece.pdf", 200<<10)
-	b := testbrowser.New(t, n.URL)
-	signIn(t, n, b, agent.Email)
 	fillDeposit(b, n, "avocat@", "RG 26/AV", f)
 	b.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS(".facts")))
 	id := depositID(t, b.Location())
@@ -206,4 +203,37 @@ func TestSendRejectedFile(t *testing.T) {
 	if len(offered) != 1 || offered[0] != "piece.pdf "+sum {
 		t.Errorf("files offered %v, want piece.pdf %s", offered, sum)
 	}
+}
+
+// TestRefusedRecipientInFrench: a recipient chosen in the form loses their
+// access before "Envoyer"; the API refuses the deposit in English, and the
+// form says why in French, naming the address, as a page of the web would.
+func TestRefusedRecipientInFrench(t *testing.T) {
+	n := startNode(t)
+	b, lawyer := agentFacingLawyer(t, n)
+	f, _ := tempFile(t, "piece.pdf", 10<<10)
+	fillDeposit(b, n, "avocat@", "RG 26/REFUS", f)
+	err := n.app.Meta.UpdateUser(context.Background(), lawyer.ID, func(u *navette.User) ([]navette.Event, error) {
+		u.Disabled = true
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS("#problem")))
+	want := "« avocat@avocat.example » n’est pas un destinataire connu de la plateforme."
+	if p := b.Text("#problem"); !strings.Contains(p, want) || strings.Contains(p, "recipient") {
+		t.Errorf("the problem: %q, want %q", p, want)
+	}
+}
+
+// agentFacingLawyer adds an agent and a lawyer to n, and signs the agent
+// in, in a browser of their own.
+func agentFacingLawyer(t *testing.T, n *node) (*testbrowser.Browser, *navette.User) {
+	t.Helper()
+	agent := n.user(t, "greffe@justice.example", "Greffe", navette.RoleAgent)
+	lawyer := n.user(t, "avocat@avocat.example", "Maître Avocat", navette.RolePartner)
+	b := testbrowser.New(t, n.URL)
+	signIn(t, n, b, agent.Email)
+	return b, lawyer
 }

@@ -2,8 +2,11 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"navette"
@@ -203,16 +206,8 @@ func (h *Handler) message(lang string, err error) string {
 	if lang == navette.LangEnglish {
 		return msg
 	}
-	if f, ok := french[msg]; ok {
+	if f, ok := knownFrench(msg); ok {
 		return f
-	}
-	for en, fr := range frenchPrefixes {
-		if rest, ok := strings.CutPrefix(msg, en); ok {
-			if f, ok := french[rest]; ok {
-				rest = f
-			}
-			return fr + rest
-		}
 	}
 	switch code {
 	case navette.EUNAUTHORIZED:
@@ -229,6 +224,81 @@ func (h *Handler) message(lang string, err error) string {
 		return "Un composant de la plateforme ne répond pas ; réessayez dans quelques minutes."
 	}
 	return msg
+}
+
+// knownFrench translates msg, a service's message, if it is known: whole
+// (french), by its beginning (frenchPrefixes) or by its format
+// (frenchFormats).
+func knownFrench(msg string) (string, bool) {
+	if f, ok := french[msg]; ok {
+		return f, true
+	}
+	for en, fr := range frenchPrefixes {
+		if rest, ok := strings.CutPrefix(msg, en); ok {
+			if f, ok := french[rest]; ok {
+				rest = f
+			}
+			return fr + rest, true
+		}
+	}
+	for en, fr := range frenchFormats {
+		if args, ok := formatArgs(en, msg); ok {
+			return fmt.Sprintf(fr, frenchArgs(args)...), true
+		}
+	}
+	return "", false
+}
+
+// formatVerb is a verb of the formats of frenchFormats.
+var formatVerb = regexp.MustCompile(`%[qsd]`)
+
+// formatArgs returns the texts that the verbs of format stand for in msg,
+// a %q's unquoted, and false if msg is not made from format.
+func formatArgs(format, msg string) ([]any, bool) {
+	verbs := formatVerb.FindAllString(format, -1)
+	parts := formatVerb.Split(format, -1)
+	for i, p := range parts {
+		parts[i] = regexp.QuoteMeta(p)
+	}
+	m := regexp.MustCompile("^" + strings.Join(parts, "(.+?)") + "$").FindStringSubmatch(msg)
+	if m == nil {
+		return nil, false
+	}
+	args := make([]any, len(verbs))
+	for i, v := range verbs {
+		args[i] = m[i+1]
+		if u, err := strconv.Unquote(m[i+1]); err == nil && v == "%q" {
+			args[i] = u
+		}
+	}
+	return args, true
+}
+
+// frenchArgs translates the texts of args that are known messages (the
+// reason of a refused file), leaving the others (names, addresses) as they
+// are.
+func frenchArgs(args []any) []any {
+	for i, a := range args {
+		if f, ok := knownFrench(a.(string)); ok {
+			args[i] = f
+		}
+	}
+	return args
+}
+
+// frenchFormats translate the messages that services make from a format
+// and that the upload script meets, by that format: the French takes the
+// texts of the English's verbs in the same order, each as a %s.
+var frenchFormats = map[string]string{
+	"%q is not a recipient known to the platform.":                                                  "« %s » n’est pas un destinataire connu de la plateforme.",
+	"You cannot send a deposit to %q.":                                                              "Vous ne pouvez pas envoyer de dépôt à « %s ».",
+	"At most %d recipients are allowed.":                                                            "Un dépôt compte au plus %s destinataires.",
+	"A case reference of 1 to %d printable characters is required.":                                 "La référence du dossier doit compter de 1 à %s caractères imprimables.",
+	"The message must be printable text of at most %d bytes.":                                       "Le message doit être un texte imprimable d’au plus %s octets.",
+	"The download limit must be from 1 to %d, or 0 for none.":                                       "Le nombre de téléchargements permis va de 1 à %s, ou 0 pour aucune limite.",
+	"The file %q was refused: %s. It was destroyed; remove it from the deposit, then submit again.": "Le fichier « %s » a été refusé : %s. Il a été détruit ; retirez-le du dépôt, puis envoyez de nouveau.",
+	"the antivirus found a virus in it (%s)":                                                        "l’antivirus y a trouvé un virus (%s)",
+	"files of its type (%s) are not accepted":                                                       "les fichiers de son type (%s) ne sont pas acceptés",
 }
 
 // french translates the messages of the services that users see most.
@@ -251,6 +321,13 @@ var french = map[string]string{
 	"This deposit was withdrawn by its sender.":                          "Ce dépôt a été retiré par son expéditeur.",
 	"This deposit has expired; its files were deleted.":                  "Ce dépôt a expiré ; ses fichiers ont été effacés.",
 	"This file is not available for download.":                           "Ce fichier n’est pas disponible au téléchargement.",
+	"At least one recipient is required.":                                "Choisissez au moins un destinataire.",
+	"it is larger than the antivirus can scan":                           "il est trop volumineux pour que l’antivirus l’analyse",
+	"it is encrypted, so the antivirus cannot scan it":                   "il est chiffré : l’antivirus ne peut pas l’analyser",
+	"the antivirus could not scan it":                                    "l’antivirus n’a pas pu l’analyser",
+	"it was damaged in storage":                                          "il a été endommagé dans le stockage",
+	"it was not scanned by an antivirus":                                 "aucun antivirus ne l’a analysé",
+	"it did not pass the content checks":                                 "il n’a pas passé les contrôles de contenu",
 	"Authentication is required.":                                        "Connexion nécessaire.",
 	"An e-mail address is required.":                                     "Une adresse électronique est nécessaire.",
 	"The flow cannot be read.":                                           "Le fichier de l’annuaire ne peut pas être lu.",

@@ -256,6 +256,7 @@ var english = map[string]string{
 	"code par courriel": "e-mailed code",
 	"disponible":        "available",
 	"désactivé":         "disabled",
+	"désactivée":        "disabled",
 	"effacé":            "deleted",
 	"en cours d’envoi":  "sending",
 	"en vérification":   "being checked",

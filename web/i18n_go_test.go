@@ -95,7 +95,8 @@ func TestTranslationVerbs(t *testing.T) {
 }
 
 // TestErrorMessagesInFrench: the page of an error says it in French,
-// whole when the message is known, by its known beginning otherwise.
+// whole when the message is known, by its known beginning or its format
+// (the texts of its verbs given again, a known one translated) otherwise.
 func TestErrorMessagesInFrench(t *testing.T) {
 	h := &Handler{}
 	for _, c := range []struct {
@@ -107,12 +108,25 @@ func TestErrorMessagesInFrench(t *testing.T) {
 			"Le fichier contredit d’autres utilisateurs et rien n’a été appliqué : Un utilisateur a déjà cet identifiant, cette adresse électronique ou cet identifiant externe."},
 		{navette.Errorf(navette.EINVALID, "Something new."), "La demande n’est pas valide : Something new."},
 		{navette.WrapError(navette.EUNAUTHORIZED, auth.ErrTOTPReused, "This code was used already: wait for the next one."), "Ce code a déjà servi : attendez le suivant."},
+		{navette.Errorf(navette.EINVALID, "%q is not a recipient known to the platform.", "a@b.example"), "« a@b.example » n’est pas un destinataire connu de la plateforme."},
+		{navette.Errorf(navette.ECONFLICT, "The file %q was refused: %s. It was destroyed; remove it from the deposit, then submit again.", "v.txt", "the antivirus found a virus in it (Eicar)"),
+			"Le fichier « v.txt » a été refusé : l’antivirus y a trouvé un virus (Eicar). Il a été détruit ; retirez-le du dépôt, puis envoyez de nouveau."},
 	} {
 		if got := h.message(navette.LangFrench, c.err); got != c.want {
 			t.Errorf("%q: got %q, want %q", navette.ErrorMessage(c.err), got, c.want)
 		}
 		if got := h.message(navette.LangEnglish, c.err); got != navette.ErrorMessage(c.err) {
 			t.Errorf("%q in English: got %q", navette.ErrorMessage(c.err), got)
+		}
+	}
+}
+
+// TestFrenchFormats: the French of each format of frenchFormats takes as
+// many texts as its English has verbs, each as a %s.
+func TestFrenchFormats(t *testing.T) {
+	for en, fr := range frenchFormats {
+		if n, m := len(formatVerb.FindAllString(en, -1)), strings.Count(fr, "%s"); n == 0 || n != m || strings.Count(fr, "%") != m {
+			t.Errorf("%q has %d verbs, its French %q %d texts", en, n, fr, m)
 		}
 	}
 }

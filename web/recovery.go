@@ -201,9 +201,22 @@ type userData struct {
 	Sessions     []sessionRow
 	Tokens       []*navette.Token
 	Mailboxes    []*navette.User
-	Events       []navette.Event
+	Events       []eventRow
 	Requests     []requestRow
 	Self         bool
+}
+
+// names gives the names of the ids the page knows: the person, their
+// mailboxes and tokens, for the details of their events.
+func (d *userData) names() map[string]string {
+	n := map[string]string{d.Person.ID: d.Person.Name}
+	for _, m := range d.Mailboxes {
+		n[m.ID] = m.Name
+	}
+	for _, t := range d.Tokens {
+		n[t.ID] = t.Label
+	}
+	return n
 }
 
 // userFlashes are the notes of a person's page and of the recovery
@@ -255,7 +268,8 @@ func (h *Handler) renderUser(w http.ResponseWriter, r *http.Request, status int,
 		h.Error(w, r, err)
 		return
 	}
-	if d.Events, err = h.Accounts.RecentEvents(ctx, u, person.ID, 20); err != nil {
+	evs, err := h.Accounts.RecentEvents(ctx, u, person.ID, 20)
+	if err != nil {
 		h.Error(w, r, err)
 		return
 	}
@@ -264,6 +278,7 @@ func (h *Handler) renderUser(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	p := h.newPage(w, r, "Personnes", "admin")
+	d.Events = eventRows(p.Lang, evs, d.names())
 	p.Title = person.Name
 	p.Flash = flash
 	p.Data = d

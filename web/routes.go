@@ -63,6 +63,7 @@ func (h *Handler) Routes() []Route {
 		{Pattern: "GET /inbox", Access: signedIn, handler: h.inbox},
 		{Pattern: "GET /sent", Access: signedIn, handler: h.sent},
 		{Pattern: "GET /new", Access: depositors, handler: h.newDeposit},
+		{Pattern: "GET /new/problem", Access: depositors, handler: h.problemText},
 		{Pattern: "GET /drafts", Access: depositors, handler: h.drafts},
 		{Pattern: "POST /deposits/{id}/discard", Access: depositors, handler: h.discard},
 		{Pattern: "GET /deposits/{id}", Access: signedIn, handler: h.depositPage},

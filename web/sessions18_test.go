@@ -43,7 +43,7 @@ func TestUserSessions(t *testing.T) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("the clerk's page: %d", w.Code)
 	}
-	for _, want := range []string{`id="person-sessions"`, "/sessions/" + signedIn.ID + "/end", "code&#43;passkey", "élevé",
+	for _, want := range []string{`id="person-sessions"`, "/sessions/" + signedIn.ID + "/end", `title="code&#43;passkey">code reçu par courriel et clé d’accès<`, "élevé",
 		"/sessions/" + fresh.ID + "/end", "connexion en cours", "faible",
 		`data-label="Méthode"`, "Fermer cette session", "Fermer toutes ses sessions"} {
 		if !strings.Contains(body, want) {
@@ -109,24 +109,38 @@ func containsEvent(evs []navette.Event, typ navette.EventType, actor, detail str
 	return false
 }
 
-// TestPersonEventsNamed: a person's page names their events in words, in
-// the page's language, and keeps each event's code in the cell's title
-// for whoever matches it with the journal.
+// TestPersonEventsNamed: a person's page names their events and says
+// their details in words (a request's action, a sign-in method, a session
+// ended with the person's name), in the page's language, and keeps each
+// event's code and raw detail in the cell's title for whoever matches it
+// with the journal; a detail with no better reading shows as it is.
 func TestPersonEventsNamed(t *testing.T) {
 	af := newAdminFixture(t)
 	f := af.fixture
-	ev := navette.Event{Time: f.clock.Now(), Type: navette.EventSignIn, ActorID: af.clerk.ID, Detail: "code+totp"}
-	if err := f.meta.AppendEvents(context.Background(), ev); err != nil {
+	now := f.clock.Now()
+	evs := []navette.Event{{Time: now, Type: navette.EventSignIn, ActorID: af.clerk.ID, Detail: "code+totp"},
+		{Time: now, Type: navette.EventRequestCreated, ActorID: af.clerk.ID, Detail: "R1 member.add 0a1b"},
+		{Time: now, Type: navette.EventSignOut, ActorID: af.clerk.ID, Detail: "revoked " + af.clerk.ID + " S1"},
+		{Time: now, Type: navette.EventAccessDenied, ActorID: af.clerk.ID, Detail: "not_found"}}
+	if err := f.meta.AppendEvents(context.Background(), evs...); err != nil {
 		t.Fatal(err)
 	}
-	for lang, want := range map[string]string{"fr": `<td title="session.created">Connexion</td>`, "en": `<td title="session.created">Sign-in</td>`} {
+	for lang, wants := range map[string][]string{
+		"fr": {`<td title="session.created">Connexion</td>`, `title="code&#43;totp">code reçu par courriel et application d’authentification<`,
+			`title="R1 member.add 0a1b">ajout d&#39;une personne à une boîte de service<`,
+			`title="revoked ` + af.clerk.ID + ` S1">une session de ` + af.clerk.Name + ` fermée<`, `<td>not_found</td>`},
+		"en": {`<td title="session.created">Sign-in</td>`, `>e-mailed code and authenticator app<`, `>adding someone to a service mailbox<`,
+			`>a session of ` + af.clerk.Name + ` ended<`},
+	} {
 		w := f.get(t, af.admin, "/admin/users/"+af.clerk.ID+"?lang="+lang)
 		if w.Code != http.StatusOK {
 			t.Fatalf("%s: %d", lang, w.Code)
 		}
 		body := w.Body.String()
-		if !strings.Contains(body, want) {
-			t.Errorf("%s: the page lacks %q", lang, want)
+		for _, want := range wants {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: the page lacks %q", lang, want)
+			}
 		}
 		if strings.Contains(body, ">session.created<") {
 			t.Errorf("%s: the page shows the event's code as its name", lang)

@@ -88,14 +88,24 @@
       var ct = res.headers.get('Content-Type') || '';
       var parse = ct.indexOf('json') >= 0 ? res.json() : Promise.resolve({});
       return parse.then(function (j) {
-        if (!res.ok) {
-          var e = new Error((j && (j.detail || j.title)) || (msg('httpError') + ' ' + res.status));
+        if (res.ok) { return j; }
+        return said(j && j.code, j && (j.detail || j.title)).then(function (text) {
+          var e = new Error(text || (msg('httpError') + ' ' + res.status));
           e.status = res.status;
           throw e;
-        }
-        return j;
+        });
       });
     });
+  }
+  // said resolves to the API's refusal (its problem's code and detail, in
+  // English) as the web says it in the page's language, or to the detail
+  // as it is if the web cannot say it.
+  function said(code, detail) {
+    if (!detail) { return Promise.resolve(''); }
+    var q = '?code=' + encodeURIComponent(code || '') + '&detail=' + encodeURIComponent(detail);
+    return fetch('/new/problem' + q, { credentials: 'same-origin', headers: { 'Accept': 'application/json' } }).then(function (res) {
+      return res.ok ? res.json() : {};
+    }).then(function (j) { return j.detail || detail; }, function () { return detail; });
   }
 
   // ---- recipient picker ----
