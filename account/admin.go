@@ -123,15 +123,13 @@ func (s *Service) setDisabled(ctx context.Context, actor *navette.User, userID s
 			u.RevokedAt = now
 			ev.Type, ev.Detail, kind = navette.EventUserRevoked, u.ID+" admin", navette.NoticeAccessRevoked
 		}
-		if tell && s.Keys != nil && u.Role.CanSignIn() {
-			admin := personOf(actor)
-			n, err := notify.NewNotice(s.Keys, kind, u.ID, "", now, &notify.Data{Admin: &admin})
-			if err != nil {
-				return nil, err
-			}
-			ev.Notices, told = []navette.Notice{n}, true
+		if !tell || !u.Role.CanSignIn() {
+			return []navette.Event{ev}, nil
 		}
-		return []navette.Event{ev}, nil
+		admin := personOf(actor)
+		err := s.tell(&ev, kind, u.ID, now, &notify.Data{Admin: &admin})
+		told = len(ev.Notices) > 0
+		return []navette.Event{ev}, err
 	})
 	if err != nil {
 		return nil, err

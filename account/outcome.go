@@ -122,6 +122,21 @@ func (s *Service) decisionNotices(x *navette.AdminRequest, reviewer *navette.Use
 	return []navette.Notice{n}, nil
 }
 
+// tell adds to ev the notice of kind to the user to, made at now from d,
+// unless the service has no keys to seal notices with (then nobody is
+// told, as nothing could be sent).
+func (s *Service) tell(ev *navette.Event, kind navette.NoticeKind, to string, now time.Time, d *notify.Data) error {
+	if s.Keys == nil {
+		return nil
+	}
+	n, err := notify.NewNotice(s.Keys, kind, to, "", now, d)
+	if err != nil {
+		return err
+	}
+	ev.Notices = append(ev.Notices, n)
+	return nil
+}
+
 // queued wakes the mail worker, if set, once notices were written.
 func (s *Service) queued() {
 	if s.NoticesQueued != nil {

@@ -210,15 +210,8 @@ func (s *Service) fail(ctx context.Context, rs navette.RequestStore, id string, 
 		x.State, x.ExecutedAt, x.Error = navette.RequestFailed, now, msg
 		ev := navette.Event{Time: now, Type: navette.EventRequestFailed, ActorID: requester.ID,
 			Detail: x.ID + " " + string(x.Action) + " " + navette.ErrorCode(cause)}
-		if s.Keys != nil {
-			d := &notify.Data{Reason: x.Reason, Request: &notify.Request{ID: x.ID, Action: string(x.Action), Error: msg, Reviewer: personOf(reviewer)}}
-			n, err := notify.NewNotice(s.Keys, navette.NoticeRequestFailed, requester.ID, "", now, d)
-			if err != nil {
-				return nil, err
-			}
-			ev.Notices = []navette.Notice{n}
-		}
-		return []navette.Event{ev}, nil
+		d := &notify.Data{Reason: x.Reason, Request: &notify.Request{ID: x.ID, Action: string(x.Action), Error: msg, Reviewer: personOf(reviewer)}}
+		return []navette.Event{ev}, s.tell(&ev, navette.NoticeRequestFailed, requester.ID, now, d)
 	})
 	if err != nil {
 		s.log().ErrorContext(ctx, "account: a failed request could not be marked failed", "request", id, "err", err)
@@ -238,15 +231,8 @@ func (s *Service) refuseChanged(ctx context.Context, rs navette.RequestStore, id
 		}
 		x.State = navette.RequestRejected
 		ev := navette.Event{Time: now, Type: navette.EventRequestRejected, Detail: x.ID + " " + string(x.Action) + " params_changed"}
-		if s.Keys != nil {
-			d := &notify.Data{Reason: x.Reason, Request: &notify.Request{ID: x.ID, Action: string(x.Action), Error: navette.ErrorMessage(cause), At: now}}
-			n, err := notify.NewNotice(s.Keys, navette.NoticeRequestRejected, x.RequesterID, "", now, d)
-			if err != nil {
-				return nil, err
-			}
-			ev.Notices = []navette.Notice{n}
-		}
-		return []navette.Event{ev}, nil
+		d := &notify.Data{Reason: x.Reason, Request: &notify.Request{ID: x.ID, Action: string(x.Action), Error: navette.ErrorMessage(cause), At: now}}
+		return []navette.Event{ev}, s.tell(&ev, navette.NoticeRequestRejected, x.RequesterID, now, d)
 	})
 	if err != nil {
 		s.log().ErrorContext(ctx, "account: a changed request could not be marked rejected", "request", id, "err", err)
