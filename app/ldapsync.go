@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"navette"
+	"navette/api"
 	"navette/directory"
 	"navette/ldap"
 )
@@ -71,11 +72,16 @@ func (a *App) ldapLoop(ctx context.Context) {
 	}
 }
 
+// ldapForceHint is how an admin applies a sync that the background one
+// found over the revocation guard: no command forces it, the API does
+// (under the two-person rule, once a second admin approved it).
+const ldapForceHint = "POST " + api.PathAdminLDAPSync + "?force=1"
+
 // syncLDAPTurn syncs the ministry directory, on one node at a time when the
 // store is shared, and logs what changed.
 func (a *App) syncLDAPTurn(ctx context.Context) error {
 	sync := func(ctx context.Context) error {
-		rep, err := a.SyncLDAP(ctx, directory.Options{})
+		rep, err := a.SyncLDAP(ctx, directory.Options{ForceHint: ldapForceHint})
 		if err == nil && (len(rep.Added)+len(rep.Updated)+len(rep.Revoked)+len(rep.Restored)) > 0 {
 			a.Config.Logger.Info("ldap sync", "added", len(rep.Added), "updated", len(rep.Updated), "revoked", len(rep.Revoked), "restored", len(rep.Restored))
 		}
