@@ -275,6 +275,15 @@ func TestFailures(t *testing.T) {
 		{"tsa down", "clock vs tsa", func(t *testing.T, cfg *app.Config) {
 			cfg.TSA = "http://" + closedAddr(t) + "/tsa"
 		}},
+		{"tsa roots missing", "tsa roots", func(t *testing.T, cfg *app.Config) {
+			cfg.TSACA = filepath.Join(t.TempDir(), "absent.pem")
+		}},
+		{"tsa roots without a certificate", "tsa roots", func(t *testing.T, cfg *app.Config) {
+			cfg.TSACA = filepath.Join(t.TempDir(), "empty.pem")
+			if err := os.WriteFile(cfg.TSACA, []byte("not a certificate\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
 		{"oidc down", "oidc", func(t *testing.T, cfg *app.Config) {
 			cfg.OIDC.Issuer = "http://" + closedAddr(t)
 		}},
@@ -483,5 +492,17 @@ func TestTSAOffset(t *testing.T) {
 		} else {
 			t.Logf("clock %v off: %s %s", tt.offset, c.Status, c.Detail)
 		}
+	}
+}
+
+// TestTSARoots: --tsa-ca given without --tsa is checked too, since serve
+// reads it at start to check the stored time-stamps.
+func TestTSARoots(t *testing.T) {
+	cfg := newDeployment(t)
+	cfg.TSACA, _ = writeCert(t, time.Now().Add(time.Hour))
+	r := doctor.Run(context.Background(), cfg, doctor.Options{Timeout: 5 * time.Second})
+	if c := find(r, "tsa roots"); c.Status != doctor.OK || r.Failed {
+		logReport(t, r)
+		t.Fatalf("tsa roots: %s %s, want OK", c.Status, c.Detail)
 	}
 }

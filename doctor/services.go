@@ -45,10 +45,24 @@ func (d *doctor) clock(ctx context.Context) []Check {
 	default:
 		checks = append(checks, ok("clock", "%s, after every file navette wrote", now.UTC().Format(time.RFC3339)))
 	}
-	if d.cfg.TSA != "" {
+	switch {
+	case d.cfg.TSA != "":
 		checks = append(checks, d.tsa(ctx))
+	case d.cfg.TSACA != "":
+		checks = append(checks, d.tsaRoots())
 	}
 	return checks
+}
+
+// tsaRoots checks the roots of --tsa-ca given without --tsa, which serve
+// reads at start (refusing a bad file) to check the time-stamps already
+// stored when it makes attestations.
+func (d *doctor) tsaRoots() Check {
+	const name = "tsa roots"
+	if _, err := tsa.ReadRoots(d.cfg.TSACA); err != nil {
+		return fail(name, "%s: %s", d.cfg.TSACA, message(err))
+	}
+	return ok(name, "%s: the stored time-stamps are checked against its certificates", d.cfg.TSACA)
 }
 
 // newestFile returns the latest modification time of the key files and
