@@ -84,8 +84,12 @@ func (w *denialWindow) event(actorID string, now time.Time) (navette.Event, bool
 
 // deny records a refused access: at once if it is actor's first in the
 // window, counted otherwise. Either way it costs the caller the same
-// whether the id exists or not.
+// whether the id exists or not. Nothing is recorded for a request the
+// person may not have made (Unasked).
 func (s *Service) deny(ctx context.Context, actor *navette.User, depositID, detail string) {
+	if ctx.Value(unaskedKey{}) != nil {
+		return
+	}
 	if !navette.ValidID(depositID) {
 		depositID = ""
 	}

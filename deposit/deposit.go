@@ -283,6 +283,16 @@ func WithoutOpening(ctx context.Context) context.Context {
 	return context.WithValue(ctx, noOpeningKey{}, true)
 }
 
+// unaskedKey marks a context in which nothing is recorded of the person.
+type unaskedKey struct{}
+
+// Unasked returns a copy of ctx for a request the person may not have made
+// (one another site started, which navette asks them to confirm): Get and
+// CaseAt record neither an opening nor a refused access in their name.
+func Unasked(ctx context.Context) context.Context {
+	return WithoutOpening(context.WithValue(ctx, unaskedKey{}, true))
+}
+
 // Get returns a deposit as actor may see it. Returns ENOTFOUND unless actor
 // sent it or received it (and it is available), EGONE for a recipient once it
 // expired or was revoked.

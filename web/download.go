@@ -46,6 +46,28 @@ func startedElsewhere(r *http.Request, publicURL string) bool {
 	return !strings.EqualFold(u.Host, r.Host)
 }
 
+// askAfterSignIn returns next, where a sign-in goes on to, marked ?ask if
+// it is a download (a file, a deposit's or a case's ZIP), so that askFirst
+// asks for it again: a link another site gave to a signed-out person
+// leads through navette's own sign-in pages, whose redirect is
+// same-origin, so startedElsewhere cannot see where it began.
+func askAfterSignIn(next string) string {
+	u, err := url.Parse(next)
+	if err != nil {
+		return next
+	}
+	p := strings.Split(strings.TrimSuffix(u.Path, "/"), "/")
+	download := len(p) == 4 && (p[1] == "deposits" || p[1] == "cases") && p[3] == "zip" ||
+		len(p) == 5 && p[1] == "deposits" && p[3] == "files"
+	if !download || u.Query().Has("ask") {
+		return next
+	}
+	q := u.Query()
+	q.Set("ask", "1")
+	u.RawQuery = q.Encode()
+	return u.RequestURI()
+}
+
 // asked is what the page of askFirst names: a file and its deposit, or a
 // case's files.
 type asked struct {
@@ -62,14 +84,14 @@ type asked struct {
 }
 
 // askFirst answers r, a download started from another site
-// (startedElsewhere) or asking for the page below in another language
-// (?lang=), with a page that names what it is (what) and a "Télécharger"
+// (startedElsewhere), reached by signing in (?ask, askAfterSignIn) or
+// asking for the page below in another language (?lang=), with a page that names what it is (what) and a "Télécharger"
 // button to the same URL, and reports whether it did. Nothing is sent nor
 // recorded: neither a download nor an opening of the deposit. The button,
 // pressed on that page, asks from navette's origin, and the download
 // proceeds.
 func (h *Handler) askFirst(w http.ResponseWriter, r *http.Request, what func(*http.Request) (*asked, error)) bool {
-	if !startedElsewhere(r, h.PublicURL) && !r.URL.Query().Has("lang") {
+	if q := r.URL.Query(); !startedElsewhere(r, h.PublicURL) && !q.Has("lang") && !q.Has("ask") {
 		return false
 	}
 	a, err := what(r)
@@ -86,7 +108,7 @@ func (h *Handler) askFirst(w http.ResponseWriter, r *http.Request, what func(*ht
 
 // askedFile names the file of a download for askFirst.
 func (h *Handler) askedFile(r *http.Request) (*asked, error) {
-	v, err := h.Deposits.Get(deposit.WithoutOpening(r.Context()), navette.UserFromContext(r.Context()), r.PathValue("id"))
+	v, err := h.Deposits.Get(deposit.Unasked(r.Context()), navette.UserFromContext(r.Context()), r.PathValue("id"))
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +122,7 @@ func (h *Handler) askedFile(r *http.Request) (*asked, error) {
 
 // askedZip names the ZIP of a deposit's files for askFirst.
 func (h *Handler) askedZip(r *http.Request) (*asked, error) {
-	v, err := h.Deposits.Get(deposit.WithoutOpening(r.Context()), navette.UserFromContext(r.Context()), r.PathValue("id"))
+	v, err := h.Deposits.Get(deposit.Unasked(r.Context()), navette.UserFromContext(r.Context()), r.PathValue("id"))
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +131,7 @@ func (h *Handler) askedZip(r *http.Request) (*asked, error) {
 
 // askedCase names the ZIP of a case's files for askFirst.
 func (h *Handler) askedCase(r *http.Request) (*asked, error) {
-	c, err := h.Deposits.CaseAt(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"), "", 1)
+	c, err := h.Deposits.CaseAt(deposit.Unasked(r.Context()), navette.UserFromContext(r.Context()), r.PathValue("id"), "", 1)
 	if err != nil {
 		return nil, err
 	}

@@ -36,7 +36,6 @@ func TestDownloadFromAnotherSite(t *testing.T) {
 	sum := sha256.Sum256(data)
 	b := testbrowser.New(t, n.URL)
 	signIn(t, n, b, lawyer.Email)
-	port := n.URL[strings.LastIndex(n.URL, ":")+1:]
 	for _, c := range []struct {
 		name, site, host, path, ref, file string
 		viaSignIn                         bool
@@ -55,31 +54,20 @@ func TestDownloadFromAnotherSite(t *testing.T) {
 			if c.path == "/files/" {
 				target += v.Files[0].ID
 			}
-			link := target
+			link, landing := target, target
 			if c.viaSignIn {
 				link = n.URL + "/signin?next=" + url.QueryEscape(strings.TrimPrefix(target, n.URL))
+				landing += "?ask=1" // a sign-in goes on to a download asked for first
 			}
-			other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "text/html; charset=utf-8")
-				fmt.Fprintf(w, `<!doctype html><html lang="fr"><title>Courriel</title><a id="go" href="%s">Voir la pièce</a></html>`, html.EscapeString(link))
-			}))
-			t.Cleanup(other.Close)
-			u, _ := url.Parse(other.URL)
-			if u.Hostname() == "127.0.0.1" && c.host == "localhost" {
-				other.URL = "http://localhost:" + u.Port()
-			}
-			if strings.Contains(other.URL, ":"+port) {
-				t.Fatalf("the other site %s is navette's origin", other.URL)
-			}
-			b.Allow(other.URL)
+			other := linkFrom(t, b, n, c.host, link)
 			before := journalState(t, n, v.ID, lawyer)
-			b.Navigate(other.URL)
+			b.Navigate(other)
 			b.Run("follow the other site's link", chromedp.Click(chromedp.CSS("#go")), chromedp.WaitVisible(chromedp.CSS("#download")))
-			if got := b.SentHeader(target, "Sec-Fetch-Site"); got != c.site {
+			if got := b.SentHeader(landing, "Sec-Fetch-Site"); got != c.site {
 				t.Errorf("Chromium sent Sec-Fetch-Site %q, want %q", got, c.site)
 			}
-			if loc := b.Location(); loc != target {
-				t.Errorf("the page is at %s, want %s", loc, target)
+			if loc := b.Location(); loc != landing {
+				t.Errorf("the page is at %s, want %s", loc, landing)
 			}
 			page := b.Text("main")
 			for _, s := range []string{c.ref, c.file, "depuis une autre page"} {
@@ -104,6 +92,65 @@ func TestDownloadFromAnotherSite(t *testing.T) {
 				t.Errorf("%d downloads recorded, want 1", n)
 			}
 		})
+	}
+}
+
+// linkFrom starts a page on host (localhost or 127.0.0.1, another port
+// than navette's) that links to link with #go, lets b reach it, and
+// returns its URL.
+func linkFrom(t *testing.T, b *testbrowser.Browser, n *node, host, link string) string {
+	t.Helper()
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><html lang="fr"><title>Courriel</title><a id="go" href="%s">Voir la pièce</a></html>`, html.EscapeString(link))
+	}))
+	t.Cleanup(other.Close)
+	u, _ := url.Parse(other.URL)
+	if u.Hostname() == "127.0.0.1" && host == "localhost" {
+		other.URL = "http://localhost:" + u.Port()
+	}
+	if strings.Contains(other.URL, n.URL[strings.LastIndex(n.URL, ":"):]) {
+		t.Fatalf("the other site %s is navette's origin", other.URL)
+	}
+	b.Allow(other.URL)
+	return other.URL
+}
+
+// TestDownloadFromAnotherSiteSignedOut: another site's link to a file
+// leads a signed-out lawyer to navette's sign-in; once signed in, they
+// land on the page that names the file (the sign-in's redirect is
+// navette's own, same-origin, so the link's origin is lost on the way),
+// nothing recorded; its "Télécharger" downloads the file, recorded once.
+func TestDownloadFromAnotherSiteSignedOut(t *testing.T) {
+	n := startNode(t)
+	agent := n.user(t, "greffe@justice.example", "Greffe", navette.RoleAgent)
+	lawyer := n.user(t, "avocat@avocat.example", "Maître Avocat", navette.RolePartner)
+	data := []byte("%PDF-1.7 procès-verbal de constat")
+	sum := sha256.Sum256(data)
+	v := n.sendFile(t, agent, lawyer, "PARQUET 26/0004", data)
+	target := n.URL + "/deposits/" + v.ID + "/files/" + v.Files[0].ID
+	b := testbrowser.New(t, n.URL)
+	other := linkFrom(t, b, n, "localhost", target)
+	before := journalState(t, n, v.ID, lawyer)
+	b.Navigate(other)
+	b.Run("follow the other site's link", chromedp.Click(chromedp.CSS("#go")), chromedp.WaitVisible(chromedp.CSS("#email")))
+	signInHere(t, n, b, lawyer.Email)
+	b.Run("reach the page that names the file", chromedp.WaitVisible(chromedp.CSS("#download")))
+	if loc := b.Location(); loc != target+"?ask=1" {
+		t.Errorf("after signing in: at %s, want %s?ask=1", loc, target)
+	}
+	if page := b.Text("main"); !strings.Contains(page, "pv.pdf") || !strings.Contains(page, "PARQUET 26/0004") {
+		t.Errorf("the page does not name the file and its deposit: %s", page)
+	}
+	if after := journalState(t, n, v.ID, lawyer); after != before {
+		t.Errorf("signing in on the way to the file recorded %s, had %s", after, before)
+	}
+	got := b.Download(chromedp.Click(chromedp.CSS("#download")))
+	if s := fileSHA(t, got); s != hex.EncodeToString(sum[:]) {
+		t.Errorf("downloaded %s, want %x", s, sum)
+	}
+	if n := waitDownloads(t, n, v.ID, lawyer, 1); n != 1 {
+		t.Errorf("%d downloads recorded, want 1", n)
 	}
 }
 

@@ -7,8 +7,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"navette"
+	"navette/deposit"
 )
 
 // TestStartedElsewhere is the table of which downloads are asked for
@@ -159,6 +161,72 @@ func countDownloads(t *testing.T, f *fixture, id string) int {
 	n := 0
 	for _, e := range evs {
 		if e.DepositID == id && e.Type == navette.EventFileDownloaded {
+			n++
+		}
+	}
+	return n
+}
+
+// TestUnaskedRefusalsNotRecorded follows links another site may hold to
+// what the person cannot fetch (an unknown deposit, file or case, a
+// deposit that expired): each is refused, and no refused access is
+// journaled in their name, since they may never have asked. The same
+// requests made from navette's own pages are journaled as before.
+func TestUnaskedRefusalsNotRecorded(t *testing.T) {
+	f := newFixture(t, "")
+	f.withCaseKeys(t)
+	f.h.PublicURL = "https://navette.example"
+	v := f.deposit(t, "RG 26/778", map[string][]byte{"pièce.pdf": []byte("%PDF-1.7 pièce")})
+	gone := f.deposit(t, "RG 26/779", map[string][]byte{"vieux.pdf": []byte("%PDF-1.7 vieux")})
+	unknown := navette.NewID()
+	targets := []string{
+		"/deposits/" + unknown + "/files/" + navette.NewID(),
+		"/deposits/" + unknown + "/zip",
+		"/deposits/" + v.ID + "/files/" + navette.NewID(),
+		CasePath(navette.NewID()) + "/zip",
+	}
+	for _, site := range []string{"cross-site", "same-origin"} {
+		for _, target := range targets {
+			before := countDenials(t, f)
+			r := httptest.NewRequest("GET", "http://navette.example"+target, nil)
+			r.Header.Set("Sec-Fetch-Site", site)
+			w := f.serve(f.lawyer, r)
+			if w.Code != http.StatusNotFound {
+				t.Errorf("%s %s: got %d, want 404", site, target, w.Code)
+			}
+			f.clock.Advance(deposit.DenyWindow) // each denial the first of its window
+			got := countDenials(t, f) - before
+			want := 0
+			if site == "same-origin" && !strings.HasPrefix(target, "/deposits/"+v.ID) {
+				want = 1 // an unknown file of a known deposit is refused by OpenFile, not journaled
+			}
+			if got != want {
+				t.Errorf("%s %s: %d refusals journaled, want %d", site, target, got, want)
+			}
+		}
+	}
+	f.clock.Advance(30 * 24 * time.Hour)
+	before := countDenials(t, f)
+	r := httptest.NewRequest("GET", "http://navette.example/deposits/"+gone.ID+"/files/"+gone.Files[0].ID, nil)
+	r.Header.Set("Sec-Fetch-Site", "cross-site")
+	if w := f.serve(f.lawyer, r); w.Code != http.StatusGone {
+		t.Errorf("expired deposit from another site: got %d, want 410", w.Code)
+	}
+	if got := countDenials(t, f) - before; got != 0 {
+		t.Errorf("expired deposit from another site: %d refusals journaled, want 0", got)
+	}
+}
+
+// countDenials counts the access.denied events journaled.
+func countDenials(t *testing.T, f *fixture) int {
+	t.Helper()
+	evs, err := f.meta.Events(context.Background(), navette.EventFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range evs {
+		if e.Type == navette.EventAccessDenied {
 			n++
 		}
 	}

@@ -66,7 +66,7 @@ func resumeTarget(r *http.Request) string {
 // resumeNext returns next if it is a path of this site to go back to
 // after a step-up, else "".
 func resumeNext(next string) string {
-	if next == "" || safeNext(next) != next || strings.HasPrefix(next, "/account/step-up") {
+	if next == "" || ownPath(next) != next || strings.HasPrefix(next, "/account/step-up") {
 		return ""
 	}
 	return next

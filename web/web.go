@@ -187,10 +187,21 @@ func (h *Handler) redirectStage(w http.ResponseWriter, r *http.Request, stage na
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
-// safeNext returns next if it is a path of this site, "/" otherwise. A
-// backslash anywhere is refused: http.Redirect cleans dot segments, so
-// "/../\host" would leave as "/\host", which browsers read as "//host".
+// safeNext returns next, where a sign-in goes on to, if it is a path of
+// this site (ownPath), a download marked to be asked for first
+// (askAfterSignIn); "/" otherwise.
 func safeNext(next string) string {
+	if next = ownPath(next); next == "/" {
+		return next
+	}
+	return askAfterSignIn(next)
+}
+
+// ownPath returns next if it is a path of this site other than the
+// sign-in's and sign-out's, "/" otherwise. A backslash anywhere is
+// refused: http.Redirect cleans dot segments, so "/../\host" would leave
+// as "/\host", which browsers read as "//host".
+func ownPath(next string) string {
 	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n\t") {
 		return "/"
 	}

@@ -473,6 +473,10 @@ func TestSafeNext(t *testing.T) {
 	for in, want := range map[string]string{
 		"/deposits/abc": "/deposits/abc", "//evil.example": "/", "/\\evil": "/", "https://evil.example": "/",
 		"": "/", "/signin/totp": "/", "/inbox?q=a": "/inbox?q=a",
+		// Downloads are asked for first once signed in (askAfterSignIn).
+		"/deposits/abc/files/def": "/deposits/abc/files/def?ask=1", "/deposits/abc/zip": "/deposits/abc/zip?ask=1",
+		"/cases/abc/zip": "/cases/abc/zip?ask=1", "/deposits/abc/zip?ask=1": "/deposits/abc/zip?ask=1",
+		"/deposits/abc/files/def?lang=en": "/deposits/abc/files/def?ask=1&lang=en", "/deposits/abc/files": "/deposits/abc/files",
 	} {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
