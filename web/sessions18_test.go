@@ -127,7 +127,7 @@ func TestPersonEventsNamed(t *testing.T) {
 	}
 	for lang, wants := range map[string][]string{
 		"fr": {`<td title="session.created">Connexion</td>`, `title="code&#43;totp">code reçu par courriel et application d’authentification<`,
-			`title="R1 member.add 0a1b">ajout d&#39;une personne à une boîte de service<`,
+			`title="R1 member.add 0a1b">ajout d’une personne à une boîte de service<`,
 			`title="revoked ` + af.clerk.ID + ` S1">une session de ` + af.clerk.Name + ` fermée<`, `<td>not_found</td>`},
 		"en": {`<td title="session.created">Sign-in</td>`, `>e-mailed code and authenticator app<`, `>adding someone to a service mailbox<`,
 			`>a session of ` + af.clerk.Name + ` ended<`},
