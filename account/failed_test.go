@@ -30,12 +30,16 @@ func newTwoPersonPG(t *testing.T) *twoPerson {
 // failed; it cannot be approved again, and a new request can be made and
 // carried out, which tells its requester and the new member. On SQLite and
 // PostgreSQL.
-func TestTwoPersonFailed(t *testing.T) {
+func TestTwoPersonFailed(t *testing.T) { onBothStores(t, testTwoPersonFailed) }
+
+// onBothStores runs test on a twoPerson fixture on SQLite, then on
+// PostgreSQL.
+func onBothStores(t *testing.T, test func(*testing.T, *twoPerson)) {
 	for _, db := range []struct {
 		name string
 		open func(t *testing.T) *twoPerson
 	}{{"SQLite", newTwoPerson}, {"PostgreSQL", newTwoPersonPG}} {
-		t.Run(db.name, func(t *testing.T) { testTwoPersonFailed(t, db.open(t)) })
+		t.Run(db.name, func(t *testing.T) { test(t, db.open(t)) })
 	}
 }
 

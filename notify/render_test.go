@@ -43,7 +43,7 @@ func renderer(t *testing.T, includeNames bool) *notify.Renderer {
 
 // notAboutDeposits are the kinds of notice that are about no deposit.
 var notAboutDeposits = []navette.NoticeKind{navette.NoticeSignInCode, navette.NoticeAccessRevoked, navette.NoticeApproval, navette.NoticeRequestFailed,
-	navette.NoticeRequestApproved, navette.NoticeRequestRejected, navette.NoticeMemberAdded, navette.NoticeRoleGranted, navette.NoticeAccessRestored}
+	navette.NoticeRequestApproved, navette.NoticeRequestRejected, navette.NoticeRequestExpired, navette.NoticeMemberAdded, navette.NoticeRoleGranted, navette.NoticeAccessRestored}
 
 func TestRenderEveryKind(t *testing.T) {
 	depositID := navette.NewID()
