@@ -124,6 +124,9 @@ func testTwoPersonFailed(t *testing.T, f *twoPerson) {
 		for _, x := range ns {
 			if x.Kind == kind {
 				d, err := notify.Open(keys, x)
+				if err == nil && d.Admin != nil {
+					continue // the admin's addition by hand, which told the agent too
+				}
 				if err != nil || d.Request.ID != again.ID || d.Request.Reviewer.Email != f.ca2.Email || d.Sender.Email != f.ca.Email || d.Request.Mailbox.Email != f.svc.Email {
 					t.Errorf("%s notice data %+v, %v", kind, d, err)
 				}

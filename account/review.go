@@ -234,6 +234,11 @@ func (s *Service) refuseChanged(ctx context.Context, rs navette.RequestStore, id
 	s.queued()
 }
 
+// byRequest is how an approved request's change is made: its execution
+// tells the person (executedNotices), and a change that would change
+// nothing fails the request, so that nobody is told of it.
+var byRequest = change{strict: true}
+
 // run makes the change r asks for, with requester as its actor.
 func (s *Service) run(ctx context.Context, requester *navette.User, r *navette.AdminRequest) error {
 	switch r.Action {
@@ -242,20 +247,20 @@ func (s *Service) run(ctx context.Context, requester *navette.User, r *navette.A
 		if err := DecodeParams(r, &p); err != nil {
 			return err
 		}
-		return s.AddMember(ctx, requester, p.ServiceID, p.UserID)
+		return s.addMember(ctx, requester, p.ServiceID, func() (*navette.User, error) { return s.Meta.User(ctx, p.UserID) }, byRequest)
 	case navette.ActionGrantRole:
 		var p navette.RoleParams
 		if err := DecodeParams(r, &p); err != nil {
 			return err
 		}
-		_, err := s.SetRole(ctx, requester, p.UserID, p.Role)
+		_, err := s.setRole(ctx, requester, p.UserID, p.Role, byRequest)
 		return err
 	case navette.ActionRestoreUser:
 		var p navette.UserParams
 		if err := DecodeParams(r, &p); err != nil {
 			return err
 		}
-		_, err := s.setDisabled(ctx, requester, p.UserID, false, false)
+		_, err := s.setDisabled(ctx, requester, p.UserID, false, byRequest)
 		return err
 	case navette.ActionPolicyAssurance, navette.ActionPolicyAntivirus:
 		return s.applyPolicy(ctx, requester, r)
