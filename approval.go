@@ -130,7 +130,10 @@ func CanonicalParams(v any) ([]byte, []byte, error) {
 // RequestFilter selects requests for RequestStore.Requests.
 type RequestFilter struct {
 	State RequestState // if set, only requests in this state
-	Limit int          // at most this many; 0 means 100
+	// ExpiredBy, if set, keeps only the requests whose expiry is at or
+	// before it: with State pending, those an expiry sweep marks expired.
+	ExpiredBy time.Time
+	Limit     int // at most this many; 0 means 100
 }
 
 // RequestStore is a metadata store that keeps admin requests (the
@@ -159,7 +162,7 @@ const (
 	EventRequestApproved EventType = "request.approved" // Detail "ID ACTION SHA256HEX"
 	EventRequestRejected EventType = "request.rejected" // Detail "ID ACTION"
 	EventRequestExecuted EventType = "request.executed" // Detail "ID ACTION SHA256HEX"; ActorID is the requester
-	EventRequestExpired  EventType = "request.expired"  // Detail "ID ACTION"
+	EventRequestExpired  EventType = "request.expired"  // Detail "ID ACTION"; ActorID who found it expired, empty for the sweep
 	// EventRequestFailed: an approved request's action failed; ActorID is
 	// the requester, Detail "ID ACTION CODE" (the error's code).
 	EventRequestFailed EventType = "request.failed"
@@ -174,18 +177,19 @@ const NoticeRequestFailed NoticeKind = "request_failed"
 
 // Notices of a request's outcome: its requester is told that it was
 // approved (and has run, or waits for them to use it: a directory flow),
-// or refused by a reviewer; the person an executed request acts on is told
+// refused by a reviewer, or expired with nobody's review; the person an executed request acts on is told
 // what changed about them (added to a service mailbox, given a role, their
 // access restored), unless they made the request themselves.
 const (
 	NoticeRequestApproved NoticeKind = "request_approved" // to the requester: approved, and run (or to use)
 	NoticeRequestRejected NoticeKind = "request_rejected" // to the requester: refused, by whom
+	NoticeRequestExpired  NoticeKind = "request_expired"  // to the requester: nobody reviewed it in time
 	NoticeMemberAdded     NoticeKind = "member_added"     // to the person added to a service mailbox
 	NoticeRoleGranted     NoticeKind = "role_granted"     // to the person given the admin or auditor role
 	NoticeAccessRestored  NoticeKind = "access_restored"  // to the person whose access was restored (a request, an admin by hand, a directory sync)
 )
 
 func init() {
-	NoticeKinds = append(NoticeKinds, NoticeRequestFailed, NoticeRequestApproved, NoticeRequestRejected,
+	NoticeKinds = append(NoticeKinds, NoticeRequestFailed, NoticeRequestApproved, NoticeRequestRejected, NoticeRequestExpired,
 		NoticeMemberAdded, NoticeRoleGranted, NoticeAccessRestored)
 }

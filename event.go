@@ -27,7 +27,7 @@ const (
 	EventUserUpdated     EventType = "user.updated"     // Detail names the fields changed
 	EventUserRevoked     EventType = "user.revoked"     // access removed (directory sync or admin); Detail is the reason
 	EventUserRestored    EventType = "user.restored"    // access given back
-	EventRoleChanged     EventType = "user.role"        // Detail is "OLD NEW"
+	EventRoleChanged     EventType = "user.role"        // Detail is "USERID OLD NEW"
 	EventDirectorySynced EventType = "directory.synced" // Detail is "SOURCE added=N updated=N revoked=N restored=N"
 	EventSignIn          EventType = "session.created"  // Detail is the method
 	EventSignOut         EventType = "session.ended"    // Detail is why: "signout", "expired", "revoked USERID" (an admin ended them all), "revoked USERID SESSIONID" (one)

@@ -32,11 +32,30 @@ func courtAdmin(actor *navette.User, courtID string) error {
 	return navette.Errorf(navette.EFORBIDDEN, "Only this court's administrators may do this.")
 }
 
+// change says how an admin's change to a person is made: tell, whether
+// the person is told by e-mail (not when an executed request runs it: its
+// execution tells them, executedNotices); strict, whether a change that
+// would change nothing is refused (ECONFLICT), as an approved request's
+// is: it was approved to change something, and nobody is told of a change
+// that did not happen.
+type change struct{ tell, strict bool }
+
+// direct is how an admin's own change is made: the person is told, and a
+// change to what is already so is no change and no error.
+var direct = change{tell: true}
+
 // SetRole changes a user's role; it takes effect on the user's next
-// request. Returns EFORBIDDEN unless actor is a platform admin, EINVALID for
-// an unknown role or a change to or from a service mailbox, ECONFLICT if
-// actor demotes themselves, ENOTFOUND if there is no such user.
+// request. A person given the admin or auditor role is told by e-mail
+// (role_granted, naming actor). Returns EFORBIDDEN unless actor is a
+// platform admin, EINVALID for an unknown role or a change to or from a
+// service mailbox, ECONFLICT if actor demotes themselves, ENOTFOUND if
+// there is no such user.
 func (s *Service) SetRole(ctx context.Context, actor *navette.User, userID string, role navette.Role) (*navette.User, error) {
+	return s.setRole(ctx, actor, userID, role, direct)
+}
+
+// setRole is SetRole, made as how says.
+func (s *Service) setRole(ctx context.Context, actor *navette.User, userID string, role navette.Role, how change) (*navette.User, error) {
 	if err := platformAdmin(actor); err != nil {
 		return nil, err
 	}
@@ -46,7 +65,10 @@ func (s *Service) SetRole(ctx context.Context, actor *navette.User, userID strin
 	if userID == actor.ID && role != navette.RoleAdmin {
 		return nil, navette.Errorf(navette.ECONFLICT, "You cannot remove your own administrator role.")
 	}
-	var out *navette.User
+	var (
+		out  *navette.User
+		told bool
+	)
 	now := s.Clock.Now()
 	err := s.Meta.UpdateUser(ctx, userID, func(u *navette.User) ([]navette.Event, error) {
 		if err := checkRoleChange(u.Role, role); err != nil {
@@ -54,16 +76,51 @@ func (s *Service) SetRole(ctx context.Context, actor *navette.User, userID strin
 		}
 		old := u.Role
 		u.Role, u.UpdatedAt = role, now
-		out = u
+		out, told = u, false
 		if old == role {
-			return nil, nil
+			return nil, unchanged(how, "This person has this role already.")
 		}
-		return []navette.Event{{Time: now, Type: navette.EventRoleChanged, ActorID: actor.ID, Detail: u.ID + " " + string(old) + " " + string(role)}}, nil
+		ev := navette.Event{Time: now, Type: navette.EventRoleChanged, ActorID: actor.ID, Detail: u.ID + " " + string(old) + " " + string(role)}
+		if how.tell && (role == navette.RoleAdmin || role == navette.RoleAuditor) {
+			err := s.tellPerson(&ev, navette.NoticeRoleGranted, actor, u, now, &notify.Request{Role: string(role)})
+			told = len(ev.Notices) > 0
+			return []navette.Event{ev}, err
+		}
+		return []navette.Event{ev}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	if told {
+		s.queued()
+	}
 	return out, nil
+}
+
+// unchanged returns nil for a change made as how that would change
+// nothing, or, if how is strict, ECONFLICT with msg.
+func unchanged(how change, msg string) error {
+	if !how.strict {
+		return nil
+	}
+	return navette.Errorf(navette.ECONFLICT, "%s", msg)
+}
+
+// tellPerson adds to ev the notice of kind telling u what actor changed
+// about them by hand at now (what, the mailbox or role; nil for none),
+// naming actor ("an administrator of navette" for the local operator);
+// nobody is told who made the change themself, nor who cannot sign in.
+func (s *Service) tellPerson(ev *navette.Event, kind navette.NoticeKind, actor, u *navette.User, now time.Time, what *notify.Request) error {
+	if u.ID == actor.ID || u.Disabled || !u.Role.CanSignIn() {
+		return nil
+	}
+	admin := personOf(actor)
+	d := &notify.Data{Admin: &admin}
+	if what != nil {
+		what.At = now
+		d.Request = what
+	}
+	return s.tell(ev, kind, u.ID, now, d)
 }
 
 // checkRole returns EINVALID unless role may be given to a person: a
@@ -95,12 +152,11 @@ func checkRoleChange(from, to navette.Role) error {
 // platform admin, ECONFLICT if actor revokes themselves, ENOTFOUND if
 // there is no such user.
 func (s *Service) SetDisabled(ctx context.Context, actor *navette.User, userID string, disabled bool) (*navette.User, error) {
-	return s.setDisabled(ctx, actor, userID, disabled, true)
+	return s.setDisabled(ctx, actor, userID, disabled, direct)
 }
 
-// setDisabled is SetDisabled; tell says whether the person is told, not
-// when an executed request tells them itself (executedNotices).
-func (s *Service) setDisabled(ctx context.Context, actor *navette.User, userID string, disabled, tell bool) (*navette.User, error) {
+// setDisabled is SetDisabled, made as how says.
+func (s *Service) setDisabled(ctx context.Context, actor *navette.User, userID string, disabled bool, how change) (*navette.User, error) {
 	if err := platformAdmin(actor); err != nil {
 		return nil, err
 	}
@@ -113,7 +169,7 @@ func (s *Service) setDisabled(ctx context.Context, actor *navette.User, userID s
 	err := s.Meta.UpdateUser(ctx, userID, func(u *navette.User) ([]navette.Event, error) {
 		out, told = u, false
 		if u.Disabled == disabled {
-			return nil, nil
+			return nil, unchanged(how, "This person's access is not revoked: there is nothing to restore.")
 		}
 		u.Disabled, u.UpdatedAt = disabled, now
 		ev := navette.Event{Time: now, Type: navette.EventUserRestored, ActorID: actor.ID, Detail: u.ID}
@@ -123,7 +179,7 @@ func (s *Service) setDisabled(ctx context.Context, actor *navette.User, userID s
 			u.RevokedAt = now
 			ev.Type, ev.Detail, kind = navette.EventUserRevoked, u.ID+" admin", navette.NoticeAccessRevoked
 		}
-		if !tell || !u.Role.CanSignIn() {
+		if !how.tell || !u.Role.CanSignIn() {
 			return []navette.Event{ev}, nil
 		}
 		admin := personOf(actor)
@@ -220,26 +276,35 @@ func (s *Service) service(ctx context.Context, actor *navette.User, id string) (
 // that court (platform admins may add staff of any court), ECONFLICT if
 // they are a member already.
 func (s *Service) AddMember(ctx context.Context, actor *navette.User, serviceID, userID string) error {
-	return s.addMember(ctx, actor, serviceID, func() (*navette.User, error) { return s.Meta.User(ctx, userID) })
+	return s.addMember(ctx, actor, serviceID, func() (*navette.User, error) { return s.Meta.User(ctx, userID) }, direct)
 }
 
 // AddMemberByEmail is AddMember for the user with the given e-mail.
 func (s *Service) AddMemberByEmail(ctx context.Context, actor *navette.User, serviceID, email string) error {
-	return s.addMember(ctx, actor, serviceID, func() (*navette.User, error) { return s.Meta.UserByEmail(ctx, navette.NormalizeEmail(email)) })
+	return s.addMember(ctx, actor, serviceID, func() (*navette.User, error) { return s.Meta.UserByEmail(ctx, navette.NormalizeEmail(email)) }, direct)
 }
 
 // addMember adds the user find returns to the service mailbox, once actor
-// is known to administer it.
-func (s *Service) addMember(ctx context.Context, actor *navette.User, serviceID string, find func() (*navette.User, error)) error {
-	_, u, err := s.memberCheck(ctx, actor, serviceID, find)
+// is known to administer it, and, if how says so, tells them
+// (member_added, naming actor and the mailbox).
+func (s *Service) addMember(ctx context.Context, actor *navette.User, serviceID string, find func() (*navette.User, error), how change) error {
+	svc, u, err := s.memberCheck(ctx, actor, serviceID, find)
 	if err != nil {
 		return err
 	}
 	now := s.Clock.Now()
 	ev := navette.Event{Time: now, Type: navette.EventMemberAdded, ActorID: actor.ID, Detail: serviceID + " " + u.ID}
+	if how.tell {
+		if err := s.tellPerson(&ev, navette.NoticeMemberAdded, actor, u, now, &notify.Request{Mailbox: personOf(svc)}); err != nil {
+			return err
+		}
+	}
 	err = s.Meta.AddMember(ctx, &navette.Member{ServiceID: serviceID, UserID: u.ID, CreatedAt: now}, ev)
 	if navette.IsCode(err, navette.ECONFLICT) {
 		return navette.Errorf(navette.ECONFLICT, "This agent is a member of the service already.")
+	}
+	if err == nil && len(ev.Notices) > 0 {
+		s.queued()
 	}
 	return err
 }

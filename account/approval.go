@@ -155,7 +155,7 @@ func (s *Service) RequestAddMemberByEmail(ctx context.Context, actor *navette.Us
 
 func (s *Service) requestMember(ctx context.Context, actor *navette.User, serviceID, reason string, find func() (*navette.User, error)) (*navette.AdminRequest, error) {
 	if !s.TwoPerson() {
-		return nil, s.addMember(ctx, actor, serviceID, find)
+		return nil, s.addMember(ctx, actor, serviceID, find, direct)
 	}
 	svc, u, err := s.memberCheck(ctx, actor, serviceID, find)
 	if err != nil {

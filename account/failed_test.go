@@ -30,12 +30,16 @@ func newTwoPersonPG(t *testing.T) *twoPerson {
 // failed; it cannot be approved again, and a new request can be made and
 // carried out, which tells its requester and the new member. On SQLite and
 // PostgreSQL.
-func TestTwoPersonFailed(t *testing.T) {
+func TestTwoPersonFailed(t *testing.T) { onBothStores(t, testTwoPersonFailed) }
+
+// onBothStores runs test on a twoPerson fixture on SQLite, then on
+// PostgreSQL.
+func onBothStores(t *testing.T, test func(*testing.T, *twoPerson)) {
 	for _, db := range []struct {
 		name string
 		open func(t *testing.T) *twoPerson
 	}{{"SQLite", newTwoPerson}, {"PostgreSQL", newTwoPersonPG}} {
-		t.Run(db.name, func(t *testing.T) { testTwoPersonFailed(t, db.open(t)) })
+		t.Run(db.name, func(t *testing.T) { test(t, db.open(t)) })
 	}
 }
 
@@ -120,6 +124,9 @@ func testTwoPersonFailed(t *testing.T, f *twoPerson) {
 		for _, x := range ns {
 			if x.Kind == kind {
 				d, err := notify.Open(keys, x)
+				if err == nil && d.Admin != nil {
+					continue // the admin's addition by hand, which told the agent too
+				}
 				if err != nil || d.Request.ID != again.ID || d.Request.Reviewer.Email != f.ca2.Email || d.Sender.Email != f.ca.Email || d.Request.Mailbox.Email != f.svc.Email {
 					t.Errorf("%s notice data %+v, %v", kind, d, err)
 				}

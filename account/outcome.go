@@ -13,7 +13,8 @@ import (
 // waits for them to use it) or refused, and by whom; the person an
 // executed request acts on learns what changed about them, by whose
 // request and approval, unless they made it. A requester who withdraws
-// their own request is not told, nor is anyone of a request that expires.
+// their own request is not told; one whose request expires is
+// (expiry.go).
 // No change a request makes is a secret from the person it acts on.
 
 // named are the people and mailbox a request's parameters name, looked

@@ -46,8 +46,8 @@ func (s *Service) Approve(ctx context.Context, reviewer *navette.User, id string
 
 // decide records, in one update of the request id, actor's decision on
 // it: may (reviewable, withdrawable) refuses an actor who may not decide
-// it; a request past its expiry is then marked expired instead, and the
-// answer is gone (EGONE); otherwise end records the decision and returns
+// it; a request past its expiry that no sweep expired yet is then marked
+// expired instead, its requester told, and the answer is gone (EGONE); otherwise end records the decision and returns
 // its events. Returns the request as end left it.
 func (s *Service) decide(ctx context.Context, rs navette.RequestStore, id string, actor *navette.User, may func(*navette.User, *navette.AdminRequest) error,
 	gone error, end func(x *navette.AdminRequest, now time.Time) ([]navette.Event, error)) (*navette.AdminRequest, error) {
@@ -56,13 +56,15 @@ func (s *Service) decide(ctx context.Context, rs navette.RequestStore, id string
 		expired bool
 	)
 	now := s.Clock.Now()
+	nm := s.expiryNames(ctx, rs, id, now)
 	err := rs.UpdateRequest(ctx, id, func(x *navette.AdminRequest) ([]navette.Event, error) {
 		if err := may(actor, x); err != nil {
 			return nil, err
 		}
-		if evs, ok := expire(x, now, actor); ok {
-			expired = true
-			return evs, nil
+		evs, ok, err := s.expire(x, now, actor.ID, nm)
+		if ok || err != nil {
+			expired = ok
+			return evs, err
 		}
 		r = x
 		return end(x, now)
@@ -71,19 +73,10 @@ func (s *Service) decide(ctx context.Context, rs navette.RequestStore, id string
 		return nil, err
 	}
 	if expired {
+		s.queued()
 		return nil, gone
 	}
 	return r, nil
-}
-
-// expire marks x expired, if it is pending past its expiry, and returns
-// the event that journals it, seen by actor.
-func expire(x *navette.AdminRequest, now time.Time, actor *navette.User) ([]navette.Event, bool) {
-	if x.State != navette.RequestPending || now.Before(x.ExpiresAt) {
-		return nil, false
-	}
-	x.State = navette.RequestExpired
-	return []navette.Event{{Time: now, Type: navette.EventRequestExpired, ActorID: actor.ID, Detail: x.ID + " " + string(x.Action)}}, true
 }
 
 // visible reports whether u may see r: platform admins every request,
@@ -241,6 +234,11 @@ func (s *Service) refuseChanged(ctx context.Context, rs navette.RequestStore, id
 	s.queued()
 }
 
+// byRequest is how an approved request's change is made: its execution
+// tells the person (executedNotices), and a change that would change
+// nothing fails the request, so that nobody is told of it.
+var byRequest = change{strict: true}
+
 // run makes the change r asks for, with requester as its actor.
 func (s *Service) run(ctx context.Context, requester *navette.User, r *navette.AdminRequest) error {
 	switch r.Action {
@@ -249,20 +247,20 @@ func (s *Service) run(ctx context.Context, requester *navette.User, r *navette.A
 		if err := DecodeParams(r, &p); err != nil {
 			return err
 		}
-		return s.AddMember(ctx, requester, p.ServiceID, p.UserID)
+		return s.addMember(ctx, requester, p.ServiceID, func() (*navette.User, error) { return s.Meta.User(ctx, p.UserID) }, byRequest)
 	case navette.ActionGrantRole:
 		var p navette.RoleParams
 		if err := DecodeParams(r, &p); err != nil {
 			return err
 		}
-		_, err := s.SetRole(ctx, requester, p.UserID, p.Role)
+		_, err := s.setRole(ctx, requester, p.UserID, p.Role, byRequest)
 		return err
 	case navette.ActionRestoreUser:
 		var p navette.UserParams
 		if err := DecodeParams(r, &p); err != nil {
 			return err
 		}
-		_, err := s.setDisabled(ctx, requester, p.UserID, false, false)
+		_, err := s.setDisabled(ctx, requester, p.UserID, false, byRequest)
 		return err
 	case navette.ActionPolicyAssurance, navette.ActionPolicyAntivirus:
 		return s.applyPolicy(ctx, requester, r)

@@ -216,3 +216,26 @@ func (s *Service) RecentEvents(ctx context.Context, actor *navette.User, userID 
 	}
 	return es.EventsByActor(ctx, userID, limit)
 }
+
+// maxNames bounds the ids NamesOf looks up at once.
+const maxNames = 100
+
+// NamesOf returns the names, by id, of the people and service mailboxes
+// of ids that actor manages (Manages), at most maxNames of them: what a
+// page needs to name the ids of the events it shows. An id of someone
+// actor does not manage, or of no one, is left out, as unknown.
+func (s *Service) NamesOf(ctx context.Context, actor *navette.User, ids []string) map[string]string {
+	out := map[string]string{}
+	for _, id := range ids {
+		if len(out) >= maxNames {
+			break
+		}
+		if _, ok := out[id]; ok || !navette.ValidID(id) {
+			continue
+		}
+		if u, err := s.Meta.User(ctx, id); err == nil && Manages(actor, u) {
+			out[id] = u.Name
+		}
+	}
+	return out
+}

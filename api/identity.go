@@ -88,7 +88,7 @@ type User struct {
 	Court      *Court     `json:"court,omitempty"`
 	Source     string     `json:"source,omitempty"`
 	ExternalID string     `json:"external_id,omitempty"`
-	Disabled   bool       `json:"disabled,omitempty"`
+	Disabled   bool       `json:"disabled"` // always present: a client decoding into a reused value sees false
 	Status     string     `json:"directory_status,omitempty"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
 	TOTP       bool       `json:"totp,omitempty"` // a second factor is enrolled

@@ -887,8 +887,9 @@ func (a *App) logJournalHead(ctx context.Context, logged time.Time) time.Time {
 	return now
 }
 
-// sweep runs one pass of the deposits' and sessions' sweepers, and
-// journals the denials counted since the last.
+// sweep runs one pass of the deposits' and sessions' sweepers, expires
+// the admin requests past their time, and journals the denials counted
+// since the last.
 func (a *App) sweep(ctx context.Context) {
 	st, err := a.Deposits.Sweep(ctx)
 	a.recordSweep(ctx, st, err)
@@ -900,7 +901,21 @@ func (a *App) sweep(ctx context.Context) {
 		a.Config.Logger.Debug("sweep done", "orphans", st.Orphans)
 	}
 	a.logFailure(ctx, "removing ended sessions failed", a.Auth.Sweep(ctx))
+	a.expireRequests(ctx)
 	a.Deposits.FlushDenials(ctx, false)
+}
+
+// expireRequests expires the admin requests nobody reviewed in time,
+// telling their requesters, and logs how many.
+func (a *App) expireRequests(ctx context.Context) {
+	n, err := a.Accounts.ExpireRequests(ctx)
+	if navette.IsCode(err, navette.ENOTIMPLEMENTED) {
+		return
+	}
+	a.logFailure(ctx, "expiring admin requests failed", err)
+	if n > 0 {
+		a.Config.Logger.Info("admin requests expired", "expired", n)
+	}
 }
 
 // logFailure logs err, if any, as the failure msg of a background task,

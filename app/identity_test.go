@@ -999,3 +999,40 @@ func TestRevokedNeverComesBack(t *testing.T) {
 	e.doJSON("GET", api.PathMe, fresh, nil, 200, nil)
 	e.signIn(t, lawyerEmail)
 }
+
+// TestDirectGrantsMail: with the two-person rule off, an admin who adds
+// an agent to a mailbox or gives someone the auditor role does it at once
+// (204, 200), and the person is mailed as an approved request would mail
+// them, naming the admin, in their language; no request is spoken of.
+func TestDirectGrantsMail(t *testing.T) {
+	f := newPolicyFixture(t, func(c *app.Config) { c.Approvals = 1 })
+	e, ctx := f.e, context.Background()
+	admin, adminTok := f.user[navette.RoleAdmin], f.tok[navette.RoleAdmin]
+	nu := newUser("lea.morel@justice.example", navette.RoleAgent)
+	nu.Name, nu.CourtID = "Léa Morel", f.courtA.ID
+	clerk, err := e.app.Accounts.Create(ctx, nu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.doJSON("PUT", api.PathServices+"/"+f.svcA.ID+"/members/"+clerk.ID, adminTok, nil, http.StatusNoContent, nil)
+	m := mailOnly(t, "the member", e.sentTo(t, clerk), navette.NoticeMemberAdded)[navette.NoticeMemberAdded]
+	if m != nil {
+		says(t, m, "Vous avez été ajouté(e) à une boîte de service", "Greffe A", f.svcA.Email, "Par", admin.Name, admin.Email, "(heure de Paris)", e.url+"/inbox")
+		if strings.Contains(m.Text, "À la demande de") || strings.Contains(m.Text, "Approuvé par") {
+			t.Errorf("an addition by hand speaks of a request:\n%s", m.Text)
+		}
+	}
+	e.userLang("reader@justice.example", "Anne Reader", navette.RoleAgent, navette.LangEnglish)
+	reader, err := e.app.Meta.UserByEmail(ctx, "reader@justice.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	role := "auditor"
+	e.doJSON("PATCH", api.PathAdminUsers+"/"+reader.ID, adminTok, api.UpdateUser{Role: &role}, http.StatusOK, nil)
+	m = mailOnly(t, "the new auditor", e.sentTo(t, reader), navette.NoticeRoleGranted)[navette.NoticeRoleGranted]
+	if m != nil {
+		says(t, m, "You were given a new role on navette", "auditor (reads the audit journal)", "By", admin.Name, admin.Email, "(Paris time)", e.url+"/audit")
+	}
+	e.doJSON("PATCH", api.PathAdminUsers+"/"+reader.ID, adminTok, api.UpdateUser{Role: &role}, http.StatusOK, nil)
+	mailOnly(t, "the auditor given the role again", e.sentTo(t, reader), navette.NoticeRoleGranted)
+}

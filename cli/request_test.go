@@ -66,8 +66,8 @@ func TestAdminRequest(t *testing.T) {
 }
 
 // TestLocalOperatorActsDirectly: "navette admin member add --data DIR"
-// on the server needs no approval, and the journal says who acted:
-// local-operator.
+// on the server needs no approval, the journal says who acted:
+// local-operator, and the agent is told (member_added).
 func TestLocalOperatorActsDirectly(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
@@ -96,6 +96,14 @@ func TestLocalOperatorActsDirectly(t *testing.T) {
 		return ev.Type == navette.EventMemberAdded && ev.ActorID == navette.LocalOperator && strings.HasPrefix(ev.Detail, svc.ID+" ")
 	}) {
 		t.Error("no member.added by local-operator in the journal")
+	}
+	clerk, err := e.app.Meta.UserByEmail(ctx, "clerk.x@justice.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := e.app.Meta.Notices(ctx, navette.NoticeFilter{UserID: clerk.ID})
+	if err != nil || len(ns) != 1 || ns[0].Kind != navette.NoticeMemberAdded {
+		t.Errorf("the agent added from the shell: notices %v, %v; want one member_added", ns, err)
 	}
 }
 

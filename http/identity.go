@@ -41,10 +41,13 @@ func (s *Server) userListJSON(ctx context.Context, us []*navette.User, describe 
 }
 
 // recipientJSON describes a search result: what a sender needs to choose,
-// nothing about the person's account.
+// nothing else about the person's account but whether its access is
+// revoked (always in the document: false for every recipient a search
+// finds, true for a member list's revoked member).
 func (s *Server) recipientJSON(ctx context.Context, u *navette.User, cs courts) api.User {
 	full := s.userJSON(ctx, u, cs)
-	return api.User{ID: full.ID, Email: full.Email, Name: full.Name, Role: full.Role, Kind: full.Kind, Org: full.Org, Court: full.Court, CreatedAt: full.CreatedAt}
+	return api.User{ID: full.ID, Email: full.Email, Name: full.Name, Role: full.Role, Kind: full.Kind, Org: full.Org, Court: full.Court,
+		Disabled: full.Disabled, CreatedAt: full.CreatedAt}
 }
 
 func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {

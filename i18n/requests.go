@@ -6,11 +6,11 @@ import "navette"
 // does: mails and pages name the action in words, never by its code.
 var actionNames = map[string]map[navette.RequestAction]string{
 	navette.LangFrench: {
-		navette.ActionAddMember:       "ajout d'une personne à une boîte de service",
-		navette.ActionGrantRole:       "attribution du rôle d'administrateur ou d'auditeur",
-		navette.ActionRestoreUser:     "rétablissement de l'accès d'une personne",
-		navette.ActionForceDirectory:  "application forcée d'un flux d'annuaire",
-		navette.ActionPolicyAssurance: "changement du niveau d'authentification minimal d'un rôle",
+		navette.ActionAddMember:       "ajout d’une personne à une boîte de service",
+		navette.ActionGrantRole:       "attribution du rôle d’administrateur ou d’auditeur",
+		navette.ActionRestoreUser:     "rétablissement de l’accès d’une personne",
+		navette.ActionForceDirectory:  "application forcée d’un flux d’annuaire",
+		navette.ActionPolicyAssurance: "changement du niveau d’authentification minimal d’un rôle",
 		navette.ActionPolicyAntivirus: "changement de la politique antivirus",
 		navette.ActionKeysRotate:      "remplacement de la clé qui signe le journal",
 	},

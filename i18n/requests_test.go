@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"strings"
 	"testing"
 
 	"navette"
@@ -27,5 +28,16 @@ func TestRequestActionLabel(t *testing.T) {
 	}
 	if got := RequestActionLabel(navette.LangFrench, "later.action"); got != "later.action" {
 		t.Errorf("an unknown action: %q", got)
+	}
+}
+
+// TestRequestActionLabelTypography: the French names of the actions,
+// which pages show beside their own words, use the typographic apostrophe
+// (’) as the pages do, never the straight one.
+func TestRequestActionLabelTypography(t *testing.T) {
+	for a, s := range actionNames[navette.LangFrench] {
+		if strings.Contains(s, "'") {
+			t.Errorf("%s: %q has a straight apostrophe: write ’", a, s)
+		}
 	}
 }

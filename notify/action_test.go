@@ -15,7 +15,7 @@ import (
 // which an admin reading French met.
 func TestRequestActionInWords(t *testing.T) {
 	r := renderer(t, false)
-	for _, kind := range []navette.NoticeKind{navette.NoticeApproval, navette.NoticeRequestFailed, navette.NoticeRequestApproved, navette.NoticeRequestRejected,
+	for _, kind := range []navette.NoticeKind{navette.NoticeApproval, navette.NoticeRequestFailed, navette.NoticeRequestApproved, navette.NoticeRequestRejected, navette.NoticeRequestExpired,
 		navette.NoticeMemberAdded, navette.NoticeRoleGranted, navette.NoticeAccessRestored} {
 		for _, a := range []navette.RequestAction{navette.ActionAddMember, navette.ActionGrantRole, navette.ActionRestoreUser,
 			navette.ActionForceDirectory, navette.ActionPolicyAssurance, navette.ActionPolicyAntivirus, navette.ActionKeysRotate} {

@@ -64,12 +64,15 @@ type Data struct {
 	Forwarder   Person   `json:"forwarder,omitzero"`
 	ForwardedTo []Person `json:"forwarded_to,omitempty"`
 	// Request is the admin request an approval notice asks to review;
-	// Sender is its requester, Reason its reason, ExpiresAt its expiry.
+	// Sender is its requester, Reason its reason, ExpiresAt its expiry. In
+	// a member_added or role_granted notice no request caused (an admin
+	// acted by hand: Admin names them), it has no ID and says only the
+	// mailbox or the role, and when.
 	Request *Request `json:"request,omitempty"`
-	// Admin is the administrator who revoked or restored the addressee's
-	// access by hand, in an access_revoked or access_restored notice no
-	// request caused: name and e-mail empty for the local operator. Nil
-	// when a directory sync did it.
+	// Admin is the administrator who changed the addressee's access by
+	// hand, in an access_revoked, access_restored, member_added or
+	// role_granted notice no request caused: name and e-mail empty for the
+	// local operator. Nil when a directory sync did it.
 	Admin *Person `json:"admin,omitempty"`
 }
 

@@ -43,7 +43,7 @@ func renderer(t *testing.T, includeNames bool) *notify.Renderer {
 
 // notAboutDeposits are the kinds of notice that are about no deposit.
 var notAboutDeposits = []navette.NoticeKind{navette.NoticeSignInCode, navette.NoticeAccessRevoked, navette.NoticeApproval, navette.NoticeRequestFailed,
-	navette.NoticeRequestApproved, navette.NoticeRequestRejected, navette.NoticeMemberAdded, navette.NoticeRoleGranted, navette.NoticeAccessRestored}
+	navette.NoticeRequestApproved, navette.NoticeRequestRejected, navette.NoticeRequestExpired, navette.NoticeMemberAdded, navette.NoticeRoleGranted, navette.NoticeAccessRestored}
 
 func TestRenderEveryKind(t *testing.T) {
 	depositID := navette.NewID()
@@ -272,10 +272,13 @@ func TestReceiptSaysWhatWasFetched(t *testing.T) {
 
 // A revoked or restored person reads who did it and whom to ask: the
 // admin by name, an administrator (the local operator), or the directory;
-// a restoring request names its requester and approver.
+// a restoring request names its requester and approver. A person added
+// to a mailbox or given a role by hand reads who did it and when, never a
+// request's requester and approver.
 func TestAccessNoticesSayWho(t *testing.T) {
 	admin := &notify.Person{Name: "Alice Admin", Email: "alice@justice.example"}
 	req := &notify.Request{ID: "REQ-1", Action: string(navette.ActionRestoreUser), Reviewer: notify.Person{Name: "Bob Second", Email: "bob@justice.example"}}
+	mailbox, at := notify.Person{Name: "Parquet", Email: "parquet@justice.example"}, time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	cases := []struct {
 		kind       navette.NoticeKind
 		lang       string
@@ -303,6 +306,17 @@ func TestAccessNoticesSayWho(t *testing.T) {
 			[]string{"Rétabli par : l'annuaire qui vous inscrit"}, []string{"Rétabli par</td><td>l'annuaire qui vous inscrit"}, "À la demande"},
 		{navette.NoticeAccessRestored, navette.LangEnglish, &notify.Data{Sender: *admin, Request: req},
 			[]string{"At the request of: Alice Admin", "Approved by: Bob Second"}, []string{"At the request of</td><td>Alice Admin", "Approved by</td><td>Bob Second"}, "Restored by"},
+		{navette.NoticeMemberAdded, navette.LangFrench, &notify.Data{Admin: admin, Request: &notify.Request{Mailbox: mailbox, At: at}},
+			[]string{"boîte de service Parquet <parquet@justice.example>", "Par : Alice Admin <alice@justice.example>\nLe : lundi 2 novembre 2026", "https://navette.justice.example/inbox"},
+			[]string{"Par</td><td>Alice Admin &lt;alice@justice.example&gt;", "Le</td><td>lundi 2 novembre 2026"}, "À la demande"},
+		{navette.NoticeMemberAdded, navette.LangEnglish, &notify.Data{Admin: &notify.Person{}, Request: &notify.Request{Mailbox: mailbox, At: at}},
+			[]string{"By: an administrator of navette\nOn: Monday 2 November 2026"}, []string{"By</td><td>an administrator of navette"}, "Approved by"},
+		{navette.NoticeRoleGranted, navette.LangEnglish, &notify.Data{Admin: admin, Request: &notify.Request{Role: string(navette.RoleAuditor), At: at}},
+			[]string{"the role of auditor (reads the audit journal)", "By: Alice Admin <alice@justice.example>", "https://navette.justice.example/audit"},
+			[]string{"By</td><td>Alice Admin &lt;alice@justice.example&gt;"}, "At the request"},
+		{navette.NoticeRoleGranted, navette.LangFrench, &notify.Data{Admin: &notify.Person{}, Request: &notify.Request{Role: string(navette.RoleAdmin), At: at}},
+			[]string{"désormais administrateur de la plateforme", "Par : un administrateur de navette", "https://navette.justice.example/admin"},
+			[]string{"Par</td><td>un administrateur de navette"}, "Approuvé par"},
 	}
 	for _, c := range cases {
 		n := &navette.Notice{ID: navette.NewID(), Kind: c.kind, UserID: navette.NewID(), CreatedAt: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}

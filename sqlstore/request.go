@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"strings"
 
 	"navette"
 )
@@ -74,9 +75,19 @@ func (s *Store) Requests(ctx context.Context, f navette.RequestFilter) ([]*navet
 	if limit <= 0 {
 		limit = 100
 	}
-	q, args := `SELECT `+requestCols+` FROM admin_requests`, []any{}
+	var where []string
+	var args []any
 	if f.State != "" {
-		q, args = q+` WHERE state = $1`, append(args, string(f.State))
+		args = append(args, string(f.State))
+		where = append(where, `state = `+placeholders(len(args), 1))
+	}
+	if !f.ExpiredBy.IsZero() {
+		args = append(args, timeArg(f.ExpiredBy))
+		where = append(where, `expires_at <= `+placeholders(len(args), 1))
+	}
+	q := `SELECT ` + requestCols + ` FROM admin_requests`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
 	}
 	q += ` ORDER BY created_at DESC, id DESC LIMIT ` + placeholders(len(args)+1, 1)
 	return queryAll(ctx, s, s.rdb, "list requests", scanRequest, q, append(args, limit)...)

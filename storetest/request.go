@@ -18,6 +18,7 @@ func TestRequestStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
 		{"RequestUpdate", testMetaRequestUpdate},
 		{"RequestSingleUse", testMetaRequestSingleUse},
 		{"RequestFailed", testMetaRequestFailed},
+		{"RequestsExpiredBy", testMetaRequestsExpiredBy},
 	})
 }
 
@@ -90,6 +91,33 @@ func testMetaRequests(t *testing.T, m *metaFixture) {
 	one, err := rs.Requests(m.ctx, navette.RequestFilter{Limit: 1})
 	if err != nil || len(one) != 1 {
 		t.Errorf("Requests(limit 1) = %v, %v", one, err)
+	}
+}
+
+// testMetaRequestsExpiredBy: a filter's ExpiredBy keeps the requests
+// whose expiry is at or before it, with its state if one is given: what
+// an expiry sweep asks for.
+func testMetaRequestsExpiredBy(t *testing.T, m *metaFixture) {
+	rs := m.requestStore()
+	alice := m.user("Alice")
+	due, later, done := m.newRequest(alice, navette.NewID(), navette.NewID()), m.newRequest(alice, navette.NewID(), navette.NewID()), m.newRequest(alice, navette.NewID(), navette.NewID())
+	at := due.ExpiresAt
+	later.ExpiresAt = at.Add(time.Second)
+	done.State, done.ExpiresAt = navette.RequestRejected, at
+	for _, r := range []*navette.AdminRequest{due, later, done} {
+		if err := rs.CreateRequest(m.ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := rs.Requests(m.ctx, navette.RequestFilter{State: navette.RequestPending, ExpiredBy: at})
+	if err != nil || len(got) != 1 || got[0].ID != due.ID {
+		t.Errorf("Requests(pending, expired by its expiry) = %v, %v; want the one due", got, err)
+	}
+	if got, err := rs.Requests(m.ctx, navette.RequestFilter{ExpiredBy: at}); err != nil || len(got) != 2 {
+		t.Errorf("Requests(expired by, any state) = %v, %v; want 2", got, err)
+	}
+	if got, err := rs.Requests(m.ctx, navette.RequestFilter{State: navette.RequestPending, ExpiredBy: at.Add(-time.Second)}); err != nil || len(got) != 0 {
+		t.Errorf("Requests(pending, expired before any) = %v, %v; want none", got, err)
 	}
 }
 

@@ -237,3 +237,20 @@ func agentFacingLawyer(t *testing.T, n *node) (*testbrowser.Browser, *navette.Us
 	signIn(t, n, b, agent.Email)
 	return b, lawyer
 }
+
+// TestUploadRefusalInFrench: the storage has no room (its reserve is the
+// whole disk), so the upload API refuses each file (507) in English; the
+// form says so at once in French on the file, as a page of the web would,
+// and never in English.
+func TestUploadRefusalInFrench(t *testing.T) {
+	n := startWith(t, func(c *app.Config) { c.MinFree = "100%" })
+	b, _ := agentFacingLawyer(t, n)
+	f, _ := tempFile(t, "piece.pdf", 10<<10)
+	fillDeposit(b, n, "avocat@", "RG 26/PLEIN", f)
+	want := "La plateforme n’a pas la place pour un fichier de"
+	b.Run("send", chromedp.Click(chromedp.CSS("#send")),
+		chromedp.Poll[chromedp.Void](`(function () { var s = document.querySelector('#file-list li.is-error .status'); return s && s.textContent.indexOf('`+want+`') >= 0; })()`))
+	if s := b.Text("#file-list li.is-error"); !strings.Contains(s, want) || strings.Contains(s, "room") {
+		t.Errorf("the refused file says %q, want %q", s, want)
+	}
+}

@@ -222,6 +222,8 @@ func (h *Handler) message(lang string, err error) string {
 		return "Action impossible dans l’état actuel : " + msg
 	case navette.EUNAVAILABLE:
 		return "Un composant de la plateforme ne répond pas ; réessayez dans quelques minutes."
+	case navette.ENOSPACE:
+		return "L’espace de stockage de la plateforme est plein pour le moment ; réessayez plus tard."
 	}
 	return msg
 }

@@ -27,8 +27,9 @@ func eventRows(lang string, es []navette.Event, names map[string]string) []event
 }
 
 // eventWords says the detail of e in lang: a request's action, a sign-in
-// method, why a session ended, a membership, a role change, with names for
-// the ids names knows. A detail with no better reading is given as is.
+// method, why a session ended, a membership, a role change, a mailbox
+// created, with names for the ids names knows. A detail with no better
+// reading is given as is.
 func eventWords(lang string, e navette.Event, names map[string]string) string {
 	f := strings.Fields(e.Detail)
 	name := func(id string) string {
@@ -44,14 +45,53 @@ func eventWords(lang string, e navette.Event, names map[string]string) string {
 		return tr(lang, methodName(e.Detail))
 	case e.Type == navette.EventSignOut:
 		return signOutWords(lang, f, name)
-	case (e.Type == navette.EventMemberAdded || e.Type == navette.EventMemberRemoved) && len(f) == 2:
-		return fmt.Sprintf(tr(lang, "%s, boîte %s"), name(f[1]), name(f[0]))
-	case e.Type == navette.EventRoleChanged && len(f) == 2:
-		return roleWords(lang, f[0]) + " → " + roleWords(lang, f[1])
 	case e.Type == navette.EventTokenRevoked:
 		return name(e.Detail)
 	}
+	if w, ok := accountWords(lang, e.Type, f, name); ok {
+		return w
+	}
 	return e.Detail
+}
+
+// accountWords says the detail of an event of type typ about people and
+// mailboxes (its fields f) in lang, with name for their ids: a
+// membership, a role change, a mailbox created. It reports false for
+// another event.
+func accountWords(lang string, typ navette.EventType, f []string, name func(string) string) (string, bool) {
+	switch {
+	case (typ == navette.EventMemberAdded || typ == navette.EventMemberRemoved) && len(f) == 2:
+		return fmt.Sprintf(tr(lang, "%s, boîte %s"), name(f[1]), name(f[0])), true
+	case typ == navette.EventRoleChanged && len(f) == 2:
+		return roleWords(lang, f[0]) + " → " + roleWords(lang, f[1]), true
+	case typ == navette.EventRoleChanged && len(f) == 3:
+		return fmt.Sprintf(tr(lang, "%s : %s → %s"), name(f[0]), roleWords(lang, f[1]), roleWords(lang, f[2])), true
+	case typ == navette.EventUserCreated && len(f) == 2:
+		return fmt.Sprintf(tr(lang, "%s : %s"), roleWords(lang, f[0]), name(f[1])), true
+	}
+	return "", false
+}
+
+// namedIDs returns the ids of people and mailboxes that the details of es
+// name, for eventWords to say by name: a membership's mailbox and member,
+// the person whose role changed, whose sessions an admin ended, the
+// mailbox an admin created.
+func namedIDs(es []navette.Event) []string {
+	var out []string
+	for _, e := range es {
+		f := strings.Fields(e.Detail)
+		switch {
+		case (e.Type == navette.EventMemberAdded || e.Type == navette.EventMemberRemoved) && len(f) == 2:
+			out = append(out, f...)
+		case e.Type == navette.EventRoleChanged && len(f) == 3:
+			out = append(out, f[0])
+		case e.Type == navette.EventUserCreated && len(f) == 2:
+			out = append(out, f[1])
+		case e.Type == navette.EventSignOut && len(f) >= 2 && f[0] == "revoked":
+			out = append(out, f[1])
+		}
+	}
+	return out
 }
 
 // signOutWords says why a session ended (the fields f of its detail:
@@ -82,6 +122,8 @@ func roleWords(lang, r string) string {
 // at start-up.
 var eventWordsEnglish = map[string]string{
 	"%s, boîte %s":                      "%s, mailbox %s",
+	"%s : %s → %s":                      "%s: %s → %s",
+	"%s : %s":                           "%s: %s",
 	"déconnexion":                       "signed out",
 	"session expirée":                   "session expired",
 	"toutes les sessions de %s fermées": "all sessions of %s ended",

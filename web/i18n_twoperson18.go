@@ -45,6 +45,8 @@ var twoPersonFrench = map[string]string{
 	"This request expired.": "Cette demande a expiré.",
 	"The administrator who made this request has lost their access.":              "L’administrateur qui a fait cette demande a perdu son accès.",
 	"This agent is a member of the service already.":                              "Cette personne est déjà membre de ce service.",
+	"This person has this role already.":                                          "Cette personne a déjà ce rôle.",
+	"This person's access is not revoked: there is nothing to restore.":           "L’accès de cette personne n’est pas révoqué : il n’y a rien à rétablir.",
 	"Only the admin who made this request may use it.":                            "Seul l’administrateur qui a fait cette demande peut l’utiliser.",
 	"This request is not an approved directory request waiting to be used.":       "Cette demande n’est pas une demande d’annuaire approuvée en attente d’utilisation.",
 	"This flow is not the one approved: its parameters changed.":                  "Ce fichier n’est pas celui qui a été approuvé : ses paramètres ont changé.",

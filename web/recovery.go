@@ -1,6 +1,7 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -219,6 +220,17 @@ func (d *userData) names() map[string]string {
 	return n
 }
 
+// unnamed returns the ids of ids that names does not name.
+func unnamed(ids []string, names map[string]string) []string {
+	var out []string
+	for _, id := range ids {
+		if names[id] == "" {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // userFlashes are the notes of a person's page and of the recovery
 // requests' page after an action.
 var userFlashes = flashes{
@@ -278,7 +290,9 @@ func (h *Handler) renderUser(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	p := h.newPage(w, r, "Personnes", "admin")
-	d.Events = eventRows(p.Lang, evs, d.names())
+	names := d.names()
+	maps.Copy(names, h.Accounts.NamesOf(ctx, u, unnamed(namedIDs(evs), names)))
+	d.Events = eventRows(p.Lang, evs, names)
 	p.Title = person.Name
 	p.Flash = flash
 	p.Data = d

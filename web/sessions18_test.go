@@ -127,23 +127,69 @@ func TestPersonEventsNamed(t *testing.T) {
 	}
 	for lang, wants := range map[string][]string{
 		"fr": {`<td title="session.created">Connexion</td>`, `title="code&#43;totp">code reçu par courriel et application d’authentification<`,
-			`title="R1 member.add 0a1b">ajout d&#39;une personne à une boîte de service<`,
+			`title="R1 member.add 0a1b">ajout d’une personne à une boîte de service<`,
 			`title="revoked ` + af.clerk.ID + ` S1">une session de ` + af.clerk.Name + ` fermée<`, `<td>not_found</td>`},
 		"en": {`<td title="session.created">Sign-in</td>`, `>e-mailed code and authenticator app<`, `>adding someone to a service mailbox<`,
 			`>a session of ` + af.clerk.Name + ` ended<`},
 	} {
-		w := f.get(t, af.admin, "/admin/users/"+af.clerk.ID+"?lang="+lang)
-		if w.Code != http.StatusOK {
-			t.Fatalf("%s: %d", lang, w.Code)
-		}
-		body := w.Body.String()
-		for _, want := range wants {
-			if !strings.Contains(body, want) {
-				t.Errorf("%s: the page lacks %q", lang, want)
-			}
-		}
+		body := personPageSays(t, af, af.clerk, lang, wants)
 		if strings.Contains(body, ">session.created<") {
 			t.Errorf("%s: the page shows the event's code as its name", lang)
 		}
 	}
+}
+
+// TestOwnPageNamesMembershipEvents: on an admin's own page, the events
+// they caused that name people and mailboxes the page did not load (a
+// member added to or removed from a mailbox, someone's role changed, all
+// someone's sessions ended) show those names, in the page's language,
+// as other event rows do, never the ids; an id of someone a court admin
+// does not manage stays an id.
+func TestOwnPageNamesMembershipEvents(t *testing.T) {
+	af := newAdminFixture(t)
+	f := af.fixture
+	now := f.clock.Now()
+	evs := []navette.Event{
+		{Time: now, Type: navette.EventMemberAdded, ActorID: af.admin.ID, Detail: af.service.ID + " " + af.clerk.ID},
+		{Time: now, Type: navette.EventMemberRemoved, ActorID: af.admin.ID, Detail: af.otherService.ID + " " + af.otherClerk.ID},
+		{Time: now, Type: navette.EventRoleChanged, ActorID: af.admin.ID, Detail: af.clerk.ID + " agent court_admin"},
+		{Time: now, Type: navette.EventSignOut, ActorID: af.admin.ID, Detail: "revoked " + af.otherClerk.ID},
+		{Time: now, Type: navette.EventMemberAdded, ActorID: af.courtAdmin.ID, Detail: af.otherService.ID + " " + af.otherClerk.ID},
+	}
+	if err := f.meta.AppendEvents(context.Background(), evs...); err != nil {
+		t.Fatal(err)
+	}
+	for lang, wants := range map[string][]string{
+		"fr": {">" + af.clerk.Name + ", boîte " + af.service.Name + "<", ">" + af.otherClerk.Name + ", boîte " + af.otherService.Name + "<",
+			">" + af.clerk.Name + " : Agent de juridiction → Administrateur de juridiction<", ">toutes les sessions de " + af.otherClerk.Name + " fermées<", ">Boîte de service : " + af.service.Name + "<"},
+		"en": {">" + af.clerk.Name + ", mailbox " + af.service.Name + "<", ">" + af.clerk.Name + ": Court agent → Court administrator<"},
+	} {
+		body := personPageSays(t, af, af.admin, lang, wants)
+		for _, id := range []string{af.service.ID, af.clerk.ID, af.otherService.ID, af.otherClerk.ID} {
+			if strings.Contains(body, ">"+id) || strings.Contains(body, id+"<") {
+				t.Errorf("%s: the page shows the id %s in words", lang, id)
+			}
+		}
+	}
+	body := f.get(t, af.courtAdmin, "/admin/users/"+af.courtAdmin.ID).Body.String()
+	if want := ">" + af.otherClerk.ID + ", boîte " + af.otherService.ID + "<"; !strings.Contains(body, want) {
+		t.Errorf("a court admin's page names another court's people: it lacks %q", want)
+	}
+}
+
+// personPageSays fails t unless the page of person, as the platform admin
+// reads it in lang, holds each of wants; it returns the page.
+func personPageSays(t *testing.T, af *adminFixture, person *navette.User, lang string, wants []string) string {
+	t.Helper()
+	w := af.get(t, af.admin, "/admin/users/"+person.ID+"?lang="+lang)
+	if w.Code != http.StatusOK {
+		t.Fatalf("%s: %d", lang, w.Code)
+	}
+	body := w.Body.String()
+	for _, want := range wants {
+		if !strings.Contains(body, want) {
+			t.Errorf("%s: the page lacks %q", lang, want)
+		}
+	}
+	return body
 }

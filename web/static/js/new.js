@@ -342,6 +342,7 @@
       endpoint: '/api/v1/uploads/',
       chunkSize: 8 * 1024 * 1024,
       retryDelays: [0, 1000, 3000, 5000, 10000, 20000, 30000],
+      onShouldRetry: shouldRetry,
       metadata: { deposit: depositId, filename: e.name },
       headers: { 'X-CSRF-Token': csrf },
       urlStorage: urlStorage,
@@ -362,12 +363,18 @@
         if (e.upload && e.upload.url) { e.url = e.upload.url; }
         e.upload = null;
         stopSending();
-        e.error = (err && err.originalResponse && parseDetail(err.originalResponse.getBody())) || msg('uploadFailed');
+        var p = err && err.originalResponse ? parseProblem(err.originalResponse.getBody()) : {};
+        e.error = msg('uploadFailed');
         e.li.classList.add('is-error');
         e.status.textContent = e.error;
         e.remove.hidden = false;
-        announce(msg('fileFailed', e.name));
         update();
+        // The upload API refuses in English: the file's status says it
+        // in the page's language, as the web says it.
+        said(p.code, p.detail).then(function (text) {
+          if (text && e.error === msg('uploadFailed')) { e.error = text; e.status.textContent = text; }
+          announce(msg('fileFailed', e.name));
+        });
       }
     };
     if (e.url) { opts.uploadUrl = e.url; }
@@ -379,8 +386,19 @@
     });
     update();
   }
-  function parseDetail(body) {
-    try { var j = JSON.parse(body); return j.detail || j.title || ''; } catch (err) { return ''; }
+  // shouldRetry is tus's rule (retry what is not the client's fault, and
+  // 409, 423, while online) but for a full storage (507): it will not
+  // free itself within the retries, during which the file would say
+  // nothing; its refusal is shown at once, and "Envoyer" tries again.
+  function shouldRetry(err) {
+    var s = err && err.originalResponse ? err.originalResponse.getStatus() : 0;
+    if (s === 507 || navigator.onLine === false) { return false; }
+    return s < 400 || s >= 500 || s === 409 || s === 423;
+  }
+  // parseProblem returns the code and detail (or title) of a problem
+  // document, empty if body is none.
+  function parseProblem(body) {
+    try { var j = JSON.parse(body); return { code: j.code || '', detail: j.detail || j.title || '' }; } catch (err) { return {}; }
   }
 
   var lastAnnounced = -1;

@@ -1,0 +1,117 @@
+package account
+
+import (
+	"context"
+	"time"
+
+	"navette"
+)
+
+// A pending request expires at its time, not when someone next touches
+// it: the node's sweep (ExpireRequests) marks it expired, journals it and
+// tells its requester (request_expired), who may then ask again. The
+// admins who were asked to review it are not told: the notice that asked
+// them gave its expiry, and the requests page shows it expired; a mail to
+// each of them for a request nobody took up would only add noise. An
+// approved directory request that its requester did not use in time stays
+// approved: they were told its deadline, and using it then is refused.
+
+// expirePage is how many due requests one read of ExpireRequests takes.
+const expirePage = 100
+
+// ExpireRequests marks expired each pending request past its expiry at
+// the clock's time, journals it (request.expired, with no actor) and
+// tells its requester, and returns how many it expired. With several
+// nodes on one store, one sweeps at a time (the store's Exclusive), and
+// each expiry is conditional (the request must still be pending), so a
+// request is expired and its requester told once. Returns ENOTIMPLEMENTED
+// if the store keeps no requests.
+func (s *Service) ExpireRequests(ctx context.Context) (int, error) {
+	rs, err := s.requestStore()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	sweep := func(ctx context.Context) error {
+		var err error
+		n, err = s.expireDue(ctx, rs)
+		return err
+	}
+	if ex, ok := s.Meta.(interface {
+		Exclusive(context.Context, func(context.Context) error) (bool, error)
+	}); ok {
+		_, err = ex.Exclusive(ctx, sweep)
+	} else {
+		err = sweep(ctx)
+	}
+	if n > 0 {
+		s.queued()
+	}
+	return n, err
+}
+
+// expireDue expires the requests of rs due at the clock's time, a page at
+// a time, and returns how many it expired.
+func (s *Service) expireDue(ctx context.Context, rs navette.RequestStore) (int, error) {
+	now := s.Clock.Now()
+	n := 0
+	for {
+		due, err := rs.Requests(ctx, navette.RequestFilter{State: navette.RequestPending, ExpiredBy: now, Limit: expirePage})
+		if err != nil {
+			return n, err
+		}
+		for _, r := range due {
+			done, err := s.expireOne(ctx, rs, r, now)
+			if err != nil {
+				return n, err
+			}
+			if done {
+				n++
+			}
+		}
+		if len(due) < expirePage {
+			return n, nil
+		}
+	}
+}
+
+// expireOne expires r at now if it is still pending past its expiry, and
+// reports whether it did.
+func (s *Service) expireOne(ctx context.Context, rs navette.RequestStore, r *navette.AdminRequest, now time.Time) (bool, error) {
+	nm := s.namedBy(ctx, r)
+	done := false
+	err := rs.UpdateRequest(ctx, r.ID, func(x *navette.AdminRequest) ([]navette.Event, error) {
+		evs, ok, err := s.expire(x, now, "", nm)
+		done = ok
+		return evs, err
+	})
+	return done, err
+}
+
+// expire marks x expired, if it is pending past its expiry at now, and
+// returns the event that journals it (by actor, the admin who found it
+// expired; "" for the sweep) with the notice that tells its requester,
+// naming what x names (nm).
+func (s *Service) expire(x *navette.AdminRequest, now time.Time, actor string, nm named) ([]navette.Event, bool, error) {
+	if x.State != navette.RequestPending || now.Before(x.ExpiresAt) {
+		return nil, false, nil
+	}
+	x.State = navette.RequestExpired
+	ev := navette.Event{Time: now, Type: navette.EventRequestExpired, ActorID: actor, Detail: x.ID + " " + string(x.Action)}
+	d := outcomeData(x, nil, nil, nm, x.ExpiresAt)
+	if err := s.tell(&ev, navette.NoticeRequestExpired, x.RequesterID, now, d); err != nil {
+		return nil, false, err
+	}
+	return []navette.Event{ev}, true, nil
+}
+
+// expiryNames returns what the request id names if it is pending past its
+// expiry at now (decide then expires it and tells its requester); nothing
+// otherwise.
+func (s *Service) expiryNames(ctx context.Context, rs navette.RequestStore, id string, now time.Time) named {
+	r, err := rs.Request(ctx, id)
+	if err != nil || r.State != navette.RequestPending || now.Before(r.ExpiresAt) {
+		return named{}
+	}
+	return s.namedBy(ctx, r)
+}
