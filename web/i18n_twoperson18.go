@@ -58,6 +58,8 @@ var twoPersonFrench = map[string]string{
 	"This request was rejected already.":                                          "Cette demande a déjà été refusée.",
 	"This request was approved already.":                                          "Cette demande a déjà été approuvée.",
 	"This request was expired already.":                                           "Cette demande a déjà expiré.",
+	"This request was failed already: a request is reviewed and executed once.":   "Cette demande a déjà échoué : une demande n’est examinée et exécutée qu’une fois.",
+	"This request was failed already.":                                            "Cette demande a déjà échoué.",
 }
 
 func init() {

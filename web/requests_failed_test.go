@@ -49,3 +49,17 @@ func TestFailedRequestShown(t *testing.T) {
 		t.Errorf("the failure in English: %q", got)
 	}
 }
+
+// TestRequestStateRefusalsInFrench: refusing to review a request already
+// decided reads in French whatever its state, failed too.
+func TestRequestStateRefusalsInFrench(t *testing.T) {
+	h := &Handler{}
+	for _, state := range []navette.RequestState{navette.RequestApproved, navette.RequestRejected, navette.RequestExecuted, navette.RequestExpired, navette.RequestFailed} {
+		for _, format := range []string{"This request was %s already: a request is reviewed and executed once.", "This request was %s already."} {
+			err := navette.Errorf(navette.ECONFLICT, format, state)
+			if got := h.message(navette.LangFrench, err); !strings.HasPrefix(got, "Cette demande a déjà") {
+				t.Errorf("%q reads %q in French", navette.ErrorMessage(err), got)
+			}
+		}
+	}
+}
