@@ -29,6 +29,7 @@ import (
 	"navette/directory"
 	"navette/evidence"
 	navhttp "navette/http"
+	"navette/internal/httpfile"
 	"navette/internal/realip"
 	"navette/keyring"
 	"navette/ldap"
@@ -622,6 +623,7 @@ func (a *App) listen(cfg Config) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+		ConnContext:       httpfile.ConnContext,
 	}
 	return nil
 }

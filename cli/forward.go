@@ -14,7 +14,8 @@ func init() {
 const forwardUsage = `DEPOSIT_ID --to ADDRESS[,ADDRESS…] [--message TEXT] [--retention DAYS]
 
 Forwards a deposit you received (in person or through a service mailbox) to
-agents or service mailboxes of the ministry, without sending its files
+agents or service mailboxes of the ministry (to partners too where the
+server allows it: serve --forward-to-partners), without sending its files
 again: the forward is a new deposit under the same reference, in the same
 case, with its own recipients and retention; the deposit's sender is told.
 Prints the forward's id on the last line.

@@ -557,10 +557,15 @@ func (s *Service) makeAvailable(d *navette.DepositRecord, files []*navette.FileR
 }
 
 // recipientNotices returns a notice of kind with nd, about d, for each
-// recipient of d.
+// recipient of d whose access is not revoked (struck off the directory,
+// revoked by an admin): they cannot sign in, and the worker refuses to
+// mail them, which made each such notice a dead letter.
 func (s *Service) recipientNotices(kind navette.NoticeKind, d *navette.DepositRecord, now time.Time, nd *notify.Data) ([]navette.Notice, error) {
 	var out []navette.Notice
 	for _, r := range d.Recipients {
+		if r.Disabled {
+			continue // revoked: cannot sign in, and the notice would be a dead letter
+		}
 		n, err := notify.NewNotice(s.Keys, kind, r.UserID, d.ID, now, nd)
 		if err != nil {
 			return nil, err

@@ -300,7 +300,10 @@ func (d *Download) release(ctx context.Context, claim string) {
 //
 // The bytes w accepts without error count as delivered to the actor, so w
 // must pass them on before it returns (an HTTP answer flushed after each
-// write): what an aborted transfer did not send never counts. The download
+// write): what an aborted transfer did not send never counts. A w that is
+// a settler is asked, once the bytes are written, how many of the last of
+// them the client never acknowledged (those a dropped connection left in
+// the kernel's buffers): they do not count either. The download
 // is recorded, once, when the bytes delivered to the actor by this call and
 // earlier ones cover the whole file (Service.Deliveries); they then start
 // again from nothing, so that a later complete download is recorded anew.
@@ -318,6 +321,9 @@ func (d *Download) release(ctx context.Context, claim string) {
 func (d *Download) WriteRange(ctx context.Context, w io.Writer, off, n int64) error {
 	var claim string
 	written, err := d.writeRange(ctx, w, off, n, &claim)
+	if s, ok := w.(settler); ok && written > 0 {
+		written = max(0, written-s.Settle(ctx))
+	}
 	if claim != "" {
 		ctx = navette.NewContextWithDownloadClaim(ctx, claim)
 		defer d.release(ctx, claim)
@@ -326,6 +332,13 @@ func (d *Download) WriteRange(ctx context.Context, w io.Writer, off, n int64) er
 		d.delivered(ctx, navette.ByteRange{Start: off, End: off + written})
 	}
 	return err
+}
+
+// settler is a writer that can tell, once bytes were written to it, how
+// many of the last of them never reached the client: httpfile's, which
+// asks the kernel what the client's side acknowledged.
+type settler interface {
+	Settle(ctx context.Context) int64
 }
 
 // writeRange does WriteRange's work and returns how many bytes w accepted;

@@ -197,6 +197,9 @@ func (s *Service) forwardFiles(ctx context.Context, d, fw *navette.DepositRecord
 		if err != nil {
 			return nil, err
 		}
+		// Files come in the order of their creation, then of their ids:
+		// a microsecond apart, the forward's keep the original's order.
+		g.CreatedAt = g.CreatedAt.Add(time.Duration(len(out)) * time.Microsecond)
 		out = append(out, g)
 	}
 	if len(out) == 0 {

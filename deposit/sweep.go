@@ -208,7 +208,7 @@ func (s *Service) remind(ctx context.Context, id string, now time.Time) (int, bo
 			return nil, err
 		}
 		if len(ev.Notices) == 0 {
-			return nil, nil // everyone fetched meanwhile: nothing to journal
+			return nil, nil // everyone fetched meanwhile, or lost access: nothing to journal
 		}
 		ev.Detail = strconv.Itoa(len(ev.Notices))
 		queued = len(ev.Notices)
@@ -228,7 +228,9 @@ func (s *Service) reminderDue(d *navette.DepositRecord, now time.Time) bool {
 }
 
 // reminders returns a reminder for each recipient of d, sent by sender,
-// who has not downloaded it.
+// who has not downloaded it and may still sign in: one whose access was
+// revoked (struck off the directory) could not fetch it, and the notice
+// would only become a dead letter.
 func (s *Service) reminders(d *navette.DepositRecord, files []*navette.FileRecord, sender *navette.User, now time.Time) ([]navette.Notice, error) {
 	nd, err := s.noticeData(d, files, sender)
 	if err != nil {
@@ -236,7 +238,7 @@ func (s *Service) reminders(d *navette.DepositRecord, files []*navette.FileRecor
 	}
 	var out []navette.Notice
 	for _, r := range d.Recipients {
-		if !r.FirstDownloadAt.IsZero() {
+		if !r.FirstDownloadAt.IsZero() || r.Disabled {
 			continue
 		}
 		n, err := notify.NewNotice(s.Keys, navette.NoticeReminder, r.UserID, d.ID, now, nd)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"navette"
+	"navette/internal/httpfile"
 )
 
 // DefaultMaxConns is the default cap on open client connections.
@@ -105,12 +106,34 @@ type limitedConn struct {
 	net.Conn
 	l    *ConnLimiter
 	once sync.Once
+	// atClose is what the client had not acknowledged as the connection
+	// closed, if the kernel said (said).
+	atClose atomic.Int64
+	said    atomic.Bool
 }
 
 func (c *limitedConn) Close() error {
+	if n, _, ok := httpfile.Unacked(c.Conn); ok {
+		c.atClose.Store(n)
+		c.said.Store(true)
+	}
 	c.once.Do(func() { c.l.open.Add(-1) })
 	return c.Conn.Close()
 }
+
+// UnackedAtClose returns what the client had not acknowledged as the
+// connection closed (httpfile.ClosedQueue): a download cut by a failed
+// write counts what reached the client until then.
+func (c *limitedConn) UnackedAtClose() (int64, bool) {
+	if !c.said.Load() {
+		return 0, false
+	}
+	return c.atClose.Load(), true
+}
+
+// NetConn returns the connection the limiter accepted, whose kernel state
+// (what the client acknowledged) the file downloads read.
+func (c *limitedConn) NetConn() net.Conn { return c.Conn }
 
 // CloseWrite half-closes the connection, as the server does before
 // closing one it answered without reading the whole request.

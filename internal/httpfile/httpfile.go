@@ -2,7 +2,8 @@
 // alike (Serve): one Range at most, HEAD, If-Range, ETag and Repr-Digest,
 // the headers that keep a browser from running what it downloads, and
 // writes flushed to the client one by one so that only what reached the
-// connection counts as delivered; and a ZIP archive the same way
+// connection counts as delivered, and of it, on Linux, only what the
+// client's side acknowledged (Settle); and a ZIP archive the same way
 // (ServeArchive), its HEAD never a download. It also parses the
 // Content-Range of a partial answer (ParseContentRange), for the readers of
 // one: the Go client and the S3 blob store.
@@ -29,7 +30,8 @@ type Content interface {
 	SHA256() []byte
 	FileName() string
 	// WriteRange writes bytes [off, off+n) to w; the bytes w accepts count
-	// as delivered.
+	// as delivered, but for the last ones that w's Settle method, when it
+	// has one, says the client never acknowledged.
 	WriteRange(ctx context.Context, w io.Writer, off, n int64) error
 }
 
@@ -93,7 +95,7 @@ func Serve(w http.ResponseWriter, r *http.Request, c Content, fail ErrorWriter, 
 		lw.Begin()
 		return
 	}
-	if err := c.WriteRange(r.Context(), Flushing(lw, w), off, n); err != nil {
+	if err := c.WriteRange(r.Context(), settleWriter(Flushing(lw, w), r), off, n); err != nil {
 		failTransfer(w, r, lw, err, fail, log)
 		return
 	}
