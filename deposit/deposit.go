@@ -192,11 +192,16 @@ func partnerRefusal(actor *navette.User, email string, err error) error {
 }
 
 // knownUser returns the user of email, a normalised address, if one may
-// be sent to. Returns EINVALID for an unknown or disabled user.
+// be sent to. Returns EINVALID for an unknown user, or a disabled one (a
+// lawyer struck off, a former agent), saying so: a clerk who reads "not
+// known" takes it for a typo.
 func (s *Service) knownUser(ctx context.Context, email string) (*navette.User, error) {
 	u, err := s.Meta.UserByEmail(ctx, email)
-	if navette.IsCode(err, navette.ENOTFOUND) || (err == nil && u.Disabled) {
+	if navette.IsCode(err, navette.ENOTFOUND) {
 		return nil, navette.Errorf(navette.EINVALID, "%q is not a recipient known to the platform.", email)
+	}
+	if err == nil && u.Disabled {
+		return nil, navette.Errorf(navette.EINVALID, "%q no longer has access to the platform and cannot receive deposits.", email)
 	}
 	return u, err
 }

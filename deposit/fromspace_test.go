@@ -166,7 +166,7 @@ func TestRecipientRefusals(t *testing.T) {
 	}
 	for to, want := range map[string]string{
 		"nobody@avocats.example": `"nobody@avocats.example" is not a recipient known to the platform.`,
-		struck:                   `"struck@avocats.example" is not a recipient known to the platform.`,
+		struck:                   `"struck@avocats.example" no longer has access to the platform and cannot receive deposits.`,
 		admin:                    `"admin@justice.example" is not a recipient known to the platform.`,
 	} {
 		if got := refusal(c.clerk, to); got != want {

@@ -293,6 +293,7 @@ func frenchArgs(args []any) []any {
 // texts of the English's verbs in the same order, each as a %s.
 var frenchFormats = map[string]string{
 	"%q is not a recipient known to the platform.":                                                  "« %s » n’est pas un destinataire connu de la plateforme.",
+	"%q no longer has access to the platform and cannot receive deposits.":                          "« %s » n’a plus accès à la plateforme et ne peut pas recevoir de dépôt.",
 	"You cannot send a deposit to %q.":                                                              "Vous ne pouvez pas envoyer de dépôt à « %s ».",
 	"At most %d recipients are allowed.":                                                            "Un dépôt compte au plus %s destinataires.",
 	"A case reference of 1 to %d printable characters is required.":                                 "La référence du dossier doit compter de 1 à %s caractères imprimables.",
