@@ -355,7 +355,15 @@ func TestGetCorrupted(t *testing.T) {
 		c.damage(e, fids[0])
 		out := t.TempDir()
 		r := runCLI(t, varsAt(p.URL(), e.lawyer), false, "get", "--out", out, id)
-		if r.code != 1 || r.stdout != "" || !strings.HasPrefix(r.stderr, "navette get: acte.pdf: "+c.msg+"\n") {
+		said := r.stderr
+		if c.gets == 2 { // the cut is said, then retried
+			retry, rest, _ := strings.Cut(said, "\n")
+			if !strings.HasPrefix(retry, "navette: ") || !strings.Contains(retry, "; retrying in ") {
+				t.Errorf("%s: the retry is not said: %q", c.name, r.stderr)
+			}
+			said = rest
+		}
+		if r.code != 1 || r.stdout != "" || !strings.HasPrefix(said, "navette get: acte.pdf: "+c.msg+"\n") {
 			t.Errorf("%s: %+v", c.name, r)
 		}
 		if files := tree(t, out); len(files) != 0 {
@@ -384,6 +392,10 @@ func TestGetCutMidStream(t *testing.T) {
 	case <-f.Done():
 	default:
 		t.Fatal("the connection was not cut")
+	}
+	// Without a terminal, the retry is said on a line of its own.
+	if lines := strings.Split(strings.TrimSpace(r.stderr), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "navette: ") || !strings.Contains(lines[0], "; retrying in ") {
+		t.Errorf("stderr: %q, want one line saying get retries", r.stderr)
 	}
 	if got, _ := os.ReadFile(filepath.Join(out, "acte.pdf")); !bytes.Equal(got, data) {
 		t.Error("content differs")

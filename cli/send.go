@@ -252,12 +252,26 @@ func (f *clientFlags) client(env *Env) (*client.Client, error) {
 	if f.token == "" {
 		return nil, usageError("no token: set NAVETTE_TOKEN or --token")
 	}
-	c, err := client.New(f.server, f.token, client.WithUserAgent("navette-cli"))
+	retry := client.DefaultRetryPolicy()
+	retry.Notify = func(cause error, wait time.Duration) { sayRetry(env, cause, wait) }
+	c, err := client.New(f.server, f.token, client.WithUserAgent("navette-cli"), client.WithRetry(retry))
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
 	warnPlainHTTP(env, c.ServerURL())
 	return c, nil
+}
+
+// sayRetry tells on stderr that a transfer failed with cause and is
+// retried after wait, on a line of its own (in a terminal, over the
+// progress line, which the next update draws again below): a script
+// reading stderr learns that the link is flaky.
+func sayRetry(env *Env, cause error, wait time.Duration) {
+	clear := ""
+	if env.stderrIsTerminal() {
+		clear = "\r\x1b[K"
+	}
+	fmt.Fprintf(env.Stderr, "%snavette: %s; retrying in %s\n", clear, oneLine(cause), wait.Round(100*time.Millisecond))
 }
 
 // warnPlainHTTP warns on stderr when the server at serverURL is reached

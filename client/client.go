@@ -40,6 +40,10 @@ type RetryPolicy struct {
 	// Budget is the longest time spent retrying without progress; zero
 	// disables retries.
 	Budget time.Duration
+	// Notify, if set, is called before each wait with the failure that
+	// caused it and the time until the next attempt: a transfer that
+	// retries on a flaky link says so instead of going silent.
+	Notify func(cause error, wait time.Duration)
 }
 
 // DefaultRetryPolicy returns the policy a new Client uses: 0.5 s doubling

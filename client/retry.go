@@ -38,6 +38,9 @@ func (b *backoff) wait(ctx context.Context, cause error) error {
 	}
 	// ±20 % jitter, so clients cut off together do not come back together.
 	d := time.Duration(float64(b.delay) * (0.8 + 0.4*rand.Float64()))
+	if b.p.Notify != nil {
+		b.p.Notify(cause, d)
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
