@@ -38,6 +38,10 @@ type Keys interface {
 	// Verifiers returns the verifier keys, current and past, in note's
 	// verifier key text form.
 	Verifiers() []string
+	// Retirements returns, by verifier key, the journal's tree size when
+	// each retired key was retired: it signed no checkpoint of a larger
+	// tree.
+	Retirements() map[string]int64
 }
 
 // FormatCheckpoint returns the body of a C2SP tlog-checkpoint: the origin,
@@ -65,11 +69,16 @@ func ParseCheckpoint(text string) (origin string, size int64, root tlog.Hash, er
 	return lines[0], size, tlog.Hash(h), nil
 }
 
-// Verifiers parses verifier keys in note's text form.
+// Verifiers parses verifier keys in note's text form; blank strings and
+// comments (#, as the retirement lines of the published key list) are
+// skipped.
 func Verifiers(keys []string) (note.Verifiers, error) {
 	var vs []note.Verifier
 	for _, k := range keys {
-		v, err := note.NewVerifier(strings.TrimSpace(k))
+		if k = strings.TrimSpace(k); k == "" || strings.HasPrefix(k, "#") {
+			continue
+		}
+		v, err := note.NewVerifier(k)
 		if err != nil {
 			return nil, fmt.Errorf("verifier key %q: %w", k, err)
 		}
