@@ -52,7 +52,7 @@ func adminJournalVerify(ctx context.Context, env *Env, args []string) error {
 	}
 	return c.run(args, check, func(a *app.App) error {
 		if keys == nil {
-			keys = a.JournalKeys.Verifiers()
+			keys = a.Checkpointer.KeyList()
 		}
 		return verifyJournal(ctx, env, a, keys, roots, chain, note)
 	})
@@ -60,7 +60,8 @@ func adminJournalVerify(ctx context.Context, env *Env, args []string) error {
 
 // readKeysFile reads the verifier keys of the file --keys names as
 // navette verify reads its key files (receipt.ParseKeys: one a line, blank
-// lines and # comments skipped); none if it names none.
+// lines and # comments skipped, each retired key followed by its
+// retirement line); none if it names none.
 func readKeysFile(path string) ([]string, error) {
 	if path == "" {
 		return nil, nil
@@ -73,9 +74,9 @@ func readKeysFile(path string) ([]string, error) {
 	if err != nil {
 		return nil, usageError("--keys %s: %v", path, err)
 	}
-	texts := make([]string, len(keys))
-	for i, k := range keys {
-		texts[i] = k.String()
+	texts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		texts = append(texts, k.Lines()...)
 	}
 	return texts, nil
 }

@@ -261,7 +261,7 @@ func (c *Checkpointer) current(ctx context.Context) (int64, *navette.Checkpoint,
 // tree of size leaves and root hash root, read by r, extends it; or
 // returns ErrInconsistent.
 func (c *Checkpointer) extends(latest *navette.Checkpoint, size int64, root tlog.Hash, r tlog.HashReader) error {
-	if err := checkStored(latest, c.Keys.Verifiers()); err != nil {
+	if err := checkStored(latest, c.KeyList()); err != nil {
 		return navette.WrapError(navette.EINTERNAL, fmt.Errorf("%w: checkpoint %d: %w", ErrInconsistent, latest.Size, err), "")
 	}
 	p, err := tlog.ProveTree(size, latest.Size, r)

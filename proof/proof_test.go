@@ -402,3 +402,67 @@ func TestRotateKeyStopsStaleNodes(t *testing.T) {
 	}
 	f.checkpoint(10)
 }
+
+// TestRetiredKeyCheckpoint: with the published key list, a checkpoint that
+// a copy of a retired key signs for a tree larger than the journal at its
+// retirement does not open (nor does a checkpoint stored so let the
+// journal verify); one no larger does, as checkpoints signed before it.
+func TestRetiredKeyCheckpoint(t *testing.T) {
+	f := newFixture(t)
+	f.append(5)
+	before := f.checkpoint(5)
+	stolen, err := f.keys.Signer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.cp.RotateKey(f.ctx, func(ctx context.Context) error {
+		_, err := f.keys.Rotate(func() (int64, error) { return f.s.TreeSize(ctx) })
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.append(5)
+	list := f.cp.KeyList()
+	if len(list) != 3 || !strings.HasPrefix(list[1], "# retired ") && !strings.HasPrefix(list[2], "# retired ") {
+		t.Fatalf("KeyList = %q", list)
+	}
+	root := func(n int64) tlog.Hash {
+		r, err := tlog.TreeHash(n, proof.HashReader(f.ctx, f.s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		size int64
+		ok   bool
+	}{{5, true}, {4, true}, {6, false}, {10, false}} {
+		msg, err := proof.Sign(stolen, tc.size, root(tc.size))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := proof.OpenCheckpoint(msg, list); (err == nil) != tc.ok {
+			t.Errorf("a checkpoint of %d leaves by the key retired at 5: %v", tc.size, err)
+		}
+		if _, _, err := proof.OpenCheckpoint(msg, f.keys.Verifiers()); err != nil {
+			t.Errorf("without the retirement lines, %d leaves: %v", tc.size, err)
+		}
+	}
+	if _, _, err := proof.OpenCheckpoint(before.Note, list); err != nil {
+		t.Errorf("the checkpoint signed before the rotation: %v", err)
+	}
+	forged, err := proof.Sign(stolen, 10, root(10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.AddCheckpoint(f.ctx, &navette.Checkpoint{Size: 10, Root: root(10), Note: forged, CreatedAt: f.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := proof.Verify(f.ctx, f.s, list, nil); err == nil || !strings.Contains(err.Error(), "retired") {
+		t.Errorf("Verify with a stored checkpoint by the retired key beyond its retirement: %v", err)
+	}
+	f.append(1)
+	if _, err := f.cp.Checkpoint(f.ctx); err == nil {
+		t.Error("the checkpointer extended a checkpoint by the retired key beyond its retirement")
+	}
+}
