@@ -277,6 +277,9 @@ func Open(cfg Config) (*App, error) {
 	if err := checkNewKeyring(cfg); err != nil {
 		return nil, err
 	}
+	if err := checkNewJournalKey(cfg); err != nil {
+		return nil, err
+	}
 	a := &App{Config: cfg}
 	if err := a.openKeys(&cfg); err != nil {
 		return nil, err

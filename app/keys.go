@@ -397,3 +397,29 @@ func checkNewKeyring(cfg Config) error {
 	return navette.Errorf(navette.EINVALID, "%s holds no key-encryption key, but the database holds %d keys wrapped by %s: started so, this node would make a key of its own, open none of them, and store what no other node can open. Put the platform's key directory there (copied from a node of the platform, or restored: docs/operations.md, \"Backup and restore\") and start again.",
 		dir, n, strings.Join(slices.Sorted(maps.Keys(missing)), ", "))
 }
+
+// checkNewJournalKey refuses (EINVALID) to open the platform of cfg when
+// its key directory names no active journal signing key, so that opening
+// would make one, while the journal has signed checkpoints: a node
+// started without the platform's journal keys (not copied with the
+// others) would sign with a key of its own, which no other node and no
+// verifier knows.
+func checkNewJournalKey(cfg Config) error {
+	dir := filepath.Join(cfg.DataDir, "keys")
+	if keyring.HasJournalKey(dir) {
+		return nil
+	}
+	m, err := OpenMeta(cfg.DB, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	_, err = m.LatestCheckpoint(context.Background())
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return navette.Errorf(navette.EINVALID, "%s holds no journal signing key (journal-active), but the journal has signed checkpoints: started so, this node would sign with a key of its own, which no other node and no verifier knows. Put the platform's key directory there, journal-* files included (copied from a node of the platform, or restored: docs/operations.md, \"Backup and restore\") and start again.", dir)
+}

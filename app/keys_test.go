@@ -281,6 +281,7 @@ func TestMissingKEKOnNode(t *testing.T) {
 	if _, err := keyring.Open(filepath.Join(bDir, "keys")); err != nil {
 		t.Fatal(err)
 	}
+	copyJournalKeys(t, e.dir, bDir)
 	b := apptest.Start(t, e.clock, func(c *app.Config) {
 		c.DataDir = bDir
 		c.DB = "sqlite:" + filepath.Join(e.dir, "navette.db")
@@ -317,6 +318,62 @@ func TestMissingKEKOnNode(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !bytes.Equal(body, data) {
 		t.Errorf("once the key is copied: %d, %d bytes", resp.StatusCode, len(body))
 	}
+}
+
+// copyJournalKeys copies the journal's key files of the data directory
+// from to the data directory to, as an operator copies them between nodes.
+func copyJournalKeys(t *testing.T, from, to string) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(from, "keys", "journal-*"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("journal key files: %q, %v", files, err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, "keys", filepath.Base(f)), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestMissingJournalKeyOnNode: a node started on the platform's database
+// with its key-encryption keys but without the journal's keys (not copied
+// with the others) is refused once the journal has checkpoints, rather
+// than sign with a key of its own; with them copied, it starts.
+func TestMissingJournalKeyOnNode(t *testing.T) {
+	e := newEnv(t)
+	d := e.send(map[string][]byte{"pv.pdf": []byte("pdf")})
+	e.receiptOf(e.agent, d.ID, "deposited") // a checkpoint is signed
+	bDir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(bDir, "keys"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	others, _ := filepath.Glob(filepath.Join(e.dir, "keys", "*"))
+	for _, f := range others {
+		if strings.HasPrefix(filepath.Base(f), "journal-") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(bDir, "keys", filepath.Base(f)), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := app.Config{DataDir: bDir, DB: "sqlite:" + filepath.Join(e.dir, "navette.db"), Blobs: "file://" + filepath.Join(e.dir, "blobs"),
+		Addr: "127.0.0.1:0", Clock: e.clock, Logger: e.app.Config.Logger}
+	if _, err := app.Listen(cfg); !navette.IsCode(err, navette.EINVALID) || !strings.Contains(err.Error(), "holds no journal signing key") {
+		t.Fatalf("start without the journal keys: %v", err)
+	}
+	if got := journalFiles(t, bDir); len(got) != 0 {
+		t.Errorf("the refused start left %q", got)
+	}
+	copyJournalKeys(t, e.dir, bDir)
+	apptest.Start(t, e.clock, func(c *app.Config) { c.DataDir, c.DB, c.Blobs = cfg.DataDir, cfg.DB, cfg.Blobs })
 }
 
 // syncLog is a log a node and the test may use at once.

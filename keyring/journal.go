@@ -101,6 +101,13 @@ func (k *JournalKeys) Name() string {
 	return k.signer.Name()
 }
 
+// HasJournalKey reports whether the key directory dir names an active
+// journal key; OpenJournalKeys makes one where it does not.
+func HasJournalKey(dir string) bool {
+	_, err := os.Lstat(filepath.Join(dir, journalActiveFile))
+	return !errors.Is(err, fs.ErrNotExist)
+}
+
 // defaultName names the keys, when OpenJournalKeys was given no name, for
 // the active key, or DefaultJournalName if there is none.
 func (k *JournalKeys) defaultName() {
