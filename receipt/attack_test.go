@@ -380,6 +380,13 @@ func TestRetiredKeyBound(t *testing.T) {
 	if _, err := Verify(l.receipt(0, 10, nil, false), keys[0].Lines(), nil); err == nil {
 		t.Error("the parsed key's lines accept a tree beyond its retirement")
 	}
+	res, err := Verify(l.receipt(0, 6, nil, false), keys[0].Lines(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := res.Text("en"); !strings.Contains(text, l.vkey+" (a key retired since, at tree size 6: it signs no larger tree)") {
+		t.Errorf("the report does not say the key was retired:\n%s", text)
+	}
 
 	// Another key's line bounds nothing; a malformed one is refused.
 	_, other := newTestKey(t, testOrigin, 8)
