@@ -62,9 +62,11 @@ type Service struct {
 	// PolicyTTL is how long this node uses the security policy it read
 	// before it reads it again (policy.go); 0 means DefaultPolicyTTL.
 	PolicyTTL time.Duration
-	// RotateJournalKey, if set, makes a new journal signing key and returns
-	// its verifier key: what an approved keys.rotate request runs.
-	RotateJournalKey func() (string, error)
+	// RotateJournalKey, if set, makes a new journal signing key, journals
+	// ev (its Detail completed with the new verifier key and the retired
+	// key's tree size) and returns the new verifier key: what an approved
+	// keys.rotate request runs.
+	RotateJournalKey func(ctx context.Context, ev navette.Event) (string, error)
 
 	policy policyCache
 }

@@ -41,7 +41,8 @@ func (s *Service) RequestKeyRotate(ctx context.Context, actor *navette.User, key
 }
 
 // rotateKey makes the new key r asks for and journals it, with actor as
-// the event's actor (Detail "[REQUEST_ID ]journal VERIFIER").
+// the event's actor (Detail "[REQUEST_ID ]journal VERIFIER retired HASH
+// at SIZE").
 func (s *Service) rotateKey(ctx context.Context, actor *navette.User, r *navette.AdminRequest) error {
 	var p navette.KeyParams
 	if err := DecodeParams(r, &p); err != nil {
@@ -50,13 +51,10 @@ func (s *Service) rotateKey(ctx context.Context, actor *navette.User, r *navette
 	if p.Key != JournalKey || s.RotateJournalKey == nil {
 		return navette.Errorf(navette.ENOTIMPLEMENTED, "This server cannot rotate the key %q.", p.Key)
 	}
-	verifier, err := s.RotateJournalKey()
-	if err != nil {
-		return err
-	}
-	detail := navette.CleanDetail(JournalKey + " " + verifier)
+	detail := JournalKey
 	if r.ID != "" {
 		detail = r.ID + " " + detail
 	}
-	return s.Meta.AppendEvents(ctx, navette.Event{Time: s.Clock.Now(), Type: navette.EventKeyRotated, ActorID: actor.ID, Detail: detail})
+	_, err := s.RotateJournalKey(ctx, navette.Event{Type: navette.EventKeyRotated, ActorID: actor.ID, Detail: detail})
+	return err
 }

@@ -1,6 +1,7 @@
 package account_test
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -143,7 +144,11 @@ func TestKeyRotateRequest(t *testing.T) {
 		t.Errorf("without a keyring: %v", err)
 	}
 	n := 0
-	f.s.RotateJournalKey = func() (string, error) { n++; return "verifier+1", nil }
+	f.s.RotateJournalKey = func(ctx context.Context, ev navette.Event) (string, error) {
+		n++
+		ev.Time, ev.Detail = f.s.Clock.Now(), ev.Detail+" verifier+1"
+		return "verifier+1", f.s.Meta.AppendEvents(ctx, ev)
+	}
 	if _, err := f.s.RequestKeyRotate(f.ctx, f.admin, "tls", ""); !navette.IsCode(err, navette.EINVALID) {
 		t.Errorf("another key: %v", err)
 	}

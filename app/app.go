@@ -278,11 +278,18 @@ func Open(cfg Config) (*App, error) {
 	if err := checkNewKeyring(cfg); err != nil {
 		return nil, err
 	}
+	if err := checkNewJournalKey(cfg); err != nil {
+		return nil, err
+	}
 	a := &App{Config: cfg}
 	if err := a.openKeys(&cfg); err != nil {
 		return nil, err
 	}
 	if err := a.openStores(cfg); err != nil {
+		return nil, err
+	}
+	if err := a.checkJournalOrigin(cfg); err != nil {
+		a.Close()
 		return nil, err
 	}
 	if err := a.openServices(cfg); err != nil {
@@ -353,7 +360,7 @@ func (a *App) openServices(cfg Config) error {
 	a.Deposits.Evidence = es
 	a.Deposits.CaseKeys = a.MAC
 	a.Evidence = &evidence.Service{Meta: a.Meta, Evidence: es, Deposits: a.Deposits, Checkpoints: a.Checkpointer,
-		Verifiers: a.JournalKeys.Verifiers, TSARoots: a.tsaRoots, Clock: cfg.Clock, Log: cfg.Logger, PublicURL: cfg.PublicURL}
+		Verifiers: a.Checkpointer.KeyList, TSARoots: a.tsaRoots, Clock: cfg.Clock, Log: cfg.Logger, PublicURL: cfg.PublicURL}
 	if err := a.openAntivirus(); err != nil {
 		return err
 	}
@@ -449,7 +456,7 @@ func (a *App) openKeys(cfg *Config) error {
 	if strings.ContainsAny(cfg.JournalOrigin, "+ \t\n") {
 		return navette.Errorf(navette.EINVALID, "The journal's origin (--journal-origin) must not contain a plus sign or a space.")
 	}
-	if a.JournalKeys, err = keyring.OpenJournalKeys(filepath.Join(cfg.DataDir, "keys"), journalOrigin(*cfg)); err != nil {
+	if a.JournalKeys, err = keyring.OpenJournalKeys(filepath.Join(cfg.DataDir, "keys"), JournalName(*cfg)); err != nil {
 		return err
 	}
 	if err := a.openTSA(cfg); err != nil {
@@ -502,9 +509,11 @@ func (a *App) openRoom() error {
 	return nil
 }
 
-// journalOrigin returns the origin of the journal's checkpoints that cfg
-// asks for, "" to keep the existing key's.
-func journalOrigin(cfg Config) string {
+// JournalName returns the origin of the journal's checkpoints, the name
+// of the key that signs them, that cfg asks for: --journal-origin, or
+// HOST/navette-journal for the host of --public-url; "" to keep the
+// existing key's.
+func JournalName(cfg Config) string {
 	if cfg.JournalOrigin != "" {
 		return cfg.JournalOrigin
 	}

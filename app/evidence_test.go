@@ -55,14 +55,15 @@ func (e *env) verifyReceipt(token, url string) (*receipt.Result, []byte) {
 	return res, b
 }
 
-// journalKeys returns the journal's published verifier keys.
+// journalKeys returns the journal's published key list, one line a
+// string: the verifier keys, and the retirement lines of retired ones.
 func (e *env) journalKeys() []string {
 	e.t.Helper()
 	resp, keys := e.do("GET", api.PathJournalKeys, "", nil)
 	if resp.StatusCode != http.StatusOK {
 		e.t.Fatalf("keys: %d", resp.StatusCode)
 	}
-	return strings.Fields(string(keys))
+	return strings.Split(strings.TrimSpace(string(keys)), "\n")
 }
 
 // TestReceiptsEndToEnd: a deposit sent, notified, opened and downloaded

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"navette"
+	"navette/account"
 	"navette/keyring"
 )
 
@@ -67,16 +68,66 @@ func (a *App) keyCounts(ctx context.Context, ks navette.KeyStore) ([]navette.Key
 	return counts, nil
 }
 
-// RotateJournalKey makes a new journal signing key and journals it as the
-// local operator's act (Detail "journal VERIFIER"). It returns the new
+// RotateJournalKey makes a new journal signing key named name ("" for the
+// active key's name) and journals it as the local operator's act (Detail
+// "journal VERIFIER retired HASH at SIZE", rotateJournalKey). It returns
+// the new verifier key.
+func (a *App) RotateJournalKey(ctx context.Context, name string) (string, error) {
+	return a.rotateJournalKey(ctx, name, navette.Event{ActorID: navette.LocalOperator, Type: navette.EventKeyRotated, Detail: account.JournalKey})
+}
+
+// rotateJournalKey makes a new journal signing key named name ("" for the
+// active key's name) and journals ev, its Detail followed by the new
+// verifier key and, if a key was retired, "retired HASH at SIZE": the
+// journal's tree size at the retirement, which the key directory records
+// too and the published key list states. The checkpointer holds its lock
+// meanwhile and then signs with the new key (proof.Checkpointer.RotateKey),
+// so that no node signs a larger tree with the old one. It returns the new
 // verifier key.
-func (a *App) RotateJournalKey(ctx context.Context) (string, error) {
-	key, err := a.JournalKeys.Rotate()
-	if err != nil {
-		return "", err
+func (a *App) rotateJournalKey(ctx context.Context, name string, ev navette.Event) (string, error) {
+	var r keyring.Rotation
+	_, err := a.Checkpointer.RotateKey(ctx, func(ctx context.Context) error {
+		var err error
+		if r, err = a.JournalKeys.RotateAs(name, func() (int64, error) { return a.Meta.TreeSize(ctx) }); err != nil {
+			return err
+		}
+		ev.Time = a.Config.Clock.Now()
+		ev.Detail += " " + r.Verifier
+		if r.Retired != "" {
+			ev.Detail += fmt.Sprintf(" retired %s at %d", strings.Split(r.Retired, "+")[1], r.RetiredAt)
+		}
+		ev.Detail = navette.CleanDetail(ev.Detail)
+		return a.Meta.AppendEvents(ctx, ev)
+	})
+	return r.Verifier, err
+}
+
+// checkJournalOrigin refuses (EINVALID) to open a platform whose journal
+// signing key is named for another origin than cfg's when the key has
+// signed checkpoints: made silently, a key of another name would sign
+// under a name of its own, unlike the other nodes of a cluster. A key that
+// signed none (made by an operator command before the first start) is
+// replaced by one named for the origin, journaled as a rotation.
+func (a *App) checkJournalOrigin(cfg Config) error {
+	want, have := JournalName(cfg), a.JournalKeys.Name()
+	if want == "" || want == have {
+		return nil
 	}
-	return key, a.Meta.AppendEvents(ctx, navette.Event{Time: a.Config.Clock.Now(), ActorID: navette.LocalOperator, Type: navette.EventKeyRotated,
-		Detail: navette.CleanDetail("journal " + key)})
+	ctx := context.Background()
+	_, err := a.Meta.LatestCheckpoint(ctx)
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		_, err = a.RotateJournalKey(ctx, want)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	from := "--journal-origin"
+	if cfg.JournalOrigin == "" {
+		from = "--public-url " + cfg.PublicURL
+	}
+	return navette.Errorf(navette.EINVALID, "The journal's signing key is named %s, not %s as this node's origin (%s) would name it, and the journal's checkpoints and receipts are signed under that name: started so, this node would sign under a name of its own. Keep the name with --journal-origin %s, or change it deliberately with \"navette admin journal key rotate --data %s --origin %s\" (then copy %s to every node).",
+		have, want, from, have, cfg.DataDir, want, filepath.Join(cfg.DataDir, "keys"))
 }
 
 // RotateKey makes a new key-encryption key, active unless stage is set
@@ -345,4 +396,30 @@ func checkNewKeyring(cfg Config) error {
 	}
 	return navette.Errorf(navette.EINVALID, "%s holds no key-encryption key, but the database holds %d keys wrapped by %s: started so, this node would make a key of its own, open none of them, and store what no other node can open. Put the platform's key directory there (copied from a node of the platform, or restored: docs/operations.md, \"Backup and restore\") and start again.",
 		dir, n, strings.Join(slices.Sorted(maps.Keys(missing)), ", "))
+}
+
+// checkNewJournalKey refuses (EINVALID) to open the platform of cfg when
+// its key directory names no active journal signing key, so that opening
+// would make one, while the journal has signed checkpoints: a node
+// started without the platform's journal keys (not copied with the
+// others) would sign with a key of its own, which no other node and no
+// verifier knows.
+func checkNewJournalKey(cfg Config) error {
+	dir := filepath.Join(cfg.DataDir, "keys")
+	if keyring.HasJournalKey(dir) {
+		return nil
+	}
+	m, err := OpenMeta(cfg.DB, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	_, err = m.LatestCheckpoint(context.Background())
+	if navette.IsCode(err, navette.ENOTFOUND) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return navette.Errorf(navette.EINVALID, "%s holds no journal signing key (journal-active), but the journal has signed checkpoints: started so, this node would sign with a key of its own, which no other node and no verifier knows. Put the platform's key directory there, journal-* files included (copied from a node of the platform, or restored: docs/operations.md, \"Backup and restore\") and start again.", dir)
 }

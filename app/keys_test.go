@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,7 @@ import (
 	"navette/cli"
 	"navette/keyring"
 	"navette/notify"
+	"navette/receipt/receipttest"
 )
 
 // admin runs "navette admin ARGS" and returns its exit status and output.
@@ -279,6 +281,7 @@ func TestMissingKEKOnNode(t *testing.T) {
 	if _, err := keyring.Open(filepath.Join(bDir, "keys")); err != nil {
 		t.Fatal(err)
 	}
+	copyJournalKeys(t, e.dir, bDir)
 	b := apptest.Start(t, e.clock, func(c *app.Config) {
 		c.DataDir = bDir
 		c.DB = "sqlite:" + filepath.Join(e.dir, "navette.db")
@@ -315,6 +318,62 @@ func TestMissingKEKOnNode(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !bytes.Equal(body, data) {
 		t.Errorf("once the key is copied: %d, %d bytes", resp.StatusCode, len(body))
 	}
+}
+
+// copyJournalKeys copies the journal's key files of the data directory
+// from to the data directory to, as an operator copies them between nodes.
+func copyJournalKeys(t *testing.T, from, to string) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(from, "keys", "journal-*"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("journal key files: %q, %v", files, err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, "keys", filepath.Base(f)), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestMissingJournalKeyOnNode: a node started on the platform's database
+// with its key-encryption keys but without the journal's keys (not copied
+// with the others) is refused once the journal has checkpoints, rather
+// than sign with a key of its own; with them copied, it starts.
+func TestMissingJournalKeyOnNode(t *testing.T) {
+	e := newEnv(t)
+	d := e.send(map[string][]byte{"pv.pdf": []byte("pdf")})
+	e.receiptOf(e.agent, d.ID, "deposited") // a checkpoint is signed
+	bDir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(bDir, "keys"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	others, _ := filepath.Glob(filepath.Join(e.dir, "keys", "*"))
+	for _, f := range others {
+		if strings.HasPrefix(filepath.Base(f), "journal-") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(bDir, "keys", filepath.Base(f)), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := app.Config{DataDir: bDir, DB: "sqlite:" + filepath.Join(e.dir, "navette.db"), Blobs: "file://" + filepath.Join(e.dir, "blobs"),
+		Addr: "127.0.0.1:0", Clock: e.clock, Logger: e.app.Config.Logger}
+	if _, err := app.Listen(cfg); !navette.IsCode(err, navette.EINVALID) || !strings.Contains(err.Error(), "holds no journal signing key") {
+		t.Fatalf("start without the journal keys: %v", err)
+	}
+	if got := journalFiles(t, bDir); len(got) != 0 {
+		t.Errorf("the refused start left %q", got)
+	}
+	copyJournalKeys(t, e.dir, bDir)
+	apptest.Start(t, e.clock, func(c *app.Config) { c.DataDir, c.DB, c.Blobs = cfg.DataDir, cfg.DB, cfg.Blobs })
 }
 
 // syncLog is a log a node and the test may use at once.
@@ -411,4 +470,183 @@ func TestRefusesNewKeysBesideData(t *testing.T) {
 		t.Fatalf("opening with the key directory back: %v", err)
 	}
 	a.Close()
+}
+
+// navetteVerify runs "navette verify --key KEYFILE RECEIPTFILE" on a
+// receipt and a key list and returns its exit status and error output.
+func navetteVerify(t *testing.T, rec, keys []byte) (int, string) {
+	t.Helper()
+	dir := t.TempDir()
+	rf, kf := filepath.Join(dir, "receipt.json"), filepath.Join(dir, "keys.txt")
+	if err := os.WriteFile(rf, rec, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(kf, keys, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	env := &cli.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" },
+		IsTerminal: func(io.Writer) bool { return false }, Context: t.Context()}
+	code := cli.Main([]string{"verify", "--lang", "en", "--key", kf, rf}, env)
+	return code, errb.String()
+}
+
+// journalFiles lists the journal-* files of the key directory of dir.
+func journalFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	m, err := filepath.Glob(filepath.Join(dir, "keys", "journal-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range m {
+		m[i] = filepath.Base(m[i])
+	}
+	return m
+}
+
+// stolenJournalKey returns the active journal signer key of the data
+// directory dir, as a copy of the directory (a backup, a node's disk)
+// holds it.
+func stolenJournalKey(t *testing.T, dir string) string {
+	t.Helper()
+	active, err := os.ReadFile(filepath.Join(dir, "keys", "journal-active"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "keys", "journal-"+strings.TrimSpace(string(active))+".ed25519"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// TestJournalKeyOriginChange: a node whose --public-url changed does not
+// start (one line saying how to keep the name or rotate to the new one),
+// leaving keys, journal and published keys as they were; with
+// --journal-origin it goes on with its key; a deliberate rotation to the
+// new name is journaled with the old key's retirement, and receipts issued
+// before verify with navette verify and the published list after.
+func TestJournalKeyOriginChange(t *testing.T) {
+	e := newEnv(t, func(c *app.Config) { c.PublicURL = "https://navette.example" })
+	d := e.send(map[string][]byte{"pv.pdf": []byte("pdf")})
+	_, url := e.receiptOf(e.agent, d.ID, "deposited")
+	_, rec := e.verifyReceipt(e.agent, url)
+	_, published := e.do("GET", api.PathJournalKeys, "", nil)
+	files := journalFiles(t, e.dir)
+	const oldName, newName = "navette.example/navette-journal", "autre.example/navette-journal"
+
+	_, err := app.Listen(app.Config{DataDir: e.dir, Addr: "127.0.0.1:0", Clock: e.clock, PublicURL: "https://autre.example", Logger: e.app.Config.Logger})
+	if !navette.IsCode(err, navette.EINVALID) || !strings.Contains(err.Error(), "--journal-origin "+oldName) ||
+		!strings.Contains(err.Error(), "navette admin journal key rotate --data "+e.dir+" --origin "+newName) || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("start with another --public-url: %v", err)
+	}
+	if got := journalFiles(t, e.dir); strings.Join(got, " ") != strings.Join(files, " ") {
+		t.Errorf("key files after the refused start: %q, want %q", got, files)
+	}
+	if got := keyEvents(t, e.app); len(got) != 0 {
+		t.Errorf("key events after the refused start: %q", got)
+	}
+
+	kept := apptest.Start(t, e.clock, func(c *app.Config) {
+		c.DataDir, c.PublicURL, c.JournalOrigin = e.dir, "https://autre.example", oldName
+	})
+	if got, _ := httpGet(kept.URL() + api.PathJournalKeys); got != string(published) {
+		t.Errorf("published with --journal-origin: %q, want %q", got, published)
+	}
+
+	code, out, errs := admin(t, "journal", "key", "rotate", "--data", e.dir, "--origin", newName)
+	if code != 0 || !strings.HasPrefix(out, newName+"+") {
+		t.Fatalf("rotate --origin: %d %q %q", code, out, errs)
+	}
+	evs := keyEvents(t, e.app)
+	oldHash := strings.Split(strings.TrimSpace(string(published)), "+")[1]
+	if len(evs) != 1 || !strings.HasPrefix(evs[0], "key.rotated journal "+strings.TrimSpace(out)+" retired "+oldHash+" at ") {
+		t.Errorf("key events after the rotation: %q", evs)
+	}
+	n2 := apptest.Start(t, e.clock, func(c *app.Config) {
+		c.DataDir, c.PublicURL = e.dir, "https://autre.example"
+	})
+	after, err := httpGet(n2.URL() + api.PathJournalKeys)
+	if err != nil || !strings.Contains(after, strings.TrimSpace(string(published))+"\n# retired "+oldName+"+"+oldHash+" ") {
+		t.Errorf("published after the rotation: %q, %v", after, err)
+	}
+	if code, errs := navetteVerify(t, rec, []byte(after)); code != 0 {
+		t.Errorf("a receipt issued before the rotation, with the list published after: %d %s", code, errs)
+	}
+	d2 := e.send(map[string][]byte{"pv2.pdf": []byte("pdf")})
+	_, url = e.receiptOf(e.agent, d2.ID, "deposited")
+	if _, rec2 := e.verifyReceipt(e.agent, url); !strings.Contains(string(rec2), newName) {
+		t.Errorf("a receipt issued after the rotation is not signed under %s", newName)
+	}
+}
+
+// TestJournalKeyFirstStartNamed: a key an operator command made before the
+// first start (named localhost/navette-journal) signed nothing: the first
+// start with a --public-url replaces it, and journals it.
+func TestJournalKeyFirstStartNamed(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := admin(t, "journal", "key", "--data", dir)
+	if code != 0 || !strings.HasPrefix(out, "localhost/navette-journal+") {
+		t.Fatalf("journal key: %d %q %q", code, out, errs)
+	}
+	a := apptest.Start(t, navette.NewFakeClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)), func(c *app.Config) {
+		c.DataDir, c.PublicURL = dir, "https://navette.example"
+	})
+	if a.JournalKeys.Name() != "navette.example/navette-journal" {
+		t.Errorf("key named %q", a.JournalKeys.Name())
+	}
+	if evs := keyEvents(t, a); len(evs) != 1 || !strings.Contains(evs[0], " retired "+strings.Split(out, "+")[1]+" at ") {
+		t.Errorf("key events: %q", evs)
+	}
+}
+
+// TestRetiredJournalKeyForgery: whoever copied the journal's signing key
+// before a rotation signs a checkpoint of a forged tree larger than the
+// journal at the retirement; navette verify, given the published list,
+// refuses it, while it accepts genuine receipts signed before. The retired
+// signer key is gone from the key directory.
+func TestRetiredJournalKeyForgery(t *testing.T) {
+	e := newEnv(t)
+	d := e.send(map[string][]byte{"pv.pdf": []byte("pdf")})
+	_, url := e.receiptOf(e.agent, d.ID, "deposited")
+	_, genuine := e.verifyReceipt(e.agent, url)
+	stolen := stolenJournalKey(t, e.dir)
+	if code, out, errs := admin(t, "journal", "key", "rotate", "--data", e.dir); code != 0 {
+		t.Fatalf("rotate: %d %s %s", code, out, errs)
+	}
+	for _, f := range journalFiles(t, e.dir) {
+		if strings.HasSuffix(f, ".ed25519") && f == "journal-"+strings.Split(stolen, "+")[3]+".ed25519" {
+			t.Errorf("the retired signer key %s is still on disk", f)
+		}
+	}
+	size, err := e.app.Meta.TreeSize(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := receipttest.NewLog(t, "x")
+	forged.SignWith(stolen)
+	var last int64
+	for i := int64(0); i < size+5; i++ {
+		last = forged.AddDownload("dep"+strconv.FormatInt(i, 10), "file1", "faux.pdf", []byte("forged"))
+	}
+	rec := receipttest.JSON(t, forged.Receipt(last, nil, false))
+	_, keys := e.do("GET", api.PathJournalKeys, "", nil)
+	code, errs := navetteVerify(t, rec, keys)
+	if code == 0 || !strings.Contains(errs, "retired when the journal had") {
+		t.Errorf("a forged receipt under the retired key: exit %d %q; want refused", code, errs)
+	}
+	if code, errs := navetteVerify(t, genuine, keys); code != 0 {
+		t.Errorf("a genuine receipt signed before the rotation: exit %d %q", code, errs)
+	}
+}
+
+// httpGet returns the body of a GET of url.
+func httpGet(url string) (string, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return string(b), err
 }

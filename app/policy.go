@@ -14,7 +14,7 @@ func (a *App) applyPolicy() {
 	a.Auth.PolicyMinimum = a.Accounts.MinimumAssurance
 	a.Deposits.AntivirusBypassed = a.Accounts.AntivirusBypassed
 	if a.JournalKeys != nil {
-		a.Accounts.RotateJournalKey = a.JournalKeys.Rotate
+		a.Accounts.RotateJournalKey = func(ctx context.Context, ev navette.Event) (string, error) { return a.rotateJournalKey(ctx, "", ev) }
 	}
 }
 

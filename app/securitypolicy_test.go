@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -236,7 +237,11 @@ func TestKeyRotateByRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	evs := e.events("", navette.EventKeyRotated)
-	if len(evs) != 1 || evs[0].Detail != navette.CleanDetail(req.ID+" journal "+current) || evs[0].ActorID == navette.LocalOperator || evs[0].ActorID == "" {
+	if len(evs) != 1 {
+		t.Fatalf("journal: %+v", evs)
+	}
+	retired := " retired " + strings.Split(before[0], "+")[1] + " at " + strconv.FormatInt(evs[0].Leaf, 10)
+	if len(evs) != 1 || evs[0].Detail != navette.CleanDetail(req.ID+" journal "+current+retired) || evs[0].ActorID == navette.LocalOperator || evs[0].ActorID == "" {
 		t.Errorf("journal: %+v", evs)
 	}
 	resp, body = e.do("POST", api.PathAdminRequests+"/"+req.ID+"/approve", second, strings.NewReader(`{}`), "Content-Type", "application/json")

@@ -52,7 +52,7 @@ func adminJournalVerify(ctx context.Context, env *Env, args []string) error {
 	}
 	return c.run(args, check, func(a *app.App) error {
 		if keys == nil {
-			keys = a.JournalKeys.Verifiers()
+			keys = a.Checkpointer.KeyList()
 		}
 		return verifyJournal(ctx, env, a, keys, roots, chain, note)
 	})
@@ -60,7 +60,8 @@ func adminJournalVerify(ctx context.Context, env *Env, args []string) error {
 
 // readKeysFile reads the verifier keys of the file --keys names as
 // navette verify reads its key files (receipt.ParseKeys: one a line, blank
-// lines and # comments skipped); none if it names none.
+// lines and # comments skipped, each retired key followed by its
+// retirement line); none if it names none.
 func readKeysFile(path string) ([]string, error) {
 	if path == "" {
 		return nil, nil
@@ -73,9 +74,9 @@ func readKeysFile(path string) ([]string, error) {
 	if err != nil {
 		return nil, usageError("--keys %s: %v", path, err)
 	}
-	texts := make([]string, len(keys))
-	for i, k := range keys {
-		texts[i] = k.String()
+	texts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		texts = append(texts, k.Lines()...)
 	}
 	return texts, nil
 }
@@ -172,40 +173,42 @@ func printTokens(env *Env, rep *proof.Report) {
 }
 
 // adminJournalKey prints the key that verifies the journal's checkpoints,
-// or, with "rotate", makes a new signing key and prints its verifier key.
+// or, with "rotate", makes a new signing key (named --origin, if given)
+// and prints its verifier key.
 func adminJournalKey(ctx context.Context, env *Env, args []string) error {
 	rotate := len(args) > 0 && args[0] == "rotate"
 	if rotate {
 		args = args[1:]
 	}
-	fs := newFlagSet(env, "admin journal key [rotate]", "--data DIR")
-	data := fs.String("data", "", "data directory")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+	c := newAdminCmd(env, "admin journal key [rotate]", "--data DIR [--db URL] [--origin NAME]")
+	origin := c.fs.String("origin", "", "with rotate: name of the new key, the origin of the checkpoints it signs (HOST/navette-journal, HOST that of the new --public-url; default: the active key's name)")
+	check := func() error {
+		if *origin != "" && !rotate {
+			return usageError("--origin names a new key: give it with rotate")
+		}
+		return nil
 	}
-	a, err := openData(*data, "", "")
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	key, err := journalKey(ctx, env, a, rotate)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(env.Stdout, key)
-	return nil
+	return c.run(args, check, func(a *app.App) error {
+		key, err := journalKey(ctx, env, a, rotate, *origin)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(env.Stdout, key)
+		return nil
+	})
 }
 
 // journalKey returns the verifier key of the journal's signing key of a,
-// after making a new signing key if rotate says so.
-func journalKey(ctx context.Context, env *Env, a *app.App, rotate bool) (string, error) {
+// after making a new signing key, named origin if it is set, if rotate
+// says so.
+func journalKey(ctx context.Context, env *Env, a *app.App, rotate bool, origin string) (string, error) {
 	if !rotate {
 		return a.JournalKeys.Verifier()
 	}
-	key, err := a.RotateJournalKey(ctx)
+	key, err := a.RotateJournalKey(ctx, origin)
 	if err != nil {
 		return "", err
 	}
-	fmt.Fprintln(env.Stderr, "new journal signing key; the previous verifier keys stay published, and running servers sign with the new key from their next checkpoint")
+	fmt.Fprintln(env.Stderr, "new journal signing key; the previous verifier keys stay published, each with the tree size at its retirement, the previous signing key is destroyed, and running servers sign with the new key from their next checkpoint (copy DATA/keys to every node)")
 	return key, nil
 }

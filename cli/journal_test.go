@@ -96,7 +96,8 @@ func TestAdminJournalVerify(t *testing.T) {
 }
 
 // TestAdminJournalKey: the command prints the verifier key, and rotate
-// makes a new one, after which both are published.
+// makes a new one, after which both are published; the rotation's event
+// names the retired key and the tree size then (0: nothing journaled).
 func TestAdminJournalKey(t *testing.T) {
 	dir := t.TempDir()
 	r := runCLI(t, nil, false, "admin", "journal", "key", "--data", dir)
@@ -131,7 +132,7 @@ func TestAdminJournalKey(t *testing.T) {
 			rotated = append(rotated, e)
 		}
 	}
-	if len(rotated) != 1 || rotated[0].ActorID != navette.LocalOperator || rotated[0].Detail != navette.CleanDetail("journal "+second) {
+	if len(rotated) != 1 || rotated[0].ActorID != navette.LocalOperator || rotated[0].Detail != navette.CleanDetail("journal "+second+" retired "+strings.Split(first, "+")[1]+" at 0") {
 		t.Errorf("journal of the rotation: %+v", rotated)
 	}
 }

@@ -131,7 +131,8 @@ func verifierKeys(args []string) ([]string, error) {
 	return keys, nil
 }
 
-// keysOfFile reads the verifier keys of the file a --key names, one a line.
+// keysOfFile reads the verifier keys of the file a --key names, one a
+// line, each retired one followed by its retirement line.
 func keysOfFile(path string) ([]string, error) {
 	data, err := readBounded(path, 1<<20)
 	if err != nil {
@@ -146,7 +147,7 @@ func keysOfFile(path string) ([]string, error) {
 	}
 	keys := make([]string, 0, len(ks))
 	for _, k := range ks {
-		keys = append(keys, k.String())
+		keys = append(keys, k.Lines()...)
 	}
 	return keys, nil
 }

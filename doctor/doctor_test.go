@@ -219,6 +219,19 @@ func TestFailures(t *testing.T) {
 			}
 			chmod(t, keys[0], 0o640)
 		}},
+		{"retired journal signing key kept", "journal key", func(t *testing.T, cfg *app.Config) {
+			keys, _ := filepath.Glob(filepath.Join(cfg.DataDir, "keys", "journal-*.ed25519"))
+			if len(keys) == 0 {
+				t.Fatal("no journal key file")
+			}
+			b, err := os.ReadFile(keys[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(cfg.DataDir, "keys", "journal-0badc0de.ed25519"), b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
 		{"journal verifier key readable by others", "key directory", func(t *testing.T, cfg *app.Config) {
 			keys, _ := filepath.Glob(filepath.Join(cfg.DataDir, "keys", "journal-*.pub"))
 			if len(keys) == 0 {
@@ -504,5 +517,22 @@ func TestTSARoots(t *testing.T) {
 	if c := find(r, "tsa roots"); c.Status != doctor.OK || r.Failed {
 		logReport(t, r)
 		t.Fatalf("tsa roots: %s %s, want OK", c.Status, c.Detail)
+	}
+}
+
+// TestJournalKeyOtherOrigin: of a journal key named for another origin
+// than the configuration's, the check says what serve does and how to keep
+// or change the name.
+func TestJournalKeyOtherOrigin(t *testing.T) {
+	cfg := newDeployment(t)
+	cfg.PublicURL = "https://autre.example"
+	c := find(doctor.Run(context.Background(), cfg, doctor.Options{Timeout: 5 * time.Second}), "journal key")
+	if c.Status != doctor.OK || !strings.Contains(c.Detail, "refuses to start") || !strings.Contains(c.Detail, "--journal-origin localhost/navette-journal") ||
+		!strings.Contains(c.Detail, "--origin autre.example/navette-journal") {
+		t.Errorf("journal key: %s %s", c.Status, c.Detail)
+	}
+	cfg.JournalOrigin = "localhost/navette-journal"
+	if c := find(doctor.Run(context.Background(), cfg, doctor.Options{Timeout: 5 * time.Second}), "journal key"); c.Status != doctor.OK || strings.Contains(c.Detail, "refuses") {
+		t.Errorf("with --journal-origin: %s %s", c.Status, c.Detail)
 	}
 }

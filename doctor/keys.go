@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"navette/app"
 )
 
 // keyKind is one kind of key file in the key directory.
@@ -125,12 +127,39 @@ func (d *doctor) keyKind(dir string, k keyKind, entries []os.DirEntry) Check {
 	n := len(files) - 1
 	detail := fmt.Sprintf("active %s %s", k.what, id)
 	if k.name == "journal key" {
-		if name := journalName(filepath.Join(dir, k.file(id))); name != "" {
-			detail += " for " + name
-		}
-		return ok(k.name, "%s; files mode 0600, owned by uid %d running doctor", detail, os.Geteuid())
+		return d.journalKey(dir, k, id, files)
 	}
 	return ok(k.name, "%s (%d in all); files mode 0600, owned by uid %d running doctor", detail, n, os.Geteuid())
+}
+
+// journalKey checks the journal's signing keys, whose files are files and
+// whose active key is id: a signer key other than the active one (a
+// retired key kept, or copied from another node) can still sign
+// checkpoints that verifiers accept, up to its retirement's tree size; an
+// active key named for another origin than the configuration's makes
+// serve refuse to start once the journal has checkpoints, which the
+// detail says (doctor does not read the journal).
+func (d *doctor) journalKey(dir string, k keyKind, id string, files []string) Check {
+	var stray []string
+	for _, f := range files {
+		if f != k.active && f != k.file(id) {
+			stray = append(stray, filepath.Join(dir, f))
+		}
+	}
+	if len(stray) > 0 {
+		return fail(k.name, "%s: signing keys other than the active one (%s), which could still sign checkpoints that verifiers accept: delete them (their .pub files keep verifying what they signed)",
+			strings.Join(stray, ", "), k.file(id))
+	}
+	detail := fmt.Sprintf("active %s %s", k.what, id)
+	name := journalName(filepath.Join(dir, k.file(id)))
+	if name != "" {
+		detail += " for " + name
+	}
+	if want := app.JournalName(d.cfg); want != "" && name != "" && want != name {
+		detail += fmt.Sprintf(", but the configuration names the journal %s: serve replaces the key if it has signed no checkpoint yet, and otherwise refuses to start (keep the name with --journal-origin %s, or rotate to the new one: navette admin journal key rotate --data %s --origin %s)",
+			want, name, d.cfg.DataDir, want)
+	}
+	return ok(k.name, "%s; files mode 0600, owned by uid %d running doctor", detail, os.Geteuid())
 }
 
 // files returns the files of kind k among the entries of the key

@@ -49,8 +49,10 @@ type Service struct {
 	// Deposits opens the claims of a deposit's evidence.
 	Deposits    *deposit.Service
 	Checkpoints Checkpoints
-	// Verifiers returns the journal's verifier keys, current and past, in
-	// note verifier-key form.
+	// Verifiers returns the journal's published key list, one line a
+	// string: its verifier keys, current and past, in note verifier-key
+	// form, each retired one followed by its retirement line
+	// (receipt.RetiredLine).
 	Verifiers func() []string
 	// TSARoots, if set, are the roots the time-stamping authority's
 	// certificate is checked against when an attestation is made (serve

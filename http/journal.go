@@ -41,7 +41,7 @@ func (s *Server) handleJournalKeys(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
-	for _, k := range s.Journal.VerifierKeys() {
+	for _, k := range s.Journal.KeyList() {
 		w.Write([]byte(k + "\n"))
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -24,16 +25,23 @@ import (
 //	<dir>/journal-<hash>.pub      its verifier key (<name>+<hash>+<base64>) and a newline
 //	<dir>/journal-active          the hash of the key that signs, and a newline
 //
+//	<dir>/journal-<hash>.retired  for a retired key: the journal's tree size
+//	                              when it was retired, in decimal, and a newline
+//
 // where <hash> is the key's note key hash, 8 lower-case hex digits, and
 // <name> the journal's origin. Every file is mode 0600. Rotation makes a
-// new active key and deletes the previous signer key, keeping its verifier
+// new active key, deletes the previous signer key, keeping its verifier
 // key, so that checkpoints signed before still verify while nobody can
-// sign with the old key any more.
+// sign with the old key any more, and records the tree size at its
+// retirement: the old key signed no checkpoint of a larger tree, and
+// verifiers given that size refuse one (a copy of the old signer key, from
+// a backup or a node's disk, cannot sign the journal's future).
 
 const (
 	journalPrefix      = "journal-"
 	journalSignerExt   = ".ed25519"
 	journalVerifierExt = ".pub"
+	journalRetiredExt  = ".retired"
 	journalActiveFile  = "journal-active"
 )
 
@@ -45,7 +53,8 @@ type JournalKeys struct {
 
 	mu        sync.Mutex
 	signer    note.Signer
-	verifiers []string // verifier keys, sorted
+	verifiers []string         // verifier keys, sorted
+	retired   map[uint32]int64 // tree size at retirement, by key hash
 }
 
 // DefaultJournalName names the first journal key when OpenJournalKeys is
@@ -53,9 +62,9 @@ type JournalKeys struct {
 const DefaultJournalName = "localhost/navette-journal"
 
 // OpenJournalKeys loads the journal's keys in dir, creating the directory
-// (mode 0700) and a first active key named name if there is none, or if
-// the active key has another name (the origin changed). An empty name keeps
-// the active key whatever its name, or names the first key
+// (mode 0700) and a first active key named name if there is none. An
+// active key of another name is kept: Name says which, and RotateAs
+// replaces it deliberately. An empty name names the first key
 // DefaultJournalName: operator commands, which do not know the origin, pass
 // it. It refuses a directory or key file that group or others may access
 // and any malformed key file.
@@ -73,12 +82,30 @@ func OpenJournalKeys(dir, name string) (*JournalKeys, error) {
 		return nil, loadError(err)
 	}
 	k.defaultName()
-	if k.signer == nil || k.signer.Name() != k.name {
-		if err := k.rotate(); err != nil {
+	if k.signer == nil {
+		if _, err := k.rotate(k.name, nil); err != nil {
 			return nil, loadError(err)
 		}
 	}
 	return k, nil
+}
+
+// Name returns the name of the active key: the origin of the checkpoints
+// it signs.
+func (k *JournalKeys) Name() string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.signer == nil {
+		return k.name
+	}
+	return k.signer.Name()
+}
+
+// HasJournalKey reports whether the key directory dir names an active
+// journal key; OpenJournalKeys makes one where it does not.
+func HasJournalKey(dir string) bool {
+	_, err := os.Lstat(filepath.Join(dir, journalActiveFile))
+	return !errors.Is(err, fs.ErrNotExist)
 }
 
 // defaultName names the keys, when OpenJournalKeys was given no name, for
@@ -94,11 +121,13 @@ func (k *JournalKeys) defaultName() {
 
 // Signer returns the active signer, reloading the directory first so that
 // a rotation made by another process (the admin command) is followed.
-// Returns the signer loaded before if the directory cannot be read.
+// Returns an error, not the signer loaded before, if the directory cannot
+// be read: that signer may have been retired meanwhile, and must sign no
+// tree larger than the one its retirement records.
 func (k *JournalKeys) Signer() (note.Signer, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if err := k.load(); err != nil && k.signer == nil {
+	if err := k.load(); err != nil {
 		return nil, loadError(err)
 	}
 	if k.signer == nil {
@@ -130,18 +159,71 @@ func (k *JournalKeys) Verifier() (string, error) {
 	return "", loadError(fmt.Errorf("keyring: the active journal key %08x has no verifier key file", s.KeyHash()))
 }
 
-// Rotate makes a new active key and deletes the previous signer key,
-// keeping its verifier key. It returns the new verifier key.
-func (k *JournalKeys) Rotate() (string, error) {
+// Rotation is what a rotation did: the new key, and the key it retired.
+type Rotation struct {
+	Verifier string // the new active key's verifier key
+	// Retired is the verifier key of the key the rotation retired, "" if
+	// there was none; RetiredAt the journal's tree size at its retirement.
+	Retired   string
+	RetiredAt int64
+}
+
+// Rotate makes a new active key of the active key's name; see RotateAs.
+func (k *JournalKeys) Rotate(treeSize func() (int64, error)) (Rotation, error) {
+	return k.RotateAs("", treeSize)
+}
+
+// RotateAs makes a new active key named name ("" for the active key's
+// name), deletes the previous signer key, keeping its verifier key, and
+// records its retirement at the tree size that treeSize, called once the
+// new key is active, returns: no checkpoint signed by the old key can be
+// of a larger tree, as a signer reads the tree's size before it loads its
+// key (proof.Checkpointer). A failure after the new key is active leaves
+// the old key retired without its size.
+func (k *JournalKeys) RotateAs(name string, treeSize func() (int64, error)) (Rotation, error) {
+	if strings.ContainsAny(name, "+ \n") {
+		return Rotation{}, loadError(fmt.Errorf("keyring: %q cannot name journal keys", name))
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if err := k.rotate(); err != nil {
-		return "", loadError(err)
+	if name == "" {
+		name = k.name
+		if k.signer != nil {
+			name = k.signer.Name()
+		}
 	}
-	if v, ok := verifierOf(k.verifiers, k.signer); ok {
-		return v, nil
+	old, err := k.rotate(name, treeSize)
+	if err != nil {
+		return Rotation{}, loadError(err)
 	}
-	return "", loadError(errors.New("keyring: the new journal key is missing"))
+	v, ok := verifierOf(k.verifiers, k.signer)
+	if !ok {
+		return Rotation{}, loadError(errors.New("keyring: the new journal key is missing"))
+	}
+	r := Rotation{Verifier: v}
+	if old != nil {
+		r.Retired, _ = verifierOf(k.verifiers, old)
+		r.RetiredAt = k.retired[old.KeyHash()]
+	}
+	return r, nil
+}
+
+// Retirements returns the tree size at which each retired key was
+// retired, by verifier key; keys retired before sizes were recorded are
+// not in it.
+func (k *JournalKeys) Retirements() map[string]int64 {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	_ = k.load() // on failure, what was loaded before
+	out := make(map[string]int64, len(k.retired))
+	for _, v := range k.verifiers {
+		if vk, err := note.NewVerifier(v); err == nil {
+			if n, ok := k.retired[vk.KeyHash()]; ok {
+				out[v] = n
+			}
+		}
+	}
+	return out
 }
 
 // verifierOf returns the verifier key of verifiers that is s's.
@@ -154,29 +236,41 @@ func verifierOf(verifiers []string, s note.Signer) (string, bool) {
 	return "", false
 }
 
-// rotate does Rotate's work with k.mu held.
-func (k *JournalKeys) rotate() error {
+// rotate does RotateAs's work with k.mu held, and returns the signer it
+// retired, nil if there was none. Without treeSize, the retired key is
+// recorded as having signed nothing (size 0).
+func (k *JournalKeys) rotate(name string, treeSize func() (int64, error)) (note.Signer, error) {
 	if err := checkDir(k.dir); err != nil {
-		return err
+		return nil, err
 	}
-	skey, vkey, signer, err := newJournalKey(k.dir, k.name)
+	skey, vkey, signer, err := newJournalKey(k.dir, name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	h := signer.KeyHash()
 	if err := writeJournalKey(k.dir, h, skey, vkey); err != nil {
-		return err
+		return nil, err
 	}
 	old := k.signer
 	if err := k.load(); err != nil {
-		return err
+		return nil, err
 	}
-	if old != nil && old.KeyHash() != h {
-		if err := os.Remove(filepath.Join(k.dir, journalFile(old.KeyHash(), journalSignerExt))); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("keyring: %w", err)
+	if old == nil || old.KeyHash() == h {
+		return nil, nil
+	}
+	if err := os.Remove(filepath.Join(k.dir, journalFile(old.KeyHash(), journalSignerExt))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	var size int64
+	if treeSize != nil {
+		if size, err = treeSize(); err != nil {
+			return nil, err
 		}
 	}
-	return nil
+	if err := writeFileAtomic(k.dir, journalFile(old.KeyHash(), journalRetiredExt), fmt.Appendf(nil, "%d\n", size)); err != nil {
+		return nil, err
+	}
+	return old, k.load()
 }
 
 // newJournalKey generates a signer key named name, and its verifier key,
@@ -244,7 +338,11 @@ func (k *JournalKeys) loadOnce() ([]byte, error) {
 		if err != nil {
 			return b, err
 		}
-		k.signer, k.verifiers = nil, verifiers
+		retired, err := journalRetired(k.dir)
+		if err != nil {
+			return b, err
+		}
+		k.signer, k.verifiers, k.retired = nil, verifiers, retired
 		return b, nil
 	}
 	active, ok := bytes.CutSuffix(b, []byte("\n"))
@@ -266,8 +364,40 @@ func (k *JournalKeys) loadOnce() ([]byte, error) {
 	if _, ok := verifierOf(verifiers, signer); !ok {
 		return b, fmt.Errorf("keyring: %s has no verifier key file %s", filepath.Join(k.dir, journalFile(signer.KeyHash(), journalSignerExt)), journalFile(signer.KeyHash(), journalVerifierExt))
 	}
-	k.signer, k.verifiers = signer, verifiers
+	retired, err := journalRetired(k.dir)
+	if err != nil {
+		return b, err
+	}
+	if _, ok := retired[signer.KeyHash()]; ok {
+		return b, fmt.Errorf("keyring: the active journal key %s was retired (%s): it signs no more", journalFile(signer.KeyHash(), journalSignerExt), journalFile(signer.KeyHash(), journalRetiredExt))
+	}
+	k.signer, k.verifiers, k.retired = signer, verifiers, retired
 	return b, nil
+}
+
+// journalRetired reads the retirement records of dir: the tree size at
+// which each retired key was retired, by key hash.
+func journalRetired(dir string) (map[uint32]int64, error) {
+	names, err := filepath.Glob(filepath.Join(dir, journalPrefix+"*"+journalRetiredExt))
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	retired := make(map[uint32]int64, len(names))
+	for _, path := range names {
+		hex := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(path), journalPrefix), journalRetiredExt)
+		h, err1 := strconv.ParseUint(hex, 16, 32)
+		b, err := readPrivate(path)
+		if err != nil {
+			return nil, err
+		}
+		text, ok := bytes.CutSuffix(b, []byte("\n"))
+		n, err2 := strconv.ParseInt(string(text), 10, 64)
+		if !ok || err1 != nil || err2 != nil || n < 0 || len(hex) != 8 || !lowerHex(hex) || strconv.FormatInt(n, 10) != string(text) {
+			return nil, fmt.Errorf("keyring: %s: malformed, want a tree size in decimal and a newline", path)
+		}
+		retired[uint32(h)] = n
+	}
+	return retired, nil
 }
 
 // journalVerifiers reads the verifier keys of the journal in dir, sorted.

@@ -1,6 +1,7 @@
 package keyring_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,8 +14,9 @@ import (
 
 // TestJournalKeys checks that the journal's signing key is made at first
 // open, signs notes its verifier key opens, survives a reopen, and that a
-// rotation (by another process) is followed, keeps the old verifier key and
-// destroys the old signer key.
+// rotation (by another process) is followed, keeps the old verifier key,
+// destroys the old signer key and records the tree size at its
+// retirement; that a key of another name is kept until rotated to it.
 func TestJournalKeys(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "keys")
 	const name = "navette.example/navette-journal"
@@ -66,9 +68,9 @@ func TestJournalKeys(t *testing.T) {
 	if v, _ := again.Verifier(); v != v1 {
 		t.Errorf("reopened: verifier %q, want %q", v, v1)
 	}
-	v2, err := again.Rotate()
-	if err != nil || v2 == v1 || !strings.HasPrefix(v2, name+"+") {
-		t.Fatalf("Rotate = %q, %v", v2, err)
+	r, err := again.Rotate(func() (int64, error) { return 42, nil })
+	if v2 := r.Verifier; err != nil || v2 == v1 || !strings.HasPrefix(v2, name+"+") || r.Retired != v1 || r.RetiredAt != 42 {
+		t.Fatalf("Rotate = %+v, %v", r, err)
 	}
 	s2, err := k.Signer()
 	if err != nil || s2.KeyHash() == s1.KeyHash() {
@@ -80,13 +82,23 @@ func TestJournalKeys(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "journal-"+strings.Split(v1, "+")[1]+".ed25519")); !os.IsNotExist(err) {
 		t.Errorf("the old signer key is still on disk: %v", err)
 	}
+	if got := k.Retirements(); len(got) != 1 || got[v1] != 42 {
+		t.Errorf("Retirements = %v, want %s at 42", got, v1)
+	}
 
 	other, err := keyring.OpenJournalKeys(dir, "other.example/navette-journal")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s, _ := other.Signer(); s.Name() != "other.example/navette-journal" || len(other.Verifiers()) != 3 {
-		t.Errorf("a new origin: signer %q, %d verifier keys", s.Name(), len(other.Verifiers()))
+	if s, _ := other.Signer(); s.Name() != name || other.Name() != name || len(other.Verifiers()) != 2 {
+		t.Errorf("another origin: signer %q, %d verifier keys; want the active key kept", s.Name(), len(other.Verifiers()))
+	}
+	r, err = other.RotateAs("other.example/navette-journal", func() (int64, error) { return 50, nil })
+	if s, _ := other.Signer(); err != nil || s.Name() != "other.example/navette-journal" || len(other.Verifiers()) != 3 || r.RetiredAt != 50 {
+		t.Errorf("RotateAs: %+v, %v: signer %q, %d verifier keys", r, err, s.Name(), len(other.Verifiers()))
+	}
+	if got := other.Retirements(); len(got) != 2 || got[v1] != 42 || got[r.Retired] != 50 {
+		t.Errorf("Retirements = %v", got)
 	}
 
 	if err := os.Chmod(filepath.Join(dir, "journal-active"), 0o644); err != nil {
@@ -98,7 +110,8 @@ func TestJournalKeys(t *testing.T) {
 }
 
 // TestJournalKeysNoName checks that opening without a name keeps the
-// active key, and names a first key DefaultJournalName.
+// active key, and names a first key DefaultJournalName; so does opening
+// with another name.
 func TestJournalKeysNoName(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "keys")
 	k, err := keyring.OpenJournalKeys(dir, "")
@@ -108,14 +121,43 @@ func TestJournalKeysNoName(t *testing.T) {
 	if s, _ := k.Signer(); s.Name() != keyring.DefaultJournalName {
 		t.Fatalf("first key named %q", s.Name())
 	}
-	if _, err := keyring.OpenJournalKeys(dir, "court.example/navette-journal"); err != nil {
-		t.Fatal(err)
+	if k, err := keyring.OpenJournalKeys(dir, "court.example/navette-journal"); err != nil || k.Name() != keyring.DefaultJournalName {
+		t.Fatalf("another name: %v", err)
 	}
 	k, err = keyring.OpenJournalKeys(dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s, _ := k.Signer(); s.Name() != "court.example/navette-journal" || len(k.Verifiers()) != 2 {
+	if s, _ := k.Signer(); s.Name() != keyring.DefaultJournalName || len(k.Verifiers()) != 1 {
 		t.Errorf("without a name: key %q, %d verifier keys", s.Name(), len(k.Verifiers()))
+	}
+}
+
+// TestJournalKeysRetiredRecord: an active key that a retirement record
+// names (a record copied beside a key that should have been replaced) signs
+// nothing, and a malformed record is refused.
+func TestJournalKeysRetiredRecord(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "keys")
+	k, err := keyring.OpenJournalKeys(dir, "court.example/navette-journal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := k.Signer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	record := filepath.Join(dir, fmt.Sprintf("journal-%08x.retired", s.KeyHash()))
+	for _, tc := range []struct{ data, want string }{
+		{"12\n", "was retired"},
+		{"12", "malformed"},
+		{"-1\n", "malformed"},
+		{"012\n", "malformed"},
+	} {
+		if err := os.WriteFile(record, []byte(tc.data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := k.Signer(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("record %q: Signer = %v, want %q", tc.data, err, tc.want)
+		}
 	}
 }

@@ -261,7 +261,7 @@ func TestJournalSignerDuringRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	whileRotating(t, 100, func() error { _, err := rotator.Rotate(); return err }, func() error {
+	whileRotating(t, 100, func() error { _, err := rotator.Rotate(nil); return err }, func() error {
 		reader, err := OpenJournalKeys(dir, name)
 		if err == nil {
 			_, err = reader.Signer()

@@ -696,3 +696,90 @@ func TestForwardStore(t *testing.T) {
 		return s
 	})
 }
+
+// TestJournalKeyRotationAcrossNodes: a rotation on one node, under the
+// sign lock of every node sharing the database, journals itself and signs
+// with the new key; a node whose key directory is a copy made before
+// cannot sign any more (the old key signs no tree larger than its
+// retirement records) until it gets the new directory.
+func TestJournalKeyRotationAcrossNodes(t *testing.T) {
+	url := pg.NewDatabase(t)
+	ctx := t.Context()
+	clock := navette.NewFakeClock(time.Date(2026, 12, 5, 13, 0, 0, 0, time.UTC))
+	dirs := []string{filepath.Join(t.TempDir(), "keys"), filepath.Join(t.TempDir(), "keys")}
+	var cps []*proof.Checkpointer
+	var keys []*keyring.JournalKeys
+	for i, dir := range dirs {
+		if i > 0 {
+			copyKeys(t, dirs[0], dir)
+		}
+		k, err := keyring.OpenJournalKeys(dir, "navette.example/navette-journal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := openURL(t, url)
+		keys = append(keys, k)
+		cps = append(cps, &proof.Checkpointer{Store: s, Keys: k, Clock: clock, Exclusive: s.ExclusiveJournal})
+	}
+	s := cps[0].Store
+	appendEvents := func(n int) {
+		for range n {
+			if err := s.AppendEvents(ctx, navette.Event{Time: clock.Now(), Type: navette.EventAccessDenied}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	appendEvents(3)
+	if _, err := cps[1].Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var r keyring.Rotation
+	cp, err := cps[0].RotateKey(ctx, func(ctx context.Context) error {
+		var err error
+		if r, err = keys[0].Rotate(func() (int64, error) { return s.TreeSize(ctx) }); err != nil {
+			return err
+		}
+		return s.AppendEvents(ctx, navette.Event{Time: clock.Now(), Type: navette.EventKeyRotated, ActorID: navette.LocalOperator, Detail: "journal " + r.Verifier})
+	})
+	if err != nil || cp == nil || cp.Size != 4 || r.RetiredAt != 3 {
+		t.Fatalf("RotateKey = %+v, %v; retired at %d", cp, err, r.RetiredAt)
+	}
+	appendEvents(2)
+	if c, err := cps[1].Checkpoint(ctx); err == nil {
+		t.Fatalf("the node with the old key signed a checkpoint of %d leaves", c.Size)
+	}
+	copyKeys(t, dirs[0], dirs[1])
+	if c, err := cps[1].Checkpoint(ctx); err != nil || c.Size != 6 {
+		t.Fatalf("with the new keys: %+v, %v", c, err)
+	}
+	rep, err := proof.Verify(ctx, s, keys[1].Verifiers(), nil)
+	if err != nil || rep.Leaves != 6 {
+		t.Errorf("Verify = %+v, %v", rep, err)
+	}
+}
+
+// copyKeys copies the key files of the directory from to the directory
+// to, as an operator does between nodes, replacing those there.
+func copyKeys(t *testing.T, from, to string) {
+	t.Helper()
+	if err := os.MkdirAll(to, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ := filepath.Glob(filepath.Join(to, "journal-*.ed25519"))
+	for _, f := range old {
+		os.Remove(f)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(from, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, e.Name()), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"navette"
+	"navette/receipt"
 )
 
 // ErrInconsistent is wrapped by the error of a checkpoint that could not be
@@ -260,7 +261,7 @@ func (c *Checkpointer) current(ctx context.Context) (int64, *navette.Checkpoint,
 // tree of size leaves and root hash root, read by r, extends it; or
 // returns ErrInconsistent.
 func (c *Checkpointer) extends(latest *navette.Checkpoint, size int64, root tlog.Hash, r tlog.HashReader) error {
-	if err := checkStored(latest, c.Keys.Verifiers()); err != nil {
+	if err := checkStored(latest, c.KeyList()); err != nil {
 		return navette.WrapError(navette.EINTERNAL, fmt.Errorf("%w: checkpoint %d: %w", ErrInconsistent, latest.Size, err), "")
 	}
 	p, err := tlog.ProveTree(size, latest.Size, r)
@@ -434,6 +435,47 @@ func (c *Checkpointer) Latest(ctx context.Context) (*navette.Checkpoint, error) 
 // VerifierKeys returns the verifier keys, current and past, that open the
 // journal's checkpoints, in note's verifier key text form.
 func (c *Checkpointer) VerifierKeys() []string { return c.Keys.Verifiers() }
+
+// KeyList returns the journal's published key list, one line a string:
+// the verifier keys, current and past, each retired one followed by the
+// line that bounds the trees it signed (receipt.RetiredLine).
+func (c *Checkpointer) KeyList() []string {
+	retired := c.Keys.Retirements()
+	var out []string
+	for _, k := range c.Keys.Verifiers() {
+		out = append(out, k)
+		if n, ok := retired[k]; ok {
+			out = append(out, receipt.RetiredLine(k, n))
+		}
+	}
+	return out
+}
+
+// RotateKey runs rotate, which makes a new signing key and journals it,
+// while no checkpoint is signed, on this node nor, with Exclusive, on
+// any, then signs a checkpoint of the tree with the new key before any
+// other can be: a node that still holds the old key then cannot check the
+// latest checkpoint and signs no more until it has the new one, so that
+// the old key signs no tree larger than the one its retirement records.
+// It returns that checkpoint (nil if the journal is empty).
+func (c *Checkpointer) RotateKey(ctx context.Context, rotate func(context.Context) error) (*navette.Checkpoint, error) {
+	c.init()
+	var cp *navette.Checkpoint
+	err := c.exclusive(ctx, &c.signMu, TaskSign, true, func(ctx context.Context) error {
+		if err := rotate(ctx); err != nil {
+			return err
+		}
+		var err error
+		if cp, err = c.issue(ctx); navette.IsCode(err, navette.ENOTFOUND) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cp, nil
+}
 
 // Inclusion returns the proof that leaf is in the tree of size leaves; see
 // the function Inclusion.

@@ -38,6 +38,10 @@ type Keys interface {
 	// Verifiers returns the verifier keys, current and past, in note's
 	// verifier key text form.
 	Verifiers() []string
+	// Retirements returns, by verifier key, the journal's tree size when
+	// each retired key was retired: it signed no checkpoint of a larger
+	// tree.
+	Retirements() map[string]int64
 }
 
 // FormatCheckpoint returns the body of a C2SP tlog-checkpoint: the origin,
@@ -65,11 +69,16 @@ func ParseCheckpoint(text string) (origin string, size int64, root tlog.Hash, er
 	return lines[0], size, tlog.Hash(h), nil
 }
 
-// Verifiers parses verifier keys in note's text form.
+// Verifiers parses verifier keys in note's text form; blank strings and
+// comments (#, as the retirement lines of the published key list) are
+// skipped.
 func Verifiers(keys []string) (note.Verifiers, error) {
 	var vs []note.Verifier
 	for _, k := range keys {
-		v, err := note.NewVerifier(strings.TrimSpace(k))
+		if k = strings.TrimSpace(k); k == "" || strings.HasPrefix(k, "#") {
+			continue
+		}
+		v, err := note.NewVerifier(k)
 		if err != nil {
 			return nil, fmt.Errorf("verifier key %q: %w", k, err)
 		}
@@ -83,9 +92,15 @@ func Verifiers(keys []string) (note.Verifiers, error) {
 
 // OpenCheckpoint checks that msg is a checkpoint signed by one of the
 // verifier keys, whose origin is the key's name, and returns its size and
-// root hash.
+// root hash. keys may hold the retirement lines of the published key list
+// (receipt.RetiredLine): a retired key cannot have signed a checkpoint of
+// a larger tree than the journal had at its retirement.
 func OpenCheckpoint(msg []byte, keys []string) (size int64, root tlog.Hash, err error) {
 	vs, err := Verifiers(keys)
+	if err != nil {
+		return 0, root, err
+	}
+	retired, err := retiredAt(keys)
 	if err != nil {
 		return 0, root, err
 	}
@@ -100,12 +115,35 @@ func OpenCheckpoint(msg []byte, keys []string) (size int64, root tlog.Hash, err 
 	if err != nil {
 		return 0, root, err
 	}
+	late := ""
 	for _, s := range n.Sigs {
-		if s.Name == origin {
+		id := fmt.Sprintf("%s+%08x", s.Name, s.Hash)
+		if max, ok := retired[id]; ok && s.Name == origin && size > max {
+			late = fmt.Sprintf("the checkpoint, of a tree of %d leaves, is signed by key %s, retired when the journal had %d: that key cannot have signed it", size, id, max)
+		} else if s.Name == origin {
 			return size, root, nil
 		}
 	}
+	if late != "" {
+		return 0, root, errors.New(late)
+	}
 	return 0, root, fmt.Errorf("the checkpoint's origin %q is not the name of the key that signed it", origin)
+}
+
+// retiredAt returns the tree size at the retirement of each retired key
+// that the retirement lines among keys name, by name+hash.
+func retiredAt(keys []string) (map[string]int64, error) {
+	ks, err := receipt.ParseKeys(strings.Join(keys, "\n"))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for _, k := range ks {
+		if n, ok := k.Retired(); ok {
+			out[fmt.Sprintf("%s+%08x", k.Name(), k.KeyHash())] = n
+		}
+	}
+	return out, nil
 }
 
 // Sign returns the signed note of the checkpoint of a tree of size leaves

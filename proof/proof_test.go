@@ -3,6 +3,7 @@ package proof_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -24,23 +25,26 @@ var epoch = time.Date(2026, 12, 5, 13, 8, 44, 123456000, time.UTC)
 const origin = "navette.example/navette-journal"
 
 type fixture struct {
-	t     *testing.T
-	ctx   context.Context
-	path  string // the SQLite database's file
-	s     *sqlite.Store
-	keys  *keyring.JournalKeys
-	clock *navette.FakeClock
-	cp    *proof.Checkpointer
+	t    *testing.T
+	ctx  context.Context
+	path string // the SQLite database's file
+	s    *sqlite.Store
+	keys *keyring.JournalKeys
+	// keysDir is the key directory of keys.
+	keysDir string
+	clock   *navette.FakeClock
+	cp      *proof.Checkpointer
 }
 
 func newFixture(t *testing.T) *fixture {
 	path := filepath.Join(t.TempDir(), "navette.db")
 	s := testsqlite.Open(t, path)
-	keys, err := keyring.OpenJournalKeys(filepath.Join(t.TempDir(), "keys"), origin)
+	dir := filepath.Join(t.TempDir(), "keys")
+	keys, err := keyring.OpenJournalKeys(dir, origin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, ctx: t.Context(), path: path, s: s, keys: keys, clock: navette.NewFakeClock(epoch)}
+	f := &fixture{t: t, ctx: t.Context(), path: path, s: s, keys: keys, keysDir: dir, clock: navette.NewFakeClock(epoch)}
 	f.cp = &proof.Checkpointer{Store: s, Keys: keys, Clock: f.clock}
 	return f
 }
@@ -147,7 +151,7 @@ func TestRotation(t *testing.T) {
 	f := newFixture(t)
 	f.append(5)
 	before := f.checkpoint(5)
-	if _, err := f.keys.Rotate(); err != nil {
+	if _, err := f.keys.Rotate(func() (int64, error) { return 5, nil }); err != nil {
 		t.Fatal(err)
 	}
 	f.append(5)
@@ -351,4 +355,114 @@ func FuzzOpenCheckpoint(f *testing.F) {
 			t.Fatalf("size %d", size)
 		}
 	})
+}
+
+// TestRotateKeyStopsStaleNodes: RotateKey signs with the new key before it
+// lets go, so a node still holding a copy of the old key directory (not
+// yet given the new one) cannot check the latest checkpoint and signs
+// nothing more: the old key signs no tree larger than its retirement's.
+func TestRotateKeyStopsStaleNodes(t *testing.T) {
+	f := newFixture(t)
+	f.append(4)
+	f.checkpoint(4)
+	staleDir := filepath.Join(t.TempDir(), "keys")
+	if err := os.CopyFS(staleDir, os.DirFS(f.keysDir)); err != nil {
+		t.Fatal(err)
+	}
+	copied, _ := filepath.Glob(filepath.Join(staleDir, "*"))
+	for _, p := range copied {
+		if err := os.Chmod(p, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(staleDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	stale, err := keyring.OpenJournalKeys(staleDir, origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	staleCP := &proof.Checkpointer{Store: f.s, Keys: stale, Clock: f.clock}
+	f.append(2)
+	var bound int64
+	cp, err := f.cp.RotateKey(f.ctx, func(ctx context.Context) error {
+		r, err := f.keys.Rotate(func() (int64, error) { return f.s.TreeSize(ctx) })
+		bound = r.RetiredAt
+		if err == nil {
+			f.append(1)
+		}
+		return err
+	})
+	if err != nil || cp == nil || cp.Size != 7 || bound != 6 {
+		t.Fatalf("RotateKey = %+v, %v; retired at %d", cp, err, bound)
+	}
+	f.append(3)
+	if c, err := staleCP.Checkpoint(f.ctx); err == nil {
+		t.Errorf("a node with the old key signed a checkpoint of %d leaves", c.Size)
+	}
+	f.checkpoint(10)
+}
+
+// TestRetiredKeyCheckpoint: with the published key list, a checkpoint that
+// a copy of a retired key signs for a tree larger than the journal at its
+// retirement does not open (nor does a checkpoint stored so let the
+// journal verify); one no larger does, as checkpoints signed before it.
+func TestRetiredKeyCheckpoint(t *testing.T) {
+	f := newFixture(t)
+	f.append(5)
+	before := f.checkpoint(5)
+	stolen, err := f.keys.Signer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.cp.RotateKey(f.ctx, func(ctx context.Context) error {
+		_, err := f.keys.Rotate(func() (int64, error) { return f.s.TreeSize(ctx) })
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.append(5)
+	list := f.cp.KeyList()
+	if len(list) != 3 || !strings.HasPrefix(list[1], "# retired ") && !strings.HasPrefix(list[2], "# retired ") {
+		t.Fatalf("KeyList = %q", list)
+	}
+	root := func(n int64) tlog.Hash {
+		r, err := tlog.TreeHash(n, proof.HashReader(f.ctx, f.s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		size int64
+		ok   bool
+	}{{5, true}, {4, true}, {6, false}, {10, false}} {
+		msg, err := proof.Sign(stolen, tc.size, root(tc.size))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := proof.OpenCheckpoint(msg, list); (err == nil) != tc.ok {
+			t.Errorf("a checkpoint of %d leaves by the key retired at 5: %v", tc.size, err)
+		}
+		if _, _, err := proof.OpenCheckpoint(msg, f.keys.Verifiers()); err != nil {
+			t.Errorf("without the retirement lines, %d leaves: %v", tc.size, err)
+		}
+	}
+	if _, _, err := proof.OpenCheckpoint(before.Note, list); err != nil {
+		t.Errorf("the checkpoint signed before the rotation: %v", err)
+	}
+	forged, err := proof.Sign(stolen, 10, root(10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.AddCheckpoint(f.ctx, &navette.Checkpoint{Size: 10, Root: root(10), Note: forged, CreatedAt: f.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := proof.Verify(f.ctx, f.s, list, nil); err == nil || !strings.Contains(err.Error(), "retired") {
+		t.Errorf("Verify with a stored checkpoint by the retired key beyond its retirement: %v", err)
+	}
+	f.append(1)
+	if _, err := f.cp.Checkpoint(f.ctx); err == nil {
+		t.Error("the checkpointer extended a checkpoint by the retired key beyond its retirement")
+	}
 }

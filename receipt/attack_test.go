@@ -337,3 +337,68 @@ func collidingKeys(t *testing.T) (a, b testSigner) {
 	}
 	return a, b
 }
+
+// TestRetiredKeyBound: a key list's retirement line bounds the trees its
+// key may have signed: a checkpoint of the tree at the retirement, or a
+// smaller one, verifies; one of a larger tree, signed with a copy of the
+// retired key, is refused, naming the key and the size; a list without the
+// line, as earlier servers publish, accepts it as before.
+func TestRetiredKeyBound(t *testing.T) {
+	l := newTestLog(t, 7)
+	for i := range 10 {
+		l.addDownload(i)
+	}
+	retired := RetiredLine(l.vkey, 6)
+	if want := "# retired " + strings.Join(strings.Split(l.vkey, "+")[:2], "+") + " 6"; retired != want {
+		t.Fatalf("RetiredLine = %q, want %q", retired, want)
+	}
+	for _, tc := range []struct {
+		size int64
+		ok   bool
+	}{{5, true}, {6, true}, {7, false}, {10, false}} {
+		r := l.receipt(0, tc.size, nil, false)
+		_, err := Verify(r, []string{l.vkey, retired}, nil)
+		if (err == nil) != tc.ok {
+			t.Errorf("tree of %d, key retired at 6: %v", tc.size, err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "retired when the journal had 6 events") {
+			t.Errorf("tree of %d: %v", tc.size, err)
+		}
+		if _, err := Verify(r, []string{l.vkey}, nil); err != nil {
+			t.Errorf("tree of %d, without the retirement line: %v", tc.size, err)
+		}
+	}
+
+	// The published list, read as navette verify reads a --key file.
+	keys, err := ParseKeys("# navette's keys\n" + retired + "\n" + l.vkey + "\n")
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("ParseKeys = %v, %v", keys, err)
+	}
+	if n, ok := keys[0].Retired(); !ok || n != 6 || strings.Join(keys[0].Lines(), "\n") != l.vkey+"\n"+retired {
+		t.Errorf("parsed: retired %d %v, lines %q", n, ok, keys[0].Lines())
+	}
+	if _, err := Verify(l.receipt(0, 10, nil, false), keys[0].Lines(), nil); err == nil {
+		t.Error("the parsed key's lines accept a tree beyond its retirement")
+	}
+	res, err := Verify(l.receipt(0, 6, nil, false), keys[0].Lines(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := res.Text("en"); !strings.Contains(text, l.vkey+" (a key retired since, at tree size 6: it signs no larger tree)") {
+		t.Errorf("the report does not say the key was retired:\n%s", text)
+	}
+
+	// Another key's line bounds nothing; a malformed one is refused.
+	_, other := newTestKey(t, testOrigin, 8)
+	if _, err := Verify(l.receipt(0, 10, nil, false), []string{l.vkey, RetiredLine(other, 1)}, nil); err != nil {
+		t.Errorf("another key's retirement: %v", err)
+	}
+	for _, bad := range []string{"# retired " + l.vkey + " 6", "# retired x+00000000 -1", "# retired x+00000000 06", "# retired x+00000000"} {
+		if _, err := ParseKeys(l.vkey + "\n" + bad + "\n"); err == nil {
+			t.Errorf("ParseKeys accepted %q", bad)
+		}
+		if _, err := Verify(l.receipt(0, 5, nil, false), []string{l.vkey, bad}, nil); err == nil {
+			t.Errorf("Verify accepted %q", bad)
+		}
+	}
+}

@@ -31,6 +31,10 @@ type Key struct {
 	hash uint32
 	pub  ed25519.PublicKey
 	text string
+	// retired says the key was retired when the journal had retiredAt
+	// events: it signs no checkpoint of a larger tree.
+	retired   bool
+	retiredAt int64
 }
 
 // ParseKey reads one verifier key.
@@ -64,13 +68,31 @@ func decodeEd25519Key(key64 string) ([]byte, bool) {
 	return key, err == nil && len(key) == 1+ed25519.PublicKeySize && key[0] == algEd25519
 }
 
-// ParseKeys reads verifier keys, one a line; blank lines and lines
-// starting with # are skipped.
+// retiredPrefix starts the line of a key list that bounds a retired key:
+// "# retired NAME+HASH SIZE", a comment to readers that do not know it.
+const retiredPrefix = "# retired "
+
+// RetiredLine returns the line of a key list saying that the verifier key
+// key was retired when the journal had size events: it signs no
+// checkpoint of a larger tree.
+func RetiredLine(key string, size int64) string {
+	name, rest, _ := strings.Cut(key, "+")
+	hash, _, _ := strings.Cut(rest, "+")
+	return retiredPrefix + name + "+" + hash + " " + strconv.FormatInt(size, 10)
+}
+
+// ParseKeys reads verifier keys, one a line, and the retirement lines
+// (RetiredLine) that bound some of them; other lines starting with # and
+// blank lines are skipped.
 func ParseKeys(text string) ([]*Key, error) {
 	var keys []*Key
+	var retired []string
 	sc := bufio.NewScanner(strings.NewReader(text))
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, retiredPrefix) {
+			retired = append(retired, line)
+		}
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
@@ -86,7 +108,51 @@ func ParseKeys(text string) ([]*Key, error) {
 	if err := sc.Err(); err != nil {
 		return nil, failf("cannot read the keys: %v", "lecture des clés impossible : %v", err)
 	}
+	if err := applyRetired(keys, retired); err != nil {
+		return nil, err
+	}
 	return keys, nil
+}
+
+// applyRetired bounds the keys that the retirement lines name; a line
+// naming no key of keys bounds nothing.
+func applyRetired(keys []*Key, lines []string) error {
+	for _, line := range lines {
+		id, size, err := parseRetired(line)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if k.name+"+"+fmt.Sprintf("%08x", k.hash) == id && (!k.retired || size < k.retiredAt) {
+				k.retired, k.retiredAt = true, size
+			}
+		}
+	}
+	return nil
+}
+
+// parseRetired reads a retirement line: the key's name+hash and the tree
+// size at its retirement.
+func parseRetired(line string) (string, int64, error) {
+	id, n, ok := strings.Cut(strings.TrimPrefix(line, retiredPrefix), " ")
+	size, err := strconv.ParseInt(n, 10, 64)
+	if !ok || err != nil || size < 0 || strconv.FormatInt(size, 10) != n || strings.Count(id, "+") != 1 {
+		return "", 0, failf("%q is not a retired key's line (# retired NAME+HASH TREE_SIZE)", "%q n'est pas la ligne d'une clé retirée (# retired NOM+EMPREINTE TAILLE_D_ARBRE)", clip(line))
+	}
+	return id, size, nil
+}
+
+// Retired reports whether the key was retired, and the journal's tree
+// size then: it signs no checkpoint of a larger tree.
+func (k *Key) Retired() (size int64, retired bool) { return k.retiredAt, k.retired }
+
+// Lines returns the key as lines of a key list: its verifier key, and its
+// retirement line if it was retired.
+func (k *Key) Lines() []string {
+	if !k.retired {
+		return []string{k.text}
+	}
+	return []string{k.text, RetiredLine(k.text, k.retiredAt)}
 }
 
 // NewKey returns the verifier key of an Ed25519 public key under name.

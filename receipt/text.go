@@ -39,6 +39,9 @@ type words struct {
 	inJournal, claimsMatch, fingerprints, downloaded, tsaBound, tsaTrusted                                        string
 	clockOnly, clockExact, clockAhead, tsaUntrusted, redacted, keyUnchecked, labelUnproven, notRead, notDelivered string
 	notSeen                                                                                                       string
+	// keyRetired follows the key that signed when the key list says it was
+	// retired: the tree size then.
+	keyRetired string
 }
 
 var fr = words{
@@ -85,6 +88,7 @@ var fr = words{
 	notSeen:       "Qu'un destinataire a vu ou retiré le dépôt.",
 	keyUnchecked:  "Que la clé %s est bien celle du service navette : comparez-la à la liste des clés publiée par le service (/api/v1/journal/keys) ou obtenue par un autre canal.",
 	labelUnproven: "Le libellé et la date d'émission du reçu sont ceux du serveur ; aucune preuve ne les couvre.",
+	keyRetired:    "clé retirée depuis, à la taille d'arbre %d : elle ne signe aucun arbre plus grand",
 }
 
 var en = words{
@@ -129,6 +133,7 @@ var en = words{
 	notSeen:       "That a recipient has seen or fetched the deposit.",
 	keyUnchecked:  "That the key %s is the navette service's: compare it with the list of keys the service publishes (/api/v1/journal/keys) or obtained another way.",
 	labelUnproven: "The receipt's label and issue date are the server's; no proof covers them.",
+	keyRetired:    "a key retired since, at tree size %d: it signs no larger tree",
 }
 
 // lang returns the table of lang: English for "en", French otherwise.
@@ -263,7 +268,11 @@ func (r *Result) writeJournal(t *textWriter) {
 	t.line(w.event, w.eventAt, r.Event.Type, r.Event.Index)
 	t.line(w.eventTime, "%s", date(w, r.Time))
 	t.line(w.journal, w.journalAt, r.Origin, r.TreeSize)
-	t.line(w.key, "%s", r.Key)
+	if n, retired := r.Key.Retired(); retired {
+		t.line(w.key, "%s (%s)", r.Key, fmt.Sprintf(w.keyRetired, n))
+	} else {
+		t.line(w.key, "%s", r.Key)
+	}
 	if r.TSA != nil {
 		t.line(w.timeSource, "%s — %s", r.TSA.Subject, date(w, r.TSA.Time))
 	} else {

@@ -155,25 +155,42 @@ func (res *Result) checkTimestamp(r *Receipt, roots *x509.CertPool) error {
 	return nil
 }
 
-// keyList parses and de-duplicates verifier keys.
+// keyList parses and de-duplicates verifier keys, given one a string,
+// and applies the retirement lines among them (RetiredLine).
 func keyList(keys []string) (note.Verifiers, error) {
 	if len(keys) == 0 {
 		return nil, failf("no verifier key given: the checkpoint's signature cannot be checked", "aucune clé de vérification fournie : la signature du point de contrôle ne peut être vérifiée")
 	}
-	if len(keys) > maxKeys {
+	if len(keys) > 2*maxKeys {
 		return nil, failf("more than %d keys", "plus de %d clés", maxKeys)
 	}
 	seen := map[string]bool{}
-	var vs []note.Verifier
+	var ks []*Key
+	var retired []string
 	for _, s := range keys {
-		k, err := ParseKey(strings.TrimSpace(s))
+		s = strings.TrimSpace(s)
+		if strings.HasPrefix(s, retiredPrefix) {
+			retired = append(retired, s)
+			continue
+		}
+		k, err := ParseKey(s)
 		if err != nil {
 			return nil, err
 		}
 		if !seen[k.text] {
 			seen[k.text] = true
-			vs = append(vs, k)
+			ks = append(ks, k)
 		}
+	}
+	if len(ks) > maxKeys {
+		return nil, failf("more than %d keys", "plus de %d clés", maxKeys)
+	}
+	if err := applyRetired(ks, retired); err != nil {
+		return nil, err
+	}
+	vs := make([]note.Verifier, len(ks))
+	for i, k := range ks {
+		vs[i] = k
 	}
 	return note.VerifierList(vs...), nil
 }
@@ -189,7 +206,7 @@ func openCheckpoint(msg []byte, known note.Verifiers) (*Key, string, int64, tlog
 	if err != nil {
 		return nil, "", 0, tlog.Hash{}, err
 	}
-	key, err := originKey(n, known, origin)
+	key, err := originKey(n, known, origin, size)
 	if err != nil {
 		return nil, "", 0, tlog.Hash{}, err
 	}
@@ -266,20 +283,32 @@ func decodeRoot(b64 string) (root tlog.Hash, err error) {
 }
 
 // originKey returns the known key, named origin, that signed the note n,
-// after checking that every signature is in canonical base64.
-func originKey(n *note.Note, known note.Verifiers, origin string) (*Key, error) {
-	var key *Key
+// a checkpoint of a tree of size leaves, after checking that every
+// signature is in canonical base64. A key retired when the journal was
+// smaller cannot have signed it.
+func originKey(n *note.Note, known note.Verifiers, origin string, size int64) (*Key, error) {
+	var key, late *Key
 	for _, s := range n.Sigs {
 		sig, err := base64.StdEncoding.DecodeString(s.Base64)
 		if err != nil || base64.StdEncoding.EncodeToString(sig) != s.Base64 {
 			return nil, failf("a signature of the checkpoint is not in canonical base64", "une signature du point de contrôle n'est pas en base64 canonique")
 		}
 		v, _ := known.Verifier(s.Name, s.Hash)
-		if k, ok := v.(*Key); ok && key == nil && s.Name == origin {
+		k, ok := v.(*Key)
+		switch {
+		case !ok || key != nil || s.Name != origin:
+		case k.retired && size > k.retiredAt:
+			late = k
+		default:
 			key = k
 		}
 	}
-	if key == nil {
+	switch {
+	case key == nil && late != nil:
+		return nil, failf("the checkpoint, of a tree of %d events, is signed by key %s+%08x, retired when the journal had %d events: that key cannot have signed it (a copy of a retired key)",
+			"le point de contrôle, d'un arbre de %d événements, est signé par la clé %s+%08x, retirée quand le journal comptait %d événements : cette clé n'a pas pu le signer (copie d'une clé retirée)",
+			size, clip(late.name), late.hash, late.retiredAt)
+	case key == nil:
 		return nil, failf("the checkpoint's origin %q is not the name of the key that signed it", "l'origine %q du point de contrôle n'est pas le nom de la clé qui l'a signé", clip(origin))
 	}
 	return key, nil

@@ -60,6 +60,17 @@ func (l *Log) Rotate() {
 	l.Key = vkey
 }
 
+// SignWith makes the signer key skey, in note's text form, sign later
+// checkpoints: a key taken from a key directory, as a thief would.
+func (l *Log) SignWith(skey string) {
+	l.t.Helper()
+	s, err := note.NewSigner(skey)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	l.signer, l.origin = s, s.Name()
+}
+
 // ReadHashes reads stored hashes: the log is a tlog.HashReader.
 func (l *Log) ReadHashes(idx []int64) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(idx))
