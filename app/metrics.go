@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"syscall"
 	"time"
 
 	"navette"
@@ -265,11 +264,11 @@ func oneIf(b bool) float64 {
 }
 
 // diskSpace returns the bytes available to unprivileged users and the
-// size of the file system holding dir.
+// size of the file system holding dir (disk.SpaceOf).
 func diskSpace(dir string) (free, size uint64, err error) {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
+	sp, err := disk.SpaceOf(dir)
+	if err != nil {
 		return 0, 0, err
 	}
-	return st.Bavail * uint64(st.Bsize), st.Blocks * uint64(st.Bsize), nil
+	return uint64(sp.Free), uint64(sp.Total), nil
 }

@@ -24,7 +24,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
-	"syscall"
 
 	"navette"
 )
@@ -117,22 +116,43 @@ func internal(err error) error {
 	return navette.WrapError(navette.EINTERNAL, err, "Blob storage failed.")
 }
 
-// noSpace reports whether err says the file system or the quota is full.
+// noSpace reports whether err says the file system or the quota is full
+// (fullErrors, by system).
 func noSpace(err error) bool {
-	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+	for _, full := range fullErrors {
+		if errors.Is(err, full) {
+			return true
+		}
+	}
+	return false
 }
 
 // Space returns the room on the file system of the store's directory: the
 // bytes an unprivileged process may still write, and the file system's
 // size.
 func (s *Store) Space(ctx context.Context) (navette.Space, error) {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(s.dir, &st); err != nil {
+	sp, err := SpaceOf(s.dir)
+	if err != nil {
 		return navette.Space{}, navette.WrapError(navette.EINTERNAL, err, "")
 	}
-	bs := int64(st.Bsize)
-	return navette.Space{Free: int64(st.Bavail) * bs, Total: int64(st.Blocks) * bs}, nil
+	return sp, nil
 }
+
+// SpaceOf returns the room on the file system holding dir: the bytes an
+// unprivileged process may still write there, and the file system's size.
+// Each system asks its own call (statfs, space_*.go); where navette knows none,
+// it fails with ErrSpaceUnknown rather than give a figure.
+func SpaceOf(dir string) (navette.Space, error) {
+	avail, blocks, unit, err := statfs(dir)
+	if err != nil {
+		return navette.Space{}, err
+	}
+	return navette.Space{Free: avail * unit, Total: blocks * unit}, nil
+}
+
+// ErrSpaceUnknown is SpaceOf's failure on a system where navette cannot
+// ask for a file system's free space.
+var ErrSpaceUnknown = errors.New("this system gives navette no way to know a file system's free space")
 
 // Append opens the unfinished blob key for writing at off, its committed
 // length; off 0 creates the blob if needed. Bytes at or past off are cut.

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 
 	"navette/app"
 )
@@ -66,7 +65,7 @@ func keyDirCheck(dir string, fi os.FileInfo) Check {
 	switch {
 	case !fi.IsDir():
 		return fail("key directory", "%s is not a directory", dir)
-	case fi.Mode().Perm()&0o077 != 0:
+	case groupOrOthers(fi):
 		return fail("key directory", "%s has mode %04o, open to group or others: chmod 700 %s", dir, fi.Mode().Perm(), dir)
 	case owner(fi) != os.Geteuid():
 		return fail("key directory", "%s is owned by uid %d, not by uid %d running doctor: run doctor as the user navette runs as", dir, owner(fi), os.Geteuid())
@@ -192,7 +191,7 @@ func fileProblem(path string) string {
 		return message(err)
 	case !fi.Mode().IsRegular():
 		return path + " is not a regular file"
-	case fi.Mode().Perm()&0o077 != 0:
+	case groupOrOthers(fi):
 		return fmt.Sprintf("%s has mode %04o, open to group or others: chmod 600 %s", path, fi.Mode().Perm(), path)
 	case owner(fi) != os.Geteuid():
 		return fmt.Sprintf("%s is owned by uid %d, not by uid %d running doctor: run doctor as the user navette runs as", path, owner(fi), os.Geteuid())
@@ -212,12 +211,4 @@ func journalName(path string) string {
 		return ""
 	}
 	return parts[2]
-}
-
-// owner returns the uid owning a file.
-func owner(fi os.FileInfo) int {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return int(st.Uid)
-	}
-	return -1
 }
