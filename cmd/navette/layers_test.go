@@ -25,21 +25,38 @@ var storeAdapters = []string{"navette/sqlstore", "navette/sqlite", "navette/post
 // only through services.
 var handlerPackages = []string{"navette/http", "navette/web"}
 
-// listed is a package as go list -export -json describes it.
+// listed is a package as go list -json describes it.
 type listed struct {
 	ImportPath string
 	Dir        string
 	GoFiles    []string
 	Export     string
 	Imports    []string
+	ImportMap  map[string]string
+	Standard   bool
+	Error      *struct{ Err string }
 }
 
 // listExport runs go list -deps -export on pkgs and returns every package
 // of the production build, by import path.
 func listExport(t *testing.T, pkgs ...string) map[string]*listed {
 	t.Helper()
-	args := append([]string{"list", "-deps", "-export", "-json=ImportPath,Dir,GoFiles,Export,Imports"}, pkgs...)
-	out, err := exec.Command("go", args...).Output()
+	args := append([]string{"-deps", "-export", "-json=ImportPath,Dir,GoFiles,Export,Imports"}, pkgs...)
+	all := map[string]*listed{}
+	for _, p := range goList(t, nil, args...) {
+		all[p.ImportPath] = p
+	}
+	return all
+}
+
+// goList runs go list with args, and with env added to the test's
+// environment, and returns the packages it describes (-json), in its
+// order.
+func goList(t *testing.T, env []string, args ...string) []*listed {
+	t.Helper()
+	cmd := exec.Command("go", append([]string{"list"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.Output()
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
@@ -47,7 +64,7 @@ func listExport(t *testing.T, pkgs ...string) map[string]*listed {
 		}
 		t.Fatalf("go list: %v", err)
 	}
-	all := map[string]*listed{}
+	var all []*listed
 	dec := json.NewDecoder(strings.NewReader(string(out)))
 	for {
 		p := new(listed)
@@ -56,7 +73,7 @@ func listExport(t *testing.T, pkgs ...string) map[string]*listed {
 		} else if err != nil {
 			t.Fatal(err)
 		}
-		all[p.ImportPath] = p
+		all = append(all, p)
 	}
 	return all
 }
