@@ -20,6 +20,7 @@ import (
 	"navette/app"
 	"navette/client"
 	"navette/internal/testproxy"
+	"navette/safename"
 	"navette/seal"
 )
 
@@ -290,7 +291,7 @@ func TestGetHostileNames(t *testing.T) {
 		if want[i] != "*" && base != want[i] {
 			t.Errorf("file %d saved as %q, want %q", i, base, want[i])
 		}
-		if len(base) > maxNameBytes || !utf8.ValidString(base) || strings.IndexFunc(base, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }) >= 0 {
+		if !safename.Valid(base) || !utf8.ValidString(base) || strings.IndexFunc(base, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }) >= 0 {
 			t.Errorf("bad name %q", base)
 		}
 		got, err := os.ReadFile(p)
@@ -578,62 +579,6 @@ func TestParseInterspersed(t *testing.T) {
 	if err := parseInterspersed(fs, env, []string{"f1", "-a"}); err == nil {
 		t.Error("missing value accepted")
 	}
-}
-
-func TestSanitizeName(t *testing.T) {
-	for in, want := range map[string]string{
-		"rapport.pdf":           "rapport.pdf",
-		"Pièce n°3 (copie).pdf": "Pièce n°3 (copie).pdf",
-		"...":                   "ID",
-		" . ":                   "ID",
-		"a/..":                  "ID",
-		`C:\Users\x\evil.lnk`:   "evil.lnk",
-		"nul":                   "_nul",
-		"Lpt1.tar.gz":           "_Lpt1.tar.gz",
-		"console.txt":           "console.txt",
-		"trailing. . ":          "trailing",
-		"\xff\xfe.txt":          "_.txt",
-		"tab\there":             "tab_here",
-		"zero\u200bwidth":       "zerowidth",
-	} {
-		if got := sanitizeName(in, "ID"); got != want {
-			t.Errorf("sanitizeName(%q) = %q, want %q", in, got, want)
-		}
-	}
-	long := sanitizeName(strings.Repeat("a", 300)+".pdf", "ID")
-	if len(long) != maxNameBytes || !strings.HasSuffix(long, ".pdf") {
-		t.Errorf("long: %q", long)
-	}
-	longExt := sanitizeName("a."+strings.Repeat("x", 300), "ID")
-	if len(longExt) > maxNameBytes {
-		t.Errorf("long extension: %d bytes", len(longExt))
-	}
-}
-
-func FuzzSanitizeName(f *testing.F) {
-	for _, s := range []string{"../../etc/passwd", `a/b\c`, "..", "x\x00y", strings.Repeat("é", 150) + ".pdf", "CON", ".a.", "a\u202eb"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, in string) {
-		got := sanitizeName(in, "fallback")
-		switch {
-		case got == "" || got == "." || got == "..":
-			t.Fatalf("%q → %q", in, got)
-		case len(got) > maxNameBytes || !utf8.ValidString(got):
-			t.Fatalf("%q → %q: too long or invalid", in, got)
-		case strings.ContainsAny(got, "/\\\x00<>:\"|?*") || strings.HasPrefix(got, ".") || strings.HasSuffix(got, ".") || strings.HasSuffix(got, " "):
-			t.Fatalf("%q → %q: unsafe character", in, got)
-		case filepath.Base(got) != got || filepath.Clean(got) != got:
-			t.Fatalf("%q → %q: not one path element", in, got)
-		case reservedName(got):
-			t.Fatalf("%q → %q: reserved", in, got)
-		}
-		for _, r := range got {
-			if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-				t.Fatalf("%q → %q: control character", in, got)
-			}
-		}
-	})
 }
 
 func TestHumanSizeAndPrintable(t *testing.T) {

@@ -11,13 +11,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"navette"
 	"navette/api"
 	"navette/client"
+	"navette/safename"
 )
 
 func init() {
@@ -113,7 +111,7 @@ func getFile(ctx context.Context, env *Env, c *client.Client, depositID string, 
 	if err != nil {
 		return "", err
 	}
-	name := sanitizeName(f.Name, f.ID)
+	name := safename.Clean(f.Name, f.ID)
 	if want != nil {
 		if p, ok := findIdentical(dir, name, f.Size, want); ok {
 			fmt.Fprintf(env.Stderr, "navette get: %s is already there\n", p)
@@ -351,13 +349,12 @@ func (w *progressWriter) Write(b []byte) (int, error) {
 }
 
 // candidate returns the n-th name to try for name: name itself, then
-// "stem (1).ext", "stem (2).ext"…
+// "stem (1).ext", "stem (2).ext"… (safename.Numbered).
 func candidate(name string, n int) string {
 	if n == 0 {
 		return name
 	}
-	ext := extension(name)
-	return fmt.Sprintf("%s (%d)%s", strings.TrimSuffix(name, ext), n, ext)
+	return safename.Numbered(name, n)
 }
 
 // maxCandidates bounds the search for a free name.
@@ -452,92 +449,4 @@ func syncDir(dir string) {
 		_ = d.Sync()
 		d.Close()
 	}
-}
-
-// maxNameBytes bounds the length of the names given to saved files.
-const maxNameBytes = 200
-
-// sanitizeName turns a file name chosen by another user into a single,
-// harmless path element: no directory part (neither / nor \), no control or
-// invisible formatting characters (NUL, escapes, bidi overrides), none of
-// the characters Windows forbids, no leading dot (hidden files, "..") nor
-// trailing dot or space, no reserved device name, at most maxNameBytes
-// bytes with the extension kept. An empty result becomes fallback.
-func sanitizeName(name, fallback string) string {
-	name = strings.ToValidUTF8(name, "_")
-	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
-		name = name[i+1:]
-	}
-	name = strings.Trim(replaceUnsafeRunes(name), ". ")
-	if name == "" {
-		return fallback
-	}
-	if reservedName(name) {
-		name = "_" + name
-	}
-	if len(name) > maxNameBytes {
-		return shortenName(name, fallback)
-	}
-	return name
-}
-
-// replaceUnsafeRunes drops invisible formatting characters from name, and
-// replaces control characters and those Windows forbids by "_", and other
-// spaces by " ".
-func replaceUnsafeRunes(name string) string {
-	var b strings.Builder
-	for _, r := range name {
-		switch {
-		case unicode.Is(unicode.Cf, r):
-			// invisible: dropped
-		case unicode.IsControl(r) || strings.ContainsRune(`<>:"|?*`, r):
-			b.WriteByte('_')
-		case unicode.IsSpace(r):
-			b.WriteByte(' ')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// shortenName cuts name to maxNameBytes bytes, keeping an extension of up
-// to 16 bytes and whole characters, with no trailing dot or space; a name
-// left with nothing else than dots and spaces becomes fallback.
-func shortenName(name, fallback string) string {
-	ext := extension(name)
-	if len(ext) > 16 {
-		ext = ""
-	}
-	stem := name[:maxNameBytes-len(ext)]
-	for !utf8.ValidString(stem) { // do not cut a character in two
-		stem = stem[:len(stem)-1]
-	}
-	name = strings.TrimRight(stem, ". ") + ext
-	if strings.Trim(name, ". ") == "" {
-		return fallback
-	}
-	return name
-}
-
-// extension returns the extension of a file name ("" for none), the dot
-// included; a name that is only an extension has none.
-func extension(name string) string {
-	ext := filepath.Ext(name)
-	if ext == name || ext == "." {
-		return ""
-	}
-	return ext
-}
-
-// reservedName reports whether Windows reserves name for a device.
-func reservedName(name string) bool {
-	base, _, _ := strings.Cut(name, ".")
-	switch strings.ToUpper(strings.TrimRight(base, " ")) {
-	case "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
-		"COM0", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "COM¹", "COM²", "COM³",
-		"LPT0", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "LPT¹", "LPT²", "LPT³":
-		return true
-	}
-	return false
 }

@@ -11,12 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
-
-	"golang.org/x/text/cases"
-	"golang.org/x/text/unicode/norm"
 
 	"navette"
+	"navette/safename"
 )
 
 // Bundle is every available file of a case a person may download, ready
@@ -124,8 +121,8 @@ func (b *Bundle) openAvailable(ctx context.Context, vs []*View) error {
 
 // open adds the available files of deposit v to b.page.
 func (b *Bundle) open(ctx context.Context, v *View) error {
-	dir := v.CreatedAt.UTC().Format("2006-01-02") + " " + pathPart(v.Reference, 80) + " (" + v.ID[:8] + ")"
-	used := map[string]bool{}
+	dir := v.CreatedAt.UTC().Format("2006-01-02") + " " + safename.Cut(v.Reference, "", 80) + " (" + v.ID[:8] + ")"
+	var names safename.Set
 	for _, f := range v.Files {
 		if f.State != navette.FileAvailable {
 			continue
@@ -136,7 +133,7 @@ func (b *Bundle) open(ctx context.Context, v *View) error {
 		} else if err != nil {
 			return err
 		}
-		b.page = append(b.page, BundleEntry{Path: dir + "/" + uniquePart(pathPart(dl.Name, 200), used),
+		b.page = append(b.page, BundleEntry{Path: dir + "/" + names.Add(safename.Clean(dl.Name, "fichier")),
 			Deposit: v, Direction: Direction(v, b.actor), dl: dl})
 	}
 	return nil
@@ -144,11 +141,7 @@ func (b *Bundle) open(ctx context.Context, v *View) error {
 
 // Name is the archive's file name: the case's reference.
 func (b *Bundle) Name() string {
-	name := pathPart(b.Case.Reference, 100)
-	if name == "" {
-		name = "affaire-" + b.Case.ID[:8]
-	}
-	return name + ".zip"
+	return safename.Cut(b.Case.Reference, "affaire-"+b.Case.ID[:8], 100) + ".zip"
 }
 
 // manifestEntry is a line of the manifest.
@@ -283,51 +276,6 @@ func (f flushed) Write(p []byte) (int, error) {
 		}
 	}
 	return n, err
-}
-
-// pathPart makes s usable as one element of a path in an archive: no
-// separators, control or reserved characters, no leading dots, at most max
-// bytes.
-func pathPart(s string, max int) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || strings.ContainsRune(`/\:*?"<>|`, r) {
-			r = '-'
-		}
-		b.WriteRune(r)
-	}
-	out := strings.TrimLeft(strings.TrimSpace(b.String()), ".")
-	for len(out) > max {
-		_, n := utf8.DecodeLastRuneInString(out)
-		out = out[:len(out)-n]
-	}
-	return strings.TrimSpace(out)
-}
-
-// uniquePart returns name, or "name (2).ext" and so on if it was used
-// (as NameKey folds it).
-func uniquePart(name string, used map[string]bool) string {
-	if name == "" {
-		name = "fichier"
-	}
-	out := name
-	for i := 2; used[NameKey(out)]; i++ {
-		ext := ""
-		if j := strings.LastIndexByte(name, '.'); j > 0 {
-			ext = name[j:]
-		}
-		out = strings.TrimSuffix(name, ext) + " (" + strconv.Itoa(i) + ")" + ext
-	}
-	used[NameKey(out)] = true
-	return out
-}
-
-// NameKey is the form under which file systems that fold names (macOS,
-// Windows) take two names of an archive for one file: NFC, case folded.
-// Archives give the files of a deposit names whose keys differ, so that
-// none overwrites another once unpacked.
-func NameKey(name string) string {
-	return norm.NFC.String(cases.Fold().String(norm.NFC.String(name)))
 }
 
 // csvSafe keeps a spreadsheet from reading a cell as a formula.

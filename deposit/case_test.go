@@ -365,7 +365,7 @@ func TestCaseBundle(t *testing.T) {
 		content[f.Name], _ = io.ReadAll(rc)
 		rc.Close()
 	}
-	wantNames := []string{d1.CreatedAt.UTC().Format("2006-01-02") + " RG 24-00042 (" + d1.ID[:8] + ")/piece.pdf",
+	wantNames := []string{d1.CreatedAt.UTC().Format("2006-01-02") + " RG 24_00042 (" + d1.ID[:8] + ")/piece.pdf",
 		d2.CreatedAt.UTC().Format("2006-01-02") + " rg 24-00042 (" + d2.ID[:8] + ")/piece.pdf",
 		deposit.ManifestCSV, deposit.ManifestJSON}
 	if !equal(names, wantNames) {

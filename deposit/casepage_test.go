@@ -88,7 +88,7 @@ func TestCaseBundlePages(t *testing.T) {
 	var want []string
 	for range 7 {
 		v := c.send(t, c.clerk, "RG 24/00077", c.lawyer)
-		want = append(want, v.CreatedAt.UTC().Format("2006-01-02")+" RG 24-00077 ("+v.ID[:8]+")/piece.pdf")
+		want = append(want, v.CreatedAt.UTC().Format("2006-01-02")+" RG 24_00077 ("+v.ID[:8]+")/piece.pdf")
 	}
 	// A draft of the case on the first page: the clerk's own, no file.
 	draft, err := c.svc.Reply(ctx, c.lawyer, c.send(t, c.clerk, "RG 24/00077", c.lawyer).ID, deposit.Answer{})

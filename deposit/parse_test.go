@@ -6,8 +6,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
-
 	"navette"
 )
 
@@ -66,21 +64,4 @@ func FuzzParseCursor(f *testing.F) {
 			t.Fatalf("%q: round trip gave %v %q %v", s, ts2, id2, ok2)
 		}
 	})
-}
-
-// TestUniquePartFolds: two files of a deposit whose names differ only in
-// case or in Unicode normalisation would be one file once unpacked on a
-// system that folds them (Windows, macOS): the second gets a name of its
-// own in the case bundle, instead of overwriting the first unseen.
-func TestUniquePartFolds(t *testing.T) {
-	used := map[string]bool{}
-	seen := map[string]bool{}
-	for _, name := range []string{"Pièce.pdf", "Pie\u0300ce.pdf", "PIÈCE.pdf", "pièce.PDF", "autre.pdf"} {
-		got := uniquePart(name, used)
-		key := strings.ToLower(norm.NFC.String(got))
-		if seen[key] {
-			t.Errorf("%q became %q, which folds as an earlier entry", name, got)
-		}
-		seen[key] = true
-	}
 }

@@ -2,15 +2,14 @@ package web
 
 import (
 	"archive/zip"
-	"fmt"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
 
 	"navette"
 	"navette/deposit"
 	"navette/internal/httpfile"
+	"navette/safename"
 )
 
 func init() { pageNames = append(pageNames, "download") }
@@ -202,11 +201,11 @@ func (h *Handler) zip(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	zw := zip.NewWriter(httpfile.Flushing(w, w))
-	used := map[string]bool{}
+	var names safename.Set
 	for _, dl := range dls {
 		// Each file's bytes go to the client as they are written, so that
 		// a file counts as downloaded once they all reached it.
-		if err := dl.WriteZipEntry(r.Context(), zw, uniqueName(dl.Name, used), dl.File().StoredAt.In(paris)); err != nil {
+		if err := dl.WriteZipEntry(r.Context(), zw, names.Add(safename.Clean(dl.Name, "fichier")), dl.File().StoredAt.In(paris)); err != nil {
 			h.log().ErrorContext(r.Context(), "web: zip aborted", "deposit", v.ID, "file", dl.File().ID, "err", err)
 			panic(http.ErrAbortHandler)
 		}
@@ -217,35 +216,7 @@ func (h *Handler) zip(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// uniqueName returns name, or "name (2).ext" and so on if it was used
-// (as deposit.NameKey folds it).
-func uniqueName(name string, used map[string]bool) string {
-	if name == "" {
-		name = "fichier"
-	}
-	out := name
-	ext := path.Ext(name)
-	base := strings.TrimSuffix(name, ext)
-	for i := 2; used[deposit.NameKey(out)]; i++ {
-		out = fmt.Sprintf("%s (%d)%s", base, i, ext)
-	}
-	used[deposit.NameKey(out)] = true
-	return out
-}
-
 // zipName names the archive after the deposit's reference.
 func zipName(ref, id string) string {
-	var b strings.Builder
-	for _, r := range ref {
-		if r < 0x20 || r == 0x7f || strings.ContainsRune(`/\:*?"<>|`, r) {
-			b.WriteByte('_')
-		} else {
-			b.WriteRune(r)
-		}
-	}
-	s := strings.TrimSpace(b.String())
-	if s == "" {
-		s = "navette-" + id[:8]
-	}
-	return s + ".zip"
+	return safename.Cut(ref, "navette-"+id[:8], 100) + ".zip"
 }

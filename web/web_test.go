@@ -17,8 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/text/unicode/norm"
-
 	"navette"
 	"navette/notify"
 )
@@ -515,21 +513,6 @@ func TestEndedDepositNeverFetched(t *testing.T) {
 	body := f.get(t, f.agent, "/deposits/"+v.ID).Body.String()
 	if strings.Contains(body, "Pas encore") || !strings.Contains(body, "Non téléchargé") || !strings.Contains(body, "Non ouvert") {
 		t.Errorf("withdrawn deposit never fetched:\n%s", body)
-	}
-}
-
-// TestUniqueNameFolds: two files of a deposit whose names differ only in
-// Unicode normalisation (or case) would be one file once unpacked on a
-// system that folds them (macOS, Windows): the second gets a name of its
-// own in the deposit's ZIP, instead of overwriting the first unseen.
-func TestUniqueNameFolds(t *testing.T) {
-	used := map[string]bool{}
-	first := uniqueName("Pièce.pdf", used)
-	if nfd := uniqueName("Pie\u0300ce.pdf", used); norm.NFC.String(nfd) == first {
-		t.Errorf("the NFD name became %q, the NFC one %q: one file once unpacked", nfd, first)
-	}
-	if upper := uniqueName("PIÈCE.pdf", used); strings.EqualFold(upper, first) {
-		t.Errorf("the upper-case name became %q, the first %q: one file once unpacked", upper, first)
 	}
 }
 
