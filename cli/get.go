@@ -234,7 +234,7 @@ func openPart(path string) (*os.File, error) {
 	if st, err := os.Lstat(path); err == nil && !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s exists and is not a regular file", path)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := openInDir(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err
 	}
@@ -247,6 +247,19 @@ func openPart(path string) (*os.File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// openInDir opens the file at path through an os.Root on its directory:
+// a link there is never followed out of it, and on Windows the file is
+// opened shareable for deletion, so that it can be renamed or removed
+// while it is open and locked, as on other systems.
+func openInDir(path string, flag int, perm os.FileMode) (*os.File, error) {
+	root, err := os.OpenRoot(filepath.Dir(path))
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	return root.OpenFile(filepath.Base(path), flag, perm)
 }
 
 // holdPart locks the part file f, opened at path, and checks that path

@@ -1,11 +1,9 @@
-//go:build !(linux || darwin || dragonfly || freebsd || netbsd || openbsd || solaris)
+//go:build !(linux || darwin || dragonfly || freebsd || netbsd || openbsd || solaris || windows)
 
 package cli
 
 import "os"
 
-// lockPart does not lock where flock is missing: two runs of navette get
-// into one directory are not kept apart there. (navette does not build for
-// these systems today; Windows would need its lock on a file other than
-// the part, which it cannot remove or rename while it is open.)
+// lockPart does not lock where neither flock nor LockFileEx is known:
+// two runs of navette get into one directory are not kept apart there.
 func lockPart(*os.File) (busy bool, err error) { return false, nil }
