@@ -221,7 +221,7 @@ func TestRefusedRecipientInFrench(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS("#problem")))
-	want := "« avocat@avocat.example » n’est pas un destinataire connu de la plateforme."
+	want := "« avocat@avocat.example » n’a plus accès à la plateforme et ne peut pas recevoir de dépôt."
 	if p := b.Text("#problem"); !strings.Contains(p, want) || strings.Contains(p, "recipient") {
 		t.Errorf("the problem: %q, want %q", p, want)
 	}
