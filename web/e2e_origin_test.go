@@ -29,9 +29,7 @@ import (
 // records nothing (no download, no opening); pressing its "Télécharger"
 // downloads the file, recorded once.
 func TestDownloadFromAnotherSite(t *testing.T) {
-	n := startNode(t)
-	agent := n.user(t, "greffe@justice.example", "Greffe", navette.RoleAgent)
-	lawyer := n.user(t, "avocat@avocat.example", "Maître Avocat", navette.RolePartner)
+	n, agent, lawyer := clerkAndLawyer(t)
 	data := []byte("%PDF-1.7 procès-verbal d’audition")
 	sum := sha256.Sum256(data)
 	b := testbrowser.New(t, n.URL)
@@ -95,6 +93,13 @@ func TestDownloadFromAnotherSite(t *testing.T) {
 	}
 }
 
+// clerkAndLawyer starts a node with a clerk and a lawyer.
+func clerkAndLawyer(t *testing.T) (n *node, clerk, lawyer *navette.User) {
+	t.Helper()
+	n = startNode(t)
+	return n, n.user(t, "greffe@justice.example", "Greffe", navette.RoleAgent), n.user(t, "avocat@avocat.example", "Maître Avocat", navette.RolePartner)
+}
+
 // linkFrom starts a page on host (localhost or 127.0.0.1, another port
 // than navette's) that links to link with #go, lets b reach it, and
 // returns its URL.
@@ -122,9 +127,7 @@ func linkFrom(t *testing.T, b *testbrowser.Browser, n *node, host, link string) 
 // navette's own, same-origin, so the link's origin is lost on the way),
 // nothing recorded; its "Télécharger" downloads the file, recorded once.
 func TestDownloadFromAnotherSiteSignedOut(t *testing.T) {
-	n := startNode(t)
-	agent := n.user(t, "greffe@justice.example", "Greffe", navette.RoleAgent)
-	lawyer := n.user(t, "avocat@avocat.example", "Maître Avocat", navette.RolePartner)
+	n, agent, lawyer := clerkAndLawyer(t)
 	data := []byte("%PDF-1.7 procès-verbal de constat")
 	sum := sha256.Sum256(data)
 	v := n.sendFile(t, agent, lawyer, "PARQUET 26/0004", data)

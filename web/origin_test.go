@@ -154,13 +154,19 @@ func downloadState(t *testing.T, f *fixture, id string) string {
 // countDownloads counts the downloads of deposit id's files journaled.
 func countDownloads(t *testing.T, f *fixture, id string) int {
 	t.Helper()
+	return countEvents(t, f, func(e navette.Event) bool { return e.DepositID == id && e.Type == navette.EventFileDownloaded })
+}
+
+// countEvents counts the events journaled that keep keeps.
+func countEvents(t *testing.T, f *fixture, keep func(navette.Event) bool) int {
+	t.Helper()
 	evs, err := f.meta.Events(context.Background(), navette.EventFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := 0
 	for _, e := range evs {
-		if e.DepositID == id && e.Type == navette.EventFileDownloaded {
+		if keep(e) {
 			n++
 		}
 	}
@@ -220,15 +226,5 @@ func TestUnaskedRefusalsNotRecorded(t *testing.T) {
 // countDenials counts the access.denied events journaled.
 func countDenials(t *testing.T, f *fixture) int {
 	t.Helper()
-	evs, err := f.meta.Events(context.Background(), navette.EventFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, e := range evs {
-		if e.Type == navette.EventAccessDenied {
-			n++
-		}
-	}
-	return n
+	return countEvents(t, f, func(e navette.Event) bool { return e.Type == navette.EventAccessDenied })
 }
