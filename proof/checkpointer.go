@@ -20,6 +20,12 @@ import (
 // checkpoint signed: the journal or its tree was rewritten.
 var ErrInconsistent = errors.New("the journal's tree is not consistent with its last signed checkpoint")
 
+// errUnopened is wrapped, with ErrInconsistent, by the error of a
+// checkpoint that could not be made because the latest one does not open
+// with this node's journal keys: most often a key rotated on another node
+// whose keys/ were not copied here.
+var errUnopened = errors.New("the last checkpoint does not open with this node's journal keys")
+
 // Time sources of checkpoints, as receipts state them.
 const (
 	TimeSourceTSA   = "tsa"          // a time-stamping authority stamps checkpoints
@@ -262,7 +268,7 @@ func (c *Checkpointer) current(ctx context.Context) (int64, *navette.Checkpoint,
 // returns ErrInconsistent.
 func (c *Checkpointer) extends(latest *navette.Checkpoint, size int64, root tlog.Hash, r tlog.HashReader) error {
 	if err := checkStored(latest, c.KeyList()); err != nil {
-		return navette.WrapError(navette.EINTERNAL, fmt.Errorf("%w: checkpoint %d: %w", ErrInconsistent, latest.Size, err), "")
+		return navette.WrapError(navette.EINTERNAL, fmt.Errorf("%w: %w: checkpoint %d: %w", ErrInconsistent, errUnopened, latest.Size, err), "")
 	}
 	p, err := tlog.ProveTree(size, latest.Size, r)
 	if err != nil {
@@ -414,6 +420,8 @@ func (c *Checkpointer) problem(lag time.Duration) (string, error) {
 	c.st.Lock()
 	defer c.st.Unlock()
 	switch {
+	case errors.Is(c.st.problem, errUnopened):
+		return "no journal checkpoint can be signed: the last one signed does not open with this node's journal keys (if the journal key was rotated on another node, copy its keys/ here; else run navette admin journal verify)", c.st.problem
 	case c.st.problem != nil:
 		return "no journal checkpoint can be signed: the tree is not consistent with the last one signed (run navette admin journal verify)", c.st.problem
 	case c.st.stampErr != nil:

@@ -400,6 +400,10 @@ func TestRotateKeyStopsStaleNodes(t *testing.T) {
 	if c, err := staleCP.Checkpoint(f.ctx); err == nil {
 		t.Errorf("a node with the old key signed a checkpoint of %d leaves", c.Size)
 	}
+	// Its readiness says why: keys not copied, not a tree rewritten.
+	if st, err := staleCP.Status(f.ctx); err != nil || !strings.Contains(st.Problem, "copy its keys/ here") {
+		t.Errorf("the stale node's status: %q, %v; want it to say the keys were not copied", st.Problem, err)
+	}
 	f.checkpoint(10)
 }
 
