@@ -171,6 +171,10 @@ var webPolicy = map[string]outcomes{
 	"POST /account/step-up/resume":          fullSession("303 /account"), // nothing to resume
 }
 
+// downloadRoutes are the web's downloads, which a sign-in goes on to
+// through the page that asks for them.
+var downloadRoutes = []string{"GET /deposits/{id}/zip", "GET /deposits/{id}/files/{fid}", "GET /cases/{id}/zip"}
+
 // expected returns what the route of pattern answers caller at path.
 func (m outcomes) expected(pattern string, caller navette.Role, path string) string {
 	if o, ok := m[caller]; ok {
@@ -183,6 +187,9 @@ func (m outcomes) expected(pattern string, caller navette.Role, path string) str
 		}
 		return "401"
 	case partialCaller:
+		if slices.Contains(downloadRoutes, pattern) {
+			path += "?ask=1" // a sign-in goes on to a download asked for first
+		}
 		return "303 /signin/enrol?next=" + url.QueryEscape(path)
 	}
 	if o, ok := m[restCaller]; ok {
