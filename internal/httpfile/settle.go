@@ -24,9 +24,17 @@ func connFrom(ctx context.Context) net.Conn {
 	return c
 }
 
-// settleStall is how long Settle waits for the client to acknowledge more
-// bytes before it gives up on the rest.
-const settleStall = time.Minute
+// settleStall is the window over which Settle expects the client to
+// acknowledge settleMinAcked bytes (or all that is left) before it gives up
+// on the rest. A var, so that tests can shorten it.
+var settleStall = time.Minute
+
+// settleMinAcked is what the client must acknowledge in each settleStall
+// while Settle waits: a segment (seal.SegmentSize), as each write of one
+// must find room within the body idle timeout while the file is written.
+// Without it a client acknowledging a byte a minute held the handler and
+// its connection for as long as the megabytes of its send queue lasted.
+const settleMinAcked = 64 << 10
 
 // settling is a writer of a file's bytes to a client whose connection is
 // known: Settle tells how many of the last bytes written the client's side
@@ -54,49 +62,77 @@ func (s *settling) Write(p []byte) (int, error) {
 }
 
 // Settle waits until the client's side acknowledged every byte written to
-// the connection, the connection ends, ctx ends or the acknowledgements
-// stall for settleStall (not at all after a failed write), and returns how many bytes were still not
-// acknowledged when it stopped (0 when all were, or when the kernel cannot
-// tell; what it told after the last write when the connection is closed
-// by then). The bytes a writer accepted only reached the kernel's buffers: a
-// client that drops the transfer leaves megabytes there that it never got,
-// which must not count as delivered (Content.WriteRange).
+// the connection, the connection ends, or the client acknowledges
+// less than settleMinAcked bytes (or all that is left) in a settleStall
+// (not at all after a failed write), and returns how many bytes were still
+// not acknowledged when it stopped (0 when all were, or when the kernel
+// cannot tell; what it told after the last write when the connection is
+// closed by then). The bytes a writer accepted only reached the kernel's
+// buffers: a client that drops the transfer leaves megabytes there that it
+// never got, which must not count as delivered (Content.WriteRange). When
+// it stops with bytes not acknowledged on a connection still open, it
+// resets the connection, so that the kernel drops them instead of sending
+// them later: a client that stopped reading until the wait gave up, or
+// half-closed its side, would otherwise get the whole file while it counts
+// as cut. The end of ctx (the client closed its side) only makes it look
+// again at once.
 func (s *settling) Settle(ctx context.Context) int64 {
 	q, open, ok := unacked(s.conn)
 	if !ok {
 		return s.last // the connection closed, or no kernel to ask (0)
 	}
-	if s.failed {
-		return q
+	if !s.failed {
+		q, open = s.wait(ctx, q, open)
 	}
+	if q > 0 && open {
+		reset(s.conn)
+	}
+	return q
+}
+
+// wait is Settle's wait for the acknowledgements of the q bytes not
+// acknowledged yet: it returns what is still not, and whether the
+// connection is still open.
+func (s *settling) wait(ctx context.Context, q int64, open bool) (int64, bool) {
 	pause := time.Millisecond
-	since := time.Now()
+	window, atStart := time.Now(), q
+	done := ctx.Done()
 	for q > 0 && open {
-		if time.Since(since) > settleStall {
-			return q
+		if time.Since(window) > settleStall {
+			if atStart-q < min(atStart, settleMinAcked) {
+				return q, open
+			}
+			window, atStart = time.Now(), q
 		}
 		t := time.NewTimer(pause)
-		ended := false
 		select {
-		case <-ctx.Done(): // the client closed: what it acknowledged first still counts
+		case <-done:
+			// The client closed its side, or the server is stopping: a
+			// client that only half-closed still reads and acknowledges
+			// what was in flight, so the wait goes on while the
+			// connection is open.
 			t.Stop()
-			ended = true
+			done = nil
 		case <-t.C:
 		}
 		pause = min(2*pause, 100*time.Millisecond)
 		n, stillOpen, ok := unacked(s.conn)
-		if ended && ok {
-			return min(q, n)
-		}
 		if !ok {
-			return q
-		}
-		if n < q {
-			since = time.Now()
+			return q, false
 		}
 		q, open = min(q, n), stillOpen
 	}
-	return q
+	return q, open
+}
+
+// reset closes c at once with a reset (no linger), which drops what its
+// send queue still holds.
+func reset(c net.Conn) {
+	b := baseConn(c)
+	if l, ok := b.(interface{ SetLinger(sec int) error }); ok {
+		_ = l.SetLinger(0)
+	}
+	_ = b.Close()
 }
 
 // settleWriter returns w, made a settling writer when the request r came on
