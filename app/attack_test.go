@@ -11,6 +11,7 @@ import (
 	"navette"
 	"navette/api"
 	"navette/app"
+	"navette/auth"
 )
 
 // TestCourtAdminCannotReachPlatformStaff: a platform admin or an auditor
@@ -216,4 +217,94 @@ func TestLeftMemberCannotSubmitFromTheMailbox(t *testing.T) {
 	if resp.StatusCode < 400 {
 		t.Errorf("submit after leaving the mailbox: %d (%.300s), want a refusal", resp.StatusCode, b)
 	}
+}
+
+// TestAPIDownloadStartedElsewhere: the session cookie is sent with a
+// top-level navigation from another site (SameSite=Lax), and the API
+// accepts it, so a link in a phishing page or a webmail to the API's file
+// or case-bundle URL streamed the file and journaled a download in the
+// person's name, around the page the web routes show first
+// (startedElsewhere). A browser's cross-site or same-site request to the
+// API with the cookie alone is now served as if it carried none (401);
+// from navette's own pages, typed, or with a token, as before.
+func TestAPIDownloadStartedElsewhere(t *testing.T) {
+	e := newEnv(t)
+	b, _ := e.signIn(t, lawyerEmail)
+	d := e.send(map[string][]byte{"pièce.pdf": []byte("%PDF-1.7 pièce")})
+	f := d.Files[0]
+	file := api.PathDeposits + "/" + d.ID + "/files/" + f.ID
+	for _, c := range []struct {
+		path    string
+		headers map[string]string
+	}{
+		{file, map[string]string{"Sec-Fetch-Site": "cross-site"}},
+		{file, map[string]string{"Sec-Fetch-Site": "same-site"}},
+		{file, map[string]string{"Referer": "https://mail.example/inbox"}},
+		{api.PathCases + "/" + d.CaseID + "/bundle", map[string]string{"Sec-Fetch-Site": "cross-site"}},
+		{api.PathDeposits + "/" + d.ID, map[string]string{"Sec-Fetch-Site": "cross-site"}},
+	} {
+		req, _ := http.NewRequest("GET", e.url+c.path, nil)
+		req.AddCookie(&http.Cookie{Name: auth.CookieName, Value: b.cookie})
+		for k, v := range c.headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("GET %s with the cookie, %v: %d, want 401", c.path, c.headers, resp.StatusCode)
+		}
+	}
+	e.noDownloadYet(t, "API downloads started from another site", d, f)
+	if n := len(e.events(d.ID, navette.EventDepositOpened)); n != 0 {
+		t.Errorf("%d openings journaled by requests from another site, want none", n)
+	}
+	// From navette's own pages, or typed, the cookie still serves.
+	for _, site := range []string{"same-origin", "none", ""} {
+		req, _ := http.NewRequest("GET", e.url+file, nil)
+		req.AddCookie(&http.Cookie{Name: auth.CookieName, Value: b.cookie})
+		if site != "" {
+			req.Header.Set("Sec-Fetch-Site", site)
+		}
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s with the cookie, Sec-Fetch-Site %q: %d, want 200", file, site, resp.StatusCode)
+		}
+	}
+}
+
+// TestSignInGoesOnToAskForEveryDownload: a sign-in that goes on to a
+// download goes on to the page that asks for it (?ask), whatever form the
+// link gives the download's path: "/./deposits/…" or "/deposits//…" left
+// askAfterSignIn unmarked, then http.Redirect (and the browser, for
+// passkey.js) cleaned them into the download itself, started with no click
+// of the person's, and an API download path went there too.
+func TestSignInGoesOnToAskForEveryDownload(t *testing.T) {
+	e := newEnv(t)
+	b, _ := e.signIn(t, lawyerEmail)
+	d := e.send(map[string][]byte{"pièce.pdf": []byte("%PDF-1.7 pièce")})
+	file := "/deposits/" + d.ID + "/files/" + d.Files[0].ID
+	for _, next := range []string{
+		"/." + file, "/deposits/" + d.ID + "//files/" + d.Files[0].ID, "/x/.." + file, "/deposits/" + d.ID + "/./zip",
+		"/cases//" + d.CaseID + "/zip", "/%2e" + file, file + "/.",
+		api.PathDeposits + "/" + d.ID + "/files/" + d.Files[0].ID, api.PathCases + "/" + d.CaseID + "/bundle",
+	} {
+		resp, _ := b.do(t, "GET", "/signin?next="+url.QueryEscape(next), nil)
+		loc := resp.Header.Get("Location")
+		u, err := url.Parse(loc)
+		if err != nil || resp.StatusCode != http.StatusSeeOther {
+			t.Errorf("next %q: %d to %q", next, resp.StatusCode, loc)
+			continue
+		}
+		if strings.HasPrefix(u.Path, "/api/") || (strings.Contains(u.Path, "/files/") || strings.HasSuffix(u.Path, "/zip")) && !u.Query().Has("ask") {
+			t.Errorf("next %q: the sign-in goes on to %q, a download nobody asked for", next, loc)
+		}
+	}
+	e.noDownloadYet(t, "sign-ins going on to downloads", d, d.Files[0])
 }

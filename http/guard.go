@@ -11,6 +11,7 @@ import (
 	"navette"
 	"navette/api"
 	"navette/auth"
+	"navette/internal/httpfile"
 )
 
 // Access is who may call a route: the one place a route's policy is
@@ -72,7 +73,7 @@ func (s *Server) identify(next http.Handler) http.Handler {
 			return
 		}
 		secret := auth.Secret(r)
-		if secret == "" || bearer || s.Auth == nil {
+		if secret == "" || bearer || s.Auth == nil || s.foreignAPIRead(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -101,6 +102,16 @@ func (s *Server) identify(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// foreignAPIRead reports whether r is a read of the API that another site
+// started (httpfile.StartedElsewhere): a link followed from a phishing page
+// or a webmail carries the SameSite=Lax session cookie, which must not
+// download a file, a case's bundle or open a deposit in the person's name.
+// Such a request is served as if it carried no cookie; the web pages ask
+// the person instead, and a state change from elsewhere is refused anyway.
+func (s *Server) foreignAPIRead(r *http.Request) bool {
+	return strings.HasPrefix(r.URL.Path, api.Version+"/") && httpfile.StartedElsewhere(r, s.PublicURL)
 }
 
 // csrfToken returns the CSRF token a request that changes state sent: in

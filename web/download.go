@@ -14,42 +14,11 @@ import (
 
 func init() { pageNames = append(pageNames, "download") }
 
-// startedElsewhere reports whether r, a download, was started by a page
-// of another site than navette's, or of another host of the same site:
-// its Sec-Fetch-Site is neither "same-origin" nor "none" (typed,
-// bookmarked, opened from the downloads), or, for a browser that sends
-// none, its Referer is of another origin than publicURL's and another
-// host than the one r was sent to. A request with neither header proceeds:
-// a browser told not to send a Referer and a client that is no browser
-// cannot be told apart from the person's own request, so it is served as
-// before.
-func startedElsewhere(r *http.Request, publicURL string) bool {
-	switch r.Header.Get("Sec-Fetch-Site") {
-	case "same-origin", "none":
-		return false
-	case "":
-	default:
-		return true
-	}
-	ref := r.Header.Get("Referer")
-	if ref == "" {
-		return false
-	}
-	u, err := url.Parse(ref)
-	if err != nil || u.Host == "" {
-		return true
-	}
-	if pub, err := url.Parse(publicURL); err == nil && pub.Host != "" && strings.EqualFold(u.Scheme+"://"+u.Host, pub.Scheme+"://"+pub.Host) {
-		return false
-	}
-	return !strings.EqualFold(u.Host, r.Host)
-}
-
 // askAfterSignIn returns next, where a sign-in goes on to, marked ?ask if
 // it is a download (a file, a deposit's or a case's ZIP), so that askFirst
 // asks for it again: a link another site gave to a signed-out person
 // leads through navette's own sign-in pages, whose redirect is
-// same-origin, so startedElsewhere cannot see where it began.
+// same-origin, so httpfile.StartedElsewhere cannot see where it began.
 func askAfterSignIn(next string) string {
 	u, err := url.Parse(next)
 	if err != nil {
@@ -83,14 +52,14 @@ type asked struct {
 }
 
 // askFirst answers r, a download started from another site
-// (startedElsewhere), reached by signing in (?ask, askAfterSignIn) or
+// (httpfile.StartedElsewhere), reached by signing in (?ask, askAfterSignIn) or
 // asking for the page below in another language (?lang=), with a page that names what it is (what) and a "Télécharger"
 // button to the same URL, and reports whether it did. Nothing is sent nor
 // recorded: neither a download nor an opening of the deposit. The button,
 // pressed on that page, asks from navette's origin, and the download
 // proceeds.
 func (h *Handler) askFirst(w http.ResponseWriter, r *http.Request, what func(*http.Request) (*asked, error)) bool {
-	if q := r.URL.Query(); !startedElsewhere(r, h.PublicURL) && !q.Has("lang") && !q.Has("ask") {
+	if q := r.URL.Query(); !httpfile.StartedElsewhere(r, h.PublicURL) && !q.Has("lang") && !q.Has("ask") {
 		return false
 	}
 	a, err := what(r)

@@ -11,6 +11,7 @@ import (
 
 	"navette"
 	"navette/deposit"
+	"navette/internal/httpfile"
 )
 
 // TestStartedElsewhere is the table of which downloads are asked for
@@ -43,13 +44,13 @@ func TestStartedElsewhere(t *testing.T) {
 		if c.referer != "" {
 			r.Header.Set("Referer", c.referer)
 		}
-		if got := startedElsewhere(r, public); got != c.want {
+		if got := httpfile.StartedElsewhere(r, public); got != c.want {
 			t.Errorf("Sec-Fetch-Site %q, Referer %q: %v, want %v", c.site, c.referer, got, c.want)
 		}
 	}
 	r := httptest.NewRequest(http.MethodGet, "http://10.0.0.1:8080/deposits/x/files/y", nil)
 	r.Header.Set("Referer", "https://navette.example/deposits/x")
-	if startedElsewhere(r, public) {
+	if httpfile.StartedElsewhere(r, public) {
 		t.Error("a Referer of the public URL, behind a proxy that does not keep the host, is taken for another site's")
 	}
 }

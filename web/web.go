@@ -15,12 +15,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"sync"
 	_ "time/tzdata" // Europe/Paris whatever the host has
 
 	"navette"
 	"navette/account"
+	"navette/api"
 	"navette/auth"
 	"navette/deposit"
 	"navette/directory"
@@ -198,17 +200,31 @@ func safeNext(next string) string {
 }
 
 // ownPath returns next if it is a path of this site other than the
-// sign-in's and sign-out's, "/" otherwise. A backslash anywhere is
-// refused: http.Redirect cleans dot segments, so "/../\host" would leave
-// as "/\host", which browsers read as "//host".
+// sign-in's, the sign-out's and the API's, "/" otherwise, its path cleaned
+// of dot segments and repeated slashes (decoded first: "%2e" is a dot to
+// a browser) as http.Redirect, the router and browsers clean it, so that
+// what the caller judges is where the person lands: "/./deposits/…/zip"
+// was not seen as a download. A backslash anywhere is refused: cleaned,
+// "/../\host" would leave as "/\host", which browsers read as "//host".
 func ownPath(next string) string {
 	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n\t") {
 		return "/"
 	}
-	if strings.HasPrefix(next, "/signin") || strings.HasPrefix(next, "/signout") {
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || strings.ContainsAny(u.Path, "\\\r\n\t") {
 		return "/"
 	}
-	return next
+	p := path.Clean(u.Path)
+	if strings.HasSuffix(u.Path, "/") && p != "/" {
+		p += "/"
+	}
+	for _, not := range []string{"/signin", "/signout", api.Version + "/"} {
+		if strings.HasPrefix(p, not) {
+			return "/"
+		}
+	}
+	u.Path, u.RawPath = p, ""
+	return u.String()
 }
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) {

@@ -18,6 +18,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -160,6 +161,37 @@ func failTransfer(w http.ResponseWriter, r *http.Request, lw *LazyWriter, err er
 		log.ErrorContext(r.Context(), "download aborted", "path", r.URL.Path, "err", err)
 	}
 	panic(http.ErrAbortHandler)
+}
+
+// StartedElsewhere reports whether r, a download or a request the
+// session cookie alone would authenticate, was started by a page
+// of another site than navette's, or of another host of the same site:
+// its Sec-Fetch-Site is neither "same-origin" nor "none" (typed,
+// bookmarked, opened from the downloads), or, for a browser that sends
+// none, its Referer is of another origin than publicURL's and another
+// host than the one r was sent to. A request with neither header was not:
+// a browser told not to send a Referer and a client that is no browser
+// cannot be told apart from the person's own request.
+func StartedElsewhere(r *http.Request, publicURL string) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "none":
+		return false
+	case "":
+	default:
+		return true
+	}
+	ref := r.Header.Get("Referer")
+	if ref == "" {
+		return false
+	}
+	u, err := url.Parse(ref)
+	if err != nil || u.Host == "" {
+		return true
+	}
+	if pub, err := url.Parse(publicURL); err == nil && pub.Host != "" && strings.EqualFold(u.Scheme+"://"+u.Host, pub.Scheme+"://"+pub.Host) {
+		return false
+	}
+	return !strings.EqualFold(u.Host, r.Host)
 }
 
 // ifRange reports whether a Range may be honoured given If-Range: only
