@@ -402,3 +402,51 @@ func TestRetiredKeyBound(t *testing.T) {
 		}
 	}
 }
+
+// TestRetiredLineAsMeant: a retirement line bounds its key whatever the
+// case of the key's hash (a signature finds the key by the hash's value,
+// the line compared the text: a list with the hash in capitals, which
+// ParseKey accepts, and its own Lines, bounded nothing), and a line meant
+// as one but spelled otherwise ("#retired", "# Retired", a tab) is refused
+// rather than skipped as a comment, which left its key unbounded.
+func TestRetiredLineAsMeant(t *testing.T) {
+	l := newTestLog(t, 7)
+	for i := range 10 {
+		l.addDownload(i)
+	}
+	parts := strings.SplitN(l.vkey, "+", 3)
+	if strings.ToUpper(parts[1]) == parts[1] {
+		t.Fatalf("the test key's hash %s has no letter: choose another seed", parts[1])
+	}
+	upper := parts[0] + "+" + strings.ToUpper(parts[1]) + "+" + parts[2]
+	r := l.receipt(0, 10, nil, false)
+	for _, keys := range [][]string{
+		{upper, RetiredLine(upper, 6)}, {l.vkey, RetiredLine(upper, 6)}, {upper, RetiredLine(l.vkey, 6)},
+	} {
+		if _, err := Verify(r, keys, nil); err == nil {
+			t.Errorf("Verify(%q) accepts a tree of 10 by a key retired at 6", keys)
+		}
+		parsed, err := ParseKeys(strings.Join(keys, "\n"))
+		if err != nil || len(parsed) != 1 {
+			t.Fatalf("ParseKeys(%q) = %v, %v", keys, parsed, err)
+		}
+		if n, ok := parsed[0].Retired(); !ok || n != 6 {
+			t.Errorf("ParseKeys(%q): retired %d %v, want at 6", keys, n, ok)
+		}
+		if _, err := Verify(r, parsed[0].Lines(), nil); err == nil {
+			t.Errorf("the lines %q accept a tree of 10 by a key retired at 6", parsed[0].Lines())
+		}
+	}
+	id := parts[0] + "+" + parts[1]
+	for _, bad := range []string{"#retired " + id + " 6", "# Retired " + id + " 6", "#\tretired " + id + " 6", "# retired  " + id + " 6", "# RETIRED " + id + " 6"} {
+		if _, err := ParseKeys(l.vkey + "\n" + bad + "\n"); err == nil {
+			t.Errorf("ParseKeys skipped %q as a comment", bad)
+		}
+		if _, err := Verify(r, []string{l.vkey, bad}, nil); err == nil {
+			t.Errorf("Verify skipped %q", bad)
+		}
+	}
+	if _, err := ParseKeys("# navette's keys, some retired since\n" + l.vkey + "\n"); err != nil {
+		t.Errorf("a comment that mentions retired keys: %v", err)
+	}
+}

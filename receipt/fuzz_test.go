@@ -3,6 +3,7 @@ package receipt
 import (
 	"bytes"
 	"os"
+	"strings"
 	"testing"
 
 	"navette/internal/testtsa"
@@ -62,20 +63,36 @@ func FuzzVerifyToken(f *testing.F) {
 	})
 }
 
-// FuzzParseKeys: the key list parser never panics, and every key it
-// accepts is written back as it was read.
+// FuzzParseKeys: the key list parser never panics, every key it accepts
+// is written back as it was read, and the lines of the keys it accepts
+// (a key and its retirement line) read back with the same bounds.
 func FuzzParseKeys(f *testing.F) {
 	l := smallLog(f, 1)
 	f.Add(l.vkey + "\n# old\n" + l.vkey)
 	f.Add("a+00000000+AQ==")
+	id := strings.Join(strings.SplitN(l.vkey, "+", 3)[:2], "+")
+	f.Add(l.vkey + "\n# retired " + id + " 6\n# retired " + strings.ToUpper(id) + " 3\n")
+	f.Add("# retired " + id + " 0\n" + l.vkey + "\n" + l.vkey)
 	f.Fuzz(func(t *testing.T, text string) {
 		keys, err := ParseKeys(text)
 		if err != nil {
 			return
 		}
+		var lines []string
 		for _, k := range keys {
 			if k2, err := ParseKey(k.String()); err != nil || k2.String() != k.String() {
 				t.Fatalf("key %q not read back: %v", k, err)
+			}
+			lines = append(lines, k.Lines()...)
+		}
+		again, err := ParseKeys(strings.Join(lines, "\n"))
+		if err != nil || len(again) != len(keys) {
+			t.Fatalf("the keys' lines %q do not read back: %v", lines, err)
+		}
+		for i, k := range keys {
+			n, ok := k.Retired()
+			if n2, ok2 := again[i].Retired(); n2 != n || ok2 != ok {
+				t.Fatalf("key %q retired at %d (%v), read back at %d (%v)", k, n, ok, n2, ok2)
 			}
 		}
 	})

@@ -90,7 +90,7 @@ func ParseKeys(text string) ([]*Key, error) {
 	sc := bufio.NewScanner(strings.NewReader(text))
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, retiredPrefix) {
+		if meantRetired(line) {
 			retired = append(retired, line)
 		}
 		if line == "" || strings.HasPrefix(line, "#") {
@@ -114,16 +114,17 @@ func ParseKeys(text string) ([]*Key, error) {
 	return keys, nil
 }
 
-// applyRetired bounds the keys that the retirement lines name; a line
-// naming no key of keys bounds nothing.
+// applyRetired bounds the keys that the retirement lines name, by name
+// and hash (the hash's case does not matter, as it does not to a
+// signature's); a line naming no key of keys bounds nothing.
 func applyRetired(keys []*Key, lines []string) error {
 	for _, line := range lines {
-		id, size, err := parseRetired(line)
+		name, hash, size, err := parseRetired(line)
 		if err != nil {
 			return err
 		}
 		for _, k := range keys {
-			if k.name+"+"+fmt.Sprintf("%08x", k.hash) == id && (!k.retired || size < k.retiredAt) {
+			if k.name == name && k.hash == hash && (!k.retired || size < k.retiredAt) {
 				k.retired, k.retiredAt = true, size
 			}
 		}
@@ -131,15 +132,28 @@ func applyRetired(keys []*Key, lines []string) error {
 	return nil
 }
 
-// parseRetired reads a retirement line: the key's name+hash and the tree
-// size at its retirement.
-func parseRetired(line string) (string, int64, error) {
-	id, n, ok := strings.Cut(strings.TrimPrefix(line, retiredPrefix), " ")
+// meantRetired reports whether line, a trimmed line of a key list, is a
+// retirement line or is meant as one ("#retired", "# Retired", a tab):
+// such a line is read as one, and refused if it is not exactly one, rather
+// than skipped as a comment, which would leave its key unbounded.
+func meantRetired(line string) bool {
+	rest, ok := strings.CutPrefix(line, "#")
+	f := strings.Fields(rest)
+	return ok && len(f) > 0 && strings.EqualFold(f[0], "retired")
+}
+
+// parseRetired reads a retirement line: the key's name and hash, and the
+// tree size at its retirement.
+func parseRetired(line string) (string, uint32, int64, error) {
+	rest, prefixed := strings.CutPrefix(line, retiredPrefix)
+	id, n, ok := strings.Cut(rest, " ")
+	name, hash16, _ := strings.Cut(id, "+")
 	size, err := strconv.ParseInt(n, 10, 64)
-	if !ok || err != nil || size < 0 || strconv.FormatInt(size, 10) != n || strings.Count(id, "+") != 1 {
-		return "", 0, failf("%q is not a retired key's line (# retired NAME+HASH TREE_SIZE)", "%q n'est pas la ligne d'une clé retirée (# retired NOM+EMPREINTE TAILLE_D_ARBRE)", clip(line))
+	hash, herr := strconv.ParseUint(hash16, 16, 32)
+	if !prefixed || !ok || err != nil || size < 0 || strconv.FormatInt(size, 10) != n || strings.Count(id, "+") != 1 || len(hash16) != 8 || herr != nil {
+		return "", 0, 0, failf("%q is not a retired key's line (# retired NAME+HASH TREE_SIZE)", "%q n'est pas la ligne d'une clé retirée (# retired NOM+EMPREINTE TAILLE_D_ARBRE)", clip(line))
 	}
-	return id, size, nil
+	return name, uint32(hash), size, nil
 }
 
 // Retired reports whether the key was retired, and the journal's tree

@@ -169,7 +169,7 @@ func keyList(keys []string) (note.Verifiers, error) {
 	var retired []string
 	for _, s := range keys {
 		s = strings.TrimSpace(s)
-		if strings.HasPrefix(s, retiredPrefix) {
+		if meantRetired(s) {
 			retired = append(retired, s)
 			continue
 		}
