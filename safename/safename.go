@@ -8,7 +8,9 @@
 //
 // A name is valid (Valid) when it is one path element of valid UTF-8 of 1
 // to MaxBytes bytes, with no control or invisible formatting character, none
-// of / \ < > : " | ? *, no leading dot or space (no hidden file, no ".."),
+// of / \ < > : " | ? * nor a look-alike of one or of a dot (fullwidth,
+// small forms, other slashes: Windows' best-fit mapping turns them into
+// the real ones for a program using its legacy functions), no leading dot or space (no hidden file, no ".."),
 // no trailing dot or space (which Windows drops), and no name Windows
 // reserves for a device (CON, PRN, AUX, NUL, COM0-9, LPT0-9, with any
 // extension). Two names are taken for one file where Key gives them the
@@ -41,7 +43,8 @@ const forbidden = `/\<>:"|?*`
 
 // Clean returns the file name name as a valid name: its last element
 // (after the last / or \, as the server keeps a name at upload), its
-// control and forbidden characters replaced by "_", invisible formatting
+// control and forbidden characters and their look-alikes (lookalike)
+// replaced by "_", fullwidth and small dots made plain, invisible formatting
 // characters (bidi overrides, zero widths) dropped, other spaces made
 // plain, dots and spaces trimmed at both ends, "_" before a reserved
 // name, cut to MaxBytes with its extension kept. A name left empty becomes
@@ -81,6 +84,9 @@ func Cut(s, fallback string, limit int) string {
 func replaceRunes(s string) string {
 	var b strings.Builder
 	for _, r := range s {
+		if a, ok := lookalike(r); ok {
+			r = a
+		}
 		switch {
 		case unicode.Is(unicode.Cf, r):
 			// invisible: dropped
@@ -93,6 +99,31 @@ func replaceRunes(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// slashLookalikes are characters that are no compatibility form of a
+// separator, but that Windows' best-fit mapping turns into one for a
+// program using the legacy code-page functions (an older unzip, a script).
+const slashLookalikes = "\u2215\u2044\u29f8\u29f9\u2216"
+
+// lookalike returns the ASCII character that r stands for where a file
+// system or a tool may read it so: a forbidden character or a dot whose
+// compatibility form (NFKC) it is ("／", "＼", "．", "：", the small
+// forms), which Windows' best-fit mapping also gives, and the other slashes
+// it maps to a separator (slashLookalikes). Kept, "．．＼．．＼x.exe" in a
+// ZIP is a path out of the folder for such a program.
+func lookalike(r rune) (rune, bool) {
+	if r < utf8.RuneSelf {
+		return 0, false
+	}
+	if strings.ContainsRune(slashLookalikes, r) {
+		return '/', true
+	}
+	d := norm.NFKC.String(string(r))
+	if len(d) == 1 && (d == "." || strings.Contains(forbidden, d)) {
+		return rune(d[0]), true
+	}
+	return 0, false
 }
 
 // shorten cuts the name s to limit bytes, keeping an extension of up to
@@ -157,7 +188,7 @@ func Valid(name string) bool {
 		return false
 	}
 	for _, r := range name {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || (unicode.IsSpace(r) && r != ' ') {
+		if _, ok := lookalike(r); ok || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || (unicode.IsSpace(r) && r != ' ') {
 			return false
 		}
 	}

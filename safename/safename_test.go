@@ -100,10 +100,43 @@ func TestSetKeepsEntriesApart(t *testing.T) {
 	}
 }
 
+// TestCleanLookalikes: a name made of the fullwidth or small forms of the
+// separators, dots and other forbidden characters, or of the slashes
+// Windows' best-fit mapping turns into separators, was kept as it was: a
+// program on Windows that reads a ZIP's names through the legacy code-page
+// functions (an older unzip, a script) reads "．．＼．．＼x.exe" as
+// "..\..\x.exe", out of its folder. Such characters are replaced as the
+// real ones; a bidi override, which shows "exe.pdf" for "fdp.exe", is
+// dropped.
+func TestCleanLookalikes(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"．．＼．．＼Windows＼evil.exe", "_.._Windows_evil.exe"},
+		{"．．／．．／etc／passwd", "_.._etc_passwd"},
+		{"a∕b⁄c⧸d⧹e∖f.pdf", "a_b_c_d_e_f.pdf"},
+		{"﹨﹒﹒﹨x", "_.._x"},
+		{"rapport．", "rapport"},
+		{"．bashrc", "bashrc"},
+		{"C：＜x＞＂y＂｜？＊.pdf", "C__x__y____.pdf"},
+		{"rapport\u202efdp.exe", "rapportfdp.exe"},
+		{"Suite….pdf", "Suite….pdf"},
+		{"Ｒａｐｐｏｒｔ.pdf", "Ｒａｐｐｏｒｔ.pdf"},
+	} {
+		got := Clean(c.in, "ID")
+		if got != c.want || !Valid(got) {
+			t.Errorf("Clean(%q) = %q (valid %v), want %q", c.in, got, Valid(got), c.want)
+		}
+	}
+	for _, bad := range []string{"a／b", "a＼b", "．．", "x∕y", "a：b"} {
+		if Valid(bad) {
+			t.Errorf("Valid(%q)", bad)
+		}
+	}
+}
+
 // FuzzClean: whatever a name, what Clean gives is valid, one element of a
 // path that stays in its folder, and a Set never gives two names one key.
 func FuzzClean(f *testing.F) {
-	for _, s := range []string{"../../etc/passwd", `a/b\c`, "..", "x\x00y", strings.Repeat("é", 150) + ".pdf", "CON", ".a.", "a\u202eb", "COM1 .x", "a:b", "Ω.pdf"} {
+	for _, s := range []string{"../../etc/passwd", `a/b\c`, "..", "x\x00y", strings.Repeat("é", 150) + ".pdf", "CON", ".a.", "a\u202eb", "COM1 .x", "a:b", "Ω.pdf", "．．＼．．＼x.exe", "a∕b"} {
 		f.Add(s, "A.pdf")
 	}
 	f.Fuzz(func(t *testing.T, in, other string) {
