@@ -314,25 +314,32 @@ func hasEventAt(evs []navette.Event, typ navette.EventType, at time.Time) bool {
 	return false
 }
 
+// mailbox makes a service mailbox and an agent who is its member.
+func (f *fixture) mailbox(t *testing.T) (box, member *navette.User) {
+	t.Helper()
+	ctx := context.Background()
+	clock := f.svc.Clock.(*navette.FakeClock)
+	box = &navette.User{ID: navette.NewID(), Email: "greffe.civil@tj.example", Name: "Greffe civil", Role: navette.RoleService, CreatedAt: clock.Now()}
+	if err := f.svc.Meta.CreateUser(ctx, box); err != nil {
+		t.Fatal(err)
+	}
+	member, err := (&account.Service{Meta: f.meta, Clock: clock}).CreateUser(ctx, "agent@tj.example", "Agent", navette.RoleAgent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Meta.AddMember(ctx, &navette.Member{ServiceID: box.ID, UserID: member.ID, CreatedAt: clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	return box, member
+}
+
 // TestClaimsOfAMailbox checks that a download by a member of a recipient
 // service mailbox counts for the mailbox, and that a deposit made before
 // proofs were kept gets a proof key at its next event.
 func TestClaimsOfAMailbox(t *testing.T) {
 	fx := newFixture(t)
-	clock := fx.svc.Clock.(*navette.FakeClock)
 	ctx := context.Background()
-	acc := &account.Service{Meta: fx.meta, Clock: clock}
-	svc := &navette.User{ID: navette.NewID(), Email: "greffe.civil@tj.example", Name: "Greffe civil", Role: navette.RoleService, CreatedAt: clock.Now()}
-	if err := fx.svc.Meta.CreateUser(ctx, svc); err != nil {
-		t.Fatal(err)
-	}
-	member, err := acc.CreateUser(ctx, "agent@tj.example", "Agent", navette.RoleAgent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := fx.svc.Meta.AddMember(ctx, &navette.Member{ServiceID: svc.ID, UserID: member.ID, CreatedAt: clock.Now()}); err != nil {
-		t.Fatal(err)
-	}
+	svc, member := fx.mailbox(t)
 	v, err := fx.svc.Create(ctx, fx.sender, deposit.Draft{Recipients: []string{svc.Email}, Reference: "RG 1"})
 	if err != nil {
 		t.Fatal(err)
@@ -393,17 +400,7 @@ func TestUnclaimedClaimsListTheFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	box := &navette.User{ID: navette.NewID(), Email: "greffe.civil@tj.example", Name: "Greffe civil", Role: navette.RoleService, CreatedAt: clock.Now()}
-	if err := fx.svc.Meta.CreateUser(ctx, box); err != nil {
-		t.Fatal(err)
-	}
-	member, err := acc.CreateUser(ctx, "agent@tj.example", "Agent", navette.RoleAgent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := fx.svc.Meta.AddMember(ctx, &navette.Member{ServiceID: box.ID, UserID: member.ID, CreatedAt: clock.Now()}); err != nil {
-		t.Fatal(err)
-	}
+	box, member := fx.mailbox(t)
 	v, err := fx.svc.Create(ctx, fx.sender, deposit.Draft{Recipients: []string{fx.recipient.Email, bailiff.Email, box.Email}, Reference: "RG 26/7", RetentionDays: 7})
 	if err != nil {
 		t.Fatal(err)
