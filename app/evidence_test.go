@@ -456,3 +456,61 @@ func TestEventsFiltersRefused(t *testing.T) {
 		t.Errorf("events of an unknown deposit: %+v", evs.Events)
 	}
 }
+
+// TestUnclaimedAttestationListsFiles: a deposit of three files expires
+// with a lawyer who fetched one of them and a recipient who fetched none:
+// its non-collection attestation, JSON and PDF, lists the three files made
+// available with their sizes and SHA-256, the recipient who fetched none,
+// and the lawyer with the one file fetched and the two not.
+func TestUnclaimedAttestationListsFiles(t *testing.T) {
+	e := newEnv(t)
+	d := e.createDeposit(e.agent, lawyerEmail, strangerEmail)
+	names := []string{"conclusions.pdf", "pièce-1.pdf", "pièce-2.pdf"}
+	contents := map[string][]byte{}
+	for i, n := range names {
+		contents[n] = randomBytes(1000+i, uint64(i+1))
+		e.upload(e.agent, d.ID, n, contents[n])
+	}
+	d = e.submit(e.agent, d.ID)
+	e.waitNoticesSent(d.ID)
+	if resp, _ := e.do("GET", filePath(d, d.Files[0]), e.lawyer, nil); resp.StatusCode != 200 {
+		t.Fatalf("the lawyer's download: %d", resp.StatusCode)
+	}
+	waitFor(t, "the lawyer's download recorded", func() bool { return len(e.downloads(t, d.Files[0].ID)) == 1 })
+	e.clock.Advance(8 * 24 * time.Hour)
+	if _, err := e.app.Deposits.Sweep(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	res, url := e.receiptOf(e.agent, d.ID, "unclaimed")
+	c := res.Claims
+	if len(c.Files) != 3 {
+		t.Fatalf("the unclaimed claims list %d files, want 3: %+v", len(c.Files), c.Files)
+	}
+	for i, f := range c.Files {
+		if f.ID != d.Files[i].ID || f.Name != d.Files[i].Name || f.Size != int64(len(contents[f.Name])) || hex.EncodeToString(f.SHA256) != sha(contents[f.Name]) {
+			t.Errorf("file %d: %+v", i, f)
+		}
+	}
+	if len(c.NotFetchedBy) != 1 || c.NotFetchedBy[0].Email != strangerEmail {
+		t.Errorf("not fetched by %+v", c.NotFetchedBy)
+	}
+	if len(c.PartlyFetchedBy) != 1 || c.PartlyFetchedBy[0].Email != lawyerEmail || !slices.Equal(c.PartlyFetchedBy[0].Fetched, []string{d.Files[0].ID}) ||
+		!slices.Equal(c.PartlyFetchedBy[0].NotFetched, []string{d.Files[1].ID, d.Files[2].ID}) {
+		t.Errorf("partly fetched by %+v", c.PartlyFetchedBy)
+	}
+	resp, pdf := e.do("GET", url+"?format=pdf", e.agent, nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("PDF: %d", resp.StatusCode)
+	}
+	text := strings.Join(strings.Fields(pdfText(t, pdf)), " ")
+	want := []string{"Attestation de non-retrait", "Non retiré par", "Retiré en partie par",
+		"a téléchargé le fichier n° 1 ; n'a pas téléchargé les fichiers n° 2, 3"}
+	for _, n := range names {
+		want = append(want, n, sha(contents[n])[:32], sha(contents[n])[32:])
+	}
+	for _, s := range want {
+		if !strings.Contains(text, s) {
+			t.Errorf("the attestation's text lacks %q:\n%s", s, text)
+		}
+	}
+}

@@ -52,7 +52,19 @@ type Claims struct {
 	File         *ClaimsFile    `json:"file,omitempty"`
 	Notice       *ClaimsNotice  `json:"notice,omitempty"`
 	NotFetchedBy []ClaimsParty  `json:"not_fetched_by,omitempty"`
-	Antivirus    string         `json:"antivirus,omitempty"` // the antivirus and its version, when a file was scanned and it is known
+	// PartlyFetchedBy lists, at expiry, the recipients who had downloaded
+	// some of the files made available, not all.
+	PartlyFetchedBy []ClaimsPartial `json:"partly_fetched_by,omitempty"`
+	Antivirus       string          `json:"antivirus,omitempty"` // the antivirus and its version, when a file was scanned and it is known
+}
+
+// ClaimsPartial is a recipient who had downloaded some of a deposit's
+// files in full at its expiry, not all: the ids of those it had and of
+// those it had not.
+type ClaimsPartial struct {
+	ClaimsParty
+	Fetched    []string `json:"fetched"`
+	NotFetched []string `json:"not_fetched"`
 }
 
 // ClaimsDeposit is what a claims document says of its deposit.
@@ -406,7 +418,10 @@ func (cl *claimer) attachAll(evs []navette.Event, pk *seal.Key) error {
 		if e.DepositID != cl.d.ID || len(e.Claims) > 0 {
 			continue
 		}
-		c := cl.claims(e)
+		c, err := cl.claims(e)
+		if err != nil {
+			return err
+		}
 		if c == nil {
 			continue
 		}
@@ -418,7 +433,7 @@ func (cl *claimer) attachAll(evs []navette.Event, pk *seal.Key) error {
 }
 
 // claims returns the claims of the event e, nil if it has none.
-func (cl *claimer) claims(e *navette.Event) *Claims {
+func (cl *claimer) claims(e *navette.Event) (*Claims, error) {
 	f, actor := cl.f, cl.actor
 	var c *Claims
 	switch e.Type {
@@ -440,7 +455,7 @@ func (cl *claimer) claims(e *navette.Event) *Claims {
 	case navette.EventFileDownloaded:
 		c = cl.downloaded(e)
 	case navette.EventDepositExpired:
-		c = cl.expired()
+		return cl.expired()
 	case navette.EventDepositRevoked, navette.EventDepositExtended:
 		c = &Claims{Deposit: f.deposit(true)}
 		if actor != nil {
@@ -449,7 +464,7 @@ func (cl *claimer) claims(e *navette.Event) *Claims {
 	case navette.EventDepositPurged:
 		c = cl.purgedClaims(e)
 	}
-	return c
+	return c, nil
 }
 
 // downloaded returns the claims of the download of a file, e.
@@ -467,19 +482,68 @@ func (cl *claimer) downloaded(e *navette.Event) *Claims {
 	return c
 }
 
-// expired returns the claims of the deposit's expiry: who never fetched
-// it; nil if everyone did, as nothing went unclaimed.
-func (cl *claimer) expired() *Claims {
-	var never []ClaimsParty
+// expired returns the claims of the deposit's expiry: the files made
+// available, who never fetched any and who fetched some but not all, and
+// which; nil if every recipient fetched every file, as nothing went
+// unclaimed.
+func (cl *claimer) expired() (*Claims, error) {
+	fetched, err := cl.fetched()
+	if err != nil {
+		return nil, err
+	}
+	c := &Claims{Deposit: cl.f.deposit(true), Recipients: cl.f.recipients(), Files: cl.avail}
 	for i := range cl.d.Recipients {
-		if r := &cl.d.Recipients[i]; r.FirstDownloadAt.IsZero() {
-			never = append(never, ClaimsParty{ID: r.UserID, Name: r.Name, Email: r.Email})
+		r := &cl.d.Recipients[i]
+		if r.FirstDownloadAt.IsZero() {
+			c.NotFetchedBy = append(c.NotFetchedBy, ClaimsParty{ID: r.UserID, Name: r.Name, Email: r.Email})
+			continue
+		}
+		p := ClaimsPartial{ClaimsParty: recipientParty(r), Fetched: []string{}, NotFetched: []string{}}
+		for _, f := range cl.avail {
+			if fetched[r.UserID][f.ID] {
+				p.Fetched = append(p.Fetched, f.ID)
+			} else {
+				p.NotFetched = append(p.NotFetched, f.ID)
+			}
+		}
+		if len(p.NotFetched) > 0 {
+			c.PartlyFetchedBy = append(c.PartlyFetchedBy, p)
 		}
 	}
-	if len(never) == 0 {
-		return nil
+	if len(c.NotFetchedBy) == 0 && len(c.PartlyFetchedBy) == 0 {
+		return nil, nil
 	}
-	return &Claims{Deposit: cl.f.deposit(true), Recipients: cl.f.recipients(), NotFetchedBy: never}
+	return c, nil
+}
+
+// fetched returns, by recipient, the files of the deposit downloaded in
+// full for it: by the recipient in person, or for a service mailbox by the
+// member who first downloaded for it or by any of its members now.
+func (cl *claimer) fetched() (map[string]map[string]bool, error) {
+	downloads, err := cl.s.completeDownloads(cl.ctx, cl.d.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]map[string]bool{}
+	for actor, files := range downloads {
+		ms, err := cl.s.Meta.Memberships(cl.ctx, actor)
+		if err != nil {
+			return nil, err
+		}
+		for i := range cl.d.Recipients {
+			r := &cl.d.Recipients[i]
+			if r.UserID != actor && r.FirstDownloadBy != actor && !slices.ContainsFunc(ms, func(m *navette.Member) bool { return m.ServiceID == r.UserID }) {
+				continue
+			}
+			if out[r.UserID] == nil {
+				out[r.UserID] = map[string]bool{}
+			}
+			for f := range files {
+				out[r.UserID][f] = true
+			}
+		}
+	}
+	return out, nil
 }
 
 // purgedClaims returns the claims of the deposit's purge: one

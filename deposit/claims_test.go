@@ -5,8 +5,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -312,25 +314,32 @@ func hasEventAt(evs []navette.Event, typ navette.EventType, at time.Time) bool {
 	return false
 }
 
+// mailbox makes a service mailbox and an agent who is its member.
+func (f *fixture) mailbox(t *testing.T) (box, member *navette.User) {
+	t.Helper()
+	ctx := context.Background()
+	clock := f.svc.Clock.(*navette.FakeClock)
+	box = &navette.User{ID: navette.NewID(), Email: "greffe.civil@tj.example", Name: "Greffe civil", Role: navette.RoleService, CreatedAt: clock.Now()}
+	if err := f.svc.Meta.CreateUser(ctx, box); err != nil {
+		t.Fatal(err)
+	}
+	member, err := (&account.Service{Meta: f.meta, Clock: clock}).CreateUser(ctx, "agent@tj.example", "Agent", navette.RoleAgent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Meta.AddMember(ctx, &navette.Member{ServiceID: box.ID, UserID: member.ID, CreatedAt: clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	return box, member
+}
+
 // TestClaimsOfAMailbox checks that a download by a member of a recipient
 // service mailbox counts for the mailbox, and that a deposit made before
 // proofs were kept gets a proof key at its next event.
 func TestClaimsOfAMailbox(t *testing.T) {
 	fx := newFixture(t)
-	clock := fx.svc.Clock.(*navette.FakeClock)
 	ctx := context.Background()
-	acc := &account.Service{Meta: fx.meta, Clock: clock}
-	svc := &navette.User{ID: navette.NewID(), Email: "greffe.civil@tj.example", Name: "Greffe civil", Role: navette.RoleService, CreatedAt: clock.Now()}
-	if err := fx.svc.Meta.CreateUser(ctx, svc); err != nil {
-		t.Fatal(err)
-	}
-	member, err := acc.CreateUser(ctx, "agent@tj.example", "Agent", navette.RoleAgent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := fx.svc.Meta.AddMember(ctx, &navette.Member{ServiceID: svc.ID, UserID: member.ID, CreatedAt: clock.Now()}); err != nil {
-		t.Fatal(err)
-	}
+	svc, member := fx.mailbox(t)
 	v, err := fx.svc.Create(ctx, fx.sender, deposit.Draft{Recipients: []string{svc.Email}, Reference: "RG 1"})
 	if err != nil {
 		t.Fatal(err)
@@ -373,5 +382,90 @@ func TestClaimsOfAMailbox(t *testing.T) {
 	}
 	if len(ev[navette.ProofDeposited]) != 1 {
 		t.Errorf("a deposit made before proofs were kept got no proof key at submission")
+	}
+}
+
+// TestUnclaimedClaimsListTheFiles expires a deposit of three files made
+// available to a lawyer who downloaded one of them, to a bailiff who
+// downloaded none and to a service mailbox one member of which downloaded
+// all three: its "unclaimed" claims list the three files made available
+// (name, size, SHA-256), the bailiff among those who fetched nothing, and
+// the lawyer among those who fetched some, with exactly which.
+func TestUnclaimedClaimsListTheFiles(t *testing.T) {
+	fx := newFixture(t)
+	clock := fx.svc.Clock.(*navette.FakeClock)
+	ctx := context.Background()
+	acc := &account.Service{Meta: fx.meta, Clock: clock}
+	bailiff, err := acc.CreateUser(ctx, "huissier@etude.example", "Huissier", navette.RolePartner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, member := fx.mailbox(t)
+	v, err := fx.svc.Create(ctx, fx.sender, deposit.Draft{Recipients: []string{fx.recipient.Email, bailiff.Email, box.Email}, Reference: "RG 26/7", RetentionDays: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []deposit.ClaimsFile
+	for _, name := range []string{"a.pdf", "b.pdf", "c.pdf"} {
+		f, err := fx.svc.StartFile(ctx, fx.sender, v.ID, name, int64(len(name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fx.svc.Write(ctx, fx.sender, f.ID, 0, strings.NewReader(name)); err != nil {
+			t.Fatal(err)
+		}
+		if err := fx.svc.Finish(ctx, fx.sender, f.ID); err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256([]byte(name))
+		files = append(files, deposit.ClaimsFile{ID: f.ID, Name: name, Size: int64(len(name)), SHA256: hex.EncodeToString(sum[:]), Check: "unscanned"})
+	}
+	if _, err := fx.svc.Submit(ctx, fx.sender, v.ID); err != nil {
+		t.Fatal(err)
+	}
+	fetch := func(u *navette.User, id string) {
+		t.Helper()
+		dl, err := fx.svc.OpenFile(ctx, u, v.ID, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := dl.WriteRange(ctx, io.Discard, 0, dl.Size()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fetch(fx.recipient, files[0].ID)
+	for _, f := range files {
+		fetch(member, f.ID)
+	}
+	clock.Advance(8 * 24 * time.Hour)
+	if st, err := fx.svc.Sweep(ctx); err != nil || st.Expired != 1 {
+		t.Fatalf("sweep: %+v, %v", st, err)
+	}
+	un := fx.evidence(t, v.ID)[navette.ProofUnclaimed]
+	if len(un) != 1 {
+		t.Fatalf("%d unclaimed claims, want 1", len(un))
+	}
+	c := un[0]
+	byID := func(a, b deposit.ClaimsFile) int { return strings.Compare(a.ID, b.ID) }
+	lawyers := files[0].ID
+	slices.SortFunc(files, byID)
+	if !slices.Equal(c.Files, files) {
+		t.Errorf("files made available: %+v, want %+v", c.Files, files)
+	}
+	if len(c.NotFetchedBy) != 1 || c.NotFetchedBy[0].ID != bailiff.ID {
+		t.Errorf("not fetched by %+v, want the bailiff alone", c.NotFetchedBy)
+	}
+	if len(c.PartlyFetchedBy) != 1 {
+		t.Fatalf("partly fetched by %+v, want the lawyer alone", c.PartlyFetchedBy)
+	}
+	p := c.PartlyFetchedBy[0]
+	var others []string
+	for _, f := range files {
+		if f.ID != lawyers {
+			others = append(others, f.ID)
+		}
+	}
+	if p.ID != fx.recipient.ID || p.Email != fx.recipient.Email || !slices.Equal(p.Fetched, []string{lawyers}) || !slices.Equal(p.NotFetched, others) {
+		t.Errorf("the lawyer fetched %v and not %v, want %s and not %v", p.Fetched, p.NotFetched, lawyers, others)
 	}
 }

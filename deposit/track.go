@@ -83,21 +83,27 @@ func (s *Service) depositNotices(ctx context.Context, id string) (map[string]*na
 // completeDownloads returns the complete downloads of the files of deposit
 // id, by actor and file.
 func (s *Service) completeDownloads(ctx context.Context, id string) (map[string]map[string]int, error) {
-	evs, err := s.Meta.Events(ctx, navette.EventFilter{DepositID: id, Limit: 10000})
-	if err != nil {
-		return nil, err
-	}
 	downloads := map[string]map[string]int{}
-	for _, e := range evs {
-		if e.Type != navette.EventFileDownloaded {
-			continue
+	var after int64
+	for {
+		evs, err := s.Meta.Events(ctx, navette.EventFilter{DepositID: id, AfterSeq: after, Limit: 1000})
+		if err != nil {
+			return nil, err
 		}
-		if downloads[e.ActorID] == nil {
-			downloads[e.ActorID] = map[string]int{}
+		for _, e := range evs {
+			after = e.Seq
+			if e.Type != navette.EventFileDownloaded {
+				continue
+			}
+			if downloads[e.ActorID] == nil {
+				downloads[e.ActorID] = map[string]int{}
+			}
+			downloads[e.ActorID][e.FileID]++
 		}
-		downloads[e.ActorID][e.FileID]++
+		if len(evs) < 1000 {
+			return downloads, nil
+		}
 	}
-	return downloads, nil
 }
 
 // memberNames reads and keeps the names of the members who acted for a

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"slices"
 
 	"navette"
 	"navette/pdf"
@@ -117,11 +118,27 @@ func attestClaims(a *pdf.Attestation, c *receipt.Claims) {
 	for i := range c.NotFetchedBy {
 		a.NotFetchedBy = append(a.NotFetchedBy, *pdfParty(&c.NotFetchedBy[i]))
 	}
+	for i := range c.PartlyFetchedBy {
+		p := &c.PartlyFetchedBy[i]
+		a.PartlyFetchedBy = append(a.PartlyFetchedBy, pdf.Partial{Party: *pdfParty(&p.Party), Fetched: fileNumbers(c, p.Fetched), NotFetched: fileNumbers(c, p.NotFetched)})
+	}
 	if c.Notice != nil {
 		a.Notice = &pdf.Notice{To: c.Notice.To, MessageID: c.Notice.MessageID, AcceptedAt: c.Notice.AcceptedAt.Time}
 	}
 	a.Files = append(a.Files, pdfFiles(c)...)
 	a.Antivirus = c.Antivirus
+}
+
+// fileNumbers returns the numbers (from 1) in the claims' files of the
+// files of ids, as the attestation's table numbers them.
+func fileNumbers(c *receipt.Claims, ids []string) []int {
+	var out []int
+	for _, id := range ids {
+		if i := slices.IndexFunc(c.Files, func(f receipt.File) bool { return f.ID == id }); i >= 0 {
+			out = append(out, i+1)
+		}
+	}
+	return out
 }
 
 // pdfActor returns the actor of the claims as the attestation shows them,

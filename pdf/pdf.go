@@ -83,6 +83,9 @@ type Attestation struct {
 	// NotFetchedBy lists the recipients who had not downloaded at expiry
 	// (unclaimed).
 	NotFetchedBy []Party
+	// PartlyFetchedBy lists the recipients who had downloaded some of
+	// Files at expiry, not all (unclaimed), and which.
+	PartlyFetchedBy []Partial
 	// Notice is the notice the mail server accepted (notified).
 	Notice *Notice
 
@@ -118,6 +121,13 @@ type Party struct {
 	Kind string
 	// Auth is how the party signed in, for the one who acted.
 	Auth *Auth
+}
+
+// Partial is a recipient who had downloaded some of the files, not all:
+// the numbers in Files (from 1) of those it had and of those it had not.
+type Partial struct {
+	Party
+	Fetched, NotFetched []int
 }
 
 // Auth is a sign-in.
@@ -208,6 +218,18 @@ var statements = map[string]string{
 	KindRevoked:    "le dépôt a été retiré (révoqué) avant son terme, à la date et à l'heure indiquées ; ses fichiers ne sont plus téléchargeables.",
 	KindPurged:     "le contenu des fichiers énumérés a été rendu définitivement illisible par la destruction de sa clé de chiffrement, à la date et à l'heure indiquées.",
 	KindExtended:   "l'expéditeur désigné ci-dessous a prolongé la durée de conservation du dépôt, à la date et à l'heure indiquées, jusqu'à la nouvelle échéance indiquée.",
+}
+
+// unclaimedFiles says what the platform attests of an unclaimed deposit
+// whose attestation lists the files made available.
+const unclaimedFiles = "les fichiers énumérés ci-dessous avaient été mis à la disposition des destinataires indiqués, et que ceux-ci ne les avaient pas téléchargés, ou seulement ceux indiqués, à l'expiration du dépôt, à la date et à l'heure indiquées."
+
+// statement says what the platform attests in a.
+func statement(a *Attestation) string {
+	if a.Kind == KindUnclaimed && len(a.Files) > 0 {
+		return unclaimedFiles
+	}
+	return statements[a.Kind]
 }
 
 var paris = mustParis()
@@ -392,7 +414,7 @@ func (p *page) header() {
 	p.Ln(3)
 	p.font("", bodySize)
 	p.color([3]int{0, 0, 0})
-	p.MultiCell(w, 5, "La plateforme "+clean(or(a.Platform, "navette"))+" atteste que "+statements[a.Kind], "", "J", false)
+	p.MultiCell(w, 5, "La plateforme "+clean(or(a.Platform, "navette"))+" atteste que "+statement(a), "", "J", false)
 	p.Ln(1)
 	p.font("I", smallSize)
 	p.color(grey)
@@ -472,11 +494,32 @@ func (p *page) parties() {
 		p.field("Pour le compte de", party(a.For))
 	}
 	p.partyList("Non retiré par", "Non retiré par", a.NotFetchedBy)
+	for i := range a.PartlyFetchedBy {
+		pf := &a.PartlyFetchedBy[i]
+		p.field("Retiré en partie par", party(&pf.Party))
+		p.field("", "a téléchargé "+fileNumbers(pf.Fetched)+" ; n'a pas téléchargé "+fileNumbers(pf.NotFetched))
+	}
 	if n := a.Notice; n != nil {
 		p.field("Avis adressé à", clean(n.To))
 		p.monoField("Identifiant du message", clean(n.MessageID))
 		p.field("Accepté le", frenchDate(n.AcceptedAt))
 	}
+}
+
+// fileNumbers names files by their numbers in the table of files: "le
+// fichier n° 1", "les fichiers n° 2, 3", "aucun fichier".
+func fileNumbers(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.Itoa(n)
+	}
+	switch len(ns) {
+	case 0:
+		return "aucun fichier"
+	case 1:
+		return "le fichier n° " + s[0]
+	}
+	return "les fichiers n° " + strings.Join(s, ", ")
 }
 
 // partyList writes the parties ps, labelled one, or many if there are

@@ -81,6 +81,10 @@ func realistic(kind string) *Attestation {
 		a.Files = append(a.Files, File{Name: n, Size: int64(i+1) * 1234567 * int64(i*i+1), SHA256: hex.EncodeToString(sum[:]), Check: check})
 	}
 	a.Events = []Event{{Index: 1234, Time: at, Type: eventType(kind)}}
+	if kind == KindUnclaimed {
+		a.NotFetchedBy = []Party{{Name: "Huissier", Email: "huissier@etude.example"}}
+		a.PartlyFetchedBy = []Partial{{Party: Party{Name: "Me Durand", Email: "durand@avocat.example", Kind: "person"}, Fetched: []int{1}, NotFetched: []int{2, 3, 4, 5, 6, 7, 8, 9, 10}}}
+	}
 	return a
 }
 
@@ -164,6 +168,15 @@ func TestWrite(t *testing.T) {
 				}
 				if !strings.Contains(flat, strings.Join(strings.Fields(f.Name), "")) {
 					t.Errorf("text lacks the file name %s", f.Name)
+				}
+			}
+			if kind == KindUnclaimed {
+				for _, want := range []string{"mis à la disposition des destinataires indiqués, et que ceux-ci ne les avaient pas téléchargés, ou seulement ceux indiqués",
+					"Non retiré par Huissier <huissier@etude.example>", "Retiré en partie par Me Durand <durand@avocat.example>",
+					"a téléchargé le fichier n° 1 ; n'a pas téléchargé les fichiers n° 2, 3, 4, 5, 6, 7, 8, 9, 10"} {
+					if !strings.Contains(txt, want) {
+						t.Errorf("text lacks %q:\n%s", want, txt)
+					}
 				}
 			}
 			sum := sha256.Sum256(a.JSON)

@@ -26,7 +26,20 @@ type Claims struct {
 	File         *File          `json:"file,omitempty"`
 	Notice       *Notice        `json:"notice,omitempty"`
 	NotFetchedBy []Party        `json:"not_fetched_by,omitempty"`
-	Antivirus    string         `json:"antivirus,omitempty"` // the antivirus that checked the files, and its version, when known: "ClamAV 1.4.6/27000/…"
+	// PartlyFetchedBy lists, at expiry (unclaimed), the recipients who
+	// had downloaded some of Files, not all; absent from claims written
+	// before navette told them apart.
+	PartlyFetchedBy []Partial `json:"partly_fetched_by,omitempty"`
+	Antivirus       string    `json:"antivirus,omitempty"` // the antivirus that checked the files, and its version, when known: "ClamAV 1.4.6/27000/…"
+}
+
+// Partial is a recipient who had downloaded some of a deposit's files in
+// full at its expiry, not all: the ids of those it had and of those it had
+// not, each one of the claims' Files.
+type Partial struct {
+	Party
+	Fetched    []string `json:"fetched"`
+	NotFetched []string `json:"not_fetched"`
 }
 
 // ClaimsDeposit describes the deposit.

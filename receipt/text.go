@@ -32,6 +32,7 @@ type words struct {
 	month                                                                                                                       [12]string
 	at, zone, thousands                                                                                                         string
 	whomShown, whomID                                                                                                           string
+	partlyFetched, partly                                                                                                       string             // the label; its format: the party, the files fetched, those not
 	byte1                                                                                                                       string             // "octet": the unit's singular
 	one                                                                                                                         func(n int64) bool // whether n takes the singular
 
@@ -49,6 +50,7 @@ var fr = words{
 	actor: "Acteur (identifiant)", valid: "REÇU VALIDE", label: "Reçu %s (libellé attribué par le serveur)",
 	deposit: "Dépôt", reference: "Référence", sender: "Expéditeur", recipients: "Destinataires", files: "Fichiers",
 	file: "Fichier", by: "Par", forWhom: "Pour le compte de", notice: "Avis", notFetched: "Non retiré par", antivirus: "Antivirus",
+	partlyFetched: "Retiré en partie par", partly: "%s — a téléchargé : %s ; n'a pas téléchargé : %s",
 	event: "Événement", eventTime: "Date de l'événement", journal: "Journal", key: "Clé de signature", timeSource: "Horodatage",
 	serverClock: "horloge du serveur navette (aucune autorité d'horodatage)", proves: "Ce que ce reçu prouve :", doesNot: "Ce qu'il ne prouve pas :",
 	byte1: "octet", one: func(n int64) bool { return n == 0 || n == 1 },
@@ -96,6 +98,7 @@ var en = words{
 	actor: "Actor (user id)", valid: "VALID RECEIPT", label: "Receipt %s (a label given by the server)",
 	deposit: "Deposit", reference: "Reference", sender: "Sender", recipients: "Recipients", files: "Files",
 	file: "File", by: "By", forWhom: "On behalf of", notice: "Notice", notFetched: "Not fetched by", antivirus: "Antivirus",
+	partlyFetched: "Fetched in part by", partly: "%s — downloaded: %s; did not download: %s",
 	event: "Event", eventTime: "Time of the event", journal: "Journal", key: "Signing key", timeSource: "Time stamp",
 	serverClock: "the navette server's clock (no time-stamping authority)", proves: "What this receipt proves:", doesNot: "What it does not prove:",
 	byte1: "byte", one: func(n int64) bool { return n == 1 },
@@ -246,6 +249,10 @@ func (c *Claims) writeWho(t *textWriter) {
 	if len(c.NotFetchedBy) > 0 {
 		t.line(w.notFetched, "%s", parties(w, c.NotFetchedBy))
 	}
+	for i := range c.PartlyFetchedBy {
+		p := &c.PartlyFetchedBy[i]
+		t.line(w.partlyFetched, w.partly, party(w, &p.Party), c.fileNames(p.Fetched), c.fileNames(p.NotFetched))
+	}
 	if c.Antivirus != "" {
 		t.line(w.antivirus, "%s", c.Antivirus)
 	}
@@ -322,6 +329,21 @@ func notice(w *words, n *Notice) string {
 		s += ", " + fmt.Sprintf(w.accepted, date(w, n.AcceptedAt.Time))
 	}
 	return s
+}
+
+// fileNames renders the files of ids by their names in the claims (their
+// id when the claims do not name them), one after the other.
+func (c *Claims) fileNames(ids []string) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = id
+		for j := range c.Files {
+			if c.Files[j].ID == id && c.Files[j].Name != "" {
+				s[i] = c.Files[j].Name
+			}
+		}
+	}
+	return strings.Join(s, ", ")
 }
 
 // parties renders people or mailboxes, one after the other.

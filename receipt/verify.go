@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -325,7 +326,30 @@ func (c *Claims) agree(r *Receipt) error {
 	case c.By != nil && c.By.ID != "" && e.ActorID != "" && c.By.ID != e.ActorID:
 		return mismatch("actor " + quote(c.By.ID) + " ≠ " + quote(e.ActorID))
 	}
+	if err := c.agreeFetched(); err != nil {
+		return err
+	}
 	return c.agreeFile(e)
+}
+
+// agreeFetched checks that each recipient who fetched part of the files
+// is said to have fetched, or not, each of the claims' files exactly once,
+// and no other.
+func (c *Claims) agreeFetched() error {
+	for i := range c.PartlyFetchedBy {
+		p := &c.PartlyFetchedBy[i]
+		seen := map[string]bool{}
+		for _, id := range slices.Concat(p.Fetched, p.NotFetched) {
+			if seen[id] || !slices.ContainsFunc(c.Files, func(f File) bool { return f.ID == id }) {
+				return mismatch("what " + quote(p.ID) + " fetched does not list the files made available")
+			}
+			seen[id] = true
+		}
+		if len(seen) != len(c.Files) {
+			return mismatch("what " + quote(p.ID) + " fetched does not list the files made available")
+		}
+	}
+	return nil
 }
 
 // agreeFile checks that the file the claims name, if any, is the event's,
