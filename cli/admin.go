@@ -248,8 +248,10 @@ func adminTokenCreate(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
+		// One item a line, the secret alone on the last, to be copied.
+		fmt.Fprintf(env.Stderr, "token id: %s\n", t.ID)
 		if !t.ExpiresAt.IsZero() {
-			fmt.Fprintf(env.Stderr, "token %s expires %s\n", t.ID, t.ExpiresAt.Format(time.RFC3339))
+			fmt.Fprintf(env.Stderr, "expires:  %s\n", t.ExpiresAt.Format(time.RFC3339))
 		}
 		fmt.Fprintln(env.Stdout, secret)
 		return nil

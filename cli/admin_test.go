@@ -136,3 +136,23 @@ func TestMissingDataDirectory(t *testing.T) {
 		}
 	}
 }
+
+// admin token create shows one item a line: the token's id and expiry on
+// stderr, the secret alone on stdout, to be copied or read by a script.
+func TestAdminTokenCreateReadable(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"court", "add", "--code", "TJ-LILLE", "--name", "Tribunal judiciaire de Lille"},
+		{"user", "add", "--email", "greffe@justice.example", "--name", "Greffe", "--role", "agent", "--court", "TJ-LILLE"},
+	} {
+		if r := runCLI(t, nil, true, append(append([]string{"admin"}, args...), "--data", dir)...); r.code != 0 {
+			t.Fatalf("%v: %+v", args, r)
+		}
+	}
+	r := runCLI(t, nil, true, "admin", "token", "create", "--email", "greffe@justice.example", "--ttl", "24h", "--data", dir)
+	lines := strings.Split(r.stderr, "\n")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "nvt_") || strings.Count(r.stdout, "\n") != 1 || strings.ContainsAny(strings.TrimSpace(r.stdout), " \t") ||
+		len(lines) != 3 || !strings.HasPrefix(lines[0], "token id: ") || !strings.HasPrefix(lines[1], "expires:  ") || lines[2] != "" {
+		t.Errorf("%+v", r)
+	}
+}

@@ -335,7 +335,7 @@ func runReply(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sub, err := submitDraft(ctx, env, c, "reply", d.ID, files)
+	sub, err := submitDraft(ctx, env, c, "reply", d.ID, files, nil)
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,9 @@ type Env struct {
 	// Context, if set, is the parent context of the command; interrupts
 	// cancel it.
 	Context context.Context
+	// CacheDir, if set, returns the user's cache directory in place of
+	// os.UserCacheDir (where send keeps what resumes it).
+	CacheDir func() (string, error)
 }
 
 // OSEnv returns the environment of the running process.

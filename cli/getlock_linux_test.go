@@ -3,11 +3,9 @@ package cli
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -29,51 +27,25 @@ func TestGetKilled(t *testing.T) {
 
 	const stallAt = 400_000
 	p.Stall(testproxy.Downstream, stallAt) // the child waits there until killed
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var childOut bytes.Buffer
-	child := exec.Command(exe)
-	child.Env = append(os.Environ(), getChildEnv+"="+strings.Join([]string{"get", "--out", out, id}, "\n"),
-		"NAVETTE_SERVER="+p.URL(), "NAVETTE_TOKEN="+e.lawyer)
-	child.Stdout, child.Stderr = &childOut, &childOut
-	child.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- child.Wait() }()
-	t.Cleanup(func() {
-		child.Process.Kill()
-		<-exited
-	})
+	child := startChild(t, []string{"get", "--out", out, id}, varsAt(p.URL(), e.lawyer))
 	// Go on once the child is frozen with a part file written: a stall that
 	// had not struck yet would freeze the resumed get below instead.
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
 		if st, err := os.Stat(part); err == nil && st.Size() > 0 && p.Forwarded(testproxy.Downstream) >= stallAt {
 			break
 		}
-		select {
-		case err := <-exited:
-			t.Fatalf("the child get ended: %v\n%s", err, childOut.Bytes())
-		default:
-		}
+		child.checkAlive(t)
 		if time.Now().After(deadline) {
 			t.Fatal("the child get wrote no part file")
 		}
 	}
 
 	r := runCLI(t, e.vars(e.lawyer), false, "get", "--out", out, id)
-	if want := busyLine("acte.pdf", child.Process.Pid); r.code != 1 || !strings.HasPrefix(r.stderr, want) {
+	if want := busyLine("acte.pdf", child.cmd.Process.Pid); r.code != 1 || !strings.HasPrefix(r.stderr, want) {
 		t.Errorf("get while the child holds the part: %+v, want %q", r, want)
 	}
 
-	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	<-exited
-	exited <- nil // for the cleanup
+	child.kill()
 	st, err := os.Stat(part)
 	if err != nil || st.Size() == 0 || st.Size() >= int64(len(data)) {
 		t.Fatalf("part file after the kill: %v, %v", st, err)

@@ -205,16 +205,29 @@ type run struct {
 }
 
 // runCLI runs a command in-process with the given environment variables.
+// Its cache directory is XDG_CACHE_HOME among them, else a new one.
 func runCLI(t *testing.T, vars map[string]string, terminal bool, args ...string) run {
 	t.Helper()
+	return runCLIContext(t, context.Background(), vars, terminal, args...)
+}
+
+// runCLIContext is runCLI under ctx, which interrupts the command when it
+// ends.
+func runCLIContext(t *testing.T, ctx context.Context, vars map[string]string, terminal bool, args ...string) run {
+	t.Helper()
+	cache := vars["XDG_CACHE_HOME"]
+	if cache == "" {
+		cache = t.TempDir()
+	}
 	var out, errb bytes.Buffer
 	env := &Env{
+		CacheDir:   func() (string, error) { return cache, nil },
 		Stdin:      strings.NewReader(""),
 		Stdout:     &out,
 		Stderr:     &errb,
 		Getenv:     func(k string) string { return vars[k] },
 		IsTerminal: func(w io.Writer) bool { return terminal && w == io.Writer(&errb) },
-		Context:    context.Background(),
+		Context:    ctx,
 	}
 	code := Main(args, env)
 	return run{code, out.String(), errb.String()}

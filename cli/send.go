@@ -26,6 +26,10 @@ const sendUsage = `--to EMAIL[,EMAIL…] --ref REF [--retention DAYS] [--message
 
 Creates a deposit, uploads the files (resuming by itself when the connection
 drops), submits it and prints its id on the last line of standard output.
+Interrupted or killed, the same command run again resumes that deposit,
+sending only what the server lacks (what it needs is kept under the user's
+cache directory, in navette/send/, until the deposit is sent); if a file
+changed meanwhile, it discards the draft and sends a new deposit.
 Flags may come before or after the files; put -- before a file whose name
 begins with a dash. Prefer NAVETTE_TOKEN to --token: command lines are
 visible to other users of the machine.
@@ -58,15 +62,16 @@ func runSend(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-
-	d, err := c.CreateDeposit(ctx, api.CreateDeposit{
+	in := api.CreateDeposit{
 		Recipients: to, Reference: strings.TrimSpace(*ref), Message: *message, RetentionDays: *retention,
 		NotifySender: notifySender(*noReceipts), MaxDownloads: *maxDownloads, FromSpace: strings.TrimSpace(*from),
-	})
+	}
+	st, err := openSendState(env, sendKey(c.ServerURL(), cf.token, in, files))
 	if err != nil {
 		return err
 	}
-	sub, err := submitDraft(ctx, env, c, "send", d.ID, files)
+	defer st.close()
+	sub, err := sendDeposit(ctx, env, c, st, in, files)
 	if err != nil {
 		return err
 	}
@@ -75,6 +80,28 @@ func runSend(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintln(env.Stdout, sub.ID)
 	return nil
+}
+
+// sendDeposit sends the deposit in with files, or goes on with the one an
+// interrupted run of the same command left in st, and returns it
+// submitted. st is removed once the deposit is sent, or cannot be resumed.
+func sendDeposit(ctx context.Context, env *Env, c *client.Client, st *sendState, in api.CreateDeposit, files []localFile) (*api.Deposit, error) {
+	id, done, err := resumeDeposit(ctx, env, c, st, files)
+	if done != nil || err != nil {
+		if !st.keeps(ctx, err) {
+			st.end()
+		}
+		return done, err
+	}
+	if id == "" {
+		d, err := c.CreateDeposit(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		id = d.ID
+		st.start(id, files)
+	}
+	return submitDraft(ctx, env, c, "send", id, files, st)
 }
 
 // checkSendArgs checks that a deposit to send has recipients, a
@@ -94,30 +121,41 @@ func checkSendArgs(to []string, ref string, retention int, paths []string) error
 }
 
 // submitDraft uploads files into the draft id and submits it, waiting
-// for the checks of its files, and returns it. If an upload or the
-// submission fails, the draft is left for the server to delete, which the
-// command cmd says on stderr.
-func submitDraft(ctx context.Context, env *Env, c *client.Client, cmd, id string, files []localFile) (*api.Deposit, error) {
+// for the checks of its files, and returns it. st, if not nil, records the
+// uploads as they are created, and is ended once the deposit is sent. If
+// an upload or the submission fails, the command cmd says on stderr that
+// the draft is kept for the same command to resume (st keeps), or else
+// left for the server to delete.
+func submitDraft(ctx context.Context, env *Env, c *client.Client, cmd, id string, files []localFile, st *sendState) (*api.Deposit, error) {
 	abandon := func(what string, err error) error {
-		fmt.Fprintf(env.Stderr, "navette %s: deposit %s was not submitted; the server will delete the draft\n", cmd, id)
+		if st.keeps(ctx, err) {
+			fmt.Fprintf(env.Stderr, "navette %s: deposit %s was not submitted; run the same command again to resume it\n", cmd, id)
+		} else {
+			st.end()
+			fmt.Fprintf(env.Stderr, "navette %s: deposit %s was not submitted; the server will delete the draft\n", cmd, id)
+		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("%s: interrupted", what)
 		}
 		return fmt.Errorf("%s: %s", what, oneLine(err))
 	}
-	for _, f := range files {
-		if err := sendFile(ctx, env, c, id, f); err != nil {
+	for i, f := range files {
+		if err := sendFile(ctx, env, c, id, f, st, i); err != nil {
 			return nil, abandon(f.path, err)
 		}
 	}
+	st.submitting()
 	sub, err := c.Submit(ctx, id)
 	if err != nil {
 		return nil, abandon("submitting the deposit", err)
 	}
 	if sub.State == string(navette.DepositChecking) {
-		return waitChecked(ctx, env, c, sub)
+		sub, err = waitChecked(ctx, env, c, sub)
 	}
-	return sub, nil
+	if !st.keeps(ctx, err) {
+		st.end()
+	}
+	return sub, err
 }
 
 // checkLocalFiles checks the files to send (checkLocalFile).
@@ -154,9 +192,11 @@ func printSent(env *Env, files []localFile, to []string, sub *api.Deposit) {
 
 // localFile is a file to send.
 type localFile struct {
-	path string // as given
-	name string // the name recipients see
-	size int64
+	path  string // as given
+	abs   string // absolute
+	name  string // the name recipients see
+	size  int64
+	mtime time.Time
 }
 
 // checkLocalFile checks that path is a readable regular file.
@@ -171,7 +211,11 @@ func checkLocalFile(path string) (localFile, error) {
 	if err != nil {
 		return localFile{}, fmt.Errorf("%s: %v", printable(path, 200), pathErrorCause(err))
 	}
-	return localFile{path: path, name: filepath.Base(path), size: st.Size()}, nil
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return localFile{}, fmt.Errorf("%s: %v", printable(path, 200), err)
+	}
+	return localFile{path: path, abs: abs, name: filepath.Base(path), size: st.Size(), mtime: st.ModTime()}, nil
 }
 
 // canOpen checks that the file at path can be opened for reading.
@@ -194,19 +238,34 @@ func pathErrorCause(err error) error {
 	return err
 }
 
-// sendFile uploads one file to the draft deposit.
-func sendFile(ctx context.Context, env *Env, c *client.Client, depositID string, lf localFile) error {
+// sendFile uploads lf, file i of the deposit, to the draft deposit,
+// creating its upload unless st has it, and recording it there.
+func sendFile(ctx context.Context, env *Env, c *client.Client, depositID string, lf localFile, st *sendState, i int) error {
 	f, err := os.Open(lf.path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	st, err := f.Stat()
+	fi, err := f.Stat()
 	if err != nil {
 		return err
 	}
-	p := newProgress(env, lf.name, st.Size(), 0)
-	_, err = c.Upload(ctx, depositID, lf.name, f, st.Size(), p.update)
+	size := fi.Size()
+	if st == nil {
+		p := newProgress(env, lf.name, size, 0)
+		_, err = c.Upload(ctx, depositID, lf.name, f, size, p.update)
+		p.finish(err == nil)
+		return err
+	}
+	u := st.upload(i)
+	if u == "" {
+		if u, err = c.CreateUpload(ctx, depositID, lf.name, size); err != nil {
+			return err
+		}
+		st.created(i, u)
+	}
+	p := newProgress(env, lf.name, size, 0)
+	err = c.ResumeUpload(ctx, u, f, size, p.update)
 	p.finish(err == nil)
 	return err
 }

@@ -51,17 +51,79 @@ func (c *Client) Upload(ctx context.Context, depositID, name string, src io.Read
 // process created for size bytes, sending what the server lacks of src. The
 // server's offset is the truth: nothing it holds is sent again.
 func (c *Client) ResumeUpload(ctx context.Context, uploadURL string, src io.ReaderAt, size int64, progress func(done int64)) error {
+	loc, err := c.resolveUpload(uploadURL)
+	if err != nil {
+		return err
+	}
+	return c.transfer(ctx, loc, src, size, progress, 0, false)
+}
+
+// CreateUpload creates the upload of a file of size bytes named name in the
+// draft deposit depositID, sending none of it, and returns its absolute URL
+// for ResumeUpload: a caller that records the URL first can go on with the
+// upload after a crash, in another process.
+func (c *Client) CreateUpload(ctx context.Context, depositID, name string, size int64) (string, error) {
+	if size < 0 {
+		return "", fmt.Errorf("invalid size %d", size)
+	}
+	loc, err := c.createUpload(ctx, depositID, name, size)
+	if err != nil {
+		return "", err
+	}
+	return loc.String(), nil
+}
+
+// UploadOffset asks the server how many bytes of the upload at uploadURL
+// (as ResumeUpload takes it), created for size bytes, it holds, retrying
+// as a transfer does. A request still writing the upload is made to let
+// go first, so the answer holds all it received.
+func (c *Client) UploadOffset(ctx context.Context, uploadURL string, size int64) (int64, error) {
+	loc, err := c.resolveUpload(uploadURL)
+	if err != nil {
+		return 0, err
+	}
+	b := backoff{p: c.retry}
+	return c.serverOffset(ctx, loc, size, &b)
+}
+
+// DeleteUpload removes the upload at uploadURL (as ResumeUpload takes it)
+// and its file from their draft deposit (tus termination). Returns
+// ENOTFOUND if the server has no such upload.
+func (c *Client) DeleteUpload(ctx context.Context, uploadURL string) error {
+	loc, err := c.resolveUpload(uploadURL)
+	if err != nil {
+		return err
+	}
+	req, err := c.newRequest(ctx, http.MethodDelete, loc, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Tus-Resumable", tusVersion)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer drainClose(resp.Body)
+	if resp.StatusCode != http.StatusNoContent {
+		return responseError(resp)
+	}
+	return nil
+}
+
+// resolveUpload returns the absolute URL of the upload at uploadURL,
+// absolute or relative to the server URL, checked by uploadLocation.
+func (c *Client) resolveUpload(uploadURL string) (*url.URL, error) {
 	ref, err := url.Parse(uploadURL)
 	if err != nil {
-		return navette.Errorf(navette.EINVALID, "invalid upload URL: %v", err)
+		return nil, navette.Errorf(navette.EINVALID, "invalid upload URL: %v", err)
 	}
 	base := *c.base
 	base.Path += "/"
 	loc, err := c.uploadLocation(base.ResolveReference(ref))
 	if err != nil {
-		return navette.Errorf(navette.EINVALID, "the upload URL is not on the server %s", c.ServerURL())
+		return nil, navette.Errorf(navette.EINVALID, "the upload URL is not on the server %s", c.ServerURL())
 	}
-	return c.transfer(ctx, loc, src, size, progress, 0, false)
+	return loc, nil
 }
 
 // createUpload creates a tus upload and returns its absolute URL. It

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	tusd "github.com/tus/tusd/v2/pkg/handler"
@@ -206,6 +207,8 @@ func (s *Server) secure(next http.Handler) http.Handler {
 		h.Set("X-Request-Id", rid)
 		who := &requestUser{}
 		ctx := context.WithValue(navette.NewContextWithRequestID(r.Context(), rid), requestUserKey{}, who)
+		gone := new(atomic.Bool)
+		ctx = context.WithValue(ctx, clientGoneKey{}, gone)
 		if r.Method == http.MethodHead {
 			ctx = deposit.WithoutOpening(ctx)
 		}
@@ -222,8 +225,12 @@ func (s *Server) secure(next http.Handler) http.Handler {
 					writeProblem(sw, problemFor(navette.Errorf(navette.EINTERNAL, ""), r.URL.Path))
 				}
 			}
+			status := sw.status
+			if gone.Load() {
+				status = metrics.StatusClientGone
+			}
 			s.log().LogAttrs(ctx, slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", redactPath(r.URL.Path)),
-				slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes), slog.Int64("ms", time.Since(start).Milliseconds()), slog.String("user", who.id))
+				slog.Int("status", status), slog.Int64("bytes", sw.bytes), slog.Int64("ms", time.Since(start).Milliseconds()), slog.String("user", who.id))
 		}()
 		next.ServeHTTP(sw, r)
 	})
@@ -271,6 +278,20 @@ func noteUser(ctx context.Context, u *navette.User) {
 	if who, ok := ctx.Value(requestUserKey{}).(*requestUser); ok && u != nil {
 		who.id = u.ID
 	}
+}
+
+type clientGoneKey struct{}
+
+// noteClientGone records that the client of the request of ctx closed the
+// connection before the end of its request: its access log line and its
+// count say metrics.StatusClientGone, as nginx does, rather than the
+// status answered to no one, which an operator would take for the
+// client's fault. The answer itself is unchanged.
+func noteClientGone(ctx context.Context) {
+	if gone, ok := ctx.Value(clientGoneKey{}).(*atomic.Bool); ok {
+		gone.Store(true)
+	}
+	metrics.ClientGone(ctx)
 }
 
 func requestID() string {

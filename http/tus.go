@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	tusd "github.com/tus/tusd/v2/pkg/handler"
@@ -74,7 +75,8 @@ func (s *Server) tusRoute(h *tusd.UnroutedHandler, method http.HandlerFunc) http
 		}
 		r = r.WithContext(context.WithValue(r.Context(), uploadMetaKey{}, meta))
 		if r.Body != nil && r.Body != http.NoBody {
-			body := &tusBody{ReadCloser: r.Body, path: r.URL.Path}
+			ctx := r.Context()
+			body := &tusBody{ReadCloser: r.Body, path: r.URL.Path, cut: func() { noteClientGone(ctx) }}
 			rc := http.NewResponseController(w)
 			stop := context.AfterFunc(s.stopping(), func() { body.stop(rc) })
 			defer func() {
@@ -194,11 +196,14 @@ func (s *Server) StopUploads() {
 
 // tusBody turns a request body cut for its pace, or by a shutdown, into
 // the error tusd answers with: 408 or 503 and a problem document. tusd
-// still sees a deadline error, so it does not push the deadline back.
+// still sees a deadline error, so it does not push the deadline back. A
+// body its client cut is noted (noteClientGone) for the log and metrics.
 type tusBody struct {
 	io.ReadCloser
 	path    string
 	stopped atomic.Bool
+	// cut is called when the client closes the connection mid-body.
+	cut func()
 
 	mu    sync.Mutex
 	ended bool // the handler returned: the connection is no longer ours
@@ -229,6 +234,9 @@ func (b *tusBody) Read(p []byte) (int, error) {
 	if err != nil && err != io.EOF && b.stopped.Load() {
 		return n, b.stoppedError()
 	}
+	if clientWentAway(err) {
+		b.cut()
+	}
 	if err != nil && err != io.EOF && isSlowBody(err) {
 		pr := withStatus(problemFor(navette.Errorf(navette.EINVALID, "The request body stopped arriving or arrived too slowly; the upload keeps what was received: resume it from its offset."), b.path), http.StatusRequestTimeout)
 		body, _ := json.Marshal(pr)
@@ -243,6 +251,12 @@ func (b *tusBody) Read(p []byte) (int, error) {
 		}}
 	}
 	return n, err
+}
+
+// clientWentAway reports whether err, from reading a request body, says
+// that the client closed the connection before the body's end.
+func clientWentAway(err error) bool {
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
 }
 
 func (b *tusBody) stoppedError() error {

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	vm "github.com/VictoriaMetrics/metrics"
@@ -100,14 +101,31 @@ func (r *Registry) Handler() http.Handler {
 }
 
 // route carries a request's route pattern from Route, inside, to
-// Instrument, outside.
-type route struct{ pattern string }
+// Instrument, outside, and whether its client went away (ClientGone).
+type route struct {
+	pattern string
+	gone    atomic.Bool
+}
+
+// StatusClientGone is the status a request is counted with when its
+// client closed the connection before the end of its request, as nginx
+// logs it ("499 Client Closed Request"): what the server answered then
+// reached no one, and is no fault of a client's request.
+const StatusClientGone = 499
+
+// ClientGone marks the request of ctx, instrumented, as cut by its client:
+// it is counted with StatusClientGone, whatever was answered.
+func ClientGone(ctx context.Context) {
+	if rt, ok := ctx.Value(routeKey{}).(*route); ok {
+		rt.gone.Store(true)
+	}
+}
 
 type routeKey struct{}
 
 // Instrument counts and times the requests next serves, by the route
 // pattern Route found ("none" for a request refused before routing) and
-// the status answered.
+// the status answered (StatusClientGone for a request its client cut).
 func (r *Registry) Instrument(next http.Handler) http.Handler {
 	if r == nil {
 		return next
@@ -122,7 +140,11 @@ func (r *Registry) Instrument(next http.Handler) http.Handler {
 				p = "none"
 			}
 			p = quote(p)
-			r.set.GetOrCreateCounter(`navette_http_requests_total{route=` + p + `,status="` + strconv.Itoa(sw.status) + `"}`).Inc()
+			status := sw.status
+			if rt.gone.Load() {
+				status = StatusClientGone
+			}
+			r.set.GetOrCreateCounter(`navette_http_requests_total{route=` + p + `,status="` + strconv.Itoa(status) + `"}`).Inc()
 			r.set.GetOrCreatePrometheusHistogram(`navette_http_request_duration_seconds{route=` + p + `}`).UpdateDuration(start)
 		}()
 		next.ServeHTTP(sw, req.WithContext(context.WithValue(req.Context(), routeKey{}, rt)))

@@ -1,0 +1,173 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"net/url"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"navette"
+	"navette/api"
+	"navette/internal/testproxy"
+)
+
+// A send killed mid-upload (SIGKILL: no chance to say or save anything)
+// and run again goes on with the same deposit: it sends only what the
+// server lacks, never a file twice, and submits one deposit, whose files
+// are the ones sent, each stored once. An upload the killed run created
+// but had not recorded (killed in between) is removed first.
+func TestSendKilledResumes(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	dir, cache := t.TempDir(), t.TempDir()
+	small := randomBytes(200_000, 21)
+	big := randomBytes(2_000_000, 22)
+	a := writeFile(t, dir, "bordereau.pdf", small)
+	b := writeFile(t, dir, "expertise.zip", big)
+	args := []string{"send", "--to", lawyer, "--ref", "RG 26/042", "--message", "Rapport", a, b}
+	p := e.proxy()
+	vars := varsAt(p.URL(), e.agent)
+	vars["XDG_CACHE_HOME"] = cache
+
+	const stallAt = 1_200_000 // in the second file
+	p.Stall(testproxy.Upstream, stallAt)
+	child := startChild(t, args, vars)
+	for deadline := time.Now().Add(time.Minute); p.Forwarded(testproxy.Upstream) < stallAt; time.Sleep(20 * time.Millisecond) {
+		child.checkAlive(t)
+		if time.Now().After(deadline) {
+			t.Fatal("the child send did not reach the stall")
+		}
+	}
+	child.kill()
+
+	st := readSendState(t, cache)
+	if st.Deposit == "" || len(st.Files) != 2 || st.Files[1].Upload == "" || st.Submitting {
+		t.Fatalf("state after the kill: %+v", st)
+	}
+	// A run killed between creating an upload and recording it leaves one
+	// the state does not know.
+	if _, err := e.client(e.agent).CreateUpload(context.Background(), st.Deposit, "expertise.zip", int64(len(big))); err != nil {
+		t.Fatal(err)
+	}
+
+	before := len(p.Transcript(testproxy.Upstream))
+	r := runCLI(t, vars, false, args...)
+	first, _, _ := strings.Cut(r.stderr, "\n")
+	if r.code != 0 || lastLine(r.stdout) != st.Deposit || !strings.HasPrefix(first, "navette send: resuming deposit "+st.Deposit+": ") ||
+		!strings.HasSuffix(first, " of 2.2 MB already sent") {
+		t.Fatalf("send again: %+v", r)
+	}
+	d, err := e.client(e.agent).Deposit(context.Background(), st.Deposit)
+	if err != nil || d.State != "available" || len(d.Files) != 2 {
+		t.Fatalf("deposit %+v, %v", d, err)
+	}
+	for i, want := range [][]byte{small, big} {
+		if f := d.Files[i]; f.SHA256 != sha(want) || f.Size != int64(len(want)) || f.ID != path.Base(st.Files[i].Upload) {
+			t.Errorf("file %d: %+v", i, f)
+		}
+	}
+	if n := sentCount(t, e); n != 1 {
+		t.Errorf("%d deposits sent", n)
+	}
+	evs, err := e.app.Meta.Events(context.Background(), navette.EventFilter{DepositID: d.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[navette.EventType]int{}
+	for _, ev := range evs {
+		counts[ev.Type]++
+	}
+	for typ, want := range map[navette.EventType]int{navette.EventDepositCreated: 1, navette.EventFileStored: 2, navette.EventDepositSubmitted: 1, navette.EventDepositAvailable: 1} {
+		if counts[typ] != want {
+			t.Errorf("events %s: %d, want %d", typ, counts[typ], want)
+		}
+	}
+
+	// The run again sent the second file from where the server was, and
+	// nothing of the first.
+	again := p.Transcript(testproxy.Upstream)[before:]
+	if n := bytes.Count(again, []byte("POST "+api.PathUploads)); n != 0 {
+		t.Errorf("%d uploads created again", n)
+	}
+	if n := bytes.Count(again, []byte("PATCH "+urlPath(t, st.Files[0].Upload))); n != 0 {
+		t.Errorf("%d PATCH of the first file again", n)
+	}
+	patches := p.Requests("PATCH", urlPath(t, st.Files[1].Upload))
+	if len(patches) < 2 {
+		t.Fatalf("%d PATCH of the second file", len(patches))
+	}
+	last := patches[len(patches)-1]
+	if off, _ := strconv.Atoi(last.Header.Get("Upload-Offset")); off == 0 || int64(len(again)) > int64(len(big)) {
+		t.Errorf("resumed at %d, %d bytes sent again", off, len(again))
+	}
+	if left, _ := filepath.Glob(filepath.Join(cache, "navette", "send", "*")); len(left) != 0 {
+		t.Errorf("state left: %q", left)
+	}
+}
+
+// urlPath returns the path of the URL u.
+func urlPath(t *testing.T, u string) string {
+	t.Helper()
+	pu, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pu.Path
+}
+
+// child is the test binary running a navette command in a process of its
+// own.
+type child struct {
+	cmd    *exec.Cmd
+	out    bytes.Buffer
+	exited chan error
+}
+
+// startChild runs the command args with vars in a child process, killed
+// at the end of the test.
+func startChild(t *testing.T, args []string, vars map[string]string) *child {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &child{cmd: exec.Command(exe), exited: make(chan error, 1)}
+	c.cmd.Env = append(os.Environ(), getChildEnv+"="+strings.Join(args, "\n"))
+	for k, v := range vars {
+		c.cmd.Env = append(c.cmd.Env, k+"="+v)
+	}
+	c.cmd.Stdout, c.cmd.Stderr = &c.out, &c.out
+	c.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { c.exited <- c.cmd.Wait() }()
+	t.Cleanup(func() { c.kill() })
+	return c
+}
+
+// checkAlive fails the test if the child ended.
+func (c *child) checkAlive(t *testing.T) {
+	t.Helper()
+	select {
+	case err := <-c.exited:
+		c.exited <- err
+		t.Fatalf("the child ended: %v\n%s", err, c.out.Bytes())
+	default:
+	}
+}
+
+// kill kills the child and waits for its end.
+func (c *child) kill() {
+	c.cmd.Process.Kill()
+	err := <-c.exited
+	c.exited <- err
+}
