@@ -302,14 +302,9 @@ func Unasked(ctx context.Context) context.Context {
 // sent it or received it (and it is available), EGONE for a recipient once it
 // expired or was revoked.
 func (s *Service) Get(ctx context.Context, actor *navette.User, id string) (*View, error) {
-	d, sending, err := s.lookupSide(ctx, actor, id)
+	d, sending, err := s.lookupLive(ctx, actor, id)
 	if err != nil {
 		return nil, err
-	}
-	if !sending {
-		if err := s.notEnded(ctx, actor, d, id); err != nil {
-			return nil, err
-		}
 	}
 	files, err := s.Meta.Files(ctx, d.ID)
 	if err != nil {
@@ -327,6 +322,21 @@ func (s *Service) Get(ctx context.Context, actor *navette.User, id string) (*Vie
 	}
 	v.Sending = sending
 	return v, nil
+}
+
+// lookupLive is lookupSide, and returns EGONE (journaled) to a recipient
+// once the deposit expired or was revoked.
+func (s *Service) lookupLive(ctx context.Context, actor *navette.User, id string) (*navette.DepositRecord, bool, error) {
+	d, sending, err := s.lookupSide(ctx, actor, id)
+	if err != nil {
+		return nil, false, err
+	}
+	if !sending {
+		if err := s.notEnded(ctx, actor, d, id); err != nil {
+			return nil, false, err
+		}
+	}
+	return d, sending, nil
 }
 
 // notEnded returns EGONE once deposit d, asked for by actor as id, expired
