@@ -520,7 +520,7 @@ func (s *Service) submitDraft(ctx context.Context, actor *navette.User, d *navet
 		d.State = navette.DepositChecking
 		return s.withClaims(ctx, d, files, actor, nil, evs)
 	}
-	available, err := s.makeAvailable(d, files, actor, now)
+	available, err := s.makeAvailable(ctx, d, files, actor, now)
 	if err != nil {
 		return nil, err
 	}
@@ -553,7 +553,7 @@ func (s *Service) submittable(d *navette.DepositRecord, files []*navette.FileRec
 // makeAvailable offers d, whose files have all passed their checks, to its
 // recipients from now, and returns the event that says so, carrying each
 // recipient's notice: one never goes without the other.
-func (s *Service) makeAvailable(d *navette.DepositRecord, files []*navette.FileRecord, sender *navette.User, now time.Time) (navette.Event, error) {
+func (s *Service) makeAvailable(ctx context.Context, d *navette.DepositRecord, files []*navette.FileRecord, sender *navette.User, now time.Time) (navette.Event, error) {
 	for _, f := range files {
 		if f.State == navette.FileStored {
 			f.State = navette.FileAvailable
@@ -563,7 +563,7 @@ func (s *Service) makeAvailable(d *navette.DepositRecord, files []*navette.FileR
 	d.AvailableAt = now
 	d.ExpiresAt = now.Add(time.Duration(d.RetentionDays) * 24 * time.Hour)
 	available := navette.Event{Time: now, Type: navette.EventDepositAvailable, DepositID: d.ID, Detail: d.ExpiresAt.Format(time.RFC3339)}
-	nd, err := s.noticeData(d, files, sender)
+	nd, err := s.senderNoticeData(ctx, d, files, sender)
 	if err != nil {
 		return available, err
 	}
@@ -616,7 +616,7 @@ func (s *Service) RevokeWithReason(ctx context.Context, actor *navette.User, id,
 		ev := navette.Event{Time: now, Type: navette.EventDepositRevoked, ActorID: actor.ID, DepositID: d.ID}
 		if d.State == navette.DepositAvailable {
 			var err error
-			if ev.Notices, err = s.withdrawnNotices(d, files, actor, reason, now); err != nil {
+			if ev.Notices, err = s.withdrawnNotices(ctx, d, files, actor, reason, now); err != nil {
 				return nil, err
 			}
 		}
@@ -632,8 +632,8 @@ func (s *Service) RevokeWithReason(ctx context.Context, actor *navette.User, id,
 
 // withdrawnNotices returns the notices that tell each recipient of d, an
 // available deposit, that its sender withdrew it, and why.
-func (s *Service) withdrawnNotices(d *navette.DepositRecord, files []*navette.FileRecord, sender *navette.User, reason string, now time.Time) ([]navette.Notice, error) {
-	nd, err := s.noticeData(d, files, sender)
+func (s *Service) withdrawnNotices(ctx context.Context, d *navette.DepositRecord, files []*navette.FileRecord, sender *navette.User, reason string, now time.Time) ([]navette.Notice, error) {
+	nd, err := s.senderNoticeData(ctx, d, files, sender)
 	if err != nil {
 		return nil, err
 	}
