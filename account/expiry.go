@@ -99,7 +99,7 @@ func (s *Service) expire(x *navette.AdminRequest, now time.Time, actor string, n
 	x.State = navette.RequestExpired
 	ev := navette.Event{Time: now, Type: navette.EventRequestExpired, ActorID: actor, Detail: x.ID + " " + string(x.Action)}
 	d := outcomeData(x, nil, nil, nm, x.ExpiresAt)
-	if err := s.tell(&ev, navette.NoticeRequestExpired, x.RequesterID, now, d); err != nil {
+	if err := s.tellRequester(&ev, navette.NoticeRequestExpired, x, nm.requester, now, d); err != nil {
 		return nil, false, err
 	}
 	return []navette.Event{ev}, true, nil

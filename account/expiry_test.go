@@ -2,6 +2,7 @@ package account_test
 
 import (
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -157,5 +158,49 @@ func testRequestsExpireOnce(t *testing.T, f *twoPerson) {
 	}
 	if got := f.noticesOf(f.ca, navette.NoticeRequestExpired); len(got) != 1 {
 		t.Errorf("the requester got %d request_expired notices, want 1", len(got))
+	}
+}
+
+// TestNoOutcomeMailToRevokedRequester: a court admin whose access was
+// withdrawn after they asked is mailed neither the expiry of one request,
+// nor the failure of another approved since, nor the refusal of a third:
+// they cannot sign in, and the worker would refuse each mail, a dead
+// letter for the admins. The journal still says what happened to each.
+func TestNoOutcomeMailToRevokedRequester(t *testing.T) {
+	f := newTwoPerson(t)
+	f.withKeys()
+	expiring, failing := f.ask(f.clerk, "renfort"), f.ask(f.ca, "permanence")
+	f.clock.Advance(time.Hour)
+	refused := f.ask(f.ca2, "intérim")
+	if err := f.meta.UpdateUser(f.ctx, f.ca.ID, func(u *navette.User) ([]navette.Event, error) {
+		u.Disabled, u.RevokedAt = true, f.clock.Now()
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.Approve(f.ctx, f.ca2, failing.ID, failing.ParamsHash); !navette.IsCode(err, navette.EFORBIDDEN) {
+		t.Errorf("approving the request of an admin who lost their access: %v, want EFORBIDDEN", err)
+	}
+	if _, err := f.s.Reject(f.ctx, f.ca2, refused.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(navette.DefaultRequestTTL - time.Hour)
+	if n, err := f.s.ExpireRequests(f.ctx); err != nil || n != 1 {
+		t.Fatalf("the sweep: %d, %v; want 1 expired", n, err)
+	}
+	for _, tc := range []struct {
+		r   *navette.AdminRequest
+		typ navette.EventType
+	}{{expiring, navette.EventRequestExpired}, {failing, navette.EventRequestFailed}, {refused, navette.EventRequestRejected}} {
+		if linked, _ := f.journal(tc.r.ID, tc.typ); !slices.ContainsFunc(linked, func(e navette.Event) bool { return e.Type == tc.typ }) {
+			t.Errorf("no %s event for request %s", tc.typ, tc.r.ID)
+		}
+	}
+	ns, err := f.meta.Notices(f.ctx, navette.NoticeFilter{UserID: f.ca.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range ns {
+		t.Errorf("a %s notice was queued for a requester who lost their access", n.Kind)
 	}
 }

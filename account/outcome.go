@@ -14,27 +14,29 @@ import (
 // executed request acts on learns what changed about them, by whose
 // request and approval, unless they made it. A requester who withdraws
 // their own request is not told; one whose request expires is
-// (expiry.go).
+// (expiry.go); one who lost their access since is told nothing
+// (tellRequester).
 // No change a request makes is a secret from the person it acts on.
 
-// named are the people and mailbox a request's parameters name, looked
-// up: nil where it names none, or they cannot be found.
+// named are the people and mailbox a request's parameters name, and its
+// requester, looked up: nil where it names none, or they cannot be found.
 type named struct {
-	subject, mailbox *navette.User
-	role             navette.Role
+	subject, mailbox, requester *navette.User
+	role                        navette.Role
 }
 
-// namedBy returns what r's parameters name.
+// namedBy returns what r's parameters name, and its requester.
 func (s *Service) namedBy(ctx context.Context, r *navette.AdminRequest) named {
 	var p struct {
 		ServiceID string       `json:"service_id"`
 		UserID    string       `json:"user_id"`
 		Role      navette.Role `json:"role"`
 	}
+	requester := s.userOrNil(ctx, r.RequesterID)
 	if DecodeParams(r, &p) != nil {
-		return named{}
+		return named{requester: requester}
 	}
-	return named{subject: s.userOrNil(ctx, p.UserID), mailbox: s.userOrNil(ctx, p.ServiceID), role: p.Role}
+	return named{subject: s.userOrNil(ctx, p.UserID), mailbox: s.userOrNil(ctx, p.ServiceID), role: p.Role, requester: requester}
 }
 
 // userOrNil returns the user id, or nil if id is empty or they cannot be
@@ -102,10 +104,11 @@ func (s *Service) executedNotices(ctx context.Context, r *navette.AdminRequest, 
 // decisionNotices returns the notice telling x's requester of reviewer's
 // decision at now, with what x names (nm): refused, or approved and
 // waiting for them to use it (a directory flow). None if the requester
-// decided it (a withdrawal), or for a decision that tells nothing (an
-// approval that runs at once: its execution tells).
+// decided it (a withdrawal) or lost their access (tellRequester), or for a
+// decision that tells nothing (an approval that runs at once: its
+// execution tells).
 func (s *Service) decisionNotices(x *navette.AdminRequest, reviewer *navette.User, nm named, now time.Time) ([]navette.Notice, error) {
-	if s.Keys == nil || reviewer.ID == x.RequesterID {
+	if s.Keys == nil || reviewer.ID == x.RequesterID || lostAccess(x, nm.requester) {
 		return nil, nil
 	}
 	d := outcomeData(x, nil, reviewer, nm, now)
@@ -136,6 +139,25 @@ func (s *Service) tell(ev *navette.Event, kind navette.NoticeKind, to string, no
 	}
 	ev.Notices = append(ev.Notices, n)
 	return nil
+}
+
+// tellRequester adds to ev the notice of kind to x's requester, as tell
+// does, unless requester, x's requester as read before (nil: unknown), has
+// lost their access since they made it: they can no longer sign in, and
+// the worker refuses to mail them (the notice would only become a dead
+// letter in the admins' list). What ev journals stays true: the request
+// expired or failed whoever is told.
+func (s *Service) tellRequester(ev *navette.Event, kind navette.NoticeKind, x *navette.AdminRequest, requester *navette.User, now time.Time, d *notify.Data) error {
+	if lostAccess(x, requester) {
+		return nil
+	}
+	return s.tell(ev, kind, x.RequesterID, now, d)
+}
+
+// lostAccess reports whether requester, x's requester as read (nil:
+// unknown), has lost their access.
+func lostAccess(x *navette.AdminRequest, requester *navette.User) bool {
+	return requester != nil && requester.ID == x.RequesterID && requester.Disabled
 }
 
 // queued wakes the mail worker, if set, once notices were written.

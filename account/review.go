@@ -140,7 +140,7 @@ func (s *Service) execute(ctx context.Context, rs navette.RequestStore, id strin
 	}
 	if !paramsIntact(r) {
 		err := navette.Errorf(navette.ECONFLICT, "This request's parameters changed after they were approved: it is refused.")
-		s.refuseChanged(ctx, rs, r.ID, err)
+		s.refuseChanged(ctx, rs, r, err)
 		return nil, err
 	}
 	requester, err := s.Meta.User(ctx, r.RequesterID)
@@ -204,7 +204,7 @@ func (s *Service) fail(ctx context.Context, rs navette.RequestStore, id string, 
 		ev := navette.Event{Time: now, Type: navette.EventRequestFailed, ActorID: requester.ID,
 			Detail: x.ID + " " + string(x.Action) + " " + navette.ErrorCode(cause)}
 		d := &notify.Data{Reason: x.Reason, Request: &notify.Request{ID: x.ID, Action: string(x.Action), Error: msg, Reviewer: personOf(reviewer)}}
-		return []navette.Event{ev}, s.tell(&ev, navette.NoticeRequestFailed, requester.ID, now, d)
+		return []navette.Event{ev}, s.tellRequester(&ev, navette.NoticeRequestFailed, x, requester, now, d)
 	})
 	if err != nil {
 		s.log().ErrorContext(ctx, "account: a failed request could not be marked failed", "request", id, "err", err)
@@ -213,22 +213,23 @@ func (s *Service) fail(ctx context.Context, rs navette.RequestStore, id string, 
 	s.queued()
 }
 
-// refuseChanged marks the approved request id rejected because its
+// refuseChanged marks the approved request r rejected because its
 // parameters no longer hash to what was approved (cause), and tells its
 // requester why, naming nobody its changed parameters name.
-func (s *Service) refuseChanged(ctx context.Context, rs navette.RequestStore, id string, cause error) {
+func (s *Service) refuseChanged(ctx context.Context, rs navette.RequestStore, r *navette.AdminRequest, cause error) {
 	now := s.Clock.Now()
-	err := rs.UpdateRequest(ctx, id, func(x *navette.AdminRequest) ([]navette.Event, error) {
+	requester := s.userOrNil(ctx, r.RequesterID)
+	err := rs.UpdateRequest(ctx, r.ID, func(x *navette.AdminRequest) ([]navette.Event, error) {
 		if x.State != navette.RequestApproved {
 			return nil, nil
 		}
 		x.State = navette.RequestRejected
 		ev := navette.Event{Time: now, Type: navette.EventRequestRejected, Detail: x.ID + " " + string(x.Action) + " params_changed"}
 		d := &notify.Data{Reason: x.Reason, Request: &notify.Request{ID: x.ID, Action: string(x.Action), Error: navette.ErrorMessage(cause), At: now}}
-		return []navette.Event{ev}, s.tell(&ev, navette.NoticeRequestRejected, x.RequesterID, now, d)
+		return []navette.Event{ev}, s.tellRequester(&ev, navette.NoticeRequestRejected, x, requester, now, d)
 	})
 	if err != nil {
-		s.log().ErrorContext(ctx, "account: a changed request could not be marked rejected", "request", id, "err", err)
+		s.log().ErrorContext(ctx, "account: a changed request could not be marked rejected", "request", r.ID, "err", err)
 		return
 	}
 	s.queued()

@@ -112,6 +112,11 @@ type Deposit struct {
 	// CaseID is the case the deposit belongs to (GET /api/v1/cases/{id}),
 	// once submitted.
 	CaseID string `json:"case_id,omitempty"`
+	// Forwards are the deposit's forwards, oldest first, in the answer of
+	// GET /api/v1/deposits/{id}, for its sender, the members of the
+	// mailbox it was sent from and the agents who received it; absent when
+	// there is none, for anyone else, and in lists.
+	Forwards []Forwarding `json:"forwards,omitempty"`
 }
 
 // DepositList is the answer of GET /api/v1/deposits.

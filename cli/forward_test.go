@@ -38,6 +38,10 @@ func TestForward(t *testing.T) {
 	if err != nil || got.Files[0].SHA256 != orig.Files[0].SHA256 || got.Files[0].SHA256 != sha(randomBytes(90000, 4)) || got.CaseID != orig.CaseID {
 		t.Fatalf("forward's file %+v in case %q, original's %+v in case %q (%v)", got.Files[0], got.CaseID, orig.Files, orig.CaseID, err)
 	}
+	if len(orig.Forwards) != 1 || orig.Forwards[0].ID != fw || orig.Forwards[0].ForwardedBy.Email != agent || orig.Forwards[0].State != "available" ||
+		len(orig.Forwards[0].Recipients) != 1 || orig.Forwards[0].Recipients[0].Email != "collegue@justice.example" {
+		t.Errorf("the original's sender reads its forwards as %+v; want the agent's to the colleague", orig.Forwards)
+	}
 
 	for _, tc := range []struct {
 		name, token string

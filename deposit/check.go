@@ -371,7 +371,7 @@ func (s *Service) applyVerdict(ctx context.Context, dc *decision, d *navette.Dep
 	if slices.ContainsFunc(files, func(x *navette.FileRecord) bool { return x.State == navette.FileChecking }) {
 		return evs, nil
 	}
-	avail, err := s.makeAvailable(d, files, dc.sender, now)
+	avail, err := s.makeAvailable(ctx, d, files, dc.sender, now)
 	if err != nil {
 		return nil, err
 	}

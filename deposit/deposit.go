@@ -302,14 +302,9 @@ func Unasked(ctx context.Context) context.Context {
 // sent it or received it (and it is available), EGONE for a recipient once it
 // expired or was revoked.
 func (s *Service) Get(ctx context.Context, actor *navette.User, id string) (*View, error) {
-	d, sending, err := s.lookupSide(ctx, actor, id)
+	d, sending, err := s.lookupLive(ctx, actor, id)
 	if err != nil {
 		return nil, err
-	}
-	if !sending {
-		if err := s.notEnded(ctx, actor, d, id); err != nil {
-			return nil, err
-		}
 	}
 	files, err := s.Meta.Files(ctx, d.ID)
 	if err != nil {
@@ -327,6 +322,21 @@ func (s *Service) Get(ctx context.Context, actor *navette.User, id string) (*Vie
 	}
 	v.Sending = sending
 	return v, nil
+}
+
+// lookupLive is lookupSide, and returns EGONE (journaled) to a recipient
+// once the deposit expired or was revoked.
+func (s *Service) lookupLive(ctx context.Context, actor *navette.User, id string) (*navette.DepositRecord, bool, error) {
+	d, sending, err := s.lookupSide(ctx, actor, id)
+	if err != nil {
+		return nil, false, err
+	}
+	if !sending {
+		if err := s.notEnded(ctx, actor, d, id); err != nil {
+			return nil, false, err
+		}
+	}
+	return d, sending, nil
 }
 
 // notEnded returns EGONE once deposit d, asked for by actor as id, expired
@@ -510,7 +520,7 @@ func (s *Service) submitDraft(ctx context.Context, actor *navette.User, d *navet
 		d.State = navette.DepositChecking
 		return s.withClaims(ctx, d, files, actor, nil, evs)
 	}
-	available, err := s.makeAvailable(d, files, actor, now)
+	available, err := s.makeAvailable(ctx, d, files, actor, now)
 	if err != nil {
 		return nil, err
 	}
@@ -543,7 +553,7 @@ func (s *Service) submittable(d *navette.DepositRecord, files []*navette.FileRec
 // makeAvailable offers d, whose files have all passed their checks, to its
 // recipients from now, and returns the event that says so, carrying each
 // recipient's notice: one never goes without the other.
-func (s *Service) makeAvailable(d *navette.DepositRecord, files []*navette.FileRecord, sender *navette.User, now time.Time) (navette.Event, error) {
+func (s *Service) makeAvailable(ctx context.Context, d *navette.DepositRecord, files []*navette.FileRecord, sender *navette.User, now time.Time) (navette.Event, error) {
 	for _, f := range files {
 		if f.State == navette.FileStored {
 			f.State = navette.FileAvailable
@@ -553,7 +563,7 @@ func (s *Service) makeAvailable(d *navette.DepositRecord, files []*navette.FileR
 	d.AvailableAt = now
 	d.ExpiresAt = now.Add(time.Duration(d.RetentionDays) * 24 * time.Hour)
 	available := navette.Event{Time: now, Type: navette.EventDepositAvailable, DepositID: d.ID, Detail: d.ExpiresAt.Format(time.RFC3339)}
-	nd, err := s.noticeData(d, files, sender)
+	nd, err := s.senderNoticeData(ctx, d, files, sender)
 	if err != nil {
 		return available, err
 	}
@@ -606,7 +616,7 @@ func (s *Service) RevokeWithReason(ctx context.Context, actor *navette.User, id,
 		ev := navette.Event{Time: now, Type: navette.EventDepositRevoked, ActorID: actor.ID, DepositID: d.ID}
 		if d.State == navette.DepositAvailable {
 			var err error
-			if ev.Notices, err = s.withdrawnNotices(d, files, actor, reason, now); err != nil {
+			if ev.Notices, err = s.withdrawnNotices(ctx, d, files, actor, reason, now); err != nil {
 				return nil, err
 			}
 		}
@@ -622,8 +632,8 @@ func (s *Service) RevokeWithReason(ctx context.Context, actor *navette.User, id,
 
 // withdrawnNotices returns the notices that tell each recipient of d, an
 // available deposit, that its sender withdrew it, and why.
-func (s *Service) withdrawnNotices(d *navette.DepositRecord, files []*navette.FileRecord, sender *navette.User, reason string, now time.Time) ([]navette.Notice, error) {
-	nd, err := s.noticeData(d, files, sender)
+func (s *Service) withdrawnNotices(ctx context.Context, d *navette.DepositRecord, files []*navette.FileRecord, sender *navette.User, reason string, now time.Time) ([]navette.Notice, error) {
+	nd, err := s.senderNoticeData(ctx, d, files, sender)
 	if err != nil {
 		return nil, err
 	}

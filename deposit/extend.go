@@ -34,7 +34,7 @@ func (s *Service) Extend(ctx context.Context, actor *navette.User, id string, da
 		d.RetentionDays += days
 		d.RemindedAt = time.Time{} // a new reminder before the new expiry
 		ev := navette.Event{Time: now, Type: navette.EventDepositExtended, ActorID: actor.ID, DepositID: d.ID, Detail: d.ExpiresAt.UTC().Format(time.RFC3339)}
-		nd, err := s.noticeData(d, files, actor)
+		nd, err := s.senderNoticeData(ctx, d, files, actor)
 		if err != nil {
 			return nil, err
 		}

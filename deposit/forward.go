@@ -240,7 +240,7 @@ func (s *Service) forwardEvents(ctx context.Context, actor *navette.User, d, fw 
 		evs = append(evs, navette.Event{Time: now, Type: navette.EventFileStored, ActorID: actor.ID, DepositID: fw.ID, FileID: f.ID, Size: f.Size, SHA256: f.SHA256})
 	}
 	evs = append(evs, navette.Event{Time: now, Type: navette.EventDepositSubmitted, ActorID: actor.ID, DepositID: fw.ID})
-	available, err := s.makeAvailable(fw, files, actor, now)
+	available, err := s.makeAvailable(ctx, fw, files, actor, now)
 	if err != nil {
 		return nil, err
 	}

@@ -2,10 +2,13 @@ package deposit_test
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"time"
 
 	"navette"
 	"navette/deposit"
+	"navette/notify"
 )
 
 // TestFromSpace sends on behalf of a service mailbox: its members stand
@@ -176,5 +179,64 @@ func TestRecipientRefusals(t *testing.T) {
 	c.svc.Internal = true
 	if got, want := refusal(c.clerk, c.lawyer.Email), `"lawyer@avocats.example" is a partner: partners cannot receive deposits on this platform.`; got != want {
 		t.Errorf("an agent to a partner, internal: %q, want %q", got, want)
+	}
+}
+
+// TestFromSpaceMails: the mails to the recipients of a deposit sent on
+// behalf of a service mailbox (its notice, its reminder, its extension by
+// another member, its withdrawal) name the mailbox, the court's office the
+// lawyer knows, beside the member who acted, as the deposit's page does;
+// the notice's subject names the mailbox first.
+func TestFromSpaceMails(t *testing.T) {
+	c := newCaseFixture(t)
+	ctx := context.Background()
+	c.svc.RemindBefore = 2 * 24 * time.Hour
+	draft, err := c.svc.Create(ctx, c.clerk, deposit.Draft{Recipients: []string{c.lawyer.Email}, Reference: "RG 9/1", FromSpace: c.service.Email, RetentionDays: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := c.submit(t, c.clerk, draft)
+	c.svc.Clock.(*navette.FakeClock).Advance(24*time.Hour + time.Second)
+	if _, err := c.svc.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.svc.Extend(ctx, c.colleague, d.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.svc.Revoke(ctx, c.colleague, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	r, err := notify.NewRenderer("https://navette.justice.example/", notify.Address{Email: "noreply@justice.example"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acted := map[navette.NoticeKind]*navette.User{navette.NoticeDeposit: c.clerk, navette.NoticeReminder: c.clerk,
+		navette.NoticeExtended: c.colleague, navette.NoticeWithdrawn: c.colleague}
+	ns, ds := c.notices(t, d.ID)
+	for i, n := range ns {
+		who, ok := acted[n.Kind]
+		if !ok || n.UserID != c.lawyer.ID {
+			continue
+		}
+		delete(acted, n.Kind)
+		for _, lang := range []string{navette.LangFrench, navette.LangEnglish} {
+			to := *c.lawyer
+			to.Lang = lang
+			m, err := r.Render(n, &to, ds[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range []string{c.service.Email, who.Email} {
+				if !strings.Contains(m.Text, s) || !strings.Contains(m.HTML, s) {
+					t.Errorf("%s mail (%s) does not name %s:\n%s", n.Kind, lang, s, m.Text)
+				}
+			}
+			if n.Kind == navette.NoticeDeposit && !strings.Contains(m.Subject, c.service.Name) {
+				t.Errorf("the notice's subject (%s) does not name the mailbox: %q", lang, m.Subject)
+			}
+		}
+	}
+	if len(acted) != 0 {
+		t.Errorf("no mail to the lawyer of kinds %v", acted)
 	}
 }

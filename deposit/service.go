@@ -474,6 +474,24 @@ func (s *Service) noticeData(d *navette.DepositRecord, files []*navette.FileReco
 	return nd, nil
 }
 
+// senderNoticeData is noticeData for the notices to d's recipients that
+// name who sent, extended or withdrew it (sender): with the service
+// mailbox d was sent on behalf of, if any, as the deposit's page names it,
+// the court's office a lawyer knows where the clerk's name alone may tell
+// them nothing.
+func (s *Service) senderNoticeData(ctx context.Context, d *navette.DepositRecord, files []*navette.FileRecord, sender *navette.User) (*notify.Data, error) {
+	nd, err := s.noticeData(d, files, sender)
+	if err != nil || d.FromSpaceID == "" {
+		return nd, err
+	}
+	u, err := s.Meta.User(ctx, d.FromSpaceID)
+	if err != nil {
+		return nil, err
+	}
+	nd.FromSpace = notify.Person{Name: u.Name, Email: u.Email}
+	return nd, nil
+}
+
 // addFiles adds to nd what its notices say of the available files of
 // files, whose deposit's key is k: how many there are, whether one is
 // unscanned, and, if the operator lets mails carry them, their names.

@@ -204,7 +204,7 @@ func (s *Service) remind(ctx context.Context, id string, now time.Time) (int, bo
 		done = true
 		ev := navette.Event{Time: now, Type: navette.EventDepositReminded, DepositID: d.ID}
 		var err error
-		if ev.Notices, err = s.reminders(d, files, sender, now); err != nil {
+		if ev.Notices, err = s.reminders(ctx, d, files, sender, now); err != nil {
 			return nil, err
 		}
 		if len(ev.Notices) == 0 {
@@ -231,8 +231,8 @@ func (s *Service) reminderDue(d *navette.DepositRecord, now time.Time) bool {
 // who has not downloaded it and may still sign in: one whose access was
 // revoked (struck off the directory) could not fetch it, and the notice
 // would only become a dead letter.
-func (s *Service) reminders(d *navette.DepositRecord, files []*navette.FileRecord, sender *navette.User, now time.Time) ([]navette.Notice, error) {
-	nd, err := s.noticeData(d, files, sender)
+func (s *Service) reminders(ctx context.Context, d *navette.DepositRecord, files []*navette.FileRecord, sender *navette.User, now time.Time) ([]navette.Notice, error) {
+	nd, err := s.senderNoticeData(ctx, d, files, sender)
 	if err != nil {
 		return nil, err
 	}

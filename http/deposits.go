@@ -54,8 +54,22 @@ func (s *Server) handleListDeposits(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleGetDeposit(w http.ResponseWriter, r *http.Request) {
-	v, err := s.Deposits.Get(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"))
-	writeResult(s, w, r, v, err, fullDepositJSON)
+	actor := navette.UserFromContext(r.Context())
+	v, err := s.Deposits.Get(r.Context(), actor, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	fws, err := s.Deposits.Forwards(r.Context(), actor, v.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	d := fullDepositJSON(v)
+	for _, fw := range fws {
+		d.Forwards = append(d.Forwards, forwardingJSON(fw))
+	}
+	writeJSON(w, http.StatusOK, d)
 }
 
 func (s *Server) handleListFiles(w http.ResponseWriter, r *http.Request) {

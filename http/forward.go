@@ -20,3 +20,13 @@ func (s *Server) handleForwardDeposit(w http.ResponseWriter, r *http.Request) {
 	})
 	s.writeCreatedDeposit(w, r, v, err)
 }
+
+// forwardingJSON renders a forward as the deposit it forwards lists it.
+func forwardingJSON(fw deposit.ForwardView) api.Forwarding {
+	out := api.Forwarding{ID: fw.ID, ForwardedBy: api.Person{Email: fw.Forwarder.Email, Name: fw.Forwarder.Name}, Recipients: []api.Recipient{},
+		ForwardedAt: fw.At.UTC(), State: string(fw.State), ExpiresAt: timePtr(fw.ExpiresAt)}
+	for _, r := range fw.Recipients {
+		out.Recipients = append(out.Recipients, api.Recipient{Email: r.Email, Name: r.Name, Service: r.Role == navette.RoleService, Revoked: r.Disabled})
+	}
+	return out
+}

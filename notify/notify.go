@@ -36,6 +36,11 @@ type Data struct {
 	Files     int       `json:"files,omitempty"`     // number of files
 	ExpiresAt time.Time `json:"expires_at,omitzero"` // when the deposit expires (or expired)
 	Sender    Person    `json:"sender,omitzero"`     // who deposited
+	// FromSpace is the service mailbox the deposit was sent on behalf of,
+	// in the notices to its recipients that name its sender: the court's
+	// office they know, beside the clerk who sent it. Empty when sent in
+	// person.
+	FromSpace Person `json:"from_space,omitzero"`
 	// Recipient is who downloaded, in a receipt.
 	Recipient Person `json:"recipient,omitzero"`
 	// DownloadedAt is when, in a receipt.

@@ -159,6 +159,7 @@ type view struct {
 	Files        int
 	Expires      string // formatted in Paris time, in the message's language
 	Sender       Person
+	FromSpace    Person // the mailbox Sender sent on behalf of; empty if in person
 	Recipient    Person
 	Downloaded   string
 	Limit        int
@@ -244,6 +245,7 @@ func (r *Renderer) view(n *navette.Notice, to *navette.User, d *Data, lang strin
 		Files:        d.Files,
 		Expires:      formatTime(d.ExpiresAt, lang),
 		Sender:       person(d.Sender),
+		FromSpace:    person(d.FromSpace),
 		Recipient:    person(d.Recipient),
 		Downloaded:   formatTime(d.DownloadedAt, lang),
 		Limit:        d.Limit,

@@ -321,6 +321,9 @@ type depositData struct {
 	// CanForward offers the forward (deposit.Forward) to an agent who
 	// received the deposit while it is available.
 	CanForward bool
+	// Forwards are the deposit's forwards, for those who see them
+	// (deposit.Forwards).
+	Forwards []deposit.ForwardView
 }
 
 // view returns the deposit for the page's user, or renders the error page:
@@ -350,9 +353,12 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request) {
 	d := newDepositData(v, u, h.now())
 	lang := h.lang(nil, r)
 	h.addRecipients(r, u, v, d, lang)
+	var err error
+	if d.Forwards, err = h.Deposits.Forwards(r.Context(), u, v.ID); err != nil {
+		h.log().Warn("web: listing a deposit's forwards", "deposit", v.ID, "err", err)
+	}
 	d.Proofs = h.depositProofs(r, u, v.ID, d.IsSender, lang)
 	if d.CanReply {
-		var err error
 		if d.ReplyFrom, err = h.Deposits.ReplyChoices(r.Context(), u, v); err != nil {
 			h.Error(w, r, err)
 			return

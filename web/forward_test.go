@@ -65,8 +65,18 @@ func TestForwardForm(t *testing.T) {
 	if w.Code != 303 || !strings.HasSuffix(loc, "?done=forwarded") {
 		t.Fatalf("forward: %d to %q", w.Code, loc)
 	}
-	page := f.get(t, colleague, strings.TrimSuffix(loc, "?done=forwarded"))
+	fwPath := strings.TrimSuffix(loc, "?done=forwarded")
+	page := f.get(t, colleague, fwPath)
 	if page.Code != 200 || !strings.Contains(page.Body.String(), "Parquet 26/777") || !strings.Contains(page.Body.String(), "Pour attribution") {
 		t.Errorf("the colleague's page of the forward: %d", page.Code)
+	}
+	for who, link := range map[*navette.User]bool{parquet: false, f.agent: true} {
+		body := f.get(t, who, DepositPath(v.ID)).Body.String()
+		if !strings.Contains(body, "Transmissions") || !strings.Contains(body, colleague.Email) || !strings.Contains(body, f.agent.Email) {
+			t.Errorf("%s: the original's page does not list the forward, by whom, to whom", who.Email)
+		}
+		if strings.Contains(body, `href="`+fwPath+`"`) != link || strings.Contains(body, "Pour attribution") {
+			t.Errorf("%s: the original's page links the forward %v (want %v) or tells its message", who.Email, !link, link)
+		}
 	}
 }

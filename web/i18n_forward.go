@@ -9,6 +9,13 @@ var forwardEnglish = map[string]string{
 	"Durée de conservation (jours, vide : la valeur par défaut)": "Retention (days, empty: the default)",
 	"Transmettre": "Forward",
 	"Le dépôt est transmis : ses destinataires sont avisés par courriel.": "The deposit is forwarded: its recipients are told by e-mail.",
+	"Transmissions": "Forwards",
+	"Chaque transmission est un dépôt distinct : seuls celui qui l’a faite et ses destinataires en voient le message et les fichiers.": "Each forward is a deposit of its own: only whoever made it and its recipients see its message and files.",
+	"Transmissions du dépôt : par qui, à qui, quand, et leur état":                                                                     "The deposit's forwards: by whom, to whom, when, and their state",
+	"Transmis par":         "Forwarded by",
+	"Transmis à":           "Forwarded to",
+	"Transmis le":          "Forwarded on",
+	"Voir la transmission": "See the forward",
 }
 
 func init() {
