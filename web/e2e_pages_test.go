@@ -201,14 +201,6 @@ func TestEveryPage(t *testing.T) {
 	t.Cleanup(func() { t.Logf("every page in %v", time.Since(start)) })
 }
 
-// dsfrMenuSettledJS is true once DSFR's header menu is as its script
-// leaves it: hidden (a closed dialog, on a narrow screen) or without the
-// dialog's name (on a wide one), or absent.
-const dsfrMenuSettledJS = `(() => {
-	const m = document.getElementById("modal-menu");
-	return !m || !m.hasAttribute("aria-labelledby") || getComputedStyle(m).visibility === "hidden";
-})()`
-
 // checkPage opens p at origin and checks it fits the viewport, passes
 // axe and, with icons, that its images and icons load.
 func checkPage(t *testing.T, b *testbrowser.Browser, origin string, p sitePage, what string, icons bool) {
@@ -224,19 +216,8 @@ func checkPage(t *testing.T, b *testbrowser.Browser, origin string, p sitePage, 
 	if loc := b.Location(); loc != origin+p.path {
 		t.Errorf("%s: landed on %s", what, loc)
 	}
-	if icons {
-		// On a wide screen DSFR's script takes the menu's dialog name
-		// (aria-labelledby) off, the menu being no dialog there; on a
-		// loaded machine axe could run before it and see a name on an
-		// element with no role.
-		ctx, cancel := context.WithTimeout(b.Ctx, 30*time.Second)
-		defer cancel()
-		if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](dsfrMenuSettledJS)); err != nil {
-			t.Fatalf("%s: DSFR's script did not settle the menu: %v", what, err)
-		}
-	}
+	b.Axe(what) // first: it waits for DSFR's script to settle the menu
 	b.Fits(what)
-	b.Axe(what)
 	if icons {
 		checkIcons(t, b, what)
 	}

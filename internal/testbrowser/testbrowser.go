@@ -396,6 +396,13 @@ func (b *Browser) Axe(page string) []Violation {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.Ctx, time.Minute)
 	defer cancel()
+	// On a wide screen DSFR's script takes the menu's dialog name
+	// (aria-labelledby) off, the menu being no dialog there; on a loaded
+	// machine axe could run before it and see a name on an element with
+	// no role.
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](dsfrMenuSettledJS)); err != nil {
+		b.t.Fatalf("axe on %s: DSFR's script did not settle the menu: %v", page, err)
+	}
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](axeSource+";void 0")); err != nil {
 		b.t.Fatalf("axe on %s: load: %v", page, err)
 	}
@@ -414,6 +421,14 @@ func (b *Browser) Axe(page string) []Violation {
 	}
 	return vs
 }
+
+// dsfrMenuSettledJS is true once DSFR's header menu is as its script
+// leaves it: hidden (a closed dialog, on a narrow screen) or without the
+// dialog's name (on a wide one), or absent.
+const dsfrMenuSettledJS = `(() => {
+	const m = document.getElementById("modal-menu");
+	return !m || !m.hasAttribute("aria-labelledby") || getComputedStyle(m).visibility === "hidden";
+})()`
 
 // overflowJS lists what makes the page wider than the viewport: the
 // document itself, then each visible element whose right edge passes the
