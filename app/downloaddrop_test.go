@@ -2,14 +2,21 @@ package app_test
 
 import (
 	"bufio"
+	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
 	"navette"
+	"navette/api"
 )
 
 // TestDroppedDownloadInBuffersIsNoDownload: a client that reads the start
@@ -23,38 +30,8 @@ func TestDroppedDownloadInBuffersIsNoDownload(t *testing.T) {
 	d := e.send(map[string][]byte{"rapport.bin": randomBytes(size, 13)})
 	f := d.Files[0]
 
-	u, err := url.Parse(e.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dialer := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
-		// A small receive buffer, which the kernel no longer grows: what
-		// the client does not read stays on the server's side.
-		var serr error
-		if err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 32<<10) }); err != nil {
-			return err
-		}
-		return serr
-	}}
-	conn, err := dialer.DialContext(t.Context(), "tcp", u.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, _ := http.NewRequest("GET", e.url+filePath(d, f), nil)
-	req.Header.Set("Authorization", "Bearer "+e.lawyer)
-	if err := req.Write(conn); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET: %d", resp.StatusCode)
-	}
-	if _, err := io.ReadFull(resp.Body, make([]byte, 64<<10)); err != nil {
-		t.Fatal(err)
-	}
+	conn := dialSmall(t, e)
+	getAndRead(t, conn, e.url+filePath(d, f), e.lawyer, 64<<10)
 	conn.Close() // unread bytes pending: the connection is reset
 
 	var cover []navette.ByteRange
@@ -65,5 +42,153 @@ func TestDroppedDownloadInBuffersIsNoDownload(t *testing.T) {
 	e.noDownloadYet(t, "a transfer dropped with most of the file in the kernel's buffers", d, f)
 	if len(cover) != 1 || cover[0].Start != 0 || cover[0].End >= int64(size)/2 {
 		t.Errorf("delivered after the drop: %v, want [0, n) with n < %d: the client read 64 KiB, its small buffer holds little more", cover, size/2)
+	}
+}
+
+// dialSmall connects to the server with a small receive buffer, which
+// the kernel no longer grows: what the client does not read stays on the
+// server's side.
+func dialSmall(t *testing.T, e *env) *net.TCPConn {
+	t.Helper()
+	u, err := url.Parse(e.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dialer := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		if err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 32<<10) }); err != nil {
+			return err
+		}
+		return serr
+	}}
+	conn, err := dialer.DialContext(t.Context(), "tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn.(*net.TCPConn)
+}
+
+// getAndRead gets rawURL as token on conn, asking the server to close the
+// connection after its answer, reads n bytes of the answer's body, and
+// returns how many bytes it read from the connection.
+func getAndRead(t *testing.T, conn net.Conn, rawURL, token string, n int) int64 {
+	t.Helper()
+	req, _ := http.NewRequest("GET", rawURL, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Close = true
+	if err := req.Write(conn); err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	cr := io.TeeReader(conn, &got)
+	resp, err := http.ReadResponse(bufio.NewReader(cr), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d", rawURL, resp.StatusCode)
+	}
+	if n < 0 {
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, cr)
+	} else if _, err := io.ReadFull(resp.Body, make([]byte, n)); err != nil {
+		t.Fatal(err)
+	}
+	return int64(got.Len())
+}
+
+// tcpQueue returns, from /proc/net/tcp, the send queue (bytes not
+// acknowledged) and the receive queue (bytes not read) of the socket from
+// local to remote.
+func tcpQueue(t *testing.T, local, remote net.Addr) (tx, rx int64) {
+	t.Helper()
+	hexAddr := func(a net.Addr) string {
+		ta := a.(*net.TCPAddr)
+		ip := ta.IP.To4()
+		return fmt.Sprintf("%02X%02X%02X%02X:%04X", ip[3], ip[2], ip[1], ip[0], ta.Port)
+	}
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, r := hexAddr(local), hexAddr(remote)
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 4 && f[1] == l && f[2] == r {
+			q := strings.Split(f[4], ":")
+			tx, _ = strconv.ParseInt(q[0], 16, 64)
+			rx, _ = strconv.ParseInt(q[1], 16, 64)
+			return tx, rx
+		}
+	}
+	return 0, 0
+}
+
+// TestDroppedZipInBuffersIsNoDownload: a client that reads the start of a
+// case's ZIP small enough to fit in the kernel's socket buffers, waits
+// until the server has written all of it, then drops the connection,
+// downloaded none of its files: the client's side acknowledged the end of
+// no entry. No file of it is recorded as downloaded by the client; of the
+// first, only what the client acknowledged (or less) is recorded as
+// delivered.
+func TestDroppedZipInBuffersIsNoDownload(t *testing.T) {
+	e := newEnv(t)
+	d := e.createDeposit(e.agent, lawyerEmail, strangerEmail)
+	for i, name := range []string{"a.bin", "b.bin", "c.bin"} {
+		e.upload(e.agent, d.ID, name, randomBytes(300<<10, uint64(20+i)))
+	}
+	d = e.submit(e.agent, d.ID)
+	zipURL := e.url + api.PathCases + "/" + d.CaseID + "/bundle"
+	// The whole answer, as the other recipient gets it: its length is the
+	// lawyer's too.
+	full := dialSmall(t, e)
+	total := getAndRead(t, full, zipURL, e.stranger, -1)
+	full.Close()
+
+	conn := dialSmall(t, e)
+	read := getAndRead(t, conn, zipURL, e.lawyer, 64<<10)
+	// The server has written the whole archive once what the client read,
+	// what it left unread and what the server's side still holds add up
+	// to the whole answer, but for the chunked body's end, which follows
+	// the handler.
+	const lastChunk = "0\r\n\r\n"
+	waitFor(t, "the server to have written the whole archive", func() bool {
+		sent, _ := tcpQueue(t, conn.RemoteAddr(), conn.LocalAddr())
+		_, unread := tcpQueue(t, conn.LocalAddr(), conn.RemoteAddr())
+		return read+unread+sent >= total-int64(len(lastChunk))
+	})
+	conn.Close() // unread bytes pending: the connection is reset
+
+	lawyer, err := e.app.Meta.UserByEmail(t.Context(), lawyerEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := func(fid string) (n int) {
+		for _, ev := range e.downloads(t, fid) {
+			if ev.ActorID == lawyer.ID {
+				n++
+			}
+		}
+		return n
+	}
+	waitFor(t, "the dropped archive settled", func() bool {
+		return slices.ContainsFunc(d.Files, func(f api.File) bool { return len(e.delivered(t, lawyerEmail, f.ID)) > 0 || mine(f.ID) > 0 })
+	})
+	var delivered []string
+	for _, f := range d.Files {
+		if n := mine(f.ID); n != 0 {
+			t.Errorf("%s: %d downloads recorded, want none: the archive was dropped with it in the kernel's buffers", f.Name, n)
+		}
+		if c := e.delivered(t, lawyerEmail, f.ID); len(c) > 0 {
+			delivered = append(delivered, f.Name)
+			if len(c) != 1 || c[0].Start != 0 || c[0].End >= 200<<10 {
+				t.Errorf("delivered of %s after the drop: %v, want [0, n) with n < %d", f.Name, c, 200<<10)
+			}
+		}
+	}
+	if len(delivered) > 1 {
+		t.Errorf("files delivered in part: %v, want the archive's first alone", delivered)
 	}
 }

@@ -50,7 +50,9 @@ import (
 
 	"navette"
 	"navette/atomicfile"
+	"navette/keyring"
 	"navette/proof"
+	"navette/receipt"
 	"navette/seal"
 	"navette/sqlstore"
 )
@@ -360,20 +362,27 @@ func journalState(ctx context.Context, path string) (JournalState, error) {
 	return JournalState{Size: size, Root: base64.StdEncoding.EncodeToString(root[:])}, raw.Close()
 }
 
-// verifierKeys returns the journal verifier keys in the key directory dir
-// (keyring's journal-<hash>.pub files): public keys.
+// verifierKeys returns the journal's key list in the key directory dir:
+// its verifier keys (public), each retired one followed by the line that
+// bounds the trees it signed (receipt.RetiredLine), as the platform
+// publishes it, so that a restored journal, and a verifier given the
+// backup's list, refuse a tree larger than its bound signed by a copy of a
+// retired key. A directory without journal keys lists none.
 func verifierKeys(dir string) ([]string, error) {
 	names, err := filepath.Glob(filepath.Join(dir, "journal-*.pub"))
+	if err != nil || len(names) == 0 {
+		return nil, err
+	}
+	verifiers, retired, err := keyring.JournalKeyList(dir)
 	if err != nil {
 		return nil, err
 	}
 	var keys []string
-	for _, n := range names {
-		b, err := os.ReadFile(n)
-		if err != nil {
-			return nil, err
+	for _, k := range verifiers {
+		keys = append(keys, k)
+		if n, ok := retired[k]; ok {
+			keys = append(keys, receipt.RetiredLine(k, n))
 		}
-		keys = append(keys, strings.TrimSpace(string(b)))
 	}
 	return keys, nil
 }

@@ -6,14 +6,21 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"navette"
 	"navette/api"
+	"navette/app"
 	"navette/app/apptest"
 	"navette/client"
+	"navette/keyring"
+	"navette/proof"
+	"navette/receipt"
 )
 
 var start = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
@@ -36,6 +43,20 @@ func deposit(t *testing.T, c *client.Client, data []byte) string {
 	return d.ID
 }
 
+// startApp starts a platform with an agent and a lawyer, and returns it
+// and the agent's client.
+func startApp(t *testing.T) (*app.App, *client.Client) {
+	t.Helper()
+	a := apptest.Start(t, apptest.NewTickingClock(start))
+	token := apptest.User(t, a, "agent@justice.example", "Agent", navette.RoleAgent)
+	apptest.User(t, a, "avocat@barreau.example", "Avocat", navette.RolePartner)
+	c, err := client.New(a.URL(), token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, c
+}
+
 // TestCreateBlobDeletedMeanwhile: a blob the snapshot references that the
 // sweeper deletes before it is copied makes Create take a new snapshot,
 // without it; a blob that is gone at every attempt fails the backup,
@@ -44,13 +65,7 @@ func deposit(t *testing.T, c *client.Client, data []byte) string {
 // between the snapshot and the copy otherwise.
 func TestCreateBlobDeletedMeanwhile(t *testing.T) {
 	ctx := context.Background()
-	a := apptest.Start(t, apptest.NewTickingClock(start))
-	token := apptest.User(t, a, "agent@justice.example", "Agent", navette.RoleAgent)
-	apptest.User(t, a, "avocat@barreau.example", "Avocat", navette.RolePartner)
-	c, err := client.New(a.URL(), token)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, c := startApp(t)
 	deposit(t, c, []byte("gardé"))
 	gone := deposit(t, c, []byte("purgé"))
 
@@ -134,4 +149,69 @@ func FuzzRestore(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestBackupBoundsRetiredKeys: after a journal key rotation, the backup's
+// key list carries the retired key's "# retired" line, so that a restore
+// refuses, as the live platform does, a checkpoint of a larger tree than
+// the journal had at the rotation signed by a copy of the retired key
+// (someone who kept it and can write the database); without the line it
+// was accepted.
+func TestBackupBoundsRetiredKeys(t *testing.T) {
+	ctx := context.Background()
+	a, c := startApp(t)
+	deposit(t, c, []byte("avant"))
+	if _, err := a.Checkpointer.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	old, err := a.JournalKeys.Signer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rot keyring.Rotation
+	if _, err := a.Checkpointer.RotateKey(ctx, func(ctx context.Context) error {
+		rot, err = a.JournalKeys.Rotate(func() (int64, error) { return a.Meta.TreeSize(ctx) })
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	deposit(t, c, []byte("après"))
+
+	// The copy of the retired key signs the real tree, now larger.
+	size, err := a.Meta.TreeSize(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := tlog.TreeHash(size, proof.HashReader(ctx, a.Meta))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, err := proof.Sign(old, size, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Meta.AddCheckpoint(ctx, &navette.Checkpoint{Size: size, Root: root, Note: forged, CreatedAt: start.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := proof.Verify(ctx, a.Meta, a.Checkpointer.KeyList(), nil); err == nil {
+		t.Fatal("the live platform's key list accepts the retired key's checkpoint of a larger tree")
+	}
+
+	out := filepath.Join(t.TempDir(), "b.tar")
+	m, err := Create(ctx, a.Config.DataDir, out, false, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := receipt.RetiredLine(rot.Retired, rot.RetiredAt)
+	if !slices.Equal(m.Verifiers, a.Checkpointer.KeyList()) || !slices.Contains(m.Verifiers, want) {
+		t.Errorf("the backup's keys %q, want the published list %q, with %q", m.Verifiers, a.Checkpointer.KeyList(), want)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := Restore(ctx, f, filepath.Join(t.TempDir(), "restored"), nil); err == nil || !strings.Contains(err.Error(), "retired") {
+		t.Errorf("Restore of a journal with the retired key's checkpoint of a larger tree = %v, want it refused", err)
+	}
 }

@@ -176,19 +176,20 @@ func manifestLine(e BundleEntry) manifestEntry {
 
 // WriteTo writes the bundle as a ZIP archive to w: the files, stored as
 // they are, each read, checked and recorded as a download as any download
-// is, page of deposits after page; then the manifest (CSV and JSON: each
-// file's path, size, SHA-256, deposit, reference, direction, sender and
-// dates). The archive is streamed: nothing of it is held in memory but a
-// page of deposits and the manifest's lines. w should send on what it is
-// given (httpfile.Flushing), so that a file counts as downloaded once its
-// bytes all left. An error after the first byte leaves a cut archive: the
-// caller must abort the transfer.
+// is (Zip), page of deposits after page; then the manifest (CSV and JSON:
+// each file's path, size, SHA-256, deposit, reference, direction, sender
+// and dates). The archive is streamed: nothing of it is held in memory but
+// a page of deposits and the manifest's lines. w should send on what it is
+// given (httpfile.Flushing); a file counts as downloaded once the client
+// acknowledged the end of its entry (Zip). An error after the first byte
+// leaves a cut archive: the caller must abort the transfer.
 func (b *Bundle) WriteTo(ctx context.Context, w io.Writer) error {
-	zw := zip.NewWriter(w)
+	z := NewZip(w)
+	defer z.Abort(ctx)
 	var m []manifestEntry
 	for {
 		for _, e := range b.page {
-			if err := e.dl.WriteZipEntry(ctx, zw, e.Path, e.dl.File().StoredAt); err != nil {
+			if err := z.Add(ctx, e.dl, e.Path, e.dl.File().StoredAt); err != nil {
 				return err
 			}
 			m = append(m, manifestLine(e))
@@ -201,28 +202,14 @@ func (b *Bundle) WriteTo(ctx context.Context, w io.Writer) error {
 			return err
 		}
 	}
-	if err := b.writeManifest(zw, m); err != nil {
+	if err := b.writeManifest(z, m); err != nil {
 		return err
 	}
-	return zw.Close()
-}
-
-// WriteZipEntry writes the whole file to zw as the stored (uncompressed)
-// file name, modified at modified. Each write is flushed through the
-// archive to the writer under it (httpfile.Flushing for an answer), so
-// that the file counts as downloaded once all its bytes were passed on.
-func (d *Download) WriteZipEntry(ctx context.Context, zw *zip.Writer, name string, modified time.Time) error {
-	fh := &zip.FileHeader{Name: name, Method: zip.Store, Modified: modified}
-	fh.UncompressedSize64 = uint64(d.Size())
-	fw, err := zw.CreateHeader(fh)
-	if err != nil {
-		return err
-	}
-	return d.WriteRange(ctx, flushed{fw, zw}, 0, d.Size())
+	return z.Close(ctx)
 }
 
 // writeManifest writes the manifest m to the archive, as CSV and JSON.
-func (b *Bundle) writeManifest(zw *zip.Writer, m []manifestEntry) error {
+func (b *Bundle) writeManifest(z *Zip, m []manifestEntry) error {
 	var csvBuf bytes.Buffer
 	cw := csv.NewWriter(&csvBuf)
 	cw.Write([]string{"path", "size", "sha256", "deposit_id", "reference", "direction", "sender", "sender_email", "created_at", "available_at", "expires_at"})
@@ -250,7 +237,7 @@ func (b *Bundle) writeManifest(zw *zip.Writer, m []manifestEntry) error {
 		name string
 		data []byte
 	}{{ManifestCSV, csvBuf.Bytes()}, {ManifestJSON, append(js, '\n')}} {
-		fw, err := zw.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: b.at})
+		fw, err := z.Create(&zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: b.at})
 		if err != nil {
 			return err
 		}

@@ -324,14 +324,21 @@ func (d *Download) WriteRange(ctx context.Context, w io.Writer, off, n int64) er
 	if s, ok := w.(settler); ok && written > 0 {
 		written = max(0, written-s.Settle(ctx))
 	}
+	d.finish(ctx, claim, off, written, err == nil)
+	return err
+}
+
+// finish records that the written bytes from off reached the client, the
+// whole range asked for if complete (which delivers an empty file), and
+// ends claim, if the download it was for was not recorded.
+func (d *Download) finish(ctx context.Context, claim string, off, written int64, complete bool) {
 	if claim != "" {
 		ctx = navette.NewContextWithDownloadClaim(ctx, claim)
 		defer d.release(ctx, claim)
 	}
-	if written > 0 || err == nil && d.file.Size == 0 {
+	if written > 0 || complete && d.file.Size == 0 {
 		d.delivered(ctx, navette.ByteRange{Start: off, End: off + written})
 	}
-	return err
 }
 
 // settler is a writer that can tell, once bytes were written to it, how

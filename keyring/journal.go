@@ -226,6 +226,29 @@ func (k *JournalKeys) Retirements() map[string]int64 {
 	return out
 }
 
+// JournalKeyList reads, without opening any signer, the journal's verifier
+// keys in dir and the tree size at which each retired one was retired
+// (keys retired before sizes were recorded are not in retired): what a
+// backup lists so that a restored journal is bounded as the live one.
+func JournalKeyList(dir string) (verifiers []string, retired map[string]int64, err error) {
+	if verifiers, err = journalVerifiers(dir); err != nil {
+		return nil, nil, err
+	}
+	sizes, err := journalRetired(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	retired = map[string]int64{}
+	for _, v := range verifiers {
+		if vk, err := note.NewVerifier(v); err == nil {
+			if n, ok := sizes[vk.KeyHash()]; ok {
+				retired[v] = n
+			}
+		}
+	}
+	return verifiers, retired, nil
+}
+
 // verifierOf returns the verifier key of verifiers that is s's.
 func verifierOf(verifiers []string, s note.Signer) (string, bool) {
 	for _, v := range verifiers {

@@ -60,6 +60,13 @@ type Checkpointer struct {
 	kick    chan struct{}
 	once    sync.Once
 
+	// held is the digest of the stored checkpoint last found to hold
+	// (holds), so that each is checked once, not once per receipt.
+	held struct {
+		sync.Mutex
+		sum [sha256.Size]byte
+	}
+
 	st struct {
 		sync.Mutex
 		problem   error     // why the last issue failed, nil if it did not
@@ -179,6 +186,9 @@ func (c *Checkpointer) Checkpoint(ctx context.Context) (*navette.Checkpoint, err
 func (c *Checkpointer) CheckpointFor(ctx context.Context, leaf int64) (*navette.Checkpoint, error) {
 	cp, err := c.Store.LatestCheckpoint(ctx)
 	if err == nil && cp.Size > leaf {
+		if err := c.holds(ctx, cp); err != nil {
+			return nil, err
+		}
 		return cp, nil
 	}
 	if err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
@@ -200,6 +210,9 @@ func (c *Checkpointer) issue(ctx context.Context) (*navette.Checkpoint, error) {
 		return nil, err
 	}
 	if latest != nil && latest.Size == size {
+		if err := c.holds(ctx, latest); err != nil {
+			return nil, err
+		}
 		return latest, nil
 	}
 	if size == 0 {
@@ -437,7 +450,44 @@ func (c *Checkpointer) Latest(ctx context.Context) (*navette.Checkpoint, error) 
 	if navette.IsCode(err, navette.ENOTFOUND) {
 		return c.Checkpoint(ctx)
 	}
-	return cp, err
+	if err != nil {
+		return nil, err
+	}
+	if err := c.holds(ctx, cp); err != nil {
+		return nil, err
+	}
+	return cp, nil
+}
+
+// holds checks that cp, a stored checkpoint about to be handed out, holds:
+// signed by the journal's keys (none retired for a larger tree), for the
+// size and root it is stored with, and that root the stored tree's at its
+// size; or returns an error wrapping ErrInconsistent. A row altered by
+// someone who can write the database but has no key is never handed out.
+// Each stored checkpoint is checked once: the one last found to hold is
+// remembered by its digest.
+func (c *Checkpointer) holds(ctx context.Context, cp *navette.Checkpoint) error {
+	sum := sha256.Sum256(append(fmt.Appendf(nil, "%d\n%x\n", cp.Size, cp.Root[:]), cp.Note...))
+	c.held.Lock()
+	known := c.held.sum == sum
+	c.held.Unlock()
+	if known {
+		return nil
+	}
+	if err := checkStored(cp, c.KeyList()); err != nil {
+		return navette.WrapError(navette.EINTERNAL, fmt.Errorf("%w: %w: checkpoint %d: %w", ErrInconsistent, errUnopened, cp.Size, err), "")
+	}
+	root, err := tlog.TreeHash(cp.Size, HashReader(ctx, c.Store))
+	if err != nil {
+		return wrapTree(err)
+	}
+	if root != cp.Root {
+		return navette.WrapError(navette.EINTERNAL, fmt.Errorf("%w: the checkpoint stored for %d leaves signs root %s, the tree has %s", ErrInconsistent, cp.Size, cp.Root, root), "")
+	}
+	c.held.Lock()
+	c.held.sum = sum
+	c.held.Unlock()
+	return nil
 }
 
 // VerifierKeys returns the verifier keys, current and past, that open the

@@ -172,3 +172,71 @@ func forgedLine(t *testing.T, keys *keyring.JournalKeys) string {
 	sig := binary.BigEndian.AppendUint32(nil, s.KeyHash())
 	return "— " + s.Name() + " " + base64.StdEncoding.EncodeToString(append(sig, make([]byte, 64)...)) + "\n"
 }
+
+// TestCheckpointerRefusesTamperedRow: while the tree has not grown, the
+// checkpoint a receipt gets is the latest stored one; a row altered by
+// someone who can write the database but holds no key (its root, or its
+// note re-signed by another key, or a valid note of another tree) is never
+// handed out (Checkpoint, CheckpointFor, Latest): each is refused as
+// inconsistent.
+func TestCheckpointerRefusesTamperedRow(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		tamper func(f *fixture, db *sql.DB, c *navette.Checkpoint)
+	}{
+		{"its root", func(f *fixture, db *sql.DB, c *navette.Checkpoint) {
+			f.execArgs(db, `UPDATE journal_checkpoints SET root = zeroblob(32) WHERE size = ?`, c.Size)
+		}},
+		{"its note re-signed by another key of the same name", func(f *fixture, db *sql.DB, c *navette.Checkpoint) {
+			other, err := keyring.OpenJournalKeys(filepath.Join(t.TempDir(), "keys"), origin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.execArgs(db, `UPDATE journal_checkpoints SET note = ? WHERE size = ?`, sign(t, other, proof.FormatCheckpoint(origin, c.Size, c.Root)), c.Size)
+		}},
+		{"its note and root those of another tree, signed by the key", func(f *fixture, db *sql.DB, c *navette.Checkpoint) {
+			var root tlog.Hash
+			root[0] = 1
+			note, err := proof.Sign(mustSigner(t, f.keys), c.Size, root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.execArgs(db, `UPDATE journal_checkpoints SET note = ?, root = ? WHERE size = ?`, note, root[:], c.Size)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.append(3)
+			c := f.checkpoint(3)
+			if _, err := f.cp.CheckpointFor(f.ctx, 1); err != nil {
+				t.Fatalf("untouched: %v", err)
+			}
+			db, err := sql.Open("sqlite", f.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			f.exec(db, `DROP TRIGGER journal_checkpoints_no_update`)
+			tc.tamper(f, db, c)
+			if cp, err := f.cp.Checkpoint(f.ctx); !errors.Is(err, proof.ErrInconsistent) {
+				t.Errorf("Checkpoint = %+v, %v; want ErrInconsistent", cp, err)
+			}
+			if cp, err := f.cp.CheckpointFor(f.ctx, 1); !errors.Is(err, proof.ErrInconsistent) {
+				t.Errorf("CheckpointFor = %+v, %v; want ErrInconsistent", cp, err)
+			}
+			if cp, err := f.cp.Latest(f.ctx); !errors.Is(err, proof.ErrInconsistent) {
+				t.Errorf("Latest = %+v, %v; want ErrInconsistent", cp, err)
+			}
+		})
+	}
+}
+
+// mustSigner returns the journal's active signer.
+func mustSigner(t *testing.T, k *keyring.JournalKeys) note.Signer {
+	t.Helper()
+	s, err := k.Signer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"archive/zip"
 	"net/http"
 	"net/url"
 	"strings"
@@ -169,17 +168,19 @@ func (h *Handler) zip(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	zw := zip.NewWriter(httpfile.Flushing(w, w))
+	// Each file's bytes go to the client as they are written; a file
+	// counts as downloaded once the client acknowledged the end of its
+	// entry (deposit.Zip).
+	z := deposit.NewZip(httpfile.ArchiveWriter(w, r))
 	var names safename.Set
 	for _, dl := range dls {
-		// Each file's bytes go to the client as they are written, so that
-		// a file counts as downloaded once they all reached it.
-		if err := dl.WriteZipEntry(r.Context(), zw, names.Add(safename.Clean(dl.Name, "fichier")), dl.File().StoredAt.In(paris)); err != nil {
+		if err := z.Add(r.Context(), dl, names.Add(safename.Clean(dl.Name, "fichier")), dl.File().StoredAt.In(paris)); err != nil {
+			z.Abort(r.Context())
 			h.log().ErrorContext(r.Context(), "web: zip aborted", "deposit", v.ID, "file", dl.File().ID, "err", err)
 			panic(http.ErrAbortHandler)
 		}
 	}
-	if err := zw.Close(); err != nil {
+	if err := z.Close(r.Context()); err != nil {
 		h.log().ErrorContext(r.Context(), "web: zip aborted", "deposit", v.ID, "err", err)
 		panic(http.ErrAbortHandler)
 	}

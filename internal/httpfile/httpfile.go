@@ -109,15 +109,16 @@ type Archive interface {
 	// Name is the archive's file name.
 	Name() string
 	// WriteTo writes the archive to w; the files whose bytes w accepted
-	// count as delivered.
+	// count as delivered, but for those that w's Settle method, when it
+	// has one, says end beyond what the client acknowledged.
 	WriteTo(ctx context.Context, w io.Writer) error
 }
 
 // ServeArchive answers a GET or HEAD of the ZIP archive a, or err, the
 // failure to prepare it, rendered by fail. A HEAD gets the headers alone
-// and writes nothing of a, so it is never a download. A GET streams a,
-// each write flushed to the client so that only what reached the
-// connection counts as delivered; a failure cuts the connection (logged to
+// and writes nothing of a, so it is never a download. A GET streams a to
+// ArchiveWriter, so that only what the client acknowledged (on Linux over
+// HTTP/1, else what reached the connection) counts as delivered; a failure cuts the connection (logged to
 // log, the default logger if nil) so that the client sees a failed
 // transfer, never a complete one.
 func ServeArchive(w http.ResponseWriter, r *http.Request, a Archive, err error, fail ErrorWriter, log *slog.Logger) {
@@ -132,13 +133,23 @@ func ServeArchive(w http.ResponseWriter, r *http.Request, a Archive, err error, 
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	if err := a.WriteTo(r.Context(), Flushing(w, w)); err != nil {
+	if err := a.WriteTo(r.Context(), ArchiveWriter(w, r)); err != nil {
 		if log == nil {
 			log = slog.Default()
 		}
 		log.ErrorContext(r.Context(), "archive aborted", "path", r.URL.Path, "name", a.Name(), "err", err)
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// ArchiveWriter returns the writer an archive answering r is written to:
+// each write flushed to the client (Flushing) and, over HTTP/1 on a
+// connection ConnContext kept, able to tell after the last write how many
+// of the bytes written the client's side has not acknowledged (a Settle
+// method), so that a file of the archive counts as delivered only once the
+// end of its entry was acknowledged.
+func ArchiveWriter(w http.ResponseWriter, r *http.Request) io.Writer {
+	return settleWriter(Flushing(w, w), r)
 }
 
 // failTransfer answers err, the failure of a transfer through lw: rendered
