@@ -110,4 +110,24 @@ func TestSendInterruptedResumes(t *testing.T) {
 	if err != nil || d.ID == draft || d.State != "available" || len(d.Files) != 1 || d.Files[0].SHA256 != sha(changed) {
 		t.Errorf("the new deposit: %+v, %v", d, err)
 	}
+
+	// A deposit submitted, then withdrawn, is not sent again unasked.
+	interruptedSend(t, p, 500_000, vars, args...)
+	st = readSendState(t, cache)
+	if err := c.ResumeUpload(ctx, st.Files[0].Upload, bytes.NewReader(changed), int64(len(changed)), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Submit(ctx, st.Deposit); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Revoke(ctx, st.Deposit); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(t, vars, false, args...)
+	if r.code != 1 || r.stdout != "" || r.stderr != "navette send: deposit "+st.Deposit+", left by an interrupted run of this command, may have reached its recipients and was withdrawn: nothing is sent; run the command again to send the files anew\n" {
+		t.Fatalf("send again after a withdrawal: %+v", r)
+	}
+	if r = runCLI(t, vars, false, args...); r.code != 0 || r.stderr != "" || lastLine(r.stdout) == st.Deposit {
+		t.Errorf("send once more: %+v", r)
+	}
 }

@@ -260,7 +260,7 @@ func resumeDeposit(ctx context.Context, env *Env, c *client.Client, st *sendStat
 	d, err := c.Deposit(ctx, st.Deposit)
 	switch {
 	case navette.IsCode(err, navette.ENOTFOUND), navette.IsCode(err, navette.EGONE):
-		return "", nil, st.lost(st.Deposit, "is no longer on the server")
+		return "", nil, st.lost(st.Deposit, "is no longer on the server", st.Submitting)
 	case err != nil:
 		return "", nil, err
 	case d.State != string(navette.DepositDraft):
@@ -284,14 +284,14 @@ func resumeDeposit(ctx context.Context, env *Env, c *client.Client, st *sendStat
 	return d.ID, nil, nil
 }
 
-// lost handles a deposit an interrupted run left that is not a draft
-// any more, and was not sent, or is gone (why says how): a new deposit
-// is sent unless the old one was being submitted, which may have reached
-// its recipients.
-func (st *sendState) lost(id, why string) error {
-	if st.Submitting {
+// lost handles a deposit an interrupted run left that is no longer a
+// draft, and not sent, or is gone (why says how): a new deposit is sent
+// unless the old one was submitted, or may have been, and so may have
+// reached its recipients.
+func (st *sendState) lost(id, why string, submitted bool) error {
+	if submitted {
 		st.end()
-		return fmt.Errorf("deposit %s, which an interrupted run of this command submitted, %s: run the command again to send the files anew", id, why)
+		return fmt.Errorf("deposit %s, left by an interrupted run of this command, may have reached its recipients and %s: nothing is sent; run the command again to send the files anew", id, why)
 	}
 	st.say("the draft %s an interrupted send left %s: sending a new deposit", id, why)
 	st.reset()
@@ -310,10 +310,12 @@ func submittedBefore(ctx context.Context, env *Env, c *client.Client, st *sendSt
 	case navette.DepositAvailable:
 		st.say("deposit %s was sent by the interrupted send", d.ID)
 		return "", d, nil
-	case navette.DepositRevoked:
-		return "", nil, st.lost(d.ID, "was withdrawn")
 	}
-	return "", nil, st.lost(d.ID, "is "+printable(d.State, 20))
+	submitted := st.Submitting || d.SubmittedAt != nil
+	if d.State == string(navette.DepositRevoked) {
+		return "", nil, st.lost(d.ID, "was withdrawn", submitted)
+	}
+	return "", nil, st.lost(d.ID, "is "+printable(d.State, 20), submitted)
 }
 
 // matchUploads checks the draft d against the uploads of st: a file of d

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -328,6 +329,49 @@ func TestResumeUpload(t *testing.T) {
 		if err := c2.ResumeUpload(ctx, api.PathUploads+id, bytes.NewReader(content), size, nil); navette.ErrorCode(err) != navette.ENOTFOUND {
 			t.Errorf("unknown upload %s: %v", id, err)
 		}
+	}
+}
+
+// An upload created apart (CreateUpload) holds nothing until sent; its
+// offset is the server's (UploadOffset); DeleteUpload removes it from its
+// draft, and a second time finds nothing. The token goes to the server's
+// origin only.
+func TestCreateOffsetDeleteUpload(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.clientAt(e.url, e.sender)
+	d := e.draft(c)
+	content := randomBytes(300_001)
+	size := int64(len(content))
+	u, err := c.CreateUpload(ctx, d.ID, "f", size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if off, err := c.UploadOffset(ctx, u, size); off != 0 || err != nil {
+		t.Fatalf("offset of a new upload: %d, %v", off, err)
+	}
+	if err := c.ResumeUpload(ctx, u, bytes.NewReader(content[:size]), size, nil); err != nil {
+		t.Fatal(err)
+	}
+	if off, err := c.UploadOffset(ctx, u, size); off != size || err != nil {
+		t.Fatalf("offset of a sent upload: %d, %v", off, err)
+	}
+	stray, err := c.CreateUpload(ctx, d.ID, "g", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteUpload(ctx, stray); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteUpload(ctx, stray); navette.ErrorCode(err) != navette.ENOTFOUND {
+		t.Errorf("deleting it again: %v", err)
+	}
+	if got, err := c.Deposit(ctx, d.ID); err != nil || len(got.Files) != 1 || got.Files[0].Name != "f" {
+		t.Errorf("the draft's files: %+v, %v", got, err)
+	}
+	if err := c.DeleteUpload(ctx, "https://evil.example"+api.PathUploads+path.Base(u)); err == nil {
+		t.Error("foreign upload URL accepted")
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"log"
 	"net/http"
@@ -25,6 +26,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"navette"
+	"navette/api"
 	"navette/app"
 	"navette/app/apptest"
 	"navette/internal/testbrowser"
@@ -41,8 +43,35 @@ type node struct {
 	URL  string
 	rate atomic.Int64 // bytes per second of upload bodies; 0: no limit
 
+	// refuse, when set, answers the upload PATCHes the front receives
+	// with its refusal instead of passing them on.
+	refuse atomic.Pointer[refusal]
+
 	mu      sync.Mutex
 	patches []int64
+}
+
+// refusal is an upload refusal the front answers with, as the server
+// words it: to every PATCH if always, else to the first left ones.
+type refusal struct {
+	status int
+	detail string
+	always bool
+	left   atomic.Int64
+}
+
+// take reports whether the refusal answers one more PATCH, counting it.
+func (f *refusal) take() bool { return f.always || f.left.Add(-1) >= 0 }
+
+// answer writes the refusal as the upload API's problem document.
+func (f *refusal) answer(w http.ResponseWriter, r *http.Request) {
+	p := api.Problem{Type: "tag:navette,2026:problem:" + navette.ECONFLICT, Title: http.StatusText(f.status), Status: f.status,
+		Detail: f.detail, Instance: r.URL.Path, Code: navette.ECONFLICT}
+	b, _ := json.Marshal(p)
+	w.Header().Set("Content-Type", api.ProblemContentType)
+	w.Header().Set("Tus-Resumable", "1.0.0")
+	w.WriteHeader(f.status)
+	w.Write(b)
 }
 
 func startNode(t *testing.T) *node { return startThemed(t, "") }
@@ -80,6 +109,11 @@ func startWith(t *testing.T, more func(*app.Config)) *node {
 			n.mu.Lock()
 			n.patches = append(n.patches, off)
 			n.mu.Unlock()
+			if f := n.refuse.Load(); f != nil && f.take() {
+				io.Copy(io.Discard, r.Body)
+				f.answer(w, r)
+				return
+			}
 			if rate := n.rate.Load(); rate > 0 {
 				r.Body = &slowBody{r: r.Body, rate: rate}
 			}

@@ -386,14 +386,33 @@
     });
     update();
   }
-  // shouldRetry is tus's rule (retry what is not the client's fault, and
-  // 409, 423, while online) but for a full storage (507): it will not
-  // free itself within the retries, during which the file would say
-  // nothing; its refusal is shown at once, and "Envoyer" tries again.
-  function shouldRetry(err) {
-    var s = err && err.originalResponse ? err.originalResponse.getStatus() : 0;
-    if (s === 507 || navigator.onLine === false) { return false; }
-    return s < 400 || s >= 500 || s === 409 || s === 423;
+  // shouldRetry is tus's rule (retry what is not the client's fault,
+  // while online) with what each refusal calls for, so that none leaves
+  // the file saying nothing for a minute of retries:
+  // - 507, a full storage, will not free itself within the retries: it
+  //   is shown at once, and "Envoyer" tries again;
+  // - 409 for an offset that is not the server's is tus's own resumption:
+  //   retried at once (a HEAD gives the offset), once since the upload
+  //   last moved; any other 409 is shown at once: another connection (a
+  //   tab) took the upload over, and retrying would take it back from it
+  //   in turn, or the upload is complete, or the deposit no longer a
+  //   draft, which no retry changes;
+  // - 423, the upload held by another request, may free itself: retried
+  //   twice (at once, then after a second), then shown.
+  // attempt counts the retries since the upload last moved.
+  function shouldRetry(err, attempt) {
+    var res = err && err.originalResponse;
+    var s = res ? res.getStatus() : 0;
+    if (navigator.onLine === false) { return false; }
+    if (s === 409) { return attempt === 0 && offsetConflict(res.getBody()); }
+    if (s === 423) { return attempt < 2; }
+    return s !== 507 && (s < 400 || s >= 500);
+  }
+  // offsetConflict reports whether body, a 409's, says the upload is at
+  // another offset than the one sent: the server's words and tusd's.
+  function offsetConflict(body) {
+    var d = parseProblem(body).detail || '';
+    return d.indexOf('The upload is at offset ') === 0 || d === 'mismatched offset';
   }
   // parseProblem returns the code and detail (or title) of a problem
   // document, empty if body is none.
