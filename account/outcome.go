@@ -21,22 +21,24 @@ import (
 // named are the people and mailbox a request's parameters name, and its
 // requester, looked up: nil where it names none, or they cannot be found.
 type named struct {
-	subject, mailbox, requester *navette.User
-	role                        navette.Role
+	subject, mailbox, requester, reviewer *navette.User
+	role                                  navette.Role
 }
 
-// namedBy returns what r's parameters name, and its requester.
+// namedBy returns what r's parameters name, its requester and its
+// reviewer.
 func (s *Service) namedBy(ctx context.Context, r *navette.AdminRequest) named {
 	var p struct {
 		ServiceID string       `json:"service_id"`
 		UserID    string       `json:"user_id"`
 		Role      navette.Role `json:"role"`
 	}
-	requester := s.userOrNil(ctx, r.RequesterID)
+	nm := named{requester: s.userOrNil(ctx, r.RequesterID), reviewer: s.userOrNil(ctx, r.ReviewerID)}
 	if DecodeParams(r, &p) != nil {
-		return named{requester: requester}
+		return nm
 	}
-	return named{subject: s.userOrNil(ctx, p.UserID), mailbox: s.userOrNil(ctx, p.ServiceID), role: p.Role, requester: requester}
+	nm.subject, nm.mailbox, nm.role = s.userOrNil(ctx, p.UserID), s.userOrNil(ctx, p.ServiceID), p.Role
+	return nm
 }
 
 // userOrNil returns the user id, or nil if id is empty or they cannot be
