@@ -97,6 +97,13 @@ func (s *Service) executedNotices(ctx context.Context, r *navette.AdminRequest, 
 	if !ok || nm.subject == nil || nm.subject.ID == requester.ID || nm.subject.Disabled {
 		return out, nil
 	}
+	if kind == navette.NoticeAccessRestored {
+		pd := *d
+		if pd.Waiting, err = s.waiting(ctx, nm.subject.ID); err != nil {
+			return nil, err
+		}
+		d = &pd
+	}
 	if n, err = notify.NewNotice(s.Keys, kind, nm.subject.ID, "", now, d); err != nil {
 		return nil, err
 	}
@@ -160,6 +167,15 @@ func (s *Service) tellRequester(ev *navette.Event, kind navette.NoticeKind, x *n
 // unknown), has lost their access.
 func lostAccess(x *navette.AdminRequest, requester *navette.User) bool {
 	return requester != nil && requester.ID == x.RequesterID && requester.Disabled
+}
+
+// waiting returns the deposits waiting for the user id, whose access is
+// restored, if the service can list them (Waiting); none otherwise.
+func (s *Service) waiting(ctx context.Context, id string) ([]notify.Waiting, error) {
+	if s.Waiting == nil {
+		return nil, nil
+	}
+	return s.Waiting(ctx, id)
 }
 
 // queued wakes the mail worker, if set, once notices were written.
