@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"navette"
+	"navette/notify"
 )
 
 // TokenPrefix starts every API token, so that leaked tokens are easy to
@@ -59,6 +60,9 @@ type Service struct {
 	Keys navette.KeyWrapper
 	// NoticesQueued, if set, is called after notices were queued.
 	NoticesQueued func()
+	// Waiting, if set, lists the deposits waiting for a person whose
+	// access is restored, in the notice that tells them (access_restored).
+	Waiting notify.WaitingFor
 	// PolicyTTL is how long this node uses the security policy it read
 	// before it reads it again (policy.go); 0 means DefaultPolicyTTL.
 	PolicyTTL time.Duration

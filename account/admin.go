@@ -165,6 +165,13 @@ func (s *Service) setDisabled(ctx context.Context, actor *navette.User, userID s
 	}
 	var out *navette.User
 	told := false
+	var waiting []notify.Waiting
+	if !disabled && how.tell {
+		var err error
+		if waiting, err = s.waiting(ctx, userID); err != nil {
+			return nil, err
+		}
+	}
 	now := s.Clock.Now()
 	err := s.Meta.UpdateUser(ctx, userID, func(u *navette.User) ([]navette.Event, error) {
 		out, told = u, false
@@ -183,7 +190,11 @@ func (s *Service) setDisabled(ctx context.Context, actor *navette.User, userID s
 			return []navette.Event{ev}, nil
 		}
 		admin := personOf(actor)
-		err := s.tell(&ev, kind, u.ID, now, &notify.Data{Admin: &admin})
+		d := &notify.Data{Admin: &admin}
+		if !disabled {
+			d.Waiting = waiting
+		}
+		err := s.tell(&ev, kind, u.ID, now, d)
 		told = len(ev.Notices) > 0
 		return []navette.Event{ev}, err
 	})

@@ -243,7 +243,8 @@ func (s *Service) RequestForceDirectory(ctx context.Context, actor *navette.User
 // journaled, and the caller applies the flow. Returns ENOTFOUND if there
 // is no such request, EFORBIDDEN unless actor requested it, ECONFLICT
 // unless it is an approved directory request for exactly this flow (the
-// parameters approved), EGONE if it expired.
+// parameters approved), EGONE if it expired: marked expired then, if no
+// sweep did yet, journaled and its requester told, as the sweep does.
 func (s *Service) ClaimForceDirectory(ctx context.Context, actor *navette.User, id, source, sha256Hex string) error {
 	rs, err := s.requestStore()
 	if err != nil {
@@ -254,13 +255,27 @@ func (s *Service) ClaimForceDirectory(ctx context.Context, actor *navette.User, 
 		return err
 	}
 	now := s.Clock.Now()
-	return rs.UpdateRequest(ctx, id, func(r *navette.AdminRequest) ([]navette.Event, error) {
+	nm := s.expiryNames(ctx, rs, id, now)
+	expired := false
+	err = rs.UpdateRequest(ctx, id, func(r *navette.AdminRequest) ([]navette.Event, error) {
+		if actor != nil && r.RequesterID == actor.ID && r.Action == navette.ActionForceDirectory {
+			evs, ok, err := s.expire(r, now, actor.ID, nm)
+			if ok || err != nil {
+				expired = ok
+				return evs, err
+			}
+		}
 		if err := claimable(actor, r, now, p, h); err != nil {
 			return nil, err
 		}
 		r.State, r.ExecutedAt = navette.RequestExecuted, now
 		return []navette.Event{{Time: now, Type: navette.EventRequestExecuted, ActorID: actor.ID, Detail: requestDetail(r)}}, nil
 	})
+	if err == nil && expired {
+		s.queued()
+		return navette.Errorf(navette.EGONE, "This request expired.")
+	}
+	return err
 }
 
 // claimable returns nil if actor may use r now to force the flow whose
@@ -269,6 +284,8 @@ func claimable(actor *navette.User, r *navette.AdminRequest, now time.Time, p, h
 	switch {
 	case actor == nil || r.RequesterID != actor.ID:
 		return navette.Errorf(navette.EFORBIDDEN, "Only the admin who made this request may use it.")
+	case r.Action == navette.ActionForceDirectory && r.State == navette.RequestExpired:
+		return navette.Errorf(navette.EGONE, "This request expired.")
 	case r.Action != navette.ActionForceDirectory || r.State != navette.RequestApproved:
 		return navette.Errorf(navette.ECONFLICT, "This request is not an approved directory request waiting to be used.")
 	case !now.Before(r.ExpiresAt):
@@ -322,10 +339,10 @@ func visibleRequests(actor *navette.User, all []*navette.AdminRequest, state nav
 	return out
 }
 
-// showExpiry marks r expired if it is pending past its expiry, as the
-// pages and the API show it.
+// showExpiry marks r expired if it is pending, or approved and waiting to
+// be used, past its expiry (expires), as the pages and the API show it.
 func showExpiry(r *navette.AdminRequest, now time.Time) {
-	if r.State == navette.RequestPending && !now.Before(r.ExpiresAt) {
+	if expires(r, now) {
 		r.State = navette.RequestExpired
 	}
 }

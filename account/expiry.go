@@ -13,14 +13,16 @@ import (
 // admins who were asked to review it are not told: the notice that asked
 // them gave its expiry, and the requests page shows it expired; a mail to
 // each of them for a request nobody took up would only add noise. An
-// approved directory request that its requester did not use in time stays
-// approved: they were told its deadline, and using it then is refused.
+// approved directory request that its requester did not use before the
+// same expiry (they were told it on approval) expires likewise, by the
+// sweep or by their late use of it, which is refused: it can no longer be
+// used, and it no longer reads as approved.
 
 // expirePage is how many due requests one read of ExpireRequests takes.
 const expirePage = 100
 
-// ExpireRequests marks expired each pending request past its expiry at
-// the clock's time, journals it (request.expired, with no actor) and
+// ExpireRequests marks expired each pending request, and each approved
+// directory request not used, past its expiry at the clock's time, journals it (request.expired, with no actor) and
 // tells its requester, and returns how many it expired. With several
 // nodes on one store, one sweeps at a time (the store's Exclusive), and
 // each expiry is conditional (the request must still be pending), so a
@@ -50,29 +52,54 @@ func (s *Service) ExpireRequests(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// expireDue expires the requests of rs due at the clock's time, a page at
-// a time, and returns how many it expired.
+// expireDue expires the requests of rs due at the clock's time, pending
+// then approved, and returns how many it expired.
 func (s *Service) expireDue(ctx context.Context, rs navette.RequestStore) (int, error) {
 	now := s.Clock.Now()
 	n := 0
-	for {
-		due, err := rs.Requests(ctx, navette.RequestFilter{State: navette.RequestPending, ExpiredBy: now, Limit: expirePage})
+	for _, state := range []navette.RequestState{navette.RequestPending, navette.RequestApproved} {
+		k, err := s.expireIn(ctx, rs, state, now)
+		n += k
 		if err != nil {
 			return n, err
 		}
+	}
+	return n, nil
+}
+
+// expireIn expires the requests of rs in state that expire (expires) at
+// now, a page at a time, and returns how many it expired. It stops at a
+// page it expired none of: an approved request of another action (which
+// runs at once) stays as it is.
+func (s *Service) expireIn(ctx context.Context, rs navette.RequestStore, state navette.RequestState, now time.Time) (int, error) {
+	n := 0
+	for {
+		due, err := rs.Requests(ctx, navette.RequestFilter{State: state, ExpiredBy: now, Limit: expirePage})
+		if err != nil {
+			return n, err
+		}
+		k := 0
 		for _, r := range due {
 			done, err := s.expireOne(ctx, rs, r, now)
 			if err != nil {
-				return n, err
+				return n + k, err
 			}
 			if done {
-				n++
+				k++
 			}
 		}
-		if len(due) < expirePage {
+		n += k
+		if len(due) < expirePage || k == 0 {
 			return n, nil
 		}
 	}
+}
+
+// expires reports whether r is due to expire at now: pending, or an
+// approved directory request waiting to be used, past its expiry.
+func expires(r *navette.AdminRequest, now time.Time) bool {
+	waits := r.State == navette.RequestPending || (r.State == navette.RequestApproved && r.Action == navette.ActionForceDirectory)
+	return waits && !now.Before(r.ExpiresAt)
 }
 
 // expireOne expires r at now if it is still pending past its expiry, and
@@ -88,29 +115,32 @@ func (s *Service) expireOne(ctx context.Context, rs navette.RequestStore, r *nav
 	return done, err
 }
 
-// expire marks x expired, if it is pending past its expiry at now, and
-// returns the event that journals it (by actor, the admin who found it
-// expired; "" for the sweep) with the notice that tells its requester,
-// naming what x names (nm).
+// expire marks x expired, if it expires at now (expires), and returns the
+// event that journals it (by actor, the admin who found it expired; "" for
+// the sweep) with the notice that tells its requester, naming what x names
+// (nm) and, for an approved request not used, who approved it.
 func (s *Service) expire(x *navette.AdminRequest, now time.Time, actor string, nm named) ([]navette.Event, bool, error) {
-	if x.State != navette.RequestPending || now.Before(x.ExpiresAt) {
+	if !expires(x, now) {
 		return nil, false, nil
+	}
+	d := outcomeData(x, nil, nil, nm, x.ExpiresAt)
+	if x.State == navette.RequestApproved {
+		d.Request.ToUse, d.Request.Reviewer = true, personOf(nm.reviewer)
 	}
 	x.State = navette.RequestExpired
 	ev := navette.Event{Time: now, Type: navette.EventRequestExpired, ActorID: actor, Detail: x.ID + " " + string(x.Action)}
-	d := outcomeData(x, nil, nil, nm, x.ExpiresAt)
 	if err := s.tellRequester(&ev, navette.NoticeRequestExpired, x, nm.requester, now, d); err != nil {
 		return nil, false, err
 	}
 	return []navette.Event{ev}, true, nil
 }
 
-// expiryNames returns what the request id names if it is pending past its
-// expiry at now (decide then expires it and tells its requester); nothing
-// otherwise.
+// expiryNames returns what the request id names if it expires at now
+// (decide or ClaimForceDirectory then expires it and tells its
+// requester); nothing otherwise.
 func (s *Service) expiryNames(ctx context.Context, rs navette.RequestStore, id string, now time.Time) named {
 	r, err := rs.Request(ctx, id)
-	if err != nil || r.State != navette.RequestPending || now.Before(r.ExpiresAt) {
+	if err != nil || !expires(r, now) {
 		return named{}
 	}
 	return s.namedBy(ctx, r)

@@ -3,6 +3,7 @@ package account_test
 import (
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -202,5 +203,72 @@ func TestNoOutcomeMailToRevokedRequester(t *testing.T) {
 	}
 	for _, n := range ns {
 		t.Errorf("a %s notice was queued for a requester who lost their access", n.Kind)
+	}
+}
+
+// TestApprovedDirectoryRequestExpires: an approved directory request its
+// requester did not use before its expiry reads as expired, not approved;
+// the sweep marks it so once, journals it and tells its requester, naming
+// who had approved it; using it then is refused as expired (EGONE). One
+// used late before any sweep is marked expired by that use, told once.
+func TestApprovedDirectoryRequestExpires(t *testing.T) {
+	f := newTwoPerson(t)
+	keys := f.withKeys()
+	sum := strings.Repeat("ab", 32)
+	approved := func() *navette.AdminRequest {
+		t.Helper()
+		r, err := f.s.RequestForceDirectory(f.ctx, f.admin, "avocats", sum, "radiations du bâtonnier")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, err = f.s.Approve(f.ctx, f.admin2, r.ID, r.ParamsHash); err != nil || r.State != navette.RequestApproved {
+			t.Fatalf("Approve = %+v, %v; want approved, waiting to be used", r, err)
+		}
+		return r
+	}
+	swept, late := approved(), approved()
+	f.clock.Advance(navette.DefaultRequestTTL)
+	if got, err := f.s.Request(f.ctx, f.admin, swept.ID); err != nil || got.State != navette.RequestExpired {
+		t.Errorf("past its expiry, the request reads as %+v, %v; want expired", got, err)
+	}
+	if err := f.s.ClaimForceDirectory(f.ctx, f.admin, late.ID, "avocats", sum); !navette.IsCode(err, navette.EGONE) {
+		t.Errorf("using it late: %v, want EGONE", err)
+	}
+	if n, err := f.s.ExpireRequests(f.ctx); err != nil || n != 1 {
+		t.Errorf("the sweep: %d, %v; want the unused request expired", n, err)
+	}
+	if n, err := f.s.ExpireRequests(f.ctx); err != nil || n != 0 {
+		t.Errorf("a second sweep: %d, %v; want 0", n, err)
+	}
+	if err := f.s.ClaimForceDirectory(f.ctx, f.admin, swept.ID, "avocats", sum); !navette.IsCode(err, navette.EGONE) {
+		t.Errorf("using it after the sweep: %v, want EGONE", err)
+	}
+	rs := f.meta.(navette.RequestStore)
+	for _, r := range []*navette.AdminRequest{swept, late} {
+		if got, err := rs.Request(f.ctx, r.ID); err != nil || got.State != navette.RequestExpired {
+			t.Errorf("the stored request: %+v, %v; want expired", got, err)
+		}
+		if linked, _ := f.journal(r.ID, navette.EventRequestExpired); len(linked) != 3 || linked[2].Type != navette.EventRequestExpired {
+			t.Errorf("request %s's journal: %+v; want created, approved, expired", r.ID, linked)
+		}
+	}
+	ns := f.noticesOf(f.admin, navette.NoticeRequestExpired)
+	if len(ns) != 2 {
+		t.Fatalf("the requester got %d request_expired notices, want 2", len(ns))
+	}
+	d, err := notify.Open(keys, ns[0])
+	if err != nil || d.Request == nil || !d.Request.ToUse || d.Request.Reviewer.Email != f.admin2.Email {
+		t.Fatalf("request_expired data %+v, %v; want it to say who approved the request not used", d, err)
+	}
+	r, err := notify.NewRenderer("https://navette.justice.example/", notify.Address{Email: "noreply@justice.example"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := r.Render(ns[0], f.admin, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.Text, "ne l’avez pas utilisée") || !strings.Contains(m.HTML, f.admin2.Email) {
+		t.Errorf("the mail does not say the approved request was not used:\n%s", m.Text)
 	}
 }

@@ -21,22 +21,24 @@ import (
 // named are the people and mailbox a request's parameters name, and its
 // requester, looked up: nil where it names none, or they cannot be found.
 type named struct {
-	subject, mailbox, requester *navette.User
-	role                        navette.Role
+	subject, mailbox, requester, reviewer *navette.User
+	role                                  navette.Role
 }
 
-// namedBy returns what r's parameters name, and its requester.
+// namedBy returns what r's parameters name, its requester and its
+// reviewer.
 func (s *Service) namedBy(ctx context.Context, r *navette.AdminRequest) named {
 	var p struct {
 		ServiceID string       `json:"service_id"`
 		UserID    string       `json:"user_id"`
 		Role      navette.Role `json:"role"`
 	}
-	requester := s.userOrNil(ctx, r.RequesterID)
+	nm := named{requester: s.userOrNil(ctx, r.RequesterID), reviewer: s.userOrNil(ctx, r.ReviewerID)}
 	if DecodeParams(r, &p) != nil {
-		return named{requester: requester}
+		return nm
 	}
-	return named{subject: s.userOrNil(ctx, p.UserID), mailbox: s.userOrNil(ctx, p.ServiceID), role: p.Role, requester: requester}
+	nm.subject, nm.mailbox, nm.role = s.userOrNil(ctx, p.UserID), s.userOrNil(ctx, p.ServiceID), p.Role
+	return nm
 }
 
 // userOrNil returns the user id, or nil if id is empty or they cannot be
@@ -94,6 +96,13 @@ func (s *Service) executedNotices(ctx context.Context, r *navette.AdminRequest, 
 	kind, ok := personKinds[r.Action]
 	if !ok || nm.subject == nil || nm.subject.ID == requester.ID || nm.subject.Disabled {
 		return out, nil
+	}
+	if kind == navette.NoticeAccessRestored {
+		pd := *d
+		if pd.Waiting, err = s.waiting(ctx, nm.subject.ID); err != nil {
+			return nil, err
+		}
+		d = &pd
 	}
 	if n, err = notify.NewNotice(s.Keys, kind, nm.subject.ID, "", now, d); err != nil {
 		return nil, err
@@ -158,6 +167,15 @@ func (s *Service) tellRequester(ev *navette.Event, kind navette.NoticeKind, x *n
 // unknown), has lost their access.
 func lostAccess(x *navette.AdminRequest, requester *navette.User) bool {
 	return requester != nil && requester.ID == x.RequesterID && requester.Disabled
+}
+
+// waiting returns the deposits waiting for the user id, whose access is
+// restored, if the service can list them (Waiting); none otherwise.
+func (s *Service) waiting(ctx context.Context, id string) ([]notify.Waiting, error) {
+	if s.Waiting == nil {
+		return nil, nil
+	}
+	return s.Waiting(ctx, id)
 }
 
 // queued wakes the mail worker, if set, once notices were written.

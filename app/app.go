@@ -353,6 +353,7 @@ func (a *App) openServices(cfg Config) error {
 		ForwardToPartners:    cfg.ForwardToPartners,
 		ProofRetention:       time.Duration(cfg.ProofRetentionDays) * 24 * time.Hour,
 	}
+	a.Accounts.Waiting, a.Directory.Waiting = a.Deposits.WaitingFor, a.Deposits.WaitingFor
 	if err := a.openRoom(); err != nil {
 		return err
 	}

@@ -1036,3 +1036,58 @@ func TestDirectGrantsMail(t *testing.T) {
 	e.doJSON("PATCH", api.PathAdminUsers+"/"+reader.ID, adminTok, api.UpdateUser{Role: &role}, http.StatusOK, nil)
 	mailOnly(t, "the auditor given the role again", e.sentTo(t, reader), navette.NoticeRoleGranted)
 }
+
+// TestRestoredMailListsWaitingDeposits: a lawyer whose access was
+// withdrawn while a deposit waited for them (its reminder, and any notice,
+// skipped meanwhile) and given back before it expires reads, in the mail
+// that gives it back, the deposits still waiting for them with their
+// expiry and link: restored by an admin by hand, or listed again by the
+// directory. A deposit they already fetched is not listed.
+func TestRestoredMailListsWaitingDeposits(t *testing.T) {
+	e := newEnv(t, func(c *app.Config) { c.Approvals = 1 })
+	ctx := context.Background()
+	adminTok := e.user("alice.admin@justice.example", "Alice Admin", navette.RoleAdmin)
+	if _, err := e.app.Directory.Apply(ctx, "lawyers", lawyersFlow(t, durand, "actif"), directory.Options{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	send := func(ref, to string) api.Deposit {
+		d := e.createDepositRef(e.agent, ref, to)
+		e.upload(e.agent, d.ID, "pv.pdf", []byte("pv"))
+		return e.submit(e.agent, d.ID)
+	}
+	waiting := send("RG 26/4242", lawyerEmail)
+	fetched := send("RG 26/4343", lawyerEmail)
+	e.doJSON("GET", filePath(fetched, fetched.Files[0]), e.lawyer, nil, http.StatusOK, nil)
+	forDurand := send("RG 26/4444", "paul.durand@avocat.example")
+
+	partner, err := e.app.Meta.UserByEmail(ctx, lawyerEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	off, on := true, false
+	e.doJSON("PATCH", api.PathAdminUsers+"/"+partner.ID, adminTok, api.UpdateUser{Disabled: &off}, http.StatusOK, nil)
+	e.doJSON("PATCH", api.PathAdminUsers+"/"+partner.ID, adminTok, api.UpdateUser{Disabled: &on}, http.StatusOK, nil)
+	if ms := e.sentTo(t, partner)[navette.NoticeAccessRestored]; len(ms) != 1 {
+		t.Errorf("the partner restored by hand got %d access_restored mails, want 1", len(ms))
+	} else {
+		says(t, ms[0], "Votre accès à navette est rétabli", "Ce dépôt vous attend encore", "RG 26/4242", e.url+"/d/"+waiting.ID)
+		if strings.Contains(ms[0].Text, "RG 26/4343") {
+			t.Errorf("the mail lists a deposit the partner fetched:\n%s", ms[0].Text)
+		}
+	}
+
+	for _, status := range []string{"omis", "actif"} {
+		if _, err := e.app.Directory.Apply(ctx, "lawyers", lawyersFlow(t, durand, status), directory.Options{Force: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lawyer, err := e.app.Meta.UserByEmail(ctx, "paul.durand@avocat.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ms := e.sentTo(t, lawyer)[navette.NoticeAccessRestored]; len(ms) != 1 {
+		t.Errorf("the lawyer listed again got %d access_restored mails, want 1", len(ms))
+	} else {
+		says(t, ms[0], "Votre accès à navette est rétabli", "RG 26/4444", e.url+"/d/"+forDurand.ID)
+	}
+}

@@ -16,6 +16,7 @@ package directory
 import (
 	"navette"
 	"navette/api"
+	"navette/notify"
 )
 
 // Entry is one person as a directory lists them.
@@ -114,4 +115,8 @@ type Sync struct {
 	Keys navette.KeyWrapper
 	// NoticesQueued, if set, is called after a sync that queued e-mail.
 	NoticesQueued func()
+	// Waiting, if set, lists the deposits waiting for a person whose
+	// access a sync restores, in the notice that tells them
+	// (access_restored).
+	Waiting notify.WaitingFor
 }

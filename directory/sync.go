@@ -659,12 +659,20 @@ func (d *diff) events() ([]navette.Event, int, error) {
 }
 
 // notice returns the notice of kind telling u that the directory changed
-// their access. Returns EINTERNAL if the sync has no key ring.
+// their access, listing, when it restores it, the deposits waiting for
+// them (Sync.Waiting). Returns EINTERNAL if the sync has no key ring.
 func (d *diff) notice(kind navette.NoticeKind, u *navette.User) (navette.Notice, error) {
 	if d.sync.Keys == nil {
 		return navette.Notice{}, navette.Errorf(navette.EINTERNAL, "The directory sync has no key ring to seal its notices.")
 	}
-	return notify.NewNotice(d.sync.Keys, kind, u.ID, "", d.now, &notify.Data{})
+	nd := &notify.Data{}
+	if kind == navette.NoticeAccessRestored && d.sync.Waiting != nil {
+		var err error
+		if nd.Waiting, err = d.sync.Waiting(d.ctx, u.ID); err != nil {
+			return navette.Notice{}, err
+		}
+	}
+	return notify.NewNotice(d.sync.Keys, kind, u.ID, "", d.now, nd)
 }
 
 // compareChanges orders changes by line, people absent from the listing

@@ -14,6 +14,7 @@
 package notify
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 
@@ -74,12 +75,28 @@ type Data struct {
 	// acted by hand: Admin names them), it has no ID and says only the
 	// mailbox or the role, and when.
 	Request *Request `json:"request,omitempty"`
+	// Waiting are the deposits still waiting for the addressee, in an
+	// access_restored notice: those a reminder (or their very notice) may
+	// have skipped while their access was withdrawn.
+	Waiting []Waiting `json:"waiting,omitempty"`
 	// Admin is the administrator who changed the addressee's access by
 	// hand, in an access_revoked, access_restored, member_added or
 	// role_granted notice no request caused: name and e-mail empty for the
 	// local operator. Nil when a directory sync did it.
 	Admin *Person `json:"admin,omitempty"`
 }
+
+// Waiting is a deposit waiting for someone, as a notice lists it.
+type Waiting struct {
+	DepositID string    `json:"deposit_id"`
+	Reference string    `json:"reference"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// WaitingFor returns the deposits waiting for the user userID
+// (deposit.Service.WaitingFor): the services that restore someone's access
+// list them in the notice that tells them.
+type WaitingFor func(ctx context.Context, userID string) ([]Waiting, error)
 
 // Request is an admin request of the two-person rule, as the notices about
 // it tell it: waiting for a second admin, failed, approved, refused, or

@@ -182,6 +182,15 @@ type view struct {
 	// Admin is who revoked or restored the addressee's access by hand;
 	// nil if a directory sync did.
 	Admin *Person
+	// Waiting are the deposits waiting for the addressee, in an
+	// access_restored notice.
+	Waiting []notifyWaiting
+}
+
+// notifyWaiting is a deposit waiting for the addressee as templates see
+// it: its reference on one line, its expiry formatted, its link.
+type notifyWaiting struct {
+	Reference, Expires, Link string
 }
 
 // notifyRequest is an admin request as templates see it: its action and
@@ -273,6 +282,10 @@ func (r *Renderer) view(n *navette.Notice, to *navette.User, d *Data, lang strin
 	}
 	if n.DepositID != "" {
 		v.Link = r.PublicURL + DepositPath(n.DepositID)
+	}
+	for _, w := range d.Waiting {
+		v.Waiting = append(v.Waiting, notifyWaiting{Reference: oneLine(w.Reference, maxLineText), Expires: formatTime(w.ExpiresAt, lang),
+			Link: r.PublicURL + DepositPath(w.DepositID)})
 	}
 	if r.IncludeNames {
 		for _, name := range d.FileNames {
