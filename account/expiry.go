@@ -22,10 +22,11 @@ import (
 const expirePage = 100
 
 // ExpireRequests marks expired each pending request, and each approved
-// directory request not used, past its expiry at the clock's time, journals it (request.expired, with no actor) and
-// tells its requester, and returns how many it expired. With several
-// nodes on one store, one sweeps at a time (the store's Exclusive), and
-// each expiry is conditional (the request must still be pending), so a
+// directory request not used, past its expiry at the clock's time,
+// journals it (request.expired, with no actor) and tells its requester,
+// and returns how many it expired. With several nodes on one store, one
+// sweeps at a time (the store's Exclusive), and each expiry is conditional
+// (the request must still be pending, or approved and unused), so a
 // request is expired and its requester told once. Returns ENOTIMPLEMENTED
 // if the store keeps no requests.
 func (s *Service) ExpireRequests(ctx context.Context) (int, error) {
@@ -102,7 +103,7 @@ func expires(r *navette.AdminRequest, now time.Time) bool {
 	return waits && !now.Before(r.ExpiresAt)
 }
 
-// expireOne expires r at now if it is still pending past its expiry, and
+// expireOne expires r at now if it still expires then (expires), and
 // reports whether it did.
 func (s *Service) expireOne(ctx context.Context, rs navette.RequestStore, r *navette.AdminRequest, now time.Time) (bool, error) {
 	nm := s.namedBy(ctx, r)
