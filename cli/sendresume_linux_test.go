@@ -20,7 +20,8 @@ import (
 )
 
 // A send killed mid-upload (SIGKILL: no chance to say or save anything)
-// and run again goes on with the same deposit: it sends only what the
+// and run again goes on with the same deposit (run while the first lives,
+// it is refused): it sends only what the
 // server lacks, never a file twice, and submits one deposit, whose files
 // are the ones sent, each stored once. An upload the killed run created
 // but had not recorded (killed in between) is removed first.
@@ -45,6 +46,11 @@ func TestSendKilledResumes(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("the child send did not reach the stall")
 		}
+	}
+	// The same send run while the first one lives is refused: two would
+	// send two deposits.
+	if r := runCLI(t, vars, false, args...); r.code != 1 || r.stdout != "" || r.stderr != "navette send: "+errSendBusy.Error()+"\n" {
+		t.Errorf("send while another runs: %+v", r)
 	}
 	child.kill()
 

@@ -92,14 +92,11 @@ func openSendState(env *Env, key string) (*sendState, error) {
 		st.warn(err)
 		return st, nil
 	}
-	lockPath := filepath.Join(dir, key+".lock")
-	if st.lock, err = os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
+	if st.lock, err = openStateLock(filepath.Join(dir, key+".lock")); errors.Is(err, errSendBusy) {
+		return nil, err
+	} else if err != nil {
 		st.warn(err)
 		return st, nil
-	}
-	if err := holdState(st.lock, lockPath); err != nil {
-		st.lock.Close()
-		return nil, err
 	}
 	st.path = filepath.Join(dir, key+".json")
 	b, err := os.ReadFile(st.path)
@@ -116,21 +113,48 @@ func openSendState(env *Env, key string) (*sendState, error) {
 	return st, nil
 }
 
-// holdState locks the state's lock file f, opened at path, and checks that
-// path still names it: a run that ended in between removed it.
-func holdState(f *os.File, path string) error {
+// errSendBusy is the failure of a send whose state another run holds.
+var errSendBusy = errors.New("another navette send of these files to these recipients is running; let it end, then run the command again if need be")
+
+// openStateLock opens and locks the lock file at path. A run that ended
+// between the open and the lock removed the file: it is opened again.
+func openStateLock(path string) (*os.File, error) {
+	for {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, err
+		}
+		stale, err := holdState(f, path)
+		if err == nil && !stale {
+			return f, nil
+		}
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// holdState locks the state's lock file f, opened at path, and reports
+// whether path no longer names it (stale): a run that ended in between
+// removed it. Another run holding it is errSendBusy.
+func holdState(f *os.File, path string) (stale bool, err error) {
 	busy, err := lockPart(f)
 	if err != nil {
-		return err
+		return false, err
+	}
+	if busy {
+		return false, errSendBusy
 	}
 	held, err := f.Stat()
 	if err != nil {
-		return err
+		return false, err
 	}
-	if st, err := os.Lstat(path); busy || err != nil || !os.SameFile(held, st) {
-		return errors.New("another navette send of these files to these recipients is running; let it end, then run the command again if need be")
+	st, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, nil
 	}
-	return nil
+	return err == nil && !os.SameFile(held, st), err
 }
 
 // warn says that the send cannot be resumed if interrupted, and why.
