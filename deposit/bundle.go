@@ -188,7 +188,7 @@ func (b *Bundle) WriteTo(ctx context.Context, w io.Writer) error {
 	var m []manifestEntry
 	for {
 		for _, e := range b.page {
-			if err := e.dl.WriteZipEntry(ctx, zw, w, e.Path, e.dl.File().StoredAt); err != nil {
+			if err := e.dl.WriteZipEntry(ctx, zw, e.Path, e.dl.File().StoredAt); err != nil {
 				return err
 			}
 			m = append(m, manifestLine(e))
@@ -209,23 +209,16 @@ func (b *Bundle) WriteTo(ctx context.Context, w io.Writer) error {
 
 // WriteZipEntry writes the whole file to zw as the stored (uncompressed)
 // file name, modified at modified. Each write is flushed through the
-// archive to under, the writer zw writes to (httpfile.Flushing for an
-// answer), so that the file counts as downloaded once all its bytes were
-// passed on; when under can settle (httpfile.SettleWriter), once the
-// client acknowledged them: a client that drops the archive leaves its last
-// files in the kernel's buffers, which must not count.
-func (d *Download) WriteZipEntry(ctx context.Context, zw *zip.Writer, under io.Writer, name string, modified time.Time) error {
+// archive to the writer under it (httpfile.Flushing for an answer), so
+// that the file counts as downloaded once all its bytes were passed on.
+func (d *Download) WriteZipEntry(ctx context.Context, zw *zip.Writer, name string, modified time.Time) error {
 	fh := &zip.FileHeader{Name: name, Method: zip.Store, Modified: modified}
 	fh.UncompressedSize64 = uint64(d.Size())
 	fw, err := zw.CreateHeader(fh)
 	if err != nil {
 		return err
 	}
-	var w io.Writer = flushed{fw, zw}
-	if s, ok := under.(settler); ok {
-		w = settledFlush{flushed{fw, zw}, s}
-	}
-	return d.WriteRange(ctx, w, 0, d.Size())
+	return d.WriteRange(ctx, flushed{fw, zw}, 0, d.Size())
 }
 
 // writeManifest writes the manifest m to the archive, as CSV and JSON.
@@ -284,17 +277,6 @@ func (f flushed) Write(p []byte) (int, error) {
 	}
 	return n, err
 }
-
-// settledFlush is a flushed entry of an archive whose writer can settle:
-// it tells what the client did not acknowledge of the archive's last bytes,
-// which are the entry's once it is written.
-type settledFlush struct {
-	flushed
-	s settler
-}
-
-// Settle is the archive's writer's Settle.
-func (f settledFlush) Settle(ctx context.Context) int64 { return f.s.Settle(ctx) }
 
 // csvSafe keeps a spreadsheet from reading a cell as a formula.
 func csvSafe(s string) string {

@@ -169,13 +169,12 @@ func (h *Handler) zip(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	under := httpfile.SettleWriter(httpfile.Flushing(w, w), r)
-	zw := zip.NewWriter(under)
+	zw := zip.NewWriter(httpfile.Flushing(w, w))
 	var names safename.Set
 	for _, dl := range dls {
 		// Each file's bytes go to the client as they are written, so that
 		// a file counts as downloaded once they all reached it.
-		if err := dl.WriteZipEntry(r.Context(), zw, under, names.Add(safename.Clean(dl.Name, "fichier")), dl.File().StoredAt.In(paris)); err != nil {
+		if err := dl.WriteZipEntry(r.Context(), zw, names.Add(safename.Clean(dl.Name, "fichier")), dl.File().StoredAt.In(paris)); err != nil {
 			h.log().ErrorContext(r.Context(), "web: zip aborted", "deposit", v.ID, "file", dl.File().ID, "err", err)
 			panic(http.ErrAbortHandler)
 		}

@@ -96,7 +96,7 @@ func Serve(w http.ResponseWriter, r *http.Request, c Content, fail ErrorWriter, 
 		lw.Begin()
 		return
 	}
-	if err := c.WriteRange(r.Context(), SettleWriter(Flushing(lw, w), r), off, n); err != nil {
+	if err := c.WriteRange(r.Context(), settleWriter(Flushing(lw, w), r), off, n); err != nil {
 		failTransfer(w, r, lw, err, fail, log)
 		return
 	}
@@ -109,8 +109,7 @@ type Archive interface {
 	// Name is the archive's file name.
 	Name() string
 	// WriteTo writes the archive to w; the files whose bytes w accepted
-	// count as delivered, but for what w's Settle method, when it has
-	// one, says the client never acknowledged.
+	// count as delivered.
 	WriteTo(ctx context.Context, w io.Writer) error
 }
 
@@ -118,8 +117,7 @@ type Archive interface {
 // failure to prepare it, rendered by fail. A HEAD gets the headers alone
 // and writes nothing of a, so it is never a download. A GET streams a,
 // each write flushed to the client so that only what reached the
-// connection, and of it, on Linux, what the client acknowledged, counts as
-// delivered; a failure cuts the connection (logged to
+// connection counts as delivered; a failure cuts the connection (logged to
 // log, the default logger if nil) so that the client sees a failed
 // transfer, never a complete one.
 func ServeArchive(w http.ResponseWriter, r *http.Request, a Archive, err error, fail ErrorWriter, log *slog.Logger) {
@@ -134,7 +132,7 @@ func ServeArchive(w http.ResponseWriter, r *http.Request, a Archive, err error, 
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	if err := a.WriteTo(r.Context(), SettleWriter(Flushing(w, w), r)); err != nil {
+	if err := a.WriteTo(r.Context(), Flushing(w, w)); err != nil {
 		if log == nil {
 			log = slog.Default()
 		}

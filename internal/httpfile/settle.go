@@ -135,14 +135,10 @@ func reset(c net.Conn) {
 	_ = b.Close()
 }
 
-// SettleWriter returns w, made a settling writer when the request r came
-// on a connection ConnContext kept, over HTTP/1 (over HTTP/2 the
-// connection's queue holds the bytes of other streams too): a writer whose
-// Settle method tells how many of the last bytes written the client has
-// not acknowledged (Content.WriteRange). Serve and ServeArchive use it; a
-// handler writing a ZIP of its own gives it to deposit.Download's
-// WriteZipEntry.
-func SettleWriter(w io.Writer, r *http.Request) io.Writer {
+// settleWriter returns w, made a settling writer when the request r came on
+// a connection ConnContext kept, over HTTP/1 (over HTTP/2 the connection's
+// queue holds the bytes of other streams too).
+func settleWriter(w io.Writer, r *http.Request) io.Writer {
 	c := connFrom(r.Context())
 	if c == nil || r.ProtoMajor != 1 {
 		return w
