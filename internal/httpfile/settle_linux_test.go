@@ -70,7 +70,8 @@ func slowReader(t *testing.T, addr string) (*net.TCPConn, io.Reader) {
 // TestSettleGivesNothingItDoesNotCount: a client that stops reading until
 // the wait for its acknowledgements gives up, or half-closes its side, or
 // acknowledges a trickle, does not get more of the file than the bytes
-// that count as delivered: Settle resets the connection when it stops with
+// that count as delivered, but for what was in flight (at most its
+// window): Settle resets the connection when it stops with
 // bytes not acknowledged, so the kernel never sends them. Before, each of
 // these clients read the whole file while the download counted as cut (a
 // partner denying a receipt), and the trickle held the handler until the
@@ -118,7 +119,11 @@ func TestSettleGivesNothingItDoesNotCount(t *testing.T) {
 			_ = c.SetReadDeadline(time.Now().Add(time.Minute))
 			rest, err := io.ReadAll(body)
 			got := 64<<10 + trickled + int64(len(rest))
-			if errors.Is(err, context.DeadlineExceeded) || got > size-q {
+			// What was in flight as the server reset the connection may have
+			// reached the client unacknowledged (a delayed ACK): no more
+			// than the window it offered, its receive buffer (the kernel
+			// doubles the 4 KiB asked).
+			if errors.Is(err, context.DeadlineExceeded) || got > size-q+8<<10 {
 				t.Errorf("the client read %d bytes (%v), %d of which not acknowledged when the server counted %d delivered", got, err, q, size-q)
 			}
 		})
