@@ -189,6 +189,13 @@ func TestPostgresS3(t *testing.T) {
 			t.Errorf("%s on %q, want 127.0.0.1", p.Data, p.Host)
 		}
 	}
+	// Whether the journal key has signed a checkpoint is read from
+	// PostgreSQL too: here it has not, so serve would replace it.
+	other := cfg
+	other.PublicURL = "https://autre.example"
+	if c := find(doctor.Run(context.Background(), other, doctor.Options{}), "journal key"); c.Status != doctor.OK || !strings.Contains(c.Detail, "has signed no checkpoint yet, so serve replaces it") {
+		t.Errorf("journal key of another origin on PostgreSQL: %s %s", c.Status, c.Detail)
+	}
 	// A database not yet migrated is told, not migrated.
 	fresh := pg.NewDatabase(t)
 	cfg.DB = fresh
