@@ -122,10 +122,18 @@ func (a *App) checkJournalOrigin(cfg Config) error {
 	if err != nil {
 		return err
 	}
+	return JournalOriginRefusal(cfg, have)
+}
+
+// JournalOriginRefusal is why serve refuses to start with cfg when the
+// journal's signing key, which has signed checkpoints, is named have, not
+// as cfg names the journal (EINVALID); doctor says it in the same words.
+func JournalOriginRefusal(cfg Config, have string) error {
 	from := "--journal-origin"
 	if cfg.JournalOrigin == "" {
 		from = "--public-url " + cfg.PublicURL
 	}
+	want := JournalName(cfg)
 	return navette.Errorf(navette.EINVALID, "The journal's signing key is named %s, not %s as this node's origin (%s) would name it, and the journal's checkpoints and receipts are signed under that name: started so, this node would sign under a name of its own. Keep the name with --journal-origin %s, or change it deliberately with \"navette admin journal key rotate --data %s --origin %s\" (then copy %s to every node).",
 		have, want, from, have, cfg.DataDir, want, filepath.Join(cfg.DataDir, "keys"))
 }

@@ -15,6 +15,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"net"
 	"net/url"
@@ -24,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"navette"
 	"navette/app"
 	"navette/doctor"
 	"navette/internal/testclamd"
@@ -186,6 +188,13 @@ func TestPostgresS3(t *testing.T) {
 		if (p.Data == "metadata" || p.Data == "blobs") && p.Host != "127.0.0.1" {
 			t.Errorf("%s on %q, want 127.0.0.1", p.Data, p.Host)
 		}
+	}
+	// Whether the journal key has signed a checkpoint is read from
+	// PostgreSQL too: here it has not, so serve would replace it.
+	other := cfg
+	other.PublicURL = "https://autre.example"
+	if c := find(doctor.Run(context.Background(), other, doctor.Options{}), "journal key"); c.Status != doctor.OK || !strings.Contains(c.Detail, "has signed no checkpoint yet, so serve replaces it") {
+		t.Errorf("journal key of another origin on PostgreSQL: %s %s", c.Status, c.Detail)
 	}
 	// A database not yet migrated is told, not migrated.
 	fresh := pg.NewDatabase(t)
@@ -521,18 +530,45 @@ func TestTSARoots(t *testing.T) {
 }
 
 // TestJournalKeyOtherOrigin: of a journal key named for another origin
-// than the configuration's, the check says what serve does and how to keep
-// or change the name.
+// than the configuration's, the check says what serve does: while the key
+// has signed no checkpoint, that serve replaces it (OK); once it has, that
+// serve refuses to start (FAIL), in serve's own words, and how to keep or
+// change the name. It reported the second as OK, saying either might
+// happen.
 func TestJournalKeyOtherOrigin(t *testing.T) {
 	cfg := newDeployment(t)
 	cfg.PublicURL = "https://autre.example"
-	c := find(doctor.Run(context.Background(), cfg, doctor.Options{Timeout: 5 * time.Second}), "journal key")
-	if c.Status != doctor.OK || !strings.Contains(c.Detail, "refuses to start") || !strings.Contains(c.Detail, "--journal-origin localhost/navette-journal") ||
-		!strings.Contains(c.Detail, "--origin autre.example/navette-journal") {
-		t.Errorf("journal key: %s %s", c.Status, c.Detail)
+	opts := doctor.Options{Timeout: 5 * time.Second}
+	c := find(doctor.Run(context.Background(), cfg, opts), "journal key")
+	if c.Status != doctor.OK || !strings.Contains(c.Detail, "has signed no checkpoint yet, so serve replaces it with a key named autre.example/navette-journal") {
+		t.Errorf("journal key that signed nothing: %s %s", c.Status, c.Detail)
+	}
+
+	a, err := app.Open(app.Config{DataDir: cfg.DataDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Meta.AppendEvents(t.Context(), navette.Event{Time: time.Now(), Type: navette.EventAccessDenied}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Checkpointer.Checkpoint(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c = find(doctor.Run(context.Background(), cfg, opts), "journal key")
+	_, serveErr := app.Open(cfg)
+	if serveErr == nil {
+		t.Fatal("serve started with a journal key of another origin that signed checkpoints")
+	}
+	var e *navette.Error
+	if !errors.As(serveErr, &e) || c.Status != doctor.Fail || !strings.Contains(c.Detail, strings.TrimSuffix(e.Message, ".")) ||
+		!strings.Contains(c.Detail, "--journal-origin localhost/navette-journal") || !strings.Contains(c.Detail, "--origin autre.example/navette-journal") {
+		t.Errorf("journal key that signed checkpoints: %s %s; serve says %v", c.Status, c.Detail, serveErr)
 	}
 	cfg.JournalOrigin = "localhost/navette-journal"
-	if c := find(doctor.Run(context.Background(), cfg, doctor.Options{Timeout: 5 * time.Second}), "journal key"); c.Status != doctor.OK || strings.Contains(c.Detail, "refuses") {
+	if c := find(doctor.Run(context.Background(), cfg, opts), "journal key"); c.Status != doctor.OK || strings.Contains(c.Detail, "refuses") || strings.Contains(c.Detail, "replaces") {
 		t.Errorf("with --journal-origin: %s %s", c.Status, c.Detail)
 	}
 }

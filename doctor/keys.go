@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,6 +11,8 @@ import (
 	"strings"
 
 	"navette/app"
+	"navette/postgres"
+	"navette/sqlite"
 )
 
 // keyKind is one kind of key file in the key directory.
@@ -136,8 +139,8 @@ func (d *doctor) keyKind(dir string, k keyKind, entries []os.DirEntry) Check {
 // retired key kept, or copied from another node) can still sign
 // checkpoints that verifiers accept, up to its retirement's tree size; an
 // active key named for another origin than the configuration's makes
-// serve refuse to start once the journal has checkpoints, which the
-// detail says (doctor does not read the journal).
+// serve refuse to start once the journal has checkpoints (a failure, in
+// serve's words), and replace the key before (which the detail says).
 func (d *doctor) journalKey(dir string, k keyKind, id string, files []string) Check {
 	var stray []string
 	for _, f := range files {
@@ -155,10 +158,34 @@ func (d *doctor) journalKey(dir string, k keyKind, id string, files []string) Ch
 		detail += " for " + name
 	}
 	if want := app.JournalName(d.cfg); want != "" && name != "" && want != name {
-		detail += fmt.Sprintf(", but the configuration names the journal %s: serve replaces the key if it has signed no checkpoint yet, and otherwise refuses to start (keep the name with --journal-origin %s, or rotate to the new one: navette admin journal key rotate --data %s --origin %s)",
-			want, name, d.cfg.DataDir, want)
+		signed, err := d.checkpointed()
+		switch {
+		case err == nil && signed:
+			return fail(k.name, "%s", message(app.JournalOriginRefusal(d.cfg, name)))
+		case err == nil:
+			detail += fmt.Sprintf(", but the configuration names the journal %s: the key has signed no checkpoint yet, so serve replaces it with a key named %s as it starts, journaled as a rotation", want, want)
+		default:
+			detail += fmt.Sprintf(", but the configuration names the journal %s: serve replaces the key if it has signed no checkpoint yet, and otherwise refuses to start (keep the name with --journal-origin %s, or rotate to the new one: navette admin journal key rotate --data %s --origin %s); whether it has could not be read (%s)",
+				want, name, d.cfg.DataDir, want, message(err))
+		}
 	}
 	return ok(k.name, "%s; files mode 0600, owned by uid %d running doctor", detail, os.Geteuid())
+}
+
+// checkpointed reports whether the journal of the configured database has
+// a signed checkpoint, read without changing anything.
+func (d *doctor) checkpointed() (bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), d.timeout)
+	defer cancel()
+	url := d.dbURL()
+	scheme, rest, _ := strings.Cut(url, ":")
+	switch scheme {
+	case "sqlite":
+		return sqlite.Checkpointed(ctx, strings.TrimPrefix(rest, "//"))
+	case "postgres", "postgresql":
+		return postgres.Checkpointed(ctx, url)
+	}
+	return false, fmt.Errorf("unknown database scheme %q", scheme)
 }
 
 // files returns the files of kind k among the entries of the key

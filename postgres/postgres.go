@@ -377,19 +377,41 @@ func (s *Store) exclusive(ctx context.Context, key int, fn func(context.Context)
 // EINVALID for a malformed url, EUNAVAILABLE if the server cannot be
 // reached.
 func SchemaVersion(ctx context.Context, url string) (current, latest int64, err error) {
+	db, err := openDoctor(ctx, url)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer db.Close()
+	return sqlstore.SchemaVersions(ctx, "postgres", goose.DialectPostgres, db, migrations)
+}
+
+// Checkpointed reports whether the journal of the database at url has a
+// signed checkpoint, without changing anything (for navette doctor).
+func Checkpointed(ctx context.Context, url string) (bool, error) {
+	db, err := openDoctor(ctx, url)
+	if err != nil {
+		return false, err
+	}
+	defer db.Close()
+	return sqlstore.Checkpointed(ctx, db)
+}
+
+// openDoctor opens one connection to the database at url, named "navette
+// doctor" unless the URL names it, for a look that changes nothing.
+func openDoctor(ctx context.Context, url string) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
-		return 0, 0, navette.WrapError(navette.EINVALID, err, "The PostgreSQL URL is malformed.")
+		return nil, navette.WrapError(navette.EINVALID, err, "The PostgreSQL URL is malformed.")
 	}
 	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
 		cfg.RuntimeParams["application_name"] = "navette doctor"
 	}
 	db := stdlib.OpenDB(*cfg)
-	defer db.Close()
 	db.SetMaxOpenConns(1)
 	if err := db.PingContext(ctx); err != nil {
-		return 0, 0, navette.WrapError(navette.EUNAVAILABLE, fmt.Errorf("postgres: connect to %s: %w", cfg.Host, err),
+		db.Close()
+		return nil, navette.WrapError(navette.EUNAVAILABLE, fmt.Errorf("postgres: connect to %s: %w", cfg.Host, err),
 			"The database cannot be reached.")
 	}
-	return sqlstore.SchemaVersions(ctx, "postgres", goose.DialectPostgres, db, migrations)
+	return db, nil
 }

@@ -247,3 +247,15 @@ func SchemaVersion(ctx context.Context, path string) (current, latest int64, err
 	defer db.Close()
 	return sqlstore.SchemaVersions(ctx, "sqlite", goose.DialectSQLite3, db, migrations)
 }
+
+// Checkpointed reports whether the journal of the database at path has a
+// signed checkpoint, reading it without migrating or changing it (for
+// navette doctor).
+func Checkpointed(ctx context.Context, path string) (bool, error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(10000)")
+	if err != nil {
+		return false, navette.WrapError(navette.EINTERNAL, fmt.Errorf("sqlite: open %s: %w", path, err), "")
+	}
+	defer db.Close()
+	return sqlstore.Checkpointed(ctx, db)
+}

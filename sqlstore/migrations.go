@@ -51,3 +51,13 @@ func SchemaVersions(ctx context.Context, name string, dialect goose.Dialect, db 
 	}
 	return current, latest, nil
 }
+
+// Checkpointed reports whether the journal in db has a signed checkpoint,
+// without changing anything.
+func Checkpointed(ctx context.Context, db *sql.DB) (bool, error) {
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM journal_checkpoints LIMIT 1) c`).Scan(&n); err != nil {
+		return false, navette.WrapError(navette.EINTERNAL, fmt.Errorf("journal checkpoints: %w", err), "")
+	}
+	return n > 0, nil
+}
