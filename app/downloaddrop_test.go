@@ -20,10 +20,11 @@ import (
 )
 
 // TestDroppedDownloadInBuffersIsNoDownload: a client that reads the start
-// of a file small enough to fit in the kernel's socket buffers, then drops
-// the connection, is no download: the server wrote every byte, but most
-// never reached the client. Only what the client's side acknowledged (or
-// less) is recorded as delivered; no receipt is mailed.
+// of a file small enough to fit in the kernel's socket buffers, waits
+// until the server has written all of it, then drops the connection, is
+// no download: the server wrote every byte, but most never reached the
+// client. Only what the client's side acknowledged (or less) is recorded
+// as delivered; no receipt is mailed.
 func TestDroppedDownloadInBuffersIsNoDownload(t *testing.T) {
 	e := newEnv(t)
 	size := 2 << 20 // within the send buffer the kernel grows to on loopback
@@ -31,8 +32,11 @@ func TestDroppedDownloadInBuffersIsNoDownload(t *testing.T) {
 	f := d.Files[0]
 
 	conn := dialSmall(t, e)
-	getAndRead(t, conn, e.url+filePath(d, f), e.lawyer, 64<<10)
-	conn.Close() // unread bytes pending: the connection is reset
+	read, total := getAndRead(t, conn, e.url+filePath(d, f), e.lawyer, 64<<10)
+	if total < int64(size) {
+		t.Fatalf("answer of %d bytes, want its headers and the %d of the file", total, size)
+	}
+	closeWhenWritten(t, conn, read, total)
 
 	var cover []navette.ByteRange
 	waitFor(t, "the dropped transfer settled", func() bool {
@@ -69,9 +73,11 @@ func dialSmall(t *testing.T, e *env) *net.TCPConn {
 }
 
 // getAndRead gets rawURL as token on conn, asking the server to close the
-// connection after its answer, reads n bytes of the answer's body, and
-// returns how many bytes it read from the connection.
-func getAndRead(t *testing.T, conn net.Conn, rawURL, token string, n int) int64 {
+// connection after its answer, reads n bytes of the answer's body (all of
+// it when n < 0), and returns how many bytes it read from the connection
+// and the length of the whole answer, headers included, when it has a
+// Content-Length (-1 otherwise).
+func getAndRead(t *testing.T, conn net.Conn, rawURL, token string, n int) (read, length int64) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", rawURL, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -81,9 +87,14 @@ func getAndRead(t *testing.T, conn net.Conn, rawURL, token string, n int) int64 
 	}
 	var got bytes.Buffer
 	cr := io.TeeReader(conn, &got)
-	resp, err := http.ReadResponse(bufio.NewReader(cr), req)
+	br := bufio.NewReader(cr)
+	resp, err := http.ReadResponse(br, req)
 	if err != nil {
 		t.Fatal(err)
+	}
+	length = -1
+	if resp.ContentLength >= 0 {
+		length = int64(got.Len()-br.Buffered()) + resp.ContentLength
 	}
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: %d", rawURL, resp.StatusCode)
@@ -96,7 +107,23 @@ func getAndRead(t *testing.T, conn net.Conn, rawURL, token string, n int) int64 
 	} else if _, err := io.ReadFull(resp.Body, make([]byte, n)); err != nil {
 		t.Fatal(err)
 	}
-	return int64(got.Len())
+	return int64(got.Len()), length
+}
+
+// closeWhenWritten waits until the server has written the first n bytes
+// of its answer on conn, of which the client read read, then closes conn:
+// the server has written them once what the client read, what it left
+// unread and what the server's side still holds add up to n. Closing
+// before could cut the server's writes, and a test of what happens to
+// bytes left in the kernel's buffers would then test a failed write.
+func closeWhenWritten(t *testing.T, conn *net.TCPConn, read, n int64) {
+	t.Helper()
+	waitFor(t, "the server to have written the whole answer", func() bool {
+		sent, _ := tcpQueue(t, conn.RemoteAddr(), conn.LocalAddr())
+		_, unread := tcpQueue(t, conn.LocalAddr(), conn.RemoteAddr())
+		return read+unread+sent >= n
+	})
+	conn.Close() // unread bytes pending: the connection is reset
 }
 
 // tcpQueue returns, from /proc/net/tcp, the send queue (bytes not
@@ -144,22 +171,15 @@ func TestDroppedZipInBuffersIsNoDownload(t *testing.T) {
 	// The whole answer, as the other recipient gets it: its length is the
 	// lawyer's too.
 	full := dialSmall(t, e)
-	total := getAndRead(t, full, zipURL, e.stranger, -1)
+	total, _ := getAndRead(t, full, zipURL, e.stranger, -1)
 	full.Close()
 
 	conn := dialSmall(t, e)
-	read := getAndRead(t, conn, zipURL, e.lawyer, 64<<10)
-	// The server has written the whole archive once what the client read,
-	// what it left unread and what the server's side still holds add up
-	// to the whole answer, but for the chunked body's end, which follows
-	// the handler.
+	read, _ := getAndRead(t, conn, zipURL, e.lawyer, 64<<10)
+	// All of the answer but the chunked body's end, which follows the
+	// handler.
 	const lastChunk = "0\r\n\r\n"
-	waitFor(t, "the server to have written the whole archive", func() bool {
-		sent, _ := tcpQueue(t, conn.RemoteAddr(), conn.LocalAddr())
-		_, unread := tcpQueue(t, conn.LocalAddr(), conn.RemoteAddr())
-		return read+unread+sent >= total-int64(len(lastChunk))
-	})
-	conn.Close() // unread bytes pending: the connection is reset
+	closeWhenWritten(t, conn, read, total-int64(len(lastChunk)))
 
 	lawyer, err := e.app.Meta.UserByEmail(t.Context(), lawyerEmail)
 	if err != nil {
