@@ -41,6 +41,10 @@ const (
 type DepositRecord struct {
 	ID       string
 	SenderID string
+	// SenderDisabled, filled by storage when reading, says the sender has
+	// lost access since (struck off, revoked): the notices only they would
+	// get (receipt, expiry report, forward) are not queued for them.
+	SenderDisabled bool
 	// FromSpaceID is the service mailbox the sender sent the deposit on
 	// behalf of, "" when sent in person. The members of that mailbox see
 	// the deposit as its sender does once it is submitted.

@@ -618,10 +618,10 @@ func TestAccessMailsWhoeverActs(t *testing.T) {
 	}
 	ms := mailOnly(t, "the lawyer", e.sentTo(t, lawyer), navette.NoticeAccessRevoked, navette.NoticeAccessRestored)
 	if m := ms[navette.NoticeAccessRevoked]; m != nil {
-		says(t, m, "Votre accès à navette a été retiré", "qui vous inscrit à l'annuaire")
+		says(t, m, "Votre accès à navette a été retiré", "qui vous inscrit à l’annuaire")
 	}
 	if m := ms[navette.NoticeAccessRestored]; m != nil {
-		says(t, m, "Votre accès à navette est rétabli", "l'annuaire qui vous inscrit")
+		says(t, m, "Votre accès à navette est rétabli", "l’annuaire qui vous inscrit")
 		if strings.Contains(m.Text, "administrateur de navette") {
 			t.Errorf("a restoration by the directory names an administrator:\n%s", m.Text)
 		}

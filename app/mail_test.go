@@ -652,7 +652,7 @@ func TestWithdrawalMail(t *testing.T) {
 		t.Fatalf("revoke: %d %s", resp.StatusCode, b)
 	}
 	for _, r := range []struct{ email, subject, reason string }{
-		{lawyerEmail, "Dépôt retiré par Greffe", "Motif indiqué par l'expéditeur : Destinataire erroné"},
+		{lawyerEmail, "Dépôt retiré par Greffe", "Motif indiqué par l’expéditeur : Destinataire erroné"},
 		{englishEmail, "Deposit withdrawn by Greffe", "Reason given by the sender: Destinataire erroné"},
 	} {
 		m := waitMail(t, srv, r.email, 2)[1]

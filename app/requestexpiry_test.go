@@ -55,7 +55,7 @@ func TestRequestExpiresOnItsOwn(t *testing.T) {
 	}
 	m := mailOnly(t, "the requester", e.sentTo(t, ca), navette.NoticeRequestExpired)[navette.NoticeRequestExpired]
 	if m != nil {
-		says(t, m, "Votre demande d'action d'administration a expiré", "n'a été examinée par aucun autre", "ajout d’une personne à une boîte de service",
+		says(t, m, "Votre demande d’action d’administration a expiré", "n’a été examinée par aucun autre", "ajout d’une personne à une boîte de service",
 			clerk.Name, "Greffe A", "permanence", e.url+"/admin/requests")
 	}
 	if got := e.sentTo(t, admin)[navette.NoticeRequestExpired]; len(got) != 0 {

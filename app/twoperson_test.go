@@ -157,7 +157,7 @@ func TestTwoPersonRolesAPI(t *testing.T) {
 	if ms := got[navette.NoticeRequestRejected]; len(ms) != 1 {
 		t.Errorf("the requester got %d refusals, want 1", len(ms))
 	} else {
-		says(t, ms[0], "Votre demande d'action d'administration est refusée", "Admin 2", "rétablissement de l’accès d’une personne")
+		says(t, ms[0], "Votre demande d’action d’administration est refusée", "Admin 2", "rétablissement de l’accès d’une personne")
 	}
 	approved := got[navette.NoticeRequestApproved]
 	if len(approved) != 2 || !slices.ContainsFunc(approved, func(m *notify.Message) bool { return strings.Contains(m.Text, "« Forcer » coché") }) {
@@ -270,7 +270,7 @@ func TestTwoPersonMails(t *testing.T) {
 	}
 	m = mailOnly(t, "the requester", e.sentTo(t, ca), navette.NoticeRequestApproved)[navette.NoticeRequestApproved]
 	if m != nil {
-		says(t, m, "Votre demande d'action d'administration est approuvée", admin.Name, "exécutée le", "ajout d’une personne à une boîte de service",
+		says(t, m, "Votre demande d’action d’administration est approuvée", admin.Name, "exécutée le", "ajout d’une personne à une boîte de service",
 			added.Name, "Greffe A", "permanence", e.url+"/admin/requests")
 	}
 
@@ -278,7 +278,7 @@ func TestTwoPersonMails(t *testing.T) {
 	e.doJSON("POST", api.PathAdminRequests+"/"+req.ID+"/reject", adminTok, nil, http.StatusOK, nil)
 	m = mailOnly(t, "the requester", e.sentTo(t, ca), navette.NoticeRequestApproved, navette.NoticeRequestRejected)[navette.NoticeRequestRejected]
 	if m != nil {
-		says(t, m, "Votre demande d'action d'administration est refusée", admin.Name, admin.Email, "a refusé", refused.Name, "Greffe A")
+		says(t, m, "Votre demande d’action d’administration est refusée", admin.Name, admin.Email, "a refusé", refused.Name, "Greffe A")
 	}
 	if got := e.sentTo(t, refused); len(got) != 0 {
 		t.Errorf("the person named by a refused request was mailed: %v", got)

@@ -675,7 +675,8 @@ func (d *Download) downloadNoticeData(dep *navette.DepositRecord, files []*navet
 // markDownloaded sets the first download, at now, of the recipients of dep
 // that stand for the actor and had not downloaded yet, and returns the
 // sender's receipt for each, if dep asks for them: the receipt goes with
-// the recipient's first download.
+// the recipient's first download, unless the sender lost access since
+// (the worker would refuse it, a dead letter for the admins).
 func (d *Download) markDownloaded(dep *navette.DepositRecord, files []*navette.FileRecord, now time.Time) ([]navette.Notice, error) {
 	var receipts []navette.Notice
 	for i := range dep.Recipients {
@@ -684,7 +685,7 @@ func (d *Download) markDownloaded(dep *navette.DepositRecord, files []*navette.F
 			continue
 		}
 		r.FirstDownloadAt, r.FirstDownloadBy = now, d.actor.ID
-		if !dep.NotifySender || dep.Key.IsZero() {
+		if !dep.NotifySender || dep.Key.IsZero() || dep.SenderDisabled {
 			continue
 		}
 		n, err := d.receipt(dep, files, r, now)

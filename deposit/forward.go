@@ -232,7 +232,8 @@ func (s *Service) forwardFile(dk, fk *seal.Key, f *navette.FileRecord, fw *navet
 // forwardEvents returns the events of the forward fw of d by actor to to:
 // its creation, naming d, its files, its submission and availability with
 // the recipients' notices, and on d the forward with the notice to d's
-// sender; the claims of the forward's events attached.
+// sender unless they lost access since (the worker would refuse it, a
+// dead letter for the admins); the claims of the forward's events attached.
 func (s *Service) forwardEvents(ctx context.Context, actor *navette.User, d, fw *navette.DepositRecord, files []*navette.FileRecord, to []*navette.User) ([]navette.Event, error) {
 	now := fw.CreatedAt
 	evs := []navette.Event{{Time: now, Type: navette.EventDepositCreated, ActorID: actor.ID, DepositID: fw.ID, Detail: d.ID}}
@@ -244,12 +245,15 @@ func (s *Service) forwardEvents(ctx context.Context, actor *navette.User, d, fw 
 	if err != nil {
 		return nil, err
 	}
-	told, err := s.forwardedNotice(d, actor, to, now)
-	if err != nil {
-		return nil, err
+	forwarded := navette.Event{Time: now, Type: navette.EventDepositForwarded, ActorID: actor.ID, DepositID: d.ID, Detail: fw.ID}
+	if !d.SenderDisabled {
+		told, err := s.forwardedNotice(d, actor, to, now)
+		if err != nil {
+			return nil, err
+		}
+		forwarded.Notices = []navette.Notice{told}
 	}
-	evs = append(evs, available, navette.Event{Time: now, Type: navette.EventDepositForwarded, ActorID: actor.ID, DepositID: d.ID,
-		Detail: fw.ID, Notices: []navette.Notice{told}})
+	evs = append(evs, available, forwarded)
 	return s.withClaims(ctx, fw, files, actor, nil, evs)
 }
 

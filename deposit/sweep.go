@@ -336,7 +336,8 @@ func (s *Service) shredDeposit(d *navette.DepositRecord, files []*navette.FileRe
 
 // expiryReport returns the report to the sender of a deposit that expires
 // at now, naming the recipients who never downloaded: one notice, or none if
-// everyone did.
+// everyone did or the sender lost access since (d.SenderDisabled: the
+// worker would refuse it, a dead letter for the admins).
 func (s *Service) expiryReport(d *navette.DepositRecord, files []*navette.FileRecord, now time.Time) ([]navette.Notice, error) {
 	var never []notify.Person
 	for _, r := range d.Recipients {
@@ -344,7 +345,7 @@ func (s *Service) expiryReport(d *navette.DepositRecord, files []*navette.FileRe
 			never = append(never, notify.Person{Name: r.Name, Email: r.Email})
 		}
 	}
-	if len(never) == 0 || d.Key.IsZero() {
+	if len(never) == 0 || d.Key.IsZero() || d.SenderDisabled {
 		return nil, nil
 	}
 	nd, err := s.noticeData(d, files, nil)

@@ -37,8 +37,8 @@ func TestCountsReadRight(t *testing.T) {
 			2: {"deposited 2\u00a0files for you"}, 1000: {"deposited 1,000\u00a0files for you"},
 		},
 		"reminder/fr": {
-			1:    {"Vous n'avez pas encore récupéré le fichier que Claire Martin <claire.martin@justice.example> a déposé à votre intention."},
-			2:    {"Vous n'avez pas encore récupéré les 2\u00a0fichiers que Claire Martin <claire.martin@justice.example> a déposés à votre intention."},
+			1:    {"Vous n’avez pas encore récupéré le fichier que Claire Martin <claire.martin@justice.example> a déposé à votre intention."},
+			2:    {"Vous n’avez pas encore récupéré les 2\u00a0fichiers que Claire Martin <claire.martin@justice.example> a déposés à votre intention."},
 			1000: {"les 1\u202f000\u00a0fichiers que"},
 		},
 		"reminder/en": {
@@ -47,9 +47,9 @@ func TestCountsReadRight(t *testing.T) {
 			1000: {"the 1,000\u00a0files that"},
 		},
 		"expiry_report/fr": {
-			1:    {"Dépôt expiré : 1\u00a0destinataire ne l'a pas récupéré", "Ce destinataire ne l'a jamais récupéré :", "Nombre de fichiers : 1"},
-			2:    {"Dépôt expiré : 2\u00a0destinataires ne l'ont pas récupéré", "Ces destinataires ne l'ont jamais récupéré :", "Nombre de fichiers : 2"},
-			1000: {"Dépôt expiré : 1\u202f000\u00a0destinataires ne l'ont pas récupéré", "Nombre de fichiers : 1\u202f000"},
+			1:    {"Dépôt expiré : 1\u00a0destinataire ne l’a pas récupéré", "Ce destinataire ne l’a jamais récupéré :", "Nombre de fichiers : 1"},
+			2:    {"Dépôt expiré : 2\u00a0destinataires ne l’ont pas récupéré", "Ces destinataires ne l’ont jamais récupéré :", "Nombre de fichiers : 2"},
+			1000: {"Dépôt expiré : 1\u202f000\u00a0destinataires ne l’ont pas récupéré", "Nombre de fichiers : 1\u202f000"},
 		},
 		"expiry_report/en": {
 			1:    {"Deposit expired: 1\u00a0recipient never fetched it", "This recipient never fetched it:", "Number of files: 1"},

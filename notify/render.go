@@ -103,7 +103,7 @@ func (r *Renderer) errorText(lang, msg string) string {
 var roleNames = map[string]map[navette.Role]string{
 	navette.LangFrench: {
 		navette.RoleAdmin:   "administrateur de la plateforme",
-		navette.RoleAuditor: "auditeur (consultation du journal d'audit)",
+		navette.RoleAuditor: "auditeur (consultation du journal d’audit)",
 	},
 	navette.LangEnglish: {
 		navette.RoleAdmin:   "platform administrator",

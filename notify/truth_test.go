@@ -39,7 +39,7 @@ func TestForwardedNoticeSaysNoMoreThanItKnows(t *testing.T) {
 // revocation notice told them their tokens stopped working; an integration
 // would wait in vain).
 func TestRestoredAccessSaysTokensStayRevoked(t *testing.T) {
-	for lang, want := range map[string]string{navette.LangFrench: "jetons d'accès à l'API, révoqués avec votre", navette.LangEnglish: "API tokens, revoked with your access, stay revoked"} {
+	for lang, want := range map[string]string{navette.LangFrench: "jetons d’accès à l’API, révoqués avec votre", navette.LangEnglish: "API tokens, revoked with your access, stay revoked"} {
 		n := &navette.Notice{ID: navette.NewID(), Kind: navette.NoticeAccessRestored, UserID: navette.NewID(), CreatedAt: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}
 		m, err := renderer(t, false).Render(n, &navette.User{Email: "marie.lefevre@avocat.example", Lang: lang}, &notify.Data{})
 		if err != nil {

@@ -17,7 +17,8 @@ import (
 const (
 	depositCols = "d.id, d.sender_id, d.state, d.retention_days, d.key_id, d.key_data, d.reference, d.message, " +
 		"d.created_at, d.submitted_at, d.available_at, d.expires_at, d.revoked_at, d.purged_at, d.notify_sender, d.reminded_at, " +
-		"d.proof_key_id, d.proof_key_data, d.proof_until, d.max_downloads, d.from_space_id"
+		"d.proof_key_id, d.proof_key_data, d.proof_until, d.max_downloads, d.from_space_id, " +
+		"COALESCE((SELECT su.disabled FROM users su WHERE su.id = d.sender_id), 0)"
 	recipientCols = "r.user_id, u.email, u.name, u.role, u.disabled, r.first_download_at, r.first_download_by, r.first_opened_at, r.first_opened_by"
 	// withRecipients joins a deposit row d to its recipients, one row per
 	// recipient, or one row of NULLs if it has none.
@@ -32,13 +33,13 @@ type depositRow struct {
 	created, submitted, available, expires, revoked, purged, reminded sql.NullInt64
 	proofUntil                                                        sql.NullInt64
 	fromSpace                                                         sql.NullString
-	notifySender                                                      int64
+	notifySender, senderDisabled                                      int64
 }
 
 func (r *depositRow) dest() []any {
 	return []any{&r.d.ID, &r.d.SenderID, &r.state, &r.d.RetentionDays, &r.d.Key.KeyID, &r.d.Key.Data,
 		&r.d.Reference, &r.d.Message, &r.created, &r.submitted, &r.available, &r.expires, &r.revoked, &r.purged,
-		&r.notifySender, &r.reminded, &r.d.ProofKey.KeyID, &r.d.ProofKey.Data, &r.proofUntil, &r.d.MaxDownloads, &r.fromSpace}
+		&r.notifySender, &r.reminded, &r.d.ProofKey.KeyID, &r.d.ProofKey.Data, &r.proofUntil, &r.d.MaxDownloads, &r.fromSpace, &r.senderDisabled}
 }
 
 func (r *depositRow) record() *navette.DepositRecord {
@@ -58,6 +59,7 @@ func (r *depositRow) record() *navette.DepositRecord {
 	d.ProofKey.Data = bytesCol(d.ProofKey.Data)
 	d.ProofUntil = timeCol(r.proofUntil)
 	d.FromSpaceID = r.fromSpace.String
+	d.SenderDisabled = r.senderDisabled != 0
 	return &d
 }
 

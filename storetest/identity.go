@@ -874,6 +874,25 @@ func testMetaServiceMailbox(t *testing.T, m *metaFixture) {
 	if got := m.getDeposit(d5.ID); !got.Recipients[0].Disabled || got.Recipients[0].Role != navette.RolePartner {
 		t.Errorf("recipient who lost access: %+v", got.Recipients[0])
 	}
+	// So is a sender, whichever way the deposit is read.
+	d6 := m.deposit(navette.DepositAvailable, lawyer, clerk)
+	if m.getDeposit(d5.ID).SenderDisabled || !m.getDeposit(d6.ID).SenderDisabled {
+		t.Errorf("Deposit: SenderDisabled %v for an active sender, %v for one who lost access", m.getDeposit(d5.ID).SenderDisabled, m.getDeposit(d6.ID).SenderDisabled)
+	}
+	for _, d := range m.list(navette.DepositFilter{UserID: lawyer.ID, Box: navette.BoxSent}) {
+		if !d.SenderDisabled {
+			t.Errorf("ListDeposits: SenderDisabled false for %s, sent by one who lost access", d.ID)
+		}
+	}
+	err = m.s.UpdateDeposit(m.ctx, d6.ID, func(got *navette.DepositRecord, _ []*navette.FileRecord) ([]navette.Event, error) {
+		if !got.SenderDisabled {
+			t.Errorf("UpdateDeposit: SenderDisabled false for a sender who lost access")
+		}
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatalf("UpdateDeposit: %v", err)
+	}
 }
 
 func testMetaFirstDownloadBy(t *testing.T, m *metaFixture) {
