@@ -62,8 +62,11 @@ func ParseCheckpoint(text string) (origin string, size int64, root tlog.Hash, er
 	if err != nil || size < 0 || strconv.FormatInt(size, 10) != lines[1] {
 		return "", 0, root, fmt.Errorf("malformed tree size %q", lines[1])
 	}
+	// Strict decoding still skips CR and LF inside the text: the encoding
+	// read back must be the line itself, or two texts would be one
+	// checkpoint.
 	h, err := base64.StdEncoding.Strict().DecodeString(lines[2])
-	if err != nil || len(h) != tlog.HashSize {
+	if err != nil || len(h) != tlog.HashSize || base64.StdEncoding.EncodeToString(h) != lines[2] {
 		return "", 0, root, fmt.Errorf("malformed root hash %q", lines[2])
 	}
 	return lines[0], size, tlog.Hash(h), nil

@@ -64,8 +64,8 @@ func ParseKey(text string) (*Key, error) {
 // decodeEd25519Key decodes the base64 key of a verifier key: the Ed25519
 // algorithm byte, then the 32-byte public key.
 func decodeEd25519Key(key64 string) ([]byte, bool) {
-	key, err := base64.StdEncoding.Strict().DecodeString(key64)
-	return key, err == nil && len(key) == 1+ed25519.PublicKeySize && key[0] == algEd25519
+	key, ok := decodeBase64(key64)
+	return key, ok && len(key) == 1+ed25519.PublicKeySize && key[0] == algEd25519
 }
 
 // retiredPrefix starts the line of a key list that bounds a retired key:

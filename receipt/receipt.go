@@ -178,12 +178,20 @@ func (b *Base64) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &s); err != nil {
 		return err
 	}
-	v, err := base64.StdEncoding.Strict().DecodeString(s)
-	if err != nil {
+	v, ok := decodeBase64(s)
+	if !ok {
 		return errors.New("not standard base64")
 	}
 	*b = v
 	return nil
+}
+
+// decodeBase64 decodes canonical standard base64: strict decoding still
+// skips CR and LF within the text, so the encoding read back must be s
+// itself, or two texts would be one value.
+func decodeBase64(s string) ([]byte, bool) {
+	v, err := base64.StdEncoding.Strict().DecodeString(s)
+	return v, err == nil && base64.StdEncoding.EncodeToString(v) == s
 }
 
 // IsZero reports whether there are no bytes (the member is then omitted).

@@ -275,8 +275,8 @@ func checkpointBody(text string) (origin string, size int64, root tlog.Hash, err
 
 // decodeRoot decodes a checkpoint's root hash from its base64 line.
 func decodeRoot(b64 string) (root tlog.Hash, err error) {
-	rb, err := base64.StdEncoding.Strict().DecodeString(b64)
-	if err != nil || len(rb) != len(root) {
+	rb, ok := decodeBase64(b64)
+	if !ok || len(rb) != len(root) {
 		return root, failf("the checkpoint's root hash is not 32 bytes in base64", "l'empreinte racine du point de contrôle n'est pas de 32 octets en base64")
 	}
 	copy(root[:], rb)
