@@ -70,7 +70,9 @@ func newCasePagesFixture(t *testing.T) *casePagesFixture {
 
 // TestCasePages pages through what a person who has more case deposits
 // than a case page ever read before (deposit.MaxCaseDeposits) sees: their
-// cases, and the deposits of one case.
+// cases, and the deposits of one case. Nothing in it runs concurrently,
+// and SQLite's code under the race detector made it 30 times slower, so
+// scripts/test.sh runs it without the detector.
 func TestCasePages(t *testing.T) {
 	f := newCasePagesFixture(t)
 	t.Run("cases", func(t *testing.T) { testCaseList(t, f) })
