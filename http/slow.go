@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"navette"
@@ -59,6 +60,7 @@ func (s *Server) pace(next http.Handler) http.Handler {
 		if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
 			_ = rc.SetReadDeadline(time.Now().Add(idle))
 			body = &pacedBody{src: r.Body, rc: rc, idle: idle, minRate: rate}
+			pw.body = body
 			// A copy: the server must still see its own body in its
 			// request, to close a connection whose body was left unread
 			// rather than read the rest as the next request.
@@ -109,6 +111,8 @@ type pacedBody struct {
 	idle    time.Duration
 	minRate int64
 
+	ended atomic.Bool // eof or err is set
+
 	mu     sync.Mutex
 	eof    bool
 	err    error
@@ -116,11 +120,9 @@ type pacedBody struct {
 	got    int64         // bytes read in the current window
 }
 
-func (b *pacedBody) done() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.eof || b.err != nil
-}
+// done reports whether the body has ended, read to its end or cut. It
+// does not take mu, which a Read holds while it waits for the client.
+func (b *pacedBody) done() bool { return b.ended.Load() }
 
 func (b *pacedBody) Read(p []byte) (int, error) {
 	b.mu.Lock()
@@ -139,10 +141,12 @@ func (b *pacedBody) Read(p []byte) (int, error) {
 	if err != nil {
 		if err == io.EOF {
 			b.eof = true
+			b.ended.Store(true)
 			return n, err
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			b.err = errBodyIdle
+			b.ended.Store(true)
 			return n, b.err
 		}
 		return n, err
@@ -152,6 +156,7 @@ func (b *pacedBody) Read(p []byte) (int, error) {
 	if b.waited >= b.idle {
 		if b.minRate > 0 && float64(b.got) < float64(b.minRate)*b.waited.Seconds() {
 			b.err = errBodySlow
+			b.ended.Store(true)
 			// Nothing more is read from this connection: it is closed
 			// after the answer.
 			_ = b.rc.SetReadDeadline(time.Now())
@@ -171,7 +176,25 @@ type pacedWriter struct {
 	http.ResponseWriter
 	rc   *http.ResponseController
 	idle time.Duration
-	set  time.Time // when the write deadline was last pushed back
+	set  time.Time  // when the write deadline was last pushed back
+	body *pacedBody // the request's body, nil if it has none
+}
+
+// SetReadDeadline sets the connection's read deadline for the handlers
+// below pace (tusd sets one at every request and after every read of a
+// body) while the request's body is still being read, and ignores it
+// once the body has ended or if there is none. The server then reads the
+// connection in the background, to notice a client that goes away; a
+// deadline that fired during that read would cancel the context of the
+// connection, not only of the request: the request still being served
+// (a PATCH finishing its upload) and every later request on the same
+// kept-alive connection would run with their context cancelled, and be
+// answered 503. Reads of a body are paced by pacedBody.
+func (w *pacedWriter) SetReadDeadline(t time.Time) error {
+	if w.body == nil || w.body.done() {
+		return nil
+	}
+	return w.rc.SetReadDeadline(t)
 }
 
 func (w *pacedWriter) Write(p []byte) (int, error) {
