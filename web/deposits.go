@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"encoding/hex"
 	"net/http"
 	"net/url"
@@ -229,11 +230,7 @@ func (h *Handler) row(v *deposit.View, u *navette.User, services map[string]bool
 	rw := row{listedDeposit: listed(v, now)}
 	mine := false
 	for _, rc := range v.Recipients {
-		name := rc.Name
-		if name == "" {
-			name = rc.Email
-		}
-		rw.Recipients = append(rw.Recipients, name)
+		rw.Recipients = append(rw.Recipients, cmp.Or(rc.Name, rc.Email))
 		if rc.FirstDownloadAt.IsZero() {
 			rw.Pending++
 		}
