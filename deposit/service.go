@@ -179,6 +179,13 @@ type FileView struct {
 	Name string
 }
 
+// PurgedUnfinished reports whether f was purged before its upload finished
+// (it has no SHA-256): such a file was never part of the deposit, and no
+// list shows or counts it.
+func (f FileView) PurgedUnfinished() bool {
+	return f.State == navette.FilePurged && f.SHA256 == nil
+}
+
 // Expired reports whether the deposit is past its expiry at now, even if the
 // sweeper has not yet marked it.
 func Expired(d *navette.DepositRecord, now time.Time) bool {

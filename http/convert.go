@@ -46,8 +46,8 @@ func depositJSON(v *deposit.View, withFiles bool) api.Deposit {
 			FirstOpenedAt: timePtr(r.FirstOpenedAt), FirstOpenedBy: r.FirstOpenedBy})
 	}
 	for _, f := range v.Files {
-		if f.State == navette.FilePurged && f.SHA256 == nil {
-			continue // withdrawn before it was stored
+		if f.PurgedUnfinished() {
+			continue
 		}
 		d.FileCount++
 		d.TotalSize += f.Size

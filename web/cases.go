@@ -89,17 +89,9 @@ type caseData struct {
 // caseDeposit is a deposit of a case's page: its direction, parties, files
 // and who fetched it.
 type caseDeposit struct {
-	ID         string
-	Reference  string
+	listedDeposit
 	Sent       bool
-	Sender     string
 	Recipients []caseRecipient
-	Files      int
-	Size       int64
-	Created    time.Time
-	Expires    time.Time
-	State      navette.DepositState
-	Ended      bool
 }
 
 // caseRecipient is a recipient with their first download.
@@ -120,17 +112,9 @@ func (h *Handler) casePage(w http.ResponseWriter, r *http.Request) {
 	d := &caseData{ID: c.ID, Reference: c.Reference, Sent: c.Sent, Received: c.Received}
 	d.Next, d.First = caseDepositPages(c.ID, before, c.Next)
 	for _, v := range c.Deposits {
-		cd := caseDeposit{ID: v.ID, Reference: v.Reference, Sent: v.Sending || v.SenderID == u.ID, Sender: v.Sender.Name,
-			Created: v.CreatedAt, Expires: v.ExpiresAt, State: v.State, Ended: deposit.Expired(v.DepositRecord, now)}
+		cd := caseDeposit{listedDeposit: listed(v, now), Sent: v.Sending || v.SenderID == u.ID}
 		for _, rc := range v.Recipients {
 			cd.Recipients = append(cd.Recipients, caseRecipient{Name: rc.Name, Downloaded: rc.FirstDownloadAt})
-		}
-		for _, f := range v.Files {
-			if f.State == navette.FilePurged && f.SHA256 == nil {
-				continue
-			}
-			cd.Files++
-			cd.Size += f.Size
 		}
 		d.Deposits = append(d.Deposits, cd)
 	}

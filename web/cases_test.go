@@ -3,7 +3,8 @@ package web
 import "testing"
 
 func TestGroupByCase(t *testing.T) {
-	rows := []row{{ID: "1", CaseID: "a"}, {ID: "2"}, {ID: "3", CaseID: "b"}, {ID: "4", CaseID: "a"}, {ID: "5"}}
+	r := func(id, caseID string) row { return row{listedDeposit: listedDeposit{ID: id}, CaseID: caseID} }
+	rows := []row{r("1", "a"), r("2", ""), r("3", "b"), r("4", "a"), r("5", "")}
 	got := groupByCase(rows)
 	want := []struct {
 		id    string

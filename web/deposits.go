@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"encoding/hex"
 	"net/http"
 	"net/url"
@@ -20,21 +21,43 @@ const pageSize = 50
 // references are sealed, so a search opens them one by one.
 const searchScan = 2000
 
+// listedDeposit is what a list of deposits (a box, a case's page) shows
+// of each.
+type listedDeposit struct {
+	ID        string
+	Reference string
+	Sender    string
+	Files     int
+	Size      int64
+	Created   time.Time
+	Expires   time.Time
+	State     navette.DepositState
+	Ended     bool
+}
+
+// listed returns what a list shows of v at now: its files are those that
+// finished uploading.
+func listed(v *deposit.View, now time.Time) listedDeposit {
+	l := listedDeposit{ID: v.ID, Reference: v.Reference, Created: v.CreatedAt, Expires: v.ExpiresAt, State: v.State, Ended: deposit.Expired(v.DepositRecord, now)}
+	if v.Sender != nil {
+		l.Sender = v.Sender.Name
+	}
+	for _, f := range v.Files {
+		if !f.PurgedUnfinished() {
+			l.Files++
+			l.Size += f.Size
+		}
+	}
+	return l
+}
+
 // row is one deposit of a list.
 type row struct {
-	ID         string
-	Reference  string
-	Sender     string
+	listedDeposit
 	Recipients []string
 	Via        string // the service mailbox it reached the user through
-	Files      int
-	Size       int64
-	Created    time.Time
-	Expires    time.Time
-	State      navette.DepositState
-	Ended      bool
-	New        bool // inbox: not yet downloaded by the user (or their service)
-	Pending    int  // sent: recipients who have not downloaded
+	New        bool   // inbox: not yet downloaded by the user (or their service)
+	Pending    int    // sent: recipients who have not downloaded
 	// CaseID is the deposit's case; GroupStart marks the first row of a
 	// case when the list is grouped by case.
 	CaseID     string
@@ -204,25 +227,10 @@ func matches(v *deposit.View, words []string) bool {
 }
 
 func (h *Handler) row(v *deposit.View, u *navette.User, services map[string]bool, now time.Time) row {
-	rw := row{ID: v.ID, Reference: v.Reference, Created: v.CreatedAt, Expires: v.ExpiresAt, State: v.State}
-	if v.Sender != nil {
-		rw.Sender = v.Sender.Name
-	}
-	rw.Ended = deposit.Expired(v.DepositRecord, now)
-	for _, f := range v.Files {
-		if f.State == navette.FilePurged && f.SHA256 == nil {
-			continue
-		}
-		rw.Files++
-		rw.Size += f.Size
-	}
+	rw := row{listedDeposit: listed(v, now)}
 	mine := false
 	for _, rc := range v.Recipients {
-		name := rc.Name
-		if name == "" {
-			name = rc.Email
-		}
-		rw.Recipients = append(rw.Recipients, name)
+		rw.Recipients = append(rw.Recipients, cmp.Or(rc.Name, rc.Email))
 		if rc.FirstDownloadAt.IsZero() {
 			rw.Pending++
 		}
@@ -404,7 +412,7 @@ func newDepositData(v *deposit.View, u *navette.User, now time.Time) *depositDat
 // were complete.
 func (d *depositData) addFiles(files []deposit.FileView) {
 	for _, f := range files {
-		if f.State == navette.FilePurged && f.SHA256 == nil {
+		if f.PurgedUnfinished() {
 			continue
 		}
 		row := fileRow{ID: f.ID, Name: f.Name, Size: f.Size, Hash: hex.EncodeToString(f.SHA256), State: f.State, Available: f.State == navette.FileAvailable,

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"maps"
 	"net/http"
 	"time"
@@ -56,7 +57,7 @@ func (h *Handler) drafts(w http.ResponseWriter, r *http.Request) {
 	for _, v := range views {
 		rw := draftRow{ID: v.ID, Reference: v.Reference, Created: v.CreatedAt, Abandoned: h.Deposits.AbandonedAt(v.DepositRecord)}
 		for _, rc := range v.Recipients {
-			rw.Recipients = append(rw.Recipients, nameOr(rc.Name, rc.Email))
+			rw.Recipients = append(rw.Recipients, cmp.Or(rc.Name, rc.Email))
 		}
 		for _, f := range v.Files {
 			if f.State == navette.FilePurged || f.State == navette.FileRejected {
@@ -109,14 +110,6 @@ func sentFlash(lang, done string, st navette.DepositState) string {
 		return tr(lang, "Le dépôt est envoyé : ses destinataires en seront avisés dès que l’antivirus aura reconnu ses fichiers sains.")
 	}
 	return depositFlashes.say(lang, done)
-}
-
-// nameOr returns a if not empty, else b.
-func nameOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // draftsEnglish translates the texts of drafts and of one-step sending.

@@ -63,17 +63,11 @@ func (h *Handler) lostPost(w http.ResponseWriter, r *http.Request) {
 
 // recoverySignIn takes a recovery code instead of the second factor.
 func (h *Handler) recoverySignIn(w http.ResponseWriter, r *http.Request) {
-	sess, u, ok := h.partial(w, r)
+	is, next, ok := h.secondStep(w, r, "recovery", h.Auth.RecoverySignIn)
 	if !ok {
 		return
 	}
-	next := nextOf(r)
-	is, err := h.Auth.RecoverySignIn(r.Context(), sess, u, r.PostFormValue("recovery"))
-	if err != nil {
-		h.secondFactorFailed(w, r, sess, u, next, true, err)
-		return
-	}
-	if err := h.Auth.SignOut(r.Context(), sess); err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
+	if err := h.Auth.SignOut(r.Context(), session(r).Session); err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
 		h.Error(w, r, err)
 		return
 	}

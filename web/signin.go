@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"html/template"
 	"net/http"
 	"strings"
@@ -187,17 +188,28 @@ func (h *Handler) secondFactors(r *http.Request, u *navette.User, d *codeData, p
 }
 
 func (h *Handler) totpPost(w http.ResponseWriter, r *http.Request) {
+	if is, next, ok := h.secondStep(w, r, "code", h.Auth.SecondFactor); ok {
+		h.issued(w, r, is, next)
+	}
+}
+
+// secondStep gives the code of the form's field (a TOTP code, or a
+// recovery code for "recovery") to step, the second step of a partial
+// session's sign-in, and returns the session it issued and where to go
+// next. If the code fails it shows the second factor page again, and
+// returns false.
+func (h *Handler) secondStep(w http.ResponseWriter, r *http.Request, field string, step func(context.Context, *navette.Session, *navette.User, string) (*auth.Issued, error)) (*auth.Issued, string, bool) {
 	sess, u, ok := h.partial(w, r)
 	if !ok {
-		return
+		return nil, "", false
 	}
 	next := nextOf(r)
-	is, err := h.Auth.SecondFactor(r.Context(), sess, u, r.PostFormValue("code"))
+	is, err := step(r.Context(), sess, u, r.PostFormValue(field))
 	if err != nil {
-		h.secondFactorFailed(w, r, sess, u, next, false, err)
-		return
+		h.secondFactorFailed(w, r, sess, u, next, field == "recovery", err)
+		return nil, "", false
 	}
-	h.issued(w, r, is, next)
+	return is, next, true
 }
 
 // secondFactorFailed shows the second factor page again with err, the
