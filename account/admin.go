@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -65,28 +66,37 @@ func (s *Service) setRole(ctx context.Context, actor *navette.User, userID strin
 	if userID == actor.ID && role != navette.RoleAdmin {
 		return nil, navette.Errorf(navette.ECONFLICT, "You cannot remove your own administrator role.")
 	}
-	var (
-		out  *navette.User
-		told bool
-	)
 	now := s.Clock.Now()
-	err := s.Meta.UpdateUser(ctx, userID, func(u *navette.User) ([]navette.Event, error) {
+	return s.updateUser(ctx, userID, func(u *navette.User) ([]navette.Event, error) {
 		if err := checkRoleChange(u.Role, role); err != nil {
 			return nil, err
 		}
 		old := u.Role
 		u.Role, u.UpdatedAt = role, now
-		out, told = u, false
 		if old == role {
 			return nil, unchanged(how, "This person has this role already.")
 		}
 		ev := navette.Event{Time: now, Type: navette.EventRoleChanged, ActorID: actor.ID, Detail: u.ID + " " + string(old) + " " + string(role)}
 		if how.tell && (role == navette.RoleAdmin || role == navette.RoleAuditor) {
 			err := s.tellPerson(&ev, navette.NoticeRoleGranted, actor, u, now, &notify.Request{Role: string(role)})
-			told = len(ev.Notices) > 0
 			return []navette.Event{ev}, err
 		}
 		return []navette.Event{ev}, nil
+	})
+}
+
+// updateUser changes the user userID with fn, in storage's UpdateUser,
+// and returns the user as fn left it; it wakes the mail worker when the
+// events fn returned carry notices.
+func (s *Service) updateUser(ctx context.Context, userID string, fn func(u *navette.User) ([]navette.Event, error)) (*navette.User, error) {
+	var (
+		out  *navette.User
+		told bool
+	)
+	err := s.Meta.UpdateUser(ctx, userID, func(u *navette.User) ([]navette.Event, error) {
+		evs, err := fn(u)
+		out, told = u, slices.ContainsFunc(evs, func(e navette.Event) bool { return len(e.Notices) > 0 })
+		return evs, err
 	})
 	if err != nil {
 		return nil, err
@@ -163,8 +173,6 @@ func (s *Service) setDisabled(ctx context.Context, actor *navette.User, userID s
 	if userID == actor.ID {
 		return nil, navette.Errorf(navette.ECONFLICT, "You cannot revoke your own access.")
 	}
-	var out *navette.User
-	told := false
 	var waiting []notify.Waiting
 	if !disabled && how.tell {
 		var err error
@@ -173,8 +181,7 @@ func (s *Service) setDisabled(ctx context.Context, actor *navette.User, userID s
 		}
 	}
 	now := s.Clock.Now()
-	err := s.Meta.UpdateUser(ctx, userID, func(u *navette.User) ([]navette.Event, error) {
-		out, told = u, false
+	return s.updateUser(ctx, userID, func(u *navette.User) ([]navette.Event, error) {
 		if u.Disabled == disabled {
 			return nil, unchanged(how, "This person's access is not revoked: there is nothing to restore.")
 		}
@@ -195,16 +202,8 @@ func (s *Service) setDisabled(ctx context.Context, actor *navette.User, userID s
 			d.Waiting = waiting
 		}
 		err := s.tell(&ev, kind, u.ID, now, d)
-		told = len(ev.Notices) > 0
 		return []navette.Event{ev}, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	if told {
-		s.queued()
-	}
-	return out, nil
 }
 
 // CreateCourt adds a court by hand. Returns EFORBIDDEN unless actor is a

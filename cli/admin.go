@@ -112,6 +112,13 @@ func newAdminCmd(env *Env, name, usage string) *adminCmd {
 	return &adminCmd{fs: fs, env: env, open: storeFlags(fs)}
 }
 
+// newAdminBlobCmd is newAdminCmd with --blobs too, for the commands that
+// read the stored files.
+func newAdminBlobCmd(env *Env, name, usage string) *adminCmd {
+	fs := newFlagSet(env, name, usage)
+	return &adminCmd{fs: fs, env: env, open: storeBlobFlags(fs)}
+}
+
 // run parses args, checks them with check if it is set, opens the platform
 // and calls fn with it, closing it after.
 func (c *adminCmd) run(args []string, check func() error, fn func(a *app.App) error) error {
@@ -143,6 +150,12 @@ func (c *adminCmd) oneArg(what string) func() error {
 		}
 		return nil
 	}
+}
+
+// require returns a check that the flags names, without their dashes,
+// were given (requireFlags).
+func (c *adminCmd) require(names ...string) func() error {
+	return func() error { return requireFlags(c.fs, names...) }
 }
 
 // storeFlags adds --data and --db to fs and returns what opens the platform
@@ -191,13 +204,7 @@ func adminUserAdd(ctx context.Context, env *Env, args []string) error {
 	role := c.fs.String("role", "", "agent, court_admin, partner, admin or auditor")
 	lang := c.fs.String("lang", "", "language of the user's e-mails: fr or en (default fr)")
 	court := c.fs.String("court", "", "code of the staff member's court")
-	check := func() error {
-		if *email == "" || *name == "" || *role == "" {
-			return usageError("--email, --name and --role are required")
-		}
-		return nil
-	}
-	return c.run(args, check, func(a *app.App) error {
+	return c.run(args, c.require("email", "name", "role"), func(a *app.App) error {
 		courtID, err := courtIDOf(ctx, a, *court)
 		if err != nil {
 			return err
@@ -231,8 +238,8 @@ func adminTokenCreate(ctx context.Context, env *Env, args []string) error {
 	ttl := c.fs.Duration("ttl", 0, "lifetime (default 2160h, at most 8784h)")
 	scopes := c.fs.String("scopes", "", "comma-separated scopes: read, write, admin, audit (default: all the role allows)")
 	check := func() error {
-		if *email == "" {
-			return usageError("--email is required")
+		if err := requireFlags(c.fs, "email"); err != nil {
+			return err
 		}
 		if *ttl < 0 {
 			return usageError("--ttl must not be negative")

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"flag"
+	"strings"
 
 	"navette/client"
 )
@@ -41,4 +42,25 @@ func noArg(fs *flag.FlagSet) (string, error) {
 		return "", usageError("unexpected argument %q", printable(fs.Arg(0), 60))
 	}
 	return "", nil
+}
+
+// requireFlags returns the usage error that names the flags of fs, names
+// without their dashes, when any of them is empty ("--data and --out are
+// required"), and nil when all are set.
+func requireFlags(fs *flag.FlagSet, names ...string) error {
+	for _, n := range names {
+		if fs.Lookup(n).Value.String() != "" {
+			continue
+		}
+		dashed := make([]string, len(names))
+		for i, n := range names {
+			dashed[i] = "--" + n
+		}
+		if len(names) == 1 {
+			return usageError("%s is required", dashed[0])
+		}
+		last := len(dashed) - 1
+		return usageError("%s and %s are required", strings.Join(dashed[:last], ", "), dashed[last])
+	}
+	return nil
 }

@@ -21,8 +21,8 @@ func adminBackup(ctx context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	if *data == "" || *out == "" {
-		return usageError("--data and --out are required")
+	if err := requireFlags(fs, "data", "out"); err != nil {
+		return err
 	}
 	compress := strings.HasSuffix(*out, ".gz") || strings.HasSuffix(*out, ".tgz")
 	m, err := backup.Create(ctx, *data, *out, compress, navette.SystemClock{}.Now())
@@ -45,8 +45,8 @@ func adminRestore(ctx context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	if *data == "" || *from == "" {
-		return usageError("--data and --from are required")
+	if err := requireFlags(fs, "data", "from"); err != nil {
+		return err
 	}
 	f, err := os.Open(*from)
 	if err != nil {
@@ -128,8 +128,8 @@ func adminKeyExport(_ context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	if *data == "" || *out == "" {
-		return usageError("--data and --out are required")
+	if err := requireFlags(fs, "data", "out"); err != nil {
+		return err
 	}
 	n, err := exportKeys(*data, *out)
 	if err != nil {

@@ -5,28 +5,25 @@ import (
 	"fmt"
 	"io"
 
+	"navette/app"
 	"navette/deposit"
 )
 
 // adminScrub runs one scrub pass over the platform's stored files and
 // prints what it found: each corrupt file, then a summary.
 func adminScrub(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin scrub", "--data DIR [--db URL] [--blobs URL] [--rate BYTES_PER_SECOND]")
-	open := storeBlobFlags(fs)
-	rate := fs.Int64("rate", deposit.DefaultScrubRate, "read at most this many bytes per second (0: as fast as the store goes)")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+	c := newAdminBlobCmd(env, "admin scrub", "--data DIR [--db URL] [--blobs URL] [--rate BYTES_PER_SECOND]")
+	rate := c.fs.Int64("rate", deposit.DefaultScrubRate, "read at most this many bytes per second (0: as fast as the store goes)")
+	check := func() error {
+		if *rate < 0 {
+			return usageError("--rate must not be negative")
+		}
+		return nil
 	}
-	if *rate < 0 {
-		return usageError("--rate must not be negative")
-	}
-	a, err := open()
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	st, err := a.Deposits.Scrub(ctx, *rate)
-	return reportScrub(env.Stdout, st, err)
+	return c.run(args, check, func(a *app.App) error {
+		st, err := a.Deposits.Scrub(ctx, *rate)
+		return reportScrub(env.Stdout, st, err)
+	})
 }
 
 // reportScrub prints on w what a scrub pass found, however far it went

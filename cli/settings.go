@@ -8,39 +8,36 @@ import (
 	"text/tabwriter"
 
 	"navette"
+	"navette/app"
 )
 
 // adminSettings shows the platform settings admins saved, or changes those
 // given: 0 puts a limit back to the server's configuration.
 func adminSettings(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin settings", "--data DIR [--max-file-size BYTES] [--max-files N] [--max-retention DAYS] [--max-recipients N]")
-	open := storeFlags(fs)
+	c := newAdminCmd(env, "admin settings", "--data DIR [--max-file-size BYTES] [--max-files N] [--max-retention DAYS] [--max-recipients N]")
 	var set navette.Limits
-	fs.Int64Var(&set.MaxFileSize, "max-file-size", 0, "largest file accepted, in bytes (0: the configuration's)")
-	fs.IntVar(&set.MaxFiles, "max-files", 0, "files per deposit (0: the configuration's)")
-	fs.IntVar(&set.MaxRetentionDays, "max-retention", 0, "ceiling of the retention senders choose, in days (0: the configuration's)")
-	fs.IntVar(&set.MaxRecipients, "max-recipients", 0, "recipients per deposit (0: the configuration's)")
-	if err := parseFlags(fs, env, args); err != nil {
-		return err
+	c.fs.Int64Var(&set.MaxFileSize, "max-file-size", 0, "largest file accepted, in bytes (0: the configuration's)")
+	c.fs.IntVar(&set.MaxFiles, "max-files", 0, "files per deposit (0: the configuration's)")
+	c.fs.IntVar(&set.MaxRetentionDays, "max-retention", 0, "ceiling of the retention senders choose, in days (0: the configuration's)")
+	c.fs.IntVar(&set.MaxRecipients, "max-recipients", 0, "recipients per deposit (0: the configuration's)")
+	check := func() error {
+		if c.fs.NArg() != 0 {
+			return usageError("unexpected argument %q", c.fs.Arg(0))
+		}
+		return nil
 	}
-	if fs.NArg() != 0 {
-		return usageError("unexpected argument %q", fs.Arg(0))
-	}
-	a, err := open()
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	st, err := a.Deposits.Settings(ctx, operator)
-	if err != nil {
-		return err
-	}
-	if setLimits(fs, &st.Limits, set) {
-		if st, err = a.Deposits.SaveSettings(ctx, operator, st.Limits); err != nil {
+	return c.run(args, check, func(a *app.App) error {
+		st, err := a.Deposits.Settings(ctx, operator)
+		if err != nil {
 			return err
 		}
-	}
-	return printSettings(env.Stdout, st)
+		if setLimits(c.fs, &st.Limits, set) {
+			if st, err = a.Deposits.SaveSettings(ctx, operator, st.Limits); err != nil {
+				return err
+			}
+		}
+		return printSettings(env.Stdout, st)
+	})
 }
 
 // setLimits copies into l the limits of set whose flags were given on the

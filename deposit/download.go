@@ -197,11 +197,7 @@ func (s *Service) openFile(d *navette.DepositRecord, f *navette.FileRecord) (*se
 	if err != nil {
 		return nil, "", err
 	}
-	dk, err := s.depositKey(d)
-	if err != nil {
-		return nil, "", err
-	}
-	name, err := openText(dk, "filename", f.ID, f.Name)
+	_, name, err := s.openSealed(d, "filename", f.ID, f.Name)
 	if err != nil {
 		return nil, "", err
 	}

@@ -271,15 +271,21 @@ func openText(k *seal.Key, what, id string, sealed []byte) (string, error) {
 // openReference returns the key of d, which must still have it, and its
 // reference opened.
 func (s *Service) openReference(d *navette.DepositRecord) (*seal.Key, string, error) {
+	return s.openSealed(d, "reference", d.ID, d.Reference)
+}
+
+// openSealed returns the key of d, which must still have it, and the text
+// sealed under it as the value what of id (openText).
+func (s *Service) openSealed(d *navette.DepositRecord, what, id string, sealed []byte) (*seal.Key, string, error) {
 	k, err := s.depositKey(d)
 	if err != nil {
 		return nil, "", err
 	}
-	ref, err := openText(k, "reference", d.ID, d.Reference)
+	text, err := openText(k, what, id, sealed)
 	if err != nil {
 		return nil, "", err
 	}
-	return k, ref, nil
+	return k, text, nil
 }
 
 // view opens a deposit's sealed fields for display.
