@@ -1,7 +1,6 @@
 package deposit_test
 
 import (
-	"bytes"
 	"context"
 	"testing"
 
@@ -11,30 +10,47 @@ import (
 )
 
 // BenchmarkGetForwarded measures the view of a deposit with one forward
-// and a long journal (2,000 openings of it) as its sender sees it, on
-// SQLite: the deposit with its forwards listed.
+// and a long journal (2,000 openings of it after the forward) as its
+// sender sees it, on SQLite: the deposit with its forwards listed.
 //
 //	go test ./deposit -run '^$' -bench GetForwarded -benchmem
 func BenchmarkGetForwarded(b *testing.B) {
 	fx := newFixture(b)
 	ctx := b.Context()
-	orig := forwardedWithJournal(b, fx, 2000)
+	fc := sentToAgent(b, fx)
+	fc.forward(b, fx)
+	journalOpenings(b, fx, fc.id, fc.agent.ID, 2000)
 	for b.Loop() {
-		v, err := fx.svc.Get(ctx, fx.sender, orig)
-		if err != nil {
-			b.Fatal(err)
-		}
-		fws, err := fx.svc.Forwards(ctx, fx.sender, v.ID)
-		if err != nil || len(fws) != 1 {
-			b.Fatalf("Forwards = %v, %v", fws, err)
+		v, err := fx.svc.Get(ctx, fx.sender, fc.id)
+		if err != nil || len(v.Forwards) != 1 {
+			b.Fatalf("Get: %v, forwards %v", err, v)
 		}
 	}
 }
 
-// forwardedWithJournal makes a deposit from fx.sender to an agent, who
-// forwards it to a colleague; then n openings of it are journaled. It
-// returns the deposit's id.
-func forwardedWithJournal(t testing.TB, fx *fixture, n int) string {
+// TestForwardAfterLongJournal: a forward made once the original's journal
+// holds more than 10,000 events (openings) is listed on its view.
+func TestForwardAfterLongJournal(t *testing.T) {
+	fx := newFixture(t)
+	fc := sentToAgent(t, fx)
+	journalOpenings(t, fx, fc.id, fc.agent.ID, 10001)
+	fw := fc.forward(t, fx)
+	v, err := fx.svc.Get(context.Background(), fx.sender, fc.id)
+	if err != nil || len(v.Forwards) != 1 || v.Forwards[0].ID != fw {
+		t.Fatalf("Get: %v; want the forward %s listed", err, fw)
+	}
+}
+
+// forwardCase is a deposit sent to an agent, who may forward it to a
+// colleague.
+type forwardCase struct {
+	id               string
+	agent, colleague *navette.User
+}
+
+// sentToAgent makes a deposit of one file from fx.sender to an agent, who
+// becomes fx.recipient.
+func sentToAgent(t testing.TB, fx *fixture) forwardCase {
 	t.Helper()
 	ctx := context.Background()
 	acc := &account.Service{Meta: fx.meta, Clock: fx.svc.Clock}
@@ -46,35 +62,33 @@ func forwardedWithJournal(t testing.TB, fx *fixture, n int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := fx.svc.Create(ctx, fx.sender, deposit.Draft{Recipients: []string{agent.Email}, Reference: "RG 26/7"})
+	fx.recipient = agent
+	v, _ := fx.availableData(t, []byte("procès-verbal"))
+	return forwardCase{id: v.ID, agent: agent, colleague: colleague}
+}
+
+// forward has the agent forward the deposit to the colleague, and returns
+// the forward's id.
+func (fc forwardCase) forward(t testing.TB, fx *fixture) string {
+	t.Helper()
+	fw, err := fx.svc.Forward(context.Background(), fc.agent, fc.id, deposit.Onward{Recipients: []string{fc.colleague.Email}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := []byte("procès-verbal")
-	f, err := fx.svc.StartFile(ctx, fx.sender, v.ID, "pv.pdf", int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fx.svc.Write(ctx, fx.sender, f.ID, 0, bytes.NewReader(data)); err != nil {
-		t.Fatal(err)
-	}
-	if err := fx.svc.Finish(ctx, fx.sender, f.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fx.svc.Submit(ctx, fx.sender, v.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fx.svc.Forward(ctx, agent, v.ID, deposit.Onward{Recipients: []string{colleague.Email}}); err != nil {
-		t.Fatal(err)
-	}
+	return fw.ID
+}
+
+// journalOpenings journals n openings of deposit id by actorID, as if as
+// many recipients had opened it.
+func journalOpenings(t testing.TB, fx *fixture, id, actorID string, n int) {
+	t.Helper()
 	for done := 0; done < n; {
 		batch := make([]navette.Event, 0, 500)
 		for ; done < n && len(batch) < cap(batch); done++ {
-			batch = append(batch, navette.Event{Time: fx.svc.Clock.Now(), Type: navette.EventDepositOpened, ActorID: agent.ID, DepositID: v.ID})
+			batch = append(batch, navette.Event{Time: fx.svc.Clock.Now(), Type: navette.EventDepositOpened, ActorID: actorID, DepositID: id})
 		}
-		if err := fx.meta.AppendEvents(ctx, batch...); err != nil {
+		if err := fx.meta.AppendEvents(context.Background(), batch...); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return v.ID
 }
