@@ -48,7 +48,10 @@ type DepositRecord struct {
 	// FromSpaceID is the service mailbox the sender sent the deposit on
 	// behalf of, "" when sent in person. The members of that mailbox see
 	// the deposit as its sender does once it is submitted.
-	FromSpaceID   string
+	FromSpaceID string
+	// ForwardedFrom is the deposit this one forwards, "" if it forwards
+	// none; set by ForwardStore.ForwardDeposit only.
+	ForwardedFrom string
 	State         DepositState
 	RetentionDays int
 	Key           WrappedKey // seals Reference, Message and file names; zero after purge

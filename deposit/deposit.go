@@ -298,15 +298,20 @@ func Unasked(ctx context.Context) context.Context {
 	return WithoutOpening(context.WithValue(ctx, unaskedKey{}, true))
 }
 
-// Get returns a deposit as actor may see it. Returns ENOTFOUND unless actor
-// sent it or received it (and it is available), EGONE for a recipient once it
-// expired or was revoked.
+// Get returns a deposit as actor may see it, with its forwards for those
+// who see them (View.Forwards). Returns ENOTFOUND unless actor sent it or
+// received it (and it is available), EGONE for a recipient once it expired
+// or was revoked.
 func (s *Service) Get(ctx context.Context, actor *navette.User, id string) (*View, error) {
 	d, sending, err := s.lookupLive(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
 	files, err := s.Meta.Files(ctx, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	fws, err := s.forwards(ctx, actor, d, sending)
 	if err != nil {
 		return nil, err
 	}
@@ -320,7 +325,7 @@ func (s *Service) Get(ctx context.Context, actor *navette.User, id string) (*Vie
 	if err != nil {
 		return nil, err
 	}
-	v.Sending = sending
+	v.Sending, v.Forwards = sending, fws
 	return v, nil
 }
 

@@ -151,8 +151,8 @@ func (s *Service) newForward(ctx context.Context, actor *navette.User, d *navett
 		return nil, err
 	}
 	now := s.Clock.Now()
-	fw := &navette.DepositRecord{ID: navette.NewID(), SenderID: actor.ID, State: navette.DepositDraft, RetentionDays: days,
-		CreatedAt: now, SubmittedAt: now, NotifySender: true}
+	fw := &navette.DepositRecord{ID: navette.NewID(), SenderID: actor.ID, ForwardedFrom: d.ID, State: navette.DepositDraft,
+		RetentionDays: days, CreatedAt: now, SubmittedAt: now, NotifySender: true}
 	for _, u := range to {
 		fw.Recipients = append(fw.Recipients, navette.Recipient{UserID: u.ID})
 	}

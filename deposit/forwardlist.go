@@ -2,6 +2,7 @@ package deposit
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"navette"
@@ -9,15 +10,20 @@ import (
 
 // A forward is sent in person, so that before it was listed on the
 // original, the colleagues of the mailbox a deposit came to could not tell
-// that one of them had passed it on. The original's page now lists its
-// forwards for the sending side (its sender, who is mailed each one
-// (NoticeForwarded), and the members of the mailbox it was sent from) and
-// for the agents who received it, in person or through a mailbox: those
-// who could forward it themselves. A partner who received it sees none: a
-// forward stays within the ministry, and who in the court was given the
-// case is not theirs to learn. What is listed is who forwarded, to whom,
-// when and in what state, never the forward's message or files: reading
-// those takes access to the forward itself.
+// that one of them had passed it on. The original's view (Get, View.Forwards)
+// now lists its forwards for the sending side (its sender, who is mailed
+// each one (NoticeForwarded), and the members of the mailbox it was sent
+// from) and for the agents who received it, in person or through a
+// mailbox: those who could forward it themselves. A partner who received it
+// sees none: a forward stays within the ministry, and who in the court was
+// given the case is not theirs to learn. What is listed is who forwarded,
+// to whom, when and in what state, never the forward's message or files:
+// reading those takes access to the forward itself.
+//
+// A forward names its original (DepositRecord.ForwardedFrom, migration 36),
+// so the list is one query of the store (ForwardStore.DepositForwards), not
+// a read of the original's journal, however long it grew; the deposit's
+// view fails as a whole if the list cannot be read.
 
 // ForwardView is a forward of a deposit as the people who see the
 // deposit see it: nothing of its content.
@@ -37,61 +43,51 @@ type ForwardView struct {
 	Open bool
 }
 
-// Forwards returns the forwards of deposit id, oldest first, to those who
-// see them: the sending side and the agents who received it; nothing to a
-// partner who received it. Returns what Get returns.
-func (s *Service) Forwards(ctx context.Context, actor *navette.User, id string) ([]ForwardView, error) {
-	d, sending, err := s.lookupLive(ctx, actor, id)
-	if err != nil {
-		return nil, err
-	}
+// forwards returns the forwards of d, oldest first, as actor sees them
+// (sending: actor is on d's sending side): to the sending side and the
+// agents who received d; nothing to a partner who received it. They are
+// read by one query of the store, whatever the length of d's journal.
+func (s *Service) forwards(ctx context.Context, actor *navette.User, d *navette.DepositRecord, sending bool) ([]ForwardView, error) {
 	if !sending && actor.Role != navette.RoleAgent && actor.Role != navette.RoleCourtAdmin {
 		return nil, nil
 	}
-	evs, err := s.Meta.Events(ctx, navette.EventFilter{DepositID: d.ID, Limit: 10000})
-	if err != nil {
+	store, ok := s.Meta.(navette.ForwardStore)
+	if !ok || d.State == navette.DepositDraft || d.State == navette.DepositChecking { // never available: never forwarded
+		return nil, nil
+	}
+	recs, err := store.DepositForwards(ctx, d.ID)
+	if err != nil || len(recs) == 0 {
 		return nil, err
 	}
-	svcs, err := s.services(ctx, actor)
-	if err != nil {
-		return nil, err
-	}
-	people := map[string]*navette.User{}
-	var out []ForwardView
-	for _, e := range evs {
-		if e.Type != navette.EventDepositForwarded {
-			continue
-		}
-		fv, err := s.forwardView(ctx, actor, svcs, people, e)
-		if err != nil {
+	var svcs map[string]bool
+	if slices.ContainsFunc(recs, toMailbox) {
+		if svcs, err = s.services(ctx, actor); err != nil {
 			return nil, err
 		}
-		out = append(out, fv)
+	}
+	now := s.Clock.Now()
+	out := make([]ForwardView, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, forwardView(r, actor, svcs, now))
 	}
 	return out, nil
 }
 
-// forwardView returns the forward e journals as actor, a member of the
-// mailboxes svcs, sees it; people keeps the forwarders read.
-func (s *Service) forwardView(ctx context.Context, actor *navette.User, svcs map[string]bool, people map[string]*navette.User, e navette.Event) (ForwardView, error) {
-	fw, err := s.Meta.Deposit(ctx, e.Detail)
-	if err != nil {
-		return ForwardView{}, err
-	}
-	by, ok := people[fw.SenderID]
-	if !ok {
-		if by, err = s.Meta.User(ctx, fw.SenderID); err != nil {
-			return ForwardView{}, err
-		}
-		people[fw.SenderID] = by
-	}
-	fv := ForwardView{ID: fw.ID, Forwarder: by, Recipients: fw.Recipients, At: e.Time, State: fw.State, ExpiresAt: fw.ExpiresAt,
-		Open: fw.SenderID == actor.ID}
-	if fw.State == navette.DepositAvailable && Expired(fw, s.Clock.Now()) {
+// forwardView returns the forward r as actor, a member of the mailboxes
+// svcs, sees it at now.
+func forwardView(r navette.ForwardRecord, actor *navette.User, svcs map[string]bool, now time.Time) ForwardView {
+	fv := ForwardView{ID: r.ID, Forwarder: r.Forwarder, Recipients: r.Recipients, At: r.CreatedAt, State: r.State,
+		ExpiresAt: r.ExpiresAt, Open: r.Forwarder.ID == actor.ID}
+	if r.State == navette.DepositAvailable && Expired(&navette.DepositRecord{State: r.State, ExpiresAt: r.ExpiresAt}, now) {
 		fv.State = navette.DepositExpired
 	}
-	for _, r := range fw.Recipients {
-		fv.Open = fv.Open || r.UserID == actor.ID || svcs[r.UserID]
+	for _, to := range r.Recipients {
+		fv.Open = fv.Open || to.UserID == actor.ID || svcs[to.UserID]
 	}
-	return fv, nil
+	return fv
+}
+
+// toMailbox reports whether r was forwarded to a service mailbox.
+func toMailbox(r navette.ForwardRecord) bool {
+	return slices.ContainsFunc(r.Recipients, func(to navette.Recipient) bool { return to.Role == navette.RoleService })
 }

@@ -171,6 +171,10 @@ type View struct {
 	// Sending is set when the person it is shown to sent it or is a member
 	// of the mailbox it was sent from.
 	Sending bool
+	// Forwards are the deposit's forwards, oldest first, filled by Get for
+	// those who see them: the sending side and the agents who received it
+	// (see ForwardView); nil for a partner who received it, and in lists.
+	Forwards []ForwardView
 }
 
 // FileView is a file with its name opened.

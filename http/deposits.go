@@ -60,13 +60,8 @@ func (s *Server) handleGetDeposit(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	fws, err := s.Deposits.Forwards(r.Context(), actor, v.ID)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	d := fullDepositJSON(v)
-	for _, fw := range fws {
+	for _, fw := range v.Forwards {
 		d.Forwards = append(d.Forwards, forwardingJSON(fw))
 	}
 	writeJSON(w, http.StatusOK, d)

@@ -11,6 +11,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"navette"
+	"navette/postgres"
 	"navette/storetest"
 )
 
@@ -138,4 +139,23 @@ func lastMigration(t *testing.T) int64 {
 		}
 	}
 	return last
+}
+
+// TestMigrateForwardedFrom: forwards made before migration 36 are found by
+// it (storetest.TestForwardBackfill), the database taken back to version
+// 35 by the migration's Down.
+func TestMigrateForwardedFrom(t *testing.T) {
+	url := pg.NewDatabase(t)
+	s, err := postgres.Open(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.TestForwardBackfill(t, s, func(t *testing.T) storetest.ForwardMetaStore {
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		raw := rawDB(t, url)
+		storetest.MigrateDownTo(t, goose.DialectPostgres, raw, os.DirFS("."), 35)
+		return openURL(t, url)
+	})
 }

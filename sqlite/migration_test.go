@@ -13,6 +13,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"navette"
+	"navette/sqlite"
 	"navette/storetest"
 )
 
@@ -153,4 +154,27 @@ func lastMigration(t *testing.T) int64 {
 		}
 	}
 	return last
+}
+
+// TestMigrateForwardedFrom: forwards made before migration 36 are found by
+// it (storetest.TestForwardBackfill), the database taken back to version
+// 35 by the migration's Down.
+func TestMigrateForwardedFrom(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "meta.db")
+	s, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.TestForwardBackfill(t, s, func(t *testing.T) storetest.ForwardMetaStore {
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		raw, err := sql.Open("sqlite", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		storetest.MigrateDownTo(t, goose.DialectSQLite3, raw, os.DirFS("."), 35)
+		return open(t, path)
+	})
 }

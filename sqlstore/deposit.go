@@ -17,7 +17,7 @@ import (
 const (
 	depositCols = "d.id, d.sender_id, d.state, d.retention_days, d.key_id, d.key_data, d.reference, d.message, " +
 		"d.created_at, d.submitted_at, d.available_at, d.expires_at, d.revoked_at, d.purged_at, d.notify_sender, d.reminded_at, " +
-		"d.proof_key_id, d.proof_key_data, d.proof_until, d.max_downloads, d.from_space_id, " +
+		"d.proof_key_id, d.proof_key_data, d.proof_until, d.max_downloads, d.from_space_id, d.forwarded_from, " +
 		"COALESCE((SELECT su.disabled FROM users su WHERE su.id = d.sender_id), 0)"
 	recipientCols = "r.user_id, u.email, u.name, u.role, u.disabled, r.first_download_at, r.first_download_by, r.first_opened_at, r.first_opened_by"
 	// withRecipients joins a deposit row d to its recipients, one row per
@@ -32,14 +32,14 @@ type depositRow struct {
 	state                                                             string
 	created, submitted, available, expires, revoked, purged, reminded sql.NullInt64
 	proofUntil                                                        sql.NullInt64
-	fromSpace                                                         sql.NullString
+	fromSpace, forwardedFrom                                          sql.NullString
 	notifySender, senderDisabled                                      int64
 }
 
 func (r *depositRow) dest() []any {
 	return []any{&r.d.ID, &r.d.SenderID, &r.state, &r.d.RetentionDays, &r.d.Key.KeyID, &r.d.Key.Data,
 		&r.d.Reference, &r.d.Message, &r.created, &r.submitted, &r.available, &r.expires, &r.revoked, &r.purged,
-		&r.notifySender, &r.reminded, &r.d.ProofKey.KeyID, &r.d.ProofKey.Data, &r.proofUntil, &r.d.MaxDownloads, &r.fromSpace, &r.senderDisabled}
+		&r.notifySender, &r.reminded, &r.d.ProofKey.KeyID, &r.d.ProofKey.Data, &r.proofUntil, &r.d.MaxDownloads, &r.fromSpace, &r.forwardedFrom, &r.senderDisabled}
 }
 
 func (r *depositRow) record() *navette.DepositRecord {
@@ -59,6 +59,7 @@ func (r *depositRow) record() *navette.DepositRecord {
 	d.ProofKey.Data = bytesCol(d.ProofKey.Data)
 	d.ProofUntil = timeCol(r.proofUntil)
 	d.FromSpaceID = r.fromSpace.String
+	d.ForwardedFrom = r.forwardedFrom.String
 	d.SenderDisabled = r.senderDisabled != 0
 	return &d
 }
@@ -82,7 +83,8 @@ func (r *recipientRow) recipient() navette.Recipient {
 }
 
 // depositArgs returns the mutable columns of d in the order of the SET list
-// of updateDeposit: all but id, sender_id, from_space_id and created_at.
+// of updateDeposit: all but id, sender_id, from_space_id, forwarded_from and
+// created_at.
 func depositArgs(d *navette.DepositRecord) []any {
 	return []any{string(d.State), d.RetentionDays, d.Key.KeyID, bytesArg(d.Key.Data), bytesArg(d.Reference), bytesArg(d.Message),
 		timeArg(d.SubmittedAt), timeArg(d.AvailableAt), timeArg(d.ExpiresAt), timeArg(d.RevokedAt), timeArg(d.PurgedAt),
@@ -100,6 +102,9 @@ func (s *Store) CreateDeposit(ctx context.Context, d *navette.DepositRecord, eve
 	}
 	if d.CreatedAt.IsZero() {
 		return invalid("A deposit needs a creation time.")
+	}
+	if d.ForwardedFrom != "" {
+		return invalid("A forward is made by ForwardDeposit.")
 	}
 	seen := make(map[string]bool, len(d.Recipients))
 	for _, r := range d.Recipients {
@@ -122,11 +127,11 @@ func (s *Store) CreateDeposit(ctx context.Context, d *navette.DepositRecord, eve
 // insertDeposit adds the rows of d and its recipients.
 func (s *Store) insertDeposit(ctx context.Context, tx *sql.Tx, d *navette.DepositRecord) error {
 	args := append([]any{d.ID, d.SenderID, timeArg(d.CreatedAt)}, depositArgs(d)...)
-	args = append(args, nullString(d.FromSpaceID))
+	args = append(args, nullString(d.FromSpaceID), nullString(d.ForwardedFrom))
 	_, err := tx.ExecContext(ctx, `INSERT INTO deposits (id, sender_id, created_at, state, retention_days, key_id, key_data,
 		reference, message, submitted_at, available_at, expires_at, revoked_at, purged_at, notify_sender, reminded_at,
-		proof_key_id, proof_key_data, proof_until, max_downloads, from_space_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`, args...)
+		proof_key_id, proof_key_data, proof_until, max_downloads, from_space_id, forwarded_from)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`, args...)
 	if err != nil {
 		return s.insertErr(err, "create deposit", "A deposit with this id exists already.", "No such sender.")
 	}

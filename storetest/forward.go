@@ -1,11 +1,17 @@
 package storetest
 
 import (
+	"cmp"
+	"database/sql"
+	"io/fs"
 	"slices"
 	"sync"
 	"testing"
 
+	"github.com/pressly/goose/v3"
+
 	"navette"
+	"navette/sqlstore"
 )
 
 // ForwardMetaStore is a metadata store that also makes forwards.
@@ -26,6 +32,7 @@ func TestForwardStore(t *testing.T, open func(t *testing.T) ForwardMetaStore) {
 		{"Refused", testForwardRefused},
 		{"SharedBlobPurge", testForwardSharedPurge},
 		{"RacesPurge", testForwardRacesPurge},
+		{"List", testForwardList},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
@@ -46,9 +53,11 @@ func (m *metaFixture) storedFile(d *navette.DepositRecord) *navette.FileRecord {
 }
 
 // forwardOf returns an available deposit from sender to recipients, not
-// stored, and a file of it sharing the blob of each of files.
+// stored, that forwards the deposit of the first of files, and a file of it
+// sharing the blob of each of files.
 func (m *metaFixture) forwardOf(sender *navette.User, recipients []*navette.User, files ...*navette.FileRecord) (*navette.DepositRecord, []*navette.FileRecord) {
 	d := m.newDeposit(sender, recipients...)
+	d.ForwardedFrom = files[0].DepositID
 	metaSetState(d, navette.DepositAvailable)
 	var out []*navette.FileRecord
 	for _, f := range files {
@@ -57,6 +66,23 @@ func (m *metaFixture) forwardOf(sender *navette.User, recipients []*navette.User
 		out = append(out, g)
 	}
 	return d, out
+}
+
+// forwarded has sender forward the deposit of the first of files to
+// recipients (forwardOf) with the events of a forward: its creation, naming
+// the original, and deposit.forwarded on the original, naming it. It
+// returns the forward and its files.
+func (m *metaFixture) forwarded(s navette.ForwardStore, sender *navette.User, recipients []*navette.User, files ...*navette.FileRecord) (*navette.DepositRecord, []*navette.FileRecord) {
+	m.t.Helper()
+	fw, out := m.forwardOf(sender, recipients, files...)
+	created := m.event(navette.EventDepositCreated, sender.ID, fw.ID)
+	created.Detail = fw.ForwardedFrom
+	on := m.event(navette.EventDepositForwarded, sender.ID, fw.ForwardedFrom)
+	on.Detail = fw.ID
+	if err := s.ForwardDeposit(m.ctx, fw, out, created, on); err != nil {
+		m.t.Fatalf("ForwardDeposit: %v", err)
+	}
+	return fw, out
 }
 
 // purgeFile makes f purged, its key destroyed, as the sweeper does.
@@ -85,14 +111,7 @@ func testForwardCreate(t *testing.T, m *metaFixture, s navette.ForwardStore) {
 	sender, agent, colleague := m.user("Sender"), m.user("Agent"), m.user("Colleague")
 	orig := m.deposit(navette.DepositDraft, sender, agent)
 	f1, f2 := m.storedFile(orig), m.storedFile(orig)
-	fw, files := m.forwardOf(agent, []*navette.User{colleague}, f1, f2)
-	ev := m.event(navette.EventDepositCreated, agent.ID, fw.ID)
-	ev.Detail = orig.ID
-	on := m.event(navette.EventDepositForwarded, agent.ID, orig.ID)
-	on.Detail = fw.ID
-	if err := s.ForwardDeposit(m.ctx, fw, files, ev, on); err != nil {
-		t.Fatalf("ForwardDeposit: %v", err)
-	}
+	fw, files := m.forwarded(s, agent, []*navette.User{colleague}, f1, f2)
 	metaEqual(t, "forward", m.getDeposit(fw.ID), fw)
 	got := m.getFiles(fw.ID)
 	metaEqual(t, "forward's files", got, files)
@@ -134,6 +153,9 @@ func testForwardRefused(t *testing.T, m *metaFixture, s navette.ForwardStore) {
 		{"unfinished blob", func(d *navette.DepositRecord, fs []*navette.FileRecord) { fs[0].BlobID = uploading.ID }, navette.EGONE},
 		{"unknown blob", func(d *navette.DepositRecord, fs []*navette.FileRecord) { fs[0].BlobID = navette.NewID() }, navette.EGONE},
 		{"unknown recipient", func(d *navette.DepositRecord, fs []*navette.FileRecord) { d.Recipients[0].UserID = navette.NewID() }, navette.ENOTFOUND},
+		{"no original", func(d *navette.DepositRecord, fs []*navette.FileRecord) { d.ForwardedFrom = "" }, navette.EINVALID},
+		{"itself", func(d *navette.DepositRecord, fs []*navette.FileRecord) { d.ForwardedFrom = d.ID }, navette.EINVALID},
+		{"unknown original", func(d *navette.DepositRecord, fs []*navette.FileRecord) { d.ForwardedFrom = navette.NewID() }, navette.ENOTFOUND},
 	} {
 		fw, files := m.forwardOf(agent, []*navette.User{colleague}, f)
 		tt.mod(fw, files)
@@ -214,5 +236,144 @@ func testForwardRacesPurge(t *testing.T, m *metaFixture, s navette.ForwardStore)
 		if made > 0 && slices.Contains(m.toDelete(), f.ID) {
 			t.Fatalf("%d forwards hold the blob, yet it is to be deleted", made)
 		}
+	}
+}
+
+// testForwardList: DepositForwards lists the forwards of a deposit, oldest
+// first (then by id), each with its forwarder, its recipients by e-mail
+// address, its creation time, state and expiry as they are now; not the
+// forwards of its forwards, nor anything for a deposit never forwarded or
+// unknown.
+func testForwardList(t *testing.T, m *metaFixture, s navette.ForwardStore) {
+	sender, agent, colleague := m.user("Sender"), m.user("Agent"), m.user("Colleague")
+	mailbox := m.person("Greffe correctionnel", navette.RoleService)
+	orig := m.deposit(navette.DepositDraft, sender, agent, colleague)
+	f := m.storedFile(orig)
+	for _, id := range []string{orig.ID, navette.NewID()} {
+		if got, err := s.DepositForwards(m.ctx, id); err != nil || len(got) != 0 {
+			t.Errorf("DepositForwards(%s) before any forward = %+v, %v; want none", id, got, err)
+		}
+	}
+	var want []navette.ForwardRecord
+	forward := func(by *navette.User, to []*navette.User, files ...*navette.FileRecord) *navette.DepositRecord {
+		t.Helper()
+		fw, _ := m.forwarded(s, by, to, files...)
+		return fw
+	}
+	listed := func(fw *navette.DepositRecord) navette.ForwardRecord {
+		rs := slices.Clone(fw.Recipients)
+		slices.SortFunc(rs, func(a, b navette.Recipient) int {
+			return cmp.Or(cmp.Compare(a.Email, b.Email), cmp.Compare(a.UserID, b.UserID))
+		})
+		return navette.ForwardRecord{ID: fw.ID, Forwarder: m.getUser(fw.SenderID), Recipients: rs, CreatedAt: fw.CreatedAt,
+			State: fw.State, ExpiresAt: fw.ExpiresAt}
+	}
+	fw1 := forward(agent, []*navette.User{mailbox, sender, colleague}, f)
+	if got := m.getDeposit(fw1.ID).ForwardedFrom; got != orig.ID {
+		t.Errorf("the forward's ForwardedFrom = %q, want %q", got, orig.ID)
+	}
+	want = append(want, listed(fw1))
+	fw2 := forward(colleague, []*navette.User{mailbox}, f)
+	// Two forwards made at the same instant come by id.
+	fw3, fs3 := m.forwardOf(agent, []*navette.User{sender}, f)
+	fw4, fs4 := m.forwardOf(agent, []*navette.User{colleague}, f)
+	fw3.CreatedAt = fw4.CreatedAt
+	metaSetState(fw3, navette.DepositAvailable)
+	for _, x := range []struct {
+		d  *navette.DepositRecord
+		fs []*navette.FileRecord
+	}{{fw3, fs3}, {fw4, fs4}} {
+		if err := s.ForwardDeposit(m.ctx, x.d, x.fs); err != nil {
+			t.Fatalf("ForwardDeposit: %v", err)
+		}
+	}
+	same := []navette.ForwardRecord{listed(fw3), listed(fw4)}
+	slices.SortFunc(same, func(a, b navette.ForwardRecord) int { return cmp.Compare(a.ID, b.ID) })
+	// A forward of a forward is listed on the forward, not on the original.
+	fw5 := forward(sender, []*navette.User{agent}, m.getFiles(fw1.ID)[0])
+	// The state is read as it is now.
+	if err := m.s.UpdateDeposit(m.ctx, fw2.ID, func(d *navette.DepositRecord, _ []*navette.FileRecord) ([]navette.Event, error) {
+		d.State, d.RevokedAt = navette.DepositRevoked, m.now()
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	fw2.State = navette.DepositRevoked
+	want = append(append(want, listed(fw2)), same...)
+	got, err := s.DepositForwards(m.ctx, orig.ID)
+	if err != nil {
+		t.Fatalf("DepositForwards: %v", err)
+	}
+	metaEqual(t, "the original's forwards", got, want)
+	got, err = s.DepositForwards(m.ctx, fw1.ID)
+	if err != nil {
+		t.Fatalf("DepositForwards: %v", err)
+	}
+	metaEqual(t, "the forward's forwards", got, []navette.ForwardRecord{listed(fw5)})
+
+	d := m.newDeposit(sender, agent)
+	d.ForwardedFrom = orig.ID
+	metaCode(t, "CreateDeposit of a forward", m.s.CreateDeposit(m.ctx, d), navette.EINVALID)
+}
+
+// TestForwardBackfill checks that migration 36 finds the forwards made
+// before it: s, a new store at the latest version, is given forwards, each
+// journaled on its original (deposit.forwarded, whose detail is the
+// forward's id); again must close s, bring its database back to version 35
+// (the migration's Down: the deposits without forwarded_from, as then) and
+// open it again, which migrates it up. The originals then list the same
+// forwards as before, and only forwards name an original.
+func TestForwardBackfill(t *testing.T, s ForwardMetaStore, again func(t *testing.T) ForwardMetaStore) {
+	m := &metaFixture{t: t, s: s, ctx: t.Context(), clock: navette.NewFakeClock(metaEpoch)}
+	sender, agent, colleague := m.user("Sender"), m.user("Agent"), m.user("Colleague")
+	forward := func(by *navette.User, to *navette.User, f *navette.FileRecord) *navette.DepositRecord {
+		t.Helper()
+		fw, _ := m.forwarded(s, by, []*navette.User{to}, f)
+		return fw
+	}
+	orig := m.deposit(navette.DepositDraft, sender, agent, colleague)
+	f := m.storedFile(orig)
+	fw1, fw2 := forward(agent, colleague, f), forward(colleague, sender, f)
+	fw3 := forward(colleague, sender, m.getFiles(fw1.ID)[0])
+	other := m.deposit(navette.DepositDraft, sender, agent)
+	m.storedFile(other)
+	list := func(s navette.ForwardStore, id string) []navette.ForwardRecord {
+		t.Helper()
+		got, err := s.DepositForwards(m.ctx, id)
+		if err != nil {
+			t.Fatalf("DepositForwards: %v", err)
+		}
+		return got
+	}
+	before := map[string][]navette.ForwardRecord{orig.ID: list(s, orig.ID), fw1.ID: list(s, fw1.ID)}
+	if len(before[orig.ID]) != 2 || len(before[fw1.ID]) != 1 {
+		t.Fatalf("before the migration: %d and %d forwards listed, want 2 and 1", len(before[orig.ID]), len(before[fw1.ID]))
+	}
+	s = again(t)
+	for id, want := range before {
+		metaEqual(t, "forwards of "+id+" after the migration", list(s, id), want)
+	}
+	for id, from := range map[string]string{orig.ID: "", fw1.ID: orig.ID, fw2.ID: orig.ID, fw3.ID: fw1.ID, other.ID: ""} {
+		d, err := s.Deposit(m.ctx, id)
+		if err != nil || d.ForwardedFrom != from {
+			t.Errorf("deposit %s after the migration: forwarded from %q, %v; want %q", id, d.ForwardedFrom, err, from)
+		}
+	}
+}
+
+// MigrateDownTo takes db, whose schema the migrations in the folder
+// "migrations" of fsys make for dialect (sqlstore.NewMigrations), back to
+// version v by the Down of each migration after it, and checks it is there.
+func MigrateDownTo(t *testing.T, dialect goose.Dialect, db *sql.DB, fsys fs.FS, v int64) {
+	t.Helper()
+	p, err := sqlstore.NewMigrations(dialect, db, fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(t.Context(), v); err != nil {
+		t.Fatalf("down to %d: %v", v, err)
+	}
+	if got, err := p.GetDBVersion(t.Context()); err != nil || got != v {
+		t.Fatalf("version %d, %v; want %d", got, err, v)
 	}
 }

@@ -330,7 +330,7 @@ type depositData struct {
 	// received the deposit while it is available.
 	CanForward bool
 	// Forwards are the deposit's forwards, for those who see them
-	// (deposit.Forwards).
+	// (deposit.View.Forwards).
 	Forwards []deposit.ForwardView
 }
 
@@ -361,12 +361,10 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request) {
 	d := newDepositData(v, u, h.now())
 	lang := h.lang(nil, r)
 	h.addRecipients(r, u, v, d, lang)
-	var err error
-	if d.Forwards, err = h.Deposits.Forwards(r.Context(), u, v.ID); err != nil {
-		h.log().Warn("web: listing a deposit's forwards", "deposit", v.ID, "err", err)
-	}
+	d.Forwards = v.Forwards
 	d.Proofs = h.depositProofs(r, u, v.ID, d.IsSender, lang)
 	if d.CanReply {
+		var err error
 		if d.ReplyFrom, err = h.Deposits.ReplyChoices(r.Context(), u, v); err != nil {
 			h.Error(w, r, err)
 			return
