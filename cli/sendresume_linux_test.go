@@ -52,12 +52,7 @@ func TestSendKilledResumes(t *testing.T) {
 	}
 
 	before := len(p.Transcript(testproxy.Upstream))
-	r := runCLI(t, vars, false, args...)
-	first, _, _ := strings.Cut(r.stderr, "\n")
-	if r.code != 0 || lastLine(r.stdout) != st.Deposit || !strings.HasPrefix(first, "navette send: resuming deposit "+st.Deposit+": ") ||
-		!strings.HasSuffix(first, " of 2.2 MB already sent") {
-		t.Fatalf("send again: %+v", r)
-	}
+	runAgain(t, vars, args, st.Deposit)
 	d, err := e.client(e.agent).Deposit(context.Background(), st.Deposit)
 	if err != nil || d.State != "available" || len(d.Files) != 2 {
 		t.Fatalf("deposit %+v, %v", d, err)
@@ -101,12 +96,7 @@ func TestReplyKilledResumes(t *testing.T) {
 	}
 
 	before := len(p.Transcript(testproxy.Upstream))
-	r := runCLI(t, vars, false, args...)
-	first, _, _ := strings.Cut(r.stderr, "\n")
-	if r.code != 0 || lastLine(r.stdout) != st.Deposit || !strings.HasPrefix(first, "navette reply: resuming deposit "+st.Deposit+": ") ||
-		!strings.HasSuffix(first, " of 2.2 MB already sent") {
-		t.Fatalf("reply again: %+v", r)
-	}
+	runAgain(t, vars, args, st.Deposit)
 	d, err := e.client(e.lawyer).Deposit(context.Background(), st.Deposit)
 	if err != nil || d.State != "available" || len(d.Files) != 2 || d.Reference != "Parquet 26/777" {
 		t.Fatalf("reply %+v, %v", d, err)
@@ -130,6 +120,19 @@ func TestReplyKilledResumes(t *testing.T) {
 		t.Errorf("replies journaled: %q, want [%s]", replies, d.ID)
 	}
 	checkResumed(t, e, p, before, d.ID, st, cache, int64(len(big)))
+}
+
+// runAgain runs the command args with vars again after killMidUpload, and
+// checks that it said it resumed deposit id, of whose 2.2 MB some were
+// sent, and ended with it sent.
+func runAgain(t *testing.T, vars map[string]string, args []string, id string) {
+	t.Helper()
+	r := runCLI(t, vars, false, args...)
+	first, _, _ := strings.Cut(r.stderr, "\n")
+	if r.code != 0 || lastLine(r.stdout) != id || !strings.HasPrefix(first, "navette "+args[0]+": resuming deposit "+id+": ") ||
+		!strings.HasSuffix(first, " of 2.2 MB already sent") {
+		t.Fatalf("%s again: %+v", args[0], r)
+	}
 }
 
 // killMidUpload runs the command args with vars through the proxy p in a
