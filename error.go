@@ -35,6 +35,16 @@ var ErrDownloadLimit = errors.New("download limit reached")
 // ProblemDownloadLimit is the RFC 9457 problem type of ErrDownloadLimit.
 const ProblemDownloadLimit = "tag:navette,2026:problem:download_limit"
 
+// ErrUploadOffset is wrapped in the ECONFLICT error that refuses bytes sent
+// to an upload at another offset than the one the server holds: tus's own
+// resumption, cured by asking the offset (HEAD), unlike the upload's other
+// conflicts; the HTTP adapter answers it with the problem type
+// ProblemUploadOffset.
+var ErrUploadOffset = errors.New("upload offset mismatch")
+
+// ProblemUploadOffset is the RFC 9457 problem type of ErrUploadOffset.
+const ProblemUploadOffset = "tag:navette,2026:problem:upload_offset"
+
 // Error is navette's application error: a code for programs and a message
 // that is safe to show to the user. Internal details stay in Err, which is
 // logged but never sent to a client.

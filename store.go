@@ -398,6 +398,14 @@ type JournalStore interface {
 	// ReleaseDownloadClaim ends the download claim id; nothing if it ended
 	// already or never was.
 	ReleaseDownloadClaim(ctx context.Context, id string) error
+	// ExtendDownloadClaim makes the download claim id, still running at now,
+	// expire at until instead, and reports true: a download that holds its
+	// claim longer than its TTL (the files of a ZIP archive, recorded once
+	// the whole archive is sent) renews it before it expires. It reports
+	// false, changing nothing, if the claim ended, expired at now or never
+	// was: its place under the cap may have been taken since. Returns
+	// EINVALID if until is not after now.
+	ExtendDownloadClaim(ctx context.Context, id string, now, until time.Time) (bool, error)
 
 	// TreeSize returns the number of leaves of the journal's tree: the
 	// number of events, as of a committed append.

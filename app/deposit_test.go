@@ -127,9 +127,12 @@ func TestResumeAfterCutConnection(t *testing.T) {
 	if off = e.patch(e.agent, path, off, data[off:]); off != int64(len(data)) {
 		t.Fatalf("final offset %d, want %d", off, len(data))
 	}
-	// A PATCH at a stale offset is refused.
+	// A PATCH at a stale offset is refused, as an offset mismatch: a
+	// problem type of its own tells it from the upload's other conflicts.
 	resp, b := e.do("PATCH", path, e.agent, bytes.NewReader([]byte("x")), "Tus-Resumable", "1.0.0", "Upload-Offset", "3", "Content-Type", "application/offset+octet-stream")
-	e.problem(resp, b, http.StatusConflict)
+	if p := e.problem(resp, b, http.StatusConflict); p.Type != navette.ProblemUploadOffset || p.Code != navette.ECONFLICT || p.Detail != "mismatched offset" {
+		t.Errorf("PATCH at a stale offset: %+v", p)
+	}
 
 	sub := e.submit(e.agent, d.ID)
 	if sub.Files[0].SHA256 != sha(data) {

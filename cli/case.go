@@ -296,7 +296,11 @@ const replyUsage = `DEPOSIT_ID [--message TEXT] [--retention DAYS] [--no-receipt
 Answers a deposit you received: a new deposit to its sender's side (the
 service mailbox of the case it came from, or the sender), in the same case
 and under the same reference, with the files (uploads resume by themselves),
-then submitted. Prints the new deposit's id on the last line.
+then submitted. Prints the new deposit's id on the last line. Interrupted
+or killed, the same command run again resumes that reply, sending only what
+the server lacks (what it needs is kept under the user's cache directory,
+in navette/send/, until the reply is sent); if a file changed meanwhile, it
+discards the draft and sends a new reply.
 
 A deposit you received through a service mailbox you are a member of is
 answered on behalf of that mailbox, unless it was addressed to you in person
@@ -331,16 +335,25 @@ func runReply(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := c.Reply(ctx, id, api.Reply{Message: *message, RetentionDays: *retention, NotifySender: notifySender(*noReceipts), FromSpace: from})
+	in := api.Reply{Message: *message, RetentionDays: *retention, NotifySender: notifySender(*noReceipts), FromSpace: from}
+	st, err := openSendState(env, sendingReply, sendKey(c.ServerURL(), cf.token, replyKey{To: id, Reply: in}, files))
 	if err != nil {
 		return err
 	}
-	sub, err := submitDraft(ctx, env, c, "reply", d.ID, files, nil)
+	defer st.close()
+	sub, err := sendDeposit(ctx, env, c, st, files, func() (*api.Deposit, error) { return c.Reply(ctx, id, in) })
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(env.Stdout, sub.ID)
 	return nil
+}
+
+// replyKey is what names the state of a reply (sendKey): the deposit
+// answered and the reply.
+type replyKey struct {
+	To    string
+	Reply api.Reply
 }
 
 // replyArgs checks the arguments of reply, a deposit id and files, and

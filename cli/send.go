@@ -66,12 +66,12 @@ func runSend(ctx context.Context, env *Env, args []string) error {
 		Recipients: to, Reference: strings.TrimSpace(*ref), Message: *message, RetentionDays: *retention,
 		NotifySender: notifySender(*noReceipts), MaxDownloads: *maxDownloads, FromSpace: strings.TrimSpace(*from),
 	}
-	st, err := openSendState(env, sendKey(c.ServerURL(), cf.token, in, files))
+	st, err := openSendState(env, sendingDeposit, sendKey(c.ServerURL(), cf.token, in, files))
 	if err != nil {
 		return err
 	}
 	defer st.close()
-	sub, err := sendDeposit(ctx, env, c, st, in, files)
+	sub, err := sendDeposit(ctx, env, c, st, files, func() (*api.Deposit, error) { return c.CreateDeposit(ctx, in) })
 	if err != nil {
 		return err
 	}
@@ -82,10 +82,11 @@ func runSend(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-// sendDeposit sends the deposit in with files, or goes on with the one an
-// interrupted run of the same command left in st, and returns it
-// submitted. st is removed once the deposit is sent, or cannot be resumed.
-func sendDeposit(ctx context.Context, env *Env, c *client.Client, st *sendState, in api.CreateDeposit, files []localFile) (*api.Deposit, error) {
+// sendDeposit sends files in a draft that create makes, or goes on with
+// the one an interrupted run of the same command left in st, and returns
+// it submitted. st is removed once the deposit is sent, or cannot be
+// resumed.
+func sendDeposit(ctx context.Context, env *Env, c *client.Client, st *sendState, files []localFile, create func() (*api.Deposit, error)) (*api.Deposit, error) {
 	id, done, err := resumeDeposit(ctx, env, c, st, files)
 	if done != nil || err != nil {
 		if !st.keeps(ctx, err) {
@@ -94,14 +95,14 @@ func sendDeposit(ctx context.Context, env *Env, c *client.Client, st *sendState,
 		return done, err
 	}
 	if id == "" {
-		d, err := c.CreateDeposit(ctx, in)
+		d, err := create()
 		if err != nil {
 			return nil, err
 		}
 		id = d.ID
 		st.start(id, files)
 	}
-	return submitDraft(ctx, env, c, "send", id, files, st)
+	return submitDraft(ctx, env, c, id, files, st)
 }
 
 // checkSendArgs checks that a deposit to send has recipients, a
@@ -121,12 +122,13 @@ func checkSendArgs(to []string, ref string, retention int, paths []string) error
 }
 
 // submitDraft uploads files into the draft id and submits it, waiting
-// for the checks of its files, and returns it. st, if not nil, records the
-// uploads as they are created, and is ended once the deposit is sent. If
-// an upload or the submission fails, the command cmd says on stderr that
-// the draft is kept for the same command to resume (st keeps), or else
-// left for the server to delete.
-func submitDraft(ctx context.Context, env *Env, c *client.Client, cmd, id string, files []localFile, st *sendState) (*api.Deposit, error) {
+// for the checks of its files, and returns it. st records the uploads as
+// they are created, and is ended once the deposit is sent. If an upload or
+// the submission fails, the command says on stderr that the draft is kept
+// for the same command to resume (st keeps), or else left for the server
+// to delete.
+func submitDraft(ctx context.Context, env *Env, c *client.Client, id string, files []localFile, st *sendState) (*api.Deposit, error) {
+	cmd := st.kind.cmd
 	abandon := func(what string, err error) error {
 		if st.keeps(ctx, err) {
 			fmt.Fprintf(env.Stderr, "navette %s: deposit %s was not submitted; run the same command again to resume it\n", cmd, id)
@@ -150,7 +152,7 @@ func submitDraft(ctx context.Context, env *Env, c *client.Client, cmd, id string
 		return nil, abandon("submitting the deposit", err)
 	}
 	if sub.State == string(navette.DepositChecking) {
-		sub, err = waitChecked(ctx, env, c, sub)
+		sub, err = waitChecked(ctx, env, c, cmd, sub)
 	}
 	if !st.keeps(ctx, err) {
 		st.end()
@@ -251,12 +253,6 @@ func sendFile(ctx context.Context, env *Env, c *client.Client, depositID string,
 		return err
 	}
 	size := fi.Size()
-	if st == nil {
-		p := newProgress(env, lf.name, size, 0)
-		_, err = c.Upload(ctx, depositID, lf.name, f, size, p.update)
-		p.finish(err == nil)
-		return err
-	}
 	u := st.upload(i)
 	if u == "" {
 		if u, err = c.CreateUpload(ctx, depositID, lf.name, size); err != nil {
@@ -438,13 +434,13 @@ const checkWait = 2 * time.Minute
 // waitChecked waits while a submitted deposit is checking: it becomes
 // available with its files' verdicts, or returns to draft if one was
 // rejected, which is an error naming the file and why. If the antivirus
-// takes longer than checkWait, send says so and ends: the deposit will be
-// offered once its files are clean.
-func waitChecked(ctx context.Context, env *Env, c *client.Client, d *api.Deposit) (*api.Deposit, error) {
+// takes longer than checkWait, the command cmd says so and ends: the
+// deposit will be offered once its files are clean.
+func waitChecked(ctx context.Context, env *Env, c *client.Client, cmd string, d *api.Deposit) (*api.Deposit, error) {
 	deadline := time.Now().Add(checkWait)
 	for d.State == string(navette.DepositChecking) {
 		if time.Now().After(deadline) {
-			fmt.Fprintf(env.Stderr, "navette send: deposit %s is submitted; the antivirus has not checked every file yet: it will be offered once they are clean\n", d.ID)
+			fmt.Fprintf(env.Stderr, "navette %s: deposit %s is submitted; the antivirus has not checked every file yet: it will be offered once they are clean\n", cmd, d.ID)
 			return d, nil
 		}
 		select {

@@ -16,6 +16,7 @@ import (
 
 	"navette"
 	"navette/api"
+	"navette/app"
 	"navette/internal/testproxy"
 )
 
@@ -38,21 +39,7 @@ func TestSendKilledResumes(t *testing.T) {
 	vars := varsAt(p.URL(), e.agent)
 	vars["XDG_CACHE_HOME"] = cache
 
-	const stallAt = 1_200_000 // in the second file
-	p.Stall(testproxy.Upstream, stallAt)
-	child := startChild(t, args, vars)
-	for deadline := time.Now().Add(time.Minute); p.Forwarded(testproxy.Upstream) < stallAt; time.Sleep(20 * time.Millisecond) {
-		child.checkAlive(t)
-		if time.Now().After(deadline) {
-			t.Fatal("the child send did not reach the stall")
-		}
-	}
-	// The same send run while the first one lives is refused: two would
-	// send two deposits.
-	if r := runCLI(t, vars, false, args...); r.code != 1 || r.stdout != "" || r.stderr != "navette send: "+errSendBusy.Error()+"\n" {
-		t.Errorf("send while another runs: %+v", r)
-	}
-	child.kill()
+	killMidUpload(t, p, 1_200_000, vars, args) // in the second file
 
 	st := readSendState(t, cache)
 	if st.Deposit == "" || len(st.Files) != 2 || st.Files[1].Upload == "" || st.Submitting {
@@ -65,12 +52,7 @@ func TestSendKilledResumes(t *testing.T) {
 	}
 
 	before := len(p.Transcript(testproxy.Upstream))
-	r := runCLI(t, vars, false, args...)
-	first, _, _ := strings.Cut(r.stderr, "\n")
-	if r.code != 0 || lastLine(r.stdout) != st.Deposit || !strings.HasPrefix(first, "navette send: resuming deposit "+st.Deposit+": ") ||
-		!strings.HasSuffix(first, " of 2.2 MB already sent") {
-		t.Fatalf("send again: %+v", r)
-	}
+	runAgain(t, vars, args, st.Deposit)
 	d, err := e.client(e.agent).Deposit(context.Background(), st.Deposit)
 	if err != nil || d.State != "available" || len(d.Files) != 2 {
 		t.Fatalf("deposit %+v, %v", d, err)
@@ -83,7 +65,108 @@ func TestSendKilledResumes(t *testing.T) {
 	if n := sentCount(t, e); n != 1 {
 		t.Errorf("%d deposits sent", n)
 	}
-	evs, err := e.app.Meta.Events(context.Background(), navette.EventFilter{DepositID: d.ID})
+	checkResumed(t, e, p, before, d.ID, st, cache, int64(len(big)))
+}
+
+// TestReplyKilledResumes is TestSendKilledResumes for navette reply: the
+// reply killed mid-upload and run again goes on with the same draft, sends
+// only what the server lacks, and makes one reply.
+func TestReplyKilledResumes(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, func(c *app.Config) { c.PartnersToAgents = true })
+	dir, cache := t.TempDir(), t.TempDir()
+	s := runCLI(t, e.vars(e.agent), false, "send", "--to", lawyer, "--ref", "Parquet 26/777", writeFile(t, dir, "requisitions.pdf", randomBytes(5000, 31)))
+	if s.code != 0 {
+		t.Fatalf("send: exit %d: %s", s.code, s.stderr)
+	}
+	answered := lastLine(s.stdout)
+	small := randomBytes(200_000, 32)
+	big := randomBytes(2_000_000, 33)
+	a := writeFile(t, dir, "observations.pdf", small)
+	b := writeFile(t, dir, "pieces.zip", big)
+	args := []string{"reply", answered, "--message", "Mes pièces", a, b}
+	p := e.proxy()
+	vars := varsAt(p.URL(), e.lawyer)
+	vars["XDG_CACHE_HOME"] = cache
+
+	killMidUpload(t, p, 1_200_000, vars, args)
+	st := readSendState(t, cache)
+	if st.Deposit == "" || len(st.Files) != 2 || st.Files[1].Upload == "" || st.Submitting {
+		t.Fatalf("state after the kill: %+v", st)
+	}
+
+	before := len(p.Transcript(testproxy.Upstream))
+	runAgain(t, vars, args, st.Deposit)
+	d, err := e.client(e.lawyer).Deposit(context.Background(), st.Deposit)
+	if err != nil || d.State != "available" || len(d.Files) != 2 || d.Reference != "Parquet 26/777" {
+		t.Fatalf("reply %+v, %v", d, err)
+	}
+	for i, want := range [][]byte{small, big} {
+		if f := d.Files[i]; f.SHA256 != sha(want) || f.Size != int64(len(want)) {
+			t.Errorf("file %d: %+v", i, f)
+		}
+	}
+	evs, err := e.app.Meta.Events(context.Background(), navette.EventFilter{Limit: 10_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var replies []string
+	for _, ev := range evs {
+		if ev.Type == navette.EventDepositReply && ev.Detail == answered {
+			replies = append(replies, ev.DepositID)
+		}
+	}
+	if len(replies) != 1 || replies[0] != d.ID {
+		t.Errorf("replies journaled: %q, want [%s]", replies, d.ID)
+	}
+	checkResumed(t, e, p, before, d.ID, st, cache, int64(len(big)))
+}
+
+// runAgain runs the command args with vars again after killMidUpload, and
+// checks that it said it resumed deposit id, of whose 2.2 MB some were
+// sent, and ended with it sent.
+func runAgain(t *testing.T, vars map[string]string, args []string, id string) {
+	t.Helper()
+	r := runCLI(t, vars, false, args...)
+	first, _, _ := strings.Cut(r.stderr, "\n")
+	if r.code != 0 || lastLine(r.stdout) != id || !strings.HasPrefix(first, "navette "+args[0]+": resuming deposit "+id+": ") ||
+		!strings.HasSuffix(first, " of 2.2 MB already sent") {
+		t.Fatalf("%s again: %+v", args[0], r)
+	}
+}
+
+// killMidUpload runs the command args with vars through the proxy p in a
+// child process and kills it (SIGKILL: no chance to say or save anything)
+// once stallAt more bytes went upstream; the same command run while the child
+// lives is refused first, with the busy error of its kind.
+func killMidUpload(t *testing.T, p *testproxy.Proxy, stallAt int64, vars map[string]string, args []string) {
+	t.Helper()
+	until := p.Forwarded(testproxy.Upstream) + stallAt
+	p.Stall(testproxy.Upstream, stallAt)
+	child := startChild(t, args, vars)
+	for deadline := time.Now().Add(time.Minute); p.Forwarded(testproxy.Upstream) < until; time.Sleep(20 * time.Millisecond) {
+		child.checkAlive(t)
+		if time.Now().After(deadline) {
+			t.Fatalf("the child %s did not reach the stall", args[0])
+		}
+	}
+	// The same command run while the first one lives is refused: two would
+	// send two deposits.
+	busy := map[string]error{"send": errSendBusy, "reply": errReplyBusy}[args[0]]
+	if r := runCLI(t, vars, false, args...); r.code != 1 || r.stdout != "" || r.stderr != "navette "+args[0]+": "+busy.Error()+"\n" {
+		t.Errorf("%s while another runs: %+v", args[0], r)
+	}
+	child.kill()
+}
+
+// checkResumed checks what a command run again after killMidUpload did,
+// from the proxy p's upstream transcript after before bytes: deposit id,
+// left in st, was created and submitted once, its two files stored once;
+// nothing of the first file was sent again and the second was resumed,
+// sent again at most whole (secondSize bytes); its state is removed.
+func checkResumed(t *testing.T, e *testEnv, p *testproxy.Proxy, before int, id string, st sendState, cache string, secondSize int64) {
+	t.Helper()
+	evs, err := e.app.Meta.Events(context.Background(), navette.EventFilter{DepositID: id})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +194,7 @@ func TestSendKilledResumes(t *testing.T) {
 		t.Fatalf("%d PATCH of the second file", len(patches))
 	}
 	last := patches[len(patches)-1]
-	if off, _ := strconv.Atoi(last.Header.Get("Upload-Offset")); off == 0 || int64(len(again)) > int64(len(big)) {
+	if off, _ := strconv.Atoi(last.Header.Get("Upload-Offset")); off == 0 || int64(len(again)) > secondSize {
 		t.Errorf("resumed at %d, %d bytes sent again", off, len(again))
 	}
 	if left, _ := filepath.Glob(filepath.Join(cache, "navette", "send", "*")); len(left) != 0 {

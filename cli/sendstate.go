@@ -19,12 +19,12 @@ import (
 	"navette/client"
 )
 
-// sendState is what navette send keeps while a deposit is under way, in a
-// file of the user's cache directory (mode 0600), so that the same command
-// run again after an interrupt, a crash or a closed laptop goes on with the
-// same deposit instead of sending another: the deposit, each file's upload
-// and what the file was. The file is locked while a run uses it, and
-// removed once the deposit is sent.
+// sendState is what navette send or reply keeps while a deposit is under
+// way, in a file of the user's cache directory (mode 0600), so that the
+// same command run again after an interrupt, a crash or a closed laptop
+// goes on with the same deposit instead of sending another: the deposit,
+// each file's upload and what the file was. The file is locked while a run
+// uses it, and removed once the deposit is sent.
 type sendState struct {
 	Deposit string     `json:"deposit,omitempty"`
 	Files   []sentFile `json:"files,omitempty"`
@@ -33,6 +33,7 @@ type sendState struct {
 	Submitting bool `json:"submitting,omitempty"`
 
 	env  *Env
+	kind sendKind
 	path string   // "" when nothing is kept (no cache directory)
 	lock *os.File // held while the command runs
 }
@@ -47,11 +48,24 @@ type sentFile struct {
 	Upload string `json:"upload,omitempty"`
 }
 
+// sendKind is a command that sends a deposit and resumes it: send, or
+// reply.
+type sendKind struct {
+	cmd  string // the command's name
+	busy error  // the failure of a run while another holds the state
+}
+
+var (
+	sendingDeposit = sendKind{"send", errSendBusy}
+	sendingReply   = sendKind{"reply", errReplyBusy}
+)
+
 // sendKey names the state of a send: a digest of the server, the token
-// (the account), what the deposit says and to whom, and the files' paths.
+// (the account), what creates the deposit (what it says and to whom; for
+// a reply, the deposit answered and the reply), and the files' paths.
 // The files' sizes and times are in the state, so that a changed file is
 // told rather than missed.
-func sendKey(server, token string, in api.CreateDeposit, files []localFile) string {
+func sendKey(server, token string, in any, files []localFile) string {
 	paths := make([]string, len(files))
 	for i, f := range files {
 		paths[i] = f.abs
@@ -59,7 +73,7 @@ func sendKey(server, token string, in api.CreateDeposit, files []localFile) stri
 	h := sha256.New()
 	_ = json.NewEncoder(h).Encode(struct {
 		Server, Token string
-		Deposit       api.CreateDeposit
+		Deposit       any
 		Paths         []string
 	}{server, token, in, paths})
 	return hex.EncodeToString(h.Sum(nil)[:16])
@@ -78,12 +92,12 @@ func sendStateDir(env *Env) (string, error) {
 	return filepath.Join(dir, "navette", "send"), nil
 }
 
-// openSendState opens and locks the state named key, empty if there is
-// none. Without a cache directory the send goes on, said to be
-// unresumable. Another run holding the state is an error: two runs of one
-// send would send it twice.
-func openSendState(env *Env, key string) (*sendState, error) {
-	st := &sendState{env: env}
+// openSendState opens and locks the state of the command kind named key,
+// empty if there is none. Without a cache directory the send goes on, said
+// to be unresumable. Another run holding the state is kind's busy error:
+// two runs of one send would send it twice.
+func openSendState(env *Env, kind sendKind, key string) (*sendState, error) {
+	st := &sendState{env: env, kind: kind}
 	dir, err := sendStateDir(env)
 	if err == nil {
 		err = os.MkdirAll(dir, 0o700)
@@ -92,8 +106,8 @@ func openSendState(env *Env, key string) (*sendState, error) {
 		st.warn(err)
 		return st, nil
 	}
-	if st.lock, err = openStateLock(filepath.Join(dir, key+".lock")); errors.Is(err, errSendBusy) {
-		return nil, err
+	if st.lock, err = openStateLock(filepath.Join(dir, key+".lock")); errors.Is(err, errStateBusy) {
+		return nil, kind.busy
 	} else if err != nil {
 		st.warn(err)
 		return st, nil
@@ -108,13 +122,18 @@ func openSendState(env *Env, key string) (*sendState, error) {
 	}
 	if err != nil {
 		st.close()
-		return nil, fmt.Errorf("the state of an interrupted send, %s, cannot be read (%v): remove it to send anew", st.path, err)
+		return nil, fmt.Errorf("the state of an interrupted %s, %s, cannot be read (%v): remove it to send anew", kind.cmd, st.path, err)
 	}
 	return st, nil
 }
 
-// errSendBusy is the failure of a send whose state another run holds.
-var errSendBusy = errors.New("another navette send of these files to these recipients is running; let it end, then run the command again if need be")
+// errSendBusy and errReplyBusy are the failures of a send and of a reply
+// whose state another run holds (errStateBusy).
+var (
+	errSendBusy  = errors.New("another navette send of these files to these recipients is running; let it end, then run the command again if need be")
+	errReplyBusy = errors.New("another navette reply with these files to this deposit is running; let it end, then run the command again if need be")
+	errStateBusy = errors.New("the state is held by another run")
+)
 
 // openStateLock opens and locks the lock file at path. A run that ended
 // between the open and the lock removed the file: it is opened again.
@@ -137,14 +156,14 @@ func openStateLock(path string) (*os.File, error) {
 
 // holdState locks the state's lock file f, opened at path, and reports
 // whether path no longer names it (stale): a run that ended in between
-// removed it. Another run holding it is errSendBusy.
+// removed it. Another run holding it is errStateBusy.
 func holdState(f *os.File, path string) (stale bool, err error) {
 	busy, err := lockPart(f)
 	if err != nil {
 		return false, err
 	}
 	if busy {
-		return false, errSendBusy
+		return false, errStateBusy
 	}
 	held, err := f.Stat()
 	if err != nil {
@@ -159,7 +178,7 @@ func holdState(f *os.File, path string) (stale bool, err error) {
 
 // warn says that the send cannot be resumed if interrupted, and why.
 func (st *sendState) warn(err error) {
-	fmt.Fprintf(st.env.Stderr, "navette send: warning: an interrupted send will not resume: %s\n", oneLine(pathErrorCause(err)))
+	fmt.Fprintf(st.env.Stderr, "navette %s: warning: an interrupted %[1]s will not resume: %s\n", st.kind.cmd, oneLine(pathErrorCause(err)))
 }
 
 // kept reports whether the state is kept on disk.
@@ -269,7 +288,7 @@ func (st *sendState) changedFile(files []localFile) string {
 
 // say writes one line of news about the send on stderr.
 func (st *sendState) say(format string, args ...any) {
-	fmt.Fprintf(st.env.Stderr, "navette send: "+format+"\n", args...)
+	fmt.Fprintf(st.env.Stderr, "navette "+st.kind.cmd+": "+format+"\n", args...)
 }
 
 // resumeDeposit looks at the deposit an interrupted run of the same send
@@ -291,7 +310,7 @@ func resumeDeposit(ctx context.Context, env *Env, c *client.Client, st *sendStat
 		return submittedBefore(ctx, env, c, st, d)
 	}
 	if p := st.changedFile(files); p != "" {
-		st.say("%s changed since the interrupted send: its draft %s is discarded and a new deposit sent", printable(p, 200), d.ID)
+		st.say("%s changed since the interrupted %s: its draft %s is discarded and a new deposit sent", printable(p, 200), st.kind.cmd, d.ID)
 		_ = c.Revoke(ctx, d.ID) // else the server deletes it in a day
 		st.reset()
 		return "", nil, nil
@@ -317,7 +336,7 @@ func (st *sendState) lost(id, why string, submitted bool) error {
 		st.end()
 		return fmt.Errorf("deposit %s, left by an interrupted run of this command, may have reached its recipients and %s: nothing is sent; run the command again to send the files anew", id, why)
 	}
-	st.say("the draft %s an interrupted send left %s: sending a new deposit", id, why)
+	st.say("the draft %s an interrupted %s left %s: sending a new deposit", id, st.kind.cmd, why)
 	st.reset()
 	return nil
 }
@@ -328,11 +347,11 @@ func (st *sendState) lost(id, why string, submitted bool) error {
 func submittedBefore(ctx context.Context, env *Env, c *client.Client, st *sendState, d *api.Deposit) (string, *api.Deposit, error) {
 	switch navette.DepositState(d.State) {
 	case navette.DepositChecking:
-		st.say("deposit %s was submitted by the interrupted send", d.ID)
-		d, err := waitChecked(ctx, env, c, d)
+		st.say("deposit %s was submitted by the interrupted %s", d.ID, st.kind.cmd)
+		d, err := waitChecked(ctx, env, c, st.kind.cmd, d)
 		return "", d, err
 	case navette.DepositAvailable:
-		st.say("deposit %s was sent by the interrupted send", d.ID)
+		st.say("deposit %s was sent by the interrupted %s", d.ID, st.kind.cmd)
 		return "", d, nil
 	}
 	submitted := st.Submitting || d.SubmittedAt != nil

@@ -191,14 +191,17 @@ func TestWriteRules(t *testing.T) {
 		off   int64
 		data  string
 		code  string
+		// offset: the refusal is an offset mismatch (ErrUploadOffset),
+		// which its client cures by asking the offset.
+		offset bool
 	}{
-		{"wrong offset", fx.sender, 3, "abc", navette.ECONFLICT},
-		{"recipient writes", fx.recipient, 0, "abc", navette.ENOTFOUND},
-		{"too many bytes", fx.sender, 0, "0123456789X", navette.ETOOLARGE},
+		{"wrong offset", fx.sender, 3, "abc", navette.ECONFLICT, true},
+		{"recipient writes", fx.recipient, 0, "abc", navette.ENOTFOUND, false},
+		{"too many bytes", fx.sender, 0, "0123456789X", navette.ETOOLARGE, false},
 	} {
 		_, err := fx.svc.Write(ctx, tc.actor, f.ID, tc.off, bytes.NewReader([]byte(tc.data)))
-		if got := navette.ErrorCode(err); got != tc.code {
-			t.Errorf("%q: got %v (%s), want %s", tc.name, err, got, tc.code)
+		if got := navette.ErrorCode(err); got != tc.code || errors.Is(err, navette.ErrUploadOffset) != tc.offset {
+			t.Errorf("%q: got %v (%s), want %s, offset mismatch %v", tc.name, err, got, tc.code, tc.offset)
 		}
 	}
 	// The refused over-long body left nothing behind.

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
+	"time"
 
 	"navette"
 	"navette/deposit"
@@ -24,23 +26,8 @@ func TestDownloadLimitClaim(t *testing.T) {
 	data := bytes.Repeat([]byte("scellé "), seal.SegmentSize/3)
 	size := int64(len(data))
 	last := size - (size-1)/seal.SegmentSize*seal.SegmentSize
-	v, err := fx.svc.Create(ctx, fx.sender, deposit.Draft{Recipients: []string{fx.recipient.Email}, Reference: "RG 26/11", MaxDownloads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	file, err := fx.svc.StartFile(ctx, fx.sender, v.ID, "scellé.bin", size)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fx.svc.Write(ctx, fx.sender, file.ID, 0, bytes.NewReader(data)); err != nil {
-		t.Fatal(err)
-	}
-	if err := fx.svc.Finish(ctx, fx.sender, file.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fx.svc.Submit(ctx, fx.sender, v.ID); err != nil {
-		t.Fatal(err)
-	}
+	v, files := cappedDeposit(t, fx, 1, data)
+	file := files[0]
 	count := func(name string, want int) {
 		t.Helper()
 		if n, err := fx.meta.DownloadCount(ctx, v.ID, file.ID, fx.recipient.ID); err != nil || n != want {
@@ -95,4 +82,111 @@ func TestDownloadLimitClaim(t *testing.T) {
 	if id, err := fx.meta.ClaimDownload(ctx, v.ID, file.ID, fx.recipient.ID, 2, clock.Now(), clock.Now().Add(deposit.DownloadClaimTTL)); err != nil || id == "" {
 		t.Errorf("the recorded download left its claim behind: ClaimDownload under a cap of 2 = %q, %v", id, err)
 	}
+}
+
+// cappedDeposit makes an available deposit from the fixture's sender to
+// its recipient, capped at max complete downloads, of the files data, and
+// returns it with its files.
+func cappedDeposit(t *testing.T, fx *fixture, max int, data ...[]byte) (*deposit.View, []*navette.FileRecord) {
+	t.Helper()
+	ctx := context.Background()
+	v, err := fx.svc.Create(ctx, fx.sender, deposit.Draft{Recipients: []string{fx.recipient.Email}, Reference: "RG 26/11", MaxDownloads: max})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []*navette.FileRecord
+	for i, b := range data {
+		f, err := fx.svc.StartFile(ctx, fx.sender, v.ID, fmt.Sprintf("scellé-%d.bin", i), int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fx.svc.Write(ctx, fx.sender, f.ID, 0, bytes.NewReader(b)); err != nil {
+			t.Fatal(err)
+		}
+		if err := fx.svc.Finish(ctx, fx.sender, f.ID); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	if _, err := fx.svc.Submit(ctx, fx.sender, v.ID); err != nil {
+		t.Fatal(err)
+	}
+	return v, files
+}
+
+// TestZipRenewsClaims: a ZIP archive holds the claim its capped first
+// entry took on its place under the cap (of one) until the archive is
+// recorded, however long the later entries take: with the clock moved
+// past the claim's TTL while they stream, a single download of that file
+// by the same recipient is refused at its last segment, and the archive's
+// download of it is recorded once.
+func TestZipRenewsClaims(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	clock := fx.svc.Clock.(*navette.FakeClock)
+	first := bytes.Repeat([]byte("pièce "), seal.SegmentSize/4)
+	later := randomData(8 * seal.SegmentSize)
+	v, files := cappedDeposit(t, fx, 1, first, later)
+	open := func(f *navette.FileRecord) *deposit.Download {
+		t.Helper()
+		dl, err := fx.svc.OpenFile(ctx, fx.recipient, v.ID, f.ID)
+		if err != nil {
+			t.Fatalf("OpenFile: %v", err)
+		}
+		return dl
+	}
+
+	w := &slowLink{clock: clock, step: deposit.DownloadClaimTTL / 4}
+	w.meanwhile = func() error {
+		var got bytes.Buffer
+		return open(files[0]).WriteRange(ctx, &got, 0, int64(len(first)))
+	}
+	z := deposit.NewZip(w)
+	if err := z.Add(ctx, open(files[0]), "a.bin", clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	w.streaming = true
+	if err := z.Add(ctx, open(files[1]), "b.bin", clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := z.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if w.steps*w.step <= deposit.DownloadClaimTTL || !w.tried {
+		t.Fatalf("the clock moved %d steps of %s while the later entry streamed, tried meanwhile: %v; want past the TTL", w.steps, w.step, w.tried)
+	}
+	if !errors.Is(w.err, navette.ErrDownloadLimit) {
+		t.Errorf("a single download while the archive holds the claim: %v, want ErrDownloadLimit", w.err)
+	}
+	for i, f := range files {
+		if n, err := fx.meta.DownloadCount(ctx, v.ID, f.ID, fx.recipient.ID); err != nil || n != 1 {
+			t.Errorf("file %d: %d downloads recorded (%v), want 1", i, n, err)
+		}
+	}
+}
+
+// slowLink is a client's link that takes a step of the clock for each
+// write while streaming; once the clock moved past the claims' TTL, it
+// runs meanwhile, once, keeping its error.
+type slowLink struct {
+	bytes.Buffer
+	clock     *navette.FakeClock
+	step      time.Duration
+	streaming bool
+	steps     time.Duration
+	meanwhile func() error
+	tried     bool
+	err       error
+}
+
+func (l *slowLink) Write(p []byte) (int, error) {
+	if l.streaming {
+		l.clock.Advance(l.step)
+		l.steps++
+		if !l.tried && l.steps*l.step > deposit.DownloadClaimTTL {
+			l.tried = true
+			l.err = l.meanwhile()
+		}
+	}
+	return l.Buffer.Write(p)
 }

@@ -463,8 +463,8 @@ const pipelineDepth = 16
 // the number of bytes durably stored. While src is read, what arrived is
 // committed every CommitBytes and CommitEvery, at segment ends, so that a
 // crash loses little more than that. The upload completes when its last
-// byte is stored. Returns ECONFLICT if off is not the upload's offset,
-// ETOOLARGE if src holds more than the announced size (what came before a
+// byte is stored. Returns ECONFLICT wrapping navette.ErrUploadOffset if off
+// is not the upload's offset, ETOOLARGE if src holds more than the announced size (what came before a
 // commit point is kept).
 func (s *Service) Write(ctx context.Context, actor *navette.User, fileID string, off int64, src io.Reader) (int64, error) {
 	u, err := s.OpenUpload(ctx, actor, fileID)
@@ -595,7 +595,7 @@ func writable(f *navette.FileRecord, off int64) error {
 		return navette.Errorf(navette.ECONFLICT, "This upload is complete.")
 	}
 	if off != f.Offset {
-		return navette.Errorf(navette.ECONFLICT, "The upload is at offset %d, not %d.", f.Offset, off)
+		return navette.WrapError(navette.ECONFLICT, navette.ErrUploadOffset, "The upload is at offset %d, not %d.", f.Offset, off)
 	}
 	return nil
 }

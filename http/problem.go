@@ -25,8 +25,11 @@ func problemFor(err error, instance string) api.Problem {
 	code := navette.ErrorCode(err)
 	status := api.Status(code)
 	typ := "tag:navette,2026:problem:" + code
-	if errors.Is(err, navette.ErrDownloadLimit) {
+	switch {
+	case errors.Is(err, navette.ErrDownloadLimit):
 		typ = navette.ProblemDownloadLimit
+	case errors.Is(err, navette.ErrUploadOffset):
+		typ = navette.ProblemUploadOffset
 	}
 	return api.Problem{
 		Type:     typ,

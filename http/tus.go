@@ -156,10 +156,14 @@ func (w *tusWriter) Write(p []byte) (int, error) {
 	}
 	// tusd writes "ERR_CODE: message\n" in one call.
 	msg := strings.TrimSpace(string(p))
-	if _, rest, ok := strings.Cut(msg, ": "); ok {
+	var cause error
+	if code, rest, ok := strings.Cut(msg, ": "); ok {
 		msg = rest
+		if code == tusd.ErrMismatchOffset.ErrorCode {
+			cause = navette.ErrUploadOffset
+		}
 	}
-	pr := withStatus(problemFor(navette.Errorf(api.Code(w.status), "%s", msg), w.path), w.status)
+	pr := withStatus(problemFor(navette.WrapError(api.Code(w.status), cause, "%s", msg), w.path), w.status)
 	b, _ := json.Marshal(pr)
 	if _, err := w.ResponseWriter.Write(append(b, '\n')); err != nil {
 		return 0, err

@@ -54,6 +54,18 @@ func (s *Store) ReleaseDownloadClaim(ctx context.Context, id string) error {
 	return nil
 }
 
+// ExtendDownloadClaim moves the expiry of the claim id, if it still runs at
+// now, to until. It takes no lock of the deposit: a claim that still runs
+// counts in ClaimDownload before and after.
+func (s *Store) ExtendDownloadClaim(ctx context.Context, id string, now, until time.Time) (bool, error) {
+	if !until.After(now) {
+		return false, invalid("A download claim needs a time to expire after now.")
+	}
+	n, err := s.execCount(ctx, s.wdb, "extend a download claim",
+		`UPDATE download_claims SET expires_at = $1 WHERE id = $2 AND expires_at > $3`, until.UnixMicro(), id, now.UnixMicro())
+	return n == 1, err
+}
+
 // endDownloadClaim ends, in tx, the download claim that ctx carries if
 // events record the download it claimed.
 func (s *Store) endDownloadClaim(ctx context.Context, tx *sql.Tx, events []navette.Event) error {

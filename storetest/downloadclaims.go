@@ -111,3 +111,49 @@ func testMetaDownloadClaimsConcurrent(t *testing.T, m *metaFixture) {
 		t.Errorf("%d claims granted at once under a cap of 1, want 1", granted)
 	}
 }
+
+// testMetaDownloadClaimRenewal: a claim extended before it expires keeps
+// its place under the cap past its first expiry, until the new one; a
+// claim that expired, was released or was recorded is not extended, nor
+// brought back.
+func testMetaDownloadClaimRenewal(t *testing.T, m *metaFixture) {
+	sender, bob := m.user("sender"), m.user("bob")
+	d := m.deposit(navette.DepositDraft, sender, bob)
+	f := m.file(d)
+	now := m.clock.Now()
+	claim := func(name string, at time.Time, want bool) string {
+		t.Helper()
+		id, err := m.s.ClaimDownload(m.ctx, d.ID, f.ID, bob.ID, 1, at, at.Add(time.Minute))
+		if err != nil || (id != "") != want {
+			t.Fatalf("%s: ClaimDownload = %q, %v; want a claim: %v", name, id, err, want)
+		}
+		return id
+	}
+	extend := func(name, id string, at, until time.Time, want bool) {
+		t.Helper()
+		if ok, err := m.s.ExtendDownloadClaim(m.ctx, id, at, until); err != nil || ok != want {
+			t.Fatalf("%s: ExtendDownloadClaim = %v, %v; want %v", name, ok, err, want)
+		}
+	}
+
+	a := claim("first", now, true)
+	extend("before it expires", a, now.Add(30*time.Second), now.Add(2*time.Minute), true)
+	claim("past its first expiry", now.Add(90*time.Second), false)
+	extend("expired", a, now.Add(2*time.Minute), now.Add(3*time.Minute), false)
+	b := claim("once the extension expired", now.Add(2*time.Minute), true)
+	if err := m.s.ReleaseDownloadClaim(m.ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	extend("released", b, now.Add(2*time.Minute), now.Add(3*time.Minute), false)
+	extend("never was", navette.NewID(), now, now.Add(time.Minute), false)
+	c := claim("after the release", now.Add(2*time.Minute), true)
+	e := m.event(navette.EventFileDownloaded, bob.ID, d.ID)
+	e.FileID = f.ID
+	if err := m.s.AppendEvents(navette.NewContextWithDownloadClaim(m.ctx, c), e); err != nil {
+		t.Fatal(err)
+	}
+	extend("recorded", c, now.Add(2*time.Minute), now.Add(3*time.Minute), false)
+	if _, err := m.s.ExtendDownloadClaim(m.ctx, a, now, now); !navette.IsCode(err, navette.EINVALID) {
+		t.Errorf("extended to now: %v, want EINVALID", err)
+	}
+}

@@ -193,6 +193,7 @@ func TestJournalStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
 		{"DownloadCount", testMetaDownloadCount},
 		{"DownloadClaims", testMetaDownloadClaims},
 		{"DownloadClaimsConcurrent", testMetaDownloadClaimsConcurrent},
+		{"DownloadClaimRenewal", testMetaDownloadClaimRenewal},
 	})
 }
 

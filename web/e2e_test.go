@@ -56,6 +56,7 @@ type node struct {
 type refusal struct {
 	status int
 	detail string
+	typ    string // the problem type; "" for the conflict's
 	always bool
 	left   atomic.Int64
 }
@@ -65,7 +66,11 @@ func (f *refusal) take() bool { return f.always || f.left.Add(-1) >= 0 }
 
 // answer writes the refusal as the upload API's problem document.
 func (f *refusal) answer(w http.ResponseWriter, r *http.Request) {
-	p := api.Problem{Type: "tag:navette,2026:problem:" + navette.ECONFLICT, Title: http.StatusText(f.status), Status: f.status,
+	typ := f.typ
+	if typ == "" {
+		typ = "tag:navette,2026:problem:" + navette.ECONFLICT
+	}
+	p := api.Problem{Type: typ, Title: http.StatusText(f.status), Status: f.status,
 		Detail: f.detail, Instance: r.URL.Path, Code: navette.ECONFLICT}
 	b, _ := json.Marshal(p)
 	w.Header().Set("Content-Type", api.ProblemContentType)

@@ -409,15 +409,15 @@
     return s !== 507 && (s < 400 || s >= 500);
   }
   // offsetConflict reports whether body, a 409's, says the upload is at
-  // another offset than the one sent: the server's words and tusd's.
+  // another offset than the one sent: its problem type, whatever the
+  // words of its detail (the server's or tusd's, both typed).
   function offsetConflict(body) {
-    var d = parseProblem(body).detail || '';
-    return d.indexOf('The upload is at offset ') === 0 || d === 'mismatched offset';
+    return parseProblem(body).type === 'tag:navette,2026:problem:upload_offset';
   }
-  // parseProblem returns the code and detail (or title) of a problem
+  // parseProblem returns the type, code and detail (or title) of a problem
   // document, empty if body is none.
   function parseProblem(body) {
-    try { var j = JSON.parse(body); return { code: j.code || '', detail: j.detail || j.title || '' }; } catch (err) { return {}; }
+    try { var j = JSON.parse(body); return { type: j.type || '', code: j.code || '', detail: j.detail || j.title || '' }; } catch (err) { return {}; }
   }
 
   var lastAnnounced = -1;
