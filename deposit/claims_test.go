@@ -469,3 +469,76 @@ func TestUnclaimedClaimsListTheFiles(t *testing.T) {
 		t.Errorf("the lawyer fetched %v and not %v, want %s and not %v", p.Fetched, p.NotFetched, lawyers, others)
 	}
 }
+
+// TestUnclaimedCountsAFormerMember: a deposit of three files to a service
+// mailbox, one member of which fetched the first file (the mailbox's first
+// download) and another every file before leaving the mailbox: at expiry,
+// what that one fetched as a member still counts for the mailbox, which
+// the "unclaimed" claims do not list as having missed any file.
+func TestUnclaimedCountsAFormerMember(t *testing.T) {
+	fx := newFixture(t)
+	clock := fx.svc.Clock.(*navette.FakeClock)
+	ctx := context.Background()
+	box, first := fx.mailbox(t)
+	leaver, err := (&account.Service{Meta: fx.meta, Clock: clock}).CreateUser(ctx, "partant@tj.example", "Partant", navette.RoleAgent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.svc.Meta.AddMember(ctx, &navette.Member{ServiceID: box.ID, UserID: leaver.ID, CreatedAt: clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := fx.svc.Create(ctx, fx.sender, deposit.Draft{Recipients: []string{box.Email, fx.recipient.Email}, Reference: "RG 26/9", RetentionDays: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, name := range []string{"a.pdf", "b.pdf", "c.pdf"} {
+		f, err := fx.svc.StartFile(ctx, fx.sender, v.ID, name, int64(len(name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := fx.svc.Write(ctx, fx.sender, f.ID, 0, strings.NewReader(name)); err != nil {
+			t.Fatal(err)
+		}
+		if err := fx.svc.Finish(ctx, fx.sender, f.ID); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, f.ID)
+	}
+	if _, err := fx.svc.Submit(ctx, fx.sender, v.ID); err != nil {
+		t.Fatal(err)
+	}
+	fetch := func(u *navette.User, id string) {
+		t.Helper()
+		dl, err := fx.svc.OpenFile(ctx, u, v.ID, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := dl.WriteRange(ctx, io.Discard, 0, dl.Size()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fetch(first, ids[0])
+	for _, id := range ids {
+		fetch(leaver, id)
+	}
+	fetch(fx.recipient, ids[0])
+	if err := fx.svc.Meta.RemoveMember(ctx, box.ID, leaver.ID); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(8 * 24 * time.Hour)
+	if st, err := fx.svc.Sweep(ctx); err != nil || st.Expired != 1 {
+		t.Fatalf("sweep: %+v, %v", st, err)
+	}
+	un := fx.evidence(t, v.ID)[navette.ProofUnclaimed]
+	if len(un) != 1 {
+		t.Fatalf("%d unclaimed claims, want 1", len(un))
+	}
+	c := un[0]
+	if len(c.NotFetchedBy) != 0 {
+		t.Errorf("not fetched by %+v, want nobody", c.NotFetchedBy)
+	}
+	if len(c.PartlyFetchedBy) != 1 || c.PartlyFetchedBy[0].ID != fx.recipient.ID {
+		t.Errorf("partly fetched by %+v, want the lawyer alone (not the mailbox: a member at the time fetched every file)", c.PartlyFetchedBy)
+	}
+}
