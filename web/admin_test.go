@@ -316,16 +316,16 @@ func TestCourtAdminEditsMembers(t *testing.T) {
 			t.Errorf("%s on another court: %d, want 404", path, w.Code)
 		}
 	}
+	second, err := f.accounts.Create(context.Background(), account.NewUser{Email: "admin2@justice.example", Name: "Admin 2", Role: navette.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if w := f.post(t, f.admin, other+"/members", "email="+url.QueryEscape(f.otherClerk.Email)); w.Code != http.StatusSeeOther || members(f.otherService.ID) != 0 {
 		t.Errorf("platform admin add: %d", w.Code)
 	}
 	f.approveAll(t, f.courtAdmin) // not Lille's: nothing
 	if members(f.otherService.ID) != 0 {
 		t.Error("Amiens' court admin approved a request about Lille")
-	}
-	second, err := f.accounts.Create(context.Background(), account.NewUser{Email: "admin2@justice.example", Name: "Admin 2", Role: navette.RoleAdmin})
-	if err != nil {
-		t.Fatal(err)
 	}
 	f.approveAll(t, second)
 	if members(f.otherService.ID) != 1 {
