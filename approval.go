@@ -130,6 +130,9 @@ func CanonicalParams(v any) ([]byte, []byte, error) {
 // RequestFilter selects requests for RequestStore.Requests.
 type RequestFilter struct {
 	State RequestState // if set, only requests in this state
+	// Action, if set, keeps only the requests of this action: with State
+	// approved, the directory requests an expiry sweep looks at.
+	Action RequestAction
 	// ExpiredBy, if set, keeps only the requests whose expiry is at or
 	// before it: with State pending, those an expiry sweep marks expired.
 	ExpiredBy time.Time

@@ -97,10 +97,21 @@ type ScanStream interface {
 // CleanDetail returns s as a detail fit for events and pages: printable
 // ASCII without spaces at either end, at most 200 bytes, others replaced
 // by '?'.
-func CleanDetail(s string) string {
+func CleanDetail(s string) string { return cleanDetail(s, 200) }
+
+// CleanWholeDetail returns s as CleanDetail does, but whole: for a detail
+// made only of what the server states (identifiers, keys, counts), whose
+// every part the journal must certify, such as a key.rotated event's (its
+// new verifier key, named for the journal's origin, then the key retired
+// and the tree size it retired at).
+func CleanWholeDetail(s string) string { return cleanDetail(s, -1) }
+
+// cleanDetail is CleanDetail cutting at max bytes, or not at all if max
+// is negative.
+func cleanDetail(s string, max int) string {
 	var b strings.Builder
 	for _, r := range strings.TrimSpace(s) {
-		if b.Len() >= 200 {
+		if max >= 0 && b.Len() >= max {
 			break
 		}
 		if r < 0x20 || r > 0x7e {

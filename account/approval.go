@@ -39,7 +39,8 @@ func (s *Service) requestStore() (navette.RequestStore, error) {
 
 // propose records a request by actor for action with params, reviewable by
 // platform admins and, if courtID is set, that court's admins, and queues
-// a notice to each of them but actor.
+// a notice to each who may approve it. Returns EFORBIDDEN if nobody may:
+// the request would wait for nobody until it expired.
 func (s *Service) propose(ctx context.Context, actor *navette.User, action navette.RequestAction, params any, courtID, reason string) (*navette.AdminRequest, error) {
 	rs, err := s.requestStore()
 	if err != nil {
@@ -59,8 +60,15 @@ func (s *Service) propose(ctx context.Context, actor *navette.User, action navet
 	now := s.Clock.Now()
 	r := &navette.AdminRequest{ID: navette.NewID(), RequesterID: actor.ID, Action: action, Params: p, ParamsHash: h,
 		Reason: reason, CourtID: courtID, CreatedAt: now, ExpiresAt: now.Add(ttl), State: navette.RequestPending}
+	reviewers, err := s.approvers(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	if len(reviewers) == 0 {
+		return nil, navette.Errorf(navette.EFORBIDDEN, "No other administrator may approve this request: the two-person rule needs a second one whose access is active (a platform administrator, or for a mailbox's membership an administrator of its court other than the person it adds). Ask the platform's operator.")
+	}
 	ev := navette.Event{Time: now, Type: navette.EventRequestCreated, ActorID: actor.ID, Detail: requestDetail(r)}
-	if ev.Notices, err = s.reviewerNotices(ctx, actor, r); err != nil {
+	if ev.Notices, err = s.reviewerNotices(actor, r, reviewers); err != nil {
 		return nil, err
 	}
 	if err := rs.CreateRequest(ctx, r, ev); err != nil {
@@ -85,23 +93,33 @@ func requestDetail(r *navette.AdminRequest) string {
 	return r.ID + " " + string(r.Action) + " " + hex.EncodeToString(r.ParamsHash)
 }
 
-// reviewerNotices returns the notices telling each admin who may review r,
-// but its requester, that it waits.
-func (s *Service) reviewerNotices(ctx context.Context, actor *navette.User, r *navette.AdminRequest) ([]navette.Notice, error) {
-	if s.Keys == nil {
-		return nil, nil
-	}
-	reviewers, err := s.reviewersOf(ctx, r)
+// approvers returns the admins who may approve r (reviewable): neither
+// its requester nor the person it acts on, and only those whose access
+// and role let them.
+func (s *Service) approvers(ctx context.Context, r *navette.AdminRequest) ([]*navette.User, error) {
+	all, err := s.reviewersOf(ctx, r)
 	if err != nil {
 		return nil, err
+	}
+	var out []*navette.User
+	for _, u := range all {
+		if reviewable(u, r) == nil {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+// reviewerNotices returns the notices telling reviewers that r, by actor,
+// waits for their review.
+func (s *Service) reviewerNotices(actor *navette.User, r *navette.AdminRequest, reviewers []*navette.User) ([]navette.Notice, error) {
+	if s.Keys == nil {
+		return nil, nil
 	}
 	d := &notify.Data{Sender: notify.Person{Name: actor.Name, Email: actor.Email}, Reason: r.Reason, ExpiresAt: r.ExpiresAt,
 		Request: &notify.Request{ID: r.ID, Action: string(r.Action)}}
 	var out []navette.Notice
 	for _, u := range reviewers {
-		if u.ID == actor.ID || !mayReview(u, r) {
-			continue
-		}
 		n, err := notify.NewNotice(s.Keys, navette.NoticeApproval, u.ID, "", r.CreatedAt, d)
 		if err != nil {
 			return nil, err

@@ -58,8 +58,11 @@ func (s *Service) ExpireRequests(ctx context.Context) (int, error) {
 func (s *Service) expireDue(ctx context.Context, rs navette.RequestStore) (int, error) {
 	now := s.Clock.Now()
 	n := 0
-	for _, state := range []navette.RequestState{navette.RequestPending, navette.RequestApproved} {
-		k, err := s.expireIn(ctx, rs, state, now)
+	for _, f := range []navette.RequestFilter{
+		{State: navette.RequestPending},
+		{State: navette.RequestApproved, Action: navette.ActionForceDirectory},
+	} {
+		k, err := s.expireIn(ctx, rs, f, now)
 		n += k
 		if err != nil {
 			return n, err
@@ -68,14 +71,18 @@ func (s *Service) expireDue(ctx context.Context, rs navette.RequestStore) (int, 
 	return n, nil
 }
 
-// expireIn expires the requests of rs in state that expire (expires) at
-// now, a page at a time, and returns how many it expired. It stops at a
-// page it expired none of: an approved request of another action (which
-// runs at once) stays as it is.
-func (s *Service) expireIn(ctx context.Context, rs navette.RequestStore, state navette.RequestState, now time.Time) (int, error) {
+// expireIn expires the requests of rs that f selects and that expire
+// (expires) at now, a page at a time, and returns how many it expired.
+// It stops at a page it expired none of (another node changed them). f
+// selects, of the approved requests, only those of a directory flow: an
+// approved request of another action runs at once, or stays approved if
+// its node stopped before, and a page of those read first would end the
+// sweep before the directory requests behind it.
+func (s *Service) expireIn(ctx context.Context, rs navette.RequestStore, f navette.RequestFilter, now time.Time) (int, error) {
 	n := 0
+	f.ExpiredBy, f.Limit = now, expirePage
 	for {
-		due, err := rs.Requests(ctx, navette.RequestFilter{State: state, ExpiredBy: now, Limit: expirePage})
+		due, err := rs.Requests(ctx, f)
 		if err != nil {
 			return n, err
 		}

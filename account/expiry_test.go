@@ -272,3 +272,43 @@ func TestApprovedDirectoryRequestExpires(t *testing.T) {
 		t.Errorf("the mail does not say the approved request was not used:\n%s", m.Text)
 	}
 }
+
+// TestExpirySweepPastStuckApproved: the sweep of approved directory
+// requests reaches one that expired behind more than a page of approved
+// requests of other actions that it must leave (approved, never executed:
+// their node stopped between the approval and the execution, written here
+// through the store as that node left them), newer and so read first.
+func TestExpirySweepPastStuckApproved(t *testing.T) {
+	f := newTwoPerson(t)
+	f.withKeys()
+	sum := strings.Repeat("cd", 32)
+	dir, err := f.s.RequestForceDirectory(f.ctx, f.admin, "avocats", sum, "radiations du bâtonnier")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dir, err = f.s.Approve(f.ctx, f.admin2, dir.ID, dir.ParamsHash); err != nil || dir.State != navette.RequestApproved {
+		t.Fatalf("Approve = %+v, %v", dir, err)
+	}
+	rs := f.meta.(navette.RequestStore)
+	for i := range 101 {
+		f.clock.Advance(time.Millisecond)
+		p, h, err := navette.CanonicalParams(navette.MemberParams{ServiceID: f.svc.ID, UserID: f.clerk.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := f.clock.Now()
+		r := &navette.AdminRequest{ID: navette.NewID(), RequesterID: f.ca.ID, Action: navette.ActionAddMember, Params: p, ParamsHash: h,
+			CourtID: f.svc.CourtID, CreatedAt: now, ExpiresAt: dir.ExpiresAt.Add(-time.Duration(i+1) * time.Millisecond),
+			State: navette.RequestApproved, ReviewerID: f.ca2.ID, ReviewedAt: now}
+		if err := rs.CreateRequest(f.ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.clock.Advance(dir.ExpiresAt.Sub(f.clock.Now()))
+	if n, err := f.s.ExpireRequests(f.ctx); err != nil || n != 1 {
+		t.Errorf("the sweep: %d, %v; want the unused directory request expired", n, err)
+	}
+	if got, err := rs.Request(f.ctx, dir.ID); err != nil || got.State != navette.RequestExpired {
+		t.Errorf("the directory request after the sweep: %+v, %v; want expired", got, err)
+	}
+}

@@ -973,8 +973,8 @@ func TestRevokedNeverComesBack(t *testing.T) {
 	e.clock.Advance(time.Minute)
 	// Restoring a revoked person is the two-person rule's: another admin approves.
 	var req api.Request
-	e.doJSON("PATCH", api.PathAdminUsers+"/"+lawyer, admin, api.UpdateUser{Disabled: &no}, 202, &req)
 	approver := e.user("second.admin@justice.example", "Second", navette.RoleAdmin)
+	e.doJSON("PATCH", api.PathAdminUsers+"/"+lawyer, admin, api.UpdateUser{Disabled: &no}, 202, &req)
 	e.doJSON("POST", api.PathAdminRequests+"/"+req.ID+"/approve", approver, api.Approve{SHA256: req.SHA256}, 200, nil)
 	for name, tok := range map[string]string{"first": e.lawyer, "second": second, "revoked by hand": handRevoked} {
 		if resp, body := e.do("GET", api.PathMe, tok, nil); resp.StatusCode != 401 {

@@ -96,7 +96,7 @@ func (a *App) rotateJournalKey(ctx context.Context, name string, ev navette.Even
 		if r.Retired != "" {
 			ev.Detail += fmt.Sprintf(" retired %s at %d", strings.Split(r.Retired, "+")[1], r.RetiredAt)
 		}
-		ev.Detail = navette.CleanDetail(ev.Detail)
+		ev.Detail = navette.CleanWholeDetail(ev.Detail)
 		return a.Meta.AppendEvents(ctx, ev)
 	})
 	return r.Verifier, err

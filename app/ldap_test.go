@@ -100,8 +100,8 @@ func TestLDAPDirectory(t *testing.T) {
 	}
 	// Forcing the sync past its guard is the two-person rule's.
 	var req api.Request
-	e.doJSON("POST", api.PathAdminLDAPSync+"?force=1", admin, nil, 202, &req)
 	second := e.user("root2@justice.example", "Admin 2", navette.RoleAdmin)
+	e.doJSON("POST", api.PathAdminLDAPSync+"?force=1", admin, nil, 202, &req)
 	e.doJSON("POST", api.PathAdminRequests+"/"+req.ID+"/approve", second, nil, 200, nil)
 	e.doJSON("POST", api.PathAdminLDAPSync+"?force=1&request="+req.ID, admin, nil, 200, &rep)
 	if len(rep.Revoked) != 1 || rep.Revoked[0].ExternalID != "hmercier" {

@@ -267,6 +267,9 @@ func newPolicyFixture(t *testing.T, tweak ...func(*app.Config)) *policyFixture {
 		}
 		f.user[r], f.tok[r] = mk(string(r)+"@justice.example", r, court)
 	}
+	// A second platform admin, who may approve the admin's requests (the
+	// two-person rule refuses a request nobody may approve).
+	mk("approver@justice.example", navette.RoleAdmin, nil)
 	// The partner role's user is the env's stranger; the env's lawyer is
 	// who the staff send to.
 	f.tok[navette.RolePartner] = e.stranger

@@ -248,11 +248,16 @@ func (s *Service) queued() {
 	}
 }
 
-// notice returns an event of type typ by actor about u's recovery, with a
-// notice of kind to u.
+// recoveryEvent returns an event of type typ by actor about userID's
+// recovery, with a notice of kind to them.
 func (s *Service) recoveryEvent(typ navette.EventType, actor, detail string, kind navette.NoticeKind, userID string, now time.Time) (navette.Event, error) {
+	return s.recoveryEventData(typ, actor, detail, kind, userID, now, &notify.Data{})
+}
+
+// recoveryEventData is recoveryEvent with d as the notice's data.
+func (s *Service) recoveryEventData(typ navette.EventType, actor, detail string, kind navette.NoticeKind, userID string, now time.Time, d *notify.Data) (navette.Event, error) {
 	ev := navette.Event{Time: now, Type: typ, ActorID: actor, Detail: detail}
-	n, err := notify.NewNotice(s.Keys, kind, userID, "", now, &notify.Data{})
+	n, err := notify.NewNotice(s.Keys, kind, userID, "", now, d)
 	if err != nil {
 		return ev, err
 	}
@@ -286,11 +291,11 @@ func (s *Service) RequestRecovery(ctx context.Context, email, ip string) error {
 		return err
 	}
 	r := &navette.RecoveryRequest{ID: navette.NewID(), UserID: u.ID, State: navette.RecoveryPending, CreatedAt: now, ExpiresAt: now.Add(RecoveryPendingTTL)}
-	ev, err := s.recoveryEvent(navette.EventRecoveryRequested, u.ID, r.ID, navette.NoticeRecoveryRequested, u.ID, now)
+	review, err := s.reviewNotices(ctx, u, now)
 	if err != nil {
 		return err
 	}
-	review, err := s.reviewNotices(ctx, u, now)
+	ev, err := s.recoveryEventData(navette.EventRecoveryRequested, u.ID, r.ID, navette.NoticeRecoveryRequested, u.ID, now, &notify.Data{NoReviewer: len(review) == 0})
 	if err != nil {
 		return err
 	}

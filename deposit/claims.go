@@ -207,6 +207,13 @@ func (s *Service) OpenClaims(d *navette.DepositRecord, ev *navette.Evidence) ([]
 	if k == nil {
 		return nil, navette.Errorf(navette.EGONE, "The evidence of this deposit was deleted at the end of its proof retention.")
 	}
+	return openSealed(k, ev)
+}
+
+// openSealed returns the claims document of ev, opened with the proof key
+// k and checked against its digest. Returns EINTERNAL if it does not open
+// or does not match.
+func openSealed(k *seal.Key, ev *navette.Evidence) ([]byte, error) {
 	b, err := k.OpenValue(claimsPurpose, hex.EncodeToString(ev.Digest), ev.Sealed)
 	if err != nil {
 		return nil, navette.WrapError(navette.EINTERNAL, err, "")
@@ -215,6 +222,15 @@ func (s *Service) OpenClaims(d *navette.DepositRecord, ev *navette.Evidence) ([]
 		return nil, navette.Errorf(navette.EINTERNAL, "The claims of evidence %x do not match their digest.", ev.Digest)
 	}
 	return b, nil
+}
+
+// openClaims returns the claims of ev, opened with the proof key k.
+func openClaims(k *seal.Key, ev *navette.Evidence) (*Claims, error) {
+	b, err := openSealed(k, ev)
+	if err != nil {
+		return nil, err
+	}
+	return ParseClaims(b)
 }
 
 // facts is what the claims of a deposit's events draw on, opened once per
@@ -368,7 +384,7 @@ func (s *Service) withClaims(ctx context.Context, d *navette.DepositRecord, file
 		return nil, err
 	}
 	f.services = services
-	cl := &claimer{s: s, ctx: ctx, d: d, files: files, actor: actor, f: f, avail: f.availableFiles()}
+	cl := &claimer{s: s, ctx: ctx, d: d, files: files, actor: actor, f: f, pk: pk, avail: f.availableFiles()}
 	if err := cl.attachAll(evs, pk); err != nil {
 		return nil, err
 	}
@@ -406,6 +422,7 @@ type claimer struct {
 	files  []*navette.FileRecord
 	actor  *navette.User // nil for the system
 	f      *facts
+	pk     *seal.Key // the deposit's proof key
 	avail  []ClaimsFile
 	purged bool // whether a deposit.purged event was given the claims
 }
@@ -518,32 +535,70 @@ func (cl *claimer) expired() (*Claims, error) {
 
 // fetched returns, by recipient, the files of the deposit downloaded in
 // full for it: by the recipient in person, or for a service mailbox by the
-// member who first downloaded for it or by any of its members now.
+// member who first downloaded for it, by any of its members now, or by
+// one who has left it since but was a member then (formerFetched).
 func (cl *claimer) fetched() (map[string]map[string]bool, error) {
 	downloads, err := cl.s.completeDownloads(cl.ctx, cl.d.ID)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]map[string]bool{}
+	former := map[string]bool{}
 	for actor, files := range downloads {
 		ms, err := cl.s.Meta.Memberships(cl.ctx, actor)
 		if err != nil {
 			return nil, err
 		}
+		former[actor] = true
 		for i := range cl.d.Recipients {
 			r := &cl.d.Recipients[i]
 			if r.UserID != actor && r.FirstDownloadBy != actor && !slices.ContainsFunc(ms, func(m *navette.Member) bool { return m.ServiceID == r.UserID }) {
 				continue
 			}
-			if out[r.UserID] == nil {
-				out[r.UserID] = map[string]bool{}
-			}
+			delete(former, actor)
 			for f := range files {
-				out[r.UserID][f] = true
+				fetchedBy(out, r.UserID, f)
 			}
 		}
 	}
-	return out, nil
+	return out, cl.formerFetched(out, former)
+}
+
+// fetchedBy records in out that file was fetched for recipient.
+func fetchedBy(out map[string]map[string]bool, recipient, file string) {
+	if out[recipient] == nil {
+		out[recipient] = map[string]bool{}
+	}
+	out[recipient][file] = true
+}
+
+// formerFetched adds to out the files that the people of actors, who stand
+// for no recipient now, downloaded for a recipient as a member of its
+// service mailbox: each download's own claims name the recipient it
+// counted for then (For). A deposit without them (made before proofs were
+// kept) adds nothing.
+func (cl *claimer) formerFetched(out map[string]map[string]bool, actors map[string]bool) error {
+	es, ok := cl.s.Meta.(navette.EvidenceStore)
+	if len(actors) == 0 || !ok || cl.pk == nil {
+		return nil
+	}
+	evs, err := es.DepositEvidence(cl.ctx, cl.d.ID)
+	if err != nil {
+		return err
+	}
+	for _, ev := range evs {
+		if ev.Kind != navette.ProofDownloaded {
+			continue
+		}
+		c, err := openClaims(cl.pk, ev)
+		if err != nil {
+			return err
+		}
+		if c.By != nil && actors[c.By.ID] && c.For != nil && c.File != nil && cl.f.recipient(c.For.ID) != nil {
+			fetchedBy(out, c.For.ID, c.File.ID)
+		}
+	}
+	return nil
 }
 
 // purgedClaims returns the claims of the deposit's purge: one

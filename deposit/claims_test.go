@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -333,6 +332,46 @@ func (f *fixture) mailbox(t *testing.T) (box, member *navette.User) {
 	return box, member
 }
 
+// submitNamed adds to the draft id a file per name, holding its name,
+// and submits it; it returns the files' ids, in order.
+func (f *fixture) submitNamed(t *testing.T, id string, names ...string) []string {
+	t.Helper()
+	ctx := context.Background()
+	var ids []string
+	for _, name := range names {
+		fr, err := f.svc.StartFile(ctx, f.sender, id, name, int64(len(name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Write(ctx, f.sender, fr.ID, 0, strings.NewReader(name)); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.Finish(ctx, f.sender, fr.ID); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, fr.ID)
+	}
+	if _, err := f.svc.Submit(ctx, f.sender, id); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// expireUnclaimed has the deposit id, of a week's retention, expire, and
+// returns its "unclaimed" claims.
+func (f *fixture) expireUnclaimed(t *testing.T, id string) *deposit.Claims {
+	t.Helper()
+	f.svc.Clock.(*navette.FakeClock).Advance(8 * 24 * time.Hour)
+	if st, err := f.svc.Sweep(context.Background()); err != nil || st.Expired != 1 {
+		t.Fatalf("sweep: %+v, %v", st, err)
+	}
+	un := f.evidence(t, id)[navette.ProofUnclaimed]
+	if len(un) != 1 {
+		t.Fatalf("%d unclaimed claims, want 1", len(un))
+	}
+	return un[0]
+}
+
 // TestClaimsOfAMailbox checks that a download by a member of a recipient
 // service mailbox counts for the mailbox, and that a deposit made before
 // proofs were kept gets a proof key at its next event.
@@ -405,47 +444,17 @@ func TestUnclaimedClaimsListTheFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	names := []string{"a.pdf", "b.pdf", "c.pdf"}
 	var files []deposit.ClaimsFile
-	for _, name := range []string{"a.pdf", "b.pdf", "c.pdf"} {
-		f, err := fx.svc.StartFile(ctx, fx.sender, v.ID, name, int64(len(name)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := fx.svc.Write(ctx, fx.sender, f.ID, 0, strings.NewReader(name)); err != nil {
-			t.Fatal(err)
-		}
-		if err := fx.svc.Finish(ctx, fx.sender, f.ID); err != nil {
-			t.Fatal(err)
-		}
-		sum := sha256.Sum256([]byte(name))
-		files = append(files, deposit.ClaimsFile{ID: f.ID, Name: name, Size: int64(len(name)), SHA256: hex.EncodeToString(sum[:]), Check: "unscanned"})
+	for i, id := range fx.submitNamed(t, v.ID, names...) {
+		sum := sha256.Sum256([]byte(names[i]))
+		files = append(files, deposit.ClaimsFile{ID: id, Name: names[i], Size: int64(len(names[i])), SHA256: hex.EncodeToString(sum[:]), Check: "unscanned"})
 	}
-	if _, err := fx.svc.Submit(ctx, fx.sender, v.ID); err != nil {
-		t.Fatal(err)
-	}
-	fetch := func(u *navette.User, id string) {
-		t.Helper()
-		dl, err := fx.svc.OpenFile(ctx, u, v.ID, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := dl.WriteRange(ctx, io.Discard, 0, dl.Size()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	fetch(fx.recipient, files[0].ID)
+	fx.downloadAs(t, fx.recipient, v.ID, files[0].ID)
 	for _, f := range files {
-		fetch(member, f.ID)
+		fx.downloadAs(t, member, v.ID, f.ID)
 	}
-	clock.Advance(8 * 24 * time.Hour)
-	if st, err := fx.svc.Sweep(ctx); err != nil || st.Expired != 1 {
-		t.Fatalf("sweep: %+v, %v", st, err)
-	}
-	un := fx.evidence(t, v.ID)[navette.ProofUnclaimed]
-	if len(un) != 1 {
-		t.Fatalf("%d unclaimed claims, want 1", len(un))
-	}
-	c := un[0]
+	c := fx.expireUnclaimed(t, v.ID)
 	byID := func(a, b deposit.ClaimsFile) int { return strings.Compare(a.ID, b.ID) }
 	lawyers := files[0].ID
 	slices.SortFunc(files, byID)
@@ -467,5 +476,44 @@ func TestUnclaimedClaimsListTheFiles(t *testing.T) {
 	}
 	if p.ID != fx.recipient.ID || p.Email != fx.recipient.Email || !slices.Equal(p.Fetched, []string{lawyers}) || !slices.Equal(p.NotFetched, others) {
 		t.Errorf("the lawyer fetched %v and not %v, want %s and not %v", p.Fetched, p.NotFetched, lawyers, others)
+	}
+}
+
+// TestUnclaimedCountsAFormerMember: a deposit of three files to a service
+// mailbox, one member of which fetched the first file (the mailbox's first
+// download) and another every file before leaving the mailbox: at expiry,
+// what that one fetched as a member still counts for the mailbox, which
+// the "unclaimed" claims do not list as having missed any file.
+func TestUnclaimedCountsAFormerMember(t *testing.T) {
+	fx := newFixture(t)
+	clock := fx.svc.Clock.(*navette.FakeClock)
+	ctx := context.Background()
+	box, first := fx.mailbox(t)
+	leaver, err := (&account.Service{Meta: fx.meta, Clock: clock}).CreateUser(ctx, "partant@tj.example", "Partant", navette.RoleAgent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.svc.Meta.AddMember(ctx, &navette.Member{ServiceID: box.ID, UserID: leaver.ID, CreatedAt: clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := fx.svc.Create(ctx, fx.sender, deposit.Draft{Recipients: []string{box.Email, fx.recipient.Email}, Reference: "RG 26/9", RetentionDays: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := fx.submitNamed(t, v.ID, "a.pdf", "b.pdf", "c.pdf")
+	fx.downloadAs(t, first, v.ID, ids[0])
+	for _, id := range ids {
+		fx.downloadAs(t, leaver, v.ID, id)
+	}
+	fx.downloadAs(t, fx.recipient, v.ID, ids[0])
+	if err := fx.svc.Meta.RemoveMember(ctx, box.ID, leaver.ID); err != nil {
+		t.Fatal(err)
+	}
+	c := fx.expireUnclaimed(t, v.ID)
+	if len(c.NotFetchedBy) != 0 {
+		t.Errorf("not fetched by %+v, want nobody", c.NotFetchedBy)
+	}
+	if len(c.PartlyFetchedBy) != 1 || c.PartlyFetchedBy[0].ID != fx.recipient.ID {
+		t.Errorf("partly fetched by %+v, want the lawyer alone (not the mailbox: a member at the time fetched every file)", c.PartlyFetchedBy)
 	}
 }

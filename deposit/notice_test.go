@@ -59,7 +59,13 @@ func (f *fixture) notices(t *testing.T, id string) ([]*navette.Notice, []*notify
 
 func (f *fixture) download(t *testing.T, depositID, fileID string) {
 	t.Helper()
-	dl, err := f.svc.OpenFile(context.Background(), f.recipient, depositID, fileID)
+	f.downloadAs(t, f.recipient, depositID, fileID)
+}
+
+// downloadAs has u download the whole file fileID of deposit depositID.
+func (f *fixture) downloadAs(t *testing.T, u *navette.User, depositID, fileID string) {
+	t.Helper()
+	dl, err := f.svc.OpenFile(context.Background(), u, depositID, fileID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,6 +79,10 @@ type Data struct {
 	// access_restored notice: those a reminder (or their very notice) may
 	// have skipped while their access was withdrawn.
 	Waiting []Waiting `json:"waiting,omitempty"`
+	// NoReviewer tells, in a recovery_requested notice, that no
+	// administrator whose access is active may decide the request now: the
+	// message says so and whom to ask, rather than that one will.
+	NoReviewer bool `json:"no_reviewer,omitempty"`
 	// Admin is the administrator who changed the addressee's access by
 	// hand, in an access_revoked, access_restored, member_added or
 	// role_granted notice no request caused: name and e-mail empty for the

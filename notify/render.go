@@ -170,6 +170,7 @@ type view struct {
 	Code         string
 	CodeExpires  string
 	Unscanned    bool
+	NoReviewer   bool // a recovery request nobody may decide now
 	Alert        notifyAlert
 	Forwarder    Person
 	ForwardedTo  []Person
@@ -263,6 +264,7 @@ func (r *Renderer) view(n *navette.Notice, to *navette.User, d *Data, lang strin
 		Code:         oneLine(d.Code, maxLineText),
 		CodeExpires:  formatTime(d.CodeExpiresAt, lang),
 		Unscanned:    d.Unscanned,
+		NoReviewer:   d.NoReviewer,
 		Forwarder:    person(d.Forwarder),
 		ForwardedTo:  people(d.ForwardedTo),
 	}

@@ -81,6 +81,10 @@ func (s *Store) Requests(ctx context.Context, f navette.RequestFilter) ([]*navet
 		args = append(args, string(f.State))
 		where = append(where, `state = `+placeholders(len(args), 1))
 	}
+	if f.Action != "" {
+		args = append(args, string(f.Action))
+		where = append(where, `action = `+placeholders(len(args), 1))
+	}
 	if !f.ExpiredBy.IsZero() {
 		args = append(args, timeArg(f.ExpiredBy))
 		where = append(where, `expires_at <= `+placeholders(len(args), 1))

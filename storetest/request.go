@@ -95,8 +95,8 @@ func testMetaRequests(t *testing.T, m *metaFixture) {
 }
 
 // testMetaRequestsExpiredBy: a filter's ExpiredBy keeps the requests
-// whose expiry is at or before it, with its state if one is given: what
-// an expiry sweep asks for.
+// whose expiry is at or before it, with its state and action if they are
+// given: what an expiry sweep asks for.
 func testMetaRequestsExpiredBy(t *testing.T, m *metaFixture) {
 	rs := m.requestStore()
 	alice := m.user("Alice")
@@ -118,6 +118,15 @@ func testMetaRequestsExpiredBy(t *testing.T, m *metaFixture) {
 	}
 	if got, err := rs.Requests(m.ctx, navette.RequestFilter{State: navette.RequestPending, ExpiredBy: at.Add(-time.Second)}); err != nil || len(got) != 0 {
 		t.Errorf("Requests(pending, expired before any) = %v, %v; want none", got, err)
+	}
+	dir := m.newRequest(alice, navette.NewID(), navette.NewID())
+	dir.Action, dir.ExpiresAt = navette.ActionForceDirectory, at
+	if err := rs.CreateRequest(m.ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	got, err = rs.Requests(m.ctx, navette.RequestFilter{State: navette.RequestPending, Action: navette.ActionForceDirectory, ExpiredBy: at})
+	if err != nil || len(got) != 1 || got[0].ID != dir.ID {
+		t.Errorf("Requests(pending, directory, expired by its expiry) = %v, %v; want the directory request alone", got, err)
 	}
 }
 

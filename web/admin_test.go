@@ -183,6 +183,10 @@ func TestImportGuardAsksForce(t *testing.T) {
 	}
 	// Forcing is the two-person rule's: a request, then its approval by
 	// another admin, then the same file with the request's id, once.
+	second, err := f.accounts.Create(context.Background(), account.NewUser{Email: "admin2@justice.example", Name: "Admin 2", Role: navette.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
 	w = f.upload(t, f.admin, "/admin/imports/apply", [][2]string{{"source", "lawyers"}, {"hash", sum(half)}, {"force", "yes"}}, half)
 	body = w.Body.String()
 	if w.Code != http.StatusAccepted || !strings.Contains(body, "en attente d’approbation") || !strings.Contains(body, `name="request"`) {
@@ -197,10 +201,6 @@ func TestImportGuardAsksForce(t *testing.T) {
 		t.Fatalf("pending: %v, %v", pending, err)
 	}
 	id := pending[0].ID
-	second, err := f.accounts.Create(context.Background(), account.NewUser{Email: "admin2@justice.example", Name: "Admin 2", Role: navette.RoleAdmin})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if w := f.post(t, second, "/admin/requests/"+id+"/approve", "sha256="+hex.EncodeToString(pending[0].ParamsHash)); w.Code != http.StatusSeeOther {
 		t.Fatalf("approve: %d %s", w.Code, w.Body.String())
 	}
@@ -316,16 +316,16 @@ func TestCourtAdminEditsMembers(t *testing.T) {
 			t.Errorf("%s on another court: %d, want 404", path, w.Code)
 		}
 	}
+	second, err := f.accounts.Create(context.Background(), account.NewUser{Email: "admin2@justice.example", Name: "Admin 2", Role: navette.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if w := f.post(t, f.admin, other+"/members", "email="+url.QueryEscape(f.otherClerk.Email)); w.Code != http.StatusSeeOther || members(f.otherService.ID) != 0 {
 		t.Errorf("platform admin add: %d", w.Code)
 	}
 	f.approveAll(t, f.courtAdmin) // not Lille's: nothing
 	if members(f.otherService.ID) != 0 {
 		t.Error("Amiens' court admin approved a request about Lille")
-	}
-	second, err := f.accounts.Create(context.Background(), account.NewUser{Email: "admin2@justice.example", Name: "Admin 2", Role: navette.RoleAdmin})
-	if err != nil {
-		t.Fatal(err)
 	}
 	f.approveAll(t, second)
 	if members(f.otherService.ID) != 1 {

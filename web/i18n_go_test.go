@@ -111,6 +111,7 @@ func TestErrorMessagesInFrench(t *testing.T) {
 		{navette.Errorf(navette.EINVALID, "%q is not a recipient known to the platform.", "a@b.example"), "« a@b.example » n’est pas un destinataire connu de la plateforme."},
 		{navette.Errorf(navette.ECONFLICT, "The file %q was refused: %s. It was destroyed; remove it from the deposit, then submit again.", "v.txt", "the antivirus found a virus in it (Eicar)"),
 			"Le fichier « v.txt » a été refusé : l’antivirus y a trouvé un virus (Eicar). Il a été détruit ; retirez-le du dépôt, puis envoyez de nouveau."},
+		{navette.Errorf(navette.EFORBIDDEN, "No other administrator may approve this request: the two-person rule needs a second one whose access is active (a platform administrator, or for a mailbox's membership an administrator of its court other than the person it adds). Ask the platform's operator."), "Aucun autre administrateur ne peut approuver cette demande : la règle des deux personnes en demande un second dont l’accès est actif (un administrateur de la plateforme, ou pour l’ajout à une boîte de service un administrateur de sa juridiction autre que la personne ajoutée). Adressez-vous à l’exploitant de la plateforme."},
 	} {
 		if got := h.message(navette.LangFrench, c.err); got != c.want {
 			t.Errorf("%q: got %q, want %q", navette.ErrorMessage(c.err), got, c.want)
