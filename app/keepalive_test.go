@@ -34,6 +34,16 @@ func (h *heldVerdicts) Scan(ctx context.Context) (navette.ScanStream, error) {
 	return heldStream{ScanStream: st, h: h}, nil
 }
 
+// wait waits until a verdict is held.
+func (h *heldVerdicts) wait(t *testing.T) {
+	t.Helper()
+	select {
+	case <-h.held:
+	case <-time.After(30 * time.Second): // a hang guard
+		t.Fatal("the request was never held")
+	}
+}
+
 type heldStream struct {
 	navette.ScanStream
 	h *heldVerdicts
@@ -128,28 +138,33 @@ func TestLongTusRequestsKeepTheConnection(t *testing.T) {
 	data := randomBytes(64<<10, 36)
 	tests := []struct {
 		name string
-		// held sends, on k, the request that will be held, and returns
-		// the status it must be answered with once released.
-		held func(e *env, k *keptConn, d api.Deposit) int
+		// held sends, on k, the request that will be held, waits until it
+		// is, and returns the status it must be answered with once
+		// released.
+		held func(e *env, k *keptConn, d api.Deposit, av *heldVerdicts) int
 	}{
-		{"PATCH ending an upload", func(e *env, k *keptConn, d api.Deposit) int {
+		{"PATCH ending an upload", func(e *env, k *keptConn, d api.Deposit, av *heldVerdicts) int {
 			path := e.createUpload(e.agent, d.ID, "pièce.bin", int64(len(data)))
 			k.send("PATCH", path, data, "Tus-Resumable", "1.0.0", "Upload-Offset", "0", "Content-Type", "application/offset+octet-stream")
+			av.wait(t)
 			return http.StatusNoContent
 		}},
-		{"creation without a body", func(e *env, k *keptConn, d api.Deposit) int {
+		{"creation without a body", func(e *env, k *keptConn, d api.Deposit, av *heldVerdicts) int {
 			// An empty file is complete once created: its checks run then.
 			k.send("POST", api.PathUploads, nil, "Tus-Resumable", "1.0.0", "Upload-Length", "0",
 				"Upload-Metadata", tusMeta(api.MetaDeposit, d.ID, api.MetaFilename, "vide.txt"))
+			av.wait(t)
 			return http.StatusCreated
 		}},
-		{"HEAD waiting for the upload's lock", func(e *env, k *keptConn, d api.Deposit) int {
+		{"HEAD waiting for the upload's lock", func(e *env, k *keptConn, d api.Deposit, av *heldVerdicts) int {
 			// The PATCH holding the lock, on a connection of its own, is
-			// held; the HEAD waits for it. The PATCH is asked to let go
+			// held once its whole body is in (sent before, the HEAD would
+			// cut it); the HEAD waits for it. The PATCH is asked to let go
 			// (tusd's takeover), which is not what this case checks.
 			path := e.createUpload(e.agent, d.ID, "pièce.bin", int64(len(data)))
 			other := e.keptConn(t)
 			other.send("PATCH", path, data, "Tus-Resumable", "1.0.0", "Upload-Offset", "0", "Content-Type", "application/offset+octet-stream")
+			av.wait(t)
 			k.send("HEAD", path, nil, "Tus-Resumable", "1.0.0")
 			return http.StatusOK
 		}},
@@ -164,12 +179,7 @@ func TestLongTusRequestsKeepTheConnection(t *testing.T) {
 			})
 			d := e.createDeposit(e.agent, lawyerEmail)
 			k := e.keptConn(t)
-			want := tc.held(e, k, d)
-			select {
-			case <-av.held:
-			case <-time.After(30 * time.Second): // a hang guard
-				t.Fatal("the request was never held")
-			}
+			want := tc.held(e, k, d, av)
 			// The request is held, its body ended or without one: the
 			// deadline of every read of it passes, five times over.
 			from := time.Now()
