@@ -31,10 +31,19 @@ type route struct {
 func (e *env) routes(t *testing.T) []route {
 	b, _ := e.signIn(t, lawyerEmail)
 	return []route{
-		{"api", filePath, func(req *http.Request) { req.Header.Set("Authorization", "Bearer "+e.lawyer) }},
-		{"web", func(d api.Deposit, f api.File) string { return "/deposits/" + d.ID + "/files/" + f.ID },
-			func(req *http.Request) { req.AddCookie(&http.Cookie{Name: auth.CookieName, Value: b.cookie}) }},
+		{"api", filePath, bearer(e.lawyer)},
+		{"web", func(d api.Deposit, f api.File) string { return "/deposits/" + d.ID + "/files/" + f.ID }, b.authorize},
 	}
+}
+
+// bearer authorises a request with the API token.
+func bearer(token string) func(req *http.Request) {
+	return func(req *http.Request) { req.Header.Set("Authorization", "Bearer "+token) }
+}
+
+// authorize authorises a request with the browser's session cookie.
+func (b *browser) authorize(req *http.Request) {
+	req.AddCookie(&http.Cookie{Name: auth.CookieName, Value: b.cookie})
 }
 
 // fetch sends method to the route's path of file f with the headers hdr

@@ -32,7 +32,7 @@ func TestDroppedDownloadInBuffersIsNoDownload(t *testing.T) {
 	f := d.Files[0]
 
 	conn := dialSmall(t, e)
-	read, total := getAndRead(t, conn, e.url+filePath(d, f), e.lawyer, 64<<10)
+	read, total := getAndRead(t, conn, e.url+filePath(d, f), bearer(e.lawyer), 64<<10)
 	if total < int64(size) {
 		t.Fatalf("answer of %d bytes, want its headers and the %d of the file", total, size)
 	}
@@ -72,15 +72,15 @@ func dialSmall(t *testing.T, e *env) *net.TCPConn {
 	return conn.(*net.TCPConn)
 }
 
-// getAndRead gets rawURL as token on conn, asking the server to close the
+// getAndRead gets rawURL on conn, authorised by auth, asking the server to close the
 // connection after its answer, reads n bytes of the answer's body (all of
 // it when n < 0), and returns how many bytes it read from the connection
 // and the length of the whole answer, headers included, when it has a
 // Content-Length (-1 otherwise).
-func getAndRead(t *testing.T, conn net.Conn, rawURL, token string, n int) (read, length int64) {
+func getAndRead(t *testing.T, conn net.Conn, rawURL string, auth func(*http.Request), n int) (read, length int64) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", rawURL, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
+	auth(req)
 	req.Close = true
 	if err := req.Write(conn); err != nil {
 		t.Fatal(err)
@@ -154,28 +154,59 @@ func tcpQueue(t *testing.T, local, remote net.Addr) (tx, rx int64) {
 }
 
 // TestDroppedZipInBuffersIsNoDownload: a client that reads the start of a
-// case's ZIP small enough to fit in the kernel's socket buffers, waits
-// until the server has written all of it, then drops the connection,
-// downloaded none of its files: the client's side acknowledged the end of
-// no entry. No file of it is recorded as downloaded by the client; of the
-// first, only what the client acknowledged (or less) is recorded as
-// delivered.
+// ZIP of a deposit's files small enough to fit in the kernel's socket
+// buffers, waits until the server has written all of it, then drops the
+// connection, downloaded none of its files: the client's side
+// acknowledged the end of no entry. No file of it is recorded as
+// downloaded by the client; of the first, only what the client
+// acknowledged (or less) is recorded as delivered. So for the API's case
+// bundle and for the web's deposit ZIP.
 func TestDroppedZipInBuffersIsNoDownload(t *testing.T) {
-	e := newEnv(t)
+	tests := []struct {
+		name string
+		path func(d api.Deposit) string
+		// as returns how requests of the lawyer and of the other recipient
+		// are authorised.
+		as func(t *testing.T, e *env) (lawyer, stranger func(*http.Request))
+	}{
+		{"API case bundle", func(d api.Deposit) string { return api.PathCases + "/" + d.CaseID + "/bundle" },
+			func(t *testing.T, e *env) (lawyer, stranger func(*http.Request)) {
+				return bearer(e.lawyer), bearer(e.stranger)
+			}},
+		{"web deposit ZIP", func(d api.Deposit) string { return "/deposits/" + d.ID + "/zip" },
+			func(t *testing.T, e *env) (lawyer, stranger func(*http.Request)) {
+				l, _ := e.signIn(t, lawyerEmail)
+				s, _ := e.signIn(t, strangerEmail)
+				return l.authorize, s.authorize
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			lawyerAuth, strangerAuth := tc.as(t, e)
+			droppedZip(t, e, tc.path, lawyerAuth, strangerAuth)
+		})
+	}
+}
+
+// droppedZip is TestDroppedZipInBuffersIsNoDownload over the ZIP at path,
+// fetched by the lawyer and the other recipient as lawyerAuth and
+// strangerAuth authorise them.
+func droppedZip(t *testing.T, e *env, path func(api.Deposit) string, lawyerAuth, strangerAuth func(*http.Request)) {
 	d := e.createDeposit(e.agent, lawyerEmail, strangerEmail)
 	for i, name := range []string{"a.bin", "b.bin", "c.bin"} {
 		e.upload(e.agent, d.ID, name, randomBytes(300<<10, uint64(20+i)))
 	}
 	d = e.submit(e.agent, d.ID)
-	zipURL := e.url + api.PathCases + "/" + d.CaseID + "/bundle"
+	zipURL := e.url + path(d)
 	// The whole answer, as the other recipient gets it: its length is the
 	// lawyer's too.
 	full := dialSmall(t, e)
-	total, _ := getAndRead(t, full, zipURL, e.stranger, -1)
+	total, _ := getAndRead(t, full, zipURL, strangerAuth, -1)
 	full.Close()
 
 	conn := dialSmall(t, e)
-	read, _ := getAndRead(t, conn, zipURL, e.lawyer, 64<<10)
+	read, _ := getAndRead(t, conn, zipURL, lawyerAuth, 64<<10)
 	// All of the answer but the chunked body's end, which follows the
 	// handler.
 	const lastChunk = "0\r\n\r\n"
