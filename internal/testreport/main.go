@@ -2,7 +2,10 @@
 // a person needs: one line per package as go test prints it, the full output
 // of every failing test, every skipped test with its reason, and a closing
 // line "tests: N passed, N failed, N skipped" after the slowest top-level
-// tests (where a run's time goes). It exits non-zero if anything failed. scripts/test.sh pipes the suite through it.
+// tests and packages (where a run's time goes; a package's line also says
+// when its tests ran, in seconds from the earliest event read, as several runs
+// overlap). It exits non-zero if anything failed. scripts/test.sh pipes the
+// suite through it.
 package main
 
 import (
@@ -13,6 +16,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 )
 
 type event struct {
@@ -21,6 +25,7 @@ type event struct {
 	Test    string
 	Output  string
 	Elapsed float64
+	Time    time.Time
 }
 
 func main() {
@@ -33,6 +38,7 @@ func run(in io.Reader, out io.Writer) int {
 	var failures, skips []string
 	failedPkgs := map[string]bool{}
 	var times, pkgTimes []timing
+	var first time.Time // of the first event read
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
@@ -41,6 +47,9 @@ func run(in io.Reader, out io.Writer) int {
 		if err := json.Unmarshal(line, &e); err != nil {
 			fmt.Fprintln(out, string(line)) // build errors come as plain text
 			continue
+		}
+		if !e.Time.IsZero() && (first.IsZero() || e.Time.Before(first)) {
+			first = e.Time
 		}
 		key := e.Package + " " + e.Test
 		switch e.Action {
@@ -53,7 +62,7 @@ func run(in io.Reader, out io.Writer) int {
 			b.WriteString(e.Output)
 		case "pass", "fail", "skip":
 			if e.Test == "" {
-				pkgTimes = append(pkgTimes, timing{e.Package, e.Elapsed})
+				pkgTimes = append(pkgTimes, timing{e.Package, e.Elapsed, e.Time})
 				switch e.Action {
 				case "pass":
 					fmt.Fprintf(out, "ok  \t%s\t%.3fs\n", e.Package, e.Elapsed)
@@ -67,7 +76,7 @@ func run(in io.Reader, out io.Writer) int {
 				continue
 			}
 			if !strings.Contains(e.Test, "/") {
-				times = append(times, timing{e.Package + " " + e.Test, e.Elapsed})
+				times = append(times, timing{name: e.Package + " " + e.Test, seconds: e.Elapsed})
 			}
 			switch e.Action {
 			case "pass":
@@ -95,8 +104,8 @@ func run(in io.Reader, out io.Writer) int {
 	for _, f := range failures {
 		fmt.Fprint(out, "\n", f)
 	}
-	printSlowest(out, "packages", pkgTimes, 8)
-	printSlowest(out, "tests", times, 15)
+	printSlowest(out, "packages", pkgTimes, 20, first)
+	printSlowest(out, "tests", times, 15, first)
 	fmt.Fprintf(out, "\ntests: %d passed, %d failed, %d skipped\n", passed, failed, skipped)
 	if failed > 0 || len(failedPkgs) > 0 {
 		return 1
@@ -104,15 +113,17 @@ func run(in io.Reader, out io.Writer) int {
 	return 0
 }
 
-// timing is how long one top-level test or one package took.
+// timing is how long one top-level test or one package took, and when a
+// package ended (zero for a test, or if the run did not say).
 type timing struct {
 	name    string
 	seconds float64
+	end     time.Time
 }
 
 // printSlowest prints the n slowest of times, slowest first, under the
-// heading "slowest what:".
-func printSlowest(out io.Writer, what string, times []timing, n int) {
+// heading "slowest what:", with when each ran in seconds from first.
+func printSlowest(out io.Writer, what string, times []timing, n int, first time.Time) {
 	sort.SliceStable(times, func(i, j int) bool { return times[i].seconds > times[j].seconds })
 	if len(times) > n {
 		times = times[:n]
@@ -122,6 +133,11 @@ func printSlowest(out io.Writer, what string, times []timing, n int) {
 	}
 	fmt.Fprintf(out, "\nslowest %s:\n", what)
 	for _, t := range times {
-		fmt.Fprintf(out, "%8.1fs  %s\n", t.seconds, t.name)
+		if t.end.IsZero() {
+			fmt.Fprintf(out, "%8.1fs  %s\n", t.seconds, t.name)
+			continue
+		}
+		end := t.end.Sub(first).Seconds()
+		fmt.Fprintf(out, "%8.1fs  %s (from %.0fs to %.0fs)\n", t.seconds, t.name, end-t.seconds, end)
 	}
 }

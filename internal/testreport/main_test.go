@@ -29,4 +29,14 @@ func TestRun(t *testing.T) {
 	if code := run(strings.NewReader(`{"Action":"pass","Package":"p","Test":"T"}`+"\n"+`{"Action":"pass","Package":"p"}`+"\n"), &out); code != 0 || !strings.Contains(out.String(), "tests: 1 passed, 0 failed, 0 skipped") {
 		t.Errorf("all passing: %d %s", code, out.String())
 	}
+	out.Reset()
+	timed := `{"Time":"2026-12-07T10:00:00Z","Action":"start","Package":"p"}
+{"Time":"2026-12-07T10:00:30Z","Action":"start","Package":"q"}
+{"Time":"2026-12-07T10:01:40Z","Action":"pass","Package":"q","Elapsed":70}
+{"Time":"2026-12-07T10:00:05Z","Action":"pass","Package":"p","Elapsed":5}
+`
+	run(strings.NewReader(timed), &out)
+	if want := "slowest packages:\n    70.0s  q (from 30s to 100s)\n     5.0s  p (from 0s to 5s)\n"; !strings.Contains(out.String(), want) {
+		t.Errorf("timed packages: got %q, want it to hold %q", out.String(), want)
+	}
 }
