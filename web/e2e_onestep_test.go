@@ -161,7 +161,9 @@ func TestSendWhileChecking(t *testing.T) {
 // TestSendRejectedFile: with clamd running, one of two files holds the
 // EICAR test signature. "Envoyer" uploads both; the submission is refused
 // naming it, the page marks it refused; once it is removed, "Envoyer"
-// sends the clean one.
+// sends the clean one, even if the removed file's deletion is slower than
+// the click (the front holds it until a submission is answered, or 3 s):
+// the submission waits for it.
 func TestSendRejectedFile(t *testing.T) {
 	srv := testclamd.New(t, testclamd.Options{})
 	n := startWith(t, func(c *app.Config) { c.Clamd = srv.URL })
@@ -183,6 +185,7 @@ func TestSendRejectedFile(t *testing.T) {
 		t.Errorf("the refused file: %q", s)
 	}
 	b.Axe("/new (refused file)")
+	n.holdDeletes.Store(newHold())
 	b.Run("remove the refused file and send again",
 		chromedp.Click(chromedp.CSS("#file-list li.is-error button")),
 		chromedp.WaitNotPresent(chromedp.CSS("#file-list li.is-error")),

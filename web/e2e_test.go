@@ -47,9 +47,26 @@ type node struct {
 	// with its refusal instead of passing them on.
 	refuse atomic.Pointer[refusal]
 
+	// holdDeletes, when set, holds each upload deletion the front
+	// receives until a submission has been answered, or for 3 s: a
+	// deletion overtaken by the submission that follows it (failure
+	// injection: a browser on a real network may see it, a loopback
+	// rarely).
+	holdDeletes atomic.Pointer[hold]
+
 	mu      sync.Mutex
 	patches []int64
 }
+
+// hold is a gate released once.
+type hold struct {
+	once sync.Once
+	c    chan struct{}
+}
+
+func newHold() *hold { return &hold{c: make(chan struct{})} }
+
+func (h *hold) release() { h.once.Do(func() { close(h.c) }) }
 
 // refusal is an upload refusal the front answers with, as the server
 // words it: to every PATCH if always, else to the first left ones.
@@ -121,6 +138,19 @@ func startWith(t *testing.T, more func(*app.Config)) *node {
 			}
 			if rate := n.rate.Load(); rate > 0 {
 				r.Body = &slowBody{r: r.Body, rate: rate}
+			}
+		}
+		if h := n.holdDeletes.Load(); h != nil {
+			switch {
+			case r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/api/v1/uploads/"):
+				select {
+				case <-h.c:
+				case <-time.After(3 * time.Second):
+				}
+			case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/submit"):
+				proxy.ServeHTTP(w, r)
+				h.release()
+				return
 			}
 		}
 		proxy.ServeHTTP(w, r)

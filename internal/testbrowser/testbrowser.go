@@ -355,14 +355,31 @@ func (b *Browser) Requests() []string {
 	return append([]string(nil), b.requests...)
 }
 
-// Run runs actions in the tab, failing the test on error.
+// Run runs actions in the tab, failing the test on error with what the
+// tab shows then (its address and text) and its last requests.
 func (b *Browser) Run(what string, actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.Ctx, time.Minute)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
-		b.t.Fatalf("%s: %v", what, err)
+		b.t.Fatalf("%s: %v\n%s", what, err, b.shows())
 	}
+}
+
+// shows describes the tab for a failure: its address, the start of its
+// text and the last requests it made.
+func (b *Browser) shows() string {
+	ctx, cancel := context.WithTimeout(b.Ctx, 5*time.Second)
+	defer cancel()
+	page, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + "\n" + document.body.innerText.slice(0, 2000)`))
+	if err != nil {
+		page = "(the page cannot be read: " + err.Error() + ")"
+	}
+	reqs := b.Requests()
+	if len(reqs) > 10 {
+		reqs = reqs[len(reqs)-10:]
+	}
+	return "the tab shows " + page + "\nits last requests:\n" + strings.Join(reqs, "\n")
 }
 
 // Eval evaluates a JavaScript expression in the page and decodes its value.

@@ -273,11 +273,20 @@
     entries.push(e);
     return e;
   }
+  // removals are the deletions of removed files' uploads still on their
+  // way: a submission waits for them, or the server, still holding a
+  // refused file removed a moment before, would refuse it again.
+  var removals = [];
   function removeEntry(e) {
+    var gone = null;
     if (e.upload) {
-      e.upload.abort(true).catch(function () {});
+      gone = e.upload.abort(true);
     } else if (e.url) {
-      tus.Upload.terminate(e.url, { headers: { 'X-CSRF-Token': csrf } }).catch(function () {});
+      gone = tus.Upload.terminate(e.url, { headers: { 'X-CSRF-Token': csrf } });
+    }
+    if (gone) {
+      var settled = gone.catch(function () {}).then(function () { removals.splice(removals.indexOf(settled), 1); });
+      removals.push(settled);
     }
     entries.splice(entries.indexOf(e), 1);
     e.li.remove();
@@ -543,7 +552,9 @@
   function submit() {
     submitting = true;
     update();
-    api('POST', '/api/v1/deposits/' + encodeURIComponent(depositId) + '/submit').then(function () {
+    Promise.all(removals.slice()).then(function () {
+      return api('POST', '/api/v1/deposits/' + encodeURIComponent(depositId) + '/submit');
+    }).then(function () {
       keep(draftKey, '');
       keep(sendKey, '');
       window.location.assign('/deposits/' + encodeURIComponent(depositId) + '?done=sent');
@@ -562,7 +573,12 @@
       (d.files || []).forEach(function (f) {
         if (f.state !== 'rejected') { return; }
         var e = entries.filter(function (x) { return x.done && !x.rejected && x.name === f.name && x.size === f.size; })[0];
-        if (!e) { return; }
+        if (!e) {
+          // Removed here, but its deletion did not reach the server: it
+          // is listed again, to remove again.
+          if (entries.some(function (x) { return x.rejected && x.url === '/api/v1/uploads/' + f.id; })) { return; }
+          e = makeEntry(f.name, f.size);
+        }
         e.done = false;
         e.rejected = true;
         e.url = '/api/v1/uploads/' + f.id;
