@@ -131,3 +131,107 @@ func TestDeadlinesAfterTheBodyKeepTheConnection(t *testing.T) {
 		})
 	}
 }
+
+// TestADeadlineAsTheBodyEndsKeepsTheConnection: a read deadline set as a
+// body ends must not reach the server's background read of the
+// connection, which net/http starts inside the Read, or the Close, that
+// reaches the body's end: fired there, it cancelled the context of the
+// connection, and the request and the next one on it were answered 503.
+// tusd's takeover sets one from another goroutine, when another request
+// wants the upload just as this one's last bytes arrive; its Close may
+// read the rest of the body, and a Read that had begun then sets one. The
+// body's afterRead hook is failure injection: it holds the last Read in
+// the window between its return and pacedBody noting the end, which a
+// real scheduler hits only now and then.
+func TestADeadlineAsTheBodyEndsKeepsTheConnection(t *testing.T) {
+	tests := []struct {
+		name string
+		idle time.Duration
+		body string
+		// read reads the body of the first request as the case says.
+		read func(t *testing.T, w http.ResponseWriter, b *pacedBody)
+	}{
+		{"a deadline as the last Read returns", DefaultBodyIdleTimeout, strings.Repeat("0123456789", 10000), func(t *testing.T, w http.ResponseWriter, b *pacedBody) {
+			rc := http.NewResponseController(w)
+			b.afterRead = func(err error) {
+				if err != io.EOF {
+					return
+				}
+				set := make(chan struct{})
+				go func() {
+					defer close(set)
+					_ = rc.SetReadDeadline(time.Now())
+				}()
+				<-set
+			}
+			if _, err := io.ReadAll(b); err != nil {
+				t.Errorf("reading the body: %v", err)
+			}
+		}},
+		{"a Read after a Close that read the rest", 50 * time.Millisecond, "0123456789", func(t *testing.T, w http.ResponseWriter, b *pacedBody) {
+			// The whole body came in one packet: the server has it all
+			// buffered after the first Read, and Close reads the rest.
+			if _, err := io.ReadFull(b, make([]byte, 5)); err != nil {
+				t.Errorf("reading the body's first bytes: %v", err)
+			}
+			closed := make(chan struct{})
+			go func() {
+				defer close(closed)
+				b.Close()
+			}()
+			<-closed
+			if n, err := b.Read(make([]byte, 5)); err == nil {
+				t.Errorf("a Read after Close: got %d bytes, no error", n)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &Server{BodyIdleTimeout: tc.idle}
+			srv := httptest.NewServer(s.pace(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if b, ok := r.Body.(*pacedBody); ok {
+					tc.read(t, w, b)
+					// Had a deadline been set, it fires within the idle
+					// timeout during the background read, and cancels the
+					// context. A hang guard, not a measure: the context
+					// stays live either way after it.
+					select {
+					case <-r.Context().Done():
+					case <-time.After(time.Second):
+					}
+				}
+				if r.Context().Err() != nil {
+					w.WriteHeader(http.StatusServiceUnavailable)
+				}
+			})))
+			defer srv.Close()
+			c, err := net.Dial("tcp", srv.Listener.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			br := bufio.NewReader(c)
+			for _, method := range []string{"PATCH", "GET"} {
+				var body io.Reader
+				if method == "PATCH" {
+					body = strings.NewReader(tc.body)
+				}
+				req, _ := http.NewRequest(method, srv.URL+"/upload", body)
+				if err := req.Write(c); err != nil {
+					t.Fatal(err)
+				}
+				// A hang guard, not a measure.
+				_ = c.SetReadDeadline(time.Now().Add(30 * time.Second))
+				resp, err := http.ReadResponse(br, req)
+				if err != nil {
+					t.Fatalf("%s on the kept-alive connection: %v", method, err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					t.Errorf("%s on the kept-alive connection: got %d, want %d", method, resp.StatusCode, http.StatusOK)
+				}
+			}
+		})
+	}
+}
