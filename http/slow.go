@@ -54,7 +54,8 @@ func (s *Server) bodyMinRate() int64 {
 // The handlers below set read deadlines through pacedWriter, and only
 // while the body may still be read: a deadline that fired once net/http
 // reads the connection in the background, after the body's end, would
-// cancel the connection's context (see pacedWriter.SetReadDeadline).
+// cancel the connection's context (see pacedWriter.SetReadDeadline). A
+// deadline already passed stops the body for good (see pacedBody).
 func (s *Server) pace(next http.Handler) http.Handler {
 	idle, rate := s.bodyIdle(), s.bodyMinRate()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -129,6 +130,10 @@ func isSlowBody(err error) bool {
 //     starting its background read and that Read returning can still
 //     cancel the connection. navette refuses a PATCH without a length, and
 //     no other request's body is stopped from another goroutine.
+//   - A deadline at or before the time it is set (tusd's takeover, a
+//     shutdown) stops the body: every later Read fails at once with the
+//     idle error, as a read on the bare connection would, instead of
+//     pushing the deadline back and waiting for a client that may be gone.
 type pacedBody struct {
 	src     io.ReadCloser
 	rc      *http.ResponseController
@@ -146,24 +151,29 @@ type pacedBody struct {
 	waited time.Duration // time blocked in reads in the current window
 	got    int64         // bytes read in the current window
 
-	dmu    sync.Mutex
-	ending bool // the Read that may end the body is under way
-	over   bool // read to its end, cut or closed: nothing sets deadlines
+	dmu     sync.Mutex
+	ending  bool // the Read that may end the body is under way
+	over    bool // read to its end, cut or closed: nothing sets deadlines
+	stopped bool // a deadline passed was set: no Read waits any more
 }
 
-// done reports whether the body is over: read to its end, cut or closed.
-// It does not take mu, which a Read holds while it waits for the client.
+// done reports whether the body is over (read to its end, cut, closed)
+// or stopped. It does not take mu, which a Read holds while it waits for
+// the client.
 func (b *pacedBody) done() bool {
 	b.dmu.Lock()
 	defer b.dmu.Unlock()
-	return b.over
+	return b.over || b.stopped
 }
 
 // setReadDeadline sets the connection's read deadline unless the body is
-// ending or over.
+// ending or over; a deadline already passed stops the body.
 func (b *pacedBody) setReadDeadline(t time.Time) error {
 	b.dmu.Lock()
 	defer b.dmu.Unlock()
+	if !t.IsZero() && !t.After(time.Now()) {
+		b.stopped = true
+	}
 	if b.ending || b.over {
 		return nil
 	}
@@ -171,14 +181,18 @@ func (b *pacedBody) setReadDeadline(t time.Time) error {
 }
 
 // arm sets the deadline of a Read about to start, and notes whether that
-// Read may end the body.
-func (b *pacedBody) arm(t time.Time, ending bool) {
+// Read may end the body. Returns false if the body was stopped.
+func (b *pacedBody) arm(t time.Time, ending bool) bool {
 	b.dmu.Lock()
 	defer b.dmu.Unlock()
+	if b.stopped {
+		return false
+	}
 	if !b.over {
 		_ = b.rc.SetReadDeadline(t)
 		b.ending = ending
 	}
+	return true
 }
 
 // settle notes the outcome of a Read: the body is over if it ended.
@@ -204,7 +218,9 @@ func (b *pacedBody) Read(p []byte) (int, error) {
 	}
 	p, ending := b.clip(p)
 	start := time.Now()
-	b.arm(start.Add(b.idle), ending)
+	if !b.arm(start.Add(b.idle), ending) {
+		return 0, b.cut(errBodyIdle)
+	}
 	n, err := b.src.Read(p)
 	if b.afterRead != nil {
 		b.afterRead(err)
@@ -294,8 +310,9 @@ type pacedWriter struct {
 // during that read would cancel the context of the connection, not only
 // of the request: the request still being served (a PATCH finishing its
 // upload) and every later request on the same kept-alive connection would
-// run with their context cancelled, and be answered 503. Reads of a body
-// are paced by pacedBody.
+// run with their context cancelled, and be answered 503. A deadline
+// already passed stops the body (see pacedBody). Reads of a body are
+// paced by pacedBody.
 func (w *pacedWriter) SetReadDeadline(t time.Time) error {
 	if w.body == nil {
 		return nil
