@@ -4,8 +4,9 @@
 # of outside input for a short while, then runs every test (unit, integration
 # against real servers started here, fuzz seeds) with the race detector
 # (navette/app's whole-node tests and navette/web's browser tests without
-# it, but for app's concurrent transfer tests; cmd/navette's type-check of
-# every port and deposit's case pages without it too).
+# it, but for app's concurrent transfer tests; the tests that drive the
+# navette binary, built without it, cmd/navette's type-check of every port
+# and deposit's case pages without it too).
 #   FUZZTIME=30s scripts/test.sh    fuzz longer (default: 10000 inputs per target, a count
 #                                   rather than a time, which is steadier on a shared machine)
 #   FUZZTIME=0 scripts/test.sh      skip the fuzzing pass
@@ -94,7 +95,7 @@ fi
 say "allocation tests (meaningless under the race detector, so run here without it)"
 go test -count=1 -run 'Allocs|^TestFlatMemory$' ./seal/ ./s3/
 
-say "go test -race (unit, integration, fuzz seeds); navette/app and navette/web without it"
+say "go test -race (unit, integration, fuzz seeds); navette/app and navette/web, and the tests of the navette binary, without it"
 go build -o "$TOOLS/navette-testreport" ./internal/testreport
 # Every node the tests boot (internal/testnode) also writes its logs, at
 # debug level, under NAVETTE_TEST_LOG_DIR; tests plant canaries starting
@@ -102,35 +103,45 @@ go build -o "$TOOLS/navette-testreport" ./internal/testreport
 # line may hold.
 NAVETTE_TEST_LOG_DIR=$(mktemp -d /tmp/navette-test-logs.XXXXXX)
 export NAVETTE_TEST_LOG_DIR
-# navette/app boots whole nodes and walks every route for every role
-# (TestPolicy alone took 19 minutes under the race detector on two cores,
-# its package 30), and navette/web drives real browsers (8 minutes under
-# the detector): both run without it, beside the rest, and app's tests of
-# concurrent transfers run again with it. Each run writes its own
-# JSON; the report reads them all.
+# Two lanes, each running two packages at a time (go test -p, the cores),
+# written to JSON files the report reads together:
+#   - under the race detector, every package but those below;
+#   - without it, one after the other: navette/app, which boots whole nodes
+#     and walks every route for every role (TestPolicy alone took 19
+#     minutes under the detector on two cores, its package 30), and
+#     navette/web, which drives real browsers (8 minutes under the
+#     detector); then app's tests of concurrent transfers again, under the
+#     detector; then the tests that drive the navette binary, built without
+#     the detector, so that it would watch only their harness: the three-node
+#     clusters (internal/clustertest), the Debian package (deploy), kill -9
+#     and restarts (cmd/navette's TestChaos, TestRestartKeepsUploads:
+#     252 s under the detector beside the rest); and two tests with nothing
+#     concurrent to detect, far slower under it: cmd/navette's type-check of
+#     every port, pure computation (107 s against 17 s alone), and
+#     deposit's paging through a thousand deposits, SQLite's own code
+#     instrumented (81 to 117 s against 3 s).
+# go vet ./... above checked every package with its tests: go test does
+# not vet them again (-vet=off).
 json=$(mktemp -d /tmp/navette-test-json.XXXXXX)
-race_pkgs=$(go list ./... | grep -v -x -e 'navette/app' -e 'navette/web')
+norace_tests='^(TestPortsTypeCheck|TestCasePages|TestChaos|TestRestartKeepsUploads)$'
+race_pkgs=$(go list ./... | grep -v -x -e 'navette/app' -e 'navette/web' -e 'navette/internal/clustertest' -e 'navette/deploy')
 set +e
 {
-  go test -race -count=1 -timeout 30m -json -skip '^(TestPortsTypeCheck|TestCasePages)$' $race_pkgs >"$json/race.json" 2>&1
+  go test -race -vet=off -count=1 -timeout 30m -json -skip "$norace_tests" $race_pkgs >"$json/race.json" 2>&1
   echo "(the packages under the race detector were done at ${SECONDS}s)"
 } &
 race_pid=$!
-go test -count=1 -timeout 30m -json ./app ./web >"$json/app.json" 2>&1
+go test -vet=off -count=1 -timeout 30m -json ./app ./web >"$json/app.json" 2>&1
 echo "(navette/app and navette/web without the detector were done at ${SECONDS}s)"
-go test -race -count=1 -timeout 30m -json \
+go test -race -vet=off -count=1 -timeout 30m -json \
   -run '^(TestDownloadLimitRace|TestUploadCaps|TestConnectionCap|TestRoundTrip|TestResumeAfterCutConnection|TestAbortedDownloadResumed|TestDownloadsRecordedTruthfully|TestGuessedIDsDoNotFloodTheJournal)$' \
   ./app >"$json/app-race.json" 2>&1
 echo "(navette/app's concurrent transfers under the detector were done at ${SECONDS}s)"
-# Two tests with nothing concurrent to detect, and far slower under the
-# detector: cmd/navette's type-check of every port, pure computation (107 s
-# against 17 s alone; 254 s beside the other packages), and deposit's
-# paging through a thousand deposits, SQLite's own code instrumented (81 to
-# 117 s against 3 s).
-go test -count=1 -timeout 30m -json -run '^(TestPortsTypeCheck|TestCasePages)$' ./cmd/navette ./deposit >"$json/ports.json" 2>&1
-echo "(the port check and deposit's case pages without the detector were done at ${SECONDS}s)"
+go test -vet=off -count=1 -timeout 30m -json ./internal/clustertest ./deploy >"$json/binary.json" 2>&1
+go test -vet=off -count=1 -timeout 30m -json -run "$norace_tests" ./cmd/navette ./deposit >"$json/norace.json" 2>&1
+echo "(the tests of the navette binary, the port check and deposit's case pages were done at ${SECONDS}s)"
 wait "$race_pid"
-cat "$json/race.json" "$json/app.json" "$json/app-race.json" "$json/ports.json" | "$TOOLS/navette-testreport"
+cat "$json/race.json" "$json/app.json" "$json/app-race.json" "$json/binary.json" "$json/norace.json" | "$TOOLS/navette-testreport"
 status=$?
 rm -rf "$json"
 set -e
