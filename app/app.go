@@ -550,6 +550,7 @@ func (a *App) startMail(publicURL string) error {
 	a.Worker = &notify.Worker{
 		Meta: a.Meta, Keys: a.Keys, Mailer: m, Renderer: r, Clock: cfg.Clock, Log: cfg.Logger,
 		MaxAttempts: cfg.MailMaxAttempts, Poll: cfg.MailPoll, Backoff: cfg.MailBackoff, Evidence: a.Deposits.NoticeClaims,
+		Holds: a.Accounts.NoticeHolds,
 	}
 	a.Deposits.NoticesQueued = a.Worker.Kick
 	a.Auth.NoticesQueued = a.Worker.Kick

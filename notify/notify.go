@@ -73,7 +73,8 @@ type Data struct {
 	// Sender is its requester, Reason its reason, ExpiresAt its expiry. In
 	// a member_added or role_granted notice no request caused (an admin
 	// acted by hand: Admin names them), it has no ID and says only the
-	// mailbox or the role, and when.
+	// mailbox or the role, and when. In a recovery_review notice it has
+	// only the ID of the recovery request to decide.
 	Request *Request `json:"request,omitempty"`
 	// Waiting are the deposits still waiting for the addressee, in an
 	// access_restored notice: those a reminder (or their very notice) may
