@@ -217,22 +217,10 @@ func (s *Service) fail(ctx context.Context, rs navette.RequestStore, id string, 
 // parameters no longer hash to what was approved (cause), and tells its
 // requester why, naming nobody its changed parameters name.
 func (s *Service) refuseChanged(ctx context.Context, rs navette.RequestStore, r *navette.AdminRequest, cause error) {
-	now := s.Clock.Now()
-	requester := s.userOrNil(ctx, r.RequesterID)
-	err := rs.UpdateRequest(ctx, r.ID, func(x *navette.AdminRequest) ([]navette.Event, error) {
-		if x.State != navette.RequestApproved {
-			return nil, nil
-		}
-		x.State = navette.RequestRejected
-		ev := navette.Event{Time: now, Type: navette.EventRequestRejected, Detail: x.ID + " " + string(x.Action) + " params_changed"}
-		d := &notify.Data{Reason: x.Reason, Request: &notify.Request{ID: x.ID, Action: string(x.Action), Error: navette.ErrorMessage(cause), At: now}}
-		return []navette.Event{ev}, s.tellRequester(&ev, navette.NoticeRequestRejected, x, requester, now, d)
-	})
-	if err != nil {
+	nm := named{requester: s.userOrNil(ctx, r.RequesterID)}
+	if _, err := s.refuse(ctx, rs, r, navette.RequestApproved, "params_changed", cause, nm); err != nil {
 		s.log().ErrorContext(ctx, "account: a changed request could not be marked rejected", "request", r.ID, "err", err)
-		return
 	}
-	s.queued()
 }
 
 // byRequest is how an approved request's change is made: its execution

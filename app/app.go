@@ -918,8 +918,9 @@ func (a *App) sweep(ctx context.Context) {
 	a.Deposits.FlushDenials(ctx, false)
 }
 
-// expireRequests expires the admin requests nobody reviewed in time,
-// telling their requesters, and logs how many.
+// expireRequests expires the admin requests nobody reviewed in time and
+// refuses those nobody may approve any more, telling their requesters,
+// and logs how many.
 func (a *App) expireRequests(ctx context.Context) {
 	n, err := a.Accounts.ExpireRequests(ctx)
 	if navette.IsCode(err, navette.ENOTIMPLEMENTED) {
@@ -927,7 +928,7 @@ func (a *App) expireRequests(ctx context.Context) {
 	}
 	a.logFailure(ctx, "expiring admin requests failed", err)
 	if n > 0 {
-		a.Config.Logger.Info("admin requests expired", "expired", n)
+		a.Config.Logger.Info("admin requests ended", "ended", n)
 	}
 }
 

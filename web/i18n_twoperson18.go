@@ -60,6 +60,7 @@ var twoPersonFrench = map[string]string{
 	"This request was expired already.":                                           "Cette demande a déjà expiré.",
 	"This request was failed already: a request is reviewed and executed once.":   "Cette demande a déjà échoué : une demande n’est examinée et exécutée qu’une fois.",
 	"This request was failed already.":                                            "Cette demande a déjà échoué.",
+	"Nobody may approve this request any more: every administrator who could has since lost their access, their role or their court. Make a new request once a second administrator may approve it.":                                                                     "Plus personne ne peut approuver cette demande : chaque administrateur qui le pouvait a perdu depuis son accès, son rôle ou sa juridiction. Faites une nouvelle demande lorsqu’un second administrateur pourra l’approuver.",
 	"No other administrator may approve this request: the two-person rule needs a second one whose access is active (a platform administrator, or for a mailbox's membership an administrator of its court other than the person it adds). Ask the platform's operator.": "Aucun autre administrateur ne peut approuver cette demande : la règle des deux personnes en demande un second dont l’accès est actif (un administrateur de la plateforme, ou pour l’ajout à une boîte de service un administrateur de sa juridiction autre que la personne ajoutée). Adressez-vous à l’exploitant de la plateforme.",
 }
 
