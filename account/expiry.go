@@ -25,8 +25,9 @@ const expirePage = 100
 // directory request not used, past its expiry at the clock's time,
 // journals it (request.expired, with no actor) and tells its requester;
 // then ends the requests stranded before their time (stranded.go): it
-// refuses each pending one nobody may approve any more. It returns how
-// many requests it ended. With several nodes on one store, one sweeps at a time (the
+// refuses each pending one nobody may approve any more and marks failed
+// each approved one its node did not run. It returns how many requests it
+// ended. With several nodes on one store, one sweeps at a time (the
 // store's Exclusive), and each change is conditional (the request must
 // still be in the state the sweep read), so a request is ended and its
 // requester told once. Returns ENOTIMPLEMENTED if the store keeps no
@@ -79,9 +80,9 @@ func (s *Service) expireDue(ctx context.Context, rs navette.RequestStore) (int, 
 // (expires) at now, a page at a time, and returns how many it expired.
 // It stops at a page it expired none of (another node changed them). f
 // selects, of the approved requests, only those of a directory flow: an
-// approved request of another action runs at once, or stays approved if
-// its node stopped before, and a page of those read first would end the
-// sweep before the directory requests behind it.
+// approved request of another action runs at once, or, if its node
+// stopped before, is marked failed by failInterrupted; a page of those
+// read first would end the sweep before the directory requests behind it.
 func (s *Service) expireIn(ctx context.Context, rs navette.RequestStore, f navette.RequestFilter, now time.Time) (int, error) {
 	n := 0
 	f.ExpiredBy, f.Limit = now, expirePage

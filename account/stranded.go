@@ -7,11 +7,12 @@ import (
 	"navette"
 )
 
-// A pending request can be stranded before its expiry: nobody may approve
-// it any more. The node's sweep (ExpireRequests) ends it, rather than each
-// place that could cause it: it sees every cause at once (an admin's
-// access revoked or their role changed by hand, a directory sync that
-// revokes them, moves them to another court or changes their role).
+// A request can be stranded before its expiry: nobody may approve it any
+// more, or its node stopped before running it (interrupted.go). The node's
+// sweep (ExpireRequests) ends both, rather than each place that could
+// cause them: it sees every cause at once (an admin's access revoked or
+// their role changed by hand, a directory sync that revokes them, moves
+// them to another court or changes their role, a node that stopped).
 //
 // A pending request that nobody may approve any more (every admin who
 // could has lost their access, their role or their court since it was
@@ -21,9 +22,10 @@ import (
 // it. It is refused, not expired: it did not wait out its time; nor
 // failed: nobody approved it.
 
-// strandedPage bounds the pending requests one sweep looks at for
-// strands: the newest, as there are few (one beyond them still expires at
-// its time).
+// strandedPage bounds the pending and the approved requests one sweep
+// looks at for strands: the newest, as there are few of either (a pending
+// one beyond them still expires at its time, an approved one is ended by a
+// later sweep).
 const strandedPage = 500
 
 // reasonNoReviewer is, in the journal (the last word of the
@@ -38,9 +40,15 @@ func errNoReviewer() error {
 }
 
 // endStranded ends, at now, the pending requests of rs that nobody may
-// approve any more, and returns how many it ended.
+// approve any more and the approved ones their node did not run, and
+// returns how many it ended.
 func (s *Service) endStranded(ctx context.Context, rs navette.RequestStore, now time.Time) (int, error) {
-	return s.refuseUnreviewable(ctx, rs, now)
+	n, err := s.refuseUnreviewable(ctx, rs, now)
+	if err != nil {
+		return n, err
+	}
+	k, err := s.failInterrupted(ctx, rs, now)
+	return n + k, err
 }
 
 // refuseUnreviewable refuses each pending request of rs, not due to expire

@@ -919,8 +919,9 @@ func (a *App) sweep(ctx context.Context) {
 }
 
 // expireRequests expires the admin requests nobody reviewed in time and
-// refuses those nobody may approve any more, telling their requesters,
-// and logs how many.
+// ends those stranded before (nobody may approve them any more, or their
+// node stopped before running them), telling their requesters, and logs
+// how many.
 func (a *App) expireRequests(ctx context.Context) {
 	n, err := a.Accounts.ExpireRequests(ctx)
 	if navette.IsCode(err, navette.ENOTIMPLEMENTED) {

@@ -126,6 +126,11 @@ type Request struct {
 	// it (a directory flow forced: they post it again); Data.ExpiresAt is
 	// then when it expires.
 	ToUse bool `json:"to_use,omitempty"`
+	// Interrupted is set, in a request_failed notice, when its execution
+	// was never recorded (the node that approved it stopped first): the
+	// message says so, and that the change may have been made, rather than
+	// that it failed.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // Alert is a file the content checks rejected, or found corrupt at rest,
