@@ -67,9 +67,11 @@ type DirectoryParams struct {
 type RequestState string
 
 // Request states: pending until a second admin approves or rejects it or
-// it expires; approved is executed at once, and executed only once; an
-// approved request whose action then fails is failed, for good: a new
-// request may be made.
+// it expires, or until nobody may approve it any more (rejected, with no
+// reviewer); approved is executed at once, and executed only once; an
+// approved request whose action then fails, or whose node stopped before
+// recording its execution, is failed, for good: a new request may be
+// made.
 const (
 	RequestPending  RequestState = "pending"
 	RequestApproved RequestState = "approved"
@@ -109,7 +111,10 @@ type AdminRequest struct {
 	ReviewedAt time.Time // zero until reviewed
 	ExecutedAt time.Time // zero until executed, or until its execution failed
 	// Error is the public message of the error that made the approved
-	// action fail (state failed); empty otherwise.
+	// action fail, or that ended it before it ran (state failed: its node
+	// stopped first), or why it was refused with no reviewer (state
+	// rejected: its parameters changed, or nobody may approve it any
+	// more); empty otherwise.
 	Error string
 }
 
@@ -163,11 +168,13 @@ type RequestStore interface {
 const (
 	EventRequestCreated  EventType = "request.created"  // Detail "ID ACTION SHA256HEX"
 	EventRequestApproved EventType = "request.approved" // Detail "ID ACTION SHA256HEX"
-	EventRequestRejected EventType = "request.rejected" // Detail "ID ACTION"
+	EventRequestRejected EventType = "request.rejected" // Detail "ID ACTION" by a reviewer or its requester; "ID ACTION WHY" with no actor, refused for a reason (params_changed, no_reviewer)
 	EventRequestExecuted EventType = "request.executed" // Detail "ID ACTION SHA256HEX"; ActorID is the requester
 	EventRequestExpired  EventType = "request.expired"  // Detail "ID ACTION"; ActorID who found it expired, empty for the sweep
 	// EventRequestFailed: an approved request's action failed; ActorID is
-	// the requester, Detail "ID ACTION CODE" (the error's code).
+	// the requester, Detail "ID ACTION CODE" (the error's code, or
+	// interrupted: its execution was never recorded, its node having
+	// stopped, and the sweep closed it).
 	EventRequestFailed EventType = "request.failed"
 )
 

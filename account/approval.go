@@ -101,13 +101,7 @@ func (s *Service) approvers(ctx context.Context, r *navette.AdminRequest) ([]*na
 	if err != nil {
 		return nil, err
 	}
-	var out []*navette.User
-	for _, u := range all {
-		if reviewable(u, r) == nil {
-			out = append(out, u)
-		}
-	}
-	return out, nil
+	return approversAmong(all, r), nil
 }
 
 // reviewerNotices returns the notices telling reviewers that r, by actor,

@@ -23,12 +23,15 @@ const expirePage = 100
 
 // ExpireRequests marks expired each pending request, and each approved
 // directory request not used, past its expiry at the clock's time,
-// journals it (request.expired, with no actor) and tells its requester,
-// and returns how many it expired. With several nodes on one store, one
-// sweeps at a time (the store's Exclusive), and each expiry is conditional
-// (the request must still be pending, or approved and unused), so a
-// request is expired and its requester told once. Returns ENOTIMPLEMENTED
-// if the store keeps no requests.
+// journals it (request.expired, with no actor) and tells its requester;
+// then ends the requests stranded before their time (stranded.go): it
+// refuses each pending one nobody may approve any more and marks failed
+// each approved one its node did not run. It returns how many requests it
+// ended. With several nodes on one store, one sweeps at a time (the
+// store's Exclusive), and each change is conditional (the request must
+// still be in the state the sweep read), so a request is ended and its
+// requester told once. Returns ENOTIMPLEMENTED if the store keeps no
+// requests.
 func (s *Service) ExpireRequests(ctx context.Context) (int, error) {
 	rs, err := s.requestStore()
 	if err != nil {
@@ -54,7 +57,8 @@ func (s *Service) ExpireRequests(ctx context.Context) (int, error) {
 }
 
 // expireDue expires the requests of rs due at the clock's time, pending
-// then approved, and returns how many it expired.
+// then approved, then ends those stranded (endStranded), and returns how
+// many it ended.
 func (s *Service) expireDue(ctx context.Context, rs navette.RequestStore) (int, error) {
 	now := s.Clock.Now()
 	n := 0
@@ -68,16 +72,17 @@ func (s *Service) expireDue(ctx context.Context, rs navette.RequestStore) (int, 
 			return n, err
 		}
 	}
-	return n, nil
+	k, err := s.endStranded(ctx, rs, now)
+	return n + k, err
 }
 
 // expireIn expires the requests of rs that f selects and that expire
 // (expires) at now, a page at a time, and returns how many it expired.
 // It stops at a page it expired none of (another node changed them). f
 // selects, of the approved requests, only those of a directory flow: an
-// approved request of another action runs at once, or stays approved if
-// its node stopped before, and a page of those read first would end the
-// sweep before the directory requests behind it.
+// approved request of another action runs at once, or, if its node
+// stopped before, is marked failed by failInterrupted; a page of those
+// read first would end the sweep before the directory requests behind it.
 func (s *Service) expireIn(ctx context.Context, rs navette.RequestStore, f navette.RequestFilter, now time.Time) (int, error) {
 	n := 0
 	f.ExpiredBy, f.Limit = now, expirePage

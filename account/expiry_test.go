@@ -275,9 +275,10 @@ func TestApprovedDirectoryRequestExpires(t *testing.T) {
 
 // TestExpirySweepPastStuckApproved: the sweep of approved directory
 // requests reaches one that expired behind more than a page of approved
-// requests of other actions that it must leave (approved, never executed:
-// their node stopped between the approval and the execution, written here
-// through the store as that node left them), newer and so read first.
+// requests of other actions that it does not expire (approved, never
+// executed: their node stopped between the approval and the execution,
+// written here through the store as that node left them), newer and so
+// read first; the same sweep then marks those failed (failInterrupted).
 func TestExpirySweepPastStuckApproved(t *testing.T) {
 	f := newTwoPerson(t)
 	f.withKeys()
@@ -305,8 +306,8 @@ func TestExpirySweepPastStuckApproved(t *testing.T) {
 		}
 	}
 	f.clock.Advance(dir.ExpiresAt.Sub(f.clock.Now()))
-	if n, err := f.s.ExpireRequests(f.ctx); err != nil || n != 1 {
-		t.Errorf("the sweep: %d, %v; want the unused directory request expired", n, err)
+	if n, err := f.s.ExpireRequests(f.ctx); err != nil || n != 102 {
+		t.Errorf("the sweep: %d, %v; want the unused directory request expired and the 101 interrupted ones failed", n, err)
 	}
 	if got, err := rs.Request(f.ctx, dir.ID); err != nil || got.State != navette.RequestExpired {
 		t.Errorf("the directory request after the sweep: %+v, %v; want expired", got, err)

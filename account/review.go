@@ -194,45 +194,48 @@ func (s *Service) decided(x *navette.AdminRequest, reviewer *navette.User, nm na
 // meanwhile.
 func (s *Service) fail(ctx context.Context, rs navette.RequestStore, id string, requester, reviewer *navette.User, cause error) {
 	ctx = context.WithoutCancel(ctx)
+	approved := func(x *navette.AdminRequest) bool { return x.State == navette.RequestApproved }
+	if _, err := s.failAt(ctx, rs, id, requester, reviewer, cause, navette.ErrorCode(cause), approved); err != nil {
+		s.log().ErrorContext(ctx, "account: a failed request could not be marked failed", "request", id, "err", err)
+	}
+}
+
+// failAt marks the request id failed with cause's public message, if
+// still reports that it is due to, journals it (request.failed, by its
+// requester, Detail "ID ACTION CODE" with code) and tells requester,
+// naming who approved it (reviewer), and, for code interrupted, that its
+// execution was never recorded; and reports whether it did.
+func (s *Service) failAt(ctx context.Context, rs navette.RequestStore, id string, requester, reviewer *navette.User, cause error, code string, still func(x *navette.AdminRequest) bool) (bool, error) {
 	now := s.Clock.Now()
 	msg := navette.ErrorMessage(cause)
+	done := false
 	err := rs.UpdateRequest(ctx, id, func(x *navette.AdminRequest) ([]navette.Event, error) {
-		if x.State != navette.RequestApproved {
+		if !still(x) {
 			return nil, nil
 		}
-		x.State, x.ExecutedAt, x.Error = navette.RequestFailed, now, msg
-		ev := navette.Event{Time: now, Type: navette.EventRequestFailed, ActorID: requester.ID,
-			Detail: x.ID + " " + string(x.Action) + " " + navette.ErrorCode(cause)}
-		d := &notify.Data{Reason: x.Reason, Request: &notify.Request{ID: x.ID, Action: string(x.Action), Error: msg, Reviewer: personOf(reviewer)}}
+		x.State, x.ExecutedAt, x.Error, done = navette.RequestFailed, now, msg, true
+		ev := navette.Event{Time: now, Type: navette.EventRequestFailed, ActorID: x.RequesterID, Detail: x.ID + " " + string(x.Action) + " " + code}
+		d := &notify.Data{Reason: x.Reason, Request: &notify.Request{ID: x.ID, Action: string(x.Action), Error: msg, Reviewer: personOf(reviewer),
+			Interrupted: code == reasonInterrupted}}
 		return []navette.Event{ev}, s.tellRequester(&ev, navette.NoticeRequestFailed, x, requester, now, d)
 	})
 	if err != nil {
-		s.log().ErrorContext(ctx, "account: a failed request could not be marked failed", "request", id, "err", err)
-		return
+		return false, err
 	}
-	s.queued()
+	if done {
+		s.queued()
+	}
+	return done, nil
 }
 
 // refuseChanged marks the approved request r rejected because its
 // parameters no longer hash to what was approved (cause), and tells its
 // requester why, naming nobody its changed parameters name.
 func (s *Service) refuseChanged(ctx context.Context, rs navette.RequestStore, r *navette.AdminRequest, cause error) {
-	now := s.Clock.Now()
-	requester := s.userOrNil(ctx, r.RequesterID)
-	err := rs.UpdateRequest(ctx, r.ID, func(x *navette.AdminRequest) ([]navette.Event, error) {
-		if x.State != navette.RequestApproved {
-			return nil, nil
-		}
-		x.State = navette.RequestRejected
-		ev := navette.Event{Time: now, Type: navette.EventRequestRejected, Detail: x.ID + " " + string(x.Action) + " params_changed"}
-		d := &notify.Data{Reason: x.Reason, Request: &notify.Request{ID: x.ID, Action: string(x.Action), Error: navette.ErrorMessage(cause), At: now}}
-		return []navette.Event{ev}, s.tellRequester(&ev, navette.NoticeRequestRejected, x, requester, now, d)
-	})
-	if err != nil {
+	nm := named{requester: s.userOrNil(ctx, r.RequesterID)}
+	if _, err := s.refuse(ctx, rs, r, navette.RequestApproved, "params_changed", cause, nm); err != nil {
 		s.log().ErrorContext(ctx, "account: a changed request could not be marked rejected", "request", r.ID, "err", err)
-		return
 	}
-	s.queued()
 }
 
 // byRequest is how an approved request's change is made: its execution

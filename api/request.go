@@ -28,7 +28,7 @@ type Request struct {
 	Reviewer   string          `json:"reviewer,omitempty"`
 	ReviewedAt *time.Time      `json:"reviewed_at,omitempty"`
 	ExecutedAt *time.Time      `json:"executed_at,omitempty"` // when it was executed, or its execution failed
-	Error      string          `json:"error,omitempty"`       // why its approved action failed (state failed)
+	Error      string          `json:"error,omitempty"`       // why its approved action failed (state failed), or why it was refused with no reviewer (state rejected)
 }
 
 // RequestList lists requests, newest first.

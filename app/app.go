@@ -550,6 +550,7 @@ func (a *App) startMail(publicURL string) error {
 	a.Worker = &notify.Worker{
 		Meta: a.Meta, Keys: a.Keys, Mailer: m, Renderer: r, Clock: cfg.Clock, Log: cfg.Logger,
 		MaxAttempts: cfg.MailMaxAttempts, Poll: cfg.MailPoll, Backoff: cfg.MailBackoff, Evidence: a.Deposits.NoticeClaims,
+		Holds: a.Accounts.NoticeHolds,
 	}
 	a.Deposits.NoticesQueued = a.Worker.Kick
 	a.Auth.NoticesQueued = a.Worker.Kick
@@ -917,8 +918,10 @@ func (a *App) sweep(ctx context.Context) {
 	a.Deposits.FlushDenials(ctx, false)
 }
 
-// expireRequests expires the admin requests nobody reviewed in time,
-// telling their requesters, and logs how many.
+// expireRequests expires the admin requests nobody reviewed in time and
+// ends those stranded before (nobody may approve them any more, or their
+// node stopped before running them), telling their requesters, and logs
+// how many.
 func (a *App) expireRequests(ctx context.Context) {
 	n, err := a.Accounts.ExpireRequests(ctx)
 	if navette.IsCode(err, navette.ENOTIMPLEMENTED) {
@@ -926,7 +929,7 @@ func (a *App) expireRequests(ctx context.Context) {
 	}
 	a.logFailure(ctx, "expiring admin requests failed", err)
 	if n > 0 {
-		a.Config.Logger.Info("admin requests expired", "expired", n)
+		a.Config.Logger.Info("admin requests ended", "ended", n)
 	}
 }
 

@@ -291,7 +291,7 @@ func (s *Service) RequestRecovery(ctx context.Context, email, ip string) error {
 		return err
 	}
 	r := &navette.RecoveryRequest{ID: navette.NewID(), UserID: u.ID, State: navette.RecoveryPending, CreatedAt: now, ExpiresAt: now.Add(RecoveryPendingTTL)}
-	review, err := s.reviewNotices(ctx, u, now)
+	review, err := s.reviewNotices(ctx, u, r.ID, now)
 	if err != nil {
 		return err
 	}
@@ -308,8 +308,10 @@ func (s *Service) RequestRecovery(ctx context.Context, email, ip string) error {
 }
 
 // reviewNotices returns the notices telling each admin who may decide
-// about a recovery request of u (account.Manages) that one waits.
-func (s *Service) reviewNotices(ctx context.Context, u *navette.User, now time.Time) ([]navette.Notice, error) {
+// about the recovery request id of u (account.Manages) that it waits; they
+// name it, so that the mail worker drops one to an admin who may no longer
+// decide it (account.Service.NoticeHolds).
+func (s *Service) reviewNotices(ctx context.Context, u *navette.User, id string, now time.Time) ([]navette.Notice, error) {
 	f := navette.UserFilter{Roles: []navette.Role{navette.RoleAdmin}, Enabled: true, Limit: 1000}
 	admins, err := s.Meta.SearchUsers(ctx, f)
 	if err != nil {
@@ -323,7 +325,7 @@ func (s *Service) reviewNotices(ctx context.Context, u *navette.User, now time.T
 		}
 		admins = append(admins, more...)
 	}
-	d := &notify.Data{Sender: notify.Person{Name: u.Name, Email: u.Email}}
+	d := &notify.Data{Sender: notify.Person{Name: u.Name, Email: u.Email}, Request: &notify.Request{ID: id}}
 	var out []navette.Notice
 	for _, a := range admins {
 		if a.ID == u.ID || a.Disabled || !account.Manages(a, u) {

@@ -73,7 +73,8 @@ type Data struct {
 	// Sender is its requester, Reason its reason, ExpiresAt its expiry. In
 	// a member_added or role_granted notice no request caused (an admin
 	// acted by hand: Admin names them), it has no ID and says only the
-	// mailbox or the role, and when.
+	// mailbox or the role, and when. In a recovery_review notice it has
+	// only the ID of the recovery request to decide.
 	Request *Request `json:"request,omitempty"`
 	// Waiting are the deposits still waiting for the addressee, in an
 	// access_restored notice: those a reminder (or their very notice) may
@@ -125,6 +126,11 @@ type Request struct {
 	// it (a directory flow forced: they post it again); Data.ExpiresAt is
 	// then when it expires.
 	ToUse bool `json:"to_use,omitempty"`
+	// Interrupted is set, in a request_failed notice, when its execution
+	// was never recorded (the node that approved it stopped first): the
+	// message says so, and that the change may have been made, rather than
+	// that it failed.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // Alert is a file the content checks rejected, or found corrupt at rest,

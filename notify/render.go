@@ -199,7 +199,7 @@ type notifyWaiting struct {
 type notifyRequest struct {
 	ID, Action, Error, Role, At string
 	Reviewer, Subject, Mailbox  Person
-	ToUse                       bool
+	ToUse, Interrupted          bool
 }
 
 // notifyAlert is a content alert as templates see it, each value on one
@@ -301,15 +301,16 @@ func (r *Renderer) view(n *navette.Notice, to *navette.User, d *Data, lang strin
 // request returns q as templates see it in lang, each value on one line.
 func (r *Renderer) request(q *Request, lang string) notifyRequest {
 	return notifyRequest{
-		ID:       oneLine(q.ID, maxLineText),
-		Action:   oneLine(actionText(lang, q.Action), maxLineText),
-		Error:    oneLine(r.errorText(lang, q.Error), maxLineText),
-		Role:     oneLine(roleText(lang, q.Role), maxLineText),
-		At:       formatTime(q.At, lang),
-		Reviewer: person(q.Reviewer),
-		Subject:  person(q.Subject),
-		Mailbox:  person(q.Mailbox),
-		ToUse:    q.ToUse,
+		ID:          oneLine(q.ID, maxLineText),
+		Action:      oneLine(actionText(lang, q.Action), maxLineText),
+		Error:       oneLine(r.errorText(lang, q.Error), maxLineText),
+		Role:        oneLine(roleText(lang, q.Role), maxLineText),
+		At:          formatTime(q.At, lang),
+		Reviewer:    person(q.Reviewer),
+		Subject:     person(q.Subject),
+		Mailbox:     person(q.Mailbox),
+		ToUse:       q.ToUse,
+		Interrupted: q.Interrupted,
 	}
 }
 

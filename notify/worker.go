@@ -52,6 +52,13 @@ type Worker struct {
 	// notice.sent event; a failure is logged and the event recorded
 	// without them.
 	Evidence func(ctx context.Context, n *navette.Notice, m *Message, at time.Time) (digest, sealed []byte, err error)
+	// Holds, if set, checks at sending that notice n, opened as d, still
+	// holds for its addressee to: nil, or why not. An error of code
+	// EINVALID drops it as a dead letter, as for a disabled addressee;
+	// another is retried. It keeps the rules of who may receive what
+	// outside this package: account.Service.NoticeHolds drops a notice
+	// asking to review a request to someone who may no longer review it.
+	Holds func(ctx context.Context, n *navette.Notice, to *navette.User, d *Data) error
 
 	MaxAttempts int           // a notice failing this many times is dead (12)
 	Concurrency int           // messages handed to the Mailer at once (4)
@@ -226,7 +233,8 @@ func (w *Worker) recordFailed(ctx, rec context.Context, n *navette.Notice, err e
 	}
 }
 
-// message loads the addressee and the payload of n and renders it.
+// message loads the addressee and the payload of n, checks that n still
+// holds for them (Holds), and renders it.
 func (w *Worker) message(ctx context.Context, n *navette.Notice) (*Message, error) {
 	to, err := w.Meta.User(ctx, n.UserID)
 	if err != nil {
@@ -243,6 +251,11 @@ func (w *Worker) message(ctx context.Context, n *navette.Notice) (*Message, erro
 	} else if err != nil {
 		// A payload that does not open never will: a dead letter.
 		return nil, navette.WrapError(navette.EINVALID, err, "The notice's payload cannot be opened.")
+	}
+	if w.Holds != nil {
+		if err := w.Holds(ctx, n, to, d); err != nil {
+			return nil, err
+		}
 	}
 	return w.Renderer.Render(n, to, d)
 }

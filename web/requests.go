@@ -24,7 +24,8 @@ type requestsData struct {
 type adminRequestRow struct {
 	account.RequestView
 	CSRF, What, Hash string
-	// Failure is why its approved action failed, in the page's language.
+	// Failure is why its approved action failed, or why it was refused with
+	// no reviewer, in the page's language.
 	Failure string
 }
 
