@@ -87,10 +87,9 @@ func (s *Service) refuseUnreviewable(ctx context.Context, rs navette.RequestStor
 }
 
 // refuse marks r, if it is still in state from and not due to expire,
-// rejected with no reviewer
-// for cause, journals it (request.rejected, no actor, Detail "ID ACTION
-// WHY") and tells its requester why, naming what nm names; and reports
-// whether it did. The request keeps cause's public message as its Error.
+// rejected with no reviewer for cause, journals it (request.rejected, no
+// actor, Detail "ID ACTION WHY") and tells its requester why, naming what
+// nm names; and reports whether it did. The request keeps cause's public message as its Error.
 func (s *Service) refuse(ctx context.Context, rs navette.RequestStore, r *navette.AdminRequest, from navette.RequestState, why string, cause error, nm named) (bool, error) {
 	now := s.Clock.Now()
 	msg := navette.ErrorMessage(cause)
