@@ -27,16 +27,25 @@ func (t tusLocker) NewLock(id string) (tusd.Lock, error) {
 // that shows the error's text.
 type tusLock struct{ navette.UploadLock }
 
-// Lock takes the lock. Returns tusd.ErrLockTimeout if ctx ended first, and
-// an EUNAVAILABLE error carrying a 503 answer with its message for users if
-// the lock's storage cannot be reached.
+// errLockTimeout is tusd's ErrLockTimeout answered 503, with the server's
+// Retry-After, instead of 500: the upload is busy with another request
+// of its client (one that did not let go when asked, such as a PATCH
+// whose client withholds its last byte), which a moment cures; nothing
+// failed in the server.
+var errLockTimeout = errors.Join(tusd.NewError(tusd.ErrLockTimeout.ErrorCode,
+	"Another request is still writing to this upload: try again in a moment.", http.StatusServiceUnavailable), tusd.ErrLockTimeout)
+
+// Lock takes the lock. Returns an error answered 503 that wraps
+// tusd.ErrLockTimeout if ctx ended first, and an EUNAVAILABLE error
+// carrying a 503 answer with its message for users if the lock's storage
+// cannot be reached.
 func (k tusLock) Lock(ctx context.Context, requestUnlock func()) error {
 	err := k.UploadLock.Lock(ctx, requestUnlock)
 	switch {
 	case err == nil:
 		return nil
 	case ctx.Err() != nil:
-		return tusd.ErrLockTimeout
+		return errLockTimeout
 	case navette.IsCode(err, navette.EUNAVAILABLE):
 		msg := navette.ErrorMessage(err)
 		answer := tusd.NewError("ERR_UNAVAILABLE", msg, http.StatusServiceUnavailable)

@@ -19,7 +19,7 @@ import (
 // TestTusLocker takes a lock of PostgreSQL's locker through the tus adapter
 // with the database out of reach: tusd gets a 503 answer that does not name
 // the database (tusd answers other errors with a 500 showing their text),
-// and ErrLockTimeout when the request's context ended first.
+// and ErrLockTimeout, answered 503, when the request's context ended first.
 func TestTusLocker(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -58,7 +58,9 @@ func TestTusLocker(t *testing.T) {
 
 	done, cancel := context.WithCancel(t.Context())
 	cancel()
-	if err := k.Lock(done, func() {}); !errors.Is(err, tusd.ErrLockTimeout) {
-		t.Errorf("Lock with its context done = %v, want ErrLockTimeout", err)
+	err = k.Lock(done, func() {})
+	if !errors.Is(err, tusd.ErrLockTimeout) || !errors.As(err, &te) || te.HTTPResponse.StatusCode != http.StatusServiceUnavailable ||
+		!strings.HasPrefix(te.HTTPResponse.Header["Content-Type"], "text/plain") {
+		t.Errorf("Lock with its context done = %v, want ErrLockTimeout answered 503 as text (got %+v)", err, te)
 	}
 }

@@ -123,7 +123,8 @@ func isSlowBody(err error) bool {
 //     byte is ignored; the Read waits for that byte or the idle timeout,
 //     and the request taking over waits for the upload's lock as long, or
 //     until tusd gives up on it (AcquireLockTimeout, 20 s by default:
-//     under the default idle timeout, it is answered 500).
+//     under the default idle timeout, it is answered 503 with a
+//     Retry-After, app's tusLock).
 //   - When the length is unknown (a chunked body), any Read may end the
 //     body: deadlines are ignored once a Read has returned its end, and a
 //     deadline set from another goroutine in the window between net/http
