@@ -42,6 +42,8 @@ import (
 	"navette/internal/tests3"
 	"navette/internal/testsmtp"
 	"navette/internal/testtool"
+	"navette/internal/testtsa"
+	"navette/receipt"
 	"navette/totp"
 )
 
@@ -50,9 +52,10 @@ import (
 // own (internal/testnetns) where every IPv4 and IPv6 address is local, so
 // nothing can leave, and where every TCP SYN and UDP datagram (DNS queries
 // included) is recorded, to any address and port, listened on or not.
-// PostgreSQL, S3 (versitygw), SMTP, OpenLDAP, clamd, an OpenID provider
-// and Chromium run in the namespace too, and navette is configured with
-// all of them, by address.
+// PostgreSQL, S3 (versitygw), SMTP, OpenLDAP, clamd, an OpenID provider,
+// an RFC 3161 time-stamping authority (over HTTPS, trusted through
+// --tsa-ca) and Chromium run in the namespace too, and navette is
+// configured with all of them, by address.
 //
 // The server boots with the flags of serve and runs a whole scenario: an
 // admin syncs the LDAP directory, an agent from it signs in with the
@@ -61,7 +64,9 @@ import (
 // the notice mailed over SMTP); the lawyer signs in through the pages in
 // Chromium with the code the mail server received and a TOTP second
 // factor, opens the deposit and downloads the file, whose SHA-256 matches;
-// the agent revokes the deposit and the sweeper purges its blob. Then
+// the agent fetches the receipt of the deposit until the checkpoint it
+// leads to carries a time-stamp token that holds against the authority's
+// roots, then revokes the deposit and the sweeper purges its blob. Then
 // "navette doctor --json" runs with the same flags and must pass.
 //
 // Every attempt made while the server ran must go to navette's own
@@ -111,6 +116,7 @@ func TestNoEgress(t *testing.T) {
 	mail := testsmtp.Start(t, testsmtp.Options{})
 	dir := testldap.Start(t, "")
 	av := testclamd.New(t, testclamd.Options{TCP: true})
+	stamps := testtsa.Start(t, testtsa.Options{TLS: true})
 	port, err := testtool.FreePort()
 	if err != nil {
 		t.Fatal(err)
@@ -132,6 +138,7 @@ func TestNoEgress(t *testing.T) {
 		"--smtp", mail.URL(), "--clamd", av.URL,
 		"--ldap", dir.URL + "/" + testldap.Suffix + "?" + ldapQuery.Encode(), "--ldap-sign-in", "--ldap-sync-interval", "0",
 		"--oidc-issuer", idp.Issuer, "--oidc-client-id", idp.ClientID,
+		"--tsa", stamps.URL(), "--tsa-ca", stamps.CAFile(),
 		"--sweep-interval", "1h", "--log-level", "warn",
 	}
 	setup := since(0)
@@ -169,7 +176,7 @@ func TestNoEgress(t *testing.T) {
 				t.Logf("server log:\n%s", logs.String())
 			}
 		}()
-		egressScenario(t, a, base, mail, idp)
+		egressScenario(t, a, base, mail, idp, stamps)
 	}()
 	serveAttempts := since(len(setup))
 
@@ -200,8 +207,8 @@ func TestNoEgress(t *testing.T) {
 				return
 			}
 		}
-	}); !slices.Equal(slices.Compact(services), []string{"clamd", "ldap", "oidc", "postgresql", "s3", "smtp"}) {
-		t.Errorf("the doctor lists %v, want clamd, ldap, oidc, postgresql, s3 and smtp", services)
+	}); !slices.Equal(slices.Compact(services), []string{"clamd", "ldap", "oidc", "postgresql", "s3", "smtp", "tsa"}) {
+		t.Errorf("the doctor lists %v, want clamd, ldap, oidc, postgresql, s3, smtp and tsa", services)
 	}
 	hosts := map[string]bool{}
 	for _, e := range rep.Endpoints {
@@ -250,7 +257,7 @@ func TestNoEgress(t *testing.T) {
 }
 
 // egressScenario runs the scenario of TestNoEgress against a.
-func egressScenario(t *testing.T, a *app.App, base string, mail *testsmtp.Server, idp *testoidc.Provider) {
+func egressScenario(t *testing.T, a *app.App, base string, mail *testsmtp.Server, idp *testoidc.Provider, stamps *testtsa.Server) {
 	ctx := t.Context()
 	const lawyer = "avocat@barreau.example"
 	if _, err := a.Accounts.CreateUser(ctx, "root@justice.example", "Admin", navette.RoleAdmin); err != nil {
@@ -368,6 +375,11 @@ func egressScenario(t *testing.T, a *app.App, base string, mail *testsmtp.Server
 		t.Error("the deposit's page does not show the file's SHA-256")
 	}
 
+	// The receipt of the deposit: asking for it has a checkpoint that
+	// covers it signed, if none is yet, which wakes the stamper; it is
+	// asked again until that checkpoint carries the authority's token.
+	egressStampedReceipt(t, base, agentToken, d.ID, stamps)
+
 	// Revoked, then purged: the blob is deleted from S3.
 	if err := agent.Revoke(ctx, d.ID); err != nil {
 		t.Fatal(err)
@@ -375,6 +387,47 @@ func egressScenario(t *testing.T, a *app.App, base string, mail *testsmtp.Server
 	st, err := a.Deposits.Sweep(ctx)
 	if err != nil || st.BlobsDeleted != 1 {
 		t.Errorf("sweep: %+v, %v; want one blob deleted", st, err)
+	}
+}
+
+// egressStampedReceipt fetches the receipt of deposit id (of kind
+// deposited, there once it is submitted) until its checkpoint carries a
+// time-stamp token, and checks that the receipt holds with the journal's
+// keys and the token against the roots of stamps.
+func egressStampedReceipt(t *testing.T, base, token, id string, stamps *testtsa.Server) {
+	t.Helper()
+	var entries []api.ReceiptEntry
+	if code, body := egressDo(t, "GET", base+api.PathDeposits+"/"+id+"/receipts", token, "", nil); code != 200 {
+		t.Fatalf("receipts: %d %s", code, body)
+	} else if err := json.Unmarshal(body, &entries); err != nil {
+		t.Fatalf("receipts: %v: %s", err, body)
+	}
+	i := slices.IndexFunc(entries, func(e api.ReceiptEntry) bool { return e.Kind == "deposited" })
+	if i < 0 {
+		t.Fatalf("no receipt of the deposit among %+v", entries)
+	}
+	var r *receipt.Receipt
+	waitUntil(t, "a time-stamped receipt", func() bool {
+		code, body := egressDo(t, "GET", base+entries[i].URL, token, "", nil)
+		if code != 200 {
+			t.Fatalf("receipt: %d %s", code, body)
+		}
+		var err error
+		if r, err = receipt.Parse(body); err != nil {
+			t.Fatalf("receipt: %v", err)
+		}
+		return r.TimeSource == receipt.TimeSourceTSA
+	})
+	code, keys := egressDo(t, "GET", base+api.PathJournalKeys, "", "", nil)
+	if code != 200 {
+		t.Fatalf("journal keys: %d %s", code, keys)
+	}
+	res, err := receipt.Verify(r, strings.Split(strings.TrimSpace(string(keys)), "\n"), &receipt.Options{TSARoots: stamps.Roots()})
+	if err != nil {
+		t.Fatalf("the time-stamped receipt: %v", err)
+	}
+	if res.TSA == nil || !res.TSA.Trusted || stamps.Granted() == 0 {
+		t.Fatalf("the receipt's time-stamp: %+v, %d granted; want one the authority issued, chaining to its roots", res.TSA, stamps.Granted())
 	}
 }
 
