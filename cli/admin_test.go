@@ -57,7 +57,7 @@ func TestAdminCommands(t *testing.T) {
 	}
 }
 
-// TestCommandGroupsTellWhatIsWrong: admin, directory and mail, called
+// TestCommandGroupsTellWhatIsWrong: admin, directory, mail and case, called
 // without a command or with one they do not have, say so on their first
 // line (never an empty message) with exit status 2; asked for help (as
 // "navette help" tells), they print their usage and exit 0.
@@ -78,6 +78,12 @@ func TestCommandGroupsTellWhatIsWrong(t *testing.T) {
 		{[]string{"mail"}, 2, "navette mail: expected a command"},
 		{[]string{"mail", "help"}, 0, "navette mail ls --data DIR"},
 		{[]string{"mail", "-h"}, 0, "navette mail ls --data DIR"},
+		{[]string{"case"}, 2, "navette case: expected ls, show, get or evidence"},
+		{[]string{"case", "bogus"}, 2, `navette case: unknown case command "bogus"`},
+		{[]string{"case", "-h"}, 0, "Usage: navette case ls [--q TEXT]"},
+		{[]string{"case", "help"}, 0, "Usage: navette case ls [--q TEXT]"},
+		{[]string{"case", "ls", "-h"}, 0, "Usage: navette case ls [--q TEXT]"},
+		{[]string{"case", "get", "--help"}, 0, "Usage: navette case ls [--q TEXT]"},
 	} {
 		r := runCLI(t, nil, false, tt.args...)
 		first, _, _ := strings.Cut(r.stderr, "\n")
