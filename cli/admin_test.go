@@ -118,6 +118,30 @@ func TestDirectoryDryRunShowsWhatTheGuardRefuses(t *testing.T) {
 	}
 }
 
+// TestDirectoryImportOtherTable: a table other than the lawyers', read
+// with --partner-kind and --map as docs/operations.md shows, is imported
+// from the columns --map names alone: before, the lawyers' columns it
+// did not name (date_maj) were looked for and the flow refused.
+func TestDirectoryImportOtherTable(t *testing.T) {
+	dir := t.TempDir()
+	flow := filepath.Join(dir, "experts.csv")
+	const csv = "numero;nom;prenom;cour;courriel;etat\n" +
+		"E1;Martin;Luc;CA Amiens;luc.martin@expert.example;actif\n" +
+		"E2;Petit;Anne;CA Douai;anne.petit@expert.example;radie\n"
+	if err := os.WriteFile(flow, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, nil, false, "directory", "import", "--data", dir, "--kind", "experts", "--partner-kind", "expert",
+		"--map", "id=numero,last_name=nom,first_name=prenom,org=cour,email=courriel,status=etat", flow)
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "experts: added 1, updated 0, revoked 0, restored 0, unchanged 0, ignored 1") {
+		t.Errorf("import: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+	r = runCLI(t, nil, false, "directory", "import", "--data", dir, "--kind", "experts", "--partner-kind", "expert", "--map", "id=numero,last_name=nom", flow)
+	if r.code == 0 || !strings.Contains(r.stderr, "e-mail") {
+		t.Errorf("a map without the e-mail column: exit %d, %q", r.code, r.stderr)
+	}
+}
+
 // TestMissingDataDirectory: a --data that names no directory, a typo most
 // likely, is refused with exit status 2, and nothing is made there: before,
 // a new empty platform with keys of its own was made, and the command
