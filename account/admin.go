@@ -356,7 +356,11 @@ func (s *Service) memberCheck(ctx context.Context, actor *navette.User, serviceI
 	if u.Role != navette.RoleAgent && u.Role != navette.RoleCourtAdmin {
 		return nil, nil, navette.Errorf(navette.EINVALID, "Only agents can be members of a service.")
 	}
-	if actor.Role != navette.RoleAdmin && u.CourtID != svc.CourtID {
+	switch {
+	case actor.Role == navette.RoleAdmin || u.CourtID == svc.CourtID:
+	case u.CourtID == "":
+		return nil, nil, navette.Errorf(navette.EINVALID, "This agent belongs to no court: only a platform admin can add them to a service mailbox.")
+	default:
 		return nil, nil, navette.Errorf(navette.EINVALID, "This agent belongs to another court.")
 	}
 	return svc, u, nil

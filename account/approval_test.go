@@ -163,6 +163,25 @@ func TestTwoPersonMember(t *testing.T) {
 	}
 }
 
+// TestMemberOfNoCourt: a court admin who asks to add to a mailbox an
+// agent of no court (central administration) is told so: before, they
+// read that the agent belonged to another court.
+func TestMemberOfNoCourt(t *testing.T) {
+	f := newTwoPerson(t)
+	for _, tt := range []struct {
+		who  *navette.User
+		want string
+	}{
+		{f.auditor, "This agent belongs to no court: only a platform admin can add them to a service mailbox."},
+		{f.clerkLille, "This agent belongs to another court."},
+	} {
+		_, err := f.s.RequestAddMember(f.ctx, f.ca, f.svc.ID, tt.who.ID, "")
+		if got := navette.ErrorMessage(err); !navette.IsCode(err, navette.EINVALID) || got != tt.want {
+			t.Errorf("%q: got %v, want %q", tt.who.Email, err, tt.want)
+		}
+	}
+}
+
 // TestTwoPersonNotForOneself: the person a request gives access to cannot
 // approve it, though another admin asked for it: a court admin would
 // otherwise give themself a mailbox with a colleague's mere request.

@@ -57,7 +57,7 @@ func TestAdminCommands(t *testing.T) {
 	}
 }
 
-// TestCommandGroupsTellWhatIsWrong: admin, directory and mail, called
+// TestCommandGroupsTellWhatIsWrong: admin, directory, mail and case, called
 // without a command or with one they do not have, say so on their first
 // line (never an empty message) with exit status 2; asked for help (as
 // "navette help" tells), they print their usage and exit 0.
@@ -78,6 +78,12 @@ func TestCommandGroupsTellWhatIsWrong(t *testing.T) {
 		{[]string{"mail"}, 2, "navette mail: expected a command"},
 		{[]string{"mail", "help"}, 0, "navette mail ls --data DIR"},
 		{[]string{"mail", "-h"}, 0, "navette mail ls --data DIR"},
+		{[]string{"case"}, 2, "navette case: expected ls, show, get or evidence"},
+		{[]string{"case", "bogus"}, 2, `navette case: unknown case command "bogus"`},
+		{[]string{"case", "-h"}, 0, "Usage: navette case ls [--q TEXT]"},
+		{[]string{"case", "help"}, 0, "Usage: navette case ls [--q TEXT]"},
+		{[]string{"case", "ls", "-h"}, 0, "Usage: navette case ls [--q TEXT]"},
+		{[]string{"case", "get", "--help"}, 0, "Usage: navette case ls [--q TEXT]"},
 	} {
 		r := runCLI(t, nil, false, tt.args...)
 		first, _, _ := strings.Cut(r.stderr, "\n")
@@ -109,6 +115,30 @@ func TestDirectoryDryRunShowsWhatTheGuardRefuses(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, "revoked 1") || !strings.Contains(r.stdout, "marie.lefevre@avocat.example") || !strings.Contains(r.stdout, "(not applied)") {
 		t.Errorf("the dry run does not show what it would do:\n%s", r.stdout)
+	}
+}
+
+// TestDirectoryImportOtherTable: a table other than the lawyers', read
+// with --partner-kind and --map as docs/operations.md shows, is imported
+// from the columns --map names alone: before, the lawyers' columns it
+// did not name (date_maj) were looked for and the flow refused.
+func TestDirectoryImportOtherTable(t *testing.T) {
+	dir := t.TempDir()
+	flow := filepath.Join(dir, "experts.csv")
+	const csv = "numero;nom;prenom;cour;courriel;etat\n" +
+		"E1;Martin;Luc;CA Amiens;luc.martin@expert.example;actif\n" +
+		"E2;Petit;Anne;CA Douai;anne.petit@expert.example;radie\n"
+	if err := os.WriteFile(flow, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, nil, false, "directory", "import", "--data", dir, "--kind", "experts", "--partner-kind", "expert",
+		"--map", "id=numero,last_name=nom,first_name=prenom,org=cour,email=courriel,status=etat", flow)
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "experts: added 1, updated 0, revoked 0, restored 0, unchanged 0, ignored 1") {
+		t.Errorf("import: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+	r = runCLI(t, nil, false, "directory", "import", "--data", dir, "--kind", "experts", "--partner-kind", "expert", "--map", "id=numero,last_name=nom", flow)
+	if r.code == 0 || !strings.Contains(r.stderr, "e-mail") {
+		t.Errorf("a map without the e-mail column: exit %d, %q", r.code, r.stderr)
 	}
 }
 

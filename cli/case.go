@@ -45,15 +45,21 @@ navette verify.
 Flags:`
 
 func runCase(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || !slices.Contains([]string{"ls", "show", "get", "evidence"}, args[0]) {
-		return usageError("expected ls, show, get or evidence")
-	}
-	sub := args[0]
-	fs, cf := newClientFlagSet(env, "case "+sub, caseUsage)
+	fs, cf := newClientFlagSet(env, "case", caseUsage)
 	q := fs.String("q", "", "only cases whose reference holds `TEXT`")
 	asJSON := fs.Bool("json", false, "print the server's JSON instead of a table")
 	out := fs.String("out", "", "get, evidence: save the archive as `FILE` (default: CASE_ID.zip, preuves-affaire-ID.zip here); it must not exist")
 	byDeposit := fs.Bool("deposit", false, "evidence: ID is a deposit's id, and the evidence is its case's")
+	switch {
+	case len(args) == 0:
+		return usageError("expected ls, show, get or evidence")
+	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
+		fs.Usage()
+		return flag.ErrHelp
+	case !slices.Contains([]string{"ls", "show", "get", "evidence"}, args[0]):
+		return usageError("unknown case command %q: expected ls, show, get or evidence", printable(args[0], 60))
+	}
+	sub := args[0]
 	if err := parseInterspersed(fs, env, args[1:]); err != nil {
 		return err
 	}

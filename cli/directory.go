@@ -18,7 +18,9 @@ func init() {
 const directoryUsage = `navette directory import --data DIR --kind lawyers [--dry-run] [--force] [--max-revoke 0.10] FILE
   --kind names the flow: lawyers (the national table), or any name with
   --partner-kind K and --map field=column,… (fields: id, last_name,
-  first_name, org, email, status, updated) to read another professional table.`
+  first_name, org, email, status, updated) to read another professional table:
+  of that table, only the columns --map names are read (id, last_name and
+  email are required; without status, everyone listed is active).`
 
 func runDirectory(ctx context.Context, env *Env, args []string) error {
 	if len(args) < 1 || args[0] != "import" {
@@ -78,7 +80,8 @@ func readFlow(path string, m directory.Mapping) ([]directory.Entry, error) {
 }
 
 // flowMapping returns the mapping of a flow: the lawyers' by default,
-// renamed and remapped as asked.
+// renamed and remapped as asked; the columns of a flow other than the
+// lawyers' given a spec are those it names alone.
 func flowMapping(source, kind, spec string) (directory.Mapping, error) {
 	m := directory.LawyersMapping()
 	if source != "lawyers" {
@@ -92,6 +95,13 @@ func flowMapping(source, kind, spec string) (directory.Mapping, error) {
 	}
 	if spec == "" {
 		return m, nil
+	}
+	if source != "lawyers" {
+		// Another table: only the columns --map names are read, not
+		// those of the lawyers' table it would not have.
+		for _, col := range mappingFields(&m) {
+			*col = ""
+		}
 	}
 	return m, remapColumns(&m, spec)
 }

@@ -288,12 +288,17 @@ func TestCourtAdminEditsMembers(t *testing.T) {
 		t.Fatal("the page does not show the new member")
 	}
 	checkPage(t, "service", page.Body.String())
+	central, err := f.accounts.Create(context.Background(), account.NewUser{Email: "centrale@justice.example", Name: "Administration centrale", Role: navette.RoleAgent})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		path, email string
 		status      int
 		want        string
 	}{
 		{svc + "/members", f.clerk.Email, 409, "déjà membre"},
+		{svc + "/members", central.Email, 422, "n’appartient à aucune juridiction"},
 		{svc + "/members", "personne@justice.example", 404, "Aucun agent n’a cette adresse"},
 		{svc + "/members", f.otherClerk.Email, 422, "autre juridiction"},
 		{svc + "/members", f.lawyer.Email, 422, "Seuls les agents"},

@@ -366,6 +366,8 @@ var english = map[string]string{
 	"Un utilisateur ou une boîte de service a déjà cette adresse électronique.":                                               "A user or a service mailbox has this e-mail address already.",
 	"Indiquez un nom de 1 à 200 caractères.":                                                                                  "Give a name of 1 to 200 characters.",
 	"Indiquez une adresse électronique valide.":                                                                               "Give a valid e-mail address.",
+
+	"Cet agent n’appartient à aucune juridiction : seul un administrateur de la plateforme peut l’ajouter à une boîte de service.": "This staff member belongs to no court: only a platform administrator can add them to a service mailbox.",
 }
 
 // addMissing adds to dst the entries of src whose keys dst lacks: a page's

@@ -73,6 +73,8 @@ func memberMessage(lang string, err error, add bool) string {
 			return tr(lang, "Seuls les agents peuvent être membres d’un service : cette adresse est celle d’un partenaire ou d’une boîte de service.")
 		case "This agent belongs to another court.":
 			return tr(lang, "Cet agent appartient à une autre juridiction.")
+		case "This agent belongs to no court: only a platform admin can add them to a service mailbox.":
+			return tr(lang, "Cet agent n’appartient à aucune juridiction : seul un administrateur de la plateforme peut l’ajouter à une boîte de service.")
 		}
 		return tr(lang, "Indiquez l’adresse électronique professionnelle d’un agent.")
 	}
