@@ -172,9 +172,9 @@ const (
 	EventRequestExecuted EventType = "request.executed" // Detail "ID ACTION SHA256HEX"; ActorID is the requester
 	EventRequestExpired  EventType = "request.expired"  // Detail "ID ACTION"; ActorID who found it expired, empty for the sweep
 	// EventRequestFailed: an approved request's action failed; ActorID is
-	// the requester, Detail "ID ACTION CODE" (the error's code, or
-	// interrupted: its execution was never recorded, its node having
-	// stopped, and the sweep closed it).
+	// the requester, Detail "ID ACTION CODE" (the error's code); or, with
+	// no actor, Detail "ID ACTION interrupted": its execution was never
+	// recorded, its node having stopped, and the sweep closed it.
 	EventRequestFailed EventType = "request.failed"
 )
 

@@ -202,7 +202,8 @@ func (s *Service) fail(ctx context.Context, rs navette.RequestStore, id string, 
 
 // failAt marks the request id failed with cause's public message, if
 // still reports that it is due to, journals it (request.failed, by its
-// requester, Detail "ID ACTION CODE" with code) and tells requester,
+// requester, or by nobody for code interrupted, Detail "ID ACTION CODE"
+// with code) and tells requester,
 // naming who approved it (reviewer), and, for code interrupted, that its
 // execution was never recorded; and reports whether it did.
 func (s *Service) failAt(ctx context.Context, rs navette.RequestStore, id string, requester, reviewer *navette.User, cause error, code string, still func(x *navette.AdminRequest) bool) (bool, error) {
@@ -214,7 +215,14 @@ func (s *Service) failAt(ctx context.Context, rs navette.RequestStore, id string
 			return nil, nil
 		}
 		x.State, x.ExecutedAt, x.Error, done = navette.RequestFailed, now, msg, true
-		ev := navette.Event{Time: now, Type: navette.EventRequestFailed, ActorID: x.RequesterID, Detail: x.ID + " " + string(x.Action) + " " + code}
+		// A failure of the execution is the requester's act (the request
+		// runs on their authority); an interrupted one is closed by the
+		// sweep, nobody's act.
+		actor := x.RequesterID
+		if code == reasonInterrupted {
+			actor = ""
+		}
+		ev := navette.Event{Time: now, Type: navette.EventRequestFailed, ActorID: actor, Detail: x.ID + " " + string(x.Action) + " " + code}
 		d := &notify.Data{Reason: x.Reason, Request: &notify.Request{ID: x.ID, Action: string(x.Action), Error: msg, Reviewer: personOf(reviewer),
 			Interrupted: code == reasonInterrupted}}
 		return []navette.Event{ev}, s.tellRequester(&ev, navette.NoticeRequestFailed, x, requester, now, d)
