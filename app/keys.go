@@ -78,7 +78,7 @@ func (a *App) RotateJournalKey(ctx context.Context, name string) (string, error)
 
 // rotateJournalKey makes a new journal signing key named name ("" for the
 // active key's name) and journals ev, its Detail followed by the new
-// verifier key and, if a key was retired, "retired HASH at SIZE": the
+// verifier key (escapeKey) and, if a key was retired, "retired HASH at SIZE": the
 // journal's tree size at the retirement, which the key directory records
 // too and the published key list states. The checkpointer holds its lock
 // meanwhile and then signs with the new key (proof.Checkpointer.RotateKey),
@@ -92,7 +92,7 @@ func (a *App) rotateJournalKey(ctx context.Context, name string, ev navette.Even
 			return err
 		}
 		ev.Time = a.Config.Clock.Now()
-		ev.Detail += " " + r.Verifier
+		ev.Detail += " " + escapeKey(r.Verifier)
 		if r.Retired != "" {
 			ev.Detail += fmt.Sprintf(" retired %s at %d", strings.Split(r.Retired, "+")[1], r.RetiredAt)
 		}
@@ -430,4 +430,23 @@ func checkNewJournalKey(cfg Config) error {
 		return err
 	}
 	return navette.Errorf(navette.EINVALID, "%s holds no journal signing key (journal-active), but the journal has signed checkpoints: started so, this node would sign with a key of its own, which no other node and no verifier knows. Put the platform's key directory there, journal-* files included (copied from a node of the platform, or restored: docs/operations.md, \"Backup and restore\") and start again.", dir)
+}
+
+// escapeKey percent-encodes (RFC 3986) the bytes of a verifier key that an
+// event's detail cannot hold as they are (outside printable ASCII, and
+// '%' itself), so that the key.rotated event states the key exactly: a
+// journal's name may hold an accented host name (tribunal-évry.fr), which
+// the detail would otherwise show with '?' in place of each letter.
+// url.PathUnescape gives the key back.
+func escapeKey(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || c == '%' {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
