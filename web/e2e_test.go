@@ -54,6 +54,17 @@ type node struct {
 	// rarely).
 	holdDeletes atomic.Pointer[hold]
 
+	// holdCreates, when set, holds each deposit creation the front
+	// receives until it is released: a draft slow to be created, the
+	// page's user acting meanwhile (failure injection: a loaded server or
+	// a real network, which a loopback does not make).
+	holdCreates atomic.Pointer[hold]
+
+	// cutSubmits is how many submissions the front passes on and then
+	// answers by closing the connection: the answer lost on its way back
+	// (failure injection: a network cut, which a loopback does not make).
+	cutSubmits atomic.Int64
+
 	mu      sync.Mutex
 	patches []int64
 }
@@ -139,6 +150,16 @@ func startWith(t *testing.T, more func(*app.Config)) *node {
 			if rate := n.rate.Load(); rate > 0 {
 				r.Body = &slowBody{r: r.Body, rate: rate}
 			}
+		}
+		if h := n.holdCreates.Load(); h != nil && r.Method == http.MethodPost && r.URL.Path == "/api/v1/deposits" {
+			<-h.c
+		}
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/submit") && n.cutSubmits.Add(-1) >= 0 {
+			proxy.ServeHTTP(httptest.NewRecorder(), r)
+			if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				c.Close()
+			}
+			return
 		}
 		if h := n.holdDeletes.Load(); h != nil {
 			switch {

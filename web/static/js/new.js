@@ -43,6 +43,7 @@
   var recipients = [];   // {email, label}
   var entries = [];      // one per file
   var depositId = '';
+  var locked = false;     // the draft's fields are sent, or on their way: no more changes
   var busy = false;
   var sending = false;    // "Envoyer" was pressed: submit when every file is stored
   var submitting = false;
@@ -187,7 +188,7 @@
       var label = document.createElement('span');
       label.textContent = r.label;
       li.appendChild(label);
-      if (!depositId) {
+      if (!locked) {
         var b = document.createElement('button');
         b.type = 'button';
         b.textContent = '\u00d7';
@@ -500,10 +501,17 @@
     reference.setAttribute('aria-invalid', reference.value.trim() ? 'false' : 'true');
     return errs;
   }
-  function lock() {
-    [reference, message, retention, maxDownloads, input].forEach(function (el) { el.readOnly = true; });
-    input.disabled = true;
-    if (fromSpace) { fromSpace.disabled = true; }
+  // lock makes the draft's fields unchangeable, from the moment they are
+  // sent: what the page shows is what the server holds. unlock undoes it
+  // when the draft could not be created.
+  function lock() { setLocked(true); }
+  function unlock() { setLocked(false); }
+  function setLocked(on) {
+    locked = on;
+    [reference, message, retention, maxDownloads, input].forEach(function (el) { el.readOnly = on; });
+    input.disabled = on;
+    if (fromSpace) { fromSpace.disabled = on; }
+    if (on) { clearTimeout(timer); seq++; found = []; closeOptions(); }
     renderChips();
   }
   function keep(key, value) {
@@ -516,6 +524,7 @@
     keep(sendKey, '');
   }
   function create() {
+    lock();
     return api('POST', '/api/v1/deposits', {
       recipients: recipients.map(function (r) { return r.email; }),
       reference: reference.value.trim(),
@@ -526,7 +535,9 @@
     }).then(function (d) {
       depositId = d.id;
       keep(draftKey, depositId);
-      lock();
+    }, function (err) {
+      unlock();
+      throw err;
     });
   }
   // send is the one step: create the draft if there is none, upload every
