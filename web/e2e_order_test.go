@@ -43,3 +43,27 @@ func TestSendFreezesTheDraft(t *testing.T) {
 		t.Errorf("the page showed the recipients %q, the deposit goes to %s", shown[1], lawyer.Email)
 	}
 }
+
+// TestSendAnswerLost: the submission reaches the server, which sends the
+// deposit, but its answer is lost on the way back (the front closes the
+// connection instead). The page finds the deposit sent and goes to it,
+// where it would otherwise have shown a failure, and refused a second
+// "Envoyer" as no longer a draft.
+func TestSendAnswerLost(t *testing.T) {
+	n := startNode(t)
+	b, lawyer := agentFacingLawyer(t, n)
+	f, _ := tempFile(t, "piece.pdf", 10<<10)
+	fillDeposit(b, n, "avocat@", "RG 26/PERDU", f)
+	n.cutSubmits.Store(1)
+	b.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS(".facts, #problem")))
+	if strings.Contains(b.Location(), "/new") {
+		t.Fatalf("the page stays on the form, saying %q", b.Text("#problem"))
+	}
+	v, err := n.app.Deposits.Get(context.Background(), lawyer, depositID(t, b.Location()))
+	if err != nil || v.State != navette.DepositAvailable {
+		t.Fatalf("the deposit as its recipient sees it: %+v, %v", v, err)
+	}
+	if !strings.Contains(b.Text("main"), "Le dépôt est envoyé") {
+		t.Errorf("the deposit's page does not say it is sent: %s", b.Text("main"))
+	}
+}

@@ -563,43 +563,49 @@
   function submit() {
     submitting = true;
     update();
-    Promise.all(removals.slice()).then(function () {
-      return api('POST', '/api/v1/deposits/' + encodeURIComponent(depositId) + '/submit');
-    }).then(function () {
+    var path = '/api/v1/deposits/' + encodeURIComponent(depositId);
+    function sent() {
       keep(draftKey, '');
       keep(sendKey, '');
       window.location.assign('/deposits/' + encodeURIComponent(depositId) + '?done=sent');
-    }).catch(function (err) {
-      submitting = false;
-      stopSending();
-      showProblem([err.message]);
-      update();
-      if (err.status === 409) { markRejected(); }
+    }
+    Promise.all(removals.slice()).then(function () {
+      return api('POST', path + '/submit');
+    }).then(sent, function (err) {
+      // A submission whose answer was lost (a network cut, or the
+      // browser's own retry of it refused as no longer a draft) may have
+      // reached the server: the deposit says whether it was sent.
+      return api('GET', path).catch(function () { return null; }).then(function (d) {
+        if (d && (d.state === 'checking' || d.state === 'available')) { sent(); return; }
+        submitting = false;
+        stopSending();
+        showProblem([err.message]);
+        update();
+        if (d && err.status === 409) { markRejected(d); }
+      });
     });
   }
-  // markRejected shows the files the checks refused, each to remove
-  // before sending again.
-  function markRejected() {
-    api('GET', '/api/v1/deposits/' + encodeURIComponent(depositId)).then(function (d) {
-      (d.files || []).forEach(function (f) {
-        if (f.state !== 'rejected') { return; }
-        var e = entries.filter(function (x) { return x.done && !x.rejected && x.name === f.name && x.size === f.size; })[0];
-        if (!e) {
-          // Removed here, but its deletion did not reach the server: it
-          // is listed again, to remove again.
-          if (entries.some(function (x) { return x.rejected && x.url === '/api/v1/uploads/' + f.id; })) { return; }
-          e = makeEntry(f.name, f.size);
-        }
-        e.done = false;
-        e.rejected = true;
-        e.url = '/api/v1/uploads/' + f.id;
-        e.li.classList.remove('is-done');
-        e.li.classList.add('is-error');
-        e.status.textContent = msg('rejected');
-        e.remove.hidden = false;
-      });
-      update();
-    }).catch(function () { /* the problem shown names the file */ });
+  // markRejected shows the files of d, the draft, that the checks
+  // refused, each to remove before sending again.
+  function markRejected(d) {
+    (d.files || []).forEach(function (f) {
+      if (f.state !== 'rejected') { return; }
+      var e = entries.filter(function (x) { return x.done && !x.rejected && x.name === f.name && x.size === f.size; })[0];
+      if (!e) {
+        // Removed here, but its deletion did not reach the server: it
+        // is listed again, to remove again.
+        if (entries.some(function (x) { return x.rejected && x.url === '/api/v1/uploads/' + f.id; })) { return; }
+        e = makeEntry(f.name, f.size);
+      }
+      e.done = false;
+      e.rejected = true;
+      e.url = '/api/v1/uploads/' + f.id;
+      e.li.classList.remove('is-done');
+      e.li.classList.add('is-error');
+      e.status.textContent = msg('rejected');
+      e.remove.hidden = false;
+    });
+    update();
   }
   form.addEventListener('submit', function (ev) {
     ev.preventDefault();
