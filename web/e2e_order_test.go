@@ -8,6 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"navette"
+	"navette/deposit"
 	"navette/internal/testbrowser"
 )
 
@@ -65,5 +66,65 @@ func TestSendAnswerLost(t *testing.T) {
 	}
 	if !strings.Contains(b.Text("main"), "Le dépôt est envoyé") {
 		t.Errorf("the deposit's page does not say it is sent: %s", b.Text("main"))
+	}
+}
+
+// TestDiscardInAnotherTab: while a deposit is being sent in a tab, the
+// sender opens the form in a second tab, which offers that draft to
+// resume or discard. The first tab sends it; "Abandonner ce brouillon" in
+// the second, pressed after, does not withdraw the deposit sent (its
+// recipient keeps it, with no withdrawal notice) but shows it, sent.
+func TestDiscardInAnotherTab(t *testing.T) {
+	n := startNode(t)
+	b, lawyer := agentFacingLawyer(t, n)
+	big, _ := tempFile(t, "scelle.bin", 4<<20)
+	n.rate.Store(1 << 20)
+	fillDeposit(b, n, "avocat@", "RG 26/ONGLET", big)
+	b.Run("send", chromedp.Click(chromedp.CSS("#send")))
+	waitProgress(t, b, 0.1)
+	other := b.Tab(t)
+	other.Navigate(n.URL + "/new")
+	other.Run("wait for the draft offered", chromedp.WaitVisible(chromedp.CSS("#resume button")))
+	n.rate.Store(0)
+	b.Run("wait for the deposit to be sent", chromedp.WaitVisible(chromedp.CSS(".facts")))
+	id := depositID(t, b.Location())
+	other.Run("discard the draft in the other tab",
+		chromedp.Click(chromedp.CSS("#resume button")),
+		// The deposit's page, a problem, or the form free of the draft.
+		chromedp.WaitVisible(chromedp.CSS(".facts, #problem:not([hidden]), #recipient-input:not([disabled])")),
+	)
+	d, err := n.app.Meta.Deposit(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.State != navette.DepositAvailable {
+		t.Fatalf("the deposit sent is %s after a discard in another tab, want %s", d.State, navette.DepositAvailable)
+	}
+	if loc := other.Location(); !strings.Contains(loc, "/deposits/"+id) {
+		t.Errorf("the other tab shows %s, not the deposit sent", loc)
+	}
+	if _, err := n.app.Deposits.Get(context.Background(), lawyer, id); err != nil {
+		t.Errorf("the recipient no longer gets the deposit: %v", err)
+	}
+
+	// A draft still a draft is discarded, and the form is free of it.
+	agent, err := n.app.Meta.UserByEmail(context.Background(), "greffe@justice.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	left, err := n.app.Deposits.Create(context.Background(), agent, deposit.Draft{Recipients: []string{lawyer.Email}, Reference: "RG 26/LAISSE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.Navigate(n.URL + "/new?draft=" + left.ID)
+	other.Run("discard a draft",
+		chromedp.WaitVisible(chromedp.CSS("#resume button")),
+		chromedp.Click(chromedp.CSS("#resume button")),
+		chromedp.WaitVisible(chromedp.CSS("#recipient-input:not([disabled])")),
+	)
+	if d, err := n.app.Meta.Deposit(context.Background(), left.ID); err != nil {
+		t.Fatal(err)
+	} else if d.State != navette.DepositRevoked {
+		t.Errorf("the draft discarded is %s, want %s", d.State, navette.DepositRevoked)
 	}
 }

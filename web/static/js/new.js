@@ -663,19 +663,37 @@
       b.type = 'button';
       b.className = 'linkish';
       b.textContent = msg('discard');
-      b.addEventListener('click', function () {
-        api('DELETE', '/api/v1/deposits/' + encodeURIComponent(depositId)).catch(function () {}).then(function () {
-          keep(draftKey, '');
-          keep(sendKey, '');
-          window.location.reload();
-        });
-      });
+      b.addEventListener('click', function () { discard(b); });
       resumeBox.appendChild(p);
       resumeBox.appendChild(b);
       resumeBox.hidden = false;
       update();
     }).catch(function (err) {
       if (err.status === 404 || err.status === 410) { keep(draftKey, ''); keep(sendKey, ''); }
+    });
+  }
+  // discard gives the draft up with the web's discard, which gives up
+  // only a draft: a deposit sent meanwhile (by this page's submission, or
+  // by another tab) is never withdrawn by it, but shown, sent.
+  function discard(button) {
+    button.disabled = true;
+    var page = '/deposits/' + encodeURIComponent(depositId);
+    fetch(page + '/discard', { method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf } }).then(function (res) {
+      return res.ok;
+    }, function () { return false; }).then(function (ok) {
+      if (ok) { return 'revoked'; }
+      return api('GET', '/api/v1' + page).then(function (d) { return d.state; }, function (err) {
+        return err.status === 404 || err.status === 410 ? 'revoked' : '';
+      });
+    }).then(function (state) {
+      if (state === 'draft' || !state) {
+        button.disabled = false;
+        showProblem([msg('discardFailed')]);
+        return;
+      }
+      keep(draftKey, '');
+      keep(sendKey, '');
+      if (state === 'checking' || state === 'available') { window.location.assign(page); } else { window.location.reload(); }
     });
   }
   restore();
