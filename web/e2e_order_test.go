@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/hex"
 	"strings"
 	"testing"
 
@@ -126,5 +127,40 @@ func TestDiscardInAnotherTab(t *testing.T) {
 		t.Fatal(err)
 	} else if d.State != navette.DepositRevoked {
 		t.Errorf("the draft discarded is %s, want %s", d.State, navette.DepositRevoked)
+	}
+}
+
+// TestDropWhileSubmitting: while the submission is on its way (the front
+// holds it), a file dropped on the form is not taken, as the file input
+// (disabled then) would not: it would race the submission, sent with the
+// deposit or not depending on which reaches the server first. The deposit
+// is sent with the files the page listed.
+func TestDropWhileSubmitting(t *testing.T) {
+	n := startNode(t)
+	b, lawyer := agentFacingLawyer(t, n)
+	f, sum := tempFile(t, "piece.pdf", 10<<10)
+	fillDeposit(b, n, "avocat@", "RG 26/TARD", f)
+	h := newHold()
+	defer h.release()
+	n.holdSubmits.Store(h)
+	b.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.Poll[chromedp.Void](`document.getElementById("files").disabled`))
+	dropped := testbrowser.Eval[int](b, `(function () {
+  var dt = new DataTransfer();
+  dt.items.add(new File([new Uint8Array(1024)], "tard.pdf"));
+  var z = document.getElementById('dropzone');
+  z.dispatchEvent(new DragEvent('drop', {bubbles: true, cancelable: true, dataTransfer: dt}));
+  return document.querySelectorAll('#file-list li').length;
+})()`)
+	h.release()
+	if dropped != 1 {
+		t.Errorf("%d files listed after a drop during the submission, want 1", dropped)
+	}
+	b.Run("wait for the deposit to be sent", chromedp.WaitVisible(chromedp.CSS(".facts, #problem:not([hidden])")))
+	v, err := n.app.Deposits.Get(context.Background(), lawyer, depositID(t, b.Location()))
+	if err != nil || v.State != navette.DepositAvailable {
+		t.Fatalf("the deposit as its recipient sees it: %+v, %v", v, err)
+	}
+	if len(v.Files) != 1 || hex.EncodeToString(v.Files[0].SHA256) != sum {
+		t.Errorf("the deposit has %d files, want piece.pdf alone", len(v.Files))
 	}
 }

@@ -60,6 +60,11 @@ type node struct {
 	// a real network, which a loopback does not make).
 	holdCreates atomic.Pointer[hold]
 
+	// holdSubmits, when set, holds each submission the front receives
+	// until it is released: a submission slow to be answered, the page's
+	// user acting meanwhile (failure injection, as holdCreates).
+	holdSubmits atomic.Pointer[hold]
+
 	// cutSubmits is how many submissions the front passes on and then
 	// answers by closing the connection: the answer lost on its way back
 	// (failure injection: a network cut, which a loopback does not make).
@@ -152,6 +157,9 @@ func startWith(t *testing.T, more func(*app.Config)) *node {
 			}
 		}
 		if h := n.holdCreates.Load(); h != nil && r.Method == http.MethodPost && r.URL.Path == "/api/v1/deposits" {
+			<-h.c
+		}
+		if h := n.holdSubmits.Load(); h != nil && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/submit") {
 			<-h.c
 		}
 		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/submit") && n.cutSubmits.Add(-1) >= 0 {

@@ -304,6 +304,9 @@
   });
   dropzone.addEventListener('drop', function (e) {
     e.preventDefault();
+    // While the submission is on its way, a file added would race it, as
+    // the file input (disabled then) says.
+    if (submitting) { return; }
     if (e.dataTransfer && e.dataTransfer.files) { addFiles(e.dataTransfer.files); }
   });
 
