@@ -26,6 +26,7 @@ var sendTexts = map[string]string{
 	"rejected":          "Refusé par les vérifications : retirez ce fichier pour envoyer le dépôt.",
 	"resumeSending":     "Son envoi était demandé : il partira de lui-même quand tous ses fichiers seront reçus.",
 	"discardFailed":     "Le brouillon n’a pas pu être abandonné : réessayez.",
+	"unreachable":       "La plateforme ne répond pas : vérifiez votre connexion, puis réessayez.",
 }
 
 // draftRow is one draft of the drafts page.
@@ -133,10 +134,11 @@ var draftsEnglish = map[string]string{
 	"Abandonner le brouillon %s": "Discard the draft %s",
 	"Le brouillon est abandonné : ses fichiers vont être effacés définitivement.": "The draft is discarded: its files are about to be erased for good.",
 	"Le brouillon n’a pas pu être abandonné : réessayez.":                         "The draft could not be discarded: try again.",
-	"Brouillons en attente : %d":                                                  "Drafts waiting: %d",
-	"Envoyer":                                                                     "Send",
-	"Envoi en cours…":                                                             "Sending…",
-	"Tous les fichiers sont reçus : envoi du dépôt.":                              "Every file is received: sending the deposit.",
+	"La plateforme ne répond pas : vérifiez votre connexion, puis réessayez.":     "The platform does not answer: check your connection, then try again.",
+	"Brouillons en attente : %d": "Drafts waiting: %d",
+	"Envoyer":                    "Send",
+	"Envoi en cours…":            "Sending…",
+	"Tous les fichiers sont reçus : envoi du dépôt.":                                                     "Every file is received: sending the deposit.",
 	"Choisissez de nouveau le fichier interrompu : le dépôt sera envoyé dès qu’il sera reçu.":            "Choose the interrupted file again: the deposit will be sent as soon as it is received.",
 	"Choisissez de nouveau les {0} fichiers interrompus : le dépôt sera envoyé dès qu’ils seront reçus.": "Choose the {0} interrupted files again: the deposit will be sent as soon as they are received.",
 	"Refusé par les vérifications : retirez ce fichier pour envoyer le dépôt.":                           "Refused by the checks: remove this file to send the deposit.",

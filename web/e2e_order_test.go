@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/hex"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -56,7 +57,7 @@ func TestSendAnswerLost(t *testing.T) {
 	b, lawyer := agentFacingLawyer(t, n)
 	f, _ := tempFile(t, "piece.pdf", 10<<10)
 	fillDeposit(b, n, "avocat@", "RG 26/PERDU", f)
-	n.cutSubmits.Store(1)
+	n.cut.Store(newCut(http.MethodPost, "/submit", 1))
 	b.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS(".facts, #problem")))
 	if strings.Contains(b.Location(), "/new") {
 		t.Fatalf("the page stays on the form, saying %q", b.Text("#problem"))
@@ -162,5 +163,30 @@ func TestDropWhileSubmitting(t *testing.T) {
 	}
 	if len(v.Files) != 1 || hex.EncodeToString(v.Files[0].SHA256) != sum {
 		t.Errorf("the deposit has %d files, want piece.pdf alone", len(v.Files))
+	}
+}
+
+// TestSendUnreachable: the draft's creation gets no answer (the front
+// closes the connection, each time the browser tries it): the form says
+// so in its language, not in the browser's words, and unlocks, so that
+// "Envoyer" can be pressed again, which sends the deposit.
+func TestSendUnreachable(t *testing.T) {
+	n := startNode(t)
+	b, lawyer := agentFacingLawyer(t, n)
+	f, _ := tempFile(t, "piece.pdf", 10<<10)
+	fillDeposit(b, n, "avocat@", "RG 26/COUPE", f)
+	n.cut.Store(newCut(http.MethodPost, "/api/v1/deposits", 1000))
+	b.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS("#problem")))
+	want := "La plateforme ne répond pas : vérifiez votre connexion, puis réessayez."
+	if p := b.Text("#problem"); p != want {
+		t.Errorf("the problem: got %q, want %q", p, want)
+	}
+	if testbrowser.Eval[bool](b, `document.getElementById("reference").readOnly`) {
+		t.Error("the form stays locked after the failed creation")
+	}
+	n.cut.Store(nil)
+	b.Run("send again", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS(".facts")))
+	if v, err := n.app.Deposits.Get(context.Background(), lawyer, depositID(t, b.Location())); err != nil || v.State != navette.DepositAvailable {
+		t.Fatalf("the deposit as its recipient sees it: %+v, %v", v, err)
 	}
 }

@@ -65,10 +65,10 @@ type node struct {
 	// user acting meanwhile (failure injection, as holdCreates).
 	holdSubmits atomic.Pointer[hold]
 
-	// cutSubmits is how many submissions the front passes on and then
-	// answers by closing the connection: the answer lost on its way back
+	// cut, when set, passes on the requests it names and then answers
+	// them by closing the connection: the answer lost on its way back
 	// (failure injection: a network cut, which a loopback does not make).
-	cutSubmits atomic.Int64
+	cut atomic.Pointer[cutting]
 
 	mu      sync.Mutex
 	patches []int64
@@ -83,6 +83,26 @@ type hold struct {
 func newHold() *hold { return &hold{c: make(chan struct{})} }
 
 func (h *hold) release() { h.once.Do(func() { close(h.c) }) }
+
+// cutting names the requests to cut: the first left ones of method whose
+// path ends with suffix.
+type cutting struct {
+	method, suffix string
+	left           atomic.Int64
+}
+
+// newCut returns a cutting of the first left requests of method whose
+// path ends with suffix.
+func newCut(method, suffix string, left int64) *cutting {
+	c := &cutting{method: method, suffix: suffix}
+	c.left.Store(left)
+	return c
+}
+
+// take reports whether r is one more request to cut, counting it.
+func (c *cutting) take(r *http.Request) bool {
+	return r.Method == c.method && strings.HasSuffix(r.URL.Path, c.suffix) && c.left.Add(-1) >= 0
+}
 
 // refusal is an upload refusal the front answers with, as the server
 // words it: to every PATCH if always, else to the first left ones.
@@ -162,7 +182,7 @@ func startWith(t *testing.T, more func(*app.Config)) *node {
 		if h := n.holdSubmits.Load(); h != nil && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/submit") {
 			<-h.c
 		}
-		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/submit") && n.cutSubmits.Add(-1) >= 0 {
+		if c := n.cut.Load(); c != nil && c.take(r) {
 			proxy.ServeHTTP(httptest.NewRecorder(), r)
 			if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
 				c.Close()

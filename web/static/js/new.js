@@ -85,7 +85,11 @@
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
-    return fetch(path, init).then(function (res) {
+    return fetch(path, init).then(null, function () {
+      // No answer (the network, or the server, down): the browser's own
+      // words would be in its language, not the page's.
+      throw new Error(msg('unreachable'));
+    }).then(function (res) {
       var ct = res.headers.get('Content-Type') || '';
       var parse = ct.indexOf('json') >= 0 ? res.json() : Promise.resolve({});
       return parse.then(function (j) {
