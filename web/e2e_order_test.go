@@ -24,9 +24,7 @@ func TestSendFreezesTheDraft(t *testing.T) {
 	b, lawyer := agentFacingLawyer(t, n)
 	f, _ := tempFile(t, "piece.pdf", 10<<10)
 	fillDeposit(b, n, "avocat@", "RG 26/FIGE", f)
-	h := newHold()
-	defer h.release()
-	n.holdCreates.Store(h)
+	h := n.holdRequests(t, http.MethodPost, "/api/v1/deposits")
 	b.Run("send, then change the form while the draft is created",
 		chromedp.Click(chromedp.CSS("#send")),
 		chromedp.Evaluate[chromedp.Void](`(function () { var x = document.querySelector('#recipients li button'); if (x) { x.click(); } })()`),
@@ -141,9 +139,7 @@ func TestDropWhileSubmitting(t *testing.T) {
 	b, lawyer := agentFacingLawyer(t, n)
 	f, sum := tempFile(t, "piece.pdf", 10<<10)
 	fillDeposit(b, n, "avocat@", "RG 26/TARD", f)
-	h := newHold()
-	defer h.release()
-	n.holdSubmits.Store(h)
+	h := n.holdRequests(t, http.MethodPost, "/submit")
 	b.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.Poll[chromedp.Void](`document.getElementById("files").disabled`))
 	dropped := testbrowser.Eval[int](b, `(function () {
   var dt = new DataTransfer();
@@ -188,5 +184,42 @@ func TestSendUnreachable(t *testing.T) {
 	b.Run("send again", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS(".facts")))
 	if v, err := n.app.Deposits.Get(context.Background(), lawyer, depositID(t, b.Location())); err != nil || v.State != navette.DepositAvailable {
 		t.Fatalf("the deposit as its recipient sees it: %+v, %v", v, err)
+	}
+}
+
+// TestSendBeforeTheDraftLeftAnswers: the form offers the draft a former
+// visit left, once the server has answered for it (the front holds that
+// answer); the sender, unaware, fills a new deposit and presses "Envoyer"
+// first. The late answer does not put the old draft in the new one's
+// place: the new deposit is sent, the old draft stays a draft.
+func TestSendBeforeTheDraftLeftAnswers(t *testing.T) {
+	n := startNode(t)
+	b, lawyer := agentFacingLawyer(t, n)
+	agent, err := n.app.Meta.UserByEmail(context.Background(), "greffe@justice.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := n.app.Deposits.Create(context.Background(), agent, deposit.Draft{Recipients: []string{lawyer.Email}, Reference: "RG 26/ANCIEN"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Navigate(n.URL + "/new?draft=" + old.ID)
+	b.Run("wait for the draft offered", chromedp.WaitVisible(chromedp.CSS("#resume")))
+	h := n.holdRequests(t, http.MethodGet, "/api/v1/deposits/"+old.ID)
+	big, _ := tempFile(t, "scelle.bin", 2<<20)
+	n.rate.Store(1 << 20)
+	fillDeposit(b, n, "avocat@", "RG 26/NOUVEAU", big)
+	b.Run("send", chromedp.Click(chromedp.CSS("#send")))
+	waitProgress(t, b, 0.05)
+	h.release()
+	n.rate.Store(0)
+	b.Run("wait for the deposit sent, or the old draft offered", chromedp.WaitVisible(chromedp.CSS(".facts, #resume:not([hidden])")))
+	if s := b.Text("main"); !strings.Contains(s, "RG 26/NOUVEAU") || strings.Contains(s, "RG 26/ANCIEN") {
+		t.Fatalf("the page shows: %s", s)
+	}
+	if d, err := n.app.Meta.Deposit(context.Background(), old.ID); err != nil {
+		t.Fatal(err)
+	} else if d.State != navette.DepositDraft {
+		t.Errorf("the old draft is %s, want %s", d.State, navette.DepositDraft)
 	}
 }

@@ -54,16 +54,11 @@ type node struct {
 	// rarely).
 	holdDeletes atomic.Pointer[hold]
 
-	// holdCreates, when set, holds each deposit creation the front
-	// receives until it is released: a draft slow to be created, the
-	// page's user acting meanwhile (failure injection: a loaded server or
-	// a real network, which a loopback does not make).
-	holdCreates atomic.Pointer[hold]
-
-	// holdSubmits, when set, holds each submission the front receives
-	// until it is released: a submission slow to be answered, the page's
-	// user acting meanwhile (failure injection, as holdCreates).
-	holdSubmits atomic.Pointer[hold]
+	// held, when set, holds the requests it names until it is released:
+	// a request slow to be answered, the page's user acting meanwhile
+	// (failure injection: a loaded server or a real network, which a
+	// loopback does not make).
+	held atomic.Pointer[holding]
 
 	// cut, when set, passes on the requests it names and then answers
 	// them by closing the connection: the answer lost on its way back
@@ -83,6 +78,23 @@ type hold struct {
 func newHold() *hold { return &hold{c: make(chan struct{})} }
 
 func (h *hold) release() { h.once.Do(func() { close(h.c) }) }
+
+// holding is a hold of the requests of method whose path ends with
+// suffix.
+type holding struct {
+	*hold
+	method, suffix string
+}
+
+// holdRequests holds, until the hold it returns is released, the requests
+// of method whose path ends with suffix that n's front receives; t's end
+// releases it.
+func (n *node) holdRequests(t *testing.T, method, suffix string) *hold {
+	h := newHold()
+	t.Cleanup(h.release)
+	n.held.Store(&holding{hold: h, method: method, suffix: suffix})
+	return h
+}
 
 // cutting names the requests to cut: the first left ones of method whose
 // path ends with suffix.
@@ -176,10 +188,7 @@ func startWith(t *testing.T, more func(*app.Config)) *node {
 				r.Body = &slowBody{r: r.Body, rate: rate}
 			}
 		}
-		if h := n.holdCreates.Load(); h != nil && r.Method == http.MethodPost && r.URL.Path == "/api/v1/deposits" {
-			<-h.c
-		}
-		if h := n.holdSubmits.Load(); h != nil && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/submit") {
+		if h := n.held.Load(); h != nil && r.Method == h.method && strings.HasSuffix(r.URL.Path, h.suffix) {
 			<-h.c
 		}
 		if c := n.cut.Load(); c != nil && c.take(r) {

@@ -629,6 +629,9 @@
     try { id = localStorage.getItem(draftKey); } catch (err) { return; }
     if (!id) { return; }
     api('GET', '/api/v1/deposits/' + encodeURIComponent(id)).then(function (d) {
+      // Answered after "Envoyer" was pressed for a new deposit: the draft
+      // left stays on the drafts page, the new one goes on.
+      if (sending || depositId) { return; }
       if (d.state !== 'draft') { keep(draftKey, ''); keep(sendKey, ''); return; }
       depositId = d.id;
       try { sending = localStorage.getItem(sendKey) === depositId; } catch (err) { sending = false; }
