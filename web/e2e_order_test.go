@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/hex"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -221,5 +223,47 @@ func TestSendBeforeTheDraftLeftAnswers(t *testing.T) {
 		t.Fatal(err)
 	} else if d.State != navette.DepositDraft {
 		t.Errorf("the old draft is %s, want %s", d.State, navette.DepositDraft)
+	}
+}
+
+// TestLateSuggestions: the sender types a few letters, sees the
+// suggestions, types one more and presses Enter on the first suggestion
+// before the new search is answered (the front holds it). Its late
+// answer does not reopen the list, where one more Enter would have added
+// a recipient not meant.
+func TestLateSuggestions(t *testing.T) {
+	n := startNode(t)
+	b, _ := agentFacingLawyer(t, n)
+	n.user(t, "avocate@avocat.example", "Maître Avocate", navette.RolePartner)
+	b.Navigate(n.URL + "/new")
+	b.Run("type a few letters",
+		chromedp.SendKeys(chromedp.CSS("#recipient-input"), "avoca"),
+		chromedp.WaitVisible(chromedp.CSS("#recipient-option-1")),
+	)
+	h := n.holdRequests(t, http.MethodGet, "/api/v1/recipients")
+	b.Run("type one more letter", chromedp.SendKeys(chromedp.CSS("#recipient-input"), "t"))
+	// Its search leaves once the typing pauses.
+	for deadline := time.Now().Add(10 * time.Second); !slices.ContainsFunc(b.Requests(), func(r string) bool { return strings.HasSuffix(r, "/api/v1/recipients?q=avocat") }); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the search for the letter typed did not leave: %v", b.Requests())
+		}
+	}
+	// Enter is pressed as the listbox hears it: Chromium's key events, as
+	// chromedp sends them, would also submit the form.
+	const enter = `document.getElementById("recipient-input").dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", bubbles: true, cancelable: true}))`
+	b.Run("choose the first suggestion", chromedp.Evaluate[chromedp.Void](enter), chromedp.WaitVisible(chromedp.CSS("#recipients li")))
+	h.release()
+	// The late answer is in once the browser has its whole response; the
+	// page has handled it a few tasks later.
+	b.Run("wait for the late answer",
+		chromedp.Poll[chromedp.Void](`performance.getEntriesByType("resource").some(function (e) { return /[?]q=avocat$/.test(e.name) && e.responseEnd > 0; })`),
+		chromedp.Evaluate[chromedp.Void](`new Promise(function (done) { setTimeout(done, 200); })`, chromedp.EvalAwaitPromise),
+	)
+	if testbrowser.Eval[bool](b, `!document.getElementById("recipient-options").hidden`) {
+		t.Errorf("the suggestions reopen after the choice: %s", b.Text("#recipient-options"))
+	}
+	b.Run("press Enter again", chromedp.Evaluate[chromedp.Void](enter))
+	if got := b.Text("#recipients"); strings.Contains(got, "Avocate") {
+		t.Errorf("the recipients: %q, want Maître Avocat alone", got)
 	}
 }

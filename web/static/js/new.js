@@ -173,6 +173,11 @@
     });
   }
   function choose(r) {
+    // A search typed before, still on its way or waiting, is no more
+    // wanted: its late answer would reopen the list, an Enter pressed
+    // then choosing one more recipient.
+    clearTimeout(timer);
+    seq++;
     if (recipients.length >= maxRecipients) { showProblem([msg('tooManyRecipients', maxRecipients)]); return; }
     var email = String(r.email).trim().toLowerCase();
     if (!recipients.some(function (x) { return x.email === email; })) {
