@@ -22,10 +22,7 @@ import (
 // press on: the deposit sent has the recipient and the reference the page
 // shows, never the ones it showed before a change the server never saw.
 func TestSendFreezesTheDraft(t *testing.T) {
-	n := startNode(t)
-	b, lawyer := agentFacingLawyer(t, n)
-	f, _ := tempFile(t, "piece.pdf", 10<<10)
-	fillDeposit(b, n, "avocat@", "RG 26/FIGE", f)
+	n, b, lawyer, _ := filledDeposit(t, "RG 26/FIGE")
 	h := n.holdRequests(t, http.MethodPost, "/api/v1/deposits")
 	b.Run("send, then change the form while the draft is created",
 		chromedp.Click(chromedp.CSS("#send")),
@@ -35,10 +32,7 @@ func TestSendFreezesTheDraft(t *testing.T) {
 	shown := testbrowser.Eval[[]string](b, `[document.getElementById("reference").value, document.getElementById("recipients").textContent]`)
 	h.release()
 	b.Run("wait for the deposit to be sent", chromedp.WaitVisible(chromedp.CSS(".facts")))
-	v, err := n.app.Deposits.Get(context.Background(), lawyer, depositID(t, b.Location()))
-	if err != nil || v.State != navette.DepositAvailable {
-		t.Fatalf("the deposit as its recipient sees it: %+v, %v", v, err)
-	}
+	v := offered(t, n, b, lawyer)
 	if shown[0] != v.Reference {
 		t.Errorf("the page showed the reference %q, the deposit has %q", shown[0], v.Reference)
 	}
@@ -53,19 +47,13 @@ func TestSendFreezesTheDraft(t *testing.T) {
 // where it would otherwise have shown a failure, and refused a second
 // "Envoyer" as no longer a draft.
 func TestSendAnswerLost(t *testing.T) {
-	n := startNode(t)
-	b, lawyer := agentFacingLawyer(t, n)
-	f, _ := tempFile(t, "piece.pdf", 10<<10)
-	fillDeposit(b, n, "avocat@", "RG 26/PERDU", f)
+	n, b, lawyer, _ := filledDeposit(t, "RG 26/PERDU")
 	n.cut.Store(newCut(http.MethodPost, "/submit", 1))
 	b.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS(".facts, #problem")))
 	if strings.Contains(b.Location(), "/new") {
 		t.Fatalf("the page stays on the form, saying %q", b.Text("#problem"))
 	}
-	v, err := n.app.Deposits.Get(context.Background(), lawyer, depositID(t, b.Location()))
-	if err != nil || v.State != navette.DepositAvailable {
-		t.Fatalf("the deposit as its recipient sees it: %+v, %v", v, err)
-	}
+	offered(t, n, b, lawyer)
 	if !strings.Contains(b.Text("main"), "Le dépôt est envoyé") {
 		t.Errorf("the deposit's page does not say it is sent: %s", b.Text("main"))
 	}
@@ -95,12 +83,8 @@ func TestDiscardInAnotherTab(t *testing.T) {
 		// The deposit's page, a problem, or the form free of the draft.
 		chromedp.WaitVisible(chromedp.CSS(".facts, #problem:not([hidden]), #recipient-input:not([disabled])")),
 	)
-	d, err := n.app.Meta.Deposit(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.State != navette.DepositAvailable {
-		t.Fatalf("the deposit sent is %s after a discard in another tab, want %s", d.State, navette.DepositAvailable)
+	if st := stateOf(t, n, id); st != navette.DepositAvailable {
+		t.Fatalf("the deposit sent is %s after a discard in another tab, want %s", st, navette.DepositAvailable)
 	}
 	if loc := other.Location(); !strings.Contains(loc, "/deposits/"+id) {
 		t.Errorf("the other tab shows %s, not the deposit sent", loc)
@@ -110,25 +94,63 @@ func TestDiscardInAnotherTab(t *testing.T) {
 	}
 
 	// A draft still a draft is discarded, and the form is free of it.
-	agent, err := n.app.Meta.UserByEmail(context.Background(), "greffe@justice.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	left, err := n.app.Deposits.Create(context.Background(), agent, deposit.Draft{Recipients: []string{lawyer.Email}, Reference: "RG 26/LAISSE"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	other.Navigate(n.URL + "/new?draft=" + left.ID)
+	left := draftLeft(t, n, lawyer, "RG 26/LAISSE")
+	other.Navigate(n.URL + "/new?draft=" + left)
 	other.Run("discard a draft",
 		chromedp.WaitVisible(chromedp.CSS("#resume button")),
 		chromedp.Click(chromedp.CSS("#resume button")),
 		chromedp.WaitVisible(chromedp.CSS("#recipient-input:not([disabled])")),
 	)
-	if d, err := n.app.Meta.Deposit(context.Background(), left.ID); err != nil {
-		t.Fatal(err)
-	} else if d.State != navette.DepositRevoked {
-		t.Errorf("the draft discarded is %s, want %s", d.State, navette.DepositRevoked)
+	if st := stateOf(t, n, left); st != navette.DepositRevoked {
+		t.Errorf("the draft discarded is %s, want %s", st, navette.DepositRevoked)
 	}
+}
+
+// filledDeposit starts a node, signs its agent in and fills the form for
+// its lawyer with ref and one file, of SHA-256 sum.
+func filledDeposit(t *testing.T, ref string) (n *node, b *testbrowser.Browser, lawyer *navette.User, sum string) {
+	t.Helper()
+	n = startNode(t)
+	b, lawyer = agentFacingLawyer(t, n)
+	f, sum := tempFile(t, "piece.pdf", 10<<10)
+	fillDeposit(b, n, "avocat@", ref, f)
+	return n, b, lawyer, sum
+}
+
+// draftLeft returns the id of a new draft of the agent of
+// agentFacingLawyer, to the lawyer, with ref: one a former visit left.
+func draftLeft(t *testing.T, n *node, lawyer *navette.User, ref string) string {
+	t.Helper()
+	agent, err := n.app.Meta.UserByEmail(context.Background(), "greffe@justice.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := n.app.Deposits.Create(context.Background(), agent, deposit.Draft{Recipients: []string{lawyer.Email}, Reference: ref})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.ID
+}
+
+// offered returns the deposit whose page b shows as lawyer, its
+// recipient, sees it, failing t unless it is offered to them.
+func offered(t *testing.T, n *node, b *testbrowser.Browser, lawyer *navette.User) *deposit.View {
+	t.Helper()
+	v, err := n.app.Deposits.Get(context.Background(), lawyer, depositID(t, b.Location()))
+	if err != nil || v.State != navette.DepositAvailable {
+		t.Fatalf("the deposit as its recipient sees it: %+v, %v", v, err)
+	}
+	return v
+}
+
+// stateOf returns the state of the deposit id.
+func stateOf(t *testing.T, n *node, id string) navette.DepositState {
+	t.Helper()
+	d, err := n.app.Meta.Deposit(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.State
 }
 
 // TestDropWhileSubmitting: while the submission is on its way (the front
@@ -137,10 +159,7 @@ func TestDiscardInAnotherTab(t *testing.T) {
 // deposit or not depending on which reaches the server first. The deposit
 // is sent with the files the page listed.
 func TestDropWhileSubmitting(t *testing.T) {
-	n := startNode(t)
-	b, lawyer := agentFacingLawyer(t, n)
-	f, sum := tempFile(t, "piece.pdf", 10<<10)
-	fillDeposit(b, n, "avocat@", "RG 26/TARD", f)
+	n, b, lawyer, sum := filledDeposit(t, "RG 26/TARD")
 	h := n.holdRequests(t, http.MethodPost, "/submit")
 	b.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.Poll[chromedp.Void](`document.getElementById("files").disabled`))
 	dropped := testbrowser.Eval[int](b, `(function () {
@@ -155,10 +174,7 @@ func TestDropWhileSubmitting(t *testing.T) {
 		t.Errorf("%d files listed after a drop during the submission, want 1", dropped)
 	}
 	b.Run("wait for the deposit to be sent", chromedp.WaitVisible(chromedp.CSS(".facts, #problem:not([hidden])")))
-	v, err := n.app.Deposits.Get(context.Background(), lawyer, depositID(t, b.Location()))
-	if err != nil || v.State != navette.DepositAvailable {
-		t.Fatalf("the deposit as its recipient sees it: %+v, %v", v, err)
-	}
+	v := offered(t, n, b, lawyer)
 	if len(v.Files) != 1 || hex.EncodeToString(v.Files[0].SHA256) != sum {
 		t.Errorf("the deposit has %d files, want piece.pdf alone", len(v.Files))
 	}
@@ -169,10 +185,7 @@ func TestDropWhileSubmitting(t *testing.T) {
 // so in its language, not in the browser's words, and unlocks, so that
 // "Envoyer" can be pressed again, which sends the deposit.
 func TestSendUnreachable(t *testing.T) {
-	n := startNode(t)
-	b, lawyer := agentFacingLawyer(t, n)
-	f, _ := tempFile(t, "piece.pdf", 10<<10)
-	fillDeposit(b, n, "avocat@", "RG 26/COUPE", f)
+	n, b, lawyer, _ := filledDeposit(t, "RG 26/COUPE")
 	n.cut.Store(newCut(http.MethodPost, "/api/v1/deposits", 1000))
 	b.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS("#problem")))
 	want := "La plateforme ne répond pas : vérifiez votre connexion, puis réessayez."
@@ -184,9 +197,7 @@ func TestSendUnreachable(t *testing.T) {
 	}
 	n.cut.Store(nil)
 	b.Run("send again", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS(".facts")))
-	if v, err := n.app.Deposits.Get(context.Background(), lawyer, depositID(t, b.Location())); err != nil || v.State != navette.DepositAvailable {
-		t.Fatalf("the deposit as its recipient sees it: %+v, %v", v, err)
-	}
+	offered(t, n, b, lawyer)
 }
 
 // TestSendBeforeTheDraftLeftAnswers: the form offers the draft a former
@@ -197,17 +208,10 @@ func TestSendUnreachable(t *testing.T) {
 func TestSendBeforeTheDraftLeftAnswers(t *testing.T) {
 	n := startNode(t)
 	b, lawyer := agentFacingLawyer(t, n)
-	agent, err := n.app.Meta.UserByEmail(context.Background(), "greffe@justice.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	old, err := n.app.Deposits.Create(context.Background(), agent, deposit.Draft{Recipients: []string{lawyer.Email}, Reference: "RG 26/ANCIEN"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.Navigate(n.URL + "/new?draft=" + old.ID)
+	old := draftLeft(t, n, lawyer, "RG 26/ANCIEN")
+	b.Navigate(n.URL + "/new?draft=" + old)
 	b.Run("wait for the draft offered", chromedp.WaitVisible(chromedp.CSS("#resume")))
-	h := n.holdRequests(t, http.MethodGet, "/api/v1/deposits/"+old.ID)
+	h := n.holdRequests(t, http.MethodGet, "/api/v1/deposits/"+old)
 	big, _ := tempFile(t, "scelle.bin", 2<<20)
 	n.rate.Store(1 << 20)
 	fillDeposit(b, n, "avocat@", "RG 26/NOUVEAU", big)
@@ -219,10 +223,8 @@ func TestSendBeforeTheDraftLeftAnswers(t *testing.T) {
 	if s := b.Text("main"); !strings.Contains(s, "RG 26/NOUVEAU") || strings.Contains(s, "RG 26/ANCIEN") {
 		t.Fatalf("the page shows: %s", s)
 	}
-	if d, err := n.app.Meta.Deposit(context.Background(), old.ID); err != nil {
-		t.Fatal(err)
-	} else if d.State != navette.DepositDraft {
-		t.Errorf("the old draft is %s, want %s", d.State, navette.DepositDraft)
+	if st := stateOf(t, n, old); st != navette.DepositDraft {
+		t.Errorf("the old draft is %s, want %s", st, navette.DepositDraft)
 	}
 }
 
