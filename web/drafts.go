@@ -25,6 +25,8 @@ var sendTexts = map[string]string{
 	"chooseAgain.other": "Choisissez de nouveau les {0} fichiers interrompus : le dépôt sera envoyé dès qu’ils seront reçus.",
 	"rejected":          "Refusé par les vérifications : retirez ce fichier pour envoyer le dépôt.",
 	"resumeSending":     "Son envoi était demandé : il partira de lui-même quand tous ses fichiers seront reçus.",
+	"discardFailed":     "Le brouillon n’a pas pu être abandonné : réessayez.",
+	"unreachable":       "La plateforme ne répond pas : vérifiez votre connexion, puis réessayez.",
 }
 
 // draftRow is one draft of the drafts page.
@@ -131,6 +133,8 @@ var draftsEnglish = map[string]string{
 	"Abandonner":                 "Discard",
 	"Abandonner le brouillon %s": "Discard the draft %s",
 	"Le brouillon est abandonné : ses fichiers vont être effacés définitivement.": "The draft is discarded: its files are about to be erased for good.",
+	"Le brouillon n’a pas pu être abandonné : réessayez.":                         "The draft could not be discarded: try again.",
+	"La plateforme ne répond pas : vérifiez votre connexion, puis réessayez.":     "The platform does not answer: check your connection, then try again.",
 	"Brouillons en attente : %d": "Drafts waiting: %d",
 	"Envoyer":                    "Send",
 	"Envoi en cours…":            "Sending…",

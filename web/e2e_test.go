@@ -54,6 +54,17 @@ type node struct {
 	// rarely).
 	holdDeletes atomic.Pointer[hold]
 
+	// held, when set, holds the requests it names until it is released:
+	// a request slow to be answered, the page's user acting meanwhile
+	// (failure injection: a loaded server or a real network, which a
+	// loopback does not make).
+	held atomic.Pointer[holding]
+
+	// cut, when set, passes on the requests it names and then answers
+	// them by closing the connection: the answer lost on its way back
+	// (failure injection: a network cut, which a loopback does not make).
+	cut atomic.Pointer[cutting]
+
 	mu      sync.Mutex
 	patches []int64
 }
@@ -67,6 +78,43 @@ type hold struct {
 func newHold() *hold { return &hold{c: make(chan struct{})} }
 
 func (h *hold) release() { h.once.Do(func() { close(h.c) }) }
+
+// holding is a hold of the requests of method whose path ends with
+// suffix.
+type holding struct {
+	*hold
+	method, suffix string
+}
+
+// holdRequests holds, until the hold it returns is released, the requests
+// of method whose path ends with suffix that n's front receives; t's end
+// releases it.
+func (n *node) holdRequests(t *testing.T, method, suffix string) *hold {
+	h := newHold()
+	t.Cleanup(h.release)
+	n.held.Store(&holding{hold: h, method: method, suffix: suffix})
+	return h
+}
+
+// cutting names the requests to cut: the first left ones of method whose
+// path ends with suffix.
+type cutting struct {
+	method, suffix string
+	left           atomic.Int64
+}
+
+// newCut returns a cutting of the first left requests of method whose
+// path ends with suffix.
+func newCut(method, suffix string, left int64) *cutting {
+	c := &cutting{method: method, suffix: suffix}
+	c.left.Store(left)
+	return c
+}
+
+// take reports whether r is one more request to cut, counting it.
+func (c *cutting) take(r *http.Request) bool {
+	return r.Method == c.method && strings.HasSuffix(r.URL.Path, c.suffix) && c.left.Add(-1) >= 0
+}
 
 // refusal is an upload refusal the front answers with, as the server
 // words it: to every PATCH if always, else to the first left ones.
@@ -139,6 +187,16 @@ func startWith(t *testing.T, more func(*app.Config)) *node {
 			if rate := n.rate.Load(); rate > 0 {
 				r.Body = &slowBody{r: r.Body, rate: rate}
 			}
+		}
+		if h := n.held.Load(); h != nil && r.Method == h.method && strings.HasSuffix(r.URL.Path, h.suffix) {
+			<-h.c
+		}
+		if c := n.cut.Load(); c != nil && c.take(r) {
+			proxy.ServeHTTP(httptest.NewRecorder(), r)
+			if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				c.Close()
+			}
+			return
 		}
 		if h := n.holdDeletes.Load(); h != nil {
 			switch {

@@ -43,6 +43,7 @@
   var recipients = [];   // {email, label}
   var entries = [];      // one per file
   var depositId = '';
+  var locked = false;     // the draft's fields are sent, or on their way: no more changes
   var busy = false;
   var sending = false;    // "Envoyer" was pressed: submit when every file is stored
   var submitting = false;
@@ -84,7 +85,11 @@
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
-    return fetch(path, init).then(function (res) {
+    return fetch(path, init).then(null, function () {
+      // No answer (the network, or the server, down): the browser's own
+      // words would be in its language, not the page's.
+      throw new Error(msg('unreachable'));
+    }).then(function (res) {
       var ct = res.headers.get('Content-Type') || '';
       var parse = ct.indexOf('json') >= 0 ? res.json() : Promise.resolve({});
       return parse.then(function (j) {
@@ -168,6 +173,11 @@
     });
   }
   function choose(r) {
+    // A search typed before, still on its way or waiting, is no more
+    // wanted: its late answer would reopen the list, an Enter pressed
+    // then choosing one more recipient.
+    clearTimeout(timer);
+    seq++;
     if (recipients.length >= maxRecipients) { showProblem([msg('tooManyRecipients', maxRecipients)]); return; }
     var email = String(r.email).trim().toLowerCase();
     if (!recipients.some(function (x) { return x.email === email; })) {
@@ -187,7 +197,7 @@
       var label = document.createElement('span');
       label.textContent = r.label;
       li.appendChild(label);
-      if (!depositId) {
+      if (!locked) {
         var b = document.createElement('button');
         b.type = 'button';
         b.textContent = '\u00d7';
@@ -303,6 +313,9 @@
   });
   dropzone.addEventListener('drop', function (e) {
     e.preventDefault();
+    // While the submission is on its way, a file added would race it, as
+    // the file input (disabled then) says.
+    if (submitting) { return; }
     if (e.dataTransfer && e.dataTransfer.files) { addFiles(e.dataTransfer.files); }
   });
 
@@ -500,10 +513,17 @@
     reference.setAttribute('aria-invalid', reference.value.trim() ? 'false' : 'true');
     return errs;
   }
-  function lock() {
-    [reference, message, retention, maxDownloads, input].forEach(function (el) { el.readOnly = true; });
-    input.disabled = true;
-    if (fromSpace) { fromSpace.disabled = true; }
+  // lock makes the draft's fields unchangeable, from the moment they are
+  // sent: what the page shows is what the server holds. unlock undoes it
+  // when the draft could not be created.
+  function lock() { setLocked(true); }
+  function unlock() { setLocked(false); }
+  function setLocked(on) {
+    locked = on;
+    [reference, message, retention, maxDownloads, input].forEach(function (el) { el.readOnly = on; });
+    input.disabled = on;
+    if (fromSpace) { fromSpace.disabled = on; }
+    if (on) { clearTimeout(timer); seq++; found = []; closeOptions(); }
     renderChips();
   }
   function keep(key, value) {
@@ -516,6 +536,7 @@
     keep(sendKey, '');
   }
   function create() {
+    lock();
     return api('POST', '/api/v1/deposits', {
       recipients: recipients.map(function (r) { return r.email; }),
       reference: reference.value.trim(),
@@ -526,7 +547,9 @@
     }).then(function (d) {
       depositId = d.id;
       keep(draftKey, depositId);
-      lock();
+    }, function (err) {
+      unlock();
+      throw err;
     });
   }
   // send is the one step: create the draft if there is none, upload every
@@ -552,43 +575,49 @@
   function submit() {
     submitting = true;
     update();
-    Promise.all(removals.slice()).then(function () {
-      return api('POST', '/api/v1/deposits/' + encodeURIComponent(depositId) + '/submit');
-    }).then(function () {
+    var path = '/api/v1/deposits/' + encodeURIComponent(depositId);
+    function sent() {
       keep(draftKey, '');
       keep(sendKey, '');
       window.location.assign('/deposits/' + encodeURIComponent(depositId) + '?done=sent');
-    }).catch(function (err) {
-      submitting = false;
-      stopSending();
-      showProblem([err.message]);
-      update();
-      if (err.status === 409) { markRejected(); }
+    }
+    Promise.all(removals.slice()).then(function () {
+      return api('POST', path + '/submit');
+    }).then(sent, function (err) {
+      // A submission whose answer was lost (a network cut, or the
+      // browser's own retry of it refused as no longer a draft) may have
+      // reached the server: the deposit says whether it was sent.
+      return api('GET', path).catch(function () { return null; }).then(function (d) {
+        if (d && (d.state === 'checking' || d.state === 'available')) { sent(); return; }
+        submitting = false;
+        stopSending();
+        showProblem([err.message]);
+        update();
+        if (d && err.status === 409) { markRejected(d); }
+      });
     });
   }
-  // markRejected shows the files the checks refused, each to remove
-  // before sending again.
-  function markRejected() {
-    api('GET', '/api/v1/deposits/' + encodeURIComponent(depositId)).then(function (d) {
-      (d.files || []).forEach(function (f) {
-        if (f.state !== 'rejected') { return; }
-        var e = entries.filter(function (x) { return x.done && !x.rejected && x.name === f.name && x.size === f.size; })[0];
-        if (!e) {
-          // Removed here, but its deletion did not reach the server: it
-          // is listed again, to remove again.
-          if (entries.some(function (x) { return x.rejected && x.url === '/api/v1/uploads/' + f.id; })) { return; }
-          e = makeEntry(f.name, f.size);
-        }
-        e.done = false;
-        e.rejected = true;
-        e.url = '/api/v1/uploads/' + f.id;
-        e.li.classList.remove('is-done');
-        e.li.classList.add('is-error');
-        e.status.textContent = msg('rejected');
-        e.remove.hidden = false;
-      });
-      update();
-    }).catch(function () { /* the problem shown names the file */ });
+  // markRejected shows the files of d, the draft, that the checks
+  // refused, each to remove before sending again.
+  function markRejected(d) {
+    (d.files || []).forEach(function (f) {
+      if (f.state !== 'rejected') { return; }
+      var e = entries.filter(function (x) { return x.done && !x.rejected && x.name === f.name && x.size === f.size; })[0];
+      if (!e) {
+        // Removed here, but its deletion did not reach the server: it
+        // is listed again, to remove again.
+        if (entries.some(function (x) { return x.rejected && x.url === '/api/v1/uploads/' + f.id; })) { return; }
+        e = makeEntry(f.name, f.size);
+      }
+      e.done = false;
+      e.rejected = true;
+      e.url = '/api/v1/uploads/' + f.id;
+      e.li.classList.remove('is-done');
+      e.li.classList.add('is-error');
+      e.status.textContent = msg('rejected');
+      e.remove.hidden = false;
+    });
+    update();
   }
   form.addEventListener('submit', function (ev) {
     ev.preventDefault();
@@ -605,6 +634,9 @@
     try { id = localStorage.getItem(draftKey); } catch (err) { return; }
     if (!id) { return; }
     api('GET', '/api/v1/deposits/' + encodeURIComponent(id)).then(function (d) {
+      // Answered after "Envoyer" was pressed for a new deposit: the draft
+      // left stays on the drafts page, the new one goes on.
+      if (sending || depositId) { return; }
       if (d.state !== 'draft') { keep(draftKey, ''); keep(sendKey, ''); return; }
       depositId = d.id;
       try { sending = localStorage.getItem(sendKey) === depositId; } catch (err) { sending = false; }
@@ -646,19 +678,37 @@
       b.type = 'button';
       b.className = 'linkish';
       b.textContent = msg('discard');
-      b.addEventListener('click', function () {
-        api('DELETE', '/api/v1/deposits/' + encodeURIComponent(depositId)).catch(function () {}).then(function () {
-          keep(draftKey, '');
-          keep(sendKey, '');
-          window.location.reload();
-        });
-      });
+      b.addEventListener('click', function () { discard(b); });
       resumeBox.appendChild(p);
       resumeBox.appendChild(b);
       resumeBox.hidden = false;
       update();
     }).catch(function (err) {
       if (err.status === 404 || err.status === 410) { keep(draftKey, ''); keep(sendKey, ''); }
+    });
+  }
+  // discard gives the draft up with the web's discard, which gives up
+  // only a draft: a deposit sent meanwhile (by this page's submission, or
+  // by another tab) is never withdrawn by it, but shown, sent.
+  function discard(button) {
+    button.disabled = true;
+    var page = '/deposits/' + encodeURIComponent(depositId);
+    fetch(page + '/discard', { method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf } }).then(function (res) {
+      return res.ok;
+    }, function () { return false; }).then(function (ok) {
+      if (ok) { return 'revoked'; }
+      return api('GET', '/api/v1' + page).then(function (d) { return d.state; }, function (err) {
+        return err.status === 404 || err.status === 410 ? 'revoked' : '';
+      });
+    }).then(function (state) {
+      if (state === 'draft' || !state) {
+        button.disabled = false;
+        showProblem([msg('discardFailed')]);
+        return;
+      }
+      keep(draftKey, '');
+      keep(sendKey, '');
+      if (state === 'checking' || state === 'available') { window.location.assign(page); } else { window.location.reload(); }
     });
   }
   restore();
