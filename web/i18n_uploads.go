@@ -22,6 +22,16 @@ var uploadFrench = map[string]string{
 	"mismatched offset":      "L’envoi ne reprend pas là où il s’était arrêté : réessayez.",
 	"file currently locked":  "Ce fichier est déjà en cours d’envoi par une autre connexion ; réessayez dans un instant.",
 	"upload has been interrupted by another request for this upload resource": "L’envoi a été repris par une autre connexion.",
+	"Another request is still writing to this upload: try again in a moment.": "Ce fichier est déjà en cours d’envoi par une autre connexion ; réessayez dans un instant.",
+
+	"Only a draft can be submitted; this deposit is checking.":  "Ce dépôt est déjà envoyé : l’antivirus analyse ses fichiers.",
+	"Only a draft can be submitted; this deposit is available.": "Ce dépôt est déjà envoyé.",
+	"Only a draft can be submitted; this deposit is revoked.":   "Ce dépôt a été retiré ou abandonné : il ne peut plus être envoyé.",
+	"Only a draft can be submitted; this deposit is expired.":   "Ce dépôt a expiré : il ne peut plus être envoyé.",
+	"Only a draft can be discarded; this deposit is checking.":  "Ce dépôt est déjà envoyé : ce n’est plus un brouillon à abandonner.",
+	"Only a draft can be discarded; this deposit is available.": "Ce dépôt est déjà envoyé : ce n’est plus un brouillon à abandonner.",
+	"Only a draft can be discarded; this deposit is revoked.":   "Ce brouillon est déjà abandonné, ou ce dépôt retiré.",
+	"Only a draft can be discarded; this deposit is expired.":   "Ce dépôt a expiré : ce n’est plus un brouillon à abandonner.",
 }
 
 // uploadFormats are the French of the upload's refusals made from a
