@@ -7,6 +7,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
@@ -38,20 +39,27 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// startPasskeyNode starts a node whose public URL is http://localhost:PORT:
-// WebAuthn takes a domain as the relying party id, never an IP address, and
-// browsers treat localhost as a secure origin.
+// startPasskeyNode starts a node behind its front server, whose public URL
+// is the front's, http://localhost:PORT: WebAuthn takes a domain as the
+// relying party id, never an IP address, and browsers treat localhost as a
+// secure origin.
 func startPasskeyNode(t *testing.T, clock navette.Clock) *node {
 	t.Helper()
-	port := freePort(t)
-	public := fmt.Sprintf("http://localhost:%d", port)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	public := fmt.Sprintf("http://localhost:%d", l.Addr().(*net.TCPAddr).Port)
 	a := apptest.Start(t, clock, func(c *app.Config) {
-		c.Addr = fmt.Sprintf("127.0.0.1:%d", port)
 		c.PublicURL = public
 		c.Auth.PasskeyOnly = true
 		quickAnswers(c)
 	})
-	return &node{app: a, URL: public}
+	n := &node{app: a, URL: public}
+	front := &httptest.Server{Listener: l, Config: &http.Server{Handler: n.front(a.URL())}}
+	front.Start()
+	t.Cleanup(front.Close)
+	return n
 }
 
 // aheadClock is the system clock moved forward by Advance, so that the
@@ -499,4 +507,63 @@ func TestRecoveryInBrowser(t *testing.T) {
 	if got := b.Text("#lost-sent"); !strings.Contains(got, lawyer.Email) {
 		t.Errorf("the request's answer: %q", got)
 	}
+}
+
+// TestPasskeyUnanswered: the platform's answer to the browser's passkey
+// answer is lost on its way back (failure injection: the front passes the
+// request on, then closes the connection, as a network cut would; a
+// loopback makes none). Adding a passkey, the page says that the platform
+// did not answer and lists the passkey, which the server saved; signing in
+// with it, and confirming identity with it, the page says that the
+// platform did not answer, not that the person cancelled.
+func TestPasskeyUnanswered(t *testing.T) {
+	clock := &aheadClock{}
+	n := startPasskeyNode(t, clock)
+	lawyer := n.user(t, "coupure@avocat.example", "Maître Coupure", navette.RolePartner)
+	b := testbrowser.New(t, n.URL)
+	virtualAuthenticator(t, b)
+	signIn(t, n, b, lawyer.Email)
+	b.Navigate(n.URL + "/account")
+
+	n.cut.Store(newCut(http.MethodPost, "/account/passkeys", 1000))
+	b.Run("add a passkey",
+		chromedp.SendKeys(chromedp.CSS("#passkey-name"), "Portable"),
+		chromedp.Click(chromedp.CSS("#passkey-start")),
+	)
+	want := "La plateforme n’a pas répondu à temps : la liste ci-dessus montre si la clé d’accès a été ajoutée. Si elle n’y figure pas, recommencez."
+	if got := waitProblem(b); got != want {
+		t.Errorf("adding a passkey unanswered: got %q, want %q", got, want)
+	}
+	if got := b.Text("#passkeys .passkey-name"); got != "Portable" {
+		t.Errorf("the list after the unanswered addition: got %q, want %q", got, "Portable")
+	}
+	n.cut.Store(nil)
+
+	signOut(b)
+	n.cut.Store(newCut(http.MethodPost, "/signin/passkey-only", 1000))
+	b.Run("sign in with the passkey", chromedp.Click(chromedp.CSS("#passkey-start")))
+	want = "La plateforme n’a pas répondu. Rechargez la page, puis recommencez si vous n’êtes pas connecté."
+	if got := waitProblem(b); got != want {
+		t.Errorf("signing in unanswered: got %q, want %q", got, want)
+	}
+	n.cut.Store(nil)
+	b.Run("sign in again",
+		chromedp.Click(chromedp.CSS("#passkey-start")),
+		chromedp.WaitVisible(chromedp.CSS("table, .empty")),
+	)
+
+	clock.Advance(6 * time.Minute)
+	b.Navigate(n.URL + "/account")
+	n.cut.Store(newCut(http.MethodPost, "/account/step-up/passkey", 1000))
+	b.Run("step up with the passkey",
+		chromedp.Click(chromedp.CSS("#stepup-passkey")),
+		chromedp.WaitVisible(chromedp.CSS("#stepup-problem p")),
+	)
+	want = "La plateforme n’a pas répondu. Rechargez la page : elle montrera si votre identité est confirmée ; sinon, recommencez."
+	if got := b.Text("#stepup-problem p"); got != want {
+		t.Errorf("stepping up unanswered: got %q, want %q", got, want)
+	}
+	n.cut.Store(nil)
+	b.Navigate(n.URL + "/account")
+	b.Run("see the identity confirmed", chromedp.WaitVisible(chromedp.CSS(".passkey-remove")))
 }

@@ -164,16 +164,25 @@ func startWith(t *testing.T, more func(*app.Config)) *node {
 		more(c)
 	})
 	n := &node{app: a}
-	target, _ := url.Parse(a.URL())
+	front := httptest.NewServer(n.front(a.URL()))
+	t.Cleanup(front.Close)
+	n.URL = front.URL
+	return n
+}
+
+// front returns the handler of n's front server, which passes requests on
+// to target, slowing, holding, cutting or refusing those n says to.
+func (n *node) front(target string) http.Handler {
+	to, _ := url.Parse(target)
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetURL(target)
+			pr.SetURL(to)
 			pr.Out.Host = pr.In.Host
 		},
 		FlushInterval: -1,
 		ErrorLog:      log.New(io.Discard, "", 0),
 	}
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPatch && strings.HasPrefix(r.URL.Path, "/api/v1/uploads/") {
 			off, _ := strconv.ParseInt(r.Header.Get("Upload-Offset"), 10, 64)
 			n.mu.Lock()
@@ -212,10 +221,7 @@ func startWith(t *testing.T, more func(*app.Config)) *node {
 			}
 		}
 		proxy.ServeHTTP(w, r)
-	}))
-	t.Cleanup(front.Close)
-	n.URL = front.URL
-	return n
+	})
 }
 
 // quickAnswers lets a node answer code requests and refused codes at

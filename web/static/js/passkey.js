@@ -26,6 +26,11 @@
     var headers = { 'Content-Type': 'application/json', 'Accept': 'application/json' };
     if (csrf) { headers['X-CSRF-Token'] = csrf; }
     return fetch(url, { method: 'POST', credentials: 'same-origin', headers: headers, body: JSON.stringify(body || {}) })
+      .catch(function () {
+        var e = new Error('unanswered');
+        e.unanswered = true;
+        throw e;
+      })
       .then(function (res) {
         return res.json().catch(function () { return {}; }).then(function (j) {
           if (!res.ok) {
@@ -83,6 +88,32 @@
       problem.focus();
     }
 
+    // relist reads the page again and puts its list of passkeys in place
+    // of this one's; it reports whether it could.
+    function relist() {
+      var id = box.getAttribute('data-list');
+      var here = id && document.getElementById(id);
+      if (!here) { return Promise.resolve(false); }
+      return fetch(window.location.href, { credentials: 'same-origin', headers: { 'Accept': 'text/html' } })
+        .then(function (res) { return res.ok ? res.text() : ''; })
+        .then(function (html) {
+          var there = new DOMParser().parseFromString(html, 'text/html').getElementById(id);
+          if (!there) { return false; }
+          here.innerHTML = there.innerHTML;
+          return true;
+        })
+        .catch(function () { return false; });
+    }
+
+    // unanswered says that the platform did not answer the browser's
+    // answer: a new passkey may be saved, a sign-in may have happened.
+    function unanswered() {
+      if (kind !== 'register') { show(box.getAttribute('data-unanswered')); return; }
+      relist().then(function (done) {
+        show(box.getAttribute(done ? 'data-relisted' : 'data-unanswered'));
+      });
+    }
+
     if (!supported) {
       show(box.getAttribute('data-unsupported'));
       button.disabled = true;
@@ -94,7 +125,7 @@
       var name = nameInput ? nameInput.value.trim() : '';
       if (nameInput && !name) { nameInput.reportValidity(); return; }
       button.disabled = true;
-      var id = '';
+      var id = '', finishing = false;
       post(box.getAttribute('data-options'))
         .then(function (c) {
           id = c.id;
@@ -106,6 +137,7 @@
         })
         .then(function (cred) {
           if (!cred) { throw new Error(box.getAttribute('data-cancelled')); }
+          finishing = true;
           return post(box.getAttribute('data-finish'), { id: id, name: name, credential: answer(cred) });
         })
         .then(function (res) {
@@ -123,6 +155,7 @@
             window.location.assign('/account');
             return;
           }
+          if (e && e.unanswered && finishing) { unanswered(); return; }
           show(e && e.server ? e.message : box.getAttribute('data-cancelled'));
         });
     });
