@@ -7,7 +7,7 @@
 # it, but for app's concurrent transfer tests; the tests that drive the
 # navette binary, built without it, cmd/navette's type-check of every port
 # and deposit's case pages without it too).
-#   FUZZTIME=30s scripts/test.sh    fuzz longer (default: 10000 inputs per target, a count
+#   FUZZTIME=30s scripts/test.sh    fuzz longer (default: 20000 inputs per target, a count
 #                                   rather than a time, which is steadier on a shared machine)
 #   FUZZTIME=0 scripts/test.sh      skip the fuzzing pass
 # A target whose every input is costly (a whole PDF) says how many inputs it
@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-FUZZTIME=${FUZZTIME:-10000x}
+FUZZTIME=${FUZZTIME:-20000x}
 STATICCHECK_VERSION=v0.8.2
 export GOFLAGS=${GOFLAGS:--buildvcs=false}
 
@@ -75,7 +75,7 @@ if [ "$FUZZTIME" != 0 ]; then
     go test -c -fuzz . -o "$fuzzdir/fuzz.test" "$pkg"
     for target in $targets; do
       budget=$FUZZTIME
-      if [ "$FUZZTIME" = 10000x ]; then
+      if [ "$FUZZTIME" = 20000x ]; then
         own=$(grep -h -B1 "^func ${target}(" "$dir"/*_test.go | sed -n 's|^// fuzz: \([0-9]*x\)$|\1|p' | head -1)
         budget=${own:-$FUZZTIME}
       fi
