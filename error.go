@@ -45,6 +45,13 @@ var ErrUploadOffset = errors.New("upload offset mismatch")
 // ProblemUploadOffset is the RFC 9457 problem type of ErrUploadOffset.
 const ProblemUploadOffset = "tag:navette,2026:problem:upload_offset"
 
+// ErrForeignForm is wrapped in the EFORBIDDEN error that refuses a browser
+// request changing state that did not come from the platform's own pages:
+// another origin, or a form of the session before (the person signed in
+// again since, in another tab). The web answers it with a page saying to
+// reload, rather than that their role forbids it.
+var ErrForeignForm = errors.New("request from another origin or session")
+
 // Error is navette's application error: a code for programs and a message
 // that is safe to show to the user. Internal details stay in Err, which is
 // logged but never sent to a client.

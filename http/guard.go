@@ -69,7 +69,7 @@ func (s *Server) identify(next http.Handler) http.Handler {
 		bearer := strings.HasPrefix(strings.ToLower(r.Header.Get("Authorization")), "bearer ")
 		unsafe := r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions
 		if unsafe && !bearer && !s.sameOrigin(r) {
-			s.writeError(w, r, navette.Errorf(navette.EFORBIDDEN, "This request did not come from the platform's own pages."))
+			s.refuseForeign(w, r, navette.WrapError(navette.EFORBIDDEN, navette.ErrForeignForm, "This request did not come from the platform's own pages."))
 			return
 		}
 		secret := auth.Secret(r)
@@ -90,7 +90,7 @@ func (s *Server) identify(next http.Handler) http.Handler {
 		cur := &auth.Current{Session: sess, User: u, CSRF: auth.CSRFToken(secret)}
 		if unsafe {
 			if subtle.ConstantTimeCompare([]byte(csrfToken(w, r)), []byte(cur.CSRF)) != 1 {
-				s.writeError(w, r, navette.Errorf(navette.EFORBIDDEN, "The form has expired or did not come from the platform's own pages: reload the page and try again."))
+				s.refuseForeign(w, r, navette.WrapError(navette.EFORBIDDEN, navette.ErrForeignForm, "The form has expired or did not come from the platform's own pages: reload the page and try again."))
 				return
 			}
 		}
@@ -112,6 +112,18 @@ func (s *Server) identify(next http.Handler) http.Handler {
 // the person instead, and a state change from elsewhere is refused anyway.
 func (s *Server) foreignAPIRead(r *http.Request) bool {
 	return strings.HasPrefix(r.URL.Path, api.Version+"/") && httpfile.StartedElsewhere(r, s.PublicURL)
+}
+
+// refuseForeign answers err, a refusal of a request that did not come
+// from the platform's own pages: with the web's page for it to a browser
+// posting a page's form (a form of the session before, in a tab left
+// open), a problem document otherwise.
+func (s *Server) refuseForeign(w http.ResponseWriter, r *http.Request, err error) {
+	if s.Pages != nil && !strings.HasPrefix(r.URL.Path, api.Version+"/") && wantsHTML(r) {
+		s.Pages.Error(w, r, err)
+		return
+	}
+	s.writeError(w, r, err)
 }
 
 // csrfToken returns the CSRF token a request that changes state sent: in

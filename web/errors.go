@@ -114,6 +114,11 @@ var (
 			text("Pour envoyer des documents, connectez-vous avec un compte d’agent de juridiction ou de partenaire."),
 		},
 	}
+	foreignFormText = errorText{
+		text("Formulaire expiré"),
+		text("Ce formulaire a été affiché pour une session qui a pris fin depuis (une connexion dans un autre onglet, par exemple), ou il ne vient pas des pages de la plateforme : rien n’a été fait."),
+		[]string{text("Revenez à la page précédente, rechargez-la, puis recommencez.")},
+	}
 	internalText = errorText{
 		text("Erreur interne"),
 		text("Une erreur s’est produite de notre côté. Elle a été enregistrée."),
@@ -184,6 +189,8 @@ func errorTextOf(err error) (errorText, bool) {
 		return downloadLimitText, true
 	case code == navette.EFORBIDDEN && navette.ErrorMessage(err) == msgNoDeposit:
 		return noDepositText, true
+	case errors.Is(err, navette.ErrForeignForm):
+		return foreignFormText, true
 	}
 	if t, ok := errorTexts[code]; ok {
 		return t, true

@@ -368,6 +368,10 @@ var english = map[string]string{
 	"Indiquez une adresse électronique valide.":                                                                               "Give a valid e-mail address.",
 
 	"Cet agent n’appartient à aucune juridiction : seul un administrateur de la plateforme peut l’ajouter à une boîte de service.": "This staff member belongs to no court: only a platform administrator can add them to a service mailbox.",
+
+	"Formulaire expiré": "Form expired",
+	"Ce formulaire a été affiché pour une session qui a pris fin depuis (une connexion dans un autre onglet, par exemple), ou il ne vient pas des pages de la plateforme : rien n’a été fait.": "This form was shown for a session that has ended since (a sign-in in another tab, for instance), or it did not come from the platform's own pages: nothing was done.",
+	"Revenez à la page précédente, rechargez-la, puis recommencez.": "Go back to the previous page, reload it, then try again.",
 }
 
 // addMissing adds to dst the entries of src whose keys dst lacks: a page's

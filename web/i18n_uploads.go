@@ -21,8 +21,10 @@ var uploadFrench = map[string]string{
 	"upload not found":       "Cet envoi n’existe plus : ajoutez de nouveau le fichier.",
 	"mismatched offset":      "L’envoi ne reprend pas là où il s’était arrêté : réessayez.",
 	"file currently locked":  "Ce fichier est déjà en cours d’envoi par une autre connexion ; réessayez dans un instant.",
-	"upload has been interrupted by another request for this upload resource": "L’envoi a été repris par une autre connexion.",
-	"Another request is still writing to this upload: try again in a moment.": "Ce fichier est déjà en cours d’envoi par une autre connexion ; réessayez dans un instant.",
+	"upload has been interrupted by another request for this upload resource":                            "L’envoi a été repris par une autre connexion.",
+	"Another request is still writing to this upload: try again in a moment.":                            "Ce fichier est déjà en cours d’envoi par une autre connexion ; réessayez dans un instant.",
+	"The form has expired or did not come from the platform's own pages: reload the page and try again.": "Ce formulaire a expiré (une connexion dans un autre onglet, par exemple) ou ne vient pas des pages de la plateforme : rechargez la page, puis recommencez.",
+	"This request did not come from the platform's own pages.":                                           "Cette demande ne vient pas des pages de la plateforme : rechargez la page, puis recommencez.",
 
 	"Only a draft can be submitted; this deposit is checking.":  "Ce dépôt est déjà envoyé : l’antivirus analyse ses fichiers.",
 	"Only a draft can be submitted; this deposit is available.": "Ce dépôt est déjà envoyé.",
