@@ -119,7 +119,7 @@ func (s *Server) foreignAPIRead(r *http.Request) bool {
 // posting a page's form (a form of the session before, in a tab left
 // open), a problem document otherwise.
 func (s *Server) refuseForeign(w http.ResponseWriter, r *http.Request, err error) {
-	if s.Pages != nil && !strings.HasPrefix(r.URL.Path, api.Version+"/") && wantsHTML(r) {
+	if s.forPages(r) {
 		s.Pages.Error(w, r, err)
 		return
 	}

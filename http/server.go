@@ -150,7 +150,7 @@ func (s *Server) Patterns() []string { return s.patterns }
 // other methods.
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	err := navette.Errorf(navette.ENOTFOUND, "No such resource.")
-	if s.Pages != nil && !strings.HasPrefix(r.URL.Path, api.Version+"/") && wantsHTML(r) {
+	if s.forPages(r) {
 		s.Pages.Error(w, r, err)
 		return
 	}
@@ -181,6 +181,12 @@ func (s *Server) allowedMethods(r *http.Request) string {
 		}
 	}
 	return strings.Join(allow, ", ")
+}
+
+// forPages reports whether an error answering r is the web's page for it:
+// a browser navigating outside the API, with the web interface mounted.
+func (s *Server) forPages(r *http.Request) bool {
+	return s.Pages != nil && !strings.HasPrefix(r.URL.Path, api.Version+"/") && wantsHTML(r)
 }
 
 // wantsHTML reports whether the request comes from a browser navigating.
