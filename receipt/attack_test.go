@@ -450,3 +450,47 @@ func TestRetiredLineAsMeant(t *testing.T) {
 		t.Errorf("a comment that mentions retired keys: %v", err)
 	}
 }
+
+// TestReceiptNeverIssuedRefused: whoever reads the journal (its events and
+// inclusion proofs are the auditors' and admins', and a database copy's)
+// can assemble, without any key, a receipt of any event it holds. For the
+// events navette gives no receipt of, the kind would state what did not
+// happen: a notice to the sender (a first download, the expiry report) or
+// of a withdrawal as the notice of the deposit to its recipient, an expiry
+// without claims (every recipient had fetched every file) as a deposit not
+// fetched. Each is refused; the events navette gives receipts of verify.
+func TestReceiptNeverIssuedRefused(t *testing.T) {
+	l := newTestLog(t, 1)
+	at := Time{time.Date(2026, 12, 5, 13, 0, 0, 0, time.UTC)}
+	notice := func(detail string) int64 {
+		return l.add(Event{Time: at, Type: "notice.sent", DepositID: "dep1", Detail: detail}, "")
+	}
+	for _, tc := range []struct {
+		name string
+		i    int64
+		ok   bool
+	}{
+		{"the deposit's notice to its recipient", notice("deposit lawyer n1"), true},
+		{"a reminder", notice("reminder lawyer n2"), true},
+		{"the notice to the sender of a first download", notice("receipt sender n3"), false},
+		{"the expiry report to the sender", notice("expiry_report sender n4"), false},
+		{"the notice of a withdrawal", notice("withdrawn lawyer n5"), false},
+		{"the notice of a download limit", notice("download_limit sender n6"), false},
+		{"a notice whose detail is its kind alone", notice("deposit"), true},
+		{"a notice without detail", notice(""), false},
+		{"a notice of a kind that begins as deposit's", notice("deposits lawyer n7"), false},
+		{"an expiry with claims", l.add(Event{Time: at, Type: "deposit.expired", DepositID: "dep1"}, "unclaimed"), true},
+		{"an expiry without claims", l.add(Event{Time: at, Type: "deposit.expired", DepositID: "dep1"}, ""), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := l.receipt(tc.i, 0, nil, false)
+			res, err := verifyBytes(mustMarshal(t, r), l.vkey, newTestTSA(t, true))
+			switch {
+			case tc.ok && err != nil:
+				t.Errorf("%q: got %v, want a valid receipt", tc.name, err)
+			case !tc.ok && err == nil:
+				t.Errorf("%q: the receipt navette never issues verifies:\n%s", tc.name, res.Text("fr"))
+			}
+		})
+	}
+}

@@ -117,6 +117,25 @@ func (r *Receipt) checkLabels() error {
 	if r.DepositID != r.Event.DepositID {
 		return failf("the receipt's deposit %q is not the event's (%q)", "le dépôt du reçu %q n'est pas celui de l'événement (%q)", r.DepositID, r.Event.DepositID)
 	}
+	return r.checkAttested()
+}
+
+// checkAttested refuses a receipt whose event, though of its kind's type,
+// is not what the kind attests, and so never had a receipt (docs/proofs.md
+// section 6): a notice that told no recipient of the deposit (to the
+// sender, of a withdrawal…) as the deposit's notice, or an expiry without
+// claims, when every recipient had fetched every file, as a deposit not
+// fetched.
+func (r *Receipt) checkAttested() error {
+	e := &r.Event
+	switch kind, _, _ := strings.Cut(e.Detail, " "); {
+	case r.Kind == "notified" && kind != "deposit" && kind != "reminder":
+		return failf("a receipt of kind \"notified\" rests on the notice of a deposit or a reminder to its recipient; this event is a notice of kind %q",
+			"un reçu de type « notified » repose sur l'avis d'un dépôt ou sur un rappel à son destinataire ; cet événement est un avis de type %q", clip(kind))
+	case r.Kind == "unclaimed" && len(e.ClaimsSHA256) == 0:
+		return failf("a receipt of kind \"unclaimed\" rests on an expiry that commits to claims saying who did not fetch what; this one commits to none: every recipient had fetched every file",
+			"un reçu de type « unclaimed » repose sur une expiration qui engage des données détaillées disant qui n'a pas retiré quoi ; celle-ci n'en engage aucune : chaque destinataire avait retiré chaque fichier")
+	}
 	return nil
 }
 
