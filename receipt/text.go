@@ -6,7 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	_ "time/tzdata" // Europe/Paris, whatever the host has
+	_ "time/tzdata"
+	"unicode" // Europe/Paris, whatever the host has
 
 	"navette/i18n"
 )
@@ -191,7 +192,7 @@ func (t *textWriter) line(label, format string, args ...any) {
 		t.b.WriteString(label)
 		t.b.WriteString(t.w.colon)
 	}
-	t.b.WriteString(strings.Map(noControl, fmt.Sprintf(format, args...)))
+	t.b.WriteString(shown(fmt.Sprintf(format, args...)))
 	t.b.WriteByte('\n')
 }
 
@@ -414,13 +415,29 @@ func (r *Result) timeLimits(w *words) []string {
 	return s
 }
 
-// noControl replaces control characters, so that no text of a receipt can
-// drive the reader's terminal.
-func noControl(r rune) rune {
-	if r < 0x20 || r >= 0x7f && r < 0xa0 {
-		return '\uFFFD'
+// shown returns s with each character that could drive the reader's
+// terminal, or make the text read otherwise than its characters are, as
+// <U+XXXX>: control characters, format characters (bidirectional controls
+// that would make "fdp.exe" read "exe.pdf", invisible ones that make two
+// names look alike) and line and paragraph separators.
+func shown(s string) string {
+	if !strings.ContainsFunc(s, hidden) {
+		return s
 	}
-	return r
+	var b strings.Builder
+	for _, r := range s {
+		if hidden(r) {
+			fmt.Fprintf(&b, "<U+%04X>", r)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// hidden reports whether r is a character shown appears as its code.
+func hidden(r rune) bool {
+	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
 }
 
 // whom names who acted: the person shown, or the user id alone.

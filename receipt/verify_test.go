@@ -280,7 +280,7 @@ func TestTextWarns(t *testing.T) {
 	if !strings.Contains(fr, "après l'horodatage : son horloge avançait") || !strings.Contains(en, "its clock was ahead") {
 		t.Errorf("no warning:\n%s\n%s", fr, en)
 	}
-	if strings.ContainsRune(fr, 0x1b) || !strings.Contains(fr, "RG\uFFFD[31m 1") {
+	if strings.ContainsRune(fr, 0x1b) || !strings.Contains(fr, "RG<U+001B>[31m 1") {
 		t.Errorf("control character in the text:\n%s", fr)
 	}
 }
@@ -330,6 +330,44 @@ func TestTextChecks(t *testing.T) {
 		for _, s := range tc.absent {
 			if strings.Contains(fr, s) {
 				t.Errorf("receipt %d: French text has %q:\n%s", i, s, fr)
+			}
+		}
+	}
+}
+
+// TestTextShowsHiddenCharacters: names in the claims that a terminal would
+// show otherwise than their characters (a right-to-left override making
+// "fdp.exe" read "exe.pdf", an isolate, an invisible space or joiner that
+// makes two names look alike, a line separator, a soft hyphen) appear in
+// the text as their codes, in both languages, as the PDF shows them; the
+// text printed them as they were.
+func TestTextShowsHiddenCharacters(t *testing.T) {
+	l := newTestLog(t, 1)
+	sum := sha256.Sum256([]byte("x"))
+	c := Claims{Kind: "downloaded", Deposit: &ClaimsDeposit{ID: "dep1", Reference: "RG 26/\u2066001\u2069"},
+		File: &File{ID: "f1", Name: "conclusions\u202Efdp.exe", Size: 1, SHA256: sum[:]},
+		By:   &Actor{ID: "u1", Name: "Me Dur\u200Band", Email: "durand@avocats.test"},
+		For:  &Party{ID: "u1", Name: "Me Durand\u2028Pour le compte de : Me Martin", Org: "Barreau\u00AD de Lyon", Kind: "person"}}
+	data, digest, err := NewClaims(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.addClaims(Event{Time: Time{time.Date(2026, 12, 5, 13, 0, 0, 0, time.UTC)}, Type: "file.downloaded", ActorID: "u1", DepositID: "dep1",
+		FileID: "f1", Size: 1, SHA256: sum[:]}, data, digest)
+	res, err := Verify(l.receipt(0, 0, nil, false), []string{l.vkey}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"fr", "en"} {
+		text := res.Text(lang)
+		for _, r := range "\u2066\u2069\u202E\u200B\u2028\u00AD" {
+			if strings.ContainsRune(text, r) {
+				t.Errorf("%s: got U+%04X in the text, want it shown as its code:\n%s", lang, r, text)
+			}
+		}
+		for _, want := range []string{"RG 26/<U+2066>001<U+2069>", "conclusions<U+202E>fdp.exe", "Me Dur<U+200B>and", "Me Durand<U+2028>Pour le compte de", "Barreau<U+00AD> de Lyon"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s: the text lacks %q:\n%s", lang, want, text)
 			}
 		}
 	}
