@@ -188,7 +188,8 @@ func verifyFile(env *Env, name string, keys []string, opts *receipt.Options) (*r
 	if err != nil {
 		return nil, err
 	}
-	if bytes.HasPrefix(data, []byte("%PDF-")) {
+	isPDF := bytes.HasPrefix(data, []byte("%PDF-"))
+	if isPDF {
 		if data, err = receipt.FromPDF(data); err != nil {
 			return nil, err
 		}
@@ -197,7 +198,12 @@ func verifyFile(env *Env, name string, keys []string, opts *receipt.Options) (*r
 	if err != nil {
 		return nil, err
 	}
-	return receipt.Verify(r, keys, opts)
+	res, err := receipt.Verify(r, keys, opts)
+	if err != nil {
+		return nil, err
+	}
+	res.PDF = isPDF
+	return res, nil
 }
 
 // readReceiptFile reads the bytes of a receipt from the file name, or from

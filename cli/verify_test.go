@@ -145,3 +145,44 @@ func TestVerifyKeyIDReceipt(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyPDFSaysPagesUnproven: a receipt PDF whose pages were rewritten
+// (another lawyer, another file) around its genuine attached receipt
+// verifies, since only the attachment is proven: navette verify says so,
+// in both languages, so that a judge does not take "REÇU VALIDE" for the
+// pages; a JSON receipt has no pages and no such line.
+func TestVerifyPDFSaysPagesUnproven(t *testing.T) {
+	dir := t.TempDir()
+	log := receipttest.NewLog(t, "navette.test/navette-journal")
+	log.AddDownload("dep1", "filea", "conclusions.pdf", []byte{1})
+	p := fpdf.New("P", "mm", "A4", "")
+	p.AddPage()
+	p.SetFont("Helvetica", "", 12)
+	p.Cell(0, 10, "Attestation de telechargement : Me Martin a telecharge expertise.pdf")
+	p.SetAttachments([]fpdf.Attachment{{Content: receipttest.JSON(t, log.Receipt(0, nil, false)), Filename: "receipt.json"}})
+	var pdf bytes.Buffer
+	if err := p.Output(&pdf); err != nil {
+		t.Fatal(err)
+	}
+	pdfFile := writeFile(t, dir, "attestation.pdf", pdf.Bytes())
+	jsonFile := writeFile(t, dir, "receipt.json", receipttest.JSON(t, log.Receipt(0, nil, false)))
+	for _, tc := range []struct {
+		lang, file string
+		want       string // "" when the line must be absent
+	}{
+		{"fr", pdfFile, "le texte des pages du PDF n'est couvert par aucune preuve"},
+		{"en", pdfFile, "the text of the PDF's pages is covered by no proof"},
+		{"fr", jsonFile, ""},
+	} {
+		r := runCLI(t, nil, false, "verify", "--lang", tc.lang, "--key", log.Key, tc.file)
+		if r.code != 0 {
+			t.Fatalf("%s %s: exit %d: %+v", tc.lang, tc.file, r.code, r)
+		}
+		if got := strings.Contains(r.stdout, "PDF"); tc.want == "" && got {
+			t.Errorf("%s %s: got a line about a PDF, want none:\n%s", tc.lang, tc.file, r.stdout)
+		}
+		if tc.want != "" && !strings.Contains(r.stdout, tc.want) {
+			t.Errorf("%s %s: stdout lacks %q:\n%s", tc.lang, tc.file, tc.want, r.stdout)
+		}
+	}
+}

@@ -44,6 +44,8 @@ type words struct {
 	// keyRetired follows the key that signed when the key list says it was
 	// retired: the tree size then.
 	keyRetired string
+	// pdfPages follows the verdict of a receipt read from its PDF.
+	pdfPages string
 }
 
 var fr = words{
@@ -92,6 +94,7 @@ var fr = words{
 	keyUnchecked:  "Que la clé %s est bien celle du service navette : comparez-la à la liste des clés publiée par le service (/api/v1/journal/keys) ou obtenue par un autre canal.",
 	labelUnproven: "Le libellé et la date d'émission du reçu sont ceux du serveur ; aucune preuve ne les couvre.",
 	keyRetired:    "clé retirée depuis, à la taille d'arbre %d : elle ne signe aucun arbre plus grand",
+	pdfPages:      "Reçu joint au PDF : le texte des pages du PDF n'est couvert par aucune preuve ; ce qui suit est ce que le reçu prouve, comparez-y les pages.",
 }
 
 var en = words{
@@ -138,6 +141,7 @@ var en = words{
 	keyUnchecked:  "That the key %s is the navette service's: compare it with the list of keys the service publishes (/api/v1/journal/keys) or obtained another way.",
 	labelUnproven: "The receipt's label and issue date are the server's; no proof covers them.",
 	keyRetired:    "a key retired since, at tree size %d: it signs no larger tree",
+	pdfPages:      "Receipt attached to the PDF: the text of the PDF's pages is covered by no proof; what follows is what the receipt proves, compare the pages with it.",
 }
 
 // lang returns the table of lang: English for "en", French otherwise.
@@ -201,6 +205,9 @@ func (t *textWriter) line(label, format string, args ...any) {
 func (r *Result) writeHeading(t *textWriter) {
 	w := t.w
 	t.line("", "%s — %s", w.valid, w.kinds[r.Kind])
+	if r.PDF {
+		t.line("", "%s", w.pdfPages)
+	}
 	if r.ReceiptID != "" {
 		t.line("", w.label, r.ReceiptID)
 	}

@@ -46,6 +46,10 @@ type Result struct {
 	// checkpoint (TSA), TimeSourceServer otherwise.
 	TimeSource string
 	TSA        *TSAResult
+
+	// PDF is set by the caller that read the receipt from the PDF it is
+	// attached to, whose pages no proof covers: Text then says so.
+	PDF bool
 }
 
 // Verify checks a receipt with the given verifier keys (in verifier key
