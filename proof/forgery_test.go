@@ -2,6 +2,7 @@ package proof_test
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
 	"encoding/binary"
@@ -239,4 +240,41 @@ func mustSigner(t *testing.T, k *keyring.JournalKeys) note.Signer {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// TestOpenCheckpointRefusesSmallOrderKey: a verifier key of small order
+// (here the identity point) planted among the journal's keys, as keys/ or a
+// published list could be given one, lets anyone sign any checkpoint with
+// no secret (R the identity, s = 0): the server's checks of its stored
+// checkpoints and admin journal verify (OpenCheckpoint) refuse it, naming
+// the key, rather than accept a rewritten journal's checkpoint.
+func TestOpenCheckpointRefusesSmallOrderKey(t *testing.T) {
+	const origin = "navette.test/navette-journal"
+	pub := append([]byte{0x01, 0x01}, make([]byte, 31)...) // Ed25519, the identity point
+	h := sha256Of(append([]byte(origin+"\n"), pub...))
+	key := fmt.Sprintf("%s+%08x+%s", origin, binary.BigEndian.Uint32(h), base64.StdEncoding.EncodeToString(pub))
+	var root tlog.Hash
+	root[0] = 7
+	sig := append(binary.BigEndian.AppendUint32(nil, binary.BigEndian.Uint32(h)), append([]byte{1}, make([]byte, 63)...)...)
+	msg := fmt.Sprintf("%s\n%d\n%s\n\n— %s %s\n", origin, 1000, root, origin, base64.StdEncoding.EncodeToString(sig))
+	if _, err := note.Open([]byte(msg), note.VerifierList(mustVerifier(t, key))); err != nil {
+		t.Fatalf("the forged note does not open with the key itself: %v", err)
+	}
+	if size, _, err := proof.OpenCheckpoint([]byte(msg), []string{key}); err == nil || !bytes.Contains([]byte(err.Error()), []byte("small order")) {
+		t.Errorf("OpenCheckpoint: got size %d, %v, want the small-order key refused", size, err)
+	}
+}
+
+func mustVerifier(t *testing.T, key string) note.Verifier {
+	t.Helper()
+	v, err := note.NewVerifier(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func sha256Of(b []byte) []byte {
+	s := sha256.Sum256(b)
+	return s[:]
 }

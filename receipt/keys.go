@@ -58,7 +58,17 @@ func ParseKey(text string) (*Key, error) {
 	if uint32(hash) != keyHash(name, key) {
 		return nil, bad("the hash does not match the name and key")
 	}
+	if smallOrder(key[1:]) {
+		return nil, smallOrderKey(text)
+	}
 	return &Key{name: name, hash: uint32(hash), pub: ed25519.PublicKey(key[1:]), text: text}, nil
+}
+
+// smallOrderKey is the refusal of a key of small order, named by what
+// names it.
+func smallOrderKey(what string) error {
+	return failf("%q is an Ed25519 key of small order, with which anyone can sign without any secret: it is not a journal key",
+		"%q est une clé Ed25519 d'ordre petit, avec laquelle n'importe qui peut signer sans aucun secret : ce n'est pas une clé du journal", clip(what))
 }
 
 // decodeEd25519Key decodes the base64 key of a verifier key: the Ed25519
@@ -173,6 +183,9 @@ func (k *Key) Lines() []string {
 func NewKey(name string, pub ed25519.PublicKey) (*Key, error) {
 	if !validName(name) || len(pub) != ed25519.PublicKeySize {
 		return nil, failf("invalid key name or public key", "nom de clé ou clé publique invalide")
+	}
+	if smallOrder(pub) {
+		return nil, smallOrderKey(name)
 	}
 	enc := append([]byte{algEd25519}, pub...)
 	h := keyHash(name, enc)
