@@ -40,7 +40,7 @@ type words struct {
 	// What a receipt proves, and what it does not: formats.
 	inJournal, claimsMatch, fingerprints, downloaded, tsaBound, tsaTrusted                                        string
 	clockOnly, clockExact, clockAhead, tsaUntrusted, redacted, keyUnchecked, labelUnproven, notRead, notDelivered string
-	notSeen                                                                                                       string
+	notSeen, tsaUnchecked                                                                                         string
 	// keyRetired follows the key that signed when the key list says it was
 	// retired: the tree size then.
 	keyRetired string
@@ -86,7 +86,8 @@ var fr = words{
 	clockOnly:     "La date de l'événement provient de l'horloge du serveur navette : aucune autorité d'horodatage indépendante ne l'atteste.",
 	clockExact:    "La date exacte de l'événement provient de l'horloge du serveur ; l'horodatage n'en garantit que la borne supérieure.",
 	clockAhead:    "Attention : le serveur a daté l'événement du %s, après l'horodatage : son horloge avançait.",
-	tsaUntrusted:  "Le certificat de l'autorité d'horodatage n'a pas été vérifié jusqu'à une racine de confiance : seule la signature par le certificat joint au jeton a été contrôlée (fournissez la racine de l'autorité avec --tsa-ca).",
+	tsaUntrusted:  "Un jeton d'horodatage est joint, signé par un certificat au nom de « %s » et daté du %s, mais ce certificat n'a pas été vérifié jusqu'à une racine de confiance : n'importe qui peut produire un tel jeton, qui ne prouve pas la date de l'événement (fournissez la racine de l'autorité avec --tsa-ca).",
+	tsaUnchecked:  "non vérifié",
 	redacted:      "Les noms, la référence et les noms de fichiers ne sont pas divulgués dans ce reçu : le journal n'en contient que l'empreinte, et ce reçu ne permet pas de les connaître.",
 	notRead:       "Que le destinataire a ouvert ou lu le fichier : seulement que le serveur le lui a envoyé en entier.",
 	notDelivered:  "Que l'avis est parvenu dans la boîte du destinataire ou a été lu : seulement que le serveur de messagerie l'a accepté pour le remettre.",
@@ -133,7 +134,8 @@ var en = words{
 	clockOnly:     "The time of the event comes from the navette server's clock: no independent time-stamping authority vouches for it.",
 	clockExact:    "The exact time of the event comes from the server's clock; the time stamp only bounds it from above.",
 	clockAhead:    "Beware: the server dated the event %s, after the time stamp: its clock was ahead.",
-	tsaUntrusted:  "The time-stamping authority's certificate was not checked against a trusted root: only the signature by the certificate inside the token was (give the authority's root with --tsa-ca).",
+	tsaUntrusted:  "A time-stamp token is attached, signed by a certificate in the name of %q and dated %s, but that certificate was not checked against a trusted root: anyone can make such a token, which proves no time of the event (give the authority's root with --tsa-ca).",
+	tsaUnchecked:  "not verified",
 	redacted:      "The names, the reference and the file names are not disclosed in this receipt: the journal holds only their fingerprint, and this receipt does not reveal them.",
 	notRead:       "That the recipient opened or read the file: only that the server sent all of it.",
 	notDelivered:  "That the notice reached the mailbox or was read: only that the mail server accepted it for delivery.",
@@ -288,9 +290,12 @@ func (r *Result) writeJournal(t *textWriter) {
 	} else {
 		t.line(w.key, "%s", r.Key)
 	}
-	if r.TSA != nil {
+	switch {
+	case r.TSA != nil && r.TSA.Trusted:
 		t.line(w.timeSource, "%s — %s", r.TSA.Subject, date(w, r.TSA.Time))
-	} else {
+	case r.TSA != nil:
+		t.line(w.timeSource, "%s — %s (%s)", r.TSA.Subject, date(w, r.TSA.Time), w.tsaUnchecked)
+	default:
 		t.line(w.timeSource, "%s", w.serverClock)
 	}
 }
@@ -374,11 +379,8 @@ func (r *Result) proves(w *words) []string {
 	if r.Kind == "downloaded" {
 		s = append(s, fmt.Sprintf(w.downloaded, r.whom(w)))
 	}
-	if r.TSA != nil {
-		s = append(s, fmt.Sprintf(w.tsaBound, r.TSA.Subject, date(w, r.TSA.Time)))
-		if r.TSA.Trusted {
-			s = append(s, w.tsaTrusted)
-		}
+	if r.TSA != nil && r.TSA.Trusted {
+		s = append(s, fmt.Sprintf(w.tsaBound, r.TSA.Subject, date(w, r.TSA.Time)), w.tsaTrusted)
 	}
 	return s
 }
@@ -406,18 +408,19 @@ func (r *Result) doesNotProve(w *words) []string {
 }
 
 // timeLimits says what the result's time does not prove: only the
-// server's clock dates the event without a token; with one, the exact time
-// is the server's, and it may be ahead, or the TSA unchecked.
+// server's clock dates the event without a token, or with one whose
+// authority was not checked against a trusted root (anyone can make one);
+// with a trusted one, the exact time is the server's, and it may be ahead.
 func (r *Result) timeLimits(w *words) []string {
-	if r.TSA == nil {
+	switch {
+	case r.TSA == nil:
 		return []string{w.clockOnly}
+	case !r.TSA.Trusted:
+		return []string{w.clockOnly, fmt.Sprintf(w.tsaUntrusted, r.TSA.Subject, date(w, r.TSA.Time))}
 	}
 	s := []string{w.clockExact}
 	if r.clockAhead() {
 		s = append(s, fmt.Sprintf(w.clockAhead, date(w, r.Time)))
-	}
-	if !r.TSA.Trusted {
-		s = append(s, w.tsaUntrusted)
 	}
 	return s
 }

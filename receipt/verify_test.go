@@ -37,13 +37,15 @@ func TestVerify(t *testing.T) {
 			[]string{"REÇU VALIDE — Téléchargement complet d'un fichier", "Référence : RG 26/00002 — «Dupont» & <Cie>", "pièce n°2.pdf — 1 002 octets — SHA-256 ",
 				"Par : Me Durand <durand@avocats.test> (authentifié par code envoyé par courriel et second facteur (TOTP) le 5 décembre 2026 à 14:07:46 (heure de Paris)",
 				"Date de l'événement : 5 décembre 2026 à 14:08:46 (heure de Paris) — 2026-12-05 13:08:46.123456 UTC",
-				"état signé à 6 événements", "L'autorité d'horodatage « CN=Test TSA,O=navette tests » atteste", "au plus tard le 5 décembre 2026 à 14:09:30",
-				"n'a pas été vérifié jusqu'à une racine de confiance", "navette a envoyé la totalité des octets"},
+				"état signé à 6 événements", "Horodatage : CN=Test TSA,O=navette tests — 5 décembre 2026 à 14:09:30 (heure de Paris) — 2026-12-05 13:09:30.000000 UTC (non vérifié)",
+				"signé par un certificat au nom de « CN=Test TSA,O=navette tests » et daté du 5 décembre 2026 à 14:09:30",
+				"n'a pas été vérifié jusqu'à une racine de confiance", "ne prouve pas la date", "La date de l'événement provient de l'horloge du serveur navette", "navette a envoyé la totalité des octets"},
 			[]string{"VALID RECEIPT — File downloaded in full", "Time of the event: 5 December 2026 at 14:08:46 (Paris time) — 2026-12-05 13:08:46.123456 UTC", "1,002 bytes", "was not checked against a trusted root"},
-			[]string{"horloge du serveur navette", "non divulgués"}},
+			[]string{"atteste (RFC 3161)", "non divulgués"}},
 		{"tsa trusted", l.receipt(4, 0, tsa, false), &Options{TSARoots: tsa.roots},
-			[]string{"vérifié jusqu'à une racine de confiance fournie"}, []string{"checked up to a trusted root"},
-			[]string{"n'a pas été vérifié"}},
+			[]string{"L'autorité d'horodatage « CN=Test TSA,O=navette tests » atteste", "au plus tard le 5 décembre 2026 à 14:09:30", "vérifié jusqu'à une racine de confiance fournie"},
+			[]string{"checked up to a trusted root"},
+			[]string{"n'a pas été vérifié", "non vérifié"}},
 		{"server clock", l.receipt(0, 0, nil, false), nil,
 			[]string{"Horodatage : horloge du serveur navette", "La date de l'événement provient de l'horloge du serveur navette : aucune autorité d'horodatage indépendante ne l'atteste."},
 			[]string{"comes from the navette server's clock"}, []string{"atteste (RFC 3161)"}},
@@ -261,8 +263,8 @@ func TestAssembleRefuses(t *testing.T) {
 	}
 }
 
-// TestTextWarns: a TSA time before the server's time of the event is
-// pointed out, and control characters in the claims never reach the text.
+// TestTextWarns: a trusted TSA time before the server's time of the event
+// is pointed out, and control characters in the claims never reach the text.
 func TestTextWarns(t *testing.T) {
 	l := newTestLog(t, 1)
 	tsa := newTestTSA(t, true)
@@ -272,7 +274,7 @@ func TestTextWarns(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.addClaims(Event{Time: Time{time.Date(2026, 12, 5, 13, 0, 0, 0, time.UTC)}, Type: "deposit.opened", DepositID: "dep1"}, data, sum)
-	res, err := Verify(l.receipt(0, 0, tsa, false), []string{l.vkey}, nil)
+	res, err := Verify(l.receipt(0, 0, tsa, false), []string{l.vkey}, &Options{TSARoots: tsa.roots})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,6 +370,50 @@ func TestTextShowsHiddenCharacters(t *testing.T) {
 		for _, want := range []string{"RG 26/<U+2066>001<U+2069>", "conclusions<U+202E>fdp.exe", "Me Dur<U+200B>and", "Me Durand<U+2028>Pour le compte de", "Barreau<U+00AD> de Lyon"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("%s: the text lacks %q:\n%s", lang, want, text)
+			}
+		}
+	}
+}
+
+// TestUntrustedTokenProvesNoTime: whoever holds a genuine receipt can
+// time-stamp its checkpoint again with an authority of their own making,
+// named as a real one and dated as they like (here before the event): the
+// token is outside the signed checkpoint, and without the authority's
+// roots its certificate is checked against nothing. The receipt still
+// verifies, as docs/proofs.md section 7 says, but the text must not list,
+// among what the receipt proves, that the authority attests a time, nor
+// blame the server's clock for the token's date; with the roots, it does.
+func TestUntrustedTokenProvesNoTime(t *testing.T) {
+	l := newTestLog(t, 1)
+	l.addDownload(0) // 2026-12-05 13:08:44 UTC
+	own := newTestTSA(t, true)
+	own.now = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	r := l.receipt(0, 0, nil, false)
+	r.Timestamp, r.TimeSource = own.stamp([]byte(r.Checkpoint)), TimeSourceTSA
+	for _, tc := range []struct {
+		roots   *Options
+		proven  bool
+		untrust []string // fr, en: what the text must say of an untrusted token
+	}{
+		{nil, false, []string{"ne prouve pas la date", "proves no time"}},
+		{&Options{TSARoots: own.roots}, true, nil},
+	} {
+		res, err := Verify(r, []string{l.vkey}, tc.roots)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, language := range []string{"fr", "en"} {
+			w := lang(language)
+			text := res.Text(language)
+			proves, doesNot, _ := strings.Cut(text, w.doesNot)
+			if got := strings.Contains(proves, "RFC 3161"); got != tc.proven {
+				t.Errorf("%s, trusted roots %v: got the authority's time among what is proven %v, want %v:\n%s", language, tc.roots != nil, got, tc.proven, text)
+			}
+			if strings.Contains(doesNot, w.clockAhead[:20]) && !tc.proven {
+				t.Errorf("%s: the server's clock is blamed for an unchecked token's time:\n%s", language, text)
+			}
+			if tc.untrust != nil && !strings.Contains(doesNot, tc.untrust[i]) {
+				t.Errorf("%s: the text lacks %q:\n%s", language, tc.untrust[i], text)
 			}
 		}
 	}
