@@ -79,3 +79,19 @@ func TestSize(t *testing.T) {
 		}
 	}
 }
+
+// TestCodes: the characters hidden names are written as their code, the
+// others as they are.
+func TestCodes(t *testing.T) {
+	hidden := func(r rune) bool { return r < 0x20 || r == '\u202e' }
+	for _, tc := range []struct{ in, want string }{
+		{"conclusions.pdf", "conclusions.pdf"},
+		{"conclusions\u202efdp.exe", "conclusions<U+202E>fdp.exe"},
+		{"RG\x1b[31m é", "RG<U+001B>[31m é"},
+		{"", ""},
+	} {
+		if got := Codes(tc.in, hidden); got != tc.want {
+			t.Errorf("%q: got %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -869,27 +869,7 @@ func wrapHex(s string, n int) string {
 // characters, which could hide or reorder what a reader sees, invalid
 // UTF-8, and characters beyond the Basic Multilingual Plane, which the
 // fonts lack, are shown as <U+XXXX>.
-func clean(s string) string {
-	ok := true
-	for _, r := range s {
-		if unsafeRune(r) {
-			ok = false
-			break
-		}
-	}
-	if ok {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if unsafeRune(r) {
-			fmt.Fprintf(&b, "<U+%04X>", r)
-		} else {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+func clean(s string) string { return i18n.Codes(s, unsafeRune) }
 
 func unsafeRune(r rune) bool {
 	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029' ||

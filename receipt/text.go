@@ -430,20 +430,7 @@ func (r *Result) timeLimits(w *words) []string {
 // <U+XXXX>: control characters, format characters (bidirectional controls
 // that would make "fdp.exe" read "exe.pdf", invisible ones that make two
 // names look alike) and line and paragraph separators.
-func shown(s string) string {
-	if !strings.ContainsFunc(s, hidden) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if hidden(r) {
-			fmt.Fprintf(&b, "<U+%04X>", r)
-		} else {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+func shown(s string) string { return i18n.Codes(s, hidden) }
 
 // hidden reports whether r is a character shown appears as its code.
 func hidden(r rune) bool {
