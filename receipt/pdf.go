@@ -49,10 +49,11 @@ type pdfAttachments struct {
 	order []int          // their object numbers, first seen first
 	names map[string]int // file spec names to their stream's object number
 	// twice is set when two file specifications name different streams
-	// receipt.json, or one embedded file's object is defined twice with
-	// different bytes (an incremental update, which a reader resolves by
-	// the cross-reference table FromPDF does not read): which is the
-	// receipt would then be a guess.
+	// receipt.json, one names two streams (EF's F and UF), or one
+	// embedded file's object is defined twice with different bytes (an
+	// incremental update, which a reader resolves by the cross-reference
+	// table FromPDF does not read): which is the receipt would then be a
+	// guess.
 	twice bool
 }
 
@@ -123,8 +124,10 @@ func (a *pdfAttachments) addFile(num int, data []byte) error {
 func (a *pdfAttachments) addSpec(spec pdfDict) {
 	ef, _ := spec["EF"].(pdfDict)
 	ref, ok := ef["F"].(pdfRef)
-	if !ok {
-		ref, ok = ef["UF"].(pdfRef)
+	if uf, isRef := ef["UF"].(pdfRef); isRef && ok && uf != ref {
+		a.twice = true // which of them is the attachment depends on the reader
+	} else if isRef {
+		ref, ok = uf, true
 	}
 	if !ok {
 		return

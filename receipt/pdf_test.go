@@ -118,3 +118,29 @@ func TestFromPDFRefusesTwoReceipts(t *testing.T) {
 		}
 	}
 }
+
+// TestFromPDFRefusesTwoStreamsOfOneSpec: a file specification whose
+// embedded-file dictionary names one stream under F and another under UF
+// is refused: which of them a reader's attachments pane extracts depends
+// on the reader, so navette verify would vouch for a receipt the judge may
+// not be shown.
+func TestFromPDFRefusesTwoStreamsOfOneSpec(t *testing.T) {
+	l := smallLog(t, 1)
+	genuine := mustMarshal(t, l.receipt(2, 0, nil, false))
+	forged := bytes.Replace(genuine, []byte(`"kind":"downloaded"`), []byte(`"kind":"opened"`), 1)
+	pdf := fmt.Appendf(nil, "%%PDF-1.7\n1 0 obj\n<</Type/EmbeddedFile/Length %d>>\nstream\n%s\nendstream\nendobj\n", len(genuine), genuine)
+	pdf = fmt.Appendf(pdf, "2 0 obj\n<</Type/EmbeddedFile/Length %d>>\nstream\n%s\nendstream\nendobj\n", len(forged), forged)
+	for name, ef := range map[string]string{
+		"F the genuine one, UF the other": "<</F 1 0 R/UF 2 0 R>>",
+		"UF the genuine one, F the other": "<</F 2 0 R/UF 1 0 R>>",
+	} {
+		doc := fmt.Appendf(bytes.Clone(pdf), "3 0 obj\n<</Type/Filespec/F (receipt.json)/UF (receipt.json)/EF %s>>\nendobj\n", ef)
+		if got, err := FromPDF(doc); err == nil {
+			t.Errorf("%s: got %.60q…, want the PDF refused", name, got)
+		}
+	}
+	one := fmt.Appendf(bytes.Clone(pdf), "3 0 obj\n<</Type/Filespec/F (receipt.json)/UF (receipt.json)/EF <</F 1 0 R/UF 1 0 R>> >>\nendobj\n")
+	if got, err := FromPDF(one); err != nil || !bytes.Equal(got, genuine) {
+		t.Errorf("F and UF of one stream: got %.60q, %v, want the receipt", got, err)
+	}
+}
