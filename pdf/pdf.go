@@ -224,9 +224,18 @@ var statements = map[string]string{
 // whose attestation lists the files made available.
 const unclaimedFiles = "les fichiers énumérés ci-dessous avaient été mis à la disposition des destinataires indiqués, et que ceux-ci ne les avaient pas téléchargés, ou seulement ceux indiqués, à l'expiration du dépôt, à la date et à l'heure indiquées."
 
+// unclaimedNobody says what the platform attests of an unclaimed deposit
+// whose attestation names no recipient: the one every recipient gets, its
+// claims withheld.
+const unclaimedNobody = "des destinataires du dépôt n'avaient pas téléchargé tous ses fichiers à son expiration, à la date et à l'heure indiquées ; cette attestation ne dit pas lesquels, et chaque destinataire reçoit la même."
+
 // statement says what the platform attests in a.
 func statement(a *Attestation) string {
-	if a.Kind == KindUnclaimed && len(a.Files) > 0 {
+	switch {
+	case a.Kind != KindUnclaimed:
+	case len(a.NotFetchedBy) == 0 && len(a.PartlyFetchedBy) == 0:
+		return unclaimedNobody
+	case len(a.Files) > 0:
 		return unclaimedFiles
 	}
 	return statements[a.Kind]

@@ -494,3 +494,24 @@ func TestSignInInFrench(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactedUnclaimedNamesNobody: the attestation of non-collection that
+// every recipient gets, the claims withheld, names no recipient: it said
+// "les destinataires indiqués n'avaient pas retiré le dépôt", of none
+// indicated, which a judge shown it by a lawyer who had fetched it all
+// would read as said of that lawyer. It now says that some recipients had
+// not fetched every file, that it does not say which, and that every
+// recipient gets the same attestation.
+func TestRedactedUnclaimedNamesNobody(t *testing.T) {
+	a := realistic(KindUnclaimed)
+	a.Reference, a.Sender, a.Recipients, a.By, a.For, a.NotFetchedBy, a.PartlyFetchedBy, a.Files, a.Antivirus = "", nil, nil, nil, nil, nil, nil, nil, ""
+	got := text(t, render(t, a))
+	for _, want := range []string{"des destinataires du dépôt n'avaient pas téléchargé tous ses fichiers", "ne dit pas lesquels", "chaque destinataire reçoit la même"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the attestation lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "les destinataires indiqués") {
+		t.Errorf("the attestation speaks of recipients it does not indicate:\n%s", got)
+	}
+}

@@ -40,7 +40,7 @@ type words struct {
 	// What a receipt proves, and what it does not: formats.
 	inJournal, claimsMatch, fingerprints, downloaded, tsaBound, tsaTrusted                                        string
 	clockOnly, clockExact, clockAhead, tsaUntrusted, redacted, keyUnchecked, labelUnproven, notRead, notDelivered string
-	notSeen, tsaUnchecked                                                                                         string
+	notSeen, tsaUnchecked, unclaimedWho                                                                           string
 	// keyRetired follows the key that signed when the key list says it was
 	// retired: the tree size then.
 	keyRetired string
@@ -61,7 +61,7 @@ var fr = words{
 	eventAt: "%s, n° %d du journal", journalAt: "%s, état signé à %d événements",
 	kinds: map[string]string{
 		"deposited": "Dépôt de fichiers", "available": "Mise à disposition du dépôt", "notified": "Avis accepté par le serveur de messagerie",
-		"opened": "Ouverture du dépôt", "downloaded": "Téléchargement complet d'un fichier", "unclaimed": "Dépôt non retiré à son expiration",
+		"opened": "Ouverture du dépôt", "downloaded": "Téléchargement complet d'un fichier", "unclaimed": "Dépôt que des destinataires n'avaient pas retiré en entier à son expiration",
 		"revoked": "Retrait du dépôt par l'expéditeur", "extended": "Prolongation du dépôt par l'expéditeur", "purged": "Purge du dépôt : clé de chiffrement détruite",
 	},
 	checks: map[string]string{
@@ -92,6 +92,7 @@ var fr = words{
 	notRead:       "Que le destinataire a ouvert ou lu le fichier : seulement que le serveur le lui a envoyé en entier.",
 	notDelivered:  "Que l'avis est parvenu dans la boîte du destinataire ou a été lu : seulement que le serveur de messagerie l'a accepté pour le remettre.",
 	notSeen:       "Qu'un destinataire a vu ou retiré le dépôt.",
+	unclaimedWho:  "Quels destinataires n'avaient pas retiré quels fichiers : ce reçu n'en nomme aucun, et chaque destinataire reçoit le même.",
 	keyUnchecked:  "Que la clé %s est bien celle du service navette : comparez-la à la liste des clés publiée par le service (/api/v1/journal/keys) ou obtenue par un autre canal.",
 	labelUnproven: "Le libellé et la date d'émission du reçu sont ceux du serveur ; aucune preuve ne les couvre.",
 	keyRetired:    "clé retirée depuis, à la taille d'arbre %d : elle ne signe aucun arbre plus grand",
@@ -111,7 +112,7 @@ var en = words{
 	eventAt: "%s, number %d in the journal", journalAt: "%s, signed state of %d events",
 	kinds: map[string]string{
 		"deposited": "Files deposited", "available": "Deposit made available", "notified": "Notice accepted by the mail server",
-		"opened": "Deposit opened", "downloaded": "File downloaded in full", "unclaimed": "Deposit not fetched by its expiry",
+		"opened": "Deposit opened", "downloaded": "File downloaded in full", "unclaimed": "Deposit some recipients had not fetched in full by its expiry",
 		"revoked": "Deposit withdrawn by its sender", "extended": "Deposit extended by its sender", "purged": "Deposit purged: encryption key destroyed",
 	},
 	checks: map[string]string{
@@ -140,6 +141,7 @@ var en = words{
 	notRead:       "That the recipient opened or read the file: only that the server sent all of it.",
 	notDelivered:  "That the notice reached the mailbox or was read: only that the mail server accepted it for delivery.",
 	notSeen:       "That a recipient has seen or fetched the deposit.",
+	unclaimedWho:  "Which recipients had not fetched which files: this receipt names none, and every recipient gets the same one.",
 	keyUnchecked:  "That the key %s is the navette service's: compare it with the list of keys the service publishes (/api/v1/journal/keys) or obtained another way.",
 	labelUnproven: "The receipt's label and issue date are the server's; no proof covers them.",
 	keyRetired:    "a key retired since, at tree size %d: it signs no larger tree",
@@ -395,6 +397,9 @@ func (r *Result) doesNotProve(w *words) []string {
 	s := r.timeLimits(w)
 	if r.Redacted {
 		s = append(s, w.redacted)
+	}
+	if r.Redacted && r.Kind == "unclaimed" {
+		s = append(s, w.unclaimedWho)
 	}
 	switch r.Kind {
 	case "downloaded":

@@ -100,3 +100,28 @@ func TestUnclaimedFetchedAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactedUnclaimedNamesNobody: the unclaimed receipt every recipient
+// gets, its claims withheld, proves only that some recipient had not
+// fetched every file by the expiry: its text said "Dépôt non retiré à son
+// expiration", which a judge shown it by a lawyer who had fetched it all
+// would read as said of that lawyer. It now says that some recipients had
+// not fetched the deposit in full, that the receipt names none, and that
+// every recipient gets the same one.
+func TestRedactedUnclaimedNamesNobody(t *testing.T) {
+	l := newTestLog(t, 1)
+	i := l.add(Event{Time: Time{time.Date(2026, 12, 5, 13, 0, 0, 0, time.UTC)}, Type: "deposit.expired", DepositID: "dep1"}, "unclaimed")
+	res, err := Verify(l.receipt(i, 0, nil, true), []string{l.vkey}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ lang, want, not string }{
+		{"fr", "ce reçu n'en nomme aucun, et chaque destinataire reçoit le même", "Dépôt non retiré à son expiration"},
+		{"en", "this receipt names none, and every recipient gets the same one", "Deposit not fetched by its expiry"},
+	} {
+		text := res.Text(tc.lang)
+		if !strings.Contains(text, tc.want) || strings.Contains(text, tc.not) {
+			t.Errorf("%s: got\n%s\nwant %q and not %q", tc.lang, text, tc.want, tc.not)
+		}
+	}
+}
