@@ -103,11 +103,9 @@ func FuzzFromPDF(f *testing.F) {
 // pane or pdfdetach might show first) is refused, whichever comes first:
 // navette verify must not call valid a PDF whose receipt is a guess.
 func TestFromPDFRefusesTwoReceipts(t *testing.T) {
-	l := smallLog(t, 1)
-	genuine := mustMarshal(t, l.receipt(2, 0, nil, false))
-	forged := bytes.Replace(genuine, []byte(`"kind":"downloaded"`), []byte(`"kind":"opened"`), 1)
-	updated := fmt.Appendf(nil, "%%PDF-1.4\n3 0 obj\n<</Type/EmbeddedFile/Length %d>>\nstream\n%s\nendstream\nendobj\n", len(forged), forged)
-	updated = fmt.Appendf(updated, "3 0 obj\n<</Type/EmbeddedFile/Length %d>>\nstream\n%s\nendstream\nendobj\n", len(genuine), genuine)
+	genuine, forged := genuineAndForged(t)
+	updated := embeddedFile(nil, 3, forged)
+	updated = embeddedFile(updated, 3, genuine)
 	for name, pdf := range map[string][]byte{
 		"one object defined twice, by an incremental update": updated,
 		"the genuine one last":                               pdfWith(t, fpdf.Attachment{Content: forged, Filename: "receipt.json"}, fpdf.Attachment{Content: genuine, Filename: "receipt.json"}),
@@ -125,11 +123,8 @@ func TestFromPDFRefusesTwoReceipts(t *testing.T) {
 // on the reader, so navette verify would vouch for a receipt the judge may
 // not be shown.
 func TestFromPDFRefusesTwoStreamsOfOneSpec(t *testing.T) {
-	l := smallLog(t, 1)
-	genuine := mustMarshal(t, l.receipt(2, 0, nil, false))
-	forged := bytes.Replace(genuine, []byte(`"kind":"downloaded"`), []byte(`"kind":"opened"`), 1)
-	pdf := fmt.Appendf(nil, "%%PDF-1.7\n1 0 obj\n<</Type/EmbeddedFile/Length %d>>\nstream\n%s\nendstream\nendobj\n", len(genuine), genuine)
-	pdf = fmt.Appendf(pdf, "2 0 obj\n<</Type/EmbeddedFile/Length %d>>\nstream\n%s\nendstream\nendobj\n", len(forged), forged)
+	genuine, forged := genuineAndForged(t)
+	pdf := embeddedFile(embeddedFile(nil, 1, genuine), 2, forged)
 	for name, ef := range map[string]string{
 		"F the genuine one, UF the other": "<</F 1 0 R/UF 2 0 R>>",
 		"UF the genuine one, F the other": "<</F 2 0 R/UF 1 0 R>>",
@@ -143,4 +138,21 @@ func TestFromPDFRefusesTwoStreamsOfOneSpec(t *testing.T) {
 	if got, err := FromPDF(one); err != nil || !bytes.Equal(got, genuine) {
 		t.Errorf("F and UF of one stream: got %.60q, %v, want the receipt", got, err)
 	}
+}
+
+// genuineAndForged returns a genuine receipt's text and a copy of it
+// claiming another kind.
+func genuineAndForged(t *testing.T) (genuine, forged []byte) {
+	l := smallLog(t, 1)
+	genuine = mustMarshal(t, l.receipt(2, 0, nil, false))
+	return genuine, bytes.Replace(genuine, []byte(`"kind":"downloaded"`), []byte(`"kind":"opened"`), 1)
+}
+
+// embeddedFile appends to pdf (the header first if it is empty) object
+// num, an uncompressed embedded file holding data.
+func embeddedFile(pdf []byte, num int, data []byte) []byte {
+	if len(pdf) == 0 {
+		pdf = []byte("%PDF-1.4\n")
+	}
+	return fmt.Appendf(pdf, "%d 0 obj\n<</Type/EmbeddedFile/Length %d>>\nstream\n%s\nendstream\nendobj\n", num, len(data), data)
 }
