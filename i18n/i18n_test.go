@@ -95,3 +95,23 @@ func TestCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestLookAlikes: in a word that mixes Latin letters with Cyrillic, Greek,
+// Armenian or Cherokee ones, those are written as their code; a word of one
+// script, and what is not a letter, are kept.
+func TestLookAlikes(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"Me Durand", "Me Durand"},
+		{"Me Dur\u0430nd", "Me Dur<U+0430>nd"},
+		{"durand@\u0430vocats.fr", "durand@<U+0430>vocats.fr"},
+		{"pi\u00e8ce n\u00b0 2 \u2014 r\u03bfle.pdf", "pi\u00e8ce n\u00b0 2 \u2014 r<U+03BF>le.pdf"},
+		{"\u0418\u0432\u0430\u043d\u043e\u0432 Ivanov", "\u0418\u0432\u0430\u043d\u043e\u0432 Ivanov"},
+		{"\u0394\u03b9\u03ba\u03b7", "\u0394\u03b9\u03ba\u03b7"},
+		{"", ""},
+		{"RG 26/00042", "RG 26/00042"},
+	} {
+		if got := LookAlikes(tc.in); got != tc.want {
+			t.Errorf("%q: got %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -875,10 +875,11 @@ func wrapHex(s string, n int) string {
 }
 
 // clean makes text safe to show: control and bidirectional formatting
-// characters, which could hide or reorder what a reader sees, invalid
-// UTF-8, and characters beyond the Basic Multilingual Plane, which the
-// fonts lack, are shown as <U+XXXX>.
-func clean(s string) string { return i18n.Codes(s, unsafeRune) }
+// characters, which could hide or reorder what a reader sees, letters that
+// pass for Latin ones in a word of Latin letters (i18n.LookAlikes),
+// invalid UTF-8, and characters beyond the Basic Multilingual Plane, which
+// the fonts lack, are shown as <U+XXXX>.
+func clean(s string) string { return i18n.Codes(i18n.LookAlikes(s), unsafeRune) }
 
 func unsafeRune(r rune) bool {
 	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029' ||

@@ -515,3 +515,18 @@ func TestRedactedUnclaimedNamesNobody(t *testing.T) {
 		t.Errorf("the attestation speaks of recipients it does not indicate:\n%s", got)
 	}
 }
+
+// TestLookAlikesShown: the attestation writes as their code the letters
+// that pass for Latin ones in a word of Latin letters (a Cyrillic а in a
+// name, a Greek ο in a file name), as navette verify does.
+func TestLookAlikesShown(t *testing.T) {
+	a := realistic(KindDownloaded)
+	a.By.Name, a.Files = "Me Dur\u0430nd", a.Files[:1]
+	a.Files[0].Name = "r\u03bfle.pdf"
+	got := text(t, render(t, a))
+	for _, want := range []string{"Dur<U+0430>nd", "r<U+03BF>le.pdf"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the attestation lacks %q:\n%s", want, got)
+		}
+	}
+}

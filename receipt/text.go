@@ -434,8 +434,9 @@ func (r *Result) timeLimits(w *words) []string {
 // terminal, or make the text read otherwise than its characters are, as
 // <U+XXXX>: control characters, format characters (bidirectional controls
 // that would make "fdp.exe" read "exe.pdf", invisible ones that make two
-// names look alike) and line and paragraph separators.
-func shown(s string) string { return i18n.Codes(s, hidden) }
+// names look alike), line and paragraph separators, and letters that pass
+// for Latin ones in a word of Latin letters (i18n.LookAlikes).
+func shown(s string) string { return i18n.Codes(i18n.LookAlikes(s), hidden) }
 
 // hidden reports whether r is a character shown appears as its code.
 func hidden(r rune) bool {

@@ -344,22 +344,8 @@ func TestTextChecks(t *testing.T) {
 // the text as their codes, in both languages, as the PDF shows them; the
 // text printed them as they were.
 func TestTextShowsHiddenCharacters(t *testing.T) {
-	l := newTestLog(t, 1)
-	sum := sha256.Sum256([]byte("x"))
-	c := Claims{Kind: "downloaded", Deposit: &ClaimsDeposit{ID: "dep1", Reference: "RG 26/\u2066001\u2069"},
-		File: &File{ID: "f1", Name: "conclusions\u202Efdp.exe", Size: 1, SHA256: sum[:]},
-		By:   &Actor{ID: "u1", Name: "Me Dur\u200Band", Email: "durand@avocats.test"},
-		For:  &Party{ID: "u1", Name: "Me Durand\u2028Pour le compte de : Me Martin", Org: "Barreau\u00AD de Lyon", Kind: "person"}}
-	data, digest, err := NewClaims(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.addClaims(Event{Time: Time{time.Date(2026, 12, 5, 13, 0, 0, 0, time.UTC)}, Type: "file.downloaded", ActorID: "u1", DepositID: "dep1",
-		FileID: "f1", Size: 1, SHA256: sum[:]}, data, digest)
-	res, err := Verify(l.receipt(0, 0, nil, false), []string{l.vkey}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := verifiedDownload(t, "conclusions\u202Efdp.exe", &Actor{ID: "u1", Name: "Me Dur\u200Band", Email: "durand@avocats.test"},
+		&Party{ID: "u1", Name: "Me Durand\u2028Pour le compte de : Me Martin", Org: "Barreau\u00AD de Lyon", Kind: "person"}, "RG 26/\u2066001\u2069")
 	for _, lang := range []string{"fr", "en"} {
 		text := res.Text(lang)
 		for _, r := range "\u2066\u2069\u202E\u200B\u2028\u00AD" {
@@ -417,4 +403,42 @@ func TestUntrustedTokenProvesNoTime(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestTextShowsLookAlikes: a name, an address or a file name whose word
+// mixes Latin letters with letters that pass for them (a Cyrillic а in
+// "Durand", a Greek ο) reads as the real one; the text writes those
+// letters as their code, in both languages, and keeps a name wholly in
+// another script.
+func TestTextShowsLookAlikes(t *testing.T) {
+	res := verifiedDownload(t, "r\u03bfle.pdf", &Actor{ID: "u1", Name: "Me Dur\u0430nd", Email: "durand@\u0430vocats.test"},
+		&Party{ID: "u1", Name: "\u0418\u0432\u0430\u043d\u043e\u0432", Kind: "person"}, "RG 26/00042")
+	for _, language := range []string{"fr", "en"} {
+		text := res.Text(language)
+		for _, want := range []string{"r<U+03BF>le.pdf", "Me Dur<U+0430>nd <durand@<U+0430>vocats.test>", "\u0418\u0432\u0430\u043d\u043e\u0432"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s: the text lacks %q:\n%s", language, want, text)
+			}
+		}
+	}
+}
+
+// verifiedDownload journals the download of a file named name by by, for
+// whom, of a deposit of reference ref, and returns what its receipt proves.
+func verifiedDownload(t *testing.T, name string, by *Actor, whom *Party, ref string) *Result {
+	t.Helper()
+	l := newTestLog(t, 1)
+	sum := sha256.Sum256([]byte("x"))
+	data, digest, err := NewClaims(Claims{Kind: "downloaded", Deposit: &ClaimsDeposit{ID: "dep1", Reference: ref},
+		File: &File{ID: "f1", Name: name, Size: 1, SHA256: sum[:]}, By: by, For: whom})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.addClaims(Event{Time: Time{time.Date(2026, 12, 5, 13, 0, 0, 0, time.UTC)}, Type: "file.downloaded", ActorID: by.ID, DepositID: "dep1",
+		FileID: "f1", Size: 1, SHA256: sum[:]}, data, digest)
+	res, err := Verify(l.receipt(0, 0, nil, false), []string{l.vkey}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
