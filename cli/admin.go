@@ -8,7 +8,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"navette"
 	"navette/account"
@@ -258,7 +257,7 @@ func adminTokenCreate(ctx context.Context, env *Env, args []string) error {
 		// One item a line, the secret alone on the last, to be copied.
 		fmt.Fprintf(env.Stderr, "token id: %s\n", t.ID)
 		if !t.ExpiresAt.IsZero() {
-			fmt.Fprintf(env.Stderr, "expires:  %s\n", t.ExpiresAt.Format(time.RFC3339))
+			fmt.Fprintf(env.Stderr, "expires:  %s (Paris time)\n", parisTime(t.ExpiresAt))
 		}
 		fmt.Fprintln(env.Stdout, secret)
 		return nil

@@ -83,8 +83,8 @@ func openKeys(path string) (keys io.Reader, closeKeys func(), err error) {
 // directory data, and warns if it had no keys.
 func printRestored(env *Env, from, data string, res *backup.Restored) {
 	n, bytes := res.Manifest.Blobs()
-	fmt.Fprintf(env.Stdout, "restored %s into %s: backup of %s, schema %d, %d blobs (%d bytes), %d key files\n",
-		filepath.Base(from), data, res.Manifest.CreatedAt.Format("2006-01-02 15:04:05Z"), res.Manifest.Schema, n, bytes, res.Keys)
+	fmt.Fprintf(env.Stdout, "restored %s into %s: backup of %s (Paris time), schema %d, %d blobs (%d bytes), %d key files\n",
+		filepath.Base(from), data, parisSecond(res.Manifest.CreatedAt), res.Manifest.Schema, n, bytes, res.Keys)
 	fmt.Fprintf(env.Stdout, "journal intact: %d events, tree %d leaves, root %s\n", res.Journal.Events, res.Manifest.Journal.Size, res.Manifest.Journal.Root)
 	if res.Keys == 0 {
 		fmt.Fprintln(env.Stderr, "no keys restored: the files and references cannot be opened until the keys exported with the backup are in DIR/keys")

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
-	"time"
-	_ "time/tzdata" // expiry dates are shown in Paris time, even without system tzdata
 
 	"navette/api"
 	"navette/client"
@@ -81,10 +79,9 @@ func writeDepositTable(env *Env, box string, deposits []api.Deposit) {
 		who = "TO"
 	}
 	fmt.Fprintf(tw, "ID\t%s\tREFERENCE\tFILES\tSIZE\tEXPIRES (PARIS)\n", who)
-	loc := paris()
 	for _, d := range deposits {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", printable(d.ID, 40), printable(depositPeople(box, &d), 50), printable(d.Reference, 40),
-			d.FileCount, humanSize(d.TotalSize), printable(depositExpiry(&d, loc), 20))
+			d.FileCount, humanSize(d.TotalSize), printable(depositExpiry(&d), 20))
 	}
 	tw.Flush()
 }
@@ -103,13 +100,13 @@ func depositPeople(box string, d *api.Deposit) string {
 }
 
 // depositExpiry is the EXPIRES column of deposit d: "revoked", the expiry
-// in loc of a deposit that may still be downloaded, or its state.
-func depositExpiry(d *api.Deposit, loc *time.Location) string {
+// of a deposit that may still be downloaded, or its state.
+func depositExpiry(d *api.Deposit) string {
 	switch {
 	case d.RevokedAt != nil || d.State == "revoked":
 		return "revoked"
 	case d.ExpiresAt != nil && (d.State == "available" || d.State == "checking" || d.State == ""):
-		return d.ExpiresAt.In(loc).Format("2006-01-02 15:04")
+		return parisTime(*d.ExpiresAt)
 	}
 	return d.State
 }

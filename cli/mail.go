@@ -77,7 +77,7 @@ func writeMessageTable(w io.Writer, ms []*notify.Message) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tDATE (PARIS)\tKIND\tTO\tSUBJECT")
 	for _, m := range ms {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.NoticeID, m.Date.In(paris()).Format("2006-01-02 15:04"), m.Kind, m.To.Email, m.Subject)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.NoticeID, parisTime(m.Date), m.Kind, m.To.Email, m.Subject)
 	}
 	return tw.Flush()
 }
@@ -143,7 +143,7 @@ func adminMailDead(ctx context.Context, env *Env, args []string) error {
 		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tCREATED (PARIS)\tKIND\tTO\tATTEMPTS\tLAST ERROR")
 		for _, v := range vs {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", v.ID, v.CreatedAt.In(paris()).Format("2006-01-02 15:04"), v.Kind, v.Email, v.Attempts, v.LastError)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", v.ID, parisTime(v.CreatedAt), v.Kind, v.Email, v.Attempts, v.LastError)
 		}
 		return tw.Flush()
 	})

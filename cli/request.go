@@ -40,10 +40,10 @@ func adminRequestList(ctx context.Context, env *Env, args []string) error {
 // table.
 func writeRequestTable(w io.Writer, requests []api.Request) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATE\tACTION\tREQUESTER\tEXPIRES\tPARAMS\tSHA-256")
+	fmt.Fprintln(tw, "ID\tSTATE\tACTION\tREQUESTER\tEXPIRES (PARIS)\tPARAMS\tSHA-256")
 	for _, r := range requests {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.State, r.Action, r.Requester,
-			r.ExpiresAt.UTC().Format("2006-01-02 15:04Z"), printable(string(r.Params), 120), r.SHA256)
+			parisTime(r.ExpiresAt), printable(string(r.Params), 120), r.SHA256)
 	}
 	return tw.Flush()
 }

@@ -79,7 +79,7 @@ func printSettings(w io.Writer, st *navette.Settings) error {
 	show("max-retention", int64(l.MaxRetentionDays))
 	show("max-recipients", int64(l.MaxRecipients))
 	if !st.UpdatedAt.IsZero() {
-		fmt.Fprintf(tw, "saved\t%s\n", st.UpdatedAt.UTC().Format("2006-01-02 15:04:05Z"))
+		fmt.Fprintf(tw, "saved\t%s (Paris time)\n", parisSecond(st.UpdatedAt))
 	}
 	return tw.Flush()
 }

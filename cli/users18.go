@@ -96,18 +96,18 @@ func printUserDetail(w io.Writer, d *api.UserDetail) {
 	tw.Flush()
 	fmt.Fprintf(w, "totp: %v\nrecovery codes left: %d\n", d.Factors.TOTP, d.Factors.RecoveryCodesLeft)
 	for _, k := range d.Factors.Passkeys {
-		fmt.Fprintf(w, "passkey %s %q created %s\n", k.ID, printable(k.Name, 100), k.CreatedAt.Format("2006-01-02 15:04Z"))
+		fmt.Fprintf(w, "passkey %s %q created %s (Paris time)\n", k.ID, printable(k.Name, 100), parisTime(k.CreatedAt))
 	}
 	for _, x := range d.Sessions {
-		fmt.Fprintf(w, "session %s %s %s (%s) created %s, expires %s\n", x.ID, x.Stage, printable(x.Method, 60), x.Assurance,
-			x.CreatedAt.Format("2006-01-02 15:04Z"), x.ExpiresAt.Format("2006-01-02 15:04Z"))
+		fmt.Fprintf(w, "session %s %s %s (%s) created %s, expires %s (Paris time)\n", x.ID, x.Stage, printable(x.Method, 60), x.Assurance,
+			parisTime(x.CreatedAt), parisTime(x.ExpiresAt))
 	}
 	printUserTokens(w, d.Tokens)
 	for _, m := range d.Mailboxes {
 		fmt.Fprintf(w, "mailbox %s %s\n", m.ID, printable(m.Email, 100))
 	}
 	for _, e := range d.Events {
-		fmt.Fprintf(w, "event %s %s %s\n", e.Time.Format("2006-01-02 15:04:05Z"), e.Type, printable(e.Detail, 120))
+		fmt.Fprintf(w, "event %s (Paris time) %s %s\n", parisSecond(e.Time), e.Type, printable(e.Detail, 120))
 	}
 }
 
@@ -118,6 +118,6 @@ func printUserTokens(w io.Writer, tokens []api.Token) {
 		if t.RevokedAt != nil {
 			state = "revoked"
 		}
-		fmt.Fprintf(w, "token %s %q %s, expires %s\n", t.ID, printable(t.Label, 100), state, t.ExpiresAt.Format("2006-01-02"))
+		fmt.Fprintf(w, "token %s %q %s, expires %s (Paris time)\n", t.ID, printable(t.Label, 100), state, parisTime(t.ExpiresAt))
 	}
 }
