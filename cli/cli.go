@@ -9,6 +9,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"sort"
@@ -175,7 +177,23 @@ func oneLine(err error) string {
 			msg = shown
 		}
 	}
+	var ue *url.Error
+	var op *net.OpError
+	if errors.As(err, &ue) && errors.As(ue.Err, &op) && !errors.Is(err, context.Canceled) {
+		// Go's "Get \"URL\": dial tcp HOST: connect: …" says the server in
+		// a request's URL; a person wants the server and the cause.
+		msg = strings.Replace(msg, ue.Error(), fmt.Sprintf("the connection to the server %s failed (%v)", serverOf(ue.URL), op.Err), 1)
+	}
 	return strings.Join(strings.Fields(msg), " ")
+}
+
+// serverOf is the server of the request URL raw: its scheme and host.
+func serverOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 func printHelp(w io.Writer) {
