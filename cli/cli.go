@@ -13,7 +13,9 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -215,10 +217,54 @@ func newFlagSet(env *Env, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(env.Stderr, "Usage: navette %s %s\n", name, usage)
-		fs.PrintDefaults()
+		fmt.Fprintf(env.Stderr, "Usage: navette %s %s\n\nFlags:\n", name, strings.TrimSuffix(usage, "\n\nFlags:"))
+		printFlags(env.Stderr, fs)
 	}
 	return fs
+}
+
+// printFlags prints the flags of fs as flag.PrintDefaults does, named with
+// two dashes as the documentation names them, each with the NAVETTE_*
+// variable that also sets it.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, usage := flag.UnquoteUsage(f)
+		head := "  --" + f.Name
+		if arg != "" {
+			head += " " + arg
+		}
+		var notes []string
+		if def := shownDefault(f); def != "" {
+			notes = append(notes, "default "+def)
+		}
+		if !strings.Contains(usage, envName(f.Name)) {
+			notes = append(notes, envName(f.Name))
+		}
+		if len(notes) > 0 {
+			usage += " (" + strings.Join(notes, "; ") + ")"
+		}
+		fmt.Fprintf(w, "%s\n    \t%s\n", head, strings.ReplaceAll(usage, "\n", "\n    \t"))
+	})
+}
+
+// shownDefault is the default of flag f as its help shows it, quoted for
+// a string, or "" when it is the zero value of its type.
+func shownDefault(f *flag.Flag) string {
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		if f.DefValue == "" || f.DefValue == "[]" {
+			return ""
+		}
+		return f.DefValue
+	}
+	v := g.Get()
+	if v == nil || reflect.ValueOf(v).IsZero() {
+		return ""
+	}
+	if _, isString := v.(string); isString {
+		return strconv.Quote(f.DefValue)
+	}
+	return f.DefValue
 }
 
 // parseFlags parses args, first taking defaults from NAVETTE_* variables:

@@ -16,7 +16,7 @@ func init() {
 }
 
 func runInbox(ctx context.Context, env *Env, args []string) error {
-	fs, cf := newClientFlagSet(env, "inbox", "[--box inbox|sent] [--json] [--limit N] [--before CURSOR]")
+	fs, cf := newClientFlagSet(env, "inbox", "[--box inbox|sent] [--json] [--limit N] [--before CURSOR]\n\nLists the deposits you received (in person or through your service\nmailboxes), or those you sent with --box sent, newest first, with their\nexpiry in Paris time.")
 	box := fs.String("box", client.BoxInbox, "`box` to list: inbox (deposits for you) or sent (deposits you made)")
 	asJSON := fs.Bool("json", false, "print the server's JSON list instead of a table")
 	limit := fs.Int("limit", 0, "list at most `N` deposits (0: the server's page size)")

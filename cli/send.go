@@ -294,7 +294,7 @@ type clientFlags struct {
 func newClientFlagSet(env *Env, name, usage string) (*flag.FlagSet, *clientFlags) {
 	fs := newFlagSet(env, name, usage)
 	cf := new(clientFlags)
-	fs.StringVar(&cf.server, "server", "", "`URL` of the navette server (or NAVETTE_SERVER)")
+	fs.StringVar(&cf.server, "server", "", "`URL` of the navette server")
 	fs.StringVar(&cf.token, "token", "", "API `token` (better set NAVETTE_TOKEN: command lines are visible to others)")
 	return fs, cf
 }

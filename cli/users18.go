@@ -18,7 +18,7 @@ func init() {
 // adminUsersList lists the people the caller manages, through the API,
 // following the pages unless --limit is given.
 func adminUsersList(ctx context.Context, env *Env, args []string) error {
-	fs, cf := newClientFlagSet(env, "admin users ls", "[--q WORDS] [--role ROLE] [--status enabled|disabled] [--directory SOURCE] [--cursor C] [--limit N]")
+	fs, cf := newClientFlagSet(env, "admin users ls", "[--q WORDS] [--role ROLE] [--status enabled|disabled] [--directory SOURCE] [--cursor C] [--limit N]\n\nLists, through the API, the people you manage, every page unless --limit is\ngiven.")
 	var q client.UserQuery
 	fs.StringVar(&q.Text, "q", "", "words of a name, an e-mail address, an organisation")
 	fs.StringVar(&q.Role, "role", "", "only people of this `role`")
@@ -77,7 +77,7 @@ func printUserRow(w io.Writer, u api.User) {
 // adminUsersShow shows a person: their factors (never a secret), tokens,
 // mailboxes and last events.
 func adminUsersShow(ctx context.Context, env *Env, args []string) error {
-	fs, cf := newClientFlagSet(env, "admin users show", "USER_ID")
+	fs, cf := newClientFlagSet(env, "admin users show", "USER_ID\n\nShows a person, through the API: their factors (never a secret), sessions,\ntokens, mailboxes and last events, times in Paris time.")
 	id, c, err := cf.parseClient(fs, env, args, oneArg("one user id is required"))
 	if err != nil {
 		return err
