@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
+
+	"navette"
 )
 
 // closedPort returns the URL of a local port nothing listens on.
@@ -39,8 +41,8 @@ func TestUnreachableServer(t *testing.T) {
 		{"revoke", []string{"revoke", id}},
 		{"extend", []string{"extend", id, "--days", "3"}},
 		{"send", []string{"send", "--to", lawyer, "--ref", "R", file}},
-		{"case", []string{"case", "ls"}},
-		{"admin", []string{"admin", "users", "ls"}},
+		{"case ls", []string{"case", "ls"}},
+		{"admin users ls", []string{"admin", "users", "ls"}},
 	} {
 		r := runCLI(t, vars, false, c.args...)
 		want := "navette " + c.name + ": the connection to the server " + server + " failed (connect: connection refused)\n"
@@ -71,6 +73,33 @@ func TestServerURLOfAnotherSite(t *testing.T) {
 	} {
 		if r := runCLI(t, vars, false, c.args...); r.code != 1 || r.stderr != c.want {
 			t.Errorf("%q: got %d %q, want 1 %q", c.args, r.code, r.stderr, c.want)
+		}
+	}
+}
+
+// TestSubcommandNamed: a failure of a subcommand of admin, case, mail or
+// directory is told under the subcommand's name, not the group's alone.
+func TestSubcommandNamed(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	admin := e.user("admin@justice.example", navette.RoleAdmin)
+	id := "a234567abcdefghijklmnopqrstuvwxy"
+	flow := writeFile(t, t.TempDir(), "tableau national.csv", []byte("not,a,flow\n"))
+	for _, c := range []struct {
+		vars map[string]string
+		args []string
+		want string
+	}{
+		{e.vars(admin), []string{"admin", "users", "show", id}, "navette admin users show: No such user.\n"},
+		{nil, []string{"admin", "user", "role", "--data", e.dir, "--email", "nobody@x.example", "--role", "agent"}, "navette admin user role: no user has the e-mail nobody@x.example\n"},
+		{nil, []string{"admin", "settings", "--data", e.dir, "extra"}, "navette admin settings: unexpected argument \"extra\"\n"},
+		{nil, []string{"admin", "journal", "key", "--data", e.dir, "--origin", "x.example/navette-journal"}, "navette admin journal key: --origin names a new key: give it with rotate\n"},
+		{e.vars(e.agent), []string{"case", "show", id}, "navette case show: No such case.\n"},
+		{nil, []string{"mail", "show", "--data", e.dir, "nope"}, "navette mail show: No message \"nope\" in the outbox.\n"},
+		{nil, []string{"directory", "import", "--data", e.dir, "--kind", "experts", flow}, "navette directory import: --partner-kind is required for a flow other than lawyers\n"},
+	} {
+		if r := runCLI(t, c.vars, false, c.args...); r.code == 0 || r.stderr != c.want {
+			t.Errorf("%q: got %d %q, want %q", c.args, r.code, r.stderr, c.want)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -115,7 +116,25 @@ func Main(args []string, env *Env) int {
 		fmt.Fprintf(env.Stderr, "navette: unknown command %q (see \"navette help\")\n", args[0])
 		return 2
 	}
-	return exitStatus(env, cmd.name, runCommand(env, cmd, args[1:]))
+	return exitStatus(env, calledName(args), runCommand(env, cmd, args[1:]))
+}
+
+// groupSubcommands are the subcommands of the groups of commands other
+// than admin (whose are adminCommands).
+var groupSubcommands = map[string][]string{"case": {"ls", "show", "get", "evidence"}, "mail": {"ls", "show"}, "directory": {"import"}}
+
+// calledName is the name of the command args call, as its messages name
+// it: with its subcommand when it is a group's ("admin users show").
+func calledName(args []string) string {
+	n := 1
+	switch {
+	case args[0] == "admin" && len(args) > 2 && adminCommands[args[1]+" "+args[2]] != nil:
+		n = 3
+	case args[0] == "admin" && len(args) > 1 && adminCommands[args[1]] != nil,
+		len(args) > 1 && slices.Contains(groupSubcommands[args[0]], args[1]):
+		n = 2
+	}
+	return strings.Join(args[:n], " ")
 }
 
 // runCommand runs cmd with args, in the context of env (the background if

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,7 +14,7 @@ import (
 // and prints its usage, a paragraph saying what it does, and each flag
 // with a text and the NAVETTE_* variable that also sets it.
 func TestHelpOfEveryCommand(t *testing.T) {
-	groups := map[string][]string{"case": {"ls", "show", "get", "evidence"}, "mail": {"ls", "show"}, "directory": {"import"}}
+	groups := maps.Clone(groupSubcommands)
 	for name := range adminCommands {
 		groups["admin"] = append(groups["admin"], name)
 	}
@@ -111,7 +112,7 @@ func TestDocsNameOnlyFlagsThatExist(t *testing.T) {
 // (one word, two for a group's subcommand, three for some of admin's) and
 // the rest; nil if they name none.
 func commandPath(words []string) (path, rest []string) {
-	groups := map[string][]string{"case": {"ls", "show", "get", "evidence"}, "mail": {"ls", "show"}, "directory": {"import"}}
+	groups := groupSubcommands
 	switch {
 	case words[0] == "admin" && len(words) > 2 && adminCommands[words[1]+" "+words[2]] != nil:
 		return words[:3], words[3:]
