@@ -2,10 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -185,13 +188,20 @@ func platformFlags(fs *flag.FlagSet, blobs bool) func() (*app.App, error) {
 // store db (default: the directory's SQLite database) and the blob store
 // blobs (default: the directory's blobs), also while a server runs. A data
 // directory that does not exist is refused, not made: it is a typo, and a
-// new platform made there would take the command.
+// new platform made there would take the command. So is a directory that
+// holds other things but no keys: a new platform's keys and database would
+// be strewn among them.
 func openData(data, db, blobs string) (*app.App, error) {
 	if data == "" {
 		return nil, usageError("--data is required")
 	}
 	if st, err := os.Stat(data); err != nil || !st.IsDir() {
 		return nil, usageError("--data %s is not a directory: give the data directory of the platform", data)
+	}
+	if _, err := os.Stat(filepath.Join(data, "keys")); errors.Is(err, fs.ErrNotExist) {
+		if entries, err := os.ReadDir(data); err == nil && len(entries) > 0 {
+			return nil, usageError("--data %s holds no keys/ yet is not empty: give the data directory of the platform (an empty directory for a new one)", data)
+		}
 	}
 	return app.Open(app.Config{DataDir: data, DB: db, Blobs: blobs})
 }

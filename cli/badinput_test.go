@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"navette"
@@ -101,5 +103,29 @@ func TestSubcommandNamed(t *testing.T) {
 		if r := runCLI(t, c.vars, false, c.args...); r.code == 0 || r.stderr != c.want {
 			t.Errorf("%q: got %d %q, want %q", c.args, r.code, r.stderr, c.want)
 		}
+	}
+}
+
+// TestDataDirectoryOfSomethingElse: a command given as --data a directory
+// that holds other things and no keys (a home directory, a typo) is
+// refused on one line, and makes no platform there: no keys, no database.
+func TestDataDirectoryOfSomethingElse(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	writeFile(t, home, "notes.txt", []byte("à faire"))
+	want := "holds no keys/ yet is not empty: give the data directory of the platform (an empty directory for a new one)\n"
+	for _, args := range [][]string{
+		{"mail", "ls", "--data", home},
+		{"admin", "settings", "--data", home},
+		{"admin", "key", "status", "--data", home},
+		{"admin", "user", "add", "--data", home, "--email", "a@justice.example", "--name", "A", "--role", "admin"},
+	} {
+		r := runCLI(t, nil, false, args...)
+		if r.code != 2 || !strings.HasSuffix(r.stderr, want) || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("%q: got %d %q, want 2 and %q", args, r.code, r.stderr, want)
+		}
+	}
+	if got := tree(t, home); !slices.Equal(got, []string{"notes.txt"}) {
+		t.Errorf("got %q in the directory, want only notes.txt", got)
 	}
 }
