@@ -21,26 +21,12 @@ func TestTimesInParis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first := e.user("admin1@justice.example", navette.RoleAdmin)
-	second := e.user("admin2@justice.example", navette.RoleAdmin)
-	admin1, err := e.app.Meta.UserByEmail(ctx, "admin1@justice.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	target, err := e.app.Meta.UserByEmail(ctx, agent)
-	if err != nil {
-		t.Fatal(err)
-	}
+	first, second, admin1, target := e.twoAdmins()
 	_, req, err := e.app.Accounts.RequestSetRole(ctx, admin1, target.ID, navette.RoleAuditor, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := e.app.Config.Clock.Now()
-	sess := &navette.Session{ID: navette.NewID(), Hash: []byte(navette.NewID() + navette.NewID()), UserID: target.ID, Stage: navette.StageFull,
-		Method: "code+totp", CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(time.Hour)}
-	if err := e.app.Meta.CreateSession(ctx, sess); err != nil {
-		t.Fatal(err)
-	}
+	sess := e.session(target)
 	minute := func(at time.Time) string { return at.In(loc).Format("2006-01-02 15:04") }
 	dir := t.TempDir()
 	if r := runCLI(t, nil, false, "admin", "settings", "--data", dir, "--max-files", "12"); r.code != 0 {
@@ -56,7 +42,7 @@ func TestTimesInParis(t *testing.T) {
 		{"request list", e.vars(second), []string{"admin", "request", "list"}, true,
 			regexp.MustCompile(`(?m)^ID +STATE +ACTION +REQUESTER +EXPIRES \(PARIS\) .*\n` + req.ID + ` .* ` + regexp.QuoteMeta(minute(req.ExpiresAt)) + ` `)},
 		{"users show session", e.vars(first), []string{"admin", "users", "show", target.ID}, true,
-			regexp.MustCompile(`session ` + sess.ID + ` .* created ` + regexp.QuoteMeta(minute(now)) + `, expires ` + regexp.QuoteMeta(minute(sess.ExpiresAt)) + ` \(Paris time\)\n`)},
+			regexp.MustCompile(`session ` + sess.ID + ` .* created ` + regexp.QuoteMeta(minute(sess.CreatedAt)) + `, expires ` + regexp.QuoteMeta(minute(sess.ExpiresAt)) + ` \(Paris time\)\n`)},
 		{"users show token", e.vars(first), []string{"admin", "users", "show", target.ID}, true,
 			regexp.MustCompile(`token \S+ ".*" active, expires \d{4}-\d\d-\d\d \d\d:\d\d \(Paris time\)\n`)},
 		{"users show event", e.vars(first), []string{"admin", "users", "show", admin1.ID}, true,
