@@ -349,8 +349,13 @@ func (a *App) retirable(id string) error {
 	// The active file's time is the file system's: compare it with the
 	// system's clock, not the platform's.
 	if ready := since.Add(RetireAfter); time.Now().Before(ready) {
-		return navette.Errorf(navette.ECONFLICT, "The active key changed at %s: servers may still wrap new keys under %s until they reload; run \"navette admin key rewrap\" again, then retire after %s.",
-			since.UTC().Format(time.TimeOnly), id, ready.UTC().Format(time.TimeOnly))
+		// Told to the operator as every time of the command line: in Paris.
+		paris, err := time.LoadLocation("Europe/Paris")
+		if err != nil {
+			paris = time.UTC
+		}
+		return navette.Errorf(navette.ECONFLICT, "The active key changed at %s (Paris time): servers may still wrap new keys under %s until they reload; run \"navette admin key rewrap\" again, then retire after %s.",
+			since.In(paris).Format(time.TimeOnly), id, ready.In(paris).Format(time.TimeOnly))
 	}
 	return nil
 }

@@ -2,13 +2,15 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"navette"
 	"navette/account"
@@ -186,7 +188,9 @@ func platformFlags(fs *flag.FlagSet, blobs bool) func() (*app.App, error) {
 // store db (default: the directory's SQLite database) and the blob store
 // blobs (default: the directory's blobs), also while a server runs. A data
 // directory that does not exist is refused, not made: it is a typo, and a
-// new platform made there would take the command.
+// new platform made there would take the command. So is a directory that
+// holds other things but no keys: a new platform's keys and database would
+// be strewn among them.
 func openData(data, db, blobs string) (*app.App, error) {
 	if data == "" {
 		return nil, usageError("--data is required")
@@ -194,11 +198,16 @@ func openData(data, db, blobs string) (*app.App, error) {
 	if st, err := os.Stat(data); err != nil || !st.IsDir() {
 		return nil, usageError("--data %s is not a directory: give the data directory of the platform", data)
 	}
+	if _, err := os.Stat(filepath.Join(data, "keys")); errors.Is(err, fs.ErrNotExist) {
+		if entries, err := os.ReadDir(data); err == nil && len(entries) > 0 {
+			return nil, usageError("--data %s holds no keys/ yet is not empty: give the data directory of the platform (an empty directory for a new one)", data)
+		}
+	}
 	return app.Open(app.Config{DataDir: data, DB: db, Blobs: blobs})
 }
 
 func adminUserAdd(ctx context.Context, env *Env, args []string) error {
-	c := newAdminCmd(env, "admin user add", "--data DIR --email E --name N --role ROLE [--court CODE] [--lang fr|en]")
+	c := newAdminCmd(env, "admin user add", "--data DIR --email E --name N --role ROLE [--court CODE] [--lang fr|en]\n\nCreates a user of the platform with a role, at once and journaled as the\nlocal operator (no two-person rule); an agent or court admin belongs to the\ncourt --court.")
 	email := c.fs.String("email", "", "the user's e-mail address")
 	name := c.fs.String("name", "", "the user's full name")
 	role := c.fs.String("role", "", "agent, court_admin, partner, admin or auditor")
@@ -232,7 +241,7 @@ func courtIDOf(ctx context.Context, a *app.App, code string) (string, error) {
 }
 
 func adminTokenCreate(ctx context.Context, env *Env, args []string) error {
-	c := newAdminCmd(env, "admin token create", "--data DIR --email E [--label L] [--ttl DURATION]")
+	c := newAdminCmd(env, "admin token create", "--data DIR --email E [--label L] [--ttl DURATION] [--scopes S,…]\n\nCreates an API token for the user --email and prints its secret alone on\nstandard output (its id and expiry on standard error): it is shown only\nonce.")
 	email := c.fs.String("email", "", "the user's e-mail address")
 	label := c.fs.String("label", "cli", "what the token is for")
 	ttl := c.fs.Duration("ttl", 0, "lifetime (default 2160h, at most 8784h)")
@@ -258,7 +267,7 @@ func adminTokenCreate(ctx context.Context, env *Env, args []string) error {
 		// One item a line, the secret alone on the last, to be copied.
 		fmt.Fprintf(env.Stderr, "token id: %s\n", t.ID)
 		if !t.ExpiresAt.IsZero() {
-			fmt.Fprintf(env.Stderr, "expires:  %s\n", t.ExpiresAt.Format(time.RFC3339))
+			fmt.Fprintf(env.Stderr, "expires:  %s (Paris time)\n", parisTime(t.ExpiresAt))
 		}
 		fmt.Fprintln(env.Stdout, secret)
 		return nil
@@ -279,7 +288,7 @@ func parseScopes(s string) []navette.Scope {
 }
 
 func adminKeyRotate(ctx context.Context, env *Env, args []string) error {
-	c := newAdminCmd(env, "admin key rotate", "--data DIR [--db URL] [--stage]")
+	c := newAdminCmd(env, "admin key rotate", "--data DIR [--db URL] [--stage]\n\nMakes a new key-encryption key and makes it active (new deposits' keys are\nwrapped under it); existing keys stay usable until \"admin key rewrap\". With\n--stage the key is made but not activated, to be copied to every node first.")
 	stage := c.fs.Bool("stage", false, "make the key without activating it: copy it to every node, then \"admin key activate\"")
 	return c.run(args, nil, func(a *app.App) error {
 		id, err := a.RotateKey(ctx, *stage)
@@ -303,7 +312,7 @@ func adminKeyActivate(ctx context.Context, env *Env, args []string) error {
 // adminKeyIDCommand runs "admin key VERB KEYID": act on the key, then
 // print done, a format of its id.
 func adminKeyIDCommand(ctx context.Context, env *Env, args []string, verb string, act func(*app.App, context.Context, string) error, done string) error {
-	c := newAdminCmd(env, "admin key "+verb, "--data DIR [--db URL] KEYID")
+	c := newAdminCmd(env, "admin key "+verb, "--data DIR [--db URL] KEYID\n\nactivate makes the key-encryption key KEYID, staged by \"admin key rotate\n--stage\", the active one; retire destroys KEYID once no stored key is\nwrapped under it (run \"admin key rewrap\" first) and it has not been active\nfor a while.")
 	c.interspersed = true
 	return c.run(args, c.oneArg("key id"), func(a *app.App) error {
 		if err := act(a, ctx, c.fs.Arg(0)); err != nil {
@@ -358,12 +367,12 @@ func keyCountsOf(counts []navette.KeyCount, id string) string {
 }
 
 func adminKeyStatus(ctx context.Context, env *Env, args []string) error {
-	c := newAdminCmd(env, "admin key status", "--data DIR [--db URL]")
+	c := newAdminCmd(env, "admin key status", "--data DIR [--db URL]\n\nLists the key-encryption keys of this node, the active one marked, with how\nmany stored keys each wraps, and the keys that wrap data but are missing\nfrom this node.")
 	return c.run(args, nil, func(a *app.App) error { return printKeyCounts(ctx, env, a) })
 }
 
 func adminKeyRewrap(ctx context.Context, env *Env, args []string) error {
-	c := newAdminCmd(env, "admin key rewrap", "--data DIR [--db URL] [--batch N]")
+	c := newAdminCmd(env, "admin key rewrap", "--data DIR [--db URL] [--batch N]\n\nWraps again under the active key-encryption key every stored key still under\nanother, so that the others can be retired; interrupted, it is run again to\nfinish.")
 	batch := c.fs.Int("batch", app.DefaultRewrapBatch, "stored keys listed at a time")
 	check := func() error {
 		if *batch <= 0 {
@@ -408,7 +417,7 @@ func userByEmail(ctx context.Context, a *app.App, email string) (*navette.User, 
 // restore, reset-totp or reset-oidc.
 func adminUserChange(what string) func(ctx context.Context, env *Env, args []string) error {
 	return func(ctx context.Context, env *Env, args []string) error {
-		c := newAdminCmd(env, "admin user "+what, "--data DIR --email E [--role ROLE]")
+		c := newAdminCmd(env, "admin user "+what, "--data DIR --email E [--role ROLE]\n\nChanges the user --email, at once and journaled as the local operator: role\ngives them the role --role; revoke disables them (their sessions and tokens\nstop working); restore enables them again; reset-totp removes their second\nfactor so that they enrol again; reset-oidc unlinks their identity-provider\naccount.")
 		email := c.fs.String("email", "", "the user's e-mail address")
 		role := c.fs.String("role", "", "the new role (user role)")
 		check := func() error {
@@ -454,7 +463,7 @@ func changeUser(ctx context.Context, a *app.App, what string, u *navette.User, r
 }
 
 func adminCourtAdd(ctx context.Context, env *Env, args []string) error {
-	c := newAdminCmd(env, "admin court add", "--data DIR --code CODE --name N")
+	c := newAdminCmd(env, "admin court add", "--data DIR --code CODE --name N\n\nCreates a court, named --name, whose code --code the other commands use to\nname it.")
 	code := c.fs.String("code", "", "the court's stable code, such as TJ-AMIENS")
 	name := c.fs.String("name", "", "the court's name")
 	return c.run(args, nil, func(a *app.App) error {
@@ -468,7 +477,7 @@ func adminCourtAdd(ctx context.Context, env *Env, args []string) error {
 }
 
 func adminServiceAdd(ctx context.Context, env *Env, args []string) error {
-	c := newAdminCmd(env, "admin service add", "--data DIR --court CODE --name N --email E")
+	c := newAdminCmd(env, "admin service add", "--data DIR --court CODE --name N --email E\n\nCreates a service mailbox of the court --court, with its own e-mail address\n--email, to which deposits can be sent; its members see them.")
 	court := c.fs.String("court", "", "the court's code")
 	name := c.fs.String("name", "", "the service's name, such as \"Greffe correctionnel\"")
 	email := c.fs.String("email", "", "the service's functional e-mail address, where its notices go")
@@ -489,7 +498,7 @@ func adminServiceAdd(ctx context.Context, env *Env, args []string) error {
 // adminMember returns the command "admin member what": add or remove.
 func adminMember(what string) func(ctx context.Context, env *Env, args []string) error {
 	return func(ctx context.Context, env *Env, args []string) error {
-		c := newAdminCmd(env, "admin member "+what, "--data DIR --service E --email E")
+		c := newAdminCmd(env, "admin member "+what, "--data DIR --service E --email E\n\nAdds the agent --email to the service mailbox --service (add), or takes them\nout of it (remove), at once and journaled as the local operator; the agent\nis told by e-mail.")
 		service := c.fs.String("service", "", "the service's e-mail address")
 		email := c.fs.String("email", "", "the agent's e-mail address")
 		return c.run(args, nil, func(a *app.App) error {
@@ -516,7 +525,7 @@ func adminMember(what string) func(ctx context.Context, env *Env, args []string)
 }
 
 func adminTokenRevoke(ctx context.Context, env *Env, args []string) error {
-	c := newAdminCmd(env, "admin token revoke", "--data DIR TOKEN_ID")
+	c := newAdminCmd(env, "admin token revoke", "--data DIR TOKEN_ID\n\nRevokes the API token TOKEN_ID (as \"admin users show\" lists it): it stops\nworking at once.")
 	return c.run(args, c.oneArg("token id"), func(a *app.App) error {
 		if err := a.Accounts.RevokeAnyToken(ctx, operator, c.fs.Arg(0)); err != nil {
 			return err

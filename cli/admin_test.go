@@ -102,7 +102,8 @@ func TestDirectoryDryRunShowsWhatTheGuardRefuses(t *testing.T) {
 	const header = "cnbf;nom;prenom;barreau;email;statut;date_maj\n"
 	lines := "1;Durand;Stéphane;Amiens;stephane.durand@avocat.example;actif;2026-11-01\n" +
 		"2;Lefèvre;Marie;Amiens;marie.lefevre@avocat.example;actif;2026-11-02\n"
-	full, short := filepath.Join(dir, "full.csv"), filepath.Join(dir, "short.csv")
+	flows := t.TempDir()
+	full, short := filepath.Join(flows, "full.csv"), filepath.Join(flows, "short.csv")
 	if err := errors.Join(os.WriteFile(full, []byte(header+lines), 0o600), os.WriteFile(short, []byte(header+lines[:strings.Index(lines, "2;")]), 0o600)); err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +125,7 @@ func TestDirectoryDryRunShowsWhatTheGuardRefuses(t *testing.T) {
 // did not name (date_maj) were looked for and the flow refused.
 func TestDirectoryImportOtherTable(t *testing.T) {
 	dir := t.TempDir()
-	flow := filepath.Join(dir, "experts.csv")
+	flow := filepath.Join(t.TempDir(), "experts.csv")
 	const csv = "numero;nom;prenom;cour;courriel;etat\n" +
 		"E1;Martin;Luc;CA Amiens;luc.martin@expert.example;actif\n" +
 		"E2;Petit;Anne;CA Douai;anne.petit@expert.example;radie\n"

@@ -15,7 +15,7 @@ import (
 // adminBackup writes an online snapshot of a data directory (SQLite
 // metadata, local blobs, no keys) to a new file.
 func adminBackup(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin backup", "--data DIR --out FILE[.gz]")
+	fs := newFlagSet(env, "admin backup", "--data DIR --out FILE[.gz]\n\nWrites a snapshot of the data directory (its SQLite metadata and local\nblobs, never its keys) to a new file, while the server may run; export the\nkeys apart with \"admin key export\".")
 	data := fs.String("data", "", "data directory (SQLite metadata and local blobs); the server may run")
 	out := fs.String("out", "", "the backup file to create (gzip-compressed if it ends in .gz or .tgz); keys are not in it: see admin key export")
 	if err := parseFlags(fs, env, args); err != nil {
@@ -38,7 +38,7 @@ func adminBackup(ctx context.Context, env *Env, args []string) error {
 // adminRestore restores a backup, and keys exported apart, into an empty
 // directory, and verifies it.
 func adminRestore(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin restore", "--data NEWDIR --from FILE [--keys FILE]")
+	fs := newFlagSet(env, "admin restore", "--data NEWDIR --from FILE [--keys FILE]\n\nRestores a backup made by \"admin backup\", with the keys exported by \"admin\nkey export\", into an empty or absent directory, then verifies it: every\nblob's hash and the whole journal.")
 	data := fs.String("data", "", "the data directory to restore into: empty or absent")
 	from := fs.String("from", "", "the backup file (admin backup)")
 	keys := fs.String("keys", "", "the keys exported apart (admin key export); without them the files cannot be opened")
@@ -83,8 +83,8 @@ func openKeys(path string) (keys io.Reader, closeKeys func(), err error) {
 // directory data, and warns if it had no keys.
 func printRestored(env *Env, from, data string, res *backup.Restored) {
 	n, bytes := res.Manifest.Blobs()
-	fmt.Fprintf(env.Stdout, "restored %s into %s: backup of %s, schema %d, %d blobs (%d bytes), %d key files\n",
-		filepath.Base(from), data, res.Manifest.CreatedAt.Format("2006-01-02 15:04:05Z"), res.Manifest.Schema, n, bytes, res.Keys)
+	fmt.Fprintf(env.Stdout, "restored %s into %s: backup of %s (Paris time), schema %d, %d blobs (%d bytes), %d key files\n",
+		filepath.Base(from), data, parisSecond(res.Manifest.CreatedAt), res.Manifest.Schema, n, bytes, res.Keys)
 	fmt.Fprintf(env.Stdout, "journal intact: %d events, tree %d leaves, root %s\n", res.Journal.Events, res.Manifest.Journal.Size, res.Manifest.Journal.Root)
 	if res.Keys == 0 {
 		fmt.Fprintln(env.Stderr, "no keys restored: the files and references cannot be opened until the keys exported with the backup are in DIR/keys")
@@ -122,7 +122,7 @@ func syncClose(f *os.File, err error) error {
 
 // adminKeyExport writes the key directory to a new file, mode 0600.
 func adminKeyExport(_ context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "admin key export", "--data DIR --out FILE")
+	fs := newFlagSet(env, "admin key export", "--data DIR --out FILE\n\nWrites the key directory of the data directory to a new file, mode 0600, to\nbe kept on another medium than the backups it opens.")
 	data := fs.String("data", "", "data directory")
 	out := fs.String("out", "", "the file to create, mode 0600, to keep on another medium than the backups")
 	if err := parseFlags(fs, env, args); err != nil {

@@ -271,7 +271,7 @@ func writeCaseTable(env *Env, cases []api.Case) {
 	fmt.Fprintln(tw, "ID\tREFERENCE\tSENT\tRECEIVED\tLAST (PARIS)")
 	for _, k := range cases {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", printable(k.ID, 40), printable(k.Reference, 50), k.Sent, k.Received,
-			k.LastAt.In(paris()).Format("2006-01-02 15:04"))
+			parisTime(k.LastAt))
 	}
 	tw.Flush()
 }
@@ -287,11 +287,11 @@ func writeCase(env *Env, k *api.Case) {
 		for _, r := range d.Recipients {
 			s := r.Email
 			if r.FirstDownloadAt != nil {
-				s += " (first file downloaded " + r.FirstDownloadAt.In(paris()).Format("2006-01-02 15:04") + ")"
+				s += " (first file downloaded " + parisTime(*r.FirstDownloadAt) + ")"
 			}
 			to = append(to, s)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", d.CreatedAt.In(paris()).Format("2006-01-02 15:04"), d.Direction,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", parisTime(d.CreatedAt), d.Direction,
 			printable(d.ID, 40), printable(d.Sender.Email, 50), printable(strings.Join(to, ", "), 120), d.FileCount, printable(d.State, 20))
 	}
 	tw.Flush()
@@ -408,7 +408,7 @@ func runExtend(ctx context.Context, env *Env, args []string) error {
 func printExtended(w io.Writer, id string, d *api.Deposit) {
 	until := ""
 	if d.ExpiresAt != nil {
-		until = d.ExpiresAt.In(paris()).Format("2006-01-02 15:04") + " (Paris time)"
+		until = parisTime(*d.ExpiresAt) + " (Paris time)"
 	}
 	fmt.Fprintf(w, "Deposit %s extended until %s.\n", id, until)
 }

@@ -151,10 +151,10 @@ func TestCaseIDs(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"case", "show", "zzz"}, `navette case: "zzz" is not a case id`},
-		{[]string{"case", "get", "../x"}, `navette case: "../x" is not a case id`},
-		{[]string{"case", "show"}, "navette case: expected one case id"},
-		{[]string{"case", "show", "a", "b"}, "navette case: expected one case id"},
+		{[]string{"case", "show", "zzz"}, `navette case show: "zzz" is not a case id`},
+		{[]string{"case", "get", "../x"}, `navette case get: "../x" is not a case id`},
+		{[]string{"case", "show"}, "navette case show: expected one case id"},
+		{[]string{"case", "show", "a", "b"}, "navette case show: expected one case id"},
 	} {
 		r := runCLI(t, nil, false, tt.args...)
 		if r.code != 2 || strings.TrimSpace(r.stderr) != tt.want {

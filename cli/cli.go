@@ -9,9 +9,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"os/signal"
+	"reflect"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -111,7 +116,25 @@ func Main(args []string, env *Env) int {
 		fmt.Fprintf(env.Stderr, "navette: unknown command %q (see \"navette help\")\n", args[0])
 		return 2
 	}
-	return exitStatus(env, cmd.name, runCommand(env, cmd, args[1:]))
+	return exitStatus(env, calledName(args), runCommand(env, cmd, args[1:]))
+}
+
+// groupSubcommands are the subcommands of the groups of commands other
+// than admin (whose are adminCommands).
+var groupSubcommands = map[string][]string{"case": {"ls", "show", "get", "evidence"}, "mail": {"ls", "show"}, "directory": {"import"}}
+
+// calledName is the name of the command args call, as its messages name
+// it: with its subcommand when it is a group's ("admin users show").
+func calledName(args []string) string {
+	n := 1
+	switch {
+	case args[0] == "admin" && len(args) > 2 && adminCommands[args[1]+" "+args[2]] != nil:
+		n = 3
+	case args[0] == "admin" && len(args) > 1 && adminCommands[args[1]] != nil,
+		len(args) > 1 && slices.Contains(groupSubcommands[args[0]], args[1]):
+		n = 2
+	}
+	return strings.Join(args[:n], " ")
 }
 
 // runCommand runs cmd with args, in the context of env (the background if
@@ -175,7 +198,23 @@ func oneLine(err error) string {
 			msg = shown
 		}
 	}
+	var ue *url.Error
+	var op *net.OpError
+	if errors.As(err, &ue) && errors.As(ue.Err, &op) && !errors.Is(err, context.Canceled) {
+		// Go's "Get \"URL\": dial tcp HOST: connect: …" says the server in
+		// a request's URL; a person wants the server and the cause.
+		msg = strings.Replace(msg, ue.Error(), fmt.Sprintf("the connection to the server %s failed (%v)", serverOf(ue.URL), op.Err), 1)
+	}
 	return strings.Join(strings.Fields(msg), " ")
+}
+
+// serverOf is the server of the request URL raw: its scheme and host.
+func serverOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 func printHelp(w io.Writer) {
@@ -197,10 +236,54 @@ func newFlagSet(env *Env, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(env.Stderr, "Usage: navette %s %s\n", name, usage)
-		fs.PrintDefaults()
+		fmt.Fprintf(env.Stderr, "Usage: navette %s %s\n\nFlags:\n", name, strings.TrimSuffix(usage, "\n\nFlags:"))
+		printFlags(env.Stderr, fs)
 	}
 	return fs
+}
+
+// printFlags prints the flags of fs as flag.PrintDefaults does, named with
+// two dashes as the documentation names them, each with the NAVETTE_*
+// variable that also sets it.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, usage := flag.UnquoteUsage(f)
+		head := "  --" + f.Name
+		if arg != "" {
+			head += " " + arg
+		}
+		var notes []string
+		if def := shownDefault(f); def != "" {
+			notes = append(notes, "default "+def)
+		}
+		if !strings.Contains(usage, envName(f.Name)) {
+			notes = append(notes, envName(f.Name))
+		}
+		if len(notes) > 0 {
+			usage += " (" + strings.Join(notes, "; ") + ")"
+		}
+		fmt.Fprintf(w, "%s\n    \t%s\n", head, strings.ReplaceAll(usage, "\n", "\n    \t"))
+	})
+}
+
+// shownDefault is the default of flag f as its help shows it, quoted for
+// a string, or "" when it is the zero value of its type.
+func shownDefault(f *flag.Flag) string {
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		if f.DefValue == "" || f.DefValue == "[]" {
+			return ""
+		}
+		return f.DefValue
+	}
+	v := g.Get()
+	if v == nil || reflect.ValueOf(v).IsZero() {
+		return ""
+	}
+	if _, isString := v.(string); isString {
+		return strconv.Quote(f.DefValue)
+	}
+	return f.DefValue
 }
 
 // parseFlags parses args, first taking defaults from NAVETTE_* variables:

@@ -138,7 +138,7 @@ func seedDemoUser(ctx context.Context, a *app.App, nu account.NewUser, member bo
 
 func runDemo(ctx context.Context, env *Env, args []string) error {
 	var f serverFlags
-	fs := newFlagSet(env, "demo", "[--data DIR] [--addr HOST:PORT]")
+	fs := newFlagSet(env, "demo", "[--data DIR] [--addr HOST:PORT]\n\nRuns the server with a demo court, its service mailbox, and one user of each\nrole, and prints an API token for each; e-mails go to the local outbox\n(/dev/mail). Not for production.")
 	f.define(fs, "navette-demo", true)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err

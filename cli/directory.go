@@ -26,7 +26,7 @@ func runDirectory(ctx context.Context, env *Env, args []string) error {
 	if len(args) < 1 || args[0] != "import" {
 		return noSubcommand(env, "directory", directoryUsage, args)
 	}
-	fs := newFlagSet(env, "directory import", "--data DIR --kind NAME [--dry-run] [--force] FILE")
+	fs := newFlagSet(env, "directory import", "--data DIR --kind NAME [--dry-run] [--force] FILE\n\nMakes the users of a directory match FILE, its complete listing (CSV): adds,\nupdates, revokes who is no longer listed active, restores who is listed\nagain, all in one transaction or nothing, and prints what changed. --dry-run\nprints it without applying.")
 	open := storeFlags(fs)
 	kind := fs.String("kind", "lawyers", "the flow's source name")
 	partnerKind := fs.String("partner-kind", "", "the partners' profession, for flows other than lawyers")

@@ -17,7 +17,7 @@ var errDoctorFailed = errors.New("at least one check failed")
 
 func runDoctor(ctx context.Context, env *Env, args []string) error {
 	var f serverFlags
-	fs := newFlagSet(env, "doctor", "--data DIR [the flags of serve] [--json]")
+	fs := newFlagSet(env, "doctor", "--data DIR [the flags of serve] [--json]\n\nChecks a deployment with the configuration serve would use (flags, NAVETTE_*\nvariables, configuration file): its keys, database, blob store, clock and\nthe services it talks to, and says where its data lives. Exits 1 if a check\nfailed.")
 	f.define(fs, "", false)
 	asJSON := fs.Bool("json", false, "write the report as JSON")
 	if err := parseFlags(fs, env, args); err != nil {

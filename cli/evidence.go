@@ -10,7 +10,7 @@ import (
 // adminEvidence writes the evidence bundle of a deposit (a ZIP) to
 // standard output.
 func adminEvidence(ctx context.Context, env *Env, args []string) error {
-	c := newAdminCmd(env, "admin evidence", "--data DIR DEPOSIT_ID > bundle.zip")
+	c := newAdminCmd(env, "admin evidence", "--data DIR DEPOSIT_ID > bundle.zip\n\nWrites the evidence bundle of a deposit (a ZIP of its receipts, journal\nentries and their proofs) to standard output; the export is journaled.")
 	check := func() error {
 		if c.fs.NArg() != 1 {
 			return usageError("give one deposit id")

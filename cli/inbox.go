@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
-	"time"
-	_ "time/tzdata" // expiry dates are shown in Paris time, even without system tzdata
 
 	"navette/api"
 	"navette/client"
@@ -18,7 +16,7 @@ func init() {
 }
 
 func runInbox(ctx context.Context, env *Env, args []string) error {
-	fs, cf := newClientFlagSet(env, "inbox", "[--box inbox|sent] [--json] [--limit N] [--before CURSOR]")
+	fs, cf := newClientFlagSet(env, "inbox", "[--box inbox|sent] [--json] [--limit N] [--before CURSOR]\n\nLists the deposits you received (in person or through your service\nmailboxes), or those you sent with --box sent, newest first, with their\nexpiry in Paris time.")
 	box := fs.String("box", client.BoxInbox, "`box` to list: inbox (deposits for you) or sent (deposits you made)")
 	asJSON := fs.Bool("json", false, "print the server's JSON list instead of a table")
 	limit := fs.Int("limit", 0, "list at most `N` deposits (0: the server's page size)")
@@ -81,10 +79,9 @@ func writeDepositTable(env *Env, box string, deposits []api.Deposit) {
 		who = "TO"
 	}
 	fmt.Fprintf(tw, "ID\t%s\tREFERENCE\tFILES\tSIZE\tEXPIRES (PARIS)\n", who)
-	loc := paris()
 	for _, d := range deposits {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", printable(d.ID, 40), printable(depositPeople(box, &d), 50), printable(d.Reference, 40),
-			d.FileCount, humanSize(d.TotalSize), printable(depositExpiry(&d, loc), 20))
+			d.FileCount, humanSize(d.TotalSize), printable(depositExpiry(&d), 20))
 	}
 	tw.Flush()
 }
@@ -103,13 +100,13 @@ func depositPeople(box string, d *api.Deposit) string {
 }
 
 // depositExpiry is the EXPIRES column of deposit d: "revoked", the expiry
-// in loc of a deposit that may still be downloaded, or its state.
-func depositExpiry(d *api.Deposit, loc *time.Location) string {
+// of a deposit that may still be downloaded, or its state.
+func depositExpiry(d *api.Deposit) string {
 	switch {
 	case d.RevokedAt != nil || d.State == "revoked":
 		return "revoked"
 	case d.ExpiresAt != nil && (d.State == "available" || d.State == "checking" || d.State == ""):
-		return d.ExpiresAt.In(loc).Format("2006-01-02 15:04")
+		return parisTime(*d.ExpiresAt)
 	}
 	return d.State
 }

@@ -28,7 +28,7 @@ var chainCheckpoint = regexp.MustCompile(`^[0-9]+:`)
 // if given), and recomputes the hash chain; it prints the tree's root and
 // the chain's head, or names the first bad leaf or token.
 func adminJournalVerify(ctx context.Context, env *Env, args []string) error {
-	c := newAdminCmd(env, "admin journal verify", "--data DIR [--checkpoint FILE|SEQ:HASH] [--keys FILE] [--tsa-ca FILE]")
+	c := newAdminCmd(env, "admin journal verify", "--data DIR [--checkpoint FILE|SEQ:HASH] [--keys FILE] [--tsa-ca FILE]\n\nVerifies the audit journal: recomputes its hash chain and tree, checks every\nsigned checkpoint (and one saved earlier, with --checkpoint) and their time-\nstamp tokens; prints the tree's root and the chain's head, or names the\nfirst bad entry.")
 	cp := c.fs.String("checkpoint", "", "a signed checkpoint saved earlier (GET /api/v1/journal/checkpoint), in FILE; or a chain head SEQ:HASH printed by this command")
 	keysFile := c.fs.String("keys", "", "verifier keys saved earlier (GET /api/v1/journal/keys), one a line, in FILE (default: the keys of the data directory)")
 	tsaCA := c.fs.String("tsa-ca", "", "PEM file of the time-stamping authority's trusted root certificates")
@@ -180,7 +180,7 @@ func adminJournalKey(ctx context.Context, env *Env, args []string) error {
 	if rotate {
 		args = args[1:]
 	}
-	c := newAdminCmd(env, "admin journal key [rotate]", "--data DIR [--db URL] [--origin NAME]")
+	c := newAdminCmd(env, "admin journal key [rotate]", "--data DIR [--db URL] [--origin NAME]\n\nPrints the verifier key of the journal's signing key; with rotate, makes a\nnew signing key and prints its verifier key.")
 	origin := c.fs.String("origin", "", "with rotate: name of the new key, the origin of the checkpoints it signs (HOST/navette-journal, HOST that of the new --public-url; default: the active key's name)")
 	check := func() error {
 		if *origin != "" && !rotate {

@@ -41,7 +41,7 @@ func openOutbox(data string) (*notify.Outbox, func(), error) {
 }
 
 func mailList(env *Env, args []string) error {
-	fs := newFlagSet(env, "mail ls", "--data DIR [--limit N]")
+	fs := newFlagSet(env, "mail ls", "--data DIR [--limit N]\n\nLists the e-mails of the local outbox (where they go without --smtp), newest\nfirst.")
 	data := fs.String("data", "", "data directory")
 	limit := fs.Int("limit", 50, "show at most this many messages, newest first")
 	if err := parseFlags(fs, env, args); err != nil {
@@ -77,13 +77,13 @@ func writeMessageTable(w io.Writer, ms []*notify.Message) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tDATE (PARIS)\tKIND\tTO\tSUBJECT")
 	for _, m := range ms {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.NoticeID, m.Date.In(paris()).Format("2006-01-02 15:04"), m.Kind, m.To.Email, m.Subject)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.NoticeID, parisTime(m.Date), m.Kind, m.To.Email, m.Subject)
 	}
 	return tw.Flush()
 }
 
 func mailShow(env *Env, args []string) error {
-	fs := newFlagSet(env, "mail show", "--data DIR [--html] ID")
+	fs := newFlagSet(env, "mail show", "--data DIR [--html] ID\n\nPrints an e-mail of the local outbox, its headers then its text (or its HTML\nwith --html).")
 	data := fs.String("data", "", "data directory")
 	html := fs.Bool("html", false, "print the HTML version instead of the text")
 	if err := parseInterspersed(fs, env, args); err != nil {
@@ -120,7 +120,7 @@ func printMessage(w io.Writer, m *notify.Message) {
 }
 
 func adminMailDead(ctx context.Context, env *Env, args []string) error {
-	c := newAdminCmd(env, "admin mail dead", "--data DIR [--limit N]")
+	c := newAdminCmd(env, "admin mail dead", "--data DIR [--limit N]\n\nLists the notices whose e-mail could not be sent after every attempt (dead\nletters), oldest first, with their last error.")
 	limit := c.fs.Int("limit", 100, "show at most this many, oldest first")
 	check := func() error {
 		if c.fs.NArg() > 0 {
@@ -143,14 +143,14 @@ func adminMailDead(ctx context.Context, env *Env, args []string) error {
 		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tCREATED (PARIS)\tKIND\tTO\tATTEMPTS\tLAST ERROR")
 		for _, v := range vs {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", v.ID, v.CreatedAt.In(paris()).Format("2006-01-02 15:04"), v.Kind, v.Email, v.Attempts, v.LastError)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", v.ID, parisTime(v.CreatedAt), v.Kind, v.Email, v.Attempts, v.LastError)
 		}
 		return tw.Flush()
 	})
 }
 
 func adminMailReplay(ctx context.Context, env *Env, args []string) error {
-	c := newAdminCmd(env, "admin mail replay", "--data DIR NOTICE_ID")
+	c := newAdminCmd(env, "admin mail replay", "--data DIR NOTICE_ID\n\nQueues again a dead letter (see \"admin mail dead\"); the server sends it at\nits next poll.")
 	c.interspersed = true
 	check := func() error {
 		if c.fs.NArg() != 1 {

@@ -19,7 +19,7 @@ func init() {
 // API: they are reviewed by a person, with their own token, never by the
 // local operator.
 func adminRequestList(ctx context.Context, env *Env, args []string) error {
-	fs, cf := newClientFlagSet(env, "admin request list", "[--state pending|approved|rejected|executed|expired|failed]")
+	fs, cf := newClientFlagSet(env, "admin request list", "[--state pending|approved|rejected|executed|expired|failed]\n\nLists, through the API with your own token, the requests of the two-person\nrule: what another admin asked, to approve or reject.")
 	state := fs.String("state", "pending", "list only the requests in this `state` (empty: all)")
 	_, c, err := cf.parseClient(fs, env, args, noArg)
 	if err != nil {
@@ -40,10 +40,10 @@ func adminRequestList(ctx context.Context, env *Env, args []string) error {
 // table.
 func writeRequestTable(w io.Writer, requests []api.Request) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATE\tACTION\tREQUESTER\tEXPIRES\tPARAMS\tSHA-256")
+	fmt.Fprintln(tw, "ID\tSTATE\tACTION\tREQUESTER\tEXPIRES (PARIS)\tPARAMS\tSHA-256")
 	for _, r := range requests {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.State, r.Action, r.Requester,
-			r.ExpiresAt.UTC().Format("2006-01-02 15:04Z"), printable(string(r.Params), 120), r.SHA256)
+			parisTime(r.ExpiresAt), printable(string(r.Params), 120), r.SHA256)
 	}
 	return tw.Flush()
 }
@@ -57,7 +57,7 @@ func adminRequestReview(approve bool) func(ctx context.Context, env *Env, args [
 		verb = "approve"
 	}
 	return func(ctx context.Context, env *Env, args []string) error {
-		fs, cf := newClientFlagSet(env, "admin request "+verb, "[--sha256 HEX] REQUEST_ID")
+		fs, cf := newClientFlagSet(env, "admin request "+verb, "[--sha256 HEX] REQUEST_ID\n\nApproves or rejects, through the API with your own token, a request of the\ntwo-person rule made by another admin; it shows the request, then reviews\nexactly what it showed (or the parameters whose SHA-256 --sha256 gives).")
 		sum := fs.String("sha256", "", "the SHA-256 of the parameters reviewed, as listed (default: those shown now)")
 		id, c, err := cf.parseClient(fs, env, args, oneArg("one request id is required"))
 		if err != nil {

@@ -19,16 +19,7 @@ func TestAdminRequest(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
 	ctx := context.Background()
-	first := e.user("admin1@justice.example", navette.RoleAdmin)
-	second := e.user("admin2@justice.example", navette.RoleAdmin)
-	admin1, err := e.app.Meta.UserByEmail(ctx, "admin1@justice.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	target, err := e.app.Meta.UserByEmail(ctx, agent)
-	if err != nil {
-		t.Fatal(err)
-	}
+	first, second, admin1, target := e.twoAdmins()
 	u, r, err := e.app.Accounts.RequestSetRole(ctx, admin1, target.ID, navette.RoleAuditor, "contrôle annuel")
 	if err != nil || r == nil || u.Role != navette.RoleAgent {
 		t.Fatalf("RequestSetRole: %+v, %+v, %v", u, r, err)
@@ -110,4 +101,21 @@ func TestLocalOperatorActsDirectly(t *testing.T) {
 // newStaff describes an agent of court courtID.
 func newStaff(email, courtID string) account.NewUser {
 	return account.NewUser{Email: email, Name: email, Role: navette.RoleAgent, CourtID: courtID}
+}
+
+// twoAdmins adds two admins and returns their tokens, the first of them
+// and the agent, whose role their requests of the two-person rule change.
+func (e *testEnv) twoAdmins() (first, second string, admin1, target *navette.User) {
+	e.t.Helper()
+	first = e.user("admin1@justice.example", navette.RoleAdmin)
+	second = e.user("admin2@justice.example", navette.RoleAdmin)
+	admin1, err := e.app.Meta.UserByEmail(context.Background(), "admin1@justice.example")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	target, err = e.app.Meta.UserByEmail(context.Background(), agent)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return first, second, admin1, target
 }

@@ -12,7 +12,7 @@ import (
 // adminScrub runs one scrub pass over the platform's stored files and
 // prints what it found: each corrupt file, then a summary.
 func adminScrub(ctx context.Context, env *Env, args []string) error {
-	c := newAdminBlobCmd(env, "admin scrub", "--data DIR [--db URL] [--blobs URL] [--rate BYTES_PER_SECOND]")
+	c := newAdminBlobCmd(env, "admin scrub", "--data DIR [--db URL] [--blobs URL] [--rate BYTES_PER_SECOND]\n\nReads every stored file back and checks it against its SHA-256, prints each\ncorrupt or unreadable one and a summary, and exits 1 if it found any.")
 	rate := c.fs.Int64("rate", deposit.DefaultScrubRate, "read at most this many bytes per second (0: as fast as the store goes)")
 	check := func() error {
 		if *rate < 0 {

@@ -183,7 +183,7 @@ func printSent(env *Env, files []localFile, to []string, sub *api.Deposit) {
 	}
 	until := ""
 	if sub.ExpiresAt != nil {
-		until = ", available until " + sub.ExpiresAt.In(paris()).Format("2006-01-02 15:04") + " (Paris time)"
+		until = ", available until " + parisTime(*sub.ExpiresAt) + " (Paris time)"
 	}
 	plural := "s"
 	if n == 1 {
@@ -294,7 +294,7 @@ type clientFlags struct {
 func newClientFlagSet(env *Env, name, usage string) (*flag.FlagSet, *clientFlags) {
 	fs := newFlagSet(env, name, usage)
 	cf := new(clientFlags)
-	fs.StringVar(&cf.server, "server", "", "`URL` of the navette server (or NAVETTE_SERVER)")
+	fs.StringVar(&cf.server, "server", "", "`URL` of the navette server")
 	fs.StringVar(&cf.token, "token", "", "API `token` (better set NAVETTE_TOKEN: command lines are visible to others)")
 	return fs, cf
 }
@@ -406,15 +406,6 @@ func parseDepositID(arg string) (string, error) {
 		return "", usageError("%q is not a deposit id", printable(id, 60))
 	}
 	return id, nil
-}
-
-// paris returns the time zone expiry dates are shown in.
-func paris() *time.Location {
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil { // impossible with time/tzdata embedded
-		return time.UTC
-	}
-	return loc
 }
 
 // notifySender returns the notify_sender of a new deposit: absent (the

@@ -394,7 +394,7 @@ func reloadOnHangup(a *app.App, stop <-chan struct{}) {
 
 func runServe(ctx context.Context, env *Env, args []string) error {
 	var f serverFlags
-	fs := newFlagSet(env, "serve", "--data DIR [--addr HOST:PORT] [flags]")
+	fs := newFlagSet(env, "serve", "--data DIR [--addr HOST:PORT] [flags]\n\nRuns the server: the web interface, the API and the background work (purge,\nnotices, scrub). Each flag may also be set by its NAVETTE_* variable or, as\nname = value, in the configuration file (--config).")
 	f.define(fs, "", false)
 	printCfg := fs.Bool(flagPrintConfig, false, "print the effective configuration, secrets masked, each value with where it came from, and exit")
 	src, err := parseLayers(fs, env, args)

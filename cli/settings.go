@@ -14,7 +14,7 @@ import (
 // adminSettings shows the platform settings admins saved, or changes those
 // given: 0 puts a limit back to the server's configuration.
 func adminSettings(ctx context.Context, env *Env, args []string) error {
-	c := newAdminCmd(env, "admin settings", "--data DIR [--max-file-size BYTES] [--max-files N] [--max-retention DAYS] [--max-recipients N]")
+	c := newAdminCmd(env, "admin settings", "--data DIR [--max-file-size BYTES] [--max-files N] [--max-retention DAYS] [--max-recipients N]\n\nShows the platform's limits, and changes those given (0 puts one back to the\nserver's configuration); running servers apply them at once.")
 	var set navette.Limits
 	c.fs.Int64Var(&set.MaxFileSize, "max-file-size", 0, "largest file accepted, in bytes (0: the configuration's)")
 	c.fs.IntVar(&set.MaxFiles, "max-files", 0, "files per deposit (0: the configuration's)")
@@ -79,7 +79,7 @@ func printSettings(w io.Writer, st *navette.Settings) error {
 	show("max-retention", int64(l.MaxRetentionDays))
 	show("max-recipients", int64(l.MaxRecipients))
 	if !st.UpdatedAt.IsZero() {
-		fmt.Fprintf(tw, "saved\t%s\n", st.UpdatedAt.UTC().Format("2006-01-02 15:04:05Z"))
+		fmt.Fprintf(tw, "saved\t%s (Paris time)\n", parisSecond(st.UpdatedAt))
 	}
 	return tw.Flush()
 }

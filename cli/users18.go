@@ -18,7 +18,7 @@ func init() {
 // adminUsersList lists the people the caller manages, through the API,
 // following the pages unless --limit is given.
 func adminUsersList(ctx context.Context, env *Env, args []string) error {
-	fs, cf := newClientFlagSet(env, "admin users ls", "[--q WORDS] [--role ROLE] [--status enabled|disabled] [--directory SOURCE] [--cursor C] [--limit N]")
+	fs, cf := newClientFlagSet(env, "admin users ls", "[--q WORDS] [--role ROLE] [--status enabled|disabled] [--directory SOURCE] [--cursor C] [--limit N]\n\nLists, through the API, the people you manage, every page unless --limit is\ngiven.")
 	var q client.UserQuery
 	fs.StringVar(&q.Text, "q", "", "words of a name, an e-mail address, an organisation")
 	fs.StringVar(&q.Role, "role", "", "only people of this `role`")
@@ -77,7 +77,7 @@ func printUserRow(w io.Writer, u api.User) {
 // adminUsersShow shows a person: their factors (never a secret), tokens,
 // mailboxes and last events.
 func adminUsersShow(ctx context.Context, env *Env, args []string) error {
-	fs, cf := newClientFlagSet(env, "admin users show", "USER_ID")
+	fs, cf := newClientFlagSet(env, "admin users show", "USER_ID\n\nShows a person, through the API: their factors (never a secret), sessions,\ntokens, mailboxes and last events, times in Paris time.")
 	id, c, err := cf.parseClient(fs, env, args, oneArg("one user id is required"))
 	if err != nil {
 		return err
@@ -96,18 +96,18 @@ func printUserDetail(w io.Writer, d *api.UserDetail) {
 	tw.Flush()
 	fmt.Fprintf(w, "totp: %v\nrecovery codes left: %d\n", d.Factors.TOTP, d.Factors.RecoveryCodesLeft)
 	for _, k := range d.Factors.Passkeys {
-		fmt.Fprintf(w, "passkey %s %q created %s\n", k.ID, printable(k.Name, 100), k.CreatedAt.Format("2006-01-02 15:04Z"))
+		fmt.Fprintf(w, "passkey %s %q created %s (Paris time)\n", k.ID, printable(k.Name, 100), parisTime(k.CreatedAt))
 	}
 	for _, x := range d.Sessions {
-		fmt.Fprintf(w, "session %s %s %s (%s) created %s, expires %s\n", x.ID, x.Stage, printable(x.Method, 60), x.Assurance,
-			x.CreatedAt.Format("2006-01-02 15:04Z"), x.ExpiresAt.Format("2006-01-02 15:04Z"))
+		fmt.Fprintf(w, "session %s %s %s (%s) created %s, expires %s (Paris time)\n", x.ID, x.Stage, printable(x.Method, 60), x.Assurance,
+			parisTime(x.CreatedAt), parisTime(x.ExpiresAt))
 	}
 	printUserTokens(w, d.Tokens)
 	for _, m := range d.Mailboxes {
 		fmt.Fprintf(w, "mailbox %s %s\n", m.ID, printable(m.Email, 100))
 	}
 	for _, e := range d.Events {
-		fmt.Fprintf(w, "event %s %s %s\n", e.Time.Format("2006-01-02 15:04:05Z"), e.Type, printable(e.Detail, 120))
+		fmt.Fprintf(w, "event %s (Paris time) %s %s\n", parisSecond(e.Time), e.Type, printable(e.Detail, 120))
 	}
 }
 
@@ -118,6 +118,6 @@ func printUserTokens(w io.Writer, tokens []api.Token) {
 		if t.RevokedAt != nil {
 			state = "revoked"
 		}
-		fmt.Fprintf(w, "token %s %q %s, expires %s\n", t.ID, printable(t.Label, 100), state, t.ExpiresAt.Format("2006-01-02"))
+		fmt.Fprintf(w, "token %s %q %s, expires %s (Paris time)\n", t.ID, printable(t.Label, 100), state, parisTime(t.ExpiresAt))
 	}
 }

@@ -39,12 +39,7 @@ func TestAdminUsers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := e.app.Config.Clock.Now()
-	sess := &navette.Session{ID: navette.NewID(), Hash: []byte(navette.NewID() + navette.NewID()), UserID: u.ID, Stage: navette.StageFull,
-		Method: "code+totp", CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(time.Hour)}
-	if err := e.app.Meta.CreateSession(ctx, sess); err != nil {
-		t.Fatal(err)
-	}
+	sess := e.session(u)
 	show := runCLI(t, e.vars(admin), false, "admin", "users", "show", u.ID)
 	if show.code != 0 || !strings.Contains(show.stdout, agent) || !strings.Contains(show.stdout, "token ") || !strings.Contains(show.stdout, "totp: false") ||
 		!strings.Contains(show.stdout, "session "+sess.ID+" full code+totp (substantial)") {
@@ -59,4 +54,17 @@ func TestAdminUsers(t *testing.T) {
 	if missing := runCLI(t, e.vars(admin), false, "admin", "users", "show"); missing.code == 0 {
 		t.Error("show without an id succeeded")
 	}
+}
+
+// session opens for u a full session of an hour, signed in with a code and
+// TOTP, from now on the platform's clock.
+func (e *testEnv) session(u *navette.User) *navette.Session {
+	e.t.Helper()
+	now := e.app.Config.Clock.Now()
+	sess := &navette.Session{ID: navette.NewID(), Hash: []byte(navette.NewID() + navette.NewID()), UserID: u.ID, Stage: navette.StageFull,
+		Method: "code+totp", CreatedAt: now, SeenAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := e.app.Meta.CreateSession(context.Background(), sess); err != nil {
+		e.t.Fatal(err)
+	}
+	return sess
 }

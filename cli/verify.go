@@ -28,7 +28,7 @@ func (k *keyFlags) Set(v string) error { *k = append(*k, v); return nil }
 // with no server and no database, prints what each valid one proves, and
 // fails with one line per invalid receipt.
 func runVerify(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "verify", "--key KEYS [--key KEYS]… [--tsa-ca FILE] [--lang fr|en] RECEIPT…")
+	fs := newFlagSet(env, "verify", "--key KEYS [--key KEYS]… [--tsa-ca FILE] [--lang fr|en] RECEIPT…\n\nChecks receipts offline, with no server: each RECEIPT is a receipt's JSON,\nor its PDF, or - for the standard input. Prints what each valid one proves;\nexits 1 with one line per invalid one.")
 	var keyArgs keyFlags
 	fs.Var(&keyArgs, "key", "the journal's verifier keys: a file of keys, one a line (as GET /api/v1/journal/keys gives them), or a key itself; repeatable")
 	tsaCA := fs.String("tsa-ca", "", "PEM file of the time-stamping authority's trusted root certificates")

@@ -65,6 +65,10 @@ func parseProblem(status int, contentType string, body []byte) *navette.Error {
 			text = "error"
 		}
 		msg = fmt.Sprintf("the server answered %d %s", status, text)
+		if status < 400 {
+			// Not an error the API answers: something else answered.
+			msg += ", which is not an answer of the navette API; is the server URL right?"
+		}
 	}
 	return &navette.Error{Code: code, Message: msg}
 }

@@ -104,6 +104,10 @@ func TestParseProblem(t *testing.T) {
 	if e.Code != navette.EUNAVAILABLE || e.Message != "the server answered 502 Bad Gateway" {
 		t.Errorf("%+v", e)
 	}
+	e = parseProblem(200, "text/html", []byte(`<html>Welcome</html>`))
+	if e.Message != "the server answered 200 OK, which is not an answer of the navette API; is the server URL right?" {
+		t.Errorf("%+v", e)
+	}
 	e = parseProblem(400, problemCT, []byte(`{"detail":"bad\u001b[31m red\u202e\nline","code":"EVIL CODE"}`))
 	if e.Code != navette.EINVALID || e.Message != "bad [31m red line" {
 		t.Errorf("%+v", e)
