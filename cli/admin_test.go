@@ -119,6 +119,30 @@ func TestDirectoryDryRunShowsWhatTheGuardRefuses(t *testing.T) {
 	}
 }
 
+// TestForceOnlyFromTheCommandLine: NAVETTE_FORCE, left in an environment,
+// does not lift the guard against a flow revoking too much of a
+// directory; --force on the command line does.
+func TestForceOnlyFromTheCommandLine(t *testing.T) {
+	dir, flows := t.TempDir(), t.TempDir()
+	const header = "cnbf;nom;prenom;barreau;email;statut;date_maj\n"
+	lines := "1;Durand;Stéphane;Amiens;stephane.durand@avocat.example;actif;2026-11-01\n" +
+		"2;Lefèvre;Marie;Amiens;marie.lefevre@avocat.example;actif;2026-11-02\n"
+	full, short := filepath.Join(flows, "full.csv"), filepath.Join(flows, "short.csv")
+	if err := errors.Join(os.WriteFile(full, []byte(header+lines), 0o600), os.WriteFile(short, []byte(header+lines[:strings.Index(lines, "2;")]), 0o600)); err != nil {
+		t.Fatal(err)
+	}
+	if r := runCLI(t, nil, false, "directory", "import", "--data", dir, "--kind", "lawyers", full); r.code != 0 {
+		t.Fatalf("import: %d %s", r.code, r.stderr)
+	}
+	env := map[string]string{"NAVETTE_FORCE": "true"}
+	if r := runCLI(t, env, false, "directory", "import", "--data", dir, "--kind", "lawyers", short); r.code != 1 || !strings.Contains(r.stderr, "--force") {
+		t.Errorf("NAVETTE_FORCE=true: got %d %q, want the flow refused by the guard", r.code, r.stderr)
+	}
+	if r := runCLI(t, env, false, "directory", "import", "--data", dir, "--kind", "lawyers", "--force", short); r.code != 0 || !strings.Contains(r.stdout, "revoked 1") {
+		t.Errorf("--force: got %d %q %q, want the flow applied", r.code, r.stdout, r.stderr)
+	}
+}
+
 // TestDirectoryImportOtherTable: a table other than the lawyers', read
 // with --partner-kind and --map as docs/operations.md shows, is imported
 // from the columns --map names alone: before, the lawyers' columns it

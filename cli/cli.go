@@ -227,7 +227,7 @@ func printHelp(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nEvery flag --name may also be set by the environment variable NAVETTE_NAME;\nthose of serve and doctor also by name = value in /etc/navette/navette.toml (--config).")
+	fmt.Fprintln(w, "\nEvery flag --name but --force may also be set by the environment variable NAVETTE_NAME;\nthose of serve and doctor also by name = value in /etc/navette/navette.toml (--config).")
 }
 
 // newFlagSet returns a flag set for a command that reports errors through
@@ -244,7 +244,8 @@ func newFlagSet(env *Env, name, usage string) *flag.FlagSet {
 
 // printFlags prints the flags of fs as flag.PrintDefaults does, named with
 // two dashes as the documentation names them, each with the NAVETTE_*
-// variable that also sets it.
+// variable that also sets it (or, for those of commandLineOnly, saying that
+// none does).
 func printFlags(w io.Writer, fs *flag.FlagSet) {
 	fs.VisitAll(func(f *flag.Flag) {
 		arg, usage := flag.UnquoteUsage(f)
@@ -256,7 +257,10 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 		if def := shownDefault(f); def != "" {
 			notes = append(notes, "default "+def)
 		}
-		if !strings.Contains(usage, envName(f.Name)) {
+		switch {
+		case commandLineOnly[f.Name]:
+			notes = append(notes, "command line only")
+		case !strings.Contains(usage, envName(f.Name)):
 			notes = append(notes, envName(f.Name))
 		}
 		if len(notes) > 0 {

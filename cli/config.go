@@ -66,12 +66,19 @@ func parseLayers(fs *flag.FlagSet, env *Env, args []string) (sources, error) {
 	return src, nil
 }
 
+// commandLineOnly are the flags that lift a safeguard (directory import's
+// --force lets a flow revoke more than --max-revoke of a directory): taken
+// from the command line only, never from a NAVETTE_* variable, so that one
+// left in an environment cannot lift the safeguard for every later run.
+var commandLineOnly = map[string]bool{"force": true}
+
 // applyEnv sets from their NAVETTE_* variables the flags of fs not set
-// yet, and notes in src which variable set each.
+// yet, but those of commandLineOnly, and notes in src which variable set
+// each.
 func applyEnv(fs *flag.FlagSet, env *Env, src sources) error {
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
-		if src[f.Name] != "" || err != nil {
+		if src[f.Name] != "" || err != nil || commandLineOnly[f.Name] {
 			return
 		}
 		key := envName(f.Name)

@@ -57,6 +57,12 @@ func helpProblem(r run) string {
 		if !strings.HasPrefix(lines[i], "  --") || i+1 == len(lines) || !strings.HasPrefix(lines[i+1], "    \t") {
 			return "a flag not followed by its text: " + lines[i]
 		}
+		if commandLineOnly[name] {
+			if !strings.Contains(lines[i+1], "command line only") || strings.Contains(lines[i+1], envName(name)) {
+				return "--" + name + " not said to be taken from the command line only"
+			}
+			continue
+		}
 		if !strings.Contains(lines[i+1], envName(name)) {
 			return "no " + envName(name) + " for --" + name
 		}
