@@ -417,12 +417,22 @@ func userByEmail(ctx context.Context, a *app.App, email string) (*navette.User, 
 // restore, reset-totp or reset-oidc.
 func adminUserChange(what string) func(ctx context.Context, env *Env, args []string) error {
 	return func(ctx context.Context, env *Env, args []string) error {
-		c := newAdminCmd(env, "admin user "+what, "--data DIR --email E [--role ROLE]\n\nChanges the user --email, at once and journaled as the local operator: role\ngives them the role --role; revoke disables them (their sessions and tokens\nstop working); restore enables them again; reset-totp removes their second\nfactor so that they enrol again; reset-oidc unlinks their identity-provider\naccount.")
+		usage := "--data DIR --email E"
+		if what == "role" {
+			usage += " --role ROLE"
+		}
+		c := newAdminCmd(env, "admin user "+what, usage+"\n\n"+userChanges[what]+"\nAt once, and journaled as the local operator.")
 		email := c.fs.String("email", "", "the user's e-mail address")
-		role := c.fs.String("role", "", "the new role (user role)")
+		role := new(string)
+		if what == "role" {
+			role = c.fs.String("role", "", "the new role: agent, court_admin, partner, admin or auditor")
+		}
 		check := func() error {
-			if *email == "" || (what == "role") != (*role != "") {
-				return usageError("--email is required, and --role with user role only")
+			switch {
+			case what == "role" && (*email == "" || *role == ""):
+				return usageError("--email and --role are required")
+			case *email == "":
+				return usageError("--email is required")
 			}
 			return nil
 		}
@@ -442,6 +452,15 @@ func adminUserChange(what string) func(ctx context.Context, env *Env, args []str
 			return nil
 		})
 	}
+}
+
+// userChanges says what each "admin user" change does.
+var userChanges = map[string]string{
+	"role":       "Gives the user --email the role --role.",
+	"revoke":     "Disables the user --email: their sessions and tokens stop working.",
+	"restore":    "Enables the user --email again.",
+	"reset-totp": "Removes the second factor of the user --email, so that they enrol again.",
+	"reset-oidc": "Unlinks the user --email from their identity-provider account.",
 }
 
 // changeUser makes the change what (see adminUserChange) to u, and returns
