@@ -389,7 +389,7 @@ func runExtend(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if *days < 1 {
-		return usageError("--days must be at least 1")
+		return usageError("--days N is required, N at least 1: the days to add")
 	}
 	c, err := cf.client(env)
 	if err != nil {

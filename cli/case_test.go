@@ -59,6 +59,9 @@ func TestCaseReplyExtend(t *testing.T) {
 		t.Errorf("a stranger's case show: exit %d, stderr %q", miss.code, miss.stderr)
 	}
 
+	if n := runCLI(t, e.vars(e.agent), false, "extend", sent); n.code != 2 || !strings.Contains(n.stderr, "--days N is required") {
+		t.Errorf("extend without --days: exit %d, stderr %q", n.code, n.stderr)
+	}
 	x := runCLI(t, e.vars(e.agent), false, "extend", sent, "--days", "3")
 	if x.code != 0 || !strings.Contains(x.stdout, "extended until") {
 		t.Fatalf("extend: exit %d, stdout %q, stderr %q", x.code, x.stdout, x.stderr)
