@@ -159,3 +159,23 @@ func TestMigrateForwardedFrom(t *testing.T) {
 		return openURL(t, url)
 	})
 }
+
+// TestMigrateShredEndedNotices: the unsent notices of deposits that keep no
+// evidence, written before migration 38, lose their payload by it
+// (storetest.TestNoticeShredBackfill), the database taken back to version
+// 36.
+func TestMigrateShredEndedNotices(t *testing.T) {
+	url := pg.NewDatabase(t)
+	s, err := postgres.Open(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.TestNoticeShredBackfill(t, s, func(t *testing.T) navette.MetaStore {
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		raw := rawDB(t, url)
+		storetest.MigrateDownTo(t, goose.DialectPostgres, raw, os.DirFS("."), 36)
+		return openURL(t, url)
+	})
+}

@@ -178,3 +178,27 @@ func TestMigrateForwardedFrom(t *testing.T) {
 		return open(t, path)
 	})
 }
+
+// TestMigrateShredEndedNotices: the unsent notices of deposits that keep no
+// evidence, written before migration 38, lose their payload by it
+// (storetest.TestNoticeShredBackfill), the database taken back to version
+// 36.
+func TestMigrateShredEndedNotices(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "meta.db")
+	s, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.TestNoticeShredBackfill(t, s, func(t *testing.T) navette.MetaStore {
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		raw, err := sql.Open("sqlite", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		storetest.MigrateDownTo(t, goose.DialectSQLite3, raw, os.DirFS("."), 36)
+		return open(t, path)
+	})
+}
