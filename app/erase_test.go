@@ -49,3 +49,19 @@ func TestDeadLetterEndsWithTheEvidence(t *testing.T) {
 		t.Errorf("replay of a dead letter without payload: %v, want %s", err, navette.ECONFLICT)
 	}
 }
+
+// TestExpiredAnswerClaimsNoErasure: between its expiry and the sweep's
+// purge, a deposit's files are refused (410) without the answer claiming
+// they were deleted: nothing is, until the purge.
+func TestExpiredAnswerClaimsNoErasure(t *testing.T) {
+	e := newEnv(t)
+	d := e.send(map[string][]byte{"pv.pdf": []byte("procès-verbal")})
+	e.clock.Advance(7 * 24 * time.Hour)
+	resp, b := e.do("GET", filePath(d, d.Files[0]), e.lawyer, nil)
+	if p := e.problem(resp, b, http.StatusGone); p.Detail != "This deposit has expired; its files are no longer available." {
+		t.Errorf("detail before the purge: %q", p.Detail)
+	}
+	if e.blobFile(d.Files[0].ID) == "" {
+		t.Error("the blob is gone before any sweep")
+	}
+}
