@@ -2,11 +2,14 @@ package app_test
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"navette"
 	"navette/api"
+	"navette/app"
 	"navette/deposit"
 )
 
@@ -63,5 +66,37 @@ func TestExpiredAnswerClaimsNoErasure(t *testing.T) {
 	}
 	if e.blobFile(d.Files[0].ID) == "" {
 		t.Error("the blob is gone before any sweep")
+	}
+}
+
+// TestOutboxPrunedWithoutNewMail: without a mail server, a message of the
+// local outbox older than its 30 days is removed by the sweeper even when
+// no new message is written (which was the only time it was): it holds a
+// deposit's reference, sealed under the key-encryption key.
+func TestOutboxPrunedWithoutNewMail(t *testing.T) {
+	e := newEnv(t, func(c *app.Config) { c.SweepInterval = 20 * time.Millisecond })
+	if e.app.Outbox == nil {
+		t.Fatal("the node has no outbox")
+	}
+	dir := e.app.Outbox.Dir()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	old, fresh := filepath.Join(dir, navette.NewID()+".mail"), filepath.Join(dir, navette.NewID()+".mail")
+	for _, p := range []string{old, fresh} {
+		if err := os.WriteFile(p, []byte("{}"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	past := time.Now().Add(-31 * 24 * time.Hour)
+	if err := os.Chtimes(old, past, past); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the old message removed", func() bool {
+		_, err := os.Stat(old)
+		return os.IsNotExist(err)
+	})
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("a message of the last 30 days went: %v", err)
 	}
 }
