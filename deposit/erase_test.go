@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"navette"
+	"navette/deposit"
 )
 
 // purgeDuringFinish is a blob store whose Finish first runs purge, with
@@ -84,5 +85,63 @@ func TestPurgeDuringFinishLeavesNoBlob(t *testing.T) {
 	}
 	if _, err := fx.blobs.Open(ctx, f.ID, 0, -1); !navette.IsCode(err, navette.ENOTFOUND) {
 		t.Errorf("Open of the purged file's blob: %v, want %s", err, navette.ENOTFOUND)
+	}
+}
+
+// deleteRefused is a blob store that refuses to delete one blob, standing
+// in for one the storage will not let go (a file made immutable, an object
+// under a legal hold): a real store cannot be made to refuse one blob to a
+// test that may run as root.
+type deleteRefused struct {
+	navette.BlobStore
+	key string
+}
+
+func (b *deleteRefused) Delete(ctx context.Context, key string) error {
+	if key == b.key {
+		return navette.Errorf(navette.EINTERNAL, "Blob storage failed.")
+	}
+	return b.BlobStore.Delete(ctx, key)
+}
+
+// TestSweepGoesPastAnUndeletableBlob: a blob the store refuses to delete
+// stays recorded as not deleted (its purge is no erasure), and neither
+// keeps the sweeper from deleting the other blobs nor from ending proof
+// retentions.
+func TestSweepGoesPastAnUndeletableBlob(t *testing.T) {
+	ctx := context.Background()
+	fx := newFixture(t)
+	a, fa := fx.availableData(t, []byte("refusé"))
+	b, fb := fx.availableData(t, []byte("effacé"))
+	if fb.ID < fa.ID { // the refused blob comes first
+		a, fa, b, fb = b, fb, a, fa
+	}
+	fx.svc.Blobs = &deleteRefused{BlobStore: fx.blobs, key: fa.ID}
+	for _, id := range []string{a.ID, b.ID} {
+		if err := fx.svc.Revoke(ctx, fx.sender, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := fx.svc.Sweep(ctx)
+	if err == nil || st.Purged != 2 || st.BlobsDeleted != 1 {
+		t.Errorf("sweep: %+v, %v; want 2 purged, 1 blob deleted and an error", st, err)
+	}
+	for _, tc := range []struct {
+		f       *navette.FileRecord
+		deleted bool
+	}{{fa, false}, {fb, true}} {
+		rec, err := fx.meta.File(ctx, tc.f.ID)
+		if err != nil || rec.BlobDeleted != tc.deleted {
+			t.Errorf("file %s: blob deleted %v (%v), want %v", tc.f.ID, rec.BlobDeleted, err, tc.deleted)
+		}
+		_, err = fx.blobs.Open(ctx, tc.f.ID, 0, -1)
+		if gone := navette.IsCode(err, navette.ENOTFOUND); gone != tc.deleted {
+			t.Errorf("blob %s: gone %v (%v), want %v", tc.f.ID, gone, err, tc.deleted)
+		}
+	}
+	fx.svc.Clock.(*navette.FakeClock).Advance(deposit.DefaultProofRetention)
+	st, err = fx.svc.Sweep(ctx)
+	if err == nil || st.ProofsEnded != 2 {
+		t.Errorf("sweep at the end of the proof retention: %+v, %v; want 2 proofs ended and an error", st, err)
 	}
 }
