@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"navette"
-	"navette/api"
 	"navette/app"
 	"navette/deposit"
 )
@@ -19,17 +18,8 @@ import (
 // left there either, and it can no longer be replayed.
 func TestDeadLetterEndsWithTheEvidence(t *testing.T) {
 	e, srv := mailEnv(t)
-	admin := e.user("root@justice.example", "Admin", navette.RoleAdmin)
-	srv.Reject(strangerEmail, true)
-	d := e.createDeposit(e.agent, lawyerEmail, strangerEmail)
-	e.upload(e.agent, d.ID, "a.pdf", []byte("a"))
-	e.submit(e.agent, d.ID)
-	var dead api.NoticeList
-	waitFor(t, "a dead letter", func() bool {
-		e.doJSON("GET", api.PathAdminNotices+"?state=dead", admin, nil, http.StatusOK, &dead)
-		return len(dead.Notices) == 1
-	})
-	id := dead.Notices[0].ID
+	_, dl := e.deadLetter(srv, e.user("root@justice.example", "Admin", navette.RoleAdmin))
+	id := dl.ID
 
 	e.clock.Advance(8 * 24 * time.Hour)
 	if st, err := e.app.Deposits.Sweep(t.Context()); err != nil || st.Purged != 1 {

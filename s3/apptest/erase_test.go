@@ -2,10 +2,7 @@ package apptest_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -16,6 +13,7 @@ import (
 	"navette"
 	"navette/api"
 	"navette/app"
+	"navette/app/apptest"
 	"navette/client"
 	"navette/internal/tests3"
 )
@@ -31,22 +29,7 @@ func TestEndedDepositsLeaveNothing(t *testing.T) {
 	bucket := srv.NewBucket(t)
 	srv.Setenv(t)
 	clock := navette.NewFakeClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
-	dataDir := t.TempDir()
-	a, err := app.Listen(app.Config{DataDir: dataDir, Blobs: srv.URL(bucket, "prefix=navette"), Addr: "127.0.0.1:0",
-		SweepInterval: time.Hour, Clock: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		a.Close()
-	})
+	a := apptest.Start(t, clock, func(c *app.Config) { c.Blobs = srv.URL(bucket, "prefix=navette") })
 	sender, err := a.Accounts.CreateUser(t.Context(), "greffe@justice.example", "Greffe", navette.RoleAgent)
 	if err != nil {
 		t.Fatal(err)
@@ -124,7 +107,7 @@ func TestEndedDepositsLeaveNothing(t *testing.T) {
 		t.Errorf("sweep purged %d deposits, want 5: %+v", st.Purged, st)
 	}
 	checkObjects(t, srv, bucket)
-	spool, err := os.ReadDir(filepath.Join(dataDir, "tmp"))
+	spool, err := os.ReadDir(filepath.Join(a.Config.DataDir, "tmp"))
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		t.Fatal(err)
 	}
