@@ -86,9 +86,10 @@ type EvidenceStore interface {
 	// positive.
 	DueEvidence(ctx context.Context, now time.Time, limit int) ([]string, error)
 	// DeleteEvidence ends the proof retention of a deposit whose
-	// ProofUntil is at or before now: its proof key is destroyed and its
-	// evidence deleted, with events, in one transaction, and it returns
-	// true. A deposit not due, or whose evidence is gone already, is left
+	// ProofUntil is at or before now: its proof key is destroyed, its
+	// evidence deleted, and the keys and payloads of its notices never sent
+	// (dead or pending) destroyed, with events, in one transaction, and it
+	// returns true. A deposit not due, or whose evidence is gone already, is left
 	// as it is, its events are not appended, and it returns false.
 	// Returns ENOTFOUND if there is no such deposit.
 	DeleteEvidence(ctx context.Context, depositID string, now time.Time, events ...Event) (bool, error)

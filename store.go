@@ -292,8 +292,10 @@ type FileStore interface {
 	UpdateFiles(ctx context.Context, ids []string, fn func(i int, f *FileRecord) ([]Event, error)) (errs []error, err error)
 
 	// BlobsToDelete returns up to limit purged files, and rejected files
-	// whose key is destroyed, whose blob is not yet deleted.
-	BlobsToDelete(ctx context.Context, limit int) ([]*FileRecord, error)
+	// whose key is destroyed, whose blob is not yet deleted, in id order,
+	// after the id after (from the start if empty), so that a sweeper
+	// goes past blobs it could not delete.
+	BlobsToDelete(ctx context.Context, after string, limit int) ([]*FileRecord, error)
 
 	// FilesToCheck returns up to limit files in state checking whose
 	// CheckAfter is at or before now (or unset), the earliest due first.

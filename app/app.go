@@ -900,9 +900,9 @@ func (a *App) logJournalHead(ctx context.Context, logged time.Time) time.Time {
 	return now
 }
 
-// sweep runs one pass of the deposits' and sessions' sweepers, expires
-// the admin requests past their time, and journals the denials counted
-// since the last.
+// sweep runs one pass of the deposits' and sessions' sweepers, prunes the
+// mail outbox, expires the admin requests past their time, and journals
+// the denials counted since the last.
 func (a *App) sweep(ctx context.Context) {
 	st, err := a.Deposits.Sweep(ctx)
 	a.recordSweep(ctx, st, err)
@@ -914,6 +914,9 @@ func (a *App) sweep(ctx context.Context) {
 		a.Config.Logger.Debug("sweep done", "orphans", st.Orphans)
 	}
 	a.logFailure(ctx, "removing ended sessions failed", a.Auth.Sweep(ctx))
+	if a.Outbox != nil {
+		a.Outbox.Prune()
+	}
 	a.expireRequests(ctx)
 	a.Deposits.FlushDenials(ctx, false)
 }

@@ -381,20 +381,28 @@ func TestSMTPDownWhileDepositsAreMade(t *testing.T) {
 	}
 }
 
-func TestRejectedAddressGoesToDeadLetters(t *testing.T) {
-	e, srv := mailEnv(t)
-	admin := e.user("root@justice.example", "Admin", navette.RoleAdmin)
+// deadLetter sends a deposit to the lawyer and to the stranger, whose
+// address srv refuses for good, and returns it and the notice to the
+// stranger once it is dead, as the admin of token admin lists it.
+func (e *env) deadLetter(srv *testsmtp.Server, admin string) (api.Deposit, api.Notice) {
+	e.t.Helper()
 	srv.Reject(strangerEmail, true)
 	d := e.createDeposit(e.agent, lawyerEmail, strangerEmail)
 	e.upload(e.agent, d.ID, "a.pdf", []byte("a"))
 	e.submit(e.agent, d.ID)
-	waitMail(t, srv, lawyerEmail, 1) // the others still go
 	var dead api.NoticeList
-	waitFor(t, "a dead letter", func() bool {
+	waitFor(e.t, "a dead letter", func() bool {
 		e.doJSON("GET", api.PathAdminNotices+"?state=dead", admin, nil, http.StatusOK, &dead)
 		return len(dead.Notices) == 1
 	})
-	dl := dead.Notices[0]
+	return d, dead.Notices[0]
+}
+
+func TestRejectedAddressGoesToDeadLetters(t *testing.T) {
+	e, srv := mailEnv(t)
+	admin := e.user("root@justice.example", "Admin", navette.RoleAdmin)
+	d, dl := e.deadLetter(srv, admin)
+	waitMail(t, srv, lawyerEmail, 1) // the others still go
 	if dl.To != strangerEmail || dl.Kind != "deposit" || dl.State != "dead" || dl.Attempts != 1 || !strings.Contains(dl.LastError, "550") || dl.DepositID != d.ID {
 		t.Errorf("dead letter: %+v", dl)
 	}

@@ -22,6 +22,10 @@
 // snapshot). ExportKeys writes them to a separate archive, to be kept on
 // another medium.
 //
+// While it runs, a backup keeps its copy of the database in a directory of
+// the data directory that it locks; the next backup removes those that
+// backups killed midway left (removeStale).
+//
 // The blobs are copied after the metadata, so a blob written later is not
 // in the backup, and a blob the snapshot references that the sweeper
 // deletes meanwhile makes Create take a new snapshot.
@@ -129,6 +133,9 @@ func Create(ctx context.Context, dataDir, out string, compress bool, now time.Ti
 	if _, err := os.Lstat(out); err == nil {
 		return nil, navette.Errorf(navette.ECONFLICT, "%s exists: choose a new file for the backup.", out)
 	}
+	if err := removeStale(dataDir); err != nil {
+		return nil, err
+	}
 	var err error
 	for attempt := range Attempts {
 		var m *Manifest
@@ -143,6 +150,42 @@ func Create(ctx context.Context, dataDir, out string, compress bool, now time.Ti
 	return nil, fmt.Errorf("%w, at each of %d attempts: the platform purges too fast to copy; try again later", err, Attempts)
 }
 
+// tmpPattern names the directory of the data directory where a backup
+// keeps its copy of the database while it runs (os.MkdirTemp), locked.
+const tmpPattern = ".backup-"
+
+// staleAge is how old the directory of a backup must be before another
+// takes it for stale: the few instants between making it and locking it.
+const staleAge = time.Minute
+
+// removeStale removes the directories that backups killed midway left in
+// dataDir: each holds a copy of the database, with the wrapped keys of
+// deposits purged since, next to the keys that unwrap them. A directory
+// whose lock a running backup holds, or younger than staleAge, stays; so
+// do all where the system cannot lock (lockDir).
+func removeStale(dataDir string) error {
+	dirs, err := filepath.Glob(filepath.Join(dataDir, tmpPattern+"*"))
+	if err != nil {
+		return err
+	}
+	for _, dir := range dirs {
+		fi, err := os.Lstat(dir)
+		if err != nil || !fi.IsDir() || time.Since(fi.ModTime()) < staleAge {
+			continue
+		}
+		lock, err := lockDir(dir)
+		if err != nil || lock == nil {
+			continue
+		}
+		err = os.RemoveAll(dir)
+		lock.Close()
+		if err != nil {
+			return navette.WrapError(navette.EINTERNAL, err, "Cannot remove %s, the copy of the database an interrupted backup left: remove it by hand.", dir)
+		}
+	}
+	return nil
+}
+
 // beforeCopy, if set, runs after each snapshot, before its blobs are
 // copied (tests delete blobs there).
 var beforeCopy func(attempt int)
@@ -155,11 +198,18 @@ type blob struct {
 }
 
 func createOnce(ctx context.Context, dataDir, out string, compress bool, now time.Time, attempt int) (*Manifest, error) {
-	tmpDir, err := os.MkdirTemp(dataDir, ".backup-")
+	tmpDir, err := os.MkdirTemp(dataDir, tmpPattern)
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(tmpDir)
+	lock, err := lockDir(tmpDir)
+	if err != nil {
+		return nil, err
+	}
+	if lock != nil {
+		defer lock.Close()
+	}
 	snap := filepath.Join(tmpDir, "navette.db")
 	m, blobs, err := snapshot(ctx, dataDir, snap, now)
 	if err != nil {

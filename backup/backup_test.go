@@ -215,3 +215,46 @@ func TestBackupBoundsRetiredKeys(t *testing.T) {
 		t.Errorf("Restore of a journal with the retired key's checkpoint of a larger tree = %v, want it refused", err)
 	}
 }
+
+// TestCreateRemovesStaleCopies: the copy of the database that a backup
+// killed midway left in the data directory, beside the keys, is removed by
+// the next backup; the copy of a backup still running (its directory
+// locked, here by the test) and one just made stay.
+func TestCreateRemovesStaleCopies(t *testing.T) {
+	a, c := startApp(t)
+	deposit(t, c, []byte("acte"))
+	dir := a.Config.DataDir
+	mk := func(name string, age time.Duration) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.Mkdir(p, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(p, "navette.db"), []byte("copy"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		old := time.Now().Add(-age)
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	stale, running, young := mk(".backup-1111", time.Hour), mk(".backup-2222", time.Hour), mk(".backup-3333", 0)
+	lock, err := lockDir(running)
+	if err != nil || lock == nil {
+		t.Fatalf("lockDir: %v, %v", lock, err)
+	}
+	defer lock.Close()
+	if _, err := Create(t.Context(), dir, filepath.Join(t.TempDir(), "b.tar"), false, start); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path string
+		kept bool
+	}{{stale, false}, {running, true}, {young, true}} {
+		_, err := os.Stat(tc.path)
+		if kept := err == nil; kept != tc.kept {
+			t.Errorf("%q after Create: kept %v, want %v (%v)", filepath.Base(tc.path), kept, tc.kept, err)
+		}
+	}
+}

@@ -239,7 +239,7 @@ func gone(d *navette.DepositRecord) error {
 	if d.State == navette.DepositRevoked {
 		return &navette.Error{Code: navette.EGONE, Message: "This deposit was withdrawn by its sender.", Err: ErrRevoked}
 	}
-	return navette.Errorf(navette.EGONE, "This deposit has expired; its files were deleted.")
+	return navette.Errorf(navette.EGONE, "This deposit has expired; its files are no longer available.")
 }
 
 // depositKey opens the deposit's own key, which seals its reference, message

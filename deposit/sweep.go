@@ -1,7 +1,9 @@
 package deposit
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -29,7 +31,9 @@ type SweepStats struct {
 // and files' keys and sealed fields at once, leaving a tombstone (ids,
 // sizes, hashes, dates); blobs are then deleted. Each transition is
 // conditional, so sweepers on several nodes never record the same reminder
-// or purge twice.
+// or purge twice. Blobs that cannot be deleted are left for the next sweep
+// and reported in the error, once the orphans are removed and the proof
+// retentions due are ended.
 func (s *Service) Sweep(ctx context.Context) (SweepStats, error) {
 	// With several nodes on one database, one sweeps at a time, so that no
 	// purge, delete or notice is worked on twice.
@@ -67,19 +71,15 @@ func (s *Service) sweep(ctx context.Context) (SweepStats, error) {
 	if err != nil {
 		return st, err
 	}
-	if err := s.deleteBlobs(ctx, &st); err != nil {
-		return st, err
-	}
-	if err := s.removeOrphans(ctx, &st); err != nil {
-		return st, err
-	}
-	if err := s.endProofs(ctx, now, &st); err != nil {
-		return st, err
-	}
+	// Each step runs whatever failed in the one before: a blob the store
+	// will not delete keeps no orphan nor proof retention from its end.
+	err = s.deleteBlobs(ctx, &st)
+	err = errors.Join(err, s.removeOrphans(ctx, &st))
+	err = errors.Join(err, s.endProofs(ctx, now, &st))
 	if st.Purged > 0 || st.ProofsEnded > 0 {
 		s.checkpoint(ctx)
 	}
-	return st, nil
+	return st, err
 }
 
 // sendReminders reminds the recipients of the deposits due a reminder at
@@ -144,16 +144,25 @@ func (s *Service) purgeDue(ctx context.Context, now time.Time, abandon time.Dura
 }
 
 // deleteBlobs deletes the blobs of purged and rejected files whose keys
-// are gone, and marks them deleted.
+// are gone, and marks them deleted. A blob the store refuses to delete is
+// logged and left unmarked for the next sweep, and the others are deleted;
+// the error then counts them. A store out of reach ends it at once.
 func (s *Service) deleteBlobs(ctx context.Context, st *SweepStats) error {
+	after, refused := "", 0
+	var first error
 	for {
-		files, err := s.Meta.BlobsToDelete(ctx, 100)
+		files, err := s.Meta.BlobsToDelete(ctx, after, 100)
 		if err != nil {
 			return err
 		}
 		for _, f := range files {
-			if err := s.Blobs.Delete(ctx, f.Blob()); err != nil {
-				return err
+			after = f.ID
+			if err := s.Blobs.Delete(ctx, f.Blob()); navette.IsCode(err, navette.EUNAVAILABLE) || ctx.Err() != nil {
+				return cmp.Or(err, ctx.Err())
+			} else if err != nil {
+				s.log().ErrorContext(ctx, "deleting a blob failed; the next sweep tries again", "file", f.ID, "err", err)
+				refused, first = refused+1, cmp.Or(first, err)
+				continue
 			}
 			err := s.Meta.UpdateFile(ctx, f.ID, func(f *navette.FileRecord) ([]navette.Event, error) {
 				f.BlobDeleted = true
@@ -165,9 +174,13 @@ func (s *Service) deleteBlobs(ctx context.Context, st *SweepStats) error {
 			st.BlobsDeleted++
 		}
 		if len(files) < 100 {
-			return nil
+			break
 		}
 	}
+	if refused > 0 {
+		return navette.WrapError(navette.EINTERNAL, first, "%d blobs of purged files could not be deleted; the next sweep tries again.", refused)
+	}
+	return nil
 }
 
 // checkpoint checkpoints the write-ahead log of the metadata store, if it

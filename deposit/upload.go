@@ -1076,15 +1076,19 @@ func (s *Service) commitProgress(ctx context.Context, sync func() error, fileID 
 // completeStored makes a fully written upload's blob final and marks the
 // file checking, or stored, marked unscanned, when no content check is
 // configured. It is idempotent, so a crash between the steps is repaired on
-// the next access. inline tells that the caller awaits the verdict of
-// checks fed as the file arrived: the background checker leaves the file
-// alone for a while.
+// the next access. A file purged meanwhile (its draft discarded) has the
+// blob Finish made final deleted. inline tells that the caller awaits the
+// verdict of checks fed as the file arrived: the background checker leaves
+// the file alone for a while.
 func (s *Service) completeStored(ctx context.Context, fileID string, inline bool) error {
 	ctx = context.WithoutCancel(ctx)
 	if err := s.Blobs.Finish(ctx, fileID); err != nil && !navette.IsCode(err, navette.ENOTFOUND) {
 		return err
 	}
-	return s.commit(ctx, nil, fileID, func(f *navette.FileRecord) ([]navette.Event, error) {
+	purged := false
+	err := s.commit(ctx, nil, fileID, func(f *navette.FileRecord) ([]navette.Event, error) {
+		// Purged before it was ever stored: no forward can hold its blob.
+		purged = f.State == navette.FilePurged && f.StoredAt.IsZero()
 		if f.State != navette.FileUploading {
 			return nil, nil
 		}
@@ -1104,6 +1108,13 @@ func (s *Service) completeStored(ctx context.Context, fileID string, inline bool
 		}
 		return evs, nil
 	})
+	if err == nil && purged {
+		// Purged while Finish ran: the sweeper's Delete may have looked
+		// for the blob under neither name, and no janitor looks at
+		// finished blobs.
+		err = s.Blobs.Delete(ctx, fileID)
+	}
+	return err
 }
 
 // Finish completes an upload whose every byte has arrived; an empty file,

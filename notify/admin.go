@@ -84,7 +84,8 @@ func (a *Admin) email(ctx context.Context, emails map[string]string, id string) 
 // Replay makes a dead notice pending again, with all its attempts ahead of
 // it, for an admin, and journals it. Returns EUNAUTHORIZED without actor,
 // EFORBIDDEN for one who is not an admin, ENOTFOUND if there is no such
-// notice, ECONFLICT if it is not dead.
+// notice, ECONFLICT if it is not dead or its content was destroyed (its
+// deposit's proof retention ended).
 func (a *Admin) Replay(ctx context.Context, actor *navette.User, id string) (*NoticeView, error) {
 	if err := a.check(ctx, actor); err != nil {
 		return nil, err
@@ -105,6 +106,9 @@ func (a *Admin) replay(ctx context.Context, actorID, id string) (*NoticeView, er
 	n, err := a.Meta.Notice(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if n.State == navette.NoticeDead && n.Payload == nil {
+		return nil, navette.Errorf(navette.ECONFLICT, "This notice can no longer be sent: its deposit's proof retention has ended and its content was destroyed.")
 	}
 	now := a.Clock.Now()
 	ev := navette.Event{Time: now, Type: navette.EventNoticeReplayed, ActorID: actorID, DepositID: n.DepositID, Detail: NoticeDetail(n)}

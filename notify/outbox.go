@@ -275,7 +275,7 @@ func (o *Outbox) read(id string) (*outboxFile, error) {
 	return &f, nil
 }
 
-// prune removes messages older than MaxAge, at most once an hour.
+// prune prunes the outbox (Prune) at most once an hour.
 func (o *Outbox) prune() {
 	o.mu.Lock()
 	now := time.Now()
@@ -285,11 +285,18 @@ func (o *Outbox) prune() {
 	}
 	o.lastPrune = now
 	o.mu.Unlock()
+	o.Prune()
+}
+
+// Prune removes the messages older than MaxAge. Send does it too, but a
+// platform that sends nothing more must still see them go: the sweeper
+// calls it.
+func (o *Outbox) Prune() {
 	maxAge := o.MaxAge
 	if maxAge <= 0 {
 		maxAge = time.Duration(navette.DefaultLimits.MaxRetentionDays) * 24 * time.Hour
 	}
-	removeOlder(o.dir, now.Add(-maxAge))
+	removeOlder(o.dir, time.Now().Add(-maxAge))
 }
 
 // removeOlder removes the message files of dir last written before

@@ -141,6 +141,20 @@ func lastMigration(t *testing.T) int64 {
 	return last
 }
 
+// reopenAt returns what reopens the store s of the database at url after
+// taking it back to version v by the Down of each migration after it: its
+// opening migrates it up again.
+func reopenAt(s *postgres.Store, url string, v int64) func(t *testing.T) *postgres.Store {
+	return func(t *testing.T) *postgres.Store {
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		raw := rawDB(t, url)
+		storetest.MigrateDownTo(t, goose.DialectPostgres, raw, os.DirFS("."), v)
+		return openURL(t, url)
+	}
+}
+
 // TestMigrateForwardedFrom: forwards made before migration 36 are found by
 // it (storetest.TestForwardBackfill), the database taken back to version
 // 35 by the migration's Down.
@@ -150,12 +164,20 @@ func TestMigrateForwardedFrom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	storetest.TestForwardBackfill(t, s, func(t *testing.T) storetest.ForwardMetaStore {
-		if err := s.Close(); err != nil {
-			t.Fatal(err)
-		}
-		raw := rawDB(t, url)
-		storetest.MigrateDownTo(t, goose.DialectPostgres, raw, os.DirFS("."), 35)
-		return openURL(t, url)
-	})
+	reopen := reopenAt(s, url, 35)
+	storetest.TestForwardBackfill(t, s, func(t *testing.T) storetest.ForwardMetaStore { return reopen(t) })
+}
+
+// TestMigrateShredEndedNotices: the unsent notices of deposits that keep no
+// evidence, written before migration 38, lose their payload by it
+// (storetest.TestNoticeShredBackfill), the database taken back to version
+// 36.
+func TestMigrateShredEndedNotices(t *testing.T) {
+	url := pg.NewDatabase(t)
+	s, err := postgres.Open(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reopen := reopenAt(s, url, 36)
+	storetest.TestNoticeShredBackfill(t, s, func(t *testing.T) navette.MetaStore { return reopen(t) })
 }

@@ -156,6 +156,24 @@ func lastMigration(t *testing.T) int64 {
 	return last
 }
 
+// reopenAt returns what reopens the store s of the database at path after
+// taking it back to version v by the Down of each migration after it: its
+// opening migrates it up again.
+func reopenAt(s *sqlite.Store, path string, v int64) func(t *testing.T) *sqlite.Store {
+	return func(t *testing.T) *sqlite.Store {
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		raw, err := sql.Open("sqlite", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		storetest.MigrateDownTo(t, goose.DialectSQLite3, raw, os.DirFS("."), v)
+		return open(t, path)
+	}
+}
+
 // TestMigrateForwardedFrom: forwards made before migration 36 are found by
 // it (storetest.TestForwardBackfill), the database taken back to version
 // 35 by the migration's Down.
@@ -165,16 +183,20 @@ func TestMigrateForwardedFrom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	storetest.TestForwardBackfill(t, s, func(t *testing.T) storetest.ForwardMetaStore {
-		if err := s.Close(); err != nil {
-			t.Fatal(err)
-		}
-		raw, err := sql.Open("sqlite", path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer raw.Close()
-		storetest.MigrateDownTo(t, goose.DialectSQLite3, raw, os.DirFS("."), 35)
-		return open(t, path)
-	})
+	reopen := reopenAt(s, path, 35)
+	storetest.TestForwardBackfill(t, s, func(t *testing.T) storetest.ForwardMetaStore { return reopen(t) })
+}
+
+// TestMigrateShredEndedNotices: the unsent notices of deposits that keep no
+// evidence, written before migration 38, lose their payload by it
+// (storetest.TestNoticeShredBackfill), the database taken back to version
+// 36.
+func TestMigrateShredEndedNotices(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "meta.db")
+	s, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reopen := reopenAt(s, path, 36)
+	storetest.TestNoticeShredBackfill(t, s, func(t *testing.T) navette.MetaStore { return reopen(t) })
 }

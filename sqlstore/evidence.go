@@ -125,8 +125,16 @@ func (s *Store) DueEvidence(ctx context.Context, now time.Time, limit int) ([]st
 		ORDER BY d.proof_until, d.id LIMIT $2`, timeArg(now), limit)
 }
 
+// shredUnsentNotices destroys the keys and payloads of the notices of
+// deposit $1 never sent (dead or still pending): they hold its reference,
+// and file names and message where mails carry them, which the evidence
+// kept until then. A sent notice has none left (NoticeSent).
+const shredUnsentNotices = `UPDATE notices SET key_id = '', key_data = NULL, payload = NULL
+	WHERE deposit_id = $1 AND state <> 'sent' AND (key_data IS NOT NULL OR payload IS NOT NULL)`
+
 // DeleteEvidence destroys the proof key and evidence of a deposit whose
-// proof retention ended, with events.
+// proof retention ended, and the keys and payloads of its notices never
+// sent, with events.
 func (s *Store) DeleteEvidence(ctx context.Context, depositID string, now time.Time, events ...navette.Event) (bool, error) {
 	if err := checkEvents(events); err != nil {
 		return false, err
@@ -155,6 +163,9 @@ func (s *Store) DeleteEvidence(ctx context.Context, depositID string, now time.T
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE deposits SET proof_key_id = '', proof_key_data = NULL WHERE id = $1`, depositID); err != nil {
 			return s.internal(err, "destroy proof key")
+		}
+		if _, err := tx.ExecContext(ctx, shredUnsentNotices, depositID); err != nil {
+			return s.internal(err, "destroy notice keys")
 		}
 		done = true
 		return s.insertEvents(ctx, tx, events)

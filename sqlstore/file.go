@@ -256,14 +256,14 @@ func (s *Store) UpdateFiles(ctx context.Context, ids []string, fn func(i int, f 
 
 // BlobsToDelete returns up to limit purged files, and rejected files whose
 // key is destroyed, whose blob is not yet deleted and held by no other
-// file (see holders), by id. limit must be positive.
-func (s *Store) BlobsToDelete(ctx context.Context, limit int) ([]*navette.FileRecord, error) {
+// file (see holders), by id, after the id after. limit must be positive.
+func (s *Store) BlobsToDelete(ctx context.Context, after string, limit int) ([]*navette.FileRecord, error) {
 	if limit <= 0 {
 		return nil, invalid("The limit must be positive.")
 	}
 	return s.queryFiles(ctx, s.rdb, "blobs to delete", `SELECT `+fileCols+` FROM files f
-		WHERE blob_deleted = 0 AND (state = 'purged' OR (state = 'rejected' AND key_id = ''))
-		AND NOT EXISTS (SELECT 1 FROM files g WHERE `+holders+`) ORDER BY id LIMIT $1`, limit)
+		WHERE id > $1 AND blob_deleted = 0 AND (state = 'purged' OR (state = 'rejected' AND key_id = ''))
+		AND NOT EXISTS (SELECT 1 FROM files g WHERE `+holders+`) ORDER BY id LIMIT $2`, after, limit)
 }
 
 // holders is the condition on a file g that still holds the blob of the

@@ -128,7 +128,7 @@ func testMetaRejectedBlobsToDelete(t *testing.T, m *metaFixture) {
 	m.setFile(m.file(d), func(f *navette.FileRecord) {
 		f.State, f.Key, f.BlobDeleted = navette.FileRejected, navette.WrappedKey{}, true
 	})
-	got, err := m.s.BlobsToDelete(m.ctx, 10)
+	got, err := m.s.BlobsToDelete(m.ctx, "", 10)
 	if err != nil {
 		t.Fatalf("BlobsToDelete: %v", err)
 	}

@@ -250,6 +250,21 @@ func testMetaDeleteEvidence(t *testing.T, m *metaFixture) {
 		e.Detail = "3"
 		return e
 	}
+	// Notices of d never sent (one dead, one pending) keep the reference
+	// and file names sealed under the KEK until the evidence goes; one of
+	// the kept deposit keeps them.
+	r := m.user("R" + navette.NewID()[:6])
+	dead, pending := m.newNotice(navette.NoticeDeposit, r, d.ID), m.newNotice(navette.NoticeReminder, r, d.ID)
+	dead.NextAttemptAt = m.now().Add(-time.Hour)
+	other := m.notices(m.newNotice(navette.NoticeDeposit, r, kept.ID))[0]
+	m.notices(dead, pending)
+	claimed, err := m.s.ClaimNotices(m.ctx, dead.NextAttemptAt, time.Minute, 1)
+	if err != nil || len(claimed) != 1 || claimed[0].ID != dead.ID {
+		t.Fatalf("ClaimNotices: %v, %v", claimed, err)
+	}
+	if err := m.s.NoticeFailed(m.ctx, dead.ID, 1, "550 no such mailbox", time.Time{}, true); err != nil {
+		t.Fatal(err)
+	}
 
 	done, err := es.DeleteEvidence(m.ctx, d.ID, until.Add(-time.Microsecond), deleted())
 	if err != nil || done {
@@ -284,6 +299,19 @@ func testMetaDeleteEvidence(t *testing.T, m *metaFixture) {
 	}
 	if got := m.getDeposit(kept.ID); got.ProofKey.IsZero() {
 		t.Error("another deposit's proof key went")
+	}
+	for _, tc := range []struct {
+		name  string
+		id    string
+		state navette.NoticeState
+	}{{"dead notice", dead.ID, navette.NoticeDead}, {"pending notice", pending.ID, navette.NoticePending}} {
+		n := m.getNotice(tc.id)
+		if !n.Key.IsZero() || n.Payload != nil || n.State != tc.state {
+			t.Errorf("%q after DeleteEvidence: key %q, payload %d bytes, state %s; want none, none, %s", tc.name, n.Key.KeyID, len(n.Payload), n.State, tc.state)
+		}
+	}
+	if n := m.getNotice(other.ID); n.Key.IsZero() || n.Payload == nil {
+		t.Error("another deposit's notice lost its payload")
 	}
 
 	done, err = es.DeleteEvidence(m.ctx, d.ID, until.Add(time.Hour), deleted())
@@ -383,4 +411,44 @@ func testMetaSearchEvidence(t *testing.T, m *metaFixture) {
 	metaEqual(t, "before a time", search(navette.EvidenceFilter{Before: all[3].Time}), want(2, 1, 0))
 	_, err := es.SearchEvidence(m.ctx, navette.EvidenceFilter{Limit: -1})
 	metaCode(t, "SearchEvidence with a negative limit", err, navette.EINVALID)
+}
+
+// TestNoticeShredBackfill checks migration 38 on a store whose data was
+// written before it: the notices never sent of a purged deposit that keeps
+// no evidence (its proof retention ended, or it was purged before there
+// was any) lose their key and payload; those of a deposit whose evidence is
+// kept, or of a live one, keep them. again reopens the store after taking
+// its database back to a version before the migration.
+func TestNoticeShredBackfill(t *testing.T, s navette.MetaStore, again func(t *testing.T) navette.MetaStore) {
+	m := &metaFixture{t: t, s: s, ctx: t.Context(), clock: navette.NewFakeClock(metaEpoch)}
+	until := m.clock.Now().Add(400 * 24 * time.Hour)
+	ended, _ := m.purgedFor(until, 0)
+	err := m.s.UpdateDeposit(m.ctx, ended.ID, func(d *navette.DepositRecord, _ []*navette.FileRecord) ([]navette.Event, error) {
+		d.ProofKey = navette.WrappedKey{}
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, _ := m.purgedFor(until, 1)
+	live := m.deposit(navette.DepositAvailable, m.user("A"), m.user("B"))
+	r := m.user("R")
+	dead := m.newNotice(navette.NoticeDeposit, r, ended.ID)
+	dead.NextAttemptAt = m.now().Add(-time.Hour)
+	ns := m.notices(dead, m.newNotice(navette.NoticeReminder, r, ended.ID))
+	ns = append(ns, m.notices(m.newNotice(navette.NoticeDeposit, r, kept.ID))...)
+	ns = append(ns, m.notices(m.newNotice(navette.NoticeDeposit, r, live.ID))...)
+	if c, err := m.s.ClaimNotices(m.ctx, dead.NextAttemptAt, time.Minute, 1); err != nil || len(c) != 1 {
+		t.Fatalf("ClaimNotices: %v, %v", c, err)
+	}
+	if err := m.s.NoticeFailed(m.ctx, dead.ID, 1, "550 no such mailbox", time.Time{}, true); err != nil {
+		t.Fatal(err)
+	}
+	m.s = again(t)
+	for i, keeps := range []bool{false, false, true, true} {
+		n := m.getNotice(ns[i].ID)
+		if got := !n.Key.IsZero() && n.Payload != nil; got != keeps {
+			t.Errorf("notice %d (%s of deposit %s, %s) after the migration: keeps its payload %v, want %v", i, n.Kind, n.DepositID, n.State, got, keeps)
+		}
+	}
 }

@@ -95,7 +95,7 @@ func (m *metaFixture) purgeFile(f *navette.FileRecord) {
 // toDelete returns the ids of BlobsToDelete.
 func (m *metaFixture) toDelete() []string {
 	m.t.Helper()
-	fs, err := m.s.BlobsToDelete(m.ctx, 100)
+	fs, err := m.s.BlobsToDelete(m.ctx, "", 100)
 	if err != nil {
 		m.t.Fatalf("BlobsToDelete: %v", err)
 	}

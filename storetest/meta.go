@@ -1127,7 +1127,7 @@ func testMetaBlobsToDelete(t *testing.T, m *metaFixture) {
 	set(done, navette.FilePurged, true)
 	set(avail, navette.FileAvailable, false)
 
-	got, err := m.s.BlobsToDelete(m.ctx, 10)
+	got, err := m.s.BlobsToDelete(m.ctx, "", 10)
 	if err != nil {
 		t.Fatalf("BlobsToDelete: %v", err)
 	}
@@ -1136,22 +1136,25 @@ func testMetaBlobsToDelete(t *testing.T, m *metaFixture) {
 	slices.SortFunc(want, func(a, b *navette.FileRecord) int { return strings.Compare(a.ID, b.ID) })
 	metaEqual(t, "BlobsToDelete", got, want)
 
-	got, err = m.s.BlobsToDelete(m.ctx, 1)
+	got, err = m.s.BlobsToDelete(m.ctx, "", 1)
 	if err != nil {
 		t.Fatalf("BlobsToDelete(1): %v", err)
 	}
-	if len(got) != 1 || (got[0].ID != p1.ID && got[0].ID != p2.ID) {
-		t.Errorf("BlobsToDelete(1) = %v, want one of the two purged files", metaDump(got))
+	metaEqual(t, "BlobsToDelete(1)", got, want[:1])
+	got, err = m.s.BlobsToDelete(m.ctx, want[0].ID, 10)
+	if err != nil {
+		t.Fatalf("BlobsToDelete(after the first): %v", err)
 	}
+	metaEqual(t, "BlobsToDelete(after the first)", got, want[1:])
 
 	set(p1, navette.FilePurged, true)
-	got, err = m.s.BlobsToDelete(m.ctx, 10)
+	got, err = m.s.BlobsToDelete(m.ctx, "", 10)
 	if err != nil {
 		t.Fatalf("BlobsToDelete: %v", err)
 	}
 	metaEqual(t, "BlobsToDelete after a deletion", got, []*navette.FileRecord{p2})
 
-	_, err = m.s.BlobsToDelete(m.ctx, 0)
+	_, err = m.s.BlobsToDelete(m.ctx, "", 0)
 	metaCode(t, "BlobsToDelete(0)", err, navette.EINVALID)
 }
 

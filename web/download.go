@@ -137,7 +137,7 @@ func (h *Handler) zip(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if deposit.Expired(v.DepositRecord, h.now()) || v.State != navette.DepositAvailable {
-		h.Error(w, r, navette.Errorf(navette.EGONE, "This deposit has expired; its files were deleted."))
+		h.Error(w, r, navette.Errorf(navette.EGONE, "This deposit has expired; its files are no longer available."))
 		return
 	}
 	var files []deposit.FileView

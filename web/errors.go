@@ -329,7 +329,7 @@ var french = map[string]string{
 	"Only the sender may withdraw a deposit.":                                     "Seul l’expéditeur peut retirer un dépôt.",
 	msgNoDeposit: "Votre rôle ne permet pas d’envoyer des dépôts : ce sont les agents des juridictions et les partenaires qui en envoient.",
 	"This deposit was withdrawn by its sender.":                          "Ce dépôt a été retiré par son expéditeur.",
-	"This deposit has expired; its files were deleted.":                  "Ce dépôt a expiré ; ses fichiers ont été effacés.",
+	"This deposit has expired; its files are no longer available.":       "Ce dépôt a expiré ; ses fichiers ne sont plus disponibles.",
 	"This file is not available for download.":                           "Ce fichier n’est pas disponible au téléchargement.",
 	"At least one recipient is required.":                                "Choisissez au moins un destinataire.",
 	"it is larger than the antivirus can scan":                           "il est trop volumineux pour que l’antivirus l’analyse",

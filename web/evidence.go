@@ -28,7 +28,7 @@ var kindLabels = map[navette.ProofKind]string{
 	navette.ProofUnclaimed:  "Non retiré à l’expiration",
 	navette.ProofRevoked:    "Retrait par l’expéditeur",
 	navette.ProofExtended:   "Prolongation par l’expéditeur",
-	navette.ProofPurged:     "Effacement des fichiers",
+	navette.ProofPurged:     "Purge : clé de chiffrement détruite",
 }
 
 func receiptRows(es []evidence.Entry, lang string) []receiptRow {

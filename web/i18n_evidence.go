@@ -32,7 +32,7 @@ var evidenceEnglish = map[string]string{
 	"Non retiré à l’expiration":                                      "Not fetched by expiry",
 	"Retrait par l’expéditeur":                                       "Withdrawn by the sender",
 	"Prolongation par l’expéditeur":                                  "Extended by the sender",
-	"Effacement des fichiers":                                        "Files erased",
+	"Purge : clé de chiffrement détruite":                            "Purge: encryption key destroyed",
 	"Vérifiez les dates (jj/mm/aaaa) et le type d’événement.":        "Check the dates (dd/mm/yyyy) and the kind of event.",
 	"Preuves trouvées :":                                             "Proofs found:",
 	"Les reçus de ce dépôt restent disponibles : ils attestent ce qui a été déposé, mis à disposition et téléchargé.": "The receipts of this deposit remain available: they attest what was deposited, made available and downloaded.",
