@@ -29,7 +29,7 @@ func TestAdminCommands(t *testing.T) {
 		{[]string{"user", "role", "--email", "greffe@justice.example", "--role", "court_admin"}, 0, "role greffe@justice.example: court_admin, active"},
 		{[]string{"user", "revoke", "--email", "greffe@justice.example"}, 0, "revoke greffe@justice.example: court_admin, revoked"},
 		{[]string{"user", "restore", "--email", "greffe@justice.example"}, 0, "restore greffe@justice.example: court_admin, active"},
-		{[]string{"user", "revoke", "--email", "greffe@justice.example", "--role", "agent"}, 2, "flag provided but not defined: -role"},
+		{[]string{"user", "revoke", "--email", "greffe@justice.example", "--role", "agent"}, 2, "unknown flag --role"},
 		{[]string{"user", "role", "--email", "greffe@justice.example"}, 2, "--email and --role are required"},
 		{[]string{"user", "restore"}, 2, "--email is required"},
 		{[]string{"user", "reset-totp", "--email", "nobody@justice.example"}, 1, "no user has the e-mail nobody@justice.example"},

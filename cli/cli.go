@@ -234,7 +234,9 @@ func printHelp(w io.Writer) {
 // the returned error rather than exiting.
 func newFlagSet(env *Env, name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	// The flag package's own line would say the error twice: the usage,
+	// then the error, are printed by the command.
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
 		fmt.Fprintf(env.Stderr, "Usage: navette %s %s\n\nFlags:\n", name, strings.TrimSuffix(usage, "\n\nFlags:"))
 		printFlags(env.Stderr, fs)

@@ -46,7 +46,7 @@ func parseLayers(fs *flag.FlagSet, env *Env, args []string) (sources, error) {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
 		}
-		return nil, usageError("%v", err)
+		return nil, flagError(fs, err)
 	}
 	src := sources{}
 	fs.Visit(func(f *flag.Flag) { src[f.Name] = "command line" })
@@ -205,19 +205,44 @@ func isDuration(f *flag.Flag) bool {
 
 // suggest names the flag closest to a mistyped key, if one is close.
 func suggest(fs *flag.FlagSet, key string) string {
+	best := nearestFlag(fs, strings.ReplaceAll(key, "_", "-"))
+	if best == "" {
+		return " (the names are those of the flags of \"navette serve --help\")"
+	}
+	return fmt.Sprintf(" (did you mean %s?)", best)
+}
+
+// nearestFlag is the name of the flag of fs nearest name, within two
+// edits, or "" if none is.
+func nearestFlag(fs *flag.FlagSet, name string) string {
 	best, bestD := "", 3
 	fs.VisitAll(func(f *flag.Flag) {
 		if f.Name == flagConfig || f.Name == flagPrintConfig {
 			return
 		}
-		if d := editDistance(strings.ReplaceAll(key, "_", "-"), f.Name); d < bestD {
+		if d := editDistance(name, f.Name); d < bestD {
 			best, bestD = f.Name, d
 		}
 	})
-	if best == "" {
-		return " (the names are those of the flags of \"navette serve --help\")"
+	return best
+}
+
+// flagError is the usage error of err, an error of fs.Parse, naming flags
+// with two dashes as the help and the documentation do, and an unknown
+// flag with the nearest one.
+func flagError(fs *flag.FlagSet, err error) error {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		hint := ""
+		if near := nearestFlag(fs, name); near != "" {
+			hint = fmt.Sprintf(" (did you mean --%s?)", near)
+		}
+		return usageError("unknown flag --%s%s", name, hint)
 	}
-	return fmt.Sprintf(" (did you mean %s?)", best)
+	for _, dash := range []string{"for flag -", "argument: -", "syntax: -"} {
+		msg = strings.Replace(msg, dash, dash+"-", 1)
+	}
+	return usageError("%s", msg)
 }
 
 func editDistance(a, b string) int {

@@ -143,3 +143,27 @@ func helpFlags(help string) []string {
 	}
 	return names
 }
+
+// TestBadFlagSaidOnce: a bad flag is said once, on the last line, with two
+// dashes as the help names flags, and an unknown flag with the nearest
+// one; the usage is printed above it.
+func TestBadFlagSaidOnce(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		last string
+	}{
+		{[]string{"inbox", "--boxx", "sent"}, "navette inbox: unknown flag --boxx (did you mean --box?)"},
+		{[]string{"inbox", "--zzzzzz"}, "navette inbox: unknown flag --zzzzzz"},
+		{[]string{"extend", "x", "--days", "abc"}, `navette extend: invalid value "abc" for flag --days: parse error`},
+		{[]string{"extend", "x", "--days"}, "navette extend: flag needs an argument: --days"},
+	} {
+		r := runCLI(t, nil, false, tt.args...)
+		lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+		if r.code != 2 || lines[len(lines)-1] != tt.last || !strings.HasPrefix(r.stderr, "Usage: navette ") {
+			t.Errorf("%q: got %d %q, want 2 and the usage, then %q", strings.Join(tt.args, " "), r.code, r.stderr, tt.last)
+		}
+		if n := strings.Count(r.stderr, strings.TrimPrefix(tt.last, "navette "+tt.args[0]+": ")); n != 1 {
+			t.Errorf("%q: the error is said %d times in %q", strings.Join(tt.args, " "), n, r.stderr)
+		}
+	}
+}

@@ -366,6 +366,7 @@ func parseInterspersed(fs *flag.FlagSet, env *Env, args []string) error {
 			continue
 		}
 		if i+1 == len(args) {
+			fs.Usage()
 			return usageError("flag needs an argument: %s", a)
 		}
 		i++
