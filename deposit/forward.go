@@ -156,7 +156,7 @@ func (s *Service) newForward(ctx context.Context, actor *navette.User, d *navett
 	for _, u := range to {
 		fw.Recipients = append(fw.Recipients, navette.Recipient{UserID: u.ID})
 	}
-	if err := s.sealDraft(fw, ref, msg); err != nil {
+	if err := s.sealDraft(fw, ref, msg, "", nil); err != nil {
 		return nil, err
 	}
 	return fw, nil

@@ -1,7 +1,9 @@
 package http
 
 import (
+	"errors"
 	"net/http"
+	"strings"
 
 	"navette"
 	"navette/api"
@@ -9,20 +11,61 @@ import (
 )
 
 func (s *Server) handleCreateDeposit(w http.ResponseWriter, r *http.Request) {
+	key, err := idempotencyKey(r.Header)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	var in api.CreateDeposit
 	if !s.readJSON(w, r, &in) {
 		return
 	}
 	v, err := s.Deposits.Create(r.Context(), navette.UserFromContext(r.Context()), deposit.Draft{
-		Recipients:    in.Recipients,
-		Reference:     in.Reference,
-		Message:       in.Message,
-		RetentionDays: in.RetentionDays,
-		NoReceipts:    in.NotifySender != nil && !*in.NotifySender,
-		MaxDownloads:  in.MaxDownloads,
-		FromSpace:     in.FromSpace,
+		Recipients:     in.Recipients,
+		Reference:      in.Reference,
+		Message:        in.Message,
+		RetentionDays:  in.RetentionDays,
+		NoReceipts:     in.NotifySender != nil && !*in.NotifySender,
+		MaxDownloads:   in.MaxDownloads,
+		FromSpace:      in.FromSpace,
+		IdempotencyKey: key,
 	})
+	if errors.Is(err, navette.ErrIdempotencyKeyInUse) {
+		w.Header().Set("Retry-After", "1")
+	}
 	s.writeCreatedDeposit(w, r, v, err)
+}
+
+// idempotencyKey returns the Idempotency-Key of a request, "" if it has
+// none: a structured field String (RFC 9651, section 3.3.3), without
+// parameters. Returns EINVALID if the field is given twice or is not such
+// a String.
+func idempotencyKey(h http.Header) (string, error) {
+	lines := h.Values(api.HeaderIdempotencyKey)
+	if len(lines) == 0 {
+		return "", nil
+	}
+	bad := navette.Errorf(navette.EINVALID, "The Idempotency-Key header must be one quoted string of 1 to %d printable ASCII characters.", deposit.MaxIdempotencyKeyLen)
+	v := strings.Trim(lines[0], " \t")
+	if len(lines) > 1 || len(v) < 3 || v[0] != '"' || v[len(v)-1] != '"' {
+		return "", bad
+	}
+	var b strings.Builder
+	for i := 1; i < len(v)-1; i++ {
+		c := v[i]
+		switch {
+		case c == '\\' && i+1 < len(v)-1 && (v[i+1] == '"' || v[i+1] == '\\'):
+			i++
+			c = v[i]
+		case c == '\\' || c == '"' || c < 0x20 || c > 0x7e:
+			return "", bad
+		}
+		b.WriteByte(c)
+	}
+	if b.Len() > deposit.MaxIdempotencyKeyLen {
+		return "", bad
+	}
+	return b.String(), nil
 }
 
 // writeCreatedDeposit answers the creation of the deposit v (a draft, a
