@@ -31,6 +31,11 @@
   // sendKey holds the id of the draft whose sending was asked: it is
   // submitted on its own once its files are stored, after a reload too.
   var sendKey = 'navette-send-' + form.getAttribute('data-user');
+  // creatingKey holds the creation of a draft on its way: its body and
+  // the idempotency key it is sent with, kept before it goes, so that a
+  // reload, or a press again of "Envoyer" with the same fields, gets the
+  // draft it made rather than a second one.
+  var creatingKey = 'navette-creating-' + form.getAttribute('data-user');
 
   var $ = function (id) { return document.getElementById(id); };
   var problem = $('problem'), resumeBox = $('resume'), live = $('live');
@@ -79,8 +84,9 @@
   }
   function announce(text) { live.textContent = text; }
 
-  function api(method, path, body) {
+  function api(method, path, body, key) {
     var init = { method: method, credentials: 'same-origin', headers: { 'Accept': 'application/json', 'X-CSRF-Token': csrf } };
+    if (key) { init.headers['Idempotency-Key'] = '"' + key + '"'; }
     if (body !== undefined) {
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
@@ -97,6 +103,7 @@
         return said(j && j.code, j && (j.detail || j.title)).then(function (text) {
           var e = new Error(text || (msg('httpError') + ' ' + res.status));
           e.status = res.status;
+          e.type = j && j.type;
           throw e;
         });
       });
@@ -537,18 +544,53 @@
   }
   function create() {
     lock();
-    return api('POST', '/api/v1/deposits', {
+    var body = JSON.stringify({
       recipients: recipients.map(function (r) { return r.email; }),
       reference: reference.value.trim(),
       message: message.value,
       retention_days: Number(retention.value),
       max_downloads: Number(maxDownloads.value || 0),
       from_space: fromSpace ? fromSpace.value : ''
-    }).then(function (d) {
+    });
+    var was = creating();
+    var c = was && was.body === body ? was : { key: newKey(), body: body, at: Date.now() };
+    keep(creatingKey, JSON.stringify(c));
+    return createOnce(c).then(function (d) {
       depositId = d.id;
       keep(draftKey, depositId);
     }, function (err) {
       unlock();
+      throw err;
+    });
+  }
+  // creating returns the creation kept on its way, or null; one older
+  // than the server keeps its key (a day, less an hour) is dropped.
+  function creating() {
+    var c = null;
+    try { c = JSON.parse(localStorage.getItem(creatingKey) || 'null'); } catch (err) { c = null; }
+    if (c && !(c.key && c.body && Date.now() - c.at < 23 * 3600 * 1000)) { keep(creatingKey, ''); c = null; }
+    return c;
+  }
+  function newKey() {
+    if (crypto.randomUUID) { return crypto.randomUUID(); }
+    return Array.prototype.map.call(crypto.getRandomValues(new Uint8Array(16)), function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+  }
+  // createOnce sends the creation c, again with its key while no answer
+  // comes back, the server is unavailable or still busy with an earlier
+  // attempt (at most 4 times in all), and resolves to the draft made.
+  // Kept while its outcome is unknown, c is dropped once answered.
+  function createOnce(c, attempt) {
+    attempt = attempt || 0;
+    return api('POST', '/api/v1/deposits', JSON.parse(c.body), c.key).then(function (d) {
+      keep(creatingKey, '');
+      return d;
+    }, function (err) {
+      var unknown = !err.status || err.status >= 502;
+      var busy = err.type === 'tag:navette,2026:problem:idempotency_key_in_use';
+      if ((unknown || busy) && attempt < 3) {
+        return new Promise(function (resolve) { setTimeout(resolve, 1000 << attempt); }).then(function () { return createOnce(c, attempt + 1); });
+      }
+      if (!unknown) { keep(creatingKey, ''); }
       throw err;
     });
   }
@@ -632,8 +674,14 @@
       try { localStorage.setItem(draftKey, given); } catch (err) { /* private mode: the draft is not offered */ }
     }
     try { id = localStorage.getItem(draftKey); } catch (err) { return; }
-    if (!id) { return; }
-    api('GET', '/api/v1/deposits/' + encodeURIComponent(id)).then(function (d) {
+    var c = id ? null : creating();
+    if (!id && !c) { return; }
+    // A creation left on its way by a reload: sent again with its key, it
+    // gives the draft it made, or makes it if it never arrived.
+    (id ? api('GET', '/api/v1/deposits/' + encodeURIComponent(id)) : createOnce(c).then(function (d) {
+      if (!sending && !depositId) { keep(draftKey, d.id); }
+      return d;
+    })).then(function (d) {
       // Answered after "Envoyer" was pressed for a new deposit: the draft
       // left stays on the drafts page, the new one goes on.
       if (sending || depositId) { return; }
