@@ -10,13 +10,21 @@ import (
 
 	"navette"
 	"navette/api"
+	"navette/app"
 )
 
 // createKeyed posts the draft in with the Idempotency-Key field value key.
 func (e *env) createKeyed(token, key string, in api.CreateDeposit) (*http.Response, []byte) {
 	e.t.Helper()
+	return e.postKeyed(api.PathDeposits, token, key, in)
+}
+
+// postKeyed posts in as JSON to path with the Idempotency-Key field value
+// key.
+func (e *env) postKeyed(path, token, key string, in any) (*http.Response, []byte) {
+	e.t.Helper()
 	b, _ := json.Marshal(in)
-	return e.do("POST", api.PathDeposits, token, bytes.NewReader(b), "Content-Type", "application/json", api.HeaderIdempotencyKey, key)
+	return e.do("POST", path, token, bytes.NewReader(b), "Content-Type", "application/json", api.HeaderIdempotencyKey, key)
 }
 
 // createdID returns the id of the deposit a creation answered with, failing
@@ -159,5 +167,43 @@ func TestIdempotencyKeyConcurrent(t *testing.T) {
 		if id != "" && id != drafts[0] {
 			t.Errorf("request %d: got deposit %s, want %s", i, id, drafts[0])
 		}
+	}
+}
+
+// TestIdempotencyKeyReplyForward: a reply and a forward repeated with their
+// Idempotency-Key make one deposit each; the same key and body for another
+// deposit is another request, refused.
+func TestIdempotencyKeyReplyForward(t *testing.T) {
+	e := newEnv(t, func(c *app.Config) { c.PartnersToAgents = true })
+	first, second := e.send(map[string][]byte{"a.pdf": []byte("a")}), e.send(map[string][]byte{"b.pdf": []byte("b")})
+	replyTo := func(id string) string { return api.PathDeposits + "/" + id + "/reply" }
+	answer := api.Reply{Message: "Observations"}
+	reply := e.createdID(e.postKeyed(replyTo(first.ID), e.lawyer, `"r-1"`, answer))
+	if again := e.createdID(e.postKeyed(replyTo(first.ID), e.lawyer, `"r-1"`, answer)); again != reply {
+		t.Errorf("reply repeated: got %s, want the first, %s", again, reply)
+	}
+	resp, b := e.postKeyed(replyTo(second.ID), e.lawyer, `"r-1"`, answer)
+	if p := e.problem(resp, b, http.StatusUnprocessableEntity); p.Type != navette.ProblemIdempotencyKeyReused {
+		t.Errorf("the reply's key for another deposit: got type %q, want %q", p.Type, navette.ProblemIdempotencyKeyReused)
+	}
+	if got := e.drafts(e.lawyer); len(got) != 1 {
+		t.Errorf("the lawyer's drafts: got %v, want one reply", got)
+	}
+
+	colleague := e.user("collegue@justice.example", "Collègue", navette.RoleAgent)
+	e.user("parquet@justice.example", "Parquet", navette.RoleAgent)
+	d := e.createDeposit(e.agent, "collegue@justice.example")
+	e.upload(e.agent, d.ID, "c.pdf", []byte("c"))
+	e.submit(e.agent, d.ID)
+	onward := api.Forward{Recipients: []string{"parquet@justice.example"}, Message: "Pour attribution"}
+	path := api.PathDeposits + "/" + d.ID + "/forward"
+	fw := e.createdID(e.postKeyed(path, colleague, `"f-1"`, onward))
+	if again := e.createdID(e.postKeyed(path, colleague, `"f-1"`, onward)); again != fw {
+		t.Errorf("forward repeated: got %s, want the first, %s", again, fw)
+	}
+	var got api.Deposit
+	e.doJSON("GET", api.PathDeposits+"/"+d.ID, e.agent, nil, http.StatusOK, &got)
+	if len(got.Forwards) != 1 || got.Forwards[0].ID != fw {
+		t.Errorf("forwards: got %+v, want one, %s", got.Forwards, fw)
 	}
 }

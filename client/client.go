@@ -304,7 +304,12 @@ func (c *Client) CreateDeposit(ctx context.Context, in api.CreateDeposit) (*api.
 // that a caller that keeps the key before calling may call again after a
 // crash.
 func (c *Client) CreateDepositOnce(ctx context.Context, in api.CreateDeposit, key string) (*api.Deposit, error) {
-	u := c.endpoint(api.PathDeposits, nil)
+	return c.postOnce(ctx, c.endpoint(api.PathDeposits, nil), in, key)
+}
+
+// postOnce posts in to u, which creates a deposit, with key as its
+// Idempotency-Key, retrying as CreateDepositOnce does.
+func (c *Client) postOnce(ctx context.Context, u *url.URL, in any, key string) (*api.Deposit, error) {
 	hdr := http.Header{api.HeaderIdempotencyKey: {quoteString(key)}}
 	b := backoff{p: c.retry}
 	for {

@@ -2,9 +2,6 @@ package deposit
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -50,99 +47,16 @@ const (
 
 // Create makes a draft deposit from actor to the given recipients. Returns
 // EINVALID for a bad field or an unknown, disabled or forbidden recipient.
-// With an idempotency key, see createOnce.
+// With an idempotency key, it is made once (see once).
 func (s *Service) Create(ctx context.Context, actor *navette.User, in Draft) (*View, error) {
 	if err := s.maySend(actor); err != nil {
 		return nil, err
 	}
-	if in.IdempotencyKey != "" {
-		return s.createOnce(ctx, actor, in)
-	}
-	return s.create(ctx, actor, in, nil)
-}
-
-// MaxIdempotencyKeyLen is the longest idempotency key, in bytes.
-const MaxIdempotencyKeyLen = 255
-
-// createOnce makes the draft in once for actor's idempotency key: if a
-// deposit of actor holds the key (see navette.DepositStore.CreateDeposit),
-// it is returned if it was made from the same draft, and EINVALID wrapping
-// navette.ErrIdempotencyKeyReused is returned if not. While another
-// creation with the key runs on this node, returns ECONFLICT wrapping
-// navette.ErrIdempotencyKeyInUse; one running on another node makes the
-// store refuse the second, which then finds the first's deposit.
-func (s *Service) createOnce(ctx context.Context, actor *navette.User, in Draft) (*View, error) {
-	if !validIdempotencyKey(in.IdempotencyKey) {
-		return nil, navette.Errorf(navette.EINVALID, "An idempotency key of 1 to %d printable ASCII characters is required.", MaxIdempotencyKeyLen)
-	}
-	held := actor.ID + "\x00" + in.IdempotencyKey
-	if _, busy := s.creating.LoadOrStore(held, struct{}{}); busy {
-		return nil, navette.WrapError(navette.ECONFLICT, navette.ErrIdempotencyKeyInUse, "A request with this idempotency key is still being processed; try again in a moment.")
-	}
-	defer s.creating.Delete(held)
-	digest := draftDigest(in)
-	v, err := s.created(ctx, actor, in.IdempotencyKey, digest)
-	if navette.ErrorCode(err) != navette.ENOTFOUND {
-		return v, err
-	}
-	v, err = s.create(ctx, actor, in, digest)
-	if navette.ErrorCode(err) == navette.ECONFLICT {
-		if first, ferr := s.created(ctx, actor, in.IdempotencyKey, digest); navette.ErrorCode(ferr) != navette.ENOTFOUND {
-			return first, ferr
-		}
-	}
-	return v, err
-}
-
-// created returns the draft actor made with the idempotency key from a
-// draft of the given digest. Returns ENOTFOUND if no deposit holds the key
-// or it has outlived navette.IdempotencyKeyLifetime, EINVALID wrapping
-// navette.ErrIdempotencyKeyReused if it was made from another draft,
-// EGONE if it was purged since.
-func (s *Service) created(ctx context.Context, actor *navette.User, key string, digest []byte) (*View, error) {
-	d, err := s.Meta.DepositByIdempotencyKey(ctx, actor.ID, key)
-	if err != nil {
-		return nil, err
-	}
-	if !s.Clock.Now().Before(d.CreatedAt.Add(navette.IdempotencyKeyLifetime)) {
-		return nil, navette.Errorf(navette.ENOTFOUND, "No deposit holds this idempotency key.")
-	}
-	if d.Key.IsZero() {
-		return nil, navette.Errorf(navette.EGONE, "The deposit this idempotency key created is gone; use a new key.")
-	}
-	k, err := s.depositKey(d)
-	if err != nil {
-		return nil, err
-	}
-	first, err := k.OpenValue("request", d.ID, d.RequestDigest)
-	if err != nil || !hmac.Equal(first, digest) {
-		return nil, navette.WrapError(navette.EINVALID, navette.ErrIdempotencyKeyReused, "This idempotency key was used for another request; use a new key.")
-	}
-	return s.Get(ctx, actor, d.ID)
-}
-
-// draftDigest returns the SHA-256 of in without its idempotency key: what
-// tells a repeat of a creation from another request reusing its key.
-func draftDigest(in Draft) []byte {
+	key := in.IdempotencyKey
 	in.IdempotencyKey = ""
-	b, _ := json.Marshal(in) // a Draft always marshals
-	sum := sha256.Sum256(append([]byte("navette draft\n"), b...))
-	return sum[:]
-}
-
-// validIdempotencyKey reports whether key is 1 to MaxIdempotencyKeyLen
-// printable ASCII characters, as the characters of a structured field
-// String (RFC 9651) are.
-func validIdempotencyKey(key string) bool {
-	if key == "" || len(key) > MaxIdempotencyKeyLen {
-		return false
-	}
-	for i := range len(key) {
-		if key[i] < 0x20 || key[i] > 0x7e {
-			return false
-		}
-	}
-	return true
+	digest := requestDigest("draft", in)
+	in.IdempotencyKey = key
+	return s.once(ctx, actor, key, digest, func() (*View, error) { return s.create(ctx, actor, in, digest) })
 }
 
 // create makes the draft in as Create does, holding its idempotency key

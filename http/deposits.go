@@ -11,9 +11,8 @@ import (
 )
 
 func (s *Server) handleCreateDeposit(w http.ResponseWriter, r *http.Request) {
-	key, err := idempotencyKey(r.Header)
-	if err != nil {
-		s.writeError(w, r, err)
+	key, ok := s.idempotencyKey(w, r)
+	if !ok {
 		return
 	}
 	var in api.CreateDeposit
@@ -30,17 +29,25 @@ func (s *Server) handleCreateDeposit(w http.ResponseWriter, r *http.Request) {
 		FromSpace:      in.FromSpace,
 		IdempotencyKey: key,
 	})
-	if errors.Is(err, navette.ErrIdempotencyKeyInUse) {
-		w.Header().Set("Retry-After", "1")
-	}
 	s.writeCreatedDeposit(w, r, v, err)
 }
 
-// idempotencyKey returns the Idempotency-Key of a request, "" if it has
+// idempotencyKey returns the Idempotency-Key of r, "" if it has none, or
+// answers EINVALID and returns false if it is malformed.
+func (s *Server) idempotencyKey(w http.ResponseWriter, r *http.Request) (string, bool) {
+	key, err := parseIdempotencyKey(r.Header)
+	if err != nil {
+		s.writeError(w, r, err)
+		return "", false
+	}
+	return key, true
+}
+
+// parseIdempotencyKey returns the Idempotency-Key of a request, "" if it has
 // none: a structured field String (RFC 9651, section 3.3.3), without
 // parameters. Returns EINVALID if the field is given twice or is not such
 // a String.
-func idempotencyKey(h http.Header) (string, error) {
+func parseIdempotencyKey(h http.Header) (string, error) {
 	lines := h.Values(api.HeaderIdempotencyKey)
 	if len(lines) == 0 {
 		return "", nil
@@ -69,8 +76,12 @@ func idempotencyKey(h http.Header) (string, error) {
 }
 
 // writeCreatedDeposit answers the creation of the deposit v (a draft, a
-// reply, a forward): 201 with its Location, or err.
+// reply, a forward): 201 with its Location, or err (with a Retry-After
+// while its idempotency key is in use).
 func (s *Server) writeCreatedDeposit(w http.ResponseWriter, r *http.Request, v *deposit.View, err error) {
+	if errors.Is(err, navette.ErrIdempotencyKeyInUse) {
+		w.Header().Set("Retry-After", "1")
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
