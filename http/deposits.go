@@ -43,36 +43,41 @@ func (s *Server) idempotencyKey(w http.ResponseWriter, r *http.Request) (string,
 	return key, true
 }
 
-// parseIdempotencyKey returns the Idempotency-Key of a request, "" if it has
-// none: a structured field String (RFC 9651, section 3.3.3), without
+// parseIdempotencyKey returns the Idempotency-Key of a request, "" if it
+// has none: a structured field String (RFC 9651, section 3.3.3), without
 // parameters. Returns EINVALID if the field is given twice or is not such
-// a String.
+// a String of at most deposit.MaxIdempotencyKeyLen characters.
 func parseIdempotencyKey(h http.Header) (string, error) {
 	lines := h.Values(api.HeaderIdempotencyKey)
 	if len(lines) == 0 {
 		return "", nil
 	}
-	bad := navette.Errorf(navette.EINVALID, "The Idempotency-Key header must be one quoted string of 1 to %d printable ASCII characters.", deposit.MaxIdempotencyKeyLen)
-	v := strings.Trim(lines[0], " \t")
-	if len(lines) > 1 || len(v) < 3 || v[0] != '"' || v[len(v)-1] != '"' {
-		return "", bad
+	key, ok := unquoteString(strings.Trim(lines[0], " \t"))
+	if len(lines) > 1 || !ok || key == "" || len(key) > deposit.MaxIdempotencyKeyLen {
+		return "", navette.Errorf(navette.EINVALID, "The Idempotency-Key header must be one quoted string of 1 to %d printable ASCII characters.", deposit.MaxIdempotencyKeyLen)
+	}
+	return key, nil
+}
+
+// unquoteString returns the value of v, a structured field String: printable
+// ASCII between double quotes, in which only a quote and a backslash are
+// escaped, by a backslash. It returns false if v is not one.
+func unquoteString(v string) (string, bool) {
+	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+		return "", false
 	}
 	var b strings.Builder
 	for i := 1; i < len(v)-1; i++ {
 		c := v[i]
-		switch {
-		case c == '\\' && i+1 < len(v)-1 && (v[i+1] == '"' || v[i+1] == '\\'):
+		if c == '\\' && i+1 < len(v)-1 && (v[i+1] == '"' || v[i+1] == '\\') {
 			i++
 			c = v[i]
-		case c == '\\' || c == '"' || c < 0x20 || c > 0x7e:
-			return "", bad
+		} else if c == '\\' || c == '"' || c < 0x20 || c > 0x7e {
+			return "", false
 		}
 		b.WriteByte(c)
 	}
-	if b.Len() > deposit.MaxIdempotencyKeyLen {
-		return "", bad
-	}
-	return b.String(), nil
+	return b.String(), true
 }
 
 // writeCreatedDeposit answers the creation of the deposit v (a draft, a
