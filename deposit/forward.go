@@ -42,11 +42,7 @@ type Onward struct {
 func (s *Service) Forward(ctx context.Context, actor *navette.User, id string, in Onward) (*View, error) {
 	key := in.IdempotencyKey
 	in.IdempotencyKey = ""
-	digest := requestDigest("forward", struct {
-		Of     string
-		Onward Onward
-	}{id, in})
-	return s.once(ctx, actor, key, digest, func() (*View, error) { return s.forward(ctx, actor, id, in, key, digest) })
+	return onceOn(ctx, s, actor, "forward", id, key, in, s.forward)
 }
 
 // forward makes actor's forward in of deposit id as Forward does, holding

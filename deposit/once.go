@@ -48,6 +48,18 @@ func (s *Service) once(ctx context.Context, actor *navette.User, key string, dig
 	return v, err
 }
 
+// onceOn runs build, which makes the deposit a request of kind (reply,
+// forward) on deposit id asks for with in, once for the idempotency key
+// key (see once): in, without its key, and id make the request's digest.
+func onceOn[T any](ctx context.Context, s *Service, actor *navette.User, kind, id, key string, in T,
+	build func(ctx context.Context, actor *navette.User, id string, in T, key string, digest []byte) (*View, error)) (*View, error) {
+	digest := requestDigest(kind, struct {
+		Of string
+		In T
+	}{id, in})
+	return s.once(ctx, actor, key, digest, func() (*View, error) { return build(ctx, actor, id, in, key, digest) })
+}
+
 // made returns the deposit actor made with the idempotency key from a
 // request of the given digest. Returns ENOTFOUND if no deposit holds the
 // key or it has outlived navette.IdempotencyKeyLifetime, EINVALID wrapping

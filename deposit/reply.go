@@ -37,11 +37,7 @@ type Answer struct {
 func (s *Service) Reply(ctx context.Context, actor *navette.User, id string, in Answer) (*View, error) {
 	key := in.IdempotencyKey
 	in.IdempotencyKey = ""
-	digest := requestDigest("reply", struct {
-		Of     string
-		Answer Answer
-	}{id, in})
-	return s.once(ctx, actor, key, digest, func() (*View, error) { return s.reply(ctx, actor, id, in, key, digest) })
+	return onceOn(ctx, s, actor, "reply", id, key, in, s.reply)
 }
 
 // reply makes actor's reply in to deposit id as Reply does, holding the
