@@ -52,6 +52,11 @@ const ProblemUploadOffset = "tag:navette,2026:problem:upload_offset"
 // reload, rather than that their role forbids it.
 var ErrForeignForm = errors.New("request from another origin or session")
 
+// ProblemForeignForm is the RFC 9457 problem type of ErrForeignForm: a
+// page's script refused with it may fetch the session's token anew, if the
+// session is still its person's, and try again.
+const ProblemForeignForm = "tag:navette,2026:problem:foreign_form"
+
 // ErrIdempotencyKeyReused is wrapped in the EINVALID error that refuses a
 // creation whose Idempotency-Key already created something from another
 // request; the HTTP adapter answers it with the problem type

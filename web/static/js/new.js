@@ -27,7 +27,8 @@
   var maxSize = Number(form.getAttribute('data-max-file-size'));
   var maxFiles = Number(form.getAttribute('data-max-files'));
   var maxRecipients = Number(form.getAttribute('data-max-recipients'));
-  var draftKey = 'navette-draft-' + form.getAttribute('data-user');
+  var userId = form.getAttribute('data-user');
+  var draftKey = 'navette-draft-' + userId;
   // sendKey holds the id of the draft whose sending was asked: it is
   // submitted on its own once its files are stored, after a reload too.
   var sendKey = 'navette-send-' + form.getAttribute('data-user');
@@ -84,7 +85,45 @@
   }
   function announce(text) { live.textContent = text; }
 
-  function api(method, path, body, key) {
+  // renewing is the renewal of the page's CSRF token under way, if any.
+  var renewing = null;
+  var stopped = false;    // another person signed in since the page was opened: it no longer acts
+  // renewToken resolves once the page holds the CSRF token of the session
+  // the browser has now, if it is still the page's person's: signed in
+  // again in another tab, they go on. If another person signed in since,
+  // the page stops (it never acts as them) and it rejects with why; if
+  // nobody answers, or nobody is signed in, it rejects.
+  function renewToken() {
+    if (!renewing) {
+      renewing = fetch('/api/v1/me', { credentials: 'same-origin', headers: { 'Accept': 'application/json' } }).then(function (res) {
+        return res.ok ? res.json() : null;
+      }, function () { return null; }).then(function (me) {
+        renewing = null;
+        if (me && me.id === userId && me.session && me.session.csrf) {
+          csrf = me.session.csrf;
+          if (meta) { meta.setAttribute('content', csrf); }
+          return;
+        }
+        if (me && me.id) { stop(); }
+        throw new Error(me && me.id ? msg('otherPerson') : '');
+      });
+    }
+    return renewing;
+  }
+  // stop makes the page inert for good, saying why: another person signed
+  // in since it was opened.
+  function stop() {
+    if (stopped) { return; }
+    stopped = true;
+    entries.forEach(function (e) { if (e.upload) { e.upload.abort(); e.upload = null; } });
+    stopSending();
+    setLocked(true);
+    update();
+    showProblem([msg('otherPerson')]);
+  }
+  var foreignForm = 'tag:navette,2026:problem:foreign_form';
+
+  function api(method, path, body, key, renewed) {
     var init = { method: method, credentials: 'same-origin', headers: { 'Accept': 'application/json', 'X-CSRF-Token': csrf } };
     if (key) { init.headers['Idempotency-Key'] = '"' + key + '"'; }
     if (body !== undefined) {
@@ -100,6 +139,14 @@
       var parse = ct.indexOf('json') >= 0 ? res.json() : Promise.resolve({});
       return parse.then(function (j) {
         if (res.ok) { return j; }
+        if (res.status === 403 && j && j.type === foreignForm && !renewed) {
+          // The person signed in again in another tab: the page's token
+          // is the session's before.
+          return renewToken().then(function () { return api(method, path, body, key, true); }, function (err) {
+            if (err.message) { throw err; }
+            return api(method, path, body, key, true);
+          });
+        }
         return said(j && j.code, j && (j.detail || j.title)).then(function (text) {
           var e = new Error(text || (msg('httpError') + ' ' + res.status));
           e.status = res.status;
@@ -373,7 +420,7 @@
       retryDelays: [0, 1000, 3000, 5000, 10000, 20000, 30000],
       onShouldRetry: shouldRetry,
       metadata: { deposit: depositId, filename: e.name },
-      headers: { 'X-CSRF-Token': csrf },
+      onBeforeRequest: function (req) { req.setHeader('X-CSRF-Token', csrf); },
       urlStorage: urlStorage,
       storeFingerprintForResuming: true,
       removeFingerprintOnSuccess: true,
@@ -428,11 +475,18 @@
   //   draft, which no retry changes;
   // - 423, the upload held by another request, may free itself: retried
   //   twice (at once, then after a second), then shown.
+  // - 403 for the token of the session before (the person signed in again
+  //   in another tab) is retried with the session's token, once the page
+  //   holds it (renewToken), up to three times.
   // attempt counts the retries since the upload last moved.
   function shouldRetry(err, attempt) {
     var res = err && err.originalResponse;
     var s = res ? res.getStatus() : 0;
-    if (navigator.onLine === false) { return false; }
+    if (navigator.onLine === false || stopped) { return false; }
+    if (s === 403 && parseProblem(res.getBody()).type === foreignForm) {
+      renewToken().catch(function () {});
+      return attempt < 3;
+    }
     if (s === 409) { return attempt === 0 && offsetConflict(res.getBody()); }
     if (s === 423) { return attempt < 2; }
     return s !== 507 && (s < 400 || s >= 500);
@@ -479,7 +533,7 @@
       if (!e.done) { ready = false; }
     });
     busy = running;
-    sendBtn.disabled = sending;
+    sendBtn.disabled = sending || stopped;
     sendBtn.textContent = sending ? msg('sending') : sendLabel;
     fileInput.disabled = submitting;
     total.hidden = entries.length === 0;
@@ -524,7 +578,7 @@
   // sent: what the page shows is what the server holds. unlock undoes it
   // when the draft could not be created.
   function lock() { setLocked(true); }
-  function unlock() { setLocked(false); }
+  function unlock() { if (!stopped) { setLocked(false); } }
   function setLocked(on) {
     locked = on;
     [reference, message, retention, maxDownloads, input].forEach(function (el) { el.readOnly = on; });
@@ -585,6 +639,10 @@
       keep(creatingKey, '');
       return d;
     }, function (err) {
+      if (stopped) {
+        keep(creatingKey, '');
+        throw err;
+      }
       var unknown = !err.status || err.status >= 502;
       var busy = err.type === 'tag:navette,2026:problem:idempotency_key_in_use';
       if ((unknown || busy) && attempt < 3) {
@@ -663,7 +721,7 @@
   }
   form.addEventListener('submit', function (ev) {
     ev.preventDefault();
-    if (!sending) { send(); }
+    if (!sending && !stopped) { send(); }
   });
 
   // ---- a draft left by a reload or a crash ----
