@@ -207,3 +207,26 @@ func TestIdempotencyKeyReplyForward(t *testing.T) {
 		t.Errorf("forwards: got %+v, want one, %s", got.Forwards, fw)
 	}
 }
+
+// TestIdempotencyKeyOfAnErasedDraft: the key of a draft discarded and
+// erased since names nothing left to give: a repeat is told the draft is
+// gone (410), and makes no other.
+func TestIdempotencyKeyOfAnErasedDraft(t *testing.T) {
+	e := newEnv(t)
+	id := e.createdID(e.createKeyed(e.agent, `"k-erased"`, keyedDraft))
+	agent, err := e.app.Meta.UserByEmail(t.Context(), agentEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.app.Deposits.Discard(t.Context(), agent, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.app.Deposits.Sweep(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	resp, b := e.createKeyed(e.agent, `"k-erased"`, keyedDraft)
+	e.problem(resp, b, http.StatusGone)
+	if got := e.drafts(e.agent); len(got) != 0 {
+		t.Errorf("drafts: got %v, want none", got)
+	}
+}
