@@ -27,9 +27,9 @@ func againDirect(t *testing.T, n *node, email string, secret []byte) string {
 }
 
 // staleForm starts a node, signs its agent in and fills the new-deposit
-// form for its lawyer with ref and one file, and returns the agent's TOTP
-// secret.
-func staleForm(t *testing.T, ref string) (*node, *testbrowser.Browser, *navette.User, []byte) {
+// form for its lawyer with ref and one file of size bytes, and returns the
+// agent's TOTP secret.
+func staleForm(t *testing.T, ref string, size int) (*node, *testbrowser.Browser, *navette.User, []byte) {
 	t.Helper()
 	n := startNode(t)
 	agent := n.user(t, "greffe@justice.example", "Greffe", navette.RoleAgent)
@@ -37,7 +37,7 @@ func staleForm(t *testing.T, ref string) (*node, *testbrowser.Browser, *navette.
 	full, secret := enrolDirect(t, n, agent.Email)
 	b := testbrowser.New(t, n.URL)
 	useSession(t, b, n.URL, full)
-	f, _ := tempFile(t, "piece.pdf", 10<<10)
+	f, _ := tempFile(t, "piece.pdf", size)
 	fillDeposit(b, n, "avocat@", ref, f)
 	return n, b, lawyer, secret
 }
@@ -47,7 +47,7 @@ func staleForm(t *testing.T, ref string) (*node, *testbrowser.Browser, *navette.
 // before. "Envoyer" fetches the token of the session now, still theirs,
 // and sends the deposit.
 func TestSendAfterSigningInAgain(t *testing.T) {
-	n, b, lawyer, secret := staleForm(t, "RG 26/JETON")
+	n, b, lawyer, secret := staleForm(t, "RG 26/JETON", 10<<10)
 	useSession(t, b, n.URL, againDirect(t, n, "greffe@justice.example", secret))
 	b.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS(".facts, #problem")))
 	if strings.Contains(b.Location(), "/new") {
@@ -60,7 +60,7 @@ func TestSendAfterSigningInAgain(t *testing.T) {
 // while the form is open. "Envoyer" does not act as them: the page says
 // another person signed in, and stops; nobody's draft is made.
 func TestSendAfterAnotherSignedIn(t *testing.T) {
-	n, b, _, _ := staleForm(t, "RG 26/AUTRE")
+	n, b, _, _ := staleForm(t, "RG 26/AUTRE", 10<<10)
 	other := n.user(t, "collegue@justice.example", "Collègue", navette.RoleAgent)
 	otherFull, _ := enrolDirect(t, n, other.Email)
 	useSession(t, b, n.URL, otherFull)
@@ -85,18 +85,11 @@ func TestSendAfterAnotherSignedIn(t *testing.T) {
 // token of the session before, is sent again with the session's token, and
 // the deposit is sent.
 func TestUploadAfterSigningInAgain(t *testing.T) {
-	n := startNode(t)
-	agent := n.user(t, "greffe@justice.example", "Greffe", navette.RoleAgent)
-	lawyer := n.user(t, "avocat@avocat.example", "Maître Avocat", navette.RolePartner)
-	full, secret := enrolDirect(t, n, agent.Email)
-	b := testbrowser.New(t, n.URL)
-	useSession(t, b, n.URL, full)
-	big, _ := tempFile(t, "scelle.bin", 12<<20)
+	n, b, lawyer, secret := staleForm(t, "RG 26/ENCOURS", 12<<20)
 	n.rate.Store(4 << 20)
-	fillDeposit(b, n, "avocat@", "RG 26/ENCOURS", big)
 	b.Run("send", chromedp.Click(chromedp.CSS("#send")))
 	waitProgress(t, b, 0.05)
-	useSession(t, b, n.URL, againDirect(t, n, agent.Email, secret))
+	useSession(t, b, n.URL, againDirect(t, n, "greffe@justice.example", secret))
 	n.rate.Store(0)
 	b.Run("wait for the deposit sent", chromedp.WaitVisible(chromedp.CSS(".facts, #file-list .is-error")))
 	if strings.Contains(b.Location(), "/new") {
