@@ -81,8 +81,24 @@ type DepositRecord struct {
 	// recipient person (file.downloaded events of that person and file);
 	// 0 means no cap. Partial fetches never count, nor the sender's own.
 	MaxDownloads int
-	Recipients   []Recipient
+	// IdempotencyKey is the Idempotency-Key its creation request carried,
+	// "" if none. A sender's key names one deposit among theirs made less
+	// than IdempotencyKeyLifetime ago, so that a repeated creation finds
+	// it rather than making a second (see DepositStore.CreateDeposit).
+	IdempotencyKey string
+	// RequestDigest is the SHA-256 of its creation request, sealed with
+	// Key, by which a repeat carrying IdempotencyKey is told from another
+	// request reusing it; empty when IdempotencyKey is.
+	RequestDigest []byte
+	Recipients    []Recipient
 }
+
+// IdempotencyKeyLifetime is how long an Idempotency-Key names the deposit
+// it created: a sender may reuse a key once the deposit it names is older.
+// A day covers the retries that matter (a reload, a resent request, a
+// command's retries span minutes) and a draft's default life before it is
+// abandoned, while the keys a sender's clients hold stay few.
+const IdempotencyKeyLifetime = 24 * time.Hour
 
 // Recipient is a person or a service mailbox a deposit is addressed to.
 type Recipient struct {

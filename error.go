@@ -52,6 +52,31 @@ const ProblemUploadOffset = "tag:navette,2026:problem:upload_offset"
 // reload, rather than that their role forbids it.
 var ErrForeignForm = errors.New("request from another origin or session")
 
+// ProblemForeignForm is the RFC 9457 problem type of ErrForeignForm: a
+// page's script refused with it may fetch the session's token anew, if the
+// session is still its person's, and try again.
+const ProblemForeignForm = "tag:navette,2026:problem:foreign_form"
+
+// ErrIdempotencyKeyReused is wrapped in the EINVALID error that refuses a
+// creation whose Idempotency-Key already created something from another
+// request; the HTTP adapter answers it with the problem type
+// ProblemIdempotencyKeyReused.
+var ErrIdempotencyKeyReused = errors.New("idempotency key reused")
+
+// ProblemIdempotencyKeyReused is the RFC 9457 problem type of
+// ErrIdempotencyKeyReused.
+const ProblemIdempotencyKeyReused = "tag:navette,2026:problem:idempotency_key_reused"
+
+// ErrIdempotencyKeyInUse is wrapped in the ECONFLICT error that refuses a
+// creation while another request with the same Idempotency-Key is still
+// being processed; it passes once that one ends. The HTTP adapter answers
+// it with the problem type ProblemIdempotencyKeyInUse.
+var ErrIdempotencyKeyInUse = errors.New("idempotency key in use")
+
+// ProblemIdempotencyKeyInUse is the RFC 9457 problem type of
+// ErrIdempotencyKeyInUse.
+const ProblemIdempotencyKeyInUse = "tag:navette,2026:problem:idempotency_key_in_use"
+
 // Error is navette's application error: a code for programs and a message
 // that is safe to show to the user. Internal details stay in Err, which is
 // logged but never sent to a client.

@@ -49,8 +49,9 @@ type ForwardStore interface {
 	// forward is refused) or keeps the blob for the forward. Returns
 	// EINVALID for a file without BlobID or of another deposit, or a d
 	// without ForwardedFrom, EGONE if a blob is no longer held, ECONFLICT
-	// if an id exists, ENOTFOUND if the original, the sender or a recipient
-	// does not exist.
+	// if an id exists or d's IdempotencyKey is held (as by
+	// DepositStore.CreateDeposit), ENOTFOUND if the original, the sender
+	// or a recipient does not exist.
 	ForwardDeposit(ctx context.Context, d *DepositRecord, files []*FileRecord, events ...Event) error
 
 	// DepositForwards returns the forwards of deposit id (those whose

@@ -217,9 +217,17 @@ type MailboxStore interface {
 // DepositStore keeps deposits with their recipients.
 type DepositStore interface {
 	// CreateDeposit adds d with its recipients. Returns ECONFLICT if its id
-	// exists, ENOTFOUND if the sender, a recipient or the mailbox it is
+	// exists, or if it has an IdempotencyKey that another deposit of its
+	// sender holds: a deposit holds its key until it is
+	// IdempotencyKeyLifetime older than d, when d takes the key over.
+	// Returns ENOTFOUND if the sender, a recipient or the mailbox it is
 	// sent from (FromSpaceID) does not exist.
 	CreateDeposit(ctx context.Context, d *DepositRecord, events ...Event) error
+
+	// DepositByIdempotencyKey returns the deposit of senderID that holds
+	// key (see CreateDeposit), with its recipients. Returns ENOTFOUND if
+	// none does.
+	DepositByIdempotencyKey(ctx context.Context, senderID, key string) (*DepositRecord, error)
 
 	// Deposit returns the deposit with the given id, with its recipients.
 	// Returns ENOTFOUND if none.

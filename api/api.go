@@ -24,6 +24,18 @@ const (
 	MetaFilename = "filename" // the file's name, shown to recipients
 )
 
+// HeaderIdempotencyKey is the request header that makes POST
+// /api/v1/deposits, POST …/{id}/reply and POST …/{id}/forward happen once
+// (draft-ietf-httpapi-idempotency-key-header): a structured field String
+// of 1 to 255 printable ASCII characters, fresh (random) for each deposit a
+// client means to make. A repeat with the same key, path and body within a
+// day answers with the deposit the first made; with another path or body,
+// 422 (problem type tag:navette,2026:problem:idempotency_key_reused); while
+// the first is still being processed, 409
+// (tag:navette,2026:problem:idempotency_key_in_use). Keys are the caller's
+// own: another person's same key is another key.
+const HeaderIdempotencyKey = "Idempotency-Key"
+
 // CreateDeposit is the body of POST /api/v1/deposits.
 type CreateDeposit struct {
 	Recipients    []string `json:"recipients"`

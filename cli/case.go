@@ -347,7 +347,9 @@ func runReply(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer st.close()
-	sub, err := sendDeposit(ctx, env, c, st, files, func() (*api.Deposit, error) { return c.Reply(ctx, id, in) })
+	sub, err := sendDeposit(ctx, env, c, st, files, func(key string) (*api.Deposit, error) {
+		return c.ReplyOnce(ctx, id, in, key)
+	})
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"navette/api"
+	"navette/client"
 )
 
 func init() {
@@ -45,7 +46,7 @@ func runForward(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := c.Forward(ctx, id, api.Forward{Recipients: to, Message: *message, RetentionDays: *retention})
+	d, err := c.ForwardOnce(ctx, id, api.Forward{Recipients: to, Message: *message, RetentionDays: *retention}, client.NewIdempotencyKey())
 	if err != nil {
 		return err
 	}

@@ -71,7 +71,9 @@ func runSend(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer st.close()
-	sub, err := sendDeposit(ctx, env, c, st, files, func() (*api.Deposit, error) { return c.CreateDeposit(ctx, in) })
+	sub, err := sendDeposit(ctx, env, c, st, files, func(key string) (*api.Deposit, error) {
+		return c.CreateDepositOnce(ctx, in, key)
+	})
 	if err != nil {
 		return err
 	}
@@ -84,9 +86,10 @@ func runSend(ctx context.Context, env *Env, args []string) error {
 
 // sendDeposit sends files in a draft that create makes, or goes on with
 // the one an interrupted run of the same command left in st, and returns
-// it submitted. st is removed once the deposit is sent, or cannot be
-// resumed.
-func sendDeposit(ctx context.Context, env *Env, c *client.Client, st *sendState, files []localFile, create func() (*api.Deposit, error)) (*api.Deposit, error) {
+// it submitted. create is given the idempotency key kept in st for the
+// creation, which it may send. st is removed once the deposit is sent, or
+// cannot be resumed.
+func sendDeposit(ctx context.Context, env *Env, c *client.Client, st *sendState, files []localFile, create func(key string) (*api.Deposit, error)) (*api.Deposit, error) {
 	id, done, err := resumeDeposit(ctx, env, c, st, files)
 	if done != nil || err != nil {
 		if !st.keeps(ctx, err) {
@@ -95,8 +98,11 @@ func sendDeposit(ctx context.Context, env *Env, c *client.Client, st *sendState,
 		return done, err
 	}
 	if id == "" {
-		d, err := create()
+		d, err := create(st.creationKey())
 		if err != nil {
+			if !unsettled(ctx, err) {
+				st.end()
+			}
 			return nil, err
 		}
 		id = d.ID

@@ -31,6 +31,10 @@ type sendState struct {
 	// Submitting is set before the deposit is submitted: from then on it
 	// may have reached its recipients, and a new one would be a second.
 	Submitting bool `json:"submitting,omitempty"`
+	// Key is the idempotency key of the deposit's creation, kept before
+	// the request goes: a run whose creation's answer was lost makes it
+	// again with the key, and gets the draft the server made.
+	Key string `json:"idempotency_key,omitempty"`
 
 	env  *Env
 	kind sendKind
@@ -211,9 +215,19 @@ func (st *sendState) start(id string, files []localFile) {
 	st.save()
 }
 
+// creationKey returns the idempotency key of the deposit's creation, made
+// and saved if there is none yet.
+func (st *sendState) creationKey() string {
+	if st.Key == "" {
+		st.Key = client.NewIdempotencyKey()
+		st.save()
+	}
+	return st.Key
+}
+
 // reset forgets the deposit: a new one is to be sent.
 func (st *sendState) reset() {
-	st.Deposit, st.Files, st.Submitting = "", nil, false
+	st.Deposit, st.Files, st.Submitting, st.Key = "", nil, false, ""
 	if st.kept() {
 		os.Remove(st.path)
 	}
@@ -268,6 +282,13 @@ func (st *sendState) keeps(ctx context.Context, err error) bool {
 	if err == nil || !st.kept() || st.Deposit == "" {
 		return false
 	}
+	return unsettled(ctx, err)
+}
+
+// unsettled reports whether what failed with err may yet succeed if the
+// command is run again: it was interrupted, or the network or the server
+// failed for now.
+func unsettled(ctx context.Context, err error) bool {
 	var e *navette.Error
 	return ctx.Err() != nil || !errors.As(err, &e) || e.Code == navette.EUNAVAILABLE
 }

@@ -79,6 +79,12 @@ func (c *Client) Reply(ctx context.Context, depositID string, in api.Reply) (*ap
 	return callJSON[api.Deposit](ctx, c, http.MethodPost, c.endpoint(depositPath(depositID, "reply"), nil), in, http.StatusCreated)
 }
 
+// ReplyOnce replies as Reply does, once for the idempotency key key,
+// retrying as CreateDepositOnce does.
+func (c *Client) ReplyOnce(ctx context.Context, depositID string, in api.Reply, key string) (*api.Deposit, error) {
+	return c.postOnce(ctx, c.endpoint(depositPath(depositID, "reply"), nil), in, key)
+}
+
 // Extend lengthens the retention of a deposit the caller sent by days.
 func (c *Client) Extend(ctx context.Context, depositID string, days int) (*api.Deposit, error) {
 	return callJSON[api.Deposit](ctx, c, http.MethodPost, c.endpoint(depositPath(depositID, "extend"), nil), api.Extend{Days: days}, http.StatusOK)

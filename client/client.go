@@ -13,6 +13,7 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"navette"
 	"navette/api"
 )
 
@@ -218,6 +220,11 @@ func callJSON[T any](ctx context.Context, c *Client, method string, u *url.URL, 
 // doJSON sends a JSON request (in may be nil) and decodes a JSON answer of
 // status want into out (which may be nil).
 func (c *Client) doJSON(ctx context.Context, method string, u *url.URL, in, out any, want int) error {
+	return c.doJSONWith(ctx, method, u, nil, in, out, want)
+}
+
+// doJSONWith is doJSON with the request header fields hdr.
+func (c *Client) doJSONWith(ctx context.Context, method string, u *url.URL, hdr http.Header, in, out any, want int) error {
 	body, err := jsonBody(in)
 	if err != nil {
 		return err
@@ -225,6 +232,9 @@ func (c *Client) doJSON(ctx context.Context, method string, u *url.URL, in, out 
 	req, err := c.newRequest(ctx, method, u, body)
 	if err != nil {
 		return err
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
 	}
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -280,8 +290,53 @@ func drainClose(r io.ReadCloser) {
 }
 
 // CreateDeposit creates a draft deposit, to which files are then uploaded.
+// It is not retried: see CreateDepositOnce.
 func (c *Client) CreateDeposit(ctx context.Context, in api.CreateDeposit) (*api.Deposit, error) {
 	return callJSON[api.Deposit](ctx, c, http.MethodPost, c.endpoint(api.PathDeposits, nil), in, http.StatusCreated)
+}
+
+// CreateDepositOnce creates a draft deposit as CreateDeposit does, with key
+// as its Idempotency-Key (NewIdempotencyKey makes one), and retries under
+// the client's RetryPolicy when the answer is lost, the server unavailable,
+// or still processing an earlier attempt: however many attempts reach the
+// server, one draft is made, and returned. The same key and draft given
+// again, while the server keeps the key (a day), return that draft too, so
+// that a caller that keeps the key before calling may call again after a
+// crash.
+func (c *Client) CreateDepositOnce(ctx context.Context, in api.CreateDeposit, key string) (*api.Deposit, error) {
+	return c.postOnce(ctx, c.endpoint(api.PathDeposits, nil), in, key)
+}
+
+// postOnce posts in to u, which creates a deposit, with key as its
+// Idempotency-Key, retrying as CreateDepositOnce does.
+func (c *Client) postOnce(ctx context.Context, u *url.URL, in any, key string) (*api.Deposit, error) {
+	hdr := http.Header{api.HeaderIdempotencyKey: {quoteString(key)}}
+	b := backoff{p: c.retry}
+	for {
+		var d api.Deposit
+		err := c.doJSONWith(ctx, http.MethodPost, u, hdr, in, &d, http.StatusCreated)
+		if err == nil {
+			return &d, nil
+		}
+		if !retryable(ctx, err, isProblem(err, navette.ProblemIdempotencyKeyInUse)) {
+			return nil, err
+		}
+		if err := b.wait(ctx, err); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// NewIdempotencyKey returns a fresh random idempotency key for
+// CreateDepositOnce.
+func NewIdempotencyKey() string {
+	return rand.Text()
+}
+
+// quoteString returns s as a structured field String (RFC 9651, section
+// 3.3.3), its quotes and backslashes escaped.
+func quoteString(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
 
 // Submit closes a draft deposit whose files are all uploaded, making it

@@ -22,6 +22,7 @@ import (
 type statusError struct {
 	status int
 	err    *navette.Error
+	typ    string // the problem type, "" without a problem document
 }
 
 // Error returns the application error's text.
@@ -37,7 +38,18 @@ const maxProblem = 64 << 10
 // *navette.Error.
 func responseError(resp *http.Response) error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxProblem))
-	return &statusError{status: resp.StatusCode, err: parseProblem(resp.StatusCode, resp.Header.Get("Content-Type"), body)}
+	ct := resp.Header.Get("Content-Type")
+	var p struct{ Type string }
+	if mt, _, _ := mime.ParseMediaType(ct); mt == api.ProblemContentType {
+		_ = json.Unmarshal(body, &p)
+	}
+	return &statusError{status: resp.StatusCode, err: parseProblem(resp.StatusCode, ct, body), typ: p.Type}
+}
+
+// isProblem reports whether err is an error answer of the problem type typ.
+func isProblem(err error, typ string) bool {
+	var se *statusError
+	return errors.As(err, &se) && se.typ == typ
 }
 
 // parseProblem makes an application error of an error answer: from its RFC

@@ -28,6 +28,10 @@ type Draft struct {
 	// FromSpace, if set, is the e-mail address of a service mailbox actor
 	// is a member of, on behalf of which the deposit is sent.
 	FromSpace string
+	// IdempotencyKey, if set, makes the creation happen once: a repeat
+	// with the same key and the same draft, within
+	// navette.IdempotencyKeyLifetime, returns the draft the first made.
+	IdempotencyKey string
 }
 
 // MaxDownloadCap is the largest cap of downloads a sender may set.
@@ -43,10 +47,21 @@ const (
 
 // Create makes a draft deposit from actor to the given recipients. Returns
 // EINVALID for a bad field or an unknown, disabled or forbidden recipient.
+// With an idempotency key, it is made once (see once).
 func (s *Service) Create(ctx context.Context, actor *navette.User, in Draft) (*View, error) {
 	if err := s.maySend(actor); err != nil {
 		return nil, err
 	}
+	key := in.IdempotencyKey
+	in.IdempotencyKey = ""
+	digest := requestDigest("draft", in)
+	in.IdempotencyKey = key
+	return s.once(ctx, actor, key, digest, func() (*View, error) { return s.create(ctx, actor, in, digest) })
+}
+
+// create makes the draft in as Create does, holding its idempotency key
+// with the digest of its draft if it has one.
+func (s *Service) create(ctx context.Context, actor *navette.User, in Draft, digest []byte) (*View, error) {
 	lim, err := s.CurrentLimits(ctx)
 	if err != nil {
 		return nil, err
@@ -78,7 +93,7 @@ func (s *Service) Create(ctx context.Context, actor *navette.User, in Draft) (*V
 		MaxDownloads:  in.MaxDownloads,
 		Recipients:    recipients,
 	}
-	if err := s.sealDraft(d, ref, msg); err != nil {
+	if err := s.sealDraft(d, ref, msg, in.IdempotencyKey, digest); err != nil {
 		return nil, err
 	}
 	ev := navette.Event{Time: d.CreatedAt, Type: navette.EventDepositCreated, ActorID: actor.ID, DepositID: d.ID}
@@ -206,9 +221,11 @@ func (s *Service) knownUser(ctx context.Context, email string) (*navette.User, e
 	return u, err
 }
 
-// sealDraft gives d, a new deposit, its wrapped key and proof key, and its
-// reference and message (if any) sealed under that key.
-func (s *Service) sealDraft(d *navette.DepositRecord, ref, msg string) error {
+// sealDraft gives d, a new deposit, its wrapped key and proof key, its
+// reference and message (if any) sealed under that key, and the
+// idempotency key of its creation with its request's digest, sealed too,
+// if it has one.
+func (s *Service) sealDraft(d *navette.DepositRecord, ref, msg, idemKey string, digest []byte) error {
 	raw := seal.GenerateKey()
 	k, err := seal.NewKey(raw)
 	if err != nil {
@@ -223,6 +240,10 @@ func (s *Service) sealDraft(d *navette.DepositRecord, ref, msg string) error {
 	d.Reference = k.SealValue("reference", d.ID, []byte(ref))
 	if msg != "" {
 		d.Message = k.SealValue("message", d.ID, []byte(msg))
+	}
+	if idemKey != "" {
+		d.IdempotencyKey = idemKey
+		d.RequestDigest = k.SealValue("request", d.ID, digest)
 	}
 	return nil
 }

@@ -14,6 +14,9 @@ type Onward struct {
 	Recipients    []string // e-mail addresses of agents or service mailboxes
 	Message       string   // the forwarder's own message; the original's is not passed on
 	RetentionDays int      // 0: the default
+	// IdempotencyKey, if set, makes the forward happen once, as
+	// Draft.IdempotencyKey does a creation.
+	IdempotencyKey string
 }
 
 // Forward passes deposit id, which actor received (in person or as a
@@ -34,8 +37,17 @@ type Onward struct {
 // Returns ENOTFOUND as Get does (a deposit actor did not receive is a
 // miss), EFORBIDDEN for its sender or anyone but an agent, EINVALID for a
 // bad field or recipient, EGONE once the original ended, ECONFLICT if it
-// has no available file.
+// has no available file. With an idempotency key, it is made once (see
+// once).
 func (s *Service) Forward(ctx context.Context, actor *navette.User, id string, in Onward) (*View, error) {
+	key := in.IdempotencyKey
+	in.IdempotencyKey = ""
+	return onceOn(ctx, s, actor, "forward", id, key, in, s.forward)
+}
+
+// forward makes actor's forward in of deposit id as Forward does, holding
+// the idempotency key key with the digest of its request if key is set.
+func (s *Service) forward(ctx context.Context, actor *navette.User, id string, in Onward, key string, digest []byte) (*View, error) {
 	d, err := s.forwardable(ctx, actor, id)
 	if err != nil {
 		return nil, err
@@ -44,7 +56,7 @@ func (s *Service) Forward(ctx context.Context, actor *navette.User, id string, i
 	if err != nil {
 		return nil, err
 	}
-	fw, err := s.newForward(ctx, actor, d, to, in)
+	fw, err := s.newForward(ctx, actor, d, to, in, key, digest)
 	if err != nil {
 		return nil, err
 	}
@@ -136,8 +148,10 @@ func (s *Service) forwardTarget(ctx context.Context, actor *navette.User, email 
 }
 
 // newForward returns the forward of d by actor to to, available from now,
-// under d's reference sealed with a key of its own, not yet stored.
-func (s *Service) newForward(ctx context.Context, actor *navette.User, d *navette.DepositRecord, to []*navette.User, in Onward) (*navette.DepositRecord, error) {
+// under d's reference sealed with a key of its own, holding the
+// idempotency key key with its request's digest if key is set, not yet
+// stored.
+func (s *Service) newForward(ctx context.Context, actor *navette.User, d *navette.DepositRecord, to []*navette.User, in Onward, key string, digest []byte) (*navette.DepositRecord, error) {
 	_, ref, err := s.openReference(d)
 	if err != nil {
 		return nil, err
@@ -156,7 +170,7 @@ func (s *Service) newForward(ctx context.Context, actor *navette.User, d *navett
 	for _, u := range to {
 		fw.Recipients = append(fw.Recipients, navette.Recipient{UserID: u.ID})
 	}
-	if err := s.sealDraft(fw, ref, msg); err != nil {
+	if err := s.sealDraft(fw, ref, msg, key, digest); err != nil {
 		return nil, err
 	}
 	return fw, nil

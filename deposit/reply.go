@@ -19,6 +19,9 @@ type Answer struct {
 	// address of a service mailbox actor is a member of, on behalf of
 	// which it is sent as by Draft.FromSpace.
 	FromSpace *string
+	// IdempotencyKey, if set, makes the reply happen once, as
+	// Draft.IdempotencyKey does a creation.
+	IdempotencyKey string
 }
 
 // Reply makes a draft deposit from actor, a recipient of deposit id (in
@@ -29,8 +32,17 @@ type Answer struct {
 // mailbox through which actor received the deposit (replyFrom). Files are
 // then uploaded and the draft submitted as any other. Returns ENOTFOUND as Get does, EFORBIDDEN for the sender or a role
 // that may not deposit, or when actor could not send a deposit to the
-// sender's side (partners write to a court's mailboxes).
+// sender's side (partners write to a court's mailboxes). With an
+// idempotency key, it is made once (see once).
 func (s *Service) Reply(ctx context.Context, actor *navette.User, id string, in Answer) (*View, error) {
+	key := in.IdempotencyKey
+	in.IdempotencyKey = ""
+	return onceOn(ctx, s, actor, "reply", id, key, in, s.reply)
+}
+
+// reply makes actor's reply in to deposit id as Reply does, holding the
+// idempotency key key with the digest of its request if key is set.
+func (s *Service) reply(ctx context.Context, actor *navette.User, id string, in Answer, key string, digest []byte) (*View, error) {
 	d, err := s.lookup(ctx, actor, id)
 	if err != nil {
 		return nil, err
@@ -53,7 +65,11 @@ func (s *Service) Reply(ctx context.Context, actor *navette.User, id string, in 
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.Create(ctx, actor, draft)
+	if err := s.maySend(actor); err != nil {
+		return nil, err
+	}
+	draft.IdempotencyKey = key
+	v, err := s.create(ctx, actor, draft, digest)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"navette"
@@ -123,6 +124,10 @@ type Service struct {
 	commits groupCommit
 	stats   statsCache
 	jobs    memJobs
+
+	// creating holds the actor id and idempotency key of each creation
+	// under way with a key (see createOnce).
+	creating sync.Map
 }
 
 // deliveries returns the DeliveryStore in use, or nil.

@@ -59,15 +59,20 @@ func caseJSON(c *deposit.Case, actor *navette.User) api.Case {
 }
 
 func (s *Server) handleReplyDeposit(w http.ResponseWriter, r *http.Request) {
+	key, ok := s.idempotencyKey(w, r)
+	if !ok {
+		return
+	}
 	var in api.Reply
 	if !s.readJSON(w, r, &in) {
 		return
 	}
 	v, err := s.Deposits.Reply(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"), deposit.Answer{
-		Message:       in.Message,
-		RetentionDays: in.RetentionDays,
-		NoReceipts:    in.NotifySender != nil && !*in.NotifySender,
-		FromSpace:     in.FromSpace,
+		Message:        in.Message,
+		RetentionDays:  in.RetentionDays,
+		NoReceipts:     in.NotifySender != nil && !*in.NotifySender,
+		FromSpace:      in.FromSpace,
+		IdempotencyKey: key,
 	})
 	s.writeCreatedDeposit(w, r, v, err)
 }

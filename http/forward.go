@@ -9,14 +9,19 @@ import (
 )
 
 func (s *Server) handleForwardDeposit(w http.ResponseWriter, r *http.Request) {
+	key, ok := s.idempotencyKey(w, r)
+	if !ok {
+		return
+	}
 	var in api.Forward
 	if !s.readJSON(w, r, &in) {
 		return
 	}
 	v, err := s.Deposits.Forward(r.Context(), navette.UserFromContext(r.Context()), r.PathValue("id"), deposit.Onward{
-		Recipients:    in.Recipients,
-		Message:       in.Message,
-		RetentionDays: in.RetentionDays,
+		Recipients:     in.Recipients,
+		Message:        in.Message,
+		RetentionDays:  in.RetentionDays,
+		IdempotencyKey: key,
 	})
 	s.writeCreatedDeposit(w, r, v, err)
 }

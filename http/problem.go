@@ -30,6 +30,12 @@ func problemFor(err error, instance string) api.Problem {
 		typ = navette.ProblemDownloadLimit
 	case errors.Is(err, navette.ErrUploadOffset):
 		typ = navette.ProblemUploadOffset
+	case errors.Is(err, navette.ErrForeignForm):
+		typ = navette.ProblemForeignForm
+	case errors.Is(err, navette.ErrIdempotencyKeyReused):
+		typ = navette.ProblemIdempotencyKeyReused
+	case errors.Is(err, navette.ErrIdempotencyKeyInUse):
+		typ = navette.ProblemIdempotencyKeyInUse
 	}
 	return api.Problem{
 		Type:     typ,

@@ -18,7 +18,7 @@ const (
 	depositCols = "d.id, d.sender_id, d.state, d.retention_days, d.key_id, d.key_data, d.reference, d.message, " +
 		"d.created_at, d.submitted_at, d.available_at, d.expires_at, d.revoked_at, d.purged_at, d.notify_sender, d.reminded_at, " +
 		"d.proof_key_id, d.proof_key_data, d.proof_until, d.max_downloads, d.from_space_id, d.forwarded_from, " +
-		"COALESCE((SELECT su.disabled FROM users su WHERE su.id = d.sender_id), 0)"
+		"d.idempotency_key, d.request_digest, COALESCE((SELECT su.disabled FROM users su WHERE su.id = d.sender_id), 0)"
 	recipientCols = "r.user_id, u.email, u.name, u.role, u.disabled, r.first_download_at, r.first_download_by, r.first_opened_at, r.first_opened_by"
 	// withRecipients joins a deposit row d to its recipients, one row per
 	// recipient, or one row of NULLs if it has none.
@@ -32,14 +32,15 @@ type depositRow struct {
 	state                                                             string
 	created, submitted, available, expires, revoked, purged, reminded sql.NullInt64
 	proofUntil                                                        sql.NullInt64
-	fromSpace, forwardedFrom                                          sql.NullString
+	fromSpace, forwardedFrom, idempotencyKey                          sql.NullString
 	notifySender, senderDisabled                                      int64
 }
 
 func (r *depositRow) dest() []any {
 	return []any{&r.d.ID, &r.d.SenderID, &r.state, &r.d.RetentionDays, &r.d.Key.KeyID, &r.d.Key.Data,
 		&r.d.Reference, &r.d.Message, &r.created, &r.submitted, &r.available, &r.expires, &r.revoked, &r.purged,
-		&r.notifySender, &r.reminded, &r.d.ProofKey.KeyID, &r.d.ProofKey.Data, &r.proofUntil, &r.d.MaxDownloads, &r.fromSpace, &r.forwardedFrom, &r.senderDisabled}
+		&r.notifySender, &r.reminded, &r.d.ProofKey.KeyID, &r.d.ProofKey.Data, &r.proofUntil, &r.d.MaxDownloads, &r.fromSpace, &r.forwardedFrom,
+		&r.idempotencyKey, &r.d.RequestDigest, &r.senderDisabled}
 }
 
 func (r *depositRow) record() *navette.DepositRecord {
@@ -60,6 +61,8 @@ func (r *depositRow) record() *navette.DepositRecord {
 	d.ProofUntil = timeCol(r.proofUntil)
 	d.FromSpaceID = r.fromSpace.String
 	d.ForwardedFrom = r.forwardedFrom.String
+	d.IdempotencyKey = r.idempotencyKey.String
+	d.RequestDigest = bytesCol(d.RequestDigest)
 	d.SenderDisabled = r.senderDisabled != 0
 	return &d
 }
@@ -117,6 +120,9 @@ func (s *Store) CreateDeposit(ctx context.Context, d *navette.DepositRecord, eve
 		return err
 	}
 	return s.inTx(ctx, "create deposit", func(tx *sql.Tx) error {
+		if err := s.releaseIdempotencyKey(ctx, tx, d); err != nil {
+			return err
+		}
 		if err := s.insertDeposit(ctx, tx, d); err != nil {
 			return err
 		}
@@ -124,16 +130,32 @@ func (s *Store) CreateDeposit(ctx context.Context, d *navette.DepositRecord, eve
 	})
 }
 
+// releaseIdempotencyKey takes d's idempotency key from the deposit of d's
+// sender that holds it, if that deposit is navette.IdempotencyKeyLifetime
+// older than d, so that d may take it over.
+func (s *Store) releaseIdempotencyKey(ctx context.Context, tx *sql.Tx, d *navette.DepositRecord) error {
+	if d.IdempotencyKey == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE deposits SET idempotency_key = NULL, request_digest = NULL
+		WHERE sender_id = $1 AND idempotency_key = $2 AND created_at <= $3`,
+		d.SenderID, d.IdempotencyKey, timeArg(d.CreatedAt.Add(-navette.IdempotencyKeyLifetime)))
+	if err != nil {
+		return s.internal(err, "release idempotency key")
+	}
+	return nil
+}
+
 // insertDeposit adds the rows of d and its recipients.
 func (s *Store) insertDeposit(ctx context.Context, tx *sql.Tx, d *navette.DepositRecord) error {
 	args := append([]any{d.ID, d.SenderID, timeArg(d.CreatedAt)}, depositArgs(d)...)
-	args = append(args, nullString(d.FromSpaceID), nullString(d.ForwardedFrom))
+	args = append(args, nullString(d.FromSpaceID), nullString(d.ForwardedFrom), nullString(d.IdempotencyKey), bytesArg(d.RequestDigest))
 	_, err := tx.ExecContext(ctx, `INSERT INTO deposits (id, sender_id, created_at, state, retention_days, key_id, key_data,
 		reference, message, submitted_at, available_at, expires_at, revoked_at, purged_at, notify_sender, reminded_at,
-		proof_key_id, proof_key_data, proof_until, max_downloads, from_space_id, forwarded_from)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`, args...)
+		proof_key_id, proof_key_data, proof_until, max_downloads, from_space_id, forwarded_from, idempotency_key, request_digest)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`, args...)
 	if err != nil {
-		return s.insertErr(err, "create deposit", "A deposit with this id exists already.", "No such sender.")
+		return s.insertErr(err, "create deposit", "A deposit with this id or idempotency key exists already.", "No such sender.")
 	}
 	for _, r := range d.Recipients {
 		_, err := tx.ExecContext(ctx, `INSERT INTO deposit_recipients (deposit_id, user_id, created_at, first_download_at, first_download_by, first_opened_at, first_opened_by)
@@ -149,6 +171,12 @@ func (s *Store) insertDeposit(ctx context.Context, tx *sql.Tx, d *navette.Deposi
 func (s *Store) Deposit(ctx context.Context, id string) (*navette.DepositRecord, error) {
 	return s.oneDeposit(ctx, `SELECT `+depositCols+`, `+recipientCols+` FROM deposits d`+withRecipients+`
 		WHERE d.id = $1 ORDER BY `+recipientOrder, id)
+}
+
+// DepositByIdempotencyKey returns the deposit of senderID that holds key.
+func (s *Store) DepositByIdempotencyKey(ctx context.Context, senderID, key string) (*navette.DepositRecord, error) {
+	return s.oneDeposit(ctx, `SELECT `+depositCols+`, `+recipientCols+` FROM deposits d`+withRecipients+`
+		WHERE d.sender_id = $1 AND d.idempotency_key = $2 ORDER BY `+recipientOrder, senderID, key)
 }
 
 // DepositFor returns the deposit with the given id if userID sent it, is one

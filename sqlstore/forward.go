@@ -28,6 +28,9 @@ func (s *Store) ForwardDeposit(ctx context.Context, d *navette.DepositRecord, fi
 			tx.QueryRowContext(ctx, `SELECT id FROM deposits WHERE id = $1`, d.ForwardedFrom)); err != nil {
 			return err
 		}
+		if err := s.releaseIdempotencyKey(ctx, tx, d); err != nil {
+			return err
+		}
 		if err := s.insertDeposit(ctx, tx, d); err != nil {
 			return err
 		}

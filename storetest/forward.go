@@ -33,6 +33,7 @@ func TestForwardStore(t *testing.T, open func(t *testing.T) ForwardMetaStore) {
 		{"SharedBlobPurge", testForwardSharedPurge},
 		{"RacesPurge", testForwardRacesPurge},
 		{"List", testForwardList},
+		{"IdempotencyKey", testForwardIdempotencyKey},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
@@ -132,6 +133,44 @@ func testForwardCreate(t *testing.T, m *metaFixture, s navette.ForwardStore) {
 	if g := m.getFiles(fw2.ID); g[0].Blob() != f1.ID {
 		t.Errorf("forward of a forward: blob %s, want %s", g[0].Blob(), f1.ID)
 	}
+}
+
+// testForwardIdempotencyKey checks that a forward holds its idempotency
+// key as a deposit CreateDeposit adds does: another forward or deposit of
+// its sender with the key is refused until the key outlives
+// navette.IdempotencyKeyLifetime.
+func testForwardIdempotencyKey(t *testing.T, m *metaFixture, s navette.ForwardStore) {
+	sender, agent, colleague := m.user("Sender"), m.user("Agent"), m.user("Colleague")
+	orig := m.deposit(navette.DepositDraft, sender, agent)
+	f := m.storedFile(orig)
+	fw, files := m.forwardOf(agent, []*navette.User{colleague}, f)
+	fw.IdempotencyKey, fw.RequestDigest = "fw-1", metaRandom(48)
+	if err := s.ForwardDeposit(m.ctx, fw, files); err != nil {
+		t.Fatalf("ForwardDeposit: %v", err)
+	}
+	got, err := m.s.DepositByIdempotencyKey(m.ctx, agent.ID, "fw-1")
+	if err != nil {
+		t.Fatalf("DepositByIdempotencyKey: %v", err)
+	}
+	metaEqual(t, "holder", got.ID, fw.ID)
+	again, files := m.forwardOf(agent, []*navette.User{colleague}, f)
+	again.IdempotencyKey, again.RequestDigest = "fw-1", metaRandom(48)
+	metaCode(t, "ForwardDeposit with a held key", s.ForwardDeposit(m.ctx, again, files), navette.ECONFLICT)
+	draft := m.newDeposit(agent, colleague)
+	draft.IdempotencyKey, draft.RequestDigest = "fw-1", metaRandom(48)
+	metaCode(t, "CreateDeposit with a forward's key", m.s.CreateDeposit(m.ctx, draft), navette.ECONFLICT)
+
+	later, files := m.forwardOf(agent, []*navette.User{colleague}, f)
+	later.CreatedAt = fw.CreatedAt.Add(navette.IdempotencyKeyLifetime)
+	later.IdempotencyKey, later.RequestDigest = "fw-1", metaRandom(48)
+	if err := s.ForwardDeposit(m.ctx, later, files); err != nil {
+		t.Fatalf("ForwardDeposit once the key outlived its lifetime: %v", err)
+	}
+	got, err = m.s.DepositByIdempotencyKey(m.ctx, agent.ID, "fw-1")
+	if err != nil {
+		t.Fatalf("DepositByIdempotencyKey: %v", err)
+	}
+	metaEqual(t, "holder after the lifetime", got.ID, later.ID)
 }
 
 func testForwardRefused(t *testing.T, m *metaFixture, s navette.ForwardStore) {

@@ -125,6 +125,8 @@ func TestDepositStore(t *testing.T, open func(t *testing.T) navette.MetaStore) {
 		{"CreateDeposit", testMetaCreateDeposit},
 		{"DepositFor", testMetaDepositFor},
 		{"FromSpace", testMetaFromSpace},
+		{"IdempotencyKey", testMetaIdempotencyKey},
+		{"IdempotencyKeyConcurrent", testMetaIdempotencyKeyConcurrent},
 		{"ListDeposits", testMetaListDeposits},
 		{"ListPagination", testMetaListPagination},
 		{"ListDefaultLimit", testMetaListDefaultLimit},

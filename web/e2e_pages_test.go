@@ -71,6 +71,15 @@ func codeSession(t *testing.T, n *node, email string) *auth.Issued {
 // the second factor. The pages of signing in have their own browser tests.
 func signInDirect(t *testing.T, n *node, email string) sessions {
 	t.Helper()
+	full, _ := enrolDirect(t, n, email)
+	return sessions{full: full, second: codeSession(t, n, email).Secret}
+}
+
+// enrolDirect signs email in for the first time through the sign-in
+// service, an e-mailed code and a TOTP enrolment, and returns the secret of
+// the full session and the TOTP secret enrolled.
+func enrolDirect(t *testing.T, n *node, email string) (string, []byte) {
+	t.Helper()
 	ctx := context.Background()
 	is := codeSession(t, n, email)
 	e, err := n.app.Auth.StartEnrolment(ctx, is.Session, is.User)
@@ -85,7 +94,7 @@ func signInDirect(t *testing.T, n *node, email string) sessions {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sessions{full: full.Secret, second: codeSession(t, n, email).Secret}
+	return full.Secret, secret
 }
 
 // useSession makes the browser hold secret as its session on origin.

@@ -65,6 +65,13 @@ type node struct {
 	// (failure injection: a network cut, which a loopback does not make).
 	cut atomic.Pointer[cutting]
 
+	// heldAnswer, when set, passes on the requests it names, whatever the
+	// browser does meanwhile, and holds their answers until it is
+	// released, then drops them: the page left while its request was on
+	// its way back (failure injection: a loopback answers before the page
+	// can be reloaded).
+	heldAnswer atomic.Pointer[answerHold]
+
 	mu      sync.Mutex
 	patches []int64
 }
@@ -114,6 +121,23 @@ func newCut(method, suffix string, left int64) *cutting {
 // take reports whether r is one more request to cut, counting it.
 func (c *cutting) take(r *http.Request) bool {
 	return r.Method == c.method && strings.HasSuffix(r.URL.Path, c.suffix) && c.left.Add(-1) >= 0
+}
+
+// answerHold holds the answers of the requests of a cutting.
+type answerHold struct {
+	*hold
+	*cutting
+	answered chan struct{} // gets a value as each request held is answered by the server
+}
+
+// holdAnswers holds, until the hold it returns is released, the answers of
+// the first left requests of method whose path ends with suffix that n's
+// front receives; t's end releases it.
+func (n *node) holdAnswers(t *testing.T, method, suffix string, left int64) *answerHold {
+	a := &answerHold{hold: newHold(), cutting: newCut(method, suffix, left), answered: make(chan struct{}, left)}
+	t.Cleanup(a.release)
+	n.heldAnswer.Store(a)
+	return a
 }
 
 // refusal is an upload refusal the front answers with, as the server
@@ -200,11 +224,16 @@ func (n *node) front(target string) http.Handler {
 		if h := n.held.Load(); h != nil && r.Method == h.method && strings.HasSuffix(r.URL.Path, h.suffix) {
 			<-h.c
 		}
+		if a := n.heldAnswer.Load(); a != nil && a.take(r) {
+			proxy.ServeHTTP(httptest.NewRecorder(), r.WithContext(context.WithoutCancel(r.Context())))
+			a.answered <- struct{}{}
+			<-a.c
+			dropAnswer(w)
+			return
+		}
 		if c := n.cut.Load(); c != nil && c.take(r) {
 			proxy.ServeHTTP(httptest.NewRecorder(), r)
-			if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
-				c.Close()
-			}
+			dropAnswer(w)
 			return
 		}
 		if h := n.holdDeletes.Load(); h != nil {
@@ -222,6 +251,13 @@ func (n *node) front(target string) http.Handler {
 		}
 		proxy.ServeHTTP(w, r)
 	})
+}
+
+// dropAnswer closes the connection of w unanswered.
+func dropAnswer(w http.ResponseWriter) {
+	if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		c.Close()
+	}
 }
 
 // quickAnswers lets a node answer code requests and refused codes at

@@ -27,10 +27,16 @@
   var maxSize = Number(form.getAttribute('data-max-file-size'));
   var maxFiles = Number(form.getAttribute('data-max-files'));
   var maxRecipients = Number(form.getAttribute('data-max-recipients'));
-  var draftKey = 'navette-draft-' + form.getAttribute('data-user');
+  var userId = form.getAttribute('data-user');
+  var draftKey = 'navette-draft-' + userId;
   // sendKey holds the id of the draft whose sending was asked: it is
   // submitted on its own once its files are stored, after a reload too.
   var sendKey = 'navette-send-' + form.getAttribute('data-user');
+  // creatingKey holds the creation of a draft on its way: its body and
+  // the idempotency key it is sent with, kept before it goes, so that a
+  // reload, or a press again of "Envoyer" with the same fields, gets the
+  // draft it made rather than a second one.
+  var creatingKey = 'navette-creating-' + form.getAttribute('data-user');
 
   var $ = function (id) { return document.getElementById(id); };
   var problem = $('problem'), resumeBox = $('resume'), live = $('live');
@@ -79,8 +85,47 @@
   }
   function announce(text) { live.textContent = text; }
 
-  function api(method, path, body) {
+  // renewing is the renewal of the page's CSRF token under way, if any.
+  var renewing = null;
+  var stopped = false;    // another person signed in since the page was opened: it no longer acts
+  // renewToken resolves once the page holds the CSRF token of the session
+  // the browser has now, if it is still the page's person's: signed in
+  // again in another tab, they go on. If another person signed in since,
+  // the page stops (it never acts as them) and it rejects with why; if
+  // nobody answers, or nobody is signed in, it rejects.
+  function renewToken() {
+    if (!renewing) {
+      renewing = fetch('/api/v1/me', { credentials: 'same-origin', headers: { 'Accept': 'application/json' } }).then(function (res) {
+        return res.ok ? res.json() : null;
+      }, function () { return null; }).then(function (me) {
+        renewing = null;
+        if (me && me.id === userId && me.session && me.session.csrf) {
+          csrf = me.session.csrf;
+          if (meta) { meta.setAttribute('content', csrf); }
+          return;
+        }
+        if (me && me.id) { stop(); }
+        throw new Error(me && me.id ? msg('otherPerson') : '');
+      });
+    }
+    return renewing;
+  }
+  // stop makes the page inert for good, saying why: another person signed
+  // in since it was opened.
+  function stop() {
+    if (stopped) { return; }
+    stopped = true;
+    entries.forEach(function (e) { if (e.upload) { e.upload.abort(); e.upload = null; } });
+    stopSending();
+    setLocked(true);
+    update();
+    showProblem([msg('otherPerson')]);
+  }
+  var foreignForm = 'tag:navette,2026:problem:foreign_form';
+
+  function api(method, path, body, key, renewed) {
     var init = { method: method, credentials: 'same-origin', headers: { 'Accept': 'application/json', 'X-CSRF-Token': csrf } };
+    if (key) { init.headers['Idempotency-Key'] = '"' + key + '"'; }
     if (body !== undefined) {
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
@@ -94,9 +139,18 @@
       var parse = ct.indexOf('json') >= 0 ? res.json() : Promise.resolve({});
       return parse.then(function (j) {
         if (res.ok) { return j; }
+        if (res.status === 403 && j && j.type === foreignForm && !renewed) {
+          // The person signed in again in another tab: the page's token
+          // is the session's before.
+          return renewToken().then(function () { return api(method, path, body, key, true); }, function (err) {
+            if (err.message) { throw err; }
+            return api(method, path, body, key, true);
+          });
+        }
         return said(j && j.code, j && (j.detail || j.title)).then(function (text) {
           var e = new Error(text || (msg('httpError') + ' ' + res.status));
           e.status = res.status;
+          e.type = j && j.type;
           throw e;
         });
       });
@@ -366,7 +420,7 @@
       retryDelays: [0, 1000, 3000, 5000, 10000, 20000, 30000],
       onShouldRetry: shouldRetry,
       metadata: { deposit: depositId, filename: e.name },
-      headers: { 'X-CSRF-Token': csrf },
+      onBeforeRequest: function (req) { req.setHeader('X-CSRF-Token', csrf); },
       urlStorage: urlStorage,
       storeFingerprintForResuming: true,
       removeFingerprintOnSuccess: true,
@@ -421,11 +475,18 @@
   //   draft, which no retry changes;
   // - 423, the upload held by another request, may free itself: retried
   //   twice (at once, then after a second), then shown.
+  // - 403 for the token of the session before (the person signed in again
+  //   in another tab) is retried with the session's token, once the page
+  //   holds it (renewToken), up to three times.
   // attempt counts the retries since the upload last moved.
   function shouldRetry(err, attempt) {
     var res = err && err.originalResponse;
     var s = res ? res.getStatus() : 0;
-    if (navigator.onLine === false) { return false; }
+    if (navigator.onLine === false || stopped) { return false; }
+    if (s === 403 && parseProblem(res.getBody()).type === foreignForm) {
+      renewToken().catch(function () {});
+      return attempt < 3;
+    }
     if (s === 409) { return attempt === 0 && offsetConflict(res.getBody()); }
     if (s === 423) { return attempt < 2; }
     return s !== 507 && (s < 400 || s >= 500);
@@ -472,7 +533,7 @@
       if (!e.done) { ready = false; }
     });
     busy = running;
-    sendBtn.disabled = sending;
+    sendBtn.disabled = sending || stopped;
     sendBtn.textContent = sending ? msg('sending') : sendLabel;
     fileInput.disabled = submitting;
     total.hidden = entries.length === 0;
@@ -517,7 +578,7 @@
   // sent: what the page shows is what the server holds. unlock undoes it
   // when the draft could not be created.
   function lock() { setLocked(true); }
-  function unlock() { setLocked(false); }
+  function unlock() { if (!stopped) { setLocked(false); } }
   function setLocked(on) {
     locked = on;
     [reference, message, retention, maxDownloads, input].forEach(function (el) { el.readOnly = on; });
@@ -537,18 +598,57 @@
   }
   function create() {
     lock();
-    return api('POST', '/api/v1/deposits', {
+    var body = JSON.stringify({
       recipients: recipients.map(function (r) { return r.email; }),
       reference: reference.value.trim(),
       message: message.value,
       retention_days: Number(retention.value),
       max_downloads: Number(maxDownloads.value || 0),
       from_space: fromSpace ? fromSpace.value : ''
-    }).then(function (d) {
+    });
+    var was = creating();
+    var c = was && was.body === body ? was : { key: newKey(), body: body, at: Date.now() };
+    keep(creatingKey, JSON.stringify(c));
+    return createOnce(c).then(function (d) {
       depositId = d.id;
       keep(draftKey, depositId);
     }, function (err) {
       unlock();
+      throw err;
+    });
+  }
+  // creating returns the creation kept on its way, or null; one older
+  // than the server keeps its key (a day, less an hour) is dropped.
+  function creating() {
+    var c = null;
+    try { c = JSON.parse(localStorage.getItem(creatingKey) || 'null'); } catch (err) { c = null; }
+    if (c && !(c.key && c.body && Date.now() - c.at < 23 * 3600 * 1000)) { keep(creatingKey, ''); c = null; }
+    return c;
+  }
+  function newKey() {
+    if (crypto.randomUUID) { return crypto.randomUUID(); }
+    return Array.prototype.map.call(crypto.getRandomValues(new Uint8Array(16)), function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+  }
+  // createOnce sends the creation c, again with its key while no answer
+  // comes back, the server is unavailable or still busy with an earlier
+  // attempt (at most 4 times in all), and resolves to the draft made.
+  // Kept while its outcome is unknown, c is dropped once answered.
+  function createOnce(c, attempt) {
+    attempt = attempt || 0;
+    return api('POST', '/api/v1/deposits', JSON.parse(c.body), c.key).then(function (d) {
+      keep(creatingKey, '');
+      return d;
+    }, function (err) {
+      if (stopped) {
+        keep(creatingKey, '');
+        throw err;
+      }
+      var unknown = !err.status || err.status >= 502;
+      var busy = err.type === 'tag:navette,2026:problem:idempotency_key_in_use';
+      if ((unknown || busy) && attempt < 3) {
+        return new Promise(function (resolve) { setTimeout(resolve, 1000 << attempt); }).then(function () { return createOnce(c, attempt + 1); });
+      }
+      if (!unknown) { keep(creatingKey, ''); }
       throw err;
     });
   }
@@ -621,7 +721,7 @@
   }
   form.addEventListener('submit', function (ev) {
     ev.preventDefault();
-    if (!sending) { send(); }
+    if (!sending && !stopped) { send(); }
   });
 
   // ---- a draft left by a reload or a crash ----
@@ -632,8 +732,14 @@
       try { localStorage.setItem(draftKey, given); } catch (err) { /* private mode: the draft is not offered */ }
     }
     try { id = localStorage.getItem(draftKey); } catch (err) { return; }
-    if (!id) { return; }
-    api('GET', '/api/v1/deposits/' + encodeURIComponent(id)).then(function (d) {
+    var c = id ? null : creating();
+    if (!id && !c) { return; }
+    // A creation left on its way by a reload: sent again with its key, it
+    // gives the draft it made, or makes it if it never arrived.
+    (id ? api('GET', '/api/v1/deposits/' + encodeURIComponent(id)) : createOnce(c).then(function (d) {
+      if (!sending && !depositId) { keep(draftKey, d.id); }
+      return d;
+    })).then(function (d) {
       // Answered after "Envoyer" was pressed for a new deposit: the draft
       // left stays on the drafts page, the new one goes on.
       if (sending || depositId) { return; }
