@@ -147,7 +147,8 @@ func (h *Handler) reply(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	v, err := h.Deposits.Reply(r.Context(), u, r.PathValue("id"), deposit.Answer{Message: r.PostFormValue("message"), RetentionDays: days, FromSpace: replyFrom(r)})
+	v, err := h.Deposits.Reply(r.Context(), u, r.PathValue("id"), deposit.Answer{Message: r.PostFormValue("message"), RetentionDays: days, FromSpace: replyFrom(r),
+		IdempotencyKey: r.PostFormValue("idempotency_key")})
 	if err != nil {
 		h.Error(w, r, err)
 		return

@@ -121,6 +121,31 @@ func (f *fixture) deposit(t testing.TB, ref string, files map[string][]byte) *de
 	return v
 }
 
+// depositFrom makes an available deposit of one file from sender to to.
+func (f *fixture) depositFrom(t testing.TB, sender, to *navette.User, ref string) *deposit.View {
+	t.Helper()
+	ctx := context.Background()
+	svc := f.h.Deposits
+	v, err := svc.Create(ctx, sender, deposit.Draft{Recipients: []string{to.Email}, Reference: ref})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr, err := svc.StartFile(ctx, sender, v.ID, "pv.pdf", 3)
+	if err == nil {
+		_, err = svc.Write(ctx, sender, fr.ID, 0, bytes.NewReader([]byte("pdf")))
+	}
+	if err == nil {
+		err = svc.Finish(ctx, sender, fr.ID)
+	}
+	if err == nil {
+		v, err = svc.Submit(ctx, sender, v.ID)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 // do serves a request as u (nil: anonymous) with a full session.
 func (f *fixture) do(t testing.TB, u *navette.User, method, target string, body io.Reader) *httptest.ResponseRecorder {
 	t.Helper()

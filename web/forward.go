@@ -33,7 +33,8 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	to := strings.Fields(addressSeparators.Replace(r.PostFormValue("to")))
-	v, err := h.Deposits.Forward(r.Context(), u, r.PathValue("id"), deposit.Onward{Recipients: to, Message: r.PostFormValue("message"), RetentionDays: days})
+	v, err := h.Deposits.Forward(r.Context(), u, r.PathValue("id"), deposit.Onward{Recipients: to, Message: r.PostFormValue("message"), RetentionDays: days,
+		IdempotencyKey: r.PostFormValue("idempotency_key")})
 	if err != nil {
 		h.Error(w, r, err)
 		return

@@ -1,14 +1,12 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"net/url"
 	"strings"
 	"testing"
 
 	"navette"
-	"navette/deposit"
 )
 
 // TestForwardForm: the deposit page offers the forward to an agent who
@@ -18,7 +16,6 @@ import (
 func TestForwardForm(t *testing.T) {
 	f := newFixture(t, "")
 	ctx := context.Background()
-	svc := f.h.Deposits
 	parquet, err := f.accounts.CreateUser(ctx, "parquet@justice.example", "Parquet", navette.RoleAgent)
 	if err != nil {
 		t.Fatal(err)
@@ -27,23 +24,7 @@ func TestForwardForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := svc.Create(ctx, parquet, deposit.Draft{Recipients: []string{f.agent.Email}, Reference: "Parquet 26/777"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fr, err := svc.StartFile(ctx, parquet, v.ID, "pv.pdf", 3)
-	if err == nil {
-		_, err = svc.Write(ctx, parquet, fr.ID, 0, bytes.NewReader([]byte("pdf")))
-	}
-	if err == nil {
-		err = svc.Finish(ctx, parquet, fr.ID)
-	}
-	if err == nil {
-		_, err = svc.Submit(ctx, parquet, v.ID)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := f.depositFrom(t, parquet, f.agent, "Parquet 26/777")
 	form := `action="/deposits/` + v.ID + `/forward"`
 	if w := f.get(t, f.agent, DepositPath(v.ID)); w.Code != 200 || !strings.Contains(w.Body.String(), form) {
 		t.Fatalf("the recipient agent's page: %d, forward form shown %v", w.Code, strings.Contains(w.Body.String(), form))

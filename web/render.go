@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"crypto/rand"
 	"embed"
 	"fmt"
 	"html/template"
@@ -153,7 +154,16 @@ func (h *Handler) funcs(lang string) template.FuncMap {
 		"isAuditor":  func(u *navette.User) bool { return u != nil && evidence.Auditor(u.Role) },
 		"canDeposit": func(u *navette.User) bool { return u != nil && deposit.CanDeposit(u.Role) },
 		"conformity": func() string { return conformityText(h.Conformity, lang) },
+		"formKey":    formKey,
 	}
+}
+
+// formKey returns a new idempotency key for a form that makes a deposit
+// (a reply, a forward), sent back in its field idempotency_key: the form
+// sent twice (a double click, a resend after a cut, the browser's back
+// then send) makes the deposit once (deposit.Service.Reply, Forward).
+func formKey() string {
+	return rand.Text()
 }
 
 // classes maps the few class names pages use to each theme's.
