@@ -191,11 +191,24 @@ func errorTextOf(err error) (errorText, bool) {
 		return noDepositText, true
 	case errors.Is(err, navette.ErrForeignForm):
 		return foreignFormText, true
+	case code == navette.EFORBIDDEN && saysWhy(navette.ErrorMessage(err)):
+		t := errorTexts[code]
+		t.text = ""
+		return t, true
 	}
 	if t, ok := errorTexts[code]; ok {
 		return t, true
 	}
 	return internalText, false
+}
+
+// saysWhy reports whether msg, a refusal's message, says why in words a
+// page can show (it has a French version): the page then shows it, not
+// the generic "your role does not allow this", which may be false (a
+// partner replying to an agent in person may not, whatever their role).
+func saysWhy(msg string) bool {
+	_, ok := knownFrench(msg)
+	return ok
 }
 
 // statusOf returns the HTTP status of an application error.
@@ -301,6 +314,9 @@ func frenchArgs(args []any) []any {
 var frenchFormats = map[string]string{
 	"%q is not a recipient known to the platform.":                                                  "« %s » n’est pas un destinataire connu de la plateforme.",
 	"%q no longer has access to the platform and cannot receive deposits.":                          "« %s » n’a plus accès à la plateforme et ne peut pas recevoir de dépôt.",
+	"You cannot reply to this deposit: %s":                                                          "Vous ne pouvez pas répondre à ce dépôt : %s",
+	"Partners may send deposits only to a court's service mailboxes, not to %q in person.":          "Les partenaires n’envoient de dépôts qu’aux boîtes de service des juridictions, pas à « %s » en personne.",
+	"Partners may send deposits only to the ministry; %q is a partner.":                             "Les partenaires n’envoient de dépôts qu’au ministère ; « %s » est un partenaire.",
 	"You cannot send a deposit to %q.":                                                              "Vous ne pouvez pas envoyer de dépôt à « %s ».",
 	"At most %d recipients are allowed.":                                                            "Un dépôt compte au plus %s destinataires.",
 	"A case reference of 1 to %d printable characters is required.":                                 "La référence du dossier doit compter de 1 à %s caractères imprimables.",
@@ -313,6 +329,10 @@ var frenchFormats = map[string]string{
 
 // french translates the messages of the services that users see most.
 var french = map[string]string{
+	"The sender of this deposit can no longer receive deposits.":                           "L’expéditeur de ce dépôt ne peut plus recevoir de dépôts.",
+	"You sent this deposit: a reply goes to its sender.":                                   "Vous avez envoyé ce dépôt : une réponse va à son expéditeur.",
+	"You sent this deposit: send a new deposit instead of forwarding it.":                  "Vous avez envoyé ce dépôt : envoyez un nouveau dépôt plutôt que de le transmettre.",
+	"Only ministry agents may forward a deposit.":                                          "Seuls les agents du ministère peuvent transmettre un dépôt.",
 	"A request with this idempotency key is still being processed; try again in a moment.": "Ce formulaire est déjà en cours d’envoi : patientez un instant, puis rechargez la page.",
 	"The deposit this idempotency key created is gone; use a new key.":                     "Le dépôt que ce formulaire a créé n’existe plus : rechargez la page pour recommencer.",
 	"This idempotency key was used for another request; use a new key.":                    "Ce formulaire a déjà servi pour une autre demande : rechargez la page, puis recommencez.",

@@ -85,3 +85,20 @@ func TestFormsMakeTheirDepositOnce(t *testing.T) {
 		t.Errorf("the colleague's inbox after the forward form sent twice: %d deposits (%v), want 1", len(got), err)
 	}
 }
+
+// TestRefusalSaysWhy: a refusal whose message says why (a partner
+// replying to an agent who sent in person, not from a mailbox) is shown
+// on the 403 page, in French, not the generic "your role does not allow
+// this action", which a lawyer allowed to reply would read as false.
+func TestRefusalSaysWhy(t *testing.T) {
+	f := newFixture(t, "")
+	v := f.deposit(t, "RG 26/9", map[string][]byte{"a.pdf": []byte("a")})
+	w := f.post(t, f.lawyer, DepositPath(v.ID)+"/reply", "csrf=csrf-token&message=x")
+	want := "Vous ne pouvez pas répondre à ce dépôt : Les partenaires n’envoient de dépôts qu’aux boîtes de service des juridictions, pas à « " + f.agent.Email + " » en personne."
+	if body := w.Body.String(); w.Code != 403 || !strings.Contains(body, want) || strings.Contains(body, "votre rôle ne permet pas") {
+		t.Errorf("a partner's reply to an agent in person: %d, want 403 saying %q:\n%s", w.Code, want, body)
+	}
+	if w := f.get(t, f.lawyer, "/admin/settings"); w.Code != 403 || !strings.Contains(w.Body.String(), "votre rôle ne permet pas cette action") {
+		t.Errorf("a partner on the settings page: %d, want 403 with the generic text:\n%s", w.Code, w.Body.String())
+	}
+}
