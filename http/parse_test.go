@@ -2,6 +2,7 @@ package http
 
 import (
 	"bytes"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -106,6 +107,35 @@ func FuzzUploadMetadata(f *testing.F) {
 		}
 		if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\\x00\r\n") || len(name) > deposit.MaxNameLen || !utf8.ValidString(name) {
 			t.Fatalf("unsafe name %q accepted from %q", name, header)
+		}
+	})
+}
+
+// FuzzParseIdempotencyKey: the Idempotency-Key header parser never panics;
+// a key it accepts is 1 to deposit.MaxIdempotencyKeyLen printable ASCII
+// characters, and quoted again as a structured field String it parses to
+// itself; a refusal is EINVALID.
+func FuzzParseIdempotencyKey(f *testing.F) {
+	for _, s := range []string{`"abc"`, `"a\"b\\c"`, `abc`, `""`, `"a\b"`, `"é"`, "\"a\x00\"", `"x" `, ` "x"`, `"` + strings.Repeat("k", 256) + `"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		h := http.Header{}
+		h.Add(api.HeaderIdempotencyKey, v)
+		key, err := parseIdempotencyKey(h)
+		if err != nil {
+			if navette.ErrorCode(err) != navette.EINVALID {
+				t.Fatalf("%q: got %v, want EINVALID", v, err)
+			}
+			return
+		}
+		if key == "" || len(key) > deposit.MaxIdempotencyKeyLen || strings.ContainsFunc(key, func(r rune) bool { return r < 0x20 || r > 0x7e }) {
+			t.Fatalf("%q: accepted %q", v, key)
+		}
+		quoted := `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(key) + `"`
+		h.Set(api.HeaderIdempotencyKey, quoted)
+		if again, err := parseIdempotencyKey(h); err != nil || again != key {
+			t.Fatalf("%q: %q quoted again as %q parses to %q, %v", v, key, quoted, again, err)
 		}
 	})
 }
