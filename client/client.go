@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -312,19 +313,30 @@ func (c *Client) CreateDepositOnce(ctx context.Context, in api.CreateDeposit, ke
 func (c *Client) postOnce(ctx context.Context, u *url.URL, in any, key string) (*api.Deposit, error) {
 	hdr := http.Header{api.HeaderIdempotencyKey: {quoteString(key)}}
 	b := backoff{p: c.retry}
-	for {
+	for sent := false; ; sent = true {
 		var d api.Deposit
 		err := c.doJSONWith(ctx, http.MethodPost, u, hdr, in, &d, http.StatusCreated)
 		if err == nil {
 			return &d, nil
 		}
-		if !retryable(ctx, err, isProblem(err, navette.ProblemIdempotencyKeyInUse)) {
+		// A first attempt that could not connect sent nothing: there is
+		// no outcome to learn, and a server that cannot be reached is said
+		// at once, as by every other command.
+		if !sent && notConnected(err) || !retryable(ctx, err, isProblem(err, navette.ProblemIdempotencyKeyInUse)) {
 			return nil, err
 		}
 		if err := b.wait(ctx, err); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// notConnected reports whether err is a failure to connect to the server
+// (refused, no route, no such host), before any byte of a request went.
+func notConnected(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	return errors.As(err, &op) && op.Op == "dial" || errors.As(err, &dns)
 }
 
 // NewIdempotencyKey returns a fresh random idempotency key for
