@@ -286,6 +286,118 @@ func (d *Doc) checkJSON(name string, status int, mt, ptr string, body []byte) []
 		for _, l := range leaves(ve) {
 			out = append(out, fail(pointer(l.InstanceLocation), "body: %s", l.ErrorKind.LocalizedString(english))...)
 		}
+		return out
+	}
+	// The same member in many items of an array is said once.
+	var shapes []string
+	count := map[string]int{}
+	first := map[string]string{}
+	for _, at := range d.undocumented(d.flatten(resolve(d.root, ptr)), v, "") {
+		shape := itemsOf(at)
+		if count[shape] == 0 {
+			shapes = append(shapes, shape)
+			first[shape] = at
+		}
+		count[shape]++
+	}
+	for _, shape := range shapes {
+		detail := "body: a member the document does not describe"
+		if n := count[shape]; n > 1 {
+			detail += fmt.Sprintf(" (%d items have it)", n)
+		}
+		out = append(out, fail(first[shape], "%s", detail)...)
+	}
+	return out
+}
+
+// itemsOf returns a JSON pointer with its numeric tokens (array indices,
+// taken for such) written *.
+func itemsOf(ptr string) string {
+	toks := strings.Split(ptr, "/")
+	for i, t := range toks {
+		if _, err := strconv.Atoi(t); err == nil {
+			toks[i] = "*"
+		}
+	}
+	return strings.Join(toks, "/")
+}
+
+// undocumented returns the pointers of the members of v that none of the
+// schemas describe, in objects whose schemas list their properties and do
+// not admit others: what a client written from the document cannot know.
+func (d *Doc) undocumented(schemas []map[string]any, v any, at string) []string {
+	var out []string
+	switch x := v.(type) {
+	case map[string]any:
+		described, open := false, false
+		for _, s := range schemas {
+			if _, ok := s["properties"]; ok {
+				described = true
+			}
+			if ap, ok := s["additionalProperties"]; ok && ap != false {
+				open = true
+			}
+			if _, ok := s["patternProperties"]; ok {
+				open = true
+			}
+		}
+		if !described {
+			return nil
+		}
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			var subs []map[string]any
+			for _, s := range schemas {
+				props, _ := s["properties"].(map[string]any)
+				if p, ok := props[k]; ok {
+					subs = append(subs, d.flatten(p)...)
+				}
+			}
+			switch {
+			case len(subs) > 0:
+				out = append(out, d.undocumented(subs, x[k], at+"/"+escape(k))...)
+			case !open:
+				out = append(out, at+"/"+escape(k))
+			}
+		}
+	case []any:
+		var subs []map[string]any
+		for _, s := range schemas {
+			if items, ok := s["items"]; ok {
+				subs = append(subs, d.flatten(items)...)
+			}
+		}
+		for i, e := range x {
+			out = append(out, d.undocumented(subs, e, at+"/"+strconv.Itoa(i))...)
+		}
+	}
+	return out
+}
+
+// flatten returns schema with the schemas it stands for in place: its
+// $ref's target and the members of its allOf, anyOf and oneOf (a member
+// any branch describes is described), recursively (to a depth that
+// stops a schema referring to itself).
+func (d *Doc) flatten(schema any) []map[string]any { return d.flattenTo(schema, 16) }
+
+func (d *Doc) flattenTo(schema any, depth int) []map[string]any {
+	m, _ := schema.(map[string]any)
+	if m == nil || depth == 0 {
+		return nil
+	}
+	out := []map[string]any{m}
+	if ref, ok := m["$ref"].(string); ok && strings.HasPrefix(ref, "#") {
+		out = append(out, d.flattenTo(resolve(d.root, strings.TrimPrefix(ref, "#")), depth-1)...)
+	}
+	for _, k := range []string{"allOf", "anyOf", "oneOf"} {
+		all, _ := m[k].([]any)
+		for _, s := range all {
+			out = append(out, d.flattenTo(s, depth-1)...)
+		}
 	}
 	return out
 }

@@ -57,6 +57,10 @@ func TestCheck(t *testing.T) {
 		{"token", "POST", "/api/v1/tokens", 201, jsonCT, token, nil},
 		{"token without expiry", "POST", "/api/v1/tokens", 201, jsonCT, strings.Replace(token, `"expires_at"`, `"expires"`, 1),
 			[]string{": body: missing property 'expires_at'"}},
+		{"undocumented member", "POST", "/api/v1/tokens", 201, jsonCT, strings.Replace(token, `"label"`, `"owner":"x","label"`, 1),
+			[]string{"/owner: body: a member the document does not describe"}},
+		{"problem extension member", "GET", "/api/v1/deposits/abc", 404, problemCT,
+			`{"type":"about:blank","title":"Not Found","status":404,"code":"x","hint":"y"}`, []string{"/hint: body: a member the document does not describe"}},
 		{"parameterised path, literal preferred", "DELETE", "/api/v1/tokens/tok1", 204, "", "", nil},
 		{"HEAD answered as GET", "HEAD", "/api/v1/me", 401, problemCT, "", nil},
 		{"undescribed path", "GET", "/deposits/new", 500, "text/html", "<html>", nil},
@@ -107,6 +111,26 @@ func TestCheckToken(t *testing.T) {
 		if !slices.Contains(ptrs, want) {
 			t.Errorf("%q: not reported (got %q)", want, ptrs)
 		}
+	}
+}
+
+// TestCheckUndocumentedThroughAllOf checks members described by either
+// side of an allOf pass, and others are named, in arrays too.
+func TestCheckUndocumentedThroughAllOf(t *testing.T) {
+	d := realDoc(t)
+	h := http.Header{"Content-Type": {jsonCT}}
+	user := `"id":"u","email":"a@b.example","name":"A","role":"agent","disabled":false,"created_at":"2026-11-02T09:00:00Z"`
+	body := `{` + user + `,"services":[{` + user + `,"colour":"blue"},{` + user + `},{` + user + `,"colour":"red"}],"shoe_size":42}`
+	var got []string
+	for _, m := range d.Check("GET", "/api/v1/me", 200, h, []byte(body)) {
+		got = append(got, m.Pointer+": "+m.Detail)
+	}
+	want := []string{
+		"/services/0/colour: body: a member the document does not describe (2 items have it)",
+		"/shoe_size: body: a member the document does not describe",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("%q: got %q, want %q", body, got, want)
 	}
 }
 
