@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"slices"
@@ -172,6 +173,8 @@ type Mismatch struct {
 	Detail    string
 }
 
+// String says the mismatch on one line: operation, status, the JSON
+// pointer when it is about the body, and what differs.
 func (m Mismatch) String() string {
 	s := fmt.Sprintf("%s answered %d", m.Operation, m.Status)
 	if m.Pointer != "" || strings.HasPrefix(m.Detail, "body") {
@@ -199,21 +202,11 @@ func (d *Doc) Check(method, path string, status int, header http.Header, body []
 	}
 	responses, _ := o.op["responses"].(map[string]any)
 	code := strconv.Itoa(status)
-	var at string
-	for _, k := range []string{code, code[:1] + "XX", "default"} {
-		if _, ok := responses[k]; ok {
-			at = o.pointer + "/responses/" + k
-			break
-		}
+	k := firstKey(responses, code, code[:1]+"XX", "default")
+	if k == "" {
+		return fail("", "status not listed by the operation (it lists %s)", keys(responses))
 	}
-	if at == "" {
-		listed := make([]string, 0, len(responses))
-		for k := range responses {
-			listed = append(listed, k)
-		}
-		slices.Sort(listed)
-		return fail("", "status not listed by the operation (it lists %s)", strings.Join(listed, ", "))
-	}
+	at := o.pointer + "/responses/" + k
 	at, resp := d.deref(at)
 	if resp == nil {
 		return fail("", "response %s is not an object", at)
@@ -231,19 +224,11 @@ func (d *Doc) Check(method, path string, status int, header http.Header, body []
 		return nil
 	}
 	key := ""
-	for _, k := range []string{mt, strings.Split(mt, "/")[0] + "/*", "*/*"} {
-		if _, ok := content[k]; ok && mt != "" {
-			key = k
-			break
-		}
+	if mt != "" {
+		key = firstKey(content, mt, strings.Split(mt, "/")[0]+"/*", "*/*")
 	}
 	if key == "" {
-		listed := make([]string, 0, len(content))
-		for k := range content {
-			listed = append(listed, k)
-		}
-		slices.Sort(listed)
-		return fail("", "Content-Type %q not listed (the document lists %s)", ct, strings.Join(listed, ", "))
+		return fail("", "Content-Type %q not listed (the document lists %s)", ct, keys(content))
 	}
 	if !isJSON(mt) || body == nil {
 		return nil
@@ -401,6 +386,19 @@ func (d *Doc) flattenTo(schema any, depth int) []map[string]any {
 	}
 	return out
 }
+
+// firstKey returns the first of ks that m has, or "".
+func firstKey(m map[string]any, ks ...string) string {
+	for _, k := range ks {
+		if _, ok := m[k]; ok {
+			return k
+		}
+	}
+	return ""
+}
+
+// keys lists m's keys, sorted, for a message.
+func keys(m map[string]any) string { return strings.Join(slices.Sorted(maps.Keys(m)), ", ") }
 
 // checkUndescribed checks the answer to a method the document does not
 // describe on a path it does (405 and the like): an error answer must
