@@ -297,7 +297,7 @@ func TestAntivirusLargeClean(t *testing.T) {
 	for k, v := range map[string]string{"Authorization": "Bearer " + e.agent, "Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"} {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +314,7 @@ func TestAntivirusLargeClean(t *testing.T) {
 		t.Fatal(err)
 	}
 	dl.Header.Set("Authorization", "Bearer "+e.lawyer)
-	resp, err = http.DefaultClient.Do(dl)
+	resp, err = e.client.Do(dl)
 	if err != nil {
 		t.Fatal(err)
 	}

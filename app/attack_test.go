@@ -248,7 +248,7 @@ func TestAPIDownloadStartedElsewhere(t *testing.T) {
 		for k, v := range c.headers {
 			req.Header.Set(k, v)
 		}
-		resp, err := noRedirect.Do(req)
+		resp, err := e.noRedirect.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -268,7 +268,7 @@ func TestAPIDownloadStartedElsewhere(t *testing.T) {
 		if site != "" {
 			req.Header.Set("Sec-Fetch-Site", site)
 		}
-		resp, err := noRedirect.Do(req)
+		resp, err := e.noRedirect.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -110,7 +110,7 @@ func TestFullDisk(t *testing.T) {
 			req.Header.Set("Tus-Resumable", "1.0.0")
 			req.Header.Set("Upload-Length", strconv.FormatInt(third, 10))
 			req.Header.Set("Upload-Metadata", tusMeta(api.MetaDeposit, d.ID, api.MetaFilename, "tiers-"+strconv.Itoa(i)+".bin"))
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := e.client.Do(req)
 			if err != nil {
 				t.Error(err)
 				return

@@ -58,7 +58,7 @@ func (e *env) fetch(t *testing.T, rt route, method string, d api.Deposit, f api.
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	resp, err := noRedirect.Do(req)
+	resp, err := e.noRedirect.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +269,7 @@ func TestAbortedDownloadResumed(t *testing.T) {
 
 	req, _ := http.NewRequest("GET", e.url+rts[0].path(d, f), nil)
 	rts[0].auth(req)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +416,7 @@ func TestGuessedIDsDoNotFloodTheJournal(t *testing.T) {
 			for i := w; i < guesses; i += workers {
 				req, _ := http.NewRequest("GET", e.url+api.PathDeposits+"/"+navette.NewID(), nil)
 				req.Header.Set("Authorization", "Bearer "+e.stranger)
-				resp, err := http.DefaultClient.Do(req)
+				resp, err := e.client.Do(req)
 				if err != nil {
 					t.Error(err)
 					return

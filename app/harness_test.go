@@ -21,14 +21,18 @@ import (
 
 // env is one navette node booted whole for a test, with three users.
 type env struct {
-	t        *testing.T
-	app      *app.App
-	clock    *navette.FakeClock
-	url      string
-	agent    string // token of an agent (sender)
-	lawyer   string // token of a partner (recipient)
-	stranger string // token of another partner
-	dir      string
+	t      *testing.T
+	app    *app.App
+	clock  *navette.FakeClock
+	url    string
+	client *http.Client // checks every answer against the OpenAPI document
+	// noRedirect is client again, but showing redirects instead of
+	// following them.
+	noRedirect *http.Client
+	agent      string // token of an agent (sender)
+	lawyer     string // token of a partner (recipient)
+	stranger   string // token of another partner
+	dir        string
 	// seenCodes are the sign-in codes tests already took from the outbox.
 	seenCodes map[string]bool
 }
@@ -44,10 +48,19 @@ func newEnv(t *testing.T, tweak ...func(*app.Config)) *env {
 	clock := navette.NewFakeClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
 	a := apptest.Start(t, clock, tweak...)
 	e := &env{t: t, app: a, clock: clock, url: a.URL(), dir: a.Config.DataDir}
+	e.checkAnswers()
 	e.agent = e.user(agentEmail, "Greffe", navette.RoleAgent)
 	e.lawyer = e.user(lawyerEmail, "Maître Avocat", navette.RolePartner)
 	e.stranger = e.user(strangerEmail, "Maître Autre", navette.RolePartner)
 	return e
+}
+
+// checkAnswers sets the clients that hold every answer of e.app to the
+// OpenAPI document.
+func (e *env) checkAnswers() {
+	e.t.Helper()
+	e.client = apptest.Client(e.t, e.app)
+	e.noRedirect = &http.Client{Transport: e.client.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
 func (e *env) user(email, name string, role navette.Role) string {
@@ -68,7 +81,7 @@ func (e *env) do(method, path, token string, body io.Reader, hdr ...string) (*ht
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.client.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}

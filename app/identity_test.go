@@ -63,7 +63,7 @@ func (b *browser) do(t *testing.T, method, path string, v any) (*http.Response, 
 	if b.csrf != "" {
 		req.Header.Set("X-CSRF-Token", b.csrf)
 	}
-	resp, err := noRedirect.Do(req)
+	resp, err := b.e.noRedirect.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -911,7 +911,7 @@ func (b *browser) form(t *testing.T, path string, v url.Values) *http.Response {
 	if b.cookie != "" {
 		req.AddCookie(&http.Cookie{Name: auth.CookieName, Value: b.cookie})
 	}
-	resp, err := noRedirect.Do(req)
+	resp, err := b.e.noRedirect.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

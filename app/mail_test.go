@@ -125,7 +125,7 @@ func (e *env) follow(t *testing.T, link, token string) (int, api.Deposit) {
 		t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := e.client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

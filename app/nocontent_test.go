@@ -317,7 +317,7 @@ func (f *secretFixture) send(t *testing.T, c *nobody, page bool, method, path st
 	if !page {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	resp, err := noRedirect.Do(req)
+	resp, err := f.e.noRedirect.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func TestOIDCSignIn(t *testing.T) {
 	var lastBody []byte
 	signIn := func(username, password string, tamper bool) (*http.Response, *browser) {
 		t.Helper()
-		resp, err := noRedirect.Get(e.url + api.PathAuthOIDC)
+		resp, err := e.noRedirect.Get(e.url + api.PathAuthOIDC)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,7 +67,7 @@ func TestOIDCSignIn(t *testing.T) {
 		}
 		req, _ := http.NewRequest("GET", cb.String(), nil)
 		req.AddCookie(flow)
-		back, err := noRedirect.Do(req)
+		back, err := e.noRedirect.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -663,9 +663,6 @@ func (f *policyFixture) adminRequest(t *testing.T, role navette.Role, which, n i
 	return r.ID
 }
 
-// noRedirect is a client that shows redirects instead of following them.
-var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
 // do sends c with token and returns the answer with its body read.
 func (f *policyFixture) do(t *testing.T, c call, token string, body io.Reader) (*http.Response, []byte) {
 	t.Helper()
@@ -679,7 +676,7 @@ func (f *policyFixture) do(t *testing.T, c call, token string, body io.Reader) (
 	for i := 0; i+1 < len(c.hdr); i += 2 {
 		req.Header.Set(c.hdr[i], c.hdr[i+1])
 	}
-	resp, err := noRedirect.Do(req)
+	resp, err := f.e.noRedirect.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ func (b *browser) formBody(t *testing.T, path string, v url.Values) (*http.Respo
 	if b.cookie != "" {
 		req.AddCookie(&http.Cookie{Name: auth.CookieName, Value: b.cookie})
 	}
-	resp, err := noRedirect.Do(req)
+	resp, err := b.e.noRedirect.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

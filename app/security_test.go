@@ -221,7 +221,7 @@ func TestUploadValidation(t *testing.T) {
 	for k, v := range map[string]string{"Authorization": "Bearer " + e.agent, "Tus-Resumable": "1.0.0", "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"} {
 		req.Header.Set(k, v)
 	}
-	cresp, err := http.DefaultClient.Do(req)
+	cresp, err := e.client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -399,7 +399,7 @@ func TestCorruptionRefused(t *testing.T) {
 			}
 			req, _ := http.NewRequest("GET", e.url+filePath(d, fa), nil)
 			req.Header.Set("Authorization", "Bearer "+e.lawyer)
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := e.client.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}

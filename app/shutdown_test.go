@@ -42,6 +42,7 @@ func TestShutdownCutsUploadsThenEnds(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
 	e := &env{t: t, app: a, clock: clock, url: a.URL(), dir: dir}
+	e.checkAnswers()
 	e.agent = e.user(agentEmail, "Greffe", navette.RoleAgent)
 	e.lawyer = e.user(lawyerEmail, "Maître Avocat", navette.RolePartner)
 
@@ -111,6 +112,7 @@ func TestShutdownCutsUploadsThenEnds(t *testing.T) {
 
 	b2 := apptest.Start(t, clock, func(c *app.Config) { c.DataDir = dir })
 	e2 := &env{t: t, app: b2, clock: clock, url: b2.URL(), dir: dir, agent: e.agent}
+	e2.checkAnswers()
 	if off := e2.head(e.agent, path); off != part {
 		t.Fatalf("offset after the shutdown: %d, want %d", off, part)
 	}

@@ -46,7 +46,7 @@ func TestConcurrentPatches(t *testing.T) {
 	}
 	first := make(chan answer, 1)
 	go func() {
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := e.client.Do(req)
 		if err != nil {
 			first <- answer{}
 			return

@@ -38,7 +38,7 @@ func TestImportThroughPages(t *testing.T) {
 		req.Header.Set("Origin", e.url)
 		req.Header.Set("Accept", "text/html")
 		req.AddCookie(&http.Cookie{Name: auth.CookieName, Value: b.cookie})
-		resp, err := noRedirect.Do(req)
+		resp, err := e.noRedirect.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

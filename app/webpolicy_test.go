@@ -319,7 +319,7 @@ func (f *webFixture) open(t *testing.T, b *browser, pattern string, rq webReques
 	if b.cookie != "" {
 		req.AddCookie(&http.Cookie{Name: auth.CookieName, Value: b.cookie})
 	}
-	resp, err := noRedirect.Do(req)
+	resp, err := b.e.noRedirect.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -15,7 +16,9 @@ import (
 	"time"
 
 	"navette"
+	"navette/api"
 	"navette/app"
+	"navette/internal/testopenapi"
 	"navette/internal/testsqlite"
 )
 
@@ -106,6 +109,63 @@ func Start(t testing.TB, clock navette.Clock, tweak ...func(*app.Config)) *app.A
 		a.Close()
 	})
 	return a
+}
+
+// openAPI is the OpenAPI document the first node served, compiled once
+// for the process: every node serves the same embedded document.
+var openAPI struct {
+	once sync.Once
+	doc  *testopenapi.Doc
+	err  error
+}
+
+// Client returns an HTTP client for a's API that holds every answer to the
+// OpenAPI document a serves: an answer the document does not allow (a
+// status the operation does not list, a JSON body its schema refuses…)
+// fails t when it ends, naming the operation, the status and the JSON
+// pointer of what differs.
+func Client(t testing.TB, a *app.App) *http.Client {
+	t.Helper()
+	openAPI.once.Do(func() {
+		resp, err := http.Get(a.URL() + api.PathOpenAPI)
+		if err != nil {
+			openAPI.err = err
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			openAPI.err = err
+			return
+		}
+		openAPI.doc, openAPI.err = testopenapi.Load(b)
+	})
+	if openAPI.err != nil {
+		t.Fatalf("OpenAPI document: %v", openAPI.err)
+	}
+	var mu sync.Mutex
+	seen := map[string]int{}
+	var order []string
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, m := range order {
+			if n := seen[m]; n > 1 {
+				t.Errorf("answer not as the OpenAPI document says (%d times): %s", n, m)
+			} else {
+				t.Errorf("answer not as the OpenAPI document says: %s", m)
+			}
+		}
+	})
+	return &http.Client{Transport: &testopenapi.Transport{Doc: openAPI.doc, Report: func(m testopenapi.Mismatch) {
+		mu.Lock()
+		defer mu.Unlock()
+		s := m.String()
+		if seen[s] == 0 {
+			order = append(order, s)
+		}
+		seen[s]++
+	}}}
 }
 
 // User creates a user of the node and returns an API token of theirs.

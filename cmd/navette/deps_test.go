@@ -24,12 +24,13 @@ func deps(t *testing.T, pkg string) []string {
 // drives Chromium, neither of which belongs in production.
 func TestBinaryImports(t *testing.T) {
 	banned := []string{
-		"navette/internal/test",    // test harnesses: testpg, tests3…
-		"navette/app/apptest",      // a whole node for tests
-		"navette/internal/cluster", // the cluster test
-		"navette/internal/bench",   // benchmarks
-		"github.com/chromedp/",     // the browser tests' driver
-		"net/http/pprof",           // profiling endpoints on the public listener
+		"navette/internal/test",                 // test harnesses: testpg, tests3…
+		"navette/app/apptest",                   // a whole node for tests
+		"navette/internal/cluster",              // the cluster test
+		"navette/internal/bench",                // benchmarks
+		"github.com/chromedp/",                  // the browser tests' driver
+		"github.com/santhosh-tekuri/jsonschema", // the OpenAPI answer check's validator
+		"net/http/pprof",                        // profiling endpoints on the public listener
 		// "testing" is not listed: github.com/digitorus/pkcs7 (the RFC 3161
 		// token's CMS) imports it from a non-test file.
 	}
