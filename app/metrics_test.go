@@ -159,10 +159,12 @@ func TestMetrics(t *testing.T) {
 		t.Fatalf("download: %d, %d bytes", resp.StatusCode, len(body))
 	}
 
-	// The handler ends after the client has every byte: wait for it.
+	// The handler ends after the client has every byte: wait for it, its
+	// count and its duration (a scrape reads the duration before the
+	// count, so it may see the one without the other).
 	dl := "GET " + api.PathDeposits + "/{id}/files/{fid}"
 	m := scrapeUntil(t, e.app, func(m map[string]*dto.MetricFamily) bool {
-		return has(m, "navette_http_requests_total", "route", dl)
+		return has(m, "navette_http_requests_total", "route", dl) && has(m, "navette_http_request_duration_seconds", "route", dl)
 	})
 	n := float64(len(data))
 	wantValue(t, m, n, "navette_upload_bytes_total")

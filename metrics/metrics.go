@@ -144,8 +144,10 @@ func (r *Registry) Instrument(next http.Handler) http.Handler {
 			if rt.gone.Load() {
 				status = StatusClientGone
 			}
-			r.set.GetOrCreateCounter(`navette_http_requests_total{route=` + p + `,status="` + strconv.Itoa(status) + `"}`).Inc()
+			// The duration first: whoever sees the request counted sees
+			// its duration too.
 			r.set.GetOrCreatePrometheusHistogram(`navette_http_request_duration_seconds{route=` + p + `}`).UpdateDuration(start)
+			r.set.GetOrCreateCounter(`navette_http_requests_total{route=` + p + `,status="` + strconv.Itoa(status) + `"}`).Inc()
 		}()
 		next.ServeHTTP(sw, req.WithContext(context.WithValue(req.Context(), routeKey{}, rt)))
 	})
