@@ -126,7 +126,7 @@ type Service struct {
 	jobs    memJobs
 
 	// creating holds the actor id and idempotency key of each creation
-	// under way with a key (see createOnce).
+	// under way with a key (see once).
 	creating sync.Map
 }
 
