@@ -60,6 +60,16 @@ func TestCreateReloaded(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the creation did not reach the server")
 	}
+	// The creation on its way, which holds the reference, is kept in the
+	// tab's session storage, never in local storage, which stays on the
+	// workstation's disk for later sessions.
+	kept, err := chromedp.Run(b.Ctx, chromedp.Evaluate[[]string](`[JSON.stringify(localStorage), JSON.stringify(sessionStorage)]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(kept) != 2 || strings.Contains(kept[0], "RECHARGE") || !strings.Contains(kept[1], "RECHARGE") {
+		t.Errorf("the creation on its way: local and session storage %q; want it in the session's alone", kept)
+	}
 	b.Navigate(n.URL + "/new")
 	b.Run("wait for the draft offered", chromedp.WaitVisible(chromedp.CSS("#resume button")))
 	if s := b.Text("#resume"); !strings.Contains(s, "RG 26/RECHARGE") {

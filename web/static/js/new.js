@@ -33,9 +33,10 @@
   // submitted on its own once its files are stored, after a reload too.
   var sendKey = 'navette-send-' + form.getAttribute('data-user');
   // creatingKey holds the creation of a draft on its way: its body and
-  // the idempotency key it is sent with, kept before it goes, so that a
-  // reload, or a press again of "Envoyer" with the same fields, gets the
-  // draft it made rather than a second one.
+  // the idempotency key it is sent with, kept (in the tab's session
+  // storage: storeOf) before it goes, so that a reload, or a press again
+  // of "Envoyer" with the same fields, gets the draft it made rather than
+  // a second one.
   var creatingKey = 'navette-creating-' + form.getAttribute('data-user');
 
   var $ = function (id) { return document.getElementById(id); };
@@ -589,8 +590,16 @@
   }
   function keep(key, value) {
     try {
-      if (value) { localStorage.setItem(key, value); } else { localStorage.removeItem(key); }
+      var store = storeOf(key);
+      if (value) { store.setItem(key, value); } else { store.removeItem(key); }
     } catch (err) { /* private mode: no resume after reload */ }
+  }
+  // storeOf is where key is kept: a creation on its way, which holds the
+  // reference and message, only in the tab's session storage (a reload
+  // keeps it, closing the tab ends it), never on the workstation's disk
+  // for another session; the rest, ids, in local storage.
+  function storeOf(key) {
+    return key === creatingKey ? sessionStorage : localStorage;
   }
   function stopSending() {
     sending = false;
@@ -621,7 +630,7 @@
   // than the server keeps its key (a day, less an hour) is dropped.
   function creating() {
     var c = null;
-    try { c = JSON.parse(localStorage.getItem(creatingKey) || 'null'); } catch (err) { c = null; }
+    try { c = JSON.parse(sessionStorage.getItem(creatingKey) || 'null'); } catch (err) { c = null; }
     if (c && !(c.key && c.body && Date.now() - c.at < 23 * 3600 * 1000)) { keep(creatingKey, ''); c = null; }
     return c;
   }
