@@ -97,3 +97,46 @@ func TestUploadAfterSigningInAgain(t *testing.T) {
 	}
 	offered(t, n, b, lawyer)
 }
+
+// TestDiscardAfterSigningInAgain: the person signs in again in another tab
+// while the new-deposit page offers a draft left over. "Abandonner ce
+// brouillon" fetches the token of the session now, still theirs, and
+// discards it, where the page said the discard failed.
+func TestDiscardAfterSigningInAgain(t *testing.T) {
+	n := startNode(t)
+	n.user(t, "greffe@justice.example", "Greffe", navette.RoleAgent)
+	lawyer := n.user(t, "avocat@avocat.example", "Maître Avocat", navette.RolePartner)
+	full, secret := enrolDirect(t, n, "greffe@justice.example")
+	b := testbrowser.New(t, n.URL)
+	useSession(t, b, n.URL, full)
+	left := draftLeft(t, n, lawyer, "RG 26/ABANDON")
+	b.Navigate(n.URL + "/new?draft=" + left)
+	b.Run("wait for the draft offered", chromedp.WaitVisible(chromedp.CSS("#resume button")))
+	discard := func(b *testbrowser.Browser) {
+		b.Run("discard the draft",
+			chromedp.Click(chromedp.CSS("#resume button")),
+			chromedp.WaitVisible(chromedp.CSS("#problem:not([hidden]), #recipient-input:not([disabled])")),
+		)
+	}
+	useSession(t, b, n.URL, againDirect(t, n, "greffe@justice.example", secret))
+	discard(b)
+	if st := stateOf(t, n, left); st != navette.DepositRevoked {
+		t.Errorf("the draft is %s after its discard, want %s; the page says %q", st, navette.DepositRevoked, b.Text("#problem"))
+	}
+
+	// Another person signed in meanwhile: the page does not act as them,
+	// and says so; the draft stays.
+	kept := draftLeft(t, n, lawyer, "RG 26/GARDE")
+	b.Navigate(n.URL + "/new?draft=" + kept)
+	b.Run("wait for the draft offered", chromedp.WaitVisible(chromedp.CSS("#resume button")))
+	other := n.user(t, "collegue@justice.example", "Collègue", navette.RoleAgent)
+	otherFull, _ := enrolDirect(t, n, other.Email)
+	useSession(t, b, n.URL, otherFull)
+	discard(b)
+	if s := b.Text("#problem"); !strings.Contains(s, "Une autre personne s’est connectée") {
+		t.Errorf("the page says %q, not that another person signed in", s)
+	}
+	if st := stateOf(t, n, kept); st != navette.DepositDraft {
+		t.Errorf("the draft is %s after a discard in another person's session, want %s", st, navette.DepositDraft)
+	}
+}

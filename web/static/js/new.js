@@ -802,20 +802,33 @@
       if (err.status === 404 || err.status === 410) { keep(draftKey, ''); keep(sendKey, ''); }
     });
   }
+  // postDiscard posts the web's discard of the draft, whose page is page,
+  // and resolves to whether it was done. Refused (403) for the token of a
+  // session before (the person signed in again in another tab), it is
+  // posted again once with the session's token, if still theirs
+  // (renewToken: another person's stops the page).
+  function postDiscard(page, renewed) {
+    return fetch(page + '/discard', { method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf } }).then(function (res) {
+      if (res.status === 403 && !renewed) {
+        return renewToken().then(function () { return postDiscard(page, true); }, function () { return false; });
+      }
+      return res.ok;
+    }, function () { return false; });
+  }
   // discard gives the draft up with the web's discard, which gives up
   // only a draft: a deposit sent meanwhile (by this page's submission, or
   // by another tab) is never withdrawn by it, but shown, sent.
   function discard(button) {
     button.disabled = true;
     var page = '/deposits/' + encodeURIComponent(depositId);
-    fetch(page + '/discard', { method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf } }).then(function (res) {
-      return res.ok;
-    }, function () { return false; }).then(function (ok) {
+    postDiscard(page).then(function (ok) {
+      if (stopped) { return 'stopped'; }
       if (ok) { return 'revoked'; }
       return api('GET', '/api/v1' + page).then(function (d) { return d.state; }, function (err) {
         return err.status === 404 || err.status === 410 ? 'revoked' : '';
       });
     }).then(function (state) {
+      if (state === 'stopped') { return; }
       if (state === 'draft' || !state) {
         button.disabled = false;
         showProblem([msg('discardFailed')]);
