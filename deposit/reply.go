@@ -180,6 +180,41 @@ func (s *Service) onlyMailbox(ctx context.Context, svcs map[string]bool) (*navet
 	return nil, nil
 }
 
+// ReplyRefused returns the refusal Reply would answer actor's reply to v
+// with, when it is known without the case the reply joins: actor is on its
+// sending side or may not deposit, v ended, or the reply can only go to
+// its sender in person (sent in person, or from a mailbox now disabled, by
+// a sender who is a member of no mailbox) and actor may not send to them
+// (a partner to an agent). Nil otherwise, when a sender in mailboxes
+// leaves the choice to the case (replyTo): Reply then says. For the
+// pages, which offer no reply that is sure to be refused.
+func (s *Service) ReplyRefused(ctx context.Context, actor *navette.User, v *View) error {
+	d := v.DepositRecord
+	if err := s.mayReply(ctx, actor, d); err != nil {
+		return err
+	}
+	if d.Key.IsZero() {
+		return gone(d)
+	}
+	if to, err := s.fromMailbox(ctx, d); err != nil || to != nil {
+		return err
+	}
+	sender, err := s.Meta.User(ctx, d.SenderID)
+	if err != nil {
+		return err
+	}
+	if svcs, err := s.services(ctx, sender); err != nil || len(svcs) > 0 {
+		return err
+	}
+	if sender.Disabled {
+		return navette.Errorf(navette.EFORBIDDEN, "The sender of this deposit can no longer receive deposits.")
+	}
+	if err := s.mayReceive(actor, sender); err != nil {
+		return navette.Errorf(navette.EFORBIDDEN, "You cannot reply to this deposit: %s", navette.ErrorMessage(err))
+	}
+	return nil
+}
+
 // ReplyChoice is whom a person may send a reply to a deposit as.
 type ReplyChoice struct {
 	// Mailboxes are the service mailboxes the reply may be sent on behalf

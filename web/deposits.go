@@ -364,6 +364,13 @@ func (h *Handler) depositPage(w http.ResponseWriter, r *http.Request) {
 	d.Forwards = v.Forwards
 	d.Proofs = h.depositProofs(r, u, v.ID, d.IsSender, lang)
 	if d.CanReply {
+		// No reply offered that is sure to be refused (a partner's to
+		// an agent who sent in person and is in no mailbox); one the
+		// store could not tell is offered, Reply says.
+		err := h.Deposits.ReplyRefused(r.Context(), u, v)
+		d.CanReply = !navette.IsCode(err, navette.EFORBIDDEN) && !navette.IsCode(err, navette.EGONE)
+	}
+	if d.CanReply {
 		var err error
 		if d.ReplyFrom, err = h.Deposits.ReplyChoices(r.Context(), u, v); err != nil {
 			h.Error(w, r, err)

@@ -86,13 +86,17 @@ func TestFormsMakeTheirDepositOnce(t *testing.T) {
 	}
 }
 
-// TestRefusalSaysWhy: a refusal whose message says why (a partner
-// replying to an agent who sent in person, not from a mailbox) is shown
+// TestRefusalSaysWhy: a reply sure to be refused (a partner's to an agent
+// who sent in person and is in no mailbox) is not offered on the deposit's
+// page; posted all the same, its refusal, whose message says why, is shown
 // on the 403 page, in French, not the generic "your role does not allow
 // this action", which a lawyer allowed to reply would read as false.
 func TestRefusalSaysWhy(t *testing.T) {
 	f := newFixture(t, "")
 	v := f.deposit(t, "RG 26/9", map[string][]byte{"a.pdf": []byte("a")})
+	if page := f.get(t, f.lawyer, DepositPath(v.ID)); page.Code != 200 || strings.Contains(page.Body.String(), `action="/deposits/`+v.ID+`/reply"`) {
+		t.Errorf("the lawyer's page: %d, offers a reply sure to be refused", page.Code)
+	}
 	w := f.post(t, f.lawyer, DepositPath(v.ID)+"/reply", "csrf=csrf-token&message=x")
 	want := "Vous ne pouvez pas répondre à ce dépôt : Les partenaires n’envoient de dépôts qu’aux boîtes de service des juridictions, pas à « " + f.agent.Email + " » en personne."
 	if body := w.Body.String(); w.Code != 403 || !strings.Contains(body, want) || strings.Contains(body, "votre rôle ne permet pas") {
