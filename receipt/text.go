@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	_ "time/tzdata"
-	"unicode" // Europe/Paris, whatever the host has
+	_ "time/tzdata" // Europe/Paris, whatever the host has
+	"unicode"
 
 	"navette/i18n"
 )
