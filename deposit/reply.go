@@ -139,13 +139,23 @@ func (s *Service) replyTo(ctx context.Context, actor *navette.User, d *navette.D
 	if to == nil || to.Disabled {
 		to = sender
 	}
-	if to.Disabled {
-		return nil, navette.Errorf(navette.EFORBIDDEN, "The sender of this deposit can no longer receive deposits.")
-	}
-	if err := s.mayReceive(actor, to); err != nil {
-		return nil, navette.Errorf(navette.EFORBIDDEN, "You cannot reply to this deposit: %s", navette.ErrorMessage(err))
+	if err := s.mayAnswer(actor, to); err != nil {
+		return nil, err
 	}
 	return to, nil
+}
+
+// mayAnswer returns EFORBIDDEN unless actor may send a reply to to, the
+// sender's side of the deposit answered: enabled, and one actor may send
+// to.
+func (s *Service) mayAnswer(actor, to *navette.User) error {
+	if to.Disabled {
+		return navette.Errorf(navette.EFORBIDDEN, "The sender of this deposit can no longer receive deposits.")
+	}
+	if err := s.mayReceive(actor, to); err != nil {
+		return navette.Errorf(navette.EFORBIDDEN, "You cannot reply to this deposit: %s", navette.ErrorMessage(err))
+	}
+	return nil
 }
 
 // senderMailbox returns the service mailbox on the side of sender, who
@@ -206,13 +216,7 @@ func (s *Service) ReplyRefused(ctx context.Context, actor *navette.User, v *View
 	if svcs, err := s.services(ctx, sender); err != nil || len(svcs) > 0 {
 		return err
 	}
-	if sender.Disabled {
-		return navette.Errorf(navette.EFORBIDDEN, "The sender of this deposit can no longer receive deposits.")
-	}
-	if err := s.mayReceive(actor, sender); err != nil {
-		return navette.Errorf(navette.EFORBIDDEN, "You cannot reply to this deposit: %s", navette.ErrorMessage(err))
-	}
-	return nil
+	return s.mayAnswer(actor, sender)
 }
 
 // ReplyChoice is whom a person may send a reply to a deposit as.
