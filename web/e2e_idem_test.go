@@ -35,13 +35,7 @@ func agentDrafts(t *testing.T, n *node) []string {
 // The page sends the creation again with its idempotency key, gets the
 // draft made, and sends it: one deposit, no draft left over.
 func TestCreateAnswerLost(t *testing.T) {
-	n, b, lawyer, _ := filledDeposit(t, "RG 26/COUPE")
-	n.cut.Store(newCut(http.MethodPost, "/api/v1/deposits", 1))
-	b.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS(".facts, #problem")))
-	if strings.Contains(b.Location(), "/new") {
-		t.Fatalf("the page stays on the form, saying %q", b.Text("#problem"))
-	}
-	offered(t, n, b, lawyer)
+	n, _ := sendThroughCut(t, "RG 26/COUPE", http.MethodPost, "/api/v1/deposits")
 	if left := agentDrafts(t, n); len(left) != 0 {
 		t.Errorf("drafts left: %q, want none", left)
 	}

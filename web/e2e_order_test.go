@@ -47,13 +47,7 @@ func TestSendFreezesTheDraft(t *testing.T) {
 // where it would otherwise have shown a failure, and refused a second
 // "Envoyer" as no longer a draft.
 func TestSendAnswerLost(t *testing.T) {
-	n, b, lawyer, _ := filledDeposit(t, "RG 26/PERDU")
-	n.cut.Store(newCut(http.MethodPost, "/submit", 1))
-	b.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS(".facts, #problem")))
-	if strings.Contains(b.Location(), "/new") {
-		t.Fatalf("the page stays on the form, saying %q", b.Text("#problem"))
-	}
-	offered(t, n, b, lawyer)
+	_, b := sendThroughCut(t, "RG 26/PERDU", http.MethodPost, "/submit")
 	if !strings.Contains(b.Text("main"), "Le dépôt est envoyé") {
 		t.Errorf("the deposit's page does not say it is sent: %s", b.Text("main"))
 	}
@@ -104,6 +98,21 @@ func TestDiscardInAnotherTab(t *testing.T) {
 	if st := stateOf(t, n, left); st != navette.DepositRevoked {
 		t.Errorf("the draft discarded is %s, want %s", st, navette.DepositRevoked)
 	}
+}
+
+// sendThroughCut fills the form with ref and presses "Envoyer", the answer
+// to the first request of method to a path ending in path cut by the front,
+// and fails t unless the page goes to the deposit, offered to its lawyer.
+func sendThroughCut(t *testing.T, ref, method, path string) (*node, *testbrowser.Browser) {
+	t.Helper()
+	n, b, lawyer, _ := filledDeposit(t, ref)
+	n.cut.Store(newCut(method, path, 1))
+	b.Run("send", chromedp.Click(chromedp.CSS("#send")), chromedp.WaitVisible(chromedp.CSS(".facts, #problem")))
+	if strings.Contains(b.Location(), "/new") {
+		t.Fatalf("the page stays on the form, saying %q", b.Text("#problem"))
+	}
+	offered(t, n, b, lawyer)
+	return n, b
 }
 
 // filledDeposit starts a node, signs its agent in and fills the form for
