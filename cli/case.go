@@ -56,7 +56,7 @@ func runCase(ctx context.Context, env *Env, args []string) error {
 	case args[0] == "help" || args[0] == "-h" || args[0] == "--help":
 		fs.Usage()
 		return flag.ErrHelp
-	case !slices.Contains([]string{"ls", "show", "get", "evidence"}, args[0]):
+	case !slices.Contains(groupSubcommands["case"], args[0]):
 		return usageError("unknown case command %q: expected ls, show, get or evidence", printable(args[0], 60))
 	}
 	sub := args[0]
